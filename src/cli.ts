@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfigFile } from './config/load.js';
+import { explain } from './explain.js';
+import { DEFAULT_CONFIG, serve } from './main.js';
+
+const USAGE = `usage:
+  stepgate [serve] [--config FILE]            run the ext_authz service (default config: the bundled example)
+  stepgate check-config FILE                  validate a configuration file and exit
+  stepgate explain [--config FILE] --url URL [--method M] [--header 'name: value']...
+                   [--token JWT | --token-file FILE | --claims FILE] [--source IP] [--context key=value]...
+                                              print how stepgate decides one request, as JSON
+
+The config file may also be given in STEPGATE_CONFIG.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv[0]?.startsWith('-') ? ['serve', ...argv] : argv;
+  switch (command) {
+    case 'serve': {
+      const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
+      await serve(values.config ?? process.env.STEPGATE_CONFIG ?? DEFAULT_CONFIG);
+      return -1; // keep running
+    }
+    case 'check-config': {
+      const file = rest[0] ?? process.env.STEPGATE_CONFIG;
+      if (!file) throw new UsageError('check-config needs a file');
+      const cfg = loadConfigFile(file);
+      process.stdout.write(
+        `${file}: OK (${cfg.issuers.length} issuer(s), ${cfg.assurance.levels.length} level(s), ${cfg.policy.rules.length} rule(s))\n`,
+      );
+      return 0;
+    }
+    case 'explain': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          config: { type: 'string' },
+          url: { type: 'string' },
+          method: { type: 'string', default: 'GET' },
+          header: { type: 'string', multiple: true, default: [] },
+          token: { type: 'string' },
+          'token-file': { type: 'string' },
+          claims: { type: 'string' },
+          source: { type: 'string', default: '' },
+          context: { type: 'string', multiple: true, default: [] },
+        },
+      });
+      if (!values.url) throw new UsageError('explain needs --url');
+      const config = loadConfigFile(values.config ?? process.env.STEPGATE_CONFIG ?? DEFAULT_CONFIG);
+      const token = values.token ?? (values['token-file'] ? readFileSync(values['token-file'], 'utf8').trim() : undefined);
+      const claims = values.claims ? (JSON.parse(readFileSync(values.claims, 'utf8')) as Record<string, unknown>) : undefined;
+      const out = await explain(config, {
+        method: values.method,
+        url: values.url,
+        headers: values.header.map(splitPair(':')),
+        token,
+        claims,
+        source: values.source,
+        context: Object.fromEntries(values.context.map(splitPair('='))),
+      });
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      return 0;
+    }
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+class UsageError extends Error {}
+
+function splitPair(sep: string) {
+  return (s: string): [string, string] => {
+    const i = s.indexOf(sep);
+    if (i <= 0) throw new UsageError(`expected name${sep}value, got ${JSON.stringify(s)}`);
+    return [s.slice(0, i).trim(), s.slice(i + 1).trim()];
+  };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`stepgate: invalid configuration\n${err.message}\n`);
+      process.exit(2);
+    }
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`stepgate: ${(err as Error).message}\n${USAGE}\n`);
+      process.exit(64);
+    }
+    process.stderr.write(`stepgate: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,48 @@
+/**
+ * The closed set of reason codes. They are the stable vocabulary shared by responses, logs,
+ * metrics and tests: renaming one is a breaking change for every dashboard and alert built on it.
+ * docs/reason-codes.md documents each one; a test checks that it lists them all.
+ */
+export const REASONS = {
+  allowed: { kind: 'allow', message: 'The request has the assurance its policy requires.' },
+  token_missing: { kind: 'unauthenticated', message: 'No bearer token or session was presented.' },
+  token_malformed: { kind: 'unauthenticated', message: 'The bearer token is not a well-formed JWT.' },
+  token_invalid: { kind: 'unauthenticated', message: 'The bearer token failed verification.' },
+  token_expired: { kind: 'unauthenticated', message: 'The bearer token has expired.' },
+  token_not_yet_valid: { kind: 'unauthenticated', message: 'The bearer token is not valid yet.' },
+  audience_mismatch: { kind: 'unauthenticated', message: 'The bearer token was not issued for this audience.' },
+  issuer_unknown: { kind: 'unauthenticated', message: 'The bearer token comes from an issuer that is not trusted.' },
+  algorithm_forbidden: { kind: 'unauthenticated', message: 'The bearer token is signed with an algorithm that is not allowed for its issuer.' },
+  key_unknown: { kind: 'unauthenticated', message: 'The bearer token is signed with a key the issuer does not publish.' },
+  subject_missing: { kind: 'unauthenticated', message: 'The bearer token has no subject.' },
+  jwks_unavailable: { kind: 'unavailable', message: 'The issuer keys needed to verify the token could not be fetched.' },
+  acr_insufficient: { kind: 'step_up', message: 'This request needs a stronger authentication than the one presented.' },
+  auth_too_old: { kind: 'step_up', message: 'This request needs a more recent authentication.' },
+  auth_time_missing: { kind: 'step_up', message: 'This request needs a recent authentication, and the token does not say when it happened.' },
+  policy_deny: { kind: 'forbidden', message: 'The policy denies this request.' },
+  request_invalid: { kind: 'bad_request', message: 'The authorization request is malformed.' },
+  header_too_large: { kind: 'too_large', message: 'A request header is larger than allowed.' },
+  internal_error: { kind: 'error', message: 'The request could not be evaluated.' },
+} as const satisfies Record<string, { kind: ReasonKind; message: string }>;
+
+export type ReasonKind =
+  | 'allow'
+  | 'unauthenticated'
+  | 'step_up'
+  | 'forbidden'
+  | 'bad_request'
+  | 'too_large'
+  | 'unavailable'
+  | 'error';
+
+export type ReasonCode = keyof typeof REASONS;
+
+export const REASON_CODES = Object.keys(REASONS) as ReasonCode[];
+
+export function reasonKind(code: ReasonCode): ReasonKind {
+  return REASONS[code].kind;
+}
+
+export function reasonMessage(code: ReasonCode): string {
+  return REASONS[code].message;
+}

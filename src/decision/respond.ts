@@ -1,0 +1,226 @@
+import type { Config } from '../config/schema.js';
+import type { AssuranceModel } from '../identity/assurance.js';
+import { compileGlobList, type StringMatcher } from '../policy/glob.js';
+import type { RequestAttributes } from '../request/attributes.js';
+import { reasonKind, reasonMessage, type ReasonCode } from './reasons.js';
+import type { Verdict } from './verdict.js';
+
+export type Header = readonly [string, string];
+
+/** A transport-neutral answer; the gRPC and HTTP adapters only translate it. */
+export interface Answer {
+  allow: boolean;
+  /** HTTP status the client sees on denial (200 on allow). */
+  status: number;
+  /** google.rpc.Code for CheckResponse.status. */
+  grpcCode: number;
+  /** Deny: headers for the client. Allow: headers for the upstream (overwrite). */
+  headers: readonly Header[];
+  /** Allow only: client-sent headers to strip before the upstream sees them. */
+  removeHeaders: readonly string[];
+  body: string;
+  /** Flat decision summary for access logs (Envoy dynamic metadata). */
+  metadata: Readonly<Record<string, string>>;
+}
+
+export type ClientKind = 'navigation' | 'fetch' | 'api';
+
+const GRPC = { OK: 0, INVALID_ARGUMENT: 3, PERMISSION_DENIED: 7, INTERNAL: 13, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
+const JSON_TYPE: Header = ['content-type', 'application/json'];
+const NO_STORE: Header = ['cache-control', 'no-store'];
+const EMPTY: readonly string[] = Object.freeze([]);
+
+/**
+ * Browser navigations can follow a redirect to the identity provider; fetch/XHR cannot (the
+ * redirect would be followed invisibly, cross-origin), so they get JSON naming the step-up URL;
+ * everything else is an API client and gets the RFC 9470 challenge.
+ */
+export function clientKind(req: RequestAttributes): ClientKind {
+  const h = req.headers;
+  const mode = h.get('sec-fetch-mode');
+  if (mode !== undefined) return mode === 'navigate' ? 'navigation' : 'fetch';
+  if (h.has('x-requested-with')) return 'fetch';
+  if ((req.method === 'GET' || req.method === 'HEAD') && (h.get('accept') ?? '').includes('text/html')) {
+    return 'navigation';
+  }
+  return 'api';
+}
+
+export class Responder {
+  private readonly realm: string;
+  private readonly stepupUrl: string | undefined;
+  private readonly returnHosts: StringMatcher;
+  private readonly canReturn: boolean;
+
+  constructor(
+    config: Config,
+    private readonly assurance: AssuranceModel,
+  ) {
+    this.realm = config.stepup.realm;
+    this.stepupUrl = config.stepup.url;
+    this.canReturn = config.stepup.return_hosts.length > 0;
+    this.returnHosts = compileGlobList(config.stepup.return_hosts.map((h) => h.toLowerCase()), '.');
+  }
+
+  respond(v: Verdict): Answer {
+    if (v.allow) return this.allow(v);
+    switch (reasonKind(v.reason)) {
+      case 'unauthenticated':
+      case 'step_up':
+        return this.challenge(v);
+      case 'forbidden':
+        return this.deny(v, 403, GRPC.PERMISSION_DENIED, v.requirement?.denyMessage);
+      case 'bad_request':
+        return this.deny(v, 400, GRPC.INVALID_ARGUMENT);
+      case 'too_large':
+        return this.deny(v, 431, GRPC.INVALID_ARGUMENT);
+      case 'unavailable':
+        return this.deny(v, 503, GRPC.UNAVAILABLE);
+      case 'allow':
+      case 'error':
+        // An "allowed" reason on a deny verdict is a bug; fail closed like any other error.
+        return this.deny({ ...v, reason: 'internal_error' }, 500, GRPC.INTERNAL);
+    }
+  }
+
+  private allow(v: Verdict): Answer {
+    const id = v.identity!;
+    return {
+      allow: true,
+      status: 200,
+      grpcCode: GRPC.OK,
+      headers: id.upstreamHeaders,
+      // Names we set are overwritten anyway; any other client-sent x-stepgate-* is removed.
+      removeHeaders: v.attributes?.spoofedIdentityHeaders ?? EMPTY,
+      body: '',
+      metadata: metadata(v),
+    };
+  }
+
+  private challenge(v: Verdict): Answer {
+    const req = v.attributes!;
+    const kind = clientKind(req);
+    const stepUp = this.stepUpUrl(v);
+    if (kind === 'navigation' && stepUp) {
+      return {
+        allow: false,
+        status: 302,
+        grpcCode: GRPC.UNAUTHENTICATED,
+        headers: [['location', stepUp], NO_STORE, JSON_TYPE],
+        removeHeaders: EMPTY,
+        body: this.body(v, 302, stepUp),
+        metadata: metadata(v),
+      };
+    }
+    return {
+      allow: false,
+      status: 401,
+      grpcCode: GRPC.UNAUTHENTICATED,
+      headers: [['www-authenticate', this.wwwAuthenticate(v)], NO_STORE, JSON_TYPE],
+      removeHeaders: EMPTY,
+      body: this.body(v, 401, stepUp),
+      metadata: metadata(v),
+    };
+  }
+
+  private deny(v: Verdict, status: number, grpcCode: number, message?: string): Answer {
+    return {
+      allow: false,
+      status,
+      grpcCode,
+      headers: [NO_STORE, JSON_TYPE],
+      removeHeaders: EMPTY,
+      body: this.body(v, status, undefined, message),
+      metadata: metadata(v),
+    };
+  }
+
+  /** RFC 6750 §3 for token problems; RFC 9470 §3 when the token is fine but not strong or fresh enough. */
+  wwwAuthenticate(v: Verdict): string {
+    const realm = `Bearer realm="${this.realm}"`;
+    if (v.reason === 'token_missing') return realm;
+    const kind = reasonKind(v.reason);
+    if (kind === 'unauthenticated') {
+      return `${realm}, error="invalid_token", error_description="${reasonMessage(v.reason)}"`;
+    }
+    const r = v.requirement;
+    let h = `${realm}, error="insufficient_user_authentication", error_description="${reasonMessage(v.reason)}"`;
+    if (r && r.level >= 0) h += `, acr_values="${this.assurance.acrValues(r.level)}"`;
+    if (r && r.maxAge !== undefined) h += `, max_age=${r.maxAge}`;
+    return h;
+  }
+
+  private stepUpUrl(v: Verdict): string | undefined {
+    if (!this.stepupUrl) return undefined;
+    const r = v.requirement;
+    const url = new URL(this.stepupUrl);
+    if (r && r.level >= 0) url.searchParams.set('level', this.assurance.names[r.level]!);
+    if (r && r.maxAge !== undefined) url.searchParams.set('max_age', String(r.maxAge));
+    const req = v.attributes;
+    // The return URL is rebuilt from what the gateway routed; it is only offered for hosts the
+    // operator listed, so a step-up can never be turned into a redirect to somewhere else.
+    if (req && this.canReturn && this.returnHosts(req.host) && (req.scheme === 'https' || req.scheme === 'http')) {
+      url.searchParams.set('rd', `${req.scheme}://${req.authority}${req.target}`);
+    }
+    return url.toString();
+  }
+
+  private body(v: Verdict, status: number, stepUp: string | undefined, message?: string): string {
+    const r = v.requirement;
+    const payload: Record<string, unknown> = { reason: v.reason, message: message ?? reasonMessage(v.reason) };
+    if (r && !r.deny && reasonKind(v.reason) === 'step_up') {
+      payload.required = {
+        level: r.level >= 0 ? this.assurance.names[r.level] : undefined,
+        max_age: r.maxAge,
+      };
+      if (v.identity) payload.presented = { level: v.identity.levelName };
+    }
+    if (stepUp) payload.step_up_url = stepUp;
+    if (!v.attributes?.kube) return JSON.stringify(payload);
+    // kubectl prints a Status message verbatim ("error: <message>"), so an engineer sees why.
+    return JSON.stringify({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `stepgate: ${payload.message as string} (${v.reason}${levelHint(payload)})`,
+      reason: STATUS_REASON[status] ?? 'InternalError',
+      code: status,
+      details: { causes: [{ reason: v.reason, message: payload.message }] },
+      stepgate: payload,
+    });
+  }
+}
+
+/** Kubernetes StatusReason values for the statuses we answer with. */
+const STATUS_REASON: Record<number, string> = {
+  302: 'Unauthorized',
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  431: 'RequestEntityTooLarge',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+};
+
+function levelHint(payload: Record<string, unknown>): string {
+  const req = payload.required as { level?: string; max_age?: number } | undefined;
+  if (!req) return '';
+  const parts = [];
+  if (req.level) parts.push(`requires ${req.level}`);
+  if (req.max_age !== undefined) parts.push(`authenticated within ${req.max_age}s`);
+  return parts.length ? `; ${parts.join(', ')}` : '';
+}
+
+function metadata(v: Verdict): Record<string, string> {
+  const m: Record<string, string> = {
+    decision: v.allow ? 'allow' : 'deny',
+    reason: v.reason,
+  };
+  if (v.requirement) m.rules = v.requirement.rules.join(',');
+  if (v.identity) {
+    m.level = v.identity.levelName;
+    m.subject = v.identity.subject;
+  }
+  return m;
+}

@@ -1,0 +1,18 @@
+import type { Identity } from '../identity/identity.js';
+import type { Requirement } from '../policy/policy.js';
+import type { RequestAttributes } from '../request/attributes.js';
+import type { ReasonCode } from './reasons.js';
+
+/** The pipeline's transport-neutral outcome for one request. */
+export interface Verdict {
+  allow: boolean;
+  reason: ReasonCode;
+  /** For logs and `explain` only: may quote request data, so it never goes into a response body. */
+  detail: string;
+  /** Undefined when the request could not be parsed far enough to match rules. */
+  requirement: Requirement | undefined;
+  identity: Identity | undefined;
+  attributes: RequestAttributes | undefined;
+  /** Whether the token verdict came from the cache. */
+  tokenCached: boolean;
+}

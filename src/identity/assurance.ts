@@ -1,0 +1,47 @@
+import type { LevelConfig } from '../config/schema.js';
+
+/** Rank of a token that qualifies for no configured level: authenticated, but below the lowest. */
+export const NO_LEVEL = -1;
+
+export interface AssuranceModel {
+  /** Level names, weakest first; a level's rank is its index. */
+  readonly names: readonly string[];
+  rank(name: string): number;
+  /** The strongest level the token qualifies for, or NO_LEVEL. */
+  classify(acr: string | undefined, amr: readonly string[]): number;
+  /** The acr values a step-up asks the identity provider for, to reach `rank`. */
+  acrValues(rank: number): string;
+}
+
+/**
+ * Levels are ordered: qualifying for aal3 satisfies anything that asks for aal2. A level is
+ * reached through its `acr` values or through its `amr` set (all of them present); with
+ * `combine: all` both must hold. Classification happens once per verified token and is cached
+ * with it, so none of this runs on a cache hit.
+ */
+export function compileAssurance(levels: readonly LevelConfig[]): AssuranceModel {
+  const names = levels.map((l) => l.name);
+  const byName = new Map(names.map((n, i) => [n, i]));
+  const compiled = levels.map((l) => ({ acr: new Set(l.acr), amr: l.amr, all: l.combine === 'all' }));
+  const acrValues = levels.map((l) => l.acr.join(' '));
+  return {
+    names,
+    rank(name) {
+      const r = byName.get(name);
+      if (r === undefined) throw new Error(`unknown assurance level ${name}`);
+      return r;
+    },
+    classify(acr, amr) {
+      for (let i = compiled.length - 1; i >= 0; i--) {
+        const l = compiled[i]!;
+        const byAcr = acr !== undefined && l.acr.has(acr);
+        const byAmr = l.amr.length > 0 && l.amr.every((m) => amr.includes(m));
+        if (l.all ? byAcr && (l.amr.length === 0 || byAmr) : byAcr || byAmr) return i;
+      }
+      return NO_LEVEL;
+    },
+    acrValues(rank) {
+      return acrValues[rank] ?? '';
+    },
+  };
+}

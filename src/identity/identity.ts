@@ -1,0 +1,72 @@
+import type { JWTPayload } from 'jose';
+import type { Config, IssuerConfig } from '../config/schema.js';
+import { NO_LEVEL, type AssuranceModel } from './assurance.js';
+
+/** A verified caller, built once per token and cached with it: nothing here is recomputed on a hit. */
+export interface Identity {
+  subject: string;
+  issuer: string;
+  groups: readonly string[];
+  acr: string | undefined;
+  amr: readonly string[];
+  /** Seconds since the epoch, from `auth_time`. */
+  authTime: number | undefined;
+  /** Milliseconds since the epoch, from `exp`. */
+  expiresAt: number;
+  /** Rank in the assurance model (NO_LEVEL when below every level). */
+  level: number;
+  levelName: string;
+  /** Identity headers for the upstream, computed once per token. */
+  upstreamHeaders: readonly (readonly [string, string])[];
+}
+
+/** Claims of a verified token (or, for `stepgate explain`, claims given by hand) → Identity. */
+export function buildIdentity(
+  iss: IssuerConfig,
+  subject: string,
+  payload: JWTPayload,
+  assurance: AssuranceModel,
+  headers: Config['identity_headers'],
+): Identity {
+  const groups = stringList(payload[iss.groups_claim]);
+  const acr = typeof payload.acr === 'string' ? payload.acr : undefined;
+  const amr = stringList(payload.amr);
+  const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : undefined;
+  const level = assurance.classify(acr, amr);
+  const levelName = level === NO_LEVEL ? 'none' : assurance.names[level]!;
+  const upstream: [string, string][] = [
+    [headers.subject, headerSafe(subject)],
+    [headers.level, levelName],
+    [headers.issuer, headerSafe(iss.issuer)],
+  ];
+  for (const [claim, header] of Object.entries(headers.claims)) {
+    const v = payload[claim];
+    if (typeof v === 'string') upstream.push([header, headerSafe(v)]);
+    else if (Array.isArray(v)) upstream.push([header, headerSafe(stringList(v).join(','))]);
+    else if (typeof v === 'number' || typeof v === 'boolean') upstream.push([header, String(v)]);
+  }
+  return Object.freeze({
+    subject,
+    issuer: iss.issuer,
+    groups,
+    acr,
+    amr,
+    authTime,
+    expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY,
+    level,
+    levelName,
+    upstreamHeaders: Object.freeze(upstream.map((p) => Object.freeze(p))),
+  });
+}
+
+function stringList(v: unknown): readonly string[] {
+  if (typeof v === 'string') return Object.freeze([v]);
+  if (!Array.isArray(v)) return Object.freeze([]);
+  return Object.freeze(v.filter((x): x is string => typeof x === 'string'));
+}
+
+/** Header values must not carry CR/LF or other controls: claims are text the IdP's users influence. */
+function headerSafe(v: string): string {
+  // eslint-disable-next-line no-control-regex
+  return v.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 4096);
+}

@@ -1,0 +1,221 @@
+import { hash } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
+import type { Config, IssuerConfig } from '../config/schema.js';
+import { HMAC_ALGORITHMS } from '../config/schema.js';
+import type { ReasonCode } from '../decision/reasons.js';
+import type { AssuranceModel } from './assurance.js';
+import { buildIdentity, type Identity } from './identity.js';
+import { JwksSource, JwksUnavailableError, KeyUnknownError, type FetchFn } from './jwks.js';
+
+export type VerifyResult =
+  | { ok: true; identity: Identity; cached: boolean }
+  | { ok: false; reason: ReasonCode; detail: string; cached: boolean };
+
+interface Failure {
+  reason: ReasonCode;
+  detail: string;
+}
+
+/** Failures that say something about the token itself, so the same bytes will fail again. */
+const CACHEABLE_FAILURES = new Set<ReasonCode>([
+  'token_malformed',
+  'token_invalid',
+  'token_expired',
+  'token_not_yet_valid',
+  'audience_mismatch',
+  'issuer_unknown',
+  'algorithm_forbidden',
+  'key_unknown',
+  'subject_missing',
+]);
+
+export interface VerifierOptions {
+  fetch: FetchFn;
+  now: () => number;
+  env: NodeJS.ProcessEnv;
+  onJwksRefresh?: (issuer: string, outcome: 'ok' | 'error', detail: string) => void;
+}
+
+interface TrustedIssuer {
+  config: IssuerConfig;
+  algorithms: string[];
+  key: JwksSource | Uint8Array;
+  jwks: JwksSource | undefined;
+}
+
+/**
+ * Verifies bearer JWTs against the trusted issuers and caches the outcome. A positive entry
+ * lives at most until the token's `exp` (and never beyond the configured TTL); a negative one
+ * briefly, so replaying one bad token cannot buy a signature check per request. Concurrent
+ * first sightings of one token share a single verification.
+ */
+export class TokenVerifier {
+  private readonly issuers = new Map<string, TrustedIssuer>();
+  private readonly positive: LRUCache<string, Identity>;
+  private readonly negative: LRUCache<string, Failure> | undefined;
+  private readonly inflight = new Map<string, Promise<VerifyResult>>();
+  private readonly maxTtlMs: number;
+
+  constructor(
+    private readonly config: Config,
+    private readonly assurance: AssuranceModel,
+    private readonly opts: VerifierOptions,
+  ) {
+    for (const iss of config.issuers) {
+      const hmac = iss.algorithms.some((a) => HMAC_ALGORITHMS.includes(a));
+      let key: JwksSource | Uint8Array;
+      let jwks: JwksSource | undefined;
+      if (hmac) {
+        const secret = opts.env[iss.hmac_secret_env!];
+        if (!secret || secret.length < 32) {
+          throw new Error(
+            `issuer ${iss.issuer}: environment variable ${iss.hmac_secret_env} must hold an HMAC secret of at least 32 bytes`,
+          );
+        }
+        key = new TextEncoder().encode(secret);
+      } else {
+        jwks = new JwksSource({
+          issuer: iss.issuer,
+          jwksUri: iss.jwks_uri,
+          discoveryUrl: iss.discovery_url,
+          fetch: opts.fetch,
+          now: opts.now,
+          refreshMs: iss.jwks_refresh_seconds * 1000,
+          cooldownMs: iss.jwks_cooldown_seconds * 1000,
+          timeoutMs: iss.fetch_timeout_ms,
+          onRefresh: (outcome, detail) => opts.onJwksRefresh?.(iss.issuer, outcome, detail),
+        });
+        key = jwks;
+      }
+      this.issuers.set(iss.issuer, { config: iss, algorithms: [...iss.algorithms], key, jwks });
+    }
+    const tc = config.token_cache;
+    this.maxTtlMs = tc.max_ttl_seconds * 1000;
+    this.positive = new LRUCache({ max: tc.max_entries, ttl: this.maxTtlMs, ttlAutopurge: false });
+    this.negative =
+      tc.negative_ttl_seconds > 0
+        ? new LRUCache({ max: tc.negative_max_entries, ttl: tc.negative_ttl_seconds * 1000 })
+        : undefined;
+  }
+
+  /** Fetch every issuer's keys now; failures are reported, not thrown (the IdP may come up later). */
+  async warm(): Promise<void> {
+    await Promise.all(
+      [...this.issuers.values()].map((i) => i.jwks?.refresh().catch(() => undefined)),
+    );
+  }
+
+  get cacheSize(): number {
+    return this.positive.size;
+  }
+
+  /**
+   * The cache-only path: a verdict without any signature check, or undefined when the token has
+   * not been seen. Kept synchronous so a cached request never waits on the event loop.
+   */
+  lookup(token: string): VerifyResult | undefined {
+    const key = cacheKey(token);
+    const hit = this.positive.get(key);
+    if (hit) {
+      if (hit.expiresAt > this.opts.now()) return { ok: true, identity: hit, cached: true };
+      this.positive.delete(key);
+      return { ok: false, reason: 'token_expired', detail: 'the token has expired', cached: true };
+    }
+    const bad = this.negative?.get(key);
+    if (bad) return { ok: false, reason: bad.reason, detail: bad.detail, cached: true };
+    return undefined;
+  }
+
+  verify(token: string): VerifyResult | Promise<VerifyResult> {
+    const cached = this.lookup(token);
+    if (cached) return cached;
+    const key = cacheKey(token);
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.verifyUncached(token, key).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async verifyUncached(token: string, key: string): Promise<VerifyResult> {
+    const outcome = await this.check(token);
+    if ('subject' in outcome) {
+      const ttl = Math.min(this.maxTtlMs, outcome.expiresAt - this.opts.now());
+      if (ttl > 0) this.positive.set(key, outcome, { ttl });
+      return { ok: true, identity: outcome, cached: false };
+    }
+    if (this.negative && CACHEABLE_FAILURES.has(outcome.reason)) this.negative.set(key, outcome);
+    return { ok: false, reason: outcome.reason, detail: outcome.detail, cached: false };
+  }
+
+  private async check(token: string): Promise<Identity | Failure> {
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    let unverified: JWTPayload;
+    try {
+      header = decodeProtectedHeader(token);
+      unverified = decodeJwt(token);
+    } catch {
+      return { reason: 'token_malformed', detail: 'not a compact JWS JWT' };
+    }
+    if (typeof unverified.iss !== 'string') return { reason: 'token_malformed', detail: 'no iss claim' };
+    const issuer = this.issuers.get(unverified.iss);
+    if (!issuer) return { reason: 'issuer_unknown', detail: `issuer ${clip(unverified.iss)} is not trusted` };
+    const alg = typeof header.alg === 'string' ? header.alg : '';
+    if (!issuer.algorithms.includes(alg)) {
+      return { reason: 'algorithm_forbidden', detail: `alg ${clip(alg)} is not allowed for this issuer` };
+    }
+    let payload: JWTPayload;
+    try {
+      const key = issuer.key;
+      const options = {
+        issuer: issuer.config.issuer,
+        audience: issuer.config.audiences,
+        algorithms: issuer.algorithms,
+        clockTolerance: issuer.config.clock_tolerance_seconds,
+        currentDate: new Date(this.opts.now()),
+        requiredClaims: ['exp'],
+      };
+      payload =
+        key instanceof Uint8Array
+          ? (await jwtVerify(token, key, options)).payload
+          : (await jwtVerify(token, key.getKey, options)).payload;
+    } catch (err) {
+      return mapJoseError(err);
+    }
+    const subject = payload[issuer.config.subject_claim];
+    if (typeof subject !== 'string' || subject === '') {
+      return { reason: 'subject_missing', detail: `claim ${issuer.config.subject_claim} is missing or not a string` };
+    }
+    return buildIdentity(issuer.config, subject, payload, this.assurance, this.config.identity_headers);
+  }
+}
+
+/** SHA-256 keeps raw tokens out of the cache; one hash (~1 µs for 1 KB) is the only crypto on a hit. */
+function cacheKey(token: string): string {
+  return hash('sha256', token, 'base64url');
+}
+
+function mapJoseError(err: unknown): Failure {
+  if (err instanceof JwksUnavailableError) return { reason: 'jwks_unavailable', detail: err.message };
+  if (err instanceof KeyUnknownError) return { reason: 'key_unknown', detail: err.message };
+  if (err instanceof errors.JWTExpired) return { reason: 'token_expired', detail: 'the token has expired' };
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === 'nbf' || err.claim === 'iat') {
+      return { reason: 'token_not_yet_valid', detail: `claim ${err.claim} is in the future` };
+    }
+    if (err.claim === 'aud') return { reason: 'audience_mismatch', detail: 'aud does not name a configured audience' };
+    return { reason: 'token_invalid', detail: `claim ${err.claim} ${err.reason === 'missing' ? 'is missing' : 'is invalid'}` };
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed) return { reason: 'algorithm_forbidden', detail: 'algorithm not allowed' };
+  if (err instanceof errors.JWSSignatureVerificationFailed) return { reason: 'token_invalid', detail: 'signature verification failed' };
+  if (err instanceof errors.JWKSMultipleMatchingKeys) return { reason: 'token_invalid', detail: 'the token names no kid and several keys match' };
+  if (err instanceof errors.JOSEError) return { reason: 'token_invalid', detail: `${err.code}` };
+  // Key import problems and other surprises: the token is still not verified, so deny.
+  return { reason: 'token_invalid', detail: 'verification failed' };
+}
+
+function clip(s: string): string {
+  return JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
+}

@@ -1,0 +1,91 @@
+import type { ReasonCode } from '../decision/reasons.js';
+import type { Verdict } from '../decision/verdict.js';
+import type { Identity } from '../identity/identity.js';
+import type { VerifyResult } from '../identity/verifier.js';
+import type { Requirement } from '../policy/policy.js';
+import type { RawRequest, RequestAttributes } from '../request/attributes.js';
+import { buildAttributes } from '../request/build.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * The Check pipeline, transport-neutral: request → identity → policy → verdict. Returns
+ * synchronously when the token is cached (the common case), so a hit costs no event-loop turn.
+ */
+export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[]): Verdict | Promise<Verdict> {
+  const built = buildAttributes(raw, spoofed, rt.kubeHosts);
+  if (!built.ok) return fail('request_invalid', built.detail, undefined, undefined);
+  const req = built.attributes;
+  const token = bearerToken(req.headers.get('authorization'));
+  if (typeof token !== 'string') {
+    return fail(token.reason, token.detail, req, rt.policy.evaluate(req, undefined));
+  }
+  const result = rt.verifier.verify(token);
+  return result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
+}
+
+/** Policy and assurance for a known token outcome. Pure given the runtime and its clock. */
+export function decide(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdict {
+  if (!r.ok) {
+    return { ...fail(r.reason, r.detail, req, rt.policy.evaluate(req, undefined)), tokenCached: r.cached };
+  }
+  const who = r.identity;
+  const need = rt.policy.evaluate(req, who);
+  return judge(need, who, rt.now(), req, r.cached, rt);
+}
+
+export function judge(
+  need: Requirement,
+  who: Identity,
+  nowMs: number,
+  req: RequestAttributes | undefined,
+  cached: boolean,
+  rt: Pick<Runtime, 'assurance'>,
+): Verdict {
+  const base = { requirement: need, identity: who, attributes: req, tokenCached: cached };
+  if (need.deny) {
+    return { ...base, allow: false, reason: 'policy_deny', detail: `denied by rule ${need.rules.join(', ')}` };
+  }
+  if (who.level < need.level) {
+    return {
+      ...base,
+      allow: false,
+      reason: 'acr_insufficient',
+      detail: `presented ${who.levelName}, required ${rt.assurance.names[need.level]}`,
+    };
+  }
+  if (need.maxAge !== undefined) {
+    if (who.authTime === undefined) {
+      return { ...base, allow: false, reason: 'auth_time_missing', detail: `max_age ${need.maxAge}s needs auth_time` };
+    }
+    const age = Math.floor(nowMs / 1000) - who.authTime;
+    if (age > need.maxAge) {
+      return { ...base, allow: false, reason: 'auth_too_old', detail: `authenticated ${age}s ago, max_age ${need.maxAge}s` };
+    }
+  }
+  return { ...base, allow: true, reason: 'allowed', detail: '' };
+}
+
+export function fail(
+  reason: ReasonCode,
+  detail: string,
+  req: RequestAttributes | undefined,
+  need: Requirement | undefined,
+): Verdict {
+  return { allow: false, reason, detail, requirement: need, identity: undefined, attributes: req, tokenCached: false };
+}
+
+type TokenProblem = { reason: ReasonCode; detail: string };
+
+const BEARER = /^bearer +/i;
+
+/** RFC 6750 §2.1. Anything other than exactly one Bearer credential is not a token we verify. */
+export function bearerToken(header: string | undefined): string | TokenProblem {
+  if (header === undefined || header === '') return { reason: 'token_missing', detail: 'no authorization header' };
+  const m = BEARER.exec(header);
+  if (!m) return { reason: 'token_missing', detail: 'authorization header is not a Bearer credential' };
+  const token = header.slice(m[0].length).trim();
+  if (token === '' || token.includes(' ') || token.includes(',')) {
+    return { reason: 'token_malformed', detail: 'the Bearer credential is empty or not a single token' };
+  }
+  return token;
+}

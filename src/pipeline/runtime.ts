@@ -1,0 +1,41 @@
+import type { Config } from '../config/schema.js';
+import { Responder } from '../decision/respond.js';
+import { compileAssurance, type AssuranceModel } from '../identity/assurance.js';
+import type { FetchFn } from '../identity/jwks.js';
+import { TokenVerifier } from '../identity/verifier.js';
+import { compileHostMatcher, type HostMatcher } from '../policy/glob.js';
+import { compilePolicy, type Policy } from '../policy/policy.js';
+
+export interface RuntimeDeps {
+  fetch: FetchFn;
+  now: () => number;
+  env: NodeJS.ProcessEnv;
+  onJwksRefresh?: (issuer: string, outcome: 'ok' | 'error', detail: string) => void;
+}
+
+/**
+ * Everything compiled from one configuration. Built once and never mutated, so a reload can
+ * build a new one and swap a single reference while in-flight checks finish on the old one.
+ */
+export interface Runtime {
+  readonly config: Config;
+  readonly assurance: AssuranceModel;
+  readonly policy: Policy;
+  readonly verifier: TokenVerifier;
+  readonly responder: Responder;
+  readonly kubeHosts: HostMatcher;
+  readonly now: () => number;
+}
+
+export function buildRuntime(config: Config, deps: RuntimeDeps): Runtime {
+  const assurance = compileAssurance(config.assurance.levels);
+  return Object.freeze({
+    config,
+    assurance,
+    policy: compilePolicy(config, assurance),
+    verifier: new TokenVerifier(config, assurance, deps),
+    responder: new Responder(config, assurance),
+    kubeHosts: compileHostMatcher(config.kubernetes.hosts),
+    now: deps.now,
+  });
+}

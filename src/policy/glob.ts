@@ -1,0 +1,77 @@
+/**
+ * Glob lists compiled once at config load. `*` stays within one segment, `**` crosses
+ * segments, `?` is one character. A trailing `/**` also matches the bare prefix (`/admin/**`
+ * covers `/admin`), because an operator protecting a subtree means its root too.
+ */
+export type StringMatcher = (value: string) => boolean;
+
+const ALWAYS: StringMatcher = () => true;
+
+export function compileGlobList(patterns: readonly string[] | undefined, separator: '/' | '.' | null): StringMatcher {
+  if (!patterns || patterns.length === 0) return ALWAYS;
+  if (patterns.includes('*') || patterns.includes('**')) return ALWAYS;
+  const literals = new Set<string>();
+  const regexes: RegExp[] = [];
+  for (const p of patterns) {
+    if (/[*?]/.test(p)) regexes.push(globToRegExp(p, separator));
+    else literals.add(p);
+  }
+  if (regexes.length === 0) {
+    if (literals.size === 1) {
+      const only = [...literals][0]!;
+      return (v) => v === only;
+    }
+    return (v) => literals.has(v);
+  }
+  return (v) => {
+    if (literals.has(v)) return true;
+    for (const r of regexes) if (r.test(v)) return true;
+    return false;
+  };
+}
+
+export function globToRegExp(pattern: string, separator: '/' | '.' | null): RegExp {
+  const notSep = separator ? `[^${separator === '/' ? '/' : '.'}]` : '.';
+  let body = '';
+  let p = pattern;
+  let optionalTail = '';
+  if (separator === '/' && p.endsWith('/**') && p.length > 3) {
+    p = p.slice(0, -3);
+    optionalTail = '(?:/.*)?';
+  }
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === '*') {
+      if (p[i + 1] === '*') {
+        body += '.*';
+        i++;
+      } else {
+        body += `${notSep}*`;
+      }
+    } else if (c === '?') {
+      body += notSep;
+    } else {
+      body += c.replace(/[.+^${}()|[\]\\/-]/g, '\\$&');
+    }
+  }
+  return new RegExp(`^${body}${optionalTail}$`, 's');
+}
+
+/** Decides whether a request is a Kubernetes API request: by host, or by a route's tag. */
+export interface HostMatcher {
+  matches(host: string, contextExtensions: Readonly<Record<string, string>>): boolean;
+}
+
+export const KUBE_CONTEXT_KEY = 'stepgate.kubernetes';
+
+export function compileHostMatcher(hosts: readonly string[]): HostMatcher {
+  const m = hosts.length === 0 ? () => false : compileGlobList(hosts.map((h) => h.toLowerCase()), '.');
+  return {
+    matches(host, ctx) {
+      const tag = Object.hasOwn(ctx, KUBE_CONTEXT_KEY) ? ctx[KUBE_CONTEXT_KEY] : undefined;
+      if (tag === 'true') return true;
+      if (tag === 'false') return false;
+      return m(host);
+    },
+  };
+}

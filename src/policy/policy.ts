@@ -1,0 +1,212 @@
+import type { Config, KubeMatchConfig, MatchConfig } from '../config/schema.js';
+import type { AssuranceModel } from '../identity/assurance.js';
+import type { Identity } from '../identity/identity.js';
+import type { RequestAttributes } from '../request/attributes.js';
+import { compileGlobList, type StringMatcher } from './glob.js';
+
+/**
+ * What the matching rules ask of a request. Rules combine by strictness: any deny wins; else the
+ * highest level and the shortest max_age across all matching rules. So adding a rule can only
+ * tighten a requirement, never loosen one. The default applies only when no rule matches.
+ */
+export interface Requirement {
+  deny: boolean;
+  denyMessage: string | undefined;
+  /** Rank of the required level. */
+  level: number;
+  /** Seconds since auth_time; undefined when no matching rule bounds it. */
+  maxAge: number | undefined;
+  /** Names of the matching rules (['default'] when none matched). */
+  rules: readonly string[];
+}
+
+interface CompiledRule {
+  name: string;
+  deny: boolean;
+  message: string | undefined;
+  level: number;
+  maxAge: number | undefined;
+  matches(req: RequestAttributes, who: Identity | undefined): boolean;
+}
+
+export interface Policy {
+  evaluate(req: RequestAttributes, who: Identity | undefined): Requirement;
+  readonly ruleNames: readonly string[];
+}
+
+export function compilePolicy(config: Config, assurance: AssuranceModel): Policy {
+  const rules = config.policy.rules.map((r): CompiledRule => {
+    const level = r.require !== undefined ? assurance.rank(r.require) : -1;
+    return {
+      name: r.name,
+      deny: r.deny === true,
+      message: r.message,
+      level,
+      maxAge: r.max_age,
+      matches: compileMatch(r.match),
+    };
+  });
+  const d = config.policy.default;
+  const defaultReq: Requirement = Object.freeze({
+    deny: d.deny === true,
+    denyMessage: d.message,
+    level: d.require !== undefined ? assurance.rank(d.require) : -1,
+    maxAge: d.max_age,
+    rules: Object.freeze(['default']),
+  });
+  // Requirements repeat (the same rules match the same kinds of request), so they are memoised
+  // by the set of matching rules instead of allocating one per request.
+  const memo = new Map<string, Requirement>();
+
+  return {
+    ruleNames: rules.map((r) => r.name),
+    evaluate(req, who) {
+      let matched: number[] | undefined;
+      for (let i = 0; i < rules.length; i++) {
+        if (rules[i]!.matches(req, who)) (matched ??= []).push(i);
+      }
+      if (!matched) return defaultReq;
+      const key = matched.join(',');
+      let result = memo.get(key);
+      if (!result) {
+        let deny = false;
+        let denyMessage: string | undefined;
+        let level = -1;
+        let maxAge: number | undefined;
+        for (const i of matched) {
+          const r = rules[i]!;
+          if (r.deny) {
+            deny = true;
+            denyMessage ??= r.message;
+          }
+          if (r.level > level) level = r.level;
+          if (r.maxAge !== undefined && (maxAge === undefined || r.maxAge < maxAge)) maxAge = r.maxAge;
+        }
+        result = Object.freeze({ deny, denyMessage, level, maxAge, rules: Object.freeze(matched.map((i) => rules[i]!.name)) });
+        if (memo.size < 4096) memo.set(key, result);
+      }
+      return result;
+    },
+  };
+}
+
+type Predicate = (req: RequestAttributes, who: Identity | undefined) => boolean;
+
+function compileMatch(m: MatchConfig): Predicate {
+  const preds: Predicate[] = [];
+  if (m.hosts) {
+    const hosts = compileGlobList(m.hosts.map((h) => h.toLowerCase()), '.');
+    preds.push((req) => hosts(req.host));
+  }
+  if (m.paths) {
+    const paths = compileGlobList(m.paths, '/');
+    preds.push((req) => paths(req.path));
+  }
+  if (m.methods) {
+    const methods = new Set(m.methods.map((x) => x.toUpperCase()));
+    preds.push((req) => methods.has(req.method));
+  }
+  if (m.kubernetes) preds.push(compileKube(m.kubernetes));
+  if (m.subjects) {
+    const subjects = compileGlobList(m.subjects, null);
+    preds.push((_req, who) => who !== undefined && subjects(who.subject));
+  }
+  if (m.groups) {
+    const groups = compileGlobList(m.groups, null);
+    preds.push((_req, who) => who !== undefined && who.groups.some(groups));
+  }
+  if (m.context) {
+    const entries = Object.entries(m.context).map(([k, v]) => [k, compileGlobList([v], null)] as const);
+    preds.push((req) =>
+      entries.every(([k, v]) => Object.hasOwn(req.contextExtensions, k) && v(req.contextExtensions[k]!)),
+    );
+  }
+  return (req, who) => {
+    for (const p of preds) if (!p(req, who)) return false;
+    return true;
+  };
+}
+
+/**
+ * Kubernetes conditions. `resources` entries may be `pods` (the resource and all of its
+ * subresources) or RBAC-style `pods/exec`; `subresources` narrows further, with `""` meaning the
+ * resource itself. Matching broadly is deliberate: a requirement that misses `secrets/…` is a hole.
+ */
+function compileKube(k: KubeMatchConfig): Predicate {
+  const preds: ((info: NonNullable<RequestAttributes['kube']>) => boolean)[] = [];
+  const resourceOnly: string[] = [];
+  const resourcePairs: string[] = [];
+  for (const r of k.resources ?? []) (r.includes('/') ? resourcePairs : resourceOnly).push(r);
+  if (k.resources) {
+    const only = compileGlobList(resourceOnly.length ? resourceOnly : ['\u0000never'], null);
+    const pairs = compileGlobList(resourcePairs.length ? resourcePairs : ['\u0000never'], null);
+    preds.push((i) => i.isResourceRequest && (only(i.resource) || (i.subresource !== '' && pairs(`${i.resource}/${i.subresource}`))));
+  }
+  if (k.subresources) {
+    const subs = new Set(k.subresources);
+    preds.push((i) => i.isResourceRequest && subs.has(i.subresource));
+  }
+  if (k.namespaces) {
+    const ns = compileGlobList(k.namespaces, null);
+    // A cluster-wide request (namespace "") also reaches every namespace, so a namespace rule
+    // covers it too: `list secrets --all-namespaces` reads prod's secrets.
+    preds.push((i) => i.isResourceRequest && (i.namespace === '' ? clusterWideReaches(i) : ns(i.namespace)));
+  }
+  if (k.verbs) {
+    const verbs = new Set(k.verbs);
+    preds.push((i) => verbs.has(i.verb));
+  }
+  if (k.api_groups) {
+    const groups = new Set(k.api_groups);
+    preds.push((i) => i.isResourceRequest && groups.has(i.apiGroup));
+  }
+  if (k.names) {
+    const names = compileGlobList(k.names, null);
+    preds.push((i) => i.isResourceRequest && names(i.name));
+  }
+  if (k.non_resource_paths) {
+    const paths = compileGlobList(k.non_resource_paths, '/');
+    preds.push((i) => !i.isResourceRequest && paths(i.path));
+  }
+  return (req) => {
+    const info = req.kube;
+    if (!info) return false;
+    for (const p of preds) if (!p(info)) return false;
+    return true;
+  };
+}
+
+/**
+ * A namespaced resource requested without a namespace (list/watch across all namespaces, or a
+ * collection delete) reaches into every namespace. Cluster-scoped objects (nodes, namespaces
+ * themselves, RBAC cluster roles) do not live in a namespace and are left to resource rules,
+ * except `namespaces/<name>`, where the object is the namespace.
+ */
+function clusterWideReaches(i: NonNullable<RequestAttributes['kube']>): boolean {
+  return !CLUSTER_SCOPED.has(`${i.apiGroup}/${i.resource}`);
+}
+
+const CLUSTER_SCOPED = new Set([
+  '/namespaces',
+  '/nodes',
+  '/persistentvolumes',
+  '/componentstatuses',
+  'rbac.authorization.k8s.io/clusterroles',
+  'rbac.authorization.k8s.io/clusterrolebindings',
+  'apiextensions.k8s.io/customresourcedefinitions',
+  'storage.k8s.io/storageclasses',
+  'storage.k8s.io/csidrivers',
+  'storage.k8s.io/csinodes',
+  'storage.k8s.io/volumeattachments',
+  'admissionregistration.k8s.io/validatingwebhookconfigurations',
+  'admissionregistration.k8s.io/mutatingwebhookconfigurations',
+  'admissionregistration.k8s.io/validatingadmissionpolicies',
+  'admissionregistration.k8s.io/validatingadmissionpolicybindings',
+  'apiregistration.k8s.io/apiservices',
+  'scheduling.k8s.io/priorityclasses',
+  'node.k8s.io/runtimeclasses',
+  'certificates.k8s.io/certificatesigningrequests',
+  'networking.k8s.io/ingressclasses',
+  'flowcontrol.apiserver.k8s.io/flowschemas',
+  'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations',
+]);

@@ -1,0 +1,44 @@
+import type { KubeRequestInfo } from './kube.js';
+
+/**
+ * What the pipeline knows about one request, independent of the transport that delivered it
+ * (gRPC ext_authz today, HTTP forward-auth later). Built once per Check by an adapter.
+ */
+export interface RequestAttributes {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** The request target exactly as received (path and query, not decoded). */
+  target: string;
+  /** Decoded and normalised path, the way the upstream will see it. */
+  path: string;
+  /** Raw query string without '?'. */
+  query: string;
+  /** Lower-case host without port. */
+  host: string;
+  /** Host as received (may carry a port); used to rebuild the original URL. */
+  authority: string;
+  scheme: string;
+  /** Lower-case header names; duplicates joined with ','. */
+  headers: ReadonlyMap<string, string>;
+  /** Client-sent headers in stepgate's own namespace: they must never reach the upstream. */
+  spoofedIdentityHeaders: readonly string[];
+  sourceAddress: string;
+  sourcePrincipal: string;
+  contextExtensions: Readonly<Record<string, string>>;
+  /** Present when the host is a configured Kubernetes API host. */
+  kube: KubeRequestInfo | undefined;
+}
+
+/** The transport adapter's view of a request, before validation and normalisation. */
+export interface RawRequest {
+  method: string;
+  target: string;
+  authority: string;
+  scheme: string;
+  headers: Map<string, string>;
+  sourceAddress: string;
+  sourcePrincipal: string;
+  contextExtensions: Readonly<Record<string, string>>;
+}
+
+export const IDENTITY_HEADER_PREFIX = 'x-stepgate-';

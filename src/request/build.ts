@@ -1,0 +1,75 @@
+import type { RawRequest, RequestAttributes } from './attributes.js';
+import { kubeRequestInfo } from './kube.js';
+import { normalisePath } from './path.js';
+import type { HostMatcher } from '../policy/glob.js';
+
+export type BuiltRequest =
+  | { ok: true; attributes: RequestAttributes }
+  | { ok: false; detail: string };
+
+const METHOD = /^[A-Z][A-Z0-9_-]{0,31}$/;
+
+/**
+ * Validates and normalises a transport's raw request. Anything we cannot interpret the way the
+ * upstream would is refused here (request_invalid) rather than guessed at: a guess is a bypass.
+ */
+export function buildAttributes(
+  raw: RawRequest,
+  spoofed: readonly string[],
+  kubeHosts: HostMatcher,
+): BuiltRequest {
+  const method = raw.method.toUpperCase();
+  if (!METHOD.test(method)) return { ok: false, detail: 'missing or invalid HTTP method' };
+  if (raw.target === '') return { ok: false, detail: 'missing request path' };
+  const parsed = normalisePath(raw.target);
+  if (!parsed.ok) return { ok: false, detail: parsed.problem };
+  const authority = raw.authority || raw.headers.get(':authority') || raw.headers.get('host') || '';
+  if (authority === '') return { ok: false, detail: 'missing host' };
+  const host = hostOnly(authority);
+  if (host === undefined) return { ok: false, detail: 'invalid host' };
+  const headers = raw.headers;
+  const kube = kubeHosts.matches(host, raw.contextExtensions)
+    ? kubeRequestInfo(method, parsed.path, parsed.query, (name) => headers.get(name))
+    : undefined;
+  return {
+    ok: true,
+    attributes: {
+      method,
+      target: raw.target,
+      path: parsed.path,
+      query: parsed.query,
+      host,
+      authority,
+      scheme: raw.scheme || raw.headers.get(':scheme') || 'https',
+      headers,
+      spoofedIdentityHeaders: spoofed,
+      sourceAddress: raw.sourceAddress,
+      sourcePrincipal: raw.sourcePrincipal,
+      contextExtensions: raw.contextExtensions,
+      kube,
+    },
+  };
+}
+
+const HOST = /^[a-z0-9.-]+$/;
+const hostCache = new Map<string, string | undefined>();
+
+/** Lower-case host without port; undefined when it is not a plausible host name or IP literal. */
+export function hostOnly(authority: string): string | undefined {
+  const hit = hostCache.get(authority);
+  if (hit !== undefined || hostCache.has(authority)) return hit;
+  let host: string | undefined;
+  const a = authority.toLowerCase();
+  if (a.startsWith('[')) {
+    const end = a.indexOf(']');
+    host = end > 1 && /^[0-9a-f:.]+$/.test(a.slice(1, end)) ? a.slice(0, end + 1) : undefined;
+  } else {
+    const colon = a.lastIndexOf(':');
+    const h = colon >= 0 && /^\d{1,5}$/.test(a.slice(colon + 1)) ? a.slice(0, colon) : a;
+    host = h.length > 0 && h.length <= 253 && HOST.test(h) ? h.replace(/\.$/, '') : undefined;
+  }
+  // Hosts repeat across requests; a small bounded memo saves the parsing on the hot path.
+  if (hostCache.size >= 1024) hostCache.clear();
+  hostCache.set(authority, host);
+  return host;
+}

@@ -1,0 +1,121 @@
+import type { Answer } from '../../decision/respond.js';
+import type { RawRequest } from '../../request/attributes.js';
+import { collectHeaders, type HeaderLimits } from '../../request/headers.js';
+
+/**
+ * Translation between the protobuf CheckRequest/CheckResponse (as plain objects from
+ * proto-loader with keepCase) and the pipeline's transport-neutral types. No policy here.
+ */
+
+interface HeaderValue {
+  key?: string;
+  value?: string;
+  raw_value?: Buffer | Uint8Array;
+}
+
+export interface CheckRequestMessage {
+  attributes?: {
+    source?: { address?: AddressMessage; principal?: string };
+    request?: {
+      http?: {
+        method?: string;
+        headers?: Record<string, string>;
+        header_map?: { headers?: HeaderValue[] };
+        path?: string;
+        host?: string;
+        scheme?: string;
+      };
+    };
+    context_extensions?: Record<string, string>;
+  };
+}
+
+interface AddressMessage {
+  socket_address?: { address?: string; port_value?: number };
+  pipe?: { path?: string };
+}
+
+export type ParsedCheck =
+  | { ok: true; raw: RawRequest; spoofed: readonly string[] }
+  | { ok: false; reason: 'request_invalid' | 'header_too_large'; detail: string };
+
+const NO_EXTENSIONS: Readonly<Record<string, string>> = Object.freeze({});
+
+export function parseCheckRequest(msg: CheckRequestMessage | undefined, limits: HeaderLimits): ParsedCheck {
+  const http = msg?.attributes?.request?.http;
+  if (!http) return { ok: false, reason: 'request_invalid', detail: 'CheckRequest has no attributes.request.http' };
+  if (!http.method) return { ok: false, reason: 'request_invalid', detail: 'CheckRequest has no HTTP method' };
+  if (!http.path) return { ok: false, reason: 'request_invalid', detail: 'CheckRequest has no HTTP path' };
+  const collected = collectHeaders(headerEntries(http), limits);
+  if (!collected.ok) return { ok: false, reason: 'header_too_large', detail: collected.detail };
+  const attrs = msg!.attributes!;
+  return {
+    ok: true,
+    raw: {
+      method: http.method,
+      target: http.path,
+      authority: http.host ?? '',
+      scheme: http.scheme ?? '',
+      headers: collected.headers,
+      sourceAddress: attrs.source?.address?.socket_address?.address ?? '',
+      sourcePrincipal: attrs.source?.principal ?? '',
+      contextExtensions: attrs.context_extensions ?? NO_EXTENSIONS,
+    },
+    spoofed: collected.spoofed,
+  };
+}
+
+/**
+ * `header_map` (Envoy's encode_raw_headers) wins when present: it carries values as raw bytes,
+ * unmerged. Bytes are read as latin1 so every byte maps to one character and nothing is lost.
+ */
+function* headerEntries(http: NonNullable<NonNullable<NonNullable<CheckRequestMessage['attributes']>['request']>['http']>): Iterable<readonly [string, string]> {
+  const list = http.header_map?.headers;
+  if (list && list.length > 0) {
+    for (const h of list) {
+      if (!h.key) continue;
+      const raw = h.raw_value;
+      yield [h.key, raw && raw.length > 0 ? Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('latin1') : (h.value ?? '')];
+    }
+    return;
+  }
+  const map = http.headers;
+  if (map) for (const key of Object.keys(map)) yield [key, map[key] ?? ''];
+}
+
+const APPEND_FALSE = Object.freeze({ value: false });
+
+/** google.protobuf.Struct of strings, for dynamic_metadata. */
+function struct(fields: Readonly<Record<string, string>>) {
+  const out: Record<string, { string_value: string }> = {};
+  for (const k of Object.keys(fields)) out[k] = { string_value: fields[k]! };
+  return { fields: out };
+}
+
+function headerOption(name: string, value: string) {
+  // ext_authz treats an unset `append` as overwrite, but the semantics have shifted between
+  // Envoy releases; stating it explicitly keeps the meaning fixed.
+  return { header: { key: name, value }, append: APPEND_FALSE, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' };
+}
+
+export function toCheckResponse(a: Answer) {
+  if (a.allow) {
+    return {
+      status: { code: 0 },
+      ok_response: {
+        headers: a.headers.map(([k, v]) => headerOption(k, v)),
+        headers_to_remove: a.removeHeaders,
+      },
+      dynamic_metadata: struct(a.metadata),
+    };
+  }
+  return {
+    status: { code: a.grpcCode, message: a.metadata.reason ?? '' },
+    denied_response: {
+      status: { code: a.status },
+      headers: a.headers.map(([k, v]) => headerOption(k, v)),
+      body: a.body,
+    },
+    dynamic_metadata: struct(a.metadata),
+  };
+}

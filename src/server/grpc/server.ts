@@ -1,0 +1,116 @@
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { fail, evaluate } from '../../pipeline/evaluate.js';
+import type { Runtime } from '../../pipeline/runtime.js';
+import { reasonMessage } from '../../decision/reasons.js';
+import type { Verdict } from '../../decision/verdict.js';
+import { logVerdict, type Logger } from '../../telemetry/log.js';
+import { parseCheckRequest, toCheckResponse, type CheckRequestMessage } from './check.js';
+import { AUTHORIZATION_SERVICE, authorizationService, packageDefinition } from './protos.js';
+
+export interface GrpcServerOptions {
+  /** Returns the current runtime; reload swaps what it returns. */
+  runtime: () => Runtime;
+  log: Logger;
+  listen: string;
+}
+
+export interface RunningGrpcServer {
+  port: number;
+  health: HealthImplementation;
+  /** Report NOT_SERVING, stop accepting, let in-flight calls finish within `graceMs`, then force. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/** 16 MiB would let one caller make us buffer a lot; Envoy's own bounded bodies fit well within 4. */
+const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [AUTHORIZATION_SERVICE]: 'NOT_SERVING' });
+  health.addToServer(server);
+  new ReflectionService(packageDefinition()).addToServer(server);
+  server.addService(authorizationService(), {
+    Check: (call: grpc.ServerUnaryCall<CheckRequestMessage, unknown>, callback: grpc.sendUnaryData<unknown>) =>
+      handleCheck(opts, call.request, callback),
+  });
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(opts.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  health.setStatus('', 'SERVING');
+  health.setStatus(AUTHORIZATION_SERVICE, 'SERVING');
+
+  return {
+    port,
+    health,
+    async shutdown(graceMs) {
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(AUTHORIZATION_SERVICE, 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          opts.log.warn({ event: 'shutdown', grace_ms: graceMs }, 'in-flight calls did not finish in time; closing them');
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        timer.unref();
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}
+
+/**
+ * The whole Check: parse, evaluate, answer. Every failure becomes a deny verdict with a reason;
+ * nothing thrown here may reach grpc-js, which would turn it into an RPC error whose handling
+ * depends on Envoy's failure_mode_allow instead of on us.
+ */
+function handleCheck(opts: GrpcServerOptions, msg: CheckRequestMessage, callback: grpc.sendUnaryData<unknown>): void {
+  const started = performance.now();
+  let rt: Runtime | undefined;
+  const finish = (v: Verdict) => {
+    try {
+      const answer = rt!.responder.respond(v);
+      callback(null, toCheckResponse(answer));
+      logVerdict(opts.log, v, performance.now() - started);
+    } catch (err) {
+      internalError(opts, err, callback);
+    }
+  };
+  try {
+    rt = opts.runtime();
+    const parsed = parseCheckRequest(msg, {
+      maxHeaderBytes: rt.config.limits.max_header_bytes,
+      maxTotalHeaderBytes: rt.config.limits.max_total_header_bytes,
+    });
+    if (!parsed.ok) return finish(fail(parsed.reason, parsed.detail, undefined, undefined));
+    const v = evaluate(rt, parsed.raw, parsed.spoofed);
+    if (v instanceof Promise) {
+      v.then(finish, (err: unknown) => internalError(opts, err, callback));
+    } else {
+      finish(v);
+    }
+  } catch (err) {
+    internalError(opts, err, callback);
+  }
+}
+
+function internalError(opts: GrpcServerOptions, err: unknown, callback: grpc.sendUnaryData<unknown>): void {
+  opts.log.error({ event: 'decision', decision: 'deny', reason: 'internal_error', err }, 'check failed unexpectedly; denying');
+  callback(null, {
+    status: { code: 13, message: 'internal_error' },
+    denied_response: {
+      status: { code: 500 },
+      headers: [{ header: { key: 'content-type', value: 'application/json' }, append: { value: false } }],
+      body: JSON.stringify({ reason: 'internal_error', message: reasonMessage('internal_error') }),
+    },
+  });
+}
