@@ -222,5 +222,6 @@ function metadata(v: Verdict): Record<string, string> {
     m.level = v.identity.levelName;
     m.subject = v.identity.subject;
   }
+  if (v.identity || v.tokenCached) m.token_cache = v.tokenCached ? 'hit' : 'miss';
   return m;
 }

@@ -42,7 +42,7 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 const STREAMING_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
 
-/** Same default limit as Go's url.ParseQuery; past it Go (and so kube) sees no parameters. */
+/** Default limit of recent Go url.ParseQuery; past it Go (and so kube) sees no parameters. */
 const GO_MAX_QUERY_PARAMS = 10_000;
 
 export function kubeRequestInfo(

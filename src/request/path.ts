@@ -12,9 +12,10 @@ export type PathResult =
 export const MAX_PATH_BYTES = 8192;
 
 /**
- * Go's url.ParseQuery (Go >= 1.24 and the 1.22/1.23 security backports) drops *every* parameter
- * when a query has more than this many ('&' count + 1). A Go upstream would then see no
- * `fieldSelector` or `watch` at all while we would, so such queries are refused outright.
+ * Recent Go releases' url.ParseQuery (a security fix, tunable with GODEBUG urlmaxqueryparams)
+ * drops *every* parameter when a query has more than this many ('&' count + 1). A Go upstream
+ * would then see no `fieldSelector` or `watch` at all while we would, and older Go upstreams have
+ * no limit: such queries cannot be read one agreed way, so they are refused outright.
  */
 export const MAX_QUERY_PARAMS = 10_000;
 

@@ -85,10 +85,13 @@ function* headerEntries(http: NonNullable<NonNullable<NonNullable<CheckRequestMe
 
 const APPEND_FALSE = Object.freeze({ value: false });
 
-/** google.protobuf.Struct of strings, for dynamic_metadata. */
+/**
+ * google.protobuf.Struct of strings, for dynamic_metadata. protobufjs resolves the well-known
+ * struct types from its own bundled (camelCase) definitions, so `stringValue` here despite keepCase.
+ */
 function struct(fields: Readonly<Record<string, string>>) {
-  const out: Record<string, { string_value: string }> = {};
-  for (const k of Object.keys(fields)) out[k] = { string_value: fields[k]! };
+  const out: Record<string, { stringValue: string }> = {};
+  for (const k of Object.keys(fields)) out[k] = { stringValue: fields[k]! };
   return { fields: out };
 }
 

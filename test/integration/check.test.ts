@@ -1,0 +1,435 @@
+import { createHmac, createPublicKey } from 'node:crypto';
+import { UnsecuredJWT, type JWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService, type Service } from '../../src/main.js';
+import { createLogger } from '../../src/telemetry/log.js';
+import { DOWN_ISSUER, HMAC_ISSUER, HMAC_SECRET, testConfig } from '../support/config.js';
+import {
+  CheckClient,
+  deniedBody,
+  deniedHeader,
+  deniedStatus,
+  okHeader,
+  reasonOf,
+  type CheckResponse,
+} from '../support/grpc-client.js';
+import { TestIssuer } from '../support/issuer.js';
+import { BROWSER_HEADERS, checkRequest, DASH_HOST, type RequestSpec } from '../support/requests.js';
+
+let issuer: TestIssuer;
+let service: Service;
+let client: CheckClient;
+const now = () => Math.floor(Date.now() / 1000);
+
+beforeAll(async () => {
+  issuer = await TestIssuer.start();
+  service = await startService(testConfig(issuer.url), { TEST_HMAC_SECRET: HMAC_SECRET }, createLogger('silent'));
+  client = new CheckClient(service.grpc.port);
+});
+
+afterAll(async () => {
+  client?.close();
+  await service?.stop();
+  await issuer?.close();
+});
+
+const check = (spec: RequestSpec) => client.check(checkRequest(spec));
+const aal2 = { acr: 'urn:stepgate:aal2', amr: ['pwd', 'otp', 'mfa'] };
+const aal3 = { acr: 'urn:stepgate:aal3', amr: ['pwd', 'hwk'] };
+
+function expectDenied(res: CheckResponse, reason: string, status: string) {
+  expect(res.status.code, `expected a denial for ${reason}`).not.toBe(0);
+  expect(res.http_response).toBe('denied_response');
+  expect(reasonOf(res)).toBe(reason);
+  expect(deniedStatus(res)).toBe(status);
+  const body = deniedBody(res);
+  const reasonInBody = body.kind === 'Status' ? (body.stepgate as { reason: string }).reason : body.reason;
+  expect(reasonInBody).toBe(reason);
+}
+
+describe('health and allow', () => {
+  it('reports SERVING for the server and the Authorization service', async () => {
+    expect((await client.healthCheck('')).status).toBe('SERVING');
+    expect((await client.healthCheck('envoy.service.auth.v3.Authorization')).status).toBe('SERVING');
+  });
+
+  it('allows kubectl get pods at aal1 and sends identity headers upstream', async () => {
+    const res = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token() });
+    expect(res.status.code).toBe(0);
+    expect(res.http_response).toBe('ok_response');
+    expect(okHeader(res, 'x-stepgate-subject')).toBe('alice@example.com');
+    expect(okHeader(res, 'x-stepgate-level')).toBe('aal1');
+    expect(okHeader(res, 'x-stepgate-issuer')).toBe(issuer.url);
+    expect(okHeader(res, 'x-stepgate-email')).toBe('alice@example.com');
+    expect(okHeader(res, 'x-stepgate-groups')).toBe('engineers');
+    expect(res.ok_response!.headers!.every((h) => h.append?.value === false)).toBe(true);
+    const md = res.dynamic_metadata!.fields;
+    expect(md.decision!.stringValue).toBe('allow');
+    expect(md.reason!.stringValue).toBe('allowed');
+    expect(md.rules!.stringValue).toBe('default');
+    expect(md.level!.stringValue).toBe('aal1');
+  });
+
+  it('reads headers from header_map (encode_raw_headers) exactly as from the map', async () => {
+    const token = await issuer.token();
+    const viaMap = await check({ path: '/api/v1/namespaces/dev/secrets', token });
+    const viaRaw = await check({ path: '/api/v1/namespaces/dev/secrets', token, raw: true });
+    expect(reasonOf(viaMap)).toBe('acr_insufficient');
+    expect(reasonOf(viaRaw)).toBe('acr_insufficient');
+    const ok = await check({ path: '/api/v1/namespaces/dev/pods', token, raw: true });
+    expect(ok.status.code).toBe(0);
+  });
+
+  it('treats header names case-insensitively in header_map', async () => {
+    const token = await issuer.token(aal2);
+    const req = checkRequest({ path: '/api/v1/namespaces/dev/secrets', raw: true });
+    (req.attributes.request.http as { header_map: { headers: unknown[] } }).header_map.headers.push({
+      key: 'Authorization',
+      raw_value: Buffer.from(`Bearer ${token}`),
+    });
+    expect((await client.check(req)).status.code).toBe(0);
+  });
+
+  it('strips client-sent x-stepgate-* headers and overwrites the ones it sets', async () => {
+    const res = await check({
+      path: '/api/v1/namespaces/dev/pods',
+      token: await issuer.token(),
+      headers: { 'x-stepgate-subject': 'admin', 'x-stepgate-level': 'aal3', 'x-stepgate-approved': 'yes' },
+    });
+    expect(res.status.code).toBe(0);
+    expect(okHeader(res, 'x-stepgate-subject')).toBe('alice@example.com');
+    expect(okHeader(res, 'x-stepgate-level')).toBe('aal1');
+    expect(res.ok_response!.headers_to_remove).toEqual(
+      expect.arrayContaining(['x-stepgate-subject', 'x-stepgate-level', 'x-stepgate-approved']),
+    );
+  });
+
+  it('verifies RS256, ES256 and EdDSA tokens', async () => {
+    for (const kid of ['rs256-1', 'es256-1', 'eddsa-1']) {
+      const res = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({}, { kid }) });
+      expect(res.status.code, kid).toBe(0);
+    }
+  });
+
+  it('accepts HS256 only from the issuer configured with a shared secret', async () => {
+    const { SignJWT } = await import('jose');
+    const token = await new SignJWT({ iss: HMAC_ISSUER, aud: 'kubernetes', sub: 'ci-bot', acr: 'urn:stepgate:aal1', auth_time: now() })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(HMAC_SECRET));
+    const res = await check({ path: '/api/v1/namespaces/dev/pods', token });
+    expect(res.status.code).toBe(0);
+    expect(okHeader(res, 'x-stepgate-subject')).toBe('ci-bot');
+  });
+
+  it('serves a cached token from the cache and says so in the metadata', async () => {
+    const token = await issuer.token({ sub: 'cache-probe' });
+    const first = await check({ path: '/api/v1/namespaces/dev/pods', token });
+    const second = await check({ path: '/api/v1/namespaces/dev/pods', token });
+    expect(first.dynamic_metadata!.fields.token_cache!.stringValue).toBe('miss');
+    expect(second.dynamic_metadata!.fields.token_cache!.stringValue).toBe('hit');
+  });
+});
+
+describe('token problems', () => {
+  it('token_missing: 401 with a bare Bearer challenge', async () => {
+    const res = await check({ path: '/api/v1/namespaces/dev/pods' });
+    expectDenied(res, 'token_missing', 'Unauthorized');
+    expect(deniedHeader(res, 'www-authenticate')).toBe('Bearer realm="stepgate"');
+  });
+
+  it('token_missing for a non-Bearer credential', async () => {
+    const res = await check({ path: '/api/v1/namespaces/dev/pods', headers: { authorization: 'Basic YWxpY2U6cHc=' } });
+    expectDenied(res, 'token_missing', 'Unauthorized');
+  });
+
+  it.each([
+    ['garbage', 'not-a-jwt'],
+    ['two segments', 'abc.def'],
+    ['bad base64 header', '!!!.eyJpc3MiOiJ4In0.sig'],
+    ['no iss', `${b64({ alg: 'RS256' })}.${b64({ sub: 'x' })}.c2ln`],
+  ])('token_malformed: %s', async (_name, token) => {
+    const res = await check({ path: '/api/v1/namespaces/dev/pods', token });
+    expectDenied(res, 'token_malformed', 'Unauthorized');
+    expect(deniedHeader(res, 'www-authenticate')).toMatch(/^Bearer realm="stepgate", error="invalid_token"/);
+  });
+
+  it('token_invalid: a tampered payload fails the signature check', async () => {
+    const token = await issuer.token();
+    const [h, , s] = token.split('.');
+    const forged = `${h}.${b64({ iss: issuer.url, aud: 'kubernetes', sub: 'mallory', exp: now() + 600, acr: 'urn:stepgate:aal3' })}.${s}`;
+    expectDenied(await check({ path: '/api/v1/namespaces/dev/pods', token: forged }), 'token_invalid', 'Unauthorized');
+  });
+
+  it('token_invalid: a token without exp is refused', async () => {
+    const res = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({ exp: undefined }) });
+    expectDenied(res, 'token_invalid', 'Unauthorized');
+  });
+
+  it('token_expired', async () => {
+    const res = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({ exp: now() - 120 }) });
+    expectDenied(res, 'token_expired', 'Unauthorized');
+  });
+
+  it('token_not_yet_valid (nbf beyond the clock tolerance)', async () => {
+    const res = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({ nbf: now() + 600 }) });
+    expectDenied(res, 'token_not_yet_valid', 'Unauthorized');
+  });
+
+  it('audience_mismatch', async () => {
+    const res = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({ aud: 'billing' }) });
+    expectDenied(res, 'audience_mismatch', 'Unauthorized');
+  });
+
+  it('issuer_unknown, even when signed with a trusted key', async () => {
+    const res = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({ iss: 'https://evil.example.com' }) });
+    expectDenied(res, 'issuer_unknown', 'Unauthorized');
+  });
+
+  it('algorithm_forbidden: alg none', async () => {
+    const token = new UnsecuredJWT({ iss: issuer.url, aud: 'kubernetes', sub: 'mallory', acr: 'urn:stepgate:aal3' })
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .encode();
+    expectDenied(await check({ path: '/api/v1/namespaces/dev/pods', token }), 'algorithm_forbidden', 'Unauthorized');
+  });
+
+  it('algorithm_forbidden: HS256 signed with the issuer public key (key confusion)', async () => {
+    const pem = createPublicKey({ key: issuer.publicJwk('rs256-1') as JWK & { kty: string }, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
+    const header = b64({ alg: 'HS256', kid: 'rs256-1', typ: 'JWT' });
+    const payload = b64({ iss: issuer.url, aud: 'kubernetes', sub: 'mallory', exp: now() + 600, acr: 'urn:stepgate:aal3' });
+    const sig = createHmac('sha256', pem).update(`${header}.${payload}`).digest('base64url');
+    expectDenied(await check({ path: '/api/v1/namespaces/dev/pods', token: `${header}.${payload}.${sig}` }), 'algorithm_forbidden', 'Unauthorized');
+  });
+
+  it('key_unknown: a kid the issuer does not publish, with one rate-limited refetch', async () => {
+    await issuer.addKey('unpublished', 'ES256', false);
+    const before = issuer.jwksFetches;
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => issuer.token({ sub: `u${i}` }, { kid: 'unpublished' }).then((token) => check({ path: '/api/v1/namespaces/dev/pods', token }))),
+    );
+    for (const res of results) expectDenied(res, 'key_unknown', 'Unauthorized');
+    expect(issuer.jwksFetches - before).toBeLessThanOrEqual(1);
+  });
+
+  it('subject_missing', async () => {
+    const res = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({ sub: undefined }) });
+    expectDenied(res, 'subject_missing', 'Unauthorized');
+  });
+
+  it('jwks_unavailable: 503 when the issuer keys cannot be fetched', async () => {
+    const { SignJWT, generateKeyPair } = await import('jose');
+    const { privateKey } = await generateKeyPair('RS256');
+    const token = await new SignJWT({ iss: DOWN_ISSUER, aud: 'kubernetes', sub: 'bob' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    const res = await check({ path: '/api/v1/namespaces/dev/pods', token });
+    expectDenied(res, 'jwks_unavailable', 'ServiceUnavailable');
+  });
+});
+
+describe('key rotation and JWKS outage', () => {
+  it('picks up a key rotated in after startup', async () => {
+    await new Promise((r) => setTimeout(r, 2100)); // past the refetch cooldown left by other tests
+    await issuer.addKey('rs256-2', 'RS256', false);
+    const token = await issuer.token({}, { kid: 'rs256-2' });
+    issuer.published.add('rs256-2');
+    const before = issuer.jwksFetches;
+    const res = await check({ path: '/api/v1/namespaces/dev/pods', token });
+    expect(res.status.code).toBe(0);
+    expect(issuer.jwksFetches - before).toBe(1);
+  });
+
+  it('keeps serving known keys and cached tokens while the JWKS endpoint is down', async () => {
+    const cachedToken = await issuer.token({ sub: 'before-outage' });
+    expect((await check({ path: '/api/v1/namespaces/dev/pods', token: cachedToken })).status.code).toBe(0);
+    issuer.down = true;
+    try {
+      expect((await check({ path: '/api/v1/namespaces/dev/pods', token: cachedToken })).status.code).toBe(0);
+      const fresh = await issuer.token({ sub: 'during-outage' }, { kid: 'es256-1' });
+      expect((await check({ path: '/api/v1/namespaces/dev/pods', token: fresh })).status.code).toBe(0);
+    } finally {
+      issuer.down = false;
+    }
+  });
+});
+
+describe('assurance and step-up responses', () => {
+  it('acr_insufficient: RFC 9470 challenge for an API client', async () => {
+    const res = await check({ path: '/api/v1/namespaces/dev/secrets/db', token: await issuer.token() });
+    expectDenied(res, 'acr_insufficient', 'Unauthorized');
+    expect(deniedHeader(res, 'www-authenticate')).toBe(
+      'Bearer realm="stepgate", error="insufficient_user_authentication", ' +
+        'error_description="This request needs a stronger authentication than the one presented.", ' +
+        'acr_values="urn:stepgate:aal2 2", max_age=900',
+    );
+    const body = deniedBody(res);
+    expect(body.kind).toBe('Status');
+    expect(body.code).toBe(401);
+    expect(body.stepgate).toMatchObject({ reason: 'acr_insufficient', required: { level: 'aal2', max_age: 900 }, presented: { level: 'aal1' } });
+    expect(String(body.message)).toContain('acr_insufficient');
+  });
+
+  it('aal2 passes where aal2 is required; aal3 satisfies it too (levels are ordered)', async () => {
+    for (const claims of [aal2, aal3]) {
+      const res = await check({ path: '/api/v1/namespaces/dev/secrets/db', token: await issuer.token(claims) });
+      expect(res.status.code).toBe(0);
+    }
+  });
+
+  it('recognises a level by amr alone', async () => {
+    const res = await check({ path: '/api/v1/namespaces/dev/secrets', token: await issuer.token({ acr: undefined, amr: ['pwd', 'mfa'] }) });
+    expect(res.status.code).toBe(0);
+  });
+
+  it('auth_too_old: the right level, but authenticated too long ago', async () => {
+    const res = await check({ path: '/api/v1/namespaces/dev/secrets', token: await issuer.token({ ...aal2, auth_time: now() - 1000 }) });
+    expectDenied(res, 'auth_too_old', 'Unauthorized');
+    expect(deniedHeader(res, 'www-authenticate')).toContain('max_age=900');
+  });
+
+  it('auth_time_missing when a rule bounds max_age', async () => {
+    const res = await check({ path: '/api/v1/namespaces/dev/secrets', token: await issuer.token({ ...aal2, auth_time: undefined }) });
+    expectDenied(res, 'auth_time_missing', 'Unauthorized');
+  });
+
+  it('the strictest matching rule wins: RBAC write in prod needs aal3', async () => {
+    const path = '/apis/rbac.authorization.k8s.io/v1/namespaces/prod/rolebindings';
+    const atAal2 = await check({ method: 'POST', path, token: await issuer.token(aal2) });
+    expectDenied(atAal2, 'acr_insufficient', 'Unauthorized');
+    expect(atAal2.dynamic_metadata!.fields.rules!.stringValue).toBe('rbac-writes,prod-writes');
+    expect(deniedHeader(atAal2, 'www-authenticate')).toContain('acr_values="urn:stepgate:aal3", max_age=300');
+    expect((await check({ method: 'POST', path, token: await issuer.token(aal3) })).status.code).toBe(0);
+  });
+
+  it('percent-encoding cannot hide a namespace or resource', async () => {
+    const token = await issuer.token();
+    expectDenied(await check({ path: '/api/v1/namespaces/dev/%73ecrets', token }), 'acr_insufficient', 'Unauthorized');
+    const res = await check({ method: 'DELETE', path: '/api/v1/namespaces/%70rod/configmaps/x', token });
+    expectDenied(res, 'acr_insufficient', 'Unauthorized');
+    expect(res.dynamic_metadata!.fields.rules!.stringValue).toBe('prod-writes');
+    expectDenied(await check({ path: '/api/v1/namespaces/dev/pods/../secrets', token }), 'acr_insufficient', 'Unauthorized');
+    expectDenied(await check({ path: '//api/v1//namespaces/dev/secrets', token }), 'acr_insufficient', 'Unauthorized');
+  });
+
+  it('kubectl exec over websocket (GET) and SPDY (POST) are both an exec', async () => {
+    const token = await issuer.token();
+    const path = '/api/v1/namespaces/dev/pods/web-0/exec?command=sh&stdin=true&tty=true&container=web';
+    const ws = await check({ path, token, headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-protocol': 'v5.channel.k8s.io' } });
+    const spdy = await check({ method: 'POST', path, token, headers: { connection: 'Upgrade', upgrade: 'SPDY/3.1' } });
+    for (const res of [ws, spdy]) {
+      expectDenied(res, 'acr_insufficient', 'Unauthorized');
+      expect(res.dynamic_metadata!.fields.rules!.stringValue).toBe('pod-shell');
+    }
+  });
+
+  it('policy_deny: 403 with the rule message', async () => {
+    const res = await check({ path: '/api/v1/nodes/node-1/proxy/metrics', token: await issuer.token(aal3) });
+    expectDenied(res, 'policy_deny', 'Forbidden');
+    expect((deniedBody(res).stepgate as { message: string }).message).toBe('nodes/proxy is not available through the gateway');
+  });
+
+  it('matches rules on groups claims', async () => {
+    const path = '/debug/pprof';
+    const contractor = await check({ host: DASH_HOST, path, token: await issuer.token({ groups: ['contractors'] }) });
+    expectDenied(contractor, 'policy_deny', 'Forbidden');
+    expect((await check({ host: DASH_HOST, path, token: await issuer.token() })).status.code).toBe(0);
+  });
+
+  it('matches rules on context_extensions', async () => {
+    const res = await check({ host: 'billing.example.com', path: '/', token: await issuer.token(aal2), context: { 'stepgate.app': 'billing' } });
+    expectDenied(res, 'acr_insufficient', 'Unauthorized');
+    expect(res.dynamic_metadata!.fields.rules!.stringValue).toBe('tagged-billing');
+  });
+});
+
+describe('browsers', () => {
+  it('redirects a navigation to the step-up URL with level, max_age and the original URL', async () => {
+    const res = await check({ host: DASH_HOST, path: '/admin/users?page=2', headers: BROWSER_HEADERS, token: await issuer.token() });
+    expectDenied(res, 'acr_insufficient', 'Found');
+    const location = new URL(deniedHeader(res, 'location')!);
+    expect(location.origin + location.pathname).toBe('https://auth.example.com/.stepgate/start');
+    expect(location.searchParams.get('level')).toBe('aal2');
+    expect(location.searchParams.get('max_age')).toBe('900');
+    expect(location.searchParams.get('rd')).toBe('https://grafana.example.com/admin/users?page=2');
+  });
+
+  it('redirects a browser with no session to the step-up URL', async () => {
+    const res = await check({ host: DASH_HOST, path: '/d/abc', headers: BROWSER_HEADERS });
+    expectDenied(res, 'token_missing', 'Found');
+    expect(new URL(deniedHeader(res, 'location')!).searchParams.get('level')).toBe('aal1');
+  });
+
+  it('answers fetch/XHR with 401 JSON naming the step-up URL', async () => {
+    const res = await check({
+      host: DASH_HOST,
+      path: '/admin/api/users',
+      headers: { accept: 'application/json', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' },
+      token: await issuer.token(),
+    });
+    expectDenied(res, 'acr_insufficient', 'Unauthorized');
+    expect(String(deniedBody(res).step_up_url)).toMatch(/^https:\/\/auth\.example\.com\/\.stepgate\/start\?level=aal2/);
+  });
+
+  it('never offers a return URL for a host outside stepup.return_hosts', async () => {
+    const res = await check({ host: 'evil.example.net', path: '/admin/x', headers: BROWSER_HEADERS });
+    expectDenied(res, 'token_missing', 'Found');
+    expect(new URL(deniedHeader(res, 'location')!).searchParams.has('rd')).toBe(false);
+  });
+});
+
+describe('malformed CheckRequests', () => {
+  it.each([
+    ['empty request', {}],
+    ['no http attributes', { attributes: { request: {} } }],
+    ['no method', { attributes: { request: { http: { path: '/api', host: 'kube.example.com' } } } }],
+    ['no path', { attributes: { request: { http: { method: 'GET', host: 'kube.example.com' } } } }],
+  ])('request_invalid: %s', async (_name, req) => {
+    const res = await client.check(req);
+    expectDenied(res, 'request_invalid', 'BadRequest');
+  });
+
+  it('request_invalid: broken percent-encoding in the path', async () => {
+    expectDenied(await check({ path: '/api/v1/namespaces/%zz/secrets', token: await issuer.token() }), 'request_invalid', 'BadRequest');
+  });
+
+  it('request_invalid: a NUL byte smuggled in the path', async () => {
+    expectDenied(await check({ path: '/api/v1/namespaces/dev%00/secrets', token: await issuer.token() }), 'request_invalid', 'BadRequest');
+  });
+
+  it('request_invalid: no host', async () => {
+    const req = checkRequest({ path: '/x', host: '' });
+    delete (req.attributes.request.http as { headers: Record<string, string> }).headers[':authority'];
+    expectDenied(await client.check(req), 'request_invalid', 'BadRequest');
+  });
+
+  it('header_too_large: one oversized header', async () => {
+    const res = await check({ path: '/api/v1/pods', headers: { 'x-padding': 'a'.repeat(9000) } });
+    expectDenied(res, 'header_too_large', 'RequestHeaderFieldsTooLarge');
+  });
+
+  it('header_too_large: an oversized token', async () => {
+    const res = await check({ path: '/api/v1/pods', token: 'a'.repeat(9000) });
+    expectDenied(res, 'header_too_large', 'RequestHeaderFieldsTooLarge');
+  });
+
+  it('header_too_large: too many headers in total', async () => {
+    const headers = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`x-h${i}`, 'b'.repeat(4000)]));
+    expectDenied(await check({ path: '/api/v1/pods', headers }), 'header_too_large', 'RequestHeaderFieldsTooLarge');
+  });
+
+  it('never echoes token contents in a denial body', async () => {
+    const token = await issuer.token({ iss: 'https://secret-issuer.example.com', sub: 'secret-subject' });
+    const res = await check({ path: '/api/v1/pods', token });
+    expect(res.denied_response!.body).not.toContain('secret-');
+    expect(res.denied_response!.body).not.toContain(token.slice(0, 20));
+  });
+});
+
+function b64(o: unknown): string {
+  return Buffer.from(JSON.stringify(o)).toString('base64url');
+}
