@@ -92,10 +92,12 @@ export class TokenVerifier {
     }
     const tc = config.token_cache;
     this.maxTtlMs = tc.max_ttl_seconds * 1000;
-    this.positive = new LRUCache({ max: tc.max_entries, ttl: this.maxTtlMs, ttlAutopurge: false });
+    // The caches read the injected clock too, so expiry is testable without sleeping.
+    const perf = { now: opts.now };
+    this.positive = new LRUCache({ max: tc.max_entries, ttl: this.maxTtlMs, ttlAutopurge: false, perf, ttlResolution: 0 });
     this.negative =
       tc.negative_ttl_seconds > 0
-        ? new LRUCache({ max: tc.negative_max_entries, ttl: tc.negative_ttl_seconds * 1000 })
+        ? new LRUCache({ max: tc.negative_max_entries, ttl: tc.negative_ttl_seconds * 1000, perf, ttlResolution: 0 })
         : undefined;
   }
 

@@ -1,0 +1,118 @@
+import { accessSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
+// Imported first on purpose: loading proto-loader registers the well-known protos
+// (descriptor.proto, …) with protobufjs, which the Envoy protos import.
+import { AUTHORIZATION_SERVICE, EXT_AUTHZ_PROTO, PROTO_INCLUDE_DIRS } from '../src/server/grpc/protos.js';
+
+/**
+ * Byte-level ext_authz for the benchmark: CheckRequests are encoded once with protobufjs from
+ * the same Envoy protos the server loads, and sent as bytes, so neither h2load nor the
+ * load client spends time serialising while it measures.
+ */
+
+export const CHECK_PATH = `/${AUTHORIZATION_SERVICE}/Check`;
+
+let root: protobuf.Root | undefined;
+
+function envoyRoot(): protobuf.Root {
+  if (root) return root;
+  const r = new protobuf.Root();
+  // Same include-path resolution as @grpc/proto-loader, so the descriptors are identical.
+  r.resolvePath = (_origin, target) => {
+    if (isAbsolute(target)) return target;
+    for (const dir of PROTO_INCLUDE_DIRS) {
+      try {
+        accessSync(join(dir, target));
+        return join(dir, target);
+      } catch {
+        // not in this include dir
+      }
+    }
+    return target;
+  };
+  r.loadSync(EXT_AUTHZ_PROTO, { keepCase: true });
+  r.resolveAll();
+  root = r;
+  return r;
+}
+
+/** Plain-object CheckRequest (snake_case field names, as on the wire) → protobuf bytes. */
+export function encodeCheckRequest(obj: Record<string, unknown>): Buffer {
+  const type = envoyRoot().lookupType('envoy.service.auth.v3.CheckRequest');
+  const problem = type.verify(obj);
+  if (problem) throw new Error(`CheckRequest does not match the proto: ${problem}`);
+  return Buffer.from(type.encode(type.fromObject(obj)).finish());
+}
+
+/** gRPC length-prefixed message: flag 0 (uncompressed), 4-byte big-endian length, bytes. */
+export function grpcFrame(message: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt8(0, 0);
+  head.writeUInt32BE(message.length, 1);
+  return Buffer.concat([head, message]);
+}
+
+/** Splits a file of concatenated gRPC frames back into messages (without their prefixes). */
+export function splitFrames(buf: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let off = 0; off < buf.length; ) {
+    const len = buf.readUInt32BE(off + 1);
+    out.push(buf.subarray(off + 5, off + 5 + len));
+    off += 5 + len;
+  }
+  return out;
+}
+
+export interface Decision {
+  allow: boolean;
+  reason: string;
+  tokenCache: string;
+}
+
+/** What we assert on: status.code (all Envoy looks at) plus stepgate's reason metadata. */
+export function decodeDecision(bytes: Buffer): Decision {
+  const type = envoyRoot().lookupType('envoy.service.auth.v3.CheckResponse');
+  const res = type.toObject(type.decode(bytes), { defaults: false }) as {
+    status?: { code?: number };
+    dynamic_metadata?: { fields?: Record<string, { string_value?: string }> };
+  };
+  const fields = res.dynamic_metadata?.fields ?? {};
+  return {
+    allow: (res.status?.code ?? 0) === 0,
+    reason: fields.reason?.string_value ?? '',
+    tokenCache: fields.token_cache?.string_value ?? '',
+  };
+}
+
+/**
+ * A grpc-js client that sends pre-encoded bytes and returns the raw response bytes. Each
+ * instance gets its own HTTP/2 connection (local subchannel pool), like one h2load client.
+ */
+export class RawCheckClient {
+  private readonly client: grpc.Client;
+
+  constructor(port: number) {
+    this.client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      'grpc.use_local_subchannel_pool': 1,
+    });
+  }
+
+  check(message: Buffer, deadlineMs = 10_000): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        CHECK_PATH,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        message,
+        { deadline: Date.now() + deadlineMs },
+        (err, res) => (err || !res ? reject(err ?? new Error('empty response')) : resolve(res)),
+      );
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,109 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load.js';
+
+const VALID = `issuers:
+  - issuer: https://idp.example.com
+    audiences: [kubernetes]
+assurance:
+  levels:
+    - name: aal1
+      acr: [a1]
+    - name: aal2
+      acr: [a2]
+policy:
+  default:
+    require: aal1
+  rules:
+    - name: secrets
+      match:
+        kubernetes:
+          resources: [secrets]
+      require: aal2
+      max_age: 300
+`;
+
+function problems(text: string) {
+  try {
+    parseConfig(text, 'policy.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('config validation', () => {
+  it('accepts the bundled example and fills defaults', () => {
+    const cfg = loadConfigFile(new URL('../../examples/stepgate.yaml', import.meta.url).pathname);
+    expect(cfg.server.grpc_listen).toBe('0.0.0.0:9191');
+    expect(cfg.policy.rules.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['secrets', 'pod-shell', 'rbac-writes', 'prod-writes', 'grafana-admin']),
+    );
+    expect(Object.isFrozen(cfg.policy.rules[0])).toBe(true);
+  });
+
+  it('names file, line and field for a misspelt key', () => {
+    const [p] = problems(VALID.replace('resources: [secrets]', 'resource: [secrets]'));
+    expect(p).toMatchObject({ file: 'policy.yaml', line: 17, field: 'policy.rules[0].match.kubernetes.resource' });
+  });
+
+  it('names line and field for a wrong type', () => {
+    const [p] = problems(VALID.replace('max_age: 300', 'max_age: soon'));
+    expect(p).toMatchObject({ line: 19, field: 'policy.rules[0].max_age' });
+  });
+
+  it('names the line of a reference to an unknown level', () => {
+    const [p] = problems(VALID.replace('require: aal2', 'require: aal9'));
+    expect(p).toMatchObject({ line: 18, field: 'policy.rules[0].require' });
+    expect(p!.message).toContain('unknown level "aal9"');
+  });
+
+  it('points a missing required field at its parent', () => {
+    const [p] = problems(VALID.replace('    audiences: [kubernetes]\n', ''));
+    expect(p).toMatchObject({ line: 2, field: 'issuers[0].audiences', message: 'required field is missing' });
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const [p] = problems(`${VALID}  bad: [unclosed\n`);
+    expect(p!.line).toBeGreaterThanOrEqual(20);
+    expect(p!.message).toMatch(/^YAML syntax/);
+  });
+
+  it('rejects duplicate keys', () => {
+    expect(problems(VALID.replace('      max_age: 300', '      max_age: 300\n      max_age: 5'))[0]!.message).toMatch(/unique|duplicate/i);
+  });
+
+  it.each([
+    ['alg none', 'audiences: [kubernetes]', 'audiences: [kubernetes]\n    algorithms: [none]', 'issuers[0].algorithms[0]'],
+    ['HMAC without a secret', 'audiences: [kubernetes]', 'audiences: [kubernetes]\n    algorithms: [HS256]', 'issuers[0].algorithms'],
+    ['HMAC mixed with RSA', 'audiences: [kubernetes]', 'audiences: [kubernetes]\n    algorithms: [HS256, RS256]\n    hmac_secret_env: S', 'issuers[0].algorithms'],
+    ['no audience', 'audiences: [kubernetes]', 'audiences: []', 'issuers[0].audiences'],
+    ['level without acr', '      acr: [a2]', '      acr: []', 'assurance.levels[1].acr'],
+    ['deny and require together', '      require: aal2\n', '      require: aal2\n      deny: true\n', 'policy.rules[0].deny'],
+    ['rule without effect', '      require: aal2\n      max_age: 300\n', '', 'policy.rules[0].require'],
+    ['identity header outside x-stepgate-', 'policy:', 'identity_headers:\n  subject: x-user\npolicy:', 'identity_headers.subject'],
+  ])('rejects %s', (_name, from, to, field) => {
+    const ps = problems(VALID.replace(from, to));
+    expect(ps.map((p) => p.field)).toContain(field);
+    for (const p of ps) expect(p.line).toBeGreaterThan(0);
+  });
+
+  it('names the file when it cannot be read', () => {
+    try {
+      loadConfigFile('/nonexistent/stepgate.yaml');
+      throw new Error('expected failure');
+    } catch (err) {
+      expect((err as ConfigError).message).toMatch(/^\/nonexistent\/stepgate\.yaml:0:0: .*ENOENT/);
+    }
+  });
+
+  it('formats problems as file:line:column: field: message', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stepgate-'));
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, VALID.replace('max_age: 300', 'max_age: -1'));
+    expect(() => loadConfigFile(file)).toThrow(new RegExp(`^${file}:19:\\d+: policy\\.rules\\[0\\]\\.max_age: `));
+  });
+});

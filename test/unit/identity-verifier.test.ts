@@ -1,0 +1,175 @@
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compileAssurance } from '../../src/identity/assurance.js';
+import type { FetchFn } from '../../src/identity/jwks.js';
+import { TokenVerifier } from '../../src/identity/verifier.js';
+import { parseConfig } from '../../src/config/load.js';
+
+const ISS = 'https://idp.test';
+
+/** An injected clock and JWKS endpoint: the cache's behaviour over time, without sleeping. */
+class World {
+  t = Date.parse('2026-11-23T12:00:00Z');
+  keys: JWK[] = [];
+  fetches = 0;
+  down = false;
+  now = () => this.t;
+  fetch: FetchFn = async (url) => {
+    this.fetches++;
+    if (this.down) throw new Error('connect ECONNREFUSED');
+    if (!url.endsWith('/jwks')) return new Response('not found', { status: 404 });
+    return new Response(JSON.stringify({ keys: this.keys }), { headers: { 'content-type': 'application/json' } });
+  };
+}
+
+let key: { privateKey: CryptoKey; jwk: JWK };
+let other: { privateKey: CryptoKey; jwk: JWK };
+
+beforeAll(async () => {
+  const a = await generateKeyPair('ES256');
+  key = { privateKey: a.privateKey, jwk: { ...(await exportJWK(a.publicKey)), kid: 'k1', alg: 'ES256' } };
+  const b = await generateKeyPair('ES256');
+  other = { privateKey: b.privateKey, jwk: { ...(await exportJWK(b.publicKey)), kid: 'k2', alg: 'ES256' } };
+});
+
+function setup(world: World, extra = '') {
+  const config = parseConfig(
+    `
+issuers:
+  - issuer: ${ISS}
+    jwks_uri: ${ISS}/jwks
+    audiences: [kubernetes]
+    algorithms: [ES256]
+    jwks_refresh_seconds: 60
+    jwks_cooldown_seconds: 5
+    clock_tolerance_seconds: 0
+assurance:
+  levels:
+    - name: aal1
+      acr: [a1]
+policy:
+  default: { require: aal1 }
+token_cache:
+  max_ttl_seconds: 300
+  negative_ttl_seconds: 10
+${extra}`,
+    'unit.yaml',
+  );
+  return new TokenVerifier(config, compileAssurance(config.assurance.levels), { fetch: world.fetch, now: world.now, env: {} });
+}
+
+async function sign(world: World, claims: Record<string, unknown>, k = key, kid = 'k1') {
+  const iat = Math.floor(world.t / 1000);
+  return new SignJWT({ iss: ISS, aud: 'kubernetes', sub: 'alice', iat, exp: iat + 3600, acr: 'a1', ...claims })
+    .setProtectedHeader({ alg: 'ES256', kid })
+    .sign(k.privateKey);
+}
+
+describe('TokenVerifier cache', () => {
+  it('a hit does no signature check: it still answers after the issuer rotated its key away', async () => {
+    const w = new World();
+    w.keys = [key.jwk];
+    const v = setup(w);
+    const token = await sign(w, {});
+    expect((await v.verify(token)).ok).toBe(true);
+    // Rotate: the issuer no longer publishes k1; a real verification would now fail.
+    w.keys = [other.jwk];
+    w.t += 6_000;
+    const hit = v.verify(token);
+    expect(hit).not.toBeInstanceOf(Promise);
+    expect(hit).toMatchObject({ ok: true, cached: true });
+    // Past the configured TTL the entry is gone and the token is verified again, for real:
+    // a token under the new key makes the verifier learn the rotated set first.
+    w.t += 300_000;
+    expect((await v.verify(await sign(w, { sub: 'bob' }, other, 'k2'))).ok).toBe(true);
+    const again = await v.verify(token);
+    expect(again).toMatchObject({ ok: false, reason: 'key_unknown', cached: false });
+  });
+
+  it('never keeps a token beyond its exp, whatever the configured TTL', async () => {
+    const w = new World();
+    w.keys = [key.jwk];
+    const v = setup(w);
+    const token = await sign(w, { exp: Math.floor(w.t / 1000) + 60 });
+    expect((await v.verify(token)).ok).toBe(true);
+    w.t += 59_000;
+    expect(v.lookup(token)).toMatchObject({ ok: true, cached: true });
+    w.t += 2_000;
+    expect(v.lookup(token)).toBeUndefined();
+    expect(await v.verify(token)).toMatchObject({ ok: false, reason: 'token_expired', cached: false });
+  });
+
+  it('negative-caches a bad token briefly, so it cannot force repeated checks', async () => {
+    const w = new World();
+    w.keys = [key.jwk];
+    const v = setup(w);
+    const bad = await sign(w, {}, other, 'k1'); // right kid, wrong key: the signature fails
+    expect(await v.verify(bad)).toMatchObject({ ok: false, reason: 'token_invalid', cached: false });
+    expect(v.verify(bad)).toMatchObject({ ok: false, reason: 'token_invalid', cached: true });
+    w.t += 11_000;
+    expect(await v.verify(bad)).toMatchObject({ ok: false, reason: 'token_invalid', cached: false });
+  });
+
+  it('does not negative-cache an outage: the token passes as soon as keys are back', async () => {
+    const w = new World();
+    w.keys = [key.jwk];
+    w.down = true;
+    const v = setup(w);
+    const token = await sign(w, {});
+    expect(await v.verify(token)).toMatchObject({ ok: false, reason: 'jwks_unavailable' });
+    w.down = false;
+    w.t += 5_000; // the refetch cooldown
+    expect(await v.verify(token)).toMatchObject({ ok: true, cached: false });
+  });
+
+  it('rate-limits refetches while the issuer is down', async () => {
+    const w = new World();
+    w.down = true;
+    const v = setup(w);
+    const token = await sign(w, {});
+    await v.verify(token);
+    const after = w.fetches;
+    for (let i = 0; i < 20; i++) await v.verify(await sign(w, { sub: `u${i}` }));
+    expect(w.fetches).toBe(after);
+  });
+
+  it('keeps serving old keys when a background refresh fails', async () => {
+    const w = new World();
+    w.keys = [key.jwk];
+    const v = setup(w);
+    expect((await v.verify(await sign(w, { sub: 'a' }))).ok).toBe(true);
+    w.down = true;
+    w.t += 120_000; // keys are stale: a background refresh is attempted and fails
+    expect((await v.verify(await sign(w, { sub: 'b' }))).ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 10));
+    expect((await v.verify(await sign(w, { sub: 'c' }))).ok).toBe(true);
+  });
+
+  it('shares one verification among concurrent first sightings of a token', async () => {
+    const w = new World();
+    w.keys = [key.jwk];
+    const v = setup(w);
+    const token = await sign(w, {});
+    const results = await Promise.all(Array.from({ length: 10 }, () => v.verify(token)));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(w.fetches).toBe(1);
+  });
+
+  it('bounds the cache to max_entries', async () => {
+    const w = new World();
+    w.keys = [key.jwk];
+    const small = new TokenVerifier(
+      parseConfig(
+        `issuers: [{issuer: "${ISS}", jwks_uri: "${ISS}/jwks", audiences: [kubernetes], algorithms: [ES256]}]
+assurance: {levels: [{name: aal1, acr: [a1]}]}
+policy: {default: {require: aal1}}
+token_cache: {max_entries: 3}`,
+        'small.yaml',
+      ),
+      compileAssurance([{ name: 'aal1', acr: ['a1'], amr: [], combine: 'any' }]),
+      { fetch: w.fetch, now: w.now, env: {} },
+    );
+    for (let i = 0; i < 10; i++) await small.verify(await sign(w, { sub: `user${i}` }));
+    expect(small.cacheSize).toBe(3);
+  });
+});

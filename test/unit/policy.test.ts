@@ -1,0 +1,191 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { compileAssurance } from '../../src/identity/assurance.js';
+import type { Identity } from '../../src/identity/identity.js';
+import { compileGlobList } from '../../src/policy/glob.js';
+import { compilePolicy } from '../../src/policy/policy.js';
+import type { RequestAttributes } from '../../src/request/attributes.js';
+import { kubeRequestInfo } from '../../src/request/kube.js';
+import { normalisePath } from '../../src/request/path.js';
+
+const BASE = `
+issuers: [{issuer: "https://idp.test", jwks_uri: "https://idp.test/jwks", audiences: [k]}]
+assurance:
+  levels:
+    - {name: aal1, acr: [a1]}
+    - {name: aal2, acr: [a2]}
+    - {name: aal3, acr: [a3]}
+kubernetes: {hosts: [kube.test]}
+`;
+
+function policyOf(rules: string, def = '{require: aal1, max_age: 3600}') {
+  const cfg = parseConfig(`${BASE}policy:\n  default: ${def}\n  rules:\n${rules}`, 'p.yaml');
+  const assurance = compileAssurance(cfg.assurance.levels);
+  return { policy: compilePolicy(cfg, assurance), assurance };
+}
+
+function kubeReq(method: string, target: string, host = 'kube.test'): RequestAttributes {
+  const p = normalisePath(target);
+  if (!p.ok) throw new Error(p.problem);
+  return {
+    method,
+    target,
+    path: p.path,
+    query: p.query,
+    host,
+    authority: host,
+    scheme: 'https',
+    headers: new Map(),
+    spoofedIdentityHeaders: [],
+    sourceAddress: '',
+    sourcePrincipal: '',
+    contextExtensions: {},
+    kube: host === 'kube.test' ? kubeRequestInfo(method, p.path, p.query, () => undefined) : undefined,
+  };
+}
+
+const who = (groups: string[] = []): Identity => ({
+  subject: 'alice',
+  issuer: 'https://idp.test',
+  groups,
+  acr: 'a1',
+  amr: [],
+  authTime: 0,
+  expiresAt: Infinity,
+  level: 0,
+  levelName: 'aal1',
+  upstreamHeaders: [],
+});
+
+describe('rule matching', () => {
+  const { policy } = policyOf(`
+    - {name: secrets, match: {kubernetes: {resources: [secrets]}}, require: aal2, max_age: 900}
+    - {name: shell, match: {kubernetes: {resources: [pods/exec, pods/attach]}}, require: aal2, max_age: 300}
+    - {name: prod-writes, match: {kubernetes: {namespaces: ["prod*"], verbs: [create, update, patch, delete, deletecollection]}}, require: aal2}
+    - {name: rbac, match: {kubernetes: {api_groups: [rbac.authorization.k8s.io], verbs: [create]}}, require: aal3}
+    - {name: metrics, match: {kubernetes: {non_resource_paths: ["/metrics", "/debug/**"]}}, deny: true}
+    - {name: admin, match: {hosts: ["*.dash.test"], paths: ["/admin/**"]}, require: aal2}
+    - {name: ops, match: {groups: [ops], paths: ["/ops/**"]}, deny: true}
+`);
+  const rules = (method: string, target: string, host?: string, groups?: string[]) =>
+    policy.evaluate(kubeReq(method, target, host), who(groups)).rules;
+
+  it.each([
+    ['GET', '/api/v1/namespaces/dev/secrets/x', ['secrets']],
+    ['GET', '/api/v1/secrets', ['secrets']],
+    ['POST', '/api/v1/namespaces/dev/pods/p/exec', ['shell']],
+    ['GET', '/api/v1/namespaces/dev/pods/p/log', ['default']],
+    ['PATCH', '/apis/apps/v1/namespaces/prod-eu/deployments/web', ['prod-writes']],
+    ['GET', '/apis/apps/v1/namespaces/prod-eu/deployments/web', ['default']],
+    ['DELETE', '/api/v1/namespaces/prod', ['prod-writes']],
+    ['DELETE', '/api/v1/configmaps', ['prod-writes']],
+    ['POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', ['rbac']],
+    ['POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/prod/rolebindings', ['prod-writes', 'rbac']],
+    ['GET', '/metrics', ['metrics']],
+    ['GET', '/debug/pprof/heap', ['metrics']],
+    ['GET', '/api/v1/namespaces/dev/pods', ['default']],
+  ])('%s %s → %j', (method, target, expected) => {
+    expect([...rules(method, target)].sort()).toEqual([...expected].sort());
+  });
+
+  it('matches hosts by glob, and /admin/** covers /admin itself', () => {
+    expect(rules('GET', '/admin', 'grafana.dash.test')).toEqual(['admin']);
+    expect(rules('GET', '/admin/users', 'grafana.dash.test')).toEqual(['admin']);
+    expect(rules('GET', '/administrator', 'grafana.dash.test')).toEqual(['default']);
+    expect(rules('GET', '/admin', 'dash.test')).toEqual(['default']);
+  });
+
+  it('matches on groups only with an identity that has them', () => {
+    expect(rules('GET', '/ops/x', 'tools.test', ['ops'])).toEqual(['ops']);
+    expect(rules('GET', '/ops/x', 'tools.test', ['dev'])).toEqual(['default']);
+    expect(policy.evaluate(kubeReq('GET', '/ops/x', 'tools.test'), undefined).rules).toEqual(['default']);
+  });
+
+  it('combines by strictness: highest level, shortest max_age, deny over everything', () => {
+    const { policy: p, assurance } = policyOf(`
+    - {name: a, match: {paths: ["/x/**"]}, require: aal3, max_age: 3000}
+    - {name: b, match: {paths: ["/x/y"]}, require: aal2, max_age: 60}
+    - {name: c, match: {paths: ["/x/y/z"]}, deny: true}
+`);
+    const r = p.evaluate(kubeReq('GET', '/x/y', 'h.test'), undefined);
+    expect(assurance.names[r.level]).toBe('aal3');
+    expect(r.maxAge).toBe(60);
+    expect(r.deny).toBe(false);
+    expect(p.evaluate(kubeReq('GET', '/x/y/z', 'h.test'), undefined).deny).toBe(true);
+  });
+});
+
+describe('adding a rule never weakens the requirement (property)', () => {
+  const levels = ['aal1', 'aal2', 'aal3'];
+  const paths = ['/a', '/a/b', '/a/b/c', '/b', '/b/c'];
+  const rule = fc.record({
+    path: fc.constantFrom('/a/**', '/a/b', '/b/**', '/**', '/a/*'),
+    effect: fc.oneof(
+      fc.record({ require: fc.constantFrom(...levels), max_age: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: undefined }) }),
+      fc.constant({ deny: true as const }),
+    ),
+  });
+  const yamlOf = (rs: { path: string; effect: Record<string, unknown> }[]) =>
+    rs.map((r, i) => `    - ${JSON.stringify({ name: `r${i}`, match: { paths: [r.path] }, ...r.effect })}`).join('\n');
+
+  it('holds for random rule sets and requests matched by at least one rule', () => {
+    fc.assert(
+      fc.property(fc.array(rule, { minLength: 1, maxLength: 6 }), rule, fc.constantFrom(...paths), (rs, extra, path) => {
+        const before = policyOf(yamlOf(rs)).policy.evaluate(kubeReq('GET', path, 'h.test'), undefined);
+        const after = policyOf(yamlOf([...rs, extra])).policy.evaluate(kubeReq('GET', path, 'h.test'), undefined);
+        if (before.rules[0] === 'default') return; // the default yields to any rule by design
+        const b = before;
+        const a = after;
+        if (b.deny) expect(a.deny).toBe(true);
+        expect(a.level).toBeGreaterThanOrEqual(b.level);
+        if (b.maxAge !== undefined) expect(a.maxAge).toBeLessThanOrEqual(b.maxAge);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('globs', () => {
+  it.each([
+    [['/admin/**'], '/', '/admin', true],
+    [['/admin/**'], '/', '/admin/a/b', true],
+    [['/admin/**'], '/', '/adminx', false],
+    [['/d/*'], '/', '/d/x', true],
+    [['/d/*'], '/', '/d/x/y', false],
+    [['/d/?'], '/', '/d/x', true],
+    [['prod*'], null, 'prod-eu', true],
+    [['prod*'], null, 'preprod', false],
+    [['*.example.com'], '.', 'a.example.com', true],
+    [['*.example.com'], '.', 'a.b.example.com', false],
+    [['**.example.com'], '.', 'a.b.example.com', true],
+    [['a.b'], '.', 'aXb', false],
+    [['/x(y)+'], '/', '/x(y)+', true],
+  ] as const)('%j (%s) on %s → %s', (patterns, sep, value, expected) => {
+    expect(compileGlobList([...patterns], sep)(value)).toBe(expected);
+  });
+});
+
+describe('assurance', () => {
+  const a = compileAssurance([
+    { name: 'aal1', acr: ['1'], amr: ['pwd'], combine: 'any' },
+    { name: 'aal2', acr: ['2'], amr: ['pwd', 'otp'], combine: 'any' },
+    { name: 'aal3', acr: ['3'], amr: ['hwk'], combine: 'all' },
+  ]);
+  it.each([
+    ['1', [], 'aal1'],
+    [undefined, ['pwd'], 'aal1'],
+    [undefined, ['pwd', 'otp'], 'aal2'],
+    ['2', ['pwd'], 'aal2'],
+    ['3', [], 'none'],
+    ['3', ['hwk'], 'aal3'],
+    [undefined, ['hwk'], 'none'],
+    ['unknown', [], 'none'],
+  ] as const)('acr %s amr %j → %s', (acr, amr, level) => {
+    const r = a.classify(acr, amr);
+    expect(r < 0 ? 'none' : a.names[r]).toBe(level);
+  });
+  it('asks the IdP for the level acr values in a challenge', () => {
+    expect(a.acrValues(a.rank('aal2'))).toBe('2');
+  });
+});
