@@ -112,6 +112,13 @@ export class RawCheckClient {
     });
   }
 
+  /** Resolves once the HTTP/2 connection is up; used to wait for a freshly started server. */
+  ready(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
   close(): void {
     this.client.close();
   }

@@ -35,9 +35,16 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   const health = new HealthImplementation({ '': 'NOT_SERVING', [AUTHORIZATION_SERVICE]: 'NOT_SERVING' });
   health.addToServer(server);
   new ReflectionService(packageDefinition()).addToServer(server);
+  let inflight = 0;
+  let drained: (() => void) | undefined;
   server.addService(authorizationService(), {
-    Check: (call: grpc.ServerUnaryCall<CheckRequestMessage, unknown>, callback: grpc.sendUnaryData<unknown>) =>
-      handleCheck(opts, call.request, callback),
+    Check: (call: grpc.ServerUnaryCall<CheckRequestMessage, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      inflight++;
+      handleCheck(opts, call.request, (err, res) => {
+        callback(err, res);
+        if (--inflight === 0) drained?.();
+      });
+    },
   });
 
   const port = await new Promise<number>((resolve, reject) => {
@@ -52,18 +59,23 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     async shutdown(graceMs) {
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(AUTHORIZATION_SERVICE, 'NOT_SERVING');
+      // tryShutdown stops new connections and calls but would also wait for long-lived streams
+      // (health Watch, reflection) that never end by themselves. Only Checks matter: once none
+      // is in flight, or the grace period is over, the rest is closed.
+      server.tryShutdown(() => undefined);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          opts.log.warn({ event: 'shutdown', grace_ms: graceMs }, 'in-flight calls did not finish in time; closing them');
-          server.forceShutdown();
+          opts.log.warn({ event: 'shutdown', grace_ms: graceMs, inflight }, 'in-flight checks did not finish in time; closing them');
           resolve();
         }, graceMs);
         timer.unref();
-        server.tryShutdown(() => {
+        drained = () => {
           clearTimeout(timer);
           resolve();
-        });
+        };
+        if (inflight === 0) drained();
       });
+      server.forceShutdown();
     },
   };
 }

@@ -1,0 +1,158 @@
+import * as grpc from '@grpc/grpc-js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageDefinition } from '../../src/server/grpc/protos.js';
+import { HMAC_SECRET, testConfigYaml } from '../support/config.js';
+import { CheckClient } from '../support/grpc-client.js';
+import { TestIssuer } from '../support/issuer.js';
+import { runCli, startServiceProcess } from '../support/process.js';
+import { checkRequest } from '../support/requests.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stepgate-proc-'));
+let issuer: TestIssuer;
+let slowJwks: ReturnType<typeof createServer>;
+let slowUrl = '';
+let jwksDelayMs = 1500;
+
+beforeAll(async () => {
+  issuer = await TestIssuer.start();
+  // An issuer whose JWKS answers slowly, to hold a Check in flight across SIGTERM.
+  slowJwks = createServer((req, res) => {
+    setTimeout(() => {
+      const body = req.url === '/.well-known/openid-configuration'
+        ? { issuer: slowUrl, jwks_uri: `${slowUrl}/jwks` }
+        : { keys: [...issuer.published].map((k) => issuer.publicJwk(k)) };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    }, req.url === '/jwks' ? jwksDelayMs : 0);
+  });
+  await new Promise<void>((r) => slowJwks.listen(0, '127.0.0.1', r));
+  slowUrl = `http://127.0.0.1:${(slowJwks.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  slowJwks?.closeAllConnections();
+  slowJwks?.close();
+  await issuer?.close();
+});
+
+function writeConfig(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** The slow issuer replaces the regular one; the slow fetch must fit in the fetch timeout. */
+function slowConfig(grace: number) {
+  return testConfigYaml(slowUrl)
+    .replace('shutdown_grace_seconds: 5', `shutdown_grace_seconds: ${grace}`)
+    .replace('jwks_cooldown_seconds: 2', 'jwks_cooldown_seconds: 2\n    fetch_timeout_ms: 20000')
+    .replace('level: silent', 'level: info');
+}
+
+async function slowToken() {
+  const { SignJWT } = await import('jose');
+  const key = issuer.keys.get('rs256-1')!;
+  return new SignJWT({ sub: 'alice', acr: 'urn:stepgate:aal1', auth_time: Math.floor(Date.now() / 1000) })
+    .setProtectedHeader({ alg: 'RS256', kid: 'rs256-1' })
+    .setIssuer(slowUrl)
+    .setAudience('kubernetes')
+    .setExpirationTime('5m')
+    .sign(key.privateKey);
+}
+
+describe('process lifecycle', () => {
+  it('on SIGTERM: reports NOT_SERVING, finishes the in-flight Check, exits 0', async () => {
+    jwksDelayMs = 1500;
+    const proc = await startServiceProcess(writeConfig('slow.yaml', slowConfig(10)), { TEST_HMAC_SECRET: HMAC_SECRET });
+    const client = new CheckClient(proc.port);
+    const pkg = grpc.loadPackageDefinition(packageDefinition()) as never as {
+      grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
+    };
+    const health = new pkg.grpc.health.v1.Health(`127.0.0.1:${proc.port}`, grpc.credentials.createInsecure()) as grpc.Client & {
+      Watch(req: unknown): grpc.ClientReadableStream<{ status: string }>;
+    };
+    const statuses: string[] = [];
+    const watch = health.Watch({ service: 'envoy.service.auth.v3.Authorization' });
+    watch.on('data', (m: { status: string }) => statuses.push(m.status));
+    watch.on('error', () => undefined);
+    await waitFor(() => statuses.includes('SERVING'));
+
+    // The verifier fetched keys at startup; wait until they are in, then force an in-flight fetch
+    // with a token whose kid is new, so the Check waits on the slow JWKS endpoint.
+    await waitFor(() => proc.logs.some((l) => l.event === 'jwks_refresh'), 10_000);
+    await issuer.addKey('rotated', 'RS256');
+    const { SignJWT } = await import('jose');
+    const token = await new SignJWT({ sub: 'alice', acr: 'urn:stepgate:aal1', auth_time: Math.floor(Date.now() / 1000) })
+      .setProtectedHeader({ alg: 'RS256', kid: 'rotated' })
+      .setIssuer(slowUrl)
+      .setAudience('kubernetes')
+      .setExpirationTime('5m')
+      .sign(issuer.keys.get('rotated')!.privateKey);
+    await new Promise((r) => setTimeout(r, 2100)); // past the refetch cooldown
+    const inflight = client.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token }));
+    await new Promise((r) => setTimeout(r, 300));
+    proc.child.kill('SIGTERM');
+    const res = await inflight;
+    expect(res.status.code).toBe(0);
+    const exit = await proc.exited;
+    expect(exit.code).toBe(0);
+    expect(statuses).toContain('NOT_SERVING');
+    expect(proc.logs.some((l) => l.event === 'shutdown' && l.signal === 'SIGTERM')).toBe(true);
+    client.close();
+    health.close();
+  });
+
+  it('bounds the drain: a call stuck past the grace period does not hold the exit', async () => {
+    jwksDelayMs = 15_000;
+    const proc = await startServiceProcess(writeConfig('stuck.yaml', slowConfig(1)), { TEST_HMAC_SECRET: HMAC_SECRET });
+    const client = new CheckClient(proc.port);
+    const inflight = client.check(checkRequest({ path: '/api/v1/pods', token: await slowToken() })).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    proc.child.kill('SIGTERM');
+    const exit = await proc.exited;
+    expect(exit.code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(4000);
+    await inflight;
+    client.close();
+  });
+
+  it('refuses to start on a broken config, naming file, line and field, exit code 2', async () => {
+    const file = writeConfig('broken.yaml', testConfigYaml(issuer.url).replace('resources: [secrets]', 'resourcez: [secrets]'));
+    const run = runCli(['serve', '--config', file]);
+    const exit = await run.exited;
+    expect(exit.code).toBe(2);
+    expect(run.stderr.join('\n')).toMatch(new RegExp(`${file}:\\d+:\\d+: policy\\.rules\\[0\\]\\.match\\.kubernetes\\.resourcez: Unrecognized key`));
+  });
+
+  it('check-config validates without serving', async () => {
+    const ok = runCli(['check-config', 'examples/stepgate.yaml']);
+    expect((await ok.exited).code).toBe(0);
+    expect(ok.stdout.join('\n')).toContain('OK');
+    const bad = runCli(['check-config', writeConfig('bad2.yaml', 'issuers: nope\n')]);
+    expect((await bad.exited).code).toBe(2);
+  });
+
+  it('starts on the embedded defaults (bundled example) and serves health', async () => {
+    const proc = await startServiceProcess('examples/stepgate.yaml', { STEPGATE_GRPC_LISTEN: '127.0.0.1:0' });
+    const client = new CheckClient(proc.port);
+    expect((await client.healthCheck()).status).toBe('SERVING');
+    const res = await client.check(checkRequest({ host: 'kube.localhost', path: '/api/v1/namespaces/prod/secrets' }));
+    expect(res.dynamic_metadata!.fields.reason!.stringValue).toBe('token_missing');
+    client.close();
+    proc.child.kill('SIGTERM');
+    expect((await proc.exited).code).toBe(0);
+  });
+});
+
+async function waitFor(cond: () => boolean, ms = 5000) {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  port: number;
+  logs: Record<string, unknown>[];
+  stderr: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs the real CLI (through tsx, from source) as its own process. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => stdout.push(l));
+  createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  return { child, stdout, stderr, exited };
+}
+
+/** Starts `stepgate serve` and resolves once it logs the port it listens on. */
+export async function startServiceProcess(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
+  const { child, stdout, stderr, exited } = runCli(['serve', '--config', configFile], env);
+  const logs: Record<string, unknown>[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line; stderr: ${stderr.join('\n')}`)), 15_000);
+    const poll = setInterval(() => {
+      while (stdout.length > 0) {
+        const line = stdout.shift()!;
+        try {
+          const rec = JSON.parse(line) as Record<string, unknown>;
+          logs.push(rec);
+          if (rec.event === 'listening') {
+            clearTimeout(timer);
+            clearInterval(poll);
+            resolve(rec.port as number);
+          }
+        } catch {
+          logs.push({ raw: line });
+        }
+      }
+    }, 20);
+    void exited.then((e) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      reject(new Error(`exited early (${e.code}); stderr: ${stderr.join('\n')}`));
+    });
+  });
+  // Keep collecting log records after startup.
+  const drain = setInterval(() => {
+    while (stdout.length > 0) {
+      const line = stdout.shift()!;
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ raw: line });
+      }
+    }
+  }, 20);
+  void exited.finally(() => clearInterval(drain));
+  return { child, port, logs, stderr, exited };
+}
