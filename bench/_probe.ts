@@ -1,8 +1,9 @@
-import { startIssuer, SHAPES, buildFrame } from './fixtures.js';
+import { packageDefinition } from '../src/server/grpc/protos.js';
 import protobuf from 'protobufjs';
-const iss = await startIssuer();
-for (const [i, s] of SHAPES.entries()) {
-  const f = await buildFrame(iss, s, i);
-  console.log(s.name, 'token', f.tokenBytes, 'frame', f.frame.length);
-}
-await iss.close();
+import { encodeCheckRequest } from './codec.js';
+const def = packageDefinition()['envoy.service.auth.v3.Authorization'] as any;
+const ser = def.Check.responseSerialize({ status: { code: 0 }, dynamic_metadata: { fields: { reason: { string_value: 'allowed' } } } });
+console.log(ser.toString('hex'));
+const ser2 = def.Check.responseSerialize({ status: { code: 0 }, dynamic_metadata: { fields: { reason: { stringValue: 'allowed' } } } });
+console.log(ser2.toString('hex'));
+const root = new protobuf.Root();

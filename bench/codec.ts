@@ -68,21 +68,30 @@ export function splitFrames(buf: Buffer): Buffer[] {
 export interface Decision {
   allow: boolean;
   reason: string;
+  /** 'hit' | 'miss' from stepgate's dynamic metadata; '' when the server did not report it. */
   tokenCache: string;
 }
 
-/** What we assert on: status.code (all Envoy looks at) plus stepgate's reason metadata. */
+type StructValue = { string_value?: string; stringValue?: string };
+
+/**
+ * What we assert on: status.code (all Envoy looks at), the reason (status.message on a deny) and
+ * the token cache outcome from dynamic_metadata. protobufjs defines google.protobuf.Struct with
+ * camelCase names whatever keepCase says, so both spellings are read.
+ */
 export function decodeDecision(bytes: Buffer): Decision {
   const type = envoyRoot().lookupType('envoy.service.auth.v3.CheckResponse');
   const res = type.toObject(type.decode(bytes), { defaults: false }) as {
-    status?: { code?: number };
-    dynamic_metadata?: { fields?: Record<string, { string_value?: string }> };
+    status?: { code?: number; message?: string };
+    dynamic_metadata?: { fields?: Record<string, StructValue> };
   };
   const fields = res.dynamic_metadata?.fields ?? {};
+  const text = (v: StructValue | undefined) => v?.string_value || v?.stringValue || '';
+  const allow = (res.status?.code ?? 0) === 0;
   return {
-    allow: (res.status?.code ?? 0) === 0,
-    reason: fields.reason?.string_value ?? '',
-    tokenCache: fields.token_cache?.string_value ?? '',
+    allow,
+    reason: text(fields.reason) || (allow ? 'allowed' : (res.status?.message ?? '')),
+    tokenCache: text(fields.token_cache),
   };
 }
 

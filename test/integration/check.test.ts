@@ -1,6 +1,7 @@
 import { createHmac, createPublicKey } from 'node:crypto';
 import { UnsecuredJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REASON_CODES } from '../../src/decision/reasons.js';
 import { startService, type Service } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { DOWN_ISSUER, HMAC_ISSUER, HMAC_SECRET, testConfig } from '../support/config.js';
@@ -37,7 +38,10 @@ const check = (spec: RequestSpec) => client.check(checkRequest(spec));
 const aal2 = { acr: 'urn:stepgate:aal2', amr: ['pwd', 'otp', 'mfa'] };
 const aal3 = { acr: 'urn:stepgate:aal3', amr: ['pwd', 'hwk'] };
 
+const seenReasons = new Set<string>();
+
 function expectDenied(res: CheckResponse, reason: string, status: string) {
+  seenReasons.add(reason);
   expect(res.status.code, `expected a denial for ${reason}`).not.toBe(0);
   expect(res.http_response).toBe('denied_response');
   expect(reasonOf(res)).toBe(reason);
@@ -66,6 +70,7 @@ describe('health and allow', () => {
     const md = res.dynamic_metadata!.fields;
     expect(md.decision!.stringValue).toBe('allow');
     expect(md.reason!.stringValue).toBe('allowed');
+    seenReasons.add('allowed');
     expect(md.rules!.stringValue).toBe('default');
     expect(md.level!.stringValue).toBe('aal1');
   });
@@ -433,3 +438,43 @@ describe('malformed CheckRequests', () => {
 function b64(o: unknown): string {
   return Buffer.from(JSON.stringify(o)).toString('base64url');
 }
+
+describe('fail closed on the unexpected', () => {
+  it('internal_error: a failure inside the pipeline denies with 500, and the server keeps serving', async () => {
+    const { startGrpcServer } = await import('../../src/server/grpc/server.js');
+    const rt = service.runtime;
+    let broken = true;
+    const faulty = {
+      ...rt,
+      policy: {
+        ...rt.policy,
+        evaluate: (...args: Parameters<typeof rt.policy.evaluate>) => {
+          if (broken) throw new Error('boom');
+          return rt.policy.evaluate(...args);
+        },
+      },
+    };
+    const server = await startGrpcServer({ runtime: () => faulty, log: createLogger('silent'), listen: '127.0.0.1:0' });
+    const c = new CheckClient(server.port);
+    try {
+      const token = await issuer.token();
+      const res = await c.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token }));
+      expect(res.status.code).toBe(13);
+      expect(deniedStatus(res)).toBe('InternalServerError');
+      expect(deniedBody(res)).toEqual({ reason: 'internal_error', message: 'The request could not be evaluated.' });
+      seenReasons.add('internal_error');
+      expect(res.denied_response!.body).not.toContain('boom');
+      broken = false;
+      expect((await c.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token }))).status.code).toBe(0);
+    } finally {
+      c.close();
+      await server.shutdown(100);
+    }
+  });
+});
+
+describe('coverage', () => {
+  it('every reason code was produced by the real server in this file', () => {
+    expect(REASON_CODES.filter((c) => !seenReasons.has(c))).toEqual([]);
+  });
+});

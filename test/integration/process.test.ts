@@ -72,7 +72,7 @@ describe('process lifecycle', () => {
     const pkg = grpc.loadPackageDefinition(packageDefinition()) as never as {
       grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
     };
-    const health = new pkg.grpc.health.v1.Health(`127.0.0.1:${proc.port}`, grpc.credentials.createInsecure()) as grpc.Client & {
+    const health = new pkg.grpc.health.v1.Health(`127.0.0.1:${proc.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
       Watch(req: unknown): grpc.ClientReadableStream<{ status: string }>;
     };
     const statuses: string[] = [];

@@ -21,7 +21,7 @@ function ask(req: Record<string, unknown>): Promise<Record<string, unknown>> {
   const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(reflectionProto, { keepCase: true })) as never as {
     grpc: { reflection: { v1: { ServerReflection: grpc.ServiceClientConstructor } } };
   };
-  const client = new pkg.grpc.reflection.v1.ServerReflection(`127.0.0.1:${service.grpc.port}`, grpc.credentials.createInsecure()) as grpc.Client & {
+  const client = new pkg.grpc.reflection.v1.ServerReflection(`127.0.0.1:${service.grpc.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
     ServerReflectionInfo(): grpc.ClientDuplexStream<unknown, Record<string, unknown>>;
   };
   return new Promise((resolve, reject) => {

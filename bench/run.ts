@@ -1,0 +1,439 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
+import { buildDistinctFrames, buildFrame, configYaml, SHAPES, startIssuer, type Frame } from './fixtures.js';
+
+/**
+ * Orchestrates the benchmark: fixtures → stepgate and the no-op reference as child processes →
+ * decisions verified → (a) cached tokens with h2load, alternating servers shape by shape →
+ * (b) every token new with the grpc-js load client → (c) memory from /proc. Prints a markdown
+ * table and writes bench/results.json. Every wait below has a time limit.
+ *
+ * Knobs (environment): BENCH_SECONDS per shape and server (default 3), BENCH_NEW_TOKENS (20000),
+ * BENCH_CPU_PROF=1 (profile stepgate during scenario (a) only and print its top frames).
+ */
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(BENCH, '..');
+const SETTINGS = {
+  clients: 8,
+  streams: 16,
+  threads: 1,
+  warmupSeconds: 1,
+  seconds: Number(process.env.BENCH_SECONDS ?? 3),
+  newTokens: Number(process.env.BENCH_NEW_TOKENS ?? 20_000),
+  newTokenWarmup: 1_000,
+};
+const PROFILE = process.env.BENCH_CPU_PROF === '1';
+/** Every server process started, so that any exit path can stop them. */
+const children: Child[] = [];
+
+type Server = 'stepgate' | 'noop';
+
+interface Child {
+  name: Server;
+  proc: ChildProcess;
+  port: number;
+  output: () => string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a server process on a port chosen here and waits (≤ 20 s) until it accepts HTTP/2. */
+async function startServer(name: Server, args: string[], port: number, env: NodeJS.ProcessEnv = {}): Promise<Child> {
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (b: Buffer) => (output = (output + b.toString()).slice(-4000));
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  const exited = new Promise<never>((_, reject) =>
+    proc.once('exit', (code) => reject(new Error(`${name} exited with ${code} during startup:\n${output}`))),
+  );
+  const client = new RawCheckClient(port);
+  try {
+    await Promise.race([client.ready(20_000), exited]);
+  } finally {
+    client.close();
+  }
+  proc.removeAllListeners('exit');
+  return { name, proc, port, output: () => output };
+}
+
+function alive(c: Child): boolean {
+  return c.proc.exitCode === null && c.proc.signalCode === null;
+}
+
+/** SIGTERM (stepgate drains, and writes its CPU profile when asked), SIGKILL after 10 s. */
+async function stop(c: Child): Promise<void> {
+  if (!alive(c)) return;
+  const done = new Promise<void>((r) => c.proc.once('exit', () => r()));
+  c.proc.kill('SIGTERM');
+  const timer = setTimeout(() => c.proc.kill('SIGKILL'), 10_000);
+  await done;
+  clearTimeout(timer);
+}
+
+/** Peak (VmHWM) and current (VmRSS) resident memory of a process, in MiB. */
+function memory(pid: number): { peakMiB: number; rssMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { peakMiB: round(kb('VmHWM') / 1024, 1), rssMiB: round(kb('VmRSS') / 1024, 1) };
+}
+
+/** Runs a command to completion with a hard time limit; resolves with stdout. */
+function run(cmd: string, args: string[], limitMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    proc.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), limitMs);
+    proc.once('error', reject);
+    proc.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? code}):\n${err}${out.slice(-2000)}`));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decisions
+
+/** Set when stepgate's answers carry no token_cache metadata, so hit/miss could not be checked. */
+let cacheUnreported = false;
+
+/**
+ * Sends each frame once with grpc-js and checks what stepgate decided. h2load cannot do this:
+ * it counts any HTTP 200 as success, and grpc-status and the decision travel in the body and
+ * trailers. `cache` is what the token cache must report (miss on first sight, hit after).
+ */
+async function verifyDecisions(c: Child, frames: readonly Frame[], cache: 'miss' | 'hit' | 'any'): Promise<void> {
+  const client = new RawCheckClient(c.port);
+  try {
+    for (const f of frames) {
+      const d = decodeDecision(await client.check(f.message));
+      if (c.name === 'noop') {
+        if (!d.allow) throw new Error(`no-op server denied ${f.shape.name}`);
+        continue;
+      }
+      const want = f.shape.expect;
+      if (cache !== 'any' && d.tokenCache === '') cacheUnreported = true;
+      const cacheOk = cache === 'any' || d.tokenCache === '' || d.tokenCache === cache;
+      if (d.allow !== want.allow || d.reason !== want.reason || !cacheOk) {
+        throw new Error(
+          `${f.shape.name}: stepgate answered ${JSON.stringify(d)}, expected ${JSON.stringify({ ...want, tokenCache: cache })}`,
+        );
+      }
+    }
+  } finally {
+    client.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+interface H2loadResult {
+  rps: number;
+  done: number;
+}
+
+/** One h2load run: one body, repeated on `clients` connections with `streams` in flight each. */
+async function h2load(c: Child, frameFile: string): Promise<H2loadResult> {
+  const { clients, streams, threads, warmupSeconds, seconds } = SETTINGS;
+  const out = await run(
+    'h2load',
+    [
+      `--duration=${seconds}`,
+      `--warm-up-time=${warmupSeconds}`,
+      `--clients=${clients}`,
+      `--max-concurrent-streams=${streams}`,
+      `--threads=${threads}`,
+      // -d makes the request a POST with this file as the DATA (one gRPC length-prefixed message).
+      `--data=${frameFile}`,
+      '--header=content-type: application/grpc',
+      '--header=te: trailers',
+      `http://127.0.0.1:${c.port}${CHECK_PATH}`,
+    ],
+    (warmupSeconds + seconds + 30) * 1000,
+  );
+  const rps = Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out)?.[1]);
+  const req = /requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(out);
+  const codes = /status codes: (\d+) 2xx/.exec(out);
+  if (!req || !codes || !Number.isFinite(rps)) throw new Error(`cannot parse h2load output:\n${out}`);
+  const [, , done, succeeded, failed, errored, timedOut] = req.map(Number);
+  // Transport-level failures only; gRPC-level outcomes are checked by verifyDecisions.
+  if (failed || errored || timedOut || succeeded !== done || Number(codes[1]) !== done) {
+    throw new Error(`h2load against ${c.name} had failures:\n${out}`);
+  }
+  return { rps, done: done! };
+}
+
+interface LoadClientResult {
+  completed: number;
+  errors: number;
+  elapsedMs: number;
+  rps: number;
+  decisions: string[];
+}
+
+async function loadClient(c: Child, framesFile: string, warmup: number): Promise<LoadClientResult> {
+  const out = await run(
+    process.execPath,
+    ['--import', 'tsx', join(BENCH, 'load-client.ts'), '--port', String(c.port), '--frames', framesFile, '--warmup', String(warmup),
+      '--connections', String(SETTINGS.clients), '--concurrency', String(SETTINGS.clients * SETTINGS.streams), '--max-seconds', '30'],
+    90_000,
+  );
+  return JSON.parse(out) as LoadClientResult;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profile summary
+
+/** Self time by function from a V8 .cpuprofile, idle excluded. */
+function topFrames(file: string, n: number): { frame: string; percent: number }[] {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const nodes = new Map(p.nodes.map((node) => [node.id, node.callFrame]));
+  const self = new Map<string, number>();
+  let total = 0;
+  p.samples.forEach((id, i) => {
+    const cf = nodes.get(id)!;
+    if (cf.functionName === '(idle)') return;
+    const dt = p.timeDeltas[i] ?? 0;
+    total += dt;
+    const where = cf.url ? ` ${cf.url.replace(/^file:\/\/.*?node_modules\//, '').replace(`file://${ROOT}/`, '')}:${cf.lineNumber + 1}` : '';
+    const key = `${cf.functionName || '(anonymous)'}${where}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+  });
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([frame, us]) => ({ frame, percent: round((us / total) * 100, 1) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function round(x: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Throughput of a stream mixing the shapes by weight, if per-request costs add: Σw / Σ(w/r). */
+function mixRps(rows: { weight: number; rps: number }[]): number {
+  return rows.reduce((s, r) => s + r.weight, 0) / rows.reduce((s, r) => s + r.weight / r.rps, 0);
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(ROOT, 'dist/cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (bench/run.sh does)');
+  const started = Date.now();
+  const work = mkdtempSync(join(tmpdir(), 'stepgate-bench-'));
+  const issuer = await startIssuer();
+  try {
+    // Fixtures: one frame per shape for (a).
+    const shapeFrames = await Promise.all(SHAPES.map((s, i) => buildFrame(issuer, s, i)));
+    const frameFiles = shapeFrames.map((f, i) => {
+      const file = join(work, `shape-${i}.grpc`);
+      writeFileSync(file, f.frame);
+      return file;
+    });
+    const configFile = join(work, 'stepgate.yaml');
+    const [sgPort, noopPort] = [await freePort(), await freePort()];
+    writeFileSync(configFile, configYaml(issuer.jwksUri, `127.0.0.1:${sgPort}`));
+
+    const profDir = join(work, 'profile');
+    const stepgate = await startServer(
+      'stepgate',
+      [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'dist/cli.js', 'serve', '--config', configFile],
+      sgPort!,
+    );
+    children.push(stepgate);
+    const noop = await startServer('noop', ['--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort!);
+    children.push(noop);
+    const memStart = memory(stepgate.proc.pid!);
+
+    // First sight of each token (miss), then again (hit): the cache is warm and decisions right.
+    await verifyDecisions(stepgate, shapeFrames, 'miss');
+    await verifyDecisions(stepgate, shapeFrames, 'hit');
+    await verifyDecisions(noop, shapeFrames, 'any');
+    console.error(`decisions verified for ${SHAPES.length} shapes; running (a) cached tokens…`);
+
+    // (a) Cached tokens: each shape against both servers back to back, order alternating so that
+    // any drift (thermal, other load) falls on both sides equally.
+    const cached: { shape: string; weight: number; stepgate: number; noop: number; ratio: number }[] = [];
+    for (const [i, shape] of SHAPES.entries()) {
+      const order: Child[] = i % 2 === 0 ? [stepgate, noop] : [noop, stepgate];
+      const rps: Partial<Record<Server, number>> = {};
+      for (const c of order) rps[c.name] = (await h2load(c, frameFiles[i]!)).rps;
+      if (!alive(stepgate)) throw new Error(`stepgate died during (a):\n${stepgate.output()}`);
+      cached.push({ shape: shape.name, weight: shape.weight, stepgate: rps.stepgate!, noop: rps.noop!, ratio: rps.stepgate! / rps.noop! });
+      console.error(`  ${shape.name}: stepgate ${Math.round(rps.stepgate!)} req/s, no-op ${Math.round(rps.noop!)} req/s`);
+    }
+    // After the load: still alive and still deciding the same way.
+    await verifyDecisions(stepgate, shapeFrames, 'hit');
+    const mix = {
+      stepgate: mixRps(cached.map((r) => ({ weight: r.weight, rps: r.stepgate }))),
+      noop: mixRps(cached.map((r) => ({ weight: r.weight, rps: r.noop }))),
+    };
+    const memCached = memory(stepgate.proc.pid!);
+
+    // (b) Every token new: distinct frames, each sent once, by the grpc-js load client.
+    let fresh: { stepgate: LoadClientResult; noop: LoadClientResult; tokenBytes: number } | undefined;
+    let memFresh: ReturnType<typeof memory> | undefined;
+    if (!PROFILE) {
+      const total = SETTINGS.newTokenWarmup + SETTINGS.newTokens;
+      console.error(`signing ${total} distinct tokens for (b)…`);
+      const frames = await buildDistinctFrames(issuer, total, 1_000);
+      const framesFile = join(work, 'fresh.grpc');
+      writeFileSync(framesFile, Buffer.concat(frames.map((f) => f.frame)));
+      console.error('running (b) every token new…');
+      const noopResult = await loadClient(noop, framesFile, SETTINGS.newTokenWarmup);
+      const sgResult = await loadClient(stepgate, framesFile, SETTINGS.newTokenWarmup);
+      if (!alive(stepgate)) throw new Error(`stepgate died during (b):\n${stepgate.output()}`);
+      // Every measured answer must be the shape's decision, reached by verifying (cache miss).
+      sgResult.decisions.forEach((got, k) => {
+        const f = frames[SETTINGS.newTokenWarmup + k]!;
+        const want = `${f.shape.expect.allow ? 'allow' : 'deny'}:${f.shape.expect.reason}:${cacheUnreported ? '' : 'miss'}`;
+        if (got !== want) throw new Error(`(b) frame ${k} (${f.shape.name}): got ${got}, expected ${want}`);
+      });
+      if (sgResult.errors || noopResult.errors) throw new Error(`(b) had RPC errors: ${sgResult.errors} + ${noopResult.errors}`);
+      fresh = { stepgate: sgResult, noop: noopResult, tokenBytes: Math.round(frames.reduce((s, f) => s + f.tokenBytes, 0) / frames.length) };
+      memFresh = memory(stepgate.proc.pid!);
+    }
+    const memNoop = memory(noop.proc.pid!);
+    for (const c of children) await stop(c);
+
+    const results: Results = {
+      date: new Date(started).toISOString(),
+      duration_seconds: round((Date.now() - started) / 1000),
+      machine: {
+        cpus: cpus().length,
+        cpu_model: cpus()[0]?.model ?? 'unknown',
+        memory_gib: round(totalmem() / 2 ** 30, 1),
+        node: process.version,
+        h2load: (await run('h2load', ['--version'], 5_000)).trim(),
+      },
+      settings: SETTINGS,
+      // Checked with grpc-js before and after the load; the run aborts on any mismatch.
+      decisions_verified: { shapes: SHAPES.length, new_token_frames: fresh?.stepgate.completed ?? 0, token_cache_checked: !cacheUnreported },
+      token_bytes: Math.round(shapeFrames.reduce((s, f) => s + f.tokenBytes, 0) / shapeFrames.length),
+      cached_tokens: {
+        shapes: cached.map((r) => ({ ...r, stepgate: round(r.stepgate), noop: round(r.noop), ratio: round(r.ratio, 3) })),
+        mix: { stepgate: round(mix.stepgate), noop: round(mix.noop), ratio: round(mix.stepgate / mix.noop, 3) },
+      },
+      new_tokens: fresh && {
+        tokens: SETTINGS.newTokens,
+        token_bytes: fresh.tokenBytes,
+        stepgate: { rps: round(fresh.stepgate.rps), completed: fresh.stepgate.completed, seconds: round(fresh.stepgate.elapsedMs / 1000, 2) },
+        noop: { rps: round(fresh.noop.rps), completed: fresh.noop.completed, seconds: round(fresh.noop.elapsedMs / 1000, 2) },
+        ratio: round(fresh.stepgate.rps / fresh.noop.rps, 3),
+      },
+      memory_mib: {
+        stepgate: { after_start: memStart.rssMiB, after_cached: memCached.rssMiB, after_new_tokens: memFresh?.rssMiB, peak: (memFresh ?? memCached).peakMiB },
+        noop: { peak: memNoop.peakMiB },
+      },
+    };
+    console.log(table(results));
+    if (cacheUnreported) {
+      console.log(
+        '\nwarning: stepgate sent no token_cache value in dynamic_metadata, so cache hit/miss was not verified ' +
+          '(decisions and reasons were).',
+      );
+    }
+    if (PROFILE) {
+      const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+      if (!file) throw new Error('stepgate wrote no CPU profile');
+      mkdirSync(join(BENCH, 'profiles'), { recursive: true });
+      copyFileSync(join(profDir, file), join(BENCH, 'profiles', 'stepgate-cached.cpuprofile'));
+      console.log('\nTop self-time frames in stepgate during (a) (bench/profiles/stepgate-cached.cpuprofile):\n');
+      console.log('| % | frame |\n|--:|---|');
+      for (const t of topFrames(join(profDir, file), 25)) console.log(`| ${t.percent} | \`${t.frame}\` |`);
+    } else {
+      writeFileSync(join(BENCH, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+      console.log('\nwrote bench/results.json');
+    }
+  } finally {
+    for (const c of children) await stop(c).catch(() => undefined);
+    await issuer.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface Results {
+  date: string;
+  duration_seconds: number;
+  machine: { cpus: number; cpu_model: string; memory_gib: number; node: string; h2load: string };
+  settings: typeof SETTINGS;
+  decisions_verified: { shapes: number; new_token_frames: number; token_cache_checked: boolean };
+  token_bytes: number;
+  cached_tokens: { shapes: { shape: string; weight: number; stepgate: number; noop: number; ratio: number }[]; mix: { stepgate: number; noop: number; ratio: number } };
+  new_tokens: undefined | { tokens: number; token_bytes: number; stepgate: { rps: number; completed: number; seconds: number }; noop: { rps: number; completed: number; seconds: number }; ratio: number };
+  memory_mib: { stepgate: { after_start: number; after_cached: number; after_new_tokens: number | undefined; peak: number }; noop: { peak: number } };
+}
+
+function table(r: Results): string {
+  const s = r.settings;
+  const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  const lines = [
+    `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}, Node ${r.machine.node}`,
+    '',
+    `(a) cached tokens (~${r.token_bytes} B JWT): h2load -c ${s.clients} -m ${s.streams} -t ${s.threads}, ${s.seconds} s per shape and server after ${s.warmupSeconds} s warm-up`,
+    '',
+    '| shape | weight | stepgate req/s | no-op req/s | ratio |',
+    '|---|--:|--:|--:|--:|',
+    ...r.cached_tokens.shapes.map((x) => `| ${x.shape} | ${x.weight.toFixed(2)} | ${n(x.stepgate)} | ${n(x.noop)} | ${x.ratio.toFixed(2)} |`),
+    `| **weighted mix** | 1.00 | **${n(r.cached_tokens.mix.stepgate)}** | **${n(r.cached_tokens.mix.noop)}** | **${r.cached_tokens.mix.ratio.toFixed(2)}** |`,
+  ];
+  if (r.new_tokens) {
+    const b = r.new_tokens;
+    lines.push(
+      '',
+      `(b) every token new: ${n(b.tokens)} distinct RS256 tokens (~${b.token_bytes} B), grpc-js client, ${s.clients} connections × ${s.streams} in flight`,
+      '',
+      '| server | req/s | requests | seconds |',
+      '|---|--:|--:|--:|',
+      `| stepgate | ${n(b.stepgate.rps)} | ${n(b.stepgate.completed)} | ${b.stepgate.seconds} |`,
+      `| no-op | ${n(b.noop.rps)} | ${n(b.noop.completed)} | ${b.noop.seconds} |`,
+    );
+  }
+  const m = r.memory_mib;
+  lines.push(
+    '',
+    '(c) memory (MiB, from /proc/PID/status)',
+    '',
+    '| process | RSS after start | RSS after (a) | RSS after (b) | peak (VmHWM) |',
+    '|---|--:|--:|--:|--:|',
+    `| stepgate | ${m.stepgate.after_start} | ${m.stepgate.after_cached} | ${m.stepgate.after_new_tokens ?? '–'} | ${m.stepgate.peak} |`,
+    `| no-op | | | | ${m.noop.peak} |`,
+  );
+  return lines.join('\n');
+}
+
+const timer = setTimeout(() => {
+  console.error('benchmark exceeded 6 minutes; giving up');
+  for (const c of children) c.proc.kill('SIGKILL');
+  process.exit(1);
+}, 6 * 60_000);
+timer.unref();
+await main();

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine with Node.js, then runs them all:
+# type-check (tsc --noEmit) and vitest (unit + integration against real servers on loopback).
+# CI runs exactly this (see .ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages the test suite starts for real. Installed with apt-get when missing; with
+# CI=true a missing one is a failure, never a skip (the tests themselves do not skip either).
+SYSTEM_PACKAGES=()
+missing=()
+for pkg in "${SYSTEM_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node.js >= 20.19 is required, found "+process.version); process.exit(1) }'
+
+npm ci --no-audit --no-fund
+npm run typecheck
+
+mkdir -p .artifacts
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.artifacts/vitest.json || status=$?
+
+# One plain closing line that any CI log reader understands.
+node -e '
+const r = JSON.parse(require("fs").readFileSync(".artifacts/vitest.json", "utf8"));
+const skipped = r.numPendingTests + r.numTodoTests;
+console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+if (r.numTotalTests === 0) process.exit(1);
+' || status=1
+exit $status

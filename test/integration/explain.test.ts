@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { explain } from '../../src/explain.js';
+import { HMAC_SECRET, testConfig, testConfigYaml } from '../support/config.js';
+import { TestIssuer } from '../support/issuer.js';
+import { runCli } from '../support/process.js';
+
+let issuer: TestIssuer;
+const dir = mkdtempSync(join(tmpdir(), 'stepgate-explain-'));
+beforeAll(async () => {
+  issuer = await TestIssuer.start();
+});
+afterAll(async () => issuer?.close());
+
+const env = { TEST_HMAC_SECRET: HMAC_SECRET };
+
+describe('stepgate explain', () => {
+  it('explains a step-up from hand-written claims, with the documented JSON shape', async () => {
+    const out = await explain(
+      testConfig(issuer.url),
+      {
+        method: 'GET',
+        url: 'https://kube.example.com/api/v1/namespaces/prod/secrets/db',
+        headers: [],
+        claims: { iss: issuer.url, sub: 'alice', acr: 'urn:stepgate:aal1', auth_time: Math.floor(Date.now() / 1000) - 60 },
+      },
+      { env },
+    );
+    expect(out.request).toMatchObject({
+      method: 'GET',
+      host: 'kube.example.com',
+      path: '/api/v1/namespaces/prod/secrets/db',
+      client_kind: 'api',
+      kubernetes: { verb: 'get', resource: 'secrets', namespace: 'prod', name: 'db', apiGroup: '', apiVersion: 'v1' },
+    });
+    expect(out.identity).toMatchObject({ source: 'claims', verified: false, subject: 'alice', level: 'aal1' });
+    expect(out.policy).toEqual({ matched_rules: ['secrets'], deny: false, required_level: 'aal2', max_age: 900 });
+    expect(out.decision).toMatchObject({ allow: false, reason: 'acr_insufficient' });
+    expect(out.response.status).toBe(401);
+    expect(out.response.headers['www-authenticate']).toContain('insufficient_user_authentication');
+  });
+
+  it('verifies a real token against the issuer (CLI, JSON on stdout)', async () => {
+    const config = join(dir, 'c.yaml');
+    writeFileSync(config, testConfigYaml(issuer.url));
+    const token = await issuer.token({ acr: 'urn:stepgate:aal2' });
+    const run = runCli(['explain', '--config', config, '--method', 'DELETE', '--url', 'https://kube.example.com/api/v1/namespaces/prod-eu/pods/web-0', '--token', token], env);
+    expect((await run.exited).code).toBe(0);
+    const out = JSON.parse(run.stdout.join('\n')) as { identity: { verified: boolean; level: string }; policy: { matched_rules: string[] }; decision: { allow: boolean; reason: string } };
+    expect(out.identity).toMatchObject({ verified: true, level: 'aal2' });
+    expect(out.policy.matched_rules).toEqual(['prod-writes']);
+    expect(out.decision).toMatchObject({ allow: true, reason: 'allowed' });
+  });
+
+  it('reports a token problem as the decision, not a crash', async () => {
+    const config = join(dir, 'c2.yaml');
+    writeFileSync(config, testConfigYaml(issuer.url));
+    const run = runCli(['explain', '--config', config, '--url', 'https://grafana.example.com/admin', '--token', 'garbage', '--header', 'accept: text/html', '--header', 'sec-fetch-mode: navigate'], env);
+    expect((await run.exited).code).toBe(0);
+    const out = JSON.parse(run.stdout.join('\n')) as { decision: { reason: string }; response: { status: number; headers: Record<string, string> } };
+    expect(out.decision.reason).toBe('token_malformed');
+    expect(out.response.status).toBe(302);
+    expect(out.response.headers.location).toContain('level=aal2');
+  });
+
+  it('exits 64 with usage on bad arguments', async () => {
+    const run = runCli(['explain', '--nope']);
+    expect((await run.exited).code).toBe(64);
+    expect(run.stderr.join('\n')).toContain('usage:');
+  });
+});
