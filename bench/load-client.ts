@@ -60,7 +60,7 @@ process.stdout.write(
     errors,
     elapsedMs,
     rps: completed / (elapsedMs / 1000),
-    decisions: responses.map((r) => {
+    decisions: Array.from(responses, (r) => {
       if (!r) return 'error';
       const d = decodeDecision(r);
       return `${d.allow ? 'allow' : 'deny'}:${d.reason}:${d.tokenCache}`;

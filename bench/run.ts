@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
@@ -13,7 +13,7 @@ import { buildDistinctFrames, buildFrame, configYaml, SHAPES, startIssuer, type 
  * (b) every token new with the grpc-js load client → (c) memory from /proc. Prints a markdown
  * table and writes bench/results.json. Every wait below has a time limit.
  *
- * Knobs (environment): BENCH_SECONDS per shape and server (default 3), BENCH_NEW_TOKENS (20000),
+ * Knobs (environment): BENCH_SECONDS per h2load run (default 2), BENCH_NEW_TOKENS (20000),
  * BENCH_CPU_PROF=1 (profile stepgate during scenario (a) only and print its top frames).
  */
 
@@ -23,8 +23,10 @@ const SETTINGS = {
   clients: 8,
   streams: 16,
   threads: 1,
-  warmupSeconds: 1,
-  seconds: Number(process.env.BENCH_SECONDS ?? 3),
+  warmupSeconds: 0.5,
+  seconds: Number(process.env.BENCH_SECONDS ?? 2),
+  /** Per shape: stepgate, no-op, no-op, stepgate (ABBA), so slow drift cancels out. */
+  rounds: 2,
   newTokens: Number(process.env.BENCH_NEW_TOKENS ?? 20_000),
   newTokenWarmup: 1_000,
 };
@@ -62,6 +64,8 @@ async function startServer(name: Server, args: string[], port: number, env: Node
   const keep = (b: Buffer) => (output = (output + b.toString()).slice(-4000));
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
+  const child: Child = { name, proc, port, output: () => output };
+  children.push(child); // before waiting, so that it is stopped even if it never becomes ready
   const exited = new Promise<never>((_, reject) =>
     proc.once('exit', (code) => reject(new Error(`${name} exited with ${code} during startup:\n${output}`))),
   );
@@ -72,7 +76,7 @@ async function startServer(name: Server, args: string[], port: number, env: Node
     client.close();
   }
   proc.removeAllListeners('exit');
-  return { name, proc, port, output: () => output };
+  return child;
 }
 
 function alive(c: Child): boolean {
@@ -94,6 +98,20 @@ function memory(pid: number): { peakMiB: number; rssMiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { peakMiB: round(kb('VmHWM') / 1024, 1), rssMiB: round(kb('VmRSS') / 1024, 1) };
+}
+
+/** CPU time (user + system, all threads) a process has used so far, in seconds. */
+function cpuSeconds(pid: number): number {
+  // Fields after the parenthesised command name; utime and stime are the 12th and 13th, in ticks.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100; // USER_HZ, 100 on every Linux architecture Node supports
+
+/** CPU time stolen by the hypervisor so far, all CPUs (the 8th value of /proc/stat's cpu line). */
+function stealSeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.split(/\s+/);
+  return Number(cpu[8]) / CLOCK_TICKS;
 }
 
 /** Runs a command to completion with a hard time limit; resolves with stdout. */
@@ -151,19 +169,34 @@ async function verifyDecisions(c: Child, frames: readonly Frame[], cache: 'miss'
 // ---------------------------------------------------------------------------------------------
 // Load
 
+/** Several runs of equal length as one: total requests over total time, CPU weighted by requests. */
+function pool(runs: H2loadResult[]): H2loadResult {
+  const done = runs.reduce((s, r) => s + r.done, 0);
+  return {
+    done,
+    rps: runs.reduce((s, r) => s + r.rps, 0) / runs.length,
+    cpuUs: runs.reduce((s, r) => s + r.cpuUs * r.done, 0) / done,
+  };
+}
+
 interface H2loadResult {
   rps: number;
   done: number;
+  /** Server CPU per request over the measured phase: less sensitive to other load than req/s. */
+  cpuUs: number;
 }
 
 /** One h2load run: one body, repeated on `clients` connections with `streams` in flight each. */
 async function h2load(c: Child, frameFile: string): Promise<H2loadResult> {
   const { clients, streams, threads, warmupSeconds, seconds } = SETTINGS;
+  const pid = c.proc.pid!;
+  // Sampled when h2load's warm-up ends, so the CPU figure covers (about) the measured phase.
+  const cpuAtStart = new Promise<number>((r) => setTimeout(() => r(cpuSeconds(pid)), warmupSeconds * 1000));
   const out = await run(
     'h2load',
     [
       `--duration=${seconds}`,
-      `--warm-up-time=${warmupSeconds}`,
+      `--warm-up-time=${warmupSeconds * 1000}ms`,
       `--clients=${clients}`,
       `--max-concurrent-streams=${streams}`,
       `--threads=${threads}`,
@@ -186,7 +219,8 @@ async function h2load(c: Child, frameFile: string): Promise<H2loadResult> {
   if (failed || errored || timedOut || succeeded !== done || !ok || notOk.some(Boolean)) {
     throw new Error(`h2load against ${c.name} had failures:\n${out}`);
   }
-  return { rps, done: done! };
+  const cpuUs = ((cpuSeconds(pid) - (await cpuAtStart)) * 1e6) / done!;
+  return { rps, done: done!, cpuUs };
 }
 
 interface LoadClientResult {
@@ -195,16 +229,20 @@ interface LoadClientResult {
   elapsedMs: number;
   rps: number;
   decisions: string[];
+  /** Server CPU per request, warm-up frames included (they cost the same). */
+  cpuUs: number;
 }
 
 async function loadClient(c: Child, framesFile: string, warmup: number): Promise<LoadClientResult> {
+  const cpuBefore = cpuSeconds(c.proc.pid!);
   const out = await run(
     process.execPath,
     ['--import', 'tsx', join(BENCH, 'load-client.ts'), '--port', String(c.port), '--frames', framesFile, '--warmup', String(warmup),
       '--connections', String(SETTINGS.clients), '--concurrency', String(SETTINGS.clients * SETTINGS.streams), '--max-seconds', '30'],
     90_000,
   );
-  return JSON.parse(out) as LoadClientResult;
+  const result = JSON.parse(out) as Omit<LoadClientResult, 'cpuUs'>;
+  return { ...result, cpuUs: ((cpuSeconds(c.proc.pid!) - cpuBefore) * 1e6) / (warmup + result.completed) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -237,6 +275,10 @@ function topFrames(file: string, n: number): { frame: string; percent: number }[
 
 // ---------------------------------------------------------------------------------------------
 
+function loadSummary(r: LoadClientResult): LoadSummary {
+  return { rps: round(r.rps), completed: r.completed, seconds: round(r.elapsedMs / 1000, 2), cpu_us: round(r.cpuUs) };
+}
+
 function round(x: number, digits = 0): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -250,6 +292,7 @@ function mixRps(rows: { weight: number; rps: number }[]): number {
 async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist/cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (bench/run.sh does)');
   const started = Date.now();
+  const loadStart = loadavg().map((x) => round(x, 2));
   const work = mkdtempSync(join(tmpdir(), 'stepgate-bench-'));
   const issuer = await startIssuer();
   try {
@@ -270,9 +313,7 @@ async function main(): Promise<void> {
       [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'dist/cli.js', 'serve', '--config', configFile],
       sgPort!,
     );
-    children.push(stepgate);
     const noop = await startServer('noop', ['--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort!);
-    children.push(noop);
     const memStart = memory(stepgate.proc.pid!);
 
     // First sight of each token (miss), then again (hit): the cache is warm and decisions right.
@@ -281,24 +322,40 @@ async function main(): Promise<void> {
     await verifyDecisions(noop, shapeFrames, 'any');
     console.error(`decisions verified for ${SHAPES.length} shapes; running (a) cached tokens…`);
 
-    // (a) Cached tokens: each shape against both servers back to back, order alternating so that
-    // any drift (thermal, other load) falls on both sides equally.
-    const cached: { shape: string; weight: number; stepgate: number; noop: number; ratio: number }[] = [];
+    // (a) Cached tokens: each shape against both servers back to back, ABBA, so that drift
+    // (other load on the machine, hypervisor steal) falls on both sides equally.
+    const cached: CachedRow[] = [];
+    const stealBefore = stealSeconds();
     for (const [i, shape] of SHAPES.entries()) {
-      const order: Child[] = i % 2 === 0 ? [stepgate, noop] : [noop, stepgate];
-      const rps: Partial<Record<Server, number>> = {};
-      for (const c of order) rps[c.name] = (await h2load(c, frameFiles[i]!)).rps;
+      const runs: Record<Server, H2loadResult[]> = { stepgate: [], noop: [] };
+      for (let round = 0; round < SETTINGS.rounds; round++) {
+        for (const c of round % 2 === 0 ? [stepgate, noop] : [noop, stepgate]) runs[c.name].push(await h2load(c, frameFiles[i]!));
+      }
       if (!alive(stepgate)) throw new Error(`stepgate died during (a):\n${stepgate.output()}`);
-      cached.push({ shape: shape.name, weight: shape.weight, stepgate: rps.stepgate!, noop: rps.noop!, ratio: rps.stepgate! / rps.noop! });
-      console.error(`  ${shape.name}: stepgate ${Math.round(rps.stepgate!)} req/s, no-op ${Math.round(rps.noop!)} req/s`);
+      const sg = pool(runs.stepgate);
+      const ref = pool(runs.noop);
+      cached.push({
+        shape: shape.name,
+        weight: shape.weight,
+        stepgate: sg.rps,
+        noop: ref.rps,
+        ratio: sg.rps / ref.rps,
+        stepgate_cpu_us: sg.cpuUs,
+        noop_cpu_us: ref.cpuUs,
+      });
+      console.error(`  ${shape.name}: stepgate ${Math.round(sg.rps)} req/s, no-op ${Math.round(ref.rps)} req/s`);
     }
     // After the load: still alive and still deciding the same way.
     await verifyDecisions(stepgate, shapeFrames, 'hit');
     const mix = {
       stepgate: mixRps(cached.map((r) => ({ weight: r.weight, rps: r.stepgate }))),
       noop: mixRps(cached.map((r) => ({ weight: r.weight, rps: r.noop }))),
+      // CPU per request adds up linearly over a mix.
+      stepgateCpu: cached.reduce((sum, r) => sum + r.weight * r.stepgate_cpu_us, 0),
+      noopCpu: cached.reduce((sum, r) => sum + r.weight * r.noop_cpu_us, 0),
     };
     const memCached = memory(stepgate.proc.pid!);
+    const stealCached = stealSeconds() - stealBefore;
 
     // (b) Every token new: distinct frames, each sent once, by the grpc-js load client.
     let fresh: { stepgate: LoadClientResult; noop: LoadClientResult; tokenBytes: number } | undefined;
@@ -334,6 +391,8 @@ async function main(): Promise<void> {
         cpu_model: cpus()[0]?.model ?? 'unknown',
         memory_gib: round(totalmem() / 2 ** 30, 1),
         node: process.version,
+        // Other work on the machine shows up here; the benchmark does not wait for quiet.
+        load_average_at_start: loadStart,
         h2load: (await run('h2load', ['--version'], 5_000)).trim(),
       },
       settings: SETTINGS,
@@ -341,14 +400,31 @@ async function main(): Promise<void> {
       decisions_verified: { shapes: SHAPES.length, new_token_frames: fresh?.stepgate.completed ?? 0, token_cache_checked: !cacheUnreported },
       token_bytes: Math.round(shapeFrames.reduce((s, f) => s + f.tokenBytes, 0) / shapeFrames.length),
       cached_tokens: {
-        shapes: cached.map((r) => ({ ...r, stepgate: round(r.stepgate), noop: round(r.noop), ratio: round(r.ratio, 3) })),
-        mix: { stepgate: round(mix.stepgate), noop: round(mix.noop), ratio: round(mix.stepgate / mix.noop, 3) },
+        shapes: cached.map((r) => ({
+          ...r,
+          stepgate: round(r.stepgate),
+          noop: round(r.noop),
+          ratio: round(r.ratio, 3),
+          stepgate_cpu_us: round(r.stepgate_cpu_us),
+          noop_cpu_us: round(r.noop_cpu_us),
+        })),
+        // CPU time the hypervisor gave to other guests during (a), summed over all CPUs: noise.
+        steal_seconds: round(stealCached, 2),
+        mix: {
+          stepgate: round(mix.stepgate),
+          noop: round(mix.noop),
+          ratio: round(mix.stepgate / mix.noop, 3),
+          stepgate_cpu_us: round(mix.stepgateCpu),
+          noop_cpu_us: round(mix.noopCpu),
+          // The same ratio from CPU per request: what req/s would be with a core to itself.
+          cpu_ratio: round(mix.noopCpu / mix.stepgateCpu, 3),
+        },
       },
       new_tokens: fresh && {
         tokens: SETTINGS.newTokens,
         token_bytes: fresh.tokenBytes,
-        stepgate: { rps: round(fresh.stepgate.rps), completed: fresh.stepgate.completed, seconds: round(fresh.stepgate.elapsedMs / 1000, 2) },
-        noop: { rps: round(fresh.noop.rps), completed: fresh.noop.completed, seconds: round(fresh.noop.elapsedMs / 1000, 2) },
+        stepgate: loadSummary(fresh.stepgate),
+        noop: loadSummary(fresh.noop),
         ratio: round(fresh.stepgate.rps / fresh.noop.rps, 3),
       },
       memory_mib: {
@@ -382,30 +458,58 @@ async function main(): Promise<void> {
   }
 }
 
+interface CachedRow {
+  shape: string;
+  weight: number;
+  /** req/s */
+  stepgate: number;
+  noop: number;
+  ratio: number;
+  stepgate_cpu_us: number;
+  noop_cpu_us: number;
+}
+
+interface LoadSummary {
+  rps: number;
+  completed: number;
+  seconds: number;
+  cpu_us: number;
+}
+
 interface Results {
   date: string;
   duration_seconds: number;
-  machine: { cpus: number; cpu_model: string; memory_gib: number; node: string; h2load: string };
+  machine: { cpus: number; cpu_model: string; memory_gib: number; node: string; load_average_at_start: number[]; h2load: string };
   settings: typeof SETTINGS;
   decisions_verified: { shapes: number; new_token_frames: number; token_cache_checked: boolean };
   token_bytes: number;
-  cached_tokens: { shapes: { shape: string; weight: number; stepgate: number; noop: number; ratio: number }[]; mix: { stepgate: number; noop: number; ratio: number } };
-  new_tokens: undefined | { tokens: number; token_bytes: number; stepgate: { rps: number; completed: number; seconds: number }; noop: { rps: number; completed: number; seconds: number }; ratio: number };
+  cached_tokens: {
+    shapes: CachedRow[];
+    steal_seconds: number;
+    mix: { stepgate: number; noop: number; ratio: number; stepgate_cpu_us: number; noop_cpu_us: number; cpu_ratio: number };
+  };
+  new_tokens: undefined | { tokens: number; token_bytes: number; stepgate: LoadSummary; noop: LoadSummary; ratio: number };
   memory_mib: { stepgate: { after_start: number; after_cached: number; after_new_tokens: number | undefined; peak: number }; noop: { peak: number } };
 }
 
 function table(r: Results): string {
   const s = r.settings;
   const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  const mix = r.cached_tokens.mix;
   const lines = [
-    `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}, Node ${r.machine.node}`,
+    `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}, Node ${r.machine.node}, load average at start ${r.machine.load_average_at_start.join(' ')}`,
     '',
-    `(a) cached tokens (~${r.token_bytes} B JWT): h2load -c ${s.clients} -m ${s.streams} -t ${s.threads}, ${s.seconds} s per shape and server after ${s.warmupSeconds} s warm-up`,
+    `(a) cached tokens (~${r.token_bytes} B JWT): h2load -c ${s.clients} -m ${s.streams} -t ${s.threads}; per shape and server ${s.rounds} runs (ABBA) of ${s.seconds} s after ${s.warmupSeconds} s warm-up; hypervisor steal ${r.cached_tokens.steal_seconds} CPU-s`,
     '',
-    '| shape | weight | stepgate req/s | no-op req/s | ratio |',
-    '|---|--:|--:|--:|--:|',
-    ...r.cached_tokens.shapes.map((x) => `| ${x.shape} | ${x.weight.toFixed(2)} | ${n(x.stepgate)} | ${n(x.noop)} | ${x.ratio.toFixed(2)} |`),
-    `| **weighted mix** | 1.00 | **${n(r.cached_tokens.mix.stepgate)}** | **${n(r.cached_tokens.mix.noop)}** | **${r.cached_tokens.mix.ratio.toFixed(2)}** |`,
+    '| shape | weight | stepgate req/s | no-op req/s | ratio | stepgate CPU µs/req | no-op CPU µs/req |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+    ...r.cached_tokens.shapes.map(
+      (x) =>
+        `| ${x.shape} | ${x.weight.toFixed(2)} | ${n(x.stepgate)} | ${n(x.noop)} | ${x.ratio.toFixed(2)} | ${n(x.stepgate_cpu_us)} | ${n(x.noop_cpu_us)} |`,
+    ),
+    `| **weighted mix** | 1.00 | **${n(mix.stepgate)}** | **${n(mix.noop)}** | **${mix.ratio.toFixed(2)}** | **${n(mix.stepgate_cpu_us)}** | **${n(mix.noop_cpu_us)}** |`,
+    '',
+    `ratio by req/s ${mix.ratio.toFixed(2)}; by CPU per request ${mix.cpu_ratio.toFixed(2)} (no-op µs / stepgate µs)`,
   ];
   if (r.new_tokens) {
     const b = r.new_tokens;
@@ -413,10 +517,10 @@ function table(r: Results): string {
       '',
       `(b) every token new: ${n(b.tokens)} distinct RS256 tokens (~${b.token_bytes} B), grpc-js client, ${s.clients} connections × ${s.streams} in flight`,
       '',
-      '| server | req/s | requests | seconds |',
-      '|---|--:|--:|--:|',
-      `| stepgate | ${n(b.stepgate.rps)} | ${n(b.stepgate.completed)} | ${b.stepgate.seconds} |`,
-      `| no-op | ${n(b.noop.rps)} | ${n(b.noop.completed)} | ${b.noop.seconds} |`,
+      '| server | req/s | requests | seconds | server CPU µs/req |',
+      '|---|--:|--:|--:|--:|',
+      `| stepgate | ${n(b.stepgate.rps)} | ${n(b.stepgate.completed)} | ${b.stepgate.seconds} | ${n(b.stepgate.cpu_us)} |`,
+      `| no-op | ${n(b.noop.rps)} | ${n(b.noop.completed)} | ${b.noop.seconds} | ${n(b.noop.cpu_us)} |`,
     );
   }
   const m = r.memory_mib;

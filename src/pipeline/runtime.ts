@@ -5,6 +5,7 @@ import type { FetchFn } from '../identity/jwks.js';
 import { TokenVerifier } from '../identity/verifier.js';
 import { compileHostMatcher, type HostMatcher } from '../policy/glob.js';
 import { compilePolicy, type Policy } from '../policy/policy.js';
+import type { HeaderLimits } from '../request/headers.js';
 
 export interface RuntimeDeps {
   fetch: FetchFn;
@@ -24,6 +25,7 @@ export interface Runtime {
   readonly verifier: TokenVerifier;
   readonly responder: Responder;
   readonly kubeHosts: HostMatcher;
+  readonly headerLimits: HeaderLimits;
   readonly now: () => number;
 }
 
@@ -36,6 +38,10 @@ export function buildRuntime(config: Config, deps: RuntimeDeps): Runtime {
     verifier: new TokenVerifier(config, assurance, deps),
     responder: new Responder(config, assurance),
     kubeHosts: compileHostMatcher(config.kubernetes.hosts),
+    headerLimits: Object.freeze({
+      maxHeaderBytes: config.limits.max_header_bytes,
+      maxTotalHeaderBytes: config.limits.max_total_header_bytes,
+    }),
     now: deps.now,
   });
 }

@@ -134,6 +134,16 @@ describe('health and allow', () => {
     const second = await check({ path: '/api/v1/namespaces/dev/pods', token });
     expect(first.dynamic_metadata!.fields.token_cache!.stringValue).toBe('miss');
     expect(second.dynamic_metadata!.fields.token_cache!.stringValue).toBe('hit');
+    // The third answer comes from pre-encoded bytes: it must be the same message, byte for byte.
+    const third = await check({ path: '/api/v1/namespaces/dev/pods', token });
+    expect(third).toEqual(second);
+    // ...and reuse never leaks past a request that needs its own answer.
+    const spoofed = await check({ path: '/api/v1/namespaces/dev/pods', token, headers: { 'x-stepgate-level': 'aal3' } });
+    expect(spoofed.ok_response!.headers_to_remove).toEqual(['x-stepgate-level']);
+    const secrets = await check({ path: '/api/v1/namespaces/dev/secrets', token });
+    expect(reasonOf(secrets)).toBe('acr_insufficient');
+    const prodRead = await check({ path: '/api/v1/namespaces/prod/pods', token });
+    expect(prodRead.status.code).toBe(0);
   });
 });
 

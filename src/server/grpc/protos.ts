@@ -38,3 +38,17 @@ export function authorizationService(): grpc.ServiceDefinition {
   if (!def || !('Check' in def)) throw new Error(`${AUTHORIZATION_SERVICE} missing from ${EXT_AUTHZ_PROTO}`);
   return def as grpc.ServiceDefinition;
 }
+
+export function responseSerializer(def: grpc.ServiceDefinition): (msg: unknown) => Buffer {
+  return def.Check!.responseSerialize as (msg: unknown) => Buffer;
+}
+
+/** Lets the Check handler answer with bytes it encoded earlier (see EncodedAllowCache). */
+export function withPassThroughSerializer(def: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const check = def.Check!;
+  const serialize = check.responseSerialize as (msg: unknown) => Buffer;
+  return {
+    ...def,
+    Check: { ...check, responseSerialize: (msg: unknown) => (Buffer.isBuffer(msg) ? msg : serialize(msg)) },
+  };
+}

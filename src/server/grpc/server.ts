@@ -7,7 +7,14 @@ import { reasonMessage } from '../../decision/reasons.js';
 import type { Verdict } from '../../decision/verdict.js';
 import { logVerdict, type Logger } from '../../telemetry/log.js';
 import { parseCheckRequest, toCheckResponse, type CheckRequestMessage } from './check.js';
-import { AUTHORIZATION_SERVICE, authorizationService, packageDefinition } from './protos.js';
+import { EncodedAllowCache } from './encoded-allows.js';
+import {
+  AUTHORIZATION_SERVICE,
+  authorizationService,
+  packageDefinition,
+  responseSerializer,
+  withPassThroughSerializer,
+} from './protos.js';
 
 export interface GrpcServerOptions {
   /** Returns the current runtime; reload swaps what it returns. */
@@ -35,12 +42,13 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   const health = new HealthImplementation({ '': 'NOT_SERVING', [AUTHORIZATION_SERVICE]: 'NOT_SERVING' });
   health.addToServer(server);
   new ReflectionService(packageDefinition()).addToServer(server);
+  const encodedAllows = new EncodedAllowCache(responseSerializer(authorizationService()));
   let inflight = 0;
   let drained: (() => void) | undefined;
-  server.addService(authorizationService(), {
+  server.addService(withPassThroughSerializer(authorizationService()), {
     Check: (call: grpc.ServerUnaryCall<CheckRequestMessage, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       inflight++;
-      handleCheck(opts, call.request, (err, res) => {
+      handleCheck(opts, encodedAllows, call.request, (err, res) => {
         callback(err, res);
         if (--inflight === 0) drained?.();
       });
@@ -85,13 +93,17 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
  * nothing thrown here may reach grpc-js, which would turn it into an RPC error whose handling
  * depends on Envoy's failure_mode_allow instead of on us.
  */
-function handleCheck(opts: GrpcServerOptions, msg: CheckRequestMessage, callback: grpc.sendUnaryData<unknown>): void {
+function handleCheck(
+  opts: GrpcServerOptions,
+  encodedAllows: EncodedAllowCache,
+  msg: CheckRequestMessage,
+  callback: grpc.sendUnaryData<unknown>,
+): void {
   const started = performance.now();
   let rt: Runtime | undefined;
   const finish = (v: Verdict) => {
     try {
-      const answer = rt!.responder.respond(v);
-      callback(null, toCheckResponse(answer));
+      callback(null, encodedAllows.get(v) ?? encodedAllows.remember(v, toCheckResponse(rt!.responder.respond(v))));
       logVerdict(opts.log, v, performance.now() - started);
     } catch (err) {
       internalError(opts, err, callback);
@@ -99,10 +111,7 @@ function handleCheck(opts: GrpcServerOptions, msg: CheckRequestMessage, callback
   };
   try {
     rt = opts.runtime();
-    const parsed = parseCheckRequest(msg, {
-      maxHeaderBytes: rt.config.limits.max_header_bytes,
-      maxTotalHeaderBytes: rt.config.limits.max_total_header_bytes,
-    });
+    const parsed = parseCheckRequest(msg, rt.headerLimits);
     if (!parsed.ok) return finish(fail(parsed.reason, parsed.detail, undefined, undefined));
     const v = evaluate(rt, parsed.raw, parsed.spoofed);
     if (v instanceof Promise) {
