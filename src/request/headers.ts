@@ -17,35 +17,49 @@ const NO_SPOOFED: string[] = [];
  * that may repeat a name, which HTTP semantics join with ','. Limits are enforced here, while
  * iterating anyway, so an oversized header is refused before anything parses it.
  */
-export function collectHeaders(
-  entries: Iterable<readonly [string, string]>,
-  limits: HeaderLimits,
-): CollectedHeaders {
-  const headers = new Map<string, string>();
-  let spoofed = NO_SPOOFED;
-  let total = 0;
-  for (const [rawName, value] of entries) {
+export class HeaderCollector {
+  readonly headers = new Map<string, string>();
+  spoofed = NO_SPOOFED;
+  problem = '';
+  private total = 0;
+
+  constructor(private readonly limits: HeaderLimits) {}
+
+  /** False once a limit is exceeded; `problem` then says which. */
+  add(rawName: string, value: string): boolean {
     const name = toLowerAscii(rawName);
     const size = name.length + value.length;
-    if (size > limits.maxHeaderBytes) {
-      return { ok: false, detail: `header ${safeName(name)} is ${size} bytes; the limit is ${limits.maxHeaderBytes}` };
+    if (size > this.limits.maxHeaderBytes) {
+      this.problem = `header ${safeName(name)} is ${size} bytes; the limit is ${this.limits.maxHeaderBytes}`;
+      return false;
     }
-    total += size;
-    if (total > limits.maxTotalHeaderBytes) {
-      return { ok: false, detail: `headers exceed ${limits.maxTotalHeaderBytes} bytes in total` };
+    this.total += size;
+    if (this.total > this.limits.maxTotalHeaderBytes) {
+      this.problem = `headers exceed ${this.limits.maxTotalHeaderBytes} bytes in total`;
+      return false;
     }
-    const prev = headers.get(name);
+    const prev = this.headers.get(name);
     if (prev === undefined) {
-      headers.set(name, value);
+      this.headers.set(name, value);
       if (name.startsWith(IDENTITY_HEADER_PREFIX)) {
-        if (spoofed === NO_SPOOFED) spoofed = [];
-        spoofed.push(name);
+        if (this.spoofed === NO_SPOOFED) this.spoofed = [];
+        this.spoofed.push(name);
       }
     } else {
-      headers.set(name, `${prev},${value}`);
+      this.headers.set(name, `${prev},${value}`);
     }
+    return true;
   }
-  return { ok: true, headers, spoofed };
+
+  result(): CollectedHeaders {
+    return this.problem ? { ok: false, detail: this.problem } : { ok: true, headers: this.headers, spoofed: this.spoofed };
+  }
+}
+
+export function collectHeaders(entries: Iterable<readonly [string, string]>, limits: HeaderLimits): CollectedHeaders {
+  const c = new HeaderCollector(limits);
+  for (const [name, value] of entries) if (!c.add(name, value)) break;
+  return c.result();
 }
 
 function toLowerAscii(s: string): string {

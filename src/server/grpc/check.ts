@@ -1,6 +1,6 @@
 import type { Answer } from '../../decision/respond.js';
 import type { RawRequest } from '../../request/attributes.js';
-import { collectHeaders, type HeaderLimits } from '../../request/headers.js';
+import { HeaderCollector, type HeaderLimits } from '../../request/headers.js';
 
 /**
  * Translation between the protobuf CheckRequest/CheckResponse (as plain objects from
@@ -46,7 +46,7 @@ export function parseCheckRequest(msg: CheckRequestMessage | undefined, limits: 
   if (!http) return { ok: false, reason: 'request_invalid', detail: 'CheckRequest has no attributes.request.http' };
   if (!http.method) return { ok: false, reason: 'request_invalid', detail: 'CheckRequest has no HTTP method' };
   if (!http.path) return { ok: false, reason: 'request_invalid', detail: 'CheckRequest has no HTTP path' };
-  const collected = collectHeaders(headerEntries(http), limits);
+  const collected = collectHeaderFields(http, limits);
   if (!collected.ok) return { ok: false, reason: 'header_too_large', detail: collected.detail };
   const attrs = msg!.attributes!;
   return {
@@ -65,22 +65,30 @@ export function parseCheckRequest(msg: CheckRequestMessage | undefined, limits: 
   };
 }
 
+type HttpRequestMessage = NonNullable<NonNullable<NonNullable<CheckRequestMessage['attributes']>['request']>['http']>;
+
 /**
  * `header_map` (Envoy's encode_raw_headers) wins when present: it carries values as raw bytes,
  * unmerged. Bytes are read as latin1 so every byte maps to one character and nothing is lost.
+ * Plain loops rather than a generator: this runs for every header of every request.
  */
-function* headerEntries(http: NonNullable<NonNullable<NonNullable<CheckRequestMessage['attributes']>['request']>['http']>): Iterable<readonly [string, string]> {
+function collectHeaderFields(http: HttpRequestMessage, limits: HeaderLimits) {
+  const c = new HeaderCollector(limits);
   const list = http.header_map?.headers;
   if (list && list.length > 0) {
     for (const h of list) {
       if (!h.key) continue;
       const raw = h.raw_value;
-      yield [h.key, raw && raw.length > 0 ? Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('latin1') : (h.value ?? '')];
+      const value = raw && raw.length > 0 ? Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('latin1') : (h.value ?? '');
+      if (!c.add(h.key, value)) break;
     }
-    return;
+  } else if (http.headers) {
+    const map = http.headers;
+    for (const key in map) {
+      if (Object.hasOwn(map, key) && !c.add(key, map[key] ?? '')) break;
+    }
   }
-  const map = http.headers;
-  if (map) for (const key of Object.keys(map)) yield [key, map[key] ?? ''];
+  return c.result();
 }
 
 const APPEND_FALSE = Object.freeze({ value: false });
