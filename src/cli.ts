@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfigFile } from './config/load.js';
+import { ConfigError, loadConfigFile, StartupError } from './config/load.js';
 import { explain } from './explain.js';
 import { DEFAULT_CONFIG, serve } from './main.js';
 
@@ -89,6 +89,10 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof ConfigError) {
       process.stderr.write(`stepgate: invalid configuration\n${err.message}\n`);
+      process.exit(2);
+    }
+    if (err instanceof StartupError) {
+      process.stderr.write(`stepgate: cannot start: ${err.message}\n`);
       process.exit(2);
     }
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

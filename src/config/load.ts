@@ -20,6 +20,15 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * The file is valid but the process cannot start with it: a secret missing from the
+ * environment, an address that cannot be bound. Reported like a ConfigError, without a stack.
+ */
+export class StartupError extends Error {
+  readonly code = 'startup_failed';
+  override name = 'StartupError';
+}
+
 export function formatProblem(p: ConfigProblem): string {
   return `${p.file}:${p.line}:${p.column}: ${p.field || '(top level)'}: ${p.message}`;
 }

@@ -111,6 +111,9 @@ const ruleSchema = z
     if (!r.deny && !r.require && r.max_age === undefined) {
       ctx.addIssue({ code: 'custom', path: ['require'], message: 'a rule needs require (with optional max_age), max_age, or deny: true' });
     }
+    if (!r.deny && r.message !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['message'], message: 'message is shown with a deny; this rule does not deny' });
+    }
   });
 
 const defaultRuleSchema = z
@@ -126,6 +129,9 @@ const defaultRuleSchema = z
     }
     if (!r.deny && !r.require) {
       ctx.addIssue({ code: 'custom', path: ['require'], message: 'the default needs require: <level> or deny: true' });
+    }
+    if (!r.deny && r.message !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['message'], message: 'message is shown with a deny; the default does not deny' });
     }
   });
 
@@ -211,6 +217,13 @@ export const configSchema = z
       }
       names.add(r.name);
     });
+    if (cfg.limits.max_header_bytes > cfg.limits.max_total_header_bytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', 'max_header_bytes'],
+        message: `must not exceed limits.max_total_header_bytes (${cfg.limits.max_total_header_bytes})`,
+      });
+    }
     const issuers = new Set<string>();
     cfg.issuers.forEach((iss, i) => {
       if (issuers.has(iss.issuer)) {

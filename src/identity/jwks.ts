@@ -66,8 +66,11 @@ export class JwksSource {
       if (this.opts.now() - this.lastAttempt < this.opts.cooldownMs && !this.inflight) {
         throw new KeyUnknownError(`no key matches kid ${JSON.stringify(header.kid ?? null)}`);
       }
-      // A kid we do not know may be a key the issuer has just rotated in.
-      await this.refresh().catch(() => undefined);
+      // A kid we do not know may be a key the issuer has just rotated in. If we cannot ask, we
+      // do not know that the key is unknown: say the keys are unavailable (not negatively cached).
+      await this.refresh().catch((e: Error) => {
+        throw new JwksUnavailableError(`kid ${JSON.stringify(header.kid ?? null)} is not in the cached keys and ${this.opts.issuer} could not be asked: ${e.message}`);
+      });
       try {
         return await this.keys!(header, token);
       } catch (again) {

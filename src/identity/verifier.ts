@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { StartupError } from '../config/load.js';
 import type { Config, IssuerConfig } from '../config/schema.js';
 import { HMAC_ALGORITHMS } from '../config/schema.js';
 import type { ReasonCode } from '../decision/reasons.js';
@@ -69,8 +70,8 @@ export class TokenVerifier {
       if (hmac) {
         const secret = opts.env[iss.hmac_secret_env!];
         if (!secret || secret.length < 32) {
-          throw new Error(
-            `issuer ${iss.issuer}: environment variable ${iss.hmac_secret_env} must hold an HMAC secret of at least 32 bytes`,
+          throw new StartupError(
+            `issuer ${iss.issuer}: environment variable ${iss.hmac_secret_env} (issuers[].hmac_secret_env) must hold an HMAC secret of at least 32 bytes`,
           );
         }
         key = new TextEncoder().encode(secret);
@@ -204,7 +205,7 @@ function mapJoseError(err: unknown): Failure {
   if (err instanceof KeyUnknownError) return { reason: 'key_unknown', detail: err.message };
   if (err instanceof errors.JWTExpired) return { reason: 'token_expired', detail: 'the token has expired' };
   if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === 'nbf' || err.claim === 'iat') {
+    if ((err.claim === 'nbf' || err.claim === 'iat') && err.reason === 'check_failed') {
       return { reason: 'token_not_yet_valid', detail: `claim ${err.claim} is in the future` };
     }
     if (err.claim === 'aud') return { reason: 'audience_mismatch', detail: 'aud does not name a configured audience' };

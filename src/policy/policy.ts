@@ -6,8 +6,10 @@ import { compileGlobList, type StringMatcher } from './glob.js';
 
 /**
  * What the matching rules ask of a request. Rules combine by strictness: any deny wins; else the
- * highest level and the shortest max_age across all matching rules. So adding a rule can only
- * tighten a requirement, never loosen one. The default applies only when no rule matches.
+ * highest level and the shortest max_age across all matching rules, so adding a rule can only
+ * tighten what the other rules ask. The default applies when no rule matches, and a rule inherits
+ * from it whatever it does not say itself (`require` or `max_age`): a rule written only to shorten
+ * max_age must not quietly drop the default's level floor.
  */
 export interface Requirement {
   deny: boolean;
@@ -35,22 +37,23 @@ export interface Policy {
 }
 
 export function compilePolicy(config: Config, assurance: AssuranceModel): Policy {
+  const d = config.policy.default;
+  const defaultLevel = d.require !== undefined ? assurance.rank(d.require) : -1;
   const rules = config.policy.rules.map((r): CompiledRule => {
-    const level = r.require !== undefined ? assurance.rank(r.require) : -1;
+    const level = r.require !== undefined ? assurance.rank(r.require) : defaultLevel;
     return {
       name: r.name,
       deny: r.deny === true,
       message: r.message,
       level,
-      maxAge: r.max_age,
+      maxAge: r.max_age ?? d.max_age,
       matches: compileMatch(r.match),
     };
   });
-  const d = config.policy.default;
   const defaultReq: Requirement = Object.freeze({
     deny: d.deny === true,
     denyMessage: d.message,
-    level: d.require !== undefined ? assurance.rank(d.require) : -1,
+    level: defaultLevel,
     maxAge: d.max_age,
     rules: Object.freeze(['default']),
   });

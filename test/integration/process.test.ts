@@ -129,6 +129,21 @@ describe('process lifecycle', () => {
     expect(run.stderr.join('\n')).toMatch(new RegExp(`${file}:\\d+:\\d+: policy\\.rules\\[0\\]\\.match\\.kubernetes\\.resourcez: Unrecognized key`));
   });
 
+  it('refuses to start without the HMAC secret its config names, exit code 2', async () => {
+    const run = runCli(['serve', '--config', writeConfig('nosecret.yaml', testConfigYaml(issuer.url))], { TEST_HMAC_SECRET: '' });
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr.join('\n')).toContain('TEST_HMAC_SECRET (issuers[].hmac_secret_env) must hold an HMAC secret');
+  });
+
+  it('refuses to start on an address it cannot bind, exit code 2', async () => {
+    const run = runCli(['serve', '--config', writeConfig('bind.yaml', testConfigYaml(issuer.url))], {
+      TEST_HMAC_SECRET: HMAC_SECRET,
+      STEPGATE_GRPC_LISTEN: '192.0.2.1:9191',
+    });
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr.join('\n')).toContain('cannot listen on 192.0.2.1:9191');
+  });
+
   it('check-config validates without serving', async () => {
     const ok = runCli(['check-config', 'examples/stepgate.yaml']);
     expect((await ok.exited).code).toBe(0);

@@ -84,6 +84,8 @@ describe('config validation', () => {
     ['level without acr', '      acr: [a2]', '      acr: []', 'assurance.levels[1].acr'],
     ['deny and require together', '      require: aal2\n', '      require: aal2\n      deny: true\n', 'policy.rules[0].deny'],
     ['rule without effect', '      require: aal2\n      max_age: 300\n', '', 'policy.rules[0].require'],
+    ['message on a rule that does not deny', '      require: aal2\n', '      require: aal2\n      message: nope\n', 'policy.rules[0].message'],
+    ['a header limit above the total', 'policy:', 'limits:\n  max_header_bytes: 200000\npolicy:', 'limits.max_header_bytes'],
     ['identity header outside x-stepgate-', 'policy:', 'identity_headers:\n  subject: x-user\npolicy:', 'identity_headers.subject'],
   ])('rejects %s', (_name, from, to, field) => {
     const ps = problems(VALID.replace(from, to));

@@ -122,6 +122,21 @@ describe('TokenVerifier cache', () => {
     expect(await v.verify(token)).toMatchObject({ ok: true, cached: false });
   });
 
+  it('an unknown kid while the issuer is down is jwks_unavailable, not key_unknown, and not cached', async () => {
+    const w = new World();
+    w.keys = [key.jwk];
+    const v = setup(w);
+    expect((await v.verify(await sign(w, { sub: 'a' }))).ok).toBe(true);
+    w.down = true;
+    w.t += 6_000;
+    const rotated = await sign(w, { sub: 'b' }, other, 'k2');
+    expect(await v.verify(rotated)).toMatchObject({ ok: false, reason: 'jwks_unavailable' });
+    w.down = false;
+    w.keys = [key.jwk, other.jwk];
+    w.t += 6_000;
+    expect(await v.verify(rotated)).toMatchObject({ ok: true, cached: false });
+  });
+
   it('rate-limits refetches while the issuer is down', async () => {
     const w = new World();
     w.down = true;

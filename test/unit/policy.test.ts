@@ -116,6 +116,21 @@ describe('rule matching', () => {
   });
 });
 
+describe('rules inherit from the default what they do not say', () => {
+  it('a rule that only shortens max_age keeps the default level floor', () => {
+    const { policy, assurance } = policyOf(`
+    - {name: fresh, match: {paths: ["/x/**"]}, max_age: 60}
+    - {name: strong, match: {paths: ["/y/**"]}, require: aal3}
+`);
+    const fresh = policy.evaluate(kubeReq('GET', '/x/1', 'h.test'), undefined);
+    expect(assurance.names[fresh.level]).toBe('aal1');
+    expect(fresh.maxAge).toBe(60);
+    const strong = policy.evaluate(kubeReq('GET', '/y/1', 'h.test'), undefined);
+    expect(assurance.names[strong.level]).toBe('aal3');
+    expect(strong.maxAge).toBe(3600);
+  });
+});
+
 describe('adding a rule never weakens the requirement (property)', () => {
   const levels = ['aal1', 'aal2', 'aal3'];
   const paths = ['/a', '/a/b', '/a/b/c', '/b', '/b/c'];

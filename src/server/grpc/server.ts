@@ -3,6 +3,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { fail, evaluate } from '../../pipeline/evaluate.js';
 import type { Runtime } from '../../pipeline/runtime.js';
+import { StartupError } from '../../config/load.js';
 import { reasonMessage } from '../../decision/reasons.js';
 import type { Verdict } from '../../decision/verdict.js';
 import { logVerdict, type Logger } from '../../telemetry/log.js';
@@ -56,7 +57,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   });
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(opts.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(opts.listen, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(new StartupError(`cannot listen on ${opts.listen}: ${err.message}`)) : resolve(p),
+    );
   });
   health.setStatus('', 'SERVING');
   health.setStatus(AUTHORIZATION_SERVICE, 'SERVING');
@@ -124,14 +127,21 @@ function handleCheck(
   }
 }
 
+/** Built without the runtime or the Responder: they may be what failed. */
+const INTERNAL_ERROR_RESPONSE = toCheckResponse({
+  allow: false,
+  status: 500,
+  grpcCode: 13,
+  headers: [
+    ['cache-control', 'no-store'],
+    ['content-type', 'application/json'],
+  ],
+  removeHeaders: [],
+  body: JSON.stringify({ reason: 'internal_error', message: reasonMessage('internal_error') }),
+  metadata: { decision: 'deny', reason: 'internal_error' },
+});
+
 function internalError(opts: GrpcServerOptions, err: unknown, callback: grpc.sendUnaryData<unknown>): void {
   opts.log.error({ event: 'decision', decision: 'deny', reason: 'internal_error', err }, 'check failed unexpectedly; denying');
-  callback(null, {
-    status: { code: 13, message: 'internal_error' },
-    denied_response: {
-      status: { code: 500 },
-      headers: [{ header: { key: 'content-type', value: 'application/json' }, append: { value: false } }],
-      body: JSON.stringify({ reason: 'internal_error', message: reasonMessage('internal_error') }),
-    },
-  });
+  callback(null, INTERNAL_ERROR_RESPONSE);
 }
