@@ -141,6 +141,7 @@ export const configSchema = z
       .strictObject({
         grpc_listen: listen.default('0.0.0.0:9191'),
         shutdown_grace_seconds: z.number().min(0).max(300).default(10),
+        reload_interval_seconds: z.number().min(0).max(3600).default(5),
       })
       .prefault({}),
     log: z

@@ -29,13 +29,21 @@ export interface Runtime {
   readonly now: () => number;
 }
 
-export function buildRuntime(config: Config, deps: RuntimeDeps): Runtime {
+/**
+ * `previous` lets a reload keep the token cache and the fetched keys when nothing they depend on
+ * changed: a policy edit must not cost every cached token a new signature check.
+ */
+export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runtime): Runtime {
   const assurance = compileAssurance(config.assurance.levels);
+  const verifier =
+    previous && verifierInputs(previous.config) === verifierInputs(config)
+      ? previous.verifier
+      : new TokenVerifier(config, assurance, deps);
   return Object.freeze({
     config,
     assurance,
     policy: compilePolicy(config, assurance),
-    verifier: new TokenVerifier(config, assurance, deps),
+    verifier,
     responder: new Responder(config, assurance),
     kubeHosts: compileHostMatcher(config.kubernetes.hosts),
     headerLimits: Object.freeze({
@@ -44,4 +52,9 @@ export function buildRuntime(config: Config, deps: RuntimeDeps): Runtime {
     }),
     now: deps.now,
   });
+}
+
+/** Everything a cached Identity was computed from. */
+function verifierInputs(c: Config): string {
+  return JSON.stringify([c.issuers, c.assurance, c.identity_headers, c.token_cache]);
 }

@@ -144,6 +144,42 @@ describe('process lifecycle', () => {
     expect(run.stderr.join('\n')).toContain('cannot listen on 192.0.2.1:9191');
   });
 
+  it('hot-reloads a changed config file; keeps the old policy when the new file is invalid', async () => {
+    const yaml = testConfigYaml(issuer.url).replace('shutdown_grace_seconds: 5', 'shutdown_grace_seconds: 5\n  reload_interval_seconds: 0.2').replace('level: silent', 'level: info');
+    const file = writeConfig('reload.yaml', yaml);
+    const proc = await startServiceProcess(file, { TEST_HMAC_SECRET: HMAC_SECRET });
+    const client = new CheckClient(proc.port);
+    const token = await issuer.token();
+    const reasonFor = async (path: string) =>
+      (await client.check(checkRequest({ path, token }))).dynamic_metadata!.fields.reason!.stringValue;
+    try {
+      expect(await reasonFor('/api/v1/namespaces/dev/configmaps')).toBe('allowed');
+      const cached = await client.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token }));
+      expect(cached.dynamic_metadata!.fields.token_cache!.stringValue).toBe('hit');
+
+      // A new rule: ConfigMaps now need aal2.
+      writeFileSync(file, yaml.replace('    - name: secrets\n', '    - name: configmaps\n      match: {kubernetes: {resources: [configmaps]}}\n      require: aal2\n    - name: secrets\n'));
+      await waitFor(() => proc.logs.some((l) => l.event === 'config_reload' && l.outcome === 'ok'), 5000);
+      expect(await reasonFor('/api/v1/namespaces/dev/configmaps')).toBe('acr_insufficient');
+      // The token cache survived the policy change.
+      const after = await client.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token }));
+      expect(after.dynamic_metadata!.fields.token_cache!.stringValue).toBe('hit');
+
+      // A broken file is rejected with file, line and field; the policy in force stays.
+      writeFileSync(file, yaml.replace('resources: [secrets]', 'resourcez: [secrets]'));
+      await waitFor(() => proc.logs.some((l) => l.event === 'config_reload' && l.outcome === 'error'), 5000);
+      const rejected = proc.logs.find((l) => l.event === 'config_reload' && l.outcome === 'error') as { problems: { field: string; line: number }[] };
+      expect(rejected.problems[0]).toMatchObject({ field: 'policy.rules[0].match.kubernetes.resourcez' });
+      expect(rejected.problems[0]!.line).toBeGreaterThan(0);
+      expect(await reasonFor('/api/v1/namespaces/dev/configmaps')).toBe('acr_insufficient');
+      expect(await reasonFor('/api/v1/namespaces/dev/secrets')).toBe('acr_insufficient');
+    } finally {
+      client.close();
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+    }
+  });
+
   it('check-config validates without serving', async () => {
     const ok = runCli(['check-config', 'examples/stepgate.yaml']);
     expect((await ok.exited).code).toBe(0);
