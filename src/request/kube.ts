@@ -1,3 +1,5 @@
+import { BAD_ESCAPE, tooManyQueryParams, unescape, type UnescapeFailure } from './unescape.js';
+
 /**
  * kube-apiserver's RequestInfo (k8s.io/apiserver/pkg/endpoints/request, NewRequestInfo),
  * re-derived from a normalised path so that stepgate and the API server's authorizer agree on
@@ -41,9 +43,6 @@ const BANG = 0x21;
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 const STREAMING_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
-
-/** Default limit of recent Go url.ParseQuery; past it Go (and so kube) sees no parameters. */
-const GO_MAX_QUERY_PARAMS = 10_000;
 
 export function kubeRequestInfo(
   method: string,
@@ -188,7 +187,7 @@ const NO_LIST_QUERY: ListQuery = { watch: false, name: '' };
  */
 function readListQuery(query: string): ListQuery {
   if (query === '') return NO_LIST_QUERY;
-  if (query.length >= GO_MAX_QUERY_PARAMS && countAmpersands(query) + 1 > GO_MAX_QUERY_PARAMS) {
+  if (tooManyQueryParams(query)) {
     return NO_LIST_QUERY;
   }
   let watch: string | undefined;
@@ -258,62 +257,13 @@ function keyOf(q: string, start: number, end: number): number {
   return KEY_OTHER;
 }
 
-function countAmpersands(q: string): number {
-  let n = 0;
-  for (let k = 0; k < q.length; k++) if (q.charCodeAt(k) === AMPERSAND) n++;
-  return n;
-}
-
-const BAD_ESCAPE = 1;
-const BAD_UTF8 = 2;
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const lenientUtf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-
-function hexValue(b: number | undefined): number {
-  if (b === undefined) return -1;
-  if (b >= 0x30 && b <= 0x39) return b - 0x30;
-  const l = b | 0x20;
-  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
-  return -1;
-}
-
-/** Go's QueryUnescape: '+' is a space, every '%' must start two hex digits. */
-function decodeComponent(
-  q: string,
-  start: number,
-  end: number,
-  strict: boolean,
-): string | typeof BAD_ESCAPE | typeof BAD_UTF8 {
-  let plain = true;
+/** Go's QueryUnescape of q[start, end), with a fast path for components with nothing to decode. */
+function decodeComponent(q: string, start: number, end: number, strict: boolean): string | UnescapeFailure {
   for (let k = start; k < end; k++) {
     const c = q.charCodeAt(k);
-    if (c === PERCENT || c === PLUS) {
-      plain = false;
-      break;
-    }
+    if (c === PERCENT || c === PLUS) return unescape(q.slice(start, end), 'query', strict);
   }
-  if (plain) return q.slice(start, end);
-  const bytes = Buffer.from(q.slice(start, end), 'utf8');
-  let n = 0;
-  for (let k = 0; k < bytes.length; k++) {
-    let b = bytes[k]!;
-    if (b === PERCENT) {
-      const h = hexValue(bytes[k + 1]);
-      const l = hexValue(bytes[k + 2]);
-      if (h < 0 || l < 0) return BAD_ESCAPE;
-      b = h * 16 + l;
-      k += 2;
-    } else if (b === PLUS) {
-      b = 0x20;
-    }
-    bytes[n++] = b;
-  }
-  try {
-    return (strict ? strictUtf8 : lenientUtf8).decode(bytes.subarray(0, n));
-  } catch {
-    return BAD_UTF8;
-  }
+  return q.slice(start, end);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { BAD_ESCAPE, BAD_UTF8, CONTROL, tooManyQueryParams, unescape } from './unescape.js';
+
 /**
  * Turns Envoy's `:path` (request target, still percent-encoded, query attached) into the path the
  * upstream will route on. Policy decisions are made on this path, so it must be decoded exactly
@@ -11,27 +13,15 @@ export type PathResult =
 
 export const MAX_PATH_BYTES = 8192;
 
-/**
- * Recent Go releases' url.ParseQuery (a security fix, tunable with GODEBUG urlmaxqueryparams)
- * drops *every* parameter when a query has more than this many ('&' count + 1). A Go upstream
- * would then see no `fieldSelector` or `watch` at all while we would, and older Go upstreams have
- * no limit: such queries cannot be read one agreed way, so they are refused outright.
- */
-export const MAX_QUERY_PARAMS = 10_000;
+export { MAX_QUERY_PARAMS } from './unescape.js';
 
 const SLASH = 0x2f;
-const DOT = 0x2e;
 const PERCENT = 0x25;
+const DOT = 0x2e;
 const QUESTION = 0x3f;
 const HASH = 0x23;
-const AMPERSAND = 0x26;
 
-const BAD_ESCAPE = 1;
-const BAD_UTF8 = 2;
-const CONTROL = 3;
 
-// ignoreBOM: a decoded "%EF%BB%BF" is data, and must not silently vanish from the path.
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const fail = (problem: string): PathResult => ({ ok: false, problem });
 
@@ -75,7 +65,7 @@ export function normalisePath(target: string): PathResult {
   if (end < target.length && target.charCodeAt(end) === QUESTION) {
     const hash = target.indexOf('#', end + 1);
     query = hash < 0 ? target.slice(end + 1) : target.slice(end + 1, hash);
-    if (query.length >= MAX_QUERY_PARAMS && countParams(query) > MAX_QUERY_PARAMS) {
+    if (tooManyQueryParams(query)) {
       return fail('too many query parameters');
     }
   }
@@ -88,7 +78,7 @@ export function normalisePath(target: string): PathResult {
 
   let decoded = raw;
   if (hasPercent) {
-    const result = percentDecode(raw, nonAscii);
+    const result = unescape(raw, 'path', true);
     if (result === BAD_ESCAPE) return fail('invalid percent-encoding in path');
     if (result === BAD_UTF8) return fail('invalid UTF-8 in decoded path');
     if (result === CONTROL) return fail('control character in path');
@@ -121,53 +111,6 @@ function startsWithIgnoreCase(s: string, lowerPrefix: string): boolean {
     if ((s.charCodeAt(i) | 0x20) !== lowerPrefix.charCodeAt(i)) return false;
   }
   return true;
-}
-
-function countParams(query: string): number {
-  let n = 1;
-  for (let i = 0; i < query.length; i++) if (query.charCodeAt(i) === AMPERSAND) n++;
-  return n;
-}
-
-function hexValue(b: number | undefined): number {
-  if (b === undefined) return -1;
-  if (b >= 0x30 && b <= 0x39) return b - 0x30;
-  const l = b | 0x20;
-  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
-  return -1;
-}
-
-/**
- * Decodes like Go's unescape in path mode: every '%' must start a two-hex-digit escape, '+' stays
- * literal. Works on bytes so escapes that form multi-byte UTF-8 sequences decode correctly. Go
- * would accept bytes that are not UTF-8; a JavaScript string cannot carry them faithfully, so
- * they are refused rather than turned into U+FFFD (which would compare equal to a real U+FFFD).
- */
-function percentDecode(raw: string, nonAscii: boolean): string | typeof BAD_ESCAPE | typeof BAD_UTF8 | typeof CONTROL {
-  const bytes = nonAscii ? Buffer.from(raw, 'utf8') : Buffer.from(raw, 'latin1');
-  let n = 0;
-  let high = false;
-  for (let i = 0; i < bytes.length; i++) {
-    let b = bytes[i]!;
-    if (b === PERCENT) {
-      const h = hexValue(bytes[i + 1]);
-      const l = hexValue(bytes[i + 2]);
-      if (h < 0 || l < 0) return BAD_ESCAPE;
-      b = h * 16 + l;
-      i += 2;
-      if (b < 0x20 || b === 0x7f) return CONTROL;
-    }
-    if (b >= 0x80) high = true;
-    // In place is safe: the write index never overtakes the read index.
-    bytes[n++] = b;
-  }
-  const out = bytes.subarray(0, n);
-  if (!high) return out.toString('latin1');
-  try {
-    return strictUtf8.decode(out);
-  } catch {
-    return BAD_UTF8;
-  }
 }
 
 /**
