@@ -1,0 +1,131 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTHORIZATION_SERVICE } from '../../src/server/grpc/protos.js';
+import { ROOT } from './manifests.js';
+
+/**
+ * The image's build path, run for real: scripts/build.sh (what the Dockerfile's build stage runs)
+ * into a scratch folder, then the built service started from that folder alone, the way the
+ * container starts it, and asked the health questions the Kubernetes probes ask.
+ */
+
+const BUILD_TIMEOUT_MS = 240_000;
+const scratch = mkdtempSync(join(tmpdir(), 'stepgate-build-test-'));
+const OUT = join(scratch, 'out');
+let build: { status: number | null; output: string; ms: number };
+let repoInstallStamp: number;
+
+/** Run only with what a container has: no repository paths, no loaders from the test runner. */
+const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: scratch,
+  NODE_ENV: 'production',
+  ...extra,
+});
+
+beforeAll(() => {
+  repoInstallStamp = statSync(join(ROOT, 'node_modules/.package-lock.json')).mtimeMs;
+  const t0 = Date.now();
+  // The test runner's environment goes along (npm cache, registry settings), minus npm's own
+  // lifecycle variables, which would make the inner npm think it runs inside this project's script.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
+  const r = spawnSync('bash', [join(ROOT, 'scripts/build.sh')], {
+    cwd: scratch,
+    env: { ...env, OUT },
+    encoding: 'utf8',
+    timeout: BUILD_TIMEOUT_MS - 10_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  build = { status: r.status, output: `${r.stdout}\n${r.stderr}${r.error ? `\n${r.error.message}` : ''}`, ms: Date.now() - t0 };
+}, BUILD_TIMEOUT_MS);
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function healthClient(port: number) {
+  const def = protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String, defaults: true });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
+  const client = new pkg.grpc.health.v1.Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    Check(req: { service: string }, cb: (err: grpc.ServiceError | null, res: { status: string }) => void): void;
+  };
+  const check = (service: string) =>
+    new Promise<string>((resolve, reject) => client.Check({ service }, (err, res) => (err ? reject(err) : resolve(res.status))));
+  return { client, check };
+}
+
+describe('scripts/build.sh', () => {
+  it('builds into OUT without touching the repository install', () => {
+    expect(build.status, build.output.slice(-4000)).toBe(0);
+    expect(statSync(join(ROOT, 'node_modules/.package-lock.json')).mtimeMs).toBe(repoInstallStamp);
+    for (const f of ['dist/cli.js', 'dist/main.js', 'examples/stepgate.yaml', 'package.json', 'node_modules']) {
+      expect(existsSync(join(OUT, f)), f).toBe(true);
+    }
+    console.info(`scripts/build.sh took ${(build.ms / 1000).toFixed(1)} s`);
+  });
+
+  it('ships the production dependencies and none of the development ones', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const dep of Object.keys(pkg.dependencies)) expect(existsSync(join(OUT, 'node_modules', dep, 'package.json')), dep).toBe(true);
+    // The lockfile marks what only development needs (a devDependency may also be a production
+    // dependency's dependency, like @types/node: then it is not marked and may ship).
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+    const devOnly = Object.entries(lock.packages).filter(([path, p]) => p.dev && /^node_modules\/(@[^/]+\/)?[^/]+$/.test(path));
+    expect(devOnly.map(([path]) => path)).toEqual(expect.arrayContaining(['node_modules/typescript', 'node_modules/vitest']));
+    for (const [path] of devOnly) expect(existsSync(join(OUT, path)), path).toBe(false);
+  });
+
+  it("the built CLI accepts the policy deploy/ ships (check-config)", () => {
+    const r = spawnSync(process.execPath, [join(OUT, 'dist/cli.js'), 'check-config', join(ROOT, 'deploy/base/stepgate.yaml')], {
+      cwd: scratch,
+      env: cleanEnv(),
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('OK');
+  });
+
+  it('the built service starts from OUT alone, answers the probes SERVING, and exits 0 on SIGTERM', async () => {
+    const child = spawn(
+      process.execPath,
+      [join(OUT, 'dist/cli.js'), 'serve', '--config', join(OUT, 'examples/stepgate.yaml')],
+      { cwd: scratch, env: cleanEnv({ STEPGATE_GRPC_LISTEN: '127.0.0.1:0' }), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const stderr: string[] = [];
+    createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
+    const records: Record<string, unknown>[] = [];
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "listening" log line; stderr: ${stderr.join('\n')}`)), 20_000);
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const rec = JSON.parse(line) as Record<string, unknown>; // logs are JSON lines, nothing else
+        records.push(rec);
+        if (rec.event === 'listening') {
+          clearTimeout(timer);
+          resolve(rec.port as number);
+        }
+      });
+      void exited.then(([code]) => reject(new Error(`exited early (${code}); stderr: ${stderr.join('\n')}`)));
+    });
+
+    const { client, check } = healthClient(port);
+    try {
+      // The services the readiness and liveness probes in deploy/base/deployment.yaml ask for.
+      expect(await check(AUTHORIZATION_SERVICE)).toBe('SERVING');
+      expect(await check('')).toBe('SERVING');
+    } finally {
+      client.close();
+    }
+
+    child.kill('SIGTERM');
+    const [code, signal] = await exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(records.some((r) => r.event === 'shutdown' && r.signal === 'SIGTERM')).toBe(true);
+  }, 40_000);
+});

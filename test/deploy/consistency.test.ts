@@ -1,0 +1,329 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { AUTHORIZATION_SERVICE } from '../../src/server/grpc/protos.js';
+import {
+  containerPort,
+  containers,
+  find,
+  get,
+  helmValuesSchema,
+  isTyped,
+  istioOperatorSpecSchema,
+  loadDocs,
+  one,
+  podLabels,
+  renderKustomization,
+  selects,
+  yamlFiles,
+  type ExtensionProvider,
+  type Obj,
+  type TypedObject,
+} from './manifests.js';
+
+/**
+ * The manifests refer to each other by name, label, host and port; none of these links is checked
+ * by any schema, and a broken one fails at run time in the worst way (a policy that never calls
+ * stepgate, a probe that kills healthy pods). Each test here follows one link.
+ */
+
+const base = renderKustomization('deploy/base');
+const redis = renderKustomization('deploy/overlays/redis');
+const istio = yamlFiles('istio').flatMap((f) => loadDocs(f).map((d) => d.data)).filter(isTyped) as TypedObject[];
+
+const deployment = one(base.objects, 'Deployment', 'stepgate');
+const podSpec = get<Obj>(deployment, 'spec.template.spec');
+const container = containers(podSpec).find((c) => c.name === 'stepgate')!;
+const service = one(base.objects, 'Service', 'stepgate');
+const configMap = one(base.objects, 'ConfigMap', 'stepgate-config');
+
+/** The policy file as the pods see it: the ConfigMap key that --config points at. */
+function mountedPolicy(): { key: string; text: string; config: Config } {
+  const args = container.args as string[];
+  const path = args[args.indexOf('--config') + 1]!;
+  const mounts = (container.volumeMounts as Obj[]).filter((m) => path.startsWith(`${String(m.mountPath)}/`));
+  expect(mounts, `one volume mounted above ${path}`).toHaveLength(1);
+  const mount = mounts[0]!;
+  // A subPath mount is a copy that never sees ConfigMap updates: hot reload would silently stop.
+  expect(mount.subPath).toBeUndefined();
+  const volume = (podSpec.volumes as Obj[]).find((v) => v.name === mount.name)!;
+  expect(get(volume, 'configMap.name')).toBe(configMap.metadata.name);
+  const key = path.slice(String(mount.mountPath).length + 1);
+  const text = (configMap.data as Record<string, string> | undefined)?.[key];
+  expect(text, `ConfigMap ${configMap.metadata.name} has key ${key}`).toBeTypeOf('string');
+  return { key, text: text!, config: parseConfig(text!, base.generatedFiles.get('stepgate-config')!.get(key)!) };
+}
+
+function meshProviders(): { operator: ExtensionProvider[]; helm: ExtensionProvider[] } {
+  const operator = one(istio, 'IstioOperator');
+  const helmDoc = loadDocs('istio/mesh-config/helm-values.yaml')[0]!.data;
+  return {
+    operator: istioOperatorSpecSchema.parse(operator.spec).meshConfig.extensionProviders,
+    helm: helmValuesSchema.parse(helmDoc).meshConfig.extensionProviders,
+  };
+}
+
+const customPolicies = () => find(istio, 'AuthorizationPolicy').filter((p) => get(p, 'spec.action') === 'CUSTOM');
+
+/** Hosts of CUSTOM policies, i.e. the requests stepgate is asked about. */
+function checkedHosts(): Set<string> {
+  return new Set(
+    customPolicies().flatMap((p) =>
+      (get<Obj[]>(p, 'spec.rules') ?? []).flatMap((r) => ((r.to as Obj[]) ?? []).flatMap((t) => get<string[]>(t, 'operation.hosts') ?? [])),
+    ),
+  );
+}
+
+describe('stepgate policy in the ConfigMap', () => {
+  it('is what --config reads, through a directory mount, and passes stepgate validation', () => {
+    const { key, config } = mountedPolicy();
+    expect(key).toBe('stepgate.yaml');
+    expect(config.issuers.length).toBeGreaterThan(0);
+  });
+
+  it('listens on the port the container declares as grpc', () => {
+    const { config } = mountedPolicy();
+    const port = Number(config.server.grpc_listen.split(':').pop());
+    expect(containerPort(container, 'grpc')?.containerPort).toBe(port);
+    expect(container.env ?? []).not.toContainEqual(expect.objectContaining({ name: 'STEPGATE_GRPC_LISTEN' }));
+  });
+
+  it('serves metrics on the port the container, the Service and the scrape annotation name', () => {
+    const { config } = mountedPolicy();
+    // telemetry.metrics_listen (default 0.0.0.0:9464) is read loosely: it lands in its own change.
+    const listen = (config as { telemetry?: { metrics_listen?: string } }).telemetry?.metrics_listen ?? '0.0.0.0:9464';
+    expect(listen).not.toBe('off');
+    const port = Number(listen.split(':').pop());
+    expect(containerPort(container, 'metrics')?.containerPort).toBe(port);
+    expect(get(deployment, 'spec.template.metadata.annotations')).toMatchObject({ 'prometheus.io/port': String(port) });
+    expect(get<Obj[]>(service, 'spec.ports').find((p) => p.name === 'metrics')?.targetPort).toBe('metrics');
+  });
+
+  it('every host it has rules for is sent to stepgate by a CUSTOM policy, with and without a port', () => {
+    const { config } = mountedPolicy();
+    const hosts = [...config.kubernetes.hosts, ...config.policy.rules.flatMap((r) => r.match.hosts ?? [])];
+    expect(hosts.length).toBeGreaterThan(0);
+    const checked = checkedHosts();
+    for (const h of hosts) {
+      expect(checked, `${h} is never checked`).toContain(h);
+      expect(checked, `${h}:443 is never checked`).toContain(`${h}:*`);
+    }
+  });
+
+  it('issuer key fetches time out before the ext_authz call does', () => {
+    const { config } = mountedPolicy();
+    const seconds = (d: string) => (d.endsWith('ms') ? Number(d.slice(0, -2)) / 1000 : Number(d.slice(0, -1)));
+    for (const p of meshProviders().operator) {
+      const timeout = seconds(p.envoyExtAuthzGrpc.timeout ?? '0.2s'); // Istio's default
+      for (const iss of config.issuers) expect(iss.fetch_timeout_ms / 1000).toBeLessThan(timeout);
+    }
+  });
+
+  it('the pod outlives preStop plus the drain: terminationGracePeriodSeconds > sleep + shutdown_grace_seconds', () => {
+    const { config } = mountedPolicy();
+    const sleep = get<number>(container, 'lifecycle.preStop.sleep.seconds') ?? 0;
+    expect(podSpec.terminationGracePeriodSeconds as number).toBeGreaterThan(sleep + config.server.shutdown_grace_seconds);
+  });
+});
+
+describe('mesh config ↔ Service ↔ Deployment', () => {
+  it('the IstioOperator and Helm values forms declare the same providers, failing closed', () => {
+    const { operator, helm } = meshProviders();
+    expect(helm).toEqual(operator);
+    for (const p of operator) expect(p.envoyExtAuthzGrpc.failOpen).toBe(false);
+  });
+
+  it('every CUSTOM AuthorizationPolicy names a provider the mesh config declares', () => {
+    const names = meshProviders().operator.map((p) => p.name);
+    expect(customPolicies().length).toBeGreaterThanOrEqual(1);
+    for (const p of customPolicies()) expect(names, p.metadata.name).toContain(get(p, 'spec.provider.name'));
+  });
+
+  it("the provider's service host and port are the stepgate Service's grpc port", () => {
+    for (const p of meshProviders().operator) {
+      const { service: host, port } = p.envoyExtAuthzGrpc;
+      expect(host).toBe(`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`);
+      const svcPort = (get<Obj[]>(service, 'spec.ports') ?? []).find((sp) => sp.port === port);
+      expect(svcPort, `Service port ${port}`).toBeDefined();
+      expect(svcPort!.name).toBe('grpc');
+      expect(svcPort!.appProtocol).toBe('grpc');
+    }
+  });
+
+  it('the Service selects the pods, and each targetPort is a port the container declares', () => {
+    expect(selects(get(service, 'spec.selector'), podLabels(deployment))).toBe(true);
+    for (const sp of get<Obj[]>(service, 'spec.ports')) {
+      const cp = containerPort(container, sp.targetPort ?? sp.port);
+      expect(cp, `targetPort ${String(sp.targetPort)}`).toBeDefined();
+      expect(cp!.protocol ?? 'TCP').toBe(sp.protocol ?? 'TCP');
+    }
+  });
+
+  it('probes are native gRPC probes on a container port, asking for services stepgate serves', () => {
+    const served = ['', AUTHORIZATION_SERVICE];
+    for (const kind of ['readinessProbe', 'livenessProbe']) {
+      const probe = container[kind] as Obj;
+      expect(probe, kind).toBeDefined();
+      const grpc = probe.grpc as { port: number; service?: string };
+      expect(containerPort(container, grpc.port), `${kind} port`).toBeDefined();
+      expect(served).toContain(grpc.service ?? '');
+    }
+    // Readiness asks for the ext_authz service itself: it is what turns NOT_SERVING on SIGTERM.
+    expect(get(container, 'readinessProbe.grpc.service')).toBe(AUTHORIZATION_SERVICE);
+  });
+});
+
+describe('Deployment, PDB, HPA, NetworkPolicy', () => {
+  it('the Deployment selects its own pods, with 2 replicas spread over nodes', () => {
+    expect(selects(get(deployment, 'spec.selector'), podLabels(deployment))).toBe(true);
+    expect(get(deployment, 'spec.replicas')).toBe(2);
+    const terms = get<Obj[]>(podSpec, 'affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution') ?? [];
+    const term = terms.map((t) => t.podAffinityTerm as Obj).find((t) => t.topologyKey === 'kubernetes.io/hostname');
+    expect(term, 'anti-affinity on hostname').toBeDefined();
+    expect(selects(term!.labelSelector, podLabels(deployment))).toBe(true);
+  });
+
+  it('runs hardened: non-root, no privilege escalation, read-only root, no capabilities, RuntimeDefault seccomp, no API token', () => {
+    expect(get(podSpec, 'securityContext.runAsNonRoot')).toBe(true);
+    expect(get(podSpec, 'securityContext.runAsUser')).toBeGreaterThan(0);
+    expect(get(podSpec, 'securityContext.seccompProfile.type')).toBe('RuntimeDefault');
+    expect(get(container, 'securityContext.allowPrivilegeEscalation')).toBe(false);
+    expect(get(container, 'securityContext.readOnlyRootFilesystem')).toBe(true);
+    expect(get(container, 'securityContext.capabilities.drop')).toEqual(['ALL']);
+    expect(podSpec.automountServiceAccountToken).toBe(false);
+    const sa = one(base.objects, 'ServiceAccount', podSpec.serviceAccountName as string);
+    expect(sa.automountServiceAccountToken).toBe(false);
+    expect(get(container, 'resources.requests.cpu')).toBeDefined();
+    expect(get(container, 'resources.limits.memory')).toBeDefined();
+  });
+
+  it('secrets come from an optional Secret reference, never from the manifests', () => {
+    expect(find(base.objects, 'Secret')).toEqual([]);
+    const refs = ((container.envFrom as Obj[]) ?? []).map((e) => e.secretRef as Obj).filter(Boolean);
+    expect(refs).toContainEqual({ name: 'stepgate-secrets', optional: true });
+  });
+
+  it('the PodDisruptionBudget and the HPA target the Deployment', () => {
+    const pdb = one(base.objects, 'PodDisruptionBudget');
+    expect(selects(get(pdb, 'spec.selector'), podLabels(deployment))).toBe(true);
+    const hpa = one(base.objects, 'HorizontalPodAutoscaler');
+    expect(get(hpa, 'spec.scaleTargetRef')).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name });
+    expect(get(hpa, 'spec.minReplicas')).toBe(get(deployment, 'spec.replicas'));
+    // Utilization targets are relative to requests: without a CPU request the HPA cannot work.
+    expect(get(container, 'resources.requests.cpu')).toBeDefined();
+  });
+
+  it("the NetworkPolicy selects stepgate's pods; only the gateway's pods reach the gRPC port", () => {
+    const np = one(base.objects, 'NetworkPolicy', 'stepgate');
+    expect(selects(get(np, 'spec.podSelector'), podLabels(deployment))).toBe(true);
+    expect(get(np, 'spec.policyTypes')).toContain('Ingress');
+    const rules = get<Obj[]>(np, 'spec.ingress');
+    const grpcPort = containerPort(container, 'grpc')!.containerPort;
+    const toGrpc = rules.filter((r) => (r.ports as Obj[]).some((p) => p.port === grpcPort || p.port === 'grpc'));
+    expect(toGrpc).toHaveLength(1);
+    // The peer is the workload the AuthorizationPolicies attach to, in their namespace.
+    const peers = toGrpc[0]!.from as Obj[];
+    expect(peers).toHaveLength(1);
+    for (const policy of customPolicies()) {
+      expect(get(peers[0], 'namespaceSelector.matchLabels')).toEqual({ 'kubernetes.io/metadata.name': policy.metadata.namespace });
+      expect(get(peers[0], 'podSelector.matchLabels')).toEqual(get(policy, 'spec.selector.matchLabels'));
+    }
+  });
+
+  it("every NetworkPolicy port is a port of the pods it selects (or the sidecar's merged-metrics port)", () => {
+    const SIDECAR_METRICS = 15020;
+    for (const render of [base, redis]) {
+      for (const np of find(render.objects, 'NetworkPolicy')) {
+        const pods = find(render.objects, 'Deployment').filter((d) => selects(get(np, 'spec.podSelector'), podLabels(d)));
+        expect(pods, `${np.metadata.name} selects a Deployment`).toHaveLength(1);
+        const cs = containers(get<Obj>(pods[0], 'spec.template.spec'));
+        for (const rule of get<Obj[]>(np, 'spec.ingress')) {
+          for (const p of rule.ports as Obj[]) {
+            const known = p.port === SIDECAR_METRICS || cs.some((c) => containerPort(c, p.port));
+            expect(known, `${np.metadata.name}: port ${String(p.port)}`).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
+  it('every namespaced object lives in the Namespace the base creates', () => {
+    const ns = one(base.objects, 'Namespace').metadata.name;
+    for (const o of [...base.objects, ...redis.objects].filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(ns);
+  });
+});
+
+describe('istio/: what reaches the gateway is checked, and nothing skips the check by accident', () => {
+  it("every host a Gateway serves is a host stepgate checks, on the policies' workload", () => {
+    const checked = checkedHosts();
+    const selectors = new Set(customPolicies().map((p) => JSON.stringify(get(p, 'spec.selector.matchLabels'))));
+    for (const gw of find(istio, 'Gateway')) {
+      expect(selectors).toContain(JSON.stringify(get(gw, 'spec.selector')));
+      for (const server of get<Obj[]>(gw, 'spec.servers')) {
+        for (const h of server.hosts as string[]) expect(checked, `${gw.metadata.name}: ${h}`).toContain(h);
+        expect(get(server, 'tls.mode'), 'clients reach the gateway over TLS').toBe('SIMPLE');
+      }
+    }
+  });
+
+  it('paths exempted from the check (/.stepgate/*) are answered by the gateway, never passed upstream', () => {
+    // Until the step-up HTTP server exists (issue 4) nothing may serve /.stepgate/: the
+    // VirtualService must end those requests before its upstream route.
+    const exempt = customPolicies().flatMap((p) => get<Obj[]>(p, 'spec.rules').flatMap((r) => (r.to as Obj[]).map((t) => t.operation as Obj)));
+    expect(exempt.length).toBeGreaterThan(0);
+    for (const op of exempt) expect(op.notPaths).toEqual(['/.stepgate/*']);
+    const exemptHosts = new Set(exempt.flatMap((op) => op.hosts as string[]));
+    for (const vs of find(istio, 'VirtualService').filter((v) => (get<string[]>(v, 'spec.hosts') ?? []).some((h) => exemptHosts.has(h)))) {
+      const routes = get<Obj[]>(vs, 'spec.http');
+      const guard = routes.findIndex((r) => ((r.match as Obj[]) ?? []).some((m) => get(m, 'uri.prefix') === '/.stepgate/'));
+      const firstCatchAll = routes.findIndex((r) => !r.match);
+      expect(guard, `${vs.metadata.name} has a /.stepgate/ route`).toBeGreaterThanOrEqual(0);
+      expect(guard).toBeLessThan(firstCatchAll < 0 ? routes.length : firstCatchAll);
+      expect(routes[guard]!.directResponse).toBeDefined();
+      expect(routes[guard]!.route).toBeUndefined();
+    }
+  });
+
+  it('the API server route goes to a ServiceEntry host with verified TLS', () => {
+    const vs = one(istio, 'VirtualService', 'kube-apiserver');
+    const se = one(istio, 'ServiceEntry', 'kube-apiserver');
+    const dr = one(istio, 'DestinationRule', 'kube-apiserver');
+    const gw = one(istio, 'Gateway', 'kube-apiserver');
+    expect(get(vs, 'spec.gateways')).toEqual([gw.metadata.name]);
+    expect(vs.metadata.namespace).toBe(gw.metadata.namespace);
+    const destinations = get<Obj[]>(vs, 'spec.http').flatMap((r) => ((r.route as Obj[]) ?? []).map((d) => d.destination as Obj));
+    expect(destinations.length).toBeGreaterThan(0);
+    for (const d of destinations) {
+      expect(get<string[]>(se, 'spec.hosts')).toContain(d.host);
+      expect(get<Obj[]>(se, 'spec.ports').map((p) => p.number)).toContain(get(d, 'port.number'));
+    }
+    expect(get<string[]>(se, 'spec.hosts')).toContain(get(dr, 'spec.host'));
+    expect(get(dr, 'spec.trafficPolicy.tls.mode')).toBe('SIMPLE');
+    expect(get(dr, 'spec.trafficPolicy.tls.credentialName')).toBeTypeOf('string');
+    expect(get(dr, 'spec.trafficPolicy.tls.insecureSkipVerify')).toBeUndefined();
+  });
+});
+
+describe('deploy/overlays/redis', () => {
+  it('gives stepgate a REDIS_URL that points at the Redis Service, and changes nothing else', () => {
+    const d = one(redis.objects, 'Deployment', 'stepgate');
+    const c = containers(get<Obj>(d, 'spec.template.spec')).find((x) => x.name === 'stepgate')!;
+    const url = new URL(((c.env as Obj[]) ?? []).find((e) => e.name === 'REDIS_URL')!.value as string);
+    const svc = one(redis.objects, 'Service', 'stepgate-redis');
+    expect(url.hostname).toBe(`${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`);
+    expect(get<Obj[]>(svc, 'spec.ports').map((p) => p.port)).toContain(Number(url.port));
+    // The state store does not exist in stepgate yet (issue 3): the overlay must not pretend it does.
+    expect(one(redis.objects, 'ConfigMap', 'stepgate-config')).toEqual(configMap);
+    expect({ ...c, env: undefined }).toEqual({ ...container, env: undefined });
+  });
+
+  it('only stepgate reaches Redis, and the Redis Service selects the Redis pods', () => {
+    const svc = one(redis.objects, 'Service', 'stepgate-redis');
+    const pods = one(redis.objects, 'Deployment', 'stepgate-redis');
+    expect(selects(get(svc, 'spec.selector'), podLabels(pods))).toBe(true);
+    const np = one(redis.objects, 'NetworkPolicy', 'stepgate-redis');
+    const from = get<Obj[]>(np, 'spec.ingress').flatMap((r) => r.from as Obj[]);
+    expect(from).toHaveLength(1);
+    expect(selects(from[0]!.podSelector, podLabels(deployment))).toBe(true);
+  });
+});
