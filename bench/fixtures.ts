@@ -381,10 +381,15 @@ export interface Frame {
   tokenBytes: number;
 }
 
-/** Frame number `n` of `shape`, with its own freshly signed token. */
-export async function buildFrame(issuer: Issuer, shape: Shape, n: number): Promise<Frame> {
+/**
+ * Frame number `n` of `shape`, with its own freshly signed token. `extraHeaders` are added to the
+ * request's headers (scenario (d) sends a W3C `traceparent`, as a tracing gateway would).
+ */
+export async function buildFrame(issuer: Issuer, shape: Shape, n: number, extraHeaders: Record<string, string> = {}): Promise<Frame> {
   const token = await issuer.sign(claims(shape.level, shape.audience, n));
-  const message = encodeCheckRequest(shape.request(token, n));
+  const request = shape.request(token, n) as { attributes: { request: { http: { headers: Record<string, string> } } } };
+  Object.assign(request.attributes.request.http.headers, extraHeaders);
+  const message = encodeCheckRequest(request);
   return { shape, message, frame: grpcFrame(message), tokenBytes: token.length };
 }
 

@@ -1,17 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
-import { buildDistinctFrames, buildFrame, configYaml, SHAPES, startIssuer, type Frame } from './fixtures.js';
+import { buildDistinctFrames, buildFrame, configYaml, SHAPES, startIssuer, type Frame, type Issuer } from './fixtures.js';
+import { startOtlpSink } from './otlp-sink.js';
 
 /**
  * Orchestrates the benchmark: fixtures → stepgate and the no-op reference as child processes →
  * decisions verified → (a) cached tokens with h2load, alternating servers shape by shape →
- * (b) every token new with the grpc-js load client → (c) memory from /proc. Prints a markdown
- * table and writes bench/results.json. Every wait below has a time limit.
+ * (b) every token new with the grpc-js load client → (c) memory from /proc → (d) tracing on
+ * (sampling all, exporting over OTLP to a local sink) against tracing off, two fresh stepgate
+ * processes, alternating. Prints a markdown table and writes bench/results.json. Every wait
+ * below has a time limit.
  *
  * Knobs (environment): BENCH_SECONDS per h2load run (default 2), BENCH_NEW_TOKENS (20000),
  * BENCH_CPU_PROF=1 (profile stepgate during scenario (a) only and print its top frames).
@@ -29,12 +33,26 @@ const SETTINGS = {
   rounds: 2,
   newTokens: Number(process.env.BENCH_NEW_TOKENS ?? 20_000),
   newTokenWarmup: 1_000,
+  /** (d): seconds of unmeasured load per shape and server before the ABBA runs. */
+  tracingWarmupSeconds: 1,
 };
+/** (d) runs these shapes: the two heaviest allows and both step-up denials (which also end a span with more attributes). */
+const TRACING_SHAPES = ['kubectl get pods (dev)', 'grafana dashboard', 'kubectl get secret (aal1: step-up)', 'grafana admin, tagged route (aal1: step-up)'];
+/** Span batching for (d): large enough that nothing is dropped at these rates (the SDK default queue is 2048). */
+const TRACING_ENV = {
+  OTEL_TRACES_SAMPLER: 'parentbased_always_on',
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+  OTEL_BSP_MAX_QUEUE_SIZE: '65536',
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048',
+  OTEL_BSP_SCHEDULE_DELAY: '500',
+};
+/** The servers must not inherit OTEL_* from the shell that runs the benchmark. */
+const NO_OTEL: NodeJS.ProcessEnv = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('OTEL_')).map((k) => [k, undefined]));
 const PROFILE = process.env.BENCH_CPU_PROF === '1';
 /** Every server process started, so that any exit path can stop them. */
 const children: Child[] = [];
 
-type Server = 'stepgate' | 'noop';
+type Server = 'stepgate' | 'noop' | 'tracing-off' | 'tracing-on';
 
 interface Child {
   name: Server;
@@ -187,8 +205,8 @@ interface H2loadResult {
 }
 
 /** One h2load run: one body, repeated on `clients` connections with `streams` in flight each. */
-async function h2load(c: Child, frameFile: string): Promise<H2loadResult> {
-  const { clients, streams, threads, warmupSeconds, seconds } = SETTINGS;
+async function h2load(c: Child, frameFile: string, seconds = SETTINGS.seconds): Promise<H2loadResult> {
+  const { clients, streams, threads, warmupSeconds } = SETTINGS;
   const pid = c.proc.pid!;
   // Sampled when h2load's warm-up ends, so the CPU figure covers (about) the measured phase.
   const cpuAtStart = new Promise<number>((r) => setTimeout(() => r(cpuSeconds(pid)), warmupSeconds * 1000));
@@ -304,7 +322,7 @@ async function main(): Promise<void> {
       return file;
     });
     const configFile = join(work, 'stepgate.yaml');
-    const [sgPort, noopPort] = [await freePort(), await freePort()];
+    const [sgPort, noopPort, sgMetricsPort] = [await freePort(), await freePort(), await freePort()];
     writeFileSync(configFile, configYaml(issuer.jwksUri, `127.0.0.1:${sgPort}`));
 
     const profDir = join(work, 'profile');
@@ -312,6 +330,7 @@ async function main(): Promise<void> {
       'stepgate',
       [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'dist/cli.js', 'serve', '--config', configFile],
       sgPort!,
+      { ...NO_OTEL, STEPGATE_METRICS_LISTEN: `127.0.0.1:${sgMetricsPort}` },
     );
     const noop = await startServer('noop', ['--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort!);
     const memStart = memory(stepgate.proc.pid!);
@@ -327,13 +346,13 @@ async function main(): Promise<void> {
     const cached: CachedRow[] = [];
     const stealBefore = stealSeconds();
     for (const [i, shape] of SHAPES.entries()) {
-      const runs: Record<Server, H2loadResult[]> = { stepgate: [], noop: [] };
+      const runs: Partial<Record<Server, H2loadResult[]>> = { stepgate: [], noop: [] };
       for (let round = 0; round < SETTINGS.rounds; round++) {
-        for (const c of round % 2 === 0 ? [stepgate, noop] : [noop, stepgate]) runs[c.name].push(await h2load(c, frameFiles[i]!));
+        for (const c of round % 2 === 0 ? [stepgate, noop] : [noop, stepgate]) runs[c.name]!.push(await h2load(c, frameFiles[i]!));
       }
       if (!alive(stepgate)) throw new Error(`stepgate died during (a):\n${stepgate.output()}`);
-      const sg = pool(runs.stepgate);
-      const ref = pool(runs.noop);
+      const sg = pool(runs.stepgate!);
+      const ref = pool(runs.noop!);
       cached.push({
         shape: shape.name,
         weight: shape.weight,
@@ -383,6 +402,10 @@ async function main(): Promise<void> {
     const memNoop = memory(noop.proc.pid!);
     for (const c of children) await stop(c);
 
+    // (d) Tracing on against tracing off: two fresh processes with identical configuration and
+    // history, alternating ABBA shape by shape like (a).
+    const tracing = PROFILE ? undefined : await tracingScenario(issuer, work, configFile);
+
     const results: Results = {
       date: new Date(started).toISOString(),
       duration_seconds: round((Date.now() - started) / 1000),
@@ -431,6 +454,7 @@ async function main(): Promise<void> {
         stepgate: { after_start: memStart.rssMiB, after_cached: memCached.rssMiB, after_new_tokens: memFresh?.rssMiB, peak: (memFresh ?? memCached).peakMiB },
         noop: { peak: memNoop.peakMiB },
       },
+      tracing,
     };
     console.log(table(results));
     if (cacheUnreported) {
@@ -490,6 +514,7 @@ interface Results {
   };
   new_tokens: undefined | { tokens: number; token_bytes: number; stepgate: LoadSummary; noop: LoadSummary; ratio: number };
   memory_mib: { stepgate: { after_start: number; after_cached: number; after_new_tokens: number | undefined; peak: number }; noop: { peak: number } };
+  tracing: TracingResult | undefined;
 }
 
 function table(r: Results): string {
@@ -533,7 +558,132 @@ function table(r: Results): string {
     `| stepgate | ${m.stepgate.after_start} | ${m.stepgate.after_cached} | ${m.stepgate.after_new_tokens ?? '–'} | ${m.stepgate.peak} |`,
     `| no-op | | | | ${m.noop.peak} |`,
   );
+  const t = r.tracing;
+  if (t) {
+    lines.push(
+      '',
+      `(d) tracing on (sampling all, OTLP/HTTP protobuf to a local sink) vs off: two fresh stepgate processes, h2load -c ${s.clients} -m ${s.streams}, per shape and server ${s.rounds} runs (ABBA) of ${s.seconds} s after ${s.tracingWarmupSeconds} s of unmeasured load; requests carry a sampled traceparent`,
+      '',
+      '| shape | weight | tracing off req/s | tracing on req/s | ratio | off CPU µs/req | on CPU µs/req |',
+      '|---|--:|--:|--:|--:|--:|--:|',
+      ...t.shapes.map(
+        (x) => `| ${x.shape} | ${x.weight.toFixed(2)} | ${n(x.off)} | ${n(x.on)} | ${x.ratio.toFixed(2)} | ${n(x.off_cpu_us)} | ${n(x.on_cpu_us)} |`,
+      ),
+      `| **weighted (these shapes)** | | **${n(t.mix.off)}** | **${n(t.mix.on)}** | **${t.mix.ratio.toFixed(2)}** | **${n(t.mix.off_cpu_us)}** | **${n(t.mix.on_cpu_us)}** |`,
+      '',
+      `ratio by req/s ${t.mix.ratio.toFixed(2)}; by CPU per request ${t.mix.cpu_ratio.toFixed(2)} (target ≥ 0.8); ` +
+        `spans exported ${n(t.spans.exported)} of ${n(t.spans.checks)} checks (${n(t.spans.dropped)} dropped) in ${n(t.spans.export_requests)} OTLP requests, ${t.spans.mib_exported} MiB; ` +
+        `peak RSS off ${t.memory_peak_mib.off} MiB, on ${t.memory_peak_mib.on} MiB`,
+    );
+  }
   return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// (d) Tracing on vs off
+
+interface TracingResult {
+  shapes: { shape: string; weight: number; off: number; on: number; ratio: number; off_cpu_us: number; on_cpu_us: number }[];
+  mix: { off: number; on: number; ratio: number; off_cpu_us: number; on_cpu_us: number; cpu_ratio: number };
+  spans: { checks: number; exported: number; dropped: number; export_requests: number; mib_exported: number };
+  memory_peak_mib: { off: number; on: number };
+  otel_env: Record<string, string>;
+}
+
+async function tracingScenario(issuer: Issuer, work: string, configFile: string): Promise<TracingResult> {
+  console.error('running (d) tracing on vs off…');
+  const shapes = TRACING_SHAPES.map((name) => {
+    const shape = SHAPES.find((x) => x.name === name);
+    if (!shape) throw new Error(`unknown shape ${name}`);
+    return shape;
+  });
+  // The gateway's trace: one sampled traceparent per shape, as Envoy would send it.
+  const frames = await Promise.all(
+    shapes.map((shape, i) => buildFrame(issuer, shape, 500 + i, { traceparent: `00-${hex(32)}-${hex(16)}-01` })),
+  );
+  const files = frames.map((f, i) => {
+    const file = join(work, `tracing-${i}.grpc`);
+    writeFileSync(file, f.frame);
+    return file;
+  });
+  const sink = await startOtlpSink();
+  try {
+    const [offPort, onPort, offMetrics, onMetrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const args = ['dist/cli.js', 'serve', '--config', configFile];
+    const off = await startServer('tracing-off', args, offPort, {
+      ...NO_OTEL,
+      STEPGATE_GRPC_LISTEN: `127.0.0.1:${offPort}`,
+      STEPGATE_METRICS_LISTEN: `127.0.0.1:${offMetrics}`,
+    });
+    const on = await startServer('tracing-on', args, onPort, {
+      ...NO_OTEL,
+      ...TRACING_ENV,
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      STEPGATE_GRPC_LISTEN: `127.0.0.1:${onPort}`,
+      STEPGATE_METRICS_LISTEN: `127.0.0.1:${onMetrics}`,
+    });
+    for (const c of [off, on]) {
+      await verifyDecisions(c, frames, 'miss');
+      await verifyDecisions(c, frames, 'hit');
+    }
+    for (const c of [off, on]) for (const f of files) await h2load(c, f, SETTINGS.tracingWarmupSeconds);
+
+    const rows: TracingResult['shapes'] = [];
+    for (const [i, shape] of shapes.entries()) {
+      const runs = new Map<Child, H2loadResult[]>([[off, []], [on, []]]);
+      for (let round = 0; round < SETTINGS.rounds; round++) {
+        for (const c of round % 2 === 0 ? [off, on] : [on, off]) runs.get(c)!.push(await h2load(c, files[i]!));
+      }
+      if (!alive(on) || !alive(off)) throw new Error(`a stepgate process died during (d):\n${on.output()}\n${off.output()}`);
+      const a = pool(runs.get(off)!);
+      const b = pool(runs.get(on)!);
+      rows.push({ shape: shape.name, weight: shape.weight, off: a.rps, on: b.rps, ratio: b.rps / a.rps, off_cpu_us: a.cpuUs, on_cpu_us: b.cpuUs });
+      console.error(`  ${shape.name}: tracing off ${Math.round(a.rps)} req/s, on ${Math.round(b.rps)} req/s`);
+    }
+    for (const c of [off, on]) await verifyDecisions(c, frames, 'hit');
+
+    // Every sampled span must reach the sink: compare with the checks the traced process counted.
+    const checks = await checksCounted(onMetrics);
+    const deadline = Date.now() + 15_000;
+    while (sink.stats.checkSpans < checks && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const memoryPeak = { off: memory(off.proc.pid!).peakMiB, on: memory(on.proc.pid!).peakMiB };
+    await stop(off);
+    await stop(on);
+
+    const weights = rows.reduce((sum, r) => sum + r.weight, 0);
+    const mixOff = mixRps(rows.map((r) => ({ weight: r.weight, rps: r.off })));
+    const mixOn = mixRps(rows.map((r) => ({ weight: r.weight, rps: r.on })));
+    const offCpu = rows.reduce((sum, r) => sum + r.weight * r.off_cpu_us, 0) / weights;
+    const onCpu = rows.reduce((sum, r) => sum + r.weight * r.on_cpu_us, 0) / weights;
+    return {
+      shapes: rows.map((r) => ({ ...r, off: round(r.off), on: round(r.on), ratio: round(r.ratio, 3), off_cpu_us: round(r.off_cpu_us), on_cpu_us: round(r.on_cpu_us) })),
+      mix: { off: round(mixOff), on: round(mixOn), ratio: round(mixOn / mixOff, 3), off_cpu_us: round(offCpu), on_cpu_us: round(onCpu), cpu_ratio: round(offCpu / onCpu, 3) },
+      spans: {
+        checks,
+        exported: sink.stats.checkSpans,
+        dropped: Math.max(0, checks - sink.stats.checkSpans),
+        export_requests: sink.stats.traceRequests,
+        mib_exported: round(sink.stats.bytes / 2 ** 20, 1),
+      },
+      memory_peak_mib: memoryPeak,
+      otel_env: { ...TRACING_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:<sink>' },
+    };
+  } finally {
+    await sink.close();
+  }
+}
+
+/** Sum of stepgate_decisions_total from a stepgate process' Prometheus endpoint. */
+async function checksCounted(metricsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  let total = 0;
+  for (const m of text.matchAll(/^stepgate_decisions_total\{[^}]*\} (\d+)/gm)) total += Number(m[1]);
+  if (total === 0) throw new Error(`no stepgate_decisions_total on port ${metricsPort}:\n${text.slice(0, 2000)}`);
+  return total;
+}
+
+function hex(chars: number): string {
+  return randomBytes(chars / 2).toString('hex');
 }
 
 const timer = setTimeout(() => {

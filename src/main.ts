@@ -5,6 +5,8 @@ import { ConfigFileWatcher } from './config/watch.js';
 import { buildRuntime, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
 import { startGrpcServer, type RunningGrpcServer } from './server/grpc/server.js';
 import { createLogger, type Logger } from './telemetry/log.js';
+import { redactUrls } from './telemetry/redact.js';
+import { Telemetry, type TelemetryOptions } from './telemetry/telemetry.js';
 
 export const DEFAULT_CONFIG = new URL('../examples/stepgate.yaml', import.meta.url).pathname;
 
@@ -13,22 +15,55 @@ export interface Service {
   readonly runtime: Runtime;
   grpc: RunningGrpcServer;
   log: Logger;
+  /** Metrics, traces and the audit log (docs/observability.md). */
+  telemetry: Telemetry;
   /** Builds a runtime from a validated config and swaps it in; in-flight checks finish on the old one. */
   reload(config: Config): void;
   stop(): Promise<void>;
 }
 
-/** Composition root: config → runtime → servers. Throws ConfigError for a bad file. */
-export async function startService(config: Config, env: NodeJS.ProcessEnv = process.env, log?: Logger): Promise<Service> {
+export interface ServiceOptions {
+  /** Clock for token and cache expiry (tests move it instead of sleeping); Date.now by default. */
+  now?: () => number;
+  /** Telemetry wiring for tests and embedding: a tracer provider, extra metric readers, sampling randomness. */
+  telemetry?: Pick<TelemetryOptions, 'tracerProvider' | 'metricReaders' | 'random'>;
+}
+
+/**
+ * Composition root: config → telemetry → runtime → servers. Throws ConfigError for a bad file.
+ * Tracing follows the OTEL_* variables in `env` (docs/observability.md).
+ */
+export async function startService(
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+  log?: Logger,
+  options: ServiceOptions = {},
+): Promise<Service> {
   const logger = log ?? createLogger(config.log.level);
+  const now = options.now ?? Date.now;
+  // Assigned below; until then the telemetry sees no runtime (JWKS fetches have not started yet).
+  let runtime: Runtime;
+  const telemetry = await Telemetry.start({ ...options.telemetry, config, env, log: logger, runtime: () => runtime as Runtime | undefined, now });
   const deps: RuntimeDeps = {
     fetch: (url, init) => fetch(url, init),
-    now: Date.now,
+    now,
     env,
-    onJwksRefresh: (issuer, outcome, detail) =>
-      logger[outcome === 'ok' ? 'info' : 'warn']({ event: 'jwks_refresh', issuer, outcome, detail }, 'jwks refresh'),
+    aroundJwksRefresh: telemetry.aroundJwksRefresh,
+    onJwksRefresh: (issuer, outcome, detail, elapsedMs) => {
+      telemetry.jwksRefreshed(issuer, outcome, elapsedMs);
+      try {
+        logger[outcome === 'ok' ? 'info' : 'warn']({ event: 'jwks_refresh', issuer, outcome, detail: redactUrls(detail) }, 'jwks refresh');
+      } catch {
+        // A failing log must not fail the key fetch it reports on.
+      }
+    },
   };
-  let runtime = buildRuntime(config, deps);
+  try {
+    runtime = buildRuntime(config, deps);
+  } catch (err) {
+    await telemetry.shutdown();
+    throw err;
+  }
   // Keys are fetched up front so the first request does not pay for it; an unreachable issuer is
   // logged and retried on demand (its tokens are denied with jwks_unavailable meanwhile).
   void runtime.verifier.warm();
@@ -36,6 +71,10 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv = proc
     runtime: () => runtime,
     log: logger,
     listen: env.STEPGATE_GRPC_LISTEN ?? config.server.grpc_listen,
+    telemetry,
+  }).catch(async (err: unknown) => {
+    await telemetry.shutdown();
+    throw err;
   });
   logger.info({ event: 'listening', transport: 'grpc', port: grpc.port }, `ext_authz gRPC listening on port ${grpc.port}`);
   return {
@@ -44,16 +83,24 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv = proc
     },
     grpc,
     log: logger,
+    telemetry,
     reload(next) {
       const built = buildRuntime(next, deps, runtime);
       if (built.verifier !== runtime.verifier) void built.verifier.warm();
       if (next.server.grpc_listen !== runtime.config.server.grpc_listen) {
         logger.warn({ event: 'config_reload', field: 'server.grpc_listen' }, 'the listen address changes only on restart');
       }
+      if (next.telemetry.metrics_listen !== runtime.config.telemetry.metrics_listen) {
+        logger.warn({ event: 'config_reload', field: 'telemetry.metrics_listen' }, 'the metrics address changes only on restart');
+      }
       runtime = built;
       logger.level = next.log.level;
     },
-    stop: () => grpc.shutdown(runtime.config.server.shutdown_grace_seconds * 1000),
+    async stop() {
+      await grpc.shutdown(runtime.config.server.shutdown_grace_seconds * 1000);
+      // After the last Check: its span and metrics are flushed too.
+      await telemetry.shutdown();
+    },
   };
 }
 

@@ -191,6 +191,20 @@ export const configSchema = z
         max_total_header_bytes: z.number().int().min(1024).default(131_072),
       })
       .prefault({}),
+    // Tracing itself is configured by the standard OTEL_* environment variables, not here.
+    // docs/observability.md describes what each key changes.
+    telemetry: z
+      .strictObject({
+        metrics_listen: z.union([z.literal('off'), listen]).default('0.0.0.0:9464'),
+        subject: z.enum(['clear', 'hashed']).default('clear'),
+        audit: z
+          .strictObject({
+            level: z.enum(['debug', 'info', 'warn']).default('info'),
+            sample_allows: z.number().min(0).max(1).default(0),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const levels = new Set<string>();
@@ -259,3 +273,4 @@ export type RuleConfig = Config['policy']['rules'][number];
 export type MatchConfig = RuleConfig['match'];
 export type KubeMatchConfig = NonNullable<MatchConfig['kubernetes']>;
 export const HMAC_ALGORITHMS: readonly string[] = HMAC_ALGS;
+export type TelemetryConfig = Config['telemetry'];

@@ -13,7 +13,13 @@ export interface JwksSourceOptions {
   /** Minimum time between fetches, so unknown `kid`s cannot make us hammer the issuer. */
   cooldownMs: number;
   timeoutMs: number;
-  onRefresh?: (outcome: 'ok' | 'error', detail: string) => void;
+  /** After every fetch attempt; `elapsedMs` is the real time the attempt took (for telemetry). */
+  onRefresh?: (outcome: 'ok' | 'error', detail: string, elapsedMs: number) => void;
+  /**
+   * Runs each fetch attempt (for telemetry: a span around it, started in the caller's context).
+   * Must call `refresh` exactly once and return what it returns.
+   */
+  aroundRefresh?: (refresh: () => Promise<void>) => Promise<void>;
 }
 
 /** The issuer's keys could not be obtained at all (never fetched, endpoint down). */
@@ -84,7 +90,8 @@ export class JwksSource {
 
   /** Fetch now (single-flight). Resolves when keys were updated; rejects and keeps old keys otherwise. */
   refresh(): Promise<void> {
-    this.inflight ??= this.doRefresh().finally(() => {
+    const around = this.opts.aroundRefresh;
+    this.inflight ??= (around ? around(() => this.doRefresh()) : this.doRefresh()).finally(() => {
       this.inflight = undefined;
     });
     return this.inflight;
@@ -96,15 +103,16 @@ export class JwksSource {
 
   private async doRefresh(): Promise<void> {
     this.lastAttempt = this.opts.now();
+    const started = performance.now();
     try {
       const uri = this.jwksUri ?? (await this.discover());
       const body = await this.getJson(uri);
       if (!isJwks(body)) throw new Error(`${uri} did not return a JWK set`);
       this.keys = createLocalJWKSet(body);
       this.fetchedAt = this.opts.now();
-      this.opts.onRefresh?.('ok', `${body.keys.length} keys from ${uri}`);
+      this.opts.onRefresh?.('ok', `${body.keys.length} keys from ${uri}`, performance.now() - started);
     } catch (err) {
-      this.opts.onRefresh?.('error', (err as Error).message);
+      this.opts.onRefresh?.('error', (err as Error).message, performance.now() - started);
       throw err;
     }
   }

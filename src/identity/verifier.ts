@@ -35,7 +35,8 @@ export interface VerifierOptions {
   fetch: FetchFn;
   now: () => number;
   env: NodeJS.ProcessEnv;
-  onJwksRefresh?: (issuer: string, outcome: 'ok' | 'error', detail: string) => void;
+  onJwksRefresh?: (issuer: string, outcome: 'ok' | 'error', detail: string, elapsedMs: number) => void;
+  aroundJwksRefresh?: (issuer: string, refresh: () => Promise<void>) => Promise<void>;
 }
 
 interface TrustedIssuer {
@@ -57,6 +58,10 @@ export class TokenVerifier {
   private readonly negative: LRUCache<string, Failure> | undefined;
   private readonly inflight = new Map<string, Promise<VerifyResult>>();
   private readonly maxTtlMs: number;
+  /** Cache lookups so far (see `cacheLookups`): one increment on the hot path, read by metrics. */
+  private hits = 0;
+  private negativeHits = 0;
+  private misses = 0;
 
   constructor(
     private readonly config: Config,
@@ -85,7 +90,8 @@ export class TokenVerifier {
           refreshMs: iss.jwks_refresh_seconds * 1000,
           cooldownMs: iss.jwks_cooldown_seconds * 1000,
           timeoutMs: iss.fetch_timeout_ms,
-          onRefresh: (outcome, detail) => opts.onJwksRefresh?.(iss.issuer, outcome, detail),
+          onRefresh: (outcome, detail, elapsedMs) => opts.onJwksRefresh?.(iss.issuer, outcome, detail, elapsedMs),
+          aroundRefresh: opts.aroundJwksRefresh && ((refresh) => opts.aroundJwksRefresh!(iss.issuer, refresh)),
         });
         key = jwks;
       }
@@ -113,6 +119,15 @@ export class TokenVerifier {
     return this.positive.size;
   }
 
+  get negativeCacheSize(): number {
+    return this.negative?.size ?? 0;
+  }
+
+  /** Lookups since this verifier was built; `negativeHits` are refused tokens answered from the negative cache. */
+  get cacheLookups(): { hits: number; negativeHits: number; misses: number } {
+    return { hits: this.hits, negativeHits: this.negativeHits, misses: this.misses };
+  }
+
   /**
    * The cache-only path: a verdict without any signature check, or undefined when the token has
    * not been seen. Kept synchronous so a cached request never waits on the event loop.
@@ -121,12 +136,17 @@ export class TokenVerifier {
     const key = cacheKey(token);
     const hit = this.positive.get(key);
     if (hit) {
+      this.hits++;
       if (hit.expiresAt > this.opts.now()) return { ok: true, identity: hit, cached: true };
       this.positive.delete(key);
       return { ok: false, reason: 'token_expired', detail: 'the token has expired', cached: true };
     }
     const bad = this.negative?.get(key);
-    if (bad) return { ok: false, reason: bad.reason, detail: bad.detail, cached: true };
+    if (bad) {
+      this.negativeHits++;
+      return { ok: false, reason: bad.reason, detail: bad.detail, cached: true };
+    }
+    this.misses++;
     return undefined;
   }
 

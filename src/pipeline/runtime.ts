@@ -11,7 +11,8 @@ export interface RuntimeDeps {
   fetch: FetchFn;
   now: () => number;
   env: NodeJS.ProcessEnv;
-  onJwksRefresh?: (issuer: string, outcome: 'ok' | 'error', detail: string) => void;
+  onJwksRefresh?: (issuer: string, outcome: 'ok' | 'error', detail: string, elapsedMs: number) => void;
+  aroundJwksRefresh?: (issuer: string, refresh: () => Promise<void>) => Promise<void>;
 }
 
 /**

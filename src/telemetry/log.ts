@@ -1,11 +1,14 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { Verdict } from '../decision/verdict.js';
 
 export type { Logger };
 
 /**
+ * The process logger: JSON lines on stdout. Decisions and audit records are written by
+ * audit.ts (DecisionLog), the only place that logs them.
+ *
  * Credentials never reach a log line: paths are logged without their query string (tokens and
- * signed URLs travel there) and headers are not logged at all; these paths are redacted as a
+ * signed URLs travel there) and headers are not logged, except `user-agent` and `x-request-id`,
+bounded and cleaned by redact.ts (the redaction helper spans use too); these paths are redacted as a
  * second line of defence should a caller log a raw object.
  */
 const REDACT = [
@@ -29,41 +32,5 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       formatters: { level: (label) => ({ level: label }) },
     },
     destination,
-  );
-}
-
-/** One structured record per decision; denials at info, allows at debug (they are the bulk). */
-export function logVerdict(log: Logger, v: Verdict, latencyMs: number): void {
-  const level = v.allow ? 'debug' : 'info';
-  if (!log.isLevelEnabled(level)) return;
-  const req = v.attributes;
-  log[level](
-    {
-      event: 'decision',
-      decision: v.allow ? 'allow' : 'deny',
-      reason: v.reason,
-      detail: v.detail || undefined,
-      rules: v.requirement?.rules,
-      subject: v.identity?.subject,
-      issuer: v.identity?.issuer,
-      level: v.identity?.levelName,
-      method: req?.method,
-      host: req?.host,
-      path: req?.path,
-      kube: req?.kube
-        ? {
-            verb: req.kube.verb,
-            group: req.kube.apiGroup,
-            resource: req.kube.resource,
-            subresource: req.kube.subresource || undefined,
-            namespace: req.kube.namespace || undefined,
-            name: req.kube.name || undefined,
-          }
-        : undefined,
-      source: req?.sourceAddress || undefined,
-      token_cached: v.tokenCached,
-      latency_ms: Math.round(latencyMs * 1000) / 1000,
-    },
-    'decision',
   );
 }

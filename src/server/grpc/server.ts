@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { Span } from '@opentelemetry/api';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { fail, evaluate } from '../../pipeline/evaluate.js';
@@ -6,7 +7,8 @@ import type { Runtime } from '../../pipeline/runtime.js';
 import { StartupError } from '../../config/load.js';
 import { reasonMessage } from '../../decision/reasons.js';
 import type { Verdict } from '../../decision/verdict.js';
-import { logVerdict, type Logger } from '../../telemetry/log.js';
+import type { Logger } from '../../telemetry/log.js';
+import { logOnlyTelemetry, type CheckTelemetry } from '../../telemetry/telemetry.js';
 import { parseCheckRequest, toCheckResponse, type CheckRequestMessage } from './check.js';
 import { EncodedAllowCache } from './encoded-allows.js';
 import {
@@ -22,6 +24,8 @@ export interface GrpcServerOptions {
   runtime: () => Runtime;
   log: Logger;
   listen: string;
+  /** Metrics, traces and the decision/audit log; without it, decisions are only logged. */
+  telemetry?: CheckTelemetry;
 }
 
 export interface RunningGrpcServer {
@@ -44,12 +48,13 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   health.addToServer(server);
   new ReflectionService(packageDefinition()).addToServer(server);
   const encodedAllows = new EncodedAllowCache(responseSerializer(authorizationService()));
+  const telemetry = opts.telemetry ?? logOnlyTelemetry(opts.log);
   let inflight = 0;
   let drained: (() => void) | undefined;
   server.addService(withPassThroughSerializer(authorizationService()), {
     Check: (call: grpc.ServerUnaryCall<CheckRequestMessage, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       inflight++;
-      handleCheck(opts, encodedAllows, call.request, (err, res) => {
+      handleCheck(opts, telemetry, encodedAllows, call.request, call.metadata, (err, res) => {
         callback(err, res);
         if (--inflight === 0) drained?.();
       });
@@ -92,38 +97,53 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
 }
 
 /**
- * The whole Check: parse, evaluate, answer. Every failure becomes a deny verdict with a reason;
- * nothing thrown here may reach grpc-js, which would turn it into an RPC error whose handling
- * depends on Envoy's failure_mode_allow instead of on us.
+ * The whole Check: parse, evaluate, answer, report. Every failure becomes a deny verdict with a
+ * reason; nothing thrown here may reach grpc-js, which would turn it into an RPC error whose
+ * handling depends on Envoy's failure_mode_allow instead of on us. Telemetry is told after the
+ * answer has been handed over, and cannot throw.
  */
 function handleCheck(
   opts: GrpcServerOptions,
+  telemetry: CheckTelemetry,
   encodedAllows: EncodedAllowCache,
   msg: CheckRequestMessage,
+  metadata: grpc.Metadata,
   callback: grpc.sendUnaryData<unknown>,
 ): void {
   const started = performance.now();
+  // Looked up once: with tracing off, no tracing call is made below.
+  const tracing = telemetry.tracing;
+  let span: Span | undefined;
   let rt: Runtime | undefined;
   const finish = (v: Verdict) => {
+    let status = 200;
     try {
-      callback(null, encodedAllows.get(v) ?? encodedAllows.remember(v, toCheckResponse(rt!.responder.respond(v))));
-      logVerdict(opts.log, v, performance.now() - started);
+      let res: unknown = encodedAllows.get(v);
+      if (res === undefined) {
+        const answer = rt!.responder.respond(v);
+        status = answer.status;
+        res = encodedAllows.remember(v, toCheckResponse(answer));
+      }
+      callback(null, res);
     } catch (err) {
-      internalError(opts, err, callback);
+      return internalError(telemetry, rt, err, callback, started, span, metadata);
     }
+    telemetry.checked(rt, v, status, performance.now() - started, span, metadata);
   };
   try {
     rt = opts.runtime();
     const parsed = parseCheckRequest(msg, rt.headerLimits);
+    if (tracing !== undefined) span = tracing.startCheck(parsed.ok ? parsed.raw.headers : undefined, metadata, started);
     if (!parsed.ok) return finish(fail(parsed.reason, parsed.detail, undefined, undefined));
-    const v = evaluate(rt, parsed.raw, parsed.spoofed);
+    const v =
+      span === undefined ? evaluate(rt, parsed.raw, parsed.spoofed) : tracing!.within(span, evaluate, rt, parsed.raw, parsed.spoofed);
     if (v instanceof Promise) {
-      v.then(finish, (err: unknown) => internalError(opts, err, callback));
+      v.then(finish, (err: unknown) => internalError(telemetry, rt, err, callback, started, span, metadata));
     } else {
       finish(v);
     }
   } catch (err) {
-    internalError(opts, err, callback);
+    internalError(telemetry, rt, err, callback, started, span, metadata);
   }
 }
 
@@ -141,7 +161,17 @@ const INTERNAL_ERROR_RESPONSE = toCheckResponse({
   metadata: { decision: 'deny', reason: 'internal_error' },
 });
 
-function internalError(opts: GrpcServerOptions, err: unknown, callback: grpc.sendUnaryData<unknown>): void {
-  opts.log.error({ event: 'decision', decision: 'deny', reason: 'internal_error', err }, 'check failed unexpectedly; denying');
+function internalError(
+  telemetry: CheckTelemetry,
+  rt: Runtime | undefined,
+  err: unknown,
+  callback: grpc.sendUnaryData<unknown>,
+  started: number,
+  span: Span | undefined,
+  metadata: grpc.Metadata,
+): void {
   callback(null, INTERNAL_ERROR_RESPONSE);
+  // Logged (at error, with the error) by the telemetry's decision log, like every decision.
+  const v = fail('internal_error', 'check failed unexpectedly; denying', undefined, undefined);
+  telemetry.checked(rt, v, 500, performance.now() - started, span, metadata, err);
 }

@@ -1,0 +1,138 @@
+import type { Span } from '@opentelemetry/api';
+import type { Level } from 'pino';
+import type { TelemetryConfig } from '../config/schema.js';
+import type { ClientKind } from '../decision/respond.js';
+import type { Verdict } from '../decision/verdict.js';
+import type { Runtime } from '../pipeline/runtime.js';
+import type { Logger } from './log.js';
+import { tokenCacheOutcome } from './metrics.js';
+import { clientText, subjectFor } from './redact.js';
+import type { Completion } from './stepup.js';
+import { traceIdOf, type CallMetadata } from './tracing.js';
+
+/**
+ * The one place decisions are logged: every answered Check produces at most one record.
+ *
+ * Audit records (`audit: true`) are written at `telemetry.audit.level`:
+ * - `stepup.challenge`: a step-up or sign-in was asked for (401 challenge or 302 redirect);
+ * - `policy.deny`: a rule denied the request (403);
+ * - `stepup.complete`: a challenged subject was allowed on the same rules (inferred, see stepup.ts);
+ * - `access.allow`: an allow picked by `telemetry.audit.sample_allows`.
+ * Other decisions are `event: decision` records: allows at debug, other denials at info,
+ * internal errors at error. docs/observability.md lists every field.
+ */
+
+export type AuditEvent = 'stepup.challenge' | 'policy.deny' | 'stepup.complete' | 'access.allow';
+export const AUDIT_EVENTS: readonly AuditEvent[] = ['stepup.challenge', 'policy.deny', 'stepup.complete', 'access.allow'];
+
+/** Every field a decision record can have besides pino's `level`, `time`, `service` and `msg` (documented). */
+export const RECORD_FIELDS = [
+  'audit', 'event', 'decision', 'reason', 'detail', 'status', 'client_kind', 'rules', 'level_required', 'max_age',
+  'level_presented', 'auth_age', 'subject', 'issuer', 'request_id', 'trace_id', 'span_id', 'client_ip', 'user_agent',
+  'method', 'host', 'path', 'kube', 'token_cache', 'challenge', 'latency_ms', 'err',
+] as const;
+
+export interface DecisionRecordInput {
+  rt: Runtime | undefined;
+  verdict: Verdict;
+  status: number;
+  elapsedMs: number;
+  span: Span | undefined;
+  clientKind: ClientKind | undefined;
+  completion: Completion | undefined;
+  /** The gRPC call's metadata, for the trace id when stepgate does not trace. */
+  metadata?: CallMetadata;
+  error?: unknown;
+}
+
+export class DecisionLog {
+  constructor(
+    private readonly log: Logger,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  record(c: DecisionRecordInput, cfg: TelemetryConfig): void {
+    const v = c.verdict;
+    let event: AuditEvent | 'decision' = 'decision';
+    let level: Level;
+    if (c.completion) event = 'stepup.complete';
+    else if (c.clientKind !== undefined) event = 'stepup.challenge';
+    else if (v.reason === 'policy_deny') event = 'policy.deny';
+    else if (v.allow && sampled(cfg.audit.sample_allows, this.random)) event = 'access.allow';
+    if (event !== 'decision') level = cfg.audit.level;
+    else if (v.allow) level = 'debug';
+    else level = v.reason === 'internal_error' ? 'error' : 'info';
+    // Checked before anything is built: with allows at debug, the common case ends here.
+    if (!this.log.isLevelEnabled(level)) return;
+    this.log[level](decisionRecord(c, event, cfg), MESSAGES[event]);
+  }
+}
+
+const MESSAGES: Record<AuditEvent | 'decision', string> = {
+  'stepup.challenge': 'step-up challenge issued',
+  'policy.deny': 'request denied by policy',
+  'stepup.complete': 'step-up completed',
+  'access.allow': 'request allowed',
+  decision: 'decision',
+};
+
+function sampled(rate: number, random: () => number): boolean {
+  return rate >= 1 || (rate > 0 && random() < rate);
+}
+
+/** The record's fields. Request data only through the redaction helpers; undefined fields are left out. */
+export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'decision', cfg: TelemetryConfig): Record<string, unknown> {
+  const v = c.verdict;
+  const r = v.requirement;
+  const who = v.identity;
+  const req = v.attributes;
+  const headers = req?.headers;
+  const names = c.rt?.assurance.names;
+  // A span that is not recorded (sampled out) is never exported: its id would point nowhere.
+  const spanContext = c.span?.isRecording() ? c.span.spanContext() : undefined;
+  return {
+    audit: event === 'decision' ? undefined : true,
+    event,
+    decision: v.allow ? 'allow' : 'deny',
+    reason: v.reason,
+    detail: v.detail || undefined,
+    status: c.status,
+    client_kind: c.clientKind,
+    rules: r?.rules,
+    level_required: r && !r.deny && r.level >= 0 ? names?.[r.level] : undefined,
+    max_age: r && !r.deny ? r.maxAge : undefined,
+    level_presented: who?.levelName,
+    auth_age: who?.authTime !== undefined && c.rt ? Math.floor(c.rt.now() / 1000) - who.authTime : undefined,
+    subject: who ? subjectFor(who, cfg.subject) : undefined,
+    issuer: who?.issuer,
+    request_id: clientText(headers?.get('x-request-id'), 128),
+    trace_id: spanContext?.traceId ?? traceIdOf(headers, c.metadata),
+    span_id: spanContext?.spanId,
+    client_ip: req?.sourceAddress || undefined,
+    user_agent: clientText(headers?.get('user-agent')),
+    method: req?.method,
+    host: req?.host,
+    path: req?.path,
+    kube: req?.kube
+      ? {
+          verb: req.kube.verb,
+          group: req.kube.isResourceRequest ? req.kube.apiGroup : undefined,
+          resource: req.kube.resource || undefined,
+          subresource: req.kube.subresource || undefined,
+          namespace: req.kube.namespace || undefined,
+          name: req.kube.name || undefined,
+        }
+      : undefined,
+    token_cache: tokenCacheOutcome(v),
+    challenge: c.completion
+      ? {
+          reason: c.completion.reason,
+          rules: c.completion.requirement.rules,
+          at: new Date(c.completion.challengedAt).toISOString(),
+          inferred: true,
+        }
+      : undefined,
+    latency_ms: Math.round(c.elapsedMs * 1000) / 1000,
+    err: c.error,
+  };
+}

@@ -1,0 +1,336 @@
+import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
+import { hrTime } from '@opentelemetry/core';
+import { emptyResource } from '@opentelemetry/resources';
+import {
+  AggregationTemporality,
+  DataPointType,
+  type CollectionResult,
+  type Histogram,
+  type MetricData,
+  type MetricProducer,
+} from '@opentelemetry/sdk-metrics';
+import type { ClientKind } from '../decision/respond.js';
+import { REASON_CODES, reasonKind, type ReasonCode } from '../decision/reasons.js';
+import type { Verdict } from '../decision/verdict.js';
+import type { TokenVerifier } from '../identity/verifier.js';
+import type { Requirement } from '../policy/policy.js';
+
+/**
+ * stepgate's metrics. The names are the Prometheus names (OTLP receives the same names, counters
+ * without `_total`, which Prometheus' own OTLP translation adds back). Labels are bounded by the
+ * configuration, never by traffic: no subject, path, token or client address is ever a label.
+ * docs/observability.md documents each one; a test checks that it lists them all, and another
+ * that the Grafana dashboard uses only these names.
+ */
+export const METRICS = {
+  checkDuration: {
+    name: 'stepgate_check_duration_seconds',
+    type: 'histogram',
+    labels: ['decision', 'token_cache'],
+    help: 'Time from receiving a Check to handing its answer to gRPC, by decision and token-cache outcome (hit, miss, none when no token was verified).',
+  },
+  decisions: {
+    name: 'stepgate_decisions',
+    type: 'counter',
+    labels: ['decision', 'reason', 'rules'],
+    help: 'Checks answered, by decision, reason code and the matched rules (comma-separated, "default" when none matched, "" when the request could not be matched).',
+  },
+  challenges: {
+    name: 'stepgate_stepup_challenges',
+    type: 'counter',
+    labels: ['reason', 'client_kind', 'rules', 'level'],
+    help: 'Step-up challenges issued (401 challenge or 302 to the step-up URL), by reason, client kind, matched rules and required level.',
+  },
+  completions: {
+    name: 'stepgate_stepup_completions',
+    type: 'counter',
+    labels: ['reason', 'rules', 'level'],
+    help: 'Inferred step-up completions: a subject challenged with acr_insufficient, auth_too_old or auth_time_missing was allowed on the same rules within 15 minutes. Labels are those of the challenge.',
+  },
+  tokenCacheLookups: {
+    name: 'stepgate_token_cache_lookups',
+    type: 'counter',
+    labels: ['result'],
+    help: 'Token-cache lookups by result: hit (verified token), negative_hit (refused token), miss (signature check needed).',
+  },
+  tokenCacheEntries: {
+    name: 'stepgate_token_cache_entries',
+    type: 'gauge',
+    labels: ['cache'],
+    help: 'Entries in the token cache (positive: verified tokens; negative: refused tokens).',
+  },
+  jwksRefreshes: {
+    name: 'stepgate_jwks_refreshes',
+    type: 'counter',
+    labels: ['issuer', 'outcome'],
+    help: 'JWKS (and discovery) fetches by issuer and outcome (ok, error).',
+  },
+  jwksRefreshDuration: {
+    name: 'stepgate_jwks_refresh_duration_seconds',
+    type: 'histogram',
+    labels: ['issuer', 'outcome'],
+    help: 'Duration of JWKS (and discovery) fetches by issuer and outcome.',
+  },
+  telemetryErrors: {
+    name: 'stepgate_telemetry_errors',
+    type: 'counter',
+    labels: ['component'],
+    help: 'Failures inside telemetry (tracing, audit log) that were contained so the Check was still answered.',
+  },
+} as const satisfies Record<string, { name: string; type: 'counter' | 'gauge' | 'histogram'; labels: readonly string[]; help: string }>;
+
+export type MetricName = (typeof METRICS)[keyof typeof METRICS]['name'];
+
+/** The name Prometheus scrapes: monotonic counters get `_total`. */
+export function prometheusName(m: (typeof METRICS)[keyof typeof METRICS]): string {
+  return m.type === 'counter' ? `${m.name}_total` : m.name;
+}
+
+/** Seconds; down to 50 µs because a cached allow takes tens of microseconds. */
+export const CHECK_BUCKETS = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
+const JWKS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export type TelemetryComponent = 'tracing' | 'audit' | 'metrics';
+
+class CounterSeries {
+  value = 0;
+  constructor(readonly attributes: Attributes) {}
+}
+
+class HistogramSeries {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+  min = Infinity;
+  max = -Infinity;
+
+  constructor(
+    readonly attributes: Attributes,
+    readonly boundaries: readonly number[],
+  ) {
+    this.counts = new Array<number>(boundaries.length + 1).fill(0);
+  }
+
+  record(v: number): void {
+    const b = this.boundaries;
+    let i = 0;
+    while (i < b.length && v > b[i]!) i++;
+    this.counts[i]!++;
+    this.sum += v;
+    this.count++;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+  }
+
+  value(): Histogram {
+    return {
+      buckets: { boundaries: [...this.boundaries], counts: [...this.counts] },
+      sum: this.sum,
+      count: this.count,
+      min: this.count > 0 ? this.min : undefined,
+      max: this.count > 0 ? this.max : undefined,
+    };
+  }
+}
+
+const REASON_INDEX = Object.fromEntries(REASON_CODES.map((c, i) => [c, i])) as Record<ReasonCode, number>;
+/** Reasons reached only after the token verifier was consulted (so its cache was hit or missed). */
+const VERIFIED = Object.fromEntries(
+  REASON_CODES.map((c) => [c, c !== 'token_missing' && (reasonKind(c) === 'unauthenticated' || c === 'jwks_unavailable')]),
+) as Record<ReasonCode, boolean>;
+/** Stands for "no requirement" (the request could not be matched) in the per-requirement tables. */
+const NO_REQUIREMENT = {};
+
+export type TokenCacheOutcome = 'hit' | 'miss' | 'none';
+
+/** hit | miss | none (no token was verified: none presented, or the request was refused before). */
+export function tokenCacheOutcome(v: Verdict): TokenCacheOutcome {
+  if (v.tokenCached) return 'hit';
+  return v.identity !== undefined || VERIFIED[v.reason] ? 'miss' : 'none';
+}
+
+const rulesLabels = new WeakMap<Requirement, string>();
+
+/** The `rules` label: matched rule names joined with ','; computed once per (memoised) Requirement. */
+export function rulesLabel(r: Requirement | undefined): string {
+  if (r === undefined) return '';
+  let s = rulesLabels.get(r);
+  if (s === undefined) {
+    s = r.rules.join(',');
+    rulesLabels.set(r, s);
+  }
+  return s;
+}
+
+/**
+ * Counts what the Check path reports and hands it to OpenTelemetry readers (the Prometheus
+ * endpoint, the OTLP reader) as a MetricProducer.
+ *
+ * Why not the SDK's synchronous instruments: each `add`/`record` there hashes its attribute
+ * object (sort + JSON.stringify), measured at 1.5–2 µs and several allocations per call, so
+ * two or three per Check would cost about a fifth of stepgate's own work on a cached token. The
+ * label sets here are few and known, so each series is resolved once (per Requirement object
+ * and reason) and a Check costs a few table lookups and increments. Everything is cumulative.
+ */
+export class StepgateMetrics implements MetricProducer {
+  private readonly startTime: HrTime = hrTime();
+  private readonly decisions = new Map<string, CounterSeries>();
+  private readonly decisionsByRequirement = new WeakMap<object, (CounterSeries | undefined)[]>();
+  /** decision (allow, deny) × token cache (hit, miss, none). */
+  private readonly durations: HistogramSeries[] = [];
+  private readonly challenges = new Map<string, CounterSeries>();
+  private readonly completions = new Map<string, CounterSeries>();
+  private readonly jwksCounts = new Map<string, CounterSeries>();
+  private readonly jwksDurations = new Map<string, HistogramSeries>();
+  private readonly telemetryErrors = new Map<string, CounterSeries>();
+  /** Lookups of verifiers that a reload replaced, so the counters never go backwards. */
+  private retired = { hits: 0, negativeHits: 0, misses: 0 };
+  private lastVerifier: TokenVerifier | undefined;
+
+  constructor(
+    private readonly verifier: () => TokenVerifier | undefined,
+    private readonly scope: { name: string; version: string },
+  ) {
+    for (const decision of ['allow', 'deny']) {
+      for (const token_cache of ['hit', 'miss', 'none']) {
+        this.durations.push(new HistogramSeries(Object.freeze({ decision, token_cache }), CHECK_BUCKETS));
+      }
+    }
+  }
+
+  /** One per answered Check. */
+  check(v: Verdict, seconds: number): void {
+    const key = v.requirement ?? NO_REQUIREMENT;
+    let row = this.decisionsByRequirement.get(key);
+    if (row === undefined) {
+      row = new Array<CounterSeries | undefined>(REASON_CODES.length);
+      this.decisionsByRequirement.set(key, row);
+    }
+    const i = REASON_INDEX[v.reason];
+    let series = row[i];
+    if (series === undefined) {
+      const labels = { decision: v.allow ? 'allow' : 'deny', reason: v.reason, rules: rulesLabel(v.requirement) };
+      series = row[i] = seriesFor(this.decisions, labels);
+    }
+    series.value++;
+    const cache = tokenCacheOutcome(v);
+    this.durations[(v.allow ? 0 : 3) + (cache === 'hit' ? 0 : cache === 'miss' ? 1 : 2)]!.record(seconds);
+  }
+
+  challenge(reason: ReasonCode, clientKind: ClientKind, rules: string, level: string): void {
+    seriesFor(this.challenges, { reason, client_kind: clientKind, rules, level }).value++;
+  }
+
+  completion(reason: ReasonCode, rules: string, level: string): void {
+    seriesFor(this.completions, { reason, rules, level }).value++;
+  }
+
+  jwksRefresh(issuer: string, outcome: 'ok' | 'error', seconds: number): void {
+    const labels = { issuer, outcome };
+    seriesFor(this.jwksCounts, labels).value++;
+    const key = labelKey(labels);
+    let h = this.jwksDurations.get(key);
+    if (h === undefined) {
+      h = new HistogramSeries(Object.freeze(labels), JWKS_BUCKETS);
+      this.jwksDurations.set(key, h);
+    }
+    h.record(seconds);
+  }
+
+  telemetryError(component: TelemetryComponent): void {
+    seriesFor(this.telemetryErrors, { component }).value++;
+  }
+
+  /** MetricProducer: a cumulative snapshot, built only when a reader asks (a scrape, an OTLP export). */
+  async collect(): Promise<CollectionResult> {
+    const now = hrTime();
+    const metrics: MetricData[] = [
+      this.histogram(METRICS.checkDuration, this.durations, now),
+      this.counter(METRICS.decisions, this.decisions.values(), now),
+      this.counter(METRICS.challenges, this.challenges.values(), now),
+      this.counter(METRICS.completions, this.completions.values(), now),
+      ...this.tokenCache(now),
+      this.counter(METRICS.jwksRefreshes, this.jwksCounts.values(), now),
+      this.histogram(METRICS.jwksRefreshDuration, this.jwksDurations.values(), now),
+      this.counter(METRICS.telemetryErrors, this.telemetryErrors.values(), now),
+    ];
+    return { resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: this.scope, metrics }] }, errors: [] };
+  }
+
+  private tokenCache(now: HrTime): MetricData[] {
+    const v = this.verifier();
+    if (v !== this.lastVerifier) {
+      if (this.lastVerifier) {
+        const old = this.lastVerifier.cacheLookups;
+        this.retired = {
+          hits: this.retired.hits + old.hits,
+          negativeHits: this.retired.negativeHits + old.negativeHits,
+          misses: this.retired.misses + old.misses,
+        };
+      }
+      this.lastVerifier = v;
+    }
+    const cur = v?.cacheLookups ?? { hits: 0, negativeHits: 0, misses: 0 };
+    const point = (attributes: Attributes, value: number) => ({ startTime: this.startTime, endTime: now, attributes, value });
+    return [
+      {
+        descriptor: descriptor(METRICS.tokenCacheLookups),
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.SUM,
+        isMonotonic: true,
+        dataPoints: [
+          point({ result: 'hit' }, this.retired.hits + cur.hits),
+          point({ result: 'negative_hit' }, this.retired.negativeHits + cur.negativeHits),
+          point({ result: 'miss' }, this.retired.misses + cur.misses),
+        ],
+      },
+      {
+        descriptor: descriptor(METRICS.tokenCacheEntries),
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.GAUGE,
+        dataPoints: [point({ cache: 'positive' }, v?.cacheSize ?? 0), point({ cache: 'negative' }, v?.negativeCacheSize ?? 0)],
+      },
+    ];
+  }
+
+  private counter(m: (typeof METRICS)[keyof typeof METRICS], series: Iterable<CounterSeries>, now: HrTime): MetricData {
+    return {
+      descriptor: descriptor(m),
+      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      dataPointType: DataPointType.SUM,
+      isMonotonic: true,
+      dataPoints: [...series].map((s) => ({ startTime: this.startTime, endTime: now, attributes: s.attributes, value: s.value })),
+    };
+  }
+
+  private histogram(m: (typeof METRICS)[keyof typeof METRICS], series: Iterable<HistogramSeries>, now: HrTime): MetricData {
+    return {
+      descriptor: descriptor(m),
+      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      dataPointType: DataPointType.HISTOGRAM,
+      dataPoints: [...series].map((s) => ({ startTime: this.startTime, endTime: now, attributes: s.attributes, value: s.value() })),
+    };
+  }
+}
+
+/** Histograms are in seconds (the unit is in the name too); counts carry no unit. */
+function descriptor(m: (typeof METRICS)[keyof typeof METRICS]) {
+  const histogram = m.type === 'histogram';
+  return { name: m.name, description: m.help, unit: histogram ? 's' : '', valueType: histogram ? ValueType.DOUBLE : ValueType.INT };
+}
+
+function labelKey(labels: Record<string, string>): string {
+  return Object.values(labels).join('\u0000');
+}
+
+function seriesFor(map: Map<string, CounterSeries>, labels: Record<string, string>): CounterSeries {
+  const key = labelKey(labels);
+  let s = map.get(key);
+  if (s === undefined) {
+    s = new CounterSeries(Object.freeze(labels));
+    map.set(key, s);
+  }
+  return s;
+}

@@ -1,0 +1,52 @@
+import { hash } from 'node:crypto';
+import type { Identity } from '../identity/identity.js';
+
+/**
+ * The one place that decides what request and identity data may leave the process in spans,
+ * metrics and log records (STYLE habit 9). Callers never put a header value, a token, a cookie
+ * or a query string into telemetry themselves: they go through these helpers.
+ */
+
+export type SubjectMode = 'clear' | 'hashed';
+
+const hashedSubjects = new WeakMap<Identity, string>();
+
+/**
+ * The subject as telemetry shows it. `hashed` is pseudonymous, not anonymous: the same subject
+ * always gives the same value (so records still correlate), and anyone holding a list of
+ * candidate subjects can recompute it. Identities are cached with their token, so the hash is
+ * computed once per token, not per request.
+ */
+export function subjectFor(identity: Identity, mode: SubjectMode): string {
+  if (mode === 'clear') return identity.subject;
+  let h = hashedSubjects.get(identity);
+  if (h === undefined) {
+    h = hashSubject(identity.subject);
+    hashedSubjects.set(identity, h);
+  }
+  return h;
+}
+
+export function hashSubject(subject: string): string {
+  return `sha256:${hash('sha256', subject, 'hex').slice(0, 32)}`;
+}
+
+/**
+ * Free text from a client (user agent, request id): bounded and without control characters,
+ * so a hostile client cannot forge log lines or blow up a record.
+ */
+export function clientText(value: string | undefined, max = 256): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  // eslint-disable-next-line no-control-regex
+  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
+/**
+ * Error texts that may quote a URL (a JWKS or discovery endpoint): user info and query string
+ * are removed, because an operator may have put a credential there.
+ */
+export function redactUrls(text: string): string {
+  // The query runs to the next space; punctuation that ends the sentence (`url: message`) stays.
+  return text.replace(/\b(https?:\/\/)(?:[^\s/@]*@)?([^\s?#]*)(?:[?#][^\s)]*?)?([:;,.]?(?=\s|\)|$))/g, '$1$2$3');
+}

@@ -1,0 +1,302 @@
+import {
+  context,
+  createContextKey,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type TextMapGetter,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { B3Propagator } from '@opentelemetry/propagator-b3';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { ClientKind } from '../decision/respond.js';
+import type { Verdict } from '../decision/verdict.js';
+import type { Runtime } from '../pipeline/runtime.js';
+import { SyncContextManager } from './context.js';
+import { rulesLabel, tokenCacheOutcome } from './metrics.js';
+import { serviceResource, SERVICE_VERSION, tracingWanted } from './otel-env.js';
+import { redactUrls, subjectFor, type SubjectMode } from './redact.js';
+
+/** Span names and attribute names: a stable, documented vocabulary (docs/observability.md). */
+export const SPAN_CHECK = 'stepgate.check';
+export const SPAN_JWKS = 'stepgate.jwks.refresh';
+
+export const ATTR = {
+  decision: 'stepgate.decision',
+  reason: 'stepgate.reason',
+  detail: 'stepgate.detail',
+  status: 'stepgate.response.status',
+  clientKind: 'stepgate.client_kind',
+  rules: 'stepgate.rules',
+  levelRequired: 'stepgate.level.required',
+  maxAge: 'stepgate.max_age',
+  levelPresented: 'stepgate.level.presented',
+  authAge: 'stepgate.auth_age',
+  tokenCacheHit: 'stepgate.token_cache.hit',
+  issuer: 'stepgate.issuer',
+  subject: 'stepgate.subject',
+  path: 'stepgate.request.path',
+  k8sVerb: 'stepgate.k8s.verb',
+  k8sApiGroup: 'stepgate.k8s.api_group',
+  k8sResource: 'stepgate.k8s.resource',
+  k8sSubresource: 'stepgate.k8s.subresource',
+  k8sNamespace: 'stepgate.k8s.namespace',
+  k8sName: 'stepgate.k8s.name',
+  jwksOutcome: 'stepgate.jwks.outcome',
+} as const;
+
+/** The request's headers (lower-case names, as the pipeline keeps them) as a propagation carrier. */
+const HEADERS: TextMapGetter<ReadonlyMap<string, string>> = {
+  get: (carrier, key) => carrier.get(key),
+  keys: (carrier) => [...carrier.keys()],
+};
+
+/** gRPC call metadata, structurally (grpc-js `Metadata`): telemetry does not depend on grpc-js. */
+export interface CallMetadata {
+  get(key: string): unknown[];
+}
+
+const METADATA: TextMapGetter<CallMetadata> = {
+  get: (carrier, key) => {
+    const v = carrier.get(key)[0];
+    return typeof v === 'string' ? v : undefined;
+  },
+  keys: () => [],
+};
+
+/**
+ * W3C trace context and B3 (single `b3` header or `x-b3-*`), whatever OTEL_PROPAGATORS says:
+ * the gateway in front decides the format, not stepgate. B3 is extracted first, so when a
+ * carrier has both, `traceparent` wins.
+ */
+const PROPAGATOR = new CompositePropagator({ propagators: [new B3Propagator(), new W3CTraceContextPropagator()] });
+
+/**
+ * The parent of a Check span. First the gRPC call metadata: when the gateway traces, Envoy's
+ * ext_authz client puts its own span for this call there, the exact parent. Otherwise the
+ * CheckRequest's HTTP headers: the trace the request arrived with (Envoy adds its own request
+ * span to the headers only when it routes upstream, after ext_authz).
+ */
+export function extractParent(headers: ReadonlyMap<string, string> | undefined, metadata?: CallMetadata): Context {
+  if (metadata) {
+    const fromCall = PROPAGATOR.extract(ROOT_CONTEXT, metadata, METADATA);
+    if (trace.getSpanContext(fromCall)) return fromCall;
+  }
+  return headers ? PROPAGATOR.extract(ROOT_CONTEXT, headers, HEADERS) : ROOT_CONTEXT;
+}
+
+/** The trace id a Check belongs to, for audit records when stepgate itself does not trace. */
+export function traceIdOf(headers: ReadonlyMap<string, string> | undefined, metadata?: CallMetadata): string | undefined {
+  if (!headers && !metadata) return undefined;
+  return trace.getSpanContext(extractParent(headers, metadata))?.traceId;
+}
+
+/** Reports a failure inside tracing without letting it reach the Check. */
+export type TelemetryErrorSink = (component: 'tracing', err: unknown) => void;
+
+/**
+ * Everything the Check path does with traces. Only exists when tracing is on: the server checks
+ * for it once per Check, so with tracing off not one tracing call is made.
+ */
+export class CheckTracing {
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly onError: TelemetryErrorSink,
+  ) {}
+
+  /** A SERVER span whose parent is the request's own trace (see extractParent). Never throws; undefined when it failed. */
+  startCheck(headers: ReadonlyMap<string, string> | undefined, metadata: CallMetadata | undefined, startTime: number): Span | undefined {
+    try {
+      const parent = extractParent(headers, metadata);
+      return this.tracer.startSpan(SPAN_CHECK, { kind: SpanKind.SERVER, startTime }, parent);
+    } catch (err) {
+      this.onError('tracing', err);
+      return undefined;
+    }
+  }
+
+  /** Runs `fn` with `span` active, so I/O it causes (a JWKS fetch) becomes a child span. */
+  within<A extends unknown[], R>(span: Span, fn: (...args: A) => R, ...args: A): R {
+    return context.with(trace.setSpan(ROOT_CONTEXT, span), fn, undefined, ...args);
+  }
+
+  /** Attributes of the decision, then end. Error status only for internal_error: a deny is a correct answer. */
+  endCheck(span: Span, c: CheckOutcome): void {
+    try {
+      if (span.isRecording()) {
+        span.setAttributes(checkAttributes(c));
+        if (c.verdict.reason === 'internal_error') {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: 'internal_error' });
+          if (c.error !== undefined) {
+            // The type only: an exception's message or stack may quote request data.
+            span.addEvent('exception', { 'exception.type': errorType(c.error) });
+          }
+        }
+      }
+      span.end();
+    } catch (err) {
+      this.onError('tracing', err);
+    }
+  }
+
+  /**
+   * A CLIENT span around one JWKS (and discovery) fetch. It starts in the caller's context, so
+   * when a Check causes the fetch (first token of an issuer, keys unavailable) the span is that
+   * Check's child; fetches at startup or after an await (a refetch for an unknown `kid`) are roots.
+   * `refresh` is called exactly once, whatever tracing does.
+   */
+  aroundJwksRefresh(issuer: string, refresh: () => Promise<void>): Promise<void> {
+    let span: Span;
+    try {
+      span = this.tracer.startSpan(SPAN_JWKS, { kind: SpanKind.CLIENT, attributes: { [ATTR.issuer]: issuer } }, context.active());
+    } catch (err) {
+      this.onError('tracing', err);
+      return refresh();
+    }
+    return context.with(trace.setSpan(context.active(), span), refresh).then(
+      () => this.endJwks(span, undefined),
+      (err: unknown) => {
+        this.endJwks(span, err);
+        throw err;
+      },
+    );
+  }
+
+  private endJwks(span: Span, err: unknown): void {
+    try {
+      span.setAttribute(ATTR.jwksOutcome, err === undefined ? 'ok' : 'error');
+      if (err !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: redactUrls(err instanceof Error ? err.message : String(err)) });
+      span.end();
+    } catch (e) {
+      this.onError('tracing', e);
+    }
+  }
+}
+
+export interface CheckOutcome {
+  rt: Runtime | undefined;
+  verdict: Verdict;
+  status: number;
+  clientKind: ClientKind | undefined;
+  subjectMode: SubjectMode;
+  error?: unknown;
+}
+
+/**
+ * The span attributes for one decision: what stepgate alone knows. The request's method, host,
+ * URL and x-request-id are on the gateway's own span (the parent), so they are not repeated:
+ * every attribute costs about 1.5 µs to record and export. Request data only through redact.ts.
+ */
+export function checkAttributes(c: CheckOutcome): Attributes {
+  const v = c.verdict;
+  const a: Attributes = {
+    [ATTR.decision]: v.allow ? 'allow' : 'deny',
+    [ATTR.reason]: v.reason,
+    [ATTR.status]: c.status,
+  };
+  if (v.detail) a[ATTR.detail] = redactUrls(v.detail);
+  if (c.clientKind) a[ATTR.clientKind] = c.clientKind;
+  const cache = tokenCacheOutcome(v);
+  if (cache !== 'none') a[ATTR.tokenCacheHit] = cache === 'hit';
+  const r = v.requirement;
+  if (r) {
+    a[ATTR.rules] = rulesLabel(r); // as the metrics' `rules` label and Envoy's dynamic metadata
+    const level = r.level >= 0 ? c.rt?.assurance.names[r.level] : undefined;
+    if (level !== undefined && !r.deny) a[ATTR.levelRequired] = level;
+    if (r.maxAge !== undefined && !r.deny) a[ATTR.maxAge] = r.maxAge;
+  }
+  const who = v.identity;
+  if (who) {
+    a[ATTR.levelPresented] = who.levelName;
+    a[ATTR.issuer] = who.issuer;
+    a[ATTR.subject] = subjectFor(who, c.subjectMode);
+    if (who.authTime !== undefined && c.rt) a[ATTR.authAge] = Math.floor(c.rt.now() / 1000) - who.authTime;
+  }
+  const req = v.attributes;
+  if (req) {
+    a[ATTR.path] = req.path; // normalised, as the policy matched it; never the query string
+    const k = req.kube;
+    if (k) {
+      a[ATTR.k8sVerb] = k.verb;
+      if (k.isResourceRequest) {
+        if (k.apiGroup) a[ATTR.k8sApiGroup] = k.apiGroup;
+        a[ATTR.k8sResource] = k.resource;
+        if (k.subresource) a[ATTR.k8sSubresource] = k.subresource;
+        if (k.namespace) a[ATTR.k8sNamespace] = k.namespace;
+        if (k.name) a[ATTR.k8sName] = k.name;
+      }
+    }
+  }
+  return a;
+}
+
+function errorType(err: unknown): string {
+  return err instanceof Error ? err.constructor.name : typeof err;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+
+export interface TracingHandle {
+  tracing: CheckTracing;
+  shutdown(): Promise<void>;
+}
+
+/** One SDK per process (it registers the global providers); services in one process share it. */
+let sdk: { instance: NodeSDK; users: number } | undefined;
+
+/**
+ * Tracing as the OTEL_* environment configures it (exporter, endpoint, protocol, sampler,
+ * batch settings, resource), through @opentelemetry/sdk-node; undefined when it is off. The SDK
+ * reads the process environment; `env` only decides whether it is started at all.
+ */
+export function startTracingFromEnv(env: NodeJS.ProcessEnv, onError: TelemetryErrorSink): TracingHandle | undefined {
+  if (!tracingWanted(env)) return undefined;
+  if (!sdk) {
+    const instance = new NodeSDK({
+      resource: serviceResource(),
+      autoDetectResources: false,
+      instrumentations: [],
+      // Extraction uses PROPAGATOR explicitly; stepgate injects nothing.
+      textMapPropagator: null,
+      contextManager: new SyncContextManager(),
+      // Metrics have their own MeterProvider (metrics-export.ts); stepgate sends no OTel logs.
+      metricReaders: [],
+      logRecordProcessors: [],
+    });
+    instance.start();
+    sdk = { instance, users: 0 };
+  }
+  sdk.users++;
+  let done = false;
+  return {
+    tracing: new CheckTracing(trace.getTracer('stepgate', SERVICE_VERSION), onError),
+    async shutdown() {
+      if (done || !sdk) return;
+      done = true;
+      if (--sdk.users > 0) return;
+      const s = sdk.instance;
+      sdk = undefined;
+      await s.shutdown();
+    },
+  };
+}
+
+/** Tracing into a provider the caller owns (tests, embedding). */
+export function tracingWithProvider(provider: TracerProvider, onError: TelemetryErrorSink): CheckTracing {
+  ensureContextManager();
+  return new CheckTracing(provider.getTracer('stepgate', SERVICE_VERSION), onError);
+}
+
+/** Child spans need a context manager; the SDK setup registers one, an injected provider may not. */
+function ensureContextManager(): void {
+  const probe = ROOT_CONTEXT.setValue(createContextKey('stepgate.probe'), true);
+  if (context.with(probe, () => context.active() === probe)) return;
+  context.setGlobalContextManager(new SyncContextManager());
+}
