@@ -64,6 +64,7 @@ export async function startService(
     await telemetry.shutdown();
     throw err;
   }
+  warnIfKubernetesRulesCannotMatch(config, logger);
   // Keys are fetched up front so the first request does not pay for it; an unreachable issuer is
   // logged and retried on demand (its tokens are denied with jwks_unavailable meanwhile).
   void runtime.verifier.warm();
@@ -86,6 +87,7 @@ export async function startService(
     telemetry,
     reload(next) {
       const built = buildRuntime(next, deps, runtime);
+      warnIfKubernetesRulesCannotMatch(next, logger);
       if (built.verifier !== runtime.verifier) void built.verifier.warm();
       if (next.server.grpc_listen !== runtime.config.server.grpc_listen) {
         logger.warn({ event: 'config_reload', field: 'server.grpc_listen' }, 'the listen address changes only on restart');
@@ -152,4 +154,19 @@ export async function serve(configPath: string): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * Kubernetes conditions only match requests recognised as Kubernetes API requests (by
+ * `kubernetes.hosts` or a route tagged `stepgate.kubernetes: "true"`). With no hosts listed, a
+ * policy protecting Secrets may silently protect nothing: say so loudly at every (re)load.
+ */
+function warnIfKubernetesRulesCannotMatch(config: Config, log: Logger): void {
+  if (config.kubernetes.hosts.length > 0) return;
+  const rules = config.policy.rules.filter((r) => r.match.kubernetes !== undefined).map((r) => r.name);
+  if (rules.length === 0) return;
+  log.warn(
+    { event: 'config_warning', field: 'kubernetes.hosts', rules },
+    'rules with kubernetes conditions match only routes tagged stepgate.kubernetes="true": kubernetes.hosts is empty',
+  );
 }
