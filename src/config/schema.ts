@@ -94,46 +94,43 @@ const matchSchema = z.strictObject({
   context: z.record(z.string(), z.string()).optional(),
 });
 
+/** What a rule or the default does: deny, or require a level and/or a max_age. */
+const effectFields = {
+  require: nonEmpty.optional(),
+  max_age: seconds.optional(),
+  deny: z.literal(true).optional(),
+  message: z.string().max(300).optional(),
+};
+
+/**
+ * The effect checks shared by rules and the default. A rule may set only max_age (it inherits the
+ * default's level); the default has nothing to inherit from, so it needs require or deny.
+ */
+function checkEffect(who: 'a rule' | 'the default') {
+  return (r: { require?: string; max_age?: number; deny?: true; message?: string }, ctx: z.RefinementCtx) => {
+    if (r.deny && (r.require || r.max_age !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['deny'], message: `${who} either denies or requires a level, not both` });
+    }
+    if (!r.deny && !r.require && (who === 'the default' || r.max_age === undefined)) {
+      const options = who === 'a rule' ? 'require (with optional max_age), max_age, or deny: true' : 'require: <level> or deny: true';
+      ctx.addIssue({ code: 'custom', path: ['require'], message: `${who} needs ${options}` });
+    }
+    if (!r.deny && r.message !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['message'], message: `message is shown with a deny; ${who} does not deny` });
+    }
+  };
+}
+
 const ruleSchema = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : - only'),
     description: z.string().optional(),
     match: matchSchema,
-    require: nonEmpty.optional(),
-    max_age: seconds.optional(),
-    deny: z.literal(true).optional(),
-    message: z.string().max(300).optional(),
+    ...effectFields,
   })
-  .superRefine((r, ctx) => {
-    if (r.deny && (r.require || r.max_age !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['deny'], message: 'a rule either denies or requires a level, not both' });
-    }
-    if (!r.deny && !r.require && r.max_age === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['require'], message: 'a rule needs require (with optional max_age), max_age, or deny: true' });
-    }
-    if (!r.deny && r.message !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['message'], message: 'message is shown with a deny; this rule does not deny' });
-    }
-  });
+  .superRefine(checkEffect('a rule'));
 
-const defaultRuleSchema = z
-  .strictObject({
-    require: nonEmpty.optional(),
-    max_age: seconds.optional(),
-    deny: z.literal(true).optional(),
-    message: z.string().max(300).optional(),
-  })
-  .superRefine((r, ctx) => {
-    if (r.deny && (r.require || r.max_age !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['deny'], message: 'the default either denies or requires a level, not both' });
-    }
-    if (!r.deny && !r.require) {
-      ctx.addIssue({ code: 'custom', path: ['require'], message: 'the default needs require: <level> or deny: true' });
-    }
-    if (!r.deny && r.message !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['message'], message: 'message is shown with a deny; the default does not deny' });
-    }
-  });
+const defaultRuleSchema = z.strictObject(effectFields).superRefine(checkEffect('the default'));
 
 export const configSchema = z
   .strictObject({
