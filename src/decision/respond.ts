@@ -159,7 +159,14 @@ export class Responder {
     const req = v.attributes;
     // The return URL is rebuilt from what the gateway routed; it is only offered for hosts the
     // operator listed, so a step-up can never be turned into a redirect to somewhere else.
-    if (req && this.canReturn && this.returnHosts(req.host) && (req.scheme === 'https' || req.scheme === 'http')) {
+    if (
+      req &&
+      this.canReturn &&
+      this.returnHosts(req.host) &&
+      (req.scheme === 'https' || req.scheme === 'http') &&
+      // An absolute-form target (`http://other/x`) would splice a second origin into the URL.
+      req.target.startsWith('/')
+    ) {
       url.searchParams.set('rd', `${req.scheme}://${req.authority}${req.target}`);
     }
     return url.toString();

@@ -390,6 +390,12 @@ describe('browsers', () => {
     expect(String(deniedBody(res).step_up_url)).toMatch(/^https:\/\/auth\.example\.com\/\.stepgate\/start\?level=aal2/);
   });
 
+  it('never splices an absolute-form request target into the return URL', async () => {
+    const res = await check({ host: DASH_HOST, path: 'http://evil.example.net/admin/x', headers: BROWSER_HEADERS });
+    expectDenied(res, 'token_missing', 'Found');
+    expect(new URL(deniedHeader(res, 'location')!).searchParams.has('rd')).toBe(false);
+  });
+
   it('never offers a return URL for a host outside stepup.return_hosts', async () => {
     const res = await check({ host: 'evil.example.net', path: '/admin/x', headers: BROWSER_HEADERS });
     expectDenied(res, 'token_missing', 'Found');
