@@ -1,0 +1,119 @@
+/**
+ * The session state the risk engine reads and updates, behind one interface with two
+ * implementations: `memory` (one replica, bounded with lru-cache) and `redis` (many replicas).
+ * Both must give identical answers for the same sequence of calls and clock: the conformance
+ * suite in test/unit/state-conformance.test.ts runs against each.
+ *
+ * Contract for every implementation:
+ * - `observe` is the only call on the Check path and costs at most one round trip.
+ * - Every method of a remote store settles within `timeoutMs`, rejecting with
+ *   StateUnavailableError on timeout, disconnection or a server error; it never hangs and never
+ *   throws anything else. The memory store never fails.
+ * - Nothing grows without bound: every key has a TTL, every set a size cap.
+ * - Subject and session strings are opaque; an implementation hashes them for key names.
+ */
+
+/** What one Check tells the store, and asks of it. */
+export interface Observation {
+  /** Opaque subject key (issuer + subject); the store hashes it for key names. */
+  subject: string;
+  /** Opaque session key (the token's `sid`, else a hash of the token); '' when there is none. */
+  session: string;
+  /** Milliseconds since the epoch, from the injected clock. */
+  nowMs: number;
+  /** Canonical client IP; '' when unknown. */
+  ip: string;
+  /** Canonical network prefix of `ip` (e.g. `203.0.113.0/24`, `2001:db8:1:2::/64`); '' when unknown. */
+  ipPrefix: string;
+  /** Device identity (`cert:…`, `cookie:…`, `fp:…`); '' when none could be derived. */
+  device: string;
+  /** User-agent family (`kubectl`, `chrome`, `curl`…); '' when unknown. */
+  uaFamily: string;
+  /** Kubernetes namespace touched; '' for none (counts nothing toward distinct namespaces). */
+  namespace: string;
+  /** Whether this request counts toward the sensitive-operation rate. */
+  sensitive: boolean;
+  /**
+   * After the history is read, make `ip`, `ipPrefix` and `device` known for the subject (a
+   * successful fresh step-up). The returned history is still the one from before learning.
+   */
+  learn: boolean;
+}
+
+/** What the store knew before this request, plus the counters including it. */
+export interface SubjectHistory {
+  /** No record of this subject existed (first-ever sighting, or expired). */
+  firstSeen: boolean;
+  ipKnown: boolean;
+  prefixKnown: boolean;
+  deviceKnown: boolean;
+  /** How many devices are known for the subject (0: none was ever learned). */
+  knownDevices: number;
+  /** UA family of the previous request in the same session; '' when none. */
+  previousUaFamily: string;
+  /** Sliding-window counts including this request (rounded to integers). */
+  requests: number;
+  sensitive: number;
+  /** Sliding-window count of denials recorded with `recordDenial` (this request not included). */
+  denials: number;
+  /** Distinct non-empty namespaces in the window, this one included. */
+  namespaces: number;
+}
+
+export interface StoreLimits {
+  /** Sliding window, in seconds, for each counter. */
+  windows: { requests: number; sensitive: number; denials: number; namespaces: number };
+  /** How long a subject's known IPs, prefixes and devices are remembered after last use. */
+  knownTtlSeconds: number;
+  /** Cap on known IPs, prefixes and devices per subject (least recently used dropped first). */
+  maxKnownPerSubject: number;
+  /** How long a session's last UA family is remembered. */
+  sessionTtlSeconds: number;
+  /** Cap on distinct namespaces tracked per window (counting stops there). */
+  maxNamespacesTracked: number;
+}
+
+export type ApprovalState = 'pending' | 'approved' | 'rejected';
+
+export interface ApprovalRecord {
+  id: string;
+  state: ApprovalState;
+  /** The caller's JSON document: what was asked, by whom, why it was stopped, who decided. */
+  data: string;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+}
+
+/**
+ * Pending approvals for automation requests (issue 7). Ids are hashes of exactly the request;
+ * state moves pending → approved|rejected once, and an approval is consumed once.
+ */
+export interface ApprovalStore {
+  /** Creates a pending record unless one exists; returns the record in force either way. */
+  create(id: string, data: string, ttlMs: number, nowMs: number): Promise<ApprovalRecord>;
+  get(id: string, nowMs: number): Promise<ApprovalRecord | undefined>;
+  /** pending → approved|rejected; `data` replaces the document. Undefined if not pending. */
+  decide(id: string, state: 'approved' | 'rejected', data: string, ttlMs: number, nowMs: number): Promise<ApprovalRecord | undefined>;
+  /** Atomically: if approved, delete it and return true. Exactly one concurrent caller wins. */
+  consume(id: string, nowMs: number): Promise<boolean>;
+  /** Unexpired records, newest first. */
+  list(limit: number, nowMs: number): Promise<ApprovalRecord[]>;
+}
+
+export interface StateStore {
+  readonly kind: 'memory' | 'redis';
+  observe(o: Observation): SubjectHistory | Promise<SubjectHistory>;
+  /** Counted toward `denials`; called after a deny, off the response path. */
+  recordDenial(subject: string, nowMs: number): void | Promise<void>;
+  readonly approvals: ApprovalStore;
+  close(): Promise<void>;
+}
+
+/** The one failure a store reports. Its code is the decision reason it leads to. */
+export class StateUnavailableError extends Error {
+  readonly code = 'state_unavailable';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StateUnavailableError';
+  }
+}
