@@ -4,7 +4,7 @@ import { clientKind } from './decision/respond.js';
 import { reasonMessage } from './decision/reasons.js';
 import type { Verdict } from './decision/verdict.js';
 import { buildIdentity } from './identity/identity.js';
-import { bearerToken, decide, fail, judge } from './pipeline/evaluate.js';
+import { bearerToken, decide, fail } from './pipeline/evaluate.js';
 import { buildRuntime, type RuntimeDeps } from './pipeline/runtime.js';
 import type { RawRequest } from './request/attributes.js';
 import { buildAttributes } from './request/build.js';
@@ -62,12 +62,12 @@ export async function explain(config: Config, input: ExplainInput, deps?: Partia
     const iss = config.issuers.find((i) => i.issuer === claims.iss) ?? config.issuers[0]!;
     const subject = claims[iss.subject_claim];
     const who = buildIdentity(iss, typeof subject === 'string' ? subject : '', claims, rt.assurance, config.identity_headers);
-    verdict = judge(rt.policy.evaluate(req, who), who, rt.now(), req, false, rt);
+    verdict = await decide(rt, req, { ok: true, identity: who, cached: false });
   } else {
     const token = bearerToken(req.headers.get('authorization'));
     if (typeof token === 'string') {
       identitySource = 'token';
-      verdict = decide(rt, req, await rt.verifier.verify(token));
+      verdict = await decide(rt, req, await rt.verifier.verify(token));
     } else {
       verdict = fail(token.reason, token.detail, req, rt.policy.evaluate(req, undefined));
     }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfigFile, parseConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { ConfigFileWatcher } from './config/watch.js';
-import { buildRuntime, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
+import { buildRuntime, type RiskState, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
+import { createStateStore } from './state/factory.js';
 import { startGrpcServer, type RunningGrpcServer } from './server/grpc/server.js';
 import { createLogger, type Logger } from './telemetry/log.js';
 import { redactUrls } from './telemetry/redact.js';
@@ -49,6 +50,8 @@ export async function startService(
     now,
     env,
     aroundJwksRefresh: telemetry.aroundJwksRefresh,
+    openStateStore: (cfg, limits) => createStateStore(cfg.state, limits, env, logger),
+    onStateError: (store, err) => telemetry.stateError(store, err),
     onJwksRefresh: (issuer, outcome, detail, elapsedMs) => {
       telemetry.jwksRefreshed(issuer, outcome, elapsedMs);
       try {
@@ -95,15 +98,28 @@ export async function startService(
       if (next.telemetry.metrics_listen !== runtime.config.telemetry.metrics_listen) {
         logger.warn({ event: 'config_reload', field: 'telemetry.metrics_listen' }, 'the metrics address changes only on restart');
       }
+      const previous = runtime;
       runtime = built;
       logger.level = next.log.level;
+      if (previous.riskState && previous.riskState !== built.riskState) {
+        // In-flight checks may still be using the old store: close it once they are done.
+        setTimeout(() => void closeRiskState(previous.riskState!, logger), 5000).unref();
+      }
     },
     async stop() {
       await grpc.shutdown(runtime.config.server.shutdown_grace_seconds * 1000);
+      if (runtime.riskState) await closeRiskState(runtime.riskState, logger);
       // After the last Check: its span and metrics are flushed too.
       await telemetry.shutdown();
     },
   };
+}
+
+async function closeRiskState(state: RiskState, log: Logger): Promise<void> {
+  const stores = state.fallback === state.store ? [state.store] : [state.store, state.fallback];
+  for (const store of stores) {
+    await store.close().catch((err: unknown) => log.warn({ event: 'state_close', error: (err as Error).message }, 'closing the state store failed'));
+  }
 }
 
 export async function serve(configPath: string): Promise<void> {

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /**
@@ -106,13 +107,13 @@ const effectFields = {
  * The effect checks shared by rules and the default. A rule may set only max_age (it inherits the
  * default's level); the default has nothing to inherit from, so it needs require or deny.
  */
-function checkEffect(who: 'a rule' | 'the default') {
+function checkEffect(who: 'a rule' | 'the default' | 'a band') {
   return (r: { require?: string; max_age?: number; deny?: true; message?: string }, ctx: z.RefinementCtx) => {
     if (r.deny && (r.require || r.max_age !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['deny'], message: `${who} either denies or requires a level, not both` });
     }
     if (!r.deny && !r.require && (who === 'the default' || r.max_age === undefined)) {
-      const options = who === 'a rule' ? 'require (with optional max_age), max_age, or deny: true' : 'require: <level> or deny: true';
+      const options = who === 'the default' ? 'require: <level> or deny: true' : 'require (with optional max_age), max_age, or deny: true';
       ctx.addIssue({ code: 'custom', path: ['require'], message: `${who} needs ${options}` });
     }
     if (!r.deny && r.message !== undefined) {
@@ -121,11 +122,87 @@ function checkEffect(who: 'a rule' | 'the default') {
   };
 }
 
+/** A weight added to the risk score; 0 turns the signal off. */
+const weight = z.number().int().min(0).max(100);
+
+const counterSignal = (window: number, threshold: number, w: number) =>
+  z
+    .strictObject({
+      window_seconds: z.number().int().min(1).max(86_400).default(window),
+      threshold: z.number().int().min(1).default(threshold),
+      weight: weight.default(w),
+    })
+    .prefault({});
+
+const cidr = z.string().refine((v) => isCidr(v), 'must be a CIDR such as 10.0.0.0/8 or 2001:db8::/32');
+
+function isCidr(v: string): boolean {
+  try {
+    ipaddr.parseCIDR(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const bandSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : - only'),
+    min_score: z.number().int().min(1).max(100),
+    ...effectFields,
+  })
+  .superRefine(checkEffect('a band'));
+
+/**
+ * The risk engine (docs/configuration.md#risk). Absent means off: no state is kept and the
+ * requirement is the policy's alone.
+ */
+const riskSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  trusted_networks: z.array(cidr).default([]),
+  ipv4_prefix: z.number().int().min(8).max(32).default(24),
+  ipv6_prefix: z.number().int().min(16).max(128).default(64),
+  learn: z.strictObject({
+    min_level: nonEmpty,
+    max_age_seconds: seconds.min(1).max(86_400).default(900),
+  }),
+  signals: z
+    .strictObject({
+      new_ip: weight.default(10),
+      new_network: weight.default(25),
+      trusted_network: z.number().int().min(-100).max(0).default(-15),
+      new_device: weight.default(20),
+      new_device_fingerprint: weight.default(10),
+      ua_family_change: weight.default(15),
+      first_seen: weight.default(10),
+      token_age: z
+        .strictObject({ after_seconds: seconds.min(1).default(28_800), weight: weight.default(10) })
+        .prefault({}),
+      request_rate: counterSignal(60, 300, 20),
+      sensitive_rate: counterSignal(60, 30, 30),
+      denials: counterSignal(300, 10, 20),
+      namespaces: counterSignal(600, 8, 15),
+    })
+    .prefault({}),
+  bands: z.array(bandSchema).default([]),
+  known_ttl_seconds: seconds.min(60).default(2_592_000),
+  max_known_per_subject: z.number().int().min(1).max(256).default(16),
+});
+
+const networkSchema = z
+  .strictObject({
+    xff_num_trusted_hops: z.number().int().min(0).max(10).default(0),
+    trust_forwarded_client_cert: z.boolean().default(false),
+  })
+  .prefault({});
+
 const ruleSchema = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : - only'),
     description: z.string().optional(),
     match: matchSchema,
+    /** Risk weight this rule adds when it matches (path sensitivity); the highest matching one counts. */
+    sensitivity: z.number().int().min(0).max(100).optional(),
     ...effectFields,
   })
   .superRefine(checkEffect('a rule'));
@@ -155,6 +232,8 @@ export const configSchema = z
         hosts: z.array(nonEmpty).default([]),
       })
       .prefault({}),
+    network: networkSchema,
+    risk: riskSchema.optional(),
     policy: z.strictObject({
       default: defaultRuleSchema,
       rules: z.array(ruleSchema).default([]),
@@ -229,6 +308,22 @@ export const configSchema = z
       }
       names.add(r.name);
     });
+    if (cfg.risk) {
+      checkLevel(cfg.risk.learn.min_level, ['risk', 'learn', 'min_level']);
+      const bandNames = new Set<string>();
+      let previous = 0;
+      cfg.risk.bands.forEach((b, i) => {
+        checkLevel(b.require, ['risk', 'bands', i, 'require']);
+        if (bandNames.has(b.name)) {
+          ctx.addIssue({ code: 'custom', path: ['risk', 'bands', i, 'name'], message: `duplicate band name "${b.name}"` });
+        }
+        bandNames.add(b.name);
+        if (b.min_score <= previous) {
+          ctx.addIssue({ code: 'custom', path: ['risk', 'bands', i, 'min_score'], message: 'bands are listed by increasing min_score' });
+        }
+        previous = b.min_score;
+      });
+    }
     if (cfg.limits.max_header_bytes > cfg.limits.max_total_header_bytes) {
       ctx.addIssue({
         code: 'custom',
@@ -271,3 +366,5 @@ export type MatchConfig = RuleConfig['match'];
 export type KubeMatchConfig = NonNullable<MatchConfig['kubernetes']>;
 export const HMAC_ALGORITHMS: readonly string[] = HMAC_ALGS;
 export type TelemetryConfig = Config['telemetry'];
+export type RiskConfig = NonNullable<Config['risk']>;
+export type NetworkConfig = Config['network'];

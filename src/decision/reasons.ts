@@ -20,6 +20,8 @@ export const REASONS = {
   auth_too_old: { kind: 'step_up', message: 'This request needs a more recent authentication.' },
   auth_time_missing: { kind: 'step_up', message: 'This request needs a recent authentication, and the token does not say when it happened.' },
   policy_deny: { kind: 'forbidden', message: 'The policy denies this request.' },
+  risk_deny: { kind: 'forbidden', message: 'This request is refused because its risk is too high; try again from a known device and network, or ask an administrator.' },
+  state_unavailable: { kind: 'unavailable', message: 'The session state needed to assess this request is unavailable.' },
   request_invalid: { kind: 'bad_request', message: 'The authorization request is malformed.' },
   header_too_large: { kind: 'too_large', message: 'A request header is larger than allowed.' },
   internal_error: { kind: 'error', message: 'The request could not be evaluated.' },

@@ -182,6 +182,11 @@ export class Responder {
       };
       if (v.identity) payload.presented = { level: v.identity.levelName };
     }
+    if (v.risk && v.risk.score > 0) {
+      // Codes and weights only: the details (addresses, counts) stay in logs and `explain`, so a
+      // caller holding a stolen token learns what was noticed, not how to look ordinary.
+      payload.risk = { score: v.risk.score, band: v.risk.band, reasons: v.risk.contributions.map((c) => ({ code: c.code, weight: c.weight })) };
+    }
     if (stepUp) payload.step_up_url = stepUp;
     if (!v.attributes?.kube) return JSON.stringify(payload);
     // kubectl prints a Status message verbatim ("error: <message>"), so an engineer sees why.
@@ -190,7 +195,7 @@ export class Responder {
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: `stepgate: ${payload.message as string} (${v.reason}${levelHint(payload)})`,
+      message: `stepgate: ${payload.message as string} (${v.reason}${levelHint(payload)}${riskHint(v)})`,
       reason: STATUS_REASON[status] ?? 'InternalError',
       code: status,
       details: { causes: [{ reason: v.reason, message: payload.message }] },
@@ -219,6 +224,12 @@ function levelHint(payload: Record<string, unknown>): string {
   return parts.length ? `; ${parts.join(', ')}` : '';
 }
 
+function riskHint(v: Verdict): string {
+  const r = v.risk;
+  if (!r || r.band === undefined) return '';
+  return `; risk ${r.score}: ${r.contributions.filter((c) => c.weight > 0).map((c) => c.code).join(', ')}`;
+}
+
 function metadata(v: Verdict): Record<string, string> {
   const m: Record<string, string> = {
     decision: v.allow ? 'allow' : 'deny',
@@ -230,5 +241,7 @@ function metadata(v: Verdict): Record<string, string> {
     m.subject = v.identity.subject;
   }
   if (v.identity || v.tokenCached) m.token_cache = v.tokenCached ? 'hit' : 'miss';
+  // Denials only: an allow's bytes are reused across requests, and a score is per request.
+  if (!v.allow && v.risk) m.risk_score = String(v.risk.score);
   return m;
 }

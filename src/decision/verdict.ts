@@ -1,5 +1,6 @@
 import type { Identity } from '../identity/identity.js';
 import type { Requirement } from '../policy/policy.js';
+import type { RiskAssessment } from '../risk/engine.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { ReasonCode } from './reasons.js';
 
@@ -15,4 +16,6 @@ export interface Verdict {
   attributes: RequestAttributes | undefined;
   /** Whether the token verdict came from the cache. */
   tokenCached: boolean;
+  /** The risk engine's score and reasons; undefined when risk is off or no identity was verified. */
+  risk: RiskAssessment | undefined;
 }

@@ -16,6 +16,11 @@ export interface Identity {
   /** Rank in the assurance model (NO_LEVEL when below every level). */
   level: number;
   levelName: string;
+  /**
+   * Which session this credential belongs to, for the risk engine's "same session" signals: the
+   * token's `sid` when the IdP sets one, else a hash of the credential itself; '' when unknown.
+   */
+  session: string;
   /** Identity headers for the upstream, computed once per token. */
   upstreamHeaders: readonly (readonly [string, string])[];
 }
@@ -27,6 +32,7 @@ export function buildIdentity(
   payload: JWTPayload,
   assurance: AssuranceModel,
   headers: Config['identity_headers'],
+  credentialHash = '',
 ): Identity {
   const groups = stringList(payload[iss.groups_claim]);
   const acr = typeof payload.acr === 'string' ? payload.acr : undefined;
@@ -55,6 +61,7 @@ export function buildIdentity(
     expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY,
     level,
     levelName,
+    session: typeof payload.sid === 'string' && payload.sid !== '' ? `sid:${payload.sid.slice(0, 128)}` : credentialHash === '' ? '' : `cred:${credentialHash.slice(0, 22)}`,
     upstreamHeaders: Object.freeze(upstream.map((p) => Object.freeze(p))),
   });
 }

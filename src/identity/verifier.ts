@@ -211,7 +211,7 @@ export class TokenVerifier {
     if (typeof subject !== 'string' || subject === '') {
       return { reason: 'subject_missing', detail: `claim ${issuer.config.subject_claim} is missing or not a string` };
     }
-    return buildIdentity(issuer.config, subject, payload, this.assurance, this.config.identity_headers);
+    return buildIdentity(issuer.config, subject, payload, this.assurance, this.config.identity_headers, cacheKey(token));
   }
 }
 

@@ -5,6 +5,7 @@ import type { VerifyResult } from '../identity/verifier.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
+import type { RiskAssessment, RiskEngine, RiskOutcome } from '../risk/engine.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -23,11 +24,38 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
   return result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
 }
 
-/** Policy and assurance for a known token outcome. Pure given the runtime and its clock. */
-export function decide(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdict {
-  if (!r.ok) return verdict(false, r.reason, r.detail, rt.policy.evaluate(req, undefined), undefined, req, r.cached);
+/**
+ * Policy, risk and assurance for a known token outcome. Synchronous unless the risk engine's
+ * state store is remote (one round trip).
+ */
+export function decide(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdict | Promise<Verdict> {
+  if (!r.ok) return verdict(false, r.reason, r.detail, rt.policy.evaluate(req, undefined), undefined, req, r.cached, undefined);
   const who = r.identity;
-  return judge(rt.policy.evaluate(req, who), who, rt.now(), req, r.cached, rt);
+  const need = rt.policy.evaluate(req, who);
+  const risk = rt.risk;
+  if (risk === undefined) return judge(need, who, rt.now(), req, r.cached, rt);
+  const now = rt.now();
+  const out = risk.assess(req, who, need, now);
+  return out instanceof Promise
+    ? out.then((o) => judgeRisk(rt, risk, o, need, who, now, req, r.cached))
+    : judgeRisk(rt, risk, out, need, who, now, req, r.cached);
+}
+
+function judgeRisk(
+  rt: Runtime,
+  engine: RiskEngine,
+  o: RiskOutcome,
+  base: Requirement,
+  who: Identity,
+  nowMs: number,
+  req: RequestAttributes,
+  cached: boolean,
+): Verdict {
+  const v = o.ok
+    ? judge(o.requirement, who, nowMs, req, cached, rt, o.risk)
+    : verdict(false, 'state_unavailable', o.detail, base, who, req, cached, undefined);
+  if (!v.allow) engine.recordDenial(who, nowMs);
+  return v;
 }
 
 export function judge(
@@ -37,24 +65,30 @@ export function judge(
   req: RequestAttributes | undefined,
   cached: boolean,
   rt: Pick<Runtime, 'assurance'>,
+  risk?: RiskAssessment,
 ): Verdict {
   if (need.deny) {
-    return verdict(false, 'policy_deny', `denied by rule ${need.rules.join(', ')}`, need, who, req, cached);
+    if (risk?.denies) return verdict(false, 'risk_deny', `risk score ${risk.score} reached band ${risk.band}`, need, who, req, cached, risk);
+    return verdict(false, 'policy_deny', `denied by rule ${need.rules.join(', ')}`, need, who, req, cached, risk);
   }
   if (who.level < need.level) {
-    const detail = `presented ${who.levelName}, required ${rt.assurance.names[need.level]}`;
-    return verdict(false, 'acr_insufficient', detail, need, who, req, cached);
+    const detail = `presented ${who.levelName}, required ${rt.assurance.names[need.level]}${riskNote(risk)}`;
+    return verdict(false, 'acr_insufficient', detail, need, who, req, cached, risk);
   }
   if (need.maxAge !== undefined) {
     if (who.authTime === undefined) {
-      return verdict(false, 'auth_time_missing', `max_age ${need.maxAge}s needs auth_time`, need, who, req, cached);
+      return verdict(false, 'auth_time_missing', `max_age ${need.maxAge}s needs auth_time${riskNote(risk)}`, need, who, req, cached, risk);
     }
     const age = Math.floor(nowMs / 1000) - who.authTime;
     if (age > need.maxAge) {
-      return verdict(false, 'auth_too_old', `authenticated ${age}s ago, max_age ${need.maxAge}s`, need, who, req, cached);
+      return verdict(false, 'auth_too_old', `authenticated ${age}s ago, max_age ${need.maxAge}s${riskNote(risk)}`, need, who, req, cached, risk);
     }
   }
-  return verdict(true, 'allowed', '', need, who, req, cached);
+  return verdict(true, 'allowed', '', need, who, req, cached, risk);
+}
+
+function riskNote(risk: RiskAssessment | undefined): string {
+  return risk?.band !== undefined ? ` (risk score ${risk.score}, band ${risk.band})` : '';
 }
 
 export function fail(
@@ -63,7 +97,7 @@ export function fail(
   req: RequestAttributes | undefined,
   need: Requirement | undefined,
 ): Verdict {
-  return verdict(false, reason, detail, need, undefined, req, false);
+  return verdict(false, reason, detail, need, undefined, req, false, undefined);
 }
 
 /**
@@ -78,8 +112,9 @@ function verdict(
   identity: Identity | undefined,
   attributes: RequestAttributes | undefined,
   tokenCached: boolean,
+  risk: RiskAssessment | undefined,
 ): Verdict {
-  return { allow, reason, detail, requirement, identity, attributes, tokenCached };
+  return { allow, reason, detail, requirement, identity, attributes, tokenCached, risk };
 }
 
 type TokenProblem = { reason: ReasonCode; detail: string };

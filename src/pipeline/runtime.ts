@@ -6,6 +6,9 @@ import { TokenVerifier } from '../identity/verifier.js';
 import { compileHostMatcher, type HostMatcher } from '../policy/glob.js';
 import { compilePolicy, type Policy } from '../policy/policy.js';
 import type { HeaderLimits } from '../request/headers.js';
+import { RiskEngine } from '../risk/engine.js';
+import { MemoryStateStore } from '../state/memory.js';
+import type { StateStore, StoreLimits } from '../state/store.js';
 
 export interface RuntimeDeps {
   fetch: FetchFn;
@@ -13,6 +16,22 @@ export interface RuntimeDeps {
   env: NodeJS.ProcessEnv;
   onJwksRefresh?: (issuer: string, outcome: 'ok' | 'error', detail: string, elapsedMs: number) => void;
   aroundJwksRefresh?: (issuer: string, refresh: () => Promise<void>) => Promise<void>;
+  /**
+   * Opens the configured state store. Without it the risk engine keeps its state in local memory
+   * (`stepgate explain`, tests of pure decisions).
+   */
+  openStateStore?: (config: Config, limits: StoreLimits) => StateStore;
+  /** Told about every state store failure, with the store's kind; must not throw. */
+  onStateError?: (store: string, err: unknown) => void;
+}
+
+/** The risk engine's state: kept across reloads while nothing it was built from changes. */
+export interface RiskState {
+  readonly store: StateStore;
+  /** Local memory for `on_state_error: degrade` while the shared store is down. */
+  readonly fallback: StateStore;
+  /** What the stores were opened from. */
+  readonly key: string;
 }
 
 /**
@@ -28,6 +47,9 @@ export interface Runtime {
   readonly kubeHosts: HostMatcher;
   readonly headerLimits: HeaderLimits;
   readonly now: () => number;
+  /** Undefined when `risk` is absent or disabled. */
+  readonly risk: RiskEngine | undefined;
+  readonly riskState: RiskState | undefined;
 }
 
 /**
@@ -40,9 +62,24 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     previous && verifierInputs(previous.config) === verifierInputs(config)
       ? previous.verifier
       : new TokenVerifier(config, assurance, deps);
+  const riskState = buildRiskState(config, deps, previous);
+  const risk =
+    riskState && config.risk
+      ? new RiskEngine({
+          risk: config.risk,
+          network: config.network,
+          onStateError: config.state.on_state_error,
+          assurance,
+          store: riskState.store,
+          fallback: riskState.fallback,
+          onStoreError: deps.onStateError && ((err) => deps.onStateError!(riskState.store.kind, err)),
+        })
+      : undefined;
   return Object.freeze({
     config,
     assurance,
+    risk,
+    riskState,
     policy: compilePolicy(config, assurance),
     verifier,
     responder: new Responder(config, assurance),
@@ -58,4 +95,34 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
 /** Everything a cached Identity was computed from. */
 function verifierInputs(c: Config): string {
   return JSON.stringify([c.issuers, c.assurance, c.identity_headers, c.token_cache]);
+}
+
+/** Store limits come from the risk signals' windows and the state settings. */
+export function storeLimits(config: Config): StoreLimits | undefined {
+  const r = config.risk;
+  if (!r || !r.enabled) return undefined;
+  const s = r.signals;
+  return {
+    windows: {
+      requests: s.request_rate.window_seconds,
+      sensitive: s.sensitive_rate.window_seconds,
+      denials: s.denials.window_seconds,
+      namespaces: s.namespaces.window_seconds,
+    },
+    knownTtlSeconds: r.known_ttl_seconds,
+    maxKnownPerSubject: r.max_known_per_subject,
+    // A session's last client family matters while its token can live; 12 h bounds it.
+    sessionTtlSeconds: 43_200,
+    maxNamespacesTracked: Math.max(64, s.namespaces.threshold + 1),
+  };
+}
+
+function buildRiskState(config: Config, deps: RuntimeDeps, previous: Runtime | undefined): RiskState | undefined {
+  const limits = storeLimits(config);
+  if (!limits) return undefined;
+  const key = JSON.stringify([config.state, limits]);
+  if (previous?.riskState?.key === key) return previous.riskState;
+  const memory = () => new MemoryStateStore(limits, { maxSubjects: config.state.memory.max_subjects });
+  const store = deps.openStateStore ? deps.openStateStore(config, limits) : memory();
+  return Object.freeze({ store, fallback: store.kind === 'memory' ? store : memory(), key });
 }

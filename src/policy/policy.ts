@@ -20,6 +20,8 @@ export interface Requirement {
   maxAge: number | undefined;
   /** Names of the matching rules (['default'] when none matched). */
   rules: readonly string[];
+  /** Highest `sensitivity` of the matching rules (0 when none states one): the risk engine's path signal. */
+  sensitivity: number;
 }
 
 interface CompiledRule {
@@ -28,6 +30,7 @@ interface CompiledRule {
   message: string | undefined;
   level: number;
   maxAge: number | undefined;
+  sensitivity: number;
   matches(req: RequestAttributes, who: Identity | undefined): boolean;
 }
 
@@ -47,6 +50,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
       message: r.message,
       level,
       maxAge: r.max_age ?? d.max_age,
+      sensitivity: r.sensitivity ?? 0,
       matches: compileMatch(r.match),
     };
   });
@@ -56,6 +60,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
     level: defaultLevel,
     maxAge: d.max_age,
     rules: Object.freeze(['default']),
+    sensitivity: 0,
   });
   // Requirements repeat (the same rules match the same kinds of request), so they are memoised
   // by the set of matching rules instead of allocating one per request.
@@ -76,8 +81,10 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
         let denyMessage: string | undefined;
         let level = -1;
         let maxAge: number | undefined;
+        let sensitivity = 0;
         for (const i of matched) {
           const r = rules[i]!;
+          if (r.sensitivity > sensitivity) sensitivity = r.sensitivity;
           if (r.deny) {
             deny = true;
             denyMessage ??= r.message;
@@ -85,7 +92,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
           if (r.level > level) level = r.level;
           if (r.maxAge !== undefined && (maxAge === undefined || r.maxAge < maxAge)) maxAge = r.maxAge;
         }
-        result = Object.freeze({ deny, denyMessage, level, maxAge, rules: Object.freeze(matched.map((i) => rules[i]!.name)) });
+        result = Object.freeze({ deny, denyMessage, level, maxAge, rules: Object.freeze(matched.map((i) => rules[i]!.name)), sensitivity });
         if (memo.size < 4096) memo.set(key, result);
       }
       return result;

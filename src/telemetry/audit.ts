@@ -22,14 +22,14 @@ import { traceIdOf, type CallMetadata } from './tracing.js';
  * internal errors at error. docs/observability.md lists every field.
  */
 
-export type AuditEvent = 'stepup.challenge' | 'policy.deny' | 'stepup.complete' | 'access.allow';
-export const AUDIT_EVENTS: readonly AuditEvent[] = ['stepup.challenge', 'policy.deny', 'stepup.complete', 'access.allow'];
+export type AuditEvent = 'stepup.challenge' | 'policy.deny' | 'risk.deny' | 'stepup.complete' | 'access.allow';
+export const AUDIT_EVENTS: readonly AuditEvent[] = ['stepup.challenge', 'policy.deny', 'risk.deny', 'stepup.complete', 'access.allow'];
 
 /** Every field a decision record can have besides pino's `level`, `time`, `service` and `msg` (documented). */
 export const RECORD_FIELDS = [
   'audit', 'event', 'decision', 'reason', 'detail', 'status', 'client_kind', 'rules', 'level_required', 'max_age',
   'level_presented', 'auth_age', 'subject', 'issuer', 'request_id', 'trace_id', 'span_id', 'client_ip', 'user_agent',
-  'method', 'host', 'path', 'kube', 'token_cache', 'challenge', 'latency_ms', 'err',
+  'method', 'host', 'path', 'kube', 'token_cache', 'risk', 'challenge', 'latency_ms', 'err',
 ] as const;
 
 export interface DecisionRecordInput {
@@ -58,6 +58,7 @@ export class DecisionLog {
     if (c.completion) event = 'stepup.complete';
     else if (c.clientKind !== undefined) event = 'stepup.challenge';
     else if (v.reason === 'policy_deny') event = 'policy.deny';
+    else if (v.reason === 'risk_deny' || v.reason === 'state_unavailable') event = 'risk.deny';
     else if (v.allow && sampled(cfg.audit.sample_allows, this.random)) event = 'access.allow';
     if (event !== 'decision') level = cfg.audit.level;
     else if (v.allow) level = 'debug';
@@ -71,6 +72,7 @@ export class DecisionLog {
 const MESSAGES: Record<AuditEvent | 'decision', string> = {
   'stepup.challenge': 'step-up challenge issued',
   'policy.deny': 'request denied by policy',
+  'risk.deny': 'request denied by the risk engine',
   'stepup.complete': 'step-up completed',
   'access.allow': 'request allowed',
   decision: 'decision',
@@ -108,7 +110,7 @@ export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'deci
     request_id: clientText(headers?.get('x-request-id'), 128),
     trace_id: spanContext?.traceId ?? traceIdOf(headers, c.metadata),
     span_id: spanContext?.spanId,
-    client_ip: req?.sourceAddress || undefined,
+    client_ip: (v.risk ? v.risk.clientIp : req?.sourceAddress) || undefined,
     user_agent: clientText(headers?.get('user-agent')),
     method: req?.method,
     host: req?.host,
@@ -124,6 +126,15 @@ export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'deci
         }
       : undefined,
     token_cache: tokenCacheOutcome(v),
+    risk: v.risk
+      ? {
+          score: v.risk.score,
+          band: v.risk.band,
+          reasons: v.risk.contributions,
+          degraded: v.risk.degraded || undefined,
+          learned: v.risk.learned || undefined,
+        }
+      : undefined,
     challenge: c.completion
       ? {
           reason: c.completion.reason,

@@ -71,6 +71,18 @@ export const METRICS = {
     labels: ['issuer', 'outcome'],
     help: 'Duration of JWKS (and discovery) fetches by issuer and outcome.',
   },
+  riskScore: {
+    name: 'stepgate_risk_score',
+    type: 'histogram',
+    labels: ['decision'],
+    help: 'Risk scores (0-100) of the requests the risk engine assessed, by decision.',
+  },
+  stateErrors: {
+    name: 'stepgate_state_errors',
+    type: 'counter',
+    labels: ['store'],
+    help: 'State store calls that failed or timed out (the request was then refused with state_unavailable or assessed pessimistically, per state.on_state_error).',
+  },
   telemetryErrors: {
     name: 'stepgate_telemetry_errors',
     type: 'counter',
@@ -90,6 +102,7 @@ export function prometheusName(m: (typeof METRICS)[keyof typeof METRICS]): strin
 export const CHECK_BUCKETS = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
+const RISK_BUCKETS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
 const JWKS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export type TelemetryComponent = 'tracing' | 'audit' | 'metrics';
@@ -185,6 +198,11 @@ export class StepgateMetrics implements MetricProducer {
   private readonly jwksCounts = new Map<string, CounterSeries>();
   private readonly jwksDurations = new Map<string, HistogramSeries>();
   private readonly telemetryErrors = new Map<string, CounterSeries>();
+  private readonly stateErrors = new Map<string, CounterSeries>();
+  private readonly riskScores = [
+    new HistogramSeries(Object.freeze({ decision: 'allow' }), RISK_BUCKETS),
+    new HistogramSeries(Object.freeze({ decision: 'deny' }), RISK_BUCKETS),
+  ];
   /** Lookups of verifiers that a reload replaced, so the counters never go backwards. */
   private retired = { hits: 0, negativeHits: 0, misses: 0 };
   private lastVerifier: TokenVerifier | undefined;
@@ -239,6 +257,14 @@ export class StepgateMetrics implements MetricProducer {
     h.record(seconds);
   }
 
+  risk(allow: boolean, score: number): void {
+    this.riskScores[allow ? 0 : 1]!.record(score);
+  }
+
+  stateError(store: string): void {
+    seriesFor(this.stateErrors, { store }).value++;
+  }
+
   telemetryError(component: TelemetryComponent): void {
     seriesFor(this.telemetryErrors, { component }).value++;
   }
@@ -254,6 +280,8 @@ export class StepgateMetrics implements MetricProducer {
       ...this.tokenCache(now),
       this.counter(METRICS.jwksRefreshes, this.jwksCounts.values(), now),
       this.histogram(METRICS.jwksRefreshDuration, this.jwksDurations.values(), now),
+      this.histogram(METRICS.riskScore, this.riskScores, now),
+      this.counter(METRICS.stateErrors, this.stateErrors.values(), now),
       this.counter(METRICS.telemetryErrors, this.telemetryErrors.values(), now),
     ];
     return { resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: this.scope, metrics }] }, errors: [] };
@@ -317,8 +345,8 @@ export class StepgateMetrics implements MetricProducer {
 
 /** Histograms are in seconds (the unit is in the name too); counts carry no unit. */
 function descriptor(m: (typeof METRICS)[keyof typeof METRICS]) {
-  const histogram = m.type === 'histogram';
-  return { name: m.name, description: m.help, unit: histogram ? 's' : '', valueType: histogram ? ValueType.DOUBLE : ValueType.INT };
+  const seconds = m.name.endsWith('_seconds');
+  return { name: m.name, description: m.help, unit: seconds ? 's' : '', valueType: m.type === 'histogram' ? ValueType.DOUBLE : ValueType.INT };
 }
 
 function labelKey(labels: Record<string, string>): string {

@@ -59,6 +59,7 @@ export class Telemetry implements CheckTelemetry {
   private readonly decisions: DecisionLog;
   private readonly stepups: StepUpTracker;
   private readonly reported = new Set<TelemetryComponent>();
+  private lastStateErrorLog = -Infinity;
   private tracingHandle: TracingHandle | undefined;
   private exporter: MetricsExport | undefined;
 
@@ -102,6 +103,7 @@ export class Telemetry implements CheckTelemetry {
     let completion: Completion | undefined;
     try {
       this.metrics.check(v, elapsedMs / 1000);
+      if (v.risk) this.metrics.risk(v.allow, v.risk.score);
       // A challenge: a sign-in or step-up asked for, as a 401 challenge or a 302 to the step-up URL.
       if (!v.allow && (status === 401 || status === 302) && v.attributes) {
         kind = clientKind(v.attributes);
@@ -121,6 +123,22 @@ export class Telemetry implements CheckTelemetry {
       this.failed('audit', err);
     }
     if (span) this.tracing?.endCheck(span, { rt, verdict: v, status, clientKind: kind, subjectMode: cfg.subject, error });
+  }
+
+  /** A state store call failed (RuntimeDeps.onStateError): counted, and logged at most once a minute. */
+  stateError(store: string, err: unknown): void {
+    try {
+      this.metrics.stateError(store);
+      const now = this.opts.now();
+      if (now - this.lastStateErrorLog < 60_000) return;
+      this.lastStateErrorLog = now;
+      this.opts.log.warn(
+        { event: 'state_error', store, error: err instanceof Error ? err.message : String(err) },
+        'state store unavailable (stepgate_state_errors_total counts every failure; state.on_state_error decides what happens)',
+      );
+    } catch {
+      // Reporting never decides an answer.
+    }
   }
 
   /** A JWKS fetch finished (RuntimeDeps.onJwksRefresh). */

@@ -49,6 +49,9 @@ export const ATTR = {
   k8sNamespace: 'stepgate.k8s.namespace',
   k8sName: 'stepgate.k8s.name',
   jwksOutcome: 'stepgate.jwks.outcome',
+  riskScore: 'stepgate.risk.score',
+  riskBand: 'stepgate.risk.band',
+  riskReasons: 'stepgate.risk.reasons',
 } as const;
 
 /** The request's headers (lower-case names, as the pipeline keeps them) as a propagation carrier. */
@@ -217,6 +220,12 @@ export function checkAttributes(c: CheckOutcome): Attributes {
     a[ATTR.issuer] = who.issuer;
     a[ATTR.subject] = subjectFor(who, c.subjectMode);
     if (who.authTime !== undefined && c.rt) a[ATTR.authAge] = Math.floor(c.rt.now() / 1000) - who.authTime;
+  }
+  const risk = v.risk;
+  if (risk) {
+    a[ATTR.riskScore] = risk.score;
+    if (risk.band !== undefined) a[ATTR.riskBand] = risk.band;
+    if (risk.contributions.length > 0) a[ATTR.riskReasons] = risk.contributions.map((c) => c.code);
   }
   const req = v.attributes;
   if (req) {

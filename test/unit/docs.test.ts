@@ -4,6 +4,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 import { REASON_CODES } from '../../src/decision/reasons.js';
+import { RISK_CODES } from '../../src/risk/codes.js';
 
 /**
  * The docs are part of the contract (STYLE habits 3 and 10): every reason code and every config key
@@ -156,4 +157,17 @@ describe('docs/configuration.md', () => {
       expect(() => parseConfig(merged, 'docs/configuration.md')).not.toThrow();
     },
   );
+});
+
+describe('docs/risk.md', () => {
+  const doc = readDoc('risk.md');
+  const headings = [...doc.matchAll(/^## `([^`]+)`\s*$/gm)].map((m) => m[1]!);
+
+  it.each(RISK_CODES)('documents the signal code %s', (code) => {
+    expect(headings).toContain(code);
+  });
+
+  it('documents no signal code that does not exist', () => {
+    expect(headings.filter((h) => !(RISK_CODES as readonly string[]).includes(h))).toEqual([]);
+  });
 });

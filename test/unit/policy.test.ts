@@ -47,6 +47,7 @@ function kubeReq(method: string, target: string, host = 'kube.test'): RequestAtt
 
 const who = (groups: string[] = []): Identity => ({
   subject: 'alice',
+  session: '',
   issuer: 'https://idp.test',
   groups,
   acr: 'a1',

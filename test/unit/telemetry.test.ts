@@ -10,9 +10,9 @@ import { clientText, hashSubject, redactUrls, subjectFor } from '../../src/telem
 import { StepUpTracker } from '../../src/telemetry/stepup.js';
 import { captureLog } from '../support/telemetry.js';
 
-const requirement = (rules: string[], level = 1): Requirement => Object.freeze({ deny: false, denyMessage: undefined, level, maxAge: 900, rules: Object.freeze(rules) });
+const requirement = (rules: string[], level = 1): Requirement => Object.freeze({ deny: false, denyMessage: undefined, level, maxAge: 900, rules: Object.freeze(rules), sensitivity: 0 });
 const identity = (subject: string, issuer = 'https://idp'): Identity =>
-  Object.freeze({ subject, issuer, groups: [], acr: undefined, amr: [], authTime: 0, expiresAt: Infinity, level: 0, levelName: 'aal1', upstreamHeaders: [] });
+  Object.freeze({ subject, issuer, groups: [], acr: undefined, amr: [], authTime: 0, expiresAt: Infinity, level: 0, levelName: 'aal1', session: '', upstreamHeaders: [] });
 const verdict = (v: Partial<Verdict>): Verdict => ({
   allow: false,
   reason: 'acr_insufficient',
@@ -21,6 +21,7 @@ const verdict = (v: Partial<Verdict>): Verdict => ({
   identity: undefined,
   attributes: undefined,
   tokenCached: false,
+  risk: undefined,
   ...v,
 });
 

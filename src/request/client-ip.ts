@@ -1,0 +1,87 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * The client's address and its network, derived only from what the gateway vouches for.
+ *
+ * `source.address` is the peer that connected to the gateway. With N trusted hops (the same
+ * meaning as Envoy's `xff_num_trusted_hops`), the addresses are x-forwarded-for's entries followed
+ * by that peer, and the client is the one N places from the right: each trusted proxy appends the
+ * address it saw, so whatever a client wrote into the header itself stays to the left and is never
+ * reached. With 0 hops the header is ignored entirely.
+ */
+export interface ClientAddress {
+  /** Canonical text ('' when no usable address): IPv4-mapped IPv6 becomes IPv4. */
+  ip: string;
+  /** `a.b.c.0/24`-style network of `ip` at the configured prefix length ('' when no address). */
+  prefix: string;
+  /** Parsed form for CIDR matching; undefined when no address. */
+  parsed: ipaddr.IPv4 | ipaddr.IPv6 | undefined;
+}
+
+export const NO_ADDRESS: ClientAddress = Object.freeze({ ip: '', prefix: '', parsed: undefined });
+
+export interface ClientAddressOptions {
+  trustedHops: number;
+  ipv4Prefix: number;
+  ipv6Prefix: number;
+}
+
+export function clientAddress(
+  sourceAddress: string,
+  xff: string | undefined,
+  opts: ClientAddressOptions,
+  cache?: Map<string, ClientAddress>,
+): ClientAddress {
+  let chosen = sourceAddress;
+  if (opts.trustedHops > 0 && xff !== undefined && xff !== '') {
+    const entries = xff.split(',');
+    // entries + [source]; the client sits trustedHops places left of the source.
+    const index = entries.length - opts.trustedHops;
+    // Fewer entries than trusted hops: the leftmost is the furthest any trusted proxy vouched for.
+    chosen = (entries[Math.max(0, index)] ?? '').trim();
+  }
+  if (chosen === '') return NO_ADDRESS;
+  const hit = cache?.get(chosen);
+  if (hit) return hit;
+  const parsed = parseAddress(chosen, opts);
+  if (cache) {
+    // Addresses repeat; the bound keeps a scan of random sources from growing it.
+    if (cache.size >= 4096) cache.clear();
+    cache.set(chosen, parsed);
+  }
+  return parsed;
+}
+
+function parseAddress(text: string, opts: ClientAddressOptions): ClientAddress {
+  let t = text;
+  // `[2001:db8::1]:443` and `203.0.113.7:51234` appear in some proxies' headers.
+  if (t.startsWith('[')) t = t.slice(1, t.indexOf(']') > 0 ? t.indexOf(']') : undefined);
+  else if (t.includes('.') && t.indexOf(':') === t.lastIndexOf(':') && t.includes(':')) t = t.slice(0, t.indexOf(':'));
+  if (!ipaddr.isValid(t)) return NO_ADDRESS;
+  let addr: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(t);
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  const bits = addr.kind() === 'ipv4' ? opts.ipv4Prefix : opts.ipv6Prefix;
+  const network = ipaddr.fromByteArray(maskBytes(addr.toByteArray(), bits));
+  const ip = addr.kind() === 'ipv6' ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
+  const net = network.kind() === 'ipv6' ? (network as ipaddr.IPv6).toRFC5952String() : network.toString();
+  return Object.freeze({ ip, prefix: `${net}/${bits}`, parsed: addr });
+}
+
+function maskBytes(bytes: number[], bits: number): number[] {
+  return bytes.map((b, i) => {
+    const keep = Math.max(0, Math.min(8, bits - i * 8));
+    return keep === 8 ? b : b & ((0xff << (8 - keep)) & 0xff);
+  });
+}
+
+/** A compiled CIDR list; matches only addresses of the same family. */
+export function compileCidrs(cidrs: readonly string[]): (a: ClientAddress) => boolean {
+  const ranges = cidrs.map((c) => ipaddr.parseCIDR(c));
+  if (ranges.length === 0) return () => false;
+  return (a) => {
+    const p = a.parsed;
+    if (!p) return false;
+    for (const [net, bits] of ranges) if (net.kind() === p.kind() && p.match(net, bits)) return true;
+    return false;
+  };
+}

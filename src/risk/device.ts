@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Which device a request comes from, strongest evidence first:
+ * 1. the mTLS client certificate the gateway verified (`source.principal`, or
+ *    `x-forwarded-client-cert` when the operator says a trusted proxy sets it),
+ * 2. a weak fingerprint of the user agent and its client hints.
+ * Ids are hashes: a certificate subject or a user agent is not something to keep in clear.
+ */
+export type DeviceStrength = 'certificate' | 'fingerprint' | 'none';
+
+export interface Device {
+  id: string;
+  strength: DeviceStrength;
+  /** `kubectl`, `chrome`, `curl`…; '' when there is no user agent. */
+  uaFamily: string;
+}
+
+export const NO_DEVICE: Device = Object.freeze({ id: '', strength: 'none', uaFamily: '' });
+
+export interface DeviceInputs {
+  principal: string;
+  xfcc: string | undefined;
+  userAgent: string | undefined;
+  secChUa: string | undefined;
+  secChUaPlatform: string | undefined;
+}
+
+/** Bounded memo of hashes: the same few certificates and browsers repeat all day. */
+export class DeviceResolver {
+  private readonly memo = new Map<string, Device>();
+
+  constructor(private readonly trustXfcc: boolean) {}
+
+  resolve(i: DeviceInputs): Device {
+    const cert = i.principal !== '' ? i.principal : this.trustXfcc && i.xfcc ? xfccIdentity(i.xfcc) : '';
+    const ua = i.userAgent ?? '';
+    const key = cert !== '' ? `c\n${cert}\n${ua}` : `f\n${ua}\n${i.secChUa ?? ''}\n${i.secChUaPlatform ?? ''}`;
+    const hit = this.memo.get(key);
+    if (hit) return hit;
+    let device: Device;
+    const family = uaFamily(ua);
+    if (cert !== '') device = Object.freeze({ id: `cert:${digest(cert)}`, strength: 'certificate', uaFamily: family });
+    else if (ua !== '') device = Object.freeze({ id: `fp:${digest(key)}`, strength: 'fingerprint', uaFamily: family });
+    else device = NO_DEVICE;
+    if (this.memo.size >= 4096) this.memo.clear();
+    this.memo.set(key, device);
+    return device;
+  }
+}
+
+function digest(s: string): string {
+  return createHash('sha256').update(s).digest('base64url').slice(0, 22);
+}
+
+/**
+ * The client certificate's identity from the last element of x-forwarded-client-cert (the one the
+ * nearest proxy added): its `Hash` (the certificate's SHA-256), else its `URI`/`Subject`.
+ */
+function xfccIdentity(xfcc: string): string {
+  const last = xfcc.split(',').pop() ?? '';
+  let uri = '';
+  let subject = '';
+  for (const part of last.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const k = part.slice(0, eq).trim().toLowerCase();
+    const v = part.slice(eq + 1).trim().replace(/^"|"$/g, '');
+    if (k === 'hash' && v !== '') return `hash=${v}`;
+    if (k === 'uri') uri = v;
+    if (k === 'subject') subject = v;
+  }
+  return uri !== '' ? `uri=${uri}` : subject !== '' ? `subject=${subject}` : '';
+}
+
+/** Ordered: Edge and Opera also say Chrome, Chrome also says Safari. */
+const FAMILIES: readonly (readonly [RegExp, string])[] = [
+  [/^kubectl\//i, 'kubectl'],
+  [/^helm\//i, 'helm'],
+  [/^k9s\//i, 'k9s'],
+  [/^argocd/i, 'argocd'],
+  [/^terraform/i, 'terraform'],
+  [/^curl\//i, 'curl'],
+  [/^wget\//i, 'wget'],
+  [/^python-requests|^python-urllib|^aiohttp/i, 'python'],
+  [/^go-http-client/i, 'go'],
+  [/^Java\/|^okhttp/i, 'java'],
+  [/^node|^axios|^undici/i, 'node'],
+  [/Edg(e|A|iOS)?\//, 'edge'],
+  [/OPR\/|Opera/, 'opera'],
+  [/Firefox\//, 'firefox'],
+  [/Chrome\/|Chromium\/|CriOS\//, 'chrome'],
+  [/Safari\//, 'safari'],
+];
+
+export function uaFamily(ua: string): string {
+  if (ua === '') return '';
+  for (const [re, family] of FAMILIES) if (re.test(ua)) return family;
+  // client-go's default agent is "<binary>/<version> (<os>/<arch>) kubernetes/<commit>".
+  if (/ kubernetes\/[0-9a-f]+$/.test(ua)) return 'client-go';
+  return 'other';
+}

@@ -1,0 +1,22 @@
+import type { Signal } from './context.js';
+
+/**
+ * New IP: an address never made known for this subject. Within a known network (same /24 or
+ * /64 by default) it is a DHCP lease or a phone hotspot away; a network never seen weighs more.
+ * Inside the operator's trusted networks the address says little, so it lowers the score instead.
+ */
+export const networkSignal: Signal = (ctx, cfg, out) => {
+  const a = ctx.address;
+  if (a.ip === '') return;
+  if (ctx.trustedNetwork) {
+    if (cfg.trusted_network !== 0) out.push({ code: 'trusted_network', weight: cfg.trusted_network, detail: `${a.ip} is in a trusted network` });
+    return;
+  }
+  const h = ctx.history;
+  if (h.ipKnown) return;
+  if (h.prefixKnown) {
+    if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new address ${a.ip} in known network ${a.prefix}` });
+  } else if (cfg.new_network > 0) {
+    out.push({ code: 'new_network', weight: cfg.new_network, detail: `address ${a.ip} in network ${a.prefix}, never seen for this subject` });
+  }
+};

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { DeviceResolver, uaFamily } from '../../src/risk/device.js';
+
+describe('user-agent family', () => {
+  it.each([
+    ['kubectl/v1.31.0 (linux/amd64) kubernetes/abc1234', 'kubectl'],
+    ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36', 'chrome'],
+    ['Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 Edg/131.0', 'edge'],
+    ['Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0', 'firefox'],
+    ['Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15', 'safari'],
+    ['curl/8.5.0', 'curl'],
+    ['python-requests/2.32.3', 'python'],
+    ['Go-http-client/2.0', 'go'],
+    ['argocd-application-controller/v2.13 (linux/amd64) kubernetes/xyz', 'argocd'],
+    ['my-operator/v0.1 (linux/amd64) kubernetes/0123abc', 'client-go'],
+    ['something', 'other'],
+    ['', ''],
+  ])('%s → %s', (ua, family) => {
+    expect(uaFamily(ua)).toBe(family);
+  });
+});
+
+describe('device identity', () => {
+  const ua = 'kubectl/v1.31.0 (linux/amd64) kubernetes/abc1234';
+  const base = { principal: '', xfcc: undefined, userAgent: ua, secChUa: undefined, secChUaPlatform: undefined };
+
+  it('prefers the verified client certificate, and hashes it', () => {
+    const d = new DeviceResolver(false).resolve({ ...base, principal: 'spiffe://corp/laptop/alice-1' });
+    expect(d.strength).toBe('certificate');
+    expect(d.id).toMatch(/^cert:[A-Za-z0-9_-]{22}$/);
+    expect(d.id).not.toContain('alice');
+  });
+
+  it('ignores x-forwarded-client-cert unless told a trusted proxy sets it', () => {
+    const xfcc = 'By=spiffe://corp/gw;Hash=abc123;Subject="CN=laptop-7";URI=spiffe://corp/laptop-7';
+    expect(new DeviceResolver(false).resolve({ ...base, xfcc }).strength).toBe('fingerprint');
+    const trusted = new DeviceResolver(true);
+    const a = trusted.resolve({ ...base, xfcc });
+    expect(a.strength).toBe('certificate');
+    // The nearest proxy's element (the last) is the one that counts.
+    expect(trusted.resolve({ ...base, xfcc: `Hash=forged,${xfcc}` }).id).toBe(a.id);
+  });
+
+  it('falls back to a fingerprint that client hints refine, and to none without a user agent', () => {
+    const r = new DeviceResolver(false);
+    const a = r.resolve(base);
+    expect(a.strength).toBe('fingerprint');
+    expect(r.resolve({ ...base, secChUaPlatform: '"Windows"' }).id).not.toBe(a.id);
+    expect(r.resolve({ ...base, userAgent: undefined }).id).toBe('');
+  });
+});

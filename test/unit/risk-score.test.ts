@@ -1,0 +1,169 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { compileAssurance } from '../../src/identity/assurance.js';
+import type { Identity } from '../../src/identity/identity.js';
+import type { Requirement } from '../../src/policy/policy.js';
+import { clientAddress } from '../../src/request/client-ip.js';
+import { RiskBands } from '../../src/risk/bands.js';
+import { scoreRisk } from '../../src/risk/score.js';
+import type { SignalContext } from '../../src/risk/signals/context.js';
+import type { SubjectHistory } from '../../src/state/store.js';
+
+const config = parseConfig(
+  `
+issuers: [{ issuer: https://idp.test, audiences: [k] }]
+assurance:
+  levels:
+    - { name: aal1, acr: [a1] }
+    - { name: aal2, acr: [a2] }
+    - { name: aal3, acr: [a3] }
+policy: { default: { require: aal1 } }
+risk:
+  learn: { min_level: aal2 }
+  bands:
+    - { name: elevated, min_score: 30, require: aal2, max_age: 900 }
+    - { name: high, min_score: 50, max_age: 300 }
+    - { name: critical, min_score: 90, deny: true }
+`,
+  'test.yaml',
+);
+const risk = config.risk!;
+const assurance = compileAssurance(config.assurance.levels);
+
+const known: SubjectHistory = {
+  firstSeen: false, ipKnown: true, prefixKnown: true, deviceKnown: true, knownDevices: 1,
+  previousUaFamily: 'kubectl', requests: 1, sensitive: 0, denials: 0, namespaces: 1,
+};
+const nowMs = 1_800_000_000_000;
+const who: Identity = Object.freeze({
+  subject: 'alice', issuer: 'https://idp.test', groups: [], acr: 'a1', amr: [], authTime: nowMs / 1000 - 60,
+  expiresAt: Infinity, level: 0, levelName: 'aal1', session: 'sid:1', upstreamHeaders: [],
+});
+const ctx = (over: Partial<SignalContext> = {}): SignalContext => ({
+  history: known,
+  address: clientAddress('203.0.113.7', undefined, { trustedHops: 0, ipv4Prefix: 24, ipv6Prefix: 64 }),
+  trustedNetwork: false,
+  device: { id: 'fp:x', strength: 'fingerprint', uaFamily: 'kubectl' },
+  identity: who,
+  sensitivity: 0,
+  nowMs,
+  degraded: false,
+  ...over,
+});
+const codes = (c: SignalContext) => scoreRisk(c, risk.signals).contributions.map((x) => x.code);
+
+describe('signals', () => {
+  it('the same engineer on the same laptop scores 0', () => {
+    expect(scoreRisk(ctx(), risk.signals)).toEqual({ score: 0, contributions: [] });
+  });
+
+  it.each<[string, Partial<SignalContext>, string[]]>([
+    ['a sensitive path', { sensitivity: 30 }, ['path_sensitive']],
+    ['a new address in a known network', { history: { ...known, ipKnown: false } }, ['new_ip']],
+    ['a network never seen', { history: { ...known, ipKnown: false, prefixKnown: false } }, ['new_network']],
+    ['a trusted network, new address', { trustedNetwork: true, history: { ...known, ipKnown: false, prefixKnown: false } }, ['trusted_network']],
+    ['a new device', { history: { ...known, deviceKnown: false } }, ['new_device']],
+    ['a client switch mid-session', { history: { ...known, previousUaFamily: 'chrome' } }, ['ua_family_change']],
+    ['a first sighting', { history: { ...known, firstSeen: true } }, ['first_seen']],
+    ['a request burst', { history: { ...known, requests: 301 } }, ['request_rate']],
+    ['a sensitive burst', { history: { ...known, sensitive: 31 } }, ['sensitive_rate']],
+    ['repeated denials', { history: { ...known, denials: 10 } }, ['denial_rate']],
+    ['many namespaces', { history: { ...known, namespaces: 9 } }, ['namespace_spread']],
+    ['an old authentication', { identity: { ...who, authTime: nowMs / 1000 - 30_000 } }, ['token_age']],
+    ['an unknown auth_time', { identity: { ...who, authTime: undefined } }, ['token_age']],
+    ['a degraded store', { degraded: true }, ['state_degraded']],
+  ])('%s', (_name, over, want) => {
+    expect(codes(ctx(over))).toEqual(want);
+  });
+
+  it('weighs a certificate device more than a fingerprint', () => {
+    const h = { ...known, deviceKnown: false };
+    const cert = scoreRisk(ctx({ history: h, device: { id: 'cert:x', strength: 'certificate', uaFamily: 'kubectl' } }), risk.signals);
+    const fp = scoreRisk(ctx({ history: h }), risk.signals);
+    expect(cert.score).toBe(risk.signals.new_device);
+    expect(fp.score).toBe(risk.signals.new_device_fingerprint);
+  });
+
+  it('clamps to 0–100 and keeps every reason', () => {
+    const worst = ctx({
+      sensitivity: 100,
+      history: { ...known, firstSeen: true, ipKnown: false, prefixKnown: false, deviceKnown: false, requests: 999, sensitive: 999, denials: 99, namespaces: 99 },
+    });
+    const s = scoreRisk(worst, risk.signals);
+    expect(s.score).toBe(100);
+    expect(s.contributions.length).toBeGreaterThan(6);
+    expect(scoreRisk(ctx({ trustedNetwork: true }), risk.signals).score).toBe(0);
+  });
+});
+
+describe('bands', () => {
+  const bands = new RiskBands(risk.bands, assurance);
+  const base: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: 43200, rules: ['default'], sensitivity: 0 });
+
+  it('applies every band reached, strictest wins', () => {
+    expect(bands.apply(base, bands.reached(10))).toBe(base);
+    const elevated = bands.apply(base, bands.reached(30));
+    expect([elevated.level, elevated.maxAge, elevated.rules]).toEqual([1, 900, ['default', 'risk:elevated']]);
+    // "high" only shortens max_age; the level from "elevated" still applies.
+    const high = bands.apply(base, bands.reached(55));
+    expect([high.level, high.maxAge, high.deny]).toEqual([1, 300, false]);
+    expect(bands.apply(base, bands.reached(95)).deny).toBe(true);
+    expect(bands.denies(bands.reached(95))).toBe(true);
+  });
+
+  it('returns the same object for the same base and band (no allocation per request)', () => {
+    expect(bands.apply(base, 1)).toBe(bands.apply(base, 1));
+  });
+
+  const requirement = fc.record({
+    deny: fc.boolean(),
+    level: fc.integer({ min: -1, max: 2 }),
+    maxAge: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: undefined }),
+  });
+
+  it('more risk never lowers the requirement (property)', () => {
+    fc.assert(
+      fc.property(requirement, fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), (r, a, b) => {
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        const baseReq: Requirement = { ...r, denyMessage: undefined, rules: ['x'], sensitivity: 0 };
+        const weak = bands.apply(baseReq, bands.reached(lo));
+        const strong = bands.apply(baseReq, bands.reached(hi));
+        expect(strong.deny || !weak.deny).toBe(true);
+        expect(strong.level).toBeGreaterThanOrEqual(weak.level);
+        if (weak.maxAge !== undefined) expect(strong.maxAge).toBeLessThanOrEqual(weak.maxAge);
+        // And never weaker than the policy alone.
+        expect(strong.level).toBeGreaterThanOrEqual(baseReq.level);
+        expect(strong.deny || !baseReq.deny).toBe(true);
+      }),
+    );
+  });
+
+  it('a higher-weight signal never lowers the score (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 300 }), fc.boolean(), (x, y, sens) => {
+        const [lo, hi] = x <= y ? [x, y] : [y, x];
+        const c = (n: number) => ctx({ sensitivity: sens ? 20 : 0, history: { ...known, requests: n, sensitive: n, namespaces: n, denials: n } });
+        expect(scoreRisk(c(hi), risk.signals).score).toBeGreaterThanOrEqual(scoreRisk(c(lo), risk.signals).score);
+      }),
+    );
+  });
+});
+
+describe('risk configuration', () => {
+  const base = (risk: string) => `
+issuers: [{ issuer: https://idp.test, audiences: [k] }]
+assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
+policy: { default: { require: aal1 } }
+risk:
+${risk}`;
+  it.each([
+    ['an unknown learn level', '  learn: { min_level: aal9 }', 'risk.learn.min_level'],
+    ['bands out of order', '  learn: { min_level: aal2 }\n  bands: [{ name: a, min_score: 50, require: aal2 }, { name: b, min_score: 40, require: aal2 }]', 'risk.bands[1].min_score'],
+    ['a band that denies and requires', '  learn: { min_level: aal2 }\n  bands: [{ name: a, min_score: 50, require: aal2, deny: true }]', 'risk.bands[0].deny'],
+    ['a bad CIDR', '  learn: { min_level: aal2 }\n  trusted_networks: [10.0.0.0/33]', 'risk.trusted_networks[0]'],
+    ['a misspelt signal', '  learn: { min_level: aal2 }\n  signals: { new_adress: 5 }', 'risk.signals'],
+  ])('refuses %s, naming the field', (_n, text, field) => {
+    expect(() => parseConfig(base(text), 'risk.yaml')).toThrow(new RegExp(`risk\\.yaml:\\d+:\\d+: ${field.replace(/[[\].]/g, '\\$&')}`));
+  });
+});
