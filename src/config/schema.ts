@@ -209,6 +209,57 @@ const ruleSchema = z
 
 const defaultRuleSchema = z.strictObject(effectFields).superRefine(checkEffect('the default'));
 
+/**
+ * Where the risk engine keeps what it knows about subjects. `memory` suits one replica; many
+ * replicas must share `redis`, or each would see a different history and decide differently.
+ * The Redis password is never in this file: `password_env` names the variable holding it.
+ */
+const redisUrl = z
+  .string()
+  .refine((u) => {
+    try {
+      const p = new URL(u).protocol;
+      return p === 'redis:' || p === 'rediss:';
+    } catch {
+      return false;
+    }
+  }, 'must be a redis:// or rediss:// (TLS) URL, e.g. redis://redis:6379/0')
+  .refine((u) => {
+    try {
+      return new URL(u).password === '';
+    } catch {
+      return true;
+    }
+  }, 'must not contain a password: put it in an environment variable and name it in password_env');
+
+const stateSchema = z
+  .strictObject({
+    store: z.enum(['memory', 'redis']).default('memory'),
+    timeout_ms: z.number().int().min(5).max(5000).default(50),
+    on_state_error: z.enum(['fail_closed', 'degrade']).default('fail_closed'),
+    memory: z
+      .strictObject({
+        max_subjects: z.number().int().min(1).max(10_000_000).default(100_000),
+      })
+      .prefault({}),
+    redis: z
+      .strictObject({
+        url: redisUrl.optional(),
+        password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+        ca_file: nonEmpty.optional(),
+        key_prefix: z.string().max(64).regex(/^[^{}\s]*$/, 'must not contain braces or spaces (braces would break the hash tag)').default('stepgate:'),
+      })
+      .optional(),
+  })
+  .superRefine((st, ctx) => {
+    if (st.store !== 'redis' && st.redis !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['redis'], message: 'set only with store: redis' });
+    }
+    if (st.redis?.ca_file !== undefined && st.redis.url !== undefined && !st.redis.url.startsWith('rediss:')) {
+      ctx.addIssue({ code: 'custom', path: ['redis', 'ca_file'], message: 'a CA file needs a rediss:// (TLS) url' });
+    }
+  });
+
 export const configSchema = z
   .strictObject({
     server: z
@@ -281,6 +332,7 @@ export const configSchema = z
           .prefault({}),
       })
       .prefault({}),
+    state: stateSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const levels = new Set<string>();
@@ -368,3 +420,4 @@ export const HMAC_ALGORITHMS: readonly string[] = HMAC_ALGS;
 export type TelemetryConfig = Config['telemetry'];
 export type RiskConfig = NonNullable<Config['risk']>;
 export type NetworkConfig = Config['network'];
+export type StateConfig = Config['state'];

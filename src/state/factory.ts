@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { StartupError } from '../config/load.js';
+import type { StateConfig } from '../config/schema.js';
+import type { Logger } from '../telemetry/log.js';
+import { MemoryStateStore } from './memory.js';
+import { RedisStateStore, type RedisConnection } from './redis.js';
+import type { StateStore, StoreLimits } from './store.js';
+
+/**
+ * Builds the configured store. Anything that would only fail later (a bad URL, a password
+ * variable that is not set, an unreadable CA file) is a startup error naming the field, so a
+ * replica never starts half-configured and quietly fails every Check.
+ *
+ * The Redis URL is `state.redis.url` when set, else the `REDIS_URL` environment variable: a value
+ * written in the file is deliberate and must not be overridden silently by an inherited variable.
+ * Only `REDIS_URL` may carry a password (environment, not file); `password_env`, when set, wins.
+ */
+export function createStateStore(
+  config: StateConfig,
+  limits: StoreLimits,
+  env: NodeJS.ProcessEnv,
+  log?: Logger,
+): StateStore {
+  if (config.store === 'memory') {
+    return new MemoryStateStore(limits, { maxSubjects: config.memory.max_subjects });
+  }
+  const connection = redisConnection(config, env);
+  return new RedisStateStore(limits, {
+    connection,
+    keyPrefix: config.redis?.key_prefix ?? 'stepgate:',
+    timeoutMs: config.timeout_ms,
+    log,
+  });
+}
+
+/** Resolves URL, password and CA into connection options; exported for tests. */
+export function redisConnection(config: StateConfig, env: NodeJS.ProcessEnv): RedisConnection {
+  const fromConfig = config.redis?.url;
+  const raw = fromConfig ?? env.REDIS_URL;
+  const field = fromConfig !== undefined ? 'state.redis.url' : 'REDIS_URL';
+  if (raw === undefined || raw === '') {
+    throw new StartupError('state.redis.url: store is redis but no URL is configured and REDIS_URL is not set');
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new StartupError(`${field}: not a valid URL`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new StartupError(`${field}: must be a redis:// or rediss:// URL`);
+  }
+  if (url.hostname === '') throw new StartupError(`${field}: the URL has no host`);
+  const port = url.port === '' ? 6379 : Number(url.port);
+  const dbText = url.pathname.replace(/^\//, '');
+  const db = dbText === '' ? 0 : Number(dbText);
+  if (!Number.isInteger(db) || db < 0 || db > 15 || !/^\d*$/.test(dbText)) {
+    throw new StartupError(`${field}: the path must be a database number (e.g. /0), got "/${dbText}"`);
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new StartupError(`${field}: query parameters are not supported; use the state.redis keys`);
+  }
+
+  const connection: RedisConnection = {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port,
+    db,
+  };
+  if (url.username !== '') connection.username = decodeURIComponent(url.username);
+  if (url.password !== '') connection.password = decodeURIComponent(url.password);
+
+  const passwordEnv = config.redis?.password_env;
+  if (passwordEnv !== undefined) {
+    const password = env[passwordEnv];
+    if (password === undefined || password === '') {
+      throw new StartupError(`state.redis.password_env: environment variable ${passwordEnv} is not set`);
+    }
+    connection.password = password;
+  }
+
+  const caFile = config.redis?.ca_file;
+  if (url.protocol === 'rediss:') {
+    // SNI carries names only (RFC 6066); an IP host is still verified against the certificate.
+    connection.tls = isIP(connection.host) === 0 ? { servername: connection.host } : {};
+    if (caFile !== undefined) {
+      try {
+        connection.tls.ca = readFileSync(caFile, 'utf8');
+      } catch (err) {
+        throw new StartupError(`state.redis.ca_file: cannot read ${caFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      if (!connection.tls.ca.includes('-----BEGIN CERTIFICATE-----')) {
+        throw new StartupError(`state.redis.ca_file: ${caFile} holds no PEM certificate`);
+      }
+    }
+  } else if (caFile !== undefined) {
+    throw new StartupError(`state.redis.ca_file: a CA file needs a rediss:// (TLS) URL (${field} is redis://)`);
+  }
+  return connection;
+}

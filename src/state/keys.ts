@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+
+/**
+ * Redis key names. Subjects are e-mail addresses and sessions come from tokens, so neither
+ * appears in clear: both are replaced by a truncated SHA-256 (128 bits, far beyond any
+ * collision a user could arrange). The subject hash is the hash tag (`{…}`), so every key of one
+ * subject, session keys included, lives in one Redis Cluster slot and one Lua script may touch
+ * them all.
+ *
+ *   <prefix>{<h(subject)>}:c            counters and first-seen time (hash)
+ *   <prefix>{<h(subject)>}:i / :p / :d  known IPs / prefixes / devices (sorted set, score = last use)
+ *   <prefix>{<h(subject)>}:n            namespaces in the window (sorted set, score = last seen)
+ *   <prefix>{<h(subject)>}:s:<h(session)>  last UA family of a session (hash)
+ *   <prefix>{approval}                  approvals index (sorted set, score = expiresAt)
+ *   <prefix>{approval}:<id>             one approval (hash)
+ */
+
+/** Hashes are cached so a busy subject costs no crypto per request. */
+const hashes = new LRUCache<string, string>({ max: 50_000 });
+
+export function opaqueHash(value: string): string {
+  let h = hashes.get(value);
+  if (h === undefined) {
+    h = createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 32);
+    hashes.set(value, h);
+  }
+  return h;
+}
+
+export interface SubjectKeys {
+  counters: string;
+  ips: string;
+  prefixes: string;
+  devices: string;
+  namespaces: string;
+  /** Still a key in the subject's slot when there is no session, so the script's KEYS are fixed. */
+  session: string;
+}
+
+export function subjectKeys(prefix: string, subject: string, session: string): SubjectKeys {
+  const base = `${prefix}{${opaqueHash(subject)}}:`;
+  return {
+    counters: `${base}c`,
+    ips: `${base}i`,
+    prefixes: `${base}p`,
+    devices: `${base}d`,
+    namespaces: `${base}n`,
+    session: session === '' ? `${base}s:` : `${base}s:${opaqueHash(session)}`,
+  };
+}
+
+export function counterKey(prefix: string, subject: string): string {
+  return `${prefix}{${opaqueHash(subject)}}:c`;
+}
+
+export function approvalIndexKey(prefix: string): string {
+  return `${prefix}{approval}`;
+}
+
+export function approvalKey(prefix: string, id: string): string {
+  return `${prefix}{approval}:${id}`;
+}

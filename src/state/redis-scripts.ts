@@ -1,0 +1,208 @@
+/**
+ * The Lua the Redis store runs. Each script does all of one call's reads and writes atomically in
+ * one round trip, and mirrors the memory store's rules exactly (sliding.ts, memory.ts): the
+ * conformance suite compares the two call for call.
+ *
+ * Times are the caller's clock (`now` in ARGV), never Redis TIME, so tests control them; expiry is
+ * decided from stored timestamps. PEXPIRE (wall-clock) only collects keys whose data is already
+ * stale by then. Numbers are written with '%d' because Lua 5.1's tostring would print epoch
+ * milliseconds in exponent form.
+ */
+
+const COMMON = `
+local now = tonumber(ARGV[1])
+local function int(n) return string.format('%d', n) end
+local function num(v) if v then return tonumber(v) end return nil end
+local function slide(b, cur, prev, W, inc)
+  local B = math.floor(now / W)
+  if b == nil then b, cur, prev = B, 0, 0
+  elseif B == b + 1 then prev, cur, b = cur, 0, B
+  elseif B > b + 1 then prev, cur, b = 0, 0, B end
+  cur = cur + inc
+  local e = now - b * W
+  if e < 0 then e = 0 elseif e > W then e = W end
+  return b, cur, prev, cur + math.floor((2 * prev * (W - e) + W) / (2 * W))
+end
+`;
+
+/**
+ * KEYS: counters hash, known IPs, known prefixes, known devices, namespaces, session.
+ * ARGV: now, ip, prefix, device, ua, namespace, sensitive(0|1), learn(0|1), has session(0|1),
+ * requests/sensitive/denials/namespaces window ms, known TTL ms, max known, session TTL ms,
+ * max namespaces, subject TTL ms.
+ * Returns: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
+ * sensitive, denials, namespaces.
+ */
+export const OBSERVE_LUA = `${COMMON}
+local ip, prefix, device, ua, ns = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local sensInc = tonumber(ARGV[7])
+local learn, hasSession = ARGV[8] == '1', ARGV[9] == '1'
+local reqMs, sensMs, denMs, nsMs = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
+local knownTtl, maxKnown, sessTtl = tonumber(ARGV[14]), tonumber(ARGV[15]), tonumber(ARGV[16])
+local maxNs, subjectTtl = tonumber(ARGV[17]), tonumber(ARGV[18])
+
+local h = redis.call('HMGET', KEYS[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp')
+local t = num(h[1])
+local firstSeen = 0
+if t == nil or t <= now - knownTtl then firstSeen = 1 end
+
+local function known(key, m)
+  if m == '' then return false end
+  local sc = redis.call('ZSCORE', key, m)
+  return sc and tonumber(sc) > now - knownTtl
+end
+local ipKnown, prefixKnown, deviceKnown = known(KEYS[2], ip), known(KEYS[3], prefix), known(KEYS[4], device)
+local knownDevices = redis.call('ZCOUNT', KEYS[4], '(' .. int(now - knownTtl), '+inf')
+local function touch(key, m)
+  redis.call('ZADD', key, 'XX', int(now), m)
+  redis.call('PEXPIRE', key, int(knownTtl))
+end
+if ipKnown then touch(KEYS[2], ip) end
+if prefixKnown then touch(KEYS[3], prefix) end
+if deviceKnown then touch(KEYS[4], device) end
+
+local rb, rc, rp, requests = slide(num(h[2]), num(h[3]) or 0, num(h[4]) or 0, reqMs, 1)
+local sb, sc, sp, sensitive = slide(num(h[5]), num(h[6]) or 0, num(h[7]) or 0, sensMs, sensInc)
+local db, dc, dp, denials = slide(num(h[8]), num(h[9]) or 0, num(h[10]) or 0, denMs, 0)
+redis.call('HSET', KEYS[1], 't', int(now), 'rb', int(rb), 'rc', int(rc), 'rp', int(rp),
+  'sb', int(sb), 'sc', int(sc), 'sp', int(sp), 'db', int(db), 'dc', int(dc), 'dp', int(dp))
+redis.call('PEXPIRE', KEYS[1], int(subjectTtl))
+
+local namespaces
+if ns == '' then
+  namespaces = redis.call('ZCOUNT', KEYS[5], '(' .. int(now - nsMs), '+inf')
+else
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', int(now - nsMs))
+  if redis.call('ZSCORE', KEYS[5], ns) or redis.call('ZCARD', KEYS[5]) < maxNs then
+    redis.call('ZADD', KEYS[5], int(now), ns)
+  end
+  namespaces = redis.call('ZCARD', KEYS[5])
+  redis.call('PEXPIRE', KEYS[5], int(nsMs))
+end
+
+local prevUa = ''
+if hasSession then
+  local s = redis.call('HMGET', KEYS[6], 'u', 't')
+  if s[1] and s[2] and tonumber(s[2]) > now - sessTtl then prevUa = s[1] end
+  if ua ~= '' then
+    redis.call('HSET', KEYS[6], 'u', ua, 't', int(now))
+    redis.call('PEXPIRE', KEYS[6], int(sessTtl))
+  end
+end
+
+if learn then
+  local function add(key, m)
+    if m == '' then return end
+    redis.call('ZADD', key, int(now), m)
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now - knownTtl))
+    local n = redis.call('ZCARD', key)
+    if n > maxKnown then redis.call('ZREMRANGEBYRANK', key, 0, n - maxKnown - 1) end
+    redis.call('PEXPIRE', key, int(knownTtl))
+  end
+  add(KEYS[2], ip)
+  add(KEYS[3], prefix)
+  add(KEYS[4], device)
+end
+
+local function b(x) if x then return 1 end return 0 end
+return {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa, requests, sensitive, denials, namespaces}
+`;
+
+/** KEYS: counters hash. ARGV: now, denials window ms, subject TTL ms. */
+export const DENIAL_LUA = `${COMMON}
+local W, subjectTtl = tonumber(ARGV[2]), tonumber(ARGV[3])
+local h = redis.call('HMGET', KEYS[1], 'db', 'dc', 'dp')
+local db, dc, dp = slide(num(h[1]), num(h[2]) or 0, num(h[3]) or 0, W, 1)
+redis.call('HSET', KEYS[1], 'db', int(db), 'dc', int(dc), 'dp', int(dp))
+redis.call('PEXPIRE', KEYS[1], int(subjectTtl))
+return 1
+`;
+
+/**
+ * Approvals: a hash per record (s state, d data, e expiresAt, c createdAt) and a sorted-set index
+ * scored by expiresAt, so expired entries are trimmed by score and the cap drops the record
+ * closest to expiry. The index key is the record prefix itself (`…{approval}`), which no record
+ * key can equal, so an id cannot collide with it.
+ */
+const APPROVAL_COMMON = `${COMMON}
+local function extendIndex(ttl)
+  if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], int(ttl)) end
+end
+`;
+
+/** KEYS: record, index. ARGV: now, id, data, ttl ms, cap, record key prefix. */
+export const APPROVAL_CREATE_LUA = `${APPROVAL_COMMON}
+local id, data, ttl, cap, prefix = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local r = redis.call('HMGET', KEYS[1], 's', 'd', 'e')
+if r[1] and tonumber(r[3]) > now then return {r[1], r[2], r[3]} end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now))
+local exp = now + ttl
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 's', 'pending', 'd', data, 'e', int(exp), 'c', int(now))
+redis.call('PEXPIRE', KEYS[1], int(ttl))
+redis.call('ZADD', KEYS[2], int(exp), id)
+local n = redis.call('ZCARD', KEYS[2])
+if n > cap then
+  -- Same slot as KEYS (the {approval} tag), so this is safe on Redis Cluster too.
+  for _, v in ipairs(redis.call('ZRANGE', KEYS[2], 0, n - cap - 1)) do redis.call('DEL', prefix .. v) end
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - cap - 1)
+end
+extendIndex(ttl)
+return {'pending', data, int(exp)}
+`;
+
+/** KEYS: record, index. ARGV: now, id, state, data, ttl ms. */
+export const APPROVAL_DECIDE_LUA = `${APPROVAL_COMMON}
+local id, state, data, ttl = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local r = redis.call('HMGET', KEYS[1], 's', 'e')
+if not r[1] or r[1] ~= 'pending' or tonumber(r[2]) <= now then return false end
+local exp = now + ttl
+redis.call('HSET', KEYS[1], 's', state, 'd', data, 'e', int(exp))
+redis.call('PEXPIRE', KEYS[1], int(ttl))
+redis.call('ZADD', KEYS[2], int(exp), id)
+extendIndex(ttl)
+return {state, data, int(exp)}
+`;
+
+/** KEYS: record, index. ARGV: now, id. */
+export const APPROVAL_CONSUME_LUA = `${APPROVAL_COMMON}
+local r = redis.call('HMGET', KEYS[1], 's', 'e')
+if r[1] == 'approved' and tonumber(r[2]) > now then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[2], ARGV[2])
+  return 1
+end
+return 0
+`;
+
+/**
+ * KEYS: index. ARGV: now, limit, record key prefix. Returns id, state, data, expiresAt per record,
+ * newest created first; equal times by id in descending byte order (compared byte by byte: Lua's
+ * own string order follows the server's locale).
+ */
+export const APPROVAL_LIST_LUA = `${COMMON}
+local limit, prefix = tonumber(ARGV[2]), ARGV[3]
+local recs = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. int(now), '+inf')) do
+  local r = redis.call('HMGET', prefix .. id, 's', 'd', 'e', 'c')
+  if r[1] and tonumber(r[3]) > now then recs[#recs + 1] = {id, r[1], r[2], r[3], tonumber(r[4])} end
+end
+local function bytesGreater(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x > y end
+  end
+  return #a > #b
+end
+table.sort(recs, function(a, b)
+  if a[5] ~= b[5] then return a[5] > b[5] end
+  return bytesGreater(a[1], b[1])
+end)
+local out = {}
+for i = 1, math.min(limit, #recs) do
+  local r = recs[i]
+  out[#out + 1] = r[1]; out[#out + 1] = r[2]; out[#out + 1] = r[3]; out[#out + 1] = r[4]
+end
+return out
+`;

@@ -1,0 +1,296 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../telemetry/log.js';
+import { approvalIndexKey, approvalKey, counterKey, subjectKeys } from './keys.js';
+import {
+  APPROVAL_CONSUME_LUA,
+  APPROVAL_CREATE_LUA,
+  APPROVAL_DECIDE_LUA,
+  APPROVAL_LIST_LUA,
+  DENIAL_LUA,
+  OBSERVE_LUA,
+} from './redis-scripts.js';
+import { clampLimit, clampTtl, limitsMs, MAX_APPROVALS, wholeMs, type LimitsMs } from './sliding.js';
+import {
+  StateUnavailableError,
+  type ApprovalRecord,
+  type ApprovalState,
+  type ApprovalStore,
+  type Observation,
+  type StateStore,
+  type StoreLimits,
+  type SubjectHistory,
+} from './store.js';
+
+/** Where and how to connect; the factory builds it from config and environment. */
+export interface RedisConnection {
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+  /** Present for `rediss://`: TLS, with an optional CA bundle (PEM). */
+  tls?: { ca?: string; servername?: string };
+}
+
+export interface RedisStoreOptions {
+  connection: RedisConnection;
+  keyPrefix: string;
+  /** Every call settles within this many milliseconds. */
+  timeoutMs: number;
+  log?: Logger;
+}
+
+type Arg = string | number;
+interface Scripted {
+  sgObserve(...args: Arg[]): Promise<unknown>;
+  sgDenial(...args: Arg[]): Promise<unknown>;
+  sgApprovalCreate(...args: Arg[]): Promise<unknown>;
+  sgApprovalDecide(...args: Arg[]): Promise<unknown>;
+  sgApprovalConsume(...args: Arg[]): Promise<unknown>;
+  sgApprovalList(...args: Arg[]): Promise<unknown>;
+}
+
+/** Reconnect backoff: quick at first (a restart or failover), capped so recovery is seen within ~2 s. */
+export function reconnectDelay(attempt: number): number {
+  return Math.min(2000, 50 * 2 ** Math.min(attempt, 6));
+}
+
+/**
+ * The store shared by many replicas. One Lua script per call, so a Check costs one round trip
+ * and sees a consistent subject. Fails fast: no offline queue and no retried commands, so while
+ * Redis is away every call rejects with StateUnavailableError at once (or at `timeoutMs` at the
+ * latest) and the caller applies `on_state_error`; the connection itself reconnects in the
+ * background with backoff and the store recovers without being re-created.
+ */
+export class RedisStateStore implements StateStore {
+  readonly kind = 'redis' as const;
+  readonly approvals: ApprovalStore;
+  private readonly l: LimitsMs;
+  private readonly redis: Redis;
+  private readonly scripted: Scripted;
+  private readonly prefix: string;
+  private readonly timeoutMs: number;
+  private readonly log: Logger | undefined;
+  private closed = false;
+  /** Only the first error of an outage is logged; `ready` re-arms it. */
+  private failing = false;
+
+  constructor(limits: StoreLimits, options: RedisStoreOptions) {
+    this.l = limitsMs(limits);
+    this.prefix = options.keyPrefix;
+    this.timeoutMs = options.timeoutMs;
+    this.log = options.log;
+    const c = options.connection;
+    const redisOptions: RedisOptions = {
+      host: c.host,
+      port: c.port,
+      db: c.db,
+      username: c.username,
+      password: c.password,
+      tls: c.tls ? { ca: c.tls.ca, servername: c.tls.servername } : undefined,
+      commandTimeout: options.timeoutMs,
+      connectTimeout: Math.max(1000, options.timeoutMs * 10),
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      retryStrategy: reconnectDelay,
+      connectionName: 'stepgate',
+    };
+    this.redis = new Redis(redisOptions);
+    // Without an 'error' listener an EventEmitter error would crash the process.
+    this.redis.on('error', (err: Error) => {
+      if (!this.failing && !this.closed) {
+        this.failing = true;
+        this.log?.warn({ event: 'state_store', store: 'redis', err: err.message }, 'redis state store unavailable; reconnecting');
+      }
+    });
+    this.redis.on('ready', () => {
+      if (this.failing) this.log?.info({ event: 'state_store', store: 'redis' }, 'redis state store recovered');
+      this.failing = false;
+    });
+    this.redis.defineCommand('sgObserve', { numberOfKeys: 6, lua: OBSERVE_LUA });
+    this.redis.defineCommand('sgDenial', { numberOfKeys: 1, lua: DENIAL_LUA });
+    this.redis.defineCommand('sgApprovalCreate', { numberOfKeys: 2, lua: APPROVAL_CREATE_LUA });
+    this.redis.defineCommand('sgApprovalDecide', { numberOfKeys: 2, lua: APPROVAL_DECIDE_LUA });
+    this.redis.defineCommand('sgApprovalConsume', { numberOfKeys: 2, lua: APPROVAL_CONSUME_LUA });
+    this.redis.defineCommand('sgApprovalList', { numberOfKeys: 1, lua: APPROVAL_LIST_LUA });
+    this.scripted = this.redis as unknown as Scripted;
+    this.approvals = new RedisApprovals(this);
+  }
+
+  async observe(o: Observation): Promise<SubjectHistory> {
+    const l = this.l;
+    const k = subjectKeys(this.prefix, o.subject, o.session);
+    const reply = await this.run('observe', () =>
+      this.scripted.sgObserve(
+        k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.session,
+        wholeMs(o.nowMs), o.ip, o.ipPrefix, o.device, o.uaFamily, o.namespace,
+        o.sensitive ? 1 : 0, o.learn ? 1 : 0, o.session === '' ? 0 : 1,
+        l.requestsMs, l.sensitiveMs, l.denialsMs, l.namespacesMs,
+        l.knownTtlMs, l.maxKnown, l.sessionTtlMs, l.maxNamespaces, l.subjectTtlMs,
+      ),
+    );
+    if (!Array.isArray(reply) || reply.length !== 10) throw new StateUnavailableError('redis observe: unexpected reply');
+    const [first, ip, prefix, device, devices, ua, requests, sensitive, denials, namespaces] = reply as unknown[];
+    return {
+      firstSeen: first === 1,
+      ipKnown: ip === 1,
+      prefixKnown: prefix === 1,
+      deviceKnown: device === 1,
+      knownDevices: Number(devices),
+      previousUaFamily: typeof ua === 'string' ? ua : '',
+      requests: Number(requests),
+      sensitive: Number(sensitive),
+      denials: Number(denials),
+      namespaces: Number(namespaces),
+    };
+  }
+
+  /**
+   * Off the response path: resolves once the denial is counted, or once it could not be (the
+   * failure is logged, not thrown), so an un-awaited call can never become an unhandled rejection.
+   */
+  async recordDenial(subject: string, nowMs: number): Promise<void> {
+    try {
+      await this.run('recordDenial', () =>
+        this.scripted.sgDenial(counterKey(this.prefix, subject), wholeMs(nowMs), this.l.denialsMs, this.l.subjectTtlMs),
+      );
+    } catch (err) {
+      this.log?.debug({ event: 'state_store', store: 'redis', err: (err as Error).message }, 'denial not counted');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.run('close', () => this.redis.quit(), true);
+    } catch {
+      // Already down: nothing to say goodbye to.
+    } finally {
+      this.redis.disconnect();
+    }
+  }
+
+  /** Connection state, for readiness reporting: 'ready' when calls can succeed. */
+  get status(): string {
+    return this.redis.status;
+  }
+
+  /**
+   * Runs one call with the store's guarantees: settles within `timeoutMs`, and any failure
+   * (timeout, no connection, server or script error) becomes StateUnavailableError.
+   */
+  run<T>(what: string, call: () => Promise<T>, closing = false): Promise<T> {
+    if (this.closed && !closing) return Promise.reject(new StateUnavailableError(`redis ${what}: store is closed`));
+    if (this.redis.status !== 'ready' && !closing) {
+      return Promise.reject(new StateUnavailableError(`redis ${what}: not connected (${this.redis.status})`));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new StateUnavailableError(`redis ${what}: no reply within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+      let pending: Promise<T>;
+      try {
+        pending = call();
+      } catch (err) {
+        clearTimeout(timer);
+        reject(unavailable(what, err));
+        return;
+      }
+      pending.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(unavailable(what, err));
+        },
+      );
+    });
+  }
+
+  /** @internal for RedisApprovals */
+  get internals() {
+    return { scripted: this.scripted, redis: this.redis, prefix: this.prefix };
+  }
+}
+
+function unavailable(what: string, err: unknown): StateUnavailableError {
+  if (err instanceof StateUnavailableError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new StateUnavailableError(`redis ${what}: ${message}`, { cause: err });
+}
+
+const STATES: readonly string[] = ['pending', 'approved', 'rejected'];
+
+function record(id: string, state: unknown, data: unknown, exp: unknown): ApprovalRecord {
+  if (typeof state !== 'string' || !STATES.includes(state) || typeof data !== 'string') {
+    throw new StateUnavailableError('redis approvals: malformed record');
+  }
+  const expiresAt = Number(exp);
+  if (!Number.isFinite(expiresAt)) throw new StateUnavailableError('redis approvals: malformed record');
+  return { id, state: state as ApprovalState, data, expiresAt };
+}
+
+class RedisApprovals implements ApprovalStore {
+  constructor(private readonly store: RedisStateStore) {}
+
+  async create(id: string, data: string, ttlMs: number, nowMs: number): Promise<ApprovalRecord> {
+    const { scripted, prefix } = this.store.internals;
+    const reply = await this.store.run('approvals.create', () =>
+      scripted.sgApprovalCreate(
+        approvalKey(prefix, id), approvalIndexKey(prefix),
+        wholeMs(nowMs), id, data, clampTtl(ttlMs), MAX_APPROVALS, approvalKey(prefix, ''),
+      ),
+    );
+    const [state, d, exp] = reply as unknown[];
+    return record(id, state, d, exp);
+  }
+
+  async get(id: string, nowMs: number): Promise<ApprovalRecord | undefined> {
+    const { redis, prefix } = this.store.internals;
+    const [state, data, exp] = await this.store.run('approvals.get', () => redis.hmget(approvalKey(prefix, id), 's', 'd', 'e'));
+    if (state === null || state === undefined || !(Number(exp) > wholeMs(nowMs))) return undefined;
+    return record(id, state, data, exp);
+  }
+
+  async decide(
+    id: string,
+    state: 'approved' | 'rejected',
+    data: string,
+    ttlMs: number,
+    nowMs: number,
+  ): Promise<ApprovalRecord | undefined> {
+    const { scripted, prefix } = this.store.internals;
+    const reply = await this.store.run('approvals.decide', () =>
+      scripted.sgApprovalDecide(approvalKey(prefix, id), approvalIndexKey(prefix), wholeMs(nowMs), id, state, data, clampTtl(ttlMs)),
+    );
+    if (reply === null) return undefined;
+    const [s, d, exp] = reply as unknown[];
+    return record(id, s, d, exp);
+  }
+
+  async consume(id: string, nowMs: number): Promise<boolean> {
+    const { scripted, prefix } = this.store.internals;
+    const reply = await this.store.run('approvals.consume', () =>
+      scripted.sgApprovalConsume(approvalKey(prefix, id), approvalIndexKey(prefix), wholeMs(nowMs), id),
+    );
+    return reply === 1;
+  }
+
+  async list(limit: number, nowMs: number): Promise<ApprovalRecord[]> {
+    const { scripted, prefix } = this.store.internals;
+    const n = clampLimit(limit);
+    if (n === 0) return [];
+    const reply = await this.store.run('approvals.list', () =>
+      scripted.sgApprovalList(approvalIndexKey(prefix), wholeMs(nowMs), n, approvalKey(prefix, '')),
+    );
+    if (!Array.isArray(reply) || reply.length % 4 !== 0) throw new StateUnavailableError('redis approvals.list: unexpected reply');
+    const out: ApprovalRecord[] = [];
+    for (let i = 0; i < reply.length; i += 4) out.push(record(String(reply[i]), reply[i + 1], reply[i + 2], reply[i + 3]));
+    return out;
+  }
+}

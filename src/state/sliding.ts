@@ -1,0 +1,122 @@
+import type { StoreLimits } from './store.js';
+
+/**
+ * The arithmetic both stores share. The Redis store runs the same rules in Lua
+ * (redis-scripts.ts); the conformance suite checks that the two agree call for call, so a change
+ * here needs the same change there.
+ */
+
+/**
+ * A sliding-window counter approximated by two fixed buckets: `cur` counts the current bucket
+ * (`floor(now / W)`), `prev` the one before it. The estimate weights `prev` by the part of the
+ * window that still overlaps it: `cur + prev * (W - elapsed) / W`, rounded half up. It assumes
+ * the previous bucket's events were spread evenly, so it can be off by a fraction of `prev`, but
+ * it costs three numbers per counter instead of one entry per event, and it decays smoothly: a
+ * burst fades out over one window and is gone after two.
+ *
+ * The rounding is done in integers (`floor((2·prev·(W−e) + W) / 2W)`) so JavaScript and Redis's
+ * Lua, both IEEE doubles, give the same result. A clock that goes backwards stays in the stored
+ * bucket with no decay instead of rewinding it.
+ */
+export interface Bucket {
+  /** Index of the current bucket; -1 when the counter has never been written. */
+  b: number;
+  cur: number;
+  prev: number;
+}
+
+export function emptyBucket(): Bucket {
+  return { b: -1, cur: 0, prev: 0 };
+}
+
+/** Rolls `k` forward to `nowMs`, adds `inc`, and returns the estimate including it. Mutates `k`. */
+export function slide(k: Bucket, nowMs: number, windowMs: number, inc: number): number {
+  const B = Math.floor(nowMs / windowMs);
+  if (k.b < 0) {
+    k.b = B;
+    k.cur = 0;
+    k.prev = 0;
+  } else if (B === k.b + 1) {
+    k.prev = k.cur;
+    k.cur = 0;
+    k.b = B;
+  } else if (B > k.b + 1) {
+    k.prev = 0;
+    k.cur = 0;
+    k.b = B;
+  }
+  k.cur += inc;
+  const elapsed = Math.min(windowMs, Math.max(0, nowMs - k.b * windowMs));
+  return k.cur + Math.floor((2 * k.prev * (windowMs - elapsed) + windowMs) / (2 * windowMs));
+}
+
+/** The limits in the units both stores compute with. */
+export interface LimitsMs {
+  requestsMs: number;
+  sensitiveMs: number;
+  denialsMs: number;
+  namespacesMs: number;
+  knownTtlMs: number;
+  maxKnown: number;
+  sessionTtlMs: number;
+  maxNamespaces: number;
+  /**
+   * How long the subject record (first-seen marker and counters) outlives its last write: long
+   * enough for `knownTtlSeconds` (first-seen) and for two buckets of the longest counter window.
+   */
+  subjectTtlMs: number;
+}
+
+export function limitsMs(l: StoreLimits): LimitsMs {
+  const ms = (s: number, what: string) => {
+    if (!Number.isFinite(s) || s <= 0) throw new RangeError(`StoreLimits.${what} must be a positive number of seconds`);
+    return Math.max(1, Math.round(s * 1000));
+  };
+  const count = (n: number, what: string) => {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`StoreLimits.${what} must be a positive integer`);
+    return n;
+  };
+  const requestsMs = ms(l.windows.requests, 'windows.requests');
+  const sensitiveMs = ms(l.windows.sensitive, 'windows.sensitive');
+  const denialsMs = ms(l.windows.denials, 'windows.denials');
+  const knownTtlMs = ms(l.knownTtlSeconds, 'knownTtlSeconds');
+  return {
+    requestsMs,
+    sensitiveMs,
+    denialsMs,
+    namespacesMs: ms(l.windows.namespaces, 'windows.namespaces'),
+    knownTtlMs,
+    maxKnown: count(l.maxKnownPerSubject, 'maxKnownPerSubject'),
+    sessionTtlMs: ms(l.sessionTtlSeconds, 'sessionTtlSeconds'),
+    maxNamespaces: count(l.maxNamespacesTracked, 'maxNamespacesTracked'),
+    subjectTtlMs: Math.max(knownTtlMs, 2 * Math.max(requestsMs, sensitiveMs, denialsMs)),
+  };
+}
+
+/**
+ * Approvals kept at most (pending or decided, unexpired). Past it the record closest to expiry
+ * is dropped, so a flood of requests cannot grow the store; the dropped requester asks again.
+ */
+export const MAX_APPROVALS = 10_000;
+
+/** Byte order of two strings, as Redis orders equal-score sorted-set members. */
+export function byteCompare(a: string, b: string): number {
+  if (a === b) return 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** A TTL is at least 1 ms and whole, as Redis PEXPIRE needs. */
+export function clampTtl(ttlMs: number): number {
+  return Number.isFinite(ttlMs) ? Math.max(1, Math.floor(ttlMs)) : 1;
+}
+
+/** A list limit between 0 and MAX_APPROVALS. */
+export function clampLimit(limit: number): number {
+  if (Number.isNaN(limit)) return 0;
+  return Math.min(MAX_APPROVALS, Math.max(0, Math.floor(limit)));
+}
+
+/** Both stores work in whole milliseconds (the Lua side writes integers). */
+export function wholeMs(nowMs: number): number {
+  return Math.floor(nowMs);
+}

@@ -1,0 +1,317 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStateStore } from '../../src/state/memory.js';
+import { RedisStateStore } from '../../src/state/redis.js';
+import type { ApprovalRecord, Observation, StateStore, StoreLimits, SubjectHistory } from '../../src/state/store.js';
+import { startRedis, type RedisServer } from '../support/redis.js';
+
+/**
+ * One table of scenarios, run against the memory store and against the Redis store on a real
+ * redis-server: both must give the same answer to every call (the risk engine must decide the
+ * same on one replica or many), and the answers must be the expected ones.
+ */
+
+const LIMITS: StoreLimits = {
+  windows: { requests: 60, sensitive: 60, denials: 300, namespaces: 600 },
+  knownTtlSeconds: 3600,
+  maxKnownPerSubject: 3,
+  sessionTtlSeconds: 600,
+  maxNamespacesTracked: 3,
+};
+const S = 1000;
+/** A multiple of every window, so bucket arithmetic in the expectations starts at a boundary. */
+const T = 1_764_000_000_000;
+const ALICE = 'alice@example.com';
+
+type Step =
+  | { at: number; observe: Partial<Observation>; expect?: Partial<SubjectHistory> }
+  | { at: number; deny: string }
+  | { at: number; create: [id: string, data: string, ttlMs: number]; expect?: Partial<ApprovalRecord> }
+  | { at: number; get: string; expect?: Partial<ApprovalRecord> | null }
+  | { at: number; decide: [id: string, state: 'approved' | 'rejected', data: string, ttlMs: number]; expect?: Partial<ApprovalRecord> | null }
+  | { at: number; consume: string; expect?: boolean }
+  | { at: number; list: number; expect?: string[] };
+
+interface Scenario {
+  name: string;
+  steps: Step[];
+}
+
+const obs = (at: number, o: Partial<Observation>, expect?: Partial<SubjectHistory>): Step => ({ at, observe: o, expect });
+const laptop = { ip: '203.0.113.7', ipPrefix: '203.0.113.0/24', device: 'cert:laptop' };
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'first sighting, then a known subject',
+    steps: [
+      obs(T, {}, { firstSeen: true, ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 0, requests: 1, sensitive: 0, denials: 0, namespaces: 0, previousUaFamily: '' }),
+      obs(T + 1, {}, { firstSeen: false, requests: 2 }),
+      obs(T + 2, { subject: 'bob@example.com' }, { firstSeen: true, requests: 1 }),
+    ],
+  },
+  {
+    name: 'learn makes ip, prefix and device known, after the history is read',
+    steps: [
+      obs(T, { ...laptop, learn: true }, { ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 0 }),
+      obs(T + S, laptop, { ipKnown: true, prefixKnown: true, deviceKnown: true, knownDevices: 1 }),
+      obs(T + 2 * S, { ip: '203.0.113.99', ipPrefix: '203.0.113.0/24', device: 'fp:other' }, { ipKnown: false, prefixKnown: true, deviceKnown: false, knownDevices: 1 }),
+      obs(T + 3 * S, { ...laptop, subject: 'mallory@example.com' }, { ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 0 }),
+      obs(T + 4 * S, { ip: '', ipPrefix: '', device: '' , learn: true }, { ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 1 }),
+    ],
+  },
+  {
+    name: 'known devices are capped, least recently used dropped first',
+    steps: [
+      obs(T, { device: 'd1', learn: true }),
+      obs(T + 1, { device: 'd2', learn: true }),
+      obs(T + 2, { device: 'd3', learn: true }, { knownDevices: 2 }),
+      obs(T + 3, { device: 'd1' }, { deviceKnown: true, knownDevices: 3 }), // use refreshes d1
+      obs(T + 4, { device: 'd4', learn: true }, { deviceKnown: false, knownDevices: 3 }),
+      obs(T + 5, { device: 'd2' }, { deviceKnown: false, knownDevices: 3 }),
+      obs(T + 6, { device: 'd1' }, { deviceKnown: true }),
+      obs(T + 7, { device: 'd3' }, { deviceKnown: true }),
+      obs(T + 8, { device: 'd4' }, { deviceKnown: true, knownDevices: 3 }),
+    ],
+  },
+  {
+    name: 'equal last use: the cap drops in byte order, the same in both stores',
+    steps: [
+      obs(T, { ip: '192.0.2.3', learn: true }),
+      obs(T, { ip: '192.0.2.2', learn: true }),
+      obs(T, { ip: '192.0.2.1', learn: true }),
+      obs(T, { ip: '192.0.2.4', learn: true }),
+      obs(T + 1, { ip: '192.0.2.1' }, { ipKnown: false }),
+      obs(T + 2, { ip: '192.0.2.2' }, { ipKnown: true }),
+      obs(T + 3, { ip: '192.0.2.4' }, { ipKnown: true }),
+    ],
+  },
+  {
+    name: 'known entries expire after knownTtl from last use; a subject expires too',
+    steps: [
+      obs(T, { ...laptop, learn: true }, { firstSeen: true }),
+      obs(T + 3600 * S - 1, laptop, { firstSeen: false, ipKnown: true, deviceKnown: true }),
+      // Seen again just now, so still known one TTL later minus a millisecond.
+      obs(T + 2 * 3600 * S - 2, laptop, { firstSeen: false, ipKnown: true, prefixKnown: true, deviceKnown: true, knownDevices: 1 }),
+      obs(T + 3 * 3600 * S - 2, laptop, { firstSeen: true, ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 0 }),
+    ],
+  },
+  {
+    name: 'request and sensitive counters slide over two buckets and decay',
+    steps: [
+      ...Array.from({ length: 10 }, (_, i) => obs(T + i, { sensitive: i % 2 === 0 }, { requests: i + 1, sensitive: Math.floor(i / 2) + 1 })),
+      // Half-way through the next bucket: 1 + round(10 × 0.5) requests, 1 + round(5 × 0.5 = 2.5 → 3) sensitive.
+      obs(T + 90 * S, { sensitive: true }, { requests: 6, sensitive: 4 }),
+      obs(T + 90 * S + 1, {}, { requests: 7, sensitive: 3 }),
+      // A quarter into the bucket after: 1 + round(2 × 0.75).
+      obs(T + 135 * S, {}, { requests: 3, sensitive: 1 }),
+      // Two idle windows later nothing remains but this request.
+      obs(T + 300 * S, {}, { requests: 1, sensitive: 0 }),
+    ],
+  },
+  {
+    name: 'denials are counted from recordDenial, slide, and do not mark the subject seen',
+    steps: [
+      { at: T, deny: ALICE },
+      { at: T + 1, deny: ALICE },
+      { at: T + 2, deny: ALICE },
+      obs(T + 3, {}, { firstSeen: true, denials: 3, requests: 1 }),
+      { at: T + 4, deny: 'bob@example.com' },
+      obs(T + 5, {}, { denials: 3 }),
+      // Half-way through the next 300 s bucket: round(3 × 0.5 = 1.5) = 2.
+      obs(T + 450 * S, {}, { denials: 2 }),
+      obs(T + 900 * S, {}, { denials: 0 }),
+    ],
+  },
+  {
+    name: 'distinct namespaces in the window, capped',
+    steps: [
+      obs(T, { namespace: 'a' }, { namespaces: 1 }),
+      obs(T + 1, { namespace: 'b' }, { namespaces: 2 }),
+      obs(T + 2, { namespace: 'a' }, { namespaces: 2 }),
+      obs(T + 3, {}, { namespaces: 2 }),
+      obs(T + 4, { namespace: 'c' }, { namespaces: 3 }),
+      obs(T + 5, { namespace: 'd' }, { namespaces: 3 }),
+      // b (last seen T+1) has left the 600 s window, a (T+2) has not.
+      obs(T + 600 * S + 1, {}, { namespaces: 2 }),
+      obs(T + 600 * S + 1, { namespace: 'd' }, { namespaces: 3 }),
+      // a (last seen T+2) leaves the window now.
+      obs(T + 600 * S + 2, {}, { namespaces: 2 }),
+      obs(T + 1300 * S, {}, { namespaces: 0 }),
+    ],
+  },
+  {
+    name: 'user-agent family per session, with its TTL',
+    steps: [
+      obs(T, { session: 's1', uaFamily: 'kubectl' }, { previousUaFamily: '' }),
+      obs(T + 1, { session: 's1', uaFamily: 'chrome' }, { previousUaFamily: 'kubectl' }),
+      obs(T + 2, { session: 's2', uaFamily: 'curl' }, { previousUaFamily: '' }),
+      obs(T + 3, { session: 's1', uaFamily: '' }, { previousUaFamily: 'chrome' }),
+      obs(T + 4, { session: 's1', uaFamily: 'chrome' }, { previousUaFamily: 'chrome' }),
+      obs(T + 5, { session: '', uaFamily: 'chrome' }, { previousUaFamily: '' }),
+      obs(T + 5 + 600 * S, { session: 's1', uaFamily: 'curl' }, { previousUaFamily: '' }),
+      obs(T + 6 + 600 * S, { session: 's1', uaFamily: 'curl', subject: 'bob@example.com' }, { previousUaFamily: '' }),
+    ],
+  },
+  {
+    name: 'approvals: create is idempotent, decide only from pending, consume once',
+    steps: [
+      { at: T, create: ['a1', '{"v":1}', 60 * S], expect: { id: 'a1', state: 'pending', data: '{"v":1}', expiresAt: T + 60 * S } },
+      { at: T + 1, create: ['a1', '{"v":2}', 60 * S], expect: { state: 'pending', data: '{"v":1}', expiresAt: T + 60 * S } },
+      { at: T + 2, get: 'a1', expect: { state: 'pending', data: '{"v":1}' } },
+      { at: T + 3, consume: 'a1', expect: false },
+      { at: T + 4, decide: ['a1', 'approved', '{"by":"carol"}', 30 * S], expect: { state: 'approved', data: '{"by":"carol"}', expiresAt: T + 4 + 30 * S } },
+      { at: T + 5, decide: ['a1', 'rejected', '{"by":"dave"}', 30 * S], expect: null },
+      { at: T + 6, get: 'a1', expect: { state: 'approved', data: '{"by":"carol"}' } },
+      { at: T + 7, consume: 'a1', expect: true },
+      { at: T + 8, consume: 'a1', expect: false },
+      { at: T + 9, get: 'a1', expect: null },
+      { at: T + 10, decide: ['nope', 'approved', '{}', 30 * S], expect: null },
+      { at: T + 11, create: ['r1', '{}', 60 * S] },
+      { at: T + 12, decide: ['r1', 'rejected', '{"by":"carol"}', 60 * S], expect: { state: 'rejected' } },
+      { at: T + 13, consume: 'r1', expect: false },
+      { at: T + 14, get: 'r1', expect: { state: 'rejected' } },
+    ],
+  },
+  {
+    name: 'approvals expire, and a new request after expiry starts pending again',
+    steps: [
+      { at: T, create: ['e1', '{"v":1}', 1000] },
+      { at: T + 999, get: 'e1', expect: { state: 'pending' } },
+      { at: T + 1000, get: 'e1', expect: null },
+      { at: T + 1000, decide: ['e1', 'approved', '{}', 1000], expect: null },
+      { at: T + 1001, create: ['e1', '{"v":2}', 1000], expect: { state: 'pending', data: '{"v":2}', expiresAt: T + 2001 } },
+      { at: T + 1002, decide: ['e1', 'approved', '{}', 1000], expect: { state: 'approved' } },
+      { at: T + 2002, consume: 'e1', expect: false },
+    ],
+  },
+  {
+    name: 'approvals list: unexpired, newest first, ties by id, limited',
+    steps: [
+      { at: T, create: ['old', '{}', 10 * S] },
+      { at: T + 1, create: ['mid', '{}', 60 * S] },
+      { at: T + 2, create: ['new', '{}', 60 * S] },
+      { at: T + 2, create: ['new2', '{}', 60 * S] },
+      { at: T + 3, list: 10, expect: ['new2', 'new', 'mid', 'old'] },
+      { at: T + 3, list: 2, expect: ['new2', 'new'] },
+      { at: T + 3, list: 0, expect: [] },
+      { at: T + 4, decide: ['mid', 'approved', '{}', 60 * S] },
+      { at: T + 10 * S, list: 10, expect: ['new2', 'new', 'mid'] },
+      { at: T + 11 * S, consume: 'mid', expect: true },
+      { at: T + 11 * S, list: 10, expect: ['new2', 'new'] },
+      { at: T + 100 * S, list: 10, expect: [] },
+    ],
+  },
+];
+
+async function run(store: StateStore, steps: Step[]): Promise<unknown[]> {
+  const results: unknown[] = [];
+  for (const step of steps) {
+    if ('observe' in step) {
+      const o: Observation = {
+        subject: ALICE, session: '', ip: '', ipPrefix: '', device: '', uaFamily: '', namespace: '',
+        sensitive: false, learn: false, ...step.observe, nowMs: step.at,
+      };
+      results.push(await store.observe(o));
+    } else if ('deny' in step) {
+      results.push(await store.recordDenial(step.deny, step.at));
+    } else if ('create' in step) {
+      results.push(await store.approvals.create(...step.create, step.at));
+    } else if ('get' in step) {
+      results.push((await store.approvals.get(step.get, step.at)) ?? null);
+    } else if ('decide' in step) {
+      results.push((await store.approvals.decide(...step.decide, step.at)) ?? null);
+    } else if ('consume' in step) {
+      results.push(await store.approvals.consume(step.consume, step.at));
+    } else {
+      results.push(await store.approvals.list(step.list, step.at));
+    }
+  }
+  return results;
+}
+
+function checkExpectations(steps: Step[], results: unknown[], label: string): void {
+  steps.forEach((step, i) => {
+    if (!('expect' in step) || step.expect === undefined) return;
+    const got = results[i];
+    const where = `${label}: step ${i} (${JSON.stringify(step)})`;
+    if ('list' in step) {
+      expect((got as ApprovalRecord[]).map((r) => r.id), where).toEqual(step.expect);
+    } else if (step.expect === null || typeof step.expect !== 'object') {
+      expect(got, where).toEqual(step.expect);
+    } else {
+      expect(got, where).toMatchObject(step.expect);
+    }
+  });
+}
+
+let redis: RedisServer;
+let n = 0;
+const stores: StateStore[] = [];
+
+function newRedisStore(): RedisStateStore {
+  const store = new RedisStateStore(LIMITS, {
+    connection: { host: '127.0.0.1', port: redis.port, db: 0 },
+    keyPrefix: `conf${++n}:`,
+    timeoutMs: 2000,
+  });
+  stores.push(store);
+  return store;
+}
+
+async function ready(store: RedisStateStore): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (store.status !== 'ready') {
+    if (Date.now() > deadline) throw new Error(`redis store not ready: ${store.status}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+
+afterAll(async () => {
+  for (const s of stores) await s.close();
+  await redis?.stop();
+});
+
+describe('StateStore conformance: memory and redis give identical answers', () => {
+  it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
+    const memory = await run(new MemoryStateStore(LIMITS, { maxSubjects: 1000 }), scenario.steps);
+    checkExpectations(scenario.steps, memory, 'memory');
+    const store = newRedisStore();
+    await ready(store);
+    const remote = await run(store, scenario.steps);
+    checkExpectations(scenario.steps, remote, 'redis');
+    expect(remote).toEqual(memory);
+  });
+
+  it('the memory store answers synchronously', () => {
+    const store = new MemoryStateStore(LIMITS, { maxSubjects: 10 });
+    const h = store.observe({ subject: ALICE, session: '', nowMs: T, ip: '', ipPrefix: '', device: '', uaFamily: '', namespace: '', sensitive: false, learn: false });
+    expect(h).not.toBeInstanceOf(Promise);
+    expect(h.firstSeen).toBe(true);
+  });
+
+  it('the memory store is bounded: past max_subjects the least recently seen subject is forgotten (and seen as new)', () => {
+    const store = new MemoryStateStore(LIMITS, { maxSubjects: 2 });
+    const o = (subject: string, nowMs: number) => store.observe({ subject, session: '', nowMs, ip: '', ipPrefix: '', device: '', uaFamily: '', namespace: '', sensitive: false, learn: false });
+    o('a', T);
+    o('b', T + 1);
+    o('a', T + 2);
+    o('c', T + 3);
+    expect(o('a', T + 4).firstSeen).toBe(false);
+    expect(o('b', T + 5).firstSeen).toBe(true);
+  });
+
+  it.each(['memory', 'redis'] as const)('%s: exactly one of many concurrent consumers wins an approval', async (kind) => {
+    const store = kind === 'memory' ? new MemoryStateStore(LIMITS, { maxSubjects: 10 }) : newRedisStore();
+    if (store instanceof RedisStateStore) await ready(store);
+    for (let round = 0; round < 5; round++) {
+      const id = `c${round}`;
+      await store.approvals.create(id, '{}', 60_000, T);
+      await store.approvals.decide(id, 'approved', '{}', 60_000, T + 1);
+      const wins = await Promise.all(Array.from({ length: 25 }, () => store.approvals.consume(id, T + 2)));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+    }
+  });
+});
