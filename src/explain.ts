@@ -113,6 +113,15 @@ function render(rt: ReturnType<typeof buildRuntime>, v: Verdict, identitySource:
           max_age: need.maxAge ?? null,
         }
       : null,
+    risk: v.risk
+      ? {
+          score: v.risk.score,
+          band: v.risk.band ?? null,
+          client_ip: v.risk.clientIp || null,
+          degraded: v.risk.degraded,
+          reasons: v.risk.contributions,
+        }
+      : null,
     decision: {
       allow: v.allow,
       reason: v.reason,

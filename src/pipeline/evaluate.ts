@@ -55,6 +55,7 @@ function judgeRisk(
     ? judge(o.requirement, who, nowMs, req, cached, rt, o.risk)
     : verdict(false, 'state_unavailable', o.detail, base, who, req, cached, undefined);
   if (!v.allow) engine.recordDenial(who, nowMs);
+  else if (o.ok && o.learn) engine.learned(o.learn, nowMs);
   return v;
 }
 

@@ -20,15 +20,23 @@ export interface RiskAssessment {
   denies: boolean;
   /** The state store failed and a pessimistic stand-in history was used. */
   degraded: boolean;
-  /** This request made its address and device known for the subject (fresh strong authentication). */
+  /** If allowed, this request makes its address and device known for the subject (fresh strong authentication). */
   learned: boolean;
   /** The client address as derived with `network.xff_num_trusted_hops` ('' when unknown). */
   clientIp: string;
 }
 
 export type RiskOutcome =
-  | { ok: true; requirement: Requirement; risk: RiskAssessment }
+  | { ok: true; requirement: Requirement; risk: RiskAssessment; learn: Learnable | undefined }
   | { ok: false; detail: string };
+
+/** What an allow teaches the store (see RiskEngine.learned). */
+export interface Learnable {
+  subject: string;
+  ip: string;
+  prefix: string;
+  device: string;
+}
 
 export interface RiskEngineOptions {
   risk: RiskConfig;
@@ -79,7 +87,8 @@ export class RiskEngine {
       secChUa: h.get('sec-ch-ua'),
       secChUaPlatform: h.get('sec-ch-ua-platform'),
     });
-    const learn = who.authTime !== undefined && who.level >= this.learnLevel && nowMs / 1000 - who.authTime <= this.learnMaxAge;
+    // Fresh, strong authentication: the proof a step-up produces.
+    const qualifies = who.authTime !== undefined && who.level >= this.learnLevel && nowMs / 1000 - who.authTime <= this.learnMaxAge;
     const obs: Observation = {
       subject: subjectKey(who),
       session: who.session,
@@ -90,17 +99,24 @@ export class RiskEngine {
       uaFamily: device.uaFamily,
       namespace: req.kube?.namespace ?? '',
       sensitive: base.sensitivity > 0,
-      learn,
+      learn: false,
     };
     const trustedNetwork = this.trusted(address);
     const finish = (history: SubjectHistory, degraded: boolean): RiskOutcome => {
       const ctx = { history, address, trustedNetwork, device, identity: who, sensitivity: base.sensitivity, nowMs, degraded };
       const s = scoreRisk(ctx, this.o.risk.signals, extra);
       const k = this.bands.reached(s.score);
+      // Only what is not known yet is written, and only if the request is then allowed: a denied
+      // request teaches nothing, and a known place costs no second store call.
+      const learn =
+        qualifies && !degraded && (!history.ipKnown || !history.prefixKnown || (device.id !== '' && !history.deviceKnown))
+          ? { subject: obs.subject, ip: address.ip, prefix: address.prefix, device: device.id }
+          : undefined;
       return {
         ok: true,
         requirement: this.bands.apply(base, k),
-        risk: { score: s.score, contributions: s.contributions, band: this.bands.name(k), denies: !base.deny && this.bands.denies(k), degraded, learned: learn && !degraded, clientIp: address.ip },
+        risk: { score: s.score, contributions: s.contributions, band: this.bands.name(k), denies: !base.deny && this.bands.denies(k), degraded, learned: learn !== undefined, clientIp: address.ip },
+        learn,
       };
     };
     const failed = (err: unknown): RiskOutcome => {
@@ -121,6 +137,16 @@ export class RiskEngine {
     }
     if (history instanceof Promise) return history.then((hist) => finish(hist, false), failed);
     return finish(history, false);
+  }
+
+  /** After an allow that carried a fresh step-up: the place becomes known, off the response path. */
+  learned(l: Learnable, nowMs: number): void {
+    try {
+      const p = this.o.store.learn(l.subject, l.ip, l.prefix, l.device, nowMs);
+      if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
+    } catch (err) {
+      this.report(err);
+    }
   }
 
   /** After a deny for a known subject: counted toward the denial-rate signal, off the response path. */

@@ -34,8 +34,8 @@ export interface Observation {
   /** Whether this request counts toward the sensitive-operation rate. */
   sensitive: boolean;
   /**
-   * After the history is read, make `ip`, `ipPrefix` and `device` known for the subject (a
-   * successful fresh step-up). The returned history is still the one from before learning.
+   * Deprecated in favour of `StateStore.learn` (called only once the request is allowed); the
+   * risk engine always passes false. Kept so a store may still learn within the one round trip.
    */
   learn: boolean;
 }
@@ -103,6 +103,12 @@ export interface ApprovalStore {
 export interface StateStore {
   readonly kind: 'memory' | 'redis';
   observe(o: Observation): SubjectHistory | Promise<SubjectHistory>;
+  /**
+   * Makes the address, network and device known for the subject (empty strings are skipped):
+   * called after a request is allowed with a fresh authentication at the learning level, off the
+   * response path.
+   */
+  learn(subject: string, ip: string, ipPrefix: string, device: string, nowMs: number): void | Promise<void>;
   /** Counted toward `denials`; called after a deny, off the response path. */
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;

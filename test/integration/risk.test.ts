@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { explain } from '../../src/explain.js';
+import { startService, type Service } from '../../src/main.js';
+import { createLogger } from '../../src/telemetry/log.js';
+import { HMAC_SECRET, testConfigYaml } from '../support/config.js';
+import { CheckClient, deniedBody, deniedHeader, deniedStatus, reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { TestIssuer } from '../support/issuer.js';
+import { checkRequest, type RequestSpec } from '../support/requests.js';
+import { RISK_YAML, withSensitivity } from '../support/risk.js';
+
+/**
+ * The risk engine end to end through the real gRPC server (memory store): the scenarios of
+ * issue 3. The client address arrives as Envoy sends it behind one trusted load balancer: the
+ * balancer's address as the peer, the client's as the last x-forwarded-for entry.
+ */
+
+let issuer: TestIssuer;
+let service: Service;
+let client: CheckClient;
+const LB = '10.0.0.5';
+const LAPTOP = '203.0.113.7';
+const ABROAD = '198.51.100.50';
+const LAPTOP_UA = 'kubectl/v1.31.0 (linux/amd64) kubernetes/abcdef';
+const sec = () => Math.floor(Date.now() / 1000);
+const aal2 = (authAgo = 0, sub = 'alice@example.com') =>
+  issuer.token({ sub, acr: 'urn:stepgate:aal2', amr: ['pwd', 'otp', 'mfa'], auth_time: sec() - authAgo, exp: sec() + 3600 });
+
+function yaml(url: string) {
+  return withSensitivity(testConfigYaml(url, RISK_YAML), { secrets: 30, 'prod-writes': 20 });
+}
+
+beforeAll(async () => {
+  issuer = await TestIssuer.start();
+  service = await startService(parseConfig(yaml(issuer.url), 'risk.yaml'), { TEST_HMAC_SECRET: HMAC_SECRET }, createLogger('silent'));
+  client = new CheckClient(service.grpc.port);
+});
+
+afterAll(async () => {
+  client?.close();
+  await service?.stop();
+  await issuer?.close();
+});
+
+const from = (ip: string, spec: RequestSpec, ua = LAPTOP_UA) =>
+  client.check(checkRequest({ ...spec, source: LB, headers: { 'x-forwarded-for': ip, 'user-agent': ua, ...spec.headers } }));
+
+function riskOf(res: CheckResponse) {
+  const body = deniedBody(res);
+  const payload = (body.kind === 'Status' ? body.stepgate : body) as { risk?: { score: number; band?: string; reasons: { code: string }[] } };
+  return payload.risk;
+}
+
+describe('risk scenarios', () => {
+  it('the same engineer on the same laptop is not challenged once known', async () => {
+    // First sighting after a fresh MFA: everything is new (10 + 40 + 10 = 60 → high) but the token
+    // is fresh aal2, so it passes and teaches stepgate this laptop and network.
+    const fresh = await aal2();
+    const first = await from(LAPTOP, { path: '/api/v1/namespaces/dev/pods', token: fresh });
+    expect(first.status.code).toBe(0);
+    // A day-old aal1 session on the same laptop: nothing new, nothing to challenge.
+    const everyday = await issuer.token({ auth_time: sec() - 3600 });
+    for (let i = 0; i < 20; i++) {
+      const res = await from(LAPTOP, { method: i % 2 ? 'GET' : 'POST', path: '/api/v1/namespaces/dev/configmaps', token: everyday });
+      expect(res.status.code, `request ${i}`).toBe(0);
+    }
+  });
+
+  it('a prod write from a network never seen needs a fresh step-up, then goes through', async () => {
+    const tenMinutesOld = await aal2(600);
+    const write = { method: 'DELETE', path: '/api/v1/namespaces/prod-eu/pods/web-0' };
+    // From the known laptop: prod-writes alone (aal2 within 600 s) is satisfied.
+    expect((await from(LAPTOP, { ...write, token: tenMinutesOld })).status.code).toBe(0);
+    // The token turns up abroad, used by curl: 20 (prod write) + 40 (new network) + 10 (new
+    // device) + 15 (client changed within the session) = 85 → high: authenticated within 60 s.
+    const res = await from(ABROAD, { ...write, token: tenMinutesOld }, 'curl/8.5.0');
+    expect(res.status.code).not.toBe(0);
+    expect(reasonOf(res)).toBe('auth_too_old');
+    expect(deniedStatus(res)).toBe('401');
+    expect(deniedHeader(res, 'www-authenticate')).toMatch(/error="insufficient_user_authentication".*max_age=60/);
+    const risk = riskOf(res)!;
+    expect(risk.reasons.map((r) => r.code)).toEqual(['path_sensitive', 'new_network', 'new_device', 'ua_family_change']);
+    expect([risk.score, risk.band]).toEqual([85, 'high']);
+    // After a fresh MFA from there, the same write passes (and teaches stepgate the place), and
+    // with the same token the next one carries only the path's weight.
+    const stepped = await aal2(0);
+    expect((await from(ABROAD, { ...write, token: stepped }, 'curl/8.5.0')).status.code).toBe(0);
+    expect((await from(ABROAD, { ...write, token: stepped }, 'curl/8.5.0')).status.code).toBe(0);
+  });
+
+  it('a burst of Secrets reads leads to a step-up, and with more risk to a refusal', async () => {
+    // carol signs in with MFA on her laptop: stepgate learns it.
+    expect((await from(LAPTOP, { path: '/api/v1/namespaces/dev/pods', token: await aal2(0, 'carol@example.com') })).status.code).toBe(0);
+    const token = await aal2(300, 'carol@example.com');
+    const read = (i: number) => from(LAPTOP, { path: `/api/v1/namespaces/dev/secrets/s${i}`, token });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 50; i++) outcomes.push(reasonOf(await read(i)) ?? '');
+    // 30 sensitive reads a minute are fine; from the 31st the burst weighs 45: 30 + 45 = 75 → high (max_age 60).
+    expect(outcomes.slice(0, 30)).toEqual(new Array(30).fill('allowed'));
+    expect(outcomes.slice(30)).toEqual(new Array(20).fill('auth_too_old'));
+
+    // dave does the same from a network never seen: 30 + 45 + 40 + … ≥ 90 → critical: refused outright.
+    const dave = await issuer.token({ sub: 'dave@example.com', acr: 'urn:stepgate:aal2', amr: ['mfa'], auth_time: sec() - 2000, exp: sec() + 3600 });
+    let last: CheckResponse | undefined;
+    for (let i = 0; i < 35; i++) last = await from(ABROAD, { path: `/api/v1/namespaces/dev/secrets/s${i}`, token: dave });
+    expect(reasonOf(last!)).toBe('risk_deny');
+    expect(deniedStatus(last!)).toBe('403');
+    expect(riskOf(last!)!.band).toBe('critical');
+    expect(JSON.stringify(deniedBody(last!))).toContain('ask #platform-oncall');
+    // The body names codes and weights, not the details (addresses) behind them.
+    expect(JSON.stringify(deniedBody(last!))).not.toContain(ABROAD);
+  });
+
+  it('a spoofed x-forwarded-for entry does not make a new network look known', async () => {
+    const token = await aal2(300, 'erin@example.com');
+    // erin becomes known on the laptop (fresh token); later her token is used from abroad.
+    expect((await from(LAPTOP, { path: '/api/v1/namespaces/dev/pods', token: await aal2(0, 'erin@example.com') })).status.code).toBe(0);
+    const write = { method: 'DELETE', path: '/api/v1/namespaces/prod-eu/pods/web-0', token };
+    // The attacker writes the laptop's address into the header; the balancer appends the real one.
+    const spoofed = await client.check(
+      checkRequest({ ...write, source: LB, headers: { 'x-forwarded-for': `${LAPTOP}, ${ABROAD}`, 'user-agent': LAPTOP_UA } }),
+    );
+    expect(reasonOf(spoofed)).toBe('auth_too_old');
+    expect(riskOf(spoofed)!.reasons.map((r) => r.code)).toContain('new_network');
+    // Straight from the laptop (through the balancer) the same token is fine.
+    expect((await from(LAPTOP, write)).status.code).toBe(0);
+  });
+
+  it('a trusted corporate network lowers the score instead of raising it', async () => {
+    const token = await aal2(600, 'frank@example.com');
+    const res = await from('192.0.2.44', { method: 'DELETE', path: '/api/v1/namespaces/prod-eu/pods/web-0', token });
+    // sensitivity 20 + first_seen 10 + new device 10 − 15 = 25: no band, prod-writes is satisfied.
+    expect(res.status.code).toBe(0);
+  });
+
+  it('explain shows the same score and reasons', async () => {
+    const out = await explain(parseConfig(yaml(issuer.url), 'risk.yaml'), {
+      method: 'DELETE',
+      url: 'https://kube.example.com/api/v1/namespaces/prod-eu/pods/web-0',
+      headers: [['user-agent', LAPTOP_UA], ['x-forwarded-for', ABROAD]],
+      claims: { iss: issuer.url, sub: 'gina@example.com', acr: 'urn:stepgate:aal1', amr: ['pwd'], auth_time: sec() - 100 },
+      source: LB,
+    }, { env: { TEST_HMAC_SECRET: HMAC_SECRET } });
+    // 20 (prod write) + 40 (new network) + 10 (new device) + 10 (first sighting) = 80 → high.
+    expect(out.risk).toMatchObject({ score: 80, band: 'high', client_ip: ABROAD });
+    expect(out.risk!.reasons.map((r) => r.code)).toEqual(['path_sensitive', 'new_network', 'new_device', 'first_seen']);
+    expect(out.decision.reason).toBe('acr_insufficient');
+    expect(out.policy!.matched_rules).toEqual(['prod-writes', 'risk:high']);
+  });
+});
