@@ -22,7 +22,8 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** `extraArgs` are appended to the command line, e.g. `['--requirepass', 'secret']`. */
+export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
   if (!existsSync(REDIS_SERVER)) {
     throw new Error(`${REDIS_SERVER} not found: install the Debian package redis-server (scripts/test.sh does)`);
   }
@@ -37,6 +38,7 @@ export async function startRedis(): Promise<RedisServer> {
         '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
         '--save', '', '--appendonly', 'no', '--enable-debug-command', 'local',
         '--loglevel', 'warning', '--daemonize', 'no',
+        ...extraArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -100,7 +102,8 @@ function ping(port: number): Promise<boolean> {
     sock.on('connect', () => sock.write('PING\r\n'));
     sock.on('data', (d) => {
       buf += d.toString();
-      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+      // -NOAUTH also means the server is up (started with --requirepass).
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG') || buf.startsWith('-NOAUTH'));
     });
   });
 }
