@@ -5,7 +5,7 @@ import { createStateStore } from '../../src/state/factory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
 import { StateUnavailableError, type Observation, type StateStore, type StoreLimits } from '../../src/state/store.js';
 import { BASE_YAML } from '../support/state-config.js';
-import { keySlot, startRedis, type RedisServer } from '../support/redis.js';
+import { freePort, keySlot, makeTestCa, startRedis, type RedisServer } from '../support/redis.js';
 
 /**
  * The Redis store against a real redis-server: key names and TTLs, and what happens when the
@@ -240,6 +240,35 @@ describe('Redis store from configuration', () => {
       await good.close();
     } finally {
       await locked.stop();
+    }
+  });
+
+  it('speaks TLS for rediss://, verifying the server against ca_file', async () => {
+    const ca = makeTestCa();
+    const tlsPort = await freePort();
+    const tls = await startRedis([
+      '--tls-port', String(tlsPort), '--tls-cert-file', ca.certFile, '--tls-key-file', ca.keyFile,
+      '--tls-ca-cert-file', ca.caFile, '--tls-auth-clients', 'no',
+    ]);
+    try {
+      const url = `rediss://localhost:${tlsPort}/0`;
+      const trusted = parseConfig(`${BASE_YAML}state:\n  store: redis\n  timeout_ms: 500\n  redis:\n    url: ${url}\n    ca_file: ${ca.caFile}\n`, 't.yaml');
+      const good = createStateStore(trusted.state, LIMITS, {});
+      open.push(good);
+      expect((await eventually(() => Promise.resolve(good.observe(observation())))).firstSeen).toBe(true);
+
+      // Without the CA the server's certificate is not trusted: no connection, only fast failures.
+      const untrusted = parseConfig(`${BASE_YAML}state:\n  store: redis\n  timeout_ms: 200\n  redis:\n    url: ${url}\n`, 't.yaml');
+      const bad = createStateStore(untrusted.state, LIMITS, {});
+      open.push(bad);
+      await new Promise((r) => setTimeout(r, 300));
+      const r = await timed(Promise.resolve(bad.observe(observation())));
+      expect(r.err).toBeInstanceOf(StateUnavailableError);
+      expect(r.ms).toBeLessThan(200 + SLACK);
+      await bad.close();
+      await good.close();
+    } finally {
+      await tls.stop();
     }
   });
 });
