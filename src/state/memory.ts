@@ -87,7 +87,8 @@ export class MemoryStateStore implements StateStore {
 
     let previousUaFamily = '';
     if (o.session !== '') {
-      const key = `${o.subject}\u0000${o.session}`;
+      // Length-prefixed, so no choice of subject and session can collide with another pair.
+      const key = `${o.subject.length}:${o.subject}${o.session}`;
       const s = this.sessions.get(key);
       if (s && s.at > now - l.sessionTtlMs) previousUaFamily = s.ua;
       if (o.uaFamily !== '') this.sessions.set(key, { ua: o.uaFamily, at: now });
