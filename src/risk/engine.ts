@@ -177,8 +177,12 @@ function isSensitive(base: Requirement): boolean {
   return base.sensitivity > 0 || base.deny || base.rules.length !== 1 || base.rules[0] !== 'default';
 }
 
+/**
+ * The stand-in history while the shared store is down: nothing is known (every address and
+ * device is new), but the local stand-in's ignorance of the subject is not a first sighting.
+ */
 function pessimistic(h: SubjectHistory): SubjectHistory {
-  return { ...h, ipKnown: false, prefixKnown: false, deviceKnown: false };
+  return { ...h, firstSeen: false, ipKnown: false, prefixKnown: false, deviceKnown: false };
 }
 
 function errorMessage(err: unknown): string {

@@ -115,6 +115,14 @@ export class MemoryStateStore implements StateStore {
     };
   }
 
+  learn(subject: string, ip: string, ipPrefix: string, device: string, nowMs: number): void {
+    const now = wholeMs(nowMs);
+    const rec = this.record(subject);
+    learn(rec.ips, ip, now, this.l);
+    learn(rec.prefixes, ipPrefix, now, this.l);
+    learn(rec.devices, device, now, this.l);
+  }
+
   recordDenial(subject: string, nowMs: number): void {
     slide(this.record(subject).denials, wholeMs(nowMs), this.l.denialsMs, 1);
   }

@@ -25,6 +25,18 @@ local function slide(b, cur, prev, W, inc)
 end
 `;
 
+/** Adds a member to a known set, drops expired ones, then the least recently used beyond the cap. */
+const ADD_KNOWN = `
+local function add(key, m, knownTtl, maxKnown)
+  if m == '' then return end
+  redis.call('ZADD', key, int(now), m)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now - knownTtl))
+  local n = redis.call('ZCARD', key)
+  if n > maxKnown then redis.call('ZREMRANGEBYRANK', key, 0, n - maxKnown - 1) end
+  redis.call('PEXPIRE', key, int(knownTtl))
+end
+`;
+
 /**
  * KEYS: counters hash, known IPs, known prefixes, known devices, namespaces, session.
  * ARGV: now, ip, prefix, device, ua, namespace, sensitive(0|1), learn(0|1), has session(0|1),
@@ -33,7 +45,7 @@ end
  * Returns: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
  * sensitive, denials, namespaces.
  */
-export const OBSERVE_LUA = `${COMMON}
+export const OBSERVE_LUA = `${COMMON}${ADD_KNOWN}
 local ip, prefix, device, ua, ns = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local sensInc = tonumber(ARGV[7])
 local learn, hasSession = ARGV[8] == '1', ARGV[9] == '1'
@@ -91,21 +103,22 @@ if hasSession then
 end
 
 if learn then
-  local function add(key, m)
-    if m == '' then return end
-    redis.call('ZADD', key, int(now), m)
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now - knownTtl))
-    local n = redis.call('ZCARD', key)
-    if n > maxKnown then redis.call('ZREMRANGEBYRANK', key, 0, n - maxKnown - 1) end
-    redis.call('PEXPIRE', key, int(knownTtl))
-  end
-  add(KEYS[2], ip)
-  add(KEYS[3], prefix)
-  add(KEYS[4], device)
+  add(KEYS[2], ip, knownTtl, maxKnown)
+  add(KEYS[3], prefix, knownTtl, maxKnown)
+  add(KEYS[4], device, knownTtl, maxKnown)
 end
 
 local function b(x) if x then return 1 end return 0 end
 return {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa, requests, sensitive, denials, namespaces}
+`;
+
+/** KEYS: known IPs, prefixes, devices. ARGV: now, ip, prefix, device, known TTL ms, max known. */
+export const LEARN_LUA = `${COMMON}${ADD_KNOWN}
+local knownTtl, maxKnown = tonumber(ARGV[5]), tonumber(ARGV[6])
+add(KEYS[1], ARGV[2], knownTtl, maxKnown)
+add(KEYS[2], ARGV[3], knownTtl, maxKnown)
+add(KEYS[3], ARGV[4], knownTtl, maxKnown)
+return 1
 `;
 
 /** KEYS: counters hash. ARGV: now, denials window ms, subject TTL ms. */

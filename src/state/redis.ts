@@ -7,6 +7,7 @@ import {
   APPROVAL_DECIDE_LUA,
   APPROVAL_LIST_LUA,
   DENIAL_LUA,
+  LEARN_LUA,
   OBSERVE_LUA,
 } from './redis-scripts.js';
 import { clampLimit, clampTtl, limitsMs, MAX_APPROVALS, wholeMs, type LimitsMs } from './sliding.js';
@@ -44,6 +45,7 @@ type Arg = string | number;
 interface Scripted {
   sgObserve(...args: Arg[]): Promise<unknown>;
   sgDenial(...args: Arg[]): Promise<unknown>;
+  sgLearn(...args: Arg[]): Promise<unknown>;
   sgApprovalCreate(...args: Arg[]): Promise<unknown>;
   sgApprovalDecide(...args: Arg[]): Promise<unknown>;
   sgApprovalConsume(...args: Arg[]): Promise<unknown>;
@@ -110,6 +112,7 @@ export class RedisStateStore implements StateStore {
     });
     this.redis.defineCommand('sgObserve', { numberOfKeys: 6, lua: OBSERVE_LUA });
     this.redis.defineCommand('sgDenial', { numberOfKeys: 1, lua: DENIAL_LUA });
+    this.redis.defineCommand('sgLearn', { numberOfKeys: 3, lua: LEARN_LUA });
     this.redis.defineCommand('sgApprovalCreate', { numberOfKeys: 2, lua: APPROVAL_CREATE_LUA });
     this.redis.defineCommand('sgApprovalDecide', { numberOfKeys: 2, lua: APPROVAL_DECIDE_LUA });
     this.redis.defineCommand('sgApprovalConsume', { numberOfKeys: 2, lua: APPROVAL_CONSUME_LUA });
@@ -144,6 +147,14 @@ export class RedisStateStore implements StateStore {
       denials: Number(denials),
       namespaces: Number(namespaces),
     };
+  }
+
+  /** Off the response path; a failure rejects with StateUnavailableError for the caller to report. */
+  async learn(subject: string, ip: string, ipPrefix: string, device: string, nowMs: number): Promise<void> {
+    const k = subjectKeys(this.prefix, subject, '');
+    await this.run('learn', () =>
+      this.scripted.sgLearn(k.ips, k.prefixes, k.devices, wholeMs(nowMs), ip, ipPrefix, device, this.l.knownTtlMs, this.l.maxKnown),
+    );
   }
 
   /**

@@ -76,7 +76,7 @@ describe('risk scenarios', () => {
     const res = await from(ABROAD, { ...write, token: tenMinutesOld }, 'curl/8.5.0');
     expect(res.status.code).not.toBe(0);
     expect(reasonOf(res)).toBe('auth_too_old');
-    expect(deniedStatus(res)).toBe('401');
+    expect(deniedStatus(res)).toBe('Unauthorized');
     expect(deniedHeader(res, 'www-authenticate')).toMatch(/error="insufficient_user_authentication".*max_age=60/);
     const risk = riskOf(res)!;
     expect(risk.reasons.map((r) => r.code)).toEqual(['path_sensitive', 'new_network', 'new_device', 'ua_family_change']);
@@ -104,7 +104,7 @@ describe('risk scenarios', () => {
     let last: CheckResponse | undefined;
     for (let i = 0; i < 35; i++) last = await from(ABROAD, { path: `/api/v1/namespaces/dev/secrets/s${i}`, token: dave });
     expect(reasonOf(last!)).toBe('risk_deny');
-    expect(deniedStatus(last!)).toBe('403');
+    expect(deniedStatus(last!)).toBe('Forbidden');
     expect(riskOf(last!)!.band).toBe('critical');
     expect(JSON.stringify(deniedBody(last!))).toContain('ask #platform-oncall');
     // The body names codes and weights, not the details (addresses) behind them.

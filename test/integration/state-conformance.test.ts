@@ -25,6 +25,7 @@ const ALICE = 'alice@example.com';
 type Step =
   | { at: number; observe: Partial<Observation>; expect?: Partial<SubjectHistory> }
   | { at: number; deny: string }
+  | { at: number; learn: [ip: string, ipPrefix: string, device: string] }
   | { at: number; create: [id: string, data: string, ttlMs: number]; expect?: Partial<ApprovalRecord> }
   | { at: number; get: string; expect?: Partial<ApprovalRecord> | null }
   | { at: number; decide: [id: string, state: 'approved' | 'rejected', data: string, ttlMs: number]; expect?: Partial<ApprovalRecord> | null }
@@ -56,6 +57,22 @@ const SCENARIOS: Scenario[] = [
       obs(T + 2 * S, { ip: '203.0.113.99', ipPrefix: '203.0.113.0/24', device: 'fp:other' }, { ipKnown: false, prefixKnown: true, deviceKnown: false, knownDevices: 1 }),
       obs(T + 3 * S, { ...laptop, subject: 'mallory@example.com' }, { ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 0 }),
       obs(T + 4 * S, { ip: '', ipPrefix: '', device: '' , learn: true }, { ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 1 }),
+    ],
+  },
+  {
+    name: 'learn after an allow: the next request finds the place known; empty parts are skipped',
+    steps: [
+      obs(T, laptop, { firstSeen: true, ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 0 }),
+      { at: T + 1, learn: [laptop.ip, laptop.ipPrefix, laptop.device] },
+      obs(T + S, laptop, { firstSeen: false, ipKnown: true, prefixKnown: true, deviceKnown: true, knownDevices: 1 }),
+      { at: T + 2 * S, learn: ['198.51.100.1', '198.51.100.0/24', ''] },
+      obs(T + 3 * S, { ip: '198.51.100.1', ipPrefix: '198.51.100.0/24', device: '' }, { ipKnown: true, prefixKnown: true, deviceKnown: false, knownDevices: 1 }),
+      { at: T + 4 * S, learn: ['192.0.2.1', '', 'd2'] },
+      { at: T + 5 * S, learn: ['192.0.2.2', '', 'd3'] },
+      obs(T + 6 * S, { device: 'd2' }, { deviceKnown: true, knownDevices: 3 }),
+      { at: T + 7 * S, learn: ['', '', 'd4'] },
+      // The cap (3) holds for learn() too: the laptop device, least recently used, is dropped.
+      obs(T + 8 * S, { device: laptop.device }, { deviceKnown: false, knownDevices: 3 }),
     ],
   },
   {
@@ -211,6 +228,8 @@ async function run(store: StateStore, steps: Step[]): Promise<unknown[]> {
         sensitive: false, learn: false, ...step.observe, nowMs: step.at,
       };
       results.push(await store.observe(o));
+    } else if ('learn' in step) {
+      results.push(await store.learn(ALICE, ...step.learn, step.at));
     } else if ('deny' in step) {
       results.push(await store.recordDenial(step.deny, step.at));
     } else if ('create' in step) {
