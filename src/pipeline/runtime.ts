@@ -6,6 +6,7 @@ import { TokenVerifier } from '../identity/verifier.js';
 import { compileHostMatcher, type HostMatcher } from '../policy/glob.js';
 import { compilePolicy, type Policy } from '../policy/policy.js';
 import type { HeaderLimits } from '../request/headers.js';
+import { compileGuardrails, type GuardrailSettings } from '../guardrails/settings.js';
 
 export interface RuntimeDeps {
   fetch: FetchFn;
@@ -27,6 +28,10 @@ export interface Runtime {
   readonly responder: Responder;
   readonly kubeHosts: HostMatcher;
   readonly headerLimits: HeaderLimits;
+  /** limits.max_body_bytes: a larger body is dropped and marked truncated. */
+  readonly maxBodyBytes: number;
+  /** Undefined without a guardrails section. */
+  readonly guardrails: GuardrailSettings | undefined;
   readonly now: () => number;
 }
 
@@ -51,6 +56,8 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
       maxHeaderBytes: config.limits.max_header_bytes,
       maxTotalHeaderBytes: config.limits.max_total_header_bytes,
     }),
+    maxBodyBytes: config.limits.max_body_bytes,
+    guardrails: compileGuardrails(config.guardrails, assurance),
     now: deps.now,
   });
 }
