@@ -101,7 +101,11 @@ export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: 
 function compileRegistries(entries: readonly string[]): GuardrailSettings['registryAllowed'] {
   if (entries.length === 0) return undefined;
   const hosts = entries.filter((e) => !e.includes('/')).map((e) => e.toLowerCase());
-  const prefixes = entries.filter((e) => e.includes('/')).map((e) => e.replace(/\/+$/, ''));
+  // Registry hosts are case-insensitive, repository paths are not.
+  const prefixes = entries
+    .filter((e) => e.includes('/'))
+    .map((e) => e.replace(/\/+$/, ''))
+    .map((e) => `${e.slice(0, e.indexOf('/')).toLowerCase()}${e.slice(e.indexOf('/'))}`);
   const host = hosts.length ? compileGlobList(hosts, '.') : NEVER;
   return (registry, repository) => {
     if (host(registry)) return true;

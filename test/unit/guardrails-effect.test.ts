@@ -6,6 +6,8 @@ import { applyGuardrails, describeGuardrails, guardrailContribution, NO_CONTRIBU
 import { inspect } from '../../src/guardrails/inspect.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';
 import type { Requirement } from '../../src/policy/policy.js';
+import type { RequestAttributes } from '../../src/request/attributes.js';
+import { checkGuardrails } from '../../src/guardrails/guard.js';
 import { GUARD_BASE, guardSettings, kube, PINNED } from '../support/guardrails.js';
 
 const OVERRIDES = `
@@ -151,5 +153,47 @@ describe('guardrails configuration', () => {
     expect(on.enabled).toBe(true);
     expect(on.delete_protected_namespaces).toEqual(['kube-system']);
     expect(on.dangerous_capabilities).toContain('SYS_ADMIN');
+  });
+});
+
+describe('checkGuardrails (the pipeline entry point)', () => {
+  const attrs = (method: string, path: string, body: string | undefined, headers: [string, string][]): RequestAttributes => ({
+    method,
+    target: path,
+    path,
+    query: '',
+    host: 'kube.test',
+    authority: 'kube.test',
+    scheme: 'https',
+    headers: new Map(headers),
+    spoofedIdentityHeaders: [],
+    sourceAddress: '',
+    sourcePrincipal: '',
+    contextExtensions: {},
+    kube: kube(method, path),
+    body,
+    bodyTruncated: false,
+  });
+  const pod = JSON.stringify({ spec: { hostIPC: true } });
+
+  it('a compressed body is unreadable rather than guessed at', () => {
+    const g = checkGuardrails(s, attrs('POST', '/api/v1/namespaces/prod/pods', pod, [['content-type', 'application/json'], ['content-encoding', 'gzip']]));
+    expect(g?.result.unreadable).toBe('body_unreadable');
+    expect(g?.contribution).toMatchObject({ level: 2, maxAge: 120, codes: ['body_unreadable'] });
+  });
+
+  it('uses the request namespace for overrides and returns undefined when there is nothing to inspect', () => {
+    const g = checkGuardrails(s, attrs('POST', '/api/v1/namespaces/prod/pods', pod, [['content-type', 'application/json']]));
+    expect(g?.contribution).toMatchObject({ deny: true, codes: ['host_namespace'] });
+    expect(checkGuardrails(s, attrs('GET', '/api/v1/namespaces/prod/pods', undefined, []))).toBeUndefined();
+    expect(checkGuardrails(undefined, attrs('POST', '/api/v1/namespaces/prod/pods', pod, []))).toBeUndefined();
+    expect(checkGuardrails(s, { ...attrs('POST', '/api/v1/namespaces/prod/pods', pod, []), kube: undefined })).toBeUndefined();
+  });
+
+  it('matches registry hosts case-insensitively in repository prefixes', () => {
+    const g = guardSettings('guardrails:\n  allowed_registries: [GHCR.io/example]\n');
+    const body = JSON.stringify({ spec: { containers: [{ name: 'a', image: `ghcr.io/example/app@sha256:${'d'.repeat(64)}` }, { name: 'b', image: `ghcr.io/Example/app@sha256:${'d'.repeat(64)}` }] } });
+    const r = inspect(kube('POST', '/api/v1/namespaces/dev/pods'), body, 'application/json', false, g);
+    expect(r.violations.map((v) => v.path)).toEqual(['spec.containers[1].image']);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GuardrailCode } from '../../src/guardrails/codes.js';
 import { inspect } from '../../src/guardrails/inspect.js';
+import { MAX_YAML_CHARS } from '../../src/guardrails/parse.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';
 import { guardSettings, kube, PINNED, toJsonPatch, toYaml } from '../support/guardrails.js';
 
@@ -339,6 +340,20 @@ describe('bodies that cannot be inspected', () => {
     expect(r.unreadable).toBe(outcome);
     expect(r.unreadableDetail).toMatch(/\S/);
     expect(r.violations).toEqual([]);
+  });
+
+  it('a YAML body over MAX_YAML_CHARS is unreadable; the same object as JSON is inspected', () => {
+    const big = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', annotations: { a: 'x'.repeat(MAX_YAML_CHARS) } }, spec: { hostNetwork: true } };
+    expect(inspect(pods, toYaml(big), 'application/yaml', false, settings)).toMatchObject({ unreadable: 'body_unreadable', unreadableDetail: expect.stringContaining('KiB') });
+    // JSON is YAML: server-side apply bodies from kubectl are JSON and take the fast path.
+    expect(codes(inspect(pods, JSON.stringify(big), 'application/yaml', false, settings))).toEqual(['host_namespace']);
+    expect(codes(inspect(patch, JSON.stringify(big), 'application/apply-patch+yaml', false, settings))).toEqual(['host_namespace']);
+  });
+
+  it('finds a duplicate key in a nested mapping, in linear time', () => {
+    const keys = Array.from({ length: 5000 }, (_, i) => `    k${i}: v`).join('\n');
+    const body = `kind: Pod\nmetadata:\n  annotations:\n${keys}\n    k4999: again\nspec: {}\n`;
+    expect(inspect(pods, body, 'application/yaml', false, settings)).toMatchObject({ unreadable: 'body_unreadable', unreadableDetail: expect.stringContaining('k4999') });
   });
 
   it('no prototype was polluted by the __proto__ patch', () => {
