@@ -10,6 +10,7 @@ const USAGE = `usage:
   stepgate check-config FILE                  validate a configuration file and exit
   stepgate explain [--config FILE] --url URL [--method M] [--header 'name: value']...
                    [--token JWT | --token-file FILE | --claims FILE] [--source IP] [--context key=value]...
+                   [--body-file FILE [--content-type TYPE]]  (guardrails: the request body, e.g. a manifest)
                                               print how stepgate decides one request, as JSON
 
 The config file may also be given in STEPGATE_CONFIG.`;
@@ -44,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
           claims: { type: 'string' },
           source: { type: 'string', default: '' },
           context: { type: 'string', multiple: true, default: [] },
+          'body-file': { type: 'string' },
+          'content-type': { type: 'string' },
         },
       });
       if (!values.url) throw new UsageError('explain needs --url');
@@ -58,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
         claims,
         source: values.source,
         context: Object.fromEntries(values.context.map(splitPair('='))),
+        body: values['body-file'] ? readFileSync(values['body-file']) : undefined,
+        contentType: values['content-type'] ?? (values['body-file'] ? guessContentType(values['body-file']) : undefined),
       });
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return 0;
@@ -73,6 +78,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** What kubectl would send for a manifest file; --content-type overrides it (patches need it). */
+function guessContentType(file: string): string {
+  return /\.json$/i.test(file) ? 'application/json' : 'application/yaml';
+}
 
 function splitPair(sep: string) {
   return (s: string): [string, string] => {

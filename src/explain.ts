@@ -9,6 +9,7 @@ import { buildRuntime, type RuntimeDeps } from './pipeline/runtime.js';
 import type { RawRequest } from './request/attributes.js';
 import { buildAttributes } from './request/build.js';
 import { collectHeaders } from './request/headers.js';
+import { checkGuardrails, type GuardrailOutcome } from './guardrails/guard.js';
 
 export interface ExplainInput {
   method: string;
@@ -20,6 +21,9 @@ export interface ExplainInput {
   claims?: Record<string, unknown> | undefined;
   source?: string;
   context?: Record<string, string>;
+  /** The request body (for guardrails), as Envoy would pass it; --content-type sets its header. */
+  body?: Uint8Array | string | undefined;
+  contentType?: string | undefined;
 }
 
 /**
@@ -34,6 +38,7 @@ export async function explain(config: Config, input: ExplainInput, deps?: Partia
   });
   const url = new URL(input.url);
   const headers: [string, string][] = [...input.headers];
+  if (input.contentType) headers.push(['content-type', input.contentType]);
   if (input.token) headers.push(['authorization', `Bearer ${input.token}`]);
   const collected = collectHeaders(headers, {
     maxHeaderBytes: config.limits.max_header_bytes,
@@ -49,6 +54,10 @@ export async function explain(config: Config, input: ExplainInput, deps?: Partia
     sourceAddress: input.source ?? '',
     sourcePrincipal: '',
     contextExtensions: input.context ?? {},
+    // The same bound the server applies: a body over it is not inspected, as in production.
+    ...(input.body !== undefined && bodyBytes(input.body) > config.limits.max_body_bytes
+      ? { body: undefined, bodyTruncated: true }
+      : { body: input.body, bodyTruncated: false }),
   };
   const built = buildAttributes(raw, collected.spoofed, rt.kubeHosts);
   if (!built.ok) return render(rt, fail('request_invalid', built.detail, undefined, undefined), undefined);
@@ -72,10 +81,19 @@ export async function explain(config: Config, input: ExplainInput, deps?: Partia
       verdict = fail(token.reason, token.detail, req, rt.policy.evaluate(req, undefined));
     }
   }
-  return render(rt, verdict, identitySource);
+  return render(rt, verdict, identitySource, checkGuardrails(rt.guardrails, req));
 }
 
-function render(rt: ReturnType<typeof buildRuntime>, v: Verdict, identitySource: 'token' | 'claims' | undefined) {
+function bodyBytes(b: Uint8Array | string): number {
+  return typeof b === 'string' ? Buffer.byteLength(b, 'utf8') : b.length;
+}
+
+function render(
+  rt: ReturnType<typeof buildRuntime>,
+  v: Verdict,
+  identitySource: 'token' | 'claims' | undefined,
+  guard?: GuardrailOutcome,
+) {
   const req = v.attributes;
   const need = v.requirement;
   const who = v.identity;
@@ -120,6 +138,20 @@ function render(rt: ReturnType<typeof buildRuntime>, v: Verdict, identitySource:
           client_ip: v.risk.clientIp || null,
           degraded: v.risk.degraded,
           reasons: v.risk.contributions,
+        }
+      : null,
+    guardrails: guard
+      ? {
+          violations: guard.result.violations,
+          unreadable: guard.result.unreadable ?? null,
+          unreadable_detail: guard.result.unreadableDetail ?? null,
+          effect: {
+            applied: guard.contribution.codes,
+            deny: guard.contribution.deny,
+            required_level: guard.contribution.level >= 0 ? rt.assurance.names[guard.contribution.level] : null,
+            max_age: guard.contribution.maxAge ?? null,
+            risk: guard.contribution.risk,
+          },
         }
       : null,
     decision: {

@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { DEFAULT_DANGEROUS_CAPABILITIES, GUARDRAIL_CODES, UNREADABLE_KEY } from '../guardrails/codes.js';
 
 /**
  * The stepgate configuration file. Every object is strict: an unknown key is an error, because in
@@ -260,6 +261,50 @@ const stateSchema = z
     }
   });
 
+/**
+ * A guardrail's effect: a level and/or max_age to require, a deny, and/or a risk weight. Several
+ * may be combined except deny with require/max_age (the same rule as for policy rules).
+ */
+const guardrailEffectSchema = z
+  .strictObject({
+    require: nonEmpty.optional(),
+    max_age: seconds.optional(),
+    deny: z.literal(true).optional(),
+    risk: z.number().int().min(0).max(1000).optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.deny && (e.require !== undefined || e.max_age !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['deny'], message: 'a guardrail effect either denies or requires a level, not both' });
+    }
+    if (!e.deny && e.require === undefined && e.max_age === undefined && e.risk === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['require'], message: 'a guardrail effect needs require, max_age, deny: true or risk (or use off)' });
+    }
+  });
+
+const GUARDRAIL_EFFECT_KEYS = [...GUARDRAIL_CODES, UNREADABLE_KEY] as const;
+const guardrailEffectsSchema = z.partialRecord(z.enum(GUARDRAIL_EFFECT_KEYS), z.union([z.literal('off'), guardrailEffectSchema]));
+
+/** Present only when the operator opts in: without it no request body is ever looked at. */
+const guardrailsSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  default_effect: guardrailEffectSchema.optional(),
+  unreadable_body: guardrailEffectSchema.optional(),
+  effects: guardrailEffectsSchema.default({}),
+  allowed_registries: z.array(nonEmpty).default([]),
+  protected_namespaces: z.array(nonEmpty).default([]),
+  delete_protected_namespaces: z.array(nonEmpty).default(['kube-system']),
+  dangerous_capabilities: z.array(nonEmpty).default([...DEFAULT_DANGEROUS_CAPABILITIES]),
+  dangerous_cluster_roles: z.array(nonEmpty).default([]),
+  namespaces: z
+    .array(
+      z.strictObject({
+        match: stringList,
+        effects: guardrailEffectsSchema,
+      }),
+    )
+    .default([]),
+});
+
 export const configSchema = z
   .strictObject({
     server: z
@@ -316,8 +361,11 @@ export const configSchema = z
       .strictObject({
         max_header_bytes: z.number().int().min(256).default(16_384),
         max_total_header_bytes: z.number().int().min(1024).default(131_072),
+        // The gRPC server accepts messages up to 4 MiB; a larger bound could never be reached.
+        max_body_bytes: z.number().int().min(1024).max(4 * 1024 * 1024 - 65_536).default(1024 * 1024),
       })
       .prefault({}),
+    guardrails: guardrailsSchema.optional(),
     // Tracing itself is configured by the standard OTEL_* environment variables, not here.
     // docs/observability.md describes what each key changes.
     telemetry: z
@@ -376,6 +424,18 @@ export const configSchema = z
         previous = b.min_score;
       });
     }
+    const g = cfg.guardrails;
+    if (g) {
+      const checkEffects = (effects: Partial<Record<string, 'off' | { require?: string | undefined }>>, path: (string | number)[]) => {
+        for (const [code, e] of Object.entries(effects)) {
+          if (e !== undefined && e !== 'off') checkLevel(e.require, [...path, code, 'require']);
+        }
+      };
+      checkLevel(g.default_effect?.require, ['guardrails', 'default_effect', 'require']);
+      checkLevel(g.unreadable_body?.require, ['guardrails', 'unreadable_body', 'require']);
+      checkEffects(g.effects, ['guardrails', 'effects']);
+      g.namespaces.forEach((n, i) => checkEffects(n.effects, ['guardrails', 'namespaces', i, 'effects']));
+    }
     if (cfg.limits.max_header_bytes > cfg.limits.max_total_header_bytes) {
       ctx.addIssue({
         code: 'custom',
@@ -421,3 +481,5 @@ export type TelemetryConfig = Config['telemetry'];
 export type RiskConfig = NonNullable<Config['risk']>;
 export type NetworkConfig = Config['network'];
 export type StateConfig = Config['state'];
+export type GuardrailsConfig = NonNullable<Config['guardrails']>;
+export type GuardrailEffectConfig = z.infer<typeof guardrailEffectSchema>;

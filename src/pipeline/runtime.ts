@@ -9,6 +9,7 @@ import type { HeaderLimits } from '../request/headers.js';
 import { RiskEngine } from '../risk/engine.js';
 import { MemoryStateStore } from '../state/memory.js';
 import type { StateStore, StoreLimits } from '../state/store.js';
+import { compileGuardrails, type GuardrailSettings } from '../guardrails/settings.js';
 
 export interface RuntimeDeps {
   fetch: FetchFn;
@@ -46,6 +47,10 @@ export interface Runtime {
   readonly responder: Responder;
   readonly kubeHosts: HostMatcher;
   readonly headerLimits: HeaderLimits;
+  /** limits.max_body_bytes: a larger body is dropped and marked truncated. */
+  readonly maxBodyBytes: number;
+  /** Undefined without a guardrails section. */
+  readonly guardrails: GuardrailSettings | undefined;
   readonly now: () => number;
   /** Undefined when `risk` is absent or disabled. */
   readonly risk: RiskEngine | undefined;
@@ -88,6 +93,8 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
       maxHeaderBytes: config.limits.max_header_bytes,
       maxTotalHeaderBytes: config.limits.max_total_header_bytes,
     }),
+    maxBodyBytes: config.limits.max_body_bytes,
+    guardrails: compileGuardrails(config.guardrails, assurance),
     now: deps.now,
   });
 }

@@ -193,7 +193,12 @@ function compileKube(k: KubeMatchConfig): Predicate {
  * except `namespaces/<name>`, where the object is the namespace.
  */
 function clusterWideReaches(i: NonNullable<RequestAttributes['kube']>): boolean {
-  return !CLUSTER_SCOPED.has(`${i.apiGroup}/${i.resource}`);
+  return !isClusterScoped(i.apiGroup, i.resource);
+}
+
+/** Whether stepgate knows `group/resource` to be cluster-scoped; unknown resources count as namespaced. */
+export function isClusterScoped(apiGroup: string, resource: string): boolean {
+  return CLUSTER_SCOPED.has(`${apiGroup}/${resource}`);
 }
 
 const CLUSTER_SCOPED = new Set([

@@ -27,6 +27,10 @@ export interface RequestAttributes {
   contextExtensions: Readonly<Record<string, string>>;
   /** Present when the host is a configured Kubernetes API host. */
   kube: KubeRequestInfo | undefined;
+  /** The request body as Envoy sent it (with_request_body), within limits.max_body_bytes. */
+  body: Uint8Array | string | undefined;
+  /** Envoy sent only part of the body, or it was over limits.max_body_bytes and dropped. */
+  bodyTruncated: boolean;
 }
 
 /** The transport adapter's view of a request, before validation and normalisation. */
@@ -39,6 +43,9 @@ export interface RawRequest {
   sourceAddress: string;
   sourcePrincipal: string;
   contextExtensions: Readonly<Record<string, string>>;
+  /** Undefined when there is none or it was over the bound (bodyTruncated is then true). */
+  body: Uint8Array | string | undefined;
+  bodyTruncated: boolean;
 }
 
 export const IDENTITY_HEADER_PREFIX = 'x-stepgate-';

@@ -47,6 +47,9 @@ export function buildAttributes(
       sourcePrincipal: raw.sourcePrincipal,
       contextExtensions: raw.contextExtensions,
       kube,
+      // Carried by reference: only the guardrails read it, and only for Kubernetes writes.
+      body: raw.body,
+      bodyTruncated: raw.bodyTruncated,
     },
   };
 }

@@ -65,6 +65,43 @@ describe('stepgate explain', () => {
     expect(out.response.headers.location).toContain('level=aal2');
   });
 
+  it('shows guardrail violations for a --body-file, and the content type decides the patch format', async () => {
+    const config = join(dir, 'g.yaml');
+    writeFileSync(config, testConfigYaml(issuer.url, 'guardrails:\n  effects:\n    privileged_container: {require: aal3, max_age: 300, risk: 40}\n'));
+    const manifest = join(dir, 'deploy.yaml');
+    writeFileSync(
+      manifest,
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app:latest\n          securityContext: {privileged: true}\n',
+    );
+    const url = 'https://kube.example.com/apis/apps/v1/namespaces/dev/deployments';
+    const run = runCli(['explain', '--config', config, '--method', 'POST', '--url', url, '--body-file', manifest, '--token', 'x'], env);
+    expect((await run.exited).code).toBe(0);
+    const out = JSON.parse(run.stdout.join('\n')) as { guardrails: { violations: { code: string; path: string }[]; unreadable: string | null; effect: Record<string, unknown> } };
+    expect(out.guardrails.violations.map((v) => v.code)).toEqual(['privileged_container', 'image_latest_tag']);
+    expect(out.guardrails.violations[0]!.path).toBe('spec.template.spec.containers[0].securityContext.privileged');
+    expect(out.guardrails.unreadable).toBeNull();
+    expect(out.guardrails.effect).toEqual({ applied: ['privileged_container', 'image_latest_tag'], deny: false, required_level: 'aal3', max_age: 300, risk: 40 });
+
+    const patch = join(dir, 'patch.json');
+    writeFileSync(patch, JSON.stringify([{ op: 'add', path: '/spec/template/spec/hostNetwork', value: true }]));
+    const item = `${url}/web`;
+    const asPatch = runCli(['explain', '--config', config, '--method', 'PATCH', '--url', item, '--body-file', patch, '--content-type', 'application/json-patch+json', '--token', 'x'], env);
+    expect((await asPatch.exited).code).toBe(0);
+    const p = JSON.parse(asPatch.stdout.join('\n')) as { guardrails: { violations: { code: string }[] } };
+    expect(p.guardrails.violations.map((v) => v.code)).toEqual(['host_namespace']);
+
+    // Without --content-type a .json file is a plain object, which no PATCH accepts: unreadable.
+    const guessed = runCli(['explain', '--config', config, '--method', 'PATCH', '--url', item, '--body-file', patch, '--token', 'x'], env);
+    expect((await guessed.exited).code).toBe(0);
+    const g = JSON.parse(guessed.stdout.join('\n')) as { guardrails: { unreadable: string; effect: { required_level: string } } };
+    expect(g.guardrails).toMatchObject({ unreadable: 'body_unreadable', effect: { required_level: 'aal3' } });
+  });
+
+  it('has guardrails: null when the request is not one they inspect', async () => {
+    const out = await explain(testConfig(issuer.url, 'guardrails: {}\n'), { method: 'GET', url: 'https://kube.example.com/api/v1/pods', headers: [] }, { env });
+    expect(out.guardrails).toBeNull();
+  });
+
   it('exits 64 with usage on bad arguments', async () => {
     const run = runCli(['explain', '--nope']);
     expect((await run.exited).code).toBe(64);

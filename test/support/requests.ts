@@ -10,6 +10,9 @@ export interface RequestSpec {
   context?: Record<string, string>;
   /** Use Envoy's encode_raw_headers form (header_map with raw_value bytes) instead of the map. */
   raw?: boolean;
+  /** Envoy's with_request_body: `body` as a string, or `raw_body` bytes (pack_as_bytes). */
+  body?: string;
+  rawBody?: Uint8Array;
 }
 
 export const KUBE_HOST = 'kube.example.com';
@@ -37,6 +40,8 @@ export function checkRequest(spec: RequestSpec) {
     scheme: spec.scheme ?? 'https',
     protocol: 'HTTP/2',
   };
+  if (spec.body !== undefined) http.body = spec.body;
+  if (spec.rawBody !== undefined) http.raw_body = spec.rawBody;
   if (spec.raw) {
     http.header_map = {
       headers: Object.entries(headers).map(([key, value]) => ({ key, raw_value: Buffer.from(value, 'latin1') })),

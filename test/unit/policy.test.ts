@@ -42,6 +42,8 @@ function kubeReq(method: string, target: string, host = 'kube.test'): RequestAtt
     sourcePrincipal: '',
     contextExtensions: {},
     kube: host === 'kube.test' ? kubeRequestInfo(method, p.path, p.query, () => undefined) : undefined,
+    body: undefined,
+    bodyTruncated: false,
   };
 }
 

@@ -24,6 +24,8 @@ export interface CheckRequestMessage {
         path?: string;
         host?: string;
         scheme?: string;
+        body?: string;
+        raw_body?: Buffer | Uint8Array;
       };
     };
     context_extensions?: Record<string, string>;
@@ -41,7 +43,7 @@ export type ParsedCheck =
 
 const NO_EXTENSIONS: Readonly<Record<string, string>> = Object.freeze({});
 
-export function parseCheckRequest(msg: CheckRequestMessage | undefined, limits: HeaderLimits): ParsedCheck {
+export function parseCheckRequest(msg: CheckRequestMessage | undefined, limits: HeaderLimits, maxBodyBytes: number): ParsedCheck {
   const http = msg?.attributes?.request?.http;
   if (!http) return { ok: false, reason: 'request_invalid', detail: 'CheckRequest has no attributes.request.http' };
   if (!http.method) return { ok: false, reason: 'request_invalid', detail: 'CheckRequest has no HTTP method' };
@@ -49,6 +51,7 @@ export function parseCheckRequest(msg: CheckRequestMessage | undefined, limits: 
   const collected = collectHeaderFields(http, limits);
   if (!collected.ok) return { ok: false, reason: 'header_too_large', detail: collected.detail };
   const attrs = msg!.attributes!;
+  const body = readBody(http, collected.headers, maxBodyBytes);
   return {
     ok: true,
     raw: {
@@ -60,6 +63,8 @@ export function parseCheckRequest(msg: CheckRequestMessage | undefined, limits: 
       sourceAddress: attrs.source?.address?.socket_address?.address ?? '',
       sourcePrincipal: attrs.source?.principal ?? '',
       contextExtensions: attrs.context_extensions ?? NO_EXTENSIONS,
+      body: body.body,
+      bodyTruncated: body.truncated,
     },
     spoofed: collected.spoofed,
   };
@@ -89,6 +94,34 @@ function collectHeaderFields(http: HttpRequestMessage, limits: HeaderLimits) {
     }
   }
   return c.result();
+}
+
+const NO_BODY = Object.freeze({ body: undefined, truncated: false });
+const DROPPED_BODY = Object.freeze({ body: undefined, truncated: true });
+
+/**
+ * The body by reference, no copy and no decoding: whether it is read at all is for the guardrails
+ * to decide. `raw_body` (pack_as_bytes) wins over `body`. Envoy marks a body it cut at
+ * max_request_bytes with `x-envoy-auth-partial-body: true`; any value other than exactly `false`
+ * (a client's copy joined with Envoy's included) counts as cut, because only a whole body can
+ * show that a change is safe. A body over our own bound is dropped, never kept.
+ */
+function readBody(http: HttpRequestMessage, headers: ReadonlyMap<string, string>, max: number) {
+  const partial = headers.get('x-envoy-auth-partial-body');
+  const cut = partial !== undefined && partial !== 'false';
+  const raw = http.raw_body;
+  let body: Uint8Array | string | undefined;
+  if (raw && raw.length > 0) {
+    if (raw.length > max) return DROPPED_BODY;
+    body = raw;
+  } else if (http.body) {
+    const s = http.body;
+    // UTF-16 length never exceeds the UTF-8 byte length, so only a borderline string is measured.
+    if (s.length > max || (s.length * 3 > max && Buffer.byteLength(s, 'utf8') > max)) return DROPPED_BODY;
+    body = s;
+  }
+  if (body === undefined) return cut ? DROPPED_BODY : NO_BODY;
+  return { body, truncated: cut };
 }
 
 const APPEND_FALSE = Object.freeze({ value: false });

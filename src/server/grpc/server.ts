@@ -132,7 +132,7 @@ function handleCheck(
   };
   try {
     rt = opts.runtime();
-    const parsed = parseCheckRequest(msg, rt.headerLimits);
+    const parsed = parseCheckRequest(msg, rt.headerLimits, rt.maxBodyBytes);
     if (tracing !== undefined) span = tracing.startCheck(parsed.ok ? parsed.raw.headers : undefined, metadata, started);
     if (!parsed.ok) return finish(fail(parsed.reason, parsed.detail, undefined, undefined));
     const v =

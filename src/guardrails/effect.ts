@@ -1,0 +1,79 @@
+import type { Requirement } from '../policy/policy.js';
+import { UNREADABLE_KEY, type GuardrailCode, type UnreadableOutcome } from './codes.js';
+import type { GuardrailSettings } from './settings.js';
+import type { GuardrailResult } from './types.js';
+
+/**
+ * What the guardrails add to a request's requirement. Same semantics as the policy: any deny
+ * wins, else the highest level and the shortest max_age; risk weights add up (once per code).
+ */
+export interface GuardrailContribution {
+  deny: boolean;
+  /** Rank of the required level; -1 when no violated guardrail sets one. */
+  level: number;
+  maxAge: number | undefined;
+  /** Summed risk weight, for the risk engine to add to the score. */
+  risk: number;
+  /** Codes that took effect (not `off`), the unreadable outcome included, in first-seen order. */
+  codes: readonly (GuardrailCode | UnreadableOutcome)[];
+}
+
+export const NO_CONTRIBUTION: GuardrailContribution = Object.freeze({
+  deny: false,
+  level: -1,
+  maxAge: undefined,
+  risk: 0,
+  codes: Object.freeze([]),
+});
+
+export function guardrailContribution(result: GuardrailResult, namespace: string, settings: GuardrailSettings): GuardrailContribution {
+  if (result.violations.length === 0 && result.unreadable === undefined) return NO_CONTRIBUTION;
+  let deny = false;
+  let level = -1;
+  let maxAge: number | undefined;
+  let risk = 0;
+  const codes: (GuardrailCode | UnreadableOutcome)[] = [];
+  const apply = (code: GuardrailCode | UnreadableOutcome, key: GuardrailCode | typeof UNREADABLE_KEY) => {
+    if (codes.includes(code)) return;
+    const e = settings.effectFor(key, namespace);
+    if (e === undefined) return;
+    codes.push(code);
+    if (e.deny) deny = true;
+    if (e.level > level) level = e.level;
+    if (e.maxAge !== undefined && (maxAge === undefined || e.maxAge < maxAge)) maxAge = e.maxAge;
+    risk += e.risk;
+  };
+  if (result.unreadable !== undefined) apply(result.unreadable, UNREADABLE_KEY);
+  for (const v of result.violations) apply(v.code, v.code);
+  if (codes.length === 0) return NO_CONTRIBUTION;
+  return { deny, level, maxAge, risk, codes };
+}
+
+export const GUARDRAIL_RULE_PREFIX = 'guardrail:';
+
+/**
+ * The policy's requirement tightened by the guardrails. Never loosens it: a deny stays a deny, the
+ * level only rises, max_age only shrinks. Each guardrail that took effect is added to `rules` as
+ * `guardrail:<code>`, so logs, metadata and explain name it next to the policy rules.
+ */
+export function applyGuardrails(need: Requirement, c: GuardrailContribution): Requirement {
+  if (c.codes.length === 0) return need;
+  const maxAge = need.maxAge === undefined ? c.maxAge : c.maxAge === undefined ? need.maxAge : Math.min(need.maxAge, c.maxAge);
+  return Object.freeze({
+    deny: need.deny || c.deny,
+    denyMessage: need.denyMessage ?? (c.deny ? `This change is refused by guardrail ${c.codes.join(', ')}.` : undefined),
+    level: Math.max(need.level, c.level),
+    maxAge,
+    rules: Object.freeze([...need.rules, ...c.codes.map((code) => `${GUARDRAIL_RULE_PREFIX}${code}`)]),
+    sensitivity: need.sensitivity,
+  });
+}
+
+/** One line for a verdict's detail and the audit log: which guardrails, and why. */
+export function describeGuardrails(result: GuardrailResult): string {
+  const parts: string[] = [];
+  if (result.unreadable) parts.push(`${result.unreadable}: ${result.unreadableDetail ?? ''}`.trim());
+  for (const v of result.violations.slice(0, 5)) parts.push(`${v.code}: ${v.detail}`);
+  if (result.violations.length > 5) parts.push(`and ${result.violations.length - 5} more`);
+  return parts.length ? `guardrails: ${parts.join('; ')}` : '';
+}

@@ -1,0 +1,95 @@
+import { isClusterScoped } from '../policy/policy.js';
+import type { KubeRequestInfo } from '../request/kube.js';
+import { parseBody } from './parse.js';
+import type { RuleContext } from './rules/context.js';
+import { checkDelete } from './rules/delete.js';
+import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
+import { checkWorkload, isWorkloadKey, workloadKeyOfKind } from './rules/workloads.js';
+import type { GuardrailSettings } from './settings.js';
+import { isObject, NO_VIOLATIONS, type GuardrailResult, type Json, type Violation } from './types.js';
+
+const WRITE_VERBS = new Set(['create', 'update', 'patch']);
+const DELETE_VERBS = new Set(['delete', 'deletecollection']);
+
+/** Whether a request is one the guardrails look at; cheap, so it can run on every request. */
+export function isInspected(kube: KubeRequestInfo): boolean {
+  if (!kube.isResourceRequest) return false;
+  if (DELETE_VERBS.has(kube.verb)) return true;
+  return WRITE_VERBS.has(kube.verb) && inspectsSubresource(kube) && isInspectedKey(`${kube.apiGroup}/${kube.resource}`);
+}
+
+function isInspectedKey(key: string): boolean {
+  return isWorkloadKey(key) || RBAC_KEYS.has(key);
+}
+
+/**
+ * Only the object itself carries the spec; `status`, `scale` and the like cannot change what the
+ * guardrails look at. ephemeralcontainers is how `kubectl debug` adds a container to a pod.
+ */
+function inspectsSubresource(kube: KubeRequestInfo): boolean {
+  return kube.subresource === '' || (kube.subresource === 'ephemeralcontainers' && kube.apiGroup === '' && kube.resource === 'pods');
+}
+
+/**
+ * The guardrail violations of one Kubernetes request. Pure: the body, its content type and
+ * whether it was cut are all given. Requests that are not writes of an inspected kind, nor
+ * deletes, have no violations and cost no body work.
+ */
+export function inspect(
+  kube: KubeRequestInfo,
+  body: Uint8Array | string | undefined,
+  contentType: string | undefined,
+  truncated: boolean,
+  settings: GuardrailSettings,
+): GuardrailResult {
+  if (!settings.enabled || !isInspected(kube)) return NO_VIOLATIONS;
+  if (DELETE_VERBS.has(kube.verb)) {
+    const found = checkDelete(kube, settings, isClusterScoped(kube.apiGroup, kube.resource));
+    return found.length > 0 ? { violations: found } : NO_VIOLATIONS;
+  }
+  const parsed = parseBody(body, contentType, truncated, kube.verb);
+  if (!parsed.ok) return { violations: [], unreadable: parsed.outcome, unreadableDetail: parsed.detail };
+
+  const urlKey = `${kube.apiGroup}/${kube.resource}`;
+  const multi = parsed.documents.length > 1;
+  // Each document is read as the kind in the URL and, when it names another known kind, as that
+  // kind too: kube refuses a mismatch, and reading both means a wrong `kind` cannot hide a field.
+  const docs = parsed.documents.map((doc, i) => {
+    const prefix = multi ? `documents[${i}].` : '';
+    const workloadKeys = unique([isWorkloadKey(urlKey) ? urlKey : undefined, workloadKeyOfKind(doc.kind)]);
+    const rbacKinds = unique<RbacKind>([RBAC_KEYS.get(urlKey), rbacKindOf(doc.kind)]);
+    return { doc, prefix, workloadKeys, kinds: rbacKinds };
+  });
+  const violations: Violation[] = [];
+  const wildcardRoles = collectWildcardRoles(docs);
+  for (const { doc, prefix, workloadKeys, kinds } of docs) {
+    const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: violations };
+    for (const key of workloadKeys) checkWorkload(doc, key, prefix, ctx);
+    for (const kind of kinds) checkRbac(doc, kind, prefix, ctx, wildcardRoles);
+  }
+  return violations.length > 0 ? { violations: dedupe(violations) } : NO_VIOLATIONS;
+}
+
+/** The request's namespace; a body's own metadata.namespace only when the path has none. */
+export function namespaceOf(kube: KubeRequestInfo, doc: Json | undefined): string {
+  if (kube.namespace !== '') return kube.namespace;
+  const meta = doc?.metadata;
+  return isObject(meta) && typeof meta.namespace === 'string' ? meta.namespace : '';
+}
+
+function unique<T extends string>(xs: (T | undefined)[]): T[] {
+  const out: T[] = [];
+  for (const x of xs) if (x !== undefined && !out.includes(x)) out.push(x);
+  return out;
+}
+
+/** A document read as two kinds with the same pod spec path would report everything twice. */
+function dedupe(vs: Violation[]): Violation[] {
+  const seen = new Set<string>();
+  return vs.filter((v) => {
+    const k = `${v.code}\u0000${v.path ?? ''}\u0000${v.detail}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

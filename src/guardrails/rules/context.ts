@@ -1,0 +1,15 @@
+import type { GuardrailSettings } from '../settings.js';
+import type { Violation } from '../types.js';
+
+/** What every rule family gets: the settings, where the object lives, and whether it is a patch. */
+export interface RuleContext {
+  readonly settings: GuardrailSettings;
+  /** The request's namespace, or the object's metadata.namespace when the path has none. */
+  readonly namespace: string;
+  /**
+   * The object is a patch (only what it sets is known). Rules that need a field the patch does
+   * not show then assume the worst case for that field instead of the compliant one.
+   */
+  readonly partial: boolean;
+  readonly out: Violation[];
+}

@@ -1,0 +1,24 @@
+import type { KubeRequestInfo } from '../../request/kube.js';
+import type { GuardrailSettings } from '../settings.js';
+import type { Violation } from '../types.js';
+
+/**
+ * delete_protected: deleting a namespace, a CustomResourceDefinition (which deletes every object
+ * of that type), or anything in a delete-protected namespace (kube-system by default). Judged
+ * from the request line alone: a delete's body (DeleteOptions) cannot change what is deleted.
+ * A cluster-wide deletecollection of a namespaced resource reaches the protected namespaces too.
+ */
+export function checkDelete(kube: KubeRequestInfo, settings: GuardrailSettings, clusterScoped: boolean): Violation[] {
+  const found: Violation[] = [];
+  const what = `${kube.verb} ${kube.apiGroup ? `${kube.apiGroup}/` : ''}${kube.resource}${kube.name ? `/${kube.name}` : ''}`;
+  if (kube.apiGroup === '' && kube.resource === 'namespaces' && kube.subresource === '') {
+    found.push({ code: 'delete_protected', detail: `${what}: deleting a namespace deletes everything in it` });
+  } else if (kube.apiGroup === 'apiextensions.k8s.io' && kube.resource === 'customresourcedefinitions') {
+    found.push({ code: 'delete_protected', detail: `${what}: deleting a CRD deletes every object of its type` });
+  } else if (kube.namespace !== '' && settings.deleteProtectedNamespace(kube.namespace)) {
+    found.push({ code: 'delete_protected', detail: `${what} in protected namespace ${kube.namespace}` });
+  } else if (kube.namespace === '' && kube.verb === 'deletecollection' && !clusterScoped) {
+    found.push({ code: 'delete_protected', detail: `${what} across all namespaces reaches the protected ones` });
+  }
+  return found;
+}

@@ -1,0 +1,55 @@
+import { isObject, type Json } from '../types.js';
+import type { RuleContext } from './context.js';
+import { checkImages } from './images.js';
+import { checkPodSecurity, containersOf } from './pod-security.js';
+
+/**
+ * Where each workload kind keeps its pod spec, keyed by `<api group>/<resource>` as in the URL.
+ * CronJob nests it one level deeper, in the job template.
+ */
+const POD_SPEC_PATHS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['/pods', ['spec']],
+  ['/podtemplates', ['template', 'spec']],
+  ['/replicationcontrollers', ['spec', 'template', 'spec']],
+  ['apps/deployments', ['spec', 'template', 'spec']],
+  ['apps/statefulsets', ['spec', 'template', 'spec']],
+  ['apps/daemonsets', ['spec', 'template', 'spec']],
+  ['apps/replicasets', ['spec', 'template', 'spec']],
+  ['batch/jobs', ['spec', 'template', 'spec']],
+  ['batch/cronjobs', ['spec', 'jobTemplate', 'spec', 'template', 'spec']],
+]);
+
+/** A body's `kind` → the same key, so a multi-document body is read by each document's kind. */
+const KIND_KEYS: ReadonlyMap<string, string> = new Map([
+  ['Pod', '/pods'],
+  ['PodTemplate', '/podtemplates'],
+  ['ReplicationController', '/replicationcontrollers'],
+  ['Deployment', 'apps/deployments'],
+  ['StatefulSet', 'apps/statefulsets'],
+  ['DaemonSet', 'apps/daemonsets'],
+  ['ReplicaSet', 'apps/replicasets'],
+  ['Job', 'batch/jobs'],
+  ['CronJob', 'batch/cronjobs'],
+]);
+
+export function isWorkloadKey(key: string): boolean {
+  return POD_SPEC_PATHS.has(key);
+}
+
+export function workloadKeyOfKind(kind: unknown): string | undefined {
+  return typeof kind === 'string' ? KIND_KEYS.get(kind) : undefined;
+}
+
+export function checkWorkload(doc: Json, key: string, docPath: string, ctx: RuleContext): void {
+  const steps = POD_SPEC_PATHS.get(key);
+  if (!steps) return;
+  let node: unknown = doc;
+  for (const s of steps) {
+    if (!isObject(node)) return;
+    node = node[s];
+  }
+  if (!isObject(node)) return;
+  const specPath = `${docPath}${steps.join('.')}`;
+  checkPodSecurity(node, specPath, ctx);
+  checkImages(containersOf(node, specPath), ctx);
+}

@@ -1,0 +1,34 @@
+import type { GuardrailCode, UnreadableOutcome } from './codes.js';
+
+export interface Violation {
+  code: GuardrailCode;
+  /** One sentence for people: what was found. Never contains body values other than image names, role names and flags. */
+  detail: string;
+  /** Where in the (merged or patch) object, dotted: `spec.template.spec.containers[0].securityContext.privileged`. */
+  path?: string;
+}
+
+export interface GuardrailResult {
+  violations: readonly Violation[];
+  /** Set when the body could not be inspected; the `unreadable_body` effect then applies. */
+  unreadable?: UnreadableOutcome;
+  /** Why it could not be inspected (content type, parse error position, size). */
+  unreadableDetail?: string;
+}
+
+export const NO_VIOLATIONS: GuardrailResult = Object.freeze({ violations: Object.freeze([]) });
+
+export type Json = Record<string, unknown>;
+
+export function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function arrayOf(v: unknown): readonly unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** Strings of a list; non-strings are dropped (kube would refuse them anyway). */
+export function stringsOf(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}

@@ -1,0 +1,52 @@
+import { stringify } from 'yaml';
+import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { compileAssurance } from '../../src/identity/assurance.js';
+import { compileGuardrails, type GuardrailSettings } from '../../src/guardrails/settings.js';
+import { kubeRequestInfo, type KubeRequestInfo } from '../../src/request/kube.js';
+
+export const GUARD_BASE = `
+issuers: [{issuer: "https://idp.test", jwks_uri: "https://idp.test/jwks", audiences: [k]}]
+assurance:
+  levels:
+    - {name: aal1, acr: [a1]}
+    - {name: aal2, acr: [a2]}
+    - {name: aal3, acr: [a3]}
+kubernetes: {hosts: [kube.test]}
+policy:
+  default: {require: aal1}
+`;
+
+export const DEFAULT_GUARDRAILS = `
+guardrails:
+  allowed_registries: [registry.example.com, "ghcr.io/example"]
+  protected_namespaces: ["prod*"]
+  dangerous_cluster_roles: [admin]
+`;
+
+export function guardConfig(section = DEFAULT_GUARDRAILS): Config {
+  return parseConfig(`${GUARD_BASE}${section}`, 'guard.yaml');
+}
+
+export function guardSettings(section = DEFAULT_GUARDRAILS): GuardrailSettings {
+  const cfg = guardConfig(section);
+  return compileGuardrails(cfg.guardrails, compileAssurance(cfg.assurance.levels))!;
+}
+
+export function kube(method: string, path: string): KubeRequestInfo {
+  return kubeRequestInfo(method, path, '', () => undefined);
+}
+
+export const PINNED = `registry.example.com/app@sha256:${'a'.repeat(64)}`;
+
+/** Every leaf of an object as a JSON patch `add`, the way a client would set each field. */
+export function toJsonPatch(obj: unknown, prefix = ''): { op: string; path: string; value: unknown }[] {
+  if (obj !== null && typeof obj === 'object' && Object.keys(obj).length > 0) {
+    return Object.entries(obj as Record<string, unknown>).flatMap(([k, v]) =>
+      toJsonPatch(v, `${prefix}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`),
+    );
+  }
+  return [{ op: 'add', path: prefix, value: obj }];
+}
+
+export const toYaml = (o: unknown) => stringify(o);
