@@ -9,7 +9,6 @@ import { buildRuntime, type RuntimeDeps } from './pipeline/runtime.js';
 import type { RawRequest } from './request/attributes.js';
 import { buildAttributes } from './request/build.js';
 import { collectHeaders } from './request/headers.js';
-import { checkGuardrails, type GuardrailOutcome } from './guardrails/guard.js';
 
 export interface ExplainInput {
   method: string;
@@ -81,7 +80,7 @@ export async function explain(config: Config, input: ExplainInput, deps?: Partia
       verdict = fail(token.reason, token.detail, req, rt.policy.evaluate(req, undefined));
     }
   }
-  return render(rt, verdict, identitySource, checkGuardrails(rt.guardrails, req));
+  return render(rt, verdict, identitySource);
 }
 
 function bodyBytes(b: Uint8Array | string): number {
@@ -92,8 +91,8 @@ function render(
   rt: ReturnType<typeof buildRuntime>,
   v: Verdict,
   identitySource: 'token' | 'claims' | undefined,
-  guard?: GuardrailOutcome,
 ) {
+  const guard = v.guardrails;
   const req = v.attributes;
   const need = v.requirement;
   const who = v.identity;

@@ -1,5 +1,6 @@
 import type { Identity } from '../identity/identity.js';
 import type { Requirement } from '../policy/policy.js';
+import type { GuardrailOutcome } from '../guardrails/guard.js';
 import type { RiskAssessment } from '../risk/engine.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { ReasonCode } from './reasons.js';
@@ -18,4 +19,6 @@ export interface Verdict {
   tokenCached: boolean;
   /** The risk engine's score and reasons; undefined when risk is off or no identity was verified. */
   risk: RiskAssessment | undefined;
+  /** Guardrail violations found in the request body; undefined when the request was not inspected. */
+  guardrails: GuardrailOutcome | undefined;
 }

@@ -5,6 +5,9 @@ import type { VerifyResult } from '../identity/verifier.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
+import { applyGuardrails, describeGuardrails } from '../guardrails/effect.js';
+import { checkGuardrails, type GuardrailOutcome } from '../guardrails/guard.js';
+import type { Contribution } from '../risk/codes.js';
 import type { RiskAssessment, RiskEngine, RiskOutcome } from '../risk/engine.js';
 import type { Runtime } from './runtime.js';
 
@@ -18,7 +21,10 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
   const req = built.attributes;
   const token = bearerToken(req.headers.get('authorization'));
   if (typeof token !== 'string') {
-    return fail(token.reason, token.detail, req, rt.policy.evaluate(req, undefined));
+    // Guardrails apply here too, so the challenge asks for the level the change will need.
+    const guard = checkGuardrails(rt.guardrails, req);
+    const base = rt.policy.evaluate(req, undefined);
+    return verdict(false, token.reason, token.detail, guard ? applyGuardrails(base, guard.contribution) : base, undefined, req, false, undefined, guard);
   }
   const result = rt.verifier.verify(token);
   return result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
@@ -29,16 +35,24 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
  * state store is remote (one round trip).
  */
 export function decide(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdict | Promise<Verdict> {
-  if (!r.ok) return verdict(false, r.reason, r.detail, rt.policy.evaluate(req, undefined), undefined, req, r.cached, undefined);
+  const guard = checkGuardrails(rt.guardrails, req);
+  const base = rt.policy.evaluate(req, r.ok ? r.identity : undefined);
+  const need = guard ? applyGuardrails(base, guard.contribution) : base;
+  if (!r.ok) return verdict(false, r.reason, r.detail, need, undefined, req, r.cached, undefined, guard);
   const who = r.identity;
-  const need = rt.policy.evaluate(req, who);
   const risk = rt.risk;
-  if (risk === undefined) return judge(need, who, rt.now(), req, r.cached, rt);
+  if (risk === undefined) return judge(need, who, rt.now(), req, r.cached, rt, undefined, guard);
   const now = rt.now();
-  const out = risk.assess(req, who, need, now);
+  const extra = guard && guard.contribution.risk > 0 ? guardrailRisk(guard) : undefined;
+  const out = risk.assess(req, who, need, now, extra);
   return out instanceof Promise
-    ? out.then((o) => judgeRisk(rt, risk, o, need, who, now, req, r.cached))
-    : judgeRisk(rt, risk, out, need, who, now, req, r.cached);
+    ? out.then((o) => judgeRisk(rt, risk, o, need, who, now, req, r.cached, guard))
+    : judgeRisk(rt, risk, out, need, who, now, req, r.cached, guard);
+}
+
+/** A guardrail's risk weight, as one contribution to the score. */
+function guardrailRisk(g: GuardrailOutcome): Contribution[] {
+  return [{ code: 'guardrail', weight: g.contribution.risk, detail: `guardrails ${g.contribution.codes.join(', ')}` }];
 }
 
 function judgeRisk(
@@ -50,10 +64,11 @@ function judgeRisk(
   nowMs: number,
   req: RequestAttributes,
   cached: boolean,
+  guard: GuardrailOutcome | undefined,
 ): Verdict {
   const v = o.ok
-    ? judge(o.requirement, who, nowMs, req, cached, rt, o.risk)
-    : verdict(false, 'state_unavailable', o.detail, base, who, req, cached, undefined);
+    ? judge(o.requirement, who, nowMs, req, cached, rt, o.risk, guard)
+    : verdict(false, 'state_unavailable', o.detail, base, who, req, cached, undefined, guard);
   if (!v.allow) engine.recordDenial(who, nowMs);
   else if (o.ok && o.learn) engine.learned(o.learn, nowMs);
   return v;
@@ -67,25 +82,30 @@ export function judge(
   cached: boolean,
   rt: Pick<Runtime, 'assurance'>,
   risk?: RiskAssessment,
+  guard?: GuardrailOutcome,
 ): Verdict {
   if (need.deny) {
-    if (risk?.denies) return verdict(false, 'risk_deny', `risk score ${risk.score} reached band ${risk.band}`, need, who, req, cached, risk);
-    return verdict(false, 'policy_deny', `denied by rule ${need.rules.join(', ')}`, need, who, req, cached, risk);
+    if (risk?.denies) return verdict(false, 'risk_deny', `risk score ${risk.score} reached band ${risk.band}`, need, who, req, cached, risk, guard);
+    return verdict(false, 'policy_deny', `denied by rule ${need.rules.join(', ')}${guardNote(guard)}`, need, who, req, cached, risk, guard);
   }
   if (who.level < need.level) {
     const detail = `presented ${who.levelName}, required ${rt.assurance.names[need.level]}${riskNote(risk)}`;
-    return verdict(false, 'acr_insufficient', detail, need, who, req, cached, risk);
+    return verdict(false, 'acr_insufficient', detail + guardNote(guard), need, who, req, cached, risk, guard);
   }
   if (need.maxAge !== undefined) {
     if (who.authTime === undefined) {
-      return verdict(false, 'auth_time_missing', `max_age ${need.maxAge}s needs auth_time${riskNote(risk)}`, need, who, req, cached, risk);
+      return verdict(false, 'auth_time_missing', `max_age ${need.maxAge}s needs auth_time${riskNote(risk)}${guardNote(guard)}`, need, who, req, cached, risk, guard);
     }
     const age = Math.floor(nowMs / 1000) - who.authTime;
     if (age > need.maxAge) {
-      return verdict(false, 'auth_too_old', `authenticated ${age}s ago, max_age ${need.maxAge}s${riskNote(risk)}`, need, who, req, cached, risk);
+      return verdict(false, 'auth_too_old', `authenticated ${age}s ago, max_age ${need.maxAge}s${riskNote(risk)}${guardNote(guard)}`, need, who, req, cached, risk, guard);
     }
   }
-  return verdict(true, 'allowed', '', need, who, req, cached, risk);
+  return verdict(true, 'allowed', '', need, who, req, cached, risk, guard);
+}
+
+function guardNote(guard: GuardrailOutcome | undefined): string {
+  return guard && guard.contribution.codes.length > 0 ? ` (${describeGuardrails(guard.result)})` : '';
 }
 
 function riskNote(risk: RiskAssessment | undefined): string {
@@ -98,7 +118,7 @@ export function fail(
   req: RequestAttributes | undefined,
   need: Requirement | undefined,
 ): Verdict {
-  return verdict(false, reason, detail, need, undefined, req, false, undefined);
+  return verdict(false, reason, detail, need, undefined, req, false, undefined, undefined);
 }
 
 /**
@@ -114,8 +134,9 @@ function verdict(
   attributes: RequestAttributes | undefined,
   tokenCached: boolean,
   risk: RiskAssessment | undefined,
+  guardrails: GuardrailOutcome | undefined,
 ): Verdict {
-  return { allow, reason, detail, requirement, identity, attributes, tokenCached, risk };
+  return { allow, reason, detail, requirement, identity, attributes, tokenCached, risk, guardrails };
 }
 
 type TokenProblem = { reason: ReasonCode; detail: string };

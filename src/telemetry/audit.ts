@@ -29,7 +29,7 @@ export const AUDIT_EVENTS: readonly AuditEvent[] = ['stepup.challenge', 'policy.
 export const RECORD_FIELDS = [
   'audit', 'event', 'decision', 'reason', 'detail', 'status', 'client_kind', 'rules', 'level_required', 'max_age',
   'level_presented', 'auth_age', 'subject', 'issuer', 'request_id', 'trace_id', 'span_id', 'client_ip', 'user_agent',
-  'method', 'host', 'path', 'kube', 'token_cache', 'risk', 'challenge', 'latency_ms', 'err',
+  'method', 'host', 'path', 'kube', 'token_cache', 'risk', 'guardrails', 'challenge', 'latency_ms', 'err',
 ] as const;
 
 export interface DecisionRecordInput {
@@ -133,6 +133,13 @@ export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'deci
           reasons: v.risk.contributions,
           degraded: v.risk.degraded || undefined,
           learned: v.risk.learned || undefined,
+        }
+      : undefined,
+    guardrails: v.guardrails
+      ? {
+          violations: v.guardrails.result.violations,
+          unreadable: v.guardrails.result.unreadable,
+          applied: v.guardrails.contribution.codes,
         }
       : undefined,
     challenge: c.completion

@@ -52,6 +52,7 @@ export const ATTR = {
   riskScore: 'stepgate.risk.score',
   riskBand: 'stepgate.risk.band',
   riskReasons: 'stepgate.risk.reasons',
+  guardrails: 'stepgate.guardrails',
 } as const;
 
 /** The request's headers (lower-case names, as the pipeline keeps them) as a propagation carrier. */
@@ -227,6 +228,7 @@ export function checkAttributes(c: CheckOutcome): Attributes {
     if (risk.band !== undefined) a[ATTR.riskBand] = risk.band;
     if (risk.contributions.length > 0) a[ATTR.riskReasons] = risk.contributions.map((c) => c.code);
   }
+  if (v.guardrails && v.guardrails.contribution.codes.length > 0) a[ATTR.guardrails] = [...v.guardrails.contribution.codes];
   const req = v.attributes;
   if (req) {
     a[ATTR.path] = req.path; // normalised, as the policy matched it; never the query string

@@ -22,6 +22,7 @@ const verdict = (v: Partial<Verdict>): Verdict => ({
   attributes: undefined,
   tokenCached: false,
   risk: undefined,
+  guardrails: undefined,
   ...v,
 });
 
