@@ -6,6 +6,9 @@ import { TokenVerifier } from '../identity/verifier.js';
 import { compileHostMatcher, type HostMatcher } from '../policy/glob.js';
 import { compilePolicy, type Policy } from '../policy/policy.js';
 import type { HeaderLimits } from '../request/headers.js';
+import { SessionIdentities } from '../identity/session.js';
+import { parseKeyList } from '../stepup/keys.js';
+import { SessionCodec } from '../stepup/session.js';
 
 export interface RuntimeDeps {
   fetch: FetchFn;
@@ -26,6 +29,10 @@ export interface Runtime {
   readonly verifier: TokenVerifier;
   readonly responder: Responder;
   readonly kubeHosts: HostMatcher;
+  /** The step-up session cookie as an identity; undefined without `stepup.session`. */
+  readonly sessions: SessionIdentities | undefined;
+  /** Seals session cookies for the step-up callback; undefined without `stepup.session`. */
+  readonly sessionCodec: SessionCodec | undefined;
   readonly headerLimits: HeaderLimits;
   readonly now: () => number;
 }
@@ -40,9 +47,14 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     previous && verifierInputs(previous.config) === verifierInputs(config)
       ? previous.verifier
       : new TokenVerifier(config, assurance, deps);
+  const session = config.stepup.session;
+  const sessionCodec = session ? new SessionCodec(session, parseKeyList(deps.env[session.keys_env], session.keys_env)) : undefined;
+  const sessions = sessionCodec ? new SessionIdentities(sessionCodec, verifier, assurance, config, deps.now) : undefined;
   return Object.freeze({
     config,
     assurance,
+    sessions,
+    sessionCodec,
     policy: compilePolicy(config, assurance),
     verifier,
     responder: new Responder(config, assurance),
@@ -57,5 +69,6 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
 
 /** Everything a cached Identity was computed from. */
 function verifierInputs(c: Config): string {
-  return JSON.stringify([c.issuers, c.assurance, c.identity_headers, c.token_cache]);
+  // Sessions share the caches: a changed key list or IdP must not keep serving cached sessions.
+  return JSON.stringify([c.issuers, c.assurance, c.identity_headers, c.token_cache, c.stepup.oidc?.issuer, c.stepup.session]);
 }
