@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # System packages the test suite starts for real. Installed with apt-get when missing; with
 # CI=true a missing one is a failure, never a skip (the tests themselves do not skip either).
-SYSTEM_PACKAGES=(prometheus)
+SYSTEM_PACKAGES=(prometheus nginx chromium redis-server)
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
