@@ -40,6 +40,9 @@ const oidcSchema = z
     allow_insecure_http: z.boolean().default(false),
   })
   .superRefine((o, ctx) => {
+    if (new URL(o.redirect_uri).pathname !== '/.stepgate/callback') {
+      ctx.addIssue({ code: 'custom', path: ['redirect_uri'], message: 'must end in /.stepgate/callback (the path stepgate serves the callback on)' });
+    }
     if (!o.scopes.includes('openid')) {
       ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'must include openid: the step-up needs an ID token' });
     }
@@ -181,7 +184,8 @@ export const configSchema = z
       .strictObject({
         grpc_listen: listen.default('0.0.0.0:9191'),
         http_listen: listenOrOff.default('0.0.0.0:8080'),
-        authz_http_listen: listenOrOff.default('127.0.0.1:9192'),
+        // Off unless asked for: a second way into the decision engine, trusting proxy headers, must be opted into.
+        authz_http_listen: listenOrOff.default('off'),
         authz_http_path_prefix: z
           .string()
           .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'empty, or a path such as /check without a trailing slash')
