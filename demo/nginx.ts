@@ -125,14 +125,12 @@ ${protectedBlock}
     location / {
 ${protectedBlock}
       auth_request_set $sg_stepup ${upstreamVar(o.stepupLocationHeader)};
-      auth_request_set $sg_www_authenticate $upstream_http_www_authenticate;
       error_page 401 = @stepup;
       proxy_pass ${o.dashboardUpstream};
     }
 
     location @stepup {
       if ($sg_stepup = "") {
-        add_header WWW-Authenticate $sg_www_authenticate always;
         add_header Cache-Control no-store always;
         return 401;
       }
