@@ -20,7 +20,7 @@ function layout(title: string, body: string): string {
   p { margin: .5rem 0 1rem; }
   label { display: block; font-weight: 600; margin-top: 1rem; }
   input[type=text], input[type=password] { width: 100%; box-sizing: border-box; font-size: 1rem;
-         padding: .5rem; border: 1px solid #6b7280; border-radius: .25rem; }
+         padding: .5rem; margin-top: .25rem; border: 1px solid #6b7280; border-radius: .25rem; }
   input:focus, button:focus { outline: 3px solid #2563eb; outline-offset: 2px; }
   .check { display: flex; gap: .5rem; align-items: center; font-weight: normal; }
   .actions { display: flex; gap: 1rem; align-items: center; margin-top: 1.5rem; }

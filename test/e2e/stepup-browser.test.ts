@@ -64,8 +64,10 @@ describe('step-up in a real browser, behind nginx auth_request', () => {
     await page.getByRole('button', { name: 'Continue to sign in' }).click();
     expect(onIdp(page)).toBe(true);
     // The IdP session is only aal1: it must ask again, and this time for the code too.
+    await page.screenshot({ path: '.artifacts/idp-login-page.png', fullPage: true });
     await passwordLogin(page, 'alice', 'alice-password');
     await expect(page.getByRole('heading', { name: 'Enter your authentication code' }).isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: '.artifacts/idp-otp-page.png', fullPage: true });
     await page.getByLabel('6-digit code').fill(stack.idp.totp('alice'));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.waitForURL(`${stack.url}/admin`);
