@@ -48,15 +48,25 @@ ${body}
 </html>`;
 }
 
+/** Names only: cookie values are credentials and never belong on a page. */
+function cookieNames(req: IncomingMessage): string {
+  const names = (req.headers.cookie ?? '')
+    .split(';')
+    .map((c) => c.split('=')[0]!.trim())
+    .filter((n) => n !== '');
+  return `<p>Cookies the app received (names): <span data-cookies>${escapeHtml(names.join(', '))}</span></p>`;
+}
+
 function identityTable(req: IncomingMessage): string {
   const rows = identityHeaders(req);
-  if (rows.length === 0) return '<p>No identity headers were received.</p>';
+  if (rows.length === 0) return `<p>No identity headers were received.</p>\n${cookieNames(req)}`;
   return `<table aria-label="Identity headers from stepgate">
 <thead><tr><th scope="col">Header</th><th scope="col">Value</th></tr></thead>
 <tbody>
 ${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td data-header="${escapeHtml(k)}">${escapeHtml(v)}</td></tr>`).join('\n')}
 </tbody>
-</table>`;
+</table>
+${cookieNames(req)}`;
 }
 
 function dashboard(req: IncomingMessage, res: ServerResponse) {

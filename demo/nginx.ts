@@ -28,9 +28,12 @@ export interface NginxSiteOptions {
   stepupLocationHeader: string;
   /** Identity headers stepgate returns on allow, copied to the upstream request. */
   identityHeaders: string[];
+  /** stepgate's session cookie (`stepup.session.cookie_name`), removed from what the apps receive. */
+  sessionCookie: string;
 }
 
 const HEADER = /^[a-z][a-z0-9-]*$/;
+const COOKIE = /^[A-Za-z0-9_-]{1,64}$/;
 const HTTP_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}(\/[A-Za-z0-9._~\/-]*)?$/;
 
 /** `x-stepgate-subject` → `$upstream_http_x_stepgate_subject` (nginx's variable for that header). */
@@ -50,6 +53,7 @@ export function nginxConfig(prefix: string, o: NginxSiteOptions): string {
   for (const u of [o.dashboardUpstream, o.apiUpstream, o.forwardAuthUrl, o.stepgatePublicUrl]) {
     if (!HTTP_URL.test(u)) throw new Error(`nginx config: expected a loopback http URL, got ${JSON.stringify(u)}`);
   }
+  if (!COOKIE.test(o.sessionCookie)) throw new Error(`nginx config: bad cookie name ${JSON.stringify(o.sessionCookie)}`);
   if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw new Error(`nginx config: bad port ${o.port}`);
 
   const copyIdentity = o.identityHeaders
@@ -60,6 +64,7 @@ export function nginxConfig(prefix: string, o: NginxSiteOptions): string {
   const protectedBlock = `      auth_request /.stepgate-auth;
 ${copyIdentity}
       proxy_set_header Host $http_host;
+      proxy_set_header Cookie $sg_app_cookie;
       proxy_set_header X-Forwarded-For $remote_addr;
       proxy_set_header X-Forwarded-Proto $scheme;`;
 
@@ -83,6 +88,17 @@ http {
   scgi_temp_path ${prefix}/tmp/scgi;
   server_tokens off;
   default_type application/octet-stream;
+
+  # The elevated session cookie is stepgate's credential, not the apps': the Cookie header they
+  # receive has it cut out (an empty result drops the header).
+  map $http_cookie $sg_cookie_cut {
+    "~^(?<pre>.*?)(?:^|;\\s*)${o.sessionCookie}=[^;]*(?<post>.*)$" "$pre$post";
+    default $http_cookie;
+  }
+  map $sg_cookie_cut $sg_app_cookie {
+    "~^;\\s*(?<rest>.*)$" $rest;
+    default $sg_cookie_cut;
+  }
 
   server {
     listen 127.0.0.1:${o.port};

@@ -88,6 +88,26 @@ describe('step-up in a real browser, behind nginx auth_request', () => {
     expect(html).not.toContain('admins');
   });
 
+  it('the session cookie never reaches the app, wherever it sits in the Cookie header; the app keeps its own cookies', async () => {
+    const session = (await context.cookies(stack.url)).find((c) => c.name === 'stepgate_session')!;
+    expect(session.httpOnly).toBe(true);
+    expect(session.sameSite).toBe('Lax');
+    const s = `stepgate_session=${session.value}`;
+    for (const [cookie, expected] of [
+      [s, ''],
+      [`${s}; app_pref=dark`, 'app_pref'],
+      [`app_pref=dark; ${s}`, 'app_pref'],
+      [`a=1; ${s}; b=2`, 'a, b'],
+      [`a=1;${s};b=2`, 'a, b'],
+    ] as const) {
+      const res = await fetch(`${stack.url}/admin`, { headers: { cookie, accept: 'text/html' } });
+      expect(res.status, cookie).toBe(200);
+      const html = await res.text();
+      expect(/<span data-cookies>([^<]*)<\/span>/.exec(html)?.[1], cookie).toBe(expected);
+      expect(html).not.toContain(session.value);
+    }
+  });
+
   it('a tampered session cookie is denied (never the admin page), and stepgate audits why', async () => {
     const cookies = await context.cookies(stack.url);
     const session = cookies.find((c) => c.name === 'stepgate_session');
@@ -103,6 +123,23 @@ describe('step-up in a real browser, behind nginx auth_request', () => {
     expect(await page.getByRole('heading', { name: 'Admin area' }).count()).toBe(0);
     expect(res?.status()).not.toBe(500);
     expect(audit('session_invalid').length).toBeGreaterThan(before);
+  });
+
+  it('cancelling at the IdP ends on a clear stepgate page (stepup_access_denied), never a 500', async () => {
+    const fresh = await browser.newContext();
+    try {
+      const p = await fresh.newPage();
+      await p.goto(`${stack.url}/admin`);
+      await p.getByRole('button', { name: 'Continue to sign in' }).click();
+      expect(onIdp(p)).toBe(true);
+      const back = p.waitForResponse((r) => r.url().startsWith(`${stack.url}/.stepgate/callback`));
+      await p.getByRole('link', { name: 'Cancel' }).click();
+      expect((await back).status()).toBe(403);
+      expect(await p.locator('#stepgate-code').textContent()).toBe('stepup_access_denied');
+      expect(await p.getByRole('heading', { name: 'Admin area' }).count()).toBe(0);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it.each([
