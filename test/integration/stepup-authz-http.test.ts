@@ -114,7 +114,8 @@ describe('forward-auth from a trusted proxy', () => {
 
 describe('an untrusted peer', () => {
   it('cannot redefine the request with X-Original-URI / X-Forwarded-Uri: request_invalid', async () => {
-    for (const h of [{ 'x-original-uri': '/public', 'x-original-method': 'GET' }, { 'x-forwarded-uri': '/public', 'x-forwarded-method': 'GET' }]) {
+    const forged: Record<string, string>[] = [{ 'x-original-uri': '/public', 'x-original-method': 'GET' }, { 'x-forwarded-uri': '/public', 'x-forwarded-method': 'GET' }];
+    for (const h of forged) {
       const res = await http(`${authz}/admin/users`, { headers: { host: DASH, authorization: `Bearer ${aal1}`, ...h } });
       expect(res.status).toBe(400);
       expect(JSON.parse(res.body)).toMatchObject({ reason: 'request_invalid' });
