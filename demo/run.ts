@@ -9,9 +9,9 @@ import { startDemoStack, type DemoStack } from './stack.js';
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 function auditLine(rec: Record<string, unknown>) {
-  if (rec.audit === true) {
-    const who = rec.subject_hash ? ' (signed-in user)' : '';
-    console.log(`  stepgate: ${String(rec.event)} ${String(rec.reason ?? '')} ${String(rec.method ?? '')} ${String(rec.path ?? '')}${who}`.trimEnd());
+  if (rec.audit === true || (typeof rec.event === 'string' && rec.event.startsWith('stepup.'))) {
+    const parts = [rec.event, rec.reason ?? rec.outcome, rec.code, rec.method, rec.path, rec.level_required ? `(needs ${String(rec.level_required)})` : undefined];
+    console.log(`  stepgate: ${parts.filter((p) => p !== undefined && p !== '').map(String).join(' ')}`);
   } else if (rec.level === 'warn' || rec.level === 'error' || rec.level === 'fatal') {
     console.log(`  stepgate ${String(rec.level)}: ${String(rec.msg)}`);
   }
