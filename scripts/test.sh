@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # System packages the test suite starts for real. Installed with apt-get when missing; with
 # CI=true a missing one is a failure, never a skip (the tests themselves do not skip either).
-SYSTEM_PACKAGES=(prometheus redis-server openssl)
+SYSTEM_PACKAGES=(prometheus redis-server openssl nginx chromium)
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -5,6 +5,15 @@ import { ConfigFileWatcher } from './config/watch.js';
 import { buildRuntime, type RiskState, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
 import { createStateStore } from './state/factory.js';
 import { startGrpcServer, type RunningGrpcServer } from './server/grpc/server.js';
+import { startAuthzHttpServer } from './server/http/authz.js';
+import type { RunningHttpServer } from './server/http/listen.js';
+import { TrustedProxies } from './server/http/proxies.js';
+import { startStepUpServer } from './server/http/stepup.js';
+import { StartupError } from './config/load.js';
+import { StepUpFlow } from './stepup/flow.js';
+import { parseKeyList } from './stepup/keys.js';
+import { OidcClient } from './stepup/oidc.js';
+import { StateCookies } from './stepup/state.js';
 import { createLogger, type Logger } from './telemetry/log.js';
 import { redactUrls } from './telemetry/redact.js';
 import { Telemetry, type TelemetryOptions } from './telemetry/telemetry.js';
@@ -15,6 +24,10 @@ export interface Service {
   /** The runtime in force now; a reload replaces it. */
   readonly runtime: Runtime;
   grpc: RunningGrpcServer;
+  /** The public step-up routes (/.stepgate/); undefined when `stepup.oidc` is absent or `server.http_listen` is off. */
+  http: RunningHttpServer | undefined;
+  /** HTTP ext_authz / forward-auth; undefined when `server.authz_http_listen` is off. */
+  authzHttp: RunningHttpServer | undefined;
   log: Logger;
   /** Metrics, traces and the audit log (docs/observability.md). */
   telemetry: Telemetry;
@@ -71,21 +84,62 @@ export async function startService(
   // Keys are fetched up front so the first request does not pay for it; an unreachable issuer is
   // logged and retried on demand (its tokens are denied with jwks_unavailable meanwhile).
   void runtime.verifier.warm();
+  const started: { close(): Promise<void> }[] = [];
+  const abort = async (err: unknown): Promise<never> => {
+    await Promise.allSettled(started.map((s) => s.close()));
+    await telemetry.shutdown();
+    throw err;
+  };
   const grpc = await startGrpcServer({
     runtime: () => runtime,
     log: logger,
     listen: env.STEPGATE_GRPC_LISTEN ?? config.server.grpc_listen,
     telemetry,
-  }).catch(async (err: unknown) => {
-    await telemetry.shutdown();
-    throw err;
-  });
+  }).catch(abort);
+  started.push({ close: () => grpc.shutdown(0) });
   logger.info({ event: 'listening', transport: 'grpc', port: grpc.port }, `ext_authz gRPC listening on port ${grpc.port}`);
+  const proxies = new TrustedProxies(config.server.trusted_proxies);
+  let http: RunningHttpServer | undefined;
+  let authzHttp: RunningHttpServer | undefined;
+  try {
+    const authzListen = env.STEPGATE_AUTHZ_HTTP_LISTEN ?? config.server.authz_http_listen;
+    if (authzListen !== 'off') {
+      authzHttp = await startAuthzHttpServer({ runtime: () => runtime, log: logger, listen: authzListen, proxies, telemetry });
+      started.push(authzHttp);
+      logger.info({ event: 'listening', transport: 'http-authz', port: authzHttp.port }, `HTTP ext_authz / forward-auth listening on port ${authzHttp.port}`);
+    }
+    const httpListen = env.STEPGATE_HTTP_LISTEN ?? config.server.http_listen;
+    const oidc = config.stepup.oidc;
+    if (!oidc) {
+      logger.info({ event: 'stepup_routes', outcome: 'off' }, 'stepup.oidc is not configured: the /.stepgate/ step-up routes are not served');
+    } else if (httpListen === 'off') {
+      logger.info({ event: 'stepup_routes', outcome: 'off' }, 'server.http_listen is off: the /.stepgate/ step-up routes are not served');
+    } else {
+      const secret = env[oidc.client_secret_env];
+      if (!secret) {
+        throw new StartupError(`stepup.oidc.client_secret_env: environment variable ${oidc.client_secret_env} is not set`);
+      }
+      const session = config.stepup.session!;
+      const flow = new StepUpFlow({
+        runtime: () => runtime,
+        oidc: new OidcClient(oidc, secret, now),
+        state: new StateCookies(parseKeyList(env[session.keys_env], session.keys_env), config.stepup.state_cookie.lifetime_seconds, now),
+        now,
+      });
+      http = await startStepUpServer({ flow, runtime: () => runtime, log: logger, listen: httpListen, proxies });
+      started.push(http);
+      logger.info({ event: 'listening', transport: 'http-stepup', port: http.port }, `step-up routes (/.stepgate/) listening on port ${http.port}`);
+    }
+  } catch (err) {
+    await abort(err);
+  }
   return {
     get runtime() {
       return runtime;
     },
     grpc,
+    http,
+    authzHttp,
     log: logger,
     telemetry,
     reload(next) {
@@ -94,6 +148,14 @@ export async function startService(
       if (built.verifier !== runtime.verifier) void built.verifier.warm();
       if (next.server.grpc_listen !== runtime.config.server.grpc_listen) {
         logger.warn({ event: 'config_reload', field: 'server.grpc_listen' }, 'the listen address changes only on restart');
+      }
+      for (const field of ['http_listen', 'authz_http_listen', 'trusted_proxies'] as const) {
+        if (JSON.stringify(next.server[field]) !== JSON.stringify(runtime.config.server[field])) {
+          logger.warn({ event: 'config_reload', field: `server.${field}` }, `server.${field} changes only on restart`);
+        }
+      }
+      if (JSON.stringify(next.stepup.oidc) !== JSON.stringify(runtime.config.stepup.oidc)) {
+        logger.warn({ event: 'config_reload', field: 'stepup.oidc' }, 'stepup.oidc changes only on restart');
       }
       if (next.telemetry.metrics_listen !== runtime.config.telemetry.metrics_listen) {
         logger.warn({ event: 'config_reload', field: 'telemetry.metrics_listen' }, 'the metrics address changes only on restart');
@@ -107,7 +169,11 @@ export async function startService(
       }
     },
     async stop() {
-      await grpc.shutdown(runtime.config.server.shutdown_grace_seconds * 1000);
+      await Promise.all([
+        grpc.shutdown(runtime.config.server.shutdown_grace_seconds * 1000),
+        http?.close(),
+        authzHttp?.close(),
+      ]);
       if (runtime.riskState) await closeRiskState(runtime.riskState, logger);
       // After the last Check: its span and metrics are flushed too.
       await telemetry.shutdown();

@@ -23,6 +23,51 @@ const listen = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9191 or [::]:9191');
 
+/** A listen address, or `off` for a listener that is not wanted. */
+const listenOrOff = z.union([z.literal('off'), listen]);
+
+/** CIDR (`10.0.0.0/8`, `::1/128`) or a single address; checked with ipaddr.js at startup. */
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, 'must be an IP address or CIDR, e.g. 10.0.0.0/8 or ::1/128');
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+
+const oidcSchema = z
+  .strictObject({
+    issuer: z.url({ message: 'must be the identity provider\'s issuer URL (its discovery document is read from it)' }),
+    client_id: nonEmpty,
+    client_secret_env: envName,
+    redirect_uri: z.url(),
+    scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope is one printable word')).min(1).default(['openid']),
+    allow_insecure_http: z.boolean().default(false),
+  })
+  .superRefine((o, ctx) => {
+    if (new URL(o.redirect_uri).pathname !== '/.stepgate/callback') {
+      ctx.addIssue({ code: 'custom', path: ['redirect_uri'], message: 'must end in /.stepgate/callback (the path stepgate serves the callback on)' });
+    }
+    if (!o.scopes.includes('openid')) {
+      ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'must include openid: the step-up needs an ID token' });
+    }
+    for (const [field, value] of [['issuer', o.issuer], ['redirect_uri', o.redirect_uri]] as const) {
+      const u = new URL(value);
+      if (u.protocol === 'https:') continue;
+      if (u.protocol !== 'http:' || !isLoopbackHost(u.hostname)) {
+        ctx.addIssue({ code: 'custom', path: [field], message: 'must be https (http only for a loopback host, with allow_insecure_http: true)' });
+      } else if (!o.allow_insecure_http) {
+        ctx.addIssue({ code: 'custom', path: [field], message: 'http needs allow_insecure_http: true (loopback development only)' });
+      }
+    }
+  });
+
+const sessionSchema = z.strictObject({
+  cookie_name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').default('stepgate_session'),
+  domain: z
+    .string()
+    .regex(/^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$/, 'a lower-case domain such as example.com')
+    .optional(),
+  lifetime_seconds: z.number().int().min(60).max(86_400).default(3600),
+  keys_env: envName,
+});
+
 const issuerSchema = z
   .strictObject({
     issuer: z.url({ message: 'must be the issuer URL exactly as it appears in the iss claim' }),
@@ -134,17 +179,6 @@ const counterSignal = (window: number, threshold: number, w: number) =>
       weight: weight.default(w),
     })
     .prefault({});
-
-const cidr = z.string().refine((v) => isCidr(v), 'must be a CIDR such as 10.0.0.0/8 or 2001:db8::/32');
-
-function isCidr(v: string): boolean {
-  try {
-    ipaddr.parseCIDR(v);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const bandSchema = z
   .strictObject({
@@ -310,6 +344,14 @@ export const configSchema = z
     server: z
       .strictObject({
         grpc_listen: listen.default('0.0.0.0:9191'),
+        http_listen: listenOrOff.default('0.0.0.0:8080'),
+        // Off unless asked for: a second way into the decision engine, trusting proxy headers, must be opted into.
+        authz_http_listen: listenOrOff.default('off'),
+        authz_http_path_prefix: z
+          .string()
+          .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'empty, or a path such as /check without a trailing slash')
+          .default(''),
+        trusted_proxies: z.array(cidr).default([]),
         shutdown_grace_seconds: z.number().min(0).max(300).default(10),
         reload_interval_seconds: z.number().min(0).max(3600).default(5),
       })
@@ -339,6 +381,13 @@ export const configSchema = z
         url: z.url().optional(),
         return_hosts: z.array(nonEmpty).default([]),
         realm: z.string().regex(/^[^"\\]*$/, 'must not contain quotes or backslashes').default('stepgate'),
+        oidc: oidcSchema.optional(),
+        session: sessionSchema.optional(),
+        state_cookie: z
+          .strictObject({
+            lifetime_seconds: z.number().int().min(60).max(3600).default(600),
+          })
+          .prefault({}),
       })
       .prefault({}),
     identity_headers: z
@@ -443,6 +492,12 @@ export const configSchema = z
         message: `must not exceed limits.max_total_header_bytes (${cfg.limits.max_total_header_bytes})`,
       });
     }
+    if (cfg.stepup.oidc && !cfg.stepup.session) {
+      ctx.addIssue({ code: 'custom', path: ['stepup', 'session'], message: 'required with stepup.oidc: the step-up ends by setting a session cookie' });
+    }
+    if (cfg.stepup.session && !cfg.stepup.oidc) {
+      ctx.addIssue({ code: 'custom', path: ['stepup', 'session'], message: 'set only together with stepup.oidc: a session is what the OIDC step-up produces' });
+    }
     const issuers = new Set<string>();
     cfg.issuers.forEach((iss, i) => {
       if (issuers.has(iss.issuer)) {
@@ -483,3 +538,22 @@ export type NetworkConfig = Config['network'];
 export type StateConfig = Config['state'];
 export type GuardrailsConfig = NonNullable<Config['guardrails']>;
 export type GuardrailEffectConfig = z.infer<typeof guardrailEffectSchema>;
+export type OidcConfig = NonNullable<Config['stepup']['oidc']>;
+export type SessionConfig = NonNullable<Config['stepup']['session']>;
+
+/** `10.0.0.0/8`, `::1/128` or a bare address (a /32 or /128). Undefined when it is neither. */
+export function parseCidr(v: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
+  try {
+    if (v.includes('/')) return ipaddr.parseCIDR(v);
+    const a = ipaddr.parse(v);
+    return [a, a.kind() === 'ipv4' ? 32 : 128];
+  } catch {
+    return undefined;
+  }
+}
+
+function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const h = host.startsWith('[') ? host.slice(1, -1) : host;
+  return ipaddr.isValid(h) && ipaddr.parse(h).range() === 'loopback';
+}

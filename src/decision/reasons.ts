@@ -15,6 +15,8 @@ export const REASONS = {
   algorithm_forbidden: { kind: 'unauthenticated', message: 'The bearer token is signed with an algorithm that is not allowed for its issuer.' },
   key_unknown: { kind: 'unauthenticated', message: 'The bearer token is signed with a key the issuer does not publish.' },
   subject_missing: { kind: 'unauthenticated', message: 'The bearer token has no subject.' },
+  session_invalid: { kind: 'unauthenticated', message: 'The step-up session cookie is not valid.' },
+  session_expired: { kind: 'unauthenticated', message: 'The step-up session has expired.' },
   jwks_unavailable: { kind: 'unavailable', message: 'The issuer keys needed to verify the token could not be fetched.' },
   acr_insufficient: { kind: 'step_up', message: 'This request needs a stronger authentication than the one presented.' },
   auth_too_old: { kind: 'step_up', message: 'This request needs a more recent authentication.' },

@@ -4,6 +4,7 @@ import { compileGlobList, type StringMatcher } from '../policy/glob.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { reasonKind, reasonMessage, type ReasonCode } from './reasons.js';
 import type { Verdict } from './verdict.js';
+import { withoutCookie } from '../stepup/session.js';
 
 export type Header = readonly [string, string];
 
@@ -51,6 +52,7 @@ export class Responder {
   private readonly stepupUrl: string | undefined;
   private readonly returnHosts: StringMatcher;
   private readonly canReturn: boolean;
+  private readonly sessionCookie: string | undefined;
 
   constructor(
     config: Config,
@@ -59,6 +61,7 @@ export class Responder {
     this.realm = config.stepup.realm;
     this.stepupUrl = config.stepup.url;
     this.canReturn = config.stepup.return_hosts.length > 0;
+    this.sessionCookie = config.stepup.session?.cookie_name;
     this.returnHosts = compileGlobList(config.stepup.return_hosts.map((h) => h.toLowerCase()), '.');
   }
 
@@ -85,13 +88,21 @@ export class Responder {
 
   private allow(v: Verdict): Answer {
     const id = v.identity!;
+    let headers = id.upstreamHeaders;
+    // Names we set are overwritten anyway; any other client-sent x-stepgate-* is removed.
+    let removeHeaders = v.attributes?.spoofedIdentityHeaders ?? EMPTY;
+    if (id.source === 'session' && this.sessionCookie && v.attributes) {
+      // The elevated session is stepgate's credential, not the application's: it never goes upstream.
+      const rest = withoutCookie(v.attributes.headers.get('cookie') ?? '', this.sessionCookie);
+      if (rest === undefined) removeHeaders = [...removeHeaders, 'cookie'];
+      else headers = [...headers, ['cookie', rest]];
+    }
     return {
       allow: true,
       status: 200,
       grpcCode: GRPC.OK,
-      headers: id.upstreamHeaders,
-      // Names we set are overwritten anyway; any other client-sent x-stepgate-* is removed.
-      removeHeaders: v.attributes?.spoofedIdentityHeaders ?? EMPTY,
+      headers,
+      removeHeaders,
       body: '',
       metadata: metadata(v),
     };
@@ -156,6 +167,8 @@ export class Responder {
     const url = new URL(this.stepupUrl);
     if (r && r.level >= 0) url.searchParams.set('level', this.assurance.names[r.level]!);
     if (r && r.maxAge !== undefined) url.searchParams.set('max_age', String(r.maxAge));
+    // The step-up page explains why; the code is the stable vocabulary, never request data.
+    url.searchParams.set('reason', v.reason);
     const req = v.attributes;
     // The return URL is rebuilt from what the gateway routed; it is only offered for hosts the
     // operator listed, so a step-up can never be turned into a redirect to somewhere else.

@@ -4,6 +4,8 @@ import { NO_LEVEL, type AssuranceModel } from './assurance.js';
 
 /** A verified caller, built once per token and cached with it: nothing here is recomputed on a hit. */
 export interface Identity {
+  /** What proved it: a bearer token, or the step-up session cookie (never forwarded upstream). */
+  source?: 'token' | 'session';
   subject: string;
   issuer: string;
   groups: readonly string[];
@@ -33,6 +35,7 @@ export function buildIdentity(
   assurance: AssuranceModel,
   headers: Config['identity_headers'],
   credentialHash = '',
+  source: 'token' | 'session' = 'token',
 ): Identity {
   const groups = stringList(payload[iss.groups_claim]);
   const acr = typeof payload.acr === 'string' ? payload.acr : undefined;
@@ -52,6 +55,7 @@ export function buildIdentity(
     else if (typeof v === 'number' || typeof v === 'boolean') upstream.push([header, String(v)]);
   }
   return Object.freeze({
+    source,
     subject,
     issuer: iss.issuer,
     groups,

@@ -13,7 +13,7 @@ export type VerifyResult =
   | { ok: true; identity: Identity; cached: boolean }
   | { ok: false; reason: ReasonCode; detail: string; cached: boolean };
 
-interface Failure {
+export interface Failure {
   reason: ReasonCode;
   detail: string;
 }
@@ -29,6 +29,8 @@ const CACHEABLE_FAILURES = new Set<ReasonCode>([
   'algorithm_forbidden',
   'key_unknown',
   'subject_missing',
+  'session_invalid',
+  'session_expired',
 ]);
 
 export interface VerifierOptions {
@@ -133,13 +135,16 @@ export class TokenVerifier {
    * not been seen. Kept synchronous so a cached request never waits on the event loop.
    */
   lookup(token: string): VerifyResult | undefined {
-    const key = cacheKey(token);
+    return this.lookupKey(cacheKey(token), 'token_expired');
+  }
+
+  private lookupKey(key: string, expired: ReasonCode): VerifyResult | undefined {
     const hit = this.positive.get(key);
     if (hit) {
       this.hits++;
       if (hit.expiresAt > this.opts.now()) return { ok: true, identity: hit, cached: true };
       this.positive.delete(key);
-      return { ok: false, reason: 'token_expired', detail: 'the token has expired', cached: true };
+      return { ok: false, reason: expired, detail: expired === 'token_expired' ? 'the token has expired' : 'expired', cached: true };
     }
     const bad = this.negative?.get(key);
     if (bad) {
@@ -151,19 +156,36 @@ export class TokenVerifier {
   }
 
   verify(token: string): VerifyResult | Promise<VerifyResult> {
-    const cached = this.lookup(token);
+    return this.verifyKeyed(cacheKey(token), 'token_expired', () => this.check(token));
+  }
+
+  /**
+   * Any other credential that resolves to an Identity (the step-up session cookie) shares the
+   * caches and their bounds. Its keys carry a prefix, so the same bytes presented as a bearer
+   * token and as a cookie are two different entries: a token is never accepted as a cookie.
+   */
+  verifyOther(
+    kind: string,
+    value: string,
+    expired: ReasonCode,
+    check: () => Promise<Identity | Failure>,
+  ): VerifyResult | Promise<VerifyResult> {
+    return this.verifyKeyed(`${kind}:${cacheKey(value)}`, expired, check);
+  }
+
+  private verifyKeyed(key: string, expired: ReasonCode, check: () => Promise<Identity | Failure>): VerifyResult | Promise<VerifyResult> {
+    const cached = this.lookupKey(key, expired);
     if (cached) return cached;
-    const key = cacheKey(token);
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.verifyUncached(token, key).finally(() => this.inflight.delete(key));
+      pending = this.verifyUncached(key, check).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
     return pending;
   }
 
-  private async verifyUncached(token: string, key: string): Promise<VerifyResult> {
-    const outcome = await this.check(token);
+  private async verifyUncached(key: string, check: () => Promise<Identity | Failure>): Promise<VerifyResult> {
+    const outcome = await check();
     if ('subject' in outcome) {
       const ttl = Math.min(this.maxTtlMs, outcome.expiresAt - this.opts.now());
       if (ttl > 0) this.positive.set(key, outcome, { ttl });

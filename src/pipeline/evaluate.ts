@@ -19,7 +19,17 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
   const built = buildAttributes(raw, spoofed, rt.kubeHosts);
   if (!built.ok) return fail('request_invalid', built.detail, undefined, undefined);
   const req = built.attributes;
-  const token = bearerToken(req.headers.get('authorization'));
+  const authorization = req.headers.get('authorization');
+  // The session cookie counts only when no Authorization header was sent: an explicit credential
+  // always wins, and a bad one is never rescued by a cookie.
+  if (authorization === undefined && rt.sessions) {
+    const cookie = rt.sessions.fromCookieHeader(req.headers.get('cookie'));
+    if (cookie !== undefined) {
+      const result = rt.sessions.verify(cookie);
+      return result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
+    }
+  }
+  const token = bearerToken(authorization);
   if (typeof token !== 'string') {
     // Guardrails apply here too, so the challenge asks for the level the change will need.
     const guard = checkGuardrails(rt.guardrails, req);

@@ -10,6 +10,9 @@ import { RiskEngine } from '../risk/engine.js';
 import { MemoryStateStore } from '../state/memory.js';
 import type { StateStore, StoreLimits } from '../state/store.js';
 import { compileGuardrails, type GuardrailSettings } from '../guardrails/settings.js';
+import { SessionIdentities } from '../identity/session.js';
+import { parseKeyList } from '../stepup/keys.js';
+import { SessionCodec } from '../stepup/session.js';
 
 export interface RuntimeDeps {
   fetch: FetchFn;
@@ -46,6 +49,10 @@ export interface Runtime {
   readonly verifier: TokenVerifier;
   readonly responder: Responder;
   readonly kubeHosts: HostMatcher;
+  /** The step-up session cookie as an identity; undefined without `stepup.session`. */
+  readonly sessions: SessionIdentities | undefined;
+  /** Seals session cookies for the step-up callback; undefined without `stepup.session`. */
+  readonly sessionCodec: SessionCodec | undefined;
   readonly headerLimits: HeaderLimits;
   /** limits.max_body_bytes: a larger body is dropped and marked truncated. */
   readonly maxBodyBytes: number;
@@ -67,6 +74,9 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     previous && verifierInputs(previous.config) === verifierInputs(config)
       ? previous.verifier
       : new TokenVerifier(config, assurance, deps);
+  const session = config.stepup.session;
+  const sessionCodec = session ? new SessionCodec(session, parseKeyList(deps.env[session.keys_env], session.keys_env)) : undefined;
+  const sessions = sessionCodec ? new SessionIdentities(sessionCodec, verifier, assurance, config, deps.now) : undefined;
   const riskState = buildRiskState(config, deps, previous);
   const risk =
     riskState && config.risk
@@ -83,6 +93,8 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
   return Object.freeze({
     config,
     assurance,
+    sessions,
+    sessionCodec,
     risk,
     riskState,
     policy: compilePolicy(config, assurance),
@@ -101,7 +113,8 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
 
 /** Everything a cached Identity was computed from. */
 function verifierInputs(c: Config): string {
-  return JSON.stringify([c.issuers, c.assurance, c.identity_headers, c.token_cache]);
+  // Sessions share the caches: a changed key list or IdP must not keep serving cached sessions.
+  return JSON.stringify([c.issuers, c.assurance, c.identity_headers, c.token_cache, c.stepup.oidc?.issuer, c.stepup.session]);
 }
 
 /** Store limits come from the risk signals' windows and the state settings. */

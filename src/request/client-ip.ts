@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { parseCidr } from '../config/schema.js';
 
 /**
  * The client's address and its network, derived only from what the gateway vouches for.
@@ -76,7 +77,8 @@ function maskBytes(bytes: number[], bits: number): number[] {
 
 /** A compiled CIDR list; matches only addresses of the same family. */
 export function compileCidrs(cidrs: readonly string[]): (a: ClientAddress) => boolean {
-  const ranges = cidrs.map((c) => ipaddr.parseCIDR(c));
+  // The schema accepted each entry with parseCidr, so none is undefined here.
+  const ranges = cidrs.map((c) => parseCidr(c)!);
   if (ranges.length === 0) return () => false;
   return (a) => {
     const p = a.parsed;

@@ -3,8 +3,12 @@ import { UnsecuredJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REASON_CODES } from '../../src/decision/reasons.js';
 import { startService, type Service } from '../../src/main.js';
+import { randomBytes } from 'node:crypto';
+import { parseConfig } from '../../src/config/load.js';
+import { parseKeyList } from '../../src/stepup/keys.js';
+import { SessionCodec } from '../../src/stepup/session.js';
 import { createLogger } from '../../src/telemetry/log.js';
-import { DOWN_ISSUER, HMAC_ISSUER, HMAC_SECRET, testConfig } from '../support/config.js';
+import { DOWN_ISSUER, HMAC_ISSUER, HMAC_SECRET, testConfig, testConfigYaml } from '../support/config.js';
 import {
   CheckClient,
   deniedBody,
@@ -486,6 +490,61 @@ describe('fail closed on the unexpected', () => {
       c.close();
       await server.shutdown(100);
     }
+  });
+});
+
+describe('the step-up session cookie as an identity', () => {
+  const keys = `k1:${randomBytes(32).toString('base64url')}`;
+  let sessionService: Service;
+  let sessionClient: CheckClient;
+  let codec: SessionCodec;
+
+  beforeAll(async () => {
+    // The step-up routes are off (no IdP here): only the Check side of the session is exercised.
+    const yaml = testConfigYaml(issuer.url).replace(
+      'stepup:\n',
+      `stepup:\n  oidc:\n    issuer: https://idp.example.com\n    client_id: stepgate\n    client_secret_env: SG_SECRET\n    redirect_uri: https://auth.example.com/.stepgate/callback\n  session:\n    keys_env: SG_KEYS\n`,
+    );
+    const config = parseConfig(yaml, 'session.yaml');
+    sessionService = await startService(config, { TEST_HMAC_SECRET: HMAC_SECRET, SG_KEYS: keys, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' }, createLogger('silent'));
+    sessionClient = new CheckClient(sessionService.grpc.port);
+    codec = new SessionCodec(config.stepup.session!, parseKeyList(keys, 'SG_KEYS'));
+  });
+
+  afterAll(async () => {
+    sessionClient?.close();
+    await sessionService?.stop();
+  });
+
+  const cookie = async (authTime: number, nowMs = Date.now(), iss = 'https://idp.example.com') =>
+    (await codec.create({ iss, sub: 'alice', acr: 'urn:stepgate:aal2', amr: ['pwd', 'mfa'], auth_time: authTime, extra: { email: 'alice@example.com' } }, nowMs))!.value;
+  const dash = (c: string, path = '/admin/users') =>
+    sessionClient.check(checkRequest({ host: DASH_HOST, path, headers: { ...BROWSER_HEADERS, cookie: `a=b; stepgate_session=${c}` } }));
+
+  it('allows at the session level and keeps the cookie from the upstream', async () => {
+    const res = await dash(await cookie(now()));
+    expect(reasonOf(res)).toBe('allowed');
+    seenReasons.add('allowed');
+    expect(okHeader(res, 'x-stepgate-level')).toBe('aal2');
+    expect(okHeader(res, 'cookie')).toBe('a=b');
+  });
+
+  it('a tampered or foreign-key cookie is session_invalid', async () => {
+    const good = await cookie(now());
+    const bad = good.slice(0, -3) + (good.endsWith('AAA') ? 'BBB' : 'AAA');
+    expectDenied(await dash(bad), 'session_invalid', 'Found');
+    const foreign = new SessionCodec({ cookie_name: 'stepgate_session', lifetime_seconds: 3600, keys_env: 'X' }, parseKeyList(`k1:${randomBytes(32).toString('base64url')}`, 'X'));
+    const other = (await foreign.create({ iss: 'https://idp.example.com', sub: 'mallory', acr: 'urn:stepgate:aal3', amr: [], auth_time: now(), extra: {} }, Date.now()))!.value;
+    expectDenied(await dash(other), 'session_invalid', 'Found');
+    // A bearer token in the cookie is not a session.
+    expectDenied(await dash(await issuer.token(aal2)), 'session_invalid', 'Found');
+    // A sealed session for another issuer is not ours either.
+    expectDenied(await dash(await cookie(now(), Date.now(), 'https://evil.example.com')), 'session_invalid', 'Found');
+  });
+
+  it('an expired cookie is session_expired', async () => {
+    const past = Date.now() - 7200_000;
+    expectDenied(await dash(await cookie(Math.floor(past / 1000), past)), 'session_expired', 'Found');
   });
 });
 

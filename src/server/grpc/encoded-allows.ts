@@ -36,13 +36,15 @@ export class EncodedAllowCache {
 
 /**
  * Only allows whose response carries nothing request-specific: a token-cache hit (the metadata
- * says `token_cache: hit`) and no client-sent identity headers to strip.
+ * says `token_cache: hit`), not from a session cookie, and no client-sent identity headers to strip.
  */
 function eligible(v: Verdict): boolean {
   return (
     v.allow &&
     v.tokenCached &&
     v.identity !== undefined &&
+    // A session allow rewrites the request's Cookie header, which is per request.
+    v.identity.source !== 'session' &&
     v.requirement !== undefined &&
     (v.attributes?.spoofedIdentityHeaders.length ?? 1) === 0
   );

@@ -1,0 +1,65 @@
+import { hash } from 'node:crypto';
+import type { Config, IssuerConfig } from '../config/schema.js';
+import type { SessionCodec } from '../stepup/session.js';
+import { cookieValue } from '../stepup/session.js';
+import type { AssuranceModel } from './assurance.js';
+import { buildIdentity } from './identity.js';
+import type { TokenVerifier, VerifyResult } from './verifier.js';
+
+/**
+ * The step-up session cookie as an identity on the Check path. Decrypted once per cookie value
+ * and cached in the token verifier's caches (keyed by SHA-256 of the value, TTL bounded by the
+ * session's exp); a hit costs one hash, like a cached bearer token. The level is recomputed from
+ * the stored acr/amr by the current assurance model, never stored.
+ */
+export class SessionIdentities {
+  readonly cookieName: string;
+  private readonly issuerConfig: IssuerConfig;
+
+  constructor(
+    private readonly codec: SessionCodec,
+    private readonly verifier: TokenVerifier,
+    private readonly assurance: AssuranceModel,
+    private readonly config: Config,
+    private readonly now: () => number,
+  ) {
+    this.cookieName = codec.cookieName;
+    const issuer = config.stepup.oidc!.issuer;
+    // The IdP may also be a configured bearer issuer; then its claim names apply to sessions too.
+    this.issuerConfig =
+      config.issuers.find((i) => i.issuer === issuer) ??
+      ({ issuer, subject_claim: 'sub', groups_claim: 'groups' } as IssuerConfig);
+  }
+
+  /** The session cookie in a Cookie header, or undefined when there is none. */
+  fromCookieHeader(header: string | undefined): string | undefined {
+    const v = cookieValue(header, this.cookieName);
+    return v === '' ? undefined : v;
+  }
+
+  verify(value: string): VerifyResult | Promise<VerifyResult> {
+    return this.verifier.verifyOther('session', value, 'session_expired', async () => {
+      const opened = await this.codec.open(value, this.now());
+      if (!opened.ok) {
+        return opened.problem === 'expired'
+          ? { reason: 'session_expired', detail: 'the session cookie has expired' }
+          : { reason: 'session_invalid', detail: opened.detail };
+      }
+      const p = opened.payload;
+      if (p.iss !== this.issuerConfig.issuer || typeof p.sub !== 'string' || p.sub === '') {
+        return { reason: 'session_invalid', detail: 'the session names another issuer or no subject' };
+      }
+      const subject = p[this.issuerConfig.subject_claim];
+      return buildIdentity(
+        this.issuerConfig,
+        typeof subject === 'string' && subject !== '' ? subject : p.sub,
+        p,
+        this.assurance,
+        this.config.identity_headers,
+        // The risk engine's "same session": the cookie's own hash (once per cookie, then cached).
+        hash('sha256', value, 'base64url'),
+        'session',
+      );
+    });
+  }
+}

@@ -1,0 +1,128 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { reasonMessage } from '../../decision/reasons.js';
+import type { Answer } from '../../decision/respond.js';
+import type { Verdict } from '../../decision/verdict.js';
+import { evaluate, fail } from '../../pipeline/evaluate.js';
+import type { Runtime } from '../../pipeline/runtime.js';
+import type { RawRequest } from '../../request/attributes.js';
+import type { Logger } from '../../telemetry/log.js';
+import { logOnlyTelemetry, type CheckTelemetry } from '../../telemetry/telemetry.js';
+import { listenHttp, type RunningHttpServer } from './listen.js';
+import type { TrustedProxies } from './proxies.js';
+import { requestHeaders, send } from './respond.js';
+
+export interface AuthzServerOptions {
+  runtime: () => Runtime;
+  log: Logger;
+  listen: string;
+  proxies: TrustedProxies;
+  telemetry?: CheckTelemetry;
+}
+
+/** Header that carries the step-up URL on a navigation denial, for proxies that cannot pass a 302. */
+export const LOCATION_HEADER = 'x-stepgate-location';
+const NO_EXTENSIONS: Readonly<Record<string, string>> = Object.freeze({});
+const EMPTY: readonly string[] = Object.freeze([]);
+
+/**
+ * The Check pipeline over plain HTTP, on its own listener (`server.authz_http_listen`), for
+ * - Envoy's HTTP ext_authz (`envoyExtAuthzHttp`): the original method, `path_prefix` + original
+ *   path, and the original headers;
+ * - the auth-subrequest convention: nginx `auth_request` (`X-Original-URI`, `X-Original-Method`,
+ *   set by the operator), Caddy `forward_auth` and Traefik `ForwardAuth` (`X-Forwarded-Method`,
+ *   `-Uri`, `-Host`, `-Proto`, `-For`).
+ * Forwarded headers are believed only from `server.trusted_proxies`. From any other peer, headers
+ * that would redefine the request (URI, method) are a `request_invalid` denial rather than
+ * silently ignored: evaluating the subrequest's own path instead would apply the wrong rules.
+ * `X-Forwarded-Host`, `-Proto` and `-For` from such a peer are ignored.
+ */
+export async function startAuthzHttpServer(opts: AuthzServerOptions): Promise<RunningHttpServer> {
+  const telemetry = opts.telemetry ?? logOnlyTelemetry(opts.log);
+  return listenHttp(opts.listen, (req, res) => handle(opts, telemetry, req, res), 'server.authz_http_listen');
+}
+
+type Parsed = { ok: true; raw: RawRequest; spoofed: readonly string[]; nginx: boolean } | { ok: false; verdict: Verdict };
+
+export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: IncomingMessage): Parsed {
+  const collected = requestHeaders(req, rt.headerLimits);
+  if (!collected.ok) return { ok: false, verdict: fail('header_too_large', collected.detail, undefined, undefined) };
+  const h = collected.headers;
+  const peer = req.socket.remoteAddress;
+  const trusted = proxies.trusts(peer);
+  const originalUri = h.get('x-original-uri');
+  const forwardedUri = h.get('x-forwarded-uri');
+  const forwardedMethod = h.get('x-original-method') ?? h.get('x-forwarded-method');
+  const target = originalUri ?? forwardedUri;
+  if (!trusted && (target !== undefined || forwardedMethod !== undefined)) {
+    return { ok: false, verdict: fail('request_invalid', `forwarded request headers from untrusted peer ${peer ?? '?'}`, undefined, undefined) };
+  }
+  const sourceAddress = proxies.clientAddress(peer, h.get('x-forwarded-for'));
+  // No body reaches a forward-auth subrequest: guardrails treat such writes as unreadable.
+  const base = { headers: h, sourceAddress, sourcePrincipal: '', contextExtensions: NO_EXTENSIONS, body: undefined, bodyTruncated: false };
+  const proto = trusted ? h.get('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
+  if (target !== undefined) {
+    if (forwardedMethod === undefined) {
+      return { ok: false, verdict: fail('request_invalid', 'forward-auth request without X-Original-Method or X-Forwarded-Method', undefined, undefined) };
+    }
+    const authority = h.get('x-forwarded-host')?.split(',')[0]?.trim() || h.get('host') || '';
+    return { ok: true, raw: { ...base, method: forwardedMethod, target, authority, scheme: proto || 'https' }, spoofed: collected.spoofed, nginx: originalUri !== undefined };
+  }
+  // Envoy: the request line is the original request, behind path_prefix.
+  const prefix = rt.config.server.authz_http_path_prefix;
+  let path = req.url ?? '';
+  if (prefix !== '') {
+    if (!(path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`))) {
+      return { ok: false, verdict: fail('request_invalid', 'path does not start with server.authz_http_path_prefix', undefined, undefined) };
+    }
+    path = path.slice(prefix.length) || '/';
+    if (path.startsWith('?')) path = `/${path}`;
+  }
+  return {
+    ok: true,
+    raw: { ...base, method: req.method ?? '', target: path, authority: h.get('host') ?? '', scheme: proto || 'https' },
+    spoofed: collected.spoofed,
+    nginx: false,
+  };
+}
+
+/** Answer → HTTP. nginx turns any auth_request status but 2xx/401/403 into a 500, so it gets 401 + the location header. */
+export function toHttp(a: Answer, nginx: boolean): { status: number; headers: (readonly [string, string])[] } {
+  if (a.allow) return { status: 200, headers: a.headers.filter(([k]) => k !== 'cookie') };
+  const location = a.headers.find(([k]) => k === 'location')?.[1];
+  if (location === undefined) return { status: a.status, headers: [...a.headers] };
+  const headers = [...a.headers, [LOCATION_HEADER, location] as const];
+  return { status: nginx && a.status === 302 ? 401 : a.status, headers };
+}
+
+function handle(opts: AuthzServerOptions, telemetry: CheckTelemetry, req: IncomingMessage, res: ServerResponse): void {
+  const started = performance.now();
+  let rt: Runtime | undefined;
+  const finish = (v: Verdict, nginx: boolean) => {
+    const answer = rt!.responder.respond(v);
+    const out = toHttp(answer, nginx);
+    send(res, out.status, out.headers, answer.body);
+    telemetry.checked(rt, v, out.status, performance.now() - started, undefined, undefined);
+  };
+  const failed = (err: unknown) => {
+    try {
+      if (!res.headersSent) {
+        send(res, 500, [['content-type', 'application/json'], ['cache-control', 'no-store']], JSON.stringify({ reason: 'internal_error', message: reasonMessage('internal_error') }));
+      }
+      telemetry.checked(rt, fail('internal_error', 'check failed unexpectedly; denying', undefined, undefined), 500, performance.now() - started, undefined, undefined, err);
+    } catch {
+      res.destroy();
+    }
+  };
+  // A body is never needed; drain it so keep-alive connections stay usable.
+  req.resume();
+  try {
+    rt = opts.runtime();
+    const parsed = parseAuthzRequest(rt, opts.proxies, req);
+    if (!parsed.ok) return finish(parsed.verdict, false);
+    const v = evaluate(rt, parsed.raw, parsed.spoofed ?? EMPTY);
+    if (v instanceof Promise) v.then((x) => finish(x, parsed.nginx)).catch(failed);
+    else finish(v, parsed.nginx);
+  } catch (err) {
+    failed(err);
+  }
+}

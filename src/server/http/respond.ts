@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { collectHeaders, type HeaderLimits } from '../../request/headers.js';
+
+/** Writes status, headers (repeatable names such as set-cookie kept apart) and body. */
+export function send(res: ServerResponse, status: number, headers: readonly (readonly [string, string])[], body: string): void {
+  const grouped = new Map<string, string[]>();
+  for (const [k, v] of headers) {
+    const list = grouped.get(k);
+    if (list) list.push(v);
+    else grouped.set(k, [v]);
+  }
+  for (const [k, v] of grouped) res.setHeader(k, v.length === 1 ? v[0]! : v);
+  res.statusCode = status;
+  res.end(body);
+}
+
+/** The request's headers through the same collector (and limits) as gRPC CheckRequests. */
+export function requestHeaders(req: IncomingMessage, limits: HeaderLimits) {
+  const raw = req.rawHeaders;
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i]!, raw[i + 1]!]);
+  return collectHeaders(pairs, limits);
+}
+
+/** Reads a small urlencoded body; undefined when it is larger than `max` bytes. */
+export function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        if (!done) resolve(undefined);
+        done = true;
+        req.resume();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks).toString('utf8'));
+      done = true;
+    });
+    req.on('error', () => {
+      if (!done) resolve(undefined);
+      done = true;
+    });
+  });
+}

@@ -1,0 +1,89 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Runtime } from '../../pipeline/runtime.js';
+import type { FlowResponse, StepUpFlow } from '../../stepup/flow.js';
+import type { Logger } from '../../telemetry/log.js';
+import { clientText, hashSubject } from '../../telemetry/redact.js';
+import { listenHttp, type RunningHttpServer } from './listen.js';
+import type { TrustedProxies } from './proxies.js';
+import { readBody, send } from './respond.js';
+
+export interface StepUpServerOptions {
+  flow: StepUpFlow;
+  runtime: () => Runtime;
+  log: Logger;
+  listen: string;
+  proxies: TrustedProxies;
+}
+
+const MAX_FORM_BYTES = 8192;
+
+/**
+ * The public step-up listener (`server.http_listen`): only the /.stepgate/ routes. A thin
+ * adapter: route, call the flow, write its answer, write its audit record. Nothing thrown here
+ * reaches node:http.
+ */
+export async function startStepUpServer(opts: StepUpServerOptions): Promise<RunningHttpServer> {
+  return listenHttp(
+    opts.listen,
+    (req, res) => {
+      handle(opts, req).then(
+        (r) => finish(opts, req, res, r),
+        (err: unknown) => {
+          const r = opts.flow.fail('stepup_internal_error', 'unexpected failure');
+          finish(opts, req, res, r, err);
+        },
+      );
+    },
+    'server.http_listen',
+  );
+}
+
+async function handle(opts: StepUpServerOptions, req: IncomingMessage): Promise<FlowResponse> {
+  const url = new URL(req.url ?? '/', 'http://stepgate.invalid');
+  const method = req.method ?? 'GET';
+  switch (url.pathname) {
+    case '/.stepgate/start':
+      return method === 'GET' || method === 'HEAD' ? opts.flow.start(url.searchParams) : opts.flow.notFound();
+    case '/.stepgate/continue': {
+      if (method !== 'POST') return opts.flow.notFound();
+      const body = await readBody(req, MAX_FORM_BYTES);
+      if (body === undefined) return opts.flow.fail('stepup_request_invalid', 'form too large');
+      return opts.flow.continue(new URLSearchParams(body));
+    }
+    case '/.stepgate/callback':
+      return method === 'GET' ? opts.flow.callback(url.searchParams, req.headers.cookie) : opts.flow.notFound();
+    case '/.stepgate/healthz':
+      return { status: 200, headers: [['content-type', 'text/plain'], ['cache-control', 'no-store']], body: 'ok\n', audit: undefined };
+    default:
+      return opts.flow.notFound();
+  }
+}
+
+function finish(opts: StepUpServerOptions, req: IncomingMessage, res: ServerResponse, r: FlowResponse, err?: unknown): void {
+  try {
+    send(res, r.status, r.headers, req.method === 'HEAD' ? '' : r.body);
+  } catch {
+    res.destroy();
+  }
+  if (!r.audit && err === undefined) return;
+  try {
+    const rt = opts.runtime();
+    const cfg = rt.config.telemetry;
+    const a = r.audit;
+    const record = {
+      audit: true,
+      ...a,
+      subject: a?.subject !== undefined && cfg.subject === 'hashed' ? hashSubject(a.subject) : a?.subject,
+      detail: a?.detail !== undefined ? clientText(a.detail, 300) : undefined,
+      status: r.status,
+      client_ip: opts.proxies.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'] as string | undefined) || undefined,
+      user_agent: clientText(req.headers['user-agent']),
+      request_id: clientText(req.headers['x-request-id'] as string | undefined, 128),
+      err: err instanceof Error ? err.message : err === undefined ? undefined : String(err),
+    };
+    const level = err !== undefined ? 'error' : cfg.audit.level;
+    opts.log[level](record, a?.outcome === 'failed' ? 'step-up failed' : a?.outcome === 'completed' ? 'step-up completed' : 'step-up redirected to the identity provider');
+  } catch {
+    // Logging never changes an answer.
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * The closed set of step-up flow outcomes that end on an error page. Like the Check reason codes
+ * they are stable (shown on the page, logged in the audit record); docs/stepup.md documents each.
+ * Client mistakes and refusals are 4xx, an unreachable identity provider 502. Only a bug in
+ * stepgate itself is a 500 (stepup_internal_error), and even then with this page, no stack.
+ */
+export const FLOW_ERRORS = {
+  stepup_request_invalid: { status: 400, title: 'This step-up link is not valid', hint: 'Go back and open the page you wanted again.' },
+  stepup_return_refused: { status: 400, title: 'This step-up link points somewhere stepgate does not send people', hint: 'Open the page you wanted directly; the link you followed may not be genuine.' },
+  stepup_state_missing: { status: 400, title: 'This sign-in did not start in this browser, or took too long', hint: 'Open the page you wanted again to start over.' },
+  stepup_state_invalid: { status: 400, title: 'This sign-in could not be verified', hint: 'Open the page you wanted again to start over.' },
+  stepup_state_expired: { status: 400, title: 'This sign-in took too long', hint: 'Open the page you wanted again to start over.' },
+  stepup_state_mismatch: { status: 400, title: 'This sign-in response does not belong to this browser', hint: 'Open the page you wanted again to start over.' },
+  stepup_replayed: { status: 400, title: 'This sign-in response was already used', hint: 'If you used the back button, open the page you wanted again.' },
+  stepup_access_denied: { status: 403, title: 'The sign-in was cancelled or refused', hint: 'Open the page you wanted again if you want to retry.' },
+  stepup_idp_error: { status: 401, title: 'The identity provider could not complete the sign-in', hint: 'Try again; if it keeps failing, contact your administrators with the code below.' },
+  stepup_token_invalid: { status: 401, title: 'The identity provider\'s answer could not be verified', hint: 'Try again; if it keeps failing, contact your administrators with the code below.' },
+  stepup_level_too_low: { status: 403, title: 'The sign-in was not strong enough', hint: 'Sign in again and complete the additional verification step.' },
+  stepup_auth_too_old: { status: 403, title: 'The sign-in was not recent enough', hint: 'Sign in again: this page needs a fresh sign-in.' },
+  stepup_idp_unavailable: { status: 502, title: 'The identity provider cannot be reached', hint: 'Try again in a minute.' },
+  stepup_internal_error: { status: 500, title: 'Something went wrong in stepgate', hint: 'Try again; if it keeps failing, contact your administrators with the code below.' },
+  stepup_not_found: { status: 404, title: 'Not found', hint: 'There is nothing at this address.' },
+} as const satisfies Record<string, { status: number; title: string; hint: string }>;
+
+export type FlowErrorCode = keyof typeof FLOW_ERRORS;
+export const FLOW_ERROR_CODES = Object.keys(FLOW_ERRORS) as FlowErrorCode[];

@@ -1,0 +1,290 @@
+import type { JWTPayload } from 'jose';
+import type { Config } from '../config/schema.js';
+import { REASONS, type ReasonCode } from '../decision/reasons.js';
+import { NO_LEVEL } from '../identity/assurance.js';
+import type { Runtime } from '../pipeline/runtime.js';
+import { FLOW_ERRORS, type FlowErrorCode } from './errors.js';
+import { client, IdpUnavailableError, type OidcClient } from './oidc.js';
+import { donePage, errorPage, PAGE_HEADERS, stepUpPage } from './pages.js';
+import { ReturnTo } from './return-to.js';
+import type { SessionClaims } from './session.js';
+import type { StateCookies } from './state.js';
+
+/** A transport-neutral HTTP answer; src/server/http/stepup.ts writes it. */
+export interface FlowResponse {
+  status: number;
+  headers: (readonly [string, string])[];
+  body: string;
+  /** For the audit record; never sent. */
+  audit: FlowAudit | undefined;
+}
+
+export interface FlowAudit {
+  event: 'stepup.flow';
+  outcome: 'redirected' | 'completed' | 'failed';
+  code?: FlowErrorCode;
+  detail?: string;
+  level_required?: string;
+  level_presented?: string;
+  max_age?: number;
+  prompt_login?: boolean;
+  subject?: string;
+  issuer?: string;
+  return_host?: string;
+}
+
+export interface FlowDeps {
+  runtime: () => Runtime;
+  oidc: OidcClient;
+  state: StateCookies;
+  now: () => number;
+}
+
+/** Reasons that mean the existing authentication is too old: the IdP must authenticate again. */
+const NEEDS_FRESH_LOGIN = new Set<string>(['auth_too_old', 'auth_time_missing']);
+/** auth_time and the IdP's clock may disagree by this much. */
+const CLOCK_SKEW_S = 30;
+const MAX_MAX_AGE = 10 * 365 * 86_400;
+
+/**
+ * The browser step-up: the explanatory page (start), the authorization request (continue) and
+ * the callback. Pure request → response logic over injected parts; no node:http here.
+ */
+export class StepUpFlow {
+  constructor(private readonly deps: FlowDeps) {}
+
+  /** GET /.stepgate/start?level&max_age&rd&reason */
+  start(q: URLSearchParams): FlowResponse {
+    const rt = this.deps.runtime();
+    const input = this.readInput(rt, q);
+    if (!input.ok) return this.fail(input.code, input.detail);
+    const { rank, maxAge, rd, reason } = input;
+    const levels = rt.config.assurance.levels;
+    const level = levels[rank]!;
+    const target = rd ? new URL(rd) : undefined;
+    const reasons = [reason ? REASONS[reason].message : 'This page needs a stronger sign-in than the one you have.'];
+    if (q.get('max_age') !== null) reasons.push(`It needs a sign-in from the last ${duration(maxAge)}.`);
+    const fields: Record<string, string> = { level: level.name };
+    if (q.get('max_age') !== null) fields.max_age = String(maxAge);
+    if (rd) fields.rd = rd;
+    if (reason) fields.reason = reason;
+    return {
+      status: 200,
+      headers: [...PAGE_HEADERS],
+      body: stepUpPage({
+        target: target && { host: target.host, path: target.pathname },
+        reasons,
+        factor: level.description ?? `A sign-in at level ${level.name}.`,
+        fields,
+      }),
+      audit: undefined,
+    };
+  }
+
+  /** POST /.stepgate/continue (form fields as start's query): the authorization request. */
+  async continue(form: URLSearchParams): Promise<FlowResponse> {
+    const rt = this.deps.runtime();
+    const input = this.readInput(rt, form);
+    if (!input.ok) return this.fail(input.code, input.detail);
+    const oidc = rt.config.stepup.oidc!;
+    let config: client.Configuration;
+    try {
+      config = await this.deps.oidc.configuration();
+    } catch (err) {
+      return this.fail('stepup_idp_unavailable', err instanceof Error ? err.message : 'discovery failed');
+    }
+    const levelName = rt.assurance.names[input.rank]!;
+    const prompt = input.maxAge === 0 || (input.reason !== undefined && NEEDS_FRESH_LOGIN.has(input.reason));
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const params: Record<string, string> = {
+      redirect_uri: oidc.redirect_uri,
+      scope: oidc.scopes.join(' '),
+      response_type: 'code',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+      acr_values: rt.assurance.acrValues(input.rank),
+      max_age: String(input.maxAge),
+    };
+    if (prompt) params.prompt = 'login';
+    const url = client.buildAuthorizationUrl(config, params);
+    const cookie = await this.deps.state.issue({ state, nonce, verifier, level: levelName, maxAge: input.maxAge, rd: input.rd ?? '', prompt });
+    return {
+      status: 302,
+      headers: [['location', url.href], ['set-cookie', cookie], ['cache-control', 'no-store'], ['referrer-policy', 'no-referrer']],
+      body: '',
+      audit: {
+        event: 'stepup.flow',
+        outcome: 'redirected',
+        level_required: levelName,
+        max_age: input.maxAge,
+        prompt_login: prompt,
+        return_host: input.rd ? new URL(input.rd).host : undefined,
+      },
+    };
+  }
+
+  /** GET /.stepgate/callback?code&state (or ?error&state). */
+  async callback(query: URLSearchParams, cookieHeader: string | undefined): Promise<FlowResponse> {
+    const rt = this.deps.runtime();
+    const state = query.get('state');
+    if (!state || state.length > 256) return this.fail('stepup_request_invalid', 'the callback has no state');
+    const taken = await this.deps.state.take(state, cookieFrom(cookieHeader, this.deps.state.cookieName(state)));
+    const clear = this.deps.state.clear(state);
+    if (!taken.ok) return this.fail(taken.code, taken.detail, [clear]);
+    const flow = taken.flow;
+    const base: Partial<FlowAudit> = { level_required: flow.level, max_age: flow.maxAge, prompt_login: flow.prompt };
+    const idpError = query.get('error');
+    if (idpError !== null) {
+      const code: FlowErrorCode = idpError === 'access_denied' ? 'stepup_access_denied' : 'stepup_idp_error';
+      const safe = /^[A-Za-z0-9_.-]{1,64}$/.test(idpError) ? idpError : 'unknown';
+      return this.fail(code, `identity provider error ${safe}`, [clear], base, code === 'stepup_idp_error' ? `The identity provider answered: ${safe}.` : undefined);
+    }
+    const oidc = rt.config.stepup.oidc!;
+    let config: client.Configuration;
+    try {
+      config = await this.deps.oidc.configuration();
+    } catch (err) {
+      return this.fail('stepup_idp_unavailable', err instanceof Error ? err.message : 'discovery failed', [clear], base);
+    }
+    // The URL the IdP redirected to, as registered: behind the gateway the local one differs.
+    const current = new URL(oidc.redirect_uri);
+    current.search = query.toString();
+    let claims: JWTPayload | undefined;
+    try {
+      const tokens = await client.authorizationCodeGrant(config, current, {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+        maxAge: flow.maxAge,
+        idTokenExpected: true,
+      });
+      claims = tokens.claims();
+    } catch (err) {
+      return this.fail(...exchangeFailure(err), [clear], base);
+    }
+    if (!claims) return this.fail('stepup_token_invalid', 'no ID token', [clear], base);
+    return this.finish(rt, flow, claims, clear, base);
+  }
+
+  private async finish(
+    rt: Runtime,
+    flow: { level: string; maxAge: number; rd: string },
+    claims: JWTPayload,
+    clear: string,
+    base: Partial<FlowAudit>,
+  ): Promise<FlowResponse> {
+    const acr = typeof claims.acr === 'string' ? claims.acr : undefined;
+    const amr = Array.isArray(claims.amr) ? claims.amr.filter((x): x is string => typeof x === 'string') : [];
+    const presented = rt.assurance.classify(acr, amr);
+    const presentedName = presented === NO_LEVEL ? 'none' : rt.assurance.names[presented]!;
+    const required = rt.assurance.names.indexOf(flow.level);
+    const who = { subject: typeof claims.sub === 'string' ? claims.sub : undefined, issuer: claims.iss, level_presented: presentedName };
+    if (required < 0 || presented < required) {
+      return this.fail('stepup_level_too_low', `presented ${presentedName}, required ${flow.level}`, [clear], { ...base, ...who });
+    }
+    const now = Math.floor(this.deps.now() / 1000);
+    const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : undefined;
+    if (authTime === undefined || now - authTime > flow.maxAge + CLOCK_SKEW_S) {
+      const detail = authTime === undefined ? 'no auth_time' : `authenticated ${now - authTime}s ago, max_age ${flow.maxAge}s`;
+      return this.fail('stepup_auth_too_old', detail, [clear], { ...base, ...who });
+    }
+    const session = await rt.sessionCodec!.create(sessionClaims(rt.config, claims, acr, amr, authTime), this.deps.now());
+    if (!session) return this.fail('stepup_auth_too_old', 'authentication older than the session lifetime', [clear], { ...base, ...who });
+    const headers: [string, string][] = [
+      ['set-cookie', rt.sessionCodec!.setCookie(session.value, session.maxAge)],
+      ['set-cookie', clear],
+      ['cache-control', 'no-store'],
+      ['referrer-policy', 'no-referrer'],
+    ];
+    const audit: FlowAudit = { event: 'stepup.flow', outcome: 'completed', ...base, ...who, issuer: typeof claims.iss === 'string' ? claims.iss : undefined };
+    if (flow.rd) {
+      audit.return_host = new URL(flow.rd).host;
+      return { status: 302, headers: [['location', flow.rd], ...headers], body: '', audit };
+    }
+    return { status: 200, headers: [...PAGE_HEADERS, ...headers.slice(0, 2)], body: donePage(), audit };
+  }
+
+  notFound(): FlowResponse {
+    return this.fail('stepup_not_found', 'no such step-up route');
+  }
+
+  fail(code: FlowErrorCode, detail: string, extraHeaders: string[] = [], base: Partial<FlowAudit> = {}, shown?: string): FlowResponse {
+    const headers: (readonly [string, string])[] = [...PAGE_HEADERS, ...extraHeaders.map((c) => ['set-cookie', c] as const)];
+    return {
+      status: FLOW_ERRORS[code].status,
+      headers,
+      body: errorPage(code, shown),
+      audit: code === 'stepup_not_found' ? undefined : { event: 'stepup.flow', outcome: 'failed', code, detail, ...base },
+    };
+  }
+
+  private readInput(
+    rt: Runtime,
+    q: URLSearchParams,
+  ):
+    | { ok: true; rank: number; maxAge: number; rd: string | undefined; reason: ReasonCode | undefined }
+    | { ok: false; code: FlowErrorCode; detail: string } {
+    const levelParam = q.get('level');
+    const rank = levelParam === null ? 0 : rt.assurance.names.indexOf(levelParam);
+    if (rank < 0) return { ok: false, code: 'stepup_request_invalid', detail: 'unknown level' };
+    const lifetime = rt.config.stepup.session!.lifetime_seconds;
+    const maxAgeParam = q.get('max_age');
+    let maxAge = lifetime;
+    if (maxAgeParam !== null) {
+      if (!/^\d{1,10}$/.test(maxAgeParam) || Number(maxAgeParam) > MAX_MAX_AGE) {
+        return { ok: false, code: 'stepup_request_invalid', detail: 'max_age is not a number of seconds' };
+      }
+      // Never longer than a session lives: the session's age is counted from auth_time.
+      maxAge = Math.min(Number(maxAgeParam), lifetime);
+    }
+    const reasonParam = q.get('reason');
+    const reason = reasonParam !== null && Object.hasOwn(REASONS, reasonParam) ? (reasonParam as ReasonCode) : undefined;
+    const rdParam = q.get('rd');
+    let rd: string | undefined;
+    if (rdParam !== null && rdParam !== '') {
+      const checked = new ReturnTo(rt.config.stepup.return_hosts).check(rdParam);
+      if (!checked.ok) return { ok: false, code: 'stepup_return_refused', detail: `rd refused: ${checked.detail}` };
+      rd = checked.url;
+    }
+    return { ok: true, rank, maxAge, rd, reason };
+  }
+}
+
+function sessionClaims(config: Config, claims: JWTPayload, acr: string | undefined, amr: string[], authTime: number): SessionClaims {
+  const issuer = config.stepup.oidc!.issuer;
+  const iss = config.issuers.find((i) => i.issuer === issuer);
+  const extra: Record<string, unknown> = {};
+  for (const name of [iss?.subject_claim ?? 'sub', iss?.groups_claim ?? 'groups', ...Object.keys(config.identity_headers.claims)]) {
+    if (claims[name] !== undefined) extra[name] = claims[name];
+  }
+  return { iss: issuer, sub: claims.sub!, acr, amr, auth_time: authTime, extra };
+}
+
+function exchangeFailure(err: unknown): [FlowErrorCode, string] {
+  if (err instanceof client.ResponseBodyError) return ['stepup_token_invalid', `token endpoint: ${err.error}`];
+  if (err instanceof client.AuthorizationResponseError) return ['stepup_idp_error', `authorization response: ${err.error}`];
+  if (err instanceof IdpUnavailableError) return ['stepup_idp_unavailable', err.message];
+  const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
+  // fetch failures (connection refused, timeout) carry no OAuth error: the IdP is unreachable.
+  if (e.name === 'TypeError' || e.name === 'TimeoutError' || e.name === 'AbortError') return ['stepup_idp_unavailable', String(e.message)];
+  return ['stepup_token_invalid', typeof e.code === 'string' ? e.code : 'ID token validation failed'];
+}
+
+function cookieFrom(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const p = part.trim();
+    if (p.startsWith(name) && p[name.length] === '=') return p.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+function duration(s: number): string {
+  if (s % 3600 === 0 && s >= 3600) return `${s / 3600} hour${s === 3600 ? '' : 's'}`;
+  if (s % 60 === 0 && s >= 60) return `${s / 60} minute${s === 60 ? '' : 's'}`;
+  return `${s} seconds`;
+}

@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CONFIG, DEMO_PORTS, demoConfigText } from '../../demo/stack.js';
+import { runCli } from '../support/process.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+
+/** A browser-like navigation (node:http: fetch would rewrite Sec-Fetch-Mode). */
+function navigate(url: string): Promise<{ status: number; location: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+describe('npm run demo', () => {
+  it('demo/stepgate.demo.yaml passes stepgate check-config', async () => {
+    const cli = runCli(['check-config', DEMO_CONFIG]);
+    const { code } = await cli.exited;
+    expect(code, cli.stderr.join('\n')).toBe(0);
+  });
+
+  it('with the fixed demo ports, the config stepgate runs is the file as written', async () => {
+    const text = await demoConfigText({
+      issuer: `http://127.0.0.1:${DEMO_PORTS.idp}`,
+      nginxPort: DEMO_PORTS.nginx,
+      grpc: `127.0.0.1:${DEMO_PORTS.grpc}`,
+      stepupHttp: `127.0.0.1:${DEMO_PORTS.stepupHttp}`,
+      authzHttp: `127.0.0.1:${DEMO_PORTS.authzHttp}`,
+    });
+    expect(parse(text)).toEqual(parse(await readFile(DEMO_CONFIG, 'utf8')));
+  });
+
+  it('starts everything, prints what to try, redirects /admin to the step-up page, and Ctrl-C stops it all', { timeout: 60_000 }, async () => {
+    const child = spawn('npm', ['run', 'demo'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 45_000;
+      while (!out.includes('Behind the scenes') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toContain('stepgate demo is running');
+      expect(out).toContain('http://127.0.0.1:8088/admin');
+      expect(out).toContain('alice / alice-password');
+      expect(out).toMatch(/alice \S*\d{6}/);
+      expect(out).toMatch(/curl -i -H "Authorization: Bearer \$\(cat \S+alice-aal1\.jwt\)" http:\/\/127\.0\.0\.1:8088\/api\/v1\/secrets/);
+
+      const nav = await navigate('http://127.0.0.1:8088/admin');
+      expect(nav.status).toBe(302);
+      expect(nav.location).toMatch(/^http:\/\/127\.0\.0\.1:8088\/\.stepgate\/start\?/);
+      const tokenFile = /\$\(cat (\S+alice-aal2\.jwt)\)/.exec(out)![1]!;
+      const res = await fetch('http://127.0.0.1:8088/api/v1/secrets', { headers: { authorization: `Bearer ${(await readFile(tokenFile, 'utf8')).trim()}` } });
+      expect(res.status).toBe(200);
+    } finally {
+      // Ctrl-C in a terminal signals the whole process group.
+      process.kill(-child.pid!, 'SIGINT');
+      await exited;
+    }
+    for (const port of Object.values(DEMO_PORTS)) expect(await listening(port), `port ${port} still open`).toBe(false);
+  });
+});

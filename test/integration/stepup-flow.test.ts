@@ -1,0 +1,275 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevIdp, type DevIdp } from '../../demo/idp.js';
+import { parseConfig } from '../../src/config/load.js';
+import { startService, type Service } from '../../src/main.js';
+import { CheckClient, deniedHeader, deniedStatus, okHeader, reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { BROWSER_HEADERS, checkRequest } from '../support/requests.js';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  formFields,
+  freePort,
+  http,
+  pageCode,
+  setCookies,
+  stepupConfigYaml,
+  stepupEnv,
+  type HttpResult,
+} from '../support/stepup.js';
+import { captureLog } from '../support/telemetry.js';
+
+/**
+ * The browser step-up loop against a real OpenID Provider (oidc-provider, demo/idp.ts), through
+ * stepgate's real listeners: start page → continue → IdP (driven headlessly over HTTP) → callback
+ * → session cookie → a real gRPC Check with that cookie. Then every failure the callback can meet.
+ */
+
+const DASH = 'grafana.example.com';
+const ADMIN = `https://${DASH}/admin/users?tab=1`;
+
+let idp: DevIdp;
+let service: Service;
+let client: CheckClient;
+let base: string;
+let records: Record<string, unknown>[];
+let lines: string[];
+let clockOffset = 0;
+
+beforeAll(async () => {
+  const httpPort = await freePort();
+  base = `http://127.0.0.1:${httpPort}`;
+  idp = await startDevIdp({ clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`${base}/.stepgate/callback`] }] });
+  const cap = captureLog('info');
+  records = cap.records;
+  lines = cap.lines;
+  const config = parseConfig(stepupConfigYaml({ idp: idp.issuer, httpPort, stateLifetime: 3600 }), 'stepup-test.yaml');
+  service = await startService(config, stepupEnv(), cap.logger, { now: () => Date.now() + clockOffset });
+  client = new CheckClient(service.grpc.port);
+});
+
+afterAll(async () => {
+  client?.close();
+  await service?.stop();
+  await idp?.close();
+});
+
+/** start → continue: the step-up page, then the authorization request and its state cookie. */
+async function begin(params: Record<string, string>): Promise<{ page: HttpResult; authorize: URL; stateCookie: string; stateName: string }> {
+  const page = await http(`${base}/.stepgate/start?${new URLSearchParams(params)}`);
+  expect(page.status).toBe(200);
+  const cont = await http(`${base}/.stepgate/continue`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: formFields(page.body).toString(),
+  });
+  expect(cont.status).toBe(302);
+  const [stateName, stateCookie] = Object.entries(setCookies(cont))[0]!;
+  return { page, authorize: new URL(cont.headers.location as string), stateCookie, stateName };
+}
+
+async function callback(url: string, cookie?: string): Promise<HttpResult> {
+  const u = new URL(url, base);
+  return http(`${base}${u.pathname}${u.search}`, cookie ? { headers: { cookie } } : {});
+}
+
+function dashCheck(path: string, headers: Record<string, string>): Promise<CheckResponse> {
+  return client.check(checkRequest({ host: DASH, path, headers: { ...BROWSER_HEADERS, ...headers } }));
+}
+
+function auditFor(code: string): Record<string, unknown> | undefined {
+  return records.find((r) => r.event === 'stepup.flow' && r.code === code);
+}
+
+describe('the browser step-up loop', () => {
+  let session = '';
+
+  it('a navigation without credentials is sent to the step-up page with level, max_age, reason and rd', async () => {
+    const res = await dashCheck('/admin/users?tab=1', {});
+    expect(deniedStatus(res)).toBe('Found');
+    const loc = new URL(deniedHeader(res, 'location')!);
+    expect(loc.origin + loc.pathname).toBe(`${base}/.stepgate/start`);
+    expect(Object.fromEntries(loc.searchParams)).toEqual({ level: 'aal2', max_age: '900', reason: 'token_missing', rd: ADMIN });
+  });
+
+  it('start → IdP with password and second factor → callback sets the session and returns to rd', async () => {
+    const { page, authorize, stateCookie, stateName } = await begin({ level: 'aal2', max_age: '900', rd: ADMIN, reason: 'acr_insufficient' });
+    // The page says what was attempted, why, and what is needed; no external assets.
+    expect(page.body).toContain(`${DASH}/admin/users`);
+    expect(page.body).toContain('stronger authentication');
+    expect(page.body).toContain('one-time code');
+    expect(page.body).not.toMatch(/<(script|link|img)\b/);
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    // The authorization request: code + PKCE S256, state, nonce, acr_values and max_age.
+    expect(authorize.origin).toBe(idp.issuer);
+    const q = authorize.searchParams;
+    expect(q.get('response_type')).toBe('code');
+    expect(q.get('code_challenge_method')).toBe('S256');
+    expect(q.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(q.get('acr_values')).toBe('urn:stepgate:aal2');
+    expect(q.get('max_age')).toBe('900');
+    expect(q.get('prompt')).toBeNull();
+    expect(q.get('nonce')).toBeTruthy();
+    expect(stateName).toBe(`stepgate_state_${q.get('state')!.slice(0, 12)}`);
+
+    const back = await idp.authorizeHeadless(authorize.href, { user: 'alice', password: 'alice-password', otp: true });
+    const done = await callback(back, `${stateName}=${stateCookie}`);
+    expect(done.status).toBe(302);
+    expect(done.headers.location).toBe(ADMIN);
+    const set = setCookies(done);
+    expect(set[stateName]).toBe('');
+    session = set.stepgate_session!;
+    expect(session.split('.')).toHaveLength(5);
+    const raw = (done.headers['set-cookie'] as string[]).find((c) => c.startsWith('stepgate_session='))!;
+    expect(raw).toMatch(/; Path=\/; Max-Age=\d+; HttpOnly; Secure; SameSite=Lax$/);
+    const audit = records.find((r) => r.event === 'stepup.flow' && r.outcome === 'completed');
+    expect(audit).toMatchObject({ audit: true, level_required: 'aal2', level_presented: 'aal2', return_host: DASH, status: 302 });
+  });
+
+  it('the session cookie is an identity for the Check: allowed at aal2, and the cookie does not go upstream', async () => {
+    const res = await dashCheck('/admin/users', { cookie: `grafana_session=g1; stepgate_session=${session}` });
+    expect(reasonOf(res)).toBe('allowed');
+    expect(okHeader(res, 'x-stepgate-level')).toBe('aal2');
+    expect(okHeader(res, 'x-stepgate-email')).toBe('alice@example.test');
+    expect(okHeader(res, 'cookie')).toBe('grafana_session=g1');
+    const only = await dashCheck('/admin/users', { cookie: `stepgate_session=${session}` });
+    expect(reasonOf(only)).toBe('allowed');
+    expect(only.ok_response?.headers_to_remove).toContain('cookie');
+    // Cached after the first decryption.
+    expect(only.dynamic_metadata?.fields.token_cache?.stringValue).toBe('hit');
+    // A rule above the session's level still challenges it.
+    const vault = await dashCheck('/vault/x', { cookie: `stepgate_session=${session}` });
+    expect(reasonOf(vault)).toBe('acr_insufficient');
+    // The cookie never appears in a log line.
+    expect(lines.join('\n')).not.toContain(session);
+  });
+
+  it('a replayed callback is refused', async () => {
+    const { authorize, stateCookie, stateName } = await begin({ level: 'aal2', rd: ADMIN });
+    const back = await idp.authorizeHeadless(authorize.href, { user: 'alice', password: 'alice-password', otp: true });
+    expect((await callback(back, `${stateName}=${stateCookie}`)).status).toBe(302);
+    const again = await callback(back, `${stateName}=${stateCookie}`);
+    expect(again.status).toBe(400);
+    expect(pageCode(again.body)).toBe('stepup_replayed');
+    expect(auditFor('stepup_replayed')).toMatchObject({ audit: true, outcome: 'failed', status: 400 });
+  });
+
+  it('a tampered session cookie is session_invalid through the real gRPC server', async () => {
+    const i = Math.floor(session.length / 2);
+    const tampered = session.slice(0, i) + (session[i] === 'A' ? 'B' : 'A') + session.slice(i + 1);
+    const nav = await dashCheck('/admin/users', { cookie: `stepgate_session=${tampered}` });
+    expect(reasonOf(nav)).toBe('session_invalid');
+    expect(deniedStatus(nav)).toBe('Found');
+    const api = await client.check(checkRequest({ host: DASH, path: '/admin/users', headers: { cookie: `stepgate_session=${tampered}` } }));
+    expect(reasonOf(api)).toBe('session_invalid');
+    expect(deniedStatus(api)).toBe('Unauthorized');
+    // An Authorization header wins over the cookie, even a good cookie.
+    const both = await dashCheck('/admin/users', { cookie: `stepgate_session=${session}`, authorization: 'Bearer not.a.jwt' });
+    expect(reasonOf(both)).toBe('token_malformed');
+  });
+
+  it('an expired session is session_expired', async () => {
+    clockOffset = 3700_000;
+    try {
+      const res = await dashCheck('/', { cookie: `stepgate_session=${session}` });
+      expect(reasonOf(res)).toBe('session_expired');
+    } finally {
+      clockOffset = 0;
+    }
+  });
+});
+
+describe('callback failures: a clear page, a stable code, an audit record, never a 500', () => {
+  it('IdP error access_denied → 403 stepup_access_denied', async () => {
+    const { authorize, stateCookie, stateName } = await begin({ level: 'aal2', rd: ADMIN });
+    const state = authorize.searchParams.get('state')!;
+    const res = await callback(`/.stepgate/callback?error=access_denied&state=${state}`, `${stateName}=${stateCookie}`);
+    expect(res.status).toBe(403);
+    expect(pageCode(res.body)).toBe('stepup_access_denied');
+    expect(auditFor('stepup_access_denied')).toBeDefined();
+  });
+
+  it('another IdP error → 401 stepup_idp_error, without echoing hostile text', async () => {
+    const { authorize, stateCookie, stateName } = await begin({ level: 'aal2' });
+    const state = authorize.searchParams.get('state')!;
+    const res = await callback(`/.stepgate/callback?error=${encodeURIComponent('<script>x</script>')}&state=${state}`, `${stateName}=${stateCookie}`);
+    expect(res.status).toBe(401);
+    expect(pageCode(res.body)).toBe('stepup_idp_error');
+    expect(res.body).not.toContain('<script>');
+  });
+
+  it('missing state cookie → 400 stepup_state_missing', async () => {
+    const { authorize } = await begin({ level: 'aal2' });
+    const res = await callback(`/.stepgate/callback?code=x&state=${authorize.searchParams.get('state')!}`);
+    expect(res.status).toBe(400);
+    expect(pageCode(res.body)).toBe('stepup_state_missing');
+    expect(auditFor('stepup_state_missing')).toBeDefined();
+  });
+
+  it('state mismatch → 400 stepup_state_mismatch', async () => {
+    const a = await begin({ level: 'aal2' });
+    const b = await begin({ level: 'aal2' });
+    const res = await callback(`/.stepgate/callback?code=x&state=${a.authorize.searchParams.get('state')!}`, `${a.stateName}=${b.stateCookie}`);
+    expect(res.status).toBe(400);
+    expect(pageCode(res.body)).toBe('stepup_state_mismatch');
+  });
+
+  it('expired state → 400 stepup_state_expired', async () => {
+    const { authorize, stateCookie, stateName } = await begin({ level: 'aal2' });
+    clockOffset = 3601_000;
+    try {
+      const res = await callback(`/.stepgate/callback?code=x&state=${authorize.searchParams.get('state')!}`, `${stateName}=${stateCookie}`);
+      expect(res.status).toBe(400);
+      expect(pageCode(res.body)).toBe('stepup_state_expired');
+    } finally {
+      clockOffset = 0;
+    }
+  });
+
+  it('a level the IdP did not reach → 403 stepup_level_too_low', async () => {
+    const { authorize, stateCookie, stateName } = await begin({ level: 'aal3' });
+    const back = await idp.authorizeHeadless(authorize.href, { user: 'alice', password: 'alice-password' });
+    const res = await callback(back, `${stateName}=${stateCookie}`);
+    expect(res.status).toBe(403);
+    expect(pageCode(res.body)).toBe('stepup_level_too_low');
+    expect(setCookies(res).stepgate_session).toBeUndefined();
+    expect(auditFor('stepup_level_too_low')).toMatchObject({ level_required: 'aal3', level_presented: 'aal1' });
+  });
+
+  it('an authentication older than max_age → 403 stepup_auth_too_old', async () => {
+    const { authorize, stateCookie, stateName } = await begin({ level: 'aal1', max_age: '300', reason: 'auth_too_old' });
+    expect(authorize.searchParams.get('prompt')).toBe('login');
+    const back = await idp.authorizeHeadless(authorize.href, { user: 'alice', password: 'alice-password' });
+    clockOffset = 1000_000;
+    try {
+      const res = await callback(back, `${stateName}=${stateCookie}`);
+      expect(res.status).toBe(403);
+      expect(pageCode(res.body)).toBe('stepup_auth_too_old');
+    } finally {
+      clockOffset = 0;
+    }
+  });
+
+  it('a forged code → 401 stepup_token_invalid', async () => {
+    const { authorize, stateCookie, stateName } = await begin({ level: 'aal1' });
+    const state = authorize.searchParams.get('state')!;
+    const res = await callback(`/.stepgate/callback?code=forged&state=${state}&iss=${encodeURIComponent(idp.issuer)}`, `${stateName}=${stateCookie}`);
+    expect(res.status).toBe(401);
+    expect(pageCode(res.body)).toBe('stepup_token_invalid');
+  });
+
+  it.each([
+    ['an open redirect', { rd: '//evil.com' }, 'stepup_return_refused'],
+    ['a host outside return_hosts', { rd: 'https://evil.com/' }, 'stepup_return_refused'],
+    ['an unknown level', { level: 'root' }, 'stepup_request_invalid'],
+    ['a bad max_age', { max_age: '-1' }, 'stepup_request_invalid'],
+  ])('start refuses %s with 400', async (_n, params, code) => {
+    const res = await http(`${base}/.stepgate/start?${new URLSearchParams(params as Record<string, string>)}`);
+    expect(res.status).toBe(400);
+    expect(pageCode(res.body)).toBe(code);
+    expect(res.body).not.toContain('evil.com');
+  });
+
+  it('no failure body carries a stack trace', () => {
+    expect(lines.join('\n')).not.toMatch(/\n\s+at /);
+  });
+});
