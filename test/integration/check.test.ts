@@ -548,6 +548,52 @@ describe('the step-up session cookie as an identity', () => {
   });
 });
 
+describe('the risk engine and its state store', () => {
+  let riskService: Service;
+  let riskClient: CheckClient;
+
+  beforeAll(async () => {
+    // Redis that is not there (port 9 on loopback refuses): the store fails every call, quickly.
+    const yaml = `${testConfigYaml(issuer.url)}
+risk:
+  learn: { min_level: aal2 }
+  signals: { new_network: 60, new_device_fingerprint: 30 }
+  bands:
+    - { name: critical, min_score: 90, deny: true }
+state:
+  store: redis
+  timeout_ms: 200
+  on_state_error: degrade
+  redis: { url: "redis://127.0.0.1:9/0" }
+`;
+    riskService = await startService(parseConfig(yaml, 'risk.yaml'), { TEST_HMAC_SECRET: HMAC_SECRET, STEPGATE_METRICS_LISTEN: 'off', STEPGATE_HTTP_LISTEN: 'off' }, createLogger('silent'));
+    riskClient = new CheckClient(riskService.grpc.port);
+  });
+
+  afterAll(async () => {
+    riskClient?.close();
+    await riskService?.stop();
+  });
+
+  it('a score in a deny band is risk_deny; a sensitive request without state (fail_closed) is state_unavailable', async () => {
+    // degrade: every address and device counts as new: 60 + 30 = 90 reaches the deny band, 403.
+    const token = await issuer.token({ ...aal2, auth_time: now() });
+    expectDenied(await riskClient.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token })), 'risk_deny', 'Forbidden');
+    // The same service reloaded with fail_closed: a Secrets read (a rule matched) is refused.
+    const closed = parseConfig(`${testConfigYaml(issuer.url)}
+risk:
+  learn: { min_level: aal2 }
+state:
+  store: redis
+  timeout_ms: 200
+  on_state_error: fail_closed
+  redis: { url: "redis://127.0.0.1:9/0" }
+`, 'risk.yaml');
+    riskService.reload(closed);
+    expectDenied(await riskClient.check(checkRequest({ path: '/api/v1/namespaces/dev/secrets/db', token })), 'state_unavailable', 'ServiceUnavailable');
+  });
+});
+
 describe('coverage', () => {
   it('every reason code was produced by the real server in this file', () => {
     expect(REASON_CODES.filter((c) => !seenReasons.has(c))).toEqual([]);

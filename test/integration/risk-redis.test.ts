@@ -31,8 +31,10 @@ async function replica(state: string): Promise<CheckClient> {
   return client;
 }
 
-const redisState = (prefix: string, onError = 'fail_closed') =>
-  `  store: redis\n  timeout_ms: 100\n  on_state_error: ${onError}\n  redis: { url: "${redis.url}", key_prefix: "${prefix}" }\n`;
+// Generous for the comparison (a timeout under a loaded CI machine would be a degraded answer, not
+// a difference between stores); short for the outage, where the bound itself is under test.
+const redisState = (prefix: string, onError = 'fail_closed', timeoutMs = 2000) =>
+  `  store: redis\n  timeout_ms: ${timeoutMs}\n  on_state_error: ${onError}\n  redis: { url: "${redis.url}", key_prefix: "${prefix}" }\n`;
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -108,8 +110,8 @@ describe('replicas sharing Redis', () => {
 
 describe('when Redis dies and returns', () => {
   it('fails as configured, never allows what needed a step-up, and recovers by itself', async () => {
-    const closed = await replica(redisState('outage:', 'fail_closed'));
-    const degrade = await replica(redisState('outage:', 'degrade'));
+    const closed = await replica(redisState('outage:', 'fail_closed', 300));
+    const degrade = await replica(redisState('outage:', 'degrade', 300));
     const home = '203.0.113.30';
     const kubectl = 'kubectl/v1.31.0 (linux/amd64) kubernetes/abcdef';
     const fresh = await issuer.token({ sub: 'dan@example.com', acr: 'urn:stepgate:aal2', amr: ['mfa'], auth_time: sec(), exp: sec() + 3600 });
@@ -141,8 +143,8 @@ describe('when Redis dies and returns', () => {
     expect(s2.o).toMatch(/^auth_too_old:/);
     const p2 = await timed(degrade, pods);
     expect(p2.o).toMatch(/^acr_insufficient:/);
-    // Bounded by state.timeout_ms (100 ms), never a hang.
-    for (const t of [s1, p1, s2, p2]) expect(t.ms).toBeLessThan(1000);
+    // Bounded by state.timeout_ms (300 ms), never a hang.
+    for (const t of [s1, p1, s2, p2]) expect(t.ms).toBeLessThan(2000);
 
     await redis.start();
     // The store reconnects by itself: within a few seconds the refusals stop. Redis came back

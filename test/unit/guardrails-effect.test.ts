@@ -68,7 +68,7 @@ describe('guardrail effects', () => {
 
   it('tightens the policy requirement and names the guardrails as rules', () => {
     const c = guardrailContribution(result('privileged_container'), 'prod', s);
-    expect(applyGuardrails(need(), c)).toEqual({ deny: false, denyMessage: undefined, level: 2, maxAge: 300, rules: ['default', 'guardrail:privileged_container'] });
+    expect(applyGuardrails(need(), c)).toEqual({ deny: false, denyMessage: undefined, level: 2, maxAge: 300, rules: ['default', 'guardrail:privileged_container'], sensitivity: 0 });
     // A stricter policy stays as strict.
     expect(applyGuardrails(need({ level: 2, maxAge: 60 }), c)).toMatchObject({ level: 2, maxAge: 60 });
     const denied = applyGuardrails(need(), guardrailContribution(result('host_namespace'), 'prod', s));
