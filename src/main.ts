@@ -75,7 +75,7 @@ export async function startService(
     },
   };
   try {
-    runtime = buildRuntime(config, deps);
+    runtime = buildRuntime(withEnvOverrides(config, env), deps);
   } catch (err) {
     await telemetry.shutdown();
     throw err;
@@ -143,7 +143,7 @@ export async function startService(
     log: logger,
     telemetry,
     reload(next) {
-      const built = buildRuntime(next, deps, runtime);
+      const built = buildRuntime(withEnvOverrides(next, env), deps, runtime);
       warnIfKubernetesRulesCannotMatch(next, logger);
       if (built.verifier !== runtime.verifier) void built.verifier.warm();
       if (next.server.grpc_listen !== runtime.config.server.grpc_listen) {
@@ -179,6 +179,22 @@ export async function startService(
       await telemetry.shutdown();
     },
   };
+}
+
+/**
+ * `STEPGATE_STATE_STORE` (memory | redis) overrides `state.store`, so one policy file serves a
+ * single replica and a Redis-backed deployment alike (deploy/overlays/redis sets it beside
+ * REDIS_URL). Applied on every load and reload, so a reloaded policy keeps the deployment's store.
+ */
+export function withEnvOverrides(config: Config, env: NodeJS.ProcessEnv): Config {
+  const store = env.STEPGATE_STATE_STORE;
+  if (store === undefined || store === '' || store === config.state.store) return config;
+  if (store !== 'memory' && store !== 'redis') {
+    throw new StartupError(`STEPGATE_STATE_STORE: must be memory or redis, got ${JSON.stringify(store.slice(0, 40))}`);
+  }
+  // state.redis is only allowed with the redis store; moving to memory drops it.
+  const state: Config['state'] = store === 'memory' ? { ...config.state, store, redis: undefined } : { ...config.state, store };
+  return { ...config, state };
 }
 
 async function closeRiskState(state: RiskState, log: Logger): Promise<void> {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
+import { withEnvOverrides } from '../../src/main.js';
+import { redisConnection } from '../../src/state/factory.js';
 import type { Config } from '../../src/config/schema.js';
 import { AUTHORIZATION_SERVICE } from '../../src/server/grpc/protos.js';
 import {
@@ -305,15 +307,21 @@ describe('istio/: what reaches the gateway is checked, and nothing skips the che
 });
 
 describe('deploy/overlays/redis', () => {
-  it('gives stepgate a REDIS_URL that points at the Redis Service, and changes nothing else', () => {
+  it('switches the state store to Redis and points REDIS_URL at the Redis Service, and changes nothing else', () => {
     const d = one(redis.objects, 'Deployment', 'stepgate');
     const c = containers(get<Obj>(d, 'spec.template.spec')).find((x) => x.name === 'stepgate')!;
     const url = new URL(((c.env as Obj[]) ?? []).find((e) => e.name === 'REDIS_URL')!.value as string);
     const svc = one(redis.objects, 'Service', 'stepgate-redis');
     expect(url.hostname).toBe(`${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`);
     expect(get<Obj[]>(svc, 'spec.ports').map((p) => p.port)).toContain(Number(url.port));
-    // The state store does not exist in stepgate yet (issue 3): the overlay must not pretend it does.
+    // The policy is the base's; the environment switches the store, and stepgate accepts it.
     expect(one(redis.objects, 'ConfigMap', 'stepgate-config')).toEqual(configMap);
+    const env = Object.fromEntries(((c.env as Obj[]) ?? []).map((e) => [e.name as string, e.value as string]));
+    expect(env.STEPGATE_STATE_STORE).toBe('redis');
+    const policy = parseConfig((configMap.data as Record<string, string>)['stepgate.yaml']!, 'deploy/base/stepgate.yaml');
+    const effective = withEnvOverrides(policy, env);
+    expect(effective.state.store).toBe('redis');
+    expect(() => redisConnection(effective.state, env)).not.toThrow();
     expect({ ...c, env: undefined }).toEqual({ ...container, env: undefined });
   });
 

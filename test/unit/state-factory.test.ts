@@ -144,3 +144,21 @@ describe('createStateStore: Redis connection settings', () => {
     );
   });
 });
+
+describe('STEPGATE_STATE_STORE', () => {
+  it('switches the store without touching the policy file, on every load', async () => {
+    const { withEnvOverrides } = await import('../../src/main.js');
+    const memory = withState('  store: memory\n');
+    expect(withEnvOverrides(memory, {})).toBe(memory);
+    expect(withEnvOverrides(memory, { STEPGATE_STATE_STORE: 'redis' }).state.store).toBe('redis');
+    const redis = withState('  store: redis\n  redis: { url: "redis://r:6379/0" }\n');
+    const back = withEnvOverrides(redis, { STEPGATE_STATE_STORE: 'memory' }).state;
+    expect([back.store, back.redis]).toEqual(['memory', undefined]);
+  });
+
+  it('refuses anything but memory or redis, naming the variable', async () => {
+    const { withEnvOverrides } = await import('../../src/main.js');
+    expect(() => withEnvOverrides(withState('  store: memory\n'), { STEPGATE_STATE_STORE: 'redsi' })).toThrow(StartupError);
+    expect(() => withEnvOverrides(withState('  store: memory\n'), { STEPGATE_STATE_STORE: 'redsi' })).toThrow(/^STEPGATE_STATE_STORE: must be memory or redis/);
+  });
+});
