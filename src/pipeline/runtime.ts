@@ -12,6 +12,7 @@ import type { StateStore, StoreLimits } from '../state/store.js';
 import { compileGuardrails, type GuardrailSettings } from '../guardrails/settings.js';
 import { SessionIdentities } from '../identity/session.js';
 import { parseKeyList } from '../stepup/keys.js';
+import { DeviceCookies } from '../stepup/device-cookie.js';
 import { SessionCodec } from '../stepup/session.js';
 
 export interface RuntimeDeps {
@@ -53,6 +54,8 @@ export interface Runtime {
   readonly sessions: SessionIdentities | undefined;
   /** Seals session cookies for the step-up callback; undefined without `stepup.session`. */
   readonly sessionCodec: SessionCodec | undefined;
+  /** Signs and checks the device cookie a completed step-up leaves in the browser (with `stepup.session`). */
+  readonly deviceCookies: DeviceCookies | undefined;
   readonly headerLimits: HeaderLimits;
   /** limits.max_body_bytes: a larger body is dropped and marked truncated. */
   readonly maxBodyBytes: number;
@@ -75,7 +78,9 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
       ? previous.verifier
       : new TokenVerifier(config, assurance, deps);
   const session = config.stepup.session;
-  const sessionCodec = session ? new SessionCodec(session, parseKeyList(deps.env[session.keys_env], session.keys_env)) : undefined;
+  const cookieKeys = session ? parseKeyList(deps.env[session.keys_env], session.keys_env) : undefined;
+  const sessionCodec = session && cookieKeys ? new SessionCodec(session, cookieKeys) : undefined;
+  const deviceCookies = session && cookieKeys ? new DeviceCookies(cookieKeys, session.domain) : undefined;
   const sessions = sessionCodec ? new SessionIdentities(sessionCodec, verifier, assurance, config, deps.now) : undefined;
   const riskState = buildRiskState(config, deps, previous);
   const risk =
@@ -88,6 +93,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
           store: riskState.store,
           fallback: riskState.fallback,
           onStoreError: deps.onStateError && ((err) => deps.onStateError!(riskState.store.kind, err)),
+          deviceCookies,
         })
       : undefined;
   return Object.freeze({
@@ -95,6 +101,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     assurance,
     sessions,
     sessionCodec,
+    deviceCookies,
     risk,
     riskState,
     policy: compilePolicy(config, assurance),

@@ -4,10 +4,11 @@ import { createHash } from 'node:crypto';
  * Which device a request comes from, strongest evidence first:
  * 1. the mTLS client certificate the gateway verified (`source.principal`, or
  *    `x-forwarded-client-cert` when the operator says a trusted proxy sets it),
- * 2. a weak fingerprint of the user agent and its client hints.
+ * 2. the signed device cookie stepgate gave the browser when it completed a step-up,
+ * 3. a weak fingerprint of the user agent and its client hints.
  * Ids are hashes: a certificate subject or a user agent is not something to keep in clear.
  */
-export type DeviceStrength = 'certificate' | 'fingerprint' | 'none';
+export type DeviceStrength = 'certificate' | 'cookie' | 'fingerprint' | 'none';
 
 export interface Device {
   id: string;
@@ -24,6 +25,8 @@ export interface DeviceInputs {
   userAgent: string | undefined;
   secChUa: string | undefined;
   secChUaPlatform: string | undefined;
+  /** The id in a device cookie whose signature was checked; undefined when there is none. */
+  deviceCookie?: string | undefined;
 }
 
 /** Bounded memo of hashes: the same few certificates and browsers repeat all day. */
@@ -35,12 +38,15 @@ export class DeviceResolver {
   resolve(i: DeviceInputs): Device {
     const cert = i.principal !== '' ? i.principal : this.trustXfcc && i.xfcc ? xfccIdentity(i.xfcc) : '';
     const ua = i.userAgent ?? '';
-    const key = cert !== '' ? `c\n${cert}\n${ua}` : `f\n${ua}\n${i.secChUa ?? ''}\n${i.secChUaPlatform ?? ''}`;
+    const cookie = i.deviceCookie ?? '';
+    const key =
+      cert !== '' ? `c\n${cert}\n${ua}` : cookie !== '' ? `k\n${cookie}\n${ua}` : `f\n${ua}\n${i.secChUa ?? ''}\n${i.secChUaPlatform ?? ''}`;
     const hit = this.memo.get(key);
     if (hit) return hit;
     let device: Device;
     const family = uaFamily(ua);
     if (cert !== '') device = Object.freeze({ id: `cert:${digest(cert)}`, strength: 'certificate', uaFamily: family });
+    else if (cookie !== '') device = Object.freeze({ id: `cookie:${digest(cookie)}`, strength: 'cookie', uaFamily: family });
     else if (ua !== '') device = Object.freeze({ id: `fp:${digest(key)}`, strength: 'fingerprint', uaFamily: family });
     else device = NO_DEVICE;
     if (this.memo.size >= 4096) this.memo.clear();

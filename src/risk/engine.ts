@@ -7,6 +7,7 @@ import { clientAddress, compileCidrs, type ClientAddress } from '../request/clie
 import type { Observation, StateStore, SubjectHistory } from '../state/store.js';
 import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
+import type { DeviceCookies } from '../stepup/device-cookie.js';
 import { DeviceResolver } from './device.js';
 import { scoreRisk } from './score.js';
 
@@ -48,6 +49,8 @@ export interface RiskEngineOptions {
   fallback: StateStore;
   /** Told about every store failure (metrics, rate-limited logs); must not throw. */
   onStoreError?: (err: unknown) => void;
+  /** Verifies the signed device cookie a completed step-up leaves in the browser; absent without step-up sessions. */
+  deviceCookies?: DeviceCookies | undefined;
 }
 
 /**
@@ -83,6 +86,7 @@ export class RiskEngine {
     const device = this.devices.resolve({
       principal: req.sourcePrincipal,
       xfcc: h.get('x-forwarded-client-cert'),
+      deviceCookie: this.o.deviceCookies?.fromCookieHeader(h.get('cookie')),
       userAgent: h.get('user-agent'),
       secChUa: h.get('sec-ch-ua'),
       secChUaPlatform: h.get('sec-ch-ua-platform'),

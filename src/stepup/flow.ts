@@ -167,7 +167,7 @@ export class StepUpFlow {
       return this.fail(...exchangeFailure(err), [clear], base);
     }
     if (!claims) return this.fail('stepup_token_invalid', 'no ID token', [clear], base);
-    return this.finish(rt, flow, claims, clear, base);
+    return this.finish(rt, flow, claims, clear, base, cookieHeader);
   }
 
   private async finish(
@@ -176,6 +176,7 @@ export class StepUpFlow {
     claims: JWTPayload,
     clear: string,
     base: Partial<FlowAudit>,
+    cookieHeader: string | undefined,
   ): Promise<FlowResponse> {
     const acr = typeof claims.acr === 'string' ? claims.acr : undefined;
     const amr = Array.isArray(claims.amr) ? claims.amr.filter((x): x is string => typeof x === 'string') : [];
@@ -200,6 +201,11 @@ export class StepUpFlow {
       ['cache-control', 'no-store'],
       ['referrer-policy', 'no-referrer'],
     ];
+    // The browser that just proved itself gets a device id, unless it already holds a valid one:
+    // the risk engine learns it with this step-up and recognises the laptop from then on.
+    if (rt.deviceCookies && rt.deviceCookies.fromCookieHeader(cookieHeader) === undefined) {
+      headers.push(['set-cookie', rt.deviceCookies.issue().setCookie]);
+    }
     const audit: FlowAudit = { event: 'stepup.flow', outcome: 'completed', ...base, ...who, issuer: typeof claims.iss === 'string' ? claims.iss : undefined };
     if (flow.rd) {
       audit.return_host = new URL(flow.rd).host;

@@ -82,6 +82,7 @@ function auditFor(code: string): Record<string, unknown> | undefined {
 
 describe('the browser step-up loop', () => {
   let session = '';
+  let device = '';
 
   it('a navigation without credentials is sent to the step-up page with level, max_age, reason and rd', async () => {
     const res = await dashCheck('/admin/users?tab=1', {});
@@ -121,6 +122,15 @@ describe('the browser step-up loop', () => {
     expect(session.split('.')).toHaveLength(5);
     const raw = (done.headers['set-cookie'] as string[]).find((c) => c.startsWith('stepgate_session='))!;
     expect(raw).toMatch(/; Path=\/; Max-Age=\d+; HttpOnly; Secure; SameSite=Lax$/);
+    // The browser that proved itself gets a signed device id for the risk engine.
+    expect(set.stepgate_device).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
+    device = set.stepgate_device!;
+    // A browser that already holds a valid one keeps it.
+    const again = await begin({ level: 'aal2', rd: ADMIN });
+    const back2 = await idp.authorizeHeadless(again.authorize.href, { user: 'alice', password: 'alice-password', otp: true });
+    const done2 = await callback(back2, `${again.stateName}=${again.stateCookie}; stepgate_device=${device}`);
+    expect(done2.status).toBe(302);
+    expect(setCookies(done2).stepgate_device).toBeUndefined();
     const audit = records.find((r) => r.event === 'stepup.flow' && r.outcome === 'completed');
     expect(audit).toMatchObject({ audit: true, level_required: 'aal2', level_presented: 'aal2', return_host: DASH, status: 302 });
   });
@@ -131,6 +141,8 @@ describe('the browser step-up loop', () => {
     expect(okHeader(res, 'x-stepgate-level')).toBe('aal2');
     expect(okHeader(res, 'x-stepgate-email')).toBe('alice@example.test');
     expect(okHeader(res, 'cookie')).toBe('grafana_session=g1');
+    // The device cookie is no credential: it reaches the upstream like any other cookie.
+    expect(okHeader(await dashCheck('/admin/users', { cookie: `stepgate_session=${session}; stepgate_device=${device}` }), 'cookie')).toBe(`stepgate_device=${device}`);
     const only = await dashCheck('/admin/users', { cookie: `stepgate_session=${session}` });
     expect(reasonOf(only)).toBe('allowed');
     expect(only.ok_response?.headers_to_remove).toContain('cookie');

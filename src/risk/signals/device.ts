@@ -9,7 +9,8 @@ export const deviceSignal: Signal = (ctx, cfg, out) => {
   const d = ctx.device;
   const h = ctx.history;
   if (d.id !== '' && !h.deviceKnown) {
-    const w = d.strength === 'certificate' ? cfg.new_device : cfg.new_device_fingerprint;
+    // A certificate or a signed device cookie is a device; a fingerprint only resembles one.
+    const w = d.strength === 'fingerprint' ? cfg.new_device_fingerprint : cfg.new_device;
     if (w > 0) out.push({ code: 'new_device', weight: w, detail: `${d.strength} device not seen for this subject (${h.knownDevices} known)` });
   }
   if (cfg.ua_family_change > 0 && d.uaFamily !== '' && h.previousUaFamily !== '' && h.previousUaFamily !== d.uaFamily) {

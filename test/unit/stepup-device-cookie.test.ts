@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { DeviceResolver } from '../../src/risk/device.js';
+import { DeviceCookies } from '../../src/stepup/device-cookie.js';
+import { parseKeyList } from '../../src/stepup/keys.js';
+
+const key = () => randomBytes(32).toString('base64url');
+const k1 = key();
+const k2 = key();
+
+describe('device cookie', () => {
+  const cookies = new DeviceCookies(parseKeyList(`a:${k1}`, 'K'), 'example.com');
+
+  it('issues a signed id with a long-lived, HttpOnly, Secure, SameSite=Lax cookie', () => {
+    const { value, setCookie } = cookies.issue();
+    expect(setCookie).toMatch(new RegExp(`^stepgate_device=${value}; Path=/; Max-Age=34560000; HttpOnly; Secure; SameSite=Lax; Domain=example.com$`));
+    expect(cookies.fromCookieHeader(`x=1; stepgate_device=${value}`)).toBe(value.split('.')[1]);
+    // Each issue is a new device.
+    expect(cookies.issue().value).not.toBe(value);
+  });
+
+  it('refuses tampered, foreign and malformed values', () => {
+    const { value } = cookies.issue();
+    const [kid, id, mac] = value.split('.') as [string, string, string];
+    const flip = (s: string) => (s[0] === 'A' ? 'B' : 'A') + s.slice(1);
+    for (const bad of [`${kid}.${flip(id)}.${mac}`, `${kid}.${id}.${flip(mac)}`, `b.${id}.${mac}`, `${kid}.${id}`, 'garbage', `${kid}.${id}.${mac}x`]) {
+      expect(cookies.fromCookieHeader(`stepgate_device=${bad}`), bad).toBeUndefined();
+    }
+    const foreign = new DeviceCookies(parseKeyList(`a:${k2}`, 'K'), undefined).issue().value;
+    expect(cookies.fromCookieHeader(`stepgate_device=${foreign}`)).toBeUndefined();
+    expect(cookies.fromCookieHeader(undefined)).toBeUndefined();
+  });
+
+  it('keeps recognising devices across a key rotation', () => {
+    const old = new DeviceCookies(parseKeyList(`a:${k1}`, 'K'), undefined).issue().value;
+    const rotated = new DeviceCookies(parseKeyList(`b:${k2},a:${k1}`, 'K'), undefined);
+    expect(rotated.fromCookieHeader(`stepgate_device=${old}`)).toBe(old.split('.')[1]);
+    expect(rotated.issue().value.startsWith('b.')).toBe(true);
+  });
+
+  it('is the middle evidence for the risk engine: stronger than a fingerprint, weaker than a certificate', () => {
+    const r = new DeviceResolver(false);
+    const ua = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36';
+    const base = { principal: '', xfcc: undefined, userAgent: ua, secChUa: undefined, secChUaPlatform: undefined };
+    const withCookie = r.resolve({ ...base, deviceCookie: 'abc' });
+    expect(withCookie.strength).toBe('cookie');
+    expect(withCookie.id).toMatch(/^cookie:/);
+    // The same cookie after a browser update is the same device; a fingerprint would change.
+    expect(r.resolve({ ...base, userAgent: ua.replace('156.0', '157.0'), deviceCookie: 'abc' }).id).toBe(withCookie.id);
+    expect(r.resolve({ ...base, userAgent: ua.replace('156.0', '157.0') }).id).not.toBe(r.resolve(base).id);
+    expect(r.resolve({ ...base, principal: 'spiffe://corp/laptop', deviceCookie: 'abc' }).strength).toBe('certificate');
+  });
+});
