@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { startDemoApps, type DemoApps } from './apps.js';
 import { startDevIdp, type DevIdp } from './idp.js';
+import { freePort } from './nginx.js';
 import { startNginx, type RunningNginx } from './nginx.js';
 
 /**
@@ -83,17 +84,6 @@ export async function demoConfigText(p: { issuer: string; nginxPort: number; grp
   return stringify(cfg);
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startDemoStack(opts: { ports?: Partial<DemoPorts>; showTotpHint?: boolean; echoLogs?: (rec: Record<string, unknown>) => void } = {}): Promise<DemoStack> {
   const want = { ...DEMO_PORTS, ...opts.ports };

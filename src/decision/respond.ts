@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { AssuranceModel } from '../identity/assurance.js';
 import { compileGlobList, type StringMatcher } from '../policy/glob.js';
 import type { RequestAttributes } from '../request/attributes.js';
-import { reasonKind, reasonMessage, type ReasonCode } from './reasons.js';
+import { reasonKind, reasonMessage } from './reasons.js';
 import type { Verdict } from './verdict.js';
 import { withoutCookie } from '../stepup/session.js';
 

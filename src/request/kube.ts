@@ -31,7 +31,6 @@ export interface KubeRequestInfo {
 const SLASH = 0x2f;
 const PERCENT = 0x25;
 const PLUS = 0x2b;
-const AMPERSAND = 0x26;
 const SEMICOLON = 0x3b;
 const EQUALS = 0x3d;
 const BACKSLASH = 0x5c;

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
-import type { ApprovalRecord, Observation, StateStore, StoreLimits, SubjectHistory } from '../../src/state/store.js';
+import type { ApprovalRecord, Observation, StateStore, SubjectHistory } from '../../src/state/store.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
+import { TEST_LIMITS } from '../support/state-config.js';
 
 /**
  * One table of scenarios, run against the memory store and against the Redis store on a real
@@ -10,13 +11,7 @@ import { startRedis, type RedisServer } from '../support/redis.js';
  * same on one replica or many), and the answers must be the expected ones.
  */
 
-const LIMITS: StoreLimits = {
-  windows: { requests: 60, sensitive: 60, denials: 300, namespaces: 600 },
-  knownTtlSeconds: 3600,
-  maxKnownPerSubject: 3,
-  sessionTtlSeconds: 600,
-  maxNamespacesTracked: 3,
-};
+const LIMITS = TEST_LIMITS;
 const S = 1000;
 /** A multiple of every window, so bucket arithmetic in the expectations starts at a boundary. */
 const T = 1_764_000_000_000;

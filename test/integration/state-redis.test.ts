@@ -3,9 +3,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { createStateStore } from '../../src/state/factory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
-import { StateUnavailableError, type Observation, type StateStore, type StoreLimits } from '../../src/state/store.js';
+import { StateUnavailableError, type Observation, type StateStore } from '../../src/state/store.js';
 import { BASE_YAML } from '../support/state-config.js';
 import { freePort, keySlot, makeTestCa, startRedis, type RedisServer } from '../support/redis.js';
+import { TEST_LIMITS } from '../support/state-config.js';
 
 /**
  * The Redis store against a real redis-server: key names and TTLs, and what happens when the
@@ -13,13 +14,7 @@ import { freePort, keySlot, makeTestCa, startRedis, type RedisServer } from '../
  * timeout, never a hang, an unhandled error, or any other exception.
  */
 
-const LIMITS: StoreLimits = {
-  windows: { requests: 60, sensitive: 60, denials: 300, namespaces: 600 },
-  knownTtlSeconds: 3600,
-  maxKnownPerSubject: 3,
-  sessionTtlSeconds: 600,
-  maxNamespacesTracked: 3,
-};
+const LIMITS = TEST_LIMITS;
 const TIMEOUT = 100;
 /** Timer and scheduling slack on a loaded CI machine. */
 const SLACK = 150;

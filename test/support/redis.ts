@@ -1,9 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../demo/nginx.js';
+
+export { freePort };
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 
@@ -78,15 +81,6 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
   };
 }
 
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address() as { port: number };
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
 
 /** True when the server answers PING (inline command) with +PONG. */
 function ping(port: number): Promise<boolean> {

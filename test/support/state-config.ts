@@ -1,3 +1,5 @@
+import type { StoreLimits } from '../../src/state/store.js';
+
 /** The smallest valid configuration file, for tests that add a `state:` section to it. */
 export const BASE_YAML = `issuers:
   - issuer: https://login.example.com
@@ -10,3 +12,12 @@ policy:
   default:
     require: aal1
 `;
+
+/** Store limits for the state tests: small caps, so LRU drops and counting limits are reached quickly. */
+export const TEST_LIMITS: StoreLimits = {
+  windows: { requests: 60, sensitive: 60, denials: 300, namespaces: 600 },
+  knownTtlSeconds: 3600,
+  maxKnownPerSubject: 3,
+  sessionTtlSeconds: 600,
+  maxNamespacesTracked: 3,
+};

@@ -1,16 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 
 /** A port that was free a moment ago (the IdP needs stepgate's redirect URI before stepgate starts). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+export { freePort } from '../../demo/nginx.js';
 
 export const CLIENT_ID = 'stepgate';
 export const CLIENT_SECRET = 'stepgate-dev-client-secret';
