@@ -23,6 +23,11 @@ export interface RequestAttributes {
   /** Client-sent headers in stepgate's own namespace: they must never reach the upstream. */
   spoofedIdentityHeaders: readonly string[];
   sourceAddress: string;
+  /**
+   * `sourceAddress` is already the client, resolved through trusted proxies by the adapter (HTTP
+   * forward-auth): x-forwarded-for must not be applied a second time.
+   */
+  clientResolved: boolean;
   sourcePrincipal: string;
   contextExtensions: Readonly<Record<string, string>>;
   /** Present when the host is a configured Kubernetes API host. */
@@ -41,6 +46,8 @@ export interface RawRequest {
   scheme: string;
   headers: Map<string, string>;
   sourceAddress: string;
+  /** See RequestAttributes.clientResolved; absent means false (gRPC: Envoy's peer address). */
+  clientResolved?: boolean;
   sourcePrincipal: string;
   contextExtensions: Readonly<Record<string, string>>;
   /** Undefined when there is none or it was over the bound (bodyTruncated is then true). */

@@ -44,6 +44,7 @@ export function buildAttributes(
       headers,
       spoofedIdentityHeaders: spoofed,
       sourceAddress: raw.sourceAddress,
+      clientResolved: raw.clientResolved === true,
       sourcePrincipal: raw.sourcePrincipal,
       contextExtensions: raw.contextExtensions,
       kube,

@@ -82,7 +82,7 @@ export class RiskEngine {
 
   assess(req: RequestAttributes, who: Identity, base: Requirement, nowMs: number, extra?: readonly Contribution[]): RiskOutcome | Promise<RiskOutcome> {
     const h = req.headers;
-    const address = clientAddress(req.sourceAddress, h.get('x-forwarded-for'), this.ipOptions, this.addresses);
+    const address = clientAddress(req.sourceAddress, req.clientResolved ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses);
     const device = this.devices.resolve({
       principal: req.sourcePrincipal,
       xfcc: h.get('x-forwarded-client-cert'),

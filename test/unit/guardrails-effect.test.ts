@@ -169,6 +169,7 @@ describe('checkGuardrails (the pipeline entry point)', () => {
     headers: new Map(headers),
     spoofedIdentityHeaders: [],
     sourceAddress: '',
+    clientResolved: false,
     sourcePrincipal: '',
     contextExtensions: {},
     kube: kube(method, path),

@@ -39,6 +39,7 @@ function kubeReq(method: string, target: string, host = 'kube.test'): RequestAtt
     headers: new Map(),
     spoofedIdentityHeaders: [],
     sourceAddress: '',
+    clientResolved: false,
     sourcePrincipal: '',
     contextExtensions: {},
     kube: host === 'kube.test' ? kubeRequestInfo(method, p.path, p.query, () => undefined) : undefined,

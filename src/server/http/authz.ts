@@ -58,7 +58,7 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
   }
   const sourceAddress = proxies.clientAddress(peer, h.get('x-forwarded-for'));
   // No body reaches a forward-auth subrequest: guardrails treat such writes as unreadable.
-  const base = { headers: h, sourceAddress, sourcePrincipal: '', contextExtensions: NO_EXTENSIONS, body: undefined, bodyTruncated: false };
+  const base = { headers: h, sourceAddress, clientResolved: true, sourcePrincipal: '', contextExtensions: NO_EXTENSIONS, body: undefined, bodyTruncated: false };
   const proto = trusted ? h.get('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
   if (target !== undefined) {
     if (forwardedMethod === undefined) {
