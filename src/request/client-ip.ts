@@ -6,9 +6,10 @@ import { parseCidr } from '../config/schema.js';
  *
  * `source.address` is the peer that connected to the gateway. With N trusted hops (the same
  * meaning as Envoy's `xff_num_trusted_hops`), the addresses are x-forwarded-for's entries followed
- * by that peer, and the client is the one N places from the right: each trusted proxy appends the
- * address it saw, so whatever a client wrote into the header itself stays to the left and is never
- * reached. With 0 hops the header is ignored entirely.
+ * by that peer (once: a gateway that appended the peer itself, as Envoy does with
+ * use_remote_address, is recognised), and the client is the one N places from the right: each
+ * trusted proxy appends the address it saw, so whatever a client wrote into the header itself
+ * stays to the left and is never reached. With 0 hops the header is ignored entirely.
  */
 export interface ClientAddress {
   /** Canonical text ('' when no usable address): IPv4-mapped IPv6 becomes IPv4. */
@@ -36,10 +37,13 @@ export function clientAddress(
   let chosen = sourceAddress;
   if (opts.trustedHops > 0 && xff !== undefined && xff !== '') {
     const entries = xff.split(',');
-    // entries + [source]; the client sits trustedHops places left of the source.
-    const index = entries.length - opts.trustedHops;
+    // A gateway with use_remote_address (Istio's ingress gateway) has already appended its own
+    // peer, the source, before ext_authz runs: that entry is the source itself, not another hop.
+    let end = entries.length;
+    if (end > 0 && entries[end - 1]!.trim() === sourceAddress) end--;
+    // entries[0..end) + [source]; the client sits trustedHops places left of the source.
     // Fewer entries than trusted hops: the leftmost is the furthest any trusted proxy vouched for.
-    chosen = (entries[Math.max(0, index)] ?? '').trim();
+    chosen = end === 0 ? sourceAddress : (entries[Math.max(0, end - opts.trustedHops)] ?? '').trim();
   }
   if (chosen === '') return NO_ADDRESS;
   const hit = cache?.get(chosen);

@@ -16,6 +16,10 @@ describe('client address', () => {
     ['2001:DB8:0:1::5', undefined, 0, '2001:db8:0:1::5'],
     ['10.0.0.2', '[2001:db8::1]:443', 1, '2001:db8::1'],
     ['10.0.0.2', '203.0.113.7:51234', 1, '203.0.113.7'],
+    // Istio's gateway (use_remote_address) appended the peer already: it is not one more hop.
+    ['10.0.0.2', '6.6.6.6, 203.0.113.7, 10.0.0.2', 1, '203.0.113.7'],
+    ['10.0.0.2', '203.0.113.7, 10.0.0.1, 10.0.0.2', 2, '203.0.113.7'],
+    ['10.0.0.2', '10.0.0.2', 1, '10.0.0.2'], // only the appended peer: no proxy vouched for more
   ])('source %s, xff %s, %i hops → %s', (source, xff, hops, want) => {
     expect(clientAddress(source, xff, opts(hops)).ip).toBe(want);
   });
