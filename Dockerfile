@@ -29,8 +29,8 @@ COPY --from=build /out/examples/stepgate.yaml /etc/stepgate/stepgate.yaml
 # Numeric, so Kubernetes' runAsNonRoot can verify it (a user name cannot be checked).
 USER 10001:10001
 # 9191: ext_authz gRPC + grpc.health.v1 + reflection. 9464: Prometheus metrics.
-# (The step-up HTTP port arrives with the step-up server, issue 4.)
-EXPOSE 9191 9464
+# 8080: the step-up routes /.stepgate/* (server.http_listen; served when stepup.oidc is configured).
+EXPOSE 9191 9464 8080
 # node itself is PID 1: stepgate handles SIGTERM/SIGINT (NOT_SERVING, drain, exit 0) and starts no
 # child processes, so no init process is needed. No npm at run time.
 ENTRYPOINT ["node", "dist/cli.js"]

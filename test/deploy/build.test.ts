@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTHORIZATION_SERVICE } from '../../src/server/grpc/protos.js';
-import { ROOT } from './manifests.js';
+import { containers, get, one, renderKustomization, ROOT, type Obj } from './manifests.js';
 
 /**
  * The image's build path, run for real: scripts/build.sh (what the Dockerfile's build stage runs)
@@ -128,4 +129,69 @@ describe('scripts/build.sh', () => {
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(records.some((r) => r.event === 'shutdown' && r.signal === 'SIGTERM')).toBe(true);
   }, 40_000);
+
+  it("the policy deploy/ ships starts with the Secret's two variables: gRPC SERVING and /.stepgate/healthz on the http port", async () => {
+    // The variable names come from the Deployment, the way the pod gets them from stepgate-secrets.
+    const deployment = one(renderKustomization('deploy/base').objects, 'Deployment', 'stepgate');
+    const c = containers(get<Obj>(deployment, 'spec.template.spec')).find((x) => x.name === 'stepgate')!;
+    const fromSecret = ((c.env as Obj[]) ?? []).filter((e) => get(e, 'valueFrom.secretKeyRef.name') === 'stepgate-secrets');
+    const secretValues: Record<string, string> = {
+      'oidc-client-secret': randomBytes(24).toString('base64url'),
+      'session-keys': `k1:${randomBytes(32).toString('base64url')}`,
+    };
+    const env = Object.fromEntries(fromSecret.map((e) => [e.name as string, secretValues[get<string>(e, 'valueFrom.secretKeyRef.key')]!]));
+    expect(Object.keys(env)).toHaveLength(2);
+    const listen = { STEPGATE_GRPC_LISTEN: '127.0.0.1:0', STEPGATE_HTTP_LISTEN: '127.0.0.1:0', STEPGATE_METRICS_LISTEN: 'off' };
+
+    // Without them: a clear startup error naming the field, status 2, never a half-started server.
+    const bare = spawnSync(process.execPath, [join(OUT, 'dist/cli.js'), 'serve', '--config', join(ROOT, 'deploy/base/stepgate.yaml')], {
+      cwd: scratch,
+      env: cleanEnv(listen),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(bare.status, bare.stderr).toBe(2);
+    expect(bare.stderr).toMatch(/cannot start: stepup\.(oidc\.client_secret_env|session\.keys_env)/);
+
+    const child = spawn(process.execPath, [join(OUT, 'dist/cli.js'), 'serve', '--config', join(ROOT, 'deploy/base/stepgate.yaml')], {
+      cwd: scratch,
+      env: cleanEnv({ ...listen, ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const stderr: string[] = [];
+    createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
+    const ports = new Map<string, number>();
+    const lines: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not listening; stderr: ${stderr.join('\n')}`)), 20_000);
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        lines.push(line);
+        const rec = JSON.parse(line) as Record<string, unknown>;
+        if (rec.event === 'listening') ports.set(rec.transport as string, rec.port as number);
+        if (ports.has('grpc') && ports.has('http-stepup')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      void exited.then(([code]) => reject(new Error(`exited early (${code}); stderr: ${stderr.join('\n')}`)));
+    });
+    try {
+      const { client, check } = healthClient(ports.get('grpc')!);
+      try {
+        expect(await check(AUTHORIZATION_SERVICE)).toBe('SERVING');
+      } finally {
+        client.close();
+      }
+      const res = await fetch(`http://127.0.0.1:${ports.get('http-stepup')!}/.stepgate/healthz`);
+      expect(res.status).toBe(200);
+      expect((await res.text()).trim()).toBe('ok');
+      // Secrets never reach the logs.
+      for (const v of Object.values(env)) expect(lines.join('\n') + stderr.join('\n')).not.toContain(v.split(':').pop()!);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = await exited;
+    expect(code).toBe(0);
+  }, 60_000);
 });

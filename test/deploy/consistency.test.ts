@@ -76,6 +76,22 @@ function checkedHosts(): Set<string> {
   );
 }
 
+/** The Service port named `http` (the step-up routes). */
+const httpServicePort = () => get<Obj[]>(service, 'spec.ports').find((p) => p.name === 'http');
+
+/** A VirtualService destination that is stepgate's step-up port, by the Service's cluster name and port. */
+const isStepgateHttp = (d: Obj | undefined): boolean =>
+  d !== undefined &&
+  d.host === `${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local` &&
+  get(d, 'port.number') === httpServicePort()?.port;
+
+const routeDestinations = (route: Obj): Obj[] => ((route.route as Obj[]) ?? []).map((d) => d.destination as Obj);
+const isStepgateRoute = (route: Obj): boolean => {
+  const ds = routeDestinations(route);
+  return ds.length > 0 && ds.every(isStepgateHttp);
+};
+const hasStepgatePrefix = (route: Obj): boolean => ((route.match as Obj[]) ?? []).some((m) => get(m, 'uri.prefix') === '/.stepgate/');
+
 describe('stepgate policy in the ConfigMap', () => {
   it('is what --config reads, through a directory mount, and passes stepgate validation', () => {
     const { key, config } = mountedPolicy();
@@ -88,6 +104,104 @@ describe('stepgate policy in the ConfigMap', () => {
     const port = Number(config.server.grpc_listen.split(':').pop());
     expect(containerPort(container, 'grpc')?.containerPort).toBe(port);
     expect(container.env ?? []).not.toContainEqual(expect.objectContaining({ name: 'STEPGATE_GRPC_LISTEN' }));
+  });
+
+  it('serves the step-up routes on the port the container, the Service and the NetworkPolicy call http; no HTTP authz listener', () => {
+    const { config } = mountedPolicy();
+    expect(config.stepup.oidc, 'stepup.oidc: the step-up routes are served').toBeDefined();
+    expect(config.server.http_listen).not.toBe('off');
+    const port = Number(config.server.http_listen.split(':').pop());
+    expect(containerPort(container, 'http')?.containerPort).toBe(port);
+    expect(httpServicePort()).toMatchObject({ port, targetPort: 'http', protocol: 'TCP', appProtocol: 'http' });
+    // The forward-auth listener believes X-Forwarded-* from trusted proxies: never on in this deployment.
+    expect(config.server.authz_http_listen).toBe('off');
+    for (const name of ['STEPGATE_HTTP_LISTEN', 'STEPGATE_AUTHZ_HTTP_LISTEN']) {
+      expect(container.env ?? []).not.toContainEqual(expect.objectContaining({ name }));
+    }
+    const np = one(base.objects, 'NetworkPolicy', 'stepgate');
+    const toHttp = get<Obj[]>(np, 'spec.ingress').filter((r) => (r.ports as Obj[]).some((p) => p.port === port || p.port === 'http'));
+    expect(toHttp).toHaveLength(1);
+    for (const policy of customPolicies()) {
+      expect(toHttp[0]!.from).toEqual([
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': policy.metadata.namespace } },
+          podSelector: { matchLabels: get(policy, 'spec.selector.matchLabels') },
+        },
+      ]);
+    }
+  });
+
+  it('the env vars named by stepup.oidc.client_secret_env and stepup.session.keys_env come from the Secret, required', () => {
+    const { config } = mountedPolicy();
+    const wanted = {
+      [config.stepup.oidc!.client_secret_env]: 'oidc-client-secret',
+      [config.stepup.session!.keys_env]: 'session-keys',
+    };
+    const env = (container.env as Obj[]) ?? [];
+    for (const [name, key] of Object.entries(wanted)) {
+      const entries = env.filter((e) => e.name === name);
+      expect(entries, name).toHaveLength(1);
+      expect(entries[0]!.value, `${name} is never written in the manifests`).toBeUndefined();
+      // Not optional: a missing Secret must stop the pod before it starts, naming the Secret.
+      expect(get(entries[0], 'valueFrom.secretKeyRef'), name).toEqual({ name: 'stepgate-secrets', key });
+    }
+    // No optional bulk import that could silently leave them unset either.
+    expect(container.envFrom).toBeUndefined();
+    expect(find(base.objects, 'Secret')).toEqual([]);
+  });
+
+  it("stepup.url and the OIDC redirect_uri are on a host the gateway routes to stepgate's http port over TLS", () => {
+    const { config } = mountedPolicy();
+    for (const raw of [config.stepup.url!, config.stepup.oidc!.redirect_uri]) {
+      const url = new URL(raw);
+      expect(url.protocol).toBe('https:');
+      expect(url.pathname.startsWith('/.stepgate/'), raw).toBe(true);
+      const gateways = find(istio, 'Gateway').filter((g) =>
+        get<Obj[]>(g, 'spec.servers').some((sv) => (sv.hosts as string[]).includes(url.hostname) && get(sv, 'port.number') === 443 && get(sv, 'tls.mode') === 'SIMPLE'),
+      );
+      expect(gateways.length, `a Gateway serves ${url.hostname} on 443 with TLS`).toBeGreaterThan(0);
+      const services = find(istio, 'VirtualService').filter(
+        (v) => (get<string[]>(v, 'spec.hosts') ?? []).includes(url.hostname) && (get<string[]>(v, 'spec.gateways') ?? []).some((g) => gateways.some((gw) => gw.metadata.name === g)),
+      );
+      expect(services, `one VirtualService for ${url.hostname} on that Gateway`).toHaveLength(1);
+      const routes = get<Obj[]>(services[0], 'spec.http');
+      // The first route whose prefix covers the URL's path is the one that decides.
+      const deciding = routes.find((r) => !r.match || ((r.match as Obj[]).some((m) => url.pathname.startsWith(String(get(m, 'uri.prefix') ?? '\u0000')))));
+      expect(deciding && isStepgateRoute(deciding), `${raw} reaches stepgate's http port`).toBe(true);
+    }
+  });
+
+  it('the session cookie domain covers every return host, so a finished step-up is seen where it was needed', () => {
+    const { config } = mountedPolicy();
+    const domain = config.stepup.session!.domain!;
+    expect(domain).toBeTypeOf('string');
+    expect(new URL(config.stepup.url!).hostname.endsWith(`.${domain}`)).toBe(true);
+    expect(config.stepup.return_hosts.length).toBeGreaterThan(0);
+    for (const h of config.stepup.return_hosts) expect(h.endsWith(`.${domain}`), h).toBe(true);
+    // Every host the policy protects is a return host: a browser stepped up there comes back.
+    for (const h of [...config.kubernetes.hosts, ...config.policy.rules.flatMap((r) => r.match.hosts ?? [])]) expect(config.stepup.return_hosts).toContain(h);
+  });
+
+  it('the mesh sends request bodies, bounded by limits.max_body_bytes, cut rather than refused, as bytes', () => {
+    const { config } = mountedPolicy();
+    expect(config.guardrails, 'the policy inspects bodies').toBeDefined();
+    for (const p of meshProviders().operator) {
+      const body = p.envoyExtAuthzGrpc.includeRequestBodyInCheck;
+      expect(body, p.name).toBeDefined();
+      expect(body!.maxRequestBytes).toBeGreaterThan(0);
+      expect(body!.maxRequestBytes!).toBeLessThanOrEqual(config.limits.max_body_bytes);
+      expect(body!.allowPartialMessage).toBe(true);
+      expect(body!.packAsBytes).toBe(true);
+    }
+  });
+
+  it('the risk engine and the state store are configured; the base keeps state in memory (the overlay switches it)', () => {
+    const { config } = mountedPolicy();
+    expect(config.risk?.enabled).toBe(true);
+    expect(config.risk!.bands.length).toBeGreaterThan(0);
+    expect(config.policy.rules.some((r) => (r.sensitivity ?? 0) > 0)).toBe(true);
+    expect(config.state.store).toBe('memory');
+    expect(config.state.on_state_error).toBe('fail_closed');
   });
 
   it('serves metrics on the port the container, the Service and the scrape annotation name', () => {
@@ -199,12 +313,6 @@ describe('Deployment, PDB, HPA, NetworkPolicy', () => {
     expect(get(container, 'resources.limits.memory')).toBeDefined();
   });
 
-  it('secrets come from an optional Secret reference, never from the manifests', () => {
-    expect(find(base.objects, 'Secret')).toEqual([]);
-    const refs = ((container.envFrom as Obj[]) ?? []).map((e) => e.secretRef as Obj).filter(Boolean);
-    expect(refs).toContainEqual({ name: 'stepgate-secrets', optional: true });
-  });
-
   it('the PodDisruptionBudget and the HPA target the Deployment', () => {
     const pdb = one(base.objects, 'PodDisruptionBudget');
     expect(selects(get(pdb, 'spec.selector'), podLabels(deployment))).toBe(true);
@@ -256,33 +364,50 @@ describe('Deployment, PDB, HPA, NetworkPolicy', () => {
 });
 
 describe('istio/: what reaches the gateway is checked, and nothing skips the check by accident', () => {
-  it("every host a Gateway serves is a host stepgate checks, on the policies' workload", () => {
+  it("every host a Gateway serves is checked by stepgate on the policies' workload, or serves only stepgate's own routes", () => {
     const checked = checkedHosts();
     const selectors = new Set(customPolicies().map((p) => JSON.stringify(get(p, 'spec.selector.matchLabels'))));
+    let stepgateOnly = 0;
     for (const gw of find(istio, 'Gateway')) {
       expect(selectors).toContain(JSON.stringify(get(gw, 'spec.selector')));
       for (const server of get<Obj[]>(gw, 'spec.servers')) {
-        for (const h of server.hosts as string[]) expect(checked, `${gw.metadata.name}: ${h}`).toContain(h);
+        for (const h of server.hosts as string[]) {
+          if (checked.has(h)) continue;
+          // An unchecked host (the auth host) may only reach stepgate's step-up port or be answered
+          // by the gateway itself: nothing upstream is ever reachable without a check.
+          const vss = find(istio, 'VirtualService').filter((v) => (get<string[]>(v, 'spec.hosts') ?? []).includes(h));
+          expect(vss.length, `${gw.metadata.name}: ${h} is neither checked nor routed`).toBeGreaterThan(0);
+          for (const vs of vss) {
+            for (const r of get<Obj[]>(vs, 'spec.http')) {
+              expect(r.directResponse !== undefined || isStepgateRoute(r), `${vs.metadata.name}/${String(r.name)}`).toBe(true);
+              if (!r.directResponse) expect(hasStepgatePrefix(r), `${vs.metadata.name}/${String(r.name)} only /.stepgate/`).toBe(true);
+            }
+          }
+          stepgateOnly++;
+        }
         expect(get(server, 'tls.mode'), 'clients reach the gateway over TLS').toBe('SIMPLE');
       }
     }
+    expect(stepgateOnly, 'the auth host').toBeGreaterThan(0);
   });
 
-  it('paths exempted from the check (/.stepgate/*) are answered by the gateway, never passed upstream', () => {
-    // Until the step-up HTTP server exists (issue 4) nothing may serve /.stepgate/: the
-    // VirtualService must end those requests before its upstream route.
+  it("paths exempted from the check (/.stepgate/*) go to stepgate's http port, never upstream", () => {
     const exempt = customPolicies().flatMap((p) => get<Obj[]>(p, 'spec.rules').flatMap((r) => (r.to as Obj[]).map((t) => t.operation as Obj)));
     expect(exempt.length).toBeGreaterThan(0);
     for (const op of exempt) expect(op.notPaths).toEqual(['/.stepgate/*']);
     const exemptHosts = new Set(exempt.flatMap((op) => op.hosts as string[]));
-    for (const vs of find(istio, 'VirtualService').filter((v) => (get<string[]>(v, 'spec.hosts') ?? []).some((h) => exemptHosts.has(h)))) {
+    const covered = find(istio, 'VirtualService').filter((v) => (get<string[]>(v, 'spec.hosts') ?? []).some((h) => exemptHosts.has(h)));
+    expect(covered.length).toBeGreaterThan(0);
+    for (const vs of covered) {
       const routes = get<Obj[]>(vs, 'spec.http');
-      const guard = routes.findIndex((r) => ((r.match as Obj[]) ?? []).some((m) => get(m, 'uri.prefix') === '/.stepgate/'));
+      const guard = routes.findIndex(hasStepgatePrefix);
       const firstCatchAll = routes.findIndex((r) => !r.match);
       expect(guard, `${vs.metadata.name} has a /.stepgate/ route`).toBeGreaterThanOrEqual(0);
+      // Before any route that could take /.stepgate/ paths upstream.
       expect(guard).toBeLessThan(firstCatchAll < 0 ? routes.length : firstCatchAll);
-      expect(routes[guard]!.directResponse).toBeDefined();
-      expect(routes[guard]!.route).toBeUndefined();
+      for (const r of routes.slice(0, guard)) expect(((r.match as Obj[]) ?? []).some((m) => String(get(m, 'uri.prefix') ?? '').startsWith('/.stepgate')), String(r.name)).toBe(false);
+      expect(isStepgateRoute(routes[guard]!), `${vs.metadata.name}: /.stepgate/ goes to the Service's http port`).toBe(true);
+      expect(routes[guard]!.directResponse).toBeUndefined();
     }
   });
 
@@ -293,7 +418,7 @@ describe('istio/: what reaches the gateway is checked, and nothing skips the che
     const gw = one(istio, 'Gateway', 'kube-apiserver');
     expect(get(vs, 'spec.gateways')).toEqual([gw.metadata.name]);
     expect(vs.metadata.namespace).toBe(gw.metadata.namespace);
-    const destinations = get<Obj[]>(vs, 'spec.http').flatMap((r) => ((r.route as Obj[]) ?? []).map((d) => d.destination as Obj));
+    const destinations = get<Obj[]>(vs, 'spec.http').filter((r) => !isStepgateRoute(r)).flatMap(routeDestinations);
     expect(destinations.length).toBeGreaterThan(0);
     for (const d of destinations) {
       expect(get<string[]>(se, 'spec.hosts')).toContain(d.host);
