@@ -3,6 +3,7 @@ import type { Config } from './config/schema.js';
 import { clientKind } from './decision/respond.js';
 import { reasonMessage } from './decision/reasons.js';
 import type { Verdict } from './decision/verdict.js';
+import { compileAutomation } from './approvals/automation.js';
 import { buildIdentity } from './identity/identity.js';
 import { bearerToken, decide, fail } from './pipeline/evaluate.js';
 import { buildRuntime, type RuntimeDeps } from './pipeline/runtime.js';
@@ -69,7 +70,7 @@ export async function explain(config: Config, input: ExplainInput, deps?: Partia
     const claims = input.claims as JWTPayload;
     const iss = config.issuers.find((i) => i.issuer === claims.iss) ?? config.issuers[0]!;
     const subject = claims[iss.subject_claim];
-    const who = buildIdentity(iss, typeof subject === 'string' ? subject : '', claims, rt.assurance, config.identity_headers);
+    const who = buildIdentity(iss, typeof subject === 'string' ? subject : '', claims, rt.assurance, config.identity_headers, '', 'token', compileAutomation(config.automation));
     verdict = await decide(rt, req, { ok: true, identity: who, cached: false });
   } else {
     const token = bearerToken(req.headers.get('authorization'));

@@ -11,6 +11,8 @@ import { TrustedProxies } from './server/http/proxies.js';
 import { startStepUpServer } from './server/http/stepup.js';
 import { StartupError } from './config/load.js';
 import { StepUpFlow } from './stepup/flow.js';
+import { ApprovalDesk } from './approvals/desk.js';
+import { ApprovalTokens } from './approvals/csrf.js';
 import { parseKeyList } from './stepup/keys.js';
 import { OidcClient } from './stepup/oidc.js';
 import { StateCookies } from './stepup/state.js';
@@ -120,13 +122,17 @@ export async function startService(
         throw new StartupError(`stepup.oidc.client_secret_env: environment variable ${oidc.client_secret_env} is not set`);
       }
       const session = config.stepup.session!;
+      const keys = parseKeyList(env[session.keys_env], session.keys_env);
       const flow = new StepUpFlow({
         runtime: () => runtime,
         oidc: new OidcClient(oidc, secret, now),
-        state: new StateCookies(parseKeyList(env[session.keys_env], session.keys_env), config.stepup.state_cookie.lifetime_seconds, now),
+        state: new StateCookies(keys, config.stepup.state_cookie.lifetime_seconds, now),
         now,
       });
-      http = await startStepUpServer({ flow, runtime: () => runtime, log: logger, listen: httpListen, proxies });
+      // Served whenever the step-up routes are: a reload that adds `automation` finds them ready,
+      // and without it the runtime has no approval store and the pages answer not found.
+      const desk = new ApprovalDesk({ runtime: () => runtime, tokens: new ApprovalTokens(keys), now });
+      http = await startStepUpServer({ flow, desk, runtime: () => runtime, log: logger, listen: httpListen, proxies });
       started.push(http);
       logger.info({ event: 'listening', transport: 'http-stepup', port: http.port }, `step-up routes (/.stepgate/) listening on port ${http.port}`);
     }

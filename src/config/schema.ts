@@ -339,6 +339,35 @@ const guardrailsSchema = z.strictObject({
     .default([]),
 });
 
+/**
+ * Automation identities (CI/CD, service accounts) cannot do a step-up; when one would be asked
+ * for, stepgate records a pending approval for exactly that request and a human approves it.
+ * An identity is automation when ANY of issuers, subjects or claim matches.
+ */
+const automationSchema = z
+  .strictObject({
+    issuers: z.array(z.url({ message: 'must be an issuer URL exactly as in the iss claim' })).default([]),
+    subjects: z.array(nonEmpty).default([]),
+    claim: z
+      .strictObject({
+        name: nonEmpty,
+        values: stringList,
+      })
+      .optional(),
+    approval_ttl_seconds: z.number().int().min(60).max(7 * 86_400).default(3600),
+    approver: z.strictObject({
+      // Required on purpose: who may approve a cluster change is a decision, not a default.
+      level: nonEmpty,
+      max_age_seconds: z.number().int().min(30).max(3600).default(300),
+      groups: stringList.optional(),
+    }),
+  })
+  .superRefine((a, ctx) => {
+    if (a.issuers.length === 0 && a.subjects.length === 0 && a.claim === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['issuers'], message: 'name at least one of issuers, subjects or claim: otherwise no identity is automation' });
+    }
+  });
+
 export const configSchema = z
   .strictObject({
     server: z
@@ -415,6 +444,7 @@ export const configSchema = z
       })
       .prefault({}),
     guardrails: guardrailsSchema.optional(),
+    automation: automationSchema.optional(),
     // Tracing itself is configured by the standard OTEL_* environment variables, not here.
     // docs/observability.md describes what each key changes.
     telemetry: z
@@ -498,6 +528,23 @@ export const configSchema = z
     if (cfg.stepup.session && !cfg.stepup.oidc) {
       ctx.addIssue({ code: 'custom', path: ['stepup', 'session'], message: 'set only together with stepup.oidc: a session is what the OIDC step-up produces' });
     }
+    const auto = cfg.automation;
+    if (auto) {
+      checkLevel(auto.approver.level, ['automation', 'approver', 'level']);
+      if (!cfg.stepup.oidc || !cfg.stepup.url) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['automation'],
+          message: 'needs stepup.oidc and stepup.url: approving an automation request takes a human step-up on stepgate\'s approval pages',
+        });
+      }
+      const known = new Set(cfg.issuers.map((i) => i.issuer));
+      auto.issuers.forEach((iss, i) => {
+        if (!known.has(iss)) {
+          ctx.addIssue({ code: 'custom', path: ['automation', 'issuers', i], message: `"${iss}" is not a configured issuer: its tokens are never accepted` });
+        }
+      });
+    }
     const issuers = new Set<string>();
     cfg.issuers.forEach((iss, i) => {
       if (issuers.has(iss.issuer)) {
@@ -540,6 +587,7 @@ export type GuardrailsConfig = NonNullable<Config['guardrails']>;
 export type GuardrailEffectConfig = z.infer<typeof guardrailEffectSchema>;
 export type OidcConfig = NonNullable<Config['stepup']['oidc']>;
 export type SessionConfig = NonNullable<Config['stepup']['session']>;
+export type AutomationConfig = NonNullable<Config['automation']>;
 
 /** `10.0.0.0/8`, `::1/128` or a bare address (a /32 or /128). Undefined when it is neither. */
 export function parseCidr(v: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {

@@ -23,6 +23,8 @@ export const REASONS = {
   auth_time_missing: { kind: 'step_up', message: 'This request needs a recent authentication, and the token does not say when it happened.' },
   policy_deny: { kind: 'forbidden', message: 'The policy denies this request.' },
   risk_deny: { kind: 'forbidden', message: 'This request is refused because its risk is too high; try again from a known device and network, or ask an administrator.' },
+  approval_required: { kind: 'forbidden', message: 'This automation request needs a step-up that automation cannot do: a human must approve this exact request. An approval is pending.' },
+  approval_rejected: { kind: 'forbidden', message: 'A human rejected this exact automation request.' },
   state_unavailable: { kind: 'unavailable', message: 'The session state needed to assess this request is unavailable.' },
   request_invalid: { kind: 'bad_request', message: 'The authorization request is malformed.' },
   header_too_large: { kind: 'too_large', message: 'A request header is larger than allowed.' },

@@ -5,6 +5,8 @@ import type { RequestAttributes } from '../request/attributes.js';
 import { reasonKind, reasonMessage } from './reasons.js';
 import type { Verdict } from './verdict.js';
 import { withoutCookie } from '../stepup/session.js';
+import { approvalBaseUrl } from '../approvals/urls.js';
+import { shortId } from '../approvals/request-id.js';
 
 export type Header = readonly [string, string];
 
@@ -53,6 +55,8 @@ export class Responder {
   private readonly returnHosts: StringMatcher;
   private readonly canReturn: boolean;
   private readonly sessionCookie: string | undefined;
+  /** `<step-up origin>/.stepgate/approvals/`; undefined without `automation`. */
+  private readonly approvalBase: string | undefined;
 
   constructor(
     config: Config,
@@ -62,6 +66,7 @@ export class Responder {
     this.stepupUrl = config.stepup.url;
     this.canReturn = config.stepup.return_hosts.length > 0;
     this.sessionCookie = config.stepup.session?.cookie_name;
+    this.approvalBase = config.automation && config.stepup.url ? approvalBaseUrl(config.stepup.url) : undefined;
     this.returnHosts = compileGlobList(config.stepup.return_hosts.map((h) => h.toLowerCase()), '.');
   }
 
@@ -72,7 +77,8 @@ export class Responder {
       case 'step_up':
         return this.challenge(v);
       case 'forbidden':
-        return this.deny(v, 403, GRPC.PERMISSION_DENIED, v.requirement?.denyMessage);
+        // An approval denial is about the approval, not a deny rule: the rule's message does not apply.
+        return this.deny(v, 403, GRPC.PERMISSION_DENIED, v.approval === undefined ? v.requirement?.denyMessage : undefined);
       case 'bad_request':
         return this.deny(v, 400, GRPC.INVALID_ARGUMENT);
       case 'too_large':
@@ -201,6 +207,12 @@ export class Responder {
       payload.risk = { score: v.risk.score, band: v.risk.band, reasons: v.risk.contributions.map((c) => ({ code: c.code, weight: c.weight })) };
     }
     if (stepUp) payload.step_up_url = stepUp;
+    if (v.approval !== undefined && this.approvalBase) {
+      payload.approval = { id: v.approval, url: `${this.approvalBase}${v.approval}` };
+      if (r && !r.deny) {
+        payload.required = { level: r.level >= 0 ? this.assurance.names[r.level] : undefined, max_age: r.maxAge };
+      }
+    }
     if (!v.attributes?.kube) return JSON.stringify(payload);
     // kubectl prints a Status message verbatim ("error: <message>"), so an engineer sees why.
     return JSON.stringify({
@@ -208,7 +220,7 @@ export class Responder {
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: `stepgate: ${payload.message as string} (${v.reason}${levelHint(payload)}${riskHint(v)})`,
+      message: `stepgate: ${payload.message as string} (${v.reason}${levelHint(payload)}${riskHint(v)}${approvalHint(payload)})`,
       reason: STATUS_REASON[status] ?? 'InternalError',
       code: status,
       details: { causes: [{ reason: v.reason, message: payload.message }] },
@@ -237,6 +249,11 @@ function levelHint(payload: Record<string, unknown>): string {
   return parts.length ? `; ${parts.join(', ')}` : '';
 }
 
+function approvalHint(payload: Record<string, unknown>): string {
+  const a = payload.approval as { url: string } | undefined;
+  return a ? `; approve at ${a.url}` : '';
+}
+
 function riskHint(v: Verdict): string {
   const r = v.risk;
   if (!r || r.band === undefined) return '';
@@ -249,6 +266,11 @@ function metadata(v: Verdict): Record<string, string> {
     reason: v.reason,
   };
   if (v.requirement) m.rules = v.requirement.rules.join(',');
+  // An allow that consumed an approval says so wherever access logs look; the short id finds it in the audit log.
+  if (v.approval !== undefined) {
+    m.approval = shortId(v.approval);
+    if (v.allow) m.rules = m.rules ? `${m.rules},approval:${m.approval}` : `approval:${m.approval}`;
+  }
   if (v.identity) {
     m.level = v.identity.levelName;
     m.subject = v.identity.subject;

@@ -21,4 +21,9 @@ export interface Verdict {
   risk: RiskAssessment | undefined;
   /** Guardrail violations found in the request body; undefined when the request was not inspected. */
   guardrails: GuardrailOutcome | undefined;
+  /**
+   * The approval id (see src/approvals/request-id.ts) when this verdict is about one: an allow
+   * that consumed an approval, or an approval_required / approval_rejected denial.
+   */
+  approval?: string | undefined;
 }

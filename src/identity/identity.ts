@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose';
 import type { Config, IssuerConfig } from '../config/schema.js';
+import type { AutomationMatcher } from '../approvals/automation.js';
 import { NO_LEVEL, type AssuranceModel } from './assurance.js';
 
 /** A verified caller, built once per token and cached with it: nothing here is recomputed on a hit. */
@@ -23,6 +24,11 @@ export interface Identity {
    * token's `sid` when the IdP sets one, else a hash of the credential itself; '' when unknown.
    */
   session: string;
+  /**
+   * The credential belongs to automation (`automation` in the config): it cannot do a step-up,
+   * so a step-up verdict becomes a pending approval. Decided once per token, cached with it.
+   */
+  automation?: boolean;
   /** Identity headers for the upstream, computed once per token. */
   upstreamHeaders: readonly (readonly [string, string])[];
 }
@@ -36,6 +42,7 @@ export function buildIdentity(
   headers: Config['identity_headers'],
   credentialHash = '',
   source: 'token' | 'session' = 'token',
+  isAutomation: AutomationMatcher | undefined = undefined,
 ): Identity {
   const groups = stringList(payload[iss.groups_claim]);
   const acr = typeof payload.acr === 'string' ? payload.acr : undefined;
@@ -66,6 +73,8 @@ export function buildIdentity(
     level,
     levelName,
     session: typeof payload.sid === 'string' && payload.sid !== '' ? `sid:${payload.sid.slice(0, 128)}` : credentialHash === '' ? '' : `cred:${credentialHash.slice(0, 22)}`,
+    // A step-up session is by construction a human who just signed in: never automation.
+    automation: source === 'token' && isAutomation !== undefined && isAutomation(iss.issuer, subject, payload),
     upstreamHeaders: Object.freeze(upstream.map((p) => Object.freeze(p))),
   });
 }

@@ -6,6 +6,7 @@ import type { Config, IssuerConfig } from '../config/schema.js';
 import { HMAC_ALGORITHMS } from '../config/schema.js';
 import type { ReasonCode } from '../decision/reasons.js';
 import type { AssuranceModel } from './assurance.js';
+import { compileAutomation, type AutomationMatcher } from '../approvals/automation.js';
 import { buildIdentity, type Identity } from './identity.js';
 import { JwksSource, JwksUnavailableError, KeyUnknownError, type FetchFn } from './jwks.js';
 
@@ -64,12 +65,14 @@ export class TokenVerifier {
   private hits = 0;
   private negativeHits = 0;
   private misses = 0;
+  private readonly isAutomation: AutomationMatcher;
 
   constructor(
     private readonly config: Config,
     private readonly assurance: AssuranceModel,
     private readonly opts: VerifierOptions,
   ) {
+    this.isAutomation = compileAutomation(config.automation);
     for (const iss of config.issuers) {
       const hmac = iss.algorithms.some((a) => HMAC_ALGORITHMS.includes(a));
       let key: JwksSource | Uint8Array;
@@ -233,7 +236,7 @@ export class TokenVerifier {
     if (typeof subject !== 'string' || subject === '') {
       return { reason: 'subject_missing', detail: `claim ${issuer.config.subject_claim} is missing or not a string` };
     }
-    return buildIdentity(issuer.config, subject, payload, this.assurance, this.config.identity_headers, cacheKey(token));
+    return buildIdentity(issuer.config, subject, payload, this.assurance, this.config.identity_headers, cacheKey(token), 'token', this.isAutomation);
   }
 }
 

@@ -9,6 +9,7 @@ import { applyGuardrails, describeGuardrails } from '../guardrails/effect.js';
 import { checkGuardrails, type GuardrailOutcome } from '../guardrails/guard.js';
 import type { Contribution } from '../risk/codes.js';
 import type { RiskAssessment, RiskEngine, RiskOutcome } from '../risk/engine.js';
+import { gateAutomation } from './approval.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -45,6 +46,12 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
  * state store is remote (one round trip).
  */
 export function decide(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdict | Promise<Verdict> {
+  const v = decideCore(rt, req, r);
+  if (rt.approvals === undefined) return v;
+  return v instanceof Promise ? v.then((x) => gateAutomation(rt, x)) : gateAutomation(rt, v);
+}
+
+function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdict | Promise<Verdict> {
   const guard = checkGuardrails(rt.guardrails, req);
   const base = rt.policy.evaluate(req, r.ok ? r.identity : undefined);
   const need = guard ? applyGuardrails(base, guard.contribution) : base;
@@ -146,7 +153,7 @@ function verdict(
   risk: RiskAssessment | undefined,
   guardrails: GuardrailOutcome | undefined,
 ): Verdict {
-  return { allow, reason, detail, requirement, identity, attributes, tokenCached, risk, guardrails };
+  return { allow, reason, detail, requirement, identity, attributes, tokenCached, risk, guardrails, approval: undefined };
 }
 
 type TokenProblem = { reason: ReasonCode; detail: string };

@@ -8,7 +8,7 @@ import { compilePolicy, type Policy } from '../policy/policy.js';
 import type { HeaderLimits } from '../request/headers.js';
 import { RiskEngine } from '../risk/engine.js';
 import { MemoryStateStore } from '../state/memory.js';
-import type { StateStore, StoreLimits } from '../state/store.js';
+import type { ApprovalStore, StateStore, StoreLimits } from '../state/store.js';
 import { compileGuardrails, type GuardrailSettings } from '../guardrails/settings.js';
 import { SessionIdentities } from '../identity/session.js';
 import { parseKeyList } from '../stepup/keys.js';
@@ -65,6 +65,8 @@ export interface Runtime {
   /** Undefined when `risk` is absent or disabled. */
   readonly risk: RiskEngine | undefined;
   readonly riskState: RiskState | undefined;
+  /** Pending approvals for automation, in the state store; undefined without `automation`. */
+  readonly approvals: ApprovalStore | undefined;
 }
 
 /**
@@ -84,7 +86,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
   const sessions = sessionCodec ? new SessionIdentities(sessionCodec, verifier, assurance, config, deps.now) : undefined;
   const riskState = buildRiskState(config, deps, previous);
   const risk =
-    riskState && config.risk
+    riskState && config.risk?.enabled
       ? new RiskEngine({
           risk: config.risk,
           network: config.network,
@@ -104,6 +106,8 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     deviceCookies,
     risk,
     riskState,
+    // Always the shared store, never the degrade fallback: an approval seen by one replica only is no approval.
+    approvals: config.automation ? riskState?.store.approvals : undefined,
     policy: compilePolicy(config, assurance),
     verifier,
     responder: new Responder(config, assurance),
@@ -121,7 +125,8 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
 /** Everything a cached Identity was computed from. */
 function verifierInputs(c: Config): string {
   // Sessions share the caches: a changed key list or IdP must not keep serving cached sessions.
-  return JSON.stringify([c.issuers, c.assurance, c.identity_headers, c.token_cache, c.stepup.oidc?.issuer, c.stepup.session]);
+  // `automation` too: whether an identity is automation is decided when it is cached.
+  return JSON.stringify([c.issuers, c.assurance, c.identity_headers, c.token_cache, c.stepup.oidc?.issuer, c.stepup.session, c.automation]);
 }
 
 /** Store limits come from the risk signals' windows and the state settings. */
@@ -144,8 +149,20 @@ export function storeLimits(config: Config): StoreLimits | undefined {
   };
 }
 
+/**
+ * Limits for a store opened only for approvals (automation without the risk engine): observe is
+ * never called on it, so these only need to be valid.
+ */
+const APPROVALS_ONLY_LIMITS: StoreLimits = Object.freeze({
+  windows: Object.freeze({ requests: 60, sensitive: 60, denials: 300, namespaces: 600 }),
+  knownTtlSeconds: 60,
+  maxKnownPerSubject: 1,
+  sessionTtlSeconds: 60,
+  maxNamespacesTracked: 64,
+});
+
 function buildRiskState(config: Config, deps: RuntimeDeps, previous: Runtime | undefined): RiskState | undefined {
-  const limits = storeLimits(config);
+  const limits = storeLimits(config) ?? (config.automation ? APPROVALS_ONLY_LIMITS : undefined);
   if (!limits) return undefined;
   const key = JSON.stringify([config.state, limits]);
   if (previous?.riskState?.key === key) return previous.riskState;

@@ -19,6 +19,13 @@ export const FLOW_ERRORS = {
   stepup_auth_too_old: { status: 403, title: 'The sign-in was not recent enough', hint: 'Sign in again: this page needs a fresh sign-in.' },
   stepup_idp_unavailable: { status: 502, title: 'The identity provider cannot be reached', hint: 'Try again in a minute.' },
   stepup_internal_error: { status: 500, title: 'Something went wrong in stepgate', hint: 'Try again; if it keeps failing, contact your administrators with the code below.' },
+  approval_not_found: { status: 404, title: 'This approval does not exist', hint: 'It expired, was already used, or the link is wrong. Ask the pipeline to retry: a new approval is recorded.' },
+  approval_signin_required: { status: 401, title: 'Sign in to review approvals', hint: 'Approval pages need a signed-in stepgate session.' },
+  approval_stepup_required: { status: 403, title: 'Approving needs a fresh, strong sign-in', hint: 'Sign in again, then approve on the page you are brought back to.' },
+  approval_forbidden: { status: 403, title: 'You cannot decide this approval', hint: 'Nobody may approve their own request, and only the configured approver groups may approve.' },
+  approval_csrf: { status: 403, title: 'This form was not submitted from stepgate\'s approval page', hint: 'Open the approval page again and use its buttons.' },
+  approval_conflict: { status: 409, title: 'This approval was already decided', hint: 'Reload the approval page to see its state.' },
+  approval_state_unavailable: { status: 503, title: 'The approval store cannot be reached', hint: 'Try again in a minute.' },
   stepup_not_found: { status: 404, title: 'Not found', hint: 'There is nothing at this address.' },
 } as const satisfies Record<string, { status: number; title: string; hint: string }>;
 

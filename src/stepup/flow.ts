@@ -4,6 +4,8 @@ import { REASONS, type ReasonCode } from '../decision/reasons.js';
 import { NO_LEVEL } from '../identity/assurance.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import { FLOW_ERRORS, type FlowErrorCode } from './errors.js';
+import { APPROVAL_ID } from '../approvals/request-id.js';
+import { approvalBaseUrl } from '../approvals/urls.js';
 import { client, IdpUnavailableError, type OidcClient } from './oidc.js';
 import { donePage, errorPage, PAGE_HEADERS, stepUpPage } from './pages.js';
 import { ReturnTo } from './return-to.js';
@@ -41,7 +43,7 @@ export interface FlowDeps {
 }
 
 /** Reasons that mean the existing authentication is too old: the IdP must authenticate again. */
-const NEEDS_FRESH_LOGIN = new Set<string>(['auth_too_old', 'auth_time_missing']);
+const NEEDS_FRESH_LOGIN = new Set<string>(['auth_too_old', 'auth_time_missing', 'approval_required']);
 /** auth_time and the IdP's clock may disagree by this much. */
 const CLOCK_SKEW_S = 30;
 const MAX_MAX_AGE = 10 * 365 * 86_400;
@@ -62,7 +64,13 @@ export class StepUpFlow {
     const levels = rt.config.assurance.levels;
     const level = levels[rank]!;
     const target = rd ? new URL(rd) : undefined;
-    const reasons = [reason ? REASONS[reason].message : 'This page needs a stronger sign-in than the one you have.'];
+    const reasons = [
+      reason === 'approval_required'
+        ? 'Approving an automation request needs a fresh, strong sign-in.'
+        : reason
+          ? REASONS[reason].message
+          : 'This page needs a stronger sign-in than the one you have.',
+    ];
     if (q.get('max_age') !== null) reasons.push(`It needs a sign-in from the last ${duration(maxAge)}.`);
     const fields: Record<string, string> = { level: level.name };
     if (q.get('max_age') !== null) fields.max_age = String(maxAge);
@@ -251,13 +259,26 @@ export class StepUpFlow {
     const reason = reasonParam !== null && Object.hasOwn(REASONS, reasonParam) ? (reasonParam as ReasonCode) : undefined;
     const rdParam = q.get('rd');
     let rd: string | undefined;
-    if (rdParam !== null && rdParam !== '') {
+    if (rdParam !== null && rdParam !== '' && isApprovalPage(rt, rdParam)) {
+      rd = rdParam;
+    } else if (rdParam !== null && rdParam !== '') {
       const checked = new ReturnTo(rt.config.stepup.return_hosts).check(rdParam);
       if (!checked.ok) return { ok: false, code: 'stepup_return_refused', detail: `rd refused: ${checked.detail}` };
       rd = checked.url;
     }
     return { ok: true, rank, maxAge, rd, reason };
   }
+}
+
+/**
+ * stepgate's own approval pages are a return target without being listed in return_hosts: the
+ * exact URLs (the step-up origin, the approvals path, an id of the exact shape) and nothing else.
+ */
+function isApprovalPage(rt: Runtime, rd: string): boolean {
+  if (!rt.config.automation || !rt.config.stepup.url) return false;
+  const base = approvalBaseUrl(rt.config.stepup.url);
+  if (rd === base.slice(0, -1)) return true;
+  return rd.startsWith(base) && APPROVAL_ID.test(rd.slice(base.length));
 }
 
 function sessionClaims(config: Config, claims: JWTPayload, acr: string | undefined, amr: string[], authTime: number): SessionClaims {

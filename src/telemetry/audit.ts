@@ -22,14 +22,14 @@ import { traceIdOf, type CallMetadata } from './tracing.js';
  * internal errors at error. docs/observability.md lists every field.
  */
 
-export type AuditEvent = 'stepup.challenge' | 'policy.deny' | 'risk.deny' | 'stepup.complete' | 'access.allow';
-export const AUDIT_EVENTS: readonly AuditEvent[] = ['stepup.challenge', 'policy.deny', 'risk.deny', 'stepup.complete', 'access.allow'];
+export type AuditEvent = 'stepup.challenge' | 'policy.deny' | 'risk.deny' | 'approval.pending' | 'approval.used' | 'stepup.complete' | 'access.allow';
+export const AUDIT_EVENTS: readonly AuditEvent[] = ['stepup.challenge', 'policy.deny', 'risk.deny', 'approval.pending', 'approval.used', 'stepup.complete', 'access.allow'];
 
 /** Every field a decision record can have besides pino's `level`, `time`, `service` and `msg` (documented). */
 export const RECORD_FIELDS = [
   'audit', 'event', 'decision', 'reason', 'detail', 'status', 'client_kind', 'rules', 'level_required', 'max_age',
   'level_presented', 'auth_age', 'subject', 'issuer', 'request_id', 'trace_id', 'span_id', 'client_ip', 'user_agent',
-  'method', 'host', 'path', 'kube', 'token_cache', 'risk', 'guardrails', 'challenge', 'latency_ms', 'err',
+  'method', 'host', 'path', 'kube', 'token_cache', 'risk', 'guardrails', 'approval', 'challenge', 'latency_ms', 'err',
 ] as const;
 
 export interface DecisionRecordInput {
@@ -55,7 +55,8 @@ export class DecisionLog {
     const v = c.verdict;
     let event: AuditEvent | 'decision' = 'decision';
     let level: Level;
-    if (c.completion) event = 'stepup.complete';
+    if (v.approval !== undefined) event = v.allow ? 'approval.used' : 'approval.pending';
+    else if (c.completion) event = 'stepup.complete';
     else if (c.clientKind !== undefined) event = 'stepup.challenge';
     else if (v.reason === 'policy_deny') event = 'policy.deny';
     else if (v.reason === 'risk_deny' || v.reason === 'state_unavailable') event = 'risk.deny';
@@ -73,6 +74,8 @@ const MESSAGES: Record<AuditEvent | 'decision', string> = {
   'stepup.challenge': 'step-up challenge issued',
   'policy.deny': 'request denied by policy',
   'risk.deny': 'request denied by the risk engine',
+  'approval.pending': 'automation request waits for a human approval',
+  'approval.used': 'automation request allowed once by a human approval',
   'stepup.complete': 'step-up completed',
   'access.allow': 'request allowed',
   decision: 'decision',
@@ -142,6 +145,7 @@ export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'deci
           applied: v.guardrails.contribution.codes,
         }
       : undefined,
+    approval: v.approval,
     challenge: c.completion
       ? {
           reason: c.completion.reason,

@@ -594,6 +594,48 @@ state:
   });
 });
 
+describe('automation approvals on the Check side', () => {
+  let autoService: Service;
+  let autoClient: CheckClient;
+
+  beforeAll(async () => {
+    // The approval pages are off here (test/integration/approvals.test.ts drives them): the store is decided directly.
+    const yaml = testConfigYaml(issuer.url).replace(
+      'stepup:\n',
+      `stepup:\n  oidc:\n    issuer: https://idp.example.com\n    client_id: stepgate\n    client_secret_env: SG_SECRET\n    redirect_uri: https://auth.example.com/.stepgate/callback\n  session:\n    keys_env: SG_KEYS\n`,
+    ) + `automation:\n  subjects: ["ci-*"]\n  approver: { level: aal2 }\n`;
+    autoService = await startService(
+      parseConfig(yaml, 'automation.yaml'),
+      { TEST_HMAC_SECRET: HMAC_SECRET, SG_KEYS: `k1:${randomBytes(32).toString('base64url')}`, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' },
+      createLogger('silent'),
+    );
+    autoClient = new CheckClient(autoService.grpc.port);
+  });
+
+  afterAll(async () => {
+    autoClient?.close();
+    await autoService?.stop();
+  });
+
+  it('a step-up for automation is approval_required; a rejected one approval_rejected; an approved one passes once', async () => {
+    const token = await issuer.token({ sub: 'ci-bot', auth_time: now() });
+    const read = (name: string) => autoClient.check(checkRequest({ path: `/api/v1/namespaces/dev/secrets/${name}`, token }));
+    const idOf = (res: CheckResponse) => ((deniedBody(res).stepgate as { approval: { id: string } }).approval.id);
+    const store = autoService.runtime.approvals!;
+    const first = await read('db');
+    expectDenied(first, 'approval_required', 'Forbidden');
+    await store.decide(idOf(first), 'rejected', '{}', 60_000, Date.now());
+    expectDenied(await read('db'), 'approval_rejected', 'Forbidden');
+    const other = await read('cache');
+    expectDenied(other, 'approval_required', 'Forbidden');
+    await store.decide(idOf(other), 'approved', '{}', 60_000, Date.now());
+    expect(reasonOf(await read('cache'))).toBe('allowed');
+    expectDenied(await read('cache'), 'approval_required', 'Forbidden');
+    // A human's token is challenged as before.
+    expectDenied(await autoClient.check(checkRequest({ path: '/api/v1/namespaces/dev/secrets/db', token: await issuer.token({ auth_time: now() }) })), 'acr_insufficient', 'Unauthorized');
+  });
+});
+
 describe('coverage', () => {
   it('every reason code was produced by the real server in this file', () => {
     expect(REASON_CODES.filter((c) => !seenReasons.has(c))).toEqual([]);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FLOW_ERROR_CODES, FLOW_ERRORS } from '../../src/stepup/errors.js';
 
 const doc = readFileSync(new URL('../../docs/stepup.md', import.meta.url), 'utf8');
-const rows = new Map([...doc.matchAll(/^\| `(stepup_[a-z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])]));
+const rows = new Map([...doc.matchAll(/^\| `((?:stepup|approval)_[a-z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])]));
 
 describe('docs/stepup.md', () => {
   it.each(FLOW_ERROR_CODES)('documents %s with its status', (code) => {

@@ -46,6 +46,8 @@ function eligible(v: Verdict): boolean {
     // A session allow rewrites the request's Cookie header, which is per request.
     v.identity.source !== 'session' &&
     v.requirement !== undefined &&
+    // An approval's allow is for one request and says so in its metadata.
+    v.approval === undefined &&
     (v.attributes?.spoofedIdentityHeaders.length ?? 1) === 0
   );
 }

@@ -6,9 +6,13 @@ import { clientText, hashSubject } from '../../telemetry/redact.js';
 import { listenHttp, type RunningHttpServer } from './listen.js';
 import type { TrustedProxies } from './proxies.js';
 import { readBody, send } from './respond.js';
+import type { ApprovalAudit, ApprovalDesk, DeskResponse } from '../../approvals/desk.js';
+import { APPROVALS_PATH } from '../../approvals/urls.js';
 
 export interface StepUpServerOptions {
   flow: StepUpFlow;
+  /** The approval pages (/.stepgate/approvals); undefined without `automation`. */
+  desk?: ApprovalDesk;
   runtime: () => Runtime;
   log: Logger;
   listen: string;
@@ -38,9 +42,12 @@ export async function startStepUpServer(opts: StepUpServerOptions): Promise<Runn
   );
 }
 
-async function handle(opts: StepUpServerOptions, req: IncomingMessage): Promise<FlowResponse> {
+async function handle(opts: StepUpServerOptions, req: IncomingMessage): Promise<FlowResponse | DeskResponse> {
   const url = new URL(req.url ?? '/', 'http://stepgate.invalid');
   const method = req.method ?? 'GET';
+  if (opts.desk && opts.runtime().approvals !== undefined && (url.pathname === APPROVALS_PATH || url.pathname.startsWith(`${APPROVALS_PATH}/`))) {
+    return approvals(opts.desk, opts.flow, req, url.pathname, method);
+  }
   switch (url.pathname) {
     case '/.stepgate/start':
       return method === 'GET' || method === 'HEAD' ? opts.flow.start(url.searchParams) : opts.flow.notFound();
@@ -59,11 +66,31 @@ async function handle(opts: StepUpServerOptions, req: IncomingMessage): Promise<
   }
 }
 
-function finish(opts: StepUpServerOptions, req: IncomingMessage, res: ServerResponse, r: FlowResponse, err?: unknown): void {
+async function approvals(desk: ApprovalDesk, flow: StepUpFlow, req: IncomingMessage, path: string, method: string): Promise<FlowResponse | DeskResponse> {
+  const cookie = req.headers.cookie;
+  if (path === APPROVALS_PATH) return method === 'GET' || method === 'HEAD' ? desk.list(cookie) : flow.notFound();
+  const id = path.slice(APPROVALS_PATH.length + 1);
+  if (method === 'GET' || method === 'HEAD') return desk.detail(id, cookie);
+  if (method !== 'POST') return flow.notFound();
+  const body = await readBody(req, MAX_FORM_BYTES);
+  if (body === undefined) return flow.fail('stepup_request_invalid', 'form too large');
+  return desk.decide(id, {
+    cookie,
+    origin: req.headers.origin,
+    secFetchSite: req.headers['sec-fetch-site'] as string | undefined,
+    form: new URLSearchParams(body),
+  });
+}
+
+function finish(opts: StepUpServerOptions, req: IncomingMessage, res: ServerResponse, r: FlowResponse | DeskResponse, err?: unknown): void {
   try {
     send(res, r.status, r.headers, req.method === 'HEAD' ? '' : r.body);
   } catch {
     res.destroy();
+  }
+  if (isDesk(r)) {
+    if (r.audit) auditApproval(opts, req, r.audit, r.status);
+    return;
   }
   if (!r.audit && err === undefined) return;
   try {
@@ -83,6 +110,41 @@ function finish(opts: StepUpServerOptions, req: IncomingMessage, res: ServerResp
     };
     const level = err !== undefined ? 'error' : cfg.audit.level;
     opts.log[level](record, a?.outcome === 'failed' ? 'step-up failed' : a?.outcome === 'completed' ? 'step-up completed' : 'step-up redirected to the identity provider');
+  } catch {
+    // Logging never changes an answer.
+  }
+}
+
+function isDesk(r: FlowResponse | DeskResponse): r is DeskResponse & { audit: ApprovalAudit | undefined } {
+  return r.audit !== undefined && r.audit.event !== 'stepup.flow';
+}
+
+const APPROVAL_MESSAGES: Record<ApprovalAudit['event'], string> = {
+  'approval.approved': 'automation request approved',
+  'approval.rejected': 'automation request rejected',
+  'approval.refused': 'approval decision refused',
+};
+
+/** Both identities, the approval id and a summary; never the cookie, the page token or a body. */
+function auditApproval(opts: StepUpServerOptions, req: IncomingMessage, a: ApprovalAudit, status: number): void {
+  try {
+    const cfg = opts.runtime().config.telemetry;
+    const subject = (s: string | undefined) => (s !== undefined && cfg.subject === 'hashed' ? hashSubject(s) : s);
+    const record = {
+      audit: true,
+      event: a.event,
+      code: a.code,
+      detail: a.detail !== undefined ? clientText(a.detail, 300) : undefined,
+      approval_id: a.approval_id,
+      summary: clientText(a.summary, 300),
+      automation: a.automation && { issuer: a.automation.issuer, subject: subject(a.automation.subject) },
+      approver: a.approver && { ...a.approver, subject: subject(a.approver.subject) },
+      status,
+      client_ip: opts.proxies.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'] as string | undefined) || undefined,
+      user_agent: clientText(req.headers['user-agent']),
+      request_id: clientText(req.headers['x-request-id'] as string | undefined, 128),
+    };
+    opts.log[a.event === 'approval.refused' ? 'warn' : cfg.audit.level](record, APPROVAL_MESSAGES[a.event]);
   } catch {
     // Logging never changes an answer.
   }

@@ -1,0 +1,49 @@
+import { buildDocument } from '../approvals/document.js';
+import { bindRequest, shortId } from '../approvals/request-id.js';
+import { reasonKind } from '../decision/reasons.js';
+import type { Verdict } from '../decision/verdict.js';
+import type { Identity } from '../identity/identity.js';
+import type { RequestAttributes } from '../request/attributes.js';
+import type { ApprovalStore } from '../state/store.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * Automation cannot do a step-up. When the verdict for an automation identity asks for one, the
+ * request is bound to an approval id instead: an approved approval lets this one request through
+ * once; otherwise a pending approval is recorded and the request is denied with
+ * `approval_required`. Every other verdict passes through untouched and synchronously, so humans
+ * and allows pay for one property check.
+ */
+export function gateAutomation(rt: Runtime, v: Verdict): Verdict | Promise<Verdict> {
+  const store = rt.approvals;
+  const who = v.identity;
+  const req = v.attributes;
+  if (v.allow || store === undefined || who?.automation !== true || req === undefined || reasonKind(v.reason) !== 'step_up') return v;
+  return approvalVerdict(rt, store, v, who, req);
+}
+
+async function approvalVerdict(rt: Runtime, store: ApprovalStore, v: Verdict, who: Identity, req: RequestAttributes): Promise<Verdict> {
+  const bound = bindRequest(who, req);
+  // Nothing safe to bind to: the step-up verdict stands, and says why no approval was offered.
+  if (!bound.ok) return { ...v, detail: `${v.detail}; no approval offered: ${bound.detail}` };
+  const id = bound.id;
+  const short = shortId(id);
+  const now = rt.now();
+  const ttlMs = rt.config.automation!.approval_ttl_seconds * 1000;
+  try {
+    if (await store.consume(id, now)) {
+      return { ...v, allow: true, reason: 'allowed', detail: `approval ${short} used (was: ${v.reason}: ${v.detail})`, approval: id };
+    }
+    const doc = buildDocument(v, who, req, bound, rt.assurance.names, now);
+    const rec = await store.create(id, JSON.stringify(doc), ttlMs, now);
+    if (rec.state === 'rejected') {
+      return { ...v, reason: 'approval_rejected', detail: `approval ${short} was rejected (stopped by ${v.reason}: ${v.detail})`, approval: id };
+    }
+    // 'approved' here means a human approved between the consume and the create: the next retry passes.
+    return { ...v, reason: 'approval_required', detail: `approval ${short} ${rec.state} (stopped by ${v.reason}: ${v.detail})`, approval: id };
+  } catch (err) {
+    // Fail closed: a store that cannot answer never turns into an allow.
+    const message = err instanceof Error ? err.message : String(err);
+    return { ...v, reason: 'state_unavailable', detail: `approval store: ${message}`, approval: undefined };
+  }
+}

@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { compileAutomation } from '../../src/approvals/automation.js';
+import { ApprovalTokens } from '../../src/approvals/csrf.js';
+import { parseDocument } from '../../src/approvals/document.js';
+import { APPROVAL_ID, bindRequest, sortedQuery } from '../../src/approvals/request-id.js';
+import { ConfigError, parseConfig } from '../../src/config/load.js';
+import type { Identity } from '../../src/identity/identity.js';
+import { compileHostMatcher } from '../../src/policy/glob.js';
+import type { RequestAttributes } from '../../src/request/attributes.js';
+import { buildAttributes } from '../../src/request/build.js';
+
+const KUBE = compileHostMatcher(['kube.example.com']);
+
+function who(subject = 'system:serviceaccount:ci:deployer', issuer = 'https://kubernetes.default.svc'): Identity {
+  return { subject, issuer, groups: [], acr: undefined, amr: [], authTime: undefined, expiresAt: Infinity, level: 0, levelName: 'aal1', session: '', upstreamHeaders: [] };
+}
+
+interface Spec {
+  method?: string;
+  target?: string;
+  host?: string;
+  body?: string | Uint8Array;
+  truncated?: boolean;
+  headers?: Record<string, string>;
+}
+
+function req(s: Spec = {}): RequestAttributes {
+  const built = buildAttributes(
+    {
+      method: s.method ?? 'POST',
+      target: s.target ?? '/apis/apps/v1/namespaces/prod/deployments?fieldManager=kubectl&dryRun=All',
+      authority: s.host ?? 'kube.example.com',
+      scheme: 'https',
+      headers: new Map(Object.entries(s.headers ?? {})),
+      sourceAddress: '10.0.0.1',
+      sourcePrincipal: '',
+      contextExtensions: {},
+      body: 'body' in s ? s.body : '{"kind":"Deployment","metadata":{"name":"web"}}',
+      bodyTruncated: s.truncated ?? false,
+    },
+    [],
+    KUBE,
+  );
+  if (!built.ok) throw new Error(built.detail);
+  return built.attributes;
+}
+
+function id(s: Spec = {}, w = who()): string {
+  const b = bindRequest(w, req(s));
+  if (!b.ok) throw new Error(b.detail);
+  return b.id;
+}
+
+describe('approval request id', () => {
+  it('is SHA-256 base64url, and the same request always gives the same id', () => {
+    expect(id()).toMatch(APPROVAL_ID);
+    expect(id()).toBe(id());
+    // A string body and the same bytes as raw_body are the same request.
+    expect(id({ body: new TextEncoder().encode('{"kind":"Deployment","metadata":{"name":"web"}}') })).toBe(id());
+  });
+
+  it('does not depend on the order of different query parameters', () => {
+    expect(id({ target: '/apis/apps/v1/namespaces/prod/deployments?dryRun=All&fieldManager=kubectl' })).toBe(id());
+    expect(sortedQuery('b=2&a=1&&a=0')).toBe('a=1&a=0&b=2');
+  });
+
+  it.each<[string, Spec]>([
+    ['verb (update instead of create)', { method: 'PUT', target: '/apis/apps/v1/namespaces/prod/deployments/web?fieldManager=kubectl&dryRun=All' }],
+    ['name', { method: 'PATCH', target: '/apis/apps/v1/namespaces/prod/deployments/web2?fieldManager=kubectl&dryRun=All' }],
+    ['namespace', { target: '/apis/apps/v1/namespaces/staging/deployments?fieldManager=kubectl&dryRun=All' }],
+    ['resource', { target: '/apis/apps/v1/namespaces/prod/statefulsets?fieldManager=kubectl&dryRun=All' }],
+    ['API version', { target: '/apis/apps/v1beta1/namespaces/prod/deployments?fieldManager=kubectl&dryRun=All' }],
+    ['query value', { target: '/apis/apps/v1/namespaces/prod/deployments?fieldManager=kubectl&dryRun=None' }],
+    ['a dropped query parameter', { target: '/apis/apps/v1/namespaces/prod/deployments?fieldManager=kubectl' }],
+    ['order of a repeated parameter', { target: '/apis/apps/v1/namespaces/prod/deployments?fieldManager=kubectl&dryRun=All&dryRun=' }],
+    ['one body byte', { body: '{"kind":"Deployment","metadata":{"name":"wob"}}' }],
+    ['an empty body', { body: '' }],
+    ['host', { host: 'kube2.example.com' }],
+  ])('changes with the %s', (_what, spec) => {
+    expect(id(spec)).not.toBe(id());
+  });
+
+  it('changes with the caller: subject or issuer', () => {
+    expect(id({}, who('system:serviceaccount:ci:other'))).not.toBe(id());
+    expect(id({}, who('system:serviceaccount:ci:deployer', 'https://other.example.com'))).not.toBe(id());
+  });
+
+  it('marks an absent body apart from an empty one', () => {
+    const get = { method: 'DELETE', target: '/api/v1/namespaces/prod/pods/web' };
+    const absent = bindRequest(who(), req({ ...get, body: undefined }));
+    const empty = bindRequest(who(), req({ ...get, body: '' }));
+    expect(absent).toMatchObject({ ok: true, bodyDigest: 'absent' });
+    expect(empty).toMatchObject({ ok: true, bodyDigest: expect.stringMatching(/^sha256:/) });
+    expect(absent.ok && empty.ok && absent.id !== empty.id).toBe(true);
+  });
+
+  it('refuses to bind a body it does not have in full', () => {
+    expect(bindRequest(who(), req({ truncated: true, body: '{"kind":' }))).toMatchObject({ ok: false, detail: expect.stringContaining('truncated') });
+    // A write whose body the gateway did not include: approving "it" would approve any body.
+    expect(bindRequest(who(), req({ body: undefined }))).toMatchObject({ ok: false, detail: expect.stringContaining('with_request_body') });
+    expect(bindRequest(who(), req({ method: 'DELETE', target: '/api/v1/namespaces/prod/pods/web', body: undefined, headers: { 'content-length': '42' } }))).toMatchObject({ ok: false });
+  });
+
+  it('cannot be confused by delimiters inside fields', () => {
+    // JSON encodes each field, so moving a character across a field boundary is another id.
+    expect(id({}, who('a","b'))).not.toBe(id({}, who('a')));
+  });
+});
+
+describe('automation identities', () => {
+  const base = { approval_ttl_seconds: 3600, approver: { level: 'aal2', max_age_seconds: 300 } };
+
+  it('matches by issuer, by subject glob (across colons) or by claim; empty lists match nothing', () => {
+    const m = compileAutomation({ ...base, issuers: ['https://kubernetes.default.svc'], subjects: ['system:serviceaccount:*', 'ci-bot'], claim: { name: 'client_type', values: ['pipeline'] } });
+    expect(m('https://kubernetes.default.svc', 'anyone', {})).toBe(true);
+    expect(m('https://login.example.com', 'system:serviceaccount:ci:deployer', {})).toBe(true);
+    expect(m('https://login.example.com', 'ci-bot', {})).toBe(true);
+    expect(m('https://login.example.com', 'ci-bot2', {})).toBe(false);
+    expect(m('https://login.example.com', 'alice', { client_type: 'pipeline' })).toBe(true);
+    expect(m('https://login.example.com', 'alice', { client_type: ['x', 'pipeline'] })).toBe(true);
+    expect(m('https://login.example.com', 'alice', { client_type: 'human' })).toBe(false);
+    const onlyClaim = compileAutomation({ ...base, issuers: [], subjects: [], claim: { name: 'client_type', values: ['pipeline'] } });
+    expect(onlyClaim('https://login.example.com', 'alice', {})).toBe(false);
+    expect(compileAutomation(undefined)('x', 'y', {})).toBe(false);
+  });
+});
+
+describe('approval page tokens', () => {
+  const keys = [{ kid: 'k1', key: new Uint8Array(randomBytes(32)) }];
+  const tokens = new ApprovalTokens(keys);
+  const approval = 'A'.repeat(43);
+
+  it('verify only for the same session cookie and the same approval', () => {
+    const t = tokens.issue('cookie-1', approval);
+    expect(tokens.verify(t, 'cookie-1', approval)).toBe(true);
+    expect(tokens.verify(t, 'cookie-2', approval)).toBe(false);
+    expect(tokens.verify(t, 'cookie-1', 'B'.repeat(43))).toBe(false);
+    expect(tokens.verify(null, 'cookie-1', approval)).toBe(false);
+    expect(tokens.verify('k1.' + 'x'.repeat(43), 'cookie-1', approval)).toBe(false);
+    expect(tokens.verify('nokid', 'cookie-1', approval)).toBe(false);
+    // Another key list (another deployment) does not accept it.
+    expect(new ApprovalTokens([{ kid: 'k1', key: new Uint8Array(randomBytes(32)) }]).verify(t, 'cookie-1', approval)).toBe(false);
+  });
+
+  it('survive a key rotation that keeps the old key', () => {
+    const t = tokens.issue('cookie-1', approval);
+    const rotated = new ApprovalTokens([{ kid: 'k2', key: new Uint8Array(randomBytes(32)) }, keys[0]!]);
+    expect(rotated.verify(t, 'cookie-1', approval)).toBe(true);
+  });
+});
+
+describe('stored approval documents', () => {
+  it('are checked, not trusted', () => {
+    expect(parseDocument('not json')).toBeUndefined();
+    expect(parseDocument('{"v":2}')).toBeUndefined();
+    expect(parseDocument('{"v":1,"who":{"issuer":"i","subject":1},"what":{},"why":{}}')).toBeUndefined();
+  });
+});
+
+const CONFIG = `issuers:
+  - issuer: https://login.example.com
+    audiences: [kubernetes]
+  - issuer: https://kubernetes.default.svc
+    audiences: [kubernetes]
+assurance:
+  levels:
+    - { name: aal1, acr: [a1] }
+    - { name: aal2, acr: [a2] }
+policy:
+  default: { require: aal1 }
+stepup:
+  url: https://auth.example.com/.stepgate/start
+  oidc:
+    issuer: https://login.example.com
+    client_id: stepgate
+    client_secret_env: SECRET
+    redirect_uri: https://auth.example.com/.stepgate/callback
+  session:
+    keys_env: KEYS
+automation:
+  issuers: [https://kubernetes.default.svc]
+  approver:
+    level: aal2
+`;
+
+function problems(text: string) {
+  try {
+    parseConfig(text, 'policy.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('automation config', () => {
+  it('accepts a minimal section and fills the defaults', () => {
+    const a = parseConfig(CONFIG, 'policy.yaml').automation!;
+    expect(a).toMatchObject({ issuers: ['https://kubernetes.default.svc'], subjects: [], approval_ttl_seconds: 3600, approver: { level: 'aal2', max_age_seconds: 300 } });
+    expect(a.approver.groups).toBeUndefined();
+  });
+
+  it.each<[string, string, string, string | RegExp]>([
+    ['an unknown key', '    level: aal2\n', '    level: aal2\n    levle: aal3\n', 'automation.approver.levle'],
+    ['an unknown approver level', 'level: aal2', 'level: aal9', 'automation.approver.level'],
+    ['a missing approver level', '    level: aal2\n', '    max_age_seconds: 300\n', 'automation.approver.level'],
+    ['an issuer that is not configured', 'issuers: [https://kubernetes.default.svc]', 'issuers: [https://k8s.example.com]', 'automation.issuers[0]'],
+    ['no way to recognise automation', 'issuers: [https://kubernetes.default.svc]', 'issuers: []', 'automation.issuers'],
+    ['a ttl out of bounds', '  approver:', '  approval_ttl_seconds: 10\n  approver:', 'automation.approval_ttl_seconds'],
+    ['a max_age out of bounds', '    level: aal2\n', '    level: aal2\n    max_age_seconds: 86400\n', 'automation.approver.max_age_seconds'],
+    ['an empty claim value list', '  approver:', '  claim: { name: client_type, values: [] }\n  approver:', 'automation.claim.values'],
+  ])('rejects %s, naming the field', (_what, from, to, field) => {
+    const ps = problems(CONFIG.replace(from, to));
+    expect(ps.map((p) => p.field)).toContain(field);
+    expect(ps.find((p) => p.field === field)!.line).toBeGreaterThan(0);
+  });
+
+  it('needs the step-up: approving is a human step-up on the approval pages', () => {
+    const without = CONFIG.replace(/stepup:[\s\S]*?automation:/, 'automation:');
+    expect(problems(without).map((p) => p.field)).toContain('automation');
+  });
+});
