@@ -6,19 +6,23 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
-import { buildDistinctFrames, buildFrame, configYaml, SHAPES, startIssuer, type Frame, type Issuer } from './fixtures.js';
+import { buildDistinctFrames, buildFrame, configYaml, SHAPES, startIssuer, type Frame, type Issuer, type RiskOptions } from './fixtures.js';
 import { startOtlpSink } from './otlp-sink.js';
+import { startBenchRedis, type BenchRedis } from './redis.js';
 
 /**
  * Orchestrates the benchmark: fixtures → stepgate and the no-op reference as child processes →
  * decisions verified → (a) cached tokens with h2load, alternating servers shape by shape →
  * (b) every token new with the grpc-js load client → (c) memory from /proc → (d) tracing on
  * (sampling all, exporting over OTLP to a local sink) against tracing off, two fresh stepgate
- * processes, alternating. Prints a markdown table and writes bench/results.json. Every wait
- * below has a time limit.
+ * processes, alternating → (e) the risk engine with its state in memory against Redis (and
+ * against the engine off), three fresh processes and a real redis-server, alternating. Prints a
+ * markdown table and writes bench/results.json. Every wait below has a time limit.
  *
  * Knobs (environment): BENCH_SECONDS per h2load run (default 2), BENCH_NEW_TOKENS (20000),
- * BENCH_CPU_PROF=1 (profile stepgate during scenario (a) only and print its top frames).
+ * BENCH_CPU_PROF=1 (profile stepgate during scenario (a) only and print its top frames),
+ * BENCH_ONLY=e (or any of a–e, e.g. "a,e": (a)–(c) share their processes and run together;
+ * results.json keeps the sections that were not run).
  */
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -49,10 +53,30 @@ const TRACING_ENV = {
 /** The servers must not inherit OTEL_* from the shell that runs the benchmark. */
 const NO_OTEL: NodeJS.ProcessEnv = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('OTEL_')).map((k) => [k, undefined]));
 const PROFILE = process.env.BENCH_CPU_PROF === '1';
+const ONLY = parseOnly(process.env.BENCH_ONLY);
+/** (e) runs these shapes: the two big allows, a sensitive read, a prod write and a step-up denial (which also records a denial in the store). */
+const RISK_SHAPES = [
+  'kubectl get pods (dev)',
+  'grafana dashboard',
+  'kubectl get secret (prod, aal2)',
+  'kubectl patch deployment (prod, aal2)',
+  'kubectl get secret (aal1: step-up)',
+];
+
+function parseOnly(value: string | undefined): Set<string> {
+  const all = new Set(['a', 'b', 'c', 'd', 'e']);
+  if (value === undefined || value.trim() === '') return all;
+  const picked = value.toLowerCase().split(/[\s,]+/).filter(Boolean);
+  const bad = picked.filter((x) => !all.has(x));
+  if (bad.length > 0 || picked.length === 0) throw new Error(`BENCH_ONLY: expected letters a–e separated by commas, got "${value}"`);
+  return new Set(picked);
+}
 /** Every server process started, so that any exit path can stop them. */
 const children: Child[] = [];
+/** Other processes started (redis-server in (e)), for the same reason. */
+const helpers: ChildProcess[] = [];
 
-type Server = 'stepgate' | 'noop' | 'tracing-off' | 'tracing-on';
+type Server = 'stepgate' | 'noop' | 'tracing-off' | 'tracing-on' | 'risk-off' | 'risk-memory' | 'risk-redis';
 
 interface Child {
   name: Server;
@@ -194,6 +218,7 @@ function pool(runs: H2loadResult[]): H2loadResult {
     done,
     rps: runs.reduce((s, r) => s + r.rps, 0) / runs.length,
     cpuUs: runs.reduce((s, r) => s + r.cpuUs * r.done, 0) / done,
+    alsoCpuUs: runs.reduce((s, r) => s + r.alsoCpuUs * r.done, 0) / done,
   };
 }
 
@@ -202,14 +227,18 @@ interface H2loadResult {
   done: number;
   /** Server CPU per request over the measured phase: less sensitive to other load than req/s. */
   cpuUs: number;
+  /** The same for a helper process (redis-server in (e)), when one is given. */
+  alsoCpuUs: number;
 }
 
 /** One h2load run: one body, repeated on `clients` connections with `streams` in flight each. */
-async function h2load(c: Child, frameFile: string, seconds = SETTINGS.seconds): Promise<H2loadResult> {
+async function h2load(c: Child, frameFile: string, seconds = SETTINGS.seconds, alsoPid?: number): Promise<H2loadResult> {
   const { clients, streams, threads, warmupSeconds } = SETTINGS;
   const pid = c.proc.pid!;
   // Sampled when h2load's warm-up ends, so the CPU figure covers (about) the measured phase.
-  const cpuAtStart = new Promise<number>((r) => setTimeout(() => r(cpuSeconds(pid)), warmupSeconds * 1000));
+  const cpuAtStart = new Promise<[number, number]>((r) =>
+    setTimeout(() => r([cpuSeconds(pid), alsoPid ? cpuSeconds(alsoPid) : 0]), warmupSeconds * 1000),
+  );
   const out = await run(
     'h2load',
     [
@@ -237,8 +266,10 @@ async function h2load(c: Child, frameFile: string, seconds = SETTINGS.seconds): 
   if (failed || errored || timedOut || succeeded !== done || !ok || notOk.some(Boolean)) {
     throw new Error(`h2load against ${c.name} had failures:\n${out}`);
   }
-  const cpuUs = ((cpuSeconds(pid) - (await cpuAtStart)) * 1e6) / done!;
-  return { rps, done: done!, cpuUs };
+  const [cpu0, also0] = await cpuAtStart;
+  const cpuUs = ((cpuSeconds(pid) - cpu0) * 1e6) / done!;
+  const alsoCpuUs = alsoPid ? ((cpuSeconds(alsoPid) - also0) * 1e6) / done! : 0;
+  return { rps, done: done!, cpuUs, alsoCpuUs };
 }
 
 interface LoadClientResult {
@@ -307,6 +338,136 @@ function mixRps(rows: { weight: number; rps: number }[]): number {
   return rows.reduce((s, r) => s + r.weight, 0) / rows.reduce((s, r) => s + r.weight / r.rps, 0);
 }
 
+/** What (a)–(c) add to results.json. */
+type CachedSections = Pick<Results, 'decisions_verified' | 'token_bytes' | 'cached_tokens' | 'new_tokens' | 'memory_mib'>;
+
+/**
+ * (a) cached tokens, (b) every token new and (c) memory: one stepgate process and the no-op
+ * reference, stopped at the end.
+ */
+async function cachedScenarios(issuer: Issuer, work: string, configFile: string, sgPort: number, profDir: string): Promise<CachedSections> {
+  // Fixtures: one frame per shape for (a).
+  const shapeFrames = await Promise.all(SHAPES.map((s, i) => buildFrame(issuer, s, i)));
+  const frameFiles = shapeFrames.map((f, i) => {
+    const file = join(work, `shape-${i}.grpc`);
+    writeFileSync(file, f.frame);
+    return file;
+  });
+  const [noopPort, sgMetricsPort] = [await freePort(), await freePort()];
+  const stepgate = await startServer(
+    'stepgate',
+    [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'dist/cli.js', 'serve', '--config', configFile],
+    sgPort,
+    { ...NO_OTEL, STEPGATE_METRICS_LISTEN: `127.0.0.1:${sgMetricsPort}` },
+  );
+  const noop = await startServer('noop', ['--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort!);
+  const memStart = memory(stepgate.proc.pid!);
+
+  // First sight of each token (miss), then again (hit): the cache is warm and decisions right.
+  await verifyDecisions(stepgate, shapeFrames, 'miss');
+  await verifyDecisions(stepgate, shapeFrames, 'hit');
+  await verifyDecisions(noop, shapeFrames, 'any');
+  console.error(`decisions verified for ${SHAPES.length} shapes; running (a) cached tokens…`);
+
+  // (a) Cached tokens: each shape against both servers back to back, ABBA, so that drift
+  // (other load on the machine, hypervisor steal) falls on both sides equally.
+  const cached: CachedRow[] = [];
+  const stealBefore = stealSeconds();
+  for (const [i, shape] of SHAPES.entries()) {
+    const runs: Partial<Record<Server, H2loadResult[]>> = { stepgate: [], noop: [] };
+    for (let round = 0; round < SETTINGS.rounds; round++) {
+      for (const c of round % 2 === 0 ? [stepgate, noop] : [noop, stepgate]) runs[c.name]!.push(await h2load(c, frameFiles[i]!));
+    }
+    if (!alive(stepgate)) throw new Error(`stepgate died during (a):\n${stepgate.output()}`);
+    const sg = pool(runs.stepgate!);
+    const ref = pool(runs.noop!);
+    cached.push({
+      shape: shape.name,
+      weight: shape.weight,
+      stepgate: sg.rps,
+      noop: ref.rps,
+      ratio: sg.rps / ref.rps,
+      stepgate_cpu_us: sg.cpuUs,
+      noop_cpu_us: ref.cpuUs,
+    });
+    console.error(`  ${shape.name}: stepgate ${Math.round(sg.rps)} req/s, no-op ${Math.round(ref.rps)} req/s`);
+  }
+  // After the load: still alive and still deciding the same way.
+  await verifyDecisions(stepgate, shapeFrames, 'hit');
+  const mix = {
+    stepgate: mixRps(cached.map((r) => ({ weight: r.weight, rps: r.stepgate }))),
+    noop: mixRps(cached.map((r) => ({ weight: r.weight, rps: r.noop }))),
+    // CPU per request adds up linearly over a mix.
+    stepgateCpu: cached.reduce((sum, r) => sum + r.weight * r.stepgate_cpu_us, 0),
+    noopCpu: cached.reduce((sum, r) => sum + r.weight * r.noop_cpu_us, 0),
+  };
+  const memCached = memory(stepgate.proc.pid!);
+  const stealCached = stealSeconds() - stealBefore;
+
+  // (b) Every token new: distinct frames, each sent once, by the grpc-js load client.
+  let fresh: { stepgate: LoadClientResult; noop: LoadClientResult; tokenBytes: number } | undefined;
+  let memFresh: ReturnType<typeof memory> | undefined;
+  if (!PROFILE && ONLY.has('b')) {
+    const total = SETTINGS.newTokenWarmup + SETTINGS.newTokens;
+    console.error(`signing ${total} distinct tokens for (b)…`);
+    const frames = await buildDistinctFrames(issuer, total, 1_000);
+    const framesFile = join(work, 'fresh.grpc');
+    writeFileSync(framesFile, Buffer.concat(frames.map((f) => f.frame)));
+    console.error('running (b) every token new…');
+    const noopResult = await loadClient(noop, framesFile, SETTINGS.newTokenWarmup);
+    const sgResult = await loadClient(stepgate, framesFile, SETTINGS.newTokenWarmup);
+    if (!alive(stepgate)) throw new Error(`stepgate died during (b):\n${stepgate.output()}`);
+    // Every measured answer must be the shape's decision, reached by verifying (cache miss).
+    sgResult.decisions.forEach((got, k) => {
+      const f = frames[SETTINGS.newTokenWarmup + k]!;
+      const want = `${f.shape.expect.allow ? 'allow' : 'deny'}:${f.shape.expect.reason}:${cacheUnreported ? '' : 'miss'}`;
+      if (got !== want) throw new Error(`(b) frame ${k} (${f.shape.name}): got ${got}, expected ${want}`);
+    });
+    if (sgResult.errors || noopResult.errors) throw new Error(`(b) had RPC errors: ${sgResult.errors} + ${noopResult.errors}`);
+    fresh = { stepgate: sgResult, noop: noopResult, tokenBytes: Math.round(frames.reduce((s, f) => s + f.tokenBytes, 0) / frames.length) };
+    memFresh = memory(stepgate.proc.pid!);
+  }
+  const memNoop = memory(noop.proc.pid!);
+  for (const c of children) await stop(c);
+  return {
+    // Checked with grpc-js before and after the load; the run aborts on any mismatch.
+    decisions_verified: { shapes: SHAPES.length, new_token_frames: fresh?.stepgate.completed ?? 0, token_cache_checked: !cacheUnreported },
+    token_bytes: Math.round(shapeFrames.reduce((s, f) => s + f.tokenBytes, 0) / shapeFrames.length),
+    cached_tokens: {
+      shapes: cached.map((r) => ({
+        ...r,
+        stepgate: round(r.stepgate),
+        noop: round(r.noop),
+        ratio: round(r.ratio, 3),
+        stepgate_cpu_us: round(r.stepgate_cpu_us),
+        noop_cpu_us: round(r.noop_cpu_us),
+      })),
+      // CPU time the hypervisor gave to other guests during (a), summed over all CPUs: noise.
+      steal_seconds: round(stealCached, 2),
+      mix: {
+        stepgate: round(mix.stepgate),
+        noop: round(mix.noop),
+        ratio: round(mix.stepgate / mix.noop, 3),
+        stepgate_cpu_us: round(mix.stepgateCpu),
+        noop_cpu_us: round(mix.noopCpu),
+        // The same ratio from CPU per request: what req/s would be with a core to itself.
+        cpu_ratio: round(mix.noopCpu / mix.stepgateCpu, 3),
+      },
+    },
+    new_tokens: fresh && {
+      tokens: SETTINGS.newTokens,
+      token_bytes: fresh.tokenBytes,
+      stepgate: loadSummary(fresh.stepgate),
+      noop: loadSummary(fresh.noop),
+      ratio: round(fresh.stepgate.rps / fresh.noop.rps, 3),
+    },
+    memory_mib: {
+      stepgate: { after_start: memStart.rssMiB, after_cached: memCached.rssMiB, after_new_tokens: memFresh?.rssMiB, peak: (memFresh ?? memCached).peakMiB },
+      noop: { peak: memNoop.peakMiB },
+    },
+  };
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist/cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (bench/run.sh does)');
   const started = Date.now();
@@ -314,99 +475,22 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'stepgate-bench-'));
   const issuer = await startIssuer();
   try {
-    // Fixtures: one frame per shape for (a).
-    const shapeFrames = await Promise.all(SHAPES.map((s, i) => buildFrame(issuer, s, i)));
-    const frameFiles = shapeFrames.map((f, i) => {
-      const file = join(work, `shape-${i}.grpc`);
-      writeFileSync(file, f.frame);
-      return file;
-    });
     const configFile = join(work, 'stepgate.yaml');
-    const [sgPort, noopPort, sgMetricsPort] = [await freePort(), await freePort(), await freePort()];
+    const sgPort = await freePort();
     writeFileSync(configFile, configYaml(issuer.jwksUri, `127.0.0.1:${sgPort}`));
-
     const profDir = join(work, 'profile');
-    const stepgate = await startServer(
-      'stepgate',
-      [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'dist/cli.js', 'serve', '--config', configFile],
-      sgPort!,
-      { ...NO_OTEL, STEPGATE_METRICS_LISTEN: `127.0.0.1:${sgMetricsPort}` },
-    );
-    const noop = await startServer('noop', ['--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort!);
-    const memStart = memory(stepgate.proc.pid!);
-
-    // First sight of each token (miss), then again (hit): the cache is warm and decisions right.
-    await verifyDecisions(stepgate, shapeFrames, 'miss');
-    await verifyDecisions(stepgate, shapeFrames, 'hit');
-    await verifyDecisions(noop, shapeFrames, 'any');
-    console.error(`decisions verified for ${SHAPES.length} shapes; running (a) cached tokens…`);
-
-    // (a) Cached tokens: each shape against both servers back to back, ABBA, so that drift
-    // (other load on the machine, hypervisor steal) falls on both sides equally.
-    const cached: CachedRow[] = [];
-    const stealBefore = stealSeconds();
-    for (const [i, shape] of SHAPES.entries()) {
-      const runs: Partial<Record<Server, H2loadResult[]>> = { stepgate: [], noop: [] };
-      for (let round = 0; round < SETTINGS.rounds; round++) {
-        for (const c of round % 2 === 0 ? [stepgate, noop] : [noop, stepgate]) runs[c.name]!.push(await h2load(c, frameFiles[i]!));
-      }
-      if (!alive(stepgate)) throw new Error(`stepgate died during (a):\n${stepgate.output()}`);
-      const sg = pool(runs.stepgate!);
-      const ref = pool(runs.noop!);
-      cached.push({
-        shape: shape.name,
-        weight: shape.weight,
-        stepgate: sg.rps,
-        noop: ref.rps,
-        ratio: sg.rps / ref.rps,
-        stepgate_cpu_us: sg.cpuUs,
-        noop_cpu_us: ref.cpuUs,
-      });
-      console.error(`  ${shape.name}: stepgate ${Math.round(sg.rps)} req/s, no-op ${Math.round(ref.rps)} req/s`);
-    }
-    // After the load: still alive and still deciding the same way.
-    await verifyDecisions(stepgate, shapeFrames, 'hit');
-    const mix = {
-      stepgate: mixRps(cached.map((r) => ({ weight: r.weight, rps: r.stepgate }))),
-      noop: mixRps(cached.map((r) => ({ weight: r.weight, rps: r.noop }))),
-      // CPU per request adds up linearly over a mix.
-      stepgateCpu: cached.reduce((sum, r) => sum + r.weight * r.stepgate_cpu_us, 0),
-      noopCpu: cached.reduce((sum, r) => sum + r.weight * r.noop_cpu_us, 0),
-    };
-    const memCached = memory(stepgate.proc.pid!);
-    const stealCached = stealSeconds() - stealBefore;
-
-    // (b) Every token new: distinct frames, each sent once, by the grpc-js load client.
-    let fresh: { stepgate: LoadClientResult; noop: LoadClientResult; tokenBytes: number } | undefined;
-    let memFresh: ReturnType<typeof memory> | undefined;
-    if (!PROFILE) {
-      const total = SETTINGS.newTokenWarmup + SETTINGS.newTokens;
-      console.error(`signing ${total} distinct tokens for (b)…`);
-      const frames = await buildDistinctFrames(issuer, total, 1_000);
-      const framesFile = join(work, 'fresh.grpc');
-      writeFileSync(framesFile, Buffer.concat(frames.map((f) => f.frame)));
-      console.error('running (b) every token new…');
-      const noopResult = await loadClient(noop, framesFile, SETTINGS.newTokenWarmup);
-      const sgResult = await loadClient(stepgate, framesFile, SETTINGS.newTokenWarmup);
-      if (!alive(stepgate)) throw new Error(`stepgate died during (b):\n${stepgate.output()}`);
-      // Every measured answer must be the shape's decision, reached by verifying (cache miss).
-      sgResult.decisions.forEach((got, k) => {
-        const f = frames[SETTINGS.newTokenWarmup + k]!;
-        const want = `${f.shape.expect.allow ? 'allow' : 'deny'}:${f.shape.expect.reason}:${cacheUnreported ? '' : 'miss'}`;
-        if (got !== want) throw new Error(`(b) frame ${k} (${f.shape.name}): got ${got}, expected ${want}`);
-      });
-      if (sgResult.errors || noopResult.errors) throw new Error(`(b) had RPC errors: ${sgResult.errors} + ${noopResult.errors}`);
-      fresh = { stepgate: sgResult, noop: noopResult, tokenBytes: Math.round(frames.reduce((s, f) => s + f.tokenBytes, 0) / frames.length) };
-      memFresh = memory(stepgate.proc.pid!);
-    }
-    const memNoop = memory(noop.proc.pid!);
-    for (const c of children) await stop(c);
+    const runCached = ONLY.has('a') || ONLY.has('b') || ONLY.has('c');
+    const cachedSections = runCached ? await cachedScenarios(issuer, work, configFile, sgPort, profDir) : undefined;
 
     // (d) Tracing on against tracing off: two fresh processes with identical configuration and
     // history, alternating ABBA shape by shape like (a).
-    const tracing = PROFILE ? undefined : await tracingScenario(issuer, work, configFile);
+    const tracing = PROFILE || !ONLY.has('d') ? undefined : await tracingScenario(issuer, work, configFile);
+    // (e) Risk engine state in memory against Redis, and the engine on against off.
+    // With BENCH_CPU_PROF=1 and BENCH_ONLY=e, the process with Redis state is profiled instead.
+    const riskState = !ONLY.has('e') || (PROFILE && runCached) ? undefined : await riskScenario(issuer, work, PROFILE ? profDir : undefined);
 
-    const results: Results = {
+    const ran = [...ONLY].filter((x) => (x === 'd' ? tracing : x === 'e' ? riskState : cachedSections) !== undefined).sort();
+    const fresh: Results = {
       date: new Date(started).toISOString(),
       duration_seconds: round((Date.now() - started) / 1000),
       machine: {
@@ -419,44 +503,13 @@ async function main(): Promise<void> {
         h2load: (await run('h2load', ['--version'], 5_000)).trim(),
       },
       settings: SETTINGS,
-      // Checked with grpc-js before and after the load; the run aborts on any mismatch.
-      decisions_verified: { shapes: SHAPES.length, new_token_frames: fresh?.stepgate.completed ?? 0, token_cache_checked: !cacheUnreported },
-      token_bytes: Math.round(shapeFrames.reduce((s, f) => s + f.tokenBytes, 0) / shapeFrames.length),
-      cached_tokens: {
-        shapes: cached.map((r) => ({
-          ...r,
-          stepgate: round(r.stepgate),
-          noop: round(r.noop),
-          ratio: round(r.ratio, 3),
-          stepgate_cpu_us: round(r.stepgate_cpu_us),
-          noop_cpu_us: round(r.noop_cpu_us),
-        })),
-        // CPU time the hypervisor gave to other guests during (a), summed over all CPUs: noise.
-        steal_seconds: round(stealCached, 2),
-        mix: {
-          stepgate: round(mix.stepgate),
-          noop: round(mix.noop),
-          ratio: round(mix.stepgate / mix.noop, 3),
-          stepgate_cpu_us: round(mix.stepgateCpu),
-          noop_cpu_us: round(mix.noopCpu),
-          // The same ratio from CPU per request: what req/s would be with a core to itself.
-          cpu_ratio: round(mix.noopCpu / mix.stepgateCpu, 3),
-        },
-      },
-      new_tokens: fresh && {
-        tokens: SETTINGS.newTokens,
-        token_bytes: fresh.tokenBytes,
-        stepgate: loadSummary(fresh.stepgate),
-        noop: loadSummary(fresh.noop),
-        ratio: round(fresh.stepgate.rps / fresh.noop.rps, 3),
-      },
-      memory_mib: {
-        stepgate: { after_start: memStart.rssMiB, after_cached: memCached.rssMiB, after_new_tokens: memFresh?.rssMiB, peak: (memFresh ?? memCached).peakMiB },
-        noop: { peak: memNoop.peakMiB },
-      },
+      scenarios_run: ran,
+      ...cachedSections,
       tracing,
+      risk_state: riskState,
     };
-    console.log(table(results));
+    const results = mergeWithPrevious(fresh, ran);
+    console.log(table(fresh));
     if (cacheUnreported) {
       console.log(
         '\nwarning: stepgate sent no token_cache value in dynamic_metadata, so cache hit/miss was not verified ' +
@@ -467,14 +520,17 @@ async function main(): Promise<void> {
       const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
       if (!file) throw new Error('stepgate wrote no CPU profile');
       mkdirSync(join(BENCH, 'profiles'), { recursive: true });
-      copyFileSync(join(profDir, file), join(BENCH, 'profiles', 'stepgate-cached.cpuprofile'));
-      console.log('\nTop self-time frames in stepgate during (a) (bench/profiles/stepgate-cached.cpuprofile):\n');
+      const name = runCached ? 'stepgate-cached.cpuprofile' : 'stepgate-risk-redis.cpuprofile';
+      copyFileSync(join(profDir, file), join(BENCH, 'profiles', name));
+      const what = runCached ? 'stepgate during (a)' : 'the stepgate process with Redis state during (e)';
+      console.log(`\nTop self-time frames in ${what} (bench/profiles/${name}):\n`);
       console.log('| % | frame |\n|--:|---|');
       for (const t of topFrames(join(profDir, file), 25)) console.log(`| ${t.percent} | \`${t.frame}\` |`);
     } else {
       writeFileSync(join(BENCH, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
       console.log('\nwrote bench/results.json');
     }
+    if (riskState && riskState.problems.length > 0) throw new Error(`(e) the Redis path was not clean: ${riskState.problems.join('; ')}`);
   } finally {
     for (const c of children) await stop(c).catch(() => undefined);
     await issuer.close();
@@ -505,30 +561,71 @@ interface Results {
   duration_seconds: number;
   machine: { cpus: number; cpu_model: string; memory_gib: number; node: string; load_average_at_start: number[]; h2load: string };
   settings: typeof SETTINGS;
-  decisions_verified: { shapes: number; new_token_frames: number; token_cache_checked: boolean };
-  token_bytes: number;
-  cached_tokens: {
+  /** Which scenarios this run measured (BENCH_ONLY); sections of other runs may sit next to them in results.json. */
+  scenarios_run: string[];
+  decisions_verified?: { shapes: number; new_token_frames: number; token_cache_checked: boolean };
+  token_bytes?: number;
+  cached_tokens?: {
     shapes: CachedRow[];
     steal_seconds: number;
     mix: { stepgate: number; noop: number; ratio: number; stepgate_cpu_us: number; noop_cpu_us: number; cpu_ratio: number };
   };
-  new_tokens: undefined | { tokens: number; token_bytes: number; stepgate: LoadSummary; noop: LoadSummary; ratio: number };
-  memory_mib: { stepgate: { after_start: number; after_cached: number; after_new_tokens: number | undefined; peak: number }; noop: { peak: number } };
+  new_tokens?: undefined | { tokens: number; token_bytes: number; stepgate: LoadSummary; noop: LoadSummary; ratio: number };
+  memory_mib?: { stepgate: { after_start: number; after_cached: number; after_new_tokens: number | undefined; peak: number }; noop: { peak: number } };
   tracing: TracingResult | undefined;
+  risk_state: RiskStateResult | undefined;
+  /** When each scenario's figures were measured (a partial run keeps the others from before). */
+  measured_at?: Record<string, string>;
+  /** Date, machine and settings of the latest partial run of each scenario set (e.g. "e"). */
+  partial_runs?: Record<string, Pick<Results, 'date' | 'duration_seconds' | 'machine' | 'settings' | 'scenarios_run'>>;
+}
+
+/**
+ * A partial run (BENCH_ONLY) replaces only its own sections of results.json; the others stay, and
+ * so do the top-level date, machine and settings, which describe them. This run's own date,
+ * machine and settings go under `partial_runs`, and `measured_at` says when each section was measured.
+ */
+function mergeWithPrevious(fresh: Results, ran: string[]): Results {
+  const file = join(BENCH, 'results.json');
+  if (ran.length === 5 || !existsSync(file)) {
+    return { ...fresh, measured_at: Object.fromEntries(ran.map((x) => [x, fresh.date])) };
+  }
+  const previous = JSON.parse(readFileSync(file, 'utf8')) as Results;
+  const measured: Record<string, string> = { ...(previous.measured_at ?? {}) };
+  if (!previous.measured_at) for (const x of ['a', 'b', 'c', 'd']) measured[x] = previous.date;
+  for (const x of ran) measured[x] = fresh.date;
+  const { date, duration_seconds, machine, settings, scenarios_run, ...sections } = fresh;
+  const defined = Object.fromEntries(Object.entries(sections).filter(([, v]) => v !== undefined));
+  return {
+    ...previous,
+    ...defined,
+    measured_at: measured,
+    partial_runs: { ...previous.partial_runs, [ran.join('')]: { date, duration_seconds, machine, settings, scenarios_run } },
+  };
 }
 
 function table(r: Results): string {
   const s = r.settings;
   const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
-  const mix = r.cached_tokens.mix;
   const lines = [
-    `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}, Node ${r.machine.node}, load average at start ${r.machine.load_average_at_start.join(' ')}`,
+    `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}, Node ${r.machine.node}, load average at start ${r.machine.load_average_at_start.join(' ')}; scenarios ${r.scenarios_run.join(', ')}`,
+  ];
+  if (r.cached_tokens) lines.push(...cachedTable(r, n));
+  if (r.tracing) lines.push(...tracingTable(r, r.tracing, n));
+  if (r.risk_state) lines.push(...riskTable(r, r.risk_state, n));
+  return lines.join('\n');
+}
+
+function cachedTable(r: Results, n: (x: number) => string): string[] {
+  const s = r.settings;
+  const mix = r.cached_tokens!.mix;
+  const lines = [
     '',
-    `(a) cached tokens (~${r.token_bytes} B JWT): h2load -c ${s.clients} -m ${s.streams} -t ${s.threads}; per shape and server ${s.rounds} runs (ABBA) of ${s.seconds} s after ${s.warmupSeconds} s warm-up; hypervisor steal ${r.cached_tokens.steal_seconds} CPU-s`,
+    `(a) cached tokens (~${r.token_bytes} B JWT): h2load -c ${s.clients} -m ${s.streams} -t ${s.threads}; per shape and server ${s.rounds} runs (ABBA) of ${s.seconds} s after ${s.warmupSeconds} s warm-up; hypervisor steal ${r.cached_tokens!.steal_seconds} CPU-s`,
     '',
     '| shape | weight | stepgate req/s | no-op req/s | ratio | stepgate CPU µs/req | no-op CPU µs/req |',
     '|---|--:|--:|--:|--:|--:|--:|',
-    ...r.cached_tokens.shapes.map(
+    ...r.cached_tokens!.shapes.map(
       (x) =>
         `| ${x.shape} | ${x.weight.toFixed(2)} | ${n(x.stepgate)} | ${n(x.noop)} | ${x.ratio.toFixed(2)} | ${n(x.stepgate_cpu_us)} | ${n(x.noop_cpu_us)} |`,
     ),
@@ -549,34 +646,37 @@ function table(r: Results): string {
     );
   }
   const m = r.memory_mib;
-  lines.push(
-    '',
-    '(c) memory (MiB, from /proc/PID/status)',
-    '',
-    '| process | RSS after start | RSS after (a) | RSS after (b) | peak (VmHWM) |',
-    '|---|--:|--:|--:|--:|',
-    `| stepgate | ${m.stepgate.after_start} | ${m.stepgate.after_cached} | ${m.stepgate.after_new_tokens ?? '–'} | ${m.stepgate.peak} |`,
-    `| no-op | | | | ${m.noop.peak} |`,
-  );
-  const t = r.tracing;
-  if (t) {
+  if (m) {
     lines.push(
       '',
-      `(d) tracing on (sampling all, OTLP/HTTP protobuf to a local sink) vs off: two fresh stepgate processes, h2load -c ${s.clients} -m ${s.streams}, per shape and server ${s.rounds} runs (ABBA) of ${s.seconds} s after ${s.tracingWarmupSeconds} s of unmeasured load; requests carry a sampled traceparent`,
+      '(c) memory (MiB, from /proc/PID/status)',
       '',
-      '| shape | weight | tracing off req/s | tracing on req/s | ratio | off CPU µs/req | on CPU µs/req |',
-      '|---|--:|--:|--:|--:|--:|--:|',
-      ...t.shapes.map(
-        (x) => `| ${x.shape} | ${x.weight.toFixed(2)} | ${n(x.off)} | ${n(x.on)} | ${x.ratio.toFixed(2)} | ${n(x.off_cpu_us)} | ${n(x.on_cpu_us)} |`,
-      ),
-      `| **weighted (these shapes)** | | **${n(t.mix.off)}** | **${n(t.mix.on)}** | **${t.mix.ratio.toFixed(2)}** | **${n(t.mix.off_cpu_us)}** | **${n(t.mix.on_cpu_us)}** |`,
-      '',
-      `ratio by req/s ${t.mix.ratio.toFixed(2)}; by CPU per request ${t.mix.cpu_ratio.toFixed(2)} (target ≥ 0.8); ` +
-        `spans exported ${n(t.spans.exported)} of ${n(t.spans.checks)} checks (${n(t.spans.dropped)} dropped) in ${n(t.spans.export_requests)} OTLP requests, ${t.spans.mib_exported} MiB; ` +
-        `peak RSS off ${t.memory_peak_mib.off} MiB, on ${t.memory_peak_mib.on} MiB`,
+      '| process | RSS after start | RSS after (a) | RSS after (b) | peak (VmHWM) |',
+      '|---|--:|--:|--:|--:|',
+      `| stepgate | ${m.stepgate.after_start} | ${m.stepgate.after_cached} | ${m.stepgate.after_new_tokens ?? '–'} | ${m.stepgate.peak} |`,
+      `| no-op | | | | ${m.noop.peak} |`,
     );
   }
-  return lines.join('\n');
+  return lines;
+}
+
+function tracingTable(r: Results, t: TracingResult, n: (x: number) => string): string[] {
+  const s = r.settings;
+  return [
+    '',
+    `(d) tracing on (sampling all, OTLP/HTTP protobuf to a local sink) vs off: two fresh stepgate processes, h2load -c ${s.clients} -m ${s.streams}, per shape and server ${s.rounds} runs (ABBA) of ${s.seconds} s after ${s.tracingWarmupSeconds} s of unmeasured load; requests carry a sampled traceparent`,
+    '',
+    '| shape | weight | tracing off req/s | tracing on req/s | ratio | off CPU µs/req | on CPU µs/req |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+    ...t.shapes.map(
+      (x) => `| ${x.shape} | ${x.weight.toFixed(2)} | ${n(x.off)} | ${n(x.on)} | ${x.ratio.toFixed(2)} | ${n(x.off_cpu_us)} | ${n(x.on_cpu_us)} |`,
+    ),
+    `| **weighted (these shapes)** | | **${n(t.mix.off)}** | **${n(t.mix.on)}** | **${t.mix.ratio.toFixed(2)}** | **${n(t.mix.off_cpu_us)}** | **${n(t.mix.on_cpu_us)}** |`,
+    '',
+    `ratio by req/s ${t.mix.ratio.toFixed(2)}; by CPU per request ${t.mix.cpu_ratio.toFixed(2)} (target ≥ 0.8); ` +
+      `spans exported ${n(t.spans.exported)} of ${n(t.spans.checks)} checks (${n(t.spans.dropped)} dropped) in ${n(t.spans.export_requests)} OTLP requests, ${t.spans.mib_exported} MiB; ` +
+      `peak RSS off ${t.memory_peak_mib.off} MiB, on ${t.memory_peak_mib.on} MiB`,
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -673,6 +773,260 @@ async function tracingScenario(issuer: Issuer, work: string, configFile: string)
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// (e) Risk engine state: memory vs Redis, and the engine on vs off
+
+interface RiskRow {
+  shape: string;
+  weight: number;
+  /** req/s with the risk engine off, on with memory state, on with Redis state */
+  off: number;
+  memory: number;
+  redis: number;
+  /** redis / memory, by req/s */
+  redis_ratio: number;
+  /** memory / off, by req/s: what is left after the engine's own work */
+  engine_ratio: number;
+  off_cpu_us: number;
+  memory_cpu_us: number;
+  redis_cpu_us: number;
+  /** CPU of the redis-server process per request during the Redis runs */
+  redis_server_cpu_us: number;
+}
+
+interface RiskStateResult {
+  steal_seconds: number;
+  shapes: RiskRow[];
+  mix: {
+    off: number;
+    memory: number;
+    redis: number;
+    /** redis / memory by req/s (target ≥ 0.7) */
+    ratio: number;
+    /** memory stepgate CPU µs / redis stepgate CPU µs */
+    cpu_ratio: number;
+    /** the same with redis-server's CPU added to the Redis side */
+    cpu_ratio_with_redis_server: number;
+    /** memory / off by req/s, and by CPU per request */
+    engine_ratio: number;
+    engine_cpu_ratio: number;
+    off_cpu_us: number;
+    memory_cpu_us: number;
+    redis_cpu_us: number;
+    redis_server_cpu_us: number;
+  };
+  /** Proof that the Redis process did one observe round trip per Check (from INFO commandstats and its metrics). */
+  redis: {
+    version: string;
+    checks: number;
+    denials: number;
+    script_calls: number;
+    /** script calls / checks: 1 observe per Check, plus 1 per denial (recordDenial) and per learning allow */
+    calls_per_check: number;
+    failed_calls: number;
+  };
+  /** stepgate_state_errors_total of the two risk processes after the run (must be 0). */
+  state_errors: { memory: number; redis: number };
+  /** Anything that makes the Redis figures dishonest; the run fails when this is not empty. */
+  problems: string[];
+  memory_peak_mib: { off: number; memory: number; redis: number };
+  configuration: string;
+}
+
+async function riskScenario(issuer: Issuer, work: string, profDir?: string): Promise<RiskStateResult> {
+  console.error('running (e) risk engine state: memory vs Redis (and risk off)…');
+  const shapes = RISK_SHAPES.map((name) => {
+    const shape = SHAPES.find((x) => x.name === name);
+    if (!shape) throw new Error(`unknown shape ${name}`);
+    return shape;
+  });
+  const frames = await Promise.all(shapes.map((shape, i) => buildFrame(issuer, shape, 700 + i)));
+  // The same subjects from the same addresses and devices, with a fresh aal2 token: what a
+  // completed step-up looks like. Allowed, it makes the address, network and device known.
+  const learnFrames = await Promise.all(
+    shapes.map((shape, i) => buildFrame(issuer, { ...shape, level: 'aal2', expect: { allow: true, reason: 'allowed' } }, 700 + i)),
+  );
+  const files = frames.map((f, i) => {
+    const file = join(work, `risk-${i}.grpc`);
+    writeFileSync(file, f.frame);
+    return file;
+  });
+  const redisDir = join(work, 'redis');
+  mkdirSync(redisDir);
+  const redis = await startBenchRedis(await freePort(), redisDir);
+  helpers.push(redis.proc);
+  try {
+    const start = async (name: Server, risk: RiskOptions | undefined) => {
+      const [port, metrics] = [await freePort(), await freePort()];
+      const file = join(work, `${name}.yaml`);
+      writeFileSync(file, configYaml(issuer.jwksUri, `127.0.0.1:${port}`, risk));
+      const prof = profDir && name === 'risk-redis' ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+      const child = await startServer(name, [...prof, 'dist/cli.js', 'serve', '--config', file], port, {
+        ...NO_OTEL,
+        STEPGATE_METRICS_LISTEN: `127.0.0.1:${metrics}`,
+      });
+      return { child, metrics };
+    };
+    const off = await start('risk-off', undefined);
+    const mem = await start('risk-memory', { store: 'memory' });
+    const red = await start('risk-redis', { store: 'redis', redisUrl: redis.url });
+    const servers = [off.child, mem.child, red.child];
+
+    for (const c of servers) await verifyDecisions(c, learnFrames, 'miss');
+    // Learning happens after the allow is answered, off the response path; with Redis it is one
+    // more script call. The checks below fail if it has not landed (the aal1 allows would score
+    // new_network + new_device_fingerprint = 35 and need aal2).
+    await new Promise((r) => setTimeout(r, 300));
+    for (const c of servers) {
+      await verifyDecisions(c, frames, 'miss');
+      await verifyDecisions(c, frames, 'hit');
+    }
+    for (const c of servers) for (const f of files) await h2load(c, f, SETTINGS.tracingWarmupSeconds, c === red.child ? redis.proc.pid : undefined);
+
+    const stealBefore = stealSeconds();
+    const rows: RiskRow[] = [];
+    for (const [i, shape] of shapes.entries()) {
+      const runs = new Map<Child, H2loadResult[]>(servers.map((c) => [c, []]));
+      // A B C C B A: drift on the machine falls on all three equally.
+      for (let round = 0; round < SETTINGS.rounds; round++) {
+        for (const c of round % 2 === 0 ? servers : [...servers].reverse()) {
+          runs.get(c)!.push(await h2load(c, files[i]!, SETTINGS.seconds, c === red.child ? redis.proc.pid : undefined));
+        }
+      }
+      if (!servers.every(alive)) throw new Error(`a stepgate process died during (e):\n${servers.map((c) => c.output()).join('\n')}`);
+      if (redis.proc.exitCode !== null) throw new Error('redis-server died during (e)');
+      const [a, b, c] = servers.map((x) => pool(runs.get(x)!)) as [H2loadResult, H2loadResult, H2loadResult];
+      rows.push({
+        shape: shape.name,
+        weight: shape.weight,
+        off: a.rps,
+        memory: b.rps,
+        redis: c.rps,
+        redis_ratio: c.rps / b.rps,
+        engine_ratio: b.rps / a.rps,
+        off_cpu_us: a.cpuUs,
+        memory_cpu_us: b.cpuUs,
+        redis_cpu_us: c.cpuUs,
+        redis_server_cpu_us: c.alsoCpuUs,
+      });
+      console.error(`  ${shape.name}: risk off ${Math.round(a.rps)} req/s, memory ${Math.round(b.rps)} req/s, redis ${Math.round(c.rps)} req/s`);
+    }
+    const steal = stealSeconds() - stealBefore;
+    // After the load: same answers, from live processes, with the counters still out of reach.
+    for (const c of servers) {
+      await verifyDecisions(c, frames, 'hit');
+      await verifyDecisions(c, learnFrames, 'hit');
+    }
+
+    // Honesty of the Redis path: every Check ran the observe script, nothing failed.
+    const stats = await redis.commandStats();
+    const scripts = ['evalsha', 'eval'].map((k) => stats.get(k) ?? { calls: 0, failed: 0, rejected: 0 });
+    const scriptCalls = scripts.reduce((sum, x) => sum + x.calls, 0);
+    const failedCalls = [...stats.values()].reduce((sum, x) => sum + x.failed + x.rejected, 0);
+    const redMetrics = await metricsText(red.metrics);
+    const checks = sumMetric(redMetrics, 'stepgate_decisions_total');
+    const denials = sumMetric(redMetrics, 'stepgate_decisions_total', 'decision="deny"');
+    const stateErrors = { memory: sumMetric(await metricsText(mem.metrics), 'stepgate_state_errors_total'), redis: sumMetric(redMetrics, 'stepgate_state_errors_total') };
+    // One observe per Check and one recordDenial per deny; at most one learn per subject.
+    const least = checks + denials;
+    // Reported, then the run fails (after writing the figures and any profile, which show why).
+    const problems: string[] = [];
+    if (scriptCalls < least || scriptCalls > least + shapes.length) {
+      problems.push(`${scriptCalls} script calls for ${checks} checks and ${denials} denials (expected ${least}–${least + shapes.length})`);
+    }
+    if (failedCalls) problems.push(`${failedCalls} failed Redis calls`);
+    // A state error is a Check assessed without its history (fail_closed: sensitive requests refused).
+    if (stateErrors.memory || stateErrors.redis) problems.push(`stepgate_state_errors_total: memory ${stateErrors.memory}, redis ${stateErrors.redis}`);
+    const memoryPeak = { off: memory(off.child.proc.pid!).peakMiB, memory: memory(mem.child.proc.pid!).peakMiB, redis: memory(red.child.proc.pid!).peakMiB };
+    const version = await redis.version();
+    for (const c of servers) await stop(c);
+
+    const weights = rows.reduce((sum, r) => sum + r.weight, 0);
+    const mixOf = (k: 'off' | 'memory' | 'redis') => mixRps(rows.map((r) => ({ weight: r.weight, rps: r[k] })));
+    const cpuOf = (k: 'off_cpu_us' | 'memory_cpu_us' | 'redis_cpu_us' | 'redis_server_cpu_us') => rows.reduce((sum, r) => sum + r.weight * r[k], 0) / weights;
+    const mix = { off: mixOf('off'), memory: mixOf('memory'), redis: mixOf('redis') };
+    const cpu = { off: cpuOf('off_cpu_us'), memory: cpuOf('memory_cpu_us'), redis: cpuOf('redis_cpu_us'), server: cpuOf('redis_server_cpu_us') };
+    return {
+      steal_seconds: round(steal, 2),
+      shapes: rows.map((r) => ({
+        ...r,
+        off: round(r.off),
+        memory: round(r.memory),
+        redis: round(r.redis),
+        redis_ratio: round(r.redis_ratio, 3),
+        engine_ratio: round(r.engine_ratio, 3),
+        off_cpu_us: round(r.off_cpu_us),
+        memory_cpu_us: round(r.memory_cpu_us),
+        redis_cpu_us: round(r.redis_cpu_us),
+        redis_server_cpu_us: round(r.redis_server_cpu_us),
+      })),
+      mix: {
+        off: round(mix.off),
+        memory: round(mix.memory),
+        redis: round(mix.redis),
+        ratio: round(mix.redis / mix.memory, 3),
+        cpu_ratio: round(cpu.memory / cpu.redis, 3),
+        cpu_ratio_with_redis_server: round(cpu.memory / (cpu.redis + cpu.server), 3),
+        engine_ratio: round(mix.memory / mix.off, 3),
+        engine_cpu_ratio: round(cpu.off / cpu.memory, 3),
+        off_cpu_us: round(cpu.off),
+        memory_cpu_us: round(cpu.memory),
+        redis_cpu_us: round(cpu.redis),
+        redis_server_cpu_us: round(cpu.server),
+      },
+      redis: { version, checks, denials, script_calls: scriptCalls, calls_per_check: round(scriptCalls / checks, 4), failed_calls: failedCalls },
+      state_errors: stateErrors,
+      problems,
+      memory_peak_mib: memoryPeak,
+      configuration:
+        'risk on with bands elevated ≥30 (aal2, 900 s), high ≥50 (aal2, 300 s), critical ≥90 (deny); rule sensitivities 10–40; ' +
+        'request_rate, sensitive_rate and denials thresholds 1e9 (kept and read, never firing); each subject\'s address and device ' +
+        'learned up front with a fresh aal2 token; Redis: state.timeout_ms 250, on_state_error fail_closed',
+    };
+  } finally {
+    for (const c of children) if (c.name.startsWith('risk-')) await stop(c).catch(() => undefined);
+    await redis.stop();
+  }
+}
+
+function riskTable(r: Results, e: RiskStateResult, n: (x: number) => string): string[] {
+  const s = r.settings;
+  const f2 = (x: number) => x.toFixed(2);
+  const m = e.mix;
+  return [
+    '',
+    `(e) risk engine state: three fresh stepgate processes (risk off; risk on with state in memory; risk on with state in a local redis-server ${e.redis.version}), h2load -c ${s.clients} -m ${s.streams}, per shape and server ${s.rounds} runs (ABC CBA) of ${s.seconds} s after ${s.tracingWarmupSeconds} s of unmeasured load; hypervisor steal ${e.steal_seconds} CPU-s`,
+    '',
+    '| shape | weight | risk off req/s | memory req/s | redis req/s | redis/memory | memory/off | off CPU µs/req | memory CPU µs/req | redis CPU µs/req | redis-server CPU µs/req |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...e.shapes.map(
+      (x) =>
+        `| ${x.shape} | ${x.weight.toFixed(2)} | ${n(x.off)} | ${n(x.memory)} | ${n(x.redis)} | ${f2(x.redis_ratio)} | ${f2(x.engine_ratio)} | ${n(x.off_cpu_us)} | ${n(x.memory_cpu_us)} | ${n(x.redis_cpu_us)} | ${n(x.redis_server_cpu_us)} |`,
+    ),
+    `| **weighted (these shapes)** | | **${n(m.off)}** | **${n(m.memory)}** | **${n(m.redis)}** | **${f2(m.ratio)}** | **${f2(m.engine_ratio)}** | **${n(m.off_cpu_us)}** | **${n(m.memory_cpu_us)}** | **${n(m.redis_cpu_us)}** | **${n(m.redis_server_cpu_us)}** |`,
+    '',
+    `redis/memory: ${f2(m.ratio)} by req/s (target ≥ 0.7), ${f2(m.cpu_ratio)} by stepgate CPU per request, ${f2(m.cpu_ratio_with_redis_server)} counting redis-server's CPU too; ` +
+      `risk on (memory)/off: ${f2(m.engine_ratio)} by req/s, ${f2(m.engine_cpu_ratio)} by CPU per request`,
+    `Redis path: ${n(e.redis.script_calls)} script calls for ${n(e.redis.checks)} checks (${n(e.redis.denials)} denials) = ${e.redis.calls_per_check} per Check, ` +
+      `${e.redis.failed_calls} failed; stepgate_state_errors_total memory ${e.state_errors.memory}, redis ${e.state_errors.redis}`,
+    ...e.problems.map((p) => `PROBLEM: ${p}`),
+  ];
+}
+
+async function metricsText(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  return res.text();
+}
+
+/** Sum of a Prometheus counter's series, optionally only those whose labels contain `label`. */
+function sumMetric(text: string, name: string, label?: string): number {
+  let total = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\d+(?:\\.\\d+)?(?:e\\+?\\d+)?)`, 'gm'))) {
+    if (label === undefined || (m[1] ?? '').includes(label)) total += Number(m[2]);
+  }
+  return total;
+}
+
 /** Sum of stepgate_decisions_total from a stepgate process' Prometheus endpoint. */
 async function checksCounted(metricsPort: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -686,10 +1040,13 @@ function hex(chars: number): string {
   return randomBytes(chars / 2).toString('hex');
 }
 
+// (e) adds about 2 minutes to the 3 of (a)–(d).
+const LIMIT_MINUTES = ONLY.has('e') ? 9 : 6;
 const timer = setTimeout(() => {
-  console.error('benchmark exceeded 6 minutes; giving up');
+  console.error(`benchmark exceeded ${LIMIT_MINUTES} minutes; giving up`);
   for (const c of children) c.proc.kill('SIGKILL');
+  for (const p of helpers) p.kill('SIGKILL');
   process.exit(1);
-}, 6 * 60_000);
+}, LIMIT_MINUTES * 60_000);
 timer.unref();
 await main();

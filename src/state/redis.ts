@@ -97,6 +97,8 @@ export class RedisStateStore implements StateStore {
       autoResendUnfulfilledCommands: false,
       retryStrategy: reconnectDelay,
       connectionName: 'stepgate',
+      // Not enableAutoPipelining: ioredis then keeps only one pipeline in flight at a time, which in
+      // the benchmark (bench/README.md, scenario (e)) lowered throughput with Redis by ~10 %.
     };
     this.redis = new Redis(redisOptions);
     // Without an 'error' listener an EventEmitter error would crash the process.
