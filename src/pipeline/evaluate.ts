@@ -48,7 +48,17 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
 export function decide(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdict | Promise<Verdict> {
   const v = decideCore(rt, req, r);
   if (rt.approvals === undefined) return v;
-  return v instanceof Promise ? v.then((x) => gateAutomation(rt, x)) : gateAutomation(rt, v);
+  return v instanceof Promise ? v.then((x) => countDenial(rt, gateAutomation(rt, x))) : countDenial(rt, gateAutomation(rt, v));
+}
+
+/**
+ * With approvals on, a denial is counted toward the denial-rate signal only once the gate has
+ * spoken: an automation's approved retry is an allow, not one more denial.
+ */
+function countDenial(rt: Runtime, v: Verdict | Promise<Verdict>): Verdict | Promise<Verdict> {
+  if (v instanceof Promise) return v.then((x) => countDenial(rt, x) as Verdict);
+  if (!v.allow && v.identity !== undefined && v.risk !== undefined) rt.risk?.recordDenial(v.identity, rt.now());
+  return v;
 }
 
 function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdict | Promise<Verdict> {
@@ -86,8 +96,10 @@ function judgeRisk(
   const v = o.ok
     ? judge(o.requirement, who, nowMs, req, cached, rt, o.risk, guard)
     : verdict(false, 'state_unavailable', o.detail, base, who, req, cached, undefined, guard);
-  if (!v.allow) engine.recordDenial(who, nowMs);
-  else if (o.ok && o.learn) engine.learned(o.learn, nowMs);
+  // With approvals on, `decide` counts the denial after the approval gate (countDenial).
+  if (!v.allow) {
+    if (rt.approvals === undefined) engine.recordDenial(who, nowMs);
+  } else if (o.ok && o.learn) engine.learned(o.learn, nowMs);
   return v;
 }
 
