@@ -103,7 +103,6 @@ export class RiskEngine {
       uaFamily: device.uaFamily,
       namespace: req.kube?.namespace ?? '',
       sensitive: base.sensitivity > 0,
-      learn: false,
     };
     const trustedNetwork = this.trusted(address);
     const finish = (history: SubjectHistory, degraded: boolean): RiskOutcome => {
@@ -131,7 +130,7 @@ export class RiskEngine {
       if (this.o.onStateError === 'fail_closed' && isSensitive(base)) {
         return { ok: false, detail: `session state unavailable: ${errorMessage(err)}` };
       }
-      return finish(pessimistic(this.o.fallback.observe({ ...obs, learn: false }) as SubjectHistory), true);
+      return finish(pessimistic(this.o.fallback.observe(obs) as SubjectHistory), true);
     };
     let history: SubjectHistory | Promise<SubjectHistory>;
     try {

@@ -94,11 +94,6 @@ export class MemoryStateStore implements StateStore {
       if (o.uaFamily !== '') this.sessions.set(key, { ua: o.uaFamily, at: now });
     }
 
-    if (o.learn) {
-      learn(rec.ips, o.ip, now, l);
-      learn(rec.prefixes, o.ipPrefix, now, l);
-      learn(rec.devices, o.device, now, l);
-    }
     rec.seenAt = now;
 
     return {

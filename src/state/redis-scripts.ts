@@ -39,19 +39,19 @@ end
 
 /**
  * KEYS: counters hash, known IPs, known prefixes, known devices, namespaces, session.
- * ARGV: now, ip, prefix, device, ua, namespace, sensitive(0|1), learn(0|1), has session(0|1),
- * requests/sensitive/denials/namespaces window ms, known TTL ms, max known, session TTL ms,
- * max namespaces, subject TTL ms.
+ * ARGV: now, ip, prefix, device, ua, namespace, sensitive(0|1), has session(0|1),
+ * requests/sensitive/denials/namespaces window ms, known TTL ms, session TTL ms, max namespaces,
+ * subject TTL ms.
  * Returns: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
  * sensitive, denials, namespaces.
  */
-export const OBSERVE_LUA = `${COMMON}${ADD_KNOWN}
+export const OBSERVE_LUA = `${COMMON}
 local ip, prefix, device, ua, ns = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local sensInc = tonumber(ARGV[7])
-local learn, hasSession = ARGV[8] == '1', ARGV[9] == '1'
-local reqMs, sensMs, denMs, nsMs = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
-local knownTtl, maxKnown, sessTtl = tonumber(ARGV[14]), tonumber(ARGV[15]), tonumber(ARGV[16])
-local maxNs, subjectTtl = tonumber(ARGV[17]), tonumber(ARGV[18])
+local hasSession = ARGV[8] == '1'
+local reqMs, sensMs, denMs, nsMs = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local knownTtl, sessTtl = tonumber(ARGV[13]), tonumber(ARGV[14])
+local maxNs, subjectTtl = tonumber(ARGV[15]), tonumber(ARGV[16])
 
 local h = redis.call('HMGET', KEYS[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp')
 local t = num(h[1])
@@ -100,12 +100,6 @@ if hasSession then
     redis.call('HSET', KEYS[6], 'u', ua, 't', int(now))
     redis.call('PEXPIRE', KEYS[6], int(sessTtl))
   end
-end
-
-if learn then
-  add(KEYS[2], ip, knownTtl, maxKnown)
-  add(KEYS[3], prefix, knownTtl, maxKnown)
-  add(KEYS[4], device, knownTtl, maxKnown)
 end
 
 local function b(x) if x then return 1 end return 0 end

@@ -130,9 +130,9 @@ export class RedisStateStore implements StateStore {
       this.scripted.sgObserve(
         k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.session,
         wholeMs(o.nowMs), o.ip, o.ipPrefix, o.device, o.uaFamily, o.namespace,
-        o.sensitive ? 1 : 0, o.learn ? 1 : 0, o.session === '' ? 0 : 1,
+        o.sensitive ? 1 : 0, o.session === '' ? 0 : 1,
         l.requestsMs, l.sensitiveMs, l.denialsMs, l.namespacesMs,
-        l.knownTtlMs, l.maxKnown, l.sessionTtlMs, l.maxNamespaces, l.subjectTtlMs,
+        l.knownTtlMs, l.sessionTtlMs, l.maxNamespaces, l.subjectTtlMs,
       ),
     );
     if (!Array.isArray(reply) || reply.length !== 10) throw new StateUnavailableError('redis observe: unexpected reply');

@@ -5,7 +5,8 @@
  * suite in test/unit/state-conformance.test.ts runs against each.
  *
  * Contract for every implementation:
- * - `observe` is the only call on the Check path and costs at most one round trip.
+ * - `observe` is the only call on the Check path and costs at most one round trip; `learn` (after
+ *   an allow that carried a fresh step-up) and `recordDenial` run off the response path.
  * - Every method of a remote store settles within `timeoutMs`, rejecting with
  *   StateUnavailableError on timeout, disconnection or a server error; it never hangs and never
  *   throws anything else. The memory store never fails.
@@ -33,11 +34,6 @@ export interface Observation {
   namespace: string;
   /** Whether this request counts toward the sensitive-operation rate. */
   sensitive: boolean;
-  /**
-   * Deprecated in favour of `StateStore.learn` (called only once the request is allowed); the
-   * risk engine always passes false. Kept so a store may still learn within the one round trip.
-   */
-  learn: boolean;
 }
 
 /** What the store knew before this request, plus the counters including it. */

@@ -20,7 +20,7 @@ const ALICE = 'alice@example.com';
 type Step =
   | { at: number; observe: Partial<Observation>; expect?: Partial<SubjectHistory> }
   | { at: number; deny: string }
-  | { at: number; learn: [ip: string, ipPrefix: string, device: string] }
+  | { at: number; learn: [ip: string, ipPrefix: string, device: string]; subject?: string }
   | { at: number; create: [id: string, data: string, ttlMs: number]; expect?: Partial<ApprovalRecord> }
   | { at: number; get: string; expect?: Partial<ApprovalRecord> | null }
   | { at: number; decide: [id: string, state: 'approved' | 'rejected', data: string, ttlMs: number]; expect?: Partial<ApprovalRecord> | null }
@@ -33,6 +33,11 @@ interface Scenario {
 }
 
 const obs = (at: number, o: Partial<Observation>, expect?: Partial<SubjectHistory>): Step => ({ at, observe: o, expect });
+/** An observation, then learning its place: what an allowed request with a fresh step-up does. */
+const seen = (at: number, o: Partial<Observation>, expect?: Partial<SubjectHistory>): Step[] => [
+  obs(at, o, expect),
+  { at, learn: [o.ip ?? '', o.ipPrefix ?? '', o.device ?? ''], subject: o.subject },
+];
 const laptop = { ip: '203.0.113.7', ipPrefix: '203.0.113.0/24', device: 'cert:laptop' };
 
 const SCENARIOS: Scenario[] = [
@@ -45,13 +50,13 @@ const SCENARIOS: Scenario[] = [
     ],
   },
   {
-    name: 'learn makes ip, prefix and device known, after the history is read',
+    name: 'learning makes ip, prefix and device known; the observation before it saw them unknown',
     steps: [
-      obs(T, { ...laptop, learn: true }, { ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 0 }),
+      ...seen(T, { ...laptop }, { ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 0 }),
       obs(T + S, laptop, { ipKnown: true, prefixKnown: true, deviceKnown: true, knownDevices: 1 }),
       obs(T + 2 * S, { ip: '203.0.113.99', ipPrefix: '203.0.113.0/24', device: 'fp:other' }, { ipKnown: false, prefixKnown: true, deviceKnown: false, knownDevices: 1 }),
       obs(T + 3 * S, { ...laptop, subject: 'mallory@example.com' }, { ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 0 }),
-      obs(T + 4 * S, { ip: '', ipPrefix: '', device: '' , learn: true }, { ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 1 }),
+      ...seen(T + 4 * S, { ip: '', ipPrefix: '', device: '' }, { ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 1 }),
     ],
   },
   {
@@ -73,11 +78,11 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'known devices are capped, least recently used dropped first',
     steps: [
-      obs(T, { device: 'd1', learn: true }),
-      obs(T + 1, { device: 'd2', learn: true }),
-      obs(T + 2, { device: 'd3', learn: true }, { knownDevices: 2 }),
+      ...seen(T, { device: 'd1' }),
+      ...seen(T + 1, { device: 'd2' }),
+      ...seen(T + 2, { device: 'd3' }, { knownDevices: 2 }),
       obs(T + 3, { device: 'd1' }, { deviceKnown: true, knownDevices: 3 }), // use refreshes d1
-      obs(T + 4, { device: 'd4', learn: true }, { deviceKnown: false, knownDevices: 3 }),
+      ...seen(T + 4, { device: 'd4' }, { deviceKnown: false, knownDevices: 3 }),
       obs(T + 5, { device: 'd2' }, { deviceKnown: false, knownDevices: 3 }),
       obs(T + 6, { device: 'd1' }, { deviceKnown: true }),
       obs(T + 7, { device: 'd3' }, { deviceKnown: true }),
@@ -87,10 +92,10 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'equal last use: the cap drops in byte order, the same in both stores',
     steps: [
-      obs(T, { ip: '192.0.2.3', learn: true }),
-      obs(T, { ip: '192.0.2.2', learn: true }),
-      obs(T, { ip: '192.0.2.1', learn: true }),
-      obs(T, { ip: '192.0.2.4', learn: true }),
+      ...seen(T, { ip: '192.0.2.3' }),
+      ...seen(T, { ip: '192.0.2.2' }),
+      ...seen(T, { ip: '192.0.2.1' }),
+      ...seen(T, { ip: '192.0.2.4' }),
       obs(T + 1, { ip: '192.0.2.1' }, { ipKnown: false }),
       obs(T + 2, { ip: '192.0.2.2' }, { ipKnown: true }),
       obs(T + 3, { ip: '192.0.2.4' }, { ipKnown: true }),
@@ -99,7 +104,7 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'known entries expire after knownTtl from last use; a subject expires too',
     steps: [
-      obs(T, { ...laptop, learn: true }, { firstSeen: true }),
+      ...seen(T, { ...laptop }, { firstSeen: true }),
       obs(T + 3600 * S - 1, laptop, { firstSeen: false, ipKnown: true, deviceKnown: true }),
       // Seen again just now, so still known one TTL later minus a millisecond.
       obs(T + 2 * 3600 * S - 2, laptop, { firstSeen: false, ipKnown: true, prefixKnown: true, deviceKnown: true, knownDevices: 1 }),
@@ -220,11 +225,11 @@ async function run(store: StateStore, steps: Step[]): Promise<unknown[]> {
     if ('observe' in step) {
       const o: Observation = {
         subject: ALICE, session: '', ip: '', ipPrefix: '', device: '', uaFamily: '', namespace: '',
-        sensitive: false, learn: false, ...step.observe, nowMs: step.at,
+        sensitive: false, ...step.observe, nowMs: step.at,
       };
       results.push(await store.observe(o));
     } else if ('learn' in step) {
-      results.push(await store.learn(ALICE, ...step.learn, step.at));
+      results.push(await store.learn(step.subject ?? ALICE, ...step.learn, step.at));
     } else if ('deny' in step) {
       results.push(await store.recordDenial(step.deny, step.at));
     } else if ('create' in step) {
@@ -301,14 +306,14 @@ describe('StateStore conformance: memory and redis give identical answers', () =
 
   it('the memory store answers synchronously', () => {
     const store = new MemoryStateStore(LIMITS, { maxSubjects: 10 });
-    const h = store.observe({ subject: ALICE, session: '', nowMs: T, ip: '', ipPrefix: '', device: '', uaFamily: '', namespace: '', sensitive: false, learn: false });
+    const h = store.observe({ subject: ALICE, session: '', nowMs: T, ip: '', ipPrefix: '', device: '', uaFamily: '', namespace: '', sensitive: false });
     expect(h).not.toBeInstanceOf(Promise);
     expect(h.firstSeen).toBe(true);
   });
 
   it('the memory store is bounded: past max_subjects the least recently seen subject is forgotten (and seen as new)', () => {
     const store = new MemoryStateStore(LIMITS, { maxSubjects: 2 });
-    const o = (subject: string, nowMs: number) => store.observe({ subject, session: '', nowMs, ip: '', ipPrefix: '', device: '', uaFamily: '', namespace: '', sensitive: false, learn: false });
+    const o = (subject: string, nowMs: number) => store.observe({ subject, session: '', nowMs, ip: '', ipPrefix: '', device: '', uaFamily: '', namespace: '', sensitive: false });
     o('a', T);
     o('b', T + 1);
     o('a', T + 2);

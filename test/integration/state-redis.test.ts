@@ -23,8 +23,16 @@ const SUBJECT = 'alice@example.com';
 function observation(over: Partial<Observation> = {}): Observation {
   return {
     subject: SUBJECT, session: 'sid-123', nowMs: Date.now(), ip: '203.0.113.7', ipPrefix: '203.0.113.0/24',
-    device: 'cert:laptop', uaFamily: 'kubectl', namespace: 'prod', sensitive: true, learn: true, ...over,
+    device: 'cert:laptop', uaFamily: 'kubectl', namespace: 'prod', sensitive: true, ...over,
   };
+}
+
+/** A Check allowed after a fresh step-up: observe, then learn the place (known sets exist after it). */
+async function visit(s: StateStore, over: Partial<Observation> = {}) {
+  const o = observation(over);
+  const history = await s.observe(o);
+  await s.learn(o.subject, o.ip, o.ipPrefix, o.device, o.nowMs);
+  return history;
 }
 
 let redis: RedisServer;
@@ -97,8 +105,8 @@ describe('Redis store: key names', () => {
 
   it('puts every key of one subject in one slot, without the subject in clear, each with a TTL', async () => {
     const s = store(2000);
-    await eventually(() => s.observe(observation()));
-    await s.observe(observation({ ip: '198.51.100.1' }));
+    await eventually(() => visit(s));
+    await visit(s, { ip: '198.51.100.1' });
     await s.recordDenial(SUBJECT, Date.now());
     const prefix = `rt${n}:`;
     const keys = await admin.keys(`${prefix}*`);
@@ -111,7 +119,7 @@ describe('Redis store: key names', () => {
       expect(await admin.pttl(key), key).toBeGreaterThan(0);
     }
     // Another subject lands in its own slot group (and, almost surely, another slot).
-    await s.observe(observation({ subject: 'bob@example.com' }));
+    await visit(s, { subject: 'bob@example.com' });
     expect((await admin.keys(`${prefix}*`)).length).toBe(12);
   });
 
@@ -129,7 +137,7 @@ describe('Redis store: key names', () => {
 describe('Redis store: failures are bounded and recover', () => {
   it('rejects with StateUnavailableError within the timeout while Redis is down, and recovers by itself when it returns', async () => {
     const s = store();
-    const before = await eventually(() => s.observe(observation()));
+    const before = await eventually(() => visit(s));
     expect(before.firstSeen).toBe(true);
 
     await redis.kill();
@@ -149,7 +157,7 @@ describe('Redis store: failures are bounded and recover', () => {
 
     await redis.start();
     // The same store object, not re-created: it reconnects (and reloads its scripts) by itself.
-    const after = await eventually(() => s.observe(observation()));
+    const after = await eventually(() => visit(s));
     expect(after.firstSeen).toBe(true); // the restarted server is empty
     const again = await s.observe(observation());
     expect(again).toMatchObject({ firstSeen: false, ipKnown: true, deviceKnown: true, requests: 2 });
@@ -158,7 +166,7 @@ describe('Redis store: failures are bounded and recover', () => {
 
   it('times out against a server that does not answer, and stays in step afterwards', async () => {
     const s = store();
-    await eventually(() => s.observe(observation({ subject: 'slow@example.com' })));
+    await eventually(() => visit(s, { subject: 'slow@example.com' }));
     await eventually(() => admin.ping());
     const sleeping = admin.call('DEBUG', 'SLEEP', '0.6');
     await new Promise((r) => setTimeout(r, 30));
@@ -168,7 +176,7 @@ describe('Redis store: failures are bounded and recover', () => {
     expect(r.ms).toBeLessThan(TIMEOUT + SLACK);
     await sleeping;
     // Replies to timed-out calls must not be handed to later ones.
-    const other = await eventually(() => s.observe(observation({ subject: 'other@example.com', learn: false })));
+    const other = await eventually(() => s.observe(observation({ subject: 'other@example.com' })));
     expect(other).toMatchObject({ firstSeen: true, ipKnown: false, requests: 1 });
     const mine = await s.observe(observation({ subject: 'slow@example.com' }));
     expect(mine.firstSeen).toBe(false);
