@@ -4,28 +4,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v h2load >/dev/null 2>&1; then
+# install_if_missing COMMAND DEBIAN_PACKAGE OTHER_HINT: apt-get as root, else say what to install.
+install_if_missing() {
+  command -v "$1" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "h2load not found; installing nghttp2-client" >&2
+    echo "$1 not found; installing $2" >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
   else
-    echo "h2load is required: install nghttp2-client (Debian/Ubuntu) or nghttp2 (Homebrew)" >&2
+    echo "$1 is required: install $2 (Debian/Ubuntu) or $3 (Homebrew)" >&2
     exit 1
   fi
-fi
+}
 
+install_if_missing h2load nghttp2-client nghttp2
 # Scenario (e) starts its own redis-server (loopback, no persistence).
-if ! command -v redis-server >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "redis-server not found; installing redis-server" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-  else
-    echo "redis-server is required: install redis-server (Debian/Ubuntu) or redis (Homebrew)" >&2
-    exit 1
-  fi
-fi
+install_if_missing redis-server redis-server redis
 
 npm run --silent build
 exec node --import tsx bench/run.ts

@@ -1,4 +1,5 @@
-import { parseConfig } from '../../src/config/load.js';
+import { expect } from 'vitest';
+import { ConfigError, parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 
 export const HMAC_ISSUER = 'https://ci.example.com';
@@ -110,4 +111,15 @@ ${extra}`;
 
 export function testConfig(issuerUrl: string, extra = ''): Config {
   return parseConfig(testConfigYaml(issuerUrl, extra), 'test-config.yaml');
+}
+
+/** The problems the loader reports for a file that must be rejected (fails the test if it loads). */
+export function configProblems(text: string, file: string) {
+  try {
+    parseConfig(text, file);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected the config to be rejected');
 }

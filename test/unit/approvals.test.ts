@@ -4,11 +4,12 @@ import { compileAutomation } from '../../src/approvals/automation.js';
 import { ApprovalTokens } from '../../src/approvals/csrf.js';
 import { parseDocument } from '../../src/approvals/document.js';
 import { APPROVAL_ID, bindRequest, sortedQuery } from '../../src/approvals/request-id.js';
-import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/load.js';
 import type { Identity } from '../../src/identity/identity.js';
 import { compileHostMatcher } from '../../src/policy/glob.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { buildAttributes } from '../../src/request/build.js';
+import { configProblems } from '../support/config.js';
 
 const KUBE = compileHostMatcher(['kube.example.com']);
 
@@ -184,15 +185,7 @@ automation:
     level: aal2
 `;
 
-function problems(text: string) {
-  try {
-    parseConfig(text, 'policy.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected the config to be rejected');
-}
+const problems = (text: string) => configProblems(text, 'policy.yaml');
 
 describe('automation config', () => {
   it('accepts a minimal section and fills the defaults', () => {

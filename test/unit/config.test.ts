@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load.js';
+import { ConfigError, loadConfigFile } from '../../src/config/load.js';
+import { configProblems } from '../support/config.js';
 
 const VALID = `issuers:
   - issuer: https://idp.example.com
@@ -25,15 +26,7 @@ policy:
       max_age: 300
 `;
 
-function problems(text: string) {
-  try {
-    parseConfig(text, 'policy.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected the config to be rejected');
-}
+const problems = (text: string) => configProblems(text, 'policy.yaml');
 
 describe('config validation', () => {
   it('accepts the bundled example and fills defaults', () => {
