@@ -21,7 +21,7 @@ export interface RiskAssessment {
   denies: boolean;
   /** The state store failed and a pessimistic stand-in history was used. */
   degraded: boolean;
-  /** If allowed, this request makes its address and device known for the subject (fresh strong authentication). */
+  /** Whether an allow of this request makes its address and device known (fresh strong authentication, something new). */
   learned: boolean;
   /** The client address as derived with `network.xff_num_trusted_hops` ('' when unknown). */
   clientIp: string;
@@ -74,10 +74,6 @@ export class RiskEngine {
     this.learnLevel = o.assurance.rank(o.risk.learn.min_level);
     this.learnMaxAge = o.risk.learn.max_age_seconds;
     this.ipOptions = { trustedHops: o.network.xff_num_trusted_hops, ipv4Prefix: o.risk.ipv4_prefix, ipv6Prefix: o.risk.ipv6_prefix };
-  }
-
-  get store(): StateStore {
-    return this.o.store;
   }
 
   assess(req: RequestAttributes, who: Identity, base: Requirement, nowMs: number, extra?: readonly Contribution[]): RiskOutcome | Promise<RiskOutcome> {

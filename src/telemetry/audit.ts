@@ -135,7 +135,8 @@ export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'deci
           band: v.risk.band,
           reasons: v.risk.contributions,
           degraded: v.risk.degraded || undefined,
-          learned: v.risk.learned || undefined,
+          // Learning happens only on an allow.
+          learned: (v.allow && v.risk.learned) || undefined,
         }
       : undefined,
     guardrails: v.guardrails
