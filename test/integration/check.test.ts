@@ -493,6 +493,14 @@ describe('fail closed on the unexpected', () => {
   });
 });
 
+/** The test policy with step-up sessions on (OIDC client and cookie keys named, routes not served). */
+function withStepupSession(yaml: string): string {
+  return yaml.replace(
+    'stepup:\n',
+    `stepup:\n  oidc:\n    issuer: https://idp.example.com\n    client_id: stepgate\n    client_secret_env: SG_SECRET\n    redirect_uri: https://auth.example.com/.stepgate/callback\n  session:\n    keys_env: SG_KEYS\n`,
+  );
+}
+
 describe('the step-up session cookie as an identity', () => {
   const keys = `k1:${randomBytes(32).toString('base64url')}`;
   let sessionService: Service;
@@ -501,10 +509,7 @@ describe('the step-up session cookie as an identity', () => {
 
   beforeAll(async () => {
     // The step-up routes are off (no IdP here): only the Check side of the session is exercised.
-    const yaml = testConfigYaml(issuer.url).replace(
-      'stepup:\n',
-      `stepup:\n  oidc:\n    issuer: https://idp.example.com\n    client_id: stepgate\n    client_secret_env: SG_SECRET\n    redirect_uri: https://auth.example.com/.stepgate/callback\n  session:\n    keys_env: SG_KEYS\n`,
-    );
+    const yaml = withStepupSession(testConfigYaml(issuer.url));
     const config = parseConfig(yaml, 'session.yaml');
     sessionService = await startService(config, { TEST_HMAC_SECRET: HMAC_SECRET, SG_KEYS: keys, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' }, createLogger('silent'));
     sessionClient = new CheckClient(sessionService.grpc.port);
@@ -600,10 +605,7 @@ describe('automation approvals on the Check side', () => {
 
   beforeAll(async () => {
     // The approval pages are off here (test/integration/approvals.test.ts drives them): the store is decided directly.
-    const yaml = testConfigYaml(issuer.url).replace(
-      'stepup:\n',
-      `stepup:\n  oidc:\n    issuer: https://idp.example.com\n    client_id: stepgate\n    client_secret_env: SG_SECRET\n    redirect_uri: https://auth.example.com/.stepgate/callback\n  session:\n    keys_env: SG_KEYS\n`,
-    ) + `automation:\n  subjects: ["ci-*"]\n  approver: { level: aal2 }\n`;
+    const yaml = withStepupSession(testConfigYaml(issuer.url)) + `automation:\n  subjects: ["ci-*"]\n  approver: { level: aal2 }\n`;
     autoService = await startService(
       parseConfig(yaml, 'automation.yaml'),
       { TEST_HMAC_SECRET: HMAC_SECRET, SG_KEYS: `k1:${randomBytes(32).toString('base64url')}`, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' },
