@@ -217,6 +217,10 @@ const riskSchema = z.strictObject({
       sensitive_rate: counterSignal(60, 30, 30),
       denials: counterSignal(300, 10, 20),
       namespaces: counterSignal(600, 8, 15),
+      // Behaviour: thresholds count distinct objects and deletes, so an enumeration shows within
+      // about ten requests while an on-call engineer's handful of reads and restarts does not.
+      sensitive_objects: counterSignal(600, 8, 45),
+      destructive: counterSignal(300, 10, 45),
     })
     .prefault({}),
   bands: z.array(bandSchema).default([]),

@@ -57,7 +57,7 @@ export function decide(rt: Runtime, req: RequestAttributes, r: VerifyResult): Ve
  */
 function countDenial(rt: Runtime, v: Verdict | Promise<Verdict>): Verdict | Promise<Verdict> {
   if (v instanceof Promise) return v.then((x) => countDenial(rt, x) as Verdict);
-  if (!v.allow && v.identity !== undefined && v.risk !== undefined) rt.risk?.recordDenial(v.identity, rt.now());
+  if (!v.allow && v.identity !== undefined && v.risk !== undefined) rt.risk?.recordDenial(v.identity, rt.now(), v.attributes);
   return v;
 }
 
@@ -98,7 +98,7 @@ function judgeRisk(
     : verdict(false, 'state_unavailable', o.detail, base, who, req, cached, undefined, guard);
   // With approvals on, `decide` counts the denial after the approval gate (countDenial).
   if (!v.allow) {
-    if (rt.approvals === undefined) engine.recordDenial(who, nowMs);
+    if (rt.approvals === undefined) engine.recordDenial(who, nowMs, req);
   } else if (o.ok && o.learn) engine.learned(o.learn, nowMs);
   return v;
 }
@@ -120,6 +120,11 @@ export function judge(
   if (who.level < need.level) {
     const detail = `presented ${who.levelName}, required ${rt.assurance.names[need.level]}${riskNote(risk)}`;
     return verdict(false, 'acr_insufficient', detail + guardNote(guard), need, who, req, cached, risk, guard);
+  }
+  if (need.authAfter !== undefined && who.authTime !== undefined && who.authTime < need.authAfter) {
+    // However fresh, this authentication predates the context that raised the risk (docs/risk.md).
+    const at = new Date(who.authTime * 1000).toISOString().slice(11, 19);
+    return verdict(false, 'auth_too_old', `authenticated at ${at}Z, before the ${need.context ?? 'context change'}; sign in again${riskNote(risk)}${guardNote(guard)}`, need, who, req, cached, risk, guard);
   }
   if (need.maxAge !== undefined) {
     if (who.authTime === undefined) {

@@ -146,6 +146,12 @@ export function storeLimits(config: Config): StoreLimits | undefined {
     // A session's last client family matters while its token can live; 12 h bounds it.
     sessionTtlSeconds: 43_200,
     maxNamespacesTracked: Math.max(64, s.namespaces.threshold + 1),
+    behaviour: {
+      objectsWindow: s.sensitive_objects.window_seconds,
+      objectsThreshold: s.sensitive_objects.threshold,
+      destructiveWindow: s.destructive.window_seconds,
+      destructiveThreshold: s.destructive.threshold,
+    },
   };
 }
 

@@ -22,6 +22,27 @@ export interface Requirement {
   rules: readonly string[];
   /** Highest `sensitivity` of the matching rules (0 when none states one): the risk engine's path signal. */
   sensitivity: number;
+  /**
+   * Per risk band, what the matching rules ask when the score reaches that band (`by_band`),
+   * already combined strictest-wins across the rules; undefined when no rule says.
+   */
+  byBand?: Readonly<Record<string, BandEffect>> | undefined;
+  /**
+   * Context-bound step-up (risk engine): the authentication must have happened at or after this
+   * time (epoch seconds), the first sighting of the context that raised the risk. `maxAge` is
+   * tightened to match, so RFC 9470 clients and the step-up page ask the IdP for a fresh login.
+   */
+  authAfter?: number | undefined;
+  /** Why `authAfter` is set, for people: "new network 198.51.100.0/24 since 14:02:05Z". */
+  context?: string | undefined;
+}
+
+/** A rule's effect at one risk band: the same fields as the rule's own, tightening only. */
+export interface BandEffect {
+  deny: boolean;
+  denyMessage: string | undefined;
+  level: number;
+  maxAge: number | undefined;
 }
 
 interface CompiledRule {

@@ -16,6 +16,8 @@ export const RISK_CODES = [
   'sensitive_rate',
   'denial_rate',
   'namespace_spread',
+  'sensitive_objects',
+  'destructive_burst',
   'state_degraded',
   'guardrail',
 ] as const;

@@ -47,13 +47,37 @@ export class DeviceResolver {
     const family = uaFamily(ua);
     if (cert !== '') device = Object.freeze({ id: `cert:${digest(cert)}`, strength: 'certificate', uaFamily: family });
     else if (cookie !== '') device = Object.freeze({ id: `cookie:${digest(cookie)}`, strength: 'cookie', uaFamily: family });
-    else if (ua !== '') device = Object.freeze({ id: `fp:${digest(key)}`, strength: 'fingerprint', uaFamily: family });
+    else if (ua !== '') device = Object.freeze({ id: `fp:${digest(fingerprint(family, ua, i.secChUaPlatform))}`, strength: 'fingerprint', uaFamily: family });
     else device = NO_DEVICE;
     if (this.memo.size >= 4096) this.memo.clear();
     this.memo.set(key, device);
     return device;
   }
 }
+
+/**
+ * What a user agent says about the machine, without what changes on every update: the family and
+ * the platform (the first parenthesised part, which browsers freeze, and kubectl's `(os/arch)`),
+ * with versions inside it (`rv:133.0`) dropped, plus the platform client hint. So a browser patch
+ * release or a kubectl `-dispatcher` build is the same fingerprint, while another OS or another
+ * kind of client is not. Still weak: anyone can send the same string.
+ */
+export function fingerprint(family: string, ua: string, secChUaPlatform: string | undefined): string {
+  const paren = /\(([^)]*)\)/.exec(ua);
+  const platform = paren ? paren[1]!.replace(/\brv:[\d.]+/g, 'rv').replace(/\s+/g, ' ').trim() : '';
+  return `${family}\n${platform}\n${secChUaPlatform ?? ''}`;
+}
+
+/**
+ * The kind of client, for the client-change signal: kubectl-like tools and browsers are one kind
+ * (`interactive`), because an engineer moving between kubectl and the dashboard within one login
+ * is routine; a script (curl, python, go…) holding the same token is another matter.
+ */
+export function clientKind(family: string): string {
+  return INTERACTIVE.has(family) ? 'interactive' : family;
+}
+
+const INTERACTIVE = new Set(['kubectl', 'helm', 'k9s', 'chrome', 'firefox', 'safari', 'edge', 'opera']);
 
 function digest(s: string): string {
   return createHash('sha256').update(s).digest('base64url').slice(0, 22);
@@ -81,7 +105,8 @@ function xfccIdentity(xfcc: string): string {
 
 /** Ordered: Edge and Opera also say Chrome, Chrome also says Safari. */
 const FAMILIES: readonly (readonly [RegExp, string])[] = [
-  [/^kubectl\//i, 'kubectl'],
+  // Cloud SDK dispatchers run a versioned binary (`kubectl.1.32`), whose name client-go puts first.
+  [/^kubectl[\w.-]*\//i, 'kubectl'],
   [/^helm\//i, 'helm'],
   [/^k9s\//i, 'k9s'],
   [/^argocd/i, 'argocd'],

@@ -8,7 +8,8 @@ import type { Observation, StateStore, SubjectHistory } from '../state/store.js'
 import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
 import type { DeviceCookies } from '../stepup/device-cookie.js';
-import { DeviceResolver } from './device.js';
+import { clientKind, DeviceResolver, type Device } from './device.js';
+import { contextBound, bindToContext, isDiscovery, sensitiveObject, type ContextBound } from './context-bound.js';
 import { scoreRisk } from './score.js';
 
 /** What the risk engine concluded for one request; carried on the Verdict. */
@@ -25,6 +26,11 @@ export interface RiskAssessment {
   learned: boolean;
   /** The client address as derived with `network.xff_num_trusted_hops` ('' when unknown). */
   clientIp: string;
+  /**
+   * The context change or behaviour the requirement is bound to (new network since 14:02…);
+   * undefined when none. Its `since` is when that context was first seen.
+   */
+  context?: ContextBound | undefined;
 }
 
 export type RiskOutcome =
@@ -37,6 +43,7 @@ export interface Learnable {
   ip: string;
   prefix: string;
   device: string;
+  client: string;
 }
 
 export interface RiskEngineOptions {
@@ -65,6 +72,8 @@ export class RiskEngine {
   private readonly addresses = new Map<string, ClientAddress>();
   private readonly learnLevel: number;
   private readonly learnMaxAge: number;
+  /** Recent denials by (subject, method, path): a client's automatic retry is not one more denial. */
+  private readonly recentDenials = new Map<string, number>();
   private readonly ipOptions: { trustedHops: number; ipv4Prefix: number; ipv6Prefix: number };
 
   constructor(private readonly o: RiskEngineOptions) {
@@ -87,34 +96,48 @@ export class RiskEngine {
       secChUa: h.get('sec-ch-ua'),
       secChUaPlatform: h.get('sec-ch-ua-platform'),
     });
-    // Fresh, strong authentication: the proof a step-up produces.
-    const qualifies = who.authTime !== undefined && who.level >= this.learnLevel && nowMs / 1000 - who.authTime <= this.learnMaxAge;
+    const client = clientKind(device.uaFamily);
+    const kube = req.kube;
     const obs: Observation = {
       subject: subjectKey(who),
-      session: who.session,
+      // One login is one session: a fresh authentication in the same IdP session starts a new
+      // one, whose first use says where that proof was made.
+      session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}`,
       nowMs,
       ip: address.ip,
       ipPrefix: address.prefix,
       device: device.id,
       uaFamily: device.uaFamily,
-      namespace: req.kube?.namespace ?? '',
+      namespace: kube?.namespace ?? '',
       sensitive: base.sensitivity > 0,
+      client,
+      object: sensitiveObject(kube, base),
+      destructive: kube !== undefined && (kube.verb === 'delete' || kube.verb === 'deletecollection'),
+      counted: !isDiscovery(req),
     };
     const trustedNetwork = this.trusted(address);
     const finish = (history: SubjectHistory, degraded: boolean): RiskOutcome => {
-      const ctx = { history, address, trustedNetwork, device, identity: who, sensitivity: base.sensitivity, nowMs, degraded };
+      const ctx = { history, address, trustedNetwork, device, client, identity: who, sensitivity: base.sensitivity, nowMs, degraded };
       const s = scoreRisk(ctx, this.o.risk.signals, extra);
       const k = this.bands.reached(s.score);
-      // Only what is not known yet is written, and only if the request is then allowed: a denied
-      // request teaches nothing, and a known place costs no second store call.
-      const learn =
-        qualifies && !degraded && (!history.ipKnown || !history.prefixKnown || (device.id !== '' && !history.deviceKnown))
-          ? { subject: obs.subject, ip: address.ip, prefix: address.prefix, device: device.id }
-          : undefined;
+      let requirement = this.bands.apply(base, k);
+      // Automation cannot sign in again; its requests are judged on the score (and approvals).
+      const bound = degraded || who.automation === true ? undefined : contextBound(ctx, s.contributions, this.learnMaxAge);
+      if (bound && !requirement.deny) requirement = bindToContext(requirement, bound, nowMs, this.learnLevel);
+      const learn = degraded ? undefined : this.learnable(obs, history, who, device, trustedNetwork);
       return {
         ok: true,
-        requirement: this.bands.apply(base, k),
-        risk: { score: s.score, contributions: s.contributions, band: this.bands.name(k), denies: !base.deny && this.bands.denies(k), degraded, learned: learn !== undefined, clientIp: address.ip },
+        requirement,
+        risk: {
+          score: s.score,
+          contributions: s.contributions,
+          band: this.bands.name(k),
+          denies: !base.deny && this.bands.denies(k),
+          degraded,
+          learned: learn !== undefined,
+          clientIp: address.ip,
+          context: bound,
+        },
         learn,
       };
     };
@@ -138,18 +161,53 @@ export class RiskEngine {
     return finish(history, false);
   }
 
-  /** After an allow that carried a fresh step-up: the place becomes known, off the response path. */
+  /**
+   * What an allow of this request may make known: only the parts of the context the
+   * authentication was made in. A part is proven when the token is at `learn.min_level` and its
+   * `auth_time` is at or after the part's first sighting (for a subject stepgate has no history
+   * of, up to `learn.max_age_seconds` before it: a new engineer's first sign-in), and the login
+   * was not first used from another network. So neither a token minted before an attacker
+   * appeared nor a refused request can make the attacker's network, device or client familiar.
+   */
+  private learnable(o: Observation, h: SubjectHistory, who: Identity, device: Device, trusted: boolean): Learnable | undefined {
+    if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
+    const auth = who.authTime * 1000;
+    const grace = h.firstSeen ? this.learnMaxAge * 1000 : 0;
+    const proven = (since: number) => since > 0 && auth >= since - grace;
+    if (h.sessionOrigin !== '' && h.sessionOrigin !== o.ipPrefix && !h.prefixKnown && !trusted) return undefined;
+    const prefix = !h.prefixKnown && o.ipPrefix !== '' && proven(h.prefixSince) ? o.ipPrefix : '';
+    // An address is known once its network is (or becomes) known.
+    const ip = !h.ipKnown && o.ip !== '' && (h.prefixKnown || prefix !== '') ? o.ip : '';
+    const dev = !h.deviceKnown && device.id !== '' && proven(h.deviceSince) ? device.id : '';
+    const client = !h.clientKnown && o.client !== '' && proven(h.clientSince) ? o.client! : '';
+    if (ip === '' && prefix === '' && dev === '' && client === '') return undefined;
+    return { subject: o.subject, ip, prefix, device: dev, client };
+  }
+
+  /** After an allow: the proven parts of the context become known, off the response path. */
   learned(l: Learnable, nowMs: number): void {
     try {
-      const p = this.o.store.learn(l.subject, l.ip, l.prefix, l.device, nowMs);
+      const p = this.o.store.learn(l.subject, l.ip, l.prefix, l.device, nowMs, l.client);
       if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
     } catch (err) {
       this.report(err);
     }
   }
 
-  /** After a deny for a known subject: counted toward the denial-rate signal, off the response path. */
-  recordDenial(who: Identity, nowMs: number): void {
+  /**
+   * After a deny for a known subject: counted toward the denial-rate signal, off the response
+   * path. The same request denied again within a few seconds is a client's automatic retry (or a
+   * user pressing enter twice), not a probe, and discovery calls are no activity at all.
+   */
+  recordDenial(who: Identity, nowMs: number, req?: RequestAttributes): void {
+    if (req !== undefined) {
+      if (isDiscovery(req)) return;
+      const key = `${subjectKey(who)}\n${req.method}\n${req.path}`;
+      const last = this.recentDenials.get(key);
+      if (last !== undefined && nowMs - last >= 0 && nowMs - last < RETRY_WINDOW_MS) return;
+      if (this.recentDenials.size >= 10_000) this.recentDenials.clear();
+      this.recentDenials.set(key, nowMs);
+    }
     try {
       const p = this.o.store.recordDenial(subjectKey(who), nowMs);
       if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
@@ -167,6 +225,9 @@ export class RiskEngine {
   }
 }
 
+/** Denials of the same request closer together than this count once. */
+const RETRY_WINDOW_MS = 10_000;
+
 function subjectKey(who: Identity): string {
   return `${who.issuer}\n${who.subject}`;
 }
@@ -181,7 +242,7 @@ function isSensitive(base: Requirement): boolean {
  * device is new), but the local stand-in's ignorance of the subject is not a first sighting.
  */
 function pessimistic(h: SubjectHistory): SubjectHistory {
-  return { ...h, firstSeen: false, ipKnown: false, prefixKnown: false, deviceKnown: false };
+  return { ...h, firstSeen: false, ipKnown: false, prefixKnown: false, deviceKnown: false, clientKnown: false };
 }
 
 function errorMessage(err: unknown): string {

@@ -11,6 +11,9 @@ import { LRUCache } from 'lru-cache';
  *   <prefix>{<h(subject)>}:c            counters and first-seen time (hash)
  *   <prefix>{<h(subject)>}:i / :p / :d  known IPs / prefixes / devices (sorted set, score = last use)
  *   <prefix>{<h(subject)>}:n            namespaces in the window (sorted set, score = last seen)
+ *   <prefix>{<h(subject)>}:k            known client kinds (sorted set, score = last use)
+ *   <prefix>{<h(subject)>}:f            first sightings of unknown parts (sorted set, score = first seen)
+ *   <prefix>{<h(subject)>}:o            sensitive objects in the window (sorted set, score = last seen)
  *   <prefix>{<h(subject)>}:s:<h(session)>  last UA family of a session (hash)
  *   <prefix>{approval}                  approvals index (sorted set, score = expiresAt)
  *   <prefix>{approval}:<id>             one approval (hash)
@@ -34,6 +37,9 @@ export interface SubjectKeys {
   prefixes: string;
   devices: string;
   namespaces: string;
+  clients: string;
+  sightings: string;
+  objects: string;
   /** Still a key in the subject's slot when there is no session, so the script's KEYS are fixed. */
   session: string;
 }
@@ -46,6 +52,9 @@ export function subjectKeys(prefix: string, subject: string, session: string): S
     prefixes: `${base}p`,
     devices: `${base}d`,
     namespaces: `${base}n`,
+    clients: `${base}k`,
+    sightings: `${base}f`,
+    objects: `${base}o`,
     session: session === '' ? `${base}s:` : `${base}s:${opaqueHash(session)}`,
   };
 }

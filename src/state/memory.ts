@@ -40,11 +40,22 @@ interface SubjectRecord {
   prefixes: Map<string, number>;
   devices: Map<string, number>;
   namespaces: Map<string, number>;
+  clients: Map<string, number>;
+  /** First sighting of a still-unknown part (`p:`/`d:`/`c:` + value → ms). */
+  sightings: Map<string, number>;
+  objects: Map<string, number>;
+  destructive: Bucket;
+  /** Start of the behaviour burst going on; undefined when none. */
+  behaviourSince: number | undefined;
 }
 
 interface SessionRecord {
   ua: string;
   at: number;
+  /** Network prefix of the session's first use. */
+  origin: string;
+  /** Time of its first use. */
+  start: number;
 }
 
 export interface MemoryStoreOptions {
@@ -73,25 +84,46 @@ export class MemoryStateStore implements StateStore {
     const ipKnown = isKnown(rec.ips, o.ip, now, l.knownTtlMs);
     const prefixKnown = isKnown(rec.prefixes, o.ipPrefix, now, l.knownTtlMs);
     const deviceKnown = isKnown(rec.devices, o.device, now, l.knownTtlMs);
-    let knownDevices = 0;
-    for (const at of rec.devices.values()) if (at > now - l.knownTtlMs) knownDevices++;
+    const client = o.client ?? '';
+    const clientKnown = isKnown(rec.clients, client, now, l.knownTtlMs);
+    const knownDevices = countLive(rec.devices, now - l.knownTtlMs);
+    const knownClients = countLive(rec.clients, now - l.knownTtlMs);
     // Use keeps a known entry alive: the TTL runs from last use, not from learning.
     if (ipKnown) rec.ips.set(o.ip, now);
     if (prefixKnown) rec.prefixes.set(o.ipPrefix, now);
     if (deviceKnown) rec.devices.set(o.device, now);
+    if (clientKnown) rec.clients.set(client, now);
+    for (const [m, at] of rec.sightings) if (at <= now - l.knownTtlMs) rec.sightings.delete(m);
+    const prefixSince = prefixKnown ? 0 : sighting(rec.sightings, 'p:', o.ipPrefix, now, l.maxSightings);
+    const deviceSince = deviceKnown ? 0 : sighting(rec.sightings, 'd:', o.device, now, l.maxSightings);
+    const clientSince = clientKnown ? 0 : sighting(rec.sightings, 'c:', client, now, l.maxSightings);
 
-    const requests = slide(rec.requests, now, l.requestsMs, 1);
-    const sensitive = slide(rec.sensitive, now, l.sensitiveMs, o.sensitive ? 1 : 0);
+    const inc = o.counted === false ? 0 : 1;
+    const requests = slide(rec.requests, now, l.requestsMs, inc);
+    const sensitive = slide(rec.sensitive, now, l.sensitiveMs, o.sensitive ? inc : 0);
     const denials = slide(rec.denials, now, l.denialsMs, 0);
-    const namespaces = countNamespace(rec.namespaces, o.namespace, now, l.namespacesMs, l.maxNamespaces);
+    const namespaces = countNamespace(rec.namespaces, inc ? o.namespace : '', now, l.namespacesMs, l.maxNamespaces);
+    const objects = countNamespace(rec.objects, inc ? (o.object ?? '') : '', now, l.objectsMs, l.maxObjects);
+    const destructive = slide(rec.destructive, now, l.destructiveMs, o.destructive ? inc : 0);
+    if (objects > l.objectsThreshold || destructive > l.destructiveThreshold) rec.behaviourSince ??= now;
+    else rec.behaviourSince = undefined;
 
     let previousUaFamily = '';
+    let sessionOrigin = '';
+    let sessionStart = now;
     if (o.session !== '') {
       // Length-prefixed, so no choice of subject and session can collide with another pair.
       const key = `${o.subject.length}:${o.subject}${o.session}`;
       const s = this.sessions.get(key);
-      if (s && s.at > now - l.sessionTtlMs) previousUaFamily = s.ua;
-      if (o.uaFamily !== '') this.sessions.set(key, { ua: o.uaFamily, at: now });
+      if (s && s.at > now - l.sessionTtlMs) {
+        previousUaFamily = s.ua;
+        sessionOrigin = s.origin;
+        sessionStart = s.start;
+        s.at = now;
+        if (o.uaFamily !== '') s.ua = o.uaFamily;
+      } else {
+        this.sessions.set(key, { ua: o.uaFamily, at: now, origin: o.ipPrefix, start: now });
+      }
     }
 
     rec.seenAt = now;
@@ -107,15 +139,26 @@ export class MemoryStateStore implements StateStore {
       sensitive,
       denials,
       namespaces,
+      clientKnown,
+      knownClients,
+      prefixSince,
+      deviceSince,
+      clientSince,
+      sessionOrigin,
+      sessionStart,
+      objects,
+      destructive,
+      behaviourSince: rec.behaviourSince ?? 0,
     };
   }
 
-  learn(subject: string, ip: string, ipPrefix: string, device: string, nowMs: number): void {
+  learn(subject: string, ip: string, ipPrefix: string, device: string, nowMs: number, client = ''): void {
     const now = wholeMs(nowMs);
     const rec = this.record(subject);
     learn(rec.ips, ip, now, this.l);
     learn(rec.prefixes, ipPrefix, now, this.l);
     learn(rec.devices, device, now, this.l);
+    learn(rec.clients, client, now, this.l);
   }
 
   recordDenial(subject: string, nowMs: number): void {
@@ -139,11 +182,37 @@ export class MemoryStateStore implements StateStore {
         prefixes: new Map(),
         devices: new Map(),
         namespaces: new Map(),
+        clients: new Map(),
+        sightings: new Map(),
+        objects: new Map(),
+        destructive: emptyBucket(),
+        behaviourSince: undefined,
       };
       this.subjects.set(subject, rec);
     }
     return rec;
   }
+}
+
+function countLive(set: Map<string, number>, after: number): number {
+  let n = 0;
+  for (const at of set.values()) if (at > after) n++;
+  return n;
+}
+
+/**
+ * The first sighting of an unknown part: recorded now unless already there (expired ones were
+ * dropped by the caller). Past the cap the oldest sighting goes: re-seen later, it gets a later
+ * time, which can only make the requirement stricter.
+ */
+function sighting(set: Map<string, number>, kind: string, member: string, now: number, cap: number): number {
+  if (member === '') return 0;
+  const key = kind + member;
+  const at = set.get(key);
+  if (at !== undefined) return at;
+  set.set(key, now);
+  while (set.size > cap) set.delete(oldest(set)!);
+  return now;
 }
 
 function isKnown(set: Map<string, number>, member: string, now: number, ttlMs: number): boolean {

@@ -38,12 +38,15 @@ end
 `;
 
 /**
- * KEYS: counters hash, known IPs, known prefixes, known devices, namespaces, session.
+ * KEYS: counters hash, known IPs, known prefixes, known devices, namespaces, session, known
+ * clients, first sightings, sensitive objects.
  * ARGV: now, ip, prefix, device, ua, namespace, sensitive(0|1), has session(0|1),
  * requests/sensitive/denials/namespaces window ms, known TTL ms, session TTL ms, max namespaces,
- * subject TTL ms.
+ * subject TTL ms, client, object, destructive(0|1), counted(0|1), objects window ms, objects
+ * threshold, destructive window ms, destructive threshold, max objects, max sightings.
  * Returns: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
- * sensitive, denials, namespaces.
+ * sensitive, denials, namespaces, clientKnown, knownClients, prefixSince, deviceSince,
+ * clientSince, sessionOrigin, sessionStart, objects, destructive, behaviourSince.
  */
 export const OBSERVE_LUA = `${COMMON}
 local ip, prefix, device, ua, ns = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -52,8 +55,14 @@ local hasSession = ARGV[8] == '1'
 local reqMs, sensMs, denMs, nsMs = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
 local knownTtl, sessTtl = tonumber(ARGV[13]), tonumber(ARGV[14])
 local maxNs, subjectTtl = tonumber(ARGV[15]), tonumber(ARGV[16])
+local client, object = ARGV[17], ARGV[18]
+local inc = tonumber(ARGV[20])
+local destInc = tonumber(ARGV[19]) * inc
+sensInc = sensInc * inc
+local objMs, objThr, destMs, destThr = tonumber(ARGV[21]), tonumber(ARGV[22]), tonumber(ARGV[23]), tonumber(ARGV[24])
+local maxObj, maxSight = tonumber(ARGV[25]), tonumber(ARGV[26])
 
-local h = redis.call('HMGET', KEYS[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp')
+local h = redis.call('HMGET', KEYS[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs')
 local t = num(h[1])
 local firstSeen = 0
 if t == nil or t <= now - knownTtl then firstSeen = 1 end
@@ -64,7 +73,9 @@ local function known(key, m)
   return sc and tonumber(sc) > now - knownTtl
 end
 local ipKnown, prefixKnown, deviceKnown = known(KEYS[2], ip), known(KEYS[3], prefix), known(KEYS[4], device)
+local clientKnown = known(KEYS[7], client)
 local knownDevices = redis.call('ZCOUNT', KEYS[4], '(' .. int(now - knownTtl), '+inf')
+local knownClients = redis.call('ZCOUNT', KEYS[7], '(' .. int(now - knownTtl), '+inf')
 local function touch(key, m)
   redis.call('ZADD', key, 'XX', int(now), m)
   redis.call('PEXPIRE', key, int(knownTtl))
@@ -72,46 +83,79 @@ end
 if ipKnown then touch(KEYS[2], ip) end
 if prefixKnown then touch(KEYS[3], prefix) end
 if deviceKnown then touch(KEYS[4], device) end
+if clientKnown then touch(KEYS[7], client) end
 
-local rb, rc, rp, requests = slide(num(h[2]), num(h[3]) or 0, num(h[4]) or 0, reqMs, 1)
+redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', int(now - knownTtl))
+local function sighting(isKnown, kind, m)
+  if isKnown or m == '' then return 0 end
+  local sc = redis.call('ZSCORE', KEYS[8], kind .. m)
+  if sc then return tonumber(sc) end
+  redis.call('ZADD', KEYS[8], int(now), kind .. m)
+  local n = redis.call('ZCARD', KEYS[8])
+  if n > maxSight then redis.call('ZREMRANGEBYRANK', KEYS[8], 0, n - maxSight - 1) end
+  redis.call('PEXPIRE', KEYS[8], int(knownTtl))
+  return now
+end
+local prefixSince = sighting(prefixKnown, 'p:', prefix)
+local deviceSince = sighting(deviceKnown, 'd:', device)
+local clientSince = sighting(clientKnown, 'c:', client)
+
+local rb, rc, rp, requests = slide(num(h[2]), num(h[3]) or 0, num(h[4]) or 0, reqMs, inc)
 local sb, sc, sp, sensitive = slide(num(h[5]), num(h[6]) or 0, num(h[7]) or 0, sensMs, sensInc)
 local db, dc, dp, denials = slide(num(h[8]), num(h[9]) or 0, num(h[10]) or 0, denMs, 0)
+local xb, xc, xp, destructive = slide(num(h[11]), num(h[12]) or 0, num(h[13]) or 0, destMs, destInc)
+
+local function distinct(key, m, W, cap)
+  if m == '' then return redis.call('ZCOUNT', key, '(' .. int(now - W), '+inf') end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now - W))
+  if redis.call('ZSCORE', key, m) or redis.call('ZCARD', key) < cap then
+    redis.call('ZADD', key, int(now), m)
+  end
+  redis.call('PEXPIRE', key, int(W))
+  return redis.call('ZCARD', key)
+end
+if inc == 0 then ns, object = '', '' end
+local namespaces = distinct(KEYS[5], ns, nsMs, maxNs)
+local objects = distinct(KEYS[9], object, objMs, maxObj)
+
+local bs = num(h[14])
+if objects > objThr or destructive > destThr then
+  if bs == nil then bs = now end
+else
+  bs = nil
+end
 redis.call('HSET', KEYS[1], 't', int(now), 'rb', int(rb), 'rc', int(rc), 'rp', int(rp),
-  'sb', int(sb), 'sc', int(sc), 'sp', int(sp), 'db', int(db), 'dc', int(dc), 'dp', int(dp))
+  'sb', int(sb), 'sc', int(sc), 'sp', int(sp), 'db', int(db), 'dc', int(dc), 'dp', int(dp),
+  'xb', int(xb), 'xc', int(xc), 'xp', int(xp))
+if bs then redis.call('HSET', KEYS[1], 'bs', int(bs)) else redis.call('HDEL', KEYS[1], 'bs') end
 redis.call('PEXPIRE', KEYS[1], int(subjectTtl))
 
-local namespaces
-if ns == '' then
-  namespaces = redis.call('ZCOUNT', KEYS[5], '(' .. int(now - nsMs), '+inf')
-else
-  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', int(now - nsMs))
-  if redis.call('ZSCORE', KEYS[5], ns) or redis.call('ZCARD', KEYS[5]) < maxNs then
-    redis.call('ZADD', KEYS[5], int(now), ns)
-  end
-  namespaces = redis.call('ZCARD', KEYS[5])
-  redis.call('PEXPIRE', KEYS[5], int(nsMs))
-end
-
-local prevUa = ''
+local prevUa, origin, start = '', '', now
 if hasSession then
-  local s = redis.call('HMGET', KEYS[6], 'u', 't')
-  if s[1] and s[2] and tonumber(s[2]) > now - sessTtl then prevUa = s[1] end
-  if ua ~= '' then
-    redis.call('HSET', KEYS[6], 'u', ua, 't', int(now))
-    redis.call('PEXPIRE', KEYS[6], int(sessTtl))
+  local s = redis.call('HMGET', KEYS[6], 'u', 't', 'o', 'f')
+  if s[2] and tonumber(s[2]) > now - sessTtl then
+    prevUa, origin, start = s[1] or '', s[3] or '', tonumber(s[4]) or now
+    redis.call('HSET', KEYS[6], 't', int(now))
+    if ua ~= '' then redis.call('HSET', KEYS[6], 'u', ua) end
+  else
+    redis.call('DEL', KEYS[6])
+    redis.call('HSET', KEYS[6], 'u', ua, 't', int(now), 'o', prefix, 'f', int(now))
   end
+  redis.call('PEXPIRE', KEYS[6], int(sessTtl))
 end
 
 local function b(x) if x then return 1 end return 0 end
-return {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa, requests, sensitive, denials, namespaces}
+return {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa, requests, sensitive, denials, namespaces,
+  b(clientKnown), knownClients, prefixSince, deviceSince, clientSince, origin, start, objects, destructive, bs or 0}
 `;
 
-/** KEYS: known IPs, prefixes, devices. ARGV: now, ip, prefix, device, known TTL ms, max known. */
+/** KEYS: known IPs, prefixes, devices, clients. ARGV: now, ip, prefix, device, known TTL ms, max known, client. */
 export const LEARN_LUA = `${COMMON}${ADD_KNOWN}
 local knownTtl, maxKnown = tonumber(ARGV[5]), tonumber(ARGV[6])
 add(KEYS[1], ARGV[2], knownTtl, maxKnown)
 add(KEYS[2], ARGV[3], knownTtl, maxKnown)
 add(KEYS[3], ARGV[4], knownTtl, maxKnown)
+add(KEYS[4], ARGV[7], knownTtl, maxKnown)
 return 1
 `;
 

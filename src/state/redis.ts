@@ -112,9 +112,9 @@ export class RedisStateStore implements StateStore {
       if (this.failing) this.log?.info({ event: 'state_store', store: 'redis' }, 'redis state store recovered');
       this.failing = false;
     });
-    this.redis.defineCommand('sgObserve', { numberOfKeys: 6, lua: OBSERVE_LUA });
+    this.redis.defineCommand('sgObserve', { numberOfKeys: 9, lua: OBSERVE_LUA });
     this.redis.defineCommand('sgDenial', { numberOfKeys: 1, lua: DENIAL_LUA });
-    this.redis.defineCommand('sgLearn', { numberOfKeys: 3, lua: LEARN_LUA });
+    this.redis.defineCommand('sgLearn', { numberOfKeys: 4, lua: LEARN_LUA });
     this.redis.defineCommand('sgApprovalCreate', { numberOfKeys: 2, lua: APPROVAL_CREATE_LUA });
     this.redis.defineCommand('sgApprovalDecide', { numberOfKeys: 2, lua: APPROVAL_DECIDE_LUA });
     this.redis.defineCommand('sgApprovalConsume', { numberOfKeys: 2, lua: APPROVAL_CONSUME_LUA });
@@ -128,15 +128,18 @@ export class RedisStateStore implements StateStore {
     const k = subjectKeys(this.prefix, o.subject, o.session);
     const reply = await this.run('observe', () =>
       this.scripted.sgObserve(
-        k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.session,
+        k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.session, k.clients, k.sightings, k.objects,
         wholeMs(o.nowMs), o.ip, o.ipPrefix, o.device, o.uaFamily, o.namespace,
         o.sensitive ? 1 : 0, o.session === '' ? 0 : 1,
         l.requestsMs, l.sensitiveMs, l.denialsMs, l.namespacesMs,
         l.knownTtlMs, l.sessionTtlMs, l.maxNamespaces, l.subjectTtlMs,
+        o.client ?? '', o.object ?? '', o.destructive ? 1 : 0, o.counted === false ? 0 : 1,
+        l.objectsMs, l.objectsThreshold, l.destructiveMs, l.destructiveThreshold, l.maxObjects, l.maxSightings,
       ),
     );
-    if (!Array.isArray(reply) || reply.length !== 10) throw new StateUnavailableError('redis observe: unexpected reply');
+    if (!Array.isArray(reply) || reply.length !== 20) throw new StateUnavailableError('redis observe: unexpected reply');
     const [first, ip, prefix, device, devices, ua, requests, sensitive, denials, namespaces] = reply as unknown[];
+    const [client, clients, prefixSince, deviceSince, clientSince, origin, start, objects, destructive, behaviour] = (reply as unknown[]).slice(10);
     return {
       firstSeen: first === 1,
       ipKnown: ip === 1,
@@ -148,14 +151,24 @@ export class RedisStateStore implements StateStore {
       sensitive: Number(sensitive),
       denials: Number(denials),
       namespaces: Number(namespaces),
+      clientKnown: client === 1,
+      knownClients: Number(clients),
+      prefixSince: Number(prefixSince),
+      deviceSince: Number(deviceSince),
+      clientSince: Number(clientSince),
+      sessionOrigin: typeof origin === 'string' ? origin : '',
+      sessionStart: Number(start),
+      objects: Number(objects),
+      destructive: Number(destructive),
+      behaviourSince: Number(behaviour),
     };
   }
 
   /** Off the response path; a failure rejects with StateUnavailableError for the caller to report. */
-  async learn(subject: string, ip: string, ipPrefix: string, device: string, nowMs: number): Promise<void> {
+  async learn(subject: string, ip: string, ipPrefix: string, device: string, nowMs: number, client = ''): Promise<void> {
     const k = subjectKeys(this.prefix, subject, '');
     await this.run('learn', () =>
-      this.scripted.sgLearn(k.ips, k.prefixes, k.devices, wholeMs(nowMs), ip, ipPrefix, device, this.l.knownTtlMs, this.l.maxKnown),
+      this.scripted.sgLearn(k.ips, k.prefixes, k.devices, k.clients, wholeMs(nowMs), ip, ipPrefix, device, this.l.knownTtlMs, this.l.maxKnown, client),
     );
   }
 

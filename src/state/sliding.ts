@@ -60,6 +60,14 @@ export interface LimitsMs {
   maxKnown: number;
   sessionTtlMs: number;
   maxNamespaces: number;
+  objectsMs: number;
+  objectsThreshold: number;
+  destructiveMs: number;
+  destructiveThreshold: number;
+  /** Cap on distinct sensitive objects tracked per window (counting stops there). */
+  maxObjects: number;
+  /** Cap on first sightings kept per subject: one per kind of context part and known slot. */
+  maxSightings: number;
   /**
    * How long the subject record (first-seen marker and counters) outlives its last write: long
    * enough for `knownTtlSeconds` (first-seen) and for two buckets of the longest counter window.
@@ -80,16 +88,27 @@ export function limitsMs(l: StoreLimits): LimitsMs {
   const sensitiveMs = ms(l.windows.sensitive, 'windows.sensitive');
   const denialsMs = ms(l.windows.denials, 'windows.denials');
   const knownTtlMs = ms(l.knownTtlSeconds, 'knownTtlSeconds');
+  const b = l.behaviour ?? { objectsWindow: 600, objectsThreshold: 8, destructiveWindow: 300, destructiveThreshold: 10 };
+  const objectsThreshold = count(b.objectsThreshold, 'behaviour.objectsThreshold');
+  const maxKnown = count(l.maxKnownPerSubject, 'maxKnownPerSubject');
+  const destructiveMs = ms(b.destructiveWindow, 'behaviour.destructiveWindow');
   return {
     requestsMs,
     sensitiveMs,
     denialsMs,
     namespacesMs: ms(l.windows.namespaces, 'windows.namespaces'),
     knownTtlMs,
-    maxKnown: count(l.maxKnownPerSubject, 'maxKnownPerSubject'),
+    maxKnown,
     sessionTtlMs: ms(l.sessionTtlSeconds, 'sessionTtlSeconds'),
     maxNamespaces: count(l.maxNamespacesTracked, 'maxNamespacesTracked'),
-    subjectTtlMs: Math.max(knownTtlMs, 2 * Math.max(requestsMs, sensitiveMs, denialsMs)),
+    objectsMs: ms(b.objectsWindow, 'behaviour.objectsWindow'),
+    objectsThreshold,
+    destructiveMs,
+    destructiveThreshold: count(b.destructiveThreshold, 'behaviour.destructiveThreshold'),
+    // Past the threshold the count only has to show the burst goes on; the cap bounds the set.
+    maxObjects: Math.max(64, objectsThreshold + 1),
+    maxSightings: 3 * maxKnown,
+    subjectTtlMs: Math.max(knownTtlMs, 2 * Math.max(requestsMs, sensitiveMs, denialsMs, destructiveMs)),
   };
 }
 

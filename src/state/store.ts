@@ -34,6 +34,20 @@ export interface Observation {
   namespace: string;
   /** Whether this request counts toward the sensitive-operation rate. */
   sensitive: boolean;
+  /**
+   * The client kind (`interactive` for kubectl-like tools and browsers, else the family); '' when
+   * unknown. Known kinds are learned like devices; a kind first seen gets a first-sighting time.
+   */
+  client?: string;
+  /** The sensitive object touched (`secrets|prod|db`); '' or absent for none. Counted distinct per window. */
+  object?: string;
+  /** A delete or deletecollection: counted toward the destructive-burst counter. */
+  destructive?: boolean;
+  /**
+   * False for calls that are no activity of the caller's own (discovery: /api, /apis, /version,
+   * /openapi): they are assessed but counted toward no counter. Absent means true.
+   */
+  counted?: boolean;
 }
 
 /** What the store knew before this request, plus the counters including it. */
@@ -54,6 +68,32 @@ export interface SubjectHistory {
   denials: number;
   /** Distinct non-empty namespaces in the window, this one included. */
   namespaces: number;
+  /** The observation's client kind was made known for the subject (false for ''). */
+  clientKnown: boolean;
+  /** How many client kinds are known for the subject. */
+  knownClients: number;
+  /**
+   * When each still-unknown part of the context was first seen for the subject (ms; 0 when the
+   * part is known or empty). Recorded on the first sighting, refused request or not, and never
+   * moved later while the part stays unknown: an authentication before it cannot have been made
+   * in that context.
+   */
+  prefixSince: number;
+  deviceSince: number;
+  clientSince: number;
+  /** Network prefix where this session was first used ('' when this is its first use). */
+  sessionOrigin: string;
+  /** When this session was first used (ms; this request's time when it is the first use). */
+  sessionStart: number;
+  /** Distinct sensitive objects in the window, this one included. */
+  objects: number;
+  /** Sliding-window count of destructive requests, this one included. */
+  destructive: number;
+  /**
+   * Since when a behaviour burst (distinct objects or destructive count over its threshold) has
+   * been going on without a break (ms); 0 when none is going on now.
+   */
+  behaviourSince: number;
 }
 
 export interface StoreLimits {
@@ -67,6 +107,11 @@ export interface StoreLimits {
   sessionTtlSeconds: number;
   /** Cap on distinct namespaces tracked per window (counting stops there). */
   maxNamespacesTracked: number;
+  /**
+   * Behaviour counters: windows (seconds) and thresholds over which a burst is going on. Absent:
+   * objects 600 s / 8, destructive 300 s / 10.
+   */
+  behaviour?: { objectsWindow: number; objectsThreshold: number; destructiveWindow: number; destructiveThreshold: number };
 }
 
 export type ApprovalState = 'pending' | 'approved' | 'rejected';
@@ -100,11 +145,11 @@ export interface StateStore {
   readonly kind: 'memory' | 'redis';
   observe(o: Observation): SubjectHistory | Promise<SubjectHistory>;
   /**
-   * Makes the address, network and device known for the subject (empty strings are skipped):
-   * called after a request is allowed with a fresh authentication at the learning level, off the
-   * response path.
+   * Makes the address, network, device and client kind known for the subject (empty strings are
+   * skipped): called after a request is allowed with an authentication at the learning level made
+   * after the context's first sighting, off the response path.
    */
-  learn(subject: string, ip: string, ipPrefix: string, device: string, nowMs: number): void | Promise<void>;
+  learn(subject: string, ip: string, ipPrefix: string, device: string, nowMs: number, client?: string): void | Promise<void>;
   /** Counted toward `denials`; called after a deny, off the response path. */
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;

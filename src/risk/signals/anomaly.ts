@@ -3,6 +3,8 @@ import type { Signal } from './context.js';
 /**
  * Per-subject counters over sliding windows (kept by the state store, decaying as the window
  * slides). Each fires once its threshold is crossed; the first sighting of a subject fires alone.
+ * Distinct sensitive objects and destructive bursts are behaviour: they catch abuse from a known
+ * context (a token used by malware on the engineer's own laptop), where nothing else is new.
  */
 export const anomalySignal: Signal = (ctx, cfg, out) => {
   const h = ctx.history;
@@ -22,5 +24,13 @@ export const anomalySignal: Signal = (ctx, cfg, out) => {
   const n = cfg.namespaces;
   if (n.weight > 0 && h.namespaces > n.threshold) {
     out.push({ code: 'namespace_spread', weight: n.weight, detail: `${h.namespaces} namespaces in ${n.window_seconds}s (threshold ${n.threshold})` });
+  }
+  const o = cfg.sensitive_objects;
+  if (o.weight > 0 && h.objects > o.threshold) {
+    out.push({ code: 'sensitive_objects', weight: o.weight, detail: `${h.objects} distinct sensitive objects in ${o.window_seconds}s (threshold ${o.threshold})` });
+  }
+  const x = cfg.destructive;
+  if (x.weight > 0 && h.destructive > x.threshold) {
+    out.push({ code: 'destructive_burst', weight: x.weight, detail: `${h.destructive} deletes in ${x.window_seconds}s (threshold ${x.threshold})` });
   }
 };

@@ -12,6 +12,8 @@ export interface SignalContext {
   /** The address is inside `risk.trusted_networks`. */
   readonly trustedNetwork: boolean;
   readonly device: Device;
+  /** The client kind (device.ts clientKind); '' when unknown. */
+  readonly client: string;
   readonly identity: Identity;
   /** Highest `sensitivity` of the matching policy rules. */
   readonly sensitivity: number;

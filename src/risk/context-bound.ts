@@ -1,0 +1,104 @@
+import type { Requirement } from '../policy/policy.js';
+import type { RequestAttributes } from '../request/attributes.js';
+import type { KubeRequestInfo } from '../request/kube.js';
+import type { Contribution, RiskCode } from './codes.js';
+import type { SignalContext } from './signals/context.js';
+
+/**
+ * Context-bound step-up. When risk comes from a change of context (a network, certificate or
+ * device cookie, or kind of client never proven for the subject) or from a behaviour burst, a
+ * fresh token is not enough: a token captured minutes after the victim's MFA is fresh. What an
+ * attacker elsewhere cannot produce is an authentication made after their context first
+ * appeared, so that is what the requirement asks for (`authAfter`), and its `maxAge` is tightened
+ * to "seconds since that first sighting" so RFC 9470 clients and the step-up page ask the IdP for
+ * a new login rather than reusing the session.
+ */
+export interface ContextBound {
+  /** Epoch seconds: the authentication must be at or after this. */
+  authAfter: number;
+  /** The signal that bound it (the latest-starting one when several did). */
+  code: RiskCode;
+  /** For people: "new network 198.51.100.0/24 since 14:02:05Z". Goes in logs, explain, audit and the Status line. */
+  reason: string;
+}
+
+/** What binds, from the signals that fired; undefined when nothing does. */
+export function contextBound(ctx: SignalContext, fired: readonly Contribution[], graceSeconds: number): ContextBound | undefined {
+  const h = ctx.history;
+  // A subject stepgate knows nothing of: their first sign-in is the proof for the context it was
+  // made in, even though it came a little before their first request.
+  const grace = h.firstSeen ? graceSeconds * 1000 : 0;
+  let best: { at: number; code: RiskCode; what: string } | undefined;
+  const consider = (at: number, code: RiskCode, what: string) => {
+    if (at > 0 && (best === undefined || at > best.at)) best = { at, code, what };
+  };
+  const has = (code: RiskCode) => fired.some((c) => c.code === code && c.weight > 0);
+  if (has('new_network') && h.prefixSince > 0) {
+    let at = h.prefixSince - grace;
+    let what = `new network ${ctx.address.prefix}`;
+    // The login was first used elsewhere: this token travelled, whatever its age, so only a
+    // login after its first use can prove this context.
+    if (h.sessionOrigin !== '' && h.sessionOrigin !== ctx.address.prefix) {
+      at = Math.max(at, h.sessionStart + 1000);
+      what += ' (this sign-in was first used from another network)';
+    }
+    consider(at, 'new_network', what);
+  }
+  if (has('new_device') && ctx.device.strength !== 'fingerprint') consider(h.deviceSince - grace, 'new_device', `new ${ctx.device.strength === 'certificate' ? 'client certificate' : 'browser'}`);
+  if (has('ua_family_change')) consider(h.clientSince - grace, 'ua_family_change', `new client ${ctx.device.uaFamily}`);
+  if (h.behaviourSince > 0) {
+    if (has('sensitive_objects')) consider(h.behaviourSince, 'sensitive_objects', `${h.objects} sensitive objects touched`);
+    else if (has('destructive_burst')) consider(h.behaviourSince, 'destructive_burst', `${h.destructive} deletes`);
+  }
+  if (best === undefined) return undefined;
+  const b = best as { at: number; code: RiskCode; what: string };
+  return { authAfter: Math.ceil(b.at / 1000), code: b.code, reason: `${b.what} since ${clock(b.at)}` };
+}
+
+/**
+ * The requirement tightened to the context: at least the learning level (the proof that makes a
+ * context known), and max_age no longer than the time since the first sighting. Only ever tighter
+ * than `r`.
+ */
+export function bindToContext(r: Requirement, b: ContextBound, nowMs: number, learnLevel: number): Requirement {
+  const since = Math.max(0, Math.floor(nowMs / 1000) - b.authAfter);
+  return {
+    deny: r.deny,
+    denyMessage: r.denyMessage,
+    level: Math.max(r.level, learnLevel),
+    maxAge: r.maxAge === undefined || since < r.maxAge ? since : r.maxAge,
+    rules: [...r.rules, `risk:context`],
+    sensitivity: r.sensitivity,
+    byBand: r.byBand,
+    authAfter: r.authAfter === undefined || b.authAfter > r.authAfter ? b.authAfter : r.authAfter,
+    context: b.reason,
+  };
+}
+
+/**
+ * Discovery: what kubectl and client libraries fetch on their own before and between commands.
+ * No activity of the caller's, so it counts toward no counter and no denial.
+ */
+export function isDiscovery(req: RequestAttributes): boolean {
+  const k = req.kube;
+  if (k === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+  const p = k.path;
+  return DISCOVERY.some((re) => re.test(p));
+}
+
+const DISCOVERY = [/^\/api\/?$/, /^\/api\/[^/]+\/?$/, /^\/apis(\/[^/]+){0,2}\/?$/, /^\/version\/?$/, /^\/openapi\//];
+
+/**
+ * The object a sensitive request touches, as counted for the distinct-objects signal: resource
+ * (with subresource), namespace and name (`*` for a list). Reads of one Secret many times are one
+ * object; one read in each of 24 namespaces is 24.
+ */
+export function sensitiveObject(k: KubeRequestInfo | undefined, base: Requirement): string {
+  if (base.sensitivity <= 0 || k === undefined || !k.isResourceRequest) return '';
+  const res = k.subresource === '' ? k.resource : `${k.resource}/${k.subresource}`;
+  return `${k.apiGroup}|${res}|${k.namespace}|${k.name === '' ? '*' : k.name}`;
+}
+
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19) + 'Z';
+}
