@@ -138,6 +138,7 @@ function render(
           client_ip: v.risk.clientIp || null,
           degraded: v.risk.degraded,
           reasons: v.risk.contributions,
+          context: v.risk.context ? { code: v.risk.context.code, reason: v.risk.context.reason, auth_after: new Date(v.risk.context.authAfter * 1000).toISOString() } : null,
         }
       : null,
     guardrails: guard

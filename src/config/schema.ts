@@ -153,7 +153,7 @@ const effectFields = {
  * The effect checks shared by rules and the default. A rule may set only max_age (it inherits the
  * default's level); the default has nothing to inherit from, so it needs require or deny.
  */
-function checkEffect(who: 'a rule' | 'the default' | 'a band') {
+function checkEffect(who: 'a rule' | 'the default' | 'a band' | 'a by_band entry') {
   return (r: { require?: string; max_age?: number; deny?: true; message?: string }, ctx: z.RefinementCtx) => {
     if (r.deny && (r.require || r.max_age !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['deny'], message: `${who} either denies or requires a level, not both` });
@@ -242,6 +242,13 @@ const ruleSchema = z
     match: matchSchema,
     /** Risk weight this rule adds when it matches (path sensitivity); the highest matching one counts. */
     sensitivity: z.number().int().min(0).max(100).optional(),
+    /**
+     * Freshness per risk band: what this rule asks once the score reaches a band (by name), on
+     * top of its own effect, which is then what it asks in a quiet context. Tightens only.
+     */
+    by_band: z
+      .record(z.string(), z.strictObject(effectFields).superRefine(checkEffect('a by_band entry')))
+      .optional(),
     ...effectFields,
   })
   .superRefine(checkEffect('a rule'));
@@ -484,8 +491,16 @@ export const configSchema = z
     };
     checkLevel(cfg.policy.default.require, ['policy', 'default', 'require']);
     const names = new Set<string>();
+    const bandNamesForRules = new Set((cfg.risk?.bands ?? []).map((b) => b.name));
     cfg.policy.rules.forEach((r, i) => {
       checkLevel(r.require, ['policy', 'rules', i, 'require']);
+      for (const [band, e] of Object.entries(r.by_band ?? {})) {
+        checkLevel(e.require, ['policy', 'rules', i, 'by_band', band, 'require']);
+        if (!bandNamesForRules.has(band)) {
+          const known = [...bandNamesForRules].join(', ') || 'none (no risk.bands)';
+          ctx.addIssue({ code: 'custom', path: ['policy', 'rules', i, 'by_band', band], message: `unknown risk band "${band}"; bands: ${known}` });
+        }
+      }
       if (names.has(r.name)) {
         ctx.addIssue({ code: 'custom', path: ['policy', 'rules', i, 'name'], message: `duplicate rule name "${r.name}"` });
       }

@@ -205,6 +205,8 @@ export class Responder {
       // Codes and weights only: the details (addresses, counts) stay in logs and `explain`, so a
       // caller holding a stolen token learns what was noticed, not how to look ordinary.
       payload.risk = { score: v.risk.score, band: v.risk.band, reasons: v.risk.contributions.map((c) => ({ code: c.code, weight: c.weight })) };
+      const cx = v.risk.context;
+      if (cx && !v.allow) (payload.risk as Record<string, unknown>).context = { code: cx.code, since: new Date(cx.authAfter * 1000).toISOString(), message: `${cx.summary}; sign in again` };
     }
     if (stepUp) payload.step_up_url = stepUp;
     if (v.approval !== undefined && this.approvalBase) {
@@ -256,8 +258,11 @@ function approvalHint(payload: Record<string, unknown>): string {
 
 function riskHint(v: Verdict): string {
   const r = v.risk;
-  if (!r || r.band === undefined) return '';
-  return `; risk ${r.score}: ${r.contributions.filter((c) => c.weight > 0).map((c) => c.code).join(', ')}`;
+  if (!r) return '';
+  // A context-bound step-up says what changed: the engineer knows whether it was them.
+  const cx = r.context ? `; ${r.context.summary}; sign in again` : '';
+  if (r.band === undefined) return cx;
+  return `; risk ${r.score}: ${r.contributions.filter((c) => c.weight > 0).map((c) => c.code).join(', ')}${cx}`;
 }
 
 function metadata(v: Verdict): Record<string, string> {

@@ -52,6 +52,7 @@ interface CompiledRule {
   level: number;
   maxAge: number | undefined;
   sensitivity: number;
+  byBand: Record<string, BandEffect> | undefined;
   matches(req: RequestAttributes, who: Identity | undefined): boolean;
 }
 
@@ -72,6 +73,14 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
       level,
       maxAge: r.max_age ?? d.max_age,
       sensitivity: r.sensitivity ?? 0,
+      byBand: r.by_band
+        ? Object.fromEntries(
+            Object.entries(r.by_band).map(([band, e]) => [
+              band,
+              Object.freeze({ deny: e.deny === true, denyMessage: e.message, level: e.require !== undefined ? assurance.rank(e.require) : -1, maxAge: e.max_age }),
+            ]),
+          )
+        : undefined,
       matches: compileMatch(r.match),
     };
   });
@@ -103,9 +112,11 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
         let level = -1;
         let maxAge: number | undefined;
         let sensitivity = 0;
+        let byBand: Record<string, BandEffect> | undefined;
         for (const i of matched) {
           const r = rules[i]!;
           if (r.sensitivity > sensitivity) sensitivity = r.sensitivity;
+          if (r.byBand) for (const [band, e] of Object.entries(r.byBand)) (byBand ??= {})[band] = byBand[band] ? strictest(byBand[band], e) : e;
           if (r.deny) {
             deny = true;
             denyMessage ??= r.message;
@@ -113,12 +124,22 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
           if (r.level > level) level = r.level;
           if (r.maxAge !== undefined && (maxAge === undefined || r.maxAge < maxAge)) maxAge = r.maxAge;
         }
-        result = Object.freeze({ deny, denyMessage, level, maxAge, rules: Object.freeze(matched.map((i) => rules[i]!.name)), sensitivity });
+        result = Object.freeze({ deny, denyMessage, level, maxAge, rules: Object.freeze(matched.map((i) => rules[i]!.name)), sensitivity, byBand: byBand && Object.freeze(byBand) });
         if (memo.size < 4096) memo.set(key, result);
       }
       return result;
     },
   };
+}
+
+/** Two effects combined by the policy's rule: any deny, the higher level, the shorter max_age. */
+export function strictest(a: BandEffect, b: BandEffect): BandEffect {
+  return Object.freeze({
+    deny: a.deny || b.deny,
+    denyMessage: a.deny ? a.denyMessage : b.denyMessage,
+    level: Math.max(a.level, b.level),
+    maxAge: a.maxAge === undefined ? b.maxAge : b.maxAge === undefined ? a.maxAge : Math.min(a.maxAge, b.maxAge),
+  });
 }
 
 type Predicate = (req: RequestAttributes, who: Identity | undefined) => boolean;

@@ -69,6 +69,16 @@ export class RiskBands {
         }
         if (b.level > level) level = b.level;
         if (b.maxAge !== undefined && (maxAge === undefined || b.maxAge < maxAge)) maxAge = b.maxAge;
+        // What the matching rules themselves ask at this band (`by_band`).
+        const e = base.byBand?.[b.name];
+        if (e) {
+          if (e.deny && !deny) {
+            deny = true;
+            denyMessage = e.denyMessage;
+          }
+          if (e.level > level) level = e.level;
+          if (e.maxAge !== undefined && (maxAge === undefined || e.maxAge < maxAge)) maxAge = e.maxAge;
+        }
       }
       r = Object.freeze({
         deny,
@@ -77,6 +87,7 @@ export class RiskBands {
         maxAge,
         rules: Object.freeze([...base.rules, `risk:${this.bands[k]!.name}`]),
         sensitivity: base.sensitivity,
+        byBand: base.byBand,
       });
       perBase[k] = r;
     }

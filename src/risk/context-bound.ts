@@ -18,9 +18,22 @@ export interface ContextBound {
   authAfter: number;
   /** The signal that bound it (the latest-starting one when several did). */
   code: RiskCode;
-  /** For people: "new network 198.51.100.0/24 since 14:02:05Z". Goes in logs, explain, audit and the Status line. */
+  /** For logs, explain, audit and spans: "new network 198.51.100.0/24 since 14:02:05Z". */
   reason: string;
+  /**
+   * For the caller (challenge body, kubectl's Status line): what changed and since when, without
+   * addresses or counts: "new network since 14:02:05Z".
+   */
+  summary: string;
 }
+
+const SUMMARY: Partial<Record<RiskCode, string>> = {
+  new_network: 'new network',
+  new_device: 'new device',
+  ua_family_change: 'new client',
+  sensitive_objects: 'unusual number of sensitive objects',
+  destructive_burst: 'burst of deletes',
+};
 
 /** What binds, from the signals that fired; undefined when nothing does. */
 export function contextBound(ctx: SignalContext, fired: readonly Contribution[], graceSeconds: number): ContextBound | undefined {
@@ -52,7 +65,7 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   }
   if (best === undefined) return undefined;
   const b = best as { at: number; code: RiskCode; what: string };
-  return { authAfter: Math.ceil(b.at / 1000), code: b.code, reason: `${b.what} since ${clock(b.at)}` };
+  return { authAfter: Math.ceil(b.at / 1000), code: b.code, reason: `${b.what} since ${clock(b.at)}`, summary: `${SUMMARY[b.code] ?? b.code} since ${clock(b.at)}` };
 }
 
 /**

@@ -132,7 +132,7 @@ export class RiskEngine {
           score: s.score,
           contributions: s.contributions,
           band: this.bands.name(k),
-          denies: !base.deny && this.bands.denies(k),
+          denies: !base.deny && requirement.deny,
           degraded,
           learned: learn !== undefined,
           clientIp: address.ip,

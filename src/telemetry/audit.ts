@@ -135,6 +135,7 @@ export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'deci
           band: v.risk.band,
           reasons: v.risk.contributions,
           degraded: v.risk.degraded || undefined,
+          context: v.risk.context ? { code: v.risk.context.code, reason: v.risk.context.reason, auth_after: v.risk.context.authAfter } : undefined,
           // Learning happens only on an allow.
           learned: (v.allow && v.risk.learned) || undefined,
         }

@@ -52,6 +52,7 @@ export const ATTR = {
   riskScore: 'stepgate.risk.score',
   riskBand: 'stepgate.risk.band',
   riskReasons: 'stepgate.risk.reasons',
+  riskContext: 'stepgate.risk.context',
   guardrails: 'stepgate.guardrails',
 } as const;
 
@@ -227,6 +228,7 @@ export function checkAttributes(c: CheckOutcome): Attributes {
     a[ATTR.riskScore] = risk.score;
     if (risk.band !== undefined) a[ATTR.riskBand] = risk.band;
     if (risk.contributions.length > 0) a[ATTR.riskReasons] = risk.contributions.map((c) => c.code);
+    if (risk.context) a[ATTR.riskContext] = risk.context.reason;
   }
   if (v.guardrails && v.guardrails.contribution.codes.length > 0) a[ATTR.guardrails] = [...v.guardrails.contribution.codes];
   const req = v.attributes;
