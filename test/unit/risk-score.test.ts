@@ -34,6 +34,8 @@ const assurance = compileAssurance(config.assurance.levels);
 const known: SubjectHistory = {
   firstSeen: false, ipKnown: true, prefixKnown: true, deviceKnown: true, knownDevices: 1,
   previousUaFamily: 'kubectl', requests: 1, sensitive: 0, denials: 0, namespaces: 1,
+  clientKnown: true, knownClients: 1, prefixSince: 0, deviceSince: 0, clientSince: 0, sessionOrigin: '203.0.113.0/24',
+  sessionStart: 0, objects: 0, destructive: 0, behaviourSince: 0,
 };
 const nowMs = 1_800_000_000_000;
 const who: Identity = Object.freeze({
@@ -45,6 +47,7 @@ const ctx = (over: Partial<SignalContext> = {}): SignalContext => ({
   address: clientAddress('203.0.113.7', undefined, { trustedHops: 0, ipv4Prefix: 24, ipv6Prefix: 64 }),
   trustedNetwork: false,
   device: { id: 'fp:x', strength: 'fingerprint', uaFamily: 'kubectl' },
+  client: 'interactive',
   identity: who,
   sensitivity: 0,
   nowMs,
@@ -64,7 +67,11 @@ describe('signals', () => {
     ['a network never seen', { history: { ...known, ipKnown: false, prefixKnown: false } }, ['new_network']],
     ['a trusted network, new address', { trustedNetwork: true, history: { ...known, ipKnown: false, prefixKnown: false } }, ['trusted_network']],
     ['a new device', { history: { ...known, deviceKnown: false } }, ['new_device']],
-    ['a client switch mid-session', { history: { ...known, previousUaFamily: 'chrome' } }, ['ua_family_change']],
+    ['a kind of client never proven', { client: 'curl', history: { ...known, clientKnown: false } }, ['ua_family_change']],
+    ['kubectl ↔ browser within one login is no signal', { history: { ...known, previousUaFamily: 'chrome' } }, []],
+    ['a new subject is no client change', { client: 'curl', history: { ...known, firstSeen: true, clientKnown: false } }, ['first_seen']],
+    ['many distinct sensitive objects', { history: { ...known, objects: 9 } }, ['sensitive_objects']],
+    ['a burst of deletes', { history: { ...known, destructive: 11 } }, ['destructive_burst']],
     ['a first sighting', { history: { ...known, firstSeen: true } }, ['first_seen']],
     ['a request burst', { history: { ...known, requests: 301 } }, ['request_rate']],
     ['a sensitive burst', { history: { ...known, sensitive: 31 } }, ['sensitive_rate']],

@@ -1,0 +1,199 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { compileAssurance } from '../../src/identity/assurance.js';
+import type { Identity } from '../../src/identity/identity.js';
+import { judge } from '../../src/pipeline/evaluate.js';
+import type { Requirement } from '../../src/policy/policy.js';
+import type { RequestAttributes } from '../../src/request/attributes.js';
+import { kubeRequestInfo } from '../../src/request/kube.js';
+import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
+import { MemoryStateStore } from '../../src/state/memory.js';
+import { TEST_LIMITS } from '../support/state-config.js';
+
+/**
+ * Context-bound step-up and learning (issue 12), through the engine and the pipeline's judge with
+ * the memory store: a token minted before a context first appeared never satisfies it, and only
+ * an allowed request carrying such proof makes the context known.
+ */
+
+const config = parseConfig(
+  `
+issuers: [{ issuer: https://idp.test, audiences: [k] }]
+assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
+policy: { default: { require: aal1 } }
+network: { xff_num_trusted_hops: 1 }
+risk:
+  learn: { min_level: aal2, max_age_seconds: 600 }
+  bands: [{ name: elevated, min_score: 40, require: aal2 }]
+`,
+  'context.yaml',
+);
+const assurance = compileAssurance(config.assurance.levels);
+const T = 1_800_000_000_000;
+const HOME = '203.0.113.7';
+const CAFE = '198.51.100.20';
+const EVIL = '192.0.2.66';
+const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/abc1234';
+
+const token = (authTime: number, level = 1, sid = 'sid-1'): Identity =>
+  Object.freeze({
+    subject: 'alice', issuer: 'https://idp.test', groups: [], acr: level ? 'a2' : 'a1', amr: [], authTime,
+    expiresAt: Infinity, level, levelName: level ? 'aal2' : 'aal1', session: sid, upstreamHeaders: [],
+  });
+const BASE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: 43_200, rules: ['default'], sensitivity: 0 });
+const SECRETS: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['secrets'], sensitivity: 30 });
+
+function req(ip: string, path = '/api/v1/namespaces/dev/pods', ua = KUBECTL, method = 'GET'): RequestAttributes {
+  const kube = kubeRequestInfo(method, path, '', () => undefined);
+  return {
+    method, target: path, path, query: '', host: 'kube', authority: 'kube', scheme: 'https',
+    headers: new Map([['x-forwarded-for', ip], ['user-agent', ua]]),
+    spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
+    contextExtensions: {}, kube, body: undefined, bodyTruncated: false,
+  } as RequestAttributes;
+}
+
+/** One Check as the pipeline does it: assess, judge, learn on an allow, count a denial. */
+function world() {
+  const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 100 });
+  const engine = new RiskEngine({ risk: config.risk!, network: config.network, onStateError: 'fail_closed', assurance, store, fallback: store });
+  const check = (r: RequestAttributes, who: Identity, atMs: number, need = BASE) => {
+    const out = engine.assess(r, who, need, atMs) as RiskOutcome;
+    if (!out.ok) throw new Error(out.detail);
+    const v = judge(out.requirement, who, atMs, r, false, { assurance }, out.risk);
+    if (v.allow && out.learn) engine.learned(out.learn, atMs);
+    if (!v.allow) engine.recordDenial(who, atMs, r);
+    return { v, out };
+  };
+  return { store, engine, check };
+}
+
+/** Alice's first day at home: her sign-in 40 s before her first request is the proof for home. */
+function aliceAtHome() {
+  const w = world();
+  const first = w.check(req(HOME), token(T / 1000 - 40), T);
+  expect(first.v.allow).toBe(true);
+  expect(first.out.learn).toMatchObject({ prefix: '203.0.113.0/24', client: 'interactive' });
+  return w;
+}
+
+describe('context-bound step-up', () => {
+  it("a new engineer's first fresh sign-in is the proof for the context it happened in", () => {
+    const w = aliceAtHome();
+    expect(w.check(req(HOME), token(T / 1000 - 40), T + 60_000).out.risk.score).toBe(0);
+  });
+
+  it('a stolen fresh token used from elsewhere is refused, however fresh, and teaches nothing', () => {
+    const w = aliceAtHome();
+    const fresh = token(T / 1000 + 100, 1, 'sid-2');
+    expect(w.check(req(HOME), fresh, T + 101_000).v.allow).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      const { v, out } = w.check(req(EVIL), fresh, T + 130_000 + i * 1000);
+      expect(v.allow).toBe(false);
+      expect(v.reason).toBe('auth_too_old');
+      expect(out.risk.context?.code).toBe('new_network');
+      expect(v.detail).toContain('before the new network 192.0.2.0/24');
+      // RFC 9470: max_age = seconds since the first sighting, so the IdP signs the user in again.
+      expect(out.requirement.maxAge).toBe(i);
+    }
+    // Alice signs in again at home a minute later; the attacker steals that token too. It was
+    // first used at home, so from the attacker's network it is still a token that travelled.
+    const later = token(T / 1000 + 200, 1, 'sid-3');
+    expect(w.check(req(HOME), later, T + 201_000).v.allow).toBe(true);
+    const stolen = w.check(req(EVIL), later, T + 230_000);
+    expect(stolen.v.allow).toBe(false);
+    expect(stolen.out.risk.context?.reason).toContain('first used from another network');
+  });
+
+  it('the engineer on a new network is challenged once: a sign-in there is proof, and the network becomes known', () => {
+    const w = aliceAtHome();
+    const morning = token(T / 1000 - 40);
+    const at = T + 1_800_000;
+    const challenged = w.check(req(CAFE), morning, at);
+    expect(challenged.v.reason).toBe('auth_too_old');
+    expect(challenged.out.requirement.authAfter).toBe(at / 1000);
+    const fresh = token(at / 1000 + 20, 1, 'sid-1');
+    const after = w.check(req(CAFE), fresh, at + 25_000);
+    expect(after.v.allow).toBe(true);
+    expect(after.out.learn).toMatchObject({ prefix: '198.51.100.0/24' });
+    expect(w.check(req(CAFE), fresh, at + 60_000).out.risk.context).toBeUndefined();
+  });
+
+  it('a refused request never makes its client familiar: a script holding the token stays a new client', () => {
+    const w = aliceAtHome();
+    const morning = token(T / 1000 - 40);
+    for (let i = 1; i <= 3; i++) {
+      const { v, out } = w.check(req(HOME, '/api/v1/namespaces/dev/pods', 'python-requests/2.32.3'), morning, T + i * 10_000);
+      expect(v.allow).toBe(false);
+      expect(out.risk.contributions.map((c) => c.code)).toContain('ua_family_change');
+    }
+  });
+
+  it('kubectl ↔ browser within one login is no signal', () => {
+    const w = aliceAtHome();
+    const chrome = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.85 Safari/537.36';
+    const { v, out } = w.check(req(HOME, '/api/v1/namespaces/dev/pods', chrome), token(T / 1000 - 40), T + 5_000);
+    expect(v.allow).toBe(true);
+    expect(out.risk.contributions.map((c) => c.code)).toEqual(['new_device']);
+  });
+
+  it('malware enumerating Secrets from the known laptop is stopped once it touches more than 8 distinct objects', () => {
+    const w = aliceAtHome();
+    const fresh = token(T / 1000 + 50);
+    const outcomes: boolean[] = [];
+    for (let i = 0; i < 12; i++) {
+      outcomes.push(w.check(req(HOME, `/api/v1/namespaces/team-${i}/secrets`), fresh, T + 60_000 + i * 5_000, SECRETS).v.allow);
+    }
+    expect(outcomes).toEqual([...new Array(8).fill(true), ...new Array(4).fill(false)]);
+    // Signing in again after the burst began lets the engineer go on (it was them).
+    const again = token((T + 60_000 + 12 * 5_000) / 1000);
+    expect(w.check(req(HOME, '/api/v1/namespaces/team-13/secrets'), again, T + 130_000, SECRETS).v.allow).toBe(true);
+  });
+
+  it('discovery calls and automatic retries count as no activity and no denial', () => {
+    const w = aliceAtHome();
+    for (let i = 0; i < 50; i++) w.check(req(HOME, i % 2 ? '/apis/apps/v1' : '/openapi/v3'), token(T / 1000 - 40), T + 1000 + i);
+    const h = w.store.observe({ subject: 'https://idp.test\nalice', session: '', nowMs: T + 2000, ip: '', ipPrefix: '', device: '', uaFamily: '', namespace: '', sensitive: false, counted: false });
+    expect(h.requests).toBe(1);
+    const stale = token(T / 1000 - 40);
+    for (let i = 0; i < 5; i++) w.check(req(EVIL, '/api/v1/namespaces/dev/pods'), stale, T + 3000 + i * 1000);
+    const after = w.store.observe({ subject: 'https://idp.test\nalice', session: '', nowMs: T + 9000, ip: '', ipPrefix: '', device: '', uaFamily: '', namespace: '', sensitive: false, counted: false });
+    expect(after.denials).toBe(1);
+  });
+
+  it('property: a context-bound requirement is never met by an auth_time before the first sighting', () => {
+    fc.assert(
+      fc.property(
+        // Attacker appears this long after Alice's first request (within known_ttl: she has a history).
+        fc.integer({ min: 0, max: 3_000 }),
+        fc.integer({ min: 1, max: 86_400 }), // token minted this long before that
+        fc.integer({ min: 0, max: 3_600 }), // attacker keeps trying for this long
+        fc.constantFrom(EVIL, CAFE, '2001:db8:9::1'),
+        fc.constantFrom(KUBECTL, 'curl/8.5.0', 'python-requests/2.32.3'),
+        fc.boolean(),
+        (appear, before, tryFor, ip, ua, secrets) => {
+          const w = aliceAtHome();
+          const firstSighting = T + appear * 1000 + 60_000;
+          const stolen = token(Math.floor(firstSighting / 1000) - before, 1, 'sid-x');
+          const need = secrets ? SECRETS : BASE;
+          const a = w.check(req(ip, '/api/v1/namespaces/dev/pods', ua), stolen, firstSighting, need);
+          const b = w.check(req(ip, '/api/v1/namespaces/dev/pods', ua), stolen, firstSighting + tryFor * 1000, need);
+          return !a.v.allow && !b.v.allow && a.out.requirement.authAfter! * 1000 >= firstSighting;
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('property: for a subject with no history the only allowance is learn.max_age_seconds before its first request', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 601, max: 86_400 }), fc.constantFrom(EVIL, HOME), (before, ip) => {
+        const w = world();
+        const { v, out } = w.check(req(ip), token(T / 1000 - before), T);
+        return !v.allow && out.learn === undefined;
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
