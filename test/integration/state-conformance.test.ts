@@ -20,7 +20,7 @@ const ALICE = 'alice@example.com';
 type Step =
   | { at: number; observe: Partial<Observation>; expect?: Partial<SubjectHistory> }
   | { at: number; deny: string }
-  | { at: number; learn: [ip: string, ipPrefix: string, device: string]; subject?: string }
+  | { at: number; learn: [ip: string, ipPrefix: string, device: string, client?: string]; subject?: string }
   | { at: number; create: [id: string, data: string, ttlMs: number]; expect?: Partial<ApprovalRecord> }
   | { at: number; get: string; expect?: Partial<ApprovalRecord> | null }
   | { at: number; decide: [id: string, state: 'approved' | 'rejected', data: string, ttlMs: number]; expect?: Partial<ApprovalRecord> | null }
@@ -169,6 +169,61 @@ const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    name: 'first sightings: recorded once while unknown, kept by refused requests, gone once known',
+    steps: [
+      obs(T, { ...laptop, client: 'interactive' }, { prefixSince: T, deviceSince: T, clientSince: T, clientKnown: false, knownClients: 0 }),
+      obs(T + 5 * S, { ...laptop, client: 'interactive' }, { prefixSince: T, deviceSince: T, clientSince: T }),
+      obs(T + 6 * S, { ...laptop, client: 'curl' }, { prefixSince: T, clientSince: T + 6 * S }),
+      { at: T + 7 * S, learn: [laptop.ip, laptop.ipPrefix, laptop.device, 'interactive'] },
+      obs(T + 8 * S, { ...laptop, client: 'interactive' }, { prefixSince: 0, deviceSince: 0, clientSince: 0, clientKnown: true, knownClients: 1 }),
+      obs(T + 9 * S, { ...laptop, client: 'curl' }, { clientKnown: false, clientSince: T + 6 * S }),
+      obs(T + 10 * S, { ip: '', ipPrefix: '', device: '', client: '' }, { prefixSince: 0, deviceSince: 0, clientSince: 0 }),
+      // Sightings expire with known_ttl: seen again later, the part gets its new first sighting.
+      obs(T + 3700 * S, { ...laptop, ipPrefix: '198.51.100.0/24', client: 'curl' }, { prefixSince: T + 3700 * S, clientSince: T + 3700 * S }),
+    ],
+  },
+  {
+    name: 'first sightings are capped (3 × max known), oldest dropped first',
+    steps: [
+      ...Array.from({ length: 10 }, (_, i) => obs(T + i, { ipPrefix: `p${i}` }, { prefixSince: T + i })),
+      // p0 was dropped when p9 came: seen again, it is a new sighting; p1 is still there.
+      obs(T + 20, { ipPrefix: 'p0' }, { prefixSince: T + 20 }),
+      obs(T + 21, { ipPrefix: 'p2' }, { prefixSince: T + 2 }),
+    ],
+  },
+  {
+    name: 'a session remembers the network and time of its first use',
+    steps: [
+      obs(T, { session: 's1', ipPrefix: 'home' }, { sessionOrigin: '', sessionStart: T }),
+      obs(T + S, { session: 's1', ipPrefix: 'evil' }, { sessionOrigin: 'home', sessionStart: T }),
+      obs(T + 2 * S, { session: 's2', ipPrefix: 'evil' }, { sessionOrigin: '', sessionStart: T + 2 * S }),
+      obs(T + 3 * S, { session: 's2', ipPrefix: 'home' }, { sessionOrigin: 'evil', sessionStart: T + 2 * S }),
+      obs(T + 4 * S, { session: '', ipPrefix: 'home' }, { sessionOrigin: '', sessionStart: T + 4 * S }),
+      // Idle past the session TTL: a new first use.
+      obs(T + 700 * S, { session: 's1', ipPrefix: 'evil' }, { sessionOrigin: '', sessionStart: T + 700 * S }),
+    ],
+  },
+  {
+    name: 'distinct sensitive objects and destructive bursts; behaviourSince spans one burst',
+    steps: [
+      ...Array.from({ length: 8 }, (_, i) => obs(T + i * S, { object: `secrets|ns${i}|*` }, { objects: i + 1, behaviourSince: 0 })),
+      obs(T + 8 * S, { object: 'secrets|ns0|*' }, { objects: 8, behaviourSince: 0 }),
+      obs(T + 9 * S, { object: 'secrets|ns8|*' }, { objects: 9, behaviourSince: T + 9 * S }),
+      obs(T + 10 * S, { object: 'secrets|ns9|*' }, { objects: 10, behaviourSince: T + 9 * S }),
+      obs(T + 11 * S, {}, { objects: 10, behaviourSince: T + 9 * S }),
+      // The window passes: the burst is over.
+      obs(T + 700 * S, {}, { objects: 0, behaviourSince: 0 }),
+      ...Array.from({ length: 11 }, (_, i) => obs(T + 800 * S + i, { destructive: true }, { destructive: i + 1, behaviourSince: i === 10 ? T + 800 * S + 10 : 0 })),
+    ],
+  },
+  {
+    name: 'calls that are not counted (discovery) change no counter',
+    steps: [
+      obs(T, { sensitive: true, namespace: 'a', object: 'o1', destructive: true }, { requests: 1, sensitive: 1, namespaces: 1, objects: 1, destructive: 1 }),
+      obs(T + 1, { sensitive: true, namespace: 'b', object: 'o2', destructive: true, counted: false }, { requests: 1, sensitive: 1, namespaces: 1, objects: 1, destructive: 1 }),
+    ],
+  },
+  {
     name: 'approvals: create is idempotent, decide only from pending, consume once',
     steps: [
       { at: T, create: ['a1', '{"v":1}', 60 * S], expect: { id: 'a1', state: 'pending', data: '{"v":1}', expiresAt: T + 60 * S } },
@@ -229,7 +284,8 @@ async function run(store: StateStore, steps: Step[]): Promise<unknown[]> {
       };
       results.push(await store.observe(o));
     } else if ('learn' in step) {
-      results.push(await store.learn(step.subject ?? ALICE, ...step.learn, step.at));
+      const [ip, ipPrefix, device, client] = step.learn;
+      results.push(await store.learn(step.subject ?? ALICE, ip, ipPrefix, device, step.at, client));
     } else if ('deny' in step) {
       results.push(await store.recordDenial(step.deny, step.at));
     } else if ('create' in step) {
