@@ -40,7 +40,7 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   const h = ctx.history;
   // A subject stepgate knows nothing of: their first sign-in is the proof for the context it was
   // made in, even though it came a little before their first request.
-  const grace = h.firstSeen ? graceSeconds * 1000 : 0;
+  const grace = h.firstSeen || (h.knownClients === 0 && h.knownDevices === 0) ? graceSeconds * 1000 : 0;
   let best: { at: number; code: RiskCode; what: string } | undefined;
   const consider = (at: number, code: RiskCode, what: string) => {
     if (at > 0 && (best === undefined || at > best.at)) best = { at, code, what };
@@ -65,7 +65,8 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   }
   if (best === undefined) return undefined;
   const b = best as { at: number; code: RiskCode; what: string };
-  return { authAfter: Math.ceil(b.at / 1000), code: b.code, reason: `${b.what} since ${clock(b.at)}`, summary: `${SUMMARY[b.code] ?? b.code} since ${clock(b.at)}` };
+  // auth_time is whole seconds: an authentication in the same second as the first sighting counts.
+  return { authAfter: Math.floor(b.at / 1000), code: b.code, reason: `${b.what} since ${clock(b.at)}`, summary: `${SUMMARY[b.code] ?? b.code} since ${clock(b.at)}` };
 }
 
 /**

@@ -172,7 +172,7 @@ export class RiskEngine {
   private learnable(o: Observation, h: SubjectHistory, who: Identity, device: Device, trusted: boolean): Learnable | undefined {
     if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
     const auth = who.authTime * 1000;
-    const grace = h.firstSeen ? this.learnMaxAge * 1000 : 0;
+    const grace = newcomer(h) ? this.learnMaxAge * 1000 : 0;
     const proven = (since: number) => since > 0 && auth >= since - grace;
     if (h.sessionOrigin !== '' && h.sessionOrigin !== o.ipPrefix && !h.prefixKnown && !trusted) return undefined;
     const prefix = !h.prefixKnown && o.ipPrefix !== '' && proven(h.prefixSince) ? o.ipPrefix : '';
@@ -225,6 +225,14 @@ export class RiskEngine {
   }
 }
 
+/**
+ * A subject with nothing proven yet (no record, or nothing ever learned): a new engineer, whose
+ * first sign-in came a little before their first request.
+ */
+export function newcomer(h: SubjectHistory): boolean {
+  return h.firstSeen || (h.knownClients === 0 && h.knownDevices === 0);
+}
+
 /** Denials of the same request closer together than this count once. */
 const RETRY_WINDOW_MS = 10_000;
 
@@ -242,7 +250,9 @@ function isSensitive(base: Requirement): boolean {
  * device is new), but the local stand-in's ignorance of the subject is not a first sighting.
  */
 function pessimistic(h: SubjectHistory): SubjectHistory {
-  return { ...h, firstSeen: false, ipKnown: false, prefixKnown: false, deviceKnown: false, clientKnown: false };
+  // The client kind stays as the stand-in saw it (unknown, so no signal): a stand-in that has never
+  // seen the subject has no first sightings either, so nothing could be bound to them.
+  return { ...h, firstSeen: false, ipKnown: false, prefixKnown: false, deviceKnown: false, clientKnown: true };
 }
 
 function errorMessage(err: unknown): string {

@@ -105,7 +105,7 @@ describe('replicas sharing Redis', () => {
     expect(single).toEqual(inMemory);
     // The stream exercised the engine: learning, bursts and new places all changed decisions.
     expect(new Set(single.map((o) => o.split(':')[0]))).toEqual(new Set(['allowed', 'acr_insufficient', 'auth_too_old', 'risk_deny']));
-  });
+  }, 60_000);
 });
 
 describe('when Redis dies and returns', () => {

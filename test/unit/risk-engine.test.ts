@@ -66,7 +66,7 @@ describe('risk engine', () => {
     expect(sensitive).toMatchObject({ ok: false, detail: expect.stringContaining('session state unavailable') });
     const plain = await e.assess(req(), who, base(['default']), nowMs);
     expect(plain.ok && plain.risk.degraded).toBe(true);
-    expect(plain.ok && plain.risk.contributions.map((c) => c.code)).toEqual(['new_network', 'new_device', 'ua_family_change', 'state_degraded']);
+    expect(plain.ok && plain.risk.contributions.map((c) => c.code)).toEqual(['new_network', 'new_device', 'state_degraded']);
     // Nothing is learnt from a degraded assessment, and every failure was reported.
     expect(plain.ok && plain.learn).toBeUndefined();
     expect(errors).toHaveLength(2);
@@ -75,7 +75,7 @@ describe('risk engine', () => {
   it('degrade: even a sensitive request is assessed, pessimistically, never refused for the outage alone', async () => {
     const e = engine(broken, 'degrade');
     const out = await e.assess(req(), who, base(['secrets'], 30), nowMs);
-    expect(out.ok && out.risk.score).toBe(30 + 25 + 10 + 15);
+    expect(out.ok && out.risk.score).toBe(30 + 25 + 10);
     expect(out.ok && out.requirement.rules).toEqual(['secrets', 'risk:elevated']);
   });
 
