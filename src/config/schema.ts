@@ -219,8 +219,8 @@ const riskSchema = z.strictObject({
       namespaces: counterSignal(600, 8, 15),
       // Behaviour: thresholds count distinct objects and deletes, so an enumeration shows within
       // about ten requests while an on-call engineer's handful of reads and restarts does not.
-      sensitive_objects: counterSignal(600, 8, 45),
-      destructive: counterSignal(300, 10, 45),
+      sensitive_objects: counterSignal(120, 6, 45),
+      destructive: counterSignal(300, 12, 45),
     })
     .prefault({}),
   bands: z.array(bandSchema).default([]),

@@ -111,7 +111,8 @@ export class RiskEngine {
       namespace: kube?.namespace ?? '',
       sensitive: base.sensitivity > 0,
       client,
-      object: sensitiveObject(kube, base),
+      // Deletes have their own counter; an on-call restart of a few pods is not an enumeration.
+      object: kube !== undefined && (kube.verb === 'delete' || kube.verb === 'deletecollection') ? '' : sensitiveObject(kube, base),
       destructive: kube !== undefined && (kube.verb === 'delete' || kube.verb === 'deletecollection'),
       counted: !isDiscovery(req),
     };

@@ -88,7 +88,7 @@ export function limitsMs(l: StoreLimits): LimitsMs {
   const sensitiveMs = ms(l.windows.sensitive, 'windows.sensitive');
   const denialsMs = ms(l.windows.denials, 'windows.denials');
   const knownTtlMs = ms(l.knownTtlSeconds, 'knownTtlSeconds');
-  const b = l.behaviour ?? { objectsWindow: 600, objectsThreshold: 8, destructiveWindow: 300, destructiveThreshold: 10 };
+  const b = l.behaviour ?? { objectsWindow: 120, objectsThreshold: 6, destructiveWindow: 300, destructiveThreshold: 12 };
   const objectsThreshold = count(b.objectsThreshold, 'behaviour.objectsThreshold');
   const maxKnown = count(l.maxKnownPerSubject, 'maxKnownPerSubject');
   const destructiveMs = ms(b.destructiveWindow, 'behaviour.destructiveWindow');

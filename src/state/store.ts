@@ -109,7 +109,7 @@ export interface StoreLimits {
   maxNamespacesTracked: number;
   /**
    * Behaviour counters: windows (seconds) and thresholds over which a burst is going on. Absent:
-   * objects 600 s / 8, destructive 300 s / 10.
+   * objects 120 s / 6, destructive 300 s / 12.
    */
   behaviour?: { objectsWindow: number; objectsThreshold: number; destructiveWindow: number; destructiveThreshold: number };
 }

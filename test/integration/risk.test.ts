@@ -97,11 +97,11 @@ describe('risk scenarios', () => {
     const read = (i: number) => from(LAPTOP, { path: `/api/v1/namespaces/dev/secrets/s${i}`, token });
     const outcomes: string[] = [];
     for (let i = 0; i < 50; i++) outcomes.push(reasonOf(await read(i)) ?? '');
-    // 8 distinct Secrets in 10 minutes are fine; from the 9th the enumeration weighs 45 (30 + 45 =
+    // 6 distinct Secrets in 2 minutes are fine; from the 7th the enumeration weighs 45 (30 + 45 =
     // 75 → high) and binds the requirement to a sign-in after the burst began; from the 31st the
     // request rate adds 45 more: critical, refused.
-    expect(outcomes.slice(0, 8)).toEqual(new Array(8).fill('allowed'));
-    expect(outcomes.slice(8, 30)).toEqual(new Array(22).fill('auth_too_old'));
+    expect(outcomes.slice(0, 6)).toEqual(new Array(6).fill('allowed'));
+    expect(outcomes.slice(6, 30)).toEqual(new Array(24).fill('auth_too_old'));
     expect(outcomes.slice(30)).toEqual(new Array(20).fill('risk_deny'));
 
     // dave does the same from a network never seen: 30 + 45 + 40 + … ≥ 90 → critical: refused outright.

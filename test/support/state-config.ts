@@ -20,4 +20,5 @@ export const TEST_LIMITS: StoreLimits = {
   maxKnownPerSubject: 3,
   sessionTtlSeconds: 600,
   maxNamespacesTracked: 3,
+  behaviour: { objectsWindow: 600, objectsThreshold: 8, destructiveWindow: 300, destructiveThreshold: 10 },
 };

@@ -17,8 +17,9 @@ export const deviceSignal: Signal = (ctx, cfg, out) => {
     const w = d.strength === 'fingerprint' ? cfg.new_device_fingerprint : cfg.new_device;
     if (w > 0) out.push({ code: 'new_device', weight: w, detail: `${d.strength} device not seen for this subject (${h.knownDevices} known)` });
   }
-  // A subject's first sighting is no change from anything: first_seen and the rest speak for it.
-  if (cfg.ua_family_change > 0 && ctx.client !== '' && !h.clientKnown && !h.firstSeen) {
+  // A change needs a usual client to change from: a new subject, or automation that never proves
+  // one, has none (first_seen and the rest speak for them).
+  if (cfg.ua_family_change > 0 && ctx.client !== '' && !h.clientKnown && h.knownClients > 0) {
     const was = h.previousUaFamily !== '' && h.previousUaFamily !== d.uaFamily ? ` (this session used ${h.previousUaFamily})` : '';
     out.push({ code: 'ua_family_change', weight: cfg.ua_family_change, detail: `client ${d.uaFamily} never proven for this subject${was}` });
   }
