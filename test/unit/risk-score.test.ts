@@ -72,7 +72,7 @@ describe('signals', () => {
     ['a new subject is no client change', { client: 'curl', history: { ...known, firstSeen: true, clientKnown: false, knownClients: 0 } }, ['first_seen']],
     ['nor is automation that never proved a client', { client: 'go', history: { ...known, clientKnown: false, knownClients: 0 } }, []],
     ['many distinct sensitive objects', { history: { ...known, objects: 9 } }, ['sensitive_objects']],
-    ['a burst of deletes', { history: { ...known, destructive: 11 } }, ['destructive_burst']],
+    ['a burst of deletes', { history: { ...known, destructive: 13 } }, ['destructive_burst']],
     ['a first sighting', { history: { ...known, firstSeen: true } }, ['first_seen']],
     ['a request burst', { history: { ...known, requests: 301 } }, ['request_rate']],
     ['a sensitive burst', { history: { ...known, sensitive: 31 } }, ['sensitive_rate']],
