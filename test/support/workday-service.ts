@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { parseConfig } from '../../src/config/load.js';
+import { startService, type Service } from '../../src/main.js';
+import { createLogger } from '../../src/telemetry/log.js';
+import { CheckClient } from './grpc-client.js';
+import { TestIssuer } from './issuer.js';
+import { checkRequest, type RequestSpec } from './requests.js';
+import type { Login, TokenMinter } from './workday.js';
+
+/**
+ * examples/stepgate.yaml as shipped, served by the real gRPC server on a virtual clock, with the
+ * test issuer in place of the demo IdP. `withoutRisk` drops the risk section: the policy alone.
+ */
+export async function exampleService(opts: { withoutRisk?: boolean } = {}) {
+  const issuer = await TestIssuer.start();
+  let yaml = readFileSync(new URL('../../examples/stepgate.yaml', import.meta.url), 'utf8')
+    .replace('issuer: http://127.0.0.1:9000', `issuer: ${issuer.url}`)
+    .replace('grpc_listen: 0.0.0.0:9191', 'grpc_listen: 127.0.0.1:0');
+  if (opts.withoutRisk) yaml = yaml.replace('\nrisk:\n', '\nrisk:\n  enabled: false\n');
+  let clock = Date.UTC(2026, 11, 1);
+  const service: Service = await startService(parseConfig(yaml, 'examples/stepgate.yaml'), {}, createLogger('silent'), { now: () => clock });
+  const client = new CheckClient(service.grpc.port);
+  const tokens = new Map<string, string>();
+  const minter: TokenMinter = {
+    // kubectl's credential plugin refreshes the ID token hourly; auth_time and sid stay those of the sign-in.
+    async token(l: Login, nowMs: number) {
+      const hour = Math.floor(nowMs / 3_600_000);
+      const key = `${l.sub}|${l.sid}|${l.authTime}|${l.acr}|${hour}`;
+      let t = tokens.get(key);
+      if (!t) {
+        const iat = hour * 3600;
+        const amr = l.acr === 'urn:stepgate:aal3' ? ['hwk', 'mfa'] : l.acr === 'urn:stepgate:aal2' ? ['pwd', 'otp', 'mfa'] : ['pwd'];
+        t = await issuer.token({ sub: l.sub, email: l.sub, sid: l.sid, acr: l.acr, amr, auth_time: l.authTime, iat, exp: iat + 7200 });
+        tokens.set(key, t);
+      }
+      return t;
+    },
+  };
+  return {
+    minter,
+    setClock: (ms: number) => {
+      clock = ms;
+    },
+    send: (spec: RequestSpec) => client.check(checkRequest({ host: 'kube.localhost', ...spec })),
+    async close() {
+      client.close();
+      await service.stop();
+      await issuer.close();
+    },
+  };
+}

@@ -1,0 +1,382 @@
+import type { CheckResponse } from './grpc-client.js';
+import { deniedBody, reasonOf } from './grpc-client.js';
+import type { RequestSpec } from './requests.js';
+
+/**
+ * A replayed working day (issue 12): twenty engineers with their own schedules, networks, laptops
+ * and browsers, CI, an on-call incident, client updates, a new starter — and nine attacks mixed in.
+ * Deterministic (seeded), on a virtual clock: the runner sets the service's clock to each event's
+ * time before sending it through the real gRPC server.
+ *
+ * Engineers react as people do: a step-up challenge makes them sign in again (two factors, 20 s
+ * later) and retry once. Attackers hold a stolen credential and cannot sign in, so the first
+ * refusal stops them; the table records at which request and by which signal.
+ */
+
+export const DAY0 = Date.UTC(2026, 11, 1, 0, 0, 0); // the warm-up day (history), not scored
+export const DAY1 = DAY0 + 86_400_000; // the scored day
+const H = 3_600_000;
+const M = 60_000;
+
+export interface Login {
+  sub: string;
+  sid: string;
+  /** Epoch seconds. */
+  authTime: number | undefined;
+  acr: 'urn:stepgate:aal1' | 'urn:stepgate:aal2' | 'urn:stepgate:aal3';
+}
+
+export interface DayEvent {
+  at: number;
+  actor: string;
+  /** Routine work (scored for friction) or an attack (scored for being stopped). */
+  attack?: string;
+  /** Counted as "a sensitive action" for the attack table. */
+  sensitive?: boolean;
+  scored: boolean;
+  ip: string;
+  ua: string;
+  method: string;
+  path: string;
+  /** The credential used; routine engineers replace it after a step-up. */
+  login: Login;
+}
+
+export interface TokenMinter {
+  token(l: Login, nowMs: number): Promise<string>;
+}
+
+/** mulberry32: small, seeded, good enough to spread a day's events. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CHROME = (major: number, patch: string, os = 'X11; Linux x86_64') =>
+  `Mozilla/5.0 (${os}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${major}.0.${patch} Safari/537.36`;
+const FIREFOX = (v: number, os = 'X11; Linux x86_64') => `Mozilla/5.0 (${os}; rv:${v}.0) Gecko/20100101 Firefox/${v}.0`;
+const KUBECTL = (v: string, os = 'linux/amd64') => `kubectl/${v} (${os}) kubernetes/6fc0a69`;
+
+export interface Engineer {
+  name: string;
+  team: string;
+  home: string;
+  office: string;
+  kubectl: string[];
+  browser: string;
+  /** Which places the day is spent in: [until hour, where]. */
+  places: [number, 'home' | 'office' | 'cafe'][];
+  start: number;
+  end: number;
+  newStarter?: boolean;
+  onCall?: boolean;
+}
+
+function engineers(rand: () => number): Engineer[] {
+  const out: Engineer[] = [];
+  for (let i = 0; i < 20; i++) {
+    const mac = i % 3 === 0;
+    const os = mac ? 'darwin/arm64' : 'linux/amd64';
+    const bos = mac ? 'Macintosh; Intel Mac OS X 10_15_7' : 'X11; Linux x86_64';
+    const kv = i % 2 ? 'v1.31.4' : 'v1.32.4';
+    const kubectl = [KUBECTL(kv, os)];
+    // A cloud SDK's kubectl dispatcher: two user agents for the same binary on the same laptop.
+    if (i === 3) kubectl.push(`kubectl.1.32/v1.32.4-dispatcher (${os}) kubernetes/6fc0a69`);
+    const start = 7.5 + rand() * 2;
+    const pattern = i % 7;
+    const places: Engineer['places'] =
+      pattern < 3 ? [[24, 'office']] : pattern < 5 ? [[24, 'home']] : pattern === 5 ? [[12.5, 'home'], [24, 'office']] : [[12, 'office'], [13.5, 'cafe'], [24, 'office']];
+    out.push({
+      name: `eng${String(i).padStart(2, '0')}@example.com`,
+      team: `team-${i % 5}`,
+      home: `100.64.${10 + i}.${20 + i}`,
+      office: `10.20.${i % 4}.${30 + i}`,
+      kubectl,
+      browser: i % 4 === 1 ? FIREFOX(133, bos) : CHROME(131, `6778.${69 + (i % 5)}`, bos),
+      places,
+      start,
+      end: start + 8 + rand() * 1.5,
+      newStarter: i === 19,
+      onCall: i === 7,
+    });
+  }
+  return out;
+}
+
+/** The café's network and the other networks attackers use: never seen for anyone. */
+const CAFE = '198.18.7.40';
+
+function placeAt(e: Engineer, hour: number): string {
+  for (const [until, where] of e.places) if (hour < until) return where === 'home' ? e.home : where === 'office' ? e.office : CAFE;
+  return e.office;
+}
+
+/** A routine event: reads in the team's namespaces, with the occasional Secret, exec, restart, deploy. */
+function routine(rand: () => number, e: Engineer, team: string): { method: string; path: string } {
+  const r = rand();
+  const ns = rand() < 0.7 ? team : rand() < 0.5 ? `${team}-staging` : `prod-${team}`;
+  if (r < 0.15) return { method: 'GET', path: rand() < 0.5 ? '/api' : '/apis' };
+  if (r < 0.5) return { method: 'GET', path: `/api/v1/namespaces/${ns}/pods` };
+  if (r < 0.65) return { method: 'GET', path: `/apis/apps/v1/namespaces/${ns}/deployments` };
+  if (r < 0.75) return { method: 'GET', path: `/api/v1/namespaces/${ns}/events` };
+  if (r < 0.85) return { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/api-${Math.floor(rand() * 3)}/log` };
+  if (r < 0.88) return { method: 'GET', path: `/api/v1/namespaces/${ns}/secrets/app-config` };
+  if (r < 0.9) return { method: 'POST', path: `/api/v1/namespaces/${ns}/pods/api-0/exec` };
+  if (r < 0.93) return { method: 'PATCH', path: `/apis/apps/v1/namespaces/${ns}/deployments/api` };
+  if (r < 0.95) return { method: 'DELETE', path: `/api/v1/namespaces/${ns}/pods/api-${Math.floor(rand() * 3)}` };
+  return { method: 'GET', path: `/api/v1/namespaces/${ns}/configmaps` };
+}
+
+/** Every event of both days, in time order. */
+export function workday(seed = 12): DayEvent[] {
+  const rand = prng(seed);
+  const events: DayEvent[] = [];
+  const staff = engineers(rand);
+  for (const day of [DAY0, DAY1]) {
+    const scored = day === DAY1;
+    for (const e of staff) {
+      if (e.newStarter && !scored) continue;
+      const t0 = day + e.start * H;
+      // The morning sign-in (two factors): kubectl's credential plugin and the browser share it.
+      const login: Login = { sub: e.name, sid: `${e.name}:${day}`, authTime: Math.floor(t0 / 1000) - 30, acr: 'urn:stepgate:aal2' };
+      let t = t0;
+      const end = day + e.end * H;
+      let n = 0;
+      while (t < end) {
+        const hour = (t - day) / H;
+        if (hour > 12 && hour < 12.75 && e.places.length < 3) {
+          t = day + 12.75 * H; // lunch
+          continue;
+        }
+        const ip = placeAt(e, hour);
+        // kubectl most of the time; the dashboard in the browser with the same login now and then.
+        const browser = rand() < 0.15;
+        let ua = browser ? e.browser : e.kubectl[n % e.kubectl.length]!;
+        // Client updates during the day: a browser patch release, a kubectl upgrade.
+        if (scored && hour > 13 && e.name.startsWith('eng05') && browser) ua = e.browser.replace(/6778\.\d+/, '6778.108');
+        if (scored && hour > 14 && e.name.startsWith('eng06') && !browser) ua = ua.replace(/v1\.3\d\.4/, 'v1.32.5');
+        const burst = 1 + Math.floor(rand() * 4);
+        for (let b = 0; b < burst; b++) {
+          const r = routine(rand, e, e.team);
+          events.push({ at: t + b * 2000, actor: e.name, scored, ip, ua, login, ...r });
+          n++;
+        }
+        t += (3 + rand() * 9) * M;
+      }
+      if (e.onCall && scored) {
+        // An incident at 15:00: lists across the prod namespaces, three Secrets, two shells, pod
+        // restarts and a rollback, over twelve minutes.
+        const t1 = day + 15 * H;
+        const steps: [string, string][] = [
+          ['GET', '/api/v1/namespaces/prod-team-2/pods'],
+          ['GET', '/api/v1/namespaces/prod-team-2/events'],
+          ['GET', '/api/v1/namespaces/prod-team-2/secrets/db-credentials'],
+          ['GET', '/api/v1/namespaces/prod-team-3/pods'],
+          ['POST', '/api/v1/namespaces/prod-team-2/pods/api-1/exec'],
+          ['GET', '/api/v1/namespaces/prod-team-2/secrets/app-config'],
+          ['DELETE', '/api/v1/namespaces/prod-team-2/pods/api-1'],
+          ['DELETE', '/api/v1/namespaces/prod-team-2/pods/api-2'],
+          ['GET', '/api/v1/namespaces/prod-ingress/pods'],
+          ['POST', '/api/v1/namespaces/prod-ingress/pods/gw-0/exec'],
+          ['GET', '/api/v1/namespaces/prod-ingress/secrets/tls'],
+          ['DELETE', '/api/v1/namespaces/prod-ingress/pods/gw-0'],
+          ['PATCH', '/apis/apps/v1/namespaces/prod-team-2/deployments/api'],
+          ['GET', '/api/v1/namespaces/prod-db/pods'],
+          ['GET', '/api/v1/namespaces/prod-team-4/pods'],
+          ['DELETE', '/api/v1/namespaces/prod-team-2/pods/api-0'],
+        ];
+        steps.forEach(([method, path], k) => events.push({ at: t1 + k * 45_000, actor: e.name, scored, ip: e.home, ua: e.kubectl[0]!, login, method, path }));
+      }
+    }
+    // CI: a job every 20 minutes from the runner pool, each with its own token, deploying to staging.
+    for (let j = 0; j < 30; j++) {
+      const t = day + 8 * H + j * 20 * M;
+      const login: Login = { sub: 'ci-deployer@example.com', sid: `ci:${day}:${j}`, authTime: Math.floor(t / 1000), acr: 'urn:stepgate:aal1' };
+      const ip = `10.30.${j % 4}.${10 + (j % 50)}`;
+      const ua = 'Go-http-client/2.0';
+      events.push({ at: t, actor: 'ci', scored, ip, ua, login, method: 'PATCH', path: `/apis/apps/v1/namespaces/team-${j % 5}-staging/deployments/api` });
+      events.push({ at: t + 5000, actor: 'ci', scored, ip, ua, login, method: 'GET', path: `/api/v1/namespaces/team-${j % 5}-staging/pods` });
+    }
+  }
+  events.push(...attacks(staff));
+  events.sort((a, b) => a.at - b.at);
+  return events;
+}
+
+/** Nine attack classes on the scored day. */
+function attacks(staff: Engineer[]): DayEvent[] {
+  const out: DayEvent[] = [];
+  const eng = (i: number) => staff[i]!;
+  const morning = (e: Engineer): Login => ({ sub: e.name, sid: `${e.name}:${DAY1}`, authTime: Math.floor((DAY1 + e.start * H) / 1000) - 30, acr: 'urn:stepgate:aal2' });
+  const add = (attack: string, at: number, ip: string, ua: string, login: Login, reqs: [string, string, boolean][], gapMs: number) =>
+    reqs.forEach(([method, path, sensitive], k) => out.push({ at: at + k * gapMs, actor: `attacker:${attack}`, attack, sensitive, scored: true, ip, ua, login, method, path }));
+  const secretsSweep = (n: number): [string, string, boolean][] =>
+    Array.from({ length: n }, (_, k) => ['GET', `/api/v1/namespaces/${k % 2 ? 'prod' : 'team'}-${k}/secrets`, true]);
+
+  // 1. A phished password: an aal1 token, from the attacker's network, with a copied kubectl agent.
+  const phished: Login = { sub: eng(2).name, sid: 'phish-1', authTime: Math.floor((DAY1 + 10 * H) / 1000), acr: 'urn:stepgate:aal1' };
+  add('stolen aal1 token', DAY1 + 10 * H + 5 * M, '203.0.113.66', eng(2).kubectl[0]!, phished, [['GET', '/api/v1/namespaces/team-2/pods', false], ...secretsSweep(5)], 4000);
+  // 2. A fresh aal2 token captured minutes after the victim's MFA (AitM proxy), used from elsewhere.
+  add('stolen fresh token from elsewhere', DAY1 + eng(4).start * H + 3 * M, '203.0.113.77', eng(4).kubectl[0]!, morning(eng(4)), [['GET', '/api/v1/namespaces/team-4/pods', false], ...secretsSweep(6)], 3000);
+  // 3. The victim's browser session, replayed from another device on another network.
+  add('hijacked browser session', DAY1 + 11 * H, '192.0.2.150', FIREFOX(128, 'Windows NT 10.0; Win64; x64'), morning(eng(9)), [['GET', '/api/v1/namespaces/team-4/pods', false], ['GET', '/api/v1/namespaces/prod-team-4/secrets/db-credentials', true]], 5000);
+  // 4. Malware on the victim's laptop, with the kubeconfig's token, through its own HTTP client…
+  add('malware enumerating Secrets (own client)', DAY1 + 11.5 * H, eng(11).office, 'python-requests/2.32.3', morning(eng(11)), secretsSweep(24), 3750);
+  // …and the same through the laptop's own kubectl (same user agent, same network, same token).
+  add('malware enumerating Secrets (via kubectl)', DAY1 + 14.2 * H, eng(10).home, eng(10).kubectl[0]!, morning(eng(10)), secretsSweep(24), 3750);
+  // 5. Exec fan-out across twelve prod pods from the victim's laptop.
+  add('exec fan-out', DAY1 + 14.5 * H, eng(12).office, eng(12).kubectl[0]!, morning(eng(12)),
+    Array.from({ length: 12 }, (_, k) => ['POST', `/api/v1/namespaces/prod-team-${k % 5}/pods/api-${k}/exec`, true]), 5000);
+  // 6. RBAC escalation with a stolen aal2 token: bind cluster-admin.
+  add('RBAC escalation', DAY1 + 13 * H, '203.0.113.88', eng(13).kubectl[0]!, morning(eng(13)),
+    [['GET', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', false], ['POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', true]], 3000);
+  // 7. The CI identity (a leaked job token, from the runner pool) pushing a privileged pod into prod.
+  const ci: Login = { sub: 'ci-deployer@example.com', sid: 'ci:leak', authTime: Math.floor((DAY1 + 12 * H) / 1000), acr: 'urn:stepgate:aal1' };
+  add('CI identity pushes a privileged pod', DAY1 + 12 * H + M, '10.30.1.17', 'Go-http-client/2.0', ci, [['POST', '/api/v1/namespaces/prod-team-1/pods', true]], 1000);
+  // 8. Slow and low from a new network: one Secret every 20 minutes.
+  add('slow-and-low from a new network', DAY1 + 9.5 * H, '198.51.100.99', eng(15).kubectl[0]!, morning(eng(15)),
+    Array.from({ length: 6 }, (_, k) => ['GET', `/api/v1/namespaces/team-${k}/secrets/app-config`, true]), 20 * M);
+  // 9. An insider on their own laptop, freshly signed in, deleting prod workloads.
+  const insider = eng(16);
+  const fresh: Login = { sub: insider.name, sid: `${insider.name}:insider`, authTime: Math.floor((DAY1 + 16 * H) / 1000) - 60, acr: 'urn:stepgate:aal2' };
+  add('insider mass delete', DAY1 + 16 * H, placeAt(insider, 16), insider.kubectl[0]!, fresh,
+    Array.from({ length: 40 }, (_, k) => ['DELETE', `/api/v1/namespaces/prod-team-${k % 5}/pods/api-${k}`, true]), 1500);
+  return out;
+}
+
+export interface Outcome {
+  allow: boolean;
+  reason: string;
+  /** Context or signals that explain a refusal. */
+  cause: string;
+}
+
+function outcomeOf(res: CheckResponse): Outcome {
+  if (res.status.code === 0) return { allow: true, reason: 'allowed', cause: '' };
+  const body = deniedBody(res);
+  const payload = (body.kind === 'Status' ? body.stepgate : body) as {
+    risk?: { band?: string; reasons: { code: string; weight: number }[]; context?: { code: string } };
+  };
+  const r = payload.risk;
+  const cause = r?.context
+    ? `context: ${r.context.code}`
+    : r?.band
+      ? `band ${r.band}: ${r.reasons.filter((c) => c.weight > 0 && c.code !== 'path_sensitive').map((c) => c.code).join('+') || 'path_sensitive'}`
+      : 'policy';
+  return { allow: false, reason: reasonOf(res) ?? 'unknown', cause };
+}
+
+const STEP_UP = new Set(['acr_insufficient', 'auth_too_old', 'auth_time_missing']);
+
+export interface DayReport {
+  attacks: { attack: string; requests: number; firstSensitive: number; stoppedAt: number | undefined; reason: string; cause: string }[];
+  engineers: { name: string; requests: number; challenges: number; causes: string[]; forbidden: number; unresolved: number }[];
+  ci: { requests: number; denied: number };
+  checks: number;
+}
+
+/**
+ * Replays the day: `setClock` moves the service's clock, `send` is one Check through the server.
+ * Step-ups are performed by inserting the engineer's sign-in and retry 20 s later.
+ */
+export async function replay(
+  events: DayEvent[],
+  minter: TokenMinter,
+  setClock: (ms: number) => void,
+  send: (spec: RequestSpec) => Promise<CheckResponse>,
+): Promise<DayReport> {
+  const queue = events.map((e) => ({ ...e, retry: false }));
+  const logins = new Map<string, Login>(); // engineer → current login after a step-up
+  const stopped = new Map<string, { at: number; reason: string; cause: string }>();
+  const counts = new Map<string, number>();
+  const eng = new Map<string, DayReport['engineers'][number]>();
+  const ci = { requests: 0, denied: 0 };
+  let checks = 0;
+  while (queue.length > 0) {
+    const ev = queue.shift()!;
+    if (ev.attack && stopped.has(ev.attack)) continue;
+    setClock(ev.at);
+    let login = ev.login;
+    const current = logins.get(ev.actor);
+    if (!ev.attack && current && current.sid.startsWith(login.sid)) login = current;
+    const token = await minter.token(login, ev.at);
+    const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, headers: { 'user-agent': ev.ua } });
+    checks++;
+    const o = outcomeOf(res);
+    if (ev.attack) {
+      const n = (counts.get(ev.attack) ?? 0) + 1;
+      counts.set(ev.attack, n);
+      if (!o.allow) stopped.set(ev.attack, { at: n, reason: o.reason, cause: o.cause });
+      continue;
+    }
+    if (ev.actor === 'ci') {
+      if (ev.scored) {
+        ci.requests++;
+        if (!o.allow) ci.denied++;
+      }
+      continue;
+    }
+    if (!ev.scored && !o.allow && STEP_UP.has(o.reason) && !ev.retry) {
+      // The warm-up day: engineers do their step-ups too, unscored.
+    }
+    let rec = eng.get(ev.actor);
+    if (!rec && ev.scored) {
+      rec = { name: ev.actor, requests: 0, challenges: 0, causes: [], forbidden: 0, unresolved: 0 };
+      eng.set(ev.actor, rec);
+    }
+    if (ev.scored && !ev.retry) rec!.requests++;
+    if (o.allow) continue;
+    if (STEP_UP.has(o.reason)) {
+      if (ev.retry) {
+        if (ev.scored) rec!.unresolved++;
+        continue;
+      }
+      if (ev.scored) {
+        rec!.challenges++;
+        rec!.causes.push(`${o.reason} (${o.cause}) at ${new Date(ev.at).toISOString().slice(11, 16)}`);
+      }
+      // Signs in again: two factors (three when a hardware key is asked for), 20 s later, and retries.
+      const signedIn: Login = {
+        sub: login.sub,
+        sid: login.sid,
+        authTime: Math.floor((ev.at + 20_000) / 1000),
+        acr: o.reason === 'acr_insufficient' && ev.path.includes('rbac') ? 'urn:stepgate:aal3' : 'urn:stepgate:aal2',
+      };
+      logins.set(ev.actor, signedIn);
+      const retry = { ...ev, at: ev.at + 25_000, retry: true, login: signedIn };
+      let k = 0;
+      while (k < queue.length && queue[k]!.at <= retry.at) k++;
+      queue.splice(k, 0, retry);
+    } else if (ev.scored) {
+      rec!.forbidden++;
+      rec!.causes.push(`${o.reason} (${o.cause}) at ${new Date(ev.at).toISOString().slice(11, 16)}`);
+    }
+  }
+  const attackNames = [...new Set(events.filter((e) => e.attack).map((e) => e.attack!))];
+  return {
+    attacks: attackNames.map((a) => {
+      const evs = events.filter((e) => e.attack === a);
+      const s = stopped.get(a);
+      return { attack: a, requests: evs.length, firstSensitive: evs.findIndex((e) => e.sensitive) + 1, stoppedAt: s?.at, reason: s?.reason ?? 'allowed', cause: s?.cause ?? '' };
+    }),
+    engineers: [...eng.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    ci,
+    checks,
+  };
+}
+
+/** The tables docs/risk.md shows. */
+export function reportTables(r: DayReport): string {
+  const lines = ['| attack | requests | first sensitive action | stopped at request | by |', '|---|---|---|---|---|'];
+  for (const a of r.attacks) lines.push(`| ${a.attack} | ${a.requests} | ${a.firstSensitive} | ${a.stoppedAt ?? 'not stopped'} | ${a.reason}${a.cause ? `, ${a.cause}` : ''} |`);
+  lines.push('', '| engineer | requests | challenges | 403s | causes |', '|---|---|---|---|---|');
+  for (const e of r.engineers) lines.push(`| ${e.name} | ${e.requests} | ${e.challenges} | ${e.forbidden} | ${e.causes.join('; ') || '—'} |`);
+  lines.push('', `CI: ${r.ci.requests} requests, ${r.ci.denied} denied. Checks sent: ${r.checks}.`);
+  return lines.join('\n');
+}
