@@ -286,6 +286,9 @@ const stateSchema = z
     memory: z
       .strictObject({
         max_subjects: z.number().int().min(1).max(10_000_000).default(100_000),
+        /** Keep the history in this file across restarts (one replica); absent: memory only. */
+        snapshot_path: nonEmpty.optional(),
+        snapshot_interval_seconds: z.number().int().min(5).max(3600).default(60),
       })
       .prefault({}),
     redis: z

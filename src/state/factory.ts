@@ -23,7 +23,15 @@ export function createStateStore(
   log?: Logger,
 ): StateStore {
   if (config.store === 'memory') {
-    return new MemoryStateStore(limits, { maxSubjects: config.memory.max_subjects });
+    return new MemoryStateStore(limits, {
+      maxSubjects: config.memory.max_subjects,
+      snapshotPath: config.memory.snapshot_path,
+      snapshotIntervalMs: config.memory.snapshot_interval_seconds * 1000,
+      onSnapshot: (event, detail) => {
+        if (event === 'loaded') log?.info({ event: 'state_snapshot', outcome: event, detail }, 'state snapshot loaded');
+        else log?.error({ event: 'state_snapshot', outcome: event, detail }, event === 'unreadable' ? 'state snapshot unreadable; starting with no history' : 'state snapshot not written');
+      },
+    });
   }
   const connection = redisConnection(config, env);
   return new RedisStateStore(limits, {

@@ -11,6 +11,7 @@ import {
   type Bucket,
   type LimitsMs,
 } from './sliding.js';
+import { bucket, entries, num, optionalNumber, readSnapshot, SNAPSHOT_VERSION, str, writeSnapshot, type SnapshotData } from './snapshot.js';
 import type {
   ApprovalRecord,
   ApprovalStore,
@@ -60,6 +61,16 @@ interface SessionRecord {
 
 export interface MemoryStoreOptions {
   maxSubjects: number;
+  /**
+   * Keep the history in this file across restarts (one replica): loaded at start, written every
+   * `snapshotIntervalMs` and on close. Absent: memory only.
+   */
+  snapshotPath?: string | undefined;
+  snapshotIntervalMs?: number;
+  /** Clock for the snapshot's own timestamp; the data carries the store's (injected) times. */
+  now?: () => number;
+  /** Told once per problem with the snapshot file (unreadable at start, failed write); must not throw. */
+  onSnapshot?: (event: 'loaded' | 'unreadable' | 'write_failed', detail: string) => void;
 }
 
 export class MemoryStateStore implements StateStore {
@@ -69,10 +80,75 @@ export class MemoryStateStore implements StateStore {
   private readonly subjects: LRUCache<string, SubjectRecord>;
   private readonly sessions: LRUCache<string, SessionRecord>;
 
-  constructor(limits: StoreLimits, options: MemoryStoreOptions) {
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    limits: StoreLimits,
+    private readonly options: MemoryStoreOptions,
+  ) {
     this.l = limitsMs(limits);
     this.subjects = new LRUCache({ max: options.maxSubjects });
     this.sessions = new LRUCache({ max: options.maxSubjects });
+    const path = options.snapshotPath;
+    if (path !== undefined) {
+      this.load(path);
+      this.timer = setInterval(() => this.save(), options.snapshotIntervalMs ?? 60_000);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes the snapshot now (also done periodically and on close); false when it failed (reported). */
+  save(): boolean {
+    const path = this.options.snapshotPath;
+    if (path === undefined) return false;
+    try {
+      const subjects: SnapshotData['subjects'] = [];
+      // Least recently used first, so loading them in order rebuilds the same recency.
+      for (const [k, r] of [...this.subjects.entries()].reverse()) {
+        subjects.push([k, { ...r, ips: [...r.ips], prefixes: [...r.prefixes], devices: [...r.devices], namespaces: [...r.namespaces], clients: [...r.clients], sightings: [...r.sightings], objects: [...r.objects] }]);
+      }
+      const sessions: SnapshotData['sessions'] = [...this.sessions.entries()].reverse().map(([k, v]) => [k, { ...v }]);
+      writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt: (this.options.now ?? Date.now)(), subjects, sessions });
+      return true;
+    } catch (err) {
+      this.options.onSnapshot?.('write_failed', `${path}: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  private load(path: string): void {
+    let data: SnapshotData | undefined;
+    try {
+      data = readSnapshot(path);
+      if (data === undefined) return;
+      const subjects: [string, SubjectRecord][] = data.subjects.map(([k, r]) => [
+        str(k),
+        {
+          seenAt: optionalNumber(r.seenAt),
+          requests: bucket(r.requests),
+          sensitive: bucket(r.sensitive),
+          denials: bucket(r.denials),
+          ips: entries(r.ips),
+          prefixes: entries(r.prefixes),
+          devices: entries(r.devices),
+          namespaces: entries(r.namespaces),
+          clients: entries(r.clients),
+          sightings: entries(r.sightings),
+          objects: entries(r.objects),
+          destructive: bucket(r.destructive),
+          behaviourSince: optionalNumber(r.behaviourSince),
+        },
+      ]);
+      const sessions: [string, SessionRecord][] = data.sessions.map(([k, v]) => [str(k), { ua: str(v.ua), at: num(v.at), origin: str(v.origin), start: num(v.start) }]);
+      for (const [k, r] of subjects) this.subjects.set(k, r);
+      for (const [k, v] of sessions) this.sessions.set(k, v);
+      this.options.onSnapshot?.('loaded', `${path}: ${subjects.length} subjects, written ${new Date(data.writtenAt).toISOString()}`);
+    } catch (err) {
+      // Fail safe: start with no history (every place new), and say so.
+      this.subjects.clear();
+      this.sessions.clear();
+      this.options.onSnapshot?.('unreadable', `${path}: ${(err as Error).message}; starting with no history`);
+    }
   }
 
   observe(o: Observation): SubjectHistory {
@@ -166,6 +242,8 @@ export class MemoryStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.save();
     this.subjects.clear();
     this.sessions.clear();
   }

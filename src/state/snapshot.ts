@@ -1,0 +1,94 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import type { Bucket } from './sliding.js';
+
+/**
+ * The memory store's history on disk, so a single replica keeps what it has learned across a
+ * restart. Written whole to a temporary file, fsynced, then renamed over the old one: a crash
+ * mid-write leaves the previous snapshot, never half a file. A file that cannot be read or does
+ * not have the expected shape is ignored (the caller logs it): an empty history only makes every
+ * place new, which raises the requirement, never lowers it.
+ */
+
+export const SNAPSHOT_VERSION = 1;
+
+export interface SnapshotData {
+  version: number;
+  /** When it was written (store clock, ms). */
+  writtenAt: number;
+  subjects: [string, Record<string, unknown>][];
+  sessions: [string, Record<string, unknown>][];
+}
+
+export function writeSnapshot(path: string, data: SnapshotData): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(data));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Nothing left to clean.
+    }
+    throw err;
+  }
+}
+
+/** undefined when there is no file yet; throws with a reason when it is unreadable or malformed. */
+export function readSnapshot(path: string): SnapshotData | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new Error('not JSON (truncated or corrupt)');
+  }
+  const d = data as Partial<SnapshotData>;
+  if (typeof d !== 'object' || d === null || d.version !== SNAPSHOT_VERSION) throw new Error(`not a version ${SNAPSHOT_VERSION} snapshot`);
+  if (!Array.isArray(d.subjects) || !Array.isArray(d.sessions) || typeof d.writtenAt !== 'number') throw new Error('missing subjects, sessions or writtenAt');
+  return d as SnapshotData;
+}
+
+const num = (v: unknown): number => {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error('a timestamp or count is not a number');
+  return v;
+};
+
+export function entries(v: unknown): Map<string, number> {
+  if (!Array.isArray(v)) throw new Error('a set is not a list');
+  const m = new Map<string, number>();
+  for (const e of v) {
+    if (!Array.isArray(e) || typeof e[0] !== 'string') throw new Error('a set entry is malformed');
+    m.set(e[0], num(e[1]));
+  }
+  return m;
+}
+
+export function bucket(v: unknown): Bucket {
+  const b = v as Partial<Bucket>;
+  if (typeof b !== 'object' || b === null) throw new Error('a counter is malformed');
+  return { b: num(b.b), cur: num(b.cur), prev: num(b.prev) };
+}
+
+export function optionalNumber(v: unknown): number | undefined {
+  return v === undefined || v === null ? undefined : num(v);
+}
+
+export function str(v: unknown): string {
+  if (typeof v !== 'string') throw new Error('a field is not a string');
+  return v;
+}
+
+export { num };

@@ -1,0 +1,76 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryStateStore } from '../../src/state/memory.js';
+import type { Observation } from '../../src/state/store.js';
+import { TEST_LIMITS } from '../support/state-config.js';
+
+/** The memory store's history across a restart (issue 12): same answers after, fail safe on a bad file. */
+
+const T = 1_764_000_000_000;
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function file(): string {
+  const d = mkdtempSync(join(tmpdir(), 'stepgate-snap-'));
+  dirs.push(d);
+  return join(d, 'state.json');
+}
+const obs = (over: Partial<Observation> = {}): Observation => ({
+  subject: 'alice', session: 's1', nowMs: T, ip: '203.0.113.7', ipPrefix: '203.0.113.0/24', device: 'fp:a', uaFamily: 'kubectl',
+  namespace: 'dev', sensitive: true, client: 'interactive', object: 'secrets|dev|db', ...over,
+});
+
+describe('memory store snapshot', () => {
+  it('a restarted store answers as the old one would have', async () => {
+    const path = file();
+    const events: string[] = [];
+    const a = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, onSnapshot: (e) => events.push(e) });
+    a.observe(obs());
+    a.learn('alice', '203.0.113.7', '203.0.113.0/24', 'fp:a', T + 1, 'interactive');
+    a.observe(obs({ nowMs: T + 2, ipPrefix: '198.51.100.0/24', ip: '198.51.100.1' })); // a first sighting
+    const twin = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
+    twin.observe(obs());
+    twin.learn('alice', '203.0.113.7', '203.0.113.0/24', 'fp:a', T + 1, 'interactive');
+    twin.observe(obs({ nowMs: T + 2, ipPrefix: '198.51.100.0/24', ip: '198.51.100.1' }));
+    await a.close();
+    expect(existsSync(path)).toBe(true);
+    expect(readdirSync(join(path, '..'))).toEqual(['state.json']); // no temporary file left behind
+    const b = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, onSnapshot: (e) => events.push(e) });
+    expect(events).toEqual(['loaded']);
+    for (const o of [obs({ nowMs: T + 60_000 }), obs({ nowMs: T + 61_000, ipPrefix: '198.51.100.0/24', ip: '198.51.100.1', session: 's2' })]) {
+      expect(b.observe(o)).toEqual(twin.observe(o));
+    }
+    expect(b.observe(obs({ nowMs: T + 62_000 }))).toMatchObject({ firstSeen: false, prefixKnown: true, deviceKnown: true, clientKnown: true });
+    await b.close();
+  });
+
+  it.each([
+    ['truncated', '{"version":1,"writtenAt":1,"subjects":[["alice",{"seenAt":'],
+    ['another version', '{"version":99,"writtenAt":1,"subjects":[],"sessions":[]}'],
+    ['a malformed record', '{"version":1,"writtenAt":1,"subjects":[["alice",{"seenAt":"yesterday"}]],"sessions":[]}'],
+    ['not JSON at all', '\u0000\u0001garbage'],
+  ])('a %s file: logged, and the store starts with no history (every place new)', async (_name, text) => {
+    const path = file();
+    writeFileSync(path, text);
+    const events: [string, string][] = [];
+    const s = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, onSnapshot: (e, d) => events.push([e, d]) });
+    expect(events).toHaveLength(1);
+    expect(events[0]![0]).toBe('unreadable');
+    expect(events[0]![1]).toContain('starting with no history');
+    expect(s.observe(obs())).toMatchObject({ firstSeen: true, ipKnown: false, prefixKnown: false });
+    await s.close();
+    // The next write replaces the bad file with a good one.
+    expect(JSON.parse(readFileSync(path, 'utf8')).version).toBe(1);
+  });
+
+  it('a write that cannot happen is reported, never thrown', async () => {
+    const events: string[] = [];
+    const s = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: '/nonexistent-dir/state.json', onSnapshot: (e) => events.push(e) });
+    expect(s.save()).toBe(false);
+    await s.close();
+    expect(events).toEqual(['write_failed', 'write_failed']);
+  });
+});
