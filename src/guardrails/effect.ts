@@ -66,6 +66,7 @@ export function applyGuardrails(need: Requirement, c: GuardrailContribution): Re
     maxAge,
     rules: Object.freeze([...need.rules, ...c.codes.map((code) => `${GUARDRAIL_RULE_PREFIX}${code}`)]),
     sensitivity: need.sensitivity,
+    byBand: need.byBand,
   });
 }
 

@@ -6,6 +6,7 @@ import type { Identity } from '../../src/identity/identity.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import { clientAddress } from '../../src/request/client-ip.js';
 import { RiskBands } from '../../src/risk/bands.js';
+import { bindToContext } from '../../src/risk/context-bound.js';
 import { scoreRisk } from '../../src/risk/score.js';
 import type { SignalContext } from '../../src/risk/signals/context.js';
 import type { SubjectHistory } from '../../src/state/store.js';
@@ -143,6 +144,41 @@ describe('bands', () => {
         // And never weaker than the policy alone.
         expect(strong.level).toBeGreaterThanOrEqual(baseReq.level);
         expect(strong.deny || !baseReq.deny).toBe(true);
+      }),
+    );
+  });
+
+  const effect = fc.record({
+    deny: fc.boolean(),
+    denyMessage: fc.constant(undefined),
+    level: fc.integer({ min: -1, max: 2 }),
+    maxAge: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: undefined }),
+  });
+  const byBand = fc.record({ elevated: effect, high: effect, critical: effect }, { requiredKeys: [] });
+
+  it('more risk never lowers the requirement, with rules stating freshness per band (property)', () => {
+    fc.assert(
+      fc.property(requirement, byBand, fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 86_400 }), (r, bb, a, b, since) => {
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        const baseReq: Requirement = { ...r, denyMessage: undefined, rules: [`x${JSON.stringify(bb)}`], sensitivity: 0, byBand: bb };
+        const weak = bands.apply(baseReq, bands.reached(lo));
+        let strong = bands.apply(baseReq, bands.reached(hi));
+        // A context bound on top can only tighten further.
+        if (since > 0) strong = bindToContext(strong, { authAfter: nowMs / 1000 - since, code: 'new_network', reason: 'r', summary: 's' }, nowMs, 1);
+        expect(strong.deny || !weak.deny).toBe(true);
+        expect(strong.level).toBeGreaterThanOrEqual(weak.level);
+        if (weak.maxAge !== undefined) expect(strong.maxAge).toBeLessThanOrEqual(weak.maxAge);
+        expect(strong.level).toBeGreaterThanOrEqual(baseReq.level);
+        expect(strong.deny || !baseReq.deny).toBe(true);
+        if (baseReq.maxAge !== undefined) expect(strong.maxAge).toBeLessThanOrEqual(baseReq.maxAge);
+        // What a rule asks at a band it reached always holds.
+        const k = bands.reached(hi);
+        for (const [name, e] of Object.entries(bb)) {
+          if (['elevated', 'high', 'critical'].indexOf(name) > k) continue;
+          expect(strong.deny || !e.deny).toBe(true);
+          expect(strong.level).toBeGreaterThanOrEqual(e.level);
+          if (e.maxAge !== undefined) expect(strong.maxAge).toBeLessThanOrEqual(e.maxAge);
+        }
       }),
     );
   });
