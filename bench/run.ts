@@ -99,7 +99,7 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts a server process on a port chosen here and waits (≤ 20 s) until it accepts HTTP/2. */
+/** Starts a server process on a port chosen here and waits (≤ 60 s: Node alone can take 15 s to load on a loaded 2-CPU VM) until it accepts HTTP/2. */
 async function startServer(name: Server, args: string[], port: number, env: NodeJS.ProcessEnv = {}): Promise<Child> {
   const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -113,7 +113,7 @@ async function startServer(name: Server, args: string[], port: number, env: Node
   );
   const client = new RawCheckClient(port);
   try {
-    await Promise.race([client.ready(20_000), exited]);
+    await Promise.race([client.ready(60_000), exited]);
   } finally {
     client.close();
   }

@@ -123,7 +123,9 @@ export class RiskEngine {
       const k = this.bands.reached(s.score);
       let requirement = this.bands.apply(base, k);
       // Automation cannot sign in again; its requests are judged on the score (and approvals).
-      const bound = degraded || who.automation === true ? undefined : contextBound(ctx, s.contributions, this.learnMaxAge);
+      // The common case (everything known, no burst) needs no look at the contributions.
+      const quiet = history.prefixKnown && history.deviceKnown && history.clientKnown && history.behaviourSince === 0;
+      const bound = quiet || degraded || who.automation === true ? undefined : contextBound(ctx, s.contributions, this.learnMaxAge);
       if (bound && !requirement.deny) requirement = bindToContext(requirement, bound, nowMs, this.learnLevel);
       const learn = degraded ? undefined : this.learnable(obs, history, who, device, trustedNetwork);
       return {
@@ -172,15 +174,15 @@ export class RiskEngine {
    */
   private learnable(o: Observation, h: SubjectHistory, who: Identity, device: Device, trusted: boolean): Learnable | undefined {
     if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
+    if ((h.ipKnown || o.ip === '') && (h.prefixKnown || o.ipPrefix === '') && (h.deviceKnown || device.id === '') && (h.clientKnown || o.client === '')) return undefined;
     const auth = who.authTime * 1000;
     const grace = newcomer(h) ? this.learnMaxAge * 1000 : 0;
-    const proven = (since: number) => since > 0 && auth >= since - grace;
     if (h.sessionOrigin !== '' && h.sessionOrigin !== o.ipPrefix && !h.prefixKnown && !trusted) return undefined;
-    const prefix = !h.prefixKnown && o.ipPrefix !== '' && proven(h.prefixSince) ? o.ipPrefix : '';
+    const prefix = !h.prefixKnown && o.ipPrefix !== '' && proven(h.prefixSince, auth, grace) ? o.ipPrefix : '';
     // An address is known once its network is (or becomes) known.
     const ip = !h.ipKnown && o.ip !== '' && (h.prefixKnown || prefix !== '') ? o.ip : '';
-    const dev = !h.deviceKnown && device.id !== '' && proven(h.deviceSince) ? device.id : '';
-    const client = !h.clientKnown && o.client !== '' && proven(h.clientSince) ? o.client! : '';
+    const dev = !h.deviceKnown && device.id !== '' && proven(h.deviceSince, auth, grace) ? device.id : '';
+    const client = !h.clientKnown && o.client !== '' && proven(h.clientSince, auth, grace) ? o.client! : '';
     if (ip === '' && prefix === '' && dev === '' && client === '') return undefined;
     return { subject: o.subject, ip, prefix, device: dev, client };
   }
@@ -232,6 +234,11 @@ export class RiskEngine {
  */
 export function newcomer(h: SubjectHistory): boolean {
   return h.firstSeen || (h.knownClients === 0 && h.knownDevices === 0);
+}
+
+/** A part first seen at `since` (0: no sighting) is proven by an authentication at `auth` (ms). */
+function proven(since: number, auth: number, grace: number): boolean {
+  return since > 0 && auth >= since - grace;
 }
 
 /** Denials of the same request closer together than this count once. */
