@@ -40,7 +40,7 @@ function startupError(fn: () => unknown): StartupError {
 describe('state config', () => {
   it('defaults to an embedded memory store, failing closed, when the file has no state section', () => {
     const cfg = parseConfig(BASE_YAML, 'stepgate.yaml');
-    expect(cfg.state).toEqual({ store: 'memory', timeout_ms: 50, on_state_error: 'fail_closed', memory: { max_subjects: 100_000 } });
+    expect(cfg.state).toEqual({ store: 'memory', timeout_ms: 50, on_state_error: 'fail_closed', memory: { max_subjects: 100_000, snapshot_interval_seconds: 60 } });
     const store = createStateStore(cfg.state, LIMITS, {});
     expect(store.kind).toBe('memory');
   });
