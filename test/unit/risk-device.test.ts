@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceResolver, uaFamily } from '../../src/risk/device.js';
+import { clientKind, DeviceResolver, uaFamily } from '../../src/risk/device.js';
 
 describe('user-agent family', () => {
   it.each([
@@ -47,5 +47,34 @@ describe('device identity', () => {
     expect(a.strength).toBe('fingerprint');
     expect(r.resolve({ ...base, secChUaPlatform: '"Windows"' }).id).not.toBe(a.id);
     expect(r.resolve({ ...base, userAgent: undefined }).id).toBe('');
+  });
+});
+
+describe('fingerprint normalisation (issue 12)', () => {
+  const r = new DeviceResolver(false);
+  const fp = (userAgent: string, secChUaPlatform?: string) =>
+    r.resolve({ principal: '', xfcc: undefined, userAgent, secChUa: undefined, secChUaPlatform }).id;
+
+  it.each([
+    ['a kubectl patch upgrade', 'kubectl/v1.32.4 (linux/amd64) kubernetes/6fc0a69', 'kubectl/v1.32.5 (linux/amd64) kubernetes/1a2b3c4'],
+    ['a cloud SDK dispatcher build', 'kubectl/v1.32.4 (linux/amd64) kubernetes/6fc0a69', 'kubectl.1.32/v1.32.4-dispatcher (linux/amd64) kubernetes/6fc0a69'],
+    ['a Chrome patch release', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.85 Safari/537.36', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.108 Safari/537.36'],
+    ['a Firefox update', 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0', 'Mozilla/5.0 (X11; Linux x86_64; rv:134.0) Gecko/20100101 Firefox/134.0'],
+  ])('%s is the same fingerprint', (_name, a, b) => {
+    expect(fp(a)).toBe(fp(b));
+    expect(uaFamily(b)).toBe(uaFamily(a));
+  });
+
+  it.each([
+    ['another OS', 'kubectl/v1.32.4 (linux/amd64) kubernetes/6fc0a69', 'kubectl/v1.32.4 (darwin/arm64) kubernetes/6fc0a69'],
+    ['another kind of client', 'kubectl/v1.32.4 (linux/amd64) kubernetes/6fc0a69', 'curl/8.5.0'],
+    ['another browser', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36', 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'],
+  ])('%s is another fingerprint', (_name, a, b) => {
+    expect(fp(a)).not.toBe(fp(b));
+  });
+
+  it('kubectl and the browsers are one client kind; scripts are each their own', () => {
+    expect(['kubectl', 'helm', 'k9s', 'chrome', 'firefox', 'safari', 'edge'].map(clientKind)).toEqual(new Array(7).fill('interactive'));
+    expect(['curl', 'python', 'go', 'client-go', 'other'].map(clientKind)).toEqual(['curl', 'python', 'go', 'client-go', 'other']);
   });
 });

@@ -45,9 +45,11 @@ describe('device cookie', () => {
     const withCookie = r.resolve({ ...base, deviceCookie: 'abc' });
     expect(withCookie.strength).toBe('cookie');
     expect(withCookie.id).toMatch(/^cookie:/);
-    // The same cookie after a browser update is the same device; a fingerprint would change.
+    // The same cookie after a browser update is the same device. A fingerprint ignores versions
+    // (issue 12) but anyone can copy it; the cookie cannot be forged.
     expect(r.resolve({ ...base, userAgent: ua.replace('156.0', '157.0'), deviceCookie: 'abc' }).id).toBe(withCookie.id);
-    expect(r.resolve({ ...base, userAgent: ua.replace('156.0', '157.0') }).id).not.toBe(r.resolve(base).id);
+    expect(r.resolve({ ...base, userAgent: ua.replace('156.0', '157.0') }).id).toBe(r.resolve(base).id);
+    expect(r.resolve({ ...base, userAgent: ua.replace('X11; Linux x86_64', 'Windows NT 10.0; Win64; x64') }).id).not.toBe(r.resolve(base).id);
     expect(r.resolve({ ...base, principal: 'spiffe://corp/laptop', deviceCookie: 'abc' }).strength).toBe('certificate');
   });
 });
