@@ -927,12 +927,14 @@ async function riskScenario(issuer: Issuer, work: string, profDir?: string): Pro
     const checks = sumMetric(redMetrics, 'stepgate_decisions_total');
     const denials = sumMetric(redMetrics, 'stepgate_decisions_total', 'decision="deny"');
     const stateErrors = { memory: sumMetric(await metricsText(mem.metrics), 'stepgate_state_errors_total'), redis: sumMetric(redMetrics, 'stepgate_state_errors_total') };
-    // One observe per Check and one recordDenial per deny; at most one learn per subject.
-    const least = checks + denials;
+    // One observe per Check; at most one recordDenial per deny (the same request denied again
+    // within 10 s is a retry and counted once, so a replayed frame mostly records none); at most
+    // one learn per subject.
+    const least = checks;
     // Reported, then the run fails (after writing the figures and any profile, which show why).
     const problems: string[] = [];
-    if (scriptCalls < least || scriptCalls > least + shapes.length) {
-      problems.push(`${scriptCalls} script calls for ${checks} checks and ${denials} denials (expected ${least}–${least + shapes.length})`);
+    if (scriptCalls < least || scriptCalls > least + denials + shapes.length) {
+      problems.push(`${scriptCalls} script calls for ${checks} checks and ${denials} denials (expected ${least}–${least + denials + shapes.length})`);
     }
     if (failedCalls) problems.push(`${failedCalls} failed Redis calls`);
     // A state error is a Check assessed without its history (fail_closed: sensitive requests refused).
