@@ -29,6 +29,8 @@ export function buildAttributes(
   // as Go decodes it, with nothing merged or resolved, and whatever could reach it in another
   // form is refused.
   const isKube = kubeHosts.matches(host, raw.contextExtensions);
+  // Go compares methods case-sensitively: for kube-apiserver `get` is no GET, and its verb is ''.
+  if (isKube && raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes host' };
   const parsed = normalisePath(raw.target, isKube ? 'kubernetes' : 'generic');
   if (!parsed.ok) return { ok: false, detail: parsed.problem };
   const headers = raw.headers;

@@ -388,6 +388,8 @@ describe('Kubernetes paths: what kube-apiserver reads, or request_invalid', () =
     ['GET', '/api/v1/namespaces/%2E/secrets'],
     ['GET', '/api/v1/secrets?fieldSelector=metadata.name%3Dx#&watch=1'],
     ['GET', '/api/v1/namespaces/dev#/../secrets'],
+    // Go matches methods exactly: kube derives no verb from `delete`.
+    ['delete', '/api/v1/namespaces/prod/configmaps/x'],
   ];
 
   it.each(attacks)('%s %s is request_invalid at any level', async (method, path) => {

@@ -76,6 +76,15 @@ describe('Kubernetes path attacks are request_invalid', () => {
     if (!built.ok) expect(built.detail).toMatch(detail);
   });
 
+  it('refuses a method kube would not recognise because of its case', () => {
+    // kube-apiserver derives verb '' from `get` (Go compares methods exactly); stepgate would say list.
+    const built = build('get', '/api/v1/namespaces/prod/secrets');
+    expect(built.ok).toBe(false);
+    if (!built.ok) expect(built.detail).toMatch(/method is not upper-case/);
+    const dash = build('get', '/x', DASH);
+    expect(dash.ok && dash.attributes.method).toBe('GET');
+  });
+
   it('applies to routes tagged as Kubernetes, whatever their host', () => {
     for (const [method, target, , , detail] of attacks) {
       const built = build(method, target, 'internal-api.example.com', { 'stepgate.kubernetes': 'true' });
@@ -248,6 +257,8 @@ const QUERIES = [
   'fieldSelector=metadata.name%3Dweb-0&resourceVersion=0',
 ];
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+// Go matches methods exactly, so these give kube no verb.
+const ANY_METHODS = [...METHODS, 'get', 'Delete'];
 
 function target(prefix: string, segs: string[], trailing: boolean, query: string): string {
   let path = prefix + segs.map((s) => '/' + s).join('');
@@ -321,7 +332,7 @@ describe('stepgate agrees with kube-apiserver or refuses (property)', () => {
 
   it('for any path: either request_invalid, or exactly the RequestInfo kube derives', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...METHODS), anyTarget, (method, [prefix, segs, trailing, query]) => {
+      fc.property(fc.constantFrom(...ANY_METHODS), anyTarget, (method, [prefix, segs, trailing, query]) => {
         const t = target(prefix, segs, trailing, query);
         const built = build(method, t);
         const model = kubeModel(method, t);
