@@ -66,7 +66,7 @@ export function normalisePath(target: string, mode: PathMode = 'generic'): PathR
       const next = target.charCodeAt(end + 1);
       if (next === SLASH || next === DOT) needsWork = true;
     } else if (c === BACKSLASH) {
-      // Go keeps '\\' as data; URL canonicalisers (Envoy's normalize_path, browsers) turn it into '/'.
+      // Go keeps a backslash as data; URL canonicalisers (Envoy's normalize_path, browsers) turn it into '/'.
       if (kube) return fail(BACKSLASH_PROBLEM);
     } else if (c < 0x20 || c === 0x7f) {
       return fail('control character in path');
