@@ -331,8 +331,9 @@ describe('assurance and step-up responses', () => {
     const res = await check({ method: 'DELETE', path: '/api/v1/namespaces/%70rod/configmaps/x', token });
     expectDenied(res, 'acr_insufficient', 'Unauthorized');
     expect(res.dynamic_metadata!.fields.rules!.stringValue).toBe('prod-writes');
-    expectDenied(await check({ path: '/api/v1/namespaces/dev/pods/../secrets', token }), 'acr_insufficient', 'Unauthorized');
-    expectDenied(await check({ path: '//api/v1//namespaces/dev/secrets', token }), 'acr_insufficient', 'Unauthorized');
+    // Forms kube-apiserver reads differently from a normaliser are refused (see 'Kubernetes paths').
+    expectDenied(await check({ path: '/api/v1/namespaces/dev/pods/../secrets', token }), 'request_invalid', 'BadRequest');
+    expectDenied(await check({ path: '//api/v1//namespaces/dev/secrets', token }), 'request_invalid', 'BadRequest');
   });
 
   it('kubectl exec over websocket (GET) and SPDY (POST) are both an exec', async () => {
@@ -363,6 +364,82 @@ describe('assurance and step-up responses', () => {
     const res = await check({ host: 'billing.example.com', path: '/', token: await issuer.token(aal2), context: { 'stepgate.app': 'billing' } });
     expectDenied(res, 'acr_insufficient', 'Unauthorized');
     expect(res.dynamic_metadata!.fields.rules!.stringValue).toBe('tagged-billing');
+  });
+});
+
+describe('Kubernetes paths: what kube-apiserver reads, or request_invalid', () => {
+  // Each was allowed at aal1 by the default rule: stepgate merged, resolved or decoded the path
+  // into something harmless while kube-apiserver authorizes (and serves) what the bytes say.
+  const attacks: [method: string, path: string][] = [
+    ['GET', '/api/v1/namespaces//secrets'],
+    ['GET', '/api/v1/namespaces/%2Fsecrets'],
+    ['DELETE', '/apis/apps/v1/namespaces//deployments'],
+    ['POST', '/api/v1/namespaces//pods/web-0/exec?command=sh&stdin=true&tty=true'],
+    ['GET', '/api/v1/namespaces//secrets?watch=1'],
+    ['GET', '/api/v1/namespaces/dev/secrets//db'],
+    ['GET', '/apis//v1/namespaces/dev/secrets'],
+    ['GET', '/api/v1/nodes/n1/proxy/a/../..'],
+    ['GET', '/api/v1/nodes/n1/proxy/%2E%2E/%2e%2E'],
+    ['GET', '/api/v1/nodes/n1/proxy/a%2F..%2F..'],
+    ['GET', '/api/v1/namespaces/dev/pods/%2E%2E/%2E%2E/secrets'],
+    ['DELETE', '/api/v1/namespaces/dev%2F..%2Fprod/configmaps/x'],
+    ['GET', '/api/v1/namespaces/dev\\..\\prod/secrets'],
+    ['GET', '/api/v1/namespaces/dev%5C..%5Cprod/secrets'],
+    ['GET', '/api/v1/namespaces/%2E/secrets'],
+    ['GET', '/api/v1/secrets?fieldSelector=metadata.name%3Dx#&watch=1'],
+    ['GET', '/api/v1/namespaces/dev#/../secrets'],
+    // Go matches methods exactly: kube derives no verb from `delete`.
+    ['delete', '/api/v1/namespaces/prod/configmaps/x'],
+  ];
+
+  it.each(attacks)('%s %s is request_invalid at any level', async (method, path) => {
+    for (const claims of [{}, aal3]) {
+      expectDenied(await check({ method, path, token: await issuer.token(claims) }), 'request_invalid', 'BadRequest');
+    }
+  });
+
+  it('refuses them on a route tagged as Kubernetes too', async () => {
+    const res = await check({ host: 'internal-kube.example.net', path: '/api/v1/namespaces//secrets', token: await issuer.token(), context: { 'stepgate.kubernetes': 'true' } });
+    expectDenied(res, 'request_invalid', 'BadRequest');
+  });
+
+  // What kubectl, client-go and controllers send: decided exactly as before.
+  const WS = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-protocol': 'v5.channel.k8s.io' };
+  const real: [method: string, path: string, outcome: string, headers?: Record<string, string>][] = [
+    ['GET', '/api/v1/namespaces/dev/pods?limit=500', 'allowed'],
+    ['GET', '/api/v1/namespaces/dev/pods/', 'allowed'],
+    ['GET', '/api/v1/pods?allowWatchBookmarks=true&resourceVersion=123&timeoutSeconds=540&watch=true', 'allowed'],
+    ['GET', '/apis/apps/v1/namespaces/dev/deployments?fieldSelector=metadata.name%3Dweb', 'allowed'],
+    ['GET', '/api/v1/namespaces/dev/events?fieldSelector=involvedObject.name%3Dweb-0%2CinvolvedObject.namespace%3Ddev', 'allowed'],
+    ['PATCH', '/apis/apps/v1/namespaces/dev/deployments/web?fieldManager=kubectl-edit', 'allowed'],
+    ['GET', '/api/v1/namespaces/dev/pods/web-0/log?container=app&follow=true', 'allowed'],
+    ['GET', '/api/v1/namespaces/dev/services/https:web:443/proxy/', 'allowed'],
+    ['GET', '/api/v1/namespaces/dev/services/https%3Aweb%3A443/proxy/api/v1/status', 'allowed'],
+    ['GET', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager', 'allowed'],
+    ['GET', '/api', 'allowed'],
+    ['GET', '/apis', 'allowed'],
+    ['GET', '/openapi/v3', 'allowed'],
+    ['GET', '/.well-known/openid-configuration', 'allowed'],
+    ['GET', '/api/v1/namespaces/dev/configmaps/kube%2Eroot-ca.crt', 'allowed'],
+    ['GET', '/api/v1/namespaces/dev/secrets', 'acr_insufficient'],
+    ['GET', '/api/v1/secrets?fieldSelector=metadata.name%3Ddb&watch=1', 'acr_insufficient'],
+    ['GET', '/api/v1/namespaces/dev/pods/web-0/exec?command=sh&stdin=true&tty=true', 'acr_insufficient', WS],
+    ['DELETE', '/api/v1/namespaces/prod/configmaps', 'acr_insufficient'],
+    ['GET', '/api/v1/nodes/node-1/proxy/stats/summary', 'policy_deny'],
+  ];
+
+  it.each(real)('%s %s: %s', async (method, path, outcome, headers) => {
+    const res = await check({ method, path, headers, token: await issuer.token() });
+    if (outcome === 'allowed') expect(res.status.code, path).toBe(0);
+    else expectDenied(res, outcome, outcome === 'policy_deny' ? 'Forbidden' : 'Unauthorized');
+  });
+
+  it('other hosts keep merging slashes, and refuse dot segments instead of resolving them', async () => {
+    const token = await issuer.token();
+    expect((await check({ host: DASH_HOST, path: '/d//abc', token })).status.code).toBe(0);
+    expectDenied(await check({ host: DASH_HOST, path: '//admin//users', token }), 'acr_insufficient', 'Unauthorized');
+    expectDenied(await check({ host: DASH_HOST, path: '/admin/%2E%2E/public', token }), 'request_invalid', 'BadRequest');
+    expectDenied(await check({ host: DASH_HOST, path: '/admin/..%2F..%2Fd/abc', token }), 'request_invalid', 'BadRequest');
   });
 });
 
