@@ -6,7 +6,7 @@ import type { Verdict } from '../decision/verdict.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import { DecisionLog } from './audit.js';
 import type { Logger } from './log.js';
-import { rulesLabel, StepgateMetrics, type TelemetryComponent } from './metrics.js';
+import { StepgateMetrics, type TelemetryComponent } from './metrics.js';
 import { startMetricsExport, type MetricsExport } from './metrics-export.js';
 import { SERVICE_VERSION } from './otel-env.js';
 import { StepUpTracker, type Completion } from './stepup.js';
@@ -107,11 +107,11 @@ export class Telemetry implements CheckTelemetry {
       // A challenge: a sign-in or step-up asked for, as a 401 challenge or a 302 to the step-up URL.
       if (!v.allow && (status === 401 || status === 302) && v.attributes) {
         kind = clientKind(v.attributes);
-        this.metrics.challenge(v.reason, kind, rulesLabel(v.requirement), levelName(rt, v));
+        this.metrics.challenge(v.reason, kind, levelName(rt, v));
         this.stepups.challenged(v);
       } else if (v.allow) {
         completion = this.stepups.allowed(v);
-        if (completion) this.metrics.completion(completion.reason, rulesLabel(completion.requirement), levelName(rt, v));
+        if (completion) this.metrics.completion(completion.reason, completion.requirement?.rules ?? [], levelName(rt, v));
       }
     } catch (err) {
       this.failed('metrics', err);

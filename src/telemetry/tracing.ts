@@ -210,7 +210,7 @@ export function checkAttributes(c: CheckOutcome): Attributes {
   if (cache !== 'none') a[ATTR.tokenCacheHit] = cache === 'hit';
   const r = v.requirement;
   if (r) {
-    a[ATTR.rules] = rulesLabel(r); // as the metrics' `rules` label and Envoy's dynamic metadata
+    a[ATTR.rules] = rulesLabel(r); // as Envoy's dynamic metadata
     const level = r.level >= 0 ? c.rt?.assurance.names[r.level] : undefined;
     if (level !== undefined && !r.deny) a[ATTR.levelRequired] = level;
     if (r.maxAge !== undefined && !r.deny) a[ATTR.maxAge] = r.maxAge;

@@ -85,19 +85,31 @@ describe('StepgateMetrics', () => {
       value: number | { count: number; buckets: { counts: number[] } };
     }[];
 
-  it('counts decisions per (decision, reason, rules) and merges equal labels from different Requirement objects', async () => {
+  it('counts decisions per (decision, reason), and per rule one series each however rules combine', async () => {
     const m = new StepgateMetrics(() => undefined, scope);
     const a = requirement(['secrets']);
     const b = requirement(['secrets']); // a reload builds new Requirement objects
+    const both = requirement(['secrets', 'risk:elevated']);
     m.check(verdict({ requirement: a }), 0.0001);
     m.check(verdict({ requirement: a }), 0.0001);
     m.check(verdict({ requirement: b }), 0.0001);
     m.check(verdict({ allow: true, reason: 'allowed', requirement: a, identity: identity('x'), tokenCached: true }), 0.00003);
     m.check(verdict({ reason: 'request_invalid' }), 0.00002);
+    m.check(verdict({ reason: 'policy_deny', requirement: both }), 0.0001);
+    m.check(verdict({ allow: true, reason: 'allowed', requirement: requirement([]), identity: identity('x') }), 0.0001);
     expect((await points(m, 'stepgate_decisions')).map((p) => [p.attributes, p.value])).toEqual([
-      [{ decision: 'deny', reason: 'acr_insufficient', rules: 'secrets' }, 3],
-      [{ decision: 'allow', reason: 'allowed', rules: 'secrets' }, 1],
-      [{ decision: 'deny', reason: 'request_invalid', rules: '' }, 1],
+      [{ decision: 'deny', reason: 'acr_insufficient' }, 3],
+      [{ decision: 'allow', reason: 'allowed' }, 2],
+      [{ decision: 'deny', reason: 'request_invalid' }, 1],
+      [{ decision: 'deny', reason: 'policy_deny' }, 1],
+    ]);
+    // No `secrets,risk:elevated` series: the combination counts once on each of its rules.
+    expect((await points(m, 'stepgate_rule_decisions')).map((p) => [p.attributes, p.value])).toEqual([
+      [{ rule: 'secrets', decision: 'allow' }, 1],
+      [{ rule: 'secrets', decision: 'stepup' }, 3],
+      [{ rule: 'secrets', decision: 'deny' }, 1],
+      [{ rule: 'risk:elevated', decision: 'deny' }, 1],
+      [{ rule: 'default', decision: 'allow' }, 1],
     ]);
     const durations = await points(m, 'stepgate_check_duration_seconds');
     const allowHit = durations.find((p) => p.attributes.decision === 'allow' && p.attributes.token_cache === 'hit')!.value as {
