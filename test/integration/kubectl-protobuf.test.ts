@@ -61,6 +61,7 @@ const resources = (gv: string, rs: [string, string, boolean][]) => ({
 });
 const GROUPS = ['apps', 'batch', 'rbac.authorization.k8s.io'];
 const DISCOVERY: Record<string, unknown> = {
+  // A kubectl dispatcher (the Google Cloud SDK package) runs the kubectl matching this version.
   '/version': { major: '1', minor: '32', gitVersion: 'v1.32.0' },
   '/api': { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] },
   '/apis': {
@@ -88,7 +89,22 @@ const DISCOVERY: Record<string, unknown> = {
 
 const STATUS_BY_NAME = new Map(Object.entries(STATUS_CODES).map(([code, text]) => [String(text).replace(/[^A-Za-z]/g, ''), Number(code)]));
 
+/** kubectl 1.32 is the first to send protobuf (1.27 to 1.31 send JSON, measured); older ones would test nothing here. */
+async function checkKubectlVersion(): Promise<void> {
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(KUBECTL, ['version', '--client', '-o', 'json'], { env: { PATH: process.env.PATH } }, (err, stdout) => {
+      if (err) reject(new Error(`${KUBECTL} not usable${process.env.CI === 'true' ? ' (CI=true: scripts/test.sh installs it)' : ''}: ${err.message}`));
+      else resolve(stdout);
+    }),
+  );
+  const v = (JSON.parse(out) as { clientVersion: { major: string; minor: string; gitVersion: string } }).clientVersion;
+  if (Number(v.major) !== 1 || parseInt(v.minor, 10) < 32) {
+    throw new Error(`kubectl ${v.gitVersion} sends JSON; this test needs kubectl 1.32 or later, which sends protobuf`);
+  }
+}
+
 beforeAll(async () => {
+  await checkKubectlVersion();
   issuer = await TestIssuer.start();
   service = await startService(parseConfig(testConfigYaml(issuer.url, GUARDRAILS), 'kubectl.yaml'), { TEST_HMAC_SECRET: HMAC_SECRET }, createLogger('silent'));
   client = new CheckClient(service.grpc.port);
@@ -148,7 +164,7 @@ afterAll(async () => {
   client?.close();
   await service?.stop();
   await issuer?.close();
-  await new Promise((r) => api?.close(r));
+  if (api) await new Promise((r) => api.close(r));
   if (dir) await rm(dir, { recursive: true, force: true });
   if (ca) await rm(ca.dir, { recursive: true, force: true });
 });
