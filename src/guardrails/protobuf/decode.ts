@@ -91,7 +91,8 @@ function unreadable(detail: string): ProtobufBody {
 function decodeMessage(r: Reader, schema: Message, target: Json, depth: number): void {
   if (depth > MAX_DEPTH) throw new WireError('nested too deeply');
   while (!r.done) {
-    const { field: number, wire } = r.tag();
+    const number = r.tag();
+    const wire = r.wire;
     if (number <= 0) throw new WireError('illegal field number');
     const field = schema.fields.get(number);
     if (field === undefined) {
@@ -174,9 +175,10 @@ function child(target: Json, name: string): Json {
   return created;
 }
 
-/** An own data property even for keys such as `__proto__` (label keys are the sender's choice). */
+/** An own data property even for the key `__proto__` (label keys are the sender's choice). */
 function setOwn(target: Json, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /** map<string, string> entry {1: key, 2: value}; a missing key or value is "", as in Go. */
@@ -185,7 +187,8 @@ function readMapEntry(r: Reader, target: Json, depth: number): void {
   let key = '';
   let value = '';
   while (!r.done) {
-    const { field, wire } = r.tag();
+    const field = r.tag();
+    const wire = r.wire;
     if (field <= 0) throw new WireError('illegal field number');
     if (field === 1 || field === 2) {
       if (wire !== WIRE_LEN) throw new WireError(`map entry field ${field} has wire type ${wire}`);
@@ -212,7 +215,8 @@ function readIntOrString(r: Reader, target: Json, name: string, depth: number): 
   const parts = byName.get(name) ?? { type: 0, intVal: 0, strVal: '' };
   byName.set(name, parts);
   while (!r.done) {
-    const { field, wire } = r.tag();
+    const field = r.tag();
+    const wire = r.wire;
     if (field <= 0) throw new WireError('illegal field number');
     if (field > 3) {
       r.skip(wire);

@@ -53,11 +53,18 @@ export class Reader {
     }
   }
 
-  /** A tag: field number (Go: int32(wire >> 3)) and wire type. */
-  tag(): { field: number; wire: number } {
+  /** The wire type of the tag read last. */
+  wire = 0;
+
+  /** A tag: returns the field number (Go: int32(wire >> 3)) and sets `wire`. */
+  tag(): number {
     const v = this.varint();
-    if (typeof v === 'number') return { field: v >>> 3, wire: v & 7 };
-    return { field: Number(BigInt.asIntN(32, v >> 3n)), wire: Number(v & 7n) };
+    if (typeof v === 'number') {
+      this.wire = v & 7;
+      return v >>> 3;
+    }
+    this.wire = Number(v & 7n);
+    return Number(BigInt.asIntN(32, v >> 3n));
   }
 
   /** A length-delimited field: its [start, end) within the buffer, after checking it fits. */
@@ -72,6 +79,17 @@ export class Reader {
 
   string(): string {
     const [s, e] = this.span();
+    // Most strings (names, images, flags) are short ASCII: built directly, without a decoder call.
+    if (e - s <= 64) {
+      let out = '';
+      let i = s;
+      for (; i < e; i++) {
+        const b = this.buf[i]!;
+        if (b >= 0x80) break;
+        out += String.fromCharCode(b);
+      }
+      if (i === e) return out;
+    }
     try {
       return utf8.decode(this.buf.subarray(s, e));
     } catch {
