@@ -15,6 +15,7 @@ import { HMAC_SECRET, testConfigYaml } from '../support/config.js';
 import { CheckClient, reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { PINNED } from '../support/guardrails.js';
 import { TestIssuer } from '../support/issuer.js';
+import { encodeKube } from '../support/kube-protobuf.js';
 import { makeTestCa, type TestCa } from '../support/redis.js';
 import { checkRequest } from '../support/requests.js';
 
@@ -263,5 +264,40 @@ describe('real kubectl bodies through the real gRPC server', () => {
     expect(r.write?.contentType).toBe('application/json');
     expect(rules(r.write?.decision)).toContain('guardrail:privileged_container');
     expect(r.code).not.toBe(0);
+  });
+});
+
+describe('protobuf bodies kubectl cannot build, straight through the gRPC server', () => {
+  const check = async (body: Buffer, level: 'aal2' | 'aal3') =>
+    client.check(
+      checkRequest({
+        method: 'POST',
+        path: '/apis/apps/v1/namespaces/prod-eu/deployments',
+        token: await token(level),
+        headers: { 'content-type': PROTOBUF, 'x-envoy-auth-partial-body': 'false' },
+        rawBody: body,
+      }),
+    );
+  const deployment = (privileged: boolean) =>
+    encodeKube({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: PINNED, securityContext: { privileged } }] } } },
+    });
+
+  it('a privileged deployment in protobuf needs the guardrail\'s level; the same one unprivileged does not', async () => {
+    const privileged = await check(deployment(true), 'aal2');
+    expect(reasonOf(privileged)).toBe('acr_insufficient');
+    expect(rules(privileged)).toContain('guardrail:privileged_container');
+    expect(rules(privileged)).not.toContain('body_unreadable');
+    expect((await check(deployment(false), 'aal2')).status.code ?? 0).toBe(0);
+  });
+
+  it('a malformed protobuf body gets the unreadable_body effect', async () => {
+    const cut = deployment(false).subarray(0, 40);
+    const res = await check(cut, 'aal2');
+    expect(reasonOf(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain('guardrail:body_unreadable');
   });
 });
