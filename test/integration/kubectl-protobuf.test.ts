@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
+import { explain } from '../../src/explain.js';
 import { parseBody } from '../../src/guardrails/parse.js';
 import { startService, type Service } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
-import { HMAC_SECRET, testConfigYaml } from '../support/config.js';
+import { HMAC_SECRET, testConfig, testConfigYaml } from '../support/config.js';
 import { CheckClient, reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { PINNED } from '../support/guardrails.js';
 import { TestIssuer } from '../support/issuer.js';
@@ -299,5 +300,18 @@ describe('protobuf bodies kubectl cannot build, straight through the gRPC server
     const res = await check(cut, 'aal2');
     expect(reasonOf(res)).toBe('acr_insufficient');
     expect(rules(res)).toContain('guardrail:body_unreadable');
+  });
+});
+
+describe('stepgate explain with a captured kubectl body', () => {
+  it('shows the violations of a protobuf body, and for a malformed one why it is unreadable', async () => {
+    const config = testConfig(issuer.url, GUARDRAILS);
+    const body = readFileSync(new URL('../fixtures/kubectl-protobuf/create-clusterrolebinding-b-cluster-admin-user-u.bin', import.meta.url));
+    const input = { method: 'POST', url: 'https://kube.example.com/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', headers: [], contentType: PROTOBUF };
+    const claims = { iss: issuer.url, sub: 'ann', acr: 'urn:stepgate:aal3', auth_time: sec() };
+    const out = await explain(config, { ...input, claims, body }, { env: { TEST_HMAC_SECRET: HMAC_SECRET } });
+    expect(out.guardrails).toMatchObject({ violations: [{ code: 'rbac_cluster_admin_binding', path: 'roleRef.name' }], unreadable: null });
+    const cut = await explain(config, { ...input, claims, body: body.subarray(0, body.length - 10) }, { env: { TEST_HMAC_SECRET: HMAC_SECRET } });
+    expect(cut.guardrails).toMatchObject({ unreadable: 'body_unreadable', unreadable_detail: expect.stringMatching(/^the protobuf body is malformed/) });
   });
 });
