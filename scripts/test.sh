@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 
 # System packages the test suite starts for real. Installed with apt-get when missing; with
 # CI=true a missing one is a failure, never a skip (the tests themselves do not skip either).
-SYSTEM_PACKAGES=(prometheus redis-server openssl nginx chromium)
+# kubectl must be 1.32 or later (the first to send protobuf bodies); Debian's kubernetes-client is
+# 1.20, so this is the upstream `kubectl` package (Google Cloud SDK / Kubernetes apt repository).
+SYSTEM_PACKAGES=(prometheus redis-server openssl nginx chromium kubectl)
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -1,5 +1,6 @@
 import { isScalar, parseAllDocuments, visit, type Document } from 'yaml';
 import type { UnreadableOutcome } from './codes.js';
+import { parseKubeProtobuf } from './protobuf/decode.js';
 import { isObject, type Json } from './types.js';
 
 /**
@@ -45,9 +46,7 @@ export function parseBody(
     return unreadable('body_unreadable', 'no request body in the Check (is with_request_body / includeRequestBodyInCheck configured?)');
   }
   const type = mediaType(contentType);
-  if (type === 'application/vnd.kubernetes.protobuf') {
-    return unreadable('body_unreadable', 'protobuf bodies are not inspected; use JSON or YAML (kubectl does by default for these kinds)');
-  }
+  if (type === 'application/vnd.kubernetes.protobuf') return parseKubeProtobuf(body, verb);
   const format = FORMATS.get(type);
   if (format === undefined) return unreadable('body_unreadable', `content type ${JSON.stringify(type.slice(0, 80))} is not inspected`);
   // kube picks the patch type from the content type and refuses a PATCH in any other: a patch
