@@ -21,7 +21,7 @@ export const APPROVAL_PAGE_HEADERS: readonly (readonly [string, string])[] = Obj
 
 /** The detail page is wider than the sign-in pages: it shows manifests. */
 const DETAIL_STYLE = `<style>body{max-width:52rem}
-pre{background:#f6f6f6;border:1px solid #ddd;border-radius:.3rem;padding:.75rem;overflow:auto;max-height:32rem;font-size:.85rem;line-height:1.35;white-space:pre}
+pre{background:#f6f6f6;border:1px solid #ddd;border-radius:.3rem;padding:.75rem;overflow:auto;max-height:48rem;font-size:.85rem;line-height:1.35;white-space:pre}
 .warn{background:#fdecea;border-left:4px solid #b3261e;padding:.5rem .75rem;margin:.25rem 0}
 .summary{font-size:1.15rem}table{border-collapse:collapse}td{padding:.1rem .75rem .1rem 0;vertical-align:top}
 button.reject{background:#b3261e;margin-left:.75rem}</style>`;
@@ -84,7 +84,8 @@ export function detailPage(p: DetailInput): string {
     : '';
   const headers = d.what.headers ?? [];
   const headerMap = new Map(headers);
-  const imp = impersonationChecks(headerMap);
+  // The user first: it is who the request runs as; groups, uid and extras qualify it.
+  const imp = impersonationChecks(new Map([...headers].sort(([a], [b]) => (a === 'impersonate-user' ? -1 : b === 'impersonate-user' ? 1 : 0))));
   const impersonation = imp.length
     ? `<dt>Runs as another identity</dt><dd id="stepgate-impersonation" class="warn">The request asks Kubernetes to impersonate, so it runs with their rights, not the automation's:<ul>${imp.map((c) => `<li><code>${escapeHtml(readable(describeCheck(c)))}</code></li>`).join('')}</ul></dd>`
     : '';

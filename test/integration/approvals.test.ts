@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevIdp, type DevIdp } from '../../demo/idp.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
-import { Approver, approvalOf, stepUpLink } from '../support/approvals.js';
+import { Approver, approvalOf, approvalsConfigYaml, stepUpLink } from '../support/approvals.js';
 import { CheckClient, deniedBody, deniedStatus, okHeader, reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { TestIssuer } from '../support/issuer.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { checkRequest } from '../support/requests.js';
-import { CLIENT_ID, CLIENT_SECRET, freePort, pageCode, stepupConfigYaml, stepupEnv } from '../support/stepup.js';
+import { CLIENT_ID, CLIENT_SECRET, freePort, pageCode, stepupEnv } from '../support/stepup.js';
 import { captureLog } from '../support/telemetry.js';
 
 /**
@@ -22,28 +22,6 @@ const DEPLOYMENTS = '/apis/apps/v1/namespaces/prod/deployments';
 const BODY = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'prod' } });
 const ALICE = { user: 'alice', password: 'alice-password', otp: true };
 
-function configYaml(idp: string, httpPort: number, saIssuer: string, extra = ''): string {
-  return (
-    stepupConfigYaml({
-      idp,
-      httpPort,
-      extraRules: `    - name: prod-writes
-      match: { kubernetes: { namespaces: [prod], verbs: [create, update, patch, delete] } }
-      require: aal2
-      max_age: 600
-`,
-    }).replace('issuers:\n', `issuers:\n  - issuer: ${saIssuer}\n    audiences: [kubernetes]\n    algorithms: [RS256]\n`) +
-    `automation:
-  issuers: [${saIssuer}]
-  approval_ttl_seconds: 3600
-  approver:
-    level: aal2
-    max_age_seconds: 300
-    groups: [engineers]
-${extra}`
-  );
-}
-
 interface Stack {
   service: Service;
   client: CheckClient;
@@ -54,7 +32,7 @@ interface Stack {
 
 async function startStack(idp: DevIdp, sa: TestIssuer, httpPort: number, env: Record<string, string>, extra = '', now?: () => number): Promise<Stack> {
   const cap = captureLog('info');
-  const config = parseConfig(configYaml(idp.issuer, httpPort, sa.url, extra), 'approvals-test.yaml');
+  const config = parseConfig(approvalsConfigYaml(idp.issuer, httpPort, sa.url, extra), 'approvals-test.yaml');
   const service = await startService(config, env, cap.logger, now ? { now } : {});
   return { service, client: new CheckClient(service.grpc.port), base: `http://127.0.0.1:${httpPort}`, records: cap.records, lines: cap.lines };
 }
