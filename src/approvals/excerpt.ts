@@ -43,8 +43,10 @@ export function bodyExcerpt(kube: KubeRequestInfo | undefined, body: Uint8Array 
   if (media.includes('protobuf') || media === 'application/cbor') return { withheld: `binary body (${media}); the digest binds it.` };
   const text = utf8(body);
   if (text === undefined) return { withheld: 'the body is not UTF-8 text; the digest binds it.' };
-  const shown = readable(media === 'application/json' || media.endsWith('+json') ? indentJson(text) : text);
-  return shown.length > MAX_EXCERPT ? { text: shown.slice(0, MAX_EXCERPT), clipped: true } : { text: shown };
+  const pretty = media === 'application/json' || media.endsWith('+json') ? indentJson(text) : text;
+  // Clip before escaping (a 1 MiB body costs no more than a small one), and after (escapes grow it).
+  const shown = readable(pretty.slice(0, MAX_EXCERPT));
+  return pretty.length > MAX_EXCERPT || shown.length > MAX_EXCERPT ? { text: shown.slice(0, MAX_EXCERPT), clipped: true } : { text: shown };
 }
 
 /**
