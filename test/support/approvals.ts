@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { DevIdp } from '../../demo/idp.js';
 import { deniedBody, reasonOf, type CheckResponse } from './grpc-client.js';
-import { formFields, http, setCookies, stepupConfigYaml, type HttpResult } from './stepup.js';
+import { CLIENT_ID, formFields, http, setCookies, stepupConfigYaml, type HttpResult } from './stepup.js';
 
 /**
  * Drives the approval pages the way a person with a browser would: follow the page's own step-up
@@ -94,8 +94,9 @@ export function approvalsConfigYaml(idp: string, httpPort: number, saIssuer: str
       max_age: 600
 `,
     })
-      // A generous fetch timeout: the first JWKS fetch runs while the test process (which also
-      // serves this issuer) is busy starting everything else, and a failed fetch cools down for 30 s.
+      // Generous fetch timeouts: the first JWKS fetch runs while the test process (which also
+      // serves both issuers) is busy starting everything else, and a failed fetch cools down for 30 s.
+      .replace(`audiences: [${CLIENT_ID}]\n    algorithms: [RS256]\n`, `audiences: [${CLIENT_ID}]\n    algorithms: [RS256]\n    fetch_timeout_ms: 20000\n`)
       .replace('issuers:\n', `issuers:\n  - issuer: ${saIssuer}\n    audiences: [kubernetes]\n    algorithms: [RS256]\n    fetch_timeout_ms: 20000\n`) +
     `automation:
   issuers: [${saIssuer}]
