@@ -15,7 +15,8 @@ export interface GuardrailOutcome {
 /**
  * The one entry point for a request: the pipeline calls it after `policy.evaluate`, and
  * `stepgate explain` calls it too, so both see the same guardrails. Undefined when guardrails are
- * not configured or the request is not one they inspect (the common case, and allocation-free).
+ * not configured or the request is neither a write they inspect nor impersonating (the common
+ * case, and allocation-free).
  */
 export function checkGuardrails(settings: GuardrailSettings | undefined, req: RequestAttributes): GuardrailOutcome | undefined {
   const kube = req.kube;
