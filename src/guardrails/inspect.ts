@@ -1,6 +1,6 @@
 import { isClusterScoped } from '../policy/policy.js';
 import type { KubeRequestInfo } from '../request/kube.js';
-import { parseBody } from './parse.js';
+import { parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
 import { checkDelete } from './rules/delete.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
@@ -47,7 +47,7 @@ export function inspect(
     const found = checkDelete(kube, settings, isClusterScoped(kube.apiGroup, kube.resource));
     return found.length > 0 ? { violations: found } : NO_VIOLATIONS;
   }
-  const parsed = parseBody(body, contentType, truncated, kube.verb);
+  const parsed = decode(body, contentType, truncated, kube.verb);
   if (!parsed.ok) return { violations: [], unreadable: parsed.outcome, unreadableDetail: parsed.detail };
 
   const urlKey = `${kube.apiGroup}/${kube.resource}`;
@@ -68,6 +68,19 @@ export function inspect(
     for (const kind of kinds) checkRbac(doc, kind, prefix, ctx, wildcardRoles);
   }
   return violations.length > 0 ? { violations: dedupe(violations) } : NO_VIOLATIONS;
+}
+
+/**
+ * Decoding is bounded (size, depth, aliases) so that it does not throw; should a hostile body
+ * still find a way (a stack overflow, a library bug), it is an unreadable body with the usual
+ * conservative effect, never an internal error with the body's stack in the log.
+ */
+function decode(body: Uint8Array | string | undefined, contentType: string | undefined, truncated: boolean, verb: string): ParsedBody {
+  try {
+    return parseBody(body, contentType, truncated, verb);
+  } catch (err) {
+    return { ok: false, outcome: 'body_unreadable', detail: `the body could not be decoded (${err instanceof Error ? err.name : 'error'})` };
+  }
 }
 
 /** The request's namespace; a body's own metadata.namespace only when the path has none. */
