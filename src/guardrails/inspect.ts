@@ -1,5 +1,6 @@
 import { isClusterScoped } from '../policy/policy.js';
 import type { KubeRequestInfo } from '../request/kube.js';
+import { clip, CLIP_CHARS } from '../telemetry/redact.js';
 import { parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
 import { checkDelete } from './rules/delete.js';
@@ -96,13 +97,20 @@ function unique<T extends string>(xs: (T | undefined)[]): T[] {
   return out;
 }
 
-/** A document read as two kinds with the same pod spec path would report everything twice. */
+/**
+ * A document read as two kinds with the same pod spec path would report everything twice.
+ * Details and paths quote the body (image, role and container names), so they are clipped here,
+ * once, for every place that shows them: logs, spans, verdict details and the approval page.
+ */
 function dedupe(vs: Violation[]): Violation[] {
   const seen = new Set<string>();
-  return vs.filter((v) => {
+  const out: Violation[] = [];
+  for (const v of vs) {
     const k = `${v.code}\u0000${v.path ?? ''}\u0000${v.detail}`;
-    if (seen.has(k)) return false;
+    if (seen.has(k)) continue;
     seen.add(k);
-    return true;
-  });
+    const long = v.detail.length > CLIP_CHARS || (v.path !== undefined && v.path.length > CLIP_CHARS);
+    out.push(long ? { ...v, detail: clip(v.detail), path: v.path === undefined ? undefined : clip(v.path) } : v);
+  }
+  return out;
 }
