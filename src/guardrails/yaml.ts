@@ -122,7 +122,8 @@ function documentProblem(doc: Document.Parsed): string | undefined {
           if (key.tag !== undefined) return `the YAML body uses the explicit tag ${quote(key.tag)}`;
           const problem = scalarProblem(key);
           if (problem !== undefined) return problem;
-          const name = wellFormed(String(key.value));
+          // The 1.1 schema resolves a plain `<<` to the merge symbol; a quoted one is refused too.
+          const name = typeof key.value === 'symbol' ? '<<' : wellFormed(String(key.value));
           if (name === '<<') return 'the YAML body uses a merge key (<<), which kube and stepgate may resolve differently';
           if (seen!.has(name)) return `the YAML body repeats the key ${quote(name)} in one mapping`;
           seen!.add(name);

@@ -133,6 +133,10 @@ describe('bodies kube reads differently from JSON.parse are flagged', () => {
     expect(r.violations).toEqual([]);
   });
 
+  it.each(DIFFERENCES.filter(([n]) => /^YAML (merge|explicit|binary|custom|0o0|1\.2)/.test(n)))('%s → body_unreadable', (_name, k, body, type) => {
+    expect(inspect(k, body, type, false, settings)).toMatchObject({ unreadable: 'body_unreadable', violations: [] });
+  });
+
   it('an escaped key is read as the field it spells', () => {
     const r = inspect(pods, DIFFERENCES[0]![2], JSONT, false, settings);
     expect(r.violations.map((v) => v.code)).toEqual(['host_namespace']);
