@@ -91,7 +91,8 @@ function nestingProblem(text: string): string | undefined {
       case '-':
       case '?':
       case ':':
-        if (++onLine > MAX_BODY_DEPTH) return `the YAML body nests deeper than ${MAX_BODY_DEPTH} levels`;
+        // Inside a flow collection these separate entries (`{a: 1, b: 2}`); only block ones nest.
+        if (flow === 0 && ++onLine > MAX_BODY_DEPTH) return `the YAML body nests deeper than ${MAX_BODY_DEPTH} levels`;
         break;
       default:
         if (token.startsWith('\n') || token.startsWith('\r')) onLine = 0;

@@ -238,6 +238,12 @@ describe('hostile nesting is an unreadable body, not an error', () => {
     expect(inspect(pods, over, JSONT, false, settings).unreadable).toBe('body_unreadable');
   });
 
+  it('a long flow mapping on one line is not nesting', () => {
+    const labels = Array.from({ length: 300 }, (_, i) => `l${i}: v`).join(', ');
+    const body = `kind: Pod\nmetadata: {name: a, labels: {${labels}}}\nspec: {hostNetwork: true}\n`;
+    expect(inspect(pods, body, YAML, false, settings).violations.map((v) => v.code)).toEqual(['host_namespace']);
+  });
+
   it('brackets inside YAML strings do not count as nesting', () => {
     const body = `kind: Pod\nmetadata: {name: a, annotations: {a: "${'['.repeat(500)}", b: '${'{'.repeat(500)}'}}\nspec: {hostNetwork: true}\n`;
     expect(inspect(pods, body, YAML, false, settings).violations.map((v) => v.code)).toEqual(['host_namespace']);
