@@ -3,10 +3,10 @@ import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
 import { CLIP_CHARS } from '../../src/telemetry/redact.js';
 import { HMAC_SECRET, testConfigYaml } from '../support/config.js';
-import { CheckClient, reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { CheckClient, deniedHeader, reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { PINNED } from '../support/guardrails.js';
 import { TestIssuer } from '../support/issuer.js';
-import { checkRequest, type RequestSpec } from '../support/requests.js';
+import { BROWSER_HEADERS, checkRequest, DASH_HOST, type RequestSpec } from '../support/requests.js';
 import { captureLog, captureSpans } from '../support/telemetry.js';
 
 /**
@@ -146,5 +146,18 @@ describe('bounded work on hostile input', () => {
       }
       for (const f of Object.values(res.dynamic_metadata?.fields ?? {})) expect((f.stringValue ?? '').length).toBeLessThan(CLIP_CHARS * 4);
     }
+  });
+
+  it('a client-sized return target is left out of the step-up redirect; an ordinary one is kept', async () => {
+    const token = await issuer.token();
+    const go = (path: string) => client.check(checkRequest({ host: DASH_HOST, path, headers: BROWSER_HEADERS, token }));
+    const ordinary = new URL(deniedHeader(await go('/admin/users?page=2'), 'location')!);
+    expect(ordinary.searchParams.get('rd')).toBe(`https://${DASH_HOST}/admin/users?page=2`);
+    const huge = await go(`/admin/users?q=${'p'.repeat(12_000)}`);
+    expect(reasonOf(huge)).toBe('acr_insufficient');
+    const location = deniedHeader(huge, 'location')!;
+    expect(new URL(location).searchParams.has('rd')).toBe(false);
+    expect(location.length).toBeLessThan(512);
+    expect((huge.denied_response?.body ?? '').length).toBeLessThan(1024);
   });
 });

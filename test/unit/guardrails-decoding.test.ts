@@ -331,8 +331,8 @@ describe('JSON patch replay, property: whatever kube ends up privileged is flagg
         const r = inspect(pod, JSON.stringify(ops.map((o) => (o.op === 'remove' ? { op: o.op, path: o.path } : o))), JPATCH, false, settings);
         expect(r.unreadable !== undefined || r.violations.some((v) => v.code === 'privileged_container'), JSON.stringify(ops)).toBe(true);
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
-    expect(privilegedRuns).toBeGreaterThan(100);
-  });
+    expect(privilegedRuns).toBeGreaterThan(50);
+  }, 120_000);
 });
