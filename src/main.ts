@@ -17,7 +17,7 @@ import { parseKeyList } from './stepup/keys.js';
 import { OidcClient } from './stepup/oidc.js';
 import { StateCookies } from './stepup/state.js';
 import { createLogger, type Logger } from './telemetry/log.js';
-import { redactUrls } from './telemetry/redact.js';
+import { clip, redactUrls } from './telemetry/redact.js';
 import { Telemetry, type TelemetryOptions } from './telemetry/telemetry.js';
 
 export const DEFAULT_CONFIG = new URL('../examples/stepgate.yaml', import.meta.url).pathname;
@@ -70,7 +70,7 @@ export async function startService(
     onJwksRefresh: (issuer, outcome, detail, elapsedMs) => {
       telemetry.jwksRefreshed(issuer, outcome, elapsedMs);
       try {
-        logger[outcome === 'ok' ? 'info' : 'warn']({ event: 'jwks_refresh', issuer, outcome, detail: redactUrls(detail) }, 'jwks refresh');
+        logger[outcome === 'ok' ? 'info' : 'warn']({ event: 'jwks_refresh', issuer, outcome, detail: clip(redactUrls(detail), 1024) }, 'jwks refresh');
       } catch {
         // A failing log must not fail the key fetch it reports on.
       }

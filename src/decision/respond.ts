@@ -7,6 +7,7 @@ import type { Verdict } from './verdict.js';
 import { withoutCookie } from '../stepup/session.js';
 import { approvalBaseUrl } from '../approvals/urls.js';
 import { shortId } from '../approvals/request-id.js';
+import { clip } from '../telemetry/redact.js';
 
 export type Header = readonly [string, string];
 
@@ -184,7 +185,10 @@ export class Responder {
       this.returnHosts(req.host) &&
       (req.scheme === 'https' || req.scheme === 'http') &&
       // An absolute-form target (`http://other/x`) would splice a second origin into the URL.
-      req.target.startsWith('/')
+      req.target.startsWith('/') &&
+      // A client-sized target would make the Location header and the body as large as the
+      // request; past this the step-up still works, it just does not return to the page.
+      req.target.length <= MAX_RETURN_TARGET
     ) {
       url.searchParams.set('rd', `${req.scheme}://${req.authority}${req.target}`);
     }
@@ -228,6 +232,8 @@ export class Responder {
     });
   }
 }
+
+const MAX_RETURN_TARGET = 2048;
 
 /** Kubernetes StatusReason values for the statuses we answer with. */
 const STATUS_REASON: Record<number, string> = {
@@ -273,7 +279,7 @@ function metadata(v: Verdict): Record<string, string> {
   }
   if (v.identity) {
     m.level = v.identity.levelName;
-    m.subject = v.identity.subject;
+    m.subject = clip(v.identity.subject);
   }
   if (v.identity || v.tokenCached) m.token_cache = v.tokenCached ? 'hit' : 'miss';
   // Denials only: an allow's bytes are reused across requests, and a score is per request.

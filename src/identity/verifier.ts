@@ -8,6 +8,7 @@ import type { ReasonCode } from '../decision/reasons.js';
 import type { AssuranceModel } from './assurance.js';
 import { compileAutomation, type AutomationMatcher } from '../approvals/automation.js';
 import { buildIdentity, type Identity } from './identity.js';
+import { clip } from '../telemetry/redact.js';
 import { JwksSource, JwksUnavailableError, KeyUnknownError, type FetchFn } from './jwks.js';
 
 export type VerifyResult =
@@ -209,10 +210,10 @@ export class TokenVerifier {
     }
     if (typeof unverified.iss !== 'string') return { reason: 'token_malformed', detail: 'no iss claim' };
     const issuer = this.issuers.get(unverified.iss);
-    if (!issuer) return { reason: 'issuer_unknown', detail: `issuer ${clip(unverified.iss)} is not trusted` };
+    if (!issuer) return { reason: 'issuer_unknown', detail: `issuer ${quoted(unverified.iss)} is not trusted` };
     const alg = typeof header.alg === 'string' ? header.alg : '';
     if (!issuer.algorithms.includes(alg)) {
-      return { reason: 'algorithm_forbidden', detail: `alg ${clip(alg)} is not allowed for this issuer` };
+      return { reason: 'algorithm_forbidden', detail: `alg ${quoted(alg)} is not allowed for this issuer` };
     }
     let payload: JWTPayload;
     try {
@@ -264,6 +265,7 @@ function mapJoseError(err: unknown): Failure {
   return { reason: 'token_invalid', detail: 'verification failed' };
 }
 
-function clip(s: string): string {
-  return JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
+/** A claim or header value quoted in a detail: clipped before quoting, so a 12 KB value costs nothing. */
+function quoted(s: string): string {
+  return JSON.stringify(clip(s, 80));
 }

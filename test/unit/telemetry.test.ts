@@ -6,7 +6,7 @@ import type { Requirement } from '../../src/policy/policy.js';
 import { DecisionLog } from '../../src/telemetry/audit.js';
 import { CHECK_BUCKETS, rulesLabel, StepgateMetrics, tokenCacheOutcome } from '../../src/telemetry/metrics.js';
 import { otlpMetricsWanted, tracingWanted } from '../../src/telemetry/otel-env.js';
-import { clientText, hashSubject, redactUrls, subjectFor } from '../../src/telemetry/redact.js';
+import { clientText, clip, CLIP_CHARS, clipped, hashSubject, redactUrls, subjectFor } from '../../src/telemetry/redact.js';
 import { StepUpTracker } from '../../src/telemetry/stepup.js';
 import { captureLog } from '../support/telemetry.js';
 
@@ -64,8 +64,19 @@ describe('redaction', () => {
 
   it('bounds client text and strips control characters', () => {
     expect(clientText('curl/8\r\n{"forged":true}')).toBe('curl/8{"forged":true}');
-    expect(clientText('x'.repeat(300))).toHaveLength(257);
+    expect(clientText('x'.repeat(300))).toBe(`${'x'.repeat(CLIP_CHARS)}…(300 chars)`);
     expect(clientText('')).toBeUndefined();
+  });
+
+  it('clips attacker-sized values, returns short ones untouched, and never splits a surrogate pair', () => {
+    const short = 'a'.repeat(CLIP_CHARS);
+    expect(clip(short)).toBe(short);
+    expect(clip('k'.repeat(12_000))).toBe(`${'k'.repeat(CLIP_CHARS)}…(12000 chars)`);
+    expect(clip('k'.repeat(12_000), 80).length).toBeLessThan(100);
+    const emoji = `${'a'.repeat(CLIP_CHARS - 1)}😀tail`;
+    expect(clip(emoji)).toBe(`${'a'.repeat(CLIP_CHARS - 1)}…(${emoji.length} chars)`);
+    expect(clipped(undefined)).toBeUndefined();
+    expect(clipped('x'.repeat(1000))!.length).toBeLessThan(CLIP_CHARS + 20);
   });
 
   it('hashes subjects stably, once per identity', () => {
