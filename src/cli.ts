@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile, StartupError } from './config/load.js';
-import { explain } from './explain.js';
+import { explain, ExplainInputError } from './explain.js';
 import { DEFAULT_CONFIG, serve } from './main.js';
 
 const USAGE = `usage:
@@ -13,7 +13,8 @@ const USAGE = `usage:
                    [--body-file FILE [--content-type TYPE]]  (guardrails: the request body, e.g. a manifest)
                                               print how stepgate decides one request, as JSON
 
-The config file may also be given in STEPGATE_CONFIG.`;
+The config file may also be given in STEPGATE_CONFIG. Exit status: 0 done; 2 invalid configuration
+or cannot start; 64 bad arguments; 65 an input file's content is invalid; 66 an input file cannot be read.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv[0]?.startsWith('-') ? ['serve', ...argv] : argv;
@@ -50,9 +51,13 @@ async function main(argv: string[]): Promise<number> {
         },
       });
       if (!values.url) throw new UsageError('explain needs --url');
+      if (values.token !== undefined && values['token-file'] !== undefined) throw new UsageError('give --token or --token-file, not both');
+      const credentials = [values.token ?? values['token-file'], values.claims].filter((v) => v !== undefined);
+      if (credentials.length > 1) throw new UsageError('give a token (--token, --token-file) or --claims, not both');
       const config = loadConfigFile(values.config ?? process.env.STEPGATE_CONFIG ?? DEFAULT_CONFIG);
-      const token = values.token ?? (values['token-file'] ? readFileSync(values['token-file'], 'utf8').trim() : undefined);
-      const claims = values.claims ? (JSON.parse(readFileSync(values.claims, 'utf8')) as Record<string, unknown>) : undefined;
+      const token = values['token-file'] !== undefined ? readInput(values['token-file'], '--token-file').toString('utf8').trim() : values.token;
+      const claims = values.claims !== undefined ? claimsFile(values.claims) : undefined;
+      const body = values['body-file'] !== undefined ? readInput(values['body-file'], '--body-file') : undefined;
       const out = await explain(config, {
         method: values.method,
         url: values.url,
@@ -61,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
         claims,
         source: values.source,
         context: Object.fromEntries(values.context.map(splitPair('='))),
-        body: values['body-file'] ? readFileSync(values['body-file']) : undefined,
+        body,
         contentType: values['content-type'] ?? (values['body-file'] ? guessContentType(values['body-file']) : undefined),
       });
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
@@ -77,7 +82,37 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Bad arguments: exit 64 (EX_USAGE). */
 class UsageError extends Error {}
+
+/** An input file whose content is not what the option needs: exit 65 (EX_DATAERR). */
+class InputDataError extends Error {}
+
+/** An input file that cannot be read: exit 66 (EX_NOINPUT). */
+class InputMissingError extends Error {}
+
+function readInput(file: string, option: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new InputMissingError(`${option}: cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** The claims of a token as a JSON object, e.g. {"iss": "…", "sub": "alice", "acr": "…", "auth_time": 1764633600}. */
+function claimsFile(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readInput(file, '--claims').toString('utf8'));
+  } catch (err) {
+    if (err instanceof InputMissingError) throw err;
+    throw new InputDataError(`--claims: ${JSON.stringify(file)} is not valid JSON`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InputDataError(`--claims: ${JSON.stringify(file)} must hold one JSON object of claims`);
+  }
+  return parsed as Record<string, unknown>;
+}
 
 /** What kubectl would send for a manifest file; --content-type overrides it (patches need it). */
 function guessContentType(file: string): string {
@@ -105,10 +140,16 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`stepgate: cannot start: ${err.message}\n`);
       process.exit(2);
     }
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`stepgate: ${(err as Error).message}\n${USAGE}\n`);
-      process.exit(64);
+    // One line each, no stack: these are the caller's mistakes, not ours.
+    const oneLine = (code: number, message: string) => {
+      process.stderr.write(`stepgate: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+      process.exit(code);
+    };
+    if (err instanceof UsageError || err instanceof ExplainInputError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      oneLine(64, `${(err as Error).message} (stepgate help shows the usage)`);
     }
+    if (err instanceof InputDataError) oneLine(65, err.message);
+    if (err instanceof InputMissingError) oneLine(66, err.message);
     process.stderr.write(`stepgate: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   },
