@@ -58,16 +58,19 @@ async function main(argv: string[]): Promise<number> {
       const token = values['token-file'] !== undefined ? readInput(values['token-file'], '--token-file').toString('utf8').trim() : values.token;
       const claims = values.claims !== undefined ? claimsFile(values.claims) : undefined;
       const body = values['body-file'] !== undefined ? readInput(values['body-file'], '--body-file') : undefined;
+      const headers = values.header.map(splitPair(':'));
+      // A guess only when nothing says otherwise: --content-type, or a content-type --header.
+      const guessed = body !== undefined && !headers.some(([name]) => name.toLowerCase() === 'content-type') ? guessContentType(values['body-file']!) : undefined;
       const out = await explain(config, {
         method: values.method,
         url: values.url,
-        headers: values.header.map(splitPair(':')),
+        headers,
         token,
         claims,
         source: values.source,
         context: Object.fromEntries(values.context.map(splitPair('='))),
         body,
-        contentType: values['content-type'] ?? (values['body-file'] ? guessContentType(values['body-file']) : undefined),
+        contentType: values['content-type'] ?? guessed,
       });
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return 0;
