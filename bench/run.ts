@@ -54,6 +54,7 @@ const TRACING_ENV = {
 /** The servers must not inherit OTEL_* from the shell that runs the benchmark. */
 const NO_OTEL: NodeJS.ProcessEnv = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('OTEL_')).map((k) => [k, undefined]));
 const PROFILE = process.env.BENCH_CPU_PROF === '1';
+const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const ONLY = parseOnly(process.env.BENCH_ONLY);
 /** (e) runs these shapes: the two big allows, a sensitive read, a prod write and a step-up denial (which also records a denial in the store). */
 const RISK_SHAPES = [
@@ -63,8 +64,6 @@ const RISK_SHAPES = [
   'kubectl patch deployment (prod, aal2)',
   'kubectl get secret (aal1: step-up)',
 ];
-
-const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f'];
 
 function parseOnly(value: string | undefined): Set<string> {
   const all = new Set(SCENARIOS);
@@ -1114,6 +1113,19 @@ async function guardrailScenario(issuer: Issuer, work: string): Promise<Guardrai
     const noopPort = await freePort();
     const noop = await startServer('noop', ['--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort);
     const servers = [on, off, noop];
+    // A token of its own first, until the server has the IdP's keys: on a loaded machine the
+    // fetch at startup can outlast its 3 s timeout (jwks_unavailable), which is not what (f) measures.
+    const warm = await buildFrame(issuer, GUARDRAIL_SHAPES[0]!, 999);
+    for (const c of [on, off]) {
+      const client = new RawCheckClient(c.port);
+      try {
+        for (let i = 0; i < 30 && decodeDecision(await client.check(warm.message)).reason === 'jwks_unavailable'; i++) {
+          await new Promise((r) => setTimeout(r, 2_000));
+        }
+      } finally {
+        client.close();
+      }
+    }
     for (const c of [on, off]) {
       await verifyDecisions(c, frames, 'miss');
       await verifyDecisions(c, frames, 'hit');
