@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/commands.js';
-import { explain } from '../../src/explain.js';
+import fc from 'fast-check';
+import { explain, splitUrl } from '../../src/explain.js';
 import { HMAC_SECRET, testConfig, testConfigYaml } from '../support/config.js';
 import { TestIssuer } from '../support/issuer.js';
 import { runCli } from '../support/process.js';
@@ -101,6 +102,20 @@ describe('stepgate explain', () => {
   it('has guardrails: null when the request is not one they inspect', async () => {
     const out = await explain(testConfig(issuer.url, 'guardrails: {}\n'), { method: 'GET', url: 'https://kube.example.com/api/v1/pods', headers: [] }, { env });
     expect(out.guardrails).toBeNull();
+  });
+
+  it('--url is split as text: the target is exactly the bytes given, whatever a URL parser would make of them (property)', () => {
+    const unit = fc.constantFrom('/', '\\', '%', '2F', '2e', '.', '..', '?', '&', '=', ';', 'a', 'Z', '~', 'é', '@', ':', '[', '"');
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 24 }), fc.constantFrom('https', 'http', 'HTTPS'), fc.constantFrom('kube.example.com', 'kube.example.com:6443', '[::1]:443'), (rest, scheme, authority) => {
+        const target = `/${rest}`;
+        expect(splitUrl(`${scheme}://${authority}${target}`)).toEqual({ scheme: scheme.toLowerCase(), authority, path: target });
+      }),
+      { numRuns: 2000 },
+    );
+    // What a client sends for a URL without a path.
+    expect(splitUrl('https://kube.example.com').path).toBe('/');
+    expect(splitUrl('https://kube.example.com?watch=1').path).toBe('/?watch=1');
   });
 
   it('every bad input is one line on stderr, no stack, and a documented exit status', async () => {
