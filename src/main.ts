@@ -20,7 +20,7 @@ import { createLogger, type Logger } from './telemetry/log.js';
 import { clip, redactUrls } from './telemetry/redact.js';
 import { Telemetry, type TelemetryOptions } from './telemetry/telemetry.js';
 
-export const DEFAULT_CONFIG = new URL('../examples/stepgate.yaml', import.meta.url).pathname;
+export { DEFAULT_CONFIG } from './config/default.js';
 
 export interface Service {
   /** The runtime in force now; a reload replaces it. */

@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import { Responder } from '../decision/respond.js';
 import { compileAssurance, type AssuranceModel } from '../identity/assurance.js';
 import type { FetchFn } from '../identity/jwks.js';
-import { TokenVerifier } from '../identity/verifier.js';
+import { TokenVerifier, type VerifierOptions } from '../identity/verifier.js';
 import { compileHostMatcher, type HostMatcher } from '../policy/glob.js';
 import { compilePolicy, type Policy } from '../policy/policy.js';
 import type { HeaderLimits } from '../request/headers.js';
@@ -28,6 +28,8 @@ export interface RuntimeDeps {
   openStateStore?: (config: Config, limits: StoreLimits) => StateStore;
   /** Told about every state store failure, with the store's kind; must not throw. */
   onStateError?: (store: string, err: unknown) => void;
+  /** Builds the token verifier; `stepgate explain --claims` puts its hand-written claims there. */
+  verifier?: (config: Config, assurance: AssuranceModel, opts: VerifierOptions) => TokenVerifier;
 }
 
 /** The risk engine's state: kept across reloads while nothing it was built from changes. */
@@ -78,7 +80,9 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
   const verifier =
     previous && verifierInputs(previous.config) === verifierInputs(config)
       ? previous.verifier
-      : new TokenVerifier(config, assurance, deps);
+      : deps.verifier
+        ? deps.verifier(config, assurance, deps)
+        : new TokenVerifier(config, assurance, deps);
   const session = config.stepup.session;
   const cookieKeys = session ? parseKeyList(deps.env[session.keys_env], session.keys_env) : undefined;
   const sessionCodec = session && cookieKeys ? new SessionCodec(session, cookieKeys) : undefined;

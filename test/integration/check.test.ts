@@ -8,7 +8,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { parseKeyList } from '../../src/stepup/keys.js';
 import { SessionCodec } from '../../src/stepup/session.js';
 import { createLogger } from '../../src/telemetry/log.js';
-import { DOWN_ISSUER, HMAC_ISSUER, HMAC_SECRET, testConfig, testConfigYaml } from '../support/config.js';
+import { DOWN_ISSUER, HMAC_ISSUER, HMAC_SECRET, testConfig, testConfigYaml, withStepupSession } from '../support/config.js';
 import {
   CheckClient,
   deniedBody,
@@ -569,14 +569,6 @@ describe('fail closed on the unexpected', () => {
     }
   });
 });
-
-/** The test policy with step-up sessions on (OIDC client and cookie keys named, routes not served). */
-function withStepupSession(yaml: string): string {
-  return yaml.replace(
-    'stepup:\n',
-    `stepup:\n  oidc:\n    issuer: https://idp.example.com\n    client_id: stepgate\n    client_secret_env: SG_SECRET\n    redirect_uri: https://auth.example.com/.stepgate/callback\n  session:\n    keys_env: SG_KEYS\n`,
-  );
-}
 
 describe('the step-up session cookie as an identity', () => {
   const keys = `k1:${randomBytes(32).toString('base64url')}`;

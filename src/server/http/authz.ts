@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { reasonMessage } from '../../decision/reasons.js';
 import type { Answer } from '../../decision/respond.js';
 import type { Verdict } from '../../decision/verdict.js';
-import { evaluate, fail } from '../../pipeline/evaluate.js';
+import { check, type Checked } from '../../pipeline/check.js';
+import { fail } from '../../pipeline/evaluate.js';
 import type { Runtime } from '../../pipeline/runtime.js';
 import type { RawRequest } from '../../request/attributes.js';
 import type { Logger } from '../../telemetry/log.js';
@@ -97,8 +98,7 @@ export function toHttp(a: Answer, nginx: boolean): { status: number; headers: (r
 function handle(opts: AuthzServerOptions, telemetry: CheckTelemetry, req: IncomingMessage, res: ServerResponse): void {
   const started = performance.now();
   let rt: Runtime | undefined;
-  const finish = (v: Verdict, nginx: boolean) => {
-    const answer = rt!.responder.respond(v);
+  const finish = ({ verdict: v, answer }: Checked, nginx: boolean) => {
     const out = toHttp(answer, nginx);
     send(res, out.status, out.headers, answer.body);
     telemetry.checked(rt, v, out.status, performance.now() - started, undefined, undefined);
@@ -118,10 +118,10 @@ function handle(opts: AuthzServerOptions, telemetry: CheckTelemetry, req: Incomi
   try {
     rt = opts.runtime();
     const parsed = parseAuthzRequest(rt, opts.proxies, req);
-    if (!parsed.ok) return finish(parsed.verdict, false);
-    const v = evaluate(rt, parsed.raw, parsed.spoofed ?? EMPTY);
-    if (v instanceof Promise) v.then((x) => finish(x, parsed.nginx)).catch(failed);
-    else finish(v, parsed.nginx);
+    if (!parsed.ok) return finish({ verdict: parsed.verdict, answer: rt.responder.respond(parsed.verdict) }, false);
+    const c = check(rt, { ok: true, raw: parsed.raw, spoofed: parsed.spoofed ?? EMPTY });
+    if (c instanceof Promise) c.then((x) => finish(x, parsed.nginx)).catch(failed);
+    else finish(c, parsed.nginx);
   } catch (err) {
     failed(err);
   }
