@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Config, IssuerConfig } from '../config/schema.js';
 import type { SessionCodec } from '../stepup/session.js';
-import { cookieValue } from '../stepup/session.js';
+import { cookieValues } from '../request/cookies.js';
 import type { AssuranceModel } from './assurance.js';
 import { buildIdentity } from './identity.js';
 import type { TokenVerifier, VerifyResult } from './verifier.js';
@@ -31,10 +31,13 @@ export class SessionIdentities {
       ({ issuer, subject_claim: 'sub', groups_claim: 'groups' } as IssuerConfig);
   }
 
-  /** The session cookie in a Cookie header, or undefined when there is none. */
+  /**
+   * The session cookie in a Cookie header, or undefined when there is none, or when there are
+   * several that differ (which one is meant cannot be told; the Check says credential_ambiguous).
+   */
   fromCookieHeader(header: string | undefined): string | undefined {
-    const v = cookieValue(header, this.cookieName);
-    return v === '' ? undefined : v;
+    const values = cookieValues(header, this.cookieName).filter((v) => v !== '');
+    return values.length > 0 && values.every((v) => v === values[0]) ? values[0] : undefined;
   }
 
   verify(value: string): VerifyResult | Promise<VerifyResult> {

@@ -43,8 +43,10 @@ function eligible(v: Verdict): boolean {
     v.allow &&
     v.tokenCached &&
     v.identity !== undefined &&
-    // A session allow rewrites the request's Cookie header, which is per request.
+    // A session allow rewrites the request's Cookie header, which is per request; any request
+    // with a Cookie header may carry stepgate's cookies, which are cut out per request too.
     v.identity.source !== 'session' &&
+    v.attributes?.headers.has('cookie') !== true &&
     v.requirement !== undefined &&
     // An approval's allow is for one request and says so in its metadata.
     v.approval === undefined &&
