@@ -4,7 +4,7 @@ import type { SessionCodec } from '../stepup/session.js';
 import { cookieValues } from '../request/cookies.js';
 import type { AssuranceModel } from './assurance.js';
 import { buildIdentity } from './identity.js';
-import type { TokenVerifier, VerifyResult } from './verifier.js';
+import { futureTimestamp, type TokenVerifier, type VerifyResult } from './verifier.js';
 
 /**
  * The step-up session cookie as an identity on the Check path. Decrypted once per cookie value
@@ -52,6 +52,9 @@ export class SessionIdentities {
       if (p.iss !== this.issuerConfig.issuer || typeof p.sub !== 'string' || p.sub === '') {
         return { reason: 'session_invalid', detail: 'the session names another issuer or no subject' };
       }
+      // Sessions minted before the callback refused a future auth_time must not stay "fresh".
+      const future = futureTimestamp(p, this.now(), this.issuerConfig.clock_tolerance_seconds ?? 30);
+      if (future) return { reason: 'session_invalid', detail: `the session's ${future.detail}` };
       const subject = p[this.issuerConfig.subject_claim];
       return buildIdentity(
         this.issuerConfig,

@@ -122,12 +122,21 @@ export function judge(
       return verdict(false, 'auth_time_missing', `max_age ${need.maxAge}s needs auth_time${riskNote(risk)}${guardNote(guard)}`, need, who, req, cached, risk, guard);
     }
     const age = Math.floor(nowMs / 1000) - who.authTime;
+    // The verifiers refuse a future auth_time within the issuer's tolerance; an identity that got
+    // here another way (hand-made claims, a clock stepped back under a cached token) must not
+    // count as fresh either: a negative age would satisfy every max_age.
+    if (age < -MAX_CLOCK_TOLERANCE_S) {
+      return verdict(false, 'token_not_yet_valid', `auth_time is ${-age}s in the future`, need, who, req, cached, risk, guard);
+    }
     if (age > need.maxAge) {
       return verdict(false, 'auth_too_old', `authenticated ${age}s ago, max_age ${need.maxAge}s${riskNote(risk)}${guardNote(guard)}`, need, who, req, cached, risk, guard);
     }
   }
   return verdict(true, 'allowed', '', need, who, req, cached, risk, guard);
 }
+
+/** The largest `issuers[].clock_tolerance_seconds` the schema allows. */
+const MAX_CLOCK_TOLERANCE_S = 300;
 
 function guardNote(guard: GuardrailOutcome | undefined): string {
   return guard && guard.contribution.codes.length > 0 ? ` (${describeGuardrails(guard.result)})` : '';

@@ -197,6 +197,13 @@ export class StepUpFlow {
     }
     const now = Math.floor(this.deps.now() / 1000);
     const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : undefined;
+    // openid-client checks that the authentication is not too old, never that it is not in the
+    // future: a future auth_time would mint a session that stays "fresh" for every max_age.
+    for (const [claim, t] of [['auth_time', authTime], ['iat', claims.iat]] as const) {
+      if (typeof t === 'number' && t > now + CLOCK_SKEW_S) {
+        return this.fail('stepup_token_invalid', `ID token ${claim} is ${t - now}s in the future`, [clear], { ...base, ...who });
+      }
+    }
     if (authTime === undefined || now - authTime > flow.maxAge + CLOCK_SKEW_S) {
       const detail = authTime === undefined ? 'no auth_time' : `authenticated ${now - authTime}s ago, max_age ${flow.maxAge}s`;
       return this.fail('stepup_auth_too_old', detail, [clear], { ...base, ...who });
@@ -298,6 +305,7 @@ function exchangeFailure(err: unknown): [FlowErrorCode, string] {
   const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
   // fetch failures (connection refused, timeout) carry no OAuth error: the IdP is unreachable.
   if (e.name === 'TypeError' || e.name === 'TimeoutError' || e.name === 'AbortError') return ['stepup_idp_unavailable', String(e.message)];
+  if (e.message === 'JWT signature verification failed') return ['stepup_token_invalid', 'ID token signature verification failed'];
   return ['stepup_token_invalid', typeof e.code === 'string' ? e.code : 'ID token validation failed'];
 }
 
