@@ -298,6 +298,9 @@ function sessionClaims(config: Config, claims: JWTPayload, acr: string | undefin
   return { iss: issuer, sub: claims.sub!, acr, amr, auth_time: authTime, extra };
 }
 
+/** oauth4webapi's message when the ID token's JWS signature does not verify. */
+const SIGNATURE_FAILED = 'JWT signature verification failed';
+
 function exchangeFailure(err: unknown): [FlowErrorCode, string] {
   if (err instanceof client.ResponseBodyError) return ['stepup_token_invalid', `token endpoint: ${err.error}`];
   if (err instanceof client.AuthorizationResponseError) return ['stepup_idp_error', `authorization response: ${err.error}`];
@@ -305,7 +308,9 @@ function exchangeFailure(err: unknown): [FlowErrorCode, string] {
   const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
   // fetch failures (connection refused, timeout) carry no OAuth error: the IdP is unreachable.
   if (e.name === 'TypeError' || e.name === 'TimeoutError' || e.name === 'AbortError') return ['stepup_idp_unavailable', String(e.message)];
-  if (e.message === 'JWT signature verification failed') return ['stepup_token_invalid', 'ID token signature verification failed'];
+  // openid-client wraps oauth4webapi's error; the cause says what failed.
+  const cause = e.cause as { message?: unknown } | undefined;
+  if (e.message === SIGNATURE_FAILED || cause?.message === SIGNATURE_FAILED) return ['stepup_token_invalid', 'ID token signature verification failed'];
   return ['stepup_token_invalid', typeof e.code === 'string' ? e.code : 'ID token validation failed'];
 }
 
