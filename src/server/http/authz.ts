@@ -42,7 +42,8 @@ export async function startAuthzHttpServer(opts: AuthzServerOptions): Promise<Ru
   return listenHttp(opts.listen, (req, res) => handle(opts, telemetry, req, res), 'server.authz_http_listen');
 }
 
-type Parsed = { ok: true; raw: RawRequest; spoofed: readonly string[]; nginx: boolean } | { ok: false; verdict: Verdict };
+/** `forwardAuth`: the auth-subrequest convention (nginx, Caddy, Traefik), not Envoy's HTTP mode. */
+type Parsed = { ok: true; raw: RawRequest; spoofed: readonly string[]; nginx: boolean; forwardAuth: boolean } | { ok: false; verdict: Verdict };
 
 export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: IncomingMessage): Parsed {
   const collected = requestHeaders(req, rt.headerLimits);
@@ -66,7 +67,7 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
       return { ok: false, verdict: fail('request_invalid', 'forward-auth request without X-Original-Method or X-Forwarded-Method', undefined, undefined) };
     }
     const authority = h.get('x-forwarded-host')?.split(',')[0]?.trim() || h.get('host') || '';
-    return { ok: true, raw: { ...base, method: forwardedMethod, target, authority, scheme: proto || 'https' }, spoofed: collected.spoofed, nginx: originalUri !== undefined };
+    return { ok: true, raw: { ...base, method: forwardedMethod, target, authority, scheme: proto || 'https' }, spoofed: collected.spoofed, nginx: originalUri !== undefined, forwardAuth: true };
   }
   // Envoy: the request line is the original request, behind path_prefix.
   const prefix = rt.config.server.authz_http_path_prefix;
@@ -83,6 +84,7 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
     raw: { ...base, method: req.method ?? '', target: path, authority: h.get('host') ?? '', scheme: proto || 'https' },
     spoofed: collected.spoofed,
     nginx: false,
+    forwardAuth: false,
   };
 }
 
@@ -168,6 +170,14 @@ function handle(opts: AuthzServerOptions, telemetry: CheckTelemetry, req: Incomi
     rt = opts.runtime();
     const parsed = parseAuthzRequest(rt, opts.proxies, req);
     if (!parsed.ok) return finish(parsed.verdict, false);
+    if (parsed.forwardAuth && parsed.spoofed.length > 0) {
+      // A forward-auth proxy takes no removal list: it replaces the identity headers it copies
+      // from our answer, and passes every other header on. A client-sent x-stepgate-* that is
+      // not one of them would reach the upstream, so the request is refused instead.
+      const known = identityHeaderNames(rt.config);
+      const unknown = parsed.spoofed.filter((n) => !known.includes(n));
+      if (unknown.length > 0) return finish(fail('request_invalid', `client-sent ${unknown.slice(0, 3).join(', ')}: a forward-auth proxy cannot remove it`, undefined, undefined), parsed.nginx);
+    }
     const v = evaluate(rt, parsed.raw, parsed.spoofed ?? EMPTY);
     if (v instanceof Promise) v.then((x) => finish(x, parsed.nginx)).catch(failed);
     else finish(v, parsed.nginx);
