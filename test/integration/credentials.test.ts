@@ -233,3 +233,19 @@ describe('HTTP ext_authz (Envoy envoyExtAuthzHttp): the allow answers for every 
     expect(removals(unseen.headers)).toContain('sec-websocket-protocol');
   });
 });
+
+describe('two Cookie headers (header_map keeps them apart)', () => {
+  it('a stepgate cookie in the second Cookie header is read and cut like one in the first', async () => {
+    const req = checkRequest({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token(), raw: true });
+    const list = (req.attributes.request.http as unknown as { header_map: { headers: { key: string; raw_value: Buffer }[] } }).header_map.headers;
+    list.push({ key: 'cookie', raw_value: Buffer.from('app=1') }, { key: 'cookie', raw_value: Buffer.from(`stepgate_session=${await session()}`) });
+    const res = await client.check(req);
+    expect(reasonOf(res)).toBe('allowed');
+    expect(okHeader(res, 'cookie')).toBe('app=1');
+    // And two different sessions split across the headers are still two.
+    const amb = checkRequest({ host: DASH_HOST, path: '/admin/users', headers: BROWSER_HEADERS, raw: true });
+    const l2 = (amb.attributes.request.http as unknown as { header_map: { headers: { key: string; raw_value: Buffer }[] } }).header_map.headers;
+    l2.push({ key: 'cookie', raw_value: Buffer.from(`stepgate_session=${await session()}`) }, { key: 'cookie', raw_value: Buffer.from(`stepgate_session=${await session(now() - 7, 'bob')}`) });
+    expect(reasonOf(await client.check(amb))).toBe('credential_ambiguous');
+  });
+});
