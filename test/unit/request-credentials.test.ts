@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Identity } from '../../src/identity/identity.js';
 import { futureTimestamp } from '../../src/identity/verifier.js';
+import { judge } from '../../src/pipeline/evaluate.js';
+import type { Runtime } from '../../src/pipeline/runtime.js';
+import type { Requirement } from '../../src/policy/policy.js';
 import { cookieValues, upstreamCookie } from '../../src/request/cookies.js';
 import { presentedCredential } from '../../src/request/credentials.js';
 import { websocketBearer, WS_BEARER_PREFIX } from '../../src/request/websocket.js';
@@ -113,5 +117,21 @@ describe('futureTimestamp', () => {
     [{ auth_time: '99999999999' }, undefined],
   ])('%j', (payload, want) => {
     expect(futureTimestamp(payload, nowMs, 30)?.reason).toBe(want);
+  });
+});
+
+describe('judge: a negative age is never fresh, whatever produced the identity', () => {
+  const need: Requirement = { deny: false, denyMessage: undefined, level: 0, maxAge: 900, rules: ['r'], sensitivity: 0 };
+  const who = (authTime: number): Identity =>
+    ({ subject: 's', issuer: 'i', groups: [], acr: undefined, amr: [], authTime, expiresAt: Infinity, level: 1, levelName: 'aal2', session: '', upstreamHeaders: [] }) as Identity;
+  const rt = { assurance: { names: ['aal1', 'aal2'] } } as unknown as Pick<Runtime, 'assurance'>;
+  const nowMs = 1_700_000_000_000;
+  it.each([
+    [0, 'allowed'],
+    [299, 'allowed'],
+    [301, 'token_not_yet_valid'],
+    [365 * 86_400, 'token_not_yet_valid'],
+  ])('auth_time now + %i s → %s', (ahead, reason) => {
+    expect(judge(need, who(nowMs / 1000 + ahead), nowMs, undefined, true, rt).reason).toBe(reason);
   });
 });
