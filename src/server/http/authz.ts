@@ -104,18 +104,18 @@ export const REMOVE_HEADER = 'x-envoy-auth-headers-to-remove';
  *   `x-stepgate-*` (Envoy applies removals after it copies `allowed_upstream_headers`, so a name
  *   we set is never in the list);
  * - `cookie`: the request's Cookie header without stepgate's cookies, present only when something
- *   is left; otherwise `cookie` is in the removal list;
- * - `sec-websocket-protocol` in the removal list when stepgate did not see one: a WebSocket bearer
- *   token it was not shown is a credential it did not verify. nginx (`proxy_set_header Cookie` from
+ *   is left; otherwise `cookie` is in the removal list. nginx (`proxy_set_header Cookie` from
  *   `$upstream_http_cookie`), Caddy (`copy_headers Cookie`) and Traefik (`authResponseHeaders`)
- *   replace the client's Cookie header with this one, or drop it when it is absent.
+ *   replace the client's Cookie header with this one, or drop it when it is absent;
+ * - `sec-websocket-protocol` in the removal list when stepgate did not see one: a WebSocket bearer
+ *   token it was not shown is a credential it did not verify.
  */
 export function toHttp(
   a: Answer,
   nginx: boolean,
-  v?: Verdict,
-  identityHeaders: readonly string[] = [],
-  sessionCookie?: string,
+  v: Verdict,
+  identityHeaders: readonly string[],
+  sessionCookie: string | undefined,
 ): { status: number; headers: (readonly [string, string])[] } {
   if (a.allow) {
     const headers: (readonly [string, string])[] = a.headers.filter(([k]) => k !== 'cookie');
@@ -123,13 +123,13 @@ export function toHttp(
     const remove = new Set<string>();
     for (const n of [...identityHeaders, ...a.removeHeaders]) if (!set.has(n)) remove.add(n);
     remove.delete('cookie');
-    const cookie = v?.attributes?.headers.get('cookie');
+    const cookie = v.attributes?.headers.get('cookie');
     const up = cookie === undefined ? undefined : upstreamCookie(cookie, sessionCookie).value;
     if (up === undefined) remove.add('cookie');
     else headers.push(['cookie', up]);
     // A credential stepgate did not see (Envoy forwards only `allowed_headers`) was not verified:
     // kube would authenticate a WebSocket bearer subprotocol that never reached us.
-    if (v?.attributes?.headers.has('sec-websocket-protocol') !== true) remove.add('sec-websocket-protocol');
+    if (v.attributes?.headers.has('sec-websocket-protocol') !== true) remove.add('sec-websocket-protocol');
     if (remove.size > 0) headers.push([REMOVE_HEADER, [...remove].join(', ')]);
     return { status: 200, headers };
   }
