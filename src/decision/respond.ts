@@ -4,7 +4,7 @@ import { compileGlobList, type StringMatcher } from '../policy/glob.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { reasonKind, reasonMessage } from './reasons.js';
 import type { Verdict } from './verdict.js';
-import { withoutCookie } from '../stepup/session.js';
+import { upstreamCookie } from '../request/cookies.js';
 import { approvalBaseUrl } from '../approvals/urls.js';
 import { shortId } from '../approvals/request-id.js';
 import { clip } from '../telemetry/redact.js';
@@ -96,13 +96,19 @@ export class Responder {
   private allow(v: Verdict): Answer {
     const id = v.identity!;
     let headers = id.upstreamHeaders;
-    // Names we set are overwritten anyway; any other client-sent x-stepgate-* is removed.
-    let removeHeaders = v.attributes?.spoofedIdentityHeaders ?? EMPTY;
-    if (id.source === 'session' && this.sessionCookie && v.attributes) {
-      // The elevated session is stepgate's credential, not the application's: it never goes upstream.
-      const rest = withoutCookie(v.attributes.headers.get('cookie') ?? '', this.sessionCookie);
-      if (rest === undefined) removeHeaders = [...removeHeaders, 'cookie'];
-      else headers = [...headers, ['cookie', rest]];
+    // Names we set are overwritten anyway (and Envoy applies removals after sets, so removing one
+    // would drop our own value); any other client-sent x-stepgate-* is removed.
+    const spoofed = v.attributes?.spoofedIdentityHeaders ?? EMPTY;
+    let removeHeaders = spoofed.length === 0 ? EMPTY : spoofed.filter((n) => !headers.some(([k]) => k === n));
+    // stepgate's cookies (session, device, flow state) are its own, never the application's: they
+    // are cut out of every allowed request, whichever credential it was allowed on.
+    const cookie = v.attributes?.headers.get('cookie');
+    if (cookie !== undefined) {
+      const up = upstreamCookie(cookie, this.sessionCookie);
+      if (up.changed) {
+        if (up.value === undefined) removeHeaders = [...removeHeaders, 'cookie'];
+        else headers = [...headers, ['cookie', up.value]];
+      }
     }
     return {
       allow: true,

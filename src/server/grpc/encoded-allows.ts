@@ -71,7 +71,11 @@ function reusable(v: Verdict, a: Answer): boolean {
     a.allow &&
     v.tokenCached &&
     v.identity !== undefined &&
+    // A session allow rewrites the request's Cookie header, which is per request; any request
+    // with a Cookie header may carry stepgate's cookies, which are cut out per request too.
     v.identity.source !== 'session' &&
+    v.attributes?.headers.has('cookie') !== true &&
+    // An approval's allow is for one request and says so in its metadata.
     v.approval === undefined &&
     a.removeHeaders.length === 0
   );
