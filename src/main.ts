@@ -213,18 +213,67 @@ async function closeRiskState(state: RiskState, log: Logger): Promise<void> {
 export async function serve(configPath: string): Promise<void> {
   const initialText = readFileSync(configPath, 'utf8');
   const config = loadConfigFile(configPath);
-  const service = await startService(config);
-  const log = service.log;
+  const log = createLogger(config.log.level);
+  // A closed stdout (`stepgate serve | head`) must not turn every later log line into an error
+  // that keeps the process from shutting down: lines are dropped instead.
+  process.stdout.on('error', () => {});
+
+  // Signals are handled from the start: a SIGTERM while the first key fetch or the state store
+  // is still being set up ends the process at once, cleanly and with a log line, rather than by
+  // the default signal action (no line) or after a start nobody is waiting for any more.
+  let service: Service | undefined;
+  let watcher: ConfigFileWatcher | undefined;
+  let stopping = false;
+  const say = (level: 'info' | 'error', fields: Record<string, unknown>, msg: string) => {
+    try {
+      log[level](fields, msg);
+    } catch {
+      // Logging must never keep the process from exiting.
+    }
+  };
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    // Whatever happens below, the process ends: past the drain time plus a margin, it exits 1.
+    setTimeout(() => process.exit(1), (config.server.shutdown_grace_seconds + 5) * 1000).unref();
+    if (service === undefined) {
+      say('info', { event: 'shutdown', signal, phase: 'startup' }, 'signal during startup: exiting before serving');
+      log.flush?.();
+      process.exit(0);
+    }
+    watcher?.stop();
+    say('info', { event: 'shutdown', signal }, 'shutting down: reporting NOT_SERVING and draining');
+    service.stop().then(
+      () => {
+        say('info', { event: 'shutdown', signal }, 'stopped');
+        try {
+          log.flush?.();
+        } finally {
+          process.exit(0);
+        }
+      },
+      (err: unknown) => {
+        say('error', { event: 'shutdown', err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  service = await startService(config, process.env, log);
+  if (stopping) return;
   log.info({ event: 'config_loaded', file: configPath, rules: service.runtime.policy.ruleNames.length }, 'configuration loaded');
 
   // A changed file is validated completely before anything is swapped; a bad one leaves the
   // running policy in force and says exactly what is wrong.
-  const watcher = new ConfigFileWatcher(
+  const running = service;
+  watcher = new ConfigFileWatcher(
     configPath,
     (text) => {
       try {
-        service.reload(parseConfig(text, configPath));
-        log.info({ event: 'config_reload', outcome: 'ok', file: configPath, rules: service.runtime.policy.ruleNames.length }, 'configuration reloaded');
+        running.reload(parseConfig(text, configPath));
+        log.info({ event: 'config_reload', outcome: 'ok', file: configPath, rules: running.runtime.policy.ruleNames.length }, 'configuration reloaded');
       } catch (err) {
         const problems = err instanceof ConfigError ? err.problems : undefined;
         log.error(
@@ -236,28 +285,7 @@ export async function serve(configPath: string): Promise<void> {
     (err) => log.warn({ event: 'config_reload', outcome: 'error', file: configPath, error: err.message }, 'cannot read the configuration file'),
   );
   watcher.start(config.server.reload_interval_seconds * 1000, initialText);
-  process.on('SIGHUP', () => void watcher.check());
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    watcher.stop();
-    log.info({ event: 'shutdown', signal }, 'shutting down: reporting NOT_SERVING and draining');
-    service.stop().then(
-      () => {
-        log.info({ event: 'shutdown', signal }, 'stopped');
-        log.flush?.();
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log.error({ event: 'shutdown', err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => void watcher?.check());
 }
 
 /**
