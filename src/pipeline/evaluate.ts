@@ -10,6 +10,7 @@ import { checkGuardrails, type GuardrailOutcome } from '../guardrails/guard.js';
 import type { Contribution } from '../risk/codes.js';
 import type { RiskAssessment, RiskEngine, RiskOutcome } from '../risk/engine.js';
 import { gateAutomation } from './approval.js';
+import { noteChallenge } from './challenge.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -38,7 +39,8 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
     return verdict(false, token.reason, token.detail, guard ? applyGuardrails(base, guard.contribution) : base, undefined, req, false, undefined, guard);
   }
   const result = rt.verifier.verify(token);
-  return result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
+  const v = result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
+  return rt.challenges === undefined ? v : noteChallenge(rt, token, v);
 }
 
 /**
