@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfigFile, StartupError } from './config/load.js';
-import { explain } from './explain.js';
-import { DEFAULT_CONFIG, serve } from './main.js';
+// The service's modules (gRPC, OpenTelemetry, policy) are imported only by the commands that need
+// them: kubectl runs `stepgate credential` before every command, and it must start in milliseconds.
 
 const USAGE = `usage:
   stepgate [serve] [--config FILE]            run the ext_authz service (default config: the bundled example)
@@ -18,14 +17,22 @@ The config file may also be given in STEPGATE_CONFIG.`;
 async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv[0]?.startsWith('-') ? ['serve', ...argv] : argv;
   switch (command) {
+    case 'credential':
+    case 'login':
+    case 'logout':
+    case 'status':
+    case 'kubeconfig':
+      return runCredentialCommand(command, rest);
     case 'serve': {
       const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
+      const { DEFAULT_CONFIG, serve } = await import('./main.js');
       await serve(values.config ?? process.env.STEPGATE_CONFIG ?? DEFAULT_CONFIG);
       return -1; // keep running
     }
     case 'check-config': {
       const file = rest[0] ?? process.env.STEPGATE_CONFIG;
       if (!file) throw new UsageError('check-config needs a file');
+      const { loadConfigFile } = await import('./config/load.js');
       const cfg = loadConfigFile(file);
       process.stdout.write(
         `${file}: OK (${cfg.issuers.length} issuer(s), ${cfg.assurance.levels.length} level(s), ${cfg.policy.rules.length} rule(s))\n`,
@@ -50,6 +57,9 @@ async function main(argv: string[]): Promise<number> {
         },
       });
       if (!values.url) throw new UsageError('explain needs --url');
+      const { DEFAULT_CONFIG } = await import('./main.js');
+      const { explain } = await import('./explain.js');
+      const { loadConfigFile } = await import('./config/load.js');
       const config = loadConfigFile(values.config ?? process.env.STEPGATE_CONFIG ?? DEFAULT_CONFIG);
       const token = values.token ?? (values['token-file'] ? readFileSync(values['token-file'], 'utf8').trim() : undefined);
       const claims = values.claims ? (JSON.parse(readFileSync(values.claims, 'utf8')) as Record<string, unknown>) : undefined;
@@ -69,15 +79,36 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'help':
     case '--help':
-    case '-h':
-      process.stdout.write(`${USAGE}\n`);
+    case '-h': {
+      const { PLUGIN_USAGE } = await import('./credential/plugin.js');
+      process.stdout.write(`${USAGE}\n\n${PLUGIN_USAGE}\n`);
       return 0;
+    }
     default:
       throw new UsageError(`unknown command ${command}`);
   }
 }
 
 class UsageError extends Error {}
+
+/** The kubectl credential plugin and its user commands (src/credential/). */
+async function runCredentialCommand(command: string, args: string[]): Promise<number> {
+  const plugin = await import('./credential/plugin.js');
+  try {
+    return await plugin.runPlugin(command, args, {
+      env: process.env,
+      stdout: (s) => process.stdout.write(s),
+      stderr: (s) => process.stderr.write(`${s}\n`),
+      ppid: process.ppid,
+      now: () => Math.floor(Date.now() / 1000),
+    });
+  } catch (err) {
+    if (err instanceof plugin.PluginUsageError) throw new UsageError(err.message);
+    // No stack for a sign-in that did not work: the message is for the person at the terminal.
+    process.stderr.write(`stepgate: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
 
 /** What kubectl would send for a manifest file; --content-type overrides it (patches need it). */
 function guessContentType(file: string): string {
@@ -97,12 +128,14 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`stepgate: invalid configuration\n${err.message}\n`);
+    // By name: the config module is loaded only by the commands that read a configuration.
+    const name = (err as Error | undefined)?.name;
+    if (name === 'ConfigError') {
+      process.stderr.write(`stepgate: invalid configuration\n${(err as Error).message}\n`);
       process.exit(2);
     }
-    if (err instanceof StartupError) {
-      process.stderr.write(`stepgate: cannot start: ${err.message}\n`);
+    if (name === 'StartupError') {
+      process.stderr.write(`stepgate: cannot start: ${(err as Error).message}\n`);
       process.exit(2);
     }
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
