@@ -79,8 +79,14 @@ function result(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseH
 export async function signIn(o: SignInOptions, r: SignInRequest): Promise<SignInResult> {
   const config = await discover(o.issuer, o.clientId);
   const checks = r.maxAge !== undefined ? { maxAge: r.maxAge } : {};
-  if (o.device) return deviceSignIn(config, o, r, checks);
-  return browserSignIn(config, o, r, checks);
+  try {
+    return await (o.device ? deviceSignIn(config, o, r, checks) : browserSignIn(config, o, r, checks));
+  } catch (err) {
+    if (err instanceof oidc.ResponseBodyError) {
+      throw new SignInError('failed', `the identity provider refused the sign-in: ${err.error}${err.error_description ? ` (${err.error_description})` : ''}`);
+    }
+    throw err;
+  }
 }
 
 async function browserSignIn(config: oidc.Configuration, o: SignInOptions, r: SignInRequest, checks: { maxAge?: number }): Promise<SignInResult> {
@@ -90,8 +96,10 @@ async function browserSignIn(config: oidc.Configuration, o: SignInOptions, r: Si
   const nonce = oidc.randomNonce();
   let deliver: (u: URL) => void = () => undefined;
   const arrived = new Promise<URL>((resolve) => (deliver = resolve));
+  let redirectUri = '';
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // Resolved against the full redirect URI (with its port): the token request repeats it exactly.
+    const u = new URL(req.url ?? '/', redirectUri);
     if (u.pathname !== '/callback' || u.searchParams.get('state') !== state) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
@@ -106,7 +114,7 @@ async function browserSignIn(config: oidc.Configuration, o: SignInOptions, r: Si
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`;
+  redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`;
   try {
     const url = oidc.buildAuthorizationUrl(config, {
       ...params(o, r),
