@@ -165,6 +165,29 @@ async function cachedTokens(): Promise<string[]> {
   return out;
 }
 
+/**
+ * stepgate fetches the IdP's keys at start; on a loaded machine that can time out and is retried
+ * after the cooldown. Until then every token is jwks_unavailable (a 503), so wait for a token to
+ * verify through the whole chain before kubectl runs.
+ */
+async function untilTokensVerify(base: string, ca: string, token: string): Promise<void> {
+  const { request } = await import('node:https');
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const status = await new Promise<number>((resolve) => {
+      const req = request(`${base}/version`, { ca, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', () => resolve(0));
+      req.end();
+    });
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`stepgate never verified a token through nginx (last status ${status})`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'stepgate-kubectl-'));
   await mkdir(join(dir, 'home'), { recursive: true });
@@ -186,6 +209,7 @@ beforeAll(async () => {
     stepgateUrl: `http://127.0.0.1:${httpPort}`,
     apiserverUrl: api.url,
   });
+  await untilTokensVerify(nginx.url, tls.caPem, await idp.idToken({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uri: `http://127.0.0.1:${httpPort}/.stepgate/callback`, user: 'bob', password: 'bob-password' }));
   browser = await launchChromium();
   context = await browser.newContext();
   opener = createServer((req, res) => {
@@ -298,6 +322,8 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
   it('a step-up cancelled at the IdP leaves the everyday sign-in working', async () => {
     const out = await plugin(['logout']);
     expect(out.code).toBe(0);
+    // A new browser profile: the IdP session from the step-up above would otherwise sign in at aal2.
+    context = await browser.newContext();
     mode = 'password';
     expect((await k(['get', 'pods'])).code).toBe(0);
     mode = 'cancel';

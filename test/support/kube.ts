@@ -159,6 +159,8 @@ http {
       auth_request_set $sg_level $upstream_http_x_stepgate_level;
       error_page 401 = @stepgate_401;
       error_page 403 = @stepgate_403;
+      # nginx turns any other auth status (stepgate's 400, 431, 503) into a 500: still send its Status.
+      error_page 500 = @stepgate_500;
       proxy_set_header x-stepgate-level $sg_level;
       proxy_set_header Authorization "";
       proxy_http_version 1.1;
@@ -171,6 +173,15 @@ http {
       default_type application/json;
       add_header Cache-Control no-store always;
       return 401 $sg_status_body;
+    }
+
+    location @stepgate_500 {
+      default_type application/json;
+      add_header Cache-Control no-store always;
+      if ($sg_status_body = "") {
+        return 500;
+      }
+      return 500 $sg_status_body;
     }
 
     location @stepgate_403 {
