@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 
 # System packages the test suite starts for real. Installed with apt-get when missing; with
 # CI=true a missing one is a failure, never a skip (the tests themselves do not skip either).
-SYSTEM_PACKAGES=(prometheus redis-server openssl nginx chromium)
+# kubectl (test/e2e/kubectl.test.ts) is the `kubectl` package from the Kubernetes apt repository
+# (pkgs.k8s.io); Debian's own kubernetes-client is 1.20, older than the client-go exec behaviour tested.
+SYSTEM_PACKAGES=(prometheus redis-server openssl nginx chromium kubectl)
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

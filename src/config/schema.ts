@@ -369,7 +369,7 @@ const automationSchema = z
   });
 
 /** The default `kubernetes.step_up_hint`: what the stepgate credential plugin user does. */
-export const DEFAULT_STEP_UP_HINT = 'the stepgate credential plugin steps up when this command fails: run it again, or first: kubectl stepgate login --level {level}';
+export const DEFAULT_STEP_UP_HINT = 'The stepgate credential plugin steps up when this command fails: run it again, or first: kubectl stepgate login --level {level}';
 
 export const configSchema = z
   .strictObject({

@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cacheDir, TokenCache, tokenHash, type CachedToken } from './cache.js';
-import { askChallenge, type Challenge } from './challenge.js';
+import type { Challenge, ChallengeAnswer } from './challenge.js';
 import type { SignInOptions, SignInRequest, SignInResult } from './signin.js';
 
 // openid-client is loaded only when the IdP must be talked to: a cached token costs no import.
 async function signIn(o: SignInOptions, r: SignInRequest): Promise<SignInResult> {
   return (await import('./signin.js')).signIn(o, r);
+}
+// node:https (and TLS) only when a re-run after a 401 has to ask stepgate.
+async function askChallenge(url: string, token: string, ca: Buffer | undefined): Promise<ChallengeAnswer> {
+  return (await import('./challenge.js')).askChallenge(url, token, ca);
 }
 async function refresh(issuer: string, clientId: string, token: string): Promise<SignInResult | undefined> {
   return (await import('./signin.js')).refresh(issuer, clientId, token);
