@@ -1,10 +1,37 @@
 #!/usr/bin/env node
-import { runCommand } from './commands.js';
+/**
+ * The `stepgate` binary. kubectl runs `stepgate credential` before every command, so the plugin's
+ * commands are dispatched here, before anything of the service (gRPC, OpenTelemetry, zod, the
+ * policy) is loaded: it must start in milliseconds. Everything else goes to commands.ts.
+ */
+const PLUGIN_COMMANDS = new Set(['credential', 'login', 'logout', 'status', 'kubeconfig']);
 
-runCommand(process.argv.slice(2), {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-}).then((code) => {
+async function run(argv: string[]): Promise<number> {
+  const command = argv[0];
+  if (command !== undefined && PLUGIN_COMMANDS.has(command)) {
+    const plugin = await import('./credential/plugin.js');
+    try {
+      return await plugin.runPlugin(command, argv.slice(1), {
+        env: process.env,
+        stdout: (s) => process.stdout.write(s),
+        stderr: (s) => process.stderr.write(`${s}\n`),
+        ppid: process.ppid,
+        now: () => Math.floor(Date.now() / 1000),
+      });
+    } catch (err) {
+      // No stack for a sign-in that did not work: the message is for the person at the terminal.
+      process.stderr.write(`stepgate: ${(err as Error).message}${err instanceof plugin.PluginUsageError ? ' (stepgate help shows the usage)' : ''}\n`);
+      return err instanceof plugin.PluginUsageError ? 64 : 1;
+    }
+  }
+  const { runCommand } = await import('./commands.js');
+  return runCommand(argv, {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
+}
+
+void run(process.argv.slice(2)).then((code) => {
   if (code > 0) process.exit(code);
   if (code === 0) process.exitCode = 0;
 });

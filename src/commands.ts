@@ -97,9 +97,11 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
     }
     case 'help':
     case '--help':
-    case '-h':
-      io.out(`${USAGE}\n`);
+    case '-h': {
+      const { PLUGIN_USAGE } = await import('./credential/plugin.js');
+      io.out(`${USAGE}\n\n${PLUGIN_USAGE}\n`);
       return 0;
+    }
     default:
       throw new UsageError(`unknown command ${command}`);
   }

@@ -58,6 +58,9 @@ export class Responder {
   private readonly sessionCookie: string | undefined;
   /** `<step-up origin>/.stepgate/approvals/`; undefined without `automation`. */
   private readonly approvalBase: string | undefined;
+  /** Rule name → its `description`, for messages that say in words what a request is. */
+  private readonly descriptions: ReadonlyMap<string, string>;
+  private readonly hint: string;
 
   constructor(
     config: Config,
@@ -69,6 +72,8 @@ export class Responder {
     this.sessionCookie = config.stepup.session?.cookie_name;
     this.approvalBase = config.automation && config.stepup.url ? approvalBaseUrl(config.stepup.url) : undefined;
     this.returnHosts = compileGlobList(config.stepup.return_hosts.map((h) => h.toLowerCase()), '.');
+    this.descriptions = new Map(config.policy.rules.flatMap((r) => (r.description ? [[r.name, r.description] as const] : [])));
+    this.hint = config.kubernetes.step_up_hint;
   }
 
   respond(v: Verdict): Answer {
@@ -174,6 +179,10 @@ export class Responder {
     return h;
   }
 
+  private stepUpMessage(v: Verdict, r: NonNullable<Verdict['requirement']>): { text: string; hint: string } {
+    return describeStepUp(v, r, r.level >= 0 ? this.assurance.names[r.level] : undefined, this.descriptions, this.hint);
+  }
+
   private stepUpUrl(v: Verdict): string | undefined {
     if (!this.stepupUrl) return undefined;
     const r = v.requirement;
@@ -224,13 +233,15 @@ export class Responder {
       }
     }
     if (!v.attributes?.kube) return JSON.stringify(payload);
+    const stepUpMessage = v.approval === undefined && r && !r.deny && reasonKind(v.reason) === 'step_up' ? this.stepUpMessage(v, r) : undefined;
+    if (stepUpMessage !== undefined) payload.hint = stepUpMessage.hint;
     // kubectl prints a Status message verbatim ("error: <message>"), so an engineer sees why.
     return JSON.stringify({
       kind: 'Status',
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: `stepgate: ${payload.message as string} (${v.reason}${levelHint(payload)}${riskHint(v)}${approvalHint(payload)})`,
+      message: stepUpMessage?.text ?? `stepgate: ${payload.message as string} (${v.reason}${levelHint(payload)}${riskHint(v)}${approvalHint(payload)})`,
       reason: STATUS_REASON[status] ?? 'InternalError',
       code: status,
       details: { causes: [{ reason: v.reason, message: payload.message }] },
@@ -240,6 +251,33 @@ export class Responder {
 }
 
 const MAX_RETURN_TARGET = 2048;
+
+/**
+ * What kubectl prints after "You must be logged in to the server (": what the request is (the
+ * rules' descriptions), what it needs, what the token has, and what to do (`step_up_hint`).
+ * kubectl's own words say "logged in", so the message starts by saying a stronger or fresher
+ * sign-in is what is missing, not a sign-in as such.
+ */
+function describeStepUp(
+  v: Verdict,
+  r: NonNullable<Verdict['requirement']>,
+  level: string | undefined,
+  descriptions: ReadonlyMap<string, string>,
+  hintTemplate: string,
+): { text: string; hint: string } {
+  const described = r.rules.map((n) => descriptions.get(n)).filter((d): d is string => d !== undefined);
+  const what = described.length > 0 ? described.join('; ') : r.rules.length === 1 && r.rules[0] === 'default' ? 'this request' : `rule ${r.rules.join(', ')}`;
+  const needs: string[] = [];
+  if (level) needs.push(`a sign-in at level ${level}`);
+  if (r.maxAge !== undefined) needs.push(`made within the last ${r.maxAge}s`);
+  let has: string;
+  if (v.reason === 'auth_too_old') has = `your sign-in is older than ${r.maxAge ?? 0}s`;
+  else if (v.reason === 'auth_time_missing') has = 'your token does not say when you signed in';
+  else has = `your token is level ${v.identity?.levelName ?? 'none'}`;
+  const hint = hintTemplate.replaceAll('{level}', level ?? '').replaceAll('{max_age}', r.maxAge === undefined ? '' : String(r.maxAge));
+  const text = `stepgate: step-up needed: ${what} needs ${needs.join(', ') || 'a stronger sign-in'}; ${has} (${v.reason}${riskHint(v)}). ${hint}`;
+  return { text, hint };
+}
 
 /** Kubernetes StatusReason values for the statuses we answer with. */
 const STATUS_REASON: Record<number, string> = {

@@ -11,6 +11,7 @@ import { checkGuardrails, type GuardrailOutcome } from '../guardrails/guard.js';
 import type { Contribution } from '../risk/codes.js';
 import type { RiskAssessment, RiskEngine, RiskOutcome } from '../risk/engine.js';
 import { gateAutomation } from './approval.js';
+import { noteChallenge } from './challenge.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -34,7 +35,8 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
   }
   const token = cred.token;
   const result = rt.verifier.verify(token);
-  return result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
+  const v = result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
+  return rt.challenges === undefined ? v : noteChallenge(rt, token, v);
 }
 
 /**

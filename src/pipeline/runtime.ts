@@ -8,7 +8,7 @@ import { compilePolicy, type Policy } from '../policy/policy.js';
 import type { HeaderLimits } from '../request/headers.js';
 import { RiskEngine } from '../risk/engine.js';
 import { MemoryStateStore } from '../state/memory.js';
-import type { ApprovalStore, StateStore, StoreLimits } from '../state/store.js';
+import type { ApprovalStore, ChallengeStore, StateStore, StoreLimits } from '../state/store.js';
 import { compileGuardrails, type GuardrailSettings } from '../guardrails/settings.js';
 import { SessionIdentities } from '../identity/session.js';
 import { parseKeyList } from '../stepup/keys.js';
@@ -69,6 +69,8 @@ export interface Runtime {
   readonly riskState: RiskState | undefined;
   /** Pending approvals for automation, in the state store; undefined without `automation`. */
   readonly approvals: ApprovalStore | undefined;
+  /** The last step-up challenge per credential, for the kubectl plugin; undefined when `kubernetes.challenge_ttl_seconds` is 0. */
+  readonly challenges: ChallengeStore | undefined;
 }
 
 /**
@@ -112,6 +114,8 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     riskState,
     // Always the shared store, never the degrade fallback: an approval seen by one replica only is no approval.
     approvals: config.automation ? riskState?.store.approvals : undefined,
+    // The shared store too: the plugin's question may reach another replica than the 401 came from.
+    challenges: config.kubernetes.challenge_ttl_seconds > 0 ? riskState?.store.challenges : undefined,
     policy: compilePolicy(config, assurance),
     verifier,
     responder: new Responder(config, assurance),
@@ -154,7 +158,7 @@ export function storeLimits(config: Config): StoreLimits | undefined {
 }
 
 /**
- * Limits for a store opened only for approvals (automation without the risk engine): observe is
+ * Limits for a store opened only for approvals or challenges (without the risk engine): observe is
  * never called on it, so these only need to be valid.
  */
 const APPROVALS_ONLY_LIMITS: StoreLimits = Object.freeze({
@@ -166,7 +170,7 @@ const APPROVALS_ONLY_LIMITS: StoreLimits = Object.freeze({
 });
 
 function buildRiskState(config: Config, deps: RuntimeDeps, previous: Runtime | undefined): RiskState | undefined {
-  const limits = storeLimits(config) ?? (config.automation ? APPROVALS_ONLY_LIMITS : undefined);
+  const limits = storeLimits(config) ?? (config.automation || config.kubernetes.challenge_ttl_seconds > 0 ? APPROVALS_ONLY_LIMITS : undefined);
   if (!limits) return undefined;
   const key = JSON.stringify([config.state, limits]);
   if (previous?.riskState?.key === key) return previous.riskState;

@@ -1,6 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../telemetry/log.js';
-import { approvalIndexKey, approvalKey, counterKey, subjectKeys } from './keys.js';
+import { approvalIndexKey, approvalKey, challengeKey, counterKey, subjectKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
@@ -16,6 +16,8 @@ import {
   type ApprovalRecord,
   type ApprovalState,
   type ApprovalStore,
+  type ChallengeRecord,
+  type ChallengeStore,
   type Observation,
   type StateStore,
   type StoreLimits,
@@ -139,6 +141,7 @@ function connect(c: RedisConnection, timeoutMs: number): Redis | Cluster {
 export class RedisStateStore implements StateStore {
   readonly kind = 'redis' as const;
   readonly approvals: ApprovalStore;
+  readonly challenges: ChallengeStore;
   private readonly l: LimitsMs;
   private readonly redis: Redis | Cluster;
   /** The connection for writes that wait for replicas; `redis` itself when there is no WAIT. */
@@ -188,6 +191,7 @@ export class RedisStateStore implements StateStore {
     if (this.writer !== this.redis) this.writer.on('error', () => {}); // reported through `redis`'s listener
     this.scripted = this.redis as unknown as Scripted;
     this.approvals = new RedisApprovals(this);
+    this.challenges = new RedisChallenges(this);
   }
 
   async observe(o: Observation): Promise<SubjectHistory> {
@@ -414,5 +418,36 @@ class RedisApprovals implements ApprovalStore {
     const out: ApprovalRecord[] = [];
     for (let i = 0; i < reply.length; i += 4) out.push(record(String(reply[i]), reply[i + 1], reply[i + 2], reply[i + 3]));
     return out;
+  }
+}
+
+/**
+ * One string per credential: `{"d": data, "e": expiresAt}` with PX as the caller's TTL. Expiry is
+ * decided from `e` (the caller's clock, like the memory store); PX only collects the key.
+ */
+class RedisChallenges implements ChallengeStore {
+  constructor(private readonly store: RedisStateStore) {}
+
+  async remember(key: string, data: string, ttlMs: number, nowMs: number): Promise<void> {
+    const { redis, prefix } = this.store.internals;
+    const ttl = clampTtl(ttlMs);
+    const value = JSON.stringify({ d: data, e: wholeMs(nowMs) + ttl });
+    await this.store.run('challenges.remember', () => redis.set(challengeKey(prefix, key), value, 'PX', ttl));
+  }
+
+  async get(key: string, nowMs: number): Promise<ChallengeRecord | undefined> {
+    const { redis, prefix } = this.store.internals;
+    const raw = await this.store.run('challenges.get', () => redis.get(challengeKey(prefix, key)));
+    if (raw === null || raw === undefined) return undefined;
+    let parsed: { d?: unknown; e?: unknown };
+    try {
+      parsed = JSON.parse(raw) as { d?: unknown; e?: unknown };
+    } catch {
+      throw new StateUnavailableError('redis challenges: malformed record');
+    }
+    if (typeof parsed.d !== 'string' || typeof parsed.e !== 'number' || !Number.isFinite(parsed.e)) {
+      throw new StateUnavailableError('redis challenges: malformed record');
+    }
+    return parsed.e > wholeMs(nowMs) ? { data: parsed.d, expiresAt: parsed.e } : undefined;
   }
 }

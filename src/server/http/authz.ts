@@ -135,8 +135,10 @@ export function toHttp(
     return { status: 200, headers };
   }
   const location = a.headers.find(([k]) => k === 'location')?.[1];
-  if (location === undefined) return { status: a.status, headers: [...a.headers] };
-  const headers = [...a.headers, [LOCATION_HEADER, location] as const];
+  const body = nginx ? statusBodyHeader(a.body) : undefined;
+  const extra = body === undefined ? [] : [[STATUS_BODY_HEADER, body] as const];
+  if (location === undefined) return { status: a.status, headers: [...a.headers, ...extra] };
+  const headers = [...a.headers, [LOCATION_HEADER, location] as const, ...extra];
   return { status: nginx && a.status === 302 ? 401 : a.status, headers };
 }
 
@@ -144,6 +146,22 @@ export function toHttp(
 export function identityHeaderNames(config: Runtime['config']): string[] {
   const h = config.identity_headers;
   return [h.subject, h.level, h.issuer, ...Object.values(h.claims)];
+}
+
+/**
+ * nginx's auth_request drops the subrequest's body; the denial body (a Kubernetes Status, so
+ * kubectl prints why) travels in this header for the `error_page` location to send back
+ * (docs/kubectl-stepup.md has the recipe).
+ */
+export const STATUS_BODY_HEADER = 'x-stepgate-status-body';
+/** Past this the header would overflow nginx's default proxy_buffer_size (4 KiB pages, 8 KiB on some). */
+const MAX_STATUS_BODY_HEADER = 3500;
+
+/** The JSON body as one header-safe line (non-ASCII as \u escapes, still the same JSON); undefined if too long. */
+export function statusBodyHeader(body: string): string | undefined {
+  if (body === '') return undefined;
+  const ascii = body.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return ascii.length <= MAX_STATUS_BODY_HEADER ? ascii : undefined;
 }
 
 function handle(opts: AuthzServerOptions, telemetry: CheckTelemetry, req: IncomingMessage, res: ServerResponse): void {
