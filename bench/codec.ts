@@ -70,6 +70,8 @@ export interface Decision {
   reason: string;
   /** 'hit' | 'miss' from stepgate's dynamic metadata; '' when the server did not report it. */
   tokenCache: string;
+  /** The matched rules (comma-separated), `guardrail:<code>` included. */
+  rules: string;
 }
 
 type StructValue = { string_value?: string; stringValue?: string };
@@ -92,6 +94,7 @@ export function decodeDecision(bytes: Buffer): Decision {
     allow,
     reason: text(fields.reason) || (allow ? 'allowed' : (res.status?.message ?? '')),
     tokenCache: text(fields.token_cache),
+    rules: text(fields.rules),
   };
 }
 

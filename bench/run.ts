@@ -6,7 +6,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
-import { buildDistinctFrames, buildFrame, configYaml, SHAPES, startIssuer, type Frame, type Issuer, type RiskOptions } from './fixtures.js';
+import { buildDistinctFrames, buildFrame, configYaml, GUARDRAIL_SHAPES, GUARDRAILS_YAML, SHAPES, startIssuer, type Frame, type Issuer, type RiskOptions } from './fixtures.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { startBenchRedis, type BenchRedis } from './redis.js';
 
@@ -16,12 +16,13 @@ import { startBenchRedis, type BenchRedis } from './redis.js';
  * (b) every token new with the grpc-js load client → (c) memory from /proc → (d) tracing on
  * (sampling all, exporting over OTLP to a local sink) against tracing off, two fresh stepgate
  * processes, alternating → (e) the risk engine with its state in memory against Redis (and
- * against the engine off), three fresh processes and a real redis-server, alternating. Prints a
+ * against the engine off), three fresh processes and a real redis-server, alternating → (f)
+ * guardrail-inspected writes with guardrails on and off against the no-op, alternating. Prints a
  * markdown table and writes bench/results.json. Every wait below has a time limit.
  *
  * Knobs (environment): BENCH_SECONDS per h2load run (default 2), BENCH_NEW_TOKENS (20000),
  * BENCH_CPU_PROF=1 (profile stepgate during scenario (a) only and print its top frames),
- * BENCH_ONLY=e (or any of a–e, e.g. "a,e": (a)–(c) share their processes and run together;
+ * BENCH_ONLY=e (or any of a–f, e.g. "a,e": (a)–(c) share their processes and run together;
  * results.json keeps the sections that were not run).
  */
 
@@ -53,6 +54,7 @@ const TRACING_ENV = {
 /** The servers must not inherit OTEL_* from the shell that runs the benchmark. */
 const NO_OTEL: NodeJS.ProcessEnv = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('OTEL_')).map((k) => [k, undefined]));
 const PROFILE = process.env.BENCH_CPU_PROF === '1';
+const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const ONLY = parseOnly(process.env.BENCH_ONLY);
 /** (e) runs these shapes: the two big allows, a sensitive read, a prod write and a step-up denial (which also records a denial in the store). */
 const RISK_SHAPES = [
@@ -64,11 +66,11 @@ const RISK_SHAPES = [
 ];
 
 function parseOnly(value: string | undefined): Set<string> {
-  const all = new Set(['a', 'b', 'c', 'd', 'e']);
+  const all = new Set(SCENARIOS);
   if (value === undefined || value.trim() === '') return all;
   const picked = value.toLowerCase().split(/[\s,]+/).filter(Boolean);
   const bad = picked.filter((x) => !all.has(x));
-  if (bad.length > 0 || picked.length === 0) throw new Error(`BENCH_ONLY: expected letters a–e separated by commas, got "${value}"`);
+  if (bad.length > 0 || picked.length === 0) throw new Error(`BENCH_ONLY: expected letters a–f separated by commas, got "${value}"`);
   return new Set(picked);
 }
 /** Every server process started, so that any exit path can stop them. */
@@ -76,7 +78,7 @@ const children: Child[] = [];
 /** Other processes started (redis-server in (e)), for the same reason. */
 const helpers: ChildProcess[] = [];
 
-type Server = 'stepgate' | 'noop' | 'tracing-off' | 'tracing-on' | 'risk-off' | 'risk-memory' | 'risk-redis';
+type Server = 'stepgate' | 'noop' | 'tracing-off' | 'tracing-on' | 'risk-off' | 'risk-memory' | 'risk-redis' | 'guardrails-on' | 'guardrails-off';
 
 interface Child {
   name: Server;
@@ -489,7 +491,10 @@ async function main(): Promise<void> {
     // With BENCH_CPU_PROF=1 and BENCH_ONLY=e, the process with Redis state is profiled instead.
     const riskState = !ONLY.has('e') || (PROFILE && runCached) ? undefined : await riskScenario(issuer, work, PROFILE ? profDir : undefined);
 
-    const ran = [...ONLY].filter((x) => (x === 'd' ? tracing : x === 'e' ? riskState : cachedSections) !== undefined).sort();
+    // (f) Guardrail-inspected writes: guardrails on and off against the no-op.
+    const guardrails = PROFILE || !ONLY.has('f') ? undefined : await guardrailScenario(issuer, work);
+
+    const ran = [...ONLY].filter((x) => (x === 'd' ? tracing : x === 'e' ? riskState : x === 'f' ? guardrails : cachedSections) !== undefined).sort();
     const fresh: Results = {
       date: new Date(started).toISOString(),
       duration_seconds: round((Date.now() - started) / 1000),
@@ -507,6 +512,7 @@ async function main(): Promise<void> {
       ...cachedSections,
       tracing,
       risk_state: riskState,
+      guardrails,
     };
     const results = mergeWithPrevious(fresh, ran);
     console.log(table(fresh));
@@ -574,6 +580,7 @@ interface Results {
   memory_mib?: { stepgate: { after_start: number; after_cached: number; after_new_tokens: number | undefined; peak: number }; noop: { peak: number } };
   tracing: TracingResult | undefined;
   risk_state: RiskStateResult | undefined;
+  guardrails?: GuardrailResult | undefined;
   /** When each scenario's figures were measured (a partial run keeps the others from before). */
   measured_at?: Record<string, string>;
   /** Date, machine and settings of the latest partial run of each scenario set (e.g. "e"). */
@@ -587,7 +594,7 @@ interface Results {
  */
 function mergeWithPrevious(fresh: Results, ran: string[]): Results {
   const file = join(BENCH, 'results.json');
-  if (ran.length === 5 || !existsSync(file)) {
+  if (ran.length === SCENARIOS.length || !existsSync(file)) {
     return { ...fresh, measured_at: Object.fromEntries(ran.map((x) => [x, fresh.date])) };
   }
   const previous = JSON.parse(readFileSync(file, 'utf8')) as Results;
@@ -613,6 +620,7 @@ function table(r: Results): string {
   if (r.cached_tokens) lines.push(...cachedTable(r, n));
   if (r.tracing) lines.push(...tracingTable(r, r.tracing, n));
   if (r.risk_state) lines.push(...riskTable(r, r.risk_state, n));
+  if (r.guardrails) lines.push(...guardrailTable(r, r.guardrails, n));
   return lines.join('\n');
 }
 
@@ -1052,3 +1060,170 @@ const timer = setTimeout(() => {
 }, LIMIT_MINUTES * 60_000);
 timer.unref();
 await main();
+
+// ---------------------------------------------------------------------------------------------
+// (f) Guardrail-inspected writes
+
+interface GuardrailRow {
+  shape: string;
+  weight: number;
+  /** req/s */
+  on: number;
+  off: number;
+  noop: number;
+  /** guardrails on / no-op, and on / off, by req/s */
+  ratio: number;
+  on_off_ratio: number;
+  on_cpu_us: number;
+  off_cpu_us: number;
+  noop_cpu_us: number;
+}
+
+interface GuardrailResult {
+  steal_seconds: number;
+  shapes: GuardrailRow[];
+  mix: { on: number; off: number; noop: number; ratio: number; on_off_ratio: number; on_cpu_us: number; off_cpu_us: number; noop_cpu_us: number; cpu_ratio: number };
+  load_average: number[];
+  configuration: string;
+}
+
+/**
+ * Writes with a manifest in the body, all allowed, against three processes: stepgate with
+ * guardrails on, the same without a guardrails section, and the no-op. Two of the shapes violate
+ * a guardrail (aal2 needed, an aal2 token sent), so their requirement is rebuilt on every request;
+ * the encoded-allow cache keys on the answer, so those allows still reuse their encoded bytes
+ * (test/unit/encoded-allows.test.ts proves the hits; here, their cost). A B C C B A per shape.
+ */
+async function guardrailScenario(issuer: Issuer, work: string): Promise<GuardrailResult> {
+  console.error('running (f) guardrail-inspected writes: guardrails on vs off vs no-op…');
+  const loadAverage = loadavg().map((x) => round(x, 2));
+  const frames = await Promise.all(GUARDRAIL_SHAPES.map((shape, i) => buildFrame(issuer, shape, 900 + i)));
+  const files = frames.map((f, i) => {
+    const file = join(work, `guardrail-${i}.grpc`);
+    writeFileSync(file, f.frame);
+    return file;
+  });
+  const start = async (name: Server, extra: string) => {
+    const port = await freePort();
+    const file = join(work, `${name}.yaml`);
+    writeFileSync(file, configYaml(issuer.jwksUri, `127.0.0.1:${port}`, undefined, extra));
+    return startServer(name, ['dist/cli.js', 'serve', '--config', file], port, { ...NO_OTEL, STEPGATE_METRICS_LISTEN: 'off' });
+  };
+  try {
+    const on = await start('guardrails-on', GUARDRAILS_YAML);
+    const off = await start('guardrails-off', '');
+    const noopPort = await freePort();
+    const noop = await startServer('noop', ['--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort);
+    const servers = [on, off, noop];
+    // A token of its own first, until the server has the IdP's keys: on a loaded machine the
+    // fetch at startup can outlast its 3 s timeout (jwks_unavailable), which is not what (f) measures.
+    const warm = await buildFrame(issuer, GUARDRAIL_SHAPES[0]!, 999);
+    for (const c of [on, off]) {
+      const client = new RawCheckClient(c.port);
+      try {
+        for (let i = 0; i < 30 && decodeDecision(await client.check(warm.message)).reason === 'jwks_unavailable'; i++) {
+          await new Promise((r) => setTimeout(r, 2_000));
+        }
+      } finally {
+        client.close();
+      }
+    }
+    for (const c of [on, off]) {
+      await verifyDecisions(c, frames, 'miss');
+      await verifyDecisions(c, frames, 'hit');
+    }
+    await verifyDecisions(noop, frames, 'any');
+    // The flagged shapes must really be flagged: their rules name the guardrail.
+    const client = new RawCheckClient(on.port);
+    try {
+      for (const f of frames) {
+        const rules = decodeDecision(await client.check(f.message)).rules;
+        const flagged = f.shape.name.includes('flagged');
+        if (rules.includes('guardrail:') !== flagged) throw new Error(`(f) ${f.shape.name}: rules "${rules}"`);
+      }
+    } finally {
+      client.close();
+    }
+    for (const c of servers) for (const f of files) await h2load(c, f, SETTINGS.tracingWarmupSeconds);
+
+    const stealBefore = stealSeconds();
+    const rows: GuardrailRow[] = [];
+    for (const [i, shape] of GUARDRAIL_SHAPES.entries()) {
+      const runs = new Map<Child, H2loadResult[]>(servers.map((c) => [c, []]));
+      for (let r = 0; r < SETTINGS.rounds; r++) {
+        for (const c of r % 2 === 0 ? servers : [...servers].reverse()) runs.get(c)!.push(await h2load(c, files[i]!));
+      }
+      if (!servers.every(alive)) throw new Error(`a server died during (f):\n${servers.map((c) => c.output()).join('\n')}`);
+      const [a, b, c] = servers.map((x) => pool(runs.get(x)!)) as [H2loadResult, H2loadResult, H2loadResult];
+      rows.push({
+        shape: shape.name,
+        weight: shape.weight,
+        on: a.rps,
+        off: b.rps,
+        noop: c.rps,
+        ratio: a.rps / c.rps,
+        on_off_ratio: a.rps / b.rps,
+        on_cpu_us: a.cpuUs,
+        off_cpu_us: b.cpuUs,
+        noop_cpu_us: c.cpuUs,
+      });
+      console.error(`  ${shape.name}: guardrails on ${Math.round(a.rps)} req/s, off ${Math.round(b.rps)} req/s, no-op ${Math.round(c.rps)} req/s`);
+    }
+    const steal = stealSeconds() - stealBefore;
+    for (const c of [on, off]) await verifyDecisions(c, frames, 'hit');
+    const weights = rows.reduce((sum, r) => sum + r.weight, 0);
+    const mixOf = (k: 'on' | 'off' | 'noop') => mixRps(rows.map((r) => ({ weight: r.weight, rps: r[k] })));
+    const cpuOf = (k: 'on_cpu_us' | 'off_cpu_us' | 'noop_cpu_us') => rows.reduce((sum, r) => sum + r.weight * r[k], 0) / weights;
+    const mix = { on: mixOf('on'), off: mixOf('off'), noop: mixOf('noop') };
+    const cpu = { on: cpuOf('on_cpu_us'), off: cpuOf('off_cpu_us'), noop: cpuOf('noop_cpu_us') };
+    return {
+      steal_seconds: round(steal, 2),
+      shapes: rows.map((r) => ({
+        ...r,
+        on: round(r.on),
+        off: round(r.off),
+        noop: round(r.noop),
+        ratio: round(r.ratio, 3),
+        on_off_ratio: round(r.on_off_ratio, 3),
+        on_cpu_us: round(r.on_cpu_us),
+        off_cpu_us: round(r.off_cpu_us),
+        noop_cpu_us: round(r.noop_cpu_us),
+      })),
+      mix: {
+        on: round(mix.on),
+        off: round(mix.off),
+        noop: round(mix.noop),
+        ratio: round(mix.on / mix.noop, 3),
+        on_off_ratio: round(mix.on / mix.off, 3),
+        on_cpu_us: round(cpu.on),
+        off_cpu_us: round(cpu.off),
+        noop_cpu_us: round(cpu.noop),
+        cpu_ratio: round(cpu.noop / cpu.on, 3),
+      },
+      load_average: loadAverage,
+      configuration: 'guardrails: default_effect aal2 within 900 s, allowed_registries [registry.example.internal]; JSON Deployment manifests of ~1 KB in the CheckRequest body',
+    };
+  } finally {
+    for (const c of children) if (c.name.startsWith('guardrails-') || c.name === 'noop') await stop(c).catch(() => undefined);
+  }
+}
+
+function guardrailTable(r: Results, g: GuardrailResult, n: (x: number) => string): string[] {
+  const s = r.settings;
+  const f2 = (x: number) => x.toFixed(2);
+  const m = g.mix;
+  return [
+    '',
+    `(f) guardrail-inspected writes (all allowed; body in the Check): stepgate with guardrails on, the same without guardrails, and the no-op; h2load -c ${s.clients} -m ${s.streams}, per shape and server ${s.rounds} runs (ABC CBA) of ${s.seconds} s after ${s.tracingWarmupSeconds} s of unmeasured load; load average ${g.load_average.join(' ')}; hypervisor steal ${g.steal_seconds} CPU-s`,
+    '',
+    '| shape | weight | guardrails on req/s | off req/s | no-op req/s | on/no-op | on/off | on CPU µs/req | off CPU µs/req | no-op CPU µs/req |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...g.shapes.map(
+      (x) =>
+        `| ${x.shape} | ${x.weight.toFixed(2)} | ${n(x.on)} | ${n(x.off)} | ${n(x.noop)} | ${f2(x.ratio)} | ${f2(x.on_off_ratio)} | ${n(x.on_cpu_us)} | ${n(x.off_cpu_us)} | ${n(x.noop_cpu_us)} |`,
+    ),
+    `| **weighted (these shapes)** | | **${n(m.on)}** | **${n(m.off)}** | **${n(m.noop)}** | **${f2(m.ratio)}** | **${f2(m.on_off_ratio)}** | **${n(m.on_cpu_us)}** | **${n(m.off_cpu_us)}** | **${n(m.noop_cpu_us)}** |`,
+    '',
+    `guardrails on/no-op: ${f2(m.ratio)} by req/s, ${f2(m.cpu_ratio)} by CPU per request; guardrails on/off: ${f2(m.on_off_ratio)} by req/s`,
+  ];
+}

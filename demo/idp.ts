@@ -19,7 +19,13 @@ const RANK: Record<string, number> = { [AAL1]: 1, [AAL2]: 2 };
 
 export interface DevIdpClient {
   client_id: string;
-  client_secret: string;
+  /** Omitted for a public native client (the kubectl credential plugin): PKCE, no secret. */
+  client_secret?: string;
+  /**
+   * A public native client (RFC 8252): loopback redirect URIs match on any port, the device
+   * authorization grant (RFC 8628) and refresh tokens are allowed.
+   */
+  native?: boolean;
   redirect_uris: string[];
   /** Defaults to client_secret_post, what openid-client uses when given a secret. */
   token_endpoint_auth_method?: 'client_secret_post' | 'client_secret_basic';
@@ -105,15 +111,30 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
 
   const jwk = { ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'dev-rs256', alg: 'RS256', use: 'sig' };
   const provider = new Provider(issuer, {
-    clients: opts.clients.map((c) => ({
-      client_id: c.client_id,
-      client_secret: c.client_secret,
-      redirect_uris: c.redirect_uris,
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      token_endpoint_auth_method: c.token_endpoint_auth_method ?? 'client_secret_post',
-      require_auth_time: true,
-    })),
+    clients: opts.clients.map((c) =>
+      c.native
+        ? {
+            client_id: c.client_id,
+            application_type: 'native' as const,
+            redirect_uris: c.redirect_uris,
+            grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+            response_types: ['code'],
+            token_endpoint_auth_method: 'none' as const,
+            require_auth_time: true,
+          }
+        : {
+            client_id: c.client_id,
+            client_secret: c.client_secret,
+            redirect_uris: c.redirect_uris,
+            grant_types: ['authorization_code'],
+            response_types: ['code'],
+            token_endpoint_auth_method: c.token_endpoint_auth_method ?? 'client_secret_post',
+            require_auth_time: true,
+          },
+    ),
+    // Refresh tokens for clients allowed the grant, without asking for offline_access: the
+    // kubectl plugin keeps its everyday sign-in alive this way (a refresh keeps auth_time and acr).
+    issueRefreshToken: (_ctx: unknown, client: { grantTypeAllowed(t: string): boolean }) => client.grantTypeAllowed('refresh_token'),
     jwks: { keys: [jwk] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     responseTypes: ['code'],
@@ -130,7 +151,9 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
     },
     conformIdTokenClaims: false,
     ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600 },
-    features: { devInteractions: { enabled: false }, claimsParameter: { enabled: true } },
+    // deviceFlow: the RFC 8628 grant for the kubectl plugin in SSH sessions; its user-code and
+    // confirmation pages are oidc-provider's own, then sign-in uses the pages below.
+    features: { devInteractions: { enabled: false }, claimsParameter: { enabled: true }, deviceFlow: { enabled: true } },
     interactions: { policy, url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     findAccount: (_ctx, id) => {
       const u = users.get(id);

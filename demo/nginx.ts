@@ -26,14 +26,15 @@ export interface NginxSiteOptions {
   stepgatePublicUrl: string;
   /** Header on stepgate's 401 carrying where a browser goes to step up. */
   stepupLocationHeader: string;
-  /** Identity headers stepgate returns on allow, copied to the upstream request. */
+  /**
+   * Every identity header stepgate can return on allow (identity_headers: subject, level, issuer
+   * and each mapped claim), copied to the upstream request; one left out here is a header a
+   * client can forge.
+   */
   identityHeaders: string[];
-  /** stepgate's session cookie (`stepup.session.cookie_name`), removed from what the apps receive. */
-  sessionCookie: string;
 }
 
 const HEADER = /^[a-z][a-z0-9-]*$/;
-const COOKIE = /^[A-Za-z0-9_-]{1,64}$/;
 const HTTP_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}(\/[A-Za-z0-9._~\/-]*)?$/;
 
 /** `x-stepgate-subject` → `$upstream_http_x_stepgate_subject` (nginx's variable for that header). */
@@ -53,7 +54,6 @@ export function nginxConfig(prefix: string, o: NginxSiteOptions): string {
   for (const u of [o.dashboardUpstream, o.apiUpstream, o.forwardAuthUrl, o.stepgatePublicUrl]) {
     if (!HTTP_URL.test(u)) throw new Error(`nginx config: expected a loopback http URL, got ${JSON.stringify(u)}`);
   }
-  if (!COOKIE.test(o.sessionCookie)) throw new Error(`nginx config: bad cookie name ${JSON.stringify(o.sessionCookie)}`);
   if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw new Error(`nginx config: bad port ${o.port}`);
 
   const copyIdentity = o.identityHeaders
@@ -61,8 +61,11 @@ export function nginxConfig(prefix: string, o: NginxSiteOptions): string {
     .join('\n');
   // Every location that reaches an app asks stepgate first and passes on only stepgate's view of
   // the identity: proxy_set_header with an empty value drops a client's copy of the header too.
+  // The Cookie header is stepgate's answer as well: the client's cookies without stepgate's own
+  // (session, device, flow state), absent when nothing is left, which drops the header.
   const protectedBlock = `      auth_request /.stepgate-auth;
 ${copyIdentity}
+      auth_request_set $sg_app_cookie $upstream_http_cookie;
       proxy_set_header Host $http_host;
       proxy_set_header Cookie $sg_app_cookie;
       proxy_set_header X-Forwarded-For $remote_addr;
@@ -88,17 +91,6 @@ http {
   scgi_temp_path ${prefix}/tmp/scgi;
   server_tokens off;
   default_type application/octet-stream;
-
-  # The elevated session cookie is stepgate's credential, not the apps': the Cookie header they
-  # receive has it cut out (an empty result drops the header).
-  map $http_cookie $sg_cookie_cut {
-    "~^(?<pre>.*?)(?:^|;\\s*)${o.sessionCookie}=[^;]*(?<post>.*)$" "$pre$post";
-    default $http_cookie;
-  }
-  map $sg_cookie_cut $sg_app_cookie {
-    "~^;\\s*(?<rest>.*)$" $rest;
-    default $sg_cookie_cut;
-  }
 
   server {
     listen 127.0.0.1:${o.port};

@@ -137,7 +137,6 @@ export async function startDemoStack(opts: { ports?: Partial<DemoPorts>; showTot
       forwardAuthUrl: `http://127.0.0.1:${stepgate.ports['http-authz']}/`,
       stepgatePublicUrl: `http://127.0.0.1:${stepgate.ports['http-stepup']}`,
       stepupLocationHeader: STEPUP_LOCATION_HEADER,
-      sessionCookie: 'stepgate_session',
       identityHeaders: ['x-stepgate-subject', 'x-stepgate-level', 'x-stepgate-issuer', 'x-stepgate-email', 'x-stepgate-groups'],
     });
     stoppers.push(() => nginx.stop());

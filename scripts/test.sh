@@ -12,6 +12,12 @@ missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+# Real kubectl: any one already on the PATH (a newer upstream kubectl sends protobuf bodies, which
+# the tests then exercise end to end); otherwise the upstream `kubectl` package where an apt
+# repository offers it, else Debian's own kubernetes-client.
+if ! command -v kubectl >/dev/null 2>&1; then
+  if apt-cache show kubectl >/dev/null 2>&1; then missing+=(kubectl); else missing+=(kubernetes-client); fi
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -1,23 +1,28 @@
+import { hash } from 'node:crypto';
 import type { JWTPayload } from 'jose';
-import type { Config } from './config/schema.js';
-import { clientKind } from './decision/respond.js';
-import { reasonMessage } from './decision/reasons.js';
-import type { Verdict } from './decision/verdict.js';
 import { compileAutomation } from './approvals/automation.js';
+import type { Config } from './config/schema.js';
+import { reasonMessage } from './decision/reasons.js';
+import { clientKind } from './decision/respond.js';
+import type { AssuranceModel } from './identity/assurance.js';
 import { buildIdentity } from './identity/identity.js';
-import { bearerToken, decide, fail } from './pipeline/evaluate.js';
-import { buildRuntime, type RuntimeDeps } from './pipeline/runtime.js';
-import type { RawRequest } from './request/attributes.js';
-import { buildAttributes } from './request/build.js';
-import { collectHeaders } from './request/headers.js';
+import { TokenVerifier, type VerifierOptions, type VerifyResult } from './identity/verifier.js';
+import { check, type Checked } from './pipeline/check.js';
+import { buildRuntime, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
+import { parseCheckRequest, type CheckRequestMessage } from './server/grpc/check.js';
 
 export interface ExplainInput {
   method: string;
+  /** scheme://authority/path?query, taken apart as bytes: the path is what the client would send, untouched. */
   url: string;
   headers: [string, string][];
   /** A real token: verified against the issuer's keys, exactly as the service would. */
   token?: string | undefined;
-  /** Or claims given by hand: not verified, used to try a policy before any token exists. */
+  /**
+   * Or claims given by hand: not verified (no signature, audience or time checks, so no issuer
+   * key or secret is needed), used to try a policy before any token exists. They become the
+   * identity exactly where a verified token's claims would.
+   */
   claims?: Record<string, unknown> | undefined;
   source?: string;
   context?: Record<string, string>;
@@ -26,83 +31,158 @@ export interface ExplainInput {
   contentType?: string | undefined;
 }
 
+/** An input explain cannot turn into a request a gateway would send (the CLI exits 64). */
+export class ExplainInputError extends Error {
+  readonly code = 'explain_input';
+  override name = 'ExplainInputError';
+}
+
 /**
- * The operator's view of one decision: the same pipeline the server runs, with every
- * intermediate result printed. The JSON shape is documented in the README.
+ * The operator's view of one decision. The input becomes the CheckRequest Envoy would send for
+ * it, and from there everything is the server's own code: the gRPC adapter's parser, then
+ * `check()` (the function the gRPC and HTTP adapters call). Every intermediate result is printed;
+ * the JSON shape is documented in the README.
  */
 export async function explain(config: Config, input: ExplainInput, deps?: Partial<RuntimeDeps>) {
+  const target = splitUrl(input.url);
+  // An odd method is passed on as given: refusing it is the server's answer (request_invalid), not ours.
+  const method = input.method;
+  const headers = new Map<string, string>([
+    // Envoy passes the pseudo-headers in the header map too; they count toward the header limits.
+    [':method', method],
+    [':path', target.path],
+    [':authority', target.authority],
+    [':scheme', target.scheme],
+  ]);
+  const add = (name: string, value: string) => {
+    const prev = headers.get(name);
+    headers.set(name, prev === undefined ? value : `${prev},${value}`);
+  };
+  for (const [rawName, value] of input.headers) {
+    const name = rawName.toLowerCase();
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) throw new ExplainInputError(`--header name ${JSON.stringify(rawName)} is not an HTTP header name (pseudo-headers come from --url and --method)`);
+    if (name === 'authorization' && (input.token !== undefined || input.claims !== undefined)) {
+      throw new ExplainInputError('--token and --claims are the request\'s Authorization header; do not give one with --header as well');
+    }
+    add(name, value);
+  }
+  if (input.contentType !== undefined) {
+    if (headers.has('content-type')) throw new ExplainInputError('give the content type once: --content-type or --header \'content-type: …\'');
+    headers.set('content-type', input.contentType);
+  }
+  let claimsToken: string | undefined;
+  if (input.claims !== undefined) {
+    if (input.token !== undefined) throw new ExplainInputError('give --token or --claims, not both');
+    // The claims travel as an unsigned JWT: the same place and about the same size as a real token.
+    claimsToken = unsignedJwt(input.claims);
+    headers.set('authorization', `Bearer ${claimsToken}`);
+  } else if (input.token !== undefined) {
+    headers.set('authorization', `Bearer ${input.token}`);
+  }
+
+  const fetchFn: RuntimeDeps['fetch'] = deps?.fetch ?? ((url, init) => fetch(url, init));
+  const claims = input.claims;
   const rt = buildRuntime(config, {
-    fetch: deps?.fetch ?? ((url, init) => fetch(url, init)),
+    ...deps,
+    fetch: fetchFn,
     now: deps?.now ?? Date.now,
     env: deps?.env ?? process.env,
+    ...(claimsToken !== undefined && claims !== undefined
+      ? { verifier: (c: Config, a: AssuranceModel, o: VerifierOptions) => new HandWrittenClaims(c, a, o, claimsToken, claims as JWTPayload) }
+      : {}),
   });
-  const url = new URL(input.url);
-  const headers: [string, string][] = [...input.headers];
-  if (input.contentType) headers.push(['content-type', input.contentType]);
-  if (input.token) headers.push(['authorization', `Bearer ${input.token}`]);
-  const collected = collectHeaders(headers, {
-    maxHeaderBytes: config.limits.max_header_bytes,
-    maxTotalHeaderBytes: config.limits.max_total_header_bytes,
-  });
-  if (!collected.ok) return render(rt, fail('header_too_large', collected.detail, undefined, undefined), undefined);
-  const raw: RawRequest = {
-    method: input.method,
-    target: `${url.pathname}${url.search}`,
-    authority: url.host,
-    scheme: url.protocol.replace(/:$/, ''),
-    headers: collected.headers,
-    sourceAddress: input.source ?? '',
-    sourcePrincipal: '',
-    contextExtensions: input.context ?? {},
-    // The same bound the server applies: a body over it is not inspected, as in production.
-    ...(input.body !== undefined && bodyBytes(input.body) > config.limits.max_body_bytes
-      ? { body: undefined, bodyTruncated: true }
-      : { body: input.body, bodyTruncated: false }),
+
+  const http: NonNullable<NonNullable<NonNullable<CheckRequestMessage['attributes']>['request']>['http']> = {
+    method,
+    path: target.path,
+    host: target.authority,
+    scheme: target.scheme,
+    headers: Object.fromEntries(headers),
   };
-  const built = buildAttributes(raw, collected.spoofed, rt.kubeHosts);
-  if (!built.ok) return render(rt, fail('request_invalid', built.detail, undefined, undefined), undefined);
-  const req = built.attributes;
-
-  let verdict: Verdict;
-  let identitySource: 'token' | 'claims' | undefined;
-  if (input.claims) {
-    identitySource = 'claims';
-    const claims = input.claims as JWTPayload;
-    const iss = config.issuers.find((i) => i.issuer === claims.iss) ?? config.issuers[0]!;
-    const subject = claims[iss.subject_claim];
-    const who = buildIdentity(iss, typeof subject === 'string' ? subject : '', claims, rt.assurance, config.identity_headers, '', 'token', compileAutomation(config.automation));
-    verdict = await decide(rt, req, { ok: true, identity: who, cached: false });
-  } else {
-    const token = bearerToken(req.headers.get('authorization'));
-    if (typeof token === 'string') {
-      identitySource = 'token';
-      verdict = await decide(rt, req, await rt.verifier.verify(token));
-    } else {
-      verdict = fail(token.reason, token.detail, req, rt.policy.evaluate(req, undefined));
-    }
+  if (input.body !== undefined) {
+    if (typeof input.body === 'string') http.body = input.body;
+    else http.raw_body = input.body;
   }
-  return render(rt, verdict, identitySource);
+  const msg: CheckRequestMessage = {
+    attributes: {
+      source: { address: { socket_address: { address: input.source ?? '', port_value: 0 } } },
+      request: { http },
+      context_extensions: input.context ?? {},
+    },
+  };
+  const checked = await check(rt, parseCheckRequest(msg, rt.headerLimits, rt.maxBodyBytes));
+  return render(rt, checked, claimsToken !== undefined);
 }
 
-function bodyBytes(b: Uint8Array | string): number {
-  return typeof b === 'string' ? Buffer.byteLength(b, 'utf8') : b.length;
+/**
+ * `scheme://authority/target`, split on the first `/`, `?` or `#` after the authority and nothing
+ * else: no percent-decoding, no backslash or dot-segment rewriting, so the target is exactly the
+ * bytes a client would put on the request line (a browser-style URL parser would turn `dev\secrets`
+ * into `dev/secrets` first). A fragment is never sent, so it is refused rather than dropped quietly.
+ */
+export function splitUrl(url: string): { scheme: string; authority: string; path: string } {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/s.exec(url);
+  if (!m) throw new ExplainInputError(`--url must be absolute, scheme://host/path, got ${clip(url)}`);
+  const [, scheme, authority, rest] = m as unknown as [string, string, string, string];
+  if (authority === '') throw new ExplainInputError(`--url has no host: ${clip(url)}`);
+  if (rest.includes('#')) throw new ExplainInputError(`--url has a fragment (#…), which no client sends: ${clip(url)}`);
+  if (/[\u0000-\u0020\u007f]/.test(rest)) throw new ExplainInputError('--url contains a space or control character, which cannot be on a request line');
+  // What curl or kubectl put on the request line for `https://host` or `https://host?q`.
+  const path = rest === '' ? '/' : rest.startsWith('/') ? rest : `/${rest}`;
+  return { scheme: scheme.toLowerCase(), authority, path };
 }
 
-function render(
-  rt: ReturnType<typeof buildRuntime>,
-  v: Verdict,
-  identitySource: 'token' | 'claims' | undefined,
-) {
+/**
+ * Hand-written claims in the token verifier's place. Nothing is verified, so no issuer is set up
+ * (no JWKS, no HMAC secret); the claims become an Identity the way `TokenVerifier` builds one from
+ * a verified payload: a configured `iss`, a non-empty subject claim.
+ */
+class HandWrittenClaims extends TokenVerifier {
+  private readonly outcome: VerifyResult;
+
+  constructor(config: Config, assurance: AssuranceModel, opts: VerifierOptions, private readonly token: string, claims: JWTPayload) {
+    super({ ...config, issuers: [] }, assurance, opts);
+    this.outcome = claimsOutcome(config, assurance, token, claims);
+  }
+
+  override verify(token: string): VerifyResult | Promise<VerifyResult> {
+    return token === this.token ? this.outcome : super.verify(token);
+  }
+}
+
+function claimsOutcome(config: Config, assurance: AssuranceModel, token: string, claims: JWTPayload): VerifyResult {
+  if (typeof claims.iss !== 'string') return { ok: false, reason: 'token_malformed', detail: 'no iss claim', cached: false };
+  const iss = config.issuers.find((i) => i.issuer === claims.iss);
+  if (!iss) return { ok: false, reason: 'issuer_unknown', detail: `issuer ${clip(claims.iss)} is not trusted`, cached: false };
+  const subject = claims[iss.subject_claim];
+  if (typeof subject !== 'string' || subject === '') {
+    return { ok: false, reason: 'subject_missing', detail: `claim ${iss.subject_claim} is missing or not a string`, cached: false };
+  }
+  const identity = buildIdentity(iss, subject, claims, assurance, config.identity_headers, hash('sha256', token, 'base64url'), 'token', compileAutomation(config.automation));
+  return { ok: true, identity, cached: false };
+}
+
+function unsignedJwt(claims: Record<string, unknown>): string {
+  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
+}
+
+function clip(s: string): string {
+  return JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}…` : s);
+}
+
+function render(rt: Runtime, { verdict: v, answer }: Checked, handWritten: boolean) {
   const guard = v.guardrails;
   const req = v.attributes;
   const need = v.requirement;
   const who = v.identity;
-  const answer = rt.responder.respond(v);
+  const source = who === undefined ? undefined : who.source === 'session' ? 'session' : handWritten ? 'claims' : 'token';
   return {
     request: req
       ? {
           method: req.method,
           host: req.host,
+          target: req.target,
           path: req.path,
           query: req.query,
           client_kind: clientKind(req),
@@ -111,8 +191,8 @@ function render(
       : null,
     identity: who
       ? {
-          source: identitySource,
-          verified: identitySource === 'token',
+          source,
+          verified: source !== 'claims',
           subject: who.subject,
           issuer: who.issuer,
           groups: who.groups,

@@ -17,10 +17,10 @@ import { parseKeyList } from './stepup/keys.js';
 import { OidcClient } from './stepup/oidc.js';
 import { StateCookies } from './stepup/state.js';
 import { createLogger, type Logger } from './telemetry/log.js';
-import { redactUrls } from './telemetry/redact.js';
+import { clip, redactUrls } from './telemetry/redact.js';
 import { Telemetry, type TelemetryOptions } from './telemetry/telemetry.js';
 
-export const DEFAULT_CONFIG = new URL('../examples/stepgate.yaml', import.meta.url).pathname;
+export { DEFAULT_CONFIG } from './config/default.js';
 
 export interface Service {
   /** The runtime in force now; a reload replaces it. */
@@ -70,7 +70,7 @@ export async function startService(
     onJwksRefresh: (issuer, outcome, detail, elapsedMs) => {
       telemetry.jwksRefreshed(issuer, outcome, elapsedMs);
       try {
-        logger[outcome === 'ok' ? 'info' : 'warn']({ event: 'jwks_refresh', issuer, outcome, detail: redactUrls(detail) }, 'jwks refresh');
+        logger[outcome === 'ok' ? 'info' : 'warn']({ event: 'jwks_refresh', issuer, outcome, detail: clip(redactUrls(detail), 1024) }, 'jwks refresh');
       } catch {
         // A failing log must not fail the key fetch it reports on.
       }
@@ -213,18 +213,67 @@ async function closeRiskState(state: RiskState, log: Logger): Promise<void> {
 export async function serve(configPath: string): Promise<void> {
   const initialText = readFileSync(configPath, 'utf8');
   const config = loadConfigFile(configPath);
-  const service = await startService(config);
-  const log = service.log;
+  const log = createLogger(config.log.level);
+  // A closed stdout (`stepgate serve | head`) must not turn every later log line into an error
+  // that keeps the process from shutting down: lines are dropped instead.
+  process.stdout.on('error', () => {});
+
+  // Signals are handled from the start: a SIGTERM while the first key fetch or the state store
+  // is still being set up ends the process at once, cleanly and with a log line, rather than by
+  // the default signal action (no line) or after a start nobody is waiting for any more.
+  let service: Service | undefined;
+  let watcher: ConfigFileWatcher | undefined;
+  let stopping = false;
+  const say = (level: 'info' | 'error', fields: Record<string, unknown>, msg: string) => {
+    try {
+      log[level](fields, msg);
+    } catch {
+      // Logging must never keep the process from exiting.
+    }
+  };
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    // Whatever happens below, the process ends: past the drain time plus a margin, it exits 1.
+    setTimeout(() => process.exit(1), (config.server.shutdown_grace_seconds + 5) * 1000).unref();
+    if (service === undefined) {
+      say('info', { event: 'shutdown', signal, phase: 'startup' }, 'signal during startup: exiting before serving');
+      log.flush?.();
+      process.exit(0);
+    }
+    watcher?.stop();
+    say('info', { event: 'shutdown', signal }, 'shutting down: reporting NOT_SERVING and draining');
+    service.stop().then(
+      () => {
+        say('info', { event: 'shutdown', signal }, 'stopped');
+        try {
+          log.flush?.();
+        } finally {
+          process.exit(0);
+        }
+      },
+      (err: unknown) => {
+        say('error', { event: 'shutdown', err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  service = await startService(config, process.env, log);
+  if (stopping) return;
   log.info({ event: 'config_loaded', file: configPath, rules: service.runtime.policy.ruleNames.length }, 'configuration loaded');
 
   // A changed file is validated completely before anything is swapped; a bad one leaves the
   // running policy in force and says exactly what is wrong.
-  const watcher = new ConfigFileWatcher(
+  const running = service;
+  watcher = new ConfigFileWatcher(
     configPath,
     (text) => {
       try {
-        service.reload(parseConfig(text, configPath));
-        log.info({ event: 'config_reload', outcome: 'ok', file: configPath, rules: service.runtime.policy.ruleNames.length }, 'configuration reloaded');
+        running.reload(parseConfig(text, configPath));
+        log.info({ event: 'config_reload', outcome: 'ok', file: configPath, rules: running.runtime.policy.ruleNames.length }, 'configuration reloaded');
       } catch (err) {
         const problems = err instanceof ConfigError ? err.problems : undefined;
         log.error(
@@ -236,28 +285,7 @@ export async function serve(configPath: string): Promise<void> {
     (err) => log.warn({ event: 'config_reload', outcome: 'error', file: configPath, error: err.message }, 'cannot read the configuration file'),
   );
   watcher.start(config.server.reload_interval_seconds * 1000, initialText);
-  process.on('SIGHUP', () => void watcher.check());
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    watcher.stop();
-    log.info({ event: 'shutdown', signal }, 'shutting down: reporting NOT_SERVING and draining');
-    service.stop().then(
-      () => {
-        log.info({ event: 'shutdown', signal }, 'stopped');
-        log.flush?.();
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log.error({ event: 'shutdown', err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => void watcher?.check());
 }
 
 /**

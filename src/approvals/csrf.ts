@@ -33,6 +33,26 @@ export class ApprovalTokens {
   }
 }
 
+export type OriginCheck = { ok: true } | { ok: false; detail: string };
+
+/**
+ * The first CSRF line, before any state is read: the POST must come from a page of the configured
+ * origin. Browsers send `Origin` on every form POST; it is the serialised origin of the page that
+ * posted, or `null` when that page's origin is opaque (a sandboxed frame, a data: URL) or the page
+ * was served with `Referrer-Policy: no-referrer`. The approval pages are therefore served with
+ * `same-origin` (pages.ts, APPROVAL_PAGE_HEADERS), so their own form posts name the origin, and
+ * `null` is refused like any other origin: it cannot say where the form came from. When the
+ * browser sends fetch metadata, `Sec-Fetch-Site` must be `same-origin` as well (not `same-site`:
+ * a sibling subdomain is another application).
+ */
+export function checkOrigin(origin: string | undefined, secFetchSite: string | undefined, expected: string): OriginCheck {
+  if (origin === undefined) return { ok: false, detail: 'origin missing' };
+  if (origin === 'null') return { ok: false, detail: 'origin null (an opaque or hidden origin)' };
+  if (origin !== expected) return { ok: false, detail: 'origin mismatch' };
+  if (secFetchSite !== undefined && secFetchSite !== 'same-origin') return { ok: false, detail: `sec-fetch-site ${secFetchSite === 'same-site' || secFetchSite === 'cross-site' || secFetchSite === 'none' ? secFetchSite : 'unexpected'}` };
+  return { ok: true };
+}
+
 function mac(key: Uint8Array, sessionCookie: string, approvalId: string): string {
   const session = createHash('sha256').update(sessionCookie, 'utf8').digest('base64url');
   return createHmac('sha256', key).update(`stepgate approval csrf v1\0${session}\0${approvalId}`, 'utf8').digest('base64url');

@@ -2,12 +2,12 @@ import type { Identity } from '../identity/identity.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import { compileGlobList } from '../policy/glob.js';
 import { FLOW_ERRORS, type FlowErrorCode } from '../stepup/errors.js';
-import { errorPage, PAGE_HEADERS } from '../stepup/pages.js';
+import { errorPage } from '../stepup/pages.js';
 import type { ApprovalRecord } from '../state/store.js';
 import { compileAutomation } from './automation.js';
-import type { ApprovalTokens } from './csrf.js';
+import { checkOrigin, type ApprovalTokens } from './csrf.js';
 import { parseDocument, type ApprovalDocument } from './document.js';
-import { decidedPage, detailPage, listPage, stepUpNeededPage, summaryOf } from './pages.js';
+import { APPROVAL_PAGE_HEADERS, decidedPage, detailPage, listPage, stepUpNeededPage, summaryOf } from './pages.js';
 import { APPROVAL_ID } from './request-id.js';
 import { approvalUrl, APPROVALS_PATH } from './urls.js';
 
@@ -99,9 +99,8 @@ export class ApprovalDesk {
     const rt = this.deps.runtime();
     const expectedOrigin = new URL(rt.config.stepup.url!).origin;
     // Same-origin first, before any state is read: a cross-site form post is refused outright.
-    if (c.origin !== expectedOrigin || (c.secFetchSite !== undefined && c.secFetchSite !== 'same-origin')) {
-      return this.fail('approval_csrf', `origin ${c.origin === undefined ? 'missing' : 'mismatch'}`, { event: 'approval.refused', approval_id: id });
-    }
+    const origin = checkOrigin(c.origin, c.secFetchSite, expectedOrigin);
+    if (!origin.ok) return this.fail('approval_csrf', origin.detail, { event: 'approval.refused', approval_id: id });
     if (!APPROVAL_ID.test(id)) return this.fail('approval_not_found', 'malformed id');
     const viewer = await this.viewer(rt, c.cookie);
     if (!viewer.ok) return this.signIn(rt, `${APPROVALS_PATH}/${id}`, viewer.why);
@@ -221,12 +220,12 @@ export class ApprovalDesk {
   }
 
   fail(code: FlowErrorCode, detail: string, audit?: ApprovalAudit): DeskResponse {
-    return { status: FLOW_ERRORS[code].status, headers: [...PAGE_HEADERS], body: errorPage(code), audit: audit && { code, detail, ...audit } };
+    return { status: FLOW_ERRORS[code].status, headers: [...APPROVAL_PAGE_HEADERS], body: errorPage(code), audit: audit && { code, detail, ...audit } };
   }
 }
 
 function page(status: number, body: string): DeskResponse {
-  return { status, headers: [...PAGE_HEADERS], body, audit: undefined };
+  return { status, headers: [...APPROVAL_PAGE_HEADERS], body, audit: undefined };
 }
 
 function authAge(who: Identity, nowMs: number): number | undefined {

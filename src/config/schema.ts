@@ -260,6 +260,12 @@ const defaultRuleSchema = z.strictObject(effectFields).superRefine(checkEffect('
  * replicas must share `redis`, or each would see a different history and decide differently.
  * The Redis password is never in this file: `password_env` names the variable holding it.
  */
+/** `host:port` of a Sentinel or Cluster seed node; IPv6 in brackets (`[::1]:26379`). */
+const hostPort = z.string().refine((v) => {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(v);
+  return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
+}, 'must be host:port with a port 1-65535, e.g. redis-sentinel-0.redis:26379');
+
 const redisUrl = z
   .string()
   .refine((u) => {
@@ -297,6 +303,22 @@ const stateSchema = z
         password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
         ca_file: nonEmpty.optional(),
         key_prefix: z.string().max(64).regex(/^[^{}\s]*$/, 'must not contain braces or spaces (braces would break the hash tag)').default('stepgate:'),
+        sentinel: z
+          .strictObject({
+            name: nonEmpty,
+            nodes: z.array(hostPort).min(1).max(16),
+            password_env: envName.optional(),
+            tls: z.boolean().default(false),
+          })
+          .optional(),
+        cluster: z
+          .strictObject({
+            nodes: z.array(hostPort).min(1).max(64),
+            tls: z.boolean().default(false),
+          })
+          .optional(),
+        wait_replicas: z.number().int().min(0).max(16).default(0),
+        wait_timeout_ms: z.number().int().min(1).max(5000).default(100),
       })
       .optional(),
   })
@@ -306,6 +328,17 @@ const stateSchema = z
     }
     if (st.redis?.ca_file !== undefined && st.redis.url !== undefined && !st.redis.url.startsWith('rediss:')) {
       ctx.addIssue({ code: 'custom', path: ['redis', 'ca_file'], message: 'a CA file needs a rediss:// (TLS) url' });
+    }
+    const r = st.redis;
+    if (r !== undefined) {
+      // One topology only: a URL next to sentinels would leave it unclear which one decisions use.
+      const topologies = [r.url !== undefined && 'url', r.sentinel !== undefined && 'sentinel', r.cluster !== undefined && 'cluster'].filter(Boolean);
+      if (r.ca_file !== undefined && (r.sentinel?.tls === false || r.cluster?.tls === false)) {
+        ctx.addIssue({ code: 'custom', path: ['redis', 'ca_file'], message: `a CA file needs tls: true under ${r.sentinel ? 'sentinel' : 'cluster'}` });
+      }
+      if (topologies.length > 1) {
+        ctx.addIssue({ code: 'custom', path: ['redis', topologies[1] as string], message: `set only one of url, sentinel, cluster (found ${topologies.join(' and ')})` });
+      }
     }
   });
 
@@ -382,6 +415,9 @@ const automationSchema = z
     }
   });
 
+/** The default `kubernetes.step_up_hint`: what the stepgate credential plugin user does. */
+export const DEFAULT_STEP_UP_HINT = 'The stepgate credential plugin steps up when this command fails: run it again, or first: kubectl stepgate login --level {level}';
+
 export const configSchema = z
   .strictObject({
     server: z
@@ -411,6 +447,11 @@ export const configSchema = z
     kubernetes: z
       .strictObject({
         hosts: z.array(nonEmpty).default([]),
+        // How long the last step-up challenge per credential is kept for the credential plugin
+        // (GET /.stepgate/v1/challenge); 0 turns remembering off.
+        challenge_ttl_seconds: z.number().int().min(0).max(3600).default(300),
+        // What the kubectl message tells the user to do; {level} and {max_age} are filled in.
+        step_up_hint: z.string().max(300).default(DEFAULT_STEP_UP_HINT),
       })
       .prefault({}),
     network: networkSchema,

@@ -27,6 +27,7 @@ export const REASONS = {
   approval_rejected: { kind: 'forbidden', message: 'A human rejected this exact automation request.' },
   state_unavailable: { kind: 'unavailable', message: 'The session state needed to assess this request is unavailable.' },
   request_invalid: { kind: 'bad_request', message: 'The authorization request is malformed.' },
+  credential_ambiguous: { kind: 'bad_request', message: 'The request carries more than one credential, and they differ; send exactly one.' },
   header_too_large: { kind: 'too_large', message: 'A request header is larger than allowed.' },
   internal_error: { kind: 'error', message: 'The request could not be evaluated.' },
 } as const satisfies Record<string, { kind: ReasonKind; message: string }>;

@@ -4,9 +4,10 @@ import { compileGlobList, type StringMatcher } from '../policy/glob.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { reasonKind, reasonMessage } from './reasons.js';
 import type { Verdict } from './verdict.js';
-import { withoutCookie } from '../stepup/session.js';
+import { upstreamCookie } from '../request/cookies.js';
 import { approvalBaseUrl } from '../approvals/urls.js';
 import { shortId } from '../approvals/request-id.js';
+import { clip } from '../telemetry/redact.js';
 
 export type Header = readonly [string, string];
 
@@ -57,6 +58,9 @@ export class Responder {
   private readonly sessionCookie: string | undefined;
   /** `<step-up origin>/.stepgate/approvals/`; undefined without `automation`. */
   private readonly approvalBase: string | undefined;
+  /** Rule name → its `description`, for messages that say in words what a request is. */
+  private readonly descriptions: ReadonlyMap<string, string>;
+  private readonly hint: string;
 
   constructor(
     config: Config,
@@ -68,6 +72,8 @@ export class Responder {
     this.sessionCookie = config.stepup.session?.cookie_name;
     this.approvalBase = config.automation && config.stepup.url ? approvalBaseUrl(config.stepup.url) : undefined;
     this.returnHosts = compileGlobList(config.stepup.return_hosts.map((h) => h.toLowerCase()), '.');
+    this.descriptions = new Map(config.policy.rules.flatMap((r) => (r.description ? [[r.name, r.description] as const] : [])));
+    this.hint = config.kubernetes.step_up_hint;
   }
 
   respond(v: Verdict): Answer {
@@ -95,13 +101,19 @@ export class Responder {
   private allow(v: Verdict): Answer {
     const id = v.identity!;
     let headers = id.upstreamHeaders;
-    // Names we set are overwritten anyway; any other client-sent x-stepgate-* is removed.
-    let removeHeaders = v.attributes?.spoofedIdentityHeaders ?? EMPTY;
-    if (id.source === 'session' && this.sessionCookie && v.attributes) {
-      // The elevated session is stepgate's credential, not the application's: it never goes upstream.
-      const rest = withoutCookie(v.attributes.headers.get('cookie') ?? '', this.sessionCookie);
-      if (rest === undefined) removeHeaders = [...removeHeaders, 'cookie'];
-      else headers = [...headers, ['cookie', rest]];
+    // Names we set are overwritten anyway (and Envoy applies removals after sets, so removing one
+    // would drop our own value); any other client-sent x-stepgate-* is removed.
+    const spoofed = v.attributes?.spoofedIdentityHeaders ?? EMPTY;
+    let removeHeaders = spoofed.length === 0 ? EMPTY : spoofed.filter((n) => !headers.some(([k]) => k === n));
+    // stepgate's cookies (session, device, flow state) are its own, never the application's: they
+    // are cut out of every allowed request, whichever credential it was allowed on.
+    const cookie = v.attributes?.headers.get('cookie');
+    if (cookie !== undefined) {
+      const up = upstreamCookie(cookie, this.sessionCookie);
+      if (up.changed) {
+        if (up.value === undefined) removeHeaders = [...removeHeaders, 'cookie'];
+        else headers = [...headers, ['cookie', up.value]];
+      }
     }
     return {
       allow: true,
@@ -167,6 +179,10 @@ export class Responder {
     return h;
   }
 
+  private stepUpMessage(v: Verdict, r: NonNullable<Verdict['requirement']>): { text: string; hint: string } {
+    return describeStepUp(v, r, r.level >= 0 ? this.assurance.names[r.level] : undefined, this.descriptions, this.hint);
+  }
+
   private stepUpUrl(v: Verdict): string | undefined {
     if (!this.stepupUrl) return undefined;
     const r = v.requirement;
@@ -184,7 +200,10 @@ export class Responder {
       this.returnHosts(req.host) &&
       (req.scheme === 'https' || req.scheme === 'http') &&
       // An absolute-form target (`http://other/x`) would splice a second origin into the URL.
-      req.target.startsWith('/')
+      req.target.startsWith('/') &&
+      // A client-sized target would make the Location header and the body as large as the
+      // request; past this the step-up still works, it just does not return to the page.
+      req.target.length <= MAX_RETURN_TARGET
     ) {
       url.searchParams.set('rd', `${req.scheme}://${req.authority}${req.target}`);
     }
@@ -216,19 +235,50 @@ export class Responder {
       }
     }
     if (!v.attributes?.kube) return JSON.stringify(payload);
+    const stepUpMessage = v.approval === undefined && r && !r.deny && reasonKind(v.reason) === 'step_up' ? this.stepUpMessage(v, r) : undefined;
+    if (stepUpMessage !== undefined) payload.hint = stepUpMessage.hint;
     // kubectl prints a Status message verbatim ("error: <message>"), so an engineer sees why.
     return JSON.stringify({
       kind: 'Status',
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: `stepgate: ${payload.message as string} (${v.reason}${levelHint(payload)}${riskHint(v)}${approvalHint(payload)})`,
+      message: stepUpMessage?.text ?? `stepgate: ${payload.message as string} (${v.reason}${levelHint(payload)}${riskHint(v)}${approvalHint(payload)})`,
       reason: STATUS_REASON[status] ?? 'InternalError',
       code: status,
       details: { causes: [{ reason: v.reason, message: payload.message }] },
       stepgate: payload,
     });
   }
+}
+
+const MAX_RETURN_TARGET = 2048;
+
+/**
+ * What kubectl prints after "You must be logged in to the server (": what the request is (the
+ * rules' descriptions), what it needs, what the token has, and what to do (`step_up_hint`).
+ * kubectl's own words say "logged in", so the message starts by saying a stronger or fresher
+ * sign-in is what is missing, not a sign-in as such.
+ */
+function describeStepUp(
+  v: Verdict,
+  r: NonNullable<Verdict['requirement']>,
+  level: string | undefined,
+  descriptions: ReadonlyMap<string, string>,
+  hintTemplate: string,
+): { text: string; hint: string } {
+  const described = r.rules.map((n) => descriptions.get(n)).filter((d): d is string => d !== undefined);
+  const what = described.length > 0 ? described.join('; ') : r.rules.length === 1 && r.rules[0] === 'default' ? 'this request' : `rule ${r.rules.join(', ')}`;
+  const needs: string[] = [];
+  if (level) needs.push(`a sign-in at level ${level}`);
+  if (r.maxAge !== undefined) needs.push(`made within the last ${r.maxAge}s`);
+  let has: string;
+  if (v.reason === 'auth_too_old') has = `your sign-in is older than ${r.maxAge ?? 0}s`;
+  else if (v.reason === 'auth_time_missing') has = 'your token does not say when you signed in';
+  else has = `your token is level ${v.identity?.levelName ?? 'none'}`;
+  const hint = hintTemplate.replaceAll('{level}', level ?? '').replaceAll('{max_age}', r.maxAge === undefined ? '' : String(r.maxAge));
+  const text = `stepgate: step-up needed: ${what} needs ${needs.join(', ') || 'a stronger sign-in'}; ${has} (${v.reason}${riskHint(v)}). ${hint}`;
+  return { text, hint };
 }
 
 /** Kubernetes StatusReason values for the statuses we answer with. */
@@ -278,7 +328,7 @@ function metadata(v: Verdict): Record<string, string> {
   }
   if (v.identity) {
     m.level = v.identity.levelName;
-    m.subject = v.identity.subject;
+    m.subject = clip(v.identity.subject);
   }
   if (v.identity || v.tokenCached) m.token_cache = v.tokenCached ? 'hit' : 'miss';
   // Denials only: an allow's bytes are reused across requests, and a score is per request.

@@ -19,6 +19,7 @@ export const GUARDRAIL_CODES = [
   'rbac_escalation_verbs',
   'rbac_secrets_cluster_wide',
   'delete_protected',
+  'impersonation',
 ] as const;
 
 export type GuardrailCode = (typeof GUARDRAIL_CODES)[number];

@@ -1,8 +1,9 @@
 import type { RequestAttributes } from '../request/attributes.js';
 import { guardrailContribution, type GuardrailContribution } from './effect.js';
 import { inspect, isInspected } from './inspect.js';
+import { checkImpersonation, hasImpersonation } from './rules/impersonation.js';
 import type { GuardrailSettings } from './settings.js';
-import type { GuardrailResult } from './types.js';
+import { NO_VIOLATIONS, type GuardrailResult } from './types.js';
 
 const WRITES = new Set(['create', 'update', 'patch']);
 
@@ -14,15 +15,23 @@ export interface GuardrailOutcome {
 /**
  * The one entry point for a request: the pipeline calls it after `policy.evaluate`, and
  * `stepgate explain` calls it too, so both see the same guardrails. Undefined when guardrails are
- * not configured or the request is not one they inspect (the common case, and allocation-free).
+ * not configured or the request is neither a write they inspect nor impersonating (the common
+ * case, and allocation-free).
  */
 export function checkGuardrails(settings: GuardrailSettings | undefined, req: RequestAttributes): GuardrailOutcome | undefined {
   const kube = req.kube;
-  if (settings === undefined || !settings.enabled || kube === undefined || !isInspected(kube)) return undefined;
+  if (settings === undefined || !settings.enabled || kube === undefined) return undefined;
+  // Impersonation is judged on every Kubernetes request (a `get secrets` as system:masters too);
+  // the body only for inspected writes.
+  const impersonating = hasImpersonation(req.headers);
+  const inspected = isInspected(kube);
+  if (!inspected && !impersonating) return undefined;
   const encoding = req.headers.get('content-encoding');
-  const result: GuardrailResult =
-    encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity' && WRITES.has(kube.verb)
+  let result: GuardrailResult = !inspected
+    ? NO_VIOLATIONS
+    : encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity' && WRITES.has(kube.verb)
       ? { violations: [], unreadable: 'body_unreadable', unreadableDetail: 'compressed bodies (content-encoding) are not inspected' }
       : inspect(kube, req.body, req.headers.get('content-type'), req.bodyTruncated, settings);
+  if (impersonating) result = { ...result, violations: [...checkImpersonation(req.headers), ...result.violations] };
   return { result, contribution: guardrailContribution(result, kube.namespace, settings) };
 }

@@ -1,6 +1,7 @@
 import { isClusterScoped } from '../policy/policy.js';
 import type { KubeRequestInfo } from '../request/kube.js';
-import { parseBody } from './parse.js';
+import { clip, CLIP_CHARS } from '../telemetry/redact.js';
+import { parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
 import { checkDelete } from './rules/delete.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
@@ -47,7 +48,7 @@ export function inspect(
     const found = checkDelete(kube, settings, isClusterScoped(kube.apiGroup, kube.resource));
     return found.length > 0 ? { violations: found } : NO_VIOLATIONS;
   }
-  const parsed = parseBody(body, contentType, truncated, kube.verb);
+  const parsed = decode(body, contentType, truncated, kube.verb);
   if (!parsed.ok) return { violations: [], unreadable: parsed.outcome, unreadableDetail: parsed.detail };
 
   const urlKey = `${kube.apiGroup}/${kube.resource}`;
@@ -70,6 +71,19 @@ export function inspect(
   return violations.length > 0 ? { violations: dedupe(violations) } : NO_VIOLATIONS;
 }
 
+/**
+ * Decoding is bounded (size, depth, aliases) so that it does not throw; should a hostile body
+ * still find a way (a stack overflow, a library bug), it is an unreadable body with the usual
+ * conservative effect, never an internal error with the body's stack in the log.
+ */
+function decode(body: Uint8Array | string | undefined, contentType: string | undefined, truncated: boolean, verb: string): ParsedBody {
+  try {
+    return parseBody(body, contentType, truncated, verb);
+  } catch (err) {
+    return { ok: false, outcome: 'body_unreadable', detail: `the body could not be decoded (${err instanceof Error ? err.name : 'error'})` };
+  }
+}
+
 /** The request's namespace; a body's own metadata.namespace only when the path has none. */
 export function namespaceOf(kube: KubeRequestInfo, doc: Json | undefined): string {
   if (kube.namespace !== '') return kube.namespace;
@@ -83,13 +97,20 @@ function unique<T extends string>(xs: (T | undefined)[]): T[] {
   return out;
 }
 
-/** A document read as two kinds with the same pod spec path would report everything twice. */
+/**
+ * A document read as two kinds with the same pod spec path would report everything twice.
+ * Details and paths quote the body (image, role and container names), so they are clipped here,
+ * once, for every place that shows them: logs, spans, verdict details and the approval page.
+ */
 function dedupe(vs: Violation[]): Violation[] {
   const seen = new Set<string>();
-  return vs.filter((v) => {
+  const out: Violation[] = [];
+  for (const v of vs) {
     const k = `${v.code}\u0000${v.path ?? ''}\u0000${v.detail}`;
-    if (seen.has(k)) return false;
+    if (seen.has(k)) continue;
     seen.add(k);
-    return true;
-  });
+    const long = v.detail.length > CLIP_CHARS || (v.path !== undefined && v.path.length > CLIP_CHARS);
+    out.push(long ? { ...v, detail: clip(v.detail), path: v.path === undefined ? undefined : clip(v.path) } : v);
+  }
+  return out;
 }

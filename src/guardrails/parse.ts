@@ -1,6 +1,10 @@
-import { isScalar, parseAllDocuments, visit, type Document } from 'yaml';
 import type { UnreadableOutcome } from './codes.js';
+import { MAX_BODY_DEPTH, quote, readJson } from './json.js';
+import { parseKubeProtobuf } from './protobuf/decode.js';
 import { isObject, type Json } from './types.js';
+import { readYaml } from './yaml.js';
+
+export { MAX_YAML_CHARS } from './yaml.js';
 
 /**
  * Decodes a Kubernetes write body into the objects to inspect. A patch yields the object it
@@ -32,7 +36,9 @@ export function mediaType(contentType: string | undefined): string {
   return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// The byte order mark is kept: Go's JSON decoder refuses a body that starts with one, so it must
+// not silently vanish here (YAML readers skip it on their own).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function parseBody(
   body: Uint8Array | string | undefined,
@@ -45,9 +51,7 @@ export function parseBody(
     return unreadable('body_unreadable', 'no request body in the Check (is with_request_body / includeRequestBodyInCheck configured?)');
   }
   const type = mediaType(contentType);
-  if (type === 'application/vnd.kubernetes.protobuf') {
-    return unreadable('body_unreadable', 'protobuf bodies are not inspected; use JSON or YAML (kubectl does by default for these kinds)');
-  }
+  if (type === 'application/vnd.kubernetes.protobuf') return parseKubeProtobuf(body, verb);
   const format = FORMATS.get(type);
   if (format === undefined) return unreadable('body_unreadable', `content type ${JSON.stringify(type.slice(0, 80))} is not inspected`);
   // kube picks the patch type from the content type and refuses a PATCH in any other: a patch
@@ -86,103 +90,36 @@ function unreadable(outcome: UnreadableOutcome, detail: string): ParsedBody {
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | (ParsedBody & { ok: false }) {
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch (err) {
-    return { ok: false, outcome: 'body_unreadable', detail: `the body is not valid JSON (${(err as Error).message.slice(0, 120)})` };
-  }
+  const read = readJson(text);
+  return read.ok ? read : { ok: false, outcome: 'body_unreadable', detail: read.detail };
 }
 
-/**
- * kube decodes YAML with go-yaml v2 semantics (YAML 1.1): `yes`/`on` are booleans and `<<` merges,
- * so `hostNetwork: yes` must read as true here too. Duplicate keys and excessive aliases (a
- * billion-laughs body) make the body unreadable instead of guessing which value kube keeps.
- */
 function parseYamlDocuments(text: string, partial: boolean): ParsedBody {
-  // kubectl and most tools send JSON even where YAML is allowed (server-side apply); JSON is
-  // YAML, reads the same, and parses two orders of magnitude faster.
-  if (/^\s*\{/.test(text)) {
-    try {
-      const value: unknown = JSON.parse(text);
-      if (isObject(value)) return { ok: true, documents: [value], partial };
-    } catch {
-      // Not JSON after all (YAML flow style); read it as YAML below.
-    }
-  }
-  if (text.length > MAX_YAML_CHARS) {
-    return unreadable('body_unreadable', `YAML bodies over ${MAX_YAML_CHARS / 1024} KiB are not inspected (parsing them would stall every check); send JSON`);
-  }
-  let docs;
-  try {
-    // uniqueKeys is checked below in linear time: the library's check is quadratic per mapping.
-    docs = parseAllDocuments(text, { version: '1.1', merge: true, uniqueKeys: false, prettyErrors: false });
-  } catch (err) {
-    return unreadable('body_unreadable', `the body is not valid YAML (${(err as Error).message.slice(0, 120)})`);
-  }
-  if (!Array.isArray(docs)) return unreadable('body_unreadable', 'the body is not a YAML document stream');
-  const documents: Json[] = [];
-  for (const doc of docs) {
-    if (doc.errors.length > 0) {
-      return unreadable('body_unreadable', `the body is not valid YAML (${doc.errors[0]!.message.split('\n')[0]!.slice(0, 120)})`);
-    }
-    const duplicate = duplicateKey(doc);
-    if (duplicate !== undefined) return unreadable('body_unreadable', `the YAML body repeats the key ${JSON.stringify(duplicate.slice(0, 80))} in one mapping`);
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 100 });
-    } catch (err) {
-      return unreadable('body_unreadable', `the YAML body cannot be expanded (${(err as Error).message.slice(0, 120)})`);
-    }
-    if (value === null || value === undefined) continue; // an empty document between separators
-    if (!isObject(value)) return unreadable('body_unreadable', 'a YAML document in the body is not a mapping');
-    documents.push(value);
-  }
-  if (documents.length === 0) return unreadable('body_unreadable', 'the YAML body holds no object');
-  return { ok: true, documents, partial };
+  const read = readYaml(text);
+  return read.ok ? { ok: true, documents: read.documents, partial } : unreadable('body_unreadable', read.detail);
 }
 
 /**
- * YAML parsing costs up to ~0.5 ms per KiB on the event loop (measured with the yaml package, one
- * large mapping), so YAML is bounded well below limits.max_body_bytes; JSON parses ~100x faster.
- */
-export const MAX_YAML_CHARS = 128 * 1024;
-
-/**
- * The first key repeated within one mapping, if any. A non-scalar key counts as a duplicate:
- * kube's decoder cannot map it to a field, and guessing its meaning is not worth it.
- */
-function duplicateKey(doc: Document.Parsed): string | undefined {
-  let found: string | undefined;
-  visit(doc, {
-    Map(_key, map) {
-      const seen = new Set<string>();
-      for (const pair of map.items) {
-        const k = isScalar(pair.key) ? String(pair.key.value) : undefined;
-        if (k === undefined || seen.has(k)) {
-          found = k ?? '(complex key)';
-          return visit.BREAK;
-        }
-        seen.add(k);
-      }
-      return undefined;
-    },
-  });
-  return found;
-}
-
-/**
- * Array positions in the skeleton, by JSON pointer index. Kept sparse so that a path such as
+ * Array positions in the skeleton, by JSON pointer index, kept sparse so that a path such as
  * `/spec/containers/999999999/image` costs one entry, not a billion holes to walk.
+ *
+ * An insert (`add` at an index) or a removal shifts what follows, so after one, an index no longer
+ * names the element it named before: the array is then `shifted`, and every later operation that
+ * goes through one of its indices gets a fresh element of its own. Values are therefore never
+ * merged into, or overwritten in, an element they may not belong to; until the first shift,
+ * indices name the same elements for kube and here, and operations combine exactly as kube
+ * applies them.
  */
 class ArrayNode {
   readonly items = new Map<string, unknown>();
-  appended = 0;
+  shifted = false;
+  fresh = 0;
 }
 
 /**
- * Replays add/replace operations onto an empty object: the result holds exactly what the patch
- * sets. copy and move set values the patch does not show, so outside metadata they make the
- * body unreadable; remove and test set nothing.
+ * Replays add/replace operations onto an empty object: the result holds what the patch sets.
+ * copy and move set values the patch does not show, so outside metadata they make the body
+ * unreadable; remove and test set nothing (a removal only shifts the indices after it).
  */
 export function replayJsonPatch(ops: unknown): ParsedBody {
   if (!Array.isArray(ops)) return unreadable('body_unreadable', 'a JSON patch must be an array of operations');
@@ -193,28 +130,37 @@ export function replayJsonPatch(ops: unknown): ParsedBody {
       return unreadable('body_unreadable', `JSON patch operation ${i} is not an {op, path} object`);
     }
     const tokens = pointerTokens(op.path);
-    if (tokens === undefined) return unreadable('body_unreadable', `JSON patch operation ${i} has an invalid path`);
+    if (tokens === undefined || tokens.includes('__proto__')) return unreadable('body_unreadable', `JSON patch operation ${i} has an invalid path`);
+    if (tokens.length > MAX_BODY_DEPTH) return unreadable('body_unreadable', `JSON patch operation ${i} has a path deeper than ${MAX_BODY_DEPTH} levels`);
     switch (op.op) {
       case 'add':
       case 'replace':
         if (!Object.hasOwn(op, 'value')) return unreadable('body_unreadable', `JSON patch operation ${i} has no value`);
-        if (tokens.includes('__proto__')) return unreadable('body_unreadable', `JSON patch operation ${i} has an invalid path`);
         if (tokens.length === 0) {
           // Replacing the whole document: what it sets is the value itself.
           root = isObject(op.value) ? op.value : {};
         } else {
-          setAt(root, tokens, op.value);
+          write(root, tokens, op.op, op.value);
         }
         break;
       case 'remove':
+        write(root, tokens, 'shift', undefined);
+        break;
       case 'test':
         break;
       case 'copy':
-      case 'move':
+      case 'move': {
         if (tokens[0] !== 'metadata') {
-          return unreadable('body_unreadable', `JSON patch ${op.op} to ${op.path.slice(0, 120)} sets a value the patch does not show`);
+          return unreadable('body_unreadable', `JSON patch ${op.op} to ${quote(op.path)} sets a value the patch does not show`);
         }
+        const from = typeof op.from === 'string' ? pointerTokens(op.from) : undefined;
+        if (from === undefined || from.includes('__proto__') || from.length > MAX_BODY_DEPTH) {
+          return unreadable('body_unreadable', `JSON patch operation ${i} has an invalid from`);
+        }
+        write(root, tokens, 'shift', undefined);
+        if (op.op === 'move' && from.length > 0) write(root, from, 'shift', undefined);
         break;
+      }
       default:
         return unreadable('body_unreadable', `JSON patch operation ${i} has an unknown op`);
     }
@@ -222,7 +168,7 @@ export function replayJsonPatch(ops: unknown): ParsedBody {
   return { ok: true, documents: [materialise(root) as Json], partial: true };
 }
 
-/** RFC 6901; undefined for a pointer that is neither empty nor starts with '/'. */
+/** RFC 6901, unescaped as kube's json-patch library does (`~1` first, then `~0`); undefined for a pointer that is neither empty nor starts with '/'. */
 function pointerTokens(pointer: string): string[] | undefined {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) return undefined;
@@ -232,47 +178,69 @@ function pointerTokens(pointer: string): string[] | undefined {
     .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-const INDEX = /^(0|[1-9][0-9]*)$/;
+/**
+ * What kube's json-patch library takes as an array index: Go's strconv.Atoi, so `01` and `+1`
+ * as well as `1`, and negative indices counted from the end; `-` appends.
+ */
+const INDEX = /^([-+]?[0-9]+|-)$/;
 
-function setAt(root: Json, tokens: string[], value: unknown): void {
+/** The element key an index names in a stable array; undefined when it names no known element. */
+function stableIndex(token: string): string | undefined {
+  if (!/^\+?[0-9]+$/.test(token)) return undefined; // '-' appends, negative counts from the end
+  return token.replace(/^\+?0*(?=[0-9])/, '');
+}
+
+/**
+ * Applies one operation's effect on the skeleton: `add`/`replace` set `value` at `tokens`;
+ * `shift` (a removal, or an insert whose value is not known) only marks the array it touches.
+ */
+function write(root: Json, tokens: string[], kind: 'add' | 'replace' | 'shift', value: unknown): void {
   let node: Json | ArrayNode = root;
   for (let t = 0; t < tokens.length; t++) {
     const token = tokens[t]!;
     const last = t === tokens.length - 1;
-    const nextIsIndex = !last && (INDEX.test(tokens[t + 1]!) || tokens[t + 1] === '-');
     if (node instanceof ArrayNode) {
-      const key = token === '-' ? `-${node.appended++}` : token;
+      const arr: ArrayNode = node;
+      const index = arr.shifted ? undefined : stableIndex(token);
       if (last) {
-        node.items.set(key, value);
+        // An add at an index inserts: the new element is its own, and the indices after it move.
+        if (kind === 'replace' && index !== undefined) arr.items.set(index, value);
+        else if (kind !== 'shift') arr.items.set(`+${arr.fresh++}`, value);
+        if (kind === 'shift' || (kind === 'add' && token !== '-')) arr.shifted = true;
         return;
       }
-      node = descend(node.items.get(key), nextIsIndex, (c) => node instanceof ArrayNode && node.items.set(key, c));
+      const key = index ?? `+${arr.fresh++}`;
+      node = descend(arr.items.get(key), tokens[t + 1]!, (c) => arr.items.set(key, c));
     } else {
+      const parent: Json = node;
       if (last) {
-        node[token] = value;
+        if (kind !== 'shift') parent[token] = value;
         return;
       }
-      const parent: Json = node;
-      node = descend(Object.hasOwn(parent, token) ? parent[token] : undefined, nextIsIndex, (c) => (parent[token] = c));
+      node = descend(Object.hasOwn(parent, token) ? parent[token] : undefined, tokens[t + 1]!, (c) => (parent[token] = c));
     }
   }
 }
 
-/** The container at the next step, created (or converted from a real array) when needed. */
-function descend(current: unknown, wantArray: boolean, store: (c: Json | ArrayNode) => void): Json | ArrayNode {
-  if (current instanceof ArrayNode) return current;
+/**
+ * The container at the next step. An existing object stays an object even when the next token
+ * looks like an index (kube then sets the key "0" in it, and what it held stays); a real array
+ * from an earlier operation's value becomes an ArrayNode with the same elements.
+ */
+function descend(current: unknown, next: string, store: (c: Json | ArrayNode) => void): Json | ArrayNode {
+  if (current instanceof ArrayNode || isObject(current)) return current;
+  let created: Json | ArrayNode;
   if (Array.isArray(current)) {
-    const a = new ArrayNode();
-    current.forEach((v, i) => a.items.set(String(i), v));
-    store(a);
-    return a;
+    created = new ArrayNode();
+    for (let i = 0; i < current.length; i++) created.items.set(String(i), current[i]);
+  } else {
+    created = INDEX.test(next) ? new ArrayNode() : {};
   }
-  if (isObject(current) && !wantArray) return current;
-  const created = wantArray ? new ArrayNode() : {};
   store(created);
   return created;
 }
 
+/** Depth is bounded (path and value each by MAX_BODY_DEPTH), so the recursion is too. */
 function materialise(v: unknown): unknown {
   if (v instanceof ArrayNode) {
     const keys = [...v.items.keys()].sort(indexOrder);
@@ -284,10 +252,10 @@ function materialise(v: unknown): unknown {
   return v;
 }
 
-/** Numeric indices in order, then appended ('-') entries in the order they were added. */
+/** Indices in numeric order, then fresh ('+n') elements in the order they were added. */
 function indexOrder(a: string, b: string): number {
-  const an = a.startsWith('-');
-  const bn = b.startsWith('-');
-  if (an !== bn) return an ? 1 : -1;
-  return an ? Number(a.slice(1)) - Number(b.slice(1)) : a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  const af = a.startsWith('+');
+  const bf = b.startsWith('+');
+  if (af !== bf) return af ? 1 : -1;
+  return af ? Number(a.slice(1)) - Number(b.slice(1)) : a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

@@ -1,4 +1,5 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { clip } from '../telemetry/redact.js';
 
 export type FetchFn = (url: string, init: { signal: AbortSignal; headers: Record<string, string> }) => Promise<Response>;
 
@@ -70,18 +71,18 @@ export class JwksSource {
     } catch (err) {
       if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
       if (this.opts.now() - this.lastAttempt < this.opts.cooldownMs && !this.inflight) {
-        throw new KeyUnknownError(`no key matches kid ${JSON.stringify(header.kid ?? null)}`);
+        throw new KeyUnknownError(`no key matches kid ${clip(JSON.stringify(header.kid ?? null), 80)}`);
       }
       // A kid we do not know may be a key the issuer has just rotated in. If we cannot ask, we
       // do not know that the key is unknown: say the keys are unavailable (not negatively cached).
       await this.refresh().catch((e: Error) => {
-        throw new JwksUnavailableError(`kid ${JSON.stringify(header.kid ?? null)} is not in the cached keys and ${this.opts.issuer} could not be asked: ${e.message}`);
+        throw new JwksUnavailableError(`kid ${clip(JSON.stringify(header.kid ?? null), 80)} is not in the cached keys and ${this.opts.issuer} could not be asked: ${e.message}`);
       });
       try {
         return await this.keys!(header, token);
       } catch (again) {
         if (again instanceof errors.JWKSNoMatchingKey) {
-          throw new KeyUnknownError(`no key matches kid ${JSON.stringify(header.kid ?? null)}`);
+          throw new KeyUnknownError(`no key matches kid ${clip(JSON.stringify(header.kid ?? null), 80)}`);
         }
         throw again;
       }

@@ -1,10 +1,10 @@
 import { hash } from 'node:crypto';
 import type { Config, IssuerConfig } from '../config/schema.js';
 import type { SessionCodec } from '../stepup/session.js';
-import { cookieValue } from '../stepup/session.js';
+import { cookieValues } from '../request/cookies.js';
 import type { AssuranceModel } from './assurance.js';
 import { buildIdentity } from './identity.js';
-import type { TokenVerifier, VerifyResult } from './verifier.js';
+import { futureTimestamp, type TokenVerifier, type VerifyResult } from './verifier.js';
 
 /**
  * The step-up session cookie as an identity on the Check path. Decrypted once per cookie value
@@ -31,10 +31,13 @@ export class SessionIdentities {
       ({ issuer, subject_claim: 'sub', groups_claim: 'groups' } as IssuerConfig);
   }
 
-  /** The session cookie in a Cookie header, or undefined when there is none. */
+  /**
+   * The session cookie in a Cookie header, or undefined when there is none, or when there are
+   * several that differ (which one is meant cannot be told; the Check says credential_ambiguous).
+   */
   fromCookieHeader(header: string | undefined): string | undefined {
-    const v = cookieValue(header, this.cookieName);
-    return v === '' ? undefined : v;
+    const values = cookieValues(header, this.cookieName).filter((v) => v !== '');
+    return values.length > 0 && values.every((v) => v === values[0]) ? values[0] : undefined;
   }
 
   verify(value: string): VerifyResult | Promise<VerifyResult> {
@@ -49,6 +52,9 @@ export class SessionIdentities {
       if (p.iss !== this.issuerConfig.issuer || typeof p.sub !== 'string' || p.sub === '') {
         return { reason: 'session_invalid', detail: 'the session names another issuer or no subject' };
       }
+      // Sessions minted before the callback refused a future auth_time must not stay "fresh".
+      const future = futureTimestamp(p, this.now(), this.issuerConfig.clock_tolerance_seconds ?? 30);
+      if (future) return { reason: 'session_invalid', detail: `the session's ${future.detail}` };
       const subject = p[this.issuerConfig.subject_claim];
       return buildIdentity(
         this.issuerConfig,

@@ -8,6 +8,7 @@ import type { ReasonCode } from '../decision/reasons.js';
 import type { AssuranceModel } from './assurance.js';
 import { compileAutomation, type AutomationMatcher } from '../approvals/automation.js';
 import { buildIdentity, type Identity } from './identity.js';
+import { clip } from '../telemetry/redact.js';
 import { JwksSource, JwksUnavailableError, KeyUnknownError, type FetchFn } from './jwks.js';
 
 export type VerifyResult =
@@ -209,10 +210,10 @@ export class TokenVerifier {
     }
     if (typeof unverified.iss !== 'string') return { reason: 'token_malformed', detail: 'no iss claim' };
     const issuer = this.issuers.get(unverified.iss);
-    if (!issuer) return { reason: 'issuer_unknown', detail: `issuer ${clip(unverified.iss)} is not trusted` };
+    if (!issuer) return { reason: 'issuer_unknown', detail: `issuer ${quoted(unverified.iss)} is not trusted` };
     const alg = typeof header.alg === 'string' ? header.alg : '';
     if (!issuer.algorithms.includes(alg)) {
-      return { reason: 'algorithm_forbidden', detail: `alg ${clip(alg)} is not allowed for this issuer` };
+      return { reason: 'algorithm_forbidden', detail: `alg ${quoted(alg)} is not allowed for this issuer` };
     }
     let payload: JWTPayload;
     try {
@@ -232,12 +233,30 @@ export class TokenVerifier {
     } catch (err) {
       return mapJoseError(err);
     }
+    const future = futureTimestamp(payload, this.opts.now(), issuer.config.clock_tolerance_seconds);
+    if (future) return future;
     const subject = payload[issuer.config.subject_claim];
     if (typeof subject !== 'string' || subject === '') {
       return { reason: 'subject_missing', detail: `claim ${issuer.config.subject_claim} is missing or not a string` };
     }
     return buildIdentity(issuer.config, subject, payload, this.assurance, this.config.identity_headers, cacheKey(token), 'token', this.isAutomation);
   }
+}
+
+/**
+ * jose checks `iat` only against a maxTokenAge, and `auth_time` not at all. A time in the future
+ * would make every `max_age` pass for as long as it stays ahead (the age is negative), so both are
+ * refused beyond the clock tolerance. Only ever checked at verification: time moves forward, so a
+ * claim that was not in the future when the token was cached never becomes so.
+ */
+export function futureTimestamp(payload: JWTPayload, nowMs: number, toleranceSeconds: number): Failure | undefined {
+  const limit = Math.floor(nowMs / 1000) + toleranceSeconds;
+  for (const claim of ['iat', 'auth_time'] as const) {
+    const t = payload[claim];
+    // jose has already refused a non-numeric iat; a non-numeric auth_time is ignored (buildIdentity).
+    if (typeof t === 'number' && t > limit) return { reason: 'token_not_yet_valid', detail: `claim ${claim} is in the future` };
+  }
+  return undefined;
 }
 
 /** SHA-256 keeps raw tokens out of the cache; one hash (~1 µs for 1 KB) is the only crypto on a hit. */
@@ -264,6 +283,7 @@ function mapJoseError(err: unknown): Failure {
   return { reason: 'token_invalid', detail: 'verification failed' };
 }
 
-function clip(s: string): string {
-  return JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
+/** A claim or header value quoted in a detail: clipped before quoting, so a 12 KB value costs nothing. */
+function quoted(s: string): string {
+  return JSON.stringify(clip(s, 80));
 }

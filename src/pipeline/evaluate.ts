@@ -5,11 +5,13 @@ import type { VerifyResult } from '../identity/verifier.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
+import { presentedCredential } from '../request/credentials.js';
 import { applyGuardrails, describeGuardrails } from '../guardrails/effect.js';
 import { checkGuardrails, type GuardrailOutcome } from '../guardrails/guard.js';
 import type { Contribution } from '../risk/codes.js';
 import type { RiskAssessment, RiskEngine, RiskOutcome } from '../risk/engine.js';
 import { gateAutomation } from './approval.js';
+import { noteChallenge } from './challenge.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -20,25 +22,21 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
   const built = buildAttributes(raw, spoofed, rt.kubeHosts);
   if (!built.ok) return fail('request_invalid', built.detail, undefined, undefined);
   const req = built.attributes;
-  const authorization = req.headers.get('authorization');
-  // The session cookie counts only when no Authorization header was sent: an explicit credential
-  // always wins, and a bad one is never rescued by a cookie.
-  if (authorization === undefined && rt.sessions) {
-    const cookie = rt.sessions.fromCookieHeader(req.headers.get('cookie'));
-    if (cookie !== undefined) {
-      const result = rt.sessions.verify(cookie);
-      return result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
-    }
+  const cred = presentedCredential(req.headers, rt.sessions?.cookieName);
+  if (cred.kind === 'session') {
+    const result = rt.sessions!.verify(cred.value);
+    return result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
   }
-  const token = bearerToken(authorization);
-  if (typeof token !== 'string') {
+  if (cred.kind === 'problem') {
     // Guardrails apply here too, so the challenge asks for the level the change will need.
     const guard = checkGuardrails(rt.guardrails, req);
     const base = rt.policy.evaluate(req, undefined);
-    return verdict(false, token.reason, token.detail, guard ? applyGuardrails(base, guard.contribution) : base, undefined, req, false, undefined, guard);
+    return verdict(false, cred.reason, cred.detail, guard ? applyGuardrails(base, guard.contribution) : base, undefined, req, false, undefined, guard);
   }
+  const token = cred.token;
   const result = rt.verifier.verify(token);
-  return result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
+  const v = result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
+  return rt.challenges === undefined ? v : noteChallenge(rt, token, v);
 }
 
 /**
@@ -121,6 +119,12 @@ export function judge(
     const detail = `presented ${who.levelName}, required ${rt.assurance.names[need.level]}${riskNote(risk)}`;
     return verdict(false, 'acr_insufficient', detail + guardNote(guard), need, who, req, cached, risk, guard);
   }
+  // The verifiers refuse a future auth_time within the issuer's tolerance; an identity that got
+  // here another way (hand-made claims, a clock stepped back under a cached token) must not count
+  // as fresh either: a negative age would satisfy every max_age and every context bound.
+  if (who.authTime !== undefined && who.authTime - Math.floor(nowMs / 1000) > MAX_CLOCK_TOLERANCE_S) {
+    return verdict(false, 'token_not_yet_valid', `auth_time is ${who.authTime - Math.floor(nowMs / 1000)}s in the future`, need, who, req, cached, risk, guard);
+  }
   if (need.authAfter !== undefined && who.authTime !== undefined && who.authTime < need.authAfter) {
     // However fresh, this authentication predates the context that raised the risk (docs/risk.md).
     const at = new Date(who.authTime * 1000).toISOString().slice(11, 19);
@@ -137,6 +141,9 @@ export function judge(
   }
   return verdict(true, 'allowed', '', need, who, req, cached, risk, guard);
 }
+
+/** The largest `issuers[].clock_tolerance_seconds` the schema allows. */
+const MAX_CLOCK_TOLERANCE_S = 300;
 
 function guardNote(guard: GuardrailOutcome | undefined): string {
   return guard && guard.contribution.codes.length > 0 ? ` (${describeGuardrails(guard.result)})` : '';
@@ -173,18 +180,5 @@ function verdict(
   return { allow, reason, detail, requirement, identity, attributes, tokenCached, risk, guardrails, approval: undefined };
 }
 
-type TokenProblem = { reason: ReasonCode; detail: string };
-
-const BEARER = /^bearer +/i;
-
-/** RFC 6750 §2.1. Anything other than exactly one Bearer credential is not a token we verify. */
-export function bearerToken(header: string | undefined): string | TokenProblem {
-  if (header === undefined || header === '') return { reason: 'token_missing', detail: 'no authorization header' };
-  const m = BEARER.exec(header);
-  if (!m) return { reason: 'token_missing', detail: 'authorization header is not a Bearer credential' };
-  const token = header.slice(m[0].length).trim();
-  if (token === '' || token.includes(' ') || token.includes(',')) {
-    return { reason: 'token_malformed', detail: 'the Bearer credential is empty or not a single token' };
-  }
-  return token;
-}
+/** Kept here for callers that parse an Authorization header by hand (`stepgate explain`). */
+export { bearerToken } from '../request/credentials.js';

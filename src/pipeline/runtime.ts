@@ -2,13 +2,13 @@ import type { Config } from '../config/schema.js';
 import { Responder } from '../decision/respond.js';
 import { compileAssurance, type AssuranceModel } from '../identity/assurance.js';
 import type { FetchFn } from '../identity/jwks.js';
-import { TokenVerifier } from '../identity/verifier.js';
+import { TokenVerifier, type VerifierOptions } from '../identity/verifier.js';
 import { compileHostMatcher, type HostMatcher } from '../policy/glob.js';
 import { compilePolicy, type Policy } from '../policy/policy.js';
 import type { HeaderLimits } from '../request/headers.js';
 import { RiskEngine } from '../risk/engine.js';
 import { MemoryStateStore } from '../state/memory.js';
-import type { ApprovalStore, StateStore, StoreLimits } from '../state/store.js';
+import type { ApprovalStore, ChallengeStore, StateStore, StoreLimits } from '../state/store.js';
 import { compileGuardrails, type GuardrailSettings } from '../guardrails/settings.js';
 import { SessionIdentities } from '../identity/session.js';
 import { parseKeyList } from '../stepup/keys.js';
@@ -28,6 +28,8 @@ export interface RuntimeDeps {
   openStateStore?: (config: Config, limits: StoreLimits) => StateStore;
   /** Told about every state store failure, with the store's kind; must not throw. */
   onStateError?: (store: string, err: unknown) => void;
+  /** Builds the token verifier; `stepgate explain --claims` puts its hand-written claims there. */
+  verifier?: (config: Config, assurance: AssuranceModel, opts: VerifierOptions) => TokenVerifier;
 }
 
 /** The risk engine's state: kept across reloads while nothing it was built from changes. */
@@ -67,6 +69,8 @@ export interface Runtime {
   readonly riskState: RiskState | undefined;
   /** Pending approvals for automation, in the state store; undefined without `automation`. */
   readonly approvals: ApprovalStore | undefined;
+  /** The last step-up challenge per credential, for the kubectl plugin; undefined when `kubernetes.challenge_ttl_seconds` is 0. */
+  readonly challenges: ChallengeStore | undefined;
 }
 
 /**
@@ -78,7 +82,9 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
   const verifier =
     previous && verifierInputs(previous.config) === verifierInputs(config)
       ? previous.verifier
-      : new TokenVerifier(config, assurance, deps);
+      : deps.verifier
+        ? deps.verifier(config, assurance, deps)
+        : new TokenVerifier(config, assurance, deps);
   const session = config.stepup.session;
   const cookieKeys = session ? parseKeyList(deps.env[session.keys_env], session.keys_env) : undefined;
   const sessionCodec = session && cookieKeys ? new SessionCodec(session, cookieKeys) : undefined;
@@ -108,6 +114,8 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     riskState,
     // Always the shared store, never the degrade fallback: an approval seen by one replica only is no approval.
     approvals: config.automation ? riskState?.store.approvals : undefined,
+    // The shared store too: the plugin's question may reach another replica than the 401 came from.
+    challenges: config.kubernetes.challenge_ttl_seconds > 0 ? riskState?.store.challenges : undefined,
     policy: compilePolicy(config, assurance),
     verifier,
     responder: new Responder(config, assurance),
@@ -156,7 +164,7 @@ export function storeLimits(config: Config): StoreLimits | undefined {
 }
 
 /**
- * Limits for a store opened only for approvals (automation without the risk engine): observe is
+ * Limits for a store opened only for approvals or challenges (without the risk engine): observe is
  * never called on it, so these only need to be valid.
  */
 const APPROVALS_ONLY_LIMITS: StoreLimits = Object.freeze({
@@ -168,7 +176,7 @@ const APPROVALS_ONLY_LIMITS: StoreLimits = Object.freeze({
 });
 
 function buildRiskState(config: Config, deps: RuntimeDeps, previous: Runtime | undefined): RiskState | undefined {
-  const limits = storeLimits(config) ?? (config.automation ? APPROVALS_ONLY_LIMITS : undefined);
+  const limits = storeLimits(config) ?? (config.automation || config.kubernetes.challenge_ttl_seconds > 0 ? APPROVALS_ONLY_LIMITS : undefined);
   if (!limits) return undefined;
   const key = JSON.stringify([config.state, limits]);
   if (previous?.riskState?.key === key) return previous.riskState;

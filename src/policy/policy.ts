@@ -92,6 +92,18 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
     rules: Object.freeze(['default']),
     sensitivity: 0,
   });
+  // Discovery and version calls (kubectl makes them before every command) are held to the
+  // everyday level, whatever rule matches: were one challenged, kubectl would print its own
+  // discovery errors and never show the message of the call that mattered. What they return is
+  // the cluster's API surface, which kube-apiserver gives every authenticated user anyway.
+  const discoveryReq: Requirement = Object.freeze({
+    deny: false,
+    denyMessage: undefined,
+    level: defaultLevel,
+    maxAge: undefined,
+    rules: Object.freeze(['discovery']),
+    sensitivity: 0,
+  });
   // Requirements repeat (the same rules match the same kinds of request), so they are memoised
   // by the set of matching rules instead of allocating one per request.
   const memo = new Map<string, Requirement>();
@@ -99,6 +111,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
   return {
     ruleNames: rules.map((r) => r.name),
     evaluate(req, who) {
+      if (req.kube !== undefined && isDiscovery(req)) return discoveryReq;
       let matched: number[] | undefined;
       for (let i = 0; i < rules.length; i++) {
         if (rules[i]!.matches(req, who)) (matched ??= []).push(i);
@@ -140,6 +153,23 @@ export function strictest(a: BandEffect, b: BandEffect): BandEffect {
     level: Math.max(a.level, b.level),
     maxAge: a.maxAge === undefined ? b.maxAge : b.maxAge === undefined ? a.maxAge : Math.min(a.maxAge, b.maxAge),
   });
+}
+
+/**
+ * kubectl's discovery and version reads: GET or HEAD of /api, /api/<v>, /apis, /apis/<g>,
+ * /apis/<g>/<v>, /version and /openapi/v2, /openapi/v3[/…]. Nothing else: a resource path is
+ * never discovery, whatever it is called.
+ */
+export function isDiscovery(req: RequestAttributes): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  if (req.kube?.isResourceRequest !== false) return false;
+  const p = req.path;
+  if (p === '/api' || p === '/apis' || p === '/version' || p === '/openapi/v2' || p === '/openapi/v3') return true;
+  if (p.startsWith('/openapi/v3/')) return true;
+  const segs = p.split('/');
+  // ['', 'api', v] or ['', 'apis', g] or ['', 'apis', g, v], with no empty part.
+  if (segs.some((x, i) => i > 0 && x === '')) return false;
+  return (segs[1] === 'api' && segs.length === 3) || (segs[1] === 'apis' && (segs.length === 3 || segs.length === 4));
 }
 
 type Predicate = (req: RequestAttributes, who: Identity | undefined) => boolean;

@@ -21,16 +21,20 @@ export function buildAttributes(
   const method = raw.method.toUpperCase();
   if (!METHOD.test(method)) return { ok: false, detail: 'missing or invalid HTTP method' };
   if (raw.target === '') return { ok: false, detail: 'missing request path' };
-  const parsed = normalisePath(raw.target);
-  if (!parsed.ok) return { ok: false, detail: parsed.problem };
   const authority = raw.authority || raw.headers.get(':authority') || raw.headers.get('host') || '';
   if (authority === '') return { ok: false, detail: 'missing host' };
   const host = hostOnly(authority);
   if (host === undefined) return { ok: false, detail: 'invalid host' };
+  // The host decides how the path is read: kube-apiserver's RequestInfo is derived from the path
+  // as Go decodes it, with nothing merged or resolved, and whatever could reach it in another
+  // form is refused.
+  const isKube = kubeHosts.matches(host, raw.contextExtensions);
+  // Go compares methods case-sensitively: for kube-apiserver `get` is no GET, and its verb is ''.
+  if (isKube && raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes host' };
+  const parsed = normalisePath(raw.target, isKube ? 'kubernetes' : 'generic');
+  if (!parsed.ok) return { ok: false, detail: parsed.problem };
   const headers = raw.headers;
-  const kube = kubeHosts.matches(host, raw.contextExtensions)
-    ? kubeRequestInfo(method, parsed.path, parsed.query, (name) => headers.get(name))
-    : undefined;
+  const kube = isKube ? kubeRequestInfo(method, parsed.path, parsed.query, (name) => headers.get(name)) : undefined;
   return {
     ok: true,
     attributes: {

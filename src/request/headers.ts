@@ -46,7 +46,9 @@ export class HeaderCollector {
         this.spoofed.push(name);
       }
     } else {
-      this.headers.set(name, `${prev},${value}`);
+      // Cookie headers are joined with "; " (RFC 6265 §5.4, RFC 9113 §8.2.3), so a cookie in a
+      // second Cookie header is read, and cut before the upstream, like one in the first.
+      this.headers.set(name, name === 'cookie' ? `${prev}; ${value}` : `${prev},${value}`);
     }
     return true;
   }

@@ -2,14 +2,17 @@ import { BAD_ESCAPE, tooManyQueryParams, unescape, type UnescapeFailure } from '
 
 /**
  * kube-apiserver's RequestInfo (k8s.io/apiserver/pkg/endpoints/request, NewRequestInfo),
- * re-derived from a normalised path so that stepgate and the API server's authorizer agree on
- * verb, namespace, resource and name. Any disagreement between the two is a policy bypass, so the
- * edge cases below follow the upstream behaviour rather than what would look tidier.
+ * re-derived so that stepgate and the API server's authorizer agree on verb, namespace, resource
+ * and name. Any disagreement between the two is a policy bypass, so the edge cases below follow
+ * the upstream behaviour rather than what would look tidier.
+ *
+ * `path` must be what Go puts in URL.Path: percent-decoded once, nothing merged or resolved
+ * (normalisePath in `kubernetes` mode, which also refuses the forms a gateway might rewrite).
  */
 
 export interface KubeRequestInfo {
   isResourceRequest: boolean;
-  /** The normalised path given. */
+  /** The decoded path given (kube's URL.Path). */
   path: string;
   /** Lower-case kube verb; for non-resource requests the lower-cased HTTP method. */
   verb: string;

@@ -5,11 +5,26 @@ import { BAD_ESCAPE, BAD_UTF8, CONTROL, tooManyQueryParams, unescape } from './u
  * upstream will route on. Policy decisions are made on this path, so it must be decoded exactly
  * once, the way Go's net/url fills URL.Path (kube-apiserver parses RequestInfo from that), and
  * anything that could be read two ways is refused instead of guessed at.
+ *
+ * Two modes, because the upstreams differ:
+ * - `kubernetes`: kube-apiserver splits the decoded URL.Path on '/' after trimming only the outer
+ *   slashes, so an inner empty segment is a real (empty) namespace or name, a decoded %2F is a
+ *   separator, and dot segments are never resolved. A gateway in between may or may not merge,
+ *   resolve or unescape those forms first, so stepgate cannot know which reading kube gets: it
+ *   refuses them all. What is accepted is returned decoded but otherwise untouched, which is then
+ *   byte for byte the URL.Path that kube-apiserver parses.
+ * - `generic` (dashboards and other web upstreams): runs of '/' are merged and %2F is a
+ *   separator, as most routers see it; dot segments are refused, since resolving them here while an
+ *   upstream routes on the unresolved path (`/admin/%2e%2e/public`) would be a bypass.
+ * In both, a '#' is refused: a request-target never carries a fragment, and Go keeps one in
+ * URL.Path and RawQuery while other servers drop it.
  */
 
 export type PathResult =
   | { ok: true; path: string; query: string }
   | { ok: false; problem: string };
+
+export type PathMode = 'kubernetes' | 'generic';
 
 export const MAX_PATH_BYTES = 8192;
 
@@ -20,12 +35,15 @@ const PERCENT = 0x25;
 const DOT = 0x2e;
 const QUESTION = 0x3f;
 const HASH = 0x23;
-
-
+const BACKSLASH = 0x5c;
 
 const fail = (problem: string): PathResult => ({ ok: false, problem });
 
-export function normalisePath(target: string): PathResult {
+const BACKSLASH_PROBLEM = "backslash ('\\' or %5C) in a Kubernetes API path";
+const ENCODED_SLASH = /%2f/i;
+
+export function normalisePath(target: string, mode: PathMode = 'generic'): PathResult {
+  const kube = mode === 'kubernetes';
   let start = 0;
   if (target.charCodeAt(0) !== SLASH) {
     start = absoluteFormPathStart(target);
@@ -39,13 +57,17 @@ export function normalisePath(target: string): PathResult {
   let end = start;
   for (; end < target.length; end++) {
     const c = target.charCodeAt(end);
-    if (c === QUESTION || c === HASH) break;
+    if (c === QUESTION) break;
+    if (c === HASH) return fail("fragment ('#') in request target");
     if (c === PERCENT) {
       hasPercent = true;
       needsWork = true;
     } else if (c === SLASH) {
       const next = target.charCodeAt(end + 1);
       if (next === SLASH || next === DOT) needsWork = true;
+    } else if (c === BACKSLASH) {
+      // Go keeps a backslash as data; URL canonicalisers (Envoy's normalize_path, browsers) turn it into '/'.
+      if (kube) return fail(BACKSLASH_PROBLEM);
     } else if (c < 0x20 || c === 0x7f) {
       return fail('control character in path');
     } else if (c >= 0x80) {
@@ -63,8 +85,8 @@ export function normalisePath(target: string): PathResult {
 
   let query = '';
   if (end < target.length && target.charCodeAt(end) === QUESTION) {
-    const hash = target.indexOf('#', end + 1);
-    query = hash < 0 ? target.slice(end + 1) : target.slice(end + 1, hash);
+    if (target.indexOf('#', end + 1) >= 0) return fail("fragment ('#') in request target");
+    query = target.slice(end + 1);
     if (tooManyQueryParams(query)) {
       return fail('too many query parameters');
     }
@@ -82,9 +104,15 @@ export function normalisePath(target: string): PathResult {
     if (result === BAD_ESCAPE) return fail('invalid percent-encoding in path');
     if (result === BAD_UTF8) return fail('invalid UTF-8 in decoded path');
     if (result === CONTROL) return fail('control character in path');
+    if (kube) {
+      // Only the raw form tells an escaped separator from a real one. A backslash in the result
+      // can only have come from %5C: a literal one was refused above.
+      if (ENCODED_SLASH.test(raw)) return fail("encoded '/' (%2F) in a Kubernetes API path");
+      if (result.includes('\\')) return fail(BACKSLASH_PROBLEM);
+    }
     decoded = result;
   }
-  return { ok: true, path: removeDotSegments(decoded), query };
+  return checkSegments(decoded, kube, query);
 }
 
 /**
@@ -114,29 +142,34 @@ function startsWithIgnoreCase(s: string, lowerPrefix: string): boolean {
 }
 
 /**
- * RFC 3986 5.2.4 on an absolute path, with runs of '/' merged first (so "//" cannot smuggle an
- * empty segment past a prefix match). A trailing slash, or a final "." / ".." segment, leaves a
- * trailing '/', exactly as the RFC's output buffer would.
+ * Walks the decoded path's segments. A '.' or '..' segment (literal or decoded from %2E) is
+ * refused in both modes: whichever way stepgate resolved it, some upstream would route the other
+ * way. An empty segment is kept as it is for Kubernetes (refused unless it is the one trailing
+ * slash, which kube trims) and merged away otherwise. A path with neither comes back unchanged.
  */
-function removeDotSegments(p: string): string {
-  let out = '';
-  let i = 0;
+function checkSegments(p: string, kube: boolean, query: string): PathResult {
   const n = p.length;
+  let merged: string | undefined;
+  let i = 0;
   while (i < n) {
     // p[i] is '/': find the segment that follows it.
     let j = i + 1;
     while (j < n && p.charCodeAt(j) !== SLASH) j++;
     const len = j - i - 1;
-    const last = j >= n;
-    if (len === 0 || (len === 1 && p.charCodeAt(i + 1) === DOT)) {
-      if (last) out += '/';
-    } else if (len === 2 && p.charCodeAt(i + 1) === DOT && p.charCodeAt(i + 2) === DOT) {
-      out = out.slice(0, Math.max(0, out.lastIndexOf('/')));
-      if (last) out += '/';
+    if (len === 0) {
+      if (j < n) {
+        if (kube) return fail("empty path segment ('//') in a Kubernetes API path");
+        merged ??= p.slice(0, i);
+      } else if (merged !== undefined && !merged.endsWith('/')) {
+        merged += '/';
+      }
     } else {
-      out += p.slice(i, j);
+      if (p.charCodeAt(i + 1) === DOT && (len === 1 || (len === 2 && p.charCodeAt(i + 2) === DOT))) {
+        return fail("dot segment ('.' or '..') in path");
+      }
+      if (merged !== undefined) merged += p.slice(i, j);
     }
     i = j;
   }
-  return out === '' ? '/' : out;
+  return { ok: true, path: merged === undefined ? p : merged === '' ? '/' : merged, query };
 }

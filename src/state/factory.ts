@@ -38,12 +38,17 @@ export function createStateStore(
     connection,
     keyPrefix: config.redis?.key_prefix ?? 'stepgate:',
     timeoutMs: config.timeout_ms,
+    waitReplicas: config.redis?.wait_replicas ?? 0,
+    waitTimeoutMs: config.redis?.wait_timeout_ms ?? 100,
     log,
   });
 }
 
 /** Resolves URL, password and CA into connection options; exported for tests. */
 export function redisConnection(config: StateConfig, env: NodeJS.ProcessEnv): RedisConnection {
+  const r = config.redis;
+  if (r?.sentinel !== undefined) return sentinelConnection(config, r.sentinel, env);
+  if (r?.cluster !== undefined) return clusterConnection(config, r.cluster, env);
   const fromConfig = config.redis?.url;
   const raw = fromConfig ?? env.REDIS_URL;
   const field = fromConfig !== undefined ? 'state.redis.url' : 'REDIS_URL';
@@ -78,31 +83,75 @@ export function redisConnection(config: StateConfig, env: NodeJS.ProcessEnv): Re
   if (url.username !== '') connection.username = decodeURIComponent(url.username);
   if (url.password !== '') connection.password = decodeURIComponent(url.password);
 
-  const passwordEnv = config.redis?.password_env;
-  if (passwordEnv !== undefined) {
-    const password = env[passwordEnv];
-    if (password === undefined || password === '') {
-      throw new StartupError(`state.redis.password_env: environment variable ${passwordEnv} is not set`);
-    }
-    connection.password = password;
-  }
+  const password = passwordFromEnv(config, env);
+  if (password !== undefined) connection.password = password;
 
   const caFile = config.redis?.ca_file;
   if (url.protocol === 'rediss:') {
     // SNI carries names only (RFC 6066); an IP host is still verified against the certificate.
     connection.tls = isIP(connection.host) === 0 ? { servername: connection.host } : {};
-    if (caFile !== undefined) {
-      try {
-        connection.tls.ca = readFileSync(caFile, 'utf8');
-      } catch (err) {
-        throw new StartupError(`state.redis.ca_file: cannot read ${caFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-      if (!connection.tls.ca.includes('-----BEGIN CERTIFICATE-----')) {
-        throw new StartupError(`state.redis.ca_file: ${caFile} holds no PEM certificate`);
-      }
-    }
+    if (caFile !== undefined) connection.tls.ca = readCa(caFile);
   } else if (caFile !== undefined) {
     throw new StartupError(`state.redis.ca_file: a CA file needs a rediss:// (TLS) URL (${field} is redis://)`);
   }
   return connection;
+}
+
+type RedisSection = NonNullable<StateConfig['redis']>;
+
+/**
+ * Sentinel: the seeds are sentinels, and the primary's address is whatever they name for `name`
+ * at each (re)connect, so a failover needs no configuration change. The data nodes' password is
+ * `password_env`; the sentinels may have their own.
+ */
+function sentinelConnection(config: StateConfig, s: NonNullable<RedisSection['sentinel']>, env: NodeJS.ProcessEnv): RedisConnection {
+  const connection: RedisConnection = { host: '', port: 0, db: 0 };
+  const password = passwordFromEnv(config, env);
+  if (password !== undefined) connection.password = password;
+  const sentinel: NonNullable<RedisConnection['sentinel']> = { name: s.name, nodes: s.nodes.map(parseHostPort) };
+  if (s.password_env !== undefined) sentinel.password = requiredEnv('state.redis.sentinel.password_env', s.password_env, env);
+  connection.sentinel = sentinel;
+  if (s.tls) connection.tls = tlsOptions(config.redis?.ca_file);
+  return connection;
+}
+
+/** Cluster: the seeds are any nodes; the slot map is learnt from them and followed on MOVED. */
+function clusterConnection(config: StateConfig, c: NonNullable<RedisSection['cluster']>, env: NodeJS.ProcessEnv): RedisConnection {
+  const connection: RedisConnection = { host: '', port: 0, db: 0, cluster: { nodes: c.nodes.map(parseHostPort) } };
+  const password = passwordFromEnv(config, env);
+  if (password !== undefined) connection.password = password;
+  if (c.tls) connection.tls = tlsOptions(config.redis?.ca_file);
+  return connection;
+}
+
+function passwordFromEnv(config: StateConfig, env: NodeJS.ProcessEnv): string | undefined {
+  const name = config.redis?.password_env;
+  return name === undefined ? undefined : requiredEnv('state.redis.password_env', name, env);
+}
+
+function requiredEnv(field: string, name: string, env: NodeJS.ProcessEnv): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new StartupError(`${field}: environment variable ${name} is not set`);
+  return value;
+}
+
+function tlsOptions(caFile: string | undefined): NonNullable<RedisConnection['tls']> {
+  return caFile === undefined ? {} : { ca: readCa(caFile) };
+}
+
+function readCa(caFile: string): string {
+  let ca: string;
+  try {
+    ca = readFileSync(caFile, 'utf8');
+  } catch (err) {
+    throw new StartupError(`state.redis.ca_file: cannot read ${caFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new StartupError(`state.redis.ca_file: ${caFile} holds no PEM certificate`);
+  return ca;
+}
+
+/** The schema already checked the form; IPv6 loses its brackets here. */
+function parseHostPort(v: string): { host: string; port: number } {
+  const colon = v.lastIndexOf(':');
+  return { host: v.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(v.slice(colon + 1)) };
 }

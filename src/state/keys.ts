@@ -17,6 +17,7 @@ import { LRUCache } from 'lru-cache';
  *   <prefix>{<h(subject)>}:s:<h(session)>  last UA family of a session (hash)
  *   <prefix>{approval}                  approvals index (sorted set, score = expiresAt)
  *   <prefix>{approval}:<id>             one approval (hash)
+ *   <prefix>ch:<h(credential key)>     last step-up challenge for a credential (string, PX TTL)
  */
 
 /** Hashes are cached so a busy subject costs no crypto per request. */
@@ -69,4 +70,8 @@ export function approvalIndexKey(prefix: string): string {
 
 export function approvalKey(prefix: string, id: string): string {
   return `${prefix}{approval}:${id}`;
+}
+
+export function challengeKey(prefix: string, key: string): string {
+  return `${prefix}ch:${opaqueHash(key)}`;
 }

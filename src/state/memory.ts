@@ -6,6 +6,7 @@ import {
   emptyBucket,
   limitsMs,
   MAX_APPROVALS,
+  MAX_CHALLENGES,
   slide,
   wholeMs,
   type Bucket,
@@ -15,6 +16,8 @@ import { bucket, entries, num, optionalNumber, readSnapshot, SNAPSHOT_VERSION, s
 import type {
   ApprovalRecord,
   ApprovalStore,
+  ChallengeRecord,
+  ChallengeStore,
   Observation,
   StateStore,
   StoreLimits,
@@ -76,6 +79,7 @@ export interface MemoryStoreOptions {
 export class MemoryStateStore implements StateStore {
   readonly kind = 'memory' as const;
   readonly approvals: ApprovalStore = new MemoryApprovals();
+  readonly challenges: ChallengeStore = new MemoryChallenges();
   private readonly l: LimitsMs;
   private readonly subjects: LRUCache<string, SubjectRecord>;
   private readonly sessions: LRUCache<string, SessionRecord>;
@@ -413,4 +417,23 @@ class MemoryApprovals implements ApprovalStore {
 
 function view(r: StoredApproval): ApprovalRecord {
   return { id: r.id, state: r.state, data: r.data, expiresAt: r.expiresAt };
+}
+
+/** Challenges in process memory, bounded; expiry by the caller's clock as in Redis. */
+class MemoryChallenges implements ChallengeStore {
+  private readonly records = new LRUCache<string, ChallengeRecord>({ max: MAX_CHALLENGES });
+
+  async remember(key: string, data: string, ttlMs: number, nowMs: number): Promise<void> {
+    this.records.set(key, { data, expiresAt: wholeMs(nowMs) + clampTtl(ttlMs) });
+  }
+
+  async get(key: string, nowMs: number): Promise<ChallengeRecord | undefined> {
+    const rec = this.records.get(key);
+    if (rec === undefined) return undefined;
+    if (rec.expiresAt <= wholeMs(nowMs)) {
+      this.records.delete(key);
+      return undefined;
+    }
+    return { ...rec };
+  }
 }

@@ -1,6 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../telemetry/log.js';
-import { approvalIndexKey, approvalKey, counterKey, subjectKeys } from './keys.js';
+import { approvalIndexKey, approvalKey, challengeKey, counterKey, subjectKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
@@ -16,6 +16,8 @@ import {
   type ApprovalRecord,
   type ApprovalState,
   type ApprovalStore,
+  type ChallengeRecord,
+  type ChallengeStore,
   type Observation,
   type StateStore,
   type StoreLimits,
@@ -31,6 +33,10 @@ export interface RedisConnection {
   password?: string;
   /** Present for `rediss://`: TLS, with an optional CA bundle (PEM). */
   tls?: { ca?: string; servername?: string };
+  /** Redis Sentinel: host/port above are unused; the primary is asked of the sentinels. */
+  sentinel?: { name: string; nodes: { host: string; port: number }[]; password?: string };
+  /** Redis Cluster: seed nodes; host/port/db above are unused (a cluster has only db 0). */
+  cluster?: { nodes: { host: string; port: number }[] };
 }
 
 export interface RedisStoreOptions {
@@ -38,6 +44,12 @@ export interface RedisStoreOptions {
   keyPrefix: string;
   /** Every call settles within this many milliseconds. */
   timeoutMs: number;
+  /**
+   * Approval writes (create, decide, consume) are acknowledged only once this many replicas hold
+   * them (Redis WAIT), so a failover cannot bring back an approval that was already used.
+   */
+  waitReplicas?: number;
+  waitTimeoutMs?: number;
   log?: Logger;
 }
 
@@ -58,6 +70,68 @@ export function reconnectDelay(attempt: number): number {
 }
 
 /**
+ * The options every connection shares, whatever the topology: fail fast (no offline queue, no
+ * retried commands) and reconnect in the background.
+ */
+function nodeOptions(c: RedisConnection, timeoutMs: number): RedisOptions {
+  return {
+    username: c.username,
+    password: c.password,
+    tls: c.tls ? { ca: c.tls.ca, servername: c.tls.servername } : undefined,
+    commandTimeout: timeoutMs,
+    connectTimeout: Math.max(1000, timeoutMs * 10),
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: reconnectDelay,
+    connectionName: 'stepgate',
+    // Not enableAutoPipelining: ioredis then keeps only one pipeline in flight at a time, which in
+    // the benchmark (bench/README.md, scenario (e)) lowered throughput with Redis by ~10 %.
+  };
+}
+
+/** One connection object for the configured topology (single node, Sentinel or Cluster). */
+function connect(c: RedisConnection, timeoutMs: number): Redis | Cluster {
+  const base = nodeOptions(c, timeoutMs);
+  if (c.cluster !== undefined) {
+    const options: ClusterOptions = {
+      redisOptions: base,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: reconnectDelay,
+      // A MOVED/ASK redirection is followed at once; during a failover a slot has no primary, and
+      // the call fails (the caller applies on_state_error) rather than waiting for the election.
+      maxRedirections: 4,
+      retryDelayOnFailover: 0,
+      retryDelayOnClusterDown: 0,
+      retryDelayOnTryAgain: 0,
+      retryDelayOnMoved: 0,
+      slotsRefreshTimeout: Math.max(1000, timeoutMs * 10),
+      slotsRefreshInterval: 2000,
+      // TLS certificates name the hosts; keep the names the seeds were given.
+      dnsLookup: (address, callback) => callback(null, address),
+    };
+    return new Cluster(c.cluster.nodes, options);
+  }
+  if (c.sentinel !== undefined) {
+    return new Redis({
+      ...base,
+      db: c.db,
+      sentinels: c.sentinel.nodes,
+      name: c.sentinel.name,
+      sentinelPassword: c.sentinel.password,
+      enableTLSForSentinelMode: c.tls !== undefined,
+      sentinelTLS: c.tls ? { ca: c.tls.ca } : undefined,
+      sentinelRetryStrategy: reconnectDelay,
+      sentinelMaxConnections: 10,
+      // After a failover the old primary may come back as a replica: never write to it.
+      role: 'master',
+      failoverDetector: true,
+    });
+  }
+  return new Redis({ ...base, host: c.host, port: c.port, db: c.db });
+}
+
+/**
  * The store shared by many replicas. One Lua script per call, so a Check costs one round trip
  * and sees a consistent subject. Fails fast: no offline queue and no retried commands, so while
  * Redis is away every call rejects with StateUnavailableError at once (or at `timeoutMs` at the
@@ -67,8 +141,13 @@ export function reconnectDelay(attempt: number): number {
 export class RedisStateStore implements StateStore {
   readonly kind = 'redis' as const;
   readonly approvals: ApprovalStore;
+  readonly challenges: ChallengeStore;
   private readonly l: LimitsMs;
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
+  /** The connection for writes that wait for replicas; `redis` itself when there is no WAIT. */
+  private readonly writer: Redis | Cluster;
+  private readonly waitReplicas: number;
+  private readonly waitTimeoutMs: number;
   private readonly scripted: Scripted;
   private readonly prefix: string;
   private readonly timeoutMs: number;
@@ -82,25 +161,13 @@ export class RedisStateStore implements StateStore {
     this.prefix = options.keyPrefix;
     this.timeoutMs = options.timeoutMs;
     this.log = options.log;
-    const c = options.connection;
-    const redisOptions: RedisOptions = {
-      host: c.host,
-      port: c.port,
-      db: c.db,
-      username: c.username,
-      password: c.password,
-      tls: c.tls ? { ca: c.tls.ca, servername: c.tls.servername } : undefined,
-      commandTimeout: options.timeoutMs,
-      connectTimeout: Math.max(1000, options.timeoutMs * 10),
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      retryStrategy: reconnectDelay,
-      connectionName: 'stepgate',
-      // Not enableAutoPipelining: ioredis then keeps only one pipeline in flight at a time, which in
-      // the benchmark (bench/README.md, scenario (e)) lowered throughput with Redis by ~10 %.
-    };
-    this.redis = new Redis(redisOptions);
+    this.waitReplicas = options.waitReplicas ?? 0;
+    this.waitTimeoutMs = options.waitTimeoutMs ?? 100;
+    this.redis = connect(options.connection, options.timeoutMs);
+    // WAIT blocks its connection on the server, so durable writes get their own: on the shared one
+    // every Check queued behind a WAIT would time out. ioredis must not give up on the WAIT before
+    // the server does; each call is still bounded by `run`'s own timer.
+    this.writer = this.waitReplicas > 0 ? connect(options.connection, options.timeoutMs + this.waitTimeoutMs) : this.redis;
     // Without an 'error' listener an EventEmitter error would crash the process.
     this.redis.on('error', (err: Error) => {
       if (!this.failing && !this.closed) {
@@ -112,15 +179,19 @@ export class RedisStateStore implements StateStore {
       if (this.failing) this.log?.info({ event: 'state_store', store: 'redis' }, 'redis state store recovered');
       this.failing = false;
     });
-    this.redis.defineCommand('sgObserve', { numberOfKeys: 9, lua: OBSERVE_LUA });
-    this.redis.defineCommand('sgDenial', { numberOfKeys: 1, lua: DENIAL_LUA });
-    this.redis.defineCommand('sgLearn', { numberOfKeys: 4, lua: LEARN_LUA });
-    this.redis.defineCommand('sgApprovalCreate', { numberOfKeys: 2, lua: APPROVAL_CREATE_LUA });
-    this.redis.defineCommand('sgApprovalDecide', { numberOfKeys: 2, lua: APPROVAL_DECIDE_LUA });
-    this.redis.defineCommand('sgApprovalConsume', { numberOfKeys: 2, lua: APPROVAL_CONSUME_LUA });
-    this.redis.defineCommand('sgApprovalList', { numberOfKeys: 1, lua: APPROVAL_LIST_LUA });
+    for (const conn of new Set([this.redis, this.writer])) {
+      conn.defineCommand('sgObserve', { numberOfKeys: 9, lua: OBSERVE_LUA });
+      conn.defineCommand('sgDenial', { numberOfKeys: 1, lua: DENIAL_LUA });
+      conn.defineCommand('sgLearn', { numberOfKeys: 4, lua: LEARN_LUA });
+      conn.defineCommand('sgApprovalCreate', { numberOfKeys: 2, lua: APPROVAL_CREATE_LUA });
+      conn.defineCommand('sgApprovalDecide', { numberOfKeys: 2, lua: APPROVAL_DECIDE_LUA });
+      conn.defineCommand('sgApprovalConsume', { numberOfKeys: 2, lua: APPROVAL_CONSUME_LUA });
+      conn.defineCommand('sgApprovalList', { numberOfKeys: 1, lua: APPROVAL_LIST_LUA });
+    }
+    if (this.writer !== this.redis) this.writer.on('error', () => {}); // reported through `redis`'s listener
     this.scripted = this.redis as unknown as Scripted;
     this.approvals = new RedisApprovals(this);
+    this.challenges = new RedisChallenges(this);
   }
 
   async observe(o: Observation): Promise<SubjectHistory> {
@@ -190,11 +261,12 @@ export class RedisStateStore implements StateStore {
     if (this.closed) return;
     this.closed = true;
     try {
-      await this.run('close', () => this.redis.quit(), true);
+      await this.run('close', () => Promise.all([...new Set([this.redis, this.writer])].map((c) => c.quit())), true);
     } catch {
       // Already down: nothing to say goodbye to.
     } finally {
       this.redis.disconnect();
+      this.writer.disconnect();
     }
   }
 
@@ -207,15 +279,58 @@ export class RedisStateStore implements StateStore {
    * Runs one call with the store's guarantees: settles within `timeoutMs`, and any failure
    * (timeout, no connection, server or script error) becomes StateUnavailableError.
    */
-  run<T>(what: string, call: () => Promise<T>, closing = false): Promise<T> {
+  /**
+   * A write that must survive a failover: the script and a WAIT on the same connection (one
+   * pipeline, so in a cluster both go to the slot's primary). Fewer acknowledging replicas than
+   * `wait_replicas` is a failure: the caller fails closed rather than act on a write a promoted
+   * replica may not have.
+   */
+  durable(what: string, script: keyof Scripted, args: Arg[]): Promise<unknown> {
+    if (this.waitReplicas === 0) return this.run(what, () => this.scripted[script](...args));
+    const once = async (): Promise<unknown> => {
+      if (this.writer.status !== 'ready') throw new StateUnavailableError(`redis ${what}: not connected (${this.writer.status})`);
+      const pipeline = this.writer.pipeline() as unknown as Scripted & { wait(n: number, t: number): unknown; exec(): Promise<[Error | null, unknown][] | null> };
+      pipeline[script](...args);
+      pipeline.wait(this.waitReplicas, this.waitTimeoutMs);
+      const replies = await pipeline.exec();
+      if (replies === null || replies.length !== 2) throw new StateUnavailableError(`redis ${what}: no reply`);
+      const [[scriptErr, reply], [waitErr, acked]] = replies as [[Error | null, unknown], [Error | null, unknown]];
+      if (scriptErr) throw scriptErr;
+      if (waitErr) throw waitErr;
+      if (Number(acked) < this.waitReplicas) {
+        throw new StateUnavailableError(`redis ${what}: acknowledged by ${Number(acked)} of ${this.waitReplicas} replicas within ${this.waitTimeoutMs} ms`);
+      }
+      return reply;
+    };
+    return this.run(
+      what,
+      async () => {
+        try {
+          return await once();
+        } catch (err) {
+          // ioredis follows a redirection for single commands but not for a pipeline whose WAIT
+          // (keyless) was not redirected with the script: after a failover, learn the new slot
+          // map and try once more. The script did not run on the old node, so this is no replay.
+          if (!(this.writer instanceof Cluster) || !/^(MOVED|ASK) /.test((err as Error).message)) throw err;
+          const cluster = this.writer;
+          await new Promise<void>((resolve, reject) => cluster.refreshSlotsCache((e) => (e ? reject(e) : resolve())));
+          return await once();
+        }
+      },
+      false,
+      this.timeoutMs + this.waitTimeoutMs,
+    );
+  }
+
+  run<T>(what: string, call: () => Promise<T>, closing = false, timeoutMs = this.timeoutMs): Promise<T> {
     if (this.closed && !closing) return Promise.reject(new StateUnavailableError(`redis ${what}: store is closed`));
     if (this.redis.status !== 'ready' && !closing) {
       return Promise.reject(new StateUnavailableError(`redis ${what}: not connected (${this.redis.status})`));
     }
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new StateUnavailableError(`redis ${what}: no reply within ${this.timeoutMs} ms`)),
-        this.timeoutMs,
+        () => reject(new StateUnavailableError(`redis ${what}: no reply within ${timeoutMs} ms`)),
+        timeoutMs,
       );
       let pending: Promise<T>;
       try {
@@ -265,13 +380,11 @@ class RedisApprovals implements ApprovalStore {
   constructor(private readonly store: RedisStateStore) {}
 
   async create(id: string, data: string, ttlMs: number, nowMs: number): Promise<ApprovalRecord> {
-    const { scripted, prefix } = this.store.internals;
-    const reply = await this.store.run('approvals.create', () =>
-      scripted.sgApprovalCreate(
-        approvalKey(prefix, id), approvalIndexKey(prefix),
-        wholeMs(nowMs), id, data, clampTtl(ttlMs), MAX_APPROVALS, approvalKey(prefix, ''),
-      ),
-    );
+    const { prefix } = this.store.internals;
+    const reply = await this.store.durable('approvals.create', 'sgApprovalCreate', [
+      approvalKey(prefix, id), approvalIndexKey(prefix),
+      wholeMs(nowMs), id, data, clampTtl(ttlMs), MAX_APPROVALS, approvalKey(prefix, ''),
+    ]);
     const [state, d, exp] = reply as unknown[];
     return record(id, state, d, exp);
   }
@@ -290,20 +403,20 @@ class RedisApprovals implements ApprovalStore {
     ttlMs: number,
     nowMs: number,
   ): Promise<ApprovalRecord | undefined> {
-    const { scripted, prefix } = this.store.internals;
-    const reply = await this.store.run('approvals.decide', () =>
-      scripted.sgApprovalDecide(approvalKey(prefix, id), approvalIndexKey(prefix), wholeMs(nowMs), id, state, data, clampTtl(ttlMs)),
-    );
+    const { prefix } = this.store.internals;
+    const reply = await this.store.durable('approvals.decide', 'sgApprovalDecide', [
+      approvalKey(prefix, id), approvalIndexKey(prefix), wholeMs(nowMs), id, state, data, clampTtl(ttlMs),
+    ]);
     if (reply === null) return undefined;
     const [s, d, exp] = reply as unknown[];
     return record(id, s, d, exp);
   }
 
   async consume(id: string, nowMs: number): Promise<boolean> {
-    const { scripted, prefix } = this.store.internals;
-    const reply = await this.store.run('approvals.consume', () =>
-      scripted.sgApprovalConsume(approvalKey(prefix, id), approvalIndexKey(prefix), wholeMs(nowMs), id),
-    );
+    const { prefix } = this.store.internals;
+    const reply = await this.store.durable('approvals.consume', 'sgApprovalConsume', [
+      approvalKey(prefix, id), approvalIndexKey(prefix), wholeMs(nowMs), id,
+    ]);
     return reply === 1;
   }
 
@@ -318,5 +431,36 @@ class RedisApprovals implements ApprovalStore {
     const out: ApprovalRecord[] = [];
     for (let i = 0; i < reply.length; i += 4) out.push(record(String(reply[i]), reply[i + 1], reply[i + 2], reply[i + 3]));
     return out;
+  }
+}
+
+/**
+ * One string per credential: `{"d": data, "e": expiresAt}` with PX as the caller's TTL. Expiry is
+ * decided from `e` (the caller's clock, like the memory store); PX only collects the key.
+ */
+class RedisChallenges implements ChallengeStore {
+  constructor(private readonly store: RedisStateStore) {}
+
+  async remember(key: string, data: string, ttlMs: number, nowMs: number): Promise<void> {
+    const { redis, prefix } = this.store.internals;
+    const ttl = clampTtl(ttlMs);
+    const value = JSON.stringify({ d: data, e: wholeMs(nowMs) + ttl });
+    await this.store.run('challenges.remember', () => redis.set(challengeKey(prefix, key), value, 'PX', ttl));
+  }
+
+  async get(key: string, nowMs: number): Promise<ChallengeRecord | undefined> {
+    const { redis, prefix } = this.store.internals;
+    const raw = await this.store.run('challenges.get', () => redis.get(challengeKey(prefix, key)));
+    if (raw === null || raw === undefined) return undefined;
+    let parsed: { d?: unknown; e?: unknown };
+    try {
+      parsed = JSON.parse(raw) as { d?: unknown; e?: unknown };
+    } catch {
+      throw new StateUnavailableError('redis challenges: malformed record');
+    }
+    if (typeof parsed.d !== 'string' || typeof parsed.e !== 'number' || !Number.isFinite(parsed.e)) {
+      throw new StateUnavailableError('redis challenges: malformed record');
+    }
+    return parsed.e > wholeMs(nowMs) ? { data: parsed.d, expiresAt: parsed.e } : undefined;
   }
 }

@@ -118,6 +118,12 @@ export function limitsMs(l: StoreLimits): LimitsMs {
  */
 export const MAX_APPROVALS = 10_000;
 
+/**
+ * Challenges kept at most in memory (least recently written dropped first). A dropped record only
+ * means the plugin falls back to asking the user to log in at the level the message names.
+ */
+export const MAX_CHALLENGES = 10_000;
+
 /** Byte order of two strings, as Redis orders equal-score sorted-set members. */
 export function byteCompare(a: string, b: string): number {
   if (a === b) return 0;

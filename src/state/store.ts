@@ -141,6 +141,25 @@ export interface ApprovalStore {
   list(limit: number, nowMs: number): Promise<ApprovalRecord[]>;
 }
 
+/** A step-up challenge stepgate answered a credential with (issue 13), as the plugin reads it back. */
+export interface ChallengeRecord {
+  /** JSON document: acr_values, max_age, reason, level, rules; never the token. */
+  data: string;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+}
+
+/**
+ * The last step-up challenge issued per credential, so the kubectl credential plugin can ask
+ * which level and freshness to step up to (client-go never shows it the WWW-Authenticate header).
+ * Keys are opaque hashes of the token (the store hashes them again for key names); a newer
+ * challenge replaces the older one; records expire at `expiresAt` by the caller's clock.
+ */
+export interface ChallengeStore {
+  remember(key: string, data: string, ttlMs: number, nowMs: number): Promise<void>;
+  get(key: string, nowMs: number): Promise<ChallengeRecord | undefined>;
+}
+
 export interface StateStore {
   readonly kind: 'memory' | 'redis';
   observe(o: Observation): SubjectHistory | Promise<SubjectHistory>;
@@ -153,6 +172,7 @@ export interface StateStore {
   /** Counted toward `denials`; called after a deny, off the response path. */
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;
+  readonly challenges: ChallengeStore;
   close(): Promise<void>;
 }
 

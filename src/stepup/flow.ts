@@ -197,6 +197,13 @@ export class StepUpFlow {
     }
     const now = Math.floor(this.deps.now() / 1000);
     const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : undefined;
+    // openid-client checks that the authentication is not too old, never that it is not in the
+    // future: a future auth_time would mint a session that stays "fresh" for every max_age.
+    for (const [claim, t] of [['auth_time', authTime], ['iat', claims.iat]] as const) {
+      if (typeof t === 'number' && t > now + CLOCK_SKEW_S) {
+        return this.fail('stepup_token_invalid', `ID token ${claim} is ${t - now}s in the future`, [clear], { ...base, ...who });
+      }
+    }
     if (authTime === undefined || now - authTime > flow.maxAge + CLOCK_SKEW_S) {
       const detail = authTime === undefined ? 'no auth_time' : `authenticated ${now - authTime}s ago, max_age ${flow.maxAge}s`;
       return this.fail('stepup_auth_too_old', detail, [clear], { ...base, ...who });
@@ -291,6 +298,9 @@ function sessionClaims(config: Config, claims: JWTPayload, acr: string | undefin
   return { iss: issuer, sub: claims.sub!, acr, amr, auth_time: authTime, extra };
 }
 
+/** oauth4webapi's message when the ID token's JWS signature does not verify. */
+const SIGNATURE_FAILED = 'JWT signature verification failed';
+
 function exchangeFailure(err: unknown): [FlowErrorCode, string] {
   if (err instanceof client.ResponseBodyError) return ['stepup_token_invalid', `token endpoint: ${err.error}`];
   if (err instanceof client.AuthorizationResponseError) return ['stepup_idp_error', `authorization response: ${err.error}`];
@@ -298,6 +308,9 @@ function exchangeFailure(err: unknown): [FlowErrorCode, string] {
   const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
   // fetch failures (connection refused, timeout) carry no OAuth error: the IdP is unreachable.
   if (e.name === 'TypeError' || e.name === 'TimeoutError' || e.name === 'AbortError') return ['stepup_idp_unavailable', String(e.message)];
+  // openid-client wraps oauth4webapi's error; the cause says what failed.
+  const cause = e.cause as { message?: unknown } | undefined;
+  if (e.message === SIGNATURE_FAILED || cause?.message === SIGNATURE_FAILED) return ['stepup_token_invalid', 'ID token signature verification failed'];
   return ['stepup_token_invalid', typeof e.code === 'string' ? e.code : 'ID token validation failed'];
 }
 

@@ -24,8 +24,13 @@ export class OidcClient {
     if (this.now() - this.failedAt < this.retryMs) throw new IdpUnavailableError('discovery failed recently');
     this.pending = client
       .discovery(new URL(this.oidc.issuer), this.oidc.client_id, this.secret, undefined, {
-        // Only reachable when the schema allowed http: loopback issuers in development.
-        execute: this.oidc.allow_insecure_http ? [client.allowInsecureRequests] : [],
+        // openid-client v6 trusts the ID token from the TLS-protected token endpoint without
+        // checking its signature; stepgate checks it against the IdP's JWKS anyway, so a token
+        // endpoint answer that was tampered with (or a misrouted IdP) cannot mint a session.
+        // allowInsecureRequests only when the schema allowed http: loopback issuers in development.
+        execute: this.oidc.allow_insecure_http
+          ? [client.allowInsecureRequests, client.enableNonRepudiationChecks]
+          : [client.enableNonRepudiationChecks],
         timeout: 5,
       })
       .then(

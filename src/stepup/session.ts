@@ -95,12 +95,3 @@ export function cookieValue(header: string | undefined, name: string): string | 
   }
   return undefined;
 }
-
-/** The Cookie header without cookie `name` (for the upstream); undefined when nothing is left. */
-export function withoutCookie(header: string, name: string): string | undefined {
-  const kept = header
-    .split(';')
-    .map((p) => p.trim())
-    .filter((p) => p !== '' && !(p.startsWith(name) && p[name.length] === '='));
-  return kept.length > 0 ? kept.join('; ') : undefined;
-}

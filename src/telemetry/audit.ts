@@ -6,7 +6,7 @@ import type { Verdict } from '../decision/verdict.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import type { Logger } from './log.js';
 import { tokenCacheOutcome } from './metrics.js';
-import { clientText, subjectFor } from './redact.js';
+import { clientText, clip, clipped, subjectFor } from './redact.js';
 import type { Completion } from './stepup.js';
 import { traceIdOf, type CallMetadata } from './tracing.js';
 
@@ -81,6 +81,17 @@ const MESSAGES: Record<AuditEvent | 'decision', string> = {
   decision: 'decision',
 };
 
+/** A verdict detail may quote several bounded values (an approval wraps the original detail). */
+const DETAIL_CHARS = 1024;
+const CLIP_DETAIL = 256;
+/** A body can violate thousands of times (one per container); the first ones say enough. */
+const MAX_VIOLATIONS = 20;
+
+function recordedViolations(vs: NonNullable<Verdict['guardrails']>['result']['violations']): readonly unknown[] {
+  const shown = vs.length > MAX_VIOLATIONS ? vs.slice(0, MAX_VIOLATIONS) : vs;
+  return shown.map((x) => (x.detail.length > CLIP_DETAIL || (x.path?.length ?? 0) > CLIP_DETAIL ? { code: x.code, detail: clip(x.detail), path: clipped(x.path) } : x));
+}
+
 function sampled(rate: number, random: () => number): boolean {
   return rate >= 1 || (rate > 0 && random() < rate);
 }
@@ -100,7 +111,7 @@ export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'deci
     event,
     decision: v.allow ? 'allow' : 'deny',
     reason: v.reason,
-    detail: v.detail || undefined,
+    detail: v.detail ? clip(v.detail, DETAIL_CHARS) : undefined,
     status: c.status,
     client_kind: c.clientKind,
     rules: r?.rules,
@@ -108,7 +119,7 @@ export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'deci
     max_age: r && !r.deny ? r.maxAge : undefined,
     level_presented: who?.levelName,
     auth_age: who?.authTime !== undefined && c.rt ? Math.floor(c.rt.now() / 1000) - who.authTime : undefined,
-    subject: who ? subjectFor(who, cfg.subject) : undefined,
+    subject: who ? clip(subjectFor(who, cfg.subject)) : undefined,
     issuer: who?.issuer,
     request_id: clientText(headers?.get('x-request-id'), 128),
     trace_id: spanContext?.traceId ?? traceIdOf(headers, c.metadata),
@@ -116,16 +127,16 @@ export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'deci
     client_ip: (v.risk ? v.risk.clientIp : req?.sourceAddress) || undefined,
     user_agent: clientText(headers?.get('user-agent')),
     method: req?.method,
-    host: req?.host,
-    path: req?.path,
+    host: clipped(req?.host),
+    path: clipped(req?.path),
     kube: req?.kube
       ? {
           verb: req.kube.verb,
           group: req.kube.isResourceRequest ? req.kube.apiGroup : undefined,
-          resource: req.kube.resource || undefined,
-          subresource: req.kube.subresource || undefined,
-          namespace: req.kube.namespace || undefined,
-          name: req.kube.name || undefined,
+          resource: clipped(req.kube.resource || undefined),
+          subresource: clipped(req.kube.subresource || undefined),
+          namespace: clipped(req.kube.namespace || undefined),
+          name: clipped(req.kube.name || undefined),
         }
       : undefined,
     token_cache: tokenCacheOutcome(v),
@@ -133,7 +144,7 @@ export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'deci
       ? {
           score: v.risk.score,
           band: v.risk.band,
-          reasons: v.risk.contributions,
+          reasons: v.risk.contributions.map((r) => (r.detail.length > CLIP_DETAIL ? { ...r, detail: clip(r.detail) } : r)),
           degraded: v.risk.degraded || undefined,
           context: v.risk.context ? { code: v.risk.context.code, reason: v.risk.context.reason, auth_after: v.risk.context.authAfter } : undefined,
           // Learning happens only on an allow.
@@ -142,7 +153,8 @@ export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'deci
       : undefined,
     guardrails: v.guardrails
       ? {
-          violations: v.guardrails.result.violations,
+          violations: recordedViolations(v.guardrails.result.violations),
+          violations_total: v.guardrails.result.violations.length > MAX_VIOLATIONS ? v.guardrails.result.violations.length : undefined,
           unreadable: v.guardrails.result.unreadable,
           applied: v.guardrails.contribution.codes,
         }

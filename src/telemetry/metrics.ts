@@ -1,4 +1,6 @@
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { hrTime } from '@opentelemetry/core';
 import { emptyResource } from '@opentelemetry/resources';
 import {
@@ -32,20 +34,74 @@ export const METRICS = {
   decisions: {
     name: 'stepgate_decisions',
     type: 'counter',
-    labels: ['decision', 'reason', 'rules'],
-    help: 'Checks answered, by decision, reason code and the matched rules (comma-separated, "default" when none matched, "" when the request could not be matched).',
+    labels: ['decision', 'reason'],
+    help: 'Checks answered, by decision and reason code.',
+  },
+  ruleDecisions: {
+    name: 'stepgate_rule_decisions',
+    type: 'counter',
+    labels: ['rule', 'decision'],
+    help: 'Checks by matched rule (one count per rule that matched, "default" when none did; risk bands as risk:<band>, guardrails as guardrail:<code>) and decision: allow, stepup (a challenge for a stronger or fresher authentication) or deny (anything else refused).',
   },
   challenges: {
     name: 'stepgate_stepup_challenges',
     type: 'counter',
-    labels: ['reason', 'client_kind', 'rules', 'level'],
-    help: 'Step-up challenges issued (401 challenge or 302 to the step-up URL), by reason, client kind, matched rules and required level.',
+    labels: ['reason', 'client_kind', 'level'],
+    help: 'Step-up challenges issued (401 challenge or 302 to the step-up URL), by reason, client kind and required level.',
   },
   completions: {
     name: 'stepgate_stepup_completions',
     type: 'counter',
-    labels: ['reason', 'rules', 'level'],
+    labels: ['reason', 'level'],
     help: 'Inferred step-up completions: a subject challenged with acr_insufficient, auth_too_old or auth_time_missing was allowed on the same rules within 15 minutes. Labels are those of the challenge.',
+  },
+  ruleCompletions: {
+    name: 'stepgate_rule_stepup_completions',
+    type: 'counter',
+    labels: ['rule'],
+    help: 'Inferred step-up completions by rule of the completed challenge (one count per rule).',
+  },
+  guardrailHits: {
+    name: 'stepgate_guardrail_hits',
+    type: 'counter',
+    labels: ['guardrail'],
+    help: 'Guardrail violations found in request bodies, by guardrail code (one count per code per Check).',
+  },
+  approvals: {
+    name: 'stepgate_approvals',
+    type: 'counter',
+    labels: ['event'],
+    help: 'Automation approvals seen on the Check path: required (a request held for approval), rejected (a rejected approval refused its retry), used (an approved retry let through).',
+  },
+  processCpu: {
+    name: 'process_cpu_seconds',
+    type: 'counter',
+    labels: ['mode'],
+    help: 'CPU time of the process, by mode (user, system).',
+  },
+  processMemory: {
+    name: 'process_resident_memory_bytes',
+    type: 'gauge',
+    labels: [],
+    help: 'Resident set size of the process.',
+  },
+  processStart: {
+    name: 'process_start_time_seconds',
+    type: 'gauge',
+    labels: [],
+    help: 'Start time of the process, in seconds since the epoch.',
+  },
+  heap: {
+    name: 'nodejs_heap_bytes',
+    type: 'gauge',
+    labels: ['space'],
+    help: 'V8 heap: used, total (allocated) and limit (the most it may grow to).',
+  },
+  eventLoopDelay: {
+    name: 'nodejs_eventloop_delay_seconds',
+    type: 'gauge',
+    labels: ['quantile'],
+    help: 'Event-loop delay since the previous collection (a scrape or an OTLP export), as quantiles 0.5, 0.99 and 1 (the maximum). A Check waits this long before it starts.',
   },
   tokenCacheLookups: {
     name: 'stepgate_token_cache_lookups',
@@ -148,13 +204,19 @@ class HistogramSeries {
   }
 }
 
+const PROCESS_START_SECONDS = Math.round((Date.now() - performance.now()) / 1000);
+
 const REASON_INDEX = Object.fromEntries(REASON_CODES.map((c, i) => [c, i])) as Record<ReasonCode, number>;
 /** Reasons reached only after the token verifier was consulted (so its cache was hit or missed). */
 const VERIFIED = Object.fromEntries(
   REASON_CODES.map((c) => [c, c !== 'token_missing' && (reasonKind(c) === 'unauthenticated' || c === 'jwks_unavailable')]),
 ) as Record<ReasonCode, boolean>;
-/** Stands for "no requirement" (the request could not be matched) in the per-requirement tables. */
-const NO_REQUIREMENT = {};
+/** What a refusal asks of the caller, for the per-rule counter: a stronger/fresher sign-in, or nothing it can do. */
+const RULE_DECISION = Object.fromEntries(
+  REASON_CODES.map((c) => [c, reasonKind(c) === 'allow' ? 0 : reasonKind(c) === 'step_up' ? 1 : 2]),
+) as Record<ReasonCode, 0 | 1 | 2>;
+const RULE_DECISION_NAMES = ['allow', 'stepup', 'deny'] as const;
+const DEFAULT_RULES: readonly string[] = Object.freeze(['default']);
 
 export type TokenCacheOutcome = 'hit' | 'miss' | 'none';
 
@@ -190,7 +252,14 @@ export function rulesLabel(r: Requirement | undefined): string {
 export class StepgateMetrics implements MetricProducer {
   private readonly startTime: HrTime = hrTime();
   private readonly decisions = new Map<string, CounterSeries>();
-  private readonly decisionsByRequirement = new WeakMap<object, (CounterSeries | undefined)[]>();
+  /** By reason index: the decision is a function of the reason, so one series each. */
+  private readonly decisionsByReason: (CounterSeries | undefined)[] = new Array(REASON_CODES.length);
+  /** rule name → [allow, stepup, deny]: one series per rule however rules combine. */
+  private readonly ruleDecisions = new Map<string, CounterSeries[]>();
+  private readonly ruleCompletions = new Map<string, CounterSeries>();
+  private readonly guardrailHits = new Map<string, CounterSeries>();
+  private readonly approvals = new Map<string, CounterSeries>();
+  private readonly loopDelay: IntervalHistogram;
   /** decision (allow, deny) × token cache (hit, miss, none). */
   private readonly durations: HistogramSeries[] = [];
   private readonly challenges = new Map<string, CounterSeries>();
@@ -216,33 +285,55 @@ export class StepgateMetrics implements MetricProducer {
         this.durations.push(new HistogramSeries(Object.freeze({ decision, token_cache }), CHECK_BUCKETS));
       }
     }
+    // Sampled by libuv timers, off the Check path; unref'd so it never holds the process open.
+    this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.loopDelay.enable();
+  }
+
+  /** Stops the event-loop sampler (a replaced or shut-down telemetry). */
+  close(): void {
+    this.loopDelay.disable();
   }
 
   /** One per answered Check. */
   check(v: Verdict, seconds: number): void {
-    const key = v.requirement ?? NO_REQUIREMENT;
-    let row = this.decisionsByRequirement.get(key);
-    if (row === undefined) {
-      row = new Array<CounterSeries | undefined>(REASON_CODES.length);
-      this.decisionsByRequirement.set(key, row);
-    }
     const i = REASON_INDEX[v.reason];
-    let series = row[i];
+    let series = this.decisionsByReason[i];
     if (series === undefined) {
-      const labels = { decision: v.allow ? 'allow' : 'deny', reason: v.reason, rules: rulesLabel(v.requirement) };
-      series = row[i] = seriesFor(this.decisions, labels);
+      series = this.decisionsByReason[i] = seriesFor(this.decisions, { decision: v.allow ? 'allow' : 'deny', reason: v.reason });
     }
     series.value++;
+    const r = v.requirement;
+    if (r !== undefined) {
+      const kind = v.allow ? 0 : RULE_DECISION[v.reason];
+      const rules = r.rules.length > 0 ? r.rules : DEFAULT_RULES;
+      for (let k = 0; k < rules.length; k++) this.ruleRow(rules[k]!)[kind]!.value++;
+    }
+    const g = v.guardrails;
+    if (g !== undefined) for (const code of g.contribution.codes) seriesFor(this.guardrailHits, { guardrail: code }).value++;
+    if (v.reason === 'approval_required') seriesFor(this.approvals, { event: 'required' }).value++;
+    else if (v.reason === 'approval_rejected') seriesFor(this.approvals, { event: 'rejected' }).value++;
+    else if (v.allow && v.approval !== undefined) seriesFor(this.approvals, { event: 'used' }).value++;
     const cache = tokenCacheOutcome(v);
     this.durations[(v.allow ? 0 : 3) + (cache === 'hit' ? 0 : cache === 'miss' ? 1 : 2)]!.record(seconds);
   }
 
-  challenge(reason: ReasonCode, clientKind: ClientKind, rules: string, level: string): void {
-    seriesFor(this.challenges, { reason, client_kind: clientKind, rules, level }).value++;
+  private ruleRow(rule: string): CounterSeries[] {
+    let row = this.ruleDecisions.get(rule);
+    if (row === undefined) {
+      row = RULE_DECISION_NAMES.map((decision) => new CounterSeries(Object.freeze({ rule, decision })));
+      this.ruleDecisions.set(rule, row);
+    }
+    return row;
   }
 
-  completion(reason: ReasonCode, rules: string, level: string): void {
-    seriesFor(this.completions, { reason, rules, level }).value++;
+  challenge(reason: ReasonCode, clientKind: ClientKind, level: string): void {
+    seriesFor(this.challenges, { reason, client_kind: clientKind, level }).value++;
+  }
+
+  completion(reason: ReasonCode, rules: readonly string[], level: string): void {
+    seriesFor(this.completions, { reason, level }).value++;
+    for (const rule of rules.length > 0 ? rules : DEFAULT_RULES) seriesFor(this.ruleCompletions, { rule }).value++;
   }
 
   jwksRefresh(issuer: string, outcome: 'ok' | 'error', seconds: number): void {
@@ -275,8 +366,14 @@ export class StepgateMetrics implements MetricProducer {
     const metrics: MetricData[] = [
       this.histogram(METRICS.checkDuration, this.durations, now),
       this.counter(METRICS.decisions, this.decisions.values(), now),
+      // Only rows that counted something: a rule never matched has no series rather than zeros.
+      this.counter(METRICS.ruleDecisions, [...this.ruleDecisions.values()].flat().filter((x) => x.value > 0), now),
       this.counter(METRICS.challenges, this.challenges.values(), now),
       this.counter(METRICS.completions, this.completions.values(), now),
+      this.counter(METRICS.ruleCompletions, this.ruleCompletions.values(), now),
+      this.counter(METRICS.guardrailHits, this.guardrailHits.values(), now),
+      this.counter(METRICS.approvals, this.approvals.values(), now),
+      ...this.process(now),
       ...this.tokenCache(now),
       this.counter(METRICS.jwksRefreshes, this.jwksCounts.values(), now),
       this.histogram(METRICS.jwksRefreshDuration, this.jwksDurations.values(), now),
@@ -285,6 +382,41 @@ export class StepgateMetrics implements MetricProducer {
       this.counter(METRICS.telemetryErrors, this.telemetryErrors.values(), now),
     ];
     return { resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: this.scope, metrics }] }, errors: [] };
+  }
+
+  /** Process and runtime figures, read at collection time (nothing on the Check path). */
+  private process(now: HrTime): MetricData[] {
+    const cpu = process.cpuUsage();
+    const heap = getHeapStatistics();
+    const d = this.loopDelay;
+    // Nanoseconds; NaN before the first sample.
+    const q = (v: number) => (Number.isFinite(v) ? v / 1e9 : 0);
+    const delays = [q(d.percentile(50)), q(d.percentile(99)), q(d.max)];
+    d.reset();
+    const point = (attributes: Attributes, value: number) => ({ startTime: this.startTime, endTime: now, attributes, value });
+    const gauge = (m: (typeof METRICS)[keyof typeof METRICS], points: ReturnType<typeof point>[]): MetricData => ({
+      descriptor: descriptor(m),
+      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      dataPointType: DataPointType.GAUGE,
+      dataPoints: points,
+    });
+    return [
+      {
+        descriptor: { ...descriptor(METRICS.processCpu), valueType: ValueType.DOUBLE },
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.SUM,
+        isMonotonic: true,
+        dataPoints: [point({ mode: 'user' }, cpu.user / 1e6), point({ mode: 'system' }, cpu.system / 1e6)],
+      },
+      gauge(METRICS.processMemory, [point({}, process.memoryUsage.rss())]),
+      gauge(METRICS.processStart, [point({}, PROCESS_START_SECONDS)]),
+      gauge(METRICS.heap, [
+        point({ space: 'used' }, heap.used_heap_size),
+        point({ space: 'total' }, heap.total_heap_size),
+        point({ space: 'limit' }, heap.heap_size_limit),
+      ]),
+      { ...gauge(METRICS.eventLoopDelay, [point({ quantile: '0.5' }, delays[0]!), point({ quantile: '0.99' }, delays[1]!), point({ quantile: '1' }, delays[2]!)]), descriptor: { ...descriptor(METRICS.eventLoopDelay), valueType: ValueType.DOUBLE } },
+    ];
   }
 
   private tokenCache(now: HrTime): MetricData[] {

@@ -32,14 +32,38 @@ export function hashSubject(subject: string): string {
 }
 
 /**
+ * The most characters of one request-controlled value (a path, a host, a kid, a subject, a
+ * guardrail detail quoting an image name) that a log record, span attribute, Envoy metadata or
+ * response carries. Enough to recognise the value; never the 12,000 characters a client can send.
+ */
+export const CLIP_CHARS = 256;
+
+/**
+ * The one clipping helper: a value that may be attacker-sized, bounded for telemetry and
+ * answers. Values within `max` are returned as they are (no copy: the hot path pays one length
+ * check); longer ones are cut, never inside a surrogate pair, and say how long they were.
+ */
+export function clip(value: string, max = CLIP_CHARS): string {
+  if (value.length <= max) return value;
+  let end = max;
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${value.slice(0, end)}…(${value.length} chars)`;
+}
+
+/** clip for optional values. */
+export function clipped(value: string | undefined, max = CLIP_CHARS): string | undefined {
+  return value === undefined || value.length <= max ? value : clip(value, max);
+}
+
+/**
  * Free text from a client (user agent, request id): bounded and without control characters,
  * so a hostile client cannot forge log lines or blow up a record.
  */
-export function clientText(value: string | undefined, max = 256): string | undefined {
+export function clientText(value: string | undefined, max = CLIP_CHARS): string | undefined {
   if (value === undefined || value === '') return undefined;
   // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+  return clip(value.replace(/[\u0000-\u001f\u007f]/g, ''), max);
 }
 
 /**

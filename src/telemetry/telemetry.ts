@@ -6,9 +6,10 @@ import type { Verdict } from '../decision/verdict.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import { DecisionLog } from './audit.js';
 import type { Logger } from './log.js';
-import { rulesLabel, StepgateMetrics, type TelemetryComponent } from './metrics.js';
+import { StepgateMetrics, type TelemetryComponent } from './metrics.js';
 import { startMetricsExport, type MetricsExport } from './metrics-export.js';
 import { SERVICE_VERSION } from './otel-env.js';
+import { clip } from './redact.js';
 import { StepUpTracker, type Completion } from './stepup.js';
 import { startTracingFromEnv, tracingWithProvider, type CallMetadata, type CheckTracing, type TracingHandle } from './tracing.js';
 
@@ -107,11 +108,11 @@ export class Telemetry implements CheckTelemetry {
       // A challenge: a sign-in or step-up asked for, as a 401 challenge or a 302 to the step-up URL.
       if (!v.allow && (status === 401 || status === 302) && v.attributes) {
         kind = clientKind(v.attributes);
-        this.metrics.challenge(v.reason, kind, rulesLabel(v.requirement), levelName(rt, v));
+        this.metrics.challenge(v.reason, kind, levelName(rt, v));
         this.stepups.challenged(v);
       } else if (v.allow) {
         completion = this.stepups.allowed(v);
-        if (completion) this.metrics.completion(completion.reason, rulesLabel(completion.requirement), levelName(rt, v));
+        if (completion) this.metrics.completion(completion.reason, completion.requirement?.rules ?? [], levelName(rt, v));
       }
     } catch (err) {
       this.failed('metrics', err);
@@ -133,7 +134,7 @@ export class Telemetry implements CheckTelemetry {
       if (now - this.lastStateErrorLog < 60_000) return;
       this.lastStateErrorLog = now;
       this.opts.log.warn(
-        { event: 'state_error', store, error: err instanceof Error ? err.message : String(err) },
+        { event: 'state_error', store, error: clip(err instanceof Error ? err.message : String(err), 1024) },
         'state store unavailable (stepgate_state_errors_total counts every failure; state.on_state_error decides what happens)',
       );
     } catch {
@@ -174,7 +175,7 @@ export class Telemetry implements CheckTelemetry {
       if (this.reported.has(component)) return;
       this.reported.add(component);
       this.opts.log.error(
-        { event: 'telemetry_error', component, error: err instanceof Error ? err.message : String(err) },
+        { event: 'telemetry_error', component, error: clip(err instanceof Error ? err.message : String(err), 1024) },
         `${component} failed; checks are answered regardless (stepgate_telemetry_errors_total counts further failures)`,
       );
     } catch {

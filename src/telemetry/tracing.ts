@@ -21,7 +21,7 @@ import type { Runtime } from '../pipeline/runtime.js';
 import { SyncContextManager } from './context.js';
 import { rulesLabel, tokenCacheOutcome } from './metrics.js';
 import { serviceResource, SERVICE_VERSION, tracingWanted } from './otel-env.js';
-import { redactUrls, subjectFor, type SubjectMode } from './redact.js';
+import { clip, redactUrls, subjectFor, type SubjectMode } from './redact.js';
 
 /** Span names and attribute names: a stable, documented vocabulary (docs/observability.md). */
 export const SPAN_CHECK = 'stepgate.check';
@@ -205,13 +205,13 @@ export function checkAttributes(c: CheckOutcome): Attributes {
     [ATTR.reason]: v.reason,
     [ATTR.status]: c.status,
   };
-  if (v.detail) a[ATTR.detail] = redactUrls(v.detail);
+  if (v.detail) a[ATTR.detail] = clip(redactUrls(v.detail), 1024);
   if (c.clientKind) a[ATTR.clientKind] = c.clientKind;
   const cache = tokenCacheOutcome(v);
   if (cache !== 'none') a[ATTR.tokenCacheHit] = cache === 'hit';
   const r = v.requirement;
   if (r) {
-    a[ATTR.rules] = rulesLabel(r); // as the metrics' `rules` label and Envoy's dynamic metadata
+    a[ATTR.rules] = rulesLabel(r); // as Envoy's dynamic metadata
     const level = r.level >= 0 ? c.rt?.assurance.names[r.level] : undefined;
     if (level !== undefined && !r.deny) a[ATTR.levelRequired] = level;
     if (r.maxAge !== undefined && !r.deny) a[ATTR.maxAge] = r.maxAge;
@@ -220,7 +220,7 @@ export function checkAttributes(c: CheckOutcome): Attributes {
   if (who) {
     a[ATTR.levelPresented] = who.levelName;
     a[ATTR.issuer] = who.issuer;
-    a[ATTR.subject] = subjectFor(who, c.subjectMode);
+    a[ATTR.subject] = clip(subjectFor(who, c.subjectMode));
     if (who.authTime !== undefined && c.rt) a[ATTR.authAge] = Math.floor(c.rt.now() / 1000) - who.authTime;
   }
   const risk = v.risk;
@@ -233,16 +233,16 @@ export function checkAttributes(c: CheckOutcome): Attributes {
   if (v.guardrails && v.guardrails.contribution.codes.length > 0) a[ATTR.guardrails] = [...v.guardrails.contribution.codes];
   const req = v.attributes;
   if (req) {
-    a[ATTR.path] = req.path; // normalised, as the policy matched it; never the query string
+    a[ATTR.path] = clip(req.path); // normalised, as the policy matched it; never the query string
     const k = req.kube;
     if (k) {
       a[ATTR.k8sVerb] = k.verb;
       if (k.isResourceRequest) {
         if (k.apiGroup) a[ATTR.k8sApiGroup] = k.apiGroup;
-        a[ATTR.k8sResource] = k.resource;
-        if (k.subresource) a[ATTR.k8sSubresource] = k.subresource;
-        if (k.namespace) a[ATTR.k8sNamespace] = k.namespace;
-        if (k.name) a[ATTR.k8sName] = k.name;
+        a[ATTR.k8sResource] = clip(k.resource);
+        if (k.subresource) a[ATTR.k8sSubresource] = clip(k.subresource);
+        if (k.namespace) a[ATTR.k8sNamespace] = clip(k.namespace);
+        if (k.name) a[ATTR.k8sName] = clip(k.name);
       }
     }
   }

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTHORIZATION_SERVICE } from '../../src/server/grpc/protos.js';
+import { startRedis, type RedisServer } from '../support/redis.js';
 import { containers, get, one, renderKustomization, ROOT, type Obj } from './manifests.js';
 
 /**
@@ -48,7 +49,12 @@ beforeAll(() => {
   build = { status: r.status, output: `${r.stdout}\n${r.stderr}${r.error ? `\n${r.error.message}` : ''}`, ms: Date.now() - t0 };
 }, BUILD_TIMEOUT_MS);
 
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+let redis: RedisServer | undefined;
+
+afterAll(async () => {
+  await redis?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 function healthClient(port: number) {
   const def = protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String, defaults: true });
@@ -130,7 +136,7 @@ describe('scripts/build.sh', () => {
     expect(records.some((r) => r.event === 'shutdown' && r.signal === 'SIGTERM')).toBe(true);
   }, 40_000);
 
-  it("the policy deploy/ ships starts with the Secret's two variables: gRPC SERVING and /.stepgate/healthz on the http port", async () => {
+  it("the policy deploy/ ships starts with the Secret's variables and the bundled Redis: gRPC SERVING and /.stepgate/healthz on the http port", async () => {
     // The variable names come from the Deployment, the way the pod gets them from stepgate-secrets.
     const deployment = one(renderKustomization('deploy/base').objects, 'Deployment', 'stepgate');
     const c = containers(get<Obj>(deployment, 'spec.template.spec')).find((x) => x.name === 'stepgate')!;
@@ -138,9 +144,15 @@ describe('scripts/build.sh', () => {
     const secretValues: Record<string, string> = {
       'oidc-client-secret': randomBytes(24).toString('base64url'),
       'session-keys': `k1:${randomBytes(32).toString('base64url')}`,
+      'redis-password': randomBytes(32).toString('hex'),
     };
     const env = Object.fromEntries(fromSecret.map((e) => [e.name as string, secretValues[get<string>(e, 'valueFrom.secretKeyRef.key')]!]));
-    expect(Object.keys(env)).toHaveLength(2);
+    expect(Object.keys(env)).toHaveLength(3);
+    // The bundled Redis, as redis.yaml runs it: a password from the same Secret key.
+    redis = await startRedis(['--requirepass', secretValues['redis-password']!]);
+    const plain = Object.fromEntries(((c.env as Obj[]) ?? []).filter((e) => typeof e.value === 'string').map((e) => [e.name as string, e.value as string]));
+    expect(new URL(plain.REDIS_URL!).hostname).toBe('stepgate-redis.stepgate.svc.cluster.local');
+    env.REDIS_URL = `redis://127.0.0.1:${redis.port}/0`;
     const listen = { STEPGATE_GRPC_LISTEN: '127.0.0.1:0', STEPGATE_HTTP_LISTEN: '127.0.0.1:0', STEPGATE_METRICS_LISTEN: 'off' };
 
     // Without them: a clear startup error naming the field, status 2, never a half-started server.
@@ -151,7 +163,7 @@ describe('scripts/build.sh', () => {
       timeout: 20_000,
     });
     expect(bare.status, bare.stderr).toBe(2);
-    expect(bare.stderr).toMatch(/cannot start: stepup\.(oidc\.client_secret_env|session\.keys_env)/);
+    expect(bare.stderr).toMatch(/cannot start: (stepup\.(oidc\.client_secret_env|session\.keys_env)|state\.redis\.(password_env|url))/);
 
     const child = spawn(process.execPath, [join(OUT, 'dist/cli.js'), 'serve', '--config', join(ROOT, 'deploy/base/stepgate.yaml')], {
       cwd: scratch,

@@ -30,7 +30,8 @@ import {
  */
 
 const base = renderKustomization('deploy/base');
-const redis = renderKustomization('deploy/overlays/redis');
+const singleReplica = renderKustomization('deploy/overlays/single-replica');
+const externalRedis = renderKustomization('deploy/overlays/external-redis');
 const istio = yamlFiles('istio').flatMap((f) => loadDocs(f).map((d) => d.data)).filter(isTyped) as TypedObject[];
 
 const deployment = one(base.objects, 'Deployment', 'stepgate');
@@ -195,12 +196,13 @@ describe('stepgate policy in the ConfigMap', () => {
     }
   });
 
-  it('the risk engine and the state store are configured; the base keeps state in memory (the overlay switches it)', () => {
+  it('the risk engine and the state store are configured; the replicas share the bundled Redis', () => {
     const { config } = mountedPolicy();
     expect(config.risk?.enabled).toBe(true);
     expect(config.risk!.bands.length).toBeGreaterThan(0);
     expect(config.policy.rules.some((r) => (r.sensitivity ?? 0) > 0)).toBe(true);
-    expect(config.state.store).toBe('memory');
+    // Several replicas (Deployment, HPA) with one memory each would decide differently.
+    expect(config.state.store).toBe('redis');
     expect(config.state.on_state_error).toBe('fail_closed');
   });
 
@@ -342,10 +344,11 @@ describe('Deployment, PDB, HPA, NetworkPolicy', () => {
 
   it("every NetworkPolicy port is a port of the pods it selects (or the sidecar's merged-metrics port)", () => {
     const SIDECAR_METRICS = 15020;
-    for (const render of [base, redis]) {
+    for (const render of [base, singleReplica, externalRedis]) {
       for (const np of find(render.objects, 'NetworkPolicy')) {
-        const pods = find(render.objects, 'Deployment').filter((d) => selects(get(np, 'spec.podSelector'), podLabels(d)));
-        expect(pods, `${np.metadata.name} selects a Deployment`).toHaveLength(1);
+        const workloads = [...find(render.objects, 'Deployment'), ...find(render.objects, 'StatefulSet')];
+        const pods = workloads.filter((d) => selects(get(np, 'spec.podSelector'), podLabels(d)));
+        expect(pods, `${np.metadata.name} selects one workload`).toHaveLength(1);
         const cs = containers(get<Obj>(pods[0], 'spec.template.spec'));
         for (const rule of get<Obj[]>(np, 'spec.ingress')) {
           for (const p of rule.ports as Obj[]) {
@@ -359,7 +362,7 @@ describe('Deployment, PDB, HPA, NetworkPolicy', () => {
 
   it('every namespaced object lives in the Namespace the base creates', () => {
     const ns = one(base.objects, 'Namespace').metadata.name;
-    for (const o of [...base.objects, ...redis.objects].filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(ns);
+    for (const o of [...base.objects, ...singleReplica.objects, ...externalRedis.objects].filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(ns);
   });
 });
 
@@ -431,32 +434,84 @@ describe('istio/: what reaches the gateway is checked, and nothing skips the che
   });
 });
 
-describe('deploy/overlays/redis', () => {
-  it('switches the state store to Redis and points REDIS_URL at the Redis Service, and changes nothing else', () => {
-    const d = one(redis.objects, 'Deployment', 'stepgate');
-    const c = containers(get<Obj>(d, 'spec.template.spec')).find((x) => x.name === 'stepgate')!;
-    const url = new URL(((c.env as Obj[]) ?? []).find((e) => e.name === 'REDIS_URL')!.value as string);
-    const svc = one(redis.objects, 'Service', 'stepgate-redis');
+const stepgateContainer = (objects: TypedObject[]) =>
+  containers(get<Obj>(one(objects, 'Deployment', 'stepgate'), 'spec.template.spec')).find((x) => x.name === 'stepgate')!;
+const plainEnv = (c: Obj) => Object.fromEntries(((c.env as Obj[]) ?? []).filter((e) => typeof e.value === 'string').map((e) => [e.name as string, e.value as string]));
+const secretEnv = (c: Obj) =>
+  Object.fromEntries(((c.env as Obj[]) ?? []).filter((e) => e.valueFrom !== undefined).map((e) => [e.name as string, get<string>(e, 'valueFrom.secretKeyRef.key')]));
+const policyOf = (objects: TypedObject[]) =>
+  parseConfig((one(objects, 'ConfigMap', 'stepgate-config').data as Record<string, string>)['stepgate.yaml']!, 'deploy/base/stepgate.yaml');
+
+describe('deploy/base: the bundled Redis', () => {
+  it('REDIS_URL points at the Redis Service; the password comes from the Secret, for stepgate and Redis alike', () => {
+    const c = stepgateContainer(base.objects);
+    const env = plainEnv(c);
+    const url = new URL(env.REDIS_URL!);
+    const svc = one(base.objects, 'Service', 'stepgate-redis');
     expect(url.hostname).toBe(`${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`);
     expect(get<Obj[]>(svc, 'spec.ports').map((p) => p.port)).toContain(Number(url.port));
-    // The policy is the base's; the environment switches the store, and stepgate accepts it.
-    expect(one(redis.objects, 'ConfigMap', 'stepgate-config')).toEqual(configMap);
-    const env = Object.fromEntries(((c.env as Obj[]) ?? []).map((e) => [e.name as string, e.value as string]));
-    expect(env.STEPGATE_STATE_STORE).toBe('redis');
-    const policy = parseConfig((configMap.data as Record<string, string>)['stepgate.yaml']!, 'deploy/base/stepgate.yaml');
-    const effective = withEnvOverrides(policy, env);
-    expect(effective.state.store).toBe('redis');
-    expect(() => redisConnection(effective.state, env)).not.toThrow();
-    expect({ ...c, env: undefined }).toEqual({ ...container, env: undefined });
+    expect(url.password).toBe('');
+    const { config } = mountedPolicy();
+    const passwordVar = config.state.redis!.password_env!;
+    const stepgateKey = secretEnv(c)[passwordVar];
+    expect(stepgateKey).toBe('redis-password');
+    const sts = one(base.objects, 'StatefulSet', 'stepgate-redis');
+    const r = containers(get<Obj>(sts, 'spec.template.spec')).find((x) => x.name === 'redis')!;
+    const args = r.args as string[];
+    const ref = args[args.indexOf('--requirepass') + 1]!;
+    expect(ref).toMatch(/^\$\((\w+)\)$/);
+    expect(secretEnv(r)[ref.slice(2, -1)]).toBe(stepgateKey);
+    expect(() => redisConnection(config.state, { ...env, [passwordVar]: 'x' })).not.toThrow();
+  });
+
+  it('Redis keeps what it holds across restarts (append-only file on a claimed volume) and runs a pinned image', () => {
+    const sts = one(base.objects, 'StatefulSet', 'stepgate-redis');
+    const r = containers(get<Obj>(sts, 'spec.template.spec')).find((x) => x.name === 'redis')!;
+    const args = r.args as string[];
+    expect(args[args.indexOf('--appendonly') + 1]).toBe('yes');
+    expect(String(r.image)).toMatch(/^redis:\d+\.\d+\.\d+(-[a-z]+)?(@sha256:[0-9a-f]{64})?$/);
+    const mount = (r.volumeMounts as Obj[]).find((m) => m.mountPath === '/data')!;
+    const claims = get<Obj[]>(sts, 'spec.volumeClaimTemplates');
+    expect(claims.map((t) => get(t, 'metadata.name'))).toContain(mount.name);
+    expect(get(sts, 'spec.replicas')).toBe(1);
+    expect(get(sts, 'spec.serviceName')).toBe('stepgate-redis');
   });
 
   it('only stepgate reaches Redis, and the Redis Service selects the Redis pods', () => {
-    const svc = one(redis.objects, 'Service', 'stepgate-redis');
-    const pods = one(redis.objects, 'Deployment', 'stepgate-redis');
+    const svc = one(base.objects, 'Service', 'stepgate-redis');
+    const pods = one(base.objects, 'StatefulSet', 'stepgate-redis');
     expect(selects(get(svc, 'spec.selector'), podLabels(pods))).toBe(true);
-    const np = one(redis.objects, 'NetworkPolicy', 'stepgate-redis');
+    const np = one(base.objects, 'NetworkPolicy', 'stepgate-redis');
     const from = get<Obj[]>(np, 'spec.ingress').flatMap((r) => r.from as Obj[]);
     expect(from).toHaveLength(1);
     expect(selects(from[0]!.podSelector, podLabels(deployment))).toBe(true);
+  });
+});
+
+describe('deploy/overlays/single-replica', () => {
+  it('one replica on the memory store, no autoscaler, no Redis, and the same policy and container otherwise', () => {
+    expect(get(one(singleReplica.objects, 'Deployment', 'stepgate'), 'spec.replicas')).toBe(1);
+    expect(find(singleReplica.objects, 'HorizontalPodAutoscaler')).toEqual([]);
+    expect(singleReplica.objects.filter((o) => o.metadata.name === 'stepgate-redis')).toEqual([]);
+    expect(one(singleReplica.objects, 'ConfigMap', 'stepgate-config')).toEqual(configMap);
+    const c = stepgateContainer(singleReplica.objects);
+    const env = plainEnv(c);
+    expect(env.STEPGATE_STATE_STORE).toBe('memory');
+    expect(Object.keys(secretEnv(c))).not.toContain('REDIS_PASSWORD');
+    expect(withEnvOverrides(policyOf(singleReplica.objects), env).state.store).toBe('memory');
+    expect({ ...c, env: undefined }).toEqual({ ...container, env: undefined });
+  });
+});
+
+describe('deploy/overlays/external-redis', () => {
+  it('drops the bundled Redis and points REDIS_URL elsewhere, over TLS; the rest is the base', () => {
+    expect(externalRedis.objects.filter((o) => o.metadata.name === 'stepgate-redis')).toEqual([]);
+    const c = stepgateContainer(externalRedis.objects);
+    const env = plainEnv(c);
+    expect(new URL(env.REDIS_URL!).protocol).toBe('rediss:');
+    expect(secretEnv(c).REDIS_PASSWORD).toBe('redis-password');
+    const effective = withEnvOverrides(policyOf(externalRedis.objects), env);
+    expect(() => redisConnection(effective.state, { ...env, REDIS_PASSWORD: 'x' })).not.toThrow();
+    expect({ ...c, env: undefined }).toEqual({ ...container, env: undefined });
   });
 });

@@ -101,6 +101,13 @@ export async function modelClass(apiVersion: string, kind: string): Promise<Mode
  * (kustomize patches) are checked against a deep-partial of the interface.
  * Returns one list of messages per input, in order.
  */
+/** A patch without kustomize's `$patch` directives, for schema checks of the fields it sets. */
+export function withoutDirectives<T>(v: T): T {
+  if (Array.isArray(v)) return v.filter((x) => !(isObj(x) && x.$patch === 'delete')).map(withoutDirectives) as T;
+  if (isObj(v)) return Object.fromEntries(Object.entries(v).filter(([k]) => k !== '$patch').map(([k, x]) => [k, withoutDirectives(x)])) as T;
+  return v;
+}
+
 export function unknownFieldErrors(objects: { data: TypedObject; partial?: boolean }[]): string[][] {
   const lines = [
     'type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;',
@@ -203,7 +210,7 @@ export const kustomizationSchema = z.strictObject({
       }),
     )
     .optional(),
-  patches: z.array(z.strictObject({ path: z.string().min(1) })).optional(),
+  patches: z.array(z.union([z.strictObject({ path: z.string().min(1) }), z.strictObject({ patch: z.string().min(1) })])).optional(),
   images: z
     .array(z.strictObject({ name: z.string().min(1), newName: z.string().optional(), newTag: z.string().optional() }))
     .optional(),
@@ -234,7 +241,10 @@ export function strategicMerge(base: unknown, patch: unknown): unknown {
     const out = [...base] as Obj[];
     for (const p of patch as Obj[]) {
       const i = out.findIndex((b) => b.name === p.name);
-      if (i >= 0) out[i] = strategicMerge(out[i], p) as Obj;
+      // `$patch: delete` on a named entry removes it (kustomize's directive, e.g. an env variable).
+      if (p.$patch === 'delete') {
+        if (i >= 0) out.splice(i, 1);
+      } else if (i >= 0) out[i] = strategicMerge(out[i], p) as Obj;
       else out.push(p);
     }
     return out;
@@ -289,17 +299,27 @@ export function renderKustomization(dir: string): Rendered {
       data,
     });
   }
-  for (const { path } of k.patches ?? []) {
-    const p = join(dir, path);
-    if (!existsSync(join(ROOT, p))) throw new Error(`${dir}/kustomization.yaml: patch ${path} does not exist`);
-    for (const d of loadDocs(p)) {
-      if (!isTyped(d.data)) throw new Error(`${p}#${d.index}: a patch needs apiVersion, kind and metadata.name`);
+  for (const entry of k.patches ?? []) {
+    let where: string;
+    let docs: Doc[];
+    if ('path' in entry) {
+      where = join(dir, entry.path);
+      if (!existsSync(join(ROOT, where))) throw new Error(`${dir}/kustomization.yaml: patch ${entry.path} does not exist`);
+      docs = loadDocs(where);
+    } else {
+      where = `${dir}/kustomization.yaml (inline patch)`;
+      docs = parseAllDocuments(entry.patch).map((d, index) => ({ file: where, index, data: d.toJS() as unknown }));
+    }
+    for (const d of docs) {
+      if (!isTyped(d.data)) throw new Error(`${where}#${d.index}: a patch needs apiVersion, kind and metadata.name`);
       const patch = d.data;
       const i = objects.findIndex(
         (o) => o.kind === patch.kind && o.metadata.name === patch.metadata.name && (!patch.metadata.namespace || o.metadata.namespace === patch.metadata.namespace),
       );
-      if (i < 0) throw new Error(`${p}: patch target ${patch.kind}/${patch.metadata.name} is not among the resources`);
-      objects[i] = strategicMerge(objects[i], patch) as TypedObject;
+      if (i < 0) throw new Error(`${where}: patch target ${patch.kind}/${patch.metadata.name} is not among the resources`);
+      // `$patch: delete` at the top removes the whole object, as kustomize does.
+      if ((patch as Obj).$patch === 'delete') objects.splice(i, 1);
+      else objects[i] = strategicMerge(objects[i], patch) as TypedObject;
       patches.push(d);
     }
   }

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevIdp, type DevIdp } from '../../demo/idp.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
-import { Approver, approvalOf, stepUpLink } from '../support/approvals.js';
+import { Approver, approvalOf, approvalsConfigYaml, stepUpLink } from '../support/approvals.js';
 import { CheckClient, deniedBody, deniedStatus, okHeader, reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { TestIssuer } from '../support/issuer.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { checkRequest } from '../support/requests.js';
-import { CLIENT_ID, CLIENT_SECRET, freePort, pageCode, stepupConfigYaml, stepupEnv } from '../support/stepup.js';
+import { CLIENT_ID, CLIENT_SECRET, freePort, pageCode, stepupEnv } from '../support/stepup.js';
 import { captureLog } from '../support/telemetry.js';
 
 /**
@@ -22,28 +22,6 @@ const DEPLOYMENTS = '/apis/apps/v1/namespaces/prod/deployments';
 const BODY = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'prod' } });
 const ALICE = { user: 'alice', password: 'alice-password', otp: true };
 
-function configYaml(idp: string, httpPort: number, saIssuer: string, extra = ''): string {
-  return (
-    stepupConfigYaml({
-      idp,
-      httpPort,
-      extraRules: `    - name: prod-writes
-      match: { kubernetes: { namespaces: [prod], verbs: [create, update, patch, delete] } }
-      require: aal2
-      max_age: 600
-`,
-    }).replace('issuers:\n', `issuers:\n  - issuer: ${saIssuer}\n    audiences: [kubernetes]\n    algorithms: [RS256]\n`) +
-    `automation:
-  issuers: [${saIssuer}]
-  approval_ttl_seconds: 3600
-  approver:
-    level: aal2
-    max_age_seconds: 300
-    groups: [engineers]
-${extra}`
-  );
-}
-
 interface Stack {
   service: Service;
   client: CheckClient;
@@ -54,14 +32,24 @@ interface Stack {
 
 async function startStack(idp: DevIdp, sa: TestIssuer, httpPort: number, env: Record<string, string>, extra = '', now?: () => number): Promise<Stack> {
   const cap = captureLog('info');
-  const config = parseConfig(configYaml(idp.issuer, httpPort, sa.url, extra), 'approvals-test.yaml');
+  const config = parseConfig(approvalsConfigYaml(idp.issuer, httpPort, sa.url, extra), 'approvals-test.yaml');
   const service = await startService(config, env, cap.logger, now ? { now } : {});
   return { service, client: new CheckClient(service.grpc.port), base: `http://127.0.0.1:${httpPort}`, records: cap.records, lines: cap.lines };
 }
 
-async function automationCheck(s: Stack, token: string, o: { path?: string; body?: string; method?: string } = {}): Promise<CheckResponse> {
+async function automationCheck(
+  s: Stack,
+  token: string,
+  o: { path?: string; body?: string; method?: string; headers?: Record<string, string> } = {},
+): Promise<CheckResponse> {
   return s.client.check(
-    checkRequest({ method: o.method ?? 'POST', path: o.path ?? `${DEPLOYMENTS}?fieldManager=kubectl-client-side-apply`, token, body: o.body ?? BODY, headers: { 'content-type': 'application/json' } }),
+    checkRequest({
+      method: o.method ?? 'POST',
+      path: o.path ?? `${DEPLOYMENTS}?fieldManager=kubectl-client-side-apply`,
+      token,
+      body: o.body ?? BODY,
+      headers: o.headers ?? { 'content-type': 'application/json' },
+    }),
   );
 }
 
@@ -186,6 +174,50 @@ describe('automation approvals, one replica (memory store)', () => {
     expect(all).not.toContain(csrf!);
     expect(all).not.toContain(token);
     expect(all).not.toContain('"kind":"Deployment"');
+  });
+
+  it('an approval covers only the exact request: not another patch type, impersonation, encoding or dry-run flag (issue 11)', async () => {
+    const path = `${DEPLOYMENTS}/web?fieldManager=binding`;
+    const body = '{"spec":{"replicas":3}}';
+    const smp = { 'content-type': 'application/strategic-merge-patch+json' };
+    const exact = { method: 'PATCH', path, body, headers: smp };
+    const first = await automationCheck(s, token, exact);
+    expect(reasonOf(first)).toBe('approval_required');
+    const { id } = approvalOf(first);
+    const human = new Approver(s.base, idp);
+    await human.stepUp(`${s.base}/.stepgate/start?level=aal2&max_age=300&rd=${encodeURIComponent(`${s.base}/.stepgate/approvals/${id}`)}`, ALICE);
+    // The page says what the bytes mean, not only their hash.
+    const page = await human.get(`/.stepgate/approvals/${id}`);
+    expect(page.body).toContain('<code id="stepgate-content-type">application/strategic-merge-patch+json</code>: the body is a strategic merge patch');
+    expect(page.body).toContain('&#34;replicas&#34;: 3');
+    expect((await human.decide(id, 'approve')).status).toBe(200);
+
+    // Each variant is another request: denied with its own pending approval, and it does not use this one.
+    const variants: [string, Parameters<typeof automationCheck>[2]][] = [
+      ['the same bytes as a merge patch', { ...exact, headers: { 'content-type': 'application/merge-patch+json' } }],
+      ['as system:admin', { ...exact, headers: { ...smp, 'impersonate-user': 'system:admin' } }],
+      ['in group system:masters', { ...exact, headers: { ...smp, 'impersonate-user': 'ci', 'impersonate-group': 'system:masters' } }],
+      ['with an impersonated uid', { ...exact, headers: { ...smp, 'impersonate-user': 'ci', 'impersonate-uid': '0' } }],
+      ['with an impersonated extra', { ...exact, headers: { ...smp, 'impersonate-user': 'ci', 'impersonate-extra-scopes': 'admin' } }],
+      ['gzip-encoded', { ...exact, headers: { ...smp, 'content-encoding': 'gzip' } }],
+      ['without dryRun → with force', { ...exact, path: `${path}&force=true` }],
+      ['another field validation', { ...exact, path: `${path}&fieldValidation=Ignore` }],
+    ];
+    for (const [what, o] of variants) {
+      const res = await automationCheck(s, token, o);
+      expect(reasonOf(res), what).toBe('approval_required');
+      expect(approvalOf(res).id, what).not.toBe(id);
+    }
+    // Headers that do not change what kube executes do not matter: a new token for the same
+    // subject, another user agent and request id.
+    const fresh = await sa.token({ sub: SA, exp: Math.floor(Date.now() / 1000) + 1800 });
+    const retry = await s.client.check(
+      checkRequest({ method: 'PATCH', path, token: fresh, body, headers: { ...smp, 'user-agent': 'argo/1', 'x-request-id': 'other', accept: 'application/yaml' } }),
+    );
+    expect(reasonOf(retry)).toBe('allowed');
+    expect(retry.dynamic_metadata?.fields.approval?.stringValue).toBe(id.slice(0, 12));
+    // Used once.
+    expect(reasonOf(await automationCheck(s, token, exact))).toBe('approval_required');
   });
 
   it('reject: the identical retry is approval_rejected, and the page shows who rejected it', async () => {
@@ -343,5 +375,63 @@ describe('automation approvals across two replicas sharing Redis', () => {
     } finally {
       await redis.start();
     }
+  });
+});
+
+describe('impersonation is a guardrail: a step-up for humans, an approval for automation (issue 11)', () => {
+  let idp: DevIdp;
+  let sa: TestIssuer;
+  let s: Stack;
+  let token: string;
+  const PODS = '/api/v1/namespaces/dev/pods';
+
+  beforeAll(async () => {
+    const httpPort = await freePort();
+    idp = await startDevIdp({ clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`http://127.0.0.1:${httpPort}/.stepgate/callback`] }] });
+    sa = await TestIssuer.start();
+    s = await startStack(idp, sa, httpPort, stepupEnv(), 'guardrails:\n  effects:\n    impersonation: { require: aal2, max_age: 300 }\n');
+    token = await sa.token({ sub: SA, exp: Math.floor(Date.now() / 1000) + 3600 });
+  });
+
+  afterAll(async () => {
+    s?.client.close();
+    await s?.service.stop();
+    await sa?.close();
+    await idp?.close();
+  });
+
+  const get = (t: string, headers: Record<string, string> = {}) => s.client.check(checkRequest({ method: 'GET', path: PODS, token: t, headers }));
+
+  it('a human reading pods as themselves passes at aal1; the same read as system:admin needs the step-up', async () => {
+    const idToken = await idp.idToken({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uri: `${s.base}/.stepgate/callback`, user: 'alice', password: 'alice-password' });
+    expect(reasonOf(await get(idToken))).toBe('allowed');
+    for (const headers of [{ 'impersonate-user': 'system:admin' } as Record<string, string>, { 'impersonate-user': 'alice', 'impersonate-group': 'system:masters' }, { 'impersonate-uid': '0' }]) {
+      const res = await get(idToken, headers);
+      expect(reasonOf(res), JSON.stringify(headers)).toBe('acr_insufficient');
+      expect(deniedStatus(res)).toBe('Unauthorized');
+      expect(res.dynamic_metadata!.fields.rules!.stringValue).toContain('guardrail:impersonation');
+    }
+  });
+
+  it('automation impersonating gets an approval that shows whom it impersonates and covers only that impersonation', async () => {
+    expect(reasonOf(await get(token))).toBe('allowed');
+    const as = { 'impersonate-user': 'system:serviceaccount:prod:deployer', 'impersonate-group': 'system:masters' };
+    const first = await get(token, as);
+    expect(reasonOf(first)).toBe('approval_required');
+    const { id } = approvalOf(first);
+    const human = new Approver(s.base, idp);
+    await human.stepUp(`${s.base}/.stepgate/start?level=aal2&max_age=300&rd=${encodeURIComponent(`${s.base}/.stepgate/approvals/${id}`)}`, ALICE);
+    const page = await human.get(`/.stepgate/approvals/${id}`);
+    expect(page.body).toContain('id="stepgate-impersonation"');
+    expect(page.body).toContain('<code>impersonate serviceaccounts prod/deployer</code>');
+    expect(page.body).toContain('<code>impersonate groups system:masters</code>');
+    expect(page.body).toContain('<code>impersonation</code>: the request impersonates');
+    expect((await human.decide(id, 'approve')).status).toBe(200);
+    // Another group is another approval, and does not use this one.
+    const wider = await get(token, { ...as, 'impersonate-group': 'system:masters,cluster-admins' });
+    expect(reasonOf(wider)).toBe('approval_required');
+    expect(approvalOf(wider).id).not.toBe(id);
+    expect(reasonOf(await get(token, as))).toBe('allowed');
+    expect(reasonOf(await get(token, as))).toBe('approval_required');
   });
 });

@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { explain } from '../../src/explain.js';
+import { runCommand } from '../../src/commands.js';
+import fc from 'fast-check';
+import { explain, splitUrl } from '../../src/explain.js';
 import { HMAC_SECRET, testConfig, testConfigYaml } from '../support/config.js';
 import { TestIssuer } from '../support/issuer.js';
 import { runCli } from '../support/process.js';
@@ -65,7 +67,7 @@ describe('stepgate explain', () => {
     expect(out.response.headers.location).toContain('level=aal2');
   });
 
-  it('shows guardrail violations for a --body-file, and the content type decides the patch format', async () => {
+  it('shows guardrail violations for a --body-file, and the content type decides the patch format', { timeout: 300_000 }, async () => {
     const config = join(dir, 'g.yaml');
     writeFileSync(config, testConfigYaml(issuer.url, 'guardrails:\n  effects:\n    privileged_container: {require: aal3, max_age: 300, risk: 40}\n'));
     const manifest = join(dir, 'deploy.yaml');
@@ -102,9 +104,91 @@ describe('stepgate explain', () => {
     expect(out.guardrails).toBeNull();
   });
 
-  it('exits 64 with usage on bad arguments', async () => {
-    const run = runCli(['explain', '--nope']);
-    expect((await run.exited).code).toBe(64);
-    expect(run.stderr.join('\n')).toContain('usage:');
+  it('--url is split as text: the target is exactly the bytes given, whatever a URL parser would make of them (property)', () => {
+    const unit = fc.constantFrom('/', '\\', '%', '2F', '2e', '.', '..', '?', '&', '=', ';', 'a', 'Z', '~', 'é', '@', ':', '[', '"');
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 24 }), fc.constantFrom('https', 'http', 'HTTPS'), fc.constantFrom('kube.example.com', 'kube.example.com:6443', '[::1]:443'), (rest, scheme, authority) => {
+        const target = `/${rest}`;
+        expect(splitUrl(`${scheme}://${authority}${target}`)).toEqual({ scheme: scheme.toLowerCase(), authority, path: target });
+      }),
+      { numRuns: 2000 },
+    );
+    // What a client sends for a URL without a path.
+    expect(splitUrl('https://kube.example.com').path).toBe('/');
+    expect(splitUrl('https://kube.example.com?watch=1').path).toBe('/?watch=1');
   });
+
+  it('every bad input is one line on stderr, no stack, and a documented exit status', async () => {
+    const config = join(dir, 'bad.yaml');
+    writeFileSync(config, testConfigYaml(issuer.url));
+    const notJson = join(dir, 'claims.txt');
+    writeFileSync(notJson, 'sub: alice');
+    const notObject = join(dir, 'claims-array.json');
+    writeFileSync(notObject, '[{"sub": "alice"}]');
+    const good = join(dir, 'claims.json');
+    writeFileSync(good, JSON.stringify({ iss: issuer.url, sub: 'alice', acr: 'urn:stepgate:aal2' }));
+    const url = 'https://kube.example.com/api/v1/pods';
+    const base = ['explain', '--config', config];
+    const cases: [string[], number, RegExp][] = [
+      [['explain', '--nope'], 64, /Unknown option '--nope'/],
+      [[...base], 64, /explain needs --url/],
+      [[...base, '--url'], 64, /--url/],
+      [[...base, '--url', '/api/v1/pods'], 64, /--url must be absolute/],
+      [[...base, '--url', 'kube.example.com/api/v1/pods'], 64, /--url must be absolute/],
+      [[...base, '--url', 'https:///api/v1/pods'], 64, /--url has no host/],
+      [[...base, '--url', `${url}#frag`], 64, /fragment/],
+      [[...base, '--url', `${url} HTTP/1.1`], 64, /space or control character/],
+      [[...base, '--url', url, 'stray'], 64, /positional/i],
+      [[...base, '--url', url, '--header', 'no-colon'], 64, /expected name:value/],
+      [[...base, '--url', url, '--header', ':authority: evil.example.com'], 64, /expected name:value|not an HTTP header name/],
+      [[...base, '--url', url, '--header', 'bad name: x'], 64, /not an HTTP header name/],
+      [[...base, '--url', url, '--context', 'novalue'], 64, /expected name=value/],
+      [[...base, '--url', url, '--token', 'a', '--token-file', good], 64, /--token or --token-file/],
+      [[...base, '--url', url, '--token', 'a', '--claims', good], 64, /or --claims, not both/],
+      [[...base, '--url', url, '--token', 'a', '--header', 'authorization: Bearer b'], 64, /Authorization header/],
+      [[...base, '--url', url, '--content-type', 'application/json', '--header', 'content-type: text/plain'], 64, /content type once/],
+      [[...base, '--url', url, '--claims', join(dir, 'missing.json')], 66, /--claims: cannot read .*missing\.json.* \(ENOENT\)/],
+      [[...base, '--url', url, '--token-file', join(dir, 'missing.jwt')], 66, /--token-file: cannot read/],
+      [[...base, '--url', url, '--body-file', dir], 66, /--body-file: cannot read .* \(EISDIR\)/],
+      [[...base, '--url', url, '--claims', notJson], 65, /is not valid JSON/],
+      [[...base, '--url', url, '--claims', notObject], 65, /must hold one JSON object/],
+      [['explain', '--config', join(dir, 'missing.yaml'), '--url', url], 2, /cannot read file/],
+    ];
+    for (const [args, code, message] of cases) {
+      const out: string[] = [];
+      const err: string[] = [];
+      const status = await runCommand(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
+      const label = args.slice(1).join(' ');
+      expect(status, label).toBe(code);
+      expect(out, label).toEqual([]);
+      const text = err.join('');
+      // Config errors list their problems under one heading; everything else is exactly one line.
+      if (code !== 2) expect(text.split('\n'), label).toEqual([expect.any(String), '']);
+      expect(text, label).toMatch(message);
+      expect(text, label).not.toMatch(/\n\s+at |Error:|node:internal/);
+    }
+    // The same through the real process: the status is the exit code, stderr the one line.
+    const spawned = [
+      runCli([...base, '--url', '/api/v1/pods']),
+      runCli([...base, '--url', url, '--claims', join(dir, 'missing.json')]),
+    ];
+    const exits = await Promise.all(spawned.map((r) => r.exited));
+    expect(exits.map((e) => e.code)).toEqual([64, 66]);
+    expect(spawned[0]!.stderr).toEqual(['stepgate: --url must be absolute, scheme://host/path, got "/api/v1/pods" (stepgate help shows the usage)']);
+    expect(spawned[1]!.stderr).toEqual([`stepgate: --claims: cannot read ${JSON.stringify(join(dir, 'missing.json'))} (ENOENT)`]);
+    expect(spawned.map((r) => r.stdout)).toEqual([[], []]);
+  }, 300_000);
+
+  it('--claims runs without the secret of an HMAC issuer it never uses', async () => {
+    const config = join(dir, 'claims.yaml');
+    writeFileSync(config, testConfigYaml(issuer.url));
+    const claims = join(dir, 'aal2.json');
+    writeFileSync(claims, JSON.stringify({ iss: issuer.url, sub: 'alice', acr: 'urn:stepgate:aal2', auth_time: Math.floor(Date.now() / 1000) - 60 }));
+    // TEST_HMAC_SECRET deliberately absent: `serve` would refuse to start without it.
+    const run = runCli(['explain', '--config', config, '--url', 'https://kube.example.com/api/v1/namespaces/prod/secrets/db', '--claims', claims], { TEST_HMAC_SECRET: '' });
+    expect((await run.exited).code, run.stderr.join('\n')).toBe(0);
+    const out = JSON.parse(run.stdout.join('\n')) as { identity: { source: string; verified: boolean }; decision: { allow: boolean; reason: string } };
+    expect(out.identity).toMatchObject({ source: 'claims', verified: false });
+    expect(out.decision).toEqual(expect.objectContaining({ allow: true, reason: 'allowed' }));
+  }, 300_000);
 });

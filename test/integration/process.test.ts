@@ -188,6 +188,20 @@ describe('process lifecycle', () => {
     expect((await bad.exited).code).toBe(2);
   });
 
+  it('with its stdout closed (`stepgate serve | head`), SIGTERM still ends it, exit 0', async () => {
+    const proc = await startServiceProcess(writeConfig('piped.yaml', testConfigYaml(issuer.url).replace('level: silent', 'level: info')), {
+      TEST_HMAC_SECRET: HMAC_SECRET,
+    });
+    // What `head` does once it has its lines: the read end goes away, later writes fail (EPIPE).
+    proc.child.stdout!.destroy();
+    const client = new CheckClient(proc.port);
+    // Log lines are written (and fail) after the pipe closed.
+    await client.check(checkRequest({ path: '/api/v1/namespaces/prod/secrets' }));
+    client.close();
+    proc.child.kill('SIGTERM');
+    expect((await proc.exited).code).toBe(0);
+  });
+
   it('starts on the embedded defaults (bundled example) and serves health', async () => {
     const proc = await startServiceProcess('examples/stepgate.yaml', { STEPGATE_GRPC_LISTEN: '127.0.0.1:0' });
     const client = new CheckClient(proc.port);

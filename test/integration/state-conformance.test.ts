@@ -25,7 +25,9 @@ type Step =
   | { at: number; get: string; expect?: Partial<ApprovalRecord> | null }
   | { at: number; decide: [id: string, state: 'approved' | 'rejected', data: string, ttlMs: number]; expect?: Partial<ApprovalRecord> | null }
   | { at: number; consume: string; expect?: boolean }
-  | { at: number; list: number; expect?: string[] };
+  | { at: number; list: number; expect?: string[] }
+  | { at: number; remember: [key: string, data: string, ttlMs: number] }
+  | { at: number; challenge: string; expect?: Partial<{ data: string; expiresAt: number }> | null };
 
 interface Scenario {
   name: string;
@@ -272,6 +274,23 @@ const SCENARIOS: Scenario[] = [
       { at: T + 100 * S, list: 10, expect: [] },
     ],
   },
+  {
+    name: 'challenges: remembered per credential until they expire; a newer one replaces the older',
+    steps: [
+      { at: T, challenge: 'tok-a', expect: null },
+      { at: T, remember: ['tok-a', '{"acr_values":"aal2"}', 300 * S] },
+      { at: T + 1, challenge: 'tok-a', expect: { data: '{"acr_values":"aal2"}', expiresAt: T + 300 * S } },
+      // Another credential (say, the same user's other token) sees nothing of it.
+      { at: T + 1, challenge: 'tok-b', expect: null },
+      { at: T + 2 * S, remember: ['tok-a', '{"acr_values":"aal3"}', 60 * S] },
+      { at: T + 3 * S, challenge: 'tok-a', expect: { data: '{"acr_values":"aal3"}', expiresAt: T + 62 * S } },
+      { at: T + 62 * S - 1, challenge: 'tok-a', expect: { data: '{"acr_values":"aal3"}' } },
+      { at: T + 62 * S, challenge: 'tok-a', expect: null },
+      // A TTL below a millisecond still stores something that expires at once, never forever.
+      { at: T + 63 * S, remember: ['tok-c', '{}', 0] },
+      { at: T + 63 * S + 1, challenge: 'tok-c', expect: null },
+    ],
+  },
 ];
 
 async function run(store: StateStore, steps: Step[]): Promise<unknown[]> {
@@ -294,6 +313,10 @@ async function run(store: StateStore, steps: Step[]): Promise<unknown[]> {
       results.push((await store.approvals.get(step.get, step.at)) ?? null);
     } else if ('decide' in step) {
       results.push((await store.approvals.decide(...step.decide, step.at)) ?? null);
+    } else if ('remember' in step) {
+      results.push(await store.challenges.remember(...step.remember, step.at));
+    } else if ('challenge' in step) {
+      results.push((await store.challenges.get(step.challenge, step.at)) ?? null);
     } else if ('consume' in step) {
       results.push(await store.approvals.consume(step.consume, step.at));
     } else {
@@ -388,5 +411,20 @@ describe('StateStore conformance: memory and redis give identical answers', () =
       const wins = await Promise.all(Array.from({ length: 25 }, () => store.approvals.consume(id, T + 2)));
       expect(wins.filter(Boolean)).toHaveLength(1);
     }
+  });
+
+  it('redis: a challenge is stored under a hash of the credential, never the credential itself', async () => {
+    const store = newRedisStore();
+    await ready(store);
+    const token = 'eyJhbGciOiJSUzI1NiJ9.secret-token.sig';
+    await store.challenges.remember(token, '{"acr_values":"x"}', 60_000, T);
+    const { redis: client, prefix } = store.internals;
+    const keys = await client.keys(`${prefix}*`);
+    expect(keys.length).toBe(1);
+    expect(keys.join(' ')).not.toContain('secret-token');
+    expect(await client.get(keys[0]!)).not.toContain('secret-token');
+    // A tampered record is a store failure (the caller answers "unavailable"), not a challenge.
+    await client.set(keys[0]!, 'not json');
+    await expect(store.challenges.get(token, T + 1)).rejects.toMatchObject({ code: 'state_unavailable' });
   });
 });

@@ -141,8 +141,11 @@ describe('the browser step-up loop', () => {
     expect(okHeader(res, 'x-stepgate-level')).toBe('aal2');
     expect(okHeader(res, 'x-stepgate-email')).toBe('alice@example.test');
     expect(okHeader(res, 'cookie')).toBe('grafana_session=g1');
-    // The device cookie is no credential: it reaches the upstream like any other cookie.
-    expect(okHeader(await dashCheck('/admin/users', { cookie: `stepgate_session=${session}; stepgate_device=${device}` }), 'cookie')).toBe(`stepgate_device=${device}`);
+    // The device cookie is stepgate's too: it never reaches the upstream either.
+    const withDevice = await dashCheck('/admin/users', { cookie: `stepgate_session=${session}; stepgate_device=${device}` });
+    expect(reasonOf(withDevice)).toBe('allowed');
+    expect(okHeader(withDevice, 'cookie')).toBeUndefined();
+    expect(withDevice.ok_response?.headers_to_remove).toContain('cookie');
     const only = await dashCheck('/admin/users', { cookie: `stepgate_session=${session}` });
     expect(reasonOf(only)).toBe('allowed');
     expect(only.ok_response?.headers_to_remove).toContain('cookie');

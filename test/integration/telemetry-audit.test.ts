@@ -185,7 +185,11 @@ describe('audit records (tracing off)', () => {
     expect(again.record, 'the episode is closed: a later allow is routine').toBeUndefined();
 
     const points = completions(await h.service.telemetry.metrics.collect());
-    expect(points).toEqual([{ attributes: { reason: 'acr_insufficient', rules: 'pod-shell', level: 'aal2' }, value: 1, startTime: expect.anything(), endTime: expect.anything() }]);
+    expect(points).toEqual([{ attributes: { reason: 'acr_insufficient', level: 'aal2' }, value: 1, startTime: expect.anything(), endTime: expect.anything() }]);
+    const byRule = (await h.service.telemetry.metrics.collect()).resourceMetrics.scopeMetrics[0]!.metrics.find(
+      (m) => m.descriptor.name === 'stepgate_rule_stepup_completions',
+    )!.dataPoints;
+    expect(byRule.map((p) => [p.attributes, p.value])).toEqual([[{ rule: 'pod-shell' }, 1]]);
   });
 
   it('does not write routine allows at info; other denials are plain decision records', async () => {

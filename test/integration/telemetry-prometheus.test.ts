@@ -148,17 +148,33 @@ describe('a real Prometheus scrapes stepgate', () => {
     const up = await scraped('up{job="stepgate"}', 1);
     expect(up.value[1]).toBe('1');
 
-    const denied = await scraped('stepgate_decisions_total{job="stepgate",decision="deny",reason="acr_insufficient",rules="secrets"}', 2);
-    expect(denied.metric).toMatchObject({ __name__: 'stepgate_decisions_total', decision: 'deny', reason: 'acr_insufficient', rules: 'secrets' });
-    expect(denied.value[1]).toBe('2');
+    // Three acr_insufficient denials: two on secrets (API), one on grafana-admin (browser).
+    const denied = await scraped('stepgate_decisions_total{job="stepgate",decision="deny",reason="acr_insufficient"}', 3);
+    expect(denied.metric).toMatchObject({ __name__: 'stepgate_decisions_total', decision: 'deny', reason: 'acr_insufficient' });
+    expect(denied.value[1]).toBe('3');
+    expect(denied.metric.rules).toBeUndefined();
 
-    const allowed = await scraped('stepgate_decisions_total{decision="allow",reason="allowed",rules="default"}', 3);
+    const allowed = await scraped('stepgate_decisions_total{decision="allow",reason="allowed"}', 3);
     expect(allowed.value[1]).toBe('3');
-    await scraped('stepgate_decisions_total{decision="deny",reason="policy_deny",rules="no-node-proxy"}', 1);
+    await scraped('stepgate_decisions_total{decision="deny",reason="policy_deny"}', 1);
 
-    const apiChallenge = await scraped('stepgate_stepup_challenges_total{reason="acr_insufficient",client_kind="api",rules="secrets",level="aal2"}', 2);
+    // One series per rule, never per combination of rules.
+    const secrets = await scraped('stepgate_rule_decisions_total{rule="secrets",decision="stepup"}', 2);
+    expect(secrets.value[1]).toBe('2');
+    await scraped('stepgate_rule_decisions_total{rule="grafana-admin",decision="stepup"}', 1);
+    await scraped('stepgate_rule_decisions_total{rule="default",decision="allow"}', 3);
+    await scraped('stepgate_rule_decisions_total{rule="no-node-proxy",decision="deny"}', 1);
+    expect((await query('stepgate_rule_decisions_total{rule=~".*,.*"}'))).toEqual([]);
+
+    const apiChallenge = await scraped('stepgate_stepup_challenges_total{reason="acr_insufficient",client_kind="api",level="aal2"}', 2);
     expect(apiChallenge.value[1]).toBe('2');
-    await scraped('stepgate_stepup_challenges_total{reason="acr_insufficient",client_kind="navigation",rules="grafana-admin",level="aal2"}', 1);
+    await scraped('stepgate_stepup_challenges_total{reason="acr_insufficient",client_kind="navigation",level="aal2"}', 1);
+
+    // Process and runtime metrics, in the same scrape.
+    expect(Number((await scraped('process_resident_memory_bytes{job="stepgate"}', 1)).value[1])).toBeGreaterThan(10_000_000);
+    await scraped('process_cpu_seconds_total{mode="user"}', 0.001);
+    await scraped('nodejs_heap_bytes{space="limit"}', 1);
+    expect(await query('nodejs_eventloop_delay_seconds{quantile="0.99"}')).toHaveLength(1);
 
     const buckets = await query('stepgate_check_duration_seconds_bucket{decision="allow",token_cache="hit"}');
     expect(buckets.map((b) => Number(b.metric.le))).toContain(0.00005);

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { DevIdp } from '../../demo/idp.js';
 import { deniedBody, reasonOf, type CheckResponse } from './grpc-client.js';
-import { formFields, http, setCookies, type HttpResult } from './stepup.js';
+import { CLIENT_ID, formFields, http, setCookies, stepupConfigYaml, type HttpResult } from './stepup.js';
 
 /**
  * Drives the approval pages the way a person with a browser would: follow the page's own step-up
@@ -80,4 +80,31 @@ export function approvalOf(res: CheckResponse): { id: string; url: string } {
 export function stepUpLink(body: string): string | undefined {
   const m = /<a id="stepgate-stepup" href="([^"]+)">/.exec(body);
   return m?.[1]?.replace(/&#(\d+);/g, (_s, n: string) => String.fromCharCode(Number(n)));
+}
+
+/** The step-up test config plus an automation issuer, a prod-writes rule at aal2 and the approver settings. */
+export function approvalsConfigYaml(idp: string, httpPort: number, saIssuer: string, extra = ''): string {
+  return (
+    stepupConfigYaml({
+      idp,
+      httpPort,
+      extraRules: `    - name: prod-writes
+      match: { kubernetes: { namespaces: [prod], verbs: [create, update, patch, delete] } }
+      require: aal2
+      max_age: 600
+`,
+    })
+      // Generous fetch timeouts: the first JWKS fetch runs while the test process (which also
+      // serves both issuers) is busy starting everything else, and a failed fetch cools down for 30 s.
+      .replace(`audiences: [${CLIENT_ID}]\n    algorithms: [RS256]\n`, `audiences: [${CLIENT_ID}]\n    algorithms: [RS256]\n    fetch_timeout_ms: 20000\n`)
+      .replace('issuers:\n', `issuers:\n  - issuer: ${saIssuer}\n    audiences: [kubernetes]\n    algorithms: [RS256]\n    fetch_timeout_ms: 20000\n`) +
+    `automation:
+  issuers: [${saIssuer}]
+  approval_ttl_seconds: 3600
+  approver:
+    level: aal2
+    max_age_seconds: 300
+    groups: [engineers]
+${extra}`
+  );
 }

@@ -109,6 +109,17 @@ policy:
 ${extra}`;
 }
 
+/**
+ * The test policy with step-up sessions on (OIDC client and cookie keys named in SG_SECRET and
+ * SG_KEYS, routes not served): only the Check side of the session is exercised.
+ */
+export function withStepupSession(yaml: string): string {
+  return yaml.replace(
+    'stepup:\n',
+    `stepup:\n  oidc:\n    issuer: https://idp.example.com\n    client_id: stepgate\n    client_secret_env: SG_SECRET\n    redirect_uri: https://auth.example.com/.stepgate/callback\n  session:\n    keys_env: SG_KEYS\n`,
+  );
+}
+
 export function testConfig(issuerUrl: string, extra = ''): Config {
   return parseConfig(testConfigYaml(issuerUrl, extra), 'test-config.yaml');
 }

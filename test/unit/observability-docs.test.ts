@@ -101,6 +101,27 @@ describe('deploy/grafana/stepgate-dashboard.json', () => {
     for (const p of dashboard.panels.filter((x) => x.targets)) expect(p.datasource?.uid).toBe('${datasource}');
   });
 
+  // A label that no longer exists (as `rules` once did) silently empties a panel: every grouping
+  // and matcher must name a label of the metrics the query reads.
+  it.each(exprs)('groups and filters only on labels the metric has: %s', (expr) => {
+    const names = metricNames(expr);
+    const known = new Set(['job', 'instance', 'le', '__name__']);
+    for (const m of Object.values(METRICS)) {
+      const n = prometheusName(m);
+      if (names.some((x) => x === n || x.startsWith(`${n}_`) || x === `${m.name}_bucket`)) for (const l of m.labels) known.add(l);
+    }
+    const used = [
+      ...[...expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) => m[1]!.split(',')),
+      ...[...expr.matchAll(/\{([^}]*)\}/g)].flatMap((m) => [...m[1]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)].map((x) => x[1]!)),
+    ].map((l) => l.trim()).filter((l) => l !== '');
+    for (const label of used) expect(known, `label ${label} in ${expr}`).toContain(label);
+  });
+
+  it('shows 0 rather than "no data" on panels of events that may not have happened yet', () => {
+    const quiet = ['stepgate_state_errors_total', 'stepgate_guardrail_hits_total', 'stepgate_approvals_total'];
+    for (const e of exprs.filter((x) => quiet.some((q) => x.includes(q)))) expect(e).toMatch(/or on\(\) vector\(0\)$/);
+  });
+
   it.each(exprs)('queries only exported metrics: %s', (expr) => {
     const names = metricNames(expr);
     expect(names.length, 'every query reads at least one metric').toBeGreaterThan(0);

@@ -208,3 +208,62 @@ describe('assurance', () => {
     expect(a.acrValues(a.rank('aal2'))).toBe('2');
   });
 });
+
+describe('discovery and version calls are held to the everyday level (issue 13)', () => {
+  // A rule that would catch everything, discovery included, at aal3 and with a deny.
+  const { policy } = policyOf(`
+    - {name: everything, match: {paths: ["/**"]}, require: aal3, max_age: 60}
+    - {name: nothing-on-sundays, match: {paths: ["/**"], methods: [GET]}, deny: true}
+`);
+  const discovery = ['/api', '/api/v1', '/apis', '/apis/apps', '/apis/apps/v1', '/version', '/openapi/v2', '/openapi/v3', '/openapi/v3/apis/apps/v1'];
+  it.each(discovery.flatMap((p) => [['GET', p], ['HEAD', p]]))('%s %s: the default level, no max_age, never denied', (method, path) => {
+    const r = policy.evaluate(kubeReq(method!, path!), who());
+    expect(r).toMatchObject({ deny: false, level: 0, maxAge: undefined, rules: ['discovery'] });
+  });
+
+  // Everything that is not exactly discovery keeps the rules: resource paths, writes, look-alikes.
+  const notDiscovery: [string, string][] = [
+    ['POST', '/api'],
+    ['DELETE', '/apis/apps/v1'],
+    ['GET', '/api/v1/namespaces'],
+    ['GET', '/api/v1/secrets'],
+    ['GET', '/apis/apps/v1/deployments'],
+    ['GET', '/apis/apps/v1/namespaces/prod/deployments'],
+    ['GET', '/versions'],
+    ['GET', '/openapi'],
+    ['GET', '/openapi/v4'],
+    ['GET', '/openapi/v2x'],
+    ['GET', '/healthz'],
+    ['GET', '/api/v1/namespaces/prod/pods/web-0/exec'],
+  ];
+  it.each(notDiscovery)('%s %s: the rules apply', (method, path) => {
+    const r = policy.evaluate(kubeReq(method, path), who());
+    expect(r.rules).not.toContain('discovery');
+    expect(r.deny || r.level === 2).toBe(true);
+  });
+
+  it('a non-Kubernetes host never gets the exemption, whatever the path', () => {
+    expect(policy.evaluate(kubeReq('GET', '/api', 'grafana.test'), who()).rules).not.toContain('discovery');
+  });
+
+  it('any path is discovery only if it is one of the listed shapes (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('api', 'apis', 'v1', 'apps', 'namespaces', 'prod', 'secrets', 'version', 'openapi', 'v3', ''), { maxLength: 6 }), (segs) => {
+        const path = `/${segs.join('/')}`;
+        const norm = normalisePath(path);
+        if (!norm.ok) return;
+        const r = policy.evaluate(kubeReq('GET', path), who());
+        if (r.rules[0] !== 'discovery') return;
+        const p = norm.path;
+        const s = p.split('/').slice(1);
+        const ok =
+          ['/api', '/apis', '/version', '/openapi/v2', '/openapi/v3'].includes(p) ||
+          p.startsWith('/openapi/v3/') ||
+          (s[0] === 'api' && s.length === 2) ||
+          (s[0] === 'apis' && (s.length === 2 || s.length === 3));
+        expect(ok, p).toBe(true);
+        expect(s.includes('namespaces') && s[0] !== 'openapi' && s.length > 3).toBe(false);
+      }),
+    );
+  });
+});

@@ -40,6 +40,7 @@ const broken: StateStore = {
   learn: () => Promise.reject(new StateUnavailableError('down')),
   recordDenial: () => Promise.resolve(),
   approvals: undefined as never,
+  challenges: undefined as never,
   close: () => Promise.resolve(),
 };
 

@@ -16,6 +16,7 @@ const LIMITS: StoreLimits = {
 };
 
 const withState = (state: string) => parseConfig(`${BASE_YAML}state:\n${state}`, 'stepgate.yaml');
+const redisState = (extra = '') => withState(`  store: redis\n  redis:\n${extra || '    key_prefix: "sg:"\n'}`).state;
 
 function configError(state: string): ConfigError {
   try {
@@ -48,7 +49,7 @@ describe('state config', () => {
   it('fills the redis defaults', () => {
     const cfg = withState('  store: redis\n  on_state_error: degrade\n  redis:\n    url: redis://redis:6379/2\n');
     expect(cfg.state.on_state_error).toBe('degrade');
-    expect(cfg.state.redis).toEqual({ url: 'redis://redis:6379/2', key_prefix: 'stepgate:' });
+    expect(cfg.state.redis).toEqual({ url: 'redis://redis:6379/2', key_prefix: 'stepgate:', wait_replicas: 0, wait_timeout_ms: 100 });
   });
 
   it.each([
@@ -79,7 +80,6 @@ describe('state config', () => {
 });
 
 describe('createStateStore: Redis connection settings', () => {
-  const redisState = (extra = '') => withState(`  store: redis\n  redis:\n${extra || '    key_prefix: "sg:"\n'}`).state;
 
   it('needs a URL from the file or REDIS_URL', () => {
     const err = startupError(() => createStateStore(withState('  store: redis\n').state, LIMITS, {}));
@@ -142,6 +142,49 @@ describe('createStateStore: Redis connection settings', () => {
     expect(startupError(() => redisConnection(redisState(`    ca_file: ${junk}\n`), { REDIS_URL: 'redis://h' })).message).toMatch(
       /^state\.redis\.ca_file: a CA file needs a rediss/,
     );
+  });
+});
+
+describe('Redis Sentinel and Cluster connections', () => {
+  it('sentinel: seeds, primary name, data and sentinel passwords from the environment, TLS with the CA', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stepgate-ca-'));
+    const pem = join(dir, 'ca.pem');
+    writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const conn = redisConnection(
+      redisState(
+        `    password_env: RP\n    ca_file: ${pem}\n    sentinel:\n      name: primary\n      nodes: ["s-0.redis:26379", "[::1]:26380"]\n      password_env: SP\n      tls: true\n`,
+      ),
+      { RP: 'data-secret', SP: 'sentinel-secret' },
+    );
+    expect(conn).toMatchObject({
+      password: 'data-secret',
+      sentinel: { name: 'primary', nodes: [{ host: 's-0.redis', port: 26379 }, { host: '::1', port: 26380 }], password: 'sentinel-secret' },
+      tls: { ca: expect.stringContaining('BEGIN CERTIFICATE') },
+    });
+  });
+
+  it('cluster: seed nodes, password from the environment, no REDIS_URL needed', () => {
+    const conn = redisConnection(redisState('    password_env: RP\n    cluster:\n      nodes: ["10.0.0.1:6379", "redis-1:6379"]\n'), { RP: 'p' });
+    expect(conn).toMatchObject({ password: 'p', cluster: { nodes: [{ host: '10.0.0.1', port: 6379 }, { host: 'redis-1', port: 6379 }] } });
+    expect(conn.tls).toBeUndefined();
+  });
+
+  it('names the missing sentinel password variable at startup', () => {
+    const state = redisState('    sentinel:\n      name: p\n      nodes: ["s:26379"]\n      password_env: SENTINEL_PASSWORD\n');
+    expect(startupError(() => redisConnection(state, {})).message).toMatch(/^state\.redis\.sentinel\.password_env: environment variable SENTINEL_PASSWORD is not set/);
+  });
+
+  it.each([
+    ['    url: redis://h\n    cluster:\n      nodes: ["h:6379"]\n', /redis\.cluster.*only one of url, sentinel, cluster/s],
+    ['    sentinel:\n      name: p\n      nodes: ["s:26379"]\n    cluster:\n      nodes: ["h:6379"]\n', /only one of url, sentinel, cluster/],
+    ['    cluster:\n      nodes: ["h"]\n', /state\.redis\.cluster\.nodes\[0\]: must be host:port/],
+    ['    cluster:\n      nodes: ["h:70000"]\n', /nodes\[0\]: must be host:port with a port 1-65535/],
+    ['    cluster:\n      nodes: []\n', /redis\.cluster\.nodes/],
+    ['    sentinel:\n      nodes: ["s:26379"]\n', /redis\.sentinel\.name/],
+    ['    ca_file: /x.pem\n    cluster:\n      nodes: ["h:6379"]\n', /redis\.ca_file.*tls: true under cluster/s],
+    ['    wait_replicas: -1\n', /redis\.wait_replicas/],
+  ])('refuses a malformed topology, naming the field: %s', (yaml, message) => {
+    expect(configError(`  store: redis\n  redis:\n${yaml}`).message).toMatch(message);
   });
 });
 

@@ -6,7 +6,7 @@ import type { Requirement } from '../../src/policy/policy.js';
 import { DecisionLog } from '../../src/telemetry/audit.js';
 import { CHECK_BUCKETS, rulesLabel, StepgateMetrics, tokenCacheOutcome } from '../../src/telemetry/metrics.js';
 import { otlpMetricsWanted, tracingWanted } from '../../src/telemetry/otel-env.js';
-import { clientText, hashSubject, redactUrls, subjectFor } from '../../src/telemetry/redact.js';
+import { clientText, clip, CLIP_CHARS, clipped, hashSubject, redactUrls, subjectFor } from '../../src/telemetry/redact.js';
 import { StepUpTracker } from '../../src/telemetry/stepup.js';
 import { captureLog } from '../support/telemetry.js';
 
@@ -64,8 +64,19 @@ describe('redaction', () => {
 
   it('bounds client text and strips control characters', () => {
     expect(clientText('curl/8\r\n{"forged":true}')).toBe('curl/8{"forged":true}');
-    expect(clientText('x'.repeat(300))).toHaveLength(257);
+    expect(clientText('x'.repeat(300))).toBe(`${'x'.repeat(CLIP_CHARS)}…(300 chars)`);
     expect(clientText('')).toBeUndefined();
+  });
+
+  it('clips attacker-sized values, returns short ones untouched, and never splits a surrogate pair', () => {
+    const short = 'a'.repeat(CLIP_CHARS);
+    expect(clip(short)).toBe(short);
+    expect(clip('k'.repeat(12_000))).toBe(`${'k'.repeat(CLIP_CHARS)}…(12000 chars)`);
+    expect(clip('k'.repeat(12_000), 80).length).toBeLessThan(100);
+    const emoji = `${'a'.repeat(CLIP_CHARS - 1)}😀tail`;
+    expect(clip(emoji)).toBe(`${'a'.repeat(CLIP_CHARS - 1)}…(${emoji.length} chars)`);
+    expect(clipped(undefined)).toBeUndefined();
+    expect(clipped('x'.repeat(1000))!.length).toBeLessThan(CLIP_CHARS + 20);
   });
 
   it('hashes subjects stably, once per identity', () => {
@@ -85,19 +96,31 @@ describe('StepgateMetrics', () => {
       value: number | { count: number; buckets: { counts: number[] } };
     }[];
 
-  it('counts decisions per (decision, reason, rules) and merges equal labels from different Requirement objects', async () => {
+  it('counts decisions per (decision, reason), and per rule one series each however rules combine', async () => {
     const m = new StepgateMetrics(() => undefined, scope);
     const a = requirement(['secrets']);
     const b = requirement(['secrets']); // a reload builds new Requirement objects
+    const both = requirement(['secrets', 'risk:elevated']);
     m.check(verdict({ requirement: a }), 0.0001);
     m.check(verdict({ requirement: a }), 0.0001);
     m.check(verdict({ requirement: b }), 0.0001);
     m.check(verdict({ allow: true, reason: 'allowed', requirement: a, identity: identity('x'), tokenCached: true }), 0.00003);
     m.check(verdict({ reason: 'request_invalid' }), 0.00002);
+    m.check(verdict({ reason: 'policy_deny', requirement: both }), 0.0001);
+    m.check(verdict({ allow: true, reason: 'allowed', requirement: requirement([]), identity: identity('x') }), 0.0001);
     expect((await points(m, 'stepgate_decisions')).map((p) => [p.attributes, p.value])).toEqual([
-      [{ decision: 'deny', reason: 'acr_insufficient', rules: 'secrets' }, 3],
-      [{ decision: 'allow', reason: 'allowed', rules: 'secrets' }, 1],
-      [{ decision: 'deny', reason: 'request_invalid', rules: '' }, 1],
+      [{ decision: 'deny', reason: 'acr_insufficient' }, 3],
+      [{ decision: 'allow', reason: 'allowed' }, 2],
+      [{ decision: 'deny', reason: 'request_invalid' }, 1],
+      [{ decision: 'deny', reason: 'policy_deny' }, 1],
+    ]);
+    // No `secrets,risk:elevated` series: the combination counts once on each of its rules.
+    expect((await points(m, 'stepgate_rule_decisions')).map((p) => [p.attributes, p.value])).toEqual([
+      [{ rule: 'secrets', decision: 'allow' }, 1],
+      [{ rule: 'secrets', decision: 'stepup' }, 3],
+      [{ rule: 'secrets', decision: 'deny' }, 1],
+      [{ rule: 'risk:elevated', decision: 'deny' }, 1],
+      [{ rule: 'default', decision: 'allow' }, 1],
     ]);
     const durations = await points(m, 'stepgate_check_duration_seconds');
     const allowHit = durations.find((p) => p.attributes.decision === 'allow' && p.attributes.token_cache === 'hit')!.value as {

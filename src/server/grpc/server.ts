@@ -2,11 +2,11 @@ import * as grpc from '@grpc/grpc-js';
 import type { Span } from '@opentelemetry/api';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { fail, evaluate } from '../../pipeline/evaluate.js';
+import { check, type Checked } from '../../pipeline/check.js';
+import { fail } from '../../pipeline/evaluate.js';
 import type { Runtime } from '../../pipeline/runtime.js';
 import { StartupError } from '../../config/load.js';
 import { reasonMessage } from '../../decision/reasons.js';
-import type { Verdict } from '../../decision/verdict.js';
 import type { Logger } from '../../telemetry/log.js';
 import { logOnlyTelemetry, type CheckTelemetry } from '../../telemetry/telemetry.js';
 import { parseCheckRequest, toCheckResponse, type CheckRequestMessage } from './check.js';
@@ -115,32 +115,23 @@ function handleCheck(
   const tracing = telemetry.tracing;
   let span: Span | undefined;
   let rt: Runtime | undefined;
-  const finish = (v: Verdict) => {
-    let status = 200;
+  const finish = (c: Checked) => {
     try {
-      let res: unknown = encodedAllows.get(v);
-      if (res === undefined) {
-        const answer = rt!.responder.respond(v);
-        status = answer.status;
-        res = encodedAllows.remember(v, toCheckResponse(answer));
-      }
-      callback(null, res);
+      callback(null, encodedAllows.response(c.verdict, c.answer, toCheckResponse));
     } catch (err) {
       return internalError(telemetry, rt, err, callback, started, span, metadata);
     }
-    telemetry.checked(rt, v, status, performance.now() - started, span, metadata);
+    telemetry.checked(rt, c.verdict, c.answer.status, performance.now() - started, span, metadata);
   };
   try {
     rt = opts.runtime();
     const parsed = parseCheckRequest(msg, rt.headerLimits, rt.maxBodyBytes);
     if (tracing !== undefined) span = tracing.startCheck(parsed.ok ? parsed.raw.headers : undefined, metadata, started);
-    if (!parsed.ok) return finish(fail(parsed.reason, parsed.detail, undefined, undefined));
-    const v =
-      span === undefined ? evaluate(rt, parsed.raw, parsed.spoofed) : tracing!.within(span, evaluate, rt, parsed.raw, parsed.spoofed);
-    if (v instanceof Promise) {
-      v.then(finish, (err: unknown) => internalError(telemetry, rt, err, callback, started, span, metadata));
+    const c = span === undefined ? check(rt, parsed) : tracing!.within(span, check, rt, parsed);
+    if (c instanceof Promise) {
+      c.then(finish, (err: unknown) => internalError(telemetry, rt, err, callback, started, span, metadata));
     } else {
-      finish(v);
+      finish(c);
     }
   } catch (err) {
     internalError(telemetry, rt, err, callback, started, span, metadata);

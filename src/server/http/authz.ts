@@ -2,9 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { reasonMessage } from '../../decision/reasons.js';
 import type { Answer } from '../../decision/respond.js';
 import type { Verdict } from '../../decision/verdict.js';
-import { evaluate, fail } from '../../pipeline/evaluate.js';
+import { check, type Checked } from '../../pipeline/check.js';
+import { fail } from '../../pipeline/evaluate.js';
 import type { Runtime } from '../../pipeline/runtime.js';
 import type { RawRequest } from '../../request/attributes.js';
+import { upstreamCookie } from '../../request/cookies.js';
 import type { Logger } from '../../telemetry/log.js';
 import { logOnlyTelemetry, type CheckTelemetry } from '../../telemetry/telemetry.js';
 import { listenHttp, type RunningHttpServer } from './listen.js';
@@ -41,7 +43,8 @@ export async function startAuthzHttpServer(opts: AuthzServerOptions): Promise<Ru
   return listenHttp(opts.listen, (req, res) => handle(opts, telemetry, req, res), 'server.authz_http_listen');
 }
 
-type Parsed = { ok: true; raw: RawRequest; spoofed: readonly string[]; nginx: boolean } | { ok: false; verdict: Verdict };
+/** `forwardAuth`: the auth-subrequest convention (nginx, Caddy, Traefik), not Envoy's HTTP mode. */
+type Parsed = { ok: true; raw: RawRequest; spoofed: readonly string[]; nginx: boolean; forwardAuth: boolean } | { ok: false; verdict: Verdict };
 
 export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: IncomingMessage): Parsed {
   const collected = requestHeaders(req, rt.headerLimits);
@@ -65,7 +68,7 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
       return { ok: false, verdict: fail('request_invalid', 'forward-auth request without X-Original-Method or X-Forwarded-Method', undefined, undefined) };
     }
     const authority = h.get('x-forwarded-host')?.split(',')[0]?.trim() || h.get('host') || '';
-    return { ok: true, raw: { ...base, method: forwardedMethod, target, authority, scheme: proto || 'https' }, spoofed: collected.spoofed, nginx: originalUri !== undefined };
+    return { ok: true, raw: { ...base, method: forwardedMethod, target, authority, scheme: proto || 'https' }, spoofed: collected.spoofed, nginx: originalUri !== undefined, forwardAuth: true };
   }
   // Envoy: the request line is the original request, behind path_prefix.
   const prefix = rt.config.server.authz_http_path_prefix;
@@ -82,24 +85,90 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
     raw: { ...base, method: req.method ?? '', target: path, authority: h.get('host') ?? '', scheme: proto || 'https' },
     spoofed: collected.spoofed,
     nginx: false,
+    forwardAuth: false,
   };
 }
 
-/** Answer → HTTP. nginx turns any auth_request status but 2xx/401/403 into a 500, so it gets 401 + the location header. */
-export function toHttp(a: Answer, nginx: boolean): { status: number; headers: (readonly [string, string])[] } {
-  if (a.allow) return { status: 200, headers: a.headers.filter(([k]) => k !== 'cookie') };
+/** Envoy's HTTP ext_authz removes the request headers an allow names here (comma-separated). */
+export const REMOVE_HEADER = 'x-envoy-auth-headers-to-remove';
+
+/**
+ * Answer → HTTP. nginx turns any auth_request status but 2xx/401/403 into a 500, so it gets 401 +
+ * the location header.
+ *
+ * An allow must make the proxy overwrite or drop every header the upstream trusts, whatever the
+ * client sent, and neither Envoy's HTTP mode nor the forward-auth proxies show stepgate all of the
+ * client's headers (Envoy sends only `allowed_headers`). So an allow always answers for the whole
+ * set, not only for what it saw:
+ * - every configured identity header it has a value for, and `x-envoy-auth-headers-to-remove`
+ *   naming every configured identity header it has no value for plus any other client-sent
+ *   `x-stepgate-*` (Envoy applies removals after it copies `allowed_upstream_headers`, so a name
+ *   we set is never in the list);
+ * - `cookie`: the request's Cookie header without stepgate's cookies, present only when something
+ *   is left; otherwise `cookie` is in the removal list. nginx (`proxy_set_header Cookie` from
+ *   `$upstream_http_cookie`), Caddy (`copy_headers Cookie`) and Traefik (`authResponseHeaders`)
+ *   replace the client's Cookie header with this one, or drop it when it is absent;
+ * - `sec-websocket-protocol` in the removal list when stepgate did not see one: a WebSocket bearer
+ *   token it was not shown is a credential it did not verify.
+ */
+export function toHttp(
+  a: Answer,
+  nginx: boolean,
+  v: Verdict,
+  identityHeaders: readonly string[],
+  sessionCookie: string | undefined,
+): { status: number; headers: (readonly [string, string])[] } {
+  if (a.allow) {
+    const headers: (readonly [string, string])[] = a.headers.filter(([k]) => k !== 'cookie');
+    const set = new Set(headers.map(([k]) => k));
+    const remove = new Set<string>();
+    for (const n of [...identityHeaders, ...a.removeHeaders]) if (!set.has(n)) remove.add(n);
+    remove.delete('cookie');
+    const cookie = v.attributes?.headers.get('cookie');
+    const up = cookie === undefined ? undefined : upstreamCookie(cookie, sessionCookie).value;
+    if (up === undefined) remove.add('cookie');
+    else headers.push(['cookie', up]);
+    // A credential stepgate did not see (Envoy forwards only `allowed_headers`) was not verified:
+    // kube would authenticate a WebSocket bearer subprotocol that never reached us.
+    if (v.attributes?.headers.has('sec-websocket-protocol') !== true) remove.add('sec-websocket-protocol');
+    if (remove.size > 0) headers.push([REMOVE_HEADER, [...remove].join(', ')]);
+    return { status: 200, headers };
+  }
   const location = a.headers.find(([k]) => k === 'location')?.[1];
-  if (location === undefined) return { status: a.status, headers: [...a.headers] };
-  const headers = [...a.headers, [LOCATION_HEADER, location] as const];
+  const body = nginx ? statusBodyHeader(a.body) : undefined;
+  const extra = body === undefined ? [] : [[STATUS_BODY_HEADER, body] as const];
+  if (location === undefined) return { status: a.status, headers: [...a.headers, ...extra] };
+  const headers = [...a.headers, [LOCATION_HEADER, location] as const, ...extra];
   return { status: nginx && a.status === 302 ? 401 : a.status, headers };
+}
+
+/** Every identity header name the configuration can set (subject, level, issuer, mapped claims). */
+export function identityHeaderNames(config: Runtime['config']): string[] {
+  const h = config.identity_headers;
+  return [h.subject, h.level, h.issuer, ...Object.values(h.claims)];
+}
+
+/**
+ * nginx's auth_request drops the subrequest's body; the denial body (a Kubernetes Status, so
+ * kubectl prints why) travels in this header for the `error_page` location to send back
+ * (docs/kubectl-stepup.md has the recipe).
+ */
+export const STATUS_BODY_HEADER = 'x-stepgate-status-body';
+/** Past this the header would overflow nginx's default proxy_buffer_size (4 KiB pages, 8 KiB on some). */
+const MAX_STATUS_BODY_HEADER = 3500;
+
+/** The JSON body as one header-safe line (non-ASCII as \u escapes, still the same JSON); undefined if too long. */
+export function statusBodyHeader(body: string): string | undefined {
+  if (body === '') return undefined;
+  const ascii = body.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return ascii.length <= MAX_STATUS_BODY_HEADER ? ascii : undefined;
 }
 
 function handle(opts: AuthzServerOptions, telemetry: CheckTelemetry, req: IncomingMessage, res: ServerResponse): void {
   const started = performance.now();
   let rt: Runtime | undefined;
-  const finish = (v: Verdict, nginx: boolean) => {
-    const answer = rt!.responder.respond(v);
-    const out = toHttp(answer, nginx);
+  const finish = ({ verdict: v, answer }: Checked, nginx: boolean) => {
+    const out = toHttp(answer, nginx, v, identityHeaderNames(rt!.config), rt!.config.stepup.session?.cookie_name);
     send(res, out.status, out.headers, answer.body);
     telemetry.checked(rt, v, out.status, performance.now() - started, undefined, undefined);
   };
@@ -118,10 +187,19 @@ function handle(opts: AuthzServerOptions, telemetry: CheckTelemetry, req: Incomi
   try {
     rt = opts.runtime();
     const parsed = parseAuthzRequest(rt, opts.proxies, req);
-    if (!parsed.ok) return finish(parsed.verdict, false);
-    const v = evaluate(rt, parsed.raw, parsed.spoofed ?? EMPTY);
-    if (v instanceof Promise) v.then((x) => finish(x, parsed.nginx)).catch(failed);
-    else finish(v, parsed.nginx);
+    const refuse = (v: Verdict, nginx: boolean) => finish({ verdict: v, answer: rt!.responder.respond(v) }, nginx);
+    if (!parsed.ok) return refuse(parsed.verdict, false);
+    if (parsed.forwardAuth && parsed.spoofed.length > 0) {
+      // A forward-auth proxy takes no removal list: it replaces the identity headers it copies
+      // from our answer, and passes every other header on. A client-sent x-stepgate-* that is
+      // not one of them would reach the upstream, so the request is refused instead.
+      const known = identityHeaderNames(rt.config);
+      const unknown = parsed.spoofed.filter((n) => !known.includes(n));
+      if (unknown.length > 0) return refuse(fail('request_invalid', `client-sent ${unknown.slice(0, 3).join(', ')}: a forward-auth proxy cannot remove it`, undefined, undefined), parsed.nginx);
+    }
+    const c = check(rt, { ok: true, raw: parsed.raw, spoofed: parsed.spoofed ?? EMPTY });
+    if (c instanceof Promise) c.then((x) => finish(x, parsed.nginx)).catch(failed);
+    else finish(c, parsed.nginx);
   } catch (err) {
     failed(err);
   }

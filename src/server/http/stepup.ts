@@ -8,6 +8,7 @@ import type { TrustedProxies } from './proxies.js';
 import { readBody, send } from './respond.js';
 import type { ApprovalAudit, ApprovalDesk, DeskResponse } from '../../approvals/desk.js';
 import { APPROVALS_PATH } from '../../approvals/urls.js';
+import { CHALLENGE_PATH, challengeEndpoint } from './challenge.js';
 
 export interface StepUpServerOptions {
   flow: StepUpFlow;
@@ -59,6 +60,8 @@ async function handle(opts: StepUpServerOptions, req: IncomingMessage): Promise<
     }
     case '/.stepgate/callback':
       return method === 'GET' ? opts.flow.callback(url.searchParams, req.headers.cookie) : opts.flow.notFound();
+    case CHALLENGE_PATH:
+      return challengeEndpoint(opts.runtime(), method, req.headers.authorization);
     case '/.stepgate/healthz':
       return { status: 200, headers: [['content-type', 'text/plain'], ['cache-control', 'no-store']], body: 'ok\n', audit: undefined };
     default:

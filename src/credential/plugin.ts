@@ -1,0 +1,418 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { cacheDir, TokenCache, tokenHash, type CachedToken } from './cache.js';
+import type { Challenge, ChallengeAnswer } from './challenge.js';
+import type { SignInOptions, SignInRequest, SignInResult } from './signin.js';
+
+// openid-client is loaded only when the IdP must be talked to: a cached token costs no import.
+async function signIn(o: SignInOptions, r: SignInRequest): Promise<SignInResult> {
+  return (await import('./signin.js')).signIn(o, r);
+}
+// node:https (and TLS) only when a re-run after a 401 has to ask stepgate.
+async function askChallenge(url: string, token: string, ca: Buffer | undefined): Promise<ChallengeAnswer> {
+  return (await import('./challenge.js')).askChallenge(url, token, ca);
+}
+async function refresh(issuer: string, clientId: string, token: string): Promise<SignInResult | undefined> {
+  return (await import('./signin.js')).refresh(issuer, clientId, token);
+}
+
+/**
+ * The kubectl exec credential plugin and its user commands (issue 13):
+ *   credential   ExecCredential on stdout (client.authentication.k8s.io/v1), for client-go;
+ *   login        sign in ahead of time, optionally at a level (`--level aal2`);
+ *   logout       forget the cached sign-ins;
+ *   status       cached sign-ins: levels, ages, expiry; never a token;
+ *   kubeconfig   print the `users:` entry that runs this plugin.
+ *
+ * client-go runs the plugin when it has no credential, when the one it has expired, and once more,
+ * synchronously, after a 401 in the same kubectl process; it never passes the WWW-Authenticate
+ * challenge. The plugin tells these apart by remembering which kubectl process (parent pid and its
+ * start time) it last answered: a second run for the same process with a still-valid token means
+ * that token was refused, and stepgate is asked what its last challenge for it was.
+ */
+
+export interface PluginIo {
+  env: NodeJS.ProcessEnv;
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  ppid: number;
+  /** Seconds since the epoch. */
+  now: () => number;
+}
+
+const OPTIONS = {
+  issuer: { type: 'string' },
+  'client-id': { type: 'string' },
+  stepgate: { type: 'string' },
+  scope: { type: 'string' },
+  acr: { type: 'string', multiple: true },
+  browser: { type: 'string' },
+  device: { type: 'boolean' },
+  timeout: { type: 'string' },
+  level: { type: 'string' },
+  context: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  name: { type: 'string' },
+  all: { type: 'boolean' },
+} as const;
+
+type Values = ReturnType<typeof parse>['values'];
+
+function parse(args: string[]) {
+  return parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true });
+}
+
+export class PluginUsageError extends Error {}
+
+interface Settings {
+  issuer: string;
+  clientId: string;
+  stepgate: string | undefined;
+  scopes: string;
+  /** Level name → acr_values, from `--acr name=value`. */
+  levels: Map<string, string>;
+  signIn: Omit<SignInOptions, 'stderr'>;
+}
+
+/** A token is offered only with this much life left, so it cannot expire on its way. */
+const SKEW_SECONDS = 30;
+/** A re-run for the same kubectl process counts as "after a 401" within this many seconds. */
+const RERUN_WINDOW_SECONDS = 900;
+
+export const PLUGIN_COMMANDS = new Set(['credential', 'login', 'logout', 'status', 'kubeconfig']);
+
+export const PLUGIN_USAGE = `kubectl credential plugin (also as: kubectl stepgate <command>):
+  stepgate credential --issuer URL --client-id ID [--acr NAME=ACR]... [--stepgate URL] [--device] [--browser CMD]
+                                              ExecCredential for kubectl (the users: exec entry runs this)
+  stepgate login [--level NAME|ACR] [--device]    sign in now, at a level (e.g. before an on-call session)
+  stepgate logout [--all]                      forget cached sign-ins
+  stepgate status                              cached sign-ins: levels and ages (never the tokens)
+  stepgate kubeconfig --issuer URL --client-id ID [--acr NAME=ACR]... [--name USER]
+                                              print the kubeconfig users: entry
+  Without --issuer, login/logout/status read the options from the current kubeconfig context's user.
+  The browser command is --browser or STEPGATE_BROWSER (the URL is appended); the device grant is used
+  with --device, or when no browser can be opened (SSH session, no display).`;
+
+export async function runPlugin(command: string, args: string[], io: PluginIo): Promise<number> {
+  const { values } = parse(args);
+  if (command !== 'credential') await loadYaml();
+  switch (command) {
+    case 'credential':
+      return credential(settings(values, io.env, true), io);
+    case 'login':
+      return login(settings(values, io.env, false), values.level, io);
+    case 'logout':
+      return logout(values, io);
+    case 'status':
+      return status(values, io);
+    case 'kubeconfig':
+      return kubeconfig(values, io);
+    default:
+      throw new PluginUsageError(`unknown command ${command}`);
+  }
+}
+
+function settings(values: Values, env: NodeJS.ProcessEnv, exec: boolean): Settings {
+  const v = values.issuer === undefined && !exec ? { ...fromKubeconfig(values, env), ...definedOnly(values) } : values;
+  if (!v.issuer || !v['client-id']) throw new PluginUsageError('--issuer and --client-id are required (or a kubeconfig user that runs `stepgate credential`)');
+  const levels = new Map<string, string>();
+  for (const a of v.acr ?? []) {
+    const i = a.indexOf('=');
+    if (i <= 0) throw new PluginUsageError(`--acr expects NAME=ACR, got ${JSON.stringify(a)}`);
+    levels.set(a.slice(0, i), a.slice(i + 1));
+  }
+  const browser = v.browser ?? env.STEPGATE_BROWSER;
+  const timeout = v.timeout === undefined ? 300 : Number(v.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new PluginUsageError('--timeout must be a positive number of seconds');
+  const scopes = v.scope ?? 'openid email groups';
+  return {
+    issuer: v.issuer,
+    clientId: v['client-id'],
+    stepgate: v.stepgate,
+    scopes,
+    levels,
+    signIn: {
+      issuer: v.issuer,
+      clientId: v['client-id'],
+      scopes,
+      browser,
+      device: v.device === true || (browser === undefined && noBrowser(env)),
+      timeoutMs: timeout * 1000,
+    },
+  };
+}
+
+function definedOnly(values: Values): Partial<Values> {
+  return Object.fromEntries(Object.entries(values).filter(([, x]) => x !== undefined)) as Partial<Values>;
+}
+
+/** An SSH session, or a Linux/BSD desktop-less shell, has no browser to open. */
+function noBrowser(env: NodeJS.ProcessEnv): boolean {
+  if (env.SSH_CONNECTION || env.SSH_TTY) return true;
+  if (process.platform === 'darwin' || process.platform === 'win32') return false;
+  return !env.DISPLAY && !env.WAYLAND_DISPLAY;
+}
+
+/** The plugin's options from the kubeconfig user of the current (or given) context. */
+function fromKubeconfig(values: Values, env: NodeJS.ProcessEnv): Partial<Values> {
+  const path = values.kubeconfig ?? env.KUBECONFIG?.split(':').find(Boolean) ?? `${env.HOME ?? ''}/.kube/config`;
+  let doc: KubeconfigDoc;
+  try {
+    doc = parseYamlJson(readFileSync(path, 'utf8'));
+  } catch {
+    return {};
+  }
+  const ctxName = values.context ?? doc['current-context'];
+  const userName = doc.contexts?.find((c) => c.name === ctxName)?.context?.user;
+  const args = doc.users?.find((u) => u.name === userName)?.user?.exec?.args;
+  if (!Array.isArray(args)) return {};
+  const at = args.indexOf('credential');
+  if (at < 0) return {};
+  try {
+    return definedOnly(parse(args.slice(at + 1).map(String)).values);
+  } catch {
+    return {};
+  }
+}
+
+interface KubeconfigDoc {
+  'current-context'?: string;
+  contexts?: { name: string; context?: { user?: string } }[];
+  users?: { name: string; user?: { exec?: { args?: unknown[] } } }[];
+}
+
+/** kubeconfig is YAML; kubectl itself writes it, and the `yaml` package reads it (loaded only here). */
+let yamlParse: ((s: string) => unknown) | undefined;
+function parseYamlJson(text: string): KubeconfigDoc {
+  if (!yamlParse) throw new Error('yaml not loaded');
+  return yamlParse(text) as KubeconfigDoc;
+}
+export async function loadYaml(): Promise<void> {
+  yamlParse ??= (await import('yaml')).parse;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface ExecInfo {
+  apiVersion: string;
+  server: string | undefined;
+  ca: Buffer | undefined;
+}
+
+function execInfo(env: NodeJS.ProcessEnv): ExecInfo {
+  let apiVersion = 'client.authentication.k8s.io/v1';
+  let server: string | undefined;
+  let ca: Buffer | undefined;
+  const raw = env.KUBERNETES_EXEC_INFO;
+  if (raw) {
+    try {
+      const info = JSON.parse(raw) as { apiVersion?: string; spec?: { cluster?: { server?: string; 'certificate-authority-data'?: string } } };
+      if (info.apiVersion === 'client.authentication.k8s.io/v1beta1' || info.apiVersion === 'client.authentication.k8s.io/v1') apiVersion = info.apiVersion;
+      server = info.spec?.cluster?.server;
+      const caData = info.spec?.cluster?.['certificate-authority-data'];
+      if (caData) ca = Buffer.from(caData, 'base64');
+    } catch {
+      // A malformed exec info only costs the cluster defaults; the token is still produced.
+    }
+  }
+  return { apiVersion, server, ca };
+}
+
+function emit(io: PluginIo, info: ExecInfo, t: CachedToken): number {
+  const cred = {
+    apiVersion: info.apiVersion,
+    kind: 'ExecCredential',
+    status: { token: t.id_token, expirationTimestamp: new Date((t.expires_at - SKEW_SECONDS) * 1000).toISOString() },
+  };
+  io.stdout(`${JSON.stringify(cred)}\n`);
+  return 0;
+}
+
+function parentStart(ppid: number): string {
+  try {
+    // Field 22 of /proc/<pid>/stat (after the parenthesised command name, which may hold spaces).
+    const stat = readFileSync(`/proc/${ppid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function store(s: Settings, level: string, r: SignInResult, now: number): CachedToken {
+  return {
+    issuer: s.issuer,
+    client_id: s.clientId,
+    level,
+    id_token: r.idToken,
+    refresh_token: level === '' ? r.refreshToken : undefined,
+    expires_at: r.claims.exp,
+    auth_time: r.claims.auth_time,
+    acr: r.claims.acr,
+    obtained_at: now,
+  };
+}
+
+/** The token to offer: the newest live elevated sign-in, else the everyday one. */
+function best(tokens: CachedToken[], now: number, exclude: string | undefined): CachedToken | undefined {
+  const live = tokens.filter((t) => t.expires_at - SKEW_SECONDS > now && tokenHash(t.id_token) !== exclude);
+  const elevated = live.filter((t) => t.level !== '').sort((a, b) => b.obtained_at - a.obtained_at);
+  return elevated[0] ?? live.find((t) => t.level === '');
+}
+
+async function credential(s: Settings, io: PluginIo): Promise<number> {
+  const cache = new TokenCache(cacheDir(io.env));
+  const info = execInfo(io.env);
+  const now = io.now();
+  const start = parentStart(io.ppid);
+  const served = (t: CachedToken) => {
+    cache.markServed(s.issuer, s.clientId, { ppid: io.ppid, parent_start: start, token_hash: tokenHash(t.id_token), at: io.now() });
+    return emit(io, info, t);
+  };
+  const tokens = cache.list(s.issuer, s.clientId);
+  const marker = cache.served(s.issuer, s.clientId);
+  let refused: string | undefined;
+  if (marker && marker.ppid === io.ppid && marker.parent_start === start && now - marker.at < RERUN_WINDOW_SECONDS) {
+    const previous = tokens.find((t) => tokenHash(t.id_token) === marker.token_hash);
+    // An expired token is re-run for expiry, not refusal: the ordinary path below replaces it.
+    if (previous && previous.expires_at - SKEW_SECONDS > now) {
+      const url = challengeUrl(s, info);
+      const answer = url ? await askChallenge(url, previous.id_token, info.ca) : { kind: 'error' as const, message: 'no stepgate URL (--stepgate, or provideClusterInfo: true)' };
+      if (answer.kind === 'challenge') return stepUp(s, io, cache, answer.challenge, previous, served);
+      if (answer.kind === 'invalid') refused = marker.token_hash;
+      else if (answer.kind === 'error') io.stderr(`stepgate: could not ask stepgate why the request was refused: ${answer.message}`);
+      // 'none': the 401 was not a stepgate step-up; the same token is all there is to offer.
+      if (answer.kind !== 'invalid') return served(previous);
+    }
+  }
+  const ready = best(tokens, now, refused);
+  if (ready) return served(ready);
+  const everyday = tokens.find((t) => t.level === '');
+  if (everyday?.refresh_token) {
+    const r = await refresh(s.issuer, s.clientId, everyday.refresh_token).catch(() => undefined);
+    if (r && r.claims.exp - SKEW_SECONDS > now) {
+      const t = { ...store(s, '', r, now), refresh_token: r.refreshToken ?? everyday.refresh_token };
+      cache.put(t);
+      return served(t);
+    }
+  }
+  const r = await signIn({ ...s.signIn, stderr: io.stderr }, {});
+  const t = store(s, '', r, io.now());
+  cache.put(t);
+  return served(t);
+}
+
+function challengeUrl(s: Settings, info: ExecInfo): string | undefined {
+  const base = s.stepgate ?? info.server;
+  if (!base) return undefined;
+  return `${base.replace(/\/+$/, '')}/.stepgate/v1/challenge`;
+}
+
+async function stepUp(
+  s: Settings,
+  io: PluginIo,
+  cache: TokenCache,
+  c: Challenge,
+  previous: CachedToken,
+  served: (t: CachedToken) => number,
+): Promise<number> {
+  const fresh = c.reason === 'auth_too_old' || c.reason === 'auth_time_missing';
+  const what = [c.level ? `level ${c.level}` : undefined, c.max_age !== undefined ? `a sign-in within ${c.max_age}s` : undefined].filter(Boolean).join(' and ');
+  io.stderr(`stepgate: this command needs ${what || 'a stronger sign-in'} (${c.reason}); signing in again…`);
+  try {
+    const r = await signIn({ ...s.signIn, stderr: io.stderr }, { acrValues: c.acr_values, maxAge: c.max_age, promptLogin: fresh });
+    const t = store(s, c.acr_values ?? '', r, io.now());
+    if (t.level === '') t.refresh_token = previous.level === '' ? (r.refreshToken ?? previous.refresh_token) : undefined;
+    cache.put(t);
+    io.stderr(`stepgate: signed in${r.claims.acr ? ` (${r.claims.acr})` : ''}. kubectl already reported this attempt as refused: run the command again.`);
+    return served(t);
+  } catch (err) {
+    const why = (err as Error).message;
+    io.stderr(`stepgate: step-up not completed (${why}); your current sign-in is unchanged.`);
+    return served(previous);
+  }
+}
+
+async function login(s: Settings, level: string | undefined, io: PluginIo): Promise<number> {
+  await loadYaml();
+  const cache = new TokenCache(cacheDir(io.env));
+  const acr = level === undefined ? '' : (s.levels.get(level) ?? (level.includes(':') ? level : undefined));
+  if (acr === undefined) {
+    throw new PluginUsageError(`unknown level ${level}: use a level name given with --acr NAME=ACR (known: ${[...s.levels.keys()].join(', ') || 'none'}) or an acr value`);
+  }
+  const r = await signIn({ ...s.signIn, stderr: io.stderr }, acr === '' ? {} : { acrValues: acr, promptLogin: true });
+  cache.put(store(s, acr, r, io.now()));
+  io.stderr(`stepgate: signed in${r.claims.acr ? ` at ${r.claims.acr}` : ''}; kubectl uses this sign-in until it expires (in ${Math.max(0, r.claims.exp - io.now())}s).`);
+  return 0;
+}
+
+function logout(values: Values, io: PluginIo): number {
+  const cache = new TokenCache(cacheDir(io.env));
+  const v = values.all || values.issuer !== undefined ? values : { ...fromKubeconfig(values, io.env), ...definedOnly(values) };
+  const tokens = values.all ? cache.list() : cache.list(v.issuer, v['client-id']);
+  for (const t of tokens) {
+    cache.remove(t.issuer, t.client_id, t.level);
+    cache.clearServed(t.issuer, t.client_id);
+  }
+  io.stderr(`stepgate: forgot ${tokens.length} cached sign-in(s).`);
+  return 0;
+}
+
+function status(values: Values, io: PluginIo): number {
+  const cache = new TokenCache(cacheDir(io.env));
+  const now = io.now();
+  const tokens = cache.list(values.issuer, values['client-id']);
+  if (tokens.length === 0) {
+    io.stdout('no cached sign-ins\n');
+    return 0;
+  }
+  const rows = [['ISSUER', 'CLIENT', 'ASKED FOR', 'ACR', 'SIGNED IN', 'EXPIRES', 'REFRESH']];
+  for (const t of tokens.sort((a, b) => a.issuer.localeCompare(b.issuer) || a.level.localeCompare(b.level))) {
+    rows.push([
+      t.issuer,
+      t.client_id,
+      t.level === '' ? 'everyday' : t.level,
+      t.acr ?? '-',
+      t.auth_time !== undefined ? `${age(now - t.auth_time)} ago` : '-',
+      t.expires_at > now ? `in ${age(t.expires_at - now)}` : 'expired',
+      t.refresh_token ? 'yes' : 'no',
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) io.stdout(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+  for (const p of cache.looseFiles()) io.stderr(`stepgate: warning: ${p} is readable by others; run chmod go= on it`);
+  return 0;
+}
+
+function age(seconds: number): string {
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
+  return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
+}
+
+function kubeconfig(values: Values, io: PluginIo): number {
+  if (!values.issuer || !values['client-id']) throw new PluginUsageError('kubeconfig needs --issuer and --client-id');
+  const args = ['credential', `--issuer=${values.issuer}`, `--client-id=${values['client-id']}`];
+  for (const a of values.acr ?? []) args.push(`--acr=${a}`);
+  if (values.stepgate) args.push(`--stepgate=${values.stepgate}`);
+  if (values.scope) args.push(`--scope=${values.scope}`);
+  if (values.device) args.push('--device');
+  const q = (s: string) => JSON.stringify(s);
+  io.stdout(
+    [
+      'users:',
+      `  - name: ${q(values.name ?? 'stepgate')}`,
+      '    user:',
+      '      exec:',
+      '        apiVersion: client.authentication.k8s.io/v1',
+      '        command: stepgate',
+      '        args:',
+      ...args.map((a) => `          - ${q(a)}`),
+      // IfAvailable: the browser or device code works without stdin, so a pipe is fine too.
+      '        interactiveMode: IfAvailable',
+      // The cluster's address and CA let the plugin ask stepgate (through the same gateway) about a 401.
+      '        provideClusterInfo: true',
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}

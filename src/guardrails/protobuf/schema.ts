@@ -1,0 +1,239 @@
+/**
+ * Field numbers of the Kubernetes objects the guardrails read, from the published k8s.io/api and
+ * k8s.io/apimachinery `generated.proto` files (the numbers are part of the wire contract and do
+ * not change between releases). Only the fields the guardrails (and the next ones planned) look
+ * at are listed; every other field is skipped. Names are the JSON names, so a decoded object has
+ * the same shape as the JSON body and the rules read both alike. Where Go embeds a struct that
+ * JSON inlines (an ephemeral container's common part, a volume's source, a webhook rule), the
+ * field is `inline` and its fields land in the parent object.
+ */
+
+/** `bytes` reads as base64, as in JSON; `raw` (the envelope's object bytes only) stays bytes. */
+export type Scalar = 'string' | 'bool' | 'int32' | 'int64' | 'bytes' | 'raw';
+
+export type Field =
+  | { readonly name: string; readonly kind: Scalar; readonly repeated: boolean }
+  | { readonly name: string; readonly kind: 'message'; readonly message: Message; readonly repeated: boolean; readonly inline?: true }
+  /** map<string, string>: entries {1: key, 2: value}, decoded to an object. */
+  | { readonly name: string; readonly kind: 'map'; readonly repeated: true }
+  /** k8s.io/apimachinery IntOrString {1: type, 2: intVal, 3: strVal}: JSON is a number or a string. */
+  | { readonly name: string; readonly kind: 'intOrString'; readonly repeated: false };
+
+export interface Message {
+  readonly name: string;
+  readonly fields: ReadonlyMap<number, Field>;
+}
+
+function message(name: string, fields: Record<number, Field>): Message {
+  return Object.freeze({ name, fields: new Map(Object.entries(fields).map(([n, f]) => [Number(n), Object.freeze(f)])) });
+}
+
+const scalar = (kind: Scalar, repeated: boolean) => (name: string): Field => ({ name, kind, repeated });
+const str = scalar('string', false);
+const strs = scalar('string', true);
+const bool = scalar('bool', false);
+const int32 = scalar('int32', false);
+const int64 = scalar('int64', false);
+const bytes = scalar('bytes', false);
+const one = (name: string, m: Message): Field => ({ name, kind: 'message', message: m, repeated: false });
+const many = (name: string, m: Message): Field => ({ name, kind: 'message', message: m, repeated: true });
+const inline = (m: Message): Field => ({ name: m.name, kind: 'message', message: m, repeated: false, inline: true });
+const map = (name: string): Field => ({ name, kind: 'map', repeated: true });
+const intOrString = (name: string): Field => ({ name, kind: 'intOrString', repeated: false });
+
+/** A message whose presence is the fact (a volume's source type); its contents are skipped. */
+const opaque = (name: string) => message(name, {});
+
+// k8s.io/apimachinery/pkg/apis/meta/v1
+const ObjectMeta = message('ObjectMeta', { 1: str('name'), 2: str('generateName'), 3: str('namespace'), 11: map('labels'), 12: map('annotations') });
+const LabelSelectorRequirement = message('LabelSelectorRequirement', { 1: str('key'), 2: str('operator'), 3: strs('values') });
+const LabelSelector = message('LabelSelector', { 1: map('matchLabels'), 2: many('matchExpressions', LabelSelectorRequirement) });
+
+// k8s.io/api/core/v1: the pod spec and what the guardrails read in it
+const Capabilities = message('Capabilities', { 1: strs('add'), 2: strs('drop') });
+const SELinuxOptions = message('SELinuxOptions', { 1: str('user'), 2: str('role'), 3: str('type'), 4: str('level') });
+const SeccompProfile = message('SeccompProfile', { 1: str('type'), 2: str('localhostProfile') });
+const AppArmorProfile = message('AppArmorProfile', { 1: str('type'), 2: str('localhostProfile') });
+const WindowsOptions = message('WindowsSecurityContextOptions', { 1: str('gmsaCredentialSpecName'), 2: str('gmsaCredentialSpec'), 3: str('runAsUserName'), 4: bool('hostProcess') });
+const Sysctl = message('Sysctl', { 1: str('name'), 2: str('value') });
+
+const SecurityContext = message('SecurityContext', {
+  1: one('capabilities', Capabilities),
+  2: bool('privileged'),
+  3: one('seLinuxOptions', SELinuxOptions),
+  4: int64('runAsUser'),
+  5: bool('runAsNonRoot'),
+  6: bool('readOnlyRootFilesystem'),
+  7: bool('allowPrivilegeEscalation'),
+  8: int64('runAsGroup'),
+  9: str('procMount'),
+  10: one('windowsOptions', WindowsOptions),
+  11: one('seccompProfile', SeccompProfile),
+  12: one('appArmorProfile', AppArmorProfile),
+});
+
+const PodSecurityContext = message('PodSecurityContext', {
+  1: one('seLinuxOptions', SELinuxOptions),
+  2: int64('runAsUser'),
+  3: bool('runAsNonRoot'),
+  6: int64('runAsGroup'),
+  7: many('sysctls', Sysctl),
+  8: one('windowsOptions', WindowsOptions),
+  10: one('seccompProfile', SeccompProfile),
+  11: one('appArmorProfile', AppArmorProfile),
+});
+
+const ContainerPort = message('ContainerPort', { 1: str('name'), 2: int32('hostPort'), 3: int32('containerPort'), 4: str('protocol'), 5: str('hostIP') });
+
+/** Container and EphemeralContainerCommon share these numbers. */
+const CONTAINER_FIELDS: Record<number, Field> = {
+  1: str('name'),
+  2: str('image'),
+  3: strs('command'),
+  4: strs('args'),
+  6: many('ports', ContainerPort),
+  14: str('imagePullPolicy'),
+  15: one('securityContext', SecurityContext),
+};
+const Container = message('Container', CONTAINER_FIELDS);
+const EphemeralContainerCommon = message('EphemeralContainerCommon', CONTAINER_FIELDS);
+const EphemeralContainer = message('EphemeralContainer', { 1: inline(EphemeralContainerCommon), 2: str('targetContainerName') });
+
+const HostPathVolumeSource = message('HostPathVolumeSource', { 1: str('path'), 2: str('type') });
+/** Every source type by name, so a rule can tell what a volume is; only hostPath is read in full. */
+const VOLUME_SOURCES: Record<number, string> = {
+  2: 'emptyDir', 3: 'gcePersistentDisk', 4: 'awsElasticBlockStore', 5: 'gitRepo', 6: 'secret', 7: 'nfs', 8: 'iscsi',
+  9: 'glusterfs', 10: 'persistentVolumeClaim', 11: 'rbd', 12: 'flexVolume', 13: 'cinder', 14: 'cephfs', 15: 'flocker',
+  16: 'downwardAPI', 17: 'fc', 18: 'azureFile', 19: 'configMap', 20: 'vsphereVolume', 21: 'quobyte', 22: 'azureDisk',
+  23: 'photonPersistentDisk', 24: 'portworxVolume', 25: 'scaleIO', 26: 'projected', 27: 'storageos', 28: 'csi',
+  29: 'ephemeral', 30: 'image',
+};
+const VolumeSource = message('VolumeSource', {
+  1: one('hostPath', HostPathVolumeSource),
+  ...Object.fromEntries(Object.entries(VOLUME_SOURCES).map(([n, name]) => [n, one(name, opaque(name))])),
+});
+const Volume = message('Volume', { 1: str('name'), 2: inline(VolumeSource) });
+
+const PodSpec = message('PodSpec', {
+  1: many('volumes', Volume),
+  2: many('containers', Container),
+  8: str('serviceAccountName'),
+  9: str('serviceAccount'),
+  10: str('nodeName'),
+  11: bool('hostNetwork'),
+  12: bool('hostPID'),
+  13: bool('hostIPC'),
+  14: one('securityContext', PodSecurityContext),
+  20: many('initContainers', Container),
+  21: bool('automountServiceAccountToken'),
+  27: bool('shareProcessNamespace'),
+  29: str('runtimeClassName'),
+  34: many('ephemeralContainers', EphemeralContainer),
+  37: bool('hostUsers'),
+});
+
+const PodTemplateSpec = message('PodTemplateSpec', { 1: one('metadata', ObjectMeta), 2: one('spec', PodSpec) });
+
+const withMeta = (name: string, fields: Record<number, Field>) => message(name, { 1: one('metadata', ObjectMeta), ...fields });
+
+const Pod = withMeta('Pod', { 2: one('spec', PodSpec) });
+const PodTemplate = withMeta('PodTemplate', { 2: one('template', PodTemplateSpec) });
+const ReplicationController = withMeta('ReplicationController', {
+  2: one('spec', message('ReplicationControllerSpec', { 1: int32('replicas'), 2: map('selector'), 3: one('template', PodTemplateSpec) })),
+});
+const Namespace = withMeta('Namespace', {});
+
+// k8s.io/api/apps/v1
+const Deployment = withMeta('Deployment', {
+  2: one('spec', message('DeploymentSpec', { 1: int32('replicas'), 2: one('selector', LabelSelector), 3: one('template', PodTemplateSpec) })),
+});
+const StatefulSet = withMeta('StatefulSet', {
+  2: one('spec', message('StatefulSetSpec', { 1: int32('replicas'), 2: one('selector', LabelSelector), 3: one('template', PodTemplateSpec) })),
+});
+const DaemonSet = withMeta('DaemonSet', {
+  2: one('spec', message('DaemonSetSpec', { 1: one('selector', LabelSelector), 2: one('template', PodTemplateSpec) })),
+});
+const ReplicaSet = withMeta('ReplicaSet', {
+  2: one('spec', message('ReplicaSetSpec', { 1: int32('replicas'), 2: one('selector', LabelSelector), 3: one('template', PodTemplateSpec) })),
+});
+
+// k8s.io/api/batch/v1
+const JobSpec = message('JobSpec', { 4: one('selector', LabelSelector), 6: one('template', PodTemplateSpec) });
+const Job = withMeta('Job', { 2: one('spec', JobSpec) });
+const JobTemplateSpec = message('JobTemplateSpec', { 1: one('metadata', ObjectMeta), 2: one('spec', JobSpec) });
+const CronJob = withMeta('CronJob', { 2: one('spec', message('CronJobSpec', { 1: str('schedule'), 5: one('jobTemplate', JobTemplateSpec) })) });
+
+// k8s.io/api/rbac/v1
+const PolicyRule = message('PolicyRule', { 1: strs('verbs'), 2: strs('apiGroups'), 3: strs('resources'), 4: strs('resourceNames'), 5: strs('nonResourceURLs') });
+const AggregationRule = message('AggregationRule', { 1: many('clusterRoleSelectors', LabelSelector) });
+const RoleRef = message('RoleRef', { 1: str('apiGroup'), 2: str('kind'), 3: str('name') });
+const Subject = message('Subject', { 1: str('kind'), 2: str('apiGroup'), 3: str('name'), 4: str('namespace') });
+const Role = withMeta('Role', { 2: many('rules', PolicyRule) });
+const ClusterRole = withMeta('ClusterRole', { 2: many('rules', PolicyRule), 3: one('aggregationRule', AggregationRule) });
+const RoleBinding = withMeta('RoleBinding', { 2: many('subjects', Subject), 3: one('roleRef', RoleRef) });
+const ClusterRoleBinding = withMeta('ClusterRoleBinding', { 2: many('subjects', Subject), 3: one('roleRef', RoleRef) });
+
+// k8s.io/api/networking/v1
+const IPBlock = message('IPBlock', { 1: str('cidr'), 2: strs('except') });
+const NetworkPolicyPeer = message('NetworkPolicyPeer', { 1: one('podSelector', LabelSelector), 2: one('namespaceSelector', LabelSelector), 3: one('ipBlock', IPBlock) });
+const NetworkPolicyPort = message('NetworkPolicyPort', { 1: str('protocol'), 2: intOrString('port'), 3: int32('endPort') });
+const NetworkPolicy = withMeta('NetworkPolicy', {
+  2: one(
+    'spec',
+    message('NetworkPolicySpec', {
+      1: one('podSelector', LabelSelector),
+      2: many('ingress', message('NetworkPolicyIngressRule', { 1: many('ports', NetworkPolicyPort), 2: many('from', NetworkPolicyPeer) })),
+      3: many('egress', message('NetworkPolicyEgressRule', { 1: many('ports', NetworkPolicyPort), 2: many('to', NetworkPolicyPeer) })),
+      4: strs('policyTypes'),
+    }),
+  ),
+});
+
+// k8s.io/api/admissionregistration/v1
+const ServiceReference = message('ServiceReference', { 1: str('namespace'), 2: str('name'), 3: str('path'), 4: int32('port') });
+const WebhookClientConfig = message('WebhookClientConfig', { 1: one('service', ServiceReference), 2: bytes('caBundle'), 3: str('url') });
+const Rule = message('Rule', { 1: strs('apiGroups'), 2: strs('apiVersions'), 3: strs('resources'), 4: str('scope') });
+const RuleWithOperations = message('RuleWithOperations', { 1: strs('operations'), 2: inline(Rule) });
+const MatchCondition = message('MatchCondition', { 1: str('name'), 2: str('expression') });
+const WEBHOOK_FIELDS: Record<number, Field> = {
+  1: str('name'),
+  2: one('clientConfig', WebhookClientConfig),
+  3: many('rules', RuleWithOperations),
+  4: str('failurePolicy'),
+  5: one('namespaceSelector', LabelSelector),
+  6: str('sideEffects'),
+  7: int32('timeoutSeconds'),
+  8: strs('admissionReviewVersions'),
+  9: str('matchPolicy'),
+};
+const ValidatingWebhook = message('ValidatingWebhook', { ...WEBHOOK_FIELDS, 10: one('objectSelector', LabelSelector), 11: many('matchConditions', MatchCondition) });
+const MutatingWebhook = message('MutatingWebhook', {
+  ...WEBHOOK_FIELDS,
+  10: str('reinvocationPolicy'),
+  11: one('objectSelector', LabelSelector),
+  12: many('matchConditions', MatchCondition),
+});
+const ValidatingWebhookConfiguration = withMeta('ValidatingWebhookConfiguration', { 2: many('webhooks', ValidatingWebhook) });
+const MutatingWebhookConfiguration = withMeta('MutatingWebhookConfiguration', { 2: many('webhooks', MutatingWebhook) });
+
+// k8s.io/apimachinery/pkg/runtime: the envelope after the `k8s\0` magic
+export const TypeMeta = message('TypeMeta', { 1: str('apiVersion'), 2: str('kind') });
+export const Unknown = message('Unknown', { 1: one('typeMeta', TypeMeta), 2: scalar('raw', false)('raw'), 3: str('contentEncoding'), 4: str('contentType') });
+
+/** The decoded kinds, by `apiVersion` and `kind` as the envelope names them. */
+export const KINDS: ReadonlyMap<string, Message> = new Map(
+  (
+    [
+      ['v1', [Pod, PodTemplate, ReplicationController, Namespace]],
+      ['apps/v1', [Deployment, StatefulSet, DaemonSet, ReplicaSet]],
+      ['batch/v1', [Job, CronJob]],
+      ['rbac.authorization.k8s.io/v1', [Role, ClusterRole, RoleBinding, ClusterRoleBinding]],
+      ['networking.k8s.io/v1', [NetworkPolicy]],
+      ['admissionregistration.k8s.io/v1', [ValidatingWebhookConfiguration, MutatingWebhookConfiguration]],
+    ] as const
+  ).flatMap(([apiVersion, ms]) => ms.map((m) => [kindKey(apiVersion, m.name), m] as const)),
+);
+
+export function kindKey(apiVersion: string, kind: string): string {
+  return `${apiVersion} ${kind}`;
+}

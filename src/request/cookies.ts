@@ -1,0 +1,51 @@
+/**
+ * The Cookie header, read the way the least forgiving and the most forgiving upstream would both
+ * read it. stepgate's own cookies (the session, the device id, the per-flow state cookies) are its
+ * credentials and bookkeeping, never the application's: they are cut out of every request that
+ * goes upstream, whatever else the request carries.
+ */
+
+/** Every cookie stepgate sets starts with this; anything in this namespace is ours. */
+export const OWN_COOKIE_PREFIX = 'stepgate_';
+
+/**
+ * The values of every cookie named exactly `name`, in order. Names are compared after trimming
+ * blanks, because some application frameworks trim them (`stepgate_session =x` is the session to
+ * them); a pair without `=` has no value and is skipped.
+ */
+export function cookieValues(header: string | undefined, name: string): string[] {
+  if (header === undefined || !header.includes(name)) return [];
+  const out: string[] = [];
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) out.push(part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+/**
+ * The Cookie header for the upstream: `header` without stepgate's cookies (names starting with
+ * `stepgate_`, and the configured session cookie name, compared case-insensitively after trimming,
+ * with or without a value). `changed` says whether anything was cut; `value` is undefined when
+ * nothing is left (the header must then be removed, not sent empty).
+ */
+export function upstreamCookie(header: string, sessionCookie: string | undefined): { changed: boolean; value: string | undefined } {
+  const lower = header.toLowerCase();
+  const session = sessionCookie?.toLowerCase();
+  if (!lower.includes(OWN_COOKIE_PREFIX) && (session === undefined || !lower.includes(session))) {
+    return { changed: false, value: header };
+  }
+  const kept: string[] = [];
+  let changed = false;
+  for (const part of header.split(';')) {
+    const p = part.trim();
+    if (p === '') continue;
+    const eq = p.indexOf('=');
+    const name = (eq < 0 ? p : p.slice(0, eq)).trim().toLowerCase();
+    if (name.startsWith(OWN_COOKIE_PREFIX) || name === session) changed = true;
+    else kept.push(p);
+  }
+  if (!changed) return { changed: false, value: header };
+  return { changed: true, value: kept.length > 0 ? kept.join('; ') : undefined };
+}

@@ -1,0 +1,61 @@
+import { cookieValues } from './cookies.js';
+import { websocketBearer } from './websocket.js';
+
+/**
+ * Which credential a request presents. The carriers an upstream honours (Authorization: Bearer,
+ * and for kube-apiserver the WebSocket bearer subprotocol) are verified exactly alike; when both
+ * are present they must carry the same token, because stepgate would otherwise vouch for one
+ * identity while the upstream authenticates another (kube tries Authorization first and falls
+ * back to the subprotocol when that fails). stepgate's session cookie counts only when no
+ * upstream credential is present: it is never forwarded, so it cannot disagree with the
+ * upstream, and an explicit credential is never rescued by it. Two different session cookies
+ * (cookie tossing from a sibling domain, or stale ones) are ambiguous too.
+ */
+export type Credential =
+  | { kind: 'bearer'; token: string }
+  | { kind: 'session'; value: string }
+  | { kind: 'problem'; reason: CredentialProblem; detail: string };
+
+/** Reason codes (src/decision/reasons.ts) a credential can fail with before any verification. */
+export type CredentialProblem = 'token_missing' | 'token_malformed' | 'credential_ambiguous';
+
+export function presentedCredential(headers: ReadonlyMap<string, string>, sessionCookie: string | undefined): Credential {
+  const ws = websocketBearer(headers.get('sec-websocket-protocol'));
+  if (ws.kind === 'malformed') return { kind: 'problem', reason: 'token_malformed', detail: ws.detail };
+  const authorization = headers.get('authorization');
+  if (authorization !== undefined) {
+    const token = bearerToken(authorization);
+    if (typeof token !== 'string') return { kind: 'problem', reason: token.reason, detail: token.detail };
+    if (ws.kind === 'token' && ws.token !== token) {
+      return { kind: 'problem', reason: 'credential_ambiguous', detail: 'Authorization and the WebSocket bearer subprotocol carry different tokens' };
+    }
+    return { kind: 'bearer', token };
+  }
+  if (ws.kind === 'token') return { kind: 'bearer', token: ws.token };
+  if (sessionCookie !== undefined) {
+    const values = cookieValues(headers.get('cookie'), sessionCookie).filter((v) => v !== '');
+    if (values.length > 0) {
+      if (values.some((v) => v !== values[0])) {
+        return { kind: 'problem', reason: 'credential_ambiguous', detail: `${values.length} different ${sessionCookie} cookies` };
+      }
+      return { kind: 'session', value: values[0]! };
+    }
+  }
+  return { kind: 'problem', reason: 'token_missing', detail: 'no authorization header' };
+}
+
+type TokenProblem = { reason: 'token_missing' | 'token_malformed'; detail: string };
+
+const BEARER = /^bearer +/i;
+
+/** RFC 6750 §2.1. Anything other than exactly one Bearer credential is not a token we verify. */
+export function bearerToken(header: string | undefined): string | TokenProblem {
+  if (header === undefined || header === '') return { reason: 'token_missing', detail: 'no authorization header' };
+  const m = BEARER.exec(header);
+  if (!m) return { reason: 'token_missing', detail: 'authorization header is not a Bearer credential' };
+  const token = header.slice(m[0].length).trim();
+  if (token === '' || token.includes(' ') || token.includes(',')) {
+    return { reason: 'token_malformed', detail: 'the Bearer credential is empty or not a single token' };
+  }
+  return token;
+}

@@ -1,0 +1,43 @@
+import { reasonMessage } from '../../decision/reasons.js';
+import { lastChallenge } from '../../pipeline/challenge.js';
+import { bearerToken } from '../../pipeline/evaluate.js';
+import type { Runtime } from '../../pipeline/runtime.js';
+import type { FlowResponse } from '../../stepup/flow.js';
+
+export const CHALLENGE_PATH = '/.stepgate/v1/challenge';
+
+const JSON_TYPE = ['content-type', 'application/json'] as const;
+const NO_STORE = ['cache-control', 'no-store'] as const;
+
+/**
+ * `GET /.stepgate/v1/challenge`: the last step-up challenge stepgate issued for the presented
+ * Bearer token, for the kubectl credential plugin. The token must verify like any request's, and
+ * the lookup is by a hash of that exact token, so a caller learns only about its own credential.
+ * A token that no longer verifies (expired, say) gets the same 401 as anywhere else.
+ */
+export async function challengeEndpoint(rt: Runtime, method: string, authorization: string | undefined): Promise<FlowResponse> {
+  if (method !== 'GET') {
+    return { status: 405, headers: [JSON_TYPE, NO_STORE, ['allow', 'GET']], body: JSON.stringify({ reason: 'method_not_allowed' }), audit: undefined };
+  }
+  const token = bearerToken(authorization);
+  if (typeof token !== 'string') return unauthenticated(rt, token.reason);
+  const verified = await rt.verifier.verify(token);
+  if (!verified.ok) return unauthenticated(rt, verified.reason);
+  try {
+    const challenge = await lastChallenge(rt, token);
+    return { status: 200, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ challenge: challenge ?? null }), audit: undefined };
+  } catch {
+    return { status: 503, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ reason: 'state_unavailable', message: reasonMessage('state_unavailable') }), audit: undefined };
+  }
+}
+
+function unauthenticated(rt: Runtime, reason: Parameters<typeof reasonMessage>[0]): FlowResponse {
+  const realm = `Bearer realm="${rt.config.stepup.realm}"`;
+  const www = reason === 'token_missing' ? realm : `${realm}, error="invalid_token"`;
+  return {
+    status: 401,
+    headers: [JSON_TYPE, NO_STORE, ['www-authenticate', www]],
+    body: JSON.stringify({ reason, message: reasonMessage(reason) }),
+    audit: undefined,
+  };
+}

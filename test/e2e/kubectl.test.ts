@@ -1,0 +1,354 @@
+import { mkdtemp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevIdp, type DevIdp } from '../../demo/idp.js';
+import { parseConfig } from '../../src/config/load.js';
+import { startService, type Service } from '../../src/main.js';
+import { launchChromium } from '../support/browser.js';
+import { kubectl, makeTls, startFakeApiserver, startKubeNginx, type FakeApiserver, type KubectlResult, type RunningKubeNginx } from '../support/kube.js';
+import { CLIENT_ID, CLIENT_SECRET, freePort, stepupEnv } from '../support/stepup.js';
+
+/**
+ * The whole loop with real parts: kubectl → nginx (TLS, auth_request, the error_page recipe) →
+ * stepgate forward-auth → a fake kube-apiserver; kubectl's exec credential is `stepgate
+ * credential`, signing in at the dev IdP through headless Chromium (the browser command is the
+ * test's opener) or with the device grant. The tests run in order, as one engineer's session.
+ * Every kubectl output is appended to .artifacts/kubectl-output.txt (the docs quote it).
+ */
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const PLUGIN_CLIENT = 'kubectl';
+
+let dir: string;
+let idp: DevIdp;
+let service: Service;
+let api: FakeApiserver;
+let nginx: RunningKubeNginx;
+let browser: Browser;
+let context: BrowserContext;
+let opener: Server;
+let openerUrl: string;
+let kubeconfig: string;
+/** What the next browser sign-in does at the IdP. */
+let mode: 'password' | 'password+otp' | 'cancel' = 'password';
+let opened = 0;
+const signIns: Promise<void>[] = [];
+const transcript: string[] = [];
+
+function config(idpUrl: string, httpPort: number): string {
+  return `
+server:
+  grpc_listen: 127.0.0.1:0
+  http_listen: 127.0.0.1:${httpPort}
+  authz_http_listen: 127.0.0.1:0
+  trusted_proxies: [127.0.0.1]
+  shutdown_grace_seconds: 1
+log:
+  level: warn
+issuers:
+  - issuer: ${idpUrl}
+    audiences: [${CLIENT_ID}, ${PLUGIN_CLIENT}]
+    algorithms: [RS256]
+assurance:
+  levels:
+    - { name: aal1, acr: ["urn:stepgate:aal1"], amr: [pwd] }
+    - { name: aal2, acr: ["urn:stepgate:aal2"], amr: [mfa] }
+kubernetes:
+  hosts: ["127.0.0.1"]
+stepup:
+  url: http://127.0.0.1:${httpPort}/.stepgate/start
+  oidc:
+    issuer: ${idpUrl}
+    client_id: ${CLIENT_ID}
+    client_secret_env: SG_CLIENT_SECRET
+    redirect_uri: http://127.0.0.1:${httpPort}/.stepgate/callback
+    scopes: [openid, email, groups]
+    allow_insecure_http: true
+  session:
+    keys_env: SG_COOKIE_KEYS
+policy:
+  default: { require: aal1 }
+  rules:
+    - name: prod-delete
+      description: deleting pods in prod
+      match: { kubernetes: { namespaces: [prod], verbs: [delete] } }
+      require: aal2
+      max_age: 300
+    - name: locked
+      description: the locked namespace
+      match: { kubernetes: { namespaces: [locked] } }
+      deny: true
+      message: "the locked namespace is closed to everyone; ask #platform"
+`;
+}
+
+/** Drives the IdP's pages in Chromium from the authorization (or device) URL to the end. */
+async function drive(url: string): Promise<void> {
+  const page = await context.newPage();
+  try {
+    await page.goto(url);
+    for (let step = 0; step < 8; step++) {
+      await page.waitForLoadState();
+      const here = new URL(page.url());
+      if (here.pathname === '/callback') return;
+      if (mode === 'cancel' && (await page.locator('a[href$="/abort"]').count()) > 0) {
+        await page.locator('a[href$="/abort"]').first().click();
+        continue;
+      }
+      if ((await page.locator('form[data-step="login"]').count()) > 0) {
+        await page.fill('#user', 'alice');
+        await page.fill('#password', 'alice-password');
+        if (mode === 'password+otp' && (await page.locator('input[type=checkbox][name=mfa]').count()) > 0) await page.check('input[name=mfa]');
+        await page.locator('form[data-step="login"] button[type=submit]').click();
+        continue;
+      }
+      if ((await page.locator('form[data-step="otp"]').count()) > 0) {
+        await page.fill('#otp', idp.totp('alice'));
+        await page.locator('form[data-step="otp"] button[type=submit]').click();
+        continue;
+      }
+      // oidc-provider's own device pages: the user-code form, then "Continue".
+      const submit = page.locator('button[type=submit]:not([name=abort])');
+      if ((await submit.count()) > 0) {
+        await submit.first().click();
+        continue;
+      }
+      return;
+    }
+  } finally {
+    await page.close();
+  }
+}
+
+function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: join(dir, 'home'),
+    XDG_CACHE_HOME: join(dir, 'cache'),
+    KUBECONFIG: kubeconfig,
+    STEPGATE_BROWSER: `${process.execPath} ${join(ROOT, 'test/support/open-url.mjs')}`,
+    STEPGATE_TEST_OPENER: openerUrl,
+    ...extra,
+  };
+}
+
+async function k(args: string[], extra?: NodeJS.ProcessEnv, onStderr?: (s: string) => void): Promise<KubectlResult> {
+  const r = await kubectl(args, env(extra), ROOT, onStderr);
+  await Promise.all(signIns.splice(0));
+  transcript.push(`$ kubectl ${args.join(' ')}\n${r.stdout}${r.stderr}(exit ${r.code})\n`);
+  return r;
+}
+
+/** The plugin's own commands, as `kubectl stepgate …` would run them. */
+async function plugin(args: string[]): Promise<KubectlResult> {
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function cachedTokens(): Promise<string[]> {
+  const d = join(dir, 'cache', 'stepgate');
+  const out: string[] = [];
+  for (const n of await readdir(d)) {
+    if (n.startsWith('token-')) out.push((JSON.parse(await readFile(join(d, n), 'utf8')) as { id_token: string }).id_token);
+  }
+  return out;
+}
+
+/**
+ * stepgate fetches the IdP's keys at start; on a loaded machine that can time out and is retried
+ * after the cooldown. Until then every token is jwks_unavailable (a 503), so wait for a token to
+ * verify through the whole chain before kubectl runs.
+ */
+async function untilTokensVerify(base: string, ca: string, token: string): Promise<void> {
+  const { request } = await import('node:https');
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const status = await new Promise<number>((resolve) => {
+      const req = request(`${base}/version`, { ca, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', () => resolve(0));
+      req.end();
+    });
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`stepgate never verified a token through nginx (last status ${status})`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'stepgate-kubectl-'));
+  await mkdir(join(dir, 'home'), { recursive: true });
+  const tls = await makeTls(dir);
+  api = await startFakeApiserver();
+  const httpPort = await freePort();
+  idp = await startDevIdp({
+    clients: [
+      { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`http://127.0.0.1:${httpPort}/.stepgate/callback`] },
+      { client_id: PLUGIN_CLIENT, native: true, redirect_uris: ['http://127.0.0.1/callback'] },
+    ],
+  });
+  service = await startService(parseConfig(config(idp.issuer, httpPort), 'kubectl-e2e.yaml'), stepupEnv(), undefined, {});
+  const nginxPort = await freePort();
+  nginx = await startKubeNginx(join(dir, 'nginx'), {
+    port: nginxPort,
+    tls,
+    authzUrl: `http://127.0.0.1:${service.authzHttp!.port}`,
+    stepgateUrl: `http://127.0.0.1:${httpPort}`,
+    apiserverUrl: api.url,
+  });
+  await untilTokensVerify(nginx.url, tls.caPem, await idp.idToken({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uri: `http://127.0.0.1:${httpPort}/.stepgate/callback`, user: 'bob', password: 'bob-password' }));
+  browser = await launchChromium();
+  context = await browser.newContext();
+  opener = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      opened++;
+      signIns.push(drive(body));
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => opener.listen(0, '127.0.0.1', () => resolve()));
+  openerUrl = `http://127.0.0.1:${(opener.address() as AddressInfo).port}/open`;
+  kubeconfig = join(dir, 'kubeconfig');
+  await writeFile(
+    kubeconfig,
+    `apiVersion: v1
+kind: Config
+clusters:
+  - name: prod
+    cluster:
+      server: ${nginx.url}
+      certificate-authority-data: ${Buffer.from(tls.caPem).toString('base64')}
+contexts:
+  - name: prod
+    context: { cluster: prod, user: alice, namespace: default }
+current-context: prod
+users:
+  - name: alice
+    user:
+      exec:
+        apiVersion: client.authentication.k8s.io/v1
+        command: ${process.execPath}
+        args: ["--import", "tsx", "${join(ROOT, 'src/cli.ts')}", "credential", "--issuer=${idp.issuer}", "--client-id=${PLUGIN_CLIENT}", "--acr=aal1=urn:stepgate:aal1", "--acr=aal2=urn:stepgate:aal2"]
+        interactiveMode: IfAvailable
+        provideClusterInfo: true
+`,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await mkdir(join(ROOT, '.artifacts'), { recursive: true }).catch(() => undefined);
+  await writeFile(join(ROOT, '.artifacts/kubectl-output.txt'), transcript.join('\n')).catch(() => undefined);
+  await browser?.close();
+  await new Promise<void>((resolve) => (opener ? opener.close(() => resolve()) : resolve()));
+  await nginx?.stop();
+  await service?.stop();
+  await idp?.close();
+  await api?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('kubectl with the stepgate credential plugin, through nginx', () => {
+  it('signs in (aal1) in the browser; kubectl get pods passes; the cache is private', async () => {
+    mode = 'password';
+    const r = await k(['get', 'pods']);
+    expect(r.stderr, r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('web-0');
+    expect(opened).toBe(1);
+    expect(api.requests.some((q) => q.method === 'GET' && q.url.startsWith('/api/v1/namespaces/default/pods') && q.level === 'aal1')).toBe(true);
+    const d = join(dir, 'cache', 'stepgate');
+    expect((await stat(d)).mode & 0o777).toBe(0o700);
+    for (const n of await readdir(d)) expect((await stat(join(d, n))).mode & 0o777, n).toBe(0o600);
+    for (const t of await cachedTokens()) expect(r.stderr + r.stdout).not.toContain(t);
+  }, 240_000);
+
+  it('kubectl -n prod delete pod web-0: a 401 whose printed message says what to do, and the plugin steps up during that command', async () => {
+    mode = 'password+otp';
+    const before = api.requests.length;
+    const r = await k(['-n', 'prod', 'delete', 'pod', 'web-0', '--wait=false']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'error: You must be logged in to the server (stepgate: step-up needed: deleting pods in prod needs a sign-in at level aal2, made within the last 300s; your token is level aal1 (acr_insufficient).',
+    );
+    expect(r.stderr).toContain('kubectl stepgate login --level aal2');
+    expect(r.stderr).toContain('signed in (urn:stepgate:aal2)');
+    expect(r.stderr).toContain('run the command again');
+    // kubectl's discovery was never refused, so no memcache noise and no generic message.
+    expect(r.stderr).not.toMatch(/memcache|the server has asked for the client to provide credentials/);
+    expect(opened).toBe(2);
+    expect(api.requests.slice(before).some((q) => q.method === 'DELETE')).toBe(false);
+  }, 240_000);
+
+  it('the re-run passes with the elevated token, without editing the kubeconfig or another sign-in', async () => {
+    const r = await k(['-n', 'prod', 'delete', 'pod', 'web-0', '--wait=false']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('pod "web-0" deleted');
+    expect(opened).toBe(2);
+    expect(api.requests.some((q) => q.method === 'DELETE' && q.url === '/api/v1/namespaces/prod/pods/web-0' && q.level === 'aal2')).toBe(true);
+  }, 240_000);
+
+  it('a 403 reaches kubectl through nginx as stepgate\'s Status, not nginx\'s HTML page', async () => {
+    const r = await k(['-n', 'locked', 'get', 'pods']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Error from server (Forbidden): stepgate: the locked namespace is closed to everyone; ask #platform (policy_deny)');
+    expect(r.stderr).not.toContain('<html');
+    expect(opened).toBe(2);
+  }, 240_000);
+
+  it('status shows levels and ages, never a token', async () => {
+    const r = await plugin(['status']);
+    transcript.push(`$ kubectl stepgate status\n${r.stdout}${r.stderr}`);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/everyday\s+urn:stepgate:aal1/);
+    expect(r.stdout).toMatch(/urn:stepgate:aal2\s+urn:stepgate:aal2/);
+    for (const t of await cachedTokens()) expect(r.stdout + r.stderr).not.toContain(t);
+  }, 120_000);
+
+  it('a step-up cancelled at the IdP leaves the everyday sign-in working', async () => {
+    const out = await plugin(['logout']);
+    expect(out.code).toBe(0);
+    // A new browser profile: the IdP session from the step-up above would otherwise sign in at aal2.
+    context = await browser.newContext();
+    mode = 'password';
+    expect((await k(['get', 'pods'])).code).toBe(0);
+    mode = 'cancel';
+    const refused = await k(['-n', 'prod', 'delete', 'pod', 'web-0', '--wait=false']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('step-up not completed');
+    expect(refused.stderr).toContain('your current sign-in is unchanged');
+    const count = opened;
+    const again = await k(['get', 'pods']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('web-0');
+    expect(opened).toBe(count);
+  }, 300_000);
+
+  it('signs in with the device grant when there is no browser to open', async () => {
+    expect((await plugin(['logout'])).code).toBe(0);
+    mode = 'password';
+    let driving: Promise<void> | undefined;
+    const r = await k(['get', 'pods'], { STEPGATE_BROWSER: undefined }, (text) => {
+      const m = /open (\S+) on any device/.exec(text);
+      if (m && !driving) driving = drive(m[1]!);
+    });
+    await driving;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/enter the code [A-Z-]+/);
+    expect(r.stdout).toContain('web-0');
+  }, 300_000);
+});

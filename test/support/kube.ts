@@ -1,0 +1,267 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * Real parts for the kubectl tests: a CA and server certificate made with openssl, a small fake
+ * kube-apiserver (discovery, pods, delete) that records what reaches it, nginx with TLS in front
+ * using stepgate's forward-auth recipe, and the real kubectl.
+ */
+
+export const KUBECTL = '/usr/bin/kubectl';
+const NGINX = '/usr/sbin/nginx';
+const run = promisify(execFile);
+
+export interface Tls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  caPem: string;
+}
+
+/** A throwaway CA and a certificate for 127.0.0.1 signed by it. */
+export async function makeTls(dir: string): Promise<Tls> {
+  const p = (f: string) => join(dir, f);
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '1', '-subj', '/CN=stepgate test CA']);
+  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=127.0.0.1']);
+  await writeFile(p('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  await run('openssl', ['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('server.crt'), '-days', '1', '-extfile', p('ext.cnf')]);
+  return { caFile: p('ca.crt'), certFile: p('server.crt'), keyFile: p('server.key'), caPem: await readFile(p('ca.crt'), 'utf8') };
+}
+
+export interface Recorded {
+  method: string;
+  url: string;
+  authorization: boolean;
+  /** Identity headers stepgate set for the upstream. */
+  level: string | undefined;
+}
+
+export interface FakeApiserver {
+  url: string;
+  requests: Recorded[];
+  close(): Promise<void>;
+}
+
+const json = (body: unknown) => JSON.stringify(body);
+
+/** Discovery (legacy JSON, which kubectl falls back to), pods in any namespace, and delete. */
+export async function startFakeApiserver(): Promise<FakeApiserver> {
+  const requests: Recorded[] = [];
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    req.resume();
+    const url = req.url ?? '/';
+    requests.push({ method: req.method ?? '', url, authorization: req.headers.authorization !== undefined, level: req.headers['x-stepgate-level'] as string | undefined });
+    const path = url.split('?')[0]!;
+    const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(json(body));
+    if (path === '/version') return send(200, { major: '1', minor: '32', gitVersion: 'v1.32.0-fake', platform: 'linux/amd64' });
+    if (path === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] });
+    if (path === '/apis') return send(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
+    if (path === '/api/v1') {
+      return send(200, {
+        kind: 'APIResourceList',
+        groupVersion: 'v1',
+        resources: [
+          { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['create', 'delete', 'get', 'list', 'watch'], shortNames: ['po'] },
+          { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
+        ],
+      });
+    }
+    const m = /^\/api\/v1\/namespaces\/([a-z0-9-]+)\/pods(?:\/([a-z0-9-]+))?$/.exec(path);
+    if (m) {
+      const [, ns, name] = m;
+      const pod = (n: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: n, namespace: ns, uid: `uid-${n}`, creationTimestamp: '2026-01-01T00:00:00Z' }, spec: { containers: [{ name: 'web', image: 'nginx' }] }, status: { phase: 'Running' } });
+      if (req.method === 'GET' && !name) return send(200, { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: '1' }, items: [pod('web-0')] });
+      if (req.method === 'GET' && name) return send(200, pod(name));
+      if (req.method === 'DELETE' && name) return send(200, { ...pod(name!), metadata: { ...pod(name!).metadata, deletionTimestamp: '2026-01-01T00:00:01Z' } });
+    }
+    send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `fake apiserver: no ${path}` });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export interface KubeNginxOptions {
+  port: number;
+  tls: Tls;
+  /** stepgate's forward-auth listener (`server.authz_http_listen`). */
+  authzUrl: string;
+  /** stepgate's public listener (`server.http_listen`): /.stepgate/, including the challenge endpoint. */
+  stepgateUrl: string;
+  apiserverUrl: string;
+}
+
+/**
+ * The nginx recipe from docs/kubectl-stepup.md: auth_request to stepgate, and on a 401 or 403 the
+ * Status body stepgate put in `x-stepgate-status-body` sent back with its WWW-Authenticate, so
+ * kubectl prints stepgate's message instead of nginx's HTML page.
+ */
+export function kubeNginxConfig(prefix: string, o: KubeNginxOptions): string {
+  return `worker_processes 1;
+daemon off;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log info;
+events { worker_connections 256; }
+http {
+  access_log ${prefix}/access.log;
+  client_body_temp_path ${prefix}/tmp/body;
+  proxy_temp_path ${prefix}/tmp/proxy;
+  fastcgi_temp_path ${prefix}/tmp/fastcgi;
+  uwsgi_temp_path ${prefix}/tmp/uwsgi;
+  scgi_temp_path ${prefix}/tmp/scgi;
+  server_tokens off;
+
+  server {
+    listen 127.0.0.1:${o.port} ssl;
+    ssl_certificate ${o.tls.certFile};
+    ssl_certificate_key ${o.tls.keyFile};
+
+    location = /.stepgate-auth {
+      internal;
+      proxy_pass ${o.authzUrl};
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Original-URI $request_uri;
+      proxy_set_header X-Original-Method $request_method;
+      proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      # Room for the denial body stepgate sends in a header.
+      proxy_buffer_size 16k;
+      proxy_busy_buffers_size 16k;
+      proxy_buffers 4 16k;
+    }
+
+    location /.stepgate/ {
+      proxy_pass ${o.stepgateUrl};
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-Proto $scheme;
+    }
+
+    location / {
+      auth_request /.stepgate-auth;
+      auth_request_set $sg_status_body $upstream_http_x_stepgate_status_body;
+      auth_request_set $sg_level $upstream_http_x_stepgate_level;
+      error_page 401 = @stepgate_401;
+      error_page 403 = @stepgate_403;
+      # nginx turns any other auth status (stepgate's 400, 431, 503) into a 500: still send its Status.
+      error_page 500 = @stepgate_500;
+      proxy_set_header x-stepgate-level $sg_level;
+      proxy_set_header Authorization "";
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $http_connection;
+      proxy_pass ${o.apiserverUrl};
+    }
+
+    location @stepgate_401 {
+      default_type application/json;
+      add_header Cache-Control no-store always;
+      return 401 $sg_status_body;
+    }
+
+    location @stepgate_500 {
+      default_type application/json;
+      add_header Cache-Control no-store always;
+      if ($sg_status_body = "") {
+        return 500;
+      }
+      return 500 $sg_status_body;
+    }
+
+    location @stepgate_403 {
+      default_type application/json;
+      add_header Cache-Control no-store always;
+      return 403 $sg_status_body;
+    }
+  }
+}
+`;
+}
+
+export interface RunningKubeNginx {
+  url: string;
+  config: string;
+  errorLog(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startKubeNginx(prefix: string, o: KubeNginxOptions): Promise<RunningKubeNginx> {
+  if (!existsSync(NGINX)) throw new Error(`${NGINX} not found: install the Debian package nginx`);
+  for (const d of ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) await mkdir(join(prefix, d), { recursive: true });
+  const config = kubeNginxConfig(prefix, o);
+  await writeFile(join(prefix, 'nginx.conf'), config);
+  const child = spawn(NGINX, ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const errorLog = () => readFile(join(prefix, 'error.log'), 'utf8').catch(() => '');
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`nginx exited: ${await errorLog()}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const s = connect(o.port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (up) break;
+    if (Date.now() > deadline) throw new Error(`nginx not listening: ${await errorLog()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `https://127.0.0.1:${o.port}`,
+    config,
+    errorLog,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGQUIT');
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+      await rm(join(prefix, 'tmp'), { recursive: true, force: true });
+    },
+  };
+}
+
+export interface KubectlResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real kubectl. `onStderr` sees stderr as it arrives (the device flow prints its code
+ * there while kubectl waits).
+ */
+export function kubectl(args: string[], env: NodeJS.ProcessEnv, cwd: string, onStderr?: (text: string) => void, timeoutMs = 180_000): Promise<KubectlResult> {
+  if (!existsSync(KUBECTL)) throw new Error(`${KUBECTL} not found: install kubectl (scripts/test.sh does)`);
+  return new Promise((resolve) => {
+    const child = spawn(KUBECTL, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      onStderr?.(stderr);
+    });
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('close', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import type { Answer } from '../../src/decision/respond.js';
+import type { Verdict } from '../../src/decision/verdict.js';
+import type { Identity } from '../../src/identity/identity.js';
+import { check, type Checked } from '../../src/pipeline/check.js';
+import { buildRuntime } from '../../src/pipeline/runtime.js';
+import { parseCheckRequest, toCheckResponse } from '../../src/server/grpc/check.js';
+import { answerKey, EncodedAllowCache } from '../../src/server/grpc/encoded-allows.js';
+import { authorizationService, responseSerializer } from '../../src/server/grpc/protos.js';
+import { HMAC_ISSUER, HMAC_SECRET, testConfig } from '../support/config.js';
+import { PINNED } from '../support/guardrails.js';
+import { checkRequest, type RequestSpec } from '../support/requests.js';
+
+const serialize = responseSerializer(authorizationService());
+const GUARDRAILS = 'guardrails:\n  effects:\n    privileged_container: {require: aal3, max_age: 300}\n';
+
+function runtime() {
+  const now = Date.now();
+  return buildRuntime(testConfig('https://idp.invalid', GUARDRAILS), {
+    fetch: () => Promise.reject(new Error('no network in this test')),
+    now: () => now,
+    env: { TEST_HMAC_SECRET: HMAC_SECRET },
+  });
+}
+
+async function hmacToken(acr: string): Promise<string> {
+  const sec = Math.floor(Date.now() / 1000);
+  return new SignJWT({ sub: 'ci-bot', acr, auth_time: sec - 10 })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(HMAC_ISSUER)
+    .setAudience('kubernetes')
+    .setExpirationTime(sec + 3600)
+    .sign(new TextEncoder().encode(HMAC_SECRET));
+}
+
+const pod = (privileged: boolean) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web' },
+    spec: { containers: [{ name: 'app', image: PINNED, securityContext: { privileged } }] },
+  });
+
+async function run(rt: ReturnType<typeof runtime>, spec: RequestSpec): Promise<Checked> {
+  const parsed = parseCheckRequest(checkRequest(spec), rt.headerLimits, rt.maxBodyBytes);
+  return check(rt, parsed);
+}
+
+describe('EncodedAllowCache', () => {
+  it('hits for guardrail-inspected allows (a new requirement object every time), and its bytes are always the fresh encoding', async () => {
+    const rt = runtime();
+    const cache = new EncodedAllowCache(serialize);
+    const token = await hmacToken('urn:stepgate:aal3');
+    const privileged: RequestSpec = { method: 'POST', path: '/api/v1/namespaces/dev/pods', token, body: pod(true), headers: { 'content-type': 'application/json' } };
+    const benign: RequestSpec = { ...privileged, body: pod(false) };
+    const read: RequestSpec = { path: '/api/v1/namespaces/dev/secrets/db', token };
+    const sequence = [privileged, privileged, benign, privileged, read, benign, privileged, read, privileged, benign];
+    const requirements = new Set<unknown>();
+    let identity: Identity | undefined;
+    for (const spec of sequence) {
+      const { verdict, answer } = await run(rt, spec);
+      expect(verdict.allow).toBe(true);
+      if (spec === privileged) {
+        expect(verdict.requirement!.rules).toContain('guardrail:privileged_container');
+        requirements.add(verdict.requirement);
+      }
+      identity = verdict.identity;
+      const sent = cache.response(verdict, answer, toCheckResponse);
+      // Whatever the cache answers is byte for byte what encoding this answer gives.
+      expect(Buffer.isBuffer(sent) ? sent : serialize(sent)).toEqual(serialize(toCheckResponse(answer)));
+    }
+    // The guardrails built a new requirement for every inspected request: an identity-keyed
+    // cache could never hit on them.
+    expect(requirements.size).toBe(5);
+    // The first request verified the token (not reusable); after that one miss per distinct answer.
+    expect(cache.lookups).toEqual({ misses: 3, hits: 6 });
+    expect(cache.sizeFor(identity!)).toBe(3);
+  });
+
+  it('never reuses bytes across answers that differ, and stays bounded per identity', async () => {
+    const rt = runtime();
+    const cache = new EncodedAllowCache(serialize);
+    const token = await hmacToken('urn:stepgate:aal3');
+    await run(rt, { path: '/api/v1/pods', token });
+    const { verdict, answer } = await run(rt, { path: '/api/v1/pods', token });
+    const n = EncodedAllowCache.MAX_PER_IDENTITY + 8;
+    const variant = (i: number): Answer => ({ ...answer, metadata: { ...answer.metadata, rules: `rule-${i}` } });
+    for (let i = 0; i < n; i++) {
+      const sent = cache.response(verdict, variant(i), toCheckResponse) as Buffer;
+      expect(sent).toEqual(serialize(toCheckResponse(variant(i))));
+    }
+    expect(cache.sizeFor(verdict.identity!)).toBe(EncodedAllowCache.MAX_PER_IDENTITY);
+    // The newest are kept, the oldest were evicted.
+    const before = cache.lookups;
+    cache.response(verdict, variant(n - 1), toCheckResponse);
+    cache.response(verdict, variant(0), toCheckResponse);
+    expect(cache.lookups).toEqual({ hits: before.hits + 1, misses: before.misses + 1 });
+  });
+
+  it('does not keep answers that are not worth keeping: token first seen, session, approval, stripped headers, denials', async () => {
+    const rt = runtime();
+    const cache = new EncodedAllowCache(serialize);
+    const token = await hmacToken('urn:stepgate:aal3');
+    const first = await run(rt, { path: '/api/v1/pods', token });
+    const cached = await run(rt, { path: '/api/v1/pods', token });
+    const spoofed = await run(rt, { path: '/api/v1/pods', token, headers: { 'x-stepgate-groups': 'admins' } });
+    const denied = await run(rt, { path: '/api/v1/pods', token: 'garbage' });
+    const who = cached.verdict.identity!;
+    const cases: [Verdict, Answer][] = [
+      [first.verdict, first.answer],
+      [{ ...cached.verdict, identity: { ...who, source: 'session' } }, cached.answer],
+      [{ ...cached.verdict, approval: 'abc' }, cached.answer],
+      [spoofed.verdict, spoofed.answer],
+      [denied.verdict, denied.answer],
+    ];
+    expect(spoofed.answer.removeHeaders).toEqual(['x-stepgate-groups']);
+    for (const [v, a] of cases) {
+      const sent = cache.response(v, a, toCheckResponse);
+      expect(Buffer.isBuffer(sent)).toBe(false);
+      expect(sent).toEqual(toCheckResponse(a));
+    }
+    expect(cache.lookups).toEqual({ hits: 0, misses: 0 });
+  });
+
+  it('the key is injective: equal keys only for equal answers (property)', () => {
+    const who = { upstreamHeaders: Object.freeze([['x-stepgate-subject', 'a']] as const) } as unknown as Identity;
+    const str = fc.string({ maxLength: 6, unit: fc.constantFrom('a', '|', ':', '1', '2', 'h', 'r') });
+    const answer = fc.record({
+      headers: fc.oneof(fc.constant(who.upstreamHeaders), fc.array(fc.tuple(str, str), { maxLength: 3 })),
+      removeHeaders: fc.array(str, { maxLength: 3 }),
+      metadata: fc.dictionary(str, str, { maxKeys: 3 }),
+    });
+    fc.assert(
+      fc.property(answer, answer, (x, y) => {
+        const a = { allow: true, status: 200, grpcCode: 0, body: '', ...x } as Answer;
+        const b = { allow: true, status: 200, grpcCode: 0, body: '', ...y } as Answer;
+        if (answerKey(who, a) !== answerKey(who, b)) return;
+        expect(a.headers === who.upstreamHeaders).toBe(b.headers === who.upstreamHeaders);
+        expect([a.headers, a.removeHeaders, Object.entries(a.metadata)]).toEqual([b.headers, b.removeHeaders, Object.entries(b.metadata)]);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
