@@ -264,12 +264,28 @@ describe('callback failures: a clear page, a stable code, an audit record, never
     }
   });
 
-  it('a forged code → 401 stepup_token_invalid', async () => {
+  it('a forged code → 401 stepup_code_rejected', async () => {
     const { authorize, stateCookie, stateName } = await begin({ level: 'aal1' });
     const state = authorize.searchParams.get('state')!;
     const res = await callback(`/.stepgate/callback?code=forged&state=${state}&iss=${encodeURIComponent(idp.issuer)}`, `${stateName}=${stateCookie}`);
     expect(res.status).toBe(401);
-    expect(pageCode(res.body)).toBe('stepup_token_invalid');
+    expect(pageCode(res.body)).toBe('stepup_code_rejected');
+  });
+
+  it('a callback naming another issuer (RFC 9207 iss) → 401 stepup_issuer_mismatch, not the forged-code page', async () => {
+    const { authorize, stateCookie, stateName } = await begin({ level: 'aal1', rd: ADMIN });
+    const state = authorize.searchParams.get('state')!;
+    const res = await http(`${base}/.stepgate/callback?code=anything&state=${state}&iss=${encodeURIComponent('https://evil.example.com')}`, {
+      headers: { cookie: `${stateName}=${stateCookie}`, 'x-request-id': 'req-issuer-42', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+    });
+    expect(res.status).toBe(401);
+    expect(pageCode(res.body)).toBe('stepup_issuer_mismatch');
+    // Back to where the user was going, and the ids an admin searches the audit log for.
+    expect(res.body).toContain('id="stepgate-back" href="https://grafana.example.com/admin/users?tab=1"');
+    expect(res.body).toContain('<code id="stepgate-request-id">req-issuer-42</code>');
+    expect(res.body).toContain('<code id="stepgate-trace-id">4bf92f3577b34da6a3ce929d0e0e4736</code>');
+    const audit = auditFor('stepup_issuer_mismatch');
+    expect(audit).toMatchObject({ request_id: 'req-issuer-42', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' });
   });
 
   it.each([
