@@ -49,7 +49,7 @@ const CANONICAL_HOST = /^127\.0\.0\.1:\d{1,5}$/;
  * No script, no external assets; the gateway fails closed, so nothing behind it is served.
  */
 export const STEPGATE_DOWN_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>stepgate could not check this request</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}code{background:#f1f1f1;padding:0 .25rem}</style></head>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}h1{font-size:1.5rem}code{background:#f1f1f1;padding:0 .25rem}</style></head>
 <body><main><h1>stepgate could not check this request</h1>
 <p>This site is protected by stepgate, which checks every request before it is let through. stepgate did not answer (it is probably not running), or could not check this request, so nothing behind it is served: it fails closed.</p>
 <p>Running the demo? The terminal running <code>npm run demo</code> says why stepgate stopped; start the demo again.</p>
@@ -158,6 +158,8 @@ ${canonical}
       proxy_set_header X-Forwarded-For $remote_addr;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Forwarded-Host $http_host;
+      # The id stepgate shows on its error pages and logs: the same as nginx's access log.
+      proxy_set_header X-Request-Id $request_id;
 ${downPage}
     }
 

@@ -477,14 +477,14 @@ function ruleDescriptions(rt: Runtime, target: URL, who: Identity | undefined): 
  * session cannot outlive it), which is why a page may say "1 hour" when the rule says 12: say so.
  */
 export function lasting(asked: number | undefined, lifetime: number): string[] {
-  if (asked === undefined) return [`Your stronger sign-in lasts ${duration(lifetime)} from when you sign in.`];
+  if (asked === undefined) return [`This sign-in lasts ${duration(lifetime)} from when you sign in.`];
   if (asked === 0) return ['This page needs a sign-in just now: it asks again next time.', `Other pages accept it for up to ${duration(lifetime)}.`];
   if (asked < lifetime) {
     return [`This page accepts a sign-in from the last ${duration(asked)}; after that it asks again.`, `Your stepgate session itself lasts ${duration(lifetime)}.`];
   }
-  if (asked === lifetime) return [`Your stronger sign-in lasts ${duration(lifetime)} from when you sign in.`];
+  if (asked === lifetime) return [`This sign-in lasts ${duration(lifetime)} from when you sign in.`];
   return [
-    `Your stronger sign-in lasts ${duration(lifetime)} from when you sign in.`,
+    `This sign-in lasts ${duration(lifetime)} from when you sign in.`,
     `The rule for this page would accept a sign-in from the last ${duration(asked)}, but a stepgate session lasts at most ${duration(lifetime)} (stepup.session.lifetime_seconds), so you will be asked again after ${duration(lifetime)}.`,
   ];
 }
@@ -502,7 +502,8 @@ function cancelTarget(rt: Runtime, target: URL | undefined, referer: string | un
     if (r.ok && r.url !== target.href) return { href: r.url, label: `Cancel and go back to ${new URL(r.url).host}` };
   }
   const home = returnTo.check(`${target.origin}/`);
-  if (home.ok) return { href: home.url, label: `Cancel and go to ${target.host}` };
+  // Cancel to the very page that asked for this step-up would only ask again.
+  if (home.ok && home.url !== target.href) return { href: home.url, label: `Cancel and go to ${target.host}` };
   return undefined;
 }
 

@@ -49,6 +49,8 @@ describe('the step-up pages in Chromium', () => {
     expect(lasts).toContain('lasts 1 hour');
     expect(lasts).toContain('would accept a sign-in from the last 12 hours, but a stepgate session lasts at most 1 hour');
     expect(await page.locator('#stepgate-who').innerText()).toContain('Nobody yet');
+    // The page that asked is the site's root: Cancel to it would only ask again.
+    expect(await page.locator('#stepgate-cancel').count()).toBe(0);
     await page.screenshot({ path: '.artifacts/stepup-page-signin.png', fullPage: true });
     await page.getByRole('button', { name: 'Continue to sign in' }).click();
     expect(onIdp(page)).toBe(true);
@@ -130,6 +132,8 @@ describe('the step-up pages in Chromium', () => {
     const code = await page.locator('#stepgate-code').innerText();
     expect(code).toBe('stepup_state_missing');
     const id = await page.locator('#stepgate-request-id').innerText();
+    // nginx's $request_id (32 hex digits), so the access log and stepgate's audit record agree.
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
     await page.screenshot({ path: '.artifacts/error-page.png', fullPage: true });
     const deadline = Date.now() + 5000;
     while (!stack.stepgate.logs.some((l) => l.request_id === id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
