@@ -154,7 +154,13 @@ export class StepUpFlow {
   ): Promise<{ ok: true; who: SignedIn; identity: Identity } | { ok: false; reason: string; message: string }> {
     const value = rt.sessions?.fromCookieHeader(cookieHeader);
     if (value === undefined) return { ok: false, reason: 'none', message: 'There is no stepgate session in this browser.' };
-    const v = await rt.sessions!.verify(value);
+    let v: Awaited<ReturnType<NonNullable<Runtime['sessions']>['verify']>>;
+    try {
+      v = await rt.sessions!.verify(value);
+    } catch {
+      // Saying who is signed in is a courtesy: it never turns the page into an error.
+      return { ok: false, reason: 'invalid', message: 'The stepgate session in this browser could not be read.' };
+    }
     if (!v.ok) {
       return v.reason === 'session_expired'
         ? { ok: false, reason: 'expired', message: 'Your stepgate session has ended. The next page that needs it will ask you to sign in.' }
