@@ -32,8 +32,29 @@ export interface NginxSiteOptions {
    * client can forge.
    */
   identityHeaders: string[];
+  /**
+   * The one host:port the browser must use (the demo's `127.0.0.1:<port>`): stepgate's cookies,
+   * the IdP's redirect URI and `stepup.return_hosts` all name it, so on any other name (localhost)
+   * the session set after the step-up is never sent back and the step-up repeats forever. Other
+   * Host values are redirected here first. Undefined: no redirect (tests that send their own Host).
+   */
+  canonicalHost?: string;
 }
 
+const CANONICAL_HOST = /^127\.0\.0\.1:\d{1,5}$/;
+
+/**
+ * What the browser gets when stepgate cannot be reached (the auth subrequest fails, which nginx
+ * otherwise answers with its bare 500, or the step-up pages are down): who failed and what to do.
+ * No script, no external assets; the gateway fails closed, so nothing behind it is served.
+ */
+export const STEPGATE_DOWN_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>stepgate could not check this request</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}h1{font-size:1.5rem}code{background:#f1f1f1;padding:0 .25rem}</style></head>
+<body><main><h1>stepgate could not check this request</h1>
+<p>This site is protected by stepgate, which checks every request before it is let through. stepgate did not answer (it is probably not running), or could not check this request, so nothing behind it is served: it fails closed.</p>
+<p>Running the demo? The terminal running <code>npm run demo</code> says why stepgate stopped; start the demo again.</p>
+<p>Otherwise, try again in a minute; if it keeps failing, tell your administrators (code <code>stepgate_unreachable</code>, with the time).</p>
+</main></body></html>`;
 const HEADER = /^[a-z][a-z0-9-]*$/;
 const HTTP_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}(\/[A-Za-z0-9._~\/-]*)?$/;
 
@@ -55,6 +76,23 @@ export function nginxConfig(prefix: string, o: NginxSiteOptions): string {
     if (!HTTP_URL.test(u)) throw new Error(`nginx config: expected a loopback http URL, got ${JSON.stringify(u)}`);
   }
   if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw new Error(`nginx config: bad port ${o.port}`);
+  if (o.canonicalHost !== undefined && !CANONICAL_HOST.test(o.canonicalHost)) throw new Error(`nginx config: bad canonical host ${JSON.stringify(o.canonicalHost)}`);
+  // nginx's `return` takes the text as one quoted string: no single quote or backslash in it.
+  if (/['\\]/.test(STEPGATE_DOWN_PAGE)) throw new Error('nginx config: the stepgate-down page must not contain quotes or backslashes');
+  const canonical =
+    o.canonicalHost === undefined
+      ? ''
+      : `
+    # One name for the site: cookies and the IdP's redirect URI are bound to it (see canonicalHost).
+    # 307 keeps the method and is not cached for good, unlike 301.
+    if ($http_host != "${o.canonicalHost}") {
+      return 307 http://${o.canonicalHost}$request_uri;
+    }
+`;
+  // nginx answers a failed auth subrequest (stepgate down) with a bare 500 and a dead step-up
+  // upstream with a 502; both become a page that says what happened. An app's own 5xx passes
+  // through untouched: proxy_intercept_errors is off, so error_page sees only nginx's errors.
+  const downPage = `      error_page 500 502 503 504 = @stepgate_down;`;
 
   const copyIdentity = o.identityHeaders
     .map((h) => `      auth_request_set ${sgVar(h)} ${upstreamVar(h)};\n      proxy_set_header ${h} ${sgVar(h)};`)
@@ -95,7 +133,7 @@ http {
   server {
     listen 127.0.0.1:${o.port};
     server_name _;
-
+${canonical}
     # The auth subrequest: no body, and the original request described in headers nginx sets
     # itself (a client's X-Original-* / X-Forwarded-* are overwritten, never passed on).
     location = /.stepgate-auth {
@@ -120,11 +158,15 @@ http {
       proxy_set_header X-Forwarded-For $remote_addr;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Forwarded-Host $http_host;
+      # The id stepgate shows on its error pages and logs: the same as nginx's access log.
+      proxy_set_header X-Request-Id $request_id;
+${downPage}
     }
 
     # API clients get stepgate's 401 as is, with its RFC 9470 WWW-Authenticate challenge.
     location /api/ {
 ${protectedBlock}
+${downPage}
       proxy_pass ${o.apiUpstream};
     }
 
@@ -134,7 +176,15 @@ ${protectedBlock}
 ${protectedBlock}
       auth_request_set $sg_stepup ${upstreamVar(o.stepupLocationHeader)};
       error_page 401 = @stepup;
+${downPage}
       proxy_pass ${o.dashboardUpstream};
+    }
+
+    location @stepgate_down {
+      default_type text/html;
+      add_header Cache-Control no-store always;
+      add_header X-Stepgate-Error stepgate_unreachable always;
+      return 503 '${STEPGATE_DOWN_PAGE}';
     }
 
     location @stepup {

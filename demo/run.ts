@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AAL2 } from './idp.js';
-import { startDemoStack, type DemoStack } from './stack.js';
+import { startDemoStack, watchStepgate, type DemoStack } from './stack.js';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
@@ -47,9 +47,11 @@ async function main() {
   const u = stack.url;
   console.log(`
 ${bold('stepgate demo is running')} (everything on 127.0.0.1; Ctrl-C stops it all)
+  Use 127.0.0.1, not localhost: cookies and the sign-in redirect are bound to it (localhost is redirected).
 
   Browser:  ${bold(`${u}/`)}        the dashboard; sign in with a password
             ${bold(`${u}/admin`)}   the admin area: stepgate asks you to step up
+            ${bold(`${u}/.stepgate/session`)}   who you are signed in as; sign out
   Users:    alice / alice-password (group engineers)    bob / bob-password
   Codes:    ${codes(stack)}   (the code page also shows the current one: dev only)
 
@@ -83,6 +85,8 @@ ${bold('stepgate demo is running')} (everything on 127.0.0.1; Ctrl-C stops it al
   });
 
   let stopping = false;
+  watchStepgate(stack.stepgate, () => stopping, (line) => console.error(line), bold);
+
   const stop = async () => {
     if (stopping) return;
     stopping = true;

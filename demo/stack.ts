@@ -137,6 +137,7 @@ export async function startDemoStack(opts: { ports?: Partial<DemoPorts>; showTot
       forwardAuthUrl: `http://127.0.0.1:${stepgate.ports['http-authz']}/`,
       stepgatePublicUrl: `http://127.0.0.1:${stepgate.ports['http-stepup']}`,
       stepupLocationHeader: STEPUP_LOCATION_HEADER,
+      canonicalHost: `127.0.0.1:${nginxPort}`,
       identityHeaders: ['x-stepgate-subject', 'x-stepgate-level', 'x-stepgate-issuer', 'x-stepgate-email', 'x-stepgate-groups'],
     });
     stoppers.push(() => nginx.stop());
@@ -209,4 +210,20 @@ export async function startStepgate(configFile: string, env: Record<string, stri
     throw e;
   }
   return { child, logs, stderr, ports: ports as StepgateProcess['ports'], stop };
+}
+
+/**
+ * Says in the terminal when stepgate exits while the demo runs: the browser only sees nginx's
+ * error page, so the terminal names the exit and stepgate's last messages.
+ */
+export function watchStepgate(stepgate: StepgateProcess, stopping: () => boolean, print: (line: string) => void, bold: (s: string) => string = (s) => s): void {
+  stepgate.child.once('exit', (code, signal) => {
+    if (stopping()) return;
+    print(`\n${bold('stepgate stopped')} (${signal ? `signal ${signal}` : `exit code ${String(code)}`}). The browser now gets a "stepgate could not check this request" page (503); nothing behind nginx is served.`);
+    const tail = stepgate.stderr.slice(-10);
+    const fatal = stepgate.logs.filter((l) => l.level === 'fatal' || l.level === 'error').slice(-3).map((l) => String(l.msg));
+    const last = [...fatal, ...tail];
+    if (last.length > 0) print(`  stepgate's last messages:\n${last.map((l) => `    ${l}`).join('\n')}`);
+    print('  Press Ctrl-C and run `npm run demo` again.');
+  });
 }

@@ -15,6 +15,12 @@ export const FLOW_ERRORS = {
   stepup_access_denied: { status: 403, title: 'The sign-in was cancelled or refused', hint: 'Open the page you wanted again if you want to retry.' },
   stepup_idp_error: { status: 401, title: 'The identity provider could not complete the sign-in', hint: 'Try again; if it keeps failing, contact your administrators with the code below.' },
   stepup_token_invalid: { status: 401, title: 'The identity provider\'s answer could not be verified', hint: 'Try again; if it keeps failing, contact your administrators with the code below.' },
+  stepup_code_rejected: { status: 401, title: 'The identity provider did not accept this sign-in code', hint: 'The code was already used, expired or is not genuine. Open the page you wanted again to start over.' },
+  stepup_signature_invalid: { status: 401, title: 'The identity provider\'s answer carries a signature that does not verify', hint: 'This answer may not come from your identity provider. Contact your administrators with the code below.' },
+  stepup_issuer_mismatch: { status: 401, title: 'The answer came from another identity provider than the one configured', hint: 'Contact your administrators with the code below: stepgate and the identity provider disagree about its address.' },
+  stepup_audience_mismatch: { status: 401, title: 'The identity provider\'s answer was issued for another application', hint: 'Contact your administrators with the code below: the client id may be wrong.' },
+  stepup_nonce_mismatch: { status: 401, title: 'The identity provider\'s answer does not belong to this sign-in', hint: 'Open the page you wanted again to start over.' },
+  stepup_time_invalid: { status: 401, title: 'The identity provider\'s answer is dated in the future', hint: 'A clock is wrong: contact your administrators with the code below.' },
   stepup_level_too_low: { status: 403, title: 'The sign-in was not strong enough', hint: 'Sign in again and complete the additional verification step.' },
   stepup_auth_too_old: { status: 403, title: 'The sign-in was not recent enough', hint: 'Sign in again: this page needs a fresh sign-in.' },
   stepup_idp_unavailable: { status: 502, title: 'The identity provider cannot be reached', hint: 'Try again in a minute.' },
@@ -27,6 +33,7 @@ export const FLOW_ERRORS = {
   approval_conflict: { status: 409, title: 'This approval was already decided', hint: 'Reload the approval page to see its state.' },
   approval_state_unavailable: { status: 503, title: 'The approval store cannot be reached', hint: 'Try again in a minute.' },
   stepup_not_found: { status: 404, title: 'Not found', hint: 'There is nothing at this address.' },
+  stepup_signout_refused: { status: 403, title: 'This sign-out was not sent from stepgate\'s own page', hint: 'Open the session page and use its Sign out button.' },
 } as const satisfies Record<string, { status: number; title: string; hint: string }>;
 
 export type FlowErrorCode = keyof typeof FLOW_ERRORS;

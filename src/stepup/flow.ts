@@ -7,7 +7,13 @@ import { FLOW_ERRORS, type FlowErrorCode } from './errors.js';
 import { APPROVAL_ID } from '../approvals/request-id.js';
 import { approvalBaseUrl } from '../approvals/urls.js';
 import { client, IdpUnavailableError, type OidcClient } from './oidc.js';
-import { donePage, errorPage, PAGE_HEADERS, stepUpPage } from './pages.js';
+import { donePage, errorPage, PAGE_HEADERS, SESSION_PAGE_HEADERS, sessionPage, signedOutPage, stepUpPage, type ErrorPageInput, type SignedIn } from './pages.js';
+import { checkOrigin } from '../approvals/csrf.js';
+import type { Identity } from '../identity/identity.js';
+import { buildAttributes } from '../request/build.js';
+import { DEVICE_COOKIE } from './device-cookie.js';
+import { cookieHeader as setCookieHeader } from './session.js';
+import { STATE_PREFIX } from './state.js';
 import { ReturnTo } from './return-to.js';
 import type { SessionClaims } from './session.js';
 import type { StateCookies } from './state.js';
@@ -19,11 +25,16 @@ export interface FlowResponse {
   body: string;
   /** For the audit record; never sent. */
   audit: FlowAudit | undefined;
+  /**
+   * Set on error pages: the server renders the page again with the request and trace ids it
+   * knows, so that the page names the audit record.
+   */
+  error?: ErrorPageInput | undefined;
 }
 
 export interface FlowAudit {
   event: 'stepup.flow';
-  outcome: 'redirected' | 'completed' | 'failed';
+  outcome: 'redirected' | 'completed' | 'failed' | 'signed_out';
   code?: FlowErrorCode;
   detail?: string;
   level_required?: string;
@@ -56,7 +67,7 @@ export class StepUpFlow {
   constructor(private readonly deps: FlowDeps) {}
 
   /** GET /.stepgate/start?level&max_age&rd&reason */
-  start(q: URLSearchParams): FlowResponse {
+  async start(q: URLSearchParams, cookieHeader?: string, referer?: string): Promise<FlowResponse> {
     const rt = this.deps.runtime();
     const input = this.readInput(rt, q);
     if (!input.ok) return this.fail(input.code, input.detail);
@@ -64,6 +75,8 @@ export class StepUpFlow {
     const levels = rt.config.assurance.levels;
     const level = levels[rank]!;
     const target = rd ? new URL(rd) : undefined;
+    const signedIn = await this.signedIn(rt, cookieHeader);
+    const who = signedIn.ok ? signedIn.who : undefined;
     const reasons = [
       reason === 'approval_required'
         ? 'Approving an automation request needs a fresh, strong sign-in.'
@@ -71,21 +84,93 @@ export class StepUpFlow {
           ? REASONS[reason].message
           : 'This page needs a stronger sign-in than the one you have.',
     ];
-    if (q.get('max_age') !== null) reasons.push(`It needs a sign-in from the last ${duration(maxAge)}.`);
     const fields: Record<string, string> = { level: level.name };
     if (q.get('max_age') !== null) fields.max_age = String(maxAge);
     if (rd) fields.rd = rd;
     if (reason) fields.reason = reason;
+    const asked = q.get('max_age') === null ? undefined : Number(q.get('max_age'));
     return {
       status: 200,
       headers: [...PAGE_HEADERS],
       body: stepUpPage({
         target: target && { host: target.host, path: target.pathname },
+        rules: target ? ruleDescriptions(rt, target, signedIn.ok ? signedIn.identity : undefined) : [],
         reasons,
         factor: level.description ?? `A sign-in at level ${level.name}.`,
+        who,
+        lasts: lasting(asked, rt.config.stepup.session!.lifetime_seconds),
+        cancel: cancelTarget(rt, target, referer),
         fields,
       }),
       audit: undefined,
+    };
+  }
+
+  /** GET /.stepgate/session: who this browser's session names (HTML, or JSON when asked). */
+  async session(cookieHeader: string | undefined, accept: string | undefined): Promise<FlowResponse> {
+    const rt = this.deps.runtime();
+    const s = await this.signedIn(rt, cookieHeader);
+    if (wantsJson(accept)) {
+      const body = s.ok
+        ? { signed_in: true, subject: s.who.subject, issuer: s.identity.issuer, level: s.who.level, auth_time: iso(s.who.authTime), expires_at: iso(s.who.expiresAt) }
+        : { signed_in: false, reason: s.reason };
+      return { status: 200, headers: [['content-type', 'application/json'], ['cache-control', 'no-store'], ['x-content-type-options', 'nosniff']], body: `${JSON.stringify(body)}\n`, audit: undefined };
+    }
+    return { status: 200, headers: [...SESSION_PAGE_HEADERS], body: sessionPage({ who: s.ok ? s.who : undefined, none: s.ok ? undefined : s.message }), audit: undefined };
+  }
+
+  /**
+   * POST /.stepgate/signout: clears every stepgate cookie the browser sent (session, device, the
+   * per-flow state cookies), same-origin only so that another site cannot sign a user out.
+   */
+  signout(cookieHeader: string | undefined, origin: string | undefined, secFetchSite: string | undefined): FlowResponse {
+    const rt = this.deps.runtime();
+    const stepupUrl = rt.config.stepup.url;
+    const checked = stepupUrl ? checkOrigin(origin, secFetchSite, new URL(stepupUrl).origin) : { ok: false as const, detail: 'stepup.url is not set' };
+    if (!checked.ok) return this.fail('stepup_signout_refused', `sign-out refused: ${checked.detail}`);
+    const session = rt.config.stepup.session!;
+    const cleared = new Set<string>();
+    const headers: (readonly [string, string])[] = [...PAGE_HEADERS];
+    const clear = (name: string, path: string, domain: string | undefined) => {
+      headers.push(['set-cookie', setCookieHeader(name, '', { maxAge: 0, path, domain })]);
+    };
+    // Always the two fixed names, with the attributes they were set with (a cookie is only
+    // replaced by one with the same name, path and domain).
+    clear(session.cookie_name, '/', session.domain);
+    cleared.add(session.cookie_name);
+    clear(DEVICE_COOKIE, '/', session.domain);
+    cleared.add(DEVICE_COOKIE);
+    for (const name of cookieNames(cookieHeader)) {
+      if (cleared.has(name) || !name.startsWith(STATE_PREFIX) || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) continue;
+      cleared.add(name);
+      clear(name, '/.stepgate/', undefined);
+    }
+    return { status: 200, headers, body: signedOutPage(), audit: { event: 'stepup.flow', outcome: 'signed_out', detail: `cleared ${cleared.size} cookies` } };
+  }
+
+  private async signedIn(
+    rt: Runtime,
+    cookieHeader: string | undefined,
+  ): Promise<{ ok: true; who: SignedIn; identity: Identity } | { ok: false; reason: string; message: string }> {
+    const value = rt.sessions?.fromCookieHeader(cookieHeader);
+    if (value === undefined) return { ok: false, reason: 'none', message: 'There is no stepgate session in this browser.' };
+    let v: Awaited<ReturnType<NonNullable<Runtime['sessions']>['verify']>>;
+    try {
+      v = await rt.sessions!.verify(value);
+    } catch {
+      // Saying who is signed in is a courtesy: it never turns the page into an error.
+      return { ok: false, reason: 'invalid', message: 'The stepgate session in this browser could not be read.' };
+    }
+    if (!v.ok) {
+      return v.reason === 'session_expired'
+        ? { ok: false, reason: 'expired', message: 'Your stepgate session has ended. The next page that needs it will ask you to sign in.' }
+        : { ok: false, reason: 'invalid', message: 'This browser holds a stepgate session that is not valid here; signing out clears it.' };
+    }
+    const id = v.identity;
+    return {
+      ok: true,
+      identity: id,
+      who: { subject: id.subject, level: id.level === NO_LEVEL ? 'none' : id.levelName, authTime: id.authTime, expiresAt: Math.floor(id.expiresAt / 1000) },
     };
   }
 
@@ -137,6 +222,17 @@ export class StepUpFlow {
 
   /** GET /.stepgate/callback?code&state (or ?error&state). */
   async callback(query: URLSearchParams, cookieHeader: string | undefined): Promise<FlowResponse> {
+    const known: { rd?: string } = {};
+    const r = await this.callbackInner(query, cookieHeader, known);
+    // rd came out of the sealed state cookie, validated when the flow started: safe to link to.
+    if (r.error && known.rd) {
+      r.error = { ...r.error, back: known.rd };
+      r.body = errorPage(r.error);
+    }
+    return r;
+  }
+
+  private async callbackInner(query: URLSearchParams, cookieHeader: string | undefined, known: { rd?: string }): Promise<FlowResponse> {
     const rt = this.deps.runtime();
     const state = query.get('state');
     if (!state || state.length > 256) return this.fail('stepup_request_invalid', 'the callback has no state');
@@ -144,6 +240,8 @@ export class StepUpFlow {
     const clear = this.deps.state.clear(state);
     if (!taken.ok) return this.fail(taken.code, taken.detail, [clear]);
     const flow = taken.flow;
+    // From here on the page knows where the user was going: failures link back to it.
+    if (flow.rd) known.rd = flow.rd;
     const base: Partial<FlowAudit> = { level_required: flow.level, max_age: flow.maxAge, prompt_login: flow.prompt };
     const idpError = query.get('error');
     if (idpError !== null) {
@@ -201,7 +299,7 @@ export class StepUpFlow {
     // future: a future auth_time would mint a session that stays "fresh" for every max_age.
     for (const [claim, t] of [['auth_time', authTime], ['iat', claims.iat]] as const) {
       if (typeof t === 'number' && t > now + CLOCK_SKEW_S) {
-        return this.fail('stepup_token_invalid', `ID token ${claim} is ${t - now}s in the future`, [clear], { ...base, ...who });
+        return this.fail('stepup_time_invalid', `ID token ${claim} is ${t - now}s in the future`, [clear], { ...base, ...who });
       }
     }
     if (authTime === undefined || now - authTime > flow.maxAge + CLOCK_SKEW_S) {
@@ -235,10 +333,12 @@ export class StepUpFlow {
 
   fail(code: FlowErrorCode, detail: string, extraHeaders: string[] = [], base: Partial<FlowAudit> = {}, shown?: string): FlowResponse {
     const headers: (readonly [string, string])[] = [...PAGE_HEADERS, ...extraHeaders.map((c) => ['set-cookie', c] as const)];
+    const error: ErrorPageInput = { code, shown };
     return {
       status: FLOW_ERRORS[code].status,
       headers,
-      body: errorPage(code, shown),
+      body: errorPage(error),
+      error,
       audit: code === 'stepup_not_found' ? undefined : { event: 'stepup.flow', outcome: 'failed', code, detail, ...base },
     };
   }
@@ -300,17 +400,39 @@ function sessionClaims(config: Config, claims: JWTPayload, acr: string | undefin
 
 /** oauth4webapi's message when the ID token's JWS signature does not verify. */
 const SIGNATURE_FAILED = 'JWT signature verification failed';
+/** Which ID-token claim a failed comparison names → the page's code. */
+const CLAIM_CODES: Record<string, FlowErrorCode> = {
+  iss: 'stepup_issuer_mismatch',
+  aud: 'stepup_audience_mismatch',
+  azp: 'stepup_audience_mismatch',
+  nonce: 'stepup_nonce_mismatch',
+};
 
-function exchangeFailure(err: unknown): [FlowErrorCode, string] {
-  if (err instanceof client.ResponseBodyError) return ['stepup_token_invalid', `token endpoint: ${err.error}`];
+/**
+ * A failed code exchange → a specific code. A wrong issuer, a rejected code and a bad signature
+ * need different people to act (the operator's config, the user's retry, a security review), so
+ * each has its own page code; what is not recognised stays stepup_token_invalid.
+ */
+export function exchangeFailure(err: unknown): [FlowErrorCode, string] {
+  if (err instanceof client.ResponseBodyError) {
+    // invalid_grant: the code is unknown, used or expired; anything else is a client or IdP fault.
+    return [err.error === 'invalid_grant' ? 'stepup_code_rejected' : 'stepup_token_invalid', `token endpoint: ${err.error}`];
+  }
   if (err instanceof client.AuthorizationResponseError) return ['stepup_idp_error', `authorization response: ${err.error}`];
   if (err instanceof IdpUnavailableError) return ['stepup_idp_unavailable', err.message];
   const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
   // fetch failures (connection refused, timeout) carry no OAuth error: the IdP is unreachable.
   if (e.name === 'TypeError' || e.name === 'TimeoutError' || e.name === 'AbortError') return ['stepup_idp_unavailable', String(e.message)];
-  // openid-client wraps oauth4webapi's error; the cause says what failed.
-  const cause = e.cause as { message?: unknown } | undefined;
-  if (e.message === SIGNATURE_FAILED || cause?.message === SIGNATURE_FAILED) return ['stepup_token_invalid', 'ID token signature verification failed'];
+  // openid-client wraps oauth4webapi's error, which may wrap details: walk the chain (bounded).
+  let cur: unknown = err;
+  for (let depth = 0; depth < 4 && cur !== null && typeof cur === 'object'; depth++) {
+    const c = cur as { message?: unknown; claim?: unknown; cause?: unknown };
+    if (c.message === SIGNATURE_FAILED) return ['stepup_signature_invalid', 'ID token signature verification failed'];
+    if (typeof c.claim === 'string' && Object.hasOwn(CLAIM_CODES, c.claim)) return [CLAIM_CODES[c.claim]!, `ID token ${c.claim} does not match`];
+    // RFC 9207: the callback's own `iss` parameter names another issuer.
+    if (typeof c.message === 'string' && c.message.includes('"iss" (issuer) response parameter')) return ['stepup_issuer_mismatch', 'the callback iss parameter names another issuer'];
+    cur = c.cause;
+  }
   return ['stepup_token_invalid', typeof e.code === 'string' ? e.code : 'ID token validation failed'];
 }
 
@@ -327,4 +449,86 @@ function duration(s: number): string {
   if (s % 3600 === 0 && s >= 3600) return `${s / 3600} hour${s === 3600 ? '' : 's'}`;
   if (s % 60 === 0 && s >= 60) return `${s / 60} minute${s === 60 ? '' : 's'}`;
   return `${s} seconds`;
+}
+
+/** Descriptions of the rules that ask for this step-up: the policy matched again for the return URL. */
+function ruleDescriptions(rt: Runtime, target: URL, who: Identity | undefined): string[] {
+  // A browser step-up starts from a navigation: a GET of rd. The pipeline's own parser reads it,
+  // so the rules matched are the ones the Check matched (identity-dependent rules with the
+  // session's identity, when there is one).
+  const built = buildAttributes(
+    {
+      method: 'GET',
+      target: `${target.pathname}${target.search}`,
+      authority: target.host,
+      scheme: target.protocol.slice(0, -1),
+      headers: new Map(),
+      sourceAddress: '',
+      sourcePrincipal: '',
+      contextExtensions: {},
+      body: undefined,
+      bodyTruncated: false,
+    },
+    [],
+    rt.kubeHosts,
+  );
+  if (!built.ok) return [];
+  const names = rt.policy.evaluate(built.attributes, who).rules;
+  const described = new Map(rt.config.policy.rules.flatMap((r) => (r.description ? [[r.name, r.description] as const] : [])));
+  return names.map((n) => described.get(n)).filter((d): d is string => d !== undefined);
+}
+
+/**
+ * How long the step-up counts, in words. The session's lifetime caps every rule's max_age (the
+ * session cannot outlive it), which is why a page may say "1 hour" when the rule says 12: say so.
+ */
+export function lasting(asked: number | undefined, lifetime: number): string[] {
+  if (asked === undefined) return [`This sign-in lasts ${duration(lifetime)} from when you sign in.`];
+  if (asked === 0) return ['This page needs a sign-in just now: it asks again next time.', `Other pages accept it for up to ${duration(lifetime)}.`];
+  if (asked < lifetime) {
+    return [`This page accepts a sign-in from the last ${duration(asked)}; after that it asks again.`, `Your stepgate session itself lasts ${duration(lifetime)}.`];
+  }
+  if (asked === lifetime) return [`This sign-in lasts ${duration(lifetime)} from when you sign in.`];
+  return [
+    `This sign-in lasts ${duration(lifetime)} from when you sign in.`,
+    `The rule for this page would accept a sign-in from the last ${duration(asked)}, but a stepgate session lasts at most ${duration(lifetime)} (stepup.session.lifetime_seconds), so you will be asked again after ${duration(lifetime)}.`,
+  ];
+}
+
+/**
+ * Where Cancel goes: the page the user came from (Referer) when it is an allowed return target
+ * other than the one that needs the step-up, else the start of the site that asked. Never a URL
+ * the return-target check refuses: Cancel must not become an open redirect.
+ */
+function cancelTarget(rt: Runtime, target: URL | undefined, referer: string | undefined): { href: string; label: string } | undefined {
+  if (!target) return undefined;
+  const returnTo = new ReturnTo(rt.config.stepup.return_hosts);
+  if (referer !== undefined) {
+    const r = returnTo.check(referer);
+    if (r.ok && r.url !== target.href) return { href: r.url, label: `Cancel and go back to ${new URL(r.url).host}` };
+  }
+  const home = returnTo.check(`${target.origin}/`);
+  // Cancel to the very page that asked for this step-up would only ask again.
+  if (home.ok && home.url !== target.href) return { href: home.url, label: `Cancel and go to ${target.host}` };
+  return undefined;
+}
+
+function wantsJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const a = accept.toLowerCase();
+  return a.includes('application/json') && !a.includes('text/html');
+}
+
+function iso(seconds: number | undefined): string | undefined {
+  return seconds === undefined ? undefined : new Date(seconds * 1000).toISOString();
+}
+
+/** Names in a Cookie header (bounded: at most 64 pairs are looked at). */
+function cookieNames(header: string | undefined): string[] {
+  if (!header) return [];
+  return header
+    .split(';')
+    .slice(0, 64)
+    .map((p) => p.trim().split('=', 1)[0]!.trim())
+    .filter((n) => n !== '');
 }

@@ -5,6 +5,8 @@ import { open, seal } from './seal.js';
 import { cookieHeader } from './session.js';
 
 const TYP = 'stepgate-state+jwt';
+/** The state cookies' name prefix (one cookie per flow). */
+export const STATE_PREFIX = 'stepgate_state_';
 
 /** What the browser carries between start and callback, encrypted: nothing here is readable or forgeable. */
 export interface FlowState {
@@ -41,7 +43,7 @@ export class StateCookies {
     keys: readonly CookieKey[],
     private readonly lifetimeSeconds: number,
     private readonly now: () => number,
-    private readonly prefix = 'stepgate_state_',
+    private readonly prefix = STATE_PREFIX,
     maxRemembered = 100_000,
   ) {
     this.ring = deriveKeyRing(keys, 'state');

@@ -44,6 +44,38 @@ describe('nginx config for auth_request', () => {
     expect(() => nginxConfig('/tmp/p', { ...site(1), identityHeaders: ['x-a; include /etc/passwd'] })).toThrow(/bad header name/);
     expect(() => nginxConfig('/tmp/p', { ...site(1), apiUpstream: 'http://127.0.0.1:2; return 200' })).toThrow(/loopback http URL/);
     expect(() => nginxConfig('/tmp/p', { ...site(0) })).toThrow(/bad port/);
+    expect(() => nginxConfig('/tmp/p', { ...site(1), canonicalHost: '127.0.0.1:1"; return 200 "x' })).toThrow(/bad canonical host/);
+  });
+
+  it('with a canonical host, redirects any other Host there (307) and shows a page, not a bare 500, when stepgate is down', async () => {
+    const port = await freePort();
+    expect((await checkNginxConfig({ ...site(port), canonicalHost: `127.0.0.1:${port}` })).ok).toBe(true);
+    // Every upstream points at closed ports: stepgate (and the apps) are "down".
+    const nginx = await startNginx({ ...site(port), canonicalHost: `127.0.0.1:${port}` });
+    try {
+      const other = await fetch(`http://localhost:${port}/admin?x=1`, { redirect: 'manual' }).catch(() => undefined);
+      // localhost may resolve to ::1 only where nginx does not listen; then ask with the Host header.
+      const viaHost = await new Promise<{ status: number; location: string | undefined }>((resolve, reject) => {
+        import('node:http').then(({ request }) => {
+          const req = request({ host: '127.0.0.1', port, path: '/admin?x=1', headers: { host: `localhost:${port}` } }, (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+          });
+          req.once('error', reject);
+          req.end();
+        }, reject);
+      });
+      expect(viaHost).toEqual({ status: 307, location: `http://127.0.0.1:${port}/admin?x=1` });
+      if (other) expect(other.status).toBe(307);
+      for (const path of ['/', '/admin', '/api/v1/pods', '/.stepgate/start']) {
+        const res = await fetch(`${nginx.url}${path}`);
+        expect(res.status, path).toBe(503);
+        expect(res.headers.get('x-stepgate-error'), path).toBe('stepgate_unreachable');
+        expect(await res.text(), path).toContain('stepgate could not check this request');
+      }
+    } finally {
+      await nginx.stop();
+    }
   });
 
   it('starts the real nginx unprivileged-style from a temp prefix and stops it', async () => {

@@ -34,6 +34,9 @@ let base: string;
 let records: Record<string, unknown>[];
 let lines: string[];
 let clockOffset = 0;
+// Set by the first flow test; later tests (sessions, sign-out) use them.
+let session = '';
+let device = '';
 
 beforeAll(async () => {
   const httpPort = await freePort();
@@ -81,8 +84,6 @@ function auditFor(code: string): Record<string, unknown> | undefined {
 }
 
 describe('the browser step-up loop', () => {
-  let session = '';
-  let device = '';
 
   it('a navigation without credentials is sent to the step-up page with level, max_age, reason and rd', async () => {
     const res = await dashCheck('/admin/users?tab=1', {});
@@ -193,6 +194,80 @@ describe('the browser step-up loop', () => {
   });
 });
 
+describe('who am I and sign out, on the real step-up listener (issue 16)', () => {
+  // A session of its own: the one above was shown expired, and verdicts are cached.
+  let session = '';
+  beforeAll(async () => {
+    const { authorize, stateCookie, stateName } = await begin({ level: 'aal2', rd: ADMIN });
+    const back = await idp.authorizeHeadless(authorize.href, { user: 'alice', password: 'alice-password', otp: true });
+    session = setCookies(await callback(back, `${stateName}=${stateCookie}`)).stepgate_session!;
+    expect(session).toBeTruthy();
+  });
+
+  it('the step-up page names who is signed in and why, from the session cookie', async () => {
+    const page = await http(`${base}/.stepgate/start?${new URLSearchParams({ level: 'aal3', rd: ADMIN, reason: 'acr_insufficient' })}`, {
+      headers: { cookie: `stepgate_session=${session}` },
+    });
+    expect(page.status).toBe(200);
+    expect(page.body).toMatch(/id="stepgate-who"><code>alice<\/code> at level <code>aal2<\/code>/);
+    expect(page.body).not.toContain(session);
+    const anonymous = await http(`${base}/.stepgate/start?level=aal2`);
+    expect(anonymous.body).toContain('Nobody yet in this browser');
+  });
+
+  it('GET /.stepgate/session answers JSON with Accept: application/json, HTML otherwise, never the cookie', async () => {
+    const json = await http(`${base}/.stepgate/session`, { headers: { cookie: `stepgate_session=${session}`, accept: 'application/json' } });
+    expect(json.status).toBe(200);
+    expect(json.headers['content-type']).toBe('application/json');
+    const body = JSON.parse(json.body) as Record<string, unknown>;
+    expect(body).toMatchObject({ signed_in: true, subject: 'alice', level: 'aal2', issuer: idp.issuer });
+    expect(Date.parse(String(body.expires_at)) - Date.parse(String(body.auth_time))).toBe(3600_000);
+    expect(json.body).not.toContain(session);
+    const html = await http(`${base}/.stepgate/session`, { headers: { cookie: `stepgate_session=${session}`, accept: 'text/html,application/json;q=0.9' } });
+    expect(html.headers['content-type']).toContain('text/html');
+    expect(html.headers['referrer-policy']).toBe('same-origin');
+    expect(html.body).toContain('<code id="stepgate-subject">alice</code>');
+    expect(html.body).not.toContain(session);
+    for (const [cookie, reason] of [[undefined, 'none'], ['stepgate_session=garbage', 'invalid']] as const) {
+      const r = await http(`${base}/.stepgate/session`, { headers: { accept: 'application/json', ...(cookie ? { cookie } : {}) } });
+      expect(JSON.parse(r.body)).toEqual({ signed_in: false, reason });
+    }
+  });
+
+  it.each([
+    ['no Origin', {}],
+    ['Origin null', { origin: 'null' }],
+    ['another origin', { origin: 'https://evil.example.com' }],
+    ['a same-site, not same-origin, fetch', { origin: 'ORIGIN', 'sec-fetch-site': 'same-site' }],
+  ])('POST /.stepgate/signout with %s is refused and clears nothing', async (_n, headers: Record<string, string>) => {
+    const h = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v === 'ORIGIN' ? base : v]));
+    const res = await http(`${base}/.stepgate/signout`, { method: 'POST', headers: { ...h, cookie: `stepgate_session=${session}` } });
+    expect(res.status).toBe(403);
+    expect(pageCode(res.body)).toBe('stepup_signout_refused');
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('a same-origin POST /.stepgate/signout clears the session, device and state cookies, and only those', async () => {
+    const res = await http(`${base}/.stepgate/signout`, {
+      method: 'POST',
+      headers: { origin: base, 'sec-fetch-site': 'same-origin', cookie: `grafana_session=g1; stepgate_session=${session}; stepgate_device=${device}; stepgate_state_abcdef=x` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('You are signed out of stepgate');
+    expect(setCookies(res)).toEqual({ stepgate_session: '', stepgate_device: '', stepgate_state_abcdef: '' });
+    const raw = res.headers['set-cookie'] as string[];
+    expect(raw.find((c) => c.startsWith('stepgate_session='))).toMatch(/; Path=\/; Max-Age=0;/);
+    expect(raw.find((c) => c.startsWith('stepgate_state_abcdef='))).toMatch(/; Path=\/\.stepgate\/; Max-Age=0;/);
+    expect(records.some((r) => r.event === 'stepup.flow' && r.outcome === 'signed_out')).toBe(true);
+  });
+
+  it('GET /.stepgate/signout is not a route (sign-out only by POST)', async () => {
+    const res = await http(`${base}/.stepgate/signout`, { headers: { cookie: `stepgate_session=${session}` } });
+    expect(res.status).toBe(404);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+});
+
 describe('callback failures: a clear page, a stable code, an audit record, never a 500', () => {
   it('IdP error access_denied → 403 stepup_access_denied', async () => {
     const { authorize, stateCookie, stateName } = await begin({ level: 'aal2', rd: ADMIN });
@@ -264,12 +339,28 @@ describe('callback failures: a clear page, a stable code, an audit record, never
     }
   });
 
-  it('a forged code → 401 stepup_token_invalid', async () => {
+  it('a forged code → 401 stepup_code_rejected', async () => {
     const { authorize, stateCookie, stateName } = await begin({ level: 'aal1' });
     const state = authorize.searchParams.get('state')!;
     const res = await callback(`/.stepgate/callback?code=forged&state=${state}&iss=${encodeURIComponent(idp.issuer)}`, `${stateName}=${stateCookie}`);
     expect(res.status).toBe(401);
-    expect(pageCode(res.body)).toBe('stepup_token_invalid');
+    expect(pageCode(res.body)).toBe('stepup_code_rejected');
+  });
+
+  it('a callback naming another issuer (RFC 9207 iss) → 401 stepup_issuer_mismatch, not the forged-code page', async () => {
+    const { authorize, stateCookie, stateName } = await begin({ level: 'aal1', rd: ADMIN });
+    const state = authorize.searchParams.get('state')!;
+    const res = await http(`${base}/.stepgate/callback?code=anything&state=${state}&iss=${encodeURIComponent('https://evil.example.com')}`, {
+      headers: { cookie: `${stateName}=${stateCookie}`, 'x-request-id': 'req-issuer-42', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+    });
+    expect(res.status).toBe(401);
+    expect(pageCode(res.body)).toBe('stepup_issuer_mismatch');
+    // Back to where the user was going, and the ids an admin searches the audit log for.
+    expect(res.body).toContain('id="stepgate-back" href="https://grafana.example.com/admin/users?tab=1"');
+    expect(res.body).toContain('<code id="stepgate-request-id">req-issuer-42</code>');
+    expect(res.body).toContain('<code id="stepgate-trace-id">4bf92f3577b34da6a3ce929d0e0e4736</code>');
+    const audit = auditFor('stepup_issuer_mismatch');
+    expect(audit).toMatchObject({ request_id: 'req-issuer-42', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' });
   });
 
   it.each([

@@ -76,9 +76,9 @@ describe('the ID token from the token endpoint', () => {
     expect(okHeader(check, 'x-stepgate-level')).toBe('aal2');
   });
 
-  it('a forged signature (another key under the published kid) is stepup_token_invalid and mints no session', async () => {
+  it('a forged signature (another key under the published kid) is stepup_signature_invalid and mints no session', async () => {
     const before = op.tokenRequests;
-    failedWith(await stepUp({ sub: 'mallory', acr: 'urn:stepgate:aal3' }, 'unpublished'), 'stepup_token_invalid', /signature/);
+    failedWith(await stepUp({ sub: 'mallory', acr: 'urn:stepgate:aal3' }, 'unpublished'), 'stepup_signature_invalid', /signature/);
     expect(op.tokenRequests).toBe(before + 1);
   });
 
@@ -86,9 +86,27 @@ describe('the ID token from the token endpoint', () => {
     ['auth_time a year ahead', { auth_time: 365 * 86_400 }, /auth_time is \d+s in the future/],
     ['auth_time beyond the clock skew', { auth_time: 120 }, /auth_time is \d+s in the future/],
     ['iat a day ahead', { iat: 86_400, exp: 2 * 86_400 }, /iat/],
-  ])('%s is stepup_token_invalid and mints no session', async (_name, ahead, detail) => {
+  ])('%s is stepup_time_invalid and mints no session', async (_name, ahead, detail) => {
     const claims = Object.fromEntries(Object.entries(ahead).map(([k, v]) => [k, now() + v]));
-    failedWith(await stepUp(claims), 'stepup_token_invalid', detail);
+    failedWith(await stepUp(claims), 'stepup_time_invalid', detail);
+  });
+
+  // Issue 16: each failure its own code, so the page says who must act.
+  it.each([
+    ['another issuer', { iss: 'https://evil.example.com' }, 'stepup_issuer_mismatch', /iss does not match/],
+    ['another audience', { aud: 'someone-else' }, 'stepup_audience_mismatch', /aud does not match/],
+    ['another nonce', { nonce: 'not-the-nonce' }, 'stepup_nonce_mismatch', /nonce does not match/],
+  ])('an ID token from %s has its own code and mints no session', async (_name, claims, code, detail) => {
+    failedWith(await stepUp(claims), code, detail);
+  });
+
+  it('the failure page links back to where the user was going and names its audit record', async () => {
+    const res = await stepUp({ iss: 'https://evil.example.com' });
+    expect(res.body).toContain(`id="stepgate-back" href="https://${DASH}/admin/users"`);
+    const id = /id="stepgate-request-id">([^<]+)</.exec(res.body)?.[1];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const audit = records.filter((r) => r.event === 'stepup.flow' && r.code === 'stepup_issuer_mismatch').at(-1);
+    expect(audit?.request_id).toBe(id);
   });
 
   it('an auth_time a few seconds ahead (clock skew) is still accepted', async () => {

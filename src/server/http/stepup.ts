@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Runtime } from '../../pipeline/runtime.js';
-import type { FlowResponse, StepUpFlow } from '../../stepup/flow.js';
+import { randomUUID } from 'node:crypto';
+import type { FlowAudit, FlowResponse, StepUpFlow } from '../../stepup/flow.js';
+import { errorPage } from '../../stepup/pages.js';
+import { traceIdOf } from '../../telemetry/tracing.js';
 import type { Logger } from '../../telemetry/log.js';
 import { clientText, hashSubject } from '../../telemetry/redact.js';
 import { listenHttp, type RunningHttpServer } from './listen.js';
@@ -31,11 +34,12 @@ export async function startStepUpServer(opts: StepUpServerOptions): Promise<Runn
   return listenHttp(
     opts.listen,
     (req, res) => {
+      const ids = requestIds(req);
       handle(opts, req).then(
-        (r) => finish(opts, req, res, r),
+        (r) => finish(opts, req, res, withIds(r, ids), ids, undefined),
         (err: unknown) => {
           const r = opts.flow.fail('stepup_internal_error', 'unexpected failure');
-          finish(opts, req, res, r, err);
+          finish(opts, req, res, withIds(r, ids), ids, err);
         },
       );
     },
@@ -51,7 +55,13 @@ async function handle(opts: StepUpServerOptions, req: IncomingMessage): Promise<
   }
   switch (url.pathname) {
     case '/.stepgate/start':
-      return method === 'GET' || method === 'HEAD' ? opts.flow.start(url.searchParams) : opts.flow.notFound();
+      return method === 'GET' || method === 'HEAD' ? opts.flow.start(url.searchParams, req.headers.cookie, req.headers.referer) : opts.flow.notFound();
+    case '/.stepgate/session':
+      return method === 'GET' || method === 'HEAD' ? opts.flow.session(req.headers.cookie, req.headers.accept) : opts.flow.notFound();
+    case '/.stepgate/signout':
+      return method === 'POST'
+        ? opts.flow.signout(req.headers.cookie, req.headers.origin, req.headers['sec-fetch-site'] as string | undefined)
+        : opts.flow.notFound();
     case '/.stepgate/continue': {
       if (method !== 'POST') return opts.flow.notFound();
       const body = await readBody(req, MAX_FORM_BYTES);
@@ -85,14 +95,49 @@ async function approvals(desk: ApprovalDesk, flow: StepUpFlow, req: IncomingMess
   });
 }
 
-function finish(opts: StepUpServerOptions, req: IncomingMessage, res: ServerResponse, r: FlowResponse | DeskResponse, err?: unknown): void {
+interface RequestIds {
+  requestId: string;
+  traceId: string | undefined;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The ids an error page shows so that an admin finds its audit record: the gateway's
+ * x-request-id when it sends a plain one (Envoy and nginx can), else one made here; the trace id
+ * of the trace the request arrived with (traceparent or B3), when the gateway traces.
+ */
+function requestIds(req: IncomingMessage): RequestIds {
+  const given = req.headers['x-request-id'];
+  const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  let traceId: string | undefined;
+  try {
+    const headers = new Map<string, string>();
+    for (const name of ['traceparent', 'tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled', 'x-b3-parentspanid', 'x-b3-flags']) {
+      const v = req.headers[name];
+      if (typeof v === 'string') headers.set(name, v);
+    }
+    traceId = headers.size > 0 ? traceIdOf(headers) : undefined;
+  } catch {
+    traceId = undefined;
+  }
+  return { requestId, traceId };
+}
+
+function withIds<T extends FlowResponse | DeskResponse>(r: T, ids: RequestIds): T {
+  if (!('error' in r) || !r.error) return r;
+  const error = { ...r.error, requestId: ids.requestId, traceId: ids.traceId };
+  return { ...r, error, body: errorPage(error) };
+}
+
+function finish(opts: StepUpServerOptions, req: IncomingMessage, res: ServerResponse, r: FlowResponse | DeskResponse, ids: RequestIds, err?: unknown): void {
   try {
     send(res, r.status, r.headers, req.method === 'HEAD' ? '' : r.body);
   } catch {
     res.destroy();
   }
   if (isDesk(r)) {
-    if (r.audit) auditApproval(opts, req, r.audit, r.status);
+    if (r.audit) auditApproval(opts, req, r.audit, r.status, ids);
     return;
   }
   if (!r.audit && err === undefined) return;
@@ -108,15 +153,23 @@ function finish(opts: StepUpServerOptions, req: IncomingMessage, res: ServerResp
       status: r.status,
       client_ip: opts.proxies.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'] as string | undefined) || undefined,
       user_agent: clientText(req.headers['user-agent']),
-      request_id: clientText(req.headers['x-request-id'] as string | undefined, 128),
+      request_id: ids.requestId,
+      trace_id: ids.traceId,
       err: err instanceof Error ? err.message : err === undefined ? undefined : String(err),
     };
     const level = err !== undefined ? 'error' : cfg.audit.level;
-    opts.log[level](record, a?.outcome === 'failed' ? 'step-up failed' : a?.outcome === 'completed' ? 'step-up completed' : 'step-up redirected to the identity provider');
+    opts.log[level](record, FLOW_MESSAGES[a?.outcome ?? 'failed']);
   } catch {
     // Logging never changes an answer.
   }
 }
+
+const FLOW_MESSAGES: Record<FlowAudit['outcome'], string> = {
+  failed: 'step-up failed',
+  completed: 'step-up completed',
+  redirected: 'step-up redirected to the identity provider',
+  signed_out: 'signed out of stepgate',
+};
 
 function isDesk(r: FlowResponse | DeskResponse): r is DeskResponse & { audit: ApprovalAudit | undefined } {
   return r.audit !== undefined && r.audit.event !== 'stepup.flow';
@@ -129,7 +182,7 @@ const APPROVAL_MESSAGES: Record<ApprovalAudit['event'], string> = {
 };
 
 /** Both identities, the approval id and a summary; never the cookie, the page token or a body. */
-function auditApproval(opts: StepUpServerOptions, req: IncomingMessage, a: ApprovalAudit, status: number): void {
+function auditApproval(opts: StepUpServerOptions, req: IncomingMessage, a: ApprovalAudit, status: number, ids: RequestIds): void {
   try {
     const cfg = opts.runtime().config.telemetry;
     const subject = (s: string | undefined) => (s !== undefined && cfg.subject === 'hashed' ? hashSubject(s) : s);
@@ -145,7 +198,8 @@ function auditApproval(opts: StepUpServerOptions, req: IncomingMessage, a: Appro
       status,
       client_ip: opts.proxies.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'] as string | undefined) || undefined,
       user_agent: clientText(req.headers['user-agent']),
-      request_id: clientText(req.headers['x-request-id'] as string | undefined, 128),
+      request_id: ids.requestId,
+      trace_id: ids.traceId,
     };
     opts.log[a.event === 'approval.refused' ? 'warn' : cfg.audit.level](record, APPROVAL_MESSAGES[a.event]);
   } catch {
