@@ -378,6 +378,7 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     mode = 'password+otp';
     const count = opened;
     const before = api.requests.length;
+    const logged = (await nginx.accessLog()).length;
     const r = await k(['-n', 'prod', 'exec', 'web-0', '--', 'true']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
@@ -391,6 +392,10 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     const seen = api.requests.slice(before);
     expect(seen.some((q) => q.method === 'GET' && q.url === '/api/v1/namespaces/prod/pods/web-0' && q.level === 'aal1')).toBe(true);
     expect(seen.some((q) => q.url.includes('/exec'))).toBe(false);
+    // The path described above: the WebSocket upgrade refused, then the SPDY POST refused (the
+    // 401 that made client-go run the plugin again).
+    const attempts = (await nginx.accessLog()).slice(logged).split('\n').filter((l) => l.includes('/pods/web-0/exec?'));
+    expect(attempts.map((l) => /"(GET|POST) \S+ HTTP\/1\.1" (\d+)/.exec(l)?.slice(1).join(' '))).toEqual(['GET 401', 'POST 401']);
   }, 300_000);
 
   it('the exec re-run passes over WebSocket with the elevated token, with no other sign-in', async () => {

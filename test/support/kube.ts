@@ -260,6 +260,8 @@ export interface RunningKubeNginx {
   url: string;
   config: string;
   errorLog(): Promise<string>;
+  /** nginx's access log (combined format): what reached nginx and the status it answered. */
+  accessLog(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -287,6 +289,7 @@ export async function startKubeNginx(prefix: string, o: KubeNginxOptions): Promi
     url: `https://127.0.0.1:${o.port}`,
     config,
     errorLog,
+    accessLog: () => readFile(join(prefix, 'access.log'), 'utf8').catch(() => ''),
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGQUIT');
