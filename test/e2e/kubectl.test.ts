@@ -80,7 +80,8 @@ policy:
       max_age: 300
     - name: prod-exec
       description: running commands in prod pods
-      match: { kubernetes: { namespaces: [prod], resources: [pods/exec] } }
+      # create, as kube-apiserver authorizes exec: the WebSocket GET must be judged the same way.
+      match: { kubernetes: { namespaces: [prod], resources: [pods/exec], verbs: [create] } }
       require: aal2
       max_age: 300
     - name: locked
