@@ -9,7 +9,7 @@ import { startDevIdp, type DevIdp } from '../../demo/idp.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
 import { launchChromium } from '../support/browser.js';
-import { kubectl, makeTls, startFakeApiserver, startKubeNginx, type FakeApiserver, type KubectlResult, type RunningKubeNginx } from '../support/kube.js';
+import { EXEC_SUBPROTOCOL, kubectl, makeTls, startFakeApiserver, startKubeNginx, type FakeApiserver, type KubectlResult, type RunningKubeNginx } from '../support/kube.js';
 import { CLIENT_ID, CLIENT_SECRET, freePort, stepupEnv } from '../support/stepup.js';
 
 /**
@@ -76,6 +76,12 @@ policy:
     - name: prod-delete
       description: deleting pods in prod
       match: { kubernetes: { namespaces: [prod], verbs: [delete] } }
+      require: aal2
+      max_age: 300
+    - name: prod-exec
+      description: running commands in prod pods
+      # create, as kube-apiserver authorizes exec: the WebSocket GET must be judged the same way.
+      match: { kubernetes: { namespaces: [prod], resources: [pods/exec], verbs: [create] } }
       require: aal2
       max_age: 300
     - name: locked
@@ -277,6 +283,16 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     for (const t of await cachedTokens()) expect(r.stderr + r.stdout).not.toContain(t);
   }, 240_000);
 
+  it('kubectl exec outside prod passes at aal1 over WebSocket (v5 channel protocol through nginx), with no browser', async () => {
+    const before = api.requests.length;
+    const r = await k(['exec', 'web-0', '--', 'true']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(opened).toBe(1);
+    const exec = api.requests.slice(before).filter((q) => q.url.startsWith('/api/v1/namespaces/default/pods/web-0/exec'));
+    // One WebSocket upgrade, accepted: kubectl never fell back to SPDY.
+    expect(exec).toEqual([expect.objectContaining({ method: 'GET', upgrade: 'websocket', subprotocol: EXEC_SUBPROTOCOL, level: 'aal1', authorization: false })]);
+  }, 240_000);
+
   it('kubectl -n prod delete pod web-0: a 401 whose printed message says what to do, and the plugin steps up during that command', async () => {
     mode = 'password+otp';
     const before = api.requests.length;
@@ -351,4 +367,47 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     expect(r.stderr).toMatch(/enter the code [A-Z-]+/);
     expect(r.stdout).toContain('web-0');
   }, 300_000);
+
+  /*
+   * client-go's WebSocket round tripper turns a refused upgrade into an error, not a response, so
+   * the exec credential wrapper never sees that 401 and does not re-run the plugin; kubectl then
+   * falls back to SPDY (a POST with Upgrade: SPDY/3.1), whose 401 does come back as a response:
+   * that re-run is the one that steps up, within the same kubectl process.
+   */
+  it('kubectl -n prod exec web-0 -- true: a 401 whose message says what to do, and the plugin steps up during that command', async () => {
+    // The device sign-in above left only the everyday (aal1) token in the cache.
+    mode = 'password+otp';
+    const count = opened;
+    const before = api.requests.length;
+    const logged = (await nginx.accessLog()).length;
+    const r = await k(['-n', 'prod', 'exec', 'web-0', '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'stepgate: step-up needed: running commands in prod pods needs a sign-in at level aal2, made within the last 300s; your token is level aal1 (acr_insufficient).',
+    );
+    expect(r.stderr).toContain('kubectl stepgate login --level aal2');
+    expect(r.stderr).toContain('signed in (urn:stepgate:aal2)');
+    expect(r.stderr).toContain('run the command again');
+    expect(opened).toBe(count + 1);
+    // kubectl read the pod at aal1 (no rule asks more of that); no exec reached the API server.
+    const seen = api.requests.slice(before);
+    expect(seen.some((q) => q.method === 'GET' && q.url === '/api/v1/namespaces/prod/pods/web-0' && q.level === 'aal1')).toBe(true);
+    expect(seen.some((q) => q.url.includes('/exec'))).toBe(false);
+    // The path described above: the WebSocket upgrade refused, then the SPDY POST refused (the
+    // 401 that made client-go run the plugin again).
+    const attempts = (await nginx.accessLog()).slice(logged).split('\n').filter((l) => l.includes('/pods/web-0/exec?'));
+    expect(attempts.map((l) => /"(GET|POST) \S+ HTTP\/1\.1" (\d+)/.exec(l)?.slice(1).join(' '))).toEqual(['GET 401', 'POST 401']);
+  }, 300_000);
+
+  it('the exec re-run passes over WebSocket with the elevated token, with no other sign-in', async () => {
+    const count = opened;
+    const before = api.requests.length;
+    const r = await k(['-n', 'prod', 'exec', 'web-0', '--', 'true']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(opened).toBe(count);
+    const exec = api.requests.slice(before).filter((q) => q.url.startsWith('/api/v1/namespaces/prod/pods/web-0/exec'));
+    expect(exec).toEqual([expect.objectContaining({ method: 'GET', upgrade: 'websocket', subprotocol: EXEC_SUBPROTOCOL, level: 'aal2' })]);
+    expect(exec[0]!.url).toMatch(/[?&]command=true(&|$)/);
+  }, 240_000);
 });

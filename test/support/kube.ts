@@ -1,15 +1,16 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 /**
  * Real parts for the kubectl tests: a CA and server certificate made with openssl, a small fake
- * kube-apiserver (discovery, pods, delete) that records what reaches it, nginx with TLS in front
+ * kube-apiserver (discovery, pods, delete, exec over WebSocket) that records what reaches it, nginx with TLS in front
  * using stepgate's forward-auth recipe, and the real kubectl.
  */
 
@@ -40,6 +41,9 @@ export interface Recorded {
   authorization: boolean;
   /** Identity headers stepgate set for the upstream. */
   level: string | undefined;
+  /** For an upgrade: the Upgrade header, and the subprotocol the fake server chose (if it accepted). */
+  upgrade?: string;
+  subprotocol?: string;
 }
 
 export interface FakeApiserver {
@@ -50,13 +54,63 @@ export interface FakeApiserver {
 
 const json = (body: unknown) => JSON.stringify(body);
 
-/** Discovery (legacy JSON, which kubectl falls back to), pods in any namespace, and delete. */
+/** RFC 6455 §1.3: the accept key is the SHA-1 of the client's key and this GUID, in base64. */
+const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** The remote-command protocol client-go's WebSocket executor asks for (k8s.io/apimachinery pkg/util/remotecommand). */
+export const EXEC_SUBPROTOCOL = 'v5.channel.k8s.io';
+/** Channel numbers of the remote-command protocol: the first byte of every binary message. */
+const CHANNEL_ERROR = 3;
+
+/** One unmasked, unfragmented server frame (RFC 6455 §5.2); payloads here stay under 64 KiB. */
+function wsFrame(opcode: number, payload: Buffer): Buffer {
+  const head = payload.length < 126 ? Buffer.from([0x80 | opcode, payload.length]) : Buffer.from([0x80 | opcode, 126, payload.length >> 8, payload.length & 0xff]);
+  return Buffer.concat([head, payload]);
+}
+
+/**
+ * Just enough of kube-apiserver's exec over WebSocket for `kubectl exec POD -- true`: accept the
+ * upgrade with the v5 channel protocol, report on the error channel (3) a metav1.Status Success
+ * (what the kubelet sends when the command exits 0; client-go's v4/v5 error decoder reads it as
+ * "no error"), then a normal close (1000), which client-go turns into EOF on every stream. The
+ * command is not run; nothing is written on stdout or stderr. Anything else (SPDY, another
+ * subprotocol, a path that is not pods/exec) is refused with a Status, so a wrong turn is visible.
+ */
+function answerUpgrade(req: IncomingMessage, socket: Socket, record: Recorded): void {
+  const path = (req.url ?? '/').split('?')[0]!;
+  const refuse = (code: number, message: string) => {
+    const body = json({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `fake apiserver: ${message}`, code });
+    socket.end(`HTTP/1.1 ${code} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  };
+  if (!/^\/api\/v1\/namespaces\/[a-z0-9-]+\/pods\/[a-z0-9-]+\/exec$/.test(path)) return refuse(404, `no upgrade at ${path}`);
+  const key = req.headers['sec-websocket-key'];
+  if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || typeof key !== 'string') return refuse(400, `only WebSocket exec is served, not ${req.headers.upgrade ?? 'no upgrade'}`);
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  if (!offered.includes(EXEC_SUBPROTOCOL)) return refuse(400, `no ${EXEC_SUBPROTOCOL} among ${offered.join(', ')}`);
+  record.subprotocol = EXEC_SUBPROTOCOL;
+  const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${EXEC_SUBPROTOCOL}\r\n\r\n`);
+  const status = Buffer.from(json({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' }));
+  socket.write(wsFrame(0x2, Buffer.concat([Buffer.from([CHANNEL_ERROR]), status])));
+  // Close code 1000 (normal closure), big-endian. The client's frames (its close reply, pings) are
+  // read and dropped; the socket ends when the client closes its side.
+  socket.end(wsFrame(0x8, Buffer.from([0x03, 0xe8])));
+  socket.on('data', () => undefined);
+  socket.on('error', () => undefined);
+}
+
+/** Discovery (legacy JSON, which kubectl falls back to), pods in any namespace, delete, and exec. */
 export async function startFakeApiserver(): Promise<FakeApiserver> {
   const requests: Recorded[] = [];
+  const record = (req: IncomingMessage): Recorded => {
+    const r: Recorded = { method: req.method ?? '', url: req.url ?? '/', authorization: req.headers.authorization !== undefined, level: req.headers['x-stepgate-level'] as string | undefined };
+    if (req.headers.upgrade !== undefined) r.upgrade = req.headers.upgrade;
+    requests.push(r);
+    return r;
+  };
   const server: Server = createServer((req: IncomingMessage, res) => {
     req.resume();
     const url = req.url ?? '/';
-    requests.push({ method: req.method ?? '', url, authorization: req.headers.authorization !== undefined, level: req.headers['x-stepgate-level'] as string | undefined });
+    record(req);
     const path = url.split('?')[0]!;
     const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(json(body));
     if (path === '/version') return send(200, { major: '1', minor: '32', gitVersion: 'v1.32.0-fake', platform: 'linux/amd64' });
@@ -82,6 +136,13 @@ export async function startFakeApiserver(): Promise<FakeApiserver> {
     }
     send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `fake apiserver: no ${path}` });
   });
+  // Upgraded sockets leave the server's bookkeeping (closeAllConnections does not see them).
+  const upgraded = new Set<Socket>();
+  server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    answerUpgrade(req, socket, record(req));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -90,6 +151,7 @@ export async function startFakeApiserver(): Promise<FakeApiserver> {
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const s of upgraded) s.destroy();
       }),
   };
 }
@@ -198,6 +260,8 @@ export interface RunningKubeNginx {
   url: string;
   config: string;
   errorLog(): Promise<string>;
+  /** nginx's access log (combined format): what reached nginx and the status it answered. */
+  accessLog(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -225,6 +289,7 @@ export async function startKubeNginx(prefix: string, o: KubeNginxOptions): Promi
     url: `https://127.0.0.1:${o.port}`,
     config,
     errorLog,
+    accessLog: () => readFile(join(prefix, 'access.log'), 'utf8').catch(() => ''),
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGQUIT');
