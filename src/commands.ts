@@ -167,8 +167,13 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
       const cfg = loadConfigFile(file);
       let environment = ', environment not checked (--skip-env)';
       if (!values['skip-env']) {
-        const { checkStartup } = await import('./preflight.js');
-        checkStartup(cfg, process.env);
+        const { startupProblems } = await import('./preflight.js');
+        const problems = startupProblems(cfg, process.env);
+        if (problems.length > 0) {
+          // One line per problem, as for a problem in the file; serve would stop at the first.
+          io.err(`stepgate: ${file}: serve would not start with this environment (--skip-env checks the file only)\n${problems.map((p) => `${file}: ${p}\n`).join('')}`);
+          return 2;
+        }
         environment = ', environment OK';
       }
       io.out(

@@ -1,29 +1,53 @@
 import { StartupError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { buildRuntime } from './pipeline/runtime.js';
-import { redisConnection } from './state/factory.js';
+import { redisConnection, requiredEnv } from './state/factory.js';
+import { parseKeyList } from './stepup/keys.js';
 
 /**
  * What the service needs from its environment before it can serve, checked without starting
  * anything: `stepgate check-config` runs it, so a file that names a secret the deployment does not
  * provide fails in CI rather than at the first rollout. Each check is the one startService runs
- * (the same functions, the same messages), only without listening or connecting.
+ * (the same functions, the same messages), only without listening or connecting. Every problem
+ * found is returned, one message each, naming the field and the variable.
  */
-export function checkStartup(config: Config, env: NodeJS.ProcessEnv): Config {
-  const effective = withEnvOverrides(config, env);
+export function startupProblems(config: Config, env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const attempt = (check: () => unknown) => {
+    try {
+      check();
+    } catch (err) {
+      if (!(err instanceof StartupError)) throw err;
+      if (!problems.includes(err.message)) problems.push(err.message);
+    }
+  };
+  let effective = config;
+  attempt(() => (effective = withEnvOverrides(config, env)));
+  // Checked on its own first, so a missing key list is reported beside a missing HMAC secret
+  // rather than hidden behind it (the runtime below stops at the first).
+  const session = effective.stepup.session;
+  if (session) attempt(() => parseKeyList(env[session.keys_env], session.keys_env));
   // Building the runtime reads the issuers' HMAC secrets (issuers[].hmac_secret_env) and the
   // cookie keys (stepup.session.keys_env). No store is opened and no key is fetched: the risk
   // state stays in local memory and JWKS fetches wait for warm(), which is never called here.
-  buildRuntime(effective, {
-    fetch: () => Promise.reject(new Error('check-config fetches nothing')),
-    now: Date.now,
-    env,
-  });
+  attempt(() =>
+    buildRuntime(effective, {
+      fetch: () => Promise.reject(new Error('check-config fetches nothing')),
+      now: Date.now,
+      env,
+    }),
+  );
   // The Redis URL, password variables (state.redis.password_env, sentinel.password_env) and CA
   // file, resolved as createStateStore resolves them, without connecting.
-  if (effective.state.store === 'redis') redisConnection(effective.state, env);
-  stepUpClientSecret(effective, env);
-  return effective;
+  if (effective.state.store === 'redis') {
+    // The password variables on their own too: the connection check stops at a missing URL.
+    const redis = effective.state.redis;
+    if (redis?.password_env !== undefined) attempt(() => requiredEnv('state.redis.password_env', redis.password_env!, env));
+    if (redis?.sentinel?.password_env !== undefined) attempt(() => requiredEnv('state.redis.sentinel.password_env', redis.sentinel!.password_env!, env));
+    attempt(() => redisConnection(effective.state, env));
+  }
+  attempt(() => stepUpClientSecret(effective, env));
+  return problems;
 }
 
 /**
