@@ -59,8 +59,12 @@ export async function sendCheck(server: string, request: CheckRequestMessage, ti
 function callError(err: grpc.ServiceError, server: string, timeoutMs: number): Error {
   const details = err.details.replace(/\s+/g, ' ').slice(0, 300);
   switch (err.code) {
-    case grpc.status.UNAVAILABLE:
-      return new ServerUnavailableError(`cannot reach a stepgate gRPC server at ${server}: ${details}`);
+    case grpc.status.UNAVAILABLE: {
+      // grpc-js wraps the socket error ("No connection established. Last error: Error: connect
+      // ECONNREFUSED …. Resolution note: …"): the socket error is what the operator can act on.
+      const cause = /Last error: (?:\w*Error: )?(.+?)\.?(?: Resolution note:.*)?$/.exec(details)?.[1] ?? details;
+      return new ServerUnavailableError(`cannot reach a stepgate gRPC server at ${server}: ${cause}`);
+    }
     case grpc.status.DEADLINE_EXCEEDED:
       return new ServerUnavailableError(`no answer from ${server} within ${timeoutMs} ms (--timeout-ms)`);
     case grpc.status.UNIMPLEMENTED:
