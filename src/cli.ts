@@ -12,6 +12,12 @@ async function run(argv: string[]): Promise<number> {
   const command = argv[0];
   if (command !== undefined && PLUGIN_COMMANDS.has(command)) {
     const plugin = await import('./credential/plugin.js');
+    const args = argv.slice(1);
+    const end = args.indexOf('--');
+    if ((end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h')) {
+      process.stdout.write(`${plugin.PLUGIN_USAGE}\n`);
+      return 0;
+    }
     try {
       return await plugin.runPlugin(command, argv.slice(1), {
         env: process.env,

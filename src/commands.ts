@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_CONFIG } from './config/default.js';
-import { ConfigError, loadConfigFile, StartupError } from './config/load.js';
+import { ConfigError, ConfigFileUnreadable, loadConfigFile, StartupError } from './config/load.js';
+import type { ExplainInput } from './explain.js';
+import { chooseLogFormat } from './telemetry/log.js';
 
 /**
  * The `stepgate` command line: arguments → a command → an exit status. Every failure the caller
@@ -23,88 +25,245 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   }
 }
 
+const EXIT_STATUS = `Exit status: 0 done; 2 invalid configuration or cannot start; 64 bad arguments; 65 an input
+file's content is invalid; 66 an input file (or the configuration file) cannot be read.`;
+
+const REQUEST_OPTIONS = `  --url URL                  scheme://host/path?query, sent as it is written (required)
+  --method M                 default GET
+  --header 'name: value'     repeatable; a repeated name is joined with commas, as Envoy does
+  --token JWT | --token-file FILE
+                             the bearer token (the Authorization header)
+  --body-file FILE           the request body (guardrails read manifests and patches)
+  --content-type TYPE        its content type (default: from the file name, json or yaml)
+  --source IP                the client address Envoy would report (default: none)
+  --context key=value        repeatable; route context extensions (e.g. stepgate.kubernetes=true)`;
+
+/** `stepgate <command> --help` and `stepgate help <command>`. */
+const HELP: Record<string, string> = {
+  serve: `usage: stepgate serve [--config FILE] [--log-format pretty|json]
+       stepgate [--config FILE]
+
+Runs the ext_authz service: gRPC on server.grpc_listen, the step-up routes on server.http_listen,
+HTTP ext_authz / forward-auth on server.authz_http_listen, metrics on telemetry.metrics_listen.
+The file is watched and reloaded when it changes (or on SIGHUP); SIGTERM drains and exits 0.
+
+  --config FILE              default: STEPGATE_CONFIG, else the bundled example
+  --log-format pretty|json   pretty: one readable line per record; json: one JSON object per line.
+                             Default: STEPGATE_LOG_FORMAT, else pretty on a terminal, json otherwise
+
+Exit status: 0 stopped by a signal; 2 invalid configuration or cannot start (a secret missing
+from the environment, an address in use); 64 bad arguments; 66 the configuration file cannot be read.`,
+  'check-config': `usage: stepgate check-config [--skip-env] FILE
+
+Validates FILE as serve would load it, without listening, and prints a summary: every problem is
+reported with file:line:column and the field. Then checks what the file needs from the environment
+here, as serve would at startup: the variables it names (issuers[].hmac_secret_env,
+stepup.oidc.client_secret_env, stepup.session.keys_env, state.redis.password_env,
+state.redis.sentinel.password_env), REDIS_URL for a Redis store without state.redis.url, the Redis
+CA file, and STEPGATE_STATE_STORE.
+
+  FILE                       default: STEPGATE_CONFIG
+  --skip-env                 check the file only (CI without the deployment's secrets)
+
+Exit status: 0 valid; 2 invalid, or the environment lacks what it names; 64 bad arguments;
+66 FILE cannot be read.`,
+  explain: `usage: stepgate explain [--config FILE] --url URL [options]
+
+Prints, as JSON, how the configuration decides one request: the request as parsed, the identity,
+the matched rules, risk, guardrails, the decision and the exact response. Nothing is sent anywhere
+except the issuers' key fetches; the risk history starts empty.
+
+  --config FILE              default: STEPGATE_CONFIG, else the bundled example
+${REQUEST_OPTIONS}
+  --claims FILE              instead of a token: a JSON object of claims, not verified
+
+A denial is a result, not an error: exit 0 with the decision in the JSON.
+${EXIT_STATUS}`,
+  check: `usage: stepgate check --url URL [options] [--server HOST:PORT] [--timeout-ms N]
+
+Sends one ext_authz CheckRequest, built as Envoy builds it (the one explain builds), to a running
+stepgate over gRPC and prints its answer as JSON: decision (allow, reason, message) and response
+(status, headers, headers_to_remove, body), in explain's shape, plus the access-log metadata.
+The decision is the running server's: its policy in force, its risk history and state store.
+
+${REQUEST_OPTIONS}
+  --server HOST:PORT         the gRPC address (default 127.0.0.1:9191, or STEPGATE_SERVER)
+  --timeout-ms N             give up after N ms (default 5000)
+
+Exit status: 0 allowed; 1 denied; 64 bad arguments; 65 an input file's content is invalid;
+66 an input file cannot be read; 69 the server cannot be reached or did not answer in time;
+76 something answered, but not as an ext_authz server.`,
+};
+
 const USAGE = `usage:
-  stepgate [serve] [--config FILE]            run the ext_authz service (default config: the bundled example)
-  stepgate check-config FILE                  validate a configuration file and exit
+  stepgate [serve] [--config FILE] [--log-format pretty|json]
+                                              run the ext_authz service (default config: the bundled example)
+  stepgate check-config [--skip-env] FILE     validate a configuration file and the environment it needs, and exit
   stepgate explain [--config FILE] --url URL [--method M] [--header 'name: value']...
                    [--token JWT | --token-file FILE | --claims FILE] [--source IP] [--context key=value]...
                    [--body-file FILE [--content-type TYPE]]  (guardrails: the request body, e.g. a manifest)
-                                              print how stepgate decides one request, as JSON
+                                              print how a configuration decides one request, as JSON
+  stepgate check --url URL [--method M] [--header 'name: value']... [--token JWT | --token-file FILE]
+                 [--body-file FILE [--content-type TYPE]] [--server HOST:PORT] [--timeout-ms N]
+                                              ask a running stepgate over gRPC, print its answer as JSON
+  stepgate help [COMMAND], stepgate COMMAND --help
+                                              usage of one command, its options and exit statuses
 
-The config file may also be given in STEPGATE_CONFIG. Exit status: 0 done; 2 invalid configuration
-or cannot start; 64 bad arguments; 65 an input file's content is invalid; 66 an input file cannot be read.`;
+The config file may also be given in STEPGATE_CONFIG. ${EXIT_STATUS}
+check exits 1 when the request is denied, 69 when the server cannot be reached.`;
+
+const PLUGIN_HELP_TOPICS = new Set(['credential', 'login', 'logout', 'status', 'kubeconfig']);
+
+/** Help was asked for: anywhere before a `--` terminator, as `--help` or `-h`. */
+function asksHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+async function help(topic: string | undefined, io: CommandIo): Promise<number> {
+  if (topic !== undefined && HELP[topic] !== undefined) {
+    io.out(`${HELP[topic]}\n`);
+    return 0;
+  }
+  if (topic !== undefined && !PLUGIN_HELP_TOPICS.has(topic)) throw new UsageError(`no help for ${JSON.stringify(topic)}: the commands are ${[...Object.keys(HELP), ...PLUGIN_HELP_TOPICS].join(', ')}`);
+  const { PLUGIN_USAGE } = await import('./credential/plugin.js');
+  io.out(topic === undefined ? `${USAGE}\n\n${PLUGIN_USAGE}\n` : `${PLUGIN_USAGE}\n`);
+  return 0;
+}
 
 async function main(argv: string[], io: CommandIo): Promise<number> {
-  const [command = 'serve', ...rest] = argv[0]?.startsWith('-') ? ['serve', ...argv] : argv;
+  const first = argv[0];
+  if (first === undefined || first.startsWith('-')) {
+    if (first === '--help' || first === '-h') return help(undefined, io);
+    argv = ['serve', ...argv];
+  }
+  const [command = 'serve', ...rest] = argv;
+  if (command === 'help') {
+    if (rest.length > 1) throw new UsageError('help takes one command name');
+    return help(rest[0], io);
+  }
+  if (HELP[command] !== undefined && asksHelp(rest)) return help(command, io);
   switch (command) {
     case 'serve': {
-      const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, 'log-format': { type: 'string' } } });
+      const chosen = chooseLogFormat(values['log-format'], process.env, process.stdout.isTTY === true);
+      if ('error' in chosen) {
+        if (values['log-format'] !== undefined) throw new UsageError(chosen.error);
+        throw new StartupError(chosen.error);
+      }
       const { serve } = await import('./main.js');
-      await serve(values.config ?? process.env.STEPGATE_CONFIG ?? DEFAULT_CONFIG);
+      await serve(values.config ?? process.env.STEPGATE_CONFIG ?? DEFAULT_CONFIG, {
+        format: chosen.format,
+        // Colour only where a person reads it, and never against NO_COLOR (no-color.org).
+        color: process.stdout.isTTY === true && (process.env.NO_COLOR ?? '') === '',
+      });
       return -1; // keep running
     }
     case 'check-config': {
-      const file = rest[0] ?? process.env.STEPGATE_CONFIG;
+      const { values, positionals } = parseArgs({ args: rest, options: { 'skip-env': { type: 'boolean', default: false } }, allowPositionals: true });
+      if (positionals.length > 1) throw new UsageError('check-config takes one file');
+      const file = positionals[0] ?? process.env.STEPGATE_CONFIG;
       if (!file) throw new UsageError('check-config needs a file');
       const cfg = loadConfigFile(file);
+      let environment = ', environment not checked (--skip-env)';
+      if (!values['skip-env']) {
+        const { startupProblems } = await import('./preflight.js');
+        const problems = startupProblems(cfg, process.env);
+        if (problems.length > 0) {
+          // One line per problem, as for a problem in the file; serve would stop at the first.
+          io.err(`stepgate: ${file}: serve would not start with this environment (--skip-env checks the file only)\n${problems.map((p) => `${file}: ${p}\n`).join('')}`);
+          return 2;
+        }
+        environment = ', environment OK';
+      }
       io.out(
-        `${file}: OK (${cfg.issuers.length} issuer(s), ${cfg.assurance.levels.length} level(s), ${cfg.policy.rules.length} rule(s))\n`,
+        `${file}: OK (${cfg.issuers.length} issuer(s), ${cfg.assurance.levels.length} level(s), ${cfg.policy.rules.length} rule(s)${environment})\n`,
       );
       return 0;
     }
     case 'explain': {
       const { values } = parseArgs({
         args: rest,
-        options: {
-          config: { type: 'string' },
-          url: { type: 'string' },
-          method: { type: 'string', default: 'GET' },
-          header: { type: 'string', multiple: true, default: [] },
-          token: { type: 'string' },
-          'token-file': { type: 'string' },
-          claims: { type: 'string' },
-          source: { type: 'string', default: '' },
-          context: { type: 'string', multiple: true, default: [] },
-          'body-file': { type: 'string' },
-          'content-type': { type: 'string' },
-        },
+        options: { ...REQUEST_ARGS, config: { type: 'string' }, claims: { type: 'string' } },
       });
-      if (!values.url) throw new UsageError('explain needs --url');
-      if (values.token !== undefined && values['token-file'] !== undefined) throw new UsageError('give --token or --token-file, not both');
       const credentials = [values.token ?? values['token-file'], values.claims].filter((v) => v !== undefined);
       if (credentials.length > 1) throw new UsageError('give a token (--token, --token-file) or --claims, not both');
+      const request = requestInput('explain', values);
       const config = loadConfigFile(values.config ?? process.env.STEPGATE_CONFIG ?? DEFAULT_CONFIG);
-      const token = values['token-file'] !== undefined ? readInput(values['token-file'], '--token-file').toString('utf8').trim() : values.token;
+      const token = tokenInput(values);
       const claims = values.claims !== undefined ? claimsFile(values.claims) : undefined;
-      const body = values['body-file'] !== undefined ? readInput(values['body-file'], '--body-file') : undefined;
-      const headers = values.header.map(splitPair(':'));
-      // A guess only when nothing says otherwise: --content-type, or a content-type --header.
-      const guessed = body !== undefined && !headers.some(([name]) => name.toLowerCase() === 'content-type') ? guessContentType(values['body-file']!) : undefined;
       const { explain } = await import('./explain.js');
-      const out = await explain(config, {
-        method: values.method,
-        url: values.url,
-        headers,
-        token,
-        claims,
-        source: values.source,
-        context: Object.fromEntries(values.context.map(splitPair('='))),
-        body,
-        contentType: values['content-type'] ?? guessed,
-      });
+      const out = await explain(config, { ...request, token, claims });
       io.out(`${JSON.stringify(out, null, 2)}\n`);
       return 0;
     }
-    case 'help':
-    case '--help':
-    case '-h': {
-      const { PLUGIN_USAGE } = await import('./credential/plugin.js');
-      io.out(`${USAGE}\n\n${PLUGIN_USAGE}\n`);
-      return 0;
+    case 'check': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { ...REQUEST_ARGS, server: { type: 'string' }, 'timeout-ms': { type: 'string', default: '5000' } },
+      });
+      const server = values.server ?? process.env.STEPGATE_SERVER ?? '127.0.0.1:9191';
+      const timeoutMs = Number(values['timeout-ms']);
+      if (!/^\d+$/.test(values['timeout-ms']) || timeoutMs < 1 || timeoutMs > 600_000) throw new UsageError('--timeout-ms must be a whole number of milliseconds from 1 to 600000');
+      const request = requestInput('check', values);
+      const token = tokenInput(values);
+      const [{ checkRequestFor }, live] = await Promise.all([import('./explain.js'), import('./live-check.js')]);
+      if (live.parseServerAddress(server) === undefined) throw new UsageError(`--server must be HOST:PORT, got ${JSON.stringify(server.slice(0, 100))}`);
+      const response = await live.sendCheck(server, checkRequestFor({ ...request, token }, token), timeoutMs);
+      const out = live.renderCheckResponse(server, response);
+      io.out(`${JSON.stringify(out, null, 2)}\n`);
+      return out.decision.allow ? 0 : 1;
     }
     default:
       throw new UsageError(`unknown command ${command}`);
   }
+}
+
+/** The options that describe one request, shared by explain and check so both build it alike. */
+const REQUEST_ARGS = {
+  url: { type: 'string' },
+  method: { type: 'string', default: 'GET' },
+  header: { type: 'string', multiple: true, default: [] as string[] },
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
+  source: { type: 'string', default: '' },
+  context: { type: 'string', multiple: true, default: [] as string[] },
+  'body-file': { type: 'string' },
+  'content-type': { type: 'string' },
+} satisfies ParseArgsConfig['options'];
+
+interface RequestValues {
+  url?: string | undefined;
+  method: string;
+  header: string[];
+  token?: string | undefined;
+  'token-file'?: string | undefined;
+  source: string;
+  context: string[];
+  'body-file'?: string | undefined;
+  'content-type'?: string | undefined;
+}
+
+function requestInput(command: string, values: RequestValues): Omit<ExplainInput, 'token' | 'claims'> {
+  if (!values.url) throw new UsageError(`${command} needs --url`);
+  if (values.token !== undefined && values['token-file'] !== undefined) throw new UsageError('give --token or --token-file, not both');
+  const body = values['body-file'] !== undefined ? readInput(values['body-file'], '--body-file') : undefined;
+  const headers = values.header.map(splitPair(':'));
+  // A guess only when nothing says otherwise: --content-type, or a content-type --header.
+  const guessed = body !== undefined && !headers.some(([name]) => name.toLowerCase() === 'content-type') ? guessContentType(values['body-file']!) : undefined;
+  return {
+    method: values.method,
+    url: values.url,
+    headers,
+    source: values.source,
+    context: Object.fromEntries(values.context.map(splitPair('='))),
+    body,
+    contentType: values['content-type'] ?? guessed,
+  };
+}
+
+function tokenInput(values: RequestValues): string | undefined {
+  return values['token-file'] !== undefined ? readInput(values['token-file'], '--token-file').toString('utf8').trim() : values.token;
 }
 
 /** Bad arguments: exit 64 (EX_USAGE). */
@@ -169,7 +328,10 @@ function failure(err: unknown, io: CommandIo): number {
     return oneLine(64, `${(err as Error).message} (stepgate help shows the usage)`);
   }
   if (err instanceof InputDataError) return oneLine(65, err.message);
-  if (err instanceof InputMissingError) return oneLine(66, err.message);
+  if (err instanceof InputMissingError || err instanceof ConfigFileUnreadable) return oneLine(66, err.message);
+  // `stepgate check` (live-check.ts, loaded on demand): the server's side of the exchange.
+  if (code === 'server_unavailable') return oneLine(69, (err as Error).message);
+  if (code === 'server_protocol') return oneLine(76, (err as Error).message);
   io.err(`stepgate: ${(err as Error | undefined)?.stack ?? String(err)}\n`);
   return 1;
 }

@@ -44,6 +44,37 @@ export class ExplainInputError extends Error {
  * the JSON shape is documented in the README.
  */
 export async function explain(config: Config, input: ExplainInput, deps?: Partial<RuntimeDeps>) {
+  let claimsToken: string | undefined;
+  if (input.claims !== undefined) {
+    if (input.token !== undefined) throw new ExplainInputError('give --token or --claims, not both');
+    // The claims travel as an unsigned JWT: the same place and about the same size as a real token.
+    claimsToken = unsignedJwt(input.claims);
+  }
+  const msg = checkRequestFor(input, claimsToken ?? input.token);
+
+  const fetchFn: RuntimeDeps['fetch'] = deps?.fetch ?? ((url, init) => fetch(url, init));
+  const claims = input.claims;
+  const rt = buildRuntime(config, {
+    ...deps,
+    fetch: fetchFn,
+    now: deps?.now ?? Date.now,
+    env: deps?.env ?? process.env,
+    ...(claimsToken !== undefined && claims !== undefined
+      ? { verifier: (c: Config, a: AssuranceModel, o: VerifierOptions) => new HandWrittenClaims(c, a, o, claimsToken, claims as JWTPayload) }
+      : {}),
+  });
+
+  const checked = await check(rt, parseCheckRequest(msg, rt.headerLimits, rt.maxBodyBytes));
+  return render(rt, checked, claimsToken !== undefined);
+}
+
+/**
+ * The CheckRequest Envoy would send for the input: pseudo-headers from the URL and method,
+ * header names lower-cased, repeated headers joined with commas, the body as `body` (text) or
+ * `raw_body` (bytes). `stepgate check` sends exactly this to a running server. `bearer` is the
+ * Authorization header's token (a real one, or explain's unsigned claims).
+ */
+export function checkRequestFor(input: ExplainInput, bearer: string | undefined): CheckRequestMessage {
   const target = splitUrl(input.url);
   // An odd method is passed on as given: refusing it is the server's answer (request_invalid), not ours.
   const method = input.method;
@@ -61,7 +92,7 @@ export async function explain(config: Config, input: ExplainInput, deps?: Partia
   for (const [rawName, value] of input.headers) {
     const name = rawName.toLowerCase();
     if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) throw new ExplainInputError(`--header name ${JSON.stringify(rawName)} is not an HTTP header name (pseudo-headers come from --url and --method)`);
-    if (name === 'authorization' && (input.token !== undefined || input.claims !== undefined)) {
+    if (name === 'authorization' && bearer !== undefined) {
       throw new ExplainInputError('--token and --claims are the request\'s Authorization header; do not give one with --header as well');
     }
     add(name, value);
@@ -70,27 +101,7 @@ export async function explain(config: Config, input: ExplainInput, deps?: Partia
     if (headers.has('content-type')) throw new ExplainInputError('give the content type once: --content-type or --header \'content-type: …\'');
     headers.set('content-type', input.contentType);
   }
-  let claimsToken: string | undefined;
-  if (input.claims !== undefined) {
-    if (input.token !== undefined) throw new ExplainInputError('give --token or --claims, not both');
-    // The claims travel as an unsigned JWT: the same place and about the same size as a real token.
-    claimsToken = unsignedJwt(input.claims);
-    headers.set('authorization', `Bearer ${claimsToken}`);
-  } else if (input.token !== undefined) {
-    headers.set('authorization', `Bearer ${input.token}`);
-  }
-
-  const fetchFn: RuntimeDeps['fetch'] = deps?.fetch ?? ((url, init) => fetch(url, init));
-  const claims = input.claims;
-  const rt = buildRuntime(config, {
-    ...deps,
-    fetch: fetchFn,
-    now: deps?.now ?? Date.now,
-    env: deps?.env ?? process.env,
-    ...(claimsToken !== undefined && claims !== undefined
-      ? { verifier: (c: Config, a: AssuranceModel, o: VerifierOptions) => new HandWrittenClaims(c, a, o, claimsToken, claims as JWTPayload) }
-      : {}),
-  });
+  if (bearer !== undefined) headers.set('authorization', `Bearer ${bearer}`);
 
   const http: NonNullable<NonNullable<NonNullable<CheckRequestMessage['attributes']>['request']>['http']> = {
     method,
@@ -103,15 +114,13 @@ export async function explain(config: Config, input: ExplainInput, deps?: Partia
     if (typeof input.body === 'string') http.body = input.body;
     else http.raw_body = input.body;
   }
-  const msg: CheckRequestMessage = {
+  return {
     attributes: {
       source: { address: { socket_address: { address: input.source ?? '', port_value: 0 } } },
       request: { http },
       context_extensions: input.context ?? {},
     },
   };
-  const checked = await check(rt, parseCheckRequest(msg, rt.headerLimits, rt.maxBodyBytes));
-  return render(rt, checked, claimsToken !== undefined);
 }
 
 /**

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfigFile, parseConfig } from './config/load.js';
+import { ConfigError, parseConfig, readConfigText } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { ConfigFileWatcher } from './config/watch.js';
 import { buildRuntime, type RiskState, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
@@ -9,18 +8,19 @@ import { startAuthzHttpServer } from './server/http/authz.js';
 import type { RunningHttpServer } from './server/http/listen.js';
 import { TrustedProxies } from './server/http/proxies.js';
 import { startStepUpServer } from './server/http/stepup.js';
-import { StartupError } from './config/load.js';
+import { stepUpClientSecret, withEnvOverrides } from './preflight.js';
 import { StepUpFlow } from './stepup/flow.js';
 import { ApprovalDesk } from './approvals/desk.js';
 import { ApprovalTokens } from './approvals/csrf.js';
 import { parseKeyList } from './stepup/keys.js';
 import { OidcClient } from './stepup/oidc.js';
 import { StateCookies } from './stepup/state.js';
-import { createLogger, type Logger } from './telemetry/log.js';
+import { createLogger, type Logger, type LogOptions } from './telemetry/log.js';
 import { clip, redactUrls } from './telemetry/redact.js';
 import { Telemetry, type TelemetryOptions } from './telemetry/telemetry.js';
 
 export { DEFAULT_CONFIG } from './config/default.js';
+export { withEnvOverrides } from './preflight.js';
 
 export interface Service {
   /** The runtime in force now; a reload replaces it. */
@@ -70,7 +70,9 @@ export async function startService(
     onJwksRefresh: (issuer, outcome, detail, elapsedMs) => {
       telemetry.jwksRefreshed(issuer, outcome, elapsedMs);
       try {
-        logger[outcome === 'ok' ? 'info' : 'warn']({ event: 'jwks_refresh', issuer, outcome, detail: clip(redactUrls(detail), 1024) }, 'jwks refresh');
+        const fields = { event: 'jwks_refresh', issuer, outcome, detail: clip(redactUrls(detail), 1024) };
+        if (outcome === 'ok') logger.info(fields, `signing keys of issuer ${issuer} fetched`);
+        else logger.warn(fields, jwksFailureMessage(issuer, runtime as Runtime | undefined));
       } catch {
         // A failing log must not fail the key fetch it reports on.
       }
@@ -117,10 +119,7 @@ export async function startService(
     } else if (httpListen === 'off') {
       logger.info({ event: 'stepup_routes', outcome: 'off' }, 'server.http_listen is off: the /.stepgate/ step-up routes are not served');
     } else {
-      const secret = env[oidc.client_secret_env];
-      if (!secret) {
-        throw new StartupError(`stepup.oidc.client_secret_env: environment variable ${oidc.client_secret_env} is not set`);
-      }
+      const secret = stepUpClientSecret(config, env)!;
       const session = config.stepup.session!;
       const keys = parseKeyList(env[session.keys_env], session.keys_env);
       const flow = new StepUpFlow({
@@ -187,22 +186,6 @@ export async function startService(
   };
 }
 
-/**
- * `STEPGATE_STATE_STORE` (memory | redis) overrides `state.store`, so one policy file serves a
- * single replica and a Redis-backed deployment alike (deploy/overlays/redis sets it beside
- * REDIS_URL). Applied on every load and reload, so a reloaded policy keeps the deployment's store.
- */
-export function withEnvOverrides(config: Config, env: NodeJS.ProcessEnv): Config {
-  const store = env.STEPGATE_STATE_STORE;
-  if (store === undefined || store === '' || store === config.state.store) return config;
-  if (store !== 'memory' && store !== 'redis') {
-    throw new StartupError(`STEPGATE_STATE_STORE: must be memory or redis, got ${JSON.stringify(store.slice(0, 40))}`);
-  }
-  // state.redis is only allowed with the redis store; moving to memory drops it.
-  const state: Config['state'] = store === 'memory' ? { ...config.state, store, redis: undefined } : { ...config.state, store };
-  return { ...config, state };
-}
-
 async function closeRiskState(state: RiskState, log: Logger): Promise<void> {
   const stores = state.fallback === state.store ? [state.store] : [state.store, state.fallback];
   for (const store of stores) {
@@ -210,10 +193,10 @@ async function closeRiskState(state: RiskState, log: Logger): Promise<void> {
   }
 }
 
-export async function serve(configPath: string): Promise<void> {
-  const initialText = readFileSync(configPath, 'utf8');
-  const config = loadConfigFile(configPath);
-  const log = createLogger(config.log.level);
+export async function serve(configPath: string, logOptions: LogOptions = {}): Promise<void> {
+  const initialText = readConfigText(configPath);
+  const config = parseConfig(initialText, configPath);
+  const log = createLogger(config.log.level, undefined, logOptions);
   // A closed stdout (`stepgate serve | head`) must not turn every later log line into an error
   // that keeps the process from shutting down: lines are dropped instead.
   process.stdout.on('error', () => {});
@@ -264,6 +247,8 @@ export async function serve(configPath: string): Promise<void> {
   service = await startService(config, process.env, log);
   if (stopping) return;
   log.info({ event: 'config_loaded', file: configPath, rules: service.runtime.policy.ruleNames.length }, 'configuration loaded');
+  const ready = readyRecord(service, configPath, process.env);
+  log.info(ready.fields, ready.msg);
 
   // A changed file is validated completely before anything is swapped; a bad one leaves the
   // running policy in force and says exactly what is wrong.
@@ -286,6 +271,48 @@ export async function serve(configPath: string): Promise<void> {
   );
   watcher.start(config.server.reload_interval_seconds * 1000, initialText);
   process.on('SIGHUP', () => void watcher?.check());
+}
+
+/**
+ * What an operator reading the warning needs: which issuer, that its tokens are refused and with
+ * which reason, and when stepgate tries again. Keys fetched earlier keep verifying (a failed
+ * refresh never drops them), so the consequence differs before and after the first success.
+ */
+function jwksFailureMessage(issuer: string, runtime: Runtime | undefined): string {
+  const cooldown = runtime?.config.issuers.find((i) => i.issuer === issuer)?.jwks_cooldown_seconds;
+  const retry = `stepgate fetches again when a token from it arrives${cooldown !== undefined ? `, at most every ${cooldown}s` : ''}`;
+  return runtime?.verifier.hasKeys(issuer)
+    ? `cannot refresh the signing keys of issuer ${issuer}: tokens signed with the keys fetched earlier still verify, a token signed with a newer key is refused (jwks_unavailable); ${retry}`
+    : `cannot fetch the signing keys of issuer ${issuer}: until a fetch succeeds every token from this issuer is refused (reason jwks_unavailable); ${retry}. Check the issuer URL (issuers[].issuer, jwks_uri or discovery_url) and that this host can reach it`;
+}
+
+/**
+ * The line after startup: every address served, and commands to try against it. Wildcard listen
+ * hosts (0.0.0.0, [::]) are shown as given; the commands use the loopback address that reaches them.
+ */
+export function readyRecord(service: Service, configPath: string, env: NodeJS.ProcessEnv): { fields: Record<string, unknown>; msg: string } {
+  const cfg = service.runtime.config;
+  const at = (listen: string, port: number) => `${listen.slice(0, listen.lastIndexOf(':'))}:${port}`;
+  const grpcAt = at(env.STEPGATE_GRPC_LISTEN ?? cfg.server.grpc_listen, service.grpc.port);
+  const stepup = service.http && `http://${at(env.STEPGATE_HTTP_LISTEN ?? cfg.server.http_listen, service.http.port)}/.stepgate/`;
+  const authz = service.authzHttp && `http://${at(env.STEPGATE_AUTHZ_HTTP_LISTEN ?? cfg.server.authz_http_listen, service.authzHttp.port)}/`;
+  const metricsPort = service.telemetry.metricsPort;
+  const metrics = metricsPort !== undefined ? `http://${at(env.STEPGATE_METRICS_LISTEN ?? cfg.telemetry.metrics_listen, metricsPort)}/metrics` : undefined;
+  const loopback = grpcAt.replace(/^(0\.0\.0\.0|\[::\]|\[::0?\])(?=:\d+$)/, (h) => (h === '0.0.0.0' ? '127.0.0.1' : '[::1]'));
+  const host = cfg.kubernetes.hosts.find((h) => !h.includes('*')) ?? 'kube.example.com';
+  const url = `https://${host}/api/v1/namespaces/default/secrets`;
+  const tryCheck = `stepgate check --server ${loopback} --url ${url} --token-file FILE`;
+  const tryExplain = `stepgate explain --config ${configPath} --url ${url} --claims FILE`;
+  const served = [
+    `ext_authz gRPC on ${grpcAt}`,
+    `step-up routes ${stepup ? `on ${stepup}` : 'off'}`,
+    ...(authz ? [`HTTP ext_authz / forward-auth on ${authz}`] : []),
+    `metrics ${metrics ? `on ${metrics}` : 'off'}`,
+  ];
+  return {
+    fields: { event: 'ready', grpc: grpcAt, stepup_http: stepup ?? 'off', authz_http: authz ?? 'off', metrics: metrics ?? 'off' },
+    msg: `serving ${served.join(', ')}. Try a live decision: ${tryCheck}; or what the file decides for hand-written claims: ${tryExplain}`,
+  };
 }
 
 /**

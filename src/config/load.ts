@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 
@@ -33,15 +33,35 @@ export function formatProblem(p: ConfigProblem): string {
   return `${p.file}:${p.line}:${p.column}: ${p.field || '(top level)'}: ${p.message}`;
 }
 
-export function loadConfigFile(file: string): Config {
-  let text: string;
+/**
+ * The configuration file cannot be read at all: not a problem inside it, so no line or field. The
+ * CLI reports it as `FILE: no such file` and exits 66 (EX_NOINPUT), like any input file.
+ */
+export class ConfigFileUnreadable extends Error {
+  readonly code = 'config_unreadable';
+  override name = 'ConfigFileUnreadable';
+}
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  ENOTDIR: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a directory, not a file',
+};
+
+/** The file's text, or ConfigFileUnreadable saying why in words. */
+export function readConfigText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new ConfigError([{ file, line: 0, column: 0, field: '', message: `cannot read file (${e.code ?? e.message})` }]);
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    throw new ConfigFileUnreadable(`${file}: ${READ_ERRORS[code] ?? `cannot read (${code || (err as Error).message})`}`);
   }
-  return parseConfig(text, file);
+}
+
+export function loadConfigFile(file: string): Config {
+  return parseConfig(readConfigText(file), file);
 }
 
 /** Parses and validates YAML text; `file` only labels the errors. The result is deeply frozen. */
@@ -52,7 +72,8 @@ export function parseConfig(text: string, file: string): Config {
     throw new ConfigError(
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return { file, line: pos?.line ?? 0, column: pos?.col ?? 0, field: '', message: `YAML syntax: ${firstLine(e.message)}` };
+        const problem = { file, line: pos?.line ?? 0, column: pos?.col ?? 0, field: '', message: `YAML syntax: ${firstLine(e.message)}` };
+        return e.code === 'DUPLICATE_KEY' ? { ...problem, ...duplicateKey(doc, e, lineCounter) } : problem;
       }),
     );
   }
@@ -111,6 +132,33 @@ function findKey(doc: Document, path: (string | number)[]) {
     }
   }
   return undefined;
+}
+
+/**
+ * yaml says only "Map keys must be unique" at the second key's position: name the key, where it
+ * sits and where it was first given, so the reader knows which of the two values would be lost.
+ */
+function duplicateKey(doc: Document, e: YAMLError, lc: LineCounter): { field: string; message: string } | undefined {
+  let found: { field: string; message: string } | undefined;
+  visit(doc, {
+    Pair(_, pair, path) {
+      if (!isNode(pair.key) || pair.key.range?.[0] !== e.pos[0]) return undefined;
+      const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const field: string[] = [];
+      path.forEach((node, i) => {
+        const child = path[i + 1] ?? pair;
+        if (isPair(node)) field.push(`.${isScalar(node.key) ? String(node.key.value) : String(node.key)}`);
+        else if (isSeq(node)) field.push(`[${node.items.indexOf(child as never)}]`);
+      });
+      field.push(`.${name}`);
+      const parent = path[path.length - 1];
+      const first = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && isScalar(pair.key) && p.key.value === pair.key.value) : undefined;
+      const firstAt = first !== undefined && first !== pair && isNode(first.key) && first.key.range ? ` (first given at line ${lc.linePos(first.key.range[0]).line})` : '';
+      found = { field: field.join('').replace(/^\./, ''), message: `duplicate key ${JSON.stringify(name)}${firstAt}: give each key once` };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 function firstLine(s: string): string {

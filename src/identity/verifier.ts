@@ -121,6 +121,12 @@ export class TokenVerifier {
     );
   }
 
+  /** Whether keys of this issuer were fetched (an HMAC issuer always has its key). */
+  hasKeys(issuer: string): boolean {
+    const i = this.issuers.get(issuer);
+    return i !== undefined && (i.jwks === undefined || i.jwks.hasKeys);
+  }
+
   get cacheSize(): number {
     return this.positive.size;
   }

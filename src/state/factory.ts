@@ -129,7 +129,7 @@ function passwordFromEnv(config: StateConfig, env: NodeJS.ProcessEnv): string | 
   return name === undefined ? undefined : requiredEnv('state.redis.password_env', name, env);
 }
 
-function requiredEnv(field: string, name: string, env: NodeJS.ProcessEnv): string {
+export function requiredEnv(field: string, name: string, env: NodeJS.ProcessEnv): string {
   const value = env[name];
   if (value === undefined || value === '') throw new StartupError(`${field}: environment variable ${name} is not set`);
   return value;

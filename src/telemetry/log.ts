@@ -22,7 +22,17 @@ const REDACT = [
   '*.token',
 ];
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+export type LogFormat = 'json' | 'pretty';
+
+export interface LogOptions {
+  /** json (default): one JSON object per line, for collectors. pretty: one readable line per record. */
+  format?: LogFormat;
+  /** Colour the level in pretty lines (a terminal that has not set NO_COLOR). */
+  color?: boolean;
+}
+
+export function createLogger(level: string, destination?: DestinationStream, options: LogOptions = {}): Logger {
+  const out = options.format === 'pretty' ? prettyStream(destination ?? pino.destination({ fd: process.stdout.fd || 1 }), options.color ?? false) : destination;
   return pino(
     {
       level,
@@ -31,6 +41,74 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    out,
   );
+}
+
+/**
+ * `--log-format`, else STEPGATE_LOG_FORMAT, else pretty on a terminal and JSON anywhere else
+ * (containers, pipes, files), so a collector never has to parse the human form. A value that is
+ * neither is returned as an error for the caller to report.
+ */
+export function chooseLogFormat(flag: string | undefined, env: NodeJS.ProcessEnv, isTTY: boolean): { format: LogFormat } | { error: string } {
+  const pick = (value: string, from: string) =>
+    value === 'json' || value === 'pretty' ? { format: value as LogFormat } : { error: `${from}: must be pretty or json, got ${JSON.stringify(value.slice(0, 40))}` };
+  if (flag !== undefined) return pick(flag, '--log-format');
+  const fromEnv = env.STEPGATE_LOG_FORMAT;
+  if (fromEnv !== undefined && fromEnv !== '') return pick(fromEnv, 'STEPGATE_LOG_FORMAT');
+  return { format: isTTY ? 'pretty' : 'json' };
+}
+
+type Flushable = DestinationStream & { flush?(cb?: (err?: Error) => void): void; flushSync?(): void };
+
+/** Re-renders each JSON line pino writes; the records themselves (and their redaction) are the JSON ones. */
+function prettyStream(out: Flushable, color: boolean): Flushable {
+  return {
+    write: (line: string) => out.write(prettyLine(line, color)),
+    flush: (cb) => (out.flush ? out.flush(cb) : cb?.()),
+    flushSync: () => out.flushSync?.(),
+  };
+}
+
+const LEVEL_COLOURS: Record<string, string> = { fatal: '35', error: '31', warn: '33', info: '32', debug: '90', trace: '90' };
+const SKIPPED = new Set(['time', 'level', 'service', 'event', 'msg']);
+
+/**
+ * `HH:MM:SS.mmmZ LEVEL event: message  key=value …`, one line per record. Everything printed is
+ * escaped: a header value or a subject in a record must not move the cursor or recolour the
+ * terminal (escape sequences are an attack on whoever reads the log).
+ */
+export function prettyLine(line: string, color = false): string {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return `${terminalSafe(line.replace(/\n$/, ''))}\n`;
+  }
+  const time = typeof rec.time === 'string' ? rec.time.replace(/^.*T/, '') : '';
+  const level = String(rec.level ?? '').toUpperCase().padEnd(5);
+  const paint = color && LEVEL_COLOURS[String(rec.level)] ? `\u001b[${LEVEL_COLOURS[String(rec.level)]}m${level}\u001b[0m` : level;
+  const event = typeof rec.event === 'string' ? `${terminalSafe(rec.event)}: ` : '';
+  const msg = typeof rec.msg === 'string' ? terminalSafe(rec.msg) : '';
+  const fields = Object.entries(rec)
+    .filter(([k, v]) => !SKIPPED.has(k) && v !== undefined)
+    .map(([k, v]) => `${terminalSafe(k)}=${terminalSafe(fieldValue(k, v))}`);
+  return `${[time, paint, `${event}${msg}`].filter((p) => p !== '').join(' ')}${fields.length > 0 ? `  ${fields.join(' ')}` : ''}\n`;
+}
+
+function fieldValue(key: string, v: unknown): string {
+  if (key === 'err' && v !== null && typeof v === 'object' && 'message' in v) {
+    const e = v as { type?: unknown; message?: unknown };
+    return JSON.stringify(`${typeof e.type === 'string' ? `${e.type}: ` : ''}${String(e.message)}`);
+  }
+  if (typeof v === 'string') return /^[\w.:/@+,=-]+$/.test(v) ? v : JSON.stringify(v);
+  return JSON.stringify(v) ?? String(v);
+}
+
+/**
+ * Control characters (C0, DEL, C1: JSON.stringify leaves the last two alone) and bidirectional
+ * overrides (which reorder what the reader sees) as visible escapes; everything else as it is.
+ */
+function terminalSafe(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

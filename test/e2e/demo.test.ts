@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CONFIG, DEMO_PORTS, demoConfigText } from '../../demo/stack.js';
+import { DEMO_CONFIG, DEMO_PORTS, demoConfigText, generateSessionKeys } from '../../demo/stack.js';
 import { runCli } from '../support/process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,9 +31,13 @@ function navigate(url: string): Promise<{ status: number; location: string | und
 
 describe('npm run demo', () => {
   it('demo/stepgate.demo.yaml passes stepgate check-config', async () => {
-    const cli = runCli(['check-config', DEMO_CONFIG]);
+    // With the secrets demo/run.ts generates; without them check-config names each missing variable.
+    const cli = runCli(['check-config', DEMO_CONFIG], { STEPGATE_DEMO_CLIENT_SECRET: 'demo-secret', STEPGATE_DEMO_SESSION_KEYS: generateSessionKeys() });
     const { code } = await cli.exited;
     expect(code, cli.stderr.join('\n')).toBe(0);
+    const bare = runCli(['check-config', DEMO_CONFIG], { STEPGATE_DEMO_CLIENT_SECRET: '', STEPGATE_DEMO_SESSION_KEYS: '' });
+    expect((await bare.exited).code).toBe(2);
+    expect(bare.stderr.join('\n')).toContain('stepup.oidc.client_secret_env: environment variable STEPGATE_DEMO_CLIENT_SECRET is not set');
   });
 
   it('with the fixed demo ports, the config stepgate runs is the file as written', async () => {

@@ -152,7 +152,7 @@ describe('stepgate explain', () => {
       [[...base, '--url', url, '--body-file', dir], 66, /--body-file: cannot read .* \(EISDIR\)/],
       [[...base, '--url', url, '--claims', notJson], 65, /is not valid JSON/],
       [[...base, '--url', url, '--claims', notObject], 65, /must hold one JSON object/],
-      [['explain', '--config', join(dir, 'missing.yaml'), '--url', url], 2, /cannot read file/],
+      [['explain', '--config', join(dir, 'missing.yaml'), '--url', url], 66, /missing\.yaml: no such file$/m],
     ];
     for (const [args, code, message] of cases) {
       const out: string[] = [];

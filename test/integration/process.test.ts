@@ -188,6 +188,31 @@ describe('process lifecycle', () => {
     expect((await bad.exited).code).toBe(2);
   });
 
+  it('check-config fails on what serve would fail on: missing variables, a duplicate key, a missing file', async () => {
+    const file = writeConfig('needs-env.yaml', testConfigYaml(issuer.url));
+    const dup = writeConfig('dup.yaml', testConfigYaml(issuer.url).replace('    jwks_cooldown_seconds: 2\n', '    jwks_cooldown_seconds: 2\n    jwks_cooldown_seconds: 3\n'));
+    const missing = join(dir, 'nope.yaml');
+    const runs = [
+      runCli(['check-config', file], { TEST_HMAC_SECRET: '' }),
+      runCli(['check-config', '--skip-env', file], { TEST_HMAC_SECRET: '' }),
+      runCli(['check-config', file], { TEST_HMAC_SECRET: HMAC_SECRET }),
+      runCli(['check-config', dup], { TEST_HMAC_SECRET: HMAC_SECRET }),
+      runCli(['check-config', missing]),
+      runCli(['serve', '--config', missing]),
+    ];
+    const exits = await Promise.all(runs.map((r) => r.exited));
+    expect(exits.map((e) => e.code)).toEqual([2, 0, 0, 2, 66, 66]);
+    expect(runs[0]!.stderr).toEqual([
+      `stepgate: ${file}: serve would not start with this environment (--skip-env checks the file only)`,
+      `${file}: issuer https://ci.example.com: environment variable TEST_HMAC_SECRET (issuers[].hmac_secret_env) must hold an HMAC secret of at least 32 bytes`,
+    ]);
+    expect(runs[1]!.stdout).toEqual([`${file}: OK (3 issuer(s), 3 level(s), 8 rule(s), environment not checked (--skip-env))`]);
+    expect(runs[2]!.stdout.join('')).toContain('environment OK');
+    expect(runs[3]!.stderr).toEqual(['stepgate: invalid configuration', expect.stringMatching(new RegExp(`^${dup}:\\d+:5: issuers\\[0\\]\\.jwks_cooldown_seconds: duplicate key "jwks_cooldown_seconds" \\(first given at line \\d+\\)`))]);
+    expect(runs[4]!.stderr).toEqual([`stepgate: ${missing}: no such file`]);
+    expect(runs[5]!.stderr).toEqual([`stepgate: ${missing}: no such file`]);
+  });
+
   it('with its stdout closed (`stepgate serve | head`), SIGTERM still ends it, exit 0', async () => {
     const proc = await startServiceProcess(writeConfig('piped.yaml', testConfigYaml(issuer.url).replace('level: silent', 'level: info')), {
       TEST_HMAC_SECRET: HMAC_SECRET,

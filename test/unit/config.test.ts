@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile } from '../../src/config/load.js';
+import { ConfigError, ConfigFileUnreadable, loadConfigFile } from '../../src/config/load.js';
 import { configProblems } from '../support/config.js';
 
 const VALID = `issuers:
@@ -86,12 +86,33 @@ describe('config validation', () => {
     for (const p of ps) expect(p.line).toBeGreaterThan(0);
   });
 
-  it('names the file when it cannot be read', () => {
-    try {
-      loadConfigFile('/nonexistent/stepgate.yaml');
-      throw new Error('expected failure');
-    } catch (err) {
-      expect((err as ConfigError).message).toMatch(/^\/nonexistent\/stepgate\.yaml:0:0: .*ENOENT/);
+  it('names the file when it cannot be read, and says why in words', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stepgate-'));
+    for (const [file, why] of [
+      ['/nonexistent/stepgate.yaml', 'no such file'],
+      [join(dir, 'missing.yaml'), 'no such file'],
+      [dir, 'is a directory, not a file'],
+      [join(dir, 'missing', 'below.yaml'), 'no such file'],
+    ] as const) {
+      expect(() => loadConfigFile(file)).toThrow(ConfigFileUnreadable);
+      expect(() => loadConfigFile(file)).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: ${why}$`));
+    }
+  });
+
+  it.each([
+    ['a nested mapping', '      max_age: 300', '      max_age: 300\n      max_age: 5', 'policy.rules[0].max_age', 'max_age', 19],
+    ['the top level', 'policy:', 'log: {level: info}\nlog: {level: warn}\npolicy:', 'log', 'log', undefined],
+    ['a flow mapping', '    audiences: [kubernetes]', '    audiences: [kubernetes]\n    x: {a: 1, a: 2}', 'issuers[0].x.a', 'a', undefined],
+    ['a quoted key equal to a plain one', '      max_age: 300', '      max_age: 300\n      "max_age": 5', 'policy.rules[0].max_age', 'max_age', 19],
+  ])('names the duplicate key in %s, with both lines', (_name, from, to, field, key, firstLine) => {
+    const ps = problems(VALID.replace(from, to));
+    const dup = ps.find((p) => p.message.startsWith('duplicate key'));
+    expect(dup, JSON.stringify(ps)).toBeDefined();
+    expect(dup!.field).toBe(field);
+    expect(dup!.message).toMatch(new RegExp(`^duplicate key "${key}" \\(first given at line \\d+\\)`));
+    if (firstLine !== undefined) {
+      expect(dup!.message).toContain(`line ${firstLine})`);
+      expect(dup!.line).toBe(firstLine + 1);
     }
   });
 
