@@ -187,6 +187,16 @@ describe('checkGuardrails (the pipeline entry point)', () => {
     expect(g?.contribution).toMatchObject({ level: 2, maxAge: 120, codes: ['body_unreadable'] });
   });
 
+  it('a compressed write to admission configuration or kube-system still names what the request line shows', () => {
+    const gz: [string, string][] = [['content-type', 'application/json'], ['content-encoding', 'gzip']];
+    const hook = checkGuardrails(s, attrs('PATCH', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/kyverno', '{}', gz));
+    expect(hook?.result).toEqual({ violations: [expect.objectContaining({ code: 'admission_config_change' })] });
+    const sys = checkGuardrails(s, attrs('POST', '/apis/apps/v1/namespaces/kube-system/daemonsets', '{}', gz));
+    expect(sys?.result.unreadable).toBe('body_unreadable');
+    expect(sys?.result.unreadableDetail).toContain('content-encoding');
+    expect(sys?.result.violations.map((v) => v.code)).toEqual(['system_namespace_workload']);
+  });
+
   it('uses the request namespace for overrides and returns undefined when there is nothing to inspect', () => {
     const g = checkGuardrails(s, attrs('POST', '/api/v1/namespaces/prod/pods', pod, [['content-type', 'application/json']]));
     expect(g?.contribution).toMatchObject({ deny: true, codes: ['host_namespace'] });

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { GuardrailCode } from '../../src/guardrails/codes.js';
 import { GUARDRAIL_CODES, GUARDRAIL_TIERS, GUARDRAIL_TITLES } from '../../src/guardrails/codes.js';
 import { inspect } from '../../src/guardrails/inspect.js';
+import { RESTRICTED_VOLUME_TYPES, SAFE_SYSCTLS } from '../../src/guardrails/rules/pod-security.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';
 import { guardSettings, kube, PINNED, toJsonPatch, toYaml } from '../support/guardrails.js';
 import { encodeKube } from '../support/kube-protobuf.js';
@@ -524,8 +526,7 @@ describe('namespace restrictions', () => {
     ['an unknown level', { 'pod-security.kubernetes.io/enforce': 'none' }, { 'pod-security.kubernetes.io/enforce': 'restricted' }],
     ['enforce-version v1.0', { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.0' }, { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.31' }],
   ];
-  const NS_SENDS = SENDS.filter((s) => s.contentType !== PB || true);
-  it.each(PSA_CASES.flatMap(([n, bad, good]) => NS_SENDS.map((s) => [n, s.format, bad, good, s] as const)))('pod_security_weakened: %s via %s', (_n, _f, bad, good, send) => {
+  it.each(PSA_CASES.flatMap(([n, bad, good]) => SENDS.map((s) => [n, s.format, bad, good, s] as const)))('pod_security_weakened: %s via %s', (_n, _f, bad, good, send) => {
     const run = (labels: Record<string, string | null> | undefined) => {
       const full = ns(labels);
       const path = send.item ? '/api/v1/namespaces/team-a' : '/api/v1/namespaces';
@@ -592,5 +593,62 @@ describe('the code table', () => {
       expect(GUARDRAIL_TIERS[c], c).toMatch(/^(critical|elevated|advisory)$/);
       expect(GUARDRAIL_TITLES[c], c).toMatch(/^[A-Za-z]/);
     }
+  });
+});
+
+// ---- Properties ---------------------------------------------------------------------------------
+
+
+describe('properties', () => {
+  it('a pod that meets the restricted profile has no violation in any kind, whatever allowed values it picks', () => {
+    const pick = (xs: readonly string[]) => fc.subarray([...xs]);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...KINDS),
+        pick([...RESTRICTED_VOLUME_TYPES]),
+        pick([...SAFE_SYSCTLS]),
+        fc.boolean(),
+        fc.constantFrom('RuntimeDefault', 'Localhost'),
+        fc.constantFrom(undefined, '', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t'),
+        (k, volumes, sysctls, podLevel, seccomp, seType) => {
+          const own = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] }, ...(seType === undefined ? {} : { seLinuxOptions: { type: seType } }) };
+          const spec = {
+            securityContext: { ...(podLevel ? { runAsNonRoot: true, seccompProfile: { type: seccomp } } : {}), sysctls: sysctls.map((name) => ({ name, value: '1' })) },
+            containers: [container({ securityContext: podLevel ? own : { ...own, runAsNonRoot: true, seccompProfile: { type: seccomp } } })],
+            volumes: volumes.map((v, i) => ({ name: `v${i}`, [v]: {} })),
+          };
+          expect(runPod(k, SENDS[0]!, spec, undefined, 'strict-a').violations).toEqual([]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('an ipBlock admits everyone exactly when its prefix is 0, in either family', () => {
+    const v4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'));
+    fc.assert(
+      fc.property(fc.oneof(v4.map((a) => [a, 32] as const), fc.constant(['fd00::', 128] as const)), fc.nat(128), ([addr, max], raw) => {
+        const prefix = raw % (max + 1);
+        const r = runNp(SENDS[0]!, peers('egress', 'to', [{ ipBlock: { cidr: `${addr}/${prefix}` } }], ['Egress']), 'prod-a');
+        expect(codes(r).includes('network_policy_allow_all')).toBe(prefix === 0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a rule grants exec exactly when its group, resource and verb all cover pods/exec, attach or portforward', () => {
+    const groups = fc.subarray(['', 'apps', '*']);
+    const resources = fc.subarray(['pods', 'pods/exec', 'pods/attach', 'pods/log', 'pods/portforward', '*/exec', 'pods/*', 'services']);
+    const verbs = fc.subarray(['get', 'list', 'create', 'watch', 'delete']);
+    fc.assert(
+      fc.property(groups, resources, verbs, (g, res, v) => {
+        const r = runRbac({ code: 'rbac_pod_exec', name: '', kind: 'Role', violating: {}, compliant: {} }, rule(g, res, v), SENDS[0]!);
+        const group = g.includes('') || g.includes('*');
+        const resource = res.some((x) => ['pods/exec', 'pods/attach', 'pods/portforward', '*/exec', 'pods/*'].includes(x));
+        const verb = v.includes('get') || v.includes('create');
+        expect(codes(r).includes('rbac_pod_exec')).toBe(group && resource && verb);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
