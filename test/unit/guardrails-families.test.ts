@@ -413,6 +413,16 @@ describe('RBAC grants: every format', () => {
     );
   });
 
+  it('a role with only * API groups is rbac_wildcard, but binding it is not cluster-admin-equivalent', () => {
+    const body = [
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'cm' }, ...rule(['*'], ['configmaps'], ['get']) },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'b' }, roleRef: { kind: 'Role', name: 'cm' } },
+    ]
+      .map((d) => toYaml(d))
+      .join('---\n');
+    expect(codes(inspect(kube('POST', `${RBAC}/namespaces/dev/rolebindings`), body, 'application/yaml', false, settings))).toEqual(['rbac_wildcard']);
+  });
+
   it('a ClusterRoleBinding to a ClusterRole the same body defines with a grant is cluster-wide', () => {
     const body = [
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'shell' }, ...rule([''], ['pods/exec'], ['create']) },

@@ -100,15 +100,20 @@ export function collectWildcardRoles(docs: readonly { doc: Json; kinds: readonly
     for (const kind of kinds) {
       if (kind !== 'Role' && kind !== 'ClusterRole') continue;
       const rules = arrayOf(doc.rules).filter(isObject);
-      if (rules.some(isWildcardRule)) found.wildcard.get(kind)!.add(name);
+      // Only `*` verbs or resources make a role as broad as cluster-admin; `*` API groups alone do not.
+      if (rules.some(isAdminLikeRule)) found.wildcard.get(kind)!.add(name);
       if (rules.some((r) => isWildcardRule(r) || grantsOf(r, false).length > 0 || escalationVerbs(r).length > 0)) found.granting.get(kind)!.add(name);
     }
   }
   return found;
 }
 
+function isAdminLikeRule(r: Json): boolean {
+  return stringsOf(r.verbs).includes('*') || stringsOf(r.resources).some((x) => x === '*' || x.startsWith('*/'));
+}
+
 function isWildcardRule(r: Json): boolean {
-  return stringsOf(r.verbs).includes('*') || stringsOf(r.resources).some((x) => x === '*' || x.startsWith('*/')) || stringsOf(r.apiGroups).includes('*');
+  return isAdminLikeRule(r) || stringsOf(r.apiGroups).includes('*');
 }
 
 function escalationVerbs(r: Json): string[] {
