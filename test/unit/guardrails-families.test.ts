@@ -549,6 +549,8 @@ describe('namespace restrictions', () => {
   it.each([
     ['merge patch null', 'application/merge-patch+json', JSON.stringify({ metadata: { labels: { 'pod-security.kubernetes.io/enforce': null } } })],
     ['JSON patch remove', 'application/json-patch+json', JSON.stringify([{ op: 'remove', path: '/metadata/labels/pod-security.kubernetes.io~1enforce' }])],
+    ['strategic merge $patch: replace of the labels', 'application/strategic-merge-patch+json', JSON.stringify({ metadata: { labels: { $patch: 'replace', team: 'a' } } })],
+    ['strategic merge $patch: replace of metadata', 'application/strategic-merge-patch+json', JSON.stringify({ metadata: { $patch: 'replace', name: 'team-a' } })],
     ['JSON patch copy of another label', 'application/json-patch+json', JSON.stringify([{ op: 'copy', from: '/metadata/labels/x', path: '/metadata/labels/pod-security.kubernetes.io~1enforce' }])],
   ])('pod_security_weakened: removing the enforce label (%s)', (_n, type, body) => {
     expect(codes(inspect(kube('PATCH', '/api/v1/namespaces/team-a'), body, type, false, settings))).toEqual(['pod_security_weakened']);

@@ -39,6 +39,10 @@ const ENFORCING = new Set(['baseline', 'restricted']);
 /** Pins to versions before Pod Security admission's GA (1.25) lose the controls added since. */
 const MIN_VERSION_MINOR = 25;
 
+function replaces(o: unknown): boolean {
+  return isObject(o) && (o.$patch === 'replace' || o.$patch === 'delete');
+}
+
 export function checkNamespaceLabels(doc: Json, docPath: string, verb: string, ctx: RuleContext): void {
   const meta = doc.metadata;
   const labelsPath = `${docPath}metadata.labels`;
@@ -54,6 +58,9 @@ export function checkNamespaceLabels(doc: Json, docPath: string, verb: string, c
   } else if (enforce !== undefined && (typeof enforce !== 'string' || !ENFORCING.has(enforce))) {
     const shown = enforce === UNKNOWN_VALUE ? 'a value the patch copies from elsewhere' : typeof enforce === 'string' ? enforce.slice(0, 40) : String(enforce);
     ctx.out.push({ code: 'pod_security_weakened', detail: `pod-security.kubernetes.io/enforce is ${shown}, so Pod Security admission does not enforce baseline`, path: at });
+  } else if (enforce === undefined && (replaces(meta) || replaces(labels))) {
+    // A strategic merge patch `$patch: replace` (or delete) drops every label it does not list.
+    ctx.out.push({ code: 'pod_security_weakened', detail: 'the patch replaces the labels without pod-security.kubernetes.io/enforce, which removes it', path: labelsPath });
   } else if (enforce === undefined && verb === 'update' && !ctx.partial) {
     // A whole Namespace without the label replaces the one kube has: if it had the label, it goes.
     ctx.out.push({ code: 'pod_security_weakened', detail: 'the updated Namespace has no pod-security.kubernetes.io/enforce label, so any it had is removed', path: labelsPath });
