@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { guardrailTitle } from './guardrails/codes.js';
 import type { JWTPayload } from 'jose';
 import { compileAutomation } from './approvals/automation.js';
 import type { Config } from './config/schema.js';
@@ -232,7 +233,7 @@ function render(rt: Runtime, { verdict: v, answer }: Checked, handWritten: boole
       : null,
     guardrails: guard
       ? {
-          violations: guard.result.violations,
+          violations: guard.result.violations.map((x) => ({ ...x, title: guardrailTitle(x.code) })),
           unreadable: guard.result.unreadable ?? null,
           unreadable_detail: guard.result.unreadableDetail ?? null,
           effect: {

@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { DEFAULT_DANGEROUS_CAPABILITIES, GUARDRAIL_CODES, UNREADABLE_KEY } from '../guardrails/codes.js';
+import { DEFAULT_DANGEROUS_CAPABILITIES, DEFAULT_SYSTEM_NAMESPACES, GUARDRAIL_CODES, UNREADABLE_KEY } from '../guardrails/codes.js';
 
 /**
  * The stepgate configuration file. Every object is strict: an unknown key is an error, because in
@@ -374,6 +374,8 @@ const guardrailsSchema = z.strictObject({
   allowed_registries: z.array(nonEmpty).default([]),
   protected_namespaces: z.array(nonEmpty).default([]),
   delete_protected_namespaces: z.array(nonEmpty).default(['kube-system']),
+  system_namespaces: z.array(nonEmpty).default([...DEFAULT_SYSTEM_NAMESPACES]),
+  restricted_namespaces: z.array(nonEmpty).default([]),
   dangerous_capabilities: z.array(nonEmpty).default([...DEFAULT_DANGEROUS_CAPABILITIES]),
   dangerous_cluster_roles: z.array(nonEmpty).default([]),
   namespaces: z

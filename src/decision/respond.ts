@@ -8,6 +8,7 @@ import { upstreamCookie } from '../request/cookies.js';
 import { approvalBaseUrl } from '../approvals/urls.js';
 import { shortId } from '../approvals/request-id.js';
 import { clip } from '../telemetry/redact.js';
+import { GUARDRAIL_RULE_PREFIX, guardrailInWords, guardrailTitle, type GuardrailCode } from '../guardrails/codes.js';
 
 export type Header = readonly [string, string];
 
@@ -228,6 +229,9 @@ export class Responder {
       if (cx && !v.allow) (payload.risk as Record<string, unknown>).context = { code: cx.code, since: new Date(cx.authAfter * 1000).toISOString(), message: `${cx.summary}; sign in again` };
     }
     if (stepUp) payload.step_up_url = stepUp;
+    // Which guardrails took effect, in words: codes only, never the details (they quote the body).
+    const fired = v.guardrails?.contribution.codes;
+    if (fired && fired.length > 0) payload.guardrails = fired.map((code) => ({ code, title: guardrailTitle(code) }));
     if (v.approval !== undefined && this.approvalBase) {
       payload.approval = { id: v.approval, url: `${this.approvalBase}${v.approval}` };
       if (r && !r.deny) {
@@ -267,7 +271,11 @@ function describeStepUp(
   descriptions: ReadonlyMap<string, string>,
   hintTemplate: string,
 ): { text: string; hint: string } {
-  const described = r.rules.map((n) => descriptions.get(n)).filter((d): d is string => d !== undefined);
+  // A guardrail has no description in the policy: it is named in words (and by code), so the
+  // engineer knows which part of the manifest asked for the step-up.
+  const described = r.rules
+    .map((n) => descriptions.get(n) ?? (n.startsWith(GUARDRAIL_RULE_PREFIX) ? `guardrail ${guardrailInWords(n.slice(GUARDRAIL_RULE_PREFIX.length) as GuardrailCode)}` : undefined))
+    .filter((d): d is string => d !== undefined);
   const what = described.length > 0 ? described.join('; ') : r.rules.length === 1 && r.rules[0] === 'default' ? 'this request' : `rule ${r.rules.join(', ')}`;
   const needs: string[] = [];
   if (level) needs.push(`a sign-in at level ${level}`);

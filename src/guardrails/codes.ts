@@ -5,30 +5,191 @@
  * This module has no imports so that the config schema can name the codes.
  */
 export const GUARDRAIL_CODES = [
+  // Runtime controls (Pod Security Standards, baseline)
   'privileged_container',
   'privilege_escalation',
   'capability_added',
+  'capability_beyond_baseline',
   'host_namespace',
   'host_path_volume',
+  'host_process',
+  'host_port',
+  'probe_host',
+  'apparmor_unconfined',
+  'selinux_custom',
+  'proc_mount_unmasked',
+  'seccomp_unconfined',
+  'unsafe_sysctl',
   'run_as_root',
+  // Runtime controls (Pod Security Standards, restricted; only in guardrails.restricted_namespaces)
+  'volume_type_restricted',
+  'privilege_escalation_not_disabled',
+  'run_as_non_root_missing',
+  'seccomp_profile_missing',
+  'capabilities_not_restricted',
+  // Images
   'image_registry_not_allowed',
   'image_not_pinned',
   'image_latest_tag',
+  // RBAC
   'rbac_cluster_admin_binding',
   'rbac_wildcard',
   'rbac_escalation_verbs',
   'rbac_secrets_cluster_wide',
+  'rbac_secrets_read',
+  'rbac_pod_exec',
+  'rbac_node_proxy',
+  'rbac_token_create',
+  'rbac_workload_write',
+  'rbac_rbac_write',
+  'rbac_admission_write',
+  'rbac_aggregation',
+  'rbac_cluster_wide_grant',
+  // Network policies
+  'network_policy_deleted',
+  'network_policy_allow_all',
+  // Namespace restrictions
+  'system_namespace_workload',
+  'system_namespace_secret',
+  'system_namespace_token',
+  'pod_security_weakened',
+  // Admission configuration
+  'admission_config_change',
+  // Deletes and identity
   'delete_protected',
   'impersonation',
 ] as const;
 
 export type GuardrailCode = (typeof GUARDRAIL_CODES)[number];
 
+/**
+ * How much a violation weighs when the operator has not set its effect (see settings.ts):
+ * - `critical`: takes over a node, the cluster or the guardrails themselves: the strongest level, within 300 s.
+ * - `elevated`: a real escalation with a narrower reach: the level below the strongest, within 900 s.
+ * - `advisory`: hygiene, common in ordinary manifests (a `:latest` image): a risk weight of 10 and no level,
+ *   so `kubectl run --image=nginx` in an unprotected namespace never asks for a hardware key.
+ */
+export type GuardrailTier = 'critical' | 'elevated' | 'advisory';
+
+export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
+  privileged_container: 'critical',
+  privilege_escalation: 'elevated',
+  capability_added: 'critical',
+  capability_beyond_baseline: 'elevated',
+  host_namespace: 'critical',
+  host_path_volume: 'critical',
+  host_process: 'critical',
+  host_port: 'elevated',
+  probe_host: 'elevated',
+  apparmor_unconfined: 'elevated',
+  selinux_custom: 'elevated',
+  proc_mount_unmasked: 'elevated',
+  seccomp_unconfined: 'elevated',
+  unsafe_sysctl: 'elevated',
+  run_as_root: 'elevated',
+  volume_type_restricted: 'elevated',
+  privilege_escalation_not_disabled: 'elevated',
+  run_as_non_root_missing: 'elevated',
+  seccomp_profile_missing: 'elevated',
+  capabilities_not_restricted: 'elevated',
+  image_registry_not_allowed: 'elevated',
+  image_not_pinned: 'elevated',
+  image_latest_tag: 'advisory',
+  rbac_cluster_admin_binding: 'critical',
+  rbac_wildcard: 'elevated',
+  rbac_escalation_verbs: 'critical',
+  rbac_secrets_cluster_wide: 'critical',
+  rbac_secrets_read: 'advisory',
+  rbac_pod_exec: 'elevated',
+  rbac_node_proxy: 'critical',
+  rbac_token_create: 'elevated',
+  rbac_workload_write: 'advisory',
+  rbac_rbac_write: 'elevated',
+  rbac_admission_write: 'elevated',
+  rbac_aggregation: 'elevated',
+  rbac_cluster_wide_grant: 'critical',
+  network_policy_deleted: 'elevated',
+  network_policy_allow_all: 'elevated',
+  system_namespace_workload: 'critical',
+  system_namespace_secret: 'critical',
+  system_namespace_token: 'critical',
+  pod_security_weakened: 'critical',
+  admission_config_change: 'critical',
+  delete_protected: 'critical',
+  impersonation: 'critical',
+};
+
+/** Each guardrail in words, for the places people read: the kubectl message, the step-up page, explain. */
+export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
+  privileged_container: 'privileged container',
+  privilege_escalation: 'container allows privilege escalation',
+  capability_added: 'dangerous Linux capability added',
+  capability_beyond_baseline: 'Linux capability outside the baseline set added',
+  host_namespace: "pod shares the node's network, PID or IPC namespace",
+  host_path_volume: 'hostPath volume mounts a node directory',
+  host_process: 'Windows HostProcess container',
+  host_port: 'container binds a host port',
+  probe_host: 'probe or lifecycle hook aimed at another host',
+  apparmor_unconfined: 'AppArmor profile switched off or custom',
+  selinux_custom: 'custom SELinux type, user or role',
+  proc_mount_unmasked: 'unmasked /proc mount',
+  seccomp_unconfined: 'seccomp switched off (Unconfined)',
+  unsafe_sysctl: 'unsafe sysctl',
+  run_as_root: 'container runs as root (runAsUser 0)',
+  volume_type_restricted: 'volume type outside the restricted profile',
+  privilege_escalation_not_disabled: 'allowPrivilegeEscalation not set to false',
+  run_as_non_root_missing: 'runAsNonRoot not required',
+  seccomp_profile_missing: 'no RuntimeDefault or Localhost seccomp profile',
+  capabilities_not_restricted: 'capabilities not dropped to the restricted set',
+  image_registry_not_allowed: 'image from a registry that is not allowed',
+  image_not_pinned: 'image not pinned by digest in a protected namespace',
+  image_latest_tag: 'image uses the latest tag',
+  rbac_cluster_admin_binding: 'binding to a cluster-admin-equivalent role',
+  rbac_wildcard: 'RBAC rule with * (every verb, resource or API group)',
+  rbac_escalation_verbs: 'RBAC grant of escalate, bind or impersonate',
+  rbac_secrets_cluster_wide: 'ClusterRole reads Secrets in every namespace',
+  rbac_secrets_read: 'Role reads Secrets',
+  rbac_pod_exec: 'RBAC grant of exec, attach or port-forward into pods',
+  rbac_node_proxy: 'RBAC grant of nodes/proxy (the kubelet API)',
+  rbac_token_create: 'RBAC grant to create service account tokens',
+  rbac_workload_write: 'RBAC grant to write workloads',
+  rbac_rbac_write: 'RBAC grant to write RBAC objects',
+  rbac_admission_write: 'RBAC grant to write admission webhooks or policies',
+  rbac_aggregation: 'aggregated ClusterRole',
+  rbac_cluster_wide_grant: 'privileged RBAC grant across the whole cluster',
+  network_policy_deleted: 'NetworkPolicy deleted in a protected namespace',
+  network_policy_allow_all: 'NetworkPolicy admits all traffic',
+  system_namespace_workload: 'workload written in a system namespace',
+  system_namespace_secret: 'Secret written in a system namespace',
+  system_namespace_token: 'service account token created in a system namespace',
+  pod_security_weakened: 'Pod Security admission weakened on a namespace',
+  admission_config_change: 'admission webhook or policy changed',
+  delete_protected: 'protected delete',
+  impersonation: 'impersonation',
+};
+
 /** Why a body could not be inspected; each maps to the `unreadable_body` effect. */
 export type UnreadableOutcome = 'body_truncated' | 'body_unreadable';
 
 /** The key under which effects for unreadable bodies are configured (top level and per namespace). */
 export const UNREADABLE_KEY = 'unreadable_body';
+
+export const UNREADABLE_TITLES: Readonly<Record<UnreadableOutcome, string>> = {
+  body_truncated: 'request body cut before it could be inspected',
+  body_unreadable: 'request body could not be inspected',
+};
+
+/** Each guardrail that took effect is listed among the matched rules as `guardrail:<code>`. */
+export const GUARDRAIL_RULE_PREFIX = 'guardrail:';
+
+export function guardrailTitle(code: GuardrailCode | UnreadableOutcome): string {
+  return (GUARDRAIL_TITLES as Record<string, string>)[code] ?? (UNREADABLE_TITLES as Record<string, string>)[code] ?? code;
+}
+
+/** `privileged container (privileged_container)`: the words first, the stable code after. */
+export function guardrailInWords(code: GuardrailCode | UnreadableOutcome): string {
+  return `${guardrailTitle(code)} (${code})`;
+}
 
 export const DEFAULT_DANGEROUS_CAPABILITIES = [
   'ALL',
@@ -45,3 +206,23 @@ export const DEFAULT_DANGEROUS_CAPABILITIES = [
   'MAC_ADMIN',
   'MAC_OVERRIDE',
 ] as const;
+
+/** Pod Security Standards baseline: the capabilities a container may add (the container runtime's default set). */
+export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set([
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+]);
+
+/** Namespaces whose writes are `system_namespace_*` unless configured otherwise. */
+export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'] as const;

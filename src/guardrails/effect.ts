@@ -1,5 +1,5 @@
 import type { Requirement } from '../policy/policy.js';
-import { UNREADABLE_KEY, type GuardrailCode, type UnreadableOutcome } from './codes.js';
+import { GUARDRAIL_RULE_PREFIX, guardrailInWords, UNREADABLE_KEY, type GuardrailCode, type UnreadableOutcome } from './codes.js';
 import type { GuardrailSettings } from './settings.js';
 import type { GuardrailResult } from './types.js';
 
@@ -49,7 +49,7 @@ export function guardrailContribution(result: GuardrailResult, namespace: string
   return { deny, level, maxAge, risk, codes };
 }
 
-export const GUARDRAIL_RULE_PREFIX = 'guardrail:';
+export { GUARDRAIL_RULE_PREFIX };
 
 /**
  * The policy's requirement tightened by the guardrails. Never loosens it: a deny stays a deny, the
@@ -61,7 +61,7 @@ export function applyGuardrails(need: Requirement, c: GuardrailContribution): Re
   const maxAge = need.maxAge === undefined ? c.maxAge : c.maxAge === undefined ? need.maxAge : Math.min(need.maxAge, c.maxAge);
   return Object.freeze({
     deny: need.deny || c.deny,
-    denyMessage: need.denyMessage ?? (c.deny ? `This change is refused by guardrail ${c.codes.join(', ')}.` : undefined),
+    denyMessage: need.denyMessage ?? (c.deny ? `This change is refused by guardrail: ${c.codes.map(guardrailInWords).join('; ')}.` : undefined),
     level: Math.max(need.level, c.level),
     maxAge,
     rules: Object.freeze([...need.rules, ...c.codes.map((code) => `${GUARDRAIL_RULE_PREFIX}${code}`)]),
@@ -70,11 +70,11 @@ export function applyGuardrails(need: Requirement, c: GuardrailContribution): Re
   });
 }
 
-/** One line for a verdict's detail and the audit log: which guardrails, and why. */
+/** One line for a verdict's detail and the audit log: which guardrails, in words and by code, and why. */
 export function describeGuardrails(result: GuardrailResult): string {
   const parts: string[] = [];
-  if (result.unreadable) parts.push(`${result.unreadable}: ${result.unreadableDetail ?? ''}`.trim());
-  for (const v of result.violations.slice(0, 5)) parts.push(`${v.code}: ${v.detail}`);
+  if (result.unreadable) parts.push(`${guardrailInWords(result.unreadable)}: ${result.unreadableDetail ?? ''}`.trim());
+  for (const v of result.violations.slice(0, 5)) parts.push(`${guardrailInWords(v.code)}: ${v.detail}`);
   if (result.violations.length > 5) parts.push(`and ${result.violations.length - 5} more`);
   return parts.length ? `guardrails: ${parts.join('; ')}` : '';
 }

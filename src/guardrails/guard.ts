@@ -27,11 +27,11 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
   const inspected = isInspected(kube);
   if (!inspected && !impersonating) return undefined;
   const encoding = req.headers.get('content-encoding');
-  let result: GuardrailResult = !inspected
-    ? NO_VIOLATIONS
-    : encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity' && WRITES.has(kube.verb)
-      ? { violations: [], unreadable: 'body_unreadable', unreadableDetail: 'compressed bodies (content-encoding) are not inspected' }
-      : inspect(kube, req.body, req.headers.get('content-type'), req.bodyTruncated, settings);
+  const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity' && WRITES.has(kube.verb);
+  let result: GuardrailResult = !inspected ? NO_VIOLATIONS : inspect(kube, compressed ? undefined : req.body, req.headers.get('content-type'), req.bodyTruncated, settings);
+  // A compressed body is not read; what the request line alone shows (admission configuration,
+  // a system namespace) still counts.
+  if (compressed && result.unreadable !== undefined) result = { ...result, unreadable: 'body_unreadable', unreadableDetail: 'compressed bodies (content-encoding) are not inspected' };
   if (impersonating) result = { ...result, violations: [...checkImpersonation(req.headers), ...result.violations] };
   return { result, contribution: guardrailContribution(result, kube.namespace, settings) };
 }

@@ -3,7 +3,10 @@ import type { KubeRequestInfo } from '../request/kube.js';
 import { clip, CLIP_CHARS } from '../telemetry/redact.js';
 import { parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
+import { checkAdmission, isAdmissionResource } from './rules/admission.js';
 import { checkDelete } from './rules/delete.js';
+import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
+import { checkNetworkPolicy, checkNetworkPolicyDelete, NETWORK_POLICY_KEY } from './rules/network.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkWorkload, isWorkloadKey, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
@@ -16,11 +19,27 @@ const DELETE_VERBS = new Set(['delete', 'deletecollection']);
 export function isInspected(kube: KubeRequestInfo): boolean {
   if (!kube.isResourceRequest) return false;
   if (DELETE_VERBS.has(kube.verb)) return true;
-  return WRITE_VERBS.has(kube.verb) && inspectsSubresource(kube) && isInspectedKey(`${kube.apiGroup}/${kube.resource}`);
+  if (!WRITE_VERBS.has(kube.verb)) return false;
+  if (isUrlOnly(kube)) return true;
+  return inspectsSubresource(kube) && isInspectedKey(`${kube.apiGroup}/${kube.resource}`);
 }
 
+/** Kinds whose body the guardrails read. */
+const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY]);
+
 function isInspectedKey(key: string): boolean {
-  return isWorkloadKey(key) || RBAC_KEYS.has(key);
+  return isWorkloadKey(key) || RBAC_KEYS.has(key) || BODY_KEYS.has(key);
+}
+
+/**
+ * Writes judged from the request line alone, whose body is never required: admission
+ * configuration, Secrets and service account tokens (only where the namespace makes them a
+ * guardrail). An unreadable body there is not a reason to ask for more.
+ */
+function isUrlOnly(kube: KubeRequestInfo): boolean {
+  if (kube.subresource === '' && isAdmissionResource(kube.apiGroup, kube.resource)) return true;
+  if (kube.apiGroup !== '') return false;
+  return (kube.resource === 'secrets' && kube.subresource === '') || (kube.resource === 'serviceaccounts' && kube.subresource === 'token');
 }
 
 /**
@@ -44,14 +63,27 @@ export function inspect(
   settings: GuardrailSettings,
 ): GuardrailResult {
   if (!settings.enabled || !isInspected(kube)) return NO_VIOLATIONS;
+  // What the request line alone says: deletes, admission configuration, system namespaces.
+  const urlKey = `${kube.apiGroup}/${kube.resource}`;
+  const byUrl: Violation[] = [...checkAdmission(kube)];
   if (DELETE_VERBS.has(kube.verb)) {
-    const found = checkDelete(kube, settings, isClusterScoped(kube.apiGroup, kube.resource));
-    return found.length > 0 ? { violations: found } : NO_VIOLATIONS;
+    byUrl.push(...checkDelete(kube, settings, isClusterScoped(kube.apiGroup, kube.resource)), ...checkNetworkPolicyDelete(kube, settings));
+    return byUrl.length > 0 ? { violations: byUrl } : NO_VIOLATIONS;
+  }
+  const workload = isWorkloadKey(urlKey) && inspectsSubresource(kube);
+  byUrl.push(...checkSystemNamespace(kube, settings, kube.namespace, workload));
+  if (isUrlOnly(kube)) {
+    // The body is read only for what it can add (a Secret's type); when it cannot be read, the
+    // request line's verdict stands, and nothing more is asked.
+    if (kube.resource === 'secrets' && byUrl.length > 0) {
+      const parsed = decode(body, contentType, truncated, kube.verb);
+      if (parsed.ok) for (const doc of parsed.documents) byUrl.push(...checkSecretType(doc, kube.namespace, settings));
+    }
+    return byUrl.length > 0 ? { violations: dedupe(byUrl) } : NO_VIOLATIONS;
   }
   const parsed = decode(body, contentType, truncated, kube.verb);
-  if (!parsed.ok) return { violations: [], unreadable: parsed.outcome, unreadableDetail: parsed.detail };
+  if (!parsed.ok) return { violations: byUrl, unreadable: parsed.outcome, unreadableDetail: parsed.detail };
 
-  const urlKey = `${kube.apiGroup}/${kube.resource}`;
   const multi = parsed.documents.length > 1;
   // Each document is read as the kind in the URL and, when it names another known kind, as that
   // kind too: kube refuses a mismatch, and reading both means a wrong `kind` cannot hide a field.
@@ -61,12 +93,16 @@ export function inspect(
     const rbacKinds = unique<RbacKind>([RBAC_KEYS.get(urlKey), rbacKindOf(doc.kind)]);
     return { doc, prefix, workloadKeys, kinds: rbacKinds };
   });
-  const violations: Violation[] = [];
+  const violations: Violation[] = byUrl;
   const wildcardRoles = collectWildcardRoles(docs);
   for (const { doc, prefix, workloadKeys, kinds } of docs) {
     const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: violations };
     for (const key of workloadKeys) checkWorkload(doc, key, prefix, ctx);
     for (const kind of kinds) checkRbac(doc, kind, prefix, ctx, wildcardRoles);
+    if (urlKey === NETWORK_POLICY_KEY || doc.kind === 'NetworkPolicy') checkNetworkPolicy(doc, prefix, ctx);
+    if ((urlKey === '/namespaces' && kube.subresource === '') || doc.kind === 'Namespace') checkNamespaceLabels(doc, prefix, kube.verb, ctx);
+    // A workload whose namespace only the body names (a multi-document create) is judged by it.
+    if (kube.namespace === '' && workloadKeys.length > 0) violations.push(...checkSystemNamespace(kube, settings, ctx.namespace, true));
   }
   return violations.length > 0 ? { violations: dedupe(violations) } : NO_VIOLATIONS;
 }

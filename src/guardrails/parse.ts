@@ -144,7 +144,9 @@ export function replayJsonPatch(ops: unknown): ParsedBody {
         }
         break;
       case 'remove':
-        write(root, tokens, 'shift', undefined);
+        // A removed member reads as null, as a merge patch says "delete": a guardrail that cares
+        // about a field disappearing (a Pod Security label, runAsNonRoot) sees it.
+        write(root, tokens, 'shift', null);
         break;
       case 'test':
         break;
@@ -157,8 +159,8 @@ export function replayJsonPatch(ops: unknown): ParsedBody {
         if (from === undefined || from.includes('__proto__') || from.length > MAX_BODY_DEPTH) {
           return unreadable('body_unreadable', `JSON patch operation ${i} has an invalid from`);
         }
-        write(root, tokens, 'shift', undefined);
-        if (op.op === 'move' && from.length > 0) write(root, from, 'shift', undefined);
+        write(root, tokens, 'shift', UNKNOWN_VALUE);
+        if (op.op === 'move' && from.length > 0) write(root, from, 'shift', null);
         break;
       }
       default:
@@ -191,8 +193,15 @@ function stableIndex(token: string): string | undefined {
 }
 
 /**
+ * What a JSON patch copy or move into metadata sets: a value the patch does not show. Guardrails
+ * that read metadata (Pod Security labels) treat any value they do not recognise as the worst case.
+ */
+export const UNKNOWN_VALUE = '\u0000stepgate:unknown-value';
+
+/**
  * Applies one operation's effect on the skeleton: `add`/`replace` set `value` at `tokens`;
- * `shift` (a removal, or an insert whose value is not known) only marks the array it touches.
+ * `shift` (a removal, or an insert whose value is not known) marks the array it touches, and on
+ * an object member sets `value` (null for a removal, UNKNOWN_VALUE for a copy or move target).
  */
 function write(root: Json, tokens: string[], kind: 'add' | 'replace' | 'shift', value: unknown): void {
   let node: Json | ArrayNode = root;
@@ -214,7 +223,7 @@ function write(root: Json, tokens: string[], kind: 'add' | 'replace' | 'shift', 
     } else {
       const parent: Json = node;
       if (last) {
-        if (kind !== 'shift') parent[token] = value;
+        if (kind !== 'shift' || !Object.hasOwn(parent, token) || parent[token] === null || typeof parent[token] !== 'object') parent[token] = value;
         return;
       }
       node = descend(Object.hasOwn(parent, token) ? parent[token] : undefined, tokens[t + 1]!, (c) => (parent[token] = c));

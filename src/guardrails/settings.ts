@@ -1,7 +1,7 @@
 import type { GuardrailEffectConfig, GuardrailsConfig } from '../config/schema.js';
 import type { AssuranceModel } from '../identity/assurance.js';
 import { compileGlobList, type StringMatcher } from '../policy/glob.js';
-import { GUARDRAIL_CODES, UNREADABLE_KEY, type GuardrailCode } from './codes.js';
+import { GUARDRAIL_CODES, GUARDRAIL_TIERS, UNREADABLE_KEY, type GuardrailCode, type GuardrailTier } from './codes.js';
 
 /** What one guardrail asks for when it is violated. `level` is a rank, -1 for none. */
 export interface CompiledEffect {
@@ -23,6 +23,10 @@ export interface GuardrailSettings {
   readonly registryAllowed: ((registry: string, repository: string) => boolean) | undefined;
   readonly protectedNamespace: StringMatcher;
   readonly deleteProtectedNamespace: StringMatcher;
+  /** kube-system and the like: workloads, Secrets and tokens written there are `system_namespace_*`. */
+  readonly systemNamespace: StringMatcher;
+  /** Namespaces held to the Pod Security Standards' restricted profile (not only baseline). */
+  readonly restrictedNamespace: StringMatcher;
   /** Upper-case, without a CAP_ prefix. */
   readonly dangerousCapabilities: ReadonlySet<string>;
   /** cluster-admin and the configured names. */
@@ -33,6 +37,10 @@ export interface GuardrailSettings {
 
 /** Five minutes: long enough to finish one change, short enough that a stolen session ages out. */
 export const CONSERVATIVE_MAX_AGE = 300;
+/** Fifteen minutes: the default window for an elevated guardrail, like a Secrets read in the example policy. */
+export const ELEVATED_MAX_AGE = 900;
+/** The default risk weight of an advisory guardrail. */
+export const ADVISORY_RISK = 10;
 
 const NEVER: StringMatcher = () => false;
 
@@ -54,13 +62,23 @@ export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: 
       maxAge: e.max_age,
       risk: e.risk ?? 0,
     });
-  // Without an explicit effect, a violation needs the strongest level, recently: a guardrail
-  // nobody tuned must not be weaker than one that was.
+  // A guardrail nobody tuned gets an effect in proportion to what it guards against (its tier in
+  // codes.ts): taking over a node or the cluster needs the strongest level, recently; a narrower
+  // escalation the level below it; hygiene (a `:latest` image) only adds risk, so an ordinary
+  // `kubectl run --image=nginx` is not a hardware-key ceremony. `default_effect`, when set, is the
+  // operator's choice for every critical and elevated guardrail that `effects` does not name.
   const strongest: CompiledEffect = Object.freeze({ deny: false, level: assurance.names.length - 1, maxAge: CONSERVATIVE_MAX_AGE, risk: 0 });
-  const fallback = cfg.default_effect ? compile(cfg.default_effect) : strongest;
+  const tierDefaults: Record<GuardrailTier, CompiledEffect> = {
+    critical: strongest,
+    elevated: Object.freeze({ deny: false, level: Math.max(0, assurance.names.length - 2), maxAge: ELEVATED_MAX_AGE, risk: 0 }),
+    advisory: Object.freeze({ deny: false, level: -1, maxAge: undefined, risk: ADVISORY_RISK }),
+  };
+  const configured = cfg.default_effect ? compile(cfg.default_effect) : undefined;
   const base = new Map<EffectKey, CompiledEffect | undefined>();
   for (const code of GUARDRAIL_CODES) {
     const e = cfg.effects[code];
+    const tier = GUARDRAIL_TIERS[code];
+    const fallback = configured !== undefined && tier !== 'advisory' ? configured : tierDefaults[tier];
     base.set(code, e === 'off' ? undefined : e ? compile(e) : fallback);
   }
   const unreadable = cfg.effects[UNREADABLE_KEY];
@@ -81,6 +99,8 @@ export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: 
     registryAllowed,
     protectedNamespace: globsOrNever(cfg.protected_namespaces),
     deleteProtectedNamespace: globsOrNever(cfg.delete_protected_namespaces),
+    systemNamespace: globsOrNever(cfg.system_namespaces),
+    restrictedNamespace: globsOrNever(cfg.restricted_namespaces),
     dangerousCapabilities: new Set(cfg.dangerous_capabilities.map(normaliseCapability)),
     dangerousClusterRoles: new Set(['cluster-admin', ...cfg.dangerous_cluster_roles]),
     effectFor(key: EffectKey, namespace: string) {

@@ -1,4 +1,5 @@
 import type { Span } from '@opentelemetry/api';
+import { guardrailTitle } from '../guardrails/codes.js';
 import type { Level } from 'pino';
 import type { TelemetryConfig } from '../config/schema.js';
 import type { ClientKind } from '../decision/respond.js';
@@ -89,7 +90,12 @@ const MAX_VIOLATIONS = 20;
 
 function recordedViolations(vs: NonNullable<Verdict['guardrails']>['result']['violations']): readonly unknown[] {
   const shown = vs.length > MAX_VIOLATIONS ? vs.slice(0, MAX_VIOLATIONS) : vs;
-  return shown.map((x) => (x.detail.length > CLIP_DETAIL || (x.path?.length ?? 0) > CLIP_DETAIL ? { code: x.code, detail: clip(x.detail), path: clipped(x.path) } : x));
+  // The title says in words which guardrail fired, next to its stable code.
+  return shown.map((x) =>
+    x.detail.length > CLIP_DETAIL || (x.path?.length ?? 0) > CLIP_DETAIL
+      ? { code: x.code, title: guardrailTitle(x.code), detail: clip(x.detail), path: clipped(x.path) }
+      : { ...x, title: guardrailTitle(x.code) },
+  );
 }
 
 function sampled(rate: number, random: () => number): boolean {

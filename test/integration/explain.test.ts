@@ -82,7 +82,9 @@ describe('stepgate explain', () => {
     expect(out.guardrails.violations.map((v) => v.code)).toEqual(['privileged_container', 'image_latest_tag']);
     expect(out.guardrails.violations[0]!.path).toBe('spec.template.spec.containers[0].securityContext.privileged');
     expect(out.guardrails.unreadable).toBeNull();
-    expect(out.guardrails.effect).toEqual({ applied: ['privileged_container', 'image_latest_tag'], deny: false, required_level: 'aal3', max_age: 300, risk: 40 });
+    // image_latest_tag is advisory by default: it adds its risk weight of 10, no level.
+    expect(out.guardrails.effect).toEqual({ applied: ['privileged_container', 'image_latest_tag'], deny: false, required_level: 'aal3', max_age: 300, risk: 50 });
+    expect((out.guardrails.violations[0] as { title?: string }).title).toBe('privileged container');
 
     const patch = join(dir, 'patch.json');
     writeFileSync(patch, JSON.stringify([{ op: 'add', path: '/spec/template/spec/hostNetwork', value: true }]));

@@ -82,6 +82,8 @@ describe('guardrails in the decision', () => {
     expect(deniedHeader(res, 'www-authenticate')).toMatch(/acr_values="urn:stepgate:aal3", max_age=300/);
     expect(payload(res).required).toEqual({ level: 'aal3', max_age: 300 });
     expect(res.dynamic_metadata!.fields.rules!.stringValue).toContain('guardrail:privileged_container');
+    // The step-up message kubectl prints says which guardrail asked, in words.
+    expect(String(deniedBody(res).message)).toContain('guardrail privileged container (privileged_container) needs a sign-in at level aal3');
     // Its risk weight is part of the score, as its own reason.
     expect(payload(res).risk!.reasons).toContainEqual({ code: 'guardrail', weight: 20 });
     // With aal3 it goes through.
@@ -94,6 +96,26 @@ describe('guardrails in the decision', () => {
     const res = await create('kube-system', pod(true), aal3);
     expect(reasonOf(res)).toBe('policy_deny');
     expect(JSON.stringify(deniedBody(res))).toContain('privileged_container');
+    // kubectl prints the Status message: it names the guardrail in words.
+    expect(String(deniedBody(res).message)).toContain('privileged container (privileged_container)');
+  });
+
+  it('kubectl run --image=nginx in default asks for no hardware key: the defaults are proportionate (issue 16)', async () => {
+    const nginx = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nginx' }, spec: { containers: [{ name: 'nginx', image: 'nginx' }] } });
+    const aal1 = await issuer.token({ sub: 'ann@example.com', acr: 'urn:stepgate:aal1', amr: ['pwd'], auth_time: sec() });
+    const res = await create('default', nginx, aal1);
+    // docker.io is not an allowed registry here (elevated: the level below the strongest);
+    // the :latest tag only adds risk.
+    expect(reasonOf(res)).toBe('acr_insufficient');
+    expect(payload(res).required).toEqual({ level: 'aal2', max_age: 900 });
+    const body = deniedBody(res);
+    expect(String(body.message)).toContain('guardrail image from a registry that is not allowed (image_registry_not_allowed)');
+    expect((body.stepgate as { guardrails: unknown }).guardrails).toEqual([
+      { code: 'image_registry_not_allowed', title: 'image from a registry that is not allowed' },
+      { code: 'image_latest_tag', title: 'image uses the latest tag' },
+    ]);
+    const aal2 = await issuer.token({ sub: 'ann@example.com', acr: 'urn:stepgate:aal2', amr: ['mfa'], auth_time: sec() });
+    expect((await create('default', nginx, aal2)).status.code).toBe(0);
   });
 
   it('a write whose body was not sent gets the conservative effect, and the challenge says so before sign-in', async () => {

@@ -220,7 +220,9 @@ describe('real kubectl bodies through the real gRPC server', () => {
   });
 
   it('kubectl create deployment with nginx is judged by its image, not as an unreadable body', async () => {
-    const r = await kubectl(['-n', 'prod-eu', 'create', 'deployment', 'web2', '--image=nginx'], 'aal2');
+    // The image guardrails are elevated by default (two factors, not a hardware key): an aal1 token is
+    // asked to step up.
+    const r = await kubectl(['-n', 'prod-eu', 'create', 'deployment', 'web2', '--image=nginx'], 'aal1');
     expect(r.write?.contentType).toBe(WRITE_TYPE);
     const named = rules(r.write?.decision);
     expect(named).toContain('guardrail:image_registry_not_allowed');

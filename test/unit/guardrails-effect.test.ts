@@ -60,9 +60,12 @@ describe('guardrail effects', () => {
     expect(guardrailContribution(r, 'dev-x', s)).toMatchObject({ level: 0, maxAge: undefined });
   });
 
-  it('without any effects configured, a violation or an unreadable body needs the strongest level within 5 minutes', () => {
+  it('without any effects configured, effects follow the tier: critical the strongest level within 5 minutes, elevated the one below within 15, advisory only risk', () => {
     const plain = guardSettings('guardrails: {}\n');
-    expect(guardrailContribution(result('image_latest_tag'), 'x', plain)).toMatchObject({ deny: false, level: 2, maxAge: 300 });
+    expect(guardrailContribution(result('privileged_container'), 'x', plain)).toMatchObject({ deny: false, level: 2, maxAge: 300 });
+    expect(guardrailContribution(result('host_port'), 'x', plain)).toMatchObject({ deny: false, level: 1, maxAge: 900, risk: 0 });
+    // kubectl run --image=nginx in an unprotected namespace: no hardware key (issue 16).
+    expect(guardrailContribution(result('image_latest_tag'), 'x', plain)).toEqual({ deny: false, level: -1, maxAge: undefined, risk: 10, codes: ['image_latest_tag'] });
     expect(guardrailContribution({ violations: [], unreadable: 'body_unreadable' }, 'x', plain)).toMatchObject({ level: 2, maxAge: 300 });
   });
 
@@ -72,14 +75,14 @@ describe('guardrail effects', () => {
     // A stricter policy stays as strict.
     expect(applyGuardrails(need({ level: 2, maxAge: 60 }), c)).toMatchObject({ level: 2, maxAge: 60 });
     const denied = applyGuardrails(need(), guardrailContribution(result('host_namespace'), 'prod', s));
-    expect(denied).toMatchObject({ deny: true, denyMessage: 'This change is refused by guardrail host_namespace.' });
+    expect(denied).toMatchObject({ deny: true, denyMessage: "This change is refused by guardrail: pod shares the node's network, PID or IPC namespace (host_namespace)." });
     expect(applyGuardrails(need(), NO_CONTRIBUTION)).toEqual(need());
   });
 
   it('describes violations for a verdict detail', () => {
     const r = inspect(kube('POST', '/api/v1/namespaces/dev/pods'), JSON.stringify({ spec: { hostPID: true, containers: [{ name: 'a', image: PINNED }] } }), 'application/json', false, s);
-    expect(describeGuardrails(r)).toBe("guardrails: host_namespace: hostPID: true shares the node's namespace with the pod");
-    expect(describeGuardrails({ violations: [], unreadable: 'body_truncated', unreadableDetail: 'cut' })).toBe('guardrails: body_truncated: cut');
+    expect(describeGuardrails(r)).toBe("guardrails: pod shares the node's network, PID or IPC namespace (host_namespace): hostPID: true shares the node's namespace with the pod");
+    expect(describeGuardrails({ violations: [], unreadable: 'body_truncated', unreadableDetail: 'cut' })).toBe('guardrails: request body cut before it could be inspected (body_truncated): cut');
   });
 });
 
@@ -182,6 +185,16 @@ describe('checkGuardrails (the pipeline entry point)', () => {
     const g = checkGuardrails(s, attrs('POST', '/api/v1/namespaces/prod/pods', pod, [['content-type', 'application/json'], ['content-encoding', 'gzip']]));
     expect(g?.result.unreadable).toBe('body_unreadable');
     expect(g?.contribution).toMatchObject({ level: 2, maxAge: 120, codes: ['body_unreadable'] });
+  });
+
+  it('a compressed write to admission configuration or kube-system still names what the request line shows', () => {
+    const gz: [string, string][] = [['content-type', 'application/json'], ['content-encoding', 'gzip']];
+    const hook = checkGuardrails(s, attrs('PATCH', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/kyverno', '{}', gz));
+    expect(hook?.result).toEqual({ violations: [expect.objectContaining({ code: 'admission_config_change' })] });
+    const sys = checkGuardrails(s, attrs('POST', '/apis/apps/v1/namespaces/kube-system/daemonsets', '{}', gz));
+    expect(sys?.result.unreadable).toBe('body_unreadable');
+    expect(sys?.result.unreadableDetail).toContain('content-encoding');
+    expect(sys?.result.violations.map((v) => v.code)).toEqual(['system_namespace_workload']);
   });
 
   it('uses the request namespace for overrides and returns undefined when there is nothing to inspect', () => {

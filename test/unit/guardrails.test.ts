@@ -268,9 +268,9 @@ describe('RBAC guardrails: every format', () => {
     expect(go(c.compliant).violations).toEqual([]);
   });
 
-  it('a namespaced Role may read secrets; a ClusterRole limited by resourceNames is not cluster-wide read', () => {
+  it('a namespaced Role reading secrets is only the advisory rbac_secrets_read; a ClusterRole limited by resourceNames is not cluster-wide read', () => {
     const role = JSON.stringify({ kind: 'Role', metadata: { name: 'r' }, ...rule([''], ['secrets'], ['get']) });
-    expect(inspect(kube('POST', `${RBAC}/namespaces/dev/roles`), role, 'application/json', false, settings).violations).toEqual([]);
+    expect(codes(inspect(kube('POST', `${RBAC}/namespaces/dev/roles`), role, 'application/json', false, settings))).toEqual(['rbac_secrets_read']);
     const named = JSON.stringify({ kind: 'ClusterRole', metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['one'], verbs: ['get'] }] });
     expect(inspect(kube('POST', `${RBAC}/clusterroles`), named, 'application/json', false, settings).violations).toEqual([]);
   });

@@ -1,12 +1,17 @@
-import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
+import { BASELINE_CAPABILITIES, type GuardrailCode } from '../codes.js';
 import { normaliseCapability } from '../settings.js';
+import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 
 /**
- * Pod security guardrails: privileged_container, privilege_escalation, capability_added,
- * host_namespace, host_path_volume, run_as_root. They read a pod spec wherever the workload keeps
- * it (see workloads.ts) and flag only what is explicitly set: an absent field is the default,
- * which for every one of these is the safe value.
+ * Runtime controls: every control of the Pod Security Standards, read from a pod spec wherever the
+ * workload keeps it (see workloads.ts), for containers, init containers and ephemeral containers.
+ *
+ * Baseline controls flag only what is explicitly set: an absent field is the default, which for
+ * each of them is the allowed value. The restricted profile also requires fields to be set
+ * (runAsNonRoot, seccomp, allowPrivilegeEscalation: false, drop ALL); those checks run only in
+ * `guardrails.restricted_namespaces`, and only on whole objects, because a patch does not show the
+ * fields it leaves alone. A patch that sets one of them to null (a merge-patch removal) is flagged.
  */
 
 export const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
@@ -30,56 +35,227 @@ export function containersOf(spec: Json, specPath: string): ContainerAt[] {
 
 const HOST_NAMESPACES = ['hostNetwork', 'hostPID', 'hostIPC'] as const;
 
-export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext): void {
-  const { out, settings } = ctx;
+/** PSS baseline "Sysctls": the safe set, as of Kubernetes 1.32. */
+export const SAFE_SYSCTLS: ReadonlySet<string> = new Set([
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_wmem',
+]);
+
+/** PSS baseline "SELinux": the types a pod may ask for (empty is the runtime's default). */
+const SELINUX_TYPES: ReadonlySet<string> = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
+
+/** PSS restricted "Volume Types": the only volume sources allowed. */
+export const RESTRICTED_VOLUME_TYPES: ReadonlySet<string> = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
+
+const CONFINED = new Set(['RuntimeDefault', 'Localhost']);
+const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
+const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
+const SECCOMP_CONTAINER_ANNOTATION = 'container.seccomp.security.alpha.kubernetes.io/';
+const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
+const HOOKS = ['postStart', 'preStop'] as const;
+
+function push(ctx: RuleContext, code: GuardrailCode, detail: string, path: string): void {
+  ctx.out.push({ code, detail, path });
+}
+
+function nameOf(container: Json): string {
+  return typeof container.name === 'string' ? ` ${JSON.stringify(container.name.slice(0, 63))}` : '';
+}
+
+/**
+ * `meta` is the pod's metadata (the template's for a workload): AppArmor and the legacy seccomp
+ * settings can be annotations there.
+ */
+export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext, meta?: Json, metaPath?: string): void {
+  const { settings } = ctx;
   for (const field of HOST_NAMESPACES) {
-    if (spec[field] === true) {
-      out.push({ code: 'host_namespace', detail: `${field}: true shares the node's namespace with the pod`, path: `${specPath}.${field}` });
-    }
+    if (spec[field] === true) push(ctx, 'host_namespace', `${field}: true shares the node's namespace with the pod`, `${specPath}.${field}`);
   }
   const volumes = arrayOf(spec.volumes);
   for (let i = 0; i < volumes.length; i++) {
     const v = volumes[i];
     if (isObject(v) && isObject(v.hostPath)) {
       const p = typeof v.hostPath.path === 'string' ? ` (${v.hostPath.path.slice(0, 200)})` : '';
-      out.push({ code: 'host_path_volume', detail: `hostPath volume${p} mounts a node directory`, path: `${specPath}.volumes[${i}].hostPath` });
+      push(ctx, 'host_path_volume', `hostPath volume${p} mounts a node directory`, `${specPath}.volumes[${i}].hostPath`);
     }
   }
 
   const podContext = isObject(spec.securityContext) ? spec.securityContext : undefined;
+  const podPath = `${specPath}.securityContext`;
   const podUser = podContext?.runAsUser;
   const containers = containersOf(spec, specPath);
   // A pod-level runAsUser: 0 is root for every container that does not set its own user. In a
   // patch the other containers are not visible, so the pod-level setting counts on its own.
   if (podUser === 0 && (ctx.partial || containers.length === 0 || containers.some(({ container }) => userOf(container) === undefined))) {
-    out.push({ code: 'run_as_root', detail: 'runAsUser: 0 at pod level runs containers as root', path: `${specPath}.securityContext.runAsUser` });
+    push(ctx, 'run_as_root', 'runAsUser: 0 at pod level runs containers as root', `${podPath}.runAsUser`);
   }
+  if (podContext) {
+    checkCommonContext(podContext, 'the pod', podPath, ctx);
+    for (const [i, s] of arrayOf(podContext.sysctls).entries()) {
+      const name = isObject(s) && typeof s.name === 'string' ? s.name : undefined;
+      if (name !== undefined && !SAFE_SYSCTLS.has(name)) {
+        push(ctx, 'unsafe_sysctl', `sysctl ${name.slice(0, 100)} is not in the safe set`, `${podPath}.sysctls[${i}].name`);
+      }
+    }
+  }
+  if (meta && isObject(meta.annotations)) checkAnnotations(meta.annotations, `${metaPath ?? 'metadata'}.annotations`, ctx);
 
   for (const { container, path } of containers) {
+    const name = nameOf(container);
+    checkPorts(container, name, path, ctx);
+    checkHostHandlers(container, name, path, ctx);
     const sc = isObject(container.securityContext) ? container.securityContext : undefined;
     if (!sc) continue;
-    const name = typeof container.name === 'string' ? ` ${JSON.stringify(container.name.slice(0, 63))}` : '';
-    if (sc.privileged === true) {
-      out.push({ code: 'privileged_container', detail: `container${name} is privileged`, path: `${path}.securityContext.privileged` });
-    }
+    const scPath = `${path}.securityContext`;
+    if (sc.privileged === true) push(ctx, 'privileged_container', `container${name} is privileged`, `${scPath}.privileged`);
     if (sc.allowPrivilegeEscalation === true) {
-      out.push({
-        code: 'privilege_escalation',
-        detail: `container${name} sets allowPrivilegeEscalation: true`,
-        path: `${path}.securityContext.allowPrivilegeEscalation`,
-      });
+      push(ctx, 'privilege_escalation', `container${name} sets allowPrivilegeEscalation: true`, `${scPath}.allowPrivilegeEscalation`);
     }
     const caps = isObject(sc.capabilities) ? stringsOf(sc.capabilities.add) : [];
     const dangerous = caps.filter((c) => settings.dangerousCapabilities.has(normaliseCapability(c)));
     if (dangerous.length > 0) {
-      out.push({
-        code: 'capability_added',
-        detail: `container${name} adds ${dangerous.map((c) => c.slice(0, 40)).join(', ')}`,
-        path: `${path}.securityContext.capabilities.add`,
-      });
+      push(ctx, 'capability_added', `container${name} adds ${dangerous.map((c) => c.slice(0, 40)).join(', ')}`, `${scPath}.capabilities.add`);
     }
-    if (sc.runAsUser === 0) {
-      out.push({ code: 'run_as_root', detail: `container${name} sets runAsUser: 0`, path: `${path}.securityContext.runAsUser` });
+    const beyond = caps.filter((c) => !settings.dangerousCapabilities.has(normaliseCapability(c)) && !BASELINE_CAPABILITIES.has(normaliseCapability(c)));
+    if (beyond.length > 0) {
+      push(ctx, 'capability_beyond_baseline', `container${name} adds ${beyond.map((c) => c.slice(0, 40)).join(', ')}, outside the baseline set`, `${scPath}.capabilities.add`);
+    }
+    if (sc.runAsUser === 0) push(ctx, 'run_as_root', `container${name} sets runAsUser: 0`, `${scPath}.runAsUser`);
+    if (typeof sc.procMount === 'string' && sc.procMount !== 'Default') {
+      push(ctx, 'proc_mount_unmasked', `container${name} sets procMount: ${sc.procMount.slice(0, 40)}`, `${scPath}.procMount`);
+    }
+    checkCommonContext(sc, `container${name}`, scPath, ctx);
+  }
+
+  if (settings.restrictedNamespace(ctx.namespace)) checkRestricted(spec, specPath, podContext, containers, ctx);
+}
+
+/** Fields a pod and a container security context share: hostProcess, seccomp, AppArmor, SELinux. */
+function checkCommonContext(sc: Json, who: string, scPath: string, ctx: RuleContext): void {
+  if (isObject(sc.windowsOptions) && sc.windowsOptions.hostProcess === true) {
+    push(ctx, 'host_process', `${who} runs as a Windows HostProcess container`, `${scPath}.windowsOptions.hostProcess`);
+  }
+  if (isObject(sc.seccompProfile) && sc.seccompProfile.type === 'Unconfined') {
+    push(ctx, 'seccomp_unconfined', `${who} sets seccomp profile Unconfined`, `${scPath}.seccompProfile.type`);
+  }
+  if (isObject(sc.appArmorProfile) && typeof sc.appArmorProfile.type === 'string' && !CONFINED.has(sc.appArmorProfile.type)) {
+    push(ctx, 'apparmor_unconfined', `${who} sets AppArmor profile ${sc.appArmorProfile.type.slice(0, 40)}`, `${scPath}.appArmorProfile.type`);
+  }
+  const se = isObject(sc.seLinuxOptions) ? sc.seLinuxOptions : undefined;
+  if (se) {
+    if (typeof se.type === 'string' && !SELINUX_TYPES.has(se.type)) {
+      push(ctx, 'selinux_custom', `${who} sets SELinux type ${se.type.slice(0, 60)}`, `${scPath}.seLinuxOptions.type`);
+    }
+    for (const f of ['user', 'role'] as const) {
+      if (typeof se[f] === 'string' && se[f] !== '') push(ctx, 'selinux_custom', `${who} sets SELinux ${f} ${se[f].slice(0, 60)}`, `${scPath}.seLinuxOptions.${f}`);
+    }
+  }
+}
+
+function checkAnnotations(annotations: Json, path: string, ctx: RuleContext): void {
+  for (const [key, value] of Object.entries(annotations)) {
+    if (typeof value !== 'string') continue;
+    const at = `${path}[${JSON.stringify(key.slice(0, 120))}]`;
+    if (key.startsWith(APPARMOR_ANNOTATION) && value !== 'runtime/default' && !value.startsWith('localhost/')) {
+      push(ctx, 'apparmor_unconfined', `annotation ${key.slice(0, 120)} sets AppArmor profile ${value.slice(0, 60)}`, at);
+    }
+    if ((key === SECCOMP_POD_ANNOTATION || key.startsWith(SECCOMP_CONTAINER_ANNOTATION)) && value === 'unconfined') {
+      push(ctx, 'seccomp_unconfined', `annotation ${key.slice(0, 120)} sets seccomp unconfined`, at);
+    }
+  }
+}
+
+function checkPorts(container: Json, name: string, path: string, ctx: RuleContext): void {
+  for (const [i, p] of arrayOf(container.ports).entries()) {
+    if (isObject(p) && typeof p.hostPort === 'number' && p.hostPort !== 0) {
+      push(ctx, 'host_port', `container${name} binds host port ${p.hostPort}`, `${path}.ports[${i}].hostPort`);
+    }
+  }
+}
+
+/** PSS baseline "Host Probes / Lifecycle Hooks" (1.34): a probe or hook aimed at another host makes the kubelet a proxy. */
+function checkHostHandlers(container: Json, name: string, path: string, ctx: RuleContext): void {
+  const handlers: [Json, string][] = [];
+  for (const p of PROBES) if (isObject(container[p])) handlers.push([container[p], `${path}.${p}`]);
+  if (isObject(container.lifecycle)) {
+    for (const h of HOOKS) if (isObject(container.lifecycle[h])) handlers.push([container.lifecycle[h], `${path}.lifecycle.${h}`]);
+  }
+  for (const [handler, at] of handlers) {
+    for (const kind of ['httpGet', 'tcpSocket'] as const) {
+      const target = handler[kind];
+      if (isObject(target) && typeof target.host === 'string' && target.host !== '') {
+        push(ctx, 'probe_host', `container${name} points ${at.slice(at.lastIndexOf('.') + 1)} at host ${target.host.slice(0, 100)}`, `${at}.${kind}.host`);
+      }
+    }
+  }
+}
+
+/**
+ * The restricted profile, with the precedence PSS states: runAsNonRoot and seccomp may be set at
+ * pod level for every container, a container's own value wins, and a container-level
+ * `runAsNonRoot: false` is a violation even under a pod-level true. Pods with `spec.os.name:
+ * windows` are exempt from the Linux-only controls (seccomp, capabilities, privilege escalation).
+ */
+function checkRestricted(spec: Json, specPath: string, podContext: Json | undefined, containers: readonly ContainerAt[], ctx: RuleContext): void {
+  const whole = !ctx.partial;
+  const windows = isObject(spec.os) && spec.os.name === 'windows';
+  for (const [i, v] of arrayOf(spec.volumes).entries()) {
+    if (!isObject(v)) continue;
+    for (const key of Object.keys(v)) {
+      if (key === 'name' || key === 'hostPath' || RESTRICTED_VOLUME_TYPES.has(key) || v[key] === null) continue;
+      push(ctx, 'volume_type_restricted', `volume type ${key.slice(0, 40)} is outside the restricted profile`, `${specPath}.volumes[${i}].${key}`);
+    }
+  }
+  const podNonRoot = podContext?.runAsNonRoot;
+  const podSeccomp = isObject(podContext?.seccompProfile) ? podContext.seccompProfile.type : podContext?.seccompProfile;
+  if (podNonRoot === false || podNonRoot === null) push(ctx, 'run_as_non_root_missing', `the pod sets runAsNonRoot: ${String(podNonRoot)}`, `${specPath}.securityContext.runAsNonRoot`);
+  if (!windows && (podSeccomp === null || (isObject(podContext?.seccompProfile) && podContext.seccompProfile.type === null))) {
+    push(ctx, 'seccomp_profile_missing', 'the patch removes the pod seccomp profile', `${specPath}.securityContext.seccompProfile`);
+  }
+  for (const { container, path } of containers) {
+    const name = nameOf(container);
+    const sc = isObject(container.securityContext) ? container.securityContext : undefined;
+    const scPath = `${path}.securityContext`;
+    const nonRoot = sc?.runAsNonRoot;
+    if (nonRoot === false || nonRoot === null || (whole && nonRoot !== true && podNonRoot !== true)) {
+      push(ctx, 'run_as_non_root_missing', `container${name} is not required to run as non-root (runAsNonRoot: true)`, `${scPath}.runAsNonRoot`);
+    }
+    if (windows) continue;
+    const ape = sc?.allowPrivilegeEscalation;
+    if (ape === null || (whole && ape === undefined)) {
+      push(ctx, 'privilege_escalation_not_disabled', `container${name} does not set allowPrivilegeEscalation: false`, `${scPath}.allowPrivilegeEscalation`);
+    }
+    const seccomp = isObject(sc?.seccompProfile) ? sc.seccompProfile.type : undefined;
+    const confined = (t: unknown) => typeof t === 'string' && CONFINED.has(t);
+    if (sc?.seccompProfile === null || (whole && !confined(seccomp) && !(seccomp === undefined && confined(podSeccomp)))) {
+      push(ctx, 'seccomp_profile_missing', `container${name} has no RuntimeDefault or Localhost seccomp profile`, `${scPath}.seccompProfile`);
+    }
+    const caps = isObject(sc?.capabilities) ? sc.capabilities : undefined;
+    const extra = stringsOf(caps?.add).filter((c) => normaliseCapability(c) !== 'NET_BIND_SERVICE');
+    const dropsAll = stringsOf(caps?.drop).some((c) => normaliseCapability(c) === 'ALL');
+    if (extra.length > 0) {
+      push(ctx, 'capabilities_not_restricted', `container${name} adds ${extra.map((c) => c.slice(0, 40)).join(', ')} (only NET_BIND_SERVICE is allowed)`, `${scPath}.capabilities.add`);
+    } else if (caps?.drop === null || (whole && !dropsAll)) {
+      push(ctx, 'capabilities_not_restricted', `container${name} does not drop ALL capabilities`, `${scPath}.capabilities.drop`);
     }
   }
 }

@@ -1,11 +1,14 @@
+import type { GuardrailCode } from '../codes.js';
 import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 
 /**
- * RBAC guardrails: rbac_wildcard, rbac_escalation_verbs, rbac_secrets_cluster_wide on Roles and
- * ClusterRoles; rbac_cluster_admin_binding on RoleBindings and ClusterRoleBindings. A binding
- * shows only the role's name, so it is judged by name: cluster-admin, the configured dangerous
- * names, and any role with wildcard rules that the same body defines.
+ * RBAC guardrails. On Roles and ClusterRoles: what a rule grants (wildcards, escalate/bind/
+ * impersonate, exec/attach/port-forward, nodes/proxy, token creation, writes on workloads, on RBAC
+ * and on admission configuration, Secrets reads); a ClusterRole grants it in every namespace, so
+ * one that grants any of these is also `rbac_cluster_wide_grant`; aggregation is its own code. On
+ * bindings: a binding shows only the role's name, so it is judged by name: cluster-admin, the
+ * configured dangerous names, `admin` and `edit` bound cluster-wide, and roles the same body defines.
  */
 
 const RBAC = 'rbac.authorization.k8s.io';
@@ -24,38 +27,137 @@ export function rbacKindOf(kind: unknown): RbacKind | undefined {
 
 const ESCALATION_VERBS = new Set(['escalate', 'bind', 'impersonate']);
 const SECRET_READ_VERBS = new Set(['get', 'list', 'watch', '*']);
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection', '*']);
+const ANY_VERB = undefined;
 
-/** Names of roles in the body with wildcard rules, by kind: bindings to them are as bad as cluster-admin. */
-export type WildcardRoles = Map<'Role' | 'ClusterRole', Set<string>>;
+/** Built-in ClusterRoles that, bound cluster-wide, let their subjects exec into and rewrite workloads everywhere. */
+const BROAD_BUILTIN_ROLES = new Set(['admin', 'edit']);
 
-export function collectWildcardRoles(docs: readonly { doc: Json; kinds: readonly RbacKind[] }[]): WildcardRoles {
-  const found: WildcardRoles = new Map([
-    ['Role', new Set()],
-    ['ClusterRole', new Set()],
-  ]);
+interface Grant {
+  code: GuardrailCode;
+  what: string;
+  groups: readonly string[];
+  resources: readonly string[];
+  /** Undefined: any verb. */
+  verbs: ReadonlySet<string> | undefined;
+}
+
+/**
+ * What a rule must not grant lightly. exec and attach are reached with create (and, over the
+ * WebSocket upgrade older clients use, with get); nodes/proxy reaches the kubelet API, where any
+ * verb runs commands in every pod of the node.
+ */
+const GRANTS: readonly Grant[] = [
+  { code: 'rbac_pod_exec', what: 'exec, attach or port-forward into pods', groups: [''], resources: ['pods/exec', 'pods/attach', 'pods/portforward'], verbs: new Set(['create', 'get', '*']) },
+  { code: 'rbac_node_proxy', what: 'nodes/proxy (the kubelet API)', groups: [''], resources: ['nodes/proxy'], verbs: ANY_VERB },
+  { code: 'rbac_token_create', what: 'creating service account tokens', groups: [''], resources: ['serviceaccounts/token'], verbs: new Set(['create', '*']) },
+  {
+    code: 'rbac_workload_write',
+    what: 'writing workloads',
+    groups: ['', 'apps', 'batch'],
+    resources: ['pods', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'cronjobs', 'replicationcontrollers', 'podtemplates', 'pods/ephemeralcontainers'],
+    verbs: WRITE_VERBS,
+  },
+  { code: 'rbac_rbac_write', what: 'writing RBAC objects', groups: [RBAC], resources: ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'], verbs: WRITE_VERBS },
+  {
+    code: 'rbac_admission_write',
+    what: 'writing admission webhooks or policies',
+    groups: ['admissionregistration.k8s.io'],
+    resources: [
+      'validatingwebhookconfigurations',
+      'mutatingwebhookconfigurations',
+      'validatingadmissionpolicies',
+      'validatingadmissionpolicybindings',
+      'mutatingadmissionpolicies',
+      'mutatingadmissionpolicybindings',
+    ],
+    verbs: WRITE_VERBS,
+  },
+];
+
+/** Names of roles in the body, by kind: with `*` rules (as bad as cluster-admin) and with any grant. */
+export interface DefinedRoles {
+  wildcard: Map<'Role' | 'ClusterRole', Set<string>>;
+  granting: Map<'Role' | 'ClusterRole', Set<string>>;
+}
+/** Kept for callers that only need the wildcard roles. */
+export type WildcardRoles = DefinedRoles;
+
+export function collectWildcardRoles(docs: readonly { doc: Json; kinds: readonly RbacKind[] }[]): DefinedRoles {
+  const found: DefinedRoles = {
+    wildcard: new Map([
+      ['Role', new Set()],
+      ['ClusterRole', new Set()],
+    ]),
+    granting: new Map([
+      ['Role', new Set()],
+      ['ClusterRole', new Set()],
+    ]),
+  };
   for (const { doc, kinds } of docs) {
     const name = isObject(doc.metadata) && typeof doc.metadata.name === 'string' ? doc.metadata.name : undefined;
     if (name === undefined) continue;
     for (const kind of kinds) {
-      if ((kind === 'Role' || kind === 'ClusterRole') && arrayOf(doc.rules).some((r) => isObject(r) && isWildcardRule(r))) {
-        found.get(kind)!.add(name);
-      }
+      if (kind !== 'Role' && kind !== 'ClusterRole') continue;
+      const rules = arrayOf(doc.rules).filter(isObject);
+      // Only `*` verbs or resources make a role as broad as cluster-admin; `*` API groups alone do not.
+      if (rules.some(isAdminLikeRule)) found.wildcard.get(kind)!.add(name);
+      if (rules.some((r) => isWildcardRule(r) || grantsOf(r, false).length > 0 || escalationVerbs(r).length > 0)) found.granting.get(kind)!.add(name);
     }
   }
   return found;
 }
 
-function isWildcardRule(r: Json): boolean {
+function isAdminLikeRule(r: Json): boolean {
   return stringsOf(r.verbs).includes('*') || stringsOf(r.resources).some((x) => x === '*' || x.startsWith('*/'));
 }
 
-export function checkRbac(doc: Json, kind: RbacKind, docPath: string, ctx: RuleContext, wildcardRoles: WildcardRoles): void {
-  if (kind === 'Role' || kind === 'ClusterRole') checkRole(doc, kind, docPath, ctx);
-  else checkBinding(doc, docPath, ctx, wildcardRoles);
+function isWildcardRule(r: Json): boolean {
+  return isAdminLikeRule(r) || stringsOf(r.apiGroups).includes('*');
 }
+
+function escalationVerbs(r: Json): string[] {
+  return stringsOf(r.verbs).filter((v) => ESCALATION_VERBS.has(v.toLowerCase()));
+}
+
+/**
+ * The grants a rule makes. In a patch (`partial`), a field the rule does not show is assumed to
+ * allow the grant, because the merged rule may well do so; a rule that shows none of apiGroups,
+ * resources and verbs grants nothing new.
+ */
+function grantsOf(r: Json, partial: boolean): Grant[] {
+  const touches = Object.hasOwn(r, 'resources') || Object.hasOwn(r, 'verbs') || Object.hasOwn(r, 'apiGroups');
+  if (!touches) return [];
+  const unseen = (field: string) => partial && !Object.hasOwn(r, field);
+  const groups = stringsOf(r.apiGroups);
+  const resources = stringsOf(r.resources);
+  const verbs = stringsOf(r.verbs).map((v) => v.toLowerCase());
+  return GRANTS.filter((g) => {
+    const group = unseen('apiGroups') || groups.includes('*') || g.groups.some((x) => groups.includes(x));
+    const resource = unseen('resources') || g.resources.some((x) => resourceMatches(resources, x));
+    const verb = unseen('verbs') || (g.verbs === undefined ? verbs.length > 0 : verbs.some((v) => g.verbs!.has(v)));
+    return group && resource && verb;
+  });
+}
+
+// `*` is every resource and subresource, `*/exec` every resource's exec, `pods/*` every pods subresource.
+function resourceMatches(listed: readonly string[], target: string): boolean {
+  const slash = target.indexOf('/');
+  const base = slash < 0 ? target : target.slice(0, slash);
+  const sub = slash < 0 ? undefined : target.slice(slash + 1);
+  return listed.some((x) => x === '*' || x === target || (sub !== undefined && (x === `*/${sub}` || x === `${base}/*`)));
+}
+
+export function checkRbac(doc: Json, kind: RbacKind, docPath: string, ctx: RuleContext, defined: DefinedRoles): void {
+  if (kind === 'Role' || kind === 'ClusterRole') checkRole(doc, kind, docPath, ctx);
+  else checkBinding(doc, kind, docPath, ctx, defined);
+}
+
+const AGGREGATE_LABEL = `${RBAC}/aggregate-to-`;
 
 function checkRole(doc: Json, kind: 'Role' | 'ClusterRole', docPath: string, ctx: RuleContext): void {
   const rules = arrayOf(doc.rules);
+  const wide: string[] = [];
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i];
     if (!isObject(r)) continue;
@@ -63,14 +165,38 @@ function checkRole(doc: Json, kind: 'Role' | 'ClusterRole', docPath: string, ctx
     const verbs = stringsOf(r.verbs);
     const resources = stringsOf(r.resources);
     if (isWildcardRule(r)) {
-      out(ctx, 'rbac_wildcard', `${kind} rule ${i} grants ${verbs.includes('*') ? 'every verb' : 'every resource'} (*)`, path);
+      const what = verbs.includes('*') ? 'every verb' : resources.some((x) => x === '*' || x.startsWith('*/')) ? 'every resource' : 'every API group';
+      out(ctx, 'rbac_wildcard', `${kind} rule ${i} grants ${what} (*)`, path);
+      wide.push(what);
     }
-    const escalation = verbs.filter((v) => ESCALATION_VERBS.has(v.toLowerCase()));
+    const escalation = escalationVerbs(r);
     if (escalation.length > 0) {
       out(ctx, 'rbac_escalation_verbs', `${kind} rule ${i} grants ${escalation.join(', ')}`, `${path}.verbs`);
+      wide.push(escalation.join(', '));
     }
-    if (kind === 'ClusterRole' && grantsSecretsRead(r, verbs, resources, ctx.partial)) {
+    for (const g of grantsOf(r, ctx.partial)) {
+      out(ctx, g.code, `${kind} rule ${i} grants ${g.what}`, path);
+      wide.push(g.what);
+    }
+    const readsSecrets = grantsSecretsRead(r, verbs, resources, ctx.partial);
+    if (kind === 'ClusterRole' && readsSecrets) {
       out(ctx, 'rbac_secrets_cluster_wide', `ClusterRole rule ${i} can read Secrets in every namespace`, path);
+    } else if (kind === 'Role' && readsSecrets) {
+      out(ctx, 'rbac_secrets_read', `Role rule ${i} can read every Secret in namespace ${ctx.namespace || '(unknown)'}`, path);
+    }
+  }
+  if (kind !== 'ClusterRole') return;
+  if (wide.length > 0) {
+    const shown = [...new Set(wide)];
+    out(ctx, 'rbac_cluster_wide_grant', `ClusterRole grants ${shown.slice(0, 4).join('; ')}${shown.length > 4 ? '; …' : ''} in every namespace`, `${docPath}rules`);
+  }
+  if (isObject(doc.aggregationRule)) {
+    out(ctx, 'rbac_aggregation', 'ClusterRole aggregates the rules of every ClusterRole its selectors match, now and later', `${docPath}aggregationRule`);
+  }
+  const labels = isObject(doc.metadata) && isObject(doc.metadata.labels) ? doc.metadata.labels : undefined;
+  for (const [k, v] of Object.entries(labels ?? {})) {
+    if (k.startsWith(AGGREGATE_LABEL) && v === 'true') {
+      out(ctx, 'rbac_aggregation', `label ${k.slice(0, 120)} adds this role's rules to ClusterRole ${k.slice(AGGREGATE_LABEL.length, AGGREGATE_LABEL.length + 60)} and everyone bound to it`, `${docPath}metadata.labels`);
     }
   }
 }
@@ -91,19 +217,26 @@ function grantsSecretsRead(r: Json, verbs: string[], resources: string[], partia
   return touches && coreGroup && secrets && reads && names.length === 0;
 }
 
-function checkBinding(doc: Json, docPath: string, ctx: RuleContext, wildcardRoles: WildcardRoles): void {
+function checkBinding(doc: Json, bindingKind: 'RoleBinding' | 'ClusterRoleBinding', docPath: string, ctx: RuleContext, defined: DefinedRoles): void {
   const ref = doc.roleRef;
   if (!isObject(ref) || typeof ref.name !== 'string') return;
   const kind = ref.kind === 'Role' ? 'Role' : 'ClusterRole';
   const name = ref.name;
   const dangerous = kind === 'ClusterRole' && ctx.settings.dangerousClusterRoles.has(name);
-  const wildcard = wildcardRoles.get(kind)!.has(name);
+  const wildcard = defined.wildcard.get(kind)!.has(name);
   if (dangerous || wildcard) {
     const why = dangerous ? 'a cluster-admin-equivalent role' : 'a role this request defines with * rules';
     out(ctx, 'rbac_cluster_admin_binding', `binds ${kind} ${name.slice(0, 100)}, ${why}`, `${docPath}roleRef.name`);
   }
+  if (bindingKind === 'ClusterRoleBinding' && kind === 'ClusterRole' && !dangerous && !wildcard) {
+    if (BROAD_BUILTIN_ROLES.has(name)) {
+      out(ctx, 'rbac_cluster_wide_grant', `ClusterRoleBinding gives ClusterRole ${name} (exec into and write workloads) in every namespace`, `${docPath}roleRef.name`);
+    } else if (defined.granting.get('ClusterRole')!.has(name)) {
+      out(ctx, 'rbac_cluster_wide_grant', `ClusterRoleBinding gives ClusterRole ${name.slice(0, 100)}, which this request defines with privileged grants, in every namespace`, `${docPath}roleRef.name`);
+    }
+  }
 }
 
-function out(ctx: RuleContext, code: 'rbac_wildcard' | 'rbac_escalation_verbs' | 'rbac_secrets_cluster_wide' | 'rbac_cluster_admin_binding', detail: string, path: string): void {
+function out(ctx: RuleContext, code: GuardrailCode, detail: string, path: string): void {
   ctx.out.push({ code, detail, path });
 }

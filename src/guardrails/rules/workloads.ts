@@ -32,6 +32,9 @@ const KIND_KEYS: ReadonlyMap<string, string> = new Map([
   ['CronJob', 'batch/cronjobs'],
 ]);
 
+/** The kinds that run pods, by `<api group>/<resource>`. */
+export const WORKLOAD_KEYS: ReadonlySet<string> = new Set(POD_SPEC_PATHS.keys());
+
 export function isWorkloadKey(key: string): boolean {
   return POD_SPEC_PATHS.has(key);
 }
@@ -50,6 +53,10 @@ export function checkWorkload(doc: Json, key: string, docPath: string, ctx: Rule
   }
   if (!isObject(node)) return;
   const specPath = `${docPath}${steps.join('.')}`;
-  checkPodSecurity(node, specPath, ctx);
+  // The pod's metadata sits beside its spec (a template's beside the template's spec).
+  const metaSteps = [...steps.slice(0, -1), 'metadata'];
+  let meta: unknown = doc;
+  for (const s of metaSteps) meta = isObject(meta) ? meta[s] : undefined;
+  checkPodSecurity(node, specPath, ctx, isObject(meta) ? meta : undefined, `${docPath}${metaSteps.join('.')}`);
   checkImages(containersOf(node, specPath), ctx);
 }

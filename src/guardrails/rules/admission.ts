@@ -1,0 +1,38 @@
+import type { KubeRequestInfo } from '../../request/kube.js';
+import type { Violation } from '../types.js';
+
+/**
+ * admission_config_change: creating, changing or deleting the objects that make admission
+ * control (and so other guardrails) work: webhook configurations and admission policies, and the
+ * policy objects of Kyverno and Gatekeeper. Judged from the request line: any change to them can
+ * switch a guardrail off (a failurePolicy, a namespaceSelector, a deleted binding).
+ */
+const ADMISSION: ReadonlyMap<string, ReadonlySet<string> | 'any'> = new Map<string, ReadonlySet<string> | 'any'>([
+  [
+    'admissionregistration.k8s.io',
+    new Set([
+      'validatingwebhookconfigurations',
+      'mutatingwebhookconfigurations',
+      'validatingadmissionpolicies',
+      'validatingadmissionpolicybindings',
+      'mutatingadmissionpolicies',
+      'mutatingadmissionpolicybindings',
+    ]),
+  ],
+  ['kyverno.io', new Set(['clusterpolicies', 'policies', 'policyexceptions'])],
+  ['templates.gatekeeper.sh', new Set(['constrainttemplates'])],
+  ['constraints.gatekeeper.sh', 'any'],
+]);
+
+const VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+export function isAdmissionResource(apiGroup: string, resource: string): boolean {
+  const r = ADMISSION.get(apiGroup);
+  return r === 'any' || (r !== undefined && r.has(resource));
+}
+
+export function checkAdmission(kube: KubeRequestInfo): Violation[] {
+  if (!VERBS.has(kube.verb) || kube.subresource !== '' || !isAdmissionResource(kube.apiGroup, kube.resource)) return [];
+  const what = `${kube.verb} ${kube.apiGroup}/${kube.resource}${kube.name ? `/${kube.name.slice(0, 100)}` : ''}`;
+  return [{ code: 'admission_config_change', detail: `${what} changes admission control, which can switch guardrails off` }];
+}

@@ -1,0 +1,80 @@
+import type { KubeRequestInfo } from '../../request/kube.js';
+import { UNKNOWN_VALUE } from '../parse.js';
+import type { GuardrailSettings } from '../settings.js';
+import { isObject, type Json, type Violation } from '../types.js';
+import type { RuleContext } from './context.js';
+
+/**
+ * Namespace restrictions. system_namespace_workload, _secret and _token: writing workloads,
+ * Secrets or service account tokens in `guardrails.system_namespaces` (kube-system by default),
+ * where they run with, or hand out, the control plane's own credentials. pod_security_weakened: a
+ * Namespace whose `pod-security.kubernetes.io/enforce` label is privileged, removed or pinned to an
+ * old version, which switches Pod Security admission off for everything in it.
+ */
+
+const SA_TOKEN_TYPE = 'kubernetes.io/service-account-token';
+
+/** The URL alone decides: a workload, Secret or token written into a system namespace. */
+export function checkSystemNamespace(kube: KubeRequestInfo, settings: GuardrailSettings, namespace: string, isWorkload: boolean): Violation[] {
+  if (namespace === '' || !settings.systemNamespace(namespace)) return [];
+  const name = kube.name ? ` ${kube.name.slice(0, 100)}` : '';
+  if (kube.apiGroup === '' && kube.resource === 'serviceaccounts' && kube.subresource === 'token') {
+    return [{ code: 'system_namespace_token', detail: `a token for service account${name} in system namespace ${namespace}` }];
+  }
+  if (kube.apiGroup === '' && kube.resource === 'secrets' && kube.subresource === '') {
+    return [{ code: 'system_namespace_secret', detail: `${kube.verb} Secret${name} in system namespace ${namespace}` }];
+  }
+  if (isWorkload) return [{ code: 'system_namespace_workload', detail: `${kube.verb} ${kube.resource}${name} in system namespace ${namespace}` }];
+  return [];
+}
+
+/** A Secret body of type service-account-token in a system namespace is a long-lived token too. */
+export function checkSecretType(doc: Json, namespace: string, settings: GuardrailSettings): Violation[] {
+  if (doc.type !== SA_TOKEN_TYPE || !settings.systemNamespace(namespace)) return [];
+  return [{ code: 'system_namespace_token', detail: `a ${SA_TOKEN_TYPE} Secret (a token that does not expire) in system namespace ${namespace}`, path: 'type' }];
+}
+
+const PSA = 'pod-security.kubernetes.io/';
+const ENFORCING = new Set(['baseline', 'restricted']);
+/** Pins to versions before Pod Security admission's GA (1.25) lose the controls added since. */
+const MIN_VERSION_MINOR = 25;
+
+function replaces(o: unknown): boolean {
+  return isObject(o) && (o.$patch === 'replace' || o.$patch === 'delete');
+}
+
+export function checkNamespaceLabels(doc: Json, docPath: string, verb: string, ctx: RuleContext): void {
+  const meta = doc.metadata;
+  const labelsPath = `${docPath}metadata.labels`;
+  if (meta === null || (isObject(meta) && meta.labels === null)) {
+    ctx.out.push({ code: 'pod_security_weakened', detail: 'the request removes every label, Pod Security enforcement included', path: labelsPath });
+    return;
+  }
+  const labels = isObject(meta) && isObject(meta.labels) ? meta.labels : undefined;
+  const enforce = labels?.[`${PSA}enforce`];
+  const at = `${labelsPath}[${JSON.stringify(`${PSA}enforce`)}]`;
+  if (enforce === null) {
+    ctx.out.push({ code: 'pod_security_weakened', detail: 'the request removes the pod-security.kubernetes.io/enforce label', path: at });
+  } else if (enforce !== undefined && (typeof enforce !== 'string' || !ENFORCING.has(enforce))) {
+    const shown = enforce === UNKNOWN_VALUE ? 'a value the patch copies from elsewhere' : typeof enforce === 'string' ? enforce.slice(0, 40) : String(enforce);
+    ctx.out.push({ code: 'pod_security_weakened', detail: `pod-security.kubernetes.io/enforce is ${shown}, so Pod Security admission does not enforce baseline`, path: at });
+  } else if (enforce === undefined && (replaces(meta) || replaces(labels))) {
+    // A strategic merge patch `$patch: replace` (or delete) drops every label it does not list.
+    ctx.out.push({ code: 'pod_security_weakened', detail: 'the patch replaces the labels without pod-security.kubernetes.io/enforce, which removes it', path: labelsPath });
+  } else if (enforce === undefined && verb === 'update' && !ctx.partial) {
+    // A whole Namespace without the label replaces the one kube has: if it had the label, it goes.
+    ctx.out.push({ code: 'pod_security_weakened', detail: 'the updated Namespace has no pod-security.kubernetes.io/enforce label, so any it had is removed', path: labelsPath });
+  }
+  const version = labels?.[`${PSA}enforce-version`];
+  if (version !== undefined && version !== null && version !== 'latest') {
+    const m = typeof version === 'string' ? /^v1\.(\d+)$/.exec(version) : null;
+    if (!m || Number(m[1]) < MIN_VERSION_MINOR) {
+      const shown = version === UNKNOWN_VALUE ? 'a value the patch copies from elsewhere' : typeof version === 'string' ? version.slice(0, 40) : String(version);
+      ctx.out.push({
+        code: 'pod_security_weakened',
+        detail: `pod-security.kubernetes.io/enforce-version ${shown} enforces an old or unknown version of the Pod Security Standards`,
+        path: `${labelsPath}[${JSON.stringify(`${PSA}enforce-version`)}]`,
+      });
+    }
+  }
+}

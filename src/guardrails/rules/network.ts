@@ -1,0 +1,100 @@
+import type { KubeRequestInfo } from '../../request/kube.js';
+import type { GuardrailSettings } from '../settings.js';
+import { arrayOf, isObject, stringsOf, type Json, type Violation } from '../types.js';
+import type { RuleContext } from './context.js';
+
+/**
+ * Network policy guardrails, in protected namespaces (`guardrails.protected_namespaces` and
+ * `guardrails.system_namespaces`): network_policy_deleted for a delete (one policy, or a
+ * collection, including a collection across all namespaces), network_policy_allow_all for a
+ * policy that admits every source or destination.
+ */
+
+export const NETWORK_POLICY_KEY = 'networking.k8s.io/networkpolicies';
+
+export function isNetworkProtected(settings: GuardrailSettings, namespace: string): boolean {
+  return settings.protectedNamespace(namespace) || settings.systemNamespace(namespace);
+}
+
+export function checkNetworkPolicyDelete(kube: KubeRequestInfo, settings: GuardrailSettings): Violation[] {
+  if (`${kube.apiGroup}/${kube.resource}` !== NETWORK_POLICY_KEY || kube.subresource !== '') return [];
+  const what = `${kube.verb} networkpolicies${kube.name ? `/${kube.name.slice(0, 100)}` : ''}`;
+  if (kube.namespace === '') return [{ code: 'network_policy_deleted', detail: `${what} across all namespaces removes isolation in the protected ones` }];
+  if (!isNetworkProtected(settings, kube.namespace)) return [];
+  return [{ code: 'network_policy_deleted', detail: `${what} in protected namespace ${kube.namespace} removes the isolation it gave` }];
+}
+
+const ALL_CIDRS = new Set(['0.0.0.0/0', '::/0']);
+
+/**
+ * Which directions the policy governs. Absent policyTypes means Ingress, plus Egress when the
+ * policy has egress rules; listed policyTypes are exactly those directions (rules for an unlisted
+ * direction are ignored by kube). In a patch that does not show policyTypes, both may apply.
+ */
+function directions(spec: Json, partial: boolean): { ingress: boolean; egress: boolean } {
+  if (Array.isArray(spec.policyTypes)) {
+    const types = stringsOf(spec.policyTypes);
+    return { ingress: types.includes('Ingress'), egress: types.includes('Egress') };
+  }
+  if (partial) return { ingress: true, egress: true };
+  return { ingress: true, egress: arrayOf(spec.egress).length > 0 };
+}
+
+/** Why a peer admits everyone, or undefined when it does not. */
+function openPeer(peer: unknown): string | undefined {
+  if (!isObject(peer)) return undefined;
+  const pod = peer.podSelector;
+  const ns = peer.namespaceSelector;
+  const block = peer.ipBlock;
+  if (pod == null && ns == null && block == null) return 'an empty peer {}';
+  if (isObject(block) && typeof block.cidr === 'string' && ALL_CIDRS.has(normaliseCidr(block.cidr))) {
+    const except = stringsOf(block.except).length;
+    return `ipBlock ${block.cidr.slice(0, 50)}${except > 0 ? ` (with ${except} exceptions)` : ''}`;
+  }
+  if (isObject(ns) && emptySelector(ns) && (pod == null || (isObject(pod) && emptySelector(pod)))) return 'namespaceSelector {} (every pod in every namespace)';
+  return undefined;
+}
+
+function emptySelector(s: Json): boolean {
+  return arrayOf(s.matchExpressions).length === 0 && (!isObject(s.matchLabels) || Object.keys(s.matchLabels).length === 0);
+}
+
+/** `0.0.0.0/00`, `::0/0`, `0:0::/0` all cover everything. */
+function normaliseCidr(c: string): string {
+  const slash = c.indexOf('/');
+  if (slash < 0) return c;
+  const prefix = Number(c.slice(slash + 1));
+  if (!Number.isInteger(prefix) || prefix !== 0) return c;
+  return c.includes(':') ? '::/0' : '0.0.0.0/0';
+}
+
+export function checkNetworkPolicy(doc: Json, docPath: string, ctx: RuleContext): void {
+  if (!isNetworkProtected(ctx.settings, ctx.namespace)) return;
+  const spec = doc.spec;
+  if (!isObject(spec)) return;
+  const dirs = directions(spec, ctx.partial);
+  const where = `in protected namespace ${ctx.namespace}`;
+  for (const [dir, on, peersKey] of [
+    ['ingress', dirs.ingress, 'from'],
+    ['egress', dirs.egress, 'to'],
+  ] as const) {
+    if (!on) continue;
+    for (const [i, rule] of arrayOf(spec[dir]).entries()) {
+      if (!isObject(rule)) continue;
+      const path = `${docPath}spec.${dir}[${i}]`;
+      const peers = rule[peersKey];
+      // A rule without peers admits every source (destination); in a patch, only an explicit
+      // removal (null) or empty list is known to do so.
+      const noPeers = peers === null || (Array.isArray(peers) && peers.length === 0) || (!ctx.partial && peers === undefined);
+      const ports = arrayOf(rule.ports).length > 0 ? ' on the listed ports' : ' on every port';
+      if (noPeers) {
+        ctx.out.push({ code: 'network_policy_allow_all', detail: `${dir} rule ${i} has no ${peersKey} peers, so it admits all ${dir}${ports} ${where}`, path });
+        continue;
+      }
+      for (const [j, peer] of arrayOf(peers).entries()) {
+        const why = openPeer(peer);
+        if (why) ctx.out.push({ code: 'network_policy_allow_all', detail: `${dir} rule ${i} admits all ${dir}${ports} through ${why} ${where}`, path: `${path}.${peersKey}[${j}]` });
+      }
+    }
+  }
+}
