@@ -218,6 +218,7 @@ function render(rt: Runtime, { verdict: v, answer }: Checked, handWritten: boole
           deny: need.deny,
           required_level: need.level >= 0 ? rt.assurance.names[need.level] : null,
           max_age: need.maxAge ?? null,
+          incident: need.incident ?? null,
         }
       : null,
     risk: v.risk

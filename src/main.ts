@@ -187,6 +187,7 @@ export async function startService(
 }
 
 async function closeRiskState(state: RiskState, log: Logger): Promise<void> {
+  state.board?.stop();
   const stores = state.fallback === state.store ? [state.store] : [state.store, state.fallback];
   for (const store of stores) {
     await store.close().catch((err: unknown) => log.warn({ event: 'state_close', error: (err as Error).message }, 'closing the state store failed'));
