@@ -80,6 +80,7 @@ export async function startService(
   };
   try {
     runtime = buildRuntime(withEnvOverrides(config, env), deps);
+    countRevocations(runtime, telemetry);
   } catch (err) {
     await telemetry.shutdown();
     throw err;
@@ -131,7 +132,7 @@ export async function startService(
       // Served whenever the step-up routes are: a reload that adds `automation` finds them ready,
       // and without it the runtime has no approval store and the pages answer not found.
       const desk = new ApprovalDesk({ runtime: () => runtime, tokens: new ApprovalTokens(keys), now });
-      http = await startStepUpServer({ flow, desk, runtime: () => runtime, log: logger, listen: httpListen, proxies });
+      http = await startStepUpServer({ flow, desk, runtime: () => runtime, log: logger, listen: httpListen, proxies, env });
       started.push(http);
       logger.info({ event: 'listening', transport: 'http-stepup', port: http.port }, `step-up routes (/.stepgate/) listening on port ${http.port}`);
     }
@@ -167,6 +168,7 @@ export async function startService(
       }
       const previous = runtime;
       runtime = built;
+      countRevocations(runtime, telemetry);
       logger.level = next.log.level;
       if (previous.riskState && previous.riskState !== built.riskState) {
         // In-flight checks may still be using the old store: close it once they are done.
@@ -184,6 +186,11 @@ export async function startService(
       await telemetry.shutdown();
     },
   };
+}
+
+/** Each revocation this replica's mirror applies is counted once (stepgate_revocations_total). */
+function countRevocations(rt: Runtime, telemetry: Telemetry): void {
+  if (rt.incidents) rt.incidents.onRevocationSeen = (r) => telemetry.metrics.revocation(r.kind, r.by?.via ?? 'admin');
 }
 
 async function closeRiskState(state: RiskState, log: Logger): Promise<void> {

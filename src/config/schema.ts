@@ -417,14 +417,14 @@ const automationSchema = z
 
 /**
  * Incident mode, revocation and the Shared Signals receiver (issue 15). Admin calls are bearer
- * tokens of a configured issuer, verified like any token, whose `group_claim` names one of
+ * tokens of a configured issuer, verified like any token, whose groups claim names one of
  * `groups`: there is no anonymous or shared-secret access.
  */
 const incidentSchema = z.strictObject({
   admin: z.strictObject({
     issuers: z.array(z.url({ message: 'must be an issuer URL exactly as in the iss claim' })).min(1),
+    // Read from each issuer's own groups claim (issuers[].groups_claim).
     groups: stringList,
-    group_claim: nonEmpty.default('groups'),
   }),
   // An incident always ends by itself: a forgotten one must not tighten access for ever.
   max_duration_seconds: z.number().int().min(60).max(7 * 86_400).default(86_400),
@@ -438,6 +438,8 @@ const incidentSchema = z.strictObject({
       // The audience transmitters put in `aud`: this receiver's push endpoint URL or its name.
       audience: nonEmpty,
       max_age_seconds: z.number().int().min(10).max(86_400).default(300),
+      // The Authorization header value transmitters must send (agreed at stream set-up), from the environment.
+      authorization_env: envName.optional(),
       transmitters: z
         .array(
           z.strictObject({

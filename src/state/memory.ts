@@ -504,6 +504,16 @@ class MemoryControl implements ControlStore {
     this.forgetSubject(subject, session);
   }
 
+  private readonly seen = new LRUCache<string, number>({ max: MAX_CHALLENGES });
+
+  async once(key: string, ttlMs: number, nowMs: number): Promise<boolean> {
+    const now = wholeMs(nowMs);
+    const until = this.seen.get(key);
+    if (until !== undefined && until > now) return false;
+    this.seen.set(key, now + clampTtl(ttlMs));
+    return true;
+  }
+
   private bump(): number {
     this.current++;
     for (const w of this.watchers) {

@@ -1,6 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../telemetry/log.js';
-import { approvalIndexKey, approvalKey, challengeKey, controlChannel, controlKeys, counterKey, subjectKeys } from './keys.js';
+import { approvalIndexKey, approvalKey, challengeKey, controlChannel, controlKeys, counterKey, opaqueHash, subjectKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
@@ -557,6 +557,12 @@ class RedisControl implements ControlStore {
     const keys = [k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.clients, k.sightings, k.objects];
     if (session !== '') keys.push(k.session);
     await this.store.run('control.forget', () => redis.del(...keys));
+  }
+
+  async once(key: string, ttlMs: number): Promise<boolean> {
+    const { redis, prefix } = this.store.internals;
+    const reply = await this.store.run('control.once', () => redis.set(`${prefix}once:${opaqueHash(key)}`, '1', 'PX', clampTtl(ttlMs), 'NX'));
+    return reply === 'OK';
   }
 
   close(): void {

@@ -201,6 +201,11 @@ export interface ControlStore {
    * ''), so its next request is assessed as from a stranger.
    */
   forget(subject: string, session: string): Promise<void>;
+  /**
+   * True exactly once per `key` within `ttlMs` across every replica (a Security Event Token's
+   * `jti`): later calls with the same key answer false.
+   */
+  once(key: string, ttlMs: number, nowMs: number): Promise<boolean>;
 }
 
 export interface StateStore {
