@@ -86,6 +86,9 @@ export async function startService(
     throw err;
   }
   warnIfKubernetesRulesCannotMatch(config, logger);
+  if (runtime.incidents && !(await runtime.incidents.whenLoaded(Math.max(2000, config.state.timeout_ms * 4)))) {
+    logger.warn({ event: 'incident_sync', outcome: 'error' }, 'the incident and revocation list could not be loaded from the state store yet; Checks fail closed until it is');
+  }
   // Keys are fetched up front so the first request does not pay for it; an unreachable issuer is
   // logged and retried on demand (its tokens are denied with jwks_unavailable meanwhile).
   void runtime.verifier.warm();

@@ -174,6 +174,19 @@ export class IncidentBoard {
     return who.subject === r.subject && (r.issuer === undefined || r.issuer === who.issuer) && !authenticatedAfter(who, r.at);
   }
 
+  /**
+   * Resolves once the mirror was loaded, or after `timeoutMs` (startup: a replica must not answer
+   * its first Checks from an empty list; until it is loaded they fail closed anyway).
+   */
+  async whenLoaded(timeoutMs: number): Promise<boolean> {
+    const deadline = this.monotonic() + timeoutMs;
+    while (this.syncedAt === undefined && this.monotonic() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (this.syncedAt === undefined && !this.running) await this.refresh();
+    }
+    return this.syncedAt !== undefined;
+  }
+
   /** Why the mirror cannot be trusted now, or undefined. */
   stale(): string | undefined {
     if (!this.o.shared) return undefined;
