@@ -154,7 +154,8 @@ export async function runRevoke(args: string[], io: AdminIo): Promise<number> {
   if (values.json) return print(io, r);
   const rev = (r as { revocation: RevocationDoc }).revocation;
   const what = rev.kind === 'subject' ? `subject ${rev.subject}${rev.issuer ? ` of ${rev.issuer}` : ' (every issuer)'}` : `session ${rev.session}`;
-  io.out(`revoked ${what} at ${new Date(rev.at).toISOString()}: credentials authenticated before then are refused on every replica\n`);
+  const effect = rev.kind === 'subject' ? 'credentials authenticated before then are refused on every replica' : 'every credential of this session is refused on every replica';
+  io.out(`revoked ${what} at ${new Date(rev.at).toISOString()}: ${effect}\n`);
   return 0;
 }
 
