@@ -106,6 +106,10 @@ const USAGE = `usage:
   stepgate check --url URL [--method M] [--header 'name: value']... [--token JWT | --token-file FILE]
                  [--body-file FILE [--content-type TYPE]] [--server HOST:PORT] [--timeout-ms N]
                                               ask a running stepgate over gRPC, print its answer as JSON
+  stepgate incident raise|list|end ... [--server URL] [--token-file FILE]
+                                              raise, list or end an incident on every replica (admin API)
+  stepgate revoke subject|session ... --reason TEXT
+                                              revoke a subject or an IdP session on every replica (admin API)
   stepgate help [COMMAND], stepgate COMMAND --help
                                               usage of one command, its options and exit statuses
 
@@ -123,6 +127,11 @@ function asksHelp(args: string[]): boolean {
 async function help(topic: string | undefined, io: CommandIo): Promise<number> {
   if (topic !== undefined && HELP[topic] !== undefined) {
     io.out(`${HELP[topic]}\n`);
+    return 0;
+  }
+  if (topic === 'incident' || topic === 'revoke') {
+    const cli = await import('./incident/cli.js');
+    io.out(`${topic === 'incident' ? cli.INCIDENT_HELP : cli.REVOKE_HELP}\n`);
     return 0;
   }
   if (topic !== undefined && !PLUGIN_HELP_TOPICS.has(topic)) throw new UsageError(`no help for ${JSON.stringify(topic)}: the commands are ${[...Object.keys(HELP), ...PLUGIN_HELP_TOPICS].join(', ')}`);
@@ -143,6 +152,11 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
     return help(rest[0], io);
   }
   if (HELP[command] !== undefined && asksHelp(rest)) return help(command, io);
+  if ((command === 'incident' || command === 'revoke') && asksHelp(rest)) {
+    const cli = await import('./incident/cli.js');
+    io.out(`${command === 'incident' ? cli.INCIDENT_HELP : cli.REVOKE_HELP}\n`);
+    return 0;
+  }
   switch (command) {
     case 'serve': {
       const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, 'log-format': { type: 'string' } } });
@@ -213,6 +227,18 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
       const out = live.renderCheckResponse(server, response);
       io.out(`${JSON.stringify(out, null, 2)}\n`);
       return out.decision.allow ? 0 : 1;
+    }
+    case 'incident':
+    case 'revoke': {
+      // Clients of a running stepgate's admin API (issue 15).
+      const cli = await import('./incident/cli.js');
+      try {
+        return await (command === 'incident' ? cli.runIncident : cli.runRevoke)(rest, { out: io.out, env: process.env });
+      } catch (err) {
+        if (!(err instanceof cli.AdminCliError)) throw err;
+        io.err(`stepgate: ${err.message}${err.exit === 64 ? ' (stepgate help shows the usage)' : ''}\n`);
+        return err.exit;
+      }
     }
     default:
       throw new UsageError(`unknown command ${command}`);

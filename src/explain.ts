@@ -219,6 +219,8 @@ function render(rt: Runtime, { verdict: v, answer }: Checked, handWritten: boole
           deny: need.deny,
           required_level: need.level >= 0 ? rt.assurance.names[need.level] : null,
           max_age: need.maxAge ?? null,
+          // Only when an incident tightened it (a live service's incidents; explain starts with none).
+          ...(need.incident !== undefined ? { incident: need.incident } : {}),
         }
       : null,
     risk: v.risk

@@ -80,11 +80,15 @@ export async function startService(
   };
   try {
     runtime = buildRuntime(withEnvOverrides(config, env), deps);
+    countRevocations(runtime, telemetry);
   } catch (err) {
     await telemetry.shutdown();
     throw err;
   }
   warnIfKubernetesRulesCannotMatch(config, logger);
+  if (runtime.incidents && !(await runtime.incidents.whenLoaded(Math.max(2000, config.state.timeout_ms * 4)))) {
+    logger.warn({ event: 'incident_sync', outcome: 'error' }, 'the incident and revocation list could not be loaded from the state store yet; Checks fail closed until it is');
+  }
   // Keys are fetched up front so the first request does not pay for it; an unreachable issuer is
   // logged and retried on demand (its tokens are denied with jwks_unavailable meanwhile).
   void runtime.verifier.warm();
@@ -131,7 +135,7 @@ export async function startService(
       // Served whenever the step-up routes are: a reload that adds `automation` finds them ready,
       // and without it the runtime has no approval store and the pages answer not found.
       const desk = new ApprovalDesk({ runtime: () => runtime, tokens: new ApprovalTokens(keys), now });
-      http = await startStepUpServer({ flow, desk, runtime: () => runtime, log: logger, listen: httpListen, proxies });
+      http = await startStepUpServer({ flow, desk, runtime: () => runtime, log: logger, listen: httpListen, proxies, env });
       started.push(http);
       logger.info({ event: 'listening', transport: 'http-stepup', port: http.port }, `step-up routes (/.stepgate/) listening on port ${http.port}`);
     }
@@ -167,6 +171,7 @@ export async function startService(
       }
       const previous = runtime;
       runtime = built;
+      countRevocations(runtime, telemetry);
       logger.level = next.log.level;
       if (previous.riskState && previous.riskState !== built.riskState) {
         // In-flight checks may still be using the old store: close it once they are done.
@@ -186,7 +191,13 @@ export async function startService(
   };
 }
 
+/** Each revocation this replica's mirror applies is counted once (stepgate_revocations_total). */
+function countRevocations(rt: Runtime, telemetry: Telemetry): void {
+  if (rt.incidents) rt.incidents.onRevocationSeen = (r) => telemetry.metrics.revocation(r.kind, r.by?.via ?? 'admin');
+}
+
 async function closeRiskState(state: RiskState, log: Logger): Promise<void> {
+  state.board?.stop();
   const stores = state.fallback === state.store ? [state.store] : [state.store, state.fallback];
   for (const store of stores) {
     await store.close().catch((err: unknown) => log.warn({ event: 'state_close', error: (err as Error).message }, 'closing the state store failed'));

@@ -417,6 +417,46 @@ const automationSchema = z
     }
   });
 
+/**
+ * Incident mode, revocation and the Shared Signals receiver (issue 15). Admin calls are bearer
+ * tokens of a configured issuer, verified like any token, whose groups claim names one of
+ * `groups`: there is no anonymous or shared-secret access.
+ */
+const incidentSchema = z.strictObject({
+  admin: z.strictObject({
+    issuers: z.array(z.url({ message: 'must be an issuer URL exactly as in the iss claim' })).min(1),
+    // Read from each issuer's own groups claim (issuers[].groups_claim).
+    groups: stringList,
+  }),
+  // An incident always ends by itself: a forgotten one must not tighten access for ever.
+  max_duration_seconds: z.number().int().min(60).max(7 * 86_400).default(86_400),
+  // Revocations must outlive every credential issued before them (tokens, step-up sessions).
+  revocation_ttl_seconds: z.number().int().min(300).max(30 * 86_400).default(86_400),
+  sync_interval_ms: z.number().int().min(50).max(5000).default(250),
+  // Past this without a successful refresh, every Check fails closed (state_unavailable).
+  max_staleness_ms: z.number().int().min(500).max(60_000).default(3000),
+  shared_signals: z
+    .strictObject({
+      // The audience transmitters put in `aud`: this receiver's push endpoint URL or its name.
+      audience: nonEmpty,
+      max_age_seconds: z.number().int().min(10).max(86_400).default(300),
+      // The Authorization header value transmitters must send (agreed at stream set-up), from the environment.
+      authorization_env: envName.optional(),
+      transmitters: z
+        .array(
+          z.strictObject({
+            issuer: nonEmpty,
+            jwks_uri: z.url(),
+            algorithms: z.array(z.enum(ASYMMETRIC_ALGS)).min(1).default(['RS256', 'ES256']),
+            // Which local issuer a subject named by e-mail or opaque id belongs to; absent: any.
+            subject_issuer: z.string().optional(),
+          }),
+        )
+        .min(1),
+    })
+    .optional(),
+});
+
 /** The default `kubernetes.step_up_hint`: what the stepgate credential plugin user does. */
 export const DEFAULT_STEP_UP_HINT = 'The stepgate credential plugin steps up when this command fails: run it again, or first: kubectl stepgate login --level {level}';
 
@@ -502,6 +542,7 @@ export const configSchema = z
       .prefault({}),
     guardrails: guardrailsSchema.optional(),
     automation: automationSchema.optional(),
+    incident: incidentSchema.optional(),
     // Tracing itself is configured by the standard OTEL_* environment variables, not here.
     // docs/observability.md describes what each key changes.
     telemetry: z
@@ -610,6 +651,15 @@ export const configSchema = z
         }
       });
     }
+    if (cfg.incident) {
+      const known = new Set(cfg.issuers.map((i) => i.issuer));
+      cfg.incident.admin.issuers.forEach((iss, i) => {
+        if (!known.has(iss)) ctx.addIssue({ code: 'custom', path: ['incident', 'admin', 'issuers', i], message: `"${iss}" is not a configured issuer: its tokens are never verified` });
+      });
+      if (!cfg.stepup.oidc) {
+        ctx.addIssue({ code: 'custom', path: ['incident'], message: 'needs stepup.oidc: the admin API and the Shared Signals receiver are served on the step-up listener (server.http_listen)' });
+      }
+    }
     const issuers = new Set<string>();
     cfg.issuers.forEach((iss, i) => {
       if (issuers.has(iss.issuer)) {
@@ -653,6 +703,7 @@ export type GuardrailEffectConfig = z.infer<typeof guardrailEffectSchema>;
 export type OidcConfig = NonNullable<Config['stepup']['oidc']>;
 export type SessionConfig = NonNullable<Config['stepup']['session']>;
 export type AutomationConfig = NonNullable<Config['automation']>;
+export type IncidentConfig = NonNullable<Config['incident']>;
 
 /** `10.0.0.0/8`, `::1/128` or a bare address (a /32 or /128). Undefined when it is neither. */
 export function parseCidr(v: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {

@@ -228,6 +228,8 @@ export class Responder {
       const cx = v.risk.context;
       if (cx && !v.allow) (payload.risk as Record<string, unknown>).context = { code: cx.code, since: new Date(cx.authAfter * 1000).toISOString(), message: `${cx.summary}; sign in again` };
     }
+    // An incident says why access is tighter than usual, in the operator's words (issue 15).
+    if (r?.incident !== undefined) payload.incident = r.incident;
     if (stepUp) payload.step_up_url = stepUp;
     // Which guardrails took effect, in words: codes only, never the details (they quote the body).
     const fired = v.guardrails?.contribution.codes;
@@ -247,7 +249,7 @@ export class Responder {
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: stepUpMessage?.text ?? `stepgate: ${payload.message as string} (${v.reason}${levelHint(payload)}${riskHint(v)}${approvalHint(payload)})`,
+      message: stepUpMessage?.text ?? `stepgate: ${payload.message as string} (${v.reason}${levelHint(payload)}${riskHint(v)}${approvalHint(payload)})${r?.incident !== undefined && r.deny ? '' : r?.incident !== undefined ? ` [${r.incident}]` : ''}`,
       reason: STATUS_REASON[status] ?? 'InternalError',
       code: status,
       details: { causes: [{ reason: v.reason, message: payload.message }] },
@@ -276,7 +278,9 @@ function describeStepUp(
   const described = r.rules
     .map((n) => descriptions.get(n) ?? (n.startsWith(GUARDRAIL_RULE_PREFIX) ? `guardrail ${guardrailInWords(n.slice(GUARDRAIL_RULE_PREFIX.length) as GuardrailCode)}` : undefined))
     .filter((d): d is string => d !== undefined);
-  const what = described.length > 0 ? described.join('; ') : r.rules.length === 1 && r.rules[0] === 'default' ? 'this request' : `rule ${r.rules.join(', ')}`;
+  const ruled = r.rules.filter((n) => !n.startsWith('incident:'));
+  let what = described.length > 0 ? described.join('; ') : ruled.length === 1 && ruled[0] === 'default' ? 'this request' : `rule ${ruled.join(', ')}`;
+  if (r.incident !== undefined) what += ` (${r.incident})`;
   const needs: string[] = [];
   if (level) needs.push(`a sign-in at level ${level}`);
   if (r.maxAge !== undefined) needs.push(`made within the last ${r.maxAge}s`);

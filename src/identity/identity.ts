@@ -14,6 +14,8 @@ export interface Identity {
   amr: readonly string[];
   /** Seconds since the epoch, from `auth_time`. */
   authTime: number | undefined;
+  /** Seconds since the epoch, from `iat`: when the credential was issued (revocation, issue 15). */
+  issuedAt?: number | undefined;
   /** Milliseconds since the epoch, from `exp`. */
   expiresAt: number;
   /** Rank in the assurance model (NO_LEVEL when below every level). */
@@ -69,6 +71,7 @@ export function buildIdentity(
     acr,
     amr,
     authTime,
+    issuedAt: typeof payload.iat === 'number' ? payload.iat : undefined,
     expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY,
     level,
     levelName,

@@ -127,6 +127,21 @@ export class TokenVerifier {
     return i !== undefined && (i.jwks === undefined || i.jwks.hasKeys);
   }
 
+  /**
+   * Drops every cached verification (tokens and sessions) whose identity matches: a revocation
+   * (issue 15). A scan of the cache, paid once per revocation on each replica, never per request.
+   */
+  forgetWhere(match: (who: Identity) => boolean): number {
+    let n = 0;
+    for (const [key, who] of this.positive.entries()) {
+      if (match(who)) {
+        this.positive.delete(key);
+        n++;
+      }
+    }
+    return n;
+  }
+
   get cacheSize(): number {
     return this.positive.size;
   }

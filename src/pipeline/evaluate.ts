@@ -30,7 +30,7 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
   if (cred.kind === 'problem') {
     // Guardrails apply here too, so the challenge asks for the level the change will need.
     const guard = checkGuardrails(rt.guardrails, req);
-    const base = rt.policy.evaluate(req, undefined);
+    const base = tightened(rt, req, undefined);
     return verdict(false, cred.reason, cred.detail, guard ? applyGuardrails(base, guard.contribution) : base, undefined, req, false, undefined, guard);
   }
   const token = cred.token;
@@ -61,10 +61,13 @@ function countDenial(rt: Runtime, v: Verdict | Promise<Verdict>): Verdict | Prom
 
 function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdict | Promise<Verdict> {
   const guard = checkGuardrails(rt.guardrails, req);
-  const base = rt.policy.evaluate(req, r.ok ? r.identity : undefined);
+  const base = tightened(rt, req, r.ok ? r.identity : undefined);
   const need = guard ? applyGuardrails(base, guard.contribution) : base;
   if (!r.ok) return verdict(false, r.reason, r.detail, need, undefined, req, r.cached, undefined, guard);
   const who = r.identity;
+  // Revocation (issue 15): checked on the cached path too, from the local mirror.
+  const refused = rt.incidents?.refuse(who, rt.now());
+  if (refused) return verdict(false, refused.reason, refused.detail, need, who, req, r.cached, undefined, guard);
   const risk = rt.risk;
   if (risk === undefined) return judge(need, who, rt.now(), req, r.cached, rt, undefined, guard);
   const now = rt.now();
@@ -73,6 +76,12 @@ function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdi
   return out instanceof Promise
     ? out.then((o) => judgeRisk(rt, risk, o, need, who, now, req, r.cached, guard))
     : judgeRisk(rt, risk, out, need, who, now, req, r.cached, guard);
+}
+
+/** The policy's requirement, tightened by the active incidents that hold the request (issue 15). */
+function tightened(rt: Runtime, req: RequestAttributes, who: Identity | undefined): Requirement {
+  const base = rt.policy.evaluate(req, who);
+  return rt.incidents === undefined ? base : rt.incidents.tighten(base, req, who, rt.now(), rt.assurance);
 }
 
 /** A guardrail's risk weight, as one contribution to the score. */

@@ -14,6 +14,7 @@ import { SessionIdentities } from '../identity/session.js';
 import { parseKeyList } from '../stepup/keys.js';
 import { DeviceCookies } from '../stepup/device-cookie.js';
 import { SessionCodec } from '../stepup/session.js';
+import { IncidentBoard } from '../incident/board.js';
 
 export interface RuntimeDeps {
   fetch: FetchFn;
@@ -39,6 +40,8 @@ export interface RiskState {
   readonly fallback: StateStore;
   /** What the stores were opened from. */
   readonly key: string;
+  /** The local mirror of incidents and revocations (issue 15); undefined without `incident`. */
+  readonly board?: IncidentBoard | undefined;
 }
 
 /**
@@ -71,6 +74,8 @@ export interface Runtime {
   readonly approvals: ApprovalStore | undefined;
   /** The last step-up challenge per credential, for the kubectl plugin; undefined when `kubernetes.challenge_ttl_seconds` is 0. */
   readonly challenges: ChallengeStore | undefined;
+  /** Incidents and revocations (issue 15); undefined without `incident`. */
+  readonly incidents: IncidentBoard | undefined;
 }
 
 /**
@@ -91,6 +96,8 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
   const deviceCookies = session && cookieKeys ? new DeviceCookies(cookieKeys, session.domain) : undefined;
   const sessions = sessionCodec ? new SessionIdentities(sessionCodec, verifier, assurance, config, deps.now) : undefined;
   const riskState = buildRiskState(config, deps, previous);
+  // Revocations drop cached verifications from the verifier in force.
+  if (riskState?.board) riskState.board.caches = verifier;
   const risk =
     riskState && config.risk?.enabled
       ? new RiskEngine({
@@ -116,6 +123,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     approvals: config.automation ? riskState?.store.approvals : undefined,
     // The shared store too: the plugin's question may reach another replica than the 401 came from.
     challenges: config.kubernetes.challenge_ttl_seconds > 0 ? riskState?.store.challenges : undefined,
+    incidents: riskState?.board,
     policy: compilePolicy(config, assurance),
     verifier,
     responder: new Responder(config, assurance),
@@ -176,11 +184,24 @@ const APPROVALS_ONLY_LIMITS: StoreLimits = Object.freeze({
 });
 
 function buildRiskState(config: Config, deps: RuntimeDeps, previous: Runtime | undefined): RiskState | undefined {
-  const limits = storeLimits(config) ?? (config.automation || config.kubernetes.challenge_ttl_seconds > 0 ? APPROVALS_ONLY_LIMITS : undefined);
+  const limits = storeLimits(config) ?? (config.automation || config.incident || config.kubernetes.challenge_ttl_seconds > 0 ? APPROVALS_ONLY_LIMITS : undefined);
   if (!limits) return undefined;
-  const key = JSON.stringify([config.state, limits]);
+  const key = JSON.stringify([config.state, limits, config.incident ?? null]);
   if (previous?.riskState?.key === key) return previous.riskState;
   const memory = () => new MemoryStateStore(limits, { maxSubjects: config.state.memory.max_subjects });
   const store = deps.openStateStore ? deps.openStateStore(config, limits) : memory();
-  return Object.freeze({ store, fallback: store.kind === 'memory' ? store : memory(), key });
+  const inc = config.incident;
+  let board: IncidentBoard | undefined;
+  if (inc) {
+    board = new IncidentBoard({
+      store: store.control,
+      now: deps.now,
+      shared: store.kind !== 'memory',
+      syncIntervalMs: inc.sync_interval_ms,
+      maxStalenessMs: inc.max_staleness_ms,
+      onError: deps.onStateError && ((err) => deps.onStateError!(store.kind, err)),
+    });
+    void board.start();
+  }
+  return Object.freeze({ store, fallback: store.kind === 'memory' ? store : memory(), key, board });
 }

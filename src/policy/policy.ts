@@ -35,6 +35,8 @@ export interface Requirement {
   authAfter?: number | undefined;
   /** Why `authAfter` is set, for people: "new network 198.51.100.0/24 since 14:02:05Z". */
   context?: string | undefined;
+  /** The active incidents that tightened it, for people (issue 15); undefined when none. */
+  incident?: string | undefined;
 }
 
 /** A rule's effect at one risk band: the same fields as the rule's own, tightening only. */

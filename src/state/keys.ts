@@ -75,3 +75,20 @@ export function approvalKey(prefix: string, id: string): string {
 export function challengeKey(prefix: string, key: string): string {
   return `${prefix}ch:${opaqueHash(key)}`;
 }
+
+/**
+ * Incidents and revocations (issue 15): one slot (`{control}`), so one script updates a kind, its
+ * expiry index and the version together.
+ *
+ *   <prefix>{control}:v                 version counter (string, INCR on every change)
+ *   <prefix>{control}:<kind>            records (hash, id → JSON document)
+ *   <prefix>{control}:<kind>:e          expiry index (sorted set, score = expiresAt)
+ *   <prefix>control                     pub/sub channel announcing each new version
+ */
+export function controlKeys(prefix: string, kind: string): { records: string; expiry: string; version: string } {
+  return { records: `${prefix}{control}:${kind}`, expiry: `${prefix}{control}:${kind}:e`, version: `${prefix}{control}:v` };
+}
+
+export function controlChannel(prefix: string): string {
+  return `${prefix}control`;
+}

@@ -7,6 +7,7 @@ import {
   limitsMs,
   MAX_APPROVALS,
   MAX_CHALLENGES,
+  MAX_CONTROL,
   slide,
   wholeMs,
   type Bucket,
@@ -18,6 +19,10 @@ import type {
   ApprovalStore,
   ChallengeRecord,
   ChallengeStore,
+  ControlKind,
+  ControlRecord,
+  ControlSnapshot,
+  ControlStore,
   Observation,
   StateStore,
   StoreLimits,
@@ -80,6 +85,7 @@ export class MemoryStateStore implements StateStore {
   readonly kind = 'memory' as const;
   readonly approvals: ApprovalStore = new MemoryApprovals();
   readonly challenges: ChallengeStore = new MemoryChallenges();
+  readonly control: ControlStore = new MemoryControl((subject, session) => this.forgetSubject(subject, session));
   private readonly l: LimitsMs;
   private readonly subjects: LRUCache<string, SubjectRecord>;
   private readonly sessions: LRUCache<string, SessionRecord>;
@@ -243,6 +249,11 @@ export class MemoryStateStore implements StateStore {
 
   recordDenial(subject: string, nowMs: number): void {
     slide(this.record(subject).denials, wholeMs(nowMs), this.l.denialsMs, 1);
+  }
+
+  private forgetSubject(subject: string, session: string): void {
+    this.subjects.delete(subject);
+    if (session !== '') this.sessions.delete(`${subject.length}:${subject}${session}`);
   }
 
   async close(): Promise<void> {
@@ -435,5 +446,83 @@ class MemoryChallenges implements ChallengeStore {
       return undefined;
     }
     return { ...rec };
+  }
+}
+
+/**
+ * Incidents and revocations in process memory: one replica, so `watch` is told synchronously and
+ * the mirror is never stale. Same eviction and expiry rules as the Redis store.
+ */
+class MemoryControl implements ControlStore {
+  private readonly kinds: Record<ControlKind, Map<string, ControlRecord>> = { incident: new Map(), revocation: new Map() };
+  private current = 0;
+  private readonly watchers = new Set<() => void>();
+
+  constructor(private readonly forgetSubject: (subject: string, session: string) => void) {}
+
+  async put(kind: ControlKind, record: ControlRecord, nowMs: number): Promise<number> {
+    const now = wholeMs(nowMs);
+    const m = this.kinds[kind];
+    for (const [id, r] of m) if (r.expiresAt <= now) m.delete(id);
+    m.set(record.id, { id: record.id, data: record.data, expiresAt: wholeMs(record.expiresAt) });
+    while (m.size > MAX_CONTROL) {
+      let victim: ControlRecord | undefined;
+      for (const r of m.values()) {
+        if (!victim || r.expiresAt < victim.expiresAt || (r.expiresAt === victim.expiresAt && byteCompare(r.id, victim.id) < 0)) victim = r;
+      }
+      m.delete(victim!.id);
+    }
+    return this.bump();
+  }
+
+  async remove(kind: ControlKind, id: string, nowMs: number): Promise<number | undefined> {
+    const m = this.kinds[kind];
+    const r = m.get(id);
+    if (r === undefined) return undefined;
+    m.delete(id);
+    if (r.expiresAt <= wholeMs(nowMs)) return undefined;
+    return this.bump();
+  }
+
+  async version(): Promise<number> {
+    return this.current;
+  }
+
+  async snapshot(nowMs: number): Promise<ControlSnapshot> {
+    const now = wholeMs(nowMs);
+    const live = (m: Map<string, ControlRecord>) =>
+      [...m.values()].filter((r) => r.expiresAt > now).sort((a, b) => byteCompare(a.id, b.id)).map((r) => ({ ...r }));
+    return { version: this.current, incidents: live(this.kinds.incident), revocations: live(this.kinds.revocation) };
+  }
+
+  watch(onChange: () => void): () => void {
+    this.watchers.add(onChange);
+    return () => this.watchers.delete(onChange);
+  }
+
+  async forget(subject: string, session: string): Promise<void> {
+    this.forgetSubject(subject, session);
+  }
+
+  private readonly seen = new LRUCache<string, number>({ max: MAX_CHALLENGES });
+
+  async once(key: string, ttlMs: number, nowMs: number): Promise<boolean> {
+    const now = wholeMs(nowMs);
+    const until = this.seen.get(key);
+    if (until !== undefined && until > now) return false;
+    this.seen.set(key, now + clampTtl(ttlMs));
+    return true;
+  }
+
+  private bump(): number {
+    this.current++;
+    for (const w of this.watchers) {
+      try {
+        w();
+      } catch {
+        // A watcher's failure is its own.
+      }
+    }
+    return this.current;
   }
 }

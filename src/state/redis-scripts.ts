@@ -257,3 +257,67 @@ for i = 1, math.min(limit, #recs) do
 end
 return out
 `;
+
+/**
+ * Incidents and revocations: KEYS = records, expiry index, version. Drops expired records, adds
+ * this one, drops those expiring soonest beyond the cap (ties: byte order, as in memory), bumps
+ * the version and announces it. ARGV: now, id, data, expiresAt, max, channel.
+ */
+export const CONTROL_PUT_LUA = `
+local now = tonumber(ARGV[1])
+local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', string.format('%d', now))
+for _, id in ipairs(gone) do redis.call('HDEL', KEYS[1], id) end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%d', now))
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
+local n = redis.call('ZCARD', KEYS[2])
+local max = tonumber(ARGV[5])
+if n > max then
+  local victims = redis.call('ZRANGE', KEYS[2], 0, n - max - 1)
+  for _, id in ipairs(victims) do
+    redis.call('HDEL', KEYS[1], id)
+    redis.call('ZREM', KEYS[2], id)
+  end
+end
+local v = redis.call('INCR', KEYS[3])
+redis.call('PUBLISH', ARGV[6], v)
+return v
+`;
+
+/** KEYS = records, expiry index, version; ARGV: now, id, channel. Nil when there was no live record. */
+export const CONTROL_REMOVE_LUA = `
+local e = redis.call('ZSCORE', KEYS[2], ARGV[2])
+redis.call('HDEL', KEYS[1], ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[2])
+if not e or tonumber(e) <= tonumber(ARGV[1]) then return false end
+local v = redis.call('INCR', KEYS[3])
+redis.call('PUBLISH', ARGV[3], v)
+return v
+`;
+
+/**
+ * KEYS = incident records, incident expiry, revocation records, revocation expiry, version;
+ * ARGV: now. Returns { version, { id, data, exp, … } for incidents, the same for revocations },
+ * ordered by id: one consistent view.
+ */
+export const CONTROL_SNAPSHOT_LUA = `
+local now = string.format('%d', tonumber(ARGV[1]))
+local function live(records, expiry)
+  local out = {}
+  local ids = redis.call('ZRANGEBYSCORE', expiry, '(' .. now, '+inf', 'WITHSCORES')
+  local sorted = {}
+  for i = 1, #ids, 2 do sorted[#sorted + 1] = { ids[i], ids[i + 1] } end
+  table.sort(sorted, function(a, b) return a[1] < b[1] end)
+  for _, p in ipairs(sorted) do
+    local d = redis.call('HGET', records, p[1])
+    if d then
+      out[#out + 1] = p[1]
+      out[#out + 1] = d
+      out[#out + 1] = p[2]
+    end
+  end
+  return out
+end
+local v = redis.call('GET', KEYS[5])
+return { v or '0', live(KEYS[1], KEYS[2]), live(KEYS[3], KEYS[4]) }
+`;

@@ -1,16 +1,19 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../telemetry/log.js';
-import { approvalIndexKey, approvalKey, challengeKey, counterKey, subjectKeys } from './keys.js';
+import { approvalIndexKey, approvalKey, challengeKey, controlChannel, controlKeys, counterKey, opaqueHash, subjectKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
   APPROVAL_DECIDE_LUA,
   APPROVAL_LIST_LUA,
+  CONTROL_PUT_LUA,
+  CONTROL_REMOVE_LUA,
+  CONTROL_SNAPSHOT_LUA,
   DENIAL_LUA,
   LEARN_LUA,
   OBSERVE_LUA,
 } from './redis-scripts.js';
-import { clampLimit, clampTtl, limitsMs, MAX_APPROVALS, wholeMs, type LimitsMs } from './sliding.js';
+import { byteCompare, clampLimit, clampTtl, limitsMs, MAX_APPROVALS, MAX_CONTROL, wholeMs, type LimitsMs } from './sliding.js';
 import {
   StateUnavailableError,
   type ApprovalRecord,
@@ -18,6 +21,10 @@ import {
   type ApprovalStore,
   type ChallengeRecord,
   type ChallengeStore,
+  type ControlKind,
+  type ControlRecord,
+  type ControlSnapshot,
+  type ControlStore,
   type Observation,
   type StateStore,
   type StoreLimits,
@@ -62,6 +69,9 @@ interface Scripted {
   sgApprovalDecide(...args: Arg[]): Promise<unknown>;
   sgApprovalConsume(...args: Arg[]): Promise<unknown>;
   sgApprovalList(...args: Arg[]): Promise<unknown>;
+  sgControlPut(...args: Arg[]): Promise<unknown>;
+  sgControlRemove(...args: Arg[]): Promise<unknown>;
+  sgControlSnapshot(...args: Arg[]): Promise<unknown>;
 }
 
 /** Reconnect backoff: quick at first (a restart or failover), capped so recovery is seen within ~2 s. */
@@ -142,6 +152,7 @@ export class RedisStateStore implements StateStore {
   readonly kind = 'redis' as const;
   readonly approvals: ApprovalStore;
   readonly challenges: ChallengeStore;
+  readonly control: RedisControl;
   private readonly l: LimitsMs;
   private readonly redis: Redis | Cluster;
   /** The connection for writes that wait for replicas; `redis` itself when there is no WAIT. */
@@ -187,11 +198,15 @@ export class RedisStateStore implements StateStore {
       conn.defineCommand('sgApprovalDecide', { numberOfKeys: 2, lua: APPROVAL_DECIDE_LUA });
       conn.defineCommand('sgApprovalConsume', { numberOfKeys: 2, lua: APPROVAL_CONSUME_LUA });
       conn.defineCommand('sgApprovalList', { numberOfKeys: 1, lua: APPROVAL_LIST_LUA });
+      conn.defineCommand('sgControlPut', { numberOfKeys: 3, lua: CONTROL_PUT_LUA });
+      conn.defineCommand('sgControlRemove', { numberOfKeys: 3, lua: CONTROL_REMOVE_LUA });
+      conn.defineCommand('sgControlSnapshot', { numberOfKeys: 5, lua: CONTROL_SNAPSHOT_LUA });
     }
     if (this.writer !== this.redis) this.writer.on('error', () => {}); // reported through `redis`'s listener
     this.scripted = this.redis as unknown as Scripted;
     this.approvals = new RedisApprovals(this);
     this.challenges = new RedisChallenges(this);
+    this.control = new RedisControl(this);
   }
 
   async observe(o: Observation): Promise<SubjectHistory> {
@@ -260,6 +275,7 @@ export class RedisStateStore implements StateStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.control.close();
     try {
       await this.run('close', () => Promise.all([...new Set([this.redis, this.writer])].map((c) => c.quit())), true);
     } catch {
@@ -355,7 +371,7 @@ export class RedisStateStore implements StateStore {
 
   /** @internal for RedisApprovals */
   get internals() {
-    return { scripted: this.scripted, redis: this.redis, prefix: this.prefix };
+    return { scripted: this.scripted, redis: this.redis, prefix: this.prefix, log: this.log };
   }
 }
 
@@ -463,4 +479,106 @@ class RedisChallenges implements ChallengeStore {
     }
     return parsed.e > wholeMs(nowMs) ? { data: parsed.d, expiresAt: parsed.e } : undefined;
   }
+}
+
+/**
+ * Incidents and revocations. Writes are scripts (records, expiry index and version in one slot);
+ * changes are announced on a pub/sub channel, heard on a connection of its own (a subscribed
+ * connection can run no other command), which ioredis re-subscribes after a reconnect.
+ */
+class RedisControl implements ControlStore {
+  private subscriber: Redis | Cluster | undefined;
+  private readonly watchers = new Set<() => void>();
+
+  constructor(private readonly store: RedisStateStore) {}
+
+  async put(kind: ControlKind, record: ControlRecord, nowMs: number): Promise<number> {
+    const { prefix } = this.store.internals;
+    const k = controlKeys(prefix, kind);
+    const v = await this.store.durable('control.put', 'sgControlPut', [
+      k.records, k.expiry, k.version, wholeMs(nowMs), record.id, record.data, wholeMs(record.expiresAt), MAX_CONTROL, controlChannel(prefix),
+    ]);
+    return Number(v);
+  }
+
+  async remove(kind: ControlKind, id: string, nowMs: number): Promise<number | undefined> {
+    const { prefix } = this.store.internals;
+    const k = controlKeys(prefix, kind);
+    const v = await this.store.durable('control.remove', 'sgControlRemove', [k.records, k.expiry, k.version, wholeMs(nowMs), id, controlChannel(prefix)]);
+    return v === null || v === undefined ? undefined : Number(v);
+  }
+
+  async version(): Promise<number> {
+    const { redis, prefix } = this.store.internals;
+    const v = await this.store.run('control.version', () => redis.get(controlKeys(prefix, 'incident').version));
+    return v === null ? 0 : Number(v);
+  }
+
+  async snapshot(nowMs: number): Promise<ControlSnapshot> {
+    const { scripted, prefix } = this.store.internals;
+    const i = controlKeys(prefix, 'incident');
+    const r = controlKeys(prefix, 'revocation');
+    const reply = await this.store.run('control.snapshot', () => scripted.sgControlSnapshot(i.records, i.expiry, r.records, r.expiry, i.version, wholeMs(nowMs)));
+    if (!Array.isArray(reply) || reply.length !== 3 || !Array.isArray(reply[1]) || !Array.isArray(reply[2])) {
+      throw new StateUnavailableError('redis control.snapshot: unexpected reply');
+    }
+    const version = Number(reply[0]);
+    if (!Number.isFinite(version)) throw new StateUnavailableError('redis control.snapshot: unexpected version');
+    return { version, incidents: controlRecords(reply[1] as unknown[]), revocations: controlRecords(reply[2] as unknown[]) };
+  }
+
+  watch(onChange: () => void): () => void {
+    this.watchers.add(onChange);
+    if (this.subscriber === undefined) {
+      const { redis, prefix, log } = this.store.internals;
+      // Its own connection, with an offline queue so the SUBSCRIBE waits for the first connect.
+      const sub = redis instanceof Cluster ? redis.duplicate(undefined, { enableOfflineQueue: true }) : redis.duplicate({ enableOfflineQueue: true, connectionName: 'stepgate-control' });
+      sub.on('error', (err: Error) => log?.debug({ event: 'state_store', store: 'redis', err: err.message }, 'control channel unavailable'));
+      sub.on('message', () => {
+        for (const w of this.watchers) {
+          try {
+            w();
+          } catch {
+            // A watcher's failure is its own.
+          }
+        }
+      });
+      // A (re)connect may have missed announcements: tell the watchers to look.
+      sub.on('ready', () => sub.emit('message'));
+      sub.subscribe(controlChannel(prefix)).catch(() => undefined);
+      this.subscriber = sub;
+    }
+    return () => this.watchers.delete(onChange);
+  }
+
+  async forget(subject: string, session: string): Promise<void> {
+    const { redis, prefix } = this.store.internals;
+    const k = subjectKeys(prefix, subject, session);
+    const keys = [k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.clients, k.sightings, k.objects];
+    if (session !== '') keys.push(k.session);
+    await this.store.run('control.forget', () => redis.del(...keys));
+  }
+
+  async once(key: string, ttlMs: number): Promise<boolean> {
+    const { redis, prefix } = this.store.internals;
+    const reply = await this.store.run('control.once', () => redis.set(`${prefix}once:${opaqueHash(key)}`, '1', 'PX', clampTtl(ttlMs), 'NX'));
+    return reply === 'OK';
+  }
+
+  close(): void {
+    this.watchers.clear();
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+  }
+}
+
+function controlRecords(flat: unknown[]): ControlRecord[] {
+  if (flat.length % 3 !== 0) throw new StateUnavailableError('redis control.snapshot: unexpected reply');
+  const out: ControlRecord[] = [];
+  for (let i = 0; i < flat.length; i += 3) {
+    const [id, data, exp] = [flat[i], flat[i + 1], Number(flat[i + 2])];
+    if (typeof id !== 'string' || typeof data !== 'string' || !Number.isFinite(exp)) throw new StateUnavailableError('redis control.snapshot: malformed record');
+    out.push({ id, data, expiresAt: exp });
+  }
+  return out.sort((a, b) => byteCompare(a.id, b.id));
 }

@@ -145,3 +145,6 @@ export function clampLimit(limit: number): number {
 export function wholeMs(nowMs: number): number {
   return Math.floor(nowMs);
 }
+
+/** Incidents, and revocations, kept at most (each kind; those expiring soonest dropped first). */
+export const MAX_CONTROL = 10_000;

@@ -160,6 +160,54 @@ export interface ChallengeStore {
   get(key: string, nowMs: number): Promise<ChallengeRecord | undefined>;
 }
 
+/** One incident or revocation as the store keeps it: an opaque JSON document with an expiry. */
+export interface ControlRecord {
+  id: string;
+  /** The caller's JSON document (scope, effect, reason, who, when); the store never reads it. */
+  data: string;
+  /** Milliseconds since the epoch, by the caller's clock. */
+  expiresAt: number;
+}
+
+export type ControlKind = 'incident' | 'revocation';
+
+/** Every live incident and revocation, and the version they are at. */
+export interface ControlSnapshot {
+  version: number;
+  incidents: ControlRecord[];
+  revocations: ControlRecord[];
+}
+
+/**
+ * Incidents and revocations (issue 15), shared by every replica. Each write bumps one version
+ * counter and announces it, so a replica's local mirror learns of a change at once (`watch`) and,
+ * should an announcement be lost, from the counter on its next poll. At most MAX_CONTROL records
+ * of each kind (the ones expiring soonest dropped first); expiry by the caller's clock.
+ */
+export interface ControlStore {
+  /** Adds or replaces a record; returns the new version. */
+  put(kind: ControlKind, record: ControlRecord, nowMs: number): Promise<number>;
+  /** Deletes a record; returns the new version, or undefined when there was no such record. */
+  remove(kind: ControlKind, id: string, nowMs: number): Promise<number | undefined>;
+  /** Current version; cheap (one GET), polled by every replica. */
+  version(): Promise<number>;
+  /** Everything unexpired at `nowMs`, atomically with its version. */
+  snapshot(nowMs: number): Promise<ControlSnapshot>;
+  /** Calls `onChange` after every change (made by any replica); returns the unsubscribe. Never throws. */
+  watch(onChange: () => void): () => void;
+  /**
+   * Forgets what the risk engine learnt about a subject: known addresses, networks, devices,
+   * client kinds, first sightings and counters (and one session's record when `session` is not
+   * ''), so its next request is assessed as from a stranger.
+   */
+  forget(subject: string, session: string): Promise<void>;
+  /**
+   * True exactly once per `key` within `ttlMs` across every replica (a Security Event Token's
+   * `jti`): later calls with the same key answer false.
+   */
+  once(key: string, ttlMs: number, nowMs: number): Promise<boolean>;
+}
+
 export interface StateStore {
   readonly kind: 'memory' | 'redis';
   observe(o: Observation): SubjectHistory | Promise<SubjectHistory>;
@@ -173,6 +221,7 @@ export interface StateStore {
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;
   readonly challenges: ChallengeStore;
+  readonly control: ControlStore;
   close(): Promise<void>;
 }
 

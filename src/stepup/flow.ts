@@ -475,7 +475,9 @@ function ruleDescriptions(rt: Runtime, target: URL, who: Identity | undefined): 
   if (!built.ok) return [];
   const names = rt.policy.evaluate(built.attributes, who).rules;
   const described = new Map(rt.config.policy.rules.flatMap((r) => (r.description ? [[r.name, r.description] as const] : [])));
-  return names.map((n) => described.get(n)).filter((d): d is string => d !== undefined);
+  const rules = names.map((n) => described.get(n)).filter((d): d is string => d !== undefined);
+  // An active incident is a reason of its own, in the words of whoever raised it (issue 15).
+  return [...rules, ...(rt.incidents?.describe(built.attributes, who, rt.now()) ?? [])];
 }
 
 /**

@@ -139,6 +139,18 @@ export const METRICS = {
     labels: ['store'],
     help: 'State store calls that failed or timed out (the request was then refused with state_unavailable or assessed pessimistically, per state.on_state_error).',
   },
+  incidentsActive: {
+    name: 'stepgate_incidents_active',
+    type: 'gauge',
+    labels: [],
+    help: 'Incidents in force now (issue 15), as this replica\'s mirror of the state store sees them.',
+  },
+  revocations: {
+    name: 'stepgate_revocations',
+    type: 'counter',
+    labels: ['kind', 'via'],
+    help: 'Revocations (subject or session; by the admin API or a Shared Signals event) this replica applied.',
+  },
   telemetryErrors: {
     name: 'stepgate_telemetry_errors',
     type: 'counter',
@@ -268,6 +280,9 @@ export class StepgateMetrics implements MetricProducer {
   private readonly jwksDurations = new Map<string, HistogramSeries>();
   private readonly telemetryErrors = new Map<string, CounterSeries>();
   private readonly stateErrors = new Map<string, CounterSeries>();
+  private readonly revocationCounts = new Map<string, CounterSeries>();
+  /** Incidents in force, read at collection time; undefined without `incident`. */
+  incidents: () => number | undefined = () => undefined;
   private readonly riskScores = [
     new HistogramSeries(Object.freeze({ decision: 'allow' }), RISK_BUCKETS),
     new HistogramSeries(Object.freeze({ decision: 'deny' }), RISK_BUCKETS),
@@ -360,6 +375,11 @@ export class StepgateMetrics implements MetricProducer {
     seriesFor(this.telemetryErrors, { component }).value++;
   }
 
+  /** A revocation reached this replica (issue 15). */
+  revocation(kind: string, via: string): void {
+    seriesFor(this.revocationCounts, { kind, via }).value++;
+  }
+
   /** MetricProducer: a cumulative snapshot, built only when a reader asks (a scrape, an OTLP export). */
   async collect(): Promise<CollectionResult> {
     const now = hrTime();
@@ -379,6 +399,13 @@ export class StepgateMetrics implements MetricProducer {
       this.histogram(METRICS.jwksRefreshDuration, this.jwksDurations.values(), now),
       this.histogram(METRICS.riskScore, this.riskScores, now),
       this.counter(METRICS.stateErrors, this.stateErrors.values(), now),
+      {
+        descriptor: descriptor(METRICS.incidentsActive),
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.GAUGE,
+        dataPoints: [{ startTime: this.startTime, endTime: now, attributes: {}, value: this.incidents() ?? 0 }],
+      },
+      this.counter(METRICS.revocations, this.revocationCounts.values(), now),
       this.counter(METRICS.telemetryErrors, this.telemetryErrors.values(), now),
     ];
     return { resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: this.scope, metrics }] }, errors: [] };

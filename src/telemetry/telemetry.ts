@@ -66,6 +66,10 @@ export class Telemetry implements CheckTelemetry {
 
   private constructor(private readonly opts: TelemetryOptions) {
     this.metrics = new StepgateMetrics(() => opts.runtime()?.verifier, { name: 'stepgate', version: SERVICE_VERSION });
+    this.metrics.incidents = () => {
+      const rt = opts.runtime();
+      return rt?.incidents?.active(rt.now()).length;
+    };
     this.decisions = new DecisionLog(opts.log, opts.random);
     this.stepups = new StepUpTracker(opts.now);
     const onError = (component: TelemetryComponent, err: unknown) => this.failed(component, err);

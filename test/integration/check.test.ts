@@ -717,6 +717,37 @@ describe('automation approvals on the Check side', () => {
   });
 });
 
+describe('revocation on the Check side (issue 15)', () => {
+  let incService: Service;
+  let incClient: CheckClient;
+
+  beforeAll(async () => {
+    const yaml = withStepupSession(testConfigYaml(issuer.url)) + `incident:\n  admin: { issuers: ["${issuer.url}"], groups: [sre] }\n`;
+    incService = await startService(
+      parseConfig(yaml, 'incident.yaml'),
+      { TEST_HMAC_SECRET: HMAC_SECRET, SG_KEYS: `k1:${randomBytes(32).toString('base64url')}`, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' },
+      createLogger('silent'),
+    );
+    incClient = new CheckClient(incService.grpc.port);
+  });
+
+  afterAll(async () => {
+    incClient?.close();
+    await incService?.stop();
+  });
+
+  it('a revoked subject is credential_revoked over gRPC, though its allow was cached and its encoded answer reused', async () => {
+    const { revoke } = await import('../../src/incident/actions.js');
+    const token = await issuer.token({ sub: 'revoked-user', auth_time: now() - 60 });
+    const read = () => incClient.check(checkRequest({ path: '/api/v1/namespaces/dev/configmaps/app', token }));
+    expect(reasonOf(await read())).toBe('allowed');
+    expect(reasonOf(await read())).toBe('allowed');
+    await revoke(incService.runtime, { kind: 'subject', subject: 'revoked-user' }, 'test', { via: 'admin', issuer: issuer.url, subject: 'admin' });
+    expectDenied(await read(), 'credential_revoked', 'Unauthorized');
+    expect(reasonOf(await incClient.check(checkRequest({ path: '/api/v1/namespaces/dev/configmaps/app', token: await issuer.token({ sub: 'other-user', auth_time: now() - 60 }) })))).toBe('allowed');
+  });
+});
+
 describe('coverage', () => {
   it('every reason code was produced by the real server in this file', () => {
     expect(REASON_CODES.filter((c) => !seenReasons.has(c))).toEqual([]);

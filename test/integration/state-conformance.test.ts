@@ -428,3 +428,82 @@ describe('StateStore conformance: memory and redis give identical answers', () =
     await expect(store.challenges.get(token, T + 1)).rejects.toMatchObject({ code: 'state_unavailable' });
   });
 });
+
+/** Incidents and revocations (issue 15): one call sequence, the same answers from both stores. */
+describe('ControlStore conformance: memory and redis give identical answers', () => {
+  async function script(store: StateStore): Promise<unknown[]> {
+    const c = store.control;
+    const out: unknown[] = [];
+    const rec = (id: string, exp: number) => ({ id, data: JSON.stringify({ id }), expiresAt: exp });
+    out.push(await c.snapshot(T));
+    out.push(await c.put('incident', rec('inc-b', T + 10 * S), T));
+    out.push(await c.put('incident', rec('inc-a', T + 20 * S), T + 1));
+    out.push(await c.put('revocation', rec('rev-1', T + 30 * S), T + 2));
+    out.push(await c.version());
+    out.push(await c.snapshot(T + 3));
+    // inc-b has expired by its own expiry, by the caller's clock.
+    out.push(await c.snapshot(T + 10 * S));
+    // Replacing keeps one record with the new document and expiry.
+    out.push(await c.put('incident', { id: 'inc-a', data: '{"id":"inc-a","v":2}', expiresAt: T + 40 * S }, T + 11 * S));
+    out.push(await c.snapshot(T + 11 * S));
+    out.push(await c.remove('incident', 'inc-a', T + 12 * S));
+    out.push(await c.remove('incident', 'inc-a', T + 12 * S));
+    out.push(await c.remove('revocation', 'never', T + 12 * S));
+    out.push(await c.snapshot(T + 12 * S));
+    out.push(await c.once('jti-1', 60_000, T));
+    out.push(await c.once('jti-1', 60_000, T + 1));
+    out.push(await c.once('jti-2', 60_000, T + 1));
+    return out;
+  }
+
+  it('put, remove, version, snapshot and once', async () => {
+    const memory = await script(new MemoryStateStore(LIMITS, { maxSubjects: 10 }));
+    const store = newRedisStore();
+    await ready(store);
+    const remote = await script(store);
+    expect(remote).toEqual(memory);
+    expect(memory[0]).toEqual({ version: 0, incidents: [], revocations: [] });
+    expect((memory[5] as { incidents: { id: string }[] }).incidents.map((r) => r.id)).toEqual(['inc-a', 'inc-b']);
+    expect((memory[6] as { incidents: { id: string }[] }).incidents.map((r) => r.id)).toEqual(['inc-a']);
+    expect(memory.slice(9, 12)).toEqual([5, undefined, undefined]);
+    expect(memory.slice(13)).toEqual([true, false, true]);
+  });
+
+  it.each(['memory', 'redis'] as const)('%s: a change is announced to watchers (another store on the same data, for redis)', async (kind) => {
+    const writer = kind === 'memory' ? new MemoryStateStore(LIMITS, { maxSubjects: 10 }) : newRedisStore();
+    let reader: StateStore = writer;
+    if (writer instanceof RedisStateStore) {
+      await ready(writer);
+      reader = new RedisStateStore(LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: writer.internals.prefix, timeoutMs: 2000 });
+      stores.push(reader);
+      await ready(reader as RedisStateStore);
+    }
+    let told = 0;
+    const stop = reader.control.watch(() => told++);
+    // The subscription is asynchronous for redis: wait until a first announcement arrives.
+    const deadline = Date.now() + 5000;
+    let v = 0;
+    while (told === 0 && Date.now() < deadline) {
+      v = await writer.control.put('incident', { id: `i${v}`, data: '{}', expiresAt: T + 60_000 }, T);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(told).toBeGreaterThan(0);
+    stop();
+  });
+
+  it.each(['memory', 'redis'] as const)('%s: forget makes a known subject a stranger, and leaves others alone', async (kind) => {
+    const store = kind === 'memory' ? new MemoryStateStore(LIMITS, { maxSubjects: 10 }) : newRedisStore();
+    if (store instanceof RedisStateStore) await ready(store);
+    const o = (subject: string, nowMs: number) =>
+      store.observe({ subject, session: 's1', nowMs, ip: '203.0.113.7', ipPrefix: '203.0.113.0/24', device: 'cert:laptop', uaFamily: 'kubectl', namespace: '', sensitive: false });
+    for (const s of [ALICE, 'bob@example.com']) {
+      await o(s, T);
+      await store.learn(s, '203.0.113.7', '203.0.113.0/24', 'cert:laptop', T);
+    }
+    expect((await o(ALICE, T + S)).deviceKnown).toBe(true);
+    await store.control.forget(ALICE, 's1');
+    const after = await o(ALICE, T + 2 * S);
+    expect(after).toMatchObject({ firstSeen: true, ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 0, previousUaFamily: '' });
+    expect((await o('bob@example.com', T + 2 * S)).deviceKnown).toBe(true);
+  });
+});

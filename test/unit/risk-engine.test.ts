@@ -41,6 +41,7 @@ const broken: StateStore = {
   recordDenial: () => Promise.resolve(),
   approvals: undefined as never,
   challenges: undefined as never,
+  control: undefined as never,
   close: () => Promise.resolve(),
 };
 

@@ -12,6 +12,8 @@ import { readBody, send } from './respond.js';
 import type { ApprovalAudit, ApprovalDesk, DeskResponse } from '../../approvals/desk.js';
 import { APPROVALS_PATH } from '../../approvals/urls.js';
 import { CHALLENGE_PATH, challengeEndpoint } from './challenge.js';
+import { ADMIN_MAX_BODY, ADMIN_PATH, adminApi } from '../../incident/admin.js';
+import { MAX_SET_BYTES, receiveSignal, SIGNALS_PATH } from '../../incident/signals.js';
 
 export interface StepUpServerOptions {
   flow: StepUpFlow;
@@ -21,6 +23,8 @@ export interface StepUpServerOptions {
   log: Logger;
   listen: string;
   proxies: TrustedProxies;
+  /** For `incident.shared_signals.authorization_env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const MAX_FORM_BYTES = 8192;
@@ -52,6 +56,15 @@ async function handle(opts: StepUpServerOptions, req: IncomingMessage): Promise<
   const method = req.method ?? 'GET';
   if (opts.desk && opts.runtime().approvals !== undefined && (url.pathname === APPROVALS_PATH || url.pathname.startsWith(`${APPROVALS_PATH}/`))) {
     return approvals(opts.desk, opts.flow, req, url.pathname, method);
+  }
+  if (url.pathname.startsWith(`${ADMIN_PATH}/`)) {
+    // Incident admin API (issue 15): bearer-authenticated JSON, audited by the handler itself.
+    const body = method === 'POST' ? await readBody(req, ADMIN_MAX_BODY) : '';
+    return adminApi(opts.runtime(), { method, path: url.pathname.slice(ADMIN_PATH.length), authorization: req.headers.authorization, contentType: req.headers['content-type'], body }, opts.log);
+  }
+  if (url.pathname === SIGNALS_PATH) {
+    const body = method === 'POST' ? await readBody(req, MAX_SET_BYTES) : '';
+    return receiveSignal(opts.runtime(), { method, contentType: req.headers['content-type'], authorization: req.headers.authorization, body }, opts.log, opts.env ?? process.env);
   }
   switch (url.pathname) {
     case '/.stepgate/start':

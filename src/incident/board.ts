@@ -1,0 +1,306 @@
+import { performance } from 'node:perf_hooks';
+import type { AssuranceModel } from '../identity/assurance.js';
+import type { Identity } from '../identity/identity.js';
+import { compileGlobList, type StringMatcher } from '../policy/glob.js';
+import { strictest, type Requirement } from '../policy/policy.js';
+import type { RequestAttributes } from '../request/attributes.js';
+import type { ControlStore } from '../state/store.js';
+import type { IncidentDoc, RevocationDoc } from './model.js';
+
+/** What a cached credential's revocation check can say. */
+export type Refusal = { reason: 'credential_revoked' | 'state_unavailable'; detail: string };
+
+/** The verifier's caches, as far as revocation needs them. */
+export interface RevocableCaches {
+  forgetWhere(match: (who: Identity) => boolean): number;
+}
+
+export interface BoardOptions {
+  store: ControlStore;
+  /** The injected clock: expiry of incidents and revocations. */
+  now: () => number;
+  /** Whether other replicas share the store (Redis): only then can the mirror be stale. */
+  shared: boolean;
+  syncIntervalMs: number;
+  maxStalenessMs: number;
+  /** Monotonic milliseconds for staleness (performance.now); injectable for tests. */
+  monotonic?: () => number;
+  /** Told of each sync failure; must not throw. */
+  onError?: (err: unknown) => void;
+}
+
+interface CompiledIncident {
+  doc: IncidentDoc;
+  all: boolean;
+  hosts: StringMatcher | undefined;
+  namespaces: StringMatcher | undefined;
+  subjects: ReadonlySet<string> | undefined;
+  groups: ReadonlySet<string> | undefined;
+  /** Shown to people: "incident inc-…: <reason> (until 14:30Z)". */
+  text: string;
+}
+
+/**
+ * Every replica's local mirror of the incidents and revocations in the state store. The Check
+ * path reads only this mirror (a Map lookup per request, no round trip, no crypto); it is
+ * refreshed at once when the store announces a change, and polled (one GET of the version) every
+ * `syncIntervalMs` in case an announcement was lost. When it could not be refreshed for
+ * `maxStalenessMs`, Checks fail closed: a revocation this replica cannot see must not let a
+ * stolen credential through.
+ */
+export class IncidentBoard {
+  private incidents: CompiledIncident[] = [];
+  /** `subject` → latest revocation time (ms), for revocations naming no issuer. */
+  private subjects = new Map<string, number>();
+  /** `issuer\nsubject` → latest revocation time (ms). */
+  private issuerSubjects = new Map<string, number>();
+  /** `sid:<sid>` and the raw value → revocation record expiry. */
+  private sessions = new Map<string, number>();
+  private revocations: RevocationDoc[] = [];
+  private version = -1;
+  private syncedAt: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private unwatch: (() => void) | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private readonly monotonic: () => number;
+  /** Revocation ids (with their time) whose caches were already dropped here. */
+  private readonly applied = new Map<string, number>();
+  /** The verifier of the runtime in force; set by each runtime build. */
+  caches: RevocableCaches | undefined;
+  /** Told when a revocation first reaches this replica (metrics). */
+  onRevocationSeen: ((r: RevocationDoc) => void) | undefined;
+
+  constructor(private readonly o: BoardOptions) {
+    this.monotonic = o.monotonic ?? (() => performance.now());
+  }
+
+  start(): Promise<void> {
+    this.unwatch = this.o.store.watch(() => void this.refresh());
+    this.timer = setInterval(() => void this.poll(), this.o.syncIntervalMs);
+    this.timer.unref();
+    return this.refresh();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.unwatch?.();
+  }
+
+  /** Loads the store's snapshot into the mirror; concurrent calls coalesce into one more load. */
+  refresh(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          const snap = await this.o.store.snapshot(this.o.now());
+          this.load(snap.version, snap.incidents.map((r) => r.data), snap.revocations.map((r) => r.data));
+          this.syncedAt = this.monotonic();
+        } catch (err) {
+          this.o.onError?.(err);
+        }
+      } while (this.again);
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const v = await this.o.store.version();
+      if (v !== this.version) await this.refresh();
+      else this.syncedAt = this.monotonic();
+    } catch (err) {
+      this.o.onError?.(err);
+    }
+  }
+
+  private load(version: number, incidents: string[], revocations: string[]): void {
+    const compiled: CompiledIncident[] = [];
+    for (const data of incidents) {
+      const doc = parse<IncidentDoc>(data);
+      if (doc && typeof doc.id === 'string' && typeof doc.expires_at === 'number' && doc.scope) compiled.push(compile(doc));
+    }
+    const subjects = new Map<string, number>();
+    const issuerSubjects = new Map<string, number>();
+    const sessions = new Map<string, number>();
+    const docs: RevocationDoc[] = [];
+    for (const data of revocations) {
+      const r = parse<RevocationDoc>(data);
+      if (!r || typeof r.at !== 'number' || typeof r.expires_at !== 'number') continue;
+      docs.push(r);
+      if (r.kind === 'subject' && typeof r.subject === 'string') {
+        const map = r.issuer === undefined ? subjects : issuerSubjects;
+        const key = r.issuer === undefined ? r.subject : `${r.issuer}\n${r.subject}`;
+        map.set(key, Math.max(map.get(key) ?? 0, r.at));
+      } else if (r.kind === 'session' && typeof r.session === 'string') {
+        sessions.set(`sid:${r.session}`, r.expires_at);
+        sessions.set(r.session, r.expires_at);
+      }
+    }
+    this.incidents = compiled;
+    this.subjects = subjects;
+    this.issuerSubjects = issuerSubjects;
+    this.sessions = sessions;
+    this.revocations = docs;
+    this.version = version;
+    this.dropCaches(docs);
+  }
+
+  /** Cached verifications of a newly seen revocation go now; the check below refuses them anyway. */
+  private dropCaches(docs: RevocationDoc[]): void {
+    const live = new Set<string>();
+    for (const r of docs) {
+      live.add(r.id);
+      if (this.applied.get(r.id) === r.at) continue;
+      this.applied.set(r.id, r.at);
+      try {
+        this.onRevocationSeen?.(r);
+        this.caches?.forgetWhere((who) => this.revokedBy(r, who));
+      } catch {
+        // Dropping is an optimisation: the Check still refuses the credential.
+      }
+    }
+    for (const id of this.applied.keys()) if (!live.has(id)) this.applied.delete(id);
+  }
+
+  private revokedBy(r: RevocationDoc, who: Identity): boolean {
+    if (r.kind === 'session') return who.session === `sid:${r.session}` || who.session === r.session;
+    return who.subject === r.subject && (r.issuer === undefined || r.issuer === who.issuer) && !authenticatedAfter(who, r.at);
+  }
+
+  /**
+   * Resolves once the mirror was loaded, or after `timeoutMs` (startup: a replica must not answer
+   * its first Checks from an empty list; until it is loaded they fail closed anyway).
+   */
+  async whenLoaded(timeoutMs: number): Promise<boolean> {
+    const deadline = this.monotonic() + timeoutMs;
+    while (this.syncedAt === undefined && this.monotonic() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (this.syncedAt === undefined && !this.running) await this.refresh();
+    }
+    return this.syncedAt !== undefined;
+  }
+
+  /** Why the mirror cannot be trusted now, or undefined. */
+  stale(): string | undefined {
+    if (!this.o.shared) return undefined;
+    if (this.syncedAt === undefined) return 'the incident and revocation list has not been loaded yet';
+    const age = this.monotonic() - this.syncedAt;
+    return age > this.o.maxStalenessMs ? `the incident and revocation list was last refreshed ${Math.round(age)} ms ago` : undefined;
+  }
+
+  /**
+   * Refuses a verified credential that was revoked: its subject's authentication (auth_time,
+   * else iat) is not after the subject's revocation, or its session was revoked. Two Map lookups.
+   */
+  refuse(who: Identity, nowMs: number): Refusal | undefined {
+    const stale = this.stale();
+    if (stale !== undefined) return { reason: 'state_unavailable', detail: stale };
+    if (this.subjects.size > 0 || this.issuerSubjects.size > 0) {
+      const a = this.subjects.get(who.subject);
+      const b = this.issuerSubjects.size > 0 ? this.issuerSubjects.get(`${who.issuer}\n${who.subject}`) : undefined;
+      const at = Math.max(a ?? 0, b ?? 0);
+      if (at > 0 && !authenticatedAfter(who, at)) {
+        return { reason: 'credential_revoked', detail: `access of this subject was revoked at ${iso(at)}; sign in again` };
+      }
+    }
+    if (this.sessions.size > 0 && who.session !== '') {
+      const until = this.sessions.get(who.session);
+      if (until !== undefined && until > nowMs) return { reason: 'credential_revoked', detail: 'this session was revoked; sign in again' };
+    }
+    return undefined;
+  }
+
+  /** The requirement tightened by every active incident whose scope holds the request. */
+  tighten(need: Requirement, req: RequestAttributes, who: Identity | undefined, nowMs: number, assurance: AssuranceModel): Requirement {
+    if (this.incidents.length === 0) return need;
+    let out = need;
+    for (const c of this.incidents) {
+      if (c.doc.expires_at <= nowMs || !inScope(c, req, who)) continue;
+      const level = c.doc.require === undefined ? -1 : levelOf(assurance, c.doc.require);
+      const e = strictest(
+        { deny: out.deny, denyMessage: out.denyMessage, level: out.level, maxAge: out.maxAge },
+        { deny: c.doc.deny === true, denyMessage: c.text, level, maxAge: c.doc.max_age },
+      );
+      out = {
+        ...out,
+        ...e,
+        rules: [...out.rules, `incident:${c.doc.id}`],
+        incident: out.incident === undefined ? c.text : `${out.incident}; ${c.text}`,
+      };
+    }
+    return out;
+  }
+
+  /** Active incidents (for the API and metrics), soonest-ending first. */
+  active(nowMs: number): IncidentDoc[] {
+    return this.incidents.filter((c) => c.doc.expires_at > nowMs).map((c) => c.doc).sort((a, b) => a.expires_at - b.expires_at);
+  }
+
+  activeRevocations(nowMs: number): RevocationDoc[] {
+    return this.revocations.filter((r) => r.expires_at > nowMs);
+  }
+
+  /** Descriptions of the incidents that hold this request (the step-up page). */
+  describe(req: RequestAttributes, who: Identity | undefined, nowMs: number): string[] {
+    return this.incidents.filter((c) => c.doc.expires_at > nowMs && inScope(c, req, who)).map((c) => c.text);
+  }
+}
+
+/** An authentication strictly after `atMs`: auth_time when the credential has one, else iat. */
+function authenticatedAfter(who: Identity, atMs: number): boolean {
+  const t = who.authTime ?? who.issuedAt;
+  // Seconds: an authentication in the same second as the revocation cannot be told apart, so it
+  // counts as before (sign in again a second later).
+  return t !== undefined && t * 1000 > atMs;
+}
+
+/** An unknown level (a reload removed it) asks for the highest: an incident never loosens. */
+function levelOf(assurance: AssuranceModel, name: string): number {
+  const i = assurance.names.indexOf(name);
+  return i >= 0 ? i : assurance.names.length - 1;
+}
+
+function inScope(c: CompiledIncident, req: RequestAttributes, who: Identity | undefined): boolean {
+  if (c.all) return true;
+  if (c.hosts && !c.hosts(req.host)) return false;
+  if (c.namespaces) {
+    const ns = req.kube?.namespace;
+    if (ns === undefined || ns === '' || !c.namespaces(ns)) return false;
+  }
+  if (c.subjects && (who === undefined || !c.subjects.has(who.subject))) return false;
+  if (c.groups && (who === undefined || !who.groups.some((g) => c.groups!.has(g)))) return false;
+  return true;
+}
+
+function compile(doc: IncidentDoc): CompiledIncident {
+  const s = doc.scope;
+  return {
+    doc,
+    all: s.all === true,
+    hosts: s.hosts ? compileGlobList(s.hosts.map((h) => h.toLowerCase()), '.') : undefined,
+    namespaces: s.namespaces ? compileGlobList(s.namespaces, null) : undefined,
+    subjects: s.subjects ? new Set(s.subjects) : undefined,
+    groups: s.groups ? new Set(s.groups) : undefined,
+    text: `incident ${doc.id}: ${doc.reason} (until ${iso(doc.expires_at).slice(11, 16)}Z)`,
+  };
+}
+
+function parse<T>(data: string): T | undefined {
+  try {
+    const v = JSON.parse(data) as unknown;
+    return typeof v === 'object' && v !== null ? (v as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,123 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { duration } from '../../src/incident/cli.js';
+import { IncidentBoard } from '../../src/incident/board.js';
+import type { IncidentDoc, RevocationDoc } from '../../src/incident/model.js';
+import { scopeProblem } from '../../src/incident/model.js';
+import { compileAssurance } from '../../src/identity/assurance.js';
+import type { Identity } from '../../src/identity/identity.js';
+import type { Requirement } from '../../src/policy/policy.js';
+import type { RequestAttributes } from '../../src/request/attributes.js';
+import { MemoryStateStore } from '../../src/state/memory.js';
+import { TEST_LIMITS } from '../support/state-config.js';
+
+const T = 1_764_000_000_000;
+const assurance = compileAssurance([
+  { name: 'aal1', acr: ['a1'], amr: [] },
+  { name: 'aal2', acr: ['a2'], amr: [] },
+  { name: 'aal3', acr: ['a3'], amr: [] },
+] as never);
+const by = { via: 'admin' as const, issuer: 'https://admin', subject: 'oncall' };
+
+function who(over: Partial<Identity> = {}): Identity {
+  return { source: 'token', subject: 'alice', issuer: 'https://idp', groups: ['eng'], acr: 'a2', amr: [], authTime: undefined, issuedAt: undefined, expiresAt: T + 3_600_000, level: 1, levelName: 'aal2', session: '', upstreamHeaders: [], ...over };
+}
+
+function req(host: string, namespace: string | undefined): RequestAttributes {
+  return { host, kube: namespace === undefined ? undefined : { namespace } } as unknown as RequestAttributes;
+}
+
+async function board(incidents: IncidentDoc[], revocations: RevocationDoc[], clock = { now: T, mono: 0 }, shared = false) {
+  const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
+  for (const i of incidents) await store.control.put('incident', { id: i.id, data: JSON.stringify(i), expiresAt: i.expires_at }, T);
+  for (const r of revocations) await store.control.put('revocation', { id: r.id, data: JSON.stringify(r), expiresAt: r.expires_at }, T);
+  const b = new IncidentBoard({ store: store.control, now: () => clock.now, shared, syncIntervalMs: 1_000_000, maxStalenessMs: 1000, monotonic: () => clock.mono });
+  await b.refresh();
+  return b;
+}
+
+const need = (level: number, maxAge: number | undefined, deny = false): Requirement => ({ deny, denyMessage: undefined, level, maxAge, rules: ['r'], sensitivity: 0 });
+
+describe('incidents only ever tighten (property)', () => {
+  it('level never lower, max_age never longer, a deny stays a deny, whatever the incidents say', async () => {
+    const incident = fc.record({
+      require: fc.option(fc.constantFrom('aal1', 'aal2', 'aal3', 'gone-level'), { nil: undefined }),
+      max_age: fc.option(fc.integer({ min: 0, max: 86_400 }), { nil: undefined }),
+      deny: fc.boolean(),
+      ns: fc.constantFrom('payments-*', 'web', '*'),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(incident, { maxLength: 4 }), fc.integer({ min: -1, max: 2 }), fc.option(fc.integer({ min: 0, max: 90_000 }), { nil: undefined }), fc.boolean(), async (incs, level, maxAge, deny) => {
+        const docs: IncidentDoc[] = incs.map((x, i) => ({ id: `inc-${i}`, scope: { namespaces: [x.ns] }, require: x.require, max_age: x.max_age, deny: x.deny, reason: 'r', by, created_at: T, expires_at: T + 60_000 }));
+        const b = await board(docs, []);
+        const base = need(level, maxAge, deny);
+        const out = b.tighten(base, req('kube', 'payments-eu'), who(), T, assurance);
+        expect(out.level).toBeGreaterThanOrEqual(base.level);
+        if (base.deny) expect(out.deny).toBe(true);
+        if (base.maxAge !== undefined) expect(out.maxAge).toBeLessThanOrEqual(base.maxAge);
+        for (const x of incs.filter((x) => x.ns !== 'web')) {
+          if (x.deny) expect(out.deny).toBe(true);
+          if (x.require === 'gone-level') expect(out.level).toBe(2);
+          if (x.max_age !== undefined) expect(out.maxAge).toBeLessThanOrEqual(x.max_age);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('scope: every named dimension must match; expired incidents do nothing; an empty scope is refused on write', async () => {
+    const doc = (id: string, scope: IncidentDoc['scope'], expires = T + 60_000): IncidentDoc => ({ id, scope, require: 'aal3', reason: id, by, created_at: T, expires_at: expires });
+    const b = await board([doc('both', { hosts: ['*.prod.example.com'], groups: ['eng'] }), doc('subj', { subjects: ['bob'] })], []);
+    const base = need(0, undefined);
+    expect(b.tighten(base, req('api.prod.example.com', undefined), who(), T, assurance).level).toBe(2);
+    expect(b.tighten(base, req('api.prod.example.com', undefined), who({ groups: ['other'] }), T, assurance).level).toBe(0);
+    expect(b.tighten(base, req('api.prod.example.com', undefined), undefined, T, assurance).level).toBe(0);
+    expect(b.tighten(base, req('x', undefined), who({ subject: 'bob' }), T, assurance).incident).toContain('incident subj');
+    expect(b.tighten(base, req('api.prod.example.com', undefined), who(), T + 60_000, assurance).level).toBe(0);
+    expect(scopeProblem({})).toMatch(/scope/);
+    expect(scopeProblem({ all: false })).toMatch(/scope.all/);
+    expect(scopeProblem({ hosts: [] })).toMatch(/hosts/);
+    expect(scopeProblem({ nope: ['x'] })).toMatch(/unknown/);
+    expect(scopeProblem({ all: true })).toBeUndefined();
+  });
+});
+
+describe('revocation rule', () => {
+  const rev = (over: Partial<RevocationDoc>): RevocationDoc => ({ id: 'r', kind: 'subject', subject: 'alice', at: T, reason: 'x', by, expires_at: T + 86_400_000, ...over });
+  const cases: [string, Partial<Identity>, Partial<RevocationDoc>, string | undefined][] = [
+    ['auth_time before', { authTime: T / 1000 - 10 }, {}, 'credential_revoked'],
+    ['auth_time in the same second', { authTime: Math.floor(T / 1000) }, {}, 'credential_revoked'],
+    ['auth_time after', { authTime: T / 1000 + 1 }, {}, undefined],
+    ['refreshed token: new iat, old auth_time', { authTime: T / 1000 - 10, issuedAt: T / 1000 + 100 }, {}, 'credential_revoked'],
+    ['no auth_time: iat decides (after)', { issuedAt: T / 1000 + 1 }, {}, undefined],
+    ['no auth_time: iat decides (before)', { issuedAt: T / 1000 - 1 }, {}, 'credential_revoked'],
+    ['neither: cannot prove it is newer', {}, {}, 'credential_revoked'],
+    ['another subject', { subject: 'bob' }, {}, undefined],
+    ['issuer-bound, other issuer', { authTime: T / 1000 - 10 }, { issuer: 'https://other' }, undefined],
+    ['issuer-bound, same issuer', { authTime: T / 1000 - 10 }, { issuer: 'https://idp' }, 'credential_revoked'],
+    ['session revoked (sid)', { authTime: T / 1000 + 100, session: 'sid:s1' }, { kind: 'session', subject: undefined, session: 's1' }, 'credential_revoked'],
+    ['another session', { authTime: T / 1000 - 100, session: 'sid:s2' }, { kind: 'session', subject: undefined, session: 's1' }, undefined],
+  ];
+  it.each(cases)('%s', async (_name, w, r, expected) => {
+    const b = await board([], [rev(r)]);
+    expect(b.refuse(who(w), T + 1000)?.reason).toBe(expected);
+  });
+
+  it('a shared mirror refreshed longer ago than max_staleness_ms fails closed; a memory one never does', async () => {
+    const clock = { now: T, mono: 0 };
+    const shared = await board([], [], clock, true);
+    expect(shared.refuse(who(), T)).toBeUndefined();
+    clock.mono = 1001;
+    expect(shared.refuse(who(), T)?.reason).toBe('state_unavailable');
+    await shared.refresh();
+    expect(shared.refuse(who(), T)).toBeUndefined();
+    const local = await board([], [], clock, false);
+    clock.mono = 1e9;
+    expect(local.refuse(who(), T)).toBeUndefined();
+  });
+});
+
+describe('stepgate incident raise --for', () => {
+  it.each([['90', 90], ['90s', 90], ['30m', 1800], ['2h', 7200], ['1d', 86_400]] as const)('%s → %i s', (v, s) => expect(duration(v)).toBe(s));
+  it.each(['', '2x', '-1m', '1.5h', 'forever'])('%j is refused', (v) => expect(() => duration(v)).toThrow(/--for/));
+});
