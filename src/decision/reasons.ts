@@ -29,6 +29,8 @@ export const REASONS = {
   request_invalid: { kind: 'bad_request', message: 'The authorization request is malformed.' },
   credential_ambiguous: { kind: 'bad_request', message: 'The request carries more than one credential, and they differ; send exactly one.' },
   header_too_large: { kind: 'too_large', message: 'A request header is larger than allowed.' },
+  // branch ops (issue 16): automation asked for a step-up with no approvals configured.
+  automation_step_up: { kind: 'forbidden', message: 'This request needs a human step-up, which an automation identity cannot do, and no approval is configured for automation.' },
   internal_error: { kind: 'error', message: 'The request could not be evaluated.' },
 } as const satisfies Record<string, { kind: ReasonKind; message: string }>;
 

@@ -382,7 +382,7 @@ export class StepUpFlow {
  * exact URLs (the step-up origin, the approvals path, an id of the exact shape) and nothing else.
  */
 function isApprovalPage(rt: Runtime, rd: string): boolean {
-  if (!rt.config.automation || !rt.config.stepup.url) return false;
+  if (!rt.config.automation?.approver || !rt.config.stepup.url) return false;
   const base = approvalBaseUrl(rt.config.stepup.url);
   if (rd === base.slice(0, -1)) return true;
   return rd.startsWith(base) && APPROVAL_ID.test(rd.slice(base.length));
