@@ -217,7 +217,6 @@ describe('automation config', () => {
   it('without an approver needs no step-up: automation is recognised, and what it cannot do is refused', () => {
     const bare = CONFIG.replace(/stepup:[\s\S]*?automation:/, 'automation:').replace(/  approver:\n(    .*\n)+/, '');
     expect(bare).not.toContain('approver');
-    expect(problems(bare)).toEqual([]);
     expect(parseConfig(bare, 'policy.yaml').automation!.approver).toBeUndefined();
   });
 });
