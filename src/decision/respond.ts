@@ -191,6 +191,13 @@ export class Responder {
     if (r && r.maxAge !== undefined) url.searchParams.set('max_age', String(r.maxAge));
     // The step-up page explains why; the code is the stable vocabulary, never request data.
     url.searchParams.set('reason', v.reason);
+    // A context-bound step-up: which change and since when, so the page can say it in words (a
+    // code from a closed set and a time; the page ignores anything else).
+    const cx = v.risk?.context;
+    if (cx && reasonKind(v.reason) === 'step_up') {
+      url.searchParams.set('context', cx.code);
+      url.searchParams.set('since', String(cx.authAfter));
+    }
     const req = v.attributes;
     // The return URL is rebuilt from what the gateway routed; it is only offered for hosts the
     // operator listed, so a step-up can never be turned into a redirect to somewhere else.
