@@ -103,7 +103,10 @@ export async function startService(
     log: logger,
     listen: env.STEPGATE_GRPC_LISTEN ?? config.server.grpc_listen,
     telemetry,
+    // SERVING only once every listener below is bound: a Ready pod serves all its ports.
+    startNotServing: true,
   }).catch(abort);
+  let ready = false;
   started.push({ close: () => grpc.shutdown(0) });
   logger.info({ event: 'listening', transport: 'grpc', port: grpc.port }, `ext_authz gRPC listening on port ${grpc.port}`);
   const proxies = new TrustedProxies(config.server.trusted_proxies);
@@ -135,13 +138,22 @@ export async function startService(
       // Served whenever the step-up routes are: a reload that adds `automation` finds them ready,
       // and without it the runtime has no approval store and the pages answer not found.
       const desk = new ApprovalDesk({ runtime: () => runtime, tokens: new ApprovalTokens(keys), now });
-      http = await startStepUpServer({ flow, desk, runtime: () => runtime, log: logger, listen: httpListen, proxies, env });
+      http = await startStepUpServer({ flow, desk, runtime: () => runtime, log: logger, listen: httpListen, proxies, env, ready: () => ready });
       started.push(http);
       logger.info({ event: 'listening', transport: 'http-stepup', port: http.port }, `step-up routes (/.stepgate/) listening on port ${http.port}`);
     }
   } catch (err) {
     await abort(err);
   }
+  for (const [listener, transport] of [[http, 'http-stepup'], [authzHttp, 'http-authz']] as const) {
+    listener?.onDown?.((why) => {
+      ready = false;
+      grpc.setServing(false);
+      logger.error({ event: 'listener_down', transport, detail: why }, `${why}; health reports NOT_SERVING (readiness and liveness fail, so the pod is taken out and restarted)`);
+    });
+  }
+  ready = true;
+  grpc.setServing(true);
   return {
     get runtime() {
       return runtime;
@@ -179,6 +191,7 @@ export async function startService(
       }
     },
     async stop() {
+      ready = false;
       await Promise.all([
         grpc.shutdown(runtime.config.server.shutdown_grace_seconds * 1000),
         http?.close(),

@@ -147,7 +147,7 @@ export class ApprovalDesk {
   }
 
   private groupRefusal(rt: Runtime, who: Identity): string | undefined {
-    const groups = rt.config.automation!.approver.groups;
+    const groups = rt.config.automation!.approver!.groups;
     if (!groups) return undefined;
     const match = compileGlobList(groups, null);
     return who.groups.some((g) => match(g)) ? undefined : 'you are not in automation.approver.groups';
@@ -169,8 +169,8 @@ export class ApprovalDesk {
     if (who.level < need) {
       return { ok: false, code: 'approval_stepup_required', why: `Approving needs a sign-in at level ${rt.assurance.names[need]}; yours is ${who.levelName}.` };
     }
-    if (age === undefined || age > auto.approver.max_age_seconds) {
-      return { ok: false, code: 'approval_stepup_required', why: `Approving needs a sign-in from the last ${auto.approver.max_age_seconds} seconds.` };
+    if (age === undefined || age > auto.approver!.max_age_seconds) {
+      return { ok: false, code: 'approval_stepup_required', why: `Approving needs a sign-in from the last ${auto.approver!.max_age_seconds} seconds.` };
     }
     return { ok: true };
   }
@@ -178,7 +178,7 @@ export class ApprovalDesk {
   /** The stronger of the approval's own requirement and `approver.level`; an unknown name counts as the highest. */
   private neededLevel(rt: Runtime, doc: ApprovalDocument): number {
     const names = rt.assurance.names;
-    const approver = names.indexOf(rt.config.automation!.approver.level);
+    const approver = names.indexOf(rt.config.automation!.approver!.level);
     const wanted = doc.why.required_level;
     const own = wanted === undefined ? -1 : names.indexOf(wanted) < 0 ? names.length - 1 : names.indexOf(wanted);
     return Math.max(approver, own);
@@ -187,7 +187,7 @@ export class ApprovalDesk {
   private stepUpLink(rt: Runtime, id: string, doc: ApprovalDocument): string {
     const url = new URL(rt.config.stepup.url!);
     url.searchParams.set('level', rt.assurance.names[this.neededLevel(rt, doc)]!);
-    url.searchParams.set('max_age', String(rt.config.automation!.approver.max_age_seconds));
+    url.searchParams.set('max_age', String(rt.config.automation!.approver!.max_age_seconds));
     url.searchParams.set('reason', 'approval_required');
     url.searchParams.set('rd', approvalUrl(rt.config.stepup.url!, id));
     return url.href;
@@ -199,8 +199,8 @@ export class ApprovalDesk {
 
   private signIn(rt: Runtime, path: string, why: string): DeskResponse {
     const url = new URL(rt.config.stepup.url!);
-    url.searchParams.set('level', rt.config.automation!.approver.level);
-    url.searchParams.set('max_age', String(rt.config.automation!.approver.max_age_seconds));
+    url.searchParams.set('level', rt.config.automation!.approver!.level);
+    url.searchParams.set('max_age', String(rt.config.automation!.approver!.max_age_seconds));
     url.searchParams.set('reason', 'approval_required');
     url.searchParams.set('rd', `${new URL(rt.config.stepup.url!).origin}${path}`);
     return page(FLOW_ERRORS.approval_signin_required.status, stepUpNeededPage('approval_signin_required', why, url.href));

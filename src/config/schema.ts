@@ -404,12 +404,16 @@ const automationSchema = z
       })
       .optional(),
     approval_ttl_seconds: z.number().int().min(60).max(7 * 86_400).default(3600),
-    approver: z.strictObject({
-      // Required on purpose: who may approve a cluster change is a decision, not a default.
-      level: nonEmpty,
-      max_age_seconds: z.number().int().min(30).max(3600).default(300),
-      groups: stringList.optional(),
-    }),
+    // Without an approver there are no approvals: a step-up asked of automation is refused
+    // (automation_step_up). With one, `level` is required on purpose: who may approve a cluster
+    // change is a decision, not a default.
+    approver: z
+      .strictObject({
+        level: nonEmpty,
+        max_age_seconds: z.number().int().min(30).max(3600).default(300),
+        groups: stringList.optional(),
+      })
+      .optional(),
   })
   .superRefine((a, ctx) => {
     if (a.issuers.length === 0 && a.subjects.length === 0 && a.claim === undefined) {
@@ -636,11 +640,11 @@ export const configSchema = z
     }
     const auto = cfg.automation;
     if (auto) {
-      checkLevel(auto.approver.level, ['automation', 'approver', 'level']);
-      if (!cfg.stepup.oidc || !cfg.stepup.url) {
+      if (auto.approver) checkLevel(auto.approver.level, ['automation', 'approver', 'level']);
+      if (auto.approver && (!cfg.stepup.oidc || !cfg.stepup.url)) {
         ctx.addIssue({
           code: 'custom',
-          path: ['automation'],
+          path: ['automation', 'approver'],
           message: 'needs stepup.oidc and stepup.url: approving an automation request takes a human step-up on stepgate\'s approval pages',
         });
       }

@@ -339,7 +339,15 @@ async function login(s: Settings, level: string | undefined, io: PluginIo): Prom
   if (acr === undefined) {
     throw new PluginUsageError(`unknown level ${level}: use a level name given with --acr NAME=ACR (known: ${[...s.levels.keys()].join(', ') || 'none'}) or an acr value`);
   }
-  const r = await signIn({ ...s.signIn, stderr: io.stderr }, acr === '' ? {} : { acrValues: acr, promptLogin: true });
+  let r: SignInResult;
+  try {
+    r = await signIn({ ...s.signIn, stderr: io.stderr }, acr === '' ? {} : { acrValues: acr, promptLogin: true });
+  } catch (err) {
+    // A wrong code at the identity provider, a cancel, a timeout or a refused code exchange: say
+    // which, and that nothing changed (the cache is written only after a verified sign-in).
+    io.stderr(`stepgate: sign-in not completed (${(err as Error).message}); nothing was cached, and your current sign-ins are unchanged.`);
+    return 1;
+  }
   cache.put(store(s, acr, r, io.now()));
   io.stderr(`stepgate: signed in${r.claims.acr ? ` at ${r.claims.acr}` : ''}; kubectl uses this sign-in until it expires (in ${Math.max(0, r.claims.exp - io.now())}s).`);
   return 0;

@@ -31,6 +31,8 @@ export const REASONS = {
   header_too_large: { kind: 'too_large', message: 'A request header is larger than allowed.' },
   // incident (issue 15)
   credential_revoked: { kind: 'unauthenticated', message: 'Access of this credential was revoked; sign in again.' },
+  // branch ops (issue 16): automation asked for a step-up with no approvals configured.
+  automation_step_up: { kind: 'forbidden', message: 'This request needs a human step-up, which an automation identity cannot do, and no approval is configured for automation.' },
   internal_error: { kind: 'error', message: 'The request could not be evaluated.' },
 } as const satisfies Record<string, { kind: ReasonKind; message: string }>;
 

@@ -71,7 +71,7 @@ export class Responder {
     this.stepupUrl = config.stepup.url;
     this.canReturn = config.stepup.return_hosts.length > 0;
     this.sessionCookie = config.stepup.session?.cookie_name;
-    this.approvalBase = config.automation && config.stepup.url ? approvalBaseUrl(config.stepup.url) : undefined;
+    this.approvalBase = config.automation?.approver && config.stepup.url ? approvalBaseUrl(config.stepup.url) : undefined;
     this.returnHosts = compileGlobList(config.stepup.return_hosts.map((h) => h.toLowerCase()), '.');
     this.descriptions = new Map(config.policy.rules.flatMap((r) => (r.description ? [[r.name, r.description] as const] : [])));
     this.hint = config.kubernetes.step_up_hint;
@@ -192,6 +192,13 @@ export class Responder {
     if (r && r.maxAge !== undefined) url.searchParams.set('max_age', String(r.maxAge));
     // The step-up page explains why; the code is the stable vocabulary, never request data.
     url.searchParams.set('reason', v.reason);
+    // A context-bound step-up: which change and since when, so the page can say it in words (a
+    // code from a closed set and a time; the page ignores anything else).
+    const cx = v.risk?.context;
+    if (cx && reasonKind(v.reason) === 'step_up') {
+      url.searchParams.set('context', cx.code);
+      url.searchParams.set('since', String(cx.authAfter));
+    }
     const req = v.attributes;
     // The return URL is rebuilt from what the gateway routed; it is only offered for hosts the
     // operator listed, so a step-up can never be turned into a redirect to somewhere else.
@@ -214,7 +221,7 @@ export class Responder {
   private body(v: Verdict, status: number, stepUp: string | undefined, message?: string): string {
     const r = v.requirement;
     const payload: Record<string, unknown> = { reason: v.reason, message: message ?? reasonMessage(v.reason) };
-    if (r && !r.deny && reasonKind(v.reason) === 'step_up') {
+    if (r && !r.deny && (reasonKind(v.reason) === 'step_up' || v.reason === 'automation_step_up')) {
       payload.required = {
         level: r.level >= 0 ? this.assurance.names[r.level] : undefined,
         max_age: r.maxAge,
@@ -241,7 +248,12 @@ export class Responder {
       }
     }
     if (!v.attributes?.kube) return JSON.stringify(payload);
-    const stepUpMessage = v.approval === undefined && r && !r.deny && reasonKind(v.reason) === 'step_up' ? this.stepUpMessage(v, r) : undefined;
+    const stepUpMessage =
+      v.approval === undefined && r && !r.deny && reasonKind(v.reason) === 'step_up'
+        ? this.stepUpMessage(v, r)
+        : v.reason === 'automation_step_up' && r
+          ? { text: describeAutomationRefusal(r, payload, this.descriptions), hint: undefined }
+          : undefined;
     if (stepUpMessage !== undefined) payload.hint = stepUpMessage.hint;
     // kubectl prints a Status message verbatim ("error: <message>"), so an engineer sees why.
     return JSON.stringify({
@@ -291,6 +303,13 @@ function describeStepUp(
   const hint = hintTemplate.replaceAll('{level}', level ?? '').replaceAll('{max_age}', r.maxAge === undefined ? '' : String(r.maxAge));
   const text = `stepgate: step-up needed: ${what} needs ${needs.join(', ') || 'a stronger sign-in'}; ${has} (${v.reason}${riskHint(v)}). ${hint}`;
   return { text, hint };
+}
+
+/** What a pipeline's log shows for automation_step_up: what the request needed, and the two ways out. */
+function describeAutomationRefusal(r: NonNullable<Verdict['requirement']>, payload: Record<string, unknown>, descriptions: ReadonlyMap<string, string>): string {
+  const described = r.rules.map((n) => descriptions.get(n)).filter((d): d is string => d !== undefined);
+  const what = described.length > 0 ? described.join('; ') : `rule ${r.rules.join(', ')}`;
+  return `stepgate: ${what}: needs a human step-up (automation_step_up${levelHint(payload)}), which automation cannot do. Run it as a person, or configure automation.approver so a human can approve this exact request.`;
 }
 
 /** Kubernetes StatusReason values for the statuses we answer with. */

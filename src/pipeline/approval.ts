@@ -9,7 +9,7 @@ import type { Runtime } from './runtime.js';
 
 /**
  * Automation cannot do a step-up. When the verdict for an automation identity asks for one, the
- * request is bound to an approval id instead: an approved approval lets this one request through
+ * request is refused (automation_step_up) without approvals configured; with them, it is bound to an approval id instead: an approved approval lets this one request through
  * once; otherwise a pending approval is recorded and the request is denied with
  * `approval_required`. Every other verdict passes through untouched and synchronously, so humans
  * and allows pay for one property check.
@@ -18,8 +18,18 @@ export function gateAutomation(rt: Runtime, v: Verdict): Verdict | Promise<Verdi
   const store = rt.approvals;
   const who = v.identity;
   const req = v.attributes;
-  if (v.allow || store === undefined || who?.automation !== true || req === undefined || reasonKind(v.reason) !== 'step_up') return v;
+  if (v.allow || who?.automation !== true || req === undefined || reasonKind(v.reason) !== 'step_up') return v;
+  if (store === undefined) return refuseStepUp(v);
   return approvalVerdict(rt, store, v, who, req);
+}
+
+/**
+ * Without approvals (`automation` has no `approver`), a step-up asked of automation is refused in
+ * words: a 401 challenge it can never answer would only make the job retry, and no human would
+ * learn what it needed.
+ */
+function refuseStepUp(v: Verdict): Verdict {
+  return { ...v, reason: 'automation_step_up', detail: `${v.detail}; automation cannot step up, and no approvals are configured (automation.approver)` };
 }
 
 async function approvalVerdict(rt: Runtime, store: ApprovalStore, v: Verdict, who: Identity, req: RequestAttributes): Promise<Verdict> {

@@ -2,7 +2,7 @@ import type { ReasonCode } from '../decision/reasons.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { Identity } from '../identity/identity.js';
 import type { VerifyResult } from '../identity/verifier.js';
-import type { Requirement } from '../policy/policy.js';
+import type { Policy, Requirement } from '../policy/policy.js';
 import type { RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
 import { presentedCredential } from '../request/credentials.js';
@@ -45,7 +45,11 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
  */
 export function decide(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdict | Promise<Verdict> {
   const v = decideCore(rt, req, r);
-  if (rt.approvals === undefined) return v;
+  if (rt.approvals === undefined) {
+    // Automation without approvals: a step-up it cannot do is refused in words (gateAutomation).
+    if (rt.config.automation === undefined) return v;
+    return v instanceof Promise ? v.then((x) => gateAutomation(rt, x)) : gateAutomation(rt, v);
+  }
   return v instanceof Promise ? v.then((x) => countDenial(rt, gateAutomation(rt, x))) : countDenial(rt, gateAutomation(rt, v));
 }
 
@@ -116,16 +120,23 @@ export function judge(
   nowMs: number,
   req: RequestAttributes | undefined,
   cached: boolean,
-  rt: Pick<Runtime, 'assurance'>,
+  rt: Pick<Runtime, 'assurance'> & { readonly policy?: Pick<Policy, 'everyday'> },
   risk?: RiskAssessment,
   guard?: GuardrailOutcome,
 ): Verdict {
+  // Automation never signs in interactively, so it has no acr to show and no auth_time to be
+  // fresh by. Its verified credential admits it at the everyday requirement and no further: its
+  // level name stays what its token says (`none`), and a higher level or a shorter max_age is a
+  // step-up that only a human can give (an approval, or automation_step_up).
+  const everyday = who.automation === true ? rt.policy?.everyday : undefined;
+  const level = everyday !== undefined && everyday.level > who.level ? everyday.level : who.level;
   if (need.deny) {
     if (risk?.denies) return verdict(false, 'risk_deny', `risk score ${risk.score} reached band ${risk.band}`, need, who, req, cached, risk, guard);
     return verdict(false, 'policy_deny', `denied by rule ${need.rules.join(', ')}${guardNote(guard)}`, need, who, req, cached, risk, guard);
   }
-  if (who.level < need.level) {
-    const detail = `presented ${who.levelName}, required ${rt.assurance.names[need.level]}${riskNote(risk)}`;
+  if (level < need.level) {
+    const admitted = everyday !== undefined && everyday.level >= 0 ? ` (automation, admitted at the everyday ${rt.assurance.names[everyday.level]})` : '';
+    const detail = `presented ${who.levelName}${admitted}, required ${rt.assurance.names[need.level]}${riskNote(risk)}`;
     return verdict(false, 'acr_insufficient', detail + guardNote(guard), need, who, req, cached, risk, guard);
   }
   // The verifiers refuse a future auth_time within the issuer's tolerance; an identity that got
@@ -141,11 +152,16 @@ export function judge(
   }
   if (need.maxAge !== undefined) {
     if (who.authTime === undefined) {
-      return verdict(false, 'auth_time_missing', `max_age ${need.maxAge}s needs auth_time${riskNote(risk)}${guardNote(guard)}`, need, who, req, cached, risk, guard);
-    }
-    const age = Math.floor(nowMs / 1000) - who.authTime;
-    if (age > need.maxAge) {
-      return verdict(false, 'auth_too_old', `authenticated ${age}s ago, max_age ${need.maxAge}s${riskNote(risk)}${guardNote(guard)}`, need, who, req, cached, risk, guard);
+      // Never fresh by default: only automation, and only up to the everyday max_age.
+      if (everyday === undefined || everyday.maxAge === undefined || need.maxAge < everyday.maxAge) {
+        const why = everyday !== undefined ? `max_age ${need.maxAge}s asks for a recent sign-in, which automation never makes (no auth_time)` : `max_age ${need.maxAge}s needs auth_time`;
+        return verdict(false, 'auth_time_missing', `${why}${riskNote(risk)}${guardNote(guard)}`, need, who, req, cached, risk, guard);
+      }
+    } else {
+      const age = Math.floor(nowMs / 1000) - who.authTime;
+      if (age > need.maxAge) {
+        return verdict(false, 'auth_too_old', `authenticated ${age}s ago, max_age ${need.maxAge}s${riskNote(risk)}${guardNote(guard)}`, need, who, req, cached, risk, guard);
+      }
     }
   }
   return verdict(true, 'allowed', '', need, who, req, cached, risk, guard);

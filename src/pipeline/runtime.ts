@@ -120,7 +120,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     risk,
     riskState,
     // Always the shared store, never the degrade fallback: an approval seen by one replica only is no approval.
-    approvals: config.automation ? riskState?.store.approvals : undefined,
+    approvals: config.automation?.approver ? riskState?.store.approvals : undefined,
     // The shared store too: the plugin's question may reach another replica than the 401 came from.
     challenges: config.kubernetes.challenge_ttl_seconds > 0 ? riskState?.store.challenges : undefined,
     incidents: riskState?.board,
@@ -184,7 +184,7 @@ const APPROVALS_ONLY_LIMITS: StoreLimits = Object.freeze({
 });
 
 function buildRiskState(config: Config, deps: RuntimeDeps, previous: Runtime | undefined): RiskState | undefined {
-  const limits = storeLimits(config) ?? (config.automation || config.incident || config.kubernetes.challenge_ttl_seconds > 0 ? APPROVALS_ONLY_LIMITS : undefined);
+  const limits = storeLimits(config) ?? (config.automation?.approver || config.incident || config.kubernetes.challenge_ttl_seconds > 0 ? APPROVALS_ONLY_LIMITS : undefined);
   if (!limits) return undefined;
   const key = JSON.stringify([config.state, limits, config.incident ?? null]);
   if (previous?.riskState?.key === key) return previous.riskState;

@@ -61,6 +61,12 @@ interface CompiledRule {
 export interface Policy {
   evaluate(req: RequestAttributes, who: Identity | undefined): Requirement;
   readonly ruleNames: readonly string[];
+  /**
+   * The everyday requirement: `policy.default`'s level and max_age (level -1 for an allow-list
+   * default). Anything above it is a step-up. Automation, which never authenticates
+   * interactively, is admitted at it on the strength of its verified credential alone.
+   */
+  readonly everyday: { readonly level: number; readonly maxAge: number | undefined };
 }
 
 export function compilePolicy(config: Config, assurance: AssuranceModel): Policy {
@@ -112,6 +118,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
 
   return {
     ruleNames: rules.map((r) => r.name),
+    everyday: Object.freeze({ level: defaultLevel, maxAge: d.deny === true ? undefined : d.max_age }),
     evaluate(req, who) {
       if (req.kube !== undefined && isDiscovery(req)) return discoveryReq;
       let matched: number[] | undefined;

@@ -89,6 +89,7 @@ export class StepUpFlow {
     if (rd) fields.rd = rd;
     if (reason) fields.reason = reason;
     const asked = q.get('max_age') === null ? undefined : Number(q.get('max_age'));
+    const context = contextInWords(q, Math.floor(this.deps.now() / 1000));
     return {
       status: 200,
       headers: [...PAGE_HEADERS],
@@ -96,6 +97,7 @@ export class StepUpFlow {
         target: target && { host: target.host, path: target.pathname },
         rules: target ? ruleDescriptions(rt, target, signedIn.ok ? signedIn.identity : undefined) : [],
         reasons,
+        context,
         factor: level.description ?? `A sign-in at level ${level.name}.`,
         who,
         lasts: lasting(asked, rt.config.stepup.session!.lifetime_seconds),
@@ -378,11 +380,36 @@ export class StepUpFlow {
 }
 
 /**
+ * What a context-bound step-up (risk engine) is bound to, in the words kubectl's Status line uses:
+ * "New network since 14:02 UTC: sign in again on this device". Only the codes below and a time
+ * in the last week are shown; anything else in a hand-made link is ignored, so the page never
+ * repeats text from the URL.
+ */
+const CONTEXT_WORDS: Readonly<Record<string, readonly [string, string]>> = {
+  new_network: ['New network', 'sign in again on this device'],
+  new_device: ['New browser', 'sign in again in this browser'],
+  ua_family_change: ['New kind of client', 'sign in again with it'],
+  sensitive_objects: ['Unusual number of sensitive objects', 'sign in again to confirm it is you'],
+  destructive_burst: ['Burst of deletes', 'sign in again to confirm it is you'],
+};
+const CONTEXT_MAX_AGE_S = 7 * 86_400;
+
+export function contextInWords(q: URLSearchParams, nowS: number): string | undefined {
+  const code = q.get('context');
+  const since = q.get('since');
+  if (code === null || since === null || !Object.hasOwn(CONTEXT_WORDS, code) || !/^\d{1,12}$/.test(since)) return undefined;
+  const t = Number(since);
+  if (t > nowS + 60 || nowS - t > CONTEXT_MAX_AGE_S) return undefined;
+  const [what, todo] = CONTEXT_WORDS[code]!;
+  return `${what} since ${new Date(t * 1000).toISOString().slice(11, 16)} UTC: ${todo}.`;
+}
+
+/**
  * stepgate's own approval pages are a return target without being listed in return_hosts: the
  * exact URLs (the step-up origin, the approvals path, an id of the exact shape) and nothing else.
  */
 function isApprovalPage(rt: Runtime, rd: string): boolean {
-  if (!rt.config.automation || !rt.config.stepup.url) return false;
+  if (!rt.config.automation?.approver || !rt.config.stepup.url) return false;
   const base = approvalBaseUrl(rt.config.stepup.url);
   if (rd === base.slice(0, -1)) return true;
   return rd.startsWith(base) && APPROVAL_ID.test(rd.slice(base.length));

@@ -60,6 +60,8 @@ export interface StepUpPageInput {
   /** The matched rules' descriptions, as the operator wrote them. */
   rules: readonly string[];
   reasons: readonly string[];
+  /** The context change or behaviour the step-up is bound to, in words; undefined when none. */
+  context?: string | undefined;
   factor: string;
   /** Who the browser's session names; undefined when it has none (or an invalid one). */
   who: SignedIn | undefined;
@@ -78,7 +80,11 @@ export function stepUpPage(p: StepUpPageInput): string {
   const attempted = p.target
     ? `<dt>You tried to open</dt><dd><code>${escapeHtml(p.target.host)}${escapeHtml(p.target.path)}</code></dd>`
     : '';
-  const why = [...p.rules.map((r) => `<li id="stepgate-rule">${escapeHtml(r)}</li>`), ...p.reasons.map((r) => `<li>${escapeHtml(r)}</li>`)].join('');
+  const why = [
+    ...(p.context ? [`<li id="stepgate-context"><strong>${escapeHtml(p.context)}</strong></li>`] : []),
+    ...p.rules.map((r) => `<li id="stepgate-rule">${escapeHtml(r)}</li>`),
+    ...p.reasons.map((r) => `<li>${escapeHtml(r)}</li>`),
+  ].join('');
   const who = p.who
     ? `<dt>Signed in as</dt><dd id="stepgate-who"><code>${escapeHtml(p.who.subject)}</code> at level <code>${escapeHtml(p.who.level)}</code>${p.who.authTime !== undefined ? `, signed in ${escapeHtml(utc(p.who.authTime))}` : ''}</dd>`
     : `<dt>Signed in as</dt><dd id="stepgate-who">Nobody yet in this browser: no stepgate session.</dd>`;

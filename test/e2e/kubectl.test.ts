@@ -34,7 +34,9 @@ let opener: Server;
 let openerUrl: string;
 let kubeconfig: string;
 /** What the next browser sign-in does at the IdP. */
-let mode: 'password' | 'password+otp' | 'cancel' = 'password';
+let mode: 'password' | 'password+otp' | 'cancel' | 'wrong-otp' = 'password';
+/** What the IdP's pages said along the way (for the wrong-code test). */
+const idpSaid: string[] = [];
 let opened = 0;
 const signIns: Promise<void>[] = [];
 const transcript: string[] = [];
@@ -97,7 +99,7 @@ async function drive(url: string): Promise<void> {
   const page = await context.newPage();
   try {
     await page.goto(url);
-    for (let step = 0; step < 8; step++) {
+    for (let step = 0; step < 16; step++) {
       await page.waitForLoadState();
       const here = new URL(page.url());
       if (here.pathname === '/callback') return;
@@ -106,6 +108,9 @@ async function drive(url: string): Promise<void> {
         continue;
       }
       if ((await page.locator('form[data-step="login"]').count()) > 0) {
+        idpSaid.push(await page.locator('body').innerText());
+        // Sent back to the password after too many wrong codes: this user gives up here.
+        if (mode === 'wrong-otp' && step > 0) return;
         await page.fill('#user', 'alice');
         await page.fill('#password', 'alice-password');
         if (mode === 'password+otp' && (await page.locator('input[type=checkbox][name=mfa]').count()) > 0) await page.check('input[name=mfa]');
@@ -113,7 +118,10 @@ async function drive(url: string): Promise<void> {
         continue;
       }
       if ((await page.locator('form[data-step="otp"]').count()) > 0) {
-        await page.fill('#otp', idp.totp('alice'));
+        idpSaid.push(await page.locator('body').innerText());
+        const good = idp.totp('alice');
+        // A mistyped code: every digit off by one, so it is never the current (or an adjacent) code.
+        await page.fill('#otp', mode === 'wrong-otp' ? good.replace(/\d/g, (d) => String((Number(d) + 1) % 10)) : good);
         await page.locator('form[data-step="otp"] button[type=submit]').click();
         continue;
       }
@@ -293,6 +301,20 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     expect(exec).toEqual([expect.objectContaining({ method: 'GET', upgrade: 'websocket', subprotocol: EXEC_SUBPROTOCOL, level: 'aal1', authorization: false })]);
   }, 240_000);
 
+  it('kubectl create deployment passes at the everyday level through nginx with the cached token: no step-up, no hardware key', async () => {
+    const before = api.requests.length;
+    const r = await k(['create', 'deployment', 'web', '--image=registry.example.com/web:1.0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('deployment.apps/web created');
+    expect(r.stderr).toBe('');
+    expect(opened).toBe(1);
+    const post = api.requests.slice(before).filter((q) => q.method === 'POST' && q.url.startsWith('/apis/apps/v1/namespaces/default/deployments'));
+    expect(post).toEqual([expect.objectContaining({ level: 'aal1' })]);
+    // kubectl ≥ 1.32 sends protobuf here (older ones JSON); through nginx it reaches the server as sent.
+    expect(post[0]!.contentType).toMatch(/^application\/(vnd\.kubernetes\.protobuf|json)$/);
+    transcript.push(`(create deployment body: ${post[0]!.contentType})\n`);
+  }, 240_000);
+
   it('kubectl -n prod delete pod web-0: a 401 whose printed message says what to do, and the plugin steps up during that command', async () => {
     mode = 'password+otp';
     const before = api.requests.length;
@@ -334,6 +356,24 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     expect(r.stdout).toMatch(/urn:stepgate:aal2\s+urn:stepgate:aal2/);
     for (const t of await cachedTokens()) expect(r.stdout + r.stderr).not.toContain(t);
   }, 120_000);
+
+  it('wrong codes at the IdP: `kubectl stepgate login --level aal2` says the sign-in was not completed, exits 1, caches nothing', async () => {
+    context = await browser.newContext();
+    mode = 'wrong-otp';
+    idpSaid.length = 0;
+    const d = join(dir, 'cache', 'stepgate');
+    const snapshot = async () => Promise.all((await readdir(d)).sort().map(async (n) => `${n}:${await readFile(join(d, n), 'utf8')}`));
+    const before = await snapshot();
+    const r = await plugin(['login', '--level', 'aal2', '--timeout', '30']);
+    await Promise.all(signIns.splice(0));
+    transcript.push(`$ kubectl stepgate login --level aal2   # wrong one-time codes at the IdP\n${r.stdout}${r.stderr}(exit ${r.code})\n`);
+    // The IdP said so on each try, and sent the user back to the password after the last one.
+    expect(idpSaid.filter((t) => t.includes('That code is not valid')).length).toBeGreaterThan(0);
+    expect(idpSaid.at(-1)).toContain('Too many wrong codes');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('stepgate: sign-in not completed (no answer from the browser within 30s); nothing was cached, and your current sign-ins are unchanged.');
+    expect(await snapshot()).toEqual(before);
+  }, 240_000);
 
   it('a step-up cancelled at the IdP leaves the everyday sign-in working', async () => {
     const out = await plugin(['logout']);

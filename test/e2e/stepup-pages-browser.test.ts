@@ -78,6 +78,24 @@ describe('the step-up pages in Chromium', () => {
     await expect(page.getByRole('heading', { name: 'Overview' }).isVisible()).resolves.toBe(true);
   });
 
+  it('a step-up bound to a context change says so in words ("New network since 14:02 UTC: sign in again on this device")', async () => {
+    // The link stepgate's 302 carries for a context-bound challenge (respond.ts: context and since).
+    const since = Math.floor(Date.now() / 1000) - 600;
+    const hhmm = new Date(since * 1000).toISOString().slice(11, 16);
+    const q = new URLSearchParams({ level: 'aal2', max_age: '600', reason: 'auth_too_old', context: 'new_network', since: String(since), rd: `${stack.url}/admin` });
+    await page.goto(`${stack.url}/.stepgate/start?${q.toString()}`);
+    const words = page.locator('#stepgate-context');
+    expect(await words.innerText()).toBe(`New network since ${hhmm} UTC: sign in again on this device.`);
+    expect(await words.isVisible()).toBe(true);
+    // First among the reasons, above the rule's own description.
+    expect(await page.locator('dd ul li').first().getAttribute('id')).toBe('stepgate-context');
+    await page.screenshot({ path: '.artifacts/stepup-page-context.png', fullPage: true });
+    // A hand-made link with other text shows nothing of it.
+    await page.goto(`${stack.url}/.stepgate/start?${new URLSearchParams({ level: 'aal2', context: 'Call +1 555 0100 now', since: String(since) }).toString()}`);
+    expect(await page.locator('#stepgate-context').count()).toBe(0);
+    expect(await page.content()).not.toContain('555 0100');
+  });
+
   it('a Referer on another host is never the Cancel target', async () => {
     const res = await context.request.get(`${stack.url}/.stepgate/start?level=aal2&rd=${encodeURIComponent(`${stack.url}/admin`)}`, {
       headers: { referer: 'https://evil.example.com/phish' },

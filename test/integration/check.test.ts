@@ -715,6 +715,16 @@ describe('automation approvals on the Check side', () => {
     // A human's token is challenged as before.
     expectDenied(await autoClient.check(checkRequest({ path: '/api/v1/namespaces/dev/secrets/db', token: await issuer.token({ auth_time: now() }) })), 'acr_insufficient', 'Unauthorized');
   });
+
+  it('without an approver, a step-up asked of automation is automation_step_up (403), and the everyday passes without auth_time', async () => {
+    autoService.reload(parseConfig(withStepupSession(testConfigYaml(issuer.url)) + `automation:\n  subjects: ["ci-*"]\n`, 'automation-no-approver.yaml'));
+    // A pipeline token as CI issuers mint them: no auth_time, no acr.
+    const token = await issuer.token({ sub: 'ci-bot', auth_time: undefined, acr: undefined, amr: undefined });
+    const res = await autoClient.check(checkRequest({ path: '/api/v1/namespaces/dev/secrets/db', token }));
+    expectDenied(res, 'automation_step_up', 'Forbidden');
+    expect(deniedBody(res).stepgate).toMatchObject({ reason: 'automation_step_up', presented: { level: 'none' } });
+    expect(reasonOf(await autoClient.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token })))).toBe('allowed');
+  });
 });
 
 describe('revocation on the Check side (issue 15)', () => {

@@ -44,6 +44,8 @@ export interface Recorded {
   /** For an upgrade: the Upgrade header, and the subprotocol the fake server chose (if it accepted). */
   upgrade?: string;
   subprotocol?: string;
+  /** The request's Content-Type, when it has a body (kubectl ≥ 1.32 creates with protobuf). */
+  contentType?: string;
 }
 
 export interface FakeApiserver {
@@ -104,6 +106,7 @@ export async function startFakeApiserver(): Promise<FakeApiserver> {
   const record = (req: IncomingMessage): Recorded => {
     const r: Recorded = { method: req.method ?? '', url: req.url ?? '/', authorization: req.headers.authorization !== undefined, level: req.headers['x-stepgate-level'] as string | undefined };
     if (req.headers.upgrade !== undefined) r.upgrade = req.headers.upgrade;
+    if (req.headers['content-type'] !== undefined) r.contentType = req.headers['content-type'];
     requests.push(r);
     return r;
   };
@@ -115,7 +118,22 @@ export async function startFakeApiserver(): Promise<FakeApiserver> {
     const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(json(body));
     if (path === '/version') return send(200, { major: '1', minor: '32', gitVersion: 'v1.32.0-fake', platform: 'linux/amd64' });
     if (path === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] });
-    if (path === '/apis') return send(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
+    if (path === '/apis') {
+      const apps = { groupVersion: 'apps/v1', version: 'v1' };
+      return send(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [{ name: 'apps', versions: [apps], preferredVersion: apps }] });
+    }
+    if (path === '/apis/apps/v1') {
+      return send(200, {
+        kind: 'APIResourceList',
+        groupVersion: 'apps/v1',
+        resources: [{ name: 'deployments', singularName: 'deployment', namespaced: true, kind: 'Deployment', verbs: ['create', 'delete', 'get', 'list'], shortNames: ['deploy'] }],
+      });
+    }
+    const d = /^\/apis\/apps\/v1\/namespaces\/([a-z0-9-]+)\/deployments$/.exec(path);
+    if (d && req.method === 'POST') {
+      // The created object, whatever the body said (the fake server does not decode protobuf).
+      return send(201, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: d[1], uid: 'uid-web', creationTimestamp: '2026-01-01T00:00:00Z' }, spec: { replicas: 1 } });
+    }
     if (path === '/api/v1') {
       return send(200, {
         kind: 'APIResourceList',

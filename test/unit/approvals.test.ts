@@ -191,7 +191,7 @@ describe('automation config', () => {
   it('accepts a minimal section and fills the defaults', () => {
     const a = parseConfig(CONFIG, 'policy.yaml').automation!;
     expect(a).toMatchObject({ issuers: ['https://kubernetes.default.svc'], subjects: [], approval_ttl_seconds: 3600, approver: { level: 'aal2', max_age_seconds: 300 } });
-    expect(a.approver.groups).toBeUndefined();
+    expect(a.approver!.groups).toBeUndefined();
   });
 
   it.each<[string, string, string, string | RegExp]>([
@@ -211,6 +211,12 @@ describe('automation config', () => {
 
   it('needs the step-up: approving is a human step-up on the approval pages', () => {
     const without = CONFIG.replace(/stepup:[\s\S]*?automation:/, 'automation:');
-    expect(problems(without).map((p) => p.field)).toContain('automation');
+    expect(problems(without).map((p) => p.field)).toContain('automation.approver');
+  });
+
+  it('without an approver needs no step-up: automation is recognised, and what it cannot do is refused', () => {
+    const bare = CONFIG.replace(/stepup:[\s\S]*?automation:/, 'automation:').replace(/  approver:\n(    .*\n)+/, '');
+    expect(bare).not.toContain('approver');
+    expect(parseConfig(bare, 'policy.yaml').automation!.approver).toBeUndefined();
   });
 });

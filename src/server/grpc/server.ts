@@ -26,11 +26,18 @@ export interface GrpcServerOptions {
   listen: string;
   /** Metrics, traces and the decision/audit log; without it, decisions are only logged. */
   telemetry?: CheckTelemetry;
+  /**
+   * Stay NOT_SERVING once bound, until `setServing(true)`: the composition root says SERVING
+   * only when every listener of the pod is up (the step-up port too).
+   */
+  startNotServing?: boolean;
 }
 
 export interface RunningGrpcServer {
   port: number;
   health: HealthImplementation;
+  /** SERVING or NOT_SERVING for both the server ('') and ext_authz; never SERVING again once shutting down. */
+  setServing(on: boolean): void;
   /** Report NOT_SERVING, stop accepting, let in-flight calls finish within `graceMs`, then force. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -66,15 +73,21 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
       err ? reject(new StartupError(`cannot listen on ${opts.listen}: ${err.message}`)) : resolve(p),
     );
   });
-  health.setStatus('', 'SERVING');
-  health.setStatus(AUTHORIZATION_SERVICE, 'SERVING');
+  let stopping = false;
+  const setServing = (on: boolean) => {
+    const status = on && !stopping ? 'SERVING' : 'NOT_SERVING';
+    health.setStatus('', status);
+    health.setStatus(AUTHORIZATION_SERVICE, status);
+  };
+  if (!opts.startNotServing) setServing(true);
 
   return {
     port,
     health,
+    setServing,
     async shutdown(graceMs) {
-      health.setStatus('', 'NOT_SERVING');
-      health.setStatus(AUTHORIZATION_SERVICE, 'NOT_SERVING');
+      stopping = true;
+      setServing(false);
       // tryShutdown stops new connections and calls but would also wait for long-lived streams
       // (health Watch, reflection) that never end by themselves. Only Checks matter: once none
       // is in flight, or the grace period is over, the rest is closed.

@@ -25,6 +25,8 @@ export interface StepUpServerOptions {
   proxies: TrustedProxies;
   /** For `incident.shared_signals.authorization_env`. */
   env?: NodeJS.ProcessEnv;
+  /** Whether the whole service is ready (every listener bound, not shutting down); healthz says so. */
+  ready?: () => boolean;
 }
 
 const MAX_FORM_BYTES = 8192;
@@ -86,7 +88,10 @@ async function handle(opts: StepUpServerOptions, req: IncomingMessage): Promise<
     case CHALLENGE_PATH:
       return challengeEndpoint(opts.runtime(), method, req.headers.authorization);
     case '/.stepgate/healthz':
-      return { status: 200, headers: [['content-type', 'text/plain'], ['cache-control', 'no-store']], body: 'ok\n', audit: undefined };
+      // The same answer as gRPC health: not ready while another listener is missing or on shutdown.
+      return opts.ready === undefined || opts.ready()
+        ? { status: 200, headers: [['content-type', 'text/plain'], ['cache-control', 'no-store']], body: 'ok\n', audit: undefined }
+        : { status: 503, headers: [['content-type', 'text/plain'], ['cache-control', 'no-store']], body: 'not ready\n', audit: undefined };
     default:
       return opts.flow.notFound();
   }
