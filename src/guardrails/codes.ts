@@ -20,6 +20,9 @@ export const GUARDRAIL_CODES = [
   'rbac_secrets_cluster_wide',
   'delete_protected',
   'impersonation',
+  // cel branch: the cluster's own policies (guardrails.cluster_policies).
+  'cluster_policy',
+  'cluster_policy_unreadable',
 ] as const;
 
 export type GuardrailCode = (typeof GUARDRAIL_CODES)[number];

@@ -1,0 +1,244 @@
+import { isClusterScoped } from '../../policy/policy.js';
+import type { KubeRequestInfo } from '../../request/kube.js';
+import type { ParsedBody } from '../parse.js';
+import { isObject, type Json, type Violation } from '../types.js';
+import type { Budget, CompiledExpression, Unknowable } from './expression.js';
+import { kindOfResource } from './kinds.js';
+import { CostExceeded, toCel } from './library.js';
+import type { ClusterRule, MatchInput, Operation } from './policy.js';
+
+/**
+ * Judges one request against the cluster's own policies. Pure apart from the clock the budget
+ * reads. A failed validation is a `cluster_policy` violation carrying the policy's message and the
+ * source's effect; anything that cannot be judged (an error, a cost overrun, something only kube
+ * knows) is a `cluster_policy_unreadable` violation naming the policy, the expression and why.
+ */
+
+export interface ClusterPolicyLimits {
+  /** Cost units per expression. */
+  readonly maxCost: number;
+  /** Milliseconds for all cluster policies of one request. */
+  readonly maxMillis: number;
+  readonly clock: () => number;
+}
+
+const OPERATIONS: Readonly<Record<string, Operation>> = {
+  create: 'CREATE',
+  update: 'UPDATE',
+  patch: 'UPDATE',
+  delete: 'DELETE',
+  deletecollection: 'DELETE',
+};
+
+/** The admission operation of a request the cluster policies judge, or undefined. */
+export function operationOf(kube: KubeRequestInfo): Operation | undefined {
+  if (!kube.isResourceRequest) return undefined;
+  const op = OPERATIONS[kube.verb];
+  // exec, attach, portforward and proxy are CONNECT at admission and carry no object.
+  if (op === 'CREATE' && kube.subresource !== '' && kube.subresource !== 'ephemeralcontainers' && kube.subresource !== 'binding' && kube.subresource !== 'eviction') {
+    return kube.subresource === 'exec' || kube.subresource === 'attach' || kube.subresource === 'portforward' || kube.subresource === 'proxy' ? undefined : op;
+  }
+  return op;
+}
+
+const UNKNOWABLE_WHY: Readonly<Record<Unknowable, string>> = {
+  oldObject: 'it reads oldObject, the stored object, which the gateway does not see',
+  params: 'it reads params, the policy parameters, which the gateway does not load',
+  authorizer: 'it calls the authorizer, which only kube-apiserver can answer',
+  namespaceObject: 'it reads namespaceObject, which the gateway does not see',
+  'request.userInfo': "it reads request.userInfo, kube's view of the user, which the gateway does not know",
+};
+
+export function judgeClusterPolicies(
+  rules: readonly ClusterRule[],
+  kube: KubeRequestInfo,
+  operation: Operation,
+  parsed: ParsedBody | undefined,
+  limits: ClusterPolicyLimits,
+): Violation[] {
+  const out: Violation[] = [];
+  const docs: (Json | undefined)[] = parsed === undefined ? [undefined] : parsed.ok ? parsed.documents : [];
+  const partial = parsed !== undefined && parsed.ok && parsed.partial;
+  const deadline = limits.clock() + limits.maxMillis;
+  const budget: Budget = { maxCost: limits.maxCost, deadline, clock: limits.clock };
+  for (const doc of docs) {
+    const input = matchInput(kube, operation, doc, partial);
+    let object: unknown; // converted once per document, on the first rule that matches
+    for (const rule of rules) {
+      if (!rule.matches(input)) continue;
+      object ??= doc === undefined ? null : toCel(doc);
+      judgeRule(rule, input, object, operation, budget, out);
+    }
+  }
+  return out;
+}
+
+function matchInput(kube: KubeRequestInfo, operation: Operation, doc: Json | undefined, partial: boolean): MatchInput {
+  const meta = isObject(doc?.metadata) ? doc.metadata : undefined;
+  const bodyKind = typeof doc?.kind === 'string' ? doc.kind : undefined;
+  let labels: Map<string, string> | undefined;
+  if (meta !== undefined && isObject(meta.labels)) {
+    labels = new Map(Object.entries(meta.labels).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } else if (doc !== undefined && !partial) {
+    labels = new Map(); // a whole object without labels has none
+  }
+  return {
+    operation,
+    apiGroup: kube.apiGroup,
+    apiVersion: kube.apiVersion,
+    resource: kube.resource,
+    subresource: kube.subresource,
+    kind: bodyKind ?? kindOfResource(kube.apiGroup, kube.resource) ?? '',
+    namespace: kube.namespace !== '' ? kube.namespace : typeof meta?.namespace === 'string' ? meta.namespace : '',
+    name: kube.name !== '' ? kube.name : typeof meta?.name === 'string' ? meta.name : '',
+    clusterScoped: isClusterScoped(kube.apiGroup, kube.resource),
+    labels,
+  };
+}
+
+/** Autogen: the controller with its pod template in the place of its own spec and metadata. */
+function view(rule: ClusterRule, object: unknown): unknown {
+  if (rule.view === 'object' || !(object instanceof Map)) return object;
+  const path = rule.view === 'template' ? ['spec', 'template'] : ['spec', 'jobTemplate', 'spec', 'template'];
+  let node: unknown = object;
+  for (const step of path) node = node instanceof Map ? node.get(step) : undefined;
+  const template = node instanceof Map ? node : new Map();
+  const out = new Map(object);
+  if (template.has('spec')) out.set('spec', template.get('spec'));
+  else out.delete('spec');
+  const meta = new Map<string, unknown>(template.get('metadata') instanceof Map ? (template.get('metadata') as Map<string, unknown>) : []);
+  // The namespace stays the controller's: a template has none of its own.
+  const own = object.get('metadata');
+  if (own instanceof Map && own.has('namespace')) meta.set('namespace', own.get('namespace'));
+  out.set('metadata', meta);
+  return out;
+}
+
+function judgeRule(
+  rule: ClusterRule,
+  input: MatchInput,
+  object: unknown,
+  operation: Operation,
+  budget: Budget,
+  out: Violation[],
+): void {
+  const unreadable = (where: string, why: string) =>
+    out.push({
+      code: 'cluster_policy_unreadable',
+      detail: `${rule.name} ${where} could not be evaluated: ${why} (${rule.origin})`,
+      path: where,
+    });
+  const request = new Map<string, unknown>([
+    ['operation', operation],
+    ['namespace', input.namespace],
+    ['name', input.name],
+    ['subResource', input.subresource],
+    ['kind', new Map([['group', input.apiGroup], ['version', input.apiVersion], ['kind', input.kind]])],
+    ['resource', new Map([['group', input.apiGroup], ['version', input.apiVersion], ['resource', input.resource]])],
+    ['requestKind', new Map([['group', input.apiGroup], ['version', input.apiVersion], ['kind', input.kind]])],
+    ['requestResource', new Map([['group', input.apiGroup], ['version', input.apiVersion], ['resource', input.resource]])],
+    ['dryRun', false],
+  ]);
+  const variables = new Map<string, unknown>();
+  const bindings: Record<string, unknown> = {
+    object: operation === 'DELETE' ? null : view(rule, object),
+    // On CREATE there is no stored object: kube binds null, and so can the gateway.
+    oldObject: null,
+    request,
+    variables,
+    params: null,
+  };
+  const blocked = (e: CompiledExpression): string | undefined => {
+    const reads = new Set(e.reads);
+    for (const name of e.variables) for (const r of rule.variables.find((v) => v.name === name)?.expr.reads ?? []) reads.add(r);
+    for (const r of reads) {
+      if (r === 'oldObject' && operation === 'CREATE') continue;
+      if (r === 'params' && !rule.hasParams) continue;
+      return UNKNOWABLE_WHY[r];
+    }
+    return undefined;
+  };
+  // Variables are computed once each, before the expressions that read them (kube computes them
+  // lazily; a variable no expression reads costs nothing there, and its error shows nowhere).
+  const needed = new Set<string>();
+  for (const c of rule.matchConditions) for (const n of c.expr.variables) needed.add(n);
+  for (const v of rule.validations) {
+    for (const n of v.expr.variables) needed.add(n);
+    for (const n of v.messageExpression?.variables ?? []) needed.add(n);
+  }
+  for (let i = rule.variables.length - 1; i >= 0; i--) {
+    const v = rule.variables[i]!;
+    if (needed.has(v.name)) for (const n of v.expr.variables) needed.add(n);
+  }
+  const failedVariables = new Map<string, string>();
+  for (const v of rule.variables) {
+    if (!needed.has(v.name)) continue;
+    const why = blocked(v.expr);
+    const deps = [...v.expr.variables].find((n) => failedVariables.has(n));
+    if (why !== undefined || deps !== undefined) {
+      failedVariables.set(v.name, why ?? failedVariables.get(deps!)!);
+      continue;
+    }
+    const value = v.expr.run(bindings, budget);
+    if (value instanceof Error) failedVariables.set(v.name, describe(value));
+    else variables.set(v.name, value);
+  }
+  const problemOf = (e: CompiledExpression): string | undefined => {
+    const why = blocked(e);
+    if (why !== undefined) return why;
+    for (const n of e.variables) if (failedVariables.has(n)) return `variables.${n}: ${failedVariables.get(n)!}`;
+    return undefined;
+  };
+  for (let i = 0; i < rule.matchConditions.length; i++) {
+    const c = rule.matchConditions[i]!;
+    const why = problemOf(c.expr);
+    if (why !== undefined) return void unreadable(`matchConditions[${i}] (${c.name})`, why);
+    const value = c.expr.run(bindings, budget);
+    if (value instanceof Error) return void unreadable(`matchConditions[${i}] (${c.name})`, describe(value));
+    if (typeof value !== 'boolean') return void unreadable(`matchConditions[${i}] (${c.name})`, 'the expression is not a bool');
+    if (!value) return; // the policy does not apply to this object
+  }
+  for (let i = 0; i < rule.validations.length; i++) {
+    const v = rule.validations[i]!;
+    const why = problemOf(v.expr);
+    if (why !== undefined) {
+      unreadable(`validations[${i}]`, why);
+      continue;
+    }
+    const value = v.expr.run(bindings, budget);
+    if (value instanceof Error) {
+      unreadable(`validations[${i}]`, describe(value));
+      continue;
+    }
+    if (typeof value !== 'boolean') {
+      unreadable(`validations[${i}]`, 'the expression is not a bool');
+      continue;
+    }
+    if (value) continue;
+    out.push({
+      code: 'cluster_policy',
+      detail: `${rule.name}: ${message(v, bindings, budget, problemOf)}${v.reason ? ` (${v.reason})` : ''}`,
+      path: `validations[${i}]`,
+      effect: rule.effect,
+    });
+  }
+}
+
+/** messageExpression when it yields a string; else the message; else kube's default wording. */
+function message(
+  v: ClusterRule['validations'][number],
+  bindings: Record<string, unknown>,
+  budget: Budget,
+  problemOf: (e: CompiledExpression) => string | undefined,
+): string {
+  if (v.messageExpression !== undefined && problemOf(v.messageExpression) === undefined) {
+    const m = v.messageExpression.run(bindings, budget);
+    if (typeof m === 'string' && m.trim() !== '' && !m.includes('\n')) return m.slice(0, 500);
+  }
+  return v.message ?? `failed expression: ${v.expr.source.slice(0, 200)}`;
+}
+
+function describe(e: Error): string {
+  const text = e.message.split('\n', 1)[0]!.slice(0, 200);
+  return e instanceof CostExceeded ? text : `evaluation error: ${text}`;
+}
