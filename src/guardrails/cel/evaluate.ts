@@ -6,6 +6,7 @@ import type { Budget, CompiledExpression, Unknowable } from './expression.js';
 import { kindOfResource } from './kinds.js';
 import { CostExceeded, toCel } from './library.js';
 import type { ClusterRule, MatchInput, Operation } from './policy.js';
+import { PROTOBUF_FIELDS } from './protobuf-fields.js';
 
 /**
  * Judges one request against the cluster's own policies. Pure apart from the clock the budget
@@ -55,6 +56,8 @@ export function judgeClusterPolicies(
   operation: Operation,
   parsed: ParsedBody | undefined,
   limits: ClusterPolicyLimits,
+  /** The body was protobuf: only the fields its decoder reads are known. */
+  protobuf = false,
 ): Violation[] {
   const out: Violation[] = [];
   const docs: (Json | undefined)[] = parsed === undefined ? [undefined] : parsed.ok ? parsed.documents : [];
@@ -66,8 +69,8 @@ export function judgeClusterPolicies(
     let object: unknown; // converted once per document, on the first rule that matches
     for (const rule of rules) {
       if (!rule.matches(input)) continue;
-      object ??= doc === undefined ? null : toCel(doc);
-      judgeRule(rule, input, object, operation, budget, out);
+      object ??= doc === undefined ? null : completed(toCel(doc), input);
+      judgeRule(rule, input, object, operation, budget, out, protobuf);
     }
   }
   return out;
@@ -96,6 +99,24 @@ function matchInput(kube: KubeRequestInfo, operation: Operation, doc: Json | und
   };
 }
 
+/**
+ * What kube's object always has and a body may leave out (a patch, or a create that relies on
+ * the URL): kind, apiVersion, and the name and namespace from the path. Without them an expression
+ * such as `object.kind == 'Pod'` would fail on every patch for a field kube would have filled in.
+ */
+function completed(object: unknown, input: MatchInput): unknown {
+  if (!(object instanceof Map)) return object;
+  if (!object.has('kind') && input.kind !== '') object.set('kind', input.kind);
+  if (!object.has('apiVersion')) object.set('apiVersion', input.apiGroup === '' ? input.apiVersion : `${input.apiGroup}/${input.apiVersion}`);
+  let meta = object.get('metadata');
+  if (meta === undefined) object.set('metadata', (meta = new Map()));
+  if (meta instanceof Map) {
+    if (!meta.has('name') && input.name !== '') meta.set('name', input.name);
+    if (!meta.has('namespace') && input.namespace !== '') meta.set('namespace', input.namespace);
+  }
+  return object;
+}
+
 /** Autogen: the controller with its pod template in the place of its own spec and metadata. */
 function view(rule: ClusterRule, object: unknown): unknown {
   if (rule.view === 'object' || !(object instanceof Map)) return object;
@@ -121,6 +142,7 @@ function judgeRule(
   operation: Operation,
   budget: Budget,
   out: Violation[],
+  protobuf: boolean,
 ): void {
   const unreadable = (where: string, why: string) =>
     out.push({
@@ -155,6 +177,14 @@ function judgeRule(
       if (r === 'oldObject' && operation === 'CREATE') continue;
       if (r === 'params' && !rule.hasParams) continue;
       return UNKNOWABLE_WHY[r];
+    }
+    if (protobuf) {
+      const fields = new Set(e.fields);
+      for (const name of e.variables) for (const f of rule.variables.find((v) => v.name === name)?.expr.fields ?? []) fields.add(f);
+      const unread = [...fields].filter((f) => !PROTOBUF_FIELDS.has(f));
+      if (unread.length > 0) {
+        return `it reads ${unread.slice(0, 3).join(', ')}, which stepgate's protobuf decoder does not read (a JSON body would be judged)`;
+      }
     }
     return undefined;
   };

@@ -14,6 +14,8 @@ export interface CompiledExpression {
   readonly reads: ReadonlySet<Unknowable>;
   /** `variables.<name>` it names. */
   readonly variables: ReadonlySet<string>;
+  /** Every field name it selects (`.f`, `.?f`, `has(x.f)`, `x['f']`): what it may read of an object. */
+  readonly fields: ReadonlySet<string>;
   /** A CEL value, or an Error saying why there is none (type error, missing key, cost). */
   run(bindings: Record<string, unknown>, budget: Budget): unknown;
 }
@@ -75,6 +77,7 @@ export function compileExpression(source: string): CompiledExpression {
   const reads = new Set<Unknowable>();
   const variables = new Set<string>();
   const unknown = new Set<string>();
+  const fields = new Set<string>();
   let maxId = 0n;
   const comprehensions: ComprehensionNode[] = [];
   const bound: string[] = [];
@@ -104,6 +107,7 @@ export function compileExpression(source: string): CompiledExpression {
             break;
           }
         }
+        fields.add(s.field);
         walk(op);
         break;
       }
@@ -116,6 +120,11 @@ export function compileExpression(source: string): CompiledExpression {
           break;
         }
         if (!KNOWN_FUNCTIONS.has(c.function)) unknown.add(c.function);
+        if (c.function === '__sg_opt_select' || c.function === '__sg_opt_index' || c.function === '_[_]') {
+          const key = (c.function === '_[_]' ? c.args[1] : c.args[0])?.exprKind;
+          const lit = key?.case === 'constExpr' ? (key.value as { constantKind: { case: string; value: unknown } }).constantKind : undefined;
+          if (lit?.case === 'stringValue') fields.add(lit.value as string);
+        }
         // `variables.?x` reads x too.
         const t = c.target;
         if (c.function === '__sg_opt_select' && t?.exprKind.case === 'identExpr' && !bound.includes('variables')) {
@@ -187,6 +196,7 @@ export function compileExpression(source: string): CompiledExpression {
     source,
     reads,
     variables,
+    fields,
     run(bindings: Record<string, unknown>, budget: Budget): unknown {
       meter.arm(budget.maxCost, budget.deadline, budget.clock);
       try {

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { KubeRequestInfo } from '../../request/kube.js';
 import type { UnreadableOutcome } from '../codes.js';
-import { parseBody, type ParsedBody } from '../parse.js';
+import { mediaType, parseBody, type ParsedBody } from '../parse.js';
 import type { ClusterPolicies } from '../settings.js';
 import type { Violation } from '../types.js';
 import { judgeClusterPolicies, operationOf } from './evaluate.js';
@@ -60,7 +60,9 @@ export function checkClusterPolicies(
       return { violations: [], unreadable: { outcome: parsed.outcome, detail: parsed.detail } };
     }
   }
-  const violations = judgeClusterPolicies(policies.rules, kube, operation, parsed, { maxCost: policies.maxCost, maxMillis: policies.maxMillis, clock });
+  const protobuf = mediaType(contentType) === 'application/vnd.kubernetes.protobuf';
+  const limits = { maxCost: policies.maxCost, maxMillis: policies.maxMillis, clock };
+  const violations = judgeClusterPolicies(policies.rules, kube, operation, parsed, limits, protobuf);
   return violations.length > 0 ? { violations } : NOTHING;
 }
 
