@@ -33,12 +33,15 @@ export function guardrailContribution(result: GuardrailResult, namespace: string
   let maxAge: number | undefined;
   let risk = 0;
   const codes: (GuardrailCode | UnreadableOutcome)[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, unknown[]>();
   const apply = (code: GuardrailCode | UnreadableOutcome, key: GuardrailCode | typeof UNREADABLE_KEY, own?: Violation) => {
-    // Cluster policy violations carry their own effect: each policy counts once, not each code.
+    // Cluster policy violations carry their own effect: each policy (by name and source) counts
+    // once, where other guardrails count once per code.
     const id = own?.effect !== undefined ? `${code}\u0000${own.detail.slice(0, own.detail.indexOf(':'))}` : code;
-    if (seen.has(id)) return;
-    seen.add(id);
+    const marker = own?.effect ?? null;
+    const markers = seen.get(id) ?? [];
+    if (markers.includes(marker)) return;
+    seen.set(id, [...markers, marker]);
     const e = own?.effect !== undefined ? settings.effectFor(key, namespace, own.effect) : settings.effectFor(key, namespace);
     if (e === undefined) return;
     if (!codes.includes(code)) codes.push(code);
