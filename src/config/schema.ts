@@ -397,9 +397,9 @@ const guardrailsSchema = z.strictObject({
   cluster_policy_limits: z
     .strictObject({
       max_cost: z.number().int().min(100).max(10_000_000).default(100_000),
-      max_millis: z.number().int().min(1).max(10_000).default(50),
+      max_millis: z.number().int().min(1).max(10_000).default(100),
     })
-    .default({ max_cost: 100_000, max_millis: 50 }),
+    .default({ max_cost: 100_000, max_millis: 100 }),
 });
 
 /**

@@ -48,6 +48,8 @@ spec:
     - {path: examples/cluster-policies/vap, effect: {require: aal3, max_age: 300}}
     - {path: examples/cluster-policies/kyverno/pss-restricted.yaml, effect: {deny: true}}
     - {path: ${broken}}
+  # Generous: this test is about decisions, not about the time budget on a loaded machine.
+  cluster_policy_limits: {max_millis: 5000}
   namespaces:
     - match: [legacy]
       effects: {cluster_policy: "off"}

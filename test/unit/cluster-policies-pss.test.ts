@@ -140,7 +140,8 @@ const SETS = { 'ValidatingAdmissionPolicy': policies('vap'), 'Kyverno ClusterPol
 function judge(set: ClusterPolicies, k: Kind, send: Send, spec: Obj) {
   const m = manifest(k, spec);
   const info = kube(send.method, send.named ? `${k.url}/web` : k.url);
-  return checkClusterPolicies(set, info, send.body(m), send.type, false, false);
+  // An injected clock: the time budget is tested on its own, never against this machine's load.
+  return checkClusterPolicies(set, info, send.body(m), send.type, false, false, () => 0);
 }
 
 /** Which profiles the violations come from; unreadable results are reported in full so a test shows why. */

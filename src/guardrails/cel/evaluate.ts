@@ -5,7 +5,7 @@ import { isObject, type Json, type Violation } from '../types.js';
 import type { Budget, CompiledExpression, Unknowable } from './expression.js';
 import { kindOfResource } from './kinds.js';
 import { CostExceeded, toCel } from './library.js';
-import type { ClusterRule, MatchInput, Operation } from './policy.js';
+import type { ClusterRule, MatchInput, ObjectView, Operation } from './policy.js';
 import { PROTOBUF_FIELDS } from './protobuf-fields.js';
 
 /**
@@ -66,10 +66,16 @@ export function judgeClusterPolicies(
   const budget: Budget = { maxCost: limits.maxCost, deadline, clock: limits.clock };
   for (const doc of docs) {
     const input = matchInput(kube, operation, doc, partial);
-    let object: unknown; // converted once per document, on the first rule that matches
+    // Converted to CEL values once per document and view, on the first rule that needs it.
+    const objects = new Map<ObjectView, unknown>();
+    const whole = doc === undefined ? undefined : completed(doc, input);
     for (const rule of rules) {
       if (!rule.matches(input)) continue;
-      object ??= doc === undefined ? null : completed(toCel(doc), input);
+      let object = objects.get(rule.view);
+      if (object === undefined) {
+        object = whole === undefined || operation === 'DELETE' ? null : toCel(viewOf(rule.view, whole));
+        objects.set(rule.view, object);
+      }
       judgeRule(rule, input, object, operation, budget, out, protobuf);
     }
   }
@@ -104,34 +110,34 @@ function matchInput(kube: KubeRequestInfo, operation: Operation, doc: Json | und
  * the URL): kind, apiVersion, and the name and namespace from the path. Without them an expression
  * such as `object.kind == 'Pod'` would fail on every patch for a field kube would have filled in.
  */
-function completed(object: unknown, input: MatchInput): unknown {
-  if (!(object instanceof Map)) return object;
-  if (!object.has('kind') && input.kind !== '') object.set('kind', input.kind);
-  if (!object.has('apiVersion')) object.set('apiVersion', input.apiGroup === '' ? input.apiVersion : `${input.apiGroup}/${input.apiVersion}`);
-  let meta = object.get('metadata');
-  if (meta === undefined) object.set('metadata', (meta = new Map()));
-  if (meta instanceof Map) {
-    if (!meta.has('name') && input.name !== '') meta.set('name', input.name);
-    if (!meta.has('namespace') && input.namespace !== '') meta.set('namespace', input.namespace);
+function completed(doc: Json, input: MatchInput): Json {
+  const out: Json = { ...doc };
+  if (!Object.hasOwn(out, 'kind') && input.kind !== '') out.kind = input.kind;
+  if (!Object.hasOwn(out, 'apiVersion')) out.apiVersion = input.apiGroup === '' ? input.apiVersion : `${input.apiGroup}/${input.apiVersion}`;
+  if (out.metadata === undefined || isObject(out.metadata)) {
+    const meta: Json = { ...(out.metadata as Json | undefined) };
+    if (!Object.hasOwn(meta, 'name') && input.name !== '') meta.name = input.name;
+    if (!Object.hasOwn(meta, 'namespace') && input.namespace !== '') meta.namespace = input.namespace;
+    out.metadata = meta;
   }
-  return object;
+  return out;
 }
 
 /** Autogen: the controller with its pod template in the place of its own spec and metadata. */
-function view(rule: ClusterRule, object: unknown): unknown {
-  if (rule.view === 'object' || !(object instanceof Map)) return object;
-  const path = rule.view === 'template' ? ['spec', 'template'] : ['spec', 'jobTemplate', 'spec', 'template'];
-  let node: unknown = object;
-  for (const step of path) node = node instanceof Map ? node.get(step) : undefined;
-  const template = node instanceof Map ? node : new Map();
-  const out = new Map(object);
-  if (template.has('spec')) out.set('spec', template.get('spec'));
-  else out.delete('spec');
-  const meta = new Map<string, unknown>(template.get('metadata') instanceof Map ? (template.get('metadata') as Map<string, unknown>) : []);
+function viewOf(view: ObjectView, doc: Json): Json {
+  if (view === 'object') return doc;
+  const path = view === 'template' ? ['spec', 'template'] : ['spec', 'jobTemplate', 'spec', 'template'];
+  let node: unknown = doc;
+  for (const step of path) node = isObject(node) ? node[step] : undefined;
+  const template = isObject(node) ? node : {};
+  const out: Json = { ...doc };
+  if (Object.hasOwn(template, 'spec')) out.spec = template.spec;
+  else delete out.spec;
+  const meta: Json = isObject(template.metadata) ? { ...template.metadata } : {};
   // The namespace stays the controller's: a template has none of its own.
-  const own = object.get('metadata');
-  if (own instanceof Map && own.has('namespace')) meta.set('namespace', own.get('namespace'));
-  out.set('metadata', meta);
+  const own = doc.metadata;
+  if (isObject(own) && Object.hasOwn(own, 'namespace')) meta.namespace = own.namespace;
+  out.metadata = meta;
   return out;
 }
 
@@ -163,7 +169,7 @@ function judgeRule(
   ]);
   const variables = new Map<string, unknown>();
   const bindings: Record<string, unknown> = {
-    object: operation === 'DELETE' ? null : view(rule, object),
+    object,
     // On CREATE there is no stored object: kube binds null, and so can the gateway.
     oldObject: null,
     request,

@@ -175,8 +175,8 @@ export function compileExpression(source: string): CompiledExpression {
     throw new ExpressionError(`unknown function${unknown.size > 1 ? 's' : ''} ${[...unknown].map((f) => `${f}()`).join(', ')}`);
   }
   // Every comprehension step goes through the meter: the loop condition becomes
-  // `__sg_tick() && <condition>`. Conditions never error (they are `true` or
-  // @not_strictly_false(...)), so the conjunction keeps the macros' error absorption.
+  // `__sg_tick() && <condition>`, false once the budget is spent. Conditions never error (they
+  // are `true` or @not_strictly_false(...)), so the conjunction keeps the macros' error absorption.
   for (const c of comprehensions) {
     const template = (parse(`${TICK}() && true`).expr as unknown as ExprNode).exprKind.value as CallNode;
     template.args[0]!.id = ++maxId;
@@ -201,9 +201,12 @@ export function compileExpression(source: string): CompiledExpression {
       meter.arm(budget.maxCost, budget.deadline, budget.clock);
       try {
         const v = evaluate(bindings);
+        // A stopped evaluation's value is whatever the loops had when they were cut short.
+        if (meter.exceeded !== undefined) return new CostExceeded(meter.exceeded);
         if (isError(v)) return costCause(v) ?? new ExpressionError(v.message);
         return v;
       } catch (err) {
+        if (meter.exceeded !== undefined) return new CostExceeded(meter.exceeded);
         // The planner throws for some failures instead of returning an error value.
         return err instanceof CostExceeded ? err : new ExpressionError(err instanceof Error ? err.message : String(err));
       }

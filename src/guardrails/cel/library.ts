@@ -260,18 +260,37 @@ class Meter {
   private limit = Infinity;
   private deadline = Infinity;
   private clock: () => number = () => 0;
+  /** Why the running evaluation was stopped; its result, whatever it is, is then discarded. */
+  exceeded: string | undefined;
   arm(limit: number, deadline: number, clock: () => number): void {
     this.used = 0;
     this.limit = limit;
     this.deadline = deadline;
     this.clock = clock;
+    this.exceeded = undefined;
   }
   charge(units: number): void {
-    const before = this.used;
+    if (this.exceeded !== undefined) throw new CostExceeded(this.exceeded);
     this.used += units;
-    if (this.used > this.limit) throw new CostExceeded(`cost limit ${this.limit} exceeded`);
-    // The clock is read every 1024 units, not every step.
-    if (before >>> 10 !== this.used >>> 10 && this.clock() > this.deadline) throw new CostExceeded('evaluation time limit exceeded');
+    if (this.used > this.limit) this.exceeded = `cost limit ${this.limit} exceeded`;
+    // The clock is read on every charge: a step is cheap in units but not always in time (a
+    // `map` accumulates its result, so step k copies k elements).
+    else if (this.clock() > this.deadline) this.exceeded = 'evaluation time limit exceeded';
+    if (this.exceeded !== undefined) throw new CostExceeded(this.exceeded);
+  }
+  /**
+   * A comprehension step. Past the limit it answers false, which ends every loop at once (an
+   * error would not: the macros carry on past an erroring condition); `run` then reports the
+   * overrun instead of the partial result.
+   */
+  step(): boolean {
+    if (this.exceeded !== undefined) return false;
+    try {
+      this.charge(1);
+      return true;
+    } catch {
+      return false;
+    }
   }
   get spent(): number {
     return this.used;
@@ -281,10 +300,7 @@ class Meter {
 export const meter = new Meter();
 
 export const TICK = '__sg_tick';
-const TICK_FUNC = celFunc(TICK, [], CelScalar.BOOL, () => {
-  meter.charge(1);
-  return true;
-});
+const TICK_FUNC = celFunc(TICK, [], CelScalar.BOOL, () => meter.step());
 
 export const celEnvironment: CelEnv = celEnv({
   funcs: [...strings, ...OPTIONAL_FUNCS, ...LIST_FUNCS, ...REGEX_FUNCS, TICK_FUNC],
@@ -311,11 +327,12 @@ export const KNOWN_FUNCTIONS: ReadonlySet<string> = new Set([
  */
 export function toCel(v: unknown): unknown {
   if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : v;
-  if (Array.isArray(v)) return v.map(toCel);
+  // Built as CEL values once: a plain array or Map would be wrapped again on every access.
+  if (Array.isArray(v)) return celList(v.map(toCel) as CelValue[]);
   if (typeof v === 'object' && v !== null) {
-    const m = new Map<string, unknown>();
-    for (const k of Object.keys(v)) m.set(k, toCel((v as Record<string, unknown>)[k]));
-    return m;
+    const m = new Map<string, CelValue>();
+    for (const k of Object.keys(v)) m.set(k, toCel((v as Record<string, unknown>)[k]) as CelValue);
+    return celMap(m);
   }
   return v;
 }
