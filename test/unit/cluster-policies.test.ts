@@ -321,6 +321,12 @@ ${exclude ? `      exclude: {${exclude}}` : ''}
     expect(codes(judge(s, deployment({ containers: [] }), D))).toEqual([]);
   });
 
+  it('a body naming another kind does not steer a write past the rules for the kind in the URL', () => {
+    const s = settingsFor(kyverno());
+    expect(codes(judge(s, { ...pod(bad), kind: 'ConfigMap' }))).toEqual(['cluster_policy']);
+    expect(codes(judge(s, { ...deployment(bad), kind: 'Service' }, D))).toEqual(['cluster_policy']);
+  });
+
   it('the autogen-controllers annotation narrows or switches off the generated rules', () => {
     const some = settingsFor(kyverno('pod-policies.kyverno.io/autogen-controllers: "Deployment,Job"'));
     expect(codes(judge(some, deployment(bad), D))).toEqual(['cluster_policy']);

@@ -97,7 +97,9 @@ function matchInput(kube: KubeRequestInfo, operation: Operation, doc: Json | und
     apiVersion: kube.apiVersion,
     resource: kube.resource,
     subresource: kube.subresource,
-    kind: bodyKind ?? kindOfResource(kube.apiGroup, kube.resource) ?? '',
+    // The URL decides for the resources kube serves built in: a body naming another kind must not
+    // steer a Pod write past the Pod rules (kube refuses the mismatch, after the gateway).
+    kind: kindOfResource(kube.apiGroup, kube.resource) ?? bodyKind ?? '',
     namespace: kube.namespace !== '' ? kube.namespace : typeof meta?.namespace === 'string' ? meta.namespace : '',
     name: kube.name !== '' ? kube.name : typeof meta?.name === 'string' ? meta.name : '',
     clusterScoped: isClusterScoped(kube.apiGroup, kube.resource),
