@@ -1,4 +1,5 @@
 import { isClusterScoped } from '../../policy/policy.js';
+import { clip } from '../../telemetry/redact.js';
 import type { KubeRequestInfo } from '../../request/kube.js';
 import type { ParsedBody } from '../parse.js';
 import { isObject, type Json, type Violation } from '../types.js';
@@ -155,7 +156,7 @@ function judgeRule(
   const unreadable = (where: string, why: string) =>
     out.push({
       code: 'cluster_policy_unreadable',
-      detail: `${rule.name} ${where} could not be evaluated: ${why} (${rule.origin})`,
+      detail: clip(`${rule.name} ${where} could not be evaluated: ${why} (${rule.origin})`),
       path: where,
     });
   const request = new Map<string, unknown>([
@@ -255,7 +256,8 @@ function judgeRule(
     if (value) continue;
     out.push({
       code: 'cluster_policy',
-      detail: `${rule.name}: ${message(v, bindings, budget, problemOf)}${v.reason ? ` (${v.reason})` : ''}`,
+      // The policy's message may quote the body (messageExpression): clipped like every detail.
+      detail: clip(`${rule.name}: ${message(v, bindings, budget, problemOf)}${v.reason ? ` (${v.reason})` : ''}`),
       path: `validations[${i}]`,
       effect: rule.effect,
     });
