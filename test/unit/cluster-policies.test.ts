@@ -367,6 +367,40 @@ ${exclude ? `      exclude: {${exclude}}` : ''}
   });
 });
 
+describe('hostile bodies', () => {
+  const pss = guardSettings(`
+guardrails:
+  cluster_policies: [{path: examples/cluster-policies/vap}, {path: examples/cluster-policies/kyverno}]
+`);
+  const D = kube('POST', '/apis/apps/v1/namespaces/team/deployments');
+
+  it('any JSON value anywhere in a Deployment is judged or unreadable, never a throw or a silent pass of a broken spec (property)', () => {
+    const anyJson = fc.jsonValue({ maxDepth: 4 });
+    fc.assert(
+      fc.property(anyJson, anyJson, fc.constantFrom('spec', 'template', 'containers', 'securityContext', 'metadata'), (a, b, where) => {
+        const body: Obj = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { spec: { containers: [{ name: 'c', securityContext: { privileged: true } }] } } } };
+        const spec = ((body.spec as Obj).template as Obj).spec as Obj;
+        const target: Obj = where === 'spec' ? spec : where === 'template' ? ((body.spec as Obj).template as Obj) : where === 'containers' ? ((spec.containers as Obj[])[0]!) : where === 'metadata' ? (body.metadata as Obj) : ((spec.containers as Obj[])[0]!.securityContext as Obj);
+        target.extra = a;
+        target['__proto__x'] = b;
+        const r = checkClusterPolicies(pss.clusterPolicies!, D, JSON.stringify(body), 'application/json', false, false, () => 0);
+        // The privileged container is always found, whatever else the body holds.
+        expect(r.violations.some((v) => v.code === 'cluster_policy' && v.detail.includes('Privileged containers are not allowed: c'))).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('wrong types where the policies expect lists or maps are unreadable, not a pass', () => {
+    // (null is absent in Kubernetes: no containers, nothing for these policies to find.)
+    for (const containers of ['x', 7, { name: 'c' }, [1, 'a']]) {
+      const body = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { spec: { containers } } } };
+      const r = checkClusterPolicies(pss.clusterPolicies!, D, JSON.stringify(body), 'application/json', false, false, () => 0);
+      expect(r.violations.length, JSON.stringify(containers)).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('loading: a broken policy file stops startup with file, line and field', () => {
   const load = (text: string) => {
     try {

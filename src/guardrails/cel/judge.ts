@@ -62,7 +62,15 @@ export function checkClusterPolicies(
   }
   const protobuf = mediaType(contentType) === 'application/vnd.kubernetes.protobuf';
   const limits = { maxCost: policies.maxCost, maxMillis: policies.maxMillis, clock };
-  const violations = judgeClusterPolicies(policies.rules, kube, operation, parsed, limits, protobuf);
+  let violations: Violation[];
+  try {
+    violations = judgeClusterPolicies(policies.rules, kube, operation, parsed, limits, protobuf);
+  } catch (err) {
+    // Not expected (evaluation errors are values); should a library bug throw, the request is
+    // unreadable for the cluster policies, never judged as passing and never an internal error.
+    const why = err instanceof Error ? err.name : 'error';
+    return { violations: [{ code: 'cluster_policy_unreadable', detail: `the cluster policies could not be evaluated (${why})` }] };
+  }
   return violations.length > 0 ? { violations } : NOTHING;
 }
 
