@@ -218,31 +218,10 @@ const LIST_FUNCS: CelFunc[] = [
   }),
 ];
 
-// ---- regex (Kubernetes' regex library) -----------------------------------------------------
-// RE2 semantics matter (no backtracking blow-up): @bufbuild/cel's own `matches` uses its RE2
-// port, and so does `find` here, through the same function.
-const REGEX_FUNCS: CelFunc[] = [
-  celMethod('find', CelScalar.STRING, [CelScalar.STRING], CelScalar.STRING, function (pattern) {
-    meter.charge(this.length);
-    const m = compileRegex(pattern).exec(this);
-    return m ? m[0] : '';
-  }),
-  celMethod('findAll', CelScalar.STRING, [CelScalar.STRING], listType(CelScalar.STRING), function (pattern) {
-    meter.charge(this.length);
-    return [...this.matchAll(new RegExp(compileRegex(pattern).source, 'gu'))].map((m) => m[0]);
-  }),
-];
-
-/**
- * JavaScript's engine backtracks, so only patterns without nested or ambiguous repetition are
- * accepted for find/findAll; anything else is an evaluation error (unreadable), never a hang.
- */
-function compileRegex(pattern: string): RegExp {
-  if (pattern.length > 1000 || /\([^)]*[+*}][^)]*\)\s*[+*{]/.test(pattern) || /\\[1-9]|\(\?[=!<]/.test(pattern)) {
-    throw new Error('find()/findAll(): the pattern is not accepted (nested repetition, backreference or lookaround)');
-  }
-  return new RegExp(pattern, 'u');
-}
+// Kubernetes' regex library (`find`, `findAll`) is left out on purpose: @bufbuild/re2 exposes no
+// match positions, and JavaScript's own engine backtracks, so a policy's pattern on a hostile body
+// could run for seconds with no way to stop it. A policy that calls them does not load; `matches`
+// (RE2, linear) is available.
 
 // ---- the cost meter ------------------------------------------------------------------------
 /**
@@ -303,7 +282,7 @@ export const TICK = '__sg_tick';
 const TICK_FUNC = celFunc(TICK, [], CelScalar.BOOL, () => meter.step());
 
 export const celEnvironment: CelEnv = celEnv({
-  funcs: [...strings, ...OPTIONAL_FUNCS, ...LIST_FUNCS, ...REGEX_FUNCS, TICK_FUNC],
+  funcs: [...strings, ...OPTIONAL_FUNCS, ...LIST_FUNCS, TICK_FUNC],
   variables: { object: D, oldObject: D, request: D, variables: D, params: D, namespaceObject: D, authorizer: D },
 });
 
