@@ -179,6 +179,12 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
       const file = positionals[0] ?? process.env.STEPGATE_CONFIG;
       if (!file) throw new UsageError('check-config needs a file');
       const cfg = loadConfigFile(file);
+      // The cluster policy files are part of the configuration: loaded (and refused with file,
+      // line and field) with --skip-env too.
+      if (cfg.guardrails) {
+        const [{ compileGuardrails }, { compileAssurance }] = await Promise.all([import('./guardrails/settings.js'), import('./identity/assurance.js')]);
+        compileGuardrails(cfg.guardrails, compileAssurance(cfg.assurance.levels));
+      }
       let environment = ', environment not checked (--skip-env)';
       if (!values['skip-env']) {
         const { startupProblems } = await import('./preflight.js');

@@ -386,6 +386,22 @@ const guardrailsSchema = z.strictObject({
       }),
     )
     .default([]),
+  // cel branch: the cluster's own ValidatingAdmissionPolicy / Kyverno CEL policies.
+  cluster_policies: z
+    .array(
+      z.strictObject({
+        path: nonEmpty,
+        /** Without one, guardrails.effects.cluster_policy (or the default effect) applies. */
+        effect: guardrailEffectSchema.optional(),
+      }),
+    )
+    .default([]),
+  cluster_policy_limits: z
+    .strictObject({
+      max_cost: z.number().int().min(100).max(10_000_000).default(100_000),
+      max_millis: z.number().int().min(1).max(10_000).default(100),
+    })
+    .default({ max_cost: 100_000, max_millis: 100 }),
 });
 
 /**
@@ -624,6 +640,7 @@ export const configSchema = z
       checkLevel(g.unreadable_body?.require, ['guardrails', 'unreadable_body', 'require']);
       checkEffects(g.effects, ['guardrails', 'effects']);
       g.namespaces.forEach((n, i) => checkEffects(n.effects, ['guardrails', 'namespaces', i, 'effects']));
+      g.cluster_policies.forEach((s, i) => checkLevel(s.effect?.require, ['guardrails', 'cluster_policies', i, 'effect', 'require']));
     }
     if (cfg.limits.max_header_bytes > cfg.limits.max_total_header_bytes) {
       ctx.addIssue({

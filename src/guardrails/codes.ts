@@ -58,6 +58,9 @@ export const GUARDRAIL_CODES = [
   // Deletes and identity
   'delete_protected',
   'impersonation',
+  // cel branch: the cluster's own policies (guardrails.cluster_policies).
+  'cluster_policy',
+  'cluster_policy_unreadable',
 ] as const;
 
 export type GuardrailCode = (typeof GUARDRAIL_CODES)[number];
@@ -117,6 +120,9 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   admission_config_change: 'critical',
   delete_protected: 'critical',
   impersonation: 'critical',
+  // Each source states its own effect; these tiers only apply when one is missing.
+  cluster_policy: 'critical',
+  cluster_policy_unreadable: 'critical',
 };
 
 /** Each guardrail in words, for the places people read: the kubectl message, the step-up page, explain. */
@@ -166,6 +172,8 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   admission_config_change: 'admission webhook or policy changed',
   delete_protected: 'protected delete',
   impersonation: 'impersonation',
+  cluster_policy: "the cluster's own policy is violated",
+  cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };
 
 /** Why a body could not be inspected; each maps to the `unreadable_body` effect. */

@@ -1,7 +1,7 @@
 import type { Requirement } from '../policy/policy.js';
 import { GUARDRAIL_RULE_PREFIX, guardrailInWords, UNREADABLE_KEY, type GuardrailCode, type UnreadableOutcome } from './codes.js';
 import type { GuardrailSettings } from './settings.js';
-import type { GuardrailResult } from './types.js';
+import type { GuardrailResult, Violation } from './types.js';
 
 /**
  * What the guardrails add to a request's requirement. Same semantics as the policy: any deny
@@ -33,18 +33,25 @@ export function guardrailContribution(result: GuardrailResult, namespace: string
   let maxAge: number | undefined;
   let risk = 0;
   const codes: (GuardrailCode | UnreadableOutcome)[] = [];
-  const apply = (code: GuardrailCode | UnreadableOutcome, key: GuardrailCode | typeof UNREADABLE_KEY) => {
-    if (codes.includes(code)) return;
-    const e = settings.effectFor(key, namespace);
+  const seen = new Map<string, unknown[]>();
+  const apply = (code: GuardrailCode | UnreadableOutcome, key: GuardrailCode | typeof UNREADABLE_KEY, own?: Violation) => {
+    // Cluster policy violations carry their own effect: each policy (by name and source) counts
+    // once, where other guardrails count once per code.
+    const id = own?.effect !== undefined ? `${code}\u0000${own.detail.slice(0, own.detail.indexOf(':'))}` : code;
+    const marker = own?.effect ?? null;
+    const markers = seen.get(id) ?? [];
+    if (markers.includes(marker)) return;
+    seen.set(id, [...markers, marker]);
+    const e = own?.effect !== undefined ? settings.effectFor(key, namespace, own.effect) : settings.effectFor(key, namespace);
     if (e === undefined) return;
-    codes.push(code);
+    if (!codes.includes(code)) codes.push(code);
     if (e.deny) deny = true;
     if (e.level > level) level = e.level;
     if (e.maxAge !== undefined && (maxAge === undefined || e.maxAge < maxAge)) maxAge = e.maxAge;
     risk += e.risk;
   };
   if (result.unreadable !== undefined) apply(result.unreadable, UNREADABLE_KEY);
-  for (const v of result.violations) apply(v.code, v.code);
+  for (const v of result.violations) apply(v.code, v.code, v);
   if (codes.length === 0) return NO_CONTRIBUTION;
   return { deny, level, maxAge, risk, codes };
 }

@@ -1,4 +1,5 @@
 import type { RequestAttributes } from '../request/attributes.js';
+import { checkClusterPolicies, isJudged } from './cel/judge.js';
 import { guardrailContribution, type GuardrailContribution } from './effect.js';
 import { inspect, isInspected } from './inspect.js';
 import { checkImpersonation, hasImpersonation } from './rules/impersonation.js';
@@ -25,7 +26,8 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
   // the body only for inspected writes.
   const impersonating = hasImpersonation(req.headers);
   const inspected = isInspected(kube);
-  if (!inspected && !impersonating) return undefined;
+  const judged = isJudged(settings.clusterPolicies, kube);
+  if (!inspected && !impersonating && !judged) return undefined;
   const encoding = req.headers.get('content-encoding');
   const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity' && WRITES.has(kube.verb);
   let result: GuardrailResult = !inspected ? NO_VIOLATIONS : inspect(kube, compressed ? undefined : req.body, req.headers.get('content-type'), req.bodyTruncated, settings);
@@ -33,5 +35,13 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
   // a system namespace) still counts.
   if (compressed && result.unreadable !== undefined) result = { ...result, unreadable: 'body_unreadable', unreadableDetail: 'compressed bodies (content-encoding) are not inspected' };
   if (impersonating) result = { ...result, violations: [...checkImpersonation(req.headers), ...result.violations] };
+  if (judged) {
+    const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity';
+    const cluster = checkClusterPolicies(settings.clusterPolicies!, kube, req.body, req.headers.get('content-type'), req.bodyTruncated, compressed);
+    if (cluster.violations.length > 0) result = { ...result, violations: [...result.violations, ...cluster.violations] };
+    if (cluster.unreadable && result.unreadable === undefined) {
+      result = { ...result, unreadable: cluster.unreadable.outcome, unreadableDetail: cluster.unreadable.detail };
+    }
+  }
   return { result, contribution: guardrailContribution(result, kube.namespace, settings) };
 }

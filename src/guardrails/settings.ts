@@ -1,6 +1,8 @@
 import type { GuardrailEffectConfig, GuardrailsConfig } from '../config/schema.js';
 import type { AssuranceModel } from '../identity/assurance.js';
 import { compileGlobList, type StringMatcher } from '../policy/glob.js';
+import { loadClusterPolicies } from './cel/load.js';
+import type { ClusterRule } from './cel/policy.js';
 import { GUARDRAIL_CODES, GUARDRAIL_TIERS, UNREADABLE_KEY, type GuardrailCode, type GuardrailTier } from './codes.js';
 
 /** What one guardrail asks for when it is violated. `level` is a rank, -1 for none. */
@@ -31,8 +33,21 @@ export interface GuardrailSettings {
   readonly dangerousCapabilities: ReadonlySet<string>;
   /** cluster-admin and the configured names. */
   readonly dangerousClusterRoles: ReadonlySet<string>;
-  /** The effect of `key` for an object in `namespace` ('' for cluster-scoped); undefined when off. */
-  effectFor(key: EffectKey, namespace: string): CompiledEffect | undefined;
+  /**
+   * The effect of `key` for an object in `namespace` ('' for cluster-scoped); undefined when off.
+   * `own` replaces the configured effect when no namespace override names the key.
+   */
+  effectFor(key: EffectKey, namespace: string, own?: CompiledEffect): CompiledEffect | undefined;
+  /** The cluster's own policies, compiled at load; undefined when none are configured. */
+  readonly clusterPolicies: ClusterPolicies | undefined;
+}
+
+export interface ClusterPolicies {
+  readonly rules: readonly ClusterRule[];
+  /** Cost units per expression (guardrails.cluster_policy_limits.max_cost). */
+  readonly maxCost: number;
+  /** Milliseconds for all cluster policies of one request. */
+  readonly maxMillis: number;
 }
 
 /** Five minutes: long enough to finish one change, short enough that a stolen session ages out. */
@@ -86,6 +101,17 @@ export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: 
     UNREADABLE_KEY,
     unreadable === 'off' ? undefined : unreadable ? compile(unreadable) : cfg.unreadable_body ? compile(cfg.unreadable_body) : strongest,
   );
+  // A cluster policy that cannot be judged is as unknown as a body that cannot be read.
+  if (cfg.effects.cluster_policy_unreadable === undefined) base.set('cluster_policy_unreadable', base.get(UNREADABLE_KEY));
+  // Compiled once per configuration: a broken policy file is a ConfigError (file, line, field).
+  const clusterPolicies: ClusterPolicies | undefined =
+    cfg.cluster_policies.length === 0
+      ? undefined
+      : Object.freeze({
+          rules: Object.freeze(loadClusterPolicies(cfg.cluster_policies.map((s) => ({ path: s.path, effect: s.effect ? compile(s.effect) : undefined })))),
+          maxCost: cfg.cluster_policy_limits.max_cost,
+          maxMillis: cfg.cluster_policy_limits.max_millis,
+        });
   const overrides = cfg.namespaces.map((n) => ({
     matches: compileGlobList(n.match, null),
     effects: new Map(
@@ -103,13 +129,14 @@ export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: 
     restrictedNamespace: globsOrNever(cfg.restricted_namespaces),
     dangerousCapabilities: new Set(cfg.dangerous_capabilities.map(normaliseCapability)),
     dangerousClusterRoles: new Set(['cluster-admin', ...cfg.dangerous_cluster_roles]),
-    effectFor(key: EffectKey, namespace: string) {
+    effectFor(key: EffectKey, namespace: string, own?: CompiledEffect) {
       // The first override whose namespaces match and that names this guardrail decides.
       for (const o of overrides) {
         if (o.effects.has(key) && o.matches(namespace)) return o.effects.get(key);
       }
-      return base.get(key);
+      return own ?? base.get(key);
     },
+    clusterPolicies,
   });
 }
 

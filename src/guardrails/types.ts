@@ -1,4 +1,5 @@
 import type { GuardrailCode, UnreadableOutcome } from './codes.js';
+import type { CompiledEffect } from './settings.js';
 
 export interface Violation {
   code: GuardrailCode;
@@ -6,6 +7,11 @@ export interface Violation {
   detail: string;
   /** Where in the (merged or patch) object, dotted: `spec.template.spec.containers[0].securityContext.privileged`. */
   path?: string;
+  /**
+   * The effect of this violation when it has its own (a cluster policy source's `effect`); a
+   * namespace override naming the code still decides first. Undefined: `guardrails.effects`.
+   */
+  effect?: CompiledEffect | undefined;
 }
 
 export interface GuardrailResult {

@@ -175,3 +175,27 @@ describe('check-config: what the file needs from the environment', () => {
     expect(startupProblems(parseConfig(stepup, 'c.yaml'), { ...base, SG_SECRET: '', STEPGATE_HTTP_LISTEN: 'off' })).toEqual([]);
   });
 });
+
+describe('check-config: the cluster policy files (cel branch)', () => {
+  it('a broken policy file fails check-config, with and without --skip-env, naming file, line and field', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'stepgate-cli-cel-'));
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(
+      policy,
+      'apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: p}\nspec:\n  matchConstraints:\n    resourceRules: [{apiGroups: [""], apiVersions: [v1], resources: [pods], operations: [CREATE]}]\n  validations:\n    - expression: "object.spec.containers.all(c, "\n',
+    );
+    const config = join(dir, 'stepgate.yaml');
+    writeFileSync(config, testConfigYaml('https://idp.example.com', `guardrails:\n  cluster_policies: [{path: ${policy}}]\n`));
+    for (const args of [['check-config', '--skip-env', config], ['check-config', config]]) {
+      const r = await run(args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(new RegExp(`${policy.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:8:\\d+: spec\\.validations\\[0\\]\\.expression: CEL: syntax`));
+    }
+    writeFileSync(policy, 'apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: p}\nspec:\n  matchConstraints:\n    resourceRules: [{apiGroups: [""], apiVersions: [v1], resources: [pods], operations: [CREATE]}]\n  validations:\n    - expression: "true"\n');
+    const ok = await run(['check-config', '--skip-env', config]);
+    expect(ok.code).toBe(0);
+  });
+});
