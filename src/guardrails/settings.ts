@@ -9,6 +9,8 @@ export interface CompiledEffect {
   readonly level: number;
   readonly maxAge: number | undefined;
   readonly risk: number;
+  /** `mode: shadow`: reported as what it would ask, never enforced. */
+  readonly shadow: boolean;
 }
 
 export type EffectKey = GuardrailCode | typeof UNREADABLE_KEY;
@@ -45,18 +47,20 @@ export function normaliseCapability(c: string): string {
   return u.startsWith('CAP_') ? u.slice(4) : u;
 }
 
-export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: AssuranceModel): GuardrailSettings | undefined {
+export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: AssuranceModel, globalShadow = false): GuardrailSettings | undefined {
   if (cfg === undefined) return undefined;
+  const allShadow = globalShadow || cfg.mode === 'shadow';
   const compile = (e: GuardrailEffectConfig): CompiledEffect =>
     Object.freeze({
       deny: e.deny === true,
       level: e.require !== undefined ? assurance.rank(e.require) : -1,
       maxAge: e.max_age,
       risk: e.risk ?? 0,
+      shadow: allShadow || e.mode === 'shadow',
     });
   // Without an explicit effect, a violation needs the strongest level, recently: a guardrail
   // nobody tuned must not be weaker than one that was.
-  const strongest: CompiledEffect = Object.freeze({ deny: false, level: assurance.names.length - 1, maxAge: CONSERVATIVE_MAX_AGE, risk: 0 });
+  const strongest: CompiledEffect = Object.freeze({ deny: false, level: assurance.names.length - 1, maxAge: CONSERVATIVE_MAX_AGE, risk: 0, shadow: allShadow });
   const fallback = cfg.default_effect ? compile(cfg.default_effect) : strongest;
   const base = new Map<EffectKey, CompiledEffect | undefined>();
   for (const code of GUARDRAIL_CODES) {
