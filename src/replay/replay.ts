@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Config } from '../config/schema.js';
 import { reasonKind, type ReasonCode } from '../decision/reasons.js';
@@ -324,37 +324,29 @@ function newUserDay(day: string, user: string, automation: boolean): UserDay {
   };
 }
 
-/** The input as text lines, gunzipped when it starts with the gzip magic bytes (a file or stdin). */
+/** The input as bytes, gunzipped when it starts with the gzip magic bytes (a file or stdin). */
 async function decompressed(input: Readable): Promise<Readable> {
-  const head = await firstChunk(input);
-  if (head === null) return input;
-  input.unshift(head);
-  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b ? input.pipe(createGunzip()) : input;
+  const it = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done === true) return Readable.from([]);
+  const head = bytes(first.value);
+  const rest = Readable.from(
+    (async function* () {
+      yield head;
+      for (;;) {
+        const n = await it.next();
+        if (n.done === true) return;
+        yield bytes(n.value);
+      }
+    })(),
+    { objectMode: false },
+  );
+  if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) return rest;
+  const gunzip = createGunzip();
+  rest.on('error', (err) => gunzip.destroy(err));
+  return rest.pipe(gunzip);
 }
 
-function firstChunk(input: Readable): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      input.off('readable', onReadable);
-      input.off('error', onError);
-      input.off('end', onEnd);
-    };
-    const onReadable = () => {
-      const c = input.read() as Buffer | string | null;
-      if (c === null) return;
-      done();
-      resolve(typeof c === 'string' ? Buffer.from(c) : c);
-    };
-    const onError = (err: Error) => {
-      done();
-      reject(err);
-    };
-    const onEnd = () => {
-      done();
-      resolve(null);
-    };
-    input.on('readable', onReadable);
-    input.once('error', onError);
-    input.once('end', onEnd);
-  });
+function bytes(c: Buffer | string): Buffer {
+  return typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
 }

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,7 +129,7 @@ describe('replay of a working day gives the live server’s counts', () => {
     expect(someone.samples.challenges[0]!.audit_id).toMatch(/^a-\d+$/);
   }, 300_000);
 
-  it('the CLI prints the table and the JSON, and reads stdin', async () => {
+  it('the CLI prints the table and the JSON, and reads gzip from stdin', async () => {
     const lines = logged.slice(0, 300).flatMap((r, i) => auditLines(r, `c-${i}`));
     const file = join(dir, 'small.log');
     writeFileSync(file, `${lines.join('\n')}\nnot json\n`);
@@ -145,10 +147,23 @@ describe('replay of a working day gives the live server’s counts', () => {
     const json = JSON.parse(out.join('')) as ReplayReport;
     expect(json.input.requests).toBe(300);
     expect(JSON.stringify(json)).not.toMatch(/stepgate-replay\./);
+    // stdin, gzipped, through the real binary.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'replay', '--config', EXAMPLE, '--audit-log', '-', '--format', 'json', '--strip-prefix', 'oidc:'], {
+      cwd: new URL('../../', import.meta.url).pathname,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stdin.end(gzipSync(`${lines.join('\n')}\n`));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(0);
+    const viaStdin = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ReplayReport;
+    expect(viaStdin.audit_log).toBe('stdin');
+    expect(viaStdin.totals).toEqual(json.totals);
     expect(await runCommand(['replay', '--config', EXAMPLE], io)).toBe(64);
     expect(await runCommand(['replay', '--config', EXAMPLE, '--audit-log', join(dir, 'missing.log')], io)).toBe(66);
     expect(await runCommand([...args, '--assume-acr', 'no-such-level'], io)).toBe(64);
-  });
+  }, 60_000);
 });
 
 describe('the audit log reader', () => {
