@@ -30,6 +30,11 @@ export function renderTable(r: ReplayReport, samplesShown = 3): string {
     ]);
   }
   out.push(...columns(rows));
+  const by = byElement(r.days);
+  if (by.length > 0) {
+    out.push('', 'by rule, band and guardrail (what enforcing each would do):');
+    out.push(...columns([['element', 'challenges', 'denials', 'approvals', 'users'], ...by.map((e) => [e.name, String(e.challenges), String(e.denials), String(e.approvals), String(e.users.size)])], new Set([1, 2, 3, 4])).map((l) => `  ${l}`));
+  }
   const behind = r.days.filter((d) => d.challenges.total + d.denials.total + d.approvals.total > 0);
   if (behind.length > 0) {
     out.push('', `requests behind each (first ${samplesShown}; --format json lists more):`);
@@ -43,6 +48,38 @@ export function renderTable(r: ReplayReport, samplesShown = 3): string {
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+interface Element {
+  name: string;
+  challenges: number;
+  denials: number;
+  approvals: number;
+  users: Set<string>;
+}
+
+/** Per rule, band, guardrail and the context binding: the requests they would refuse, and whose. */
+function byElement(days: readonly UserDay[]): Element[] {
+  const all = new Map<string, Element>();
+  const add = (name: string, kind: 'challenges' | 'denials' | 'approvals', n: number, user: string) => {
+    let e = all.get(name);
+    if (e === undefined) {
+      e = { name, challenges: 0, denials: 0, approvals: 0, users: new Set() };
+      all.set(name, e);
+    }
+    e[kind] += n;
+    e.users.add(user);
+  };
+  for (const d of days) {
+    for (const kind of ['challenges', 'denials', 'approvals'] as const) {
+      const t = d[kind];
+      for (const [k, v] of Object.entries(t.by_rule)) add(`rule ${k}`, kind, v, d.user);
+      for (const [k, v] of Object.entries(t.by_band)) add(`band ${k}`, kind, v, d.user);
+      for (const [k, v] of Object.entries(t.by_guardrail)) add(`guardrail ${k}`, kind, v, d.user);
+      if (t.context > 0) add('new context (risk)', kind, t.context, d.user);
+    }
+  }
+  return [...all.values()].sort((a, b) => b.challenges + b.denials + b.approvals - (a.challenges + a.denials + a.approvals));
 }
 
 function why(d: UserDay): string {
@@ -64,8 +101,7 @@ function assurance(d: UserDay): string {
   return [a.extra > 0 && `log ${a.extra}`, a.assumed > 0 && `assumed ${a.assumed}`, a.unknown > 0 && `unknown ${a.unknown}`].filter(Boolean).join(', ');
 }
 
-function columns(rows: string[][]): string[] {
+function columns(rows: string[][], numeric: ReadonlySet<number> = new Set([2, 3, 4, 5])): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const numeric = new Set([2, 3, 4, 5]);
   return rows.map((r) => r.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd());
 }
