@@ -16,7 +16,8 @@ export function renderTable(r: ReplayReport, samplesShown = 3): string {
   out.push(`identity: audit users as subjects of ${r.issuer}; assurance from ${r.assurance}`);
   out.push(`totals: ${r.totals.requests} requests, ${r.totals.allowed} allowed, ${r.totals.challenges} step-up challenges, ${r.totals.denials} denials, ${r.totals.approvals} automation approvals needed`);
   out.push('');
-  const rows: string[][] = [['day', 'user', 'requests', 'challenges', 'denials', 'approvals', 'why (rules, bands, guardrails)', 'assurance']];
+  // The widest column last, so no row is padded after it.
+  const rows: string[][] = [['day', 'user', 'requests', 'challenges', 'denials', 'approvals', 'assurance', 'why (rules, bands, guardrails)']];
   for (const d of r.days) {
     rows.push([
       d.day,
@@ -25,14 +26,14 @@ export function renderTable(r: ReplayReport, samplesShown = 3): string {
       String(d.challenges.total),
       String(d.denials.total),
       String(d.approvals.total),
-      why(d) || '-',
       assurance(d),
+      why(d) || '-',
     ]);
   }
   out.push(...columns(rows));
   const by = byElement(r.days);
   if (by.length > 0) {
-    out.push('', 'by rule, band and guardrail (what enforcing each would do):');
+    out.push('', `by rule, band and guardrail (${r.counted === 'as configured' ? 'as configured' : 'what enforcing each would do'}):`);
     out.push(...columns([['element', 'challenges', 'denials', 'approvals', 'users'], ...by.map((e) => [e.name, String(e.challenges), String(e.denials), String(e.approvals), String(e.users.size)])], new Set([1, 2, 3, 4])).map((l) => `  ${l}`));
   }
   const behind = r.days.filter((d) => d.challenges.total + d.denials.total + d.approvals.total > 0);
