@@ -211,7 +211,10 @@ export async function replay(config: Config, input: Readable, opts: ReplayOption
       report.totals.allowed++;
       return;
     }
-    const kind = o.reason === 'approval_required' || o.reason === 'approval_rejected' ? 'approvals' : reasonKind(o.reason) === 'step_up' || reasonKind(o.reason) === 'unauthenticated' ? 'challenges' : 'denials';
+    const stepUp = reasonKind(o.reason) === 'step_up' || reasonKind(o.reason) === 'unauthenticated';
+    // Automation cannot step up: what it is asked for, it can only get by a human's approval
+    // (also when no approval could be bound to the request, e.g. a write whose body was not logged).
+    const kind = o.reason === 'approval_required' || o.reason === 'approval_rejected' || (stepUp && v.identity?.automation === true) ? 'approvals' : stepUp ? 'challenges' : 'denials';
     report.totals[kind]++;
     count(d[kind], o);
     if (d.samples[kind].length < opts.samples) {

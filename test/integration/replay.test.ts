@@ -234,6 +234,26 @@ describe('the audit log reader', () => {
     expect(all.days.map((x) => x.user)).toEqual(['system:serviceaccount:kube-system:deployer']);
   });
 
+  it('counts automation that would need an approval, enforced or shadowed, and creates none for a shadowed rule', async () => {
+    const withAutomation = (text: string) =>
+      parseConfig(
+        `${text.replace('stepup:\n', 'stepup:\n  oidc: {issuer: "https://idp.example.com", client_id: stepgate, client_secret_env: SG_SECRET, redirect_uri: "https://auth.example.com/.stepgate/callback"}\n  session: {keys_env: SG_KEYS}\n')}\nautomation:\n  subjects: ["ci-*"]\n  approver: {level: aal2}\n`,
+        'a.yaml',
+      );
+    const ci = { ...r, method: 'POST', target: '/api/v1/namespaces/prod-a/pods', login: { sub: 'ci-deployer@example.com', sid: 'ci', authTime: Math.floor(r.at / 1000), acr: 'urn:stepgate:aal1' as const } };
+    const lines = [...auditLines(ci, 'ci-1'), ...auditLines({ ...ci, at: ci.at + 60_000 }, 'ci-2')];
+    const example = readFileSync(EXAMPLE, 'utf8');
+    const enforced = await replay(withAutomation(example), fromLines(lines), options());
+    expect(enforced.days[0]).toMatchObject({ user: 'ci-deployer@example.com', automation: true, approvals: { total: 2, by_rule: { 'prod-writes': 2 } } });
+    expect(enforced.totals.approvals).toBe(2);
+    const shadowed = example.replace('      sensitivity: 20\n', '      sensitivity: 20\n      mode: shadow\n');
+    expect(shadowed).not.toBe(example);
+    const wouldBe = await replay(withAutomation(shadowed), fromLines(lines), options());
+    expect(wouldBe.days[0]!.approvals.total).toBe(2);
+    const asConfigured = await replay(withAutomation(shadowed), fromLines(lines), options({ asConfigured: true }));
+    expect(asConfigured.days[0]).toMatchObject({ allowed: 2, approvals: { total: 0 } });
+  });
+
   it('impersonation headers and request bodies reach the guardrails', async () => {
     const cfg = parseConfig(`${readFileSync(EXAMPLE, 'utf8')}\nguardrails:\n  protected_namespaces: ["prod*"]\n`, 'g.yaml');
     const fresh = { ...r.login, acr: 'urn:stepgate:aal2' as const, authTime: Math.floor(r.at / 1000) - 60 };
