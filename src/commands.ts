@@ -93,6 +93,33 @@ ${REQUEST_OPTIONS}
 Exit status: 0 allowed; 1 denied; 64 bad arguments; 65 an input file's content is invalid;
 66 an input file cannot be read; 69 the server cannot be reached or did not answer in time;
 76 something answered, but not as an ext_authz server.`,
+  replay: `usage: stepgate replay [--config FILE] --audit-log FILE|- [options]
+
+Judges a Kubernetes audit log (audit.k8s.io/v1 or v1beta1 Event lines as kube-apiserver writes
+them, plain or gzip; - reads stdin) with a configuration: every request through the server's own
+check path, risk engine included (fresh memory state), on the log's own clock. Reports per user
+and day the step-up challenges by rule, band and guardrail, the denials, the automation that would
+need approvals, and the audit IDs behind each. Shadowed elements count as enforced unless
+--as-configured. Malformed lines are counted and reported, never fatal. docs/rollout.md.
+
+  --config FILE              default: STEPGATE_CONFIG, else the bundled example
+  --audit-log FILE|-         the log (required)
+  --format table|json        default table
+  --host HOST                the Kubernetes API host (default: the first literal kubernetes.hosts)
+  --issuer URL               the issuer audit users are attributed to (default: the first)
+  --strip-prefix P           removed from usernames and groups (claimMappings prefix, e.g. oidc:)
+  --acr-key K                user.extra key holding acr (default example.com/acr)
+  --amr-key K                user.extra key holding amr (default example.com/amr)
+  --auth-time-key K          user.extra key holding auth_time (default example.com/auth_time)
+  --sid-key K                user.extra key holding the session id (default example.com/sid)
+  --assume-acr ACR|LEVEL     acr assumed where an event has none
+  --assume-auth-age SECONDS  sign-in assumed this long before each request where an event has none
+  --include-system           judge system: users too (control plane, nodes, service accounts)
+  --as-configured            count what the file enforces as written (shadowed elements not)
+  --samples N                audit IDs kept per user, day and outcome (default 20, at most 1000)
+
+Exit status: 0 done; 2 invalid configuration; 64 bad arguments; 66 the log or the configuration
+cannot be read.`,
 };
 
 const USAGE = `usage:
@@ -110,6 +137,8 @@ const USAGE = `usage:
                                               raise, list or end an incident on every replica (admin API)
   stepgate revoke subject|session ... --reason TEXT
                                               revoke a subject or an IdP session on every replica (admin API)
+  stepgate replay [--config FILE] --audit-log FILE|- [--format table|json] [--assume-acr ACR] [--assume-auth-age S]
+                                              judge a Kubernetes audit log with a configuration, per user and day
   stepgate help [COMMAND], stepgate COMMAND --help
                                               usage of one command, its options and exit statuses
 
@@ -246,9 +275,74 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
         return err.exit;
       }
     }
+    case 'replay':
+      return replayCommand(rest, io);
     default:
       throw new UsageError(`unknown command ${command}`);
   }
+}
+
+async function replayCommand(rest: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      config: { type: 'string' },
+      'audit-log': { type: 'string' },
+      format: { type: 'string', default: 'table' },
+      host: { type: 'string' },
+      issuer: { type: 'string' },
+      'strip-prefix': { type: 'string', default: '' },
+      'acr-key': { type: 'string', default: 'example.com/acr' },
+      'amr-key': { type: 'string', default: 'example.com/amr' },
+      'auth-time-key': { type: 'string', default: 'example.com/auth_time' },
+      'sid-key': { type: 'string', default: 'example.com/sid' },
+      'assume-acr': { type: 'string' },
+      'assume-auth-age': { type: 'string' },
+      'include-system': { type: 'boolean', default: false },
+      'as-configured': { type: 'boolean', default: false },
+      samples: { type: 'string', default: '20' },
+    },
+  });
+  const log = values['audit-log'];
+  if (log === undefined) throw new UsageError('replay needs --audit-log FILE (or - for stdin)');
+  if (values.format !== 'table' && values.format !== 'json') throw new UsageError('--format must be table or json');
+  const age = values['assume-auth-age'];
+  if (age !== undefined && (!/^\d{1,9}$/.test(age))) throw new UsageError('--assume-auth-age must be a whole number of seconds');
+  if (!/^\d{1,4}$/.test(values.samples) || Number(values.samples) > 1000) throw new UsageError('--samples must be a whole number from 0 to 1000');
+  const configName = values.config ?? process.env.STEPGATE_CONFIG ?? DEFAULT_CONFIG;
+  const config = loadConfigFile(configName);
+  const { createReadStream } = await import('node:fs');
+  let input: import('node:stream').Readable;
+  if (log === '-') input = process.stdin;
+  else {
+    input = createReadStream(log);
+    // Opening fails asynchronously; wait for it so a missing file is exit 66, not a stack.
+    await new Promise<void>((resolve, reject) => {
+      input.once('open', () => resolve());
+      input.once('error', (err: NodeJS.ErrnoException) => reject(new InputMissingError(`--audit-log: cannot read ${JSON.stringify(log)} (${err.code ?? 'error'})`)));
+    });
+  }
+  const [{ replay }, { renderTable }] = await Promise.all([import('./replay/replay.js'), import('./replay/render.js')]);
+  const report = await replay(config, input, {
+    host: values.host,
+    issuer: values.issuer,
+    assurance: {
+      acrKey: values['acr-key'],
+      amrKey: values['amr-key'],
+      authTimeKey: values['auth-time-key'],
+      sidKey: values['sid-key'],
+      assumeAcr: values['assume-acr'],
+      assumeAuthAge: age === undefined ? undefined : Number(age),
+      stripPrefix: values['strip-prefix'],
+    },
+    includeSystem: values['include-system'],
+    asConfigured: values['as-configured'],
+    samples: Number(values.samples),
+    configName,
+    logName: log === '-' ? 'stdin' : log,
+  });
+  io.out(values.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report));
+  return 0;
 }
 
 /** The options that describe one request, shared by explain and check so both build it alike. */
@@ -356,7 +450,7 @@ function failure(err: unknown, io: CommandIo): number {
   };
   if (err instanceof StartupError) return oneLine(2, `cannot start: ${err.message}`);
   const code = (err as { code?: unknown } | null)?.code;
-  if (err instanceof UsageError || (typeof code === 'string' && (code === 'explain_input' || code.startsWith('ERR_PARSE_ARGS')))) {
+  if (err instanceof UsageError || (typeof code === 'string' && (code === 'explain_input' || code === 'replay_input' || code.startsWith('ERR_PARSE_ARGS')))) {
     return oneLine(64, `${(err as Error).message} (stepgate help shows the usage)`);
   }
   if (err instanceof InputDataError) return oneLine(65, err.message);

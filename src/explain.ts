@@ -253,6 +253,19 @@ function render(rt: Runtime, { verdict: v, answer }: Checked, handWritten: boole
       message: reasonMessage(v.reason),
       detail: v.detail || null,
     },
+    // Shadow mode: what the shadowed elements that took part would have decided; never answered.
+    shadow: v.shadow
+      ? {
+          elements: v.shadow.elements,
+          matched_rules: v.shadow.requirement.rules,
+          deny: v.shadow.requirement.deny,
+          required_level: v.shadow.requirement.level >= 0 ? rt.assurance.names[v.shadow.requirement.level] : null,
+          max_age: v.shadow.requirement.maxAge ?? null,
+          risk_band: v.shadow.risk?.band ?? null,
+          risk_score: v.shadow.risk?.score ?? null,
+          decision: { allow: v.shadow.allow, reason: v.shadow.reason, message: reasonMessage(v.shadow.reason), detail: v.shadow.detail || null },
+        }
+      : null,
     response: {
       status: answer.status,
       headers: Object.fromEntries(answer.headers),

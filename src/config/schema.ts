@@ -168,6 +168,12 @@ function checkEffect(who: 'a rule' | 'the default' | 'a band' | 'a by_band entry
   };
 }
 
+/**
+ * `shadow`: evaluated and reported as "would have challenged/denied" (metrics, audit, spans,
+ * explain, replay) but never enforced. docs/rollout.md.
+ */
+const modeSchema = z.enum(['enforce', 'shadow']);
+
 /** A weight added to the risk score; 0 turns the signal off. */
 const weight = z.number().int().min(0).max(100);
 
@@ -184,6 +190,7 @@ const bandSchema = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : - only'),
     min_score: z.number().int().min(1).max(100),
+    mode: modeSchema.default('enforce'),
     ...effectFields,
   })
   .superRefine(checkEffect('a band'));
@@ -194,6 +201,8 @@ const bandSchema = z
  */
 const riskSchema = z.strictObject({
   enabled: z.boolean().default(true),
+  /** shadow: every band and the context binding are reported, never enforced (the score still is). */
+  mode: modeSchema.default('enforce'),
   trusted_networks: z.array(cidr).default([]),
   ipv4_prefix: z.number().int().min(8).max(32).default(24),
   ipv6_prefix: z.number().int().min(16).max(128).default(64),
@@ -249,6 +258,7 @@ const ruleSchema = z
     by_band: z
       .record(z.string(), z.strictObject(effectFields).superRefine(checkEffect('a by_band entry')))
       .optional(),
+    mode: modeSchema.default('enforce'),
     ...effectFields,
   })
   .superRefine(checkEffect('a rule'));
@@ -352,6 +362,7 @@ const guardrailEffectSchema = z
     max_age: seconds.optional(),
     deny: z.literal(true).optional(),
     risk: z.number().int().min(0).max(1000).optional(),
+    mode: modeSchema.default('enforce'),
   })
   .superRefine((e, ctx) => {
     if (e.deny && (e.require !== undefined || e.max_age !== undefined)) {
@@ -368,6 +379,8 @@ const guardrailEffectsSchema = z.partialRecord(z.enum(GUARDRAIL_EFFECT_KEYS), z.
 /** Present only when the operator opts in: without it no request body is ever looked at. */
 const guardrailsSchema = z.strictObject({
   enabled: z.boolean().default(true),
+  /** shadow: every guardrail effect is reported, never enforced. */
+  mode: modeSchema.default('enforce'),
   default_effect: guardrailEffectSchema.optional(),
   unreadable_body: guardrailEffectSchema.optional(),
   effects: guardrailEffectsSchema.default({}),
@@ -482,6 +495,8 @@ export const DEFAULT_STEP_UP_HINT = 'The stepgate credential plugin steps up whe
 
 export const configSchema = z
   .strictObject({
+    /** shadow: every rule, the default, risk bands and guardrails are reported, never enforced (authentication still is). */
+    mode: modeSchema.default('enforce'),
     server: z
       .strictObject({
         grpc_listen: listen.default('0.0.0.0:9191'),
@@ -725,6 +740,7 @@ export type OidcConfig = NonNullable<Config['stepup']['oidc']>;
 export type SessionConfig = NonNullable<Config['stepup']['session']>;
 export type AutomationConfig = NonNullable<Config['automation']>;
 export type IncidentConfig = NonNullable<Config['incident']>;
+export type Mode = z.infer<typeof modeSchema>;
 
 /** `10.0.0.0/8`, `::1/128` or a bare address (a /32 or /128). Undefined when it is neither. */
 export function parseCidr(v: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {

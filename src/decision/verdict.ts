@@ -26,4 +26,20 @@ export interface Verdict {
    * that consumed an approval, or an approval_required / approval_rejected denial.
    */
   approval?: string | undefined;
+  /**
+   * Shadow mode (docs/rollout.md): what the verdict would be with the shadowed elements that took
+   * part enforced too. Undefined when none took part. Reported, never answered.
+   */
+  shadow?: ShadowVerdict | undefined;
+}
+
+/** The would-be verdict of a request some shadowed element took part in. */
+export interface ShadowVerdict {
+  allow: boolean;
+  reason: ReasonCode;
+  detail: string;
+  requirement: Requirement;
+  risk: RiskAssessment | undefined;
+  /** The shadowed elements that took part, named as in `rules`: rule names, risk:<band>, risk:context, guardrail:<code>. */
+  elements: readonly string[];
 }

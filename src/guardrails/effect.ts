@@ -16,6 +16,13 @@ export interface GuardrailContribution {
   risk: number;
   /** Codes that took effect (not `off`), the unreadable outcome included, in first-seen order. */
   codes: readonly (GuardrailCode | UnreadableOutcome)[];
+  /**
+   * Shadow mode: the contribution with the shadowed guardrails enforced too; undefined when no
+   * shadowed guardrail was violated. This one (the enforced one) leaves them out entirely.
+   */
+  shadow?: GuardrailContribution | undefined;
+  /** On a would-be contribution: the shadowed codes among `codes`. */
+  shadowed?: readonly (GuardrailCode | UnreadableOutcome)[] | undefined;
 }
 
 export const NO_CONTRIBUTION: GuardrailContribution = Object.freeze({
@@ -28,32 +35,50 @@ export const NO_CONTRIBUTION: GuardrailContribution = Object.freeze({
 
 export function guardrailContribution(result: GuardrailResult, namespace: string, settings: GuardrailSettings): GuardrailContribution {
   if (result.violations.length === 0 && result.unreadable === undefined) return NO_CONTRIBUTION;
+  const keys: EffectKeys = [];
+  if (result.unreadable !== undefined) keys.push([result.unreadable, UNREADABLE_KEY, undefined]);
+  for (const v of result.violations) keys.push([v.code, v.code, v]);
+  const enforced = combineEffects(keys, namespace, settings, false);
+  const full = combineEffects(keys, namespace, settings, true);
+  if (full.shadowed === undefined) return enforced;
+  return { ...enforced, shadow: full };
+}
+
+type EffectKeys = [GuardrailCode | UnreadableOutcome, GuardrailCode | typeof UNREADABLE_KEY, Violation | undefined][];
+
+/** The effects of `keys` combined; shadowed ones only with `withShadow` (then listed in `shadowed`). */
+function combineEffects(
+  keys: EffectKeys,
+  namespace: string,
+  settings: GuardrailSettings,
+  withShadow: boolean,
+): GuardrailContribution {
   let deny = false;
   let level = -1;
   let maxAge: number | undefined;
   let risk = 0;
   const codes: (GuardrailCode | UnreadableOutcome)[] = [];
+  let shadowed: (GuardrailCode | UnreadableOutcome)[] | undefined;
   const seen = new Map<string, unknown[]>();
-  const apply = (code: GuardrailCode | UnreadableOutcome, key: GuardrailCode | typeof UNREADABLE_KEY, own?: Violation) => {
+  for (const [code, key, own] of keys) {
     // Cluster policy violations carry their own effect: each policy (by name and source) counts
     // once, where other guardrails count once per code.
     const id = own?.effect !== undefined ? `${code}\u0000${own.detail.slice(0, own.detail.indexOf(':'))}` : code;
     const marker = own?.effect ?? null;
     const markers = seen.get(id) ?? [];
-    if (markers.includes(marker)) return;
+    if (markers.includes(marker)) continue;
     seen.set(id, [...markers, marker]);
     const e = own?.effect !== undefined ? settings.effectFor(key, namespace, own.effect) : settings.effectFor(key, namespace);
-    if (e === undefined) return;
+    if (e === undefined || (e.shadow && !withShadow)) continue;
     if (!codes.includes(code)) codes.push(code);
+    if (e.shadow && !(shadowed ??= []).includes(code)) shadowed.push(code);
     if (e.deny) deny = true;
     if (e.level > level) level = e.level;
     if (e.maxAge !== undefined && (maxAge === undefined || e.maxAge < maxAge)) maxAge = e.maxAge;
     risk += e.risk;
-  };
-  if (result.unreadable !== undefined) apply(result.unreadable, UNREADABLE_KEY);
-  for (const v of result.violations) apply(v.code, v.code, v);
+  }
   if (codes.length === 0) return NO_CONTRIBUTION;
-  return { deny, level, maxAge, risk, codes };
+  return { deny, level, maxAge, risk, codes, shadowed };
 }
 
 export { GUARDRAIL_RULE_PREFIX };

@@ -11,6 +11,8 @@ export interface CompiledEffect {
   readonly level: number;
   readonly maxAge: number | undefined;
   readonly risk: number;
+  /** `mode: shadow`: reported as what it would ask, never enforced. */
+  readonly shadow: boolean;
 }
 
 export type EffectKey = GuardrailCode | typeof UNREADABLE_KEY;
@@ -68,25 +70,27 @@ export function normaliseCapability(c: string): string {
   return u.startsWith('CAP_') ? u.slice(4) : u;
 }
 
-export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: AssuranceModel): GuardrailSettings | undefined {
+export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: AssuranceModel, globalShadow = false): GuardrailSettings | undefined {
   if (cfg === undefined) return undefined;
+  const allShadow = globalShadow || cfg.mode === 'shadow';
   const compile = (e: GuardrailEffectConfig): CompiledEffect =>
     Object.freeze({
       deny: e.deny === true,
       level: e.require !== undefined ? assurance.rank(e.require) : -1,
       maxAge: e.max_age,
       risk: e.risk ?? 0,
+      shadow: allShadow || e.mode === 'shadow',
     });
   // A guardrail nobody tuned gets an effect in proportion to what it guards against (its tier in
   // codes.ts): taking over a node or the cluster needs the strongest level, recently; a narrower
   // escalation the level below it; hygiene (a `:latest` image) only adds risk, so an ordinary
   // `kubectl run --image=nginx` is not a hardware-key ceremony. `default_effect`, when set, is the
   // operator's choice for every critical and elevated guardrail that `effects` does not name.
-  const strongest: CompiledEffect = Object.freeze({ deny: false, level: assurance.names.length - 1, maxAge: CONSERVATIVE_MAX_AGE, risk: 0 });
+  const strongest: CompiledEffect = Object.freeze({ deny: false, level: assurance.names.length - 1, maxAge: CONSERVATIVE_MAX_AGE, risk: 0, shadow: allShadow });
   const tierDefaults: Record<GuardrailTier, CompiledEffect> = {
     critical: strongest,
-    elevated: Object.freeze({ deny: false, level: Math.max(0, assurance.names.length - 2), maxAge: ELEVATED_MAX_AGE, risk: 0 }),
-    advisory: Object.freeze({ deny: false, level: -1, maxAge: undefined, risk: ADVISORY_RISK }),
+    elevated: Object.freeze({ deny: false, level: Math.max(0, assurance.names.length - 2), maxAge: ELEVATED_MAX_AGE, risk: 0, shadow: allShadow }),
+    advisory: Object.freeze({ deny: false, level: -1, maxAge: undefined, risk: ADVISORY_RISK, shadow: allShadow }),
   };
   const configured = cfg.default_effect ? compile(cfg.default_effect) : undefined;
   const base = new Map<EffectKey, CompiledEffect | undefined>();

@@ -12,6 +12,7 @@ import type { Contribution } from '../risk/codes.js';
 import type { RiskAssessment, RiskEngine, RiskOutcome } from '../risk/engine.js';
 import { gateAutomation } from './approval.js';
 import { noteChallenge } from './challenge.js';
+import { attachShadow, shadowInput, wouldBeBase, wouldBeGuard } from './shadow.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -73,10 +74,15 @@ function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdi
   const refused = rt.incidents?.refuse(who, rt.now());
   if (refused) return verdict(false, refused.reason, refused.detail, need, who, req, r.cached, undefined, guard);
   const risk = rt.risk;
-  if (risk === undefined) return judge(need, who, rt.now(), req, r.cached, rt, undefined, guard);
+  // Shadow mode: the would-be requirement, judged beside the enforced one (pipeline/shadow.ts).
+  const full = wouldBeBase(base, guard);
+  if (risk === undefined) {
+    const v = judge(need, who, rt.now(), req, r.cached, rt, undefined, guard);
+    return full === undefined ? v : attachShadow(rt, v, judge(full, who, rt.now(), req, r.cached, rt, undefined, wouldBeGuard(guard)), full);
+  }
   const now = rt.now();
   const extra = guard && guard.contribution.risk > 0 ? guardrailRisk(guard) : undefined;
-  const out = risk.assess(req, who, need, now, extra);
+  const out = risk.assess(req, who, need, now, extra, shadowInput(full, guard));
   return out instanceof Promise
     ? out.then((o) => judgeRisk(rt, risk, o, need, who, now, req, r.cached, guard))
     : judgeRisk(rt, risk, out, need, who, now, req, r.cached, guard);
@@ -107,6 +113,8 @@ function judgeRisk(
   const v = o.ok
     ? judge(o.requirement, who, nowMs, req, cached, rt, o.risk, guard)
     : verdict(false, 'state_unavailable', o.detail, base, who, req, cached, undefined, guard);
+  const s = o.ok ? o.shadow : undefined;
+  if (s !== undefined) attachShadow(rt, v, judge(s.requirement, who, nowMs, req, cached, rt, s.risk, wouldBeGuard(guard)), s.requirement);
   // With approvals on, `decide` counts the denial after the approval gate (countDenial).
   if (!v.allow) {
     if (rt.approvals === undefined) engine.recordDenial(who, nowMs, req);
@@ -202,7 +210,7 @@ function verdict(
   risk: RiskAssessment | undefined,
   guardrails: GuardrailOutcome | undefined,
 ): Verdict {
-  return { allow, reason, detail, requirement, identity, attributes, tokenCached, risk, guardrails, approval: undefined };
+  return { allow, reason, detail, requirement, identity, attributes, tokenCached, risk, guardrails, approval: undefined, shadow: undefined };
 }
 
 /** Kept here for callers that parse an Authorization header by hand (`stepgate explain`). */

@@ -109,6 +109,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
           fallback: riskState.fallback,
           onStoreError: deps.onStateError && ((err) => deps.onStateError!(riskState.store.kind, err)),
           deviceCookies,
+          shadow: config.mode === 'shadow' || config.risk.mode === 'shadow',
         })
       : undefined;
   return Object.freeze({
@@ -133,7 +134,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
       maxTotalHeaderBytes: config.limits.max_total_header_bytes,
     }),
     maxBodyBytes: config.limits.max_body_bytes,
-    guardrails: compileGuardrails(config.guardrails, assurance),
+    guardrails: compileGuardrails(config.guardrails, assurance, config.mode === 'shadow'),
     now: deps.now,
   });
 }

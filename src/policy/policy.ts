@@ -37,6 +37,14 @@ export interface Requirement {
   context?: string | undefined;
   /** The active incidents that tightened it, for people (issue 15); undefined when none. */
   incident?: string | undefined;
+  /**
+   * Shadow mode (docs/rollout.md): on an enforced requirement, what it would be with the matching
+   * shadowed elements enforced too; undefined when none matched. Only the enforced one is judged
+   * for the answer.
+   */
+  shadow?: Requirement | undefined;
+  /** On a would-be requirement: the shadowed elements it includes, named as in `rules`. */
+  shadowed?: readonly string[] | undefined;
 }
 
 /** A rule's effect at one risk band: the same fields as the rule's own, tightening only. */
@@ -55,6 +63,8 @@ interface CompiledRule {
   maxAge: number | undefined;
   sensitivity: number;
   byBand: Record<string, BandEffect> | undefined;
+  /** `mode: shadow` (the rule's own, or the global one). */
+  shadow: boolean;
   matches(req: RequestAttributes, who: Identity | undefined): boolean;
 }
 
@@ -71,6 +81,7 @@ export interface Policy {
 
 export function compilePolicy(config: Config, assurance: AssuranceModel): Policy {
   const d = config.policy.default;
+  const globalShadow = config.mode === 'shadow';
   const defaultLevel = d.require !== undefined ? assurance.rank(d.require) : -1;
   const rules = config.policy.rules.map((r): CompiledRule => {
     const level = r.require !== undefined ? assurance.rank(r.require) : defaultLevel;
@@ -89,6 +100,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
             ]),
           )
         : undefined,
+      shadow: globalShadow || r.mode === 'shadow',
       matches: compileMatch(r.match),
     };
   });
@@ -115,43 +127,65 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
   // Requirements repeat (the same rules match the same kinds of request), so they are memoised
   // by the set of matching rules instead of allocating one per request.
   const memo = new Map<string, Requirement>();
+  // Global shadow: nothing of the policy is enforced, the default included; authentication still is.
+  const unenforced: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: -1, maxAge: undefined, rules: Object.freeze([]), sensitivity: 0 });
+  const shadowOf = (full: Requirement, shadowed: readonly string[]): Requirement => Object.freeze({ ...full, shadowed: Object.freeze(shadowed) });
+  const globalDefault = globalShadow ? Object.freeze({ ...unenforced, shadow: shadowOf(defaultReq, ['default']) }) : defaultReq;
+  const globalDiscovery = globalShadow ? Object.freeze({ ...unenforced, shadow: shadowOf(discoveryReq, ['discovery']) }) : discoveryReq;
+  const anyShadow = rules.some((r) => r.shadow);
 
   return {
     ruleNames: rules.map((r) => r.name),
     everyday: Object.freeze({ level: defaultLevel, maxAge: d.deny === true ? undefined : d.max_age }),
     evaluate(req, who) {
-      if (req.kube !== undefined && isDiscovery(req)) return discoveryReq;
+      if (req.kube !== undefined && isDiscovery(req)) return globalDiscovery;
       let matched: number[] | undefined;
       for (let i = 0; i < rules.length; i++) {
         if (rules[i]!.matches(req, who)) (matched ??= []).push(i);
       }
-      if (!matched) return defaultReq;
+      if (!matched) return globalDefault;
       const key = matched.join(',');
       let result = memo.get(key);
       if (!result) {
-        let deny = false;
-        let denyMessage: string | undefined;
-        let level = -1;
-        let maxAge: number | undefined;
-        let sensitivity = 0;
-        let byBand: Record<string, BandEffect> | undefined;
-        for (const i of matched) {
-          const r = rules[i]!;
-          if (r.sensitivity > sensitivity) sensitivity = r.sensitivity;
-          if (r.byBand) for (const [band, e] of Object.entries(r.byBand)) (byBand ??= {})[band] = byBand[band] ? strictest(byBand[band], e) : e;
-          if (r.deny) {
-            deny = true;
-            denyMessage ??= r.message;
+        const full = combine(rules, matched);
+        if (!anyShadow) result = full;
+        else {
+          const enforced = matched.filter((i) => !rules[i]!.shadow);
+          const shadowed = matched.filter((i) => rules[i]!.shadow).map((i) => rules[i]!.name);
+          if (shadowed.length === 0) result = full;
+          else {
+            // Exactly what the policy asks without the shadowed rules (the default when no other matched).
+            const base = globalShadow ? unenforced : enforced.length === 0 ? defaultReq : combine(rules, enforced);
+            result = Object.freeze({ ...base, shadow: shadowOf(full, shadowed) });
           }
-          if (r.level > level) level = r.level;
-          if (r.maxAge !== undefined && (maxAge === undefined || r.maxAge < maxAge)) maxAge = r.maxAge;
         }
-        result = Object.freeze({ deny, denyMessage, level, maxAge, rules: Object.freeze(matched.map((i) => rules[i]!.name)), sensitivity, byBand: byBand && Object.freeze(byBand) });
         if (memo.size < 4096) memo.set(key, result);
       }
       return result;
     },
   };
+}
+
+/** The matching rules combined strictest-wins. */
+function combine(rules: readonly CompiledRule[], matched: readonly number[]): Requirement {
+  let deny = false;
+  let denyMessage: string | undefined;
+  let level = -1;
+  let maxAge: number | undefined;
+  let sensitivity = 0;
+  let byBand: Record<string, BandEffect> | undefined;
+  for (const i of matched) {
+    const r = rules[i]!;
+    if (r.sensitivity > sensitivity) sensitivity = r.sensitivity;
+    if (r.byBand) for (const [band, e] of Object.entries(r.byBand)) (byBand ??= {})[band] = byBand[band] ? strictest(byBand[band], e) : e;
+    if (r.deny) {
+      deny = true;
+      denyMessage ??= r.message;
+    }
+    if (r.level > level) level = r.level;
+    if (r.maxAge !== undefined && (maxAge === undefined || r.maxAge < maxAge)) maxAge = r.maxAge;
+  }
+  return Object.freeze({ deny, denyMessage, level, maxAge, rules: Object.freeze(matched.map((i) => rules[i]!.name)), sensitivity, byBand: byBand && Object.freeze(byBand) });
 }
 
 /** Two effects combined by the policy's rule: any deny, the higher level, the shorter max_age. */

@@ -9,6 +9,8 @@ interface Band {
   message: string | undefined;
   level: number;
   maxAge: number | undefined;
+  /** `mode: shadow` (the band's, risk.mode or the global one): left out of the enforced requirement. */
+  shadow: boolean;
 }
 
 /**
@@ -21,8 +23,12 @@ export class RiskBands {
   // Per base requirement, one tightened requirement per band reached: a finite set of shared,
   // immutable objects, so encoded allow responses stay reusable and nothing is allocated per request.
   private readonly memo = new WeakMap<Requirement, (Requirement | undefined)[]>();
+  /** The same for would-be requirements (shadowed bands applied too). */
+  private readonly shadowMemo = new WeakMap<Requirement, (Requirement | undefined)[]>();
+  /** Whether any band is in shadow mode. */
+  readonly anyShadow: boolean;
 
-  constructor(bands: RiskConfig['bands'], assurance: AssuranceModel) {
+  constructor(bands: RiskConfig['bands'], assurance: AssuranceModel, allShadow = false) {
     this.bands = bands.map((b) => ({
       name: b.name,
       minScore: b.min_score,
@@ -30,7 +36,9 @@ export class RiskBands {
       message: b.message,
       level: b.require !== undefined ? assurance.rank(b.require) : -1,
       maxAge: b.max_age,
+      shadow: allShadow || b.mode === 'shadow',
     }));
+    this.anyShadow = this.bands.some((b) => b.shadow);
   }
 
   /** Index of the highest band the score reaches; -1 for none. */
@@ -38,6 +46,20 @@ export class RiskBands {
     let k = -1;
     for (let i = 0; i < this.bands.length; i++) if (score >= this.bands[i]!.minScore) k = i;
     return k;
+  }
+
+  /** Index of the highest enforced band among 0..k; -1 for none. Without shadowed bands, k. */
+  enforcedUpTo(k: number): number {
+    if (!this.anyShadow) return k;
+    while (k >= 0 && this.bands[k]!.shadow) k--;
+    return k;
+  }
+
+  /** `risk:<band>` of the shadowed bands among 0..k. */
+  shadowedUpTo(k: number): string[] {
+    const out: string[] = [];
+    for (let i = 0; i <= k; i++) if (this.bands[i]!.shadow) out.push(`risk:${this.bands[i]!.name}`);
+    return out;
   }
 
   name(k: number): string | undefined {
@@ -50,19 +72,26 @@ export class RiskBands {
     return false;
   }
 
-  /** `base` tightened by bands 0..k; `base` itself when k is -1 or nothing changes. */
-  apply(base: Requirement, k: number): Requirement {
+  /**
+   * `base` tightened by the enforced bands among 0..k (all of them with `withShadow`: the would-be
+   * requirement); `base` itself when k is -1. A shadowed band is skipped entirely, its rules'
+   * `by_band` entries too, exactly as if it were not configured.
+   */
+  apply(base: Requirement, k: number, withShadow = false): Requirement {
+    if (!withShadow) k = this.enforcedUpTo(k);
     if (k < 0) return base;
-    let perBase = this.memo.get(base);
+    const memo = withShadow ? this.shadowMemo : this.memo;
+    let perBase = memo.get(base);
     if (!perBase) {
       perBase = new Array<Requirement | undefined>(this.bands.length);
-      this.memo.set(base, perBase);
+      memo.set(base, perBase);
     }
     let r = perBase[k];
     if (!r) {
       let { deny, denyMessage, level, maxAge } = base;
       for (let i = 0; i <= k; i++) {
         const b = this.bands[i]!;
+        if (b.shadow && !withShadow) continue;
         if (b.deny && !deny) {
           deny = true;
           denyMessage = b.message;
@@ -88,9 +117,15 @@ export class RiskBands {
         rules: Object.freeze([...base.rules, `risk:${this.bands[k]!.name}`]),
         sensitivity: base.sensitivity,
         byBand: base.byBand,
+        shadowed: withShadow ? shadowedList(base.shadowed, this.shadowedUpTo(k)) : undefined,
       });
       perBase[k] = r;
     }
     return r;
   }
+}
+
+function shadowedList(a: readonly string[] | undefined, b: readonly string[]): readonly string[] | undefined {
+  if (b.length === 0) return a;
+  return Object.freeze(a === undefined ? b : [...a, ...b]);
 }

@@ -10,7 +10,8 @@ import type { Contribution } from './codes.js';
 import type { DeviceCookies } from '../stepup/device-cookie.js';
 import { clientKind, DeviceResolver, type Device } from './device.js';
 import { contextBound, bindToContext, isDiscovery, sensitiveObject, type ContextBound } from './context-bound.js';
-import { scoreRisk } from './score.js';
+import { scoreRisk, type Score } from './score.js';
+import type { SignalContext } from './signals/context.js';
 
 /** What the risk engine concluded for one request; carried on the Verdict. */
 export interface RiskAssessment {
@@ -33,8 +34,20 @@ export interface RiskAssessment {
   context?: ContextBound | undefined;
 }
 
+/** Shadow mode: the would-be requirement (shadowed rules, guardrails, bands, context enforced too). */
+export interface ShadowRisk {
+  requirement: Requirement;
+  risk: RiskAssessment;
+}
+
+/** What the caller has that is shadowed: the would-be base requirement and guardrail risk. */
+export interface ShadowInput {
+  base: Requirement;
+  extra: readonly Contribution[] | undefined;
+}
+
 export type RiskOutcome =
-  | { ok: true; requirement: Requirement; risk: RiskAssessment; learn: Learnable | undefined }
+  | { ok: true; requirement: Requirement; risk: RiskAssessment; learn: Learnable | undefined; shadow?: ShadowRisk | undefined }
   | { ok: false; detail: string };
 
 /** What an allow teaches the store (see RiskEngine.learned). */
@@ -58,6 +71,8 @@ export interface RiskEngineOptions {
   onStoreError?: (err: unknown) => void;
   /** Verifies the signed device cookie a completed step-up leaves in the browser; absent without step-up sessions. */
   deviceCookies?: DeviceCookies | undefined;
+  /** `risk.mode: shadow` or the global one: bands and the context binding are reported, never enforced. */
+  shadow?: boolean;
 }
 
 /**
@@ -77,7 +92,7 @@ export class RiskEngine {
   private readonly ipOptions: { trustedHops: number; ipv4Prefix: number; ipv6Prefix: number };
 
   constructor(private readonly o: RiskEngineOptions) {
-    this.bands = new RiskBands(o.risk.bands, o.assurance);
+    this.bands = new RiskBands(o.risk.bands, o.assurance, o.shadow === true);
     this.devices = new DeviceResolver(o.network.trust_forwarded_client_cert);
     this.trusted = compileCidrs(o.risk.trusted_networks);
     this.learnLevel = o.assurance.rank(o.risk.learn.min_level);
@@ -85,7 +100,14 @@ export class RiskEngine {
     this.ipOptions = { trustedHops: o.network.xff_num_trusted_hops, ipv4Prefix: o.risk.ipv4_prefix, ipv6Prefix: o.risk.ipv6_prefix };
   }
 
-  assess(req: RequestAttributes, who: Identity, base: Requirement, nowMs: number, extra?: readonly Contribution[]): RiskOutcome | Promise<RiskOutcome> {
+  assess(
+    req: RequestAttributes,
+    who: Identity,
+    base: Requirement,
+    nowMs: number,
+    extra?: readonly Contribution[],
+    shadow?: ShadowInput,
+  ): RiskOutcome | Promise<RiskOutcome> {
     const h = req.headers;
     const address = clientAddress(req.sourceAddress, req.clientResolved ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses);
     const device = this.devices.resolve({
@@ -125,7 +147,8 @@ export class RiskEngine {
       // Automation cannot sign in again; its requests are judged on the score (and approvals).
       // The common case (everything known, no burst) needs no look at the contributions.
       const quiet = history.prefixKnown && history.deviceKnown && history.clientKnown && history.behaviourSince === 0;
-      const bound = quiet || degraded || who.automation === true ? undefined : contextBound(ctx, s.contributions, this.learnMaxAge);
+      const bindable = !(quiet || degraded || who.automation === true);
+      const bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, this.learnMaxAge) : undefined;
       if (bound && !requirement.deny) requirement = bindToContext(requirement, bound, nowMs, this.learnLevel);
       const learn = degraded ? undefined : this.learnable(obs, history, who, device, trustedNetwork);
       return {
@@ -134,7 +157,7 @@ export class RiskEngine {
         risk: {
           score: s.score,
           contributions: s.contributions,
-          band: this.bands.name(k),
+          band: this.bands.name(this.bands.enforcedUpTo(k)),
           denies: !base.deny && requirement.deny,
           degraded,
           learned: learn !== undefined,
@@ -142,6 +165,7 @@ export class RiskEngine {
           context: bound,
         },
         learn,
+        shadow: shadow !== undefined || this.bands.anyShadow || this.o.shadow === true ? this.wouldBe(ctx, s, extra, shadow, base, bindable, nowMs) : undefined,
       };
     };
     const failed = (err: unknown): RiskOutcome => {
@@ -149,7 +173,8 @@ export class RiskEngine {
       // Never allow what would have needed a step-up only because the state is unavailable:
       // fail_closed refuses anything a rule singles out; otherwise every address and device
       // counts as new, which can only raise the requirement.
-      if (this.o.onStateError === 'fail_closed' && isSensitive(base)) {
+      // With the risk engine in shadow mode, nothing it concludes is enforced: no refusal either.
+      if (this.o.onStateError === 'fail_closed' && this.o.shadow !== true && isSensitive(base)) {
         return { ok: false, detail: `session state unavailable: ${errorMessage(err)}` };
       }
       return finish(pessimistic(this.o.fallback.observe(obs) as SubjectHistory), true);
@@ -162,6 +187,48 @@ export class RiskEngine {
     }
     if (history instanceof Promise) return history.then((hist) => finish(hist, false), failed);
     return finish(history, false);
+  }
+
+  /**
+   * The would-be outcome: the same history scored with the shadowed rules' sensitivity and
+   * guardrails' risk, every band and the context binding applied. The observation stored for the
+   * request is the enforced one, so over many requests the would-be counters lag slightly behind
+   * what enforcing would have recorded (docs/rollout.md). Undefined when nothing shadowed took part.
+   */
+  private wouldBe(
+    ctx: SignalContext,
+    s: Score,
+    extra: readonly Contribution[] | undefined,
+    shadow: ShadowInput | undefined,
+    base: Requirement,
+    bindable: boolean,
+    nowMs: number,
+  ): ShadowRisk | undefined {
+    const fb = shadow?.base ?? base;
+    const fExtra = shadow ? shadow.extra : extra;
+    const fctx = fb.sensitivity === base.sensitivity ? ctx : { ...ctx, sensitivity: fb.sensitivity };
+    const fs = fctx === ctx && fExtra === extra ? s : scoreRisk(fctx, this.o.risk.signals, fExtra);
+    const k = this.bands.reached(fs.score);
+    let r = this.bands.apply(fb, k, true);
+    const bound = bindable ? contextBound(fctx, fs.contributions, this.learnMaxAge) : undefined;
+    if (bound && !r.deny) {
+      const shadowed = this.o.shadow === true ? [...(r.shadowed ?? []), 'risk:context'] : r.shadowed;
+      r = { ...bindToContext(r, bound, nowMs, this.learnLevel), shadowed };
+    }
+    if (r.shadowed === undefined || r.shadowed.length === 0) return undefined;
+    return {
+      requirement: r,
+      risk: {
+        score: fs.score,
+        contributions: fs.contributions,
+        band: this.bands.name(k),
+        denies: !fb.deny && r.deny,
+        degraded: ctx.degraded,
+        learned: false,
+        clientIp: ctx.address.ip,
+        context: bound,
+      },
+    };
   }
 
   /**
@@ -250,7 +317,8 @@ function subjectKey(who: Identity): string {
 
 /** A request some rule singles out (or weighs) is one that must not go ahead on a guess. */
 function isSensitive(base: Requirement): boolean {
-  return base.sensitivity > 0 || base.deny || base.rules.length !== 1 || base.rules[0] !== 'default';
+  // An empty list is the global shadow mode's requirement: nothing is singled out.
+  return base.sensitivity > 0 || base.deny || base.rules.some((r) => r !== 'default');
 }
 
 /**

@@ -3,6 +3,7 @@ import { guardrailTitle } from '../guardrails/codes.js';
 import type { Level } from 'pino';
 import type { TelemetryConfig } from '../config/schema.js';
 import type { ClientKind } from '../decision/respond.js';
+import { reasonKind } from '../decision/reasons.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import type { Logger } from './log.js';
@@ -23,14 +24,14 @@ import { traceIdOf, type CallMetadata } from './tracing.js';
  * internal errors at error. docs/observability.md lists every field.
  */
 
-export type AuditEvent = 'stepup.challenge' | 'policy.deny' | 'risk.deny' | 'approval.pending' | 'approval.used' | 'stepup.complete' | 'access.allow';
-export const AUDIT_EVENTS: readonly AuditEvent[] = ['stepup.challenge', 'policy.deny', 'risk.deny', 'approval.pending', 'approval.used', 'stepup.complete', 'access.allow'];
+export type AuditEvent = 'stepup.challenge' | 'policy.deny' | 'risk.deny' | 'approval.pending' | 'approval.used' | 'stepup.complete' | 'access.allow' | 'shadow.challenge' | 'shadow.deny';
+export const AUDIT_EVENTS: readonly AuditEvent[] = ['stepup.challenge', 'policy.deny', 'risk.deny', 'approval.pending', 'approval.used', 'stepup.complete', 'access.allow', 'shadow.challenge', 'shadow.deny'];
 
 /** Every field a decision record can have besides pino's `level`, `time`, `service` and `msg` (documented). */
 export const RECORD_FIELDS = [
   'audit', 'event', 'decision', 'reason', 'detail', 'status', 'client_kind', 'rules', 'level_required', 'max_age',
   'level_presented', 'auth_age', 'subject', 'issuer', 'request_id', 'trace_id', 'span_id', 'client_ip', 'user_agent',
-  'method', 'host', 'path', 'kube', 'token_cache', 'risk', 'guardrails', 'approval', 'challenge', 'latency_ms', 'err',
+  'method', 'host', 'path', 'kube', 'token_cache', 'risk', 'guardrails', 'approval', 'challenge', 'shadow', 'latency_ms', 'err',
 ] as const;
 
 export interface DecisionRecordInput {
@@ -61,6 +62,8 @@ export class DecisionLog {
     else if (c.clientKind !== undefined) event = 'stepup.challenge';
     else if (v.reason === 'policy_deny') event = 'policy.deny';
     else if (v.reason === 'risk_deny' || v.reason === 'state_unavailable') event = 'risk.deny';
+    // An allow that a shadowed element would have refused: the record rollout is decided on.
+    else if (v.allow && v.shadow !== undefined && !v.shadow.allow) event = SHADOW_KIND[reasonKind(v.shadow.reason)] ?? 'shadow.deny';
     else if (v.allow && sampled(cfg.audit.sample_allows, this.random)) event = 'access.allow';
     if (event !== 'decision') level = cfg.audit.level;
     else if (v.allow) level = 'debug';
@@ -79,8 +82,12 @@ const MESSAGES: Record<AuditEvent | 'decision', string> = {
   'approval.used': 'automation request allowed once by a human approval',
   'stepup.complete': 'step-up completed',
   'access.allow': 'request allowed',
+  'shadow.challenge': 'request allowed; a shadowed element would have asked for a step-up',
+  'shadow.deny': 'request allowed; a shadowed element would have refused it',
   decision: 'decision',
 };
+
+const SHADOW_KIND: Partial<Record<ReturnType<typeof reasonKind>, AuditEvent>> = { step_up: 'shadow.challenge', unauthenticated: 'shadow.challenge' };
 
 /** A verdict detail may quote several bounded values (an approval wraps the original detail). */
 const DETAIL_CHARS = 1024;
@@ -172,6 +179,18 @@ export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'deci
           rules: c.completion.requirement.rules,
           at: new Date(c.completion.challengedAt).toISOString(),
           inferred: true,
+        }
+      : undefined,
+    shadow: v.shadow
+      ? {
+          decision: v.shadow.allow ? 'allow' : 'deny',
+          reason: v.shadow.reason,
+          detail: v.shadow.detail ? clip(v.shadow.detail, DETAIL_CHARS) : undefined,
+          elements: v.shadow.elements,
+          rules: v.shadow.requirement.rules,
+          level_required: !v.shadow.requirement.deny && v.shadow.requirement.level >= 0 ? names?.[v.shadow.requirement.level] : undefined,
+          max_age: v.shadow.requirement.deny ? undefined : v.shadow.requirement.maxAge,
+          risk_band: v.shadow.risk?.band,
         }
       : undefined,
     latency_ms: Math.round(c.elapsedMs * 1000) / 1000,

@@ -13,7 +13,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { ClientKind } from '../decision/respond.js';
 import { REASON_CODES, reasonKind, type ReasonCode } from '../decision/reasons.js';
-import type { Verdict } from '../decision/verdict.js';
+import type { ShadowVerdict, Verdict } from '../decision/verdict.js';
 import type { TokenVerifier } from '../identity/verifier.js';
 import type { Requirement } from '../policy/policy.js';
 
@@ -40,8 +40,14 @@ export const METRICS = {
   ruleDecisions: {
     name: 'stepgate_rule_decisions',
     type: 'counter',
-    labels: ['rule', 'decision'],
-    help: 'Checks by matched rule (one count per rule that matched, "default" when none did; risk bands as risk:<band>, guardrails as guardrail:<code>) and decision: allow, stepup (a challenge for a stronger or fresher authentication) or deny (anything else refused).',
+    labels: ['rule', 'decision', 'mode'],
+    help: 'Checks by matched rule (one count per rule that matched, "default" when none did; risk bands as risk:<band>, guardrails as guardrail:<code>) and decision: allow, stepup (a challenge for a stronger or fresher authentication) or deny (anything else refused). mode is enforce, or shadow for a shadowed element, counted with the decision it would have given.',
+  },
+  shadowDecisions: {
+    name: 'stepgate_shadow_decisions',
+    type: 'counter',
+    labels: ['rule', 'decision', 'reason'],
+    help: 'Checks a shadowed element (mode: shadow) took part in, by element (rule name, risk:<band>, risk:context, guardrail:<code>) and the decision and reason the request would have got with it enforced; never what was answered.',
   },
   challenges: {
     name: 'stepgate_stepup_challenges',
@@ -268,6 +274,9 @@ export class StepgateMetrics implements MetricProducer {
   private readonly decisionsByReason: (CounterSeries | undefined)[] = new Array(REASON_CODES.length);
   /** rule name → [allow, stepup, deny]: one series per rule however rules combine. */
   private readonly ruleDecisions = new Map<string, CounterSeries[]>();
+  /** The same for shadowed elements (mode="shadow"): a rule is in one mode at a time, so no series doubles. */
+  private readonly shadowRuleDecisions = new Map<string, CounterSeries[]>();
+  private readonly shadowDecisions = new Map<string, CounterSeries>();
   private readonly ruleCompletions = new Map<string, CounterSeries>();
   private readonly guardrailHits = new Map<string, CounterSeries>();
   private readonly approvals = new Map<string, CounterSeries>();
@@ -319,11 +328,14 @@ export class StepgateMetrics implements MetricProducer {
     }
     series.value++;
     const r = v.requirement;
+    const shadow = v.shadow;
     if (r !== undefined) {
       const kind = v.allow ? 0 : RULE_DECISION[v.reason];
-      const rules = r.rules.length > 0 ? r.rules : DEFAULT_RULES;
-      for (let k = 0; k < rules.length; k++) this.ruleRow(rules[k]!)[kind]!.value++;
+      // The global shadow mode enforces no rule at all (an empty list): nothing to count as enforced.
+      const rules = r.rules.length > 0 || shadow !== undefined ? r.rules : DEFAULT_RULES;
+      for (let k = 0; k < rules.length; k++) this.ruleRow(this.ruleDecisions, rules[k]!, 'enforce')[kind]!.value++;
     }
+    if (shadow !== undefined) this.shadowed(shadow);
     const g = v.guardrails;
     if (g !== undefined) for (const code of g.contribution.codes) seriesFor(this.guardrailHits, { guardrail: code }).value++;
     if (v.reason === 'approval_required') seriesFor(this.approvals, { event: 'required' }).value++;
@@ -333,13 +345,23 @@ export class StepgateMetrics implements MetricProducer {
     this.durations[(v.allow ? 0 : 3) + (cache === 'hit' ? 0 : cache === 'miss' ? 1 : 2)]!.record(seconds);
   }
 
-  private ruleRow(rule: string): CounterSeries[] {
-    let row = this.ruleDecisions.get(rule);
+  private ruleRow(rows: Map<string, CounterSeries[]>, rule: string, mode: 'enforce' | 'shadow'): CounterSeries[] {
+    let row = rows.get(rule);
     if (row === undefined) {
-      row = RULE_DECISION_NAMES.map((decision) => new CounterSeries(Object.freeze({ rule, decision })));
-      this.ruleDecisions.set(rule, row);
+      row = RULE_DECISION_NAMES.map((decision) => new CounterSeries(Object.freeze({ rule, decision, mode })));
+      rows.set(rule, row);
     }
     return row;
+  }
+
+  /** Each shadowed element that took part, with the decision it would have given. */
+  private shadowed(s: ShadowVerdict): void {
+    const kind = s.allow ? 0 : RULE_DECISION[s.reason];
+    const decision = RULE_DECISION_NAMES[kind];
+    for (const rule of s.elements) {
+      this.ruleRow(this.shadowRuleDecisions, rule, 'shadow')[kind]!.value++;
+      seriesFor(this.shadowDecisions, { rule, decision, reason: s.reason }).value++;
+    }
   }
 
   challenge(reason: ReasonCode, clientKind: ClientKind, level: string): void {
@@ -387,7 +409,8 @@ export class StepgateMetrics implements MetricProducer {
       this.histogram(METRICS.checkDuration, this.durations, now),
       this.counter(METRICS.decisions, this.decisions.values(), now),
       // Only rows that counted something: a rule never matched has no series rather than zeros.
-      this.counter(METRICS.ruleDecisions, [...this.ruleDecisions.values()].flat().filter((x) => x.value > 0), now),
+      this.counter(METRICS.ruleDecisions, [...this.ruleDecisions.values(), ...this.shadowRuleDecisions.values()].flat().filter((x) => x.value > 0), now),
+      this.counter(METRICS.shadowDecisions, this.shadowDecisions.values(), now),
       this.counter(METRICS.challenges, this.challenges.values(), now),
       this.counter(METRICS.completions, this.completions.values(), now),
       this.counter(METRICS.ruleCompletions, this.ruleCompletions.values(), now),

@@ -54,6 +54,9 @@ export const ATTR = {
   riskReasons: 'stepgate.risk.reasons',
   riskContext: 'stepgate.risk.context',
   guardrails: 'stepgate.guardrails',
+  shadowDecision: 'stepgate.shadow.decision',
+  shadowReason: 'stepgate.shadow.reason',
+  shadowRules: 'stepgate.shadow.rules',
 } as const;
 
 /** The request's headers (lower-case names, as the pipeline keeps them) as a propagation carrier. */
@@ -231,6 +234,12 @@ export function checkAttributes(c: CheckOutcome): Attributes {
     if (risk.context) a[ATTR.riskContext] = risk.context.reason;
   }
   if (v.guardrails && v.guardrails.contribution.codes.length > 0) a[ATTR.guardrails] = [...v.guardrails.contribution.codes];
+  const shadow = v.shadow;
+  if (shadow) {
+    a[ATTR.shadowDecision] = shadow.allow ? 'allow' : 'deny';
+    a[ATTR.shadowReason] = shadow.reason;
+    a[ATTR.shadowRules] = [...shadow.elements];
+  }
   const req = v.attributes;
   if (req) {
     a[ATTR.path] = clip(req.path); // normalised, as the policy matched it; never the query string

@@ -116,11 +116,11 @@ describe('StepgateMetrics', () => {
     ]);
     // No `secrets,risk:elevated` series: the combination counts once on each of its rules.
     expect((await points(m, 'stepgate_rule_decisions')).map((p) => [p.attributes, p.value])).toEqual([
-      [{ rule: 'secrets', decision: 'allow' }, 1],
-      [{ rule: 'secrets', decision: 'stepup' }, 3],
-      [{ rule: 'secrets', decision: 'deny' }, 1],
-      [{ rule: 'risk:elevated', decision: 'deny' }, 1],
-      [{ rule: 'default', decision: 'allow' }, 1],
+      [{ rule: 'secrets', decision: 'allow', mode: 'enforce' }, 1],
+      [{ rule: 'secrets', decision: 'stepup', mode: 'enforce' }, 3],
+      [{ rule: 'secrets', decision: 'deny', mode: 'enforce' }, 1],
+      [{ rule: 'risk:elevated', decision: 'deny', mode: 'enforce' }, 1],
+      [{ rule: 'default', decision: 'allow', mode: 'enforce' }, 1],
     ]);
     const durations = await points(m, 'stepgate_check_duration_seconds');
     const allowHit = durations.find((p) => p.attributes.decision === 'allow' && p.attributes.token_cache === 'hit')!.value as {
