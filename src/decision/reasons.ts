@@ -29,6 +29,8 @@ export const REASONS = {
   request_invalid: { kind: 'bad_request', message: 'The authorization request is malformed.' },
   credential_ambiguous: { kind: 'bad_request', message: 'The request carries more than one credential, and they differ; send exactly one.' },
   header_too_large: { kind: 'too_large', message: 'A request header is larger than allowed.' },
+  // perf (issue 17): load shedding past server.max_inflight_checks.
+  overloaded: { kind: 'unavailable', message: 'stepgate is answering as many requests as it may at once; retry shortly.' },
   internal_error: { kind: 'error', message: 'The request could not be evaluated.' },
 } as const satisfies Record<string, { kind: ReasonKind; message: string }>;
 

@@ -115,6 +115,12 @@ export const METRICS = {
     labels: ['cache'],
     help: 'Entries in the token cache (positive: verified tokens; negative: refused tokens).',
   },
+  tokenCacheBytes: {
+    name: 'stepgate_token_cache_bytes',
+    type: 'gauge',
+    labels: [],
+    help: 'Estimated heap held by the token caches (both), including the shared identity values; bench/token-cache.ts compares it with the measured heap.',
+  },
   jwksRefreshes: {
     name: 'stepgate_jwks_refreshes',
     type: 'counter',
@@ -138,6 +144,12 @@ export const METRICS = {
     type: 'counter',
     labels: ['store'],
     help: 'State store calls that failed or timed out (the request was then refused with state_unavailable or assessed pessimistically, per state.on_state_error).',
+  },
+  checksShed: {
+    name: 'stepgate_checks_shed',
+    type: 'counter',
+    labels: [],
+    help: 'Checks refused at once with reason overloaded because server.max_inflight_checks were already in flight (not counted in stepgate_decisions_total).',
   },
   telemetryErrors: {
     name: 'stepgate_telemetry_errors',
@@ -268,6 +280,7 @@ export class StepgateMetrics implements MetricProducer {
   private readonly jwksDurations = new Map<string, HistogramSeries>();
   private readonly telemetryErrors = new Map<string, CounterSeries>();
   private readonly stateErrors = new Map<string, CounterSeries>();
+  private readonly shed = new CounterSeries(Object.freeze({}));
   private readonly riskScores = [
     new HistogramSeries(Object.freeze({ decision: 'allow' }), RISK_BUCKETS),
     new HistogramSeries(Object.freeze({ decision: 'deny' }), RISK_BUCKETS),
@@ -356,6 +369,10 @@ export class StepgateMetrics implements MetricProducer {
     seriesFor(this.stateErrors, { store }).value++;
   }
 
+  checkShed(): void {
+    this.shed.value++;
+  }
+
   telemetryError(component: TelemetryComponent): void {
     seriesFor(this.telemetryErrors, { component }).value++;
   }
@@ -379,6 +396,7 @@ export class StepgateMetrics implements MetricProducer {
       this.histogram(METRICS.jwksRefreshDuration, this.jwksDurations.values(), now),
       this.histogram(METRICS.riskScore, this.riskScores, now),
       this.counter(METRICS.stateErrors, this.stateErrors.values(), now),
+      this.counter(METRICS.checksShed, [this.shed], now),
       this.counter(METRICS.telemetryErrors, this.telemetryErrors.values(), now),
     ];
     return { resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: this.scope, metrics }] }, errors: [] };
@@ -451,6 +469,12 @@ export class StepgateMetrics implements MetricProducer {
         aggregationTemporality: AggregationTemporality.CUMULATIVE,
         dataPointType: DataPointType.GAUGE,
         dataPoints: [point({ cache: 'positive' }, v?.cacheSize ?? 0), point({ cache: 'negative' }, v?.negativeCacheSize ?? 0)],
+      },
+      {
+        descriptor: descriptor(METRICS.tokenCacheBytes),
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.GAUGE,
+        dataPoints: [point({}, v?.cacheBytes ?? 0)],
       },
     ];
   }
