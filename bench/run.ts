@@ -1283,7 +1283,10 @@ interface LatencyResult {
   client: string;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+// A function declaration (hoisted): main() runs before the module's later constants are set.
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
 
 function percentile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -1304,6 +1307,8 @@ async function openLoop(c: Child, frameFile: string, rate: number, seconds: numb
   const script = join(work, `timing-${rate}.txt`);
   writeFileSync(script, Array.from({ length: perClient }, (_, i) => `${(i * interval).toFixed(3)}\t${url}`).join('\n') + '\n');
   const log = join(work, `latency-${c.name}-${rate}.log`);
+  // h2load appends to its log file: each run starts from an empty one.
+  rmSync(log, { force: true });
   await run(
     'h2load',
     [`--timing-script-file=${script}`, `--clients=${clients}`, '--max-concurrent-streams=256', '--threads=1', `--data=${frameFile}`,
@@ -1314,6 +1319,26 @@ async function openLoop(c: Child, frameFile: string, rate: number, seconds: numb
   const failed = rows.filter((r) => r[1] !== 200).length;
   const lat = rows.filter((r) => r[1] === 200).map((r) => r[2]!).sort((a, b) => a - b);
   return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), p999: percentile(lat, 0.999), sent: rows.length, failed };
+}
+
+/**
+ * On a busy machine a freshly started server may not have fetched the issuer's keys yet (its
+ * first fetch can time out): ask until it has, with a frame nobody measures (jwks_unavailable is
+ * never cached, so the measured frames still see their first miss later).
+ */
+async function waitForKeys(c: Child, issuer: Issuer): Promise<void> {
+  const probe = await buildFrame(issuer, SHAPES[0]!, 9_999);
+  const client = new RawCheckClient(c.port);
+  try {
+    for (let i = 0; i < 30; i++) {
+      const d = decodeDecision(await client.check(probe.message));
+      if (d.reason !== 'jwks_unavailable') return;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    throw new Error(`${c.name} did not fetch the issuer's keys within a minute`);
+  } finally {
+    client.close();
+  }
 }
 
 async function latencyScenario(issuer: Issuer, work: string): Promise<LatencyResult> {
@@ -1328,6 +1353,7 @@ async function latencyScenario(issuer: Issuer, work: string): Promise<LatencyRes
   const noop = await startServer('noop', ['--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort);
   const loads: number[][] = [loadavg().map((x) => round(x, 2))];
   try {
+    await waitForKeys(sg, issuer);
     await verifyDecisions(sg, [frame], 'miss');
     await verifyDecisions(sg, [frame], 'hit');
     // Saturation of each (closed loop, as in (a)), alternated.
@@ -1414,6 +1440,7 @@ async function workersScenario(issuer: Issuer, work: string): Promise<WorkersRes
       writeFileSync(file, configYaml(issuer.jwksUri, `127.0.0.1:${port}`, undefined, `state:\n  store: redis\n  redis: { url: "${redis.url}" }\n`));
       const c = await startServer('stepgate', ['dist/cli.js', 'serve', '--workers', String(workers), '--config', file], port, { ...NO_OTEL, STEPGATE_METRICS_LISTEN: 'off' });
       started.push(c);
+      for (let i = 0; i < workers; i++) await waitForKeys(c, issuer);
       // Each worker verifies the token once; a few calls over new connections reach all of them.
       for (let i = 0; i < 4 * workers; i++) await verifyDecisions(c, [frame], 'any');
       return c;
