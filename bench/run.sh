@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
 # The stepgate benchmark: builds, then runs bench/run.ts (see bench/README.md).
 # Loopback only; stops by itself (each load run is time-bounded; the whole run gives up after 9 min).
+#
+#   bash bench/run.sh            scenarios (a)-(f)
+#   bash bench/run.sh --all      every scenario: (a)-(f), (g) memory per cached token (1,000,000
+#                                tokens), (h) open-loop latency, (w) one process against two
+#   --force                      write bench/results.json even when the load average was above
+#                                BENCH_MAX_LOAD (default: half the CPUs); otherwise a loaded run is
+#                                printed but not published, and the exit status is 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+for arg in "$@"; do
+  case "$arg" in
+    --all) export BENCH_ONLY=a,b,c,d,e,f,g,h,w ;;
+    --force) export BENCH_FORCE=1 ;;
+    *) echo "usage: bash bench/run.sh [--all] [--force]" >&2; exit 64 ;;
+  esac
+done
 
 # install_if_missing COMMAND DEBIAN_PACKAGE OTHER_HINT: apt-get as root, else say what to install.
 install_if_missing() {

@@ -40,7 +40,7 @@ const REQUEST_OPTIONS = `  --url URL                  scheme://host/path?query, 
 
 /** `stepgate <command> --help` and `stepgate help <command>`. */
 const HELP: Record<string, string> = {
-  serve: `usage: stepgate serve [--config FILE] [--log-format pretty|json]
+  serve: `usage: stepgate serve [--config FILE] [--log-format pretty|json] [--workers N]
        stepgate [--config FILE]
 
 Runs the ext_authz service: gRPC on server.grpc_listen, the step-up routes on server.http_listen,
@@ -50,6 +50,9 @@ The file is watched and reloaded when it changes (or on SIGHUP); SIGTERM drains 
   --config FILE              default: STEPGATE_CONFIG, else the bundled example
   --log-format pretty|json   pretty: one readable line per record; json: one JSON object per line.
                              Default: STEPGATE_LOG_FORMAT, else pretty on a terminal, json otherwise
+  --workers N                processes sharing the listening sockets (default: STEPGATE_WORKERS, else 1);
+                             more than 1 needs state.store: redis when risk, automation or challenges
+                             are on. Metrics: worker i on telemetry.metrics_listen's port + i - 1
 
 Exit status: 0 stopped by a signal; 2 invalid configuration or cannot start (a secret missing
 from the environment, an address in use); 64 bad arguments; 66 the configuration file cannot be read.`,
@@ -188,14 +191,30 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
   }
   switch (command) {
     case 'serve': {
-      const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, 'log-format': { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, 'log-format': { type: 'string' }, workers: { type: 'string' } } });
       const chosen = chooseLogFormat(values['log-format'], process.env, process.stdout.isTTY === true);
       if ('error' in chosen) {
         if (values['log-format'] !== undefined) throw new UsageError(chosen.error);
         throw new StartupError(chosen.error);
       }
+      const configPath = values.config ?? process.env.STEPGATE_CONFIG ?? DEFAULT_CONFIG;
+      const { parseWorkers, workerProblem, runPrimary } = await import('./workers.js');
+      const cluster = (await import('node:cluster')).default;
+      // A worker (cluster.fork) runs serve below as a single process.
+      const workers = cluster.isPrimary ? parseWorkers(values.workers ?? process.env.STEPGATE_WORKERS) : 1;
+      // Before anything else: may re-execute this process (same PID) with a V8 heap limit that
+      // follows the container's memory limit, shared out among the workers (heap-limit.ts).
+      if (cluster.isPrimary) (await import('./heap-limit.js')).applyHeapLimit(workers);
+      if (workers > 1) {
+        const { parseConfig, readConfigText } = await import('./config/load.js');
+        const config = parseConfig(readConfigText(configPath), configPath);
+        const problem = workerProblem(config, workers);
+        if (problem) throw new StartupError(problem);
+        runPrimary(workers, process.env.STEPGATE_METRICS_LISTEN ?? config.telemetry.metrics_listen, (msg, fields) => io.err(`${JSON.stringify({ level: 'info', ...fields, msg })}\n`));
+        return -1; // keep running
+      }
       const { serve } = await import('./main.js');
-      await serve(values.config ?? process.env.STEPGATE_CONFIG ?? DEFAULT_CONFIG, {
+      await serve(configPath, {
         format: chosen.format,
         // Colour only where a person reads it, and never against NO_COLOR (no-color.org).
         color: process.stdout.isTTY === true && (process.env.NO_COLOR ?? '') === '',

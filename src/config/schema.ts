@@ -509,6 +509,8 @@ export const configSchema = z
           .default(''),
         trusted_proxies: z.array(cidr).default([]),
         shutdown_grace_seconds: z.number().min(0).max(300).default(10),
+        // perf (issue 17): Checks in flight past which new ones are refused at once with `overloaded`.
+        max_inflight_checks: z.number().int().min(1).max(1_000_000).default(1024),
         reload_interval_seconds: z.number().min(0).max(3600).default(5),
       })
       .prefault({}),
@@ -565,6 +567,8 @@ export const configSchema = z
         max_ttl_seconds: z.number().int().min(1).default(300),
         negative_ttl_seconds: z.number().int().min(0).max(300).default(10),
         negative_max_entries: z.number().int().min(1).default(10_000),
+        // perf (issue 17): encoded allow responses, shared by tokens with equal identity headers.
+        encoded_allow_max_entries: z.number().int().min(1).max(1_000_000).default(10_000),
       })
       .prefault({}),
     limits: z

@@ -33,6 +33,8 @@ export const REASONS = {
   credential_revoked: { kind: 'unauthenticated', message: 'Access of this credential was revoked; sign in again.' },
   // branch ops (issue 16): automation asked for a step-up with no approvals configured.
   automation_step_up: { kind: 'forbidden', message: 'This request needs a human step-up, which an automation identity cannot do, and no approval is configured for automation.' },
+  // perf (issue 17): load shedding past server.max_inflight_checks.
+  overloaded: { kind: 'unavailable', message: 'stepgate is answering as many requests as it may at once; retry shortly.' },
   internal_error: { kind: 'error', message: 'The request could not be evaluated.' },
 } as const satisfies Record<string, { kind: ReasonKind; message: string }>;
 

@@ -2,6 +2,7 @@ import type { JWTPayload } from 'jose';
 import type { Config, IssuerConfig } from '../config/schema.js';
 import type { AutomationMatcher } from '../approvals/automation.js';
 import { NO_LEVEL, type AssuranceModel } from './assurance.js';
+import { arrayBytes, flatString, internHeaders, internList, internPair, internString, stringBytes } from './intern.js';
 
 /** A verified caller, built once per token and cached with it: nothing here is recomputed on a hit. */
 export interface Identity {
@@ -46,26 +47,28 @@ export function buildIdentity(
   source: 'token' | 'session' = 'token',
   isAutomation: AutomationMatcher | undefined = undefined,
 ): Identity {
-  const groups = stringList(payload[iss.groups_claim]);
-  const acr = typeof payload.acr === 'string' ? payload.acr : undefined;
-  const amr = stringList(payload.amr);
+  // Lists and strings that many tokens have in common are shared (intern.ts): a cached entry then
+  // holds little more than its subject, session and times (bench/token-cache.ts).
+  const groups = internList(stringList(payload[iss.groups_claim]));
+  const acr = typeof payload.acr === 'string' ? internString(payload.acr) : undefined;
+  const amr = internList(stringList(payload.amr));
   const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : undefined;
   const level = assurance.classify(acr, amr);
   const levelName = level === NO_LEVEL ? 'none' : assurance.names[level]!;
-  const upstream: [string, string][] = [
-    [headers.subject, headerSafe(subject)],
-    [headers.level, levelName],
-    [headers.issuer, headerSafe(iss.issuer)],
+  const upstream: (readonly [string, string])[] = [
+    internPair(headers.subject, headerSafe(subject)),
+    internPair(headers.level, levelName),
+    internPair(headers.issuer, headerSafe(iss.issuer)),
   ];
   for (const [claim, header] of Object.entries(headers.claims)) {
     const v = payload[claim];
-    if (typeof v === 'string') upstream.push([header, headerSafe(v)]);
-    else if (Array.isArray(v)) upstream.push([header, headerSafe(stringList(v).join(','))]);
-    else if (typeof v === 'number' || typeof v === 'boolean') upstream.push([header, String(v)]);
+    if (typeof v === 'string') upstream.push(internPair(header, headerSafe(v)));
+    else if (Array.isArray(v)) upstream.push(internPair(header, headerSafe(stringList(v).join(','))));
+    else if (typeof v === 'number' || typeof v === 'boolean') upstream.push(internPair(header, String(v)));
   }
   return Object.freeze({
     source,
-    subject,
+    subject: internString(subject),
     issuer: iss.issuer,
     groups,
     acr,
@@ -75,12 +78,31 @@ export function buildIdentity(
     expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY,
     level,
     levelName,
-    session: typeof payload.sid === 'string' && payload.sid !== '' ? `sid:${payload.sid.slice(0, 128)}` : credentialHash === '' ? '' : `cred:${credentialHash.slice(0, 22)}`,
+    // Flat: the concatenation would otherwise keep its parts (and the sliced hash its whole) alive.
+    session: typeof payload.sid === 'string' && payload.sid !== '' ? flatString(`sid:${payload.sid.slice(0, 128)}`) : credentialHash === '' ? '' : flatString(`cred:${credentialHash.slice(0, 22)}`),
     // A step-up session is by construction a human who just signed in: never automation.
     automation: source === 'token' && isAutomation !== undefined && isAutomation(iss.issuer, subject, payload),
-    upstreamHeaders: Object.freeze(upstream.map((p) => Object.freeze(p))),
+    // Shared by every token with the same headers, which also lets the encoded-allow cache share
+    // one encoded response between them (server/grpc/encoded-allows.ts).
+    upstreamHeaders: internHeaders(upstream),
   });
 }
+
+/**
+ * An estimate of the heap one cached identity holds on its own, for stepgate_token_cache_bytes:
+ * the object (13 fields), its two non-integer times, the session string, and the subject, the
+ * upstream header list and its user-specific pairs, counted here although tokens of one user share them. Groups, acr, amr and
+ * header pairs are shared and counted once by the intern tables. bench/token-cache.ts compares it
+ * with the measured heap per entry.
+ */
+export function identityBytes(id: Identity): number {
+  // The header pairs past level and issuer (subject, claims) are usually the user's own.
+  const own = Math.max(0, id.upstreamHeaders.length - 2);
+  return IDENTITY_OBJECT_BYTES + stringBytes(id.session) + stringBytes(id.subject) + arrayBytes(id.upstreamHeaders.length) + own * arrayBytes(2);
+}
+
+/** Map, properties, elements and 13 in-object fields, plus two HeapNumbers (exp in ms, auth_time). */
+const IDENTITY_OBJECT_BYTES = 24 + 13 * 8 + 2 * 16;
 
 function stringList(v: unknown): readonly string[] {
   if (typeof v === 'string') return Object.freeze([v]);

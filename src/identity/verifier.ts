@@ -7,7 +7,8 @@ import { HMAC_ALGORITHMS } from '../config/schema.js';
 import type { ReasonCode } from '../decision/reasons.js';
 import type { AssuranceModel } from './assurance.js';
 import { compileAutomation, type AutomationMatcher } from '../approvals/automation.js';
-import { buildIdentity, type Identity } from './identity.js';
+import { buildIdentity, identityBytes, type Identity } from './identity.js';
+import { internBytes, MAP_ENTRY_BYTES, stringBytes } from './intern.js';
 import { clip } from '../telemetry/redact.js';
 import { JwksSource, JwksUnavailableError, KeyUnknownError, type FetchFn } from './jwks.js';
 
@@ -67,6 +68,8 @@ export class TokenVerifier {
   private negativeHits = 0;
   private misses = 0;
   private readonly isAutomation: AutomationMatcher;
+  /** Estimated heap held by the entries of both caches (see `cacheBytes`), kept as they come and go. */
+  private entryBytes = 0;
 
   constructor(
     private readonly config: Config,
@@ -107,10 +110,23 @@ export class TokenVerifier {
     this.maxTtlMs = tc.max_ttl_seconds * 1000;
     // The caches read the injected clock too, so expiry is testable without sleeping.
     const perf = { now: opts.now };
-    this.positive = new LRUCache({ max: tc.max_entries, ttl: this.maxTtlMs, ttlAutopurge: false, perf, ttlResolution: 0 });
+    this.positive = new LRUCache({
+      max: tc.max_entries,
+      ttl: this.maxTtlMs,
+      ttlAutopurge: false,
+      perf,
+      ttlResolution: 0,
+      dispose: (id, key) => (this.entryBytes -= LRU_SLOT_BYTES + stringBytes(key) + identityBytes(id)),
+    });
     this.negative =
       tc.negative_ttl_seconds > 0
-        ? new LRUCache({ max: tc.negative_max_entries, ttl: tc.negative_ttl_seconds * 1000, perf, ttlResolution: 0 })
+        ? new LRUCache({
+            max: tc.negative_max_entries,
+            ttl: tc.negative_ttl_seconds * 1000,
+            perf,
+            ttlResolution: 0,
+            dispose: (f, key) => (this.entryBytes -= LRU_SLOT_BYTES + stringBytes(key) + failureBytes(f)),
+          })
         : undefined;
   }
 
@@ -144,6 +160,15 @@ export class TokenVerifier {
 
   get cacheSize(): number {
     return this.positive.size;
+  }
+
+  /**
+   * An estimate of the heap the token caches hold (stepgate_token_cache_bytes): per entry its LRU
+   * slot, key and identity (identityBytes), plus the shared intern tables. bench/token-cache.ts
+   * measures the real figure next to it.
+   */
+  get cacheBytes(): number {
+    return this.entryBytes + internBytes();
   }
 
   get negativeCacheSize(): number {
@@ -213,10 +238,17 @@ export class TokenVerifier {
     const outcome = await check();
     if ('subject' in outcome) {
       const ttl = Math.min(this.maxTtlMs, outcome.expiresAt - this.opts.now());
-      if (ttl > 0) this.positive.set(key, outcome, { ttl });
+      if (ttl > 0) {
+        // set() disposes (and so subtracts) an entry it replaces: add only once it is in.
+        this.positive.set(key, outcome, { ttl });
+        if (this.positive.has(key)) this.entryBytes += LRU_SLOT_BYTES + stringBytes(key) + identityBytes(outcome);
+      }
       return { ok: true, identity: outcome, cached: false };
     }
-    if (this.negative && CACHEABLE_FAILURES.has(outcome.reason)) this.negative.set(key, outcome);
+    if (this.negative && CACHEABLE_FAILURES.has(outcome.reason)) {
+      this.negative.set(key, outcome);
+      this.entryBytes += LRU_SLOT_BYTES + stringBytes(key) + failureBytes(outcome);
+    }
     return { ok: false, reason: outcome.reason, detail: outcome.detail, cached: false };
   }
 
@@ -278,6 +310,16 @@ export function futureTimestamp(payload: JWTPayload, nowMs: number, toleranceSec
     if (typeof t === 'number' && t > limit) return { reason: 'token_not_yet_valid', detail: `claim ${claim} is in the future` };
   }
   return undefined;
+}
+
+/**
+ * What lru-cache keeps per slot besides key and value: its Map entry, key and value slots, two
+ * 32-bit links and two 64-bit TTL numbers (it preallocates these arrays for `max` entries).
+ */
+const LRU_SLOT_BYTES = MAP_ENTRY_BYTES + 8 + 8 + 4 + 4 + 8 + 8;
+
+function failureBytes(f: Failure): number {
+  return 24 + 2 * 8 + stringBytes(f.detail);
 }
 
 /** SHA-256 keeps raw tokens out of the cache; one hash (~1 µs for 1 KB) is the only crypto on a hit. */

@@ -9,6 +9,8 @@
  * milliseconds in exponent form.
  */
 
+import type { LimitsMs } from './sliding.js';
+
 const COMMON = `
 local now = tonumber(ARGV[1])
 local function int(n) return string.format('%d', n) end
@@ -40,27 +42,40 @@ end
 /**
  * KEYS: counters hash, known IPs, known prefixes, known devices, namespaces, session, known
  * clients, first sightings, sensitive objects.
- * ARGV: now, ip, prefix, device, ua, namespace, sensitive(0|1), has session(0|1),
- * requests/sensitive/denials/namespaces window ms, known TTL ms, session TTL ms, max namespaces,
- * subject TTL ms, client, object, destructive(0|1), counted(0|1), objects window ms, objects
- * threshold, destructive window ms, destructive threshold, max objects, max sightings.
+ * ARGV: now, ip, prefix, device, ua, namespace, sensitive(0|1), has session(0|1), client,
+ * object, destructive(0|1), counted(0|1).
+ * The store's limits (windows, TTLs, caps, thresholds) are the same on every call, so they are
+ * written into the script's text (observeLua) rather than sent as 14 more arguments per Check:
+ * ioredis serialises every argument as a string on each call, which was the largest single cost
+ * of the Redis path in the CPU profile (bench/README.md).
  * Returns: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
  * sensitive, denials, namespaces, clientKnown, knownClients, prefixSince, deviceSince,
  * clientSince, sessionOrigin, sessionStart, objects, destructive, behaviourSince.
  */
-export const OBSERVE_LUA = `${COMMON}
+export function observeLua(l: LimitsMs): string {
+  return `${COMMON}
+local reqMs, sensMs, denMs, nsMs = ${lit(l.requestsMs)}, ${lit(l.sensitiveMs)}, ${lit(l.denialsMs)}, ${lit(l.namespacesMs)}
+local knownTtl, sessTtl = ${lit(l.knownTtlMs)}, ${lit(l.sessionTtlMs)}
+local maxNs, subjectTtl = ${lit(l.maxNamespaces)}, ${lit(l.subjectTtlMs)}
+local objMs, objThr, destMs, destThr = ${lit(l.objectsMs)}, ${lit(l.objectsThreshold)}, ${lit(l.destructiveMs)}, ${lit(l.destructiveThreshold)}
+local maxObj, maxSight = ${lit(l.maxObjects)}, ${lit(l.maxSightings)}
+${OBSERVE_BODY}`;
+}
+
+/** A limit as a Lua integer literal; limitsMs() has already made each a positive whole number. */
+function lit(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`state store limit ${n} is not a whole number`);
+  return String(n);
+}
+
+const OBSERVE_BODY = `
 local ip, prefix, device, ua, ns = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local sensInc = tonumber(ARGV[7])
 local hasSession = ARGV[8] == '1'
-local reqMs, sensMs, denMs, nsMs = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local knownTtl, sessTtl = tonumber(ARGV[13]), tonumber(ARGV[14])
-local maxNs, subjectTtl = tonumber(ARGV[15]), tonumber(ARGV[16])
-local client, object = ARGV[17], ARGV[18]
-local inc = tonumber(ARGV[20])
-local destInc = tonumber(ARGV[19]) * inc
+local client, object = ARGV[9], ARGV[10]
+local inc = tonumber(ARGV[12])
+local destInc = tonumber(ARGV[11]) * inc
 sensInc = sensInc * inc
-local objMs, objThr, destMs, destThr = tonumber(ARGV[21]), tonumber(ARGV[22]), tonumber(ARGV[23]), tonumber(ARGV[24])
-local maxObj, maxSight = tonumber(ARGV[25]), tonumber(ARGV[26])
 
 local h = redis.call('HMGET', KEYS[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs')
 local t = num(h[1])
@@ -127,7 +142,7 @@ end
 redis.call('HSET', KEYS[1], 't', int(now), 'rb', int(rb), 'rc', int(rc), 'rp', int(rp),
   'sb', int(sb), 'sc', int(sc), 'sp', int(sp), 'db', int(db), 'dc', int(dc), 'dp', int(dp),
   'xb', int(xb), 'xc', int(xc), 'xp', int(xp))
-if bs then redis.call('HSET', KEYS[1], 'bs', int(bs)) else redis.call('HDEL', KEYS[1], 'bs') end
+if bs then redis.call('HSET', KEYS[1], 'bs', int(bs)) elseif h[14] then redis.call('HDEL', KEYS[1], 'bs') end
 redis.call('PEXPIRE', KEYS[1], int(subjectTtl))
 
 local prevUa, origin, start = '', '', now
@@ -135,8 +150,7 @@ if hasSession then
   local s = redis.call('HMGET', KEYS[6], 'u', 't', 'o', 'f')
   if s[2] and tonumber(s[2]) > now - sessTtl then
     prevUa, origin, start = s[1] or '', s[3] or '', tonumber(s[4]) or now
-    redis.call('HSET', KEYS[6], 't', int(now))
-    if ua ~= '' then redis.call('HSET', KEYS[6], 'u', ua) end
+    if ua ~= '' then redis.call('HSET', KEYS[6], 't', int(now), 'u', ua) else redis.call('HSET', KEYS[6], 't', int(now)) end
   else
     redis.call('DEL', KEYS[6])
     redis.call('HSET', KEYS[6], 'u', ua, 't', int(now), 'o', prefix, 'f', int(now))

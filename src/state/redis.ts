@@ -11,7 +11,7 @@ import {
   CONTROL_SNAPSHOT_LUA,
   DENIAL_LUA,
   LEARN_LUA,
-  OBSERVE_LUA,
+  observeLua,
 } from './redis-scripts.js';
 import { byteCompare, clampLimit, clampTtl, limitsMs, MAX_APPROVALS, MAX_CONTROL, wholeMs, type LimitsMs } from './sliding.js';
 import {
@@ -191,7 +191,7 @@ export class RedisStateStore implements StateStore {
       this.failing = false;
     });
     for (const conn of new Set([this.redis, this.writer])) {
-      conn.defineCommand('sgObserve', { numberOfKeys: 9, lua: OBSERVE_LUA });
+      conn.defineCommand('sgObserve', { numberOfKeys: 9, lua: observeLua(this.l) });
       conn.defineCommand('sgDenial', { numberOfKeys: 1, lua: DENIAL_LUA });
       conn.defineCommand('sgLearn', { numberOfKeys: 4, lua: LEARN_LUA });
       conn.defineCommand('sgApprovalCreate', { numberOfKeys: 2, lua: APPROVAL_CREATE_LUA });
@@ -210,17 +210,13 @@ export class RedisStateStore implements StateStore {
   }
 
   async observe(o: Observation): Promise<SubjectHistory> {
-    const l = this.l;
     const k = subjectKeys(this.prefix, o.subject, o.session);
     const reply = await this.run('observe', () =>
       this.scripted.sgObserve(
         k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.session, k.clients, k.sightings, k.objects,
         wholeMs(o.nowMs), o.ip, o.ipPrefix, o.device, o.uaFamily, o.namespace,
         o.sensitive ? 1 : 0, o.session === '' ? 0 : 1,
-        l.requestsMs, l.sensitiveMs, l.denialsMs, l.namespacesMs,
-        l.knownTtlMs, l.sessionTtlMs, l.maxNamespaces, l.subjectTtlMs,
         o.client ?? '', o.object ?? '', o.destructive ? 1 : 0, o.counted === false ? 0 : 1,
-        l.objectsMs, l.objectsThreshold, l.destructiveMs, l.destructiveThreshold, l.maxObjects, l.maxSightings,
       ),
     );
     if (!Array.isArray(reply) || reply.length !== 20) throw new StateUnavailableError('redis observe: unexpected reply');

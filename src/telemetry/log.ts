@@ -36,7 +36,8 @@ export function createLogger(level: string, destination?: DestinationStream, opt
   return pino(
     {
       level,
-      base: { service: 'stepgate' },
+      // Under `serve --workers N` every record says which worker wrote it (workers.ts).
+      base: process.env.STEPGATE_WORKER ? { service: 'stepgate', worker: Number(process.env.STEPGATE_WORKER) } : { service: 'stepgate' },
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },

@@ -121,6 +121,12 @@ export const METRICS = {
     labels: ['cache'],
     help: 'Entries in the token cache (positive: verified tokens; negative: refused tokens).',
   },
+  tokenCacheBytes: {
+    name: 'stepgate_token_cache_bytes',
+    type: 'gauge',
+    labels: [],
+    help: 'Estimated heap held by the token caches (both), including the shared identity values; bench/token-cache.ts compares it with the measured heap.',
+  },
   jwksRefreshes: {
     name: 'stepgate_jwks_refreshes',
     type: 'counter',
@@ -156,6 +162,12 @@ export const METRICS = {
     type: 'counter',
     labels: ['kind', 'via'],
     help: 'Revocations (subject or session; by the admin API or a Shared Signals event) this replica applied.',
+  },
+  checksShed: {
+    name: 'stepgate_checks_shed',
+    type: 'counter',
+    labels: [],
+    help: 'Checks refused at once with reason overloaded because server.max_inflight_checks were already in flight (not counted in stepgate_decisions_total).',
   },
   telemetryErrors: {
     name: 'stepgate_telemetry_errors',
@@ -292,6 +304,7 @@ export class StepgateMetrics implements MetricProducer {
   private readonly revocationCounts = new Map<string, CounterSeries>();
   /** Incidents in force, read at collection time; undefined without `incident`. */
   incidents: () => number | undefined = () => undefined;
+  private readonly shed = new CounterSeries(Object.freeze({}));
   private readonly riskScores = [
     new HistogramSeries(Object.freeze({ decision: 'allow' }), RISK_BUCKETS),
     new HistogramSeries(Object.freeze({ decision: 'deny' }), RISK_BUCKETS),
@@ -393,6 +406,10 @@ export class StepgateMetrics implements MetricProducer {
     seriesFor(this.stateErrors, { store }).value++;
   }
 
+  checkShed(): void {
+    this.shed.value++;
+  }
+
   telemetryError(component: TelemetryComponent): void {
     seriesFor(this.telemetryErrors, { component }).value++;
   }
@@ -429,6 +446,7 @@ export class StepgateMetrics implements MetricProducer {
         dataPoints: [{ startTime: this.startTime, endTime: now, attributes: {}, value: this.incidents() ?? 0 }],
       },
       this.counter(METRICS.revocations, this.revocationCounts.values(), now),
+      this.counter(METRICS.checksShed, [this.shed], now),
       this.counter(METRICS.telemetryErrors, this.telemetryErrors.values(), now),
     ];
     return { resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: this.scope, metrics }] }, errors: [] };
@@ -501,6 +519,12 @@ export class StepgateMetrics implements MetricProducer {
         aggregationTemporality: AggregationTemporality.CUMULATIVE,
         dataPointType: DataPointType.GAUGE,
         dataPoints: [point({ cache: 'positive' }, v?.cacheSize ?? 0), point({ cache: 'negative' }, v?.negativeCacheSize ?? 0)],
+      },
+      {
+        descriptor: descriptor(METRICS.tokenCacheBytes),
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.GAUGE,
+        dataPoints: [point({}, v?.cacheBytes ?? 0)],
       },
     ];
   }

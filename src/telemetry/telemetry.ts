@@ -33,6 +33,29 @@ export interface CheckTelemetry {
     metadata: CallMetadata | undefined,
     error?: unknown,
   ): void;
+  /**
+   * A Check refused with `overloaded` before any work (server.max_inflight_checks): counted, and
+   * logged at most once every 10 s, so shedding load never turns into logging load.
+   */
+  shed?(inflight: number): void;
+}
+
+/** Rate-limited warning for shed Checks, shared by both telemetry kinds. */
+class ShedLog {
+  private last = -Infinity;
+  private since = 0;
+  constructor(private readonly log: Logger) {}
+  shed(inflight: number): void {
+    this.since++;
+    const now = performance.now();
+    if (now - this.last < 10_000) return;
+    this.last = now;
+    this.log.warn(
+      { event: 'overloaded', inflight, shed: this.since },
+      'too many Checks in flight (server.max_inflight_checks): refusing new ones with reason overloaded',
+    );
+    this.since = 0;
+  }
 }
 
 export interface TelemetryOptions {
@@ -61,6 +84,7 @@ export class Telemetry implements CheckTelemetry {
   private readonly stepups: StepUpTracker;
   private readonly reported = new Set<TelemetryComponent>();
   private lastStateErrorLog = -Infinity;
+  private readonly shedLog: ShedLog;
   private tracingHandle: TracingHandle | undefined;
   private exporter: MetricsExport | undefined;
 
@@ -71,6 +95,7 @@ export class Telemetry implements CheckTelemetry {
       return rt?.incidents?.active(rt.now()).length;
     };
     this.decisions = new DecisionLog(opts.log, opts.random);
+    this.shedLog = new ShedLog(opts.log);
     this.stepups = new StepUpTracker(opts.now);
     const onError = (component: TelemetryComponent, err: unknown) => this.failed(component, err);
     if (opts.tracerProvider) {
@@ -128,6 +153,15 @@ export class Telemetry implements CheckTelemetry {
       this.failed('audit', err);
     }
     if (span) this.tracing?.endCheck(span, { rt, verdict: v, status, clientKind: kind, subjectMode: cfg.subject, error });
+  }
+
+  shed(inflight: number): void {
+    try {
+      this.metrics.checkShed();
+      this.shedLog.shed(inflight);
+    } catch {
+      // Reporting never decides an answer.
+    }
   }
 
   /** A state store call failed (RuntimeDeps.onStateError): counted, and logged at most once a minute. */
@@ -191,8 +225,16 @@ export class Telemetry implements CheckTelemetry {
 /** For a gRPC server started without telemetry (tests of the adapter alone): decisions are still logged. */
 export function logOnlyTelemetry(log: Logger): CheckTelemetry {
   const decisions = new DecisionLog(log);
+  const shedLog = new ShedLog(log);
   return {
     tracing: undefined,
+    shed(inflight) {
+      try {
+        shedLog.shed(inflight);
+      } catch {
+        // Logging never decides an answer.
+      }
+    },
     checked(rt, verdict, status, elapsedMs, span, metadata, error) {
       try {
         const cfg = rt?.config.telemetry ?? DEFAULTS;

@@ -1,10 +1,11 @@
 import { createHmac, createPublicKey } from 'node:crypto';
 import { UnsecuredJWT, type JWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REASON_CODES } from '../../src/decision/reasons.js';
 import { startService, type Service } from '../../src/main.js';
 import { randomBytes } from 'node:crypto';
 import { parseConfig } from '../../src/config/load.js';
+import { buildRuntime } from '../../src/pipeline/runtime.js';
 import { parseKeyList } from '../../src/stepup/keys.js';
 import { SessionCodec } from '../../src/stepup/session.js';
 import { createLogger } from '../../src/telemetry/log.js';
@@ -566,6 +567,55 @@ describe('fail closed on the unexpected', () => {
       broken = false;
       expect((await c.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token }))).status.code).toBe(0);
     } finally {
+      c.close();
+      await server.shutdown(100);
+    }
+  });
+});
+
+describe('overload: a bound on Checks in flight (server.max_inflight_checks)', () => {
+  it('overloaded: past the bound a Check is denied at once with 503 and retry-after, the held ones finish, and the next one is served', async () => {
+    const { startGrpcServer } = await import('../../src/server/grpc/server.js');
+    // Every JWKS fetch waits until the test lets it go: Checks with new tokens stay in flight.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const config = parseConfig(testConfigYaml(issuer.url).replace('  shutdown_grace_seconds: 5\n', '  shutdown_grace_seconds: 5\n  max_inflight_checks: 2\n'), 'overload.yaml');
+    expect(config.server.max_inflight_checks).toBe(2);
+    const rt = buildRuntime(config, {
+      fetch: async (url, init) => {
+        await gate;
+        return fetch(url, init);
+      },
+      now: Date.now,
+      env: { TEST_HMAC_SECRET: HMAC_SECRET },
+    });
+    const shed: number[] = [];
+    const telemetry = { tracing: undefined, checked: () => undefined, shed: (n: number) => void shed.push(n) };
+    const server = await startGrpcServer({ runtime: () => rt, log: createLogger('silent'), listen: '127.0.0.1:0', telemetry });
+    const c = new CheckClient(server.port);
+    try {
+      const held = [
+        c.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token() })),
+        c.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({ sub: 'bob@example.com' }) })),
+      ];
+      await vi.waitFor(() => expect(server.inflight).toBe(2), { timeout: 10_000, interval: 5 });
+      // Any third Check, cached token or not, valid or not, gets the same immediate denial.
+      for (const token of [await issuer.token(), 'not-a-jwt', undefined]) {
+        const res = await c.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token }));
+        expect(res.status.code).toBe(14);
+        expectDenied(res, 'overloaded', 'ServiceUnavailable');
+        expect(deniedHeader(res, 'retry-after')).toBe('1');
+        expect(deniedBody(res)).toEqual({ reason: 'overloaded', message: 'stepgate is answering as many requests as it may at once; retry shortly.' });
+      }
+      expect(server.inflight).toBe(2);
+      expect(shed).toEqual([2, 2, 2]);
+      release();
+      for (const res of await Promise.all(held)) expect(res.status.code).toBe(0);
+      expect(server.inflight).toBe(0);
+      expect((await c.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token() }))).status.code).toBe(0);
+      expect(shed).toHaveLength(3);
+    } finally {
+      release();
       c.close();
       await server.shutdown(100);
     }

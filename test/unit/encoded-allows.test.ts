@@ -76,22 +76,24 @@ describe('EncodedAllowCache', () => {
     expect(requirements.size).toBe(5);
     // The first request verified the token (not reusable); after that one miss per distinct answer.
     expect(cache.lookups).toEqual({ misses: 3, hits: 6 });
-    expect(cache.sizeFor(identity!)).toBe(3);
+    expect(cache.size).toBe(3);
+    expect(identity).toBeDefined();
   });
 
-  it('never reuses bytes across answers that differ, and stays bounded per identity', async () => {
+  it('never reuses bytes across answers that differ, and stays bounded by its entry limit', async () => {
     const rt = runtime();
-    const cache = new EncodedAllowCache(serialize);
+    const max = 32;
+    const cache = new EncodedAllowCache(serialize, max);
     const token = await hmacToken('urn:stepgate:aal3');
     await run(rt, { path: '/api/v1/pods', token });
     const { verdict, answer } = await run(rt, { path: '/api/v1/pods', token });
-    const n = EncodedAllowCache.MAX_PER_IDENTITY + 8;
+    const n = max + 8;
     const variant = (i: number): Answer => ({ ...answer, metadata: { ...answer.metadata, rules: `rule-${i}` } });
     for (let i = 0; i < n; i++) {
       const sent = cache.response(verdict, variant(i), toCheckResponse) as Buffer;
       expect(sent).toEqual(serialize(toCheckResponse(variant(i))));
     }
-    expect(cache.sizeFor(verdict.identity!)).toBe(EncodedAllowCache.MAX_PER_IDENTITY);
+    expect(cache.size).toBe(max);
     // The newest are kept, the oldest were evicted.
     const before = cache.lookups;
     cache.response(verdict, variant(n - 1), toCheckResponse);
@@ -122,6 +124,33 @@ describe('EncodedAllowCache', () => {
       expect(sent).toEqual(toCheckResponse(a));
     }
     expect(cache.lookups).toEqual({ hits: 0, misses: 0 });
+  });
+
+  it("one user's tokens share their encoded allows; another user's answer is never served from them", async () => {
+    const rt = runtime();
+    const cache = new EncodedAllowCache(serialize);
+    const sec = Math.floor(Date.now() / 1000);
+    const token = (sub: string, jti: string) =>
+      new SignJWT({ sub, jti, acr: 'urn:stepgate:aal1', auth_time: sec - 10 })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(HMAC_ISSUER)
+        .setAudience('kubernetes')
+        .setExpirationTime(sec + 3600)
+        .sign(new TextEncoder().encode(HMAC_SECRET));
+    const send = async (t: string) => {
+      await run(rt, { path: '/api/v1/pods', token: t });
+      const { verdict, answer } = await run(rt, { path: '/api/v1/pods', token: t });
+      const sent = cache.response(verdict, answer, toCheckResponse);
+      expect(sent).toEqual(serialize(toCheckResponse(answer)));
+      return verdict.identity!;
+    };
+    const first = await send(await token('ci-bot', 'a'));
+    const second = await send(await token('ci-bot', 'b'));
+    expect(second).not.toBe(first);
+    expect(cache.lookups).toEqual({ misses: 1, hits: 1 });
+    await send(await token('other-bot', 'c'));
+    expect(cache.lookups).toEqual({ misses: 2, hits: 1 });
+    expect(cache.size).toBe(2);
   });
 
   it('the key is injective: equal keys only for equal answers (property)', () => {

@@ -1,6 +1,7 @@
 import type { Answer } from '../../decision/respond.js';
 import type { Verdict } from '../../decision/verdict.js';
 import type { Identity } from '../../identity/identity.js';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Encoding a CheckResponse with protobufjs costs more than the whole decision for a cached token
@@ -8,28 +9,38 @@ import type { Identity } from '../../identity/identity.js';
  * function of three parts of its Answer: the upstream headers, the headers to remove and the
  * metadata. Those parts, written out as a string, are the cache key, so equal bytes are only ever
  * served for an equal answer, whatever produced it (a policy requirement, one tightened by the
- * guardrails or the risk engine, which are new objects on every request). Object identity is
- * never part of the key except the identity's own, which only scopes the entries' lifetime.
+ * guardrails or the risk engine, which are new objects on every request).
  *
- * Entries live as long as the identity stays in the token cache (WeakMap), at most
- * MAX_PER_IDENTITY per identity, oldest evicted first.
+ * The identity's upstream header list is shared by every token with the same headers
+ * (identity/intern.ts) and frozen, so it stands in the key as a number given to that list
+ * object: all tokens of one user share their encoded allows, and a cached token holds none of its
+ * own. The cache is one LRU bounded by `maxEntries` (token_cache.encoded_allow_max_entries), so
+ * its memory is sized apart from the token cache's.
  */
 export class EncodedAllowCache {
-  static readonly MAX_PER_IDENTITY = 32;
-  private readonly byIdentity = new WeakMap<Identity, Map<string, Buffer>>();
+  static readonly DEFAULT_MAX_ENTRIES = 10_000;
+  /** A number per upstream header list object; an object that is gone frees its number's entries by eviction. */
+  private readonly scopes = new WeakMap<object, number>();
+  private nextScope = 0;
+  private readonly entries: LRUCache<string, Buffer>;
   private hitCount = 0;
   private missCount = 0;
 
-  constructor(private readonly serialize: (msg: unknown) => Buffer) {}
+  constructor(
+    private readonly serialize: (msg: unknown) => Buffer,
+    maxEntries = EncodedAllowCache.DEFAULT_MAX_ENTRIES,
+  ) {
+    this.entries = new LRUCache({ max: maxEntries });
+  }
 
   /** Lookups of reusable allows so far, for tests and the bench. */
   get lookups(): { hits: number; misses: number } {
     return { hits: this.hitCount, misses: this.missCount };
   }
 
-  /** Entries held for one identity (tests). */
-  sizeFor(identity: Identity): number {
-    return this.byIdentity.get(identity)?.size ?? 0;
+  /** Encoded allows held. */
+  get size(): number {
+    return this.entries.size;
   }
 
   /**
@@ -39,23 +50,23 @@ export class EncodedAllowCache {
   response(v: Verdict, a: Answer, build: (a: Answer) => unknown): unknown {
     if (!reusable(v, a)) return build(a);
     const who = v.identity!;
-    const key = answerKey(who, a);
-    let perIdentity = this.byIdentity.get(who);
-    const hit = perIdentity?.get(key);
+    let scope = this.scopes.get(who.upstreamHeaders);
+    if (scope === undefined) {
+      scope = this.nextScope++;
+      this.scopes.set(who.upstreamHeaders, scope);
+    }
+    const key = `${scope}${answerKey(who, a)}`;
+    const hit = this.entries.get(key);
     if (hit !== undefined) {
       this.hitCount++;
       return hit;
     }
     this.missCount++;
-    const bytes = this.serialize(build(a));
-    if (!perIdentity) {
-      perIdentity = new Map();
-      this.byIdentity.set(who, perIdentity);
-    } else if (perIdentity.size >= EncodedAllowCache.MAX_PER_IDENTITY) {
-      // Map iterates in insertion order: the first key is the oldest entry.
-      perIdentity.delete(perIdentity.keys().next().value!);
-    }
-    perIdentity.set(key, bytes);
+    const encoded = this.serialize(build(a));
+    // protobufjs hands out slices of a shared 8 KiB pool; a kept slice would keep its whole slab.
+    const bytes = Buffer.allocUnsafeSlow(encoded.length);
+    encoded.copy(bytes);
+    this.entries.set(key, bytes);
     return bytes;
   }
 }
@@ -84,7 +95,7 @@ function reusable(v: Verdict, a: Answer): boolean {
 /**
  * Every string the encoded allow is made of, each prefixed by its length so that no two different
  * answers can give one key. The identity's own upstream headers (the usual case: the Answer passes
- * the identity's array through) are already fixed by the per-identity map and are left out.
+ * the identity's array through) are already fixed by the scope number in front and are left out.
  */
 export function answerKey(who: Identity, a: Answer): string {
   let key = '';

@@ -38,6 +38,8 @@ export interface RunningGrpcServer {
   health: HealthImplementation;
   /** SERVING or NOT_SERVING for both the server ('') and ext_authz; never SERVING again once shutting down. */
   setServing(on: boolean): void;
+  /** Checks in flight now (tests, and the bound server.max_inflight_checks applies to). */
+  readonly inflight: number;
   /** Report NOT_SERVING, stop accepting, let in-flight calls finish within `graceMs`, then force. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -54,12 +56,25 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   const health = new HealthImplementation({ '': 'NOT_SERVING', [AUTHORIZATION_SERVICE]: 'NOT_SERVING' });
   health.addToServer(server);
   new ReflectionService(packageDefinition()).addToServer(server);
-  const encodedAllows = new EncodedAllowCache(responseSerializer(authorizationService()));
+  // Sized once at startup from the first configuration (a reload keeps the cache and its bound).
+  const encodedAllows = new EncodedAllowCache(
+    responseSerializer(authorizationService()),
+    opts.runtime().config.token_cache.encoded_allow_max_entries,
+  );
   const telemetry = opts.telemetry ?? logOnlyTelemetry(opts.log);
   let inflight = 0;
   let drained: (() => void) | undefined;
+  // Read once: a bound on this process' work, not policy (a reload does not change it).
+  const maxInflight = opts.runtime().config.server.max_inflight_checks;
   server.addService(withPassThroughSerializer(authorizationService()), {
     Check: (call: grpc.ServerUnaryCall<CheckRequestMessage, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      // Past the bound, answer at once instead of queueing work (signature checks, state store
+      // round trips) that would finish after the gateway gave up: a deny, so fail-closed.
+      if (inflight >= maxInflight) {
+        callback(null, OVERLOADED_RESPONSE);
+        telemetry.shed?.(inflight);
+        return;
+      }
       inflight++;
       handleCheck(opts, telemetry, encodedAllows, call.request, call.metadata, (err, res) => {
         callback(err, res);
@@ -85,6 +100,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     port,
     health,
     setServing,
+    get inflight() {
+      return inflight;
+    },
     async shutdown(graceMs) {
       stopping = true;
       setServing(false);
@@ -164,6 +182,27 @@ const INTERNAL_ERROR_RESPONSE = toCheckResponse({
   body: JSON.stringify({ reason: 'internal_error', message: reasonMessage('internal_error') }),
   metadata: { decision: 'deny', reason: 'internal_error' },
 });
+
+/**
+ * The answer past server.max_inflight_checks, encoded once: building it must cost nothing, since
+ * it is sent exactly when the process has no time to spare. 503 with Retry-After, and gRPC
+ * UNAVAILABLE in the status, which Envoy's ext_authz treats as a denial with this response.
+ */
+const OVERLOADED_RESPONSE = responseSerializer(authorizationService())(
+  toCheckResponse({
+    allow: false,
+    status: 503,
+    grpcCode: 14,
+    headers: [
+      ['cache-control', 'no-store'],
+      ['content-type', 'application/json'],
+      ['retry-after', '1'],
+    ],
+    removeHeaders: [],
+    body: JSON.stringify({ reason: 'overloaded', message: reasonMessage('overloaded') }),
+    metadata: { decision: 'deny', reason: 'overloaded' },
+  }),
+);
 
 function internalError(
   telemetry: CheckTelemetry,
