@@ -107,7 +107,7 @@ describe('cluster policies in the decision', () => {
     const patch = JSON.stringify({ spec: { template: { spec: { containers: [goodContainer({ capabilities: { drop: ['NET_RAW'] } })] } } } });
     const res = await send('PATCH', '/apis/apps/v1/namespaces/team/deployments/web', patch, 'application/merge-patch+json', 'urn:stepgate:aal3');
     expect(reasonOf(res)).toBe('policy_deny');
-    expect(JSON.stringify(deniedBody(res))).toContain('refused by guardrail cluster_policy');
+    expect(JSON.stringify(deniedBody(res))).toContain("refused by guardrail: the cluster's own policy is violated (cluster_policy)");
     expect(lastDecision()).toContain('rule restricted (Deployment): Containers must drop ALL capabilities and may add only NET_BIND_SERVICE.');
   });
 

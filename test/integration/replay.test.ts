@@ -237,7 +237,8 @@ describe('the audit log reader', () => {
   it('counts automation that would need an approval, enforced or shadowed, and creates none for a shadowed rule', async () => {
     const withAutomation = (text: string) =>
       parseConfig(
-        `${text.replace('stepup:\n', 'stepup:\n  oidc: {issuer: "https://idp.example.com", client_id: stepgate, client_secret_env: SG_SECRET, redirect_uri: "https://auth.example.com/.stepgate/callback"}\n  session: {keys_env: SG_KEYS}\n')}\nautomation:\n  subjects: ["ci-*"]\n  approver: {level: aal2}\n`,
+        // The example's own automation section (service-account issuer) is replaced by one with an approver.
+        `${text.replace(/^automation:\n(?: {2}.*\n)*/m, '').replace('stepup:\n', 'stepup:\n  oidc: {issuer: "https://idp.example.com", client_id: stepgate, client_secret_env: SG_SECRET, redirect_uri: "https://auth.example.com/.stepgate/callback"}\n  session: {keys_env: SG_KEYS}\n')}\nautomation:\n  subjects: ["ci-*"]\n  approver: {level: aal2}\n`,
         'a.yaml',
       );
     const ci = { ...r, method: 'POST', target: '/api/v1/namespaces/prod-a/pods', login: { sub: 'ci-deployer@example.com', sid: 'ci', authTime: Math.floor(r.at / 1000), acr: 'urn:stepgate:aal1' as const } };
