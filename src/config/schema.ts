@@ -220,9 +220,43 @@ const riskSchema = z.strictObject({
       // Behaviour: thresholds count distinct objects and deletes, so an enumeration shows within
       // about ten requests while an on-call engineer's handful of reads and restarts does not.
       sensitive_objects: counterSignal(120, 6, 45),
-      destructive: counterSignal(300, 12, 45),
+      // A burst of deletes is refused outright (deny: true): the insider who does it is freshly
+      // signed in and would satisfy any freshness (docs/risk.md).
+      destructive: z
+        .strictObject({
+          window_seconds: z.number().int().min(1).max(86_400).default(300),
+          threshold: z.number().int().min(1).default(12),
+          weight: weight.default(45),
+          deny: z.boolean().default(true),
+        })
+        .prefault({}),
+      // Behaviour unlike this identity's own (docs/risk.md#behaviour-unlike-the-identitys-own): a
+      // sensitive action in a namespace outside its working set; many distinct sensitive objects at
+      // machine pace; a Secret list across all namespaces.
+      unfamiliar_namespace: z
+        .strictObject({ weight: weight.default(10), grace_seconds: seconds.min(0).max(86_400).default(3600) })
+        .prefault({}),
+      machine_pace: counterSignal(20, 3, 45),
+      cluster_secret_list: weight.default(30),
+      impossible_travel: z
+        .strictObject({ max_kmh: z.number().int().min(1).max(100_000).default(900), weight: weight.default(40) })
+        .prefault({}),
     })
     .prefault({}),
+  /**
+   * Operator-named sites (offices, data centres, VPN egress) with coordinates, for impossible
+   * travel: two sightings at sites farther apart than `impossible_travel.max_kmh` allows.
+   */
+  locations: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : - only'),
+        cidrs: z.array(cidr).min(1),
+        lat: z.number().min(-90).max(90),
+        lon: z.number().min(-180).max(180),
+      }),
+    )
+    .default([]),
   bands: z.array(bandSchema).default([]),
   known_ttl_seconds: seconds.min(60).default(2_592_000),
   max_known_per_subject: z.number().int().min(1).max(256).default(16),
