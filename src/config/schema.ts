@@ -197,6 +197,14 @@ const riskSchema = z.strictObject({
   trusted_networks: z.array(cidr).default([]),
   ipv4_prefix: z.number().int().min(8).max(32).default(24),
   ipv6_prefix: z.number().int().min(16).max(128).default(64),
+  /**
+   * The wider network around a proven one (docs/risk.md#networks-that-move): a new network inside
+   * it weighs as a new address, not a new network, and does not bind the requirement. Set equal
+   * to ipv4_prefix / ipv6_prefix to turn it off.
+   */
+  nearby_networks: z
+    .strictObject({ ipv4_prefix: z.number().int().min(8).max(32).default(16), ipv6_prefix: z.number().int().min(16).max(128).default(32) })
+    .prefault({}),
   learn: z.strictObject({
     min_level: nonEmpty,
     max_age_seconds: seconds.min(1).max(86_400).default(900),

@@ -160,6 +160,7 @@ export function storeLimits(config: Config): StoreLimits | undefined {
       destructiveWindow: s.destructive.window_seconds,
       destructiveThreshold: s.destructive.threshold,
     },
+    paceWindow: s.machine_pace.window_seconds,
   };
 }
 

@@ -49,6 +49,8 @@ export interface Learnable {
   namespace: string;
   /** Becomes a known site and the last one ('' none). */
   site: string;
+  /** The wider network around a proven one ('' none). */
+  nearby: string;
 }
 
 export interface RiskEngineOptions {
@@ -90,6 +92,21 @@ export class RiskEngine {
     this.learnMaxAge = o.risk.learn.max_age_seconds;
     this.ipOptions = { trustedHops: o.network.xff_num_trusted_hops, ipv4Prefix: o.risk.ipv4_prefix, ipv6Prefix: o.risk.ipv6_prefix };
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs) }));
+  }
+
+  /** The wider network around the address (`risk.nearby_networks`); '' when none or no wider than the network. */
+  private nearbyOf(a: ClientAddress): string {
+    const p = a.parsed;
+    if (p === undefined) return '';
+    const n = this.o.risk.nearby_networks;
+    const v4 = p.kind() === 'ipv4';
+    const bits = v4 ? n.ipv4_prefix : n.ipv6_prefix;
+    if (bits >= (v4 ? this.o.risk.ipv4_prefix : this.o.risk.ipv6_prefix)) return '';
+    const bytes = p.toByteArray().map((b, i) => {
+      const keep = Math.max(0, Math.min(8, bits - i * 8));
+      return keep === 8 ? b : b & ((0xff << (8 - keep)) & 0xff);
+    });
+    return `${bytes.join(v4 ? '.' : ':')}/${bits}`;
   }
 
   private siteOf(a: ClientAddress): Site | undefined {
@@ -134,9 +151,10 @@ export class RiskEngine {
     // The working set, pace and site: only for requests that touch a namespace, a sensitive object
     // or a named site, in the same round trip as `observe`.
     const paceObject = sensitiveObject(kube, base);
+    const nearby = this.nearbyOf(address);
     const workObs: WorkObservation | undefined =
-      this.o.store.observeWork !== undefined && obs.counted && (action.namespace !== '' || paceObject !== '' || site !== undefined)
-        ? { subject: obs.subject, nowMs, namespace: action.namespace, object: paceObject, site: site?.name ?? '' }
+      this.o.store.observeWork !== undefined && obs.counted && (action.namespace !== '' || paceObject !== '' || site !== undefined || nearby !== '')
+        ? { subject: obs.subject, nowMs, namespace: action.namespace, object: paceObject, site: site?.name ?? '', nearby }
         : undefined;
     const finish = (history: SubjectHistory, degraded: boolean, work: WorkHistory | undefined): RiskOutcome => {
       const travel = work !== undefined && site !== undefined ? this.travel(site, work, nowMs) : undefined;
@@ -155,7 +173,7 @@ export class RiskEngine {
         bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds);
         requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
       }
-      const learn = degraded ? undefined : this.learnable(obs, history, who, device, trustedNetwork, work, site?.name ?? '', s.contributions);
+      const learn = degraded ? undefined : this.learnable(obs, history, who, device, trustedNetwork, work, site?.name ?? '', nearby, s.contributions);
       return {
         ok: true,
         requirement,
@@ -225,6 +243,7 @@ export class RiskEngine {
     trusted: boolean,
     w: WorkHistory | undefined,
     site: string,
+    nearby: string,
     fired: readonly Contribution[],
   ): Learnable | undefined {
     if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
@@ -244,8 +263,10 @@ export class RiskEngine {
     const ns = o.namespace !== '' && !w.namespaceKnown ? o.namespace : '';
     // The last site's time is what travel speed is measured from: refreshed once a minute.
     const st = site !== '' && (site !== w.lastSite || o.nowMs - w.lastSiteAt >= 60_000) ? site : '';
-    if (ns === '' && st === '') return l;
-    return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st };
+    // Only a network proven itself (not merely trusted, not merely nearby) vouches for the wider one.
+    const near = nearby !== '' && !w.nearbyKnown && (h.prefixKnown || (l?.prefix ?? '') !== '') ? nearby : '';
+    if (ns === '' && st === '' && near === '') return l;
+    return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near };
   }
 
   private learnContext(o: Observation, h: SubjectHistory, who: Identity, device: Device, trusted: boolean): Learnable | undefined {
@@ -260,7 +281,7 @@ export class RiskEngine {
     const dev = !h.deviceKnown && device.id !== '' && proven(h.deviceSince, auth, grace) ? device.id : '';
     const client = !h.clientKnown && o.client !== '' && proven(h.clientSince, auth, grace) ? o.client! : '';
     if (ip === '' && prefix === '' && dev === '' && client === '') return undefined;
-    return { subject: o.subject, ip, prefix, device: dev, client, namespace: '', site: '' };
+    return { subject: o.subject, ip, prefix, device: dev, client, namespace: '', site: '', nearby: '' };
   }
 
   /** After an allow: the proven parts of the context become known, off the response path. */
@@ -270,8 +291,8 @@ export class RiskEngine {
         const p = this.o.store.learn(l.subject, l.ip, l.prefix, l.device, nowMs, l.client);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
-      if ((l.namespace !== '' || l.site !== '') && this.o.store.learnWork !== undefined) {
-        const p = this.o.store.learnWork(l.subject, l.namespace, l.site, nowMs);
+      if ((l.namespace !== '' || l.site !== '' || l.nearby !== '') && this.o.store.learnWork !== undefined) {
+        const p = this.o.store.learnWork(l.subject, l.namespace, l.site, nowMs, l.nearby);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
     } catch (err) {

@@ -65,6 +65,8 @@ interface WorkRecord {
   pace: Map<string, number>;
   /** Known sites → last use. */
   sites: Map<string, number>;
+  /** Proven wider networks → last use. */
+  nearby: Map<string, number>;
   lastSite: string;
   lastSiteAt: number;
 }
@@ -132,7 +134,7 @@ export class MemoryStateStore implements StateStore {
       const sessions: SnapshotData['sessions'] = [...this.sessions.entries()].reverse().map(([k, v]) => [k, { ...v }]);
       const work: NonNullable<SnapshotData['work']> = [...this.work.entries()]
         .reverse()
-        .map(([k, w]) => [k, { ...w, namespaces: [...w.namespaces], sightings: [...w.sightings], pace: [...w.pace], sites: [...w.sites] }]);
+        .map(([k, w]) => [k, { ...w, namespaces: [...w.namespaces], sightings: [...w.sightings], pace: [...w.pace], sites: [...w.sites], nearby: [...w.nearby] }]);
       writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt: (this.options.now ?? Date.now)(), subjects, sessions, work });
       return true;
     } catch (err) {
@@ -173,6 +175,7 @@ export class MemoryStateStore implements StateStore {
           sightings: entries(w.sightings),
           pace: entries(w.pace),
           sites: entries(w.sites),
+          nearby: w.nearby === undefined ? new Map<string, number>() : entries(w.nearby),
           lastSite: str(w.lastSite),
           lastSiteAt: num(w.lastSiteAt),
         },
@@ -290,6 +293,8 @@ export class MemoryStateStore implements StateStore {
     const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, l.maxWork);
     const pace = countNamespace(rec.pace, w.object, now, l.paceMs, l.maxObjects);
     const live = rec.lastSiteAt > now - ttl;
+    const nearbyKnown = isKnown(rec.nearby, w.nearby, now, ttl);
+    if (nearbyKnown) rec.nearby.set(w.nearby, now);
     return {
       namespaceKnown,
       namespaceSince,
@@ -299,10 +304,11 @@ export class MemoryStateStore implements StateStore {
       lastSite: live ? rec.lastSite : '',
       lastSiteAt: live ? rec.lastSiteAt : 0,
       siteSince,
+      nearbyKnown,
     };
   }
 
-  learnWork(subject: string, namespace: string, site: string, nowMs: number): void {
+  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = ''): void {
     const now = wholeMs(nowMs);
     const rec = this.workRecord(subject);
     const cap = { ...this.l, maxKnown: this.l.maxWork };
@@ -316,6 +322,7 @@ export class MemoryStateStore implements StateStore {
       rec.lastSite = site;
       rec.lastSiteAt = now;
     }
+    learn(rec.nearby, nearby, now, cap);
   }
 
   recordDenial(subject: string, nowMs: number): void {
@@ -333,7 +340,7 @@ export class MemoryStateStore implements StateStore {
   private workRecord(subject: string): WorkRecord {
     let rec = this.work.get(subject);
     if (!rec) {
-      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), sites: new Map(), lastSite: '', lastSiteAt: 0 };
+      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), sites: new Map(), nearby: new Map(), lastSite: '', lastSiteAt: 0 };
       this.work.set(subject, rec);
     }
     return rec;

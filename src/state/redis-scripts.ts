@@ -261,9 +261,10 @@ return out
 /**
  * The working set, pace and site of a request (store.ts WorkObservation), in keys of its own.
  * KEYS: working set (namespaces), first sightings of namespaces and sites, pace objects, known
- * sites, last site (hash).
- * ARGV: now, namespace, object, site, known TTL ms, pace window ms, max work, max objects.
- * Returns: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt, siteSince.
+ * sites, last site (hash), proven wider networks.
+ * ARGV: now, namespace, object, site, known TTL ms, pace window ms, max work, max objects, nearby.
+ * Returns: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
+ * siteSince, nearbyKnown.
  */
 export const OBSERVE_WORK_LUA = `${COMMON}
 local ns, object, site = ARGV[2], ARGV[3], ARGV[4]
@@ -307,11 +308,17 @@ end
 local last = redis.call('HMGET', KEYS[5], 's', 't')
 local lastSite, lastAt = last[1] or '', tonumber(last[2]) or 0
 if lastAt <= now - knownTtl then lastSite, lastAt = '', 0 end
+local nearby = ARGV[9]
+local nearbyKnown = known(KEYS[6], nearby)
+if nearbyKnown then
+  redis.call('ZADD', KEYS[6], 'XX', int(now), nearby)
+  redis.call('PEXPIRE', KEYS[6], int(knownTtl))
+end
 local function b(x) if x then return 1 end return 0 end
-return {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince}
+return {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown)}
 `;
 
-/** KEYS: working set, sightings, known sites, last site. ARGV: now, namespace, site, known TTL ms, max work. */
+/** KEYS: working set, sightings, known sites, last site, wider networks. ARGV: now, namespace, site, known TTL ms, max work, nearby. */
 export const LEARN_WORK_LUA = `${COMMON}${ADD_KNOWN}
 local ns, site, knownTtl, maxWork = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 if ns ~= '' and ns ~= '*' then
@@ -324,5 +331,6 @@ if site ~= '' then
   redis.call('HSET', KEYS[4], 's', site, 't', int(now))
   redis.call('PEXPIRE', KEYS[4], int(knownTtl))
 end
+add(KEYS[5], ARGV[6], knownTtl, maxWork)
 return 1
 `;

@@ -189,8 +189,8 @@ export class RedisStateStore implements StateStore {
       conn.defineCommand('sgObserve', { numberOfKeys: 9, lua: OBSERVE_LUA });
       conn.defineCommand('sgDenial', { numberOfKeys: 1, lua: DENIAL_LUA });
       conn.defineCommand('sgLearn', { numberOfKeys: 4, lua: LEARN_LUA });
-      conn.defineCommand('sgObserveWork', { numberOfKeys: 5, lua: OBSERVE_WORK_LUA });
-      conn.defineCommand('sgLearnWork', { numberOfKeys: 4, lua: LEARN_WORK_LUA });
+      conn.defineCommand('sgObserveWork', { numberOfKeys: 6, lua: OBSERVE_WORK_LUA });
+      conn.defineCommand('sgLearnWork', { numberOfKeys: 5, lua: LEARN_WORK_LUA });
       conn.defineCommand('sgApprovalCreate', { numberOfKeys: 2, lua: APPROVAL_CREATE_LUA });
       conn.defineCommand('sgApprovalDecide', { numberOfKeys: 2, lua: APPROVAL_DECIDE_LUA });
       conn.defineCommand('sgApprovalConsume', { numberOfKeys: 2, lua: APPROVAL_CONSUME_LUA });
@@ -248,10 +248,10 @@ export class RedisStateStore implements StateStore {
     const l = this.l;
     const k = workKeys(this.prefix, w.subject);
     const reply = await this.run('observe', () =>
-      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, wholeMs(w.nowMs), w.namespace, w.object, w.site, l.knownTtlMs, l.paceMs, l.maxWork, l.maxObjects),
+      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, wholeMs(w.nowMs), w.namespace, w.object, w.site, l.knownTtlMs, l.paceMs, l.maxWork, l.maxObjects, w.nearby),
     );
-    if (!Array.isArray(reply) || reply.length !== 8) throw new StateUnavailableError('redis observe: unexpected reply');
-    const [nsKnown, nsSince, workingSet, pace, siteKnown, lastSite, lastAt, siteSince] = reply as unknown[];
+    if (!Array.isArray(reply) || reply.length !== 9) throw new StateUnavailableError('redis observe: unexpected reply');
+    const [nsKnown, nsSince, workingSet, pace, siteKnown, lastSite, lastAt, siteSince, nearbyKnown] = reply as unknown[];
     return {
       namespaceKnown: nsKnown === 1,
       namespaceSince: Number(nsSince),
@@ -261,13 +261,14 @@ export class RedisStateStore implements StateStore {
       lastSite: typeof lastSite === 'string' ? lastSite : '',
       lastSiteAt: Number(lastAt),
       siteSince: Number(siteSince),
+      nearbyKnown: nearbyKnown === 1,
     };
   }
 
   /** Off the response path, like `learn`. */
-  async learnWork(subject: string, namespace: string, site: string, nowMs: number): Promise<void> {
+  async learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = ''): Promise<void> {
     const k = workKeys(this.prefix, subject);
-    await this.run('learn', () => this.scripted.sgLearnWork(k.namespaces, k.sightings, k.sites, k.last, wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork));
+    await this.run('learn', () => this.scripted.sgLearnWork(k.namespaces, k.sightings, k.sites, k.last, k.nearby, wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork, nearby));
   }
 
   /** Off the response path; a failure rejects with StateUnavailableError for the caller to report. */

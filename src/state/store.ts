@@ -133,6 +133,11 @@ export interface WorkObservation {
   object: string;
   /** Operator-named site of the client address (`risk.locations`); '' none. */
   site: string;
+  /**
+   * The wider network around the client address (`risk.nearby_networks`, a /16 by default): a
+   * phone's carrier NAT or a rotated IPv6 delegation moves within it. '' none.
+   */
+  nearby: string;
 }
 
 export interface WorkHistory {
@@ -151,6 +156,8 @@ export interface WorkHistory {
   lastSiteAt: number;
   /** First sighting of this unknown site (ms); 0 when known or ''. */
   siteSince: number;
+  /** The wider network was proven for the subject (false for ''). */
+  nearbyKnown: boolean;
 }
 
 export type ApprovalState = 'pending' | 'approved' | 'rejected';
@@ -218,7 +225,7 @@ export interface StateStore {
    * After an allow from a proven context: the namespace joins the working set (not '' or `*`) and
    * the site becomes known and the last one; off the response path.
    */
-  learnWork?(subject: string, namespace: string, site: string, nowMs: number): void | Promise<void>;
+  learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string): void | Promise<void>;
   /** Counted toward `denials`; called after a deny, off the response path. */
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;

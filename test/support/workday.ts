@@ -33,6 +33,8 @@ export interface DayEvent {
   attack?: string;
   /** Counted as "a sensitive action" for the attack table. */
   sensitive?: boolean;
+  /** An attacker who can sign in (the insider): answers challenges like an engineer; only a deny stops them. */
+  signsIn?: boolean;
   scored: boolean;
   ip: string;
   ua: string;
@@ -247,6 +249,7 @@ function attacks(staff: Engineer[]): DayEvent[] {
   const fresh: Login = { sub: insider.name, sid: `${insider.name}:insider`, authTime: Math.floor((DAY1 + 16 * H) / 1000) - 60, acr: 'urn:stepgate:aal2' };
   add('insider mass delete', DAY1 + 16 * H, placeAt(insider, 16), insider.kubectl[0]!, fresh,
     Array.from({ length: 40 }, (_, k) => ['DELETE', `/api/v1/namespaces/prod-team-${k % 5}/pods/api-${k}`, true]), 1500);
+  for (const e of out) if (e.attack === 'insider mass delete') e.signsIn = true;
   return out;
 }
 
@@ -275,7 +278,18 @@ function outcomeOf(res: CheckResponse): Outcome {
 const STEP_UP = new Set(['acr_insufficient', 'auth_too_old', 'auth_time_missing']);
 
 export interface DayReport {
-  attacks: { attack: string; requests: number; firstSensitive: number; stoppedAt: number | undefined; reason: string; cause: string }[];
+  attacks: {
+    attack: string;
+    requests: number;
+    firstSensitive: number;
+    /** First refusal (a challenge counts: an attacker who cannot sign in stops there). */
+    stoppedAt: number | undefined;
+    reason: string;
+    cause: string;
+    /** For an attacker who signs in: the request at which a deny stopped them for good. */
+    deniedAt?: number | undefined;
+    deniedBy?: string | undefined;
+  }[];
   engineers: { name: string; requests: number; challenges: number; causes: string[]; forbidden: number; unresolved: number }[];
   ci: { requests: number; denied: number };
   checks: number;
@@ -294,6 +308,8 @@ export async function replay(
   const queue = events.map((e) => ({ ...e, retry: false }));
   const logins = new Map<string, Login>(); // engineer → current login after a step-up
   const stopped = new Map<string, { at: number; reason: string; cause: string }>();
+  /** First refusal of each attack (a challenge the insider can answer counts). */
+  const challenged = new Map<string, { at: number; reason: string; cause: string }>();
   const counts = new Map<string, number>();
   const eng = new Map<string, DayReport['engineers'][number]>();
   const ci = { requests: 0, denied: 0 };
@@ -304,15 +320,30 @@ export async function replay(
     setClock(ev.at);
     let login = ev.login;
     const current = logins.get(ev.actor);
-    if (!ev.attack && current && current.sid.startsWith(login.sid)) login = current;
+    if ((!ev.attack || ev.signsIn) && current && current.sid.startsWith(login.sid)) login = current;
     const token = await minter.token(login, ev.at);
     const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, headers: { 'user-agent': ev.ua } });
     checks++;
     const o = outcomeOf(res);
     if (ev.attack) {
-      const n = (counts.get(ev.attack) ?? 0) + 1;
+      const n = ev.retry ? (counts.get(ev.attack) ?? 0) : (counts.get(ev.attack) ?? 0) + 1;
       counts.set(ev.attack, n);
-      if (!o.allow) stopped.set(ev.attack, { at: n, reason: o.reason, cause: o.cause });
+      if (o.allow) continue;
+      if (!challenged.has(ev.attack)) challenged.set(ev.attack, { at: n, reason: o.reason, cause: o.cause });
+      if (ev.signsIn && STEP_UP.has(o.reason) && !ev.retry) {
+        // The insider signs in again and retries, as an engineer would.
+        const signedIn: Login = { ...login, authTime: Math.floor((ev.at + 20_000) / 1000) };
+        logins.set(ev.actor, signedIn);
+        const retry = { ...ev, at: ev.at + 25_000, retry: true, login: signedIn };
+        let k = 0;
+        while (k < queue.length && queue[k]!.at <= retry.at) k++;
+        queue.splice(k, 0, retry);
+        // Later requests of the insider come after the sign-in.
+        for (const q of queue) if (q.attack === ev.attack && q.at > ev.at && q !== retry) q.at += 25_000;
+        queue.sort((a, b) => a.at - b.at);
+        continue;
+      }
+      stopped.set(ev.attack, { at: n, reason: o.reason, cause: o.cause });
       continue;
     }
     if (ev.actor === 'ci') {
@@ -362,8 +393,18 @@ export async function replay(
   return {
     attacks: attackNames.map((a) => {
       const evs = events.filter((e) => e.attack === a);
-      const s = stopped.get(a);
-      return { attack: a, requests: evs.length, firstSensitive: evs.findIndex((e) => e.sensitive) + 1, stoppedAt: s?.at, reason: s?.reason ?? 'allowed', cause: s?.cause ?? '' };
+      const s = challenged.get(a);
+      const d = evs[0]!.signsIn ? stopped.get(a) : undefined;
+      return {
+        attack: a,
+        requests: evs.length,
+        firstSensitive: evs.findIndex((e) => e.sensitive) + 1,
+        stoppedAt: s?.at,
+        reason: s?.reason ?? 'allowed',
+        cause: s?.cause ?? '',
+        deniedAt: d?.at,
+        deniedBy: d ? `${d.reason}, ${d.cause}` : undefined,
+      };
     }),
     engineers: [...eng.values()].sort((a, b) => a.name.localeCompare(b.name)),
     ci,
@@ -374,7 +415,10 @@ export async function replay(
 /** The tables docs/risk.md shows. */
 export function reportTables(r: DayReport): string {
   const lines = ['| attack | requests | first sensitive action | stopped at request | by |', '|---|---|---|---|---|'];
-  for (const a of r.attacks) lines.push(`| ${a.attack} | ${a.requests} | ${a.firstSensitive} | ${a.stoppedAt ?? 'not stopped'} | ${a.reason}${a.cause ? `, ${a.cause}` : ''} |`);
+  for (const a of r.attacks) {
+    const then = a.deniedAt !== undefined ? `; signs in again and goes on: refused at request ${a.deniedAt} (${a.deniedBy})` : '';
+    lines.push(`| ${a.attack} | ${a.requests} | ${a.firstSensitive} | ${a.stoppedAt ?? 'not stopped'} | ${a.reason}${a.cause ? `, ${a.cause}` : ''}${then} |`);
+  }
   lines.push('', '| engineer | requests | challenges | 403s | causes |', '|---|---|---|---|---|');
   for (const e of r.engineers) lines.push(`| ${e.name} | ${e.requests} | ${e.challenges} | ${e.forbidden} | ${e.causes.join('; ') || '—'} |`);
   lines.push('', `CI: ${r.ci.requests} requests, ${r.ci.denied} denied. Checks sent: ${r.checks}.`);
