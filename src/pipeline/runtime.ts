@@ -161,6 +161,7 @@ export function storeLimits(config: Config): StoreLimits | undefined {
       destructiveThreshold: s.destructive.threshold,
     },
     paceWindow: s.machine_pace.window_seconds,
+    paceThreshold: s.machine_pace.threshold,
   };
 }
 

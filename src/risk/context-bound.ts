@@ -82,8 +82,8 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
       consider(w.namespaceSince - grace, 'unfamiliar_namespace', `${a.what} in namespace ${a.namespace}, outside this identity's working set`, `${a.what} in namespace ${a.namespace}, where you have not worked`);
     }
     if (has('cluster_secret_list') && w.namespaceSince > 0) consider(w.namespaceSince - cfg.unfamiliar_namespace.grace_seconds * 1000, 'cluster_secret_list', 'Secrets listed across all namespaces');
-    // The pace window slides: an authentication within it is one made after the run began.
-    if (has('machine_pace')) consider(ctx.nowMs - cfg.machine_pace.window_seconds * 1000, 'machine_pace', `${w.pace} distinct sensitive objects in ${cfg.machine_pace.window_seconds}s`);
+    // Bound to when the run went over the threshold: one sign-in covers the rest of it.
+    if (has('machine_pace') && w.paceSince > 0) consider(w.paceSince, 'machine_pace', `${w.pace} distinct sensitive objects in ${cfg.machine_pace.window_seconds}s`);
     const t = ctx.travel;
     if (has('impossible_travel') && t !== undefined && w.siteSince > 0) {
       consider(w.siteSince, 'impossible_travel', `used at ${t.to} ${t.minutes} min after ${t.from} (${t.km} km)`, `sign-in used at ${t.to} ${t.minutes} min after ${t.from}`);

@@ -292,6 +292,11 @@ export class MemoryStateStore implements StateStore {
     const siteKnown = isKnown(rec.sites, w.site, now, ttl);
     const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, l.maxWork);
     const pace = countNamespace(rec.pace, w.object, now, l.paceMs, l.maxObjects);
+    let paceSince = 0;
+    if (pace > l.paceThreshold) {
+      paceSince = rec.sightings.get('q:') ?? now;
+      rec.sightings.set('q:', paceSince);
+    } else rec.sightings.delete('q:');
     const live = rec.lastSiteAt > now - ttl;
     const nearbyKnown = isKnown(rec.nearby, w.nearby, now, ttl);
     if (nearbyKnown) rec.nearby.set(w.nearby, now);
@@ -300,6 +305,7 @@ export class MemoryStateStore implements StateStore {
       namespaceSince,
       workingSet: countLive(rec.namespaces, now - ttl),
       pace,
+      paceSince,
       siteKnown,
       lastSite: live ? rec.lastSite : '',
       lastSiteAt: live ? rec.lastSiteAt : 0,

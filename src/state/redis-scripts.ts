@@ -262,9 +262,10 @@ return out
  * The working set, pace and site of a request (store.ts WorkObservation), in keys of its own.
  * KEYS: working set (namespaces), first sightings of namespaces and sites, pace objects, known
  * sites, last site (hash), proven wider networks.
- * ARGV: now, namespace, object, site, known TTL ms, pace window ms, max work, max objects, nearby.
+ * ARGV: now, namespace, object, site, known TTL ms, pace window ms, max work, max objects, nearby,
+ * pace threshold.
  * Returns: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
- * siteSince, nearbyKnown.
+ * siteSince, nearbyKnown, paceSince.
  */
 export const OBSERVE_WORK_LUA = `${COMMON}
 local ns, object, site = ARGV[2], ARGV[3], ARGV[4]
@@ -305,6 +306,17 @@ else
   redis.call('PEXPIRE', KEYS[3], int(paceMs))
   pace = redis.call('ZCARD', KEYS[3])
 end
+local paceSince = 0
+if pace > tonumber(ARGV[10]) then
+  local sc = redis.call('ZSCORE', KEYS[2], 'q:')
+  if sc then paceSince = tonumber(sc) else
+    paceSince = now
+    redis.call('ZADD', KEYS[2], int(now), 'q:')
+    redis.call('PEXPIRE', KEYS[2], int(knownTtl))
+  end
+else
+  redis.call('ZREM', KEYS[2], 'q:')
+end
 local last = redis.call('HMGET', KEYS[5], 's', 't')
 local lastSite, lastAt = last[1] or '', tonumber(last[2]) or 0
 if lastAt <= now - knownTtl then lastSite, lastAt = '', 0 end
@@ -315,7 +327,7 @@ if nearbyKnown then
   redis.call('PEXPIRE', KEYS[6], int(knownTtl))
 end
 local function b(x) if x then return 1 end return 0 end
-return {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown)}
+return {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince}
 `;
 
 /** KEYS: working set, sightings, known sites, last site, wider networks. ARGV: now, namespace, site, known TTL ms, max work, nearby. */

@@ -248,10 +248,10 @@ export class RedisStateStore implements StateStore {
     const l = this.l;
     const k = workKeys(this.prefix, w.subject);
     const reply = await this.run('observe', () =>
-      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, wholeMs(w.nowMs), w.namespace, w.object, w.site, l.knownTtlMs, l.paceMs, l.maxWork, l.maxObjects, w.nearby),
+      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, wholeMs(w.nowMs), w.namespace, w.object, w.site, l.knownTtlMs, l.paceMs, l.maxWork, l.maxObjects, w.nearby, l.paceThreshold),
     );
-    if (!Array.isArray(reply) || reply.length !== 9) throw new StateUnavailableError('redis observe: unexpected reply');
-    const [nsKnown, nsSince, workingSet, pace, siteKnown, lastSite, lastAt, siteSince, nearbyKnown] = reply as unknown[];
+    if (!Array.isArray(reply) || reply.length !== 10) throw new StateUnavailableError('redis observe: unexpected reply');
+    const [nsKnown, nsSince, workingSet, pace, siteKnown, lastSite, lastAt, siteSince, nearbyKnown, paceSince] = reply as unknown[];
     return {
       namespaceKnown: nsKnown === 1,
       namespaceSince: Number(nsSince),
@@ -262,6 +262,7 @@ export class RedisStateStore implements StateStore {
       lastSiteAt: Number(lastAt),
       siteSince: Number(siteSince),
       nearbyKnown: nearbyKnown === 1,
+      paceSince: Number(paceSince),
     };
   }
 

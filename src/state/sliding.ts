@@ -70,6 +70,7 @@ export interface LimitsMs {
   maxSightings: number;
   /** Machine-pace window of distinct sensitive objects. */
   paceMs: number;
+  paceThreshold: number;
   /**
    * Cap on the working set (namespaces), its first sightings and known sites per subject: an
    * on-call engineer works in more namespaces than they have laptops.
@@ -116,6 +117,7 @@ export function limitsMs(l: StoreLimits): LimitsMs {
     maxObjects: Math.max(64, objectsThreshold + 1),
     maxSightings: 3 * maxKnown,
     paceMs: ms(l.paceWindow ?? 20, 'paceWindow'),
+    paceThreshold: count(l.paceThreshold ?? 3, 'paceThreshold'),
     maxWork: Math.max(64, 4 * maxKnown),
     subjectTtlMs: Math.max(knownTtlMs, 2 * Math.max(requestsMs, sensitiveMs, denialsMs, destructiveMs)),
   };

@@ -112,8 +112,9 @@ export interface StoreLimits {
    * objects 120 s / 6, destructive 300 s / 12.
    */
   behaviour?: { objectsWindow: number; objectsThreshold: number; destructiveWindow: number; destructiveThreshold: number };
-  /** Window (seconds) of the machine-pace counter of distinct sensitive objects. Absent: 20 s. */
+  /** Window (seconds) and threshold of the machine-pace counter of distinct sensitive objects. Absent: 20 s, 3. */
   paceWindow?: number;
+  paceThreshold?: number;
 }
 
 /**
@@ -149,6 +150,8 @@ export interface WorkHistory {
   workingSet: number;
   /** Distinct sensitive objects in the pace window, this one included. */
   pace: number;
+  /** Since when the pace has been over its threshold without a break (ms); 0 when it is not now. */
+  paceSince: number;
   /** The site was proven for the subject (false for ''). */
   siteKnown: boolean;
   /** Last site an allowed request came from, and when (ms); '' / 0 when none. */

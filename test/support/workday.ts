@@ -40,6 +40,8 @@ export interface DayEvent {
   ua: string;
   method: string;
   path: string;
+  /** Host (default the Kubernetes API's); a dashboard such as Argo CD's UI otherwise. */
+  host?: string;
   /** The credential used; routine engineers replace it after a step-up. */
   login: Login;
 }
@@ -49,7 +51,7 @@ export interface TokenMinter {
 }
 
 /** mulberry32: small, seeded, good enough to spread a day's events. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -322,7 +324,7 @@ export async function replay(
     const current = logins.get(ev.actor);
     if ((!ev.attack || ev.signsIn) && current && current.sid.startsWith(login.sid)) login = current;
     const token = await minter.token(login, ev.at);
-    const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, headers: { 'user-agent': ev.ua } });
+    const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, headers: { 'user-agent': ev.ua }, ...(ev.host ? { host: ev.host } : {}) });
     checks++;
     const o = outcomeOf(res);
     if (ev.attack) {
@@ -346,7 +348,7 @@ export async function replay(
       stopped.set(ev.attack, { at: n, reason: o.reason, cause: o.cause });
       continue;
     }
-    if (ev.actor === 'ci') {
+    if (ev.actor === 'ci' || ev.actor.startsWith('ctrl:')) {
       if (ev.scored) {
         ci.requests++;
         if (!o.allow) ci.denied++;
