@@ -152,9 +152,12 @@ export class RiskEngine {
     // or a named site, in the same round trip as `observe`.
     const paceObject = sensitiveObject(kube, base);
     const nearby = this.nearbyOf(address);
+    // Discovery is no activity (no namespace, no pace) but still comes from somewhere.
+    const ns = obs.counted ? action.namespace : '';
+    const object = obs.counted ? paceObject : '';
     const workObs: WorkObservation | undefined =
-      this.o.store.observeWork !== undefined && obs.counted && (action.namespace !== '' || paceObject !== '' || site !== undefined || nearby !== '')
-        ? { subject: obs.subject, nowMs, namespace: action.namespace, object: paceObject, site: site?.name ?? '', nearby }
+      this.o.store.observeWork !== undefined && (ns !== '' || object !== '' || site !== undefined || nearby !== '')
+        ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby }
         : undefined;
     const finish = (history: SubjectHistory, degraded: boolean, work: WorkHistory | undefined): RiskOutcome => {
       const travel = work !== undefined && site !== undefined ? this.travel(site, work, nowMs) : undefined;

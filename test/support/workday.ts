@@ -294,6 +294,8 @@ export interface DayReport {
   }[];
   engineers: { name: string; requests: number; challenges: number; causes: string[]; forbidden: number; unresolved: number }[];
   ci: { requests: number; denied: number };
+  /** client-go controllers through the gateway (day 2), with why they were refused. */
+  controllers: { requests: number; denied: number; causes: Record<string, number> };
   checks: number;
 }
 
@@ -315,6 +317,7 @@ export async function replay(
   const counts = new Map<string, number>();
   const eng = new Map<string, DayReport['engineers'][number]>();
   const ci = { requests: 0, denied: 0 };
+  const controllers: DayReport['controllers'] = { requests: 0, denied: 0, causes: {} };
   let checks = 0;
   while (queue.length > 0) {
     const ev = queue.shift()!;
@@ -348,10 +351,20 @@ export async function replay(
       stopped.set(ev.attack, { at: n, reason: o.reason, cause: o.cause });
       continue;
     }
-    if (ev.actor === 'ci' || ev.actor.startsWith('ctrl:')) {
+    if (ev.actor === 'ci') {
       if (ev.scored) {
         ci.requests++;
         if (!o.allow) ci.denied++;
+      }
+      continue;
+    }
+    if (ev.actor.startsWith('ctrl:')) {
+      if (ev.scored) {
+        controllers.requests++;
+        if (!o.allow) {
+          controllers.denied++;
+          controllers.causes[`${o.reason} (${o.cause})`] = (controllers.causes[`${o.reason} (${o.cause})`] ?? 0) + 1;
+        }
       }
       continue;
     }
@@ -410,6 +423,7 @@ export async function replay(
     }),
     engineers: [...eng.values()].sort((a, b) => a.name.localeCompare(b.name)),
     ci,
+    controllers,
     checks,
   };
 }
@@ -424,5 +438,9 @@ export function reportTables(r: DayReport): string {
   lines.push('', '| engineer | requests | challenges | 403s | causes |', '|---|---|---|---|---|');
   for (const e of r.engineers) lines.push(`| ${e.name} | ${e.requests} | ${e.challenges} | ${e.forbidden} | ${e.causes.join('; ') || '—'} |`);
   lines.push('', `CI: ${r.ci.requests} requests, ${r.ci.denied} denied. Checks sent: ${r.checks}.`);
+  if (r.controllers.requests > 0) {
+    const why = Object.entries(r.controllers.causes).map(([c, n]) => `${n} ${c}`).join(', ');
+    lines.push('', `Controllers: ${r.controllers.requests} requests, ${r.controllers.denied} denied${why ? ` (${why})` : ''}.`);
+  }
   return lines.join('\n');
 }
