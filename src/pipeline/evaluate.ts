@@ -112,7 +112,7 @@ export function judge(
   guard?: GuardrailOutcome,
 ): Verdict {
   if (need.deny) {
-    if (risk?.denies) return verdict(false, 'risk_deny', risk.band === undefined && risk.context ? risk.context.reason : `risk score ${risk.score} reached band ${risk.band}`, need, who, req, cached, risk, guard);
+    if (risk?.denies) return verdict(false, 'risk_deny', risk.context?.action === 'refused' ? risk.context.reason : `risk score ${risk.score} reached band ${risk.band}`, need, who, req, cached, risk, guard);
     return verdict(false, 'policy_deny', `denied by rule ${need.rules.join(', ')}${guardNote(guard)}`, need, who, req, cached, risk, guard);
   }
   if (who.level < need.level) {
