@@ -205,10 +205,24 @@ const riskSchema = z.strictObject({
   nearby_networks: z
     .strictObject({ ipv4_prefix: z.number().int().min(8).max(32).default(16), ipv6_prefix: z.number().int().min(16).max(128).default(32) })
     .prefault({}),
-  learn: z.strictObject({
-    min_level: nonEmpty,
-    max_age_seconds: seconds.min(1).max(86_400).default(900),
-  }),
+  learn: z
+    .strictObject({
+      min_level: nonEmpty,
+      /**
+       * The newcomer allowance, and nothing else: for a subject with nothing proven yet, an
+       * authentication up to this long before a part of its context was first seen counts as made
+       * there. It is not how recent a proof must be for anyone else (that is strict: after the
+       * first sighting). `max_age_seconds` is the older name of the same setting.
+       */
+      newcomer_grace_seconds: seconds.min(1).max(86_400).optional(),
+      max_age_seconds: seconds.min(1).max(86_400).optional(),
+    })
+    .superRefine((l, ctx) => {
+      if (l.newcomer_grace_seconds !== undefined && l.max_age_seconds !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['max_age_seconds'], message: 'max_age_seconds is the older name of newcomer_grace_seconds: set only one' });
+      }
+    })
+    .transform(({ newcomer_grace_seconds, max_age_seconds, ...rest }) => ({ ...rest, newcomer_grace_seconds: newcomer_grace_seconds ?? max_age_seconds ?? 900 })),
   signals: z
     .strictObject({
       new_ip: weight.default(10),

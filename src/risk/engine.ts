@@ -89,7 +89,7 @@ export class RiskEngine {
     this.devices = new DeviceResolver(o.network.trust_forwarded_client_cert);
     this.trusted = compileCidrs(o.risk.trusted_networks);
     this.learnLevel = o.assurance.rank(o.risk.learn.min_level);
-    this.learnMaxAge = o.risk.learn.max_age_seconds;
+    this.learnMaxAge = o.risk.learn.newcomer_grace_seconds;
     this.ipOptions = { trustedHops: o.network.xff_num_trusted_hops, ipv4Prefix: o.risk.ipv4_prefix, ipv6Prefix: o.risk.ipv6_prefix };
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs) }));
   }
@@ -171,8 +171,9 @@ export class RiskEngine {
       const quiet = history.prefixKnown && history.deviceKnown && history.clientKnown && history.behaviourSince === 0 && !unlikeItself(s.contributions, work);
       let bound = quiet || degraded || who.automation === true ? undefined : contextBound(ctx, s.contributions, this.learnMaxAge, cfg);
       if (bound && !requirement.deny) requirement = bindToContext(requirement, bound, nowMs, this.learnLevel);
-      // A burst of deletes is refused, not stepped up: the insider doing it is freshly signed in.
-      if (cfg.destructive.deny && who.automation !== true && !requirement.deny && history.behaviourSince > 0 && s.contributions.some((c) => c.code === 'destructive_burst')) {
+      // Further deletes in a burst are refused, not stepped up: the insider doing it is freshly
+      // signed in. Anything else meanwhile needs a sign-in after the burst began (bound above).
+      if (cfg.destructive.deny && obs.destructive && who.automation !== true && !requirement.deny && history.behaviourSince > 0 && s.contributions.some((c) => c.code === 'destructive_burst')) {
         bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds);
         requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
       }
@@ -234,7 +235,7 @@ export class RiskEngine {
    * What an allow of this request may make known: only the parts of the context the
    * authentication was made in. A part is proven when the token is at `learn.min_level` and its
    * `auth_time` is at or after the part's first sighting (for a subject stepgate has no history
-   * of, up to `learn.max_age_seconds` before it: a new engineer's first sign-in), and the login
+   * of, up to `learn.newcomer_grace_seconds` before it: a new engineer's first sign-in), and the login
    * was not first used from another network. So neither a token minted before an attacker
    * appeared nor a refused request can make the attacker's network, device or client familiar.
    */

@@ -208,7 +208,22 @@ export function workday(seed = 12): DayEvent[] {
       events.push({ at: t + 5000, actor: 'ci', scored, ip, ua, login, method: 'GET', path: `/api/v1/namespaces/team-${j % 5}-staging/pods` });
     }
   }
-  events.push(...attacks(staff));
+  return withAttacks(events, attacks(staff));
+}
+
+/**
+ * Mixes the attacks in. An insider's mass delete is the engineer themself: while they do it (and
+ * for the destructive window after) they are not also doing their routine work, so their
+ * routine events in that span are dropped rather than scored as friction.
+ */
+export function withAttacks(events: DayEvent[], attacks: DayEvent[]): DayEvent[] {
+  for (const a of attacks.filter((x) => x.signsIn)) {
+    const own = attacks.filter((x) => x.attack === a.attack);
+    const from = Math.min(...own.map((x) => x.at)) - 60_000;
+    const to = Math.max(...own.map((x) => x.at)) + 10 * 60_000;
+    events = events.filter((e) => e.attack !== undefined || e.login.sub !== a.login.sub || e.at < from || e.at > to);
+  }
+  events.push(...attacks);
   events.sort((a, b) => a.at - b.at);
   return events;
 }

@@ -1,4 +1,4 @@
-import { prng, type DayEvent, type Login } from './workday.js';
+import { prng, withAttacks, type DayEvent, type Login } from './workday.js';
 
 /**
  * A second replayed day, built differently from workday.ts so that the targets are not tuned to
@@ -212,9 +212,7 @@ export function workday2(seed = 7): DayEvent[] {
       events.push({ at: t + 3000, actor: 'ci', scored, ip, ua: HELM, login, method: 'PATCH', path: `/apis/apps/v1/namespaces/${team}-dev/deployments/${team}-api` });
     }
   }
-  events.push(...attacks2(staff));
-  events.sort((a, b) => a.at - b.at);
-  return events;
+  return withAttacks(events, attacks2(staff));
 }
 
 /** The attack classes again, built differently, plus impossible travel. */
