@@ -83,6 +83,7 @@ export class RiskEngine {
   private readonly recentDenials = new Map<string, number>();
   private readonly ipOptions: { trustedHops: number; ipv4Prefix: number; ipv6Prefix: number };
   private readonly sites: readonly Site[];
+  private readonly nearby = new WeakMap<ClientAddress, string>();
 
   constructor(private readonly o: RiskEngineOptions) {
     this.bands = new RiskBands(o.risk.bands, o.assurance);
@@ -96,6 +97,16 @@ export class RiskEngine {
 
   /** The wider network around the address (`risk.nearby_networks`); '' when none or no wider than the network. */
   private nearbyOf(a: ClientAddress): string {
+    // Addresses are cached objects (clientAddress), so this is computed once per address.
+    let near = this.nearby.get(a);
+    if (near === undefined) {
+      near = this.computeNearby(a);
+      this.nearby.set(a, near);
+    }
+    return near;
+  }
+
+  private computeNearby(a: ClientAddress): string {
     const p = a.parsed;
     if (p === undefined) return '';
     const n = this.o.risk.nearby_networks;
