@@ -175,8 +175,10 @@ export function workday(seed = 12): DayEvent[] {
       }
       if (e.onCall && scored) {
         // An incident at 15:00: lists across the prod namespaces, three Secrets, two shells, pod
-        // restarts and a rollback, over twelve minutes.
+        // restarts and a rollback, over twelve minutes, from home (where they are meanwhile: their
+        // routine work from the office stops for it).
         const t1 = day + 15 * H;
+        for (let k = events.length - 1; k >= 0; k--) if (events[k]!.actor === e.name && events[k]!.at >= t1 - 5 * M && events[k]!.at <= t1 + 20 * M) events.splice(k, 1);
         const steps: [string, string][] = [
           ['GET', '/api/v1/namespaces/prod-team-2/pods'],
           ['GET', '/api/v1/namespaces/prod-team-2/events'],
@@ -340,7 +342,8 @@ export async function replay(
     setClock(ev.at);
     let login = ev.login;
     const current = logins.get(ev.actor);
-    if ((!ev.attack || ev.signsIn) && current && current.sid.startsWith(login.sid)) login = current;
+    // A sign-in replaces the login only from the moment it is made (20 s after the challenge).
+    if ((!ev.attack || ev.signsIn) && current && current.sid.startsWith(login.sid) && (current.authTime ?? 0) * 1000 <= ev.at) login = current;
     const token = await minter.token(login, ev.at);
     const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, headers: { 'user-agent': ev.ua }, ...(ev.host ? { host: ev.host } : {}) });
     checks++;
