@@ -11,7 +11,8 @@ import { workday2 } from '../support/workday2.js';
  * at most one challenge per engineer per day on routine work, no 403 on routine work, CI and
  * controllers never refused.
  *
- * STEPGATE_DAY_SEEDS=12,3 narrows the seeds (default five per day); STEPGATE_DAY_REPORT=1 prints
+ * STEPGATE_DAY_SEEDS=12,3 narrows the seeds (default five per day), STEPGATE_DAYS=2 the days
+ * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
 
@@ -28,10 +29,11 @@ const LATE: Record<string, number> = {
   'insider mass delete (own namespace)': 4,
 };
 
-const DAYS: [string, (seed: number) => DayEvent[], number][] = [
+const days = (process.env.STEPGATE_DAYS ?? '1,2').split(',');
+const DAYS = ([
   ['day 1 (workday.ts)', workday, 20],
   ['day 2 (workday2.ts)', workday2, 16],
-];
+] as [string, (seed: number) => DayEvent[], number][]).filter((_, i) => days.includes(String(i + 1)));
 
 for (const [dayName, build, staff] of DAYS) {
   for (const seed of seeds) {
@@ -77,7 +79,7 @@ for (const [dayName, build, staff] of DAYS) {
   }
 }
 
-describe('day 1, seed 12: the risk engine is what stops them', () => {
+describe.runIf(days.includes('1'))('day 1, seed 12: the risk engine is what stops them', () => {
   let withRisk: DayReport;
   let policyOnly: DayReport;
   beforeAll(async () => {
