@@ -265,7 +265,8 @@ function attacks2(staff: Person[]): DayEvent[] {
     [['POST', '/api/v1/namespaces/prod-web/pods', true]], 1000);
   // Slow and low: a Secret every 40 minutes from a new IPv6 network.
   const pay4 = by('payments', 4);
-  add('slow-and-low from a new network', D2_DAY1 + 9 * H, (k) => `2001:db8:bad:${k}::9`, pay4.tools[0]!, morning(pay4),
+  // (From half an hour after the victim's sign-in: the stolen token must exist before its use.)
+  add('slow-and-low from a new network', D2_DAY1 + (pay4.blocks[0]![0] + 0.5) * H, (k) => `2001:db8:bad:${k}::9`, pay4.tools[0]!, morning(pay4),
     Array.from({ length: 5 }, (_, k) => ['GET', `/api/v1/namespaces/payments/secrets/payments-db-${k}`, true] as [string, string, boolean]), 40 * M);
   // An insider in their own production namespace, freshly signed in: deletes a pod a second.
   const infra0 = by('infra');
