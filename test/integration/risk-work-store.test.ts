@@ -28,15 +28,20 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-function pair() {
+async function pair() {
   const r = new RedisStateStore(LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `work${++n}:`, timeoutMs: 2000 });
   stores.push(r);
+  const deadline = Date.now() + 10_000;
+  while (r.status !== 'ready') {
+    if (Date.now() > deadline) throw new Error(`redis store not ready: ${r.status}`);
+    await new Promise((done) => setTimeout(done, 10));
+  }
   return { m: new MemoryStateStore(LIMITS, { maxSubjects: 100 }), r };
 }
 
 describe('working set, pace and sites: memory and redis agree', () => {
   it('the answers are the expected ones', async () => {
-    const { m, r } = pair();
+    const { m, r } = await pair();
     for (const s of [m, r]) {
       const w = (at: number, o: Partial<{ namespace: string; object: string; site: string; nearby: string }>) =>
         Promise.resolve(s.observeWork({ subject: 'alice', nowMs: T + at, namespace: '', object: '', site: '', nearby: '', ...o }));
@@ -59,7 +64,7 @@ describe('working set, pace and sites: memory and redis agree', () => {
 
   for (const seed of [1, 2, 3]) {
     it(`seeded random sequence ${seed}: identical answers`, async () => {
-      const { m, r } = pair();
+      const { m, r } = await pair();
       const rand = prng(seed);
       const pick = <X>(xs: X[]) => xs[Math.floor(rand() * xs.length)]!;
       let at = T;
