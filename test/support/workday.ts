@@ -309,7 +309,7 @@ export interface DayReport {
     deniedAt?: number | undefined;
     deniedBy?: string | undefined;
   }[];
-  engineers: { name: string; requests: number; challenges: number; causes: string[]; forbidden: number; unresolved: number }[];
+  engineers: { name: string; requests: number; challenges: number; causes: string[]; forbidden: number; unresolved: number; first: number; last: number }[];
   ci: { requests: number; denied: number };
   /** client-go controllers through the gateway (day 2), with why they were refused. */
   controllers: { requests: number; denied: number; causes: Record<string, number> };
@@ -391,10 +391,13 @@ export async function replay(
     }
     let rec = eng.get(ev.actor);
     if (!rec && ev.scored) {
-      rec = { name: ev.actor, requests: 0, challenges: 0, causes: [], forbidden: 0, unresolved: 0 };
+      rec = { name: ev.actor, requests: 0, challenges: 0, causes: [], forbidden: 0, unresolved: 0, first: ev.at, last: ev.at };
       eng.set(ev.actor, rec);
     }
-    if (ev.scored && !ev.retry) rec!.requests++;
+    if (ev.scored && !ev.retry) {
+      rec!.requests++;
+      rec!.last = ev.at;
+    }
     if (o.allow) continue;
     if (STEP_UP.has(o.reason)) {
       if (ev.retry) {
@@ -414,6 +417,9 @@ export async function replay(
       };
       logins.set(ev.actor, signedIn);
       const retry = { ...ev, at: ev.at + 25_000, retry: true, login: signedIn };
+      // The engineer signs in before doing anything else: the rest of their burst waits for it.
+      for (const q of queue) if (q.actor === ev.actor && q.at > ev.at && q.at <= retry.at) q.at = retry.at + (q.at - ev.at);
+      queue.sort((a, b) => a.at - b.at);
       let k = 0;
       while (k < queue.length && queue[k]!.at <= retry.at) k++;
       queue.splice(k, 0, retry);
