@@ -1,24 +1,27 @@
 /**
- * The replayed working day of issue 12 as a bench scenario: examples/stepgate.yaml served by the
+ * The replayed working days of issue 12 as a bench scenario: examples/stepgate.yaml served by the
  * real gRPC server on a virtual clock, once with the risk engine and once with the policy alone,
  * printing the attack and engineer tables docs/risk.md shows, and how long each replay took.
  *
- *   npx tsx bench/day.ts [seed]
+ *   npx tsx bench/day.ts [day1|day2] [seed] [--risk-only]
  *
- * The same generator and runner drive test/integration/risk-day.test.ts, which asserts the targets.
+ * The same generators and runner drive test/integration/risk-day.test.ts, which asserts the targets.
  */
 import { performance } from 'node:perf_hooks';
 import { exampleService } from '../test/support/workday-service.js';
 import { replay, reportTables, workday } from '../test/support/workday.js';
+import { workday2 } from '../test/support/workday2.js';
 
-const seed = Number(process.argv[2] ?? 12);
-const events = workday(seed);
-for (const withoutRisk of [false, true]) {
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const day = args[0] === 'day2' ? 'day2' : 'day1';
+const seed = Number(args[1] ?? (day === 'day2' ? 1 : 12));
+const events = (day === 'day2' ? workday2 : workday)(seed);
+for (const withoutRisk of process.argv.includes('--risk-only') ? [false] : [false, true]) {
   const s = await exampleService({ withoutRisk });
   const t0 = performance.now();
   const report = await replay(events, s.minter, s.setClock, s.send);
   const ms = performance.now() - t0;
   await s.close();
-  console.log(`\n## ${withoutRisk ? 'policy only (risk.enabled: false)' : 'risk engine on'} — seed ${seed}, ${report.checks} checks in ${(ms / 1000).toFixed(1)} s\n`);
+  console.log(`\n## ${day}, ${withoutRisk ? 'policy only (risk.enabled: false)' : 'risk engine on'} — seed ${seed}, ${report.checks} checks in ${(ms / 1000).toFixed(1)} s\n`);
   console.log(reportTables(report));
 }

@@ -206,10 +206,32 @@ const riskSchema = z.strictObject({
   trusted_networks: z.array(cidr).default([]),
   ipv4_prefix: z.number().int().min(8).max(32).default(24),
   ipv6_prefix: z.number().int().min(16).max(128).default(64),
-  learn: z.strictObject({
-    min_level: nonEmpty,
-    max_age_seconds: seconds.min(1).max(86_400).default(900),
-  }),
+  /**
+   * The wider network around a proven one (docs/risk.md#networks-that-move): a new network inside
+   * it weighs as a new address, not a new network, and does not bind the requirement. Set equal
+   * to ipv4_prefix / ipv6_prefix to turn it off.
+   */
+  nearby_networks: z
+    .strictObject({ ipv4_prefix: z.number().int().min(8).max(32).default(16), ipv6_prefix: z.number().int().min(16).max(128).default(32) })
+    .prefault({}),
+  learn: z
+    .strictObject({
+      min_level: nonEmpty,
+      /**
+       * The newcomer allowance, and nothing else: for a subject with nothing proven yet, an
+       * authentication up to this long before a part of its context was first seen counts as made
+       * there. It is not how recent a proof must be for anyone else (that is strict: after the
+       * first sighting). `max_age_seconds` is the older name of the same setting.
+       */
+      newcomer_grace_seconds: seconds.min(1).max(86_400).optional(),
+      max_age_seconds: seconds.min(1).max(86_400).optional(),
+    })
+    .superRefine((l, ctx) => {
+      if (l.newcomer_grace_seconds !== undefined && l.max_age_seconds !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['max_age_seconds'], message: 'max_age_seconds is the older name of newcomer_grace_seconds: set only one' });
+      }
+    })
+    .transform(({ newcomer_grace_seconds, max_age_seconds, ...rest }) => ({ ...rest, newcomer_grace_seconds: newcomer_grace_seconds ?? max_age_seconds ?? 900 })),
   signals: z
     .strictObject({
       new_ip: weight.default(10),
@@ -229,9 +251,43 @@ const riskSchema = z.strictObject({
       // Behaviour: thresholds count distinct objects and deletes, so an enumeration shows within
       // about ten requests while an on-call engineer's handful of reads and restarts does not.
       sensitive_objects: counterSignal(120, 6, 45),
-      destructive: counterSignal(300, 12, 45),
+      // A burst of deletes is refused outright (deny: true): the insider who does it is freshly
+      // signed in and would satisfy any freshness (docs/risk.md).
+      destructive: z
+        .strictObject({
+          window_seconds: z.number().int().min(1).max(86_400).default(300),
+          threshold: z.number().int().min(1).default(12),
+          weight: weight.default(45),
+          deny: z.boolean().default(true),
+        })
+        .prefault({}),
+      // Behaviour unlike this identity's own (docs/risk.md#behaviour-unlike-the-identitys-own): a
+      // sensitive action in a namespace outside its working set; many distinct sensitive objects at
+      // machine pace; a Secret list across all namespaces.
+      unfamiliar_namespace: z
+        .strictObject({ weight: weight.default(10), grace_seconds: seconds.min(0).max(86_400).default(3600) })
+        .prefault({}),
+      machine_pace: counterSignal(20, 3, 45),
+      cluster_secret_list: weight.default(30),
+      impossible_travel: z
+        .strictObject({ max_kmh: z.number().int().min(1).max(100_000).default(900), weight: weight.default(40) })
+        .prefault({}),
     })
     .prefault({}),
+  /**
+   * Operator-named sites (offices, data centres, VPN egress) with coordinates, for impossible
+   * travel: two sightings at sites farther apart than `impossible_travel.max_kmh` allows.
+   */
+  locations: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : - only'),
+        cidrs: z.array(cidr).min(1),
+        lat: z.number().min(-90).max(90),
+        lon: z.number().min(-180).max(180),
+      }),
+    )
+    .default([]),
   bands: z.array(bandSchema).default([]),
   known_ttl_seconds: seconds.min(60).default(2_592_000),
   max_known_per_subject: z.number().int().min(1).max(256).default(16),

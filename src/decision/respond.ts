@@ -233,7 +233,7 @@ export class Responder {
       // caller holding a stolen token learns what was noticed, not how to look ordinary.
       payload.risk = { score: v.risk.score, band: v.risk.band, reasons: v.risk.contributions.map((c) => ({ code: c.code, weight: c.weight })) };
       const cx = v.risk.context;
-      if (cx && !v.allow) (payload.risk as Record<string, unknown>).context = { code: cx.code, since: new Date(cx.authAfter * 1000).toISOString(), message: `${cx.summary}; sign in again` };
+      if (cx && !v.allow) (payload.risk as Record<string, unknown>).context = { code: cx.code, since: new Date(cx.authAfter * 1000).toISOString(), message: `${cx.summary}; ${cx.action ?? 'sign in again'}` };
     }
     // An incident says why access is tighter than usual, in the operator's words (issue 15).
     if (r?.incident !== undefined) payload.incident = r.incident;
@@ -341,7 +341,7 @@ function riskHint(v: Verdict): string {
   const r = v.risk;
   if (!r) return '';
   // A context-bound step-up says what changed: the engineer knows whether it was them.
-  const cx = r.context ? `; ${r.context.summary}; sign in again` : '';
+  const cx = r.context ? `; ${r.context.summary}; ${r.context.action ?? 'sign in again'}` : '';
   if (r.band === undefined) return cx;
   return `; risk ${r.score}: ${r.contributions.filter((c) => c.weight > 0).map((c) => c.code).join(', ')}${cx}`;
 }

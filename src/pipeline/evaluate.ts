@@ -143,7 +143,7 @@ export function judge(
   const everyday = who.automation === true ? rt.policy?.everyday : undefined;
   const level = everyday !== undefined && everyday.level > who.level ? everyday.level : who.level;
   if (need.deny) {
-    if (risk?.denies) return verdict(false, 'risk_deny', `risk score ${risk.score} reached band ${risk.band}`, need, who, req, cached, risk, guard);
+    if (risk?.denies) return verdict(false, 'risk_deny', risk.context?.action === 'refused' ? risk.context.reason : `risk score ${risk.score} reached band ${risk.band}`, need, who, req, cached, risk, guard);
     return verdict(false, 'policy_deny', `denied by rule ${need.rules.join(', ')}${guardNote(guard)}`, need, who, req, cached, risk, guard);
   }
   if (level < need.level) {

@@ -169,6 +169,8 @@ export function storeLimits(config: Config): StoreLimits | undefined {
       destructiveWindow: s.destructive.window_seconds,
       destructiveThreshold: s.destructive.threshold,
     },
+    paceWindow: s.machine_pace.window_seconds,
+    paceThreshold: s.machine_pace.threshold,
   };
 }
 

@@ -18,6 +18,10 @@ export const RISK_CODES = [
   'namespace_spread',
   'sensitive_objects',
   'destructive_burst',
+  'unfamiliar_namespace',
+  'machine_pace',
+  'cluster_secret_list',
+  'impossible_travel',
   'state_degraded',
   'guardrail',
 ] as const;

@@ -2,7 +2,7 @@ import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { KubeRequestInfo } from '../request/kube.js';
 import type { Contribution, RiskCode } from './codes.js';
-import type { SignalContext } from './signals/context.js';
+import type { SignalContext, Signals } from './signals/context.js';
 
 /**
  * Context-bound step-up. When risk comes from a change of context (a network, certificate or
@@ -25,6 +25,11 @@ export interface ContextBound {
    * addresses or counts: "new network since 14:02:05Z".
    */
   summary: string;
+  /**
+   * What the caller must do: 'sign in again' (the default), or 'refused' when the behaviour is
+   * refused outright (a burst of deletes: a freshly signed-in insider meets any freshness).
+   */
+  action?: 'sign in again' | 'refused';
 }
 
 const SUMMARY: Partial<Record<RiskCode, string>> = {
@@ -33,17 +38,19 @@ const SUMMARY: Partial<Record<RiskCode, string>> = {
   ua_family_change: 'new client',
   sensitive_objects: 'unusual number of sensitive objects',
   destructive_burst: 'burst of deletes',
+  machine_pace: 'sensitive objects touched faster than a person types',
+  cluster_secret_list: 'Secrets listed across all namespaces',
 };
 
 /** What binds, from the signals that fired; undefined when nothing does. */
-export function contextBound(ctx: SignalContext, fired: readonly Contribution[], graceSeconds: number): ContextBound | undefined {
+export function contextBound(ctx: SignalContext, fired: readonly Contribution[], graceSeconds: number, cfg?: Signals): ContextBound | undefined {
   const h = ctx.history;
   // A subject stepgate knows nothing of: their first sign-in is the proof for the context it was
   // made in, even though it came a little before their first request.
   const grace = h.firstSeen || (h.knownClients === 0 && h.knownDevices === 0) ? graceSeconds * 1000 : 0;
-  let best: { at: number; code: RiskCode; what: string } | undefined;
-  const consider = (at: number, code: RiskCode, what: string) => {
-    if (at > 0 && (best === undefined || at > best.at)) best = { at, code, what };
+  let best: { at: number; code: RiskCode; what: string; summary?: string | undefined } | undefined;
+  const consider = (at: number, code: RiskCode, what: string, summary?: string) => {
+    if (at > 0 && (best === undefined || at > best.at)) best = { at, code, what, summary };
   };
   const has = (code: RiskCode) => fired.some((c) => c.code === code && c.weight > 0);
   if (has('new_network') && h.prefixSince > 0) {
@@ -63,10 +70,29 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     if (has('sensitive_objects')) consider(h.behaviourSince, 'sensitive_objects', `${h.objects} sensitive objects touched`);
     else if (has('destructive_burst')) consider(h.behaviourSince, 'destructive_burst', `${h.destructive} deletes`);
   }
+  const w = ctx.work;
+  const a = ctx.action;
+  if (w !== undefined && a !== undefined && cfg !== undefined) {
+    // A sensitive action where this identity never worked: an authentication at most
+    // `grace_seconds` before the namespace was first seen counts (the engineer who signed in this
+    // morning and opens a new namespace's Secret an hour later is asked once); a first delete
+    // there needs one after it, since a delete cannot be taken back.
+    const grace = (a.destructive ? 0 : cfg.unfamiliar_namespace.grace_seconds) * 1000;
+    if (has('unfamiliar_namespace') && w.namespaceSince > 0) {
+      consider(w.namespaceSince - grace, 'unfamiliar_namespace', `${a.what} in namespace ${a.namespace}, outside this identity's working set`, `${a.what} in namespace ${a.namespace}, where you have not worked`);
+    }
+    if (has('cluster_secret_list') && w.namespaceSince > 0) consider(w.namespaceSince - cfg.unfamiliar_namespace.grace_seconds * 1000, 'cluster_secret_list', 'Secrets listed across all namespaces');
+    // Bound to when the run went over the threshold: one sign-in covers the rest of it.
+    if (has('machine_pace') && w.paceSince > 0) consider(w.paceSince, 'machine_pace', `${w.pace} distinct sensitive objects in ${cfg.machine_pace.window_seconds}s`);
+    const t = ctx.travel;
+    if (has('impossible_travel') && t !== undefined && w.siteSince > 0) {
+      consider(w.siteSince, 'impossible_travel', `used at ${t.to} ${t.minutes} min after ${t.from} (${t.km} km)`, `sign-in used at ${t.to} ${t.minutes} min after ${t.from}`);
+    }
+  }
   if (best === undefined) return undefined;
-  const b = best as { at: number; code: RiskCode; what: string };
+  const b = best as { at: number; code: RiskCode; what: string; summary?: string | undefined };
   // auth_time is whole seconds: an authentication in the same second as the first sighting counts.
-  return { authAfter: Math.floor(b.at / 1000), code: b.code, reason: `${b.what} since ${clock(b.at)}`, summary: `${SUMMARY[b.code] ?? b.code} since ${clock(b.at)}` };
+  return { authAfter: Math.floor(b.at / 1000), code: b.code, reason: `${b.what} since ${clock(b.at)}`, summary: `${b.summary ?? SUMMARY[b.code] ?? b.code} since ${clock(b.at)}` };
 }
 
 /**

@@ -4,14 +4,14 @@ import type { Identity } from '../identity/identity.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { clientAddress, compileCidrs, type ClientAddress } from '../request/client-ip.js';
-import type { Observation, StateStore, SubjectHistory } from '../state/store.js';
+import type { Observation, StateStore, SubjectHistory, WorkHistory, WorkObservation } from '../state/store.js';
 import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
 import type { DeviceCookies } from '../stepup/device-cookie.js';
 import { clientKind, DeviceResolver, type Device } from './device.js';
 import { contextBound, bindToContext, isDiscovery, sensitiveObject, type ContextBound } from './context-bound.js';
 import { scoreRisk, type Score } from './score.js';
-import type { SignalContext } from './signals/context.js';
+import type { Action, SignalContext, Travel } from './signals/context.js';
 
 /** What the risk engine concluded for one request; carried on the Verdict. */
 export interface RiskAssessment {
@@ -57,6 +57,12 @@ export interface Learnable {
   prefix: string;
   device: string;
   client: string;
+  /** Joins the working set ('' none). */
+  namespace: string;
+  /** Becomes a known site and the last one ('' none). */
+  site: string;
+  /** The wider network around a proven one ('' none). */
+  nearby: string;
 }
 
 export interface RiskEngineOptions {
@@ -90,14 +96,47 @@ export class RiskEngine {
   /** Recent denials by (subject, method, path): a client's automatic retry is not one more denial. */
   private readonly recentDenials = new Map<string, number>();
   private readonly ipOptions: { trustedHops: number; ipv4Prefix: number; ipv6Prefix: number };
+  private readonly sites: readonly Site[];
+  private readonly nearby = new WeakMap<ClientAddress, string>();
 
   constructor(private readonly o: RiskEngineOptions) {
     this.bands = new RiskBands(o.risk.bands, o.assurance, o.shadow === true);
     this.devices = new DeviceResolver(o.network.trust_forwarded_client_cert);
     this.trusted = compileCidrs(o.risk.trusted_networks);
     this.learnLevel = o.assurance.rank(o.risk.learn.min_level);
-    this.learnMaxAge = o.risk.learn.max_age_seconds;
+    this.learnMaxAge = o.risk.learn.newcomer_grace_seconds;
     this.ipOptions = { trustedHops: o.network.xff_num_trusted_hops, ipv4Prefix: o.risk.ipv4_prefix, ipv6Prefix: o.risk.ipv6_prefix };
+    this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs) }));
+  }
+
+  /** The wider network around the address (`risk.nearby_networks`); '' when none or no wider than the network. */
+  private nearbyOf(a: ClientAddress): string {
+    // Addresses are cached objects (clientAddress), so this is computed once per address.
+    let near = this.nearby.get(a);
+    if (near === undefined) {
+      near = this.computeNearby(a);
+      this.nearby.set(a, near);
+    }
+    return near;
+  }
+
+  private computeNearby(a: ClientAddress): string {
+    const p = a.parsed;
+    if (p === undefined) return '';
+    const n = this.o.risk.nearby_networks;
+    const v4 = p.kind() === 'ipv4';
+    const bits = v4 ? n.ipv4_prefix : n.ipv6_prefix;
+    if (bits >= (v4 ? this.o.risk.ipv4_prefix : this.o.risk.ipv6_prefix)) return '';
+    const bytes = p.toByteArray().map((b, i) => {
+      const keep = Math.max(0, Math.min(8, bits - i * 8));
+      return keep === 8 ? b : b & ((0xff << (8 - keep)) & 0xff);
+    });
+    return `${bytes.join(v4 ? '.' : ':')}/${bits}`;
+  }
+
+  private siteOf(a: ClientAddress): Site | undefined {
+    for (const s of this.sites) if (s.contains(a)) return s;
+    return undefined;
   }
 
   assess(
@@ -139,18 +178,39 @@ export class RiskEngine {
       counted: !isDiscovery(req),
     };
     const trustedNetwork = this.trusted(address);
-    const finish = (history: SubjectHistory, degraded: boolean): RiskOutcome => {
-      const ctx = { history, address, trustedNetwork, device, client, identity: who, sensitivity: base.sensitivity, nowMs, degraded };
-      const s = scoreRisk(ctx, this.o.risk.signals, extra);
+    const action = actionOf(kube, base, obs.destructive === true);
+    const site = this.sites.length > 0 ? this.siteOf(address) : undefined;
+    // The working set, pace and site: only for requests that touch a namespace, a sensitive object
+    // or a named site, in the same round trip as `observe`.
+    const paceObject = sensitiveObject(kube, base);
+    const nearby = this.nearbyOf(address);
+    // Discovery is no activity (no namespace, no pace) but still comes from somewhere.
+    const ns = obs.counted ? action.namespace : '';
+    const object = obs.counted ? paceObject : '';
+    const workObs: WorkObservation | undefined =
+      this.o.store.observeWork !== undefined && (ns !== '' || object !== '' || site !== undefined || nearby !== '')
+        ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby }
+        : undefined;
+    const finish = (history: SubjectHistory, degraded: boolean, work: WorkHistory | undefined): RiskOutcome => {
+      const travel = work !== undefined && site !== undefined ? this.travel(site, work, nowMs) : undefined;
+      const ctx = { history, address, trustedNetwork, device, client, identity: who, sensitivity: base.sensitivity, nowMs, degraded, work, action, travel };
+      const cfg = this.o.risk.signals;
+      const s = scoreRisk(ctx, cfg, extra);
       const k = this.bands.reached(s.score);
       let requirement = this.bands.apply(base, k);
       // Automation cannot sign in again; its requests are judged on the score (and approvals).
       // The common case (everything known, no burst) needs no look at the contributions.
-      const quiet = history.prefixKnown && history.deviceKnown && history.clientKnown && history.behaviourSince === 0;
+      const quiet = history.prefixKnown && history.deviceKnown && history.clientKnown && history.behaviourSince === 0 && !unlikeItself(s.contributions, work);
       const bindable = !(quiet || degraded || who.automation === true);
-      const bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, this.learnMaxAge) : undefined;
+      let bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, this.learnMaxAge, cfg) : undefined;
       if (bound && !requirement.deny) requirement = bindToContext(requirement, bound, nowMs, this.learnLevel);
-      const learn = degraded ? undefined : this.learnable(obs, history, who, device, trustedNetwork);
+      // Further deletes in a burst are refused, not stepped up: the insider doing it is freshly
+      // signed in. Anything else meanwhile needs a sign-in after the burst began (bound above).
+      if (cfg.destructive.deny && this.o.shadow !== true && obs.destructive && who.automation !== true && !requirement.deny && history.behaviourSince > 0 && s.contributions.some((c) => c.code === 'destructive_burst')) {
+        bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds);
+        requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
+      }
+      const learn = degraded ? undefined : this.learnable(obs, history, who, device, trustedNetwork, work, site?.name ?? '', nearby, s.contributions);
       return {
         ok: true,
         requirement,
@@ -177,16 +237,33 @@ export class RiskEngine {
       if (this.o.onStateError === 'fail_closed' && this.o.shadow !== true && isSensitive(base)) {
         return { ok: false, detail: `session state unavailable: ${errorMessage(err)}` };
       }
-      return finish(pessimistic(this.o.fallback.observe(obs) as SubjectHistory), true);
+      return finish(pessimistic(this.o.fallback.observe(obs) as SubjectHistory), true, undefined);
     };
     let history: SubjectHistory | Promise<SubjectHistory>;
+    let work: WorkHistory | Promise<WorkHistory> | undefined;
     try {
       history = this.o.store.observe(obs);
+      work = workObs !== undefined ? this.o.store.observeWork!(workObs) : undefined;
     } catch (err) {
       return failed(err);
     }
-    if (history instanceof Promise) return history.then((hist) => finish(hist, false), failed);
-    return finish(history, false);
+    if (history instanceof Promise || work instanceof Promise) {
+      // Both scripts go out together: one round trip of latency.
+      return Promise.all([history, work]).then(([hist, w]) => finish(hist, false, w), failed);
+    }
+    return finish(history, false, work);
+  }
+
+  /** A move from the last proven site to `to` faster than `impossible_travel.max_kmh`; undefined when none. */
+  private travel(to: Site, w: WorkHistory, nowMs: number): Travel | undefined {
+    if (w.siteKnown || w.lastSite === '' || w.lastSite === to.name) return undefined;
+    const from = this.sites.find((x) => x.name === w.lastSite);
+    if (from === undefined) return undefined; // a site no longer configured
+    const km = Math.round(distanceKm(from, to));
+    // At least a minute apart, so two requests in the same second are not infinitely fast.
+    const minutes = Math.max(1, Math.round((nowMs - w.lastSiteAt) / 60_000));
+    const kmh = Math.round((km * 60) / minutes);
+    return kmh > this.o.risk.signals.impossible_travel.max_kmh ? { from: from.name, to: to.name, km, minutes, kmh } : undefined;
   }
 
   /**
@@ -210,7 +287,7 @@ export class RiskEngine {
     const fs = fctx === ctx && fExtra === extra ? s : scoreRisk(fctx, this.o.risk.signals, fExtra);
     const k = this.bands.reached(fs.score);
     let r = this.bands.apply(fb, k, true);
-    const bound = bindable ? contextBound(fctx, fs.contributions, this.learnMaxAge) : undefined;
+    const bound = bindable ? contextBound(fctx, fs.contributions, this.learnMaxAge, this.o.risk.signals) : undefined;
     if (bound && !r.deny) {
       const shadowed = this.o.shadow === true ? [...(r.shadowed ?? []), 'risk:context'] : r.shadowed;
       r = { ...bindToContext(r, bound, nowMs, this.learnLevel), shadowed };
@@ -235,12 +312,46 @@ export class RiskEngine {
    * What an allow of this request may make known: only the parts of the context the
    * authentication was made in. A part is proven when the token is at `learn.min_level` and its
    * `auth_time` is at or after the part's first sighting (for a subject stepgate has no history
-   * of, up to `learn.max_age_seconds` before it: a new engineer's first sign-in), and the login
+   * of, up to `learn.newcomer_grace_seconds` before it: a new engineer's first sign-in), and the login
    * was not first used from another network. So neither a token minted before an attacker
    * appeared nor a refused request can make the attacker's network, device or client familiar.
    */
-  private learnable(o: Observation, h: SubjectHistory, who: Identity, device: Device, trusted: boolean): Learnable | undefined {
+  private learnable(
+    o: Observation,
+    h: SubjectHistory,
+    who: Identity,
+    device: Device,
+    trusted: boolean,
+    w: WorkHistory | undefined,
+    site: string,
+    nearby: string,
+    fired: readonly Contribution[],
+  ): Learnable | undefined {
     if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
+    const l = this.learnContext(o, h, who, device, trusted);
+    if (w === undefined) return l;
+    // The working set and the site are learned only from a context that is itself proven (known
+    // or proven by this very request) and while nothing unusual is going on: a refused request,
+    // an enumeration or a spree across namespaces never widens it.
+    const proven =
+      (h.prefixKnown || trusted || o.ipPrefix === '' || (l?.prefix ?? '') !== '') &&
+      (h.deviceKnown || device.id === '' || (l?.device ?? '') !== '') &&
+      (h.clientKnown || o.client === '' || (l?.client ?? '') !== '') &&
+      h.behaviourSince === 0 &&
+      h.namespaces <= this.o.risk.signals.namespaces.threshold &&
+      !fired.some((c) => c.code === 'machine_pace' || c.code === 'sensitive_objects' || c.code === 'destructive_burst');
+    if (!proven) return l;
+    const ns = o.namespace !== '' && !w.namespaceKnown ? o.namespace : '';
+    // The last site's time is what travel speed is measured from: refreshed once a minute.
+    const st = site !== '' && (site !== w.lastSite || o.nowMs - w.lastSiteAt >= 60_000) ? site : '';
+    // Only a network proven itself (not merely trusted, not merely nearby) vouches for the wider one.
+    const near = nearby !== '' && !w.nearbyKnown && (h.prefixKnown || (l?.prefix ?? '') !== '') ? nearby : '';
+    if (ns === '' && st === '' && near === '') return l;
+    return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near };
+  }
+
+  private learnContext(o: Observation, h: SubjectHistory, who: Identity, device: Device, trusted: boolean): Learnable | undefined {
+    if (who.authTime === undefined) return undefined;
     if ((h.ipKnown || o.ip === '') && (h.prefixKnown || o.ipPrefix === '') && (h.deviceKnown || device.id === '') && (h.clientKnown || o.client === '')) return undefined;
     const auth = who.authTime * 1000;
     const grace = newcomer(h) ? this.learnMaxAge * 1000 : 0;
@@ -251,14 +362,20 @@ export class RiskEngine {
     const dev = !h.deviceKnown && device.id !== '' && proven(h.deviceSince, auth, grace) ? device.id : '';
     const client = !h.clientKnown && o.client !== '' && proven(h.clientSince, auth, grace) ? o.client! : '';
     if (ip === '' && prefix === '' && dev === '' && client === '') return undefined;
-    return { subject: o.subject, ip, prefix, device: dev, client };
+    return { subject: o.subject, ip, prefix, device: dev, client, namespace: '', site: '', nearby: '' };
   }
 
   /** After an allow: the proven parts of the context become known, off the response path. */
   learned(l: Learnable, nowMs: number): void {
     try {
-      const p = this.o.store.learn(l.subject, l.ip, l.prefix, l.device, nowMs, l.client);
-      if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
+      if (l.ip !== '' || l.prefix !== '' || l.device !== '' || l.client !== '') {
+        const p = this.o.store.learn(l.subject, l.ip, l.prefix, l.device, nowMs, l.client);
+        if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
+      }
+      if ((l.namespace !== '' || l.site !== '' || l.nearby !== '') && this.o.store.learnWork !== undefined) {
+        const p = this.o.store.learnWork(l.subject, l.namespace, l.site, nowMs, l.nearby);
+        if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
+      }
     } catch (err) {
       this.report(err);
     }
@@ -306,6 +423,56 @@ export function newcomer(h: SubjectHistory): boolean {
 /** A part first seen at `since` (0: no sighting) is proven by an authentication at `auth` (ms). */
 function proven(since: number, auth: number, grace: number): boolean {
   return since > 0 && auth >= since - grace;
+}
+
+interface Site {
+  name: string;
+  lat: number;
+  lon: number;
+  contains: (a: ClientAddress) => boolean;
+}
+
+/** Great-circle distance (haversine, mean Earth radius). */
+function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+const UNLIKE = new Set<string>(['unfamiliar_namespace', 'machine_pace', 'cluster_secret_list', 'impossible_travel']);
+
+/** Whether a behaviour or travel signal fired (they bind even in an otherwise known context). */
+function unlikeItself(fired: readonly Contribution[], w: WorkHistory | undefined): boolean {
+  return w !== undefined && fired.some((c) => c.weight > 0 && UNLIKE.has(c.code));
+}
+
+/** What the request does, for the behaviour signals. */
+function actionOf(k: RequestAttributes['kube'], base: Requirement, destructive: boolean): Action {
+  if (k === undefined || !k.isResourceRequest) return NO_ACTION;
+  const clusterSecretList = k.apiGroup === '' && k.resource === 'secrets' && k.subresource === '' && k.namespace === '' && k.name === '' && (k.verb === 'list' || k.verb === 'watch');
+  return {
+    sensitive: base.sensitivity > 0,
+    destructive,
+    namespace: clusterSecretList ? '*' : k.namespace,
+    clusterSecretList,
+    what: `${k.verb} ${k.subresource === '' ? k.resource : `${k.resource}/${k.subresource}`}`,
+  };
+}
+
+const NO_ACTION: Action = Object.freeze({ sensitive: false, destructive: false, namespace: '', clusterSecretList: false, what: '' });
+
+/** The context of a refused burst of deletes: what the body, Status line, audit and spans say. */
+function burstRefusal(since: number, deletes: number, windowSeconds: number): ContextBound {
+  const at = new Date(since).toISOString().slice(11, 19) + 'Z';
+  return {
+    authAfter: Math.floor(since / 1000),
+    code: 'destructive_burst',
+    reason: `${deletes} deletes in ${windowSeconds}s since ${at} (refused)`,
+    summary: `burst of deletes since ${at}`,
+    action: 'refused',
+  };
 }
 
 /** Denials of the same request closer together than this count once. */

@@ -1,12 +1,14 @@
 import type { Contribution } from './codes.js';
 import { anomalySignal } from './signals/anomaly.js';
+import { behaviourSignal } from './signals/behaviour.js';
 import type { Signal, SignalContext, Signals } from './signals/context.js';
 import { deviceSignal } from './signals/device.js';
 import { networkSignal } from './signals/network.js';
 import { sensitivitySignal } from './signals/sensitivity.js';
 import { tokenAgeSignal } from './signals/token-age.js';
+import { travelSignal } from './signals/travel.js';
 
-const SIGNALS: readonly Signal[] = [sensitivitySignal, networkSignal, deviceSignal, anomalySignal, tokenAgeSignal];
+const SIGNALS: readonly Signal[] = [sensitivitySignal, networkSignal, travelSignal, deviceSignal, anomalySignal, behaviourSignal, tokenAgeSignal];
 
 export interface Score {
   /** 0–100: the sum of the weights, clamped. */

@@ -15,6 +15,9 @@ import { LRUCache } from 'lru-cache';
  *   <prefix>{<h(subject)>}:f            first sightings of unknown parts (sorted set, score = first seen)
  *   <prefix>{<h(subject)>}:o            sensitive objects in the window (sorted set, score = last seen)
  *   <prefix>{<h(subject)>}:s:<h(session)>  last UA family of a session (hash)
+ *   <prefix>{<h(subject)>}:w / :wf     working set namespaces / first sightings of namespaces and sites
+ *   <prefix>{<h(subject)>}:wq / :ws / :wl  pace objects / known sites / last proven site (hash)
+ *   <prefix>{<h(subject)>}:wn          proven wider networks (sorted set, score = last use)
  *   <prefix>{approval}                  approvals index (sorted set, score = expiresAt)
  *   <prefix>{approval}:<id>             one approval (hash)
  *   <prefix>ch:<h(credential key)>     last step-up challenge for a credential (string, PX TTL)
@@ -58,6 +61,12 @@ export function subjectKeys(prefix: string, subject: string, session: string): S
     objects: `${base}o`,
     session: session === '' ? `${base}s:` : `${base}s:${opaqueHash(session)}`,
   };
+}
+
+/** The working-set keys (store.ts WorkObservation): apart from the observe script's, same slot. */
+export function workKeys(prefix: string, subject: string): { namespaces: string; sightings: string; pace: string; sites: string; last: string; nearby: string } {
+  const base = `${prefix}{${opaqueHash(subject)}}:`;
+  return { namespaces: `${base}w`, sightings: `${base}wf`, pace: `${base}wq`, sites: `${base}ws`, last: `${base}wl`, nearby: `${base}wn` };
 }
 
 export function counterKey(prefix: string, subject: string): string {

@@ -24,6 +24,8 @@ import type {
   ControlSnapshot,
   ControlStore,
   Observation,
+  WorkHistory,
+  WorkObservation,
   StateStore,
   StoreLimits,
   SubjectHistory,
@@ -58,6 +60,22 @@ interface SubjectRecord {
   behaviourSince: number | undefined;
 }
 
+/** The working-set side of a subject (WorkObservation): kept apart, like Redis keeps its own keys. */
+interface WorkRecord {
+  /** Working set: namespace → last use. */
+  namespaces: Map<string, number>;
+  /** First sightings of unknown namespaces (`n:`) and sites (`s:`). */
+  sightings: Map<string, number>;
+  /** Sensitive objects → last seen, for the pace counter. */
+  pace: Map<string, number>;
+  /** Known sites → last use. */
+  sites: Map<string, number>;
+  /** Proven wider networks → last use. */
+  nearby: Map<string, number>;
+  lastSite: string;
+  lastSiteAt: number;
+}
+
 interface SessionRecord {
   ua: string;
   at: number;
@@ -89,6 +107,7 @@ export class MemoryStateStore implements StateStore {
   private readonly l: LimitsMs;
   private readonly subjects: LRUCache<string, SubjectRecord>;
   private readonly sessions: LRUCache<string, SessionRecord>;
+  private readonly work: LRUCache<string, WorkRecord>;
 
   private readonly timer: NodeJS.Timeout | undefined;
 
@@ -99,6 +118,7 @@ export class MemoryStateStore implements StateStore {
     this.l = limitsMs(limits);
     this.subjects = new LRUCache({ max: options.maxSubjects });
     this.sessions = new LRUCache({ max: options.maxSubjects });
+    this.work = new LRUCache({ max: options.maxSubjects });
     const path = options.snapshotPath;
     if (path !== undefined) {
       this.load(path);
@@ -118,7 +138,10 @@ export class MemoryStateStore implements StateStore {
         subjects.push([k, { ...r, ips: [...r.ips], prefixes: [...r.prefixes], devices: [...r.devices], namespaces: [...r.namespaces], clients: [...r.clients], sightings: [...r.sightings], objects: [...r.objects] }]);
       }
       const sessions: SnapshotData['sessions'] = [...this.sessions.entries()].reverse().map(([k, v]) => [k, { ...v }]);
-      writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt: (this.options.now ?? Date.now)(), subjects, sessions });
+      const work: NonNullable<SnapshotData['work']> = [...this.work.entries()]
+        .reverse()
+        .map(([k, w]) => [k, { ...w, namespaces: [...w.namespaces], sightings: [...w.sightings], pace: [...w.pace], sites: [...w.sites], nearby: [...w.nearby] }]);
+      writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt: (this.options.now ?? Date.now)(), subjects, sessions, work });
       return true;
     } catch (err) {
       this.options.onSnapshot?.('write_failed', `${path}: ${(err as Error).message}`);
@@ -150,13 +173,28 @@ export class MemoryStateStore implements StateStore {
         },
       ]);
       const sessions: [string, SessionRecord][] = data.sessions.map(([k, v]) => [str(k), { ua: str(v.ua), at: num(v.at), origin: str(v.origin), start: num(v.start) }]);
+      // Snapshots written before the working set existed have none: it is then learned afresh.
+      const work: [string, WorkRecord][] = (data.work ?? []).map(([k, w]) => [
+        str(k),
+        {
+          namespaces: entries(w.namespaces),
+          sightings: entries(w.sightings),
+          pace: entries(w.pace),
+          sites: entries(w.sites),
+          nearby: w.nearby === undefined ? new Map<string, number>() : entries(w.nearby),
+          lastSite: str(w.lastSite),
+          lastSiteAt: num(w.lastSiteAt),
+        },
+      ]);
       for (const [k, r] of subjects) this.subjects.set(k, r);
       for (const [k, v] of sessions) this.sessions.set(k, v);
+      for (const [k, w] of work) this.work.set(k, w);
       this.options.onSnapshot?.('loaded', `${path}: ${subjects.length} subjects, written ${new Date(data.writtenAt).toISOString()}`);
     } catch (err) {
       // Fail safe: start with no history (every place new), and say so.
       this.subjects.clear();
       this.sessions.clear();
+      this.work.clear();
       this.options.onSnapshot?.('unreadable', `${path}: ${(err as Error).message}; starting with no history`);
     }
   }
@@ -247,6 +285,58 @@ export class MemoryStateStore implements StateStore {
     learn(rec.clients, client, now, this.l);
   }
 
+  observeWork(w: WorkObservation): WorkHistory {
+    const l = this.l;
+    const now = wholeMs(w.nowMs);
+    const rec = this.workRecord(w.subject);
+    const ttl = l.knownTtlMs;
+    for (const [m, at] of rec.sightings) if (at <= now - ttl) rec.sightings.delete(m);
+    const ns = w.namespace;
+    const namespaceKnown = ns !== '' && ns !== '*' && isKnown(rec.namespaces, ns, now, ttl);
+    if (namespaceKnown) rec.namespaces.set(ns, now);
+    const namespaceSince = namespaceKnown ? 0 : sighting(rec.sightings, 'n:', ns, now, l.maxWork);
+    const siteKnown = isKnown(rec.sites, w.site, now, ttl);
+    const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, l.maxWork);
+    const pace = countNamespace(rec.pace, w.object, now, l.paceMs, l.maxObjects);
+    let paceSince = 0;
+    if (pace > l.paceThreshold) {
+      paceSince = rec.sightings.get('q:') ?? now;
+      rec.sightings.set('q:', paceSince);
+    } else rec.sightings.delete('q:');
+    const live = rec.lastSiteAt > now - ttl;
+    const nearbyKnown = isKnown(rec.nearby, w.nearby, now, ttl);
+    if (nearbyKnown) rec.nearby.set(w.nearby, now);
+    return {
+      namespaceKnown,
+      namespaceSince,
+      workingSet: countLive(rec.namespaces, now - ttl),
+      pace,
+      paceSince,
+      siteKnown,
+      lastSite: live ? rec.lastSite : '',
+      lastSiteAt: live ? rec.lastSiteAt : 0,
+      siteSince,
+      nearbyKnown,
+    };
+  }
+
+  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = ''): void {
+    const now = wholeMs(nowMs);
+    const rec = this.workRecord(subject);
+    const cap = { ...this.l, maxKnown: this.l.maxWork };
+    if (namespace !== '' && namespace !== '*') {
+      learn(rec.namespaces, namespace, now, cap);
+      rec.sightings.delete(`n:${namespace}`);
+    }
+    if (site !== '') {
+      learn(rec.sites, site, now, cap);
+      rec.sightings.delete(`s:${site}`);
+      rec.lastSite = site;
+      rec.lastSiteAt = now;
+    }
+    learn(rec.nearby, nearby, now, cap);
+  }
+
   recordDenial(subject: string, nowMs: number): void {
     slide(this.record(subject).denials, wholeMs(nowMs), this.l.denialsMs, 1);
   }
@@ -261,6 +351,16 @@ export class MemoryStateStore implements StateStore {
     this.save();
     this.subjects.clear();
     this.sessions.clear();
+    this.work.clear();
+  }
+
+  private workRecord(subject: string): WorkRecord {
+    let rec = this.work.get(subject);
+    if (!rec) {
+      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), sites: new Map(), nearby: new Map(), lastSite: '', lastSiteAt: 0 };
+      this.work.set(subject, rec);
+    }
+    return rec;
   }
 
   private record(subject: string): SubjectRecord {

@@ -335,3 +335,92 @@ end
 local v = redis.call('GET', KEYS[5])
 return { v or '0', live(KEYS[1], KEYS[2]), live(KEYS[3], KEYS[4]) }
 `;
+
+/**
+ * The working set, pace and site of a request (store.ts WorkObservation), in keys of its own.
+ * KEYS: working set (namespaces), first sightings of namespaces and sites, pace objects, known
+ * sites, last site (hash), proven wider networks.
+ * ARGV: now, namespace, object, site, known TTL ms, pace window ms, max work, max objects, nearby,
+ * pace threshold.
+ * Returns: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
+ * siteSince, nearbyKnown, paceSince.
+ */
+export const OBSERVE_WORK_LUA = `${COMMON}
+local ns, object, site = ARGV[2], ARGV[3], ARGV[4]
+local knownTtl, paceMs, maxWork, maxObj = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local function known(key, m)
+  if m == '' then return false end
+  local sc = redis.call('ZSCORE', key, m)
+  return sc and tonumber(sc) > now - knownTtl
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now - knownTtl))
+local function sighting(isKnown, kind, m)
+  if isKnown or m == '' then return 0 end
+  local sc = redis.call('ZSCORE', KEYS[2], kind .. m)
+  if sc then return tonumber(sc) end
+  redis.call('ZADD', KEYS[2], int(now), kind .. m)
+  local n = redis.call('ZCARD', KEYS[2])
+  if n > maxWork then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - maxWork - 1) end
+  redis.call('PEXPIRE', KEYS[2], int(knownTtl))
+  return now
+end
+local nsKnown = ns ~= '*' and known(KEYS[1], ns)
+if nsKnown then
+  redis.call('ZADD', KEYS[1], 'XX', int(now), ns)
+  redis.call('PEXPIRE', KEYS[1], int(knownTtl))
+end
+local nsSince = sighting(nsKnown, 'n:', ns)
+local siteKnown = known(KEYS[4], site)
+local siteSince = sighting(siteKnown, 's:', site)
+local workingSet = redis.call('ZCOUNT', KEYS[1], '(' .. int(now - knownTtl), '+inf')
+local pace
+if object == '' then
+  pace = redis.call('ZCOUNT', KEYS[3], '(' .. int(now - paceMs), '+inf')
+else
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', int(now - paceMs))
+  if redis.call('ZSCORE', KEYS[3], object) or redis.call('ZCARD', KEYS[3]) < maxObj then
+    redis.call('ZADD', KEYS[3], int(now), object)
+  end
+  redis.call('PEXPIRE', KEYS[3], int(paceMs))
+  pace = redis.call('ZCARD', KEYS[3])
+end
+local paceSince = 0
+if pace > tonumber(ARGV[10]) then
+  local sc = redis.call('ZSCORE', KEYS[2], 'q:')
+  if sc then paceSince = tonumber(sc) else
+    paceSince = now
+    redis.call('ZADD', KEYS[2], int(now), 'q:')
+    redis.call('PEXPIRE', KEYS[2], int(knownTtl))
+  end
+else
+  redis.call('ZREM', KEYS[2], 'q:')
+end
+local last = redis.call('HMGET', KEYS[5], 's', 't')
+local lastSite, lastAt = last[1] or '', tonumber(last[2]) or 0
+if lastAt <= now - knownTtl then lastSite, lastAt = '', 0 end
+local nearby = ARGV[9]
+local nearbyKnown = known(KEYS[6], nearby)
+if nearbyKnown then
+  redis.call('ZADD', KEYS[6], 'XX', int(now), nearby)
+  redis.call('PEXPIRE', KEYS[6], int(knownTtl))
+end
+local function b(x) if x then return 1 end return 0 end
+return {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince}
+`;
+
+/** KEYS: working set, sightings, known sites, last site, wider networks. ARGV: now, namespace, site, known TTL ms, max work, nearby. */
+export const LEARN_WORK_LUA = `${COMMON}${ADD_KNOWN}
+local ns, site, knownTtl, maxWork = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+if ns ~= '' and ns ~= '*' then
+  add(KEYS[1], ns, knownTtl, maxWork)
+  redis.call('ZREM', KEYS[2], 'n:' .. ns)
+end
+if site ~= '' then
+  add(KEYS[3], site, knownTtl, maxWork)
+  redis.call('ZREM', KEYS[2], 's:' .. site)
+  redis.call('HSET', KEYS[4], 's', site, 't', int(now))
+  redis.call('PEXPIRE', KEYS[4], int(knownTtl))
+end
+add(KEYS[5], ARGV[6], knownTtl, maxWork)
+return 1
+`;

@@ -1,6 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../telemetry/log.js';
-import { approvalIndexKey, approvalKey, challengeKey, controlChannel, controlKeys, counterKey, opaqueHash, subjectKeys } from './keys.js';
+import { approvalIndexKey, approvalKey, challengeKey, controlChannel, controlKeys, counterKey, opaqueHash, subjectKeys, workKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
@@ -11,7 +11,9 @@ import {
   CONTROL_SNAPSHOT_LUA,
   DENIAL_LUA,
   LEARN_LUA,
+  LEARN_WORK_LUA,
   observeLua,
+  OBSERVE_WORK_LUA,
 } from './redis-scripts.js';
 import { byteCompare, clampLimit, clampTtl, limitsMs, MAX_APPROVALS, MAX_CONTROL, wholeMs, type LimitsMs } from './sliding.js';
 import {
@@ -29,6 +31,8 @@ import {
   type StateStore,
   type StoreLimits,
   type SubjectHistory,
+  type WorkHistory,
+  type WorkObservation,
 } from './store.js';
 
 /** Where and how to connect; the factory builds it from config and environment. */
@@ -65,6 +69,8 @@ interface Scripted {
   sgObserve(...args: Arg[]): Promise<unknown>;
   sgDenial(...args: Arg[]): Promise<unknown>;
   sgLearn(...args: Arg[]): Promise<unknown>;
+  sgObserveWork(...args: Arg[]): Promise<unknown>;
+  sgLearnWork(...args: Arg[]): Promise<unknown>;
   sgApprovalCreate(...args: Arg[]): Promise<unknown>;
   sgApprovalDecide(...args: Arg[]): Promise<unknown>;
   sgApprovalConsume(...args: Arg[]): Promise<unknown>;
@@ -194,6 +200,8 @@ export class RedisStateStore implements StateStore {
       conn.defineCommand('sgObserve', { numberOfKeys: 9, lua: observeLua(this.l) });
       conn.defineCommand('sgDenial', { numberOfKeys: 1, lua: DENIAL_LUA });
       conn.defineCommand('sgLearn', { numberOfKeys: 4, lua: LEARN_LUA });
+      conn.defineCommand('sgObserveWork', { numberOfKeys: 6, lua: OBSERVE_WORK_LUA });
+      conn.defineCommand('sgLearnWork', { numberOfKeys: 5, lua: LEARN_WORK_LUA });
       conn.defineCommand('sgApprovalCreate', { numberOfKeys: 2, lua: APPROVAL_CREATE_LUA });
       conn.defineCommand('sgApprovalDecide', { numberOfKeys: 2, lua: APPROVAL_DECIDE_LUA });
       conn.defineCommand('sgApprovalConsume', { numberOfKeys: 2, lua: APPROVAL_CONSUME_LUA });
@@ -244,6 +252,35 @@ export class RedisStateStore implements StateStore {
       destructive: Number(destructive),
       behaviourSince: Number(behaviour),
     };
+  }
+
+  /** Sent alongside `observe` (no extra round trip in latency): the working set, pace and site. */
+  async observeWork(w: WorkObservation): Promise<WorkHistory> {
+    const l = this.l;
+    const k = workKeys(this.prefix, w.subject);
+    const reply = await this.run('observe', () =>
+      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, wholeMs(w.nowMs), w.namespace, w.object, w.site, l.knownTtlMs, l.paceMs, l.maxWork, l.maxObjects, w.nearby, l.paceThreshold),
+    );
+    if (!Array.isArray(reply) || reply.length !== 10) throw new StateUnavailableError('redis observe: unexpected reply');
+    const [nsKnown, nsSince, workingSet, pace, siteKnown, lastSite, lastAt, siteSince, nearbyKnown, paceSince] = reply as unknown[];
+    return {
+      namespaceKnown: nsKnown === 1,
+      namespaceSince: Number(nsSince),
+      workingSet: Number(workingSet),
+      pace: Number(pace),
+      siteKnown: siteKnown === 1,
+      lastSite: typeof lastSite === 'string' ? lastSite : '',
+      lastSiteAt: Number(lastAt),
+      siteSince: Number(siteSince),
+      nearbyKnown: nearbyKnown === 1,
+      paceSince: Number(paceSince),
+    };
+  }
+
+  /** Off the response path, like `learn`. */
+  async learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = ''): Promise<void> {
+    const k = workKeys(this.prefix, subject);
+    await this.run('learn', () => this.scripted.sgLearnWork(k.namespaces, k.sightings, k.sites, k.last, k.nearby, wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork, nearby));
   }
 
   /** Off the response path; a failure rejects with StateUnavailableError for the caller to report. */

@@ -68,6 +68,14 @@ export interface LimitsMs {
   maxObjects: number;
   /** Cap on first sightings kept per subject: one per kind of context part and known slot. */
   maxSightings: number;
+  /** Machine-pace window of distinct sensitive objects. */
+  paceMs: number;
+  paceThreshold: number;
+  /**
+   * Cap on the working set (namespaces), its first sightings and known sites per subject: an
+   * on-call engineer works in more namespaces than they have laptops.
+   */
+  maxWork: number;
   /**
    * How long the subject record (first-seen marker and counters) outlives its last write: long
    * enough for `knownTtlSeconds` (first-seen) and for two buckets of the longest counter window.
@@ -108,6 +116,9 @@ export function limitsMs(l: StoreLimits): LimitsMs {
     // Past the threshold the count only has to show the burst goes on; the cap bounds the set.
     maxObjects: Math.max(64, objectsThreshold + 1),
     maxSightings: 3 * maxKnown,
+    paceMs: ms(l.paceWindow ?? 20, 'paceWindow'),
+    paceThreshold: count(l.paceThreshold ?? 3, 'paceThreshold'),
+    maxWork: Math.max(64, 4 * maxKnown),
     subjectTtlMs: Math.max(knownTtlMs, 2 * Math.max(requestsMs, sensitiveMs, denialsMs, destructiveMs)),
   };
 }

@@ -17,6 +17,8 @@ export interface SnapshotData {
   writtenAt: number;
   subjects: [string, Record<string, unknown>][];
   sessions: [string, Record<string, unknown>][];
+  /** The working set, pace and sites per subject; absent in snapshots written before it existed. */
+  work?: [string, Record<string, unknown>][];
 }
 
 export function writeSnapshot(path: string, data: SnapshotData): void {
@@ -58,6 +60,7 @@ export function readSnapshot(path: string): SnapshotData | undefined {
   const d = data as Partial<SnapshotData>;
   if (typeof d !== 'object' || d === null || d.version !== SNAPSHOT_VERSION) throw new Error(`not a version ${SNAPSHOT_VERSION} snapshot`);
   if (!Array.isArray(d.subjects) || !Array.isArray(d.sessions) || typeof d.writtenAt !== 'number') throw new Error('missing subjects, sessions or writtenAt');
+  if (d.work !== undefined && !Array.isArray(d.work)) throw new Error('work is not a list');
   return d as SnapshotData;
 }
 

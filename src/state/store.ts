@@ -112,6 +112,55 @@ export interface StoreLimits {
    * objects 120 s / 6, destructive 300 s / 12.
    */
   behaviour?: { objectsWindow: number; objectsThreshold: number; destructiveWindow: number; destructiveThreshold: number };
+  /** Window (seconds) and threshold of the machine-pace counter of distinct sensitive objects. Absent: 20 s, 3. */
+  paceWindow?: number;
+  paceThreshold?: number;
+}
+
+/**
+ * What one Check tells the working-set side of the store (issue 12): where the subject works, how
+ * fast it touches sensitive objects, and from which operator-named site. Kept apart from
+ * `observe` (own keys, own script) and read in the same round trip.
+ */
+export interface WorkObservation {
+  subject: string;
+  nowMs: number;
+  /**
+   * Namespace touched ('' none; `*` for all namespaces at once, which is never in a working set).
+   * An unknown one gets a first sighting, kept until it is learned.
+   */
+  namespace: string;
+  /** Sensitive object touched (deletes included), for the pace counter; '' none. */
+  object: string;
+  /** Operator-named site of the client address (`risk.locations`); '' none. */
+  site: string;
+  /**
+   * The wider network around the client address (`risk.nearby_networks`, a /16 by default): a
+   * phone's carrier NAT or a rotated IPv6 delegation moves within it. '' none.
+   */
+  nearby: string;
+}
+
+export interface WorkHistory {
+  /** The namespace is in the subject's working set (false for '' and `*`). */
+  namespaceKnown: boolean;
+  /** First sighting of the unknown namespace (ms); 0 when known or ''. */
+  namespaceSince: number;
+  /** Namespaces in the working set (0: nothing learned yet). */
+  workingSet: number;
+  /** Distinct sensitive objects in the pace window, this one included. */
+  pace: number;
+  /** Since when the pace has been over its threshold without a break (ms); 0 when it is not now. */
+  paceSince: number;
+  /** The site was proven for the subject (false for ''). */
+  siteKnown: boolean;
+  /** Last site an allowed request came from, and when (ms); '' / 0 when none. */
+  lastSite: string;
+  lastSiteAt: number;
+  /** First sighting of this unknown site (ms); 0 when known or ''. */
+  siteSince: number;
+  /** The wider network was proven for the subject (false for ''). */
+  nearbyKnown: boolean;
 }
 
 export type ApprovalState = 'pending' | 'approved' | 'rejected';
@@ -217,6 +266,17 @@ export interface StateStore {
    * after the context's first sighting, off the response path.
    */
   learn(subject: string, ip: string, ipPrefix: string, device: string, nowMs: number, client?: string): void | Promise<void>;
+  /**
+   * The working set, pace and site of a request (see WorkObservation); optional so that test
+   * doubles without it keep working (the signals that need it then stay quiet). Issued in the
+   * same round trip as `observe`.
+   */
+  observeWork?(w: WorkObservation): WorkHistory | Promise<WorkHistory>;
+  /**
+   * After an allow from a proven context: the namespace joins the working set (not '' or `*`) and
+   * the site becomes known and the last one; off the response path.
+   */
+  learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string): void | Promise<void>;
   /** Counted toward `denials`; called after a deny, off the response path. */
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;

@@ -1,59 +1,104 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleService } from '../support/workday-service.js';
-import { replay, reportTables, workday, type DayReport } from '../support/workday.js';
+import { replay, reportTables, workday, type DayEvent, type DayReport } from '../support/workday.js';
+import { workday2 } from '../support/workday2.js';
 
 /**
- * Issue 12's targets on a replayed working day, through the real gRPC server running
- * examples/stepgate.yaml on a virtual clock: every attack stopped before its first sensitive
- * action succeeds (where the attack can be told apart from the engineer at all; see the two
- * malware-from-the-laptop rows in docs/risk.md), at most one challenge per engineer per day on
- * routine work, and no 403 on routine work.
+ * Issue 12's targets on two differently built replayed days, each over several seeds, through the
+ * real gRPC server running examples/stepgate.yaml on a virtual clock: every attack stopped at its
+ * first sensitive action at the latest, except where that action is indistinguishable from the
+ * engineer's own work (docs/risk.md says which and why), where behaviour stops it within four;
+ * at most one challenge per engineer per day on routine work, no 403 on routine work, CI and
+ * controllers never refused.
+ *
+ * STEPGATE_DAY_SEEDS=12,3 narrows the seeds (default five per day), STEPGATE_DAYS=2 the days
+ * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
+ * the tables docs/risk.md shows.
  */
 
-let report: DayReport;
-let policyOnly: DayReport;
+const seeds = (process.env.STEPGATE_DAY_SEEDS ?? '12,1,2,3,4').split(',').map(Number);
 
-beforeAll(async () => {
-  const events = workday();
-  for (const [withoutRisk, set] of [[false, (r: DayReport) => (report = r)], [true, (r: DayReport) => (policyOnly = r)]] as const) {
-    const s = await exampleService({ withoutRisk });
-    try {
-      set(await replay(events, s.minter, s.setClock, s.send));
-    } finally {
-      await s.close();
-    }
+/** Rows whose first requests are what the victim does every day: stopped by behaviour, at most here. */
+const LATE: Record<string, number> = {
+  // Its first request lists the Secrets of the victim's own team namespace; the second is outside
+  // the working set.
+  'malware enumerating Secrets (via kubectl)': 2,
+  // Secrets the victim reads every day, in the victim's own namespaces: machine pace at the 4th.
+  'malware enumerating Secrets (via k9s)': 4,
+  'exec fan-out (own namespace)': 4,
+  'insider mass delete (own namespace)': 4,
+};
+
+const days = (process.env.STEPGATE_DAYS ?? '1,2').split(',');
+const DAYS = ([
+  ['day 1 (workday.ts)', workday, 20],
+  ['day 2 (workday2.ts)', workday2, 16],
+] as [string, (seed: number) => DayEvent[], number][]).filter((_, i) => days.includes(String(i + 1)));
+
+for (const [dayName, build, staff] of DAYS) {
+  for (const seed of seeds) {
+    describe(`${dayName}, seed ${seed}, examples/stepgate.yaml`, () => {
+      let report: DayReport;
+      beforeAll(async () => {
+        const s = await exampleService();
+        try {
+          report = await replay(build(seed), s.minter, s.setClock, s.send);
+        } finally {
+          await s.close();
+        }
+        if (process.env.STEPGATE_DAY_REPORT) console.log(`## ${dayName}, seed ${seed}\n\n${reportTables(report)}\n`);
+      }, 600_000);
+
+      it('routine work: at most one challenge per engineer, no 403, nothing left unresolved', () => {
+        expect(report.engineers).toHaveLength(staff);
+        for (const e of report.engineers) {
+          // One per 8-hour day: a split shift spanning 11.5 hours is more than one.
+          const days = Math.max(1, Math.ceil((e.last - e.first) / 28_800_000));
+          expect(e.challenges, `${e.name}: ${e.causes.join('; ')}`).toBeLessThanOrEqual(days);
+          expect(e.forbidden, `${e.name}: ${e.causes.join('; ')}`).toBe(0);
+          expect(e.unresolved, e.name).toBe(0);
+        }
+        expect(report.ci.denied, 'CI').toBe(0);
+        // Service-account tokens carry no auth_time, which the example's default rule asks for:
+        // the policy refuses them (auth_time_missing), never the risk engine.
+        for (const cause of Object.keys(report.controllers.causes)) expect(cause, 'controllers').toBe('auth_time_missing (policy)');
+      });
+
+      it('every attack is stopped at its first sensitive action, or by behaviour within the documented bound', () => {
+        for (const a of report.attacks) {
+          expect(a.stoppedAt, `${a.attack}: not stopped`).toBeDefined();
+          const bound = LATE[a.attack] ?? a.firstSensitive;
+          expect(a.stoppedAt, `${a.attack}: ${a.reason} ${a.cause}`).toBeLessThanOrEqual(bound);
+        }
+        // The insiders can sign in: a burst of deletes is then refused outright.
+        for (const a of report.attacks.filter((x) => x.attack.startsWith('insider'))) {
+          expect(a.deniedAt, a.attack).toBeDefined();
+          expect(a.deniedBy, a.attack).toContain('risk_deny');
+          expect(a.deniedAt!, a.attack).toBeLessThanOrEqual(13);
+        }
+      });
+    });
   }
-  if (process.env.STEPGATE_DAY_REPORT) console.log(`${reportTables(report)}\n\npolicy only:\n${reportTables(policyOnly)}`);
-}, 300_000);
+}
 
-afterAll(() => undefined);
-
-describe('a replayed working day with examples/stepgate.yaml', () => {
-  it('routine work: at most one challenge per engineer, no 403, nothing left unresolved', () => {
-    expect(report.engineers).toHaveLength(20);
-    for (const e of report.engineers) {
-      expect(e.challenges, `${e.name}: ${e.causes.join('; ')}`).toBeLessThanOrEqual(1);
-      expect(e.forbidden, `${e.name}: ${e.causes.join('; ')}`).toBe(0);
-      expect(e.unresolved, e.name).toBe(0);
+describe.runIf(days.includes('1'))('day 1, seed 12: the risk engine is what stops them', () => {
+  let withRisk: DayReport;
+  let policyOnly: DayReport;
+  beforeAll(async () => {
+    const events = workday(12);
+    for (const [withoutRisk, set] of [[false, (r: DayReport) => (withRisk = r)], [true, (r: DayReport) => (policyOnly = r)]] as const) {
+      const s = await exampleService({ withoutRisk });
+      try {
+        set(await replay(events, s.minter, s.setClock, s.send));
+      } finally {
+        await s.close();
+      }
     }
-    expect(report.ci.denied).toBe(0);
-  });
+  }, 600_000);
+  afterAll(() => undefined);
 
-  it('every attack that does not ride the victim’s own laptop and client is stopped at its first request', () => {
-    const byName = new Map(report.attacks.map((a) => [a.attack, a]));
-    for (const a of report.attacks) {
-      expect(a.stoppedAt, a.attack).toBeDefined();
-      if (a.attack === 'malware enumerating Secrets (via kubectl)' || a.attack === 'exec fan-out' || a.attack === 'insider mass delete') continue;
-      expect(a.stoppedAt, `${a.attack}: ${a.reason} ${a.cause}`).toBeLessThanOrEqual(a.firstSensitive);
-    }
-    // Indistinguishable from the engineer for the first few requests: stopped by behaviour.
-    expect(byName.get('malware enumerating Secrets (via kubectl)')!.stoppedAt).toBeLessThanOrEqual(7);
-    expect(byName.get('exec fan-out')!.stoppedAt).toBeLessThanOrEqual(7);
-    expect(byName.get('insider mass delete')!.stoppedAt).toBeLessThanOrEqual(13);
-  });
-
-  it('the risk engine is what stops them: the policy alone lets most through', () => {
+  it('the policy alone lets most through', () => {
     const stoppedEarly = (r: DayReport) => r.attacks.filter((a) => a.stoppedAt !== undefined && a.stoppedAt <= a.firstSensitive).length;
-    expect(stoppedEarly(report)).toBeGreaterThan(stoppedEarly(policyOnly));
+    expect(stoppedEarly(withRisk)).toBeGreaterThan(stoppedEarly(policyOnly) + 4);
   });
 });

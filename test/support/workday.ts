@@ -33,11 +33,15 @@ export interface DayEvent {
   attack?: string;
   /** Counted as "a sensitive action" for the attack table. */
   sensitive?: boolean;
+  /** An attacker who can sign in (the insider): answers challenges like an engineer; only a deny stops them. */
+  signsIn?: boolean;
   scored: boolean;
   ip: string;
   ua: string;
   method: string;
   path: string;
+  /** Host (default the Kubernetes API's); a dashboard such as Argo CD's UI otherwise. */
+  host?: string;
   /** The credential used; routine engineers replace it after a step-up. */
   login: Login;
 }
@@ -47,7 +51,7 @@ export interface TokenMinter {
 }
 
 /** mulberry32: small, seeded, good enough to spread a day's events. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -171,8 +175,10 @@ export function workday(seed = 12): DayEvent[] {
       }
       if (e.onCall && scored) {
         // An incident at 15:00: lists across the prod namespaces, three Secrets, two shells, pod
-        // restarts and a rollback, over twelve minutes.
+        // restarts and a rollback, over twelve minutes, from home (where they are meanwhile: their
+        // routine work from the office stops for it).
         const t1 = day + 15 * H;
+        for (let k = events.length - 1; k >= 0; k--) if (events[k]!.actor === e.name && events[k]!.at >= t1 - 5 * M && events[k]!.at <= t1 + 20 * M) events.splice(k, 1);
         const steps: [string, string][] = [
           ['GET', '/api/v1/namespaces/prod-team-2/pods'],
           ['GET', '/api/v1/namespaces/prod-team-2/events'],
@@ -204,7 +210,22 @@ export function workday(seed = 12): DayEvent[] {
       events.push({ at: t + 5000, actor: 'ci', scored, ip, ua, login, method: 'GET', path: `/api/v1/namespaces/team-${j % 5}-staging/pods` });
     }
   }
-  events.push(...attacks(staff));
+  return withAttacks(events, attacks(staff));
+}
+
+/**
+ * Mixes the attacks in. An insider's mass delete is the engineer themself: while they do it (and
+ * for the destructive window after) they are not also doing their routine work, so their
+ * routine events in that span are dropped rather than scored as friction.
+ */
+export function withAttacks(events: DayEvent[], attacks: DayEvent[]): DayEvent[] {
+  for (const a of attacks.filter((x) => x.signsIn)) {
+    const own = attacks.filter((x) => x.attack === a.attack);
+    const from = Math.min(...own.map((x) => x.at)) - 60_000;
+    const to = Math.max(...own.map((x) => x.at)) + 10 * 60_000;
+    events = events.filter((e) => e.attack !== undefined || e.login.sub !== a.login.sub || e.at < from || e.at > to);
+  }
+  events.push(...attacks);
   events.sort((a, b) => a.at - b.at);
   return events;
 }
@@ -247,6 +268,7 @@ function attacks(staff: Engineer[]): DayEvent[] {
   const fresh: Login = { sub: insider.name, sid: `${insider.name}:insider`, authTime: Math.floor((DAY1 + 16 * H) / 1000) - 60, acr: 'urn:stepgate:aal2' };
   add('insider mass delete', DAY1 + 16 * H, placeAt(insider, 16), insider.kubectl[0]!, fresh,
     Array.from({ length: 40 }, (_, k) => ['DELETE', `/api/v1/namespaces/prod-team-${k % 5}/pods/api-${k}`, true]), 1500);
+  for (const e of out) if (e.attack === 'insider mass delete') e.signsIn = true;
   return out;
 }
 
@@ -275,9 +297,22 @@ function outcomeOf(res: CheckResponse): Outcome {
 const STEP_UP = new Set(['acr_insufficient', 'auth_too_old', 'auth_time_missing']);
 
 export interface DayReport {
-  attacks: { attack: string; requests: number; firstSensitive: number; stoppedAt: number | undefined; reason: string; cause: string }[];
-  engineers: { name: string; requests: number; challenges: number; causes: string[]; forbidden: number; unresolved: number }[];
+  attacks: {
+    attack: string;
+    requests: number;
+    firstSensitive: number;
+    /** First refusal (a challenge counts: an attacker who cannot sign in stops there). */
+    stoppedAt: number | undefined;
+    reason: string;
+    cause: string;
+    /** For an attacker who signs in: the request at which a deny stopped them for good. */
+    deniedAt?: number | undefined;
+    deniedBy?: string | undefined;
+  }[];
+  engineers: { name: string; requests: number; challenges: number; causes: string[]; forbidden: number; unresolved: number; first: number; last: number }[];
   ci: { requests: number; denied: number };
+  /** client-go controllers through the gateway (day 2), with why they were refused. */
+  controllers: { requests: number; denied: number; causes: Record<string, number> };
   checks: number;
 }
 
@@ -294,9 +329,12 @@ export async function replay(
   const queue = events.map((e) => ({ ...e, retry: false }));
   const logins = new Map<string, Login>(); // engineer → current login after a step-up
   const stopped = new Map<string, { at: number; reason: string; cause: string }>();
+  /** First refusal of each attack (a challenge the insider can answer counts). */
+  const challenged = new Map<string, { at: number; reason: string; cause: string }>();
   const counts = new Map<string, number>();
   const eng = new Map<string, DayReport['engineers'][number]>();
   const ci = { requests: 0, denied: 0 };
+  const controllers: DayReport['controllers'] = { requests: 0, denied: 0, causes: {} };
   let checks = 0;
   while (queue.length > 0) {
     const ev = queue.shift()!;
@@ -304,15 +342,31 @@ export async function replay(
     setClock(ev.at);
     let login = ev.login;
     const current = logins.get(ev.actor);
-    if (!ev.attack && current && current.sid.startsWith(login.sid)) login = current;
+    // A sign-in replaces the login only from the moment it is made (20 s after the challenge).
+    if ((!ev.attack || ev.signsIn) && current && current.sid.startsWith(login.sid) && (current.authTime ?? 0) * 1000 <= ev.at) login = current;
     const token = await minter.token(login, ev.at);
-    const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, headers: { 'user-agent': ev.ua } });
+    const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, headers: { 'user-agent': ev.ua }, ...(ev.host ? { host: ev.host } : {}) });
     checks++;
     const o = outcomeOf(res);
     if (ev.attack) {
-      const n = (counts.get(ev.attack) ?? 0) + 1;
+      const n = ev.retry ? (counts.get(ev.attack) ?? 0) : (counts.get(ev.attack) ?? 0) + 1;
       counts.set(ev.attack, n);
-      if (!o.allow) stopped.set(ev.attack, { at: n, reason: o.reason, cause: o.cause });
+      if (o.allow) continue;
+      if (!challenged.has(ev.attack)) challenged.set(ev.attack, { at: n, reason: o.reason, cause: o.cause });
+      if (ev.signsIn && STEP_UP.has(o.reason) && !ev.retry) {
+        // The insider signs in again and retries, as an engineer would.
+        const signedIn: Login = { ...login, authTime: Math.floor((ev.at + 20_000) / 1000) };
+        logins.set(ev.actor, signedIn);
+        const retry = { ...ev, at: ev.at + 25_000, retry: true, login: signedIn };
+        let k = 0;
+        while (k < queue.length && queue[k]!.at <= retry.at) k++;
+        queue.splice(k, 0, retry);
+        // Later requests of the insider come after the sign-in.
+        for (const q of queue) if (q.attack === ev.attack && q.at > ev.at && q !== retry) q.at += 25_000;
+        queue.sort((a, b) => a.at - b.at);
+        continue;
+      }
+      stopped.set(ev.attack, { at: n, reason: o.reason, cause: o.cause });
       continue;
     }
     if (ev.actor === 'ci') {
@@ -322,15 +376,28 @@ export async function replay(
       }
       continue;
     }
+    if (ev.actor.startsWith('ctrl:')) {
+      if (ev.scored) {
+        controllers.requests++;
+        if (!o.allow) {
+          controllers.denied++;
+          controllers.causes[`${o.reason} (${o.cause})`] = (controllers.causes[`${o.reason} (${o.cause})`] ?? 0) + 1;
+        }
+      }
+      continue;
+    }
     if (!ev.scored && !o.allow && STEP_UP.has(o.reason) && !ev.retry) {
       // The warm-up day: engineers do their step-ups too, unscored.
     }
     let rec = eng.get(ev.actor);
     if (!rec && ev.scored) {
-      rec = { name: ev.actor, requests: 0, challenges: 0, causes: [], forbidden: 0, unresolved: 0 };
+      rec = { name: ev.actor, requests: 0, challenges: 0, causes: [], forbidden: 0, unresolved: 0, first: ev.at, last: ev.at };
       eng.set(ev.actor, rec);
     }
-    if (ev.scored && !ev.retry) rec!.requests++;
+    if (ev.scored && !ev.retry) {
+      rec!.requests++;
+      rec!.last = ev.at;
+    }
     if (o.allow) continue;
     if (STEP_UP.has(o.reason)) {
       if (ev.retry) {
@@ -350,6 +417,9 @@ export async function replay(
       };
       logins.set(ev.actor, signedIn);
       const retry = { ...ev, at: ev.at + 25_000, retry: true, login: signedIn };
+      // The engineer signs in before doing anything else: the rest of their burst waits for it.
+      for (const q of queue) if (q.actor === ev.actor && q.at > ev.at && q.at <= retry.at) q.at = retry.at + (q.at - ev.at);
+      queue.sort((a, b) => a.at - b.at);
       let k = 0;
       while (k < queue.length && queue[k]!.at <= retry.at) k++;
       queue.splice(k, 0, retry);
@@ -362,11 +432,22 @@ export async function replay(
   return {
     attacks: attackNames.map((a) => {
       const evs = events.filter((e) => e.attack === a);
-      const s = stopped.get(a);
-      return { attack: a, requests: evs.length, firstSensitive: evs.findIndex((e) => e.sensitive) + 1, stoppedAt: s?.at, reason: s?.reason ?? 'allowed', cause: s?.cause ?? '' };
+      const s = challenged.get(a);
+      const d = evs[0]!.signsIn ? stopped.get(a) : undefined;
+      return {
+        attack: a,
+        requests: evs.length,
+        firstSensitive: evs.findIndex((e) => e.sensitive) + 1,
+        stoppedAt: s?.at,
+        reason: s?.reason ?? 'allowed',
+        cause: s?.cause ?? '',
+        deniedAt: d?.at,
+        deniedBy: d ? `${d.reason}, ${d.cause}` : undefined,
+      };
     }),
     engineers: [...eng.values()].sort((a, b) => a.name.localeCompare(b.name)),
     ci,
+    controllers,
     checks,
   };
 }
@@ -374,9 +455,16 @@ export async function replay(
 /** The tables docs/risk.md shows. */
 export function reportTables(r: DayReport): string {
   const lines = ['| attack | requests | first sensitive action | stopped at request | by |', '|---|---|---|---|---|'];
-  for (const a of r.attacks) lines.push(`| ${a.attack} | ${a.requests} | ${a.firstSensitive} | ${a.stoppedAt ?? 'not stopped'} | ${a.reason}${a.cause ? `, ${a.cause}` : ''} |`);
+  for (const a of r.attacks) {
+    const then = a.deniedAt !== undefined ? `; signs in again and goes on: refused at request ${a.deniedAt} (${a.deniedBy})` : '';
+    lines.push(`| ${a.attack} | ${a.requests} | ${a.firstSensitive} | ${a.stoppedAt ?? 'not stopped'} | ${a.reason}${a.cause ? `, ${a.cause}` : ''}${then} |`);
+  }
   lines.push('', '| engineer | requests | challenges | 403s | causes |', '|---|---|---|---|---|');
   for (const e of r.engineers) lines.push(`| ${e.name} | ${e.requests} | ${e.challenges} | ${e.forbidden} | ${e.causes.join('; ') || '—'} |`);
   lines.push('', `CI: ${r.ci.requests} requests, ${r.ci.denied} denied. Checks sent: ${r.checks}.`);
+  if (r.controllers.requests > 0) {
+    const why = Object.entries(r.controllers.causes).map(([c, n]) => `${n} ${c}`).join(', ');
+    lines.push('', `Controllers: ${r.controllers.requests} requests, ${r.controllers.denied} denied${why ? ` (${why})` : ''}.`);
+  }
   return lines.join('\n');
 }

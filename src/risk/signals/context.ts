@@ -1,7 +1,7 @@
 import type { RiskConfig } from '../../config/schema.js';
 import type { Identity } from '../../identity/identity.js';
 import type { ClientAddress } from '../../request/client-ip.js';
-import type { SubjectHistory } from '../../state/store.js';
+import type { SubjectHistory, WorkHistory } from '../../state/store.js';
 import type { Contribution } from '../codes.js';
 import type { Device } from '../device.js';
 
@@ -20,6 +20,32 @@ export interface SignalContext {
   readonly nowMs: number;
   /** The store could not be read: history is a pessimistic stand-in (docs/risk.md). */
   readonly degraded: boolean;
+  /** The working set, pace and site (undefined: the store keeps none, or nothing to look at). */
+  readonly work?: WorkHistory | undefined;
+  /** What the request does, for the behaviour signals. */
+  readonly action?: Action | undefined;
+  /** A move between operator-named sites faster than `impossible_travel.max_kmh`; undefined when none. */
+  readonly travel?: Travel | undefined;
+}
+
+export interface Action {
+  /** The matching rules weigh it (Secrets, exec, prod writes…). */
+  readonly sensitive: boolean;
+  readonly destructive: boolean;
+  /** Namespace ('' none; `*` for a list across all namespaces). */
+  readonly namespace: string;
+  /** `get secrets` across all namespaces (`GET /api/v1/secrets`, list or watch). */
+  readonly clusterSecretList: boolean;
+  /** Verb and resource, for details: "delete pods". */
+  readonly what: string;
+}
+
+export interface Travel {
+  readonly from: string;
+  readonly to: string;
+  readonly km: number;
+  readonly minutes: number;
+  readonly kmh: number;
 }
 
 export type Signals = RiskConfig['signals'];

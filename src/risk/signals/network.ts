@@ -4,6 +4,9 @@ import type { Signal } from './context.js';
  * New IP: an address never made known for this subject. Within a known network (same /24 or
  * /64 by default) it is a DHCP lease or a phone hotspot away; a network never seen weighs more.
  * Inside the operator's trusted networks the address says little, so it lowers the score instead.
+ * A new network inside the wider network of a proven one (`risk.nearby_networks`) weighs like a
+ * new address and does not bind the requirement: phones behind carrier NAT and rotated IPv6
+ * delegations move there all day.
  */
 export const networkSignal: Signal = (ctx, cfg, out) => {
   const a = ctx.address;
@@ -16,6 +19,9 @@ export const networkSignal: Signal = (ctx, cfg, out) => {
   if (h.ipKnown) return;
   if (h.prefixKnown) {
     if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new address ${a.ip} in known network ${a.prefix}` });
+  } else if (ctx.work?.nearbyKnown === true) {
+    // A carrier's NAT pool or a rotated IPv6 delegation: a new network, but next to a proven one.
+    if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new network ${a.prefix} next to a known one` });
   } else if (cfg.new_network > 0) {
     out.push({ code: 'new_network', weight: cfg.new_network, detail: `address ${a.ip} in network ${a.prefix}, never seen for this subject` });
   }

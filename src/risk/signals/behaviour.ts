@@ -1,0 +1,30 @@
+import type { Signal } from './context.js';
+
+/**
+ * Behaviour unlike this identity's own (docs/risk.md): what malware on the engineer's laptop, or
+ * an insider, does with a context that is entirely familiar. Each binds the requirement to an
+ * authentication around the behaviour's first sighting (context-bound.ts).
+ *
+ * - `unfamiliar_namespace`: a sensitive action in a namespace outside the identity's working set
+ *   (namespaces it was allowed to work in from a proven context). A subject with no working set
+ *   yet has nothing to depart from.
+ * - `cluster_secret_list`: every Secret of every namespace in one request.
+ * - `machine_pace`: more distinct sensitive objects (deletes included) in a few seconds than a
+ *   person types: an enumeration or a fan-out script.
+ */
+export const behaviourSignal: Signal = (ctx, cfg, out) => {
+  const w = ctx.work;
+  const a = ctx.action;
+  if (w === undefined || a === undefined) return;
+  const u = cfg.unfamiliar_namespace;
+  if (u.weight > 0 && a.sensitive && a.namespace !== '' && a.namespace !== '*' && !w.namespaceKnown && w.workingSet > 0) {
+    out.push({ code: 'unfamiliar_namespace', weight: u.weight, detail: `${a.what} in namespace ${a.namespace}, outside the ${w.workingSet} namespaces this identity works in` });
+  }
+  if (cfg.cluster_secret_list > 0 && a.clusterSecretList) {
+    out.push({ code: 'cluster_secret_list', weight: cfg.cluster_secret_list, detail: 'Secrets listed across all namespaces' });
+  }
+  const p = cfg.machine_pace;
+  if (p.weight > 0 && w.pace > p.threshold) {
+    out.push({ code: 'machine_pace', weight: p.weight, detail: `${w.pace} distinct sensitive objects in ${p.window_seconds}s (threshold ${p.threshold})` });
+  }
+};

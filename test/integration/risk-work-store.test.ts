@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from '../support/workday.js';
+import { MemoryStateStore } from '../../src/state/memory.js';
+import { RedisStateStore } from '../../src/state/redis.js';
+import type { StoreLimits, WorkHistory } from '../../src/state/store.js';
+import { startRedis, type RedisServer } from '../support/redis.js';
+import { TEST_LIMITS } from '../support/state-config.js';
+
+/**
+ * The working-set side of the store (observeWork / learnWork: namespaces, pace, sites, nearby
+ * networks) gives identical answers in memory and on a real redis-server, call for call, over
+ * seeded random sequences that cross the pace window and the known TTL; and a few answers are checked
+ * against what they must be.
+ */
+
+const LIMITS: StoreLimits = { ...TEST_LIMITS, paceWindow: 20, paceThreshold: 3 };
+const T = 1_764_000_000_000;
+let redis: RedisServer;
+const stores: RedisStateStore[] = [];
+let n = 0;
+
+beforeAll(async () => {
+  redis = await startRedis();
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of stores) await s.close();
+  await redis?.stop();
+});
+
+async function pair() {
+  const r = new RedisStateStore(LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `work${++n}:`, timeoutMs: 2000 });
+  stores.push(r);
+  const deadline = Date.now() + 10_000;
+  while (r.status !== 'ready') {
+    if (Date.now() > deadline) throw new Error(`redis store not ready: ${r.status}`);
+    await new Promise((done) => setTimeout(done, 10));
+  }
+  return { m: new MemoryStateStore(LIMITS, { maxSubjects: 100 }), r };
+}
+
+describe('working set, pace and sites: memory and redis agree', () => {
+  it('the answers are the expected ones', async () => {
+    const { m, r } = await pair();
+    for (const s of [m, r]) {
+      const w = (at: number, o: Partial<{ namespace: string; object: string; site: string; nearby: string }>) =>
+        Promise.resolve(s.observeWork({ subject: 'alice', nowMs: T + at, namespace: '', object: '', site: '', nearby: '', ...o }));
+      expect(await w(0, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toEqual<WorkHistory>({
+        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false,
+      });
+      await s.learnWork('alice', 'team-a', 'berlin', T + 1000, '203.0.0.0/16');
+      expect(await w(2000, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toMatchObject({ namespaceKnown: true, namespaceSince: 0, workingSet: 1, siteKnown: true, lastSite: 'berlin', lastSiteAt: T + 1000, nearbyKnown: true });
+      // `*` (all namespaces) is never learned, and keeps its first sighting.
+      await s.learnWork('alice', '*', '', T + 3000);
+      expect(await w(4000, { namespace: '*' })).toMatchObject({ namespaceKnown: false, namespaceSince: T + 4000 });
+      expect(await w(9000, { namespace: '*' })).toMatchObject({ namespaceKnown: false, namespaceSince: T + 4000 });
+      // Pace: the 4th distinct object within 20 s is over the threshold; since stays put while it lasts.
+      for (let i = 0; i < 3; i++) expect(await w(10_000 + i * 1000, { object: `o${i}` })).toMatchObject({ pace: i + 1, paceSince: 0 });
+      expect(await w(13_000, { object: 'o3' })).toMatchObject({ pace: 4, paceSince: T + 13_000 });
+      expect(await w(14_000, { object: 'o4' })).toMatchObject({ pace: 5, paceSince: T + 13_000 });
+      expect(await w(60_000, { object: 'o5' })).toMatchObject({ pace: 1, paceSince: 0 });
+    }
+  });
+
+  for (const seed of [1, 2, 3]) {
+    it(`seeded random sequence ${seed}: identical answers`, async () => {
+      const { m, r } = await pair();
+      const rand = prng(seed);
+      const pick = <X>(xs: X[]) => xs[Math.floor(rand() * xs.length)]!;
+      let at = T;
+      for (let i = 0; i < 400; i++) {
+        at += Math.floor(rand() * (rand() < 0.1 ? 4_000_000 : 8_000));
+        const subject = pick(['alice', 'bob']);
+        if (rand() < 0.3) {
+          const args = [subject, pick(['', 'a', 'b', 'c', 'd', 'e', '*']), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2'])] as const;
+          m.learnWork(...args);
+          await r.learnWork(...args);
+          continue;
+        }
+        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']) };
+        expect(await r.observeWork(o), `step ${i}`).toEqual(m.observeWork(o));
+      }
+    });
+  }
+});

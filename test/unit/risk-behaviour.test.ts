@@ -1,0 +1,297 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { compileAssurance } from '../../src/identity/assurance.js';
+import type { Identity } from '../../src/identity/identity.js';
+import { judge } from '../../src/pipeline/evaluate.js';
+import { storeLimits } from '../../src/pipeline/runtime.js';
+import type { Requirement } from '../../src/policy/policy.js';
+import type { RequestAttributes } from '../../src/request/attributes.js';
+import { kubeRequestInfo } from '../../src/request/kube.js';
+import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
+import { MemoryStateStore } from '../../src/state/memory.js';
+
+/**
+ * Behaviour unlike the identity's own, impossible travel and networks that move (issue 12, part
+ * 2), through the engine and the pipeline's judge with the memory store: what each signal binds
+ * the requirement to, what it says, and that a token from before the behaviour began never meets it.
+ */
+
+const yaml = (extra = '') => `
+issuers: [{ issuer: https://idp.test, audiences: [k] }]
+assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
+policy: { default: { require: aal1 } }
+network: { xff_num_trusted_hops: 1 }
+risk:
+  trusted_networks: [10.0.0.0/8]
+  learn: { min_level: aal2, max_age_seconds: 600 }
+  locations:
+    - { name: berlin, cidrs: [10.20.0.0/16], lat: 52.52, lon: 13.40 }
+    - { name: singapore, cidrs: [10.60.0.0/16], lat: 1.29, lon: 103.85 }
+  bands: [{ name: elevated, min_score: 45, require: aal2 }]
+${extra}`;
+const config = parseConfig(yaml(), 'behaviour.yaml');
+const assurance = compileAssurance(config.assurance.levels);
+const T = 1_800_000_000_000;
+const HOME = '203.0.113.7';
+const BERLIN = '10.20.1.5';
+const SINGAPORE = '10.60.8.21';
+const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/abc1234';
+const S = (ms: number) => Math.floor(ms / 1000);
+
+const token = (authTime: number, sid = 'sid-1'): Identity =>
+  Object.freeze({
+    subject: 'alice', issuer: 'https://idp.test', groups: [], acr: 'a2', amr: [], authTime,
+    expiresAt: Infinity, level: 1, levelName: 'aal2', session: sid, upstreamHeaders: [],
+  });
+const BASE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: 43_200, rules: ['default'], sensitivity: 0 });
+const SENSITIVE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['secrets'], sensitivity: 30 });
+
+function req(ip: string, path: string, method = 'GET'): RequestAttributes {
+  const q = path.indexOf('?');
+  const kube = kubeRequestInfo(method, q < 0 ? path : path.slice(0, q), q < 0 ? '' : path.slice(q + 1), () => undefined);
+  return {
+    method, target: path, path, query: '', host: 'kube', authority: 'kube', scheme: 'https',
+    headers: new Map([['x-forwarded-for', ip], ['user-agent', KUBECTL]]),
+    spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
+    contextExtensions: {}, kube, body: undefined, bodyTruncated: false,
+  } as RequestAttributes;
+}
+
+function world(cfg: Config = config) {
+  const store = new MemoryStateStore(storeLimits(cfg)!, { maxSubjects: 100 });
+  const engine = new RiskEngine({ risk: cfg.risk!, network: cfg.network, onStateError: 'fail_closed', assurance, store, fallback: store });
+  const check = (r: RequestAttributes, who: Identity, atMs: number, need = BASE) => {
+    const out = engine.assess(r, who, need, atMs) as RiskOutcome;
+    if (!out.ok) throw new Error(out.detail);
+    const v = judge(out.requirement, who, atMs, r, false, { assurance }, out.risk);
+    if (v.allow && out.learn) engine.learned(out.learn, atMs);
+    if (!v.allow) engine.recordDenial(who, atMs, r);
+    return { v, out };
+  };
+  return { store, engine, check };
+}
+
+/** Alice's first day: signed in at T−40 s, at home, working in `team-a` (reads, a Secret). */
+function alice(ip = HOME, cfg?: Config) {
+  const w = world(cfg);
+  const morning = token(S(T) - 40);
+  expect(w.check(req(ip, '/api/v1/namespaces/team-a/pods'), morning, T).v.allow).toBe(true);
+  expect(w.check(req(ip, '/api/v1/namespaces/team-a/secrets/db'), morning, T + 60_000, SENSITIVE).v.allow).toBe(true);
+  return { ...w, morning };
+}
+
+const codes = (o: RiskOutcome & { ok: true }) => o.risk.contributions.map((c) => c.code);
+
+describe('behaviour unlike the identity’s own', () => {
+  it('a sensitive action outside the working set, hours after the sign-in, is bound to a sign-in around its first sighting', () => {
+    const w = alice();
+    const at = T + 3 * 3_600_000;
+    const { v, out } = w.check(req(HOME, '/api/v1/namespaces/prod-x/secrets/db'), w.morning, at, SENSITIVE);
+    expect(v.allow).toBe(false);
+    expect(v.reason).toBe('auth_too_old');
+    expect(out.ok && out.risk.context?.code).toBe('unfamiliar_namespace');
+    expect(out.ok && out.risk.context?.summary).toMatch(/^get secrets in namespace prod-x, where you have not worked since /);
+    expect(v.detail).toContain("outside this identity's working set");
+    // grace_seconds (1 h) before the first sighting: the engineer who signs in now goes on…
+    expect(out.ok && out.requirement.authAfter).toBe(S(at) - 3600);
+    const fresh = token(S(at) + 20);
+    expect(w.check(req(HOME, '/api/v1/namespaces/prod-x/secrets/db'), fresh, at + 25_000, SENSITIVE).v.allow).toBe(true);
+    // …and prod-x joined the working set.
+    const next = w.check(req(HOME, '/api/v1/namespaces/prod-x/secrets/other'), fresh, at + 90_000, SENSITIVE);
+    expect(next.out.ok && codes(next.out)).not.toContain('unfamiliar_namespace');
+  });
+
+  it('reads from a proven context teach the working set; reads from an unproven one do not', () => {
+    const w = alice();
+    const at = T + 3 * 3_600_000;
+    expect(w.check(req(HOME, '/api/v1/namespaces/team-b/pods'), w.morning, at).v.allow).toBe(true);
+    const s = w.check(req(HOME, '/api/v1/namespaces/team-b/pods/api-0/exec', 'POST'), w.morning, at + 5_000, SENSITIVE);
+    expect(s.v.allow).toBe(true);
+    // From a network never proven, the read is refused and teaches nothing.
+    const evil = w.check(req('192.0.2.66', '/api/v1/namespaces/team-c/pods'), w.morning, at + 10_000);
+    expect(evil.v.allow).toBe(false);
+    const later = w.check(req(HOME, '/api/v1/namespaces/team-c/secrets/db'), w.morning, at + 20_000, SENSITIVE);
+    expect(later.out.ok && codes(later.out)).toContain('unfamiliar_namespace');
+  });
+
+  it('a first delete outside the working set needs a sign-in after it: a freshly signed-in insider is asked again', () => {
+    const w = alice();
+    const at = T + 3 * 3_600_000;
+    const insider = token(S(at) - 60, 'sid-insider');
+    const { v, out } = w.check(req(HOME, '/api/v1/namespaces/prod-y/pods/web-0', 'DELETE'), insider, at, SENSITIVE);
+    expect(v.allow).toBe(false);
+    expect(out.ok && out.requirement.authAfter).toBe(S(at));
+  });
+
+  it('a Secret list across all namespaces is bound; the same list in one namespace of the working set is not', () => {
+    const w = alice();
+    const at = T + 3 * 3_600_000;
+    const all = w.check(req(HOME, '/api/v1/secrets'), w.morning, at, SENSITIVE);
+    expect(all.v.allow).toBe(false);
+    expect(all.out.ok && all.out.risk.context?.code).toBe('cluster_secret_list');
+    expect(all.out.ok && all.out.risk.context?.summary).toContain('Secrets listed across all namespaces since');
+    expect(w.check(req(HOME, '/api/v1/namespaces/team-a/secrets'), w.morning, at + 60_000, SENSITIVE).v.allow).toBe(true);
+  });
+
+  it('machine pace: the 4th distinct sensitive object within 20 s is refused; one sign-in covers the rest of the run', () => {
+    const w = alice();
+    const at = T + 3 * 3_600_000;
+    const seen: ReturnType<typeof w.check>[] = [];
+    for (let i = 0; i < 6; i++) seen.push(w.check(req(HOME, `/api/v1/namespaces/team-a/pods/api-${i}/exec`, 'POST'), w.morning, at + i * 2_000, SENSITIVE));
+    expect(seen.map((x) => x.v.allow)).toEqual([true, true, true, false, false, false]);
+    // Bound to when the run went over the threshold, not to each request.
+    expect(seen[3]!.out.ok && seen[3]!.out.risk.context).toMatchObject({ code: 'machine_pace', authAfter: S(at + 6_000) });
+    expect(seen[5]!.out.ok && seen[5]!.out.risk.context).toMatchObject({ code: 'machine_pace', authAfter: S(at + 6_000) });
+    expect(seen[3]!.out.ok && seen[3]!.out.risk.context?.summary).toMatch(/^sensitive objects touched faster than a person types since /);
+    const fresh = token(S(at) + 15);
+    // The engineer retries the refused ones after signing in, still at a machine's pace.
+    for (let i = 3; i < 6; i++) expect(w.check(req(HOME, `/api/v1/namespaces/team-a/pods/api-${i}/exec`, 'POST'), fresh, at + 16_000 + i * 1_000, SENSITIVE).v.allow).toBe(true);
+  });
+
+  it('a burst of deletes is refused outright, however fresh the sign-in, and says so', () => {
+    const w = alice();
+    const at = T + 3 * 3_600_000;
+    let last: ReturnType<typeof w.check> | undefined;
+    for (let i = 0; i < 13; i++) {
+      // A fresh sign-in before every delete: freshness is not what stops a burst.
+      last = w.check(req(HOME, `/api/v1/namespaces/team-a/pods/api-${i}`, 'DELETE'), token(S(at + i * 10_000)), at + i * 10_000, SENSITIVE);
+      if (i < 12) expect(last.v.allow, `delete ${i + 1}`).toBe(true);
+    }
+    expect(last!.v.allow).toBe(false);
+    expect(last!.v.reason).toBe('risk_deny');
+    expect(last!.out.ok && last!.out.risk.context).toMatchObject({ code: 'destructive_burst', action: 'refused' });
+    expect(last!.v.detail).toMatch(/13 deletes in 300s since .* \(refused\)/);
+    expect(last!.out.ok && last!.out.requirement.denyMessage).toMatch(/^burst of deletes since .*: refused\. Contact the platform team\.$/);
+  });
+
+  it('with `destructive.deny: false` a burst is a step-up bound to its start instead', () => {
+    const cfg = parseConfig(yaml('  signals: { destructive: { deny: false } }'), 'b.yaml');
+    const w = alice(HOME, cfg);
+    const at = T + 3 * 3_600_000;
+    let last: ReturnType<typeof w.check> | undefined;
+    for (let i = 0; i < 13; i++) last = w.check(req(HOME, `/api/v1/namespaces/team-a/pods/api-${i}`, 'DELETE'), w.morning, at + i * 10_000, SENSITIVE);
+    expect(last!.v.reason).toBe('auth_too_old');
+    expect(last!.out.ok && last!.out.risk.context?.code).toBe('destructive_burst');
+  });
+});
+
+describe('impossible travel', () => {
+  it('Berlin, then Singapore ten minutes later: bound to a sign-in after the Singapore sighting, and says where', () => {
+    const w = alice(BERLIN);
+    const at = T + 10 * 60_000;
+    const { v, out } = w.check(req(SINGAPORE, '/api/v1/namespaces/team-a/pods'), w.morning, at);
+    expect(v.allow).toBe(false);
+    expect(out.ok && out.risk.context?.code).toBe('impossible_travel');
+    expect(out.ok && out.risk.context?.summary).toMatch(/^sign-in used at singapore 9 min after berlin since /);
+    expect(out.ok && out.requirement.authAfter).toBe(S(at));
+    const c = out.ok ? out.risk.contributions.find((x) => x.code === 'impossible_travel') : undefined;
+    expect(c?.detail).toMatch(/singapore 9 min after berlin: 99\d\d km/);
+  });
+
+  it('the same move fourteen hours later is a flight, not a signal; a proven site is no travel', () => {
+    const w = alice(BERLIN);
+    const at = T + 14 * 3_600_000;
+    const fresh = token(S(at) - 30, 'sid-sg');
+    const a = w.check(req(SINGAPORE, '/api/v1/namespaces/team-a/pods'), fresh, at);
+    expect(a.v.allow).toBe(true);
+    expect(a.out.ok && codes(a.out)).not.toContain('impossible_travel');
+    // Back in Berlin an hour later: Berlin is a site Alice proved.
+    const b = w.check(req(BERLIN, '/api/v1/namespaces/team-a/pods'), fresh, at + 3_600_000);
+    expect(b.out.ok && codes(b.out)).not.toContain('impossible_travel');
+  });
+});
+
+describe('networks that move', () => {
+  it('a new /24 inside a proven /16 (carrier NAT) weighs as a new address and binds nothing; a new /16 is a new network', () => {
+    const w = alice('172.58.3.9');
+    const near = w.check(req('172.58.77.40', '/api/v1/namespaces/team-a/pods'), w.morning, T + 3_600_000);
+    expect(near.v.allow).toBe(true);
+    expect(near.out.ok && codes(near.out)).toEqual(['new_ip']);
+    const far = w.check(req('172.59.1.1', '/api/v1/namespaces/team-a/pods'), w.morning, T + 3_700_000);
+    expect(far.v.allow).toBe(false);
+    expect(far.out.ok && far.out.risk.context?.code).toBe('new_network');
+  });
+
+  it('a rotated IPv6 delegation within the proven /32 is no new network', () => {
+    const w = alice('2a02:810d:4a00:1100::20');
+    const r = w.check(req('2a02:810d:4a00:1180::20', '/api/v1/namespaces/team-a/pods'), w.morning, T + 3_600_000);
+    expect(r.v.allow).toBe(true);
+  });
+});
+
+describe('properties', () => {
+  const NS = ['team-a', 'team-b', 'prod-x', 'prod-y'];
+  const step = fc.record({
+    ns: fc.constantFrom(...NS, ''),
+    method: fc.constantFrom('GET', 'DELETE', 'POST'),
+    gap: fc.integer({ min: 0, max: 120_000 }),
+    ip: fc.constantFrom(HOME, BERLIN, SINGAPORE, '172.58.9.1', '192.0.2.66'),
+    sensitive: fc.boolean(),
+    authBack: fc.integer({ min: 0, max: 30_000 }),
+  });
+  const path = (s: { ns: string; method: string }, i: number) =>
+    s.ns === '' ? '/api/v1/secrets' : s.method === 'POST' ? `/api/v1/namespaces/${s.ns}/pods/p-${i}/exec` : `/api/v1/namespaces/${s.ns}/pods/p-${i}`;
+
+  it('more risk never lowers the requirement: with the behaviour and travel signals on, every request asks at least as much as with them off', () => {
+    const off = parseConfig(yaml('  signals: { unfamiliar_namespace: { weight: 0 }, machine_pace: { weight: 0 }, cluster_secret_list: 0, impossible_travel: { weight: 0 }, destructive: { deny: false } }'), 'off.yaml');
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 25 }), (steps) => {
+        const on = alice(BERLIN);
+        const plain = alice(BERLIN, off);
+        let at = T + 120_000;
+        return steps.every((s, i) => {
+          at += s.gap;
+          const who = token(S(at) - s.authBack);
+          const need = s.sensitive ? SENSITIVE : BASE;
+          const a = on.engine.assess(req(s.ip, path(s, i), s.method), who, need, at) as RiskOutcome;
+          const b = plain.engine.assess(req(s.ip, path(s, i), s.method), who, need, at) as RiskOutcome;
+          if (!a.ok || !b.ok) return false;
+          const ra = a.requirement;
+          const rb = b.requirement;
+          // Neither side learns here: both see the same history, so only the signals differ.
+          return (
+            (ra.deny || !rb.deny) &&
+            ra.level >= rb.level &&
+            (ra.maxAge === undefined ? rb.maxAge === undefined : rb.maxAge === undefined || ra.maxAge <= rb.maxAge) &&
+            (ra.authAfter ?? 0) >= (rb.authAfter ?? 0)
+          );
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a requirement bound to a behaviour or a site is never met by an auth_time before its first sighting (less the namespace grace)', () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 25 }), (steps) => {
+        const w = alice(BERLIN);
+        let at = T + 120_000;
+        const firstSeen = new Map<string, number>();
+        return steps.every((s, i) => {
+          at += s.gap;
+          const who = token(S(at) - s.authBack);
+          const need = s.sensitive ? SENSITIVE : BASE;
+          const key = s.ns === '' ? '*' : s.ns;
+          if (!firstSeen.has(key)) firstSeen.set(key, at);
+          if (!firstSeen.has(s.ip)) firstSeen.set(s.ip, at);
+          const { v, out } = w.check(req(s.ip, path(s, i), s.method), who, at, need);
+          if (!out.ok || out.risk.context === undefined) return true;
+          const cx = out.risk.context;
+          const after = out.requirement.authAfter;
+          if (after === undefined) return cx.action === 'refused' && !v.allow;
+          // The engine's own sighting can only be later than the first time this test sent it.
+          if (cx.code === 'unfamiliar_namespace' || cx.code === 'cluster_secret_list') {
+            const grace = s.method === 'DELETE' && cx.code === 'unfamiliar_namespace' ? 0 : 3600;
+            if (after < S(firstSeen.get(key)!) - grace) return false;
+          }
+          if (cx.code === 'impossible_travel' && after < S(firstSeen.get(s.ip)!)) return false;
+          // Never allowed with a token from before the bound.
+          return !(v.allow && who.authTime! < after);
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
