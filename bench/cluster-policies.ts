@@ -10,7 +10,7 @@
 import { parseConfig } from '../src/config/load.js';
 import { checkGuardrails } from '../src/guardrails/guard.js';
 import { compileGuardrails } from '../src/guardrails/settings.js';
-import { compileAssurance } from '../src/identity/assurance.js';
+import { compileAssurance } from '../src/core/assurance.js';
 import type { RequestAttributes } from '../src/request/attributes.js';
 import { kubeRequestInfo } from '../src/request/kube.js';
 import { encodeKube } from '../test/support/kube-protobuf.js';

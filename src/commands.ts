@@ -230,7 +230,7 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
       // The cluster policy files are part of the configuration: loaded (and refused with file,
       // line and field) with --skip-env too.
       if (cfg.guardrails) {
-        const [{ compileGuardrails }, { compileAssurance }] = await Promise.all([import('./guardrails/settings.js'), import('./identity/assurance.js')]);
+        const [{ compileGuardrails }, { compileAssurance }] = await Promise.all([import('./guardrails/settings.js'), import('./core/assurance.js')]);
         compileGuardrails(cfg.guardrails, compileAssurance(cfg.assurance.levels));
       }
       let environment = ', environment not checked (--skip-env)';

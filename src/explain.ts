@@ -1,12 +1,12 @@
 import { hash } from 'node:crypto';
-import { guardrailTitle } from './guardrails/codes.js';
+import { guardrailTitle } from './config/guardrail-codes.js';
 import type { JWTPayload } from 'jose';
-import { compileAutomation } from './approvals/automation.js';
+import { compileAutomation } from './core/automation.js';
 import type { Config } from './config/schema.js';
-import { reasonMessage } from './decision/reasons.js';
+import { reasonMessage } from './core/reasons.js';
 import { clientKind } from './decision/respond.js';
-import type { AssuranceModel } from './identity/assurance.js';
-import { buildIdentity } from './identity/identity.js';
+import type { AssuranceModel } from './core/assurance.js';
+import { buildIdentity } from './core/identity.js';
 import { TokenVerifier, type VerifierOptions, type VerifyResult } from './identity/verifier.js';
 import { check, type Checked } from './pipeline/check.js';
 import { buildRuntime, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';

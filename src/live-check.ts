@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { REASON_CODES, reasonMessage, type ReasonCode } from './decision/reasons.js';
+import { REASON_CODES, reasonMessage, type ReasonCode } from './core/reasons.js';
 import type { CheckRequestMessage } from './server/grpc/check.js';
 import { AUTHORIZATION_SERVICE, packageDefinition } from './server/grpc/protos.js';
 

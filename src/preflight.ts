@@ -2,7 +2,7 @@ import { StartupError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { buildRuntime } from './pipeline/runtime.js';
 import { redisConnection, requiredEnv } from './state/factory.js';
-import { parseKeyList } from './stepup/keys.js';
+import { parseKeyList } from './cookies/keys.js';
 
 /**
  * What the service needs from its environment before it can serve, checked without starting

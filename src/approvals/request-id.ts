@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Identity } from '../identity/identity.js';
+import type { Identity } from '../core/identity.js';
 import type { RequestAttributes } from '../request/attributes.js';
 
 /**

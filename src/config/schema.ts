@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { DEFAULT_DANGEROUS_CAPABILITIES, DEFAULT_SYSTEM_NAMESPACES, GUARDRAIL_CODES, UNREADABLE_KEY } from '../guardrails/codes.js';
+import { DEFAULT_DANGEROUS_CAPABILITIES, DEFAULT_SYSTEM_NAMESPACES, GUARDRAIL_CODES, UNREADABLE_KEY } from './guardrail-codes.js';
 
 /**
  * The stepgate configuration file. Every object is strict: an unknown key is an error, because in

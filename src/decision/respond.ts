@@ -1,14 +1,14 @@
 import type { Config } from '../config/schema.js';
-import type { AssuranceModel } from '../identity/assurance.js';
-import { compileGlobList, type StringMatcher } from '../policy/glob.js';
+import type { AssuranceModel } from '../core/assurance.js';
+import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import type { RequestAttributes } from '../request/attributes.js';
-import { reasonKind, reasonMessage } from './reasons.js';
+import { reasonKind, reasonMessage } from '../core/reasons.js';
 import type { Verdict } from './verdict.js';
 import { upstreamCookie } from '../request/cookies.js';
 import { approvalBaseUrl } from '../approvals/urls.js';
 import { shortId } from '../approvals/request-id.js';
-import { clip } from '../telemetry/redact.js';
-import { GUARDRAIL_RULE_PREFIX, guardrailInWords, guardrailTitle, type GuardrailCode } from '../guardrails/codes.js';
+import { clip } from '../core/redact.js';
+import { GUARDRAIL_RULE_PREFIX, guardrailInWords, guardrailTitle, type GuardrailCode } from '../config/guardrail-codes.js';
 
 export type Header = readonly [string, string];
 

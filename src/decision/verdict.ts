@@ -1,9 +1,9 @@
-import type { Identity } from '../identity/identity.js';
+import type { Identity } from '../core/identity.js';
 import type { Requirement } from '../policy/policy.js';
 import type { GuardrailOutcome } from '../guardrails/guard.js';
 import type { RiskAssessment } from '../risk/engine.js';
 import type { RequestAttributes } from '../request/attributes.js';
-import type { ReasonCode } from './reasons.js';
+import type { ReasonCode } from '../core/reasons.js';
 
 /** The pipeline's transport-neutral outcome for one request. */
 export interface Verdict {

@@ -1,5 +1,5 @@
 import type { Requirement } from '../policy/policy.js';
-import { GUARDRAIL_RULE_PREFIX, guardrailInWords, UNREADABLE_KEY, type GuardrailCode, type UnreadableOutcome } from './codes.js';
+import { GUARDRAIL_RULE_PREFIX, guardrailInWords, UNREADABLE_KEY, type GuardrailCode, type UnreadableOutcome } from '../config/guardrail-codes.js';
 import type { GuardrailSettings } from './settings.js';
 import type { GuardrailResult, Violation } from './types.js';
 

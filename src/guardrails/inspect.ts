@@ -1,6 +1,6 @@
 import { isClusterScoped } from '../policy/policy.js';
 import type { KubeRequestInfo } from '../request/kube.js';
-import { clip, CLIP_CHARS } from '../telemetry/redact.js';
+import { clip, CLIP_CHARS } from '../core/redact.js';
 import { parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';

@@ -1,4 +1,4 @@
-import type { UnreadableOutcome } from './codes.js';
+import type { UnreadableOutcome } from '../config/guardrail-codes.js';
 import { MAX_BODY_DEPTH, quote, readJson } from './json.js';
 import { parseKubeProtobuf } from './protobuf/decode.js';
 import { isObject, type Json } from './types.js';

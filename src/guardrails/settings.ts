@@ -1,9 +1,9 @@
 import type { GuardrailEffectConfig, GuardrailsConfig } from '../config/schema.js';
-import type { AssuranceModel } from '../identity/assurance.js';
-import { compileGlobList, type StringMatcher } from '../policy/glob.js';
+import type { AssuranceModel } from '../core/assurance.js';
+import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { loadClusterPolicies } from './cel/load.js';
 import type { ClusterRule } from './cel/policy.js';
-import { GUARDRAIL_CODES, GUARDRAIL_TIERS, UNREADABLE_KEY, type GuardrailCode, type GuardrailTier } from './codes.js';
+import { GUARDRAIL_CODES, GUARDRAIL_TIERS, UNREADABLE_KEY, type GuardrailCode, type GuardrailTier } from '../config/guardrail-codes.js';
 
 /** What one guardrail asks for when it is violated. `level` is a rank, -1 for none. */
 export interface CompiledEffect {

@@ -1,4 +1,4 @@
-import type { GuardrailCode, UnreadableOutcome } from './codes.js';
+import type { GuardrailCode, UnreadableOutcome } from '../config/guardrail-codes.js';
 import type { CompiledEffect } from './settings.js';
 
 export interface Violation {

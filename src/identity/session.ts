@@ -1,9 +1,9 @@
 import { hash } from 'node:crypto';
 import type { Config, IssuerConfig } from '../config/schema.js';
-import type { SessionCodec } from '../stepup/session.js';
+import type { SessionCodec } from '../cookies/session.js';
 import { cookieValues } from '../request/cookies.js';
-import type { AssuranceModel } from './assurance.js';
-import { buildIdentity } from './identity.js';
+import type { AssuranceModel } from '../core/assurance.js';
+import { buildIdentity } from '../core/identity.js';
 import { futureTimestamp, type TokenVerifier, type VerifyResult } from './verifier.js';
 
 /**

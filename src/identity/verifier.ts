@@ -4,12 +4,12 @@ import { LRUCache } from 'lru-cache';
 import { StartupError } from '../config/load.js';
 import type { Config, IssuerConfig } from '../config/schema.js';
 import { HMAC_ALGORITHMS } from '../config/schema.js';
-import type { ReasonCode } from '../decision/reasons.js';
-import type { AssuranceModel } from './assurance.js';
-import { compileAutomation, type AutomationMatcher } from '../approvals/automation.js';
-import { buildIdentity, identityBytes, type Identity } from './identity.js';
+import type { ReasonCode } from '../core/reasons.js';
+import type { AssuranceModel } from '../core/assurance.js';
+import { compileAutomation, type AutomationMatcher } from '../core/automation.js';
+import { buildIdentity, identityBytes, type Identity } from '../core/identity.js';
 import { internBytes, MAP_ENTRY_BYTES, stringBytes } from './intern.js';
-import { clip } from '../telemetry/redact.js';
+import { clip } from '../core/redact.js';
 import { JwksSource, JwksUnavailableError, KeyUnknownError, type FetchFn } from './jwks.js';
 
 export type VerifyResult =

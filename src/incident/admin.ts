@@ -1,8 +1,8 @@
 import { bearerToken } from '../request/credentials.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import type { Logger } from '../telemetry/log.js';
-import { clientText, hashSubject } from '../telemetry/redact.js';
-import type { Identity } from '../identity/identity.js';
+import { clientText, hashSubject } from '../core/redact.js';
+import type { Identity } from '../core/identity.js';
 import { endIncident, raiseIncident, revoke, type RevokeInput } from './actions.js';
 import { MAX_TEXT, scopeProblem, type Actor, type IncidentScope } from './model.js';
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { AssuranceModel } from '../identity/assurance.js';
-import type { Identity } from '../identity/identity.js';
-import { compileGlobList, type StringMatcher } from '../policy/glob.js';
+import type { AssuranceModel } from '../core/assurance.js';
+import type { Identity } from '../core/identity.js';
+import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { strictest, type Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { ControlStore } from '../state/store.js';

@@ -3,7 +3,7 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify
 import type { IncidentConfig } from '../config/schema.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import type { Logger } from '../telemetry/log.js';
-import { clientText } from '../telemetry/redact.js';
+import { clientText } from '../core/redact.js';
 import { revoke, type RevokeInput } from './actions.js';
 import { audit, type AdminResponse } from './admin.js';
 import type { Actor } from './model.js';

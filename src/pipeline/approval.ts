@@ -1,8 +1,8 @@
-import { buildDocument } from '../approvals/document.js';
+import { buildDocument } from '../decision/approval-document.js';
 import { bindRequest, shortId } from '../approvals/request-id.js';
-import { reasonKind } from '../decision/reasons.js';
+import { reasonKind } from '../core/reasons.js';
 import type { Verdict } from '../decision/verdict.js';
-import type { Identity } from '../identity/identity.js';
+import type { Identity } from '../core/identity.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { ApprovalStore } from '../state/store.js';
 import type { Runtime } from './runtime.js';

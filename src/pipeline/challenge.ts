@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { reasonKind } from '../decision/reasons.js';
+import { reasonKind } from '../core/reasons.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { Runtime } from './runtime.js';
 

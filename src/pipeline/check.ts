@@ -1,4 +1,4 @@
-import type { ReasonCode } from '../decision/reasons.js';
+import type { ReasonCode } from '../core/reasons.js';
 import type { Answer } from '../decision/respond.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { RawRequest } from '../request/attributes.js';

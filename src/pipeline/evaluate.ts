@@ -1,6 +1,6 @@
-import type { ReasonCode } from '../decision/reasons.js';
+import type { ReasonCode } from '../core/reasons.js';
 import type { Verdict } from '../decision/verdict.js';
-import type { Identity } from '../identity/identity.js';
+import type { Identity } from '../core/identity.js';
 import type { VerifyResult } from '../identity/verifier.js';
 import type { Policy, Requirement } from '../policy/policy.js';
 import type { RawRequest, RequestAttributes } from '../request/attributes.js';

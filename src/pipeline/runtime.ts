@@ -1,9 +1,9 @@
 import type { Config } from '../config/schema.js';
 import { Responder } from '../decision/respond.js';
-import { compileAssurance, type AssuranceModel } from '../identity/assurance.js';
+import { compileAssurance, type AssuranceModel } from '../core/assurance.js';
 import type { FetchFn } from '../identity/jwks.js';
 import { TokenVerifier, type VerifierOptions } from '../identity/verifier.js';
-import { compileHostMatcher, type HostMatcher } from '../policy/glob.js';
+import { compileHostMatcher, type HostMatcher } from '../core/glob.js';
 import { compilePolicy, type Policy } from '../policy/policy.js';
 import type { HeaderLimits } from '../request/headers.js';
 import { RiskEngine } from '../risk/engine.js';
@@ -11,9 +11,9 @@ import { MemoryStateStore } from '../state/memory.js';
 import type { ApprovalStore, ChallengeStore, StateStore, StoreLimits } from '../state/store.js';
 import { compileGuardrails, type GuardrailSettings } from '../guardrails/settings.js';
 import { SessionIdentities } from '../identity/session.js';
-import { parseKeyList } from '../stepup/keys.js';
-import { DeviceCookies } from '../stepup/device-cookie.js';
-import { SessionCodec } from '../stepup/session.js';
+import { parseKeyList } from '../cookies/keys.js';
+import { DeviceCookies } from '../cookies/device-cookie.js';
+import { SessionCodec } from '../cookies/session.js';
 import { IncidentBoard } from '../incident/board.js';
 
 export interface RuntimeDeps {

@@ -1,4 +1,4 @@
-import { reasonKind } from '../decision/reasons.js';
+import { reasonKind } from '../core/reasons.js';
 import type { ShadowVerdict, Verdict } from '../decision/verdict.js';
 import { applyGuardrails, GUARDRAIL_RULE_PREFIX } from '../guardrails/effect.js';
 import type { GuardrailOutcome } from '../guardrails/guard.js';

@@ -1,8 +1,8 @@
 import type { Config, KubeMatchConfig, MatchConfig } from '../config/schema.js';
-import type { AssuranceModel } from '../identity/assurance.js';
-import type { Identity } from '../identity/identity.js';
+import type { AssuranceModel } from '../core/assurance.js';
+import type { Identity } from '../core/identity.js';
 import type { RequestAttributes } from '../request/attributes.js';
-import { compileGlobList } from './glob.js';
+import { compileGlobList } from '../core/glob.js';
 
 /**
  * What the matching rules ask of a request. Rules combine by strictness: any deny wins; else the

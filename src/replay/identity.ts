@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { JWTPayload } from 'jose';
-import { compileAutomation, type AutomationMatcher } from '../approvals/automation.js';
+import { compileAutomation, type AutomationMatcher } from '../core/automation.js';
 import type { Config, IssuerConfig } from '../config/schema.js';
-import type { AssuranceModel } from '../identity/assurance.js';
-import { buildIdentity, type Identity } from '../identity/identity.js';
+import type { AssuranceModel } from '../core/assurance.js';
+import { buildIdentity, type Identity } from '../core/identity.js';
 import { TokenVerifier, type VerifierOptions, type VerifyResult } from '../identity/verifier.js';
 import type { AuditEvent, AuditUser } from './event.js';
 

@@ -1,7 +1,7 @@
 import type { RawRequest, RequestAttributes } from './attributes.js';
 import { kubeRequestInfo } from './kube.js';
 import { normalisePath } from './path.js';
-import type { HostMatcher } from '../policy/glob.js';
+import type { HostMatcher } from '../core/glob.js';
 
 export type BuiltRequest =
   | { ok: true; attributes: RequestAttributes }

@@ -16,7 +16,7 @@ export type Credential =
   | { kind: 'session'; value: string }
   | { kind: 'problem'; reason: CredentialProblem; detail: string };
 
-/** Reason codes (src/decision/reasons.ts) a credential can fail with before any verification. */
+/** Reason codes (src/core/reasons.ts) a credential can fail with before any verification. */
 export type CredentialProblem = 'token_missing' | 'token_malformed' | 'credential_ambiguous';
 
 export function presentedCredential(headers: ReadonlyMap<string, string>, sessionCookie: string | undefined): Credential {

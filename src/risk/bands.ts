@@ -1,5 +1,5 @@
 import type { RiskConfig } from '../config/schema.js';
-import type { AssuranceModel } from '../identity/assurance.js';
+import type { AssuranceModel } from '../core/assurance.js';
 import type { Requirement } from '../policy/policy.js';
 
 interface Band {

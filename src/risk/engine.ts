@@ -1,13 +1,13 @@
 import type { Config, RiskConfig } from '../config/schema.js';
-import type { AssuranceModel } from '../identity/assurance.js';
-import type { Identity } from '../identity/identity.js';
+import type { AssuranceModel } from '../core/assurance.js';
+import type { Identity } from '../core/identity.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { clientAddress, compileCidrs, type ClientAddress } from '../request/client-ip.js';
 import type { Observation, StateStore, SubjectHistory, WorkHistory, WorkObservation } from '../state/store.js';
 import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
-import type { DeviceCookies } from '../stepup/device-cookie.js';
+import type { DeviceCookies } from '../cookies/device-cookie.js';
 import { clientKind, DeviceResolver, type Device } from './device.js';
 import { contextBound, bindToContext, isDiscovery, sensitiveObject, type ContextBound } from './context-bound.js';
 import { scoreRisk, type Score } from './score.js';

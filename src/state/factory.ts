@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { StartupError } from '../config/load.js';
 import type { StateConfig } from '../config/schema.js';
-import type { Logger } from '../telemetry/log.js';
+import type { Logger } from 'pino';
 import { MemoryStateStore } from './memory.js';
 import { RedisStateStore, type RedisConnection } from './redis.js';
 import type { StateStore, StoreLimits } from './store.js';

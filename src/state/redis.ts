@@ -1,5 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { Logger } from '../telemetry/log.js';
+import type { Logger } from 'pino';
 import { approvalIndexKey, approvalKey, challengeKey, controlChannel, controlKeys, counterKey, opaqueHash, subjectKeys, workKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,

@@ -1,14 +1,14 @@
 import type { Span } from '@opentelemetry/api';
-import { guardrailTitle } from '../guardrails/codes.js';
+import { guardrailTitle } from '../config/guardrail-codes.js';
 import type { Level } from 'pino';
 import type { TelemetryConfig } from '../config/schema.js';
 import type { ClientKind } from '../decision/respond.js';
-import { reasonKind } from '../decision/reasons.js';
+import { reasonKind } from '../core/reasons.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import type { Logger } from './log.js';
 import { tokenCacheOutcome } from './metrics.js';
-import { clientText, clip, clipped, subjectFor } from './redact.js';
+import { clientText, clip, clipped, subjectFor } from '../core/redact.js';
 import type { Completion } from './stepup.js';
 import { traceIdOf, type CallMetadata } from './tracing.js';
 

@@ -12,7 +12,7 @@ import {
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
 import type { ClientKind } from '../decision/respond.js';
-import { REASON_CODES, reasonKind, type ReasonCode } from '../decision/reasons.js';
+import { REASON_CODES, reasonKind, type ReasonCode } from '../core/reasons.js';
 import type { ShadowVerdict, Verdict } from '../decision/verdict.js';
 import type { TokenVerifier } from '../identity/verifier.js';
 import type { Requirement } from '../policy/policy.js';

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { reasonKind, type ReasonCode } from '../decision/reasons.js';
+import { reasonKind, type ReasonCode } from '../core/reasons.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { Requirement } from '../policy/policy.js';
 

@@ -9,7 +9,7 @@ import type { Logger } from './log.js';
 import { StepgateMetrics, type TelemetryComponent } from './metrics.js';
 import { startMetricsExport, type MetricsExport } from './metrics-export.js';
 import { SERVICE_VERSION } from './otel-env.js';
-import { clip } from './redact.js';
+import { clip } from '../core/redact.js';
 import { StepUpTracker, type Completion } from './stepup.js';
 import { startTracingFromEnv, tracingWithProvider, type CallMetadata, type CheckTracing, type TracingHandle } from './tracing.js';
 

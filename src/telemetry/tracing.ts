@@ -21,7 +21,7 @@ import type { Runtime } from '../pipeline/runtime.js';
 import { SyncContextManager } from './context.js';
 import { rulesLabel, tokenCacheOutcome } from './metrics.js';
 import { serviceResource, SERVICE_VERSION, tracingWanted } from './otel-env.js';
-import { clip, redactUrls, subjectFor, type SubjectMode } from './redact.js';
+import { clip, redactUrls, subjectFor, type SubjectMode } from '../core/redact.js';
 
 /** Span names and attribute names: a stable, documented vocabulary (docs/observability.md). */
 export const SPAN_CHECK = 'stepgate.check';

@@ -1,13 +1,13 @@
 import { createHmac, createPublicKey } from 'node:crypto';
 import { UnsecuredJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { REASON_CODES } from '../../src/decision/reasons.js';
+import { REASON_CODES } from '../../src/core/reasons.js';
 import { startService, type Service } from '../../src/main.js';
 import { randomBytes } from 'node:crypto';
 import { parseConfig } from '../../src/config/load.js';
 import { buildRuntime } from '../../src/pipeline/runtime.js';
-import { parseKeyList } from '../../src/stepup/keys.js';
-import { SessionCodec } from '../../src/stepup/session.js';
+import { parseKeyList } from '../../src/cookies/keys.js';
+import { SessionCodec } from '../../src/cookies/session.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { DOWN_ISSUER, HMAC_ISSUER, HMAC_SECRET, testConfig, testConfigYaml, withStepupSession } from '../support/config.js';
 import {

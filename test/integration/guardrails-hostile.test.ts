@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
-import { CLIP_CHARS } from '../../src/telemetry/redact.js';
+import { CLIP_CHARS } from '../../src/core/redact.js';
 import { HMAC_SECRET, testConfigYaml } from '../support/config.js';
 import { CheckClient, deniedHeader, reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { PINNED } from '../support/guardrails.js';

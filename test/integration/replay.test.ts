@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/commands.js';
 import { parseConfig } from '../../src/config/load.js';
-import { reasonKind, type ReasonCode } from '../../src/decision/reasons.js';
+import { reasonKind, type ReasonCode } from '../../src/core/reasons.js';
 import { startService } from '../../src/main.js';
 import { AuditIdentities } from '../../src/replay/identity.js';
 import { replay, type ReplayOptions, type ReplayReport } from '../../src/replay/replay.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type Service } from '../../src/main.js';
 import { RECORD_FIELDS } from '../../src/telemetry/audit.js';
-import { hashSubject } from '../../src/telemetry/redact.js';
+import { hashSubject } from '../../src/core/redact.js';
 import { SPAN_CHECK } from '../../src/telemetry/tracing.js';
 import { DOWN_ISSUER, HMAC_SECRET, testConfig } from '../support/config.js';
 import { CheckClient, reasonOf } from '../support/grpc-client.js';

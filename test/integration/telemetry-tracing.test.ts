@@ -6,7 +6,7 @@ import { startService, type Service } from '../../src/main.js';
 import { packageDefinition } from '../../src/server/grpc/protos.js';
 import { startGrpcServer } from '../../src/server/grpc/server.js';
 import { createLogger } from '../../src/telemetry/log.js';
-import { hashSubject } from '../../src/telemetry/redact.js';
+import { hashSubject } from '../../src/core/redact.js';
 import { ATTR, SPAN_CHECK, SPAN_JWKS } from '../../src/telemetry/tracing.js';
 import { HMAC_SECRET, testConfig, testConfigYaml } from '../support/config.js';
 import { parseConfig } from '../../src/config/load.js';

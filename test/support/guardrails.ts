@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { compileAssurance } from '../../src/identity/assurance.js';
+import { compileAssurance } from '../../src/core/assurance.js';
 import { compileGuardrails, type GuardrailSettings } from '../../src/guardrails/settings.js';
 import { kubeRequestInfo, type KubeRequestInfo } from '../../src/request/kube.js';
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { compileAutomation } from '../../src/approvals/automation.js';
-import { ApprovalTokens } from '../../src/approvals/csrf.js';
-import { parseDocument } from '../../src/approvals/document.js';
+import { compileAutomation } from '../../src/core/automation.js';
+import { ApprovalTokens } from '../../src/web/approvals/csrf.js';
+import { parseDocument } from '../../src/decision/approval-document.js';
 import { APPROVAL_ID, bindRequest, sortedQuery } from '../../src/approvals/request-id.js';
 import { parseConfig } from '../../src/config/load.js';
-import type { Identity } from '../../src/identity/identity.js';
-import { compileHostMatcher } from '../../src/policy/glob.js';
+import type { Identity } from '../../src/core/identity.js';
+import { compileHostMatcher } from '../../src/core/glob.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { buildAttributes } from '../../src/request/build.js';
 import { configProblems } from '../support/config.js';

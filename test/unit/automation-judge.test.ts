@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { explain } from '../../src/explain.js';
-import { compileAssurance } from '../../src/identity/assurance.js';
-import type { Identity } from '../../src/identity/identity.js';
+import { compileAssurance } from '../../src/core/assurance.js';
+import type { Identity } from '../../src/core/identity.js';
 import { judge } from '../../src/pipeline/evaluate.js';
 import type { Requirement } from '../../src/policy/policy.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
-import { REASON_CODES } from '../../src/decision/reasons.js';
+import { REASON_CODES } from '../../src/core/reasons.js';
 import { RISK_CODES } from '../../src/risk/codes.js';
 
 /**

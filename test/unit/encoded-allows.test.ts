@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { Answer } from '../../src/decision/respond.js';
 import type { Verdict } from '../../src/decision/verdict.js';
-import type { Identity } from '../../src/identity/identity.js';
+import type { Identity } from '../../src/core/identity.js';
 import { check, type Checked } from '../../src/pipeline/check.js';
 import { buildRuntime } from '../../src/pipeline/runtime.js';
 import { parseCheckRequest, toCheckResponse } from '../../src/server/grpc/check.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GUARDRAIL_CODES } from '../../src/guardrails/codes.js';
+import { GUARDRAIL_CODES } from '../../src/config/guardrail-codes.js';
 
 describe('docs/guardrails.md', () => {
   const doc = readFileSync(new URL('../../docs/guardrails.md', import.meta.url), 'utf8');

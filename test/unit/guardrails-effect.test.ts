@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
-import { GUARDRAIL_CODES, type GuardrailCode } from '../../src/guardrails/codes.js';
+import { GUARDRAIL_CODES, type GuardrailCode } from '../../src/config/guardrail-codes.js';
 import { applyGuardrails, describeGuardrails, guardrailContribution, NO_CONTRIBUTION } from '../../src/guardrails/effect.js';
 import { inspect } from '../../src/guardrails/inspect.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { GuardrailCode } from '../../src/guardrails/codes.js';
-import { GUARDRAIL_CODES, GUARDRAIL_TIERS, GUARDRAIL_TITLES } from '../../src/guardrails/codes.js';
+import type { GuardrailCode } from '../../src/config/guardrail-codes.js';
+import { GUARDRAIL_CODES, GUARDRAIL_TIERS, GUARDRAIL_TITLES } from '../../src/config/guardrail-codes.js';
 import { inspect } from '../../src/guardrails/inspect.js';
 import { RESTRICTED_VOLUME_TYPES, SAFE_SYSCTLS } from '../../src/guardrails/rules/pod-security.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GuardrailCode } from '../../src/guardrails/codes.js';
+import type { GuardrailCode } from '../../src/config/guardrail-codes.js';
 import { inspect } from '../../src/guardrails/inspect.js';
 import { MAX_YAML_CHARS } from '../../src/guardrails/parse.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { compileAssurance } from '../../src/identity/assurance.js';
-import { buildIdentity } from '../../src/identity/identity.js';
+import { compileAssurance } from '../../src/core/assurance.js';
+import { buildIdentity } from '../../src/core/identity.js';
 import { Interner, listKey } from '../../src/identity/intern.js';
 import fc from 'fast-check';
 import { testConfigYaml } from '../support/config.js';

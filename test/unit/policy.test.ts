@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { compileAssurance } from '../../src/identity/assurance.js';
-import type { Identity } from '../../src/identity/identity.js';
-import { compileGlobList } from '../../src/policy/glob.js';
+import { compileAssurance } from '../../src/core/assurance.js';
+import type { Identity } from '../../src/core/identity.js';
+import { compileGlobList } from '../../src/core/glob.js';
 import { compilePolicy } from '../../src/policy/policy.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { kubeRequestInfo } from '../../src/request/kube.js';

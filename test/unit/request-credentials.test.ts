@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Identity } from '../../src/identity/identity.js';
+import type { Identity } from '../../src/core/identity.js';
 import { futureTimestamp } from '../../src/identity/verifier.js';
 import { judge } from '../../src/pipeline/evaluate.js';
 import type { Runtime } from '../../src/pipeline/runtime.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileHostMatcher } from '../../src/policy/glob.js';
+import { compileHostMatcher } from '../../src/core/glob.js';
 import { buildAttributes, type BuiltRequest } from '../../src/request/build.js';
 
 /**

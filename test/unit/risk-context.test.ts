@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { compileAssurance } from '../../src/identity/assurance.js';
-import type { Identity } from '../../src/identity/identity.js';
+import { compileAssurance } from '../../src/core/assurance.js';
+import type { Identity } from '../../src/core/identity.js';
 import { judge } from '../../src/pipeline/evaluate.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { compileAssurance } from '../../src/identity/assurance.js';
-import type { Identity } from '../../src/identity/identity.js';
+import { compileAssurance } from '../../src/core/assurance.js';
+import type { Identity } from '../../src/core/identity.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';

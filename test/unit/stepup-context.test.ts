@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { Responder } from '../../src/decision/respond.js';
 import type { Verdict } from '../../src/decision/verdict.js';
-import { compileAssurance } from '../../src/identity/assurance.js';
-import type { Identity } from '../../src/identity/identity.js';
+import { compileAssurance } from '../../src/core/assurance.js';
+import type { Identity } from '../../src/core/identity.js';
 import { normalisePath } from '../../src/request/path.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
-import { contextInWords } from '../../src/stepup/flow.js';
-import { stepUpPage } from '../../src/stepup/pages.js';
+import { contextInWords } from '../../src/web/stepup/flow.js';
+import { stepUpPage } from '../../src/web/stepup/pages.js';
 
 /**
  * Risk context on the step-up page (issue 16): a step-up bound to a context change or behaviour

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { StartupError } from '../../src/config/load.js';
-import { parseKeyList, type CookieKey } from '../../src/stepup/keys.js';
-import { cookieValue, SessionCodec } from '../../src/stepup/session.js';
-import { StateCookies, type FlowState } from '../../src/stepup/state.js';
+import { parseKeyList, type CookieKey } from '../../src/cookies/keys.js';
+import { cookieValue, SessionCodec } from '../../src/cookies/session.js';
+import { StateCookies, type FlowState } from '../../src/cookies/state.js';
 
 const key = () => randomBytes(32).toString('base64url');
 const K1 = key();

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DeviceResolver } from '../../src/risk/device.js';
-import { DeviceCookies } from '../../src/stepup/device-cookie.js';
-import { parseKeyList } from '../../src/stepup/keys.js';
+import { DeviceCookies } from '../../src/cookies/device-cookie.js';
+import { parseKeyList } from '../../src/cookies/keys.js';
 
 const key = () => randomBytes(32).toString('base64url');
 const k1 = key();

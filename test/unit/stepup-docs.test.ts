@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FLOW_ERROR_CODES, FLOW_ERRORS } from '../../src/stepup/errors.js';
+import { FLOW_ERROR_CODES, FLOW_ERRORS } from '../../src/web/stepup/errors.js';
 
 const doc = readFileSync(new URL('../../docs/stepup.md', import.meta.url), 'utf8');
 const rows = new Map([...doc.matchAll(/^\| `((?:stepup|approval)_[a-z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])]));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as client from 'openid-client';
-import { FLOW_ERROR_CODES, FLOW_ERRORS } from '../../src/stepup/errors.js';
-import { exchangeFailure, lasting } from '../../src/stepup/flow.js';
-import { errorPage, sessionPage, stepUpPage } from '../../src/stepup/pages.js';
+import { FLOW_ERROR_CODES, FLOW_ERRORS } from '../../src/web/stepup/errors.js';
+import { exchangeFailure, lasting } from '../../src/web/stepup/flow.js';
+import { errorPage, sessionPage, stepUpPage } from '../../src/web/stepup/pages.js';
 
 // Issue 16: what the step-up pages say, and that each callback failure has its own code.
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReturnTo } from '../../src/stepup/return-to.js';
+import { ReturnTo } from '../../src/web/stepup/return-to.js';
 
 const rt = new ReturnTo(['grafana.example.com', '*.dash.example.com', 'localhost', '127.0.0.1']);
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Verdict } from '../../src/decision/verdict.js';
-import type { Identity } from '../../src/identity/identity.js';
+import type { Identity } from '../../src/core/identity.js';
 import type { TokenVerifier } from '../../src/identity/verifier.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import { DecisionLog } from '../../src/telemetry/audit.js';
 import { CHECK_BUCKETS, rulesLabel, StepgateMetrics, tokenCacheOutcome } from '../../src/telemetry/metrics.js';
 import { otlpMetricsWanted, tracingWanted } from '../../src/telemetry/otel-env.js';
-import { clientText, clip, CLIP_CHARS, clipped, hashSubject, redactUrls, subjectFor } from '../../src/telemetry/redact.js';
+import { clientText, clip, CLIP_CHARS, clipped, hashSubject, redactUrls, subjectFor } from '../../src/core/redact.js';
 import { StepUpTracker } from '../../src/telemetry/stepup.js';
 import { captureLog } from '../support/telemetry.js';
 

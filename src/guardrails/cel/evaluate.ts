@@ -1,5 +1,5 @@
 import { isClusterScoped } from '../../policy/policy.js';
-import { clip } from '../../telemetry/redact.js';
+import { clip } from '../../core/redact.js';
 import type { KubeRequestInfo } from '../../request/kube.js';
 import type { ParsedBody } from '../parse.js';
 import { isObject, type Json, type Violation } from '../types.js';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { KubeRequestInfo } from '../../request/kube.js';
-import type { UnreadableOutcome } from '../codes.js';
+import type { UnreadableOutcome } from '../../config/guardrail-codes.js';
 import { mediaType, parseBody, type ParsedBody } from '../parse.js';
 import type { ClusterPolicies } from '../settings.js';
 import type { Violation } from '../types.js';

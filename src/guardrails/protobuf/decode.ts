@@ -1,4 +1,4 @@
-import type { UnreadableOutcome } from '../codes.js';
+import type { UnreadableOutcome } from '../../config/guardrail-codes.js';
 import type { Json } from '../types.js';
 import { KINDS, kindKey, Unknown, type Field, type Message } from './schema.js';
 import { asBool, asInt32, asInt64, Reader, WIRE_LEN, WIRE_VARINT, WireError } from './wire.js';

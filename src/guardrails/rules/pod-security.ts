@@ -1,4 +1,4 @@
-import { BASELINE_CAPABILITIES, type GuardrailCode } from '../codes.js';
+import { BASELINE_CAPABILITIES, type GuardrailCode } from '../../config/guardrail-codes.js';
 import { normaliseCapability } from '../settings.js';
 import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
 import type { RuleContext } from './context.js';

@@ -1,4 +1,4 @@
-import type { GuardrailCode } from '../codes.js';
+import type { GuardrailCode } from '../../config/guardrail-codes.js';
 import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 

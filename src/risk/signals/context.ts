@@ -1,5 +1,5 @@
 import type { RiskConfig } from '../../config/schema.js';
-import type { Identity } from '../../identity/identity.js';
+import type { Identity } from '../../core/identity.js';
 import type { ClientAddress } from '../../request/client-ip.js';
 import type { SubjectHistory, WorkHistory } from '../../state/store.js';
 import type { Contribution } from '../codes.js';

@@ -1,6 +1,6 @@
 import type { Answer } from '../../decision/respond.js';
 import type { Verdict } from '../../decision/verdict.js';
-import type { Identity } from '../../identity/identity.js';
+import type { Identity } from '../../core/identity.js';
 import { LRUCache } from 'lru-cache';
 
 /**

@@ -6,7 +6,7 @@ import { check, type Checked } from '../../pipeline/check.js';
 import { fail } from '../../pipeline/evaluate.js';
 import type { Runtime } from '../../pipeline/runtime.js';
 import { StartupError } from '../../config/load.js';
-import { reasonMessage } from '../../decision/reasons.js';
+import { reasonMessage } from '../../core/reasons.js';
 import type { Logger } from '../../telemetry/log.js';
 import { logOnlyTelemetry, type CheckTelemetry } from '../../telemetry/telemetry.js';
 import { parseCheckRequest, toCheckResponse, type CheckRequestMessage } from './check.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { reasonMessage } from '../../decision/reasons.js';
+import { reasonMessage } from '../../core/reasons.js';
 import type { Answer } from '../../decision/respond.js';
 import type { Verdict } from '../../decision/verdict.js';
 import { check, type Checked } from '../../pipeline/check.js';

@@ -1,8 +1,8 @@
-import { reasonMessage } from '../../decision/reasons.js';
+import { reasonMessage } from '../../core/reasons.js';
 import { lastChallenge } from '../../pipeline/challenge.js';
 import { bearerToken } from '../../pipeline/evaluate.js';
 import type { Runtime } from '../../pipeline/runtime.js';
-import type { FlowResponse } from '../../stepup/flow.js';
+import type { FlowResponse } from '../../web/stepup/flow.js';
 
 export const CHALLENGE_PATH = '/.stepgate/v1/challenge';
 

@@ -1,6 +1,6 @@
 import type { JWTPayload } from 'jose';
 import type { AutomationConfig } from '../config/schema.js';
-import { globToRegExp } from '../policy/glob.js';
+import { globToRegExp } from './glob.js';
 
 /** Whether a verified credential belongs to automation; evaluated once per token, then cached with it. */
 export type AutomationMatcher = (issuer: string, subject: string, payload: JWTPayload) => boolean;

@@ -1,22 +1,22 @@
 import type { JWTPayload } from 'jose';
-import type { Config } from '../config/schema.js';
-import { REASONS, type ReasonCode } from '../decision/reasons.js';
-import { NO_LEVEL } from '../identity/assurance.js';
-import type { Runtime } from '../pipeline/runtime.js';
+import type { Config } from '../../config/schema.js';
+import { REASONS, type ReasonCode } from '../../core/reasons.js';
+import { NO_LEVEL } from '../../core/assurance.js';
+import type { Runtime } from '../../pipeline/runtime.js';
 import { FLOW_ERRORS, type FlowErrorCode } from './errors.js';
-import { APPROVAL_ID } from '../approvals/request-id.js';
-import { approvalBaseUrl } from '../approvals/urls.js';
+import { APPROVAL_ID } from '../../approvals/request-id.js';
+import { approvalBaseUrl } from '../../approvals/urls.js';
 import { client, IdpUnavailableError, type OidcClient } from './oidc.js';
 import { donePage, errorPage, PAGE_HEADERS, SESSION_PAGE_HEADERS, sessionPage, signedOutPage, stepUpPage, type ErrorPageInput, type SignedIn } from './pages.js';
 import { checkOrigin } from '../approvals/csrf.js';
-import type { Identity } from '../identity/identity.js';
-import { buildAttributes } from '../request/build.js';
-import { DEVICE_COOKIE } from './device-cookie.js';
-import { cookieHeader as setCookieHeader } from './session.js';
-import { STATE_PREFIX } from './state.js';
+import type { Identity } from '../../core/identity.js';
+import { buildAttributes } from '../../request/build.js';
+import { DEVICE_COOKIE } from '../../cookies/device-cookie.js';
+import { cookieHeader as setCookieHeader } from '../../cookies/session.js';
+import { STATE_PREFIX } from '../../cookies/state.js';
 import { ReturnTo } from './return-to.js';
-import type { SessionClaims } from './session.js';
-import type { StateCookies } from './state.js';
+import type { SessionClaims } from '../../cookies/session.js';
+import type { StateCookies } from '../../cookies/state.js';
 
 /** A transport-neutral HTTP answer; src/server/http/stepup.ts writes it. */
 export interface FlowResponse {

@@ -1,15 +1,15 @@
-import type { Identity } from '../identity/identity.js';
-import type { Runtime } from '../pipeline/runtime.js';
-import { compileGlobList } from '../policy/glob.js';
+import type { Identity } from '../../core/identity.js';
+import type { Runtime } from '../../pipeline/runtime.js';
+import { compileGlobList } from '../../core/glob.js';
 import { FLOW_ERRORS, type FlowErrorCode } from '../stepup/errors.js';
 import { errorPage } from '../stepup/pages.js';
-import type { ApprovalRecord } from '../state/store.js';
-import { compileAutomation } from './automation.js';
+import type { ApprovalRecord } from '../../state/store.js';
+import { compileAutomation } from '../../core/automation.js';
 import { checkOrigin, type ApprovalTokens } from './csrf.js';
-import { parseDocument, type ApprovalDocument } from './document.js';
+import { parseDocument, type ApprovalDocument } from '../../decision/approval-document.js';
 import { APPROVAL_PAGE_HEADERS, decidedPage, detailPage, listPage, stepUpNeededPage, summaryOf } from './pages.js';
-import { APPROVAL_ID } from './request-id.js';
-import { approvalUrl, APPROVALS_PATH } from './urls.js';
+import { APPROVAL_ID } from '../../approvals/request-id.js';
+import { approvalUrl, APPROVALS_PATH } from '../../approvals/urls.js';
 
 /** What the approval routes answer; src/server/http/stepup.ts writes it and logs `audit`. */
 export interface DeskResponse {

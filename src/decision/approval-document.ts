@@ -1,9 +1,9 @@
-import type { Verdict } from '../decision/verdict.js';
-import type { Identity } from '../identity/identity.js';
+import type { Verdict } from './verdict.js';
+import type { Identity } from '../core/identity.js';
 import type { RequestAttributes } from '../request/attributes.js';
-import { clientText } from '../telemetry/redact.js';
-import { bodyExcerpt, writtenObject, type BodyExcerpt, type WrittenObject } from './excerpt.js';
-import type { BoundHeader } from './request-id.js';
+import { clientText } from '../core/redact.js';
+import { bodyExcerpt, writtenObject, type BodyExcerpt, type WrittenObject } from '../approvals/excerpt.js';
+import type { BoundHeader } from '../approvals/request-id.js';
 
 /**
  * The JSON document stored with an approval (ApprovalStore's `data`): what the automation asked to

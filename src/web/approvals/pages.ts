@@ -1,8 +1,8 @@
-import { describeCheck, impersonationChecks } from '../guardrails/rules/impersonation.js';
+import { describeCheck, impersonationChecks } from '../../guardrails/rules/impersonation.js';
 import { FLOW_ERRORS } from '../stepup/errors.js';
 import { escapeHtml, page, PAGE_HEADERS } from '../stepup/pages.js';
-import type { ApprovalDocument } from './document.js';
-import { readable } from './excerpt.js';
+import type { ApprovalDocument } from '../../decision/approval-document.js';
+import { readable } from '../../approvals/excerpt.js';
 
 /** The approval pages: the step-up pages' style, no script, no external assets, everything escaped. */
 

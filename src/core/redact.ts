@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { Identity } from '../identity/identity.js';
+import type { Identity } from './identity.js';
 
 /**
  * The one place that decides what request and identity data may leave the process in spans,

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { deriveKeyRing, type CookieKey, type CookieKeyRing } from '../stepup/keys.js';
+import { deriveKeyRing, type CookieKey, type CookieKeyRing } from '../../cookies/keys.js';
 
 /**
  * The per-page token an approve/reject form carries: HMAC-SHA256, under a key derived (HKDF,

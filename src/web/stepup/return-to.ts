@@ -1,4 +1,4 @@
-import { compileGlobList, type StringMatcher } from '../policy/glob.js';
+import { compileGlobList, type StringMatcher } from '../../core/glob.js';
 
 /**
  * Validation of the return URL (`rd`) a step-up ends on. Only absolute http(s) URLs whose host is

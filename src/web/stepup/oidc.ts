@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import type { OidcConfig } from '../config/schema.js';
+import type { OidcConfig } from '../../config/schema.js';
 
 /**
  * The relying party, with openid-client v6. Discovery happens on first use and is retried after a
