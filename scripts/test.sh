@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine with Node.js, then runs them all:
-# type-check (tsc --noEmit) and vitest (unit + integration against real servers on loopback).
+# type-check (tsc --noEmit), the dependency rules, the linter and vitest (unit + integration against real servers on loopback).
 # CI runs exactly this (see .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,10 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a=
 
 npm ci --no-audit --no-fund
 npm run typecheck
+# The layout rules (no import cycles, runtime or type; each folder imports only the layers below
+# it, see docs/architecture.md) and the linter. Either failing fails the run.
+npm run depcheck
+npm run lint
 
 mkdir -p .artifacts
 status=0

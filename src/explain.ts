@@ -136,6 +136,7 @@ export function splitUrl(url: string): { scheme: string; authority: string; path
   const [, scheme, authority, rest] = m as unknown as [string, string, string, string];
   if (authority === '') throw new ExplainInputError(`--url has no host: ${clip(url)}`);
   if (rest.includes('#')) throw new ExplainInputError(`--url has a fragment (#…), which no client sends: ${clip(url)}`);
+  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0020\u007f]/.test(rest)) throw new ExplainInputError('--url contains a space or control character, which cannot be on a request line');
   // What curl or kubectl put on the request line for `https://host` or `https://host?q`.
   const path = rest === '' ? '/' : rest.startsWith('/') ? rest : `/${rest}`;

@@ -339,7 +339,7 @@ export class RedisStateStore implements StateStore {
     const once = async (): Promise<unknown> => {
       if (this.writer.status !== 'ready') throw new StateUnavailableError(`redis ${what}: not connected (${this.writer.status})`);
       const pipeline = this.writer.pipeline() as unknown as Scripted & { wait(n: number, t: number): unknown; exec(): Promise<[Error | null, unknown][] | null> };
-      pipeline[script](...args);
+      void pipeline[script](...args);
       pipeline.wait(this.waitReplicas, this.waitTimeoutMs);
       const replies = await pipeline.exec();
       if (replies === null || replies.length !== 2) throw new StateUnavailableError(`redis ${what}: no reply`);

@@ -111,5 +111,6 @@ function fieldValue(key: string, v: unknown): string {
  * overrides (which reorder what the reader sees) as visible escapes; everything else as it is.
  */
 function terminalSafe(s: string): string {
+  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -283,7 +283,7 @@ export class StepgateMetrics implements MetricProducer {
   private readonly startTime: HrTime = hrTime();
   private readonly decisions = new Map<string, CounterSeries>();
   /** By reason index: the decision is a function of the reason, so one series each. */
-  private readonly decisionsByReason: (CounterSeries | undefined)[] = new Array(REASON_CODES.length);
+  private readonly decisionsByReason: (CounterSeries | undefined)[] = new Array<CounterSeries | undefined>(REASON_CODES.length);
   /** rule name → [allow, stepup, deny]: one series per rule however rules combine. */
   private readonly ruleDecisions = new Map<string, CounterSeries[]>();
   /** The same for shadowed elements (mode="shadow"): a rule is in one mode at a time, so no series doubles. */

@@ -85,6 +85,7 @@ describe('log format', () => {
       fc.property(hostile, hostile, hostile, (msg, value, key) => {
         const out = prettyLine(JSON.stringify({ level: 'info', time: 't', event: value, msg, [key || 'k']: value, obj: { v: value } }));
         expect(out.endsWith('\n')).toBe(true);
+        // eslint-disable-next-line no-control-regex
         expect(out.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
       }),
     );

@@ -211,7 +211,7 @@ const intOrStringParts = new WeakMap<Json, Map<string, { type: number; intVal: n
 function readIntOrString(r: Reader, target: Json, name: string, depth: number): void {
   if (depth + 1 > MAX_DEPTH) throw new WireError('nested too deeply');
   let byName = intOrStringParts.get(target);
-  if (byName === undefined) intOrStringParts.set(target, (byName = new Map()));
+  if (byName === undefined) intOrStringParts.set(target, (byName = new Map<string, { type: number; intVal: number; strVal: string }>()));
   const parts = byName.get(name) ?? { type: 0, intVal: 0, strVal: '' };
   byName.set(name, parts);
   while (!r.done) {

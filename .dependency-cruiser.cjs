@@ -1,0 +1,61 @@
+// The dependency rules for src/ (see docs/architecture.md). `npm run depcheck` runs them and
+// scripts/test.sh runs that, so a cycle or an upward import fails CI.
+//
+// LAYERS is the one-way order, top first: a folder may import only folders listed after it.
+// Type-only imports count too (tsPreCompilationDeps), so a cycle through `import type` fails
+// just like a runtime one.
+const LAYERS = [
+  ['app', '^src/[^/]+\\.ts$'], // composition root and command-line entry points
+  ['server', '^src/server/'], // gRPC and HTTP adapters: parse, call pipeline/check, map the answer
+  ['web', '^src/web/'], // step-up pages and flow, approval desk
+  ['credential', '^src/credential/'], // the kubectl plugin's client side (imports nothing below)
+  ['telemetry', '^src/telemetry/'], // metrics, traces, audit: records what the pipeline decided
+  ['pipeline', '^src/pipeline/'], // runtime and the one check path
+  ['decision', '^src/decision/'], // Verdict, verdict → answer, the approval document
+  ['guardrails', '^src/guardrails/'],
+  ['risk', '^src/risk/'],
+  ['identity', '^src/identity/'],
+  ['policy', '^src/policy/'],
+  ['approvals', '^src/approvals/'],
+  ['cookies', '^src/cookies/'], // session, device and OIDC state cookie codecs and their keys
+  ['request', '^src/request/'],
+  ['state', '^src/state/'],
+  ['core', '^src/core/'], // reason codes, identity and assurance types, matchers, redaction
+  ['config', '^src/config/'], // schema, load (file:line:field errors); imports nothing in src/
+];
+
+const upward = LAYERS.slice(1).map(([name, path], i) => ({
+  name: `layer-${name}`,
+  comment: `${name} may import only the layers below it: ${LAYERS.slice(i + 2).map(([n]) => n).join(', ') || 'none'}`,
+  severity: 'error',
+  from: { path },
+  to: { path: LAYERS.slice(0, i + 1).map(([, p]) => p) },
+}));
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'A module must not reach itself through its imports (type imports included).',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'no-unlayered-folder',
+      comment: 'Every folder under src/ must appear in LAYERS in .dependency-cruiser.cjs.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: LAYERS.map(([, p]) => p) },
+      to: {},
+    },
+    ...upward,
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    includeOnly: '^src/',
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};
