@@ -17,23 +17,33 @@ let issuer: TestIssuer;
 let slowJwks: ReturnType<typeof createServer>;
 let slowUrl = '';
 let jwksDelayMs = 1500;
+/** Requests for /jwks the slow issuer has received: proof that a fetch is in flight. */
+let jwksArrivals = 0;
+/** Held /jwks answers (the drain test releases them only once the process has exited). */
+const held = new Set<() => void>();
 
 beforeAll(async () => {
   issuer = await TestIssuer.start();
   // An issuer whose JWKS answers slowly, to hold a Check in flight across SIGTERM.
   slowJwks = createServer((req, res) => {
-    setTimeout(() => {
+    if (req.url === '/jwks') jwksArrivals++;
+    const answer = () => {
+      held.delete(answer);
+      if (res.writableEnded || res.destroyed) return;
       const body = req.url === '/.well-known/openid-configuration'
         ? { issuer: slowUrl, jwks_uri: `${slowUrl}/jwks` }
         : { keys: [...issuer.published].map((k) => issuer.publicJwk(k)) };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    }, req.url === '/jwks' ? jwksDelayMs : 0);
+    };
+    if (req.url === '/jwks' && jwksDelayMs === Infinity) held.add(answer);
+    else setTimeout(answer, req.url === '/jwks' ? jwksDelayMs : 0);
   });
   await new Promise<void>((r) => slowJwks.listen(0, '127.0.0.1', r));
   slowUrl = `http://127.0.0.1:${(slowJwks.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
+  for (const answer of [...held]) answer();
   slowJwks?.closeAllConnections();
   slowJwks?.close();
   await issuer?.close();
@@ -53,11 +63,11 @@ function slowConfig(grace: number) {
     .replace('level: silent', 'level: info');
 }
 
-async function slowToken() {
+async function slowToken(kid = 'rs256-1') {
   const { SignJWT } = await import('jose');
-  const key = issuer.keys.get('rs256-1')!;
+  const key = issuer.keys.get(kid)!;
   return new SignJWT({ sub: 'alice', acr: 'urn:stepgate:aal1', auth_time: Math.floor(Date.now() / 1000) })
-    .setProtectedHeader({ alg: 'RS256', kid: 'rs256-1' })
+    .setProtectedHeader({ alg: 'RS256', kid })
     .setIssuer(slowUrl)
     .setAudience('kubernetes')
     .setExpirationTime('5m')
@@ -83,7 +93,8 @@ describe('process lifecycle', () => {
 
     // The verifier fetched keys at startup; wait until they are in, then force an in-flight fetch
     // with a token whose kid is new, so the Check waits on the slow JWKS endpoint.
-    await waitFor(() => proc.logs.some((l) => l.event === 'jwks_refresh'), 10_000);
+    // The slow issuer's own startup fetch (the unreachable test issuer logs a jwks_refresh too, sooner).
+    await waitFor(() => proc.logs.some((l) => l.event === 'jwks_refresh' && l.issuer === slowUrl && l.outcome === 'ok'), 10_000);
     await issuer.addKey('rotated', 'RS256');
     const { SignJWT } = await import('jose');
     const token = await new SignJWT({ sub: 'alice', acr: 'urn:stepgate:aal1', auth_time: Math.floor(Date.now() / 1000) })
@@ -92,9 +103,11 @@ describe('process lifecycle', () => {
       .setAudience('kubernetes')
       .setExpirationTime('5m')
       .sign(issuer.keys.get('rotated')!.privateKey);
-    await new Promise((r) => setTimeout(r, 2100)); // past the refetch cooldown
+    await new Promise((r) => setTimeout(r, 2100)); // past the refetch cooldown (a separate process: no clock to inject)
+    const arrivals = jwksArrivals;
     const inflight = client.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token }));
-    await new Promise((r) => setTimeout(r, 300));
+    // The Check is in flight once its key fetch reaches the issuer: only then send SIGTERM.
+    await waitFor(() => jwksArrivals > arrivals, 10_000);
     proc.child.kill('SIGTERM');
     const res = await inflight;
     expect(res.status.code).toBe(0);
@@ -107,17 +120,31 @@ describe('process lifecycle', () => {
   });
 
   it('bounds the drain: a call stuck past the grace period does not hold the exit', async () => {
-    jwksDelayMs = 15_000;
+    // The key fetch never answers while the process lives: the Check stays stuck, so an exit can
+    // only come from the grace period ending the drain (without it the test times out).
+    // The startup fetch answers; the refetch for a key rotated in afterwards is the stuck one.
+    jwksDelayMs = 0;
     const proc = await startServiceProcess(writeConfig('stuck.yaml', slowConfig(1)), { TEST_HMAC_SECRET: HMAC_SECRET });
+    // The slow issuer's own startup fetch (the unreachable test issuer logs a jwks_refresh too, sooner).
+    await waitFor(() => proc.logs.some((l) => l.event === 'jwks_refresh' && l.issuer === slowUrl && l.outcome === 'ok'), 10_000);
+    jwksDelayMs = Infinity;
+    await issuer.addKey('rotated-stuck', 'RS256');
     const client = new CheckClient(proc.port);
-    const inflight = client.check(checkRequest({ path: '/api/v1/pods', token: await slowToken() })).catch((e: Error) => e);
-    await new Promise((r) => setTimeout(r, 300));
-    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, 2100)); // past the refetch cooldown (a separate process: no clock to inject)
+    const arrivals = jwksArrivals;
+    let settled = false;
+    const inflight = client.check(checkRequest({ path: '/api/v1/pods', token: await slowToken('rotated-stuck') })).catch((e: Error) => e).finally(() => (settled = true));
+    // The Check is in flight once its key fetch reaches the issuer: only then send SIGTERM.
+    await waitFor(() => jwksArrivals > arrivals, 10_000);
     proc.child.kill('SIGTERM');
     const exit = await proc.exited;
     expect(exit.code).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(4000);
+    // Exited with the fetch still unanswered: the drain was cut by the grace, not finished.
+    expect(held.size).toBeGreaterThan(0);
+    // Ended by the grace (shutdown_grace_seconds: 1), not by the hard-exit backstop (grace + 5 s, code 1).
+    expect(proc.logs.some((l) => l.event === 'shutdown' && l.signal === 'SIGTERM')).toBe(true);
     await inflight;
+    expect(settled).toBe(true);
     client.close();
   });
 

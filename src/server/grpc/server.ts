@@ -109,7 +109,8 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
       // tryShutdown stops new connections and calls but would also wait for long-lived streams
       // (health Watch, reflection) that never end by themselves. Only Checks matter: once none
       // is in flight, or the grace period is over, the rest is closed.
-      server.tryShutdown(() => undefined);
+      const closed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      const deadline = Date.now() + graceMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           opts.log.warn({ event: 'shutdown', grace_ms: graceMs, inflight }, 'in-flight checks did not finish in time; closing them');
@@ -122,6 +123,12 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
         };
         if (inflight === 0) drained();
       });
+      // The last answer was handed to grpc-js, not yet written out: forceShutdown destroys the
+      // HTTP/2 sessions at once and turned it into CANCELLED at the client. Give the sessions the
+      // rest of the grace period (at most a second) to close by themselves after their last
+      // stream; only Watch streams, which never end, are left for forceShutdown to cut.
+      const rest = Math.max(0, Math.min(1000, deadline - Date.now()));
+      await Promise.race([closed, new Promise<void>((resolve) => setTimeout(resolve, rest).unref())]);
       server.forceShutdown();
     },
   };
