@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AAL2 } from './idp.js';
-import { startDemoStack, watchStepgate, type DemoStack } from './stack.js';
+import { startDemoStack, watchStepgate, type DemoPorts, type DemoStack } from './stack.js';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
@@ -28,10 +28,19 @@ function codes(stack: DemoStack) {
   return `alice ${bold(stack.idp.totp('alice'))}   bob ${bold(stack.idp.totp('bob'))}`;
 }
 
+/**
+ * Ports to use instead of the documented ones, as JSON (`{"nginx":18088,…}`): the end-to-end test
+ * runs the demo on ports it found free, so a taken 9191 or 8088 cannot fail it.
+ */
+function portOverrides(): Partial<DemoPorts> | undefined {
+  const raw = process.env.STEPGATE_DEMO_PORTS;
+  return raw ? (JSON.parse(raw) as Partial<DemoPorts>) : undefined;
+}
+
 async function main() {
   let stack: DemoStack;
   try {
-    stack = await startDemoStack({ showTotpHint: true, echoLogs: auditLine });
+    stack = await startDemoStack({ ports: portOverrides(), showTotpHint: true, echoLogs: auditLine });
   } catch (e) {
     const msg = (e as Error).message;
     console.error(`The demo could not start: ${msg}`);

@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CONFIG, DEMO_PORTS, demoConfigText, generateSessionKeys } from '../../demo/stack.js';
+import { freePort } from '../../demo/nginx.js';
+import { DEMO_CONFIG, DEMO_PORTS, demoConfigText, generateSessionKeys, type DemoPorts } from '../../demo/stack.js';
 import { runCli } from '../support/process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -52,7 +53,16 @@ describe('npm run demo', () => {
   });
 
   it('starts everything, prints what to try, redirects /admin to the step-up page, and Ctrl-C stops it all', { timeout: 60_000 }, async () => {
-    const child = spawn('npm', ['run', 'demo'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    // Free ports, passed in: the documented ones (8088, 9191, …) may be taken on a shared machine.
+    const ports = {} as DemoPorts;
+    const taken = new Set<number>();
+    for (const name of Object.keys(DEMO_PORTS) as (keyof DemoPorts)[]) {
+      do ports[name] = await freePort();
+      while (taken.has(ports[name]));
+      taken.add(ports[name]);
+    }
+    const front = `http://127.0.0.1:${ports.nginx}`;
+    const child = spawn('npm', ['run', 'demo'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, STEPGATE_DEMO_PORTS: JSON.stringify(ports) } });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -61,22 +71,22 @@ describe('npm run demo', () => {
       const deadline = Date.now() + 45_000;
       while (!out.includes('Behind the scenes') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
       expect(out).toContain('stepgate demo is running');
-      expect(out).toContain('http://127.0.0.1:8088/admin');
+      expect(out).toContain(`${front}/admin`);
       expect(out).toContain('alice / alice-password');
       expect(out).toMatch(/alice \S*\d{6}/);
-      expect(out).toMatch(/curl -i -H "Authorization: Bearer \$\(cat \S+alice-aal1\.jwt\)" http:\/\/127\.0\.0\.1:8088\/api\/v1\/secrets/);
+      expect(out).toMatch(new RegExp(`curl -i -H "Authorization: Bearer \\$\\(cat \\S+alice-aal1\\.jwt\\)" ${front.replace(/\./g, '\\.')}/api/v1/secrets`));
 
-      const nav = await navigate('http://127.0.0.1:8088/admin');
+      const nav = await navigate(`${front}/admin`);
       expect(nav.status).toBe(302);
-      expect(nav.location).toMatch(/^http:\/\/127\.0\.0\.1:8088\/\.stepgate\/start\?/);
+      expect(nav.location).toMatch(new RegExp(`^${front.replace(/\./g, '\\.')}/\\.stepgate/start\\?`));
       const tokenFile = /\$\(cat (\S+alice-aal2\.jwt)\)/.exec(out)![1]!;
-      const res = await fetch('http://127.0.0.1:8088/api/v1/secrets', { headers: { authorization: `Bearer ${(await readFile(tokenFile, 'utf8')).trim()}` } });
+      const res = await fetch(`${front}/api/v1/secrets`, { headers: { authorization: `Bearer ${(await readFile(tokenFile, 'utf8')).trim()}` } });
       expect(res.status).toBe(200);
     } finally {
       // Ctrl-C in a terminal signals the whole process group.
       process.kill(-child.pid!, 'SIGINT');
       await exited;
     }
-    for (const port of Object.values(DEMO_PORTS)) expect(await listening(port), `port ${port} still open`).toBe(false);
+    for (const port of Object.values(ports)) expect(await listening(port), `port ${port} still open`).toBe(false);
   });
 });

@@ -32,7 +32,11 @@ export async function startServiceProcess(configFile: string, env: NodeJS.Proces
   const { child, stdout, stderr, exited } = runCli(['serve', '--config', configFile], env);
   const logs: Record<string, unknown>[] = [];
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line; stderr: ${stderr.join('\n')}`)), 60_000);
+    const timer = setTimeout(() => {
+      // Do not leave a half-started service behind on a loaded machine.
+      child.kill('SIGKILL');
+      reject(new Error(`no listening line; stderr: ${stderr.join('\n')}`));
+    }, 60_000);
     const poll = setInterval(() => {
       while (stdout.length > 0) {
         const line = stdout.shift()!;
