@@ -59,3 +59,6 @@ module.exports = {
     enhancedResolveOptions: { extensions: ['.ts', '.js'] },
   },
 };
+// For test/unit/architecture.test.ts, which checks src/ and docs/architecture.md against the order
+// (not enumerable: dependency-cruiser rejects unknown configuration keys).
+Object.defineProperty(module.exports, 'LAYERS', { value: LAYERS, enumerable: false });
