@@ -75,7 +75,7 @@ async function slowToken(kid = 'rs256-1') {
 }
 
 describe('process lifecycle', () => {
-  it('on SIGTERM: reports NOT_SERVING, finishes the in-flight Check, exits 0', async () => {
+  it('on SIGTERM: reports NOT_SERVING, finishes the in-flight Check, exits 0', { timeout: 60_000 }, async () => {
     jwksDelayMs = 1500;
     const proc = await startServiceProcess(writeConfig('slow.yaml', slowConfig(10)), { TEST_HMAC_SECRET: HMAC_SECRET });
     const client = new CheckClient(proc.port);
@@ -119,7 +119,7 @@ describe('process lifecycle', () => {
     health.close();
   });
 
-  it('bounds the drain: a call stuck past the grace period does not hold the exit', async () => {
+  it('bounds the drain: a call stuck past the grace period does not hold the exit', { timeout: 60_000 }, async () => {
     // The key fetch never answers while the process lives: the Check stays stuck, so an exit can
     // only come from the grace period ending the drain (without it the test times out).
     // The startup fetch answers; the refetch for a key rotated in afterwards is the stuck one.
