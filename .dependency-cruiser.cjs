@@ -6,14 +6,17 @@
 // just like a runtime one.
 const LAYERS = [
   ['app', '^src/[^/]+\\.ts$'], // composition root and command-line entry points
+  ['replay', '^src/replay/'], // stepgate replay: audit log → the real pipeline, offline
   ['server', '^src/server/'], // gRPC and HTTP adapters: parse, call pipeline/check, map the answer
   ['web', '^src/web/'], // step-up pages and flow, approval desk
+  ['admin', '^src/admin/'], // incident and revocation admin API, Shared Signals receiver, their CLI client
   ['credential', '^src/credential/'], // the kubectl plugin's client side (imports nothing below)
   ['telemetry', '^src/telemetry/'], // metrics, traces, audit: records what the pipeline decided
   ['pipeline', '^src/pipeline/'], // runtime and the one check path
   ['decision', '^src/decision/'], // Verdict, verdict → answer, the approval document
   ['guardrails', '^src/guardrails/'],
   ['risk', '^src/risk/'],
+  ['incident', '^src/incident/'], // each replica's board of incidents and revocations, and their model
   ['identity', '^src/identity/'],
   ['policy', '^src/policy/'],
   ['approvals', '^src/approvals/'],

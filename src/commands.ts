@@ -162,7 +162,7 @@ async function help(topic: string | undefined, io: CommandIo): Promise<number> {
     return 0;
   }
   if (topic === 'incident' || topic === 'revoke') {
-    const cli = await import('./incident/cli.js');
+    const cli = await import('./admin/cli.js');
     io.out(`${topic === 'incident' ? cli.INCIDENT_HELP : cli.REVOKE_HELP}\n`);
     return 0;
   }
@@ -185,7 +185,7 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
   }
   if (HELP[command] !== undefined && asksHelp(rest)) return help(command, io);
   if ((command === 'incident' || command === 'revoke') && asksHelp(rest)) {
-    const cli = await import('./incident/cli.js');
+    const cli = await import('./admin/cli.js');
     io.out(`${command === 'incident' ? cli.INCIDENT_HELP : cli.REVOKE_HELP}\n`);
     return 0;
   }
@@ -285,7 +285,7 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
     case 'incident':
     case 'revoke': {
       // Clients of a running stepgate's admin API (issue 15).
-      const cli = await import('./incident/cli.js');
+      const cli = await import('./admin/cli.js');
       try {
         return await (command === 'incident' ? cli.runIncident : cli.runRevoke)(rest, { out: io.out, env: process.env });
       } catch (err) {

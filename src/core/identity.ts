@@ -2,7 +2,7 @@ import type { JWTPayload } from 'jose';
 import type { Config, IssuerConfig } from '../config/schema.js';
 import type { AutomationMatcher } from './automation.js';
 import { NO_LEVEL, type AssuranceModel } from './assurance.js';
-import { arrayBytes, flatString, internHeaders, internList, internPair, internString, stringBytes } from '../identity/intern.js';
+import { arrayBytes, flatString, internHeaders, internList, internPair, internString, stringBytes } from './intern.js';
 
 /** A verified caller, built once per token and cached with it: nothing here is recomputed on a hit. */
 export interface Identity {

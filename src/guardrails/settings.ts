@@ -5,15 +5,8 @@ import { loadClusterPolicies } from './cel/load.js';
 import type { ClusterRule } from './cel/policy.js';
 import { GUARDRAIL_CODES, GUARDRAIL_TIERS, UNREADABLE_KEY, type GuardrailCode, type GuardrailTier } from '../config/guardrail-codes.js';
 
-/** What one guardrail asks for when it is violated. `level` is a rank, -1 for none. */
-export interface CompiledEffect {
-  readonly deny: boolean;
-  readonly level: number;
-  readonly maxAge: number | undefined;
-  readonly risk: number;
-  /** `mode: shadow`: reported as what it would ask, never enforced. */
-  readonly shadow: boolean;
-}
+export type { CompiledEffect } from './types.js';
+import type { CompiledEffect } from './types.js';
 
 export type EffectKey = GuardrailCode | typeof UNREADABLE_KEY;
 

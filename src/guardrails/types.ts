@@ -1,5 +1,4 @@
 import type { GuardrailCode, UnreadableOutcome } from '../config/guardrail-codes.js';
-import type { CompiledEffect } from './settings.js';
 
 export interface Violation {
   code: GuardrailCode;
@@ -37,4 +36,14 @@ export function arrayOf(v: unknown): readonly unknown[] {
 /** Strings of a list; non-strings are dropped (kube would refuse them anyway). */
 export function stringsOf(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** What one guardrail asks for when it is violated. `level` is a rank, -1 for none. */
+export interface CompiledEffect {
+  readonly deny: boolean;
+  readonly level: number;
+  readonly maxAge: number | undefined;
+  readonly risk: number;
+  /** `mode: shadow`: reported as what it would ask, never enforced. */
+  readonly shadow: boolean;
 }

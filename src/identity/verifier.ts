@@ -8,7 +8,7 @@ import type { ReasonCode } from '../core/reasons.js';
 import type { AssuranceModel } from '../core/assurance.js';
 import { compileAutomation, type AutomationMatcher } from '../core/automation.js';
 import { buildIdentity, identityBytes, type Identity } from '../core/identity.js';
-import { internBytes, MAP_ENTRY_BYTES, stringBytes } from './intern.js';
+import { internBytes, MAP_ENTRY_BYTES, stringBytes } from '../core/intern.js';
 import { clip } from '../core/redact.js';
 import { JwksSource, JwksUnavailableError, KeyUnknownError, type FetchFn } from './jwks.js';
 

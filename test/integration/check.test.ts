@@ -799,7 +799,7 @@ describe('revocation on the Check side (issue 15)', () => {
   });
 
   it('a revoked subject is credential_revoked over gRPC, though its allow was cached and its encoded answer reused', async () => {
-    const { revoke } = await import('../../src/incident/actions.js');
+    const { revoke } = await import('../../src/admin/actions.js');
     const token = await issuer.token({ sub: 'revoked-user', auth_time: now() - 60 });
     const read = () => incClient.check(checkRequest({ path: '/api/v1/namespaces/dev/configmaps/app', token }));
     expect(reasonOf(await read())).toBe('allowed');

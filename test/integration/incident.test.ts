@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { runIncident, runRevoke } from '../../src/incident/cli.js';
+import { runIncident, runRevoke } from '../../src/admin/cli.js';
 import { startService, type Service } from '../../src/main.js';
 import { admin, adminToken, incidentConfigYaml, incidentEnv, kubeCheck, token, USER_ISSUER } from '../support/incident.js';
 import { startRedis, type RedisServer } from '../support/redis.js';

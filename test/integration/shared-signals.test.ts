@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { EVENT_TYPES } from '../../src/incident/signals.js';
+import { EVENT_TYPES } from '../../src/admin/signals.js';
 import { startService, type Service } from '../../src/main.js';
 import { incidentConfigYaml, incidentEnv, kubeCheck, token, USER_ISSUER } from '../support/incident.js';
 import { startRedis, type RedisServer } from '../support/redis.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { compileAssurance } from '../../src/core/assurance.js';
 import { buildIdentity } from '../../src/core/identity.js';
-import { Interner, listKey } from '../../src/identity/intern.js';
+import { Interner, listKey } from '../../src/core/intern.js';
 import fc from 'fast-check';
 import { testConfigYaml } from '../support/config.js';
 

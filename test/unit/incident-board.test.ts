@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { duration } from '../../src/incident/cli.js';
+import { duration } from '../../src/admin/cli.js';
 import { IncidentBoard } from '../../src/incident/board.js';
 import type { IncidentDoc, RevocationDoc } from '../../src/incident/model.js';
 import { scopeProblem } from '../../src/incident/model.js';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { ConfigError, type ConfigProblem } from '../../config/load.js';
-import type { CompiledEffect } from '../settings.js';
+import type { CompiledEffect } from '../types.js';
 import { compileExpression, ExpressionError, type CompiledExpression } from './expression.js';
 import { BUILT_IN_KINDS } from './kinds.js';
 import type { ClusterRule, MatchInput, NamedExpression, ObjectView, Operation, Validation } from './policy.js';

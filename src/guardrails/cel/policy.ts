@@ -1,5 +1,5 @@
 import type { CompiledExpression } from './expression.js';
-import type { CompiledEffect } from '../settings.js';
+import type { CompiledEffect } from '../types.js';
 
 /**
  * One cluster policy (a ValidatingAdmissionPolicy, or one rule of a Kyverno policy, or one of

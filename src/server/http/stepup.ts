@@ -12,8 +12,8 @@ import { readBody, send } from './respond.js';
 import type { ApprovalAudit, ApprovalDesk, DeskResponse } from '../../web/approvals/desk.js';
 import { APPROVALS_PATH } from '../../approvals/urls.js';
 import { CHALLENGE_PATH, challengeEndpoint } from './challenge.js';
-import { ADMIN_MAX_BODY, ADMIN_PATH, adminApi } from '../../incident/admin.js';
-import { MAX_SET_BYTES, receiveSignal, SIGNALS_PATH } from '../../incident/signals.js';
+import { ADMIN_MAX_BODY, ADMIN_PATH, adminApi } from '../../admin/admin.js';
+import { MAX_SET_BYTES, receiveSignal, SIGNALS_PATH } from '../../admin/signals.js';
 
 export interface StepUpServerOptions {
   flow: StepUpFlow;

@@ -6,7 +6,7 @@ import type { Logger } from '../telemetry/log.js';
 import { clientText } from '../core/redact.js';
 import { revoke, type RevokeInput } from './actions.js';
 import { audit, type AdminResponse } from './admin.js';
-import type { Actor } from './model.js';
+import type { Actor } from '../incident/model.js';
 
 export const SIGNALS_PATH = '/.stepgate/ssf/events';
 export const MAX_SET_BYTES = 64 * 1024;

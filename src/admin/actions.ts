@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../pipeline/runtime.js';
-import { revocationId, type Actor, type IncidentDoc, type IncidentScope, type RevocationDoc } from './model.js';
+import { revocationId, type Actor, type IncidentDoc, type IncidentScope, type RevocationDoc } from '../incident/model.js';
 
 /**
  * What an incident or a revocation does, whoever asks (the admin API or a Shared Signals event):

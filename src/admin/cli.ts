@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ADMIN_PATH } from './admin.js';
-import type { IncidentDoc, RevocationDoc } from './model.js';
+import type { IncidentDoc, RevocationDoc } from '../incident/model.js';
 
 /**
  * `stepgate incident raise|list|end` and `stepgate revoke subject|session`: thin clients of the

@@ -4,7 +4,7 @@ import type { Logger } from '../telemetry/log.js';
 import { clientText, hashSubject } from '../core/redact.js';
 import type { Identity } from '../core/identity.js';
 import { endIncident, raiseIncident, revoke, type RevokeInput } from './actions.js';
-import { MAX_TEXT, scopeProblem, type Actor, type IncidentScope } from './model.js';
+import { MAX_TEXT, scopeProblem, type Actor, type IncidentScope } from '../incident/model.js';
 
 export const ADMIN_PATH = '/.stepgate/admin/v1';
 const MAX_BODY = 16 * 1024;
