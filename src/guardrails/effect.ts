@@ -1,5 +1,6 @@
 import type { Requirement } from '../policy/policy.js';
 import { GUARDRAIL_RULE_PREFIX, guardrailInWords, UNREADABLE_KEY, type GuardrailCode, type UnreadableOutcome } from '../config/guardrail-codes.js';
+import { NOTHING, tighten } from '../core/tighten.js';
 import type { GuardrailSettings } from './settings.js';
 import type { GuardrailResult, Violation } from './types.js';
 
@@ -53,9 +54,7 @@ function combineEffects(
   settings: GuardrailSettings,
   withShadow: boolean,
 ): GuardrailContribution {
-  let deny = false;
-  let level = -1;
-  let maxAge: number | undefined;
+  let need = NOTHING;
   let risk = 0;
   const codes: (GuardrailCode | UnreadableOutcome)[] = [];
   let shadowed: (GuardrailCode | UnreadableOutcome)[] | undefined;
@@ -72,13 +71,11 @@ function combineEffects(
     if (e === undefined || (e.shadow && !withShadow)) continue;
     if (!codes.includes(code)) codes.push(code);
     if (e.shadow && !(shadowed ??= []).includes(code)) shadowed.push(code);
-    if (e.deny) deny = true;
-    if (e.level > level) level = e.level;
-    if (e.maxAge !== undefined && (maxAge === undefined || e.maxAge < maxAge)) maxAge = e.maxAge;
+    need = tighten(need, { deny: e.deny, denyMessage: undefined, level: e.level, maxAge: e.maxAge });
     risk += e.risk;
   }
   if (codes.length === 0) return NO_CONTRIBUTION;
-  return { deny, level, maxAge, risk, codes, shadowed };
+  return { deny: need.deny, level: need.level, maxAge: need.maxAge, risk, codes, shadowed };
 }
 
 export { GUARDRAIL_RULE_PREFIX };
@@ -90,11 +87,16 @@ export { GUARDRAIL_RULE_PREFIX };
  */
 export function applyGuardrails(need: Requirement, c: GuardrailContribution): Requirement {
   if (c.codes.length === 0) return need;
-  const maxAge = need.maxAge === undefined ? c.maxAge : c.maxAge === undefined ? need.maxAge : Math.min(need.maxAge, c.maxAge);
+  const { deny, denyMessage, level, maxAge } = tighten(need, {
+    deny: c.deny,
+    denyMessage: c.deny ? `This change is refused by guardrail: ${c.codes.map(guardrailInWords).join('; ')}.` : undefined,
+    level: c.level,
+    maxAge: c.maxAge,
+  });
   return Object.freeze({
-    deny: need.deny || c.deny,
-    denyMessage: need.denyMessage ?? (c.deny ? `This change is refused by guardrail: ${c.codes.map(guardrailInWords).join('; ')}.` : undefined),
-    level: Math.max(need.level, c.level),
+    deny,
+    denyMessage,
+    level,
     maxAge,
     rules: Object.freeze([...need.rules, ...c.codes.map((code) => `${GUARDRAIL_RULE_PREFIX}${code}`)]),
     sensitivity: need.sensitivity,

@@ -3,6 +3,7 @@ import type { AssuranceModel } from '../core/assurance.js';
 import type { Identity } from '../core/identity.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { compileGlobList } from '../core/glob.js';
+import { NOTHING, tighten } from '../core/tighten.js';
 
 /**
  * What the matching rules ask of a request. Rules combine by strictness: any deny wins; else the
@@ -168,34 +169,22 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
 
 /** The matching rules combined strictest-wins. */
 function combine(rules: readonly CompiledRule[], matched: readonly number[]): Requirement {
-  let deny = false;
-  let denyMessage: string | undefined;
-  let level = -1;
-  let maxAge: number | undefined;
+  let need = NOTHING;
   let sensitivity = 0;
   let byBand: Record<string, BandEffect> | undefined;
   for (const i of matched) {
     const r = rules[i]!;
     if (r.sensitivity > sensitivity) sensitivity = r.sensitivity;
     if (r.byBand) for (const [band, e] of Object.entries(r.byBand)) (byBand ??= {})[band] = byBand[band] ? strictest(byBand[band], e) : e;
-    if (r.deny) {
-      deny = true;
-      denyMessage ??= r.message;
-    }
-    if (r.level > level) level = r.level;
-    if (r.maxAge !== undefined && (maxAge === undefined || r.maxAge < maxAge)) maxAge = r.maxAge;
+    need = tighten(need, { deny: r.deny, denyMessage: r.message, level: r.level, maxAge: r.maxAge });
   }
+  const { deny, denyMessage, level, maxAge } = need;
   return Object.freeze({ deny, denyMessage, level, maxAge, rules: Object.freeze(matched.map((i) => rules[i]!.name)), sensitivity, byBand: byBand && Object.freeze(byBand) });
 }
 
-/** Two effects combined by the policy's rule: any deny, the higher level, the shorter max_age. */
+/** Two effects combined by the one strictest-wins rule (core/tighten.ts). */
 export function strictest(a: BandEffect, b: BandEffect): BandEffect {
-  return Object.freeze({
-    deny: a.deny || b.deny,
-    denyMessage: a.deny ? a.denyMessage : b.denyMessage,
-    level: Math.max(a.level, b.level),
-    maxAge: a.maxAge === undefined ? b.maxAge : b.maxAge === undefined ? a.maxAge : Math.min(a.maxAge, b.maxAge),
-  });
+  return Object.freeze(tighten(a, b));
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { RiskConfig } from '../config/schema.js';
 import type { AssuranceModel } from '../core/assurance.js';
 import type { Requirement } from '../policy/policy.js';
+import { tighten, type Strictness } from '../core/tighten.js';
 
 interface Band {
   name: string;
@@ -88,27 +89,16 @@ export class RiskBands {
     }
     let r = perBase[k];
     if (!r) {
-      let { deny, denyMessage, level, maxAge } = base;
+      let need: Strictness = base;
       for (let i = 0; i <= k; i++) {
         const b = this.bands[i]!;
         if (b.shadow && !withShadow) continue;
-        if (b.deny && !deny) {
-          deny = true;
-          denyMessage = b.message;
-        }
-        if (b.level > level) level = b.level;
-        if (b.maxAge !== undefined && (maxAge === undefined || b.maxAge < maxAge)) maxAge = b.maxAge;
+        need = tighten(need, { deny: b.deny, denyMessage: b.message, level: b.level, maxAge: b.maxAge });
         // What the matching rules themselves ask at this band (`by_band`).
         const e = base.byBand?.[b.name];
-        if (e) {
-          if (e.deny && !deny) {
-            deny = true;
-            denyMessage = e.denyMessage;
-          }
-          if (e.level > level) level = e.level;
-          if (e.maxAge !== undefined && (maxAge === undefined || e.maxAge < maxAge)) maxAge = e.maxAge;
-        }
+        if (e) need = tighten(need, e);
       }
+      const { deny, denyMessage, level, maxAge } = need;
       r = Object.freeze({
         deny,
         denyMessage,
