@@ -287,7 +287,8 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
       // Clients of a running stepgate's admin API (issue 15).
       const cli = await import('./admin/cli.js');
       try {
-        return await (command === 'incident' ? cli.runIncident : cli.runRevoke)(rest, { out: io.out, env: process.env });
+        const ctx = { out: (text: string) => io.out(text), env: process.env };
+        return await (command === 'incident' ? cli.runIncident(rest, ctx) : cli.runRevoke(rest, ctx));
       } catch (err) {
         if (!(err instanceof cli.AdminCliError)) throw err;
         io.err(`stepgate: ${err.message}${err.exit === 64 ? ' (stepgate help shows the usage)' : ''}\n`);

@@ -41,6 +41,7 @@ describe('readiness covers the step-up HTTP port', () => {
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     let held = false;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- restored and called with its own `this` below
     const listen = NetServer.prototype.listen;
     NetServer.prototype.listen = function (this: NetServer, ...args: unknown[]) {
       if (args[0] === httpPort) {

@@ -180,6 +180,7 @@ describe('check-config: what the file needs from the environment', () => {
 describe('check-config: the cluster policy files (cel branch)', () => {
   it('a broken policy file fails check-config, with and without --skip-env, naming file, line and field', async () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- path.join does not use `this`
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'stepgate-cli-cel-'));

@@ -126,7 +126,7 @@ function compare(a: CelValue, b: CelValue): number {
 
 /** CEL equality for the scalar, list and map values a request body holds. */
 function same(a: CelValue, b: CelValue): boolean {
-  if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) return a == b; // eslint-disable-line eqeqeq
+  if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) return a == b;
   if (isCelList(a) && isCelList(b)) {
     if (a.size !== b.size) return false;
     for (let i = 0; i < a.size; i++) if (!same(a.get(i) as CelValue, b.get(i) as CelValue)) return false;
