@@ -47,7 +47,7 @@ interface PodCase {
   namespace?: string;
   /** Absence-based (restricted) controls: a patch cannot show an absent field, so only whole objects. */
   wholeOnly?: boolean;
-  /** Fields the protobuf table does not carry (probes, spec.os): JSON and YAML only. */
+  /** Fields the protobuf table does not carry: JSON and YAML only. */
   noProtobuf?: boolean;
 }
 
@@ -84,14 +84,12 @@ const BASELINE: PodCase[] = [
     name: 'liveness probe aimed at another host',
     violating: { containers: [container({ livenessProbe: { httpGet: { host: '169.254.169.254', path: '/', port: 80 } } })] },
     compliant: { containers: [container({ livenessProbe: { httpGet: { host: '', path: '/', port: 80 } } })] },
-    noProtobuf: true,
   },
   {
     code: 'probe_host',
     name: 'preStop tcpSocket host',
     violating: { containers: [container({ lifecycle: { preStop: { tcpSocket: { host: '10.0.0.1', port: 22 } } } })] },
     compliant: { containers: [container({ lifecycle: { preStop: { tcpSocket: { port: 22 } } } })] },
-    noProtobuf: true,
   },
   { code: 'apparmor_unconfined', name: 'appArmorProfile Unconfined', violating: sc({ appArmorProfile: { type: 'Unconfined' } }), compliant: sc({ appArmorProfile: { type: 'RuntimeDefault' } }) },
   {
@@ -99,7 +97,6 @@ const BASELINE: PodCase[] = [
     name: 'pod appArmorProfile Unconfined',
     violating: { securityContext: { appArmorProfile: { type: 'Unconfined' } }, containers: [container()] },
     compliant: { securityContext: { appArmorProfile: { type: 'Localhost', localhostProfile: 'p' } }, containers: [container()] },
-    noProtobuf: true,
   },
   {
     code: 'apparmor_unconfined',

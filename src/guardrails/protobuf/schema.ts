@@ -85,6 +85,14 @@ const PodSecurityContext = message('PodSecurityContext', {
 
 const ContainerPort = message('ContainerPort', { 1: str('name'), 2: int32('hostPort'), 3: int32('containerPort'), 4: str('protocol'), 5: str('hostIP') });
 
+// Probes and lifecycle hooks: only where they point (host), for the probe_host guardrail.
+const HTTPGetAction = message('HTTPGetAction', { 1: str('path'), 2: intOrString('port'), 3: str('host'), 4: str('scheme') });
+const TCPSocketAction = message('TCPSocketAction', { 1: intOrString('port'), 2: str('host') });
+const ProbeHandler = message('ProbeHandler', { 2: one('httpGet', HTTPGetAction), 3: one('tcpSocket', TCPSocketAction) });
+const Probe = message('Probe', { 1: inline(ProbeHandler) });
+const LifecycleHandler = message('LifecycleHandler', { 2: one('httpGet', HTTPGetAction), 3: one('tcpSocket', TCPSocketAction) });
+const Lifecycle = message('Lifecycle', { 1: one('postStart', LifecycleHandler), 2: one('preStop', LifecycleHandler) });
+
 /** Container and EphemeralContainerCommon share these numbers. */
 const CONTAINER_FIELDS: Record<number, Field> = {
   1: str('name'),
@@ -92,6 +100,10 @@ const CONTAINER_FIELDS: Record<number, Field> = {
   3: strs('command'),
   4: strs('args'),
   6: many('ports', ContainerPort),
+  10: one('livenessProbe', Probe),
+  11: one('readinessProbe', Probe),
+  12: one('lifecycle', Lifecycle),
+  22: one('startupProbe', Probe),
   14: str('imagePullPolicy'),
   15: one('securityContext', SecurityContext),
 };
@@ -129,6 +141,7 @@ const PodSpec = message('PodSpec', {
   27: bool('shareProcessNamespace'),
   29: str('runtimeClassName'),
   34: many('ephemeralContainers', EphemeralContainer),
+  36: one('os', message('PodOS', { 1: str('name') })),
   37: bool('hostUsers'),
 });
 
