@@ -488,6 +488,28 @@ guardrails:
     expect(sandbox.contribution.codes).toEqual([]);
   });
 
+  it('a source in shadow mode is reported as would-be and never enforced, beside an enforced source', () => {
+    const p = policyFile(DENYING);
+    const s = guardSettings(`
+guardrails:
+  cluster_policies:
+    - {path: ${p}, effect: {require: aal3, max_age: 300, mode: shadow}}
+`);
+    const g = checkGuardrails(s, requestAttributes('POST', '/api/v1/namespaces/team/pods', pod({ containers: [] })))!;
+    expect(g.contribution.codes).toEqual([]);
+    expect(g.contribution.level).toBe(-1);
+    expect(g.contribution.shadow).toMatchObject({ level: 2, maxAge: 300, codes: ['cluster_policy'], shadowed: ['cluster_policy'] });
+    const both = guardSettings(`
+guardrails:
+  cluster_policies:
+    - {path: ${p}, effect: {require: aal3, max_age: 300, mode: shadow}}
+    - {path: ${p}, effect: {risk: 30}}
+`);
+    const gb = checkGuardrails(both, requestAttributes('POST', '/api/v1/namespaces/team/pods', pod({ containers: [] })))!;
+    expect(gb.contribution).toMatchObject({ level: -1, risk: 30, codes: ['cluster_policy'] });
+    expect(gb.contribution.shadow).toMatchObject({ level: 2, risk: 30 });
+  });
+
   it('requests no policy looks at cost nothing: reads, CONNECT subresources, non-Kubernetes requests', () => {
     const s = settingsFor(DENYING);
     expect(checkGuardrails(s, requestAttributes('GET', '/api/v1/namespaces/team/pods/p'))).toBeUndefined();
