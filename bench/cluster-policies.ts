@@ -13,25 +13,14 @@ import { compileGuardrails } from '../src/guardrails/settings.js';
 import { compileAssurance } from '../src/core/assurance.js';
 import type { RequestAttributes } from '../src/request/attributes.js';
 import { kubeRequestInfo } from '../src/request/kube.js';
+import { GUARD_BASE } from '../test/support/guardrails.js';
 import { encodeKube } from '../test/support/kube-protobuf.js';
 
 const ITERATIONS = Number(process.argv[2] ?? 3000);
 
-const BASE = `
-issuers: [{issuer: "https://idp.test", jwks_uri: "https://idp.test/jwks", audiences: [k]}]
-assurance:
-  levels:
-    - {name: aal1, acr: [a1]}
-    - {name: aal2, acr: [a2]}
-    - {name: aal3, acr: [a3]}
-kubernetes: {hosts: [kube.test]}
-policy:
-  default: {require: aal1}
-`;
-
 function settings(paths: string[]) {
   const section = paths.length === 0 ? 'guardrails: {}\n' : `guardrails:\n  cluster_policies:\n${paths.map((p) => `    - {path: ${p}}\n`).join('')}`;
-  const cfg = parseConfig(`${BASE}${section}`, 'bench.yaml');
+  const cfg = parseConfig(`${GUARD_BASE}${section}`, 'bench.yaml');
   return compileGuardrails(cfg.guardrails, compileAssurance(cfg.assurance.levels))!;
 }
 
