@@ -860,7 +860,7 @@ interface RiskStateResult {
     checks: number;
     denials: number;
     script_calls: number;
-    /** script calls / checks: 1 observe per Check, plus 1 per denial (recordDenial) and per learning allow */
+    /** script calls / checks: 1 observe per Check (2 with the work observation), plus 1 per denial (recordDenial) and per learning allow */
     calls_per_check: number;
     failed_calls: number;
   };
@@ -966,14 +966,17 @@ async function riskScenario(issuer: Issuer, work: string, profDir?: string): Pro
     const checks = sumMetric(redMetrics, 'stepgate_decisions_total');
     const denials = sumMetric(redMetrics, 'stepgate_decisions_total', 'decision="deny"');
     const stateErrors = { memory: sumMetric(await metricsText(mem.metrics), 'stepgate_state_errors_total'), redis: sumMetric(redMetrics, 'stepgate_state_errors_total') };
-    // One observe per Check; at most one recordDenial per deny (the same request denied again
-    // within 10 s is a retry and counted once, so a replayed frame mostly records none); at most
-    // one learn per subject.
+    // One observe per Check, plus one observe-work (working set, pace, site) for a Check that has
+    // a namespace, an object or a site (risk/engine.ts; both sent together, one round trip); at
+    // most one recordDenial per deny (the same request denied again within 10 s is a retry and
+    // counted once, so a replayed frame mostly records none); at most one learn (and learn-work)
+    // per subject.
     const least = checks;
+    const most = 2 * checks + denials + 2 * shapes.length;
     // Reported, then the run fails (after writing the figures and any profile, which show why).
     const problems: string[] = [];
-    if (scriptCalls < least || scriptCalls > least + denials + shapes.length) {
-      problems.push(`${scriptCalls} script calls for ${checks} checks and ${denials} denials (expected ${least}–${least + denials + shapes.length})`);
+    if (scriptCalls < least || scriptCalls > most) {
+      problems.push(`${scriptCalls} script calls for ${checks} checks and ${denials} denials (expected ${least}–${most})`);
     }
     if (failedCalls) problems.push(`${failedCalls} failed Redis calls`);
     // A state error is a Check assessed without its history (fail_closed: sensitive requests refused).
