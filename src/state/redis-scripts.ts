@@ -52,6 +52,25 @@ end
  * sensitive, denials, namespaces, clientKnown, knownClients, prefixSince, deviceSince,
  * clientSince, sessionOrigin, sessionStart, objects, destructive, behaviourSince.
  */
+/**
+ * `sighting(isKnown, kind, m)`: when the thing was first seen (0 when known or empty), recording
+ * it now in the sorted set `key` (capped at `max` entries) when it is new. Shared by the observe
+ * and observe-work scripts, each of which runs as its own EVAL.
+ */
+function sightingLua(key: string, max: string): string {
+  return `local function sighting(isKnown, kind, m)
+  if isKnown or m == '' then return 0 end
+  local sc = redis.call('ZSCORE', ${key}, kind .. m)
+  if sc then return tonumber(sc) end
+  redis.call('ZADD', ${key}, int(now), kind .. m)
+  local n = redis.call('ZCARD', ${key})
+  if n > ${max} then redis.call('ZREMRANGEBYRANK', ${key}, 0, n - ${max} - 1) end
+  redis.call('PEXPIRE', ${key}, int(knownTtl))
+  return now
+end
+`;
+}
+
 export function observeLua(l: LimitsMs): string {
   return `${COMMON}
 local reqMs, sensMs, denMs, nsMs = ${lit(l.requestsMs)}, ${lit(l.sensitiveMs)}, ${lit(l.denialsMs)}, ${lit(l.namespacesMs)}
@@ -101,17 +120,7 @@ if deviceKnown then touch(KEYS[4], device) end
 if clientKnown then touch(KEYS[7], client) end
 
 redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', int(now - knownTtl))
-local function sighting(isKnown, kind, m)
-  if isKnown or m == '' then return 0 end
-  local sc = redis.call('ZSCORE', KEYS[8], kind .. m)
-  if sc then return tonumber(sc) end
-  redis.call('ZADD', KEYS[8], int(now), kind .. m)
-  local n = redis.call('ZCARD', KEYS[8])
-  if n > maxSight then redis.call('ZREMRANGEBYRANK', KEYS[8], 0, n - maxSight - 1) end
-  redis.call('PEXPIRE', KEYS[8], int(knownTtl))
-  return now
-end
-local prefixSince = sighting(prefixKnown, 'p:', prefix)
+${sightingLua('KEYS[8]', 'maxSight')}local prefixSince = sighting(prefixKnown, 'p:', prefix)
 local deviceSince = sighting(deviceKnown, 'd:', device)
 local clientSince = sighting(clientKnown, 'c:', client)
 
@@ -354,17 +363,7 @@ local function known(key, m)
   return sc and tonumber(sc) > now - knownTtl
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now - knownTtl))
-local function sighting(isKnown, kind, m)
-  if isKnown or m == '' then return 0 end
-  local sc = redis.call('ZSCORE', KEYS[2], kind .. m)
-  if sc then return tonumber(sc) end
-  redis.call('ZADD', KEYS[2], int(now), kind .. m)
-  local n = redis.call('ZCARD', KEYS[2])
-  if n > maxWork then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - maxWork - 1) end
-  redis.call('PEXPIRE', KEYS[2], int(knownTtl))
-  return now
-end
-local nsKnown = ns ~= '*' and known(KEYS[1], ns)
+${sightingLua('KEYS[2]', 'maxWork')}local nsKnown = ns ~= '*' and known(KEYS[1], ns)
 if nsKnown then
   redis.call('ZADD', KEYS[1], 'XX', int(now), ns)
   redis.call('PEXPIRE', KEYS[1], int(knownTtl))
