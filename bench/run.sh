@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 for arg in "$@"; do
   case "$arg" in
-    --all) export BENCH_ONLY=a,b,c,d,e,f,g,h,w ;;
+    --all) export BENCH_ONLY=a,b,c,d,e,f,g,h,w,s ;;
     --force) export BENCH_FORCE=1 ;;
     *) echo "usage: bash bench/run.sh [--all] [--force]" >&2; exit 64 ;;
   esac
