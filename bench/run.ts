@@ -1296,7 +1296,7 @@ interface LatencyPoint {
   p50: number;
   p99: number;
   p999: number;
-  rounds: { p50: number; p99: number; p999: number; sent: number; failed: number; client_cpu_us: number; lag_p99_ms: number }[];
+  rounds: { p50: number; p99: number; p999: number; sent: number; failed: number; client_cpu_us: number; lag_p99_ms: number; achieved_rps: number }[];
 }
 
 interface LatencyResult {
@@ -1362,6 +1362,8 @@ async function openLoop(c: Child, frameFile: string, rate: number, seconds: numb
     failed,
     client_cpu_us: round(clientCpuUs, 1),
     lag_p99_ms: round(percentile(lag, 0.99), 2),
+    // What h2load actually offered: requests over the span of their send times.
+    achieved_rps: round(starts.length > 1 ? ((starts.length - 1) * 1e6) / (starts.at(-1)! - starts[0]!) : NaN),
   };
 }
 
@@ -1447,17 +1449,17 @@ function latencyTable(h: LatencyResult): string[] {
     `(h) open-loop latency, ${h.shape}: fixed offered rates, stepgate and the no-op alternating (A B B A B A); ms, median of 3 rounds [spread]. ` +
       `Closed-loop saturation: no-op ${h.noop_max_rps} req/s, stepgate ${h.stepgate_max_rps} req/s. p99 within 0.5 ms of the no-op up to ${h.flat_up_to_rps} req/s.`,
     '',
-    '| offered req/s | % of no-op max | stepgate p50 | p99 | p99.9 | no-op p50 | p99 | p99.9 | failed | h2load CPU µs/req | h2load send lag p99 ms (stepgate / no-op) |',
-    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| offered req/s | % of no-op max | stepgate p50 | p99 | p99.9 | no-op p50 | p99 | p99.9 | failed | h2load CPU µs/req | achieved req/s (stepgate / no-op) | h2load send lag p99 ms (stepgate / no-op) |',
+    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   const spread = (p: LatencyPoint, k: 'p50' | 'p99' | 'p999') => `${ms(p[k])} [${ms(Math.min(...p.rounds.map((r) => r[k])))}–${ms(Math.max(...p.rounds.map((r) => r[k])))}]`;
   for (const rate of [...new Set(h.points.map((p) => p.rate))]) {
     const s = h.points.find((p) => p.server === 'stepgate' && p.rate === rate)!;
     const n = h.points.find((p) => p.server === 'noop' && p.rate === rate)!;
     const failed = [...s.rounds, ...n.rounds].reduce((a, r) => a + r.failed, 0);
-    const client = (p: LatencyPoint, k: 'client_cpu_us' | 'lag_p99_ms') => median(p.rounds.map((r) => r[k] ?? NaN));
+    const client = (p: LatencyPoint, k: 'client_cpu_us' | 'lag_p99_ms' | 'achieved_rps') => median(p.rounds.map((r) => r[k] ?? NaN));
     lines.push(
-      `| ${rate} | ${Math.round((100 * rate) / h.noop_max_rps)} | ${spread(s, 'p50')} | ${spread(s, 'p99')} | ${spread(s, 'p999')} | ${spread(n, 'p50')} | ${spread(n, 'p99')} | ${spread(n, 'p999')} | ${failed} | ${median([...s.rounds, ...n.rounds].map((r) => r.client_cpu_us ?? NaN))} | ${client(s, 'lag_p99_ms')} / ${client(n, 'lag_p99_ms')} |`,
+      `| ${rate} | ${Math.round((100 * rate) / h.noop_max_rps)} | ${spread(s, 'p50')} | ${spread(s, 'p99')} | ${spread(s, 'p999')} | ${spread(n, 'p50')} | ${spread(n, 'p99')} | ${spread(n, 'p999')} | ${failed} | ${median([...s.rounds, ...n.rounds].map((r) => r.client_cpu_us ?? NaN))} | ${client(s, 'achieved_rps')} / ${client(n, 'achieved_rps')} | ${client(s, 'lag_p99_ms')} / ${client(n, 'lag_p99_ms')} |`,
     );
   }
   lines.push(
