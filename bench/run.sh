@@ -4,16 +4,17 @@
 #
 #   bash bench/run.sh            scenarios (a)-(f)
 #   bash bench/run.sh --all      every scenario: (a)-(f), (g) memory per cached token (1,000,000
-#                                tokens), (h) open-loop latency, (w) one process against two
-#   --force                      write bench/results.json even when the load average was above
-#                                BENCH_MAX_LOAD (default: half the CPUs); otherwise a loaded run is
-#                                printed but not published, and the exit status is 3
+#                                tokens), (h) open-loop latency, (w) one process against two,
+#                                (s) the 10-minute soak with a Redis outage (bench/soak.ts)
+#   --force                      write bench/results.json even when other processes used more than
+#                                BENCH_MAX_LOAD CPUs (default: a quarter of them; bench/machine-load.ts);
+#                                otherwise a loaded run is printed but not published, and the exit status is 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 for arg in "$@"; do
   case "$arg" in
-    --all) export BENCH_ONLY=a,b,c,d,e,f,g,h,w ;;
+    --all) export BENCH_ONLY=a,b,c,d,e,f,g,h,w,s ;;
     --force) export BENCH_FORCE=1 ;;
     *) echo "usage: bash bench/run.sh [--all] [--force]" >&2; exit 64 ;;
   esac

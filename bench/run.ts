@@ -10,6 +10,8 @@ import { buildDistinctFrames, buildFrame, configYaml, GUARDRAIL_SHAPES, GUARDRAI
 import { startOtlpSink } from './otlp-sink.js';
 import { startBenchRedis, type BenchRedis } from './redis.js';
 import { measureTokenCache, tokenCacheTable, type TokenCacheFigures } from './token-cache.js';
+import { soakScenario, soakSettings, soakTable, type SoakResult } from './soak.js';
+import { maxOtherCpus, watchMachineLoad, type MachineLoad } from './machine-load.js';
 
 /**
  * Orchestrates the benchmark: fixtures → stepgate and the no-op reference as child processes →
@@ -55,12 +57,12 @@ const TRACING_ENV = {
 /** The servers must not inherit OTEL_* from the shell that runs the benchmark. */
 const NO_OTEL: NodeJS.ProcessEnv = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('OTEL_')).map((k) => [k, undefined]));
 const PROFILE = process.env.BENCH_CPU_PROF === '1';
-const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'w'];
+const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'w', 's'];
 /** Without BENCH_ONLY: (a)–(f), as before; `run.sh --all` adds (g) token-cache memory, (h) open-loop latency, (w) workers. */
 const DEFAULT_SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const ONLY = parseOnly(process.env.BENCH_ONLY);
-/** Results are written only when the machine was quiet: 1-minute load average at most this, at start and end (BENCH_FORCE=1 overrides). */
-const MAX_LOAD = Number(process.env.BENCH_MAX_LOAD ?? 0.5 * cpus().length);
+/** Results are written only when other work took at most this many CPUs, before and during the run (machine-load.ts; BENCH_FORCE=1 overrides). */
+const MAX_LOAD = maxOtherCpus();
 const FORCE = process.env.BENCH_FORCE === '1';
 /** (e) runs these shapes: the two big allows, a sensitive read, a prod write and a step-up denial (which also records a denial in the store). */
 const RISK_SHAPES = [
@@ -76,7 +78,7 @@ function parseOnly(value: string | undefined): Set<string> {
   if (value === undefined || value.trim() === '') return new Set(DEFAULT_SCENARIOS);
   const picked = value.toLowerCase().split(/[\s,]+/).filter(Boolean);
   const bad = picked.filter((x) => !all.has(x));
-  if (bad.length > 0 || picked.length === 0) throw new Error(`BENCH_ONLY: expected letters a–h or w separated by commas, got "${value}"`);
+  if (bad.length > 0 || picked.length === 0) throw new Error(`BENCH_ONLY: expected letters a–h, s or w separated by commas, got "${value}"`);
   return new Set(picked);
 }
 /** Every server process started, so that any exit path can stop them. */
@@ -84,7 +86,7 @@ const children: Child[] = [];
 /** Other processes started (redis-server in (e)), for the same reason. */
 const helpers: ChildProcess[] = [];
 
-type Server = 'stepgate' | 'noop' | 'tracing-off' | 'tracing-on' | 'risk-off' | 'risk-memory' | 'risk-redis' | 'guardrails-on' | 'guardrails-off';
+type Server = 'stepgate' | 'noop' | 'tracing-off' | 'tracing-on' | 'risk-off' | 'risk-memory' | 'risk-redis' | 'guardrails-on' | 'guardrails-off' | 'soak';
 
 interface Child {
   name: Server;
@@ -479,6 +481,8 @@ async function cachedScenarios(issuer: Issuer, work: string, configFile: string,
 async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist/cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (bench/run.sh does)');
   const started = Date.now();
+  // Before anything starts: the baseline of other work on the machine.
+  const loadWatch = await watchMachineLoad(MAX_LOAD);
   const loadStart = loadavg().map((x) => round(x, 2));
   const work = mkdtempSync(join(tmpdir(), 'stepgate-bench-'));
   const issuer = await startIssuer();
@@ -503,12 +507,16 @@ async function main(): Promise<void> {
     // (h) open-loop latency and (w) workers, then (g) token-cache memory (in process, last: it is the longest).
     const latency = PROFILE || !ONLY.has('h') ? undefined : await latencyScenario(issuer, work);
     const workers = PROFILE || !ONLY.has('w') ? undefined : await workersScenario(issuer, work);
+    // (s) the soak with a Redis outage (bench/soak.ts).
+    const soak = PROFILE || !ONLY.has('s') ? undefined : await soakScenario(soakHarness(), issuer, work);
     const tokenCache = PROFILE || !ONLY.has('g')
       ? undefined
       : await measureTokenCache(Number(process.env.BENCH_CACHE_TOKENS ?? 1_000_000), Number(process.env.BENCH_CACHE_CAP ?? 100_000), 256);
-    const sectionOf: Record<string, unknown> = { d: tracing, e: riskState, f: guardrails, g: tokenCache, h: latency, w: workers };
+    const sectionOf: Record<string, unknown> = { d: tracing, e: riskState, f: guardrails, g: tokenCache, h: latency, w: workers, s: soak };
     const ran = [...ONLY].filter((x) => (x in sectionOf ? sectionOf[x] : cachedSections) !== undefined).sort();
     const loadEnd = loadavg().map((x) => round(x, 2));
+    const live = [...children.map((c) => c.proc), ...helpers].filter((p) => p.exitCode === null && p.signalCode === null && p.pid !== undefined);
+    const machineLoad = loadWatch.finish(live.map((p) => p.pid!));
     const fresh: Results = {
       date: new Date(started).toISOString(),
       duration_seconds: round((Date.now() - started) / 1000),
@@ -520,6 +528,7 @@ async function main(): Promise<void> {
         // Other work on the machine shows up here; the benchmark does not wait for quiet.
         load_average_at_start: loadStart,
         load_average_at_end: loadEnd,
+        load: machineLoad,
         h2load: (await run('h2load', ['--version'], 5_000)).trim(),
       },
       settings: SETTINGS,
@@ -531,6 +540,7 @@ async function main(): Promise<void> {
       token_cache: tokenCache,
       latency,
       workers,
+      soak,
     };
     const results = mergeWithPrevious(fresh, ran);
     console.log(table(fresh));
@@ -550,16 +560,16 @@ async function main(): Promise<void> {
       console.log(`\nTop self-time frames in ${what} (bench/profiles/${name}):\n`);
       console.log('| % | frame |\n|--:|---|');
       for (const t of topFrames(join(profDir, file), 25)) console.log(`| ${t.percent} | \`${t.frame}\` |`);
-    } else if (Math.max(loadStart[0]!, loadEnd[0]!) > MAX_LOAD && !FORCE) {
+    } else if (!machineLoad.quiet && !FORCE) {
       // Figures from a busy machine are not published: other work moves them more than any change does.
       console.log(
-        `\nNOT written to bench/results.json: load average ${loadStart[0]} at start, ${loadEnd[0]} at end, above ${MAX_LOAD} ` +
-          '(BENCH_MAX_LOAD). Run on a quiet machine, or pass --force (BENCH_FORCE=1) to publish anyway.',
+        `\nNOT written to bench/results.json: other processes used ${machineLoad.other_cpus_before} CPUs before the run and ${machineLoad.other_cpus_during} during it, ` +
+          `above ${MAX_LOAD} (BENCH_MAX_LOAD). Run on a quiet machine, or pass --force (BENCH_FORCE=1) to publish anyway.`,
       );
       process.exitCode = 3;
     } else {
       writeFileSync(join(BENCH, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-      console.log(`\nwrote bench/results.json${FORCE && Math.max(loadStart[0]!, loadEnd[0]!) > MAX_LOAD ? ' (forced: the machine was loaded)' : ''}`);
+      console.log(`\nwrote bench/results.json${!machineLoad.quiet ? ' (forced: the machine was loaded)' : ''}`);
     }
     if (riskState && riskState.problems.length > 0) throw new Error(`(e) the Redis path was not clean: ${riskState.problems.join('; ')}`);
   } finally {
@@ -590,7 +600,7 @@ interface LoadSummary {
 interface Results {
   date: string;
   duration_seconds: number;
-  machine: { cpus: number; cpu_model: string; memory_gib: number; node: string; load_average_at_start: number[]; load_average_at_end?: number[]; h2load: string };
+  machine: { cpus: number; cpu_model: string; memory_gib: number; node: string; load_average_at_start: number[]; load_average_at_end?: number[]; load?: MachineLoad; h2load: string };
   settings: typeof SETTINGS;
   /** Which scenarios this run measured (BENCH_ONLY); sections of other runs may sit next to them in results.json. */
   scenarios_run: string[];
@@ -609,6 +619,7 @@ interface Results {
   token_cache?: TokenCacheFigures | undefined;
   latency?: LatencyResult | undefined;
   workers?: WorkersResult | undefined;
+  soak?: SoakResult | undefined;
   /** When each scenario's figures were measured (a partial run keeps the others from before). */
   measured_at?: Record<string, string>;
   /** Date, machine and settings of the latest partial run of each scenario set (e.g. "e"). */
@@ -643,7 +654,8 @@ function table(r: Results): string {
   const s = r.settings;
   const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
   const lines = [
-    `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}, Node ${r.machine.node}, load average at start ${r.machine.load_average_at_start.join(' ')}; scenarios ${r.scenarios_run.join(', ')}`,
+    `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}, Node ${r.machine.node}, load average at start ${r.machine.load_average_at_start.join(' ')}; scenarios ${r.scenarios_run.join(', ')}` +
+      (r.machine.load ? `; other processes used ${r.machine.load.other_cpus_before} CPUs before the run and ${r.machine.load.other_cpus_during} during it (the benchmark ${r.machine.load.bench_cpus_during})` : ''),
   ];
   if (r.cached_tokens) lines.push(...cachedTable(r, n));
   if (r.tracing) lines.push(...tracingTable(r, r.tracing, n));
@@ -651,6 +663,7 @@ function table(r: Results): string {
   if (r.guardrails) lines.push(...guardrailTable(r, r.guardrails, n));
   if (r.latency) lines.push(...latencyTable(r.latency));
   if (r.workers) lines.push(...workersTable(r.workers));
+  if (r.soak) lines.push(...soakTable(r.soak));
   if (r.token_cache) lines.push('', `(g) memory per cached token (bench/token-cache.ts)`, '', tokenCacheTable(r.token_cache));
   return lines.join('\n');
 }
@@ -1080,12 +1093,23 @@ async function checksCounted(metricsPort: number): Promise<number> {
   return total;
 }
 
+/** What bench/soak.ts needs of this file's process handling. */
+function soakHarness() {
+  return {
+    startServer: (args: string[], port: number, env: NodeJS.ProcessEnv) => startServer('soak', args, port, { ...NO_OTEL, ...env }),
+    stop: (c: { proc: ChildProcess }) => stop(children.find((x) => x.proc === c.proc)!),
+    freePort,
+    helper: (p: ChildProcess) => void helpers.push(p),
+  };
+}
+
 function hex(chars: number): string {
   return randomBytes(chars / 2).toString('hex');
 }
 
 // (e) adds about 2 minutes to the 3 of (a)–(d).
-const LIMIT_MINUTES = (ONLY.has('e') ? 9 : 6) + (ONLY.has('g') ? 20 : 0) + (ONLY.has('h') ? 6 : 0) + (ONLY.has('w') ? 2 : 0);
+const LIMIT_MINUTES =
+  (ONLY.has('e') ? 9 : 6) + (ONLY.has('g') ? 20 : 0) + (ONLY.has('h') ? 6 : 0) + (ONLY.has('w') ? 2 : 0) + (ONLY.has('s') ? Math.ceil((2 * soakSettings().seconds + 120) / 60) + 4 : 0);
 const timer = setTimeout(() => {
   console.error(`benchmark exceeded ${LIMIT_MINUTES} minutes; giving up`);
   for (const c of children) c.proc.kill('SIGKILL');
@@ -1272,7 +1296,7 @@ interface LatencyPoint {
   p50: number;
   p99: number;
   p999: number;
-  rounds: { p50: number; p99: number; p999: number; sent: number; failed: number }[];
+  rounds: { p50: number; p99: number; p999: number; sent: number; failed: number; client_cpu_us: number; lag_p99_ms: number; achieved_rps: number }[];
 }
 
 interface LatencyResult {
@@ -1312,16 +1336,41 @@ async function openLoop(c: Child, frameFile: string, rate: number, seconds: numb
   const log = join(work, `latency-${c.name}-${rate}.log`);
   // h2load appends to its log file: each run starts from an empty one.
   rmSync(log, { force: true });
+  // The client's own cost: h2load is the only child that exits (and is reaped) during the run,
+  // so the growth of this process' children's CPU time is h2load's.
+  const clientCpu0 = childrenCpuSeconds();
   await run(
     'h2load',
     [`--timing-script-file=${script}`, `--clients=${clients}`, '--max-concurrent-streams=256', '--threads=1', `--data=${frameFile}`,
       '--header=content-type: application/grpc', '--header=te: trailers', `--log-file=${log}`],
     (seconds + 30) * 1000,
   );
+  const clientCpuUs = ((childrenCpuSeconds() - clientCpu0) * 1e6) / Math.max(1, perClient * clients);
   const rows = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t').map(Number));
   const failed = rows.filter((r) => r[1] !== 200).length;
   const lat = rows.filter((r) => r[1] === 200).map((r) => r[2]!).sort((a, b) => a - b);
-  return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), p999: percentile(lat, 0.999), sent: rows.length, failed };
+  // How late h2load sent each request against its schedule: the latency it logs runs from the
+  // actual send, so a client that falls behind would hide the server's queueing (coordinated
+  // omission). The k-th request sent (all connections together) was due at first + ⌊k/clients⌋·interval.
+  const starts = rows.map((r) => r[0]!).sort((a, b) => a - b);
+  const lag = starts.map((t, k) => Math.max(0, (t - starts[0]!) / 1000 - Math.floor(k / clients) * interval)).sort((a, b) => a - b);
+  return {
+    p50: percentile(lat, 0.5),
+    p99: percentile(lat, 0.99),
+    p999: percentile(lat, 0.999),
+    sent: rows.length,
+    failed,
+    client_cpu_us: round(clientCpuUs, 1),
+    lag_p99_ms: round(percentile(lag, 0.99), 2),
+    // What h2load actually offered: requests over the span of their send times.
+    achieved_rps: round(starts.length > 1 ? ((starts.length - 1) * 1e6) / (starts.at(-1)! - starts[0]!) : NaN),
+  };
+}
+
+/** CPU time (user + system) of this process' children that have exited and been reaped, in seconds. */
+function childrenCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
 }
 
 /**
@@ -1400,17 +1449,23 @@ function latencyTable(h: LatencyResult): string[] {
     `(h) open-loop latency, ${h.shape}: fixed offered rates, stepgate and the no-op alternating (A B B A B A); ms, median of 3 rounds [spread]. ` +
       `Closed-loop saturation: no-op ${h.noop_max_rps} req/s, stepgate ${h.stepgate_max_rps} req/s. p99 within 0.5 ms of the no-op up to ${h.flat_up_to_rps} req/s.`,
     '',
-    '| offered req/s | % of no-op max | stepgate p50 | p99 | p99.9 | no-op p50 | p99 | p99.9 | failed |',
-    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| offered req/s | % of no-op max | stepgate p50 | p99 | p99.9 | no-op p50 | p99 | p99.9 | failed | h2load CPU µs/req | achieved req/s (stepgate / no-op) | h2load send lag p99 ms (stepgate / no-op) |',
+    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   const spread = (p: LatencyPoint, k: 'p50' | 'p99' | 'p999') => `${ms(p[k])} [${ms(Math.min(...p.rounds.map((r) => r[k])))}–${ms(Math.max(...p.rounds.map((r) => r[k])))}]`;
   for (const rate of [...new Set(h.points.map((p) => p.rate))]) {
     const s = h.points.find((p) => p.server === 'stepgate' && p.rate === rate)!;
     const n = h.points.find((p) => p.server === 'noop' && p.rate === rate)!;
     const failed = [...s.rounds, ...n.rounds].reduce((a, r) => a + r.failed, 0);
-    lines.push(`| ${rate} | ${Math.round((100 * rate) / h.noop_max_rps)} | ${spread(s, 'p50')} | ${spread(s, 'p99')} | ${spread(s, 'p999')} | ${spread(n, 'p50')} | ${spread(n, 'p99')} | ${spread(n, 'p999')} | ${failed} |`);
+    const client = (p: LatencyPoint, k: 'client_cpu_us' | 'lag_p99_ms' | 'achieved_rps') => median(p.rounds.map((r) => r[k] ?? NaN));
+    lines.push(
+      `| ${rate} | ${Math.round((100 * rate) / h.noop_max_rps)} | ${spread(s, 'p50')} | ${spread(s, 'p99')} | ${spread(s, 'p999')} | ${spread(n, 'p50')} | ${spread(n, 'p99')} | ${spread(n, 'p999')} | ${failed} | ${median([...s.rounds, ...n.rounds].map((r) => r.client_cpu_us ?? NaN))} | ${client(s, 'achieved_rps')} / ${client(n, 'achieved_rps')} | ${client(s, 'lag_p99_ms')} / ${client(n, 'lag_p99_ms')} |`,
+    );
   }
-  lines.push(`load average during (h): ${h.load_average.map((l) => l[0]).join(', ')}`);
+  lines.push(
+    `load average during (h): ${h.load_average.map((l) => l[0]).join(', ')}. Client overhead: h2load's CPU per request is in the table (it shares the cores with the server); ` +
+      "latency is measured from each request's actual send, so the send lag (how late h2load sent against its timing script) says how far the client fell behind: a lag near the p99 would hide queueing.",
+  );
   return lines;
 }
 

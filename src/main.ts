@@ -4,7 +4,8 @@ import { ConfigFileWatcher } from './config/watch.js';
 import { buildRuntime, type RiskState, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
 import { createStateStore } from './state/factory.js';
 import { startGrpcServer, type RunningGrpcServer } from './server/grpc/server.js';
-import { startAuthzHttpServer } from './server/http/authz.js';
+import { startAuthzHttpServer, type RunningAuthzHttpServer } from './server/http/authz.js';
+import { InflightLimit } from './server/inflight.js';
 import type { RunningHttpServer } from './server/http/listen.js';
 import { TrustedProxies } from './server/http/proxies.js';
 import { startStepUpServer } from './server/http/stepup.js';
@@ -29,7 +30,7 @@ export interface Service {
   /** The public step-up routes (/.stepgate/); undefined when `stepup.oidc` is absent or `server.http_listen` is off. */
   http: RunningHttpServer | undefined;
   /** HTTP ext_authz / forward-auth; undefined when `server.authz_http_listen` is off. */
-  authzHttp: RunningHttpServer | undefined;
+  authzHttp: RunningAuthzHttpServer | undefined;
   log: Logger;
   /** Metrics, traces and the audit log (docs/observability.md). */
   telemetry: Telemetry;
@@ -98,11 +99,14 @@ export async function startService(
     await telemetry.shutdown();
     throw err;
   };
+  // One bound for both Check listeners: it limits what this process holds (server/inflight.ts).
+  const inflightLimit = new InflightLimit(config.server.max_inflight_checks);
   const grpc = await startGrpcServer({
     runtime: () => runtime,
     log: logger,
     listen: env.STEPGATE_GRPC_LISTEN ?? config.server.grpc_listen,
     telemetry,
+    inflightLimit,
     // SERVING only once every listener below is bound: a Ready pod serves all its ports.
     startNotServing: true,
   }).catch(abort);
@@ -111,11 +115,11 @@ export async function startService(
   logger.info({ event: 'listening', transport: 'grpc', port: grpc.port }, `ext_authz gRPC listening on port ${grpc.port}`);
   const proxies = new TrustedProxies(config.server.trusted_proxies);
   let http: RunningHttpServer | undefined;
-  let authzHttp: RunningHttpServer | undefined;
+  let authzHttp: RunningAuthzHttpServer | undefined;
   try {
     const authzListen = env.STEPGATE_AUTHZ_HTTP_LISTEN ?? config.server.authz_http_listen;
     if (authzListen !== 'off') {
-      authzHttp = await startAuthzHttpServer({ runtime: () => runtime, log: logger, listen: authzListen, proxies, telemetry });
+      authzHttp = await startAuthzHttpServer({ runtime: () => runtime, log: logger, listen: authzListen, proxies, telemetry, inflightLimit });
       started.push(authzHttp);
       logger.info({ event: 'listening', transport: 'http-authz', port: authzHttp.port }, `HTTP ext_authz / forward-auth listening on port ${authzHttp.port}`);
     }

@@ -9,6 +9,7 @@ import { StartupError } from '../../config/load.js';
 import { reasonMessage } from '../../core/reasons.js';
 import type { Logger } from '../../telemetry/log.js';
 import { logOnlyTelemetry, type CheckTelemetry } from '../../telemetry/telemetry.js';
+import { InflightLimit, OVERLOADED_ANSWER } from '../inflight.js';
 import { parseCheckRequest, toCheckResponse, type CheckRequestMessage } from './check.js';
 import { EncodedAllowCache } from './encoded-allows.js';
 import {
@@ -31,6 +32,11 @@ export interface GrpcServerOptions {
    * only when every listener of the pod is up (the step-up port too).
    */
   startNotServing?: boolean;
+  /**
+   * server.max_inflight_checks, shared with the process' other Check listener (the HTTP adapter);
+   * without it, this server has its own, sized from the first configuration.
+   */
+  inflightLimit?: InflightLimit;
 }
 
 export interface RunningGrpcServer {
@@ -38,7 +44,7 @@ export interface RunningGrpcServer {
   health: HealthImplementation;
   /** SERVING or NOT_SERVING for both the server ('') and ext_authz; never SERVING again once shutting down. */
   setServing(on: boolean): void;
-  /** Checks in flight now (tests, and the bound server.max_inflight_checks applies to). */
+  /** This server's Checks in flight now (tests; server.max_inflight_checks bounds them with the HTTP adapter's). */
   readonly inflight: number;
   /** Report NOT_SERVING, stop accepting, let in-flight calls finish within `graceMs`, then force. */
   shutdown(graceMs: number): Promise<void>;
@@ -65,19 +71,20 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   let inflight = 0;
   let drained: (() => void) | undefined;
   // Read once: a bound on this process' work, not policy (a reload does not change it).
-  const maxInflight = opts.runtime().config.server.max_inflight_checks;
+  const limit = opts.inflightLimit ?? new InflightLimit(opts.runtime().config.server.max_inflight_checks);
   server.addService(withPassThroughSerializer(authorizationService()), {
     Check: (call: grpc.ServerUnaryCall<CheckRequestMessage, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       // Past the bound, answer at once instead of queueing work (signature checks, state store
       // round trips) that would finish after the gateway gave up: a deny, so fail-closed.
-      if (inflight >= maxInflight) {
+      if (!limit.tryEnter()) {
         callback(null, OVERLOADED_RESPONSE);
-        telemetry.shed?.(inflight);
+        telemetry.shed?.(limit.inflight);
         return;
       }
       inflight++;
       handleCheck(opts, telemetry, encodedAllows, call.request, call.metadata, (err, res) => {
         callback(err, res);
+        limit.leave();
         if (--inflight === 0) drained?.();
       });
     },
@@ -190,26 +197,8 @@ const INTERNAL_ERROR_RESPONSE = toCheckResponse({
   metadata: { decision: 'deny', reason: 'internal_error' },
 });
 
-/**
- * The answer past server.max_inflight_checks, encoded once: building it must cost nothing, since
- * it is sent exactly when the process has no time to spare. 503 with Retry-After, and gRPC
- * UNAVAILABLE in the status, which Envoy's ext_authz treats as a denial with this response.
- */
-const OVERLOADED_RESPONSE = responseSerializer(authorizationService())(
-  toCheckResponse({
-    allow: false,
-    status: 503,
-    grpcCode: 14,
-    headers: [
-      ['cache-control', 'no-store'],
-      ['content-type', 'application/json'],
-      ['retry-after', '1'],
-    ],
-    removeHeaders: [],
-    body: JSON.stringify({ reason: 'overloaded', message: reasonMessage('overloaded') }),
-    metadata: { decision: 'deny', reason: 'overloaded' },
-  }),
-);
+/** The answer past server.max_inflight_checks (server/inflight.ts), encoded once. */
+const OVERLOADED_RESPONSE = responseSerializer(authorizationService())(toCheckResponse(OVERLOADED_ANSWER));
 
 function internalError(
   telemetry: CheckTelemetry,

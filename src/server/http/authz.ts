@@ -9,6 +9,7 @@ import type { RawRequest } from '../../request/attributes.js';
 import { upstreamCookie } from '../../request/cookies.js';
 import type { Logger } from '../../telemetry/log.js';
 import { logOnlyTelemetry, type CheckTelemetry } from '../../telemetry/telemetry.js';
+import { InflightLimit, OVERLOADED_ANSWER } from '../inflight.js';
 import { listenHttp, type RunningHttpServer } from './listen.js';
 import type { TrustedProxies } from './proxies.js';
 import { requestHeaders, send } from './respond.js';
@@ -19,6 +20,16 @@ export interface AuthzServerOptions {
   listen: string;
   proxies: TrustedProxies;
   telemetry?: CheckTelemetry;
+  /**
+   * server.max_inflight_checks, shared with the gRPC listener (main.ts passes the same one);
+   * without it, this listener has its own, sized from the first configuration.
+   */
+  inflightLimit?: InflightLimit;
+}
+
+export interface RunningAuthzHttpServer extends RunningHttpServer {
+  /** This listener's Checks in flight now (tests; server.max_inflight_checks bounds them with gRPC's). */
+  readonly inflight: number;
 }
 
 /** Header that carries the step-up URL on a navigation denial, for proxies that cannot pass a 302. */
@@ -38,9 +49,50 @@ const EMPTY: readonly string[] = Object.freeze([]);
  * silently ignored: evaluating the subrequest's own path instead would apply the wrong rules.
  * `X-Forwarded-Host`, `-Proto` and `-For` from such a peer are ignored.
  */
-export async function startAuthzHttpServer(opts: AuthzServerOptions): Promise<RunningHttpServer> {
+export async function startAuthzHttpServer(opts: AuthzServerOptions): Promise<RunningAuthzHttpServer> {
   const telemetry = opts.telemetry ?? logOnlyTelemetry(opts.log);
-  return listenHttp(opts.listen, (req, res) => handle(opts, telemetry, req, res), 'server.authz_http_listen');
+  // Read once: a bound on this process' work, not policy (a reload does not change it).
+  const limit = opts.inflightLimit ?? new InflightLimit(opts.runtime().config.server.max_inflight_checks);
+  let inflight = 0;
+  const running = await listenHttp(
+    opts.listen,
+    (req, res) => {
+      // A body is never needed; drain it so keep-alive connections stay usable.
+      req.resume();
+      // Past the bound, answer at once instead of queueing work that would finish after the
+      // proxy gave up: a deny, so fail-closed. Nothing of the request is parsed first.
+      if (!limit.tryEnter()) {
+        sendOverloaded(req, res);
+        telemetry.shed?.(limit.inflight);
+        return;
+      }
+      inflight++;
+      let left = false;
+      handle(opts, telemetry, req, res, () => {
+        if (left) return;
+        left = true;
+        inflight--;
+        limit.leave();
+      });
+    },
+    'server.authz_http_listen',
+  );
+  return {
+    ...running,
+    get inflight() {
+      return inflight;
+    },
+  };
+}
+
+/**
+ * 503, `retry-after: 1`, the JSON body. An nginx auth_request (X-Original-URI) also gets the body
+ * in x-stepgate-status-body, as every other denial does: nginx turns the 503 into a 500 and its
+ * `error_page` location sends that body back. Whether the peer is a trusted proxy is not checked:
+ * either way the answer is the same denial.
+ */
+function sendOverloaded(req: IncomingMessage, res: ServerResponse): void {
+  send(res, OVERLOADED_ANSWER.status, req.headers['x-original-uri'] === undefined ? OVERLOADED_HEADERS : OVERLOADED_NGINX_HEADERS, OVERLOADED_ANSWER.body);
 }
 
 /** `forwardAuth`: the auth-subrequest convention (nginx, Caddy, Traefik), not Envoy's HTTP mode. */
@@ -157,6 +209,10 @@ export const STATUS_BODY_HEADER = 'x-stepgate-status-body';
 /** Past this the header would overflow nginx's default proxy_buffer_size (4 KiB pages, 8 KiB on some). */
 const MAX_STATUS_BODY_HEADER = 3500;
 
+/** The overloaded answer's headers, with the nginx status-body header (see `toHttp`) and without. */
+const OVERLOADED_HEADERS = OVERLOADED_ANSWER.headers;
+const OVERLOADED_NGINX_HEADERS = [...OVERLOADED_ANSWER.headers, [STATUS_BODY_HEADER, statusBodyHeader(OVERLOADED_ANSWER.body)!] as const];
+
 /** The JSON body as one header-safe line (non-ASCII as \u escapes, still the same JSON); undefined if too long. */
 export function statusBodyHeader(body: string): string | undefined {
   if (body === '') return undefined;
@@ -164,15 +220,18 @@ export function statusBodyHeader(body: string): string | undefined {
   return ascii.length <= MAX_STATUS_BODY_HEADER ? ascii : undefined;
 }
 
-function handle(opts: AuthzServerOptions, telemetry: CheckTelemetry, req: IncomingMessage, res: ServerResponse): void {
+/** `done` is called when the Check has been answered (or failed), to count it out of the bound. */
+function handle(opts: AuthzServerOptions, telemetry: CheckTelemetry, req: IncomingMessage, res: ServerResponse, done: () => void): void {
   const started = performance.now();
   let rt: Runtime | undefined;
   const finish = ({ verdict: v, answer }: Checked, nginx: boolean) => {
     const out = toHttp(answer, nginx, v, identityHeaderNames(rt!.config), rt!.config.stepup.session?.cookie_name);
     send(res, out.status, out.headers, answer.body);
+    done();
     telemetry.checked(rt, v, out.status, performance.now() - started, undefined, undefined);
   };
   const failed = (err: unknown) => {
+    done();
     try {
       if (!res.headersSent) {
         send(res, 500, [['content-type', 'application/json'], ['cache-control', 'no-store']], JSON.stringify({ reason: 'internal_error', message: reasonMessage('internal_error') }));
@@ -182,8 +241,6 @@ function handle(opts: AuthzServerOptions, telemetry: CheckTelemetry, req: Incomi
       res.destroy();
     }
   };
-  // A body is never needed; drain it so keep-alive connections stay usable.
-  req.resume();
   try {
     rt = opts.runtime();
     const parsed = parseAuthzRequest(rt, opts.proxies, req);
