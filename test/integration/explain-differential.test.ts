@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -12,7 +13,7 @@ import { parseKeyList } from '../../src/cookies/keys.js';
 import { SessionCodec } from '../../src/cookies/session.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { reasonMessage } from '../../src/core/reasons.js';
-import { HMAC_SECRET, testConfigYaml, withStepupSession } from '../support/config.js';
+import { HMAC_ISSUER, HMAC_SECRET, testConfigYaml, withStepupSession } from '../support/config.js';
 import { CheckClient, type CheckResponse } from '../support/grpc-client.js';
 import { PINNED } from '../support/guardrails.js';
 import { TestIssuer } from '../support/issuer.js';
@@ -312,8 +313,17 @@ function headerLines(headers: [string, string][], body: Buffer | undefined): str
 function viaEnvoyHttp(spec: RequestSpec, id: string): Promise<Wire> {
   const body = bodyOf(spec);
   const host = spec.host ?? 'kube.example.com';
-  const headers = clientHeaders(withId(spec, id));
-  return exchange(`${spec.method ?? 'GET'} ${spec.path} HTTP/1.1\r\nhost: ${host}\r\n${headerLines(headers, body)}`, body);
+  // Envoy is the peer here, so the client is known only from X-Forwarded-For, which Envoy appends
+  // it to: Envoy's address must be a trusted proxy (docs/stepup.md), as it is in this test.
+  const headers = withForwardedFor(clientHeaders(withId(spec, id)), spec);
+  return exchange(`${spec.method ?? 'GET'} ${spec.path} HTTP/1.1\r\nhost: ${host}\r\n${headerLines(headers, body)}`, body, PROXY);
+}
+
+/** The proxy appends the client's address to whatever X-Forwarded-For the client sent. */
+function withForwardedFor(headers: [string, string][], spec: RequestSpec): [string, string][] {
+  const xff = headers.find(([n]) => n === 'x-forwarded-for')?.[1];
+  const source = spec.source ?? '10.1.2.3';
+  return [...headers.filter(([n]) => n !== 'x-forwarded-for'), ['x-forwarded-for', xff === undefined ? source : `${xff}, ${source}`]];
 }
 
 /**
@@ -345,10 +355,7 @@ function viaForwardAuth(spec: RequestSpec, id: string, style: 'traefik' | 'nginx
     style === 'nginx'
       ? [['host', host], ['x-original-uri', spec.path], ['x-original-method', spec.method ?? 'GET'], ['x-forwarded-proto', spec.scheme ?? 'https']]
       : [['host', 'stepgate.internal'], ['x-forwarded-method', spec.method ?? 'GET'], ['x-forwarded-uri', spec.path], ['x-forwarded-host', host], ['x-forwarded-proto', spec.scheme ?? 'https']];
-  const xff = own.find(([n]) => n === 'x-forwarded-for')?.[1];
-  // The proxy appends the client's address to whatever X-Forwarded-For the client sent.
-  const forwardedFor: [string, string] = ['x-forwarded-for', xff === undefined ? (spec.source ?? '10.1.2.3') : `${xff}, ${spec.source ?? '10.1.2.3'}`];
-  const headers = [...original, forwardedFor, ...own.filter(([n]) => n !== 'x-forwarded-for')];
+  const headers = [...original, ...withForwardedFor(own, spec)];
   return exchange(`GET /auth HTTP/1.1\r\n${headerLines(headers, undefined)}`, undefined, PROXY);
 }
 
@@ -464,54 +471,62 @@ function unremovable(spec: RequestSpec): string[] {
   return Object.keys(spec.headers ?? {}).map((n) => n.toLowerCase()).filter((n) => n.startsWith('x-stepgate-') && !known.has(n));
 }
 
+/**
+ * One request through every way in: gRPC (the reference), explain, Envoy's HTTP ext_authz and
+ * forward-auth in both conventions; each compared to the gRPC answer through the mappings above.
+ */
+async function sameEverywhere(spec: RequestSpec, now?: () => number) {
+  const grpc = await decided((id) => client.check(checkRequest(withId(spec, id))));
+  if (spec.path.startsWith('/')) {
+    // explain takes a URL, and a URL's path always starts with '/': a relative target is only for the transports.
+    const explained = await explain(config, explainInput(spec), { env: ENV, ...(now ? { now } : {}) });
+    // explain: the same verdict and the same answer, the body byte for byte.
+    expect(explainView(explained)).toEqual(serverView(grpc.out));
+    expect(explained.response.body === null ? '' : JSON.stringify(explained.response.body)).toBe(grpc.out.denied_response?.body ?? '');
+    const need = explained.policy;
+    // A deny rule has no level to ask for: the log leaves level and max_age out, explain shows the matched rule's.
+    expect({ rules: need?.matched_rules, level_required: need?.deny ? undefined : (need?.required_level ?? undefined), max_age: need?.deny ? undefined : (need?.max_age ?? undefined) }).toEqual({
+      rules: grpc.decision.rules,
+      level_required: grpc.decision.level_required,
+      max_age: grpc.decision.max_age,
+    });
+  }
+
+  // Envoy's HTTP ext_authz, against the Check it amounts to.
+  const httpRef = httpReference(spec);
+  const httpGrpc = httpRef === spec ? grpc : await decided((id) => client.check(checkRequest(withId(httpRef, id))));
+  if (lineCarries(spec)) {
+    const http = await decided((id) => viaEnvoyHttp(spec, id));
+    expect(http.decision).toEqual(httpGrpc.decision);
+    expectSameAnswer(http.out, httpGrpc.out, false, upstreamViaEnvoyHttp, clientHeaders(httpRef), spec.method === 'HEAD');
+  } else {
+    // Nothing to compare: the request line cannot carry it, and the parser refuses it before any decision.
+    const w = await viaEnvoyHttp(spec, 'unparsed');
+    expect(w.status).toBe(400);
+  }
+
+  // Forward-auth, both conventions, against the Check the subrequest amounts to.
+  const ref = forwardAuthReference(httpRef);
+  const refGrpc = ref === spec ? grpc : ref === httpRef ? httpGrpc : await decided((id) => client.check(checkRequest(withId(ref, id))));
+  for (const style of ['traefik', 'nginx'] as const) {
+    const fa = await decided((id) => viaForwardAuth(spec, id, style));
+    const foreign = unremovable(spec);
+    if (foreign.length > 0 && fa.decision.reason !== 'header_too_large') {
+      // A proxy without a removal list would pass the header on: refused before the decision.
+      expect(fa.decision).toMatchObject({ decision: 'deny', reason: 'request_invalid' });
+      expect(fa.out.status).toBe(400);
+      expect(JSON.parse(fa.out.body.toString('utf8'))).toEqual({ reason: 'request_invalid', message: reasonMessage('request_invalid') });
+      continue;
+    }
+    expect(fa.decision, style).toEqual(refGrpc.decision);
+    expectSameAnswer(fa.out, refGrpc.out, style === 'nginx', upstreamViaForwardAuth, clientHeaders(ref).filter(([n]) => !ENVOY_ONLY.has(n)));
+  }
+  return grpc;
+}
+
 describe('every way in gives the same decision', () => {
   it.each(CORPUS)('%s', async (_name, make) => {
-    const spec = make();
-    const grpc = await decided((id) => client.check(checkRequest(withId(spec, id))));
-    if (spec.path.startsWith('/')) {
-      // explain takes a URL, and a URL's path always starts with '/': a relative target is only for the transports.
-      const explained = await explain(config, explainInput(spec), { env: ENV });
-      // explain: the same verdict and the same answer, the body byte for byte.
-      expect(explainView(explained)).toEqual(serverView(grpc.out));
-      expect(explained.response.body === null ? '' : JSON.stringify(explained.response.body)).toBe(grpc.out.denied_response?.body ?? '');
-      const need = explained.policy;
-      // A deny rule has no level to ask for: the log leaves level and max_age out, explain shows the matched rule's.
-      expect({ rules: need?.matched_rules, level_required: need?.deny ? undefined : (need?.required_level ?? undefined), max_age: need?.deny ? undefined : (need?.max_age ?? undefined) }).toEqual({
-        rules: grpc.decision.rules,
-        level_required: grpc.decision.level_required,
-        max_age: grpc.decision.max_age,
-      });
-    }
-
-    // Envoy's HTTP ext_authz, against the Check it amounts to.
-    const httpRef = httpReference(spec);
-    const httpGrpc = httpRef === spec ? grpc : await decided((id) => client.check(checkRequest(withId(httpRef, id))));
-    if (lineCarries(spec)) {
-      const http = await decided((id) => viaEnvoyHttp(spec, id));
-      expect(http.decision).toEqual(httpGrpc.decision);
-      expectSameAnswer(http.out, httpGrpc.out, false, upstreamViaEnvoyHttp, clientHeaders(httpRef), spec.method === 'HEAD');
-    } else {
-      // Nothing to compare: the request line cannot carry it, and the parser refuses it before any decision.
-      const w = await viaEnvoyHttp(spec, 'unparsed');
-      expect(w.status).toBe(400);
-    }
-
-    // Forward-auth, both conventions, against the Check the subrequest amounts to.
-    const ref = forwardAuthReference(httpRef);
-    const refGrpc = ref === spec ? grpc : ref === httpRef ? httpGrpc : await decided((id) => client.check(checkRequest(withId(ref, id))));
-    for (const style of ['traefik', 'nginx'] as const) {
-      const fa = await decided((id) => viaForwardAuth(spec, id, style));
-      const foreign = unremovable(spec);
-      if (foreign.length > 0 && fa.decision.reason !== 'header_too_large') {
-        // A proxy without a removal list would pass the header on: refused before the decision.
-        expect(fa.decision).toMatchObject({ decision: 'deny', reason: 'request_invalid' });
-        expect(fa.out.status).toBe(400);
-        expect(JSON.parse(fa.out.body.toString('utf8'))).toEqual({ reason: 'request_invalid', message: reasonMessage('request_invalid') });
-        continue;
-      }
-      expect(fa.decision, style).toEqual(refGrpc.decision);
-      expectSameAnswer(fa.out, refGrpc.out, style === 'nginx', upstreamViaForwardAuth, clientHeaders(ref).filter(([n]) => !ENVOY_ONLY.has(n)));
-    }
+    await sameEverywhere(make());
   });
 
   it('covers allows, challenges, denials and invalid requests', async () => {
@@ -572,4 +587,89 @@ describe('every way in gives the same decision', () => {
     const pod = JSON.parse(runs[1]!.stdout.join('\n')) as { policy: { required_level: string } };
     expect(pod.policy.required_level).toBe('aal3');
   }, 120_000);
+});
+
+/**
+ * The same comparison with the risk engine and automation approvals on: a second service, its
+ * risk signals only the ones a single request decides (token age, a cluster-wide Secret list, a
+ * trusted network), so the order the channels are tried in cannot change a score; approvals in
+ * its memory store (explain keeps its own, and a pending approval answers the same).
+ */
+describe('with risk and approvals, every way in gives the same decision', () => {
+  const RISK = `
+automation:
+  issuers: [${HMAC_ISSUER}]
+  approval_ttl_seconds: 3600
+  approver: {level: aal2, max_age_seconds: 300, groups: [engineers]}
+risk:
+  trusted_networks: [10.0.0.0/8]
+  learn: {min_level: aal2}
+  signals:
+    new_ip: 0
+    new_network: 0
+    trusted_network: -15
+    new_device: 0
+    new_device_fingerprint: 0
+    ua_family_change: 0
+    first_seen: 0
+    token_age: {after_seconds: 3600, weight: 30}
+    request_rate: {weight: 0}
+    sensitive_rate: {weight: 0}
+    denials: {weight: 0}
+    namespaces: {weight: 0}
+    sensitive_objects: {weight: 0}
+    destructive: {weight: 0, deny: false}
+    unfamiliar_namespace: {weight: 0}
+    machine_pace: {weight: 0}
+    cluster_secret_list: 30
+    impossible_travel: {weight: 0}
+  bands:
+    - {name: elevated, min_score: 30, require: aal2, max_age: 3600}
+    - {name: critical, min_score: 60, deny: true, message: "Unusual activity: ask #platform-oncall."}
+`;
+  let saved: { config: Config; service: Service; client: CheckClient; authzPort: number } | undefined;
+  let riskService: Service | undefined;
+  let riskClient: CheckClient | undefined;
+  // Set when the block starts (not when the file is collected), so the tokens minted then are current.
+  let FIXED = 0;
+  const clock = () => FIXED;
+  const sec = () => Math.floor(FIXED / 1000);
+  const risky: Record<'old' | 'oldAal3' | 'bot', string> = { old: '', oldAal3: '', bot: '' };
+
+  beforeAll(async () => {
+    FIXED = Date.now();
+    saved = { config, service, client, authzPort };
+    config = parseConfig(yaml + RISK, 'differential-risk.yaml');
+    // One injected clock for the service and explain: a context-bound step-up names the moment of the change.
+    riskService = await startService(config, { ...ENV, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off', STEPGATE_AUTHZ_HTTP_LISTEN: '127.0.0.1:0' }, log.logger, { now: clock });
+    riskClient = new CheckClient(riskService.grpc.port);
+    service = riskService;
+    client = riskClient;
+    authzPort = riskService.authzHttp!.port;
+    risky.old = await issuer.token({ acr: 'urn:stepgate:aal1', auth_time: sec() - 7200 });
+    risky.oldAal3 = await issuer.token({ acr: 'urn:stepgate:aal3', amr: ['hwk'], auth_time: sec() - 7200 });
+    risky.bot = await new SignJWT({ sub: 'ci-bot' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(HMAC_ISSUER).setAudience('kubernetes').setIssuedAt().setExpirationTime(sec() + 600).sign(new TextEncoder().encode(HMAC_SECRET));
+  });
+
+  afterAll(async () => {
+    riskClient?.close();
+    await riskService?.stop();
+    if (saved) ({ config, service, client, authzPort } = saved);
+  });
+
+  const RISK_CORPUS: [string, () => RequestSpec, string][] = [
+    ['an old sign-in from an unknown network: the elevated band asks for a step-up', () => ({ path: '/api/v1/namespaces/dev/pods', token: risky.old, source: '198.51.100.7' }), 'acr_insufficient'],
+    ['the same from a trusted network stays below the band', () => ({ path: '/api/v1/namespaces/dev/pods', token: risky.old, source: '10.1.2.3' }), 'allowed'],
+    ['a trusted address claimed in X-Forwarded-For beyond the trusted hops does not count', () => ({ path: '/api/v1/namespaces/dev/pods', token: risky.old, source: '198.51.100.7', headers: { 'x-forwarded-for': '10.1.2.3' } }), 'acr_insufficient'],
+    ['the elevated band for a browser on a dashboard: a redirect naming the risk', () => ({ host: DASH_HOST, path: '/d/x', token: risky.old, source: '198.51.100.7', headers: BROWSER_HEADERS }), 'acr_insufficient'],
+    ['an old sign-in listing every Secret: the critical band refuses', () => ({ path: '/api/v1/secrets', token: risky.oldAal3, source: '198.51.100.7' }), 'risk_deny'],
+    ['automation reading a Secret: an approval is pending for exactly this request', () => ({ path: '/api/v1/namespaces/prod/secrets/db', token: risky.bot }), 'approval_required'],
+    ['automation creating a privileged pod: an approval bound to the body', () => ({ method: 'POST', path: '/api/v1/namespaces/dev/pods', token: risky.bot, body: privilegedPod(), headers: json }), 'approval_required'],
+    ['automation listing pods at the everyday level', () => ({ path: '/api/v1/namespaces/dev/pods', token: risky.bot }), 'allowed'],
+  ];
+
+  it.each(RISK_CORPUS)('%s', async (_name, make, reason) => {
+    const grpc = await sameEverywhere(make(), clock);
+    expect(grpc.decision.reason).toBe(reason);
+  });
 });
