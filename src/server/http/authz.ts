@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { reasonMessage } from '../../core/reasons.js';
+import { reasonMessage, type ReasonCode } from '../../core/reasons.js';
 import type { Answer } from '../../decision/respond.js';
 import type { Verdict } from '../../decision/verdict.js';
-import { check, type Checked } from '../../pipeline/check.js';
+import { check, type Checked, type ParsedRequest } from '../../pipeline/check.js';
 import { fail } from '../../pipeline/evaluate.js';
 import type { Runtime } from '../../pipeline/runtime.js';
 import type { RawRequest } from '../../request/attributes.js';
@@ -12,7 +12,7 @@ import { logOnlyTelemetry, type CheckTelemetry } from '../../telemetry/telemetry
 import { InflightLimit, OVERLOADED_ANSWER } from '../inflight.js';
 import { listenHttp, type RunningHttpServer } from './listen.js';
 import type { TrustedProxies } from './proxies.js';
-import { requestHeaders, send } from './respond.js';
+import { readBytes, requestHeaders, send } from './respond.js';
 
 export interface AuthzServerOptions {
   runtime: () => Runtime;
@@ -54,14 +54,18 @@ export async function startAuthzHttpServer(opts: AuthzServerOptions): Promise<Ru
   // Read once: a bound on this process' work, not policy (a reload does not change it).
   const limit = opts.inflightLimit ?? new InflightLimit(opts.runtime().config.server.max_inflight_checks);
   let inflight = 0;
+  // Node's own header limit must sit above limits.max_total_header_bytes, or a request the gRPC
+  // adapter decides on would get Node's bare 431 here instead of stepgate's answer. The slack
+  // covers the request line and the forward-auth headers a proxy adds.
+  const maxHeaderSize = Math.max(32 * 1024, opts.runtime().config.limits.max_total_header_bytes + 16 * 1024);
   const running = await listenHttp(
     opts.listen,
     (req, res) => {
-      // A body is never needed; drain it so keep-alive connections stay usable.
-      req.resume();
       // Past the bound, answer at once instead of queueing work that would finish after the
       // proxy gave up: a deny, so fail-closed. Nothing of the request is parsed first.
       if (!limit.tryEnter()) {
+        // Drain any body so the keep-alive connection stays usable.
+        req.resume();
         sendOverloaded(req, res);
         telemetry.shed?.(limit.inflight);
         return;
@@ -76,6 +80,7 @@ export async function startAuthzHttpServer(opts: AuthzServerOptions): Promise<Ru
       });
     },
     'server.authz_http_listen',
+    maxHeaderSize,
   );
   return {
     ...running,
@@ -95,12 +100,17 @@ function sendOverloaded(req: IncomingMessage, res: ServerResponse): void {
   send(res, OVERLOADED_ANSWER.status, req.headers['x-original-uri'] === undefined ? OVERLOADED_HEADERS : OVERLOADED_NGINX_HEADERS, OVERLOADED_ANSWER.body);
 }
 
-/** `forwardAuth`: the auth-subrequest convention (nginx, Caddy, Traefik), not Envoy's HTTP mode. */
-type Parsed = { ok: true; raw: RawRequest; spoofed: readonly string[]; nginx: boolean; forwardAuth: boolean } | { ok: false; verdict: Verdict };
+/**
+ * `forwardAuth`: the auth-subrequest convention (nginx, Caddy, Traefik), not Envoy's HTTP mode.
+ * `nginx` on a failure too: a refusal must reach kubectl through nginx like any other denial.
+ */
+type Parsed =
+  | { ok: true; raw: RawRequest; spoofed: readonly string[]; nginx: boolean; forwardAuth: boolean }
+  | { ok: false; reason: ReasonCode; detail: string; nginx: boolean };
 
 export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: IncomingMessage): Parsed {
   const collected = requestHeaders(req, rt.headerLimits);
-  if (!collected.ok) return { ok: false, verdict: fail('header_too_large', collected.detail, undefined, undefined) };
+  if (!collected.ok) return { ok: false, reason: 'header_too_large', detail: collected.detail, nginx: req.headers['x-original-uri'] !== undefined };
   const h = collected.headers;
   const peer = req.socket.remoteAddress;
   const trusted = proxies.trusts(peer);
@@ -109,7 +119,7 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
   const forwardedMethod = h.get('x-original-method') ?? h.get('x-forwarded-method');
   const target = originalUri ?? forwardedUri;
   if (!trusted && (target !== undefined || forwardedMethod !== undefined)) {
-    return { ok: false, verdict: fail('request_invalid', `forwarded request headers from untrusted peer ${peer ?? '?'}`, undefined, undefined) };
+    return { ok: false, reason: 'request_invalid', detail: `forwarded request headers from untrusted peer ${peer ?? '?'}`, nginx: false };
   }
   const sourceAddress = proxies.clientAddress(peer, h.get('x-forwarded-for'));
   // No body reaches a forward-auth subrequest: guardrails treat such writes as unreadable.
@@ -117,7 +127,7 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
   const proto = trusted ? h.get('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
   if (target !== undefined) {
     if (forwardedMethod === undefined) {
-      return { ok: false, verdict: fail('request_invalid', 'forward-auth request without X-Original-Method or X-Forwarded-Method', undefined, undefined) };
+      return { ok: false, reason: 'request_invalid', detail: 'forward-auth request without X-Original-Method or X-Forwarded-Method', nginx: originalUri !== undefined };
     }
     const authority = h.get('x-forwarded-host')?.split(',')[0]?.trim() || h.get('host') || '';
     return { ok: true, raw: { ...base, method: forwardedMethod, target, authority, scheme: proto || 'https' }, spoofed: collected.spoofed, nginx: originalUri !== undefined, forwardAuth: true };
@@ -127,7 +137,7 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
   let path = req.url ?? '';
   if (prefix !== '') {
     if (!(path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`))) {
-      return { ok: false, verdict: fail('request_invalid', 'path does not start with server.authz_http_path_prefix', undefined, undefined) };
+      return { ok: false, reason: 'request_invalid', detail: 'path does not start with server.authz_http_path_prefix', nginx: false };
     }
     path = path.slice(prefix.length) || '/';
     if (path.startsWith('?')) path = `/${path}`;
@@ -241,23 +251,45 @@ function handle(opts: AuthzServerOptions, telemetry: CheckTelemetry, req: Incomi
       res.destroy();
     }
   };
+  // Every request, refused or not, goes through the one check() the gRPC adapter and explain call.
+  const run = (p: ParsedRequest, nginx: boolean) => {
+    const c = check(rt!, p);
+    if (c instanceof Promise) c.then((x) => finish(x, nginx)).catch(failed);
+    else finish(c, nginx);
+  };
   try {
     rt = opts.runtime();
     const parsed = parseAuthzRequest(rt, opts.proxies, req);
-    const refuse = (v: Verdict, nginx: boolean) => finish({ verdict: v, answer: rt!.responder.respond(v) }, nginx);
-    if (!parsed.ok) return refuse(parsed.verdict, false);
+    if (!parsed.ok || parsed.forwardAuth || !hasBody(req)) {
+      // No body is needed; drain it so keep-alive connections stay usable.
+      req.resume();
+    }
+    if (!parsed.ok) return run(parsed, parsed.nginx);
     if (parsed.forwardAuth && parsed.spoofed.length > 0) {
       // A forward-auth proxy takes no removal list: it replaces the identity headers it copies
       // from our answer, and passes every other header on. A client-sent x-stepgate-* that is
       // not one of them would reach the upstream, so the request is refused instead.
       const known = identityHeaderNames(rt.config);
       const unknown = parsed.spoofed.filter((n) => !known.includes(n));
-      if (unknown.length > 0) return refuse(fail('request_invalid', `client-sent ${unknown.slice(0, 3).join(', ')}: a forward-auth proxy cannot remove it`, undefined, undefined), parsed.nginx);
+      if (unknown.length > 0) return run({ ok: false, reason: 'request_invalid', detail: `client-sent ${unknown.slice(0, 3).join(', ')}: a forward-auth proxy cannot remove it` }, parsed.nginx);
     }
-    const c = check(rt, { ok: true, raw: parsed.raw, spoofed: parsed.spoofed ?? EMPTY });
-    if (c instanceof Promise) c.then((x) => finish(x, parsed.nginx)).catch(failed);
-    else finish(c, parsed.nginx);
+    if (parsed.forwardAuth || !hasBody(req)) return run({ ok: true, raw: parsed.raw, spoofed: parsed.spoofed ?? EMPTY }, parsed.nginx);
+    // Envoy's HTTP ext_authz with with_request_body sends the body as the Check's body: the
+    // guardrails judge it exactly as they judge the gRPC Check's, including Envoy's partial mark.
+    const max = rt.maxBodyBytes;
+    readBytes(req, max).then((body) => {
+      const partial = parsed.raw.headers.get('x-envoy-auth-partial-body');
+      const cut = partial !== undefined && partial !== 'false';
+      const raw: RawRequest = body === undefined || body.length === 0 ? { ...parsed.raw, body: undefined, bodyTruncated: body === undefined || cut } : { ...parsed.raw, body, bodyTruncated: cut };
+      run({ ok: true, raw, spoofed: parsed.spoofed ?? EMPTY }, parsed.nginx);
+    }, failed);
   } catch (err) {
     failed(err);
   }
+}
+
+/** Whether the request has a body to read: a non-zero Content-Length or a chunked one. */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

@@ -17,11 +17,12 @@ export async function listenHttp(
   listen: string,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   what: string,
+  maxHeaderSize = 32 * 1024,
 ): Promise<RunningHttpServer & { server: Server }> {
   const colon = listen.lastIndexOf(':');
   const host = listen.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
   const port = Number(listen.slice(colon + 1));
-  const server = createServer({ maxHeaderSize: 32 * 1024, requestTimeout: 30_000, headersTimeout: 10_000 }, handler);
+  const server = createServer({ maxHeaderSize, requestTimeout: 30_000, headersTimeout: 10_000 }, handler);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new StartupError(`${what}: cannot listen on ${listen}: ${err.message}`)));

@@ -22,6 +22,36 @@ export function requestHeaders(req: IncomingMessage, limits: HeaderLimits) {
   return collectHeaders(pairs, limits);
 }
 
+/**
+ * Reads a body as bytes; undefined when it is larger than `max` bytes (the rest is drained) or the
+ * request breaks off. Bytes, not text: a Kubernetes protobuf body is binary.
+ */
+export function readBytes(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const settle = (v: Buffer | undefined) => {
+      if (!done) resolve(v);
+      done = true;
+    };
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        chunks.length = 0;
+        settle(undefined);
+        return;
+      }
+      if (!done) chunks.push(c);
+    });
+    req.on('end', () => settle(Buffer.concat(chunks)));
+    req.on('error', () => settle(undefined));
+    req.on('aborted', () => settle(undefined));
+    // A peer that goes away mid-body must still release its place in the in-flight bound.
+    req.on('close', () => settle(undefined));
+  });
+}
+
 /** Reads a small urlencoded body; undefined when it is larger than `max` bytes. */
 export function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
   return new Promise((resolve) => {
