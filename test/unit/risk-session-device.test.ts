@@ -165,7 +165,8 @@ describe('session_new_device: a session replayed from another device', () => {
       }),
       { numRuns: 150 },
     );
-  });
+    // Many engine runs: give a loaded machine time (the property is the point, not the speed).
+  }, 120_000);
 
   it('a requirement it binds is never met by an auth_time earlier than the device first appeared, less the grace', () => {
     fc.assert(
@@ -186,5 +187,6 @@ describe('session_new_device: a session replayed from another device', () => {
       }),
       { numRuns: 150 },
     );
-  });
+    // Many engine runs: give a loaded machine time (the property is the point, not the speed).
+  }, 120_000);
 });
