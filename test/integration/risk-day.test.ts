@@ -5,14 +5,16 @@ import { workday2 } from '../support/workday2.js';
 import { workday3 } from '../support/workday3.js';
 
 /**
- * Issue 12's targets on two differently built replayed days, each over several seeds, through the
- * real gRPC server running examples/stepgate.yaml on a virtual clock: every attack stopped at its
- * first sensitive action at the latest, except where that action is indistinguishable from the
- * engineer's own work (docs/risk.md says which and why), where behaviour stops it within four;
- * at most one challenge per engineer per day on routine work, no 403 on routine work, CI and
- * controllers never refused.
+ * Issue 12's targets on three differently built replayed days (the third written after the engine,
+ * to test that it generalises), each over five seeds, through the real gRPC server running
+ * examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
+ * the latest, except where its first actions are indistinguishable from the engineer's own work
+ * (docs/risk.md says which and why), held to the bound given below; no two challenges of an
+ * engineer within 8 hours on routine work, no 403 on routine work, CI and controllers never
+ * refused.
  *
- * STEPGATE_DAY_SEEDS=12,3 narrows the seeds (default five per day), STEPGATE_DAYS=2 the days
+ * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's),
+ * STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
