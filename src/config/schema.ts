@@ -274,8 +274,9 @@ const riskSchema = z.strictObject({
         .prefault({}),
       // A device never proven that first appeared after this sign-in was already in use (a session
       // replayed from another device): binds to a sign-in at most grace_seconds before it appeared.
+      // Off by default: a browser sharing kubectl's login, first opened after a move, looks the same.
       session_new_device: z
-        .strictObject({ weight: weight.default(20), grace_seconds: seconds.min(0).max(86_400).default(3600) })
+        .strictObject({ weight: weight.default(0), grace_seconds: seconds.min(0).max(86_400).default(3600) })
         .prefault({}),
     })
     .prefault({}),

@@ -36,7 +36,16 @@ const LATE: Record<string, number> = {
   // (one every 10 s, discovery calls between them); the fourth, outside the working set, is
   // refused. Request 16 is its fourth sensitive action.
   'malware with discovery between reads': 16,
+  // Day 3: its execs go through every team's production namespace in a random order; when the
+  // victim's own comes first, its two execs there are the victim's routine, the third is not.
+  "exec fan-out at a person's pace": 3,
 };
+
+/**
+ * Rows the example as shipped does not stop, by design (docs/risk.md, "Sessions replayed from
+ * another device"): the signal that stops them is off by default because it challenges routine work.
+ */
+const NOT_STOPPED_BY_THE_EXAMPLE = new Set(['session replayed from another office device']);
 
 const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3').split(',');
 const DAYS = ([
@@ -83,6 +92,7 @@ for (const [dayName, build, staff, daySeeds] of DAYS) {
 
       it('every attack is stopped at its first sensitive action, or by behaviour within the documented bound', () => {
         for (const a of report.attacks) {
+          if (NOT_STOPPED_BY_THE_EXAMPLE.has(a.attack)) continue;
           expect(a.stoppedAt, `${a.attack}: not stopped`).toBeDefined();
           const bound = LATE[a.attack] ?? a.firstSensitive;
           expect(a.stoppedAt, `${a.attack}: ${a.reason} ${a.cause}`).toBeLessThanOrEqual(bound);

@@ -30,7 +30,8 @@ risk:
   learn: { min_level: aal2, newcomer_grace_seconds: 600 }
   bands: [{ name: elevated, min_score: 45, require: aal2 }]
 ${extra}`;
-const config = parseConfig(yaml(), 'session-device.yaml');
+// Off by default (docs/risk.md says why): turned on here.
+const config = parseConfig(yaml('  signals: { session_new_device: { weight: 20 } }'), 'session-device.yaml');
 const assurance = compileAssurance(config.assurance.levels);
 const T = 1_800_000_000_000;
 const H = 3_600_000;
@@ -122,6 +123,11 @@ describe('session_new_device: a session replayed from another device', () => {
   it('the same device from the network the login was first used on is not the signal (an attacker on the same segment is not seen)', () => {
     const w = alice();
     expect(codes(w.check(req(OFFICE, WIN_CHROME), w.today, T + 6 * H).out)).not.toContain('session_new_device');
+  });
+
+  it('off by default: the same replay is not bound', () => {
+    const w = alice(parseConfig(yaml(), 'default.yaml'));
+    expect(codes(w.check(req(OTHER_DESK, WIN_CHROME), w.today, T + 6 * H).out)).not.toContain('session_new_device');
   });
 
   it('a copied user agent is not a new device: the signal says nothing then (the fingerprint is weak evidence)', () => {
