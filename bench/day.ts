@@ -3,7 +3,7 @@
  * real gRPC server on a virtual clock, once with the risk engine and once with the policy alone,
  * printing the attack and engineer tables docs/risk.md shows, and how long each replay took.
  *
- *   npx tsx bench/day.ts [day1|day2] [seed] [--risk-only]
+ *   npx tsx bench/day.ts [day1|day2|day3] [seed] [--risk-only]
  *
  * The same generators and runner drive test/integration/risk-day.test.ts, which asserts the targets.
  */
@@ -11,11 +11,12 @@ import { performance } from 'node:perf_hooks';
 import { exampleService } from '../test/support/workday-service.js';
 import { replay, reportTables, workday } from '../test/support/workday.js';
 import { workday2 } from '../test/support/workday2.js';
+import { workday3 } from '../test/support/workday3.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const day = args[0] === 'day2' ? 'day2' : 'day1';
-const seed = Number(args[1] ?? (day === 'day2' ? 1 : 12));
-const events = (day === 'day2' ? workday2 : workday)(seed);
+const day = args[0] === 'day2' || args[0] === 'day3' ? args[0] : 'day1';
+const seed = Number(args[1] ?? (day === 'day2' ? 1 : day === 'day3' ? 5 : 12));
+const events = (day === 'day2' ? workday2 : day === 'day3' ? workday3 : workday)(seed);
 for (const withoutRisk of process.argv.includes('--risk-only') ? [false] : [false, true]) {
   const s = await exampleService({ withoutRisk });
   const t0 = performance.now();

@@ -272,6 +272,12 @@ const riskSchema = z.strictObject({
       impossible_travel: z
         .strictObject({ max_kmh: z.number().int().min(1).max(100_000).default(900), weight: weight.default(40) })
         .prefault({}),
+      // A device never proven that first appeared after this sign-in was already in use (a session
+      // replayed from another device): binds to a sign-in at most grace_seconds before it appeared.
+      // Off by default: a browser sharing kubectl's login, first opened after a move, looks the same.
+      session_new_device: z
+        .strictObject({ weight: weight.default(0), grace_seconds: seconds.min(0).max(86_400).default(3600) })
+        .prefault({}),
     })
     .prefault({}),
   /**

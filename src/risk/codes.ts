@@ -22,6 +22,7 @@ export const RISK_CODES = [
   'machine_pace',
   'cluster_secret_list',
   'impossible_travel',
+  'session_new_device',
   'state_degraded',
   'guardrail',
 ] as const;

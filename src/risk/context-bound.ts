@@ -40,6 +40,7 @@ const SUMMARY: Partial<Record<RiskCode, string>> = {
   destructive_burst: 'burst of deletes',
   machine_pace: 'sensitive objects touched faster than a person types',
   cluster_secret_list: 'Secrets listed across all namespaces',
+  session_new_device: 'sign-in used from another device',
 };
 
 /** What binds, from the signals that fired; undefined when nothing does. */
@@ -66,6 +67,11 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   }
   if (has('new_device') && ctx.device.strength !== 'fingerprint') consider(h.deviceSince - grace, 'new_device', `new ${ctx.device.strength === 'certificate' ? 'client certificate' : 'browser'}`);
   if (has('ua_family_change')) consider(h.clientSince - grace, 'ua_family_change', `new client ${ctx.device.uaFamily}`);
+  // A login older than the device it is used from: a sign-in on that device (or at most
+  // `grace_seconds` before it appeared) is what the owner of the session can produce.
+  if (has('session_new_device') && cfg !== undefined) {
+    consider(h.deviceSince - cfg.session_new_device.grace_seconds * 1000, 'session_new_device', `${ctx.device.strength} device first seen after this sign-in was in use`);
+  }
   if (h.behaviourSince > 0) {
     if (has('sensitive_objects')) consider(h.behaviourSince, 'sensitive_objects', `${h.objects} sensitive objects touched`);
     else if (has('destructive_burst')) consider(h.behaviourSince, 'destructive_burst', `${h.destructive} deletes`);

@@ -309,7 +309,18 @@ export interface DayReport {
     deniedAt?: number | undefined;
     deniedBy?: string | undefined;
   }[];
-  engineers: { name: string; requests: number; challenges: number; causes: string[]; forbidden: number; unresolved: number; first: number; last: number }[];
+  engineers: {
+    name: string;
+    requests: number;
+    challenges: number;
+    /** When each challenge was answered with (ms). */
+    challengedAt: number[];
+    causes: string[];
+    forbidden: number;
+    unresolved: number;
+    first: number;
+    last: number;
+  }[];
   ci: { requests: number; denied: number };
   /** client-go controllers through the gateway (day 2), with why they were refused. */
   controllers: { requests: number; denied: number; causes: Record<string, number> };
@@ -391,7 +402,7 @@ export async function replay(
     }
     let rec = eng.get(ev.actor);
     if (!rec && ev.scored) {
-      rec = { name: ev.actor, requests: 0, challenges: 0, causes: [], forbidden: 0, unresolved: 0, first: ev.at, last: ev.at };
+      rec = { name: ev.actor, requests: 0, challenges: 0, challengedAt: [], causes: [], forbidden: 0, unresolved: 0, first: ev.at, last: ev.at };
       eng.set(ev.actor, rec);
     }
     if (ev.scored && !ev.retry) {
@@ -406,6 +417,7 @@ export async function replay(
       }
       if (ev.scored) {
         rec!.challenges++;
+        rec!.challengedAt.push(ev.at);
         rec!.causes.push(`${o.reason} (${o.cause}) at ${new Date(ev.at).toISOString().slice(11, 16)}`);
       }
       // Signs in again: two factors (three when a hardware key is asked for), 20 s later, and retries.

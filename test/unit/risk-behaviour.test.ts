@@ -261,7 +261,8 @@ describe('properties', () => {
       }),
       { numRuns: 150 },
     );
-  });
+    // Many engine runs: give a loaded machine time (the property is the point, not the speed).
+  }, 120_000);
 
   it('a requirement bound to a behaviour or a site is never met by an auth_time before its first sighting (less the namespace grace)', () => {
     fc.assert(
@@ -293,5 +294,6 @@ describe('properties', () => {
       }),
       { numRuns: 150 },
     );
-  });
+    // Many engine runs: give a loaded machine time (the property is the point, not the speed).
+  }, 120_000);
 });

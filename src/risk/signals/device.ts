@@ -1,4 +1,4 @@
-import type { Signal } from './context.js';
+import type { Signal, SignalContext } from './context.js';
 
 /**
  * New device: a certificate, device cookie or fingerprint never made known for this subject. A
@@ -8,6 +8,15 @@ import type { Signal } from './context.js';
  * Client change: a kind of client never proven for this subject (`interactive` covers kubectl-like
  * tools and browsers alike, so kubectl ↔ dashboard within one login is no signal). Known kinds are
  * learned only from allowed requests, so a refused request never makes its client familiar.
+ *
+ * Session on a new device: a device never proven, used from a network other than the one this
+ * login was first used from, that first appeared after the login was already in use and more than
+ * `grace_seconds` after its authentication. A new laptop comes with its own sign-in, so its first
+ * sighting is its login's first use; its browser may share that login (the IdP session of the
+ * sign-in kubectl opened there), but on the same network. A stolen cookie or token replayed from
+ * another device carries a login older than the device, made elsewhere. This holds for a
+ * fingerprint too, weak as it is: the timing and the place say the login travelled, not what the
+ * client claims to be.
  */
 export const deviceSignal: Signal = (ctx, cfg, out) => {
   const d = ctx.device;
@@ -23,4 +32,27 @@ export const deviceSignal: Signal = (ctx, cfg, out) => {
     const was = h.previousUaFamily !== '' && h.previousUaFamily !== d.uaFamily ? ` (this session used ${h.previousUaFamily})` : '';
     out.push({ code: 'ua_family_change', weight: cfg.ua_family_change, detail: `client ${d.uaFamily} never proven for this subject${was}` });
   }
+  const sd = cfg.session_new_device;
+  if (sd.weight > 0 && sessionNewDevice(ctx, sd.grace_seconds)) {
+    const min = Math.round((h.deviceSince - h.sessionStart) / 60_000);
+    out.push({ code: 'session_new_device', weight: sd.weight, detail: `${d.strength} device first seen ${min} min after this sign-in was first used, on another network` });
+  }
 };
+
+/** A device never proven, on another network than this login's first use, first seen after that use and more than `graceSeconds` after its authentication. */
+export function sessionNewDevice(ctx: SignalContext, graceSeconds: number): boolean {
+  const h = ctx.history;
+  const auth = ctx.identity.authTime;
+  return (
+    ctx.device.id !== '' &&
+    !h.deviceKnown &&
+    h.deviceSince > 0 &&
+    h.sessionStart > 0 &&
+    h.deviceSince > h.sessionStart &&
+    h.sessionOrigin !== '' &&
+    h.sessionOrigin !== ctx.address.prefix &&
+    auth !== undefined &&
+    auth * 1000 < h.deviceSince - graceSeconds * 1000 &&
+    ctx.identity.automation !== true
+  );
+}
