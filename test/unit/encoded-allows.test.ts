@@ -172,4 +172,41 @@ describe('EncodedAllowCache', () => {
       { numRuns: 3000 },
     );
   });
+
+  it('reuses a cached token\'s step-up challenge bytes only for an equal answer, WWW-Authenticate included; cookies of the application do not stop allow reuse', async () => {
+    const rt = runtime();
+    const cache = new EncodedAllowCache(serialize);
+    const token = await hmacToken('urn:stepgate:aal1');
+    const secret: RequestSpec = { path: '/api/v1/namespaces/dev/secrets/db', token };
+    const other: RequestSpec = { path: '/api/v1/namespaces/dev/pods/web/exec', token };
+    await run(rt, secret);
+    const seen = new Map<string, Buffer>();
+    for (const spec of [secret, secret, other, secret, other]) {
+      const { verdict, answer } = await run(rt, spec);
+      expect(verdict.allow).toBe(false);
+      expect(answer.status).toBe(401);
+      const sent = cache.response(verdict, answer, toCheckResponse);
+      expect(Buffer.isBuffer(sent)).toBe(true);
+      expect(sent).toEqual(serialize(toCheckResponse(answer)));
+      const challenge = answer.headers.find(([k]) => k === 'www-authenticate')![1];
+      expect(challenge).toContain('insufficient_user_authentication');
+      seen.set(spec.path, sent as Buffer);
+    }
+    // Two different requirements, two different answers: never served from each other.
+    expect(seen.get(secret.path)!.equals(seen.get(other.path)!)).toBe(false);
+    expect(cache.denialLookups).toEqual({ misses: 2, hits: 3 });
+    expect(cache.lookups).toEqual({ hits: 0, misses: 0 });
+    // An allow whose Cookie header carries only the application's cookies is reused; one whose
+    // stepgate cookie was cut out (a per-request Cookie header) is not.
+    const pods: RequestSpec = { path: '/api/v1/namespaces/dev/pods', token, headers: { cookie: 'grafana_session=abc' } };
+    for (let i = 0; i < 2; i++) {
+      const { verdict, answer } = await run(rt, pods);
+      expect(verdict.allow).toBe(true);
+      expect(cache.response(verdict, answer, toCheckResponse)).toEqual(serialize(toCheckResponse(answer)));
+    }
+    expect(cache.lookups).toEqual({ hits: 1, misses: 1 });
+    const own = await run(rt, { ...pods, headers: { cookie: 'grafana_session=abc; stepgate_device=x' } });
+    expect(own.answer.headers.some(([k]) => k === 'cookie')).toBe(true);
+    expect(Buffer.isBuffer(cache.response(own.verdict, own.answer, toCheckResponse))).toBe(false);
+  });
 });

@@ -25,17 +25,26 @@ export class EncodedAllowCache {
   private readonly entries: LRUCache<string, Buffer>;
   private hitCount = 0;
   private missCount = 0;
+  private readonly denials: LRUCache<string, Buffer>;
+  private denialHitCount = 0;
+  private denialMissCount = 0;
 
   constructor(
     private readonly serialize: (msg: unknown) => Buffer,
     maxEntries = EncodedAllowCache.DEFAULT_MAX_ENTRIES,
   ) {
     this.entries = new LRUCache({ max: maxEntries });
+    this.denials = new LRUCache({ max: Math.max(16, Math.ceil(maxEntries / 4)) });
   }
 
   /** Lookups of reusable allows so far, for tests and the bench. */
   get lookups(): { hits: number; misses: number } {
     return { hits: this.hitCount, misses: this.missCount };
+  }
+
+  /** Lookups of reusable denials so far (tests and the bench). */
+  get denialLookups(): { hits: number; misses: number } {
+    return { hits: this.denialHitCount, misses: this.denialMissCount };
   }
 
   /** Encoded allows held. */
@@ -48,6 +57,7 @@ export class EncodedAllowCache {
    * (and kept) bytes when the answer is worth keeping, else the message from `build`.
    */
   response(v: Verdict, a: Answer, build: (a: Answer) => unknown): unknown {
+    if (!a.allow) return reusableDenial(v) ? this.denial(a, build) : build(a);
     if (!reusable(v, a)) return build(a);
     const who = v.identity!;
     let scope = this.scopes.get(who.upstreamHeaders);
@@ -62,30 +72,64 @@ export class EncodedAllowCache {
       return hit;
     }
     this.missCount++;
-    const encoded = this.serialize(build(a));
+    const bytes = this.encode(build(a));
+    this.entries.set(key, bytes);
+    return bytes;
+  }
+
+  /**
+   * A denial for a cached token (a step-up challenge above all: kubectl and browsers repeat the
+   * same request until the user steps up) is encoded once too. Its key is the whole answer
+   * (status, every header, body, metadata), so the bytes are always those of an equal answer;
+   * its own LRU, so denials with per-request content (a return URL) cannot push out allows.
+   */
+  private denial(a: Answer, build: (a: Answer) => unknown): unknown {
+    const key = denialKey(a);
+    const hit = this.denials.get(key);
+    if (hit !== undefined) {
+      this.denialHitCount++;
+      return hit;
+    }
+    this.denialMissCount++;
+    const bytes = this.encode(build(a));
+    this.denials.set(key, bytes);
+    return bytes;
+  }
+
+  private encode(msg: unknown): Buffer {
+    const encoded = this.serialize(msg);
     // protobufjs hands out slices of a shared 8 KiB pool; a kept slice would keep its whole slab.
     const bytes = Buffer.allocUnsafeSlow(encoded.length);
     encoded.copy(bytes);
-    this.entries.set(key, bytes);
     return bytes;
   }
 }
 
 /**
+ * A denial worth keeping: for a token seen before, with a verified identity (an invalid token's
+ * denial is answered from the negative cache's verdict, rarely twice alike), not a session
+ * (per-request cookies), not about an approval (its id is per request).
+ */
+function reusableDenial(v: Verdict): boolean {
+  return v.tokenCached && v.identity !== undefined && v.identity.source !== 'session' && v.approval === undefined;
+}
+
+/**
  * Whether an allow is likely to be sent again byte for byte. Correctness does not depend on this
  * (the key is the answer); it keeps one-off answers from filling the cache: a token's first
- * sighting (`token_cache: miss`), a session allow (its rewritten Cookie header is per request),
- * an approval's allow (its id is in the metadata), stripped client headers.
+ * sighting (`token_cache: miss`), a session allow, an allow whose Cookie header was rewritten
+ * (stepgate's own cookies cut out: per request), an approval's allow (its id is in the metadata),
+ * stripped client headers.
  */
 function reusable(v: Verdict, a: Answer): boolean {
   return (
     a.allow &&
     v.tokenCached &&
     v.identity !== undefined &&
-    // A session allow rewrites the request's Cookie header, which is per request; any request
-    // with a Cookie header may carry stepgate's cookies, which are cut out per request too.
     v.identity.source !== 'session' &&
-    v.attributes?.headers.has('cookie') !== true &&
+    // Only the identity's own header list: anything else (a rewritten Cookie header) is per
+    // request. A request whose cookies are all the application's passes that list through.
+    a.headers === v.identity.upstreamHeaders &&
     // An approval's allow is for one request and says so in its metadata.
     v.approval === undefined &&
     a.removeHeaders.length === 0
@@ -105,6 +149,21 @@ export function answerKey(who: Identity, a: Answer): string {
   }
   key += `|r${a.removeHeaders.length}`;
   for (const name of a.removeHeaders) key += `|${name.length}:${name}`;
+  const m = a.metadata;
+  for (const name in m) {
+    const value = m[name]!;
+    key += `|${name.length}:${name}${value.length}:${value}`;
+  }
+  return key;
+}
+
+/** The whole denial, each variable part prefixed by its length (see answerKey). */
+export function denialKey(a: Answer): string {
+  let key = `${a.status}/${a.grpcCode}/h${a.headers.length}`;
+  for (const [name, value] of a.headers) key += `|${name.length}:${name}${value.length}:${value}`;
+  key += `|r${a.removeHeaders.length}`;
+  for (const name of a.removeHeaders) key += `|${name.length}:${name}`;
+  key += `|b${a.body.length}:${a.body}`;
   const m = a.metadata;
   for (const name in m) {
     const value = m[name]!;

@@ -145,9 +145,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
  * The whole Check: parse, evaluate, answer, report. Every failure becomes a deny verdict with a
  * reason; nothing thrown here may reach grpc-js, which would turn it into an RPC error whose
  * handling depends on Envoy's failure_mode_allow instead of on us. Telemetry is told after the
- * answer has been handed over, and cannot throw.
+ * answer has been handed over, and cannot throw. Exported for bench/hotpath.ts (in-process CPU per Check).
  */
-function handleCheck(
+export function handleCheck(
   opts: GrpcServerOptions,
   telemetry: CheckTelemetry,
   encodedAllows: EncodedAllowCache,

@@ -1,0 +1,121 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type AttributeValue, type Attributes } from '@opentelemetry/api';
+import { TraceState } from '@opentelemetry/core';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fastOtlpExporter } from '../../src/telemetry/tracing.js';
+import { FAST_TRACE_SERIALIZER } from '../../src/telemetry/otlp-spans.js';
+
+/**
+ * The fast OTLP span serializer must give exactly the bytes of the SDK's own serializer: a
+ * collector cannot tell which one wrote a request. Spans come from the real SDK (ids, times,
+ * attribute sanitising), with random attributes, events, links, status, parents and trace state.
+ */
+/** Byte equality, with the first differing offset on failure (toEqual on large buffers is slow to diff). */
+function expectSameBytes(spans: ReadableSpan[]): void {
+  const fast = Buffer.from(FAST_TRACE_SERIALIZER.serializeRequest(spans)!);
+  const sdk = Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!);
+  if (fast.equals(sdk)) return;
+  let at = 0;
+  while (at < fast.length && fast[at] === sdk[at]) at++;
+  expect({ at, fast: fast.subarray(at, at + 32).toString('hex'), lengths: [fast.length, sdk.length] }).toEqual({ at, fast: sdk.subarray(at, at + 32).toString('hex'), lengths: [sdk.length, sdk.length] });
+}
+
+function spansFrom(build: (t: ReturnType<BasicTracerProvider['getTracer']>) => void, resource?: Attributes): ReadableSpan[] {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    ...(resource ? { resource: resourceFromAttributes(resource) } : {}),
+  });
+  build(provider.getTracer('stepgate', '1.2.3'));
+  return exporter.getFinishedSpans();
+}
+
+const text = fc.string({ maxLength: 40, unit: fc.oneof(fc.constantFrom('a', 'Z', '/', '=', ' '), fc.constantFrom('é', 'ß', '日', '😀', '\u0000', '\u00ff')) });
+const value: fc.Arbitrary<AttributeValue> = fc.oneof(
+  text,
+  fc.string({ minLength: 200, maxLength: 400 }),
+  fc.boolean(),
+  fc.integer(),
+  fc.constantFrom(0, -1, 2 ** 31, 2 ** 32, 2 ** 32 + 1, -(2 ** 40), 2 ** 53 - 1, -(2 ** 53) + 1, 1.5, -0.25, Number.MAX_VALUE),
+  fc.double({ noNaN: true }),
+  fc.array(text, { maxLength: 4 }),
+  fc.array(fc.integer(), { maxLength: 4 }),
+  fc.array(fc.boolean(), { maxLength: 3 }),
+);
+const attrs = fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), value, { maxKeys: 20 });
+
+describe('FAST_TRACE_SERIALIZER', () => {
+  it('writes the same bytes as the SDK serializer (property: attributes, events, links, status, parents, trace state)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            attributes: attrs,
+            kind: fc.constantFrom(SpanKind.SERVER, SpanKind.CLIENT, SpanKind.INTERNAL),
+            parent: fc.boolean(),
+            remote: fc.boolean(),
+            events: fc.array(fc.record({ name: text, attributes: attrs }), { maxLength: 2 }),
+            link: fc.option(attrs),
+            status: fc.constantFrom(undefined, { code: SpanStatusCode.ERROR, message: 'internal_error' }, { code: SpanStatusCode.OK }),
+            start: fc.integer({ min: 0, max: 4_000_000_000_000 }),
+            duration: fc.integer({ min: 0, max: 10_000_000 }),
+          }),
+          { minLength: 1, maxLength: 5 },
+        ),
+        attrs,
+        (specs, resource) => {
+          const spans = spansFrom((tracer) => {
+            for (const s of specs) {
+              const parent = s.parent
+                ? trace.setSpanContext(ROOT_CONTEXT, {
+                    traceId: '0af7651916cd43dd8448eb211c80319c',
+                    spanId: 'b7ad6b7169203331',
+                    traceFlags: TraceFlags.SAMPLED,
+                    isRemote: s.remote,
+                    traceState: new TraceState('vendor=a,other=b'),
+                  })
+                : ROOT_CONTEXT;
+              const links = s.link ? [{ context: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1, isRemote: true }, attributes: s.link }] : [];
+              const span = tracer.startSpan('stepgate.check', { kind: s.kind, startTime: s.start / 1000, links }, parent);
+              span.setAttributes(s.attributes);
+              for (const e of s.events) span.addEvent(e.name, e.attributes, (s.start + 1) / 1000);
+              if (s.status) span.setStatus(s.status);
+              span.end((s.start + s.duration) / 1000);
+            }
+          }, resource);
+          // Twice: the second time the attributes come from the kept encodings.
+          expectSameBytes(spans);
+          expectSameBytes(spans);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  }, 120_000);
+
+  it('encodes a batch past the largest length a one-byte prefix holds, and many distinct values past its cache bound', () => {
+    const spans = spansFrom((tracer) => {
+      for (let i = 0; i < 1500; i++) {
+        const span = tracer.startSpan('stepgate.check', { kind: SpanKind.SERVER });
+        span.setAttributes({ 'stepgate.subject': `user-${i}-${'x'.repeat(200)}`, 'stepgate.auth_age': i, 'stepgate.detail': 'y'.repeat(i % 600) });
+        span.end();
+      }
+    });
+    expectSameBytes(spans);
+  }, 60_000);
+});
+
+describe('fastOtlpExporter', () => {
+  it('is used only for OTLP over http/protobuf; any other exporter or protocol is left to the SDK', () => {
+    expect(fastOtlpExporter({})).toBeDefined();
+    expect(fastOtlpExporter({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })).toBeDefined();
+    expect(fastOtlpExporter({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toBeDefined();
+    expect(fastOtlpExporter({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toBeUndefined();
+    expect(fastOtlpExporter({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toBeUndefined();
+    expect(fastOtlpExporter({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })).toBeUndefined();
+    expect(fastOtlpExporter({ OTEL_TRACES_EXPORTER: 'console' })).toBeUndefined();
+    expect(fastOtlpExporter({ OTEL_TRACES_EXPORTER: 'otlp,zipkin' })).toBeUndefined();
+  });
+});
