@@ -1,4 +1,5 @@
 import { ConfigError, parseConfig, readConfigText } from './config/load.js';
+import { serveOverrides } from './config/environment.js';
 import type { Config } from './config/schema.js';
 import { ConfigFileWatcher } from './config/watch.js';
 import { buildRuntime, type RiskState, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
@@ -57,9 +58,11 @@ export async function startService(
 ): Promise<Service> {
   const logger = log ?? createLogger(config.log.level);
   const now = options.now ?? Date.now;
+  // The STEPGATE_* overrides, parsed once (a bad value stops here, naming the variable).
+  const overrides = serveOverrides(env);
   // Assigned below; until then the telemetry sees no runtime (JWKS fetches have not started yet).
   let runtime: Runtime;
-  const telemetry = await Telemetry.start({ ...options.telemetry, config, env, log: logger, runtime: () => runtime as Runtime | undefined, now });
+  const telemetry = await Telemetry.start({ ...options.telemetry, config, env, metricsListen: overrides.metricsListen, log: logger, runtime: () => runtime as Runtime | undefined, now });
   const deps: RuntimeDeps = {
     fetch: (url, init) => fetch(url, init),
     now,
@@ -101,7 +104,7 @@ export async function startService(
   const grpc = await startGrpcServer({
     runtime: () => runtime,
     log: logger,
-    listen: env.STEPGATE_GRPC_LISTEN ?? config.server.grpc_listen,
+    listen: overrides.grpcListen ?? config.server.grpc_listen,
     telemetry,
     // SERVING only once every listener below is bound: a Ready pod serves all its ports.
     startNotServing: true,
@@ -113,13 +116,13 @@ export async function startService(
   let http: RunningHttpServer | undefined;
   let authzHttp: RunningHttpServer | undefined;
   try {
-    const authzListen = env.STEPGATE_AUTHZ_HTTP_LISTEN ?? config.server.authz_http_listen;
+    const authzListen = overrides.authzHttpListen ?? config.server.authz_http_listen;
     if (authzListen !== 'off') {
       authzHttp = await startAuthzHttpServer({ runtime: () => runtime, log: logger, listen: authzListen, proxies, telemetry });
       started.push(authzHttp);
       logger.info({ event: 'listening', transport: 'http-authz', port: authzHttp.port }, `HTTP ext_authz / forward-auth listening on port ${authzHttp.port}`);
     }
-    const httpListen = env.STEPGATE_HTTP_LISTEN ?? config.server.http_listen;
+    const httpListen = overrides.httpListen ?? config.server.http_listen;
     const oidc = config.stepup.oidc;
     if (!oidc) {
       logger.info({ event: 'stepup_routes', outcome: 'off' }, 'stepup.oidc is not configured: the /.stepgate/ step-up routes are not served');
@@ -316,12 +319,13 @@ function jwksFailureMessage(issuer: string, runtime: Runtime | undefined): strin
  */
 export function readyRecord(service: Service, configPath: string, env: NodeJS.ProcessEnv): { fields: Record<string, unknown>; msg: string } {
   const cfg = service.runtime.config;
+  const o = serveOverrides(env);
   const at = (listen: string, port: number) => `${listen.slice(0, listen.lastIndexOf(':'))}:${port}`;
-  const grpcAt = at(env.STEPGATE_GRPC_LISTEN ?? cfg.server.grpc_listen, service.grpc.port);
-  const stepup = service.http && `http://${at(env.STEPGATE_HTTP_LISTEN ?? cfg.server.http_listen, service.http.port)}/.stepgate/`;
-  const authz = service.authzHttp && `http://${at(env.STEPGATE_AUTHZ_HTTP_LISTEN ?? cfg.server.authz_http_listen, service.authzHttp.port)}/`;
+  const grpcAt = at(o.grpcListen ?? cfg.server.grpc_listen, service.grpc.port);
+  const stepup = service.http && `http://${at(o.httpListen ?? cfg.server.http_listen, service.http.port)}/.stepgate/`;
+  const authz = service.authzHttp && `http://${at(o.authzHttpListen ?? cfg.server.authz_http_listen, service.authzHttp.port)}/`;
   const metricsPort = service.telemetry.metricsPort;
-  const metrics = metricsPort !== undefined ? `http://${at(env.STEPGATE_METRICS_LISTEN ?? cfg.telemetry.metrics_listen, metricsPort)}/metrics` : undefined;
+  const metrics = metricsPort !== undefined ? `http://${at(o.metricsListen ?? cfg.telemetry.metrics_listen, metricsPort)}/metrics` : undefined;
   const loopback = grpcAt.replace(/^(0\.0\.0\.0|\[::\]|\[::0?\])(?=:\d+$)/, (h) => (h === '0.0.0.0' ? '127.0.0.1' : '[::1]'));
   const host = cfg.kubernetes.hosts.find((h) => !h.includes('*')) ?? 'kube.example.com';
   const url = `https://${host}/api/v1/namespaces/default/secrets`;
