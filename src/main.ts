@@ -1,5 +1,6 @@
 import { ConfigError, parseConfig, readConfigText } from './config/load.js';
-import { serveOverrides } from './config/environment.js';
+import { overriddenKeys, serveOverrides } from './config/environment.js';
+import { restartOnlyChanges, type RestartChange } from './config/reload.js';
 import type { Config } from './config/schema.js';
 import { ConfigFileWatcher } from './config/watch.js';
 import { buildRuntime, type RiskState, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
@@ -34,8 +35,14 @@ export interface Service {
   log: Logger;
   /** Metrics, traces and the audit log (docs/observability.md). */
   telemetry: Telemetry;
-  /** Builds a runtime from a validated config and swaps it in; in-flight checks finish on the old one. */
+  /**
+   * Builds a runtime from a validated config and swaps it in; in-flight checks finish on the old
+   * one. Keys read only at start (schema/apply.ts) keep their running value: each one the new file
+   * changes is logged as a warning and listed in `restartPending`.
+   */
   reload(config: Config): void;
+  /** The restart-only keys whose value in the file differs from the running one (empty after start). */
+  readonly restartPending: readonly RestartChange[];
   stop(): Promise<void>;
 }
 
@@ -81,8 +88,13 @@ export async function startService(
       }
     },
   };
+  // What the restart-only keys are running with: later reloads are compared with this.
+  const startConfig = withEnvOverrides(config, env);
+  // A key a STEPGATE_* variable overrides does not run with the file's value, before or after.
+  const fromEnvironment = overriddenKeys(env);
+  let restartPending: readonly RestartChange[] = [];
   try {
-    runtime = buildRuntime(withEnvOverrides(config, env), deps);
+    runtime = buildRuntime(startConfig, deps);
     countRevocations(runtime, telemetry);
   } catch (err) {
     await telemetry.shutdown();
@@ -166,24 +178,23 @@ export async function startService(
     authzHttp,
     log: logger,
     telemetry,
+    get restartPending() {
+      return restartPending;
+    },
     reload(next) {
-      const built = buildRuntime(withEnvOverrides(next, env), deps, runtime);
+      const effective = withEnvOverrides(next, env);
+      const built = buildRuntime(effective, deps, runtime);
       warnIfKubernetesRulesCannotMatch(next, logger);
       if (built.verifier !== runtime.verifier) void built.verifier.warm();
-      if (next.server.grpc_listen !== runtime.config.server.grpc_listen) {
-        logger.warn({ event: 'config_reload', field: 'server.grpc_listen' }, 'the listen address changes only on restart');
+      restartPending = restartOnlyChanges(startConfig, effective, fromEnvironment);
+      for (const c of restartPending) {
+        const [was, now] = [shown(c.running), shown(c.file)];
+        logger.warn(
+          { event: 'config_reload', outcome: 'restart_required', field: c.field, old: was, new: now },
+          `${c.field} changed from ${was} to ${now}, but it is read only at start: restart to apply`,
+        );
       }
-      for (const field of ['http_listen', 'authz_http_listen', 'trusted_proxies'] as const) {
-        if (JSON.stringify(next.server[field]) !== JSON.stringify(runtime.config.server[field])) {
-          logger.warn({ event: 'config_reload', field: `server.${field}` }, `server.${field} changes only on restart`);
-        }
-      }
-      if (JSON.stringify(next.stepup.oidc) !== JSON.stringify(runtime.config.stepup.oidc)) {
-        logger.warn({ event: 'config_reload', field: 'stepup.oidc' }, 'stepup.oidc changes only on restart');
-      }
-      if (next.telemetry.metrics_listen !== runtime.config.telemetry.metrics_listen) {
-        logger.warn({ event: 'config_reload', field: 'telemetry.metrics_listen' }, 'the metrics address changes only on restart');
-      }
+      telemetry.metrics.restartPending = restartPending.length;
       const previous = runtime;
       runtime = built;
       countRevocations(runtime, telemetry);
@@ -205,6 +216,16 @@ export async function startService(
       await telemetry.shutdown();
     },
   };
+}
+
+/**
+ * A config value as a reload warning shows it: JSON, clipped, without URL user info or query
+ * strings. The file holds no secret itself (only the names of variables that do, and a Redis URL
+ * with a password is refused), but a URL's user part or query may still carry one.
+ */
+function shown(value: unknown): string {
+  if (value === undefined) return '(unset)';
+  return clip(redactUrls(JSON.stringify(value)).replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"]*@/gi, '$1'), 200);
 }
 
 /** Each revocation this replica's mirror applies is counted once (stepgate_revocations_total). */
@@ -245,7 +266,8 @@ export async function serve(configPath: string, logOptions: LogOptions = {}): Pr
     if (stopping) return;
     stopping = true;
     // Whatever happens below, the process ends: past the drain time plus a margin, it exits 1.
-    setTimeout(() => process.exit(1), (config.server.shutdown_grace_seconds + 5) * 1000).unref();
+    // The running configuration's grace (a reload may have changed it), as service.stop() uses.
+    setTimeout(() => process.exit(1), ((service?.runtime.config ?? config).server.shutdown_grace_seconds + 5) * 1000).unref();
     if (service === undefined) {
       say('info', { event: 'shutdown', signal, phase: 'startup' }, 'signal during startup: exiting before serving');
       log.flush?.();

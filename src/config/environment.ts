@@ -226,3 +226,12 @@ export function workerEnvironment(index: number, metricsListen: string): Record<
 export function heapLimitAppliedEnvironment(env: EnvSource): Record<string, string | undefined> {
   return { ...env, [ENV.heapLimitApplied.name]: '1' };
 }
+
+/** The configuration keys a set STEPGATE_* variable overrides: their value in the file is not used. */
+export function overriddenKeys(env: EnvSource): Set<string> {
+  const keys = new Set<string>();
+  for (const [key, v] of Object.entries(ENV) as [EnvKey, EnvVariable<unknown>][]) {
+    if (v.overrides !== undefined && envValue(env, key) !== undefined) keys.add(v.overrides);
+  }
+  return keys;
+}

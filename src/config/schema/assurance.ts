@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 import { nonEmpty } from './common.js';
 
 export const levelSchema = z.strictObject({
@@ -13,3 +14,12 @@ export const levelSchema = z.strictObject({
 export const assuranceSchema = z.strictObject({
   levels: z.array(levelSchema).min(1),
 });
+
+/** How each `assurance` key applies on reload (schema/apply.ts). */
+export const ASSURANCE_APPLY = {
+  'assurance.levels[].name': 'live',
+  'assurance.levels[].acr': 'live',
+  'assurance.levels[].amr': 'live',
+  'assurance.levels[].combine': 'live',
+  'assurance.levels[].description': 'live',
+} as const satisfies ApplyTable;

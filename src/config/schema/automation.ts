@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 import { nonEmpty, stringList } from './common.js';
 
 /**
@@ -33,3 +34,15 @@ export const automationSchema = z
       ctx.addIssue({ code: 'custom', path: ['issuers'], message: 'name at least one of issuers, subjects or claim: otherwise no identity is automation' });
     }
   });
+
+/** How each `automation` key applies on reload (schema/apply.ts). */
+export const AUTOMATION_APPLY = {
+  'automation.issuers': 'live',
+  'automation.subjects': 'live',
+  'automation.claim.name': 'live',
+  'automation.claim.values': 'live',
+  'automation.approval_ttl_seconds': 'live',
+  'automation.approver.level': 'live',
+  'automation.approver.max_age_seconds': 'live',
+  'automation.approver.groups': 'live',
+} as const satisfies ApplyTable;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 import { modeSchema, nonEmpty, seconds, stringList } from './common.js';
 import { DEFAULT_DANGEROUS_CAPABILITIES, DEFAULT_SYSTEM_NAMESPACES, GUARDRAIL_CODES, UNREADABLE_KEY } from '../guardrail-codes.js';
 
@@ -66,3 +67,37 @@ export const guardrailsSchema = z.strictObject({
     })
     .default({ max_cost: 100_000, max_millis: 100 }),
 });
+
+/** How each `guardrails` key applies on reload (schema/apply.ts). */
+export const GUARDRAILS_APPLY = {
+  'guardrails.enabled': 'live',
+  'guardrails.mode': 'live',
+  'guardrails.default_effect.require': 'live',
+  'guardrails.default_effect.max_age': 'live',
+  'guardrails.default_effect.deny': 'live',
+  'guardrails.default_effect.risk': 'live',
+  'guardrails.default_effect.mode': 'live',
+  'guardrails.unreadable_body.require': 'live',
+  'guardrails.unreadable_body.max_age': 'live',
+  'guardrails.unreadable_body.deny': 'live',
+  'guardrails.unreadable_body.risk': 'live',
+  'guardrails.unreadable_body.mode': 'live',
+  'guardrails.effects': 'live',
+  'guardrails.allowed_registries': 'live',
+  'guardrails.protected_namespaces': 'live',
+  'guardrails.delete_protected_namespaces': 'live',
+  'guardrails.system_namespaces': 'live',
+  'guardrails.restricted_namespaces': 'live',
+  'guardrails.dangerous_capabilities': 'live',
+  'guardrails.dangerous_cluster_roles': 'live',
+  'guardrails.namespaces[].match': 'live',
+  'guardrails.namespaces[].effects': 'live',
+  'guardrails.cluster_policies[].path': 'live',
+  'guardrails.cluster_policies[].effect.require': 'live',
+  'guardrails.cluster_policies[].effect.max_age': 'live',
+  'guardrails.cluster_policies[].effect.deny': 'live',
+  'guardrails.cluster_policies[].effect.risk': 'live',
+  'guardrails.cluster_policies[].effect.mode': 'live',
+  'guardrails.cluster_policy_limits.max_cost': 'live',
+  'guardrails.cluster_policy_limits.max_millis': 'live',
+} as const satisfies ApplyTable;

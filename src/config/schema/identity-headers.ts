@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 import { headerName, nonEmpty } from './common.js';
 
 /** `identity_headers`: the headers an allow passes upstream. */
@@ -10,3 +11,11 @@ export const identityHeadersSchema = z
     claims: z.record(nonEmpty, headerName).default({}),
   })
   .prefault({});
+
+/** How each `identity_headers` key applies on reload (schema/apply.ts). */
+export const IDENTITY_HEADERS_APPLY = {
+  'identity_headers.subject': 'live',
+  'identity_headers.level': 'live',
+  'identity_headers.issuer': 'live',
+  'identity_headers.claims': 'live',
+} as const satisfies ApplyTable;

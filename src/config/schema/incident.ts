@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 import { ASYMMETRIC_ALGS, envName, nonEmpty, stringList } from './common.js';
 
 /**
@@ -40,3 +41,20 @@ export const incidentSchema = z.strictObject({
     })
     .optional(),
 });
+
+/** How each `incident` key applies on reload (schema/apply.ts). */
+export const INCIDENT_APPLY = {
+  'incident.admin.issuers': 'live',
+  'incident.admin.groups': 'live',
+  'incident.max_duration_seconds': 'live',
+  'incident.revocation_ttl_seconds': 'live',
+  'incident.sync_interval_ms': 'live',
+  'incident.max_staleness_ms': 'live',
+  'incident.shared_signals.audience': 'live',
+  'incident.shared_signals.max_age_seconds': 'live',
+  'incident.shared_signals.authorization_env': 'live',
+  'incident.shared_signals.transmitters[].issuer': 'live',
+  'incident.shared_signals.transmitters[].jwks_uri': 'live',
+  'incident.shared_signals.transmitters[].algorithms': 'live',
+  'incident.shared_signals.transmitters[].subject_issuer': 'live',
+} as const satisfies ApplyTable;

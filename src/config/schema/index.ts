@@ -1,23 +1,25 @@
 import { z } from 'zod';
-import { assuranceSchema } from './assurance.js';
-import { automationSchema } from './automation.js';
+import type { ApplyTable } from './apply.js';
+import { ASSURANCE_APPLY, assuranceSchema } from './assurance.js';
+import { AUTOMATION_APPLY, automationSchema } from './automation.js';
 import { HMAC_ALGS, modeSchema } from './common.js';
-import { guardrailEffectSchema, guardrailsSchema } from './guardrails.js';
-import { identityHeadersSchema } from './identity-headers.js';
-import { incidentSchema } from './incident.js';
-import { issuersSchema } from './issuers.js';
-import { kubernetesSchema } from './kubernetes.js';
-import { limitsSchema } from './limits.js';
-import { logSchema } from './log.js';
-import { networkSchema } from './network.js';
-import { policySchema } from './policy.js';
-import { riskSchema } from './risk.js';
-import { serverSchema } from './server.js';
-import { stateSchema } from './state.js';
-import { stepupSchema } from './stepup.js';
-import { telemetrySchema } from './telemetry.js';
-import { tokenCacheSchema } from './token-cache.js';
+import { guardrailEffectSchema, GUARDRAILS_APPLY, guardrailsSchema } from './guardrails.js';
+import { IDENTITY_HEADERS_APPLY, identityHeadersSchema } from './identity-headers.js';
+import { INCIDENT_APPLY, incidentSchema } from './incident.js';
+import { ISSUERS_APPLY, issuersSchema } from './issuers.js';
+import { KUBERNETES_APPLY, kubernetesSchema } from './kubernetes.js';
+import { LIMITS_APPLY, limitsSchema } from './limits.js';
+import { LOG_APPLY, logSchema } from './log.js';
+import { NETWORK_APPLY, networkSchema } from './network.js';
+import { POLICY_APPLY, policySchema } from './policy.js';
+import { RISK_APPLY, riskSchema } from './risk.js';
+import { SERVER_APPLY, serverSchema } from './server.js';
+import { STATE_APPLY, stateSchema } from './state.js';
+import { STEPUP_APPLY, stepupSchema } from './stepup.js';
+import { TELEMETRY_APPLY, telemetrySchema } from './telemetry.js';
+import { TOKEN_CACHE_APPLY, tokenCacheSchema } from './token-cache.js';
 
+export type { Apply, ApplyTable } from './apply.js';
 export { parseCidr } from './common.js';
 export { DEFAULT_STEP_UP_HINT } from './kubernetes.js';
 export { ISSUER_DEFAULTS } from './issuers.js';
@@ -200,3 +202,28 @@ export type SessionConfig = NonNullable<Config['stepup']['session']>;
 export type AutomationConfig = NonNullable<Config['automation']>;
 export type IncidentConfig = NonNullable<Config['incident']>;
 export type Mode = z.infer<typeof modeSchema>;
+
+/**
+ * Every leaf key of the file, live or restart (schema/apply.ts): the union of the sections'
+ * tables. The reload compares the keys marked restart (config/reload.ts).
+ */
+export const APPLY: ApplyTable = Object.freeze({
+  mode: 'live',
+  ...SERVER_APPLY,
+  ...LOG_APPLY,
+  ...ISSUERS_APPLY,
+  ...ASSURANCE_APPLY,
+  ...KUBERNETES_APPLY,
+  ...NETWORK_APPLY,
+  ...RISK_APPLY,
+  ...POLICY_APPLY,
+  ...STEPUP_APPLY,
+  ...IDENTITY_HEADERS_APPLY,
+  ...TOKEN_CACHE_APPLY,
+  ...LIMITS_APPLY,
+  ...GUARDRAILS_APPLY,
+  ...AUTOMATION_APPLY,
+  ...INCIDENT_APPLY,
+  ...TELEMETRY_APPLY,
+  ...STATE_APPLY,
+});

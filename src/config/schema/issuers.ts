@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 import { ASYMMETRIC_ALGS, HMAC_ALGS, nonEmpty, seconds } from './common.js';
 
 export const issuerSchema = z
@@ -56,3 +57,19 @@ export const ISSUER_DEFAULTS = Object.freeze({
   groups_claim: issuerSchema.shape.groups_claim.parse(undefined),
   clock_tolerance_seconds: issuerSchema.shape.clock_tolerance_seconds.parse(undefined),
 });
+
+/** How each `issuers` key applies on reload (schema/apply.ts). */
+export const ISSUERS_APPLY = {
+  'issuers[].issuer': 'live',
+  'issuers[].jwks_uri': 'live',
+  'issuers[].discovery_url': 'live',
+  'issuers[].audiences': 'live',
+  'issuers[].algorithms': 'live',
+  'issuers[].hmac_secret_env': 'live',
+  'issuers[].clock_tolerance_seconds': 'live',
+  'issuers[].subject_claim': 'live',
+  'issuers[].groups_claim': 'live',
+  'issuers[].jwks_refresh_seconds': 'live',
+  'issuers[].jwks_cooldown_seconds': 'live',
+  'issuers[].fetch_timeout_ms': 'live',
+} as const satisfies ApplyTable;

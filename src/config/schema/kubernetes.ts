@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 import { nonEmpty } from './common.js';
 
 /** The default `kubernetes.step_up_hint`: what the stepgate credential plugin user does. */
@@ -15,3 +16,10 @@ export const kubernetesSchema = z
     step_up_hint: z.string().max(300).default(DEFAULT_STEP_UP_HINT),
   })
   .prefault({});
+
+/** How each `kubernetes` key applies on reload (schema/apply.ts). */
+export const KUBERNETES_APPLY = {
+  'kubernetes.hosts': 'live',
+  'kubernetes.challenge_ttl_seconds': 'live',
+  'kubernetes.step_up_hint': 'live',
+} as const satisfies ApplyTable;

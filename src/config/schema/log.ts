@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 
 /** `log`: the process log level. */
 export const logSchema = z
@@ -6,3 +7,8 @@ export const logSchema = z
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .prefault({});
+
+/** How each `log` key applies on reload (schema/apply.ts). */
+export const LOG_APPLY = {
+  'log.level': 'live',
+} as const satisfies ApplyTable;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 
 export const networkSchema = z
   .strictObject({
@@ -6,3 +7,9 @@ export const networkSchema = z
     trust_forwarded_client_cert: z.boolean().default(false),
   })
   .prefault({});
+
+/** How each `network` key applies on reload (schema/apply.ts). */
+export const NETWORK_APPLY = {
+  'network.xff_num_trusted_hops': 'live',
+  'network.trust_forwarded_client_cert': 'live',
+} as const satisfies ApplyTable;

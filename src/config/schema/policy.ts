@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 import { checkEffect, effectFields, modeSchema, stringList } from './common.js';
 
 export const kubeMatchSchema = z.strictObject({
@@ -47,3 +48,33 @@ export const policySchema = z.strictObject({
   default: defaultRuleSchema,
   rules: z.array(ruleSchema).default([]),
 });
+
+/** How each `policy` key applies on reload (schema/apply.ts). */
+export const POLICY_APPLY = {
+  'policy.default.require': 'live',
+  'policy.default.max_age': 'live',
+  'policy.default.deny': 'live',
+  'policy.default.message': 'live',
+  'policy.rules[].name': 'live',
+  'policy.rules[].description': 'live',
+  'policy.rules[].match.hosts': 'live',
+  'policy.rules[].match.paths': 'live',
+  'policy.rules[].match.methods': 'live',
+  'policy.rules[].match.kubernetes.namespaces': 'live',
+  'policy.rules[].match.kubernetes.resources': 'live',
+  'policy.rules[].match.kubernetes.subresources': 'live',
+  'policy.rules[].match.kubernetes.verbs': 'live',
+  'policy.rules[].match.kubernetes.api_groups': 'live',
+  'policy.rules[].match.kubernetes.names': 'live',
+  'policy.rules[].match.kubernetes.non_resource_paths': 'live',
+  'policy.rules[].match.subjects': 'live',
+  'policy.rules[].match.groups': 'live',
+  'policy.rules[].match.context': 'live',
+  'policy.rules[].sensitivity': 'live',
+  'policy.rules[].by_band': 'live',
+  'policy.rules[].mode': 'live',
+  'policy.rules[].require': 'live',
+  'policy.rules[].max_age': 'live',
+  'policy.rules[].deny': 'live',
+  'policy.rules[].message': 'live',
+} as const satisfies ApplyTable;

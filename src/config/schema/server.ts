@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 import { cidr, listen, listenOrOff } from './common.js';
 
 /** `server`: the listeners, how long a shutdown drains, the in-flight bound, how often the file is re-read. */
@@ -19,3 +20,15 @@ export const serverSchema = z
     reload_interval_seconds: z.number().min(0).max(3600).default(5),
   })
   .prefault({});
+
+/** How each `server` key applies on reload (schema/apply.ts). */
+export const SERVER_APPLY = {
+  'server.grpc_listen': 'restart', // the gRPC listener is bound at start
+  'server.http_listen': 'restart', // the step-up listener is bound at start
+  'server.authz_http_listen': 'restart', // the HTTP ext_authz listener is bound at start
+  'server.authz_http_path_prefix': 'live',
+  'server.trusted_proxies': 'restart', // the HTTP listeners are given the proxy list at start
+  'server.shutdown_grace_seconds': 'live',
+  'server.max_inflight_checks': 'restart', // the gRPC server reads its bound once
+  'server.reload_interval_seconds': 'restart', // the file watcher is started once
+} as const satisfies ApplyTable;

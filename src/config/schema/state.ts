@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 import { envName, nonEmpty } from './common.js';
 
 /**
@@ -93,3 +94,25 @@ export const stateSchema = z
  * switching a memory file to Redis): its defaults, read from the schema rather than restated.
  */
 export const REDIS_DEFAULTS = Object.freeze(stateSchema.shape.redis.unwrap().parse({}));
+
+/** How each `state` key applies on reload (schema/apply.ts). */
+export const STATE_APPLY = {
+  'state.store': 'live',
+  'state.timeout_ms': 'live',
+  'state.on_state_error': 'live',
+  'state.memory.max_subjects': 'live',
+  'state.memory.snapshot_path': 'live',
+  'state.memory.snapshot_interval_seconds': 'live',
+  'state.redis.url': 'live',
+  'state.redis.password_env': 'live',
+  'state.redis.ca_file': 'live',
+  'state.redis.key_prefix': 'live',
+  'state.redis.sentinel.name': 'live',
+  'state.redis.sentinel.nodes': 'live',
+  'state.redis.sentinel.password_env': 'live',
+  'state.redis.sentinel.tls': 'live',
+  'state.redis.cluster.nodes': 'live',
+  'state.redis.cluster.tls': 'live',
+  'state.redis.wait_replicas': 'live',
+  'state.redis.wait_timeout_ms': 'live',
+} as const satisfies ApplyTable;

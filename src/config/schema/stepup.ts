@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 import { envName, isLoopbackHost, nonEmpty } from './common.js';
 
 export const oidcSchema = z
@@ -53,3 +54,21 @@ export const stepupSchema = z
       .prefault({}),
   })
   .prefault({});
+
+/** How each `stepup` key applies on reload (schema/apply.ts). */
+export const STEPUP_APPLY = {
+  'stepup.url': 'live',
+  'stepup.return_hosts': 'live',
+  'stepup.realm': 'live',
+  'stepup.oidc.issuer': 'restart', // the OIDC client is built at start
+  'stepup.oidc.client_id': 'restart',
+  'stepup.oidc.client_secret_env': 'restart',
+  'stepup.oidc.redirect_uri': 'restart',
+  'stepup.oidc.scopes': 'restart',
+  'stepup.oidc.allow_insecure_http': 'restart',
+  'stepup.session.cookie_name': 'live',
+  'stepup.session.domain': 'live',
+  'stepup.session.lifetime_seconds': 'live',
+  'stepup.session.keys_env': 'restart', // the OIDC state cookies and approval tokens keep the keys read at start
+  'stepup.state_cookie.lifetime_seconds': 'restart', // the OIDC state cookies are set up at start
+} as const satisfies ApplyTable;

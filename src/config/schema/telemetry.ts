@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 import { listen } from './common.js';
 
 // Tracing itself is configured by the standard OTEL_* environment variables, not here.
@@ -16,3 +17,11 @@ export const telemetrySchema = z
       .prefault({}),
   })
   .prefault({});
+
+/** How each `telemetry` key applies on reload (schema/apply.ts). */
+export const TELEMETRY_APPLY = {
+  'telemetry.metrics_listen': 'restart', // the metrics listener is bound at start
+  'telemetry.subject': 'live',
+  'telemetry.audit.level': 'live',
+  'telemetry.audit.sample_allows': 'live',
+} as const satisfies ApplyTable;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
 
 /** `token_cache`: verified tokens, failures and encoded allows kept in memory. */
 export const tokenCacheSchema = z
@@ -11,3 +12,12 @@ export const tokenCacheSchema = z
     encoded_allow_max_entries: z.number().int().min(1).max(1_000_000).default(10_000),
   })
   .prefault({});
+
+/** How each `token_cache` key applies on reload (schema/apply.ts). */
+export const TOKEN_CACHE_APPLY = {
+  'token_cache.max_entries': 'live',
+  'token_cache.max_ttl_seconds': 'live',
+  'token_cache.negative_ttl_seconds': 'live',
+  'token_cache.negative_max_entries': 'live',
+  'token_cache.encoded_allow_max_entries': 'restart', // the gRPC server sizes this cache once
+} as const satisfies ApplyTable;
