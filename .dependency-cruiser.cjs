@@ -10,7 +10,7 @@ const LAYERS = [
   ['server', '^src/server/'], // gRPC and HTTP adapters: parse, call pipeline/check, map the answer
   ['web', '^src/web/'], // step-up pages and flow, approval desk
   ['admin', '^src/admin/'], // incident and revocation admin API, Shared Signals receiver, their CLI client
-  ['credential', '^src/credential/'], // the kubectl plugin's client side (imports nothing below)
+  ['credential', '^src/credential/'], // the kubectl plugin's client side (imports only config/environment.ts below)
   ['telemetry', '^src/telemetry/'], // metrics, traces, audit: records what the pipeline decided
   ['pipeline', '^src/pipeline/'], // runtime and the one check path
   ['decision', '^src/decision/'], // Verdict, verdict → answer, the approval document
@@ -51,6 +51,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: LAYERS.map(([, p]) => p) },
       to: {},
+    },
+    {
+      name: 'credential-stays-small',
+      comment: 'kubectl runs the credential plugin before every command: it may import only itself and config/environment.ts (which imports nothing).',
+      severity: 'error',
+      from: { path: '^src/credential/' },
+      to: { path: '^src/', pathNot: ['^src/credential/', '^src/config/environment\\.ts$'] },
     },
     ...upward,
   ],

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_CONFIG } from './config/default.js';
+import { envValue } from './config/environment.js';
 import { ConfigError, ConfigFileUnreadable, loadConfigFile, StartupError } from './config/load.js';
 import type { ExplainInput } from './explain.js';
 import { chooseLogFormat } from './telemetry/log.js';
@@ -197,11 +198,11 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
         if (values['log-format'] !== undefined) throw new UsageError(chosen.error);
         throw new StartupError(chosen.error);
       }
-      const configPath = values.config ?? process.env.STEPGATE_CONFIG ?? DEFAULT_CONFIG;
+      const configPath = values.config ?? envValue(process.env, 'config') ?? DEFAULT_CONFIG;
       const { parseWorkers, workerProblem, runPrimary } = await import('./workers.js');
       const cluster = (await import('node:cluster')).default;
       // A worker (cluster.fork) runs serve below as a single process.
-      const workers = cluster.isPrimary ? parseWorkers(values.workers ?? process.env.STEPGATE_WORKERS) : 1;
+      const workers = !cluster.isPrimary ? 1 : values.workers !== undefined ? parseWorkers(values.workers) : (envValue(process.env, 'workers') ?? 1);
       // Before anything else: may re-execute this process (same PID) with a V8 heap limit that
       // follows the container's memory limit, shared out among the workers (heap-limit.ts).
       if (cluster.isPrimary) (await import('./heap-limit.js')).applyHeapLimit(workers);
@@ -210,7 +211,7 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
         const config = parseConfig(readConfigText(configPath), configPath);
         const problem = workerProblem(config, workers);
         if (problem) throw new StartupError(problem);
-        runPrimary(workers, process.env.STEPGATE_METRICS_LISTEN ?? config.telemetry.metrics_listen, (msg, fields) => io.err(`${JSON.stringify({ level: 'info', ...fields, msg })}\n`));
+        runPrimary(workers, envValue(process.env, 'metricsListen') ?? config.telemetry.metrics_listen, (msg, fields) => io.err(`${JSON.stringify({ level: 'info', ...fields, msg })}\n`));
         return -1; // keep running
       }
       const { serve } = await import('./main.js');
@@ -218,13 +219,14 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
         format: chosen.format,
         // Colour only where a person reads it, and never against NO_COLOR (no-color.org).
         color: process.stdout.isTTY === true && (process.env.NO_COLOR ?? '') === '',
+        worker: envValue(process.env, 'worker'),
       });
       return -1; // keep running
     }
     case 'check-config': {
       const { values, positionals } = parseArgs({ args: rest, options: { 'skip-env': { type: 'boolean', default: false } }, allowPositionals: true });
       if (positionals.length > 1) throw new UsageError('check-config takes one file');
-      const file = positionals[0] ?? process.env.STEPGATE_CONFIG;
+      const file = positionals[0] ?? envValue(process.env, 'config');
       if (!file) throw new UsageError('check-config needs a file');
       const cfg = loadConfigFile(file);
       // The cluster policy files are part of the configuration: loaded (and refused with file,
@@ -257,7 +259,7 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
       const credentials = [values.token ?? values['token-file'], values.claims].filter((v) => v !== undefined);
       if (credentials.length > 1) throw new UsageError('give a token (--token, --token-file) or --claims, not both');
       const request = requestInput('explain', values);
-      const config = loadConfigFile(values.config ?? process.env.STEPGATE_CONFIG ?? DEFAULT_CONFIG);
+      const config = loadConfigFile(values.config ?? envValue(process.env, 'config') ?? DEFAULT_CONFIG);
       const token = tokenInput(values);
       const claims = values.claims !== undefined ? claimsFile(values.claims) : undefined;
       const { explain } = await import('./explain.js');
@@ -270,7 +272,7 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
         args: rest,
         options: { ...REQUEST_ARGS, server: { type: 'string' }, 'timeout-ms': { type: 'string', default: '5000' } },
       });
-      const server = values.server ?? process.env.STEPGATE_SERVER ?? '127.0.0.1:9191';
+      const server = values.server ?? envValue(process.env, 'server') ?? '127.0.0.1:9191';
       const timeoutMs = Number(values['timeout-ms']);
       if (!/^\d+$/.test(values['timeout-ms']) || timeoutMs < 1 || timeoutMs > 600_000) throw new UsageError('--timeout-ms must be a whole number of milliseconds from 1 to 600000');
       const request = requestInput('check', values);
@@ -329,7 +331,7 @@ async function replayCommand(rest: string[], io: CommandIo): Promise<number> {
   const age = values['assume-auth-age'];
   if (age !== undefined && (!/^\d{1,9}$/.test(age))) throw new UsageError('--assume-auth-age must be a whole number of seconds');
   if (!/^\d{1,4}$/.test(values.samples) || Number(values.samples) > 1000) throw new UsageError('--samples must be a whole number from 0 to 1000');
-  const configName = values.config ?? process.env.STEPGATE_CONFIG ?? DEFAULT_CONFIG;
+  const configName = values.config ?? envValue(process.env, 'config') ?? DEFAULT_CONFIG;
   const config = loadConfigFile(configName);
   const { createReadStream } = await import('node:fs');
   let input: import('node:stream').Readable;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { envValue, heapLimitAppliedEnvironment, MIN_HEAP_MIB, type EnvSource } from './config/environment.js';
 
 /**
  * The V8 heap limit follows the container's memory limit, so that RSS is bounded by the
@@ -15,7 +16,7 @@ import { readFileSync } from 'node:fs';
 
 /** Not counted as heap: code, the young generation, gRPC and socket buffers, the allocator (measured ~70–90 MiB). */
 export const NON_HEAP_MIB = 96;
-export const MIN_HEAP_MIB = 64;
+export { MIN_HEAP_MIB };
 
 /** What the cluster primary of `--workers N` takes (it runs no Check). */
 export const PRIMARY_MIB = 48;
@@ -46,16 +47,13 @@ export function hasHeapFlag(execArgv: readonly string[], nodeOptions: string | u
 
 export type HeapPlan = { action: 'keep'; why: string } | { action: 'reexec'; heapMiB: number; why: string };
 
-export function planHeapLimit(env: NodeJS.ProcessEnv, execArgv: readonly string[], limitBytes: number | undefined, workers = 1): HeapPlan {
-  const setting = env.STEPGATE_HEAP_LIMIT ?? 'auto';
-  if (env.STEPGATE_HEAP_LIMIT_APPLIED === '1') return { action: 'keep', why: 'already applied' };
-  if (setting === 'off') return { action: 'keep', why: 'STEPGATE_HEAP_LIMIT=off' };
+export function planHeapLimit(env: EnvSource, execArgv: readonly string[], limitBytes: number | undefined, workers = 1): HeapPlan {
+  const setting = envValue(env, 'heapLimit') ?? { mode: 'auto' };
+  if (envValue(env, 'heapLimitApplied') === true) return { action: 'keep', why: 'already applied' };
+  if (setting.mode === 'off') return { action: 'keep', why: 'STEPGATE_HEAP_LIMIT=off' };
   if (hasHeapFlag(execArgv, env.NODE_OPTIONS)) return { action: 'keep', why: '--max-old-space-size given' };
-  if (setting !== 'auto') {
-    const n = Number(setting);
-    if (!Number.isInteger(n) || n < MIN_HEAP_MIB) return { action: 'keep', why: `STEPGATE_HEAP_LIMIT=${setting} is not a whole number of MiB ≥ ${MIN_HEAP_MIB}; ignored` };
-    return { action: 'reexec', heapMiB: n, why: 'STEPGATE_HEAP_LIMIT' };
-  }
+  if (setting.mode === 'invalid') return { action: 'keep', why: `STEPGATE_HEAP_LIMIT=${setting.raw} is not a whole number of MiB ≥ ${MIN_HEAP_MIB}; ignored` };
+  if (setting.mode === 'mib') return { action: 'reexec', heapMiB: setting.mib, why: 'STEPGATE_HEAP_LIMIT' };
   if (limitBytes === undefined) return { action: 'keep', why: 'no cgroup memory limit' };
   return { action: 'reexec', heapMiB: heapLimitMiB(limitBytes, workers), why: `cgroup memory limit ${Math.round(limitBytes / 1048576)} MiB` };
 }
@@ -71,7 +69,7 @@ export function applyHeapLimit(workers = 1): HeapPlan {
     execve(
       process.execPath,
       [process.execPath, `--max-old-space-size=${plan.heapMiB}`, ...process.execArgv, ...process.argv.slice(1)],
-      { ...process.env, STEPGATE_HEAP_LIMIT_APPLIED: '1' },
+      heapLimitAppliedEnvironment(process.env),
     );
   }
   return plan;

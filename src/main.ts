@@ -1,4 +1,6 @@
 import { ConfigError, parseConfig, readConfigText } from './config/load.js';
+import { overriddenKeys, serveOverrides } from './config/environment.js';
+import { restartOnlyChanges, type RestartChange } from './config/reload.js';
 import type { Config } from './config/schema.js';
 import { ConfigFileWatcher } from './config/watch.js';
 import { buildRuntime, type RiskState, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
@@ -34,8 +36,14 @@ export interface Service {
   log: Logger;
   /** Metrics, traces and the audit log (docs/observability.md). */
   telemetry: Telemetry;
-  /** Builds a runtime from a validated config and swaps it in; in-flight checks finish on the old one. */
+  /**
+   * Builds a runtime from a validated config and swaps it in; in-flight checks finish on the old
+   * one. Keys read only at start (schema/apply.ts) keep their running value: each one the new file
+   * changes is logged as a warning and listed in `restartPending`.
+   */
   reload(config: Config): void;
+  /** The restart-only keys whose value in the file differs from the running one (empty after start). */
+  readonly restartPending: readonly RestartChange[];
   stop(): Promise<void>;
 }
 
@@ -58,9 +66,11 @@ export async function startService(
 ): Promise<Service> {
   const logger = log ?? createLogger(config.log.level);
   const now = options.now ?? Date.now;
+  // The STEPGATE_* overrides, parsed once (a bad value stops here, naming the variable).
+  const overrides = serveOverrides(env);
   // Assigned below; until then the telemetry sees no runtime (JWKS fetches have not started yet).
   let runtime: Runtime;
-  const telemetry = await Telemetry.start({ ...options.telemetry, config, env, log: logger, runtime: () => runtime as Runtime | undefined, now });
+  const telemetry = await Telemetry.start({ ...options.telemetry, config, env, metricsListen: overrides.metricsListen, log: logger, runtime: () => runtime as Runtime | undefined, now });
   const deps: RuntimeDeps = {
     fetch: (url, init) => fetch(url, init),
     now,
@@ -79,8 +89,13 @@ export async function startService(
       }
     },
   };
+  // What the restart-only keys are running with: later reloads are compared with this.
+  const startConfig = withEnvOverrides(config, env);
+  // A key a STEPGATE_* variable overrides does not run with the file's value, before or after.
+  const fromEnvironment = overriddenKeys(env);
+  let restartPending: readonly RestartChange[] = [];
   try {
-    runtime = buildRuntime(withEnvOverrides(config, env), deps);
+    runtime = buildRuntime(startConfig, deps);
     countRevocations(runtime, telemetry);
   } catch (err) {
     await telemetry.shutdown();
@@ -104,7 +119,7 @@ export async function startService(
   const grpc = await startGrpcServer({
     runtime: () => runtime,
     log: logger,
-    listen: env.STEPGATE_GRPC_LISTEN ?? config.server.grpc_listen,
+    listen: overrides.grpcListen ?? config.server.grpc_listen,
     telemetry,
     inflightLimit,
     // SERVING only once every listener below is bound: a Ready pod serves all its ports.
@@ -117,13 +132,13 @@ export async function startService(
   let http: RunningHttpServer | undefined;
   let authzHttp: RunningAuthzHttpServer | undefined;
   try {
-    const authzListen = env.STEPGATE_AUTHZ_HTTP_LISTEN ?? config.server.authz_http_listen;
+    const authzListen = overrides.authzHttpListen ?? config.server.authz_http_listen;
     if (authzListen !== 'off') {
       authzHttp = await startAuthzHttpServer({ runtime: () => runtime, log: logger, listen: authzListen, proxies, telemetry, inflightLimit });
       started.push(authzHttp);
       logger.info({ event: 'listening', transport: 'http-authz', port: authzHttp.port }, `HTTP ext_authz / forward-auth listening on port ${authzHttp.port}`);
     }
-    const httpListen = env.STEPGATE_HTTP_LISTEN ?? config.server.http_listen;
+    const httpListen = overrides.httpListen ?? config.server.http_listen;
     const oidc = config.stepup.oidc;
     if (!oidc) {
       logger.info({ event: 'stepup_routes', outcome: 'off' }, 'stepup.oidc is not configured: the /.stepgate/ step-up routes are not served');
@@ -167,24 +182,23 @@ export async function startService(
     authzHttp,
     log: logger,
     telemetry,
+    get restartPending() {
+      return restartPending;
+    },
     reload(next) {
-      const built = buildRuntime(withEnvOverrides(next, env), deps, runtime);
+      const effective = withEnvOverrides(next, env);
+      const built = buildRuntime(effective, deps, runtime);
       warnIfKubernetesRulesCannotMatch(next, logger);
       if (built.verifier !== runtime.verifier) void built.verifier.warm();
-      if (next.server.grpc_listen !== runtime.config.server.grpc_listen) {
-        logger.warn({ event: 'config_reload', field: 'server.grpc_listen' }, 'the listen address changes only on restart');
+      restartPending = restartOnlyChanges(startConfig, effective, fromEnvironment);
+      for (const c of restartPending) {
+        const [was, now] = [shown(c.running), shown(c.file)];
+        logger.warn(
+          { event: 'config_reload', outcome: 'restart_required', field: c.field, old: was, new: now },
+          `${c.field} changed from ${was} to ${now}, but it is read only at start: restart to apply`,
+        );
       }
-      for (const field of ['http_listen', 'authz_http_listen', 'trusted_proxies'] as const) {
-        if (JSON.stringify(next.server[field]) !== JSON.stringify(runtime.config.server[field])) {
-          logger.warn({ event: 'config_reload', field: `server.${field}` }, `server.${field} changes only on restart`);
-        }
-      }
-      if (JSON.stringify(next.stepup.oidc) !== JSON.stringify(runtime.config.stepup.oidc)) {
-        logger.warn({ event: 'config_reload', field: 'stepup.oidc' }, 'stepup.oidc changes only on restart');
-      }
-      if (next.telemetry.metrics_listen !== runtime.config.telemetry.metrics_listen) {
-        logger.warn({ event: 'config_reload', field: 'telemetry.metrics_listen' }, 'the metrics address changes only on restart');
-      }
+      telemetry.metrics.restartPending = restartPending.length;
       const previous = runtime;
       runtime = built;
       countRevocations(runtime, telemetry);
@@ -206,6 +220,16 @@ export async function startService(
       await telemetry.shutdown();
     },
   };
+}
+
+/**
+ * A config value as a reload warning shows it: JSON, clipped, without URL user info or query
+ * strings. The file holds no secret itself (only the names of variables that do, and a Redis URL
+ * with a password is refused), but a URL's user part or query may still carry one.
+ */
+function shown(value: unknown): string {
+  if (value === undefined) return '(unset)';
+  return clip(redactUrls(JSON.stringify(value)).replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"]*@/gi, '$1'), 200);
 }
 
 /** Each revocation this replica's mirror applies is counted once (stepgate_revocations_total). */
@@ -246,7 +270,8 @@ export async function serve(configPath: string, logOptions: LogOptions = {}): Pr
     if (stopping) return;
     stopping = true;
     // Whatever happens below, the process ends: past the drain time plus a margin, it exits 1.
-    setTimeout(() => process.exit(1), (config.server.shutdown_grace_seconds + 5) * 1000).unref();
+    // The running configuration's grace (a reload may have changed it), as service.stop() uses.
+    setTimeout(() => process.exit(1), ((service?.runtime.config ?? config).server.shutdown_grace_seconds + 5) * 1000).unref();
     if (service === undefined) {
       say('info', { event: 'shutdown', signal, phase: 'startup' }, 'signal during startup: exiting before serving');
       log.flush?.();
@@ -320,12 +345,13 @@ function jwksFailureMessage(issuer: string, runtime: Runtime | undefined): strin
  */
 export function readyRecord(service: Service, configPath: string, env: NodeJS.ProcessEnv): { fields: Record<string, unknown>; msg: string } {
   const cfg = service.runtime.config;
+  const o = serveOverrides(env);
   const at = (listen: string, port: number) => `${listen.slice(0, listen.lastIndexOf(':'))}:${port}`;
-  const grpcAt = at(env.STEPGATE_GRPC_LISTEN ?? cfg.server.grpc_listen, service.grpc.port);
-  const stepup = service.http && `http://${at(env.STEPGATE_HTTP_LISTEN ?? cfg.server.http_listen, service.http.port)}/.stepgate/`;
-  const authz = service.authzHttp && `http://${at(env.STEPGATE_AUTHZ_HTTP_LISTEN ?? cfg.server.authz_http_listen, service.authzHttp.port)}/`;
+  const grpcAt = at(o.grpcListen ?? cfg.server.grpc_listen, service.grpc.port);
+  const stepup = service.http && `http://${at(o.httpListen ?? cfg.server.http_listen, service.http.port)}/.stepgate/`;
+  const authz = service.authzHttp && `http://${at(o.authzHttpListen ?? cfg.server.authz_http_listen, service.authzHttp.port)}/`;
   const metricsPort = service.telemetry.metricsPort;
-  const metrics = metricsPort !== undefined ? `http://${at(env.STEPGATE_METRICS_LISTEN ?? cfg.telemetry.metrics_listen, metricsPort)}/metrics` : undefined;
+  const metrics = metricsPort !== undefined ? `http://${at(o.metricsListen ?? cfg.telemetry.metrics_listen, metricsPort)}/metrics` : undefined;
   const loopback = grpcAt.replace(/^(0\.0\.0\.0|\[::\]|\[::0?\])(?=:\d+$)/, (h) => (h === '0.0.0.0' ? '127.0.0.1' : '[::1]'));
   const host = cfg.kubernetes.hosts.find((h) => !h.includes('*')) ?? 'kube.example.com';
   const url = `https://${host}/api/v1/namespaces/default/secrets`;

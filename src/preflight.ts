@@ -1,4 +1,5 @@
 import { StartupError } from './config/load.js';
+import { envValue, type EnvSource } from './config/environment.js';
 import type { Config } from './config/schema.js';
 import { buildRuntime } from './pipeline/runtime.js';
 import { redisConnection, requiredEnv } from './state/factory.js';
@@ -56,7 +57,7 @@ export function startupProblems(config: Config, env: NodeJS.ProcessEnv): string[
  */
 export function stepUpClientSecret(config: Config, env: NodeJS.ProcessEnv): string | undefined {
   const oidc = config.stepup.oidc;
-  if (!oidc || (env.STEPGATE_HTTP_LISTEN ?? config.server.http_listen) === 'off') return undefined;
+  if (!oidc || (envValue(env, 'httpListen') ?? config.server.http_listen) === 'off') return undefined;
   const secret = env[oidc.client_secret_env];
   if (!secret) {
     throw new StartupError(`stepup.oidc.client_secret_env: environment variable ${oidc.client_secret_env} is not set`);
@@ -69,12 +70,9 @@ export function stepUpClientSecret(config: Config, env: NodeJS.ProcessEnv): stri
  * single replica and a Redis-backed deployment alike (deploy/overlays/redis sets it beside
  * REDIS_URL). Applied on every load and reload, so a reloaded policy keeps the deployment's store.
  */
-export function withEnvOverrides(config: Config, env: NodeJS.ProcessEnv): Config {
-  const store = env.STEPGATE_STATE_STORE;
-  if (store === undefined || store === '' || store === config.state.store) return config;
-  if (store !== 'memory' && store !== 'redis') {
-    throw new StartupError(`STEPGATE_STATE_STORE: must be memory or redis, got ${JSON.stringify(store.slice(0, 40))}`);
-  }
+export function withEnvOverrides(config: Config, env: EnvSource): Config {
+  const store = envValue(env, 'stateStore');
+  if (store === undefined || store === config.state.store) return config;
   // state.redis is only allowed with the redis store; moving to memory drops it.
   const state: Config['state'] = store === 'memory' ? { ...config.state, store, redis: undefined } : { ...config.state, store };
   return { ...config, state };

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from './config/schema.js';
-import { StartupError } from './config/load.js';
+import { parseWorkerCount, workerEnvironment } from './config/environment.js';
 
 /**
  * `stepgate serve --workers N`: N processes share the listening sockets (node:cluster; the
@@ -24,11 +24,9 @@ export function workerProblem(config: Config, workers: number): string | undefin
   return undefined;
 }
 
+/** `--workers N`, else STEPGATE_WORKERS (checked the same way, config/environment.ts), else 1. */
 export function parseWorkers(value: string | undefined): number {
-  if (value === undefined) return 1;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new StartupError(`--workers (or STEPGATE_WORKERS) must be a whole number from 1 to 64, got ${JSON.stringify(value)}`);
-  return n;
+  return parseWorkerCount(value);
 }
 
 /**
@@ -48,7 +46,7 @@ export function runPrimary(workers: number, metricsListen: string, say: (msg: st
   let stopping = false;
   const restarts: number[] = [];
   const fork = (index: number): Worker => {
-    const w = cluster.fork({ STEPGATE_WORKER: String(index), STEPGATE_METRICS_LISTEN: workerMetricsListen(metricsListen, index) });
+    const w = cluster.fork(workerEnvironment(index, workerMetricsListen(metricsListen, index)));
     w.process.stdout?.pipe(process.stdout, { end: false });
     w.process.stderr?.pipe(process.stderr, { end: false });
     w.on('exit', (code, signal) => {

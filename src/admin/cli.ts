@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ADMIN_PATH } from './admin.js';
+import { envValue } from '../config/environment.js';
 import type { IncidentDoc, RevocationDoc } from '../incident/model.js';
 
 /**
@@ -183,7 +184,7 @@ function print(io: AdminIo, r: unknown): number {
 }
 
 async function call(io: AdminIo, values: { server?: string | undefined; token?: string | undefined; 'token-file'?: string | undefined }, method: string, path: string, body?: unknown): Promise<unknown> {
-  const server = values.server ?? io.env.STEPGATE_ADMIN_URL;
+  const server = values.server ?? envValue(io.env, 'adminUrl');
   if (!server) throw new AdminCliError('give --server URL (the step-up listener) or set STEPGATE_ADMIN_URL', 64);
   let base: URL;
   try {
@@ -192,7 +193,7 @@ async function call(io: AdminIo, values: { server?: string | undefined; token?: 
     throw new AdminCliError(`--server must be a URL, got ${JSON.stringify(server.slice(0, 100))}`, 64);
   }
   if (values.token !== undefined && values['token-file'] !== undefined) throw new AdminCliError('give --token or --token-file, not both', 64);
-  let token = values.token ?? io.env.STEPGATE_ADMIN_TOKEN;
+  let token = values.token ?? envValue(io.env, 'adminToken');
   if (values['token-file'] !== undefined) {
     try {
       token = readFileSync(values['token-file'], 'utf8').trim();

@@ -20,14 +20,9 @@ export class ConfigError extends Error {
   }
 }
 
-/**
- * The file is valid but the process cannot start with it: a secret missing from the
- * environment, an address that cannot be bound. Reported like a ConfigError, without a stack.
- */
-export class StartupError extends Error {
-  readonly code = 'startup_failed';
-  override name = 'StartupError';
-}
+// Defined beside the environment variables (which raise it too), so the kubectl plugin can read
+// its variable without loading yaml; every importer of load.ts keeps finding it here.
+export { StartupError } from './environment.js';
 
 export function formatProblem(p: ConfigProblem): string {
   return `${p.file}:${p.line}:${p.column}: ${p.field || '(top level)'}: ${p.message}`;

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+// The one declaration of STEPGATE_BROWSER; the module imports nothing, so the cached path stays as cheap.
+import { envValue } from '../config/environment.js';
 import { cacheDir, TokenCache, tokenHash, type CachedToken } from './cache.js';
 import type { Challenge, ChallengeAnswer } from './challenge.js';
 import type { SignInOptions, SignInRequest, SignInResult } from './signin.js';
@@ -121,7 +123,7 @@ function settings(values: Values, env: NodeJS.ProcessEnv, exec: boolean): Settin
     if (i <= 0) throw new PluginUsageError(`--acr expects NAME=ACR, got ${JSON.stringify(a)}`);
     levels.set(a.slice(0, i), a.slice(i + 1));
   }
-  const browser = v.browser ?? env.STEPGATE_BROWSER;
+  const browser = v.browser ?? envValue(env, 'browser');
   const timeout = v.timeout === undefined ? 300 : Number(v.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new PluginUsageError('--timeout must be a positive number of seconds');
   const scopes = v.scope ?? 'openid email groups';

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { Config, IssuerConfig } from '../config/schema.js';
+import { ISSUER_DEFAULTS, type Config, type IssuerConfig } from '../config/schema.js';
 import type { SessionCodec } from '../cookies/session.js';
 import { cookieValues } from '../request/cookies.js';
 import type { AssuranceModel } from '../core/assurance.js';
@@ -28,7 +28,7 @@ export class SessionIdentities {
     // The IdP may also be a configured bearer issuer; then its claim names apply to sessions too.
     this.issuerConfig =
       config.issuers.find((i) => i.issuer === issuer) ??
-      ({ issuer, subject_claim: 'sub', groups_claim: 'groups' } as IssuerConfig);
+      ({ issuer, ...ISSUER_DEFAULTS } as IssuerConfig);
   }
 
   /**
@@ -53,7 +53,7 @@ export class SessionIdentities {
         return { reason: 'session_invalid', detail: 'the session names another issuer or no subject' };
       }
       // Sessions minted before the callback refused a future auth_time must not stay "fresh".
-      const future = futureTimestamp(p, this.now(), this.issuerConfig.clock_tolerance_seconds ?? 30);
+      const future = futureTimestamp(p, this.now(), this.issuerConfig.clock_tolerance_seconds);
       if (future) return { reason: 'session_invalid', detail: `the session's ${future.detail}` };
       const subject = p[this.issuerConfig.subject_claim];
       return buildIdentity(

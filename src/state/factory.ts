@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { StartupError } from '../config/load.js';
-import type { StateConfig } from '../config/schema.js';
+import { REDIS_DEFAULTS, type StateConfig } from '../config/schema.js';
 import type { Logger } from 'pino';
 import { MemoryStateStore } from './memory.js';
 import { RedisStateStore, type RedisConnection } from './redis.js';
@@ -36,10 +36,10 @@ export function createStateStore(
   const connection = redisConnection(config, env);
   return new RedisStateStore(limits, {
     connection,
-    keyPrefix: config.redis?.key_prefix ?? 'stepgate:',
+    keyPrefix: (config.redis ?? REDIS_DEFAULTS).key_prefix,
     timeoutMs: config.timeout_ms,
-    waitReplicas: config.redis?.wait_replicas ?? 0,
-    waitTimeoutMs: config.redis?.wait_timeout_ms ?? 100,
+    waitReplicas: (config.redis ?? REDIS_DEFAULTS).wait_replicas,
+    waitTimeoutMs: (config.redis ?? REDIS_DEFAULTS).wait_timeout_ms,
     log,
   });
 }

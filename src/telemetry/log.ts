@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { EnvironmentError, envValue, type EnvSource } from '../config/environment.js';
 
 export type { Logger };
 
@@ -29,6 +30,8 @@ export interface LogOptions {
   format?: LogFormat;
   /** Colour the level in pretty lines (a terminal that has not set NO_COLOR). */
   color?: boolean;
+  /** Under `serve --workers N`: this worker's index, put on every record (workers.ts). */
+  worker?: number;
 }
 
 export function createLogger(level: string, destination?: DestinationStream, options: LogOptions = {}): Logger {
@@ -37,7 +40,7 @@ export function createLogger(level: string, destination?: DestinationStream, opt
     {
       level,
       // Under `serve --workers N` every record says which worker wrote it (workers.ts).
-      base: process.env.STEPGATE_WORKER ? { service: 'stepgate', worker: Number(process.env.STEPGATE_WORKER) } : { service: 'stepgate' },
+      base: options.worker !== undefined ? { service: 'stepgate', worker: options.worker } : { service: 'stepgate' },
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
@@ -51,13 +54,16 @@ export function createLogger(level: string, destination?: DestinationStream, opt
  * (containers, pipes, files), so a collector never has to parse the human form. A value that is
  * neither is returned as an error for the caller to report.
  */
-export function chooseLogFormat(flag: string | undefined, env: NodeJS.ProcessEnv, isTTY: boolean): { format: LogFormat } | { error: string } {
-  const pick = (value: string, from: string) =>
-    value === 'json' || value === 'pretty' ? { format: value as LogFormat } : { error: `${from}: must be pretty or json, got ${JSON.stringify(value.slice(0, 40))}` };
-  if (flag !== undefined) return pick(flag, '--log-format');
-  const fromEnv = env.STEPGATE_LOG_FORMAT;
-  if (fromEnv !== undefined && fromEnv !== '') return pick(fromEnv, 'STEPGATE_LOG_FORMAT');
-  return { format: isTTY ? 'pretty' : 'json' };
+export function chooseLogFormat(flag: string | undefined, env: EnvSource, isTTY: boolean): { format: LogFormat } | { error: string } {
+  if (flag !== undefined) {
+    return flag === 'json' || flag === 'pretty' ? { format: flag } : { error: `--log-format: must be pretty or json, got ${JSON.stringify(flag.slice(0, 40))}` };
+  }
+  try {
+    return { format: envValue(env, 'logFormat') ?? (isTTY ? 'pretty' : 'json') };
+  } catch (err) {
+    if (err instanceof EnvironmentError) return { error: err.message };
+    throw err;
+  }
 }
 
 type Flushable = DestinationStream & { flush?(cb?: (err?: Error) => void): void; flushSync?(): void };

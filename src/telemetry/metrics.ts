@@ -157,6 +157,13 @@ export const METRICS = {
     labels: [],
     help: 'Incidents in force now (issue 15), as this replica\'s mirror of the state store sees them.',
   },
+  // config14: reloaded keys that wait for a restart.
+  configRestartPending: {
+    name: 'stepgate_config_restart_pending',
+    type: 'gauge',
+    labels: [],
+    help: 'Keys of the reloaded configuration file that are read only at start and differ from the running value: restart to apply them (each is named in a config_reload warning).',
+  },
   revocations: {
     name: 'stepgate_revocations',
     type: 'counter',
@@ -304,6 +311,8 @@ export class StepgateMetrics implements MetricProducer {
   private readonly revocationCounts = new Map<string, CounterSeries>();
   /** Incidents in force, read at collection time; undefined without `incident`. */
   incidents: () => number | undefined = () => undefined;
+  /** Set by each reload: how many restart-only keys the file has changed (main.ts). */
+  restartPending = 0;
   private readonly shed = new CounterSeries(Object.freeze({}));
   private readonly riskScores = [
     new HistogramSeries(Object.freeze({ decision: 'allow' }), RISK_BUCKETS),
@@ -444,6 +453,12 @@ export class StepgateMetrics implements MetricProducer {
         aggregationTemporality: AggregationTemporality.CUMULATIVE,
         dataPointType: DataPointType.GAUGE,
         dataPoints: [{ startTime: this.startTime, endTime: now, attributes: {}, value: this.incidents() ?? 0 }],
+      },
+      {
+        descriptor: descriptor(METRICS.configRestartPending),
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.GAUGE,
+        dataPoints: [{ startTime: this.startTime, endTime: now, attributes: {}, value: this.restartPending }],
       },
       this.counter(METRICS.revocations, this.revocationCounts.values(), now),
       this.counter(METRICS.checksShed, [this.shed], now),

@@ -61,7 +61,10 @@ class ShedLog {
 export interface TelemetryOptions {
   /** The configuration at startup: `telemetry.metrics_listen` is read once. */
   config: Config;
+  /** The OTEL_* variables (tracing and OTLP metrics); STEPGATE_* ones arrive parsed, below. */
   env: NodeJS.ProcessEnv;
+  /** STEPGATE_METRICS_LISTEN (config/environment.ts): overrides `telemetry.metrics_listen`. */
+  metricsListen?: string | undefined;
   log: Logger;
   /** The runtime in force (reload swaps it); the other telemetry settings are read from it per Check. */
   runtime: () => Runtime | undefined;
@@ -108,7 +111,7 @@ export class Telemetry implements CheckTelemetry {
 
   static async start(opts: TelemetryOptions): Promise<Telemetry> {
     const t = new Telemetry(opts);
-    const listen = opts.env.STEPGATE_METRICS_LISTEN ?? opts.config.telemetry.metrics_listen;
+    const listen = opts.metricsListen ?? opts.config.telemetry.metrics_listen;
     t.exporter = await startMetricsExport({ producer: t.metrics, listen, env: opts.env, log: opts.log, readers: opts.metricReaders });
     if (t.tracing) opts.log.info({ event: 'tracing', outcome: 'on' }, 'tracing on (OTEL_* environment)');
     return t;

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
+import { nonEmpty, stringList } from './common.js';
+
+/**
+ * Automation identities (CI/CD, service accounts) cannot do a step-up; when one would be asked
+ * for, stepgate records a pending approval for exactly that request and a human approves it.
+ * An identity is automation when ANY of issuers, subjects or claim matches.
+ */
+export const automationSchema = z
+  .strictObject({
+    issuers: z.array(z.url({ message: 'must be an issuer URL exactly as in the iss claim' })).default([]),
+    subjects: z.array(nonEmpty).default([]),
+    claim: z
+      .strictObject({
+        name: nonEmpty,
+        values: stringList,
+      })
+      .optional(),
+    approval_ttl_seconds: z.number().int().min(60).max(7 * 86_400).default(3600),
+    // Without an approver there are no approvals: a step-up asked of automation is refused
+    // (automation_step_up). With one, `level` is required on purpose: who may approve a cluster
+    // change is a decision, not a default.
+    approver: z
+      .strictObject({
+        level: nonEmpty,
+        max_age_seconds: z.number().int().min(30).max(3600).default(300),
+        groups: stringList.optional(),
+      })
+      .optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.issuers.length === 0 && a.subjects.length === 0 && a.claim === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['issuers'], message: 'name at least one of issuers, subjects or claim: otherwise no identity is automation' });
+    }
+  });
+
+/** How each `automation` key applies on reload (schema/apply.ts). */
+export const AUTOMATION_APPLY = {
+  'automation.issuers': 'live',
+  'automation.subjects': 'live',
+  'automation.claim.name': 'live',
+  'automation.claim.values': 'live',
+  'automation.approval_ttl_seconds': 'live',
+  'automation.approver.level': 'live',
+  'automation.approver.max_age_seconds': 'live',
+  'automation.approver.groups': 'live',
+} as const satisfies ApplyTable;

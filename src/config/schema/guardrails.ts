@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
+import { modeSchema, nonEmpty, seconds, stringList } from './common.js';
+import { DEFAULT_DANGEROUS_CAPABILITIES, DEFAULT_SYSTEM_NAMESPACES, GUARDRAIL_CODES, UNREADABLE_KEY } from '../guardrail-codes.js';
+
+/**
+ * A guardrail's effect: a level and/or max_age to require, a deny, and/or a risk weight. Several
+ * may be combined except deny with require/max_age (the same rule as for policy rules).
+ */
+export const guardrailEffectSchema = z
+  .strictObject({
+    require: nonEmpty.optional(),
+    max_age: seconds.optional(),
+    deny: z.literal(true).optional(),
+    risk: z.number().int().min(0).max(1000).optional(),
+    mode: modeSchema.default('enforce'),
+  })
+  .superRefine((e, ctx) => {
+    if (e.deny && (e.require !== undefined || e.max_age !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['deny'], message: 'a guardrail effect either denies or requires a level, not both' });
+    }
+    if (!e.deny && e.require === undefined && e.max_age === undefined && e.risk === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['require'], message: 'a guardrail effect needs require, max_age, deny: true or risk (or use off)' });
+    }
+  });
+
+export const GUARDRAIL_EFFECT_KEYS = [...GUARDRAIL_CODES, UNREADABLE_KEY] as const;
+export const guardrailEffectsSchema = z.partialRecord(z.enum(GUARDRAIL_EFFECT_KEYS), z.union([z.literal('off'), guardrailEffectSchema]));
+
+/** Present only when the operator opts in: without it no request body is ever looked at. */
+export const guardrailsSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** shadow: every guardrail effect is reported, never enforced. */
+  mode: modeSchema.default('enforce'),
+  default_effect: guardrailEffectSchema.optional(),
+  unreadable_body: guardrailEffectSchema.optional(),
+  effects: guardrailEffectsSchema.default({}),
+  allowed_registries: z.array(nonEmpty).default([]),
+  protected_namespaces: z.array(nonEmpty).default([]),
+  delete_protected_namespaces: z.array(nonEmpty).default(['kube-system']),
+  system_namespaces: z.array(nonEmpty).default([...DEFAULT_SYSTEM_NAMESPACES]),
+  restricted_namespaces: z.array(nonEmpty).default([]),
+  dangerous_capabilities: z.array(nonEmpty).default([...DEFAULT_DANGEROUS_CAPABILITIES]),
+  dangerous_cluster_roles: z.array(nonEmpty).default([]),
+  namespaces: z
+    .array(
+      z.strictObject({
+        match: stringList,
+        effects: guardrailEffectsSchema,
+      }),
+    )
+    .default([]),
+  // cel branch: the cluster's own ValidatingAdmissionPolicy / Kyverno CEL policies.
+  cluster_policies: z
+    .array(
+      z.strictObject({
+        path: nonEmpty,
+        /** Without one, guardrails.effects.cluster_policy (or the default effect) applies. */
+        effect: guardrailEffectSchema.optional(),
+      }),
+    )
+    .default([]),
+  cluster_policy_limits: z
+    .strictObject({
+      max_cost: z.number().int().min(100).max(10_000_000).default(100_000),
+      max_millis: z.number().int().min(1).max(10_000).default(100),
+    })
+    .default({ max_cost: 100_000, max_millis: 100 }),
+});
+
+/** How each `guardrails` key applies on reload (schema/apply.ts). */
+export const GUARDRAILS_APPLY = {
+  'guardrails.enabled': 'live',
+  'guardrails.mode': 'live',
+  'guardrails.default_effect.require': 'live',
+  'guardrails.default_effect.max_age': 'live',
+  'guardrails.default_effect.deny': 'live',
+  'guardrails.default_effect.risk': 'live',
+  'guardrails.default_effect.mode': 'live',
+  'guardrails.unreadable_body.require': 'live',
+  'guardrails.unreadable_body.max_age': 'live',
+  'guardrails.unreadable_body.deny': 'live',
+  'guardrails.unreadable_body.risk': 'live',
+  'guardrails.unreadable_body.mode': 'live',
+  'guardrails.effects': 'live',
+  'guardrails.allowed_registries': 'live',
+  'guardrails.protected_namespaces': 'live',
+  'guardrails.delete_protected_namespaces': 'live',
+  'guardrails.system_namespaces': 'live',
+  'guardrails.restricted_namespaces': 'live',
+  'guardrails.dangerous_capabilities': 'live',
+  'guardrails.dangerous_cluster_roles': 'live',
+  'guardrails.namespaces[].match': 'live',
+  'guardrails.namespaces[].effects': 'live',
+  'guardrails.cluster_policies[].path': 'live',
+  'guardrails.cluster_policies[].effect.require': 'live',
+  'guardrails.cluster_policies[].effect.max_age': 'live',
+  'guardrails.cluster_policies[].effect.deny': 'live',
+  'guardrails.cluster_policies[].effect.risk': 'live',
+  'guardrails.cluster_policies[].effect.mode': 'live',
+  'guardrails.cluster_policy_limits.max_cost': 'live',
+  'guardrails.cluster_policy_limits.max_millis': 'live',
+} as const satisfies ApplyTable;

@@ -1,0 +1,229 @@
+import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
+import { ASSURANCE_APPLY, assuranceSchema } from './assurance.js';
+import { AUTOMATION_APPLY, automationSchema } from './automation.js';
+import { HMAC_ALGS, modeSchema } from './common.js';
+import { guardrailEffectSchema, GUARDRAILS_APPLY, guardrailsSchema } from './guardrails.js';
+import { IDENTITY_HEADERS_APPLY, identityHeadersSchema } from './identity-headers.js';
+import { INCIDENT_APPLY, incidentSchema } from './incident.js';
+import { ISSUERS_APPLY, issuersSchema } from './issuers.js';
+import { KUBERNETES_APPLY, kubernetesSchema } from './kubernetes.js';
+import { LIMITS_APPLY, limitsSchema } from './limits.js';
+import { LOG_APPLY, logSchema } from './log.js';
+import { NETWORK_APPLY, networkSchema } from './network.js';
+import { POLICY_APPLY, policySchema } from './policy.js';
+import { RISK_APPLY, riskSchema } from './risk.js';
+import { SERVER_APPLY, serverSchema } from './server.js';
+import { STATE_APPLY, stateSchema } from './state.js';
+import { STEPUP_APPLY, stepupSchema } from './stepup.js';
+import { TELEMETRY_APPLY, telemetrySchema } from './telemetry.js';
+import { TOKEN_CACHE_APPLY, tokenCacheSchema } from './token-cache.js';
+
+export type { Apply, ApplyTable } from './apply.js';
+export { parseCidr } from './common.js';
+export { DEFAULT_STEP_UP_HINT } from './kubernetes.js';
+export { ISSUER_DEFAULTS } from './issuers.js';
+export { REDIS_DEFAULTS } from './state.js';
+
+/**
+ * The stepgate configuration file. Every object is strict: an unknown key is an error, because in
+ * a security policy a misspelt key (`namespace:` for `namespaces:`) silently matching everything
+ * or nothing is worse than refusing to start. docs/configuration.md documents each key.
+ *
+ * One file per top-level section (defaults only there); this file composes them and checks what
+ * crosses sections (levels a rule names, issuers automation names, unique header names).
+ */
+export const configSchema = z
+  .strictObject({
+    /** shadow: every rule, the default, risk bands and guardrails are reported, never enforced (authentication still is). */
+    mode: modeSchema.default('enforce'),
+    server: serverSchema,
+    log: logSchema,
+    issuers: issuersSchema,
+    assurance: assuranceSchema,
+    kubernetes: kubernetesSchema,
+    network: networkSchema,
+    risk: riskSchema.optional(),
+    policy: policySchema,
+    stepup: stepupSchema,
+    identity_headers: identityHeadersSchema,
+    token_cache: tokenCacheSchema,
+    limits: limitsSchema,
+    guardrails: guardrailsSchema.optional(),
+    automation: automationSchema.optional(),
+    incident: incidentSchema.optional(),
+    telemetry: telemetrySchema,
+    state: stateSchema.prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    const levels = new Set<string>();
+    cfg.assurance.levels.forEach((l, i) => {
+      if (levels.has(l.name)) {
+        ctx.addIssue({ code: 'custom', path: ['assurance', 'levels', i, 'name'], message: `duplicate level "${l.name}"` });
+      }
+      levels.add(l.name);
+    });
+    const checkLevel = (name: string | undefined, path: (string | number)[]) => {
+      if (name !== undefined && !levels.has(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `unknown level "${name}"; defined levels: ${[...levels].join(', ')}`,
+        });
+      }
+    };
+    checkLevel(cfg.policy.default.require, ['policy', 'default', 'require']);
+    const names = new Set<string>();
+    const bandNamesForRules = new Set((cfg.risk?.bands ?? []).map((b) => b.name));
+    cfg.policy.rules.forEach((r, i) => {
+      checkLevel(r.require, ['policy', 'rules', i, 'require']);
+      for (const [band, e] of Object.entries(r.by_band ?? {})) {
+        checkLevel(e.require, ['policy', 'rules', i, 'by_band', band, 'require']);
+        if (!bandNamesForRules.has(band)) {
+          const known = [...bandNamesForRules].join(', ') || 'none (no risk.bands)';
+          ctx.addIssue({ code: 'custom', path: ['policy', 'rules', i, 'by_band', band], message: `unknown risk band "${band}"; bands: ${known}` });
+        }
+      }
+      if (names.has(r.name)) {
+        ctx.addIssue({ code: 'custom', path: ['policy', 'rules', i, 'name'], message: `duplicate rule name "${r.name}"` });
+      }
+      names.add(r.name);
+    });
+    if (cfg.risk) {
+      checkLevel(cfg.risk.learn.min_level, ['risk', 'learn', 'min_level']);
+      const bandNames = new Set<string>();
+      let previous = 0;
+      cfg.risk.bands.forEach((b, i) => {
+        checkLevel(b.require, ['risk', 'bands', i, 'require']);
+        if (bandNames.has(b.name)) {
+          ctx.addIssue({ code: 'custom', path: ['risk', 'bands', i, 'name'], message: `duplicate band name "${b.name}"` });
+        }
+        bandNames.add(b.name);
+        if (b.min_score <= previous) {
+          ctx.addIssue({ code: 'custom', path: ['risk', 'bands', i, 'min_score'], message: 'bands are listed by increasing min_score' });
+        }
+        previous = b.min_score;
+      });
+    }
+    const g = cfg.guardrails;
+    if (g) {
+      const checkEffects = (effects: Partial<Record<string, 'off' | { require?: string | undefined }>>, path: (string | number)[]) => {
+        for (const [code, e] of Object.entries(effects)) {
+          if (e !== undefined && e !== 'off') checkLevel(e.require, [...path, code, 'require']);
+        }
+      };
+      checkLevel(g.default_effect?.require, ['guardrails', 'default_effect', 'require']);
+      checkLevel(g.unreadable_body?.require, ['guardrails', 'unreadable_body', 'require']);
+      checkEffects(g.effects, ['guardrails', 'effects']);
+      g.namespaces.forEach((n, i) => checkEffects(n.effects, ['guardrails', 'namespaces', i, 'effects']));
+      g.cluster_policies.forEach((s, i) => checkLevel(s.effect?.require, ['guardrails', 'cluster_policies', i, 'effect', 'require']));
+    }
+    if (cfg.limits.max_header_bytes > cfg.limits.max_total_header_bytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', 'max_header_bytes'],
+        message: `must not exceed limits.max_total_header_bytes (${cfg.limits.max_total_header_bytes})`,
+      });
+    }
+    if (cfg.stepup.oidc && !cfg.stepup.session) {
+      ctx.addIssue({ code: 'custom', path: ['stepup', 'session'], message: 'required with stepup.oidc: the step-up ends by setting a session cookie' });
+    }
+    if (cfg.stepup.session && !cfg.stepup.oidc) {
+      ctx.addIssue({ code: 'custom', path: ['stepup', 'session'], message: 'set only together with stepup.oidc: a session is what the OIDC step-up produces' });
+    }
+    const auto = cfg.automation;
+    if (auto) {
+      if (auto.approver) checkLevel(auto.approver.level, ['automation', 'approver', 'level']);
+      if (auto.approver && (!cfg.stepup.oidc || !cfg.stepup.url)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['automation', 'approver'],
+          message: 'needs stepup.oidc and stepup.url: approving an automation request takes a human step-up on stepgate\'s approval pages',
+        });
+      }
+      const known = new Set(cfg.issuers.map((i) => i.issuer));
+      auto.issuers.forEach((iss, i) => {
+        if (!known.has(iss)) {
+          ctx.addIssue({ code: 'custom', path: ['automation', 'issuers', i], message: `"${iss}" is not a configured issuer: its tokens are never accepted` });
+        }
+      });
+    }
+    if (cfg.incident) {
+      const known = new Set(cfg.issuers.map((i) => i.issuer));
+      cfg.incident.admin.issuers.forEach((iss, i) => {
+        if (!known.has(iss)) ctx.addIssue({ code: 'custom', path: ['incident', 'admin', 'issuers', i], message: `"${iss}" is not a configured issuer: its tokens are never verified` });
+      });
+      if (!cfg.stepup.oidc) {
+        ctx.addIssue({ code: 'custom', path: ['incident'], message: 'needs stepup.oidc: the admin API and the Shared Signals receiver are served on the step-up listener (server.http_listen)' });
+      }
+    }
+    const issuers = new Set<string>();
+    cfg.issuers.forEach((iss, i) => {
+      if (issuers.has(iss.issuer)) {
+        ctx.addIssue({ code: 'custom', path: ['issuers', i, 'issuer'], message: `duplicate issuer "${iss.issuer}"` });
+      }
+      issuers.add(iss.issuer);
+    });
+    const used = new Map<string, string>();
+    const headers = cfg.identity_headers;
+    for (const [key, value] of [
+      ['subject', headers.subject],
+      ['level', headers.level],
+      ['issuer', headers.issuer],
+      ...Object.entries(headers.claims).map(([claim, h]) => [`claims.${claim}`, h] as const),
+    ] as const) {
+      const prev = used.get(value);
+      if (prev) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['identity_headers', ...key.split('.')],
+          message: `header ${value} is already used by ${prev}`,
+        });
+      }
+      used.set(value, key);
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type IssuerConfig = Config['issuers'][number];
+export type LevelConfig = Config['assurance']['levels'][number];
+export type RuleConfig = Config['policy']['rules'][number];
+export type MatchConfig = RuleConfig['match'];
+export type KubeMatchConfig = NonNullable<MatchConfig['kubernetes']>;
+export const HMAC_ALGORITHMS: readonly string[] = HMAC_ALGS;
+export type TelemetryConfig = Config['telemetry'];
+export type RiskConfig = NonNullable<Config['risk']>;
+export type NetworkConfig = Config['network'];
+export type StateConfig = Config['state'];
+export type GuardrailsConfig = NonNullable<Config['guardrails']>;
+export type GuardrailEffectConfig = z.infer<typeof guardrailEffectSchema>;
+export type OidcConfig = NonNullable<Config['stepup']['oidc']>;
+export type SessionConfig = NonNullable<Config['stepup']['session']>;
+export type AutomationConfig = NonNullable<Config['automation']>;
+export type IncidentConfig = NonNullable<Config['incident']>;
+export type Mode = z.infer<typeof modeSchema>;
+
+/**
+ * Every leaf key of the file, live or restart (schema/apply.ts): the union of the sections'
+ * tables. The reload compares the keys marked restart (config/reload.ts).
+ */
+export const APPLY: ApplyTable = Object.freeze({
+  mode: 'live',
+  ...SERVER_APPLY,
+  ...LOG_APPLY,
+  ...ISSUERS_APPLY,
+  ...ASSURANCE_APPLY,
+  ...KUBERNETES_APPLY,
+  ...NETWORK_APPLY,
+  ...RISK_APPLY,
+  ...POLICY_APPLY,
+  ...STEPUP_APPLY,
+  ...IDENTITY_HEADERS_APPLY,
+  ...TOKEN_CACHE_APPLY,
+  ...LIMITS_APPLY,
+  ...GUARDRAILS_APPLY,
+  ...AUTOMATION_APPLY,
+  ...INCIDENT_APPLY,
+  ...TELEMETRY_APPLY,
+  ...STATE_APPLY,
+});

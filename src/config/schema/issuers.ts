@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
+import { ASYMMETRIC_ALGS, HMAC_ALGS, nonEmpty, seconds } from './common.js';
+
+export const issuerSchema = z
+  .strictObject({
+    issuer: z.url({ message: 'must be the issuer URL exactly as it appears in the iss claim' }),
+    jwks_uri: z.url().optional(),
+    discovery_url: z.url().optional(),
+    audiences: z.array(nonEmpty).min(1, 'at least one audience is required: a token for another service must not be accepted'),
+    algorithms: z
+      .array(z.enum([...ASYMMETRIC_ALGS, ...HMAC_ALGS]))
+      .min(1)
+      .default(['RS256', 'ES256', 'EdDSA']),
+    hmac_secret_env: nonEmpty.optional(),
+    clock_tolerance_seconds: seconds.max(300).default(30),
+    subject_claim: nonEmpty.default('sub'),
+    groups_claim: nonEmpty.default('groups'),
+    jwks_refresh_seconds: seconds.min(10).default(300),
+    jwks_cooldown_seconds: seconds.min(1).default(30),
+    fetch_timeout_ms: z.number().int().min(100).max(30_000).default(3000),
+  })
+  .superRefine((iss, ctx) => {
+    const hmac = iss.algorithms.filter((a) => (HMAC_ALGS as readonly string[]).includes(a));
+    const asym = iss.algorithms.filter((a) => !(HMAC_ALGS as readonly string[]).includes(a));
+    if (hmac.length > 0 && !iss.hmac_secret_env) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['algorithms'],
+        message: `${hmac.join(', ')} needs hmac_secret_env: HMAC is only allowed with a configured shared secret`,
+      });
+    }
+    if (hmac.length > 0 && asym.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['algorithms'],
+        message: 'an issuer is either HMAC (HS*) or asymmetric, not both: mixing them invites key-confusion attacks',
+      });
+    }
+    if (hmac.length === 0 && iss.hmac_secret_env) {
+      ctx.addIssue({ code: 'custom', path: ['hmac_secret_env'], message: 'set only together with an HS* algorithm' });
+    }
+    if (iss.jwks_uri && iss.discovery_url) {
+      ctx.addIssue({ code: 'custom', path: ['discovery_url'], message: 'give jwks_uri or discovery_url, not both' });
+    }
+  });
+
+/** `issuers[]`: the token issuers stepgate trusts. */
+export const issuersSchema = z.array(issuerSchema).min(1, 'at least one trusted issuer is required');
+
+/**
+ * The claim and clock settings of an issuer the file does not list (the step-up identity provider,
+ * for its session cookies): the defaults above, read from the schema rather than restated.
+ */
+export const ISSUER_DEFAULTS = Object.freeze({
+  subject_claim: issuerSchema.shape.subject_claim.parse(undefined),
+  groups_claim: issuerSchema.shape.groups_claim.parse(undefined),
+  clock_tolerance_seconds: issuerSchema.shape.clock_tolerance_seconds.parse(undefined),
+});
+
+/** How each `issuers` key applies on reload (schema/apply.ts). */
+export const ISSUERS_APPLY = {
+  'issuers[].issuer': 'live',
+  'issuers[].jwks_uri': 'live',
+  'issuers[].discovery_url': 'live',
+  'issuers[].audiences': 'live',
+  'issuers[].algorithms': 'live',
+  'issuers[].hmac_secret_env': 'live',
+  'issuers[].clock_tolerance_seconds': 'live',
+  'issuers[].subject_claim': 'live',
+  'issuers[].groups_claim': 'live',
+  'issuers[].jwks_refresh_seconds': 'live',
+  'issuers[].jwks_cooldown_seconds': 'live',
+  'issuers[].fetch_timeout_ms': 'live',
+} as const satisfies ApplyTable;

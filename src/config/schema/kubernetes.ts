@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
+import { nonEmpty } from './common.js';
+
+/** The default `kubernetes.step_up_hint`: what the stepgate credential plugin user does. */
+export const DEFAULT_STEP_UP_HINT = 'The stepgate credential plugin steps up when this command fails: run it again, or first: kubectl stepgate login --level {level}';
+
+/** `kubernetes`: which hosts are the API server, the challenge memory for the kubectl plugin. */
+export const kubernetesSchema = z
+  .strictObject({
+    hosts: z.array(nonEmpty).default([]),
+    // How long the last step-up challenge per credential is kept for the credential plugin
+    // (GET /.stepgate/v1/challenge); 0 turns remembering off.
+    challenge_ttl_seconds: z.number().int().min(0).max(3600).default(300),
+    // What the kubectl message tells the user to do; {level} and {max_age} are filled in.
+    step_up_hint: z.string().max(300).default(DEFAULT_STEP_UP_HINT),
+  })
+  .prefault({});
+
+/** How each `kubernetes` key applies on reload (schema/apply.ts). */
+export const KUBERNETES_APPLY = {
+  'kubernetes.hosts': 'live',
+  'kubernetes.challenge_ttl_seconds': 'live',
+  'kubernetes.step_up_hint': 'live',
+} as const satisfies ApplyTable;

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
+import { checkEffect, effectFields, modeSchema, stringList } from './common.js';
+
+export const kubeMatchSchema = z.strictObject({
+  namespaces: stringList.optional(),
+  resources: stringList.optional(),
+  subresources: z.array(z.string()).min(1).optional(),
+  verbs: stringList.optional(),
+  api_groups: z.array(z.string()).min(1).optional(),
+  names: stringList.optional(),
+  non_resource_paths: stringList.optional(),
+});
+
+export const matchSchema = z.strictObject({
+  hosts: stringList.optional(),
+  paths: stringList.optional(),
+  methods: stringList.optional(),
+  kubernetes: kubeMatchSchema.optional(),
+  subjects: stringList.optional(),
+  groups: stringList.optional(),
+  context: z.record(z.string(), z.string()).optional(),
+});
+
+export const ruleSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : - only'),
+    description: z.string().optional(),
+    match: matchSchema,
+    /** Risk weight this rule adds when it matches (path sensitivity); the highest matching one counts. */
+    sensitivity: z.number().int().min(0).max(100).optional(),
+    /**
+     * Freshness per risk band: what this rule asks once the score reaches a band (by name), on
+     * top of its own effect, which is then what it asks in a quiet context. Tightens only.
+     */
+    by_band: z
+      .record(z.string(), z.strictObject(effectFields).superRefine(checkEffect('a by_band entry')))
+      .optional(),
+    mode: modeSchema.default('enforce'),
+    ...effectFields,
+  })
+  .superRefine(checkEffect('a rule'));
+
+export const defaultRuleSchema = z.strictObject(effectFields).superRefine(checkEffect('the default'));
+
+/** `policy`: the default and the rules. */
+export const policySchema = z.strictObject({
+  default: defaultRuleSchema,
+  rules: z.array(ruleSchema).default([]),
+});
+
+/** How each `policy` key applies on reload (schema/apply.ts). */
+export const POLICY_APPLY = {
+  'policy.default.require': 'live',
+  'policy.default.max_age': 'live',
+  'policy.default.deny': 'live',
+  'policy.default.message': 'live',
+  'policy.rules[].name': 'live',
+  'policy.rules[].description': 'live',
+  'policy.rules[].match.hosts': 'live',
+  'policy.rules[].match.paths': 'live',
+  'policy.rules[].match.methods': 'live',
+  'policy.rules[].match.kubernetes.namespaces': 'live',
+  'policy.rules[].match.kubernetes.resources': 'live',
+  'policy.rules[].match.kubernetes.subresources': 'live',
+  'policy.rules[].match.kubernetes.verbs': 'live',
+  'policy.rules[].match.kubernetes.api_groups': 'live',
+  'policy.rules[].match.kubernetes.names': 'live',
+  'policy.rules[].match.kubernetes.non_resource_paths': 'live',
+  'policy.rules[].match.subjects': 'live',
+  'policy.rules[].match.groups': 'live',
+  'policy.rules[].match.context': 'live',
+  'policy.rules[].sensitivity': 'live',
+  'policy.rules[].by_band': 'live',
+  'policy.rules[].mode': 'live',
+  'policy.rules[].require': 'live',
+  'policy.rules[].max_age': 'live',
+  'policy.rules[].deny': 'live',
+  'policy.rules[].message': 'live',
+} as const satisfies ApplyTable;

@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import type { ApplyTable } from './apply.js';
+import { checkEffect, cidr, effectFields, modeSchema, nonEmpty, seconds } from './common.js';
+
+/** A weight added to the risk score; 0 turns the signal off. */
+export const weight = z.number().int().min(0).max(100);
+
+export const counterSignal = (window: number, threshold: number, w: number) =>
+  z
+    .strictObject({
+      window_seconds: z.number().int().min(1).max(86_400).default(window),
+      threshold: z.number().int().min(1).default(threshold),
+      weight: weight.default(w),
+    })
+    .prefault({});
+
+export const bandSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : - only'),
+    min_score: z.number().int().min(1).max(100),
+    mode: modeSchema.default('enforce'),
+    ...effectFields,
+  })
+  .superRefine(checkEffect('a band'));
+
+/**
+ * The risk engine (docs/configuration.md#risk). Absent means off: no state is kept and the
+ * requirement is the policy's alone.
+ */
+export const riskSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** shadow: every band and the context binding are reported, never enforced (the score still is). */
+  mode: modeSchema.default('enforce'),
+  trusted_networks: z.array(cidr).default([]),
+  ipv4_prefix: z.number().int().min(8).max(32).default(24),
+  ipv6_prefix: z.number().int().min(16).max(128).default(64),
+  /**
+   * The wider network around a proven one (docs/risk.md#networks-that-move): a new network inside
+   * it weighs as a new address, not a new network, and does not bind the requirement. Set equal
+   * to ipv4_prefix / ipv6_prefix to turn it off.
+   */
+  nearby_networks: z
+    .strictObject({ ipv4_prefix: z.number().int().min(8).max(32).default(16), ipv6_prefix: z.number().int().min(16).max(128).default(32) })
+    .prefault({}),
+  learn: z
+    .strictObject({
+      min_level: nonEmpty,
+      /**
+       * The newcomer allowance, and nothing else: for a subject with nothing proven yet, an
+       * authentication up to this long before a part of its context was first seen counts as made
+       * there. It is not how recent a proof must be for anyone else (that is strict: after the
+       * first sighting). `max_age_seconds` is the older name of the same setting.
+       */
+      newcomer_grace_seconds: seconds.min(1).max(86_400).optional(),
+      max_age_seconds: seconds.min(1).max(86_400).optional(),
+    })
+    .superRefine((l, ctx) => {
+      if (l.newcomer_grace_seconds !== undefined && l.max_age_seconds !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['max_age_seconds'], message: 'max_age_seconds is the older name of newcomer_grace_seconds: set only one' });
+      }
+    })
+    .transform(({ newcomer_grace_seconds, max_age_seconds, ...rest }) => ({ ...rest, newcomer_grace_seconds: newcomer_grace_seconds ?? max_age_seconds ?? 900 })),
+  signals: z
+    .strictObject({
+      new_ip: weight.default(10),
+      new_network: weight.default(25),
+      trusted_network: z.number().int().min(-100).max(0).default(-15),
+      new_device: weight.default(20),
+      new_device_fingerprint: weight.default(10),
+      ua_family_change: weight.default(15),
+      first_seen: weight.default(10),
+      token_age: z
+        .strictObject({ after_seconds: seconds.min(1).default(28_800), weight: weight.default(10) })
+        .prefault({}),
+      request_rate: counterSignal(60, 300, 20),
+      sensitive_rate: counterSignal(60, 30, 30),
+      denials: counterSignal(300, 10, 20),
+      namespaces: counterSignal(600, 8, 15),
+      // Behaviour: thresholds count distinct objects and deletes, so an enumeration shows within
+      // about ten requests while an on-call engineer's handful of reads and restarts does not.
+      sensitive_objects: counterSignal(120, 6, 45),
+      // A burst of deletes is refused outright (deny: true): the insider who does it is freshly
+      // signed in and would satisfy any freshness (docs/risk.md).
+      destructive: z
+        .strictObject({
+          window_seconds: z.number().int().min(1).max(86_400).default(300),
+          threshold: z.number().int().min(1).default(12),
+          weight: weight.default(45),
+          deny: z.boolean().default(true),
+        })
+        .prefault({}),
+      // Behaviour unlike this identity's own (docs/risk.md#behaviour-unlike-the-identitys-own): a
+      // sensitive action in a namespace outside its working set; many distinct sensitive objects at
+      // machine pace; a Secret list across all namespaces.
+      unfamiliar_namespace: z
+        .strictObject({ weight: weight.default(10), grace_seconds: seconds.min(0).max(86_400).default(3600) })
+        .prefault({}),
+      machine_pace: counterSignal(20, 3, 45),
+      cluster_secret_list: weight.default(30),
+      impossible_travel: z
+        .strictObject({ max_kmh: z.number().int().min(1).max(100_000).default(900), weight: weight.default(40) })
+        .prefault({}),
+      // A device never proven that first appeared after this sign-in was already in use (a session
+      // replayed from another device): binds to a sign-in at most grace_seconds before it appeared.
+      // Off by default: a browser sharing kubectl's login, first opened after a move, looks the same.
+      session_new_device: z
+        .strictObject({ weight: weight.default(0), grace_seconds: seconds.min(0).max(86_400).default(3600) })
+        .prefault({}),
+    })
+    .prefault({}),
+  /**
+   * Operator-named sites (offices, data centres, VPN egress) with coordinates, for impossible
+   * travel: two sightings at sites farther apart than `impossible_travel.max_kmh` allows.
+   */
+  locations: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : - only'),
+        cidrs: z.array(cidr).min(1),
+        lat: z.number().min(-90).max(90),
+        lon: z.number().min(-180).max(180),
+      }),
+    )
+    .default([]),
+  bands: z.array(bandSchema).default([]),
+  known_ttl_seconds: seconds.min(60).default(2_592_000),
+  max_known_per_subject: z.number().int().min(1).max(256).default(16),
+});
+
+/** How each `risk` key applies on reload (schema/apply.ts). */
+export const RISK_APPLY = {
+  'risk.enabled': 'live',
+  'risk.mode': 'live',
+  'risk.trusted_networks': 'live',
+  'risk.ipv4_prefix': 'live',
+  'risk.ipv6_prefix': 'live',
+  'risk.nearby_networks.ipv4_prefix': 'live',
+  'risk.nearby_networks.ipv6_prefix': 'live',
+  'risk.learn.min_level': 'live',
+  'risk.learn.newcomer_grace_seconds': 'live',
+  'risk.learn.max_age_seconds': 'live',
+  'risk.signals.new_ip': 'live',
+  'risk.signals.new_network': 'live',
+  'risk.signals.trusted_network': 'live',
+  'risk.signals.new_device': 'live',
+  'risk.signals.new_device_fingerprint': 'live',
+  'risk.signals.ua_family_change': 'live',
+  'risk.signals.first_seen': 'live',
+  'risk.signals.token_age.after_seconds': 'live',
+  'risk.signals.token_age.weight': 'live',
+  'risk.signals.request_rate.window_seconds': 'live',
+  'risk.signals.request_rate.threshold': 'live',
+  'risk.signals.request_rate.weight': 'live',
+  'risk.signals.sensitive_rate.window_seconds': 'live',
+  'risk.signals.sensitive_rate.threshold': 'live',
+  'risk.signals.sensitive_rate.weight': 'live',
+  'risk.signals.denials.window_seconds': 'live',
+  'risk.signals.denials.threshold': 'live',
+  'risk.signals.denials.weight': 'live',
+  'risk.signals.namespaces.window_seconds': 'live',
+  'risk.signals.namespaces.threshold': 'live',
+  'risk.signals.namespaces.weight': 'live',
+  'risk.signals.sensitive_objects.window_seconds': 'live',
+  'risk.signals.sensitive_objects.threshold': 'live',
+  'risk.signals.sensitive_objects.weight': 'live',
+  'risk.signals.destructive.window_seconds': 'live',
+  'risk.signals.destructive.threshold': 'live',
+  'risk.signals.destructive.weight': 'live',
+  'risk.signals.destructive.deny': 'live',
+  'risk.signals.unfamiliar_namespace.weight': 'live',
+  'risk.signals.unfamiliar_namespace.grace_seconds': 'live',
+  'risk.signals.machine_pace.window_seconds': 'live',
+  'risk.signals.machine_pace.threshold': 'live',
+  'risk.signals.machine_pace.weight': 'live',
+  'risk.signals.cluster_secret_list': 'live',
+  'risk.signals.impossible_travel.max_kmh': 'live',
+  'risk.signals.impossible_travel.weight': 'live',
+  'risk.signals.session_new_device.weight': 'live',
+  'risk.signals.session_new_device.grace_seconds': 'live',
+  'risk.locations[].name': 'live',
+  'risk.locations[].cidrs': 'live',
+  'risk.locations[].lat': 'live',
+  'risk.locations[].lon': 'live',
+  'risk.bands[].name': 'live',
+  'risk.bands[].min_score': 'live',
+  'risk.bands[].mode': 'live',
+  'risk.bands[].require': 'live',
+  'risk.bands[].max_age': 'live',
+  'risk.bands[].deny': 'live',
+  'risk.bands[].message': 'live',
+  'risk.known_ttl_seconds': 'live',
+  'risk.max_known_per_subject': 'live',
+} as const satisfies ApplyTable;
