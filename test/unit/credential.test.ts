@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDir, TokenCache, type CachedToken } from '../../src/credential/cache.js';
+import { cacheDir, TokenCache, type CachedToken } from '../../src/credential/cache.cjs';
 import { runPlugin, type PluginIo } from '../../src/credential/plugin.js';
 import { statusBodyHeader } from '../../src/server/http/authz.js';
 
