@@ -114,7 +114,7 @@ export function parentStart(ppid: number): string {
 
 /** The token to offer: the newest live elevated sign-in, else the everyday one. */
 export function best(tokens: CachedToken[], now: number, exclude: string | undefined): CachedToken | undefined {
-  const live = tokens.filter((t) => t.expires_at - SKEW_SECONDS > now && tokenHash(t.id_token) !== exclude);
+  const live = tokens.filter((t) => t.expires_at - SKEW_SECONDS > now && (exclude === undefined || tokenHash(t.id_token) !== exclude));
   const elevated = live.filter((t) => t.level !== '').sort((a, b) => b.obtained_at - a.obtained_at);
   return elevated[0] ?? live.find((t) => t.level === '');
 }
