@@ -50,8 +50,12 @@ export function tokenHash(token: string): string {
   return sha256(token).toString('base64url').slice(0, 32);
 }
 
+const fileKeys = new Map<string, string>();
 function fileKey(...parts: string[]): string {
-  return sha256(parts.join('\0')).toString('hex').slice(0, 32);
+  const joined = parts.join('\0');
+  let key = fileKeys.get(joined);
+  if (key === undefined) fileKeys.set(joined, (key = sha256(joined).toString('hex').slice(0, 32)));
+  return key;
 }
 
 /** Temporary names only need to differ between writers: the directory is the user's own (0700). */
