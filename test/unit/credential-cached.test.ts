@@ -47,7 +47,7 @@ describe('sha256', () => {
       }),
       { numRuns: 400 },
     );
-  });
+  }, 60_000);
 
   it('so cache files and re-run markers keep their names and token hashes', () => {
     const t = 'eyJhbGciOiJSUzI1NiJ9.e30.sig';
@@ -131,7 +131,7 @@ describe('the cached path against the full plugin', () => {
       ),
       { numRuns: 60 },
     );
-  });
+  }, 60_000);
 
   it('declines, writing nothing, whatever the full path would refuse or has to ask the identity provider', () => {
     const home = mkdtempSync(join(tmpdir(), 'sg-cached-'));

@@ -169,7 +169,8 @@ describe('x-stepgate-status-body', () => {
       }),
       { numRuns: 60 },
     );
-  });
+    // Generating arbitrary binary strings takes seconds on a loaded machine.
+  }, 60_000);
 
   it('is left out when too long for nginx\'s header buffer, or when there is no body', () => {
     expect(statusBodyHeader(JSON.stringify({ message: 'x'.repeat(4000) }))).toBeUndefined();
