@@ -544,8 +544,10 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
               .replace(/\b[A-Z]{4}-[A-Z]{4}\b/g, '\u0001')
               .replace(/\d+[smh]\b/g, '\u0002')
               .replace(/\d+/g, '\\d+')
-              .replace(/\u0001/g, '[A-Z]{4}-[A-Z]{4}')
-              .replace(/\u0002/g, '\\d+[smh]')
+              .split('\u0001')
+              .join('[A-Z]{4}-[A-Z]{4}')
+              .split('\u0002')
+              .join('\\d+[smh]')
               .replace(/\s+/g, '\\s+'),
           )
           .join('.*')}$`,
