@@ -526,7 +526,7 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
   }, 240_000);
   /**
    * docs/kubectl-stepup.md shows kubectl sessions; each line it quotes must have been printed by
-   * the same command in this run. Ports, ages, times and device codes vary from run to run, and
+   * the same command in this run. Ports, ages and device codes vary from run to run, and
    * the docs shorten long URLs with `…`.
    */
   it('every kubectl output docs/kubectl-stepup.md quotes was printed by that command in this session', async () => {
@@ -542,12 +542,14 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
             part
               .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
               .replace(/\b[A-Z]{4}-[A-Z]{4}\b/g, '\u0001')
-              .replace(/\d+[smh]\b/g, '\u0002')
-              .replace(/\d+/g, '\\d+')
+              .replace(/\b\d+[smhd]\b/g, '\u0002')
+              .replace(/(127\\\.0\\\.0\\\.1(?::|%3A))\d+/g, '$1\u0003')
               .split('\u0001')
               .join('[A-Z]{4}-[A-Z]{4}')
               .split('\u0002')
-              .join('\\d+[smh]')
+              .join('\\d+[smhd]')
+              .split('\u0003')
+              .join('\\d+')
               .replace(/\s+/g, '\\s+'),
           )
           .join('.*')}$`,
