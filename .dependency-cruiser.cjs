@@ -5,7 +5,7 @@
 // Type-only imports count too (tsPreCompilationDeps), so a cycle through `import type` fails
 // just like a runtime one.
 const LAYERS = [
-  ['app', '^src/[^/]+\\.ts$'], // composition root and command-line entry points
+  ['app', '^src/[^/]+\\.c?ts$'], // composition root and command-line entry points
   ['replay', '^src/replay/'], // stepgate replay: audit log → the real pipeline, offline
   ['server', '^src/server/'], // gRPC and HTTP adapters: parse, call pipeline/check, map the answer
   ['web', '^src/web/'], // step-up pages and flow, approval desk
@@ -66,7 +66,7 @@ module.exports = {
     includeOnly: '^src/',
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: { extensions: ['.ts', '.cts', '.js', '.cjs'] },
   },
 };
 // For test/unit/architecture.test.ts, which checks src/ and docs/architecture.md against the order

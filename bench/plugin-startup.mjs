@@ -1,35 +1,62 @@
 #!/usr/bin/env node
 /**
  * What the credential plugin adds to a kubectl command when its token is cached (issue 13, target
- * < 50 ms): `node dist/cli.js credential …` against `node -e ''`, run alternately so that a change
- * in the machine's load hits both alike. Run `npm run build` first.
+ * < 50 ms). Run `npm run build` first.
  *
- *   node bench/plugin-startup.mjs [pairs]        (default 200 pairs, after 10 warm-up pairs)
+ *   node bench/plugin-startup.mjs [pairs] [--kubectl] [--before DIR]
+ *
+ * Default (the plugin alone): `node dist/stepgate.cjs credential …`, what the installed `stepgate`
+ * binary runs, against an empty `node -e ''`, alternately so that a change in the machine's load
+ * hits both alike (default 200 pairs, after 10 warm-up rounds).
+ *
+ * --kubectl: the real thing. `kubectl get --raw /api/v1/namespaces/default/pods` against a small
+ * local HTTPS server, once with a kubeconfig user whose exec credential is the plugin (as
+ * `stepgate kubeconfig` prints it: provideClusterInfo, interactiveMode IfAvailable) and once with
+ * a user holding the same token statically. The difference is everything the plugin costs kubectl:
+ * forking it, KUBERNETES_EXEC_INFO, the plugin's start-up and reading its answer.
+ *
+ * --before DIR: a third command in the same rounds, the plugin of an earlier build copied to DIR
+ * (a copy of dist/ inside this repository, so its package.json and node_modules apply): DIR's
+ * stepgate.cjs if it has one, else `DIR/cli.js credential`. This is how a change is measured
+ * before and after under the same load.
  *
  * Each command runs under `bash -c '…; times'`: a new parent process per run, as each kubectl
  * command is. Without the shell staying in between, every run would have the same parent pid and
  * the plugin would (rightly) take the second run for client-go's re-run after a 401 and ask
  * stepgate for the challenge; that is not the cached path being measured. bash's `times` also
- * gives the child's CPU time (user + system), which a busy machine disturbs less than wall time.
+ * gives the children's CPU time (user + system; kubectl's includes the plugin it waited for), which
+ * a busy machine disturbs less than wall time.
  *
  * The cache is a fresh $XDG_CACHE_HOME with one everyday token of a realistic size (seeded with
- * the plugin's own TokenCache), and KUBERNETES_EXEC_INFO carries a cluster with a real CA
- * certificate, as kubectl sends it with `provideClusterInfo: true`.
+ * the plugin's own TokenCache), and KUBERNETES_EXEC_INFO (set by kubectl itself in --kubectl)
+ * carries a cluster with a real CA certificate.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const ROOT = new URL('../', import.meta.url).pathname;
-const pairs = Number(process.argv[2] ?? 200);
+const argv = process.argv.slice(2);
+const flag = (name) => {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const [, value] = argv.splice(i, name === '--before' ? 2 : 1);
+  return value ?? true;
+};
+const viaKubectl = flag('--kubectl') === true;
+const before = flag('--before');
+const pairs = Number(argv[0] ?? 200);
+if (!Number.isInteger(pairs) || pairs < 1) throw new Error('usage: node bench/plugin-startup.mjs [pairs] [--kubectl] [--before DIR]');
 const dir = mkdtempSync(join(tmpdir(), 'stepgate-plugin-bench-'));
 const issuer = 'https://login.example.com';
 const clientId = 'kubectl';
+let server;
 
 try {
-  const { TokenCache, cacheDir } = await import(join(ROOT, 'dist/credential/cache.js'));
+  const { TokenCache, cacheDir } = createRequire(import.meta.url)(join(ROOT, 'dist/credential/cache.cjs'));
   const env = { PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, 'cache') };
   const now = Math.floor(Date.now() / 1000);
   const b64 = (n) => randomBytes(n).toString('base64url');
@@ -37,19 +64,66 @@ try {
   const idToken = `${b64(80)}.${b64(420)}.${b64(256)}`;
   new TokenCache(cacheDir(env)).put({ issuer, client_id: clientId, level: '', id_token: idToken, refresh_token: b64(32), expires_at: now + 3600, auth_time: now, acr: 'urn:stepgate:aal1', obtained_at: now });
 
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.crt'), '-days', '1', '-subj', '/CN=bench CA'], { stdio: 'ignore' });
-  env.KUBERNETES_EXEC_INFO = JSON.stringify({
-    kind: 'ExecCredential',
-    apiVersion: 'client.authentication.k8s.io/v1',
-    spec: { cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority-data': readFileSync(join(dir, 'ca.crt')).toString('base64') }, interactive: false },
-  });
+  // Self-signed for 127.0.0.1: kubectl verifies the server with it as the cluster's CA.
+  const crt = join(dir, 'server.crt');
+  const key = join(dir, 'server.key');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const caData = readFileSync(crt).toString('base64');
 
   const node = process.execPath;
   const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const commands = {
-    baseline: `${q(node)} -e ''`,
-    plugin: `${q(node)} ${q(join(ROOT, 'dist/cli.js'))} credential --issuer=${issuer} --client-id=${clientId} --acr=aal1=urn:stepgate:aal1 --acr=aal2=urn:stepgate:aal2`,
-  };
+  const pluginArgs = ['credential', `--issuer=${issuer}`, `--client-id=${clientId}`, '--acr=aal1=urn:stepgate:aal1', '--acr=aal2=urn:stepgate:aal2'];
+  const entry = (d) => (existsSync(join(d, 'stepgate.cjs')) ? join(d, 'stepgate.cjs') : join(d, 'cli.js'));
+  const plugins = { plugin: entry(join(ROOT, 'dist')), ...(before ? { before: entry(resolve(before)) } : {}) };
+  const commands = {};
+  const names = {};
+
+  if (viaKubectl) {
+    // The API server stand-in runs in its own process: the runs below block this one.
+    server = spawn(node, ['-e', `
+      const s = require('node:https').createServer({ cert: require('node:fs').readFileSync(process.argv[1]), key: require('node:fs').readFileSync(process.argv[2]) }, (req, res) => {
+        const ok = req.headers.authorization === 'Bearer ' + process.argv[3];
+        res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(ok ? '{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]}' : '{"kind":"Status","apiVersion":"v1","status":"Failure","code":401}');
+      });
+      s.listen(0, '127.0.0.1', () => console.log(s.address().port));`, crt, key, idToken], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const port = await new Promise((ok, fail) => {
+      server.stdout.once('data', (d) => ok(Number(String(d).trim())));
+      server.once('exit', () => fail(new Error('the API server stand-in exited')));
+    });
+    const users = [`  - name: static\n    user:\n      token: ${idToken}`];
+    for (const [name, file] of Object.entries(plugins)) {
+      users.push(
+        `  - name: ${name}\n    user:\n      exec:\n        apiVersion: client.authentication.k8s.io/v1\n        command: ${node}\n` +
+          `        args: ${JSON.stringify([file, ...pluginArgs])}\n        interactiveMode: IfAvailable\n        provideClusterInfo: true`,
+      );
+    }
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters:\n  - name: bench\n    cluster:\n      server: https://127.0.0.1:${port}\n      certificate-authority-data: ${caData}\n` +
+        `contexts:\n  - name: bench\n    context: { cluster: bench, user: static }\ncurrent-context: bench\nusers:\n${users.join('\n')}\n`,
+    );
+    const k = (user) => `kubectl --kubeconfig=${q(kubeconfig)} --user=${user} get --raw /api/v1/namespaces/default/pods`;
+    commands.baseline = k('static');
+    names.baseline = 'kubectl, static token';
+    for (const name of Object.keys(plugins)) {
+      commands[name] = k(name);
+      names[name] = `kubectl, plugin${name === 'before' ? ` (${before})` : ''}`;
+    }
+  } else {
+    env.KUBERNETES_EXEC_INFO = JSON.stringify({
+      kind: 'ExecCredential',
+      apiVersion: 'client.authentication.k8s.io/v1',
+      spec: { cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority-data': caData }, interactive: false },
+    });
+    commands.baseline = `${q(node)} -e ''`;
+    names.baseline = "node -e ''";
+    for (const [name, file] of Object.entries(plugins)) {
+      commands[name] = [node, file, ...pluginArgs].map(q).join(' ');
+      names[name] = `${name === 'before' ? `${before}: ` : ''}stepgate credential (cached)`;
+    }
+  }
+
   const seconds = (t) => {
     const m = /^(\d+)m([\d.]+)s$/.exec(t);
     return Number(m[1]) * 60 + Number(m[2]);
@@ -63,25 +137,28 @@ try {
     if (r.status !== 0 || lines.length !== 2) throw new Error(`${cmd} failed: ${r.stderr}`);
     // `times`: the shell's user and system time, then its children's.
     const [user, sys] = lines[1].split(' ');
-    return { ms, cpu: (seconds(user) + seconds(sys)) * 1000 };
+    return { ms, cpu: (seconds(user) + seconds(sys)) * 1000, stdout: r.stdout };
   };
-  // The plugin must answer from the cache: its output is an ExecCredential with that token.
-  const out = spawnSync('/bin/bash', ['-c', `${commands.plugin} ; :`], { env, encoding: 'utf8' });
-  if (JSON.parse(out.stdout).status?.token !== idToken) throw new Error(`the plugin did not answer from the cache: ${out.stdout}${out.stderr}`);
+  // Every variant must answer from the cache: the plugin prints that token, kubectl gets the list.
+  for (const [name, cmd] of Object.entries(commands)) {
+    const out = once(cmd).stdout;
+    const ok = viaKubectl ? JSON.parse(out).kind === 'PodList' : name === 'baseline' || JSON.parse(out).status?.token === idToken;
+    if (!ok) throw new Error(`${name} did not answer from the cache: ${out}`);
+  }
 
-  for (let i = 0; i < 10; i++) (once(commands.baseline), once(commands.plugin));
+  const order = Object.keys(commands);
+  for (let i = 0; i < 10; i++) for (const k of order) once(commands[k]);
   const load = [loadavg()];
-  const wall = { baseline: [], plugin: [], added: [] };
-  const cpu = { baseline: [], plugin: [], added: [] };
+  const wall = Object.fromEntries(order.map((k) => [k, []]));
+  const cpu = Object.fromEntries(order.map((k) => [k, []]));
   for (let i = 0; i < pairs; i++) {
-    // Alternate which goes first, so neither always runs right after the other.
-    const order = i % 2 === 0 ? ['baseline', 'plugin'] : ['plugin', 'baseline'];
+    // Rotate which goes first, so none always runs right after another.
+    const round = order.map((_, j) => order[(i + j) % order.length]);
     const got = {};
-    for (const k of order) got[k] = once(commands[k]);
-    for (const [m, into] of [['ms', wall], ['cpu', cpu]]) {
-      into.baseline.push(got.baseline[m]);
-      into.plugin.push(got.plugin[m]);
-      into.added.push(got.plugin[m] - got.baseline[m]);
+    for (const k of round) got[k] = once(commands[k]);
+    for (const k of order) {
+      wall[k].push(got[k].ms);
+      cpu[k].push(got[k].cpu);
     }
   }
   load.push(loadavg());
@@ -90,22 +167,24 @@ try {
     const s = [...xs].sort((a, b) => a - b);
     return s[Math.min(s.length - 1, Math.max(0, Math.round((p / 100) * (s.length - 1))))];
   };
-  const row = (name, xs) => ({ name, median: pct(xs, 50), p10: pct(xs, 10), p90: pct(xs, 90), min: Math.min(...xs), max: Math.max(...xs) });
+  const row = (name, xs) => ({ name, median: pct(xs, 50), p10: pct(xs, 10), p25: pct(xs, 25), p75: pct(xs, 75), p90: pct(xs, 90), min: Math.min(...xs), max: Math.max(...xs) });
+  const table = (m) => {
+    const rows = order.map((k) => row(names[k], m[k]));
+    for (const k of order.slice(1)) rows.push(row(`added by ${names[k]} (paired difference)`, m[k].map((x, i) => x - m.baseline[i])));
+    if (before) rows.push(row('before − after (paired difference)', m.before.map((x, i) => x - m.plugin[i])));
+    return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? +v.toFixed(1) : v])));
+  };
   const result = {
+    mode: viaKubectl ? 'kubectl' : 'plugin alone',
     pairs,
     node: process.version,
-    cpus: (await import('node:os')).cpus().length,
+    cpus: cpus().length,
     loadavg_1_5_15: { before: load[0].map((x) => +x.toFixed(2)), after: load[1].map((x) => +x.toFixed(2)) },
-    ...Object.fromEntries(
-      [['wall_ms', wall], ['cpu_ms', cpu]].map(([name, m]) => [
-        name,
-        [row("node -e ''", m.baseline), row('stepgate credential (cached)', m.plugin), row('added (paired difference)', m.added)].map((r) =>
-          Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? +v.toFixed(1) : v])),
-        ),
-      ]),
-    ),
+    wall_ms: table(wall),
+    cpu_ms: table(cpu),
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {
+  server?.kill();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -2,10 +2,9 @@
 /**
  * The `stepgate` binary. kubectl runs `stepgate credential` before every command, so the plugin's
  * commands are dispatched here, before anything of the service (gRPC, OpenTelemetry, zod, the
- * policy) is loaded: it must start in milliseconds. Everything else goes to commands.ts.
+ * policy) is loaded. The installed binary is stepgate.cts, which answers from the token cache
+ * before even this file is loaded; this is where it hands over. Everything else goes to commands.ts.
  */
-import { writeSync } from 'node:fs';
-
 const PLUGIN_COMMANDS = new Set(['credential', 'login', 'logout', 'status', 'kubeconfig']);
 
 async function run(argv: string[]): Promise<number> {
@@ -21,7 +20,7 @@ async function run(argv: string[]): Promise<number> {
     try {
       return await plugin.runPlugin(command, argv.slice(1), {
         env: process.env,
-        stdout: writeStdout,
+        stdout: plugin.writeStdout,
         stderr: (s) => process.stderr.write(`${s}\n`),
         ppid: process.ppid,
         now: () => Math.floor(Date.now() / 1000),
@@ -37,23 +36,6 @@ async function run(argv: string[]): Promise<number> {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
   });
-}
-
-/**
- * The plugin's output goes straight to fd 1: kubectl hands the plugin a pipe, and creating
- * `process.stdout` for a pipe builds a socket stream, a few milliseconds on every kubectl command
- * (bench/plugin-startup.mjs). A non-blocking pipe that is full (EAGAIN) or a short write hands
- * the rest to process.stdout, which waits for the pipe before the process exits.
- */
-function writeStdout(s: string): void {
-  const bytes = Buffer.from(s, 'utf8');
-  let done = 0;
-  try {
-    while (done < bytes.length) done += writeSync(1, bytes, done);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-  }
-  if (done < bytes.length) process.stdout.write(bytes.subarray(done));
 }
 
 void run(process.argv.slice(2)).then((code) => {

@@ -1,8 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 // The one declaration of STEPGATE_BROWSER; the module imports nothing, so the cached path stays as cheap.
 import { envValue } from '../config/environment.js';
-import { cacheDir, TokenCache, tokenHash, type CachedToken } from './cache.js';
+import { cacheDir, TokenCache, tokenHash, type CachedToken } from './cache.cjs';
+import {
+  best,
+  credentialTarget,
+  execInfo,
+  parentStart,
+  parsePluginArgs,
+  PluginUsageError,
+  refusedToken,
+  serve,
+  SKEW_SECONDS,
+  type Answering,
+  type ExecInfo,
+  type PluginValues,
+} from './cached.cjs';
 import type { Challenge, ChallengeAnswer } from './challenge.js';
 import type { SignInOptions, SignInRequest, SignInResult } from './signin.js';
 
@@ -31,6 +44,9 @@ async function refresh(issuer: string, clientId: string, token: string): Promise
  * challenge. The plugin tells these apart by remembering which kubectl process (parent pid and its
  * start time) it last answered: a second run for the same process with a still-valid token means
  * that token was refused, and stepgate is asked what its last challenge for it was.
+ *
+ * The answer from the cache is shared with cached.cts, which the `stepgate` binary runs first:
+ * this full path is loaded only when that declines.
  */
 
 export interface PluginIo {
@@ -42,29 +58,10 @@ export interface PluginIo {
   now: () => number;
 }
 
-const OPTIONS = {
-  issuer: { type: 'string' },
-  'client-id': { type: 'string' },
-  stepgate: { type: 'string' },
-  scope: { type: 'string' },
-  acr: { type: 'string', multiple: true },
-  browser: { type: 'string' },
-  device: { type: 'boolean' },
-  timeout: { type: 'string' },
-  level: { type: 'string' },
-  context: { type: 'string' },
-  kubeconfig: { type: 'string' },
-  name: { type: 'string' },
-  all: { type: 'boolean' },
-} as const;
+type Values = PluginValues;
+const parse = parsePluginArgs;
 
-type Values = ReturnType<typeof parse>['values'];
-
-function parse(args: string[]) {
-  return parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true });
-}
-
-export class PluginUsageError extends Error {}
+export { PluginUsageError, writeStdout } from './cached.cjs';
 
 interface Settings {
   issuer: string;
@@ -75,11 +72,6 @@ interface Settings {
   levels: Map<string, string>;
   signIn: Omit<SignInOptions, 'stderr'>;
 }
-
-/** A token is offered only with this much life left, so it cannot expire on its way. */
-const SKEW_SECONDS = 30;
-/** A re-run for the same kubectl process counts as "after a 401" within this many seconds. */
-const RERUN_WINDOW_SECONDS = 900;
 
 export const PLUGIN_COMMANDS = new Set(['credential', 'login', 'logout', 'status', 'kubeconfig']);
 
@@ -116,30 +108,22 @@ export async function runPlugin(command: string, args: string[], io: PluginIo): 
 
 function settings(values: Values, env: NodeJS.ProcessEnv, exec: boolean): Settings {
   const v = values.issuer === undefined && !exec ? { ...fromKubeconfig(values, env), ...definedOnly(values) } : values;
-  if (!v.issuer || !v['client-id']) throw new PluginUsageError('--issuer and --client-id are required (or a kubeconfig user that runs `stepgate credential`)');
-  const levels = new Map<string, string>();
-  for (const a of v.acr ?? []) {
-    const i = a.indexOf('=');
-    if (i <= 0) throw new PluginUsageError(`--acr expects NAME=ACR, got ${JSON.stringify(a)}`);
-    levels.set(a.slice(0, i), a.slice(i + 1));
-  }
+  const { issuer, clientId, levels, timeoutSeconds } = credentialTarget(v);
   const browser = v.browser ?? envValue(env, 'browser');
-  const timeout = v.timeout === undefined ? 300 : Number(v.timeout);
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new PluginUsageError('--timeout must be a positive number of seconds');
   const scopes = v.scope ?? 'openid email groups';
   return {
-    issuer: v.issuer,
-    clientId: v['client-id'],
+    issuer,
+    clientId,
     stepgate: v.stepgate,
     scopes,
     levels,
     signIn: {
-      issuer: v.issuer,
-      clientId: v['client-id'],
+      issuer,
+      clientId,
       scopes,
       browser,
       device: v.device === true || (browser === undefined && noBrowser(env)),
-      timeoutMs: timeout * 1000,
+      timeoutMs: timeoutSeconds * 1000,
     },
   };
 }
@@ -195,51 +179,6 @@ export async function loadYaml(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
-interface ExecInfo {
-  apiVersion: string;
-  server: string | undefined;
-  ca: Buffer | undefined;
-}
-
-function execInfo(env: NodeJS.ProcessEnv): ExecInfo {
-  let apiVersion = 'client.authentication.k8s.io/v1';
-  let server: string | undefined;
-  let ca: Buffer | undefined;
-  const raw = env.KUBERNETES_EXEC_INFO;
-  if (raw) {
-    try {
-      const info = JSON.parse(raw) as { apiVersion?: string; spec?: { cluster?: { server?: string; 'certificate-authority-data'?: string } } };
-      if (info.apiVersion === 'client.authentication.k8s.io/v1beta1' || info.apiVersion === 'client.authentication.k8s.io/v1') apiVersion = info.apiVersion;
-      server = info.spec?.cluster?.server;
-      const caData = info.spec?.cluster?.['certificate-authority-data'];
-      if (caData) ca = Buffer.from(caData, 'base64');
-    } catch {
-      // A malformed exec info only costs the cluster defaults; the token is still produced.
-    }
-  }
-  return { apiVersion, server, ca };
-}
-
-function emit(io: PluginIo, info: ExecInfo, t: CachedToken): number {
-  const cred = {
-    apiVersion: info.apiVersion,
-    kind: 'ExecCredential',
-    status: { token: t.id_token, expirationTimestamp: new Date((t.expires_at - SKEW_SECONDS) * 1000).toISOString() },
-  };
-  io.stdout(`${JSON.stringify(cred)}\n`);
-  return 0;
-}
-
-function parentStart(ppid: number): string {
-  try {
-    // Field 22 of /proc/<pid>/stat (after the parenthesised command name, which may hold spaces).
-    const stat = readFileSync(`/proc/${ppid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-  } catch {
-    return '';
-  }
-}
-
 function store(s: Settings, level: string, r: SignInResult, now: number): CachedToken {
   return {
     issuer: s.issuer,
@@ -254,37 +193,26 @@ function store(s: Settings, level: string, r: SignInResult, now: number): Cached
   };
 }
 
-/** The token to offer: the newest live elevated sign-in, else the everyday one. */
-function best(tokens: CachedToken[], now: number, exclude: string | undefined): CachedToken | undefined {
-  const live = tokens.filter((t) => t.expires_at - SKEW_SECONDS > now && tokenHash(t.id_token) !== exclude);
-  const elevated = live.filter((t) => t.level !== '').sort((a, b) => b.obtained_at - a.obtained_at);
-  return elevated[0] ?? live.find((t) => t.level === '');
-}
-
 async function credential(s: Settings, io: PluginIo): Promise<number> {
   const cache = new TokenCache(cacheDir(io.env));
   const info = execInfo(io.env);
   const now = io.now();
-  const start = parentStart(io.ppid);
+  const a: Answering = { cache, issuer: s.issuer, clientId: s.clientId, info, ppid: io.ppid, start: parentStart(io.ppid), now: io.now };
   const served = (t: CachedToken) => {
-    cache.markServed(s.issuer, s.clientId, { ppid: io.ppid, parent_start: start, token_hash: tokenHash(t.id_token), at: io.now() });
-    return emit(io, info, t);
+    io.stdout(serve(a, t));
+    return 0;
   };
   const tokens = cache.list(s.issuer, s.clientId);
-  const marker = cache.served(s.issuer, s.clientId);
   let refused: string | undefined;
-  if (marker && marker.ppid === io.ppid && marker.parent_start === start && now - marker.at < RERUN_WINDOW_SECONDS) {
-    const previous = tokens.find((t) => tokenHash(t.id_token) === marker.token_hash);
-    // An expired token is re-run for expiry, not refusal: the ordinary path below replaces it.
-    if (previous && previous.expires_at - SKEW_SECONDS > now) {
-      const url = challengeUrl(s, info);
-      const answer = url ? await askChallenge(url, previous.id_token, info.ca) : { kind: 'error' as const, message: 'no stepgate URL (--stepgate, or provideClusterInfo: true)' };
-      if (answer.kind === 'challenge') return stepUp(s, io, cache, answer.challenge, previous, served);
-      if (answer.kind === 'invalid') refused = marker.token_hash;
-      else if (answer.kind === 'error') io.stderr(`stepgate: could not ask stepgate why the request was refused: ${answer.message}`);
-      // 'none': the 401 was not a stepgate step-up; the same token is all there is to offer.
-      if (answer.kind !== 'invalid') return served(previous);
-    }
+  const previous = refusedToken(a, tokens, now);
+  if (previous) {
+    const url = challengeUrl(s, info);
+    const answer = url ? await askChallenge(url, previous.id_token, info.ca) : { kind: 'error' as const, message: 'no stepgate URL (--stepgate, or provideClusterInfo: true)' };
+    if (answer.kind === 'challenge') return stepUp(s, io, cache, answer.challenge, previous, served);
+    if (answer.kind === 'invalid') refused = tokenHash(previous.id_token);
+    else if (answer.kind === 'error') io.stderr(`stepgate: could not ask stepgate why the request was refused: ${answer.message}`);
+    // 'none': the 401 was not a stepgate step-up; the same token is all there is to offer.
+    if (answer.kind !== 'invalid') return served(previous);
   }
   const ready = best(tokens, now, refused);
   if (ready) return served(ready);

@@ -34,7 +34,7 @@ let opener: Server;
 let openerUrl: string;
 let kubeconfig: string;
 /** What the next browser sign-in does at the IdP. */
-let mode: 'password' | 'password+otp' | 'cancel' | 'wrong-otp' = 'password';
+let mode: 'password' | 'password+otp' | 'cancel' | 'wrong-otp' | 'deny-device' | 'wrong-user-code' = 'password';
 /** What the IdP's pages said along the way (for the wrong-code test). */
 const idpSaid: string[] = [];
 let opened = 0;
@@ -98,6 +98,17 @@ policy:
 async function drive(url: string): Promise<void> {
   const page = await context.newPage();
   try {
+    if (mode === 'wrong-user-code') {
+      // The user opens the address without the code in it and mistypes the code, then gives up.
+      const u = new URL(url);
+      u.search = '';
+      await page.goto(u.href);
+      await page.fill('input[name=user_code]', 'BBBB-BBBB');
+      await page.locator('button[type=submit]').first().click();
+      await page.waitForLoadState();
+      idpSaid.push(await page.locator('body').innerText());
+      return;
+    }
     await page.goto(url);
     for (let step = 0; step < 16; step++) {
       await page.waitForLoadState();
@@ -125,7 +136,13 @@ async function drive(url: string): Promise<void> {
         await page.locator('form[data-step="otp"] button[type=submit]').click();
         continue;
       }
-      // oidc-provider's own device pages: the user-code form, then "Continue".
+      // oidc-provider's own device pages: the user-code form, then "Continue" (or "Abort").
+      if (mode === 'deny-device' && (await page.locator('button[name=abort]').count()) > 0) {
+        await page.locator('button[name=abort]').click();
+        await page.waitForLoadState();
+        idpSaid.push(await page.locator('body').innerText());
+        return;
+      }
       const submit = page.locator('button[type=submit]:not([name=abort])');
       if ((await submit.count()) > 0) {
         await submit.first().click();
@@ -157,15 +174,18 @@ async function k(args: string[], extra?: NodeJS.ProcessEnv, onStderr?: (s: strin
   return r;
 }
 
-/** The plugin's own commands, as `kubectl stepgate …` would run them. */
-async function plugin(args: string[]): Promise<KubectlResult> {
+/** The plugin's own commands, as `kubectl stepgate …` would run them (the installed binary's entry). */
+async function plugin(args: string[], extra: NodeJS.ProcessEnv = {}, onStderr?: (s: string) => void): Promise<KubectlResult> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/stepgate.cts', ...args], { cwd: ROOT, env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      onStderr?.(stderr);
+    });
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -257,7 +277,7 @@ users:
       exec:
         apiVersion: client.authentication.k8s.io/v1
         command: ${process.execPath}
-        args: ["--import", "tsx", "${join(ROOT, 'src/cli.ts')}", "credential", "--issuer=${idp.issuer}", "--client-id=${PLUGIN_CLIENT}", "--acr=aal1=urn:stepgate:aal1", "--acr=aal2=urn:stepgate:aal2"]
+        args: ["--import", "tsx", "${join(ROOT, 'src/stepgate.cts')}", "credential", "--issuer=${idp.issuer}", "--client-id=${PLUGIN_CLIENT}", "--acr=aal1=urn:stepgate:aal1", "--acr=aal2=urn:stepgate:aal2"]
         interactiveMode: IfAvailable
         provideClusterInfo: true
 `,
@@ -408,6 +428,60 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     expect(r.stdout).toContain('web-0');
   }, 300_000);
 
+  /** The token files only: every served command also rewrites the re-run marker beside them. */
+  async function tokenFiles(): Promise<string[]> {
+    const d = join(dir, 'cache', 'stepgate');
+    return Promise.all((await readdir(d)).filter((n) => n.startsWith('token-')).sort().map(async (n) => `${n}:${await readFile(join(d, n), 'utf8')}`));
+  }
+
+  it('a device-flow step-up denied at the IdP: kubectl says so and exits non-zero, nothing is cached, the everyday token keeps working', async () => {
+    mode = 'deny-device';
+    idpSaid.length = 0;
+    const before = await tokenFiles();
+    let driving: Promise<void> | undefined;
+    const r = await k(['-n', 'prod', 'delete', 'pod', 'web-0', '--wait=false'], { STEPGATE_BROWSER: undefined }, (text) => {
+      const m = /open (\S+) on any device/.exec(text);
+      if (m && !driving) driving = drive(m[1]!);
+    });
+    await driving;
+    expect(driving, 'the plugin offered the device grant').toBeDefined();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/stepgate: to sign in \(urn:stepgate:aal2\), open \S+ on any device and enter the code [A-Z]{4}-[A-Z]{4}/);
+    expect(r.stderr).toContain('stepgate: step-up not completed (the identity provider answered access_denied); your current sign-in is unchanged.');
+    expect(r.stderr).toContain('error: You must be logged in to the server (stepgate: step-up needed: deleting pods in prod');
+    expect(await tokenFiles()).toEqual(before);
+    for (const t of await cachedTokens()) expect(r.stderr + r.stdout).not.toContain(t);
+    const count = opened;
+    const again = await k(['get', 'pods'], { STEPGATE_BROWSER: undefined });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toContain('web-0');
+    expect(opened).toBe(count);
+  }, 300_000);
+
+  it('a wrong user code at the IdP: `kubectl stepgate login --level aal2 --device` gives up with a clear message, exits 1, caches nothing', async () => {
+    mode = 'wrong-user-code';
+    idpSaid.length = 0;
+    const d = join(dir, 'cache', 'stepgate');
+    const snapshot = async () => Promise.all((await readdir(d)).sort().map(async (n) => `${n}:${await readFile(join(d, n), 'utf8')}`));
+    const before = await snapshot();
+    let driving: Promise<void> | undefined;
+    // The user never enters the right code, so the device code runs out (here the plugin's --timeout).
+    const r = await plugin(['login', '--level', 'aal2', '--device', '--timeout', '12'], {}, (text) => {
+      const m = /open (\S+) on any device/.exec(text);
+      if (m && !driving) driving = drive(m[1]!);
+    });
+    await driving;
+    transcript.push(`$ kubectl stepgate login --level aal2 --device   # a mistyped code at the IdP\n${r.stdout}${r.stderr}(exit ${r.code})\n`);
+    expect(idpSaid.join('\n')).toContain('The code you entered is incorrect');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('stepgate: sign-in not completed (the device sign-in was not completed in time); nothing was cached, and your current sign-ins are unchanged.');
+    expect(await snapshot()).toEqual(before);
+    const again = await k(['get', 'pods'], { STEPGATE_BROWSER: undefined });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toBe('');
+  }, 300_000);
+
   /*
    * client-go's WebSocket round tripper turns a refused upgrade into an error, not a response, so
    * the exec credential wrapper never sees that 401 and does not re-run the plugin; kubectl then
@@ -450,4 +524,54 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     expect(exec).toEqual([expect.objectContaining({ method: 'GET', upgrade: 'websocket', subprotocol: EXEC_SUBPROTOCOL, level: 'aal2' })]);
     expect(exec[0]!.url).toMatch(/[?&]command=true(&|$)/);
   }, 240_000);
+  /**
+   * docs/kubectl-stepup.md shows kubectl sessions; each line it quotes must have been printed by
+   * the same command in this run. Ports, ages and device codes vary from run to run, and
+   * the docs shorten long URLs with `…`.
+   */
+  it('every kubectl output docs/kubectl-stepup.md quotes was printed by that command in this session', async () => {
+    const doc = await readFile(join(ROOT, 'docs/kubectl-stepup.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```\n(\$ kubectl[\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(6);
+    const pattern = (line: string) =>
+      new RegExp(
+        `^${line
+          .trim()
+          .split('…')
+          .map((part) =>
+            part
+              .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+              .replace(/\b[A-Z]{4}-[A-Z]{4}\b/g, '\u0001')
+              .replace(/\b\d+[smhd]\b/g, '\u0002')
+              .replace(/(127\\\.0\\\.0\\\.1(?::|%3A))\d+/g, '$1\u0003')
+              .split('\u0001')
+              .join('[A-Z]{4}-[A-Z]{4}')
+              .split('\u0002')
+              .join('\\d+[smhd]')
+              .split('\u0003')
+              .join('\\d+')
+              .replace(/\s+/g, '\\s+'),
+          )
+          .join('.*')}$`,
+      );
+    const entries = transcript.map((t) => t.split('\n').map((l) => l.trim()));
+    const missing: string[] = [];
+    for (const block of blocks) {
+      const sections = block.split(/^(?=\$ )/m);
+      for (const section of sections) {
+        const [command, ...lines] = section.split('\n').filter((l) => l.trim() !== '');
+        const wanted = lines.map((l) => ({ line: l, re: pattern(l) }));
+        const printed = entries.filter((e) => e[0]!.replace(/\s+#.*$/, '') === command!.trim());
+        if (printed.length === 0) {
+          missing.push(`${command}: never run`);
+          continue;
+        }
+        if (!printed.some((e) => wanted.every((w) => e.some((l) => w.re.test(l))))) {
+          const best = printed.map((e) => wanted.filter((w) => !e.some((l) => w.re.test(l))).map((w) => w.line));
+          missing.push(`${command}: not printed together: ${JSON.stringify(best.sort((a, b) => a.length - b.length)[0])}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  }, 60_000);
 });

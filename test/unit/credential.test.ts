@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDir, TokenCache, type CachedToken } from '../../src/credential/cache.js';
+import { cacheDir, TokenCache, type CachedToken } from '../../src/credential/cache.cjs';
 import { runPlugin, type PluginIo } from '../../src/credential/plugin.js';
 import { statusBodyHeader } from '../../src/server/http/authz.js';
 
@@ -169,7 +169,8 @@ describe('x-stepgate-status-body', () => {
       }),
       { numRuns: 60 },
     );
-  });
+    // Generating arbitrary binary strings takes seconds on a loaded machine.
+  }, 60_000);
 
   it('is left out when too long for nginx\'s header buffer, or when there is no body', () => {
     expect(statusBodyHeader(JSON.stringify({ message: 'x'.repeat(4000) }))).toBeUndefined();
