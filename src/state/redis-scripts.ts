@@ -40,45 +40,44 @@ end
 `;
 
 /**
- * KEYS: counters hash, known IPs, known prefixes, known devices, namespaces, session, known
- * clients, first sightings, sensitive objects.
- * ARGV: now, ip, prefix, device, ua, namespace, sensitive(0|1), has session(0|1), client,
- * object, destructive(0|1), counted(0|1).
- * The store's limits (windows, TTLs, caps, thresholds) are the same on every call, so they are
- * written into the script's text (observeLua) rather than sent as 14 more arguments per Check:
- * ioredis serialises every argument as a string on each call, which was the largest single cost
- * of the Redis path in the CPU profile (bench/README.md).
- * Returns: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
- * sensitive, denials, namespaces, clientKnown, knownClients, prefixSince, deviceSince,
- * clientSince, sessionOrigin, sessionStart, objects, destructive, behaviourSince.
+ * `sighting(key, max, isKnown, kind, m)`: when the thing was first seen (0 when known or empty),
+ * recording it now in the sorted set `key` (capped at `max` entries) when it is new. Shared by the
+ * observe and observe-work parts.
  */
-/**
- * `sighting(isKnown, kind, m)`: when the thing was first seen (0 when known or empty), recording
- * it now in the sorted set `key` (capped at `max` entries) when it is new. Shared by the observe
- * and observe-work scripts, each of which runs as its own EVAL.
- */
-function sightingLua(key: string, max: string): string {
-  return `local function sighting(isKnown, kind, m)
+const SIGHTING = `
+local function sighting(key, max, isKnown, kind, m)
   if isKnown or m == '' then return 0 end
-  local sc = redis.call('ZSCORE', ${key}, kind .. m)
+  local sc = redis.call('ZSCORE', key, kind .. m)
   if sc then return tonumber(sc) end
-  redis.call('ZADD', ${key}, int(now), kind .. m)
-  local n = redis.call('ZCARD', ${key})
-  if n > ${max} then redis.call('ZREMRANGEBYRANK', ${key}, 0, n - ${max} - 1) end
-  redis.call('PEXPIRE', ${key}, int(knownTtl))
+  redis.call('ZADD', key, int(now), kind .. m)
+  local n = redis.call('ZCARD', key)
+  if n > max then redis.call('ZREMRANGEBYRANK', key, 0, n - max - 1) end
+  redis.call('PEXPIRE', key, int(knownTtl))
   return now
 end
+local function known(key, m)
+  if m == '' then return false end
+  local sc = redis.call('ZSCORE', key, m)
+  return sc and tonumber(sc) > now - knownTtl
+end
+local function b(x) if x then return 1 end return 0 end
 `;
-}
 
-export function observeLua(l: LimitsMs): string {
-  return `${COMMON}
+/**
+ * The store's limits (windows, TTLs, caps, thresholds) are the same on every call, so they are
+ * written into the script's text rather than sent as more arguments per Check: ioredis serialises
+ * every argument as a string on each call, which was the largest single cost of the Redis path in
+ * the CPU profile (bench/README.md).
+ */
+function limitsLua(l: LimitsMs): string {
+  return `
 local reqMs, sensMs, denMs, nsMs = ${lit(l.requestsMs)}, ${lit(l.sensitiveMs)}, ${lit(l.denialsMs)}, ${lit(l.namespacesMs)}
 local knownTtl, sessTtl = ${lit(l.knownTtlMs)}, ${lit(l.sessionTtlMs)}
 local maxNs, subjectTtl = ${lit(l.maxNamespaces)}, ${lit(l.subjectTtlMs)}
 local objMs, objThr, destMs, destThr = ${lit(l.objectsMs)}, ${lit(l.objectsThreshold)}, ${lit(l.destructiveMs)}, ${lit(l.destructiveThreshold)}
 local maxObj, maxSight = ${lit(l.maxObjects)}, ${lit(l.maxSightings)}
-${OBSERVE_BODY}`;
+local paceMs, maxWork, paceThr = ${lit(l.paceMs)}, ${lit(l.maxWork)}, ${lit(l.paceThreshold)}
+`;
 }
 
 /** A limit as a Lua integer literal; limitsMs() has already made each a positive whole number. */
@@ -87,42 +86,47 @@ function lit(n: number): string {
   return String(n);
 }
 
-const OBSERVE_BODY = `
-local ip, prefix, device, ua, ns = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local sensInc = tonumber(ARGV[7])
-local hasSession = ARGV[8] == '1'
-local client, object = ARGV[9], ARGV[10]
-local inc = tonumber(ARGV[12])
-local destInc = tonumber(ARGV[11]) * inc
+/**
+ * `observe(K, a)`: one Check's subject history. K: counters hash, known IPs, known prefixes, known
+ * devices, namespaces, session, known clients, first sightings, sensitive objects (K[1]..K[9]).
+ * a: ip, prefix, device, ua, namespace, sensitive(0|1), has session(0|1), client, object,
+ * destructive(0|1), counted(0|1) (a[1]..a[11]).
+ * Returns: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
+ * sensitive, denials, namespaces, clientKnown, knownClients, prefixSince, deviceSince,
+ * clientSince, sessionOrigin, sessionStart, objects, destructive, behaviourSince.
+ */
+const OBSERVE_FN = `
+local function observe(K, a)
+local ip, prefix, device, ua, ns = a[1], a[2], a[3], a[4], a[5]
+local sensInc = tonumber(a[6])
+local hasSession = a[7] == '1'
+local client, object = a[8], a[9]
+local inc = tonumber(a[11])
+local destInc = tonumber(a[10]) * inc
 sensInc = sensInc * inc
 
-local h = redis.call('HMGET', KEYS[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs')
+local h = redis.call('HMGET', K[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs')
 local t = num(h[1])
 local firstSeen = 0
 if t == nil or t <= now - knownTtl then firstSeen = 1 end
 
-local function known(key, m)
-  if m == '' then return false end
-  local sc = redis.call('ZSCORE', key, m)
-  return sc and tonumber(sc) > now - knownTtl
-end
-local ipKnown, prefixKnown, deviceKnown = known(KEYS[2], ip), known(KEYS[3], prefix), known(KEYS[4], device)
-local clientKnown = known(KEYS[7], client)
-local knownDevices = redis.call('ZCOUNT', KEYS[4], '(' .. int(now - knownTtl), '+inf')
-local knownClients = redis.call('ZCOUNT', KEYS[7], '(' .. int(now - knownTtl), '+inf')
+local ipKnown, prefixKnown, deviceKnown = known(K[2], ip), known(K[3], prefix), known(K[4], device)
+local clientKnown = known(K[7], client)
+local knownDevices = redis.call('ZCOUNT', K[4], '(' .. int(now - knownTtl), '+inf')
+local knownClients = redis.call('ZCOUNT', K[7], '(' .. int(now - knownTtl), '+inf')
 local function touch(key, m)
   redis.call('ZADD', key, 'XX', int(now), m)
   redis.call('PEXPIRE', key, int(knownTtl))
 end
-if ipKnown then touch(KEYS[2], ip) end
-if prefixKnown then touch(KEYS[3], prefix) end
-if deviceKnown then touch(KEYS[4], device) end
-if clientKnown then touch(KEYS[7], client) end
+if ipKnown then touch(K[2], ip) end
+if prefixKnown then touch(K[3], prefix) end
+if deviceKnown then touch(K[4], device) end
+if clientKnown then touch(K[7], client) end
 
-redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', int(now - knownTtl))
-${sightingLua('KEYS[8]', 'maxSight')}local prefixSince = sighting(prefixKnown, 'p:', prefix)
-local deviceSince = sighting(deviceKnown, 'd:', device)
-local clientSince = sighting(clientKnown, 'c:', client)
+redis.call('ZREMRANGEBYSCORE', K[8], '-inf', int(now - knownTtl))
+local prefixSince = sighting(K[8], maxSight, prefixKnown, 'p:', prefix)
+local deviceSince = sighting(K[8], maxSight, deviceKnown, 'd:', device)
+local clientSince = sighting(K[8], maxSight, clientKnown, 'c:', client)
 
 local rb, rc, rp, requests = slide(num(h[2]), num(h[3]) or 0, num(h[4]) or 0, reqMs, inc)
 local sb, sc, sp, sensitive = slide(num(h[5]), num(h[6]) or 0, num(h[7]) or 0, sensMs, sensInc)
@@ -139,8 +143,8 @@ local function distinct(key, m, W, cap)
   return redis.call('ZCARD', key)
 end
 if inc == 0 then ns, object = '', '' end
-local namespaces = distinct(KEYS[5], ns, nsMs, maxNs)
-local objects = distinct(KEYS[9], object, objMs, maxObj)
+local namespaces = distinct(K[5], ns, nsMs, maxNs)
+local objects = distinct(K[9], object, objMs, maxObj)
 
 local bs = num(h[14])
 if objects > objThr or destructive > destThr then
@@ -148,29 +152,114 @@ if objects > objThr or destructive > destThr then
 else
   bs = nil
 end
-redis.call('HSET', KEYS[1], 't', int(now), 'rb', int(rb), 'rc', int(rc), 'rp', int(rp),
+redis.call('HSET', K[1], 't', int(now), 'rb', int(rb), 'rc', int(rc), 'rp', int(rp),
   'sb', int(sb), 'sc', int(sc), 'sp', int(sp), 'db', int(db), 'dc', int(dc), 'dp', int(dp),
   'xb', int(xb), 'xc', int(xc), 'xp', int(xp))
-if bs then redis.call('HSET', KEYS[1], 'bs', int(bs)) elseif h[14] then redis.call('HDEL', KEYS[1], 'bs') end
-redis.call('PEXPIRE', KEYS[1], int(subjectTtl))
+if bs then redis.call('HSET', K[1], 'bs', int(bs)) elseif h[14] then redis.call('HDEL', K[1], 'bs') end
+redis.call('PEXPIRE', K[1], int(subjectTtl))
 
 local prevUa, origin, start = '', '', now
 if hasSession then
-  local s = redis.call('HMGET', KEYS[6], 'u', 't', 'o', 'f')
+  local s = redis.call('HMGET', K[6], 'u', 't', 'o', 'f')
   if s[2] and tonumber(s[2]) > now - sessTtl then
     prevUa, origin, start = s[1] or '', s[3] or '', tonumber(s[4]) or now
-    if ua ~= '' then redis.call('HSET', KEYS[6], 't', int(now), 'u', ua) else redis.call('HSET', KEYS[6], 't', int(now)) end
+    if ua ~= '' then redis.call('HSET', K[6], 't', int(now), 'u', ua) else redis.call('HSET', K[6], 't', int(now)) end
   else
-    redis.call('DEL', KEYS[6])
-    redis.call('HSET', KEYS[6], 'u', ua, 't', int(now), 'o', prefix, 'f', int(now))
+    redis.call('DEL', K[6])
+    redis.call('HSET', K[6], 'u', ua, 't', int(now), 'o', prefix, 'f', int(now))
   end
-  redis.call('PEXPIRE', KEYS[6], int(sessTtl))
+  redis.call('PEXPIRE', K[6], int(sessTtl))
 end
 
-local function b(x) if x then return 1 end return 0 end
 return {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa, requests, sensitive, denials, namespaces,
   b(clientKnown), knownClients, prefixSince, deviceSince, clientSince, origin, start, objects, destructive, bs or 0}
+end
 `;
+
+/**
+ * `work(K, a)`: the working set, pace and site of a request (store.ts WorkObservation), in keys of
+ * its own. K: working set (namespaces), first sightings of namespaces and sites, pace objects,
+ * known sites, last site (hash), proven wider networks (K[1]..K[6]).
+ * a: namespace, object, site, nearby (a[1]..a[4]).
+ * Returns: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
+ * siteSince, nearbyKnown, paceSince.
+ */
+const WORK_FN = `
+local function work(K, a)
+local ns, object, site, nearby = a[1], a[2], a[3], a[4]
+redis.call('ZREMRANGEBYSCORE', K[2], '-inf', int(now - knownTtl))
+local nsKnown = ns ~= '*' and known(K[1], ns)
+if nsKnown then
+  redis.call('ZADD', K[1], 'XX', int(now), ns)
+  redis.call('PEXPIRE', K[1], int(knownTtl))
+end
+local nsSince = sighting(K[2], maxWork, nsKnown, 'n:', ns)
+local siteKnown = known(K[4], site)
+local siteSince = sighting(K[2], maxWork, siteKnown, 's:', site)
+local workingSet = redis.call('ZCOUNT', K[1], '(' .. int(now - knownTtl), '+inf')
+local pace
+if object == '' then
+  pace = redis.call('ZCOUNT', K[3], '(' .. int(now - paceMs), '+inf')
+else
+  redis.call('ZREMRANGEBYSCORE', K[3], '-inf', int(now - paceMs))
+  if redis.call('ZSCORE', K[3], object) or redis.call('ZCARD', K[3]) < maxObj then
+    redis.call('ZADD', K[3], int(now), object)
+  end
+  redis.call('PEXPIRE', K[3], int(paceMs))
+  pace = redis.call('ZCARD', K[3])
+end
+local paceSince = 0
+if pace > paceThr then
+  local sc = redis.call('ZSCORE', K[2], 'q:')
+  if sc then paceSince = tonumber(sc) else
+    paceSince = now
+    redis.call('ZADD', K[2], int(now), 'q:')
+    redis.call('PEXPIRE', K[2], int(knownTtl))
+  end
+else
+  redis.call('ZREM', K[2], 'q:')
+end
+local last = redis.call('HMGET', K[5], 's', 't')
+local lastSite, lastAt = last[1] or '', tonumber(last[2]) or 0
+if lastAt <= now - knownTtl then lastSite, lastAt = '', 0 end
+local nearbyKnown = known(K[6], nearby)
+if nearbyKnown then
+  redis.call('ZADD', K[6], 'XX', int(now), nearby)
+  redis.call('PEXPIRE', K[6], int(knownTtl))
+end
+return {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince}
+end
+`;
+
+function lua(l: LimitsMs): string {
+  return `${COMMON}${limitsLua(l)}${SIGHTING}${OBSERVE_FN}${WORK_FN}`;
+}
+
+/**
+ * One Check's state in one script call: KEYS are observe's nine, then, when the Check has a
+ * working-set side, work's six (15 in all). ARGV: now, observe's eleven values, then work's four.
+ * Returns observe's twenty values, followed by work's ten when there were fifteen keys. One
+ * EVALSHA instead of two: one command for ioredis to encode and for Redis to dispatch, one
+ * socket write and one reply per Check (bench/README.md, scenario (e)).
+ */
+export function observeLua(l: LimitsMs): string {
+  return `${lua(l)}
+local out = observe({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]},
+  {ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]})
+if #KEYS == 15 then
+  local w = work({KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]}, {ARGV[13], ARGV[14], ARGV[15], ARGV[16]})
+  for i = 1, #w do out[#out + 1] = w[i] end
+end
+return out
+`;
+}
+
+/** The working set alone (StateStore.observeWork). KEYS: work's six; ARGV: now, namespace, object, site, nearby. */
+export function observeWorkLua(l: LimitsMs): string {
+  return `${lua(l)}
+return work(KEYS, {ARGV[2], ARGV[3], ARGV[4], ARGV[5]})
+`;
+}
 
 /** KEYS: known IPs, prefixes, devices, clients. ARGV: now, ip, prefix, device, known TTL ms, max known, client. */
 export const LEARN_LUA = `${COMMON}${ADD_KNOWN}
@@ -343,68 +432,6 @@ local function live(records, expiry)
 end
 local v = redis.call('GET', KEYS[5])
 return { v or '0', live(KEYS[1], KEYS[2]), live(KEYS[3], KEYS[4]) }
-`;
-
-/**
- * The working set, pace and site of a request (store.ts WorkObservation), in keys of its own.
- * KEYS: working set (namespaces), first sightings of namespaces and sites, pace objects, known
- * sites, last site (hash), proven wider networks.
- * ARGV: now, namespace, object, site, known TTL ms, pace window ms, max work, max objects, nearby,
- * pace threshold.
- * Returns: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
- * siteSince, nearbyKnown, paceSince.
- */
-export const OBSERVE_WORK_LUA = `${COMMON}
-local ns, object, site = ARGV[2], ARGV[3], ARGV[4]
-local knownTtl, paceMs, maxWork, maxObj = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local function known(key, m)
-  if m == '' then return false end
-  local sc = redis.call('ZSCORE', key, m)
-  return sc and tonumber(sc) > now - knownTtl
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now - knownTtl))
-${sightingLua('KEYS[2]', 'maxWork')}local nsKnown = ns ~= '*' and known(KEYS[1], ns)
-if nsKnown then
-  redis.call('ZADD', KEYS[1], 'XX', int(now), ns)
-  redis.call('PEXPIRE', KEYS[1], int(knownTtl))
-end
-local nsSince = sighting(nsKnown, 'n:', ns)
-local siteKnown = known(KEYS[4], site)
-local siteSince = sighting(siteKnown, 's:', site)
-local workingSet = redis.call('ZCOUNT', KEYS[1], '(' .. int(now - knownTtl), '+inf')
-local pace
-if object == '' then
-  pace = redis.call('ZCOUNT', KEYS[3], '(' .. int(now - paceMs), '+inf')
-else
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', int(now - paceMs))
-  if redis.call('ZSCORE', KEYS[3], object) or redis.call('ZCARD', KEYS[3]) < maxObj then
-    redis.call('ZADD', KEYS[3], int(now), object)
-  end
-  redis.call('PEXPIRE', KEYS[3], int(paceMs))
-  pace = redis.call('ZCARD', KEYS[3])
-end
-local paceSince = 0
-if pace > tonumber(ARGV[10]) then
-  local sc = redis.call('ZSCORE', KEYS[2], 'q:')
-  if sc then paceSince = tonumber(sc) else
-    paceSince = now
-    redis.call('ZADD', KEYS[2], int(now), 'q:')
-    redis.call('PEXPIRE', KEYS[2], int(knownTtl))
-  end
-else
-  redis.call('ZREM', KEYS[2], 'q:')
-end
-local last = redis.call('HMGET', KEYS[5], 's', 't')
-local lastSite, lastAt = last[1] or '', tonumber(last[2]) or 0
-if lastAt <= now - knownTtl then lastSite, lastAt = '', 0 end
-local nearby = ARGV[9]
-local nearbyKnown = known(KEYS[6], nearby)
-if nearbyKnown then
-  redis.call('ZADD', KEYS[6], 'XX', int(now), nearby)
-  redis.call('PEXPIRE', KEYS[6], int(knownTtl))
-end
-local function b(x) if x then return 1 end return 0 end
-return {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince}
 `;
 
 /** KEYS: working set, sightings, known sites, last site, wider networks. ARGV: now, namespace, site, known TTL ms, max work, nearby. */
