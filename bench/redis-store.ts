@@ -12,8 +12,14 @@
  *
  * Each extra directory is another copy of src/state (e.g. an older commit's, unpacked with
  * `git archive <commit> src | tar -x -C /tmp/old`), measured side by side with this one.
+ *
+ * BENCH_CALLGRIND=1 runs redis-server under valgrind's callgrind and reports the instructions it
+ * executed per Check (between `callgrind_control -z` and `-d` around each run): an exact count
+ * that no other load on the machine moves, for comparing scripts. Redis is ~50× slower under it,
+ * so use a few thousand Checks per run.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -106,15 +112,31 @@ interface Sample {
   serverUs: number;
   scripts: number;
   calls: number;
+  /** Instructions redis-server executed per Check (BENCH_CALLGRIND=1), else 0. */
+  ir: number;
   rps: number;
 }
+
+const CALLGRIND = process.env.BENCH_CALLGRIND === '1';
 
 async function main(): Promise<void> {
   const perRun = Number(process.argv[2] ?? 20_000);
   const rounds = Number(process.argv[3] ?? 3);
   const dirs = [resolve('src/state'), ...process.argv.slice(4).map((d) => resolve(d))];
   const work = mkdtempSync(join(tmpdir(), 'stepgate-redis-store-'));
-  const redis = await startBenchRedis(await freePort(), work);
+  const cgDir = join(work, 'callgrind');
+  const redis = await startBenchRedis(
+    await freePort(),
+    work,
+    CALLGRIND ? ['valgrind', '--tool=callgrind', `--callgrind-out-file=${cgDir}-%p`, '--dump-instr=no'] : [],
+  );
+  /** Instructions since the last call (callgrind dumps its counters and starts again from zero). */
+  const instructions = (): number => {
+    execFileSync('callgrind_control', ['-d', String(redis.proc.pid)], { stdio: 'ignore' });
+    const dumps = readdirSync(work).filter((f) => f.startsWith('callgrind-')).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
+    const text = readFileSync(join(work, dumps[dumps.length - 1]!), 'utf8');
+    return Number(/^summary: (\d+)/m.exec(text)?.[1] ?? NaN);
+  };
   const variants: Variant[] = [];
   try {
     for (const [i, dir] of dirs.entries()) {
@@ -147,6 +169,7 @@ async function main(): Promise<void> {
 
     const run = async (v: Variant, n: number): Promise<Sample> => {
       const before = await redis.commandStats();
+      if (CALLGRIND) instructions();
       const ticks0 = cpuTicks(redis.proc.pid!);
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
@@ -161,6 +184,7 @@ async function main(): Promise<void> {
       const wall = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       const ticks = cpuTicks(redis.proc.pid!) - ticks0;
+      const ir = CALLGRIND ? instructions() / n : 0;
       const after = await redis.commandStats();
       let scripts = 0;
       let calls = 0;
@@ -169,7 +193,7 @@ async function main(): Promise<void> {
         if (name === 'evalsha' || name === 'eval' || name === 'evalsha_ro') scripts += d;
         else if (name !== 'info') calls += d;
       }
-      return { cpuUs: (cpu.user + cpu.system) / n, serverUs: (ticks * TICK_US) / n, scripts: scripts / n, calls: calls / n, rps: n / (wall / 1000) };
+      return { cpuUs: (cpu.user + cpu.system) / n, serverUs: (ticks * TICK_US) / n, scripts: scripts / n, calls: calls / n, ir, rps: n / (wall / 1000) };
     };
 
     for (const v of variants) await run(v, Math.min(5000, perRun)); // warm-up: JIT, script cache
@@ -180,19 +204,21 @@ async function main(): Promise<void> {
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const spread = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
     console.log(`${perRun} Checks per run, ${rounds} rounds alternating, 128 in flight; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-    console.log('| store | stepgate CPU µs/Check (median, range) | redis-server CPU µs/Check | script calls/Check | redis.call/Check | Checks/s |');
-    console.log('|---|--:|--:|--:|--:|--:|');
+    console.log(`| store | stepgate CPU µs/Check (median, range) | redis-server CPU µs/Check${CALLGRIND ? ' (under callgrind)' : ''} | redis-server instructions/Check | script calls/Check | redis.call/Check | Checks/s |`);
+    console.log('|---|--:|--:|--:|--:|--:|--:|');
     for (const v of variants) {
       const s = samples.get(v)!;
       const m = (k: keyof Sample) => median(s.map((x) => x[k]));
       console.log(
-        `| ${v.name} | ${m('cpuUs').toFixed(1)} (${spread(s.map((x) => x.cpuUs))}) | ${m('serverUs').toFixed(1)} (${spread(s.map((x) => x.serverUs))}) | ${m('scripts').toFixed(2)} | ${m('calls').toFixed(1)} | ${Math.round(m('rps'))} |`,
+        `| ${v.name} | ${m('cpuUs').toFixed(1)} (${spread(s.map((x) => x.cpuUs))}) | ${m('serverUs').toFixed(1)} (${spread(s.map((x) => x.serverUs))}) | ${CALLGRIND ? Math.round(m('ir')).toLocaleString('en') : '–'} | ${m('scripts').toFixed(2)} | ${m('calls').toFixed(1)} | ${Math.round(m('rps'))} |`,
       );
     }
   } finally {
     for (const v of variants) await v.store.close().catch(() => undefined);
     await redis.stop();
-    rmSync(work, { recursive: true, force: true });
+    // BENCH_KEEP=1: keep the callgrind dumps (callgrind_annotate <file>) and say where.
+    if (process.env.BENCH_KEEP === '1') console.log(`kept ${work}`);
+    else rmSync(work, { recursive: true, force: true });
   }
 }
 
