@@ -228,29 +228,6 @@ export class RedisStateStore implements StateStore {
    * command, one socket write and one reply where `observe` and `observeWork` would be two of
    * each (bench/README.md, scenario (e)). Both parts are read and written atomically together.
    */
-  /**
-   * Checks that reach the store in one turn of the event loop (one read of a gateway connection
-   * brings many) leave in one socket write: the socket is corked at the first command and uncorked
-   * on the next tick, before any I/O, so no command waits longer than the turn that issued it.
-   * Without it every Check was its own write(2) (writeUtf8String, 13 % of the Redis path's CPU
-   * profile); with it, about one write per ten Checks (strace, bench/redis-store.ts). A single
-   * node or Sentinel connection only: a Cluster spreads commands over many sockets.
-   */
-  private corked: { uncork(): void } | undefined;
-  private readonly uncork = (): void => {
-    const s = this.corked;
-    this.corked = undefined;
-    s?.uncork();
-  };
-  private batch(): void {
-    if (this.corked !== undefined || !(this.redis instanceof Redis)) return;
-    const stream = this.redis.stream;
-    if (stream === undefined || !stream.writable) return;
-    stream.cork();
-    this.corked = stream;
-    process.nextTick(this.uncork);
-  }
-
   async observeAll(o: Observation, w: WorkObservation | undefined): Promise<ObservedAll> {
     const k = subjectKeys(this.prefix, o.subject, o.session);
     const args: Arg[] = [
@@ -267,7 +244,6 @@ export class RedisStateStore implements StateStore {
       o.client ?? '', o.object ?? '', o.destructive ? 1 : 0, o.counted === false ? 0 : 1,
     );
     if (w !== undefined) args.push(w.namespace, w.object, w.site, w.nearby);
-    this.batch();
     const reply = await this.run('observe', () => this.scripted.sgObserve(...args));
     if (!Array.isArray(reply) || reply.length !== (w === undefined ? 20 : 30)) throw new StateUnavailableError('redis observe: unexpected reply');
     return { history: subjectHistory(reply as unknown[]), work: w === undefined ? undefined : workHistory(reply as unknown[], 20) };
