@@ -15,8 +15,11 @@ export interface BenchRedis {
   /** A separate connection for INFO, used only outside the measured runs. */
   admin: Redis;
   version(): Promise<string>;
-  /** Calls of each command so far, from INFO commandstats (e.g. `evalsha`). */
-  commandStats(): Promise<Map<string, { calls: number; failed: number; rejected: number }>>;
+  /**
+   * Calls of each command so far, from INFO commandstats (e.g. `evalsha`), and the microseconds
+   * Redis spent in them (for a script: its Lua and every redis.call it made).
+   */
+  commandStats(): Promise<Map<string, { calls: number; failed: number; rejected: number; usec: number }>>;
   stop(): Promise<void>;
 }
 
@@ -30,22 +33,23 @@ function findOnPath(binary: string): string | undefined {
   return undefined;
 }
 
-/** Starts redis-server and waits (≤ 10 s) until it answers PING. */
-export async function startBenchRedis(port: number, dir: string): Promise<BenchRedis> {
+/**
+ * Starts redis-server and waits (≤ 10 s, ×20 under a `wrapper`) until it answers PING. `wrapper`
+ * runs it under another program (bench/redis-store.ts: valgrind's callgrind, which counts the
+ * instructions redis-server executes whatever else the machine is doing).
+ */
+export async function startBenchRedis(port: number, dir: string, wrapper: string[] = []): Promise<BenchRedis> {
   const binary = findOnPath('redis-server');
   if (!binary) throw new Error(REDIS_INSTALL_HINT);
-  const proc = spawn(
-    binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning', '--daemonize', 'no'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning', '--daemonize', 'no'];
+  const proc = wrapper.length === 0 ? spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(wrapper[0]!, [...wrapper.slice(1), binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (b: Buffer) => (output = (output + b.toString()).slice(-4000));
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
   const admin = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
   admin.on('error', () => undefined); // failures surface through the awaited calls below
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + (wrapper.length === 0 ? 10_000 : 200_000);
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`redis-server exited during startup:\n${output}`);
     try {
@@ -67,10 +71,10 @@ export async function startBenchRedis(port: number, dir: string): Promise<BenchR
     admin,
     version: async () => /redis_version:(\S+)/.exec(await admin.info('server'))?.[1] ?? 'unknown',
     commandStats: async () => {
-      const out = new Map<string, { calls: number; failed: number; rejected: number }>();
+      const out = new Map<string, { calls: number; failed: number; rejected: number; usec: number }>();
       for (const m of (await admin.info('commandstats')).matchAll(/^cmdstat_([^:]+):(.*)$/gm)) {
         const field = (name: string) => Number(new RegExp(`(?:^|,)${name}=(\\d+)`).exec(m[2]!)?.[1] ?? 0);
-        out.set(m[1]!, { calls: field('calls'), failed: field('failed_calls'), rejected: field('rejected_calls') });
+        out.set(m[1]!, { calls: field('calls'), failed: field('failed_calls'), rejected: field('rejected_calls'), usec: field('usec') });
       }
       return out;
     },

@@ -4,7 +4,7 @@ import type { Identity } from '../core/identity.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { clientAddress, compileCidrs, type ClientAddress } from '../request/client-ip.js';
-import type { Observation, StateStore, SubjectHistory, WorkHistory, WorkObservation } from '../state/store.js';
+import type { ObservedAll, Observation, StateStore, SubjectHistory, WorkHistory, WorkObservation } from '../state/store.js';
 import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
 import type { DeviceCookies } from '../cookies/device-cookie.js';
@@ -239,6 +239,16 @@ export class RiskEngine {
       }
       return finish(pessimistic(this.o.fallback.observe(obs) as SubjectHistory), true, undefined);
     };
+    if (this.o.store.observeAll !== undefined) {
+      // One command for both (the Redis store: one script call per Check).
+      let both: ObservedAll | Promise<ObservedAll>;
+      try {
+        both = this.o.store.observeAll(obs, workObs);
+      } catch (err) {
+        return failed(err);
+      }
+      return both instanceof Promise ? both.then((b) => finish(b.history, false, b.work), failed) : finish(both.history, false, both.work);
+    }
     let history: SubjectHistory | Promise<SubjectHistory>;
     let work: WorkHistory | Promise<WorkHistory> | undefined;
     try {

@@ -11,9 +11,32 @@
 
 import type { LimitsMs } from './sliding.js';
 
+/**
+ * Key TTLs and the writes they cost. Every key of a subject gets a PEXPIRE of its data's lifetime
+ * plus SLACK_MS, so it is renewed at most once per TTL_RENEW_MS: the observe script keeps, in the
+ * subject's counters hash, when it last renewed the subject's keys (`x`) and its working-set keys
+ * (`wx`), and a session's hash when the session's key was renewed (`x`). Within TTL_RENEW_MS of
+ * that, a Check sets no TTL (before: seven to nine PEXPIREs per Check); past it, or when the stamp
+ * is missing (new subject, forgotten, expired), it renews every key of the group.
+ *
+ * Why this never collects live data: every PEXPIRE on these keys, in any script, sets at least the
+ * data's lifetime L plus SLACK_MS (2 × TTL_RENEW_MS), and a renewal at time x writes the stamp x
+ * only after renewing the group. So a key that exists expires no earlier than x + L + SLACK_MS,
+ * and a write skipped at `now` < x + TTL_RENEW_MS leaves it TTL_RENEW_MS beyond now + L, the
+ * latest its data can still be read. A key first created by a script gets its TTL right there.
+ * The margin absorbs clock differences between replicas of up to TTL_RENEW_MS; a clock behind the
+ * stamp renews. What is decided from stored times (known, windows, sessions) does not change at
+ * all: the conformance suite compares the answers with the memory store's, call for call.
+ */
+export const TTL_RENEW_MS = 60_000;
+const SLACK_MS = 2 * TTL_RENEW_MS;
+
 const COMMON = `
 local now = tonumber(ARGV[1])
+local renewEvery, slack = ${TTL_RENEW_MS}, ${SLACK_MS}
 local function int(n) return string.format('%d', n) end
+-- Formatted once: a Check writes it a dozen times, and string.format shows in Redis's profile.
+local nowS = int(now)
 local function num(v) if v then return tonumber(v) end return nil end
 local function slide(b, cur, prev, W, inc)
   local B = math.floor(now / W)
@@ -25,60 +48,83 @@ local function slide(b, cur, prev, W, inc)
   if e < 0 then e = 0 elseif e > W then e = W end
   return b, cur, prev, cur + math.floor((2 * prev * (W - e) + W) / (2 * W))
 end
+local function expire(key, ttl) redis.call('PEXPIRE', key, int(ttl + slack)) end
+local function stale(x)
+  x = num(x)
+  return x == nil or now < x or now >= x + renewEvery
+end
 `;
 
 /** Adds a member to a known set, drops expired ones, then the least recently used beyond the cap. */
 const ADD_KNOWN = `
 local function add(key, m, knownTtl, maxKnown)
   if m == '' then return end
-  redis.call('ZADD', key, int(now), m)
+  redis.call('ZADD', key, nowS, m)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now - knownTtl))
   local n = redis.call('ZCARD', key)
   if n > maxKnown then redis.call('ZREMRANGEBYRANK', key, 0, n - maxKnown - 1) end
-  redis.call('PEXPIRE', key, int(knownTtl))
+  expire(key, knownTtl)
 end
 `;
 
 /**
- * KEYS: counters hash, known IPs, known prefixes, known devices, namespaces, session, known
- * clients, first sightings, sensitive objects.
- * ARGV: now, ip, prefix, device, ua, namespace, sensitive(0|1), has session(0|1), client,
- * object, destructive(0|1), counted(0|1).
- * The store's limits (windows, TTLs, caps, thresholds) are the same on every call, so they are
- * written into the script's text (observeLua) rather than sent as 14 more arguments per Check:
- * ioredis serialises every argument as a string on each call, which was the largest single cost
- * of the Redis path in the CPU profile (bench/README.md).
- * Returns: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
- * sensitive, denials, namespaces, clientKnown, knownClients, prefixSince, deviceSince,
- * clientSince, sessionOrigin, sessionStart, objects, destructive, behaviourSince.
+ * Shared by the observe and observe-work parts:
+ * - `sighting(key, max, isKnown, kind, m)`: when the thing was first seen (0 when known or
+ *   empty), recording it now in the sorted set `key` (capped at `max` entries) when it is new;
+ * - `known(key, m)`: `m` is in the set `key` and was used within the known TTL;
+ * - `distinct(key, m, W, cap)`: distinct members seen within W, `m` counted (and its time moved
+ *   to now) unless '' or the set is at `cap` without it. The TTL is set only when this call
+ *   creates the key (the set was empty), otherwise by the group's renewal.
  */
-/**
- * `sighting(isKnown, kind, m)`: when the thing was first seen (0 when known or empty), recording
- * it now in the sorted set `key` (capped at `max` entries) when it is new. Shared by the observe
- * and observe-work scripts, each of which runs as its own EVAL.
- */
-function sightingLua(key: string, max: string): string {
-  return `local function sighting(isKnown, kind, m)
+const SHARED = `
+local function sighting(key, max, isKnown, kind, m)
   if isKnown or m == '' then return 0 end
-  local sc = redis.call('ZSCORE', ${key}, kind .. m)
+  local sc = redis.call('ZSCORE', key, kind .. m)
   if sc then return tonumber(sc) end
-  redis.call('ZADD', ${key}, int(now), kind .. m)
-  local n = redis.call('ZCARD', ${key})
-  if n > ${max} then redis.call('ZREMRANGEBYRANK', ${key}, 0, n - ${max} - 1) end
-  redis.call('PEXPIRE', ${key}, int(knownTtl))
+  redis.call('ZADD', key, nowS, kind .. m)
+  local n = redis.call('ZCARD', key)
+  if n > max then redis.call('ZREMRANGEBYRANK', key, 0, n - max - 1) end
+  expire(key, knownTtl)
   return now
 end
+local function known(key, m)
+  if m == '' then return false end
+  local sc = redis.call('ZSCORE', key, m)
+  return sc and tonumber(sc) > now - knownTtl
+end
+local function distinct(key, m, W, cap)
+  if m == '' then return redis.call('ZCOUNT', key, '(' .. int(now - W), '+inf') end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now - W))
+  if redis.call('ZSCORE', key, m) then
+    redis.call('ZADD', key, nowS, m)
+    return redis.call('ZCARD', key)
+  end
+  local n = redis.call('ZCARD', key)
+  if n >= cap then return n end
+  redis.call('ZADD', key, nowS, m)
+  if n == 0 then expire(key, W) end
+  return n + 1
+end
+local function b(x) if x then return 1 end return 0 end
 `;
-}
 
-export function observeLua(l: LimitsMs): string {
-  return `${COMMON}
+/**
+ * The store's limits (windows, TTLs, caps, thresholds) are the same on every call, so they are
+ * written into the script's text rather than sent as more arguments per Check: ioredis serialises
+ * every argument as a string on each call, which was the largest single cost of the Redis path in
+ * the CPU profile (bench/README.md).
+ */
+function limitsLua(l: LimitsMs): string {
+  return `
 local reqMs, sensMs, denMs, nsMs = ${lit(l.requestsMs)}, ${lit(l.sensitiveMs)}, ${lit(l.denialsMs)}, ${lit(l.namespacesMs)}
 local knownTtl, sessTtl = ${lit(l.knownTtlMs)}, ${lit(l.sessionTtlMs)}
 local maxNs, subjectTtl = ${lit(l.maxNamespaces)}, ${lit(l.subjectTtlMs)}
 local objMs, objThr, destMs, destThr = ${lit(l.objectsMs)}, ${lit(l.objectsThreshold)}, ${lit(l.destructiveMs)}, ${lit(l.destructiveThreshold)}
 local maxObj, maxSight = ${lit(l.maxObjects)}, ${lit(l.maxSightings)}
-${OBSERVE_BODY}`;
+local paceMs, maxWork, paceThr = ${lit(l.paceMs)}, ${lit(l.maxWork)}, ${lit(l.paceThreshold)}
+local knownCut = int(now - knownTtl)
+local knownLive = '(' .. knownCut
+`;
 }
 
 /** A limit as a Lua integer literal; limitsMs() has already made each a positive whole number. */
@@ -87,60 +133,80 @@ function lit(n: number): string {
   return String(n);
 }
 
-const OBSERVE_BODY = `
-local ip, prefix, device, ua, ns = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local sensInc = tonumber(ARGV[7])
-local hasSession = ARGV[8] == '1'
-local client, object = ARGV[9], ARGV[10]
-local inc = tonumber(ARGV[12])
-local destInc = tonumber(ARGV[11]) * inc
+/**
+ * `renewWork(K)`: the working-set keys' TTLs (K as for `work`). Every key the work part can create
+ * (first sightings, pace) sets its own TTL when it does, so renewing before it runs is enough.
+ */
+const RENEW_WORK_FN = `
+local function renewWork(K)
+  expire(K[1], knownTtl)
+  expire(K[2], knownTtl)
+  expire(K[3], paceMs)
+  expire(K[4], knownTtl)
+  expire(K[5], knownTtl)
+  expire(K[6], knownTtl)
+end
+`;
+
+/**
+ * `observe(K, a, W)`: one Check's subject history. K: counters hash, known IPs, known prefixes,
+ * known devices, namespaces, session, known clients, first sightings, sensitive objects
+ * (K[1]..K[9]). a: ip, prefix, device, ua, namespace, sensitive(0|1), has session(0|1), client,
+ * object, destructive(0|1), counted(0|1) (a[1]..a[11]). W: the working-set keys when the same
+ * call runs `work`, else nil (their renewal stamp `wx` is kept here, in the counters hash).
+ * Returns: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
+ * sensitive, denials, namespaces, clientKnown, knownClients, prefixSince, deviceSince,
+ * clientSince, sessionOrigin, sessionStart, objects, destructive, behaviourSince.
+ */
+const OBSERVE_FN = `
+local function observe(K, a, W)
+local ip, prefix, device, ua, ns = a[1], a[2], a[3], a[4], a[5]
+local sensInc = tonumber(a[6])
+local hasSession = a[7] == '1'
+local client, object = a[8], a[9]
+local inc = tonumber(a[11])
+local destInc = tonumber(a[10]) * inc
 sensInc = sensInc * inc
 
-local h = redis.call('HMGET', KEYS[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs')
+local h = redis.call('HMGET', K[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs', 'x', 'wx')
+-- Renewals first, so that a stamp is never written for keys that were not renewed.
+local renew, renewW = stale(h[15]), W ~= nil and stale(h[16])
+if renew then
+  expire(K[2], knownTtl)
+  expire(K[3], knownTtl)
+  expire(K[4], knownTtl)
+  expire(K[5], nsMs)
+  expire(K[7], knownTtl)
+  expire(K[8], knownTtl)
+  expire(K[9], objMs)
+end
+if renewW then renewWork(W) end
 local t = num(h[1])
 local firstSeen = 0
 if t == nil or t <= now - knownTtl then firstSeen = 1 end
 
-local function known(key, m)
-  if m == '' then return false end
-  local sc = redis.call('ZSCORE', key, m)
-  return sc and tonumber(sc) > now - knownTtl
-end
-local ipKnown, prefixKnown, deviceKnown = known(KEYS[2], ip), known(KEYS[3], prefix), known(KEYS[4], device)
-local clientKnown = known(KEYS[7], client)
-local knownDevices = redis.call('ZCOUNT', KEYS[4], '(' .. int(now - knownTtl), '+inf')
-local knownClients = redis.call('ZCOUNT', KEYS[7], '(' .. int(now - knownTtl), '+inf')
-local function touch(key, m)
-  redis.call('ZADD', key, 'XX', int(now), m)
-  redis.call('PEXPIRE', key, int(knownTtl))
-end
-if ipKnown then touch(KEYS[2], ip) end
-if prefixKnown then touch(KEYS[3], prefix) end
-if deviceKnown then touch(KEYS[4], device) end
-if clientKnown then touch(KEYS[7], client) end
+local ipKnown, prefixKnown, deviceKnown = known(K[2], ip), known(K[3], prefix), known(K[4], device)
+local clientKnown = known(K[7], client)
+local knownDevices = redis.call('ZCOUNT', K[4], knownLive, '+inf')
+local knownClients = redis.call('ZCOUNT', K[7], knownLive, '+inf')
+if ipKnown then redis.call('ZADD', K[2], 'XX', nowS, ip) end
+if prefixKnown then redis.call('ZADD', K[3], 'XX', nowS, prefix) end
+if deviceKnown then redis.call('ZADD', K[4], 'XX', nowS, device) end
+if clientKnown then redis.call('ZADD', K[7], 'XX', nowS, client) end
 
-redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', int(now - knownTtl))
-${sightingLua('KEYS[8]', 'maxSight')}local prefixSince = sighting(prefixKnown, 'p:', prefix)
-local deviceSince = sighting(deviceKnown, 'd:', device)
-local clientSince = sighting(clientKnown, 'c:', client)
+redis.call('ZREMRANGEBYSCORE', K[8], '-inf', knownCut)
+local prefixSince = sighting(K[8], maxSight, prefixKnown, 'p:', prefix)
+local deviceSince = sighting(K[8], maxSight, deviceKnown, 'd:', device)
+local clientSince = sighting(K[8], maxSight, clientKnown, 'c:', client)
 
 local rb, rc, rp, requests = slide(num(h[2]), num(h[3]) or 0, num(h[4]) or 0, reqMs, inc)
 local sb, sc, sp, sensitive = slide(num(h[5]), num(h[6]) or 0, num(h[7]) or 0, sensMs, sensInc)
 local db, dc, dp, denials = slide(num(h[8]), num(h[9]) or 0, num(h[10]) or 0, denMs, 0)
 local xb, xc, xp, destructive = slide(num(h[11]), num(h[12]) or 0, num(h[13]) or 0, destMs, destInc)
 
-local function distinct(key, m, W, cap)
-  if m == '' then return redis.call('ZCOUNT', key, '(' .. int(now - W), '+inf') end
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now - W))
-  if redis.call('ZSCORE', key, m) or redis.call('ZCARD', key) < cap then
-    redis.call('ZADD', key, int(now), m)
-  end
-  redis.call('PEXPIRE', key, int(W))
-  return redis.call('ZCARD', key)
-end
 if inc == 0 then ns, object = '', '' end
-local namespaces = distinct(KEYS[5], ns, nsMs, maxNs)
-local objects = distinct(KEYS[9], object, objMs, maxObj)
+local namespaces = distinct(K[5], ns, nsMs, maxNs)
+local objects = distinct(K[9], object, objMs, maxObj)
 
 local bs = num(h[14])
 if objects > objThr or destructive > destThr then
@@ -148,29 +214,122 @@ if objects > objThr or destructive > destThr then
 else
   bs = nil
 end
-redis.call('HSET', KEYS[1], 't', int(now), 'rb', int(rb), 'rc', int(rc), 'rp', int(rp),
-  'sb', int(sb), 'sc', int(sc), 'sp', int(sp), 'db', int(db), 'dc', int(dc), 'dp', int(dp),
-  'xb', int(xb), 'xc', int(xc), 'xp', int(xp))
-if bs then redis.call('HSET', KEYS[1], 'bs', int(bs)) elseif h[14] then redis.call('HDEL', KEYS[1], 'bs') end
-redis.call('PEXPIRE', KEYS[1], int(subjectTtl))
+-- Only the fields that change: most Checks move 't' and one or two counts, and each field
+-- written is a lookup in the hash and a number formatted.
+local f = {'t', nowS}
+local function put(i, name, v)
+  if num(h[i]) ~= v then f[#f + 1] = name; f[#f + 1] = int(v) end
+end
+put(2, 'rb', rb); put(3, 'rc', rc); put(4, 'rp', rp)
+put(5, 'sb', sb); put(6, 'sc', sc); put(7, 'sp', sp)
+put(8, 'db', db); put(9, 'dc', dc); put(10, 'dp', dp)
+put(11, 'xb', xb); put(12, 'xc', xc); put(13, 'xp', xp)
+if bs then put(14, 'bs', bs) end
+if renew then f[#f + 1] = 'x'; f[#f + 1] = nowS end
+if renewW then f[#f + 1] = 'wx'; f[#f + 1] = nowS end
+redis.call('HSET', K[1], unpack(f))
+if not bs and h[14] then redis.call('HDEL', K[1], 'bs') end
+-- Without a stamp the hash may have just been created: its TTL is set after the write.
+if renew then expire(K[1], subjectTtl) end
 
 local prevUa, origin, start = '', '', now
 if hasSession then
-  local s = redis.call('HMGET', KEYS[6], 'u', 't', 'o', 'f')
+  local s = redis.call('HMGET', K[6], 'u', 't', 'o', 'f', 'x')
   if s[2] and tonumber(s[2]) > now - sessTtl then
     prevUa, origin, start = s[1] or '', s[3] or '', tonumber(s[4]) or now
-    if ua ~= '' then redis.call('HSET', KEYS[6], 't', int(now), 'u', ua) else redis.call('HSET', KEYS[6], 't', int(now)) end
+    local sf = {'t', nowS}
+    if ua ~= '' then sf[3] = 'u'; sf[4] = ua end
+    if stale(s[5]) then
+      expire(K[6], sessTtl)
+      sf[#sf + 1] = 'x'; sf[#sf + 1] = nowS
+    end
+    redis.call('HSET', K[6], unpack(sf))
   else
-    redis.call('DEL', KEYS[6])
-    redis.call('HSET', KEYS[6], 'u', ua, 't', int(now), 'o', prefix, 'f', int(now))
+    -- Every field is written, so nothing of an expired record survives.
+    redis.call('HSET', K[6], 'u', ua, 't', nowS, 'o', prefix, 'f', nowS, 'x', nowS)
+    expire(K[6], sessTtl)
   end
-  redis.call('PEXPIRE', KEYS[6], int(sessTtl))
 end
 
-local function b(x) if x then return 1 end return 0 end
 return {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa, requests, sensitive, denials, namespaces,
   b(clientKnown), knownClients, prefixSince, deviceSince, clientSince, origin, start, objects, destructive, bs or 0}
+end
 `;
+
+/**
+ * `work(K, a)`: the working set, pace and site of a request (store.ts WorkObservation), in keys of
+ * its own. K: working set (namespaces), first sightings of namespaces and sites, pace objects,
+ * known sites, last site (hash), proven wider networks (K[1]..K[6]).
+ * a: namespace, object, site, nearby (a[1]..a[4]). The caller has renewed the keys' TTLs if due.
+ * Returns: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
+ * siteSince, nearbyKnown, paceSince.
+ */
+const WORK_FN = `
+local function work(K, a)
+local ns, object, site, nearby = a[1], a[2], a[3], a[4]
+redis.call('ZREMRANGEBYSCORE', K[2], '-inf', knownCut)
+local nsKnown = ns ~= '*' and known(K[1], ns)
+if nsKnown then redis.call('ZADD', K[1], 'XX', nowS, ns) end
+local nsSince = sighting(K[2], maxWork, nsKnown, 'n:', ns)
+local siteKnown = known(K[4], site)
+local siteSince = sighting(K[2], maxWork, siteKnown, 's:', site)
+local workingSet = redis.call('ZCOUNT', K[1], knownLive, '+inf')
+local pace = distinct(K[3], object, paceMs, maxObj)
+local paceSince = 0
+if pace > paceThr then
+  local sc = redis.call('ZSCORE', K[2], 'q:')
+  if sc then paceSince = tonumber(sc) else
+    paceSince = now
+    redis.call('ZADD', K[2], nowS, 'q:')
+    expire(K[2], knownTtl)
+  end
+else
+  redis.call('ZREM', K[2], 'q:')
+end
+local last = redis.call('HMGET', K[5], 's', 't')
+local lastSite, lastAt = last[1] or '', tonumber(last[2]) or 0
+if lastAt <= now - knownTtl then lastSite, lastAt = '', 0 end
+local nearbyKnown = known(K[6], nearby)
+if nearbyKnown then redis.call('ZADD', K[6], 'XX', nowS, nearby) end
+return {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince}
+end
+`;
+
+function lua(l: LimitsMs): string {
+  return `${COMMON}${limitsLua(l)}${SHARED}${RENEW_WORK_FN}${OBSERVE_FN}${WORK_FN}`;
+}
+
+/**
+ * One Check's state in one script call: KEYS are observe's nine, then, when the Check has a
+ * working-set side, work's six (15 in all). ARGV: now, observe's eleven values, then work's four.
+ * Returns observe's twenty values, followed by work's ten when there were fifteen keys. One
+ * EVALSHA instead of two: one command for ioredis to encode and for Redis to dispatch, one
+ * socket write and one reply per Check (bench/README.md, scenario (e)).
+ */
+export function observeLua(l: LimitsMs): string {
+  return `${lua(l)}
+local W
+if #KEYS == 15 then W = {KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]} end
+local out = observe({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]},
+  {ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]}, W)
+if W then
+  local w = work(W, {ARGV[13], ARGV[14], ARGV[15], ARGV[16]})
+  for i = 1, #w do out[#out + 1] = w[i] end
+end
+return out
+`;
+}
+
+/**
+ * The working set alone (StateStore.observeWork). KEYS: work's six; ARGV: now, namespace, object,
+ * site, nearby. Without the subject's counters hash there is no renewal stamp: it renews every time.
+ */
+export function observeWorkLua(l: LimitsMs): string {
+  return `${lua(l)}
+renewWork(KEYS)
+return work(KEYS, {ARGV[2], ARGV[3], ARGV[4], ARGV[5]})
+`;
+}
 
 /** KEYS: known IPs, prefixes, devices, clients. ARGV: now, ip, prefix, device, known TTL ms, max known, client. */
 export const LEARN_LUA = `${COMMON}${ADD_KNOWN}
@@ -188,7 +347,7 @@ local W, subjectTtl = tonumber(ARGV[2]), tonumber(ARGV[3])
 local h = redis.call('HMGET', KEYS[1], 'db', 'dc', 'dp')
 local db, dc, dp = slide(num(h[1]), num(h[2]) or 0, num(h[3]) or 0, W, 1)
 redis.call('HSET', KEYS[1], 'db', int(db), 'dc', int(dc), 'dp', int(dp))
-redis.call('PEXPIRE', KEYS[1], int(subjectTtl))
+expire(KEYS[1], subjectTtl)
 return 1
 `;
 
@@ -209,10 +368,10 @@ export const APPROVAL_CREATE_LUA = `${APPROVAL_COMMON}
 local id, data, ttl, cap, prefix = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local r = redis.call('HMGET', KEYS[1], 's', 'd', 'e')
 if r[1] and tonumber(r[3]) > now then return {r[1], r[2], r[3]} end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', nowS)
 local exp = now + ttl
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 's', 'pending', 'd', data, 'e', int(exp), 'c', int(now))
+redis.call('HSET', KEYS[1], 's', 'pending', 'd', data, 'e', int(exp), 'c', nowS)
 redis.call('PEXPIRE', KEYS[1], int(ttl))
 redis.call('ZADD', KEYS[2], int(exp), id)
 local n = redis.call('ZCARD', KEYS[2])
@@ -257,7 +416,7 @@ return 0
 export const APPROVAL_LIST_LUA = `${COMMON}
 local limit, prefix = tonumber(ARGV[2]), ARGV[3]
 local recs = {}
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. int(now), '+inf')) do
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. nowS, '+inf')) do
   local r = redis.call('HMGET', prefix .. id, 's', 'd', 'e', 'c')
   if r[1] and tonumber(r[3]) > now then recs[#recs + 1] = {id, r[1], r[2], r[3], tonumber(r[4])} end
 end
@@ -345,68 +504,6 @@ local v = redis.call('GET', KEYS[5])
 return { v or '0', live(KEYS[1], KEYS[2]), live(KEYS[3], KEYS[4]) }
 `;
 
-/**
- * The working set, pace and site of a request (store.ts WorkObservation), in keys of its own.
- * KEYS: working set (namespaces), first sightings of namespaces and sites, pace objects, known
- * sites, last site (hash), proven wider networks.
- * ARGV: now, namespace, object, site, known TTL ms, pace window ms, max work, max objects, nearby,
- * pace threshold.
- * Returns: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
- * siteSince, nearbyKnown, paceSince.
- */
-export const OBSERVE_WORK_LUA = `${COMMON}
-local ns, object, site = ARGV[2], ARGV[3], ARGV[4]
-local knownTtl, paceMs, maxWork, maxObj = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local function known(key, m)
-  if m == '' then return false end
-  local sc = redis.call('ZSCORE', key, m)
-  return sc and tonumber(sc) > now - knownTtl
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now - knownTtl))
-${sightingLua('KEYS[2]', 'maxWork')}local nsKnown = ns ~= '*' and known(KEYS[1], ns)
-if nsKnown then
-  redis.call('ZADD', KEYS[1], 'XX', int(now), ns)
-  redis.call('PEXPIRE', KEYS[1], int(knownTtl))
-end
-local nsSince = sighting(nsKnown, 'n:', ns)
-local siteKnown = known(KEYS[4], site)
-local siteSince = sighting(siteKnown, 's:', site)
-local workingSet = redis.call('ZCOUNT', KEYS[1], '(' .. int(now - knownTtl), '+inf')
-local pace
-if object == '' then
-  pace = redis.call('ZCOUNT', KEYS[3], '(' .. int(now - paceMs), '+inf')
-else
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', int(now - paceMs))
-  if redis.call('ZSCORE', KEYS[3], object) or redis.call('ZCARD', KEYS[3]) < maxObj then
-    redis.call('ZADD', KEYS[3], int(now), object)
-  end
-  redis.call('PEXPIRE', KEYS[3], int(paceMs))
-  pace = redis.call('ZCARD', KEYS[3])
-end
-local paceSince = 0
-if pace > tonumber(ARGV[10]) then
-  local sc = redis.call('ZSCORE', KEYS[2], 'q:')
-  if sc then paceSince = tonumber(sc) else
-    paceSince = now
-    redis.call('ZADD', KEYS[2], int(now), 'q:')
-    redis.call('PEXPIRE', KEYS[2], int(knownTtl))
-  end
-else
-  redis.call('ZREM', KEYS[2], 'q:')
-end
-local last = redis.call('HMGET', KEYS[5], 's', 't')
-local lastSite, lastAt = last[1] or '', tonumber(last[2]) or 0
-if lastAt <= now - knownTtl then lastSite, lastAt = '', 0 end
-local nearby = ARGV[9]
-local nearbyKnown = known(KEYS[6], nearby)
-if nearbyKnown then
-  redis.call('ZADD', KEYS[6], 'XX', int(now), nearby)
-  redis.call('PEXPIRE', KEYS[6], int(knownTtl))
-end
-local function b(x) if x then return 1 end return 0 end
-return {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince}
-`;
-
 /** KEYS: working set, sightings, known sites, last site, wider networks. ARGV: now, namespace, site, known TTL ms, max work, nearby. */
 export const LEARN_WORK_LUA = `${COMMON}${ADD_KNOWN}
 local ns, site, knownTtl, maxWork = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -417,8 +514,8 @@ end
 if site ~= '' then
   add(KEYS[3], site, knownTtl, maxWork)
   redis.call('ZREM', KEYS[2], 's:' .. site)
-  redis.call('HSET', KEYS[4], 's', site, 't', int(now))
-  redis.call('PEXPIRE', KEYS[4], int(knownTtl))
+  redis.call('HSET', KEYS[4], 's', site, 't', nowS)
+  expire(KEYS[4], knownTtl)
 end
 add(KEYS[5], ARGV[6], knownTtl, maxWork)
 return 1

@@ -13,7 +13,7 @@ import {
   LEARN_LUA,
   LEARN_WORK_LUA,
   observeLua,
-  OBSERVE_WORK_LUA,
+  observeWorkLua,
 } from './redis-scripts.js';
 import { byteCompare, clampLimit, clampTtl, limitsMs, MAX_APPROVALS, MAX_CONTROL, wholeMs, type LimitsMs } from './sliding.js';
 import {
@@ -28,6 +28,7 @@ import {
   type ControlSnapshot,
   type ControlStore,
   type Observation,
+  type ObservedAll,
   type StateStore,
   type StoreLimits,
   type SubjectHistory,
@@ -197,10 +198,11 @@ export class RedisStateStore implements StateStore {
       this.failing = false;
     });
     for (const conn of new Set([this.redis, this.writer])) {
-      conn.defineCommand('sgObserve', { numberOfKeys: 9, lua: observeLua(this.l) });
+      // No fixed key count: a Check sends observe's nine keys, or fifteen with its working-set side.
+      conn.defineCommand('sgObserve', { lua: observeLua(this.l) });
       conn.defineCommand('sgDenial', { numberOfKeys: 1, lua: DENIAL_LUA });
       conn.defineCommand('sgLearn', { numberOfKeys: 4, lua: LEARN_LUA });
-      conn.defineCommand('sgObserveWork', { numberOfKeys: 6, lua: OBSERVE_WORK_LUA });
+      conn.defineCommand('sgObserveWork', { numberOfKeys: 6, lua: observeWorkLua(this.l) });
       conn.defineCommand('sgLearnWork', { numberOfKeys: 5, lua: LEARN_WORK_LUA });
       conn.defineCommand('sgApprovalCreate', { numberOfKeys: 2, lua: APPROVAL_CREATE_LUA });
       conn.defineCommand('sgApprovalDecide', { numberOfKeys: 2, lua: APPROVAL_DECIDE_LUA });
@@ -218,63 +220,43 @@ export class RedisStateStore implements StateStore {
   }
 
   async observe(o: Observation): Promise<SubjectHistory> {
-    const k = subjectKeys(this.prefix, o.subject, o.session);
-    const reply = await this.run('observe', () =>
-      this.scripted.sgObserve(
-        k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.session, k.clients, k.sightings, k.objects,
-        wholeMs(o.nowMs), o.ip, o.ipPrefix, o.device, o.uaFamily, o.namespace,
-        o.sensitive ? 1 : 0, o.session === '' ? 0 : 1,
-        o.client ?? '', o.object ?? '', o.destructive ? 1 : 0, o.counted === false ? 0 : 1,
-      ),
-    );
-    if (!Array.isArray(reply) || reply.length !== 20) throw new StateUnavailableError('redis observe: unexpected reply');
-    const [first, ip, prefix, device, devices, ua, requests, sensitive, denials, namespaces] = reply as unknown[];
-    const [client, clients, prefixSince, deviceSince, clientSince, origin, start, objects, destructive, behaviour] = (reply as unknown[]).slice(10);
-    return {
-      firstSeen: first === 1,
-      ipKnown: ip === 1,
-      prefixKnown: prefix === 1,
-      deviceKnown: device === 1,
-      knownDevices: Number(devices),
-      previousUaFamily: typeof ua === 'string' ? ua : '',
-      requests: Number(requests),
-      sensitive: Number(sensitive),
-      denials: Number(denials),
-      namespaces: Number(namespaces),
-      clientKnown: client === 1,
-      knownClients: Number(clients),
-      prefixSince: Number(prefixSince),
-      deviceSince: Number(deviceSince),
-      clientSince: Number(clientSince),
-      sessionOrigin: typeof origin === 'string' ? origin : '',
-      sessionStart: Number(start),
-      objects: Number(objects),
-      destructive: Number(destructive),
-      behaviourSince: Number(behaviour),
-    };
+    return (await this.observeAll(o, undefined)).history;
   }
 
-  /** Sent alongside `observe` (no extra round trip in latency): the working set, pace and site. */
+  /**
+   * A Check's subject history and, when `w` is given, its working set, in one script call: one
+   * command, one socket write and one reply where `observe` and `observeWork` would be two of
+   * each (bench/README.md, scenario (e)). Both parts are read and written atomically together.
+   */
+  async observeAll(o: Observation, w: WorkObservation | undefined): Promise<ObservedAll> {
+    const k = subjectKeys(this.prefix, o.subject, o.session);
+    const args: Arg[] = [
+      w === undefined ? 9 : 15,
+      k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.session, k.clients, k.sightings, k.objects,
+    ];
+    if (w !== undefined) {
+      const wk = workKeys(this.prefix, w.subject);
+      args.push(wk.namespaces, wk.sightings, wk.pace, wk.sites, wk.last, wk.nearby);
+    }
+    args.push(
+      wholeMs(o.nowMs), o.ip, o.ipPrefix, o.device, o.uaFamily, o.namespace,
+      o.sensitive ? 1 : 0, o.session === '' ? 0 : 1,
+      o.client ?? '', o.object ?? '', o.destructive ? 1 : 0, o.counted === false ? 0 : 1,
+    );
+    if (w !== undefined) args.push(w.namespace, w.object, w.site, w.nearby);
+    const reply = await this.run('observe', () => this.scripted.sgObserve(...args));
+    if (!Array.isArray(reply) || reply.length !== (w === undefined ? 20 : 30)) throw new StateUnavailableError('redis observe: unexpected reply');
+    return { history: subjectHistory(reply as unknown[]), work: w === undefined ? undefined : workHistory(reply as unknown[], 20) };
+  }
+
+  /** The working set alone; a Check sends it with `observe` through `observeAll`. */
   async observeWork(w: WorkObservation): Promise<WorkHistory> {
-    const l = this.l;
     const k = workKeys(this.prefix, w.subject);
     const reply = await this.run('observe', () =>
-      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, wholeMs(w.nowMs), w.namespace, w.object, w.site, l.knownTtlMs, l.paceMs, l.maxWork, l.maxObjects, w.nearby, l.paceThreshold),
+      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, wholeMs(w.nowMs), w.namespace, w.object, w.site, w.nearby),
     );
     if (!Array.isArray(reply) || reply.length !== 10) throw new StateUnavailableError('redis observe: unexpected reply');
-    const [nsKnown, nsSince, workingSet, pace, siteKnown, lastSite, lastAt, siteSince, nearbyKnown, paceSince] = reply as unknown[];
-    return {
-      namespaceKnown: nsKnown === 1,
-      namespaceSince: Number(nsSince),
-      workingSet: Number(workingSet),
-      pace: Number(pace),
-      siteKnown: siteKnown === 1,
-      lastSite: typeof lastSite === 'string' ? lastSite : '',
-      lastSiteAt: Number(lastAt),
-      siteSince: Number(siteSince),
-      nearbyKnown: nearbyKnown === 1,
-      paceSince: Number(paceSince),
-    };
+    return workHistory(reply as unknown[], 0);
   }
 
   /** Off the response path, like `learn`. */
@@ -412,6 +394,48 @@ function unavailable(what: string, err: unknown): StateUnavailableError {
   if (err instanceof StateUnavailableError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new StateUnavailableError(`redis ${what}: ${message}`, { cause: err });
+}
+
+/** observe's twenty reply values (redis-scripts.ts) as a SubjectHistory. */
+function subjectHistory(r: unknown[]): SubjectHistory {
+  return {
+    firstSeen: r[0] === 1,
+    ipKnown: r[1] === 1,
+    prefixKnown: r[2] === 1,
+    deviceKnown: r[3] === 1,
+    knownDevices: Number(r[4]),
+    previousUaFamily: typeof r[5] === 'string' ? r[5] : '',
+    requests: Number(r[6]),
+    sensitive: Number(r[7]),
+    denials: Number(r[8]),
+    namespaces: Number(r[9]),
+    clientKnown: r[10] === 1,
+    knownClients: Number(r[11]),
+    prefixSince: Number(r[12]),
+    deviceSince: Number(r[13]),
+    clientSince: Number(r[14]),
+    sessionOrigin: typeof r[15] === 'string' ? r[15] : '',
+    sessionStart: Number(r[16]),
+    objects: Number(r[17]),
+    destructive: Number(r[18]),
+    behaviourSince: Number(r[19]),
+  };
+}
+
+/** work's ten reply values, from index `i`, as a WorkHistory. */
+function workHistory(r: unknown[], i: number): WorkHistory {
+  return {
+    namespaceKnown: r[i] === 1,
+    namespaceSince: Number(r[i + 1]),
+    workingSet: Number(r[i + 2]),
+    pace: Number(r[i + 3]),
+    siteKnown: r[i + 4] === 1,
+    lastSite: typeof r[i + 5] === 'string' ? (r[i + 5] as string) : '',
+    lastSiteAt: Number(r[i + 6]),
+    siteSince: Number(r[i + 7]),
+    nearbyKnown: r[i + 8] === 1,
+    paceSince: Number(r[i + 9]),
+  };
 }
 
 const STATES: readonly string[] = ['pending', 'approved', 'rejected'];

@@ -163,6 +163,12 @@ export interface WorkHistory {
   nearbyKnown: boolean;
 }
 
+/** What `observeAll` answers: `work` is undefined exactly when no WorkObservation was given. */
+export interface ObservedAll {
+  history: SubjectHistory;
+  work: WorkHistory | undefined;
+}
+
 export type ApprovalState = 'pending' | 'approved' | 'rejected';
 
 export interface ApprovalRecord {
@@ -272,6 +278,12 @@ export interface StateStore {
    * same round trip as `observe`.
    */
   observeWork?(w: WorkObservation): WorkHistory | Promise<WorkHistory>;
+  /**
+   * `observe` and, when `w` is given, `observeWork` in one call, with the same answers: a store
+   * that can do both in one command (Redis: one script call per Check) offers it, and the risk
+   * engine then uses it instead of the two calls. Optional, like observeWork.
+   */
+  observeAll?(o: Observation, w: WorkObservation | undefined): ObservedAll | Promise<ObservedAll>;
   /**
    * After an allow from a proven context: the namespace joins the working set (not '' or `*`) and
    * the site becomes known and the last one; off the response path.

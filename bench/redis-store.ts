@@ -1,0 +1,225 @@
+/**
+ * Scenario (e) in one process, for the state store alone: the observations the risk engine sends
+ * for (e)'s five shapes, 128 in flight, against a throwaway redis-server, and what each Check
+ * costs: stepgate CPU µs (process.cpuUsage), redis-server CPU µs (/proc/PID/stat), script calls
+ * and the redis.call's the scripts made (INFO commandstats: every command but EVALSHA/EVAL/INFO).
+ *
+ * CPU time per Check moves far less with other load on the machine than req/s does, so this is
+ * the figure to compare store changes by on a shared VM (bench/README.md, (e)). Variants alternate
+ * A B B A … within one run:
+ *
+ *   node --import tsx bench/redis-store.ts [checks per run] [rounds] [src/state dir …]
+ *
+ * Each extra directory is another copy of src/state (e.g. an older commit's, unpacked with
+ * `git archive <commit> src | tar -x -C /tmp/old`), measured side by side with this one.
+ *
+ * BENCH_CALLGRIND=1 runs redis-server under valgrind's callgrind and reports the instructions it
+ * executed per Check (between `callgrind_control -z` and `-d` around each run): an exact count
+ * that no other load on the machine moves, for comparing scripts. Redis is ~50× slower under it,
+ * so use a few thousand Checks per run.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Observation, StateStore, StoreLimits, SubjectHistory, WorkHistory, WorkObservation } from '../src/state/store.js';
+import { startBenchRedis } from './redis.js';
+
+/** The store limits scenario (e) runs with: the defaults of risk.signals (runtime.ts storeLimits). */
+const LIMITS: StoreLimits = {
+  windows: { requests: 60, sensitive: 60, denials: 300, namespaces: 600 },
+  knownTtlSeconds: 30 * 86_400,
+  maxKnownPerSubject: 10,
+  sessionTtlSeconds: 43_200,
+  maxNamespacesTracked: 64,
+  behaviour: { objectsWindow: 120, objectsThreshold: 6, destructiveWindow: 300, destructiveThreshold: 12 },
+  paceWindow: 20,
+  paceThreshold: 3,
+};
+
+interface Shape {
+  weight: number;
+  obs: Omit<Observation, 'nowMs'>;
+  work: Omit<WorkObservation, 'nowMs'>;
+}
+
+/** (e)'s shapes, as the engine describes them to the store (risk/engine.ts): each its own subject. */
+function shapes(): Shape[] {
+  const base = (i: number, ua: string, client: string) => ({
+    subject: `https://idp.example\nuser${i}@example.com`,
+    session: `sid-${i}\n1764000000`,
+    ip: `203.0.113.${10 + i}`,
+    ipPrefix: '203.0.113.0/24',
+    device: `fp:${i}f3a9c1d2e4b5a6f7`,
+    uaFamily: ua,
+    client,
+  });
+  const kube = (i: number, namespace: string, sensitive: boolean, object: string): Shape => ({
+    weight: 0,
+    obs: { ...base(i, 'kubectl', 'interactive'), namespace, sensitive, object, destructive: false, counted: true },
+    work: { subject: base(i, '', '').subject, namespace, object, site: '', nearby: '203.0.0.0/16' },
+  });
+  return [
+    { ...kube(0, 'dev', false, ''), weight: 0.3 },
+    {
+      weight: 0.3,
+      obs: { ...base(1, 'chrome', 'interactive'), namespace: '', sensitive: false, object: '', destructive: false, counted: true },
+      work: { subject: base(1, '', '').subject, namespace: '', object: '', site: '', nearby: '203.0.0.0/16' },
+    },
+    { ...kube(2, 'prod', true, '|secrets|prod|db-credentials'), weight: 0.05 },
+    { ...kube(3, 'prod', true, 'apps|deployments|prod|web'), weight: 0.05 },
+    { ...kube(4, 'prod', true, '|secrets|prod|db-credentials'), weight: 0.03 },
+  ];
+}
+
+type ObserveAll = (o: Observation, w: WorkObservation | undefined) => { history: SubjectHistory; work: WorkHistory | undefined } | Promise<{ history: SubjectHistory; work: WorkHistory | undefined }>;
+
+/** One Check's state traffic, as risk/engine.ts issues it. */
+function check(store: StateStore, s: Shape, nowMs: number): Promise<unknown> {
+  const o = { ...s.obs, nowMs };
+  const w = { ...s.work, nowMs };
+  const both = (store as { observeAll?: ObserveAll }).observeAll;
+  if (both !== undefined) return Promise.resolve(both.call(store, o, w));
+  return Promise.all([store.observe(o), store.observeWork!(w)]);
+}
+
+function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(f[11]) + Number(f[12]); // utime + stime, after pid and comm
+}
+const TICK_US = 10_000; // USER_HZ 100
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+    srv.on('error', rej);
+  });
+}
+
+interface Variant {
+  name: string;
+  store: StateStore;
+}
+
+interface Sample {
+  cpuUs: number;
+  serverUs: number;
+  scripts: number;
+  calls: number;
+  /** Instructions redis-server executed per Check (BENCH_CALLGRIND=1), else 0. */
+  ir: number;
+  rps: number;
+}
+
+const CALLGRIND = process.env.BENCH_CALLGRIND === '1';
+
+async function main(): Promise<void> {
+  const perRun = Number(process.argv[2] ?? 20_000);
+  const rounds = Number(process.argv[3] ?? 3);
+  const dirs = [resolve('src/state'), ...process.argv.slice(4).map((d) => resolve(d))];
+  const work = mkdtempSync(join(tmpdir(), 'stepgate-redis-store-'));
+  const cgDir = join(work, 'callgrind');
+  const redis = await startBenchRedis(
+    await freePort(),
+    work,
+    CALLGRIND ? ['valgrind', '--tool=callgrind', `--callgrind-out-file=${cgDir}-%p`, '--dump-instr=no'] : [],
+  );
+  /** Instructions since the last call (callgrind dumps its counters and starts again from zero). */
+  const instructions = (): number => {
+    execFileSync('callgrind_control', ['-d', String(redis.proc.pid)], { stdio: 'ignore' });
+    const dumps = readdirSync(work).filter((f) => f.startsWith('callgrind-')).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
+    const text = readFileSync(join(work, dumps[dumps.length - 1]!), 'utf8');
+    return Number(/^summary: (\d+)/m.exec(text)?.[1] ?? NaN);
+  };
+  const variants: Variant[] = [];
+  try {
+    for (const [i, dir] of dirs.entries()) {
+      const { RedisStateStore } = (await import(pathToFileURL(join(dir, 'redis.ts')).href)) as typeof import('../src/state/redis.js');
+      const store = new RedisStateStore(LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `v${i}:`, timeoutMs: 10_000 });
+      variants.push({ name: i === 0 ? 'this tree' : dir, store });
+    }
+    const { MemoryStateStore } = await import('../src/state/memory.js');
+    variants.push({ name: 'memory (reference)', store: new MemoryStateStore(LIMITS, { maxSubjects: 1000 }) });
+    for (const v of variants) {
+      const deadline = Date.now() + 10_000;
+      while ((v.store as { status?: string }).status !== undefined && (v.store as { status?: string }).status !== 'ready') {
+        if (Date.now() > deadline) throw new Error(`${v.name}: not connected`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    const all = shapes();
+    // Each subject's address, device and client, and its namespace and wider network, learned up
+    // front as (e) does with a fresh aal2 token; from then on every part is known.
+    for (const v of variants) {
+      for (const s of all) {
+        const now = Date.now();
+        await check(v.store, s, now);
+        await v.store.learn(s.obs.subject, s.obs.ip, s.obs.ipPrefix, s.obs.device, now, s.obs.client);
+        await v.store.learnWork?.(s.obs.subject, s.work.namespace, '', now, s.work.nearby);
+      }
+    }
+    // The weighted mix as a schedule of 100 slots.
+    const schedule: Shape[] = all.flatMap((s) => Array.from({ length: Math.round(s.weight * 100 / 0.73) }, () => s));
+
+    const run = async (v: Variant, n: number): Promise<Sample> => {
+      const before = await redis.commandStats();
+      if (CALLGRIND) instructions();
+      const ticks0 = cpuTicks(redis.proc.pid!);
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      let next = 0;
+      const worker = async () => {
+        while (next < n) {
+          const s = schedule[next++ % schedule.length]!;
+          await check(v.store, s, Date.now());
+        }
+      };
+      await Promise.all(Array.from({ length: 128 }, worker));
+      const wall = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      const ticks = cpuTicks(redis.proc.pid!) - ticks0;
+      const ir = CALLGRIND ? instructions() / n : 0;
+      const after = await redis.commandStats();
+      let scripts = 0;
+      let calls = 0;
+      for (const [name, st] of after) {
+        const d = st.calls - (before.get(name)?.calls ?? 0);
+        if (name === 'evalsha' || name === 'eval' || name === 'evalsha_ro') scripts += d;
+        else if (name !== 'info') calls += d;
+      }
+      return { cpuUs: (cpu.user + cpu.system) / n, serverUs: (ticks * TICK_US) / n, scripts: scripts / n, calls: calls / n, ir, rps: n / (wall / 1000) };
+    };
+
+    for (const v of variants) await run(v, Math.min(5000, perRun)); // warm-up: JIT, script cache
+    const samples = new Map<Variant, Sample[]>(variants.map((v) => [v, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const v of r % 2 === 0 ? variants : [...variants].reverse()) samples.get(v)!.push(await run(v, perRun));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const spread = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
+    console.log(`${perRun} Checks per run, ${rounds} rounds alternating, 128 in flight; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    console.log(`| store | stepgate CPU µs/Check (median, range) | redis-server CPU µs/Check${CALLGRIND ? ' (under callgrind)' : ''} | redis-server instructions/Check | script calls/Check | redis.call/Check | Checks/s |`);
+    console.log('|---|--:|--:|--:|--:|--:|--:|');
+    for (const v of variants) {
+      const s = samples.get(v)!;
+      const m = (k: keyof Sample) => median(s.map((x) => x[k]));
+      console.log(
+        `| ${v.name} | ${m('cpuUs').toFixed(1)} (${spread(s.map((x) => x.cpuUs))}) | ${m('serverUs').toFixed(1)} (${spread(s.map((x) => x.serverUs))}) | ${CALLGRIND ? Math.round(m('ir')).toLocaleString('en') : '–'} | ${m('scripts').toFixed(2)} | ${m('calls').toFixed(1)} | ${Math.round(m('rps'))} |`,
+      );
+    }
+  } finally {
+    for (const v of variants) await v.store.close().catch(() => undefined);
+    await redis.stop();
+    // BENCH_KEEP=1: keep the callgrind dumps (callgrind_annotate <file>) and say where.
+    if (process.env.BENCH_KEEP === '1') console.log(`kept ${work}`);
+    else rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
