@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +8,9 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Most integration files wait on real servers, browsers and kubectl rather than compute, so
+    // two files at a time fit even a 2-core machine (vitest's own default there is one): the full
+    // suite took 8.5 min instead of 10.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });

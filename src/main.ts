@@ -102,6 +102,9 @@ export async function startService(
     throw err;
   }
   warnIfKubernetesRulesCannotMatch(config, logger);
+  // The HTTP listener is fixed at start (a restart-only key), so reloads are judged against it.
+  const authzHttpOn = (overrides.authzHttpListen ?? config.server.authz_http_listen) !== 'off';
+  warnIfContextRulesCannotMatchOverHttp(config, authzHttpOn, logger);
   if (runtime.incidents && !(await runtime.incidents.whenLoaded(Math.max(2000, config.state.timeout_ms * 4)))) {
     logger.warn({ event: 'incident_sync', outcome: 'error' }, 'the incident and revocation list could not be loaded from the state store yet; Checks fail closed until it is');
   }
@@ -189,6 +192,7 @@ export async function startService(
       const effective = withEnvOverrides(next, env);
       const built = buildRuntime(effective, deps, runtime);
       warnIfKubernetesRulesCannotMatch(next, logger);
+      warnIfContextRulesCannotMatchOverHttp(next, authzHttpOn, logger);
       if (built.verifier !== runtime.verifier) void built.verifier.warm();
       restartPending = restartOnlyChanges(startConfig, effective, fromEnvironment);
       for (const c of restartPending) {
@@ -374,6 +378,22 @@ export function readyRecord(service: Service, configPath: string, env: NodeJS.Pr
  * `kubernetes.hosts` or a route tagged `stepgate.kubernetes: "true"`). With no hosts listed, a
  * policy protecting Secrets may silently protect nothing: say so loudly at every (re)load.
  */
+/**
+ * Neither Envoy's HTTP ext_authz nor a forward-auth proxy sends `context_extensions`, so over
+ * `server.authz_http_listen` a rule with `match.context` never matches, and neither does a route's
+ * `stepgate.kubernetes` tag. Rules combine strictest-wins, so such a rule's requirement is silently
+ * missing there: the policy is weaker on that listener than on gRPC. Say so at every (re)load.
+ */
+function warnIfContextRulesCannotMatchOverHttp(config: Config, authzHttpOn: boolean, log: Logger): void {
+  if (!authzHttpOn) return;
+  const rules = config.policy.rules.filter((r) => r.match.context !== undefined).map((r) => r.name);
+  if (rules.length === 0) return;
+  log.warn(
+    { event: 'config_warning', field: 'policy.rules[].match.context', rules },
+    'rules with context conditions never match requests on server.authz_http_listen (HTTP ext_authz and forward-auth carry no context_extensions): there, those rules do not apply; match those routes by host or path instead',
+  );
+}
+
 function warnIfKubernetesRulesCannotMatch(config: Config, log: Logger): void {
   if (config.kubernetes.hosts.length > 0) return;
   const rules = config.policy.rules.filter((r) => r.match.kubernetes !== undefined).map((r) => r.name);

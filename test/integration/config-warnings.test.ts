@@ -31,3 +31,36 @@ it('warns when Kubernetes rules exist but no Kubernetes host is listed, at start
     await service.stop();
   }
 });
+
+it('warns when rules with context conditions exist and the HTTP authz listener is on, at start and on reload', async () => {
+  const { lines, log } = capture();
+  const yaml = testConfigYaml('http://127.0.0.1:5').replace('level: silent', 'level: info');
+  const config = parseConfig(yaml, 'context.yaml');
+  const contextRules = config.policy.rules.filter((r) => r.match.context !== undefined).map((r) => r.name);
+  // The shared test config must hold such a rule, or this test proves nothing.
+  expect(contextRules.length).toBeGreaterThan(0);
+
+  const grpcOnly = await startService(config, { ...env, STEPGATE_AUTHZ_HTTP_LISTEN: 'off' }, log);
+  try {
+    expect(lines.filter((l) => l.event === 'config_warning' && l.field === 'policy.rules[].match.context')).toEqual([]);
+  } finally {
+    await grpcOnly.stop();
+  }
+
+  lines.length = 0;
+  const both = await startService(config, { ...env, STEPGATE_AUTHZ_HTTP_LISTEN: '127.0.0.1:0' }, log);
+  try {
+    const warning = lines.find((l) => l.event === 'config_warning' && l.field === 'policy.rules[].match.context');
+    expect(warning).toBeDefined();
+    expect(warning!.rules).toEqual(contextRules);
+    expect(String(warning!.msg)).toMatch(/server\.authz_http_listen/);
+    lines.length = 0;
+    const withoutContext = { ...config, policy: { ...config.policy, rules: config.policy.rules.filter((r) => r.match.context === undefined) } };
+    both.reload(withoutContext);
+    expect(lines.some((l) => l.field === 'policy.rules[].match.context')).toBe(false);
+    both.reload(config);
+    expect(lines.some((l) => l.field === 'policy.rules[].match.context')).toBe(true);
+  } finally {
+    await both.stop();
+  }
+});
