@@ -184,6 +184,9 @@ const APPROVALS_ONLY_LIMITS: StoreLimits = Object.freeze({
   maxKnownPerSubject: 1,
   sessionTtlSeconds: 60,
   maxNamespacesTracked: 64,
+  behaviour: Object.freeze({ objectsWindow: 60, objectsThreshold: 1, destructiveWindow: 60, destructiveThreshold: 1 }),
+  paceWindow: 60,
+  paceThreshold: 1,
 });
 
 function buildRiskState(config: Config, deps: RuntimeDeps, previous: Runtime | undefined): RiskState | undefined {

@@ -96,7 +96,7 @@ export function limitsMs(l: StoreLimits): LimitsMs {
   const sensitiveMs = ms(l.windows.sensitive, 'windows.sensitive');
   const denialsMs = ms(l.windows.denials, 'windows.denials');
   const knownTtlMs = ms(l.knownTtlSeconds, 'knownTtlSeconds');
-  const b = l.behaviour ?? { objectsWindow: 120, objectsThreshold: 6, destructiveWindow: 300, destructiveThreshold: 12 };
+  const b = l.behaviour;
   const objectsThreshold = count(b.objectsThreshold, 'behaviour.objectsThreshold');
   const maxKnown = count(l.maxKnownPerSubject, 'maxKnownPerSubject');
   const destructiveMs = ms(b.destructiveWindow, 'behaviour.destructiveWindow');
@@ -116,8 +116,8 @@ export function limitsMs(l: StoreLimits): LimitsMs {
     // Past the threshold the count only has to show the burst goes on; the cap bounds the set.
     maxObjects: Math.max(64, objectsThreshold + 1),
     maxSightings: 3 * maxKnown,
-    paceMs: ms(l.paceWindow ?? 20, 'paceWindow'),
-    paceThreshold: count(l.paceThreshold ?? 3, 'paceThreshold'),
+    paceMs: ms(l.paceWindow, 'paceWindow'),
+    paceThreshold: count(l.paceThreshold, 'paceThreshold'),
     maxWork: Math.max(64, 4 * maxKnown),
     subjectTtlMs: Math.max(knownTtlMs, 2 * Math.max(requestsMs, sensitiveMs, denialsMs, destructiveMs)),
   };

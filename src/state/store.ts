@@ -108,13 +108,13 @@ export interface StoreLimits {
   /** Cap on distinct namespaces tracked per window (counting stops there). */
   maxNamespacesTracked: number;
   /**
-   * Behaviour counters: windows (seconds) and thresholds over which a burst is going on. Absent:
-   * objects 120 s / 6, destructive 300 s / 12.
+   * Behaviour counters: windows (seconds) and thresholds over which a burst is going on. Required:
+   * the defaults live in the config schema (`risk.signals`), not here.
    */
-  behaviour?: { objectsWindow: number; objectsThreshold: number; destructiveWindow: number; destructiveThreshold: number };
-  /** Window (seconds) and threshold of the machine-pace counter of distinct sensitive objects. Absent: 20 s, 3. */
-  paceWindow?: number;
-  paceThreshold?: number;
+  behaviour: { objectsWindow: number; objectsThreshold: number; destructiveWindow: number; destructiveThreshold: number };
+  /** Window (seconds) and threshold of the machine-pace counter of distinct sensitive objects. */
+  paceWindow: number;
+  paceThreshold: number;
 }
 
 /**

@@ -12,7 +12,10 @@ import { HMAC_SECRET, testConfigYaml, withStepupSession } from '../support/confi
 // schema/apply.ts marks restart is changed in turn and must be named in one warning.
 const restartKeys = Object.entries(APPLY).filter(([, a]) => a === 'restart').map(([k]) => k);
 
-/** A value each restart-only key can take that differs from the base below and still loads. */
+/**
+ * A value each restart-only key can take that differs from the base below and still loads. The
+ * listener addresses are never bound: a reload does not re-listen, which is what this test proves.
+ */
 const CHANGED: Record<string, unknown> = {
   'server.grpc_listen': '127.0.0.1:19191',
   'server.http_listen': '127.0.0.1:18080',

@@ -21,4 +21,7 @@ export const TEST_LIMITS: StoreLimits = {
   sessionTtlSeconds: 600,
   maxNamespacesTracked: 3,
   behaviour: { objectsWindow: 600, objectsThreshold: 8, destructiveWindow: 300, destructiveThreshold: 10 },
+  // What the store assumed before the limits had to be given (the schema's defaults are 20 s, 3).
+  paceWindow: 20,
+  paceThreshold: 3,
 };

@@ -13,6 +13,9 @@ const LIMITS: StoreLimits = {
   maxKnownPerSubject: 8,
   sessionTtlSeconds: 600,
   maxNamespacesTracked: 16,
+  behaviour: { objectsWindow: 120, objectsThreshold: 6, destructiveWindow: 300, destructiveThreshold: 12 },
+  paceWindow: 20,
+  paceThreshold: 3,
 };
 
 const withState = (state: string) => parseConfig(`${BASE_YAML}state:\n${state}`, 'stepgate.yaml');
