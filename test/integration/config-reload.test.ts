@@ -17,9 +17,9 @@ const restartKeys = Object.entries(APPLY).filter(([, a]) => a === 'restart').map
  * listener addresses are never bound: a reload does not re-listen, which is what this test proves.
  */
 const CHANGED: Record<string, unknown> = {
-  'server.grpc_listen': '127.0.0.1:19191',
-  'server.http_listen': '127.0.0.1:18080',
-  'server.authz_http_listen': '127.0.0.1:19192',
+  'server.grpc_listen': '127.0.0.2:0',
+  'server.http_listen': '127.0.0.3:0',
+  'server.authz_http_listen': '127.0.0.4:0',
   'server.trusted_proxies': ['10.0.0.0/8'],
   'server.max_inflight_checks': 7,
   'server.reload_interval_seconds': 42,
@@ -32,7 +32,7 @@ const CHANGED: Record<string, unknown> = {
   'stepup.session.keys_env': 'OTHER_KEYS',
   'stepup.state_cookie.lifetime_seconds': 900,
   'token_cache.encoded_allow_max_entries': 77,
-  'telemetry.metrics_listen': '127.0.0.1:19464',
+  'telemetry.metrics_listen': '127.0.0.5:0',
 };
 
 function setPath(raw: Record<string, unknown>, path: string, value: unknown): void {
@@ -91,7 +91,7 @@ describe('a reload warns about every restart-only key it cannot apply (real serv
   it('every changed key is named on every reload until the restart, not only on the first', () => {
     const raw = parseYaml(yaml) as Record<string, unknown>;
     setPath(raw, 'server.max_inflight_checks', 7);
-    setPath(raw, 'telemetry.metrics_listen', '127.0.0.1:19464');
+    setPath(raw, 'telemetry.metrics_listen', '127.0.0.5:0');
     const changed = parseConfig(stringifyYaml(raw), 'changed.yaml');
     for (let i = 0; i < 2; i++) {
       lines.length = 0;

@@ -9,6 +9,7 @@ import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { StateUnavailableError, type ObservedAll, type Observation, type StateStore, type WorkObservation } from '../../src/state/store.js';
 import { TEST_LIMITS } from '../support/state-config.js';
+import { baseRequirement, ENGINE_CONFIG, engineIdentity } from '../support/risk-engine.js';
 
 /**
  * A store that answers observe and observe-work in one call (StateStore.observeAll, the Redis
@@ -17,24 +18,10 @@ import { TEST_LIMITS } from '../support/state-config.js';
  * failure like any other (fail_closed refuses what a rule singles out).
  */
 
-const config = parseConfig(
-  `
-issuers: [{ issuer: https://idp.test, audiences: [k] }]
-assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
-policy: { default: { require: aal1 } }
-network: { xff_num_trusted_hops: 1 }
-risk:
-  learn: { min_level: aal2 }
-  bands: [{ name: elevated, min_score: 40, require: aal2 }]
-`,
-  'engine.yaml',
-);
+const config = ENGINE_CONFIG;
 const T = 1_800_000_000_000;
-const who: Identity = Object.freeze({
-  subject: 'alice', issuer: 'https://idp.test', groups: [], acr: 'a2', amr: [], authTime: T / 1000 - 10,
-  expiresAt: Infinity, level: 1, levelName: 'aal2', session: 'sid:1', upstreamHeaders: [],
-});
-const base = (rules: string[], sensitivity = 0): Requirement => Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: undefined, rules, sensitivity });
+const who = engineIdentity(T);
+const base = baseRequirement;
 const kube: KubeRequestInfo = {
   isResourceRequest: true, path: '/api/v1/namespaces/prod/secrets/db', verb: 'get', apiPrefix: 'api', apiGroup: '', apiVersion: 'v1',
   namespace: 'prod', resource: 'secrets', subresource: '', name: 'db', parts: ['namespaces', 'prod', 'secrets', 'db'], upgrade: false,

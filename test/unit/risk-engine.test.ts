@@ -8,25 +8,12 @@ import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { StateUnavailableError, type StateStore } from '../../src/state/store.js';
 import { TEST_LIMITS } from '../support/state-config.js';
+import { baseRequirement, ENGINE_CONFIG, engineIdentity } from '../support/risk-engine.js';
 
-const config = parseConfig(
-  `
-issuers: [{ issuer: https://idp.test, audiences: [k] }]
-assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
-policy: { default: { require: aal1 } }
-network: { xff_num_trusted_hops: 1 }
-risk:
-  learn: { min_level: aal2 }
-  bands: [{ name: elevated, min_score: 40, require: aal2 }]
-`,
-  'engine.yaml',
-);
+const config = ENGINE_CONFIG;
 const nowMs = 1_800_000_000_000;
-const who: Identity = Object.freeze({
-  subject: 'alice', issuer: 'https://idp.test', groups: [], acr: 'a2', amr: [], authTime: nowMs / 1000 - 10,
-  expiresAt: Infinity, level: 1, levelName: 'aal2', session: 'sid:1', upstreamHeaders: [],
-});
-const base = (rules: string[], sensitivity = 0): Requirement => Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: undefined, rules, sensitivity });
+const who = engineIdentity(nowMs);
+const base = baseRequirement;
 const req = (over: Partial<RequestAttributes> = {}): RequestAttributes => ({
   method: 'GET', target: '/x', path: '/x', query: '', host: 'h', authority: 'h', scheme: 'https',
   headers: new Map([['x-forwarded-for', '6.6.6.6, 203.0.113.7'], ['user-agent', 'curl/8.5.0']]),
