@@ -141,6 +141,11 @@ const DISCOVERY = [/^\/api\/?$/, /^\/api\/[^/]+\/?$/, /^\/apis(\/[^/]+){0,2}\/?$
  */
 export function sensitiveObject(k: KubeRequestInfo | undefined, base: Requirement): string {
   if (base.sensitivity <= 0 || k === undefined || !k.isResourceRequest) return '';
+  // A port-forward opens a tunnel: it reads nothing and runs nothing by itself (what is behind it
+  // asks for its own credentials, which are Secrets). Tools open one per service at once (kubefwd,
+  // Telepresence, an IDE's "forward all"), so a fan-out of tunnels is routine, not an enumeration.
+  // It stays sensitive (its rule's freshness, the working set); it is just not counted as an object.
+  if (k.resource === 'pods' && k.subresource === 'portforward') return '';
   const res = k.subresource === '' ? k.resource : `${k.resource}/${k.subresource}`;
   return `${k.apiGroup}|${res}|${k.namespace}|${k.name === '' ? '*' : k.name}`;
 }

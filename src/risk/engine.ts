@@ -351,7 +351,17 @@ export class RiskEngine {
       h.namespaces <= this.o.risk.signals.namespaces.threshold &&
       !fired.some((c) => c.code === 'machine_pace' || c.code === 'sensitive_objects' || c.code === 'destructive_burst');
     if (!proven) return l;
-    const ns = o.namespace !== '' && !w.namespaceKnown ? o.namespace : '';
+    // A namespace joins the working set only through proof made around it, like the rest of the
+    // context: a sensitive action there (which unfamiliar_namespace has just checked), or any
+    // request whose authentication is at most `grace_seconds` before the namespace was first seen.
+    // Otherwise the `GET pod` that kubectl sends before every exec, port-forward or logs would
+    // make a namespace familiar a second before the exec it precedes, by anyone holding the token.
+    // With nothing learned yet there is nothing to depart from: the first namespaces are learned.
+    const nsProven =
+      w.workingSet === 0 ||
+      o.sensitive ||
+      (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - this.o.risk.signals.unfamiliar_namespace.grace_seconds * 1000);
+    const ns = o.namespace !== '' && !w.namespaceKnown && nsProven ? o.namespace : '';
     // The last site's time is what travel speed is measured from: refreshed once a minute.
     const st = site !== '' && (site !== w.lastSite || o.nowMs - w.lastSiteAt >= 60_000) ? site : '';
     // Only a network proven itself (not merely trusted, not merely nearby) vouches for the wider one.

@@ -44,6 +44,8 @@ export interface DayEvent {
   host?: string;
   /** The credential used; routine engineers replace it after a step-up. */
   login: Login;
+  /** Further request headers (a browser's client hints). */
+  headers?: Record<string, string>;
 }
 
 export interface TokenMinter {
@@ -327,6 +329,17 @@ export interface DayReport {
   checks: number;
 }
 
+export interface ReplayOptions {
+  /** The identity provider is down in these spans [from, to) (ms): a sign-in asked for then waits until it is back. */
+  idpDown?: readonly (readonly [number, number])[];
+}
+
+/** When a sign-in wanted at `ms` can be made: after any outage it falls into. */
+function signInAt(ms: number, opts: ReplayOptions): number {
+  for (const [from, to] of opts.idpDown ?? []) if (ms >= from && ms < to) return to + 20_000;
+  return ms;
+}
+
 /**
  * Replays the day: `setClock` moves the service's clock, `send` is one Check through the server.
  * Step-ups are performed by inserting the engineer's sign-in and retry 20 s later.
@@ -336,6 +349,7 @@ export async function replay(
   minter: TokenMinter,
   setClock: (ms: number) => void,
   send: (spec: RequestSpec) => Promise<CheckResponse>,
+  opts: ReplayOptions = {},
 ): Promise<DayReport> {
   const queue = events.map((e) => ({ ...e, retry: false }));
   const logins = new Map<string, Login>(); // engineer → current login after a step-up
@@ -356,7 +370,7 @@ export async function replay(
     // A sign-in replaces the login only from the moment it is made (20 s after the challenge).
     if ((!ev.attack || ev.signsIn) && current && current.sid.startsWith(login.sid) && (current.authTime ?? 0) * 1000 <= ev.at) login = current;
     const token = await minter.token(login, ev.at);
-    const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, headers: { 'user-agent': ev.ua }, ...(ev.host ? { host: ev.host } : {}) });
+    const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, headers: { 'user-agent': ev.ua, ...ev.headers }, ...(ev.host ? { host: ev.host } : {}) });
     checks++;
     const o = outcomeOf(res);
     if (ev.attack) {
@@ -420,15 +434,17 @@ export async function replay(
         rec!.challengedAt.push(ev.at);
         rec!.causes.push(`${o.reason} (${o.cause}) at ${new Date(ev.at).toISOString().slice(11, 16)}`);
       }
-      // Signs in again: two factors (three when a hardware key is asked for), 20 s later, and retries.
+      // Signs in again: two factors (three when a hardware key is asked for), 20 s later (or once
+      // the identity provider is back), and retries.
+      const signAt = signInAt(ev.at + 20_000, opts);
       const signedIn: Login = {
         sub: login.sub,
         sid: login.sid,
-        authTime: Math.floor((ev.at + 20_000) / 1000),
+        authTime: Math.floor(signAt / 1000),
         acr: o.reason === 'acr_insufficient' && ev.path.includes('rbac') ? 'urn:stepgate:aal3' : 'urn:stepgate:aal2',
       };
       logins.set(ev.actor, signedIn);
-      const retry = { ...ev, at: ev.at + 25_000, retry: true, login: signedIn };
+      const retry = { ...ev, at: signAt + 5_000, retry: true, login: signedIn };
       // The engineer signs in before doing anything else: the rest of their burst waits for it.
       for (const q of queue) if (q.actor === ev.actor && q.at > ev.at && q.at <= retry.at) q.at = retry.at + (q.at - ev.at);
       queue.sort((a, b) => a.at - b.at);

@@ -103,17 +103,37 @@ describe('behaviour unlike the identity’s own', () => {
     expect(next.out.ok && codes(next.out)).not.toContain('unfamiliar_namespace');
   });
 
-  it('reads from a proven context teach the working set; reads from an unproven one do not', () => {
+  it('a read teaches the working set only from proof around it: not hours after the sign-in (kubectl GETs the pod before every exec), nor from an unproven network', () => {
     const w = alice();
     const at = T + 3 * 3_600_000;
-    expect(w.check(req(HOME, '/api/v1/namespaces/team-b/pods'), w.morning, at).v.allow).toBe(true);
-    const s = w.check(req(HOME, '/api/v1/namespaces/team-b/pods/api-0/exec', 'POST'), w.morning, at + 5_000, SENSITIVE);
-    expect(s.v.allow).toBe(true);
+    // `kubectl exec`: GET the pod, then the exec. The read is allowed but, 3 h after the sign-in, teaches nothing…
+    expect(w.check(req(HOME, '/api/v1/namespaces/team-b/pods/api-0'), w.morning, at).v.allow).toBe(true);
+    const s = w.check(req(HOME, '/api/v1/namespaces/team-b/pods/api-0/exec', 'POST'), w.morning, at + 1_000, SENSITIVE);
+    expect(s.v.allow).toBe(false);
+    expect(s.out.ok && s.out.risk.context?.code).toBe('unfamiliar_namespace');
+    // …while a read within grace_seconds after a sign-in does.
+    const fresh = token(S(at) + 60, 'sid-2');
+    expect(w.check(req(HOME, '/api/v1/namespaces/team-d/pods'), fresh, at + 120_000).v.allow).toBe(true);
+    const d = w.check(req(HOME, '/api/v1/namespaces/team-d/pods/api-0/exec', 'POST'), fresh, at + 2 * 3_600_000, SENSITIVE);
+    expect(d.v.allow).toBe(true);
+    expect(d.out.ok && codes(d.out)).not.toContain('unfamiliar_namespace');
     // From a network never proven, the read is refused and teaches nothing.
-    const evil = w.check(req('192.0.2.66', '/api/v1/namespaces/team-c/pods'), w.morning, at + 10_000);
+    const evil = w.check(req('192.0.2.66', '/api/v1/namespaces/team-c/pods'), fresh, at + 2 * 3_600_000 + 10_000);
     expect(evil.v.allow).toBe(false);
-    const later = w.check(req(HOME, '/api/v1/namespaces/team-c/secrets/db'), w.morning, at + 20_000, SENSITIVE);
+    const later = w.check(req(HOME, '/api/v1/namespaces/team-c/secrets/db'), fresh, at + 2 * 3_600_000 + 20_000, SENSITIVE);
     expect(later.out.ok && codes(later.out)).toContain('unfamiliar_namespace');
+  });
+
+  it('port-forwards to every service at once (kubefwd) are no machine pace; shells at that pace are', () => {
+    const w = alice();
+    const at = T + 3_600_000;
+    for (let k = 0; k < 6; k++) {
+      const f = w.check(req(HOME, `/api/v1/namespaces/team-a/pods/svc-${k}/portforward`, 'POST'), w.morning, at + k * 200, SENSITIVE);
+      expect(f.v.allow).toBe(true);
+      expect(f.out.ok && codes(f.out)).not.toContain('machine_pace');
+    }
+    const shells = [0, 1, 2, 3].map((k) => w.check(req(HOME, `/api/v1/namespaces/team-a/pods/svc-${k}/exec`, 'POST'), w.morning, at + 60_000 + k * 200, SENSITIVE));
+    expect(shells[3]!.out.ok && codes(shells[3]!.out)).toContain('machine_pace');
   });
 
   it('a first delete outside the working set needs a sign-in after it: a freshly signed-in insider is asked again', () => {
