@@ -625,7 +625,9 @@ async function main(): Promise<void> {
       ? undefined
       : await measureTokenCache(Number(process.env.BENCH_CACHE_TOKENS ?? 1_000_000), Number(process.env.BENCH_CACHE_CAP ?? 100_000), 256);
     const sectionOf: Record<string, unknown> = { d: tracing, e: riskState, f: guardrails, g: tokenCache, h: latency, w: workers, s: soak };
-    const ran = [...ONLY].filter((x) => (x in sectionOf ? sectionOf[x] : cachedSections) !== undefined).sort();
+    // (a) and (c) come with any of a–c (one pair of processes); (b) only when asked for.
+    const cachedRan = { a: cachedSections?.cached_tokens, b: cachedSections?.new_tokens, c: cachedSections?.memory_mib };
+    const ran = SCENARIOS.filter((x) => (x in sectionOf ? sectionOf[x] : cachedRan[x as 'a' | 'b' | 'c']) !== undefined).sort();
     const loadEnd = loadavg().map((x) => round(x, 2));
     const live = [...children.map((c) => c.proc), ...helpers].filter((p) => p.exitCode === null && p.signalCode === null && p.pid !== undefined);
     const machineLoad = loadWatch.finish(live.map((p) => p.pid!));
