@@ -363,6 +363,11 @@ async function alternate<V extends string, T>(
   return runs;
 }
 
+/** "3 rounds", "1 round". */
+function roundCount(n: number): string {
+  return `${n} round${n === 1 ? '' : 's'}`;
+}
+
 /** "A B, B A, A B" for 2 variants and 3 rounds. */
 function alternationText(variants: number, rounds: number): string {
   const order = 'ABCDEFGH'.slice(0, variants).split('');
@@ -679,13 +684,13 @@ async function main(): Promise<void> {
       // does. Nor are figures without a spread worth the name.
       const why = [
         ...(machineLoad.quiet ? [] : [`other processes used ${machineLoad.other_cpus_before} CPUs before the run and ${machineLoad.other_cpus_during} during it, above ${MAX_LOAD} (BENCH_MAX_LOAD)`]),
-        ...(SETTINGS.rounds < MIN_PUBLISHED_ROUNDS ? [`${SETTINGS.rounds} rounds per comparison, fewer than ${MIN_PUBLISHED_ROUNDS} (BENCH_ROUNDS)`] : []),
+        ...(SETTINGS.rounds < MIN_PUBLISHED_ROUNDS ? [`${roundCount(SETTINGS.rounds)} per comparison, fewer than ${MIN_PUBLISHED_ROUNDS} (BENCH_ROUNDS)`] : []),
       ];
       console.log(`\nNOT written to bench/results.json: ${why.join('; ')}. Run on a quiet machine with at least ${MIN_PUBLISHED_ROUNDS} rounds, or pass --force (BENCH_FORCE=1) to publish anyway.`);
       process.exitCode = 3;
     } else {
       writeFileSync(join(BENCH, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-      const forced = [...(machineLoad.quiet ? [] : ['the machine was loaded']), ...(SETTINGS.rounds < MIN_PUBLISHED_ROUNDS ? [`only ${SETTINGS.rounds} rounds`] : [])];
+      const forced = [...(machineLoad.quiet ? [] : ['the machine was loaded']), ...(SETTINGS.rounds < MIN_PUBLISHED_ROUNDS ? [`only ${roundCount(SETTINGS.rounds)}`] : [])];
       console.log(`\nwrote bench/results.json${forced.length ? ` (forced: ${forced.join(', ')})` : ''}`);
     }
     if (riskState && riskState.problems.length > 0) throw new Error(`(e) the Redis path was not clean: ${riskState.problems.join('; ')}`);
@@ -761,7 +766,7 @@ function table(r: Results): string {
   const lines = [
     `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}, Node ${r.machine.node}, load average at start ${r.machine.load_average_at_start.join(' ')}; scenarios ${r.scenarios_run.join(', ')}` +
       (r.machine.load ? `; other processes used ${r.machine.load.other_cpus_before} CPUs before the run and ${r.machine.load.other_cpus_during} during it (the benchmark ${r.machine.load.bench_cpus_during})` : '') +
-      `; ${s.rounds} rounds per comparison, h2load runs of ${s.seconds} s`,
+      `; ${roundCount(s.rounds)} per comparison, h2load runs of ${s.seconds} s`,
   ];
   if (r.cached_tokens) lines.push(...cachedTable(r, n));
   if (r.tracing) lines.push(...tracingTable(r, r.tracing, n));
@@ -825,7 +830,7 @@ function ratioLine<V extends string>(c: Comparison<V>, helperLabel = 'the helper
 
 /** How a comparison ran, for the table headings. */
 function roundsText(c: { order: unknown[]; rounds: number }, s: typeof SETTINGS, warmup: string): string {
-  return `per shape ${c.rounds} rounds (${alternationText(c.order.length, c.rounds)}) of ${s.seconds} s per server after ${warmup}; cells are the median (min–max) over the rounds, ratios taken within each round`;
+  return `per shape ${roundCount(c.rounds)} (${alternationText(c.order.length, c.rounds)}) of ${s.seconds} s per server after ${warmup}; cells are the median (min–max) over the rounds, ratios taken within each round`;
 }
 
 function cachedTable(r: Results, n: (x: number) => string): string[] {
@@ -846,7 +851,7 @@ function cachedTable(r: Results, n: (x: number) => string): string[] {
     const q = b.ratios['stepgate/no-op']!;
     lines.push(
       '',
-      `(b) every token new: ${n(b.tokens)} distinct RS256 tokens (~${b.token_bytes} B), ${b.rounds} rounds (${alternationText(2, b.rounds)}) of ${n(b.tokens_per_round)} new tokens each (after 1,000 unmeasured), grpc-js client, ${s.clients} connections × ${s.streams} in flight; median (min–max)`,
+      `(b) every token new: ${n(b.tokens)} distinct RS256 tokens (~${b.token_bytes} B), ${roundCount(b.rounds)} (${alternationText(2, b.rounds)}) of ${n(b.tokens_per_round)} new tokens each (after 1,000 unmeasured), grpc-js client, ${s.clients} connections × ${s.streams} in flight; median (min–max)`,
       '',
       '| server | req/s | server CPU µs/req | requests per round |',
       '|---|--:|--:|---|',
@@ -1437,7 +1442,7 @@ function latencyTable(h: LatencyResult): string[] {
   const ms = (us: number) => (us / 1000).toFixed(2);
   const lines = [
     '',
-    `(h) open-loop latency, ${h.shape}: fixed offered rates, stepgate and the no-op alternating (${alternationText(2, h.rounds)}); ms, median of ${h.rounds} rounds [spread]. ` +
+    `(h) open-loop latency, ${h.shape}: fixed offered rates, stepgate and the no-op alternating (${alternationText(2, h.rounds)}); ms, median of ${roundCount(h.rounds)} [spread]. ` +
       `Closed-loop saturation: no-op ${h.noop_max_rps} req/s, stepgate ${h.stepgate_max_rps} req/s. p99 within 0.5 ms of the no-op up to ${h.flat_up_to_rps} req/s.`,
     '',
     '| offered req/s | % of no-op max | stepgate p50 | p99 | p99.9 | no-op p50 | p99 | p99.9 | failed | h2load CPU µs/req | achieved req/s (stepgate / no-op) | h2load send lag p99 ms (stepgate / no-op) |',
@@ -1526,7 +1531,7 @@ function workersTable(w: WorkersResult): string[] {
   const row = (processes: number, v: VariantFigures) => `| ${processes} | ${formatSummary(v.rps, n)} | ${v.rps.rounds.map(n).join(', ')} |`;
   return [
     '',
-    `(w) one process against \`serve --workers 2\` (Redis state), ${w.shape}, closed loop, ${w.rounds} rounds (${alternationText(2, w.rounds)}): req/s, median (min–max)`,
+    `(w) one process against \`serve --workers 2\` (Redis state), ${w.shape}, closed loop, ${roundCount(w.rounds)} (${alternationText(2, w.rounds)}): req/s, median (min–max)`,
     '',
     '| processes | req/s | rounds |',
     '|--:|--:|---|',
