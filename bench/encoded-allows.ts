@@ -17,6 +17,7 @@ import { parseCheckRequest, toCheckResponse, type CheckRequestMessage } from '..
 import { EncodedAllowCache } from '../src/server/grpc/encoded-allows.js';
 import { authorizationService, responseSerializer } from '../src/server/grpc/protos.js';
 import { GUARDRAIL_SHAPES, GUARDRAILS_YAML, configYaml } from './fixtures.js';
+import { median } from './stats.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20_000);
@@ -76,7 +77,6 @@ async function main(): Promise<void> {
       if (round > 0) cpu[name]!.push((used.user + used.system) / ITERATIONS);
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; ${ROUNDS - 1} counted rounds of ${ITERATIONS} checks (${shape.name})`);
   console.log('| answer bytes | CPU µs per check (median of rounds) | all rounds |');
   console.log('|---|--:|---|');

@@ -24,6 +24,7 @@ import { Telemetry } from '../src/telemetry/telemetry.js';
 import { encodeCheckRequest } from './codec.js';
 import { claims, configYaml, SHAPES, startIssuer } from './fixtures.js';
 import { startOtlpSink } from './otlp-sink.js';
+import { formatSummary, median, summarize } from './stats.mjs';
 
 if (process.argv[2] === 'sink') {
   const sink = await startOtlpSink();
@@ -115,7 +116,6 @@ async function main(): Promise<void> {
     }
   }
   if (!sync) console.log('note: some Checks did not finish synchronously');
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; ${ROUNDS - 1} counted rounds of ${per} Checks per shape and variant`);
   console.log(`| shape | weight | ${names.map((n) => `${n} CPU µs/Check`).join(' | ')} |`);
   console.log(`|---|--:|${names.map(() => '--:').join('|')}|`);
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     const cells = names.map((n) => {
       const m = median(cpu[n]![i]!);
       mix[n]! += m * s.shape.weight;
-      return `${m.toFixed(1)} (${Math.min(...cpu[n]![i]!).toFixed(1)}–${Math.max(...cpu[n]![i]!).toFixed(1)})`;
+      return formatSummary(summarize(cpu[n]![i]!), (x) => x.toFixed(1));
     });
     console.log(`| ${s.shape.name} | ${s.shape.weight} | ${cells.join(' | ')} |`);
   });

@@ -37,6 +37,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { median, percentile, spread } from './stats.mjs';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const argv = process.argv.slice(2);
@@ -163,11 +164,8 @@ try {
   }
   load.push(loadavg());
 
-  const pct = (xs, p) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s[Math.min(s.length - 1, Math.max(0, Math.round((p / 100) * (s.length - 1))))];
-  };
-  const row = (name, xs) => ({ name, median: pct(xs, 50), p10: pct(xs, 10), p25: pct(xs, 25), p75: pct(xs, 75), p90: pct(xs, 90), min: Math.min(...xs), max: Math.max(...xs) });
+  const pct = (xs, p) => (p === 50 ? median(xs) : percentile(xs, p / 100));
+  const row = (name, xs) => ({ name, median: pct(xs, 50), p10: pct(xs, 10), p25: pct(xs, 25), p75: pct(xs, 75), p90: pct(xs, 90), ...spread(xs) });
   const table = (m) => {
     const rows = order.map((k) => row(names[k], m[k]));
     for (const k of order.slice(1)) rows.push(row(`added by ${names[k]} (paired difference)`, m[k].map((x, i) => x - m.baseline[i])));

@@ -26,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Observation, StateStore, StoreLimits, SubjectHistory, WorkHistory, WorkObservation } from '../src/state/store.js';
 import { startBenchRedis } from './redis.js';
+import { median, spread as minMax } from './stats.mjs';
 
 /** The store limits scenario (e) runs with: the defaults of risk.signals (runtime.ts storeLimits). */
 const LIMITS: StoreLimits = {
@@ -201,8 +202,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       for (const v of r % 2 === 0 ? variants : [...variants].reverse()) samples.get(v)!.push(await run(v, perRun));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const spread = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
+    const spread = (xs: number[]) => `${Math.round(minMax(xs).min)}–${Math.round(minMax(xs).max)}`;
     console.log(`${perRun} Checks per run, ${rounds} rounds alternating, 128 in flight; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     console.log(`| store | stepgate CPU µs/Check (median, range) | redis-server CPU µs/Check${CALLGRIND ? ' (under callgrind)' : ''} | redis-server instructions/Check | script calls/Check | redis.call/Check | Checks/s |`);
     console.log('|---|--:|--:|--:|--:|--:|--:|');

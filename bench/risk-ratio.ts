@@ -1,8 +1,9 @@
 /**
  * Risk engine on/off cost in-process: examples/stepgate.yaml as a pipeline runtime, with and
  * without its risk section, the same cached-token requests through evaluate(), alternating
- * A B B A rounds so that load from other processes hits both alike. No gRPC, so the engine's
- * share of the work is larger here than through the server (a harsher ratio than bench (e)).
+ * A B B A rounds so that load from other processes hits both alike; prints the medians, and the
+ * on/off ratio of each round with their median and spread. No gRPC, so the engine's share of the
+ * work is larger here than through the server (a harsher ratio than bench (e)).
  *
  *   npx tsx bench/risk-ratio.ts [seconds-per-round]
  */
@@ -13,6 +14,7 @@ import { parseConfig } from '../src/config/load.js';
 import { evaluate } from '../src/pipeline/evaluate.js';
 import { buildRuntime, type Runtime } from '../src/pipeline/runtime.js';
 import type { RawRequest } from '../src/request/attributes.js';
+import { median, ratioSummary } from './stats.mjs';
 
 const ISS = 'http://127.0.0.1:9000';
 const seconds = Number(process.argv[2] ?? 2);
@@ -77,5 +79,6 @@ const rates = { on: [] as number[], off: [] as number[] };
 for (const order of [['off', 'on'], ['on', 'off'], ['on', 'off'], ['off', 'on']] as const) {
   for (const which of order) rates[which].push(await round(which === 'on' ? on : off));
 }
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-console.log(JSON.stringify({ seconds_per_round: seconds, rounds: 4, off_per_s: Math.round(sum(rates.off) / 4), on_per_s: Math.round(sum(rates.on) / 4), ratio: +(sum(rates.on) / sum(rates.off)).toFixed(3), off: rates.off.map(Math.round), on: rates.on.map(Math.round) }));
+// Ratios pair the on and off run of the same round (bench/stats.mjs).
+const ratio = ratioSummary(rates.on, rates.off, 3);
+console.log(JSON.stringify({ seconds_per_round: seconds, rounds: 4, off_per_s: Math.round(median(rates.off)), on_per_s: Math.round(median(rates.on)), ratio: ratio.median, ratio_spread: [ratio.min, ratio.max], off: rates.off.map(Math.round), on: rates.on.map(Math.round) }));

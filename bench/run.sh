@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The stepgate benchmark: builds, then runs bench/run.ts (see bench/README.md).
-# Loopback only; stops by itself (each load run is time-bounded; the whole run gives up after 9 min).
+# Loopback only; stops by itself (each load run is time-bounded; the whole run (a)-(f) takes about
+# 7 min on 2 cores and gives up after 11, more with BENCH_ROUNDS or BENCH_SECONDS raised).
+# Every comparison runs BENCH_ROUNDS (default 3) alternating rounds and reports median (min-max).
 #
 #   bash bench/run.sh            scenarios (a)-(f)
 #   bash bench/run.sh --all      every scenario: (a)-(f), (g) memory per cached token (1,000,000
 #                                tokens), (h) open-loop latency, (w) one process against two,
 #                                (s) the 10-minute soak with a Redis outage (bench/soak.ts)
 #   --force                      write bench/results.json even when other processes used more than
-#                                BENCH_MAX_LOAD CPUs (default: a quarter of them; bench/machine-load.ts);
-#                                otherwise a loaded run is printed but not published, and the exit status is 3
+#                                BENCH_MAX_LOAD CPUs (default: a quarter of them; bench/machine-load.ts)
+#                                or BENCH_ROUNDS is below 3; otherwise such a run is printed but not
+#                                published, and the exit status is 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

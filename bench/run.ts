@@ -12,6 +12,7 @@ import { startBenchRedis, type BenchRedis } from './redis.js';
 import { measureTokenCache, tokenCacheTable, type TokenCacheFigures } from './token-cache.js';
 import { soakScenario, soakSettings, soakTable, type SoakResult } from './soak.js';
 import { maxOtherCpus, watchMachineLoad, type MachineLoad } from './machine-load.js';
+import { formatSummary, median, percentileOfSorted, ratioSummary, roundTo, spread, summarize, type Summary } from './stats.mjs';
 
 /**
  * Orchestrates the benchmark: fixtures → stepgate and the no-op reference as child processes →
@@ -20,10 +21,14 @@ import { maxOtherCpus, watchMachineLoad, type MachineLoad } from './machine-load
  * (sampling all, exporting over OTLP to a local sink) against tracing off, two fresh stepgate
  * processes, alternating → (e) the risk engine with its state in memory against Redis (and
  * against the engine off), three fresh processes and a real redis-server, alternating → (f)
- * guardrail-inspected writes with guardrails on and off against the no-op, alternating. Prints a
- * markdown table and writes bench/results.json. Every wait below has a time limit.
+ * guardrail-inspected writes with guardrails on and off against the no-op, alternating. Every
+ * comparison runs each variant once per round, the order reversed every other round (A B, B A,
+ * A B … / A B C, C B A, …), and reports the median and spread (min–max) over the rounds, with
+ * ratios taken within each round (bench/stats.mjs). Prints markdown tables and writes
+ * bench/results.json (every round's figures too). Every wait below has a time limit.
  *
- * Knobs (environment): BENCH_SECONDS per h2load run (default 2), BENCH_NEW_TOKENS (20000),
+ * Knobs (environment): BENCH_SECONDS per h2load run (default 1.5), BENCH_ROUNDS (3; fewer is
+ * never published without BENCH_FORCE), BENCH_NEW_TOKENS (20000, split over the rounds),
  * BENCH_CPU_PROF=1 (profile stepgate during scenario (a) only and print its top frames),
  * BENCH_ONLY=e (or any of a–f, e.g. "a,e": (a)–(c) share their processes and run together;
  * results.json keeps the sections that were not run).
@@ -36,10 +41,18 @@ const SETTINGS = {
   streams: 16,
   threads: 1,
   warmupSeconds: 0.5,
-  seconds: Number(process.env.BENCH_SECONDS ?? 2),
-  /** Per shape: stepgate, no-op, no-op, stepgate (ABBA), so slow drift cancels out. */
-  rounds: 2,
-  newTokens: Number(process.env.BENCH_NEW_TOKENS ?? 20_000),
+  /**
+   * 1.5 s rather than the 2 s of two-round runs: three rounds of 1.5 s measure each variant for
+   * longer than two of 2 s did, and keep the whole run (a)–(f) near 7 minutes on 2 cores.
+   */
+  seconds: positive('BENCH_SECONDS', 1.5),
+  /**
+   * Per comparison, each variant runs once per round, the order reversed every other round
+   * (A B, B A, A B), so that slow drift falls on all variants alike; ratios pair the runs of a round.
+   */
+  rounds: positive('BENCH_ROUNDS', 3, true),
+  /** (b): distinct tokens measured in all, split evenly over the rounds (each round's are new to stepgate). */
+  newTokens: positive('BENCH_NEW_TOKENS', 20_000, true),
   newTokenWarmup: 1_000,
   /** (d): seconds of unmeasured load per shape and server before the ABBA runs. */
   tracingWarmupSeconds: 1,
@@ -64,6 +77,8 @@ const ONLY = parseOnly(process.env.BENCH_ONLY);
 /** Results are written only when other work took at most this many CPUs, before and during the run (machine-load.ts; BENCH_FORCE=1 overrides). */
 const MAX_LOAD = maxOtherCpus();
 const FORCE = process.env.BENCH_FORCE === '1';
+/** Fewer rounds give no spread worth the name: such a run is printed, not published (BENCH_FORCE=1 overrides). */
+const MIN_PUBLISHED_ROUNDS = 3;
 /** (e) runs these shapes: the two big allows, a sensitive read, a prod write and a step-up denial (which also records a denial in the store). */
 const RISK_SHAPES = [
   'kubectl get pods (dev)',
@@ -72,6 +87,17 @@ const RISK_SHAPES = [
   'kubectl patch deployment (prod, aal2)',
   'kubectl get secret (aal1: step-up)',
 ];
+
+/** A positive number (an integer with `integer`) from the environment, or the default. */
+function positive(name: string, fallback: number, integer = false): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const x = Number(raw);
+  if (!(x > 0) || !Number.isFinite(x) || (integer && !Number.isInteger(x))) {
+    throw new Error(`${name}: expected a positive ${integer ? 'integer' : 'number'}, got "${raw}"`);
+  }
+  return x;
+}
 
 function parseOnly(value: string | undefined): Set<string> {
   const all = new Set(SCENARIOS);
@@ -221,24 +247,13 @@ async function verifyDecisions(c: Child, frames: readonly Frame[], cache: 'miss'
 // ---------------------------------------------------------------------------------------------
 // Load
 
-/** Several runs of equal length as one: total requests over total time, CPU weighted by requests. */
-function pool(runs: H2loadResult[]): H2loadResult {
-  const done = runs.reduce((s, r) => s + r.done, 0);
-  return {
-    done,
-    rps: runs.reduce((s, r) => s + r.rps, 0) / runs.length,
-    cpuUs: runs.reduce((s, r) => s + r.cpuUs * r.done, 0) / done,
-    alsoCpuUs: runs.reduce((s, r) => s + r.alsoCpuUs * r.done, 0) / done,
-  };
-}
-
 interface H2loadResult {
   rps: number;
   done: number;
   /** Server CPU per request over the measured phase: less sensitive to other load than req/s. */
   cpuUs: number;
   /** The same for a helper process (redis-server in (e)), when one is given. */
-  alsoCpuUs: number;
+  alsoCpuUs?: number;
 }
 
 /** One h2load run: one body, repeated on `clients` connections with `streams` in flight each. */
@@ -252,7 +267,8 @@ async function h2load(c: Child, frameFile: string, seconds = SETTINGS.seconds, a
   const out = await run(
     'h2load',
     [
-      `--duration=${seconds}`,
+      // In milliseconds: h2load takes whole numbers only, and BENCH_SECONDS may be 1.5.
+      `--duration=${Math.round(seconds * 1000)}ms`,
       `--warm-up-time=${warmupSeconds * 1000}ms`,
       `--clients=${clients}`,
       `--max-concurrent-streams=${streams}`,
@@ -278,8 +294,143 @@ async function h2load(c: Child, frameFile: string, seconds = SETTINGS.seconds, a
   }
   const [cpu0, also0] = await cpuAtStart;
   const cpuUs = ((cpuSeconds(pid) - cpu0) * 1e6) / done!;
-  const alsoCpuUs = alsoPid ? ((cpuSeconds(alsoPid) - also0) * 1e6) / done! : 0;
-  return { rps, done: done!, cpuUs, alsoCpuUs };
+  if (!alsoPid) return { rps, done: done!, cpuUs };
+  return { rps, done: done!, cpuUs, alsoCpuUs: ((cpuSeconds(alsoPid) - also0) * 1e6) / done! };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparisons: variants alternating round by round, median and spread (bench/stats.mjs)
+
+/** One variant over the rounds: req/s, server CPU µs per request, a helper's (redis-server in (e)), and each round's request count. */
+interface VariantFigures {
+  rps: Summary;
+  cpu_us: Summary;
+  helper_cpu_us?: Summary;
+  requests: number[];
+}
+
+/**
+ * numerator / denominator, taken within each round: by req/s, by CPU per request (denominator µs
+ * over numerator µs, so that higher is better in both), and, when the numerator has a helper
+ * process, by CPU with the helper's counted on the numerator's side.
+ */
+interface RatioFigures {
+  rps: Summary;
+  cpu: Summary;
+  cpu_with_helper?: Summary;
+}
+
+interface RatioSpec<V extends string> {
+  /** Key in results.json and column heading, e.g. "stepgate/no-op". */
+  name: string;
+  numerator: V;
+  denominator: V;
+}
+
+interface ShapeFigures<V extends string> {
+  shape: string;
+  weight: number;
+  servers: Record<V, VariantFigures>;
+  ratios: Record<string, RatioFigures>;
+}
+
+interface Comparison<V extends string> {
+  /** The order of the first round; every other round runs it backwards. */
+  order: V[];
+  rounds: number;
+  shapes: ShapeFigures<V>[];
+  /**
+   * The shapes mixed by weight, round by round (round i of the mix from round i of every shape):
+   * req/s Σw / Σ(w/rate), as if per-request costs add; CPU per request Σ(w·µs) / Σw.
+   */
+  mix: { weight: number; servers: Record<V, VariantFigures>; ratios: Record<string, RatioFigures> };
+}
+
+/**
+ * Runs every variant once per round, the order reversed every other round (A B, B A, A B … or
+ * A B C, C B A, A B C …), so that drift on the machine falls on all variants alike; returns each
+ * variant's results in round order.
+ */
+async function alternate<V extends string, T>(
+  variants: readonly (readonly [V, Child])[],
+  once: (c: Child, v: V, round: number) => Promise<T>,
+  rounds = SETTINGS.rounds,
+): Promise<Record<V, T[]>> {
+  const runs = Object.fromEntries(variants.map(([v]) => [v, [] as T[]])) as Record<V, T[]>;
+  for (let r = 0; r < rounds; r++) {
+    for (const [v, c] of r % 2 === 0 ? variants : [...variants].reverse()) runs[v].push(await once(c, v, r));
+  }
+  return runs;
+}
+
+/** "3 rounds", "1 round". */
+function roundCount(n: number): string {
+  return `${n} round${n === 1 ? '' : 's'}`;
+}
+
+/** "A B, B A, A B" for 2 variants and 3 rounds. */
+function alternationText(variants: number, rounds: number): string {
+  const order = 'ABCDEFGH'.slice(0, variants).split('');
+  return Array.from({ length: rounds }, (_, r) => (r % 2 === 0 ? order : [...order].reverse()).join(' ')).join(', ');
+}
+
+function variantFigures(runs: readonly H2loadResult[]): VariantFigures {
+  const f: VariantFigures = { rps: summarize(runs.map((r) => r.rps), 0), cpu_us: summarize(runs.map((r) => r.cpuUs), 1), requests: runs.map((r) => r.done) };
+  if (runs.some((r) => r.alsoCpuUs !== undefined)) f.helper_cpu_us = summarize(runs.map((r) => r.alsoCpuUs ?? NaN), 1);
+  return f;
+}
+
+function ratioFigures(num: readonly H2loadResult[], den: readonly H2loadResult[]): RatioFigures {
+  const f: RatioFigures = {
+    rps: ratioSummary(num.map((r) => r.rps), den.map((r) => r.rps), 3),
+    cpu: ratioSummary(den.map((r) => r.cpuUs), num.map((r) => r.cpuUs), 3),
+  };
+  if (num.some((r) => r.alsoCpuUs !== undefined)) {
+    const withHelper = (r: H2loadResult) => r.cpuUs + (r.alsoCpuUs ?? 0);
+    f.cpu_with_helper = ratioSummary(den.map(withHelper), num.map(withHelper), 3);
+  }
+  return f;
+}
+
+/** Round i of a weighted mix from round i of each shape. */
+function mixRuns(rows: readonly { weight: number; runs: readonly H2loadResult[] }[]): H2loadResult[] {
+  const weights = rows.reduce((sum, r) => sum + r.weight, 0);
+  const rounds = Math.min(...rows.map((r) => r.runs.length));
+  return Array.from({ length: rounds }, (_, i) => {
+    const at = rows.map((r) => ({ w: r.weight, run: r.runs[i]! }));
+    const mixed: H2loadResult = {
+      rps: weights / at.reduce((sum, x) => sum + x.w / x.run.rps, 0),
+      done: at.reduce((sum, x) => sum + x.run.done, 0),
+      cpuUs: at.reduce((sum, x) => sum + x.w * x.run.cpuUs, 0) / weights,
+    };
+    if (at.some((x) => x.run.alsoCpuUs !== undefined)) mixed.alsoCpuUs = at.reduce((sum, x) => sum + x.w * (x.run.alsoCpuUs ?? 0), 0) / weights;
+    return mixed;
+  });
+}
+
+/** Every variant's and ratio's figures, per shape and for the weighted mix. */
+function compare<V extends string>(
+  order: readonly V[],
+  rows: readonly { shape: { name: string; weight: number }; runs: Record<V, H2loadResult[]> }[],
+  ratios: readonly RatioSpec<V>[],
+): Comparison<V> {
+  const figures = (runs: Record<V, readonly H2loadResult[]>) => ({
+    servers: Object.fromEntries(order.map((v) => [v, variantFigures(runs[v])])) as Record<V, VariantFigures>,
+    ratios: Object.fromEntries(ratios.map((q) => [q.name, ratioFigures(runs[q.numerator], runs[q.denominator])])),
+  });
+  const mixed = Object.fromEntries(order.map((v) => [v, mixRuns(rows.map((r) => ({ weight: r.shape.weight, runs: r.runs[v] })))])) as Record<V, H2loadResult[]>;
+  return {
+    order: [...order],
+    rounds: SETTINGS.rounds,
+    shapes: rows.map((r) => ({ shape: r.shape.name, weight: r.shape.weight, ...figures(r.runs) })),
+    mix: { weight: round(rows.reduce((sum, r) => sum + r.shape.weight, 0), 2), ...figures(mixed) },
+  };
+}
+
+/** Medians of one shape's runs, for the progress lines on stderr. */
+function progress<V extends string>(shape: string, runs: Record<V, H2loadResult[]>, labels: Record<V, string>): void {
+  const parts = (Object.keys(runs) as V[]).map((v) => `${labels[v]} ${Math.round(median(runs[v].map((r) => r.rps)))} req/s`);
+  console.error(`  ${shape}: ${parts.join(', ')} (medians)`);
 }
 
 interface LoadClientResult {
@@ -334,18 +485,8 @@ function topFrames(file: string, n: number): { frame: string; percent: number }[
 
 // ---------------------------------------------------------------------------------------------
 
-function loadSummary(r: LoadClientResult): LoadSummary {
-  return { rps: round(r.rps), completed: r.completed, seconds: round(r.elapsedMs / 1000, 2), cpu_us: round(r.cpuUs) };
-}
-
 function round(x: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-/** Throughput of a stream mixing the shapes by weight, if per-request costs add: Σw / Σ(w/r). */
-function mixRps(rows: { weight: number; rps: number }[]): number {
-  return rows.reduce((s, r) => s + r.weight, 0) / rows.reduce((s, r) => s + r.weight / r.rps, 0);
+  return roundTo(x, digits);
 }
 
 /** What (a)–(c) add to results.json. */
@@ -379,98 +520,74 @@ async function cachedScenarios(issuer: Issuer, work: string, configFile: string,
   await verifyDecisions(noop, shapeFrames, 'any');
   console.error(`decisions verified for ${SHAPES.length} shapes; running (a) cached tokens…`);
 
-  // (a) Cached tokens: each shape against both servers back to back, ABBA, so that drift
-  // (other load on the machine, hypervisor steal) falls on both sides equally.
-  const cached: CachedRow[] = [];
+  // (a) Cached tokens: each shape against both servers back to back, alternating round by round,
+  // so that drift (other load on the machine, hypervisor steal) falls on both sides equally.
+  const cachedRows: { shape: (typeof SHAPES)[number]; runs: Record<'stepgate' | 'noop', H2loadResult[]> }[] = [];
   const stealBefore = stealSeconds();
   for (const [i, shape] of SHAPES.entries()) {
-    const runs: Partial<Record<Server, H2loadResult[]>> = { stepgate: [], noop: [] };
-    for (let round = 0; round < SETTINGS.rounds; round++) {
-      for (const c of round % 2 === 0 ? [stepgate, noop] : [noop, stepgate]) runs[c.name]!.push(await h2load(c, frameFiles[i]!));
-    }
+    const runs = await alternate([['stepgate', stepgate], ['noop', noop]] as const, (c) => h2load(c, frameFiles[i]!));
     if (!alive(stepgate)) throw new Error(`stepgate died during (a):\n${stepgate.output()}`);
-    const sg = pool(runs.stepgate!);
-    const ref = pool(runs.noop!);
-    cached.push({
-      shape: shape.name,
-      weight: shape.weight,
-      stepgate: sg.rps,
-      noop: ref.rps,
-      ratio: sg.rps / ref.rps,
-      stepgate_cpu_us: sg.cpuUs,
-      noop_cpu_us: ref.cpuUs,
-    });
-    console.error(`  ${shape.name}: stepgate ${Math.round(sg.rps)} req/s, no-op ${Math.round(ref.rps)} req/s`);
+    cachedRows.push({ shape, runs });
+    progress(shape.name, runs, { stepgate: 'stepgate', noop: 'no-op' });
   }
   // After the load: still alive and still deciding the same way.
   await verifyDecisions(stepgate, shapeFrames, 'hit');
-  const mix = {
-    stepgate: mixRps(cached.map((r) => ({ weight: r.weight, rps: r.stepgate }))),
-    noop: mixRps(cached.map((r) => ({ weight: r.weight, rps: r.noop }))),
-    // CPU per request adds up linearly over a mix.
-    stepgateCpu: cached.reduce((sum, r) => sum + r.weight * r.stepgate_cpu_us, 0),
-    noopCpu: cached.reduce((sum, r) => sum + r.weight * r.noop_cpu_us, 0),
-  };
+  const cached = compare(['stepgate', 'noop'], cachedRows, [{ name: 'stepgate/no-op', numerator: 'stepgate', denominator: 'noop' }]);
   const memCached = memory(stepgate.proc.pid!);
   const stealCached = stealSeconds() - stealBefore;
 
-  // (b) Every token new: distinct frames, each sent once, by the grpc-js load client.
-  let fresh: { stepgate: LoadClientResult; noop: LoadClientResult; tokenBytes: number } | undefined;
+  // (b) Every token new: distinct frames, each sent once, by the grpc-js load client. Each round
+  // has its own tokens (new to stepgate), sent to both servers in alternating order.
+  let fresh: NewTokensResult | undefined;
   let memFresh: ReturnType<typeof memory> | undefined;
   if (!PROFILE && ONLY.has('b')) {
-    const total = SETTINGS.newTokenWarmup + SETTINGS.newTokens;
-    console.error(`signing ${total} distinct tokens for (b)…`);
-    const frames = await buildDistinctFrames(issuer, total, 1_000);
-    const framesFile = join(work, 'fresh.grpc');
-    writeFileSync(framesFile, Buffer.concat(frames.map((f) => f.frame)));
-    console.error('running (b) every token new…');
-    const noopResult = await loadClient(noop, framesFile, SETTINGS.newTokenWarmup);
-    const sgResult = await loadClient(stepgate, framesFile, SETTINGS.newTokenWarmup);
-    if (!alive(stepgate)) throw new Error(`stepgate died during (b):\n${stepgate.output()}`);
-    // Every measured answer must be the shape's decision, reached by verifying (cache miss).
-    sgResult.decisions.forEach((got, k) => {
-      const f = frames[SETTINGS.newTokenWarmup + k]!;
-      const want = `${f.shape.expect.allow ? 'allow' : 'deny'}:${f.shape.expect.reason}:${cacheUnreported ? '' : 'miss'}`;
-      if (got !== want) throw new Error(`(b) frame ${k} (${f.shape.name}): got ${got}, expected ${want}`);
+    const perRound = Math.ceil(SETTINGS.newTokens / SETTINGS.rounds);
+    const perFile = SETTINGS.newTokenWarmup + perRound;
+    console.error(`signing ${perFile * SETTINGS.rounds} distinct tokens for (b)…`);
+    const frames = await buildDistinctFrames(issuer, perFile * SETTINGS.rounds, 1_000);
+    const roundFrames = Array.from({ length: SETTINGS.rounds }, (_, r) => frames.slice(r * perFile, (r + 1) * perFile));
+    const files = roundFrames.map((fs, r) => {
+      const file = join(work, `fresh-${r}.grpc`);
+      writeFileSync(file, Buffer.concat(fs.map((f) => f.frame)));
+      return file;
     });
-    if (sgResult.errors || noopResult.errors) throw new Error(`(b) had RPC errors: ${sgResult.errors} + ${noopResult.errors}`);
-    fresh = { stepgate: sgResult, noop: noopResult, tokenBytes: Math.round(frames.reduce((s, f) => s + f.tokenBytes, 0) / frames.length) };
+    console.error('running (b) every token new…');
+    const runs = await alternate([['stepgate', stepgate], ['noop', noop]] as const, async (c, v, r) => {
+      const result = await loadClient(c, files[r]!, SETTINGS.newTokenWarmup);
+      if (result.errors) throw new Error(`(b) had ${result.errors} RPC errors against ${c.name}`);
+      if (v === 'stepgate') {
+        if (!alive(stepgate)) throw new Error(`stepgate died during (b):\n${stepgate.output()}`);
+        // Every measured answer must be the shape's decision, reached by verifying (cache miss).
+        result.decisions.forEach((got, k) => {
+          const f = roundFrames[r]![SETTINGS.newTokenWarmup + k]!;
+          const want = `${f.shape.expect.allow ? 'allow' : 'deny'}:${f.shape.expect.reason}:${cacheUnreported ? '' : 'miss'}`;
+          if (got !== want) throw new Error(`(b) round ${r + 1} frame ${k} (${f.shape.name}): got ${got}, expected ${want}`);
+        });
+      }
+      return { rps: result.rps, done: result.completed, cpuUs: result.cpuUs } satisfies H2loadResult;
+    });
+    fresh = {
+      tokens: runs.stepgate.reduce((sum, r) => sum + r.done, 0),
+      tokens_per_round: perRound,
+      token_bytes: Math.round(frames.reduce((sum, f) => sum + f.tokenBytes, 0) / frames.length),
+      rounds: SETTINGS.rounds,
+      servers: { stepgate: variantFigures(runs.stepgate), noop: variantFigures(runs.noop) },
+      ratios: { 'stepgate/no-op': ratioFigures(runs.stepgate, runs.noop) },
+    };
     memFresh = memory(stepgate.proc.pid!);
   }
   const memNoop = memory(noop.proc.pid!);
   for (const c of children) await stop(c);
   return {
     // Checked with grpc-js before and after the load; the run aborts on any mismatch.
-    decisions_verified: { shapes: SHAPES.length, new_token_frames: fresh?.stepgate.completed ?? 0, token_cache_checked: !cacheUnreported },
+    decisions_verified: { shapes: SHAPES.length, new_token_frames: fresh?.tokens ?? 0, token_cache_checked: !cacheUnreported },
     token_bytes: Math.round(shapeFrames.reduce((s, f) => s + f.tokenBytes, 0) / shapeFrames.length),
     cached_tokens: {
-      shapes: cached.map((r) => ({
-        ...r,
-        stepgate: round(r.stepgate),
-        noop: round(r.noop),
-        ratio: round(r.ratio, 3),
-        stepgate_cpu_us: round(r.stepgate_cpu_us),
-        noop_cpu_us: round(r.noop_cpu_us),
-      })),
       // CPU time the hypervisor gave to other guests during (a), summed over all CPUs: noise.
       steal_seconds: round(stealCached, 2),
-      mix: {
-        stepgate: round(mix.stepgate),
-        noop: round(mix.noop),
-        ratio: round(mix.stepgate / mix.noop, 3),
-        stepgate_cpu_us: round(mix.stepgateCpu),
-        noop_cpu_us: round(mix.noopCpu),
-        // The same ratio from CPU per request: what req/s would be with a core to itself.
-        cpu_ratio: round(mix.noopCpu / mix.stepgateCpu, 3),
-      },
+      ...cached,
     },
-    new_tokens: fresh && {
-      tokens: SETTINGS.newTokens,
-      token_bytes: fresh.tokenBytes,
-      stepgate: loadSummary(fresh.stepgate),
-      noop: loadSummary(fresh.noop),
-      ratio: round(fresh.stepgate.rps / fresh.noop.rps, 3),
-    },
+    new_tokens: fresh,
     memory_mib: {
       stepgate: { after_start: memStart.rssMiB, after_cached: memCached.rssMiB, after_new_tokens: memFresh?.rssMiB, peak: (memFresh ?? memCached).peakMiB },
       noop: { peak: memNoop.peakMiB },
@@ -513,7 +630,9 @@ async function main(): Promise<void> {
       ? undefined
       : await measureTokenCache(Number(process.env.BENCH_CACHE_TOKENS ?? 1_000_000), Number(process.env.BENCH_CACHE_CAP ?? 100_000), 256);
     const sectionOf: Record<string, unknown> = { d: tracing, e: riskState, f: guardrails, g: tokenCache, h: latency, w: workers, s: soak };
-    const ran = [...ONLY].filter((x) => (x in sectionOf ? sectionOf[x] : cachedSections) !== undefined).sort();
+    // (a) and (c) come with any of a–c (one pair of processes); (b) only when asked for.
+    const cachedRan = { a: cachedSections?.cached_tokens, b: cachedSections?.new_tokens, c: cachedSections?.memory_mib };
+    const ran = SCENARIOS.filter((x) => (x in sectionOf ? sectionOf[x] : cachedRan[x as 'a' | 'b' | 'c']) !== undefined).sort();
     const loadEnd = loadavg().map((x) => round(x, 2));
     const live = [...children.map((c) => c.proc), ...helpers].filter((p) => p.exitCode === null && p.signalCode === null && p.pid !== undefined);
     const machineLoad = loadWatch.finish(live.map((p) => p.pid!));
@@ -560,16 +679,19 @@ async function main(): Promise<void> {
       console.log(`\nTop self-time frames in ${what} (bench/profiles/${name}):\n`);
       console.log('| % | frame |\n|--:|---|');
       for (const t of topFrames(join(profDir, file), 25)) console.log(`| ${t.percent} | \`${t.frame}\` |`);
-    } else if (!machineLoad.quiet && !FORCE) {
-      // Figures from a busy machine are not published: other work moves them more than any change does.
-      console.log(
-        `\nNOT written to bench/results.json: other processes used ${machineLoad.other_cpus_before} CPUs before the run and ${machineLoad.other_cpus_during} during it, ` +
-          `above ${MAX_LOAD} (BENCH_MAX_LOAD). Run on a quiet machine, or pass --force (BENCH_FORCE=1) to publish anyway.`,
-      );
+    } else if ((!machineLoad.quiet || SETTINGS.rounds < MIN_PUBLISHED_ROUNDS) && !FORCE) {
+      // Figures from a busy machine are not published: other work moves them more than any change
+      // does. Nor are figures without a spread worth the name.
+      const why = [
+        ...(machineLoad.quiet ? [] : [`other processes used ${machineLoad.other_cpus_before} CPUs before the run and ${machineLoad.other_cpus_during} during it, above ${MAX_LOAD} (BENCH_MAX_LOAD)`]),
+        ...(SETTINGS.rounds < MIN_PUBLISHED_ROUNDS ? [`${roundCount(SETTINGS.rounds)} per comparison, fewer than ${MIN_PUBLISHED_ROUNDS} (BENCH_ROUNDS)`] : []),
+      ];
+      console.log(`\nNOT written to bench/results.json: ${why.join('; ')}. Run on a quiet machine with at least ${MIN_PUBLISHED_ROUNDS} rounds, or pass --force (BENCH_FORCE=1) to publish anyway.`);
       process.exitCode = 3;
     } else {
       writeFileSync(join(BENCH, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-      console.log(`\nwrote bench/results.json${!machineLoad.quiet ? ' (forced: the machine was loaded)' : ''}`);
+      const forced = [...(machineLoad.quiet ? [] : ['the machine was loaded']), ...(SETTINGS.rounds < MIN_PUBLISHED_ROUNDS ? [`only ${roundCount(SETTINGS.rounds)}`] : [])];
+      console.log(`\nwrote bench/results.json${forced.length ? ` (forced: ${forced.join(', ')})` : ''}`);
     }
     if (riskState && riskState.problems.length > 0) throw new Error(`(e) the Redis path was not clean: ${riskState.problems.join('; ')}`);
   } finally {
@@ -579,22 +701,14 @@ async function main(): Promise<void> {
   }
 }
 
-interface CachedRow {
-  shape: string;
-  weight: number;
-  /** req/s */
-  stepgate: number;
-  noop: number;
-  ratio: number;
-  stepgate_cpu_us: number;
-  noop_cpu_us: number;
-}
-
-interface LoadSummary {
-  rps: number;
-  completed: number;
-  seconds: number;
-  cpu_us: number;
+/** (b): per round, `tokens_per_round` new tokens (after 1,000 unmeasured ones) to each server; CPU per request includes the warm-up frames (they cost the same). */
+interface NewTokensResult {
+  tokens: number;
+  tokens_per_round: number;
+  token_bytes: number;
+  rounds: number;
+  servers: Record<'stepgate' | 'noop', VariantFigures>;
+  ratios: Record<string, RatioFigures>;
 }
 
 interface Results {
@@ -606,12 +720,8 @@ interface Results {
   scenarios_run: string[];
   decisions_verified?: { shapes: number; new_token_frames: number; token_cache_checked: boolean };
   token_bytes?: number;
-  cached_tokens?: {
-    shapes: CachedRow[];
-    steal_seconds: number;
-    mix: { stepgate: number; noop: number; ratio: number; stepgate_cpu_us: number; noop_cpu_us: number; cpu_ratio: number };
-  };
-  new_tokens?: undefined | { tokens: number; token_bytes: number; stepgate: LoadSummary; noop: LoadSummary; ratio: number };
+  cached_tokens?: Comparison<'stepgate' | 'noop'> & { steal_seconds: number };
+  new_tokens?: NewTokensResult | undefined;
   memory_mib?: { stepgate: { after_start: number; after_cached: number; after_new_tokens: number | undefined; peak: number }; noop: { peak: number } };
   tracing: TracingResult | undefined;
   risk_state: RiskStateResult | undefined;
@@ -655,12 +765,13 @@ function table(r: Results): string {
   const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
   const lines = [
     `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}, Node ${r.machine.node}, load average at start ${r.machine.load_average_at_start.join(' ')}; scenarios ${r.scenarios_run.join(', ')}` +
-      (r.machine.load ? `; other processes used ${r.machine.load.other_cpus_before} CPUs before the run and ${r.machine.load.other_cpus_during} during it (the benchmark ${r.machine.load.bench_cpus_during})` : ''),
+      (r.machine.load ? `; other processes used ${r.machine.load.other_cpus_before} CPUs before the run and ${r.machine.load.other_cpus_during} during it (the benchmark ${r.machine.load.bench_cpus_during})` : '') +
+      `; ${roundCount(s.rounds)} per comparison, h2load runs of ${s.seconds} s`,
   ];
   if (r.cached_tokens) lines.push(...cachedTable(r, n));
   if (r.tracing) lines.push(...tracingTable(r, r.tracing, n));
   if (r.risk_state) lines.push(...riskTable(r, r.risk_state, n));
-  if (r.guardrails) lines.push(...guardrailTable(r, r.guardrails, n));
+  if (r.guardrails) lines.push(...guardrailTable(r, r.guardrails));
   if (r.latency) lines.push(...latencyTable(r.latency));
   if (r.workers) lines.push(...workersTable(r.workers));
   if (r.soak) lines.push(...soakTable(r.soak));
@@ -668,33 +779,86 @@ function table(r: Results): string {
   return lines.join('\n');
 }
 
+/**
+ * One comparison as a markdown table: per shape and for the mix, each variant's req/s and CPU µs
+ * per request, and each ratio by req/s and by CPU, every cell "median (min–max)" over the rounds.
+ */
+function comparisonTable<V extends string>(c: Comparison<V>, labels: Record<V, string>, mixLabel: string, helperLabel = 'helper'): string[] {
+  const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  const f2 = (x: number) => x.toFixed(2);
+  const ratios = Object.keys(c.mix.ratios);
+  const helpers = c.order.filter((v) => c.mix.servers[v].helper_cpu_us);
+  const head = [
+    'shape',
+    'weight',
+    ...c.order.map((v) => `${labels[v]} req/s`),
+    ...ratios,
+    ...c.order.map((v) => `${labels[v]} CPU µs/req`),
+    ...helpers.map((v) => `${helperLabel} CPU µs/req (${labels[v]})`),
+    ...ratios.map((q) => `${q} by CPU`),
+  ];
+  const row = (name: string, weight: number, f: { servers: Record<V, VariantFigures>; ratios: Record<string, RatioFigures> }, bold: boolean) => {
+    const b = (x: string) => (bold ? `**${x}**` : x);
+    const cells = [
+      ...c.order.map((v) => formatSummary(f.servers[v].rps, n)),
+      ...ratios.map((q) => b(formatSummary(f.ratios[q]!.rps, f2))),
+      ...c.order.map((v) => formatSummary(f.servers[v].cpu_us, n)),
+      ...helpers.map((v) => formatSummary(f.servers[v].helper_cpu_us!, n)),
+      ...ratios.map((q) => b(formatSummary(f.ratios[q]!.cpu, f2))),
+    ];
+    return `| ${b(name)} | ${weight.toFixed(2)} | ${cells.join(' | ')} |`;
+  };
+  return [
+    `| ${head.join(' | ')} |`,
+    `|---|${head.slice(1).map(() => '--:').join('|')}|`,
+    ...c.shapes.map((x) => row(x.shape, x.weight, x, false)),
+    row(mixLabel, c.mix.weight, c.mix, true),
+  ];
+}
+
+/** "stepgate/no-op 0.91 (0.89–0.93) by req/s, 0.95 (0.93–0.96) by CPU per request", for the mix. */
+function ratioLine<V extends string>(c: Comparison<V>, helperLabel = 'the helper'): string {
+  const f2 = (x: number) => x.toFixed(2);
+  return Object.entries(c.mix.ratios)
+    .map(
+      ([q, x]) =>
+        `${q}: ${formatSummary(x.rps, f2)} by req/s, ${formatSummary(x.cpu, f2)} by CPU per request` +
+        (x.cpu_with_helper ? `, ${formatSummary(x.cpu_with_helper, f2)} counting ${helperLabel}'s CPU too` : ''),
+    )
+    .join('; ');
+}
+
+/** How a comparison ran, for the table headings. */
+function roundsText(c: { order: unknown[]; rounds: number }, s: typeof SETTINGS, warmup: string): string {
+  return `per shape ${roundCount(c.rounds)} (${alternationText(c.order.length, c.rounds)}) of ${s.seconds} s per server after ${warmup}; cells are the median (min–max) over the rounds, ratios taken within each round`;
+}
+
 function cachedTable(r: Results, n: (x: number) => string): string[] {
   const s = r.settings;
-  const mix = r.cached_tokens!.mix;
+  const a = r.cached_tokens!;
   const lines = [
     '',
-    `(a) cached tokens (~${r.token_bytes} B JWT): h2load -c ${s.clients} -m ${s.streams} -t ${s.threads}; per shape and server ${s.rounds} runs (ABBA) of ${s.seconds} s after ${s.warmupSeconds} s warm-up; hypervisor steal ${r.cached_tokens!.steal_seconds} CPU-s`,
+    `(a) cached tokens (~${r.token_bytes} B JWT): h2load -c ${s.clients} -m ${s.streams} -t ${s.threads}; stepgate (A) and the no-op (B), ${roundsText(a, s, `${s.warmupSeconds} s warm-up`)}; hypervisor steal ${a.steal_seconds} CPU-s`,
     '',
-    '| shape | weight | stepgate req/s | no-op req/s | ratio | stepgate CPU µs/req | no-op CPU µs/req |',
-    '|---|--:|--:|--:|--:|--:|--:|',
-    ...r.cached_tokens!.shapes.map(
-      (x) =>
-        `| ${x.shape} | ${x.weight.toFixed(2)} | ${n(x.stepgate)} | ${n(x.noop)} | ${x.ratio.toFixed(2)} | ${n(x.stepgate_cpu_us)} | ${n(x.noop_cpu_us)} |`,
-    ),
-    `| **weighted mix** | 1.00 | **${n(mix.stepgate)}** | **${n(mix.noop)}** | **${mix.ratio.toFixed(2)}** | **${n(mix.stepgate_cpu_us)}** | **${n(mix.noop_cpu_us)}** |`,
+    ...comparisonTable(a, { stepgate: 'stepgate', noop: 'no-op' }, 'weighted mix'),
     '',
-    `ratio by req/s ${mix.ratio.toFixed(2)}; by CPU per request ${mix.cpu_ratio.toFixed(2)} (no-op µs / stepgate µs)`,
+    `${ratioLine(a)} (no-op µs / stepgate µs)`,
   ];
   if (r.new_tokens) {
     const b = r.new_tokens;
+    const f2 = (x: number) => x.toFixed(2);
+    const row = (name: string, v: VariantFigures) => `| ${name} | ${formatSummary(v.rps, n)} | ${formatSummary(v.cpu_us, n)} | ${v.requests.map(n).join(', ')} |`;
+    const q = b.ratios['stepgate/no-op']!;
     lines.push(
       '',
-      `(b) every token new: ${n(b.tokens)} distinct RS256 tokens (~${b.token_bytes} B), grpc-js client, ${s.clients} connections × ${s.streams} in flight`,
+      `(b) every token new: ${n(b.tokens)} distinct RS256 tokens (~${b.token_bytes} B), ${roundCount(b.rounds)} (${alternationText(2, b.rounds)}) of ${n(b.tokens_per_round)} new tokens each (after 1,000 unmeasured), grpc-js client, ${s.clients} connections × ${s.streams} in flight; median (min–max)`,
       '',
-      '| server | req/s | requests | seconds | server CPU µs/req |',
-      '|---|--:|--:|--:|--:|',
-      `| stepgate | ${n(b.stepgate.rps)} | ${n(b.stepgate.completed)} | ${b.stepgate.seconds} | ${n(b.stepgate.cpu_us)} |`,
-      `| no-op | ${n(b.noop.rps)} | ${n(b.noop.completed)} | ${b.noop.seconds} | ${n(b.noop.cpu_us)} |`,
+      '| server | req/s | server CPU µs/req | requests per round |',
+      '|---|--:|--:|---|',
+      row('stepgate', b.servers.stepgate),
+      row('no-op', b.servers.noop),
+      '',
+      `stepgate/no-op: ${formatSummary(q.rps, f2)} by req/s, ${formatSummary(q.cpu, f2)} by CPU per request`,
     );
   }
   const m = r.memory_mib;
@@ -716,16 +880,11 @@ function tracingTable(r: Results, t: TracingResult, n: (x: number) => string): s
   const s = r.settings;
   return [
     '',
-    `(d) tracing on (sampling all, OTLP/HTTP protobuf to a local sink) vs off: two fresh stepgate processes, h2load -c ${s.clients} -m ${s.streams}, per shape and server ${s.rounds} runs (ABBA) of ${s.seconds} s after ${s.tracingWarmupSeconds} s of unmeasured load; requests carry a sampled traceparent`,
+    `(d) tracing on (sampling all, OTLP/HTTP protobuf to a local sink) vs off: two fresh stepgate processes, off (A) and on (B), h2load -c ${s.clients} -m ${s.streams}, ${roundsText(t, s, `${s.tracingWarmupSeconds} s of unmeasured load`)}; requests carry a sampled traceparent`,
     '',
-    '| shape | weight | tracing off req/s | tracing on req/s | ratio | off CPU µs/req | on CPU µs/req |',
-    '|---|--:|--:|--:|--:|--:|--:|',
-    ...t.shapes.map(
-      (x) => `| ${x.shape} | ${x.weight.toFixed(2)} | ${n(x.off)} | ${n(x.on)} | ${x.ratio.toFixed(2)} | ${n(x.off_cpu_us)} | ${n(x.on_cpu_us)} |`,
-    ),
-    `| **weighted (these shapes)** | | **${n(t.mix.off)}** | **${n(t.mix.on)}** | **${t.mix.ratio.toFixed(2)}** | **${n(t.mix.off_cpu_us)}** | **${n(t.mix.on_cpu_us)}** |`,
+    ...comparisonTable(t, { off: 'tracing off', on: 'tracing on' }, 'weighted (these shapes)'),
     '',
-    `ratio by req/s ${t.mix.ratio.toFixed(2)}; by CPU per request ${t.mix.cpu_ratio.toFixed(2)} (target ≥ 0.8); ` +
+    `${ratioLine(t)} (target ≥ 0.85); ` +
       `spans exported ${n(t.spans.exported)} of ${n(t.spans.checks)} checks (${n(t.spans.dropped)} dropped) in ${n(t.spans.export_requests)} OTLP requests, ${t.spans.mib_exported} MiB; ` +
       `peak RSS off ${t.memory_peak_mib.off} MiB, on ${t.memory_peak_mib.on} MiB`,
   ];
@@ -734,9 +893,7 @@ function tracingTable(r: Results, t: TracingResult, n: (x: number) => string): s
 // ---------------------------------------------------------------------------------------------
 // (d) Tracing on vs off
 
-interface TracingResult {
-  shapes: { shape: string; weight: number; off: number; on: number; ratio: number; off_cpu_us: number; on_cpu_us: number }[];
-  mix: { off: number; on: number; ratio: number; off_cpu_us: number; on_cpu_us: number; cpu_ratio: number };
+interface TracingResult extends Comparison<'off' | 'on'> {
   spans: { checks: number; exported: number; dropped: number; export_requests: number; mib_exported: number };
   memory_peak_mib: { off: number; on: number };
   otel_env: Record<string, string>;
@@ -780,17 +937,12 @@ async function tracingScenario(issuer: Issuer, work: string, configFile: string)
     }
     for (const c of [off, on]) for (const f of files) await h2load(c, f, SETTINGS.tracingWarmupSeconds);
 
-    const rows: TracingResult['shapes'] = [];
+    const rows: { shape: (typeof shapes)[number]; runs: Record<'off' | 'on', H2loadResult[]> }[] = [];
     for (const [i, shape] of shapes.entries()) {
-      const runs = new Map<Child, H2loadResult[]>([[off, []], [on, []]]);
-      for (let round = 0; round < SETTINGS.rounds; round++) {
-        for (const c of round % 2 === 0 ? [off, on] : [on, off]) runs.get(c)!.push(await h2load(c, files[i]!));
-      }
+      const runs = await alternate([['off', off], ['on', on]] as const, (c) => h2load(c, files[i]!));
       if (!alive(on) || !alive(off)) throw new Error(`a stepgate process died during (d):\n${on.output()}\n${off.output()}`);
-      const a = pool(runs.get(off)!);
-      const b = pool(runs.get(on)!);
-      rows.push({ shape: shape.name, weight: shape.weight, off: a.rps, on: b.rps, ratio: b.rps / a.rps, off_cpu_us: a.cpuUs, on_cpu_us: b.cpuUs });
-      console.error(`  ${shape.name}: tracing off ${Math.round(a.rps)} req/s, on ${Math.round(b.rps)} req/s`);
+      rows.push({ shape, runs });
+      progress(shape.name, runs, { off: 'tracing off', on: 'on' });
     }
     for (const c of [off, on]) await verifyDecisions(c, frames, 'hit');
 
@@ -802,14 +954,8 @@ async function tracingScenario(issuer: Issuer, work: string, configFile: string)
     await stop(off);
     await stop(on);
 
-    const weights = rows.reduce((sum, r) => sum + r.weight, 0);
-    const mixOff = mixRps(rows.map((r) => ({ weight: r.weight, rps: r.off })));
-    const mixOn = mixRps(rows.map((r) => ({ weight: r.weight, rps: r.on })));
-    const offCpu = rows.reduce((sum, r) => sum + r.weight * r.off_cpu_us, 0) / weights;
-    const onCpu = rows.reduce((sum, r) => sum + r.weight * r.on_cpu_us, 0) / weights;
     return {
-      shapes: rows.map((r) => ({ ...r, off: round(r.off), on: round(r.on), ratio: round(r.ratio, 3), off_cpu_us: round(r.off_cpu_us), on_cpu_us: round(r.on_cpu_us) })),
-      mix: { off: round(mixOff), on: round(mixOn), ratio: round(mixOn / mixOff, 3), off_cpu_us: round(offCpu), on_cpu_us: round(onCpu), cpu_ratio: round(offCpu / onCpu, 3) },
+      ...compare(['off', 'on'], rows, [{ name: 'on/off', numerator: 'on', denominator: 'off' }]),
       spans: {
         checks,
         exported: sink.stats.checkSpans,
@@ -828,45 +974,13 @@ async function tracingScenario(issuer: Issuer, work: string, configFile: string)
 // ---------------------------------------------------------------------------------------------
 // (e) Risk engine state: memory vs Redis, and the engine on vs off
 
-interface RiskRow {
-  shape: string;
-  weight: number;
-  /** req/s with the risk engine off, on with memory state, on with Redis state */
-  off: number;
-  memory: number;
-  redis: number;
-  /** redis / memory, by req/s */
-  redis_ratio: number;
-  /** memory / off, by req/s: what is left after the engine's own work */
-  engine_ratio: number;
-  off_cpu_us: number;
-  memory_cpu_us: number;
-  redis_cpu_us: number;
-  /** CPU of the redis-server process per request during the Redis runs */
-  redis_server_cpu_us: number;
-}
-
-interface RiskStateResult {
+/**
+ * (e): risk off, risk on with state in memory, and in Redis. Ratios "redis/memory" (by CPU also
+ * with redis-server's CPU counted on the Redis side: cpu_with_helper) and "memory/off" (what the
+ * engine's own work leaves). The Redis process' helper CPU is redis-server's per request.
+ */
+interface RiskStateResult extends Comparison<'off' | 'memory' | 'redis'> {
   steal_seconds: number;
-  shapes: RiskRow[];
-  mix: {
-    off: number;
-    memory: number;
-    redis: number;
-    /** redis / memory by req/s (target ≥ 0.7) */
-    ratio: number;
-    /** memory stepgate CPU µs / redis stepgate CPU µs */
-    cpu_ratio: number;
-    /** the same with redis-server's CPU added to the Redis side */
-    cpu_ratio_with_redis_server: number;
-    /** memory / off by req/s, and by CPU per request */
-    engine_ratio: number;
-    engine_cpu_ratio: number;
-    off_cpu_us: number;
-    memory_cpu_us: number;
-    redis_cpu_us: number;
-    redis_server_cpu_us: number;
-  };
   /** Proof that the Redis process did one observe round trip per Check (from INFO commandstats and its metrics). */
   redis: {
     version: string;
@@ -936,32 +1050,16 @@ async function riskScenario(issuer: Issuer, work: string, profDir?: string): Pro
     for (const c of servers) for (const f of files) await h2load(c, f, SETTINGS.tracingWarmupSeconds, c === red.child ? redis.proc.pid : undefined);
 
     const stealBefore = stealSeconds();
-    const rows: RiskRow[] = [];
+    const rows: { shape: (typeof shapes)[number]; runs: Record<'off' | 'memory' | 'redis', H2loadResult[]> }[] = [];
     for (const [i, shape] of shapes.entries()) {
-      const runs = new Map<Child, H2loadResult[]>(servers.map((c) => [c, []]));
-      // A B C C B A: drift on the machine falls on all three equally.
-      for (let round = 0; round < SETTINGS.rounds; round++) {
-        for (const c of round % 2 === 0 ? servers : [...servers].reverse()) {
-          runs.get(c)!.push(await h2load(c, files[i]!, SETTINGS.seconds, c === red.child ? redis.proc.pid : undefined));
-        }
-      }
+      // A B C, C B A, A B C: drift on the machine falls on all three equally.
+      const runs = await alternate([['off', off.child], ['memory', mem.child], ['redis', red.child]] as const, (c) =>
+        h2load(c, files[i]!, SETTINGS.seconds, c === red.child ? redis.proc.pid : undefined),
+      );
       if (!servers.every(alive)) throw new Error(`a stepgate process died during (e):\n${servers.map((c) => c.output()).join('\n')}`);
       if (redis.proc.exitCode !== null) throw new Error('redis-server died during (e)');
-      const [a, b, c] = servers.map((x) => pool(runs.get(x)!)) as [H2loadResult, H2loadResult, H2loadResult];
-      rows.push({
-        shape: shape.name,
-        weight: shape.weight,
-        off: a.rps,
-        memory: b.rps,
-        redis: c.rps,
-        redis_ratio: c.rps / b.rps,
-        engine_ratio: b.rps / a.rps,
-        off_cpu_us: a.cpuUs,
-        memory_cpu_us: b.cpuUs,
-        redis_cpu_us: c.cpuUs,
-        redis_server_cpu_us: c.alsoCpuUs,
-      });
-      console.error(`  ${shape.name}: risk off ${Math.round(a.rps)} req/s, memory ${Math.round(b.rps)} req/s, redis ${Math.round(c.rps)} req/s`);
+      rows.push({ shape, runs });
+      progress(shape.name, runs, { off: 'risk off', memory: 'memory', redis: 'redis' });
     }
     const steal = stealSeconds() - stealBefore;
     // After the load: same answers, from live processes, with the counters still out of reach.
@@ -998,39 +1096,12 @@ async function riskScenario(issuer: Issuer, work: string, profDir?: string): Pro
     const version = await redis.version();
     for (const c of servers) await stop(c);
 
-    const weights = rows.reduce((sum, r) => sum + r.weight, 0);
-    const mixOf = (k: 'off' | 'memory' | 'redis') => mixRps(rows.map((r) => ({ weight: r.weight, rps: r[k] })));
-    const cpuOf = (k: 'off_cpu_us' | 'memory_cpu_us' | 'redis_cpu_us' | 'redis_server_cpu_us') => rows.reduce((sum, r) => sum + r.weight * r[k], 0) / weights;
-    const mix = { off: mixOf('off'), memory: mixOf('memory'), redis: mixOf('redis') };
-    const cpu = { off: cpuOf('off_cpu_us'), memory: cpuOf('memory_cpu_us'), redis: cpuOf('redis_cpu_us'), server: cpuOf('redis_server_cpu_us') };
     return {
       steal_seconds: round(steal, 2),
-      shapes: rows.map((r) => ({
-        ...r,
-        off: round(r.off),
-        memory: round(r.memory),
-        redis: round(r.redis),
-        redis_ratio: round(r.redis_ratio, 3),
-        engine_ratio: round(r.engine_ratio, 3),
-        off_cpu_us: round(r.off_cpu_us),
-        memory_cpu_us: round(r.memory_cpu_us),
-        redis_cpu_us: round(r.redis_cpu_us),
-        redis_server_cpu_us: round(r.redis_server_cpu_us),
-      })),
-      mix: {
-        off: round(mix.off),
-        memory: round(mix.memory),
-        redis: round(mix.redis),
-        ratio: round(mix.redis / mix.memory, 3),
-        cpu_ratio: round(cpu.memory / cpu.redis, 3),
-        cpu_ratio_with_redis_server: round(cpu.memory / (cpu.redis + cpu.server), 3),
-        engine_ratio: round(mix.memory / mix.off, 3),
-        engine_cpu_ratio: round(cpu.off / cpu.memory, 3),
-        off_cpu_us: round(cpu.off),
-        memory_cpu_us: round(cpu.memory),
-        redis_cpu_us: round(cpu.redis),
-        redis_server_cpu_us: round(cpu.server),
-      },
+      ...compare(['off', 'memory', 'redis'], rows, [
+        { name: 'redis/memory', numerator: 'redis', denominator: 'memory' },
+        { name: 'memory/off', numerator: 'memory', denominator: 'off' },
+      ]),
       redis: { version, checks, denials, script_calls: scriptCalls, calls_per_check: round(scriptCalls / checks, 4), failed_calls: failedCalls },
       state_errors: stateErrors,
       problems,
@@ -1048,22 +1119,13 @@ async function riskScenario(issuer: Issuer, work: string, profDir?: string): Pro
 
 function riskTable(r: Results, e: RiskStateResult, n: (x: number) => string): string[] {
   const s = r.settings;
-  const f2 = (x: number) => x.toFixed(2);
-  const m = e.mix;
   return [
     '',
-    `(e) risk engine state: three fresh stepgate processes (risk off; risk on with state in memory; risk on with state in a local redis-server ${e.redis.version}), h2load -c ${s.clients} -m ${s.streams}, per shape and server ${s.rounds} runs (ABC CBA) of ${s.seconds} s after ${s.tracingWarmupSeconds} s of unmeasured load; hypervisor steal ${e.steal_seconds} CPU-s`,
+    `(e) risk engine state: three fresh stepgate processes, risk off (A), risk on with state in memory (B), risk on with state in a local redis-server ${e.redis.version} (C), h2load -c ${s.clients} -m ${s.streams}, ${roundsText(e, s, `${s.tracingWarmupSeconds} s of unmeasured load`)}; hypervisor steal ${e.steal_seconds} CPU-s`,
     '',
-    '| shape | weight | risk off req/s | memory req/s | redis req/s | redis/memory | memory/off | off CPU µs/req | memory CPU µs/req | redis CPU µs/req | redis-server CPU µs/req |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
-    ...e.shapes.map(
-      (x) =>
-        `| ${x.shape} | ${x.weight.toFixed(2)} | ${n(x.off)} | ${n(x.memory)} | ${n(x.redis)} | ${f2(x.redis_ratio)} | ${f2(x.engine_ratio)} | ${n(x.off_cpu_us)} | ${n(x.memory_cpu_us)} | ${n(x.redis_cpu_us)} | ${n(x.redis_server_cpu_us)} |`,
-    ),
-    `| **weighted (these shapes)** | | **${n(m.off)}** | **${n(m.memory)}** | **${n(m.redis)}** | **${f2(m.ratio)}** | **${f2(m.engine_ratio)}** | **${n(m.off_cpu_us)}** | **${n(m.memory_cpu_us)}** | **${n(m.redis_cpu_us)}** | **${n(m.redis_server_cpu_us)}** |`,
+    ...comparisonTable(e, { off: 'risk off', memory: 'memory', redis: 'redis' }, 'weighted (these shapes)', 'redis-server'),
     '',
-    `redis/memory: ${f2(m.ratio)} by req/s (target ≥ 0.7), ${f2(m.cpu_ratio)} by stepgate CPU per request, ${f2(m.cpu_ratio_with_redis_server)} counting redis-server's CPU too; ` +
-      `risk on (memory)/off: ${f2(m.engine_ratio)} by req/s, ${f2(m.engine_cpu_ratio)} by CPU per request`,
+    `${ratioLine(e, 'redis-server')} (targets: redis/memory ≥ 0.8, memory/off ≥ 0.95)`,
     `Redis path: ${n(e.redis.script_calls)} script calls for ${n(e.redis.checks)} checks (${n(e.redis.denials)} denials) = ${e.redis.calls_per_check} per Check, ` +
       `${e.redis.failed_calls} failed; stepgate_state_errors_total memory ${e.state_errors.memory}, redis ${e.state_errors.redis}`,
     ...e.problems.map((p) => `PROBLEM: ${p}`),
@@ -1107,9 +1169,13 @@ function hex(chars: number): string {
   return randomBytes(chars / 2).toString('hex');
 }
 
-// (e) adds about 2 minutes to the 3 of (a)–(d).
+// At the defaults (3 rounds of 1.5 s) (a)–(f) take about 7 minutes on a quiet 2-core machine, (e)
+// about 2 of them. The h2load-bound parts of the limit grow with more or longer rounds.
+const RUN_SCALE = Math.max(1, (SETTINGS.rounds * (SETTINGS.seconds + SETTINGS.warmupSeconds + 0.3)) / (3 * (1.5 + 0.5 + 0.3)));
 const LIMIT_MINUTES =
-  (ONLY.has('e') ? 9 : 6) + (ONLY.has('g') ? 20 : 0) + (ONLY.has('h') ? 6 : 0) + (ONLY.has('w') ? 2 : 0) + (ONLY.has('s') ? Math.ceil((2 * soakSettings().seconds + 120) / 60) + 4 : 0);
+  Math.ceil(((ONLY.has('e') ? 11 : 8) + (ONLY.has('h') ? 7 : 0) + (ONLY.has('w') ? 2 : 0)) * RUN_SCALE) +
+  (ONLY.has('g') ? 20 : 0) +
+  (ONLY.has('s') ? Math.ceil((2 * soakSettings().seconds + 120) / 60) + 4 : 0);
 const timer = setTimeout(() => {
   console.error(`benchmark exceeded ${LIMIT_MINUTES} minutes; giving up`);
   for (const c of children) c.proc.kill('SIGKILL');
@@ -1122,25 +1188,9 @@ await main();
 // ---------------------------------------------------------------------------------------------
 // (f) Guardrail-inspected writes
 
-interface GuardrailRow {
-  shape: string;
-  weight: number;
-  /** req/s */
-  on: number;
-  off: number;
-  noop: number;
-  /** guardrails on / no-op, and on / off, by req/s */
-  ratio: number;
-  on_off_ratio: number;
-  on_cpu_us: number;
-  off_cpu_us: number;
-  noop_cpu_us: number;
-}
-
-interface GuardrailResult {
+/** (f): guardrails on, off, and the no-op; ratios "on/no-op" and "on/off". */
+interface GuardrailResult extends Comparison<'on' | 'off' | 'noop'> {
   steal_seconds: number;
-  shapes: GuardrailRow[];
-  mix: { on: number; off: number; noop: number; ratio: number; on_off_ratio: number; on_cpu_us: number; off_cpu_us: number; noop_cpu_us: number; cpu_ratio: number };
   load_average: number[];
   configuration: string;
 }
@@ -1150,7 +1200,7 @@ interface GuardrailResult {
  * guardrails on, the same without a guardrails section, and the no-op. Two of the shapes violate
  * a guardrail (aal2 needed, an aal2 token sent), so their requirement is rebuilt on every request;
  * the encoded-allow cache keys on the answer, so those allows still reuse their encoded bytes
- * (test/unit/encoded-allows.test.ts proves the hits; here, their cost). A B C C B A per shape.
+ * (test/unit/encoded-allows.test.ts proves the hits; here, their cost). A B C, C B A, A B C per shape.
  */
 async function guardrailScenario(issuer: Issuer, work: string): Promise<GuardrailResult> {
   console.error('running (f) guardrail-inspected writes: guardrails on vs off vs no-op…');
@@ -1205,59 +1255,21 @@ async function guardrailScenario(issuer: Issuer, work: string): Promise<Guardrai
     for (const c of servers) for (const f of files) await h2load(c, f, SETTINGS.tracingWarmupSeconds);
 
     const stealBefore = stealSeconds();
-    const rows: GuardrailRow[] = [];
+    const rows: { shape: (typeof GUARDRAIL_SHAPES)[number]; runs: Record<'on' | 'off' | 'noop', H2loadResult[]> }[] = [];
     for (const [i, shape] of GUARDRAIL_SHAPES.entries()) {
-      const runs = new Map<Child, H2loadResult[]>(servers.map((c) => [c, []]));
-      for (let r = 0; r < SETTINGS.rounds; r++) {
-        for (const c of r % 2 === 0 ? servers : [...servers].reverse()) runs.get(c)!.push(await h2load(c, files[i]!));
-      }
+      const runs = await alternate([['on', on], ['off', off], ['noop', noop]] as const, (c) => h2load(c, files[i]!));
       if (!servers.every(alive)) throw new Error(`a server died during (f):\n${servers.map((c) => c.output()).join('\n')}`);
-      const [a, b, c] = servers.map((x) => pool(runs.get(x)!)) as [H2loadResult, H2loadResult, H2loadResult];
-      rows.push({
-        shape: shape.name,
-        weight: shape.weight,
-        on: a.rps,
-        off: b.rps,
-        noop: c.rps,
-        ratio: a.rps / c.rps,
-        on_off_ratio: a.rps / b.rps,
-        on_cpu_us: a.cpuUs,
-        off_cpu_us: b.cpuUs,
-        noop_cpu_us: c.cpuUs,
-      });
-      console.error(`  ${shape.name}: guardrails on ${Math.round(a.rps)} req/s, off ${Math.round(b.rps)} req/s, no-op ${Math.round(c.rps)} req/s`);
+      rows.push({ shape, runs });
+      progress(shape.name, runs, { on: 'guardrails on', off: 'off', noop: 'no-op' });
     }
     const steal = stealSeconds() - stealBefore;
     for (const c of [on, off]) await verifyDecisions(c, frames, 'hit');
-    const weights = rows.reduce((sum, r) => sum + r.weight, 0);
-    const mixOf = (k: 'on' | 'off' | 'noop') => mixRps(rows.map((r) => ({ weight: r.weight, rps: r[k] })));
-    const cpuOf = (k: 'on_cpu_us' | 'off_cpu_us' | 'noop_cpu_us') => rows.reduce((sum, r) => sum + r.weight * r[k], 0) / weights;
-    const mix = { on: mixOf('on'), off: mixOf('off'), noop: mixOf('noop') };
-    const cpu = { on: cpuOf('on_cpu_us'), off: cpuOf('off_cpu_us'), noop: cpuOf('noop_cpu_us') };
     return {
       steal_seconds: round(steal, 2),
-      shapes: rows.map((r) => ({
-        ...r,
-        on: round(r.on),
-        off: round(r.off),
-        noop: round(r.noop),
-        ratio: round(r.ratio, 3),
-        on_off_ratio: round(r.on_off_ratio, 3),
-        on_cpu_us: round(r.on_cpu_us),
-        off_cpu_us: round(r.off_cpu_us),
-        noop_cpu_us: round(r.noop_cpu_us),
-      })),
-      mix: {
-        on: round(mix.on),
-        off: round(mix.off),
-        noop: round(mix.noop),
-        ratio: round(mix.on / mix.noop, 3),
-        on_off_ratio: round(mix.on / mix.off, 3),
-        on_cpu_us: round(cpu.on),
-        off_cpu_us: round(cpu.off),
-        noop_cpu_us: round(cpu.noop),
-        cpu_ratio: round(cpu.noop / cpu.on, 3),
-      },
+      ...compare(['on', 'off', 'noop'], rows, [
+        { name: 'on/no-op', numerator: 'on', denominator: 'noop' },
+        { name: 'on/off', numerator: 'on', denominator: 'off' },
+      ]),
       load_average: loadAverage,
       configuration: 'guardrails: default_effect aal2 within 900 s, allowed_registries [registry.example.internal]; JSON Deployment manifests of ~1 KB in the CheckRequest body',
     };
@@ -1266,23 +1278,15 @@ async function guardrailScenario(issuer: Issuer, work: string): Promise<Guardrai
   }
 }
 
-function guardrailTable(r: Results, g: GuardrailResult, n: (x: number) => string): string[] {
+function guardrailTable(r: Results, g: GuardrailResult): string[] {
   const s = r.settings;
-  const f2 = (x: number) => x.toFixed(2);
-  const m = g.mix;
   return [
     '',
-    `(f) guardrail-inspected writes (all allowed; body in the Check): stepgate with guardrails on, the same without guardrails, and the no-op; h2load -c ${s.clients} -m ${s.streams}, per shape and server ${s.rounds} runs (ABC CBA) of ${s.seconds} s after ${s.tracingWarmupSeconds} s of unmeasured load; load average ${g.load_average.join(' ')}; hypervisor steal ${g.steal_seconds} CPU-s`,
+    `(f) guardrail-inspected writes (all allowed; body in the Check): stepgate with guardrails on (A), the same without guardrails (B), and the no-op (C); h2load -c ${s.clients} -m ${s.streams}, ${roundsText(g, s, `${s.tracingWarmupSeconds} s of unmeasured load`)}; load average ${g.load_average.join(' ')}; hypervisor steal ${g.steal_seconds} CPU-s`,
     '',
-    '| shape | weight | guardrails on req/s | off req/s | no-op req/s | on/no-op | on/off | on CPU µs/req | off CPU µs/req | no-op CPU µs/req |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
-    ...g.shapes.map(
-      (x) =>
-        `| ${x.shape} | ${x.weight.toFixed(2)} | ${n(x.on)} | ${n(x.off)} | ${n(x.noop)} | ${f2(x.ratio)} | ${f2(x.on_off_ratio)} | ${n(x.on_cpu_us)} | ${n(x.off_cpu_us)} | ${n(x.noop_cpu_us)} |`,
-    ),
-    `| **weighted (these shapes)** | | **${n(m.on)}** | **${n(m.off)}** | **${n(m.noop)}** | **${f2(m.ratio)}** | **${f2(m.on_off_ratio)}** | **${n(m.on_cpu_us)}** | **${n(m.off_cpu_us)}** | **${n(m.noop_cpu_us)}** |`,
+    ...comparisonTable(g, { on: 'guardrails on', off: 'off', noop: 'no-op' }, 'weighted (these shapes)'),
     '',
-    `guardrails on/no-op: ${f2(m.ratio)} by req/s, ${f2(m.cpu_ratio)} by CPU per request; guardrails on/off: ${f2(m.on_off_ratio)} by req/s`,
+    ratioLine(g),
   ];
 }
 
@@ -1304,20 +1308,12 @@ interface LatencyResult {
   noop_max_rps: number;
   stepgate_max_rps: number;
   points: LatencyPoint[];
+  /** Alternations per rate. */
+  rounds: number;
   /** Rates at which stepgate's p99 stayed within 0.5 ms of the no-op's. */
   flat_up_to_rps: number;
   load_average: number[][];
   client: string;
-}
-
-// A function declaration (hoisted): main() runs before the module's later constants are set.
-function median(xs: number[]): number {
-  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-}
-
-function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 /**
@@ -1356,13 +1352,13 @@ async function openLoop(c: Child, frameFile: string, rate: number, seconds: numb
   const starts = rows.map((r) => r[0]!).sort((a, b) => a - b);
   const lag = starts.map((t, k) => Math.max(0, (t - starts[0]!) / 1000 - (k * 1000) / rate)).sort((a, b) => a - b);
   return {
-    p50: percentile(lat, 0.5),
-    p99: percentile(lat, 0.99),
-    p999: percentile(lat, 0.999),
+    p50: percentileOfSorted(lat, 0.5),
+    p99: percentileOfSorted(lat, 0.99),
+    p999: percentileOfSorted(lat, 0.999),
     sent: rows.length,
     failed,
     client_cpu_us: round(clientCpuUs, 1),
-    lag_p99_ms: round(percentile(lag, 0.99), 2),
+    lag_p99_ms: round(percentileOfSorted(lag, 0.99), 2),
     // What h2load actually offered: requests over the span of their send times.
     achieved_rps: round(starts.length > 1 ? ((starts.length - 1) * 1e6) / (starts.at(-1)! - starts[0]!) : NaN),
   };
@@ -1410,18 +1406,17 @@ async function latencyScenario(issuer: Issuer, work: string): Promise<LatencyRes
     await verifyDecisions(sg, [frame], 'miss');
     await verifyDecisions(sg, [frame], 'hit');
     // Saturation of each (closed loop, as in (a)), alternated.
-    const max: Record<string, number[]> = { stepgate: [], noop: [] };
-    for (const c of [noop, sg, sg, noop]) max[c.name]!.push((await h2load(c, frameFile)).rps);
-    const noopMax = median(max.noop!);
+    const saturation = await alternate([['noop', noop], ['stepgate', sg]] as const, (c) => h2load(c, frameFile));
+    const max = { noop: saturation.noop.map((r) => r.rps), stepgate: saturation.stepgate.map((r) => r.rps) };
+    const noopMax = median(max.noop);
     const rates = [...new Set([1000, 3000, 5000, Math.round(0.5 * noopMax), Math.round(0.7 * noopMax), Math.round(0.9 * noopMax)])].sort((a, b) => a - b);
     const points: LatencyPoint[] = [];
     const seconds = Math.max(2, SETTINGS.seconds);
     for (const rate of rates) {
-      const rounds: Record<string, LatencyPoint['rounds']> = { stepgate: [], noop: [] };
-      // A B B A B A: three alternations per rate.
-      for (const c of [sg, noop, noop, sg, sg, noop]) rounds[c.name]!.push(await openLoop(c, frameFile, rate, seconds, work));
+      // A B, B A, A B …: SETTINGS.rounds alternations per rate.
+      const rounds = await alternate([['stepgate', sg], ['noop', noop]] as const, (c) => openLoop(c, frameFile, rate, seconds, work));
       for (const name of ['stepgate', 'noop'] as const) {
-        const rs = rounds[name]!;
+        const rs = rounds[name];
         points.push({ server: name, rate, p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), p999: median(rs.map((r) => r.p999)), rounds: rs });
       }
       loads.push(loadavg().map((x) => round(x, 2)));
@@ -1436,7 +1431,7 @@ async function latencyScenario(issuer: Issuer, work: string): Promise<LatencyRes
       if (s.p99 - n.p99 <= 500 && s.rounds.every((r) => r.failed === 0)) flat = rate;
       else break;
     }
-    return { shape: shape.name, noop_max_rps: round(noopMax), stepgate_max_rps: round(median(max.stepgate!)), points, flat_up_to_rps: flat, load_average: loads, client: 'h2load --rps (fixed rate per connection), 4 connections, 1 thread (C); latency from --log-file' };
+    return { shape: shape.name, noop_max_rps: round(noopMax), stepgate_max_rps: round(median(max.stepgate)), points, rounds: SETTINGS.rounds, flat_up_to_rps: flat, load_average: loads, client: 'h2load --rps (fixed rate per connection), 4 connections, 1 thread (C); latency from --log-file' };
   } finally {
     await stop(sg).catch(() => undefined);
     await stop(noop).catch(() => undefined);
@@ -1447,20 +1442,23 @@ function latencyTable(h: LatencyResult): string[] {
   const ms = (us: number) => (us / 1000).toFixed(2);
   const lines = [
     '',
-    `(h) open-loop latency, ${h.shape}: fixed offered rates, stepgate and the no-op alternating (A B B A B A); ms, median of 3 rounds [spread]. ` +
+    `(h) open-loop latency, ${h.shape}: fixed offered rates, stepgate and the no-op alternating (${alternationText(2, h.rounds)}); ms, median of ${roundCount(h.rounds)} [spread]. ` +
       `Closed-loop saturation: no-op ${h.noop_max_rps} req/s, stepgate ${h.stepgate_max_rps} req/s. p99 within 0.5 ms of the no-op up to ${h.flat_up_to_rps} req/s.`,
     '',
     '| offered req/s | % of no-op max | stepgate p50 | p99 | p99.9 | no-op p50 | p99 | p99.9 | failed | h2load CPU µs/req | achieved req/s (stepgate / no-op) | h2load send lag p99 ms (stepgate / no-op) |',
     '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
-  const spread = (p: LatencyPoint, k: 'p50' | 'p99' | 'p999') => `${ms(p[k])} [${ms(Math.min(...p.rounds.map((r) => r[k])))}–${ms(Math.max(...p.rounds.map((r) => r[k])))}]`;
+  const spreadOf = (p: LatencyPoint, k: 'p50' | 'p99' | 'p999') => {
+    const { min, max } = spread(p.rounds.map((r) => r[k]));
+    return `${ms(p[k])} [${ms(min)}–${ms(max)}]`;
+  };
   for (const rate of [...new Set(h.points.map((p) => p.rate))]) {
     const s = h.points.find((p) => p.server === 'stepgate' && p.rate === rate)!;
     const n = h.points.find((p) => p.server === 'noop' && p.rate === rate)!;
     const failed = [...s.rounds, ...n.rounds].reduce((a, r) => a + r.failed, 0);
     const client = (p: LatencyPoint, k: 'client_cpu_us' | 'lag_p99_ms' | 'achieved_rps') => median(p.rounds.map((r) => r[k] ?? NaN));
     lines.push(
-      `| ${rate} | ${Math.round((100 * rate) / h.noop_max_rps)} | ${spread(s, 'p50')} | ${spread(s, 'p99')} | ${spread(s, 'p999')} | ${spread(n, 'p50')} | ${spread(n, 'p99')} | ${spread(n, 'p999')} | ${failed} | ${median([...s.rounds, ...n.rounds].map((r) => r.client_cpu_us ?? NaN))} | ${client(s, 'achieved_rps')} / ${client(n, 'achieved_rps')} | ${client(s, 'lag_p99_ms')} / ${client(n, 'lag_p99_ms')} |`,
+      `| ${rate} | ${Math.round((100 * rate) / h.noop_max_rps)} | ${spreadOf(s, 'p50')} | ${spreadOf(s, 'p99')} | ${spreadOf(s, 'p999')} | ${spreadOf(n, 'p50')} | ${spreadOf(n, 'p99')} | ${spreadOf(n, 'p999')} | ${failed} | ${median([...s.rounds, ...n.rounds].map((r) => r.client_cpu_us ?? NaN))} | ${client(s, 'achieved_rps')} / ${client(n, 'achieved_rps')} | ${client(s, 'lag_p99_ms')} / ${client(n, 'lag_p99_ms')} |`,
     );
   }
   lines.push(
@@ -1470,13 +1468,15 @@ function latencyTable(h: LatencyResult): string[] {
   return lines;
 }
 
+/**
+ * (w): req/s of one process and of two workers, and two/one per round. The CPU figures are the
+ * primary process' only (a cluster's workers are other processes), so no ratio is taken by CPU.
+ */
 interface WorkersResult {
   shape: string;
-  one: number[];
-  two: number[];
-  ratio: number;
-  ratio_spread: [number, number];
-  cpu_us: { one: number; two: number };
+  rounds: number;
+  servers: Record<'one' | 'two', VariantFigures>;
+  ratio: Summary;
   load_average: number[][];
 }
 
@@ -1506,24 +1506,18 @@ async function workersScenario(issuer: Issuer, work: string): Promise<WorkersRes
     };
     const one = await start(1);
     const two = await start(2);
-    const rps: Record<string, number[]> = { one: [], two: [] };
-    const cpu: Record<string, number[]> = { one: [], two: [] };
     // CPU of a cluster is the primary's and the workers': /proc of the process group is not at hand,
     // so the figure is req/s; the two cores are the limit for both.
-    for (const [name, c] of [['one', one], ['two', two], ['two', two], ['one', one], ['one', one], ['two', two]] as const) {
+    const runs = await alternate([['one', one], ['two', two]] as const, async (c) => {
       const r = await h2load(c, frameFile);
-      rps[name]!.push(r.rps);
-      cpu[name]!.push(r.cpuUs);
       loads.push(loadavg().map((x) => round(x, 2)));
-    }
-    const ratios = [0, 1, 2].map((i) => rps.two![i]! / rps.one![i]!);
+      return r;
+    });
     return {
       shape: shape.name,
-      one: rps.one!,
-      two: rps.two!,
-      ratio: round(median(rps.two!) / median(rps.one!), 2),
-      ratio_spread: [round(Math.min(...ratios), 2), round(Math.max(...ratios), 2)],
-      cpu_us: { one: round(median(cpu.one!), 1), two: round(median(cpu.two!), 1) },
+      rounds: SETTINGS.rounds,
+      servers: { one: variantFigures(runs.one), two: variantFigures(runs.two) },
+      ratio: ratioSummary(runs.two.map((r) => r.rps), runs.one.map((r) => r.rps), 3),
       load_average: loads,
     };
   } finally {
@@ -1533,16 +1527,17 @@ async function workersScenario(issuer: Issuer, work: string): Promise<WorkersRes
 }
 
 function workersTable(w: WorkersResult): string[] {
+  const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  const row = (processes: number, v: VariantFigures) => `| ${processes} | ${formatSummary(v.rps, n)} | ${v.rps.rounds.map(n).join(', ')} |`;
   return [
     '',
-    `(w) one process against \`serve --workers 2\` (Redis state), ${w.shape}, closed loop, A B B A B A: req/s`,
+    `(w) one process against \`serve --workers 2\` (Redis state), ${w.shape}, closed loop, ${roundCount(w.rounds)} (${alternationText(2, w.rounds)}): req/s, median (min–max)`,
     '',
-    '| processes | req/s (median) | rounds |',
+    '| processes | req/s | rounds |',
     '|--:|--:|---|',
-    `| 1 | ${median(w.one)} | ${w.one.join(', ')} |`,
-    `| 2 | ${median(w.two)} | ${w.two.join(', ')} |`,
+    row(1, w.servers.one),
+    row(2, w.servers.two),
     '',
-    `two/one ${w.ratio} (per alternation ${w.ratio_spread[0]}–${w.ratio_spread[1]}); load average during (w): ${w.load_average.map((l) => l[0]).join(', ')}`,
+    `two/one ${formatSummary(w.ratio, (x) => x.toFixed(2))} (per round); load average during (w): ${w.load_average.map((l) => l[0]).join(', ')}`,
   ];
 }
-

@@ -5,6 +5,7 @@ import { heapLimitMiB } from '../src/heap-limit.js';
 import { CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
 import { buildFrame, configYaml, SHAPES, type Frame, type Issuer, type Shape } from './fixtures.js';
 import { startBenchRedis, type BenchRedis } from './redis.js';
+import { median, percentileOfSorted as percentile } from './stats.mjs';
 
 /**
  * Scenario (s): the soak with a Redis outage (issue 17). One stepgate process with the risk
@@ -168,16 +169,6 @@ function parseSample(text: string, at: number, rssMiB: number): Sample {
 function status(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round((Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) / 1024) * 10) / 10;
-}
-
-function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 }
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
