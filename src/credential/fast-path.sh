@@ -75,7 +75,7 @@ answer() {
   set +f
   for f in "$dir"/fast-*.txt; do
     [ -f "$f" ] || continue
-    { IFS= read -r l1 && IFS= read -r l2 && IFS= read -r l3; } <"$f" || continue
+    { IFS= read -r l1 && IFS= read -r l2 && IFS= read -r l3; } <"$f" 2>/dev/null || continue
     if [ "$l1" = 'stepgate-fast-path 1' ] && [ "$l2" = "issuer $issuer" ] && [ "$l3" = "client $client" ]; then
       fast=$f
       break
@@ -117,7 +117,7 @@ EOF
 
   # parentStart: which kubectl process this is. Without /proc, Node has only '' to go by, which
   # cannot tell a reused pid from the same kubectl; this script leaves that to Node.
-  IFS= read -r stat <"/proc/$PPID/stat" || return 1
+  { IFS= read -r stat <"/proc/$PPID/stat"; } 2>/dev/null || return 1
   start=
   start_field ${stat##*')'}
   case $start in '' | *[!0-9]*) return 1 ;; esac
@@ -141,7 +141,7 @@ EOF
           # refusedToken's marker: the kubectl process last served, as JSON.stringify wrote it.
           if [ -e "$dir/$served" ] || [ -L "$dir/$served" ]; then
             m=
-            IFS= read -r m <"$dir/$served" || [ -n "$m" ] || return 1
+            { IFS= read -r m <"$dir/$served"; } 2>/dev/null || [ -n "$m" ] || return 1
             case $m in '{"ppid":'*',"parent_start":"'*'","token_hash":"'*'","at":'*'}') ;; *) return 1 ;; esac
             r=${m#'{"ppid":'}
             mppid=${r%%,*}
@@ -207,7 +207,7 @@ EOF
         *) return 1 ;;
       esac
     done
-  } <"$fast"
+  } <"$fast" 2>/dev/null
   [ "$phase" = 4 ] || return 1
   [ -n "$choice" ] || return 1
 
