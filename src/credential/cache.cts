@@ -248,6 +248,12 @@ export class TokenCache {
     rmSync(join(this.dir, servedFile(issuer, clientId)), { force: true });
   }
 
+  /** Whether any of these token files changed after `path` was written (fast-path.sh declines then). */
+  private newerThan(names: string[], path: string): boolean {
+    const written = statSync(path, { bigint: true }).mtimeNs;
+    return names.some((n) => statSync(join(this.dir, n), { bigint: true }).mtimeNs > written);
+  }
+
   private dropFast(issuer: string, clientId: string): void {
     rmSync(join(this.dir, `fast-${fileKey(issuer, clientId)}.txt`), { force: true });
   }
@@ -267,7 +273,7 @@ export class TokenCache {
         const { tokens, names, count } = this.entries(issuer, clientId);
         const want = fastText(issuer, clientId, tokens, names, count, servedFile(issuer, clientId));
         const have = readPrivate(path);
-        if (want === have) return;
+        if (want === have && !this.newerThan(names, path)) return;
         if (want === undefined) rmSync(path, { force: true });
         else this.writeText(name, want);
       }

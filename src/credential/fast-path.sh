@@ -12,7 +12,7 @@
 #
 # Plain POSIX sh (dash, bash --posix, zsh as sh). Outside utilities: date +%s, ls -nd, mv, and
 # readlink when handing over to Node through a symlink (npm's node_modules/.bin/stepgate).
-# `test -O` is not in POSIX but every shell named above has it.
+# `test -O` and `test -nt` are not in POSIX.1-2017 but every shell named above has them.
 
 # The 20th field after the command name in /proc/<pid>/stat is field 22, the start time.
 start_field() {
@@ -171,7 +171,8 @@ EOF
           f=${l#file }
           case $f in token-*.json) ;; *) return 1 ;; esac
           case $f in */*) return 1 ;; esac
-          [ -f "$dir/$f" ] || return 1
+          # Each must still exist, and not have changed since this file was written.
+          [ -f "$dir/$f" ] && [ ! "$dir/$f" -nt "$fast" ] || return 1
           ;;
         'hash '*)
           [ "$phase" = 2 ] || [ "$phase" = 3 ] || return 1

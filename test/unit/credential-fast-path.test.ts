@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
@@ -295,6 +295,18 @@ describe('the fast path', () => {
     h = home();
     writeFileSync(join(h, 'stepgate', 'token-0123.json'), '{}', { mode: 0o600 });
     expect(served(h)).toBe(false);
+
+    // A token file rewritten in place by something that did not update the file (the file's
+    // time set back stands for "written before"): sh declines, Node answers with the new token
+    // and brings the file up to date, and sh answers again.
+    h = home([token('', 'everyday')]);
+    const everydayFile = join(h, 'stepgate', readdirSync(join(h, 'stepgate')).find((n) => n.startsWith('token-'))!);
+    writeFileSync(everydayFile, JSON.stringify(token('', 'rewritten', { expires_at: NOW + 900 })));
+    utimesSync(fastOf(h), new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
+    expect(served(h)).toBe(false);
+    expect(answerFromCache(nodeArgs, { env: { XDG_CACHE_HOME: h }, ppid: process.pid + 100_000, now: () => NOW })).toContain('"token":"rewritten"');
+    const viaNewParent = spawnSync('/bin/sh', ['-c', `"$@"; :`, 'sh', '/bin/sh', SCRIPT, ...args], { env: { PATH: `${bin}:/usr/bin:/bin`, XDG_CACHE_HOME: h }, encoding: 'utf8' });
+    expect(viaNewParent.stdout).toContain('"token":"rewritten"');
 
     h = home();
     chmodSync(fastOf(h), 0o644);
