@@ -75,7 +75,7 @@ answer() {
   set +f
   for f in "$dir"/fast-*.txt; do
     [ -f "$f" ] || continue
-    { IFS= read -r l1 && IFS= read -r l2 && IFS= read -r l3; } <"$f" 2>/dev/null || continue
+    { IFS= read -r l1 && IFS= read -r l2 && IFS= read -r l3; } 2>/dev/null <"$f" || continue
     if [ "$l1" = 'stepgate-fast-path 1' ] && [ "$l2" = "issuer $issuer" ] && [ "$l3" = "client $client" ]; then
       fast=$f
       break
@@ -208,16 +208,18 @@ EOF
         *) return 1 ;;
       esac
     done
-  } <"$fast" 2>/dev/null
+  } 2>/dev/null <"$fast"
   [ "$phase" = 4 ] || return 1
   [ -n "$choice" ] || return 1
 
   # serve(): the marker first, written as TokenCache writes it (0600, a temporary name, rename),
-  # then the answer. From here on the outcome is final: Node must not answer a second time.
+  # then the answer. Once the marker is in place the outcome is final: Node must not answer a
+  # second time. (Should writing it fail, Node runs with this umask; it sets 0600 and 0700 on
+  # what it writes anyway.)
   umask 077
   tmp=$dir/$served.$$.sh.tmp
-  printf '{"ppid":%s,"parent_start":"%s","token_hash":"%s","at":%s}' "$PPID" "$start" "$chosen_hash" "$now" >"$tmp" || return 1
-  mv -f -- "$tmp" "$dir/$served" || return 1
+  { printf '{"ppid":%s,"parent_start":"%s","token_hash":"%s","at":%s}' "$PPID" "$start" "$chosen_hash" "$now" >"$tmp"; } 2>/dev/null || return 1
+  mv -f -- "$tmp" "$dir/$served" 2>/dev/null || { rm -f -- "$tmp"; return 1; }
   printf '{"apiVersion":"%s",%s\n' "$api" "$choice" || exit 1
   exit 0
 }
