@@ -85,7 +85,8 @@ const TOKEN_FILE = /^token-.*\.json$/;
  *   served <file>                   the re-run marker's file name (servedFile)
  *   tokens <n>                      token-*.json files in the directory when written: another
  *                                   count means the cache changed behind this file's back
- *   file <name>                     each of this pair's token files: all must still exist
+ *   file <name>                     each of this pair's token files: all must still exist, none
+ *                                   changed after this file (syncFast rewrites it then)
  *   hash <hash> <live until>        the first token with each hash, in list order (refusedToken)
  *   token <live until> <hash> <json>  in preference order; <json> is the ExecCredential after
  *                                   its apiVersion member, which sh puts back from the exec info
@@ -282,8 +283,7 @@ export class TokenCache {
       try {
         rmSync(path, { force: true });
       } catch {
-        // put() and remove() dropped it before changing the cache; a file that cannot be removed
-        // could not have been written either.
+        // put() and remove() dropped it before changing the cache, so what is left is not stale.
       }
     }
   }
