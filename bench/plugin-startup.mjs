@@ -5,20 +5,26 @@
  *
  *   node bench/plugin-startup.mjs [pairs] [--kubectl] [--before DIR]
  *
- * Default (the plugin alone): `node dist/stepgate.cjs credential …`, what the installed `stepgate`
- * binary runs, against an empty `node -e ''`, alternately so that a change in the machine's load
- * hits both alike (default 200 pairs, after 10 warm-up rounds).
+ * Two ways the plugin can run, measured in the same rounds:
+ *   fast   `stepgate credential …` as the installed command runs it: the kubeconfig entry that
+ *          `stepgate kubeconfig` prints (command: stepgate), `stepgate` on PATH being a symlink to
+ *          dist/credential/fast-path.sh as npm makes it. The sh script answers from the cache.
+ *   node   `node dist/stepgate.cjs credential …`, the Node cached path (what the script hands over
+ *          to when it declines, and what kubeconfigs naming node and the file run).
+ *
+ * Default (the plugin alone): both, against an empty `node -e ''` and an empty `sh -c true`, in
+ * rotating order so that a change in the machine's load hits all alike (default 200 rounds, after
+ * 10 warm-up rounds). The fast path is compared with sh, the Node path with node.
  *
  * --kubectl: the real thing. `kubectl get --raw /api/v1/namespaces/default/pods` against a small
- * local HTTPS server, once with a kubeconfig user whose exec credential is the plugin (as
- * `stepgate kubeconfig` prints it: provideClusterInfo, interactiveMode IfAvailable) and once with
- * a user holding the same token statically. The difference is everything the plugin costs kubectl:
- * forking it, KUBERNETES_EXEC_INFO, the plugin's start-up and reading its answer.
+ * local HTTPS server, with a kubeconfig user per variant (both with provideClusterInfo and
+ * interactiveMode IfAvailable, as `stepgate kubeconfig` prints them) and one user holding the same
+ * token statically. The difference is everything the plugin costs kubectl: forking it,
+ * KUBERNETES_EXEC_INFO, the plugin's start-up and reading its answer.
  *
- * --before DIR: a third command in the same rounds, the plugin of an earlier build copied to DIR
- * (a copy of dist/ inside this repository, so its package.json and node_modules apply): DIR's
- * stepgate.cjs if it has one, else `DIR/cli.js credential`. This is how a change is measured
- * before and after under the same load.
+ * --before DIR: one more command in the same rounds, the Node plugin of an earlier build copied to
+ * DIR (a copy of dist/ inside this repository, so its package.json and node_modules apply): DIR's
+ * stepgate.cjs if it has one, else `DIR/cli.js credential`.
  *
  * Each command runs under `bash -c '…; times'`: a new parent process per run, as each kubectl
  * command is. Without the shell staying in between, every run would have the same parent pid and
@@ -27,16 +33,20 @@
  * gives the children's CPU time (user + system; kubectl's includes the plugin it waited for), which
  * a busy machine disturbs less than wall time.
  *
+ * Before timing, each variant must answer from the cache, and the fast one must do so with no
+ * `node` on the PATH (a hand-over to Node would fail): the figures are the sh path's own.
+ *
  * The cache is a fresh $XDG_CACHE_HOME with one everyday token of a realistic size (seeded with
- * the plugin's own TokenCache), and KUBERNETES_EXEC_INFO (set by kubectl itself in --kubectl)
- * carries a cluster with a real CA certificate.
+ * the plugin's own TokenCache, which also writes the fast path's file), and KUBERNETES_EXEC_INFO
+ * (set by kubectl itself in --kubectl) carries a cluster with a real CA certificate, encoded as
+ * client-go encodes it.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { median, percentile, spread } from './stats.mjs';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -73,11 +83,28 @@ try {
 
   const node = process.execPath;
   const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const pluginArgs = ['credential', `--issuer=${issuer}`, `--client-id=${clientId}`, '--acr=aal1=urn:stepgate:aal1', '--acr=aal2=urn:stepgate:aal2'];
+  const acrs = ['--acr=aal1=urn:stepgate:aal1', '--acr=aal2=urn:stepgate:aal2'];
+  const pluginArgs = ['credential', `--issuer=${issuer}`, `--client-id=${clientId}`, ...acrs];
   const entry = (d) => (existsSync(join(d, 'stepgate.cjs')) ? join(d, 'stepgate.cjs') : join(d, 'cli.js'));
-  const plugins = { plugin: entry(join(ROOT, 'dist')), ...(before ? { before: entry(resolve(before)) } : {}) };
+  const plugins = { node: entry(join(ROOT, 'dist')), ...(before ? { before: entry(resolve(before)) } : {}) };
   const commands = {};
   const names = {};
+  /** The paired difference each command is reported against. */
+  const refs = {};
+
+  // `stepgate` as npm installs it: a symlink in a bin folder to the package's sh script.
+  const script = join(ROOT, 'dist/credential/fast-path.sh');
+  if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build`);
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  symlinkSync(script, join(bin, 'stepgate'));
+  env.PATH = `${bin}:${dirname(node)}:${env.PATH}`;
+  // The same PATH without node: the fast variant must answer with only what sh uses.
+  const tools = join(dir, 'tools');
+  mkdirSync(tools);
+  for (const t of ['date', 'ls', 'mv', 'readlink', ...(viaKubectl ? ['kubectl'] : [])]) {
+    symlinkSync(execFileSync('/bin/sh', ['-c', `command -v ${t}`], { env: { PATH: process.env.PATH }, encoding: 'utf8' }).trim(), join(tools, t));
+  }
 
   if (viaKubectl) {
     // The API server stand-in runs in its own process: the runs below block this one.
@@ -92,6 +119,10 @@ try {
       server.once('exit', () => fail(new Error('the API server stand-in exited')));
     });
     const users = [`  - name: static\n    user:\n      token: ${idToken}`];
+    // The entry a user gets from `stepgate kubeconfig` (run through the installed command).
+    const printed = execFileSync(join(bin, 'stepgate'), ['kubeconfig', `--issuer=${issuer}`, `--client-id=${clientId}`, ...acrs, '--name=fast'], { env, encoding: 'utf8' });
+    if (!/\n\s+command: stepgate\n/.test(printed)) throw new Error(`unexpected kubeconfig entry:\n${printed}`);
+    users.push(printed.replace(/^users:\n/, '').trimEnd());
     for (const [name, file] of Object.entries(plugins)) {
       users.push(
         `  - name: ${name}\n    user:\n      exec:\n        apiVersion: client.authentication.k8s.io/v1\n        command: ${node}\n` +
@@ -107,9 +138,13 @@ try {
     const k = (user) => `kubectl --kubeconfig=${q(kubeconfig)} --user=${user} get --raw /api/v1/namespaces/default/pods`;
     commands.baseline = k('static');
     names.baseline = 'kubectl, static token';
+    commands.fast = k('fast');
+    names.fast = 'kubectl, stepgate kubeconfig entry (sh fast path)';
+    refs.fast = 'baseline';
     for (const name of Object.keys(plugins)) {
       commands[name] = k(name);
-      names[name] = `kubectl, plugin${name === 'before' ? ` (${before})` : ''}`;
+      names[name] = name === 'before' ? `kubectl, node plugin (${before})` : 'kubectl, node dist/stepgate.cjs';
+      refs[name] = 'baseline';
     }
   } else {
     env.KUBERNETES_EXEC_INFO = JSON.stringify({
@@ -119,9 +154,15 @@ try {
     });
     commands.baseline = `${q(node)} -e ''`;
     names.baseline = "node -e ''";
+    commands.sh = '/bin/sh -c true';
+    names.sh = 'sh -c true';
+    commands.fast = ['stepgate', ...pluginArgs].map(q).join(' ');
+    names.fast = 'stepgate credential (sh fast path)';
+    refs.fast = 'sh';
     for (const [name, file] of Object.entries(plugins)) {
       commands[name] = [node, file, ...pluginArgs].map(q).join(' ');
-      names[name] = `${name === 'before' ? `${before}: ` : ''}stepgate credential (cached)`;
+      names[name] = `${name === 'before' ? `${before}: ` : ''}node dist/stepgate.cjs credential (cached)`;
+      refs[name] = 'baseline';
     }
   }
 
@@ -129,10 +170,10 @@ try {
     const m = /^(\d+)m([\d.]+)s$/.exec(t);
     return Number(m[1]) * 60 + Number(m[2]);
   };
-  const once = (cmd) => {
+  const once = (cmd, e = env) => {
     const t0 = process.hrtime.bigint();
     // stdout stays a pipe, as kubectl gives the plugin; `times` reports on stderr.
-    const r = spawnSync('/bin/bash', ['-c', `${cmd} ; times >&2`], { env, encoding: 'utf8' });
+    const r = spawnSync('/bin/bash', ['-c', `${cmd} ; times >&2`], { env: e, encoding: 'utf8' });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     const lines = r.stderr.trim().split('\n');
     if (r.status !== 0 || lines.length !== 2) throw new Error(`${cmd} failed: ${r.stderr}`);
@@ -142,8 +183,8 @@ try {
   };
   // Every variant must answer from the cache: the plugin prints that token, kubectl gets the list.
   for (const [name, cmd] of Object.entries(commands)) {
-    const out = once(cmd).stdout;
-    const ok = viaKubectl ? JSON.parse(out).kind === 'PodList' : name === 'baseline' || JSON.parse(out).status?.token === idToken;
+    const out = once(cmd, name === 'fast' ? { ...env, PATH: `${bin}:${tools}` } : env).stdout;
+    const ok = viaKubectl ? JSON.parse(out).kind === 'PodList' : name === 'baseline' || name === 'sh' || JSON.parse(out).status?.token === idToken;
     if (!ok) throw new Error(`${name} did not answer from the cache: ${out}`);
   }
 
@@ -168,8 +209,9 @@ try {
   const row = (name, xs) => ({ name, median: pct(xs, 50), p10: pct(xs, 10), p25: pct(xs, 25), p75: pct(xs, 75), p90: pct(xs, 90), ...spread(xs) });
   const table = (m) => {
     const rows = order.map((k) => row(names[k], m[k]));
-    for (const k of order.slice(1)) rows.push(row(`added by ${names[k]} (paired difference)`, m[k].map((x, i) => x - m.baseline[i])));
-    if (before) rows.push(row('before − after (paired difference)', m.before.map((x, i) => x - m.plugin[i])));
+    for (const k of order.filter((k) => refs[k])) rows.push(row(`added by ${names[k]} over ${names[refs[k]]} (paired difference)`, m[k].map((x, i) => x - m[refs[k]][i])));
+    rows.push(row('node − fast (paired difference)', m.node.map((x, i) => x - m.fast[i])));
+    if (before) rows.push(row('before − node (paired difference)', m.before.map((x, i) => x - m.node[i])));
     return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? +v.toFixed(1) : v])));
   };
   const result = {

@@ -38,6 +38,8 @@ export interface DevIdpOptions {
   showTotpHint?: boolean;
   /** Clock for TOTP and auth_time, epoch ms. */
   now?: () => number;
+  /** Lifetime of each new device code (RFC 8628) in seconds, asked per code; default 600. */
+  deviceCodeTtl?: () => number;
 }
 
 export interface HeadlessLogin {
@@ -150,7 +152,15 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
       groups: ['groups'],
     },
     conformIdTokenClaims: false,
-    ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600 },
+    ttl: {
+      AccessToken: 600,
+      AuthorizationCode: 60,
+      IdToken: 600,
+      Interaction: 600,
+      Session: 8 * 3600,
+      Grant: 8 * 3600,
+      DeviceCode: () => opts.deviceCodeTtl?.() ?? 600,
+    },
     // deviceFlow: the RFC 8628 grant for the kubectl plugin in SSH sessions; its user-code and
     // confirmation pages are oidc-provider's own, then sign-in uses the pages below.
     features: { devInteractions: { enabled: false }, claimsParameter: { enabled: true }, deviceFlow: { enabled: true } },

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 /**
- * The installed `stepgate` and `kubectl-stepgate` binaries (package.json "bin").
+ * The Node side of the installed `stepgate` and `kubectl-stepgate` commands: package.json "bin"
+ * is credential/fast-path.sh, which answers kubectl from the cache in sh and runs this file for
+ * everything else, with the same arguments (kubeconfigs that name `node` and this file run it
+ * directly).
  *
  * kubectl runs `stepgate credential …` before each command, and nearly always a cached token is
  * the answer. This file is CommonJS so that that answer is given before Node's ES-module loader,

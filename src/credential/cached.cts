@@ -1,6 +1,8 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { cacheDir, TokenCache, tokenHash, type CachedToken } from './cache.cjs';
+import { cacheDir, execCredentialJson, preferenceOrder, SKEW_SECONDS, TokenCache, tokenHash, type CachedToken } from './cache.cjs';
+
+export { SKEW_SECONDS };
 
 /**
  * `stepgate credential` when a cached token answers: the path kubectl takes before nearly every
@@ -13,6 +15,9 @@ import { cacheDir, TokenCache, tokenHash, type CachedToken } from './cache.cjs';
  * answerFromCache answers exactly when the full path would answer from the cache without asking
  * anyone, with the same output and the same re-run marker; otherwise it writes nothing at all and
  * the full path decides (sign-in, refresh, the question to stepgate after a 401, usage errors).
+ *
+ * In front of both sits the `stepgate` command itself, fast-path.sh: it answers from the file
+ * TokenCache precomputes for it by these same rules, and runs this file when it declines.
  */
 
 export const PLUGIN_OPTIONS = {
@@ -39,8 +44,6 @@ export type PluginValues = ReturnType<typeof parsePluginArgs>['values'];
 
 export class PluginUsageError extends Error {}
 
-/** A token is offered only with this much life left, so it cannot expire on its way. */
-export const SKEW_SECONDS = 30;
 /** A re-run for the same kubectl process counts as "after a 401" within this many seconds. */
 export const RERUN_WINDOW_SECONDS = 900;
 
@@ -72,6 +75,9 @@ export interface ExecInfo {
   ca: Buffer | undefined;
 }
 
+/** How client-go encodes KUBERNETES_EXEC_INFO: kind, then apiVersion, then spec. */
+const EXEC_INFO_HEAD = /^\{"kind":"ExecCredential","apiVersion":"(client\.authentication\.k8s\.io\/v1(?:beta1)?)","spec":/;
+
 /** What kubectl passes in KUBERNETES_EXEC_INFO (the cluster with `provideClusterInfo: true`). */
 export function execInfo(env: NodeJS.ProcessEnv): ExecInfo {
   let apiVersion = 'client.authentication.k8s.io/v1';
@@ -86,7 +92,9 @@ export function execInfo(env: NodeJS.ProcessEnv): ExecInfo {
       const caData = info.spec?.cluster?.['certificate-authority-data'];
       if (caData) ca = Buffer.from(caData, 'base64');
     } catch {
-      // A malformed exec info only costs the cluster defaults; the token is still produced.
+      // A malformed exec info only costs the cluster defaults; the token is still produced, in
+      // the apiVersion client-go's own encoding states first, as fast-path.sh reads it.
+      apiVersion = EXEC_INFO_HEAD.exec(raw)?.[1] ?? apiVersion;
     }
   }
   return { apiVersion, server, ca };
@@ -94,12 +102,7 @@ export function execInfo(env: NodeJS.ProcessEnv): ExecInfo {
 
 /** The ExecCredential line for client-go. */
 export function execCredential(info: ExecInfo, t: CachedToken): string {
-  const cred = {
-    apiVersion: info.apiVersion,
-    kind: 'ExecCredential',
-    status: { token: t.id_token, expirationTimestamp: new Date((t.expires_at - SKEW_SECONDS) * 1000).toISOString() },
-  };
-  return `${JSON.stringify(cred)}\n`;
+  return `${execCredentialJson(info.apiVersion, t)}\n`;
 }
 
 export function parentStart(ppid: number): string {
@@ -114,9 +117,7 @@ export function parentStart(ppid: number): string {
 
 /** The token to offer: the newest live elevated sign-in, else the everyday one. */
 export function best(tokens: CachedToken[], now: number, exclude: string | undefined): CachedToken | undefined {
-  const live = tokens.filter((t) => t.expires_at - SKEW_SECONDS > now && (exclude === undefined || tokenHash(t.id_token) !== exclude));
-  const elevated = live.filter((t) => t.level !== '').sort((a, b) => b.obtained_at - a.obtained_at);
-  return elevated[0] ?? live.find((t) => t.level === '');
+  return preferenceOrder(tokens).find((t) => t.expires_at - SKEW_SECONDS > now && (exclude === undefined || tokenHash(t.id_token) !== exclude));
 }
 
 export interface Answering {
@@ -145,6 +146,9 @@ export function refusedToken(a: Answering, tokens: CachedToken[], now: number): 
 /** Remembers which kubectl process got `t` (for refusedToken), then returns its ExecCredential. */
 export function serve(a: Answering, t: CachedToken): string {
   a.cache.markServed(a.issuer, a.clientId, { ppid: a.ppid, parent_start: a.start, token_hash: tokenHash(t.id_token), at: a.now() });
+  // Node answers when fast-path.sh declined; that may be because its file is missing or out of
+  // date (an earlier version, a file removed by hand), so the next command can take it again.
+  a.cache.syncFast(a.issuer, a.clientId);
   return execCredential(a.info, t);
 }
 

@@ -209,7 +209,13 @@ async function credential(s: Settings, io: PluginIo): Promise<number> {
     const url = challengeUrl(s, info);
     const answer = url ? await askChallenge(url, previous.id_token, info.ca) : { kind: 'error' as const, message: 'no stepgate URL (--stepgate, or provideClusterInfo: true)' };
     if (answer.kind === 'challenge') return stepUp(s, io, cache, answer.challenge, previous, served);
-    if (answer.kind === 'invalid') refused = tokenHash(previous.id_token);
+    if (answer.kind === 'invalid') {
+      refused = tokenHash(previous.id_token);
+      // stepgate accepts it no more (revoked key, and the like): an elevated sign-in is not kept to
+      // be offered to the next command (and the fast path's file follows). The everyday entry
+      // stays for its refresh token, and is replaced below.
+      if (previous.level !== '') cache.remove(previous.issuer, previous.client_id, previous.level);
+    }
     else if (answer.kind === 'error') io.stderr(`stepgate: could not ask stepgate why the request was refused: ${answer.message}`);
     // 'none': the 401 was not a stepgate step-up; the same token is all there is to offer.
     if (answer.kind !== 'invalid') return served(previous);

@@ -37,7 +37,7 @@ export interface SignInOptions {
 
 export class SignInError extends Error {
   constructor(
-    readonly code: 'cancelled' | 'failed' | 'timeout',
+    readonly code: 'cancelled' | 'expired' | 'failed' | 'timeout',
     message: string,
   ) {
     super(message);
@@ -146,7 +146,11 @@ async function deviceSignIn(config: oidc.Configuration, o: SignInOptions, r: Sig
   const where = start.verification_uri_complete ?? start.verification_uri;
   o.stderr(`stepgate: to sign in${r.acrValues ? ` (${r.acrValues})` : ''}, open ${where} on any device and enter the code ${start.user_code}`);
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), Math.min(o.timeoutMs, start.expires_in * 1000));
+  // The identity provider says when its code has expired (expired_token, RFC 8628 §3.5), on the
+  // first poll after; the plugin's own deadline comes two polls later and only guards against an
+  // identity provider that never says so.
+  const interval = start.interval ?? 5;
+  const timer = setTimeout(() => controller.abort(), Math.min(o.timeoutMs, (start.expires_in + 2 * interval) * 1000));
   try {
     const tokens = await oidc.pollDeviceAuthorizationGrant(config, start, undefined, { signal: controller.signal });
     // The device grant has no authorization response to carry max_age checks; check auth_time here.
@@ -157,8 +161,12 @@ async function deviceSignIn(config: oidc.Configuration, o: SignInOptions, r: Sig
     return res;
   } catch (err) {
     if (controller.signal.aborted) throw new SignInError('timeout', 'the device sign-in was not completed in time');
-    if (err instanceof oidc.ResponseBodyError && (err.error === 'access_denied' || err.error === 'expired_token')) {
-      throw new SignInError(err.error === 'access_denied' ? 'cancelled' : 'timeout', `the identity provider answered ${err.error}`);
+    if (err instanceof oidc.ResponseBodyError && err.error === 'access_denied') {
+      throw new SignInError('cancelled', 'the identity provider answered access_denied');
+    }
+    if (err instanceof oidc.ResponseBodyError && err.error === 'expired_token') {
+      const within = start.expires_in >= 120 ? `${Math.round(start.expires_in / 60)} minutes` : `${start.expires_in} seconds`;
+      throw new SignInError('expired', `the code ${start.user_code} expired at the identity provider (expired_token): run the command again for a new code, and enter it within ${within}`);
     }
     throw err;
   } finally {

@@ -1,14 +1,15 @@
-import { mkdtemp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevIdp, type DevIdp } from '../../demo/idp.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
 import { launchChromium } from '../support/browser.js';
+import { installPlugin } from '../support/plugin-install.js';
 import { EXEC_SUBPROTOCOL, kubectl, makeTls, startFakeApiserver, startKubeNginx, type FakeApiserver, type KubectlResult, type RunningKubeNginx } from '../support/kube.js';
 import { CLIENT_ID, CLIENT_SECRET, freePort, stepupEnv } from '../support/stepup.js';
 
@@ -17,6 +18,9 @@ import { CLIENT_ID, CLIENT_SECRET, freePort, stepupEnv } from '../support/stepup
  * stepgate forward-auth → a fake kube-apiserver; kubectl's exec credential is `stepgate
  * credential`, signing in at the dev IdP through headless Chromium (the browser command is the
  * test's opener) or with the device grant. The tests run in order, as one engineer's session.
+ * The plugin is installed as npm installs it (node_modules/.bin on PATH), the kubeconfig user is
+ * the entry `stepgate kubeconfig` prints, and the plugin's own commands run as `kubectl stepgate
+ * …`: the sh fast path answers from the cache and hands everything else to Node.
  * Every kubectl output is appended to .artifacts/kubectl-output.txt (the docs quote it).
  */
 
@@ -33,6 +37,10 @@ let context: BrowserContext;
 let opener: Server;
 let openerUrl: string;
 let kubeconfig: string;
+/** node_modules/.bin of the installed plugin. */
+let pluginBin: string;
+/** The dev IdP's lifetime for new device codes, in seconds. */
+let deviceCodeTtl = 600;
 /** What the next browser sign-in does at the IdP. */
 let mode: 'password' | 'password+otp' | 'cancel' | 'wrong-otp' | 'deny-device' | 'wrong-user-code' = 'password';
 /** What the IdP's pages said along the way (for the wrong-code test). */
@@ -157,7 +165,7 @@ async function drive(url: string): Promise<void> {
 
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
-    PATH: process.env.PATH,
+    PATH: `${pluginBin}:${dirname(process.execPath)}:${process.env.PATH}`,
     HOME: join(dir, 'home'),
     XDG_CACHE_HOME: join(dir, 'cache'),
     KUBECONFIG: kubeconfig,
@@ -174,20 +182,9 @@ async function k(args: string[], extra?: NodeJS.ProcessEnv, onStderr?: (s: strin
   return r;
 }
 
-/** The plugin's own commands, as `kubectl stepgate …` would run them (the installed binary's entry). */
+/** The plugin's own commands, as `kubectl stepgate …` (kubectl finds kubectl-stepgate on PATH). */
 async function plugin(args: string[], extra: NodeJS.ProcessEnv = {}, onStderr?: (s: string) => void): Promise<KubectlResult> {
-  const { spawn } = await import('node:child_process');
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/stepgate.cts', ...args], { cwd: ROOT, env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      onStderr?.(stderr);
-    });
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return kubectl(['stepgate', ...args], env(extra), ROOT, onStderr);
 }
 
 async function cachedTokens(): Promise<string[]> {
@@ -225,6 +222,7 @@ async function untilTokensVerify(base: string, ca: string, token: string): Promi
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'stepgate-kubectl-'));
   await mkdir(join(dir, 'home'), { recursive: true });
+  pluginBin = installPlugin(join(dir, 'install')).bin;
   const tls = await makeTls(dir);
   api = await startFakeApiserver();
   const httpPort = await freePort();
@@ -233,6 +231,7 @@ beforeAll(async () => {
       { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`http://127.0.0.1:${httpPort}/.stepgate/callback`] },
       { client_id: PLUGIN_CLIENT, native: true, redirect_uris: ['http://127.0.0.1/callback'] },
     ],
+    deviceCodeTtl: () => deviceCodeTtl,
   });
   service = await startService(parseConfig(config(idp.issuer, httpPort), 'kubectl-e2e.yaml'), stepupEnv(), undefined, {});
   const nginxPort = await freePort();
@@ -258,6 +257,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => opener.listen(0, '127.0.0.1', () => resolve()));
   openerUrl = `http://127.0.0.1:${(opener.address() as AddressInfo).port}/open`;
   kubeconfig = join(dir, 'kubeconfig');
+  // The users: entry as a new user gets it: printed by the installed `stepgate kubeconfig`.
+  const entry = await plugin(['kubeconfig', `--issuer=${idp.issuer}`, `--client-id=${PLUGIN_CLIENT}`, '--acr=aal1=urn:stepgate:aal1', '--acr=aal2=urn:stepgate:aal2', '--name=alice']);
+  expect(entry.code, entry.stderr).toBe(0);
+  expect(entry.stdout).toMatch(/^users:\n(.*\n)*\s+command: stepgate\n/);
   await writeFile(
     kubeconfig,
     `apiVersion: v1
@@ -271,16 +274,7 @@ contexts:
   - name: prod
     context: { cluster: prod, user: alice, namespace: default }
 current-context: prod
-users:
-  - name: alice
-    user:
-      exec:
-        apiVersion: client.authentication.k8s.io/v1
-        command: ${process.execPath}
-        args: ["--import", "tsx", "${join(ROOT, 'src/stepgate.cts')}", "credential", "--issuer=${idp.issuer}", "--client-id=${PLUGIN_CLIENT}", "--acr=aal1=urn:stepgate:aal1", "--acr=aal2=urn:stepgate:aal2"]
-        interactiveMode: IfAvailable
-        provideClusterInfo: true
-`,
+${entry.stdout}`,
   );
 }, 120_000);
 
@@ -310,6 +304,19 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     for (const n of await readdir(d)) expect((await stat(join(d, n))).mode & 0o777, n).toBe(0o600);
     for (const t of await cachedTokens()) expect(r.stderr + r.stdout).not.toContain(t);
   }, 240_000);
+
+  it('with a cached token, kubectl get pods is answered by the sh fast path alone: no Node on the PATH', async () => {
+    // Only the utilities fast-path.sh uses: a hand-over to Node would fail with "node: not found".
+    const tools = join(dir, 'no-node');
+    await mkdir(tools, { recursive: true });
+    for (const t of ['date', 'ls', 'mv', 'readlink']) await symlink(`/bin/${t}`, join(tools, t)).catch(() => undefined);
+    expect((await readdir(join(dir, 'cache', 'stepgate'))).filter((n) => n.startsWith('fast-'))).toHaveLength(1);
+    const r = await k(['get', 'pods'], { PATH: `${pluginBin}:${tools}` });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('web-0');
+    expect(opened).toBe(1);
+  }, 120_000);
 
   it('kubectl exec outside prod passes at aal1 over WebSocket (v5 channel protocol through nginx), with no browser', async () => {
     const before = api.requests.length;
@@ -481,6 +488,34 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toBe('');
   }, 300_000);
+
+  it('a device code that expires at the IdP: `kubectl stepgate login --level aal2 --device` stops polling, says so and what to do, exits 1; the everyday token keeps working', async () => {
+    const d = join(dir, 'cache', 'stepgate');
+    const snapshot = async () => Promise.all((await readdir(d)).sort().map(async (n) => `${n}:${await readFile(join(d, n), 'utf8')}`));
+    const before = await snapshot();
+    // Nobody enters the code; the IdP's code lives 2 s, so its answer to the first poll is expired_token.
+    deviceCodeTtl = 2;
+    let r: KubectlResult;
+    try {
+      r = await plugin(['login', '--level', 'aal2', '--device']);
+    } finally {
+      deviceCodeTtl = 600;
+    }
+    transcript.push(`$ kubectl stepgate login --level aal2 --device   # nobody enters the code in time\n${r.stdout}${r.stderr}(exit ${r.code})\n`);
+    const code = /enter the code ([A-Z]{4}-[A-Z]{4})/.exec(r.stderr)?.[1];
+    expect(code, r.stderr).toBeDefined();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `stepgate: sign-in not completed (the code ${code} expired at the identity provider (expired_token): run the command again for a new code, and enter it within 2 seconds); nothing was cached, and your current sign-ins are unchanged.`,
+    );
+    // It stopped at the IdP's answer, not at its own deadline.
+    expect(r.stderr).not.toContain('not completed in time');
+    expect(await snapshot()).toEqual(before);
+    const again = await k(['get', 'pods'], { STEPGATE_BROWSER: undefined });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toContain('web-0');
+  }, 120_000);
 
   /*
    * client-go's WebSocket round tripper turns a refused upgrade into an error, not a response, so

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -44,7 +44,8 @@ describe('cache file names', () => {
     expect(tokenHash(t)).toBe(createHash('sha256').update(t, 'utf8').digest('base64url').slice(0, 32));
     const home = mkdtempSync(join(tmpdir(), 'sg-cached-'));
     new TokenCache(join(home, 'stepgate')).put(token('', t));
-    expect(Object.keys(snapshot(home))).toEqual([`token-${createHash('sha256').update(`${ISSUER}\0kubectl\0`, 'utf8').digest('hex').slice(0, 32)}.json`]);
+    const key = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex').slice(0, 32);
+    expect(Object.keys(snapshot(home))).toEqual([`fast-${key(`${ISSUER}\0kubectl`)}.txt`, `token-${key(`${ISSUER}\0kubectl\0`)}.json`]);
   });
 });
 
@@ -197,9 +198,16 @@ describe('the stepgate binary with a cached token', () => {
     expect(bin.files.filter((f) => f.startsWith(out)).map((f) => f.slice(out.length + 1)).sort()).toEqual(['credential/cache.cjs', 'credential/cached.cjs', 'stepgate.cjs']);
   });
 
-  it('is what package.json installs as stepgate and kubectl-stepgate', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-    expect(pkg.bin).toEqual({ stepgate: 'dist/stepgate.cjs', 'kubectl-stepgate': 'dist/stepgate.cjs' });
+  it('is what the fast path (the installed stepgate and kubectl-stepgate) hands over to', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
+    expect(pkg.bin).toEqual({ stepgate: 'dist/credential/fast-path.sh', 'kubectl-stepgate': 'dist/credential/fast-path.sh' });
+    // The build puts the script there, beside the compiled credential/ files.
+    expect(pkg.scripts.build).toContain('cp src/credential/fast-path.sh dist/credential/fast-path.sh');
+    const script = readFileSync(join(ROOT, 'src/credential/fast-path.sh'), 'utf8');
+    expect(script).toMatch(/^#!\/bin\/sh\n/);
+    expect(statSync(join(ROOT, 'src/credential/fast-path.sh')).mode & 0o111).toBe(0o111);
+    // dist/credential/../stepgate.cjs is what tsc makes of src/stepgate.cts.
+    expect(script).toContain('exec node "$here/../stepgate.cjs" "$@"');
     expect(readFileSync(join(ROOT, 'src/stepgate.cts'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
   });
 });

@@ -128,6 +128,20 @@ describe('stepgate credential with a cached token', () => {
     expect(asked).toEqual([]);
   });
 
+  it('a token stepgate no longer accepts (401 from the challenge endpoint): an elevated one leaves the cache, the everyday one is offered', async () => {
+    const { home, c } = setup();
+    c.put(token('urn:example:aal2', 'revoked-token', { obtained_at: NOW + 1 }));
+    await runPlugin('credential', args(), io(home, process.pid, [], []));
+    answer = { status: 401, body: '{}' };
+    const out: string[] = [];
+    expect(await runPlugin('credential', args(), io(home, process.pid, out, []))).toBe(0);
+    answer = { status: 200, body: '{"challenge":null}' };
+    expect(out.join('')).toContain('"token":"everyday-token"');
+    expect(c.list(ISSUER, 'kubectl').map((t) => t.id_token)).toEqual(['everyday-token']);
+    const files = readdirSync(join(home, 'stepgate')).map((n) => readFileSync(join(home, 'stepgate', n), 'utf8'));
+    expect(files.filter((f) => f.includes('revoked-token'))).toEqual([]);
+  });
+
   it('a malformed or failing answer keeps the current token and says why on stderr', async () => {
     for (const a of [{ status: 200, body: '{"challenge":{"reason":5}}' }, { status: 503, body: '{}' }, { status: 200, body: 'not json' }]) {
       const { home } = setup();
