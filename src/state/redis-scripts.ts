@@ -300,23 +300,44 @@ function lua(l: LimitsMs): string {
 }
 
 /**
- * One Check's state in one script call: KEYS are observe's nine, then, when the Check has a
- * working-set side, work's six (15 in all). ARGV: now, observe's eleven values, then work's four.
- * Returns observe's twenty values, followed by work's ten when there were fifteen keys. One
- * EVALSHA instead of two: one command for ioredis to encode and for Redis to dispatch, one
- * socket write and one reply per Check (bench/README.md, scenario (e)).
+ * One Check's state in one script call, with as little to send and to decode as possible: the
+ * arguments were 15 key names of ~45 bytes and 16 values, and the reply 30 elements that ioredis
+ * decodes one by one; the CPU profile of the Redis path put most of its time there
+ * (bench/README.md, "What a Check costs on the Redis path").
+ *
+ * KEYS: one, the subject's counters hash (`<prefix>{h(subject)}:c`, keys.ts). Every other key of
+ * the Check is that name with its last character replaced (`…:i`, `…:wq`, `…:s:<h(session)>`),
+ * so all of them share its hash tag: one Redis Cluster slot, the one the client routes by, as
+ * with the key lists before. The key names and what they hold are unchanged, so a replica running
+ * this script and one running the previous one (15 KEYS) share the same state during a rolling
+ * upgrade.
+ * ARGV: now, flags, session hash ('' when none), ip, prefix, device, ua, namespace, client,
+ * object, then, when the flags say the Check has a working-set side, its namespace, object, site
+ * and nearby. Values travel as they are (bulk strings are binary-safe); flags are five '0'/'1'
+ * characters: sensitive, has session, destructive, counted, has work.
+ * Returns {numbers, previousUa, sessionOrigin[, lastSite]}: `numbers` is observe's eighteen
+ * numeric values (its twenty but the two strings) then, with work, work's nine (its ten but
+ * lastSite), in order, joined by ','. Every one is a whole number (a 0/1 for a boolean) that
+ * Lua's tostring prints exactly (%.14g: epoch milliseconds have 13 digits).
  */
 export function observeLua(l: LimitsMs): string {
   return `${lua(l)}
+local c = KEYS[1]
+local base = string.sub(c, 1, -2)
+local fl = ARGV[2]
+local function flag(i) return string.sub(fl, i, i) end
 local W
-if #KEYS == 15 then W = {KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]} end
-local out = observe({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]},
-  {ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]}, W)
+if flag(5) == '1' then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn'} end
+local o = observe({c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ARGV[3], base .. 'k', base .. 'f', base .. 'o'},
+  {ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], flag(1), flag(2), ARGV[9], ARGV[10], flag(3), flag(4)}, W)
+local n = {}
+for i = 1, 20 do if i ~= 6 and i ~= 16 then n[#n + 1] = o[i] end end
 if W then
-  local w = work(W, {ARGV[13], ARGV[14], ARGV[15], ARGV[16]})
-  for i = 1, #w do out[#out + 1] = w[i] end
+  local w = work(W, {ARGV[11], ARGV[12], ARGV[13], ARGV[14]})
+  for i = 1, 10 do if i ~= 6 then n[#n + 1] = w[i] end end
+  return {table.concat(n, ','), o[6], o[16], w[6]}
 end
-return out
+return {table.concat(n, ','), o[6], o[16]}
 `;
 }
 
