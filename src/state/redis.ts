@@ -1,4 +1,5 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { createHash } from 'node:crypto';
+import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { approvalIndexKey, approvalKey, challengeKey, controlChannel, controlKeys, counterKey, opaqueHash, subjectKeys, workKeys } from './keys.js';
 import {
@@ -67,7 +68,6 @@ export interface RedisStoreOptions {
 
 type Arg = string | number;
 interface Scripted {
-  sgObserve(...args: Arg[]): Promise<unknown>;
   sgDenial(...args: Arg[]): Promise<unknown>;
   sgLearn(...args: Arg[]): Promise<unknown>;
   sgObserveWork(...args: Arg[]): Promise<unknown>;
@@ -167,6 +167,8 @@ export class RedisStateStore implements StateStore {
   private readonly waitReplicas: number;
   private readonly waitTimeoutMs: number;
   private readonly scripted: Scripted;
+  /** The Check's script (redis-scripts.ts observeLua) and its SHA-1, sent as EVALSHA by `check`. */
+  private readonly observeScript: { lua: string; sha: string };
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private readonly log: Logger | undefined;
@@ -182,6 +184,8 @@ export class RedisStateStore implements StateStore {
     this.waitReplicas = options.waitReplicas ?? 0;
     this.waitTimeoutMs = options.waitTimeoutMs ?? 100;
     this.redis = connect(options.connection, options.timeoutMs);
+    const lua = observeLua(this.l);
+    this.observeScript = { lua, sha: createHash('sha1').update(lua).digest('hex') };
     // WAIT blocks its connection on the server, so durable writes get their own: on the shared one
     // every Check queued behind a WAIT would time out. ioredis must not give up on the WAIT before
     // the server does; each call is still bounded by `run`'s own timer.
@@ -198,7 +202,6 @@ export class RedisStateStore implements StateStore {
       this.failing = false;
     });
     for (const conn of new Set([this.redis, this.writer])) {
-      conn.defineCommand('sgObserve', { numberOfKeys: 1, lua: observeLua(this.l) });
       conn.defineCommand('sgDenial', { numberOfKeys: 1, lua: DENIAL_LUA });
       conn.defineCommand('sgLearn', { numberOfKeys: 4, lua: LEARN_LUA });
       conn.defineCommand('sgObserveWork', { numberOfKeys: 6, lua: observeWorkLua(this.l) });
@@ -227,12 +230,11 @@ export class RedisStateStore implements StateStore {
    * command, one socket write and one reply where `observe` and `observeWork` would be two of
    * each (bench/README.md, scenario (e)). Both parts are read and written atomically together.
    */
-  async observeAll(o: Observation, w: WorkObservation | undefined): Promise<ObservedAll> {
+  observeAll(o: Observation, w: WorkObservation | undefined): Promise<ObservedAll> {
     // The script derives every key from the subject's (redis-scripts.ts observeLua), so a working
     // set of another subject (no caller does that) is its own call.
     if (w !== undefined && w.subject !== o.subject) {
-      const [history, work] = await Promise.all([this.observeAll(o, undefined), this.observeWork(w)]);
-      return { history: history.history, work };
+      return Promise.all([this.observeAll(o, undefined), this.observeWork(w)]).then(([h, work]) => ({ history: h.history, work }));
     }
     const flags = `${o.sensitive ? 1 : 0}${o.session === '' ? 0 : 1}${o.destructive ? 1 : 0}${o.counted === false ? 0 : 1}${w === undefined ? 0 : 1}`;
     const args: string[] = [
@@ -241,8 +243,35 @@ export class RedisStateStore implements StateStore {
     ];
     if (w !== undefined) args.push(w.namespace, w.object, w.site, w.nearby);
     this.cork();
-    const reply = await this.run('observe', () => this.scripted.sgObserve(...args));
-    return observed(reply, w !== undefined);
+    return this.check(args).then((reply) => observed(reply, w !== undefined));
+  }
+
+  /**
+   * The Check's script call, leaner than `run` and ioredis' defineCommand because it is the one
+   * call every Check makes: one ioredis Command sent as it is (no wrapper promise, no per-call
+   * closures, no second timer: the command's own timeout bounds it), and EVAL with the script's
+   * text only when the server answers NOSCRIPT (first use, a restart, a failover, SCRIPT FLUSH).
+   * Settles within `timeoutMs` (the EVAL gets what is left of it) with the reply, or rejects with
+   * StateUnavailableError.
+   */
+  private check(args: string[]): Promise<unknown> {
+    if (this.closed) return Promise.reject(new StateUnavailableError('redis observe: store is closed'));
+    if (this.redis.status !== 'ready') return Promise.reject(new StateUnavailableError(`redis observe: not connected (${this.redis.status})`));
+    const started = performance.now();
+    const send = (name: 'evalsha' | 'eval', body: string, timeoutMs: number): Promise<unknown> => {
+      const cmd = new Command(name, [body, '1', ...args], { replyEncoding: 'utf8' });
+      // Set before sending, so ioredis' commandTimeout (the same or longer) adds no second timer.
+      cmd.setTimeout(timeoutMs);
+      return this.redis.sendCommand(cmd) as Promise<unknown>;
+    };
+    return send('evalsha', this.observeScript.sha, this.timeoutMs).then(undefined, (err: unknown) => {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw unavailable('observe', err);
+      const left = this.timeoutMs - (performance.now() - started);
+      if (left < 1) throw new StateUnavailableError(`redis observe: no reply within ${this.timeoutMs} ms`);
+      return send('eval', this.observeScript.lua, left).then(undefined, (e: unknown) => {
+        throw unavailable('observe', e);
+      });
+    });
   }
 
   private corked = false;
