@@ -75,10 +75,20 @@ end
  * - `distinct(key, m, W, cap)`: distinct members seen within W, `m` counted (and its time moved
  *   to now) unless '' or the set is at `cap` without it. The TTL is set only when this call
  *   creates the key (the set was empty), otherwise by the group's renewal.
+ * - `tidy(key)`: drops first sightings older than the known TTL, at most once per call and only
+ *   when something is about to read them (`sighting`, the pace mark): on a Check whose context is
+ *   all known nothing reads them, and stale entries left until then are never seen.
  */
 const SHARED = `
+local tidied = {}
+local function tidy(key)
+  if tidied[key] then return end
+  tidied[key] = true
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', knownCut)
+end
 local function sighting(key, max, isKnown, kind, m)
   if isKnown or m == '' then return 0 end
+  tidy(key)
   local sc = redis.call('ZSCORE', key, kind .. m)
   if sc then return tonumber(sc) end
   redis.call('ZADD', key, nowS, kind .. m)
@@ -93,12 +103,16 @@ local function known(key, m)
   return sc and tonumber(sc) > now - knownTtl
 end
 local function distinct(key, m, W, cap)
-  if m == '' then return redis.call('ZCOUNT', key, '(' .. int(now - W), '+inf') end
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now - W))
-  if redis.call('ZSCORE', key, m) then
+  local cut = int(now - W)
+  if m == '' then return redis.call('ZCOUNT', key, '(' .. cut, '+inf') end
+  -- A member seen within W only moves to now: counting the live ones is the answer, and members
+  -- out of the window are dropped only when one is added (the set never exceeds the cap).
+  local sc = redis.call('ZSCORE', key, m)
+  if sc and tonumber(sc) > now - W then
     redis.call('ZADD', key, nowS, m)
-    return redis.call('ZCARD', key)
+    return redis.call('ZCOUNT', key, '(' .. cut, '+inf')
   end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', cut)
   local n = redis.call('ZCARD', key)
   if n >= cap then return n end
   redis.call('ZADD', key, nowS, m)
@@ -194,7 +208,6 @@ if prefixKnown then redis.call('ZADD', K[3], 'XX', nowS, prefix) end
 if deviceKnown then redis.call('ZADD', K[4], 'XX', nowS, device) end
 if clientKnown then redis.call('ZADD', K[7], 'XX', nowS, client) end
 
-redis.call('ZREMRANGEBYSCORE', K[8], '-inf', knownCut)
 local prefixSince = sighting(K[8], maxSight, prefixKnown, 'p:', prefix)
 local deviceSince = sighting(K[8], maxSight, deviceKnown, 'd:', device)
 local clientSince = sighting(K[8], maxSight, clientKnown, 'c:', client)
@@ -267,7 +280,6 @@ end
 const WORK_FN = `
 local function work(K, a)
 local ns, object, site, nearby = a[1], a[2], a[3], a[4]
-redis.call('ZREMRANGEBYSCORE', K[2], '-inf', knownCut)
 local nsKnown = ns ~= '*' and known(K[1], ns)
 if nsKnown then redis.call('ZADD', K[1], 'XX', nowS, ns) end
 local nsSince = sighting(K[2], maxWork, nsKnown, 'n:', ns)
@@ -277,6 +289,7 @@ local workingSet = redis.call('ZCOUNT', K[1], knownLive, '+inf')
 local pace = distinct(K[3], object, paceMs, maxObj)
 local paceSince = 0
 if pace > paceThr then
+  tidy(K[2])
   local sc = redis.call('ZSCORE', K[2], 'q:')
   if sc then paceSince = tonumber(sc) else
     paceSince = now
@@ -317,8 +330,7 @@ function lua(l: LimitsMs): string {
  * characters: sensitive, has session, destructive, counted, has work.
  * Returns {numbers, previousUa, sessionOrigin[, lastSite]}: `numbers` is observe's eighteen
  * numeric values (its twenty but the two strings) then, with work, work's nine (its ten but
- * lastSite), in order, joined by ','. Every one is a whole number (a 0/1 for a boolean) that
- * Lua's tostring prints exactly (%.14g: epoch milliseconds have 13 digits).
+ * lastSite), in order, each a whole number in decimal (0/1 for a boolean), joined by ','.
  */
 export function observeLua(l: LimitsMs): string {
   return `${lua(l)}
@@ -330,11 +342,17 @@ local W
 if flag(5) == '1' then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn'} end
 local o = observe({c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ARGV[3], base .. 'k', base .. 'f', base .. 'o'},
   {ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], flag(1), flag(2), ARGV[9], ARGV[10], flag(3), flag(4)}, W)
+-- Lua would print each number with '%.14g' (glibc's floating-point printf, the costliest part of
+-- the reply in callgrind's profile); most are 0, 1 or now, written as the strings they are.
+local function s(v)
+  if v == 0 then return '0' elseif v == 1 then return '1' elseif v == now then return nowS end
+  return int(v)
+end
 local n = {}
-for i = 1, 20 do if i ~= 6 and i ~= 16 then n[#n + 1] = o[i] end end
+for i = 1, 20 do if i ~= 6 and i ~= 16 then n[#n + 1] = s(o[i]) end end
 if W then
   local w = work(W, {ARGV[11], ARGV[12], ARGV[13], ARGV[14]})
-  for i = 1, 10 do if i ~= 6 then n[#n + 1] = w[i] end end
+  for i = 1, 10 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
   return {table.concat(n, ','), o[6], o[16], w[6]}
 end
 return {table.concat(n, ','), o[6], o[16]}
