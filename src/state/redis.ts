@@ -396,6 +396,7 @@ export class RedisStateStore implements StateStore {
     if (this.redis.status !== 'ready' && !closing) {
       return Promise.reject(new StateUnavailableError(`redis ${what}: not connected (${this.redis.status})`));
     }
+    this.cork();
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new StateUnavailableError(`redis ${what}: no reply within ${timeoutMs} ms`)),
