@@ -438,9 +438,9 @@ function unavailable(what: string, err: unknown): StateUnavailableError {
 /**
  * The observe script's reply (redis-scripts.ts observeLua): its numbers in one string, then the
  * previous UA family, the session's origin and, with work, the last site. Anything else is a
- * failure of the store, never a history with made-up values.
+ * failure of the store, never a history with made-up values. Exported for its unit test.
  */
-function observed(reply: unknown, withWork: boolean): ObservedAll {
+export function observed(reply: unknown, withWork: boolean): ObservedAll {
   if (!Array.isArray(reply) || reply.length !== (withWork ? 4 : 3) || typeof reply[0] !== 'string') throw new StateUnavailableError('redis observe: unexpected reply');
   const parts = reply[0].split(',');
   if (parts.length !== (withWork ? 27 : 18)) throw new StateUnavailableError('redis observe: unexpected reply');
