@@ -275,6 +275,12 @@ export class RedisStateStore implements StateStore {
   }
 
   private corked = false;
+  /**
+   * Holds this turn's commands in the socket until the microtasks have run, so the Checks of one
+   * batch of requests leave in one write instead of one syscall each (bench/README.md: ~7 µs of
+   * CPU per Check with 128 in flight). No command waits longer than the current turn. A Cluster
+   * keeps a socket per node behind ioredis' routing, so it is written as before.
+   */
   private cork(): void {
     if (this.corked || this.redis instanceof Cluster) return;
     const stream = (this.redis as unknown as { stream?: { cork(): void; uncork(): void } }).stream;
