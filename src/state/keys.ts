@@ -21,6 +21,10 @@ import { LRUCache } from 'lru-cache';
  *   <prefix>{approval}                  approvals index (sorted set, score = expiresAt)
  *   <prefix>{approval}:<id>             one approval (hash)
  *   <prefix>ch:<h(credential key)>     last step-up challenge for a credential (string, PX TTL)
+ *
+ * The Check's script (redis-scripts.ts observeLua) is sent only the counters key and derives the
+ * subject's other names from it in Lua: a change to the suffixes above must be made there too
+ * (test/integration/state-redis.test.ts checks the names a Check leaves behind).
  */
 
 /** Hashes are cached so a busy subject costs no crypto per request. */

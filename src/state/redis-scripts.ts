@@ -75,10 +75,20 @@ end
  * - `distinct(key, m, W, cap)`: distinct members seen within W, `m` counted (and its time moved
  *   to now) unless '' or the set is at `cap` without it. The TTL is set only when this call
  *   creates the key (the set was empty), otherwise by the group's renewal.
+ * - `tidy(key)`: drops first sightings older than the known TTL, at most once per call and only
+ *   when something is about to read them (`sighting`, the pace mark): on a Check whose context is
+ *   all known nothing reads them, and stale entries left until then are never seen.
  */
 const SHARED = `
+local tidied = {}
+local function tidy(key)
+  if tidied[key] then return end
+  tidied[key] = true
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', knownCut)
+end
 local function sighting(key, max, isKnown, kind, m)
   if isKnown or m == '' then return 0 end
+  tidy(key)
   local sc = redis.call('ZSCORE', key, kind .. m)
   if sc then return tonumber(sc) end
   redis.call('ZADD', key, nowS, kind .. m)
@@ -93,12 +103,16 @@ local function known(key, m)
   return sc and tonumber(sc) > now - knownTtl
 end
 local function distinct(key, m, W, cap)
-  if m == '' then return redis.call('ZCOUNT', key, '(' .. int(now - W), '+inf') end
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now - W))
-  if redis.call('ZSCORE', key, m) then
+  local cut = int(now - W)
+  if m == '' then return redis.call('ZCOUNT', key, '(' .. cut, '+inf') end
+  -- A member seen within W only moves to now: counting the live ones is the answer, and members
+  -- out of the window are dropped only when one is added (the set never exceeds the cap).
+  local sc = redis.call('ZSCORE', key, m)
+  if sc and tonumber(sc) > now - W then
     redis.call('ZADD', key, nowS, m)
-    return redis.call('ZCARD', key)
+    return redis.call('ZCOUNT', key, '(' .. cut, '+inf')
   end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', cut)
   local n = redis.call('ZCARD', key)
   if n >= cap then return n end
   redis.call('ZADD', key, nowS, m)
@@ -169,6 +183,8 @@ local destInc = tonumber(a[10]) * inc
 sensInc = sensInc * inc
 
 local h = redis.call('HMGET', K[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs', 'x', 'wx')
+-- Each field parsed once (tonumber is strtod, a tenth of redis-server's instructions per Check).
+for i = 1, 14 do h[i] = num(h[i]) end
 -- Renewals first, so that a stamp is never written for keys that were not renewed.
 local renew, renewW = stale(h[15]), W ~= nil and stale(h[16])
 if renew then
@@ -181,7 +197,7 @@ if renew then
   expire(K[9], objMs)
 end
 if renewW then renewWork(W) end
-local t = num(h[1])
+local t = h[1]
 local firstSeen = 0
 if t == nil or t <= now - knownTtl then firstSeen = 1 end
 
@@ -194,21 +210,20 @@ if prefixKnown then redis.call('ZADD', K[3], 'XX', nowS, prefix) end
 if deviceKnown then redis.call('ZADD', K[4], 'XX', nowS, device) end
 if clientKnown then redis.call('ZADD', K[7], 'XX', nowS, client) end
 
-redis.call('ZREMRANGEBYSCORE', K[8], '-inf', knownCut)
 local prefixSince = sighting(K[8], maxSight, prefixKnown, 'p:', prefix)
 local deviceSince = sighting(K[8], maxSight, deviceKnown, 'd:', device)
 local clientSince = sighting(K[8], maxSight, clientKnown, 'c:', client)
 
-local rb, rc, rp, requests = slide(num(h[2]), num(h[3]) or 0, num(h[4]) or 0, reqMs, inc)
-local sb, sc, sp, sensitive = slide(num(h[5]), num(h[6]) or 0, num(h[7]) or 0, sensMs, sensInc)
-local db, dc, dp, denials = slide(num(h[8]), num(h[9]) or 0, num(h[10]) or 0, denMs, 0)
-local xb, xc, xp, destructive = slide(num(h[11]), num(h[12]) or 0, num(h[13]) or 0, destMs, destInc)
+local rb, rc, rp, requests = slide(h[2], h[3] or 0, h[4] or 0, reqMs, inc)
+local sb, sc, sp, sensitive = slide(h[5], h[6] or 0, h[7] or 0, sensMs, sensInc)
+local db, dc, dp, denials = slide(h[8], h[9] or 0, h[10] or 0, denMs, 0)
+local xb, xc, xp, destructive = slide(h[11], h[12] or 0, h[13] or 0, destMs, destInc)
 
 if inc == 0 then ns, object = '', '' end
 local namespaces = distinct(K[5], ns, nsMs, maxNs)
 local objects = distinct(K[9], object, objMs, maxObj)
 
-local bs = num(h[14])
+local bs = h[14]
 if objects > objThr or destructive > destThr then
   if bs == nil then bs = now end
 else
@@ -218,7 +233,7 @@ end
 -- written is a lookup in the hash and a number formatted.
 local f = {'t', nowS}
 local function put(i, name, v)
-  if num(h[i]) ~= v then f[#f + 1] = name; f[#f + 1] = int(v) end
+  if h[i] ~= v then f[#f + 1] = name; f[#f + 1] = int(v) end
 end
 put(2, 'rb', rb); put(3, 'rc', rc); put(4, 'rp', rp)
 put(5, 'sb', sb); put(6, 'sc', sc); put(7, 'sp', sp)
@@ -267,7 +282,6 @@ end
 const WORK_FN = `
 local function work(K, a)
 local ns, object, site, nearby = a[1], a[2], a[3], a[4]
-redis.call('ZREMRANGEBYSCORE', K[2], '-inf', knownCut)
 local nsKnown = ns ~= '*' and known(K[1], ns)
 if nsKnown then redis.call('ZADD', K[1], 'XX', nowS, ns) end
 local nsSince = sighting(K[2], maxWork, nsKnown, 'n:', ns)
@@ -277,6 +291,7 @@ local workingSet = redis.call('ZCOUNT', K[1], knownLive, '+inf')
 local pace = distinct(K[3], object, paceMs, maxObj)
 local paceSince = 0
 if pace > paceThr then
+  tidy(K[2])
   local sc = redis.call('ZSCORE', K[2], 'q:')
   if sc then paceSince = tonumber(sc) else
     paceSince = now
@@ -300,23 +315,49 @@ function lua(l: LimitsMs): string {
 }
 
 /**
- * One Check's state in one script call: KEYS are observe's nine, then, when the Check has a
- * working-set side, work's six (15 in all). ARGV: now, observe's eleven values, then work's four.
- * Returns observe's twenty values, followed by work's ten when there were fifteen keys. One
- * EVALSHA instead of two: one command for ioredis to encode and for Redis to dispatch, one
- * socket write and one reply per Check (bench/README.md, scenario (e)).
+ * One Check's state in one script call, with as little to send and to decode as possible: the
+ * arguments were 15 key names of ~45 bytes and 16 values, and the reply 30 elements that ioredis
+ * decodes one by one; the CPU profile of the Redis path put most of its time there
+ * (bench/README.md, "What a Check costs on the Redis path").
+ *
+ * KEYS: one, the subject's counters hash (`<prefix>{h(subject)}:c`, keys.ts). Every other key of
+ * the Check is that name with its last character replaced (`…:i`, `…:wq`, `…:s:<h(session)>`),
+ * so all of them share its hash tag: one Redis Cluster slot, the one the client routes by, as
+ * with the key lists before. The key names and what they hold are unchanged, so a replica running
+ * this script and one running the previous one (15 KEYS) share the same state during a rolling
+ * upgrade.
+ * ARGV: now, flags, session hash ('' when none), ip, prefix, device, ua, namespace, client,
+ * object, then, when the flags say the Check has a working-set side, its namespace, object, site
+ * and nearby. Values travel as they are (bulk strings are binary-safe); flags are five '0'/'1'
+ * characters: sensitive, has session, destructive, counted, has work.
+ * Returns {numbers, previousUa, sessionOrigin[, lastSite]}: `numbers` is observe's eighteen
+ * numeric values (its twenty but the two strings) then, with work, work's nine (its ten but
+ * lastSite), in order, each a whole number in decimal (0/1 for a boolean), joined by ','.
  */
 export function observeLua(l: LimitsMs): string {
   return `${lua(l)}
+local c = KEYS[1]
+local base = string.sub(c, 1, -2)
+local fl = ARGV[2]
+local function flag(i) return string.sub(fl, i, i) end
 local W
-if #KEYS == 15 then W = {KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]} end
-local out = observe({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]},
-  {ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]}, W)
-if W then
-  local w = work(W, {ARGV[13], ARGV[14], ARGV[15], ARGV[16]})
-  for i = 1, #w do out[#out + 1] = w[i] end
+if flag(5) == '1' then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn'} end
+local o = observe({c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ARGV[3], base .. 'k', base .. 'f', base .. 'o'},
+  {ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], flag(1), flag(2), ARGV[9], ARGV[10], flag(3), flag(4)}, W)
+-- Lua would print each number with '%.14g' (glibc's floating-point printf, the costliest part of
+-- the reply in callgrind's profile); most are 0, 1 or now, written as the strings they are.
+local function s(v)
+  if v == 0 then return '0' elseif v == 1 then return '1' elseif v == now then return nowS end
+  return int(v)
 end
-return out
+local n = {}
+for i = 1, 20 do if i ~= 6 and i ~= 16 then n[#n + 1] = s(o[i]) end end
+if W then
+  local w = work(W, {ARGV[11], ARGV[12], ARGV[13], ARGV[14]})
+  for i = 1, 10 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
+  return {table.concat(n, ','), o[6], o[16], w[6]}
+end
+return {table.concat(n, ','), o[6], o[16]}
 `;
 }
 

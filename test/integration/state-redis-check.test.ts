@@ -1,0 +1,169 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStateStore } from '../../src/state/memory.js';
+import { RedisStateStore } from '../../src/state/redis.js';
+import type { Observation, ObservedAll, WorkObservation } from '../../src/state/store.js';
+import { startRedis, type RedisServer } from '../support/redis.js';
+import { TEST_LIMITS } from '../support/state-config.js';
+import { prng } from '../support/workday.js';
+
+/**
+ * The Check's one script call (RedisStateStore.observeAll): one key sent, the others derived in
+ * Lua, the values as they are and the reply packed (redis-scripts.ts observeLua). Whatever the
+ * values hold (empty, non-ASCII, very long, the reply's own separator, CR LF, NUL), the answers
+ * are the memory store's observe + observeWork, call for call.
+ */
+
+const T = 1_764_000_000_000;
+let redis: RedisServer;
+let admin: Redis;
+const stores: RedisStateStore[] = [];
+let n = 0;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  admin = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true, maxRetriesPerRequest: null });
+  admin.on('error', () => {});
+  await admin.connect();
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of stores) await s.close();
+  admin?.disconnect();
+  await redis?.stop();
+});
+
+async function pair(prefix = `chk${++n}:`) {
+  const r = new RedisStateStore(TEST_LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: prefix, timeoutMs: 2000 });
+  stores.push(r);
+  const deadline = Date.now() + 10_000;
+  while (r.status !== 'ready') {
+    if (Date.now() > deadline) throw new Error(`redis store not ready: ${r.status}`);
+    await new Promise((done) => setTimeout(done, 10));
+  }
+  return { m: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 100 }), r };
+}
+
+/** What the memory store answers for the same Check (it has no observeAll: the engine calls both). */
+function reference(m: MemoryStateStore, o: Observation, w: WorkObservation | undefined): ObservedAll {
+  return { history: m.observe(o), work: w === undefined ? undefined : m.observeWork(w) };
+}
+
+const LONG = 'ns-'.padEnd(10_000, 'x');
+/** Values a packing could get wrong: every one must come back, or count, as itself. */
+const AWKWARD = ['', 'plain', 'prod-ü', '名前空間', '🚀-rocket', 'a,b', ',', '1,2,3', 'cr\r\nlf', 'nul\0byte', '\u00ff\u00fe', '"quoted" \\ back', LONG];
+
+function observation(subject: string, nowMs: number, pick: <X>(xs: X[]) => X, rand: () => number): Observation {
+  return {
+    subject,
+    session: pick(['', 'sid-1', 'sid,2', 'sid\0binary', 'сессия']),
+    nowMs,
+    ip: pick(['', '203.0.113.7', '2001:db8::1', 'a,b']),
+    ipPrefix: pick(['', '203.0.113.0/24', '2001:db8::/64', 'pre,fix\r\n', '网络']),
+    device: pick(['', 'cert:laptop', 'fp:é,1', 'cookie:\0x']),
+    uaFamily: pick(['', 'kubectl', 'chrome', 'ua,with,commas', 'ü\r\n']),
+    namespace: pick(AWKWARD),
+    sensitive: rand() < 0.5,
+    client: pick(['', 'interactive', 'curl', 'kind,x']),
+    object: pick(['', '|secrets|prod|db', 'apps|deployments|prod|web', 'o,1', LONG]),
+    destructive: rand() < 0.2,
+    counted: rand() < 0.9,
+  };
+}
+
+describe('the Check script: memory and redis agree whatever the values', () => {
+  for (const seed of [11, 12, 13]) {
+    it(`seeded random sequence ${seed}: identical answers, with and without a working-set side`, async () => {
+      const { m, r } = await pair();
+      const rand = prng(seed);
+      const pick = <X>(xs: X[]) => xs[Math.floor(rand() * xs.length)]!;
+      const subjects = ['alice@example.com', 'bøb@例え.jp', 'https://idp\n{tag}}', ''];
+      let at = T;
+      for (let i = 0; i < 300; i++) {
+        at += Math.floor(rand() * (rand() < 0.1 ? 4_000_000 : 8_000));
+        const subject = pick(subjects);
+        const o = observation(subject, at, pick, rand);
+        const roll = rand();
+        if (roll < 0.15) {
+          m.learn(subject, o.ip, o.ipPrefix, o.device, at, o.client);
+          await r.learn(subject, o.ip, o.ipPrefix, o.device, at, o.client);
+          continue;
+        }
+        if (roll < 0.25) {
+          const args = [subject, pick(AWKWARD), pick(['', 'berlin', 'são paulo', 'a,b', 'x\0y']), at, pick(['', 'n1', 'n,2'])] as const;
+          m.learnWork(...args);
+          await r.learnWork(...args);
+          continue;
+        }
+        if (roll < 0.3) {
+          m.recordDenial(subject, at);
+          await r.recordDenial(subject, at);
+          continue;
+        }
+        const w: WorkObservation | undefined =
+          rand() < 0.7 ? { subject, nowMs: at, namespace: pick([...AWKWARD, '*']), object: pick(['', 'x1', 'x,2', LONG]), site: pick(['', 'berlin', 'são paulo', 'a,b', 'x\0y']), nearby: pick(['', 'n1', 'n,2']) } : undefined;
+        expect(await r.observeAll(o, w), `step ${i}`).toEqual(reference(m, o, w));
+      }
+    });
+  }
+
+  it('strings come back byte for byte: previous UA family, session origin, last site', async () => {
+    const { m, r } = await pair();
+    for (const value of AWKWARD) {
+      const o: Observation = { subject: `s-${value}`, session: `sid-${value}`, nowMs: T, ip: '', ipPrefix: value, device: '', uaFamily: value, namespace: '', sensitive: false };
+      const w: WorkObservation = { subject: o.subject, nowMs: T, namespace: value, object: value, site: value, nearby: value };
+      m.learnWork(o.subject, '', value, T - 1000);
+      await r.learnWork(o.subject, '', value, T - 1000);
+      expect(await r.observeAll(o, w)).toEqual(reference(m, o, w));
+      const again = await r.observeAll({ ...o, nowMs: T + 1000 }, { ...w, nowMs: T + 1000 });
+      expect(again).toEqual(reference(m, { ...o, nowMs: T + 1000 }, { ...w, nowMs: T + 1000 }));
+      expect(again.history.previousUaFamily).toBe(value);
+      expect(again.history.sessionOrigin).toBe(value);
+      expect(again.work?.lastSite).toBe(value);
+    }
+  });
+
+  it('a working set of another subject is answered too (two calls), as in memory', async () => {
+    const { m, r } = await pair();
+    const o = observation('alice', T, (xs) => xs[1]!, () => 0.5);
+    const w: WorkObservation = { subject: 'bob', nowMs: T, namespace: 'team-b', object: 'o', site: 'berlin', nearby: 'n1' };
+    expect(await r.observeAll(o, w)).toEqual(reference(m, o, w));
+    m.learnWork('bob', 'team-b', 'berlin', T + 1);
+    await r.learnWork('bob', 'team-b', 'berlin', T + 1);
+    const later = { ...o, nowMs: T + 2 };
+    expect(await r.observeAll(later, { ...w, nowMs: T + 2 })).toEqual(reference(m, later, { ...w, nowMs: T + 2 }));
+  });
+});
+
+describe('the Check script: one call, recovered after the server forgets it', () => {
+  /** evalsha + eval calls so far, from INFO commandstats. */
+  async function scriptCalls(): Promise<number> {
+    const info = await admin.info('commandstats');
+    let calls = 0;
+    for (const m of info.matchAll(/^cmdstat_(evalsha|eval):calls=(\d+)/gm)) calls += Number(m[2]);
+    return calls;
+  }
+
+  it('costs exactly one script call per Check, with or without a working-set side', async () => {
+    const { r } = await pair();
+    const o = observation('alice', T, (xs) => xs[1]!, () => 0.5);
+    await r.observeAll(o, undefined); // loads the script on this connection
+    const before = await scriptCalls();
+    for (let i = 0; i < 10; i++) {
+      await r.observeAll({ ...o, nowMs: T + i }, i % 2 === 0 ? undefined : { subject: 'alice', nowMs: T + i, namespace: 'dev', object: '', site: '', nearby: '' });
+    }
+    expect((await scriptCalls()) - before).toBe(10);
+  });
+
+  it('after SCRIPT FLUSH the next Check loads the script again and answers as before', async () => {
+    const { m, r } = await pair();
+    const o = observation('alice', T, (xs) => xs[1]!, () => 0.5);
+    const w: WorkObservation = { subject: 'alice', nowMs: T, namespace: 'dev', object: 'x', site: 'berlin', nearby: 'n1' };
+    expect(await r.observeAll(o, w)).toEqual(reference(m, o, w));
+    await admin.script('FLUSH');
+    // Several at once, as under load: each NOSCRIPT is answered with the script's text.
+    const at = (k: number) => ({ o: { ...o, nowMs: T + k }, w: { ...w, nowMs: T + k } });
+    const answers = await Promise.all([1, 2, 3].map((k) => r.observeAll(at(k).o, at(k).w)));
+    expect(answers).toEqual([1, 2, 3].map((k) => reference(m, at(k).o, at(k).w)));
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { observed } from '../../src/state/redis.js';
+import { StateUnavailableError } from '../../src/state/store.js';
+
+/**
+ * The Check script's packed reply (redis-scripts.ts observeLua) read back: each number to its
+ * field, the strings as they are, and anything malformed a StateUnavailableError (the engine then
+ * applies on_state_error), never a history with made-up values.
+ */
+
+const T = 1_764_000_000_000;
+/** observe's eighteen numbers, each distinct so a swapped field shows. */
+const HISTORY = [1, 0, 1, 0, 2, 7, 3, 1, 4, 1, 5, T + 12, T + 13, T + 14, T + 16, 17, 18, T + 19];
+/** work's nine. */
+const WORK = [1, T + 1, 3, 4, 0, T + 6, T + 7, 1, T + 9];
+
+describe('the Check reply', () => {
+  it('maps every number and string to its field', () => {
+    const r = observed([[...HISTORY, ...WORK].join(','), 'kubectl,ü', 'pre\r\nfix', 'são,paulo'], true);
+    expect(r.history).toEqual({
+      firstSeen: true, ipKnown: false, prefixKnown: true, deviceKnown: false, knownDevices: 2, previousUaFamily: 'kubectl,ü',
+      requests: 7, sensitive: 3, denials: 1, namespaces: 4, clientKnown: true, knownClients: 5,
+      prefixSince: T + 12, deviceSince: T + 13, clientSince: T + 14, sessionOrigin: 'pre\r\nfix', sessionStart: T + 16,
+      objects: 17, destructive: 18, behaviourSince: T + 19,
+    });
+    expect(r.work).toEqual({
+      namespaceKnown: true, namespaceSince: T + 1, workingSet: 3, pace: 4, siteKnown: false, lastSite: 'são,paulo',
+      lastSiteAt: T + 6, siteSince: T + 7, nearbyKnown: true, paceSince: T + 9,
+    });
+  });
+
+  it('has no work without a working-set side; empty strings and nil strings read as empty', () => {
+    const r = observed([HISTORY.join(','), '', null], false);
+    expect(r.work).toBeUndefined();
+    expect(r.history.previousUaFamily).toBe('');
+    expect(r.history.sessionOrigin).toBe('');
+  });
+
+  const malformed: [string, unknown, boolean][] = [
+    ['not an array', 'OK', false],
+    ['nil', null, false],
+    ['the old 20-element reply', [...HISTORY, '', ''], false],
+    ['work missing its last site', [[...HISTORY, ...WORK].join(','), '', ''], true],
+    ['work expected, none sent', [HISTORY.join(','), '', ''], true],
+    ['one number short', [HISTORY.slice(1).join(','), '', ''], false],
+    ['one number too many', [[...HISTORY, 1].join(','), '', ''], false],
+    ['an empty number', [['', ...HISTORY.slice(1)].join(','), '', ''], false],
+    ['not a number', [['x', ...HISTORY.slice(1)].join(','), '', ''], false],
+    ['an infinite number', [['inf', ...HISTORY.slice(1)].join(','), '', ''], false],
+    ['numbers as an integer', [5, '', ''], false],
+  ];
+  for (const [name, reply, withWork] of malformed) {
+    it(`fails closed on a malformed reply: ${name}`, () => {
+      expect(() => observed(reply, withWork)).toThrow(StateUnavailableError);
+    });
+  }
+});
