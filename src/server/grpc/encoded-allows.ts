@@ -64,9 +64,9 @@ export class EncodedAllowCache {
    */
   response(v: Verdict, a: Answer, build: (a: Answer) => unknown): unknown {
     if (!a.allow) {
-      // A frozen Answer cannot change, so its bytes are its own whatever the verdict.
-      if (Object.isFrozen(a)) return this.keptDenial(v, a, build);
-      return reusableDenial(v) ? this.denial(a, build) : build(a);
+      if (!reusableDenial(v)) return build(a);
+      // A frozen Answer cannot change, so the bytes found by its reference are its own.
+      return Object.isFrozen(a) ? this.keptDenial(a, build) : this.denial(a, build);
     }
     if (!reusable(v, a)) return build(a);
     const who = v.identity!;
@@ -106,14 +106,13 @@ export class EncodedAllowCache {
     return bytes;
   }
 
-  private keptDenial(v: Verdict, a: Answer, build: (a: Answer) => unknown): Buffer {
-    const counted = reusableDenial(v);
+  private keptDenial(a: Answer, build: (a: Answer) => unknown): Buffer {
     const hit = this.byAnswer.get(a);
     if (hit !== undefined) {
-      if (counted) this.denialHitCount++;
+      this.denialHitCount++;
       return hit;
     }
-    if (counted) this.denialMissCount++;
+    this.denialMissCount++;
     const bytes = this.encode(build(a));
     this.byAnswer.set(a, bytes);
     return bytes;
