@@ -6,7 +6,8 @@
  * out (they cost the same in the no-op server); the answer is serialised as grpc-js would.
  * process.cpuUsage over each round, so other load on the machine moves it less than req/s.
  *
- *   node --import tsx bench/hotpath.ts     (BENCH_ROUNDS, BENCH_ITERATIONS, BENCH_TRACING=0 to skip tracing)
+ *   node --import tsx bench/hotpath.ts     (BENCH_ROUNDS, BENCH_ITERATIONS, BENCH_TRACING=0 to skip tracing,
+ *                                          BENCH_SHAPES=step-up: only the shapes whose name contains it)
  */
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
