@@ -131,7 +131,8 @@ async function main(): Promise<void> {
     });
     console.log(`| ${s.shape.name} | ${s.shape.weight} | ${cells.join(' | ')} |`);
   });
-  console.log(`| **weighted mix** | 1 | ${names.map((n) => `**${mix[n]!.toFixed(1)}**`).join(' | ')} |`);
+  // The weights only add up to 1 over every shape.
+  if (only === undefined) console.log(`| **weighted mix** | 1 | ${names.map((n) => `**${mix[n]!.toFixed(1)}**`).join(' | ')} |`);
   console.log(`encoded allows: ${JSON.stringify(encoded.lookups)}; ${bytes} response bytes`);
   if (sinkProc) {
     const stats = await new Promise((r) => {
