@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config/schema.js';
 import type { AssuranceModel } from '../core/assurance.js';
 import { compileGlobList, type StringMatcher } from '../core/glob.js';
@@ -62,6 +63,15 @@ export class Responder {
   /** Rule name → its `description`, for messages that say in words what a request is. */
   private readonly descriptions: ReadonlyMap<string, string>;
   private readonly hint: string;
+  /**
+   * Denials already answered, by everything they are made of (reuseKey). kubectl and browsers
+   * repeat a challenged request until the user steps up, and building the Status body, the
+   * step-up URL and the WWW-Authenticate text cost more than the decision. Part of this Responder,
+   * so a reload (a new Responder) starts empty.
+   */
+  private readonly denials: LRUCache<string, Answer>;
+  private denialHits = 0;
+  private denialMisses = 0;
 
   constructor(
     config: Config,
@@ -75,10 +85,74 @@ export class Responder {
     this.returnHosts = compileGlobList(config.stepup.return_hosts.map((h) => h.toLowerCase()), '.');
     this.descriptions = new Map(config.policy.rules.flatMap((r) => (r.description ? [[r.name, r.description] as const] : [])));
     this.hint = config.kubernetes.step_up_hint;
+    // A quarter of the encoded allows, like the gRPC server's encoded denials: a challenge is
+    // per user and request target, and far rarer than allows.
+    this.denials = new LRUCache({ max: Math.max(16, Math.ceil(config.token_cache.encoded_allow_max_entries / 4)) });
+  }
+
+  /** Lookups of reusable denials so far (tests and the bench). */
+  get denialLookups(): { hits: number; misses: number } {
+    return { hits: this.denialHits, misses: this.denialMisses };
   }
 
   respond(v: Verdict): Answer {
     if (v.allow) return this.allow(v);
+    const key = this.reuseKey(v);
+    if (key === undefined) return this.refuse(v);
+    const hit = this.denials.get(key);
+    if (hit !== undefined) {
+      this.denialHits++;
+      return hit;
+    }
+    this.denialMisses++;
+    const a = frozen(this.refuse(v));
+    this.denials.set(key, a);
+    return a;
+  }
+
+  /**
+   * Everything a denial's Answer is computed from, each variable string prefixed by its length so
+   * that two different inputs never give one key; undefined when the denial is not worth keeping
+   * or holds something per request. Whatever `refuse` reads from the verdict must be here: the
+   * reason (and with it its kind, message and status), the identity's subject and level (metadata,
+   * body), whether the token was cached (metadata), the requirement's level, max_age, rules, deny
+   * message and incident, the risk assessment's score, band, contributions and context (body,
+   * Status message, step-up URL), the guardrails that fired, whether the request is for the
+   * Kubernetes API (Status body), the kind of client (redirect or challenge) and, with a step-up
+   * URL, the scheme, host, authority and target it returns to. Nothing in an answer is bound to
+   * the time of the request except through these (a context's `since`, a tightened max_age).
+   */
+  private reuseKey(v: Verdict): string | undefined {
+    const req = v.attributes;
+    // An approval's id is per request; without attributes the answer is an internal error.
+    if (req === undefined || v.approval !== undefined) return undefined;
+    const who = v.identity;
+    // A token's first sighting is answered once (`token_cache: miss`); its next request is a hit.
+    if (who !== undefined && !v.tokenCached) return undefined;
+    let k = `${v.reason}|${v.tokenCached ? 1 : 0}${req.kube ? 1 : 0}${clientKind(req)}`;
+    if (who !== undefined) k += `|i${who.levelName.length}:${who.levelName}${who.subject.length}:${who.subject}`;
+    const r = v.requirement;
+    if (r !== undefined) {
+      k += `|q${r.deny ? 1 : 0}/${r.level}/${r.maxAge ?? ''}/${r.rules.length}`;
+      for (const n of r.rules) k += `:${n.length}:${n}`;
+      if (r.denyMessage !== undefined) k += `|m${r.denyMessage.length}:${r.denyMessage}`;
+      if (r.incident !== undefined) k += `|n${r.incident.length}:${r.incident}`;
+    }
+    const risk = v.risk;
+    if (risk !== undefined) {
+      k += `|s${risk.score}/${risk.band === undefined ? '' : `${risk.band.length}:${risk.band}`}/${risk.contributions.length}`;
+      for (const c of risk.contributions) k += `:${c.code.length}:${c.code}${c.weight}`;
+      const cx = risk.context;
+      if (cx !== undefined) k += `|c${cx.code}/${cx.authAfter}/${cx.action ?? ''}/${cx.summary.length}:${cx.summary}`;
+    }
+    const fired = v.guardrails?.contribution.codes;
+    if (fired !== undefined && fired.length > 0) k += `|g${fired.join(',')}`;
+    if (this.stepupUrl) k += `|u${req.scheme.length}:${req.scheme}${req.host.length}:${req.host}${req.authority.length}:${req.authority}${req.target.length}:${req.target}`;
+    return k;
+  }
+
+  /** A denial's answer, built from the verdict (respond() keeps the reusable ones). */
+  private refuse(v: Verdict): Answer {
     switch (reasonKind(v.reason)) {
       case 'unauthenticated':
       case 'step_up':
@@ -271,6 +345,15 @@ export class Responder {
 }
 
 const MAX_RETURN_TARGET = 2048;
+
+/** A kept answer is shared by every request it is sent for: nothing may change it afterwards. */
+function frozen(a: Answer): Answer {
+  for (const h of a.headers) Object.freeze(h);
+  Object.freeze(a.headers);
+  Object.freeze(a.removeHeaders);
+  Object.freeze(a.metadata);
+  return Object.freeze(a);
+}
 
 /**
  * What kubectl prints after "You must be logged in to the server (": what the request is (the

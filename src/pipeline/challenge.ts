@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { Identity } from '../core/identity.js';
 import { reasonKind } from '../core/reasons.js';
 import type { Verdict } from '../decision/verdict.js';
+import type { ChallengeStore } from '../state/store.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -39,29 +41,84 @@ export function noteChallenge(rt: Runtime, token: string, v: Verdict | Promise<V
   return v;
 }
 
+/**
+ * The last record this process wrote for a verified identity (one cached Identity object per
+ * token, found by reference): a repeat of the same challenge within the same second would write
+ * the very same bytes (issued_at is in seconds), so it is not written again. The record is then
+ * kept from the first write of that second, at most a second less than its TTL.
+ */
+interface Written {
+  readonly store: ChallengeStore;
+  /** The token it was written for (compared, so a shared Identity object could never skip another token's write). */
+  readonly token: string;
+  /** credentialKey(token), hashed once per identity rather than per challenge. */
+  readonly key: string;
+  readonly data: RememberedChallenge;
+  readonly ttlMs: number;
+  /** When it was written (the caller's clock, ms). */
+  readonly at: number;
+}
+
+const written = new WeakMap<Identity, Written>();
+
 function remember(rt: Runtime, token: string, v: Verdict): void {
   const store = rt.challenges;
   const r = v.requirement;
+  const who = v.identity;
   // Only a valid token that is too weak or too old: an invalid token has nothing to step up from,
   // and an approval-gated automation identity cannot step up at all.
-  if (store === undefined || v.allow || v.identity === undefined || r === undefined || r.deny || v.approval !== undefined) return;
+  if (store === undefined || v.allow || who === undefined || r === undefined || r.deny || v.approval !== undefined) return;
   if (reasonKind(v.reason) !== 'step_up') return;
   const now = rt.now();
+  const issuedAt = Math.floor(now / 1000);
+  const level = r.level >= 0 ? rt.assurance.names[r.level] : undefined;
+  const acrValues = r.level >= 0 ? rt.assurance.acrValues(r.level) : undefined;
+  const ttlMs = rt.config.kubernetes.challenge_ttl_seconds * 1000;
+  const last = written.get(who);
+  if (last !== undefined && last.token === token && last.store === store && last.ttlMs === ttlMs) {
+    const d = last.data;
+    // The same bytes (same second, same challenge), and most of the TTL still ahead of it.
+    if (
+      d.issued_at === issuedAt &&
+      now - last.at < ttlMs / 2 &&
+      d.reason === v.reason &&
+      d.level === level &&
+      d.acr_values === acrValues &&
+      d.max_age === r.maxAge &&
+      sameList(d.rules, r.rules)
+    ) {
+      return;
+    }
+  }
   const record: RememberedChallenge = {
     reason: v.reason,
-    level: r.level >= 0 ? rt.assurance.names[r.level] : undefined,
-    acr_values: r.level >= 0 ? rt.assurance.acrValues(r.level) : undefined,
+    level,
+    acr_values: acrValues,
     max_age: r.maxAge,
     rules: r.rules,
-    issued_at: Math.floor(now / 1000),
+    issued_at: issuedAt,
   };
-  const ttlMs = rt.config.kubernetes.challenge_ttl_seconds * 1000;
+  const key = last !== undefined && last.token === token ? last.key : credentialKey(token);
+  const note: Written = { store, token, key, data: record, ttlMs, at: now };
+  written.set(who, note);
+  // A write that failed is not skipped again: the next challenge tries anew.
+  const forget = () => {
+    if (written.get(who) === note) written.delete(who);
+  };
   try {
     // A lost record only costs the plugin its automatic step-up; the answer never waits for it.
-    store.remember(credentialKey(token), JSON.stringify(record), ttlMs, now).catch(() => undefined);
+    store.remember(key, JSON.stringify(record), ttlMs, now).catch(forget);
   } catch {
     // Same: never on the answer's path.
+    forget();
   }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The last challenge for `token`, or undefined; rejects with StateUnavailableError when the store is down. */

@@ -28,6 +28,12 @@ export class EncodedAllowCache {
   private readonly denials: LRUCache<string, Buffer>;
   private denialHitCount = 0;
   private denialMissCount = 0;
+  /**
+   * Bytes of the denials the Responder keeps (decision/respond.ts): the same frozen Answer
+   * object for every repeat, so it is found by reference without building denialKey (a string
+   * as long as the body). Entries go with their Answer when the Responder's LRU drops it.
+   */
+  private readonly byAnswer = new WeakMap<Answer, Buffer>();
 
   constructor(
     private readonly serialize: (msg: unknown) => Buffer,
@@ -57,7 +63,11 @@ export class EncodedAllowCache {
    * (and kept) bytes when the answer is worth keeping, else the message from `build`.
    */
   response(v: Verdict, a: Answer, build: (a: Answer) => unknown): unknown {
-    if (!a.allow) return reusableDenial(v) ? this.denial(a, build) : build(a);
+    if (!a.allow) {
+      if (!reusableDenial(v)) return build(a);
+      // A frozen Answer cannot change, so the bytes found by its reference are its own.
+      return Object.isFrozen(a) ? this.keptDenial(a, build) : this.denial(a, build);
+    }
     if (!reusable(v, a)) return build(a);
     const who = v.identity!;
     let scope = this.scopes.get(who.upstreamHeaders);
@@ -93,6 +103,18 @@ export class EncodedAllowCache {
     this.denialMissCount++;
     const bytes = this.encode(build(a));
     this.denials.set(key, bytes);
+    return bytes;
+  }
+
+  private keptDenial(a: Answer, build: (a: Answer) => unknown): Buffer {
+    const hit = this.byAnswer.get(a);
+    if (hit !== undefined) {
+      this.denialHitCount++;
+      return hit;
+    }
+    this.denialMissCount++;
+    const bytes = this.encode(build(a));
+    this.byAnswer.set(a, bytes);
     return bytes;
   }
 

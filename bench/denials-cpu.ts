@@ -1,0 +1,154 @@
+/**
+ * Server CPU per Check for the step-up denial shapes of (a), end to end through gRPC: the built
+ * server (`dist/`, so run `npm run build` first), optionally a second build of another version
+ * (`BENCH_BASE_DIR`, a directory holding that version's `dist/`), and the no-op server, each driven
+ * by h2load with one shape's frame, the servers alternating in rounds. CPU comes from /proc per
+ * process, which other load on the machine moves much less than req/s; req/s is printed too but
+ * means nothing on a loaded machine. An allow shape is measured as a control.
+ *
+ *   node --import tsx bench/denials-cpu.ts   (BENCH_BASE_DIR, BENCH_ROUNDS=3, BENCH_SECONDS=2)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
+import { buildFrame, configYaml, SHAPES, startIssuer } from './fixtures.js';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(BENCH, '..');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const BASE = process.env.BENCH_BASE_DIR;
+const NAMES = ['kubectl get pods (dev)', 'kubectl get secret (aal1: step-up)', 'grafana admin, tagged route (aal1: step-up)'];
+
+interface Server {
+  name: string;
+  proc: ChildProcess;
+  port: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function start(name: string, cwd: string, args: string[], port: number): Promise<Server> {
+  const proc = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'] });
+  const client = new RawCheckClient(port);
+  try {
+    await client.ready(60_000);
+  } finally {
+    client.close();
+  }
+  return { name, proc, port };
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function h2load(s: Server, frameFile: string): Promise<{ rps: number; cpuUs: number }> {
+  return new Promise((resolve, reject) => {
+    const warmupMs = 500;
+    let cpu0 = 0;
+    setTimeout(() => (cpu0 = cpuSeconds(s.proc.pid!)), warmupMs);
+    const args = [
+      `--duration=${SECONDS}`,
+      `--warm-up-time=${warmupMs}ms`,
+      '--clients=8',
+      '--max-concurrent-streams=16',
+      '--threads=1',
+      `--data=${frameFile}`,
+      '--header=content-type: application/grpc',
+      '--header=te: trailers',
+      `http://127.0.0.1:${s.port}${CHECK_PATH}`,
+    ];
+    const p = spawn('h2load', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    p.once('exit', (code) => {
+      const rps = Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out)?.[1]);
+      const done = Number(/requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded/.exec(out)?.[1]);
+      if (code !== 0 || !Number.isFinite(rps) || !done) return reject(new Error(`h2load failed:\n${out}`));
+      resolve({ rps, cpuUs: ((cpuSeconds(s.proc.pid!) - cpu0) * 1e6) / done });
+    });
+  });
+}
+
+const work = mkdtempSync(join(tmpdir(), 'stepgate-denials-'));
+const issuer = await startIssuer();
+const servers: Server[] = [];
+try {
+  const config = join(work, 'bench.yaml');
+  const listen = await freePort();
+  writeFileSync(config, configYaml(issuer.jwksUri, `127.0.0.1:${listen}`));
+  const shapes = SHAPES.filter((s) => NAMES.includes(s.name));
+  const frames = await Promise.all(shapes.map((s) => buildFrame(issuer, s, SHAPES.indexOf(s))));
+  const files = frames.map((f, i) => {
+    const file = join(work, `shape-${i}.grpc`);
+    writeFileSync(file, f.frame);
+    return file;
+  });
+  const trees = [['stepgate', ROOT], ...(BASE ? [['stepgate (base)', BASE]] : [])] as const;
+  for (const [name, dir] of trees) {
+    const port = await freePort();
+    const yaml = readFileSync(config, 'utf8').replace(`127.0.0.1:${listen}`, `127.0.0.1:${port}`);
+    writeFileSync(join(work, `${port}.yaml`), yaml);
+    servers.push(await start(name, dir, ['dist/cli.js', 'serve', '--config', join(work, `${port}.yaml`)], port));
+  }
+  const noopPort = await freePort();
+  servers.push(await start('no-op', ROOT, ['--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort));
+  // Each token seen once (verified) and once more (cached), and the decisions are the expected ones.
+  for (const s of servers.filter((x) => x.name !== 'no-op')) {
+    const client = new RawCheckClient(s.port);
+    for (const f of frames) {
+      await client.check(f.message);
+      const d = decodeDecision(await client.check(f.message));
+      if (d.allow !== f.shape.expect.allow || d.reason !== f.shape.expect.reason) throw new Error(`${s.name}: ${f.shape.name} answered ${JSON.stringify(d)}`);
+    }
+    client.close();
+  }
+  const loads = [loadavg()[0]!.toFixed(1)];
+  const cpu = new Map<string, number[]>();
+  const rps = new Map<string, number[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, shape] of shapes.entries()) {
+      for (const s of round % 2 === 0 ? servers : [...servers].reverse()) {
+        const r = await h2load(s, files[i]!);
+        const key = `${shape.name}\u0000${s.name}`;
+        cpu.set(key, [...(cpu.get(key) ?? []), r.cpuUs]);
+        rps.set(key, [...(rps.get(key) ?? []), r.rps]);
+      }
+    }
+    loads.push(loadavg()[0]!.toFixed(1));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  console.log(`${ROUNDS} rounds, servers alternating; 1-min load average ${loads.join(' → ')}`);
+  console.log(`| shape | ${servers.map((s) => `${s.name} CPU µs/Check`).join(' | ')} | ${servers.filter((s) => s.name !== 'no-op').map((s) => `${s.name} / no-op by CPU`).join(' | ')} | req/s (${servers.map((s) => s.name).join(' / ')}) |`);
+  console.log(`|---|${servers.map(() => '--:').join('|')}|${servers.filter((s) => s.name !== 'no-op').map(() => '--:').join('|')}|--:|`);
+  for (const shape of shapes) {
+    const m = (s: Server) => median(cpu.get(`${shape.name}\u0000${s.name}`)!);
+    const noop = m(servers.at(-1)!);
+    const cells = servers.map((s) => {
+      const xs = cpu.get(`${shape.name}\u0000${s.name}`)!;
+      return `${m(s).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+    });
+    const ratios = servers.filter((s) => s.name !== 'no-op').map((s) => (noop / m(s)).toFixed(2));
+    const reqs = servers.map((s) => median(rps.get(`${shape.name}\u0000${s.name}`)!).toFixed(0)).join(' / ');
+    console.log(`| ${shape.name} | ${cells.join(' | ')} | ${ratios.join(' | ')} | ${reqs} |`);
+  }
+} finally {
+  for (const s of servers) s.proc.kill('SIGTERM');
+  await issuer.close();
+  rmSync(work, { recursive: true, force: true });
+}
