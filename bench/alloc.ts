@@ -245,7 +245,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(`| **(a) weighted mix** | ${mixWeight.toFixed(2)} | **${(mixBytes / mixWeight).toFixed(0)}** | | | |`);
-  console.log(`encoded allows: ${JSON.stringify(encoded.lookups)}; ${sink} response bytes`);
+  console.log(`encoded allows: ${JSON.stringify(encoded.lookups)}, ${encoded.size} held, bytes held ${JSON.stringify(encoded.bytes)}; denials ${JSON.stringify(encoded.denialLookups)}; ${sink} response bytes`);
   await telemetry.shutdown();
   await issuer.close();
   process.exit(0);
