@@ -17,7 +17,10 @@
  * order, a fresh process each time, BENCH_ROUNDS rounds; medians with the spread of the rounds.
  * stepgate is started with its launcher off (`STEPGATE_HEAP_LIMIT=off`), so each variant's flags
  * are exactly what it lists; the word `launcher` in a variant stands for the flags `stepgate serve`
- * gives itself on this machine (src/heap-limit.ts `launchFlags`).
+ * gives itself on this machine (src/heap-limit.ts `launchFlags`), and `cgroup=<MiB>` starts the
+ * process as if in a container with that memory limit (Node sizes V8's heap from it: in a 384 MiB
+ * container Node 20 gives V8 a 259 MiB heap and a 1 MiB semi-space): a file with the limit is
+ * bind-mounted over the cgroup file libuv reads, in a mount namespace of the child's own (root).
  *
  *   npm run build && node --import tsx bench/gc.ts closed     (BENCH_GC_REQUESTS, BENCH_NEW_TOKENS)
  *   node --import tsx bench/gc.ts open                         (BENCH_GC_RATES=1000,3000, BENCH_SECONDS)
@@ -81,8 +84,11 @@ function field(line: string, name: string): number {
 async function start(variant: string, configFile: string): Promise<Proc> {
   const [name, ...flags] = variant.split(/\s+/);
   const port = await freePort();
-  // `launcher`: the flags `stepgate serve` gives itself on this machine (src/heap-limit.ts).
-  const nodeFlags = flags.flatMap((f) => (f === 'launcher' ? launchFlags() : [f]));
+  // `cgroup=<MiB>`: as if in a container with that memory limit (see the header).
+  const cgroupMiB = Number(flags.find((f) => f.startsWith('cgroup='))?.slice(7) ?? NaN);
+  const limit = Number.isFinite(cgroupMiB) ? cgroupMiB * 1048576 : undefined;
+  // `launcher`: the flags `stepgate serve` gives itself here (src/heap-limit.ts).
+  const nodeFlags = flags.filter((f) => !f.startsWith('cgroup=')).flatMap((f) => (f === 'launcher' ? launchFlags({}, limit, limit === undefined ? undefined : Infinity) : [f]));
   const args =
     name === 'noop'
       ? [...nodeFlags, '--trace-gc-nvp', '--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${port}`]
@@ -90,7 +96,17 @@ async function start(variant: string, configFile: string): Promise<Proc> {
   // The launcher is off: each process runs with exactly the flags its variant lists.
   const env: NodeJS.ProcessEnv = { ...process.env, STEPGATE_METRICS_LISTEN: 'off', STEPGATE_GRPC_LISTEN: `127.0.0.1:${port}`, STEPGATE_HEAP_LIMIT: 'off' };
   for (const k of Object.keys(env)) if (k.startsWith('OTEL_')) delete env[k];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let proc: ChildProcess;
+  if (limit === undefined) proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  else {
+    // Node sizes V8's heap from the cgroup memory limit libuv reads (cgroup v1 here): a file with
+    // the limit is bind-mounted over it in a mount namespace of the child's own, so nothing on the
+    // machine changes. Needs root (unshare).
+    const fake = join(tmpdir(), `stepgate-gc-limit-${port}`);
+    writeFileSync(fake, String(limit));
+    const script = `for f in /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)/memory.limit_in_bytes /sys/fs/cgroup/memory.max; do [ -f "$f" ] && mount --bind ${fake} "$f"; done; exec "$0" "$@"`;
+    proc = spawn('unshare', ['--mount', 'sh', '-c', script, process.execPath, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
   const gcs: Gc[] = [];
   let rest = '';
   let output = '';
