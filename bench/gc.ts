@@ -55,6 +55,8 @@ interface Gc {
   incremental: number; // ms of incremental marking steps on the main thread before it (mc only)
   allocated: number; // bytes allocated since the previous GC
   promoted: number;
+  before: number; // heap bytes (all spaces) before and after it
+  after: number;
 }
 
 interface Proc {
@@ -119,7 +121,7 @@ async function start(variant: string, configFile: string): Promise<Proc> {
         output = (output + line + '\n').slice(-4000);
         continue;
       }
-      gcs.push({ kind, pause: field(line, 'pause'), incremental: field(line, 'incremental.steps_took'), allocated: field(line, 'allocated'), promoted: field(line, 'promoted') });
+      gcs.push({ kind, pause: field(line, 'pause'), incremental: field(line, 'incremental.steps_took'), allocated: field(line, 'allocated'), promoted: field(line, 'promoted'), before: field(line, 'total_size_before'), after: field(line, 'total_size_after') });
     }
   });
   proc.stderr!.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-4000)));
@@ -199,6 +201,9 @@ function figures(w: Window) {
     major_gcs: major.length,
     major_ms_per_10k: per10k(sum(major, (g) => g.pause + g.incremental)),
     major_max_ms: Math.max(0, ...major.map((g) => g.pause)),
+    // The heap at its fullest, and what a full collection left of it (the live data): the rest of the peak is garbage waiting.
+    heap_max_mib: Math.max(0, ...w.gcs.map((g) => g.before)) / 1048576,
+    live_mib: major.length > 0 ? major.at(-1)!.after / 1048576 : undefined,
     pauses_over_1ms: w.gcs.filter((g) => g.pause >= 1).length,
     pauses_over_5ms: w.gcs.filter((g) => g.pause >= 5).length,
   };
@@ -295,12 +300,12 @@ async function main(): Promise<void> {
   for (const [phase, byVariant] of Object.entries(results)) {
     console.log(`\n**${phase}**\n`);
     const latency = MODE === 'open' ? ' p50 ms | p99 ms |' : '';
-    console.log(`| process | heap B allocated / Check | promoted B / Check | scavenges / 10k | scavenge ms / 10k | longest scavenge ms | mark-compacts | mark-compact ms / 10k (pause + incremental) | longest mark-compact ms | pauses ≥ 1 ms / ≥ 5 ms | peak RSS MiB |${latency}`);
-    console.log(`|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|${MODE === 'open' ? '--:|--:|' : ''}`);
+    console.log(`| process | heap B allocated / Check | promoted B / Check | scavenges / 10k | scavenge ms / 10k | longest scavenge ms | mark-compacts | mark-compact ms / 10k (pause + incremental) | longest mark-compact ms | pauses ≥ 1 ms / ≥ 5 ms | heap at most MiB | live after the last mark-compact MiB | peak RSS MiB |${latency}`);
+    console.log(`|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|${MODE === 'open' ? '--:|--:|' : ''}`);
     for (const [v, rows] of Object.entries(byVariant)) {
       const lat = MODE === 'open' ? ` ${cell(rows, (r) => r.p50, 2)} | ${cell(rows, (r) => r.p99, 2)} |` : '';
       console.log(
-        `| ${v} | ${cell(rows, (r) => r.bytes_per_check)} | ${cell(rows, (r) => r.promoted_per_check)} | ${cell(rows, (r) => r.scavenges_per_10k, 1)} | ${cell(rows, (r) => r.scavenge_ms_per_10k, 1)} | ${cell(rows, (r) => r.scavenge_max_ms, 1)} | ${cell(rows, (r) => r.major_gcs)} | ${cell(rows, (r) => r.major_ms_per_10k, 1)} | ${cell(rows, (r) => r.major_max_ms, 1)} | ${cell(rows, (r) => r.pauses_over_1ms)} / ${cell(rows, (r) => r.pauses_over_5ms)} | ${cell(rows, (r) => r.peak_rss_mib)} |${lat}`,
+        `| ${v} | ${cell(rows, (r) => r.bytes_per_check)} | ${cell(rows, (r) => r.promoted_per_check)} | ${cell(rows, (r) => r.scavenges_per_10k, 1)} | ${cell(rows, (r) => r.scavenge_ms_per_10k, 1)} | ${cell(rows, (r) => r.scavenge_max_ms, 1)} | ${cell(rows, (r) => r.major_gcs)} | ${cell(rows, (r) => r.major_ms_per_10k, 1)} | ${cell(rows, (r) => r.major_max_ms, 1)} | ${cell(rows, (r) => r.pauses_over_1ms)} / ${cell(rows, (r) => r.pauses_over_5ms)} | ${cell(rows, (r) => r.heap_max_mib)} | ${cell(rows, (r) => r.live_mib)} | ${cell(rows, (r) => r.peak_rss_mib)} |${lat}`,
       );
     }
   }

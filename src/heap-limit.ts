@@ -106,11 +106,19 @@ export function planHeapLimit(env: EnvSource, execArgv: readonly string[], limit
   let heap: number | undefined;
   if (hasHeapFlag(execArgv, env.NODE_OPTIONS)) why.push('--max-old-space-size given');
   else if (setting.mode === 'invalid') why.push(`STEPGATE_HEAP_LIMIT=${setting.raw} is not a whole number of MiB ≥ ${MIN_HEAP_MIB}; ignored`);
-  else if (setting.mode === 'mib') (heap = setting.mib), why.push('STEPGATE_HEAP_LIMIT');
-  else if (limitBytes === undefined && v8HeapMiB <= UNLIMITED_HEAP_MIB) why.push(`no cgroup memory limit; V8's own heap limit (${Math.round(v8HeapMiB)} MiB) kept`);
-  else if (limitBytes === undefined) (heap = UNLIMITED_HEAP_MIB), why.push('no cgroup memory limit');
-  // A semi-space the operator chose counts at V8's default (16) here: its size is not parsed.
-  else (heap = heapLimitMiB(limitBytes, workers, semi ?? 16)), why.push(`cgroup memory limit ${Math.round(limitBytes / 1048576)} MiB`);
+  else if (setting.mode === 'mib') {
+    heap = setting.mib;
+    why.push('STEPGATE_HEAP_LIMIT');
+  } else if (limitBytes === undefined && v8HeapMiB <= UNLIMITED_HEAP_MIB) {
+    why.push(`no cgroup memory limit; V8's own heap limit (${Math.round(v8HeapMiB)} MiB) kept`);
+  } else if (limitBytes === undefined) {
+    heap = UNLIMITED_HEAP_MIB;
+    why.push('no cgroup memory limit');
+  } else {
+    // A semi-space the operator chose counts at V8's default (16) here: its size is not parsed.
+    heap = heapLimitMiB(limitBytes, workers, semi ?? 16);
+    why.push(`cgroup memory limit ${Math.round(limitBytes / 1048576)} MiB`);
+  }
   const flags = [...(heap === undefined ? [] : [`--max-old-space-size=${heap}`]), ...(semi === undefined ? [] : [`--max-semi-space-size=${semi}`])];
   if (flags.length === 0) return { action: 'keep', why: why.join('; ') };
   return { action: 'reexec', flags, heapMiB: heap, semiSpaceMiB: semi, why: why.join('; ') };
