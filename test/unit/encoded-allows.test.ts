@@ -127,6 +127,24 @@ describe('EncodedAllowCache', () => {
     expect(small.bytes.allows / max).toBeLessThan(EncodedAllowCache.ALLOW_BUDGET_BYTES / 2);
   });
 
+  it('bounds the kept denials by bytes as well', async () => {
+    const rt = runtime();
+    const max = 64; // 16 denials at most, 16 x 4 KiB of budget
+    const cache = new EncodedAllowCache(serialize, max);
+    const token = await hmacToken('urn:stepgate:aal1');
+    const secret: RequestSpec = { path: '/api/v1/namespaces/dev/secrets/db', token };
+    await run(rt, secret);
+    const { verdict, answer } = await run(rt, secret);
+    expect(verdict.allow).toBe(false);
+    const big = (i: number): Answer => ({ ...answer, body: `${i}:${'b'.repeat(6000)}` });
+    for (let i = 0; i < 16; i++) expect(cache.response(verdict, big(i), toCheckResponse)).toEqual(serialize(toCheckResponse(big(i))));
+    expect(cache.bytes.denials).toBeLessThanOrEqual(16 * EncodedAllowCache.DENIAL_BUDGET_BYTES);
+    const before = cache.denialLookups;
+    cache.response(verdict, big(15), toCheckResponse);
+    cache.response(verdict, big(0), toCheckResponse);
+    expect(cache.denialLookups).toEqual({ hits: before.hits + 1, misses: before.misses + 1 });
+  });
+
   it('does not keep answers that are not worth keeping: token first seen, session, approval, stripped headers, denials', async () => {
     const rt = runtime();
     const cache = new EncodedAllowCache(serialize);
