@@ -13,6 +13,7 @@ import { measureTokenCache, tokenCacheTable, type TokenCacheFigures } from './to
 import { soakScenario, soakSettings, soakTable, type SoakResult } from './soak.js';
 import { maxOtherCpus, watchMachineLoad, type MachineLoad } from './machine-load.js';
 import { formatSummary, median, percentileOfSorted, ratioSummary, roundTo, spread, summarize, type Summary } from './stats.mjs';
+import { launchFlags } from '../src/heap-limit.js';
 
 /**
  * Orchestrates the benchmark: fixtures → stepgate and the no-op reference as child processes →
@@ -135,9 +136,24 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The V8 flags `stepgate serve` gives itself on this machine (src/heap-limit.ts: the young
+ * generation, and the old-space limit), given to every stepgate process here, so that a Node
+ * without process.execve (20) runs the server as the image's Node 24 does (which, with them given,
+ * does not re-execute). BENCH_SERVE_FLAGS replaces them ('' for V8's defaults: the figures before 2026-12-02 10:00).
+ */
+const SERVE_FLAGS = process.env.BENCH_SERVE_FLAGS !== undefined ? process.env.BENCH_SERVE_FLAGS.split(/\s+/).filter(Boolean) : launchFlags();
+
+function withServeFlags(args: string[]): string[] {
+  if (!args.includes('dist/cli.js')) return args;
+  const name = (f: string) => f.split('=')[0]!.replace(/_/g, '-');
+  const given = new Set(args.map(name));
+  return [...SERVE_FLAGS.filter((f) => !given.has(name(f))), ...args];
+}
+
 /** Starts a server process on a port chosen here and waits (≤ 60 s: Node alone can take 15 s to load on a loaded 2-CPU VM) until it accepts HTTP/2. */
 async function startServer(name: Server, args: string[], port: number, env: NodeJS.ProcessEnv = {}): Promise<Child> {
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, withServeFlags(args), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (b: Buffer) => (output = (output + b.toString()).slice(-4000));
   proc.stdout!.on('data', keep);
@@ -644,6 +660,8 @@ async function main(): Promise<void> {
         cpu_model: cpus()[0]?.model ?? 'unknown',
         memory_gib: round(totalmem() / 2 ** 30, 1),
         node: process.version,
+        // What every stepgate process here was started with (SERVE_FLAGS).
+        serve_flags: SERVE_FLAGS,
         // Other work on the machine shows up here; the benchmark does not wait for quiet.
         load_average_at_start: loadStart,
         load_average_at_end: loadEnd,
@@ -714,7 +732,7 @@ interface NewTokensResult {
 interface Results {
   date: string;
   duration_seconds: number;
-  machine: { cpus: number; cpu_model: string; memory_gib: number; node: string; load_average_at_start: number[]; load_average_at_end?: number[]; load?: MachineLoad; h2load: string };
+  machine: { cpus: number; cpu_model: string; memory_gib: number; node: string; serve_flags?: string[]; load_average_at_start: number[]; load_average_at_end?: number[]; load?: MachineLoad; h2load: string };
   settings: typeof SETTINGS;
   /** Which scenarios this run measured (BENCH_ONLY); sections of other runs may sit next to them in results.json. */
   scenarios_run: string[];
@@ -764,7 +782,7 @@ function table(r: Results): string {
   const s = r.settings;
   const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
   const lines = [
-    `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}, Node ${r.machine.node}, load average at start ${r.machine.load_average_at_start.join(' ')}; scenarios ${r.scenarios_run.join(', ')}` +
+    `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}, Node ${r.machine.node}${r.machine.serve_flags ? ` (stepgate started with ${r.machine.serve_flags.join(' ') || "V8's default heap"})` : ''}, load average at start ${r.machine.load_average_at_start.join(' ')}; scenarios ${r.scenarios_run.join(', ')}` +
       (r.machine.load ? `; other processes used ${r.machine.load.other_cpus_before} CPUs before the run and ${r.machine.load.other_cpus_during} during it (the benchmark ${r.machine.load.bench_cpus_during})` : '') +
       `; ${roundCount(s.rounds)} per comparison, h2load runs of ${s.seconds} s`,
   ];

@@ -101,6 +101,50 @@ describe('EncodedAllowCache', () => {
     expect(cache.lookups).toEqual({ hits: before.hits + 1, misses: before.misses + 1 });
   });
 
+  it('is bounded by bytes too: large answers (long identity headers) are evicted before the entry limit', async () => {
+    const rt = runtime();
+    const max = 32;
+    const cache = new EncodedAllowCache(serialize, max);
+    const token = await hmacToken('urn:stepgate:aal3');
+    await run(rt, { path: '/api/v1/pods', token });
+    const { verdict, answer } = await run(rt, { path: '/api/v1/pods', token });
+    // ~8 KiB per answer (a long groups header would do the same): four times the per-entry budget.
+    const big = (i: number): Answer => ({ ...answer, metadata: { ...answer.metadata, rules: `rule-${i}-${'g'.repeat(4000)}` } });
+    for (let i = 0; i < max; i++) expect(cache.response(verdict, big(i), toCheckResponse)).toEqual(serialize(toCheckResponse(big(i))));
+    const budget = max * EncodedAllowCache.ALLOW_BUDGET_BYTES;
+    expect(cache.bytes.allows).toBeLessThanOrEqual(budget);
+    expect(cache.bytes.allows).toBeGreaterThan(budget / 2);
+    expect(cache.size).toBeLessThan(max / 2);
+    // The newest stayed, the oldest went.
+    const before = cache.lookups;
+    cache.response(verdict, big(max - 1), toCheckResponse);
+    cache.response(verdict, big(0), toCheckResponse);
+    expect(cache.lookups).toEqual({ hits: before.hits + 1, misses: before.misses + 1 });
+    // Usual answers are far below the budget: the entry limit binds first.
+    const small = new EncodedAllowCache(serialize, max);
+    for (let i = 0; i < max + 8; i++) small.response(verdict, { ...answer, metadata: { ...answer.metadata, rules: `rule-${i}` } }, toCheckResponse);
+    expect(small.size).toBe(max);
+    expect(small.bytes.allows / max).toBeLessThan(EncodedAllowCache.ALLOW_BUDGET_BYTES / 2);
+  });
+
+  it('bounds the kept denials by bytes as well', async () => {
+    const rt = runtime();
+    const max = 64; // 16 denials at most, 16 x 4 KiB of budget
+    const cache = new EncodedAllowCache(serialize, max);
+    const token = await hmacToken('urn:stepgate:aal1');
+    const secret: RequestSpec = { path: '/api/v1/namespaces/dev/secrets/db', token };
+    await run(rt, secret);
+    const { verdict, answer } = await run(rt, secret);
+    expect(verdict.allow).toBe(false);
+    const big = (i: number): Answer => ({ ...answer, body: `${i}:${'b'.repeat(6000)}` });
+    for (let i = 0; i < 16; i++) expect(cache.response(verdict, big(i), toCheckResponse)).toEqual(serialize(toCheckResponse(big(i))));
+    expect(cache.bytes.denials).toBeLessThanOrEqual(16 * EncodedAllowCache.DENIAL_BUDGET_BYTES);
+    const before = cache.denialLookups;
+    cache.response(verdict, big(15), toCheckResponse);
+    cache.response(verdict, big(0), toCheckResponse);
+    expect(cache.denialLookups).toEqual({ hits: before.hits + 1, misses: before.misses + 1 });
+  });
+
   it('does not keep answers that are not worth keeping: token first seen, session, approval, stripped headers, denials', async () => {
     const rt = runtime();
     const cache = new EncodedAllowCache(serialize);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { cgroupMemoryLimit, hasHeapFlag, heapLimitMiB, planHeapLimit } from '../../src/heap-limit.js';
+import { cgroupMemoryLimit, hasHeapFlag, hasSemiSpaceFlag, heapLimitMiB, launchFlags, planHeapLimit, semiSpaceMiB } from '../../src/heap-limit.js';
 import { parseWorkers, workerMetricsListen, workerProblem } from '../../src/workers.js';
 import { testConfigYaml } from '../support/config.js';
 
@@ -21,23 +21,62 @@ describe('V8 heap limit from the cgroup memory limit (heap-limit.ts)', () => {
     expect(cgroupMemoryLimit(files({ '/sys/fs/cgroup/memory.max': 'garbage' }))).toBeUndefined();
   });
 
-  it('derives a heap that leaves room for what is not heap, per worker, never below the minimum', () => {
-    expect(heapLimitMiB(512 * MiB)).toBe(Math.floor((512 - 96) * 0.8));
-    expect(heapLimitMiB(1024 * MiB, 2)).toBe(Math.floor(((1024 - 48) / 2 - 96) * 0.8));
+  it('derives a heap that leaves room for the young generation and the rest, per worker, never below the minimum', () => {
+    // 384 MiB (the Deployment): a 32 MiB semi-space (young generation 64), 64 other, 80 % of the rest.
+    expect(heapLimitMiB(384 * MiB)).toBe(Math.floor((384 - 64 - 64) * 0.8));
+    expect(heapLimitMiB(512 * MiB)).toBe(Math.floor((512 - 64 - 64) * 0.8));
+    // Below 320 MiB per process the semi-space stays at V8's 16.
+    expect(heapLimitMiB(256 * MiB)).toBe(Math.floor((256 - 64 - 32) * 0.8));
+    expect(heapLimitMiB(1024 * MiB, 2)).toBe(Math.floor(((1024 - 48) / 2 - 64 - 64) * 0.8));
     expect(heapLimitMiB(64 * MiB)).toBe(64);
-    for (const mib of [128, 256, 384, 512, 768, 1024, 2048]) expect(heapLimitMiB(mib * MiB)).toBeLessThan(mib);
+    for (const mib of [128, 256, 384, 512, 768, 1024, 2048]) {
+      const young = 2 * semiSpaceMiB(mib);
+      expect(heapLimitMiB(mib * MiB) + young).toBeLessThan(mib);
+    }
   });
 
-  it('re-executes only when there is a limit and nobody chose a heap size', () => {
-    expect(planHeapLimit({}, [], 512 * MiB)).toMatchObject({ action: 'reexec', heapMiB: heapLimitMiB(512 * MiB) });
-    expect(planHeapLimit({}, [], undefined).action).toBe('keep');
-    expect(planHeapLimit({}, ['--max-old-space-size=300'], 512 * MiB).action).toBe('keep');
-    expect(planHeapLimit({ NODE_OPTIONS: '--trace-warnings --max_old_space_size=300' }, [], 512 * MiB).action).toBe('keep');
+  it('sizes the semi-space from the memory a process has', () => {
+    expect(semiSpaceMiB(undefined)).toBe(32);
+    expect(semiSpaceMiB(384)).toBe(32);
+    expect(semiSpaceMiB(319)).toBe(16);
+  });
+
+  it('re-executes with the old-space limit only under a limit or when asked, and the semi-space unless given', () => {
+    expect(planHeapLimit({}, [], 384 * MiB)).toEqual({
+      action: 'reexec',
+      flags: [`--max-old-space-size=${heapLimitMiB(384 * MiB)}`, '--max-semi-space-size=32'],
+      heapMiB: heapLimitMiB(384 * MiB),
+      semiSpaceMiB: 32,
+      why: 'cgroup memory limit 384 MiB',
+    });
+    // No limit: 1 GiB of old space (V8's growth factor 1.6 instead of 4), unless V8's own limit is lower.
+    expect(planHeapLimit({}, [], undefined, 1, 4144)).toMatchObject({ action: 'reexec', flags: ['--max-old-space-size=1024', '--max-semi-space-size=32'], heapMiB: 1024 });
+    expect(planHeapLimit({}, [], undefined, 1, 1000)).toMatchObject({ action: 'reexec', flags: ['--max-semi-space-size=32'], heapMiB: undefined });
+    expect(planHeapLimit({}, [], 256 * MiB)).toMatchObject({ flags: [`--max-old-space-size=${heapLimitMiB(256 * MiB)}`, '--max-semi-space-size=16'] });
+    // What the operator gave is kept; only the other flag is added.
+    expect(planHeapLimit({}, ['--max-old-space-size=300'], 512 * MiB)).toMatchObject({ action: 'reexec', flags: ['--max-semi-space-size=32'] });
+    expect(planHeapLimit({ NODE_OPTIONS: '--trace-warnings --max_old_space_size=300' }, [], 512 * MiB)).toMatchObject({ flags: ['--max-semi-space-size=32'] });
+    expect(planHeapLimit({ NODE_OPTIONS: '--max-semi-space-size=8' }, [], 512 * MiB)).toMatchObject({
+      flags: [`--max-old-space-size=${heapLimitMiB(512 * MiB, 1, 16)}`],
+      semiSpaceMiB: undefined,
+    });
+    expect(planHeapLimit({ NODE_OPTIONS: '--max-semi-space-size=8' }, ['--max-old-space-size=300'], 512 * MiB).action).toBe('keep');
     expect(planHeapLimit({ STEPGATE_HEAP_LIMIT: 'off' }, [], 512 * MiB).action).toBe('keep');
     expect(planHeapLimit({ STEPGATE_HEAP_LIMIT_APPLIED: '1' }, [], 512 * MiB).action).toBe('keep');
-    expect(planHeapLimit({ STEPGATE_HEAP_LIMIT: '200' }, [], undefined)).toMatchObject({ action: 'reexec', heapMiB: 200 });
-    expect(planHeapLimit({ STEPGATE_HEAP_LIMIT: 'lots' }, [], undefined).action).toBe('keep');
+    expect(planHeapLimit({ STEPGATE_HEAP_LIMIT: '200' }, [], undefined)).toMatchObject({ action: 'reexec', flags: ['--max-old-space-size=200', '--max-semi-space-size=32'] });
+    expect(planHeapLimit({ STEPGATE_HEAP_LIMIT: 'lots' }, [], undefined)).toMatchObject({ flags: ['--max-semi-space-size=32'] });
+    expect(planHeapLimit({ STEPGATE_HEAP_LIMIT: 'lots' }, [], undefined).why).toContain('ignored');
+    expect(planHeapLimit({ NODE_OPTIONS: '--max-semi-space-size=16' }, [], undefined, 1, 4144)).toMatchObject({ flags: ['--max-old-space-size=1024'] });
     expect(hasHeapFlag(['--max-old-space-size', '300'], undefined)).toBe(true);
+    expect(hasSemiSpaceFlag([], '--min-semi-space-size=16')).toBe(true);
+    expect(hasSemiSpaceFlag(['--max-old-space-size=1'], undefined)).toBe(false);
+  });
+
+  it('gives the launch flags for a fake cgroup file (what bench/run.ts starts the server with)', () => {
+    const limit = cgroupMemoryLimit(files({ '/sys/fs/cgroup/memory.max': String(384 * MiB) }));
+    expect(launchFlags({}, limit, 4144)).toEqual([`--max-old-space-size=${heapLimitMiB(384 * MiB)}`, '--max-semi-space-size=32']);
+    expect(launchFlags({}, cgroupMemoryLimit(files({ '/sys/fs/cgroup/memory.max': 'max' })), 4144)).toEqual(['--max-old-space-size=1024', '--max-semi-space-size=32']);
+    expect(launchFlags({ STEPGATE_HEAP_LIMIT: 'off' }, limit, 4144)).toEqual([]);
   });
 });
 

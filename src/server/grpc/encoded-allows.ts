@@ -15,10 +15,17 @@ import { LRUCache } from 'lru-cache';
  * (identity/intern.ts) and frozen, so it stands in the key as a number given to that list
  * object: all tokens of one user share their encoded allows, and a cached token holds none of its
  * own. The cache is one LRU bounded by `maxEntries` (token_cache.encoded_allow_max_entries), so
- * its memory is sized apart from the token cache's.
+ * its memory is sized apart from the token cache's, and by bytes: an entry is usually ~0.7–0.9 KiB, but
+ * its identity headers come from token claims (a groups list can be long), so a count alone would
+ * not bound what it holds. The bytes bound is a budget per entry times the entries, well above the
+ * usual entry, so it only binds when entries are unusually large.
  */
 export class EncodedAllowCache {
   static readonly DEFAULT_MAX_ENTRIES = 10_000;
+  /** Average bytes an encoded allow may take (key, bytes, bookkeeping); the bench's are ~0.9 KiB by this estimate. */
+  static readonly ALLOW_BUDGET_BYTES = 2048;
+  /** The same for an encoded denial, which carries its body and WWW-Authenticate twice (key and bytes); the bench's challenges are ~2.5 KiB. */
+  static readonly DENIAL_BUDGET_BYTES = 4096;
   /** A number per upstream header list object; an object that is gone frees its number's entries by eviction. */
   private readonly scopes = new WeakMap<object, number>();
   private nextScope = 0;
@@ -39,8 +46,14 @@ export class EncodedAllowCache {
     private readonly serialize: (msg: unknown) => Buffer,
     maxEntries = EncodedAllowCache.DEFAULT_MAX_ENTRIES,
   ) {
-    this.entries = new LRUCache({ max: maxEntries });
-    this.denials = new LRUCache({ max: Math.max(16, Math.ceil(maxEntries / 4)) });
+    this.entries = new LRUCache({ max: maxEntries, maxSize: maxEntries * EncodedAllowCache.ALLOW_BUDGET_BYTES, sizeCalculation: entryBytes });
+    const denials = Math.max(16, Math.ceil(maxEntries / 4));
+    this.denials = new LRUCache({ max: denials, maxSize: denials * EncodedAllowCache.DENIAL_BUDGET_BYTES, sizeCalculation: entryBytes });
+  }
+
+  /** Bytes held (the estimate the bounds use), allows and denials. */
+  get bytes(): { allows: number; denials: number } {
+    return { allows: this.entries.calculatedSize, denials: this.denials.calculatedSize };
   }
 
   /** Lookups of reusable allows so far, for tests and the bench. */
@@ -75,7 +88,7 @@ export class EncodedAllowCache {
       scope = this.nextScope++;
       this.scopes.set(who.upstreamHeaders, scope);
     }
-    const key = `${scope}${answerKey(who, a)}`;
+    const key = answerKey(who, a, scope);
     const hit = this.entries.get(key);
     if (hit !== undefined) {
       this.hitCount++;
@@ -159,23 +172,59 @@ function reusable(v: Verdict, a: Answer): boolean {
 }
 
 /**
- * Every string the encoded allow is made of, each prefixed by its length so that no two different
- * answers can give one key. The identity's own upstream headers (the usual case: the Answer passes
- * the identity's array through) are already fixed by the scope number in front and are left out.
+ * What an entry weighs: its bytes and a Buffer (object, backing store), the key (a flat one-byte
+ * string, which is what a key made of header values and ASCII metadata is), and an LRU slot.
  */
-export function answerKey(who: Identity, a: Answer): string {
-  let key = '';
+function entryBytes(value: Buffer, key: string): number {
+  return 160 + value.length + 24 + key.length;
+}
+
+/**
+ * Reused by answerKey: the key is built synchronously, so one array serves every Check. Written by
+ * index and cut to length (which trims in place) rather than emptied and pushed to, which would
+ * give it a new backing store every time.
+ */
+const parts: (string | number)[] = [];
+
+/**
+ * Every string the encoded allow is made of, each prefixed by its length so that no two different
+ * answers can give one key, after the scope number. The identity's own upstream headers (the
+ * usual case: the Answer passes the identity's array through) are already fixed by the scope
+ * number and are left out. The parts are joined once: V8 then writes the key as one flat string,
+ * where appending piece by piece built a tree of partial strings and flattened it again to hash it
+ * (about 1.3 KB of garbage per cached allow: bench/alloc.ts).
+ */
+export function answerKey(who: Identity, a: Answer, scope = 0): string {
+  let n = 0;
+  parts[n++] = scope;
   if (a.headers !== who.upstreamHeaders) {
-    key += `h${a.headers.length}`;
-    for (const [name, value] of a.headers) key += `|${name.length}:${name}${value.length}:${value}`;
+    parts[n++] = 'h';
+    parts[n++] = a.headers.length;
+    for (const [name, value] of a.headers) {
+      parts[n++] = name.length;
+      parts[n++] = name;
+      parts[n++] = value.length;
+      parts[n++] = value;
+    }
   }
-  key += `|r${a.removeHeaders.length}`;
-  for (const name of a.removeHeaders) key += `|${name.length}:${name}`;
+  parts[n++] = 'r';
+  parts[n++] = a.removeHeaders.length;
+  for (const name of a.removeHeaders) {
+    parts[n++] = name.length;
+    parts[n++] = name;
+  }
   const m = a.metadata;
   for (const name in m) {
     const value = m[name]!;
-    key += `|${name.length}:${name}${value.length}:${value}`;
+    parts[n++] = name.length;
+    parts[n++] = name;
+    parts[n++] = value.length;
+    parts[n++] = value;
   }
+  parts.length = n;
+  const key = parts.join('|');
+  // Dropped so that the array keeps no request's strings alive until the next Check.
+  parts.fill(0);
   return key;
 }
 
