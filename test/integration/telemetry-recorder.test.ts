@@ -1,7 +1,15 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HMAC_SECRET, testConfigYaml } from '../support/config.js';
+import { CheckClient, reasonOf } from '../support/grpc-client.js';
+import { TestIssuer } from '../support/issuer.js';
+import { startServiceProcess } from '../support/process.js';
+import { checkRequest } from '../support/requests.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { Verdict } from '../../src/decision/verdict.js';
 import type { Requirement } from '../../src/policy/policy.js';
@@ -248,4 +256,45 @@ describe('the Check span recorder', () => {
     await sdk.shutdown();
     await provider.shutdown();
   });
+});
+
+describe('stepgate serve with OTLP over http/protobuf (the recorder)', () => {
+  it('exports the Check span in the request trace and the JWKS span, and flushes on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stepgate-recorder-'));
+    const issuer = await TestIssuer.start();
+    const sink = await OtlpSink.start();
+    try {
+      const configFile = join(dir, 'stepgate.yaml');
+      writeFileSync(configFile, testConfigYaml(issuer.url).replace('level: silent', 'level: info'));
+      const proc = await startServiceProcess(configFile, {
+        TEST_HMAC_SECRET: HMAC_SECRET,
+        STEPGATE_METRICS_LISTEN: 'off',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${sink.url}/v1/traces`,
+        OTEL_SERVICE_NAME: 'stepgate-under-test',
+        // Nothing leaves before SIGTERM: the flush on shutdown is what delivers the spans.
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+      });
+      const client = new CheckClient(proc.port);
+      try {
+        const res = await client.check(checkRequest({ path: '/api/v1/namespaces/dev/secrets', token: await issuer.token(), headers: { traceparent: `00-${TRACE}-${PARENT}-01` } }));
+        expect(reasonOf(res)).toBe('acr_insufficient');
+      } finally {
+        client.close();
+      }
+      proc.child.kill('SIGTERM');
+      expect((await proc.exited).code).toBe(0);
+      const spans = (sink.traces as Buffer[]).flatMap((b) => decodeTraceExport(b));
+      const check = spans.find((s) => s.span.name === 'stepgate.check')!;
+      expect(check.span).toMatchObject({ trace_id: TRACE, parent_span_id: PARENT, kind: 2 });
+      expect(JSON.stringify(check.resource)).toContain('stepgate-under-test');
+      expect(check.scope).toMatchObject({ name: 'stepgate', version: SERVICE_VERSION });
+      const attrs = Object.fromEntries((check.span.attributes as { key: string; value: Record<string, unknown> }[]).map((a) => [a.key, Object.values(a.value).find((v) => v !== undefined)]));
+      expect(attrs).toMatchObject({ 'stepgate.decision': 'deny', 'stepgate.reason': 'acr_insufficient', 'stepgate.level.required': 'aal2' });
+      expect(spans.some((s) => s.span.name === 'stepgate.jwks.refresh')).toBe(true);
+    } finally {
+      await sink.close();
+      await issuer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
