@@ -51,6 +51,7 @@ const headers = new Map([
   [':path', '/api/v1/namespaces/dev/pods'],
   ['traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'],
 ]);
+const parentCtx = extractParent(headers);
 const attrs = (i: number): Attributes => ({
   'stepgate.decision': 'allow',
   'stepgate.reason': 'ok',
@@ -78,6 +79,15 @@ const variants: Record<string, (i: number) => void> = {
     const span: Span = tracer.startSpan('stepgate.check', { kind: SpanKind.SERVER, startTime: performance.now() }, extractParent(headers));
     span.setAttributes(attrs(i));
     span.end();
+  },
+  'extraction only': () => {
+    if (extractParent(headers) === undefined) throw new Error('unreachable');
+  },
+  'start only': () => {
+    if (!spans.start('stepgate.check', SpanKind.SERVER, performance.now(), parentCtx).isRecording()) throw new Error('unreachable');
+  },
+  'start+end, no attrs': () => {
+    spans.start('stepgate.check', SpanKind.SERVER, performance.now(), parentCtx).end();
   },
   'attributes only': (i) => {
     if (attrs(i)['stepgate.decision'] === undefined) throw new Error('unreachable');
