@@ -100,11 +100,15 @@ const PROPAGATOR = new CompositePropagator({ propagators: [new B3Propagator(), n
  */
 export function extractParent(headers: ReadonlyMap<string, string> | undefined, metadata?: CallMetadata): Context {
   if (metadata) {
-    const tp = metadata.get('traceparent')[0];
-    const fast = fromTraceparent(typeof tp === 'string' ? tp : undefined, metadata, METADATA);
+    const tp = metadata.get('traceparent');
+    const fast = fromTraceparent(typeof tp[0] === 'string' ? tp[0] : undefined, metadata, METADATA);
     if (fast) return fast;
-    const fromCall = PROPAGATOR.extract(ROOT_CONTEXT, metadata, METADATA);
-    if (trace.getSpanContext(fromCall)) return fromCall;
+    // Each format needs its own header (`traceparent`, `b3`, `x-b3-traceid`): without any, the
+    // propagators would read half a dozen keys to find nothing. The usual case for Envoy without tracing.
+    if (tp.length > 0 || metadata.get('b3').length > 0 || metadata.get('x-b3-traceid').length > 0) {
+      const fromCall = PROPAGATOR.extract(ROOT_CONTEXT, metadata, METADATA);
+      if (trace.getSpanContext(fromCall)) return fromCall;
+    }
   }
   if (!headers) return ROOT_CONTEXT;
   return fromTraceparent(headers.get('traceparent'), headers, HEADERS) ?? PROPAGATOR.extract(ROOT_CONTEXT, headers, HEADERS);
