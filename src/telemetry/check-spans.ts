@@ -26,7 +26,6 @@ import {
   globalErrorHandler,
   isTracingSuppressed,
   hrTime,
-  hrTimeDuration,
   isAttributeValue,
   isTimeInput,
   isTimeInputHrTime,
@@ -309,7 +308,10 @@ export class CheckSpan implements Span, SpanFields {
       return;
     }
     this.endTime = this.time(endTime);
-    if (hrTimeDuration(this.startTime, this.endTime)[0] < 0) this.endTime = this.startTime.slice() as HrTime;
+    // As the SDK: an end before the start becomes the start (a negative duration in whole seconds).
+    const [s0, n0] = this.startTime;
+    const [s1, n1] = this.endTime;
+    if (s1 < s0 || (s1 === s0 && n1 < n0)) this.endTime = [s0, n0];
     this.ended = true;
     this.onEnd?.(this);
   }
