@@ -3,7 +3,6 @@ import {
   context,
   diag,
   INVALID_SPAN_CONTEXT,
-  SamplingDecision,
   SpanStatusCode,
   trace,
   TraceFlags,
@@ -39,6 +38,7 @@ import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   ParentBasedSampler,
+  SamplingDecision,
   TraceIdRatioBasedSampler,
   type ReadableSpan,
   type Sampler,
@@ -71,7 +71,9 @@ import { writeSpan, Writer, type EncodedSpans, type SpanFields } from './otlp-sp
 
 const COUNT_LIMIT = 128;
 /** Inlined by V8, unlike Object.hasOwn (see otlp-spans.ts). */
-const hasOwn = Object.prototype.hasOwnProperty;
+function hasOwn(o: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, key);
+}
 
 /** OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG as the OpenTelemetry specification defines them (the SDK's default: parentbased_always_on). */
 export function samplerFromEnv(env: NodeJS.ProcessEnv): Sampler {
@@ -217,7 +219,7 @@ export class CheckSpan implements Span, SpanFields {
       diag.warn(`Invalid attribute value set for key: ${key}`);
       return this;
     }
-    const isNew = !hasOwn.call(this.attributes, key);
+    const isNew = !hasOwn(this.attributes, key);
     if (isNew && this.attributeCount >= COUNT_LIMIT) {
       this.droppedAttributesCount++;
       return this;
@@ -228,7 +230,7 @@ export class CheckSpan implements Span, SpanFields {
   }
 
   setAttributes(attributes: SpanAttributes): this {
-    for (const key in attributes) if (hasOwn.call(attributes, key)) this.setAttribute(key, attributes[key]!);
+    for (const key in attributes) if (hasOwn(attributes, key)) this.setAttribute(key, attributes[key]!);
     return this;
   }
 
@@ -344,7 +346,7 @@ function limited(attrs: Attributes): { attributes: Attributes; dropped: number; 
   let dropped = 0;
   let count = 0;
   for (const key in attrs) {
-    if (!hasOwn.call(attrs, key)) continue;
+    if (!hasOwn(attrs, key)) continue;
     if (count >= COUNT_LIMIT) {
       dropped++;
       continue;

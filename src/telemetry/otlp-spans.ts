@@ -336,7 +336,7 @@ function frame(resource: ReadableSpan['resource'], scope: ReadableSpan['instrume
   // Kept only for a resource whose attributes are final (not waiting for an asynchronous detector).
   if (!(resource as { asyncAttributesPending?: boolean }).asyncAttributesPending) {
     let byScope = framing.get(resource);
-    if (!byScope) framing.set(resource, (byScope = new Map()));
+    if (!byScope) framing.set(resource, (byScope = new Map<ReadableSpan['instrumentationScope'], Framing>()));
     byScope.set(scope, f);
   }
   return f;
@@ -462,12 +462,14 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
  * Object.prototype.hasOwnProperty.call, not Object.hasOwn: V8 11 (Node 20) inlines the former and
  * calls into the runtime for the latter, ~20 ns per attribute on every span.
  */
-const hasOwn = Object.prototype.hasOwnProperty;
+function hasOwn(o: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, key);
+}
 
 /** Each attribute as one repeated KeyValue field; primitives from the kept encodings. */
 function attributes(w: Writer, attrs: Attributes, field: number): void {
   for (const key in attrs) {
-    if (!hasOwn.call(attrs, key)) continue;
+    if (!hasOwn(attrs, key)) continue;
     const value = attrs[key];
     // A span object never holds one (the SDK drops them); a hand-built attribute map might.
     if (value == null) continue;
@@ -558,7 +560,7 @@ function anyValue(w: Writer, value: unknown): void {
     const l = w.begin();
     const obj = value as Record<string, unknown>;
     for (const k in obj) {
-      if (!hasOwn.call(obj, k)) continue;
+      if (!hasOwn(obj, k)) continue;
       w.tag(1, 2);
       keyValue(w, k, obj[k] as AttributeValue);
     }

@@ -258,7 +258,7 @@ export interface CheckOutcome {
 /**
  * The span attributes for one decision: what stepgate alone knows. The request's method, host,
  * URL and x-request-id are on the gateway's own span (the parent), so they are not repeated:
- * every attribute costs about 1.5 µs to record and export. Request data only through redact.ts.
+ * every attribute costs CPU on every sampled Check (docs/observability.md, Cost). Request data only through redact.ts.
  */
 export function checkAttributes(c: CheckOutcome): Attributes {
   const v = c.verdict;
