@@ -24,7 +24,6 @@ import {
   ExportResultCode,
   globalErrorHandler,
   isTracingSuppressed,
-  hrTime,
   isAttributeValue,
   isTimeInput,
   isTimeInputHrTime,
@@ -170,12 +169,13 @@ type Ender = (span: CheckSpan) => void;
  * RECORD). Its public methods behave as the SDK's span does with the default limits.
  */
 export class CheckSpan implements Span, SpanFields {
-  attributes: Attributes = {};
-  links: Link[] = [];
-  events: TimedEvent[] = [];
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  // Shared empty values until something is recorded: a Check span usually gets only adoptAttributes.
+  attributes: Attributes = NO_ATTRIBUTES;
+  links: Link[] = NO_LINKS;
+  events: TimedEvent[] = NO_EVENTS;
+  status: SpanStatus = UNSET;
   startTime: HrTime;
-  endTime: HrTime = [0, 0];
+  endTime: HrTime = NOT_ENDED;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
   droppedLinksCount = 0;
@@ -196,7 +196,7 @@ export class CheckSpan implements Span, SpanFields {
     // Times as the SDK's span takes them: a performance.now() start corrected to the wall clock.
     const now = Date.now();
     this.perfStart = otperformance.now();
-    this.perfOffset = now - (this.perfStart + otperformance.timeOrigin);
+    this.perfOffset = now - (this.perfStart + TIME_ORIGIN);
     this.startProvided = startTime != null;
     this.startTime = this.time(startTime ?? now);
   }
@@ -224,6 +224,7 @@ export class CheckSpan implements Span, SpanFields {
       this.droppedAttributesCount++;
       return this;
     }
+    if (this.attributes === NO_ATTRIBUTES) this.attributes = {};
     this.attributes[key] = value;
     if (isNew) this.attributeCount++;
     return this;
@@ -259,6 +260,7 @@ export class CheckSpan implements Span, SpanFields {
 
   addEvent(name: string, attributesOrStartTime?: SpanAttributes | TimeInput, timeStamp?: TimeInput): this {
     if (this.ended) return this;
+    if (this.events === NO_EVENTS) this.events = [];
     if (this.events.length >= COUNT_LIMIT) {
       this.events.shift();
       this.droppedEventsCount++;
@@ -274,6 +276,7 @@ export class CheckSpan implements Span, SpanFields {
 
   addLink(link: Link): this {
     if (this.ended) return this;
+    if (this.links === NO_LINKS) this.links = [];
     if (this.links.length >= COUNT_LIMIT) {
       this.links.shift();
       this.droppedLinksCount++;
@@ -333,13 +336,23 @@ export class CheckSpan implements Span, SpanFields {
   }
 
   private time(input: TimeInput | undefined): HrTime {
-    if (typeof input === 'number') return input <= otperformance.now() ? hrTime(input + this.perfOffset) : millisToHrTime(input);
+    // hrTime(x) of @opentelemetry/core, with the process's time origin converted once.
+    if (typeof input === 'number') return input <= otperformance.now() ? addHrTimes(TIME_ORIGIN_HR, millisToHrTime(input + this.perfOffset)) : millisToHrTime(input);
     if (input instanceof Date) return millisToHrTime(input.getTime());
     if (isTimeInputHrTime(input)) return input;
     if (this.startProvided) return millisToHrTime(Date.now());
     return addHrTimes(this.startTime, millisToHrTime(otperformance.now() - this.perfStart));
   }
 }
+
+const NO_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes;
+const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
+const NO_EVENTS: TimedEvent[] = Object.freeze([]) as unknown as TimedEvent[];
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const NOT_ENDED: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
+/** performance.timeOrigin does not change in a process; the SDK converts it on every call. */
+const TIME_ORIGIN = otperformance.timeOrigin;
+const TIME_ORIGIN_HR = millisToHrTime(TIME_ORIGIN);
 
 function limited(attrs: Attributes): { attributes: Attributes; dropped: number; count: number } {
   const attributes: Attributes = {};
