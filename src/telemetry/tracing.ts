@@ -381,7 +381,9 @@ export function startTracingFromEnv(env: NodeJS.ProcessEnv, onError: TelemetryEr
  * from OTEL_EXPORTER_OTLP_*), with otlp-spans.ts writing the bytes instead of the SDK's
  * serializer: the same bytes, a fraction of the CPU (bench/README.md, tracing). Only where the
  * environment asks for exactly that exporter (OTEL_TRACES_EXPORTER unset or `otlp`, protocol
- * http/protobuf, the default); any other choice is left to the SDK.
+ * http/protobuf, the default); any other choice is left to the SDK. With the default span limits
+ * the Check span recorder (checkSpanRecorder) takes this place; this exporter serves the SDK's
+ * spans when an OTEL_*_LIMIT is set.
  */
 export function fastOtlpExporter(env: NodeJS.ProcessEnv): SpanExporter | undefined {
   if (!otlpHttpProtobufOnly(env)) return undefined;
