@@ -6,10 +6,14 @@
  * out (they cost the same in the no-op server); the answer is serialised as grpc-js would.
  * process.cpuUsage over each round, so other load on the machine moves it less than req/s.
  *
+ * Every request carries a sampled W3C `traceparent`, as in scenario (d) (BENCH_TRACEPARENT=0: none, so
+ * every traced Check starts a trace).
+ *
  *   node --import tsx bench/hotpath.ts     (BENCH_ROUNDS, BENCH_ITERATIONS, BENCH_TRACING=0 to skip tracing,
  *                                          BENCH_SHAPES=step-up: only the shapes whose name contains it)
  */
 import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -39,6 +43,7 @@ async function main(): Promise<void> {
   const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
   const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20_000);
   const withTracing = process.env.BENCH_TRACING !== '0';
+  const TRACEPARENT = process.env.BENCH_TRACEPARENT !== '0';
   const issuer = await startIssuer();
   const config = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0'), 'bench.yaml');
   const log = createLogger('warn', { write: () => undefined });
@@ -72,7 +77,10 @@ async function main(): Promise<void> {
   const shapes = await Promise.all(
     SHAPES.filter((s) => only === undefined || s.name.includes(only)).map(async (shape, n) => {
       const token = await issuer.sign(claims(shape.level, shape.audience, n));
-      return { shape, msg: deserialize(encodeCheckRequest(shape.request(token, n))) };
+      const request = shape.request(token, n) as { attributes: { request: { http: { headers: Record<string, string> } } } };
+      // As in scenario (d): the gateway's sampled trace, so every traced Check joins it (parent extraction included).
+      if (TRACEPARENT) request.attributes.request.http.headers.traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+      return { shape, msg: deserialize(encodeCheckRequest(request)) };
     }),
   );
   let bytes = 0;

@@ -8,22 +8,24 @@ import {
   type Attributes,
   type Context,
   type Span,
+  type SpanContext,
   type TextMapGetter,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, TraceState, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { B3Propagator } from '@opentelemetry/propagator-b3';
 import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
-import { TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
+import { ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Sampler, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ClientKind } from '../decision/respond.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { Runtime } from '../pipeline/runtime.js';
+import { batchSettingsFromEnv, CheckSpan, CheckSpans, RecorderProcessor, samplerFromEnv, SpanRecorder, spanLimitsFromEnv, type SpanBatch } from './check-spans.js';
 import { SyncContextManager } from './context.js';
-import { FAST_TRACE_SERIALIZER } from './otlp-spans.js';
+import { FAST_TRACE_SERIALIZER, serializeEncoded } from './otlp-spans.js';
 import { rulesLabel, tokenCacheOutcome } from './metrics.js';
 import { serviceResource, SERVICE_VERSION, tracingWanted } from './otel-env.js';
 import { clip, redactUrls, subjectFor, type SubjectMode } from '../core/redact.js';
@@ -98,10 +100,58 @@ const PROPAGATOR = new CompositePropagator({ propagators: [new B3Propagator(), n
  */
 export function extractParent(headers: ReadonlyMap<string, string> | undefined, metadata?: CallMetadata): Context {
   if (metadata) {
-    const fromCall = PROPAGATOR.extract(ROOT_CONTEXT, metadata, METADATA);
-    if (trace.getSpanContext(fromCall)) return fromCall;
+    const tp = metadata.get('traceparent');
+    const fast = fromTraceparent(typeof tp[0] === 'string' ? tp[0] : undefined, metadata, METADATA);
+    if (fast) return fast;
+    // Each format needs its own header (`traceparent`, `b3`, `x-b3-traceid`): without any, the
+    // propagators would read half a dozen keys to find nothing. The usual case for Envoy without tracing.
+    if (tp.length > 0 || metadata.get('b3').length > 0 || metadata.get('x-b3-traceid').length > 0) {
+      const fromCall = PROPAGATOR.extract(ROOT_CONTEXT, metadata, METADATA);
+      if (trace.getSpanContext(fromCall)) return fromCall;
+    }
   }
-  return headers ? PROPAGATOR.extract(ROOT_CONTEXT, headers, HEADERS) : ROOT_CONTEXT;
+  if (!headers) return ROOT_CONTEXT;
+  return fromTraceparent(headers.get('traceparent'), headers, HEADERS) ?? PROPAGATOR.extract(ROOT_CONTEXT, headers, HEADERS);
+}
+
+/** Lower-case hex digit values by character code; -1 for anything else (W3C trace context is lower case). */
+const LOWER_HEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) LOWER_HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) LOWER_HEX[97 + i] = 10 + i;
+
+/** True when s[from, to) is lower-case hex and not all zeros. */
+function hexNotZero(s: string, from: number, to: number): boolean {
+  let nonZero = false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? LOWER_HEX[c]! : -1;
+    if (v < 0) return false;
+    if (v !== 0) nonZero = true;
+  }
+  return nonZero;
+}
+
+/**
+ * The common case of the composite propagator, without its regular expressions and intermediate
+ * contexts: a version-00 `traceparent` exactly as Envoy writes it. When it is valid, the result
+ * is the one PROPAGATOR gives (W3C is extracted last, so its span context is the one that stays,
+ * whatever B3 headers say); anything else (absent, another version, stray whitespace, invalid)
+ * returns undefined and goes through PROPAGATOR. A unit test compares both on arbitrary headers.
+ */
+function fromTraceparent<C>(tp: string | undefined, carrier: C, getter: TextMapGetter<C>): Context | undefined {
+  if (tp === undefined || tp.length !== 55 || tp.charCodeAt(0) !== 48 || tp.charCodeAt(1) !== 48) return undefined;
+  if (tp.charCodeAt(2) !== 45 || tp.charCodeAt(35) !== 45 || tp.charCodeAt(52) !== 45) return undefined;
+  if (!hexNotZero(tp, 3, 35) || !hexNotZero(tp, 36, 52)) return undefined;
+  const hi = LOWER_HEX[tp.charCodeAt(53)] ?? -1;
+  const lo = LOWER_HEX[tp.charCodeAt(54)] ?? -1;
+  if (hi < 0 || lo < 0) return undefined;
+  const sc: SpanContext = { traceId: tp.slice(3, 35), spanId: tp.slice(36, 52), traceFlags: (hi << 4) | lo, isRemote: true };
+  const ts = getter.get(carrier, 'tracestate');
+  if (ts) {
+    const state = Array.isArray(ts) ? ts.join(',') : ts;
+    sc.traceState = new TraceState(typeof state === 'string' ? state : undefined);
+  }
+  return trace.setSpanContext(ROOT_CONTEXT, sc);
 }
 
 /** The trace id a Check belongs to, for audit records when stepgate itself does not trace. */
@@ -118,15 +168,18 @@ export type TelemetryErrorSink = (component: 'tracing', err: unknown) => void;
  * for it once per Check, so with tracing off not one tracing call is made.
  */
 export class CheckTracing {
+  /** `spans`: the Check span recorder (check-spans.ts) when the environment allows it; otherwise the tracer's spans. */
   constructor(
     private readonly tracer: Tracer,
     private readonly onError: TelemetryErrorSink,
+    private readonly spans?: CheckSpans,
   ) {}
 
   /** A SERVER span whose parent is the request's own trace (see extractParent). Never throws; undefined when it failed. */
   startCheck(headers: ReadonlyMap<string, string> | undefined, metadata: CallMetadata | undefined, startTime: number): Span | undefined {
     try {
       const parent = extractParent(headers, metadata);
+      if (this.spans) return this.spans.start(SPAN_CHECK, SpanKind.SERVER, startTime, parent);
       return this.tracer.startSpan(SPAN_CHECK, { kind: SpanKind.SERVER, startTime }, parent);
     } catch (err) {
       this.onError('tracing', err);
@@ -143,7 +196,8 @@ export class CheckTracing {
   endCheck(span: Span, c: CheckOutcome): void {
     try {
       if (span.isRecording()) {
-        span.setAttributes(checkAttributes(c));
+        if (span instanceof CheckSpan) span.adoptAttributes(checkAttributes(c));
+        else span.setAttributes(checkAttributes(c));
         if (c.verdict.reason === 'internal_error') {
           span.setStatus({ code: SpanStatusCode.ERROR, message: 'internal_error' });
           if (c.error !== undefined) {
@@ -204,7 +258,7 @@ export interface CheckOutcome {
 /**
  * The span attributes for one decision: what stepgate alone knows. The request's method, host,
  * URL and x-request-id are on the gateway's own span (the parent), so they are not repeated:
- * every attribute costs about 1.5 µs to record and export. Request data only through redact.ts.
+ * every attribute costs CPU on every sampled Check (docs/observability.md, Cost). Request data only through redact.ts.
  */
 export function checkAttributes(c: CheckOutcome): Attributes {
   const v = c.verdict;
@@ -276,7 +330,7 @@ export interface TracingHandle {
 }
 
 /** One SDK per process (it registers the global providers); services in one process share it. */
-let sdk: { instance: NodeSDK; users: number } | undefined;
+let sdk: { instance: NodeSDK; users: number; spans: CheckSpans | undefined } | undefined;
 
 /**
  * Tracing as the OTEL_* environment configures it (exporter, endpoint, protocol, sampler,
@@ -286,12 +340,17 @@ let sdk: { instance: NodeSDK; users: number } | undefined;
 export function startTracingFromEnv(env: NodeJS.ProcessEnv, onError: TelemetryErrorSink): TracingHandle | undefined {
   if (!tracingWanted(env)) return undefined;
   if (!sdk) {
+    const resource = serviceResource();
+    const recorder = checkSpanRecorder(process.env, resource);
     const instance = new NodeSDK({
-      resource: serviceResource(),
+      resource,
       autoDetectResources: false,
       instrumentations: [],
-      // undefined: the SDK builds the exporter the environment names.
-      traceExporter: fastOtlpExporter(process.env),
+      ...(recorder
+        ? // The recorder's queue takes the SDK tracer's spans too (JWKS fetches), with the Check spans' sampler.
+          { spanProcessors: [new RecorderProcessor(recorder.recorder)], sampler: recorder.sampler }
+        : // undefined: the SDK builds the exporter the environment names.
+          { traceExporter: fastOtlpExporter(process.env) }),
       // Extraction uses PROPAGATOR explicitly; stepgate injects nothing.
       textMapPropagator: null,
       contextManager: new SyncContextManager(),
@@ -300,12 +359,12 @@ export function startTracingFromEnv(env: NodeJS.ProcessEnv, onError: TelemetryEr
       logRecordProcessors: [],
     });
     instance.start();
-    sdk = { instance, users: 0 };
+    sdk = { instance, users: 0, spans: recorder && new CheckSpans(recorder.sampler, recorder.recorder) };
   }
   sdk.users++;
   let done = false;
   return {
-    tracing: new CheckTracing(trace.getTracer('stepgate', SERVICE_VERSION), onError),
+    tracing: new CheckTracing(trace.getTracer('stepgate', SERVICE_VERSION), onError, sdk.spans),
     async shutdown() {
       if (done || !sdk) return;
       done = true;
@@ -322,16 +381,12 @@ export function startTracingFromEnv(env: NodeJS.ProcessEnv, onError: TelemetryEr
  * from OTEL_EXPORTER_OTLP_*), with otlp-spans.ts writing the bytes instead of the SDK's
  * serializer: the same bytes, a fraction of the CPU (bench/README.md, tracing). Only where the
  * environment asks for exactly that exporter (OTEL_TRACES_EXPORTER unset or `otlp`, protocol
- * http/protobuf, the default); any other choice is left to the SDK.
+ * http/protobuf, the default); any other choice is left to the SDK. With the default span limits
+ * the Check span recorder (checkSpanRecorder) takes this place; this exporter serves the SDK's
+ * spans when an OTEL_*_LIMIT is set.
  */
 export function fastOtlpExporter(env: NodeJS.ProcessEnv): SpanExporter | undefined {
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '' && s !== 'null');
-  if (exporters.some((e) => e !== 'otlp')) return undefined;
-  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim() || env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim() || 'http/protobuf';
-  if (protocol !== 'http/protobuf') return undefined;
+  if (!otlpHttpProtobufOnly(env)) return undefined;
   const delegate = createOtlpHttpExportDelegate<ReadableSpan[], unknown>(
     convertLegacyHttpOptions({}, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }),
     FAST_TRACE_SERIALIZER,
@@ -340,6 +395,42 @@ export function fastOtlpExporter(env: NodeJS.ProcessEnv): SpanExporter | undefin
     undefined,
   );
   return new OTLPExporterBase(delegate);
+}
+
+/** OTEL_TRACES_EXPORTER unset or `otlp` only, and the traces protocol http/protobuf (the default). */
+function otlpHttpProtobufOnly(env: NodeJS.ProcessEnv): boolean {
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s !== 'null');
+  if (exporters.some((e) => e !== 'otlp')) return false;
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim() || env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim() || 'http/protobuf';
+  return protocol === 'http/protobuf';
+}
+
+/**
+ * The Check span recorder (check-spans.ts) feeding the SDK's OTLP/HTTP export delegate, where the
+ * environment asks for OTLP over http/protobuf with the default span limits; undefined otherwise
+ * (another exporter or protocol, or an OTEL_*_LIMIT set: the SDK's spans then, as before).
+ */
+export function checkSpanRecorder(env: NodeJS.ProcessEnv, resource: ReadableSpan['resource']): { recorder: SpanRecorder; sampler: Sampler } | undefined {
+  if (!otlpHttpProtobufOnly(env) || spanLimitsFromEnv(env)) return undefined;
+  const delegate = createOtlpHttpExportDelegate<SpanBatch, unknown>(
+    convertLegacyHttpOptions({}, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }),
+    {
+      serializeRequest: (batch) => serializeEncoded(batch.encoded, batch.spans),
+      deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
+    },
+    'otlp_http_span_exporter',
+    { name: 'span', countItems: (batch) => batch.count },
+    undefined,
+  );
+  const scope = { name: 'stepgate', version: SERVICE_VERSION, schemaUrl: undefined };
+  const recorder = new SpanRecorder(resource, scope, batchSettingsFromEnv(env), {
+    export: (batch, done) => delegate.export(batch, done),
+    shutdown: () => delegate.shutdown(),
+  });
+  return { recorder, sampler: samplerFromEnv(env) };
 }
 
 /** Tracing into a provider the caller owns (tests, embedding). */

@@ -52,8 +52,9 @@ export class OtlpSink {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const parsed: unknown = req.headers['content-type']?.includes('json') ? JSON.parse(body) : body;
+        const body = Buffer.concat(chunks);
+        // OTLP/JSON parsed; OTLP/protobuf kept as the bytes received (test/support/otlp-proto.ts decodes them).
+        const parsed: unknown = req.headers['content-type']?.includes('json') ? JSON.parse(body.toString('utf8')) : body;
         if (req.url === '/v1/traces') sink.traces.push(parsed);
         else if (req.url === '/v1/metrics') sink.metrics.push(parsed);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');

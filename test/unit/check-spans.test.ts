@@ -1,0 +1,186 @@
+import { ROOT_CONTEXT, SpanKind, trace, TraceFlags, type TextMapGetter } from '@opentelemetry/api';
+import { CompositePropagator, ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
+import { B3Propagator } from '@opentelemetry/propagator-b3';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { batchSettingsFromEnv, CheckSpan, CheckSpans, samplerFromEnv, SpanRecorder, spanLimitsFromEnv, type SpanBatch } from '../../src/telemetry/check-spans.js';
+import { checkSpanRecorder, extractParent } from '../../src/telemetry/tracing.js';
+
+const REFERENCE = new CompositePropagator({ propagators: [new B3Propagator(), new W3CTraceContextPropagator()] });
+const MAP_GETTER: TextMapGetter<ReadonlyMap<string, string>> = { get: (c, k) => c.get(k), keys: (c) => [...c.keys()] };
+
+describe('extractParent', () => {
+  // Lower-case hex (the fast path), with runs of zeros; upper case and other bytes below.
+  const hex = (n: number) => fc.string({ minLength: n, maxLength: n, unit: fc.constantFrom(...'0123456789abcdef'.split(''), '0', '0', '0') });
+  const traceparent = fc.oneof(
+    { weight: 4, arbitrary: fc.tuple(hex(32), hex(16), hex(2)).map(([t, s, f]) => `00-${t}-${s}-${f}`) },
+    fc.tuple(fc.constantFrom('00', '01', 'ff', '0g'), hex(32), hex(16), hex(2)).map(([v, t, s, f]) => `${v}-${t}-${s}-${f}`),
+    fc.tuple(hex(32), hex(16), fc.integer({ min: 3, max: 53 })).map(([t, s, at]) => {
+      const tp = `00-${t}-${s}-01`;
+      return tp.slice(0, at) + tp[at]!.toUpperCase().replace(/[0-9-]/, 'G') + tp.slice(at + 1);
+    }),
+    fc.tuple(hex(32), hex(16)).map(([t, s]) => ` 00-${t}-${s}-01`),
+    fc.tuple(hex(32), hex(16)).map(([t, s]) => `00-${t}-${s}-01-extra`),
+    fc.constant(`00-${'0'.repeat(32)}-00f067aa0ba902b7-01`),
+    fc.constant(`00-4bf92f3577b34da6a3ce929d0e0e4736-${'0'.repeat(16)}-01`),
+    fc.string({ maxLength: 60 }),
+  );
+  const headers = fc.record(
+    {
+      traceparent,
+      tracestate: fc.constantFrom('vendor=a,other=b', 'bad', ''),
+      b3: fc.constantFrom('80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1', '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-0', 'garbage'),
+      'x-b3-traceid': fc.constantFrom('80f198ee56343ba864fe8b2a57d3eff7'),
+      'x-b3-spanid': fc.constantFrom('e457b5a2e4d86bd1'),
+      'x-b3-sampled': fc.constantFrom('1', '0'),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('gives the span context the composite B3 + W3C propagator gives, for any headers (its fast path included)', () => {
+    fc.assert(
+      fc.property(headers, (h) => {
+        const carrier = new Map(Object.entries(h));
+        const expected = trace.getSpanContext(REFERENCE.extract(ROOT_CONTEXT, carrier, MAP_GETTER));
+        const got = trace.getSpanContext(extractParent(carrier));
+        expect(got && { ...got, traceState: got.traceState?.serialize() }).toEqual(expected && { ...expected, traceState: expected.traceState?.serialize() });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('prefers the gRPC call metadata, and takes its traceparent on the fast path', () => {
+    const md = (entries: Record<string, string>) => ({ get: (k: string) => (k in entries ? [entries[k]] : []) });
+    const headers = new Map([['traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01']]);
+    const fromCall = trace.getSpanContext(extractParent(headers, md({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'a=1' })));
+    expect(fromCall).toMatchObject({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true });
+    expect(fromCall?.traceState?.serialize()).toBe('a=1');
+    expect(trace.getSpanContext(extractParent(headers, md({})))?.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(trace.getSpanContext(extractParent(headers, md({ b3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1' })))?.traceId).toBe('80f198ee56343ba864fe8b2a57d3eff7');
+  });
+});
+
+describe('samplerFromEnv', () => {
+  it.each([
+    [{}, 'ParentBased{root=AlwaysOnSampler'],
+    [{ OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, 'ParentBased{root=AlwaysOnSampler'],
+    [{ OTEL_TRACES_SAMPLER: 'always_on' }, 'AlwaysOnSampler'],
+    [{ OTEL_TRACES_SAMPLER: 'always_off' }, 'AlwaysOffSampler'],
+    [{ OTEL_TRACES_SAMPLER: 'parentbased_always_off' }, 'ParentBased{root=AlwaysOffSampler'],
+    [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }, 'TraceIdRatioBased{0.25}'],
+    [{ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }, 'ParentBased{root=TraceIdRatioBased{0.1}'],
+    [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '7' }, 'TraceIdRatioBased{1}'],
+    [{ OTEL_TRACES_SAMPLER: 'nonsense' }, 'ParentBased{root=AlwaysOnSampler'],
+  ] as [NodeJS.ProcessEnv, string][])('%j → %s', (env, described) => {
+    expect(samplerFromEnv(env).toString()).toContain(described);
+  });
+
+  it('decides as the SDK sampler of that name does, parent flags included', () => {
+    const sampled = trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED, isRemote: true });
+    const unsampled = trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.NONE, isRemote: true });
+    const pairs = [
+      [samplerFromEnv({}), new ParentBasedSampler({ root: new AlwaysOnSampler() })],
+      [samplerFromEnv({ OTEL_TRACES_SAMPLER: 'always_off' }), new AlwaysOffSampler()],
+      [samplerFromEnv({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' }), new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.5) })],
+    ] as const;
+    for (const [ours, sdk] of pairs) {
+      for (const ctx of [ROOT_CONTEXT, sampled, unsampled]) {
+        for (const id of ['4bf92f3577b34da6a3ce929d0e0e4736', 'ffffffffffffffffffffffffffffffff', '00000000000000000000000000000001']) {
+          expect(ours.shouldSample(ctx, id, 'stepgate.check', SpanKind.SERVER, {}, []).decision).toBe(sdk.shouldSample(ctx, id, 'stepgate.check', SpanKind.SERVER, {}, []).decision);
+        }
+      }
+    }
+  });
+});
+
+describe('where the recorder is used', () => {
+  const resource = resourceFromAttributes({ 'service.name': 'stepgate' });
+  it('OTLP over http/protobuf with the default span limits; anything else stays with the SDK', () => {
+    expect(checkSpanRecorder({}, resource)).toBeDefined();
+    expect(checkSpanRecorder({ OTEL_TRACES_EXPORTER: 'otlp' }, resource)).toBeDefined();
+    expect(checkSpanRecorder({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, resource)).toBeUndefined();
+    expect(checkSpanRecorder({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }, resource)).toBeUndefined();
+    expect(checkSpanRecorder({ OTEL_TRACES_EXPORTER: 'console' }, resource)).toBeUndefined();
+    expect(checkSpanRecorder({ OTEL_TRACES_EXPORTER: 'otlp,zipkin' }, resource)).toBeUndefined();
+    expect(checkSpanRecorder({ OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '10' }, resource)).toBeUndefined();
+    expect(checkSpanRecorder({ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '64' }, resource)).toBeUndefined();
+    expect(checkSpanRecorder({ OTEL_SPAN_EVENT_COUNT_LIMIT: '1' }, resource)).toBeUndefined();
+    expect(spanLimitsFromEnv({ OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT: '3' })).toBe(true);
+    expect(spanLimitsFromEnv({ OTEL_BSP_MAX_QUEUE_SIZE: '3' })).toBe(false);
+  });
+
+  it('reads OTEL_BSP_* with the SDK defaults', () => {
+    expect(batchSettingsFromEnv({})).toEqual({ maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000, exportTimeoutMillis: 30000 });
+    expect(batchSettingsFromEnv({ OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '500', OTEL_BSP_SCHEDULE_DELAY: '10', OTEL_BSP_EXPORT_TIMEOUT: 'x' })).toEqual({
+      maxQueueSize: 100,
+      maxExportBatchSize: 100,
+      scheduledDelayMillis: 10,
+      exportTimeoutMillis: 30000,
+    });
+  });
+});
+
+describe('SpanRecorder', () => {
+  const resource = resourceFromAttributes({ 'service.name': 'stepgate' });
+  const scope = { name: 'stepgate', version: '1', schemaUrl: undefined };
+
+  /** An exporter that holds every export until told to answer: a collector that is slow or down. */
+  function stalledExporter() {
+    const pending: { batch: SpanBatch; done: (r: ExportResult) => void }[] = [];
+    return { pending, exporter: { export: (batch: SpanBatch, done: (r: ExportResult) => void) => void pending.push({ batch, done }), shutdown: () => Promise.resolve() } };
+  }
+
+  function spans(recorder: SpanRecorder) {
+    return new CheckSpans(new AlwaysOnSampler(), recorder);
+  }
+
+  it('bounds the queue when the collector does not answer: later spans are dropped and counted, one export in flight', () => {
+    const { pending, exporter } = stalledExporter();
+    const recorder = new SpanRecorder(resource, scope, { maxQueueSize: 100, maxExportBatchSize: 10, scheduledDelayMillis: 60_000, exportTimeoutMillis: 60_000 }, exporter);
+    const s = spans(recorder);
+    for (let i = 0; i < 1000; i++) {
+      const span = s.start('stepgate.check', SpanKind.SERVER, performance.now(), ROOT_CONTEXT);
+      (span as CheckSpan).adoptAttributes({ 'stepgate.decision': 'allow', n: i });
+      span.end();
+    }
+    // One batch of 10 went to the (stalled) exporter; 100 wait; the rest were dropped.
+    expect(pending.length).toBe(1);
+    expect(pending[0]!.batch.count).toBe(10);
+    expect(recorder.dropped).toBe(1000 - 10 - 100);
+    void recorder.shutdown();
+  });
+
+  it('exports the waiting batches once the collector answers again, and never a span twice', async () => {
+    const { pending, exporter } = stalledExporter();
+    const recorder = new SpanRecorder(resource, scope, { maxQueueSize: 50, maxExportBatchSize: 10, scheduledDelayMillis: 60_000, exportTimeoutMillis: 60_000 }, exporter);
+    const s = spans(recorder);
+    for (let i = 0; i < 45; i++) s.start('stepgate.check', SpanKind.SERVER, performance.now(), ROOT_CONTEXT).end();
+    expect(pending.length).toBe(1);
+    let exported = 0;
+    while (pending.length > 0) {
+      const { batch, done } = pending.shift()!;
+      exported += batch.count;
+      done({ code: ExportResultCode.SUCCESS });
+      await new Promise((r) => setImmediate(r));
+      if (pending.length === 0) void recorder.forceFlush();
+    }
+    expect(exported).toBe(45);
+    expect(recorder.dropped).toBe(0);
+  });
+
+  it('does not export spans the sampler only records, nor anything after shutdown', async () => {
+    const { pending, exporter } = stalledExporter();
+    const recorder = new SpanRecorder(resource, scope, { maxQueueSize: 50, maxExportBatchSize: 1, scheduledDelayMillis: 60_000, exportTimeoutMillis: 60_000 }, exporter);
+    const recordOnly = { shouldSample: () => ({ decision: 1 }), toString: () => 'record only' };
+    const span = new CheckSpans(recordOnly, recorder).start('stepgate.check', SpanKind.SERVER, performance.now(), ROOT_CONTEXT);
+    expect(span.isRecording()).toBe(true);
+    expect(span.spanContext().traceFlags).toBe(TraceFlags.NONE);
+    span.end();
+    expect(pending.length).toBe(0);
+    await recorder.shutdown();
+    spans(recorder).start('stepgate.check', SpanKind.SERVER, performance.now(), ROOT_CONTEXT).end();
+    expect(pending.length).toBe(0);
+  });
+});
