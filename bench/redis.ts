@@ -20,6 +20,8 @@ export interface BenchRedis {
    * Redis spent in them (for a script: its Lua and every redis.call it made).
    */
   commandStats(): Promise<Map<string, { calls: number; failed: number; rejected: number; usec: number }>>;
+  /** INFO errorstats: error replies by their first word (`NOSCRIPT`, `ERR`, `OOM`…). */
+  errorStats(): Promise<Map<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,11 @@ export async function startBenchRedis(port: number, dir: string, wrapper: string
         const field = (name: string) => Number(new RegExp(`(?:^|,)${name}=(\\d+)`).exec(m[2]!)?.[1] ?? 0);
         out.set(m[1]!, { calls: field('calls'), failed: field('failed_calls'), rejected: field('rejected_calls'), usec: field('usec') });
       }
+      return out;
+    },
+    errorStats: async () => {
+      const out = new Map<string, number>();
+      for (const m of (await admin.info('errorstats')).matchAll(/^errorstat_([^:]+):count=(\d+)/gm)) out.set(m[1]!, Number(m[2]));
       return out;
     },
     stop: async () => {
