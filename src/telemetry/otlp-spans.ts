@@ -217,22 +217,7 @@ function serializeSpans(spans: readonly ReadableSpan[], encoded?: EncodedSpans):
     for (const [scope, g] of scopes) {
       w.tag(2, 2);
       const ss = w.begin();
-      w.tag(1, 2);
-      const sc = w.begin();
-      w.tag(1, 2);
-      w.string(scope.name);
-      if (scope.version) {
-        w.tag(2, 2);
-        w.string(scope.version);
-      }
-      // Scope attributes are not in every SDK version's type; written when present, as the SDK does.
-      const extra = scope as { attributes?: Attributes; droppedAttributesCount?: number };
-      if (extra.attributes) attributes(w, extra.attributes, 3);
-      if (extra.droppedAttributesCount) {
-        w.tag(4, 0);
-        w.varint(extra.droppedAttributesCount);
-      }
-      w.end(sc);
+      writeScope(w, scope);
       if (g.body) w.raw(g.body);
       for (const span of g.spans) writeSpan(w, span);
       if (scope.schemaUrl) {
@@ -304,21 +289,7 @@ function frame(resource: ReadableSpan['resource'], scope: ReadableSpan['instrume
       w.end(r);
     }),
     scope: part((w) => {
-      w.tag(1, 2);
-      const sc = w.begin();
-      w.tag(1, 2);
-      w.string(scope.name);
-      if (scope.version) {
-        w.tag(2, 2);
-        w.string(scope.version);
-      }
-      const extra = scope as { attributes?: Attributes; droppedAttributesCount?: number };
-      if (extra.attributes) attributes(w, extra.attributes, 3);
-      if (extra.droppedAttributesCount) {
-        w.tag(4, 0);
-        w.varint(extra.droppedAttributesCount);
-      }
-      w.end(sc);
+      writeScope(w, scope);
     }),
     scopeTail: part((w) => {
       if (scope.schemaUrl) {
@@ -467,6 +438,26 @@ function hasOwn(o: object, key: string): boolean {
 }
 
 /** Each attribute as one repeated KeyValue field; primitives from the kept encodings. */
+/** ScopeSpans field 1, the InstrumentationScope: tag, length and message. */
+function writeScope(w: Writer, scope: { name: string; version?: string }): void {
+  w.tag(1, 2);
+  const sc = w.begin();
+  w.tag(1, 2);
+  w.string(scope.name);
+  if (scope.version) {
+    w.tag(2, 2);
+    w.string(scope.version);
+  }
+  // Scope attributes are not in every SDK version's type; written when present, as the SDK does.
+  const extra = scope as { attributes?: Attributes; droppedAttributesCount?: number };
+  if (extra.attributes) attributes(w, extra.attributes, 3);
+  if (extra.droppedAttributesCount) {
+    w.tag(4, 0);
+    w.varint(extra.droppedAttributesCount);
+  }
+  w.end(sc);
+}
+
 function attributes(w: Writer, attrs: Attributes, field: number): void {
   for (const key in attrs) {
     if (!hasOwn(attrs, key)) continue;

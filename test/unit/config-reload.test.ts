@@ -79,7 +79,7 @@ describe('restartOnlyChanges', () => {
   });
 
   it('a live key changed is not reported; a key a STEPGATE_* variable overrides is not either', () => {
-    const next = parseConfig(testConfigYaml('https://login.example.com').replace('level: silent', 'level: debug').replace('grpc_listen: 127.0.0.1:0', 'grpc_listen: 127.0.0.1:1234'), 'b.yaml');
+    const next = parseConfig(testConfigYaml('https://login.example.com').replace('level: silent', 'level: debug').replace('grpc_listen: 127.0.0.1:0', 'grpc_listen: 127.0.0.2:0'), 'b.yaml');
     expect(restartOnlyChanges(base, next).map((c) => c.field)).toEqual(['server.grpc_listen']);
     expect(restartOnlyChanges(base, next, overriddenKeys({ STEPGATE_GRPC_LISTEN: '127.0.0.1:0' }))).toEqual([]);
   });
