@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { launchFlags } from '../src/heap-limit.js';
 import { CHECK_PATH, RawCheckClient } from './codec.js';
 import { buildDistinctFrames, buildFrame, configYaml, SHAPES, startIssuer, type Frame } from './fixtures.js';
+import { runCommand } from './run-command.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, '..');
@@ -155,28 +156,12 @@ function vmHwmMiB(pid: number): number {
   return Number(kb) / 1024;
 }
 
-function run(cmd: string, args: string[], limitMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    proc.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), limitMs);
-    proc.once('error', reject);
-    proc.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? code}):\n${err}${out.slice(-2000)}`));
-    });
-  });
-}
 
 const H2_HEADERS = ['--header=content-type: application/grpc', '--header=te: trailers'];
 
 /** Sends `n` requests of one frame, closed loop as in (a); returns the requests done. */
 async function h2loadCount(p: Proc, frameFile: string, n: number): Promise<number> {
-  const out = await run('h2load', [`--requests=${n}`, '--clients=8', '--max-concurrent-streams=16', '--threads=1', `--data=${frameFile}`, ...H2_HEADERS, `http://127.0.0.1:${p.port}${CHECK_PATH}`], 300_000);
+  const out = await runCommand('h2load', [`--requests=${n}`, '--clients=8', '--max-concurrent-streams=16', '--threads=1', `--data=${frameFile}`, ...H2_HEADERS, `http://127.0.0.1:${p.port}${CHECK_PATH}`], 300_000);
   const done = Number(/requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded/.exec(out)?.[2]);
   if (done !== n) throw new Error(`h2load against ${p.name}: ${done} of ${n} succeeded:\n${out}`);
   return done;
@@ -228,7 +213,7 @@ async function closedRun(p: Proc, shapeFiles: string[], freshFile: string): Prom
   const cached: Row = figures({ checks, gcs: p.gcs.slice(mark) });
   cached.peak_rss_mib = vmHwmMiB(p.proc.pid!);
   mark = p.gcs.length;
-  const out = await run(process.execPath, ['--import', 'tsx', join(BENCH, 'load-client.ts'), '--port', String(p.port), '--frames', freshFile, '--connections', '8', '--concurrency', '128', '--max-seconds', '120'], 180_000);
+  const out = await runCommand(process.execPath, ['--import', 'tsx', join(BENCH, 'load-client.ts'), '--port', String(p.port), '--frames', freshFile, '--connections', '8', '--concurrency', '128', '--max-seconds', '120'], 180_000);
   const r = JSON.parse(out) as { completed: number; errors: number };
   if (r.errors || r.completed !== NEW_TOKENS) throw new Error(`load client against ${p.name}: ${r.completed} of ${NEW_TOKENS}, ${r.errors} errors`);
   await new Promise((r) => setTimeout(r, 200));
@@ -245,7 +230,7 @@ async function openRun(p: Proc, frameFile: string, work: string): Promise<Record
     rmSync(log, { force: true });
     const mark = p.gcs.length;
     const total = Math.round(rate * SECONDS);
-    await run('h2load', [`--rps=${(rate / 4).toFixed(3)}`, `--requests=${total}`, '--clients=4', '--max-concurrent-streams=1000', '--threads=1', `--data=${frameFile}`, ...H2_HEADERS, `--log-file=${log}`, `http://127.0.0.1:${p.port}${CHECK_PATH}`], (SECONDS + 60) * 1000);
+    await runCommand('h2load', [`--rps=${(rate / 4).toFixed(3)}`, `--requests=${total}`, '--clients=4', '--max-concurrent-streams=1000', '--threads=1', `--data=${frameFile}`, ...H2_HEADERS, `--log-file=${log}`, `http://127.0.0.1:${p.port}${CHECK_PATH}`], (SECONDS + 60) * 1000);
     await new Promise((r) => setTimeout(r, 200));
     const lat = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t').map(Number)).filter((r) => r[1] === 200).map((r) => r[2]! / 1000).sort((a, b) => a - b);
     const row: Row = figures({ checks: lat.length, gcs: p.gcs.slice(mark) });

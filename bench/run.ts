@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
 import { buildDistinctFrames, buildFrame, configYaml, GUARDRAIL_SHAPES, GUARDRAILS_YAML, SHAPES, startIssuer, type Frame, type Issuer, type RiskOptions } from './fixtures.js';
+import { runCommand } from './run-command.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { startBenchRedis, type BenchRedis } from './redis.js';
 import { measureTokenCache, tokenCacheTable, type TokenCacheFigures } from './token-cache.js';
@@ -208,23 +209,6 @@ function stealSeconds(): number {
   return Number(cpu[8]) / CLOCK_TICKS;
 }
 
-/** Runs a command to completion with a hard time limit; resolves with stdout. */
-function run(cmd: string, args: string[], limitMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    proc.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), limitMs);
-    proc.once('error', reject);
-    proc.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? code}):\n${err}${out.slice(-2000)}`));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Decisions
@@ -280,7 +264,7 @@ async function h2load(c: Child, frameFile: string, seconds = SETTINGS.seconds, a
   const cpuAtStart = new Promise<[number, number]>((r) =>
     setTimeout(() => r([cpuSeconds(pid), alsoPid ? cpuSeconds(alsoPid) : 0]), warmupSeconds * 1000),
   );
-  const out = await run(
+  const out = await runCommand(
     'h2load',
     [
       // In milliseconds: h2load takes whole numbers only, and BENCH_SECONDS may be 1.5.
@@ -461,7 +445,7 @@ interface LoadClientResult {
 
 async function loadClient(c: Child, framesFile: string, warmup: number): Promise<LoadClientResult> {
   const cpuBefore = cpuSeconds(c.proc.pid!);
-  const out = await run(
+  const out = await runCommand(
     process.execPath,
     ['--import', 'tsx', join(BENCH, 'load-client.ts'), '--port', String(c.port), '--frames', framesFile, '--warmup', String(warmup),
       '--connections', String(SETTINGS.clients), '--concurrency', String(SETTINGS.clients * SETTINGS.streams), '--max-seconds', '30'],
@@ -666,7 +650,7 @@ async function main(): Promise<void> {
         load_average_at_start: loadStart,
         load_average_at_end: loadEnd,
         load: machineLoad,
-        h2load: (await run('h2load', ['--version'], 5_000)).trim(),
+        h2load: (await runCommand('h2load', ['--version'], 5_000)).trim(),
       },
       settings: SETTINGS,
       scenarios_run: ran,
@@ -1357,7 +1341,7 @@ async function openLoop(c: Child, frameFile: string, rate: number, seconds: numb
   // The client's own cost: h2load is the only child that exits (and is reaped) during the run,
   // so the growth of this process' children's CPU time is h2load's.
   const clientCpu0 = childrenCpuSeconds();
-  await run(
+  await runCommand(
     'h2load',
     [`--rps=${(rate / clients).toFixed(3)}`, `--requests=${total}`, `--clients=${clients}`, '--max-concurrent-streams=1000', '--threads=1', `--data=${frameFile}`,
       '--header=content-type: application/grpc', '--header=te: trailers', `--log-file=${log}`, url],

@@ -1,4 +1,4 @@
-import type { AttributeValue, Attributes, HrTime } from '@opentelemetry/api';
+import type { AttributeValue, Attributes, HrTime, SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ProtobufTraceSerializer, type IExportTraceServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
 
@@ -343,9 +343,8 @@ export function writeSpan(w: Writer, span: SpanFields): void {
   serializeSpan(w, span);
 }
 
-function serializeSpan(w: Writer, span: SpanFields): void {
-  const start = w.begin();
-  const ctx = span.spanContext();
+/** Fields 1–3 of a Span and of a Link alike: trace id, span id, trace state. */
+function spanContextFields(w: Writer, ctx: SpanContext): void {
   w.tag(1, 2);
   w.hex(ctx.traceId);
   w.tag(2, 2);
@@ -355,6 +354,12 @@ function serializeSpan(w: Writer, span: SpanFields): void {
     w.tag(3, 2);
     w.string(traceState);
   }
+}
+
+function serializeSpan(w: Writer, span: SpanFields): void {
+  const start = w.begin();
+  const ctx = span.spanContext();
+  spanContextFields(w, ctx);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, 2);
@@ -393,15 +398,7 @@ function serializeSpan(w: Writer, span: SpanFields): void {
     w.tag(13, 2);
     const l = w.begin();
     const c = link.context;
-    w.tag(1, 2);
-    w.hex(c.traceId);
-    w.tag(2, 2);
-    w.hex(c.spanId);
-    const ts = c.traceState?.serialize();
-    if (ts) {
-      w.tag(3, 2);
-      w.string(ts);
-    }
+    spanContextFields(w, c);
     if (link.attributes) attributes(w, link.attributes, 4);
     w.tag(5, 0);
     w.varint(link.droppedAttributesCount ?? 0);
