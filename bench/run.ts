@@ -685,14 +685,14 @@ async function main(): Promise<void> {
       // Figures from a busy machine are not published: other work moves them more than any change
       // does. Nor are figures without a spread worth the name.
       const why = [
-        ...(machineLoad.quiet ? [] : [`other processes used ${machineLoad.other_cpus_before} CPUs before the run and ${machineLoad.other_cpus_during} during it, above ${MAX_LOAD} (BENCH_MAX_LOAD)`]),
+        ...(machineLoad.quiet ? [] : [loadText(machineLoad)]),
         ...(SETTINGS.rounds < MIN_PUBLISHED_ROUNDS ? [`${roundCount(SETTINGS.rounds)} per comparison, fewer than ${MIN_PUBLISHED_ROUNDS} (BENCH_ROUNDS)`] : []),
       ];
       console.log(`\nNOT written to bench/results.json: ${why.join('; ')}. Run on a quiet machine with at least ${MIN_PUBLISHED_ROUNDS} rounds, or pass --force (BENCH_FORCE=1) to publish anyway.`);
       process.exitCode = 3;
     } else {
       writeFileSync(join(BENCH, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-      const forced = [...(machineLoad.quiet ? [] : ['the machine was loaded']), ...(SETTINGS.rounds < MIN_PUBLISHED_ROUNDS ? [`only ${roundCount(SETTINGS.rounds)}`] : [])];
+      const forced = [...(machineLoad.quiet ? [] : [`the machine was loaded: ${loadText(machineLoad)}`]), ...(SETTINGS.rounds < MIN_PUBLISHED_ROUNDS ? [`only ${roundCount(SETTINGS.rounds)}`] : [])];
       console.log(`\nwrote bench/results.json${forced.length ? ` (forced: ${forced.join(', ')})` : ''}`);
     }
     if (riskState && riskState.problems.length > 0) throw new Error(`(e) the Redis path was not clean: ${riskState.problems.join('; ')}`);
@@ -762,12 +762,22 @@ function mergeWithPrevious(fresh: Results, ran: string[]): Results {
   };
 }
 
+/** Why a run is not quiet, in the terms of its thresholds. */
+function loadText(l: MachineLoad): string {
+  const why: string[] = [];
+  if (l.other_cpus_before > l.max_other_cpus || l.other_cpus_during > l.max_other_cpus) {
+    why.push(`other processes used ${l.other_cpus_before} CPUs before the run and ${l.other_cpus_during} during it, above ${l.max_other_cpus} (BENCH_MAX_LOAD)`);
+  }
+  if (l.steal_cpus_during > l.max_steal_cpus) why.push(`the hypervisor stole ${l.steal_cpus_during} CPUs on average, above ${l.max_steal_cpus} (BENCH_MAX_STEAL)`);
+  return why.join('; ');
+}
+
 function table(r: Results): string {
   const s = r.settings;
   const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
   const lines = [
     `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}, Node ${r.machine.node}${r.machine.serve_flags ? ` (stepgate started with ${r.machine.serve_flags.join(' ') || "V8's default heap"})` : ''}, load average at start ${r.machine.load_average_at_start.join(' ')}; scenarios ${r.scenarios_run.join(', ')}` +
-      (r.machine.load ? `; other processes used ${r.machine.load.other_cpus_before} CPUs before the run and ${r.machine.load.other_cpus_during} during it (the benchmark ${r.machine.load.bench_cpus_during})` : '') +
+      (r.machine.load ? `; other processes used ${r.machine.load.other_cpus_before} CPUs before the run and ${r.machine.load.other_cpus_during} during it (the benchmark ${r.machine.load.bench_cpus_during})${r.machine.load.steal_cpus_during !== undefined ? `, the hypervisor stole ${r.machine.load.steal_cpus_during}` : ''}` : '') +
       `; ${roundCount(s.rounds)} per comparison, h2load runs of ${s.seconds} s`,
   ];
   if (r.cached_tokens) lines.push(...cachedTable(r, n));
