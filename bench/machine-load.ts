@@ -114,3 +114,29 @@ export function maxSteal(env: NodeJS.ProcessEnv = process.env): number {
 export function maxOtherCpus(env: NodeJS.ProcessEnv = process.env): number {
   return Number(env.BENCH_MAX_LOAD ?? 0.25 * cpus().length);
 }
+
+/**
+ * Which machine this was, beyond the model name a VM reports ("AMD EPYC" for several
+ * generations): CPU family/model/stepping, cache per core, and when the machine booted. Runs are
+ * compared only on the same one: a VM restarted on another host is another machine (2026-12-02:
+ * (a) gave 0.91 at 07:39 UTC before a restart at 08:52 and 0.60–0.79 on every run after it, with
+ * the same build).
+ */
+export function machineIdentity(): { cpu: string; booted_at: string } {
+  let cpu = 'unknown';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const field = (name: string) => new RegExp(`^${name}\\s*: (.*)$`, 'm').exec(info)?.[1]?.trim() ?? '?';
+    cpu = `family ${field('cpu family')} model ${field('model')} stepping ${field('stepping')}, cache ${field('cache size')}`;
+  } catch {
+    // not Linux: the model name is all there is
+  }
+  let booted = '';
+  try {
+    const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1];
+    if (btime) booted = new Date(Number(btime) * 1000).toISOString();
+  } catch {
+    // idem
+  }
+  return { cpu, booted_at: booted };
+}

@@ -12,7 +12,7 @@ import { startOtlpSink } from './otlp-sink.js';
 import { startBenchRedis, type BenchRedis } from './redis.js';
 import { measureTokenCache, tokenCacheTable, type TokenCacheFigures } from './token-cache.js';
 import { soakScenario, soakSettings, soakTable, type SoakResult } from './soak.js';
-import { maxOtherCpus, watchMachineLoad, type MachineLoad } from './machine-load.js';
+import { machineIdentity, maxOtherCpus, watchMachineLoad, type MachineLoad } from './machine-load.js';
 import { formatSummary, median, percentileOfSorted, ratioSummary, roundTo, spread, summarize, type Summary } from './stats.mjs';
 import { launchFlags } from '../src/heap-limit.js';
 
@@ -642,6 +642,7 @@ async function main(): Promise<void> {
       machine: {
         cpus: cpus().length,
         cpu_model: cpus()[0]?.model ?? 'unknown',
+        ...machineIdentity(),
         memory_gib: round(totalmem() / 2 ** 30, 1),
         node: process.version,
         // What every stepgate process here was started with (SERVE_FLAGS).
@@ -716,7 +717,7 @@ interface NewTokensResult {
 interface Results {
   date: string;
   duration_seconds: number;
-  machine: { cpus: number; cpu_model: string; memory_gib: number; node: string; serve_flags?: string[]; load_average_at_start: number[]; load_average_at_end?: number[]; load?: MachineLoad; h2load: string };
+  machine: { cpus: number; cpu_model: string; cpu?: string; booted_at?: string; memory_gib: number; node: string; serve_flags?: string[]; load_average_at_start: number[]; load_average_at_end?: number[]; load?: MachineLoad; h2load: string };
   settings: typeof SETTINGS;
   /** Which scenarios this run measured (BENCH_ONLY); sections of other runs may sit next to them in results.json. */
   scenarios_run: string[];
@@ -776,7 +777,7 @@ function table(r: Results): string {
   const s = r.settings;
   const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
   const lines = [
-    `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}, Node ${r.machine.node}${r.machine.serve_flags ? ` (stepgate started with ${r.machine.serve_flags.join(' ') || "V8's default heap"})` : ''}, load average at start ${r.machine.load_average_at_start.join(' ')}; scenarios ${r.scenarios_run.join(', ')}` +
+    `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}${r.machine.cpu ? ` (${r.machine.cpu}; booted ${r.machine.booted_at})` : ''}, Node ${r.machine.node}${r.machine.serve_flags ? ` (stepgate started with ${r.machine.serve_flags.join(' ') || "V8's default heap"})` : ''}, load average at start ${r.machine.load_average_at_start.join(' ')}; scenarios ${r.scenarios_run.join(', ')}` +
       (r.machine.load ? `; other processes used ${r.machine.load.other_cpus_before} CPUs before the run and ${r.machine.load.other_cpus_during} during it (the benchmark ${r.machine.load.bench_cpus_during})${r.machine.load.steal_cpus_during !== undefined ? `, the hypervisor stole ${r.machine.load.steal_cpus_during}` : ''}` : '') +
       `; ${roundCount(s.rounds)} per comparison, h2load runs of ${s.seconds} s`,
   ];
