@@ -2,11 +2,11 @@
  * Issue 12's friction and attack figures over every replayed day and seed, with and without the
  * warm-up day, in one compact table per run (the before/after comparison docs/risk.md shows):
  *
- *   npx tsx bench/day-matrix.ts [--days=1,2,3,4] [--no-warmup|--warmup-only] [--json=out.json]
+ *   npx tsx bench/day-matrix.ts [--days=1,2,3,4] [--no-warmup|--warmup-only] [--why] [--json=out.json]
  *
  * Per day, seed and mode: challenges on routine work, the engineers asked twice within 8 hours
  * (with their causes), 403s on routine work, CI refusals, and per attack the request it was first
- * refused at (or "-" when never). The seeds are those test/integration/risk-day.test.ts replays.
+ * refused at (or "-" when never; `--why` adds the cause), then `dN` when a deny stopped an attacker who signs in. The seeds are those test/integration/risk-day.test.ts replays.
  */
 import { writeFileSync } from 'node:fs';
 import { exampleService } from '../test/support/workday-service.js';
@@ -59,6 +59,7 @@ function summarise(day: string, seed: number, warmup: boolean, r: DayReport): Ro
   }
   const attacks: Record<string, string> = {};
   for (const a of r.attacks) attacks[a.attack] = `${a.stoppedAt ?? '-'}/${a.firstSensitive}${a.deniedAt !== undefined ? ` d${a.deniedAt}` : ''}`;
+  if (process.argv.includes('--why')) for (const a of r.attacks) if (a.stoppedAt !== undefined) attacks[a.attack] += ` (${a.cause})`;
   return { day, seed, warmup, challenges, over, forbidden, ciDenied: r.ci.denied, attacks, causes };
 }
 

@@ -157,7 +157,7 @@ export class RiskEngine {
       secChUa: h.get('sec-ch-ua'),
       secChUaPlatform: h.get('sec-ch-ua-platform'),
     });
-    const client = clientKind(device.uaFamily);
+    const client = clientKind(device.uaFamily, h.get('user-agent') ?? '');
     const kube = req.kube;
     const obs: Observation = {
       subject: subjectKey(who),
