@@ -124,6 +124,26 @@ describe('behaviour unlike the identity’s own', () => {
     expect(later.out.ok && codes(later.out)).toContain('unfamiliar_namespace');
   });
 
+  it('a user-agent fingerprint never proven does not keep the working set empty (which would silence the signal)', () => {
+    const w = world();
+    const morning = token(S(T) - 40);
+    const ua = (r: RequestAttributes, agent: string) => ({ ...r, headers: new Map([...r.headers, ['user-agent', agent]]) }) as RequestAttributes;
+    const STERN = 'stern/1.31.0 (linux/amd64) kubernetes/v0.31.1';
+    // The first request (a cluster-scoped read from kubectl) proves the network, kubectl's
+    // fingerprint and the client kind; no namespace yet.
+    expect(w.check(req(HOME, '/api/v1/nodes'), morning, T).v.allow).toBe(true);
+    // Half an hour later stern, another fingerprint (first seen after the sign-in: never proven),
+    // follows logs in team-a, within the hour after the sign-in.
+    for (let k = 0; k < 3; k++) expect(w.check(ua(req(HOME, `/api/v1/namespaces/team-a/pods/api-${k}/log`), STERN), morning, T + 1_800_000 + k * 1000).v.allow).toBe(true);
+    // Hours later, through stern's fingerprint, a Secret in a namespace never worked in: team-a
+    // is the working set, so this departs from it.
+    const at = T + 4 * 3_600_000;
+    const { v, out } = w.check(ua(req(HOME, '/api/v1/namespaces/prod-x/secrets/db'), STERN), morning, at, SENSITIVE);
+    expect(out.ok && codes(out)).toContain('unfamiliar_namespace');
+    expect(v.allow).toBe(false);
+    expect(out.ok && out.risk.context?.code).toBe('unfamiliar_namespace');
+  });
+
   it('port-forwards to every service at once (kubefwd) are no machine pace; shells at that pace are', () => {
     const w = alice();
     const at = T + 3_600_000;
