@@ -69,15 +69,25 @@ export function fingerprint(family: string, ua: string, secChUaPlatform: string 
 }
 
 /**
- * The kind of client, for the client-change signal: kubectl-like tools and browsers are one kind
- * (`interactive`), because an engineer moving between kubectl and the dashboard within one login
- * is routine; a script (curl, python, go…) holding the same token is another matter.
+ * The kind of client, for the client-change signal. One kind, `interactive`, covers what an
+ * engineer runs by hand against the cluster: kubectl and the tools built on client-go (helm, k9s,
+ * stern, kubefwd, the Argo CD CLI, Lens, or any binary with client-go's default agent), and
+ * browsers. Moving between them within a working day is routine, and their user agents are claims
+ * anyone can copy, so telling one from another buys nothing. A generic HTTP client (curl, python,
+ * go, java, node…) holding the same token is another matter: that is what malware with its own
+ * client uses, and each such family stays a kind of its own.
  */
-export function clientKind(family: string): string {
-  return INTERACTIVE.has(family) ? 'interactive' : family;
+export function clientKind(family: string, ua = ''): string {
+  if (INTERACTIVE.has(family)) return 'interactive';
+  // client-go's default agent, "<binary>/<version> (<os>/<arch>) kubernetes/<commit>", with the
+  // commit as built (a short hash, `$Format` when built without version stamping, or a tag).
+  if (family === 'other' && CLIENT_GO_AGENT.test(ua)) return 'interactive';
+  return family;
 }
 
-const INTERACTIVE = new Set(['kubectl', 'helm', 'k9s', 'chrome', 'firefox', 'safari', 'edge', 'opera']);
+const INTERACTIVE = new Set(['kubectl', 'helm', 'k9s', 'argocd', 'client-go', 'chrome', 'firefox', 'safari', 'edge', 'opera']);
+
+const CLIENT_GO_AGENT = /^[\w.-]+\/\S+ \([\w.-]+\/[\w.-]+\) kubernetes\/\S+$/;
 
 function digest(s: string): string {
   return createHash('sha256').update(s).digest('base64url').slice(0, 22);

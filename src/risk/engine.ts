@@ -157,7 +157,7 @@ export class RiskEngine {
       secChUa: h.get('sec-ch-ua'),
       secChUaPlatform: h.get('sec-ch-ua-platform'),
     });
-    const client = clientKind(device.uaFamily);
+    const client = clientKind(device.uaFamily, h.get('user-agent') ?? '');
     const kube = req.kube;
     const obs: Observation = {
       subject: subjectKey(who),
@@ -342,10 +342,14 @@ export class RiskEngine {
     if (w === undefined) return l;
     // The working set and the site are learned only from a context that is itself proven (known
     // or proven by this very request) and while nothing unusual is going on: a refused request,
-    // an enumeration or a spree across namespaces never widens it.
+    // an enumeration or a spree across namespaces never widens it. A user-agent fingerprint is
+    // not part of that proof: it is weak evidence that never binds on its own, and each client-go
+    // tool on one laptop has its own, so one never proven (first seen after the subject's first
+    // sign-in) would keep the working set empty for hours, and an empty working set is one the
+    // unfamiliar-namespace signal cannot depart from: less known would mean less protection.
     const proven =
       (h.prefixKnown || trusted || o.ipPrefix === '' || (l?.prefix ?? '') !== '') &&
-      (h.deviceKnown || device.id === '' || (l?.device ?? '') !== '') &&
+      (h.deviceKnown || device.id === '' || device.strength === 'fingerprint' || (l?.device ?? '') !== '') &&
       (h.clientKnown || o.client === '' || (l?.client ?? '') !== '') &&
       h.behaviourSince === 0 &&
       h.namespaces <= this.o.risk.signals.namespaces.threshold &&
@@ -357,10 +361,11 @@ export class RiskEngine {
     // Otherwise the `GET pod` that kubectl sends before every exec, port-forward or logs would
     // make a namespace familiar a second before the exec it precedes, by anyone holding the token.
     // With nothing learned yet there is nothing to depart from: the first namespaces are learned.
+    const graceMs = this.o.risk.signals.unfamiliar_namespace.grace_seconds * 1000;
     const nsProven =
       w.workingSet === 0 ||
       o.sensitive ||
-      (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - this.o.risk.signals.unfamiliar_namespace.grace_seconds * 1000);
+      (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - graceMs);
     const ns = o.namespace !== '' && !w.namespaceKnown && nsProven ? o.namespace : '';
     // The last site's time is what travel speed is measured from: refreshed once a minute.
     const st = site !== '' && (site !== w.lastSite || o.nowMs - w.lastSiteAt >= 60_000) ? site : '';

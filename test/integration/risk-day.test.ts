@@ -121,21 +121,81 @@ for (const [dayName, build, staff, daySeeds, opts] of DAYS) {
       });
 
       it('every attack is stopped at its first sensitive action, or by behaviour within the documented bound', () => {
-        for (const a of report.attacks) {
-          if (NOT_STOPPED_BY_THE_EXAMPLE.has(a.attack)) continue;
-          expect(a.stoppedAt, `${a.attack}: not stopped`).toBeDefined();
-          const bound = LATE[a.attack] ?? a.firstSensitive;
-          expect(a.stoppedAt, `${a.attack}: ${a.reason} ${a.cause}`).toBeLessThanOrEqual(bound);
-        }
-        // The insiders can sign in: a burst of deletes is then refused outright.
-        for (const a of report.attacks.filter((x) => x.attack.startsWith('insider'))) {
-          expect(a.deniedAt, a.attack).toBeDefined();
-          expect(a.deniedBy, a.attack).toContain('risk_deny');
-          expect(a.deniedAt!, a.attack).toBeLessThanOrEqual(13);
-        }
+        expectAttacksStopped(report);
       });
     });
   }
+}
+
+function expectAttacksStopped(report: DayReport): void {
+  for (const a of report.attacks) {
+    if (NOT_STOPPED_BY_THE_EXAMPLE.has(a.attack)) continue;
+    expect(a.stoppedAt, `${a.attack}: not stopped`).toBeDefined();
+    const bound = LATE[a.attack] ?? a.firstSensitive;
+    expect(a.stoppedAt, `${a.attack}: ${a.reason} ${a.cause}`).toBeLessThanOrEqual(bound);
+  }
+  // The insiders can sign in: a burst of deletes is then refused outright.
+  for (const a of report.attacks.filter((x) => x.attack.startsWith('insider'))) {
+    expect(a.deniedAt, a.attack).toBeDefined();
+    expect(a.deniedBy, a.attack).toContain('risk_deny');
+    expect(a.deniedAt!, a.attack).toBeLessThanOrEqual(13);
+  }
+}
+
+/**
+ * Without a warm-up day: the scored day alone on a freshly started server, as an outside replay
+ * against a new stepgate would be. stepgate learns only from proof, so on that first day each
+ * context an engineer moves into (a second network within one login, a namespace outside the
+ * working set begun that morning, more than `grace_seconds` after the sign-in) costs a sign-in
+ * once; that is friction the target does not allow on a day with history, and the bound here is
+ * what the engine reaches (docs/risk.md, "Without a warm-up day"). The attacks are held to the
+ * same bounds as with history.
+ */
+/**
+ * What the engine reaches without a warm-up day (bench/day-matrix.ts --no-warmup, docs/risk.md
+ * "Without a warm-up day"). Day 1: its engineers stay within the day's target. Day 4: a
+ * follow-the-sun team moving through every service's namespaces is asked up to three times.
+ */
+const COLD_BOUND_DAY1 = { perEngineer: 1, within8h: 0, total: 15 };
+const COLD_BOUND_DAY4 = { perEngineer: 3, within8h: 11, total: 31 };
+
+const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
+  ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
+  ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
+] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.slice(4, 5)));
+
+for (const [dayName, build, seed, opts, bound] of COLD) {
+  describe(`${dayName}, seed ${seed}, without warm-up (a freshly started server), examples/stepgate.yaml`, () => {
+    let report: DayReport;
+    beforeAll(async () => {
+      const s = await exampleService();
+      try {
+        report = await replay(build(seed).filter((e) => e.scored), s.minter, s.setClock, s.send, opts);
+      } finally {
+        await s.close();
+      }
+      if (process.env.STEPGATE_DAY_REPORT) console.log(`## ${dayName}, seed ${seed}, without warm-up\n\n${reportTables(report)}\n`);
+    }, 600_000);
+
+    it(`routine work: no 403, nothing unresolved, CI never refused; at most ${bound.perEngineer} challenges per engineer, ${bound.total} in all, ${bound.within8h} engineers asked twice within 8 hours`, () => {
+      let total = 0;
+      let within8h = 0;
+      for (const e of report.engineers) {
+        total += e.challenges;
+        expect(e.challenges, `${e.name}: ${e.causes.join('; ')}`).toBeLessThanOrEqual(bound.perEngineer);
+        if (e.challengedAt.some((t, i) => i > 0 && t - e.challengedAt[i - 1]! < EIGHT_HOURS)) within8h++;
+        expect(e.forbidden, `${e.name}: ${e.causes.join('; ')}`).toBe(0);
+        expect(e.unresolved, e.name).toBe(0);
+      }
+      expect(total).toBeLessThanOrEqual(bound.total);
+      expect(within8h).toBeLessThanOrEqual(bound.within8h);
+      expect(report.ci.denied, 'CI').toBe(0);
+    });
+
+    it('every attack is stopped within the same bounds as on a day with history', () => {
+      expectAttacksStopped(report);
+    });
+  });
 }
 
 describe.runIf(days.includes('1'))('day 1, seed 12: the risk engine is what stops them', () => {

@@ -48,12 +48,12 @@ const token = (authTime: number, sid = 'sid-1'): Identity =>
 const BASE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: 43_200, rules: ['default'], sensitivity: 0 });
 const SENSITIVE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['secrets'], sensitivity: 30 });
 
-function req(ip: string, path: string, method = 'GET'): RequestAttributes {
+function req(ip: string, path: string, method = 'GET', ua = KUBECTL): RequestAttributes {
   const q = path.indexOf('?');
   const kube = kubeRequestInfo(method, q < 0 ? path : path.slice(0, q), q < 0 ? '' : path.slice(q + 1), () => undefined);
   return {
     method, target: path, path, query: '', host: 'kube', authority: 'kube', scheme: 'https',
-    headers: new Map([['x-forwarded-for', ip], ['user-agent', KUBECTL]]),
+    headers: new Map([['x-forwarded-for', ip], ['user-agent', ua]]),
     spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
     contextExtensions: {}, kube, body: undefined, bodyTruncated: false,
   } as RequestAttributes;
@@ -122,6 +122,26 @@ describe('behaviour unlike the identity’s own', () => {
     expect(evil.v.allow).toBe(false);
     const later = w.check(req(HOME, '/api/v1/namespaces/team-c/secrets/db'), fresh, at + 2 * 3_600_000 + 20_000, SENSITIVE);
     expect(later.out.ok && codes(later.out)).toContain('unfamiliar_namespace');
+  });
+
+  it('a user-agent fingerprint never proven does not keep the working set empty (which would silence the signal)', () => {
+    const w = world();
+    const morning = token(S(T) - 40);
+    const ua = (r: RequestAttributes, agent: string) => ({ ...r, headers: new Map([...r.headers, ['user-agent', agent]]) }) as RequestAttributes;
+    const STERN = 'stern/1.31.0 (linux/amd64) kubernetes/v0.31.1';
+    // The first request (a cluster-scoped read from kubectl) proves the network, kubectl's
+    // fingerprint and the client kind; no namespace yet.
+    expect(w.check(req(HOME, '/api/v1/nodes'), morning, T).v.allow).toBe(true);
+    // Half an hour later stern, another fingerprint (first seen after the sign-in: never proven),
+    // follows logs in team-a, within the hour after the sign-in.
+    for (let k = 0; k < 3; k++) expect(w.check(ua(req(HOME, `/api/v1/namespaces/team-a/pods/api-${k}/log`), STERN), morning, T + 1_800_000 + k * 1000).v.allow).toBe(true);
+    // Hours later, through stern's fingerprint, a Secret in a namespace never worked in: team-a
+    // is the working set, so this departs from it.
+    const at = T + 4 * 3_600_000;
+    const { v, out } = w.check(ua(req(HOME, '/api/v1/namespaces/prod-x/secrets/db'), STERN), morning, at, SENSITIVE);
+    expect(out.ok && codes(out)).toContain('unfamiliar_namespace');
+    expect(v.allow).toBe(false);
+    expect(out.ok && out.risk.context?.code).toBe('unfamiliar_namespace');
   });
 
   it('port-forwards to every service at once (kubefwd) are no machine pace; shells at that pace are', () => {
@@ -250,6 +270,8 @@ describe('properties', () => {
     ip: fc.constantFrom(HOME, BERLIN, SINGAPORE, '172.58.9.1', '192.0.2.66'),
     sensitive: fc.boolean(),
     authBack: fc.integer({ min: 0, max: 30_000 }),
+    // kubectl, a client-go tool (same kind, another fingerprint), a browser, a script.
+    ua: fc.constantFrom(KUBECTL, 'stern/1.31.0 (linux/amd64) kubernetes/v0.31.1', 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0', 'curl/8.5.0'),
   });
   const path = (s: { ns: string; method: string }, i: number) =>
     s.ns === '' ? '/api/v1/secrets' : s.method === 'POST' ? `/api/v1/namespaces/${s.ns}/pods/p-${i}/exec` : `/api/v1/namespaces/${s.ns}/pods/p-${i}`;
@@ -265,8 +287,8 @@ describe('properties', () => {
           at += s.gap;
           const who = token(S(at) - s.authBack);
           const need = s.sensitive ? SENSITIVE : BASE;
-          const a = on.engine.assess(req(s.ip, path(s, i), s.method), who, need, at) as RiskOutcome;
-          const b = plain.engine.assess(req(s.ip, path(s, i), s.method), who, need, at) as RiskOutcome;
+          const a = on.engine.assess(req(s.ip, path(s, i), s.method, s.ua), who, need, at) as RiskOutcome;
+          const b = plain.engine.assess(req(s.ip, path(s, i), s.method, s.ua), who, need, at) as RiskOutcome;
           if (!a.ok || !b.ok) return false;
           const ra = a.requirement;
           const rb = b.requirement;
@@ -297,7 +319,7 @@ describe('properties', () => {
           const key = s.ns === '' ? '*' : s.ns;
           if (!firstSeen.has(key)) firstSeen.set(key, at);
           if (!firstSeen.has(s.ip)) firstSeen.set(s.ip, at);
-          const { v, out } = w.check(req(s.ip, path(s, i), s.method), who, at, need);
+          const { v, out } = w.check(req(s.ip, path(s, i), s.method, s.ua), who, at, need);
           if (!out.ok || out.risk.context === undefined) return true;
           const cx = out.risk.context;
           const after = out.requirement.authAfter;

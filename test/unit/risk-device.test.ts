@@ -73,8 +73,28 @@ describe('fingerprint normalisation (issue 12)', () => {
     expect(fp(a)).not.toBe(fp(b));
   });
 
-  it('kubectl and the browsers are one client kind; scripts are each their own', () => {
-    expect(['kubectl', 'helm', 'k9s', 'chrome', 'firefox', 'safari', 'edge'].map(clientKind)).toEqual(new Array(7).fill('interactive'));
-    expect(['curl', 'python', 'go', 'client-go', 'other'].map(clientKind)).toEqual(['curl', 'python', 'go', 'client-go', 'other']);
+  it('kubectl, the tools built on client-go and the browsers are one client kind; generic HTTP clients are each their own', () => {
+    expect(['kubectl', 'helm', 'k9s', 'argocd', 'client-go', 'chrome', 'firefox', 'safari', 'edge'].map((f) => clientKind(f))).toEqual(new Array(9).fill('interactive'));
+    expect(['curl', 'wget', 'python', 'go', 'java', 'node', 'terraform', 'other'].map((f) => clientKind(f))).toEqual(['curl', 'wget', 'python', 'go', 'java', 'node', 'terraform', 'other']);
+  });
+
+  it.each([
+    ['stern', 'stern/1.31.0 (linux/amd64) kubernetes/v0.31.1'],
+    ['kubefwd (built without version stamping)', 'kubefwd/1.22.5 (linux/amd64) kubernetes/$Format'],
+    ['the Argo CD CLI', 'argocd-client/v2.13.2+dc43124 (linux/amd64)'],
+    ['client-go with a hash commit', 'my-operator/v0.0.0 (darwin/arm64) kubernetes/6fc0a69'],
+    ['Lens (Electron)', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) OpenLens/6.5.2 Chrome/118.0.5993.159 Electron/27.1.3 Safari/537.36'],
+  ])('%s is an interactive client', (_name, ua) => {
+    expect(clientKind(uaFamily(ua), ua)).toBe('interactive');
+  });
+
+  it.each([
+    ['curl', 'curl/8.5.0'],
+    ['python', 'python-requests/2.32.3'],
+    ['go', 'Go-http-client/1.1'],
+    ['an agent that only looks like client-go (no platform)', 'tool/1.0 kubernetes/xyz'],
+    ['an unknown agent', 'scanner/2.1 (+https://example.com)'],
+  ])('%s is not an interactive client', (_name, ua) => {
+    expect(clientKind(uaFamily(ua), ua)).not.toBe('interactive');
   });
 });

@@ -1,0 +1,90 @@
+/**
+ * Issue 12's friction and attack figures over every replayed day and seed, with and without the
+ * warm-up day, in one compact table per run (the before/after comparison docs/risk.md shows):
+ *
+ *   npx tsx bench/day-matrix.ts [--days=1,2,3,4] [--no-warmup|--warmup-only] [--why] [--json=out.json]
+ *
+ * Per day, seed and mode: challenges on routine work, the engineers asked twice within 8 hours
+ * (with their causes), 403s on routine work, CI refusals, and per attack the request it was first
+ * refused at (or "-" when never; `--why` adds the cause), then `dN` when a deny stopped an attacker who signs in. The seeds are those test/integration/risk-day.test.ts replays.
+ */
+import { writeFileSync } from 'node:fs';
+import { exampleService } from '../test/support/workday-service.js';
+import { replay, workday, type DayEvent, type DayReport, type ReplayOptions } from '../test/support/workday.js';
+import { workday2 } from '../test/support/workday2.js';
+import { workday3 } from '../test/support/workday3.js';
+import { D4_IDP_DOWN, workday4 } from '../test/support/workday4.js';
+
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const dayList = (flag('days') ?? '1,2,3,4').split(',');
+const modes = process.argv.includes('--no-warmup') ? [false] : process.argv.includes('--warmup-only') ? [true] : [true, false];
+
+const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
+  ['1', workday, [12, 1, 2, 3, 4], {}],
+  ['2', workday2, [12, 1, 2, 3, 4], {}],
+  ['3', workday3, [5, 6, 7, 8, 9], {}],
+  ['4', workday4, [21, 22, 23, 24, 25], { idpDown: [D4_IDP_DOWN] }],
+];
+const EIGHT_HOURS = 8 * 3_600_000;
+
+interface Row {
+  day: string;
+  seed: number;
+  warmup: boolean;
+  challenges: number;
+  /** Engineers with two challenges less than 8 hours apart, or more than their day's length allows. */
+  over: string[];
+  forbidden: number;
+  ciDenied: number;
+  attacks: Record<string, string>;
+  causes: Record<string, number>;
+}
+
+function summarise(day: string, seed: number, warmup: boolean, r: DayReport): Row {
+  const over: string[] = [];
+  const causes: Record<string, number> = {};
+  let challenges = 0;
+  let forbidden = 0;
+  for (const e of r.engineers) {
+    challenges += e.challenges;
+    forbidden += e.forbidden;
+    for (const c of e.causes) {
+      const k = c.replace(/ at \d\d:\d\d$/, '');
+      causes[k] = (causes[k] ?? 0) + 1;
+    }
+    const at = e.challengedAt;
+    let bad = at.length > Math.max(1, Math.ceil((e.last - e.first) / EIGHT_HOURS));
+    for (let i = 1; i < at.length; i++) if (at[i]! - at[i - 1]! < EIGHT_HOURS) bad = true;
+    if (bad || e.forbidden > 0) over.push(`${e.name}: ${e.causes.join('; ')}`);
+  }
+  const attacks: Record<string, string> = {};
+  for (const a of r.attacks) attacks[a.attack] = `${a.stoppedAt ?? '-'}/${a.firstSensitive}${a.deniedAt !== undefined ? ` d${a.deniedAt}` : ''}`;
+  if (process.argv.includes('--why')) for (const a of r.attacks) if (a.stoppedAt !== undefined) attacks[a.attack] += ` (${a.cause})`;
+  return { day, seed, warmup, challenges, over, forbidden, ciDenied: r.ci.denied, attacks, causes };
+}
+
+const rows: Row[] = [];
+for (const [day, build, seeds, opts] of DAYS.filter((d) => dayList.includes(d[0]))) {
+  for (const seed of seeds) {
+    for (const warmup of modes) {
+      const all = build(seed);
+      const events = warmup ? all : all.filter((e) => e.scored);
+      const s = await exampleService();
+      let report: DayReport;
+      try {
+        report = await replay(events, s.minter, s.setClock, s.send, opts);
+      } finally {
+        await s.close();
+      }
+      const row = summarise(day, seed, warmup, report);
+      rows.push(row);
+      const atk = Object.entries(row.attacks).map(([k, v]) => `${k}=${v}`).join(' | ');
+      console.log(`day ${day} seed ${seed} ${warmup ? 'warm' : 'cold'}: ${row.challenges} challenges, ${row.over.length} over, ${row.forbidden} 403, CI denied ${row.ciDenied}`);
+      for (const o of row.over) console.log(`    over: ${o}`);
+      console.log(`    causes: ${Object.entries(row.causes).map(([k, v]) => `${v}× ${k}`).join(', ')}`);
+      console.log(`    attacks (stopped/first sensitive): ${atk}`);
+    }
+  }
+}
+const out = flag('json');
+if (out !== undefined) writeFileSync(out, JSON.stringify(rows, null, 1));
