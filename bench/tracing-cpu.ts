@@ -14,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -70,11 +70,14 @@ function freePort(): Promise<number> {
 
 async function start(name: string, cwd: string, config: string, port: number, env: NodeJS.ProcessEnv, work: string): Promise<Server> {
   const profDir = join(work, `prof-${name.replace(/\W+/g, '-')}`);
-  const flags = [...launchFlags(), ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
+  // BENCH_NODE_FLAGS: more V8/Node flags for every server (e.g. --trace-gc; stdout goes to <work>/<name>.out).
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const flags = [...launchFlags(), ...extra, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
+  const out = openSync(join(work, `${name.replace(/\W+/g, '-')}.out`), 'w');
   const proc = spawn(process.execPath, [...flags, 'dist/cli.js', 'serve', '--config', config], {
     cwd,
     env: { ...process.env, ...NO_OTEL, ...env, STEPGATE_GRPC_LISTEN: `127.0.0.1:${port}`, STEPGATE_METRICS_LISTEN: 'off' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', out, 'inherit'],
   });
   const client = new RawCheckClient(port);
   try {

@@ -418,7 +418,7 @@ export function checkSpanRecorder(env: NodeJS.ProcessEnv, resource: ReadableSpan
   const delegate = createOtlpHttpExportDelegate<SpanBatch, unknown>(
     convertLegacyHttpOptions({}, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }),
     {
-      serializeRequest: (batch) => serializeEncoded(batch.encoded, batch.spans),
+      serializeRequest: (batch) => batch.request ?? serializeEncoded(batch.encoded, batch.spans),
       deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
     },
     'otlp_http_span_exporter',
