@@ -12,7 +12,7 @@
  *
  *   node --import tsx bench/tracing-cpu.ts   (BENCH_ROUNDS=4, BENCH_SECONDS=2, BENCH_BASE_DIR, BENCH_VARIANTS, BENCH_CPU_PROF=1, BENCH_SHAPES='0,1')
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
 import { buildFrame, configYaml, SHAPES, startIssuer } from './fixtures.js';
 import { startOtlpSink } from './otlp-sink.js';
+import { runCommand } from './run-command.js';
 import { launchFlags } from '../src/heap-limit.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -34,6 +35,12 @@ const VARIANTS = [
   ...(process.env.BENCH_VARIANTS ?? '').split(',').filter(Boolean).map((v) => v.split('=')),
 ] as [string, string][];
 const PROFILE = process.env.BENCH_CPU_PROF === '1';
+/**
+ * BENCH_CALLGRIND=N: every server runs under `valgrind --tool=callgrind` (instrumentation off until
+ * the warm-ups are done), and each round sends exactly N requests (h2load -n) and reads the
+ * instructions the server executed for them: a count the machine's load does not move.
+ */
+const CALLGRIND = Number(process.env.BENCH_CALLGRIND ?? 0);
 /** (d)'s shapes (bench/run.ts TRACING_SHAPES), or those BENCH_SHAPES names by index (0-3). */
 const ALL = ['kubectl get pods (dev)', 'grafana dashboard', 'kubectl get secret (aal1: step-up)', 'grafana admin, tagged route (aal1: step-up)'];
 const NAMES = process.env.BENCH_SHAPES ? process.env.BENCH_SHAPES.split(',').map((i) => ALL[Number(i)]!) : ALL;
@@ -74,18 +81,42 @@ async function start(name: string, cwd: string, config: string, port: number, en
   const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
   const flags = [...launchFlags(), ...extra, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
   const out = openSync(join(work, `${name.replace(/\W+/g, '-')}.out`), 'w');
-  const proc = spawn(process.execPath, [...flags, 'dist/cli.js', 'serve', '--config', config], {
+  const node = [process.execPath, ...flags, 'dist/cli.js', 'serve', '--config', config];
+  const valgrind = ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${join(work, `cg-${name.replace(/\W+/g, '-')}`)}.%p`];
+  const proc = spawn(CALLGRIND ? 'valgrind' : node[0]!, CALLGRIND ? [...valgrind, ...node] : node.slice(1), {
     cwd,
     env: { ...process.env, ...NO_OTEL, ...env, STEPGATE_GRPC_LISTEN: `127.0.0.1:${port}`, STEPGATE_METRICS_LISTEN: 'off' },
     stdio: ['ignore', out, 'inherit'],
   });
   const client = new RawCheckClient(port);
   try {
-    await client.ready(60_000);
+    await client.ready(CALLGRIND ? 600_000 : 60_000);
   } finally {
     client.close();
   }
   return { name, proc, port, profDir, requests: 0, windows: [] };
+}
+
+function callgrindControl(s: Server, ...args: string[]): string {
+  return execFileSync('callgrind_control', [...args, String(s.proc.pid)], { encoding: 'utf8', timeout: 120_000 });
+}
+
+/** Instructions the server executed for exactly `n` requests (h2load -n), under callgrind. */
+async function instructions(s: Server, frameFile: string, n: number, counted = true): Promise<{ rps: number; cpuUs: number }> {
+  if (counted) callgrindControl(s, '-z');
+  await runCommand(
+    'h2load',
+    [`--requests=${n}`, '--clients=8', '--max-concurrent-streams=16', '--threads=1', `--data=${frameFile}`, '--header=content-type: application/grpc', '--header=te: trailers', `http://127.0.0.1:${s.port}${CHECK_PATH}`],
+    600_000,
+  );
+  if (!counted) return { rps: 0, cpuUs: 0 };
+  const out = callgrindControl(s, '-s');
+  // "Totals: Ir ...\n<n>": the instruction count since the counters were zeroed.
+  const ir = Number(/Totals:\s*Ir\s*\n?\s*([\d,]+)/.exec(out)?.[1]?.replace(/,/g, ''));
+  if (!Number.isFinite(ir)) throw new Error(`cannot read callgrind totals:\n${out}`);
+  s.requests += n;
+  // Reported in the CPU column as thousands of instructions per request.
+  return { rps: 0, cpuUs: ir / n / 1000 };
 }
 
 function cpuSeconds(pid: number): number {
@@ -231,7 +262,12 @@ try {
       if (d.allow !== f.shape.expect.allow || d.reason !== f.shape.expect.reason) throw new Error(`${s.name}: ${f.shape.name} answered ${JSON.stringify(d)}`);
     }
     client.close();
-    for (const file of files) await h2load(s, file, 1, false);
+    if (!CALLGRIND) for (const file of files) await h2load(s, file, 1, false);
+    else {
+      // Warm-ups by count (valgrind is slow even without instrumenting), then the counting starts.
+      for (const file of files) await instructions(s, file, 2 * CALLGRIND, false);
+      callgrindControl(s, '-i', 'on');
+    }
   }
   const loads = [loadavg()[0]!.toFixed(1)];
   const cpu = new Map<string, number[]>();
@@ -242,14 +278,16 @@ try {
     const order = round % 2 === 0 ? servers : [...servers].reverse();
     for (const [i, shape] of shapes.entries()) {
       for (const s of order) {
-        const r = await h2load(s, files[i]!, SECONDS);
+        const r = CALLGRIND ? await instructions(s, files[i]!, CALLGRIND) : await h2load(s, files[i]!, SECONDS);
         push(cpu, `${shape.name}\u0000${s.name}`, r.cpuUs);
         push(rps, `${shape.name}\u0000${s.name}`, r.rps);
       }
     }
     loads.push(loadavg()[0]!.toFixed(1));
   }
-  console.log(`${ROUNDS} rounds of ${SECONDS} s per shape and server, alternating A B B A; 1-min load average ${loads.join(' → ')}`);
+  console.log(
+    `${ROUNDS} rounds of ${CALLGRIND ? `${CALLGRIND} requests under callgrind (figures: thousands of instructions per request, not µs)` : `${SECONDS} s`} per shape and server, alternating A B B A; 1-min load average ${loads.join(' → ')}`,
+  );
   console.log(`| shape | ${servers.map((s) => `${s.name} CPU µs/req`).join(' | ')} | ${servers.slice(1).map((s) => `${s.name} − off µs`).join(' | ')} | ${servers.slice(1).map((s) => `off / ${s.name} by CPU`).join(' | ')} | req/s |`);
   console.log(`|---|${servers.map(() => '--:').join('|')}|${servers.slice(1).map(() => '--:').join('|')}|${servers.slice(1).map(() => '--:').join('|')}|--:|`);
   const mix = new Map(servers.map((s) => [s.name, new Array<number>(ROUNDS).fill(0)]));
