@@ -62,6 +62,7 @@ interface Server {
   /** Requests h2load measured in the rounds (warm-ups excluded), and when: monotonic µs, the clock of a .cpuprofile. */
   requests: number;
   windows: [number, number][];
+  workDir: string;
 }
 
 function freePort(): Promise<number> {
@@ -94,7 +95,7 @@ async function start(name: string, cwd: string, config: string, port: number, en
   } finally {
     client.close();
   }
-  return { name, proc, port, profDir, requests: 0, windows: [] };
+  return { name, proc, port, profDir, requests: 0, windows: [], workDir: work };
 }
 
 function callgrindControl(s: Server, ...args: string[]): string {
@@ -110,10 +111,14 @@ async function instructions(s: Server, frameFile: string, n: number, counted = t
     600_000,
   );
   if (!counted) return { rps: 0, cpuUs: 0 };
-  const out = callgrindControl(s, '-s');
-  // "Totals: Ir ...\n<n>": the instruction count since the counters were zeroed.
-  const ir = Number(/Totals:\s*Ir\s*\n?\s*([\d,]+)/.exec(out)?.[1]?.replace(/,/g, ''));
-  if (!Number.isFinite(ir)) throw new Error(`cannot read callgrind totals:\n${out}`);
+  // A dump holds the counts since the counters were zeroed; its `summary:` line is their total.
+  const prefix = `cg-${s.name.replace(/\W+/g, '-')}.${s.proc.pid}.`;
+  const before = new Set(readdirSync(s.workDir).filter((f) => f.startsWith(prefix)));
+  callgrindControl(s, '--dump=run');
+  const file = readdirSync(s.workDir).find((f) => f.startsWith(prefix) && !before.has(f));
+  const text = file ? readFileSync(join(s.workDir, file), 'utf8') : '';
+  const ir = Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1]);
+  if (!Number.isFinite(ir)) throw new Error(`cannot read the callgrind dump of ${s.name} (${file ?? 'none'})`);
   s.requests += n;
   // Reported in the CPU column as thousands of instructions per request.
   return { rps: 0, cpuUs: ir / n / 1000 };
@@ -265,7 +270,7 @@ try {
     if (!CALLGRIND) for (const file of files) await h2load(s, file, 1, false);
     else {
       // Warm-ups by count (valgrind is slow even without instrumenting), then the counting starts.
-      for (const file of files) await instructions(s, file, 2 * CALLGRIND, false);
+      for (const file of files) await instructions(s, file, CALLGRIND, false);
       callgrindControl(s, '-i', 'on');
     }
   }
