@@ -898,7 +898,7 @@ function tracingTable(r: Results, t: TracingResult, n: (x: number) => string): s
     ...comparisonTable(t, { off: 'tracing off', on: 'tracing on' }, 'weighted (these shapes)'),
     '',
     `${ratioLine(t)} (target ≥ 0.85); ` +
-      `spans exported ${n(t.spans.exported)} of ${n(t.spans.checks)} checks (${n(t.spans.dropped)} dropped) in ${n(t.spans.export_requests)} OTLP requests, ${t.spans.mib_exported} MiB; ` +
+      `spans exported ${n(t.spans.exported)} of ${n(t.spans.checks)} checks (${n(t.spans.dropped)} dropped${t.spans.dropped_counted !== undefined ? `, stepgate_spans_dropped_total ${n(t.spans.dropped_counted)}` : ''}) in ${n(t.spans.export_requests)} OTLP requests, ${t.spans.mib_exported} MiB; ` +
       `peak RSS off ${t.memory_peak_mib.off} MiB, on ${t.memory_peak_mib.on} MiB`,
   ];
 }
@@ -907,7 +907,8 @@ function tracingTable(r: Results, t: TracingResult, n: (x: number) => string): s
 // (d) Tracing on vs off
 
 interface TracingResult extends Comparison<'off' | 'on'> {
-  spans: { checks: number; exported: number; dropped: number; export_requests: number; mib_exported: number };
+  /** `dropped`: checks the sink did not receive a span of; `dropped_counted`: the traced process' own stepgate_spans_dropped_total (absent in results of older runs). */
+  spans: { checks: number; exported: number; dropped: number; dropped_counted?: number; export_requests: number; mib_exported: number };
   memory_peak_mib: { off: number; on: number };
   otel_env: Record<string, string>;
 }
@@ -961,6 +962,7 @@ async function tracingScenario(issuer: Issuer, work: string, configFile: string)
 
     // Every sampled span must reach the sink: compare with the checks the traced process counted.
     const checks = await checksCounted(onMetrics);
+    const droppedCounted = sumMetric(await metricsText(onMetrics), 'stepgate_spans_dropped_total');
     const deadline = Date.now() + 15_000;
     while (sink.stats.checkSpans < checks && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const memoryPeak = { off: memory(off.proc.pid!).peakMiB, on: memory(on.proc.pid!).peakMiB };
@@ -973,6 +975,7 @@ async function tracingScenario(issuer: Issuer, work: string, configFile: string)
         checks,
         exported: sink.stats.checkSpans,
         dropped: Math.max(0, checks - sink.stats.checkSpans),
+        dropped_counted: droppedCounted,
         export_requests: sink.stats.traceRequests,
         mib_exported: round(sink.stats.bytes / 2 ** 20, 1),
       },

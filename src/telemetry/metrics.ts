@@ -176,6 +176,12 @@ export const METRICS = {
     labels: [],
     help: 'Checks refused at once with reason overloaded because server.max_inflight_checks were already in flight (not counted in stepgate_decisions_total).',
   },
+  spansDropped: {
+    name: 'stepgate_spans_dropped',
+    type: 'counter',
+    labels: [],
+    help: 'Sampled spans that were never exported because the span queue (OTEL_BSP_MAX_QUEUE_SIZE) was full: the collector is slow or down, or the export cannot keep up. The Checks were answered regardless.',
+  },
   telemetryErrors: {
     name: 'stepgate_telemetry_errors',
     type: 'counter',
@@ -311,6 +317,8 @@ export class StepgateMetrics implements MetricProducer {
   private readonly revocationCounts = new Map<string, CounterSeries>();
   /** Incidents in force, read at collection time; undefined without `incident`. */
   incidents: () => number | undefined = () => undefined;
+  /** Spans dropped by the span recorder's full queue since startup, read at collection time (0 with tracing off). */
+  spansDropped: () => number = () => 0;
   /** Set by each reload: how many restart-only keys the file has changed (main.ts). */
   restartPending = 0;
   private readonly shed = new CounterSeries(Object.freeze({}));
@@ -462,6 +470,13 @@ export class StepgateMetrics implements MetricProducer {
       },
       this.counter(METRICS.revocations, this.revocationCounts.values(), now),
       this.counter(METRICS.checksShed, [this.shed], now),
+      {
+        descriptor: descriptor(METRICS.spansDropped),
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.SUM,
+        isMonotonic: true,
+        dataPoints: [{ startTime: this.startTime, endTime: now, attributes: {}, value: this.spansDropped() }],
+      },
       this.counter(METRICS.telemetryErrors, this.telemetryErrors.values(), now),
     ];
     return { resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: this.scope, metrics }] }, errors: [] };

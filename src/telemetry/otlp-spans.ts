@@ -42,8 +42,9 @@ for (let i = 0; i < 6; i++) HEX[65 + i] = HEX[97 + i] = 10 + i;
 export class Writer {
   buf: Buffer;
   pos = 0;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
+  /** A new buffer of `size` bytes, or `buf` to write into (its content is overwritten). */
+  constructor(size: number | Buffer) {
+    this.buf = typeof size === 'number' ? Buffer.allocUnsafe(size) : size;
   }
 
   ensure(n: number): void {
@@ -257,6 +258,45 @@ export function serializeEncoded(encoded: EncodedSpans, spans: readonly Readable
   w.raw(head.scopeTail);
   w.raw(head.resourceTail);
   return w.buf.subarray(0, w.pos);
+}
+
+/**
+ * Bytes to leave free in front of a batch's encoded spans so that frameInPlace can write the
+ * request's framing there: the resource and scope messages and two lengths of at most 5 bytes.
+ */
+export function framingRoom(resource: ReadableSpan['resource'], scope: ReadableSpan['instrumentationScope']): number {
+  const head = framing.get(resource)?.get(scope) ?? frame(resource, scope);
+  return 2 + 5 + head.resource.length + 5 + head.scope.length;
+}
+
+/**
+ * The bytes serializeEncoded gives for the spans in w.buf[bodyStart, w.pos), written around them
+ * in the same buffer: the framing right before bodyStart (in the room framingRoom said to leave),
+ * the tails after the spans. No second buffer the size of the batch, and no copy of it: with
+ * every Check sampled, a batch is megabytes, and allocating them again for every export is
+ * external memory that makes V8 collect its heap more often. Undefined when the room is too small
+ * (a resource whose attributes changed); then serializeEncoded does it with a copy.
+ */
+export function frameInPlace(w: Writer, bodyStart: number, resource: ReadableSpan['resource'], scope: ReadableSpan['instrumentationScope']): Uint8Array | undefined {
+  const head = framing.get(resource)?.get(scope) ?? frame(resource, scope);
+  const bodyLen = w.pos - bodyStart;
+  const ssLen = head.scope.length + bodyLen + head.scopeTail.length;
+  const rsLen = head.resource.length + 1 + varintLength(ssLen) + ssLen + head.resourceTail.length;
+  const start = bodyStart - (1 + varintLength(rsLen) + head.resource.length + 1 + varintLength(ssLen) + head.scope.length);
+  if (start < 0) return undefined;
+  w.raw(head.scopeTail);
+  w.raw(head.resourceTail);
+  const end = w.pos;
+  w.pos = start;
+  w.tag(1, 2);
+  w.varint(rsLen);
+  w.raw(head.resource);
+  w.tag(2, 2);
+  w.varint(ssLen);
+  w.raw(head.scope);
+  const request = w.buf.subarray(start, end);
+  w.pos = end;
+  return request;
 }
 
 interface Framing {

@@ -106,6 +106,8 @@ export class Telemetry implements CheckTelemetry {
     } else {
       this.tracingHandle = startTracingFromEnv(opts.env, onError);
       this.tracing = this.tracingHandle?.tracing;
+      const handle = this.tracingHandle;
+      if (handle) this.metrics.spansDropped = () => handle.spansDropped();
     }
   }
 

@@ -326,11 +326,13 @@ function errorType(err: unknown): string {
 
 export interface TracingHandle {
   tracing: CheckTracing;
+  /** Spans the span recorder's queue dropped since startup (stepgate_spans_dropped_total); 0 when the SDK's own span processor records. */
+  spansDropped(): number;
   shutdown(): Promise<void>;
 }
 
 /** One SDK per process (it registers the global providers); services in one process share it. */
-let sdk: { instance: NodeSDK; users: number; spans: CheckSpans | undefined } | undefined;
+let sdk: { instance: NodeSDK; users: number; spans: CheckSpans | undefined; recorder: SpanRecorder | undefined } | undefined;
 
 /**
  * Tracing as the OTEL_* environment configures it (exporter, endpoint, protocol, sampler,
@@ -359,12 +361,14 @@ export function startTracingFromEnv(env: NodeJS.ProcessEnv, onError: TelemetryEr
       logRecordProcessors: [],
     });
     instance.start();
-    sdk = { instance, users: 0, spans: recorder && new CheckSpans(recorder.sampler, recorder.recorder) };
+    sdk = { instance, users: 0, spans: recorder && new CheckSpans(recorder.sampler, recorder.recorder), recorder: recorder?.recorder };
   }
   sdk.users++;
   let done = false;
+  const recorder = sdk.recorder;
   return {
     tracing: new CheckTracing(trace.getTracer('stepgate', SERVICE_VERSION), onError, sdk.spans),
+    spansDropped: () => recorder?.dropped ?? 0,
     async shutdown() {
       if (done || !sdk) return;
       done = true;
@@ -418,7 +422,7 @@ export function checkSpanRecorder(env: NodeJS.ProcessEnv, resource: ReadableSpan
   const delegate = createOtlpHttpExportDelegate<SpanBatch, unknown>(
     convertLegacyHttpOptions({}, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }),
     {
-      serializeRequest: (batch) => serializeEncoded(batch.encoded, batch.spans),
+      serializeRequest: (batch) => batch.request ?? serializeEncoded(batch.encoded, batch.spans),
       deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
     },
     'otlp_http_span_exporter',

@@ -2,10 +2,11 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HMAC_SECRET, testConfigYaml } from '../support/config.js';
+import { HMAC_SECRET, testConfig, testConfigYaml } from '../support/config.js';
 import { CheckClient, reasonOf } from '../support/grpc-client.js';
 import { TestIssuer } from '../support/issuer.js';
 import { startServiceProcess } from '../support/process.js';
@@ -15,7 +16,9 @@ import type { Verdict } from '../../src/decision/verdict.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import type { Runtime } from '../../src/pipeline/runtime.js';
 import { CheckSpans, RecorderProcessor } from '../../src/telemetry/check-spans.js';
+import { createLogger } from '../../src/telemetry/log.js';
 import { SERVICE_VERSION } from '../../src/telemetry/otel-env.js';
+import { Telemetry } from '../../src/telemetry/telemetry.js';
 import { CheckTracing, checkSpanRecorder, tracingWithProvider, type CallMetadata, type CheckOutcome } from '../../src/telemetry/tracing.js';
 import { decodeTraceExport, type DecodedSpan } from '../support/otlp-proto.js';
 import { eventually, OtlpSink } from '../support/telemetry.js';
@@ -255,6 +258,37 @@ describe('the Check span recorder', () => {
     expect(errors).toEqual([]);
     await sdk.shutdown();
     await provider.shutdown();
+  });
+});
+
+describe('spans the full queue dropped', () => {
+  it('are counted in stepgate_spans_dropped_total while the collector does not answer', async () => {
+    // A collector that accepts connections and never answers: one export stays in flight.
+    const sockets: Socket[] = [];
+    const stalled = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((r) => stalled.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(stalled.address() as AddressInfo).port}`;
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_BSP_MAX_QUEUE_SIZE: '2', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1', OTEL_BSP_SCHEDULE_DELAY: '600000' };
+    Object.assign(process.env, env);
+    const telemetry = await Telemetry.start({ config: testConfig('http://127.0.0.1:9/realm'), env, metricsListen: 'off', log: createLogger('silent'), runtime: () => undefined, now: () => Date.now() });
+    try {
+      const dropped = async () => {
+        const metrics = (await telemetry.metrics.collect()).resourceMetrics.scopeMetrics[0]!.metrics;
+        return (metrics.find((m) => m.descriptor.name === 'stepgate_spans_dropped')!.dataPoints[0] as { value: number }).value;
+      };
+      expect(await dropped()).toBe(0);
+      for (let i = 0; i < 10; i++) {
+        const span = telemetry.tracing!.startCheck(new Map([['traceparent', `00-${TRACE}-${PARENT}-01`]]), undefined, performance.now());
+        telemetry.tracing!.endCheck(span!, CASES[0]!.outcome);
+      }
+      // The first span left in a batch of one and hangs; two wait in the queue; seven were dropped.
+      expect(await dropped()).toBe(7);
+    } finally {
+      for (const s of sockets) s.destroy();
+      stalled.close();
+      await telemetry.shutdown(1000);
+      for (const k of Object.keys(env)) delete process.env[k];
+    }
   });
 });
 

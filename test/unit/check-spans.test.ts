@@ -6,6 +6,7 @@ import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBase
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { batchSettingsFromEnv, CheckSpan, CheckSpans, samplerFromEnv, SpanRecorder, spanLimitsFromEnv, type SpanBatch } from '../../src/telemetry/check-spans.js';
+import { serializeEncoded } from '../../src/telemetry/otlp-spans.js';
 import { checkSpanRecorder, extractParent } from '../../src/telemetry/tracing.js';
 
 const REFERENCE = new CompositePropagator({ propagators: [new B3Propagator(), new W3CTraceContextPropagator()] });
@@ -168,6 +169,32 @@ describe('SpanRecorder', () => {
     }
     expect(exported).toBe(45);
     expect(recorder.dropped).toBe(0);
+  });
+
+  it('frames each batch in place and writes the next one into the buffer of a delivered batch, never of a failed one', async () => {
+    const { pending, exporter } = stalledExporter();
+    const recorder = new SpanRecorder(resource, scope, { maxQueueSize: 100, maxExportBatchSize: 5, scheduledDelayMillis: 60_000, exportTimeoutMillis: 60_000 }, exporter);
+    const s = spans(recorder);
+    const batch = async (answer: ExportResultCode) => {
+      for (let i = 0; i < 5; i++) {
+        const span = s.start('stepgate.check', SpanKind.SERVER, performance.now(), ROOT_CONTEXT);
+        (span as CheckSpan).adoptAttributes({ 'stepgate.decision': 'allow', n: i });
+        span.end();
+      }
+      const { batch: b, done } = pending.shift()!;
+      // The request is the one serializeEncoded would build from the same spans.
+      expect(Buffer.from(b.request!).equals(Buffer.from(serializeEncoded(b.encoded, [])))).toBe(true);
+      done({ code: answer });
+      await new Promise((r) => setImmediate(r));
+      return b.buffer!;
+    };
+    const first = await batch(ExportResultCode.SUCCESS);
+    const second = await batch(ExportResultCode.FAILED);
+    expect(second).toBe(first);
+    // The failed export may still hold `second`: the next batch gets a buffer of its own.
+    const third = await batch(ExportResultCode.SUCCESS);
+    expect(third).not.toBe(second);
+    await recorder.shutdown();
   });
 
   it('does not export spans the sampler only records, nor anything after shutdown', async () => {

@@ -6,7 +6,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fastOtlpExporter } from '../../src/telemetry/tracing.js';
-import { FAST_TRACE_SERIALIZER, serializeEncoded, Writer, writeSpan } from '../../src/telemetry/otlp-spans.js';
+import { FAST_TRACE_SERIALIZER, frameInPlace, framingRoom, serializeEncoded, Writer, writeSpan } from '../../src/telemetry/otlp-spans.js';
 
 /**
  * The fast OTLP span serializer must give exactly the bytes of the SDK's own serializer: a
@@ -20,6 +20,13 @@ function expectSameBytes(spans: ReadableSpan[]): void {
   const w = new Writer(256);
   for (const span of spans) writeSpan(w, span);
   expectBytes(Buffer.from(serializeEncoded({ resource: spans[0]!.resource, scope: spans[0]!.instrumentationScope, body: w.buf.subarray(0, w.pos) }, [])), spans);
+  // And framed in place: the spans written after the room framingRoom asks for, the framing put in front.
+  const { resource, instrumentationScope: scope } = spans[0]!;
+  const room = framingRoom(resource, scope);
+  const inPlace = new Writer(Buffer.alloc(room + 64, 0xee));
+  inPlace.pos = room;
+  for (const span of spans) writeSpan(inPlace, span);
+  expectBytes(Buffer.from(frameInPlace(inPlace, room, resource, scope)!), spans);
 }
 
 function expectBytes(fast: Buffer, spans: ReadableSpan[]): void {
