@@ -320,7 +320,7 @@ export class MemoryStateStore implements StateStore {
     };
   }
 
-  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = ''): void {
+  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1): void {
     const now = wholeMs(nowMs);
     const rec = this.workRecord(subject);
     const cap = { ...this.l, maxKnown: this.l.maxWork };
@@ -334,7 +334,23 @@ export class MemoryStateStore implements StateStore {
       rec.lastSite = site;
       rec.lastSiteAt = now;
     }
-    learn(rec.nearby, nearby, now, cap);
+    if (nearby === '') return;
+    if (minNetworks <= 1 || network === '' || isKnown(rec.nearby, nearby, now, this.l.knownTtlMs)) {
+      learn(rec.nearby, nearby, now, cap);
+      return;
+    }
+    // Evidence that the subject moves inside the wider network: each proven network in it is kept
+    // as a sighting `p:<nearby>|<network>` until enough distinct ones make the wider network known.
+    const tag = `p:${nearby}|`;
+    let others = 0;
+    for (const [m, at] of rec.sightings) if (m.startsWith(tag) && m !== tag + network && at > now - this.l.knownTtlMs) others++;
+    if (others + 1 >= minNetworks) {
+      learn(rec.nearby, nearby, now, cap);
+      for (const m of [...rec.sightings.keys()]) if (m.startsWith(tag)) rec.sightings.delete(m);
+      return;
+    }
+    rec.sightings.set(tag + network, now);
+    while (rec.sightings.size > this.l.maxWork) rec.sightings.delete(oldest(rec.sightings)!);
   }
 
   recordDenial(subject: string, nowMs: number): void {

@@ -545,7 +545,12 @@ local v = redis.call('GET', KEYS[5])
 return { v or '0', live(KEYS[1], KEYS[2]), live(KEYS[3], KEYS[4]) }
 `;
 
-/** KEYS: working set, sightings, known sites, last site, wider networks. ARGV: now, namespace, site, known TTL ms, max work, nearby. */
+/**
+ * KEYS: working set, sightings, known sites, last site, wider networks. ARGV: now, namespace, site,
+ * known TTL ms, max work, nearby, the proven network inside it, how many distinct ones make it
+ * known. A script without the last two (a replica of the previous version) learns the wider
+ * network at once, as before.
+ */
 export const LEARN_WORK_LUA = `${COMMON}${ADD_KNOWN}
 local ns, site, knownTtl, maxWork = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 if ns ~= '' and ns ~= '*' then
@@ -558,6 +563,33 @@ if site ~= '' then
   redis.call('HSET', KEYS[4], 's', site, 't', nowS)
   expire(KEYS[4], knownTtl)
 end
-add(KEYS[5], ARGV[6], knownTtl, maxWork)
+local nearby, net, minNets = ARGV[6] or '', ARGV[7] or '', tonumber(ARGV[8] or '1') or 1
+if nearby ~= '' then
+  local sc = redis.call('ZSCORE', KEYS[5], nearby)
+  if minNets <= 1 or net == '' or (sc and tonumber(sc) > now - knownTtl) then
+    add(KEYS[5], nearby, knownTtl, maxWork)
+  else
+    -- Each proven network inside the wider one is a sighting 'p:<nearby>|<network>' until enough
+    -- distinct ones make it known (memory.ts learnWork does the same).
+    local tag = 'p:' .. nearby .. '|'
+    local all = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+    local others = 0
+    for i = 1, #all, 2 do
+      local m = all[i]
+      if string.sub(m, 1, #tag) == tag and m ~= tag .. net and tonumber(all[i + 1]) > now - knownTtl then others = others + 1 end
+    end
+    if others + 1 >= minNets then
+      add(KEYS[5], nearby, knownTtl, maxWork)
+      for i = 1, #all, 2 do
+        if string.sub(all[i], 1, #tag) == tag then redis.call('ZREM', KEYS[2], all[i]) end
+      end
+    else
+      redis.call('ZADD', KEYS[2], nowS, tag .. net)
+      local n = redis.call('ZCARD', KEYS[2])
+      if n > maxWork then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - maxWork - 1) end
+      expire(KEYS[2], knownTtl)
+    end
+  end
+end
 return 1
 `;

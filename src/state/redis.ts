@@ -304,9 +304,11 @@ export class RedisStateStore implements StateStore {
   }
 
   /** Off the response path, like `learn`. */
-  async learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = ''): Promise<void> {
+  async learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1): Promise<void> {
     const k = workKeys(this.prefix, subject);
-    await this.run('learn', () => this.scripted.sgLearnWork(k.namespaces, k.sightings, k.sites, k.last, k.nearby, wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork, nearby));
+    await this.run('learn', () =>
+      this.scripted.sgLearnWork(k.namespaces, k.sightings, k.sites, k.last, k.nearby, wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork, nearby, network, minNetworks),
+    );
   }
 
   /** Off the response path; a failure rejects with StateUnavailableError for the caller to report. */

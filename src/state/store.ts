@@ -286,9 +286,12 @@ export interface StateStore {
   observeAll?(o: Observation, w: WorkObservation | undefined): ObservedAll | Promise<ObservedAll>;
   /**
    * After an allow from a proven context: the namespace joins the working set (not '' or `*`) and
-   * the site becomes known and the last one; off the response path.
+   * the site becomes known and the last one; off the response path. `nearby` (the wider network
+   * around the request's proven `network`) becomes known once `minNetworks` distinct proven
+   * networks inside it have been reported within the known TTL (at once with 1, or without a
+   * `network`): a phone or a rotating IPv6 prefix proves several, a static jump host one.
    */
-  learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string): void | Promise<void>;
+  learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string, network?: string, minNetworks?: number): void | Promise<void>;
   /** Counted toward `denials`; called after a deny, off the response path. */
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;

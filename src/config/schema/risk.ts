@@ -40,7 +40,17 @@ export const riskSchema = z.strictObject({
    * to ipv4_prefix / ipv6_prefix to turn it off.
    */
   nearby_networks: z
-    .strictObject({ ipv4_prefix: z.number().int().min(8).max(32).default(16), ipv6_prefix: z.number().int().min(16).max(128).default(32) })
+    .strictObject({
+      ipv4_prefix: z.number().int().min(8).max(32).default(16),
+      ipv6_prefix: z.number().int().min(16).max(128).default(32),
+      /**
+       * How many distinct networks inside a wider one the subject must have proven before it counts
+       * as known: 2 tells a phone or a rotating IPv6 prefix (which prove several) from a static jump
+       * host in a cloud region (one), whose neighbours are anyone renting a VM there. 1 learns it
+       * from the first, as before.
+       */
+      min_networks: z.number().int().min(1).max(8).default(2),
+    })
     .prefault({}),
   learn: z
     .strictObject({
@@ -136,6 +146,7 @@ export const RISK_APPLY = {
   'risk.ipv6_prefix': 'live',
   'risk.nearby_networks.ipv4_prefix': 'live',
   'risk.nearby_networks.ipv6_prefix': 'live',
+  'risk.nearby_networks.min_networks': 'live',
   'risk.learn.min_level': 'live',
   'risk.learn.newcomer_grace_seconds': 'live',
   'risk.learn.max_age_seconds': 'live',
