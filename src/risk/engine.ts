@@ -186,6 +186,7 @@ export class RiskEngine {
       ipPrefix: address.prefix,
       device: device.id,
       uaFamily: device.uaFamily,
+      platform: device.platform,
       namespace: kube?.namespace ?? '',
       sensitive: base.sensitivity > 0,
       client,

@@ -13,6 +13,7 @@ import {
   type Bucket,
   type LimitsMs,
 } from './sliding.js';
+import { clientToken, familyOf, sessionClientsWith } from './session-clients.js';
 import { bucket, entries, num, optionalNumber, readSnapshot, SNAPSHOT_VERSION, str, writeSnapshot, type SnapshotData } from './snapshot.js';
 import type {
   ApprovalRecord,
@@ -233,6 +234,7 @@ export class MemoryStateStore implements StateStore {
     else rec.behaviourSince = undefined;
 
     let previousUaFamily = '';
+    let sessionClients = '';
     let sessionOrigin = '';
     let sessionStart = now;
     if (o.session !== '') {
@@ -240,13 +242,14 @@ export class MemoryStateStore implements StateStore {
       const key = `${o.subject.length}:${o.subject}${o.session}`;
       const s = this.sessions.get(key);
       if (s && s.at > now - l.sessionTtlMs) {
-        previousUaFamily = s.ua;
+        sessionClients = s.ua;
+        previousUaFamily = familyOf(s.ua);
         sessionOrigin = s.origin;
         sessionStart = s.start;
         s.at = now;
-        if (o.uaFamily !== '') s.ua = o.uaFamily;
+        s.ua = sessionClientsWith(s.ua, clientToken(o));
       } else {
-        this.sessions.set(key, { ua: o.uaFamily, at: now, origin: o.ipPrefix, start: now });
+        this.sessions.set(key, { ua: clientToken(o), at: now, origin: o.ipPrefix, start: now });
       }
     }
 
@@ -259,6 +262,7 @@ export class MemoryStateStore implements StateStore {
       deviceKnown,
       knownDevices,
       previousUaFamily,
+      sessionClients,
       requests,
       sensitive,
       denials,

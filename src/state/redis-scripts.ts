@@ -9,6 +9,7 @@
  * milliseconds in exponent form.
  */
 
+import { SESSION_CLIENTS } from './session-clients.js';
 import type { LimitsMs } from './sliding.js';
 
 /**
@@ -248,12 +249,21 @@ if not bs and h[14] then redis.call('HDEL', K[1], 'bs') end
 if renew then expire(K[1], subjectTtl) end
 
 local prevUa, origin, start = '', '', now
+-- The session's clients, most recent first, at most ${SESSION_CLIENTS} (memory.ts sessionClientsWith).
+local function clientsWith(list, x)
+  if list == x or string.sub(list, 1, #x + 1) == x .. ' ' then return list end
+  local out = {x}
+  for t in string.gmatch(list, '[^ ]+') do
+    if t ~= x and #out < ${SESSION_CLIENTS} then out[#out + 1] = t end
+  end
+  return table.concat(out, ' ')
+end
 if hasSession then
   local s = redis.call('HMGET', K[6], 'u', 't', 'o', 'f', 'x')
   if s[2] and tonumber(s[2]) > now - sessTtl then
     prevUa, origin, start = s[1] or '', s[3] or '', tonumber(s[4]) or now
     local sf = {'t', nowS}
-    if ua ~= '' then sf[3] = 'u'; sf[4] = ua end
+    if ua ~= '' then sf[3] = 'u'; sf[4] = clientsWith(prevUa, ua) end
     if stale(s[5]) then
       expire(K[6], sessTtl)
       sf[#sf + 1] = 'x'; sf[#sf + 1] = nowS

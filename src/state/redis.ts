@@ -16,6 +16,7 @@ import {
   observeLua,
   observeWorkLua,
 } from './redis-scripts.js';
+import { clientToken, familyOf } from './session-clients.js';
 import { byteCompare, clampLimit, clampTtl, limitsMs, MAX_APPROVALS, MAX_CONTROL, wholeMs, type LimitsMs } from './sliding.js';
 import {
   StateUnavailableError,
@@ -239,7 +240,7 @@ export class RedisStateStore implements StateStore {
     const flags = `${o.sensitive ? 1 : 0}${o.session === '' ? 0 : 1}${o.destructive ? 1 : 0}${o.counted === false ? 0 : 1}${w === undefined ? 0 : 1}`;
     const args: string[] = [
       counterKey(this.prefix, o.subject), String(wholeMs(o.nowMs)), flags, o.session === '' ? '' : opaqueHash(o.session),
-      o.ip, o.ipPrefix, o.device, o.uaFamily, o.namespace, o.client ?? '', o.object ?? '',
+      o.ip, o.ipPrefix, o.device, clientToken(o), o.namespace, o.client ?? '', o.object ?? '',
     ];
     if (w !== undefined) args.push(w.namespace, w.object, w.site, w.nearby);
     this.cork();
@@ -465,7 +466,8 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
     prefixKnown: n[2] === 1,
     deviceKnown: n[3] === 1,
     knownDevices: n[4]!,
-    previousUaFamily: str(reply[1]),
+    previousUaFamily: familyOf(str(reply[1])),
+    sessionClients: str(reply[1]),
     requests: n[5]!,
     sensitive: n[6]!,
     denials: n[7]!,

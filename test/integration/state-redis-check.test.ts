@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../../src/state/memory.js';
+import { familyOf } from '../../src/state/session-clients.js';
 import { RedisStateStore } from '../../src/state/redis.js';
 import type { Observation, ObservedAll, WorkObservation } from '../../src/state/store.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
@@ -68,6 +69,7 @@ function observation(subject: string, nowMs: number, pick: <X>(xs: X[]) => X, ra
     object: pick(['', '|secrets|prod|db', 'apps|deployments|prod|web', 'o,1', LONG]),
     destructive: rand() < 0.2,
     counted: rand() < 0.9,
+    platform: pick(['', 'linux', 'mac', 'windows', 'ü,x']),
   };
 }
 
@@ -107,7 +109,7 @@ describe('the Check script: memory and redis agree whatever the values', () => {
     });
   }
 
-  it('strings come back byte for byte: previous UA family, session origin, last site', async () => {
+  it("strings come back byte for byte: the session's clients, session origin, last site", async () => {
     const { m, r } = await pair();
     for (const value of AWKWARD) {
       const o: Observation = { subject: `s-${value}`, session: `sid-${value}`, nowMs: T, ip: '', ipPrefix: value, device: '', uaFamily: value, namespace: '', sensitive: false };
@@ -117,7 +119,9 @@ describe('the Check script: memory and redis agree whatever the values', () => {
       expect(await r.observeAll(o, w)).toEqual(reference(m, o, w));
       const again = await r.observeAll({ ...o, nowMs: T + 1000 }, { ...w, nowMs: T + 1000 });
       expect(again).toEqual(reference(m, { ...o, nowMs: T + 1000 }, { ...w, nowMs: T + 1000 }));
-      expect(again.history.previousUaFamily).toBe(value);
+      // The session's client list holds it as sent; its family is what precedes any '@' of the first entry.
+      expect(again.history.sessionClients).toBe(value);
+      expect(again.history.previousUaFamily).toBe(familyOf(value));
       expect(again.history.sessionOrigin).toBe(value);
       expect(again.work?.lastSite).toBe(value);
     }

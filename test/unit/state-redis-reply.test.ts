@@ -18,7 +18,7 @@ describe('the Check reply', () => {
   it('maps every number and string to its field', () => {
     const r = observed([[...HISTORY, ...WORK].join(','), 'kubectl,ü', 'pre\r\nfix', 'são,paulo'], true);
     expect(r.history).toEqual({
-      firstSeen: true, ipKnown: false, prefixKnown: true, deviceKnown: false, knownDevices: 2, previousUaFamily: 'kubectl,ü',
+      firstSeen: true, ipKnown: false, prefixKnown: true, deviceKnown: false, knownDevices: 2, previousUaFamily: 'kubectl,ü', sessionClients: 'kubectl,ü',
       requests: 7, sensitive: 3, denials: 1, namespaces: 4, clientKnown: true, knownClients: 5,
       prefixSince: T + 12, deviceSince: T + 13, clientSince: T + 14, sessionOrigin: 'pre\r\nfix', sessionStart: T + 16,
       objects: 17, destructive: 18, behaviourSince: T + 19,
@@ -33,6 +33,7 @@ describe('the Check reply', () => {
     const r = observed([HISTORY.join(','), '', null], false);
     expect(r.work).toBeUndefined();
     expect(r.history.previousUaFamily).toBe('');
+    expect(r.history.sessionClients).toBe('');
     expect(r.history.sessionOrigin).toBe('');
   });
 

@@ -113,6 +113,10 @@ export const riskSchema = z.strictObject({
       // A device never proven that first appeared after this sign-in was already in use (a session
       // replayed from another device): binds to a sign-in at most grace_seconds before it appeared.
       // Off by default: a browser sharing kubectl's login, first opened after a move, looks the same.
+      // A client on an operating system this login was never used with by the same kind of client
+      // (kubectl on Windows in a login used by kubectl on Linux), from a device never proven: the
+      // token was copied to another computer. Binds to a sign-in after that device appeared.
+      platform_change: weight.default(20),
       session_new_device: z
         .strictObject({ weight: weight.default(0), grace_seconds: seconds.min(0).max(86_400).default(3600) })
         .prefault({}),
@@ -186,6 +190,7 @@ export const RISK_APPLY = {
   'risk.signals.cluster_secret_list': 'live',
   'risk.signals.impossible_travel.max_kmh': 'live',
   'risk.signals.impossible_travel.weight': 'live',
+  'risk.signals.platform_change': 'live',
   'risk.signals.session_new_device.weight': 'live',
   'risk.signals.session_new_device.grace_seconds': 'live',
   'risk.locations[].name': 'live',
