@@ -13,7 +13,7 @@ import {
   type Bucket,
   type LimitsMs,
 } from './sliding.js';
-import { clientToken, familyOf, sessionClientsWith } from './session-clients.js';
+import { clientToken, sessionClientsRead, sessionClientsWith } from './session-clients.js';
 import { bucket, entries, num, optionalNumber, readSnapshot, SNAPSHOT_VERSION, str, writeSnapshot, type SnapshotData } from './snapshot.js';
 import type {
   ApprovalRecord,
@@ -78,7 +78,10 @@ interface WorkRecord {
 }
 
 interface SessionRecord {
+  /** The last UA family alone. */
   ua: string;
+  /** The session's clients, most recent first (session-clients.ts); absent in snapshots written before it. */
+  clients?: string;
   at: number;
   /** Network prefix of the session's first use. */
   origin: string;
@@ -173,7 +176,7 @@ export class MemoryStateStore implements StateStore {
           behaviourSince: optionalNumber(r.behaviourSince),
         },
       ]);
-      const sessions: [string, SessionRecord][] = data.sessions.map(([k, v]) => [str(k), { ua: str(v.ua), at: num(v.at), origin: str(v.origin), start: num(v.start) }]);
+      const sessions: [string, SessionRecord][] = data.sessions.map(([k, v]) => [str(k), { ua: str(v.ua), clients: v.clients === undefined ? '' : str(v.clients), at: num(v.at), origin: str(v.origin), start: num(v.start) }]);
       // Snapshots written before the working set existed have none: it is then learned afresh.
       const work: [string, WorkRecord][] = (data.work ?? []).map(([k, w]) => [
         str(k),
@@ -242,14 +245,17 @@ export class MemoryStateStore implements StateStore {
       const key = `${o.subject.length}:${o.subject}${o.session}`;
       const s = this.sessions.get(key);
       if (s && s.at > now - l.sessionTtlMs) {
-        sessionClients = s.ua;
-        previousUaFamily = familyOf(s.ua);
+        previousUaFamily = s.ua;
+        sessionClients = sessionClientsRead(s.clients ?? '', s.ua);
         sessionOrigin = s.origin;
         sessionStart = s.start;
         s.at = now;
-        s.ua = sessionClientsWith(s.ua, clientToken(o));
+        if (o.uaFamily !== '') {
+          s.ua = o.uaFamily;
+          s.clients = sessionClientsWith(sessionClients, clientToken(o));
+        }
       } else {
-        this.sessions.set(key, { ua: clientToken(o), at: now, origin: o.ipPrefix, start: now });
+        this.sessions.set(key, { ua: o.uaFamily, clients: clientToken(o), at: now, origin: o.ipPrefix, start: now });
       }
     }
 

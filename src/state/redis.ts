@@ -16,7 +16,6 @@ import {
   observeLua,
   observeWorkLua,
 } from './redis-scripts.js';
-import { clientToken, familyOf } from './session-clients.js';
 import { byteCompare, clampLimit, clampTtl, limitsMs, MAX_APPROVALS, MAX_CONTROL, wholeMs, type LimitsMs } from './sliding.js';
 import {
   StateUnavailableError,
@@ -240,9 +239,10 @@ export class RedisStateStore implements StateStore {
     const flags = `${o.sensitive ? 1 : 0}${o.session === '' ? 0 : 1}${o.destructive ? 1 : 0}${o.counted === false ? 0 : 1}${w === undefined ? 0 : 1}`;
     const args: string[] = [
       counterKey(this.prefix, o.subject), String(wholeMs(o.nowMs)), flags, o.session === '' ? '' : opaqueHash(o.session),
-      o.ip, o.ipPrefix, o.device, clientToken(o), o.namespace, o.client ?? '', o.object ?? '',
+      o.ip, o.ipPrefix, o.device, o.uaFamily, o.namespace, o.client ?? '', o.object ?? '',
     ];
     if (w !== undefined) args.push(w.namespace, w.object, w.site, w.nearby);
+    args.push(o.platform ?? '');
     this.cork();
     return this.check(args).then((reply) => observed(reply, w !== undefined));
   }
@@ -450,7 +450,7 @@ function unavailable(what: string, err: unknown): StateUnavailableError {
  * failure of the store, never a history with made-up values. Exported for its unit test.
  */
 export function observed(reply: unknown, withWork: boolean): ObservedAll {
-  if (!Array.isArray(reply) || reply.length !== (withWork ? 4 : 3) || typeof reply[0] !== 'string') throw new StateUnavailableError('redis observe: unexpected reply');
+  if (!Array.isArray(reply) || reply.length !== (withWork ? 5 : 4) || typeof reply[0] !== 'string') throw new StateUnavailableError('redis observe: unexpected reply');
   const parts = reply[0].split(',');
   if (parts.length !== (withWork ? 27 : 18)) throw new StateUnavailableError('redis observe: unexpected reply');
   const n = new Array<number>(parts.length);
@@ -466,8 +466,8 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
     prefixKnown: n[2] === 1,
     deviceKnown: n[3] === 1,
     knownDevices: n[4]!,
-    previousUaFamily: familyOf(str(reply[1])),
-    sessionClients: str(reply[1]),
+    previousUaFamily: str(reply[1]),
+    sessionClients: str(reply[3]),
     requests: n[5]!,
     sensitive: n[6]!,
     denials: n[7]!,
@@ -492,7 +492,7 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
       workingSet: n[20]!,
       pace: n[21]!,
       siteKnown: n[22] === 1,
-      lastSite: str(reply[3]),
+      lastSite: str(reply[4]),
       lastSiteAt: n[23]!,
       siteSince: n[24]!,
       nearbyKnown: n[25] === 1,

@@ -10,6 +10,14 @@ export function clientToken(o: Observation): string {
   return o.uaFamily === '' ? '' : o.platform ? `${o.uaFamily}@${o.platform}` : o.uaFamily;
 }
 
+/**
+ * The list as read: a record whose last family (written alone by a replica of the previous
+ * version, or read from its snapshot) is not the family leading the list gets it in front.
+ */
+export function sessionClientsRead(list: string, lastFamily: string): string {
+  return lastFamily !== '' && familyOf(list) !== lastFamily ? sessionClientsWith(list, lastFamily) : list;
+}
+
 /** The family of the most recent entry of a session's client list ('' for none). */
 export function familyOf(list: string): string {
   const sp = list.indexOf(' ');
