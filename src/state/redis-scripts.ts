@@ -261,8 +261,11 @@ local function clientsWith(list, x)
   end
   return table.concat(out, ' ')
 end
-local function familyOf(list)
-  return string.match(string.match(list, '^[^ ]*'), '^[^@]*')
+-- Whether the list's first entry is of family f (its family is what precedes '@' or ' ').
+local function leads(list, f)
+  if string.sub(list, 1, #f) ~= f then return false end
+  local nx = string.sub(list, #f + 1, #f + 1)
+  return nx == '' or nx == '@' or nx == ' '
 end
 local token = ua
 if ua ~= '' and platform ~= '' then token = ua .. '@' .. platform end
@@ -271,9 +274,13 @@ if hasSession then
   if s[2] and tonumber(s[2]) > now - sessTtl then
     prevUa, origin, start = s[1] or '', s[3] or '', tonumber(s[4]) or now
     clients = s[6] or ''
-    if prevUa ~= '' and familyOf(clients) ~= prevUa then clients = clientsWith(clients, prevUa) end
+    if prevUa ~= '' and not leads(clients, prevUa) then clients = clientsWith(clients, prevUa) end
     local sf = {'t', nowS}
-    if ua ~= '' then sf[3] = 'u'; sf[4] = ua; sf[5] = 'c'; sf[6] = clientsWith(clients, token) end
+    if ua ~= '' then
+      local nc = clientsWith(clients, token)
+      if ua ~= prevUa then sf[#sf + 1] = 'u'; sf[#sf + 1] = ua end
+      if nc ~= s[6] then sf[#sf + 1] = 'c'; sf[#sf + 1] = nc end
+    end
     if stale(s[5]) then
       expire(K[6], sessTtl)
       sf[#sf + 1] = 'x'; sf[#sf + 1] = nowS

@@ -15,15 +15,14 @@ export function clientToken(o: Observation): string {
  * version, or read from its snapshot) is not the family leading the list gets it in front.
  */
 export function sessionClientsRead(list: string, lastFamily: string): string {
-  return lastFamily !== '' && familyOf(list) !== lastFamily ? sessionClientsWith(list, lastFamily) : list;
+  return lastFamily !== '' && !leads(list, lastFamily) ? sessionClientsWith(list, lastFamily) : list;
 }
 
-/** The family of the most recent entry of a session's client list ('' for none). */
-export function familyOf(list: string): string {
-  const sp = list.indexOf(' ');
-  const first = sp < 0 ? list : list.slice(0, sp);
-  const at = first.indexOf('@');
-  return at < 0 ? first : first.slice(0, at);
+/** Whether the list's first entry is of family `f`: `f`, then '@', ' ' or nothing. */
+function leads(list: string, f: string): boolean {
+  if (!list.startsWith(f)) return false;
+  const next = list.charAt(f.length);
+  return next === '' || next === '@' || next === ' ';
 }
 
 /**
