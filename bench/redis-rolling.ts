@@ -106,8 +106,8 @@ async function main(): Promise<void> {
         }
         const w: WorkObservation | undefined =
           rand() < 0.7 ? { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', '*']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon']), nearby: pick(['', 'n1', 'n2']) } : undefined;
-        const got = await s.observeAll(o, w);
-        const want = { history: m.observe(o), work: w === undefined ? undefined : m.observeWork(w) };
+        const got = stripNewer((await s.observeAll(o, w)) as { history: object });
+        const want = stripNewer({ history: m.observe(o), work: w === undefined ? undefined : m.observeWork(w) });
         checks++;
         if (!isDeepStrictEqual(got, want)) {
           differing++;
@@ -122,6 +122,17 @@ async function main(): Promise<void> {
     await redis.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The fields an older replica does not have, left out of the comparison: `sessionClients` (a
+ * session's client list) is overwritten with the last family by a replica before it, so during an
+ * upgrade from such a tree the list is what the newest writer left (docs/risk.md, "Another
+ * computer within one login"). Everything else must be equal.
+ */
+function stripNewer<T extends { history: object }>(r: T): T {
+  const { sessionClients: _dropped, ...history } = r.history as { sessionClients?: string };
+  return { ...r, history };
 }
 
 await main();

@@ -23,6 +23,7 @@ export const RISK_CODES = [
   'cluster_secret_list',
   'impossible_travel',
   'session_new_device',
+  'platform_change',
   'state_degraded',
   'guardrail',
 ] as const;

@@ -41,6 +41,7 @@ const SUMMARY: Partial<Record<RiskCode, string>> = {
   machine_pace: 'sensitive objects touched faster than a person types',
   cluster_secret_list: 'Secrets listed across all namespaces',
   session_new_device: 'sign-in used from another device',
+  platform_change: 'sign-in used from another computer',
 };
 
 /** What binds, from the signals that fired; undefined when nothing does. */
@@ -72,6 +73,9 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   if (has('session_new_device') && cfg !== undefined) {
     consider(h.deviceSince - cfg.session_new_device.grace_seconds * 1000, 'session_new_device', `${ctx.device.strength} device first seen after this sign-in was in use`);
   }
+  // The login was already in use on another platform: only a sign-in after this device appeared,
+  // and after the login's first use, can have been made on it.
+  if (has('platform_change')) consider(Math.max(h.deviceSince, h.sessionStart + 1000), 'platform_change', `${ctx.device.uaFamily} on ${ctx.device.platform} in a sign-in used on another platform`);
   if (h.behaviourSince > 0) {
     if (has('sensitive_objects')) consider(h.behaviourSince, 'sensitive_objects', `${h.objects} sensitive objects touched`);
     else if (has('destructive_burst')) consider(h.behaviourSince, 'destructive_burst', `${h.destructive} deletes`);

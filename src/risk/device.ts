@@ -15,9 +15,11 @@ export interface Device {
   strength: DeviceStrength;
   /** `kubectl`, `chrome`, `curl`…; '' when there is no user agent. */
   uaFamily: string;
+  /** The operating system the client says it runs on (`linux`, `mac`, `windows`…); '' when it says none. */
+  platform: string;
 }
 
-export const NO_DEVICE: Device = Object.freeze({ id: '', strength: 'none', uaFamily: '' });
+export const NO_DEVICE: Device = Object.freeze({ id: '', strength: 'none', uaFamily: '', platform: '' });
 
 export interface DeviceInputs {
   principal: string;
@@ -45,9 +47,10 @@ export class DeviceResolver {
     if (hit) return hit;
     let device: Device;
     const family = uaFamily(ua);
-    if (cert !== '') device = Object.freeze({ id: `cert:${digest(cert)}`, strength: 'certificate', uaFamily: family });
-    else if (cookie !== '') device = Object.freeze({ id: `cookie:${digest(cookie)}`, strength: 'cookie', uaFamily: family });
-    else if (ua !== '') device = Object.freeze({ id: `fp:${digest(fingerprint(family, ua, i.secChUaPlatform))}`, strength: 'fingerprint', uaFamily: family });
+    const platform = platformOf(ua, i.secChUaPlatform);
+    if (cert !== '') device = Object.freeze({ id: `cert:${digest(cert)}`, strength: 'certificate', uaFamily: family, platform });
+    else if (cookie !== '') device = Object.freeze({ id: `cookie:${digest(cookie)}`, strength: 'cookie', uaFamily: family, platform });
+    else if (ua !== '') device = Object.freeze({ id: `fp:${digest(fingerprint(family, ua, i.secChUaPlatform))}`, strength: 'fingerprint', uaFamily: family, platform });
     else device = NO_DEVICE;
     if (this.memo.size >= 4096) this.memo.clear();
     this.memo.set(key, device);
@@ -67,6 +70,35 @@ export function fingerprint(family: string, ua: string, secChUaPlatform: string 
   const platform = paren ? paren[1]!.replace(/\brv:[\d.]+/g, 'rv').replace(/\s+/g, ' ').trim() : '';
   return `${family}\n${platform}\n${secChUaPlatform ?? ''}`;
 }
+
+/**
+ * The operating system a user agent names: kubectl and client-go say `(linux/amd64)`, browsers
+ * `(Windows NT 10.0; Win64; x64)` or `(Macintosh; …)` and the `sec-ch-ua-platform` hint. Only the
+ * OS, never its version or architecture (an arm64 Mac and an Intel one are one platform for this).
+ * '' when the client names none (curl, the argocd CLI).
+ */
+export function platformOf(ua: string, secChUaPlatform: string | undefined): string {
+  const hint = (secChUaPlatform ?? '').replace(/"/g, '').trim().toLowerCase();
+  if (hint !== '') return PLATFORM_HINTS[hint] ?? 'other';
+  const paren = /\(([^)]*)\)/.exec(ua);
+  if (!paren) return '';
+  const p = paren[1]!;
+  for (const [re, os] of PLATFORMS) if (re.test(p)) return os;
+  return '';
+}
+
+const PLATFORM_HINTS: Readonly<Record<string, string>> = { windows: 'windows', macos: 'mac', linux: 'linux', 'chrome os': 'chromeos', chromeos: 'chromeos', android: 'android', ios: 'ios' };
+
+/** Ordered: Android says Linux, iPhone says Mac OS X. */
+const PLATFORMS: readonly (readonly [RegExp, string])[] = [
+  [/\bAndroid\b|^android\//i, 'android'],
+  [/\biPhone\b|\biPad\b|^ios\//i, 'ios'],
+  [/\bCrOS\b/, 'chromeos'],
+  [/\bWindows\b|^windows\//i, 'windows'],
+  [/\bMacintosh\b|\bMac OS X\b|^darwin\//i, 'mac'],
+  [/\bLinux\b|\bX11\b|^linux\//i, 'linux'],
+  [/^freebsd\//i, 'freebsd'],
+];
 
 /**
  * The kind of client, for the client-change signal. One kind, `interactive`, covers what an

@@ -63,6 +63,8 @@ export interface Learnable {
   site: string;
   /** The wider network around a proven one ('' none). */
   nearby: string;
+  /** The proven network inside `nearby` that this request reports ('' none). */
+  network?: string;
 }
 
 export interface RiskEngineOptions {
@@ -98,6 +100,8 @@ export class RiskEngine {
   private readonly ipOptions: { trustedHops: number; ipv4Prefix: number; ipv6Prefix: number };
   private readonly sites: readonly Site[];
   private readonly nearby = new WeakMap<ClientAddress, string>();
+  /** (subject, wider network, network) → when reported to the store (nearbyNews). */
+  private readonly nearbyReported = new Map<string, number>();
 
   constructor(private readonly o: RiskEngineOptions) {
     this.bands = new RiskBands(o.risk.bands, o.assurance, o.shadow === true);
@@ -132,6 +136,19 @@ export class RiskEngine {
       return keep === 8 ? b : b & ((0xff << (8 - keep)) & 0xff);
     });
     return `${bytes.join(v4 ? '.' : ':')}/${bits}`;
+  }
+
+  /**
+   * Whether this proven network inside an unknown wider one is worth reporting to the store: a
+   * static jump host's every allowed request would otherwise report the same network again (one
+   * store call each) while the wider network waits for a second one. Bounded; forgetting only
+   * costs a repeated report.
+   */
+  private nearbyNews(subject: string, nearby: string, network: string, nowMs: number): boolean {
+    if (this.o.risk.nearby_networks.min_networks <= 1) return true;
+    // Reported again after an hour, so evidence the store let expire is given back in time.
+    const at = this.nearbyReported.get(`${subject}\n${nearby}\n${network}`);
+    return at === undefined || nowMs - at >= 3_600_000 || nowMs < at;
   }
 
   private siteOf(a: ClientAddress): Site | undefined {
@@ -169,6 +186,7 @@ export class RiskEngine {
       ipPrefix: address.prefix,
       device: device.id,
       uaFamily: device.uaFamily,
+      platform: device.platform,
       namespace: kube?.namespace ?? '',
       sensitive: base.sensitivity > 0,
       client,
@@ -370,9 +388,9 @@ export class RiskEngine {
     // The last site's time is what travel speed is measured from: refreshed once a minute.
     const st = site !== '' && (site !== w.lastSite || o.nowMs - w.lastSiteAt >= 60_000) ? site : '';
     // Only a network proven itself (not merely trusted, not merely nearby) vouches for the wider one.
-    const near = nearby !== '' && !w.nearbyKnown && (h.prefixKnown || (l?.prefix ?? '') !== '') ? nearby : '';
+    const near = nearby !== '' && !w.nearbyKnown && (h.prefixKnown || (l?.prefix ?? '') !== '') && this.nearbyNews(o.subject, nearby, o.ipPrefix, o.nowMs) ? nearby : '';
     if (ns === '' && st === '' && near === '') return l;
-    return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near };
+    return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near, network: near === '' ? '' : o.ipPrefix };
   }
 
   private learnContext(o: Observation, h: SubjectHistory, who: Identity, device: Device, trusted: boolean): Learnable | undefined {
@@ -398,7 +416,12 @@ export class RiskEngine {
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
       if ((l.namespace !== '' || l.site !== '' || l.nearby !== '') && this.o.store.learnWork !== undefined) {
-        const p = this.o.store.learnWork(l.subject, l.namespace, l.site, nowMs, l.nearby);
+        const min = this.o.risk.nearby_networks.min_networks;
+        if (l.nearby !== '' && min > 1) {
+          if (this.nearbyReported.size >= 10_000) this.nearbyReported.clear();
+          this.nearbyReported.set(`${l.subject}\n${l.nearby}\n${l.network ?? ''}`, nowMs);
+        }
+        const p = this.o.store.learnWork(l.subject, l.namespace, l.site, nowMs, l.nearby, l.network ?? '', min);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
     } catch (err) {

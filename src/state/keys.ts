@@ -14,8 +14,9 @@ import { LRUCache } from 'lru-cache';
  *   <prefix>{<h(subject)>}:k            known client kinds (sorted set, score = last use)
  *   <prefix>{<h(subject)>}:f            first sightings of unknown parts (sorted set, score = first seen)
  *   <prefix>{<h(subject)>}:o            sensitive objects in the window (sorted set, score = last seen)
- *   <prefix>{<h(subject)>}:s:<h(session)>  last UA family of a session (hash)
- *   <prefix>{<h(subject)>}:w / :wf     working set namespaces / first sightings of namespaces and sites
+ *   <prefix>{<h(subject)>}:s:<h(session)>  a session's clients, most recent first, origin, start (hash)
+ *   <prefix>{<h(subject)>}:w / :wf     working set namespaces / first sightings of namespaces and
+ *                                      sites, and proven networks inside a wider one not yet known
  *   <prefix>{<h(subject)>}:wq / :ws / :wl  pace objects / known sites / last proven site (hash)
  *   <prefix>{<h(subject)>}:wn          proven wider networks (sorted set, score = last use)
  *   <prefix>{approval}                  approvals index (sorted set, score = expiresAt)

@@ -13,6 +13,7 @@ import {
   type Bucket,
   type LimitsMs,
 } from './sliding.js';
+import { clientToken, sessionClientsRead, sessionClientsWith } from './session-clients.js';
 import { bucket, entries, num, optionalNumber, readSnapshot, SNAPSHOT_VERSION, str, writeSnapshot, type SnapshotData } from './snapshot.js';
 import type {
   ApprovalRecord,
@@ -77,7 +78,10 @@ interface WorkRecord {
 }
 
 interface SessionRecord {
+  /** The last UA family alone. */
   ua: string;
+  /** The session's clients, most recent first (session-clients.ts); absent in snapshots written before it. */
+  clients?: string;
   at: number;
   /** Network prefix of the session's first use. */
   origin: string;
@@ -172,7 +176,7 @@ export class MemoryStateStore implements StateStore {
           behaviourSince: optionalNumber(r.behaviourSince),
         },
       ]);
-      const sessions: [string, SessionRecord][] = data.sessions.map(([k, v]) => [str(k), { ua: str(v.ua), at: num(v.at), origin: str(v.origin), start: num(v.start) }]);
+      const sessions: [string, SessionRecord][] = data.sessions.map(([k, v]) => [str(k), { ua: str(v.ua), clients: v.clients === undefined ? '' : str(v.clients), at: num(v.at), origin: str(v.origin), start: num(v.start) }]);
       // Snapshots written before the working set existed have none: it is then learned afresh.
       const work: [string, WorkRecord][] = (data.work ?? []).map(([k, w]) => [
         str(k),
@@ -233,6 +237,7 @@ export class MemoryStateStore implements StateStore {
     else rec.behaviourSince = undefined;
 
     let previousUaFamily = '';
+    let sessionClients = '';
     let sessionOrigin = '';
     let sessionStart = now;
     if (o.session !== '') {
@@ -241,12 +246,16 @@ export class MemoryStateStore implements StateStore {
       const s = this.sessions.get(key);
       if (s && s.at > now - l.sessionTtlMs) {
         previousUaFamily = s.ua;
+        sessionClients = sessionClientsRead(s.clients ?? '', s.ua);
         sessionOrigin = s.origin;
         sessionStart = s.start;
         s.at = now;
-        if (o.uaFamily !== '') s.ua = o.uaFamily;
+        if (o.uaFamily !== '') {
+          s.ua = o.uaFamily;
+          s.clients = sessionClientsWith(sessionClients, clientToken(o));
+        }
       } else {
-        this.sessions.set(key, { ua: o.uaFamily, at: now, origin: o.ipPrefix, start: now });
+        this.sessions.set(key, { ua: o.uaFamily, clients: clientToken(o), at: now, origin: o.ipPrefix, start: now });
       }
     }
 
@@ -259,6 +268,7 @@ export class MemoryStateStore implements StateStore {
       deviceKnown,
       knownDevices,
       previousUaFamily,
+      sessionClients,
       requests,
       sensitive,
       denials,
@@ -320,7 +330,7 @@ export class MemoryStateStore implements StateStore {
     };
   }
 
-  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = ''): void {
+  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1): void {
     const now = wholeMs(nowMs);
     const rec = this.workRecord(subject);
     const cap = { ...this.l, maxKnown: this.l.maxWork };
@@ -334,7 +344,23 @@ export class MemoryStateStore implements StateStore {
       rec.lastSite = site;
       rec.lastSiteAt = now;
     }
-    learn(rec.nearby, nearby, now, cap);
+    if (nearby === '') return;
+    if (minNetworks <= 1 || network === '' || isKnown(rec.nearby, nearby, now, this.l.knownTtlMs)) {
+      learn(rec.nearby, nearby, now, cap);
+      return;
+    }
+    // Evidence that the subject moves inside the wider network: each proven network in it is kept
+    // as a sighting `p:<nearby>|<network>` until enough distinct ones make the wider network known.
+    const tag = `p:${nearby}|`;
+    let others = 0;
+    for (const [m, at] of rec.sightings) if (m.startsWith(tag) && m !== tag + network && at > now - this.l.knownTtlMs) others++;
+    if (others + 1 >= minNetworks) {
+      learn(rec.nearby, nearby, now, cap);
+      for (const m of [...rec.sightings.keys()]) if (m.startsWith(tag)) rec.sightings.delete(m);
+      return;
+    }
+    rec.sightings.set(tag + network, now);
+    while (rec.sightings.size > this.l.maxWork) rec.sightings.delete(oldest(rec.sightings)!);
   }
 
   recordDenial(subject: string, nowMs: number): void {

@@ -9,6 +9,7 @@
  * milliseconds in exponent form.
  */
 
+import { SESSION_CLIENTS } from './session-clients.js';
 import type { LimitsMs } from './sliding.js';
 
 /**
@@ -166,15 +167,16 @@ end
  * `observe(K, a, W)`: one Check's subject history. K: counters hash, known IPs, known prefixes,
  * known devices, namespaces, session, known clients, first sightings, sensitive objects
  * (K[1]..K[9]). a: ip, prefix, device, ua, namespace, sensitive(0|1), has session(0|1), client,
- * object, destructive(0|1), counted(0|1) (a[1]..a[11]). W: the working-set keys when the same
+ * object, destructive(0|1), counted(0|1), platform (a[1]..a[12]). W: the working-set keys when the same
  * call runs `work`, else nil (their renewal stamp `wx` is kept here, in the counters hash).
  * Returns: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
  * sensitive, denials, namespaces, clientKnown, knownClients, prefixSince, deviceSince,
- * clientSince, sessionOrigin, sessionStart, objects, destructive, behaviourSince.
+ * clientSince, sessionOrigin, sessionStart, objects, destructive, behaviourSince, sessionClients.
  */
 const OBSERVE_FN = `
 local function observe(K, a, W)
 local ip, prefix, device, ua, ns = a[1], a[2], a[3], a[4], a[5]
+local platform = a[12] or ''
 local sensInc = tonumber(a[6])
 local hasSession = a[7] == '1'
 local client, object = a[8], a[9]
@@ -247,13 +249,38 @@ if not bs and h[14] then redis.call('HDEL', K[1], 'bs') end
 -- Without a stamp the hash may have just been created: its TTL is set after the write.
 if renew then expire(K[1], subjectTtl) end
 
-local prevUa, origin, start = '', '', now
+local prevUa, clients, origin, start = '', '', '', now
+-- The session's clients (field 'c'), most recent first, at most ${SESSION_CLIENTS}: session-clients.ts
+-- keeps the memory store's the same way. 'u' stays the last family alone, as a replica of the
+-- previous version reads and writes it; when such a replica wrote last, its family leads the list.
+local function clientsWith(list, x)
+  if x == '' or list == x or string.sub(list, 1, #x + 1) == x .. ' ' then return list end
+  local out = {x}
+  for t in string.gmatch(list, '[^ ]+') do
+    if t ~= x and #out < ${SESSION_CLIENTS} then out[#out + 1] = t end
+  end
+  return table.concat(out, ' ')
+end
+-- Whether the list's first entry is of family f (its family is what precedes '@' or ' ').
+local function leads(list, f)
+  if string.sub(list, 1, #f) ~= f then return false end
+  local nx = string.sub(list, #f + 1, #f + 1)
+  return nx == '' or nx == '@' or nx == ' '
+end
+local token = ua
+if ua ~= '' and platform ~= '' then token = ua .. '@' .. platform end
 if hasSession then
-  local s = redis.call('HMGET', K[6], 'u', 't', 'o', 'f', 'x')
+  local s = redis.call('HMGET', K[6], 'u', 't', 'o', 'f', 'x', 'c')
   if s[2] and tonumber(s[2]) > now - sessTtl then
     prevUa, origin, start = s[1] or '', s[3] or '', tonumber(s[4]) or now
+    clients = s[6] or ''
+    if prevUa ~= '' and not leads(clients, prevUa) then clients = clientsWith(clients, prevUa) end
     local sf = {'t', nowS}
-    if ua ~= '' then sf[3] = 'u'; sf[4] = ua end
+    if ua ~= '' then
+      local nc = clientsWith(clients, token)
+      if ua ~= prevUa then sf[#sf + 1] = 'u'; sf[#sf + 1] = ua end
+      if nc ~= s[6] then sf[#sf + 1] = 'c'; sf[#sf + 1] = nc end
+    end
     if stale(s[5]) then
       expire(K[6], sessTtl)
       sf[#sf + 1] = 'x'; sf[#sf + 1] = nowS
@@ -261,13 +288,13 @@ if hasSession then
     redis.call('HSET', K[6], unpack(sf))
   else
     -- Every field is written, so nothing of an expired record survives.
-    redis.call('HSET', K[6], 'u', ua, 't', nowS, 'o', prefix, 'f', nowS, 'x', nowS)
+    redis.call('HSET', K[6], 'u', ua, 't', nowS, 'o', prefix, 'f', nowS, 'x', nowS, 'c', token)
     expire(K[6], sessTtl)
   end
 end
 
 return {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa, requests, sensitive, denials, namespaces,
-  b(clientKnown), knownClients, prefixSince, deviceSince, clientSince, origin, start, objects, destructive, bs or 0}
+  b(clientKnown), knownClients, prefixSince, deviceSince, clientSince, origin, start, objects, destructive, bs or 0, clients}
 end
 `;
 
@@ -330,7 +357,8 @@ function lua(l: LimitsMs): string {
  * object, then, when the flags say the Check has a working-set side, its namespace, object, site
  * and nearby. Values travel as they are (bulk strings are binary-safe); flags are five '0'/'1'
  * characters: sensitive, has session, destructive, counted, has work.
- * Returns {numbers, previousUa, sessionOrigin[, lastSite]}: `numbers` is observe's eighteen
+ * Then the client's platform ('' none; ARGV[15] with work, else ARGV[11]).
+ * Returns {numbers, previousUa, sessionOrigin, sessionClients[, lastSite]}: `numbers` is observe's eighteen
  * numeric values (its twenty but the two strings) then, with work, work's nine (its ten but
  * lastSite), in order, each a whole number in decimal (0/1 for a boolean), joined by ','.
  */
@@ -343,7 +371,7 @@ local function flag(i) return string.sub(fl, i, i) end
 local W
 if flag(5) == '1' then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn'} end
 local o = observe({c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ARGV[3], base .. 'k', base .. 'f', base .. 'o'},
-  {ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], flag(1), flag(2), ARGV[9], ARGV[10], flag(3), flag(4)}, W)
+  {ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], flag(1), flag(2), ARGV[9], ARGV[10], flag(3), flag(4), ARGV[W and 15 or 11] or ''}, W)
 -- Lua would print each number with '%.14g' (glibc's floating-point printf, the costliest part of
 -- the reply in callgrind's profile); most are 0, 1 or now, written as the strings they are.
 local function s(v)
@@ -355,9 +383,9 @@ for i = 1, 20 do if i ~= 6 and i ~= 16 then n[#n + 1] = s(o[i]) end end
 if W then
   local w = work(W, {ARGV[11], ARGV[12], ARGV[13], ARGV[14]})
   for i = 1, 10 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
-  return {table.concat(n, ','), o[6], o[16], w[6]}
+  return {table.concat(n, ','), o[6], o[16], o[21], w[6]}
 end
-return {table.concat(n, ','), o[6], o[16]}
+return {table.concat(n, ','), o[6], o[16], o[21]}
 `;
 }
 
@@ -545,7 +573,12 @@ local v = redis.call('GET', KEYS[5])
 return { v or '0', live(KEYS[1], KEYS[2]), live(KEYS[3], KEYS[4]) }
 `;
 
-/** KEYS: working set, sightings, known sites, last site, wider networks. ARGV: now, namespace, site, known TTL ms, max work, nearby. */
+/**
+ * KEYS: working set, sightings, known sites, last site, wider networks. ARGV: now, namespace, site,
+ * known TTL ms, max work, nearby, the proven network inside it, how many distinct ones make it
+ * known. A script without the last two (a replica of the previous version) learns the wider
+ * network at once, as before.
+ */
 export const LEARN_WORK_LUA = `${COMMON}${ADD_KNOWN}
 local ns, site, knownTtl, maxWork = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 if ns ~= '' and ns ~= '*' then
@@ -558,6 +591,33 @@ if site ~= '' then
   redis.call('HSET', KEYS[4], 's', site, 't', nowS)
   expire(KEYS[4], knownTtl)
 end
-add(KEYS[5], ARGV[6], knownTtl, maxWork)
+local nearby, net, minNets = ARGV[6] or '', ARGV[7] or '', tonumber(ARGV[8] or '1') or 1
+if nearby ~= '' then
+  local sc = redis.call('ZSCORE', KEYS[5], nearby)
+  if minNets <= 1 or net == '' or (sc and tonumber(sc) > now - knownTtl) then
+    add(KEYS[5], nearby, knownTtl, maxWork)
+  else
+    -- Each proven network inside the wider one is a sighting 'p:<nearby>|<network>' until enough
+    -- distinct ones make it known (memory.ts learnWork does the same).
+    local tag = 'p:' .. nearby .. '|'
+    local all = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+    local others = 0
+    for i = 1, #all, 2 do
+      local m = all[i]
+      if string.sub(m, 1, #tag) == tag and m ~= tag .. net and tonumber(all[i + 1]) > now - knownTtl then others = others + 1 end
+    end
+    if others + 1 >= minNets then
+      add(KEYS[5], nearby, knownTtl, maxWork)
+      for i = 1, #all, 2 do
+        if string.sub(all[i], 1, #tag) == tag then redis.call('ZREM', KEYS[2], all[i]) end
+      end
+    else
+      redis.call('ZADD', KEYS[2], nowS, tag .. net)
+      local n = redis.call('ZCARD', KEYS[2])
+      if n > maxWork then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - maxWork - 1) end
+      expire(KEYS[2], knownTtl)
+    end
+  end
+end
 return 1
 `;

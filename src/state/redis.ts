@@ -242,6 +242,7 @@ export class RedisStateStore implements StateStore {
       o.ip, o.ipPrefix, o.device, o.uaFamily, o.namespace, o.client ?? '', o.object ?? '',
     ];
     if (w !== undefined) args.push(w.namespace, w.object, w.site, w.nearby);
+    args.push(o.platform ?? '');
     this.cork();
     return this.check(args).then((reply) => observed(reply, w !== undefined));
   }
@@ -304,9 +305,11 @@ export class RedisStateStore implements StateStore {
   }
 
   /** Off the response path, like `learn`. */
-  async learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = ''): Promise<void> {
+  async learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1): Promise<void> {
     const k = workKeys(this.prefix, subject);
-    await this.run('learn', () => this.scripted.sgLearnWork(k.namespaces, k.sightings, k.sites, k.last, k.nearby, wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork, nearby));
+    await this.run('learn', () =>
+      this.scripted.sgLearnWork(k.namespaces, k.sightings, k.sites, k.last, k.nearby, wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork, nearby, network, minNetworks),
+    );
   }
 
   /** Off the response path; a failure rejects with StateUnavailableError for the caller to report. */
@@ -447,7 +450,7 @@ function unavailable(what: string, err: unknown): StateUnavailableError {
  * failure of the store, never a history with made-up values. Exported for its unit test.
  */
 export function observed(reply: unknown, withWork: boolean): ObservedAll {
-  if (!Array.isArray(reply) || reply.length !== (withWork ? 4 : 3) || typeof reply[0] !== 'string') throw new StateUnavailableError('redis observe: unexpected reply');
+  if (!Array.isArray(reply) || reply.length !== (withWork ? 5 : 4) || typeof reply[0] !== 'string') throw new StateUnavailableError('redis observe: unexpected reply');
   const parts = reply[0].split(',');
   if (parts.length !== (withWork ? 27 : 18)) throw new StateUnavailableError('redis observe: unexpected reply');
   const n = new Array<number>(parts.length);
@@ -464,6 +467,7 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
     deviceKnown: n[3] === 1,
     knownDevices: n[4]!,
     previousUaFamily: str(reply[1]),
+    sessionClients: str(reply[3]),
     requests: n[5]!,
     sensitive: n[6]!,
     denials: n[7]!,
@@ -488,7 +492,7 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
       workingSet: n[20]!,
       pace: n[21]!,
       siteKnown: n[22] === 1,
-      lastSite: str(reply[3]),
+      lastSite: str(reply[4]),
       lastSiteAt: n[23]!,
       siteSince: n[24]!,
       nearbyKnown: n[25] === 1,

@@ -30,6 +30,11 @@ export interface Observation {
   device: string;
   /** User-agent family (`kubectl`, `chrome`, `curl`…); '' when unknown. */
   uaFamily: string;
+  /**
+   * The operating system the client names (`linux`, `mac`, `windows`…); '' or absent when none.
+   * Kept with the family in the session's client list (`sessionClients`).
+   */
+  platform?: string;
   /** Kubernetes namespace touched; '' for none (counts nothing toward distinct namespaces). */
   namespace: string;
   /** Whether this request counts toward the sensitive-operation rate. */
@@ -61,6 +66,13 @@ export interface SubjectHistory {
   knownDevices: number;
   /** UA family of the previous request in the same session; '' when none. */
   previousUaFamily: string;
+  /**
+   * The clients this session (login) was used with before this request, most recent first:
+   * `family@platform` (or the family alone when the client names no platform), space-separated,
+   * at most six; '' when this is the session's first use. A record written by a version before it
+   * holds the last family alone.
+   */
+  sessionClients: string;
   /** Sliding-window counts including this request (rounded to integers). */
   requests: number;
   sensitive: number;
@@ -286,9 +298,12 @@ export interface StateStore {
   observeAll?(o: Observation, w: WorkObservation | undefined): ObservedAll | Promise<ObservedAll>;
   /**
    * After an allow from a proven context: the namespace joins the working set (not '' or `*`) and
-   * the site becomes known and the last one; off the response path.
+   * the site becomes known and the last one; off the response path. `nearby` (the wider network
+   * around the request's proven `network`) becomes known once `minNetworks` distinct proven
+   * networks inside it have been reported within the known TTL (at once with 1, or without a
+   * `network`): a phone or a rotating IPv6 prefix proves several, a static jump host one.
    */
-  learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string): void | Promise<void>;
+  learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string, network?: string, minNetworks?: number): void | Promise<void>;
   /** Counted toward `denials`; called after a deny, off the response path. */
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;

@@ -53,9 +53,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   'session hijacked behind the office NAT (copied user agent)',
   "stolen token from the victim's home /24",
   "stolen token from the victim's mobile carrier",
-  'stolen token from a cloud VM next to the jump host',
-  // Day 4: same egress address; another OS's kubectl is only a fingerprint (weak, weighs 10).
-  'stolen token from the company VPN egress',
   // Day 4: follow-the-sun working sets span every service, so its reads may never leave them.
   "low-and-slow malware at the victim's pace",
 ]);

@@ -62,6 +62,34 @@ describe('working set, pace and sites: memory and redis agree', () => {
     }
   });
 
+  it('a wider network is known only once enough distinct networks inside it were proven', async () => {
+    const { m, r } = await pair();
+    for (const s of [m, r]) {
+      const near = (at: number, subject = 'carol') => Promise.resolve(s.observeWork({ subject, nowMs: T + at, namespace: '', object: '', site: '', nearby: '10.1.0.0/16' })).then((w) => w.nearbyKnown);
+      // A static jump host proves one network, again and again: the /16 around it stays unknown.
+      for (let i = 0; i < 3; i++) await s.learnWork('carol', '', '', T + i * 1000, '10.1.0.0/16', '10.1.2.0/24', 2);
+      expect(await near(5000)).toBe(false);
+      // A second distinct one (a phone's next carrier /24) makes it known.
+      await s.learnWork('carol', '', '', T + 6000, '10.1.0.0/16', '10.1.77.0/24', 2);
+      expect(await near(7000)).toBe(true);
+      // Three needed: two are not enough.
+      await s.learnWork('dave', '', '', T, '10.1.0.0/16', '10.1.2.0/24', 3);
+      await s.learnWork('dave', '', '', T + 1000, '10.1.0.0/16', '10.1.3.0/24', 3);
+      expect(await near(2000, 'dave')).toBe(false);
+      await s.learnWork('dave', '', '', T + 3000, '10.1.0.0/16', '10.1.4.0/24', 3);
+      expect(await near(4000, 'dave')).toBe(true);
+      // Evidence older than the known TTL does not count toward the second network.
+      await s.learnWork('erin', '', '', T, '10.1.0.0/16', '10.1.2.0/24', 2);
+      await s.learnWork('erin', '', '', T + LIMITS.knownTtlSeconds * 1000 + 1000, '10.1.0.0/16', '10.1.3.0/24', 2);
+      expect(await near(LIMITS.knownTtlSeconds * 1000 + 2000, 'erin')).toBe(false);
+      // Without a network (a caller of the previous version) or with 1: known at once, as before.
+      await s.learnWork('frank', '', '', T, '10.1.0.0/16');
+      expect(await near(1000, 'frank')).toBe(true);
+      await s.learnWork('gina', '', '', T, '10.1.0.0/16', '10.1.2.0/24', 1);
+      expect(await near(1000, 'gina')).toBe(true);
+    }
+  });
+
   for (const seed of [1, 2, 3]) {
     it(`seeded random sequence ${seed}: identical answers`, async () => {
       const { m, r } = await pair();
@@ -72,7 +100,7 @@ describe('working set, pace and sites: memory and redis agree', () => {
         at += Math.floor(rand() * (rand() < 0.1 ? 4_000_000 : 8_000));
         const subject = pick(['alice', 'bob']);
         if (rand() < 0.3) {
-          const args = [subject, pick(['', 'a', 'b', 'c', 'd', 'e', '*']), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2'])] as const;
+          const args = [subject, pick(['', 'a', 'b', 'c', 'd', 'e', '*']), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2']), pick(['', 'p1', 'p2', 'p3']), pick([1, 2, 2, 3])] as const;
           m.learnWork(...args);
           await r.learnWork(...args);
           continue;

@@ -171,6 +171,26 @@ const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    name: "a session's clients: family and platform, most recent first, at most six, with the session's TTL",
+    steps: [
+      obs(T, { session: 's1', uaFamily: 'kubectl', platform: 'linux' }, { previousUaFamily: '', sessionClients: '' }),
+      obs(T + 1, { session: 's1', uaFamily: 'chrome', platform: 'mac' }, { previousUaFamily: 'kubectl', sessionClients: 'kubectl@linux' }),
+      obs(T + 2, { session: 's1', uaFamily: 'kubectl', platform: 'windows' }, { previousUaFamily: 'chrome', sessionClients: 'chrome@mac kubectl@linux' }),
+      // A client naming no platform is its family alone; no user agent changes nothing.
+      obs(T + 3, { session: 's1', uaFamily: 'argocd' }, { sessionClients: 'kubectl@windows chrome@mac kubectl@linux' }),
+      obs(T + 4, { session: 's1', uaFamily: '' }, { previousUaFamily: 'argocd', sessionClients: 'argocd kubectl@windows chrome@mac kubectl@linux' }),
+      // Seen again: moved to the front, not repeated.
+      obs(T + 5, { session: 's1', uaFamily: 'kubectl', platform: 'linux' }, { sessionClients: 'argocd kubectl@windows chrome@mac kubectl@linux' }),
+      obs(T + 6, { session: 's1', uaFamily: 'curl' }, { previousUaFamily: 'kubectl', sessionClients: 'kubectl@linux argocd kubectl@windows chrome@mac' }),
+      obs(T + 7, { session: 's1', uaFamily: 'helm' }, { sessionClients: 'curl kubectl@linux argocd kubectl@windows chrome@mac' }),
+      obs(T + 8, { session: 's1', uaFamily: 'k9s', platform: 'linux' }, { sessionClients: 'helm curl kubectl@linux argocd kubectl@windows chrome@mac' }),
+      // Six at most: the least recent is dropped.
+      obs(T + 9, { session: 's1', uaFamily: 'k9s', platform: 'linux' }, { sessionClients: 'k9s@linux helm curl kubectl@linux argocd kubectl@windows' }),
+      obs(T + 10, { session: 's2', uaFamily: 'kubectl', platform: 'mac' }, { sessionClients: '' }),
+      obs(T + 10 + 600 * S, { session: 's1', uaFamily: 'kubectl', platform: 'linux' }, { previousUaFamily: '', sessionClients: '' }),
+    ],
+  },
+  {
     name: 'first sightings: recorded once while unknown, kept by refused requests, gone once known',
     steps: [
       obs(T, { ...laptop, client: 'interactive' }, { prefixSince: T, deviceSince: T, clientSince: T, clientKnown: false, knownClients: 0 }),

@@ -68,6 +68,7 @@ function observation(subject: string, nowMs: number, pick: <X>(xs: X[]) => X, ra
     object: pick(['', '|secrets|prod|db', 'apps|deployments|prod|web', 'o,1', LONG]),
     destructive: rand() < 0.2,
     counted: rand() < 0.9,
+    platform: pick(['', 'linux', 'mac', 'windows', 'ü,x']),
   };
 }
 
@@ -107,7 +108,7 @@ describe('the Check script: memory and redis agree whatever the values', () => {
     });
   }
 
-  it('strings come back byte for byte: previous UA family, session origin, last site', async () => {
+  it("strings come back byte for byte: the session's clients, session origin, last site", async () => {
     const { m, r } = await pair();
     for (const value of AWKWARD) {
       const o: Observation = { subject: `s-${value}`, session: `sid-${value}`, nowMs: T, ip: '', ipPrefix: value, device: '', uaFamily: value, namespace: '', sensitive: false };
@@ -118,6 +119,7 @@ describe('the Check script: memory and redis agree whatever the values', () => {
       const again = await r.observeAll({ ...o, nowMs: T + 1000 }, { ...w, nowMs: T + 1000 });
       expect(again).toEqual(reference(m, { ...o, nowMs: T + 1000 }, { ...w, nowMs: T + 1000 }));
       expect(again.history.previousUaFamily).toBe(value);
+      expect(again.history.sessionClients).toBe(value);
       expect(again.history.sessionOrigin).toBe(value);
       expect(again.work?.lastSite).toBe(value);
     }

@@ -34,7 +34,7 @@ const assurance = compileAssurance(config.assurance.levels);
 
 const known: SubjectHistory = {
   firstSeen: false, ipKnown: true, prefixKnown: true, deviceKnown: true, knownDevices: 1,
-  previousUaFamily: 'kubectl', requests: 1, sensitive: 0, denials: 0, namespaces: 1,
+  previousUaFamily: 'kubectl', sessionClients: 'kubectl@linux', requests: 1, sensitive: 0, denials: 0, namespaces: 1,
   clientKnown: true, knownClients: 1, prefixSince: 0, deviceSince: 0, clientSince: 0, sessionOrigin: '203.0.113.0/24',
   sessionStart: 0, objects: 0, destructive: 0, behaviourSince: 0,
 };
@@ -47,7 +47,7 @@ const ctx = (over: Partial<SignalContext> = {}): SignalContext => ({
   history: known,
   address: clientAddress('203.0.113.7', undefined, { trustedHops: 0, ipv4Prefix: 24, ipv6Prefix: 64 }),
   trustedNetwork: false,
-  device: { id: 'fp:x', strength: 'fingerprint', uaFamily: 'kubectl' },
+  device: { id: 'fp:x', strength: 'fingerprint', uaFamily: 'kubectl', platform: 'linux' },
   client: 'interactive',
   identity: who,
   sensitivity: 0,
@@ -88,7 +88,7 @@ describe('signals', () => {
 
   it('weighs a certificate device more than a fingerprint', () => {
     const h = { ...known, deviceKnown: false };
-    const cert = scoreRisk(ctx({ history: h, device: { id: 'cert:x', strength: 'certificate', uaFamily: 'kubectl' } }), risk.signals);
+    const cert = scoreRisk(ctx({ history: h, device: { id: 'cert:x', strength: 'certificate', uaFamily: 'kubectl', platform: 'linux' } }), risk.signals);
     const fp = scoreRisk(ctx({ history: h }), risk.signals);
     expect(cert.score).toBe(risk.signals.new_device);
     expect(fp.score).toBe(risk.signals.new_device_fingerprint);

@@ -16,9 +16,9 @@ const WORK = [1, T + 1, 3, 4, 0, T + 6, T + 7, 1, T + 9];
 
 describe('the Check reply', () => {
   it('maps every number and string to its field', () => {
-    const r = observed([[...HISTORY, ...WORK].join(','), 'kubectl,ü', 'pre\r\nfix', 'são,paulo'], true);
+    const r = observed([[...HISTORY, ...WORK].join(','), 'kubectl,ü', 'pre\r\nfix', 'kubectl@linux chrome@mac', 'são,paulo'], true);
     expect(r.history).toEqual({
-      firstSeen: true, ipKnown: false, prefixKnown: true, deviceKnown: false, knownDevices: 2, previousUaFamily: 'kubectl,ü',
+      firstSeen: true, ipKnown: false, prefixKnown: true, deviceKnown: false, knownDevices: 2, previousUaFamily: 'kubectl,ü', sessionClients: 'kubectl@linux chrome@mac',
       requests: 7, sensitive: 3, denials: 1, namespaces: 4, clientKnown: true, knownClients: 5,
       prefixSince: T + 12, deviceSince: T + 13, clientSince: T + 14, sessionOrigin: 'pre\r\nfix', sessionStart: T + 16,
       objects: 17, destructive: 18, behaviourSince: T + 19,
@@ -30,9 +30,10 @@ describe('the Check reply', () => {
   });
 
   it('has no work without a working-set side; empty strings and nil strings read as empty', () => {
-    const r = observed([HISTORY.join(','), '', null], false);
+    const r = observed([HISTORY.join(','), '', null, null], false);
     expect(r.work).toBeUndefined();
     expect(r.history.previousUaFamily).toBe('');
+    expect(r.history.sessionClients).toBe('');
     expect(r.history.sessionOrigin).toBe('');
   });
 
@@ -40,14 +41,15 @@ describe('the Check reply', () => {
     ['not an array', 'OK', false],
     ['nil', null, false],
     ['the old 20-element reply', [...HISTORY, '', ''], false],
-    ['work missing its last site', [[...HISTORY, ...WORK].join(','), '', ''], true],
-    ['work expected, none sent', [HISTORY.join(','), '', ''], true],
-    ['one number short', [HISTORY.slice(1).join(','), '', ''], false],
-    ['one number too many', [[...HISTORY, 1].join(','), '', ''], false],
-    ['an empty number', [['', ...HISTORY.slice(1)].join(','), '', ''], false],
-    ['not a number', [['x', ...HISTORY.slice(1)].join(','), '', ''], false],
-    ['an infinite number', [['inf', ...HISTORY.slice(1)].join(','), '', ''], false],
-    ['numbers as an integer', [5, '', ''], false],
+    ["the previous version's reply, without the session clients", [HISTORY.join(','), '', ''], false],
+    ['work missing its last site', [[...HISTORY, ...WORK].join(','), '', '', ''], true],
+    ['work expected, none sent', [HISTORY.join(','), '', '', ''], true],
+    ['one number short', [HISTORY.slice(1).join(','), '', '', ''], false],
+    ['one number too many', [[...HISTORY, 1].join(','), '', '', ''], false],
+    ['an empty number', [['', ...HISTORY.slice(1)].join(','), '', '', ''], false],
+    ['not a number', [['x', ...HISTORY.slice(1)].join(','), '', '', ''], false],
+    ['an infinite number', [['inf', ...HISTORY.slice(1)].join(','), '', '', ''], false],
+    ['numbers as an integer', [5, '', '', ''], false],
   ];
   for (const [name, reply, withWork] of malformed) {
     it(`fails closed on a malformed reply: ${name}`, () => {

@@ -40,7 +40,17 @@ export const riskSchema = z.strictObject({
    * to ipv4_prefix / ipv6_prefix to turn it off.
    */
   nearby_networks: z
-    .strictObject({ ipv4_prefix: z.number().int().min(8).max(32).default(16), ipv6_prefix: z.number().int().min(16).max(128).default(32) })
+    .strictObject({
+      ipv4_prefix: z.number().int().min(8).max(32).default(16),
+      ipv6_prefix: z.number().int().min(16).max(128).default(32),
+      /**
+       * How many distinct networks inside a wider one the subject must have proven before it counts
+       * as known: 2 tells a phone or a rotating IPv6 prefix (which prove several) from a static jump
+       * host in a cloud region (one), whose neighbours are anyone renting a VM there. 1 learns it
+       * from the first, as before.
+       */
+      min_networks: z.number().int().min(1).max(8).default(2),
+    })
     .prefault({}),
   learn: z
     .strictObject({
@@ -103,6 +113,10 @@ export const riskSchema = z.strictObject({
       // A device never proven that first appeared after this sign-in was already in use (a session
       // replayed from another device): binds to a sign-in at most grace_seconds before it appeared.
       // Off by default: a browser sharing kubectl's login, first opened after a move, looks the same.
+      // A client on an operating system this login was never used with by the same kind of client
+      // (kubectl on Windows in a login used by kubectl on Linux), from a device never proven: the
+      // token was copied to another computer. Binds to a sign-in after that device appeared.
+      platform_change: weight.default(20),
       session_new_device: z
         .strictObject({ weight: weight.default(0), grace_seconds: seconds.min(0).max(86_400).default(3600) })
         .prefault({}),
@@ -136,6 +150,7 @@ export const RISK_APPLY = {
   'risk.ipv6_prefix': 'live',
   'risk.nearby_networks.ipv4_prefix': 'live',
   'risk.nearby_networks.ipv6_prefix': 'live',
+  'risk.nearby_networks.min_networks': 'live',
   'risk.learn.min_level': 'live',
   'risk.learn.newcomer_grace_seconds': 'live',
   'risk.learn.max_age_seconds': 'live',
@@ -175,6 +190,7 @@ export const RISK_APPLY = {
   'risk.signals.cluster_secret_list': 'live',
   'risk.signals.impossible_travel.max_kmh': 'live',
   'risk.signals.impossible_travel.weight': 'live',
+  'risk.signals.platform_change': 'live',
   'risk.signals.session_new_device.weight': 'live',
   'risk.signals.session_new_device.grace_seconds': 'live',
   'risk.locations[].name': 'live',

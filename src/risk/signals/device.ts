@@ -32,12 +32,35 @@ export const deviceSignal: Signal = (ctx, cfg, out) => {
     const was = h.previousUaFamily !== '' && h.previousUaFamily !== d.uaFamily ? ` (this session used ${h.previousUaFamily})` : '';
     out.push({ code: 'ua_family_change', weight: cfg.ua_family_change, detail: `client ${d.uaFamily} never proven for this subject${was}` });
   }
+  if (cfg.platform_change > 0) {
+    const was = platformChange(ctx);
+    if (was !== '') out.push({ code: 'platform_change', weight: cfg.platform_change, detail: `${d.uaFamily} on ${d.platform}, from a device not seen for this subject, in a sign-in used by ${d.uaFamily} on ${was}` });
+  }
   const sd = cfg.session_new_device;
   if (sd.weight > 0 && sessionNewDevice(ctx, sd.grace_seconds)) {
     const min = Math.round((h.deviceSince - h.sessionStart) / 60_000);
     out.push({ code: 'session_new_device', weight: sd.weight, detail: `${d.strength} device first seen ${min} min after this sign-in was first used, on another network` });
   }
 };
+
+/**
+ * The other platform this login was used on by the same kind of client ('' when none): a device
+ * never proven, whose client names a platform, in a login whose earlier requests came from that
+ * client family on another platform. kubectl on a Linux laptop and kubectl on Windows sharing one
+ * login means the token or kubeconfig was copied; a new computer signs in on its own (a new login,
+ * a new list). Other families on other platforms (kubectl on a Linux jump host, the browser on a
+ * Mac) are the routine split of one person's work and say nothing.
+ */
+export function platformChange(ctx: SignalContext): string {
+  const d = ctx.device;
+  const list = ctx.history.sessionClients;
+  if (d.platform === '' || d.id === '' || ctx.history.deviceKnown || list === '' || ctx.identity.automation === true) return '';
+  const prefix = `${d.uaFamily}@`;
+  for (const t of list.split(' ')) {
+    if (t.startsWith(prefix) && t.length > prefix.length && t !== prefix + d.platform) return t.slice(prefix.length);
+  }
+  return '';
+}
 
 /** A device never proven, on another network than this login's first use, first seen after that use and more than `graceSeconds` after its authentication. */
 export function sessionNewDevice(ctx: SignalContext, graceSeconds: number): boolean {

@@ -1,0 +1,40 @@
+import type { Observation } from './store.js';
+
+/**
+ * A session's client list (SubjectHistory.sessionClients), kept the same way by both stores: the
+ * memory store with these functions, the Redis scripts with their Lua twin (redis-scripts.ts).
+ */
+
+/** The session's entry for this request's client: `family@platform`, or the family alone. */
+export function clientToken(o: Observation): string {
+  return o.uaFamily === '' ? '' : o.platform ? `${o.uaFamily}@${o.platform}` : o.uaFamily;
+}
+
+/**
+ * The list as read: a record whose last family (written alone by a replica of the previous
+ * version, or read from its snapshot) is not the family leading the list gets it in front.
+ */
+export function sessionClientsRead(list: string, lastFamily: string): string {
+  return lastFamily !== '' && !leads(list, lastFamily) ? sessionClientsWith(list, lastFamily) : list;
+}
+
+/** Whether the list's first entry is of family `f`: `f`, then '@', ' ' or nothing. */
+function leads(list: string, f: string): boolean {
+  if (!list.startsWith(f)) return false;
+  const next = list.charAt(f.length);
+  return next === '' || next === '@' || next === ' ';
+}
+
+/**
+ * A session's clients, most recent first, at most SESSION_CLIENTS (redis-scripts.ts keeps the same
+ * list the same way): `token` moved to the front.
+ */
+export function sessionClientsWith(list: string, token: string): string {
+  if (token === '') return list;
+  if (list === token || list.startsWith(`${token} `)) return list;
+  const out = [token];
+  for (const t of list.split(' ')) if (t !== '' && t !== token && out.length < SESSION_CLIENTS) out.push(t);
+  return out.join(' ');
+}
+
+export const SESSION_CLIENTS = 6;
