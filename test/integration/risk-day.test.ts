@@ -151,10 +151,12 @@ function expectAttacksStopped(report: DayReport): void {
 /**
  * What the engine reaches without a warm-up day (bench/day-matrix.ts --no-warmup, docs/risk.md
  * "Without a warm-up day"). Day 1: its engineers stay within the day's target. Day 4: a
- * follow-the-sun team moving through every service's namespaces is asked up to three times.
+ * follow-the-sun team moving through every service's namespaces is asked up to three times: 33
+ * challenges, 31 before `nearby_networks.min_networks: 2`, which asks a phone on carrier NAT at
+ * its first move inside the carrier's /16 (so that a jump host's /16 is never "nearby").
  */
 const COLD_BOUND_DAY1 = { perEngineer: 1, within8h: 0, total: 15 };
-const COLD_BOUND_DAY4 = { perEngineer: 3, within8h: 11, total: 31 };
+const COLD_BOUND_DAY4 = { perEngineer: 3, within8h: 11, total: 33 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
