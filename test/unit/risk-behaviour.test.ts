@@ -244,8 +244,12 @@ describe('impossible travel', () => {
 });
 
 describe('networks that move', () => {
+  // One proven network makes its wider network known here (`min_networks: 1`, the behaviour before
+  // 2026-12-02); the default of two is in risk-nearby.test.ts.
+  const oneNetwork = parseConfig(yaml('  nearby_networks: { min_networks: 1 }'), 'behaviour.yaml');
+
   it('a new /24 inside a proven /16 (carrier NAT) weighs as a new address and binds nothing; a new /16 is a new network', () => {
-    const w = alice('172.58.3.9');
+    const w = alice('172.58.3.9', oneNetwork);
     const near = w.check(req('172.58.77.40', '/api/v1/namespaces/team-a/pods'), w.morning, T + 3_600_000);
     expect(near.v.allow).toBe(true);
     expect(near.out.ok && codes(near.out)).toEqual(['new_ip']);
@@ -255,7 +259,7 @@ describe('networks that move', () => {
   });
 
   it('a rotated IPv6 delegation within the proven /32 is no new network', () => {
-    const w = alice('2a02:810d:4a00:1100::20');
+    const w = alice('2a02:810d:4a00:1100::20', oneNetwork);
     const r = w.check(req('2a02:810d:4a00:1180::20', '/api/v1/namespaces/team-a/pods'), w.morning, T + 3_600_000);
     expect(r.v.allow).toBe(true);
   });
