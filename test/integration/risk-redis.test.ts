@@ -161,7 +161,7 @@ describe('when Redis dies and returns', () => {
     // What that allow taught is written after the answer (one batched write per tick), so the other
     // replica sees it a round trip later: on a loaded machine, after its own first read.
     const learnt = Date.now() + 5_000;
-    let other = '';
+    let other: string;
     do {
       other = outcome(await send(degrade, pods));
       if (other === 'allowed') break;
