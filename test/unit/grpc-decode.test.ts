@@ -177,6 +177,32 @@ describe('decodeCheckRequest', () => {
     expect(got.ok && same(got.value, (want as { value: unknown }).value)).toBe(true);
   });
 
+  it('reads header names the same once its table of known names is full, for ASCII, non-ASCII and invalid UTF-8 names', () => {
+    const wireName = (bytes: Buffer) => {
+      // HttpRequest.headers entry {key: bytes, value: "v"} inside CheckRequest.attributes.request.http.
+      const entry = Buffer.concat([Buffer.from([0x0a, bytes.length]), bytes, Buffer.from([0x12, 0x01, 0x76])]);
+      const http = Buffer.concat([Buffer.from([0x12, 0x03]), Buffer.from('GET'), Buffer.from([0x1a, entry.length]), entry]);
+      const req = Buffer.concat([Buffer.from([0x12, http.length]), http]);
+      const attrs = Buffer.concat([Buffer.from([0x22, req.length]), req]);
+      return Buffer.concat([Buffer.from([0x0a, attrs.length]), attrs]);
+    };
+    const names = [
+      ...Array.from({ length: 1500 }, (_, i) => Buffer.from(`x-made-up-${i}`)),
+      Buffer.from('user-agent'),
+      Buffer.from('user-agenT'),
+      Buffer.from('caf\u00e9', 'utf8'),
+      Buffer.from([0x61, 0x80, 0x62]),
+      Buffer.from([0xc3]),
+      Buffer.from('x'.repeat(100)),
+    ];
+    for (let pass = 0; pass < 2; pass++) {
+      for (const n of names) {
+        const buf = wireName(n);
+        expect(Object.keys(decodeCheckRequest(buf).attributes!.request!.http!.headers!)).toEqual(Object.keys(reference(buf).attributes!.request!.http!.headers!));
+      }
+    }
+  });
+
   it('keeps a map key __proto__ as an own property, not the prototype', () => {
     const buf = encode({ attributes: { request: { http: { method: 'GET', path: '/', headers: { ['__proto__']: 'x', a: 'b' } } } } });
     const got = decodeCheckRequest(buf);

@@ -130,6 +130,63 @@ function string(r: Reader): string {
   return r.buf.utf8Slice(start, r.pos);
 }
 
+/**
+ * Header names and context_extensions keys come back from a bounded table when their bytes were
+ * seen before: the same few dozen names arrive on every request, and a name from the table skips
+ * both the UTF-8 decoding call and, being already internalized by V8, the string hashing when it
+ * becomes a property key or a Map key. Only short pure-ASCII names are kept (their UTF-8 reading is
+ * their bytes), and once NAMES_MAX are kept no more are added, so names a client makes up cannot
+ * push the usual ones out or grow the table. The string is the one string() would have given.
+ */
+const NAME_SLOTS = 1024;
+const NAMES_MAX = 384;
+const NAME_MAX_BYTES = 48;
+const names: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+let namesKept = 0;
+
+function name(r: Reader): string {
+  const n = uint32(r);
+  const start = r.pos;
+  const end = Math.min(start + n, r.len);
+  r.pos = end;
+  const len = end - start;
+  if (len === 0 || len > NAME_MAX_BYTES) return r.buf.utf8Slice(start, end);
+  const buf = r.buf;
+  // A few bytes and the length pick the slot; the comparison below checks every byte.
+  const h = Math.imul(len * 31 + buf[start]!, 0x01000193) ^ Math.imul(buf[end - 1]! * 131 + buf[start + (len >> 1)]!, 0x9e3779b1);
+  for (let slot = (h >>> 0) % NAME_SLOTS, probes = 0; probes < 8; slot = (slot + 1) % NAME_SLOTS, probes++) {
+    const known = names[slot];
+    if (known === undefined) {
+      const s = buf.utf8Slice(start, end);
+      if (namesKept < NAMES_MAX && isAscii(buf, start, end)) {
+        names[slot] = internalized(s);
+        namesKept++;
+        return names[slot]!;
+      }
+      return s;
+    }
+    // Equal to an ASCII string byte for byte: these bytes are ASCII, and that string is their reading.
+    if (known.length === len && sameAscii(known, buf, start)) return known;
+  }
+  return buf.utf8Slice(start, end);
+}
+
+function isAscii(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return false;
+  return true;
+}
+
+function sameAscii(s: string, buf: Buffer, start: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
+  return true;
+}
+
+/** V8 internalizes a string used as a property key; the kept copy is that one. */
+function internalized(s: string): string {
+  const o: Record<string, number> = { [s]: 0 };
+  return Object.keys(o)[0]!;
+}
+
 function bytes(r: Reader): Buffer {
   const n = uint32(r);
   const start = r.pos;
@@ -258,7 +315,7 @@ function mapEntry(r: Reader, map: Record<string, string>, depth: number): void {
     const tag = uint32(r);
     switch (tag >>> 3) {
       case 1:
-        k = string(r);
+        k = name(r);
         break;
       case 2:
         value = string(r);
@@ -296,7 +353,7 @@ function dropEmpty(m: Message, key: string): void {
 }
 
 function headerValue(r: Reader, m: Message, n: number): boolean {
-  if (n === 1) m.key = string(r);
+  if (n === 1) m.key = name(r);
   else if (n === 2) m.value = string(r);
   else if (n === 3) m.raw_value = bytes(r);
   else return false;
