@@ -167,6 +167,11 @@ try {
       return `**${median(per).toFixed(2)}** (${Math.min(...per).toFixed(2)}–${Math.max(...per).toFixed(2)})`;
     });
     console.log(`| weighted mix | ${cells.join(' | ')} | ${ratios.join(' | ')} | |`);
+    if (BASE) {
+      // The two builds paired round by round (each round runs both back to back): base µs over this tree's.
+      const per = mixOf(servers[1]!).map((x, r) => x / mixOf(servers[0]!)[r]!);
+      console.log(`mix, stepgate (base) CPU over stepgate CPU per round: ${per.map((x) => x.toFixed(2)).join(' ')}; median ${median(per).toFixed(2)}`);
+    }
   }
 } finally {
   for (const s of servers) s.proc.kill('SIGTERM');
