@@ -9,7 +9,7 @@
  * names picks some. Every stepgate is started as scenario (a) starts it: the launcher's V8 flags
  * for this machine and a metrics listener.
  *
- *   node --import tsx bench/denials-cpu.ts   (BENCH_BASE_DIR, BENCH_ROUNDS=3, BENCH_SECONDS=2, BENCH_SHAPES)
+ *   node --import tsx bench/denials-cpu.ts   (BENCH_BASE_DIR, BENCH_BASE_FLAGS, BENCH_ROUNDS=3, BENCH_SECONDS=2, BENCH_SHAPES)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -111,7 +111,9 @@ try {
     const yaml = readFileSync(config, 'utf8').replace(`127.0.0.1:${listen}`, `127.0.0.1:${port}`);
     writeFileSync(join(work, `${port}.yaml`), yaml);
     const metrics = { STEPGATE_METRICS_LISTEN: `127.0.0.1:${await freePort()}` };
-    servers.push(await start(name, dir, [...launchFlags(), 'dist/cli.js', 'serve', '--config', join(work, `${port}.yaml`)], port, metrics));
+    // BENCH_BASE_FLAGS: other V8 flags for the second build ('' for V8's defaults), e.g. the same build twice to compare flags.
+    const flags = name !== 'stepgate' && process.env.BENCH_BASE_FLAGS !== undefined ? process.env.BENCH_BASE_FLAGS.split(/\s+/).filter(Boolean) : launchFlags();
+    servers.push(await start(name, dir, [...flags, 'dist/cli.js', 'serve', '--config', join(work, `${port}.yaml`)], port, metrics));
   }
   const noopPort = await freePort();
   servers.push(await start('no-op', ROOT, ['--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort));

@@ -6,7 +6,8 @@
  * and a few functions are given with their total (self + callees) time, all as µs per request,
  * side by side. Sampling profiles: read the groups, not single digits. Needs `npm run build`.
  *
- *   node --import tsx bench/split.ts ['kubectl get pods (dev)']   (BENCH_SECONDS=5, BENCH_PROF_DIR to keep the profiles)
+ *   node --import tsx bench/split.ts ['kubectl get pods (dev)']   (BENCH_SECONDS=5, BENCH_PROF_DIR to keep the profiles,
+ *                                                                BENCH_SERVE_FLAGS: stepgate's V8 flags, as in run.ts)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -158,7 +159,7 @@ function split(p: Profile, totalsOf: readonly string[], fromEndUs: number, toEnd
   return { groups, own, totals, functions, sampledUs };
 }
 
-const TOTALS = ['handleCheck', 'deserialize', 'serialize', 'handleUnary', 'sendUnaryMessage', 'receiveUnaryMessage', 'sendMetadata', 'checked', 'onStreamEnd', 'parseCheckRequest', 'Check'];
+const TOTALS = ['handleCheck', 'deserialize', 'decodeCheckRequest', 'serialize', 'handleUnary', 'sendUnaryMessage', 'receiveUnaryMessage', 'sendMetadata', 'checked', 'onStreamEnd', 'parseCheckRequest', 'Check'];
 
 const work = mkdtempSync(join(tmpdir(), 'stepgate-split-'));
 const profDir = process.env.BENCH_PROF_DIR ?? join(work, 'prof');
@@ -176,7 +177,9 @@ try {
   const sgDir = join(profDir, 'stepgate');
   const noopDir = join(profDir, 'noop');
   process.env.STEPGATE_METRICS_LISTEN = `127.0.0.1:${metricsPort}`;
-  const sg = await start([...launchFlags(), 'dist/cli.js', 'serve', '--config', config], sgPort, sgDir);
+  // As run.ts: the launcher's flags for this machine, or BENCH_SERVE_FLAGS ('' for V8's defaults).
+  const flags = process.env.BENCH_SERVE_FLAGS !== undefined ? process.env.BENCH_SERVE_FLAGS.split(/\s+/).filter(Boolean) : launchFlags();
+  const sg = await start([...flags, 'dist/cli.js', 'serve', '--config', config], sgPort, sgDir);
   const noop = await start(['--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort, noopDir);
   procs.push(sg, noop);
   const warm = new RawCheckClient(sgPort);
