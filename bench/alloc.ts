@@ -30,7 +30,8 @@ import { buildRuntime, type Runtime } from '../src/pipeline/runtime.js';
 import { handleCheck } from '../src/server/grpc/server.js';
 import type { CheckRequestMessage } from '../src/server/grpc/check.js';
 import { EncodedAllowCache } from '../src/server/grpc/encoded-allows.js';
-import { authorizationService, responseSerializer, withPassThroughSerializer } from '../src/server/grpc/protos.js';
+import { decodeCheckRequest } from '../src/server/grpc/decode.js';
+import { authorizationService, responseSerializer, servedCheck } from '../src/server/grpc/protos.js';
 import { createLogger } from '../src/telemetry/log.js';
 import { Telemetry } from '../src/telemetry/telemetry.js';
 import { encodeCheckRequest } from './codec.js';
@@ -128,8 +129,10 @@ async function main(): Promise<void> {
   const runtime = () => rt;
   const telemetry = await Telemetry.start({ config: plain, env: {}, log, runtime, now: Date.now });
   const def = authorizationService();
-  const deserialize = def.Check!.requestDeserialize as (b: Buffer) => CheckRequestMessage;
-  const send = withPassThroughSerializer(def).Check!.responseSerialize as (m: unknown) => Buffer;
+  // As the server reads requests and writes answers.
+  const served = servedCheck(def, decodeCheckRequest).Check!;
+  const deserialize = served.requestDeserialize as (b: Buffer) => CheckRequestMessage;
+  const send = served.responseSerialize as (m: unknown) => Buffer;
   const encoded = new EncodedAllowCache(responseSerializer(def));
   const metadata = new grpc.Metadata();
   const opts = { runtime, log, listen: '' };

@@ -16,7 +16,7 @@ export const CHECK_PATH = `/${AUTHORIZATION_SERVICE}/Check`;
 
 let root: protobuf.Root | undefined;
 
-function envoyRoot(): protobuf.Root {
+export function envoyRoot(): protobuf.Root {
   if (root) return root;
   const r = new protobuf.Root();
   // Same include-path resolution as @grpc/proto-loader, so the descriptors are identical.

@@ -4,9 +4,12 @@
  * (`BENCH_BASE_DIR`, a directory holding that version's `dist/`), and the no-op server, each driven
  * by h2load with one shape's frame, the servers alternating in rounds. CPU comes from /proc per
  * process, which other load on the machine moves much less than req/s; req/s is printed too but
- * means nothing on a loaded machine. An allow shape is measured as a control.
+ * means nothing on a loaded machine. An allow shape is measured as a control. BENCH_SHAPES=all
+ * runs every (a) shape instead (the cached mix, with its weighted row), or a substring of their
+ * names picks some. Every stepgate is started as scenario (a) starts it: the launcher's V8 flags
+ * for this machine and a metrics listener.
  *
- *   node --import tsx bench/denials-cpu.ts   (BENCH_BASE_DIR, BENCH_ROUNDS=3, BENCH_SECONDS=2)
+ *   node --import tsx bench/denials-cpu.ts   (BENCH_BASE_DIR, BENCH_BASE_FLAGS, BENCH_ROUNDS=3, BENCH_SECONDS=2, BENCH_SHAPES)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +17,7 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchFlags } from '../src/heap-limit.js';
 import { CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
 import { buildFrame, configYaml, SHAPES, startIssuer } from './fixtures.js';
 
@@ -22,7 +26,9 @@ const ROOT = join(BENCH, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const BASE = process.env.BENCH_BASE_DIR;
-const NAMES = ['kubectl get pods (dev)', 'kubectl get secret (aal1: step-up)', 'grafana admin, tagged route (aal1: step-up)'];
+const DENIALS = ['kubectl get pods (dev)', 'kubectl get secret (aal1: step-up)', 'grafana admin, tagged route (aal1: step-up)'];
+const ONLY = process.env.BENCH_SHAPES;
+const chosen = (name: string) => (ONLY === undefined ? DENIALS.includes(name) : ONLY === 'all' || name.includes(ONLY));
 
 interface Server {
   name: string;
@@ -41,8 +47,8 @@ function freePort(): Promise<number> {
   });
 }
 
-async function start(name: string, cwd: string, args: string[], port: number): Promise<Server> {
-  const proc = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'] });
+async function start(name: string, cwd: string, args: string[], port: number, env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const proc = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const client = new RawCheckClient(port);
   try {
     await client.ready(60_000);
@@ -92,7 +98,7 @@ try {
   const config = join(work, 'bench.yaml');
   const listen = await freePort();
   writeFileSync(config, configYaml(issuer.jwksUri, `127.0.0.1:${listen}`));
-  const shapes = SHAPES.filter((s) => NAMES.includes(s.name));
+  const shapes = SHAPES.filter((s) => chosen(s.name));
   const frames = await Promise.all(shapes.map((s) => buildFrame(issuer, s, SHAPES.indexOf(s))));
   const files = frames.map((f, i) => {
     const file = join(work, `shape-${i}.grpc`);
@@ -104,7 +110,10 @@ try {
     const port = await freePort();
     const yaml = readFileSync(config, 'utf8').replace(`127.0.0.1:${listen}`, `127.0.0.1:${port}`);
     writeFileSync(join(work, `${port}.yaml`), yaml);
-    servers.push(await start(name, dir, ['dist/cli.js', 'serve', '--config', join(work, `${port}.yaml`)], port));
+    const metrics = { STEPGATE_METRICS_LISTEN: `127.0.0.1:${await freePort()}` };
+    // BENCH_BASE_FLAGS: other V8 flags for the second build ('' for V8's defaults), e.g. the same build twice to compare flags.
+    const flags = name !== 'stepgate' && process.env.BENCH_BASE_FLAGS !== undefined ? process.env.BENCH_BASE_FLAGS.split(/\s+/).filter(Boolean) : launchFlags();
+    servers.push(await start(name, dir, [...flags, 'dist/cli.js', 'serve', '--config', join(work, `${port}.yaml`)], port, metrics));
   }
   const noopPort = await freePort();
   servers.push(await start('no-op', ROOT, ['--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort));
@@ -146,6 +155,25 @@ try {
     const ratios = servers.filter((s) => s.name !== 'no-op').map((s) => (noop / m(s)).toFixed(2));
     const reqs = servers.map((s) => median(rps.get(`${shape.name}\u0000${s.name}`)!).toFixed(0)).join(' / ');
     console.log(`| ${shape.name} | ${cells.join(' | ')} | ${ratios.join(' | ')} | ${reqs} |`);
+  }
+  if (ONLY === 'all') {
+    // The mix per round (Σ wᵢ·µsᵢ, the weights add up to 1), then median and spread over the rounds, as run.ts does.
+    const mixOf = (s: Server) => Array.from({ length: ROUNDS }, (_, r) => shapes.reduce((sum, sh) => sum + sh.weight * cpu.get(`${sh.name}\u0000${s.name}`)![r]!, 0));
+    const noopMix = mixOf(servers.at(-1)!);
+    const cells = servers.map((s) => {
+      const xs = mixOf(s);
+      return `**${median(xs).toFixed(0)}** (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+    });
+    const ratios = servers.filter((s) => s.name !== 'no-op').map((s) => {
+      const per = mixOf(s).map((x, r) => noopMix[r]! / x);
+      return `**${median(per).toFixed(2)}** (${Math.min(...per).toFixed(2)}–${Math.max(...per).toFixed(2)})`;
+    });
+    console.log(`| weighted mix | ${cells.join(' | ')} | ${ratios.join(' | ')} | |`);
+    if (BASE) {
+      // The two builds paired round by round (each round runs both back to back): base µs over this tree's.
+      const per = mixOf(servers[1]!).map((x, r) => x / mixOf(servers[0]!)[r]!);
+      console.log(`mix, stepgate (base) CPU over stepgate CPU per round: ${per.map((x) => x.toFixed(2)).join(' ')}; median ${median(per).toFixed(2)}`);
+    }
   }
 } finally {
   for (const s of servers) s.proc.kill('SIGTERM');

@@ -23,7 +23,8 @@ import { buildRuntime, type Runtime } from '../src/pipeline/runtime.js';
 import { handleCheck } from '../src/server/grpc/server.js';
 import type { CheckRequestMessage } from '../src/server/grpc/check.js';
 import { EncodedAllowCache } from '../src/server/grpc/encoded-allows.js';
-import { authorizationService, responseSerializer, withPassThroughSerializer } from '../src/server/grpc/protos.js';
+import { decodeCheckRequest } from '../src/server/grpc/decode.js';
+import { authorizationService, responseSerializer, servedCheck } from '../src/server/grpc/protos.js';
 import { createLogger } from '../src/telemetry/log.js';
 import { Telemetry } from '../src/telemetry/telemetry.js';
 import { encodeCheckRequest } from './codec.js';
@@ -69,8 +70,10 @@ async function main(): Promise<void> {
   rt = buildRuntime(config, { fetch: (u, i) => fetch(u, i), now: Date.now, env: {} });
   await rt.verifier.warm();
   const def = authorizationService();
-  const deserialize = def.Check!.requestDeserialize as (b: Buffer) => CheckRequestMessage;
-  const send = withPassThroughSerializer(def).Check!.responseSerialize as (m: unknown) => Buffer;
+  // As the server reads requests and writes answers.
+  const served = servedCheck(def, decodeCheckRequest).Check!;
+  const deserialize = served.requestDeserialize as (b: Buffer) => CheckRequestMessage;
+  const send = served.responseSerialize as (m: unknown) => Buffer;
   const encoded = new EncodedAllowCache(responseSerializer(def));
   // BENCH_SHAPES=step-up (a substring of the names) keeps only those shapes, for a profile.
   const only = process.env.BENCH_SHAPES;

@@ -43,12 +43,16 @@ export function responseSerializer(def: grpc.ServiceDefinition): (msg: unknown) 
   return def.Check!.responseSerialize as (msg: unknown) => Buffer;
 }
 
-/** Lets the Check handler answer with bytes it encoded earlier (see EncodedAllowCache). */
-export function withPassThroughSerializer(def: grpc.ServiceDefinition): grpc.ServiceDefinition {
+/**
+ * Check as the server serves it: answers may be bytes encoded earlier (see EncodedAllowCache), and
+ * requests are read by `decode` (decode.ts: only the fields the Check reads) instead of
+ * proto-loader's whole-message deserializer.
+ */
+export function servedCheck(def: grpc.ServiceDefinition, decode: (buf: Buffer) => unknown): grpc.ServiceDefinition {
   const check = def.Check!;
   const serialize = check.responseSerialize as (msg: unknown) => Buffer;
   return {
     ...def,
-    Check: { ...check, responseSerialize: (msg: unknown) => (Buffer.isBuffer(msg) ? msg : serialize(msg)) },
+    Check: { ...check, requestDeserialize: decode, responseSerialize: (msg: unknown) => (Buffer.isBuffer(msg) ? msg : serialize(msg)) },
   };
 }

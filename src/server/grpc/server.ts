@@ -17,8 +17,9 @@ import {
   authorizationService,
   packageDefinition,
   responseSerializer,
-  withPassThroughSerializer,
+  servedCheck,
 } from './protos.js';
+import { decodeCheckRequest } from './decode.js';
 
 export interface GrpcServerOptions {
   /** Returns the current runtime; reload swaps what it returns. */
@@ -72,7 +73,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   let drained: (() => void) | undefined;
   // Read once: a bound on this process' work, not policy (a reload does not change it).
   const limit = opts.inflightLimit ?? new InflightLimit(opts.runtime().config.server.max_inflight_checks);
-  server.addService(withPassThroughSerializer(authorizationService()), {
+  server.addService(servedCheck(authorizationService(), decodeCheckRequest), {
     Check: (call: grpc.ServerUnaryCall<CheckRequestMessage, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       // Past the bound, answer at once instead of queueing work (signature checks, state store
       // round trips) that would finish after the gateway gave up: a deny, so fail-closed.
