@@ -18,8 +18,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchFlags } from '../src/heap-limit.js';
-import { CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
+import { decodeDecision, RawCheckClient } from './codec.js';
 import { buildFrame, configYaml, SHAPES, startIssuer } from './fixtures.js';
+import { runH2load } from './h2load.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, '..');
@@ -64,31 +65,10 @@ function cpuSeconds(pid: number): number {
 }
 
 function h2load(s: Server, frameFile: string): Promise<{ rps: number; cpuUs: number }> {
-  return new Promise((resolve, reject) => {
-    const warmupMs = 500;
-    let cpu0 = 0;
-    setTimeout(() => (cpu0 = cpuSeconds(s.proc.pid!)), warmupMs);
-    const args = [
-      `--duration=${SECONDS}`,
-      `--warm-up-time=${warmupMs}ms`,
-      '--clients=8',
-      '--max-concurrent-streams=16',
-      '--threads=1',
-      `--data=${frameFile}`,
-      '--header=content-type: application/grpc',
-      '--header=te: trailers',
-      `http://127.0.0.1:${s.port}${CHECK_PATH}`,
-    ];
-    const p = spawn('h2load', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    p.once('exit', (code) => {
-      const rps = Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out)?.[1]);
-      const done = Number(/requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded/.exec(out)?.[1]);
-      if (code !== 0 || !Number.isFinite(rps) || !done) return reject(new Error(`h2load failed:\n${out}`));
-      resolve({ rps, cpuUs: ((cpuSeconds(s.proc.pid!) - cpu0) * 1e6) / done });
-    });
-  });
+  const warmupMs = 500;
+  let cpu0 = 0;
+  setTimeout(() => (cpu0 = cpuSeconds(s.proc.pid!)), warmupMs);
+  return runH2load({ port: s.port, frameFile, seconds: SECONDS, warmupMs }).then(({ rps, done }) => ({ rps, cpuUs: ((cpuSeconds(s.proc.pid!) - cpu0) * 1e6) / done }));
 }
 
 const work = mkdtempSync(join(tmpdir(), 'stepgate-denials-'));

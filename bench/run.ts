@@ -12,6 +12,7 @@ import { startOtlpSink } from './otlp-sink.js';
 import { startBenchRedis, type BenchRedis } from './redis.js';
 import { measureTokenCache, tokenCacheTable, type TokenCacheFigures } from './token-cache.js';
 import { soakScenario, soakSettings, soakTable, type SoakResult } from './soak.js';
+import { NO_OTEL, TRACING_ENV } from './tracing-env.js';
 import { machineIdentity, maxOtherCpus, watchMachineLoad, type MachineLoad } from './machine-load.js';
 import { formatSummary, median, percentileOfSorted, ratioSummary, roundTo, spread, summarize, type Summary } from './stats.mjs';
 import { launchFlags } from '../src/heap-limit.js';
@@ -61,16 +62,6 @@ const SETTINGS = {
 };
 /** (d) runs these shapes: the two heaviest allows and both step-up denials (which also end a span with more attributes). */
 const TRACING_SHAPES = ['kubectl get pods (dev)', 'grafana dashboard', 'kubectl get secret (aal1: step-up)', 'grafana admin, tagged route (aal1: step-up)'];
-/** Span batching for (d): large enough that nothing is dropped at these rates (the SDK default queue is 2048). */
-const TRACING_ENV = {
-  OTEL_TRACES_SAMPLER: 'parentbased_always_on',
-  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-  OTEL_BSP_MAX_QUEUE_SIZE: '65536',
-  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048',
-  OTEL_BSP_SCHEDULE_DELAY: '500',
-};
-/** The servers must not inherit OTEL_* from the shell that runs the benchmark. */
-const NO_OTEL: NodeJS.ProcessEnv = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('OTEL_')).map((k) => [k, undefined]));
 const PROFILE = process.env.BENCH_CPU_PROF === '1';
 const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'w', 's'];
 /** Without BENCH_ONLY: (a)–(f), as before; `run.sh --all` adds (g) token-cache memory, (h) open-loop latency, (w) workers. */

@@ -16,8 +16,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchFlags } from '../src/heap-limit.js';
-import { CHECK_PATH, RawCheckClient } from './codec.js';
+import { RawCheckClient } from './codec.js';
 import { buildFrame, configYaml, SHAPES, startIssuer } from './fixtures.js';
+import { runH2load } from './h2load.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, '..');
@@ -70,18 +71,7 @@ async function start(args: string[], port: number, profDir: string): Promise<Chi
 }
 
 function h2load(port: number, frameFile: string): Promise<{ done: number; rps: number }> {
-  return new Promise((resolve, reject) => {
-    const args = ['--duration=' + SECONDS, '--clients=8', '--max-concurrent-streams=16', '--threads=1', `--data=${frameFile}`, '--header=content-type: application/grpc', '--header=te: trailers', `http://127.0.0.1:${port}${CHECK_PATH}`];
-    const p = spawn('h2load', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    p.once('exit', (code) => {
-      const rps = Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out)?.[1]);
-      const done = Number(/requests: \d+ total, \d+ started, (\d+) done/.exec(out)?.[1]);
-      if (code !== 0 || !done) return reject(new Error(`h2load failed:\n${out}`));
-      resolve({ done, rps });
-    });
-  });
+  return runH2load({ port, frameFile, seconds: SECONDS });
 }
 
 /** Where a frame's code lives. */

@@ -19,10 +19,12 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
+import { decodeDecision, RawCheckClient } from './codec.js';
 import { buildFrame, configYaml, SHAPES, startIssuer } from './fixtures.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { runCommand } from './run-command.js';
+import { h2loadArgs, runH2load } from './h2load.js';
+import { NO_OTEL, TRACING_ENV } from './tracing-env.js';
 import { launchFlags } from '../src/heap-limit.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -44,15 +46,6 @@ const CALLGRIND = Number(process.env.BENCH_CALLGRIND ?? 0);
 /** (d)'s shapes (bench/run.ts TRACING_SHAPES), or those BENCH_SHAPES names by index (0-3). */
 const ALL = ['kubectl get pods (dev)', 'grafana dashboard', 'kubectl get secret (aal1: step-up)', 'grafana admin, tagged route (aal1: step-up)'];
 const NAMES = process.env.BENCH_SHAPES ? process.env.BENCH_SHAPES.split(',').map((i) => ALL[Number(i)]!) : ALL;
-/** (d)'s OTEL_* (bench/run.ts TRACING_ENV). */
-const TRACING_ENV = {
-  OTEL_TRACES_SAMPLER: 'parentbased_always_on',
-  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-  OTEL_BSP_MAX_QUEUE_SIZE: '65536',
-  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048',
-  OTEL_BSP_SCHEDULE_DELAY: '500',
-};
-const NO_OTEL: NodeJS.ProcessEnv = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('OTEL_')).map((k) => [k, undefined]));
 
 interface Server {
   name: string;
@@ -107,7 +100,7 @@ async function instructions(s: Server, frameFile: string, n: number, counted = t
   if (counted) callgrindControl(s, '-z');
   await runCommand(
     'h2load',
-    [`--requests=${n}`, '--clients=8', '--max-concurrent-streams=16', '--threads=1', `--data=${frameFile}`, '--header=content-type: application/grpc', '--header=te: trailers', `http://127.0.0.1:${s.port}${CHECK_PATH}`],
+    h2loadArgs({ port: s.port, frameFile, requests: n }),
     600_000,
   );
   if (!counted) return { rps: 0, cpuUs: 0 };
@@ -140,31 +133,14 @@ function h2load(s: Server, frameFile: string, seconds: number, counted = true): 
       cpu0 = cpuSeconds(s.proc.pid!);
       from = monotonicUs();
     }, warmupMs);
-    const args = [
-      `--duration=${Math.round(seconds * 1000)}ms`,
-      `--warm-up-time=${warmupMs}ms`,
-      '--clients=8',
-      '--max-concurrent-streams=16',
-      '--threads=1',
-      `--data=${frameFile}`,
-      '--header=content-type: application/grpc',
-      '--header=te: trailers',
-      `http://127.0.0.1:${s.port}${CHECK_PATH}`,
-    ];
-    const p = spawn('h2load', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    p.once('exit', (code) => {
-      const rps = Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out)?.[1]);
-      const done = Number(/requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded/.exec(out)?.[1]);
-      if (code !== 0 || !Number.isFinite(rps) || !done) return reject(new Error(`h2load failed:\n${out}`));
+    runH2load({ port: s.port, frameFile, seconds, warmupMs }).then(({ rps, done, out }) => {
       if (process.env.BENCH_VERBOSE) console.error(`${s.name}:\n${out}`);
       if (counted) {
         s.requests += done;
         s.windows.push([from, monotonicUs()]);
       }
       resolve({ rps, cpuUs: ((cpuSeconds(s.proc.pid!) - cpu0) * 1e6) / done });
-    });
+    }, reject);
   });
 }
 
