@@ -27,7 +27,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +34,7 @@ import { launchFlags } from '../src/heap-limit.js';
 import { CHECK_PATH, RawCheckClient } from './codec.js';
 import { buildDistinctFrames, buildFrame, configYaml, SHAPES, startIssuer, type Frame } from './fixtures.js';
 import { runCommand } from './run-command.js';
+import { freePort } from './free-port.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, '..');
@@ -68,16 +68,6 @@ interface Proc {
   output: () => string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function field(line: string, name: string): number {
   const m = new RegExp(`(?:^| )${name.replace(/\./g, '\\.')}=([\\d.]+)`).exec(line);

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import { NO_OTEL, TRACING_ENV } from './tracing-env.js';
 import { machineIdentity, maxOtherCpus, watchMachineLoad, type MachineLoad } from './machine-load.js';
 import { formatSummary, median, percentileOfSorted, ratioSummary, roundTo, spread, summarize, type Summary } from './stats.mjs';
 import { launchFlags } from '../src/heap-limit.js';
+import { freePort } from './free-port.js';
 
 /**
  * Orchestrates the benchmark: fixtures → stepgate and the no-op reference as child processes →
@@ -117,16 +117,6 @@ interface Child {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The V8 flags `stepgate serve` gives itself on this machine (src/heap-limit.ts: the young

@@ -15,7 +15,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +25,7 @@ import { runCommand } from './run-command.js';
 import { h2loadArgs, runH2load } from './h2load.js';
 import { NO_OTEL, TRACING_ENV } from './tracing-env.js';
 import { launchFlags } from '../src/heap-limit.js';
+import { freePort } from './free-port.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, '..');
@@ -58,16 +58,6 @@ interface Server {
   workDir: string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function start(name: string, cwd: string, config: string, port: number, env: NodeJS.ProcessEnv, work: string): Promise<Server> {
   const profDir = join(work, `prof-${name.replace(/\W+/g, '-')}`);
