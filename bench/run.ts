@@ -1456,9 +1456,10 @@ function latencyTable(h: LatencyResult): string[] {
     const s = h.points.find((p) => p.server === 'stepgate' && p.rate === rate)!;
     const n = h.points.find((p) => p.server === 'noop' && p.rate === rate)!;
     const failed = [...s.rounds, ...n.rounds].reduce((a, r) => a + r.failed, 0);
-    const client = (p: LatencyPoint, k: 'client_cpu_us' | 'lag_p99_ms' | 'achieved_rps') => median(p.rounds.map((r) => r[k] ?? NaN));
+    // Rounded: a median of an even number of rounds is the mean of two, which prints as 20.799999999999997.
+    const client = (p: LatencyPoint, k: 'client_cpu_us' | 'lag_p99_ms' | 'achieved_rps') => round(median(p.rounds.map((r) => r[k] ?? NaN)), 2);
     lines.push(
-      `| ${rate} | ${Math.round((100 * rate) / h.noop_max_rps)} | ${spreadOf(s, 'p50')} | ${spreadOf(s, 'p99')} | ${spreadOf(s, 'p999')} | ${spreadOf(n, 'p50')} | ${spreadOf(n, 'p99')} | ${spreadOf(n, 'p999')} | ${failed} | ${median([...s.rounds, ...n.rounds].map((r) => r.client_cpu_us ?? NaN))} | ${client(s, 'achieved_rps')} / ${client(n, 'achieved_rps')} | ${client(s, 'lag_p99_ms')} / ${client(n, 'lag_p99_ms')} |`,
+      `| ${rate} | ${Math.round((100 * rate) / h.noop_max_rps)} | ${spreadOf(s, 'p50')} | ${spreadOf(s, 'p99')} | ${spreadOf(s, 'p999')} | ${spreadOf(n, 'p50')} | ${spreadOf(n, 'p99')} | ${spreadOf(n, 'p999')} | ${failed} | ${round(median([...s.rounds, ...n.rounds].map((r) => r.client_cpu_us ?? NaN)), 1)} | ${client(s, 'achieved_rps')} / ${client(n, 'achieved_rps')} | ${client(s, 'lag_p99_ms')} / ${client(n, 'lag_p99_ms')} |`,
     );
   }
   lines.push(
