@@ -2,16 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
-import { judge } from '../../src/pipeline/evaluate.js';
-import { storeLimits } from '../../src/pipeline/runtime.js';
-import type { Requirement } from '../../src/policy/policy.js';
-import type { RequestAttributes } from '../../src/request/attributes.js';
-import { kubeRequestInfo } from '../../src/request/kube.js';
 import { platformOf } from '../../src/risk/device.js';
-import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
-import { MemoryStateStore } from '../../src/state/memory.js';
+import type { RiskOutcome } from '../../src/risk/engine.js';
+import { aal2Token, BASE, kubeGet, riskWorld, SECRETS } from '../support/risk-world.js';
 
 /**
  * `platform_change` (issue 12, day 4): a token copied to another computer and used there by the
@@ -30,7 +24,6 @@ risk:
   bands: [{ name: elevated, min_score: 45, require: aal2 }]
 ${extra}`;
 const config = parseConfig(yaml(), 'platform-change.yaml');
-const assurance = compileAssurance(config.assurance.levels);
 const T = 1_800_000_000_000;
 const H = 3_600_000;
 const VPN = '165.225.72.31';
@@ -41,37 +34,11 @@ const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/
 const ARGOCD = 'argocd-client/v2.13.2+dc43124';
 const S = (ms: number) => Math.floor(ms / 1000);
 
-const token = (authTime: number, sid = 'sid-1'): Identity =>
-  Object.freeze({
-    subject: 'bob', issuer: 'https://idp.test', groups: [], acr: 'a2', amr: [], authTime,
-    expiresAt: Infinity, level: 1, levelName: 'aal2', session: sid, upstreamHeaders: [],
-  });
-const BASE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: 43_200, rules: ['default'], sensitivity: 0 });
-const SECRETS: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['secrets'], sensitivity: 30 });
+const token = (authTime: number, sid = 'sid-1'): Identity => aal2Token('bob', authTime, sid);
 
-function req(ip: string, ua: string, path = '/api/v1/namespaces/team-a/secrets/db'): RequestAttributes {
-  const kube = kubeRequestInfo('GET', path, '', () => undefined);
-  return {
-    method: 'GET', target: path, path, query: '', host: 'kube', authority: 'kube', scheme: 'https',
-    headers: new Map([['x-forwarded-for', ip], ['user-agent', ua]]),
-    spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
-    contextExtensions: {}, kube, body: undefined, bodyTruncated: false,
-  } as RequestAttributes;
-}
+const req = kubeGet;
 
-function world(cfg: Config = config) {
-  const store = new MemoryStateStore(storeLimits(cfg)!, { maxSubjects: 100 });
-  const engine = new RiskEngine({ risk: cfg.risk!, network: cfg.network, onStateError: 'fail_closed', assurance, store, fallback: store });
-  const check = (r: RequestAttributes, who: Identity, atMs: number, need = SECRETS) => {
-    const out = engine.assess(r, who, need, atMs) as RiskOutcome;
-    if (!out.ok) throw new Error(out.detail);
-    const v = judge(out.requirement, who, atMs, r, false, { assurance }, out.risk);
-    if (v.allow && out.learn) engine.learned(out.learn, atMs);
-    if (!v.allow) engine.recordDenial(who, atMs, r);
-    return { v, out };
-  };
-  return { engine, check };
-}
+const world = (cfg: Config = config) => riskWorld(cfg);
 
 /** Bob: kubectl on his Linux laptop and Chrome on a Mac, through the VPN; today's login at 07:30. */
 function bob(cfg?: Config) {

@@ -2,15 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
-import { judge } from '../../src/pipeline/evaluate.js';
-import { storeLimits } from '../../src/pipeline/runtime.js';
-import type { Requirement } from '../../src/policy/policy.js';
-import type { RequestAttributes } from '../../src/request/attributes.js';
-import { kubeRequestInfo } from '../../src/request/kube.js';
-import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
-import { MemoryStateStore } from '../../src/state/memory.js';
+import type { RiskOutcome } from '../../src/risk/engine.js';
+import { aal2Token, BASE, kubeGet, riskWorld, SECRETS } from '../support/risk-world.js';
 
 /**
  * `session_new_device` (issue 12, day 3): a login used from a device that first appeared after
@@ -32,7 +26,6 @@ risk:
 ${extra}`;
 // Off by default (docs/risk.md says why): turned on here.
 const config = parseConfig(yaml('  signals: { session_new_device: { weight: 20 } }'), 'session-device.yaml');
-const assurance = compileAssurance(config.assurance.levels);
 const T = 1_800_000_000_000;
 const H = 3_600_000;
 const OFFICE = '10.20.8.100';
@@ -43,37 +36,11 @@ const WIN_CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36
 const MAC_KUBECTL = 'kubectl/v1.33.0 (darwin/arm64) kubernetes/3f1d7a2';
 const S = (ms: number) => Math.floor(ms / 1000);
 
-const token = (authTime: number, sid = 'sid-1'): Identity =>
-  Object.freeze({
-    subject: 'alice', issuer: 'https://idp.test', groups: [], acr: 'a2', amr: [], authTime,
-    expiresAt: Infinity, level: 1, levelName: 'aal2', session: sid, upstreamHeaders: [],
-  });
-const BASE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: 43_200, rules: ['default'], sensitivity: 0 });
-const SECRETS: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['secrets'], sensitivity: 30 });
+const token = (authTime: number, sid = 'sid-1'): Identity => aal2Token('alice', authTime, sid);
 
-function req(ip: string, ua: string, path = '/api/v1/namespaces/team-a/secrets/db'): RequestAttributes {
-  const kube = kubeRequestInfo('GET', path, '', () => undefined);
-  return {
-    method: 'GET', target: path, path, query: '', host: 'kube', authority: 'kube', scheme: 'https',
-    headers: new Map([['x-forwarded-for', ip], ['user-agent', ua]]),
-    spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
-    contextExtensions: {}, kube, body: undefined, bodyTruncated: false,
-  } as RequestAttributes;
-}
+const req = kubeGet;
 
-function world(cfg: Config = config) {
-  const store = new MemoryStateStore(storeLimits(cfg)!, { maxSubjects: 100 });
-  const engine = new RiskEngine({ risk: cfg.risk!, network: cfg.network, onStateError: 'fail_closed', assurance, store, fallback: store });
-  const check = (r: RequestAttributes, who: Identity, atMs: number, need = SECRETS) => {
-    const out = engine.assess(r, who, need, atMs) as RiskOutcome;
-    if (!out.ok) throw new Error(out.detail);
-    const v = judge(out.requirement, who, atMs, r, false, { assurance }, out.risk);
-    if (v.allow && out.learn) engine.learned(out.learn, atMs);
-    if (!v.allow) engine.recordDenial(who, atMs, r);
-    return { v, out };
-  };
-  return { engine, check };
-}
+const world = (cfg: Config = config) => riskWorld(cfg);
 
 /** Alice yesterday: kubectl and Firefox on her laptop in the office, one login; today's sign-in at 09:00. */
 function alice(cfg?: Config) {

@@ -1,0 +1,51 @@
+import { compileAssurance } from '../../src/core/assurance.js';
+import type { Config } from '../../src/config/schema.js';
+import type { Identity } from '../../src/core/identity.js';
+import { judge } from '../../src/pipeline/evaluate.js';
+import { storeLimits } from '../../src/pipeline/runtime.js';
+import type { Requirement } from '../../src/policy/policy.js';
+import type { RequestAttributes } from '../../src/request/attributes.js';
+import { kubeRequestInfo } from '../../src/request/kube.js';
+import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
+import { MemoryStateStore } from '../../src/state/memory.js';
+
+/**
+ * The risk engine and the pipeline's judge over a memory store, as a Check runs them: assess,
+ * judge, learn what an allow proved, count a refusal. For unit tests of one signal's scenarios.
+ */
+
+/** An aal2 identity (`acr` a2 of the tests' two-level assurance) signed in at `authTime` (s). */
+export const aal2Token = (subject: string, authTime: number, sid = 'sid-1'): Identity =>
+  Object.freeze({
+    subject, issuer: 'https://idp.test', groups: [], acr: 'a2', amr: [], authTime,
+    expiresAt: Infinity, level: 1, levelName: 'aal2', session: sid, upstreamHeaders: [],
+  });
+
+export const BASE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: 43_200, rules: ['default'], sensitivity: 0 });
+export const SECRETS: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['secrets'], sensitivity: 30 });
+
+/** A GET through the gateway from `ip` (one trusted hop) with user agent `ua`. */
+export function kubeGet(ip: string, ua: string, path = '/api/v1/namespaces/team-a/secrets/db'): RequestAttributes {
+  const kube = kubeRequestInfo('GET', path, '', () => undefined);
+  return {
+    method: 'GET', target: path, path, query: '', host: 'kube', authority: 'kube', scheme: 'https',
+    headers: new Map([['x-forwarded-for', ip], ['user-agent', ua]]),
+    spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
+    contextExtensions: {}, kube, body: undefined, bodyTruncated: false,
+  } as RequestAttributes;
+}
+
+export function riskWorld(cfg: Config) {
+  const assurance = compileAssurance(cfg.assurance.levels);
+  const store = new MemoryStateStore(storeLimits(cfg)!, { maxSubjects: 100 });
+  const engine = new RiskEngine({ risk: cfg.risk!, network: cfg.network, onStateError: 'fail_closed', assurance, store, fallback: store });
+  const check = (r: RequestAttributes, who: Identity, atMs: number, need = SECRETS) => {
+    const out = engine.assess(r, who, need, atMs) as RiskOutcome;
+    if (!out.ok) throw new Error(out.detail);
+    const v = judge(out.requirement, who, atMs, r, false, { assurance }, out.risk);
+    if (v.allow && out.learn) engine.learned(out.learn, atMs);
+    if (!v.allow) engine.recordDenial(who, atMs, r);
+    return { v, out };
+  };
+  return { engine, check };
+}
