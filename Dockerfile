@@ -7,9 +7,10 @@
 # The build steps live in scripts/build.sh (which CI runs too, test/deploy/build.test.ts); this
 # file only places its output in a small runtime image.
 
-# Current Node.js LTS, Debian slim. Pin a digest (node:24-bookworm-slim@sha256:…) for reproducible
-# builds; override with --build-arg NODE_IMAGE=… to test another.
-ARG NODE_IMAGE=node:24-bookworm-slim
+# The Active Node.js LTS line (26 since 2026-10-28; 24 is in maintenance) on Debian 13 (trixie,
+# the stable release) slim. Pin a digest (node:26-trixie-slim@sha256:…) for reproducible builds;
+# override with --build-arg NODE_IMAGE=… to test another.
+ARG NODE_IMAGE=node:26-trixie-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src

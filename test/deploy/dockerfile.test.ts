@@ -72,7 +72,17 @@ describe('Dockerfile', () => {
     const m = /^node:(\d+)(?:\.\d+)*-[a-z]+-slim(?:@sha256:[0-9a-f]{64})?$/.exec(runtime.from);
     expect(m, `runtime image ${runtime.from}`).not.toBeNull();
     const major = Number(m![1]);
-    expect(major % 2, 'even majors are the LTS lines').toBe(0);
+    // The Node.js release schedule (github.com/nodejs/Release): the line that is Active LTS today is
+    // the one to build on, not one already in maintenance. Lines added here as they are promoted.
+    const activeLtsSince: [number, string][] = [
+      [22, '2024-10-29'],
+      [24, '2025-10-28'],
+      [26, '2026-10-28'],
+    ];
+    const today = new Date().toISOString().slice(0, 10);
+    const active = activeLtsSince.filter(([, since]) => since <= today).at(-1)![0];
+    if (major <= activeLtsSince.at(-1)![0]) expect(activeLtsSince.map(([n]) => n), 'an LTS line').toContain(major);
+    expect(major, `Node.js ${active} is the Active LTS line since ${activeLtsSince.find(([n]) => n === active)![1]}`).toBeGreaterThanOrEqual(active);
     const engines = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
     expect(major).toBeGreaterThanOrEqual(Number(/\d+/.exec(engines.engines.node)![0]));
     expect(major).toBeGreaterThanOrEqual(22);
