@@ -365,10 +365,16 @@ export class RiskEngine {
     // tool on one laptop has its own, so one never proven (first seen after the subject's first
     // sign-in) would keep the working set empty for hours, and an empty working set is one the
     // unfamiliar-namespace signal cannot depart from: less known would mean less protection.
+    // For the same reason a subject that has proven no client kind at all yet (a new starter whose
+    // first kubectl call came more than the newcomer allowance after their sign-in, on a trusted
+    // network where nothing ever challenges them) learns its working set from a proven network:
+    // otherwise it stays empty all day and malware on that laptop can open a shell in any
+    // namespace (day 5's intern). What such a request teaches is no more than an empty working set
+    // would let through; the sign-in its first departure asks for proves the client kind.
     const proven =
       (h.prefixKnown || trusted || o.ipPrefix === '' || (l?.prefix ?? '') !== '') &&
       (h.deviceKnown || device.id === '' || device.strength === 'fingerprint' || (l?.device ?? '') !== '') &&
-      (h.clientKnown || o.client === '' || (l?.client ?? '') !== '') &&
+      (h.clientKnown || o.client === '' || (l?.client ?? '') !== '' || h.knownClients === 0) &&
       h.behaviourSince === 0 &&
       h.namespaces <= this.o.risk.signals.namespaces.threshold &&
       !fired.some((c) => c.code === 'machine_pace' || c.code === 'sensitive_objects' || c.code === 'destructive_burst');

@@ -241,7 +241,8 @@ describe('the audit log reader', () => {
         `${text.replace(/^automation:\n(?: {2}.*\n)*/m, '').replace('stepup:\n', 'stepup:\n  oidc: {issuer: "https://idp.example.com", client_id: stepgate, client_secret_env: SG_SECRET, redirect_uri: "https://auth.example.com/.stepgate/callback"}\n  session: {keys_env: SG_KEYS}\n')}\nautomation:\n  subjects: ["ci-*"]\n  approver: {level: aal2}\n`,
         'a.yaml',
       );
-    const ci = { ...r, method: 'POST', target: '/api/v1/namespaces/prod-a/pods', login: { sub: 'ci-deployer@example.com', sid: 'ci', authTime: Math.floor(r.at / 1000), acr: 'urn:stepgate:aal1' as const } };
+    // A Deployment patch, which only prod-writes matches (a bare Pod is pod-creates' too, which is not shadowed here).
+    const ci = { ...r, method: 'PATCH', target: '/apis/apps/v1/namespaces/prod-a/deployments/web', login: { sub: 'ci-deployer@example.com', sid: 'ci', authTime: Math.floor(r.at / 1000), acr: 'urn:stepgate:aal1' as const } };
     const lines = [...auditLines(ci, 'ci-1'), ...auditLines({ ...ci, at: ci.at + 60_000 }, 'ci-2')];
     const example = readFileSync(EXAMPLE, 'utf8');
     const enforced = await replay(withAutomation(example), fromLines(lines), options());

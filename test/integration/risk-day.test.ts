@@ -4,10 +4,11 @@ import { replay, reportTables, workday, type DayEvent, type DayReport, type Repl
 import { workday2 } from '../support/workday2.js';
 import { workday3 } from '../support/workday3.js';
 import { D4_IDP_DOWN, workday4 } from '../support/workday4.js';
+import { workday5 } from '../support/workday5.js';
 
 /**
- * Issue 12's targets on four differently built replayed days (the third and fourth written after
- * the engine, the fourth as an outside tester would, to test that it generalises), each over five seeds, through the real gRPC server running
+ * Issue 12's targets on five differently built replayed days (the third, fourth and fifth written
+ * after the engine, the fourth and fifth as an outside tester would, to test that it generalises), each over five seeds, through the real gRPC server running
  * examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
  * (docs/risk.md says which and why), held to the bound given below; no two challenges of an
@@ -15,7 +16,7 @@ import { D4_IDP_DOWN, workday4 } from '../support/workday4.js';
  * refused.
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
- * STEPGATE_DAY4_SEEDS day 4's), STEPGATE_DAYS=2 the days
+ * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -40,6 +41,17 @@ const LATE: Record<string, number> = {
   // Day 3: its execs go through every team's production namespace in a random order; when the
   // victim's own comes first, its two execs there are the victim's routine, the third is not.
   "exec fan-out at a person's pace": 3,
+  // Day 5: its first three lists are the Secrets of the victim's own three namespaces (the
+  // victim's routine); the fourth, within 20 s, is machine pace.
+  'malware enumerating Secrets (via WSL kubectl)': 4,
+  // Day 5: when the victim's own work has touched other services' production namespaces (seeds 32
+  // and 33 with the warm-up day), its first two tar execs are in namespaces the victim works in;
+  // the third (request 6) is refused.
+  'kubectl cp out of production pods': 6,
+  // Day 5: a platform engineer deletes stuck pods in every production namespace; their first
+  // three Deployment deletes there are in their working set, the fourth within 20 s is machine
+  // pace (then, signed in again, refused outright at the burst).
+  'insider deletes production Deployments': 4,
 };
 
 /**
@@ -55,6 +67,10 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   "stolen token from the victim's mobile carrier",
   // Day 4: follow-the-sun working sets span every service, so its reads may never leave them.
   "low-and-slow malware at the victim's pace",
+  // Day 5 (docs/risk.md, "Day 5"): a token phished at the hotel's captive portal minutes after the
+  // victim's own sign-in there, used from the same hotel network with the victim's exact user
+  // agent, in namespaces less than an hour after that sign-in: the victim's context in every part.
+  'phished at the hotel, used from the hotel network',
 ]);
 
 /**
@@ -63,11 +79,23 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
  * after the first was answered, is asked again. Such challenges are held to this many per engineer
  * instead of the 8-hour spacing; every other cause keeps the target.
  */
-const OPEN_FRICTION: Record<string, { cause: string; max: number }> = {
-  'day 4 (workday4.ts)': { cause: 'context: unfamiliar_namespace', max: 3 },
+const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[] }[]> = {
+  'day 4 (workday4.ts)': [{ cause: 'context: unfamiliar_namespace', max: 3 }],
+  // Day 5 (docs/risk.md, "Day 5"): the same unfamiliar_namespace friction after a one-day
+  // warm-up; and a login used from a network never seen needs a sign-in made after that network
+  // first appeared, whoever holds it (that is what stops day 5's fresh tokens used elsewhere), so
+  // the engineers whose day crosses several new networks within 8 hours are asked at each: the
+  // traveller at the airport, on the plane and at the Lisbon office (3), the engineer who joins
+  // the night incident from a hotel and the offsite from the venue (2), the on-call SRE on a phone
+  // hotspot whose carrier NAT moves to a second /24 (2; 3 with the home they work from next day
+  // when there is no warm-up day).
+  'day 5 (workday5.ts)': [
+    { cause: 'context: unfamiliar_namespace', max: 2 },
+    { cause: 'context: new_network', max: 3, who: ['d5-traveller@example.net', 'd5-hotel@example.net', 'd5-oncall@example.net'] },
+  ],
 };
 
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4').split(',');
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -75,6 +103,8 @@ const DAYS = ([
   ['day 3 (workday3.ts)', workday3, 14, ((narrow && process.env.STEPGATE_DAY3_SEEDS) || '5,6,7,8,9').split(',').map(Number), {}],
   // Day 4 too; its identity provider is down from 11:00 to 11:20.
   ['day 4 (workday4.ts)', workday4, 19, ((narrow && process.env.STEPGATE_DAY4_SEEDS) || '21,22,23,24,25').split(',').map(Number), { idpDown: [D4_IDP_DOWN] }],
+  // Day 5 too: written as an outsider would, after the engine (docs/risk.md, "Day 5").
+  ['day 5 (workday5.ts)', workday5, 16, ((narrow && process.env.STEPGATE_DAY5_SEEDS) || '31,32,33,34,35').split(',').map(Number), {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter((_, i) => days.includes(String(i + 1)));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -100,14 +130,14 @@ for (const [dayName, build, staff, daySeeds, opts] of DAYS) {
           // of each other, wherever the day starts. A day of up to 8 hours (a split shift's two
           // blocks included, if they lie within 8 hours) gets at most one; a longer one, one more
           // per 8 hours of its length, which is the example's 8-hour freshness for Secrets.
-          const open = OPEN_FRICTION[dayName];
+          const open = (OPEN_FRICTION[dayName] ?? []).filter((o) => o.who === undefined || o.who.includes(e.name));
           // The causes of the challenges, in the order of challengedAt (403s are listed among causes too).
           const asked = e.causes.filter((c) => /^(acr_insufficient|auth_too_old|auth_time_missing) /.test(c));
-          const isOpen = (k: number) => open !== undefined && (asked[k] ?? '').includes(`(${open.cause})`);
+          const isOpen = (k: number) => open.some((o) => (asked[k] ?? '').includes(`(${o.cause})`));
           const at = e.challengedAt.filter((_, k) => !isOpen(k));
           for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!, `${e.name}: ${e.causes.join('; ')}`).toBeGreaterThanOrEqual(EIGHT_HOURS);
           expect(at.length, `${e.name}: ${e.causes.join('; ')}`).toBeLessThanOrEqual(Math.max(1, Math.ceil((e.last - e.first) / EIGHT_HOURS)));
-          if (open) expect(e.challengedAt.filter((_, k) => isOpen(k)).length, `${e.name}: ${e.causes.join('; ')}`).toBeLessThanOrEqual(open.max);
+          for (const o of open) expect(asked.filter((c) => c.includes(`(${o.cause})`)).length, `${e.name}: ${e.causes.join('; ')}`).toBeLessThanOrEqual(o.max);
           expect(e.forbidden, `${e.name}: ${e.causes.join('; ')}`).toBe(0);
           expect(e.unresolved, e.name).toBe(0);
         }
@@ -157,10 +187,18 @@ function expectAttacksStopped(report: DayReport): void {
  */
 const COLD_BOUND_DAY1 = { perEngineer: 1, within8h: 0, total: 15 };
 const COLD_BOUND_DAY4 = { perEngineer: 3, within8h: 11, total: 33 };
+/**
+ * Day 5 without warm-up: the moves of the traveller, the hotel and the hotspot as with history, and
+ * every engineer's first departures from a working set begun that morning (unfamiliar_namespace:
+ * 14 of the 26), the platform team's upgrade across every namespace among them. The traveller is
+ * asked 4 times (airport, plane, Lisbon, a namespace).
+ */
+const COLD_BOUND_DAY5 = { perEngineer: 4, within8h: 9, total: 26 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
+  ['day 5 (workday5.ts)', workday5, 31, {}, COLD_BOUND_DAY5],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.slice(4, 5)));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {

@@ -144,6 +144,23 @@ describe('behaviour unlike the identity’s own', () => {
     expect(out.ok && out.risk.context?.code).toBe('unfamiliar_namespace');
   });
 
+  it('a new starter whose first call comes long after the sign-in, on a trusted network, still gets a working set (it would stay empty all day)', () => {
+    const w = world();
+    // Signed in for onboarding 20 minutes before the first kubectl call: past the newcomer
+    // allowance (600 s), so the client kind is not proven, and on the trusted office network
+    // nothing ever challenges them into proving it.
+    const morning = token(S(T) - 1200);
+    for (let k = 0; k < 3; k++) expect(w.check(req(BERLIN, '/api/v1/namespaces/team-a/pods'), morning, T + k * 60_000).v.allow).toBe(true);
+    // Hours later malware on that laptop opens a shell in production: a departure from team-a.
+    const at = T + 6 * 3_600_000;
+    const { v, out } = w.check(req(BERLIN, '/api/v1/namespaces/prod-x/pods/api-0/exec', 'POST'), morning, at, SENSITIVE);
+    expect(out.ok && codes(out)).toContain('unfamiliar_namespace');
+    expect(v.allow).toBe(false);
+    // The new starter's own sign-in answers it.
+    const fresh = token(S(at) + 20);
+    expect(w.check(req(BERLIN, '/api/v1/namespaces/prod-x/pods/api-0/exec', 'POST'), fresh, at + 25_000, SENSITIVE).v.allow).toBe(true);
+  });
+
   it('port-forwards to every service at once (kubefwd) are no machine pace; shells at that pace are', () => {
     const w = alice();
     const at = T + 3_600_000;
