@@ -169,10 +169,12 @@ export type TelemetryErrorSink = (component: 'tracing', err: unknown) => void;
  */
 export class CheckTracing {
   /** `spans`: the Check span recorder (check-spans.ts) when the environment allows it; otherwise the tracer's spans. */
+  /** `contextManager`: the global context manager, when it is a SyncContextManager (see within). */
   constructor(
     private readonly tracer: Tracer,
     private readonly onError: TelemetryErrorSink,
     private readonly spans?: CheckSpans,
+    private readonly contextManager?: SyncContextManager,
   ) {}
 
   /** A SERVER span whose parent is the request's own trace (see extractParent). Never throws; undefined when it failed. */
@@ -187,9 +189,16 @@ export class CheckTracing {
     }
   }
 
-  /** Runs `fn` with `span` active, so I/O it causes (a JWKS fetch) becomes a child span. */
-  within<A extends unknown[], R>(span: Span, fn: (...args: A) => R, ...args: A): R {
-    return context.with(trace.setSpan(ROOT_CONTEXT, span), fn, undefined, ...args);
+  /**
+   * Runs `fn(a, b)` with `span` active, so I/O it causes (a JWKS fetch) becomes a child span.
+   * With stepgate's own context manager, the context holding the span is built only when something
+   * asks for the active context (SyncContextManager.withSpan): nothing does on a Check that starts
+   * no I/O, which is almost every Check.
+   */
+  within<A, B, R>(span: Span, fn: (a: A, b: B) => R, a: A, b: B): R {
+    const cm = this.contextManager;
+    if (cm !== undefined) return cm.withSpan(span, fn, a, b);
+    return context.with(trace.setSpan(ROOT_CONTEXT, span), fn, undefined, a, b);
   }
 
   /** Attributes of the decision, then end. Error status only for internal_error: a deny is a correct answer. */
@@ -332,7 +341,7 @@ export interface TracingHandle {
 }
 
 /** One SDK per process (it registers the global providers); services in one process share it. */
-let sdk: { instance: NodeSDK; users: number; spans: CheckSpans | undefined; recorder: SpanRecorder | undefined } | undefined;
+let sdk: { instance: NodeSDK; users: number; spans: CheckSpans | undefined; recorder: SpanRecorder | undefined; contextManager: SyncContextManager | undefined } | undefined;
 
 /**
  * Tracing as the OTEL_* environment configures it (exporter, endpoint, protocol, sampler,
@@ -344,6 +353,7 @@ export function startTracingFromEnv(env: NodeJS.ProcessEnv, onError: TelemetryEr
   if (!sdk) {
     const resource = serviceResource();
     const recorder = checkSpanRecorder(process.env, resource);
+    const contextManager = new SyncContextManager();
     const instance = new NodeSDK({
       resource,
       autoDetectResources: false,
@@ -355,19 +365,26 @@ export function startTracingFromEnv(env: NodeJS.ProcessEnv, onError: TelemetryEr
           { traceExporter: fastOtlpExporter(process.env) }),
       // Extraction uses PROPAGATOR explicitly; stepgate injects nothing.
       textMapPropagator: null,
-      contextManager: new SyncContextManager(),
+      contextManager,
       // Metrics have their own MeterProvider (metrics-export.ts); stepgate sends no OTel logs.
       metricReaders: [],
       logRecordProcessors: [],
     });
     instance.start();
-    sdk = { instance, users: 0, spans: recorder && new CheckSpans(recorder.sampler, recorder.recorder), recorder: recorder?.recorder };
+    sdk = {
+      instance,
+      users: 0,
+      spans: recorder && new CheckSpans(recorder.sampler, recorder.recorder),
+      recorder: recorder?.recorder,
+      // Used directly only if it is the one the API uses (another may have been registered first).
+      contextManager: isGlobalContextManager(contextManager) ? contextManager : undefined,
+    };
   }
   sdk.users++;
   let done = false;
   const recorder = sdk.recorder;
   return {
-    tracing: new CheckTracing(trace.getTracer('stepgate', SERVICE_VERSION), onError, sdk.spans),
+    tracing: new CheckTracing(trace.getTracer('stepgate', SERVICE_VERSION), onError, sdk.spans, sdk.contextManager),
     spansDropped: () => recorder?.dropped ?? 0,
     async shutdown() {
       if (done || !sdk) return;
@@ -448,4 +465,10 @@ function ensureContextManager(): void {
   const probe = ROOT_CONTEXT.setValue(createContextKey('stepgate.probe'), true);
   if (context.with(probe, () => context.active() === probe)) return;
   context.setGlobalContextManager(new SyncContextManager());
+}
+
+/** True when `cm` is the context manager behind the API's `context`. */
+function isGlobalContextManager(cm: SyncContextManager): boolean {
+  const probe = ROOT_CONTEXT.setValue(createContextKey('stepgate.probe'), true);
+  return context.with(probe, () => cm.active() === probe);
 }
