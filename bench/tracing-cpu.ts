@@ -43,6 +43,14 @@ const PROFILE = process.env.BENCH_CPU_PROF === '1';
  * instructions the server executed for them: a count the machine's load does not move.
  */
 const CALLGRIND = Number(process.env.BENCH_CALLGRIND ?? 0);
+/**
+ * Under callgrind, batches leave by count, not by time: a 500 ms delay is a few dozen requests
+ * under valgrind, so which exports and collections fell into a counted window varied from round to
+ * round (2,116k–2,784k instructions per traced request). With batches of 512 and a delay that never
+ * fires, a window of N requests (a multiple of 512) holds exactly N / 512 exports, as (d) does at
+ * full speed, where 500 ms is thousands of requests.
+ */
+const COUNTED_BATCHES: NodeJS.ProcessEnv = CALLGRIND ? { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512', OTEL_BSP_SCHEDULE_DELAY: '3600000' } : {};
 /** (d)'s shapes (bench/run.ts TRACING_SHAPES), or those BENCH_SHAPES names by index (0-3). */
 const ALL = ['kubectl get pods (dev)', 'grafana dashboard', 'kubectl get secret (aal1: step-up)', 'grafana admin, tagged route (aal1: step-up)'];
 const NAMES = process.env.BENCH_SHAPES ? process.env.BENCH_SHAPES.split(',').map((i) => ALL[Number(i)]!) : ALL;
@@ -216,8 +224,8 @@ try {
   });
   const variants: [string, string, NodeJS.ProcessEnv][] = [
     ['off', ROOT, {}],
-    ['on', ROOT, { ...TRACING_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }],
-    ...VARIANTS.map(([name, dir]) => [name, dir, { ...TRACING_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }] as [string, string, NodeJS.ProcessEnv]),
+    ['on', ROOT, { ...TRACING_ENV, ...COUNTED_BATCHES, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }],
+    ...VARIANTS.map(([name, dir]) => [name, dir, { ...TRACING_ENV, ...COUNTED_BATCHES, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }] as [string, string, NodeJS.ProcessEnv]),
   ];
   for (const [name, dir, env] of variants) {
     const port = await freePort();

@@ -162,6 +162,13 @@ function randomHex(bytes: number): string {
 // ---------------------------------------------------------------------------------------------
 // The span
 
+/** Attributes encoded once and shared by many spans: valid values, their KeyValue fields (encodeSpanAttributes), how many. */
+export interface AttributeBlock {
+  readonly attributes: Readonly<Attributes>;
+  readonly bytes: Uint8Array;
+  readonly count: number;
+}
+
 type Ender = (span: CheckSpan) => void;
 
 /**
@@ -179,6 +186,10 @@ export class CheckSpan implements Span, SpanFields {
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
   droppedLinksCount = 0;
+  /** Attributes given encoded (adoptAttributes with a block): written before `attributes`, not in it. */
+  encodedAttributes: Uint8Array | undefined = undefined;
+  /** Those attributes as values, for setAttribute to merge back. */
+  private block: Readonly<Attributes> | undefined;
   private attributeCount = 0;
   private ended = false;
   private readonly perfStart: number;
@@ -219,6 +230,7 @@ export class CheckSpan implements Span, SpanFields {
       diag.warn(`Invalid attribute value set for key: ${key}`);
       return this;
     }
+    if (this.block !== undefined) this.unblock();
     const isNew = !hasOwn(this.attributes, key);
     if (isNew && this.attributeCount >= COUNT_LIMIT) {
       this.droppedAttributesCount++;
@@ -237,11 +249,14 @@ export class CheckSpan implements Span, SpanFields {
 
   /**
    * The Check's own attributes (checkAttributes in tracing.ts: valid values, fewer than the limit,
-   * a fresh object nobody else holds), taken as they are instead of copied key by key.
+   * a fresh object nobody else holds), taken as they are instead of copied key by key. `block`:
+   * attributes that come first, encoded already (the decision's, see decisionBlock in tracing.ts),
+   * none of them in `attributes`.
    */
-  adoptAttributes(attributes: Attributes): void {
+  adoptAttributes(attributes: Attributes, block?: AttributeBlock): void {
     if (this.ended) return;
     if (this.attributeCount !== 0) {
+      if (block) this.setAttributes(block.attributes);
       this.setAttributes(attributes);
       return;
     }
@@ -250,12 +265,28 @@ export class CheckSpan implements Span, SpanFields {
       if (attributes[key] == null) delete attributes[key];
       else n++;
     }
-    if (n > COUNT_LIMIT) {
+    if (n + (block?.count ?? 0) > COUNT_LIMIT) {
+      if (block) this.setAttributes(block.attributes);
       this.setAttributes(attributes);
       return;
     }
     this.attributes = attributes;
     this.attributeCount = n;
+    if (block) {
+      this.block = block.attributes;
+      this.encodedAttributes = block.bytes;
+      this.attributeCount += block.count;
+    }
+  }
+
+  /** The encoded attributes back into `attributes` (in front, as they are written), before one of them is set again. */
+  private unblock(): void {
+    const merged: Attributes = {};
+    for (const key in this.block) merged[key] = this.block[key];
+    for (const key in this.attributes) if (hasOwn(this.attributes, key)) merged[key] = this.attributes[key];
+    this.attributes = merged;
+    this.block = undefined;
+    this.encodedAttributes = undefined;
   }
 
   addEvent(name: string, attributesOrStartTime?: SpanAttributes | TimeInput, timeStamp?: TimeInput): this {
@@ -336,8 +367,10 @@ export class CheckSpan implements Span, SpanFields {
   }
 
   private time(input: TimeInput | undefined): HrTime {
-    // hrTime(x) of @opentelemetry/core, with the process's time origin converted once.
-    if (typeof input === 'number') return input <= otperformance.now() ? addHrTimes(TIME_ORIGIN_HR, millisToHrTime(input + this.perfOffset)) : millisToHrTime(input);
+    // hrTime(x) of @opentelemetry/core, with the process's time origin converted once. A Check's
+    // start (performance.now() taken before the span) is at most perfStart, so at most now: the
+    // same branch without reading the clock a third time.
+    if (typeof input === 'number') return input <= this.perfStart || input <= otperformance.now() ? addHrTimes(TIME_ORIGIN_HR, millisToHrTime(input + this.perfOffset)) : millisToHrTime(input);
     if (input instanceof Date) return millisToHrTime(input.getTime());
     if (isTimeInputHrTime(input)) return input;
     if (this.startProvided) return millisToHrTime(Date.now());
@@ -392,7 +425,8 @@ export class CheckSpans {
     const valid = parentSc !== undefined && trace.isSpanContextValid(parentSc);
     const traceId = valid ? parentSc.traceId : randomHex(16);
     const spanId = randomHex(8);
-    const result = this.sampler.shouldSample(parent, traceId, name, kind, {}, []);
+    // Frozen shared empties: no sampler changes what it is given, and a Check span starts with none.
+    const result = this.sampler.shouldSample(parent, traceId, name, kind, NO_ATTRIBUTES, NO_LINKS);
     const traceState = result.traceState ?? (valid ? parentSc.traceState : undefined);
     const traceFlags = result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE;
     const sc: SpanContext = traceState ? { traceId, spanId, traceFlags, traceState } : { traceId, spanId, traceFlags };

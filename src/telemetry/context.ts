@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/api';
+import { ROOT_CONTEXT, trace, type Context, type ContextManager, type Span } from '@opentelemetry/api';
 
 /**
  * An OpenTelemetry context manager without async hooks: `context.with(ctx, fn)` makes `ctx`
@@ -14,8 +14,19 @@ import { ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/
  */
 export class SyncContextManager implements ContextManager {
   private current: Context = ROOT_CONTEXT;
+  /**
+   * The span withSpan made active, while nobody has asked for its context: with every Check
+   * sampled, the Check runs inside its span, but the context is needed only when the Check starts
+   * I/O (a JWKS fetch, rare), so it is built then, not for every Check.
+   */
+  private pending: Span | undefined;
 
   active(): Context {
+    const span = this.pending;
+    if (span !== undefined) {
+      this.pending = undefined;
+      this.current = trace.setSpan(ROOT_CONTEXT, span);
+    }
     return this.current;
   }
 
@@ -26,11 +37,32 @@ export class SyncContextManager implements ContextManager {
     ...args: A
   ): ReturnType<F> {
     const previous = this.current;
+    const pending = this.pending;
     this.current = ctx;
+    this.pending = undefined;
     try {
       return fn.call(thisArg, ...args);
     } finally {
       this.current = previous;
+      this.pending = pending;
+    }
+  }
+
+  /**
+   * `fn(a, b)` as `with(trace.setSpan(ROOT_CONTEXT, span), fn, undefined, a, b)` runs it: what
+   * `active()` returns inside is the same (a context holding `span` and nothing else, the same
+   * object on every call), but it is built only if `active()` is called. No rest arguments either:
+   * the Check passes two.
+   */
+  withSpan<A, B, R>(span: Span, fn: (a: A, b: B) => R, a: A, b: B): R {
+    const previous = this.current;
+    const pending = this.pending;
+    this.pending = span;
+    try {
+      return fn(a, b);
+    } finally {
+      this.current = previous;
+      this.pending = pending;
     }
   }
 
@@ -46,6 +78,7 @@ export class SyncContextManager implements ContextManager {
 
   disable(): this {
     this.current = ROOT_CONTEXT;
+    this.pending = undefined;
     return this;
   }
 }

@@ -359,8 +359,12 @@ function varintLength(v: number): number {
   return n;
 }
 
-/** The fields serializeSpan reads: a ReadableSpan has them, and so does the Check span recorder's span. */
-export type SpanFields = Pick<
+/**
+ * The fields serializeSpan reads: a ReadableSpan has them, and so does the Check span recorder's
+ * span, which may also hold some attributes encoded already (`encodedAttributes`: KeyValue fields,
+ * tags included, written before `attributes` and not repeated in it).
+ */
+export type SpanFields = { encodedAttributes?: Uint8Array | undefined } & Pick<
   ReadableSpan,
   | 'name'
   | 'kind'
@@ -417,6 +421,7 @@ function serializeSpan(w: Writer, span: SpanFields): void {
   w.time(span.startTime);
   w.tag(8, 1);
   w.time(span.endTime);
+  if (span.encodedAttributes) w.raw(span.encodedAttributes);
   if (span.attributes) attributes(w, span.attributes, 9);
   w.tag(10, 0);
   w.varint(span.droppedAttributesCount);
@@ -474,7 +479,13 @@ function hasOwn(o: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, key);
 }
 
-/** Each attribute as one repeated KeyValue field; primitives from the kept encodings. */
+/** A span's attributes as serializeSpan writes them (KeyValue fields 9, tags included): a span's `encodedAttributes`. */
+export function encodeSpanAttributes(attrs: Attributes): Buffer {
+  const w = new Writer(512);
+  attributes(w, attrs, 9);
+  return Buffer.from(w.buf.subarray(0, w.pos));
+}
+
 /** ScopeSpans field 1, the InstrumentationScope: tag, length and message. */
 function writeScope(w: Writer, scope: { name: string; version?: string }): void {
   w.tag(1, 2);
@@ -495,6 +506,7 @@ function writeScope(w: Writer, scope: { name: string; version?: string }): void 
   w.end(sc);
 }
 
+/** Each attribute as one repeated KeyValue field; primitives from the kept encodings. */
 function attributes(w: Writer, attrs: Attributes, field: number): void {
   for (const key in attrs) {
     if (!hasOwn(attrs, key)) continue;

@@ -23,10 +23,10 @@ import type { ReadableSpan, Sampler, SpanExporter } from '@opentelemetry/sdk-tra
 import type { ClientKind } from '../decision/respond.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { Runtime } from '../pipeline/runtime.js';
-import { batchSettingsFromEnv, CheckSpan, CheckSpans, RecorderProcessor, samplerFromEnv, SpanRecorder, spanLimitsFromEnv, type SpanBatch } from './check-spans.js';
+import { batchSettingsFromEnv, CheckSpan, type AttributeBlock, CheckSpans, RecorderProcessor, samplerFromEnv, SpanRecorder, spanLimitsFromEnv, type SpanBatch } from './check-spans.js';
 import { SyncContextManager } from './context.js';
-import { FAST_TRACE_SERIALIZER, serializeEncoded } from './otlp-spans.js';
-import { rulesLabel, tokenCacheOutcome } from './metrics.js';
+import { encodeSpanAttributes, FAST_TRACE_SERIALIZER, serializeEncoded } from './otlp-spans.js';
+import { rulesLabel, tokenCacheOutcome, type TokenCacheOutcome } from './metrics.js';
 import { serviceResource, SERVICE_VERSION, tracingWanted } from './otel-env.js';
 import { clip, redactUrls, subjectFor, type SubjectMode } from '../core/redact.js';
 
@@ -169,10 +169,12 @@ export type TelemetryErrorSink = (component: 'tracing', err: unknown) => void;
  */
 export class CheckTracing {
   /** `spans`: the Check span recorder (check-spans.ts) when the environment allows it; otherwise the tracer's spans. */
+  /** `contextManager`: the global context manager, when it is a SyncContextManager (see within). */
   constructor(
     private readonly tracer: Tracer,
     private readonly onError: TelemetryErrorSink,
     private readonly spans?: CheckSpans,
+    private readonly contextManager?: SyncContextManager,
   ) {}
 
   /** A SERVER span whose parent is the request's own trace (see extractParent). Never throws; undefined when it failed. */
@@ -187,17 +189,31 @@ export class CheckTracing {
     }
   }
 
-  /** Runs `fn` with `span` active, so I/O it causes (a JWKS fetch) becomes a child span. */
-  within<A extends unknown[], R>(span: Span, fn: (...args: A) => R, ...args: A): R {
-    return context.with(trace.setSpan(ROOT_CONTEXT, span), fn, undefined, ...args);
+  /**
+   * Runs `fn(a, b)` with `span` active, so I/O it causes (a JWKS fetch) becomes a child span.
+   * With stepgate's own context manager, the context holding the span is built only when something
+   * asks for the active context (SyncContextManager.withSpan): nothing does on a Check that starts
+   * no I/O, which is almost every Check.
+   */
+  within<A, B, R>(span: Span, fn: (a: A, b: B) => R, a: A, b: B): R {
+    const cm = this.contextManager;
+    if (cm !== undefined) return cm.withSpan(span, fn, a, b);
+    return context.with(trace.setSpan(ROOT_CONTEXT, span), fn, undefined, a, b);
   }
 
   /** Attributes of the decision, then end. Error status only for internal_error: a deny is a correct answer. */
   endCheck(span: Span, c: CheckOutcome): void {
     try {
       if (span.isRecording()) {
-        if (span instanceof CheckSpan) span.adoptAttributes(checkAttributes(c));
-        else span.setAttributes(checkAttributes(c));
+        if (span instanceof CheckSpan) {
+          const block = decisionBlock(c);
+          if (block === undefined) span.adoptAttributes(checkAttributes(c));
+          else {
+            const rest: Attributes = {};
+            requestAttributes(c, rest);
+            span.adoptAttributes(rest, block);
+          }
+        } else span.setAttributes(checkAttributes(c));
         if (c.verdict.reason === 'internal_error') {
           span.setStatus({ code: SpanStatusCode.ERROR, message: 'internal_error' });
           if (c.error !== undefined) {
@@ -261,12 +277,22 @@ export interface CheckOutcome {
  * every attribute costs CPU on every sampled Check (docs/observability.md, Cost). Request data only through redact.ts.
  */
 export function checkAttributes(c: CheckOutcome): Attributes {
+  const a: Attributes = {};
+  decisionAttributes(c, a);
+  requestAttributes(c, a);
+  return a;
+}
+
+/**
+ * The first attributes of checkAttributes, those that follow from the decision alone (the outcome,
+ * the rule and what it requires, never the identity or the request): the same for every Check
+ * that one rule decides the same way, whoever sent it.
+ */
+function decisionAttributes(c: CheckOutcome, a: Attributes): void {
   const v = c.verdict;
-  const a: Attributes = {
-    [ATTR.decision]: v.allow ? 'allow' : 'deny',
-    [ATTR.reason]: v.reason,
-    [ATTR.status]: c.status,
-  };
+  a[ATTR.decision] = v.allow ? 'allow' : 'deny';
+  a[ATTR.reason] = v.reason;
+  a[ATTR.status] = c.status;
   if (v.detail) a[ATTR.detail] = clip(redactUrls(v.detail), 1024);
   if (c.clientKind) a[ATTR.clientKind] = c.clientKind;
   const cache = tokenCacheOutcome(v);
@@ -278,6 +304,11 @@ export function checkAttributes(c: CheckOutcome): Attributes {
     if (level !== undefined && !r.deny) a[ATTR.levelRequired] = level;
     if (r.maxAge !== undefined && !r.deny) a[ATTR.maxAge] = r.maxAge;
   }
+}
+
+/** The rest of checkAttributes, after decisionAttributes': the identity, risk, shadow and request. */
+function requestAttributes(c: CheckOutcome, a: Attributes): void {
+  const v = c.verdict;
   const who = v.identity;
   if (who) {
     a[ATTR.levelPresented] = who.levelName;
@@ -314,8 +345,67 @@ export function checkAttributes(c: CheckOutcome): Attributes {
       }
     }
   }
-  return a;
 }
+
+/** decisionAttributes encoded, with everything they are computed from. */
+interface DecisionBlock extends AttributeBlock {
+  readonly allow: boolean;
+  readonly reason: string;
+  readonly status: number;
+  readonly detail: string | undefined;
+  readonly clientKind: ClientKind | undefined;
+  readonly cache: TokenCacheOutcome;
+  readonly names: readonly string[] | undefined;
+}
+
+/**
+ * decisionAttributes' encoding, kept per Requirement (a compiled rule's, shared by every Check it
+ * matches; WeakMap, so a reload frees them) and per everything else they depend on, compared in
+ * full: a Check span copies one block instead of looking up and copying each attribute. At most
+ * BLOCKS_PER_REQUIREMENT kinds of decision per rule (oldest replaced), and a detail longer than
+ * BLOCK_MAX_DETAIL is not kept (a detail may quote the request). Undefined when not kept.
+ */
+export function decisionBlock(c: CheckOutcome): AttributeBlock | undefined {
+  const v = c.verdict;
+  if (v.detail !== undefined && v.detail.length > BLOCK_MAX_DETAIL) return undefined;
+  const key: object = v.requirement ?? NO_REQUIREMENT;
+  const names = c.rt?.assurance.names;
+  const cache = tokenCacheOutcome(v);
+  const list = blocks.get(key);
+  if (list === undefined) {
+    // A requirement seen for the first time may be one made for this request alone (risk bands
+    // tighten per request): its block is built when it is seen again.
+    blocks.set(key, []);
+    return undefined;
+  }
+  for (const b of list) {
+    if (b.allow === v.allow && b.reason === v.reason && b.status === c.status && b.detail === v.detail && b.clientKind === c.clientKind && b.cache === cache && b.names === names) return b;
+  }
+  const attributes: Attributes = {};
+  decisionAttributes(c, attributes);
+  for (const k in attributes) if (attributes[k] == null) delete attributes[k];
+  const block: DecisionBlock = {
+    attributes: Object.freeze(attributes),
+    bytes: encodeSpanAttributes(attributes),
+    count: Object.keys(attributes).length,
+    allow: v.allow,
+    reason: v.reason,
+    status: c.status,
+    detail: v.detail,
+    clientKind: c.clientKind,
+    cache,
+    names,
+  };
+  if (list.length >= BLOCKS_PER_REQUIREMENT) list.shift();
+  list.push(block);
+  return block;
+}
+
+const BLOCKS_PER_REQUIREMENT = 8;
+const BLOCK_MAX_DETAIL = 256;
+/** The key of the blocks of verdicts without a requirement (a malformed request, an internal error). */
+const NO_REQUIREMENT = {};
+const blocks = new WeakMap<object, DecisionBlock[]>();
 
 function errorType(err: unknown): string {
   return err instanceof Error ? err.constructor.name : typeof err;
@@ -332,7 +422,7 @@ export interface TracingHandle {
 }
 
 /** One SDK per process (it registers the global providers); services in one process share it. */
-let sdk: { instance: NodeSDK; users: number; spans: CheckSpans | undefined; recorder: SpanRecorder | undefined } | undefined;
+let sdk: { instance: NodeSDK; users: number; spans: CheckSpans | undefined; recorder: SpanRecorder | undefined; contextManager: SyncContextManager | undefined } | undefined;
 
 /**
  * Tracing as the OTEL_* environment configures it (exporter, endpoint, protocol, sampler,
@@ -344,6 +434,7 @@ export function startTracingFromEnv(env: NodeJS.ProcessEnv, onError: TelemetryEr
   if (!sdk) {
     const resource = serviceResource();
     const recorder = checkSpanRecorder(process.env, resource);
+    const contextManager = new SyncContextManager();
     const instance = new NodeSDK({
       resource,
       autoDetectResources: false,
@@ -355,19 +446,26 @@ export function startTracingFromEnv(env: NodeJS.ProcessEnv, onError: TelemetryEr
           { traceExporter: fastOtlpExporter(process.env) }),
       // Extraction uses PROPAGATOR explicitly; stepgate injects nothing.
       textMapPropagator: null,
-      contextManager: new SyncContextManager(),
+      contextManager,
       // Metrics have their own MeterProvider (metrics-export.ts); stepgate sends no OTel logs.
       metricReaders: [],
       logRecordProcessors: [],
     });
     instance.start();
-    sdk = { instance, users: 0, spans: recorder && new CheckSpans(recorder.sampler, recorder.recorder), recorder: recorder?.recorder };
+    sdk = {
+      instance,
+      users: 0,
+      spans: recorder && new CheckSpans(recorder.sampler, recorder.recorder),
+      recorder: recorder?.recorder,
+      // Used directly only if it is the one the API uses (another may have been registered first).
+      contextManager: isGlobalContextManager(contextManager) ? contextManager : undefined,
+    };
   }
   sdk.users++;
   let done = false;
   const recorder = sdk.recorder;
   return {
-    tracing: new CheckTracing(trace.getTracer('stepgate', SERVICE_VERSION), onError, sdk.spans),
+    tracing: new CheckTracing(trace.getTracer('stepgate', SERVICE_VERSION), onError, sdk.spans, sdk.contextManager),
     spansDropped: () => recorder?.dropped ?? 0,
     async shutdown() {
       if (done || !sdk) return;
@@ -448,4 +546,10 @@ function ensureContextManager(): void {
   const probe = ROOT_CONTEXT.setValue(createContextKey('stepgate.probe'), true);
   if (context.with(probe, () => context.active() === probe)) return;
   context.setGlobalContextManager(new SyncContextManager());
+}
+
+/** True when `cm` is the context manager behind the API's `context`. */
+function isGlobalContextManager(cm: SyncContextManager): boolean {
+  const probe = ROOT_CONTEXT.setValue(createContextKey('stepgate.probe'), true);
+  return context.with(probe, () => cm.active() === probe);
 }

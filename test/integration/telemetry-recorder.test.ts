@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -16,6 +17,7 @@ import type { Verdict } from '../../src/decision/verdict.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import type { Runtime } from '../../src/pipeline/runtime.js';
 import { CheckSpans, RecorderProcessor } from '../../src/telemetry/check-spans.js';
+import { SyncContextManager } from '../../src/telemetry/context.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { SERVICE_VERSION } from '../../src/telemetry/otel-env.js';
 import { Telemetry } from '../../src/telemetry/telemetry.js';
@@ -158,8 +160,11 @@ async function run(tracing: CheckTracing, c: Case): Promise<void> {
   const span = tracing.startCheck(c.headers ? new Map(Object.entries(c.headers)) : undefined, c.metadata ? metadata(c.metadata) : undefined, performance.now());
   expect(span).toBeDefined();
   if (c.jwks) {
-    const fetch = tracing.within(span!, () =>
-      tracing.aroundJwksRefresh('https://idp.example.com', () => (c.jwks === 'ok' ? Promise.resolve() : Promise.reject(new Error('https://u:p@idp/jwks?k=1 answered 503')))),
+    const fetch = tracing.within(
+      span!,
+      (issuer: string, fails: boolean) => tracing.aroundJwksRefresh(issuer, () => (fails ? Promise.reject(new Error('https://u:p@idp/jwks?k=1 answered 503')) : Promise.resolve())),
+      'https://idp.example.com',
+      c.jwks === 'error',
     );
     await fetch.catch(() => undefined);
   }
@@ -232,7 +237,12 @@ describe('the Check span recorder', () => {
     const made = checkSpanRecorder(env, resource);
     expect(made).toBeDefined();
     const provider = new BasicTracerProvider({ resource, sampler: made!.sampler, spanProcessors: [new RecorderProcessor(made!.recorder)] });
-    const recorderTracing = new CheckTracing(provider.getTracer('stepgate', SERVICE_VERSION), onError, new CheckSpans(made!.sampler, made!.recorder));
+    // With the global context manager given, as startTracingFromEnv gives it: the Check's context
+    // is then built only when the JWKS fetch asks for it, and the JWKS span must still be its child.
+    context.disable();
+    const cm = new SyncContextManager();
+    expect(context.setGlobalContextManager(cm)).toBe(true);
+    const recorderTracing = new CheckTracing(provider.getTracer('stepgate', SERVICE_VERSION), onError, new CheckSpans(made!.sampler, made!.recorder), cm);
 
     const t0 = BigInt(Date.now() - 1) * 1_000_000n;
     for (const c of CASES) {

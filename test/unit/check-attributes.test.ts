@@ -1,0 +1,117 @@
+import { SpanKind, trace } from '@opentelemetry/api';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Verdict } from '../../src/decision/verdict.js';
+import type { Requirement } from '../../src/policy/policy.js';
+import type { Runtime } from '../../src/pipeline/runtime.js';
+import { CheckSpan } from '../../src/telemetry/check-spans.js';
+import { encodeSpanAttributes } from '../../src/telemetry/otlp-spans.js';
+import { checkAttributes, CheckTracing, decisionBlock, type CheckOutcome } from '../../src/telemetry/tracing.js';
+
+const CTX = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 };
+const tracing = new CheckTracing(trace.getTracer('test'), (_, err) => {
+  throw err;
+});
+
+/** What endCheck gives a Check span: its encoded block (if any) and its other attributes, as the encoder writes them. */
+function attributeBytes(c: CheckOutcome): { bytes: Buffer; blocked: boolean } {
+  const span = new CheckSpan(undefined, 'stepgate.check', SpanKind.SERVER, CTX, undefined, 1000);
+  tracing.endCheck(span, c);
+  const blocked = span.encodedAttributes !== undefined;
+  return { bytes: Buffer.concat([span.encodedAttributes ?? Buffer.alloc(0), encodeSpanAttributes(span.attributes)]), blocked };
+}
+
+const requirement = (rules: string[], level: number, deny: boolean, maxAge: number | undefined) => ({ rules, level, deny, maxAge }) as unknown as Requirement;
+const runtime = (names: string[]) => ({ assurance: { names }, now: () => 1_700_000_000_000 }) as unknown as Runtime;
+
+describe('decision blocks (the decision attributes encoded once per rule and decision)', () => {
+  it('give every Check span exactly the attributes checkAttributes gives, in its order, whatever decisions alternate', () => {
+    const outcome = (reqs: Requirement[], rts: Runtime[]) =>
+      fc
+        .record({
+          req: fc.option(fc.constantFrom(...reqs), { nil: undefined }),
+          rt: fc.option(fc.constantFrom(...rts), { nil: undefined }),
+          allow: fc.boolean(),
+          reason: fc.constantFrom('allowed', 'acr_insufficient', 'token_expired', 'denied_by_rule', 'internal_error'),
+          status: fc.constantFrom(200, 401, 403, 500),
+          detail: fc.constantFrom(undefined, 'needs aal2', 'needs aal3', 'see https://u:p@idp.example/x?y=1', 'x'.repeat(300)),
+          clientKind: fc.constantFrom(undefined, 'api' as const, 'navigation' as const),
+          tokenCached: fc.boolean(),
+          who: fc.option(fc.record({ levelName: fc.constantFrom('aal1', 'aal2'), issuer: fc.constant('https://idp'), subject: fc.constantFrom('alice', 'bob') }), { nil: undefined }),
+          path: fc.constantFrom('/a', '/api/v1/pods'),
+        })
+        .map(
+          (o): CheckOutcome => ({
+            rt: o.rt,
+            verdict: {
+              allow: o.allow,
+              reason: o.reason,
+              detail: o.detail,
+              requirement: o.req,
+              identity: o.who,
+              tokenCached: o.tokenCached,
+              attributes: { path: o.path },
+            } as unknown as Verdict,
+            status: o.status,
+            clientKind: o.clientKind,
+            subjectMode: 'clear',
+          }),
+        );
+    let blocked = 0;
+    fc.assert(
+      fc.property(
+        fc.constant(null).chain(() => {
+          // Fresh rules and runtimes per run: the blocks are kept per Requirement object.
+          const reqs = [requirement(['dev-read'], 0, false, undefined), requirement(['secrets'], 1, false, 900), requirement(['admin', 'deny-all'], -1, true, 60)];
+          const rts = [runtime(['aal1', 'aal2']), runtime(['low', 'high'])];
+          return fc.array(outcome(reqs, rts), { minLength: 1, maxLength: 40 });
+        }),
+        (outcomes) => {
+          for (const c of outcomes) {
+            const got = attributeBytes(c);
+            if (got.blocked) blocked++;
+            expect(got.bytes.equals(encodeSpanAttributes(checkAttributes(c)))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // The comparison above is about the blocks: many spans (~800 of ~6,000 with these choices) used one.
+    expect(blocked).toBeGreaterThan(300);
+  });
+
+  it('never shares a block between two decisions that differ in anything their attributes show', () => {
+    const req = requirement(['secrets'], 1, false, 900);
+    const rt = runtime(['aal1', 'aal2']);
+    const base: CheckOutcome = { rt, verdict: { allow: false, reason: 'acr_insufficient', requirement: req, tokenCached: true } as unknown as Verdict, status: 401, clientKind: 'api', subjectMode: 'clear' };
+    const variants: CheckOutcome[] = [
+      base,
+      { ...base, status: 403 },
+      { ...base, clientKind: 'navigation' },
+      { ...base, verdict: { ...base.verdict, allow: true } },
+      { ...base, verdict: { ...base.verdict, reason: 'token_expired' } },
+      { ...base, verdict: { ...base.verdict, detail: 'needs aal2' } },
+      { ...base, verdict: { ...base.verdict, tokenCached: false, identity: { levelName: 'aal1' } } as unknown as Verdict },
+      { ...base, rt: runtime(['low', 'high']) },
+    ];
+    decisionBlock(base); // the first sighting of a requirement keeps nothing
+    const blocks = variants.map((c) => decisionBlock(c)!);
+    const bytes = blocks.map((b) => Buffer.from(b.bytes).toString('hex'));
+    expect(new Set(bytes).size).toBe(variants.length);
+    // And each again gets its own, from the kept ones (at most 8 per rule: all of these).
+    variants.forEach((c, i) => expect(decisionBlock(c)).toBe(blocks[i]));
+  });
+
+  it('merges the block back when an attribute is set before the span ends', () => {
+    const req = requirement(['secrets'], 1, false, 900);
+    const c: CheckOutcome = { rt: runtime(['aal1', 'aal2']), verdict: { allow: true, reason: 'allowed', requirement: req } as unknown as Verdict, status: 200, clientKind: undefined, subjectMode: 'clear' };
+    decisionBlock(c);
+    const block = decisionBlock(c)!;
+    const span = new CheckSpan(undefined, 'stepgate.check', SpanKind.SERVER, CTX, undefined, 1000);
+    span.adoptAttributes({ 'stepgate.request.path': '/x' }, block);
+    span.setAttribute('stepgate.reason', 'changed');
+    expect(span.encodedAttributes).toBeUndefined();
+    expect(span.attributes).toEqual({ ...checkAttributes(c), 'stepgate.reason': 'changed', 'stepgate.request.path': '/x' });
+    expect(Object.keys(span.attributes)[0]).toBe('stepgate.decision');
+  });
+});
