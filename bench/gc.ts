@@ -183,6 +183,8 @@ function figures(w: Window) {
     checks: w.checks,
     bytes_per_check: sum(w.gcs, (g) => g.allocated) / w.checks,
     promoted_per_check: sum(w.gcs, (g) => g.promoted) / w.checks,
+    // What scavenges alone promoted (a mark-compact moves every live young object to the old generation too).
+    scavenge_promoted_per_check: sum(minor, (g) => g.promoted) / w.checks,
     scavenges_per_10k: per10k(minor.length),
     scavenge_ms_per_10k: per10k(sum(minor, (g) => g.pause)),
     scavenge_max_ms: Math.max(0, ...minor.map((g) => g.pause)),
@@ -275,7 +277,7 @@ async function main(): Promise<void> {
       try {
         const rows = MODE === 'closed' ? await closedRun(p, shapeFiles, freshFile) : await openRun(p, shapeFiles[0]!, work);
         for (const [phase, row] of Object.entries(rows)) ((results[phase] ??= {})[v] ??= []).push(row);
-        console.error(`round ${round + 1}, ${v}: ${Object.entries(rows).map(([k, r]) => `${k} ${Math.round(r.bytes_per_check)} B/Check, peak ${r.peak_rss_mib?.toFixed(0)} MiB${r.cpu_us === undefined ? '' : `, ${r.cpu_us.toFixed(0)} µs CPU/Check (main ${r.main_us!.toFixed(0)})`}, ${r.major_gcs} mc, ${r.scavenges_per_10k.toFixed(1)} scav/10k, promoted ${r.promoted_per_check.toFixed(0)} B`).join('; ')}`);
+        console.error(`round ${round + 1}, ${v}: ${Object.entries(rows).map(([k, r]) => `${k} ${Math.round(r.bytes_per_check)} B/Check, peak ${r.peak_rss_mib?.toFixed(0)} MiB${r.cpu_us === undefined ? '' : `, ${r.cpu_us.toFixed(0)} µs CPU/Check (main ${r.main_us!.toFixed(0)})`}, ${r.major_gcs} mc, ${r.scavenges_per_10k.toFixed(1)} scav/10k, promoted ${r.promoted_per_check.toFixed(0)} B (by scavenges ${r.scavenge_promoted_per_check.toFixed(0)})`).join('; ')}`);
       } finally {
         await stop(p);
       }
