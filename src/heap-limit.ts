@@ -23,8 +23,7 @@ import { envValue, heapLimitAppliedEnvironment, MIN_HEAP_MIB, type EnvSource } f
  *   `memory.limit_in_bytes`), what is left of the limit after the young generation and the rest
  *   that is not heap; without one, 1 GiB (UNLIMITED_HEAP_MIB); STEPGATE_HEAP_LIMIT=<MiB> sets it
  *   directly.
- * - `--no-allocation-site-pretenuring`, unless given (either way): see `PRETENURING_FLAG`.
- * STEPGATE_HEAP_LIMIT=off sets none of them.
+ * STEPGATE_HEAP_LIMIT=off sets neither.
  */
 
 /** Not counted as heap besides the young generation: code, gRPC and socket buffers, the allocator (measured ~60 MiB). */
@@ -86,24 +85,6 @@ export function hasHeapFlag(execArgv: readonly string[], nodeOptions: string | u
   return hasFlag(/^--max[-_]old[-_]space[-_]size(=|$)/, execArgv, nodeOptions);
 }
 
-/**
- * V8 allocates objects straight into the old generation from an allocation site whose objects
- * mostly survived their scavenges ("pretenuring"). Under a heap limit that makes full collections
- * frequent, that feedback runs the wrong way for a server: what survives a scavenge is mostly a
- * request still in flight, so request-scoped sites get pretenured, their garbage fills the old
- * generation (and keeps the young objects it points to alive through scavenges), which brings the
- * next full collection sooner, which promotes more. bench/gc.ts, (a)'s cached mix at a 1 GiB old
- * space: 3–4 KB promoted per Check and 15–39 mark-compacts per 100,000 Checks with it, ~0.5 KB
- * and 5 without, at the same peak RSS (bench/README.md, "The heap flags and what they cost"). The
- * live data stepgate keeps (cached tokens, compiled configuration) is allocated once, and a
- * scavenge or two more before it is promoted costs nothing measurable.
- */
-export const PRETENURING_FLAG = '--no-allocation-site-pretenuring';
-
-export function hasPretenuringFlag(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  return hasFlag(/^--(no[-_])?allocation[-_]site[-_]pretenuring(=|$)/, execArgv, nodeOptions);
-}
-
 export function hasSemiSpaceFlag(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
   return hasFlag(/^--(max|min)[-_]semi[-_]space[-_]size(=|$)/, execArgv, nodeOptions);
 }
@@ -138,13 +119,7 @@ export function planHeapLimit(env: EnvSource, execArgv: readonly string[], limit
     heap = heapLimitMiB(limitBytes, workers, semi ?? 16);
     why.push(`cgroup memory limit ${Math.round(limitBytes / 1048576)} MiB`);
   }
-  const pretenuring = !hasPretenuringFlag(execArgv, env.NODE_OPTIONS);
-  if (!pretenuring) why.push('pretenuring flag given');
-  const flags = [
-    ...(heap === undefined ? [] : [`--max-old-space-size=${heap}`]),
-    ...(semi === undefined ? [] : [`--max-semi-space-size=${semi}`]),
-    ...(pretenuring ? [PRETENURING_FLAG] : []),
-  ];
+  const flags = [...(heap === undefined ? [] : [`--max-old-space-size=${heap}`]), ...(semi === undefined ? [] : [`--max-semi-space-size=${semi}`])];
   if (flags.length === 0) return { action: 'keep', why: why.join('; ') };
   return { action: 'reexec', flags, heapMiB: heap, semiSpaceMiB: semi, why: why.join('; ') };
 }
