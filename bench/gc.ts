@@ -42,6 +42,8 @@ const MODE = process.argv[2] === 'open' ? 'open' : 'closed';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const REQUESTS = Number(process.env.BENCH_GC_REQUESTS ?? 100_000);
 const NEW_TOKENS = Number(process.env.BENCH_NEW_TOKENS ?? 5_000);
+// BENCH_GC_CACHED_ONLY=1: the cached phase alone (no new tokens), for comparing flags on (a)'s load.
+const CACHED_ONLY = process.env.BENCH_GC_CACHED_ONLY === '1';
 const RATES = (process.env.BENCH_GC_RATES ?? '1000,3000').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const VARIANTS = (process.env.BENCH_GC_VARIANTS ?? 'noop;stepgate;stepgate --max-semi-space-size=32;stepgate --max-semi-space-size=64')
@@ -141,6 +143,15 @@ async function stop(p: Proc): Promise<void> {
   clearTimeout(timer);
 }
 
+/** CPU seconds of a process (all threads: V8's concurrent marking and sweeping too) and of its main thread alone. */
+function cpuSeconds(pid: number): { all: number; main: number } {
+  const ticks = (path: string) => {
+    const f = readFileSync(path, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  };
+  return { all: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) };
+}
+
 function vmHwmMiB(pid: number): number {
   const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Number(kb) / 1024;
@@ -172,6 +183,8 @@ function figures(w: Window) {
     checks: w.checks,
     bytes_per_check: sum(w.gcs, (g) => g.allocated) / w.checks,
     promoted_per_check: sum(w.gcs, (g) => g.promoted) / w.checks,
+    // What scavenges alone promoted (a mark-compact moves every live young object to the old generation too).
+    scavenge_promoted_per_check: sum(minor, (g) => g.promoted) / w.checks,
     scavenges_per_10k: per10k(minor.length),
     scavenge_ms_per_10k: per10k(sum(minor, (g) => g.pause)),
     scavenge_max_ms: Math.max(0, ...minor.map((g) => g.pause)),
@@ -186,7 +199,7 @@ function figures(w: Window) {
   };
 }
 
-type Row = ReturnType<typeof figures> & { peak_rss_mib?: number; p50?: number; p99?: number };
+type Row = ReturnType<typeof figures> & { peak_rss_mib?: number; p50?: number; p99?: number; cpu_us?: number; main_us?: number };
 
 function percentile(sorted: number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -197,11 +210,16 @@ async function closedRun(p: Proc, shapeFiles: string[], freshFile: string): Prom
   for (const f of shapeFiles) await h2loadCount(p, f, 200);
   let mark = p.gcs.length;
   let checks = 0;
+  const cpu0 = cpuSeconds(p.proc.pid!);
   for (const [i, s] of SHAPES.entries()) checks += await h2loadCount(p, shapeFiles[i]!, Math.max(100, Math.round(s.weight * REQUESTS)));
+  const cpu1 = cpuSeconds(p.proc.pid!);
   // Lines can trail the last request by a pipe read; the GCs counted are those of this phase's allocations.
   await new Promise((r) => setTimeout(r, 200));
   const cached: Row = figures({ checks, gcs: p.gcs.slice(mark) });
+  cached.cpu_us = ((cpu1.all - cpu0.all) * 1e6) / checks;
+  cached.main_us = ((cpu1.main - cpu0.main) * 1e6) / checks;
   cached.peak_rss_mib = vmHwmMiB(p.proc.pid!);
+  if (CACHED_ONLY) return { '(a) cached mix': cached };
   mark = p.gcs.length;
   const out = await runCommand(process.execPath, ['--import', 'tsx', join(BENCH, 'load-client.ts'), '--port', String(p.port), '--frames', freshFile, '--connections', '8', '--concurrency', '128', '--max-seconds', '120'], 180_000);
   const r = JSON.parse(out) as { completed: number; errors: number };
@@ -245,7 +263,7 @@ async function main(): Promise<void> {
     return file;
   });
   let freshFile = '';
-  if (MODE === 'closed') {
+  if (MODE === 'closed' && !CACHED_ONLY) {
     console.error(`signing ${NEW_TOKENS} tokens…`);
     const fresh: Frame[] = await buildDistinctFrames(issuer, NEW_TOKENS, 10_000);
     freshFile = join(work, 'fresh.grpc');
@@ -259,7 +277,7 @@ async function main(): Promise<void> {
       try {
         const rows = MODE === 'closed' ? await closedRun(p, shapeFiles, freshFile) : await openRun(p, shapeFiles[0]!, work);
         for (const [phase, row] of Object.entries(rows)) ((results[phase] ??= {})[v] ??= []).push(row);
-        console.error(`round ${round + 1}, ${v}: ${Object.entries(rows).map(([k, r]) => `${k} ${Math.round(r.bytes_per_check)} B/Check, peak ${r.peak_rss_mib?.toFixed(0)} MiB`).join('; ')}`);
+        console.error(`round ${round + 1}, ${v}: ${Object.entries(rows).map(([k, r]) => `${k} ${Math.round(r.bytes_per_check)} B/Check, peak ${r.peak_rss_mib?.toFixed(0)} MiB${r.cpu_us === undefined ? '' : `, ${r.cpu_us.toFixed(0)} µs CPU/Check (main ${r.main_us!.toFixed(0)})`}, ${r.major_gcs} mc, ${r.scavenges_per_10k.toFixed(1)} scav/10k, promoted ${r.promoted_per_check.toFixed(0)} B (by scavenges ${r.scavenge_promoted_per_check.toFixed(0)})`).join('; ')}`);
       } finally {
         await stop(p);
       }
@@ -277,12 +295,12 @@ async function main(): Promise<void> {
   for (const [phase, byVariant] of Object.entries(results)) {
     console.log(`\n**${phase}**\n`);
     const latency = MODE === 'open' ? ' p50 ms | p99 ms |' : '';
-    console.log(`| process | heap B allocated / Check | promoted B / Check | scavenges / 10k | scavenge ms / 10k | longest scavenge ms | mark-compacts | mark-compact ms / 10k (pause + incremental) | longest mark-compact ms | pauses ≥ 1 ms / ≥ 5 ms | heap at most MiB | live after the last mark-compact MiB | peak RSS MiB |${latency}`);
-    console.log(`|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|${MODE === 'open' ? '--:|--:|' : ''}`);
+    console.log(`| process | heap B allocated / Check | promoted B / Check | scavenges / 10k | scavenge ms / 10k | longest scavenge ms | mark-compacts | mark-compact ms / 10k (pause + incremental) | longest mark-compact ms | pauses ≥ 1 ms / ≥ 5 ms | heap at most MiB | live after the last mark-compact MiB | peak RSS MiB | CPU µs / Check (all threads; main thread) |${latency}`);
+    console.log(`|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|${MODE === 'open' ? '--:|--:|' : ''}`);
     for (const [v, rows] of Object.entries(byVariant)) {
       const lat = MODE === 'open' ? ` ${cell(rows, (r) => r.p50, 2)} | ${cell(rows, (r) => r.p99, 2)} |` : '';
       console.log(
-        `| ${v} | ${cell(rows, (r) => r.bytes_per_check)} | ${cell(rows, (r) => r.promoted_per_check)} | ${cell(rows, (r) => r.scavenges_per_10k, 1)} | ${cell(rows, (r) => r.scavenge_ms_per_10k, 1)} | ${cell(rows, (r) => r.scavenge_max_ms, 1)} | ${cell(rows, (r) => r.major_gcs)} | ${cell(rows, (r) => r.major_ms_per_10k, 1)} | ${cell(rows, (r) => r.major_max_ms, 1)} | ${cell(rows, (r) => r.pauses_over_1ms)} / ${cell(rows, (r) => r.pauses_over_5ms)} | ${cell(rows, (r) => r.heap_max_mib)} | ${cell(rows, (r) => r.live_mib)} | ${cell(rows, (r) => r.peak_rss_mib)} |${lat}`,
+        `| ${v} | ${cell(rows, (r) => r.bytes_per_check)} | ${cell(rows, (r) => r.promoted_per_check)} | ${cell(rows, (r) => r.scavenges_per_10k, 1)} | ${cell(rows, (r) => r.scavenge_ms_per_10k, 1)} | ${cell(rows, (r) => r.scavenge_max_ms, 1)} | ${cell(rows, (r) => r.major_gcs)} | ${cell(rows, (r) => r.major_ms_per_10k, 1)} | ${cell(rows, (r) => r.major_max_ms, 1)} | ${cell(rows, (r) => r.pauses_over_1ms)} / ${cell(rows, (r) => r.pauses_over_5ms)} | ${cell(rows, (r) => r.heap_max_mib)} | ${cell(rows, (r) => r.live_mib)} | ${cell(rows, (r) => r.peak_rss_mib)} | ${cell(rows, (r) => r.cpu_us)}; ${cell(rows, (r) => r.main_us)} |${lat}`,
       );
     }
   }
