@@ -155,7 +155,7 @@ export function planHeapLimit(env: EnvSource, execArgv: readonly string[], limit
 
 /**
  * Re-executes this process with the planned flags, if there are any and the runtime can
- * (process.execve, Node ≥ 22.15 / 23.11; the image runs Node 24). Returns only when it does not;
+ * (process.execve, Node ≥ 22.15 / 23.11; the image runs Node 26). Returns only when it does not;
  * on an older Node, give the flags as node's arguments (`launchFlags` says which; NODE_OPTIONS
  * refuses `--heap-growing-percent`).
  */
