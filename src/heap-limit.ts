@@ -23,9 +23,7 @@ import { envValue, heapLimitAppliedEnvironment, MIN_HEAP_MIB, type EnvSource } f
  *   `memory.limit_in_bytes`), what is left of the limit after the young generation and the rest
  *   that is not heap; without one, 1 GiB (UNLIMITED_HEAP_MIB); STEPGATE_HEAP_LIMIT=<MiB> sets it
  *   directly.
- * - `--heap-growing-percent`, unless given: the old generation's growth factor (GROWING_PERCENT),
- *   since with a limit V8's own factor made full collections come every few thousand Checks.
- * STEPGATE_HEAP_LIMIT=off sets none of them.
+ * STEPGATE_HEAP_LIMIT=off sets neither.
  */
 
 /** Not counted as heap besides the young generation: code, gRPC and socket buffers, the allocator (measured ~60 MiB). */
@@ -37,8 +35,7 @@ export { MIN_HEAP_MIB };
  * collections by a factor it picks from its limit: up to 4× the live data when the limit is 2 GiB
  * or more (what it gives itself on a host with 8 GiB or more), 1.6× at 1 GiB, 1.3× at 256 MiB. At
  * 4× the garbage that requests in flight leave behind builds up to several hundred MiB before it
- * is collected (bench/gc.ts: peak RSS 411 MiB with V8's limit, 193 MiB with this one, same load);
- * the factor itself is fixed at 2 (GROWING_PERCENT).
+ * is collected (bench/gc.ts: peak RSS 411 MiB with V8's limit, 193 MiB with this one, same load).
  * 1 GiB still holds ~1,000,000 cached tokens (docs/configuration.md, sizing); a larger cache needs
  * STEPGATE_HEAP_LIMIT. Never raised above V8's own limit on a smaller host.
  */
@@ -88,26 +85,6 @@ export function hasHeapFlag(execArgv: readonly string[], nodeOptions: string | u
   return hasFlag(/^--max[-_]old[-_]space[-_]size(=|$)/, execArgv, nodeOptions);
 }
 
-/**
- * The old generation's growth factor, fixed at 2 (`--heap-growing-percent`). After a full
- * collection V8 lets the old generation grow to its size times a factor it derives from how fast
- * its collections were against the promotion rate, between 1.1 and a maximum that falls with the
- * heap limit. Under the 1 GiB limit and a steady cached load that factor put the process in a
- * cycle: a full collection every ~5,000–7,000 Checks, each moving the requests then in flight into
- * the old generation, scavenges then promoting 2–3 KB per Check instead of ~80 B, so the next came
- * as soon (bench/gc.ts: 7–39 mark-compacts per 100,000–200,000 Checks in all twelve runs, ~15 % more
- * CPU per Check than V8's defaults). With a factor of 2, five runs of six stayed out of it (1–4
- * mark-compacts per 150,000, CPU 0.86–0.88× the launcher's paired per round) at a peak RSS of
- * 263–268 MiB against 223–233 (the no-op 198–214; V8's own 4 on this host: 310–396); 1.5 did not
- * leave it (bench/README.md, "The heap flags and what they cost"). The limit is unchanged.
- */
-export const GROWING_PERCENT = 100;
-export const GROWING_FLAG = `--heap-growing-percent=${GROWING_PERCENT}`;
-
-export function hasGrowingFlag(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  return hasFlag(/^--heap[-_]growing[-_]percent(=|$)/, execArgv, nodeOptions);
-}
-
 export function hasSemiSpaceFlag(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
   return hasFlag(/^--(max|min)[-_]semi[-_]space[-_]size(=|$)/, execArgv, nodeOptions);
 }
@@ -142,13 +119,7 @@ export function planHeapLimit(env: EnvSource, execArgv: readonly string[], limit
     heap = heapLimitMiB(limitBytes, workers, semi ?? 16);
     why.push(`cgroup memory limit ${Math.round(limitBytes / 1048576)} MiB`);
   }
-  const growing = !hasGrowingFlag(execArgv, env.NODE_OPTIONS);
-  if (!growing) why.push('--heap-growing-percent given');
-  const flags = [
-    ...(heap === undefined ? [] : [`--max-old-space-size=${heap}`]),
-    ...(semi === undefined ? [] : [`--max-semi-space-size=${semi}`]),
-    ...(growing ? [GROWING_FLAG] : []),
-  ];
+  const flags = [...(heap === undefined ? [] : [`--max-old-space-size=${heap}`]), ...(semi === undefined ? [] : [`--max-semi-space-size=${semi}`])];
   if (flags.length === 0) return { action: 'keep', why: why.join('; ') };
   return { action: 'reexec', flags, heapMiB: heap, semiSpaceMiB: semi, why: why.join('; ') };
 }
@@ -156,8 +127,7 @@ export function planHeapLimit(env: EnvSource, execArgv: readonly string[], limit
 /**
  * Re-executes this process with the planned flags, if there are any and the runtime can
  * (process.execve, Node ≥ 22.15 / 23.11; the image runs Node 26). Returns only when it does not;
- * on an older Node, give the flags as node's arguments (`launchFlags` says which; NODE_OPTIONS
- * refuses `--heap-growing-percent`).
+ * on an older Node, give the flags in NODE_OPTIONS (`launchFlags` says which).
  */
 export function applyHeapLimit(workers = 1): HeapPlan {
   const plan = planHeapLimit(process.env, process.execArgv, cgroupMemoryLimit(), workers, v8HeapMiB());
