@@ -24,6 +24,20 @@ export const aal2Token = (subject: string, authTime: number, sid = 'sid-1'): Ide
 export const BASE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: 43_200, rules: ['default'], sensitivity: 0 });
 export const SECRETS: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['secrets'], sensitivity: 30 });
 
+/**
+ * Whether requirement `a` asks at least as much as `b`: deny wherever `b` denies, a level as high,
+ * a freshness as short, a sign-in bound no earlier. What "more risk never lowers the requirement"
+ * checks for each signal.
+ */
+export function asksAtLeast(a: Requirement & { authAfter?: number }, b: Requirement & { authAfter?: number }): boolean {
+  return (
+    (a.deny || !b.deny) &&
+    a.level >= b.level &&
+    (a.maxAge === undefined ? b.maxAge === undefined : b.maxAge === undefined || a.maxAge <= b.maxAge) &&
+    (a.authAfter ?? 0) >= (b.authAfter ?? 0)
+  );
+}
+
 /** A GET through the gateway from `ip` (one trusted hop) with user agent `ua`. */
 export function kubeGet(ip: string, ua: string, path = '/api/v1/namespaces/team-a/secrets/db'): RequestAttributes {
   const kube = kubeRequestInfo('GET', path, '', () => undefined);

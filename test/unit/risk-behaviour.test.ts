@@ -11,6 +11,7 @@ import type { RequestAttributes } from '../../src/request/attributes.js';
 import { kubeRequestInfo } from '../../src/request/kube.js';
 import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
+import { asksAtLeast } from '../support/risk-world.js';
 
 /**
  * Behaviour unlike the identity's own, impossible travel and networks that move (issue 12, part
@@ -311,15 +312,8 @@ describe('properties', () => {
           const a = on.engine.assess(req(s.ip, path(s, i), s.method, s.ua), who, need, at) as RiskOutcome;
           const b = plain.engine.assess(req(s.ip, path(s, i), s.method, s.ua), who, need, at) as RiskOutcome;
           if (!a.ok || !b.ok) return false;
-          const ra = a.requirement;
-          const rb = b.requirement;
           // Neither side learns here: both see the same history, so only the signals differ.
-          return (
-            (ra.deny || !rb.deny) &&
-            ra.level >= rb.level &&
-            (ra.maxAge === undefined ? rb.maxAge === undefined : rb.maxAge === undefined || ra.maxAge <= rb.maxAge) &&
-            (ra.authAfter ?? 0) >= (rb.authAfter ?? 0)
-          );
+          return asksAtLeast(a.requirement, b.requirement);
         });
       }),
       { numRuns: 150 },

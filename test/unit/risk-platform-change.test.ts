@@ -5,7 +5,7 @@ import type { Config } from '../../src/config/schema.js';
 import type { Identity } from '../../src/core/identity.js';
 import { platformOf } from '../../src/risk/device.js';
 import type { RiskOutcome } from '../../src/risk/engine.js';
-import { aal2Token, BASE, kubeGet, riskWorld, SECRETS } from '../support/risk-world.js';
+import { aal2Token, asksAtLeast, BASE, kubeGet, riskWorld, SECRETS } from '../support/risk-world.js';
 
 /**
  * `platform_change` (issue 12, day 4): a token copied to another computer and used there by the
@@ -133,14 +133,7 @@ describe('platform_change: one login, the same client on another OS', () => {
           const a = on.engine.assess(req(s.ip, s.ua), who, need, at) as RiskOutcome;
           const b = plain.engine.assess(req(s.ip, s.ua), who, need, at) as RiskOutcome;
           if (!a.ok || !b.ok) return false;
-          const ra = a.requirement;
-          const rb = b.requirement;
-          return (
-            (ra.deny || !rb.deny) &&
-            ra.level >= rb.level &&
-            (ra.maxAge === undefined ? rb.maxAge === undefined : rb.maxAge === undefined || ra.maxAge <= rb.maxAge) &&
-            (ra.authAfter ?? 0) >= (rb.authAfter ?? 0)
-          );
+          return asksAtLeast(a.requirement, b.requirement);
         });
       }),
       { numRuns: 150 },

@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { RiskOutcome } from '../../src/risk/engine.js';
-import { aal2Token, BASE, kubeGet, riskWorld, SECRETS } from '../support/risk-world.js';
+import { aal2Token, asksAtLeast, BASE, kubeGet, riskWorld, SECRETS } from '../support/risk-world.js';
 
 /**
  * `session_new_device` (issue 12, day 3): a login used from a device that first appeared after
@@ -126,14 +126,7 @@ describe('session_new_device: a session replayed from another device', () => {
           const a = on.engine.assess(req(s.ip, s.ua), who, need, at) as RiskOutcome;
           const b = plain.engine.assess(req(s.ip, s.ua), who, need, at) as RiskOutcome;
           if (!a.ok || !b.ok) return false;
-          const ra = a.requirement;
-          const rb = b.requirement;
-          return (
-            (ra.deny || !rb.deny) &&
-            ra.level >= rb.level &&
-            (ra.maxAge === undefined ? rb.maxAge === undefined : rb.maxAge === undefined || ra.maxAge <= rb.maxAge) &&
-            (ra.authAfter ?? 0) >= (rb.authAfter ?? 0)
-          );
+          return asksAtLeast(a.requirement, b.requirement);
         });
       }),
       { numRuns: 150 },
