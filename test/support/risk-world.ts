@@ -14,6 +14,21 @@ import { MemoryStateStore } from '../../src/state/memory.js';
  * judge, learn what an allow proved, count a refusal. For unit tests of one signal's scenarios.
  */
 
+/**
+ * The config the risk unit tests start from: two levels, one trusted hop, learning at aal2 with the
+ * example's newcomer allowance and an `elevated` band at 45. `risk` adds lines under `risk:`
+ * (indented two spaces), `first` lines before `learn:`.
+ */
+export const riskYaml = (risk = '', first = '') => `
+issuers: [{ issuer: https://idp.test, audiences: [k] }]
+assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
+policy: { default: { require: aal1 } }
+network: { xff_num_trusted_hops: 1 }
+risk:
+${first}  learn: { min_level: aal2, newcomer_grace_seconds: 600 }
+  bands: [{ name: elevated, min_score: 45, require: aal2 }]
+${risk}`;
+
 /** An aal2 identity (`acr` a2 of the tests' two-level assurance) signed in at `authTime` (s). */
 export const aal2Token = (subject: string, authTime: number, sid = 'sid-1'): Identity =>
   Object.freeze({

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
-import { judge } from '../../src/pipeline/evaluate.js';
-import { storeLimits } from '../../src/pipeline/runtime.js';
-import type { Requirement } from '../../src/policy/policy.js';
-import type { RequestAttributes } from '../../src/request/attributes.js';
-import { kubeRequestInfo } from '../../src/request/kube.js';
-import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
-import { MemoryStateStore } from '../../src/state/memory.js';
+import { aal2Token, kubeGet, riskWorld, riskYaml } from '../support/risk-world.js';
 
 /**
  * `risk.nearby_networks.min_networks` (issue 12, day 4): a wider network (/16, /32) is known only
@@ -18,46 +11,18 @@ import { MemoryStateStore } from '../../src/state/memory.js';
  * NAT proves its second /24 with one sign-in, and moves freely from then on.
  */
 
-const yaml = (extra = '') => `
-issuers: [{ issuer: https://idp.test, audiences: [k] }]
-assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
-policy: { default: { require: aal1 } }
-network: { xff_num_trusted_hops: 1 }
-risk:
-  learn: { min_level: aal2, newcomer_grace_seconds: 600 }
-  bands: [{ name: elevated, min_score: 45, require: aal2 }]
-${extra}`;
+const yaml = riskYaml;
 const config = parseConfig(yaml(), 'nearby.yaml');
-const assurance = compileAssurance(config.assurance.levels);
 const T = 1_800_000_000_000;
 const H = 3_600_000;
 const KUBECTL = 'kubectl/v1.33.2 (linux/amd64) kubernetes/4b7a3f9';
 const S = (ms: number) => Math.floor(ms / 1000);
-const token = (authTime: number, sid = 'sid-1'): Identity =>
-  Object.freeze({
-    subject: 'carol', issuer: 'https://idp.test', groups: [], acr: 'a2', amr: [], authTime,
-    expiresAt: Infinity, level: 1, levelName: 'aal2', session: sid, upstreamHeaders: [],
-  });
-const SECRETS: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['secrets'], sensitivity: 30 });
-
-function req(ip: string): RequestAttributes {
-  const path = '/api/v1/namespaces/team-a/secrets/db';
-  return {
-    method: 'GET', target: path, path, query: '', host: 'kube', authority: 'kube', scheme: 'https',
-    headers: new Map([['x-forwarded-for', ip], ['user-agent', KUBECTL]]),
-    spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
-    contextExtensions: {}, kube: kubeRequestInfo('GET', path, '', () => undefined), body: undefined, bodyTruncated: false,
-  } as RequestAttributes;
-}
+const token = (authTime: number, sid = 'sid-1'): Identity => aal2Token('carol', authTime, sid);
 
 function world(cfg: Config = config) {
-  const store = new MemoryStateStore(storeLimits(cfg)!, { maxSubjects: 100 });
-  const engine = new RiskEngine({ risk: cfg.risk!, network: cfg.network, onStateError: 'fail_closed', assurance, store, fallback: store });
+  const w = riskWorld(cfg);
   return (ip: string, who: Identity, atMs: number) => {
-    const out = engine.assess(req(ip), who, SECRETS, atMs) as RiskOutcome;
-    if (!out.ok) throw new Error(out.detail);
-    const v = judge(out.requirement, who, atMs, req(ip), false, { assurance }, out.risk);
-    if (v.allow && out.learn) engine.learned(out.learn, atMs);
+    const { v, out } = w.check(kubeGet(ip, KUBECTL), who, atMs);
     return { allow: v.allow, codes: out.risk.contributions.map((c) => c.code), context: out.risk.context?.code };
   };
 }

@@ -5,7 +5,7 @@ import type { Config } from '../../src/config/schema.js';
 import type { Identity } from '../../src/core/identity.js';
 import { platformOf } from '../../src/risk/device.js';
 import type { RiskOutcome } from '../../src/risk/engine.js';
-import { aal2Token, asksAtLeast, BASE, kubeGet, riskWorld, SECRETS } from '../support/risk-world.js';
+import { aal2Token, asksAtLeast, BASE, kubeGet, riskWorld, riskYaml, SECRETS } from '../support/risk-world.js';
 
 /**
  * `platform_change` (issue 12, day 4): a token copied to another computer and used there by the
@@ -14,15 +14,7 @@ import { aal2Token, asksAtLeast, BASE, kubeGet, riskWorld, SECRETS } from '../su
  * fingerprint. The login's client list says the same client ran on another OS within it.
  */
 
-const yaml = (extra = '') => `
-issuers: [{ issuer: https://idp.test, audiences: [k] }]
-assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
-policy: { default: { require: aal1 } }
-network: { xff_num_trusted_hops: 1 }
-risk:
-  learn: { min_level: aal2, newcomer_grace_seconds: 600 }
-  bands: [{ name: elevated, min_score: 45, require: aal2 }]
-${extra}`;
+const yaml = riskYaml;
 const config = parseConfig(yaml(), 'platform-change.yaml');
 const T = 1_800_000_000_000;
 const H = 3_600_000;

@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { RiskOutcome } from '../../src/risk/engine.js';
-import { aal2Token, asksAtLeast, BASE, kubeGet, riskWorld, SECRETS } from '../support/risk-world.js';
+import { aal2Token, asksAtLeast, BASE, kubeGet, riskWorld, riskYaml, SECRETS } from '../support/risk-world.js';
 
 /**
  * `session_new_device` (issue 12, day 3): a login used from a device that first appeared after
@@ -14,16 +14,7 @@ import { aal2Token, asksAtLeast, BASE, kubeGet, riskWorld, SECRETS } from '../su
  * sighting.
  */
 
-const yaml = (extra = '') => `
-issuers: [{ issuer: https://idp.test, audiences: [k] }]
-assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
-policy: { default: { require: aal1 } }
-network: { xff_num_trusted_hops: 1 }
-risk:
-  trusted_networks: [10.0.0.0/8]
-  learn: { min_level: aal2, newcomer_grace_seconds: 600 }
-  bands: [{ name: elevated, min_score: 45, require: aal2 }]
-${extra}`;
+const yaml = (extra = '') => riskYaml(extra, '  trusted_networks: [10.0.0.0/8]\n');
 // Off by default (docs/risk.md says why): turned on here.
 const config = parseConfig(yaml('  signals: { session_new_device: { weight: 20 } }'), 'session-device.yaml');
 const T = 1_800_000_000_000;
