@@ -5,10 +5,11 @@ import { workday2 } from '../support/workday2.js';
 import { workday3 } from '../support/workday3.js';
 import { D4_IDP_DOWN, workday4 } from '../support/workday4.js';
 import { workday5 } from '../support/workday5.js';
+import { workday6 } from '../support/workday6.js';
 
 /**
- * Issue 12's targets on five differently built replayed days (the third, fourth and fifth written
- * after the engine, the fourth and fifth as an outside tester would, to test that it generalises), each over five seeds, through the real gRPC server running
+ * Issue 12's targets on six differently built replayed days (the third to sixth written
+ * after the engine, the fourth to sixth as an outside tester would (the sixth as a red team), to test that it generalises), each over five seeds, through the real gRPC server running
  * examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
  * (docs/risk.md says which and why), held to the bound given below; no two challenges of an
@@ -16,7 +17,7 @@ import { workday5 } from '../support/workday5.js';
  * refused.
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
- * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's), STEPGATE_DAYS=2 the days
+ * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -52,6 +53,11 @@ const LATE: Record<string, number> = {
   // three Deployment deletes there are in their working set, the fourth within 20 s is machine
   // pace (then, signed in again, refused outright at the burst).
   'insider deletes production Deployments': 4,
+  // Day 6: malware deleting one production Deployment every 26 s in the victim's own namespace,
+  // below machine pace (3 in 20 s) and below the default delete burst (12 in 5 minutes): every
+  // delete is one the victim could make. The example counts deletes over an hour, so the 13th
+  // within it is refused (the 11th or 12th when the victim's own deletes that hour count too).
+  'deletes spread below every threshold': 13,
 };
 
 /**
@@ -71,6 +77,12 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // victim's own sign-in there, used from the same hotel network with the victim's exact user
   // agent, in namespaces less than an hour after that sign-in: the victim's context in every part.
   'phished at the hotel, used from the hotel network',
+  // Day 6 (docs/risk.md, "Day 6"): a job on CI's own runner pool creating a CronJob in the staging
+  // namespace CI deploys to. What makes it an attack (a privileged template, a hostPath) is in the
+  // body, which only the guardrails read; the request line is CI's routine release (a Job or a
+  // CronJob created through the gateway is an ordinary release step, so the example does not ask
+  // a human step-up for it, which a pipeline cannot give).
+  'poisoned pipeline: CronJob mounting the node',
 ]);
 
 /**
@@ -93,9 +105,14 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     { cause: 'context: unfamiliar_namespace', max: 2 },
     { cause: 'context: new_network', max: 3, who: ['d5-traveller@example.net', 'd5-hotel@example.net', 'd5-oncall@example.net'] },
   ],
+  // Day 6: the release manager is the victim of the slow-delete malware (09:24). Counted over an
+  // hour, the burst it began is still there when their own routine delete pushes the count over
+  // again (seed 45, 21 minutes after the sign-in that answered the first): asked twice.
+  'day 6 (workday6.ts)': [{ cause: 'context: destructive_burst', max: 2, who: ['d6-release@example.org'] }],
 };
 
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5').split(',');
+const DAY6_SEEDS = ((narrow && process.env.STEPGATE_DAY6_SEEDS) || '41,42,43,44,45').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -105,6 +122,8 @@ const DAYS = ([
   ['day 4 (workday4.ts)', workday4, 19, ((narrow && process.env.STEPGATE_DAY4_SEEDS) || '21,22,23,24,25').split(',').map(Number), { idpDown: [D4_IDP_DOWN] }],
   // Day 5 too: written as an outsider would, after the engine (docs/risk.md, "Day 5").
   ['day 5 (workday5.ts)', workday5, 16, ((narrow && process.env.STEPGATE_DAY5_SEEDS) || '31,32,33,34,35').split(',').map(Number), {}],
+  // Day 6 too: written as a red team would, after the engine (docs/risk.md, "Day 6").
+  ['day 6 (workday6.ts)', workday6, 16, DAY6_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter((_, i) => days.includes(String(i + 1)));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -195,10 +214,20 @@ const COLD_BOUND_DAY4 = { perEngineer: 3, within8h: 11, total: 33 };
  */
 const COLD_BOUND_DAY5 = { perEngineer: 4, within8h: 9, total: 26 };
 
+/**
+ * Day 6 without warm-up, every seed: the roamer's café and coworking space are both new (2
+ * `new_network`, by design as on day 5), the phone tether is new, the first departures from
+ * working sets begun that morning (`unfamiliar_namespace`, 6–11 a seed), and the release manager,
+ * victim of the slow-delete malware, is asked up to four times (two namespaces outside the working
+ * set begun that morning, and twice the burst the malware began, their own deletes riding on it).
+ */
+const COLD_BOUND_DAY6 = { perEngineer: 4, within8h: 4, total: 18 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
   ['day 5 (workday5.ts)', workday5, 31, {}, COLD_BOUND_DAY5],
+  ...DAY6_SEEDS.map((seed) => ['day 6 (workday6.ts)', workday6, seed, {}, COLD_BOUND_DAY6]),
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.slice(4, 5)));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {
