@@ -53,11 +53,6 @@ const LATE: Record<string, number> = {
   // three Deployment deletes there are in their working set, the fourth within 20 s is machine
   // pace (then, signed in again, refused outright at the burst).
   'insider deletes production Deployments': 4,
-  // Day 6: malware deleting one production Deployment every 26 s in the victim's own namespace,
-  // below machine pace (3 in 20 s) and below the default delete burst (12 in 5 minutes): every
-  // delete is one the victim could make. The example counts deletes over an hour, so the 13th
-  // within it is refused (the 11th or 12th when the victim's own deletes that hour count too).
-  'deletes spread below every threshold': 13,
 };
 
 /**
@@ -83,6 +78,11 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // CronJob created through the gateway is an ordinary release step, so the example does not ask
   // a human step-up for it, which a pipeline cannot give).
   'poisoned pipeline: CronJob mounting the node',
+  // Day 6: malware deleting one production Deployment every 26 s in the victim's own namespace,
+  // below machine pace (3 in 20 s) and the delete burst (12 in 5 minutes): each delete is one the
+  // victim could make. Counting deletes over an hour stops it at the 11th–13th, and costs days 1,
+  // 2, 3 and 5 33 challenges and 6 routine 403s (docs/risk.md, "Day 6"), so the example does not.
+  'deletes spread below every threshold',
 ]);
 
 /**
@@ -105,10 +105,6 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     { cause: 'context: unfamiliar_namespace', max: 2 },
     { cause: 'context: new_network', max: 3, who: ['d5-traveller@example.net', 'd5-hotel@example.net', 'd5-oncall@example.net'] },
   ],
-  // Day 6: the release manager is the victim of the slow-delete malware (09:24). Counted over an
-  // hour, the burst it began is still there when their own routine delete pushes the count over
-  // again (seed 45, 21 minutes after the sign-in that answered the first): asked twice.
-  'day 6 (workday6.ts)': [{ cause: 'context: destructive_burst', max: 2, who: ['d6-release@example.org'] }],
 };
 
 const DAY6_SEEDS = ((narrow && process.env.STEPGATE_DAY6_SEEDS) || '41,42,43,44,45').split(',').map(Number);
