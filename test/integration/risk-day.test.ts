@@ -212,12 +212,12 @@ const COLD_BOUND_DAY5 = { perEngineer: 4, within8h: 9, total: 26 };
 
 /**
  * Day 6 without warm-up, every seed: the roamer's café and coworking space are both new (2
- * `new_network`, by design as on day 5), the phone tether is new, the first departures from
- * working sets begun that morning (`unfamiliar_namespace`, 6–11 a seed), and the release manager,
- * victim of the slow-delete malware, is asked up to four times (two namespaces outside the working
- * set begun that morning, and twice the burst the malware began, their own deletes riding on it).
+ * `new_network`, by design as on day 5), the phone tether is new, and the first departures from
+ * working sets begun that morning (`unfamiliar_namespace`, 6–11 a seed: the release manager's
+ * production namespaces, the helm user's, the tail's) come on top; 11–16 challenges a seed, at
+ * most 2 per engineer, 2–4 engineers asked twice within 8 hours.
  */
-const COLD_BOUND_DAY6 = { perEngineer: 4, within8h: 4, total: 18 };
+const COLD_BOUND_DAY6 = { perEngineer: 2, within8h: 4, total: 16 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
