@@ -2,7 +2,7 @@
  * Issue 12's friction and attack figures over every replayed day and seed, with and without the
  * warm-up day, in one compact table per run (the before/after comparison docs/risk.md shows):
  *
- *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5] [--no-warmup|--warmup-only] [--why] [--json=out.json]
+ *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
  *
  * Per day, seed and mode: challenges on routine work, the engineers asked twice within 8 hours
  * (with their causes), 403s on routine work, CI refusals, and per attack the request it was first
@@ -15,9 +15,10 @@ import { workday2 } from '../test/support/workday2.js';
 import { workday3 } from '../test/support/workday3.js';
 import { D4_IDP_DOWN, workday4 } from '../test/support/workday4.js';
 import { workday5 } from '../test/support/workday5.js';
+import { workday6 } from '../test/support/workday6.js';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const dayList = (flag('days') ?? '1,2,3,4,5').split(',');
+const dayList = (flag('days') ?? '1,2,3,4,5,6').split(',');
 const modes = process.argv.includes('--no-warmup') ? [false] : process.argv.includes('--warmup-only') ? [true] : [true, false];
 
 const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
@@ -26,6 +27,7 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['3', workday3, [5, 6, 7, 8, 9], {}],
   ['4', workday4, [21, 22, 23, 24, 25], { idpDown: [D4_IDP_DOWN] }],
   ['5', workday5, [31, 32, 33, 34, 35], {}],
+  ['6', workday6, [41, 42, 43, 44, 45], {}],
 ];
 const EIGHT_HOURS = 8 * 3_600_000;
 
@@ -67,7 +69,7 @@ function summarise(day: string, seed: number, warmup: boolean, r: DayReport): Ro
 
 const rows: Row[] = [];
 for (const [day, build, seeds, opts] of DAYS.filter((d) => dayList.includes(d[0]))) {
-  for (const seed of seeds) {
+  for (const seed of flag('seeds')?.split(',').map(Number) ?? seeds) {
     for (const warmup of modes) {
       const all = build(seed);
       const events = warmup ? all : all.filter((e) => e.scored);

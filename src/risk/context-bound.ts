@@ -150,8 +150,30 @@ export function sensitiveObject(k: KubeRequestInfo | undefined, base: Requiremen
   // Telepresence, an IDE's "forward all"), so a fan-out of tunnels is routine, not an enumeration.
   // It stays sensitive (its rule's freshness, the working set); it is just not counted as an object.
   if (k.resource === 'pods' && k.subresource === 'portforward') return '';
+  if (specChange(k)) return '';
   const res = k.subresource === '' ? k.resource : `${k.resource}/${k.subresource}`;
   return `${k.apiGroup}|${res}|${k.namespace}|${k.name === '' ? '*' : k.name}`;
+}
+
+/** Subresources whose writes change an object's spec or status, not read or run anything. */
+const SPEC_SUBRESOURCES = new Set(['', 'status', 'scale', 'eviction']);
+
+/**
+ * A write that changes how an object is specified (a Deployment patched, a ConfigMap updated, a
+ * Job created, a pod evicted). `kubectl apply -f dir/`, `kubectl rollout restart deploy -n …`, a
+ * release train and a node drain make many of these at once: counted as distinct sensitive
+ * objects, one restart of a production namespace's eight Deployments went over machine pace and
+ * sensitive_objects together, which reached `critical` and was refused (day 6). Such a write stays
+ * sensitive (its rule's freshness, the bands, the working set); it is just not counted as an
+ * object. What reads or runs stays counted: Secrets (read or written), shells (exec, attach,
+ * ephemeral containers, a proxy into a pod), a bare Pod created (it runs whatever it is given),
+ * tokens minted, and deletes (their own counter, and machine pace).
+ */
+function specChange(k: KubeRequestInfo): boolean {
+  if (k.verb !== 'create' && k.verb !== 'update' && k.verb !== 'patch') return false;
+  if (!SPEC_SUBRESOURCES.has(k.subresource)) return false;
+  if (k.apiGroup === '' && (k.resource === 'secrets' || (k.resource === 'pods' && k.subresource === '' && k.verb === 'create'))) return false;
+  return true;
 }
 
 function clock(ms: number): string {

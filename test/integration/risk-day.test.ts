@@ -5,10 +5,11 @@ import { workday2 } from '../support/workday2.js';
 import { workday3 } from '../support/workday3.js';
 import { D4_IDP_DOWN, workday4 } from '../support/workday4.js';
 import { workday5 } from '../support/workday5.js';
+import { workday6 } from '../support/workday6.js';
 
 /**
- * Issue 12's targets on five differently built replayed days (the third, fourth and fifth written
- * after the engine, the fourth and fifth as an outside tester would, to test that it generalises), each over five seeds, through the real gRPC server running
+ * Issue 12's targets on six differently built replayed days (the third to sixth written
+ * after the engine, the fourth to sixth as an outside tester would (the sixth as a red team), to test that it generalises), each over five seeds, through the real gRPC server running
  * examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
  * (docs/risk.md says which and why), held to the bound given below; no two challenges of an
@@ -16,7 +17,7 @@ import { workday5 } from '../support/workday5.js';
  * refused.
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
- * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's), STEPGATE_DAYS=2 the days
+ * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -71,6 +72,17 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // victim's own sign-in there, used from the same hotel network with the victim's exact user
   // agent, in namespaces less than an hour after that sign-in: the victim's context in every part.
   'phished at the hotel, used from the hotel network',
+  // Day 6 (docs/risk.md, "Day 6"): a job on CI's own runner pool creating a CronJob in the staging
+  // namespace CI deploys to. What makes it an attack (a privileged template, a hostPath) is in the
+  // body, which only the guardrails read; the request line is CI's routine release (a Job or a
+  // CronJob created through the gateway is an ordinary release step, so the example does not ask
+  // a human step-up for it, which a pipeline cannot give).
+  'poisoned pipeline: CronJob mounting the node',
+  // Day 6: malware deleting one production Deployment every 26 s in the victim's own namespace,
+  // below machine pace (3 in 20 s) and the delete burst (12 in 5 minutes): each delete is one the
+  // victim could make. Counting deletes over an hour stops it at the 11th–13th, and costs days 1,
+  // 2, 3 and 5 33 challenges and 6 routine 403s (docs/risk.md, "Day 6"), so the example does not.
+  'deletes spread below every threshold',
 ]);
 
 /**
@@ -95,7 +107,8 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   ],
 };
 
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5').split(',');
+const DAY6_SEEDS = ((narrow && process.env.STEPGATE_DAY6_SEEDS) || '41,42,43,44,45').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -105,6 +118,8 @@ const DAYS = ([
   ['day 4 (workday4.ts)', workday4, 19, ((narrow && process.env.STEPGATE_DAY4_SEEDS) || '21,22,23,24,25').split(',').map(Number), { idpDown: [D4_IDP_DOWN] }],
   // Day 5 too: written as an outsider would, after the engine (docs/risk.md, "Day 5").
   ['day 5 (workday5.ts)', workday5, 16, ((narrow && process.env.STEPGATE_DAY5_SEEDS) || '31,32,33,34,35').split(',').map(Number), {}],
+  // Day 6 too: written as a red team would, after the engine (docs/risk.md, "Day 6").
+  ['day 6 (workday6.ts)', workday6, 16, DAY6_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter((_, i) => days.includes(String(i + 1)));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -195,10 +210,20 @@ const COLD_BOUND_DAY4 = { perEngineer: 3, within8h: 11, total: 33 };
  */
 const COLD_BOUND_DAY5 = { perEngineer: 4, within8h: 9, total: 26 };
 
+/**
+ * Day 6 without warm-up, every seed: the roamer's café and coworking space are both new (2
+ * `new_network`, by design as on day 5), the phone tether is new, and the first departures from
+ * working sets begun that morning (`unfamiliar_namespace`, 6–11 a seed: the release manager's
+ * production namespaces, the helm user's, the tail's) come on top; 11–16 challenges a seed, at
+ * most 2 per engineer, 2–4 engineers asked twice within 8 hours.
+ */
+const COLD_BOUND_DAY6 = { perEngineer: 2, within8h: 4, total: 16 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
   ['day 5 (workday5.ts)', workday5, 31, {}, COLD_BOUND_DAY5],
+  ...DAY6_SEEDS.map((seed) => ['day 6 (workday6.ts)', workday6, seed, {}, COLD_BOUND_DAY6]),
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.slice(4, 5)));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {

@@ -174,6 +174,39 @@ describe('behaviour unlike the identity’s own', () => {
     expect(shells[3]!.out.ok && codes(shells[3]!.out)).toContain('machine_pace');
   });
 
+  it('`kubectl rollout restart` of eight Deployments and a release applied at once are no machine pace; Secrets written, bare Pods and ephemeral containers at that pace are', () => {
+    const w = alice();
+    const at = T + 3_600_000;
+    // Day 6: eight patches within two seconds reached machine pace and sensitive_objects together
+    // (critical: a 403) when each counted as an object.
+    for (let k = 0; k < 8; k++) {
+      const r = w.check(req(HOME, `/apis/apps/v1/namespaces/team-a/deployments/api-${k}?fieldManager=kubectl-rollout`, 'PATCH'), w.morning, at + k * 250, SENSITIVE);
+      expect(r.v.allow, `patch ${k}`).toBe(true);
+      expect(r.out.ok && codes(r.out)).not.toContain('machine_pace');
+      expect(r.out.ok && codes(r.out)).not.toContain('sensitive_objects');
+    }
+    for (const [k, [method, path]] of ([
+      ['PUT', '/apis/apps/v1/namespaces/team-a/deployments/api-0/scale'],
+      ['POST', '/api/v1/namespaces/team-a/pods/api-0/eviction'],
+      ['PATCH', '/api/v1/namespaces/team-a/configmaps/app'],
+      ['POST', '/apis/batch/v1/namespaces/team-a/jobs'],
+    ] as const).entries()) {
+      const r = w.check(req(HOME, path, method), w.morning, at + 3_000 + k * 250, SENSITIVE);
+      expect(r.out.ok && codes(r.out), path).not.toContain('machine_pace');
+    }
+    // What reads or runs still counts, writes included: a Secret written, a bare Pod, an ephemeral container, a token.
+    const later = at + 60_000;
+    const runs = [
+      ['PUT', '/api/v1/namespaces/team-a/secrets/db'],
+      ['POST', '/api/v1/namespaces/team-a/pods'],
+      ['PATCH', '/api/v1/namespaces/team-a/pods/api-1/ephemeralcontainers'],
+      ['POST', '/api/v1/namespaces/team-a/serviceaccounts/default/token'],
+    ] as const;
+    const seen = runs.map(([method, path], k) => w.check(req(HOME, path, method), w.morning, later + k * 500, SENSITIVE));
+    expect(seen.map((x) => x.v.allow)).toEqual([true, true, true, false]);
+    expect(seen[3]!.out.ok && seen[3]!.out.risk.context?.code).toBe('machine_pace');
+  });
+
   it('a first delete outside the working set needs a sign-in after it: a freshly signed-in insider is asked again', () => {
     const w = alice();
     const at = T + 3 * 3_600_000;
