@@ -103,18 +103,54 @@ local function known(key, m)
   local sc = redis.call('ZSCORE', key, m)
   return sc and tonumber(sc) > now - knownTtl
 end
+-- known(), and a use of a known member writes its time again only when sliding.ts refreshDue says
+-- so: it is knownRefresh old, the clock is behind it, or it is not the set's newest (ZREVRANGE
+-- orders equal scores by descending bytes, as refreshDue does). Most Checks find the member the
+-- newest and recent: one command where there were two.
+local function use(key, m)
+  if m == '' then return false end
+  local top = redis.call('ZREVRANGE', key, 0, 0, 'WITHSCORES')
+  if top[1] == m then
+    local sc = tonumber(top[2])
+    if sc <= now - knownTtl then return false end
+    if now >= sc and now - sc < knownRefresh then return true end
+  else
+    local sc = redis.call('ZSCORE', key, m)
+    if not sc or tonumber(sc) <= now - knownTtl then return false end
+  end
+  redis.call('ZADD', key, 'XX', nowS, m)
+  return true
+end
+-- use(), with the set's live members counted, in one command: the set holds at most
+-- max_known_per_subject members, all returned (oldest first, equal scores in byte order).
+local function useCounted(key, m)
+  if m == '' then return false, redis.call('ZCOUNT', key, knownLive, '+inf') end
+  local r = redis.call('ZRANGEBYSCORE', key, knownLive, '+inf', 'WITHSCORES')
+  for i = 1, #r, 2 do
+    if r[i] == m then
+      local sc = tonumber(r[i + 1])
+      if i < #r - 1 or now < sc or now - sc >= knownRefresh then redis.call('ZADD', key, 'XX', nowS, m) end
+      return true, #r / 2
+    end
+  end
+  return false, #r / 2
+end
 local function distinct(key, m, W, cap)
   local cut = int(now - W)
   if m == '' then return redis.call('ZCOUNT', key, '(' .. cut, '+inf') end
   -- A member seen within W only moves to now: counting the live ones is the answer, and members
-  -- out of the window are dropped only when one is added (the set never exceeds the cap).
-  local sc = redis.call('ZSCORE', key, m)
-  if sc and tonumber(sc) > now - W then
-    redis.call('ZADD', key, nowS, m)
-    return redis.call('ZCOUNT', key, '(' .. cut, '+inf')
+  -- out of the window are dropped only when one is added (the set never exceeds the cap). The
+  -- live members (at most the cap) answer both whether m is one and how many there are.
+  local live = redis.call('ZRANGEBYSCORE', key, '(' .. cut, '+inf')
+  local n = #live
+  for i = 1, n do
+    if live[i] == m then
+      redis.call('ZADD', key, nowS, m)
+      return n
+    end
   end
+  -- What ZREMRANGEBYSCORE leaves is exactly the live members: n of them.
   redis.call('ZREMRANGEBYSCORE', key, '-inf', cut)
-  local n = redis.call('ZCARD', key)
   if n >= cap then return n end
   redis.call('ZADD', key, nowS, m)
   if n == 0 then expire(key, W) end
@@ -137,6 +173,7 @@ local maxNs, subjectTtl = ${lit(l.maxNamespaces)}, ${lit(l.subjectTtlMs)}
 local objMs, objThr, destMs, destThr = ${lit(l.objectsMs)}, ${lit(l.objectsThreshold)}, ${lit(l.destructiveMs)}, ${lit(l.destructiveThreshold)}
 local maxObj, maxSight = ${lit(l.maxObjects)}, ${lit(l.maxSightings)}
 local paceMs, maxWork, paceThr = ${lit(l.paceMs)}, ${lit(l.maxWork)}, ${lit(l.paceThreshold)}
+local knownRefresh, sessRefresh = ${lit(l.knownRefreshMs)}, ${lit(l.sessionRefreshMs)}
 local knownCut = int(now - knownTtl)
 local knownLive = '(' .. knownCut
 `;
@@ -203,14 +240,9 @@ local t = h[1]
 local firstSeen = 0
 if t == nil or t <= now - knownTtl then firstSeen = 1 end
 
-local ipKnown, prefixKnown, deviceKnown = known(K[2], ip), known(K[3], prefix), known(K[4], device)
-local clientKnown = known(K[7], client)
-local knownDevices = redis.call('ZCOUNT', K[4], knownLive, '+inf')
-local knownClients = redis.call('ZCOUNT', K[7], knownLive, '+inf')
-if ipKnown then redis.call('ZADD', K[2], 'XX', nowS, ip) end
-if prefixKnown then redis.call('ZADD', K[3], 'XX', nowS, prefix) end
-if deviceKnown then redis.call('ZADD', K[4], 'XX', nowS, device) end
-if clientKnown then redis.call('ZADD', K[7], 'XX', nowS, client) end
+local ipKnown, prefixKnown = use(K[2], ip), use(K[3], prefix)
+local deviceKnown, knownDevices = useCounted(K[4], device)
+local clientKnown, knownClients = useCounted(K[7], client)
 
 local prefixSince = sighting(K[8], maxSight, prefixKnown, 'p:', prefix)
 local deviceSince = sighting(K[8], maxSight, deviceKnown, 'd:', device)
@@ -271,11 +303,15 @@ local token = ua
 if ua ~= '' and platform ~= '' then token = ua .. '@' .. platform end
 if hasSession then
   local s = redis.call('HMGET', K[6], 'u', 't', 'o', 'f', 'x', 'c')
-  if s[2] and tonumber(s[2]) > now - sessTtl then
+  local at = num(s[2])
+  if at and at > now - sessTtl then
     prevUa, origin, start = s[1] or '', s[3] or '', tonumber(s[4]) or now
     clients = s[6] or ''
     if prevUa ~= '' and not leads(clients, prevUa) then clients = clientsWith(clients, prevUa) end
-    local sf = {'t', nowS}
+    -- The last use only when due (sliding.ts refreshIntervals); on most Checks nothing changes
+    -- and the session is not written at all.
+    local sf = {}
+    if now < at or now - at >= sessRefresh then sf = {'t', nowS} end
     if ua ~= '' then
       local nc = clientsWith(clients, token)
       if ua ~= prevUa then sf[#sf + 1] = 'u'; sf[#sf + 1] = ua end
@@ -285,7 +321,7 @@ if hasSession then
       expire(K[6], sessTtl)
       sf[#sf + 1] = 'x'; sf[#sf + 1] = nowS
     end
-    redis.call('HSET', K[6], unpack(sf))
+    if #sf > 0 then redis.call('HSET', K[6], unpack(sf)) end
   else
     -- Every field is written, so nothing of an expired record survives.
     redis.call('HSET', K[6], 'u', ua, 't', nowS, 'o', prefix, 'f', nowS, 'x', nowS, 'c', token)
@@ -309,8 +345,7 @@ end
 const WORK_FN = `
 local function work(K, a)
 local ns, object, site, nearby = a[1], a[2], a[3], a[4]
-local nsKnown = ns ~= '*' and known(K[1], ns)
-if nsKnown then redis.call('ZADD', K[1], 'XX', nowS, ns) end
+local nsKnown = ns ~= '*' and use(K[1], ns)
 local nsSince = sighting(K[2], maxWork, nsKnown, 'n:', ns)
 local siteKnown = known(K[4], site)
 local siteSince = sighting(K[2], maxWork, siteKnown, 's:', site)
@@ -331,8 +366,7 @@ end
 local last = redis.call('HMGET', K[5], 's', 't')
 local lastSite, lastAt = last[1] or '', tonumber(last[2]) or 0
 if lastAt <= now - knownTtl then lastSite, lastAt = '', 0 end
-local nearbyKnown = known(K[6], nearby)
-if nearbyKnown then redis.call('ZADD', K[6], 'XX', nowS, nearby) end
+local nearbyKnown = use(K[6], nearby)
 return {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince}
 end
 `;
