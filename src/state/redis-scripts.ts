@@ -104,36 +104,23 @@ local function known(key, m)
   return sc and tonumber(sc) > now - knownTtl
 end
 -- known(), and a use of a known member writes its time again only when sliding.ts refreshDue says
--- so: it is knownRefresh old, the clock is behind it, or it is not the set's newest (ZREVRANGE
--- orders equal scores by descending bytes, as refreshDue does). Most Checks find the member the
--- newest and recent: one command where there were two.
+-- so: unless it is the set's newest (ZREVRANK 0: highest score, equal scores by descending bytes,
+-- as refreshDue orders them) and that newest was written within knownRefresh. Two commands that
+-- return integers, where ZSCORE's reply is a double formatted by Redis and parsed again by Lua
+-- (strtod, printf: the costliest part of a command in callgrind's profile), and no write.
 local function use(key, m)
   if m == '' then return false end
-  local top = redis.call('ZREVRANGE', key, 0, 0, 'WITHSCORES')
-  if top[1] == m then
-    local sc = tonumber(top[2])
-    if sc <= now - knownTtl then return false end
-    if now >= sc and now - sc < knownRefresh then return true end
-  else
-    local sc = redis.call('ZSCORE', key, m)
-    if not sc or tonumber(sc) <= now - knownTtl then return false end
-  end
+  local r = redis.call('ZREVRANK', key, m)
+  if not r then return false end
+  if r == 0 and redis.call('ZCOUNT', key, recentLive, '+inf') > 0 then return true end
+  local sc = redis.call('ZSCORE', key, m)
+  if tonumber(sc) <= now - knownTtl then return false end
   redis.call('ZADD', key, 'XX', nowS, m)
   return true
 end
--- use(), with the set's live members counted, in one command: the set holds at most
--- max_known_per_subject members, all returned (oldest first, equal scores in byte order).
+-- use(), and how many members of the set are live.
 local function useCounted(key, m)
-  if m == '' then return false, redis.call('ZCOUNT', key, knownLive, '+inf') end
-  local r = redis.call('ZRANGEBYSCORE', key, knownLive, '+inf', 'WITHSCORES')
-  for i = 1, #r, 2 do
-    if r[i] == m then
-      local sc = tonumber(r[i + 1])
-      if i < #r - 1 or now < sc or now - sc >= knownRefresh then redis.call('ZADD', key, 'XX', nowS, m) end
-      return true, #r / 2
-    end
-  end
-  return false, #r / 2
+  return use(key, m), redis.call('ZCOUNT', key, knownLive, '+inf')
 end
 local function distinct(key, m, W, cap)
   local cut = int(now - W)
@@ -176,6 +163,7 @@ local paceMs, maxWork, paceThr = ${lit(l.paceMs)}, ${lit(l.maxWork)}, ${lit(l.pa
 local knownRefresh, sessRefresh = ${lit(l.knownRefreshMs)}, ${lit(l.sessionRefreshMs)}
 local knownCut = int(now - knownTtl)
 local knownLive = '(' .. knownCut
+local recentLive = '(' .. int(now - knownRefresh)
 `;
 }
 

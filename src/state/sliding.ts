@@ -152,12 +152,12 @@ export function refreshIntervals(knownTtlMs: number, sessionTtlMs: number): { kn
 
 /**
  * Whether a use at `now` writes the last use of `member` (last written at `at`) in `set` again:
- * when it is `refreshMs` old or more, when the clock is behind it, or when another member is newer
- * (a later time, or the same time and a later byte order). The Redis store's Lua does the same
- * (redis-scripts.ts `use`).
+ * unless it is the set's newest (no other member has a later time, or the same time and a later
+ * byte order, as Redis ranks them) and was written within the last `refreshMs`. The Redis store's
+ * Lua does the same (redis-scripts.ts `use`).
  */
 export function refreshDue(set: Map<string, number>, member: string, at: number, now: number, refreshMs: number): boolean {
-  if (now < at || now - at >= refreshMs) return true;
+  if (at <= now - refreshMs) return true;
   for (const [m, t] of set) if (m !== member && (t > at || (t === at && byteCompare(m, member) > 0))) return true;
   return false;
 }
