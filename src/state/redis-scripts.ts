@@ -189,17 +189,19 @@ end
 `;
 
 /**
- * `observe(K, a, W)`: one Check's subject history. K: counters hash, known IPs, known prefixes,
+ * One Check's subject history, as a block of the Check's script rather than a function: a Lua
+ * closure over the thirty-odd limits and helpers it uses costs 12,000 redis-server instructions
+ * to create on every call (callgrind, bench/README.md), and the working-set-only script does not
+ * need it at all. Runs with K: counters hash, known IPs, known prefixes,
  * known devices, namespaces, session, known clients, first sightings, sensitive objects
  * (K[1]..K[9]). a: ip, prefix, device, ua, namespace, sensitive(0|1), has session(0|1), client,
  * object, destructive(0|1), counted(0|1), platform (a[1]..a[12]). W: the working-set keys when the same
  * call runs `work`, else nil (their renewal stamp `wx` is kept here, in the counters hash).
- * Returns: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
+ * Sets `o`: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
  * sensitive, denials, namespaces, clientKnown, knownClients, prefixSince, deviceSince,
  * clientSince, sessionOrigin, sessionStart, objects, destructive, behaviourSince, sessionClients.
  */
-const OBSERVE_FN = `
-local function observe(K, a, W)
+const OBSERVE_BLOCK = `
 local ip, prefix, device, ua, ns = a[1], a[2], a[3], a[4], a[5]
 local platform = a[12] or ''
 local sensInc = tonumber(a[6])
@@ -317,9 +319,8 @@ if hasSession then
   end
 end
 
-return {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa, requests, sensitive, denials, namespaces,
+o = {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa, requests, sensitive, denials, namespaces,
   b(clientKnown), knownClients, prefixSince, deviceSince, clientSince, origin, start, objects, destructive, bs or 0, clients}
-end
 `;
 
 /**
@@ -360,7 +361,7 @@ end
 `;
 
 function lua(l: LimitsMs): string {
-  return `${COMMON}${limitsLua(l)}${SHARED}${RENEW_WORK_FN}${OBSERVE_FN}${WORK_FN}`;
+  return `${COMMON}${limitsLua(l)}${SHARED}${RENEW_WORK_FN}${WORK_FN}`;
 }
 
 /**
@@ -392,8 +393,12 @@ local fl = ARGV[2]
 local function flag(i) return string.sub(fl, i, i) end
 local W
 if flag(5) == '1' then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn'} end
-local o = observe({c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ARGV[3], base .. 'k', base .. 'f', base .. 'o'},
-  {ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], flag(1), flag(2), ARGV[9], ARGV[10], flag(3), flag(4), ARGV[W and 15 or 11] or ''}, W)
+local o
+do
+local K = {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ARGV[3], base .. 'k', base .. 'f', base .. 'o'}
+local a = {ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], flag(1), flag(2), ARGV[9], ARGV[10], flag(3), flag(4), ARGV[W and 15 or 11] or ''}
+${OBSERVE_BLOCK}
+end
 -- Lua would print each number with '%.14g' (glibc's floating-point printf, the costliest part of
 -- the reply in callgrind's profile); most are 0, 1 or now, written as the strings they are.
 local function s(v)
