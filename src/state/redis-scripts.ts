@@ -324,15 +324,14 @@ o = {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa
 `;
 
 /**
- * `work(K, a)`: the working set, pace and site of a request (store.ts WorkObservation), in keys of
- * its own. K: working set (namespaces), first sightings of namespaces and sites, pace objects,
+ * The working set, pace and site of a request (store.ts WorkObservation), in keys of its own: a
+ * block (`do … end`) in both scripts that use it, for the same reason as OBSERVE_BLOCK. K: working set (namespaces), first sightings of namespaces and sites, pace objects,
  * known sites, last site (hash), proven wider networks (K[1]..K[6]).
  * a: namespace, object, site, nearby (a[1]..a[4]). The caller has renewed the keys' TTLs if due.
- * Returns: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
+ * Sets `w`: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
  * siteSince, nearbyKnown, paceSince.
  */
-const WORK_FN = `
-local function work(K, a)
+const WORK_BLOCK = `
 local ns, object, site, nearby = a[1], a[2], a[3], a[4]
 local nsKnown = ns ~= '*' and use(K[1], ns)
 local nsSince = sighting(K[2], maxWork, nsKnown, 'n:', ns)
@@ -356,12 +355,11 @@ local last = redis.call('HMGET', K[5], 's', 't')
 local lastSite, lastAt = last[1] or '', tonumber(last[2]) or 0
 if lastAt <= now - knownTtl then lastSite, lastAt = '', 0 end
 local nearbyKnown = use(K[6], nearby)
-return {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince}
-end
+w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince}
 `;
 
 function lua(l: LimitsMs): string {
-  return `${COMMON}${limitsLua(l)}${SHARED}${RENEW_WORK_FN}${WORK_FN}`;
+  return `${COMMON}${limitsLua(l)}${SHARED}${RENEW_WORK_FN}`;
 }
 
 /**
@@ -408,7 +406,11 @@ end
 local n = {}
 for i = 1, 20 do if i ~= 6 and i ~= 16 then n[#n + 1] = s(o[i]) end end
 if W then
-  local w = work(W, {ARGV[11], ARGV[12], ARGV[13], ARGV[14]})
+  local w
+  do
+  local K, a = W, {ARGV[11], ARGV[12], ARGV[13], ARGV[14]}
+  ${WORK_BLOCK}
+  end
   for i = 1, 10 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
   return {table.concat(n, ','), o[6], o[16], o[21], w[6]}
 end
@@ -423,7 +425,12 @@ return {table.concat(n, ','), o[6], o[16], o[21]}
 export function observeWorkLua(l: LimitsMs): string {
   return `${lua(l)}
 renewWork(KEYS)
-return work(KEYS, {ARGV[2], ARGV[3], ARGV[4], ARGV[5]})
+local w
+do
+local K, a = KEYS, {ARGV[2], ARGV[3], ARGV[4], ARGV[5]}
+${WORK_BLOCK}
+end
+return w
 `;
 }
 
