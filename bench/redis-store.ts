@@ -163,7 +163,7 @@ async function main(): Promise<void> {
   try {
     for (const [i, dir] of dirs.entries()) {
       const { RedisStateStore } = (await import(pathToFileURL(join(dir, 'redis.ts')).href)) as typeof import('../src/state/redis.js');
-      const store = new RedisStateStore(LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `v${i}:`, timeoutMs: 10_000 });
+      const store = new RedisStateStore(LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `v${i}:`, timeoutMs: CALLGRIND ? 120_000 : 10_000 });
       variants.push({ name: i === 0 ? 'this tree' : dir, store });
     }
     const { MemoryStateStore } = await import('../src/state/memory.js');
