@@ -10,6 +10,10 @@
  *
  *   node --import tsx bench/redis-store.ts [checks per run] [rounds] [src/state dir …]
  *
+ * BENCH_PER_SHAPE=1 measures each of (e)'s five shapes on its own (a table per shape, the
+ * variants alternating within each) instead of the weighted mix: which Check shapes a change
+ * moved. Bytes written and read per Check are the store's socket counters (ioredis' stream).
+ *
  * Each extra directory is another copy of src/state (e.g. an older commit's, unpacked with
  * `git archive <commit> src | tar -x -C /tmp/old`), measured side by side with this one.
  *
@@ -21,7 +25,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Observation, StateStore, StoreLimits, SubjectHistory, WorkHistory, WorkObservation } from '../src/state/store.js';
@@ -41,6 +45,7 @@ const LIMITS: StoreLimits = {
 };
 
 interface Shape {
+  name: string;
   weight: number;
   obs: Omit<Observation, 'nowMs'>;
   work: Omit<WorkObservation, 'nowMs'>;
@@ -58,20 +63,22 @@ function shapes(): Shape[] {
     client,
   });
   const kube = (i: number, namespace: string, sensitive: boolean, object: string): Shape => ({
+    name: '',
     weight: 0,
     obs: { ...base(i, 'kubectl', 'interactive'), namespace, sensitive, object, destructive: false, counted: true },
     work: { subject: base(i, '', '').subject, namespace, object, site: '', nearby: '203.0.0.0/16' },
   });
   return [
-    { ...kube(0, 'dev', false, ''), weight: 0.3 },
+    { ...kube(0, 'dev', false, ''), name: 'kubectl get pods (dev)', weight: 0.3 },
     {
+      name: 'grafana dashboard',
       weight: 0.3,
       obs: { ...base(1, 'chrome', 'interactive'), namespace: '', sensitive: false, object: '', destructive: false, counted: true },
       work: { subject: base(1, '', '').subject, namespace: '', object: '', site: '', nearby: '203.0.0.0/16' },
     },
-    { ...kube(2, 'prod', true, '|secrets|prod|db-credentials'), weight: 0.05 },
-    { ...kube(3, 'prod', true, 'apps|deployments|prod|web'), weight: 0.05 },
-    { ...kube(4, 'prod', true, '|secrets|prod|db-credentials'), weight: 0.03 },
+    { ...kube(2, 'prod', true, '|secrets|prod|db-credentials'), name: 'secret (prod, aal2)', weight: 0.05 },
+    { ...kube(3, 'prod', true, 'apps|deployments|prod|web'), name: 'patch deployment (prod, aal2)', weight: 0.05 },
+    { ...kube(4, 'prod', true, '|secrets|prod|db-credentials'), name: 'secret (aal1, refused)', weight: 0.03 },
   ];
 }
 
@@ -91,6 +98,12 @@ function cpuTicks(pid: number): number {
   return Number(f[11]) + Number(f[12]); // utime + stime, after pid and comm
 }
 const TICK_US = 10_000; // USER_HZ 100
+
+/** CPU seconds the hypervisor took from this VM so far (/proc/stat `cpu` steal, all CPUs). */
+function stealSeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  return (Number(f[8]) * TICK_US) / 1e6;
+}
 
 async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -116,6 +129,14 @@ interface Sample {
   /** Instructions redis-server executed per Check (BENCH_CALLGRIND=1), else 0. */
   ir: number;
   rps: number;
+  /** Bytes the store's connection wrote and read per Check (0 for the memory store). */
+  out: number;
+  in: number;
+}
+
+/** The store's socket (ioredis' `stream`), for its byte counters; undefined for the memory store. */
+function socketOf(store: StateStore): { bytesWritten: number; bytesRead: number } | undefined {
+  return (store as unknown as { redis?: { stream?: { bytesWritten: number; bytesRead: number } } }).redis?.stream;
 }
 
 const CALLGRIND = process.env.BENCH_CALLGRIND === '1';
@@ -142,7 +163,7 @@ async function main(): Promise<void> {
   try {
     for (const [i, dir] of dirs.entries()) {
       const { RedisStateStore } = (await import(pathToFileURL(join(dir, 'redis.ts')).href)) as typeof import('../src/state/redis.js');
-      const store = new RedisStateStore(LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `v${i}:`, timeoutMs: 10_000 });
+      const store = new RedisStateStore(LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `v${i}:`, timeoutMs: CALLGRIND ? 120_000 : 10_000 });
       variants.push({ name: i === 0 ? 'this tree' : dir, store });
     }
     const { MemoryStateStore } = await import('../src/state/memory.js');
@@ -168,8 +189,11 @@ async function main(): Promise<void> {
     // The weighted mix as a schedule of 100 slots.
     const schedule: Shape[] = all.flatMap((s) => Array.from({ length: Math.round(s.weight * 100 / 0.73) }, () => s));
 
-    const run = async (v: Variant, n: number): Promise<Sample> => {
+    const run = async (v: Variant, n: number, plan: Shape[]): Promise<Sample> => {
       const before = await redis.commandStats();
+      const sock = socketOf(v.store);
+      const out0 = sock?.bytesWritten ?? 0;
+      const in0 = sock?.bytesRead ?? 0;
       if (CALLGRIND) instructions();
       const ticks0 = cpuTicks(redis.proc.pid!);
       const cpu0 = process.cpuUsage();
@@ -177,7 +201,7 @@ async function main(): Promise<void> {
       let next = 0;
       const worker = async () => {
         while (next < n) {
-          const s = schedule[next++ % schedule.length]!;
+          const s = plan[next++ % plan.length]!;
           await check(v.store, s, Date.now());
         }
       };
@@ -194,25 +218,36 @@ async function main(): Promise<void> {
         if (name === 'evalsha' || name === 'eval' || name === 'evalsha_ro') scripts += d;
         else if (name !== 'info') calls += d;
       }
-      return { cpuUs: (cpu.user + cpu.system) / n, serverUs: (ticks * TICK_US) / n, scripts: scripts / n, calls: calls / n, ir, rps: n / (wall / 1000) };
+      return {
+        cpuUs: (cpu.user + cpu.system) / n, serverUs: (ticks * TICK_US) / n, scripts: scripts / n, calls: calls / n, ir, rps: n / (wall / 1000),
+        out: ((sock?.bytesWritten ?? 0) - out0) / n, in: ((sock?.bytesRead ?? 0) - in0) / n,
+      };
     };
 
-    for (const v of variants) await run(v, Math.min(5000, perRun)); // warm-up: JIT, script cache
-    const samples = new Map<Variant, Sample[]>(variants.map((v) => [v, []]));
-    for (let r = 0; r < rounds; r++) {
-      for (const v of r % 2 === 0 ? variants : [...variants].reverse()) samples.get(v)!.push(await run(v, perRun));
-    }
+    for (const v of variants) await run(v, Math.min(5000, perRun), schedule); // warm-up: JIT, script cache
+    const plans: [string, Shape[]][] = process.env.BENCH_PER_SHAPE === '1' ? all.map((s) => [s.name, [s]]) : [['weighted (e) mix', schedule]];
     const spread = (xs: number[]) => `${Math.round(minMax(xs).min)}–${Math.round(minMax(xs).max)}`;
-    console.log(`${perRun} Checks per run, ${rounds} rounds alternating, 128 in flight; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-    console.log(`| store | stepgate CPU µs/Check (median, range) | redis-server CPU µs/Check${CALLGRIND ? ' (under callgrind)' : ''} | redis-server instructions/Check | script calls/Check | redis.call/Check | Checks/s |`);
-    console.log('|---|--:|--:|--:|--:|--:|--:|');
-    for (const v of variants) {
-      const s = samples.get(v)!;
-      const m = (k: keyof Sample) => median(s.map((x) => x[k]));
-      console.log(
-        `| ${v.name} | ${m('cpuUs').toFixed(1)} (${spread(s.map((x) => x.cpuUs))}) | ${m('serverUs').toFixed(1)} (${spread(s.map((x) => x.serverUs))}) | ${CALLGRIND ? Math.round(m('ir')).toLocaleString('en') : '–'} | ${m('scripts').toFixed(2)} | ${m('calls').toFixed(1)} | ${Math.round(m('rps'))} |`,
-      );
+    const load0 = loadavg();
+    const steal0 = stealSeconds();
+    const wall0 = performance.now();
+    for (const [planName, plan] of plans) {
+      const samples = new Map<Variant, Sample[]>(variants.map((v) => [v, []]));
+      for (let r = 0; r < rounds; r++) {
+        for (const v of r % 2 === 0 ? variants : [...variants].reverse()) samples.get(v)!.push(await run(v, perRun, plan));
+      }
+      console.log(`\n${planName}: ${perRun} Checks per run, ${rounds} rounds alternating, 128 in flight; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+      console.log(`| store | stepgate CPU µs/Check (median, range) | redis-server CPU µs/Check${CALLGRIND ? ' (under callgrind)' : ''} | redis-server instructions/Check | script calls/Check | redis.call/Check | bytes out / in per Check | Checks/s |`);
+      console.log('|---|--:|--:|--:|--:|--:|--:|--:|');
+      for (const v of variants) {
+        const s = samples.get(v)!;
+        const m = (k: keyof Sample) => median(s.map((x) => x[k]));
+        console.log(
+          `| ${v.name} | ${m('cpuUs').toFixed(1)} (${spread(s.map((x) => x.cpuUs))}) | ${m('serverUs').toFixed(1)} (${spread(s.map((x) => x.serverUs))}) | ${CALLGRIND ? Math.round(m('ir')).toLocaleString('en') : '–'} | ${m('scripts').toFixed(2)} | ${m('calls').toFixed(1)} | ${Math.round(m('out'))} / ${Math.round(m('in'))} | ${Math.round(m('rps'))} |`,
+        );
+      }
     }
+    const stealCpus = (stealSeconds() - steal0) / ((performance.now() - wall0) / 1000);
+    console.log(`\nload average at the start ${load0.map((x) => x.toFixed(1)).join(' ')}, at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}; hypervisor steal ${stealCpus.toFixed(2)} CPUs over the measured runs`);
   } finally {
     for (const v of variants) await v.store.close().catch(() => undefined);
     await redis.stop();

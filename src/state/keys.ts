@@ -23,6 +23,9 @@ import { LRUCache } from 'lru-cache';
  *   <prefix>{approval}:<id>             one approval (hash)
  *   <prefix>ch:<h(credential key)>     last step-up challenge for a credential (string, PX TTL)
  *
+ * A "last use" score is written again only when due (sliding.ts refreshIntervals): up to a
+ * thousandth of the known TTL old while the member is its set's newest.
+ *
  * The Check's script (redis-scripts.ts observeLua) is sent only the counters key and derives the
  * subject's other names from it in Lua: a change to the suffixes above must be made there too
  * (test/integration/state-redis.test.ts checks the names a Check leaves behind).

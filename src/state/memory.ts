@@ -5,6 +5,7 @@ import {
   clampTtl,
   emptyBucket,
   limitsMs,
+  refreshDue,
   MAX_APPROVALS,
   MAX_CHALLENGES,
   MAX_CONTROL,
@@ -216,11 +217,11 @@ export class MemoryStateStore implements StateStore {
     const clientKnown = isKnown(rec.clients, client, now, l.knownTtlMs);
     const knownDevices = countLive(rec.devices, now - l.knownTtlMs);
     const knownClients = countLive(rec.clients, now - l.knownTtlMs);
-    // Use keeps a known entry alive: the TTL runs from last use, not from learning.
-    if (ipKnown) rec.ips.set(o.ip, now);
-    if (prefixKnown) rec.prefixes.set(o.ipPrefix, now);
-    if (deviceKnown) rec.devices.set(o.device, now);
-    if (clientKnown) rec.clients.set(client, now);
+    // Use keeps a known entry alive: the TTL runs from last use (written when due), not from learning.
+    if (ipKnown) use(rec.ips, o.ip, now, l.knownRefreshMs);
+    if (prefixKnown) use(rec.prefixes, o.ipPrefix, now, l.knownRefreshMs);
+    if (deviceKnown) use(rec.devices, o.device, now, l.knownRefreshMs);
+    if (clientKnown) use(rec.clients, client, now, l.knownRefreshMs);
     for (const [m, at] of rec.sightings) if (at <= now - l.knownTtlMs) rec.sightings.delete(m);
     const prefixSince = prefixKnown ? 0 : sighting(rec.sightings, 'p:', o.ipPrefix, now, l.maxSightings);
     const deviceSince = deviceKnown ? 0 : sighting(rec.sightings, 'd:', o.device, now, l.maxSightings);
@@ -249,7 +250,7 @@ export class MemoryStateStore implements StateStore {
         sessionClients = sessionClientsRead(s.clients ?? '', s.ua);
         sessionOrigin = s.origin;
         sessionStart = s.start;
-        s.at = now;
+        if (now < s.at || now - s.at >= l.sessionRefreshMs) s.at = now;
         if (o.uaFamily !== '') {
           s.ua = o.uaFamily;
           s.clients = sessionClientsWith(sessionClients, clientToken(o));
@@ -303,7 +304,7 @@ export class MemoryStateStore implements StateStore {
     for (const [m, at] of rec.sightings) if (at <= now - ttl) rec.sightings.delete(m);
     const ns = w.namespace;
     const namespaceKnown = ns !== '' && ns !== '*' && isKnown(rec.namespaces, ns, now, ttl);
-    if (namespaceKnown) rec.namespaces.set(ns, now);
+    if (namespaceKnown) use(rec.namespaces, ns, now, l.knownRefreshMs);
     const namespaceSince = namespaceKnown ? 0 : sighting(rec.sightings, 'n:', ns, now, l.maxWork);
     const siteKnown = isKnown(rec.sites, w.site, now, ttl);
     const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, l.maxWork);
@@ -315,7 +316,7 @@ export class MemoryStateStore implements StateStore {
     } else rec.sightings.delete('q:');
     const live = rec.lastSiteAt > now - ttl;
     const nearbyKnown = isKnown(rec.nearby, w.nearby, now, ttl);
-    if (nearbyKnown) rec.nearby.set(w.nearby, now);
+    if (nearbyKnown) use(rec.nearby, w.nearby, now, l.knownRefreshMs);
     return {
       namespaceKnown,
       namespaceSince,
@@ -432,6 +433,11 @@ function sighting(set: Map<string, number>, kind: string, member: string, now: n
   set.set(key, now);
   while (set.size > cap) set.delete(oldest(set)!);
   return now;
+}
+
+/** A use of a known member: its last use written again when due (sliding.ts refreshDue). */
+function use(set: Map<string, number>, member: string, now: number, refreshMs: number): void {
+  if (refreshDue(set, member, set.get(member)!, now, refreshMs)) set.set(member, now);
 }
 
 function isKnown(set: Map<string, number>, member: string, now: number, ttlMs: number): boolean {

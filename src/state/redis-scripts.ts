@@ -103,18 +103,41 @@ local function known(key, m)
   local sc = redis.call('ZSCORE', key, m)
   return sc and tonumber(sc) > now - knownTtl
 end
+-- known(), and a use of a known member writes its time again only when sliding.ts refreshDue says
+-- so: unless it is the set's newest (ZREVRANK 0: highest score, equal scores by descending bytes,
+-- as refreshDue orders them) and that newest was written within knownRefresh. Two commands that
+-- return integers, where ZSCORE's reply is a double formatted by Redis and parsed again by Lua
+-- (strtod, printf: the costliest part of a command in callgrind's profile), and no write.
+local function use(key, m)
+  if m == '' then return false end
+  local r = redis.call('ZREVRANK', key, m)
+  if not r then return false end
+  if r == 0 and redis.call('ZCOUNT', key, recentLive, '+inf') > 0 then return true end
+  local sc = redis.call('ZSCORE', key, m)
+  if tonumber(sc) <= now - knownTtl then return false end
+  redis.call('ZADD', key, 'XX', nowS, m)
+  return true
+end
+-- use(), and how many members of the set are live.
+local function useCounted(key, m)
+  return use(key, m), redis.call('ZCOUNT', key, knownLive, '+inf')
+end
 local function distinct(key, m, W, cap)
   local cut = int(now - W)
   if m == '' then return redis.call('ZCOUNT', key, '(' .. cut, '+inf') end
   -- A member seen within W only moves to now: counting the live ones is the answer, and members
-  -- out of the window are dropped only when one is added (the set never exceeds the cap).
-  local sc = redis.call('ZSCORE', key, m)
-  if sc and tonumber(sc) > now - W then
-    redis.call('ZADD', key, nowS, m)
-    return redis.call('ZCOUNT', key, '(' .. cut, '+inf')
+  -- out of the window are dropped only when one is added (the set never exceeds the cap). The
+  -- live members (at most the cap) answer both whether m is one and how many there are.
+  local live = redis.call('ZRANGEBYSCORE', key, '(' .. cut, '+inf')
+  local n = #live
+  for i = 1, n do
+    if live[i] == m then
+      redis.call('ZADD', key, nowS, m)
+      return n
+    end
   end
+  -- What ZREMRANGEBYSCORE leaves is exactly the live members: n of them.
   redis.call('ZREMRANGEBYSCORE', key, '-inf', cut)
-  local n = redis.call('ZCARD', key)
   if n >= cap then return n end
   redis.call('ZADD', key, nowS, m)
   if n == 0 then expire(key, W) end
@@ -137,8 +160,10 @@ local maxNs, subjectTtl = ${lit(l.maxNamespaces)}, ${lit(l.subjectTtlMs)}
 local objMs, objThr, destMs, destThr = ${lit(l.objectsMs)}, ${lit(l.objectsThreshold)}, ${lit(l.destructiveMs)}, ${lit(l.destructiveThreshold)}
 local maxObj, maxSight = ${lit(l.maxObjects)}, ${lit(l.maxSightings)}
 local paceMs, maxWork, paceThr = ${lit(l.paceMs)}, ${lit(l.maxWork)}, ${lit(l.paceThreshold)}
+local knownRefresh, sessRefresh = ${lit(l.knownRefreshMs)}, ${lit(l.sessionRefreshMs)}
 local knownCut = int(now - knownTtl)
 local knownLive = '(' .. knownCut
+local recentLive = '(' .. int(now - knownRefresh)
 `;
 }
 
@@ -164,17 +189,19 @@ end
 `;
 
 /**
- * `observe(K, a, W)`: one Check's subject history. K: counters hash, known IPs, known prefixes,
+ * One Check's subject history, as a block of the Check's script rather than a function: a Lua
+ * closure over the thirty-odd limits and helpers it uses costs 12,000 redis-server instructions
+ * to create on every call (callgrind, bench/README.md), and the working-set-only script does not
+ * need it at all. Runs with K: counters hash, known IPs, known prefixes,
  * known devices, namespaces, session, known clients, first sightings, sensitive objects
  * (K[1]..K[9]). a: ip, prefix, device, ua, namespace, sensitive(0|1), has session(0|1), client,
  * object, destructive(0|1), counted(0|1), platform (a[1]..a[12]). W: the working-set keys when the same
  * call runs `work`, else nil (their renewal stamp `wx` is kept here, in the counters hash).
- * Returns: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
+ * Sets `o`: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
  * sensitive, denials, namespaces, clientKnown, knownClients, prefixSince, deviceSince,
  * clientSince, sessionOrigin, sessionStart, objects, destructive, behaviourSince, sessionClients.
  */
-const OBSERVE_FN = `
-local function observe(K, a, W)
+const OBSERVE_BLOCK = `
 local ip, prefix, device, ua, ns = a[1], a[2], a[3], a[4], a[5]
 local platform = a[12] or ''
 local sensInc = tonumber(a[6])
@@ -203,14 +230,9 @@ local t = h[1]
 local firstSeen = 0
 if t == nil or t <= now - knownTtl then firstSeen = 1 end
 
-local ipKnown, prefixKnown, deviceKnown = known(K[2], ip), known(K[3], prefix), known(K[4], device)
-local clientKnown = known(K[7], client)
-local knownDevices = redis.call('ZCOUNT', K[4], knownLive, '+inf')
-local knownClients = redis.call('ZCOUNT', K[7], knownLive, '+inf')
-if ipKnown then redis.call('ZADD', K[2], 'XX', nowS, ip) end
-if prefixKnown then redis.call('ZADD', K[3], 'XX', nowS, prefix) end
-if deviceKnown then redis.call('ZADD', K[4], 'XX', nowS, device) end
-if clientKnown then redis.call('ZADD', K[7], 'XX', nowS, client) end
+local ipKnown, prefixKnown = use(K[2], ip), use(K[3], prefix)
+local deviceKnown, knownDevices = useCounted(K[4], device)
+local clientKnown, knownClients = useCounted(K[7], client)
 
 local prefixSince = sighting(K[8], maxSight, prefixKnown, 'p:', prefix)
 local deviceSince = sighting(K[8], maxSight, deviceKnown, 'd:', device)
@@ -271,11 +293,15 @@ local token = ua
 if ua ~= '' and platform ~= '' then token = ua .. '@' .. platform end
 if hasSession then
   local s = redis.call('HMGET', K[6], 'u', 't', 'o', 'f', 'x', 'c')
-  if s[2] and tonumber(s[2]) > now - sessTtl then
+  local at = num(s[2])
+  if at and at > now - sessTtl then
     prevUa, origin, start = s[1] or '', s[3] or '', tonumber(s[4]) or now
     clients = s[6] or ''
     if prevUa ~= '' and not leads(clients, prevUa) then clients = clientsWith(clients, prevUa) end
-    local sf = {'t', nowS}
+    -- The last use only when due (sliding.ts refreshIntervals); on most Checks nothing changes
+    -- and the session is not written at all.
+    local sf = {}
+    if now < at or now - at >= sessRefresh then sf = {'t', nowS} end
     if ua ~= '' then
       local nc = clientsWith(clients, token)
       if ua ~= prevUa then sf[#sf + 1] = 'u'; sf[#sf + 1] = ua end
@@ -285,7 +311,7 @@ if hasSession then
       expire(K[6], sessTtl)
       sf[#sf + 1] = 'x'; sf[#sf + 1] = nowS
     end
-    redis.call('HSET', K[6], unpack(sf))
+    if #sf > 0 then redis.call('HSET', K[6], unpack(sf)) end
   else
     -- Every field is written, so nothing of an expired record survives.
     redis.call('HSET', K[6], 'u', ua, 't', nowS, 'o', prefix, 'f', nowS, 'x', nowS, 'c', token)
@@ -293,24 +319,21 @@ if hasSession then
   end
 end
 
-return {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa, requests, sensitive, denials, namespaces,
+o = {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa, requests, sensitive, denials, namespaces,
   b(clientKnown), knownClients, prefixSince, deviceSince, clientSince, origin, start, objects, destructive, bs or 0, clients}
-end
 `;
 
 /**
- * `work(K, a)`: the working set, pace and site of a request (store.ts WorkObservation), in keys of
- * its own. K: working set (namespaces), first sightings of namespaces and sites, pace objects,
+ * The working set, pace and site of a request (store.ts WorkObservation), in keys of its own: a
+ * block (`do … end`) in both scripts that use it, for the same reason as OBSERVE_BLOCK. K: working set (namespaces), first sightings of namespaces and sites, pace objects,
  * known sites, last site (hash), proven wider networks (K[1]..K[6]).
  * a: namespace, object, site, nearby (a[1]..a[4]). The caller has renewed the keys' TTLs if due.
- * Returns: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
+ * Sets `w`: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
  * siteSince, nearbyKnown, paceSince.
  */
-const WORK_FN = `
-local function work(K, a)
+const WORK_BLOCK = `
 local ns, object, site, nearby = a[1], a[2], a[3], a[4]
-local nsKnown = ns ~= '*' and known(K[1], ns)
-if nsKnown then redis.call('ZADD', K[1], 'XX', nowS, ns) end
+local nsKnown = ns ~= '*' and use(K[1], ns)
 local nsSince = sighting(K[2], maxWork, nsKnown, 'n:', ns)
 local siteKnown = known(K[4], site)
 local siteSince = sighting(K[2], maxWork, siteKnown, 's:', site)
@@ -331,14 +354,12 @@ end
 local last = redis.call('HMGET', K[5], 's', 't')
 local lastSite, lastAt = last[1] or '', tonumber(last[2]) or 0
 if lastAt <= now - knownTtl then lastSite, lastAt = '', 0 end
-local nearbyKnown = known(K[6], nearby)
-if nearbyKnown then redis.call('ZADD', K[6], 'XX', nowS, nearby) end
-return {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince}
-end
+local nearbyKnown = use(K[6], nearby)
+w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince}
 `;
 
 function lua(l: LimitsMs): string {
-  return `${COMMON}${limitsLua(l)}${SHARED}${RENEW_WORK_FN}${OBSERVE_FN}${WORK_FN}`;
+  return `${COMMON}${limitsLua(l)}${SHARED}${RENEW_WORK_FN}`;
 }
 
 /**
@@ -370,8 +391,12 @@ local fl = ARGV[2]
 local function flag(i) return string.sub(fl, i, i) end
 local W
 if flag(5) == '1' then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn'} end
-local o = observe({c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ARGV[3], base .. 'k', base .. 'f', base .. 'o'},
-  {ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], flag(1), flag(2), ARGV[9], ARGV[10], flag(3), flag(4), ARGV[W and 15 or 11] or ''}, W)
+local o
+do
+local K = {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ARGV[3], base .. 'k', base .. 'f', base .. 'o'}
+local a = {ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], flag(1), flag(2), ARGV[9], ARGV[10], flag(3), flag(4), ARGV[W and 15 or 11] or ''}
+${OBSERVE_BLOCK}
+end
 -- Lua would print each number with '%.14g' (glibc's floating-point printf, the costliest part of
 -- the reply in callgrind's profile); most are 0, 1 or now, written as the strings they are.
 local function s(v)
@@ -381,7 +406,11 @@ end
 local n = {}
 for i = 1, 20 do if i ~= 6 and i ~= 16 then n[#n + 1] = s(o[i]) end end
 if W then
-  local w = work(W, {ARGV[11], ARGV[12], ARGV[13], ARGV[14]})
+  local w
+  do
+  local K, a = W, {ARGV[11], ARGV[12], ARGV[13], ARGV[14]}
+  ${WORK_BLOCK}
+  end
   for i = 1, 10 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
   return {table.concat(n, ','), o[6], o[16], o[21], w[6]}
 end
@@ -396,7 +425,12 @@ return {table.concat(n, ','), o[6], o[16], o[21]}
 export function observeWorkLua(l: LimitsMs): string {
   return `${lua(l)}
 renewWork(KEYS)
-return work(KEYS, {ARGV[2], ARGV[3], ARGV[4], ARGV[5]})
+local w
+do
+local K, a = KEYS, {ARGV[2], ARGV[3], ARGV[4], ARGV[5]}
+${WORK_BLOCK}
+end
+return w
 `;
 }
 

@@ -37,6 +37,9 @@ import {
   type WorkObservation,
 } from './store.js';
 
+/** ioredis decodes the Check's reply to strings (its numbers are one comma-joined string). */
+const UTF8_REPLY = { replyEncoding: 'utf8' as const };
+
 /** Where and how to connect; the factory builds it from config and environment. */
 export interface RedisConnection {
   host: string;
@@ -244,35 +247,44 @@ export class RedisStateStore implements StateStore {
     if (w !== undefined) args.push(w.namespace, w.object, w.site, w.nearby);
     args.push(o.platform ?? '');
     this.cork();
-    return this.check(args).then((reply) => observed(reply, w !== undefined));
+    return this.check(args, w !== undefined);
   }
 
   /**
    * The Check's script call, leaner than `run` and ioredis' defineCommand because it is the one
-   * call every Check makes: one ioredis Command sent as it is (no wrapper promise, no per-call
-   * closures, no second timer: the command's own timeout bounds it), and EVAL with the script's
-   * text only when the server answers NOSCRIPT (first use, a restart, a failover, SCRIPT FLUSH).
-   * Settles within `timeoutMs` (the EVAL gets what is left of it) with the reply, or rejects with
-   * StateUnavailableError.
+   * call every Check makes: one ioredis Command sent as it is (no wrapper promise, no second
+   * timer: the command's own timeout bounds it, and one promise step from the reply to the
+   * history), and EVAL with the script's text only when the server answers NOSCRIPT (first use,
+   * a restart, a failover, SCRIPT FLUSH). Settles within `timeoutMs` (the EVAL gets what is left
+   * of it) with the history, or rejects with StateUnavailableError. `args` are the script's
+   * arguments after its SHA-1 and key count.
    */
-  private check(args: string[]): Promise<unknown> {
+  private check(args: string[], withWork: boolean): Promise<ObservedAll> {
     if (this.closed) return Promise.reject(new StateUnavailableError('redis observe: store is closed'));
     if (this.redis.status !== 'ready') return Promise.reject(new StateUnavailableError(`redis observe: not connected (${this.redis.status})`));
     const started = performance.now();
-    const send = (name: 'evalsha' | 'eval', body: string, timeoutMs: number): Promise<unknown> => {
-      const cmd = new Command(name, [body, '1', ...args], { replyEncoding: 'utf8' });
-      // Set before sending, so ioredis' commandTimeout (the same or longer) adds no second timer.
-      cmd.setTimeout(timeoutMs);
-      return this.redis.sendCommand(cmd) as Promise<unknown>;
-    };
-    return send('evalsha', this.observeScript.sha, this.timeoutMs).then(undefined, (err: unknown) => {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw unavailable('observe', err);
-      const left = this.timeoutMs - (performance.now() - started);
-      if (left < 1) throw new StateUnavailableError(`redis observe: no reply within ${this.timeoutMs} ms`);
-      return send('eval', this.observeScript.lua, left).then(undefined, (e: unknown) => {
-        throw unavailable('observe', e);
-      });
-    });
+    return this.send('evalsha', this.observeScript.sha, args, this.timeoutMs).then(
+      (reply) => observed(reply, withWork),
+      (err: unknown) => {
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw unavailable('observe', err);
+        const left = this.timeoutMs - (performance.now() - started);
+        if (left < 1) throw new StateUnavailableError(`redis observe: no reply within ${this.timeoutMs} ms`);
+        return this.send('eval', this.observeScript.lua, args, left).then(
+          (reply) => observed(reply, withWork),
+          (e: unknown) => {
+            throw unavailable('observe', e);
+          },
+        );
+      },
+    );
+  }
+
+  private send(name: 'evalsha' | 'eval', body: string, args: string[], timeoutMs: number): Promise<unknown> {
+    // ioredis flattens the arguments once (Command's constructor): no copy of `args` here.
+    const cmd = new Command(name, [body, '1', args], UTF8_REPLY);
+    // Set before sending, so ioredis' commandTimeout (the same or longer) adds no second timer.
+    cmd.setTimeout(timeoutMs);
+    return this.redis.sendCommand(cmd) as Promise<unknown>;
   }
 
   private corked = false;

@@ -77,6 +77,14 @@ export interface LimitsMs {
    */
   maxWork: number;
   /**
+   * A known entry's last use (address, network, device, client kind, working-set namespace, wider
+   * network) and a session's are written again only when they are older than this, or, for a
+   * known entry, when another entry of its set was used after it (refreshIntervals). Most Checks
+   * then write none of them.
+   */
+  knownRefreshMs: number;
+  sessionRefreshMs: number;
+  /**
    * How long the subject record (first-seen marker and counters) outlives its last write: long
    * enough for `knownTtlSeconds` (first-seen) and for two buckets of the longest counter window.
    */
@@ -120,7 +128,38 @@ export function limitsMs(l: StoreLimits): LimitsMs {
     paceThreshold: count(l.paceThreshold, 'paceThreshold'),
     maxWork: Math.max(64, 4 * maxKnown),
     subjectTtlMs: Math.max(knownTtlMs, 2 * Math.max(requestsMs, sensitiveMs, denialsMs, destructiveMs)),
+    ...refreshIntervals(knownTtlMs, ms(l.sessionTtlSeconds, 'sessionTtlSeconds')),
   };
+}
+
+/**
+ * Every Check used to move the last use of each known part of its context to now (a sorted-set
+ * write per part in Redis: six of a Check's ~26 commands) and its session's last use (the
+ * session hash written on every Check). Both stores now write a last use again only when it is
+ * at least a thousandth of its TTL old (43 minutes of `known_ttl_seconds`' 30 days, 43 s of a
+ * 12-hour session), so a known entry or a session in steady use can be forgotten that much before
+ * its TTL after its last use, never later: at most 0.1 % sooner, which can only ask for a step-up
+ * a little earlier.
+ *
+ * Which known entry a full set drops is unchanged: the least recently used. An entry is written
+ * whenever another entry of its set was used after it (it is not the set's newest, by time then
+ * byte order, as Redis orders equal scores), so the order of last uses, the only thing the cap
+ * reads, is exactly what writing on every use would make it.
+ */
+export function refreshIntervals(knownTtlMs: number, sessionTtlMs: number): { knownRefreshMs: number; sessionRefreshMs: number } {
+  return { knownRefreshMs: Math.max(1, Math.floor(knownTtlMs / 1000)), sessionRefreshMs: Math.max(1, Math.floor(sessionTtlMs / 1000)) };
+}
+
+/**
+ * Whether a use at `now` writes the last use of `member` (last written at `at`) in `set` again:
+ * unless it is the set's newest (no other member has a later time, or the same time and a later
+ * byte order, as Redis ranks them) and was written within the last `refreshMs`. The Redis store's
+ * Lua does the same (redis-scripts.ts `use`).
+ */
+export function refreshDue(set: Map<string, number>, member: string, at: number, now: number, refreshMs: number): boolean {
+  if (at <= now - refreshMs) return true;
+  for (const [m, t] of set) if (m !== member && (t > at || (t === at && byteCompare(m, member) > 0))) return true;
+  return false;
 }
 
 /**

@@ -114,6 +114,44 @@ const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    // sliding.ts refreshIntervals: with these limits a thousandth of the TTL is 3.6 s (known) and 0.6 s (session).
+    name: 'a use writes the last use again only once it is a thousandth of its TTL old (known entries and sessions)',
+    steps: [
+      ...seen(T, { ...laptop }),
+      obs(T + 3599, laptop, { ipKnown: true, prefixKnown: true, deviceKnown: true }),
+      // Not written at 3.599 s: forgotten one TTL after the learning, 3.6 s early, never later.
+      obs(T + 3600 * S, laptop, { firstSeen: false, ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 0 }),
+      ...seen(T + 3601 * S, { ...laptop }),
+      // 3.6 s old: written, so known until one TTL after this use.
+      obs(T + 3601 * S + 3600, laptop, { ipKnown: true, deviceKnown: true }),
+      obs(T + 7201 * S + 3599, laptop, { ipKnown: true, prefixKnown: true, deviceKnown: true, knownDevices: 1 }),
+      obs(T, { session: 's1', uaFamily: 'kubectl' }, { previousUaFamily: '' }),
+      obs(T + 599, { session: 's1', uaFamily: 'kubectl' }, { previousUaFamily: 'kubectl', sessionStart: T }),
+      obs(T + 600 * S, { session: 's1', uaFamily: 'kubectl' }, { previousUaFamily: '', sessionStart: T + 600 * S }),
+      obs(T + 600 * S + 600, { session: 's1', uaFamily: 'kubectl' }, { previousUaFamily: 'kubectl' }),
+      obs(T + 1200 * S + 599, { session: 's1', uaFamily: 'kubectl' }, { previousUaFamily: 'kubectl', sessionStart: T + 600 * S }),
+    ],
+  },
+  {
+    name: 'a recent use of the newest entry is not written, any other is: the cap still drops the least recently used',
+    steps: [
+      ...seen(T, { ip: '192.0.2.2' }),
+      ...seen(T, { ip: '192.0.2.1' }),
+      ...seen(T, { ip: '192.0.2.3' }),
+      // Equal times: .3 is the newest (byte order, as Redis ranks them), so its use is not written;
+      // .2 is not, so its use is.
+      obs(T + 1, { ip: '192.0.2.3' }, { ipKnown: true }),
+      obs(T + 1, { ip: '192.0.2.2' }, { ipKnown: true }),
+      // Over the cap (3): first .1 (T, lowest bytes) goes, then .3 (still T).
+      ...seen(T + 2, { ip: '192.0.2.4' }),
+      ...seen(T + 3, { ip: '192.0.2.5' }),
+      obs(T + 4, { ip: '192.0.2.1' }, { ipKnown: false }),
+      obs(T + 5, { ip: '192.0.2.3' }, { ipKnown: false }),
+      obs(T + 6, { ip: '192.0.2.2' }, { ipKnown: true }),
+      obs(T + 7, { ip: '192.0.2.5' }, { ipKnown: true }),
+    ],
+  },
+  {
     name: 'request and sensitive counters slide over two buckets and decay',
     steps: [
       ...Array.from({ length: 10 }, (_, i) => obs(T + i, { sensitive: i % 2 === 0 }, { requests: i + 1, sensitive: Math.floor(i / 2) + 1 })),
