@@ -99,6 +99,16 @@ const PROPAGATOR = new CompositePropagator({ propagators: [new B3Propagator(), n
  * span to the headers only when it routes upstream, after ext_authz).
  */
 export function extractParent(headers: ReadonlyMap<string, string> | undefined, metadata?: CallMetadata): Context {
+  const p = parentOf(headers, metadata);
+  return isSpanContext(p) ? trace.setSpanContext(ROOT_CONTEXT, p) : p;
+}
+
+/**
+ * extractParent's parent: on the usual path (a version-00 `traceparent`) only its span context,
+ * without the context holding it; else the propagators' context (B3 may add more than the span
+ * context to it).
+ */
+function parentOf(headers: ReadonlyMap<string, string> | undefined, metadata: CallMetadata | undefined): SpanContext | Context {
   if (metadata) {
     const tp = metadata.get('traceparent');
     const fast = fromTraceparent(typeof tp[0] === 'string' ? tp[0] : undefined, metadata, METADATA);
@@ -112,6 +122,10 @@ export function extractParent(headers: ReadonlyMap<string, string> | undefined, 
   }
   if (!headers) return ROOT_CONTEXT;
   return fromTraceparent(headers.get('traceparent'), headers, HEADERS) ?? PROPAGATOR.extract(ROOT_CONTEXT, headers, HEADERS);
+}
+
+function isSpanContext(p: SpanContext | Context): p is SpanContext {
+  return typeof (p as Partial<SpanContext>).traceId === 'string';
 }
 
 /** Lower-case hex digit values by character code; -1 for anything else (W3C trace context is lower case). */
@@ -134,11 +148,11 @@ function hexNotZero(s: string, from: number, to: number): boolean {
 /**
  * The common case of the composite propagator, without its regular expressions and intermediate
  * contexts: a version-00 `traceparent` exactly as Envoy writes it. When it is valid, the result
- * is the one PROPAGATOR gives (W3C is extracted last, so its span context is the one that stays,
- * whatever B3 headers say); anything else (absent, another version, stray whitespace, invalid)
- * returns undefined and goes through PROPAGATOR. A unit test compares both on arbitrary headers.
+ * is the span context PROPAGATOR's gives (W3C is extracted last, so its span context is the one that
+ * stays, whatever B3 headers say); anything else (absent, another version, stray whitespace,
+ * invalid) returns undefined and goes through PROPAGATOR. A unit test compares both on arbitrary headers.
  */
-function fromTraceparent<C>(tp: string | undefined, carrier: C, getter: TextMapGetter<C>): Context | undefined {
+function fromTraceparent<C>(tp: string | undefined, carrier: C, getter: TextMapGetter<C>): SpanContext | undefined {
   if (tp === undefined || tp.length !== 55 || tp.charCodeAt(0) !== 48 || tp.charCodeAt(1) !== 48) return undefined;
   if (tp.charCodeAt(2) !== 45 || tp.charCodeAt(35) !== 45 || tp.charCodeAt(52) !== 45) return undefined;
   if (!hexNotZero(tp, 3, 35) || !hexNotZero(tp, 36, 52)) return undefined;
@@ -151,13 +165,14 @@ function fromTraceparent<C>(tp: string | undefined, carrier: C, getter: TextMapG
     const state = Array.isArray(ts) ? ts.join(',') : ts;
     sc.traceState = new TraceState(typeof state === 'string' ? state : undefined);
   }
-  return trace.setSpanContext(ROOT_CONTEXT, sc);
+  return sc;
 }
 
 /** The trace id a Check belongs to, for audit records when stepgate itself does not trace. */
 export function traceIdOf(headers: ReadonlyMap<string, string> | undefined, metadata?: CallMetadata): string | undefined {
   if (!headers && !metadata) return undefined;
-  return trace.getSpanContext(extractParent(headers, metadata))?.traceId;
+  const p = parentOf(headers, metadata);
+  return isSpanContext(p) ? p.traceId : trace.getSpanContext(p)?.traceId;
 }
 
 /** Reports a failure inside tracing without letting it reach the Check. */
@@ -180,9 +195,13 @@ export class CheckTracing {
   /** A SERVER span whose parent is the request's own trace (see extractParent). Never throws; undefined when it failed. */
   startCheck(headers: ReadonlyMap<string, string> | undefined, metadata: CallMetadata | undefined, startTime: number): Span | undefined {
     try {
-      const parent = extractParent(headers, metadata);
-      if (this.spans) return this.spans.start(SPAN_CHECK, SpanKind.SERVER, startTime, parent);
-      return this.tracer.startSpan(SPAN_CHECK, { kind: SpanKind.SERVER, startTime }, parent);
+      const parent = parentOf(headers, metadata);
+      if (this.spans) {
+        // The usual parent, a traceparent's span context, goes to the span without a context around it.
+        if (isSpanContext(parent)) return this.spans.startRemote(SPAN_CHECK, SpanKind.SERVER, startTime, parent);
+        return this.spans.start(SPAN_CHECK, SpanKind.SERVER, startTime, parent);
+      }
+      return this.tracer.startSpan(SPAN_CHECK, { kind: SpanKind.SERVER, startTime }, isSpanContext(parent) ? trace.setSpanContext(ROOT_CONTEXT, parent) : parent);
     } catch (err) {
       this.onError('tracing', err);
       return undefined;
@@ -378,7 +397,8 @@ export function decisionBlock(c: CheckOutcome): AttributeBlock | undefined {
     blocks.set(key, []);
     return undefined;
   }
-  for (const b of list) {
+  for (let i = 0; i < list.length; i++) {
+    const b = list[i]!;
     if (b.allow === v.allow && b.reason === v.reason && b.status === c.status && b.detail === v.detail && b.clientKind === c.clientKind && b.cache === cache && b.names === names) return b;
   }
   const attributes: Attributes = {};
