@@ -118,11 +118,16 @@ async function allocationProfile(work: () => Promise<void> | void, checks: numbe
       const own = [...stack].reverse().find((s) => s.includes(' src/'));
       const key = own && own !== here ? `${here}  ← ${own}` : here;
       bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
+      // BENCH_ALLOC_STACK=<text>: the whole stack of the sites whose name contains it.
+      if (STACK && key.includes(STACK)) stacks.set(stack.slice(-8).join('\n    '), (stacks.get(stack.slice(-8).join('\n    ')) ?? 0) + n.selfSize);
       total += n.selfSize;
     }
     for (const c of n.children) walk(c, stack);
   };
+  const STACK = process.env.BENCH_ALLOC_STACK;
+  const stacks = new Map<string, number>();
   walk(profile.head, []);
+  for (const [stack, bytes] of [...stacks].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`${(bytes / checks).toFixed(0)} B per Check:\n    ${stack}`);
   console.log(`\nsampled allocations: ${(total / checks).toFixed(0)} B per Check (sampling, so ± a few %)`);
   console.log('| bytes per Check | site (← innermost stepgate caller) |\n|--:|---|');
   for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`| ${(bytes / checks).toFixed(0)} | ${site} |`);

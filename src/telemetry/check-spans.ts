@@ -661,9 +661,15 @@ export class SpanRecorder {
       return;
     }
     if (this.timer !== undefined) return;
-    this.timer = setTimeout(() => this.flush(), this.settings.scheduledDelayMillis);
+    this.timer = setTimeout(this.onTimer, this.settings.scheduledDelayMillis);
     this.timer.unref();
   }
+
+  /**
+   * Made once: an arrow function in maybeStart would make V8 allocate that call's context (for
+   * `this`) on every call, that is on every span, not only when a timer is set.
+   */
+  private readonly onTimer = () => this.flush();
 
   private flush(): void {
     this.exporting = true;
