@@ -45,7 +45,7 @@ import {
   type SpanProcessor,
   type TimedEvent,
 } from '@opentelemetry/sdk-trace-base';
-import { frameInPlace, framingRoom, writeSpan, Writer, type EncodedSpans, type SpanFields } from './otlp-spans.js';
+import { frameInPlace, framingRoom, writeSpan, Writer, type AttributeSource, type EncodedSpans, type SpanFields } from './otlp-spans.js';
 
 /**
  * The Check span without the SDK's generic span machinery: with every Check sampled, the SDK's
@@ -231,7 +231,10 @@ export class CheckSpan implements Span, SpanFields {
   droppedLinksCount = 0;
   /** Attributes given encoded (adoptAttributes with a block): written before `attributes`, not in it. */
   encodedAttributes: Uint8Array | undefined = undefined;
-  /** Those attributes as values, for setAttribute to merge back. */
+  /** Attributes written from a source when the span is encoded (adoptSource): after the encoded ones, not in `attributes`. */
+  attributeSource: AttributeSource<unknown> | undefined = undefined;
+  attributeArg: unknown = undefined;
+  /** The encoded attributes as values, for setAttribute to merge back. */
   private block: Readonly<Attributes> | undefined;
   private attributeCount = 0;
   private ended = false;
@@ -273,7 +276,7 @@ export class CheckSpan implements Span, SpanFields {
       diag.warn(`Invalid attribute value set for key: ${key}`);
       return this;
     }
-    if (this.block !== undefined) this.unblock();
+    if (this.block !== undefined || this.attributeSource !== undefined) this.unblock();
     const isNew = !hasOwn(this.attributes, key);
     if (isNew && this.attributeCount >= COUNT_LIMIT) {
       this.droppedAttributesCount++;
@@ -322,14 +325,47 @@ export class CheckSpan implements Span, SpanFields {
     }
   }
 
-  /** The encoded attributes back into `attributes` (in front, as they are written), before one of them is set again. */
+  /**
+   * The Check's attributes as adoptAttributes takes them, except its request attributes: written
+   * from `source` and `arg` when the span is encoded (no object for them), after `block`'s.
+   */
+  adoptSource<T>(block: AttributeBlock | undefined, source: AttributeSource<T>, arg: T): void {
+    if (this.ended) return;
+    if (this.attributeCount !== 0 || (block?.count ?? 0) + source.max > COUNT_LIMIT) {
+      const attributes: Attributes = {};
+      source.into(arg, attributes);
+      if (block) this.setAttributes(block.attributes);
+      this.setAttributes(attributes);
+      return;
+    }
+    if (block) {
+      this.block = block.attributes;
+      this.encodedAttributes = block.bytes;
+      this.attributeCount = block.count;
+    }
+    this.attributeSource = source as AttributeSource<unknown>;
+    this.attributeArg = arg;
+    // An upper bound until unblock counts them: only the limit of setAttribute reads it, after unblock.
+    this.attributeCount += source.max;
+  }
+
+  /** The encoded and sourced attributes back into `attributes` (in front, as they are written), before one of them is set again. */
   private unblock(): void {
     const merged: Attributes = {};
     for (const key in this.block) merged[key] = this.block[key];
+    if (this.attributeSource !== undefined) this.attributeSource.into(this.attributeArg, merged);
     for (const key in this.attributes) if (hasOwn(this.attributes, key)) merged[key] = this.attributes[key];
+    let n = 0;
+    for (const key in merged) {
+      if (merged[key] == null) delete merged[key];
+      else n++;
+    }
     this.attributes = merged;
+    this.attributeCount = n;
     this.block = undefined;
     this.encodedAttributes = undefined;
+    this.attributeSource = undefined;
+    this.attributeArg = undefined;
   }
 
   addEvent(name: string, attributesOrStartTime?: SpanAttributes | TimeInput, timeStamp?: TimeInput): this {

@@ -6,6 +6,7 @@ import {
   SpanStatusCode,
   trace,
   type Attributes,
+  type AttributeValue,
   type Context,
   type Span,
   type SpanContext,
@@ -25,7 +26,7 @@ import type { Verdict } from '../decision/verdict.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import { batchSettingsFromEnv, CheckSpan, type AttributeBlock, CheckSpans, RecorderProcessor, samplerFromEnv, SpanRecorder, spanLimitsFromEnv, type SpanBatch } from './check-spans.js';
 import { SyncContextManager } from './context.js';
-import { encodeSpanAttributes, FAST_TRACE_SERIALIZER, serializeEncoded } from './otlp-spans.js';
+import { encodeSpanAttributes, FAST_TRACE_SERIALIZER, serializeEncoded, writeAttribute, type AttributeSource } from './otlp-spans.js';
 import { rulesLabel, tokenCacheOutcome, type TokenCacheOutcome } from './metrics.js';
 import { serviceResource, SERVICE_VERSION, tracingWanted } from './otel-env.js';
 import { clip, redactUrls, subjectFor, type SubjectMode } from '../core/redact.js';
@@ -241,11 +242,7 @@ export class CheckTracing {
         if (span instanceof CheckSpan) {
           const block = decisionBlock(c);
           if (block === undefined) span.adoptAttributes(checkAttributes(c));
-          else {
-            const rest: Attributes = {};
-            requestAttributes(c, rest);
-            span.adoptAttributes(rest, block);
-          }
+          else span.adoptSource(block, REQUEST_ATTRIBUTES, c);
         } else span.setAttributes(checkAttributes(c));
         if (c.verdict.reason === 'internal_error') {
           span.setStatus({ code: SpanStatusCode.ERROR, message: 'internal_error' });
@@ -312,7 +309,7 @@ export interface CheckOutcome {
 export function checkAttributes(c: CheckOutcome): Attributes {
   const a: Attributes = {};
   decisionAttributes(c, a);
-  requestAttributes(c, a);
+  requestAttributes(c, a, putObject);
   return a;
 }
 
@@ -339,46 +336,67 @@ function decisionAttributes(c: CheckOutcome, a: Attributes): void {
   }
 }
 
-/** The rest of checkAttributes, after decisionAttributes': the identity, risk, shadow and request. */
-function requestAttributes(c: CheckOutcome, a: Attributes): void {
+/** Where requestAttributes puts each attribute: an object, or a span being encoded. */
+type Put<T> = (target: T, key: string, value: AttributeValue | undefined) => void;
+const putObject: Put<Attributes> = (a, key, value) => {
+  a[key] = value;
+};
+
+/**
+ * The rest of checkAttributes, after decisionAttributes': the identity, risk, shadow and request.
+ * Written into an object (checkAttributes) or straight into the span's bytes (REQUEST_ATTRIBUTES),
+ * the same attributes in the same order either way.
+ */
+function requestAttributes<T>(c: CheckOutcome, a: T, put: Put<T>): void {
   const v = c.verdict;
   const who = v.identity;
   if (who) {
-    a[ATTR.levelPresented] = who.levelName;
-    a[ATTR.issuer] = who.issuer;
-    a[ATTR.subject] = clip(subjectFor(who, c.subjectMode));
-    if (who.authTime !== undefined && c.rt) a[ATTR.authAge] = Math.floor(c.rt.now() / 1000) - who.authTime;
+    put(a, ATTR.levelPresented, who.levelName);
+    put(a, ATTR.issuer, who.issuer);
+    put(a, ATTR.subject, clip(subjectFor(who, c.subjectMode)));
+    if (who.authTime !== undefined && c.rt) put(a, ATTR.authAge, Math.floor(c.rt.now() / 1000) - who.authTime);
   }
   const risk = v.risk;
   if (risk) {
-    a[ATTR.riskScore] = risk.score;
-    if (risk.band !== undefined) a[ATTR.riskBand] = risk.band;
-    if (risk.contributions.length > 0) a[ATTR.riskReasons] = risk.contributions.map((c) => c.code);
-    if (risk.context) a[ATTR.riskContext] = risk.context.reason;
+    put(a, ATTR.riskScore, risk.score);
+    if (risk.band !== undefined) put(a, ATTR.riskBand, risk.band);
+    if (risk.contributions.length > 0) put(a, ATTR.riskReasons, risk.contributions.map((c) => c.code));
+    if (risk.context) put(a, ATTR.riskContext, risk.context.reason);
   }
-  if (v.guardrails && v.guardrails.contribution.codes.length > 0) a[ATTR.guardrails] = [...v.guardrails.contribution.codes];
+  if (v.guardrails && v.guardrails.contribution.codes.length > 0) put(a, ATTR.guardrails, [...v.guardrails.contribution.codes]);
   const shadow = v.shadow;
   if (shadow) {
-    a[ATTR.shadowDecision] = shadow.allow ? 'allow' : 'deny';
-    a[ATTR.shadowReason] = shadow.reason;
-    a[ATTR.shadowRules] = [...shadow.elements];
+    put(a, ATTR.shadowDecision, shadow.allow ? 'allow' : 'deny');
+    put(a, ATTR.shadowReason, shadow.reason);
+    put(a, ATTR.shadowRules, [...shadow.elements]);
   }
   const req = v.attributes;
   if (req) {
-    a[ATTR.path] = clip(req.path); // normalised, as the policy matched it; never the query string
+    put(a, ATTR.path, clip(req.path)); // normalised, as the policy matched it; never the query string
     const k = req.kube;
     if (k) {
-      a[ATTR.k8sVerb] = k.verb;
+      put(a, ATTR.k8sVerb, k.verb);
       if (k.isResourceRequest) {
-        if (k.apiGroup) a[ATTR.k8sApiGroup] = k.apiGroup;
-        a[ATTR.k8sResource] = clip(k.resource);
-        if (k.subresource) a[ATTR.k8sSubresource] = clip(k.subresource);
-        if (k.namespace) a[ATTR.k8sNamespace] = clip(k.namespace);
-        if (k.name) a[ATTR.k8sName] = clip(k.name);
+        if (k.apiGroup) put(a, ATTR.k8sApiGroup, k.apiGroup);
+        put(a, ATTR.k8sResource, clip(k.resource));
+        if (k.subresource) put(a, ATTR.k8sSubresource, clip(k.subresource));
+        if (k.namespace) put(a, ATTR.k8sNamespace, clip(k.namespace));
+        if (k.name) put(a, ATTR.k8sName, clip(k.name));
       }
     }
   }
 }
+
+/**
+ * requestAttributes as the span's source (CheckSpan.adoptSource): written when the span is encoded,
+ * at its end, so a sampled Check builds no object for them. The CheckOutcome is not changed in
+ * between (endCheck ends the span right after).
+ */
+export const REQUEST_ATTRIBUTES: AttributeSource<CheckOutcome> = {
+  max: 19,
+  write: (w, c) => requestAttributes(c, w, writeAttribute),
+  into: (c, a) => requestAttributes(c, a, putObject),
+};
 
 /** decisionAttributes encoded, with everything they are computed from. */
 interface DecisionBlock extends AttributeBlock {

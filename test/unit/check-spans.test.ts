@@ -1,3 +1,4 @@
+import * as grpc from '@grpc/grpc-js';
 import { ROOT_CONTEXT, SpanKind, trace, TraceFlags, type TextMapGetter } from '@opentelemetry/api';
 import { CompositePropagator, ExportResultCode, TraceState, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
 import { B3Propagator } from '@opentelemetry/propagator-b3';
@@ -60,6 +61,25 @@ describe('extractParent', () => {
     expect(fromCall?.traceState?.serialize()).toBe('a=1');
     expect(trace.getSpanContext(extractParent(headers, md({})))?.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     expect(trace.getSpanContext(extractParent(headers, md({ b3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1' })))?.traceId).toBe('80f198ee56343ba864fe8b2a57d3eff7');
+  });
+
+  it("reads grpc-js' own Metadata directly (its internal map by lower-case key is still there) with the same result", () => {
+    // tracing.ts reads `internalRepr` to avoid get()'s garbage; if grpc-js renamed it, get() would still work, but slower.
+    expect((new grpc.Metadata() as unknown as { internalRepr: unknown }).internalRepr).toBeInstanceOf(Map);
+    const headers = new Map([['traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01']]);
+    const real = (entries: Record<string, string>) => {
+      const m = new grpc.Metadata();
+      for (const [k, v] of Object.entries(entries)) m.set(k, v);
+      return m;
+    };
+    for (const entries of <Record<string, string>[]>[{}, { 'user-agent': 'envoy' }, { Traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'a=1' }, { B3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1' }, { 'x-b3-traceid': '80f198ee56343ba864fe8b2a57d3eff7', 'x-b3-spanid': 'e457b5a2e4d86bd1', 'x-b3-sampled': '0' }]) {
+      const lower = Object.fromEntries(Object.entries(entries).map(([k, v]) => [k.toLowerCase(), v]));
+      const structural = { get: (k: string) => (k in lower ? [lower[k]] : []) };
+      const a = trace.getSpanContext(extractParent(headers, real(entries)));
+      const b = trace.getSpanContext(extractParent(headers, structural));
+      expect(a && { ...a, traceState: a.traceState?.serialize() }).toEqual(b && { ...b, traceState: b.traceState?.serialize() });
+    }
+    expect(trace.getSpanContext(extractParent(headers, real({ b3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1' })))?.traceId).toBe('80f198ee56343ba864fe8b2a57d3eff7');
   });
 });
 
