@@ -163,9 +163,10 @@ function hexNotZero(s: string, from: number, to: number): boolean {
 /**
  * The common case of the composite propagator, without its regular expressions and intermediate
  * contexts: a version-00 `traceparent` exactly as Envoy writes it. When it is valid, the result
- * is the span context PROPAGATOR's gives (W3C is extracted last, so its span context is the one that
- * stays, whatever B3 headers say); anything else (absent, another version, stray whitespace,
- * invalid) returns undefined and goes through PROPAGATOR. A unit test compares both on arbitrary headers.
+ * is the span context PROPAGATOR would put in its context (W3C is extracted last, so its span
+ * context is the one that stays, whatever B3 headers say); anything else (absent, another version,
+ * stray whitespace, invalid) returns undefined and goes through PROPAGATOR. A unit test compares
+ * both on arbitrary headers.
  */
 function fromTraceparent<C>(tp: string | undefined, carrier: C, getter: TextMapGetter<C>): SpanContext | undefined {
   if (tp === undefined || tp.length !== 55 || tp.charCodeAt(0) !== 48 || tp.charCodeAt(1) !== 48) return undefined;
