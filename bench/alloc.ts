@@ -20,11 +20,24 @@
  *   BENCH_ALLOC_PROFILE='grafana dashboard' node --import tsx bench/alloc.ts
  *       where the bytes of the shapes whose name contains it come from: V8's sampling heap profiler
  *       with collected objects included (every allocation, not only what survives), by function
+ *   BENCH_ALLOC_TRACING=1 node --expose-gc --import tsx bench/alloc.ts
+ *       tracing: every (a) shape with tracing off and on (every request carries a sampled
+ *       `traceparent`, as in scenario (d); (d)'s OTEL_* settings, OTLP/HTTP protobuf to the sink in
+ *       a child process). The cached Checks then run in chunks of 500 with an event-loop turn
+ *       between them and a flush at the end, both variants alike, so the export's own allocations
+ *       (HTTP client, framing) are counted in the traced row. Also what waits for export: after
+ *       RETAINED_SPANS traced Checks with no export, the heap and the external (ArrayBuffer) memory
+ *       after a full GC, over the same with the queue emptied, per queued span.
+ *       With BENCH_ALLOC_PROFILE, the profile of the traced variants of the shapes named.
  */
 import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import * as grpc from '@grpc/grpc-js';
+import { trace } from '@opentelemetry/api';
 import { parseConfig } from '../src/config/load.js';
 import { buildRuntime, type Runtime } from '../src/pipeline/runtime.js';
 import { handleCheck } from '../src/server/grpc/server.js';
@@ -36,6 +49,8 @@ import { createLogger } from '../src/telemetry/log.js';
 import { Telemetry } from '../src/telemetry/telemetry.js';
 import { encodeCheckRequest } from './codec.js';
 import { claims, configYaml, GUARDRAIL_SHAPES, GUARDRAILS_YAML, SHAPES, startIssuer, type Shape } from './fixtures.js';
+import { startOtlpSink } from './otlp-sink.js';
+import { TRACING_ENV } from './tracing-env.js';
 
 interface GcStat {
   gcType: string;
@@ -103,11 +118,16 @@ async function allocationProfile(work: () => Promise<void> | void, checks: numbe
       const own = [...stack].reverse().find((s) => s.includes(' src/'));
       const key = own && own !== here ? `${here}  ← ${own}` : here;
       bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
+      // BENCH_ALLOC_STACK=<text>: the whole stack of the sites whose name contains it.
+      if (STACK && key.includes(STACK)) stacks.set(stack.slice(-8).join('\n    '), (stacks.get(stack.slice(-8).join('\n    ')) ?? 0) + n.selfSize);
       total += n.selfSize;
     }
     for (const c of n.children) walk(c, stack);
   };
+  const STACK = process.env.BENCH_ALLOC_STACK;
+  const stacks = new Map<string, number>();
   walk(profile.head, []);
+  for (const [stack, bytes] of [...stacks].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`${(bytes / checks).toFixed(0)} B per Check:\n    ${stack}`);
   console.log(`\nsampled allocations: ${(total / checks).toFixed(0)} B per Check (sampling, so ± a few %)`);
   console.log('| bytes per Check | site (← innermost stepgate caller) |\n|--:|---|');
   for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`| ${(bytes / checks).toFixed(0)} | ${site} |`);
@@ -117,6 +137,7 @@ async function main(): Promise<void> {
   const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
   const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 10_000);
   const NEW_PER_ROUND = Number(process.env.BENCH_NEW_PER_ROUND ?? 1_000);
+  const TRACING = process.env.BENCH_ALLOC_TRACING === '1';
   const issuer = await startIssuer();
   const log = createLogger('warn', { write: () => undefined });
   const plain = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0'), 'bench.yaml');
@@ -128,6 +149,15 @@ async function main(): Promise<void> {
   let rt: Runtime = runtimes.plain;
   const runtime = () => rt;
   const telemetry = await Telemetry.start({ config: plain, env: {}, log, runtime, now: Date.now });
+  let traced: Telemetry | undefined;
+  let sinkProc: ReturnType<typeof fork> | undefined;
+  if (TRACING) {
+    sinkProc = fork(fileURLToPath(import.meta.url), ['sink'], { execArgv: ['--import', 'tsx'] });
+    const url = await new Promise<string>((r) => sinkProc!.once('message', (m) => r(m as string)));
+    Object.assign(process.env, { ...TRACING_ENV, OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: url });
+    traced = await Telemetry.start({ config: plain, env: process.env, log, runtime, now: Date.now });
+  }
+  const flushSpans = () => (trace.getTracerProvider() as unknown as { getDelegate(): { forceFlush(): Promise<void> } }).getDelegate().forceFlush();
   const def = authorizationService();
   // As the server reads requests and writes answers.
   const served = servedCheck(def, decodeCheckRequest).Check!;
@@ -137,44 +167,65 @@ async function main(): Promise<void> {
   const metadata = new grpc.Metadata();
   const opts = { runtime, log, listen: '' };
   let sink = 0;
-  const one = (msg: CheckRequestMessage) =>
+  const one = (msg: CheckRequestMessage, t: Telemetry = telemetry) =>
     new Promise<void>((resolve, reject) =>
-      handleCheck(opts, telemetry, encoded, msg, metadata, (err, res) => {
+      handleCheck(opts, t, encoded, msg, metadata, (err, res) => {
         if (err) return reject(new Error('the Check failed'));
         sink += send(res).length;
         resolve();
       }),
     );
-  const message = async (shape: Shape, n: number) => deserialize(encodeCheckRequest(shape.request(await issuer.sign(claims(shape.level, shape.audience, n)), n)));
+  const message = async (shape: Shape, n: number) => {
+    const request = shape.request(await issuer.sign(claims(shape.level, shape.audience, n)), n) as { attributes: { request: { http: { headers: Record<string, string> } } } };
+    // As in scenario (d): the gateway's sampled trace, in both tracing variants alike.
+    if (TRACING) request.attributes.request.http.headers.traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+    return deserialize(encodeCheckRequest(request));
+  };
 
-  type Variant = { name: string; weight: number; rt: Runtime; prepare(): Promise<void>; run(): Promise<void> | void; count(): number };
-  const cachedVariant = (shape: Shape, n: number, which: Runtime): Variant => {
+  /** group: the rows a weighted mix is taken over ('' without BENCH_ALLOC_TRACING, else 'tracing off' / 'tracing on'). */
+  type Variant = { name: string; group: string; weight: number; rt: Runtime; prepare(): Promise<void>; run(): Promise<void> | void; count(): number; burst?(count: number): void };
+  const checks = (t: Telemetry, msg: CheckRequestMessage, count: number) => {
+    for (let i = 0; i < count; i++) {
+      handleCheck(opts, t, encoded, msg, metadata, (err, res) => {
+        if (err) throw new Error('the Check failed');
+        sink += send(res).length;
+      });
+    }
+  };
+  const cachedVariant = (shape: Shape, n: number, which: Runtime, t = telemetry, group = ''): Variant => {
     let msg: CheckRequestMessage;
     return {
-      name: shape.name,
+      name: group ? `${shape.name} · ${group}` : shape.name,
+      group,
       weight: shape.weight,
       rt: which,
       async prepare() {
         if (msg) return;
         msg = await message(shape, n);
         rt = which;
-        await one(msg); // first sight verifies; from then on it is cached
+        await one(msg, t); // first sight verifies; from then on it is cached
       },
-      run() {
-        for (let i = 0; i < ITERATIONS; i++) {
-          handleCheck(opts, telemetry, encoded, msg, metadata, (err, res) => {
-            if (err) throw new Error('the Check failed');
-            sink += send(res).length;
-          });
+      async run() {
+        if (!TRACING) return checks(t, msg, ITERATIONS);
+        // As a server runs: the span exporter gets event-loop turns, and its work is counted.
+        for (let done = 0; done < ITERATIONS; done += 500) {
+          checks(t, msg, Math.min(500, ITERATIONS - done));
+          await new Promise((r) => setImmediate(r));
         }
+        if (t === traced) await flushSpans();
       },
       count: () => ITERATIONS,
+      burst(count) {
+        rt = which;
+        checks(t, msg, count);
+      },
     };
   };
   let fresh: CheckRequestMessage[] = [];
   let nextN = 100_000;
   const newTokens: Variant = {
     name: 'new token every Check (RS256 verified, 64 in flight)',
+    group: '',
     weight: 0,
     rt: runtimes.plain,
     async prepare() {
@@ -191,11 +242,15 @@ async function main(): Promise<void> {
     },
     count: () => NEW_PER_ROUND,
   };
-  const variants: Variant[] = [
-    ...SHAPES.map((s, i) => cachedVariant(s, i, runtimes.plain)),
-    ...GUARDRAIL_SHAPES.map((s, i) => cachedVariant(s, 50 + i, runtimes.guarded)),
-    newTokens,
-  ];
+  const variants: Variant[] = traced
+    ? SHAPES.flatMap((s, i) => [cachedVariant(s, i, runtimes.plain, telemetry, 'tracing off'), cachedVariant(s, 100 + i, runtimes.plain, traced, 'tracing on')])
+    : [...SHAPES.map((s, i) => cachedVariant(s, i, runtimes.plain)), ...GUARDRAIL_SHAPES.map((s, i) => cachedVariant(s, 50 + i, runtimes.guarded)), newTokens];
+  const shutdown = async () => {
+    await telemetry.shutdown();
+    await traced?.shutdown();
+    sinkProc?.kill();
+    await issuer.close();
+  };
   const only = process.env.BENCH_ALLOC_PROFILE;
   if (only !== undefined) {
     for (const v of variants.filter((x) => x.name.includes(only))) {
@@ -206,8 +261,7 @@ async function main(): Promise<void> {
       console.log(`\n### ${v.name}`);
       await allocationProfile(() => v.run(), v.count());
     }
-    await telemetry.shutdown();
-    await issuer.close();
+    await shutdown();
     process.exit(0);
   }
   const per: Record<string, { bytes: number[]; scavenges: number[]; scavengeMs: number[]; majorMs: number[] }> = {};
@@ -235,23 +289,73 @@ async function main(): Promise<void> {
   );
   console.log('| shape | weight | heap bytes allocated per Check | scavenges per 10k Checks | scavenge pause ms per 10k Checks | mark-compact ms per 10k |');
   console.log('|---|--:|--:|--:|--:|--:|');
-  let mixBytes = 0;
-  let mixWeight = 0;
+  const mix = new Map<string, { bytes: number; weight: number }>();
   for (const v of variants) {
     const p = per[v.name]!;
-    if (SHAPES.includes(v as unknown as Shape) || SHAPES.some((s) => s.name === v.name)) {
-      mixBytes += v.weight * median(p.bytes);
-      mixWeight += v.weight;
+    if (v.weight > 0) {
+      const m = mix.get(v.group) ?? { bytes: 0, weight: 0 };
+      m.bytes += v.weight * median(p.bytes);
+      m.weight += v.weight;
+      mix.set(v.group, m);
     }
     console.log(
       `| ${v.name} | ${v.weight || '—'} | ${median(p.bytes).toFixed(0)} (${spread(p.bytes)}) | ${median(p.scavenges).toFixed(1)} | ${median(p.scavengeMs).toFixed(2)} (${spread(p.scavengeMs, 2)}) | ${median(p.majorMs).toFixed(2)} |`,
     );
   }
-  console.log(`| **(a) weighted mix** | ${mixWeight.toFixed(2)} | **${(mixBytes / mixWeight).toFixed(0)}** | | | |`);
+  for (const [group, m] of mix) console.log(`| **(a) weighted mix${group ? ` · ${group}` : ''}** | ${m.weight.toFixed(2)} | **${(m.bytes / m.weight).toFixed(0)}** | | | |`);
   console.log(`encoded allows: ${JSON.stringify(encoded.lookups)}, ${encoded.size} held, bytes held ${JSON.stringify(encoded.bytes)}; denials ${JSON.stringify(encoded.denialLookups)}; ${sink} response bytes`);
-  await telemetry.shutdown();
-  await issuer.close();
+  if (traced) await retainedUntilExport(variants.filter((v): v is Variant & { burst(count: number): void } => v.burst !== undefined), flushSpans);
+  if (sinkProc) {
+    const stats = await new Promise((r) => {
+      sinkProc!.once('message', r);
+      sinkProc!.send('stats');
+    });
+    console.log(`OTLP sink: ${JSON.stringify(stats)}`);
+  }
+  await shutdown();
   process.exit(0);
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/.*\//, ''))) await main();
+/** Fewer than (d)'s batch size (2048), run without an event-loop turn: every span waits in the queue. */
+const RETAINED_SPANS = 2000;
+
+/**
+ * What a span waiting for export keeps alive: the heap and the external (ArrayBuffer) memory after
+ * a full GC with RETAINED_SPANS spans queued, over the same with the queue emptied (after the
+ * measured rounds, so caches and a spare batch buffer exist already), per Check; tracing off alongside.
+ */
+async function retainedUntilExport(variants: { name: string; burst(count: number): void }[], flush: () => Promise<void>): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) {
+    console.log('\n(retained until export: run with node --expose-gc)');
+    return;
+  }
+  console.log(`\nretained with ${RETAINED_SPANS} Checks' spans waiting for export (full GC before and after; median of 3, spread):`);
+  console.log('| shape | heap bytes retained per Check | external bytes retained per Check |\n|---|--:|--:|');
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  for (const v of variants) {
+    const heap: number[] = [];
+    const ext: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await flush();
+      gc();
+      const m0 = process.memoryUsage();
+      v.burst(RETAINED_SPANS);
+      gc();
+      const m1 = process.memoryUsage();
+      heap.push((m1.heapUsed - m0.heapUsed) / RETAINED_SPANS);
+      ext.push((m1.arrayBuffers - m0.arrayBuffers) / RETAINED_SPANS);
+    }
+    const cell = (xs: number[]) => `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+    console.log(`| ${v.name} | ${cell(heap)} | ${cell(ext)} |`);
+  }
+  await flush();
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/.*\//, ''))) {
+  if (process.argv[2] === 'sink') {
+    const sink = await startOtlpSink();
+    process.send!(sink.url);
+    process.on('message', () => process.send!(sink.stats));
+  } else await main();
+}

@@ -6,8 +6,12 @@
  * server: by CPU, a Check costs the no-op's gRPC work (`BENCH_NOOP_US`, 85 µs in the latest quiet
  * run) plus stepgate's own, so the ratio is noop / (noop + own).
  *
- *   node --import tsx bench/hotpath-ab.ts <git-ref>   (BENCH_AB_PAIRS=3, BENCH_SHAPES, BENCH_NOOP_US=85;
+ *   node --import tsx bench/hotpath-ab.ts <git-ref> [<git-ref>]   (BENCH_AB_PAIRS=3, BENCH_SHAPES, BENCH_NOOP_US=85;
  *                                                      BENCH_TRACING=0 is passed on to hotpath.ts)
+ *
+ * With BENCH_TRACING=1 each process measures tracing off and on (hotpath.ts' two columns), and a
+ * second table gives, per version, the weighted mix off and on and the extra per traced Check
+ * (on − off within each process, so the load of that process' minute cancels), median and spread.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -15,18 +19,28 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ref = process.argv[2];
-if (!ref) throw new Error('usage: bench/hotpath-ab.ts <git-ref>');
+/** A second ref instead of the working tree: the tree can then be edited while the comparison runs. */
+const ref2 = process.argv[3];
+if (!ref) throw new Error('usage: bench/hotpath-ab.ts <git-ref> [<git-ref>]');
 const PAIRS = Number(process.env.BENCH_AB_PAIRS ?? 3);
 const NOOP_US = Number(process.env.BENCH_NOOP_US ?? 85);
 const here = resolve(import.meta.dirname, '..');
-const base = mkdtempSync(join(tmpdir(), 'stepgate-ab-'));
+const exported: string[] = [];
+/** `r` exported to a temporary directory that borrows this tree's node_modules. */
+const exportRef = (r: string) => {
+  const dir = mkdtempSync(join(tmpdir(), 'stepgate-ab-'));
+  exported.push(dir);
+  execFileSync('bash', ['-c', `git -C "${here}" archive "${r}" | tar -x -C "${dir}"`]);
+  symlinkSync(join(here, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+};
 try {
-  execFileSync('bash', ['-c', `git -C "${here}" archive "${ref}" | tar -x -C "${base}"`]);
-  symlinkSync(join(here, 'node_modules'), join(base, 'node_modules'));
-  const trees = { [ref]: base, 'working tree': here };
+  const trees = ref2 ? { [ref]: exportRef(ref), [ref2]: exportRef(ref2) } : { [ref]: exportRef(ref), 'working tree': here };
   const names = Object.keys(trees);
   // runs[name][shape] = that process' median µs per Check
   const runs: Record<string, Map<string, number[]>> = Object.fromEntries(names.map((n) => [n, new Map()]));
+  // mixes[name] = [off, on] of each process' weighted mix (BENCH_TRACING=1)
+  const mixes: Record<string, [number, number][]> = Object.fromEntries(names.map((n) => [n, []]));
   const loads: string[] = [loadavg()[0]!.toFixed(1)];
   // Every shape in both (an older hotpath.ts has no BENCH_SHAPES); the filter applies to the table.
   const childEnv: NodeJS.ProcessEnv = { ...process.env, BENCH_TRACING: process.env.BENCH_TRACING ?? '0' };
@@ -40,6 +54,9 @@ try {
       });
       if (out.status !== 0) throw new Error(`hotpath.ts in ${name} failed: ${out.stderr}`);
       for (const line of out.stdout.split('\n')) {
+        // | **weighted mix** | 1 | **off** | **on** |
+        const mix = /^\| \*\*weighted mix\*\* \| 1 \| \*\*([\d.]+)\*\* \| \*\*([\d.]+)\*\* \|/.exec(line);
+        if (mix) mixes[name]!.push([Number(mix[1]), Number(mix[2])]);
         // | shape | weight | median (min–max) | …
         const m = /^\| ([^|*]+?) \| [\d.]+ \| ([\d.]+) \(/.exec(line);
         if (!m) continue;
@@ -64,6 +81,14 @@ try {
     const ratios = cells.map((c) => (c ? (NOOP_US / (NOOP_US + c.m)).toFixed(2) : '—'));
     console.log(`| ${shape} | ${cells.map((c) => c?.text ?? '—').join(' | ')} | ${ratios.join(' | ')} |`);
   }
+  if (mixes[names[0]!]!.length > 0) {
+    const cell = (xs: number[], d = 1) => `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
+    console.log('\n| weighted mix, per process | tracing off µs/Check | tracing on µs/Check | on − off | off / on |\n|---|--:|--:|--:|--:|');
+    for (const n of names) {
+      const m = mixes[n]!;
+      console.log(`| ${n}, ${m.length} runs | ${cell(m.map((x) => x[0]))} | ${cell(m.map((x) => x[1]))} | **${cell(m.map((x) => x[1] - x[0]))}** | ${cell(m.map((x) => x[0] / x[1]), 2)} |`);
+    }
+  }
 } finally {
-  rmSync(base, { recursive: true, force: true });
+  for (const dir of exported) rmSync(dir, { recursive: true, force: true });
 }

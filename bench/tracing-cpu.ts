@@ -62,6 +62,8 @@ interface Server {
   profDir: string;
   /** Requests h2load measured in the rounds (warm-ups excluded), and when: monotonic µs, the clock of a .cpuprofile. */
   requests: number;
+  /** Every request the server answered, warm-ups included: what its --trace-gc lines are divided by. */
+  served: number;
   windows: [number, number][];
   workDir: string;
 }
@@ -86,7 +88,7 @@ async function start(name: string, cwd: string, config: string, port: number, en
   } finally {
     client.close();
   }
-  return { name, proc, port, profDir, requests: 0, windows: [], workDir: work };
+  return { name, proc, port, profDir, requests: 0, served: 0, windows: [], workDir: work };
 }
 
 function callgrindControl(s: Server, ...args: string[]): string {
@@ -133,6 +135,7 @@ function h2load(s: Server, frameFile: string, seconds: number, counted = true): 
     }, warmupMs);
     runH2load({ port: s.port, frameFile, seconds, warmupMs }).then(({ rps, done, out }) => {
       if (process.env.BENCH_VERBOSE) console.error(`${s.name}:\n${out}`);
+      s.served += done;
       if (counted) {
         s.requests += done;
         s.windows.push([from, monotonicUs()]);
@@ -207,6 +210,31 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const cell = (xs: number[], d = 1) => `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
+
+/**
+ * With BENCH_NODE_FLAGS=--trace-gc: each server's collections over its whole life (startup and
+ * warm-ups included) per 100,000 requests it answered, and their pause (main thread, ms), from
+ * the lines V8 printed on its stdout. Counts, unlike CPU per request, hardly move with the load.
+ */
+function gcTable(servers: Server[]): void {
+  console.log('\n| server | requests answered | scavenges per 100k | scavenge pause ms per 100k | mark-compacts per 100k | mark-compact pause ms per 100k |\n|---|--:|--:|--:|--:|--:|');
+  for (const s of servers) {
+    const text = readFileSync(join(s.workDir, `${s.name.replace(/\W+/g, '-')}.out`), 'utf8');
+    const f = { scavenges: 0, scavengeMs: 0, majors: 0, majorMs: 0 };
+    // "[pid:0x…]  1234 ms: Scavenge 10.2 (12.3) -> 9.8 (13.3) MB, 1.23 / 0.00 ms  (…"
+    for (const m of text.matchAll(/ ms: (Scavenge|Minor Mark-Compact|Mark-Compact|Mark-sweep)[^,\n]*, ([\d.]+) \/ [\d.]+ ms/g)) {
+      if (m[1] === 'Scavenge' || m[1] === 'Minor Mark-Compact') {
+        f.scavenges++;
+        f.scavengeMs += Number(m[2]);
+      } else {
+        f.majors++;
+        f.majorMs += Number(m[2]);
+      }
+    }
+    const per = (x: number) => ((x * 100_000) / Math.max(1, s.served)).toFixed(1);
+    console.log(`| ${s.name} | ${s.served} | ${per(f.scavenges)} | ${per(f.scavengeMs)} | ${per(f.majors)} | ${per(f.majorMs)} |`);
+  }
+}
 
 const work = mkdtempSync(join(tmpdir(), 'stepgate-tracing-cpu-'));
 const issuer = await startIssuer();
@@ -286,6 +314,10 @@ try {
       .map((s) => cell(mix.get(s.name)!.map((x, r) => off[r]! / x), 2))
       .join(' | ')} | |`,
   );
+  if (/--trace-gc\b/.test(process.env.BENCH_NODE_FLAGS ?? '')) {
+    for (const s of servers) await stop(s);
+    gcTable(servers);
+  }
   console.log(`sink: ${sink.stats.checkSpans} Check spans, ${sink.stats.otherSpans} other spans, ${sink.stats.traceRequests} requests, ${(sink.stats.bytes / 2 ** 20).toFixed(1)} MiB`);
   if (PROFILE) {
     for (const s of servers) await stop(s);

@@ -3,6 +3,7 @@ import {
   context,
   diag,
   INVALID_SPAN_CONTEXT,
+  ROOT_CONTEXT,
   SpanStatusCode,
   trace,
   TraceFlags,
@@ -20,7 +21,6 @@ import {
   type TimeInput,
 } from '@opentelemetry/api';
 import {
-  addHrTimes,
   ExportResultCode,
   globalErrorHandler,
   isTracingSuppressed,
@@ -41,10 +41,11 @@ import {
   TraceIdRatioBasedSampler,
   type ReadableSpan,
   type Sampler,
+  type SamplingResult,
   type SpanProcessor,
   type TimedEvent,
 } from '@opentelemetry/sdk-trace-base';
-import { frameInPlace, framingRoom, writeSpan, Writer, type EncodedSpans, type SpanFields } from './otlp-spans.js';
+import { frameInPlace, framingRoom, writeSpan, Writer, type AttributeSource, type EncodedSpans, type SpanFields } from './otlp-spans.js';
 
 /**
  * The Check span without the SDK's generic span machinery: with every Check sampled, the SDK's
@@ -74,8 +75,12 @@ function hasOwn(o: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, key);
 }
 
-/** OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG as the OpenTelemetry specification defines them (the SDK's default: parentbased_always_on). */
-export function samplerFromEnv(env: NodeJS.ProcessEnv): Sampler {
+/**
+ * OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG as the OpenTelemetry specification defines them
+ * (the SDK's default: parentbased_always_on), as an EnvSampler: every sampler the specification
+ * names for this variable can decide without a context.
+ */
+export function samplerFromEnv(env: NodeJS.ProcessEnv): EnvSampler {
   const name = env.OTEL_TRACES_SAMPLER?.trim();
   const ratio = () => {
     const raw = env.OTEL_TRACES_SAMPLER_ARG?.trim();
@@ -88,22 +93,60 @@ export function samplerFromEnv(env: NodeJS.ProcessEnv): Sampler {
   };
   switch (name) {
     case 'always_on':
-      return new AlwaysOnSampler();
+      return new EnvSampler(false, new AlwaysOnSampler());
     case 'always_off':
-      return new AlwaysOffSampler();
+      return new EnvSampler(false, new AlwaysOffSampler());
     case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+      return new EnvSampler(true, new AlwaysOffSampler());
     case 'traceidratio':
-      return new TraceIdRatioBasedSampler(ratio());
+      return new EnvSampler(false, new TraceIdRatioBasedSampler(ratio()));
     case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio()) });
+      return new EnvSampler(true, new TraceIdRatioBasedSampler(ratio()));
     case undefined:
     case '':
     case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return new EnvSampler(true, new AlwaysOnSampler());
     default:
       diag.error(`unknown OTEL_TRACES_SAMPLER value "${name}", using parentbased_always_on`);
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return new EnvSampler(true, new AlwaysOnSampler());
+  }
+}
+
+/**
+ * One of the samplers OTEL_TRACES_SAMPLER names: `root` (always on, always off or a trace-id
+ * ratio), alone or under the SDK's ParentBasedSampler with its default parent samplers. To the SDK
+ * tracer it is that sampler (`shouldSample`). The Check span asks `decide` instead, with the
+ * parent's span context: the SDK's interface takes a context, and building one per Check (a
+ * context with its map, a non-recording span around the parent) was most of what a sampled Check
+ * allocated for its parent. The decisions are the same (a property test compares them): a
+ * parent-based sampler's default parent samplers are always on for a sampled parent and always off
+ * for one that is not, remote or local alike, and the root samplers read only the trace id.
+ */
+export class EnvSampler implements Sampler {
+  private readonly sdk: Sampler;
+  /** The root's decision when it does not depend on the trace id. */
+  private readonly fixed: SamplingDecision | undefined;
+
+  constructor(
+    readonly parentBased: boolean,
+    private readonly root: AlwaysOnSampler | AlwaysOffSampler | TraceIdRatioBasedSampler,
+  ) {
+    this.sdk = parentBased ? new ParentBasedSampler({ root }) : root;
+    this.fixed = root instanceof AlwaysOnSampler ? SamplingDecision.RECORD_AND_SAMPLED : root instanceof AlwaysOffSampler ? SamplingDecision.NOT_RECORD : undefined;
+  }
+
+  shouldSample(context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+    return this.sdk.shouldSample(context, traceId, name, kind, attributes, links);
+  }
+
+  /** shouldSample's decision for a span whose parent is `parent` (valid), or a root (undefined). */
+  decide(parent: SpanContext | undefined, traceId: string): SamplingDecision {
+    if (this.parentBased && parent !== undefined) return (parent.traceFlags & TraceFlags.SAMPLED) !== 0 ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD;
+    return this.fixed ?? this.root.shouldSample(ROOT_CONTEXT, traceId).decision;
+  }
+
+  toString(): string {
+    return this.sdk.toString();
   }
 }
 
@@ -188,7 +231,10 @@ export class CheckSpan implements Span, SpanFields {
   droppedLinksCount = 0;
   /** Attributes given encoded (adoptAttributes with a block): written before `attributes`, not in it. */
   encodedAttributes: Uint8Array | undefined = undefined;
-  /** Those attributes as values, for setAttribute to merge back. */
+  /** Attributes written from a source when the span is encoded (adoptSource): after the encoded ones, not in `attributes`. */
+  attributeSource: AttributeSource<unknown> | undefined = undefined;
+  attributeArg: unknown = undefined;
+  /** The encoded attributes as values, for setAttribute to merge back. */
   private block: Readonly<Attributes> | undefined;
   private attributeCount = 0;
   private ended = false;
@@ -230,7 +276,7 @@ export class CheckSpan implements Span, SpanFields {
       diag.warn(`Invalid attribute value set for key: ${key}`);
       return this;
     }
-    if (this.block !== undefined) this.unblock();
+    if (this.block !== undefined || this.attributeSource !== undefined) this.unblock();
     const isNew = !hasOwn(this.attributes, key);
     if (isNew && this.attributeCount >= COUNT_LIMIT) {
       this.droppedAttributesCount++;
@@ -279,14 +325,47 @@ export class CheckSpan implements Span, SpanFields {
     }
   }
 
-  /** The encoded attributes back into `attributes` (in front, as they are written), before one of them is set again. */
+  /**
+   * The Check's attributes as adoptAttributes takes them, except its request attributes: written
+   * from `source` and `arg` when the span is encoded (no object for them), after `block`'s.
+   */
+  adoptSource<T>(block: AttributeBlock | undefined, source: AttributeSource<T>, arg: T): void {
+    if (this.ended) return;
+    if (this.attributeCount !== 0 || (block?.count ?? 0) + source.max > COUNT_LIMIT) {
+      const attributes: Attributes = {};
+      source.into(arg, attributes);
+      if (block) this.setAttributes(block.attributes);
+      this.setAttributes(attributes);
+      return;
+    }
+    if (block) {
+      this.block = block.attributes;
+      this.encodedAttributes = block.bytes;
+      this.attributeCount = block.count;
+    }
+    this.attributeSource = source as AttributeSource<unknown>;
+    this.attributeArg = arg;
+    // An upper bound until unblock counts them: only the limit of setAttribute reads it, after unblock.
+    this.attributeCount += source.max;
+  }
+
+  /** The encoded and sourced attributes back into `attributes` (in front, as they are written), before one of them is set again. */
   private unblock(): void {
     const merged: Attributes = {};
     for (const key in this.block) merged[key] = this.block[key];
+    if (this.attributeSource !== undefined) this.attributeSource.into(this.attributeArg, merged);
     for (const key in this.attributes) if (hasOwn(this.attributes, key)) merged[key] = this.attributes[key];
+    let n = 0;
+    for (const key in merged) {
+      if (merged[key] == null) delete merged[key];
+      else n++;
+    }
     this.attributes = merged;
+    this.attributeCount = n;
     this.block = undefined;
     this.encodedAttributes = undefined;
+    this.attributeSource = undefined;
+    this.attributeArg = undefined;
   }
 
   addEvent(name: string, attributesOrStartTime?: SpanAttributes | TimeInput, timeStamp?: TimeInput): this {
@@ -370,12 +449,26 @@ export class CheckSpan implements Span, SpanFields {
     // hrTime(x) of @opentelemetry/core, with the process's time origin converted once. A Check's
     // start (performance.now() taken before the span) is at most perfStart, so at most now: the
     // same branch without reading the clock a third time.
-    if (typeof input === 'number') return input <= this.perfStart || input <= otperformance.now() ? addHrTimes(TIME_ORIGIN_HR, millisToHrTime(input + this.perfOffset)) : millisToHrTime(input);
+    if (typeof input === 'number') return input <= this.perfStart || input <= otperformance.now() ? plusMillis(TIME_ORIGIN_HR, input + this.perfOffset) : millisToHrTime(input);
     if (input instanceof Date) return millisToHrTime(input.getTime());
     if (isTimeInputHrTime(input)) return input;
     if (this.startProvided) return millisToHrTime(Date.now());
-    return addHrTimes(this.startTime, millisToHrTime(otperformance.now() - this.perfStart));
+    return plusMillis(this.startTime, otperformance.now() - this.perfStart);
   }
+}
+
+/**
+ * addHrTimes(base, millisToHrTime(ms)) of @opentelemetry/core, the same arithmetic in the same
+ * order, without the intermediate array: one HrTime per span time instead of two.
+ */
+function plusMillis(base: HrTime, ms: number): HrTime {
+  let s = base[0] + Math.trunc(ms / 1000);
+  let ns = base[1] + Math.round((ms % 1000) * 1e6);
+  if (ns >= 1e9) {
+    ns -= 1e9;
+    s += 1;
+  }
+  return [s, ns];
 }
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes;
@@ -408,6 +501,8 @@ function limited(attrs: Attributes): { attributes: Attributes; dropped: number; 
 
 export class CheckSpans {
   private readonly record: Ender;
+  /** The sampler, when it can decide without a context (samplerFromEnv's always can). */
+  private readonly direct: EnvSampler | undefined;
 
   constructor(
     private readonly sampler: Sampler,
@@ -416,23 +511,45 @@ export class CheckSpans {
     this.record = (span) => {
       if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) recorder.add(span);
     };
+    this.direct = sampler instanceof EnvSampler ? sampler : undefined;
   }
 
   /** A span whose parent is the span in `parent` (a remote one from propagation, or an in-process one), or a root. */
   start(name: string, kind: SpanKind, startTime: number, parent: Context): Span {
     if (isTracingSuppressed(parent)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
     const parentSc = trace.getSpanContext(parent);
-    const valid = parentSc !== undefined && trace.isSpanContextValid(parentSc);
-    const traceId = valid ? parentSc.traceId : randomHex(16);
+    return this.open(name, kind, startTime, parentSc !== undefined && trace.isSpanContextValid(parentSc) ? parentSc : undefined, parent);
+  }
+
+  /**
+   * start(name, kind, startTime, trace.setSpanContext(ROOT_CONTEXT, parent)) without that context
+   * (unless the sampler needs one): `parent` is a valid span context read from the request.
+   */
+  startRemote(name: string, kind: SpanKind, startTime: number, parent: SpanContext): Span {
+    return this.open(name, kind, startTime, parent, undefined);
+  }
+
+  /** `parentSc`: the parent's span context when it is valid; `parent`: its context, if there is one already. */
+  private open(name: string, kind: SpanKind, startTime: number, parentSc: SpanContext | undefined, parent: Context | undefined): Span {
+    const traceId = parentSc !== undefined ? parentSc.traceId : randomHex(16);
     const spanId = randomHex(8);
-    // Frozen shared empties: no sampler changes what it is given, and a Check span starts with none.
-    const result = this.sampler.shouldSample(parent, traceId, name, kind, NO_ATTRIBUTES, NO_LINKS);
-    const traceState = result.traceState ?? (valid ? parentSc.traceState : undefined);
-    const traceFlags = result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE;
+    let traceState = parentSc?.traceState;
+    let decision: SamplingDecision;
+    let attributes: Readonly<Attributes> | undefined;
+    if (this.direct !== undefined) decision = this.direct.decide(parentSc, traceId);
+    else {
+      const ctx = parent ?? (parentSc !== undefined ? trace.setSpanContext(ROOT_CONTEXT, parentSc) : ROOT_CONTEXT);
+      // Frozen shared empties: no sampler changes what it is given, and a Check span starts with none.
+      const result = this.sampler.shouldSample(ctx, traceId, name, kind, NO_ATTRIBUTES, NO_LINKS);
+      decision = result.decision;
+      attributes = result.attributes;
+      if (result.traceState) traceState = result.traceState;
+    }
+    const traceFlags = decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE;
     const sc: SpanContext = traceState ? { traceId, spanId, traceFlags, traceState } : { traceId, spanId, traceFlags };
-    if (result.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(sc);
-    const span = new CheckSpan(this.record, name, kind, sc, valid ? parentSc : undefined, startTime);
-    if (result.attributes) span.setAttributes(sanitizeAttributes(result.attributes));
+    if (decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(sc);
+    const span = new CheckSpan(this.record, name, kind, sc, parentSc, startTime);
+    if (attributes) span.setAttributes(sanitizeAttributes(attributes));
     return span;
   }
 }
@@ -580,9 +697,15 @@ export class SpanRecorder {
       return;
     }
     if (this.timer !== undefined) return;
-    this.timer = setTimeout(() => this.flush(), this.settings.scheduledDelayMillis);
+    this.timer = setTimeout(this.onTimer, this.settings.scheduledDelayMillis);
     this.timer.unref();
   }
+
+  /**
+   * Made once: an arrow function in maybeStart would make V8 allocate that call's context (for
+   * `this`) on every call, that is on every span, not only when a timer is set.
+   */
+  private readonly onTimer = () => this.flush();
 
   private flush(): void {
     this.exporting = true;

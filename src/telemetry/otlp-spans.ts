@@ -360,11 +360,30 @@ function varintLength(v: number): number {
 }
 
 /**
+ * Attributes a span writes when it is encoded, from `arg`, instead of holding them as an object:
+ * the Check span's request attributes (tracing.ts), which differ from span to span, would
+ * otherwise be an object built, walked twice and dropped for every sampled Check.
+ */
+export interface AttributeSource<T> {
+  /** At most this many attributes. */
+  readonly max: number;
+  /** The attributes as KeyValue fields 9 (writeAttribute for each). */
+  write(w: Writer, arg: T): void;
+  /** The same attributes into `into`, as values: for a span that must hold them after all. */
+  into(arg: T, into: Attributes): void;
+}
+
+/**
  * The fields serializeSpan reads: a ReadableSpan has them, and so does the Check span recorder's
  * span, which may also hold some attributes encoded already (`encodedAttributes`: KeyValue fields,
- * tags included, written before `attributes` and not repeated in it).
+ * tags included, written before `attributes` and not repeated in it) and some to be written from
+ * a source (`attributeSource` with `attributeArg`, written after those, before `attributes`).
  */
-export type SpanFields = { encodedAttributes?: Uint8Array | undefined } & Pick<
+export type SpanFields = {
+  encodedAttributes?: Uint8Array | undefined;
+  attributeSource?: AttributeSource<unknown> | undefined;
+  attributeArg?: unknown;
+} & Pick<
   ReadableSpan,
   | 'name'
   | 'kind'
@@ -421,11 +440,13 @@ function serializeSpan(w: Writer, span: SpanFields): void {
   w.time(span.startTime);
   w.tag(8, 1);
   w.time(span.endTime);
-  if (span.encodedAttributes) w.raw(span.encodedAttributes);
-  if (span.attributes) attributes(w, span.attributes, 9);
+  spanAttributes(w, span);
   w.tag(10, 0);
   w.varint(span.droppedAttributesCount);
-  for (const event of span.events) {
+  // Indexed loops: an iterator per loop per span, even over the usual empty arrays, is garbage.
+  const events = span.events;
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!;
     w.tag(11, 2);
     const e = w.begin();
     w.tag(1, 1);
@@ -439,7 +460,9 @@ function serializeSpan(w: Writer, span: SpanFields): void {
   }
   w.tag(12, 0);
   w.varint(span.droppedEventsCount);
-  for (const link of span.links) {
+  const links = span.links;
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i]!;
     w.tag(13, 2);
     const l = w.begin();
     const c = link.context;
@@ -477,6 +500,32 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
  */
 function hasOwn(o: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, key);
+}
+
+/** Every attribute of a span, as KeyValue fields 9 (tags included), in the order they are written. */
+function spanAttributes(w: Writer, span: SpanFields): void {
+  if (span.encodedAttributes) w.raw(span.encodedAttributes);
+  if (span.attributeSource) span.attributeSource.write(w, span.attributeArg);
+  if (span.attributes) attributes(w, span.attributes, 9);
+}
+
+/** The bytes spanAttributes writes for `span`: what its Span message holds as attributes (tests compare them). */
+export function encodeAllSpanAttributes(span: SpanFields): Buffer {
+  const w = new Writer(512);
+  spanAttributes(w, span);
+  return Buffer.from(w.buf.subarray(0, w.pos));
+}
+
+/** One attribute as `attributes` writes it into a span (KeyValue field 9, tag included); nothing for a null value. */
+export function writeAttribute(w: Writer, key: string, value: AttributeValue | undefined): void {
+  if (value == null) return;
+  w.tag(9, 2);
+  const t = typeof value;
+  if ((t === 'string' && (value as string).length <= CACHE_MAX_VALUE_CHARS) || t === 'number' || t === 'boolean') {
+    w.raw(keptKeyValue(key, value as string | number | boolean));
+  } else {
+    keyValue(w, key, value);
+  }
 }
 
 /** A span's attributes as serializeSpan writes them (KeyValue fields 9, tags included): a span's `encodedAttributes`. */

@@ -6,6 +6,7 @@ import {
   SpanStatusCode,
   trace,
   type Attributes,
+  type AttributeValue,
   type Context,
   type Span,
   type SpanContext,
@@ -25,7 +26,7 @@ import type { Verdict } from '../decision/verdict.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import { batchSettingsFromEnv, CheckSpan, type AttributeBlock, CheckSpans, RecorderProcessor, samplerFromEnv, SpanRecorder, spanLimitsFromEnv, type SpanBatch } from './check-spans.js';
 import { SyncContextManager } from './context.js';
-import { encodeSpanAttributes, FAST_TRACE_SERIALIZER, serializeEncoded } from './otlp-spans.js';
+import { encodeSpanAttributes, FAST_TRACE_SERIALIZER, serializeEncoded, writeAttribute, type AttributeSource } from './otlp-spans.js';
 import { rulesLabel, tokenCacheOutcome, type TokenCacheOutcome } from './metrics.js';
 import { serviceResource, SERVICE_VERSION, tracingWanted } from './otel-env.js';
 import { clip, redactUrls, subjectFor, type SubjectMode } from '../core/redact.js';
@@ -77,6 +78,20 @@ export interface CallMetadata {
   get(key: string): unknown[];
 }
 
+/**
+ * The first value of `key` (lower case) in the call metadata, undefined when there is none.
+ * grpc-js' `get` lower-cases the key into a new string and answers a missing key with a new empty
+ * array: ~190 bytes of garbage for the three keys looked up on every sampled Check without trace
+ * headers in its metadata. Its `Metadata` keeps the values in a Map by lower-case key
+ * (`internalRepr`, protected in its types, stable since grpc-js 1.0; test/unit/check-spans.test.ts
+ * checks that it is still there), read directly when it is there; `get` otherwise.
+ */
+function first(metadata: CallMetadata, key: string): unknown {
+  const repr = (metadata as { internalRepr?: unknown }).internalRepr;
+  if (repr instanceof Map) return (repr.get(key) as unknown[] | undefined)?.[0];
+  return metadata.get(key)[0];
+}
+
 const METADATA: TextMapGetter<CallMetadata> = {
   get: (carrier, key) => {
     const v = carrier.get(key)[0];
@@ -99,19 +114,33 @@ const PROPAGATOR = new CompositePropagator({ propagators: [new B3Propagator(), n
  * span to the headers only when it routes upstream, after ext_authz).
  */
 export function extractParent(headers: ReadonlyMap<string, string> | undefined, metadata?: CallMetadata): Context {
+  const p = parentOf(headers, metadata);
+  return isSpanContext(p) ? trace.setSpanContext(ROOT_CONTEXT, p) : p;
+}
+
+/**
+ * extractParent's parent: on the usual path (a version-00 `traceparent`) only its span context,
+ * without the context holding it; else the propagators' context (B3 may add more than the span
+ * context to it).
+ */
+function parentOf(headers: ReadonlyMap<string, string> | undefined, metadata: CallMetadata | undefined): SpanContext | Context {
   if (metadata) {
-    const tp = metadata.get('traceparent');
-    const fast = fromTraceparent(typeof tp[0] === 'string' ? tp[0] : undefined, metadata, METADATA);
+    const tp = first(metadata, 'traceparent');
+    const fast = fromTraceparent(typeof tp === 'string' ? tp : undefined, metadata, METADATA);
     if (fast) return fast;
     // Each format needs its own header (`traceparent`, `b3`, `x-b3-traceid`): without any, the
     // propagators would read half a dozen keys to find nothing. The usual case for Envoy without tracing.
-    if (tp.length > 0 || metadata.get('b3').length > 0 || metadata.get('x-b3-traceid').length > 0) {
+    if (tp !== undefined || first(metadata, 'b3') !== undefined || first(metadata, 'x-b3-traceid') !== undefined) {
       const fromCall = PROPAGATOR.extract(ROOT_CONTEXT, metadata, METADATA);
       if (trace.getSpanContext(fromCall)) return fromCall;
     }
   }
   if (!headers) return ROOT_CONTEXT;
   return fromTraceparent(headers.get('traceparent'), headers, HEADERS) ?? PROPAGATOR.extract(ROOT_CONTEXT, headers, HEADERS);
+}
+
+function isSpanContext(p: SpanContext | Context): p is SpanContext {
+  return typeof (p as Partial<SpanContext>).traceId === 'string';
 }
 
 /** Lower-case hex digit values by character code; -1 for anything else (W3C trace context is lower case). */
@@ -134,11 +163,12 @@ function hexNotZero(s: string, from: number, to: number): boolean {
 /**
  * The common case of the composite propagator, without its regular expressions and intermediate
  * contexts: a version-00 `traceparent` exactly as Envoy writes it. When it is valid, the result
- * is the one PROPAGATOR gives (W3C is extracted last, so its span context is the one that stays,
- * whatever B3 headers say); anything else (absent, another version, stray whitespace, invalid)
- * returns undefined and goes through PROPAGATOR. A unit test compares both on arbitrary headers.
+ * is the span context PROPAGATOR would put in its context (W3C is extracted last, so its span
+ * context is the one that stays, whatever B3 headers say); anything else (absent, another version,
+ * stray whitespace, invalid) returns undefined and goes through PROPAGATOR. A unit test compares
+ * both on arbitrary headers.
  */
-function fromTraceparent<C>(tp: string | undefined, carrier: C, getter: TextMapGetter<C>): Context | undefined {
+function fromTraceparent<C>(tp: string | undefined, carrier: C, getter: TextMapGetter<C>): SpanContext | undefined {
   if (tp === undefined || tp.length !== 55 || tp.charCodeAt(0) !== 48 || tp.charCodeAt(1) !== 48) return undefined;
   if (tp.charCodeAt(2) !== 45 || tp.charCodeAt(35) !== 45 || tp.charCodeAt(52) !== 45) return undefined;
   if (!hexNotZero(tp, 3, 35) || !hexNotZero(tp, 36, 52)) return undefined;
@@ -151,13 +181,14 @@ function fromTraceparent<C>(tp: string | undefined, carrier: C, getter: TextMapG
     const state = Array.isArray(ts) ? ts.join(',') : ts;
     sc.traceState = new TraceState(typeof state === 'string' ? state : undefined);
   }
-  return trace.setSpanContext(ROOT_CONTEXT, sc);
+  return sc;
 }
 
 /** The trace id a Check belongs to, for audit records when stepgate itself does not trace. */
 export function traceIdOf(headers: ReadonlyMap<string, string> | undefined, metadata?: CallMetadata): string | undefined {
   if (!headers && !metadata) return undefined;
-  return trace.getSpanContext(extractParent(headers, metadata))?.traceId;
+  const p = parentOf(headers, metadata);
+  return isSpanContext(p) ? p.traceId : trace.getSpanContext(p)?.traceId;
 }
 
 /** Reports a failure inside tracing without letting it reach the Check. */
@@ -180,9 +211,13 @@ export class CheckTracing {
   /** A SERVER span whose parent is the request's own trace (see extractParent). Never throws; undefined when it failed. */
   startCheck(headers: ReadonlyMap<string, string> | undefined, metadata: CallMetadata | undefined, startTime: number): Span | undefined {
     try {
-      const parent = extractParent(headers, metadata);
-      if (this.spans) return this.spans.start(SPAN_CHECK, SpanKind.SERVER, startTime, parent);
-      return this.tracer.startSpan(SPAN_CHECK, { kind: SpanKind.SERVER, startTime }, parent);
+      const parent = parentOf(headers, metadata);
+      if (this.spans) {
+        // The usual parent, a traceparent's span context, goes to the span without a context around it.
+        if (isSpanContext(parent)) return this.spans.startRemote(SPAN_CHECK, SpanKind.SERVER, startTime, parent);
+        return this.spans.start(SPAN_CHECK, SpanKind.SERVER, startTime, parent);
+      }
+      return this.tracer.startSpan(SPAN_CHECK, { kind: SpanKind.SERVER, startTime }, isSpanContext(parent) ? trace.setSpanContext(ROOT_CONTEXT, parent) : parent);
     } catch (err) {
       this.onError('tracing', err);
       return undefined;
@@ -208,11 +243,7 @@ export class CheckTracing {
         if (span instanceof CheckSpan) {
           const block = decisionBlock(c);
           if (block === undefined) span.adoptAttributes(checkAttributes(c));
-          else {
-            const rest: Attributes = {};
-            requestAttributes(c, rest);
-            span.adoptAttributes(rest, block);
-          }
+          else span.adoptSource(block, REQUEST_ATTRIBUTES, c);
         } else span.setAttributes(checkAttributes(c));
         if (c.verdict.reason === 'internal_error') {
           span.setStatus({ code: SpanStatusCode.ERROR, message: 'internal_error' });
@@ -279,7 +310,7 @@ export interface CheckOutcome {
 export function checkAttributes(c: CheckOutcome): Attributes {
   const a: Attributes = {};
   decisionAttributes(c, a);
-  requestAttributes(c, a);
+  requestAttributes(c, a, putObject);
   return a;
 }
 
@@ -306,46 +337,67 @@ function decisionAttributes(c: CheckOutcome, a: Attributes): void {
   }
 }
 
-/** The rest of checkAttributes, after decisionAttributes': the identity, risk, shadow and request. */
-function requestAttributes(c: CheckOutcome, a: Attributes): void {
+/** Where requestAttributes puts each attribute: an object, or a span being encoded. */
+type Put<T> = (target: T, key: string, value: AttributeValue | undefined) => void;
+const putObject: Put<Attributes> = (a, key, value) => {
+  a[key] = value;
+};
+
+/**
+ * The rest of checkAttributes, after decisionAttributes': the identity, risk, shadow and request.
+ * Written into an object (checkAttributes) or straight into the span's bytes (REQUEST_ATTRIBUTES),
+ * the same attributes in the same order either way.
+ */
+function requestAttributes<T>(c: CheckOutcome, a: T, put: Put<T>): void {
   const v = c.verdict;
   const who = v.identity;
   if (who) {
-    a[ATTR.levelPresented] = who.levelName;
-    a[ATTR.issuer] = who.issuer;
-    a[ATTR.subject] = clip(subjectFor(who, c.subjectMode));
-    if (who.authTime !== undefined && c.rt) a[ATTR.authAge] = Math.floor(c.rt.now() / 1000) - who.authTime;
+    put(a, ATTR.levelPresented, who.levelName);
+    put(a, ATTR.issuer, who.issuer);
+    put(a, ATTR.subject, clip(subjectFor(who, c.subjectMode)));
+    if (who.authTime !== undefined && c.rt) put(a, ATTR.authAge, Math.floor(c.rt.now() / 1000) - who.authTime);
   }
   const risk = v.risk;
   if (risk) {
-    a[ATTR.riskScore] = risk.score;
-    if (risk.band !== undefined) a[ATTR.riskBand] = risk.band;
-    if (risk.contributions.length > 0) a[ATTR.riskReasons] = risk.contributions.map((c) => c.code);
-    if (risk.context) a[ATTR.riskContext] = risk.context.reason;
+    put(a, ATTR.riskScore, risk.score);
+    if (risk.band !== undefined) put(a, ATTR.riskBand, risk.band);
+    if (risk.contributions.length > 0) put(a, ATTR.riskReasons, risk.contributions.map((c) => c.code));
+    if (risk.context) put(a, ATTR.riskContext, risk.context.reason);
   }
-  if (v.guardrails && v.guardrails.contribution.codes.length > 0) a[ATTR.guardrails] = [...v.guardrails.contribution.codes];
+  if (v.guardrails && v.guardrails.contribution.codes.length > 0) put(a, ATTR.guardrails, [...v.guardrails.contribution.codes]);
   const shadow = v.shadow;
   if (shadow) {
-    a[ATTR.shadowDecision] = shadow.allow ? 'allow' : 'deny';
-    a[ATTR.shadowReason] = shadow.reason;
-    a[ATTR.shadowRules] = [...shadow.elements];
+    put(a, ATTR.shadowDecision, shadow.allow ? 'allow' : 'deny');
+    put(a, ATTR.shadowReason, shadow.reason);
+    put(a, ATTR.shadowRules, [...shadow.elements]);
   }
   const req = v.attributes;
   if (req) {
-    a[ATTR.path] = clip(req.path); // normalised, as the policy matched it; never the query string
+    put(a, ATTR.path, clip(req.path)); // normalised, as the policy matched it; never the query string
     const k = req.kube;
     if (k) {
-      a[ATTR.k8sVerb] = k.verb;
+      put(a, ATTR.k8sVerb, k.verb);
       if (k.isResourceRequest) {
-        if (k.apiGroup) a[ATTR.k8sApiGroup] = k.apiGroup;
-        a[ATTR.k8sResource] = clip(k.resource);
-        if (k.subresource) a[ATTR.k8sSubresource] = clip(k.subresource);
-        if (k.namespace) a[ATTR.k8sNamespace] = clip(k.namespace);
-        if (k.name) a[ATTR.k8sName] = clip(k.name);
+        if (k.apiGroup) put(a, ATTR.k8sApiGroup, k.apiGroup);
+        put(a, ATTR.k8sResource, clip(k.resource));
+        if (k.subresource) put(a, ATTR.k8sSubresource, clip(k.subresource));
+        if (k.namespace) put(a, ATTR.k8sNamespace, clip(k.namespace));
+        if (k.name) put(a, ATTR.k8sName, clip(k.name));
       }
     }
   }
 }
+
+/**
+ * requestAttributes as the span's source (CheckSpan.adoptSource): written when the span is encoded,
+ * at its end, so a sampled Check builds no object for them. The CheckOutcome is not changed in
+ * between (endCheck ends the span right after).
+ */
+export const REQUEST_ATTRIBUTES: AttributeSource<CheckOutcome> = {
+  max: 19,
+  write: (w, c) => requestAttributes(c, w, writeAttribute),
+  into: (c, a) => requestAttributes(c, a, putObject),
+};
 
 /** decisionAttributes encoded, with everything they are computed from. */
 interface DecisionBlock extends AttributeBlock {
@@ -378,7 +430,8 @@ export function decisionBlock(c: CheckOutcome): AttributeBlock | undefined {
     blocks.set(key, []);
     return undefined;
   }
-  for (const b of list) {
+  for (let i = 0; i < list.length; i++) {
+    const b = list[i]!;
     if (b.allow === v.allow && b.reason === v.reason && b.status === c.status && b.detail === v.detail && b.clientKind === c.clientKind && b.cache === cache && b.names === names) return b;
   }
   const attributes: Attributes = {};

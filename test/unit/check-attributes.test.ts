@@ -5,8 +5,8 @@ import type { Verdict } from '../../src/decision/verdict.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import type { Runtime } from '../../src/pipeline/runtime.js';
 import { CheckSpan } from '../../src/telemetry/check-spans.js';
-import { encodeSpanAttributes } from '../../src/telemetry/otlp-spans.js';
-import { checkAttributes, CheckTracing, decisionBlock, type CheckOutcome } from '../../src/telemetry/tracing.js';
+import { encodeAllSpanAttributes, encodeSpanAttributes } from '../../src/telemetry/otlp-spans.js';
+import { checkAttributes, CheckTracing, decisionBlock, REQUEST_ATTRIBUTES, type CheckOutcome } from '../../src/telemetry/tracing.js';
 
 const CTX = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 };
 const tracing = new CheckTracing(trace.getTracer('test'), (_, err) => {
@@ -18,7 +18,8 @@ function attributeBytes(c: CheckOutcome): { bytes: Buffer; blocked: boolean } {
   const span = new CheckSpan(undefined, 'stepgate.check', SpanKind.SERVER, CTX, undefined, 1000);
   tracing.endCheck(span, c);
   const blocked = span.encodedAttributes !== undefined;
-  return { bytes: Buffer.concat([span.encodedAttributes ?? Buffer.alloc(0), encodeSpanAttributes(span.attributes)]), blocked };
+  // As the span writer writes them: the block, the request attributes from their source, the rest.
+  return { bytes: encodeAllSpanAttributes(span), blocked };
 }
 
 const requirement = (rules: string[], level: number, deny: boolean, maxAge: number | undefined) => ({ rules, level, deny, maxAge }) as unknown as Requirement;
@@ -37,8 +38,30 @@ describe('decision blocks (the decision attributes encoded once per rule and dec
           detail: fc.constantFrom(undefined, 'needs aal2', 'needs aal3', 'see https://u:p@idp.example/x?y=1', 'x'.repeat(300)),
           clientKind: fc.constantFrom(undefined, 'api' as const, 'navigation' as const),
           tokenCached: fc.boolean(),
-          who: fc.option(fc.record({ levelName: fc.constantFrom('aal1', 'aal2'), issuer: fc.constant('https://idp'), subject: fc.constantFrom('alice', 'bob') }), { nil: undefined }),
-          path: fc.constantFrom('/a', '/api/v1/pods'),
+          who: fc.option(
+            fc.record({ levelName: fc.constantFrom('aal1', 'aal2'), issuer: fc.constant('https://idp'), subject: fc.constantFrom('alice', 'bob'), authTime: fc.option(fc.constantFrom(1_699_999_000, 1_699_999_990), { nil: undefined }) }, { requiredKeys: ['levelName', 'issuer', 'subject'] }),
+            { nil: undefined },
+          ),
+          path: fc.constantFrom('/a', '/api/v1/pods', `/${'p'.repeat(300)}`),
+          // The request attributes past identity and path, written from their source when a block is used.
+          kube: fc.option(
+            fc.record({
+              verb: fc.constantFrom('get', 'list'),
+              isResourceRequest: fc.boolean(),
+              apiGroup: fc.constantFrom('', 'apps'),
+              resource: fc.constantFrom('pods', 'secrets'),
+              subresource: fc.constantFrom(undefined, 'exec'),
+              namespace: fc.constantFrom(undefined, 'dev'),
+              name: fc.constantFrom(undefined, 'web-1', 'n'.repeat(300)),
+            }),
+            { nil: undefined },
+          ),
+          risk: fc.option(
+            fc.record({ score: fc.constantFrom(0, 35, 0.5), band: fc.constantFrom(undefined, 'low', 'high'), contributions: fc.constantFrom([], [{ code: 'new_device' }, { code: 'geo' }]), context: fc.constantFrom(undefined, { reason: 'vpn' }) }),
+            { nil: undefined },
+          ),
+          guardrails: fc.option(fc.constantFrom({ contribution: { codes: [] } }, { contribution: { codes: ['wide_delete'] } }), { nil: undefined }),
+          shadow: fc.option(fc.record({ allow: fc.boolean(), reason: fc.constantFrom('allowed', 'acr_insufficient'), elements: fc.constantFrom(['r1'], ['r1', 'r2']) }), { nil: undefined }),
         })
         .map(
           (o): CheckOutcome => ({
@@ -50,7 +73,10 @@ describe('decision blocks (the decision attributes encoded once per rule and dec
               requirement: o.req,
               identity: o.who,
               tokenCached: o.tokenCached,
-              attributes: { path: o.path },
+              attributes: { path: o.path, kube: o.kube },
+              risk: o.risk,
+              guardrails: o.guardrails,
+              shadow: o.shadow,
             } as unknown as Verdict,
             status: o.status,
             clientKind: o.clientKind,
@@ -113,5 +139,27 @@ describe('decision blocks (the decision attributes encoded once per rule and dec
     expect(span.encodedAttributes).toBeUndefined();
     expect(span.attributes).toEqual({ ...checkAttributes(c), 'stepgate.reason': 'changed', 'stepgate.request.path': '/x' });
     expect(Object.keys(span.attributes)[0]).toBe('stepgate.decision');
+  });
+
+  it('merges the block and the request attributes from their source back when an attribute is set before the span ends', () => {
+    const req = requirement(['secrets'], 1, false, 900);
+    const c: CheckOutcome = {
+      rt: runtime(['aal1', 'aal2']),
+      verdict: { allow: true, reason: 'allowed', requirement: req, identity: { levelName: 'aal2', issuer: 'https://idp', subject: 'alice' }, attributes: { path: '/x' } } as unknown as Verdict,
+      status: 200,
+      clientKind: undefined,
+      subjectMode: 'clear',
+    };
+    decisionBlock(c);
+    const block = decisionBlock(c)!;
+    const span = new CheckSpan(undefined, 'stepgate.check', SpanKind.SERVER, CTX, undefined, 1000);
+    span.adoptSource(block, REQUEST_ATTRIBUTES, c);
+    expect(encodeAllSpanAttributes(span).equals(encodeSpanAttributes(checkAttributes(c)))).toBe(true);
+    span.setAttribute('stepgate.issuer', 'changed');
+    span.setAttribute('extra', 1);
+    expect(span.encodedAttributes).toBeUndefined();
+    expect(span.attributeSource).toBeUndefined();
+    expect(span.attributes).toEqual({ ...checkAttributes(c), 'stepgate.issuer': 'changed', extra: 1 });
+    expect(Object.keys(span.attributes)).toEqual([...Object.keys(checkAttributes(c)), 'extra']);
   });
 });

@@ -1,5 +1,6 @@
+import * as grpc from '@grpc/grpc-js';
 import { ROOT_CONTEXT, SpanKind, trace, TraceFlags, type TextMapGetter } from '@opentelemetry/api';
-import { CompositePropagator, ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
+import { CompositePropagator, ExportResultCode, TraceState, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
 import { B3Propagator } from '@opentelemetry/propagator-b3';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
@@ -61,6 +62,25 @@ describe('extractParent', () => {
     expect(trace.getSpanContext(extractParent(headers, md({})))?.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     expect(trace.getSpanContext(extractParent(headers, md({ b3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1' })))?.traceId).toBe('80f198ee56343ba864fe8b2a57d3eff7');
   });
+
+  it("reads grpc-js' own Metadata directly (its internal map by lower-case key is still there) with the same result", () => {
+    // tracing.ts reads `internalRepr` to avoid get()'s garbage; if grpc-js renamed it, get() would still work, but slower.
+    expect((new grpc.Metadata() as unknown as { internalRepr: unknown }).internalRepr).toBeInstanceOf(Map);
+    const headers = new Map([['traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01']]);
+    const real = (entries: Record<string, string>) => {
+      const m = new grpc.Metadata();
+      for (const [k, v] of Object.entries(entries)) m.set(k, v);
+      return m;
+    };
+    for (const entries of <Record<string, string>[]>[{}, { 'user-agent': 'envoy' }, { Traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'a=1' }, { B3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1' }, { 'x-b3-traceid': '80f198ee56343ba864fe8b2a57d3eff7', 'x-b3-spanid': 'e457b5a2e4d86bd1', 'x-b3-sampled': '0' }]) {
+      const lower = Object.fromEntries(Object.entries(entries).map(([k, v]) => [k.toLowerCase(), v]));
+      const structural = { get: (k: string) => (k in lower ? [lower[k]] : []) };
+      const a = trace.getSpanContext(extractParent(headers, real(entries)));
+      const b = trace.getSpanContext(extractParent(headers, structural));
+      expect(a && { ...a, traceState: a.traceState?.serialize() }).toEqual(b && { ...b, traceState: b.traceState?.serialize() });
+    }
+    expect(trace.getSpanContext(extractParent(headers, real({ b3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1' })))?.traceId).toBe('80f198ee56343ba864fe8b2a57d3eff7');
+  });
 });
 
 describe('samplerFromEnv', () => {
@@ -91,6 +111,63 @@ describe('samplerFromEnv', () => {
         for (const id of ['4bf92f3577b34da6a3ce929d0e0e4736', 'ffffffffffffffffffffffffffffffff', '00000000000000000000000000000001']) {
           expect(ours.shouldSample(ctx, id, 'stepgate.check', SpanKind.SERVER, {}, []).decision).toBe(sdk.shouldSample(ctx, id, 'stepgate.check', SpanKind.SERVER, {}, []).decision);
         }
+      }
+    }
+  });
+});
+
+describe('EnvSampler.decide (the Check span, without a context)', () => {
+  const NAMES = ['', 'always_on', 'always_off', 'parentbased_always_on', 'parentbased_always_off', 'traceidratio', 'parentbased_traceidratio', 'nonsense'];
+  const hexId = (n: number) => fc.string({ minLength: n, maxLength: n, unit: fc.constantFrom(...'0123456789abcdef'.split(''), '0', '0') });
+  const parent = fc.option(
+    fc.record({ traceId: hexId(32), spanId: hexId(16), traceFlags: fc.integer({ min: 0, max: 255 }), isRemote: fc.boolean() }),
+    { nil: undefined },
+  );
+
+  it('decides as shouldSample does with the parent in a context, for every sampler OTEL_TRACES_SAMPLER names, any parent and trace id', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...NAMES), fc.constantFrom('0', '0.25', '0.5', '1', ''), parent, hexId(32), (name, arg, p, traceId) => {
+        const sampler = samplerFromEnv({ OTEL_TRACES_SAMPLER: name, OTEL_TRACES_SAMPLER_ARG: arg });
+        const valid = p !== undefined && trace.isSpanContextValid(p);
+        const ctx = p === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, p);
+        // As CheckSpans passes it: the parent only when it is valid, and then its trace id.
+        const id = valid ? p.traceId : traceId;
+        expect(sampler.decide(valid ? p : undefined, id)).toBe(sampler.shouldSample(ctx, id, 'stepgate.check', SpanKind.SERVER, {}, []).decision);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('gives the span start gives with the same parent in a context: ids, flags, trace state, parent, what is recorded', () => {
+    const parents = [
+      { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED, isRemote: true },
+      { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.NONE, isRemote: true, traceState: new TraceState('vendor=a,other=b') },
+    ];
+    for (const name of NAMES) {
+      const sampler = samplerFromEnv({ OTEL_TRACES_SAMPLER: name, OTEL_TRACES_SAMPLER_ARG: '0.5' });
+      const recorder = new SpanRecorder(resourceFromAttributes({}), { name: 'stepgate', version: '1', schemaUrl: undefined }, { maxQueueSize: 100, maxExportBatchSize: 100, scheduledDelayMillis: 60_000, exportTimeoutMillis: 60_000 }, {
+        export: (_b, done) => done({ code: ExportResultCode.SUCCESS }),
+        shutdown: () => Promise.resolve(),
+      });
+      const direct = new CheckSpans(sampler, recorder);
+      // The same sampler behind the SDK's interface only: CheckSpans then builds the context.
+      const viaContext = new CheckSpans({ shouldSample: (...a) => sampler.shouldSample(...a), toString: () => 'wrapped' }, recorder);
+      for (const p of parents) {
+        const a = direct.startRemote('stepgate.check', SpanKind.SERVER, 1000, p);
+        const b = direct.start('stepgate.check', SpanKind.SERVER, 1000, trace.setSpanContext(ROOT_CONTEXT, p));
+        const c = viaContext.startRemote('stepgate.check', SpanKind.SERVER, 1000, p);
+        for (const span of [a, b, c]) {
+          const sc = span.spanContext();
+          expect({ traceId: sc.traceId, traceFlags: sc.traceFlags, traceState: sc.traceState?.serialize(), recording: span.isRecording() }).toEqual({
+            traceId: p.traceId,
+            traceFlags: a.spanContext().traceFlags,
+            traceState: p.traceState?.serialize(),
+            recording: a.isRecording(),
+          });
+          if (span instanceof CheckSpan) expect(span.parentSpanContext).toBe(p);
+        }
+        // c's decision came from the SDK's shouldSample with a context: a and b must agree with it.
+        expect(a.spanContext().traceFlags).toBe(c.spanContext().traceFlags);
       }
     }
   });
