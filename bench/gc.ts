@@ -188,7 +188,16 @@ function figures(w: Window) {
   const minor = w.gcs.filter((g) => g.kind !== 'mc');
   const major = w.gcs.filter((g) => g.kind === 'mc');
   const sum = (gs: Gc[], f: (g: Gc) => number) => gs.reduce((s, g) => s + f(g), 0);
+  // Where in the window each mark-compact came, by the bytes allocated before it (≈ Checks done): early ones are start-up's.
+  const total = sum(w.gcs, (g) => g.allocated);
+  let upTo = 0;
+  const majorAt: number[] = [];
+  for (const g of w.gcs) {
+    upTo += g.allocated;
+    if (g.kind === 'mc') majorAt.push(total > 0 ? upTo / total : 0);
+  }
   return {
+    major_at: majorAt,
     checks: w.checks,
     bytes_per_check: sum(w.gcs, (g) => g.allocated) / w.checks,
     promoted_per_check: sum(w.gcs, (g) => g.promoted) / w.checks,
@@ -353,7 +362,7 @@ async function main(): Promise<void> {
         const rows =
           MODE === 'closed' ? await closedRun(p, shapeFiles, freshFile) : MODE === 'promoted' ? await promotedRun(p, shapeFiles, promotedOut!) : await openRun(p, shapeFiles[0]!, work);
         for (const [phase, row] of Object.entries(rows)) ((results[phase] ??= {})[v] ??= []).push(row);
-        console.error(`round ${round + 1}, ${v}: ${Object.entries(rows).map(([k, r]) => `${k} ${Math.round(r.bytes_per_check)} B/Check, peak ${r.peak_rss_mib?.toFixed(0)} MiB${r.cpu_us === undefined ? '' : `, ${r.cpu_us.toFixed(0)} µs CPU/Check (main ${r.main_us!.toFixed(0)})`}, ${r.major_gcs} mc, ${r.scavenges_per_10k.toFixed(1)} scav/10k, promoted ${r.promoted_per_check.toFixed(0)} B (by scavenges ${r.scavenge_promoted_per_check.toFixed(0)})`).join('; ')}`);
+        console.error(`round ${round + 1}, ${v}: ${Object.entries(rows).map(([k, r]) => `${k} ${Math.round(r.bytes_per_check)} B/Check, peak ${r.peak_rss_mib?.toFixed(0)} MiB${r.cpu_us === undefined ? '' : `, ${r.cpu_us.toFixed(0)} µs CPU/Check (main ${r.main_us!.toFixed(0)})`}, ${r.major_gcs} mc${r.major_gcs > 0 ? ` (at ${r.major_at.map((x) => `${Math.round(x * 100)}%`).join(' ')})` : ''}, ${r.scavenges_per_10k.toFixed(1)} scav/10k, promoted ${r.promoted_per_check.toFixed(0)} B (by scavenges ${r.scavenge_promoted_per_check.toFixed(0)})`).join('; ')}`);
       } finally {
         await stop(p);
       }
