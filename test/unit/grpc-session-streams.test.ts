@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { http2ServersOf, renewSessionStreams, sessionStreams, SessionStreamsRenewal } from '../../src/server/grpc/session-streams.js';
@@ -96,7 +98,7 @@ describe('HTTP/2 session stream tables', () => {
       stream.respond({ ':status': 200 });
       stream.end();
     });
-    const renewal = new SessionStreamsRenewal(60_000);
+    const renewal = new SessionStreamsRenewal({ kind: 'interval', intervalMs: 60_000 });
     cleanups.push(() => renewal.stop());
     renewal.watch([server]);
     const accepted = new Promise<http2.ServerHttp2Session>((resolve) => server.once('session', resolve));
@@ -115,9 +117,29 @@ describe('HTTP/2 session stream tables', () => {
     expect(renewal.renewAll()).toBe(0);
   });
 
+  it('renews after a mark-compact, by default', async () => {
+    const server = http2.createServer();
+    const renewal = new SessionStreamsRenewal();
+    cleanups.push(() => renewal.stop());
+    renewal.watch([server]);
+    const accepted = new Promise<http2.ServerHttp2Session>((resolve) => server.once('session', resolve));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const client = http2.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    cleanups.push(() => void client.destroy());
+    const session = await accepted;
+    const first = sessionStreams(session);
+    expect(renewal.renewed).toBe(0);
+    // A full collection on demand, without starting the test runner with --expose-gc.
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+    await until(() => renewal.renewed > 0);
+    expect(sessionStreams(session)).not.toBe(first);
+  });
+
   it('leaves alone a session whose streams it cannot find, and says so once', () => {
     let told = 0;
-    const renewal = new SessionStreamsRenewal(60_000, () => told++);
+    const renewal = new SessionStreamsRenewal({ kind: 'interval', intervalMs: 60_000 }, () => told++);
     expect(renewSessionStreams({})).toBe(false);
     expect(renewSessionStreams({ [Symbol('state')]: { streams: 'not a map' } })).toBe(false);
     renewal.add(new EventEmitter());

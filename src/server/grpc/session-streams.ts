@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 
 /**
  * Gives each HTTP/2 session's table of open streams a fresh Map every RENEW_INTERVAL_MS.
@@ -22,7 +23,7 @@ import type { EventEmitter } from 'node:events';
  * server works as before, only the GC cost returns). test/unit/grpc-session-streams.test.ts fails
  * on a Node where the Map is no longer found, so that an upgrade does not lose this silently.
  */
-export const RENEW_INTERVAL_MS = 100;
+export const RENEW_TRIGGER: RenewTrigger = { kind: 'major-gc' };
 
 interface MapLike {
   readonly size: number;
@@ -77,16 +78,26 @@ export function http2ServersOf(server: object): EventEmitter[] | undefined {
   return list.length > 0 ? list : undefined;
 }
 
-/** Tracks the sessions of some http2 servers and renews their streams Maps on an interval. */
+/**
+ * When to renew: `major-gc` right after each mark-compact (Node's `gc` performance entries, a
+ * turn of the event loop later), the only event that moves a live table into the old generation
+ * under load, so no renewal at all while none happens; or every `intervalMs`.
+ */
+export type RenewTrigger = { kind: 'major-gc' } | { kind: 'interval'; intervalMs: number };
+
+/** Tracks the sessions of some http2 servers and renews their streams Maps. */
 export class SessionStreamsRenewal {
   private readonly sessions = new Set<EventEmitter>();
   private timer: ReturnType<typeof setInterval> | undefined;
+  private observer: PerformanceObserver | undefined;
+  /** Renewals done (sessions renewed, summed). */
+  renewed = 0;
   /** Sessions whose Map could not be found (counted once each). */
   unsupported = 0;
 
   /** `onUnsupported`: called once, for the first session whose Map is not found. */
   constructor(
-    private readonly intervalMs = RENEW_INTERVAL_MS,
+    private readonly trigger: RenewTrigger = RENEW_TRIGGER,
     private readonly onUnsupported?: () => void,
   ) {}
 
@@ -105,13 +116,25 @@ export class SessionStreamsRenewal {
       this.sessions.delete(session);
       if (this.sessions.size === 0) this.stopTimer();
     });
-    this.timer ??= setInterval(() => this.renewAll(), this.intervalMs).unref();
+    this.start();
+  }
+
+  private start(): void {
+    if (this.trigger.kind === 'interval') {
+      this.timer ??= setInterval(() => this.renewAll(), this.trigger.intervalMs).unref();
+    } else if (this.observer === undefined) {
+      this.observer = new PerformanceObserver((list) => {
+        if (list.getEntries().some((e) => (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) this.renewAll();
+      });
+      this.observer.observe({ entryTypes: ['gc'] });
+    }
   }
 
   /** Renews every tracked session's Map now; returns how many were renewed. */
   renewAll(): number {
     let n = 0;
     for (const s of this.sessions) if (renewSessionStreams(s)) n++;
+    this.renewed += n;
     return n;
   }
 
@@ -127,5 +150,7 @@ export class SessionStreamsRenewal {
   private stopTimer(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    this.observer?.disconnect();
+    this.observer = undefined;
   }
 }
