@@ -98,7 +98,7 @@ describe('HTTP/2 session stream tables', () => {
       stream.respond({ ':status': 200 });
       stream.end();
     });
-    const renewal = new SessionStreamsRenewal({ kind: 'interval', intervalMs: 60_000 });
+    const renewal = new SessionStreamsRenewal();
     cleanups.push(() => renewal.stop());
     renewal.watch([server]);
     const accepted = new Promise<http2.ServerHttp2Session>((resolve) => server.once('session', resolve));
@@ -117,7 +117,7 @@ describe('HTTP/2 session stream tables', () => {
     expect(renewal.renewAll()).toBe(0);
   });
 
-  it('renews after a mark-compact, by default', async () => {
+  it('renews after a mark-compact', async () => {
     const server = http2.createServer();
     const renewal = new SessionStreamsRenewal();
     cleanups.push(() => renewal.stop());
@@ -139,7 +139,7 @@ describe('HTTP/2 session stream tables', () => {
 
   it('leaves alone a session whose streams it cannot find, and says so once', () => {
     let told = 0;
-    const renewal = new SessionStreamsRenewal({ kind: 'interval', intervalMs: 60_000 }, () => told++);
+    const renewal = new SessionStreamsRenewal(() => told++);
     expect(renewSessionStreams({})).toBe(false);
     expect(renewSessionStreams({ [Symbol('state')]: { streams: 'not a map' } })).toBe(false);
     renewal.add(new EventEmitter());

@@ -99,7 +99,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   });
   // Breaks the chain of HTTP/2 stream tables that keeps the GC in a cycle under load (session-streams.ts).
   const notRenewed = (what: string) => opts.log.warn({ event: 'http2_streams_renewal', active: false }, `${what}; HTTP/2 stream tables are not renewed (more GC under load)`);
-  const renewal = new SessionStreamsRenewal(undefined, () => notRenewed("this Node's HTTP/2 session keeps its streams elsewhere"));
+  const renewal = new SessionStreamsRenewal(() => notRenewed("this Node's HTTP/2 session keeps its streams elsewhere"));
   const http2Servers = http2ServersOf(server);
   if (http2Servers === undefined) notRenewed('the grpc-js http2 servers were not found');
   else renewal.watch(http2Servers);

@@ -2,28 +2,31 @@ import type { EventEmitter } from 'node:events';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 
 /**
- * Gives each HTTP/2 session's table of open streams a fresh Map every RENEW_INTERVAL_MS.
+ * Gives each HTTP/2 session's table of open streams a fresh Map after every mark-compact.
  *
- * Why (bench/README.md, "Issue 17: the chain behind the GC cycle"): Node keeps a session's open
- * streams in a Map (`session[kState].streams`), one set and one delete per request. A V8 Map keeps
- * its entries in a hash table that it replaces every few inserts (rehash), and two things about
- * that replacement make a chain: the replaced table is not cleared (it keeps its entries, the
- * streams then in flight, and a pointer to its successor), and the successor is allocated in the
- * old generation whenever the table it replaces is there. A mark-compact under load moves the live
- * table into the old generation; from then on every table of that session is born old, and each
- * one, once replaced, is garbage that only the next mark-compact frees, yet it keeps young streams
- * (and all of each request that a stream still reaches: ~2.7 KB per Check) alive through
- * scavenges until they are promoted. That fills the old generation and brings the next
- * mark-compact, which re-promotes the tables of every session: the cycle, for as long as the
- * connection lives. A new Map starts with a young table, so renewing it ends the chain; an
- * interval of 100 ms bounds what one mark-compact can start to ~100 ms of requests.
+ * Why (bench/README.md, "Issue 17: the chain behind the GC cycle, and its end"): Node keeps a
+ * session's open streams in a Map (`session[kState].streams`), one set and one delete per request.
+ * A V8 Map keeps its entries in a hash table that it replaces every few inserts (rehash), and two
+ * things about that replacement make a chain: the replaced table is not cleared (it keeps its
+ * entries, the streams then in flight, and a pointer to its successor), and the successor is
+ * allocated in the old generation whenever the table it replaces is there. A mark-compact under
+ * load moves the live table into the old generation; from then on every table of that session is
+ * born old, and each one, once replaced, is garbage that only the next mark-compact frees, yet it
+ * keeps young streams (and all of each request that a stream still reaches: 2–3 KB per Check)
+ * alive through scavenges until they are promoted. That fills the old generation and brings the
+ * next mark-compact, which promotes the tables of every session again: a cycle that lasts as long
+ * as the connection. A new Map starts with a young table, so renewing it ends the chain.
+ *
+ * Renewed right after each mark-compact (Node's `gc` performance entries, a turn of the event loop
+ * later): the only event that puts a busy connection's table into the old generation, so there is
+ * nothing to do while none happens. Renewing on a timer instead (every 100 ms) ended the cycle too
+ * but promoted more with V8's defaults: 150–268 against 76 B per Check (bench/gc.ts).
  *
  * Node does not expose the Map: it is found by its symbol's description, and everything here is
  * checked before use; when a Node version keeps its streams otherwise, nothing is renewed (the
  * server works as before, only the GC cost returns). test/unit/grpc-session-streams.test.ts fails
  * on a Node where the Map is no longer found, so that an upgrade does not lose this silently.
  */
-export const RENEW_TRIGGER: RenewTrigger = { kind: 'major-gc' };
 
 interface MapLike {
   readonly size: number;
@@ -78,17 +81,9 @@ export function http2ServersOf(server: object): EventEmitter[] | undefined {
   return list.length > 0 ? list : undefined;
 }
 
-/**
- * When to renew: `major-gc` right after each mark-compact (Node's `gc` performance entries, a
- * turn of the event loop later), the only event that moves a live table into the old generation
- * under load, so no renewal at all while none happens; or every `intervalMs`.
- */
-export type RenewTrigger = { kind: 'major-gc' } | { kind: 'interval'; intervalMs: number };
-
-/** Tracks the sessions of some http2 servers and renews their streams Maps. */
+/** Tracks the sessions of some http2 servers and renews their streams Maps after each mark-compact. */
 export class SessionStreamsRenewal {
   private readonly sessions = new Set<EventEmitter>();
-  private timer: ReturnType<typeof setInterval> | undefined;
   private observer: PerformanceObserver | undefined;
   /** Renewals done (sessions renewed, summed). */
   renewed = 0;
@@ -96,10 +91,7 @@ export class SessionStreamsRenewal {
   unsupported = 0;
 
   /** `onUnsupported`: called once, for the first session whose Map is not found. */
-  constructor(
-    private readonly trigger: RenewTrigger = RENEW_TRIGGER,
-    private readonly onUnsupported?: () => void,
-  ) {}
+  constructor(private readonly onUnsupported?: () => void) {}
 
   /** Follows every session these servers accept from now on. */
   watch(servers: readonly EventEmitter[]): void {
@@ -114,20 +106,17 @@ export class SessionStreamsRenewal {
     this.sessions.add(session);
     session.once('close', () => {
       this.sessions.delete(session);
-      if (this.sessions.size === 0) this.stopTimer();
+      if (this.sessions.size === 0) this.stopObserving();
     });
     this.start();
   }
 
   private start(): void {
-    if (this.trigger.kind === 'interval') {
-      this.timer ??= setInterval(() => this.renewAll(), this.trigger.intervalMs).unref();
-    } else if (this.observer === undefined) {
-      this.observer = new PerformanceObserver((list) => {
-        if (list.getEntries().some((e) => (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) this.renewAll();
-      });
-      this.observer.observe({ entryTypes: ['gc'] });
-    }
+    if (this.observer !== undefined) return;
+    this.observer = new PerformanceObserver((list) => {
+      if (list.getEntries().some((e) => (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) this.renewAll();
+    });
+    this.observer.observe({ entryTypes: ['gc'] });
   }
 
   /** Renews every tracked session's Map now; returns how many were renewed. */
@@ -143,13 +132,11 @@ export class SessionStreamsRenewal {
   }
 
   stop(): void {
-    this.stopTimer();
+    this.stopObserving();
     this.sessions.clear();
   }
 
-  private stopTimer(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+  private stopObserving(): void {
     this.observer?.disconnect();
     this.observer = undefined;
   }
