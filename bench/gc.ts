@@ -15,6 +15,9 @@
  *
  * Variants (`BENCH_GC_VARIANTS`, `;`-separated: a server name then node flags) run in alternating
  * order, a fresh process each time, BENCH_ROUNDS rounds; medians with the spread of the rounds.
+ * Server names: `noop` (bench/noop-server.ts, grpc-js alone), `h2` (bench/h2-echo-server.mjs,
+ * node:http2 alone), `stepgate` (dist/), `stepgate@DIR` (an earlier build copied to DIR inside this
+ * repository, e.g. .artifacts/dist-before, for before/after in the same rounds).
  * stepgate is started with its launcher off (`STEPGATE_HEAP_LIMIT=off`), so each variant's flags
  * are exactly what it lists; the word `launcher` in a variant stands for the flags `stepgate serve`
  * gives itself on this machine (src/heap-limit.ts `launchFlags`), and `cgroup=<MiB>` starts the
@@ -24,12 +27,14 @@
  *
  *   npm run build && node --import tsx bench/gc.ts closed     (BENCH_GC_REQUESTS, BENCH_NEW_TOKENS)
  *   node --import tsx bench/gc.ts open                         (BENCH_GC_RATES=1000,3000, BENCH_SECONDS)
+ *   node --import tsx bench/gc.ts promoted                     the cached mix under the sampling heap profiler
+ *                                                              (bench/promoted-sampler.mjs): sampled bytes by allocation site
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { launchFlags } from '../src/heap-limit.js';
 import { CHECK_PATH, RawCheckClient } from './codec.js';
 import { buildDistinctFrames, buildFrame, configYaml, SHAPES, startIssuer, type Frame } from './fixtures.js';
@@ -38,7 +43,7 @@ import { freePort } from './free-port.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, '..');
-const MODE = process.argv[2] === 'open' ? 'open' : 'closed';
+const MODE = process.argv[2] === 'open' ? 'open' : process.argv[2] === 'promoted' ? 'promoted' : 'closed';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const REQUESTS = Number(process.env.BENCH_GC_REQUESTS ?? 100_000);
 const NEW_TOKENS = Number(process.env.BENCH_NEW_TOKENS ?? 5_000);
@@ -78,21 +83,25 @@ function field(line: string, name: string): number {
   return n > 2 ** 50 ? 0 : n;
 }
 
-async function start(variant: string, configFile: string): Promise<Proc> {
-  const [name, ...flags] = variant.split(/\s+/);
+async function start(variant: string, configFile: string, promotedOut?: string): Promise<Proc> {
+  const [name = '', ...flags] = variant.split(/\s+/);
   const port = await freePort();
   // `cgroup=<MiB>`: as if in a container with that memory limit (see the header).
   const cgroupMiB = Number(flags.find((f) => f.startsWith('cgroup='))?.slice(7) ?? NaN);
   const limit = Number.isFinite(cgroupMiB) ? cgroupMiB * 1048576 : undefined;
   // `launcher`: the flags `stepgate serve` gives itself here (src/heap-limit.ts).
   const nodeFlags = flags.filter((f) => !f.startsWith('cgroup=')).flatMap((f) => (f === 'launcher' ? launchFlags({}, limit, limit === undefined ? undefined : Infinity) : [f]));
+  if (promotedOut !== undefined) nodeFlags.unshift('--import', pathToFileURL(join(BENCH, 'promoted-sampler.mjs')).href);
   const args =
     name === 'noop'
       ? [...nodeFlags, '--trace-gc-nvp', '--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${port}`]
-      : [...nodeFlags, '--trace-gc-nvp', 'dist/cli.js', 'serve', '--config', configFile];
+      : name === 'h2'
+        ? [...nodeFlags, '--trace-gc-nvp', join(BENCH, 'h2-echo-server.mjs'), String(port)]
+        : [...nodeFlags, '--trace-gc-nvp', `${name.startsWith('stepgate@') ? name.slice(9) : 'dist'}/cli.js`, 'serve', '--config', configFile];
   // The launcher is off: each process runs with exactly the flags its variant lists.
   const env: NodeJS.ProcessEnv = { ...process.env, STEPGATE_METRICS_LISTEN: 'off', STEPGATE_GRPC_LISTEN: `127.0.0.1:${port}`, STEPGATE_HEAP_LIMIT: 'off' };
   for (const k of Object.keys(env)) if (k.startsWith('OTEL_')) delete env[k];
+  if (promotedOut !== undefined) env.BENCH_PROMOTED_OUT = promotedOut;
   let proc: ChildProcess;
   if (limit === undefined) proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   else {
@@ -179,7 +188,16 @@ function figures(w: Window) {
   const minor = w.gcs.filter((g) => g.kind !== 'mc');
   const major = w.gcs.filter((g) => g.kind === 'mc');
   const sum = (gs: Gc[], f: (g: Gc) => number) => gs.reduce((s, g) => s + f(g), 0);
+  // Where in the window each mark-compact came, by the bytes allocated before it (≈ Checks done): early ones are start-up's.
+  const total = sum(w.gcs, (g) => g.allocated);
+  let upTo = 0;
+  const majorAt: number[] = [];
+  for (const g of w.gcs) {
+    upTo += g.allocated;
+    if (g.kind === 'mc') majorAt.push(total > 0 ? upTo / total : 0);
+  }
   return {
+    major_at: majorAt,
     checks: w.checks,
     bytes_per_check: sum(w.gcs, (g) => g.allocated) / w.checks,
     promoted_per_check: sum(w.gcs, (g) => g.promoted) / w.checks,
@@ -230,6 +248,71 @@ async function closedRun(p: Proc, shapeFiles: string[], freshFile: string): Prom
   return { '(a) cached mix': cached, '(b) new tokens': fresh };
 }
 
+interface ProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  id: number;
+  children: ProfileNode[];
+}
+
+async function waitForFile(file: string, seconds: number): Promise<void> {
+  for (let i = 0; i < seconds * 10; i++) {
+    try {
+      readFileSync(file);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${file} not written within ${seconds} s`);
+}
+
+/**
+ * `promoted`: the cached mix under the sampling heap profiler (bench/promoted-sampler.mjs), which
+ * keeps the samples of objects that died in a mark-compact and drops those that died in a
+ * scavenge. Prints the sampled bytes by allocation site (the frame that allocated, and the first
+ * frame outside Node's own code) per Check: in the cycle, the promoted garbage.
+ */
+async function promotedRun(p: Proc, shapeFiles: string[], out: string): Promise<Record<string, Row>> {
+  for (const f of shapeFiles) await h2loadCount(p, f, 200);
+  p.proc.kill('SIGUSR2');
+  await waitForFile(`${out}.started`, 30);
+  const mark = p.gcs.length;
+  let checks = 0;
+  for (const [i, s] of SHAPES.entries()) checks += await h2loadCount(p, shapeFiles[i]!, Math.max(100, Math.round(s.weight * REQUESTS)));
+  await new Promise((r) => setTimeout(r, 200));
+  const row: Row = figures({ checks, gcs: p.gcs.slice(mark) });
+  row.peak_rss_mib = vmHwmMiB(p.proc.pid!);
+  p.proc.kill('SIGUSR2');
+  await waitForFile(out, 120);
+  const profile = JSON.parse(readFileSync(out, 'utf8')) as { head: ProfileNode; samples: { size: number; nodeId: number }[] };
+  const stacks = new Map<number, ProfileNode[]>();
+  const walk = (n: ProfileNode, path: ProfileNode[]) => {
+    const here = [...path, n];
+    stacks.set(n.id, here);
+    for (const c of n.children) walk(c, here);
+  };
+  walk(profile.head, []);
+  const name = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(dist|bench)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
+  const bySite = new Map<string, number>();
+  const byCaller = new Map<string, number>();
+  let total = 0;
+  for (const s of profile.samples) {
+    const stack = stacks.get(s.nodeId) ?? [];
+    const top = stack.at(-1);
+    const site = top === undefined ? '?' : name(top);
+    const outside = [...stack].reverse().find((n) => n.callFrame.url !== '' && !n.callFrame.url.startsWith('node:'));
+    const chain = [...stack].reverse().slice(0, 4).map(name).join(' < ');
+    total += s.size;
+    bySite.set(chain, (bySite.get(chain) ?? 0) + s.size);
+    byCaller.set(outside === undefined ? `(${site})` : name(outside), (byCaller.get(outside === undefined ? `(${site})` : name(outside)) ?? 0) + s.size);
+  }
+  const top = (m: Map<string, number>) =>
+    [...m].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, b]) => `  ${(b / checks).toFixed(0).padStart(6)} B/Check  ${k}`).join('\n');
+  console.error(`${p.name}: ${checks} Checks, ${row.major_gcs} mark-compacts, promoted by scavenges ${row.scavenge_promoted_per_check.toFixed(0)} B/Check; sampled (live + died in a mark-compact) ${(total / checks).toFixed(0)} B/Check`);
+  console.error(`by allocating stack (innermost 4 frames):\n${top(bySite)}\nby first frame outside node:*:\n${top(byCaller)}`);
+  return { '(a) cached mix, sampled': row };
+}
+
 async function openRun(p: Proc, frameFile: string, work: string): Promise<Record<string, Row>> {
   await h2loadCount(p, frameFile, 20_000); // JIT and first sight
   const rows: Record<string, Row> = {};
@@ -273,11 +356,13 @@ async function main(): Promise<void> {
   const results: Record<string, Record<string, Row[]>> = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const v of round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
-      const p = await start(v, configFile);
+      const promotedOut = MODE === 'promoted' ? join(work, `promoted-${round}-${VARIANTS.indexOf(v)}.json`) : undefined;
+      const p = await start(v, configFile, promotedOut);
       try {
-        const rows = MODE === 'closed' ? await closedRun(p, shapeFiles, freshFile) : await openRun(p, shapeFiles[0]!, work);
+        const rows =
+          MODE === 'closed' ? await closedRun(p, shapeFiles, freshFile) : MODE === 'promoted' ? await promotedRun(p, shapeFiles, promotedOut!) : await openRun(p, shapeFiles[0]!, work);
         for (const [phase, row] of Object.entries(rows)) ((results[phase] ??= {})[v] ??= []).push(row);
-        console.error(`round ${round + 1}, ${v}: ${Object.entries(rows).map(([k, r]) => `${k} ${Math.round(r.bytes_per_check)} B/Check, peak ${r.peak_rss_mib?.toFixed(0)} MiB${r.cpu_us === undefined ? '' : `, ${r.cpu_us.toFixed(0)} µs CPU/Check (main ${r.main_us!.toFixed(0)})`}, ${r.major_gcs} mc, ${r.scavenges_per_10k.toFixed(1)} scav/10k, promoted ${r.promoted_per_check.toFixed(0)} B (by scavenges ${r.scavenge_promoted_per_check.toFixed(0)})`).join('; ')}`);
+        console.error(`round ${round + 1}, ${v}: ${Object.entries(rows).map(([k, r]) => `${k} ${Math.round(r.bytes_per_check)} B/Check, peak ${r.peak_rss_mib?.toFixed(0)} MiB${r.cpu_us === undefined ? '' : `, ${r.cpu_us.toFixed(0)} µs CPU/Check (main ${r.main_us!.toFixed(0)})`}, ${r.major_gcs} mc${r.major_gcs > 0 ? ` (at ${r.major_at.map((x) => `${Math.round(x * 100)}%`).join(' ')})` : ''}, ${r.scavenges_per_10k.toFixed(1)} scav/10k, promoted ${r.promoted_per_check.toFixed(0)} B (by scavenges ${r.scavenge_promoted_per_check.toFixed(0)})`).join('; ')}`);
       } finally {
         await stop(p);
       }

@@ -20,6 +20,7 @@ import {
   servedCheck,
 } from './protos.js';
 import { decodeCheckRequest } from './decode.js';
+import { http2ServersOf, SessionStreamsRenewal } from './session-streams.js';
 
 export interface GrpcServerOptions {
   /** Returns the current runtime; reload swaps what it returns. */
@@ -96,6 +97,12 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
       err ? reject(new StartupError(`cannot listen on ${opts.listen}: ${err.message}`)) : resolve(p),
     );
   });
+  // Breaks the chain of HTTP/2 stream tables that keeps the GC in a cycle under load (session-streams.ts).
+  const notRenewed = (what: string) => opts.log.warn({ event: 'http2_streams_renewal', active: false }, `${what}; HTTP/2 stream tables are not renewed (more GC under load)`);
+  const renewal = new SessionStreamsRenewal(() => notRenewed("this Node's HTTP/2 session keeps its streams elsewhere"));
+  const http2Servers = http2ServersOf(server);
+  if (http2Servers === undefined) notRenewed('the grpc-js http2 servers were not found');
+  else renewal.watch(http2Servers);
   let stopping = false;
   const setServing = (on: boolean) => {
     const status = on && !stopping ? 'SERVING' : 'NOT_SERVING';
@@ -138,6 +145,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
       const rest = Math.max(0, Math.min(1000, deadline - Date.now()));
       await Promise.race([closed, new Promise<void>((resolve) => setTimeout(resolve, rest).unref())]);
       server.forceShutdown();
+      renewal.stop();
     },
   };
 }
