@@ -158,8 +158,9 @@ for (const [dayName, build, staff, daySeeds, opts] of DAYS) {
         }
         expect(report.ci.denied, 'CI').toBe(0);
         // Service-account tokens carry no auth_time, which the example's default rule asks for:
-        // the policy refuses them (auth_time_missing), never the risk engine.
-        for (const cause of Object.keys(report.controllers.causes)) expect(cause, 'controllers').toBe('auth_time_missing (policy)');
+        // the policy refuses them (auth_time_missing; a lease write in argocd meets `system-writes`
+        // first, which asks two factors: acr_insufficient), never the risk engine.
+        for (const cause of Object.keys(report.controllers.causes)) expect(cause, 'controllers').toMatch(/^(auth_time_missing|acr_insufficient) \(policy\)$/);
       });
 
       it('every attack is stopped at its first sensitive action, or by behaviour within the documented bound', () => {
