@@ -15,9 +15,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** An HTTP/2 server that answers each stream when the client ends it, and a connected client. */
-async function pair() {
+/**
+ * An HTTP/2 server that answers each stream when the client ends it, and a connected client;
+ * `before` sees the server before it accepts the session (to watch it).
+ */
+async function pair(before?: (server: http2.Http2Server) => void) {
   const server = http2.createServer();
+  before?.(server);
   const session = new Promise<http2.ServerHttp2Session>((resolve) => server.once('session', resolve));
   server.on('stream', (stream) => {
     stream.on('data', () => {});
@@ -93,19 +97,9 @@ describe('HTTP/2 session stream tables', () => {
   });
 
   it('tracks the sessions of watched servers, renews each, and forgets them when they close', async () => {
-    const server = http2.createServer();
-    server.on('stream', (stream) => {
-      stream.respond({ ':status': 200 });
-      stream.end();
-    });
     const renewal = new SessionStreamsRenewal();
     cleanups.push(() => renewal.stop());
-    renewal.watch([server]);
-    const accepted = new Promise<http2.ServerHttp2Session>((resolve) => server.once('session', resolve));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const client = http2.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    const session = await accepted;
+    const { client, session } = await pair((server) => renewal.watch([server]));
     expect(renewal.tracked).toBe(1);
     const first = sessionStreams(session);
     expect(renewal.renewAll()).toBe(1);
@@ -118,16 +112,9 @@ describe('HTTP/2 session stream tables', () => {
   });
 
   it('renews after a mark-compact', async () => {
-    const server = http2.createServer();
     const renewal = new SessionStreamsRenewal();
     cleanups.push(() => renewal.stop());
-    renewal.watch([server]);
-    const accepted = new Promise<http2.ServerHttp2Session>((resolve) => server.once('session', resolve));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const client = http2.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    cleanups.push(() => void client.destroy());
-    const session = await accepted;
+    const { session } = await pair((server) => renewal.watch([server]));
     const first = sessionStreams(session);
     expect(renewal.renewed).toBe(0);
     // A full collection on demand, without starting the test runner with --expose-gc.
