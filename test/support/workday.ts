@@ -64,6 +64,15 @@ export function prng(seed: number): () => number {
   };
 }
 
+/** The OS part of desktop browsers' user agents, shared by the replayed days. */
+export const LINUX = 'X11; Linux x86_64';
+export const MAC = 'Macintosh; Intel Mac OS X 10_15_7';
+export const WIN = 'Windows NT 10.0; Win64; x64';
+/** The `sec-ch-ua-platform` hint a Chromium browser sends on each of them. */
+export const PLATFORM_HINT: Readonly<Record<string, string>> = { [LINUX]: '"Linux"', [MAC]: '"macOS"', [WIN]: '"Windows"' };
+/** kubectl ≥ 1.30 opens exec, attach and port-forward as a WebSocket: a GET with an Upgrade. */
+export const WS_UPGRADE: Readonly<Record<string, string>> = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-protocol': 'v5.channel.k8s.io' };
+
 const CHROME = (major: number, patch: string, os = 'X11; Linux x86_64') =>
   `Mozilla/5.0 (${os}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${major}.0.${patch} Safari/537.36`;
 const FIREFOX = (v: number, os = 'X11; Linux x86_64') => `Mozilla/5.0 (${os}; rv:${v}.0) Gecko/20100101 Firefox/${v}.0`;

@@ -1,4 +1,4 @@
-import { prng, withAttacks, type DayEvent, type Login } from './workday.js';
+import { LINUX, MAC, WIN, prng, withAttacks, type DayEvent, type Login } from './workday.js';
 
 /**
  * A third replayed day, written to test generalisation rather than to pass: built from a catalogue
@@ -24,9 +24,6 @@ const KUBECTL = (v: string, os: string) => `kubectl/${v} (${os}) kubernetes/3f1d
 const HELM = 'Helm/3.16.4';
 const FIREFOX = (os: string) => `Mozilla/5.0 (${os}; rv:134.0) Gecko/20100101 Firefox/134.0`;
 const CHROME = (os: string, v = '132.0.6834.83') => `Mozilla/5.0 (${os}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v} Safari/537.36`;
-const LINUX = 'X11; Linux x86_64';
-const MAC = 'Macintosh; Intel Mac OS X 10_15_7';
-const WIN = 'Windows NT 10.0; Win64; x64';
 
 /** Teams and their namespaces: the team's own, `-staging`, `prod-`. */
 const TEAMS = ['ledger', 'maps', 'ml', 'edge'] as const;

@@ -1,4 +1,4 @@
-import { prng, withAttacks, type DayEvent, type Login } from './workday.js';
+import { LINUX, MAC, PLATFORM_HINT, prng, withAttacks, type DayEvent, type Login } from './workday.js';
 
 /**
  * A fourth replayed day, written as an outside tester would write it, against what docs/risk.md
@@ -40,10 +40,6 @@ const ARGOCD_CLI = 'argocd-client/v2.13.2+dc43124 (linux/amd64)';
 const LENS = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) OpenLens/6.5.2 Chrome/118.0.5993.159 Electron/27.1.3 Safari/537.36';
 const CHROME = (os: string, major: number) => `Mozilla/5.0 (${os}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${major}.0.0.0 Safari/537.36`;
 const FIREFOX = (os: string) => `Mozilla/5.0 (${os}; rv:133.0) Gecko/20100101 Firefox/133.0`;
-const LINUX = 'X11; Linux x86_64';
-const MAC = 'Macintosh; Intel Mac OS X 10_15_7';
-const WIN = 'Windows NT 10.0; Win64; x64';
-const PLATFORM: Record<string, string> = { [LINUX]: '"Linux"', [MAC]: '"macOS"', [WIN]: '"Windows"' };
 
 /** Four services, worked on from every office: `<svc>`, `<svc>-staging`, `prod-<svc>`. */
 const SERVICES = ['checkout', 'catalog', 'payments', 'search'] as const;
@@ -216,7 +212,7 @@ function uaOf(p: Person, tool: Person['tools'][number], hour: number, scored: bo
     case 'argocd':
       return { ua: ARGOCD_CLI };
     default:
-      return p.browser === 'firefox' ? { ua: FIREFOX(p.os) } : { ua: CHROME(p.os, chrome), headers: { 'sec-ch-ua-platform': PLATFORM[p.os]! } };
+      return p.browser === 'firefox' ? { ua: FIREFOX(p.os) } : { ua: CHROME(p.os, chrome), headers: { 'sec-ch-ua-platform': PLATFORM_HINT[p.os]! } };
   }
 }
 
@@ -395,7 +391,7 @@ function attacks4(people: Person[], seed: number, routine: DayEvent[]): DayEvent
   // NAT address) in a browser with the victim's exact user agent and client hints.
   const ber0 = by('ber', 0);
   add('session hijacked behind the office NAT (copied user agent)', D4_DAY1 + 13.7 * H, '212.227.81.14', CHROME(ber0.os, 132), sessionAt(ber0, D4_DAY1 + 13.7 * H),
-    [['GET', `/api/v1/namespaces/prod-${ber0.svc}/secrets/${ber0.svc}-db`, true]], 1000, { 'sec-ch-ua-platform': PLATFORM[ber0.os]! });
+    [['GET', `/api/v1/namespaces/prod-${ber0.svc}/secrets/${ber0.svc}-db`, true]], 1000, { 'sec-ch-ua-platform': PLATFORM_HINT[ber0.os]! });
   // 5. sg-4's kubeconfig (with its refresh token) copied; used at 13:00 UTC, hours after sg-4's
   // day ended, from a cloud VM in Singapore: ID tokens it refreshes keep the morning's sid and auth_time.
   const sg4 = by('sg', 4);

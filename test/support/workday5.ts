@@ -1,4 +1,4 @@
-import { prng, withAttacks, type DayEvent, type Login } from './workday.js';
+import { LINUX, MAC, WIN, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent, type Login } from './workday.js';
 
 /**
  * A fifth replayed day, written as an outsider would write it after reading docs/risk.md, from
@@ -36,12 +36,6 @@ const DISPATCHER = (os: string) => `kubectl.1.31/v1.31.6-dispatcher (${os}) kube
 const CHROME = (os: string, v = '131.0.0.0') => `Mozilla/5.0 (${os}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v} Safari/537.36`;
 const EDGE = `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.112`;
 const FIREFOX = (os: string) => `Mozilla/5.0 (${os}; rv:134.0) Gecko/20100101 Firefox/134.0`;
-const LINUX = 'X11; Linux x86_64';
-const MAC = 'Macintosh; Intel Mac OS X 10_15_7';
-const WIN = 'Windows NT 10.0; Win64; x64';
-const PLATFORM: Record<string, string> = { [LINUX]: '"Linux"', [MAC]: '"macOS"', [WIN]: '"Windows"' };
-/** kubectl ≥ 1.30 opens exec, attach and port-forward as a WebSocket: a GET with an Upgrade. */
-const WS = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-protocol': 'v5.channel.k8s.io' };
 
 const SERVICES = ['orders', 'billing', 'identity', 'ledger'] as const;
 
@@ -157,9 +151,9 @@ function task(rand: () => number, p: Person, tool: Person['tools'][number]): Req
   if (k < 0.4) return [{ method: 'GET', path: `/apis/metrics.k8s.io/v1beta1/namespaces/${ns}/pods` }];
   if (k < 0.5) return [{ method: 'GET', path: `/apis/apps/v1/namespaces/${ns}/deployments?watch=true` }];
   if (k < 0.56) return [{ method: 'POST', path: `/apis/authorization.k8s.io/v1/selfsubjectaccessreviews` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/secrets/${svc}-db` }];
-  if (k < 0.63) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod}` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod}/exec?command=sh&stdin=true&stdout=true&tty=true`, headers: WS }];
-  if (k < 0.67) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod}` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod}/exec?command=tar&command=cf&command=-&command=%2Ftmp%2Fprofile&stdout=true`, headers: WS }];
-  if (k < 0.7) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod}` }, { method: 'PATCH', path: `/api/v1/namespaces/${ns}/pods/${pod}/ephemeralcontainers` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod}/attach?container=debugger-x7k2&stdin=true&tty=true`, headers: WS }];
+  if (k < 0.63) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod}` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod}/exec?command=sh&stdin=true&stdout=true&tty=true`, headers: WS_UPGRADE }];
+  if (k < 0.67) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod}` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod}/exec?command=tar&command=cf&command=-&command=%2Ftmp%2Fprofile&stdout=true`, headers: WS_UPGRADE }];
+  if (k < 0.7) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod}` }, { method: 'PATCH', path: `/api/v1/namespaces/${ns}/pods/${pod}/ephemeralcontainers` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod}/attach?container=debugger-x7k2&stdin=true&tty=true`, headers: WS_UPGRADE }];
   if (k < 0.78) return [{ method: 'PATCH', path: `/apis/apps/v1/namespaces/${ns}/deployments/${svc}-api` }, { method: 'GET', path: `/apis/apps/v1/namespaces/${ns}/deployments/${svc}-api` }];
   if (k < 0.82) return [{ method: 'DELETE', path: `/api/v1/namespaces/${ns}/pods/${pod}` }];
   if (k < 0.9) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/events` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/configmaps` }];
@@ -192,7 +186,7 @@ function uaOf(p: Person, tool: Person['tools'][number], scored: boolean, hour: n
     default:
       if (p.browser === 'edge') return { ua: EDGE, headers: { 'sec-ch-ua-platform': '"Windows"' } };
       if (p.browser === 'firefox') return { ua: FIREFOX(p.os) };
-      return { ua: CHROME(p.os), headers: { 'sec-ch-ua-platform': PLATFORM[p.os]! } };
+      return { ua: CHROME(p.os), headers: { 'sec-ch-ua-platform': PLATFORM_HINT[p.os]! } };
   }
 }
 
@@ -255,7 +249,7 @@ export function workday5(seed = 31): DayEvent[] {
           ['GET', '/api/v1/namespaces/prod-orders/pods/orders-api-7f8b9c-x2k4p/log?tailLines=500'],
           ['GET', '/apis/metrics.k8s.io/v1beta1/namespaces/prod-orders/pods'],
           ['GET', '/api/v1/namespaces/prod-orders/secrets/orders-db'],
-          ['GET', '/api/v1/namespaces/prod-orders/pods/orders-api-7f8b9c-x2k4p/exec?command=sh&stdin=true&stdout=true&tty=true', WS],
+          ['GET', '/api/v1/namespaces/prod-orders/pods/orders-api-7f8b9c-x2k4p/exec?command=sh&stdin=true&stdout=true&tty=true', WS_UPGRADE],
           ['PATCH', '/apis/apps/v1/namespaces/prod-orders/deployments/orders-api'],
           ['GET', '/apis/apps/v1/namespaces/prod-orders/deployments/orders-api?watch=true'],
           ['DELETE', '/api/v1/namespaces/prod-orders/pods/orders-worker-5d7c8b-stuck'],
@@ -275,7 +269,7 @@ export function workday5(seed = 31): DayEvent[] {
           ['GET', '/api/v1/namespaces/prod-billing/pods'],
           ['GET', '/api/v1/namespaces/prod-billing/pods/billing-api-7f8b9c-q9w8e/log?tailLines=500'],
           ['GET', '/api/v1/namespaces/prod-billing/secrets/billing-db'],
-          ['GET', '/api/v1/namespaces/prod-billing/pods/billing-api-7f8b9c-q9w8e/exec?command=sh&stdin=true&stdout=true&tty=true', WS],
+          ['GET', '/api/v1/namespaces/prod-billing/pods/billing-api-7f8b9c-q9w8e/exec?command=sh&stdin=true&stdout=true&tty=true', WS_UPGRADE],
           ['GET', '/api/v1/namespaces/prod-orders/events'],
           ['PATCH', '/apis/apps/v1/namespaces/prod-billing/deployments/billing-api'],
           ['GET', '/api/v1/namespaces/prod-billing/pods?watch=true'],
@@ -358,7 +352,7 @@ function attacks5(people: Person[], routine: DayEvent[]): DayEvent[] {
   const off0 = by('offsite-0');
   const off0Login = sessionAt(off0, D5_DAY1 + 7.3 * H);
   add('fresh token from a residential proxy', off0Login.authTime! * 1000 + 6 * M, '91.12.77.203', kubectlOf(off0, D5_DAY1 + 7.3 * H), off0Login,
-    [['GET', `/api/v1/namespaces/${off0.svc}/pods`, false], ['GET', `/api/v1/namespaces/prod-${off0.svc}/secrets/${off0.svc}-db`, true], ['GET', `/api/v1/namespaces/prod-${off0.svc}/pods/${off0.svc}-api-7f8b9c-x2k4p/exec?command=sh&stdin=true&tty=true`, true, WS]], 4000);
+    [['GET', `/api/v1/namespaces/${off0.svc}/pods`, false], ['GET', `/api/v1/namespaces/prod-${off0.svc}/secrets/${off0.svc}-db`, true], ['GET', `/api/v1/namespaces/prod-${off0.svc}/pods/${off0.svc}-api-7f8b9c-x2k4p/exec?command=sh&stdin=true&tty=true`, true, WS_UPGRADE]], 4000);
   // 3. offsite-1's fresh token from a VM in another cloud, kubectl for linux.
   const off1 = by('offsite-1');
   add('fresh token from another cloud', D5_DAY1 + 9.5 * H, '20.113.54.9', KUBECTL('v1.32.3', 'linux/amd64'), sessionAt(off1, D5_DAY1 + 9.4 * H),
@@ -377,7 +371,7 @@ function attacks5(people: Person[], routine: DayEvent[]): DayEvent[] {
   // 6. Exec fan-out from dev-1's laptop as `kubectl cp` (tar) out of every production pod.
   const dev1 = by('dev-1');
   add('kubectl cp out of production pods', D5_DAY1 + 15.1 * H, ipAt(dev1, D5_DAY1 + 15.1 * H), kubectlOf(dev1, D5_DAY1 + 15.1 * H), sessionAt(dev1, D5_DAY1 + 15.1 * H),
-    SERVICES.flatMap((s, k): R[] => [['GET', `/api/v1/namespaces/prod-${s}/pods/${s}-api-7f8b9c-${['x2k4p', 'q9w8e'][k % 2]}`, false], ['GET', `/api/v1/namespaces/prod-${s}/pods/${s}-api-7f8b9c-${['x2k4p', 'q9w8e'][k % 2]}/exec?command=tar&command=cf&command=-&command=%2Fvar%2Frun%2Fsecrets&stdout=true`, true, WS]]), 6000);
+    SERVICES.flatMap((s, k): R[] => [['GET', `/api/v1/namespaces/prod-${s}/pods/${s}-api-7f8b9c-${['x2k4p', 'q9w8e'][k % 2]}`, false], ['GET', `/api/v1/namespaces/prod-${s}/pods/${s}-api-7f8b9c-${['x2k4p', 'q9w8e'][k % 2]}/exec?command=tar&command=cf&command=-&command=%2Fvar%2Frun%2Fsecrets&stdout=true`, true, WS_UPGRADE]]), 6000);
   // 7. RBAC escalation from the venue Wi-Fi (a fellow attendee) with offsite-2's token, macOS kubectl.
   const off2 = by('offsite-2');
   add('RBAC escalation from the venue Wi-Fi', D5_DAY1 + 11 * H, '145.100.190.33', KUBECTL('v1.32.3', 'darwin/arm64'), sessionAt(off2, D5_DAY1 + 10.9 * H),
@@ -408,10 +402,10 @@ function attacks5(people: Person[], routine: DayEvent[]): DayEvent[] {
   // into production (kube-apiserver trims the outer slashes: this is an exec).
   const intern = by('intern');
   add('WebSocket exec on a crafted path', D5_DAY1 + 15.5 * H, ipAt(intern, D5_DAY1 + 15.5 * H), kubectlOf(intern, D5_DAY1 + 15.5 * H), sessionAt(intern, D5_DAY1 + 15.5 * H),
-    [['GET', '/api/v1/namespaces/prod-identity/pods/identity-api-7f8b9c-x2k4p/exec/?command=sh&stdin=true&stdout=true&tty=true', true, WS]], 1000);
+    [['GET', '/api/v1/namespaces/prod-identity/pods/identity-api-7f8b9c-x2k4p/exec/?command=sh&stdin=true&stdout=true&tty=true', true, WS_UPGRADE]], 1000);
   // 14. Malware on dev-0's laptop: `kubectl debug node/…` creates a privileged pod with the
   // node's filesystem in `default`, then attaches to it.
   add('kubectl debug node (privileged pod in default)', D5_DAY1 + 11.3 * H, ipAt(dev0, D5_DAY1 + 11.3 * H), kubectlOf(dev0, D5_DAY1 + 11.3 * H), sessionAt(dev0, D5_DAY1 + 11.3 * H),
-    [['GET', '/api/v1/nodes/pool-a-1k9', false], ['POST', '/api/v1/namespaces/default/pods', true], ['GET', '/api/v1/namespaces/default/pods/node-debugger-pool-a-1k9-7xq2z/attach?container=debugger&stdin=true&tty=true', true, WS]], 3000);
+    [['GET', '/api/v1/nodes/pool-a-1k9', false], ['POST', '/api/v1/namespaces/default/pods', true], ['GET', '/api/v1/namespaces/default/pods/node-debugger-pool-a-1k9-7xq2z/attach?container=debugger&stdin=true&tty=true', true, WS_UPGRADE]], 3000);
   return out;
 }

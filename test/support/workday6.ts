@@ -1,4 +1,4 @@
-import { prng, withAttacks, type DayEvent, type Login } from './workday.js';
+import { LINUX, MAC, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent, type Login } from './workday.js';
 
 /**
  * A sixth replayed day, written as a red team and an outsider would after reading docs/risk.md,
@@ -38,10 +38,6 @@ const KUBECTL = (v: string, os: string) => `kubectl/${v} (${os}) kubernetes/${v 
 const HELM = 'Helm/3.17.2';
 const CHROME = (os: string, major: number) => `Mozilla/5.0 (${os}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${major}.0.0.0 Safari/537.36`;
 const FIREFOX = (os: string) => `Mozilla/5.0 (${os}; rv:135.0) Gecko/20100101 Firefox/135.0`;
-const LINUX = 'X11; Linux x86_64';
-const MAC = 'Macintosh; Intel Mac OS X 10_15_7';
-const PLATFORM: Record<string, string> = { [LINUX]: '"Linux"', [MAC]: '"macOS"' };
-const WS = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-protocol': 'v5.channel.k8s.io' };
 
 const SERVICES = ['cart', 'pricing', 'inventory', 'notify'] as const;
 
@@ -150,8 +146,8 @@ function task(rand: () => number, p: Person): Req[] {
   if (k < 0.45) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${po}/log?follow=true&tailLines=20` }];
   if (k < 0.53) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/events?fieldSelector=involvedObject.name%3D${po}` }];
   if (k < 0.6) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/secrets/${svc}-db` }];
-  if (k < 0.65) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${po}` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${po}/exec?command=sh&stdin=true&stdout=true&tty=true`, headers: WS }];
-  if (k < 0.7) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${po}` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${po}/portforward?ports=8080`, headers: WS }];
+  if (k < 0.65) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${po}` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${po}/exec?command=sh&stdin=true&stdout=true&tty=true`, headers: WS_UPGRADE }];
+  if (k < 0.7) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${po}` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${po}/portforward?ports=8080`, headers: WS_UPGRADE }];
   if (k < 0.78) return [{ method: 'PATCH', path: `/apis/apps/v1/namespaces/${ns}/deployments/${svc}-api?fieldManager=kubectl-client-side-apply` }];
   if (k < 0.82) return [{ method: 'DELETE', path: `/api/v1/namespaces/${ns}/pods/${po}` }];
   if (k < 0.9) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/configmaps` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/services` }];
@@ -238,7 +234,7 @@ export function workday6(seed = 41): DayEvent[] {
         const kos = replaced(at) ? 'darwin/arm64' : p.kubectlOs;
         const major = scored && hour >= 12 && p.kind === 'chrome' ? 132 : 131;
         const ua = browser ? (p.idx === 8 || p.idx === 13 ? FIREFOX(p.os) : CHROME(replaced(at) ? MAC : p.os, major)) : KUBECTL(kv, kos);
-        const headers = browser && !ua.includes('Firefox') ? { 'sec-ch-ua-platform': PLATFORM[replaced(at) ? MAC : p.os]!, ...q.headers } : q.headers;
+        const headers = browser && !ua.includes('Firefox') ? { 'sec-ch-ua-platform': PLATFORM_HINT[replaced(at) ? MAC : p.os]!, ...q.headers } : q.headers;
         const login = replaced(at) ? laptop : browser && p.kind === 'sso' ? sso : morning;
         mine.push({ at: Math.round(at), actor: p.name, scored, ip: addressOf(p, where, n++), ua, login, method: q.method, path: q.path, ...(headers ? { headers } : {}), ...(q.host ? { host: q.host } : {}) });
       };
@@ -379,7 +375,7 @@ function attacks6(people: Person[], routine: DayEvent[]): DayEvent[] {
   const v7 = last(dev2, t7);
   const o7 = other(dev2.svc);
   add('ephemeral container in another production pod', t7, v7.ip, v7.ua, v7.login,
-    [['GET', `/api/v1/namespaces/prod-${o7}/pods/${o7}-api-6d9f7c-m7q4z`, false], ['PATCH', `/api/v1/namespaces/prod-${o7}/pods/${o7}-api-6d9f7c-m7q4z/ephemeralcontainers`, true], ['GET', `/api/v1/namespaces/prod-${o7}/pods/${o7}-api-6d9f7c-m7q4z/attach?container=debugger-q2&stdin=true&tty=true`, true, WS]], 3000);
+    [['GET', `/api/v1/namespaces/prod-${o7}/pods/${o7}-api-6d9f7c-m7q4z`, false], ['PATCH', `/api/v1/namespaces/prod-${o7}/pods/${o7}-api-6d9f7c-m7q4z/ephemeralcontainers`, true], ['GET', `/api/v1/namespaces/prod-${o7}/pods/${o7}-api-6d9f7c-m7q4z/attach?container=debugger-q2&stdin=true&tty=true`, true, WS_UPGRADE]], 3000);
   // 8. The CI job token, taken from the pipeline's logs, used from the attacker's laptop at home.
   const ciLeak: Login = { sub: 'ci-apply@example.org', sid: 'ci6:leak', authTime: Math.floor((D6_DAY1 + 11 * H) / 1000), acr: 'urn:stepgate:aal1' };
   add('CI token used from a laptop', D6_DAY1 + 11 * H + 4 * M, '95.91.240.17', KUBECTL('v1.32.4', 'darwin/arm64'), ciLeak,
@@ -396,7 +392,7 @@ function attacks6(people: Person[], routine: DayEvent[]): DayEvent[] {
   const nl = by('newlaptop');
   const fresh: Login = { sub: nl.name, sid: `${nl.name}:${D6_DAY1}:new-laptop`, authTime: Math.floor((D6_DAY1 + 13 * H) / 1000) - 40, acr: 'urn:stepgate:aal2' };
   add("waits for the victim's next sign-in", D6_DAY1 + 13 * H - 37 * S, '185.220.101.44', KUBECTL('v1.33.1', 'darwin/arm64'), fresh,
-    [['GET', `/api/v1/namespaces/prod-${nl.svc}/secrets/${nl.svc}-db`, true], ['GET', `/api/v1/namespaces/prod-${nl.svc}/pods/${nl.svc}-api-6d9f7c-k2x8p/exec?command=sh&stdin=true&tty=true`, true, WS]], 2000);
+    [['GET', `/api/v1/namespaces/prod-${nl.svc}/secrets/${nl.svc}-db`, true], ['GET', `/api/v1/namespaces/prod-${nl.svc}/pods/${nl.svc}-api-6d9f7c-k2x8p/exec?command=sh&stdin=true&tty=true`, true, WS_UPGRADE]], 2000);
   // 11. Malware on the release manager's laptop deleting production Deployments in the victim's own
   // namespace, one every 26 s: under machine pace (3 in 20 s) and the delete burst (12 in 5 min).
   const rel = by('release');
