@@ -133,7 +133,16 @@ export function isDiscovery(req: RequestAttributes): boolean {
   const k = req.kube;
   if (k === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
   const p = k.path;
+  // Every pattern but /openapi/ matches at most four slashes (`/apis/group/version/`): a resource
+  // path, nearly every request, is told apart without running them.
+  if (!p.startsWith('/openapi/') && moreSlashesThan(p, 4)) return false;
   return DISCOVERY.some((re) => re.test(p));
+}
+
+function moreSlashesThan(p: string, n: number): boolean {
+  let seen = 0;
+  for (let i = 0; i < p.length; i++) if (p.charCodeAt(i) === 47 && ++seen > n) return true;
+  return false;
 }
 
 const DISCOVERY = [/^\/api\/?$/, /^\/api\/[^/]+\/?$/, /^\/apis(\/[^/]+){0,2}\/?$/, /^\/version\/?$/, /^\/openapi\//];

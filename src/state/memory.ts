@@ -14,7 +14,7 @@ import {
   type Bucket,
   type LimitsMs,
 } from './sliding.js';
-import { clientToken, sessionClientsRead, sessionClientsWith } from './session-clients.js';
+import { clientToken, ledBy, sessionClientsRead, sessionClientsWith } from './session-clients.js';
 import { bucket, entries, num, optionalNumber, readSnapshot, SNAPSHOT_VERSION, str, writeSnapshot, type SnapshotData } from './snapshot.js';
 import type {
   ApprovalRecord,
@@ -113,6 +113,12 @@ export class MemoryStateStore implements StateStore {
   private readonly subjects: LRUCache<string, SubjectRecord>;
   private readonly sessions: LRUCache<string, SessionRecord>;
   private readonly work: LRUCache<string, WorkRecord>;
+  /**
+   * session → its key in `sessions` (with the subject it was built for): the engine passes the
+   * same subject and session strings for every Check of a token, so the key is looked up by a
+   * string whose hash V8 already keeps instead of being concatenated and hashed again.
+   */
+  private readonly sessionKeys = new Map<string, { subject: string; key: string }>();
 
   private readonly timer: NodeJS.Timeout | undefined;
 
@@ -222,7 +228,7 @@ export class MemoryStateStore implements StateStore {
     if (prefixKnown) use(rec.prefixes, o.ipPrefix, now, l.knownRefreshMs);
     if (deviceKnown) use(rec.devices, o.device, now, l.knownRefreshMs);
     if (clientKnown) use(rec.clients, client, now, l.knownRefreshMs);
-    for (const [m, at] of rec.sightings) if (at <= now - l.knownTtlMs) rec.sightings.delete(m);
+    dropUpTo(rec.sightings, now - l.knownTtlMs);
     const prefixSince = prefixKnown ? 0 : sighting(rec.sightings, 'p:', o.ipPrefix, now, l.maxSightings);
     const deviceSince = deviceKnown ? 0 : sighting(rec.sightings, 'd:', o.device, now, l.maxSightings);
     const clientSince = clientKnown ? 0 : sighting(rec.sightings, 'c:', client, now, l.maxSightings);
@@ -242,8 +248,7 @@ export class MemoryStateStore implements StateStore {
     let sessionOrigin = '';
     let sessionStart = now;
     if (o.session !== '') {
-      // Length-prefixed, so no choice of subject and session can collide with another pair.
-      const key = `${o.subject.length}:${o.subject}${o.session}`;
+      const key = this.sessionKey(o.subject, o.session);
       const s = this.sessions.get(key);
       if (s && s.at > now - l.sessionTtlMs) {
         previousUaFamily = s.ua;
@@ -253,7 +258,7 @@ export class MemoryStateStore implements StateStore {
         if (now < s.at || now - s.at >= l.sessionRefreshMs) s.at = now;
         if (o.uaFamily !== '') {
           s.ua = o.uaFamily;
-          s.clients = sessionClientsWith(sessionClients, clientToken(o));
+          s.clients = ledBy(sessionClients, o) ? sessionClients : sessionClientsWith(sessionClients, clientToken(o));
         }
       } else {
         this.sessions.set(key, { ua: o.uaFamily, clients: clientToken(o), at: now, origin: o.ipPrefix, start: now });
@@ -301,7 +306,7 @@ export class MemoryStateStore implements StateStore {
     const now = wholeMs(w.nowMs);
     const rec = this.workRecord(w.subject);
     const ttl = l.knownTtlMs;
-    for (const [m, at] of rec.sightings) if (at <= now - ttl) rec.sightings.delete(m);
+    dropUpTo(rec.sightings, now - ttl);
     const ns = w.namespace;
     const namespaceKnown = ns !== '' && ns !== '*' && isKnown(rec.namespaces, ns, now, ttl);
     if (namespaceKnown) use(rec.namespaces, ns, now, l.knownRefreshMs);
@@ -370,7 +375,17 @@ export class MemoryStateStore implements StateStore {
 
   private forgetSubject(subject: string, session: string): void {
     this.subjects.delete(subject);
-    if (session !== '') this.sessions.delete(`${subject.length}:${subject}${session}`);
+    if (session !== '') this.sessions.delete(this.sessionKey(subject, session));
+  }
+
+  private sessionKey(subject: string, session: string): string {
+    const hit = this.sessionKeys.get(session);
+    if (hit !== undefined && hit.subject === subject) return hit.key;
+    // Length-prefixed, so no choice of subject and session can collide with another pair.
+    const key = `${subject.length}:${subject}${session}`;
+    if (this.sessionKeys.size >= 4096) this.sessionKeys.clear();
+    this.sessionKeys.set(session, { subject, key });
+    return key;
   }
 
   async close(): Promise<void> {
@@ -477,9 +492,21 @@ function countNamespace(set: Map<string, number>, ns: string, now: number, windo
     for (const at of set.values()) if (at > now - windowMs) n++;
     return n;
   }
-  for (const [m, at] of set) if (at <= now - windowMs) set.delete(m);
+  dropUpTo(set, now - windowMs);
   if (set.has(ns) || set.size < cap) set.set(ns, now);
   return set.size;
+}
+
+/** Drops the members last seen at or before `cutoff`; most calls find none, told from the values alone. */
+function dropUpTo(set: Map<string, number>, cutoff: number): void {
+  let any = false;
+  for (const at of set.values()) {
+    if (at <= cutoff) {
+      any = true;
+      break;
+    }
+  }
+  if (any) for (const [m, at] of set) if (at <= cutoff) set.delete(m);
 }
 
 interface StoredApproval extends ApprovalRecord {
