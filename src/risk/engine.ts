@@ -476,7 +476,7 @@ export class RiskEngine {
             this.nearbyCount = 0;
           }
           let reported = this.nearbyReported.get(l.subject);
-          if (reported === undefined) this.nearbyReported.set(l.subject, (reported = new Map()));
+          if (reported === undefined) this.nearbyReported.set(l.subject, (reported = new Map<string, number>()));
           const tag = nearbyTag(l.nearby, l.network ?? '');
           if (!reported.has(tag)) this.nearbyCount++;
           reported.set(tag, nowMs);
