@@ -140,9 +140,12 @@ export function isDiscovery(req: RequestAttributes): boolean {
 }
 
 function moreSlashesThan(p: string, n: number): boolean {
-  let seen = 0;
-  for (let i = 0; i < p.length; i++) if (p.charCodeAt(i) === 47 && ++seen > n) return true;
-  return false;
+  let at = -1;
+  for (let seen = 0; seen <= n; seen++) {
+    at = p.indexOf('/', at + 1);
+    if (at < 0) return false;
+  }
+  return true;
 }
 
 const DISCOVERY = [/^\/api\/?$/, /^\/api\/[^/]+\/?$/, /^\/apis(\/[^/]+){0,2}\/?$/, /^\/version\/?$/, /^\/openapi\//];

@@ -216,18 +216,14 @@ export class MemoryStateStore implements StateStore {
     const rec = this.record(o.subject);
 
     const firstSeen = rec.seenAt === undefined || rec.seenAt <= now - l.knownTtlMs;
-    const ipKnown = isKnown(rec.ips, o.ip, now, l.knownTtlMs);
-    const prefixKnown = isKnown(rec.prefixes, o.ipPrefix, now, l.knownTtlMs);
-    const deviceKnown = isKnown(rec.devices, o.device, now, l.knownTtlMs);
+    // Use keeps a known entry alive: the TTL runs from last use (written when due), not from learning.
+    const ipKnown = usedIfKnown(rec.ips, o.ip, now, l.knownTtlMs, l.knownRefreshMs);
+    const prefixKnown = usedIfKnown(rec.prefixes, o.ipPrefix, now, l.knownTtlMs, l.knownRefreshMs);
+    const deviceKnown = usedIfKnown(rec.devices, o.device, now, l.knownTtlMs, l.knownRefreshMs);
     const client = o.client ?? '';
-    const clientKnown = isKnown(rec.clients, client, now, l.knownTtlMs);
+    const clientKnown = usedIfKnown(rec.clients, client, now, l.knownTtlMs, l.knownRefreshMs);
     const knownDevices = countLive(rec.devices, now - l.knownTtlMs);
     const knownClients = countLive(rec.clients, now - l.knownTtlMs);
-    // Use keeps a known entry alive: the TTL runs from last use (written when due), not from learning.
-    if (ipKnown) use(rec.ips, o.ip, now, l.knownRefreshMs);
-    if (prefixKnown) use(rec.prefixes, o.ipPrefix, now, l.knownRefreshMs);
-    if (deviceKnown) use(rec.devices, o.device, now, l.knownRefreshMs);
-    if (clientKnown) use(rec.clients, client, now, l.knownRefreshMs);
     dropUpTo(rec.sightings, now - l.knownTtlMs);
     const prefixSince = prefixKnown ? 0 : sighting(rec.sightings, 'p:', o.ipPrefix, now, l.maxSightings);
     const deviceSince = deviceKnown ? 0 : sighting(rec.sightings, 'd:', o.device, now, l.maxSightings);
@@ -308,8 +304,7 @@ export class MemoryStateStore implements StateStore {
     const ttl = l.knownTtlMs;
     dropUpTo(rec.sightings, now - ttl);
     const ns = w.namespace;
-    const namespaceKnown = ns !== '' && ns !== '*' && isKnown(rec.namespaces, ns, now, ttl);
-    if (namespaceKnown) use(rec.namespaces, ns, now, l.knownRefreshMs);
+    const namespaceKnown = ns !== '*' && usedIfKnown(rec.namespaces, ns, now, ttl, l.knownRefreshMs);
     const namespaceSince = namespaceKnown ? 0 : sighting(rec.sightings, 'n:', ns, now, l.maxWork);
     const siteKnown = isKnown(rec.sites, w.site, now, ttl);
     const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, l.maxWork);
@@ -320,8 +315,7 @@ export class MemoryStateStore implements StateStore {
       rec.sightings.set('q:', paceSince);
     } else rec.sightings.delete('q:');
     const live = rec.lastSiteAt > now - ttl;
-    const nearbyKnown = isKnown(rec.nearby, w.nearby, now, ttl);
-    if (nearbyKnown) use(rec.nearby, w.nearby, now, l.knownRefreshMs);
+    const nearbyKnown = usedIfKnown(rec.nearby, w.nearby, now, ttl, l.knownRefreshMs);
     return {
       namespaceKnown,
       namespaceSince,
@@ -450,9 +444,16 @@ function sighting(set: Map<string, number>, kind: string, member: string, now: n
   return now;
 }
 
-/** A use of a known member: its last use written again when due (sliding.ts refreshDue). */
-function use(set: Map<string, number>, member: string, now: number, refreshMs: number): void {
-  if (refreshDue(set, member, set.get(member)!, now, refreshMs)) set.set(member, now);
+/**
+ * Whether `member` is known (isKnown), and if so a use of it: its last use written again when due
+ * (sliding.ts refreshDue). One lookup for both.
+ */
+function usedIfKnown(set: Map<string, number>, member: string, now: number, ttlMs: number, refreshMs: number): boolean {
+  if (member === '') return false;
+  const at = set.get(member);
+  if (at === undefined || at <= now - ttlMs) return false;
+  if (refreshDue(set, member, at, now, refreshMs)) set.set(member, now);
+  return true;
 }
 
 function isKnown(set: Map<string, number>, member: string, now: number, ttlMs: number): boolean {
