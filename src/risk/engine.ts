@@ -99,7 +99,8 @@ export class RiskEngine {
   private readonly recentDenials = new Map<string, number>();
   private readonly ipOptions: { trustedHops: number; ipv4Prefix: number; ipv6Prefix: number };
   private readonly sites: readonly Site[];
-  private readonly nearby = new WeakMap<ClientAddress, Nearby>();
+  /** What the configuration says about each address (placeOf). */
+  private readonly places = new WeakMap<ClientAddress, Place>();
   /** subject → (wider network, network) → when reported to the store (nearbyNews); `nearbyCount` entries in all. */
   private readonly nearbyReported = new Map<string, Map<string, number>>();
   private nearbyCount = 0;
@@ -121,16 +122,19 @@ export class RiskEngine {
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs) }));
   }
 
-  /** The wider network around the address (`risk.nearby_networks`; '' when none or no wider than the network). */
-  private nearbyOf(a: ClientAddress): Nearby {
-    // Addresses are cached objects (clientAddress), so this is computed once per address.
-    let near = this.nearby.get(a);
-    if (near === undefined) {
+  /**
+   * The trusted networks, named site and wider network of an address: pure functions of the
+   * address and this engine's configuration (a reload builds a new engine). Addresses are cached
+   * objects (clientAddress), so this is computed once per address rather than per request.
+   */
+  private placeOf(a: ClientAddress): Place {
+    let place = this.places.get(a);
+    if (place === undefined) {
       const wider = this.computeNearby(a);
-      near = { wider, tag: nearbyTag(wider, a.prefix) };
-      this.nearby.set(a, near);
+      place = { trusted: this.trusted(a), site: this.sites.length > 0 ? this.siteOf(a) : undefined, nearby: { wider, tag: nearbyTag(wider, a.prefix) } };
+      this.places.set(a, place);
     }
-    return near;
+    return place;
   }
 
   private keysOf(who: Identity): IdentityKeys {
@@ -219,10 +223,11 @@ export class RiskEngine {
       counted,
     };
     const action = actionOf(kube, base, destructive);
-    const site = this.sites.length > 0 ? this.siteOf(address) : undefined;
+    const place = this.placeOf(address);
+    const site = place.site;
     // The working set, pace and site: only for requests that touch a namespace, a sensitive object
     // or a named site, in the same round trip as `observe`.
-    const nearby = this.nearbyOf(address);
+    const nearby = place.nearby;
     // Discovery is no activity (no namespace, no pace) but still comes from somewhere.
     const ns = counted ? action.namespace : '';
     const object = counted ? paceObject : '';
@@ -231,7 +236,7 @@ export class RiskEngine {
         ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider }
         : undefined;
     // What finish() needs besides the history: one object rather than closures over all of it.
-    const p: Assessing = { who, base, nowMs, extra, shadow, address, trustedNetwork: this.trusted(address), device, client, obs, action, site, nearby };
+    const p: Assessing = { who, base, nowMs, extra, shadow, address, trustedNetwork: place.trusted, device, client, obs, action, site, nearby };
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -550,6 +555,15 @@ interface Nearby {
 
 function nearbyTag(wider: string, network: string): string {
   return `${wider}\n${network}`;
+}
+
+/** What the configuration says about one address (RiskEngine.placeOf). */
+interface Place {
+  /** Inside `risk.trusted_networks`. */
+  readonly trusted: boolean;
+  /** The named site (`risk.locations`) it belongs to. */
+  readonly site: Site | undefined;
+  readonly nearby: Nearby;
 }
 
 /** One request being assessed: what RiskEngine.finish needs besides the store's answer. */
