@@ -313,7 +313,7 @@ export class MemoryStateStore implements StateStore {
     if (pace > l.paceThreshold) {
       paceSince = rec.sightings.get('q:') ?? now;
       rec.sightings.set('q:', paceSince);
-    } else rec.sightings.delete('q:');
+    } else if (rec.sightings.size > 0) rec.sightings.delete('q:');
     const live = rec.lastSiteAt > now - ttl;
     const nearbyKnown = usedIfKnown(rec.nearby, w.nearby, now, ttl, l.knownRefreshMs);
     return {
@@ -452,7 +452,8 @@ function usedIfKnown(set: Map<string, number>, member: string, now: number, ttlM
   if (member === '') return false;
   const at = set.get(member);
   if (at === undefined || at <= now - ttlMs) return false;
-  if (refreshDue(set, member, at, now, refreshMs)) set.set(member, now);
+  // Alone in its set it is the newest, so only its age makes the write due (refreshDue's rule).
+  if (set.size === 1 ? at <= now - refreshMs : refreshDue(set, member, at, now, refreshMs)) set.set(member, now);
   return true;
 }
 
