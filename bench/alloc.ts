@@ -99,7 +99,7 @@ interface ProfileNode {
 }
 
 /** Bytes allocated by function (self), from the sampling heap profiler, while `work` runs. */
-async function allocationProfile(work: () => Promise<void> | void, checks: number): Promise<void> {
+export async function allocationProfile(work: () => Promise<void> | void, checks: number): Promise<void> {
   const session = new Session();
   session.connect();
   await session.post('HeapProfiler.enable');

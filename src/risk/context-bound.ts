@@ -133,7 +133,19 @@ export function isDiscovery(req: RequestAttributes): boolean {
   const k = req.kube;
   if (k === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
   const p = k.path;
+  // Every pattern but /openapi/ matches at most four slashes (`/apis/group/version/`): a resource
+  // path, nearly every request, is told apart without running them.
+  if (!p.startsWith('/openapi/') && moreSlashesThan(p, 4)) return false;
   return DISCOVERY.some((re) => re.test(p));
+}
+
+function moreSlashesThan(p: string, n: number): boolean {
+  let at = -1;
+  for (let seen = 0; seen <= n; seen++) {
+    at = p.indexOf('/', at + 1);
+    if (at < 0) return false;
+  }
+  return true;
 }
 
 const DISCOVERY = [/^\/api\/?$/, /^\/api\/[^/]+\/?$/, /^\/apis(\/[^/]+){0,2}\/?$/, /^\/version\/?$/, /^\/openapi\//];

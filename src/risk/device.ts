@@ -34,6 +34,12 @@ export interface DeviceInputs {
 /** Bounded memo of hashes: the same few certificates and browsers repeat all day. */
 export class DeviceResolver {
   private readonly memo = new Map<string, Device>();
+  /**
+   * The commonest case, a user agent alone (kubectl, client-go tools: no certificate, cookie or
+   * client hints), by the user agent itself: the same device the memo has under its composite
+   * key, found without building that key for every request.
+   */
+  private readonly byAgent = new Map<string, Device>();
 
   constructor(private readonly trustXfcc: boolean) {}
 
@@ -41,6 +47,11 @@ export class DeviceResolver {
     const cert = i.principal !== '' ? i.principal : this.trustXfcc && i.xfcc ? xfccIdentity(i.xfcc) : '';
     const ua = i.userAgent ?? '';
     const cookie = i.deviceCookie ?? '';
+    const agentOnly = cert === '' && cookie === '' && !i.secChUa && !i.secChUaPlatform;
+    if (agentOnly) {
+      const hit = this.byAgent.get(ua);
+      if (hit) return hit;
+    }
     const key =
       cert !== '' ? `c\n${cert}\n${ua}` : cookie !== '' ? `k\n${cookie}\n${ua}` : `f\n${ua}\n${i.secChUa ?? ''}\n${i.secChUaPlatform ?? ''}`;
     const hit = this.memo.get(key);
@@ -52,8 +63,12 @@ export class DeviceResolver {
     else if (cookie !== '') device = Object.freeze({ id: `cookie:${digest(cookie)}`, strength: 'cookie', uaFamily: family, platform });
     else if (ua !== '') device = Object.freeze({ id: `fp:${digest(fingerprint(family, ua, i.secChUaPlatform))}`, strength: 'fingerprint', uaFamily: family, platform });
     else device = NO_DEVICE;
-    if (this.memo.size >= 4096) this.memo.clear();
+    if (this.memo.size >= 4096) {
+      this.memo.clear();
+      this.byAgent.clear();
+    }
     this.memo.set(key, device);
+    if (agentOnly) this.byAgent.set(ua, device);
     return device;
   }
 }

@@ -99,9 +99,18 @@ export class RiskEngine {
   private readonly recentDenials = new Map<string, number>();
   private readonly ipOptions: { trustedHops: number; ipv4Prefix: number; ipv6Prefix: number };
   private readonly sites: readonly Site[];
-  private readonly nearby = new WeakMap<ClientAddress, string>();
-  /** (subject, wider network, network) → when reported to the store (nearbyNews). */
-  private readonly nearbyReported = new Map<string, number>();
+  /** What the configuration says about each address (placeOf). */
+  private readonly places = new WeakMap<ClientAddress, Place>();
+  /** subject → (wider network, network) → when reported to the store (nearbyNews); `nearbyCount` entries in all. */
+  private readonly nearbyReported = new Map<string, Map<string, number>>();
+  private nearbyCount = 0;
+  /**
+   * The store keys of each identity (subjectKey, the login's session), built once per Identity
+   * object: the token cache hands out the same object for every Check with that token, so its
+   * keys are the same strings every time, whose hashes V8 keeps, instead of a concatenation to
+   * flatten and hash again in each of the store's lookups.
+   */
+  private readonly identityKeys = new WeakMap<Identity, IdentityKeys>();
 
   constructor(private readonly o: RiskEngineOptions) {
     this.bands = new RiskBands(o.risk.bands, o.assurance, o.shadow === true);
@@ -113,15 +122,30 @@ export class RiskEngine {
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs) }));
   }
 
-  /** The wider network around the address (`risk.nearby_networks`); '' when none or no wider than the network. */
-  private nearbyOf(a: ClientAddress): string {
-    // Addresses are cached objects (clientAddress), so this is computed once per address.
-    let near = this.nearby.get(a);
-    if (near === undefined) {
-      near = this.computeNearby(a);
-      this.nearby.set(a, near);
+  /**
+   * The trusted networks, named site and wider network of an address: pure functions of the
+   * address and this engine's configuration (a reload builds a new engine). Addresses are cached
+   * objects (clientAddress), so this is computed once per address rather than per request.
+   */
+  private placeOf(a: ClientAddress): Place {
+    let place = this.places.get(a);
+    if (place === undefined) {
+      const wider = this.computeNearby(a);
+      place = { trusted: this.trusted(a), site: this.sites.length > 0 ? this.siteOf(a) : undefined, nearby: { wider, tag: nearbyTag(wider, a.prefix) } };
+      this.places.set(a, place);
     }
-    return near;
+    return place;
+  }
+
+  private keysOf(who: Identity): IdentityKeys {
+    let k = this.identityKeys.get(who);
+    if (k === undefined) {
+      // One login is one session: a fresh authentication in the same IdP session starts a new
+      // one, whose first use says where that proof was made.
+      k = { subject: subjectKey(who), session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}` };
+      this.identityKeys.set(who, k);
+    }
+    return k;
   }
 
   private computeNearby(a: ClientAddress): string {
@@ -144,10 +168,10 @@ export class RiskEngine {
    * store call each) while the wider network waits for a second one. Bounded; forgetting only
    * costs a repeated report.
    */
-  private nearbyNews(subject: string, nearby: string, network: string, nowMs: number): boolean {
+  private nearbyNews(subject: string, tag: string, nowMs: number): boolean {
     if (this.o.risk.nearby_networks.min_networks <= 1) return true;
     // Reported again after an hour, so evidence the store let expire is given back in time.
-    const at = this.nearbyReported.get(`${subject}\n${nearby}\n${network}`);
+    const at = this.nearbyReported.get(subject)?.get(tag);
     return at === undefined || nowMs - at >= 3_600_000 || nowMs < at;
   }
 
@@ -166,21 +190,24 @@ export class RiskEngine {
   ): RiskOutcome | Promise<RiskOutcome> {
     const h = req.headers;
     const address = clientAddress(req.sourceAddress, req.clientResolved ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses);
+    const userAgent = h.get('user-agent');
     const device = this.devices.resolve({
       principal: req.sourcePrincipal,
       xfcc: h.get('x-forwarded-client-cert'),
       deviceCookie: this.o.deviceCookies?.fromCookieHeader(h.get('cookie')),
-      userAgent: h.get('user-agent'),
+      userAgent,
       secChUa: h.get('sec-ch-ua'),
       secChUaPlatform: h.get('sec-ch-ua-platform'),
     });
-    const client = clientKind(device.uaFamily, h.get('user-agent') ?? '');
+    const client = clientKind(device.uaFamily, userAgent ?? '');
     const kube = req.kube;
+    const keys = this.keysOf(who);
+    const destructive = kube !== undefined && (kube.verb === 'delete' || kube.verb === 'deletecollection');
+    const paceObject = sensitiveObject(kube, base);
+    const counted = !isDiscovery(req);
     const obs: Observation = {
-      subject: subjectKey(who),
-      // One login is one session: a fresh authentication in the same IdP session starts a new
-      // one, whose first use says where that proof was made.
-      session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}`,
+      subject: keys.subject,
+      session: keys.session,
       nowMs,
       ip: address.ip,
       ipPrefix: address.prefix,
@@ -191,81 +218,39 @@ export class RiskEngine {
       sensitive: base.sensitivity > 0,
       client,
       // Deletes have their own counter; an on-call restart of a few pods is not an enumeration.
-      object: kube !== undefined && (kube.verb === 'delete' || kube.verb === 'deletecollection') ? '' : sensitiveObject(kube, base),
-      destructive: kube !== undefined && (kube.verb === 'delete' || kube.verb === 'deletecollection'),
-      counted: !isDiscovery(req),
+      object: destructive ? '' : paceObject,
+      destructive,
+      counted,
     };
-    const trustedNetwork = this.trusted(address);
-    const action = actionOf(kube, base, obs.destructive === true);
-    const site = this.sites.length > 0 ? this.siteOf(address) : undefined;
+    const action = actionOf(kube, base, destructive);
+    const place = this.placeOf(address);
+    const site = place.site;
     // The working set, pace and site: only for requests that touch a namespace, a sensitive object
     // or a named site, in the same round trip as `observe`.
-    const paceObject = sensitiveObject(kube, base);
-    const nearby = this.nearbyOf(address);
+    const nearby = place.nearby;
     // Discovery is no activity (no namespace, no pace) but still comes from somewhere.
-    const ns = obs.counted ? action.namespace : '';
-    const object = obs.counted ? paceObject : '';
+    const ns = counted ? action.namespace : '';
+    const object = counted ? paceObject : '';
     const workObs: WorkObservation | undefined =
-      this.o.store.observeWork !== undefined && (ns !== '' || object !== '' || site !== undefined || nearby !== '')
-        ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby }
+      this.o.store.observeWork !== undefined && (ns !== '' || object !== '' || site !== undefined || nearby.wider !== '')
+        ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider }
         : undefined;
-    const finish = (history: SubjectHistory, degraded: boolean, work: WorkHistory | undefined): RiskOutcome => {
-      const travel = work !== undefined && site !== undefined ? this.travel(site, work, nowMs) : undefined;
-      const ctx = { history, address, trustedNetwork, device, client, identity: who, sensitivity: base.sensitivity, nowMs, degraded, work, action, travel };
-      const cfg = this.o.risk.signals;
-      const s = scoreRisk(ctx, cfg, extra);
-      const k = this.bands.reached(s.score);
-      let requirement = this.bands.apply(base, k);
-      // Automation cannot sign in again; its requests are judged on the score (and approvals).
-      // The common case (everything known, no burst) needs no look at the contributions.
-      const quiet = history.prefixKnown && history.deviceKnown && history.clientKnown && history.behaviourSince === 0 && !unlikeItself(s.contributions, work);
-      const bindable = !(quiet || degraded || who.automation === true);
-      let bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, this.learnMaxAge, cfg) : undefined;
-      if (bound && !requirement.deny) requirement = bindToContext(requirement, bound, nowMs, this.learnLevel);
-      // Further deletes in a burst are refused, not stepped up: the insider doing it is freshly
-      // signed in. Anything else meanwhile needs a sign-in after the burst began (bound above).
-      if (cfg.destructive.deny && this.o.shadow !== true && obs.destructive && who.automation !== true && !requirement.deny && history.behaviourSince > 0 && s.contributions.some((c) => c.code === 'destructive_burst')) {
-        bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds);
-        requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
-      }
-      const learn = degraded ? undefined : this.learnable(obs, history, who, device, trustedNetwork, work, site?.name ?? '', nearby, s.contributions);
-      return {
-        ok: true,
-        requirement,
-        risk: {
-          score: s.score,
-          contributions: s.contributions,
-          band: this.bands.name(this.bands.enforcedUpTo(k)),
-          denies: !base.deny && requirement.deny,
-          degraded,
-          learned: learn !== undefined,
-          clientIp: address.ip,
-          context: bound,
-        },
-        learn,
-        shadow: shadow !== undefined || this.bands.anyShadow || this.o.shadow === true ? this.wouldBe(ctx, s, extra, shadow, base, bindable, nowMs) : undefined,
-      };
-    };
-    const failed = (err: unknown): RiskOutcome => {
-      this.report(err);
-      // Never allow what would have needed a step-up only because the state is unavailable:
-      // fail_closed refuses anything a rule singles out; otherwise every address and device
-      // counts as new, which can only raise the requirement.
-      // With the risk engine in shadow mode, nothing it concludes is enforced: no refusal either.
-      if (this.o.onStateError === 'fail_closed' && this.o.shadow !== true && isSensitive(base)) {
-        return { ok: false, detail: `session state unavailable: ${errorMessage(err)}` };
-      }
-      return finish(pessimistic(this.o.fallback.observe(obs) as SubjectHistory), true, undefined);
-    };
+    // What finish() needs besides the history: one object rather than closures over all of it.
+    const p: Assessing = { who, base, nowMs, extra, shadow, address, trustedNetwork: place.trusted, device, client, obs, action, site, nearby };
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
       try {
         both = this.o.store.observeAll(obs, workObs);
       } catch (err) {
-        return failed(err);
+        return this.failed(p, err);
       }
-      return both instanceof Promise ? both.then((b) => finish(b.history, false, b.work), failed) : finish(both.history, false, both.work);
+      return both instanceof Promise
+        ? both.then(
+            (b) => this.finish(p, b.history, false, b.work),
+            (err: unknown) => this.failed(p, err),
+          )
+        : this.finish(p, both.history, false, both.work);
     }
     let history: SubjectHistory | Promise<SubjectHistory>;
     let work: WorkHistory | Promise<WorkHistory> | undefined;
@@ -273,13 +258,80 @@ export class RiskEngine {
       history = this.o.store.observe(obs);
       work = workObs !== undefined ? this.o.store.observeWork!(workObs) : undefined;
     } catch (err) {
-      return failed(err);
+      return this.failed(p, err);
     }
     if (history instanceof Promise || work instanceof Promise) {
       // Both scripts go out together: one round trip of latency.
-      return Promise.all([history, work]).then(([hist, w]) => finish(hist, false, w), failed);
+      return Promise.all([history, work]).then(
+        ([hist, w]) => this.finish(p, hist, false, w),
+        (err: unknown) => this.failed(p, err),
+      );
     }
-    return finish(history, false, work);
+    return this.finish(p, history, false, work);
+  }
+
+  private finish(p: Assessing, history: SubjectHistory, degraded: boolean, work: WorkHistory | undefined): RiskOutcome {
+    const { who, base, nowMs, extra, address, device, site, obs } = p;
+    const travel = work !== undefined && site !== undefined ? this.travel(site, work, nowMs) : undefined;
+    const ctx: SignalContext = {
+      history,
+      address,
+      trustedNetwork: p.trustedNetwork,
+      device,
+      client: p.client,
+      identity: who,
+      sensitivity: base.sensitivity,
+      nowMs,
+      degraded,
+      work,
+      action: p.action,
+      travel,
+    };
+    const cfg = this.o.risk.signals;
+    const s = scoreRisk(ctx, cfg, extra);
+    const k = this.bands.reached(s.score);
+    let requirement = this.bands.apply(base, k);
+    // Automation cannot sign in again; its requests are judged on the score (and approvals).
+    // The common case (everything known, no burst) needs no look at the contributions.
+    const quiet = history.prefixKnown && history.deviceKnown && history.clientKnown && history.behaviourSince === 0 && !unlikeItself(s.contributions, work);
+    const bindable = !(quiet || degraded || who.automation === true);
+    let bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, this.learnMaxAge, cfg) : undefined;
+    if (bound && !requirement.deny) requirement = bindToContext(requirement, bound, nowMs, this.learnLevel);
+    // Further deletes in a burst are refused, not stepped up: the insider doing it is freshly
+    // signed in. Anything else meanwhile needs a sign-in after the burst began (bound above).
+    if (cfg.destructive.deny && this.o.shadow !== true && obs.destructive && who.automation !== true && !requirement.deny && history.behaviourSince > 0 && s.contributions.some((c) => c.code === 'destructive_burst')) {
+      bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds);
+      requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
+    }
+    const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, s.contributions);
+    return {
+      ok: true,
+      requirement,
+      risk: {
+        score: s.score,
+        contributions: s.contributions,
+        band: this.bands.name(this.bands.enforcedUpTo(k)),
+        denies: !base.deny && requirement.deny,
+        degraded,
+        learned: learn !== undefined,
+        clientIp: address.ip,
+        context: bound,
+      },
+      learn,
+      shadow: p.shadow !== undefined || this.bands.anyShadow || this.o.shadow === true ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs) : undefined,
+    };
+  }
+
+  private failed(p: Assessing, err: unknown): RiskOutcome {
+    this.report(err);
+    // Never allow what would have needed a step-up only because the state is unavailable:
+    // fail_closed refuses anything a rule singles out; otherwise every address and device
+    // counts as new, which can only raise the requirement.
+    // With the risk engine in shadow mode, nothing it concludes is enforced: no refusal either.
+    if (this.o.onStateError === 'fail_closed' && this.o.shadow !== true && isSensitive(p.base)) {
+      return { ok: false, detail: `session state unavailable: ${errorMessage(err)}` };
+    }
+    return this.finish(p, pessimistic(this.o.fallback.observe(p.obs) as SubjectHistory), true, undefined);
   }
 
   /** A move from the last proven site to `to` faster than `impossible_travel.max_kmh`; undefined when none. */
@@ -352,7 +404,7 @@ export class RiskEngine {
     trusted: boolean,
     w: WorkHistory | undefined,
     site: string,
-    nearby: string,
+    nearby: Nearby,
     fired: readonly Contribution[],
   ): Learnable | undefined {
     if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
@@ -394,7 +446,7 @@ export class RiskEngine {
     // The last site's time is what travel speed is measured from: refreshed once a minute.
     const st = site !== '' && (site !== w.lastSite || o.nowMs - w.lastSiteAt >= 60_000) ? site : '';
     // Only a network proven itself (not merely trusted, not merely nearby) vouches for the wider one.
-    const near = nearby !== '' && !w.nearbyKnown && (h.prefixKnown || (l?.prefix ?? '') !== '') && this.nearbyNews(o.subject, nearby, o.ipPrefix, o.nowMs) ? nearby : '';
+    const near = nearby.wider !== '' && !w.nearbyKnown && (h.prefixKnown || (l?.prefix ?? '') !== '') && this.nearbyNews(o.subject, nearby.tag, o.nowMs) ? nearby.wider : '';
     if (ns === '' && st === '' && near === '') return l;
     return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near, network: near === '' ? '' : o.ipPrefix };
   }
@@ -424,8 +476,15 @@ export class RiskEngine {
       if ((l.namespace !== '' || l.site !== '' || l.nearby !== '') && this.o.store.learnWork !== undefined) {
         const min = this.o.risk.nearby_networks.min_networks;
         if (l.nearby !== '' && min > 1) {
-          if (this.nearbyReported.size >= 10_000) this.nearbyReported.clear();
-          this.nearbyReported.set(`${l.subject}\n${l.nearby}\n${l.network ?? ''}`, nowMs);
+          if (this.nearbyCount >= 10_000) {
+            this.nearbyReported.clear();
+            this.nearbyCount = 0;
+          }
+          let reported = this.nearbyReported.get(l.subject);
+          if (reported === undefined) this.nearbyReported.set(l.subject, (reported = new Map<string, number>()));
+          const tag = nearbyTag(l.nearby, l.network ?? '');
+          if (!reported.has(tag)) this.nearbyCount++;
+          reported.set(tag, nowMs);
         }
         const p = this.o.store.learnWork(l.subject, l.namespace, l.site, nowMs, l.nearby, l.network ?? '', min);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
@@ -443,14 +502,14 @@ export class RiskEngine {
   recordDenial(who: Identity, nowMs: number, req?: RequestAttributes): void {
     if (req !== undefined) {
       if (isDiscovery(req)) return;
-      const key = `${subjectKey(who)}\n${req.method}\n${req.path}`;
+      const key = `${this.keysOf(who).subject}\n${req.method}\n${req.path}`;
       const last = this.recentDenials.get(key);
       if (last !== undefined && nowMs - last >= 0 && nowMs - last < RETRY_WINDOW_MS) return;
       if (this.recentDenials.size >= 10_000) this.recentDenials.clear();
       this.recentDenials.set(key, nowMs);
     }
     try {
-      const p = this.o.store.recordDenial(subjectKey(who), nowMs);
+      const p = this.o.store.recordDenial(this.keysOf(who).subject, nowMs);
       if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
     } catch (err) {
       this.report(err);
@@ -477,6 +536,51 @@ export function newcomer(h: SubjectHistory): boolean {
 /** A part first seen at `since` (0: no sighting) is proven by an authentication at `auth` (ms). */
 function proven(since: number, auth: number, grace: number): boolean {
   return since > 0 && auth >= since - grace;
+}
+
+/** An identity's keys in the store (RiskEngine.keysOf). */
+interface IdentityKeys {
+  readonly subject: string;
+  /** The login: IdP session and authentication time ('' when the credential names no session). */
+  readonly session: string;
+}
+
+/** The wider network around an address, and the key nearbyNews keeps its report under. */
+interface Nearby {
+  /** '' when none or no wider than the network. */
+  readonly wider: string;
+  /** The wider network and the address' own network. */
+  readonly tag: string;
+}
+
+function nearbyTag(wider: string, network: string): string {
+  return `${wider}\n${network}`;
+}
+
+/** What the configuration says about one address (RiskEngine.placeOf). */
+interface Place {
+  /** Inside `risk.trusted_networks`. */
+  readonly trusted: boolean;
+  /** The named site (`risk.locations`) it belongs to. */
+  readonly site: Site | undefined;
+  readonly nearby: Nearby;
+}
+
+/** One request being assessed: what RiskEngine.finish needs besides the store's answer. */
+interface Assessing {
+  readonly who: Identity;
+  readonly base: Requirement;
+  readonly nowMs: number;
+  readonly extra: readonly Contribution[] | undefined;
+  readonly shadow: ShadowInput | undefined;
+  readonly address: ClientAddress;
+  readonly trustedNetwork: boolean;
+  readonly device: Device;
+  readonly client: string;
+  readonly obs: Observation;
+  readonly action: Action;
+  readonly site: Site | undefined;
+  readonly nearby: Nearby;
 }
 
 interface Site {

@@ -14,7 +14,7 @@ import {
   type Bucket,
   type LimitsMs,
 } from './sliding.js';
-import { clientToken, sessionClientsRead, sessionClientsWith } from './session-clients.js';
+import { clientToken, ledBy, sessionClientsRead, sessionClientsWith } from './session-clients.js';
 import { bucket, entries, num, optionalNumber, readSnapshot, SNAPSHOT_VERSION, str, writeSnapshot, type SnapshotData } from './snapshot.js';
 import type {
   ApprovalRecord,
@@ -113,6 +113,12 @@ export class MemoryStateStore implements StateStore {
   private readonly subjects: LRUCache<string, SubjectRecord>;
   private readonly sessions: LRUCache<string, SessionRecord>;
   private readonly work: LRUCache<string, WorkRecord>;
+  /**
+   * session → its key in `sessions` (with the subject it was built for): the engine passes the
+   * same subject and session strings for every Check of a token, so the key is looked up by a
+   * string whose hash V8 already keeps instead of being concatenated and hashed again.
+   */
+  private readonly sessionKeys = new Map<string, { subject: string; key: string }>();
 
   private readonly timer: NodeJS.Timeout | undefined;
 
@@ -210,19 +216,15 @@ export class MemoryStateStore implements StateStore {
     const rec = this.record(o.subject);
 
     const firstSeen = rec.seenAt === undefined || rec.seenAt <= now - l.knownTtlMs;
-    const ipKnown = isKnown(rec.ips, o.ip, now, l.knownTtlMs);
-    const prefixKnown = isKnown(rec.prefixes, o.ipPrefix, now, l.knownTtlMs);
-    const deviceKnown = isKnown(rec.devices, o.device, now, l.knownTtlMs);
+    // Use keeps a known entry alive: the TTL runs from last use (written when due), not from learning.
+    const ipKnown = usedIfKnown(rec.ips, o.ip, now, l.knownTtlMs, l.knownRefreshMs);
+    const prefixKnown = usedIfKnown(rec.prefixes, o.ipPrefix, now, l.knownTtlMs, l.knownRefreshMs);
+    const deviceKnown = usedIfKnown(rec.devices, o.device, now, l.knownTtlMs, l.knownRefreshMs);
     const client = o.client ?? '';
-    const clientKnown = isKnown(rec.clients, client, now, l.knownTtlMs);
+    const clientKnown = usedIfKnown(rec.clients, client, now, l.knownTtlMs, l.knownRefreshMs);
     const knownDevices = countLive(rec.devices, now - l.knownTtlMs);
     const knownClients = countLive(rec.clients, now - l.knownTtlMs);
-    // Use keeps a known entry alive: the TTL runs from last use (written when due), not from learning.
-    if (ipKnown) use(rec.ips, o.ip, now, l.knownRefreshMs);
-    if (prefixKnown) use(rec.prefixes, o.ipPrefix, now, l.knownRefreshMs);
-    if (deviceKnown) use(rec.devices, o.device, now, l.knownRefreshMs);
-    if (clientKnown) use(rec.clients, client, now, l.knownRefreshMs);
-    for (const [m, at] of rec.sightings) if (at <= now - l.knownTtlMs) rec.sightings.delete(m);
+    dropUpTo(rec.sightings, now - l.knownTtlMs);
     const prefixSince = prefixKnown ? 0 : sighting(rec.sightings, 'p:', o.ipPrefix, now, l.maxSightings);
     const deviceSince = deviceKnown ? 0 : sighting(rec.sightings, 'd:', o.device, now, l.maxSightings);
     const clientSince = clientKnown ? 0 : sighting(rec.sightings, 'c:', client, now, l.maxSightings);
@@ -242,8 +244,7 @@ export class MemoryStateStore implements StateStore {
     let sessionOrigin = '';
     let sessionStart = now;
     if (o.session !== '') {
-      // Length-prefixed, so no choice of subject and session can collide with another pair.
-      const key = `${o.subject.length}:${o.subject}${o.session}`;
+      const key = this.sessionKey(o.subject, o.session);
       const s = this.sessions.get(key);
       if (s && s.at > now - l.sessionTtlMs) {
         previousUaFamily = s.ua;
@@ -253,7 +254,7 @@ export class MemoryStateStore implements StateStore {
         if (now < s.at || now - s.at >= l.sessionRefreshMs) s.at = now;
         if (o.uaFamily !== '') {
           s.ua = o.uaFamily;
-          s.clients = sessionClientsWith(sessionClients, clientToken(o));
+          s.clients = ledBy(sessionClients, o) ? sessionClients : sessionClientsWith(sessionClients, clientToken(o));
         }
       } else {
         this.sessions.set(key, { ua: o.uaFamily, clients: clientToken(o), at: now, origin: o.ipPrefix, start: now });
@@ -301,10 +302,9 @@ export class MemoryStateStore implements StateStore {
     const now = wholeMs(w.nowMs);
     const rec = this.workRecord(w.subject);
     const ttl = l.knownTtlMs;
-    for (const [m, at] of rec.sightings) if (at <= now - ttl) rec.sightings.delete(m);
+    dropUpTo(rec.sightings, now - ttl);
     const ns = w.namespace;
-    const namespaceKnown = ns !== '' && ns !== '*' && isKnown(rec.namespaces, ns, now, ttl);
-    if (namespaceKnown) use(rec.namespaces, ns, now, l.knownRefreshMs);
+    const namespaceKnown = ns !== '*' && usedIfKnown(rec.namespaces, ns, now, ttl, l.knownRefreshMs);
     const namespaceSince = namespaceKnown ? 0 : sighting(rec.sightings, 'n:', ns, now, l.maxWork);
     const siteKnown = isKnown(rec.sites, w.site, now, ttl);
     const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, l.maxWork);
@@ -313,10 +313,9 @@ export class MemoryStateStore implements StateStore {
     if (pace > l.paceThreshold) {
       paceSince = rec.sightings.get('q:') ?? now;
       rec.sightings.set('q:', paceSince);
-    } else rec.sightings.delete('q:');
+    } else if (rec.sightings.size > 0) rec.sightings.delete('q:');
     const live = rec.lastSiteAt > now - ttl;
-    const nearbyKnown = isKnown(rec.nearby, w.nearby, now, ttl);
-    if (nearbyKnown) use(rec.nearby, w.nearby, now, l.knownRefreshMs);
+    const nearbyKnown = usedIfKnown(rec.nearby, w.nearby, now, ttl, l.knownRefreshMs);
     return {
       namespaceKnown,
       namespaceSince,
@@ -370,7 +369,17 @@ export class MemoryStateStore implements StateStore {
 
   private forgetSubject(subject: string, session: string): void {
     this.subjects.delete(subject);
-    if (session !== '') this.sessions.delete(`${subject.length}:${subject}${session}`);
+    if (session !== '') this.sessions.delete(this.sessionKey(subject, session));
+  }
+
+  private sessionKey(subject: string, session: string): string {
+    const hit = this.sessionKeys.get(session);
+    if (hit !== undefined && hit.subject === subject) return hit.key;
+    // Length-prefixed, so no choice of subject and session can collide with another pair.
+    const key = `${subject.length}:${subject}${session}`;
+    if (this.sessionKeys.size >= 4096) this.sessionKeys.clear();
+    this.sessionKeys.set(session, { subject, key });
+    return key;
   }
 
   async close(): Promise<void> {
@@ -435,9 +444,17 @@ function sighting(set: Map<string, number>, kind: string, member: string, now: n
   return now;
 }
 
-/** A use of a known member: its last use written again when due (sliding.ts refreshDue). */
-function use(set: Map<string, number>, member: string, now: number, refreshMs: number): void {
-  if (refreshDue(set, member, set.get(member)!, now, refreshMs)) set.set(member, now);
+/**
+ * Whether `member` is known (isKnown), and if so a use of it: its last use written again when due
+ * (sliding.ts refreshDue). One lookup for both.
+ */
+function usedIfKnown(set: Map<string, number>, member: string, now: number, ttlMs: number, refreshMs: number): boolean {
+  if (member === '') return false;
+  const at = set.get(member);
+  if (at === undefined || at <= now - ttlMs) return false;
+  // Alone in its set it is the newest, so only its age makes the write due (refreshDue's rule).
+  if (set.size === 1 ? at <= now - refreshMs : refreshDue(set, member, at, now, refreshMs)) set.set(member, now);
+  return true;
 }
 
 function isKnown(set: Map<string, number>, member: string, now: number, ttlMs: number): boolean {
@@ -477,9 +494,21 @@ function countNamespace(set: Map<string, number>, ns: string, now: number, windo
     for (const at of set.values()) if (at > now - windowMs) n++;
     return n;
   }
-  for (const [m, at] of set) if (at <= now - windowMs) set.delete(m);
+  dropUpTo(set, now - windowMs);
   if (set.has(ns) || set.size < cap) set.set(ns, now);
   return set.size;
+}
+
+/** Drops the members last seen at or before `cutoff`; most calls find none, told from the values alone. */
+function dropUpTo(set: Map<string, number>, cutoff: number): void {
+  let any = false;
+  for (const at of set.values()) {
+    if (at <= cutoff) {
+      any = true;
+      break;
+    }
+  }
+  if (any) for (const [m, at] of set) if (at <= cutoff) set.delete(m);
 }
 
 interface StoredApproval extends ApprovalRecord {

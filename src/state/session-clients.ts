@@ -11,6 +11,23 @@ export function clientToken(o: Observation): string {
 }
 
 /**
+ * Whether the list's first entry is this request's client (clientToken(o)), told without building
+ * the token: then sessionClientsWith would return the list as it is, which is what most requests
+ * of a session find.
+ */
+export function ledBy(list: string, o: Observation): boolean {
+  const f = o.uaFamily;
+  if (f === '' || !list.startsWith(f)) return false;
+  let end = f.length;
+  const p = o.platform;
+  if (p) {
+    if (list.charCodeAt(end) !== 64 /* @ */ || !list.startsWith(p, end + 1)) return false;
+    end += 1 + p.length;
+  }
+  return end === list.length || list.charCodeAt(end) === 32 /* space */;
+}
+
+/**
  * The list as read: a record whose last family (written alone by a replica of the previous
  * version, or read from its snapshot) is not the family leading the list gets it in front.
  */

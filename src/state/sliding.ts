@@ -158,6 +158,16 @@ export function refreshIntervals(knownTtlMs: number, sessionTtlMs: number): { kn
  */
 export function refreshDue(set: Map<string, number>, member: string, at: number, now: number, refreshMs: number): boolean {
   if (at <= now - refreshMs) return true;
+  // Alone in its set (one address, one network, one device: the common case), it is the newest.
+  if (set.size === 1 && set.has(member)) return false;
+  // The times alone settle it unless another member has the same time (then byte order does); a
+  // scan of the values allocates nothing, unlike one of the entries.
+  let ties = 0;
+  for (const t of set.values()) {
+    if (t > at) return true;
+    if (t === at) ties++;
+  }
+  if (ties === 0 || (ties === 1 && set.get(member) === at)) return false;
   for (const [m, t] of set) if (m !== member && (t > at || (t === at && byteCompare(m, member) > 0))) return true;
   return false;
 }
