@@ -6,7 +6,7 @@ import type { ClientKind } from '../decision/respond.js';
 import { reasonKind } from '../core/reasons.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { Runtime } from '../pipeline/runtime.js';
-import type { Logger } from './log.js';
+import { needsRedaction, unredacted, type Logger } from './log.js';
 import { tokenCacheOutcome } from './metrics.js';
 import { clientText, clip, clipped, subjectFor } from '../core/redact.js';
 import type { Completion } from './stepup.js';
@@ -48,10 +48,15 @@ export interface DecisionRecordInput {
 }
 
 export class DecisionLog {
+  /** `log` without pino's redactor, for records that cannot hold what it censors (log.ts). */
+  private readonly plain: Logger;
+
   constructor(
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.plain = unredacted(log);
+  }
 
   record(c: DecisionRecordInput, cfg: TelemetryConfig): void {
     const v = c.verdict;
@@ -70,7 +75,9 @@ export class DecisionLog {
     else level = v.reason === 'internal_error' ? 'error' : 'info';
     // Checked before anything is built: with allows at debug, the common case ends here.
     if (!this.log.isLevelEnabled(level)) return;
-    this.log[level](decisionRecord(c, event, cfg), MESSAGES[event]);
+    const record = decisionRecord(c, event, cfg);
+    // The same line either way (test/unit/telemetry-audit-redact.test.ts); the redactor only where it could censor.
+    (needsRedaction(record) ? this.log : this.plain)[level](record, MESSAGES[event]);
   }
 }
 
