@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Identity } from '../../src/core/identity.js';
 import type { Verdict } from '../../src/decision/verdict.js';
 import type { Requirement } from '../../src/policy/policy.js';
+import type { RequestAttributes } from '../../src/request/attributes.js';
 import { DecisionLog, decisionRecord, type DecisionRecordInput } from '../../src/telemetry/audit.js';
 import { createLogger, needsRedaction, unredacted } from '../../src/telemetry/log.js';
 import { captureLog } from '../support/telemetry.js';
@@ -171,5 +172,88 @@ describe('DecisionLog with the unredacted sibling', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain('s3cret');
     expect(lines[0]).toContain('[redacted]');
+  });
+});
+
+describe('DecisionLog: repeated denials written from pre-serialised fields', () => {
+  const need = requirement(['secrets']);
+  const PEOPLE = [identity('alice@example.com'), identity('bob@example.com'), identity('alice@example.com'), identity('mallory\ud800')];
+  const request = (path: string, ua: string, id: string): RequestAttributes =>
+    ({
+      method: 'GET',
+      host: 'kube.example.com',
+      path,
+      kube: { verb: 'get', isResourceRequest: true, apiGroup: '', resource: 'secrets', subresource: '', namespace: 'prod', name: path.slice(-2) },
+      headers: new Map([['user-agent', ua], ['x-request-id', id]]),
+      sourceAddress: '10.1.2.3',
+    }) as unknown as RequestAttributes;
+  const REASONS = ['acr_insufficient', 'auth_too_old', 'policy_deny'] as const;
+  const PATHS = ['/api/v1/namespaces/prod/secrets/db', '/api/v1/namespaces/prod/secrets/ab'];
+
+  it('write every denial, each line the very line a redacting logger writes for the whole record (property)', () => {
+    const step = fc.record({
+      who: fc.nat(PEOPLE.length - 1),
+      reason: fc.constantFrom(...REASONS),
+      path: fc.constantFrom(...PATHS),
+      ua: fc.constantFrom('kubectl/v1.31.0', 'kubectl/v1.32.1'),
+      id: fc.constantFrom('r1', 'r2', 'r3'),
+      hashed: fc.boolean(),
+      ms: fc.constantFrom(0.042, 1.5),
+      allow: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 30 }), (steps) => {
+        const lines: string[] = [];
+        const logger = createLogger('info', { write: (l: string) => void lines.push(l.replace(/"time":"[^"]*"/, '"time":"T"')) });
+        const ref: string[] = [];
+        const reference = createLogger('info', { write: (l: string) => void ref.push(l.replace(/"time":"[^"]*"/, '"time":"T"')) });
+        const log = new DecisionLog(logger);
+        // Each step twice or more in a row too, so repeats meet their near-twins.
+        for (const x of steps.flatMap((x, i) => (i % 3 === 0 ? [x, x, x] : [x]))) {
+          const v = verdict({
+            allow: x.allow,
+            reason: x.allow ? 'allowed' : x.reason,
+            requirement: need,
+            identity: PEOPLE[x.who],
+            attributes: request(x.path, x.ua, x.id),
+          });
+          const conf = { ...cfg, subject: x.hashed ? ('hashed' as const) : ('clear' as const), audit: { level: 'info' as const, sample_allows: 1 } };
+          const status = x.allow ? 200 : x.reason === 'policy_deny' ? 403 : 401;
+          const kind = x.allow || x.reason === 'policy_deny' ? undefined : 'api';
+          const c = input(v, { status, clientKind: kind, elapsedMs: x.ms });
+          log.record(c, conf);
+          const event = x.allow ? 'access.allow' : kind ? 'stepup.challenge' : 'policy.deny';
+          reference.info(decisionRecord(c, event, conf), x.allow ? 'request allowed' : kind ? 'step-up challenge issued' : 'request denied by policy');
+          expect(lines).toHaveLength(ref.length);
+          expect(lines.at(-1)).toBe(ref.at(-1));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('write one record per repeated step-up challenge, each with its own request id and latency', () => {
+    const { logger, records } = captureLog('info');
+    const log = new DecisionLog(logger);
+    for (let i = 0; i < 6; i++) {
+      const v = verdict({ requirement: need, identity: PEOPLE[0], attributes: request(PATHS[0]!, 'kubectl/v1.31.0', `req-${i}`) });
+      log.record(input(v, { elapsedMs: i }), cfg);
+    }
+    expect(records.map((r) => [r.event, r.request_id, r.latency_ms, r.subject])).toEqual(
+      [0, 1, 2, 3, 4, 5].map((i) => ['stepup.challenge', `req-${i}`, i, 'alice@example.com']),
+    );
+  });
+
+  it('never write one identity\'s fields for another, nor keep a subject mode a reload changed', () => {
+    const { logger, records } = captureLog('info');
+    const log = new DecisionLog(logger);
+    const at = (who: Identity) => input(verdict({ requirement: need, identity: who, attributes: request(PATHS[0]!, 'kubectl/v1.31.0', 'r') }));
+    for (let i = 0; i < 3; i++) for (const who of [PEOPLE[0]!, PEOPLE[1]!]) log.record(at(who), cfg);
+    expect(records.map((r) => r.subject)).toEqual(['alice@example.com', 'bob@example.com', 'alice@example.com', 'bob@example.com', 'alice@example.com', 'bob@example.com']);
+    const hashed = { ...cfg, subject: 'hashed' as const };
+    log.record(at(PEOPLE[1]!), hashed);
+    log.record(at(PEOPLE[1]!), hashed);
+    expect(records.slice(-2).map((r) => r.subject)).toEqual([records.at(-1)!.subject, records.at(-1)!.subject]);
+    expect(records.at(-1)!.subject).not.toContain('bob');
   });
 });
