@@ -93,8 +93,9 @@ export class DecisionLog {
     if (!v.allow && who !== undefined && c.error === undefined) {
       const fields = decisionFields(c, event, cfg);
       const perRequest = requestFields(c);
-      if (!needsRedaction(fields) && !needsRedaction(perRequest)) {
+      if (!needsRedaction(perRequest)) {
         const last = this.repeats.get(who);
+        // Only fields that needed no redaction are ever kept.
         if (last !== undefined && sameFields(last.fields, fields)) {
           // Made on the second sight only: a child costs more than one record, and most denials
           // that do not repeat at once never would.
@@ -102,9 +103,11 @@ export class DecisionLog {
           last.logger[level](perRequest, msg);
           return;
         }
-        this.repeats.set(who, { fields, logger: undefined });
-        this.plain[level]({ ...fields, ...perRequest }, msg);
-        return;
+        if (!needsRedaction(fields)) {
+          this.repeats.set(who, { fields, logger: undefined });
+          this.plain[level]({ ...fields, ...perRequest }, msg);
+          return;
+        }
       }
     }
     const record = decisionRecord(c, event, cfg);
@@ -254,9 +257,14 @@ function requestFields(c: DecisionRecordInput): Record<string, unknown> {
   };
 }
 
-/** Whether two records' fields serialise alike: the same keys in the same order, values equal as JSON values. */
+/**
+ * Whether two decisionFields results serialise alike. Both come from the one object literal there,
+ * so their keys are the same, in the same order: only the values are compared (without listing
+ * the keys, which allocated an array per record). Nested values in full, keys and order included.
+ */
 function sameFields(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
-  return sameJson(a, b);
+  for (const k in a) if (!sameJson(a[k], b[k])) return false;
+  return true;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

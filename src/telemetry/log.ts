@@ -68,6 +68,22 @@ export function unredacted(log: Logger): Logger {
   return log.child({}, { redact: { paths: [] }, level: 'trace' });
 }
 
+let lastMs = Number.NaN;
+let lastTime = '';
+
+/**
+ * pino.stdTimeFunctions.isoTime's very text, formatted once per millisecond: a burst of records
+ * (denials come in bursts) shares it instead of building a Date and its ISO string each.
+ */
+export function isoTime(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastTime = `,"time":"${new Date(ms).toISOString()}"`;
+    lastMs = ms;
+  }
+  return lastTime;
+}
+
 export type LogFormat = 'json' | 'pretty';
 
 export interface LogOptions {
@@ -87,7 +103,7 @@ export function createLogger(level: string, destination?: DestinationStream, opt
       // Under `serve --workers N` every record says which worker wrote it (workers.ts).
       base: options.worker !== undefined ? { service: 'stepgate', worker: options.worker } : { service: 'stepgate' },
       redact: { paths: REDACT, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
     out,

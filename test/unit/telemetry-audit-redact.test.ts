@@ -1,11 +1,12 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { describe, expect, it, vi } from 'vitest';
 import type { Identity } from '../../src/core/identity.js';
 import type { Verdict } from '../../src/decision/verdict.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { DecisionLog, decisionRecord, type DecisionRecordInput } from '../../src/telemetry/audit.js';
-import { createLogger, needsRedaction, unredacted } from '../../src/telemetry/log.js';
+import { createLogger, isoTime, needsRedaction, unredacted } from '../../src/telemetry/log.js';
 import { captureLog } from '../support/telemetry.js';
 
 /**
@@ -255,5 +256,19 @@ describe('DecisionLog: repeated denials written from pre-serialised fields', () 
     log.record(at(PEOPLE[1]!), hashed);
     expect(records.slice(-2).map((r) => r.subject)).toEqual([records.at(-1)!.subject, records.at(-1)!.subject]);
     expect(records.at(-1)!.subject).not.toContain('bob');
+  });
+});
+
+describe('isoTime', () => {
+  it('is pino\'s isoTime text for every millisecond, formatted once per millisecond', () => {
+    const now = vi.spyOn(Date, 'now');
+    try {
+      for (const ms of [1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_001, 1_700_000_000_000, 0, 1_764_720_000_999, 1_764_720_001_000]) {
+        now.mockReturnValue(ms);
+        expect(isoTime()).toBe(pino.stdTimeFunctions.isoTime());
+      }
+    } finally {
+      now.mockRestore();
+    }
   });
 });
