@@ -68,7 +68,10 @@ export class Responder {
    * Denials already answered, by everything they are made of (reuseKey). kubectl and browsers
    * repeat a challenged request until the user steps up, and building the Status body, the
    * step-up URL and the WWW-Authenticate text cost more than the decision. Part of this Responder,
-   * so a reload (a new Responder) starts empty.
+   * so a reload (a new Responder) starts empty. Nothing kept is single-use or signed: a redirect
+   * points at the step-up start URL, and the OIDC state, nonce and PKCE verifier (and the sealed
+   * state cookie) are made per flow by web/stepup/flow.ts when it continues, never here, so a
+   * signing-key rotation has nothing to invalidate (test/integration/stepup-flow.test.ts).
    */
   private readonly denials: LRUCache<string, Answer>;
   /**
