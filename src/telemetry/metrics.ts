@@ -402,9 +402,9 @@ export class StepgateMetrics implements MetricProducer {
 
   challenge(reason: ReasonCode, clientKind: ClientKind, level: string): void {
     let kinds = this.challengeIndex.get(reason);
-    if (kinds === undefined) this.challengeIndex.set(reason, (kinds = new Map()));
+    if (kinds === undefined) this.challengeIndex.set(reason, (kinds = new Map<string, Map<string, CounterSeries>>()));
     let levels = kinds.get(clientKind);
-    if (levels === undefined) kinds.set(clientKind, (levels = new Map()));
+    if (levels === undefined) kinds.set(clientKind, (levels = new Map<string, CounterSeries>()));
     let series = levels.get(level);
     if (series === undefined) levels.set(level, (series = seriesFor(this.challenges, { reason, client_kind: clientKind, level })));
     series.value++;
