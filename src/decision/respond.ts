@@ -65,7 +65,7 @@ export class Responder {
   private readonly descriptions: ReadonlyMap<string, string>;
   private readonly hint: string;
   /**
-   * Denials already answered, by everything they are made of (reuseKey). kubectl and browsers
+   * Denials already answered, by everything they are made of (reuseParts). kubectl and browsers
    * repeat a challenged request until the user steps up, and building the Status body, the
    * step-up URL and the WWW-Authenticate text cost more than the decision. Part of this Responder,
    * so a reload (a new Responder) starts empty. Nothing kept is single-use or signed: a redirect
@@ -140,10 +140,10 @@ export class Responder {
   /**
    * Everything a denial's Answer is computed from, written to keyParts (the count is returned),
    * each variable string prefixed by its length so that two different inputs never give one key;
-   * -1 when the denial is not worth keeping or holds something per request. Whatever `refuse` reads from the verdict must be here: the
-   * reason (and with it its kind, message and status), the identity's subject and level (metadata,
-   * body), whether the token was cached (metadata), the requirement's level, max_age, rules, deny
-   * message and incident, the risk assessment's score, band, contributions and context (body,
+   * -1 when the denial is not worth keeping or holds something per request. Whatever `refuse`
+   * reads from the verdict must be here: the reason (and with it its kind, message and status),
+   * the identity's subject and level (metadata, body), whether the token was cached (metadata),
+   * the requirement's level, max_age, rules, deny message and incident, the risk assessment's score, band, contributions and context (body,
    * Status message, step-up URL), the guardrails that fired, whether the request is for the
    * Kubernetes API (Status body), the kind of client (redirect or challenge) and, with a step-up
    * URL, the scheme, host, authority and target it returns to. Nothing in an answer is bound to
@@ -434,8 +434,8 @@ export class Responder {
 const MAX_RETURN_TARGET = 2048;
 
 /**
- * Reused by reuseKey (built synchronously, so one array serves every Check), written by index and
- * cut to length. Joined once, V8 writes the key as one flat string; appended piece by piece it
+ * Written by reuseParts (synchronously, so one array serves every Check) by index, cut to length
+ * when joined. Joined once, V8 writes the key as one flat string; appended piece by piece it
  * was a tree of partial strings, flattened again to hash it (about 1.1 KB of garbage per kept
  * denial: bench/alloc.ts). Every variable string is prefixed by its length, so no two different
  * inputs give one key whatever the strings hold (the separator included).
