@@ -16,7 +16,8 @@
  * flight. The gRPC transport and the request's protobuf decoding are left out (the no-op pays them
  * too): bench/gc.ts measures the whole server, transport included, next to the no-op.
  *
- *   node --import tsx bench/alloc.ts     (BENCH_ROUNDS, BENCH_ITERATIONS, BENCH_NEW_PER_ROUND)
+ *   node --import tsx bench/alloc.ts     (BENCH_ROUNDS, BENCH_ITERATIONS, BENCH_NEW_PER_ROUND; BENCH_LOG_LEVEL=info:
+ *                                        decision and audit records built and serialised, not written)
  *   BENCH_ALLOC_PROFILE='grafana dashboard' node --import tsx bench/alloc.ts
  *       where the bytes of the shapes whose name contains it come from: V8's sampling heap profiler
  *       with collected objects included (every allocation, not only what survives), by function
@@ -139,7 +140,8 @@ async function main(): Promise<void> {
   const NEW_PER_ROUND = Number(process.env.BENCH_NEW_PER_ROUND ?? 1_000);
   const TRACING = process.env.BENCH_ALLOC_TRACING === '1';
   const issuer = await startIssuer();
-  const log = createLogger('warn', { write: () => undefined });
+  // BENCH_LOG_LEVEL=info: decision and audit records built and serialised (a server's default level), then dropped.
+  const log = createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn', { write: () => undefined });
   const plain = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0'), 'bench.yaml');
   const guarded = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0', undefined, GUARDRAILS_YAML), 'bench.yaml');
   const deps = { fetch: (u: string | URL | Request, i?: RequestInit) => fetch(u, i), now: Date.now, env: {} };

@@ -10,7 +10,8 @@
  * every traced Check starts a trace).
  *
  *   node --import tsx bench/hotpath.ts     (BENCH_ROUNDS, BENCH_ITERATIONS, BENCH_TRACING=0 to skip tracing,
- *                                          BENCH_SHAPES=step-up: only the shapes whose name contains it)
+ *                                          BENCH_SHAPES=step-up: only the shapes whose name contains it,
+ *                                          BENCH_LOG_LEVEL=info: audit records built and serialised, not written)
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -47,7 +48,9 @@ async function main(): Promise<void> {
   const TRACEPARENT = process.env.BENCH_TRACEPARENT !== '0';
   const issuer = await startIssuer();
   const config = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0'), 'bench.yaml');
-  const log = createLogger('warn', { write: () => undefined });
+  // BENCH_LOG_LEVEL=info: decision and audit records are built and serialised as in a server at
+  // `log.level: info` (every step-up challenge is an audit record), then dropped instead of written.
+  const log = createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn', { write: () => undefined });
   let rt: Runtime | undefined;
   const runtime = () => rt!;
   let sinkProc: ReturnType<typeof fork> | undefined;

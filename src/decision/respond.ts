@@ -5,6 +5,7 @@ import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { reasonKind, reasonMessage } from '../core/reasons.js';
 import type { Verdict } from './verdict.js';
+import type { Identity } from '../core/identity.js';
 import { upstreamCookie } from '../request/cookies.js';
 import { approvalBaseUrl } from '../approvals/urls.js';
 import { shortId } from '../approvals/request-id.js';
@@ -64,12 +65,22 @@ export class Responder {
   private readonly descriptions: ReadonlyMap<string, string>;
   private readonly hint: string;
   /**
-   * Denials already answered, by everything they are made of (reuseKey). kubectl and browsers
+   * Denials already answered, by everything they are made of (reuseParts). kubectl and browsers
    * repeat a challenged request until the user steps up, and building the Status body, the
    * step-up URL and the WWW-Authenticate text cost more than the decision. Part of this Responder,
-   * so a reload (a new Responder) starts empty.
+   * so a reload (a new Responder) starts empty. Nothing kept is single-use or signed: a redirect
+   * points at the step-up start URL, and the OIDC state, nonce and PKCE verifier (and the sealed
+   * state cookie) are made per flow by web/stepup/flow.ts when it continues, never here, so a
+   * signing-key rotation has nothing to invalidate (test/integration/stepup-flow.test.ts).
    */
   private readonly denials: LRUCache<string, Answer>;
+  /**
+   * In front of `denials`: each identity's last kept denial with the parts its key was made of.
+   * Keyed by the verified Identity object (one per cached token), so it lives as long as the
+   * token cache keeps that token, and two identities never share an entry; the answer depends on
+   * the identity only through its subject and level, which are among the parts anyway.
+   */
+  private readonly lastDenial = new WeakMap<Identity, { readonly parts: readonly (string | number)[]; readonly answer: Answer }>();
   private denialHits = 0;
   private denialMisses = 0;
 
@@ -96,59 +107,135 @@ export class Responder {
   }
 
   respond(v: Verdict): Answer {
-    if (v.allow) return this.allow(v);
-    const key = this.reuseKey(v);
-    if (key === undefined) return this.refuse(v);
-    const hit = this.denials.get(key);
-    if (hit !== undefined) {
+    return v.allow ? this.allow(v) : this.refusal(v);
+  }
+
+  /** A denial: kept ones found again (respond() stays small enough for V8 to inline on the allow path). */
+  private refusal(v: Verdict): Answer {
+    const n = this.reuseParts(v);
+    if (n < 0) return this.refuse(v);
+    const who = v.identity;
+    // The same identity asking the same thing again (a client repeating a challenged request):
+    // its last denial, found by comparing the parts instead of joining and hashing them.
+    const last = who === undefined ? undefined : this.lastDenial.get(who);
+    if (last !== undefined && sameParts(last.parts, n)) {
+      keyParts.fill(0, 0, n);
       this.denialHits++;
-      return hit;
+      return last.answer;
     }
-    this.denialMisses++;
-    const a = frozen(this.refuse(v));
-    this.denials.set(key, a);
+    const parts = who === undefined ? undefined : keyParts.slice(0, n);
+    const key = joinParts(n);
+    let a = this.denials.get(key);
+    if (a !== undefined) {
+      this.denialHits++;
+    } else {
+      this.denialMisses++;
+      a = frozen(this.refuse(v));
+      this.denials.set(key, a);
+    }
+    if (who !== undefined) this.lastDenial.set(who, { parts: parts!, answer: a });
     return a;
   }
 
   /**
-   * Everything a denial's Answer is computed from, each variable string prefixed by its length so
-   * that two different inputs never give one key; undefined when the denial is not worth keeping
-   * or holds something per request. Whatever `refuse` reads from the verdict must be here: the
-   * reason (and with it its kind, message and status), the identity's subject and level (metadata,
-   * body), whether the token was cached (metadata), the requirement's level, max_age, rules, deny
-   * message and incident, the risk assessment's score, band, contributions and context (body,
+   * Everything a denial's Answer is computed from, written to keyParts (the count is returned),
+   * each variable string prefixed by its length so that two different inputs never give one key;
+   * -1 when the denial is not worth keeping or holds something per request. Whatever `refuse`
+   * reads from the verdict must be here: the reason (and with it its kind, message and status),
+   * the identity's subject and level (metadata, body), whether the token was cached (metadata),
+   * the requirement's level, max_age, rules, deny message and incident, the risk assessment's score, band, contributions and context (body,
    * Status message, step-up URL), the guardrails that fired, whether the request is for the
    * Kubernetes API (Status body), the kind of client (redirect or challenge) and, with a step-up
    * URL, the scheme, host, authority and target it returns to. Nothing in an answer is bound to
    * the time of the request except through these (a context's `since`, a tightened max_age).
    */
-  private reuseKey(v: Verdict): string | undefined {
+  private reuseParts(v: Verdict): number {
     const req = v.attributes;
     // An approval's id is per request; without attributes the answer is an internal error.
-    if (req === undefined || v.approval !== undefined) return undefined;
+    if (req === undefined || v.approval !== undefined) return -1;
     const who = v.identity;
     // A token's first sighting is answered once (`token_cache: miss`); its next request is a hit.
-    if (who !== undefined && !v.tokenCached) return undefined;
-    let k = `${v.reason}|${v.tokenCached ? 1 : 0}${req.kube ? 1 : 0}${clientKind(req)}`;
-    if (who !== undefined) k += `|i${who.levelName.length}:${who.levelName}${who.subject.length}:${who.subject}`;
+    if (who !== undefined && !v.tokenCached) return -1;
+    // Written by index into one reused array (see keyParts).
+    let n = 0;
+    const p = keyParts;
+    p[n++] = v.reason;
+    p[n++] = v.tokenCached ? 1 : 0;
+    p[n++] = req.kube ? 1 : 0;
+    p[n++] = clientKind(req);
+    if (who !== undefined) {
+      p[n++] = 'i';
+      p[n++] = who.levelName.length;
+      p[n++] = who.levelName;
+      p[n++] = who.subject.length;
+      p[n++] = who.subject;
+    }
     const r = v.requirement;
     if (r !== undefined) {
-      k += `|q${r.deny ? 1 : 0}/${r.level}/${r.maxAge ?? ''}/${r.rules.length}`;
-      for (const n of r.rules) k += `:${n.length}:${n}`;
-      if (r.denyMessage !== undefined) k += `|m${r.denyMessage.length}:${r.denyMessage}`;
-      if (r.incident !== undefined) k += `|n${r.incident.length}:${r.incident}`;
+      p[n++] = 'q';
+      p[n++] = r.deny ? 1 : 0;
+      p[n++] = r.level;
+      p[n++] = r.maxAge ?? '';
+      p[n++] = r.rules.length;
+      // Indexed loops: for-of allocated an iterator per Check here (bench/alloc.ts).
+      for (let i = 0; i < r.rules.length; i++) {
+        const name = r.rules[i]!;
+        p[n++] = name.length;
+        p[n++] = name;
+      }
+      if (r.denyMessage !== undefined) {
+        p[n++] = 'm';
+        p[n++] = r.denyMessage.length;
+        p[n++] = r.denyMessage;
+      }
+      if (r.incident !== undefined) {
+        p[n++] = 'n';
+        p[n++] = r.incident.length;
+        p[n++] = r.incident;
+      }
     }
     const risk = v.risk;
     if (risk !== undefined) {
-      k += `|s${risk.score}/${risk.band === undefined ? '' : `${risk.band.length}:${risk.band}`}/${risk.contributions.length}`;
-      for (const c of risk.contributions) k += `:${c.code.length}:${c.code}${c.weight}`;
+      p[n++] = 's';
+      p[n++] = risk.score;
+      p[n++] = risk.band === undefined ? -1 : risk.band.length;
+      p[n++] = risk.band ?? '';
+      p[n++] = risk.contributions.length;
+      for (let i = 0; i < risk.contributions.length; i++) {
+        const c = risk.contributions[i]!;
+        p[n++] = c.code.length;
+        p[n++] = c.code;
+        p[n++] = c.weight;
+      }
       const cx = risk.context;
-      if (cx !== undefined) k += `|c${cx.code}/${cx.authAfter}/${cx.action ?? ''}/${cx.summary.length}:${cx.summary}`;
+      if (cx !== undefined) {
+        p[n++] = 'c';
+        p[n++] = cx.code;
+        p[n++] = cx.authAfter;
+        p[n++] = cx.action === undefined ? -1 : cx.action.length;
+        p[n++] = cx.action ?? '';
+        p[n++] = cx.summary.length;
+        p[n++] = cx.summary;
+      }
     }
     const fired = v.guardrails?.contribution.codes;
-    if (fired !== undefined && fired.length > 0) k += `|g${fired.join(',')}`;
-    if (this.stepupUrl) k += `|u${req.scheme.length}:${req.scheme}${req.host.length}:${req.host}${req.authority.length}:${req.authority}${req.target.length}:${req.target}`;
-    return k;
+    if (fired !== undefined && fired.length > 0) {
+      p[n++] = 'g';
+      p[n++] = fired.length;
+      for (let i = 0; i < fired.length; i++) p[n++] = fired[i]!;
+    }
+    if (this.stepupUrl) {
+      p[n++] = 'u';
+      p[n++] = req.scheme.length;
+      p[n++] = req.scheme;
+      p[n++] = req.host.length;
+      p[n++] = req.host;
+      p[n++] = req.authority.length;
+      p[n++] = req.authority;
+      p[n++] = req.target.length;
+      p[n++] = req.target;
+    }
+    return n;
   }
 
   /** A denial's answer, built from the verdict (respond() keeps the reusable ones). */
@@ -345,6 +432,30 @@ export class Responder {
 }
 
 const MAX_RETURN_TARGET = 2048;
+
+/**
+ * Written by reuseParts (synchronously, so one array serves every Check) by index, cut to length
+ * when joined. Joined once, V8 writes the key as one flat string; appended piece by piece it
+ * was a tree of partial strings, flattened again to hash it (about 1.1 KB of garbage per kept
+ * denial: bench/alloc.ts). Every variable string is prefixed by its length, so no two different
+ * inputs give one key whatever the strings hold (the separator included).
+ */
+const keyParts: (string | number)[] = [];
+
+/** The key of keyParts' first `n` parts; they are dropped so that the array keeps no request's strings alive. */
+function joinParts(n: number): string {
+  keyParts.length = n;
+  const key = keyParts.join('|');
+  keyParts.fill(0);
+  return key;
+}
+
+/** Whether keyParts' first `n` parts are `parts`, value for value (what their joined keys being equal means). */
+function sameParts(parts: readonly (string | number)[], n: number): boolean {
+  if (parts.length !== n) return false;
+  for (let i = 0; i < n; i++) if (parts[i] !== keyParts[i]) return false;
+  return true;
+}
 
 /** A kept answer is shared by every request it is sent for: nothing may change it afterwards. */
 function frozen(a: Answer): Answer {

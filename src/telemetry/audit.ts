@@ -1,4 +1,6 @@
 import type { Span } from '@opentelemetry/api';
+import { LRUCache } from 'lru-cache';
+import type { Identity } from '../core/identity.js';
 import { guardrailTitle } from '../config/guardrail-codes.js';
 import type { Level } from 'pino';
 import type { TelemetryConfig } from '../config/schema.js';
@@ -6,7 +8,7 @@ import type { ClientKind } from '../decision/respond.js';
 import { reasonKind } from '../core/reasons.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { Runtime } from '../pipeline/runtime.js';
-import type { Logger } from './log.js';
+import { needsRedaction, unredacted, type Logger } from './log.js';
 import { tokenCacheOutcome } from './metrics.js';
 import { clientText, clip, clipped, subjectFor } from '../core/redact.js';
 import type { Completion } from './stepup.js';
@@ -48,10 +50,24 @@ export interface DecisionRecordInput {
 }
 
 export class DecisionLog {
+  /** `log` without pino's redactor, for records that cannot hold what it censors (log.ts). */
+  private readonly plain: Logger;
+  /**
+   * Each identity's last denial record's decisionFields, and once they were seen twice in a row a
+   * child of `plain` that has them pre-serialised as bindings: a client repeating a challenged
+   * request then costs pino only the requestFields. The fields are compared by value every time
+   * (never trusted from the key), so a reload, a subject mode or any other change gives a new
+   * entry. Bounded: a child logger with its serialised copy is ~2.9 KB (measured), so 256
+   * identities in the middle of a step-up at once hold at most ~0.9 MB.
+   */
+  private readonly repeats = new LRUCache<Identity, { readonly fields: Record<string, unknown>; logger: Logger | undefined }>({ max: 256 });
+
   constructor(
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.plain = unredacted(log);
+  }
 
   record(c: DecisionRecordInput, cfg: TelemetryConfig): void {
     const v = c.verdict;
@@ -70,7 +86,43 @@ export class DecisionLog {
     else level = v.reason === 'internal_error' ? 'error' : 'info';
     // Checked before anything is built: with allows at debug, the common case ends here.
     if (!this.log.isLevelEnabled(level)) return;
-    this.log[level](decisionRecord(c, event, cfg), MESSAGES[event]);
+    this.write(c, event, level, cfg);
+  }
+
+  /**
+   * Apart from record() so that record() stays small enough for V8 to inline into the caller,
+   * where the input object of a record never written (a routine allow) is then never allocated
+   * (bench/alloc.ts: 72 B per allowed Check when this was all one method).
+   */
+  private write(c: DecisionRecordInput, event: AuditEvent | 'decision', level: Level, cfg: TelemetryConfig): void {
+    const v = c.verdict;
+    const msg = MESSAGES[event];
+    const who = v.identity;
+    // Denials repeat (kubectl retries after a challenge, browsers are redirected, a misconfigured
+    // client loops); allows vary by path and are mostly not written at all.
+    if (!v.allow && who !== undefined && c.error === undefined) {
+      const fields = decisionFields(c, event, cfg);
+      const perRequest = requestFields(c);
+      if (!needsRedaction(perRequest)) {
+        const last = this.repeats.get(who);
+        // Only fields that needed no redaction are ever kept.
+        if (last !== undefined && sameFields(last.fields, fields)) {
+          // Made on the second sight only: a child costs more than one record, and most denials
+          // that do not repeat at once never would.
+          last.logger ??= this.plain.child(last.fields);
+          last.logger[level](perRequest, msg);
+          return;
+        }
+        if (!needsRedaction(fields)) {
+          this.repeats.set(who, { fields, logger: undefined });
+          this.plain[level]({ ...fields, ...perRequest }, msg);
+          return;
+        }
+      }
+    }
+    const record = decisionRecord(c, event, cfg);
+    // The same line either way (test/unit/telemetry-audit-redact.test.ts); the redactor only where it could censor.
+    (needsRedaction(record) ? this.log : this.plain)[level](record, msg);
   }
 }
 
@@ -111,14 +163,20 @@ function sampled(rate: number, random: () => number): boolean {
 
 /** The record's fields. Request data only through the redaction helpers; undefined fields are left out. */
 export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'decision', cfg: TelemetryConfig): Record<string, unknown> {
+  return { ...decisionFields(c, event, cfg), ...requestFields(c) };
+}
+
+/**
+ * What the decision was and what it was about: the same for every repeat of one request by one
+ * identity (a client retrying a challenge), so a DecisionLog may write it pre-serialised. First
+ * in the record, before `requestFields`.
+ */
+function decisionFields(c: DecisionRecordInput, event: AuditEvent | 'decision', cfg: TelemetryConfig): Record<string, unknown> {
   const v = c.verdict;
   const r = v.requirement;
   const who = v.identity;
   const req = v.attributes;
-  const headers = req?.headers;
   const names = c.rt?.assurance.names;
-  // A span that is not recorded (sampled out) is never exported: its id would point nowhere.
-  const spanContext = c.span?.isRecording() ? c.span.spanContext() : undefined;
   return {
     audit: event === 'decision' ? undefined : true,
     event,
@@ -131,14 +189,8 @@ export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'deci
     level_required: r && !r.deny && r.level >= 0 ? names?.[r.level] : undefined,
     max_age: r && !r.deny ? r.maxAge : undefined,
     level_presented: who?.levelName,
-    auth_age: who?.authTime !== undefined && c.rt ? Math.floor(c.rt.now() / 1000) - who.authTime : undefined,
     subject: who ? clip(subjectFor(who, cfg.subject)) : undefined,
     issuer: who?.issuer,
-    request_id: clientText(headers?.get('x-request-id'), 128),
-    trace_id: spanContext?.traceId ?? traceIdOf(headers, c.metadata),
-    span_id: spanContext?.spanId,
-    client_ip: (v.risk ? v.risk.clientIp : req?.sourceAddress) || undefined,
-    user_agent: clientText(headers?.get('user-agent')),
     method: req?.method,
     host: clipped(req?.host),
     path: clipped(req?.path),
@@ -193,7 +245,56 @@ export function decisionRecord(c: DecisionRecordInput, event: AuditEvent | 'deci
           risk_band: v.shadow.risk?.band,
         }
       : undefined,
+  };
+}
+
+/** What differs from one request to the next (time, ids, the client's address and agent), after `decisionFields`. */
+function requestFields(c: DecisionRecordInput): Record<string, unknown> {
+  const v = c.verdict;
+  const who = v.identity;
+  const headers = v.attributes?.headers;
+  // A span that is not recorded (sampled out) is never exported: its id would point nowhere.
+  const spanContext = c.span?.isRecording() ? c.span.spanContext() : undefined;
+  return {
+    auth_age: who?.authTime !== undefined && c.rt ? Math.floor(c.rt.now() / 1000) - who.authTime : undefined,
+    request_id: clientText(headers?.get('x-request-id'), 128),
+    trace_id: spanContext?.traceId ?? traceIdOf(headers, c.metadata),
+    span_id: spanContext?.spanId,
+    client_ip: (v.risk ? v.risk.clientIp : v.attributes?.sourceAddress) || undefined,
+    user_agent: clientText(headers?.get('user-agent')),
     latency_ms: Math.round(c.elapsedMs * 1000) / 1000,
     err: c.error,
   };
+}
+
+/**
+ * Whether two decisionFields results serialise alike. Both come from the one object literal there,
+ * so their keys are the same, in the same order: only the values are compared (without listing
+ * the keys, which allocated an array per record). Nested values in full, keys and order included.
+ */
+function sameFields(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+  for (const k in a) if (!sameJson(a[k], b[k])) return false;
+  return true;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.prototype || Object.getPrototypeOf(b) !== Object.prototype) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  // Key order matters (it is the line's order): walk both in order.
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  if (kx.length !== ky.length) return false;
+  for (let i = 0; i < kx.length; i++) {
+    const k = kx[i]!;
+    if (k !== ky[i] || !sameJson(x[k], y[k])) return false;
+  }
+  return true;
 }

@@ -309,6 +309,12 @@ export class StepgateMetrics implements MetricProducer {
   /** decision (allow, deny) × token cache (hit, miss, none). */
   private readonly durations: HistogramSeries[] = [];
   private readonly challenges = new Map<string, CounterSeries>();
+  /**
+   * The same series as `challenges`, by reason, client kind and level in nested Maps: found
+   * without joining a key per challenge (a challenge is a hot path too: clients repeat them).
+   * Bounded like `challenges` (closed reasons, three kinds, the configured levels).
+   */
+  private readonly challengeIndex = new Map<string, Map<string, Map<string, CounterSeries>>>();
   private readonly completions = new Map<string, CounterSeries>();
   private readonly jwksCounts = new Map<string, CounterSeries>();
   private readonly jwksDurations = new Map<string, HistogramSeries>();
@@ -395,7 +401,13 @@ export class StepgateMetrics implements MetricProducer {
   }
 
   challenge(reason: ReasonCode, clientKind: ClientKind, level: string): void {
-    seriesFor(this.challenges, { reason, client_kind: clientKind, level }).value++;
+    let kinds = this.challengeIndex.get(reason);
+    if (kinds === undefined) this.challengeIndex.set(reason, (kinds = new Map<string, Map<string, CounterSeries>>()));
+    let levels = kinds.get(clientKind);
+    if (levels === undefined) kinds.set(clientKind, (levels = new Map<string, CounterSeries>()));
+    let series = levels.get(level);
+    if (series === undefined) levels.set(level, (series = seriesFor(this.challenges, { reason, client_kind: clientKind, level })));
+    series.value++;
   }
 
   completion(reason: ReasonCode, rules: readonly string[], level: string): void {

@@ -93,6 +93,23 @@ describe('the browser step-up loop', () => {
     expect(Object.fromEntries(loc.searchParams)).toEqual({ level: 'aal2', max_age: '900', reason: 'token_missing', rd: ADMIN });
   });
 
+  it('a repeated redirect is the same kept answer, yet every flow it starts has its own state, nonce, PKCE and state cookie', async () => {
+    // The denial carries no single-use value (issue 17): it points at the start URL; state, nonce
+    // and the PKCE verifier are made when the flow continues, once per flow, never kept.
+    const first = await dashCheck('/admin/users?tab=1', {});
+    const again = await dashCheck('/admin/users?tab=1', {});
+    expect(deniedHeader(again, 'location')).toBe(deniedHeader(first, 'location'));
+    const loc = new URL(deniedHeader(first, 'location')!);
+    for (const name of ['state', 'nonce', 'code_challenge']) expect(loc.searchParams.has(name)).toBe(false);
+    const params = Object.fromEntries(loc.searchParams);
+    const flows = [await begin(params), await begin(params), await begin(params)];
+    for (const name of ['state', 'nonce', 'code_challenge']) {
+      expect(new Set(flows.map((f) => f.authorize.searchParams.get(name))).size, name).toBe(3);
+    }
+    expect(new Set(flows.map((f) => f.stateCookie)).size).toBe(3);
+    expect(new Set(flows.map((f) => f.stateName)).size).toBe(3);
+  });
+
   it('start → IdP with password and second factor → callback sets the session and returns to rd', async () => {
     const { page, authorize, stateCookie, stateName } = await begin({ level: 'aal2', max_age: '900', rd: ADMIN, reason: 'acr_insufficient' });
     // The page says what was attempted, why, and what is needed; no external assets.

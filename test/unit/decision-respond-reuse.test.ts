@@ -12,7 +12,8 @@ import type { Requirement } from '../../src/policy/policy.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { buildAttributes } from '../../src/request/build.js';
 import type { RiskAssessment } from '../../src/risk/engine.js';
-import { testConfig } from '../support/config.js';
+import { parseConfig } from '../../src/config/load.js';
+import { testConfig, testConfigYaml } from '../support/config.js';
 
 /**
  * The Responder keeps denials it has answered (a kubectl or browser repeats a challenged request
@@ -72,6 +73,8 @@ const REQUESTS = [
   attrs({ host: 'grafana.example.com', target: '/admin/users', headers: { 'sec-fetch-mode': 'cors' } }),
   attrs({ host: 'grafana.example.com', target: '/admin/users', headers: { accept: 'text/html' } }),
   attrs({ host: 'other.example.org', target: '/admin/users', headers: { 'sec-fetch-mode': 'navigate' } }),
+  // As long as '/admin/users': only the characters tell them apart.
+  attrs({ host: 'grafana.example.com', target: '/admin/teams', headers: { 'sec-fetch-mode': 'navigate' } }),
 ];
 const PEOPLE = [undefined, person('alice@example.com', 'aal1'), person('bob@example.com', 'aal1'), person('alice@example.com', 'aal2')];
 const REQUIREMENT = fc.record({
@@ -233,6 +236,43 @@ describe('Responder: kept denials', () => {
     expect(answers[0]!.headers[0]).toEqual(['location', 'https://auth.example.com/.stepgate/start?level=aal2&max_age=900&reason=acr_insufficient&rd=https%3A%2F%2Fgrafana.example.com%2Fadmin%2Fusers']);
     expect(answers[3]!.headers[0]![1]).toContain('max_age=300');
     expect(answers[6]!.headers[0]![1]).toContain('%2Fadmin%2Forgs');
+  });
+
+  it('per identity (the last denial, compared part by part): interleaved identities and targets never get one another\'s answer', () => {
+    const r = fresh();
+    const need: Requirement = { deny: false, denyMessage: undefined, level: 1, maxAge: 900, rules: ['secrets'], sensitivity: 0 };
+    const v = (who: Identity, req: RequestAttributes): Verdict => ({ allow: false, reason: 'acr_insufficient', detail: '', requirement: need, identity: who, attributes: req, tokenCached: true, risk: undefined, guardrails: undefined });
+    // Another Identity object for alice at aal1 (another token of hers): equal answers, which may be one shared object.
+    const alice2 = person('alice@example.com', 'aal1');
+    // '/admin/teams' is as long as '/admin/users': only the characters tell them apart.
+    const teams = attrs({ host: 'grafana.example.com', target: '/admin/teams', headers: { 'sec-fetch-mode': 'navigate' } });
+    const order: [Identity, RequestAttributes][] = [];
+    for (let i = 0; i < 3; i++) for (const who of [PEOPLE[1]!, PEOPLE[2]!, alice2, PEOPLE[3]!]) for (const req of [REQUESTS[2]!, teams, REQUESTS[3]!, REQUESTS[2]!, teams]) order.push([who, req]);
+    for (const [who, req] of order) {
+      const a = r.respond(v(who, req));
+      expect(a).toEqual(fresh().respond(v(who, req)));
+      expect(a.metadata.subject).toBe(who.subject);
+      expect(a.metadata.level).toBe(who.levelName);
+    }
+    // The same identity and request again: the very object, without a miss.
+    const before = r.denialLookups;
+    expect(r.respond(v(PEOPLE[2]!, REQUESTS[2]!))).toBe(r.respond(v(PEOPLE[2]!, REQUESTS[2]!)));
+    expect(r.denialLookups.misses).toBe(before.misses);
+    // A request target built anew for each Check (as every request's strings are) is still a repeat.
+    const again = attrs({ host: 'grafana.example.com', target: '/admin/users', headers: { 'sec-fetch-mode': 'navigate' } });
+    expect(r.respond(v(PEOPLE[1]!, again))).toBe(r.respond(v(PEOPLE[1]!, REQUESTS[2]!)));
+  });
+
+  it('start empty with each Responder (a reload builds a new one with the new configuration)', () => {
+    const need: Requirement = { deny: false, denyMessage: undefined, level: 1, maxAge: 900, rules: ['secrets'], sensitivity: 0 };
+    const v: Verdict = { allow: false, reason: 'acr_insufficient', detail: '', requirement: need, identity: PEOPLE[1], attributes: REQUESTS[2], tokenCached: true, risk: undefined, guardrails: undefined };
+    const before = fresh().respond(v);
+    const moved = parseConfig(testConfigYaml('https://idp.invalid').replace('https://auth.example.com/.stepgate/start', 'https://login.example.net/.stepgate/start'), 'reloaded.yaml');
+    const reloaded = new Responder(moved, assurance);
+    const after = reloaded.respond(v);
+    expect(after).not.toBe(before);
+    expect(header(after, 'location')).toMatch(/^https:\/\/login\.example\.net\//);
+    expect(reloaded.denialLookups).toEqual({ hits: 0, misses: 1 });
   });
 
   it('follow a context-bound requirement as time passes: a later first sighting is a different answer', () => {

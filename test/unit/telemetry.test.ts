@@ -96,6 +96,28 @@ describe('StepgateMetrics', () => {
       value: number | { count: number; buckets: { counts: number[] } };
     }[];
 
+  it('counts challenges per (reason, client kind, level), one series each, whatever order they come in', async () => {
+    const m = new StepgateMetrics(() => undefined, scope);
+    const seen: [string, string, string][] = [
+      ['acr_insufficient', 'api', 'aal2'],
+      ['acr_insufficient', 'navigation', 'aal2'],
+      ['acr_insufficient', 'api', 'aal2'],
+      ['auth_too_old', 'api', 'aal2'],
+      ['acr_insufficient', 'api', 'aal3'],
+      ['acr_insufficient', 'navigation', 'aal2'],
+      ['token_missing', 'fetch', ''],
+      ['acr_insufficient', 'api', 'aal2'],
+    ];
+    for (const [reason, kind, level] of seen) m.challenge(reason as Verdict['reason'], kind as 'api', level);
+    expect((await points(m, 'stepgate_stepup_challenges')).map((p) => [p.attributes, p.value])).toEqual([
+      [{ reason: 'acr_insufficient', client_kind: 'api', level: 'aal2' }, 3],
+      [{ reason: 'acr_insufficient', client_kind: 'navigation', level: 'aal2' }, 2],
+      [{ reason: 'auth_too_old', client_kind: 'api', level: 'aal2' }, 1],
+      [{ reason: 'acr_insufficient', client_kind: 'api', level: 'aal3' }, 1],
+      [{ reason: 'token_missing', client_kind: 'fetch', level: '' }, 1],
+    ]);
+  });
+
   it('counts decisions per (decision, reason), and per rule one series each however rules combine', async () => {
     const m = new StepgateMetrics(() => undefined, scope);
     const a = requirement(['secrets']);
