@@ -52,7 +52,8 @@ export function parseCheckRequest(msg: CheckRequestMessage | undefined, limits: 
   if (!collected.ok) return { ok: false, reason: 'header_too_large', detail: collected.detail };
   const attrs = msg!.attributes!;
   const body = readBody(http, collected.headers, maxBodyBytes);
-  const missing = body.body === undefined && !body.truncated && isBodyMissing(http.method, collected.headers);
+  // Only a create, update or patch has a body to inspect; reads skip the header lookups.
+  const missing = body.body === undefined && !body.truncated && BODY_METHODS.has(http.method) && isBodyMissing(http.method, collected.headers);
   return {
     ok: true,
     raw: {
@@ -139,11 +140,14 @@ function readBody(http: HttpRequestMessage, headers: ReadonlyMap<string, string>
  * stays the unreadable case a client could cause. Content-length and chunking say nothing here:
  * Envoy buffers a chunked or length-less HTTP/2 body like any other.
  */
-function isBodyMissing(method: string | undefined, headers: ReadonlyMap<string, string>): boolean {
+function isBodyMissing(method: string, headers: ReadonlyMap<string, string>): boolean {
   if (headers.has('x-envoy-auth-partial-body')) return false;
   if (method === 'CONNECT' || headers.has('upgrade') || headers.has(':protocol')) return false;
   return true;
 }
+
+/** The methods kube reads a body for (create, update, patch; POST also for subresources such as exec). */
+const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
 
 const APPEND_FALSE = Object.freeze({ value: false });
 
