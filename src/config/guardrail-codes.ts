@@ -176,16 +176,30 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };
 
-/** Why a body could not be inspected; each maps to the `unreadable_body` effect. */
-export type UnreadableOutcome = 'body_truncated' | 'body_unreadable';
+/**
+ * Why a body could not be inspected. `body_truncated` and `body_unreadable` map to the
+ * `unreadable_body` effect: a client can cause them (a cut, compressed or malformed body).
+ * `body_missing` maps to `missing_body`: the Check carries no body at all because the gateway does
+ * not send bodies (see server/grpc/check.ts for why a client cannot bring that about when it does).
+ */
+export type UnreadableOutcome = 'body_truncated' | 'body_unreadable' | 'body_missing';
 
 /** The key under which effects for unreadable bodies are configured (top level and per namespace). */
 export const UNREADABLE_KEY = 'unreadable_body';
 
+/** The key for writes whose Check carries no body (top level and per namespace); unset: the `unreadable_body` effect. */
+export const MISSING_KEY = 'missing_body';
+
 export const UNREADABLE_TITLES: Readonly<Record<UnreadableOutcome, string>> = {
   body_truncated: 'request body cut before it could be inspected',
   body_unreadable: 'request body could not be inspected',
+  body_missing: 'the gateway sent no request body to inspect',
 };
+
+/** The effect key an unreadable outcome is configured under. */
+export function unreadableKeyOf(outcome: UnreadableOutcome): typeof UNREADABLE_KEY | typeof MISSING_KEY {
+  return outcome === 'body_missing' ? MISSING_KEY : UNREADABLE_KEY;
+}
 
 /** Each guardrail that took effect is listed among the matched rules as `guardrail:<code>`. */
 export const GUARDRAIL_RULE_PREFIX = 'guardrail:';

@@ -1,7 +1,7 @@
 import type { Requirement } from '../policy/policy.js';
-import { GUARDRAIL_RULE_PREFIX, guardrailInWords, UNREADABLE_KEY, type GuardrailCode, type UnreadableOutcome } from '../config/guardrail-codes.js';
+import { GUARDRAIL_RULE_PREFIX, guardrailInWords, unreadableKeyOf, type GuardrailCode, type UnreadableOutcome } from '../config/guardrail-codes.js';
 import { NOTHING, tighten } from '../core/tighten.js';
-import type { GuardrailSettings } from './settings.js';
+import type { EffectKey, GuardrailSettings } from './settings.js';
 import type { GuardrailResult, Violation } from './types.js';
 
 /**
@@ -37,7 +37,7 @@ export const NO_CONTRIBUTION: GuardrailContribution = Object.freeze({
 export function guardrailContribution(result: GuardrailResult, namespace: string, settings: GuardrailSettings): GuardrailContribution {
   if (result.violations.length === 0 && result.unreadable === undefined) return NO_CONTRIBUTION;
   const keys: EffectKeys = [];
-  if (result.unreadable !== undefined) keys.push([result.unreadable, UNREADABLE_KEY, undefined]);
+  if (result.unreadable !== undefined) keys.push([result.unreadable, unreadableKeyOf(result.unreadable), undefined]);
   for (const v of result.violations) keys.push([v.code, v.code, v]);
   const enforced = combineEffects(keys, namespace, settings, false);
   const full = combineEffects(keys, namespace, settings, true);
@@ -45,7 +45,7 @@ export function guardrailContribution(result: GuardrailResult, namespace: string
   return { ...enforced, shadow: full };
 }
 
-type EffectKeys = [GuardrailCode | UnreadableOutcome, GuardrailCode | typeof UNREADABLE_KEY, Violation | undefined][];
+type EffectKeys = [GuardrailCode | UnreadableOutcome, EffectKey, Violation | undefined][];
 
 /** The effects of `keys` combined; shadowed ones only with `withShadow` (then listed in `shadowed`). */
 function combineEffects(

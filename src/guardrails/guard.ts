@@ -30,14 +30,20 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
   if (!inspected && !impersonating && !judged) return undefined;
   const encoding = req.headers.get('content-encoding');
   const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity' && WRITES.has(kube.verb);
-  let result: GuardrailResult = !inspected ? NO_VIOLATIONS : inspect(kube, compressed ? undefined : req.body, req.headers.get('content-type'), req.bodyTruncated, settings);
+  // Missing only when the adapter could tell that the gateway sends no bodies (server/grpc/check.ts).
+  const missing = req.bodyMissing === true && req.body === undefined && !req.bodyTruncated;
+  let result: GuardrailResult = !inspected
+    ? NO_VIOLATIONS
+    : inspect(kube, compressed ? undefined : req.body, req.headers.get('content-type'), req.bodyTruncated, settings, missing);
   // A compressed body is not read; what the request line alone shows (admission configuration,
-  // a system namespace) still counts.
-  if (compressed && result.unreadable !== undefined) result = { ...result, unreadable: 'body_unreadable', unreadableDetail: 'compressed bodies (content-encoding) are not inspected' };
+  // a system namespace) still counts. With no body at all there is nothing compressed to read.
+  if (compressed && !missing && result.unreadable !== undefined) {
+    result = { ...result, unreadable: 'body_unreadable', unreadableDetail: 'compressed bodies (content-encoding) are not inspected' };
+  }
   if (impersonating) result = { ...result, violations: [...checkImpersonation(req.headers), ...result.violations] };
   if (judged) {
     const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity';
-    const cluster = checkClusterPolicies(settings.clusterPolicies!, kube, req.body, req.headers.get('content-type'), req.bodyTruncated, compressed);
+    const cluster = checkClusterPolicies(settings.clusterPolicies!, kube, req.body, req.headers.get('content-type'), req.bodyTruncated, compressed, undefined, missing);
     if (cluster.violations.length > 0) result = { ...result, violations: [...result.violations, ...cluster.violations] };
     if (cluster.unreadable && result.unreadable === undefined) {
       result = { ...result, unreadable: cluster.unreadable.outcome, unreadableDetail: cluster.unreadable.detail };

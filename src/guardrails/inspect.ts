@@ -61,6 +61,7 @@ export function inspect(
   contentType: string | undefined,
   truncated: boolean,
   settings: GuardrailSettings,
+  missing = false,
 ): GuardrailResult {
   if (!settings.enabled || !isInspected(kube)) return NO_VIOLATIONS;
   // What the request line alone says: deletes, admission configuration, system namespaces.
@@ -76,12 +77,12 @@ export function inspect(
     // The body is read only for what it can add (a Secret's type); when it cannot be read, the
     // request line's verdict stands, and nothing more is asked.
     if (kube.resource === 'secrets' && byUrl.length > 0) {
-      const parsed = decode(body, contentType, truncated, kube.verb);
+      const parsed = decode(body, contentType, truncated, kube.verb, missing);
       if (parsed.ok) for (const doc of parsed.documents) byUrl.push(...checkSecretType(doc, kube.namespace, settings));
     }
     return byUrl.length > 0 ? { violations: dedupe(byUrl) } : NO_VIOLATIONS;
   }
-  const parsed = decode(body, contentType, truncated, kube.verb);
+  const parsed = decode(body, contentType, truncated, kube.verb, missing);
   if (!parsed.ok) return { violations: byUrl, unreadable: parsed.outcome, unreadableDetail: parsed.detail };
 
   const multi = parsed.documents.length > 1;
@@ -112,9 +113,9 @@ export function inspect(
  * still find a way (a stack overflow, a library bug), it is an unreadable body with the usual
  * conservative effect, never an internal error with the body's stack in the log.
  */
-function decode(body: Uint8Array | string | undefined, contentType: string | undefined, truncated: boolean, verb: string): ParsedBody {
+function decode(body: Uint8Array | string | undefined, contentType: string | undefined, truncated: boolean, verb: string, missing: boolean): ParsedBody {
   try {
-    return parseBody(body, contentType, truncated, verb);
+    return parseBody(body, contentType, truncated, verb, missing);
   } catch (err) {
     return { ok: false, outcome: 'body_unreadable', detail: `the body could not be decoded (${err instanceof Error ? err.name : 'error'})` };
   }

@@ -45,10 +45,12 @@ export function parseBody(
   contentType: string | undefined,
   truncated: boolean,
   verb: string,
+  missing = false,
 ): ParsedBody {
   if (truncated) return unreadable('body_truncated', 'the body was cut at the size bound, so part of the object was not seen');
   if (body === undefined || body.length === 0) {
-    return unreadable('body_unreadable', 'no request body in the Check (is with_request_body / includeRequestBodyInCheck configured?)');
+    if (missing) return unreadable('body_missing', 'no request body in the Check (is with_request_body / includeRequestBodyInCheck configured?)');
+    return unreadable('body_unreadable', 'the Check carries an empty body, or none for an upgrade request (which Envoy does not buffer)');
   }
   const type = mediaType(contentType);
   if (type === 'application/vnd.kubernetes.protobuf') return parseKubeProtobuf(body, verb);

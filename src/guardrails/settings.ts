@@ -3,12 +3,12 @@ import type { AssuranceModel } from '../core/assurance.js';
 import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { loadClusterPolicies } from './cel/load.js';
 import type { ClusterRule } from './cel/policy.js';
-import { GUARDRAIL_CODES, GUARDRAIL_TIERS, UNREADABLE_KEY, type GuardrailCode, type GuardrailTier } from '../config/guardrail-codes.js';
+import { GUARDRAIL_CODES, GUARDRAIL_TIERS, MISSING_KEY, UNREADABLE_KEY, type GuardrailCode, type GuardrailTier } from '../config/guardrail-codes.js';
 
 export type { CompiledEffect } from './types.js';
 import type { CompiledEffect } from './types.js';
 
-export type EffectKey = GuardrailCode | typeof UNREADABLE_KEY;
+export type EffectKey = GuardrailCode | typeof UNREADABLE_KEY | typeof MISSING_KEY;
 
 /**
  * The guardrails section compiled once per configuration (like the policy), so inspecting a
@@ -98,6 +98,11 @@ export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: 
     UNREADABLE_KEY,
     unreadable === 'off' ? undefined : unreadable ? compile(unreadable) : cfg.unreadable_body ? compile(cfg.unreadable_body) : strongest,
   );
+  // A missing body is an unreadable one unless the operator says otherwise (anywhere: top level,
+  // effects or a namespace), so a configuration written before the key existed decides as before,
+  // namespace overrides of unreadable_body included.
+  const missing = cfg.effects[MISSING_KEY] ?? cfg.missing_body;
+  if (missing !== undefined) base.set(MISSING_KEY, missing === 'off' ? undefined : compile(missing));
   // A cluster policy that cannot be judged is as unknown as a body that cannot be read.
   if (cfg.effects.cluster_policy_unreadable === undefined) base.set('cluster_policy_unreadable', base.get(UNREADABLE_KEY));
   // Compiled once per configuration: a broken policy file is a ConfigError (file, line, field).
@@ -116,6 +121,15 @@ export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: 
     ),
   }));
 
+  function effectFor(key: EffectKey, namespace: string, own?: CompiledEffect): CompiledEffect | undefined {
+    // The first override whose namespaces match and that names this guardrail decides.
+    for (const o of overrides) {
+      if (o.effects.has(key) && o.matches(namespace)) return o.effects.get(key);
+    }
+    if (key === MISSING_KEY && !base.has(MISSING_KEY)) return effectFor(UNREADABLE_KEY, namespace);
+    return own ?? base.get(key);
+  }
+
   const registryAllowed = compileRegistries(cfg.allowed_registries);
   return Object.freeze({
     enabled: cfg.enabled,
@@ -126,13 +140,7 @@ export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: 
     restrictedNamespace: globsOrNever(cfg.restricted_namespaces),
     dangerousCapabilities: new Set(cfg.dangerous_capabilities.map(normaliseCapability)),
     dangerousClusterRoles: new Set(['cluster-admin', ...cfg.dangerous_cluster_roles]),
-    effectFor(key: EffectKey, namespace: string, own?: CompiledEffect) {
-      // The first override whose namespaces match and that names this guardrail decides.
-      for (const o of overrides) {
-        if (o.effects.has(key) && o.matches(namespace)) return o.effects.get(key);
-      }
-      return own ?? base.get(key);
-    },
+    effectFor,
     clusterPolicies,
   });
 }

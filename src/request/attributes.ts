@@ -36,6 +36,11 @@ export interface RequestAttributes {
   body: Uint8Array | string | undefined;
   /** Envoy sent only part of the body, or it was over limits.max_body_bytes and dropped. */
   bodyTruncated: boolean;
+  /**
+   * No body because the gateway sends none (see the adapter's readBody), as opposed to a body a
+   * client made unreadable. Absent means false: the unreadable case, which fails closed.
+   */
+  bodyMissing?: boolean;
 }
 
 /** The transport adapter's view of a request, before validation and normalisation. */
@@ -53,6 +58,8 @@ export interface RawRequest {
   /** Undefined when there is none or it was over the bound (bodyTruncated is then true). */
   body: Uint8Array | string | undefined;
   bodyTruncated: boolean;
+  /** See RequestAttributes.bodyMissing; only an adapter that can tell sets it. */
+  bodyMissing?: boolean;
 }
 
 export const IDENTITY_HEADER_PREFIX = 'x-stepgate-';

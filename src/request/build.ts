@@ -55,6 +55,7 @@ export function buildAttributes(
       // Carried by reference: only the guardrails read it, and only for Kubernetes writes.
       body: raw.body,
       bodyTruncated: raw.bodyTruncated,
+      bodyMissing: raw.bodyMissing === true,
     },
   };
 }

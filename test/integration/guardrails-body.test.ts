@@ -131,11 +131,18 @@ describe('request body through the real gRPC server', () => {
     expect(attrs.bodyTruncated).toBe(false);
   });
 
-  it('a write without any body (with_request_body not configured) is unreadable, not compliant', async () => {
+  it('a write without any body (with_request_body not configured) is missing, with the unreadable effect when missing_body is not set, never compliant', async () => {
     const { attrs } = await attributesOf(write({ headers: { 'content-type': 'application/json' } }));
     expect(attrs.body).toBeUndefined();
     expect(attrs.bodyTruncated).toBe(false);
-    expect(checkGuardrails(rt.guardrails, attrs)!.result).toMatchObject({ unreadable: 'body_unreadable' });
+    const missing = checkGuardrails(rt.guardrails, attrs)!;
+    expect(missing.result).toMatchObject({ unreadable: 'body_missing' });
+    // The same body marked by Envoy as buffered but empty: unreadable, with the same effect.
+    const { attrs: empty } = await attributesOf(write({ body: '', headers: { 'content-type': 'application/json', 'x-envoy-auth-partial-body': 'false' } }));
+    const unreadable = checkGuardrails(rt.guardrails, empty)!;
+    expect(unreadable.result).toMatchObject({ unreadable: 'body_unreadable' });
+    expect({ ...missing.contribution, codes: [] }).toEqual({ ...unreadable.contribution, codes: [] });
+    expect(missing.contribution.level).toBeGreaterThanOrEqual(0);
   });
 
   it('a read carries no guardrail work at all', async () => {

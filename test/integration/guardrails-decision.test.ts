@@ -122,7 +122,10 @@ describe('guardrails in the decision', () => {
     const token = await issuer.token({ sub: 'ann@example.com', acr: 'urn:stepgate:aal2', amr: ['mfa'], auth_time: sec() });
     const res = await create('prod-eu', undefined, token);
     expect(reasonOf(res)).toBe('acr_insufficient');
-    expect(res.dynamic_metadata!.fields.rules!.stringValue).toContain('guardrail:body_unreadable');
+    // No body at all: the gateway sends none (body_missing), which without guardrails.missing_body
+    // takes the unreadable_body effect, the strongest level.
+    expect(res.dynamic_metadata!.fields.rules!.stringValue).toContain('guardrail:body_missing');
+    expect(deniedHeader(res, 'www-authenticate')).toMatch(/acr_values="urn:stepgate:aal3[^"]*", max_age=300/);
     // Without a token, the sign-in challenge already asks for the level the change will need.
     const anonymous = await client.check(checkRequest({ method: 'POST', path: '/api/v1/namespaces/prod-eu/pods', headers: { 'content-type': 'application/json' }, body: pod(true) }));
     expect(reasonOf(anonymous)).toBe('token_missing');

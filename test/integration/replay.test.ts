@@ -257,7 +257,9 @@ describe('the audit log reader', () => {
   });
 
   it('impersonation headers and request bodies reach the guardrails', async () => {
-    const cfg = parseConfig(`${readFileSync(EXAMPLE, 'utf8')}\nguardrails:\n  protected_namespaces: ["prod*"]\n`, 'g.yaml');
+    // The example's own guardrails section (impersonation off) is replaced by one with every default.
+    const example = readFileSync(EXAMPLE, 'utf8').replace(/^guardrails:\n(?: {2}.*\n)*/m, '');
+    const cfg = parseConfig(`${example}\nguardrails:\n  protected_namespaces: ["prod*"]\n`, 'g.yaml');
     const fresh = { ...r.login, acr: 'urn:stepgate:aal2' as const, authTime: Math.floor(r.at / 1000) - 60 };
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [{ name: 'c', image: 'r.example/x:1', securityContext: { privileged: true } }] } };
     const withBody = auditLines({ ...r, login: fresh, method: 'POST', target: '/api/v1/namespaces/prod-a/pods', body: pod }, 'b-1', { stages: ['RequestReceived', 'ResponseComplete'] });

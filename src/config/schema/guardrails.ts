@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
 import { modeSchema, nonEmpty, seconds, stringList } from './common.js';
-import { DEFAULT_DANGEROUS_CAPABILITIES, DEFAULT_SYSTEM_NAMESPACES, GUARDRAIL_CODES, UNREADABLE_KEY } from '../guardrail-codes.js';
+import { DEFAULT_DANGEROUS_CAPABILITIES, DEFAULT_SYSTEM_NAMESPACES, GUARDRAIL_CODES, MISSING_KEY, UNREADABLE_KEY } from '../guardrail-codes.js';
 
 /**
  * A guardrail's effect: a level and/or max_age to require, a deny, and/or a risk weight. Several
@@ -24,7 +24,7 @@ export const guardrailEffectSchema = z
     }
   });
 
-export const GUARDRAIL_EFFECT_KEYS = [...GUARDRAIL_CODES, UNREADABLE_KEY] as const;
+export const GUARDRAIL_EFFECT_KEYS = [...GUARDRAIL_CODES, UNREADABLE_KEY, MISSING_KEY] as const;
 export const guardrailEffectsSchema = z.partialRecord(z.enum(GUARDRAIL_EFFECT_KEYS), z.union([z.literal('off'), guardrailEffectSchema]));
 
 /** Present only when the operator opts in: without it no request body is ever looked at. */
@@ -34,6 +34,8 @@ export const guardrailsSchema = z.strictObject({
   mode: modeSchema.default('enforce'),
   default_effect: guardrailEffectSchema.optional(),
   unreadable_body: guardrailEffectSchema.optional(),
+  /** A write whose Check has no body at all (the gateway sends none); unset: the unreadable_body effect. */
+  missing_body: guardrailEffectSchema.optional(),
   effects: guardrailEffectsSchema.default({}),
   allowed_registries: z.array(nonEmpty).default([]),
   protected_namespaces: z.array(nonEmpty).default([]),
@@ -82,6 +84,11 @@ export const GUARDRAILS_APPLY = {
   'guardrails.unreadable_body.deny': 'live',
   'guardrails.unreadable_body.risk': 'live',
   'guardrails.unreadable_body.mode': 'live',
+  'guardrails.missing_body.require': 'live',
+  'guardrails.missing_body.max_age': 'live',
+  'guardrails.missing_body.deny': 'live',
+  'guardrails.missing_body.risk': 'live',
+  'guardrails.missing_body.mode': 'live',
   'guardrails.effects': 'live',
   'guardrails.allowed_registries': 'live',
   'guardrails.protected_namespaces': 'live',

@@ -114,6 +114,7 @@ export const configSchema = z
       };
       checkLevel(g.default_effect?.require, ['guardrails', 'default_effect', 'require']);
       checkLevel(g.unreadable_body?.require, ['guardrails', 'unreadable_body', 'require']);
+      checkLevel(g.missing_body?.require, ['guardrails', 'missing_body', 'require']);
       checkEffects(g.effects, ['guardrails', 'effects']);
       g.namespaces.forEach((n, i) => checkEffects(n.effects, ['guardrails', 'namespaces', i, 'effects']));
       g.cluster_policies.forEach((s, i) => checkLevel(s.effect?.require, ['guardrails', 'cluster_policies', i, 'effect', 'require']));

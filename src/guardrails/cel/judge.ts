@@ -34,14 +34,17 @@ export function checkClusterPolicies(
   truncated: boolean,
   compressed: boolean,
   clock: () => number = () => performance.now(),
+  missing = false,
 ): ClusterPolicyOutcome {
   const operation = operationOf(kube);
   if (operation === undefined) return NOTHING;
   let parsed: ParsedBody | undefined;
   if (operation !== 'DELETE') {
-    parsed = compressed
-      ? { ok: false, outcome: 'body_unreadable', detail: 'compressed bodies (content-encoding) are not inspected' }
-      : decode(body, contentType, truncated, kube.verb);
+    parsed = missing
+      ? decode(undefined, contentType, false, kube.verb, true)
+      : compressed
+        ? { ok: false, outcome: 'body_unreadable', detail: 'compressed bodies (content-encoding) are not inspected' }
+        : decode(body, contentType, truncated, kube.verb, false);
     if (!parsed.ok) {
       // Judged by what the URL shows: the kind of the resource, no labels.
       const input = {
@@ -74,9 +77,9 @@ export function checkClusterPolicies(
   return violations.length > 0 ? { violations } : NOTHING;
 }
 
-function decode(body: Uint8Array | string | undefined, contentType: string | undefined, truncated: boolean, verb: string): ParsedBody {
+function decode(body: Uint8Array | string | undefined, contentType: string | undefined, truncated: boolean, verb: string, missing: boolean): ParsedBody {
   try {
-    return parseBody(body, contentType, truncated, verb);
+    return parseBody(body, contentType, truncated, verb, missing);
   } catch (err) {
     return { ok: false, outcome: 'body_unreadable', detail: `the body could not be decoded (${err instanceof Error ? err.name : 'error'})` };
   }
