@@ -78,11 +78,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // CronJob created through the gateway is an ordinary release step, so the example does not ask
   // a human step-up for it, which a pipeline cannot give).
   'poisoned pipeline: CronJob mounting the node',
-  // Day 6: malware deleting one production Deployment every 26 s in the victim's own namespace,
-  // below machine pace (3 in 20 s) and the delete burst (12 in 5 minutes): each delete is one the
-  // victim could make. Counting deletes over an hour stops it at the 11th–13th, and costs days 1,
-  // 2, 3 and 5 33 challenges and 6 routine 403s (docs/risk.md, "Day 6"), so the example does not.
-  'deletes spread below every threshold',
 ]);
 
 /**
