@@ -10,8 +10,8 @@
  * The signal is simulated from the fixtures alone, not run through the engine: a subject's kinds
  * are those it deleted earlier (routine requests only; with the warm-up day, that day's too), and
  * a routine delete of a kind not yet among them counts as one challenge (the engineer signs in and
- * the kind is learned). "cold, quiet when empty" is the working set's rule (nothing learned yet:
- * no signal); "cold, strict" fires on every first kind.
+ * the kind is learned). "Quiet when empty" is the working set's rule (nothing learned yet: no
+ * signal); "strict" fires on every first kind.
  */
 import { kubeRequestInfo } from '../src/request/kube.js';
 import { normalisePath } from '../src/request/path.js';
@@ -45,8 +45,8 @@ function kindOf(e: DayEvent): { kind: string; ns: string } | undefined {
 for (const [day, build, seeds] of DAYS) {
   if (!dayList.includes(day)) continue;
   const byKind = new Map<string, { prod: number; other: number }>();
-  const cost = { warm: 0, coldQuiet: 0, coldStrict: 0 };
-  const engineersAsked = { warm: new Set<string>(), coldQuiet: new Set<string>(), coldStrict: new Set<string>() };
+  const cost = { warmQuiet: 0, warmStrict: 0, coldQuiet: 0, coldStrict: 0 };
+  const engineersAsked = { warmQuiet: new Set<string>(), warmStrict: new Set<string>(), coldQuiet: new Set<string>(), coldStrict: new Set<string>() };
   const attacks: string[] = [];
   for (const seed of seeds) {
     const events = build(seed).slice().sort((a, b) => a.at - b.at);
@@ -75,16 +75,12 @@ for (const [day, build, seeds] of DAYS) {
         const set = known[mode].get(sub) ?? new Set<string>();
         known[mode].set(sub, set);
         if (e.scored && !set.has(k.kind)) {
-          if (mode === 'warm') {
-            cost.warm++;
-            engineersAsked.warm.add(`${seed}:${sub}`);
-          } else {
-            cost.coldStrict++;
-            engineersAsked.coldStrict.add(`${seed}:${sub}`);
-            if (set.size > 0) {
-              cost.coldQuiet++;
-              engineersAsked.coldQuiet.add(`${seed}:${sub}`);
-            }
+          const [strict, quiet] = mode === 'warm' ? (['warmStrict', 'warmQuiet'] as const) : (['coldStrict', 'coldQuiet'] as const);
+          cost[strict]++;
+          engineersAsked[strict].add(`${seed}:${sub}`);
+          if (set.size > 0) {
+            cost[quiet]++;
+            engineersAsked[quiet].add(`${seed}:${sub}`);
           }
         }
         set.add(k.kind);
@@ -93,6 +89,7 @@ for (const [day, build, seeds] of DAYS) {
   }
   console.log(`day ${day} (seeds ${seeds.join(', ')}): routine deletes on the scored days`);
   for (const [kind, b] of [...byKind].sort()) console.log(`  ${kind}: ${b.prod} in prod*, ${b.other} elsewhere`);
-  console.log(`  "kind not deleted before" challenges on routine work: with warm-up ${cost.warm} (${engineersAsked.warm.size} engineer-days); without, quiet when empty ${cost.coldQuiet} (${engineersAsked.coldQuiet.size}), strict ${cost.coldStrict} (${engineersAsked.coldStrict.size})`);
+  const n = (k: keyof typeof cost) => `${cost[k]} (${engineersAsked[k].size} engineer-days)`;
+  console.log(`  "kind not deleted before" challenges on routine work: with warm-up, quiet when empty ${n('warmQuiet')}, strict ${n('warmStrict')}; without, quiet when empty ${n('coldQuiet')}, strict ${n('coldStrict')}`);
   for (const a of attacks) console.log(`  attack ${a}`);
 }
