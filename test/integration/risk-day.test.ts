@@ -72,11 +72,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // victim's own sign-in there, used from the same hotel network with the victim's exact user
   // agent, in namespaces less than an hour after that sign-in: the victim's context in every part.
   'phished at the hotel, used from the hotel network',
-  // Day 6: malware deleting one production Deployment every 26 s in the victim's own namespace,
-  // below machine pace (3 in 20 s) and the delete burst (12 in 5 minutes): each delete is one the
-  // victim could make. Counting deletes over an hour stops it at the 11th–13th, and costs days 1,
-  // 2, 3 and 5 33 challenges and 6 routine 403s (docs/risk.md, "Day 6"), so the example does not.
-  'deletes spread below every threshold',
 ]);
 
 /**

@@ -24,7 +24,9 @@ import { LINUX, MAC, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent
  * admin endpoint; the CI job token used from a laptop, and from the runner pool itself (a poisoned
  * pipeline) to create a privileged DaemonSet and a CronJob; a stolen refresh token that waits for
  * the victim's next sign-in and acts seconds after it; deletes spread below every documented
- * threshold in the victim's own production namespace; a watch of every Secret of the cluster on
+ * threshold in the victim's own production namespace (Deployments every 26 s; then, written after
+ * docs/risk.md said so, a StatefulSet, its volumes, Service, Ingress, CronJob, configuration and
+ * namespace, one every 5 minutes); a watch of every Secret of the cluster on
  * the legacy `/watch/` path; a Secret list hidden behind a trailing slash and a label selector.
  */
 
@@ -488,6 +490,24 @@ function attacks6(people: Person[], routine: DayEvent[]): DayEvent[] {
   const v11 = last(rel, t11);
   add('deletes spread below every threshold', t11, v11.ip, v11.ua, v11.login,
     Array.from({ length: 24 }, (_, k): R => ['DELETE', `/apis/apps/v1/namespaces/prod-${rel.svc}/deployments/${rel.svc}-${['api', 'worker', 'web', 'cron', 'gateway', 'search'][k % 6]}${k >= 6 ? `-${Math.floor(k / 6)}` : ''}`, true]), 26 * S);
+  // 11b. The same malware after reading docs/risk.md, on the SRE's laptop: one delete every 5
+  // minutes (a 5-minute burst window never holds two), of what holds the data and the service
+  // rather than Deployments: the database's StatefulSet, its claims and their volumes, the
+  // Service, the Ingress, the backup CronJob, the configuration, then the namespace.
+  const t11b = D6_DAY1 + 12 * H;
+  const v11b = last(sre, t11b);
+  const ns11b = `prod-${sre.svc}`;
+  add('deletes paced every 5 minutes (StatefulSet, volumes)', t11b, v11b.ip, v11b.ua, v11b.login, [
+    ['DELETE', `/apis/apps/v1/namespaces/${ns11b}/statefulsets/${sre.svc}-db`, true],
+    ['DELETE', `/api/v1/namespaces/${ns11b}/persistentvolumeclaims/data-${sre.svc}-db-0`, true],
+    ['DELETE', `/api/v1/namespaces/${ns11b}/persistentvolumeclaims/data-${sre.svc}-db-1`, true],
+    ['DELETE', '/api/v1/persistentvolumes/pvc-3f6c1e2a-9b7d-4c1e-8a52-d0c4b7e9a113', true],
+    ['DELETE', `/api/v1/namespaces/${ns11b}/services/${sre.svc}-api`, true],
+    ['DELETE', `/apis/networking.k8s.io/v1/namespaces/${ns11b}/ingresses/${sre.svc}`, true],
+    ['DELETE', `/apis/batch/v1/namespaces/${ns11b}/cronjobs/${sre.svc}-backup`, true],
+    ['DELETE', `/api/v1/namespaces/${ns11b}/configmaps/${sre.svc}-config`, true],
+    ['DELETE', `/api/v1/namespaces/${ns11b}`, true],
+  ], 5 * M);
   // 12. Malware on chrome-1's laptop watching every Secret of the cluster, on the legacy /watch/ path.
   const c1 = by('chrome-1');
   const t12 = D6_DAY1 + 15.3 * H;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
+import { loadConfigFile, parseConfig } from '../../src/config/load.js';
 import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
 import { compileGlobList } from '../../src/core/glob.js';
@@ -265,5 +265,64 @@ describe('discovery and version calls are held to the everyday level (issue 13)'
         expect(s.includes('namespaces') && s[0] !== 'openapi' && s.length > 3).toBe(false);
       }),
     );
+  });
+});
+
+// Issue 12, day 6: malware deleting the victim's production Deployments one at a time, at any
+// pace, from the victim's laptop. What routine work deletes (docs/risk.md, "Deletes of what holds
+// a service") must stay on prod-writes' 8 hours; everything else that holds a service or its data
+// needs a recent sign-in, whatever the pace or the count.
+describe('the example: deletes of what holds a service', () => {
+  const cfg = loadConfigFile(new URL('../../examples/stepgate.yaml', import.meta.url).pathname);
+  const policy = compilePolicy(cfg, compileAssurance(cfg.assurance.levels));
+  const req = (method: string, target: string) => policy.evaluate(kubeReq(method, target), who());
+
+  it.each([
+    '/apis/apps/v1/namespaces/prod-cart/deployments/cart-api',
+    '/apis/apps/v1/namespaces/prod-cart/statefulsets/cart-db',
+    '/apis/apps/v1/namespaces/prod-cart/daemonsets/cart-agent',
+    '/api/v1/namespaces/prod-cart/persistentvolumeclaims/data-cart-db-0',
+    '/api/v1/namespaces/prod-cart/services/cart-api',
+    '/apis/networking.k8s.io/v1/namespaces/prod-cart/ingresses/cart',
+    '/apis/batch/v1/namespaces/prod-cart/cronjobs/cart-backup',
+    '/api/v1/namespaces/prod-cart/configmaps/cart-config',
+    '/apis/networking.k8s.io/v1/namespaces/prod-cart/networkpolicies/default-deny',
+    '/api/v1/namespaces/prod-cart/serviceaccounts/cart',
+    // The namespace object itself: kube reports its name as the namespace.
+    '/api/v1/namespaces/prod-cart',
+    // A collection delete reaches every object of the kind at once.
+    '/apis/apps/v1/namespaces/prod-cart/deployments',
+  ])('DELETE %s needs two factors within 15 minutes, 5 when elevated', (target) => {
+    const r = req('DELETE', target);
+    expect(r.rules).toContain('prod-durable-deletes');
+    expect(r.level).toBe(1);
+    expect(r.maxAge).toBe(900);
+    expect(r.byBand?.elevated?.maxAge).toBe(300);
+  });
+
+  it('a PersistentVolume, cluster-scoped, is asked the same wherever it was used', () => {
+    const r = req('DELETE', '/api/v1/persistentvolumes/pvc-3f6c1e2a');
+    expect(r.rules).toEqual(['volume-deletes']);
+    expect(r).toMatchObject({ level: 1, maxAge: 900 });
+  });
+
+  it.each([
+    // What routine work deletes: controllers recreate it, helm deletes its hook Jobs and prunes
+    // its release Secrets (docs/risk.md).
+    ['DELETE', '/api/v1/namespaces/prod-cart/pods/cart-api-6d9f7c-k2x8p'],
+    ['DELETE', '/apis/batch/v1/namespaces/prod-cart/jobs/cart-migrate'],
+    ['DELETE', '/apis/apps/v1/namespaces/prod-cart/replicasets/cart-api-6d9f7c'],
+    ['DELETE', '/api/v1/namespaces/prod-cart/events/cart-api.17f'],
+    ['DELETE', '/apis/coordination.k8s.io/v1/namespaces/prod-cart/leases/cart-leader'],
+    ['DELETE', '/api/v1/namespaces/prod-cart/secrets/sh.helm.release.v1.cart.v1'],
+    // Outside production, and what is no delete.
+    ['DELETE', '/apis/apps/v1/namespaces/cart-staging/deployments/cart-api'],
+    ['PATCH', '/apis/apps/v1/namespaces/prod-cart/deployments/cart-api/scale'],
+    ['PATCH', '/apis/apps/v1/namespaces/prod-cart/deployments/cart-api'],
+  ])('%s %s is not one of them', (method, target) => {
+    const r = req(method, target);
+    expect(r.rules).not.toContain('prod-durable-deletes');
+    expect(r.rules).not.toContain('volume-deletes');
+    if (r.maxAge !== undefined) expect(r.maxAge).toBeGreaterThan(900);
   });
 });
