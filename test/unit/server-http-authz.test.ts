@@ -70,6 +70,21 @@ describe('parseAuthzRequest', () => {
     expect(p).toMatchObject({ ok: true, forwardAuth: true, nginx: false, raw: { method: 'POST', target: '/api/v1/namespaces/dev/pods', authority: 'kube.example.com', scheme: 'http', sourceAddress: '203.0.113.7', clientResolved: true, body: undefined } });
   });
 
+  it.each([
+    ['a write: the proxy never sends bodies, so it is body_missing as a bodiless gRPC Check is', 'POST', {}, true],
+    ['a PATCH through nginx', 'PATCH', { 'x-original-uri': '/apis/apps/v1/namespaces/dev/deployments/web' }, true],
+    ['a read has no body to miss', 'GET', {}, false],
+    ['a DELETE has no body to miss', 'DELETE', {}, false],
+    ['an upgrade stays unreadable (kube-apiserver reads a body after it)', 'POST', { upgrade: 'websocket', connection: 'upgrade' }, false],
+  ] as const)('forward-auth: %s', (_name, method, extra, missing) => {
+    const nginx = 'x-original-uri' in extra;
+    const headers: Record<string, string> = nginx
+      ? { host: 'stepgate.internal', 'x-original-method': method, ...extra }
+      : { host: 'stepgate.internal', 'x-forwarded-method': method, 'x-forwarded-uri': '/api/v1/namespaces/dev/pods', 'x-forwarded-host': 'kube.example.com', ...extra };
+    const p = parseAuthzRequest(rt, proxies, fakeRequest({ peer: PROXY, headers }));
+    expect(p).toMatchObject({ ok: true, forwardAuth: true, raw: { method, body: undefined, bodyTruncated: false, bodyMissing: missing } });
+  });
+
   it('nginx: X-Original-URI marks the request, so its answers take nginx\'s form', () => {
     const p = parseAuthzRequest(rt, proxies, fakeRequest({ peer: PROXY, headers: { host: 'grafana.example.com', 'x-original-uri': '/admin', 'x-original-method': 'GET' } }));
     expect(p).toMatchObject({ ok: true, forwardAuth: true, nginx: true });

@@ -1,5 +1,6 @@
 import type { Answer } from '../../decision/respond.js';
 import type { RawRequest } from '../../request/attributes.js';
+import { BODY_METHODS, isBodyMissing } from '../../request/body-missing.js';
 import { HeaderCollector, type HeaderLimits } from '../../request/headers.js';
 
 /**
@@ -127,27 +128,6 @@ function readBody(http: HttpRequestMessage, headers: ReadonlyMap<string, string>
   return { body, truncated: cut };
 }
 
-/**
- * Whether a Check without a body means "the gateway sends no bodies" rather than "this request's
- * body was kept from stepgate". Envoy's ext_authz (with_request_body) buffers every request that
- * does not end with its headers and then always sets `x-envoy-auth-partial-body` (`true` or
- * `false`) next to the body, dropping any client copy of that header (check_request_utils.cc);
- * so with bodies configured, a Check without body and without that header is a request with no
- * body at all (content-length 0, or HTTP/2 END_STREAM on the headers), which kube-apiserver refuses
- * for a create, update or patch: a client gains nothing from it. The one exception is an upgrade
- * (`Upgrade: websocket`, HTTP/2 extended CONNECT): Envoy does not buffer it, yet kube-apiserver
- * still reads a write's body after the headers. So an upgrade, or any trace of Envoy's marker,
- * stays the unreadable case a client could cause. Content-length and chunking say nothing here:
- * Envoy buffers a chunked or length-less HTTP/2 body like any other.
- */
-function isBodyMissing(method: string, headers: ReadonlyMap<string, string>): boolean {
-  if (headers.has('x-envoy-auth-partial-body')) return false;
-  if (method === 'CONNECT' || headers.has('upgrade') || headers.has(':protocol')) return false;
-  return true;
-}
-
-/** The methods kube reads a body for (create, update, patch; POST also for subresources such as exec). */
-const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
 
 const APPEND_FALSE = Object.freeze({ value: false });
 

@@ -6,6 +6,7 @@ import { check, type Checked, type ParsedRequest } from '../../pipeline/check.js
 import { fail } from '../../pipeline/evaluate.js';
 import type { Runtime } from '../../pipeline/runtime.js';
 import type { RawRequest } from '../../request/attributes.js';
+import { BODY_METHODS, isBodyMissing } from '../../request/body-missing.js';
 import { upstreamCookie } from '../../request/cookies.js';
 import type { Logger } from '../../telemetry/log.js';
 import { logOnlyTelemetry, type CheckTelemetry } from '../../telemetry/telemetry.js';
@@ -122,7 +123,7 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
     return { ok: false, reason: 'request_invalid', detail: `forwarded request headers from untrusted peer ${peer ?? '?'}`, nginx: false };
   }
   const sourceAddress = proxies.clientAddress(peer, h.get('x-forwarded-for'));
-  // No body reaches a forward-auth subrequest: guardrails treat such writes as unreadable.
+  // No body reaches a forward-auth subrequest (see bodyMissing below).
   const base = { headers: h, sourceAddress, clientResolved: true, sourcePrincipal: '', contextExtensions: NO_EXTENSIONS, body: undefined, bodyTruncated: false };
   const proto = trusted ? h.get('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
   if (target !== undefined) {
@@ -130,7 +131,10 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
       return { ok: false, reason: 'request_invalid', detail: 'forward-auth request without X-Original-Method or X-Forwarded-Method', nginx: originalUri !== undefined };
     }
     const authority = h.get('x-forwarded-host')?.split(',')[0]?.trim() || h.get('host') || '';
-    return { ok: true, raw: { ...base, method: forwardedMethod, target, authority, scheme: proto || 'https' }, spoofed: collected.spoofed, nginx: originalUri !== undefined, forwardAuth: true };
+    // The subrequest never carries the body: a write here is body_missing (the proxy's doing), as a
+    // bodiless gRPC Check is, so every way in decides alike (docs/guardrails.md#missing-bodies).
+    const bodyMissing = BODY_METHODS.has(forwardedMethod) && isBodyMissing(forwardedMethod, h);
+    return { ok: true, raw: { ...base, method: forwardedMethod, target, authority, scheme: proto || 'https', bodyMissing }, spoofed: collected.spoofed, nginx: originalUri !== undefined, forwardAuth: true };
   }
   // Envoy: the request line is the original request, behind path_prefix.
   const prefix = rt.config.server.authz_http_path_prefix;
