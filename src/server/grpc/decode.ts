@@ -307,6 +307,29 @@ function checkDepth(depth: number): void {
 
 /** A map<string, string> entry into `map`, as protobufjs fills a map and toObject copies it. */
 function mapEntry(r: Reader, map: Record<string, string>, depth: number): void {
+  readEntry(r, depth);
+  setEntry(map, entryKey, entryValue);
+}
+
+function setEntry(map: Record<string, string>, k: string, value: string): void {
+  if (k === '__proto__' && !Object.hasOwn(map, k)) Object.defineProperty(map, k, { value, enumerable: true, configurable: true, writable: true });
+  else map[k] = value;
+}
+
+/**
+ * HttpRequest.headers as read, key and value alternating, for parseCheckRequest's fast path
+ * (check.ts). The `headers` object itself is built only when something reads it: with some twenty
+ * names of every shape it becomes a dictionary-mode object, and building it and walking it with
+ * for…in was most of a cached Check's header work. Whoever reads `headers` gets exactly the object
+ * mapEntry built before (test/unit/grpc-decode.test.ts compares it with proto-loader's).
+ */
+export const HEADER_ENTRIES: unique symbol = Symbol('stepgate.headerEntries');
+
+/** readEntry's result, without an array per entry. */
+let entryKey = '';
+let entryValue = '';
+
+function readEntry(r: Reader, depth: number): void {
   const outer = r.len;
   const end = enter(r);
   let k = '';
@@ -325,11 +348,26 @@ function mapEntry(r: Reader, map: Record<string, string>, depth: number): void {
     }
   }
   leave(r, end, outer);
-  if (k === '__proto__' && !Object.hasOwn(map, k)) Object.defineProperty(map, k, { value, enumerable: true, configurable: true, writable: true });
-  else map[k] = value;
+  entryKey = k;
+  entryValue = value;
 }
 
-type Message = Record<string, unknown>;
+/** The `headers` accessor of a decoded HttpRequest: builds the object from the entries on first read, then stays a plain property. */
+function headersFromEntries(this: Message): Record<string, string> {
+  const entries = this[HEADER_ENTRIES] as string[];
+  const map: Record<string, string> = {};
+  for (let i = 0; i < entries.length; i += 2) setEntry(map, entries[i]!, entries[i + 1]!);
+  Object.defineProperty(this, 'headers', { value: map, enumerable: true, configurable: true, writable: true });
+  return map;
+}
+
+function replaceHeaders(this: Message, value: unknown): void {
+  Object.defineProperty(this, 'headers', { value, enumerable: true, configurable: true, writable: true });
+}
+
+const LAZY_HEADERS: PropertyDescriptor = Object.freeze({ get: headersFromEntries, set: replaceHeaders, enumerable: true, configurable: true });
+
+type Message = Record<string | symbol, unknown>;
 
 /** A sub-message's fields, read by `field` for the numbers it keeps (true) and skipped by `skipped` otherwise. */
 function message(r: Reader, depth: number, skipped: readonly (Kind | undefined)[], field: (r: Reader, m: Message, n: number, depth: number) => boolean): Message {
@@ -372,9 +410,13 @@ function httpRequest(r: Reader, m: Message, n: number, depth: number): boolean {
     case 2:
       m.method = string(r);
       return true;
-    case 3:
-      mapEntry(r, (m.headers ??= {}) as Record<string, string>, depth);
+    case 3: {
+      readEntry(r, depth);
+      const entries = m[HEADER_ENTRIES] as string[] | undefined;
+      if (entries === undefined) m[HEADER_ENTRIES] = [entryKey, entryValue];
+      else entries.push(entryKey, entryValue);
       return true;
+    }
     case 4:
       m.path = string(r);
       return true;
@@ -404,7 +446,8 @@ function httpRequest(r: Reader, m: Message, n: number, depth: number): boolean {
 function request(r: Reader, m: Message, n: number, depth: number): boolean {
   if (n !== 2) return false;
   const http = message(r, depth + 1, HTTP_REQUEST_SKIPPED, httpRequest);
-  dropEmpty(http, 'headers');
+  // A symbol key is not among the message's fields (Object.keys, for…in, JSON); an empty map stays absent.
+  if (http[HEADER_ENTRIES] !== undefined) Object.defineProperty(http, 'headers', LAZY_HEADERS);
   m.http = http;
   return true;
 }
