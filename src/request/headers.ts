@@ -21,8 +21,6 @@ export class HeaderCollector {
   readonly headers = new Map<string, string>();
   spoofed = NO_SPOOFED;
   problem = '';
-  /** Whether two names met in one entry (equal once lower-cased): check.ts' fast path then takes the slow one. */
-  joined = false;
   private total = 0;
 
   constructor(private readonly limits: HeaderLimits) {}
@@ -48,7 +46,6 @@ export class HeaderCollector {
         this.spoofed.push(name);
       }
     } else {
-      this.joined = true;
       // Cookie headers are joined with "; " (RFC 6265 §5.4, RFC 9113 §8.2.3), so a cookie in a
       // second Cookie header is read, and cut before the upstream, like one in the first.
       this.headers.set(name, name === 'cookie' ? `${prev}; ${value}` : `${prev},${value}`);
@@ -65,6 +62,36 @@ export function collectHeaders(entries: Iterable<readonly [string, string]>, lim
   const c = new HeaderCollector(limits);
   for (const [name, value] of entries) if (!c.add(name, value)) break;
   return c.result();
+}
+
+/**
+ * Names and values alternating (decode.ts' HTTP headers), collected as HeaderCollector would, for
+ * the common case only: undefined when a limit is hit, when two names meet (equal once lower-cased,
+ * which HeaderCollector would join) or when a name starts with a digit, and the caller then takes
+ * the general path. Without joins no earlier value is needed, so a Map.set whose size did not grow
+ * is how a repeat is seen, instead of a Map.get before every set.
+ */
+export function collectDistinct(entries: readonly string[], limits: HeaderLimits): CollectedHeaders | undefined {
+  const headers = new Map<string, string>();
+  let spoofed = NO_SPOOFED;
+  let total = 0;
+  for (let i = 0; i < entries.length; i += 2) {
+    const raw = entries[i]!;
+    const first = raw.charCodeAt(0);
+    if (first >= 48 && first <= 57) return undefined;
+    const name = toLowerAscii(raw);
+    const value = entries[i + 1]!;
+    const size = name.length + value.length;
+    total += size;
+    if (size > limits.maxHeaderBytes || total > limits.maxTotalHeaderBytes) return undefined;
+    headers.set(name, value);
+    if (headers.size !== (i >> 1) + 1) return undefined;
+    if (name.startsWith(IDENTITY_HEADER_PREFIX)) {
+      if (spoofed === NO_SPOOFED) spoofed = [];
+      spoofed.push(name);
+    }
+  }
+  return { ok: true, headers, spoofed };
 }
 
 function toLowerAscii(s: string): string {

@@ -1,6 +1,6 @@
 import type { Answer } from '../../decision/respond.js';
 import type { RawRequest } from '../../request/attributes.js';
-import { HeaderCollector, type CollectedHeaders, type HeaderLimits } from '../../request/headers.js';
+import { collectDistinct, HeaderCollector, type HeaderLimits } from '../../request/headers.js';
 import { HEADER_ENTRIES } from './decode.js';
 
 /**
@@ -86,7 +86,13 @@ function collectHeaderFields(http: HttpRequestMessage, limits: HeaderLimits) {
   if (!(list && list.length > 0)) {
     const entries = (http as { [HEADER_ENTRIES]?: string[] })[HEADER_ENTRIES];
     if (entries !== undefined) {
-      const fast = collectEntries(entries, limits);
+      // Straight from the decoder's entries, without the object for…in would walk. That object
+      // keeps the last value of a repeated key at its first place and lists array-index keys
+      // ("0", "12") first; entries do neither, so collectDistinct gives up on a repeated name or a
+      // leading digit, and on a limit (an earlier copy of a repeated key may be what exceeded it):
+      // the object's path below then decides. test/unit/request-header-entries.test.ts holds the two
+      // to the same result.
+      const fast = collectDistinct(entries, limits);
       if (fast !== undefined) return fast;
     }
   }
@@ -105,26 +111,6 @@ function collectHeaderFields(http: HttpRequestMessage, limits: HeaderLimits) {
     }
   }
   return c.result();
-}
-
-/**
- * The `headers` map straight from the decoder's entries (decode.ts), without the object for…in
- * would walk. That object keeps the last value of a repeated key at its first place and lists
- * array-index keys ("0", "12") first; entries do neither. So the result stands only when no two
- * names met (no key repeated, nor two differing in case, which the object would also have joined)
- * and no key starts with a digit; otherwise, or when a limit was hit (an earlier copy of a
- * repeated key may be what exceeded it), undefined, and the caller takes the object's path.
- * test/unit/request-header-entries.test.ts holds the two to the same result.
- */
-function collectEntries(entries: readonly string[], limits: HeaderLimits): CollectedHeaders | undefined {
-  const c = new HeaderCollector(limits);
-  for (let i = 0; i < entries.length; i += 2) {
-    const key = entries[i]!;
-    const first = key.charCodeAt(0);
-    if (first >= 48 && first <= 57) return undefined;
-    if (!c.add(key, entries[i + 1]!)) return undefined;
-  }
-  return c.joined ? undefined : c.result();
 }
 
 const NO_BODY = Object.freeze({ body: undefined, truncated: false });
