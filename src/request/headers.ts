@@ -65,7 +65,8 @@ export function collectHeaders(entries: Iterable<readonly [string, string]>, lim
 }
 
 /**
- * Names and values alternating (decode.ts' HTTP headers), collected as HeaderCollector would, for
+ * Entries in threes (decode.ts' HTTP headers: name, that name through toLowerAscii, value),
+ * collected as HeaderCollector would, for
  * the common case only: undefined when a limit is hit, when two names meet (equal once lower-cased,
  * which HeaderCollector would join) or when a name starts with a digit, and the caller then takes
  * the general path. Without joins no earlier value is needed, so a Map.set whose size did not grow
@@ -75,17 +76,17 @@ export function collectDistinct(entries: readonly string[], limits: HeaderLimits
   const headers = new Map<string, string>();
   let spoofed = NO_SPOOFED;
   let total = 0;
-  for (let i = 0; i < entries.length; i += 2) {
-    const raw = entries[i]!;
-    const first = raw.charCodeAt(0);
+  for (let i = 0; i < entries.length; i += 3) {
+    const name = entries[i + 1]!;
+    // Lower-casing leaves digits alone, so this is the raw name's first character too.
+    const first = name.charCodeAt(0);
     if (first >= 48 && first <= 57) return undefined;
-    const name = toLowerAscii(raw);
-    const value = entries[i + 1]!;
+    const value = entries[i + 2]!;
     const size = name.length + value.length;
     total += size;
     if (size > limits.maxHeaderBytes || total > limits.maxTotalHeaderBytes) return undefined;
     headers.set(name, value);
-    if (headers.size !== (i >> 1) + 1) return undefined;
+    if (headers.size !== i / 3 + 1) return undefined;
     if (name.startsWith(IDENTITY_HEADER_PREFIX)) {
       if (spoofed === NO_SPOOFED) spoofed = [];
       spoofed.push(name);
@@ -94,7 +95,7 @@ export function collectDistinct(entries: readonly string[], limits: HeaderLimits
   return { ok: true, headers, spoofed };
 }
 
-function toLowerAscii(s: string): string {
+export function toLowerAscii(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 65 && c <= 90) return s.toLowerCase();

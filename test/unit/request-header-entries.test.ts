@@ -30,9 +30,13 @@ function field(n: number, body: Buffer): Buffer {
 
 const text = (n: number, s: string) => field(n, Buffer.from(s, 'utf8'));
 
-/** CheckRequest{attributes{request{http{method, path, headers…}}}} with the map entries in this order, repeats included. */
-function wire(entries: readonly (readonly [string, string])[]): Buffer {
-  const http = Buffer.concat([text(2, 'GET'), text(4, '/api/v1/pods'), ...entries.map(([k, v]) => field(3, Buffer.concat([text(1, k), text(2, v)])))]);
+/**
+ * CheckRequest{attributes{request{http{method, path, headers…}}}} with the map entries in this
+ * order, repeats included; an entry's third element is a key written before its key (the last wins).
+ */
+function wire(entries: readonly (readonly [string, string, string?])[]): Buffer {
+  const entry = ([k, v, earlier]: readonly [string, string, string?]) => field(3, Buffer.concat([...(earlier === undefined ? [] : [text(1, earlier)]), text(1, k), text(2, v)]));
+  const http = Buffer.concat([text(2, 'GET'), text(4, '/api/v1/pods'), ...entries.map(entry)]);
   return field(1, field(4, field(2, http)));
 }
 
@@ -63,6 +67,17 @@ describe('header entries (decode.ts) against the headers object', () => {
       { numRuns: 3000 },
     );
     expect(fast).toBeGreaterThan(2000);
+  });
+
+  it('read an entry whose key is written twice by its last key', () => {
+    const twice = fc.array(fc.tuple(name, value, fc.option(name, { nil: undefined })), { maxLength: 6 });
+    fc.assert(
+      fc.property(twice, (list) => {
+        const buf = wire(list);
+        expect(observed(parseCheckRequest(decodeCheckRequest(buf), limits, 1024))).toEqual(observed(parseCheckRequest(reference(buf), limits, 1024)));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('still give the object, built from the entries, to whoever reads `headers`', () => {

@@ -1,3 +1,4 @@
+import { toLowerAscii } from '../../request/headers.js';
 import type { CheckRequestMessage } from './check.js';
 
 /**
@@ -143,6 +144,10 @@ const NAMES_MAX = 384;
 const NAME_MAX_BYTES = 48;
 const names: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
 let namesKept = 0;
+/** Each kept name lower-cased as the header collector does it (toLowerAscii), so a header name from the table is not scanned again per request. */
+const lowerNames: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+/** The slot of the name `name` last returned, or -1 when it did not come from the table. */
+let nameSlot = -1;
 
 function name(r: Reader): string {
   const n = uint32(r);
@@ -150,6 +155,7 @@ function name(r: Reader): string {
   const end = Math.min(start + n, r.len);
   r.pos = end;
   const len = end - start;
+  nameSlot = -1;
   if (len === 0 || len > NAME_MAX_BYTES) return r.buf.utf8Slice(start, end);
   const buf = r.buf;
   // A few bytes and the length pick the slot; the comparison below checks every byte.
@@ -160,13 +166,18 @@ function name(r: Reader): string {
       const s = buf.utf8Slice(start, end);
       if (namesKept < NAMES_MAX && isAscii(buf, start, end)) {
         names[slot] = internalized(s);
+        lowerNames[slot] = internalized(toLowerAscii(s));
         namesKept++;
+        nameSlot = slot;
         return names[slot]!;
       }
       return s;
     }
     // Equal to an ASCII string byte for byte: these bytes are ASCII, and that string is their reading.
-    if (known.length === len && sameAscii(known, buf, start)) return known;
+    if (known.length === len && sameAscii(known, buf, start)) {
+      nameSlot = slot;
+      return known;
+    }
   }
   return buf.utf8Slice(start, end);
 }
@@ -317,7 +328,7 @@ function setEntry(map: Record<string, string>, k: string, value: string): void {
 }
 
 /**
- * HttpRequest.headers as read, key and value alternating, for parseCheckRequest's fast path
+ * HttpRequest.headers as read, in threes (name, name lower-cased by toLowerAscii, value), for parseCheckRequest's fast path
  * (check.ts). The `headers` object itself is built only when something reads it: with some twenty
  * names of every shape it becomes a dictionary-mode object, and building it and walking it with
  * for…in was most of a cached Check's header work. Whoever reads `headers` gets exactly the object
@@ -328,17 +339,20 @@ export const HEADER_ENTRIES: unique symbol = Symbol('stepgate.headerEntries');
 /** readEntry's result, without an array per entry. */
 let entryKey = '';
 let entryValue = '';
+let entrySlot = -1;
 
 function readEntry(r: Reader, depth: number): void {
   const outer = r.len;
   const end = enter(r);
   let k = '';
+  let slot = -1;
   let value = '';
   while (r.pos < end) {
     const tag = uint32(r);
     switch (tag >>> 3) {
       case 1:
         k = name(r);
+        slot = nameSlot;
         break;
       case 2:
         value = string(r);
@@ -350,13 +364,14 @@ function readEntry(r: Reader, depth: number): void {
   leave(r, end, outer);
   entryKey = k;
   entryValue = value;
+  entrySlot = slot;
 }
 
 /** The `headers` accessor of a decoded HttpRequest: builds the object from the entries on first read, then stays a plain property. */
 function headersFromEntries(this: Message): Record<string, string> {
   const entries = this[HEADER_ENTRIES] as string[];
   const map: Record<string, string> = {};
-  for (let i = 0; i < entries.length; i += 2) setEntry(map, entries[i]!, entries[i + 1]!);
+  for (let i = 0; i < entries.length; i += 3) setEntry(map, entries[i]!, entries[i + 2]!);
   Object.defineProperty(this, 'headers', { value: map, enumerable: true, configurable: true, writable: true });
   return map;
 }
@@ -412,9 +427,10 @@ function httpRequest(r: Reader, m: Message, n: number, depth: number): boolean {
       return true;
     case 3: {
       readEntry(r, depth);
+      const lower = entrySlot >= 0 ? lowerNames[entrySlot]! : toLowerAscii(entryKey);
       const entries = m[HEADER_ENTRIES] as string[] | undefined;
-      if (entries === undefined) m[HEADER_ENTRIES] = [entryKey, entryValue];
-      else entries.push(entryKey, entryValue);
+      if (entries === undefined) m[HEADER_ENTRIES] = [entryKey, lower, entryValue];
+      else entries.push(entryKey, lower, entryValue);
       return true;
     }
     case 4:
