@@ -1,7 +1,7 @@
 import type { Answer } from '../../decision/respond.js';
 import type { RawRequest } from '../../request/attributes.js';
 import { collectDistinct, HeaderCollector, type HeaderLimits } from '../../request/headers.js';
-import { HEADER_ENTRIES } from './decode.js';
+import { HEADER_ENTRIES } from './header-entries.js';
 
 /**
  * Translation between the protobuf CheckRequest/CheckResponse (as plain objects from

@@ -1,5 +1,8 @@
 import { toLowerAscii } from '../../request/headers.js';
 import type { CheckRequestMessage } from './check.js';
+import { HEADER_ENTRIES } from './header-entries.js';
+
+export { HEADER_ENTRIES };
 
 /**
  * The CheckRequest decoder the Check method is served with: it reads from the wire only the fields
@@ -327,14 +330,6 @@ function setEntry(map: Record<string, string>, k: string, value: string): void {
   else map[k] = value;
 }
 
-/**
- * HttpRequest.headers as read, in threes (name, name lower-cased by toLowerAscii, value), for parseCheckRequest's fast path
- * (check.ts). The `headers` object itself is built only when something reads it: with some twenty
- * names of every shape it becomes a dictionary-mode object, and building it and walking it with
- * for…in was most of a cached Check's header work. Whoever reads `headers` gets exactly the object
- * mapEntry built before (test/unit/grpc-decode.test.ts compares it with proto-loader's).
- */
-export const HEADER_ENTRIES: unique symbol = Symbol('stepgate.headerEntries');
 
 /** readEntry's result, without an array per entry. */
 let entryKey = '';
