@@ -64,7 +64,38 @@ export function collectHeaders(entries: Iterable<readonly [string, string]>, lim
   return c.result();
 }
 
-function toLowerAscii(s: string): string {
+/**
+ * Entries in threes (decode.ts' HTTP headers: name, that name through toLowerAscii, value),
+ * collected as HeaderCollector would, for
+ * the common case only: undefined when a limit is hit, when two names meet (equal once lower-cased,
+ * which HeaderCollector would join) or when a name starts with a digit, and the caller then takes
+ * the general path. Without joins no earlier value is needed, so a Map.set whose size did not grow
+ * is how a repeat is seen, instead of a Map.get before every set.
+ */
+export function collectDistinct(entries: readonly string[], limits: HeaderLimits): CollectedHeaders | undefined {
+  const headers = new Map<string, string>();
+  let spoofed = NO_SPOOFED;
+  let total = 0;
+  for (let i = 0; i < entries.length; i += 3) {
+    const name = entries[i + 1]!;
+    // Lower-casing leaves digits alone, so this is the raw name's first character too.
+    const first = name.charCodeAt(0);
+    if (first >= 48 && first <= 57) return undefined;
+    const value = entries[i + 2]!;
+    const size = name.length + value.length;
+    total += size;
+    if (size > limits.maxHeaderBytes || total > limits.maxTotalHeaderBytes) return undefined;
+    headers.set(name, value);
+    if (headers.size !== i / 3 + 1) return undefined;
+    if (name.startsWith(IDENTITY_HEADER_PREFIX)) {
+      if (spoofed === NO_SPOOFED) spoofed = [];
+      spoofed.push(name);
+    }
+  }
+  return { ok: true, headers, spoofed };
+}
+
+export function toLowerAscii(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 65 && c <= 90) return s.toLowerCase();

@@ -7,7 +7,7 @@ import type { Identity } from '../../src/core/identity.js';
 import { check, type Checked } from '../../src/pipeline/check.js';
 import { buildRuntime } from '../../src/pipeline/runtime.js';
 import { parseCheckRequest, toCheckResponse } from '../../src/server/grpc/check.js';
-import { answerKey, EncodedAllowCache } from '../../src/server/grpc/encoded-allows.js';
+import { answerKey, EncodedAllowCache, memoAnswerKey, type KeyMemo } from '../../src/server/grpc/encoded-allows.js';
 import { authorizationService, responseSerializer } from '../../src/server/grpc/protos.js';
 import { HMAC_ISSUER, HMAC_SECRET, testConfig } from '../support/config.js';
 import { PINNED } from '../support/guardrails.js';
@@ -214,6 +214,31 @@ describe('EncodedAllowCache', () => {
         expect([a.headers, a.removeHeaders, Object.entries(a.metadata)]).toEqual([b.headers, b.removeHeaders, Object.entries(b.metadata)]);
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('a memoized key is the key answerKey builds, over any sequence of answers in two scopes (property)', () => {
+    const lists = [Object.freeze([['x-stepgate-subject', 'a']] as const), Object.freeze([['x-stepgate-subject', 'b']] as const)];
+    const whos = lists.map((l) => ({ upstreamHeaders: l }) as unknown as Identity);
+    // Few values, so that answers differing in one part only (the last, a length-equal value) come up.
+    const str = fc.constantFrom('a', 'b', '|', 'ab', 'a|');
+    const answer = fc.record({
+      who: fc.nat(1),
+      headers: fc.option(fc.array(fc.tuple(str, str), { maxLength: 2 }), { freq: 4 }),
+      removeHeaders: fc.array(str, { maxLength: 1 }),
+      // Fresh strings every time (slice of a concatenation), so equal values are not one object.
+      metadata: fc.dictionary(fc.constantFrom('decision', 'reason', 'rules'), str, { maxKeys: 3 }).map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, `${v}.`.slice(0, -1)]))),
+    });
+    fc.assert(
+      fc.property(fc.array(answer, { minLength: 1, maxLength: 12 }), (list) => {
+        const memos: KeyMemo[] = [0, 1].map((scope) => ({ scope, parts: [], key: '' }));
+        for (const x of list) {
+          const who = whos[x.who]!;
+          const a = { allow: true, status: 200, grpcCode: 0, body: '', headers: x.headers ?? who.upstreamHeaders, removeHeaders: x.removeHeaders, metadata: x.metadata } as Answer;
+          expect(memoAnswerKey(memos[x.who]!, who, a)).toBe(answerKey(who, a, x.who));
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -1,4 +1,8 @@
+import { toLowerAscii } from '../../request/headers.js';
 import type { CheckRequestMessage } from './check.js';
+import { HEADER_ENTRIES } from './header-entries.js';
+
+export { HEADER_ENTRIES };
 
 /**
  * The CheckRequest decoder the Check method is served with: it reads from the wire only the fields
@@ -143,6 +147,10 @@ const NAMES_MAX = 384;
 const NAME_MAX_BYTES = 48;
 const names: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
 let namesKept = 0;
+/** Each kept name lower-cased as the header collector does it (toLowerAscii), so a header name from the table is not scanned again per request. */
+const lowerNames: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+/** The slot of the name `name` last returned, or -1 when it did not come from the table. */
+let nameSlot = -1;
 
 function name(r: Reader): string {
   const n = uint32(r);
@@ -150,6 +158,7 @@ function name(r: Reader): string {
   const end = Math.min(start + n, r.len);
   r.pos = end;
   const len = end - start;
+  nameSlot = -1;
   if (len === 0 || len > NAME_MAX_BYTES) return r.buf.utf8Slice(start, end);
   const buf = r.buf;
   // A few bytes and the length pick the slot; the comparison below checks every byte.
@@ -160,13 +169,18 @@ function name(r: Reader): string {
       const s = buf.utf8Slice(start, end);
       if (namesKept < NAMES_MAX && isAscii(buf, start, end)) {
         names[slot] = internalized(s);
+        lowerNames[slot] = internalized(toLowerAscii(s));
         namesKept++;
+        nameSlot = slot;
         return names[slot]!;
       }
       return s;
     }
     // Equal to an ASCII string byte for byte: these bytes are ASCII, and that string is their reading.
-    if (known.length === len && sameAscii(known, buf, start)) return known;
+    if (known.length === len && sameAscii(known, buf, start)) {
+      nameSlot = slot;
+      return known;
+    }
   }
   return buf.utf8Slice(start, end);
 }
@@ -307,15 +321,33 @@ function checkDepth(depth: number): void {
 
 /** A map<string, string> entry into `map`, as protobufjs fills a map and toObject copies it. */
 function mapEntry(r: Reader, map: Record<string, string>, depth: number): void {
+  readEntry(r, depth);
+  setEntry(map, entryKey, entryValue);
+}
+
+function setEntry(map: Record<string, string>, k: string, value: string): void {
+  if (k === '__proto__' && !Object.hasOwn(map, k)) Object.defineProperty(map, k, { value, enumerable: true, configurable: true, writable: true });
+  else map[k] = value;
+}
+
+
+/** readEntry's result, without an array per entry. */
+let entryKey = '';
+let entryValue = '';
+let entrySlot = -1;
+
+function readEntry(r: Reader, depth: number): void {
   const outer = r.len;
   const end = enter(r);
   let k = '';
+  let slot = -1;
   let value = '';
   while (r.pos < end) {
     const tag = uint32(r);
     switch (tag >>> 3) {
       case 1:
         k = name(r);
+        slot = nameSlot;
         break;
       case 2:
         value = string(r);
@@ -325,11 +357,27 @@ function mapEntry(r: Reader, map: Record<string, string>, depth: number): void {
     }
   }
   leave(r, end, outer);
-  if (k === '__proto__' && !Object.hasOwn(map, k)) Object.defineProperty(map, k, { value, enumerable: true, configurable: true, writable: true });
-  else map[k] = value;
+  entryKey = k;
+  entryValue = value;
+  entrySlot = slot;
 }
 
-type Message = Record<string, unknown>;
+/** The `headers` accessor of a decoded HttpRequest: builds the object from the entries on first read, then stays a plain property. */
+function headersFromEntries(this: Message): Record<string, string> {
+  const entries = this[HEADER_ENTRIES] as string[];
+  const map: Record<string, string> = {};
+  for (let i = 0; i < entries.length; i += 3) setEntry(map, entries[i]!, entries[i + 2]!);
+  Object.defineProperty(this, 'headers', { value: map, enumerable: true, configurable: true, writable: true });
+  return map;
+}
+
+function replaceHeaders(this: Message, value: unknown): void {
+  Object.defineProperty(this, 'headers', { value, enumerable: true, configurable: true, writable: true });
+}
+
+const LAZY_HEADERS: PropertyDescriptor = Object.freeze({ get: headersFromEntries, set: replaceHeaders, enumerable: true, configurable: true });
+
+type Message = Record<string | symbol, unknown>;
 
 /** A sub-message's fields, read by `field` for the numbers it keeps (true) and skipped by `skipped` otherwise. */
 function message(r: Reader, depth: number, skipped: readonly (Kind | undefined)[], field: (r: Reader, m: Message, n: number, depth: number) => boolean): Message {
@@ -372,9 +420,14 @@ function httpRequest(r: Reader, m: Message, n: number, depth: number): boolean {
     case 2:
       m.method = string(r);
       return true;
-    case 3:
-      mapEntry(r, (m.headers ??= {}) as Record<string, string>, depth);
+    case 3: {
+      readEntry(r, depth);
+      const lower = entrySlot >= 0 ? lowerNames[entrySlot]! : toLowerAscii(entryKey);
+      const entries = m[HEADER_ENTRIES] as string[] | undefined;
+      if (entries === undefined) m[HEADER_ENTRIES] = [entryKey, lower, entryValue];
+      else entries.push(entryKey, lower, entryValue);
       return true;
+    }
     case 4:
       m.path = string(r);
       return true;
@@ -404,7 +457,8 @@ function httpRequest(r: Reader, m: Message, n: number, depth: number): boolean {
 function request(r: Reader, m: Message, n: number, depth: number): boolean {
   if (n !== 2) return false;
   const http = message(r, depth + 1, HTTP_REQUEST_SKIPPED, httpRequest);
-  dropEmpty(http, 'headers');
+  // A symbol key is not among the message's fields (Object.keys, for…in, JSON); an empty map stays absent.
+  if (http[HEADER_ENTRIES] !== undefined) Object.defineProperty(http, 'headers', LAZY_HEADERS);
   m.http = http;
   return true;
 }

@@ -26,8 +26,8 @@ export class EncodedAllowCache {
   static readonly ALLOW_BUDGET_BYTES = 2048;
   /** The same for an encoded denial, which carries its body and WWW-Authenticate twice (key and bytes); the bench's challenges are ~2.5 KiB. */
   static readonly DENIAL_BUDGET_BYTES = 4096;
-  /** A number per upstream header list object; an object that is gone frees its number's entries by eviction. */
-  private readonly scopes = new WeakMap<object, number>();
+  /** A number (and its last key) per upstream header list object; an object that is gone frees its number's entries by eviction. */
+  private readonly scopes = new WeakMap<object, KeyMemo>();
   private nextScope = 0;
   private readonly entries: LRUCache<string, Buffer>;
   private hitCount = 0;
@@ -83,12 +83,12 @@ export class EncodedAllowCache {
     }
     if (!reusable(v, a)) return build(a);
     const who = v.identity!;
-    let scope = this.scopes.get(who.upstreamHeaders);
-    if (scope === undefined) {
-      scope = this.nextScope++;
-      this.scopes.set(who.upstreamHeaders, scope);
+    let memo = this.scopes.get(who.upstreamHeaders);
+    if (memo === undefined) {
+      memo = { scope: this.nextScope++, parts: NO_PARTS, key: '' };
+      this.scopes.set(who.upstreamHeaders, memo);
     }
-    const key = answerKey(who, a, scope);
+    const key = memoAnswerKey(memo, who, a);
     const hit = this.entries.get(key);
     if (hit !== undefined) {
       this.hitCount++;
@@ -185,6 +185,7 @@ function entryBytes(value: Buffer, key: string): number {
  * give it a new backing store every time.
  */
 const parts: (string | number)[] = [];
+const NO_PARTS: readonly (string | number)[] = [];
 
 /**
  * Every string the encoded allow is made of, each prefixed by its length so that no two different
@@ -195,6 +196,42 @@ const parts: (string | number)[] = [];
  * (about 1.3 KB of garbage per cached allow: bench/alloc.ts).
  */
 export function answerKey(who: Identity, a: Answer, scope = 0): string {
+  const n = fillParts(who, a, scope);
+  parts.length = n;
+  const key = parts.join('|');
+  // Dropped so that the array keeps no request's strings alive until the next Check.
+  parts.fill(0);
+  return key;
+}
+
+/** The last key built for one upstream header list (one scope number), with the parts it was joined from. */
+export interface KeyMemo {
+  readonly scope: number;
+  parts: readonly (string | number)[];
+  key: string;
+}
+
+/**
+ * answerKey, without joining and hashing the key again when the parts are, value for value, those
+ * of the last key built in this scope (a user's repeated requests): the same key string is handed
+ * back, and the LRU finds it by a hash V8 keeps with the string. Equal parts join to an equal key,
+ * so this never gives a key answerKey would not (the property test in encoded-allows.test.ts).
+ */
+export function memoAnswerKey(memo: KeyMemo, who: Identity, a: Answer): string {
+  const n = fillParts(who, a, memo.scope);
+  const last = memo.parts;
+  let same = last.length === n;
+  for (let i = 0; same && i < n; i++) same = last[i] === parts[i];
+  if (!same) {
+    parts.length = n;
+    memo.parts = parts.slice();
+    memo.key = parts.join('|');
+  }
+  parts.fill(0);
+  return memo.key;
+}
+
+function fillParts(who: Identity, a: Answer, scope: number): number {
   let n = 0;
   parts[n++] = scope;
   if (a.headers !== who.upstreamHeaders) {
@@ -221,11 +258,7 @@ export function answerKey(who: Identity, a: Answer, scope = 0): string {
     parts[n++] = value.length;
     parts[n++] = value;
   }
-  parts.length = n;
-  const key = parts.join('|');
-  // Dropped so that the array keeps no request's strings alive until the next Check.
-  parts.fill(0);
-  return key;
+  return n;
 }
 
 /** The whole denial, each variable part prefixed by its length (see answerKey). */
