@@ -1,0 +1,134 @@
+/**
+ * The memory store's share of bench/risk-ratio.ts, alone: the store calls that risk-ratio's routine
+ * load makes (observe, observeWork, learn, learnWork, recordDenial), captured once from the working
+ * tree's engine, are replayed against a fresh MemoryStateStore of each tree in one process,
+ * alternating A B B A rounds; prints per tree ns per Check (median, range) of CPU time.
+ *
+ *   npx tsx bench/store-ab.ts [seconds-per-round] [git-ref…]     (BENCH_STORE_ROUNDS=8)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { parseConfig } from '../src/config/load.js';
+import { evaluate } from '../src/pipeline/evaluate.js';
+import { buildRuntime, storeLimits } from '../src/pipeline/runtime.js';
+import type { RawRequest } from '../src/request/attributes.js';
+import { MemoryStateStore } from '../src/state/memory.js';
+import type { StoreLimits } from '../src/state/store.js';
+import { median, summarize } from './stats.mjs';
+
+const ISS = 'http://127.0.0.1:9000';
+const seconds = Number(process.argv[2] ?? 1);
+const refs = process.argv.slice(3);
+const ROUNDS = Number(process.env.BENCH_STORE_ROUNDS ?? 8);
+const { publicKey, privateKey } = await generateKeyPair('ES256');
+const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] });
+const fetchFn = (async (url: string | URL) => {
+  const body = String(url).endsWith('/.well-known/openid-configuration') ? JSON.stringify({ issuer: ISS, jwks_uri: `${ISS}/jwks` }) : jwks;
+  return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+}) as unknown as typeof fetch;
+const here = resolve(import.meta.dirname, '..');
+const text = `${readFileSync(join(here, 'examples/stepgate.yaml'), 'utf8')}\ntoken_cache:\n  max_ttl_seconds: 43200\n`;
+const now = Date.now();
+const STEP_MS = 5;
+
+// The same engineers and requests as bench/risk-ratio.ts.
+const requests: RawRequest[] = [];
+const signIns: RawRequest[] = [];
+const sign = (i: number, authTime: number) =>
+  new SignJWT({ sub: `eng${i}@example.com`, sid: `s${i}`, acr: 'urn:stepgate:aal2', amr: ['mfa'], auth_time: authTime })
+    .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(ISS).setAudience('kubernetes').setIssuedAt().setExpirationTime('12h').sign(privateKey);
+const raw = (i: number, path: string, token: string): RawRequest => ({
+  method: 'GET', target: path, authority: 'kube.localhost', scheme: 'https',
+  headers: new Map([['authorization', `Bearer ${token}`], ['user-agent', 'kubectl/v1.32.4 (linux/amd64) kubernetes/6fc0a69']]),
+  sourceAddress: `100.64.${i % 250}.7`, sourcePrincipal: '', contextExtensions: {}, body: undefined, bodyTruncated: false,
+});
+for (let i = 0; i < 200; i++) {
+  signIns.push(raw(i, `/api/v1/namespaces/team-${i % 5}/pods`, await sign(i, Math.floor(now / 1000))));
+  const token = await sign(i, Math.floor(now / 1000) - 3600);
+  for (const path of [`/api/v1/namespaces/team-${i % 5}/pods`, `/apis/apps/v1/namespaces/team-${i % 5}/deployments`, `/api/v1/namespaces/team-${i % 5}/secrets/app`]) requests.push(raw(i, path, token));
+}
+
+// Capture: every store call the engine makes, with its arguments as they were.
+type Call = { m: string; args: unknown[] };
+const calls: Call[] = [];
+let capturing = false;
+const proto = MemoryStateStore.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+for (const m of ['observe', 'observeWork', 'learn', 'learnWork', 'recordDenial']) {
+  const orig = proto[m]!;
+  proto[m] = function (this: unknown, ...args: unknown[]) {
+    if (capturing) calls.push({ m, args: args.map((a) => (typeof a === 'object' && a !== null ? { ...a } : a)) });
+    return orig.apply(this, args);
+  };
+}
+const cfg = parseConfig(text, 'examples/stepgate.yaml');
+let t = now;
+const rt = buildRuntime(cfg, { fetch: fetchFn as never, now: () => t, env: {} });
+capturing = true;
+for (const r of [...signIns, ...requests, ...requests, ...requests, ...requests]) {
+  t += STEP_MS;
+  await evaluate(rt, r, []);
+}
+capturing = false;
+const checks = calls.filter((c) => c.m === 'observe').length;
+
+interface Tree { name: string; Store: typeof MemoryStateStore }
+const trees: Tree[] = [{ name: 'working tree', Store: MemoryStateStore }];
+const exported: string[] = [];
+try {
+  for (const ref of refs) {
+    const dir = mkdtempSync(join(tmpdir(), 'stepgate-store-'));
+    exported.push(dir);
+    execFileSync('bash', ['-c', `git -C "${here}" archive "${ref}" | tar -x -C "${dir}"`]);
+    symlinkSync(join(here, 'node_modules'), join(dir, 'node_modules'));
+    const mod = (await import(pathToFileURL(join(dir, 'src/state/memory.ts')).href)) as { MemoryStateStore: typeof MemoryStateStore };
+    trees.push({ name: ref, Store: mod.MemoryStateStore });
+  }
+  const limits: StoreLimits = storeLimits(cfg)!;
+  const span = (calls.at(-1)!.args[0] as { nowMs?: number }).nowMs ?? 0;
+  /** One replay pass over the captured calls, time shifted so that passes follow each other. */
+  const pass = (s: MemoryStateStore, shift: number) => {
+    const st = s as unknown as Record<string, (...a: unknown[]) => unknown>;
+    for (const c of calls) {
+      const a = c.args;
+      switch (c.m) {
+        case 'observe': st.observe!({ ...(a[0] as object), nowMs: (a[0] as { nowMs: number }).nowMs + shift }); break;
+        case 'observeWork': st.observeWork!({ ...(a[0] as object), nowMs: (a[0] as { nowMs: number }).nowMs + shift }); break;
+        case 'learn': st.learn!(a[0], a[1], a[2], a[3], (a[4] as number) + shift, a[5]); break;
+        case 'learnWork': st.learnWork!(a[0], a[1], a[2], (a[3] as number) + shift, a[4], a[5], a[6]); break;
+        case 'recordDenial': st.recordDenial!(a[0], (a[1] as number) + shift); break;
+      }
+    }
+  };
+  const state = trees.map((tr) => ({ tr, s: new tr.Store(limits, { maxSubjects: 100_000 }), shift: 0, ns: [] as number[] }));
+  for (const x of state) for (let i = 0; i < 3; i++) { pass(x.s, x.shift); x.shift += span - now + STEP_MS; }
+  const fixed = Number(process.env.BENCH_STORE_PASSES ?? 0);
+  if (fixed > 0) {
+    // For instruction counts (valgrind --tool=callgrind): a fixed number of passes on one tree;
+    // two runs with different counts give the instructions per Check by their difference.
+    const x = state[Number(process.env.BENCH_STORE_TREE ?? 0)]!;
+    for (let i = 0; i < fixed; i++) { pass(x.s, x.shift); x.shift += span - now + STEP_MS; }
+    console.log(JSON.stringify({ tree: x.tr.name, passes: fixed, checks: fixed * checks }));
+    process.exit(0);
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const x of r % 2 === 0 ? state : [...state].reverse()) {
+      let n = 0;
+      const cpu = process.cpuUsage();
+      const end = performance.now() + seconds * 1000;
+      while (performance.now() < end) { pass(x.s, x.shift); x.shift += span - now + STEP_MS; n += checks; }
+      const used = process.cpuUsage(cpu);
+      x.ns.push(((used.user + used.system) * 1000) / n);
+    }
+  }
+  for (const x of state) {
+    const s = summarize(x.ns, 0);
+    console.log(JSON.stringify({ tree: x.tr.name, checks_per_pass: checks, calls_per_pass: calls.length, store_ns_per_check: s.median, spread: [s.min, s.max], all: x.ns.map(Math.round), med: Math.round(median(x.ns)) }));
+  }
+} finally {
+  for (const d of exported) rmSync(d, { recursive: true, force: true });
+}
