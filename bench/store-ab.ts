@@ -90,14 +90,26 @@ try {
   }
   const limits: StoreLimits = storeLimits(cfg)!;
   const span = (calls.at(-1)!.args[0] as { nowMs?: number }).nowMs ?? 0;
-  /** One replay pass over the captured calls, time shifted so that passes follow each other. */
+  /**
+   * One replay pass over the captured calls, time shifted so that passes follow each other. The
+   * observations are the captured objects with their time rewritten (the store keeps none of
+   * them), so the pass allocates nothing of its own.
+   */
+  const base = calls.map((c) => (typeof c.args[0] === 'object' ? (c.args[0] as { nowMs: number }).nowMs : 0));
   const pass = (s: MemoryStateStore, shift: number) => {
     const st = s as unknown as Record<string, (...a: unknown[]) => unknown>;
-    for (const c of calls) {
+    for (let i = 0; i < calls.length; i++) {
+      const c = calls[i]!;
       const a = c.args;
       switch (c.m) {
-        case 'observe': st.observe!({ ...(a[0] as object), nowMs: (a[0] as { nowMs: number }).nowMs + shift }); break;
-        case 'observeWork': st.observeWork!({ ...(a[0] as object), nowMs: (a[0] as { nowMs: number }).nowMs + shift }); break;
+        case 'observe':
+          (a[0] as { nowMs: number }).nowMs = base[i]! + shift;
+          st.observe!(a[0]);
+          break;
+        case 'observeWork':
+          (a[0] as { nowMs: number }).nowMs = base[i]! + shift;
+          st.observeWork!(a[0]);
+          break;
         case 'learn': st.learn!(a[0], a[1], a[2], a[3], (a[4] as number) + shift, a[5]); break;
         case 'learnWork': st.learnWork!(a[0], a[1], a[2], (a[3] as number) + shift, a[4], a[5], a[6]); break;
         case 'recordDenial': st.recordDenial!(a[0], (a[1] as number) + shift); break;
