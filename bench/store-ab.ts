@@ -5,6 +5,9 @@
  * alternating A B B A rounds; prints per tree ns per Check (median, range) of CPU time.
  *
  *   npx tsx bench/store-ab.ts [seconds-per-round] [git-ref…]     (BENCH_STORE_ROUNDS=8)
+ *
+ * BENCH_STORE_NOOP=1 adds a store whose calls return one fixed answer: the replay's own cost, to
+ * subtract from the others.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -58,8 +61,11 @@ type Call = { m: string; args: unknown[] };
 const calls: Call[] = [];
 let capturing = false;
 const proto = MemoryStateStore.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+// The wrappers are removed after the capture: left in place they slow this tree's replay alone.
+const originals = new Map<string, (...a: unknown[]) => unknown>();
 for (const m of ['observe', 'observeWork', 'learn', 'learnWork', 'recordDenial']) {
   const orig = proto[m]!;
+  originals.set(m, orig);
   proto[m] = function (this: unknown, ...args: unknown[]) {
     if (capturing) calls.push({ m, args: args.map((a) => (typeof a === 'object' && a !== null ? { ...a } : a)) });
     return orig.apply(this, args);
@@ -74,6 +80,7 @@ for (const r of [...signIns, ...requests, ...requests, ...requests, ...requests]
   await evaluate(rt, r, []);
 }
 capturing = false;
+for (const [m, orig] of originals) proto[m] = orig;
 const checks = calls.filter((c) => c.m === 'observe').length;
 
 interface Tree { name: string; Store: typeof MemoryStateStore }
@@ -89,6 +96,19 @@ try {
     trees.push({ name: ref, Store: mod.MemoryStateStore });
   }
   const limits: StoreLimits = storeLimits(cfg)!;
+  if (process.env.BENCH_STORE_NOOP === '1') {
+    const history = {};
+    trees.push({
+      name: 'no-op (replay only)',
+      Store: class {
+        observe() { return history; }
+        observeWork() { return history; }
+        learn() {}
+        learnWork() {}
+        recordDenial() {}
+      } as unknown as typeof MemoryStateStore,
+    });
+  }
   const span = (calls.at(-1)!.args[0] as { nowMs?: number }).nowMs ?? 0;
   /**
    * One replay pass over the captured calls, time shifted so that passes follow each other. The
