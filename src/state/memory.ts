@@ -14,7 +14,6 @@ import {
   type Bucket,
   type LimitsMs,
 } from './sliding.js';
-import { countLive, dropUpTo, Stamps, stampsOf } from './stamps.js';
 import { clientToken, ledBy, sessionClientsRead, sessionClientsWith } from './session-clients.js';
 import { bucket, entries, num, optionalNumber, readSnapshot, SNAPSHOT_VERSION, str, writeSnapshot, type SnapshotData } from './snapshot.js';
 import type {
@@ -50,14 +49,14 @@ interface SubjectRecord {
   requests: Bucket;
   sensitive: Bucket;
   denials: Bucket;
-  ips: Stamps;
-  prefixes: Stamps;
-  devices: Stamps;
-  namespaces: Stamps;
-  clients: Stamps;
+  ips: Map<string, number>;
+  prefixes: Map<string, number>;
+  devices: Map<string, number>;
+  namespaces: Map<string, number>;
+  clients: Map<string, number>;
   /** First sighting of a still-unknown part (`p:`/`d:`/`c:` + value → ms). */
-  sightings: Stamps;
-  objects: Stamps;
+  sightings: Map<string, number>;
+  objects: Map<string, number>;
   destructive: Bucket;
   /** Start of the behaviour burst going on; undefined when none. */
   behaviourSince: number | undefined;
@@ -66,15 +65,15 @@ interface SubjectRecord {
 /** The working-set side of a subject (WorkObservation): kept apart, like Redis keeps its own keys. */
 interface WorkRecord {
   /** Working set: namespace → last use. */
-  namespaces: Stamps;
+  namespaces: Map<string, number>;
   /** First sightings of unknown namespaces (`n:`) and sites (`s:`). */
-  sightings: Stamps;
+  sightings: Map<string, number>;
   /** Sensitive objects → last seen, for the pace counter. */
-  pace: Stamps;
+  pace: Map<string, number>;
   /** Known sites → last use. */
-  sites: Stamps;
+  sites: Map<string, number>;
   /** Proven wider networks → last use. */
-  nearby: Stamps;
+  nearby: Map<string, number>;
   lastSite: string;
   lastSiteAt: number;
 }
@@ -121,7 +120,7 @@ export class MemoryStateStore implements StateStore {
    */
   private readonly sessionKeys = new Map<string, { subject: string; key: string }>();
 
-  /** The limits for the working set's sets (learnWork), built once. */
+  /** The limits learnWork applies to the working set's sets, built once rather than per call. */
   private readonly workCap: LimitsMs;
   private readonly timer: NodeJS.Timeout | undefined;
 
@@ -176,13 +175,13 @@ export class MemoryStateStore implements StateStore {
           requests: bucket(r.requests),
           sensitive: bucket(r.sensitive),
           denials: bucket(r.denials),
-          ips: stampsOf(entries(r.ips)),
-          prefixes: stampsOf(entries(r.prefixes)),
-          devices: stampsOf(entries(r.devices)),
-          namespaces: stampsOf(entries(r.namespaces)),
-          clients: stampsOf(entries(r.clients)),
-          sightings: stampsOf(entries(r.sightings)),
-          objects: stampsOf(entries(r.objects)),
+          ips: entries(r.ips),
+          prefixes: entries(r.prefixes),
+          devices: entries(r.devices),
+          namespaces: entries(r.namespaces),
+          clients: entries(r.clients),
+          sightings: entries(r.sightings),
+          objects: entries(r.objects),
           destructive: bucket(r.destructive),
           behaviourSince: optionalNumber(r.behaviourSince),
         },
@@ -192,11 +191,11 @@ export class MemoryStateStore implements StateStore {
       const work: [string, WorkRecord][] = (data.work ?? []).map(([k, w]) => [
         str(k),
         {
-          namespaces: stampsOf(entries(w.namespaces)),
-          sightings: stampsOf(entries(w.sightings)),
-          pace: stampsOf(entries(w.pace)),
-          sites: stampsOf(entries(w.sites)),
-          nearby: w.nearby === undefined ? new Stamps() : stampsOf(entries(w.nearby)),
+          namespaces: entries(w.namespaces),
+          sightings: entries(w.sightings),
+          pace: entries(w.pace),
+          sites: entries(w.sites),
+          nearby: w.nearby === undefined ? new Map<string, number>() : entries(w.nearby),
           lastSite: str(w.lastSite),
           lastSiteAt: num(w.lastSiteAt),
         },
@@ -397,7 +396,7 @@ export class MemoryStateStore implements StateStore {
   private workRecord(subject: string): WorkRecord {
     let rec = this.work.get(subject);
     if (!rec) {
-      rec = { namespaces: new Stamps(), sightings: new Stamps(), pace: new Stamps(), sites: new Stamps(), nearby: new Stamps(), lastSite: '', lastSiteAt: 0 };
+      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), sites: new Map(), nearby: new Map(), lastSite: '', lastSiteAt: 0 };
       this.work.set(subject, rec);
     }
     return rec;
@@ -411,13 +410,13 @@ export class MemoryStateStore implements StateStore {
         requests: emptyBucket(),
         sensitive: emptyBucket(),
         denials: emptyBucket(),
-        ips: new Stamps(),
-        prefixes: new Stamps(),
-        devices: new Stamps(),
-        namespaces: new Stamps(),
-        clients: new Stamps(),
-        sightings: new Stamps(),
-        objects: new Stamps(),
+        ips: new Map(),
+        prefixes: new Map(),
+        devices: new Map(),
+        namespaces: new Map(),
+        clients: new Map(),
+        sightings: new Map(),
+        objects: new Map(),
         destructive: emptyBucket(),
         behaviourSince: undefined,
       };
@@ -427,13 +426,18 @@ export class MemoryStateStore implements StateStore {
   }
 }
 
+function countLive(set: Map<string, number>, after: number): number {
+  let n = 0;
+  for (const at of set.values()) if (at > after) n++;
+  return n;
+}
 
 /**
  * The first sighting of an unknown part: recorded now unless already there (expired ones were
  * dropped by the caller). Past the cap the oldest sighting goes: re-seen later, it gets a later
  * time, which can only make the requirement stricter.
  */
-function sighting(set: Stamps, kind: string, member: string, now: number, cap: number): number {
+function sighting(set: Map<string, number>, kind: string, member: string, now: number, cap: number): number {
   if (member === '') return 0;
   const key = kind + member;
   const at = set.get(key);
@@ -447,7 +451,7 @@ function sighting(set: Stamps, kind: string, member: string, now: number, cap: n
  * Whether `member` is known (isKnown), and if so a use of it: its last use written again when due
  * (sliding.ts refreshDue). One lookup for both.
  */
-function usedIfKnown(set: Stamps, member: string, now: number, ttlMs: number, refreshMs: number): boolean {
+function usedIfKnown(set: Map<string, number>, member: string, now: number, ttlMs: number, refreshMs: number): boolean {
   if (member === '') return false;
   const at = set.get(member);
   if (at === undefined || at <= now - ttlMs) return false;
@@ -456,22 +460,22 @@ function usedIfKnown(set: Stamps, member: string, now: number, ttlMs: number, re
   return true;
 }
 
-function isKnown(set: Stamps, member: string, now: number, ttlMs: number): boolean {
+function isKnown(set: Map<string, number>, member: string, now: number, ttlMs: number): boolean {
   if (member === '') return false;
   const at = set.get(member);
   return at !== undefined && at > now - ttlMs;
 }
 
 /** Adds `member`, drops expired entries, then the least recently used beyond the cap. */
-function learn(set: Stamps, member: string, now: number, l: LimitsMs): void {
+function learn(set: Map<string, number>, member: string, now: number, l: LimitsMs): void {
   if (member === '') return;
   set.set(member, now);
-  dropUpTo(set, now - l.knownTtlMs);
+  for (const [m, at] of set) if (at <= now - l.knownTtlMs) set.delete(m);
   while (set.size > l.maxKnown) set.delete(oldest(set)!);
 }
 
 /** Lowest timestamp, ties broken by byte order: the member Redis ranks first. */
-function oldest(set: Stamps): string | undefined {
+function oldest(set: Map<string, number>): string | undefined {
   let best: string | undefined;
   let bestAt = Infinity;
   for (const [m, at] of set) {
@@ -487,13 +491,28 @@ function oldest(set: Stamps): string | undefined {
  * Distinct namespaces seen in the last window, exactly (each namespace keeps its last-seen
  * time). At the cap a new namespace is not tracked, so the count stops at the cap.
  */
-function countNamespace(set: Stamps, ns: string, now: number, windowMs: number, cap: number): number {
-  if (ns === '') return countLive(set, now - windowMs);
+function countNamespace(set: Map<string, number>, ns: string, now: number, windowMs: number, cap: number): number {
+  if (ns === '') {
+    let n = 0;
+    for (const at of set.values()) if (at > now - windowMs) n++;
+    return n;
+  }
   dropUpTo(set, now - windowMs);
   if (set.has(ns) || set.size < cap) set.set(ns, now);
   return set.size;
 }
 
+/** Drops the members last seen at or before `cutoff`; most calls find none, told from the values alone. */
+function dropUpTo(set: Map<string, number>, cutoff: number): void {
+  let any = false;
+  for (const at of set.values()) {
+    if (at <= cutoff) {
+      any = true;
+      break;
+    }
+  }
+  if (any) for (const [m, at] of set) if (at <= cutoff) set.delete(m);
+}
 
 interface StoredApproval extends ApprovalRecord {
   createdAt: number;
