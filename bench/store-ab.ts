@@ -2,7 +2,8 @@
  * The memory store's share of bench/risk-ratio.ts, alone: the store calls that risk-ratio's routine
  * load makes (observe, observeWork, learn, learnWork, recordDenial), captured once from the working
  * tree's engine, are replayed against a fresh MemoryStateStore of each tree in one process,
- * alternating A B B A rounds; prints per tree ns per Check (median, range) of CPU time.
+ * alternating A B B A rounds; prints per tree ns per Check of CPU time (median, range) and its
+ * ratio to the working tree's in the same round (median, range).
  *
  *   npx tsx bench/store-ab.ts [seconds-per-round] [git-ref…]     (BENCH_STORE_ROUNDS=8)
  *
@@ -22,7 +23,7 @@ import { buildRuntime, storeLimits } from '../src/pipeline/runtime.js';
 import type { RawRequest } from '../src/request/attributes.js';
 import { MemoryStateStore } from '../src/state/memory.js';
 import type { StoreLimits } from '../src/state/store.js';
-import { median, summarize } from './stats.mjs';
+import { summarize } from './stats.mjs';
 
 const ISS = 'http://127.0.0.1:9000';
 const seconds = Number(process.argv[2] ?? 1);
@@ -159,7 +160,20 @@ try {
   }
   for (const x of state) {
     const s = summarize(x.ns, 0);
-    console.log(JSON.stringify({ tree: x.tr.name, checks_per_pass: checks, calls_per_pass: calls.length, store_ns_per_check: s.median, spread: [s.min, s.max], all: x.ns.map(Math.round), med: Math.round(median(x.ns)) }));
+    // Each round's time over the first tree's in the same round: the load of that moment cancels.
+    const paired = summarize(x.ns.map((v, i) => v / state[0]!.ns[i]!), 3);
+    console.log(
+      JSON.stringify({
+        tree: x.tr.name,
+        checks_per_pass: checks,
+        calls_per_pass: calls.length,
+        store_ns_per_check: s.median,
+        spread: [s.min, s.max],
+        over_first_tree: paired.median,
+        over_first_tree_spread: [paired.min, paired.max],
+        rounds: x.ns.map(Math.round),
+      }),
+    );
   }
 } finally {
   for (const d of exported) rmSync(d, { recursive: true, force: true });
