@@ -8,7 +8,9 @@
  *   npx tsx bench/store-ab.ts [seconds-per-round] [git-ref…]     (BENCH_STORE_ROUNDS=8)
  *
  * BENCH_STORE_NOOP=1 adds a store whose calls return one fixed answer: the replay's own cost, to
- * subtract from the others.
+ * subtract from the others. BENCH_STORE_PASSES=N instead runs N passes of one tree
+ * (BENCH_STORE_TREE, an index in the order above, 0 the working tree) and exits, for a profiler
+ * (`node --cpu-prof`; valgrind's callgrind aborted on a signal under this Node, 2026-12-03).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -141,8 +143,8 @@ try {
   for (const x of state) for (let i = 0; i < 3; i++) { pass(x.s, x.shift); x.shift += span - now + STEP_MS; }
   const fixed = Number(process.env.BENCH_STORE_PASSES ?? 0);
   if (fixed > 0) {
-    // For instruction counts (valgrind --tool=callgrind): a fixed number of passes on one tree;
-    // two runs with different counts give the instructions per Check by their difference.
+    // A fixed amount of work on one tree: two runs with different counts give, by their
+    // difference, what a profiler or instruction counter attributes to the passes alone.
     const x = state[Number(process.env.BENCH_STORE_TREE ?? 0)]!;
     for (let i = 0; i < fixed; i++) { pass(x.s, x.shift); x.shift += span - now + STEP_MS; }
     console.log(JSON.stringify({ tree: x.tr.name, passes: fixed, checks: fixed * checks }));
