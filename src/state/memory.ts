@@ -120,6 +120,8 @@ export class MemoryStateStore implements StateStore {
    */
   private readonly sessionKeys = new Map<string, { subject: string; key: string }>();
 
+  /** The limits learnWork applies to the working set's sets, built once rather than per call. */
+  private readonly workCap: LimitsMs;
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -127,6 +129,7 @@ export class MemoryStateStore implements StateStore {
     private readonly options: MemoryStoreOptions,
   ) {
     this.l = limitsMs(limits);
+    this.workCap = { ...this.l, maxKnown: this.l.maxWork };
     this.subjects = new LRUCache({ max: options.maxSubjects });
     this.sessions = new LRUCache({ max: options.maxSubjects });
     this.work = new LRUCache({ max: options.maxSubjects });
@@ -333,7 +336,7 @@ export class MemoryStateStore implements StateStore {
   learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1): void {
     const now = wholeMs(nowMs);
     const rec = this.workRecord(subject);
-    const cap = { ...this.l, maxKnown: this.l.maxWork };
+    const cap = this.workCap;
     if (namespace !== '' && namespace !== '*') {
       learn(rec.namespaces, namespace, now, cap);
       rec.sightings.delete(`n:${namespace}`);
