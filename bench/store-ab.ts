@@ -13,51 +13,25 @@
  * (`node --cpu-prof`; valgrind's callgrind aborted on a signal under this Node, 2026-12-03).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { parseConfig } from '../src/config/load.js';
 import { evaluate } from '../src/pipeline/evaluate.js';
 import { buildRuntime, storeLimits } from '../src/pipeline/runtime.js';
-import type { RawRequest } from '../src/request/attributes.js';
 import { MemoryStateStore } from '../src/state/memory.js';
 import type { StoreLimits } from '../src/state/store.js';
+import { routineLoad } from './routine-load.js';
 import { summarize } from './stats.mjs';
 
-const ISS = 'http://127.0.0.1:9000';
 const seconds = Number(process.argv[2] ?? 1);
 const refs = process.argv.slice(3);
 const ROUNDS = Number(process.env.BENCH_STORE_ROUNDS ?? 8);
-const { publicKey, privateKey } = await generateKeyPair('ES256');
-const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] });
-const fetchFn = (async (url: string | URL) => {
-  const body = String(url).endsWith('/.well-known/openid-configuration') ? JSON.stringify({ issuer: ISS, jwks_uri: `${ISS}/jwks` }) : jwks;
-  return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
-}) as unknown as typeof fetch;
-const here = resolve(import.meta.dirname, '..');
-const text = `${readFileSync(join(here, 'examples/stepgate.yaml'), 'utf8')}\ntoken_cache:\n  max_ttl_seconds: 43200\n`;
-const now = Date.now();
 const STEP_MS = 5;
-
 // The same engineers and requests as bench/risk-ratio.ts.
-const requests: RawRequest[] = [];
-const signIns: RawRequest[] = [];
-const sign = (i: number, authTime: number) =>
-  new SignJWT({ sub: `eng${i}@example.com`, sid: `s${i}`, acr: 'urn:stepgate:aal2', amr: ['mfa'], auth_time: authTime })
-    .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(ISS).setAudience('kubernetes').setIssuedAt().setExpirationTime('12h').sign(privateKey);
-const raw = (i: number, path: string, token: string): RawRequest => ({
-  method: 'GET', target: path, authority: 'kube.localhost', scheme: 'https',
-  headers: new Map([['authorization', `Bearer ${token}`], ['user-agent', 'kubectl/v1.32.4 (linux/amd64) kubernetes/6fc0a69']]),
-  sourceAddress: `100.64.${i % 250}.7`, sourcePrincipal: '', contextExtensions: {}, body: undefined, bodyTruncated: false,
-});
-for (let i = 0; i < 200; i++) {
-  signIns.push(raw(i, `/api/v1/namespaces/team-${i % 5}/pods`, await sign(i, Math.floor(now / 1000))));
-  const token = await sign(i, Math.floor(now / 1000) - 3600);
-  for (const path of [`/api/v1/namespaces/team-${i % 5}/pods`, `/apis/apps/v1/namespaces/team-${i % 5}/deployments`, `/api/v1/namespaces/team-${i % 5}/secrets/app`]) requests.push(raw(i, path, token));
-}
+const { here, text, fetchFn, now, signIns, requests } = await routineLoad();
 
 // Capture: every store call the engine makes, with its arguments as they were.
 type Call = { m: string; args: unknown[] };

@@ -24,6 +24,7 @@ import { Telemetry } from '../../src/telemetry/telemetry.js';
 import { CheckTracing, checkSpanRecorder, tracingWithProvider, type CallMetadata, type CheckOutcome } from '../../src/telemetry/tracing.js';
 import { decodeTraceExport, type DecodedSpan } from '../support/otlp-proto.js';
 import { eventually, OtlpSink } from '../support/telemetry.js';
+import { verdictOf } from '../support/verdicts.js';
 
 /**
  * The Check span recorder (src/telemetry/check-spans.ts) against the SDK's own path (its spans,
@@ -63,18 +64,7 @@ const kube = (verb: string, resource: string, namespace?: string, name?: string,
   namespace,
   name,
 });
-const verdict = (v: Partial<Verdict>): Verdict => ({
-  allow: false,
-  reason: 'acr_insufficient',
-  detail: '',
-  requirement: undefined,
-  identity: undefined,
-  attributes: undefined,
-  tokenCached: false,
-  risk: undefined,
-  guardrails: undefined,
-  ...v,
-});
+const verdict = (v: Partial<Verdict>): Verdict => verdictOf(v);
 const rt = { assurance: { names: ['aal1', 'aal2', 'aal3'] }, now: () => 1_700_000_420_000 } as unknown as Runtime;
 const metadata = (entries: Record<string, string>): CallMetadata => ({ get: (k) => (k in entries ? [entries[k]] : []) });
 

@@ -8,6 +8,7 @@ import type { RequestAttributes } from '../../src/request/attributes.js';
 import { DecisionLog, decisionRecord, type DecisionRecordInput } from '../../src/telemetry/audit.js';
 import { createLogger, isoTime, needsRedaction, unredacted } from '../../src/telemetry/log.js';
 import { captureLog } from '../support/telemetry.js';
+import { plainIdentity, verdictOf } from '../support/verdicts.js';
 
 /**
  * Decision records skip pino's redactor when it could not censor anything (issue 17: it was two
@@ -26,20 +27,8 @@ function pair() {
 }
 
 const requirement = (rules: string[]): Requirement => Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 900, rules: Object.freeze(rules), sensitivity: 0 });
-const identity = (subject: string): Identity =>
-  Object.freeze({ subject, issuer: 'https://idp', groups: [], acr: undefined, amr: [], authTime: 0, expiresAt: Infinity, level: 0, levelName: 'aal1', session: '', upstreamHeaders: [] });
-const verdict = (v: Partial<Verdict>): Verdict => ({
-  allow: false,
-  reason: 'acr_insufficient',
-  detail: '',
-  requirement: undefined,
-  identity: undefined,
-  attributes: undefined,
-  tokenCached: true,
-  risk: undefined,
-  guardrails: undefined,
-  ...v,
-});
+const identity = plainIdentity;
+const verdict = (v: Partial<Verdict>): Verdict => verdictOf(v, true);
 const cfg = { metrics_listen: 'off' as const, subject: 'clear' as const, audit: { level: 'info' as const, sample_allows: 0 } };
 const input = (v: Verdict, extra: Partial<DecisionRecordInput> = {}): DecisionRecordInput => ({
   rt: undefined,

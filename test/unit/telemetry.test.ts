@@ -9,22 +9,11 @@ import { otlpMetricsWanted, tracingWanted } from '../../src/telemetry/otel-env.j
 import { clientText, clip, CLIP_CHARS, clipped, hashSubject, redactUrls, subjectFor } from '../../src/core/redact.js';
 import { StepUpTracker } from '../../src/telemetry/stepup.js';
 import { captureLog } from '../support/telemetry.js';
+import { plainIdentity, verdictOf } from '../support/verdicts.js';
 
 const requirement = (rules: string[], level = 1): Requirement => Object.freeze({ deny: false, denyMessage: undefined, level, maxAge: 900, rules: Object.freeze(rules), sensitivity: 0 });
-const identity = (subject: string, issuer = 'https://idp'): Identity =>
-  Object.freeze({ subject, issuer, groups: [], acr: undefined, amr: [], authTime: 0, expiresAt: Infinity, level: 0, levelName: 'aal1', session: '', upstreamHeaders: [] });
-const verdict = (v: Partial<Verdict>): Verdict => ({
-  allow: false,
-  reason: 'acr_insufficient',
-  detail: '',
-  requirement: undefined,
-  identity: undefined,
-  attributes: undefined,
-  tokenCached: false,
-  risk: undefined,
-  guardrails: undefined,
-  ...v,
-});
+const identity = plainIdentity;
+const verdict = (v: Partial<Verdict>): Verdict => verdictOf(v);
 
 describe('which OTEL_* settings turn exports on', () => {
   it.each([
