@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
@@ -7,6 +6,7 @@ import { createLogger } from '../../src/telemetry/log.js';
 import { CheckClient, deniedBody, deniedHeader, reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { TestIssuer } from '../support/issuer.js';
 import { checkRequest, type RequestSpec } from '../support/requests.js';
+import { exampleYaml } from '../support/workday-service.js';
 
 /**
  * examples/stepgate.yaml as shipped, through the real gRPC server, against writes whose danger is
@@ -27,11 +27,9 @@ const sec = () => Math.floor(Date.now() / 1000);
 
 beforeAll(async () => {
   issuer = await TestIssuer.start();
-  const yaml = readFileSync(new URL('../../examples/stepgate.yaml', import.meta.url), 'utf8')
-    .replace('issuer: http://127.0.0.1:9000', `issuer: ${issuer.url}`)
+  const yaml = exampleYaml(issuer.url)
     // The cluster's service-account issuer, its keys held by the same loopback issuer.
-    .replace(`jwks_uri: ${K8S}/openid/v1/jwks`, `jwks_uri: ${issuer.url}/jwks\n    fetch_timeout_ms: 20000`)
-    .replace('grpc_listen: 0.0.0.0:9191', 'grpc_listen: 127.0.0.1:0');
+    .replace(`jwks_uri: ${K8S}/openid/v1/jwks`, `jwks_uri: ${issuer.url}/jwks\n    fetch_timeout_ms: 20000`);
   service = await startService(parseConfig(yaml, 'examples/stepgate.yaml'), {}, createLogger('silent'));
   client = new CheckClient(service.grpc.port);
   const now = sec();

@@ -8,14 +8,22 @@ import { checkRequest, type RequestSpec } from './requests.js';
 import type { Login, TokenMinter } from './workday.js';
 
 /**
+ * examples/stepgate.yaml as shipped, with the test issuer (on its free port) in place of the demo
+ * IdP's address and the gRPC listener on a free loopback port instead of :9191.
+ */
+export function exampleYaml(issuerUrl: string): string {
+  return readFileSync(new URL('../../examples/stepgate.yaml', import.meta.url), 'utf8')
+    .replace('issuer: http://127.0.0.1:9000', `issuer: ${issuerUrl}`)
+    .replace('grpc_listen: 0.0.0.0:9191', 'grpc_listen: 127.0.0.1:0');
+}
+
+/**
  * examples/stepgate.yaml as shipped, served by the real gRPC server on a virtual clock, with the
  * test issuer in place of the demo IdP. `withoutRisk` drops the risk section: the policy alone.
  */
 export async function exampleService(opts: { withoutRisk?: boolean } = {}) {
   const issuer = await TestIssuer.start();
-  let yaml = readFileSync(new URL('../../examples/stepgate.yaml', import.meta.url), 'utf8')
-    .replace('issuer: http://127.0.0.1:9000', `issuer: ${issuer.url}`)
-    .replace('grpc_listen: 0.0.0.0:9191', 'grpc_listen: 127.0.0.1:0');
+  let yaml = exampleYaml(issuer.url);
   if (opts.withoutRisk) yaml = yaml.replace('\nrisk:\n', '\nrisk:\n  enabled: false\n');
   let clock = Date.UTC(2026, 11, 1);
   const service: Service = await startService(parseConfig(yaml, 'examples/stepgate.yaml'), {}, createLogger('silent'), { now: () => clock });
