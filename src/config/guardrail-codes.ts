@@ -58,6 +58,7 @@ export const GUARDRAIL_CODES = [
   // Deletes and identity
   'delete_protected',
   'impersonation',
+  'impersonation_privileged',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
   'cluster_policy',
   'cluster_policy_unreadable',
@@ -120,6 +121,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   admission_config_change: 'critical',
   delete_protected: 'critical',
   impersonation: 'critical',
+  impersonation_privileged: 'critical',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
   cluster_policy_unreadable: 'critical',
@@ -172,6 +174,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   admission_config_change: 'admission webhook or policy changed',
   delete_protected: 'protected delete',
   impersonation: 'impersonation',
+  impersonation_privileged: 'impersonation of a cluster-admin-equivalent user or group',
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };
@@ -245,6 +248,24 @@ export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set([
   'SETUID',
   'SYS_CHROOT',
 ]);
+
+/**
+ * Identities whose impersonation is `impersonation_privileged` unless configured otherwise: what
+ * Kubernetes itself makes all-powerful or node- and control-plane-wide, whatever the cluster's RBAC
+ * (system:masters skips authorization altogether; kube-system's service accounts include the
+ * controllers that create tokens, bind roles and delete anything; a node reads the Secrets of its
+ * pods), and the names kubeadm gives its admin credentials.
+ */
+export const DEFAULT_PRIVILEGED_GROUPS = ['system:masters', 'system:nodes', 'system:serviceaccounts:kube-system', 'kubeadm:cluster-admins'] as const;
+export const DEFAULT_PRIVILEGED_USERS = [
+  'system:apiserver',
+  'system:kube-controller-manager',
+  'system:kube-scheduler',
+  'system:node:*',
+  'system:serviceaccount:kube-system:*',
+  'kubernetes-admin',
+  'kubernetes-super-admin',
+] as const;
 
 /** Namespaces whose writes are `system_namespace_*` unless configured otherwise. */
 export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'] as const;

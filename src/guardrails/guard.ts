@@ -40,7 +40,7 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
   if (compressed && !missing && result.unreadable !== undefined) {
     result = { ...result, unreadable: 'body_unreadable', unreadableDetail: 'compressed bodies (content-encoding) are not inspected' };
   }
-  if (impersonating) result = { ...result, violations: [...checkImpersonation(req.headers), ...result.violations] };
+  if (impersonating) result = { ...result, violations: [...checkImpersonation(req.headers, settings), ...result.violations] };
   if (judged) {
     const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity';
     const cluster = checkClusterPolicies(settings.clusterPolicies!, kube, req.body, req.headers.get('content-type'), req.bodyTruncated, compressed, undefined, missing);

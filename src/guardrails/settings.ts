@@ -28,6 +28,9 @@ export interface GuardrailSettings {
   readonly dangerousCapabilities: ReadonlySet<string>;
   /** cluster-admin and the configured names. */
   readonly dangerousClusterRoles: ReadonlySet<string>;
+  /** Users (service accounts by their full `system:serviceaccount:ns:name`) and groups whose impersonation is `impersonation_privileged`. */
+  readonly privilegedUser: StringMatcher;
+  readonly privilegedGroup: StringMatcher;
   /**
    * The effect of `key` for an object in `namespace` ('' for cluster-scoped); undefined when off.
    * `own` replaces the configured effect when no namespace override names the key.
@@ -140,6 +143,8 @@ export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: 
     restrictedNamespace: globsOrNever(cfg.restricted_namespaces),
     dangerousCapabilities: new Set(cfg.dangerous_capabilities.map(normaliseCapability)),
     dangerousClusterRoles: new Set(['cluster-admin', ...cfg.dangerous_cluster_roles]),
+    privilegedUser: globsOrNever(cfg.impersonation_privileged_users),
+    privilegedGroup: globsOrNever(cfg.impersonation_privileged_groups),
     effectFor,
     clusterPolicies,
   });

@@ -175,3 +175,30 @@ describe('examples/stepgate.yaml: a Check with no body at all (the gateway sends
     expect(deniedHeader(res, 'www-authenticate')).toMatch(/acr_values="urn:stepgate:aal3[^"]*", max_age=300/);
   });
 });
+
+describe('examples/stepgate.yaml: impersonation (kubectl --as, --as-group)', () => {
+  // What kubectl sends for `kubectl auth can-i --list --as=bob@example.com -n shop`.
+  const canI = { method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', ...withBody(JSON.stringify({ kind: 'SelfSubjectRulesReview', apiVersion: 'authorization.k8s.io/v1', spec: { namespace: 'shop' } })) };
+
+  it('lets an engineer check what a colleague may do, with no step-up', async () => {
+    const res = await send(await human(), { ...canI, headers: { ...canI.headers, 'impersonate-user': 'bob@example.com' } });
+    expect(reasonOf(res)).toBe('allowed');
+    expect(rules(res)).not.toContain('guardrail:');
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['--as-group=system:masters', { 'impersonate-user': 'bob@example.com', 'impersonate-group': 'system:masters' }],
+    ['--as=system:serviceaccount:kube-system:generic-garbage-collector', { 'impersonate-user': 'system:serviceaccount:kube-system:generic-garbage-collector' }],
+  ])('asks for the strongest level within 5 minutes before a plain read runs as %s', async (_what, headers) => {
+    const res = await send(await human(), { method: 'GET', path: '/api/v1/namespaces/shop/pods', headers });
+    expect(reasonOf(res)).toBe('acr_insufficient');
+    expect(deniedHeader(res, 'www-authenticate')).toMatch(/acr_values="urn:stepgate:aal3[^"]*", max_age=300/);
+    expect(JSON.stringify(deniedBody(res))).toContain('impersonation_privileged');
+  });
+
+  it('refuses CI running as system:masters (automation cannot step up)', async () => {
+    const res = await send(ci, { method: 'GET', path: '/api/v1/namespaces/shop-staging/pods', headers: { 'impersonate-group': 'system:masters', 'impersonate-user': 'x' } });
+    expect(reasonOf(res)).toBe('automation_step_up');
+    expect(rules(res)).toContain('guardrail:impersonation_privileged');
+  });
+});

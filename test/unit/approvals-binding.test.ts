@@ -270,7 +270,7 @@ describe('impersonation: the checks kube makes', () => {
 
   it.each<[string, string, [string, string][]]>([
     ['a read', '/api/v1/namespaces/prod/secrets', [['impersonate-user', 'system:admin']]],
-    ['a non-resource request', '/healthz', [['impersonate-group', 'system:masters']]],
+    ['a non-resource request', '/healthz', [['impersonate-group', 'developers']]],
     ['an unknown Impersonate-* header', '/api/v1/pods', [['impersonate-something', 'x']]],
     ['only an extra', '/api/v1/pods', [['impersonate-extra-scopes', 'x']]],
   ])('flags %s, on any Kubernetes request, with its configured effect', (_what, target, headers) => {
@@ -430,5 +430,40 @@ describe('what the approver reads', () => {
     const parsed = parseDocument(JSON.stringify(old))!;
     expect(detailPage({ id: 'x', state: 'pending', expiresAt: 0, doc: parsed, form: undefined, blocked: undefined })).toContain('Approve an automation request');
     expect(parseDocument(JSON.stringify({ ...doc, what: { ...doc.what, headers: [['a', 1]] } }))).toBeUndefined();
+  });
+});
+
+describe('impersonation_privileged: running as an all-powerful identity', () => {
+  const example = guardSettings('\nguardrails:\n  effects:\n    impersonation: "off"\n    impersonation_privileged: { require: aal3, max_age: 300 }\n');
+  const req = (headers: [string, string][], target = '/api/v1/namespaces/dev/pods') => attrs({ method: 'GET', target, authority: 'kube.test', body: undefined, headers });
+  const codes = (s: typeof example, headers: [string, string][]) => checkGuardrails(s, req(headers))?.contribution.codes ?? [];
+
+  it.each<[string, [string, string][]]>([
+    ['system:masters', [['impersonate-user', 'bob'], ['impersonate-group', 'system:masters']]],
+    ['system:masters among joined groups', [['impersonate-user', 'bob'], ['impersonate-group', 'developers, system:masters']]],
+    ['a node', [['impersonate-user', 'system:node:worker-1'], ['impersonate-group', 'system:nodes']]],
+    ["a kube-system controller's service account", [['impersonate-user', 'system:serviceaccount:kube-system:clusterrole-aggregation-controller']]],
+    ["kubeadm's admin", [['impersonate-user', 'kubernetes-admin']]],
+  ])('asks the strongest level for %s even with impersonation off', (_what, headers) => {
+    const g = checkGuardrails(example, req(headers));
+    expect(g?.contribution).toMatchObject({ level: 2, maxAge: 300, codes: ['impersonation_privileged'] });
+    expect(g?.result.violations.find((v) => v.code === 'impersonation_privileged')?.detail).toMatch(/^the request runs as (user|group) /);
+  });
+
+  it.each<[string, [string, string][]]>([
+    ['another engineer (kubectl auth can-i --as)', [['impersonate-user', 'bob@example.com']]],
+    ['an application service account', [['impersonate-user', 'system:serviceaccount:payments:deployer']]],
+    ['a group that only looks like one', [['impersonate-group', 'System:Masters']]],
+    ['a name that only starts like one', [['impersonate-group', 'system:masters-readonly']]],
+    ['an extra', [['impersonate-extra-scopes', 'system:masters']]],
+  ])('stays quiet for %s', (_what, headers) => {
+    expect(codes(example, headers)).toEqual([]);
+  });
+
+  it('follows the configured lists (which replace the defaults) and is reported beside impersonation', () => {
+    const own = guardSettings('\nguardrails:\n  impersonation_privileged_groups: [platform-admins]\n  impersonation_privileged_users: ["break-glass-*"]\n');
+    expect(codes(own, [['impersonate-group', 'platform-admins']])).toEqual(['impersonation', 'impersonation_privileged']);
+    expect(codes(own, [['impersonate-user', 'break-glass-2']])).toEqual(['impersonation', 'impersonation_privileged']);
+    expect(codes(own, [['impersonate-group', 'system:masters']])).toEqual(['impersonation']);
   });
 });

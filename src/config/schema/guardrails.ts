@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
 import { modeSchema, nonEmpty, seconds, stringList } from './common.js';
-import { DEFAULT_DANGEROUS_CAPABILITIES, DEFAULT_SYSTEM_NAMESPACES, GUARDRAIL_CODES, MISSING_KEY, UNREADABLE_KEY } from '../guardrail-codes.js';
+import { DEFAULT_DANGEROUS_CAPABILITIES, DEFAULT_PRIVILEGED_GROUPS, DEFAULT_PRIVILEGED_USERS, DEFAULT_SYSTEM_NAMESPACES, GUARDRAIL_CODES, MISSING_KEY, UNREADABLE_KEY } from '../guardrail-codes.js';
 
 /**
  * A guardrail's effect: a level and/or max_age to require, a deny, and/or a risk weight. Several
@@ -44,6 +44,9 @@ export const guardrailsSchema = z.strictObject({
   restricted_namespaces: z.array(nonEmpty).default([]),
   dangerous_capabilities: z.array(nonEmpty).default([...DEFAULT_DANGEROUS_CAPABILITIES]),
   dangerous_cluster_roles: z.array(nonEmpty).default([]),
+  /** Impersonating one of these (globs, exact case) is `impersonation_privileged`; they replace the defaults. */
+  impersonation_privileged_users: z.array(nonEmpty).default([...DEFAULT_PRIVILEGED_USERS]),
+  impersonation_privileged_groups: z.array(nonEmpty).default([...DEFAULT_PRIVILEGED_GROUPS]),
   namespaces: z
     .array(
       z.strictObject({
@@ -97,6 +100,8 @@ export const GUARDRAILS_APPLY = {
   'guardrails.restricted_namespaces': 'live',
   'guardrails.dangerous_capabilities': 'live',
   'guardrails.dangerous_cluster_roles': 'live',
+  'guardrails.impersonation_privileged_users': 'live',
+  'guardrails.impersonation_privileged_groups': 'live',
   'guardrails.namespaces[].match': 'live',
   'guardrails.namespaces[].effects': 'live',
   'guardrails.cluster_policies[].path': 'live',

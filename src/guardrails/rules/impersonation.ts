@@ -1,3 +1,4 @@
+import type { GuardrailSettings } from '../settings.js';
 import type { Violation } from '../types.js';
 
 /**
@@ -75,12 +76,38 @@ export function describeCheck(c: ImpersonationCheck): string {
  * (`Impersonate-Group: system:masters`) is a privilege change as large as any manifest; it gets its
  * own effect, so a policy can ask for a step-up (and automation for an approval) for it.
  */
-export function checkImpersonation(headers: ReadonlyMap<string, string>): Violation[] {
+export function checkImpersonation(headers: ReadonlyMap<string, string>, settings?: Pick<GuardrailSettings, 'privilegedUser' | 'privilegedGroup'>): Violation[] {
   if (!hasImpersonation(headers)) return [];
   const checks = impersonationChecks(headers);
   const shown = checks.slice(0, 5).map(describeCheck);
   const more = checks.length > 5 ? `, and ${checks.length - 5} more` : '';
-  return [{ code: 'impersonation', detail: `the request impersonates: ${shown.join(', ')}${more}` }];
+  const out: Violation[] = [{ code: 'impersonation', detail: `the request impersonates: ${shown.join(', ')}${more}` }];
+  const privileged = settings === undefined ? [] : privilegedTargets(headers, settings);
+  if (privileged.length > 0) out.push({ code: 'impersonation_privileged', detail: `the request runs as ${privileged.join(', ')}` });
+  return out;
+}
+
+/**
+ * impersonation_privileged: the identities among the request's Impersonate-User and
+ * Impersonate-Group values that the configuration names as all-powerful (system:masters and the
+ * like). `kubectl auth can-i --as=bob` is routine for platform engineers and stays `impersonation`
+ * only; running as system:masters is cluster-admin for that request, whatever it does, so it gets
+ * its own effect. Read from the raw headers rather than the checks: a group is split on ',' like
+ * Envoy joins repeated headers, so `system:masters` hidden in a joined value is still found (kube
+ * would read a single such header as one odd group name: flagging it errs on the safe side).
+ */
+function privilegedTargets(headers: ReadonlyMap<string, string>, s: Pick<GuardrailSettings, 'privilegedUser' | 'privilegedGroup'>): string[] {
+  const out: string[] = [];
+  const user = headers.get('impersonate-user');
+  if (user !== undefined && s.privilegedUser(user.trim())) out.push(`user ${clip(user.trim())}`);
+  const groups = headers.get('impersonate-group');
+  if (groups !== undefined) {
+    for (const g of groups.split(',')) {
+      const name = g.trim();
+      if (out.length < 5 && s.privilegedGroup(name)) out.push(`group ${clip(name)}`);
+    }
+  }
+  return out;
 }
 
 /** kube reads the key from the header name percent-decoded and lower-cased. */
