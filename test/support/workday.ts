@@ -297,13 +297,18 @@ function outcomeOf(res: CheckResponse): Outcome {
   const body = deniedBody(res);
   const payload = (body.kind === 'Status' ? body.stepgate : body) as {
     risk?: { band?: string; reasons: { code: string; weight: number }[]; context?: { code: string } };
+    guardrails?: { code: string }[];
   };
   const r = payload.risk;
+  // A guardrail named in the answer is what the request's own content asked for; a rule alone is "policy".
+  const guard = payload.guardrails?.map((g) => g.code).join('+');
   const cause = r?.context
     ? `context: ${r.context.code}`
     : r?.band
       ? `band ${r.band}: ${r.reasons.filter((c) => c.weight > 0 && c.code !== 'path_sensitive').map((c) => c.code).join('+') || 'path_sensitive'}`
-      : 'policy';
+      : guard
+        ? `guardrail: ${guard}`
+        : 'policy';
   return { allow: false, reason: reasonOf(res) ?? 'unknown', cause };
 }
 
