@@ -68,12 +68,17 @@ export function stepUpClientSecret(config: Config, env: NodeJS.ProcessEnv): stri
 /**
  * `STEPGATE_STATE_STORE` (memory | redis) overrides `state.store`, so one policy file serves a
  * single replica and a Redis-backed deployment alike (deploy/overlays/redis sets it beside
- * REDIS_URL). Applied on every load and reload, so a reloaded policy keeps the deployment's store.
+ * REDIS_URL). `STEPGATE_STATE_SNAPSHOT` gives the memory store its snapshot file (`off`: none), so
+ * the single-replica overlay keeps its history on its volume without a policy file of its own.
+ * Applied on every load and reload, so a reloaded policy keeps the deployment's store.
  */
 export function withEnvOverrides(config: Config, env: EnvSource): Config {
-  const store = envValue(env, 'stateStore');
-  if (store === undefined || store === config.state.store) return config;
+  const store = envValue(env, 'stateStore') ?? config.state.store;
+  const snapshot = envValue(env, 'stateSnapshot');
+  const path = snapshot === undefined || snapshot === '' ? config.state.memory.snapshot_path : snapshot === 'off' ? undefined : snapshot;
+  if (store === config.state.store && path === config.state.memory.snapshot_path) return config;
   // state.redis is only allowed with the redis store; moving to memory drops it.
-  const state: Config['state'] = store === 'memory' ? { ...config.state, store, redis: undefined } : { ...config.state, store };
+  const memory = { ...config.state.memory, snapshot_path: path };
+  const state: Config['state'] = store === 'memory' ? { ...config.state, store, memory, redis: undefined } : { ...config.state, store, memory };
   return { ...config, state };
 }

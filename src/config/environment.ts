@@ -121,6 +121,13 @@ export const ENV = {
     example: 'STEPGATE_STATE_STORE=redis',
     parse: oneOf('STEPGATE_STATE_STORE', ['memory', 'redis'] as const),
   },
+  stateSnapshot: {
+    name: 'STEPGATE_STATE_SNAPSHOT',
+    scope: 'serve',
+    overrides: 'state.memory.snapshot_path',
+    example: 'STEPGATE_STATE_SNAPSHOT=/var/lib/stepgate/state.json',
+    parse: text,
+  },
   logFormat: {
     name: 'STEPGATE_LOG_FORMAT',
     scope: 'serve',

@@ -499,7 +499,25 @@ describe('deploy/overlays/single-replica', () => {
     expect(env.STEPGATE_STATE_STORE).toBe('memory');
     expect(Object.keys(secretEnv(c))).not.toContain('REDIS_PASSWORD');
     expect(withEnvOverrides(policyOf(singleReplica.objects), env).state.store).toBe('memory');
-    expect({ ...c, env: undefined }).toEqual({ ...container, env: undefined });
+    expect({ ...c, env: undefined, volumeMounts: undefined }).toEqual({ ...container, env: undefined, volumeMounts: undefined });
+  });
+
+  it('keeps its history on a volume across restarts: snapshot file on a PVC one pod mounts at a time', () => {
+    const d = one(singleReplica.objects, 'Deployment', 'stepgate');
+    const c = stepgateContainer(singleReplica.objects);
+    const path = withEnvOverrides(policyOf(singleReplica.objects), plainEnv(c)).state.memory.snapshot_path!;
+    expect(path).toMatch(/^\//);
+    const mount = (c.volumeMounts as Obj[]).find((m) => path.startsWith(`${m.mountPath as string}/`))!;
+    expect(mount.readOnly).not.toBe(true);
+    const volume = get<Obj[]>(d, 'spec.template.spec.volumes').find((v) => v.name === mount.name)!;
+    const claim = one(singleReplica.objects, 'PersistentVolumeClaim', get<string>(volume, 'persistentVolumeClaim.claimName'));
+    expect(get(claim, 'spec.accessModes')).toEqual(['ReadWriteOnce']);
+    // A ReadWriteOnce volume and a surge pod on another node would never both start.
+    expect(get(d, 'spec.strategy')).toEqual({ type: 'Recreate' });
+    // The image's user (non-root, read-only root filesystem) can write the volume.
+    expect(get(d, 'spec.template.spec.securityContext.fsGroup')).toBe(get(d, 'spec.template.spec.securityContext.runAsGroup'));
+    // The config mount and the rest of the base's container are unchanged.
+    expect((c.volumeMounts as Obj[]).filter((m) => m !== mount)).toEqual(container.volumeMounts);
   });
 });
 

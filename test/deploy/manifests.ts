@@ -101,10 +101,10 @@ export async function modelClass(apiVersion: string, kind: string): Promise<Mode
  * (kustomize patches) are checked against a deep-partial of the interface.
  * Returns one list of messages per input, in order.
  */
-/** A patch without kustomize's `$patch` directives, for schema checks of the fields it sets. */
+/** A patch without kustomize's `$patch` directives and `key: null` deletions, for schema checks of the fields it sets. */
 export function withoutDirectives<T>(v: T): T {
   if (Array.isArray(v)) return v.filter((x) => !(isObj(x) && x.$patch === 'delete')).map(withoutDirectives) as T;
-  if (isObj(v)) return Object.fromEntries(Object.entries(v).filter(([k]) => k !== '$patch').map(([k, x]) => [k, withoutDirectives(x)])) as T;
+  if (isObj(v)) return Object.fromEntries(Object.entries(v).filter(([k, x]) => k !== '$patch' && x !== null).map(([k, x]) => [k, withoutDirectives(x)])) as T;
   return v;
 }
 
@@ -233,7 +233,11 @@ const CLUSTER_SCOPED = new Set(['Namespace']);
 export function strategicMerge(base: unknown, patch: unknown): unknown {
   if (isObj(base) && isObj(patch)) {
     const out: Obj = { ...base };
-    for (const [k, v] of Object.entries(patch)) out[k] = k in base ? strategicMerge(base[k], v) : v;
+    // A null value deletes the key (`rollingUpdate: null` when the strategy becomes Recreate).
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete out[k];
+      else out[k] = k in base ? strategicMerge(base[k], v) : v;
+    }
     return out;
   }
   const named = (l: unknown[]) => l.every((x) => isObj(x) && typeof x.name === 'string');

@@ -208,3 +208,19 @@ describe('STEPGATE_STATE_STORE', () => {
     expect(() => withEnvOverrides(withState('  store: memory\n'), { STEPGATE_STATE_STORE: 'redsi' })).toThrow(/^STEPGATE_STATE_STORE: must be memory or redis/);
   });
 });
+
+describe('STEPGATE_STATE_SNAPSHOT', () => {
+  it("gives the memory store its history file without touching the policy file; off drops the file's, empty is unset", async () => {
+    const { withEnvOverrides } = await import('../../src/main.js');
+    const memory = withState('  store: memory\n');
+    expect(withEnvOverrides(memory, { STEPGATE_STATE_SNAPSHOT: '/var/lib/stepgate/state.json' }).state.memory.snapshot_path).toBe('/var/lib/stepgate/state.json');
+    expect(withEnvOverrides(memory, { STEPGATE_STATE_SNAPSHOT: '' })).toBe(memory);
+    const withFile = withState('  store: memory\n  memory:\n    snapshot_path: /data/s.json\n');
+    expect(withEnvOverrides(withFile, {})).toBe(withFile);
+    expect(withEnvOverrides(withFile, { STEPGATE_STATE_SNAPSHOT: 'off' }).state.memory.snapshot_path).toBeUndefined();
+    // With STEPGATE_STATE_STORE=memory over a Redis policy (the single-replica overlay), both apply.
+    const redis = withState('  store: redis\n  redis: { url: "redis://r:6379/0" }\n');
+    const both = withEnvOverrides(redis, { STEPGATE_STATE_STORE: 'memory', STEPGATE_STATE_SNAPSHOT: '/var/lib/stepgate/state.json' }).state;
+    expect([both.store, both.redis, both.memory.snapshot_path]).toEqual(['memory', undefined, '/var/lib/stepgate/state.json']);
+  });
+});
