@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { startService, type Service } from '../../src/main.js';
+import { createLogger } from '../../src/telemetry/log.js';
+import { CheckClient, reasonOf } from '../support/grpc-client.js';
+import { TestIssuer } from '../support/issuer.js';
+import { checkRequest } from '../support/requests.js';
+import { exampleYaml } from '../support/workday-service.js';
+
+/**
+ * The shapes an attacker tries to slip a sensitive request past the policy, black-box through the
+ * real gRPC server with examples/stepgate.yaml as shipped: a stolen one-factor token signed in 10
+ * hours ago (inside the example's 12-hour default, so anything the rules do not catch is allowed)
+ * asks for Secrets, shells, tunnels, RBAC and control-plane changes in every spelling kube-apiserver
+ * accepts (encoded, trailing slash, watch forms, HEAD, SPDY and WebSocket upgrades, the proxy
+ * subresources, impersonation). None may be allowed. The controls, plain reads the same token may
+ * do, are allowed, so the table cannot pass by refusing everything.
+ */
+
+let issuer: TestIssuer;
+let service: Service;
+let client: CheckClient;
+let token: string;
+let colleague: string;
+
+beforeAll(async () => {
+  issuer = await TestIssuer.start();
+  service = await startService(parseConfig(exampleYaml(issuer.url), 'examples/stepgate.yaml'), {}, createLogger('silent'));
+  client = new CheckClient(service.grpc.port);
+  const weak = (sub: string) => issuer.token({ sub, email: sub, acr: 'urn:stepgate:aal1', amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) - 10 * 3600 });
+  token = await weak('mallory@example.com');
+  // The controls use a token of the same kind for another subject: after the table above, the
+  // attacker's own subject is refused outright (denial_rate reaches the critical band), as it should be.
+  colleague = await weak('carol@example.com');
+});
+
+afterAll(async () => {
+  client?.close();
+  await service?.stop();
+  await issuer?.close();
+});
+
+const send = (method: string, path: string, headers: Record<string, string> = {}, host = 'kube.localhost', as = token) =>
+  client.check(checkRequest({ host, method, path, token: as, source: '10.20.4.17', headers: { 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1', ...headers } }));
+
+const UPGRADE_WS = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-protocol': 'v5.channel.k8s.io' };
+const UPGRADE_SPDY = { connection: 'Upgrade', upgrade: 'SPDY/3.1' };
+
+const SENSITIVE: [string, string, Record<string, string>?, string?][] = [
+  ['GET', '/api/v1/namespaces/prod-eu/secrets'],
+  ['GET', '/api/v1/namespaces/prod-eu/secrets/'],
+  ['GET', '/api/v1/namespaces/prod-eu/secrets/db'],
+  ['GET', '/api/v1/namespaces/prod-eu/secrets?watch=1'],
+  ['GET', '/api/v1/namespaces/prod-eu/secrets?watch=true&resourceVersion=0'],
+  ['GET', '/api/v1/watch/namespaces/prod-eu/secrets'],
+  ['GET', '/api/v1/secrets'],
+  ['GET', '/api/v1/secrets?fieldSelector=metadata.namespace%3Dprod-eu'],
+  ['GET', '/api/v1/watch/secrets'],
+  ['GET', '/api/v1/namespaces/prod-eu/%73ecrets'],
+  ['GET', '/api/v1/namespaces/prod-eu/secret%73/db'],
+  ['GET', '/api/v1/namespaces/kube-system/secrets'],
+  ['HEAD', '/api/v1/namespaces/prod-eu/secrets'],
+  ['GET', '/api/v1/namespaces/prod-eu/secrets', {}, 'KUBE.LOCALHOST'],
+  ['GET', '/api/v1/namespaces/prod-eu/secrets', {}, 'kube.localhost.'],
+  ['GET', '/api/v1/namespaces/prod-eu/secrets', {}, 'kube.localhost:6443'],
+  ['GET', '/api/v1/namespaces/prod-eu/secrets', { 'x-http-method-override': 'DELETE' }],
+  ['POST', '/api/v1/namespaces/prod-eu/pods/web-0/exec?command=sh&stdin=true&tty=true', UPGRADE_SPDY],
+  ['GET', '/api/v1/namespaces/prod-eu/pods/web-0/exec?command=sh&stdin=true&tty=true', UPGRADE_WS],
+  ['GET', '/api/v1/namespaces/dev/pods/web-0/exec?command=sh'],
+  ['POST', '/api/v1/namespaces/dev/pods/web-0/attach?stdin=true', UPGRADE_SPDY],
+  ['POST', '/api/v1/namespaces/dev/pods/web-0/portforward', UPGRADE_SPDY],
+  ['GET', '/api/v1/namespaces/dev/pods/web-0/portforward?ports=5432', UPGRADE_WS],
+  ['PATCH', '/api/v1/namespaces/dev/pods/web-0/ephemeralcontainers', { 'content-type': 'application/strategic-merge-patch+json' }],
+  ['GET', '/api/v1/namespaces/prod-eu/pods/web-0:9090/proxy/actuator/env'],
+  ['GET', '/api/v1/namespaces/prod-eu/services/http:web:8080/proxy/debug/vars'],
+  ['GET', '/api/v1/nodes/worker-1/proxy/runningpods/'],
+  ['POST', '/api/v1/nodes/worker-1/proxy/run/kube-system/kube-proxy-x/kube-proxy?cmd=id'],
+  ['POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { 'content-type': 'application/json' }],
+  ['PUT', '/apis/rbac.authorization.k8s.io/v1/namespaces/dev/rolebindings/edit', { 'content-type': 'application/json' }],
+  ['POST', '/api/v1/namespaces/dev/serviceaccounts/default/token', { 'content-type': 'application/json' }],
+  ['POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', { 'content-type': 'application/json' }],
+  ['PUT', '/apis/certificates.k8s.io/v1/certificatesigningrequests/csr-1/approval', { 'content-type': 'application/json' }],
+  ['DELETE', '/apis/apps/v1/namespaces/prod-eu/deployments/web'],
+  ['DELETE', '/api/v1/namespaces/prod-eu/pods'],
+  ['PATCH', '/apis/apps/v1/namespaces/prod-eu/deployments/web/scale', { 'content-type': 'application/merge-patch+json' }],
+  ['DELETE', '/api/v1/namespaces/prod-eu'],
+  ['GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': 'admin', 'impersonate-group': 'system:masters' }],
+  ['GET', '/api/v1/namespaces/dev/configmaps', { 'impersonate-user': 'system:serviceaccount:kube-system:generic-garbage-collector' }],
+];
+
+const REFUSED_AS_MALFORMED: [string, string][] = [
+  ['GET', '/api//v1/namespaces/prod-eu/secrets'],
+  ['GET', '/api/v1/namespaces/prod-eu/configmaps/../secrets'],
+  ['GET', '/api/v1/namespaces/prod-eu/secrets/%2e%2e/pods'],
+  ['GET', '/api/v1/namespaces/prod-eu%2Fsecrets'],
+  ['GET', '/api/v1/namespaces/prod-eu\\secrets'],
+  ['GET', '/api/v1/namespaces/prod-eu/secrets#x'],
+];
+
+describe('examples/stepgate.yaml: a stolen one-factor token, signed in 10 hours ago', () => {
+  it.each(SENSITIVE)('%s %s %o %s: not allowed', async (method, path, headers = {}, host = 'kube.localhost') => {
+    const reason = reasonOf(await send(method, path, headers, host));
+    expect(reason).not.toBe('allowed');
+    expect(['acr_insufficient', 'auth_too_old', 'policy_deny', 'risk_deny']).toContain(reason);
+  });
+
+  it.each(REFUSED_AS_MALFORMED)('%s %s: refused as a request kube-apiserver would read differently', async (method, path) => {
+    expect(reasonOf(await send(method, path))).toBe('request_invalid');
+  });
+
+  it.each([
+    ['GET', '/api/v1/namespaces/dev/pods'],
+    ['GET', '/apis/apps/v1/namespaces/dev/deployments?limit=500'],
+    ['GET', '/api/v1/namespaces/dev/pods/web-0/log?tailLines=100'],
+    ['GET', '/version'],
+  ])('controls: %s %s is allowed for the same kind of token', async (method, path) => {
+    expect(reasonOf(await send(method, path, {}, 'kube.localhost', colleague))).toBe('allowed');
+  });
+
+  it('and the attacker, after this many refusals, is refused outright even for a plain read', async () => {
+    expect(reasonOf(await send('GET', '/api/v1/namespaces/dev/pods'))).toBe('risk_deny');
+  });
+});
