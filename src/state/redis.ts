@@ -93,8 +93,8 @@ interface Queued {
   withWork: boolean;
   /** performance.now() by which it settles. */
   deadline: number;
-  resolve(v: ObservedAll): void;
-  reject(e: unknown): void;
+  resolve: (v: ObservedAll) => void;
+  reject: (e: unknown) => void;
 }
 
 interface Batch {
