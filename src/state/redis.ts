@@ -334,7 +334,7 @@ export class RedisStateStore implements StateStore {
     if (this.redis.status !== 'ready') return Promise.reject(new StateUnavailableError(`redis observe: not connected (${this.redis.status})`));
     const deadline = performance.now() + this.timeoutMs;
     if (this.batchMax === 1) {
-      return this.script(this.observeScript, 1, args, deadline).then((reply) => observed(reply, withWork));
+      return new Promise<ObservedAll>((resolve, reject) => this.one({ args, withWork, deadline, resolve, reject }));
     }
     return new Promise<ObservedAll>((resolve, reject) => {
       const group = batchGroup(args[0]!, this.redis instanceof Cluster);
@@ -385,8 +385,7 @@ export class RedisStateStore implements StateStore {
       return;
     }
     if (n === 1) {
-      const q = items[0]!;
-      this.script(this.observeScript, 1, q.args, q.deadline).then((reply) => q.resolve(observed(reply, q.withWork))).catch(q.reject);
+      this.one(items[0]!);
       return;
     }
     // KEYS (each Check's counters key) first, then each Check's arguments after its key.
@@ -394,7 +393,8 @@ export class RedisStateStore implements StateStore {
     for (let i = 0; i < n; i++) flat[i] = items[i]!.args[0]!;
     for (const q of items) for (let i = 1; i < q.args.length; i++) flat.push(q.args[i]!);
     // Items are queued in call order, so the first has the earliest deadline.
-    this.script(this.batchScript, n, flat, items[0]!.deadline).then(
+    this.script(
+      this.batchScript, n, flat, items[0]!.deadline,
       (reply) => {
         if (!Array.isArray(reply) || reply.length !== n) {
           const err = new StateUnavailableError('redis observe: unexpected reply');
@@ -421,20 +421,43 @@ export class RedisStateStore implements StateStore {
     );
   }
 
+  /** A Check in a script call of its own (observeLua). */
+  private one(q: Queued): void {
+    this.script(
+      this.observeScript, 1, q.args, q.deadline,
+      (reply) => {
+        try {
+          q.resolve(observed(reply, q.withWork));
+        } catch (err) {
+          q.reject(err);
+        }
+      },
+      q.reject,
+    );
+  }
+
   /**
    * EVALSHA of `s` with `keys` keys, then EVAL with its text on NOSCRIPT (nothing ran), all by
-   * `deadline`; any failure is a StateUnavailableError.
+   * `deadline`; any failure is a StateUnavailableError. Callbacks rather than a promise: one
+   * promise step from the reply to the Check's answer, as before the batch.
    */
-  private script(s: { lua: string; sha: string }, keys: number, args: string[], deadline: number): Promise<unknown> {
+  private script(s: { lua: string; sha: string }, keys: number, args: string[], deadline: number, ok: (reply: unknown) => void, fail: (err: unknown) => void): void {
     const first = deadline - performance.now();
-    if (first < 1) return Promise.reject(new StateUnavailableError(`redis observe: no reply within ${this.timeoutMs} ms`));
-    return this.send('evalsha', s.sha, keys, args, first).then(undefined, (err: unknown) => {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw unavailable('observe', err);
+    if (first < 1) {
+      fail(new StateUnavailableError(`redis observe: no reply within ${this.timeoutMs} ms`));
+      return;
+    }
+    this.send('evalsha', s.sha, keys, args, first).then(ok, (err: unknown) => {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) {
+        fail(unavailable('observe', err));
+        return;
+      }
       const left = deadline - performance.now();
-      if (left < 1) throw new StateUnavailableError(`redis observe: no reply within ${this.timeoutMs} ms`);
-      return this.send('eval', s.lua, keys, args, left).then(undefined, (e: unknown) => {
-        throw unavailable('observe', e);
-      });
+      if (left < 1) {
+        fail(new StateUnavailableError(`redis observe: no reply within ${this.timeoutMs} ms`));
+        return;
+      }
+      this.send('eval', s.lua, keys, args, left).then(ok, (e: unknown) => fail(unavailable('observe', e)));
     });
   }
 
