@@ -148,12 +148,13 @@ describe('a batch answers as the same Checks one after another', () => {
             await single.recordDenial(subject, at);
           }
         }
-        // A turn's Checks: up to 80 (past BATCH_MAX), of repeated subjects, each on its own clock
-        // (not always increasing: replicas' clocks and arrival order differ).
+        // A turn's Checks: up to 80 (past BATCH_MAX), of repeated subjects, each on its own clock:
+        // often the same millisecond as the one before, not always increasing (replicas' clocks
+        // and arrival order differ).
         const size = 1 + Math.floor(rand() * 80);
         const drawn = Array.from({ length: size }, () => {
-          at += Math.floor(rand() * (rand() < 0.05 ? 700_000 : 3_000));
-          return draw(rand, at - Math.floor(rand() * 500));
+          if (rand() < 0.5) at += Math.floor(rand() * (rand() < 0.05 ? 700_000 : 3_000));
+          return draw(rand, rand() < 0.7 ? at : at - Math.floor(rand() * 500));
         });
         const answers = await Promise.all(drawn.map(({ o, w }) => batched.observeAll(o, w)));
         for (const [i, { o, w }] of drawn.entries()) {
