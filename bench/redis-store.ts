@@ -20,7 +20,8 @@
  * This tree's store sends the Checks of one event-loop turn as one script call (src/state/redis.ts
  * batch); the tables give the Checks per script call it reached (mean, and the largest batch).
  * BENCH_FLUSH=both measures this tree twice, its batch flushed after the turn's I/O ('immediate',
- * the default) and after its microtasks ('microtask'); BENCH_FLUSH=none adds it unbatched.
+ * the default) and after its microtasks ('microtask'); BENCH_FLUSH=none adds it unbatched;
+ * BENCH_BATCH_MAX=N adds it with at most N Checks per call.
  *
  * BENCH_CALLGRIND=1 runs redis-server under valgrind's callgrind and reports the instructions it
  * executed per Check (between `callgrind_control -z` and `-d` around each run): an exact count
@@ -178,6 +179,8 @@ async function main(): Promise<void> {
       flush === 'both' ? [{ name: 'this tree (immediate)', options: { batchFlush: 'immediate' } }, { name: 'this tree (microtask)', options: { batchFlush: 'microtask' } }]
         : flush === 'none' ? [{ name: 'this tree', options: {} }, { name: 'this tree, unbatched', options: { batchMax: 1 } }]
           : [{ name: 'this tree', options: {} }];
+    // BENCH_BATCH_MAX=32: this tree again with a smaller cap on Checks per script call.
+    if (process.env.BENCH_BATCH_MAX !== undefined) thisTree.push({ name: `this tree, batch ≤ ${process.env.BENCH_BATCH_MAX}`, options: { batchMax: Number(process.env.BENCH_BATCH_MAX) } });
     for (const [i, dir] of dirs.entries()) {
       const { RedisStateStore } = (await import(pathToFileURL(join(dir, 'redis.ts')).href)) as typeof import('../src/state/redis.js');
       for (const [j, t] of (i === 0 ? thisTree : [{ name: dir, options: {} }]).entries()) {
