@@ -2,7 +2,9 @@
  * A rolling upgrade of the Redis store, checked: a replica on an older `src/state` tree and one on
  * this tree share one redis-server and key prefix, and seeded random sequences of Checks (with
  * learn, learn-work and denials between them) go to either at random. Every Check's answer must
- * equal the memory store's for the same calls; the run exits 1 otherwise.
+ * equal the memory store's for the same calls; the run exits 1 otherwise. Seeds 5–8 send the
+ * Checks in turns instead: up to 40 at once to one replica (a newer one then sends them as one
+ * batch script call, src/state/redis.ts), each turn's replica picked at random.
  *
  *   git archive <commit> src | tar -x -C /tmp/old && ln -s "$PWD/node_modules" /tmp/old/
  *   node --import tsx bench/redis-rolling.ts /tmp/old/src/state
@@ -74,19 +76,21 @@ async function main(): Promise<void> {
     const m = new MemoryStateStore(LIMITS, { maxSubjects: 100 });
     let checks = 0;
     let differing = 0;
-    for (const seed of [1, 2, 3, 4]) {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
       const rand = prng(seed);
+      const inTurns = seed > 4;
       const pick = <X>(xs: X[]) => xs[Math.floor(rand() * xs.length)]!;
       let at = 1_764_000_000_000 + seed * 10_000_000_000;
       for (let i = 0; i < 1500; i++) {
         at += Math.floor(rand() * (rand() < 0.1 ? 4_000_000 : 8_000));
         const [name, s] = pick(replicas);
         const subject = pick(['alice', 'bob']);
-        const o: Observation = {
+        const draw = (): Observation => ({
           subject, session: pick(['', 's1', 's2']), nowMs: at, ip: pick(['', '192.0.2.1', '192.0.2.2']), ipPrefix: pick(['', 'p1', 'p2']),
           device: pick(['', 'd1', 'd2', 'd3', 'd4']), uaFamily: pick(['', 'kubectl', 'chrome']), namespace: pick(['', 'a', 'b', 'c', 'd', 'e']),
           sensitive: rand() < 0.5, client: pick(['', 'interactive', 'curl']), object: pick(['', 'o1', 'o2', 'o3', 'o4']), destructive: rand() < 0.3, counted: rand() < 0.9,
-        };
+        });
+        const o = draw();
         const roll = rand();
         if (roll < 0.15) {
           m.learn(subject, o.ip, o.ipPrefix, o.device, at, o.client);
@@ -104,18 +108,31 @@ async function main(): Promise<void> {
           await s.recordDenial(subject, at);
           continue;
         }
-        const w: WorkObservation | undefined =
-          rand() < 0.7 ? { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', '*']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon']), nearby: pick(['', 'n1', 'n2']) } : undefined;
-        const got = stripNewer((await s.observeAll(o, w)) as { history: object });
-        const want = stripNewer({ history: m.observe(o), work: w === undefined ? undefined : m.observeWork(w) });
-        checks++;
-        if (!isDeepStrictEqual(got, want)) {
-          differing++;
-          if (differing <= 3) console.log(`seed ${seed} step ${i} (${name}): got ${JSON.stringify(got)}, memory ${JSON.stringify(want)}`);
+        const work = (x: Observation): WorkObservation | undefined =>
+          rand() < 0.7 ? { subject: x.subject, nowMs: x.nowMs, namespace: pick(['', 'a', 'b', 'c', '*']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon']), nearby: pick(['', 'n1', 'n2']) } : undefined;
+        const turn: [Observation, WorkObservation | undefined][] = [[o, work(o)]];
+        if (inTurns) {
+          for (let k = Math.floor(rand() * 40); k > 0; k--) {
+            at += Math.floor(rand() * 3_000);
+            const x = { ...draw(), subject: pick(['alice', 'bob']), nowMs: at };
+            turn.push([x, work(x)]);
+          }
+        }
+        const answers = await Promise.all(turn.map(([x, w]) => s.observeAll(x, w)));
+        for (const [j, [x, w]] of turn.entries()) {
+          const got = stripNewer(answers[j] as { history: object });
+          const want = stripNewer({ history: m.observe(x), work: w === undefined ? undefined : m.observeWork(w) });
+          checks++;
+          if (!isDeepStrictEqual(got, want)) {
+            differing++;
+            if (differing <= 3) console.log(`seed ${seed} step ${i}.${j} (${name}): got ${JSON.stringify(got)}, memory ${JSON.stringify(want)}`);
+          }
         }
       }
     }
     console.log(`${checks} Checks sent at random to an old and a new replica on one Redis: ${differing} differing from the memory store`);
+    const batches = (replicas[1]![1] as unknown as { batchStats?: { calls: number; checks: number; largest: number } }).batchStats;
+    if (batches !== undefined) console.log(`the new replica sent its ${batches.checks} Checks in ${batches.calls} script calls (largest ${batches.largest})`);
     if (differing > 0) process.exitCode = 1;
   } finally {
     for (const [, s] of replicas) await s.close().catch(() => undefined);

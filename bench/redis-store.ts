@@ -1,6 +1,6 @@
 /**
  * Scenario (e) in one process, for the state store alone: the observations the risk engine sends
- * for (e)'s five shapes, 128 in flight, against a throwaway redis-server, and what each Check
+ * for (e)'s five shapes, 128 in flight (BENCH_IN_FLIGHT=1,16,64: a table for each), against a throwaway redis-server, and what each Check
  * costs: stepgate CPU µs (process.cpuUsage), redis-server CPU µs (/proc/PID/stat), script calls
  * and the redis.call's the scripts made (INFO commandstats: every command but EVALSHA/EVAL/INFO).
  *
@@ -16,6 +16,12 @@
  *
  * Each extra directory is another copy of src/state (e.g. an older commit's, unpacked with
  * `git archive <commit> src | tar -x -C /tmp/old`), measured side by side with this one.
+ *
+ * This tree's store sends the Checks of one event-loop turn as one script call (src/state/redis.ts
+ * batch); the tables give the Checks per script call it reached (mean, and the largest batch).
+ * BENCH_FLUSH=both measures this tree twice, its batch flushed after the turn's I/O ('immediate',
+ * the default) and after its microtasks ('microtask'); BENCH_FLUSH=none adds it unbatched;
+ * BENCH_BATCH_MAX=N adds it with at most N Checks per call.
  *
  * BENCH_CALLGRIND=1 runs redis-server under valgrind's callgrind and reports the instructions it
  * executed per Check (between `callgrind_control -z` and `-d` around each run): an exact count
@@ -132,6 +138,13 @@ interface Sample {
   /** Bytes the store's connection wrote and read per Check (0 for the memory store). */
   out: number;
   in: number;
+  /** Checks per script call (this tree's batchStats; 1 for a store without a batch). */
+  batch: number;
+}
+
+/** This tree's batch counters (src/state/redis.ts batchStats); undefined for older trees and memory. */
+function batchStatsOf(store: StateStore): { calls: number; checks: number; largest: number } | undefined {
+  return (store as unknown as { batchStats?: { calls: number; checks: number; largest: number } }).batchStats;
 }
 
 /** The store's socket (ioredis' `stream`), for its byte counters; undefined for the memory store. */
@@ -161,10 +174,19 @@ async function main(): Promise<void> {
   };
   const variants: Variant[] = [];
   try {
+    const flush = process.env.BENCH_FLUSH ?? '';
+    const thisTree: { name: string; options: { batchFlush?: 'microtask' | 'immediate'; batchMax?: number } }[] =
+      flush === 'both' ? [{ name: 'this tree (immediate)', options: { batchFlush: 'immediate' } }, { name: 'this tree (microtask)', options: { batchFlush: 'microtask' } }]
+        : flush === 'none' ? [{ name: 'this tree', options: {} }, { name: 'this tree, unbatched', options: { batchMax: 1 } }]
+          : [{ name: 'this tree', options: {} }];
+    // BENCH_BATCH_MAX=32: this tree again with a smaller cap on Checks per script call.
+    if (process.env.BENCH_BATCH_MAX !== undefined) thisTree.push({ name: `this tree, batch ≤ ${process.env.BENCH_BATCH_MAX}`, options: { batchMax: Number(process.env.BENCH_BATCH_MAX) } });
     for (const [i, dir] of dirs.entries()) {
       const { RedisStateStore } = (await import(pathToFileURL(join(dir, 'redis.ts')).href)) as typeof import('../src/state/redis.js');
-      const store = new RedisStateStore(LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `v${i}:`, timeoutMs: CALLGRIND ? 120_000 : 10_000 });
-      variants.push({ name: i === 0 ? 'this tree' : dir, store });
+      for (const [j, t] of (i === 0 ? thisTree : [{ name: dir, options: {} }]).entries()) {
+        const store = new RedisStateStore(LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `v${i}.${j}:`, timeoutMs: CALLGRIND ? 120_000 : 10_000, ...t.options });
+        variants.push({ name: t.name, store });
+      }
     }
     const { MemoryStateStore } = await import('../src/state/memory.js');
     variants.push({ name: 'memory (reference)', store: new MemoryStateStore(LIMITS, { maxSubjects: 1000 }) });
@@ -189,8 +211,10 @@ async function main(): Promise<void> {
     // The weighted mix as a schedule of 100 slots.
     const schedule: Shape[] = all.flatMap((s) => Array.from({ length: Math.round(s.weight * 100 / 0.73) }, () => s));
 
-    const run = async (v: Variant, n: number, plan: Shape[]): Promise<Sample> => {
+    const run = async (v: Variant, n: number, plan: Shape[], inFlight = 128): Promise<Sample> => {
       const before = await redis.commandStats();
+      const bs = batchStatsOf(v.store);
+      const bs0 = bs === undefined ? undefined : { ...bs };
       const sock = socketOf(v.store);
       const out0 = sock?.bytesWritten ?? 0;
       const in0 = sock?.bytesRead ?? 0;
@@ -205,7 +229,7 @@ async function main(): Promise<void> {
           await check(v.store, s, Date.now());
         }
       };
-      await Promise.all(Array.from({ length: 128 }, worker));
+      await Promise.all(Array.from({ length: inFlight }, worker));
       const wall = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       const ticks = cpuTicks(redis.proc.pid!) - ticks0;
@@ -221,6 +245,7 @@ async function main(): Promise<void> {
       return {
         cpuUs: (cpu.user + cpu.system) / n, serverUs: (ticks * TICK_US) / n, scripts: scripts / n, calls: calls / n, ir, rps: n / (wall / 1000),
         out: ((sock?.bytesWritten ?? 0) - out0) / n, in: ((sock?.bytesRead ?? 0) - in0) / n,
+        batch: bs === undefined || bs0 === undefined ? 1 : (bs.checks - bs0.checks) / Math.max(1, bs.calls - bs0.calls),
       };
     };
 
@@ -230,20 +255,28 @@ async function main(): Promise<void> {
     const load0 = loadavg();
     const steal0 = stealSeconds();
     const wall0 = performance.now();
+    const inFlights = (process.env.BENCH_IN_FLIGHT ?? '128').split(',').map(Number);
     for (const [planName, plan] of plans) {
-      const samples = new Map<Variant, Sample[]>(variants.map((v) => [v, []]));
-      for (let r = 0; r < rounds; r++) {
-        for (const v of r % 2 === 0 ? variants : [...variants].reverse()) samples.get(v)!.push(await run(v, perRun, plan));
-      }
-      console.log(`\n${planName}: ${perRun} Checks per run, ${rounds} rounds alternating, 128 in flight; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-      console.log(`| store | stepgate CPU µs/Check (median, range) | redis-server CPU µs/Check${CALLGRIND ? ' (under callgrind)' : ''} | redis-server instructions/Check | script calls/Check | redis.call/Check | bytes out / in per Check | Checks/s |`);
-      console.log('|---|--:|--:|--:|--:|--:|--:|--:|');
-      for (const v of variants) {
-        const s = samples.get(v)!;
-        const m = (k: keyof Sample) => median(s.map((x) => x[k]));
-        console.log(
-          `| ${v.name} | ${m('cpuUs').toFixed(1)} (${spread(s.map((x) => x.cpuUs))}) | ${m('serverUs').toFixed(1)} (${spread(s.map((x) => x.serverUs))}) | ${CALLGRIND ? Math.round(m('ir')).toLocaleString('en') : '–'} | ${m('scripts').toFixed(2)} | ${m('calls').toFixed(1)} | ${Math.round(m('out'))} / ${Math.round(m('in'))} | ${Math.round(m('rps'))} |`,
-        );
+      for (const inFlight of inFlights) {
+        const samples = new Map<Variant, Sample[]>(variants.map((v) => [v, []]));
+        for (const v of variants) {
+          const bs = batchStatsOf(v.store);
+          if (bs !== undefined) bs.largest = 0;
+        }
+        for (let r = 0; r < rounds; r++) {
+          for (const v of r % 2 === 0 ? variants : [...variants].reverse()) samples.get(v)!.push(await run(v, perRun, plan, inFlight));
+        }
+        console.log(`\n${planName}: ${perRun} Checks per run, ${rounds} rounds alternating, ${inFlight} in flight; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+        console.log(`| store | stepgate CPU µs/Check (median, range) | redis-server CPU µs/Check${CALLGRIND ? ' (under callgrind)' : ''} | redis-server instructions/Check | script calls/Check | Checks per call (mean, largest) | redis.call/Check | bytes out / in per Check | Checks/s |`);
+        console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+        for (const v of variants) {
+          const s = samples.get(v)!;
+          const m = (k: keyof Sample) => median(s.map((x) => x[k]));
+          const largest = batchStatsOf(v.store)?.largest;
+          console.log(
+            `| ${v.name} | ${m('cpuUs').toFixed(1)} (${spread(s.map((x) => x.cpuUs))}) | ${m('serverUs').toFixed(1)} (${spread(s.map((x) => x.serverUs))}) | ${CALLGRIND ? `${Math.round(m('ir')).toLocaleString('en')} (${s.map((x) => Math.round(x.ir / 1000)).join('k, ')}k)` : '–'} | ${m('scripts').toFixed(2)} | ${largest === undefined ? '–' : `${m('batch').toFixed(1)}, ${largest}`} | ${m('calls').toFixed(1)} | ${Math.round(m('out'))} / ${Math.round(m('in'))} | ${Math.round(m('rps'))} |`,
+          );
+        }
       }
     }
     const stealCpus = (stealSeconds() - steal0) / ((performance.now() - wall0) / 1000);

@@ -385,36 +385,101 @@ function lua(l: LimitsMs): string {
  */
 export function observeLua(l: LimitsMs): string {
   return `${lua(l)}
-local c = KEYS[1]
+${REPLY_FN}
+${checkBody('KEYS[1]', (i) => `ARGV[${i}]`)}
+`;
+}
+
+/**
+ * `s(v)`: a reply number as text. Lua would print each with '%.14g' (glibc's floating-point
+ * printf, the costliest part of the reply in callgrind's profile); most are 0, 1 or now, written
+ * as the strings they are.
+ */
+const REPLY_FN = `
+local function s(v)
+  if v == 0 then return '0' elseif v == 1 then return '1' elseif v == now then return nowS end
+  return int(v)
+end
+`;
+
+/**
+ * One Check's part of a script, ending in `return` of its reply (observeLua's). `key` is the
+ * counters hash's name and `arg(i)` the Lua expression of its i-th argument (observeLua's ARGV
+ * numbering), so that the single script and the batch run the same text.
+ */
+function checkBody(key: string, arg: (i: string) => string): string {
+  return `
+local c = ${key}
 local base = string.sub(c, 1, -2)
-local fl = ARGV[2]
+local fl = ${arg('2')}
 local function flag(i) return string.sub(fl, i, i) end
 local W
 if flag(5) == '1' then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn'} end
 local o
 do
-local K = {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ARGV[3], base .. 'k', base .. 'f', base .. 'o'}
-local a = {ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], flag(1), flag(2), ARGV[9], ARGV[10], flag(3), flag(4), ARGV[W and 15 or 11] or ''}
+local K = {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ${arg('3')}, base .. 'k', base .. 'f', base .. 'o'}
+local a = {${arg('4')}, ${arg('5')}, ${arg('6')}, ${arg('7')}, ${arg('8')}, flag(1), flag(2), ${arg('9')}, ${arg('10')}, flag(3), flag(4), ${arg('(W and 15 or 11)')} or ''}
 ${OBSERVE_BLOCK}
-end
--- Lua would print each number with '%.14g' (glibc's floating-point printf, the costliest part of
--- the reply in callgrind's profile); most are 0, 1 or now, written as the strings they are.
-local function s(v)
-  if v == 0 then return '0' elseif v == 1 then return '1' elseif v == now then return nowS end
-  return int(v)
 end
 local n = {}
 for i = 1, 20 do if i ~= 6 and i ~= 16 then n[#n + 1] = s(o[i]) end end
 if W then
   local w
   do
-  local K, a = W, {ARGV[11], ARGV[12], ARGV[13], ARGV[14]}
+  local K, a = W, {${arg('11')}, ${arg('12')}, ${arg('13')}, ${arg('14')}}
   ${WORK_BLOCK}
   end
   for i = 1, 10 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
   return {table.concat(n, ','), o[6], o[16], o[21], w[6]}
 end
 return {table.concat(n, ','), o[6], o[16], o[21]}
+`;
+}
+
+/**
+ * Several Checks in one script call (RedisStateStore's batch: the Checks one event-loop turn
+ * issued), run one after another in the order given, each exactly as observeLua would run it.
+ * What a script call costs before its first command (EVALSHA's setup, the helpers and limits
+ * created: ~67,000 redis-server instructions, bench/README.md) is then paid once per batch.
+ *
+ * KEYS: each Check's counters hash, in order. ARGV: each Check's observeLua ARGV, one after
+ * another (11 values, or 15 when its flags say it has a working-set side; the platform always
+ * sent). `now` and what the helpers derive from it are set again for each Check, so every Check
+ * runs on its own clock, as in its own call.
+ * Returns one entry per Check: observeLua's reply, or a string (the error's text) when that
+ * Check's part failed. Each part runs under pcall, so a failure (a key of the wrong type, say)
+ * fails its own Check as a single call would, and the Checks after it still run, as the calls
+ * after a failed one would. Writes a failed part made before its error stay, as in a single call
+ * (Redis does not roll a script back).
+ */
+export function observeBatchLua(l: LimitsMs): string {
+  return `${lua(l)}
+${REPLY_FN}
+local function one(c, j)
+${checkBody('c', (i) => `ARGV[j + ${i} - 1]`)}
+end
+local out = {}
+local j = 1
+for i = 1, #KEYS do
+  -- The turn's Checks mostly share a millisecond: what is derived from now (three
+  -- string.format, ~7,000 instructions) is formatted again only when it changes. The first
+  -- Check's was formatted above, from ARGV[1].
+  local t = tonumber(ARGV[j])
+  if t ~= now then
+    now = t
+    nowS = int(now)
+    knownCut = int(now - knownTtl)
+    knownLive = '(' .. knownCut
+    recentLive = '(' .. int(now - knownRefresh)
+  end
+  tidied = {}
+  local ok, r = pcall(one, KEYS[i], j)
+  if ok then out[i] = r
+  elseif type(r) == 'table' then out[i] = tostring(r.err or 'ERR Check failed')
+  else out[i] = tostring(r) end
+  if string.sub(ARGV[j + 1], 5, 5) == '1' then j = j + 15 else j = j + 11 end
+end
+return out
 `;
 }
 

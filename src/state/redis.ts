@@ -13,6 +13,7 @@ import {
   DENIAL_LUA,
   LEARN_LUA,
   LEARN_WORK_LUA,
+  observeBatchLua,
   observeLua,
   observeWorkLua,
 } from './redis-scripts.js';
@@ -67,6 +68,55 @@ export interface RedisStoreOptions {
   waitReplicas?: number;
   waitTimeoutMs?: number;
   log?: Logger;
+  /**
+   * At most this many Checks share one script call (1: every Check its own call, as before the
+   * batch). For tests and benchmarks; the default is BATCH_MAX.
+   */
+  batchMax?: number;
+  /**
+   * When a batch is sent: once this turn's microtasks have run ('microtask'), or after this
+   * turn's I/O callbacks ('immediate', the default). For the benchmark that chose between them.
+   */
+  batchFlush?: 'microtask' | 'immediate';
+}
+
+/**
+ * A batch's bounds: 64 Checks, and 64 KiB of arguments (a Check's are ~300 bytes; a request with
+ * very long values gets a batch to itself rather than growing one without bound).
+ */
+export const BATCH_MAX = 64;
+export const BATCH_MAX_CHARS = 64 * 1024;
+
+/** One Check waiting in a batch. */
+interface Queued {
+  args: string[];
+  withWork: boolean;
+  /** performance.now() by which it settles. */
+  deadline: number;
+  resolve: (v: ObservedAll) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Batch {
+  items: Queued[];
+  chars: number;
+}
+
+/**
+ * The group a Check's script call can share with others: on Redis Cluster a script may only
+ * touch one slot, so Checks share a call only when their counters keys have the same hash tag
+ * (Redis's rule: the text between the first '{' and the first '}' after it, when not empty, else
+ * the whole key); every key a Check touches carries its counters key's tag (keys.ts). That is one
+ * subject's Checks: grouping by computed slot instead would add, with 64 Checks in flight over
+ * 16,384 slots, about one pair in eight batches. On a single node or Sentinel every Check is in
+ * group ''.
+ */
+export function batchGroup(key: string, cluster: boolean): string {
+  if (!cluster) return '';
+  const open = key.indexOf('{');
+  if (open === -1) return key;
+  const close = key.indexOf('}', open + 1);
+  return close === -1 || close === open + 1 ? key : key.slice(open + 1, close);
 }
 
 type Arg = string | number;
@@ -153,7 +203,7 @@ function connect(c: RedisConnection, timeoutMs: number): Redis | Cluster {
 
 /**
  * The store shared by many replicas. One Lua script per call, so a Check costs one round trip
- * and sees a consistent subject. Fails fast: no offline queue and no retried commands, so while
+ * and sees a consistent subject; the Checks of one event-loop turn share one call (`check`). Fails fast: no offline queue and no retried commands, so while
  * Redis is away every call rejects with StateUnavailableError at once (or at `timeoutMs` at the
  * latest) and the caller applies `on_state_error`; the connection itself reconnects in the
  * background with backoff and the store recovers without being re-created.
@@ -172,6 +222,15 @@ export class RedisStateStore implements StateStore {
   private readonly scripted: Scripted;
   /** The Check's script (redis-scripts.ts observeLua) and its SHA-1, sent as EVALSHA by `check`. */
   private readonly observeScript: { lua: string; sha: string };
+  /** Several Checks in one call (redis-scripts.ts observeBatchLua). */
+  private readonly batchScript: { lua: string; sha: string };
+  private readonly batchMax: number;
+  private readonly batchFlush: 'microtask' | 'immediate';
+  /** Checks waiting for this turn's flush, by batchGroup. */
+  private queued = new Map<string, Batch>();
+  private flushing = false;
+  /** @internal Script calls the Checks went out in, for the benchmark: batches, Checks, largest. */
+  readonly batchStats = { calls: 0, checks: 0, largest: 0 };
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private readonly log: Logger | undefined;
@@ -189,6 +248,10 @@ export class RedisStateStore implements StateStore {
     this.redis = connect(options.connection, options.timeoutMs);
     const lua = observeLua(this.l);
     this.observeScript = { lua, sha: createHash('sha1').update(lua).digest('hex') };
+    const batchLua = observeBatchLua(this.l);
+    this.batchScript = { lua: batchLua, sha: createHash('sha1').update(batchLua).digest('hex') };
+    this.batchMax = Math.max(1, Math.min(options.batchMax ?? BATCH_MAX, BATCH_MAX));
+    this.batchFlush = options.batchFlush ?? 'immediate';
     // WAIT blocks its connection on the server, so durable writes get their own: on the shared one
     // every Check queued behind a WAIT would time out. ioredis must not give up on the WAIT before
     // the server does; each call is still bounded by `run`'s own timer.
@@ -246,42 +309,162 @@ export class RedisStateStore implements StateStore {
     ];
     if (w !== undefined) args.push(w.namespace, w.object, w.site, w.nearby);
     args.push(o.platform ?? '');
-    this.cork();
     return this.check(args, w !== undefined);
   }
 
   /**
    * The Check's script call, leaner than `run` and ioredis' defineCommand because it is the one
-   * call every Check makes: one ioredis Command sent as it is (no wrapper promise, no second
-   * timer: the command's own timeout bounds it, and one promise step from the reply to the
-   * history), and EVAL with the script's text only when the server answers NOSCRIPT (first use,
-   * a restart, a failover, SCRIPT FLUSH). Settles within `timeoutMs` (the EVAL gets what is left
-   * of it) with the history, or rejects with StateUnavailableError. `args` are the script's
-   * arguments after its SHA-1 and key count.
+   * call every Check makes: the Checks issued within one event-loop turn wait for the turn's end
+   * and go out as one script call (`flush`), one ioredis Command sent as it is (no wrapper
+   * promise, no second timer: the command's own timeout bounds it), and EVAL with the script's
+   * text only when the server answers NOSCRIPT (first use, a restart, a failover, SCRIPT FLUSH).
+   * Settles within `timeoutMs` of this call (the batch's timer is its earliest Check's; the EVAL
+   * gets what is left) with the history, or rejects with StateUnavailableError. `args` are the
+   * counters key then the script's arguments (observeLua's KEYS[1] and ARGV).
+   *
+   * Why a batch is still the same Checks one after another: Redis runs one script at a time, so
+   * the Checks of separate calls ran in the order they were sent, each atomically; a batch runs
+   * them in the same order, each on its own `now`, and no other command runs between them, which
+   * is one of the orders separate calls could already have run in. Nothing a Check's caller does
+   * waits on another Check in flight: learn and recordDenial follow their own Check's answer, so
+   * they are never held behind a batch they depend on.
    */
   private check(args: string[], withWork: boolean): Promise<ObservedAll> {
     if (this.closed) return Promise.reject(new StateUnavailableError('redis observe: store is closed'));
     if (this.redis.status !== 'ready') return Promise.reject(new StateUnavailableError(`redis observe: not connected (${this.redis.status})`));
-    const started = performance.now();
-    return this.send('evalsha', this.observeScript.sha, args, this.timeoutMs).then(
-      (reply) => observed(reply, withWork),
+    const deadline = performance.now() + this.timeoutMs;
+    if (this.batchMax === 1) {
+      return new Promise<ObservedAll>((resolve, reject) => this.one({ args, withWork, deadline, resolve, reject }));
+    }
+    return new Promise<ObservedAll>((resolve, reject) => {
+      const group = batchGroup(args[0]!, this.redis instanceof Cluster);
+      let chars = 0;
+      for (const a of args) chars += a.length;
+      let batch = this.queued.get(group);
+      if (batch !== undefined && batch.chars + chars > BATCH_MAX_CHARS) {
+        this.queued.delete(group);
+        this.sendBatch(batch);
+        batch = undefined;
+      }
+      if (batch === undefined) {
+        batch = { items: [], chars: 0 };
+        this.queued.set(group, batch);
+      }
+      batch.items.push({ args, withWork, deadline, resolve, reject });
+      batch.chars += chars;
+      if (batch.items.length >= this.batchMax) {
+        this.queued.delete(group);
+        this.sendBatch(batch);
+      } else if (!this.flushing) {
+        this.flushing = true;
+        if (this.batchFlush === 'microtask') queueMicrotask(this.flush);
+        else setImmediate(this.flush);
+      }
+    });
+  }
+
+  /** Sends every waiting batch. */
+  private readonly flush = (): void => {
+    this.flushing = false;
+    const all = this.queued;
+    if (all.size === 0) return;
+    this.queued = new Map();
+    for (const batch of all.values()) this.sendBatch(batch);
+  };
+
+  private sendBatch(batch: Batch): void {
+    const { items } = batch;
+    const n = items.length;
+    const stats = this.batchStats;
+    stats.calls++;
+    stats.checks += n;
+    if (n > stats.largest) stats.largest = n;
+    if (this.closed || this.redis.status !== 'ready') {
+      const err = new StateUnavailableError(this.closed ? 'redis observe: store is closed' : `redis observe: not connected (${this.redis.status})`);
+      for (const q of items) q.reject(err);
+      return;
+    }
+    if (n === 1) {
+      this.one(items[0]!);
+      return;
+    }
+    // KEYS (each Check's counters key) first, then each Check's arguments after its key.
+    const flat = new Array<string>(n);
+    for (let i = 0; i < n; i++) flat[i] = items[i]!.args[0]!;
+    for (const q of items) for (let i = 1; i < q.args.length; i++) flat.push(q.args[i]!);
+    // Items are queued in call order, so the first has the earliest deadline.
+    this.script(
+      this.batchScript, n, flat, items[0]!.deadline,
+      (reply) => {
+        if (!Array.isArray(reply) || reply.length !== n) {
+          const err = new StateUnavailableError('redis observe: unexpected reply');
+          for (const q of items) q.reject(err);
+          return;
+        }
+        for (let i = 0; i < n; i++) {
+          const q = items[i]!;
+          const r: unknown = reply[i];
+          if (typeof r === 'string') {
+            q.reject(unavailable('observe', new Error(r)));
+            continue;
+          }
+          try {
+            q.resolve(observed(r, q.withWork));
+          } catch (err) {
+            q.reject(err);
+          }
+        }
+      },
       (err: unknown) => {
-        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw unavailable('observe', err);
-        const left = this.timeoutMs - (performance.now() - started);
-        if (left < 1) throw new StateUnavailableError(`redis observe: no reply within ${this.timeoutMs} ms`);
-        return this.send('eval', this.observeScript.lua, args, left).then(
-          (reply) => observed(reply, withWork),
-          (e: unknown) => {
-            throw unavailable('observe', e);
-          },
-        );
+        for (const q of items) q.reject(err);
       },
     );
   }
 
-  private send(name: 'evalsha' | 'eval', body: string, args: string[], timeoutMs: number): Promise<unknown> {
+  /** A Check in a script call of its own (observeLua). */
+  private one(q: Queued): void {
+    this.script(
+      this.observeScript, 1, q.args, q.deadline,
+      (reply) => {
+        try {
+          q.resolve(observed(reply, q.withWork));
+        } catch (err) {
+          q.reject(err);
+        }
+      },
+      q.reject,
+    );
+  }
+
+  /**
+   * EVALSHA of `s` with `keys` keys, then EVAL with its text on NOSCRIPT (nothing ran), all by
+   * `deadline`; any failure is a StateUnavailableError. Callbacks rather than a promise: one
+   * promise step from the reply to the Check's answer, as before the batch.
+   */
+  private script(s: { lua: string; sha: string }, keys: number, args: string[], deadline: number, ok: (reply: unknown) => void, fail: (err: unknown) => void): void {
+    const first = deadline - performance.now();
+    if (first < 1) {
+      fail(new StateUnavailableError(`redis observe: no reply within ${this.timeoutMs} ms`));
+      return;
+    }
+    this.send('evalsha', s.sha, keys, args, first).then(ok, (err: unknown) => {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) {
+        fail(unavailable('observe', err));
+        return;
+      }
+      const left = deadline - performance.now();
+      if (left < 1) {
+        fail(new StateUnavailableError(`redis observe: no reply within ${this.timeoutMs} ms`));
+        return;
+      }
+      this.send('eval', s.lua, keys, args, left).then(ok, (e: unknown) => fail(unavailable('observe', e)));
+    });
+  }
+
+  private send(name: 'evalsha' | 'eval', body: string, keys: number, args: string[], timeoutMs: number): Promise<unknown> {
+    this.cork();
     // ioredis flattens the arguments once (Command's constructor): no copy of `args` here.
-    const cmd = new Command(name, [body, '1', args], UTF8_REPLY);
+    const cmd = new Command(name, [body, String(keys), args], UTF8_REPLY);
     // Set before sending, so ioredis' commandTimeout (the same or longer) adds no second timer.
     cmd.setTimeout(timeoutMs);
     return this.redis.sendCommand(cmd) as Promise<unknown>;
@@ -350,6 +533,9 @@ export class RedisStateStore implements StateStore {
     if (this.closed) return;
     this.closed = true;
     this.control.close();
+    // How well the Checks batched in this process's life (bench (e) reads it from the log).
+    const b = this.batchStats;
+    if (b.checks > 0) this.log?.info({ event: 'state_store', store: 'redis', checks: b.checks, scriptCalls: b.calls, largestBatch: b.largest }, 'redis state store closed');
     try {
       await this.run('close', () => Promise.all([...new Set([this.redis, this.writer])].map((c) => c.quit())), true);
     } catch {
