@@ -96,9 +96,20 @@ export class Writer {
     const hiLow32 = ((hi % 0x10000) * 0x10000) >>> 0;
     const low = (lo16 >>> 0) + hiLow32 + nanos;
     const high = Math.floor(lo16 / 0x100000000) + Math.floor(hi / 0x10000) + Math.floor(low / 0x100000000);
-    this.buf.writeUInt32LE(low >>> 0, this.pos);
-    this.buf.writeUInt32LE(high >>> 0, this.pos + 4);
-    this.pos += 8;
+    // Byte by byte: Buffer's writeUInt32LE checks its arguments on each call (two per time, two times per span).
+    const b = this.buf;
+    const at = this.pos;
+    const l = low >>> 0;
+    const h = high >>> 0;
+    b[at] = l;
+    b[at + 1] = l >>> 8;
+    b[at + 2] = l >>> 16;
+    b[at + 3] = l >>> 24;
+    b[at + 4] = h;
+    b[at + 5] = h >>> 8;
+    b[at + 6] = h >>> 16;
+    b[at + 7] = h >>> 24;
+    this.pos = at + 8;
   }
 
   double(v: number): void {
