@@ -23,11 +23,10 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ReadableSpan, Sampler, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ClientKind } from '../decision/respond.js';
 import type { Verdict } from '../decision/verdict.js';
-import type { Identity } from '../core/identity.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import { batchSettingsFromEnv, CheckSpan, type AttributeBlock, CheckSpans, RecorderProcessor, samplerFromEnv, SpanRecorder, spanLimitsFromEnv, type SpanBatch } from './check-spans.js';
 import { SyncContextManager } from './context.js';
-import { encodeSpanAttributes, FAST_TRACE_SERIALIZER, serializeEncoded, writeAttribute, Writer, type AttributeSource } from './otlp-spans.js';
+import { encodeSpanAttributes, FAST_TRACE_SERIALIZER, serializeEncoded, writeAttribute, type AttributeSource } from './otlp-spans.js';
 import { rulesLabel, tokenCacheOutcome, type TokenCacheOutcome } from './metrics.js';
 import { serviceResource, SERVICE_VERSION, tracingWanted } from './otel-env.js';
 import { clip, redactUrls, subjectFor, type SubjectMode } from '../core/redact.js';
@@ -311,7 +310,7 @@ export interface CheckOutcome {
 export function checkAttributes(c: CheckOutcome): Attributes {
   const a: Attributes = {};
   decisionAttributes(c, a);
-  requestAttributes(c, a, putObject, putIdentityObject);
+  requestAttributes(c, a, putObject);
   return a;
 }
 
@@ -343,30 +342,19 @@ type Put<T> = (target: T, key: string, value: AttributeValue | undefined) => voi
 const putObject: Put<Attributes> = (a, key, value) => {
   a[key] = value;
 };
-/**
- * requestAttributes' first three identity attributes (level presented, issuer, subject) in one
- * call: `put` for each, or the span's bytes from identityBlock.
- */
-type PutIdentity<T> = (target: T, who: Identity, mode: SubjectMode) => void;
-const putIdentityObject: PutIdentity<Attributes> = (a, who, mode) => {
-  a[ATTR.levelPresented] = who.levelName;
-  a[ATTR.issuer] = who.issuer;
-  a[ATTR.subject] = clip(subjectFor(who, mode));
-};
-const putIdentityBytes: PutIdentity<Writer> = (w, who, mode) => {
-  w.raw(identityBlock(who, mode));
-};
 
 /**
  * The rest of checkAttributes, after decisionAttributes': the identity, risk, shadow and request.
  * Written into an object (checkAttributes) or straight into the span's bytes (REQUEST_ATTRIBUTES),
  * the same attributes in the same order either way.
  */
-function requestAttributes<T>(c: CheckOutcome, a: T, put: Put<T>, putIdentity: PutIdentity<T>): void {
+function requestAttributes<T>(c: CheckOutcome, a: T, put: Put<T>): void {
   const v = c.verdict;
   const who = v.identity;
   if (who) {
-    putIdentity(a, who, c.subjectMode);
+    put(a, ATTR.levelPresented, who.levelName);
+    put(a, ATTR.issuer, who.issuer);
+    put(a, ATTR.subject, clip(subjectFor(who, c.subjectMode)));
     if (who.authTime !== undefined && c.rt) put(a, ATTR.authAge, Math.floor(c.rt.now() / 1000) - who.authTime);
   }
   const risk = v.risk;
@@ -407,40 +395,9 @@ function requestAttributes<T>(c: CheckOutcome, a: T, put: Put<T>, putIdentity: P
  */
 export const REQUEST_ATTRIBUTES: AttributeSource<CheckOutcome> = {
   max: 19,
-  write: (w, c) => requestAttributes(c, w, writeAttribute, putIdentityBytes),
-  into: (c, a) => requestAttributes(c, a, putObject, putIdentityObject),
+  write: (w, c) => requestAttributes(c, w, writeAttribute),
+  into: (c, a) => requestAttributes(c, a, putObject),
 };
-
-/** An identity's level presented, issuer and subject as a span writes them, and what they were written from. */
-interface IdentityBlock {
-  readonly levelName: string;
-  readonly issuer: string;
-  readonly subject: string;
-  readonly mode: SubjectMode;
-  readonly bytes: Uint8Array;
-}
-
-/**
- * The identity's three attributes encoded once per Identity object (the token cache hands the
- * same object to every Check with that token; a WeakMap, so it goes with the token), instead of
- * three kept encodings looked up by name and value, the subject's hash looked up and clipped,
- * and three copies on every span. The fields it was written from are compared on every use, so a
- * changed identity or subject mode never reuses the bytes. The same bytes as writeAttribute for
- * each (test/unit/check-attributes.test.ts).
- */
-function identityBlock(who: Identity, mode: SubjectMode): Uint8Array {
-  const kept = identityBlocks.get(who);
-  if (kept !== undefined && kept.levelName === who.levelName && kept.issuer === who.issuer && kept.subject === who.subject && kept.mode === mode) return kept.bytes;
-  const w = new Writer(256);
-  writeAttribute(w, ATTR.levelPresented, who.levelName);
-  writeAttribute(w, ATTR.issuer, who.issuer);
-  writeAttribute(w, ATTR.subject, clip(subjectFor(who, mode)));
-  const bytes = Buffer.from(w.buf.subarray(0, w.pos));
-  identityBlocks.set(who, { levelName: who.levelName, issuer: who.issuer, subject: who.subject, mode, bytes });
-  return bytes;
-}
-
-const identityBlocks = new WeakMap<Identity, IdentityBlock>();
 
 /** decisionAttributes encoded, with everything they are computed from. */
 interface DecisionBlock extends AttributeBlock {
