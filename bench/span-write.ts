@@ -1,7 +1,7 @@
 /**
  * CPU to encode one finished Check span into a batch (otlp-spans.ts writeSpan), apart from
- * everything else: a kubectl-like Check span as endCheck leaves it (the decision's block, the
- * identity's block, auth age, path and Kubernetes fields written from the Check's outcome; 15
+ * everything else: a kubectl-like Check span as endCheck leaves it (the decision's block; the
+ * identity, auth age, path and Kubernetes fields written from the Check's outcome; 15
  * attributes), written again and again into one buffer. The span recorder does this for every
  * sampled Check; bench/hotpath.ts measures it only inside the whole Check, where its changes are
  * below the noise of a loaded machine. Run it in two trees, alternating processes, to compare.
