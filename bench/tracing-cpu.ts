@@ -10,7 +10,11 @@
  * each function's self time is printed in µs per request served (the whole life of the process,
  * startup included, over every request it answered), traced minus untraced, largest first.
  *
- *   node --import tsx bench/tracing-cpu.ts   (BENCH_ROUNDS=4, BENCH_SECONDS=2, BENCH_BASE_DIR, BENCH_VARIANTS, BENCH_CPU_PROF=1, BENCH_SHAPES='0,1')
+ * With BENCH_LOAD=grpc the load comes from bench/repeat-client.ts (grpc-js, one process per round)
+ * instead of h2load, for a shared machine where h2load may not run: fewer requests per second,
+ * the same CPU-per-request reading and profile windows.
+ *
+ *   node --import tsx bench/tracing-cpu.ts   (BENCH_ROUNDS=4, BENCH_SECONDS=2, BENCH_BASE_DIR, BENCH_VARIANTS, BENCH_CPU_PROF=1, BENCH_SHAPES='0,1', BENCH_LOAD=grpc)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -37,6 +41,7 @@ const VARIANTS = [
   ...(process.env.BENCH_VARIANTS ?? '').split(',').filter(Boolean).map((v) => v.split('=')),
 ] as [string, string][];
 const PROFILE = process.env.BENCH_CPU_PROF === '1';
+const GRPC_LOAD = process.env.BENCH_LOAD === 'grpc';
 /**
  * BENCH_CALLGRIND=N: every server runs under `valgrind --tool=callgrind` (instrumentation off until
  * the warm-ups are done), and each round sends exactly N requests (h2load -n) and reads the
@@ -125,6 +130,7 @@ function cpuSeconds(pid: number): number {
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 function h2load(s: Server, frameFile: string, seconds: number, counted = true): Promise<{ rps: number; cpuUs: number }> {
+  if (GRPC_LOAD) return repeatClient(s, frameFile.replace(/\.grpc$/, '.msg'), seconds, counted);
   return new Promise((resolve, reject) => {
     const warmupMs = 500;
     let cpu0 = 0;
@@ -143,6 +149,23 @@ function h2load(s: Server, frameFile: string, seconds: number, counted = true): 
       resolve({ rps, cpuUs: ((cpuSeconds(s.proc.pid!) - cpu0) * 1e6) / done });
     }, reject);
   });
+}
+
+/**
+ * BENCH_LOAD=grpc: bench/repeat-client.ts in its own process; it reads the server's CPU itself over
+ * its measured window (after its startup and 500 ms of warm-up), as h2load's reading is taken here.
+ */
+async function repeatClient(s: Server, messageFile: string, seconds: number, counted: boolean): Promise<{ rps: number; cpuUs: number }> {
+  const args = ['--import', 'tsx', join(BENCH, 'repeat-client.ts'), '--port', String(s.port), '--message', messageFile, '--seconds', String(seconds), '--pid', String(s.proc.pid)];
+  const out = await runCommand(process.execPath, args, 120_000);
+  const r = JSON.parse(out) as { done: number; errors: number; rps: number; cpuSeconds: number; from: number; to: number };
+  if (r.errors > 0 || r.done === 0) throw new Error(`repeat-client against ${s.name}: ${out}`);
+  s.served += r.done;
+  if (counted) {
+    s.requests += r.done;
+    s.windows.push([r.from, r.to]);
+  }
+  return { rps: r.rps, cpuUs: (r.cpuSeconds * 1e6) / r.done };
 }
 
 function stop(s: Server): Promise<void> {
@@ -248,6 +271,7 @@ try {
   const files = frames.map((f, i) => {
     const file = join(work, `shape-${i}.grpc`);
     writeFileSync(file, f.frame);
+    writeFileSync(join(work, `shape-${i}.msg`), f.message);
     return file;
   });
   const variants: [string, string, NodeJS.ProcessEnv][] = [

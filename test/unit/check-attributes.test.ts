@@ -27,7 +27,8 @@ const runtime = (names: string[]) => ({ assurance: { names }, now: () => 1_700_0
 
 describe('decision blocks (the decision attributes encoded once per rule and decision)', () => {
   it('give every Check span exactly the attributes checkAttributes gives, in its order, whatever decisions alternate', () => {
-    const outcome = (reqs: Requirement[], rts: Runtime[]) =>
+    type Who = { levelName: string; issuer: string; subject: string; authTime?: number };
+    const outcome = (reqs: Requirement[], rts: Runtime[], ids: Who[]) =>
       fc
         .record({
           req: fc.option(fc.constantFrom(...reqs), { nil: undefined }),
@@ -38,10 +39,11 @@ describe('decision blocks (the decision attributes encoded once per rule and dec
           detail: fc.constantFrom(undefined, 'needs aal2', 'needs aal3', 'see https://u:p@idp.example/x?y=1', 'x'.repeat(300)),
           clientKind: fc.constantFrom(undefined, 'api' as const, 'navigation' as const),
           tokenCached: fc.boolean(),
-          who: fc.option(
-            fc.record({ levelName: fc.constantFrom('aal1', 'aal2'), issuer: fc.constant('https://idp'), subject: fc.constantFrom('alice', 'bob'), authTime: fc.option(fc.constantFrom(1_699_999_000, 1_699_999_990), { nil: undefined }) }, { requiredKeys: ['levelName', 'issuer', 'subject'] }),
-            { nil: undefined },
-          ),
+          // Identities are shared objects, as the token cache shares them (their encodings are kept per object).
+          who: fc.option(fc.constantFrom(...ids), { nil: undefined }),
+          // Changes a shared identity's level before this Check: its kept encoding must not be reused.
+          relevel: fc.constantFrom(undefined, 'aal1', 'aal2'),
+          subjectMode: fc.constantFrom('clear' as const, 'hashed' as const),
           path: fc.constantFrom('/a', '/api/v1/pods', `/${'p'.repeat(300)}`),
           // The request attributes past identity and path, written from their source when a block is used.
           kube: fc.option(
@@ -63,8 +65,9 @@ describe('decision blocks (the decision attributes encoded once per rule and dec
           guardrails: fc.option(fc.constantFrom({ contribution: { codes: [] } }, { contribution: { codes: ['wide_delete'] } }), { nil: undefined }),
           shadow: fc.option(fc.record({ allow: fc.boolean(), reason: fc.constantFrom('allowed', 'acr_insufficient'), elements: fc.constantFrom(['r1'], ['r1', 'r2']) }), { nil: undefined }),
         })
-        .map(
-          (o): CheckOutcome => ({
+        .map((o): { c: CheckOutcome; relevel: string | undefined } => ({
+          relevel: o.relevel,
+          c: {
             rt: o.rt,
             verdict: {
               allow: o.allow,
@@ -80,9 +83,9 @@ describe('decision blocks (the decision attributes encoded once per rule and dec
             } as unknown as Verdict,
             status: o.status,
             clientKind: o.clientKind,
-            subjectMode: 'clear',
-          }),
-        );
+            subjectMode: o.subjectMode,
+          },
+        }));
     let blocked = 0;
     fc.assert(
       fc.property(
@@ -90,10 +93,17 @@ describe('decision blocks (the decision attributes encoded once per rule and dec
           // Fresh rules and runtimes per run: the blocks are kept per Requirement object.
           const reqs = [requirement(['dev-read'], 0, false, undefined), requirement(['secrets'], 1, false, 900), requirement(['admin', 'deny-all'], -1, true, 60)];
           const rts = [runtime(['aal1', 'aal2']), runtime(['low', 'high'])];
-          return fc.array(outcome(reqs, rts), { minLength: 1, maxLength: 40 });
+          const ids: Who[] = [
+            { levelName: 'aal1', issuer: 'https://idp', subject: 'alice' },
+            { levelName: 'aal2', issuer: 'https://idp', subject: 'bob', authTime: 1_699_999_000 },
+            { levelName: 'aal2', issuer: 'https://other', subject: 's'.repeat(300), authTime: 1_699_999_990 },
+          ];
+          return fc.array(outcome(reqs, rts, ids), { minLength: 1, maxLength: 40 });
         }),
         (outcomes) => {
-          for (const c of outcomes) {
+          for (const { c, relevel } of outcomes) {
+            // Here, not when the values are drawn (all of them before the first Check).
+            if (relevel && c.verdict.identity) c.verdict.identity.levelName = relevel;
             const got = attributeBytes(c);
             if (got.blocked) blocked++;
             expect(got.bytes.equals(encodeSpanAttributes(checkAttributes(c)))).toBe(true);

@@ -119,6 +119,23 @@ describe('FAST_TRACE_SERIALIZER', () => {
     });
     expectSameBytes(spans);
   }, 60_000);
+
+  it('writes a span length of one, two and three bytes (the two-byte length is reserved first and moved when another size is needed)', () => {
+    // Span sizes across 127/128 and 16,383/16,384 bytes: an attribute value one character longer at a time.
+    const spans = spansFrom((tracer) => {
+      for (const base of [0, 16_200]) {
+        for (let extra = 0; extra < 160; extra++) {
+          const span = tracer.startSpan('stepgate.check', { kind: SpanKind.SERVER });
+          span.setAttribute('v', 'x'.repeat(base + extra));
+          if (extra % 3 === 0) span.setStatus({ code: SpanStatusCode.ERROR, message: 'internal_error' });
+          span.end();
+        }
+      }
+    });
+    const lengths = new Set(spans.map((s) => String(s.attributes.v).length));
+    expect(lengths.size).toBe(320);
+    expectSameBytes(spans);
+  }, 60_000);
 });
 
 describe('fastOtlpExporter', () => {
