@@ -18,6 +18,7 @@ import {
   observeWorkLua,
 } from './redis-scripts.js';
 import { byteCompare, clampLimit, clampTtl, limitsMs, MAX_APPROVALS, MAX_CONTROL, wholeMs, type LimitsMs } from './sliding.js';
+import { scriptCounts } from './script-counts.js';
 import {
   StateUnavailableError,
   type ApprovalRecord,
@@ -384,6 +385,8 @@ export class RedisStateStore implements StateStore {
       for (const q of items) q.reject(err);
       return;
     }
+    scriptCounts.calls++;
+    scriptCounts.checks += n;
     if (n === 1) {
       this.one(items[0]!);
       return;

@@ -16,6 +16,7 @@ import { REASON_CODES, reasonKind, type ReasonCode } from '../core/reasons.js';
 import type { ShadowVerdict, Verdict } from '../decision/verdict.js';
 import type { TokenVerifier } from '../identity/verifier.js';
 import type { Requirement } from '../policy/policy.js';
+import { scriptCounts } from '../state/script-counts.js';
 
 /**
  * stepgate's metrics. The names are the Prometheus names (OTLP receives the same names, counters
@@ -150,6 +151,18 @@ export const METRICS = {
     type: 'counter',
     labels: ['store'],
     help: 'State store calls that failed or timed out (the request was then refused with state_unavailable or assessed pessimistically, per state.on_state_error).',
+  },
+  stateScriptCalls: {
+    name: 'stepgate_state_script_calls',
+    type: 'counter',
+    labels: [],
+    help: 'Script calls the Redis state store sent for Checks: one per event-loop turn\'s batch (state/redis.ts).',
+  },
+  stateScriptChecks: {
+    name: 'stepgate_state_script_checks',
+    type: 'counter',
+    labels: [],
+    help: 'Checks the Redis state store sent in those calls; divided by stepgate_state_script_calls_total, the Checks per batch.',
   },
   incidentsActive: {
     name: 'stepgate_incidents_active',
@@ -468,6 +481,8 @@ export class StepgateMetrics implements MetricProducer {
       this.histogram(METRICS.jwksRefreshDuration, this.jwksDurations.values(), now),
       this.histogram(METRICS.riskScore, this.riskScores, now),
       this.counter(METRICS.stateErrors, this.stateErrors.values(), now),
+      this.counter(METRICS.stateScriptCalls, [{ attributes: {}, value: scriptCounts.calls }], now),
+      this.counter(METRICS.stateScriptChecks, [{ attributes: {}, value: scriptCounts.checks }], now),
       {
         descriptor: descriptor(METRICS.incidentsActive),
         aggregationTemporality: AggregationTemporality.CUMULATIVE,

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { BATCH_MAX, BATCH_MAX_CHARS, RedisStateStore } from '../../src/state/redis.js';
+import { scriptCounts } from '../../src/state/script-counts.js';
 import { StateUnavailableError, type Observation, type ObservedAll, type WorkObservation } from '../../src/state/store.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { TEST_LIMITS } from '../support/state-config.js';
@@ -199,6 +200,7 @@ describe('a batch is bounded', () => {
     for (const k of [2, 3]) m.observe({ ...draw(prng(k), T).o, subject: 'warm' });
     const calls0 = await scriptCalls();
     const stats0 = { ...r.batchStats };
+    const counts0 = { ...scriptCounts };
     const rand = prng(41);
     const drawn = Array.from({ length: 2 * BATCH_MAX + 10 }, (_, i) => draw(rand, T + 1000 + i));
     const answers = await Promise.all(drawn.map(({ o, w }) => r.observeAll(o, w)));
@@ -206,6 +208,8 @@ describe('a batch is bounded', () => {
     expect(r.batchStats.calls - stats0.calls).toBe(3);
     expect(r.batchStats.largest).toBe(BATCH_MAX);
     expect((await scriptCalls()) - calls0).toBe(3);
+    // What stepgate_state_script_calls_total / _checks_total report: the calls Redis saw, and every Check.
+    expect({ calls: scriptCounts.calls - counts0.calls, checks: scriptCounts.checks - counts0.checks }).toEqual({ calls: 3, checks: drawn.length });
   });
 
   it(`and to ${BATCH_MAX_CHARS} characters of arguments: long values start a new batch`, async () => {
