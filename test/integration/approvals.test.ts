@@ -389,7 +389,9 @@ describe('impersonation is a guardrail: a step-up for humans, an approval for au
     const httpPort = await freePort();
     idp = await startDevIdp({ clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`http://127.0.0.1:${httpPort}/.stepgate/callback`] }] });
     sa = await TestIssuer.start();
-    s = await startStack(idp, sa, httpPort, stepupEnv(), 'guardrails:\n  effects:\n    impersonation: { require: aal2, max_age: 300 }\n');
+    // Running as system:masters is also impersonation_privileged (the strongest level by default):
+    // here at aal2 too, so that the approver's two-factor step-up can approve it.
+    s = await startStack(idp, sa, httpPort, stepupEnv(), 'guardrails:\n  effects:\n    impersonation: { require: aal2, max_age: 300 }\n    impersonation_privileged: { require: aal2, max_age: 300 }\n');
     token = await sa.token({ sub: SA, exp: Math.floor(Date.now() / 1000) + 3600 });
   });
 
@@ -426,6 +428,7 @@ describe('impersonation is a guardrail: a step-up for humans, an approval for au
     expect(page.body).toContain('<code>impersonate serviceaccounts prod/deployer</code>');
     expect(page.body).toContain('<code>impersonate groups system:masters</code>');
     expect(page.body).toContain('<code>impersonation</code>: the request impersonates');
+    expect(page.body).toContain('<code>impersonation_privileged</code>: the request runs as group system:masters');
     expect((await human.decide(id, 'approve')).status).toBe(200);
     // Another group is another approval, and does not use this one.
     const wider = await get(token, { ...as, 'impersonate-group': 'system:masters,cluster-admins' });
