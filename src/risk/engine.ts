@@ -286,6 +286,7 @@ export class RiskEngine {
       work,
       action: p.action,
       travel,
+      nearbyVouched: work !== undefined && !history.prefixKnown && vouched(work, who.authTime, nowMs, this.o.risk.nearby_networks.vouch_seconds * 1000),
     };
     const cfg = this.o.risk.signals;
     const s = scoreRisk(ctx, cfg, extra);
@@ -408,7 +409,10 @@ export class RiskEngine {
     fired: readonly Contribution[],
   ): Learnable | undefined {
     if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
-    const l = this.learnContext(o, h, who, device, trusted);
+    // A network vouched for by the sign-in's fresh proof of its neighbour is learned as that sign-in
+    // would have proven it, so the wider network becomes known and the next move asks nothing.
+    const vouch = w !== undefined && !h.prefixKnown && vouched(w, who.authTime, o.nowMs, this.o.risk.nearby_networks.vouch_seconds * 1000);
+    const l = this.learnContext(o, h, who, device, trusted, vouch);
     if (w === undefined) return l;
     // The working set and the site are learned only from a context that is itself proven (known
     // or proven by this very request) and while nothing unusual is going on: a refused request,
@@ -451,13 +455,13 @@ export class RiskEngine {
     return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near, network: near === '' ? '' : o.ipPrefix };
   }
 
-  private learnContext(o: Observation, h: SubjectHistory, who: Identity, device: Device, trusted: boolean): Learnable | undefined {
+  private learnContext(o: Observation, h: SubjectHistory, who: Identity, device: Device, trusted: boolean, vouch = false): Learnable | undefined {
     if (who.authTime === undefined) return undefined;
     if ((h.ipKnown || o.ip === '') && (h.prefixKnown || o.ipPrefix === '') && (h.deviceKnown || device.id === '') && (h.clientKnown || o.client === '')) return undefined;
     const auth = who.authTime * 1000;
     const grace = newcomer(h) ? this.learnMaxAge * 1000 : 0;
-    if (h.sessionOrigin !== '' && h.sessionOrigin !== o.ipPrefix && !h.prefixKnown && !trusted) return undefined;
-    const prefix = !h.prefixKnown && o.ipPrefix !== '' && proven(h.prefixSince, auth, grace) ? o.ipPrefix : '';
+    if (!vouch && h.sessionOrigin !== '' && h.sessionOrigin !== o.ipPrefix && !h.prefixKnown && !trusted) return undefined;
+    const prefix = !h.prefixKnown && o.ipPrefix !== '' && (vouch || proven(h.prefixSince, auth, grace)) ? o.ipPrefix : '';
     // An address is known once its network is (or becomes) known.
     const ip = !h.ipKnown && o.ip !== '' && (h.prefixKnown || prefix !== '') ? o.ip : '';
     const dev = !h.deviceKnown && device.id !== '' && proven(h.deviceSince, auth, grace) ? device.id : '';
@@ -543,6 +547,20 @@ interface IdentityKeys {
   readonly subject: string;
   /** The login: IdP session and authentication time ('' when the credential names no session). */
   readonly session: string;
+}
+
+/**
+ * A network inside a wider one that is not yet known, proven within the last `windowMs` by an
+ * authentication at most `windowMs` older than that proof (or newer): the sign-in a phone or a VPN
+ * client has just made for its first carrier or egress network vouches for the next one it moves
+ * to in the same wider network, instead of asking again minutes later. A token signed in before
+ * the proof was made (a stolen one from this morning) is not vouched for, nor is any network after
+ * the window; the price is an attacker in the same wider network within minutes of the victim's
+ * own sign-in, holding that very sign-in's token (docs/risk.md#networks-that-move).
+ */
+export function vouched(work: WorkHistory, authTime: number | undefined, nowMs: number, windowMs: number): boolean {
+  const at = work.nearbyProvenAt;
+  return windowMs > 0 && !work.nearbyKnown && at > 0 && authTime !== undefined && nowMs - at <= windowMs && authTime * 1000 >= at - windowMs;
 }
 
 /** The wider network around an address, and the key nearbyNews keeps its report under. */

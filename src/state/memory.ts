@@ -319,6 +319,7 @@ export class MemoryStateStore implements StateStore {
     } else if (rec.sightings.size > 0) rec.sightings.delete('q:');
     const live = rec.lastSiteAt > now - ttl;
     const nearbyKnown = usedIfKnown(rec.nearby, w.nearby, now, ttl, l.knownRefreshMs);
+    const provenAt = nearbyKnown || w.nearby === '' ? 0 : (rec.sightings.get(`v:${w.nearby}`) ?? 0);
     return {
       namespaceKnown,
       namespaceSince,
@@ -330,6 +331,7 @@ export class MemoryStateStore implements StateStore {
       lastSiteAt: live ? rec.lastSiteAt : 0,
       siteSince,
       nearbyKnown,
+      nearbyProvenAt: provenAt > now - ttl ? provenAt : 0,
     };
   }
 
@@ -363,6 +365,8 @@ export class MemoryStateStore implements StateStore {
       return;
     }
     rec.sightings.set(tag + network, now);
+    // The latest proof inside the wider network (the Redis script keeps the same member).
+    rec.sightings.set(`v:${nearby}`, now);
     while (rec.sightings.size > this.l.maxWork) rec.sightings.delete(oldest(rec.sightings)!);
   }
 

@@ -355,7 +355,14 @@ local last = redis.call('HMGET', K[5], 's', 't')
 local lastSite, lastAt = last[1] or '', tonumber(last[2]) or 0
 if lastAt <= now - knownTtl then lastSite, lastAt = '', 0 end
 local nearbyKnown = use(K[6], nearby)
-w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince}
+-- The latest proof of a network inside a wider one not yet known ('v:<nearby>', learnWork): a
+-- sign-in's neighbours may be vouched for by it for a while (risk/engine.ts).
+local provenAt = 0
+if not nearbyKnown and nearby ~= '' then
+  local v = redis.call('ZSCORE', K[2], 'v:' .. nearby)
+  if v and tonumber(v) > now - knownTtl then provenAt = tonumber(v) end
+end
+w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince, provenAt}
 `;
 
 function lua(l: LimitsMs): string {
@@ -429,7 +436,7 @@ if W then
   local K, a = W, {${arg('11')}, ${arg('12')}, ${arg('13')}, ${arg('14')}}
   ${WORK_BLOCK}
   end
-  for i = 1, 10 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
+  for i = 1, 11 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
   return {table.concat(n, ','), o[6], o[16], o[21], w[6]}
 end
 return {table.concat(n, ','), o[6], o[16], o[21]}
@@ -711,7 +718,7 @@ if nearby ~= '' then
         if string.sub(all[i], 1, #tag) == tag then redis.call('ZREM', KEYS[2], all[i]) end
       end
     else
-      redis.call('ZADD', KEYS[2], nowS, tag .. net)
+      redis.call('ZADD', KEYS[2], nowS, tag .. net, nowS, 'v:' .. nearby)
       local n = redis.call('ZCARD', KEYS[2])
       if n > maxWork then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - maxWork - 1) end
       expire(KEYS[2], knownTtl)

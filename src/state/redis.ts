@@ -498,7 +498,7 @@ export class RedisStateStore implements StateStore {
     const reply = await this.run('observe', () =>
       this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, wholeMs(w.nowMs), w.namespace, w.object, w.site, w.nearby),
     );
-    if (!Array.isArray(reply) || reply.length !== 10) throw new StateUnavailableError('redis observe: unexpected reply');
+    if (!Array.isArray(reply) || reply.length !== 11) throw new StateUnavailableError('redis observe: unexpected reply');
     return workHistory(reply as unknown[], 0);
   }
 
@@ -653,7 +653,7 @@ function unavailable(what: string, err: unknown): StateUnavailableError {
 export function observed(reply: unknown, withWork: boolean): ObservedAll {
   if (!Array.isArray(reply) || reply.length !== (withWork ? 5 : 4) || typeof reply[0] !== 'string') throw new StateUnavailableError('redis observe: unexpected reply');
   const parts = reply[0].split(',');
-  if (parts.length !== (withWork ? 27 : 18)) throw new StateUnavailableError('redis observe: unexpected reply');
+  if (parts.length !== (withWork ? 28 : 18)) throw new StateUnavailableError('redis observe: unexpected reply');
   const n = new Array<number>(parts.length);
   for (let i = 0; i < parts.length; i++) {
     const v = Number(parts[i]);
@@ -698,11 +698,12 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
       siteSince: n[24]!,
       nearbyKnown: n[25] === 1,
       paceSince: n[26]!,
+      nearbyProvenAt: n[27]!,
     },
   };
 }
 
-/** work's ten reply values, from index `i`, as a WorkHistory. */
+/** work's eleven reply values, from index `i`, as a WorkHistory. */
 function workHistory(r: unknown[], i: number): WorkHistory {
   return {
     namespaceKnown: r[i] === 1,
@@ -715,6 +716,7 @@ function workHistory(r: unknown[], i: number): WorkHistory {
     siteSince: Number(r[i + 7]),
     nearbyKnown: r[i + 8] === 1,
     paceSince: Number(r[i + 9]),
+    nearbyProvenAt: Number(r[i + 10]),
   };
 }
 

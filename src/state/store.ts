@@ -173,6 +173,11 @@ export interface WorkHistory {
   siteSince: number;
   /** The wider network was proven for the subject (false for ''). */
   nearbyKnown: boolean;
+  /**
+   * When a network inside this wider one, not yet known, was last proven (ms; 0 when known, '' or
+   * none within the known TTL): a fresh sign-in's proof vouches for its neighbours for a while.
+   */
+  nearbyProvenAt: number;
 }
 
 /** What `observeAll` answers: `work` is undefined exactly when no WorkObservation was given. */

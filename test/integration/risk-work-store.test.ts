@@ -46,7 +46,7 @@ describe('working set, pace and sites: memory and redis agree', () => {
       const w = (at: number, o: Partial<{ namespace: string; object: string; site: string; nearby: string }>) =>
         Promise.resolve(s.observeWork({ subject: 'alice', nowMs: T + at, namespace: '', object: '', site: '', nearby: '', ...o }));
       expect(await w(0, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toEqual<WorkHistory>({
-        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false,
+        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0,
       });
       await s.learnWork('alice', 'team-a', 'berlin', T + 1000, '203.0.0.0/16');
       expect(await w(2000, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toMatchObject({ namespaceKnown: true, namespaceSince: 0, workingSet: 1, siteKnown: true, lastSite: 'berlin', lastSiteAt: T + 1000, nearbyKnown: true });
@@ -69,9 +69,14 @@ describe('working set, pace and sites: memory and redis agree', () => {
       // A static jump host proves one network, again and again: the /16 around it stays unknown.
       for (let i = 0; i < 3; i++) await s.learnWork('carol', '', '', T + i * 1000, '10.1.0.0/16', '10.1.2.0/24', 2);
       expect(await near(5000)).toBe(false);
+      // The latest of those proofs, for nearby_networks.vouch_seconds (0 for a wider network not seen).
+      const provenAt = (at: number, nearby = '10.1.0.0/16') => Promise.resolve(s.observeWork({ subject: 'carol', nowMs: T + at, namespace: '', object: '', site: '', nearby })).then((w) => w.nearbyProvenAt);
+      expect(await provenAt(5000)).toBe(T + 2000);
+      expect(await provenAt(5000, '10.9.0.0/16')).toBe(0);
       // A second distinct one (a phone's next carrier /24) makes it known.
       await s.learnWork('carol', '', '', T + 6000, '10.1.0.0/16', '10.1.77.0/24', 2);
       expect(await near(7000)).toBe(true);
+      expect(await provenAt(7000)).toBe(0);
       // Three needed: two are not enough.
       await s.learnWork('dave', '', '', T, '10.1.0.0/16', '10.1.2.0/24', 3);
       await s.learnWork('dave', '', '', T + 1000, '10.1.0.0/16', '10.1.3.0/24', 3);

@@ -63,3 +63,49 @@ describe('nearby_networks.min_networks', () => {
     expect(vm.allow).toBe(true);
   });
 });
+
+describe('nearby_networks.vouch_seconds', () => {
+  const vouching = parseConfig(yaml('  nearby_networks: { vouch_seconds: 900 }'), 'vouch.yaml');
+
+  it("the on-call's phone moves /24 minutes after the sign-in that proved its first one: not asked again", () => {
+    const check = world(vouching);
+    const night = token(S(T) - 20);
+    expect(check('176.5.100.7', night, T).allow).toBe(true);
+    const moved = check('176.5.101.40', night, T + 5 * 60_000);
+    expect(moved.codes).toContain('new_ip');
+    expect(moved.codes).not.toContain('new_network');
+    expect(moved.context).toBeUndefined();
+    expect(moved.allow).toBe(true);
+    // That move is learned as the sign-in's own proof: two networks make the /16 known, so the
+    // next move, after the window, is a new address too.
+    const later = check('176.5.140.3', night, T + 2 * H);
+    expect(later.codes).not.toContain('new_network');
+    expect(later.allow).toBe(true);
+  });
+
+  it('a token signed in before that proof (stolen this morning) is not vouched for: a new network, bound', () => {
+    const check = world(vouching);
+    expect(check('176.5.100.7', token(S(T) - 20), T).allow).toBe(true);
+    const stolen = check('176.5.101.40', token(S(T - 3 * H)), T + 5 * 60_000);
+    expect(stolen.codes).toContain('new_network');
+    expect(stolen.context).toBe('new_network');
+    expect(stolen.allow).toBe(false);
+  });
+
+  it('nor is a move after the window, nor with vouch_seconds: 0 (the default)', () => {
+    const late = world(vouching);
+    const night = token(S(T) - 20);
+    expect(late('176.5.100.7', night, T).allow).toBe(true);
+    expect(late('176.5.101.40', night, T + 16 * 60_000).context).toBe('new_network');
+    const off = world();
+    expect(off('176.5.100.7', night, T).allow).toBe(true);
+    expect(off('176.5.101.40', night, T + 5 * 60_000).context).toBe('new_network');
+  });
+
+  it('a network of another wider one is never vouched for', () => {
+    const check = world(vouching);
+    const night = token(S(T) - 20);
+    expect(check('176.5.100.7', night, T).allow).toBe(true);
+    expect(check('176.6.101.40', night, T + 60_000).context).toBe('new_network');
+  });
+});

@@ -50,6 +50,13 @@ export const riskSchema = z.strictObject({
        * from the first, as before.
        */
       min_networks: z.number().int().min(1).max(8).default(2),
+      /**
+       * For this long after a network inside a wider one (not yet known) is proven, a token whose
+       * sign-in is at most this much older than that proof may use another network of the same
+       * wider one as a new address, not a new network: a phone on carrier NAT or a VPN pool moving
+       * /24 minutes after the sign-in that answered the first move. 0: off (every such move asks).
+       */
+      vouch_seconds: z.number().int().min(0).max(3600).default(0),
     })
     .prefault({}),
   learn: z
@@ -151,6 +158,7 @@ export const RISK_APPLY = {
   'risk.nearby_networks.ipv4_prefix': 'live',
   'risk.nearby_networks.ipv6_prefix': 'live',
   'risk.nearby_networks.min_networks': 'live',
+  'risk.nearby_networks.vouch_seconds': 'live',
   'risk.learn.min_level': 'live',
   'risk.learn.newcomer_grace_seconds': 'live',
   'risk.learn.max_age_seconds': 'live',

@@ -26,6 +26,8 @@ export interface SignalContext {
   readonly action?: Action | undefined;
   /** A move between operator-named sites faster than `impossible_travel.max_kmh`; undefined when none. */
   readonly travel?: Travel | undefined;
+  /** A new network vouched for by a sign-in's fresh proof of its neighbour (engine.ts vouched). */
+  readonly nearbyVouched?: boolean;
 }
 
 export interface Action {

@@ -22,6 +22,9 @@ export const networkSignal: Signal = (ctx, cfg, out) => {
   } else if (ctx.work?.nearbyKnown === true) {
     // A carrier's NAT pool or a rotated IPv6 delegation: a new network, but next to a proven one.
     if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new network ${a.prefix} next to a known one` });
+  } else if (ctx.nearbyVouched === true) {
+    // The sign-in this token carries has just proven a neighbouring network (engine.ts vouched).
+    if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new network ${a.prefix} next to one this sign-in proved minutes ago` });
   } else if (cfg.new_network > 0) {
     out.push({ code: 'new_network', weight: cfg.new_network, detail: `address ${a.ip} in network ${a.prefix}, never seen for this subject` });
   }
