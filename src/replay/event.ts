@@ -2,6 +2,15 @@
  * Kubernetes audit events (`audit.k8s.io/v1` and `v1beta1` `Event`, one JSON object per line, as
  * kube-apiserver's log backend writes them), read into only the fields replay uses. A line that is
  * not such an event is a problem with a stable code, counted and reported; never an exception.
+ *
+ * Logs rarely reach a security team as the backend wrote them, so the other shapes a real cluster's
+ * audit log arrives in are read too: the webhook backend's batches (`EventList`, one per line, as a
+ * receiver saves the bodies it is posted), an event inside a log shipper's record (its `log`,
+ * `message`, `@message` or `MESSAGE` field: Docker's json-file driver, Fluent Bit and Fluentd,
+ * CloudWatch Logs exports, `journalctl -o json`), and the container runtime's own log lines
+ * (`<time> stdout F <line>`) when kube-apiserver writes its audit log to stdout; the runtime cuts
+ * long lines (16 KiB) into partial records (`P`, or a json-file `log` without its newline), which
+ * are joined back before reading.
  */
 
 export type Stage = 'RequestReceived' | 'ResponseStarted' | 'ResponseComplete' | 'Panic';
@@ -49,6 +58,76 @@ export type ParsedLine = { ok: true; event: AuditEvent } | { ok: false; problem:
 /** A longer line is refused unread: kube-apiserver's own events are far smaller, even at RequestResponse. */
 export const MAX_LINE_CHARS = 8 * 1024 * 1024;
 
+/** `<RFC 3339 time> <stdout|stderr> <tags> <content>`: the CRI log format (containerd, CRI-O). */
+const CRI_LINE = /^\d{4}-\d\d-\d\dT[^ ]+ (?:stdout|stderr) ([^ ]+) (.*)$/s;
+
+/**
+ * Undoes what a container runtime did to the lines it stored: strips the CRI prefix or Docker's
+ * json-file record and joins the partial records a long line was cut into. Other lines pass
+ * through unchanged. A joined line is capped like any line: past `MAX_LINE_CHARS` only its length
+ * is kept, and reported.
+ */
+export class RuntimeLines {
+  private parts: string[] = [];
+  private size = 0;
+
+  /** The original lines this stored line completes (a number: one too long to keep), in order. */
+  push(line: string): (string | number)[] {
+    const cri = line.charCodeAt(0) >= 0x30 && line.charCodeAt(0) <= 0x39 ? CRI_LINE.exec(line) : null;
+    if (cri !== null) return this.part(cri[2]!, cri[1]!.split(':').includes('P'));
+    if (line.startsWith('{"log":"')) {
+      let r: unknown;
+      try {
+        r = JSON.parse(line);
+      } catch {
+        r = undefined;
+      }
+      if (isObject(r) && typeof r.log === 'string' && typeof r.stream === 'string') {
+        const log = r.log;
+        return log.endsWith('\n') ? this.part(log.slice(0, log.endsWith('\r\n') ? -2 : -1), false) : this.part(log, true);
+      }
+    }
+    return [...this.end(), line];
+  }
+
+  /** A partial line left open at the end of the input. */
+  end(): (string | number)[] {
+    if (this.parts.length === 0) return [];
+    const out = this.size > MAX_LINE_CHARS ? this.size : this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    return [out];
+  }
+
+  private part(content: string, partial: boolean): (string | number)[] {
+    if (this.size <= MAX_LINE_CHARS) this.parts.push(content);
+    this.size += content.length;
+    return partial ? [] : this.end();
+  }
+}
+
+/** How deep a shipper's record may wrap an event: a record inside a record is still read. */
+const MAX_WRAPPING = 2;
+
+/** The fields log shippers put a line of the original log into. */
+const WRAPPER_FIELDS = ['log', 'message', '@message', 'MESSAGE'] as const;
+
+/**
+ * One stored line: an event, a webhook batch of them (`EventList`, or a JSON array), or either
+ * inside a log shipper's record. Each event (or item that is not one) is one entry, in order.
+ */
+export function parseAuditRecords(line: string): ParsedLine[] {
+  if (line.length > MAX_LINE_CHARS) return [{ ok: false, problem: 'line_too_long', detail: `${line.length} characters` }];
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    return [{ ok: false, problem: 'not_json', detail: 'not a JSON value' }];
+  }
+  return fromValue(o, 0);
+}
+
+/** One line that must hold exactly one event (no batch, no wrapper). */
 export function parseAuditLine(line: string): ParsedLine {
   if (line.length > MAX_LINE_CHARS) return { ok: false, problem: 'line_too_long', detail: `${line.length} characters` };
   let o: unknown;
@@ -57,6 +136,39 @@ export function parseAuditLine(line: string): ParsedLine {
   } catch {
     return { ok: false, problem: 'not_json', detail: 'not a JSON value' };
   }
+  return eventOf(o);
+}
+
+function fromValue(o: unknown, depth: number): ParsedLine[] {
+  if (Array.isArray(o)) {
+    if (depth > 0 || o.length === 0) return [{ ok: false, problem: 'not_an_event', detail: o.length === 0 ? 'an empty array' : 'an array inside a record' }];
+    return o.flatMap((x) => fromValue(x, depth + 1));
+  }
+  if (!isObject(o)) return [{ ok: false, problem: 'not_an_event', detail: 'kind is not Event' }];
+  if (o.kind === 'EventList') {
+    if (!Array.isArray(o.items)) return [{ ok: false, problem: 'not_an_event', detail: 'EventList without items' }];
+    // The webhook backend encodes the list's type once; its items usually carry none of their own.
+    return o.items.map((item) => (isObject(item) ? eventOf({ kind: 'Event', apiVersion: o.apiVersion, ...item }) : eventOf(item)));
+  }
+  if (o.kind === undefined && depth < MAX_WRAPPING) {
+    for (const f of WRAPPER_FIELDS) {
+      const inner = o[f];
+      if (isObject(inner)) return fromValue(inner, depth + 1);
+      if (typeof inner === 'string' && inner.trimStart().startsWith('{')) {
+        let v: unknown;
+        try {
+          v = JSON.parse(inner);
+        } catch {
+          return [{ ok: false, problem: 'not_json', detail: `${f}: not a JSON value` }];
+        }
+        return fromValue(v, depth + 1);
+      }
+    }
+  }
+  return [eventOf(o)];
+}
+
+function eventOf(o: unknown): ParsedLine {
   if (!isObject(o) || o.kind !== 'Event') return { ok: false, problem: 'not_an_event', detail: 'kind is not Event' };
   if (o.apiVersion !== 'audit.k8s.io/v1' && o.apiVersion !== 'audit.k8s.io/v1beta1') {
     return { ok: false, problem: 'unknown_api_version', detail: `apiVersion ${short(o.apiVersion)}` };

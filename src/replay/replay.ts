@@ -12,7 +12,7 @@ import { buildRuntime, type Runtime } from '../pipeline/runtime.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RiskAssessment } from '../risk/engine.js';
 import { parseCheckRequest } from '../server/grpc/check.js';
-import { parseAuditLine, type AuditEvent, type LineProblem } from './event.js';
+import { parseAuditRecords, RuntimeLines, type AuditEvent, type LineProblem, type ParsedLine } from './event.js';
 import { AuditIdentities, describeAssurance, ReplayInputError, type AssuranceMode, type AssuranceSource } from './identity.js';
 import { checkRequestOf, methodOf } from './request.js';
 
@@ -233,16 +233,10 @@ export async function replay(config: Config, input: Readable, opts: ReplayOption
     }
   };
 
-  const lines = createInterface({ input: await decompressed(input), crlfDelay: Infinity });
-  let n = 0;
-  for await (const text of lines) {
-    n++;
-    if (text.trim() === '') continue;
-    report.input.lines++;
-    const p = parseAuditLine(text);
+  const take = async (p: ParsedLine, n: number) => {
     if (!p.ok) {
       problem(n, p.problem, p.detail);
-      continue;
+      return;
     }
     report.input.events++;
     const ev = p.event;
@@ -263,16 +257,31 @@ export async function replay(config: Config, input: Readable, opts: ReplayOption
         remember(open, id, MAX_OPEN);
         await judge(ev, n);
       }
-      continue;
+      return;
     }
     if (pending.size > 0) await flushPending(ev.receivedAt - PENDING_MS);
     if (ev.stage === 'RequestReceived') {
       pending.set(id, ev);
-      continue;
+      return;
     }
     remember(ev.stage === 'ResponseStarted' ? open : recent, id, ev.stage === 'ResponseStarted' ? MAX_OPEN : MAX_RECENT);
     await judge(ev, n);
+  };
+
+  const lines = createInterface({ input: await decompressed(input), crlfDelay: Infinity });
+  const runtime = new RuntimeLines();
+  let n = 0;
+  const read = async (original: string | number) => {
+    if (typeof original === 'number') return take({ ok: false, problem: 'line_too_long', detail: `${original} characters` }, n);
+    for (const p of parseAuditRecords(original)) await take(p, n);
+  };
+  for await (const text of lines) {
+    n++;
+    if (text.trim() === '') continue;
+    report.input.lines++;
+    for (const original of runtime.push(text)) await read(original);
   }
+  for (const original of runtime.end()) await read(original);
   await flushPending(Infinity);
   report.input.from = Number.isFinite(first) ? new Date(first).toISOString() : undefined;
   report.input.to = Number.isFinite(last) ? new Date(last).toISOString() : undefined;

@@ -200,6 +200,74 @@ describe('the audit log reader', () => {
     expect(report.input.requests).toBe(1);
   });
 
+  it('reads the shapes a real cluster’s audit log arrives in, with the same verdicts as the plain log', async () => {
+    // 60 requests of the replayed day, each written once as the log backend writes it and once in
+    // another shape: webhook batches, a log shipper's record, the container runtime's lines.
+    const sample = logged.slice(0, 60);
+    const plain = sample.map((x, i) => auditLines(x, `p-${i}`)[0]!);
+    const events = plain.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const bare = (e: Record<string, unknown>) => {
+      const { kind: _k, apiVersion: _a, ...rest } = e;
+      return rest;
+    };
+    const time = (i: number) => `2026-12-02T10:00:${String(i % 60).padStart(2, '0')}.123456789Z`;
+    const chunks = (t: string, n: number) => Array.from({ length: n }, (_, k) => t.slice(Math.floor((k * t.length) / n), Math.floor(((k + 1) * t.length) / n)));
+    const wrapped: string[] = [];
+    // Webhook batches: items without their own type (as the backend encodes them), or with it.
+    wrapped.push(JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: events.slice(0, 10).map((e, k) => (k % 2 ? e : bare(e))) }));
+    wrapped.push(JSON.stringify(events.slice(10, 15)));
+    // Docker's json-file driver, whole and cut into partial records (no newline until the last).
+    for (let i = 15; i < 20; i++) wrapped.push(JSON.stringify({ log: `${plain[i]}\n`, stream: 'stdout', time: time(i) }));
+    for (let i = 20; i < 25; i++) {
+      const parts = chunks(`${plain[i]}\n`, 3);
+      for (const part of parts) wrapped.push(JSON.stringify({ log: part, stream: 'stdout', time: time(i) }));
+    }
+    // containerd / CRI-O: `<time> stdout F <line>`, and a long line as P, P, F.
+    for (let i = 25; i < 30; i++) wrapped.push(`${time(i)} stdout F ${plain[i]}`);
+    for (let i = 30; i < 35; i++) chunks(plain[i]!, 3).forEach((part, k) => wrapped.push(`${time(i)} stdout ${k < 2 ? 'P' : 'F'} ${part}`));
+    // Shippers: Fluent Bit with the CRI parser, CloudWatch Logs exports, journald's JSON, and an
+    // event shipped as an object rather than a string.
+    for (let i = 35; i < 40; i++) wrapped.push(JSON.stringify({ time: time(i), stream: 'stdout', logtag: 'F', log: plain[i] }));
+    for (let i = 40; i < 45; i++) wrapped.push(JSON.stringify({ '@timestamp': time(i), '@message': plain[i], '@logStream': 'kube-apiserver-audit-0a1b' }));
+    for (let i = 45; i < 50; i++) wrapped.push(JSON.stringify({ MESSAGE: plain[i], _SYSTEMD_UNIT: 'kube-apiserver.service', __REALTIME_TIMESTAMP: '1796205600123456' }));
+    for (let i = 50; i < 55; i++) wrapped.push(JSON.stringify({ message: events[i], kubernetes: { namespace_name: 'kube-system' } }));
+    // The plain lines are still read as before, between the others.
+    for (let i = 55; i < 60; i++) wrapped.push(plain[i]!);
+
+    const a = await replay(exampleConfig, fromLines(plain), options());
+    const b = await replay(exampleConfig, fromLines(wrapped), options());
+    expect(a.input).toMatchObject({ events: 60, requests: 60, malformed: { total: 0 } });
+    expect(b.input).toMatchObject({ events: 60, requests: 60, malformed: { total: 0 } });
+    expect(b.totals).toEqual(a.totals);
+    expect(perUser(b)).toEqual(perUser(a));
+    expect(b.days.map((d) => [d.user, d.challenges.by_reason, d.denials.by_reason])).toEqual(a.days.map((d) => [d.user, d.challenges.by_reason, d.denials.by_reason]));
+  });
+
+  it('a broken batch, wrapper or partial line is counted, and the rest of it is read', async () => {
+    const good = (id: string) => JSON.parse(auditLines(r, id)[0]!) as Record<string, unknown>;
+    const huge = 'x'.repeat(3 * 1024 * 1024);
+    const lines = [
+      // One bad item does not lose the batch: 2 read, 1 bad_field, 1 not_an_event.
+      JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [good('b-1'), { ...good('b-2'), verb: 7 }, 'oops', good('b-3')] }),
+      JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: 'none' }),
+      JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1alpha1', items: [{ ...good('b-4'), apiVersion: undefined }] }),
+      JSON.stringify({ log: '{"kind":"Event", cut', stream: 'stdout', time: '2026-12-02T10:00:00Z' }),
+      JSON.stringify({ '@message': '{not json' }),
+      JSON.stringify({ message: 'GET /healthz 200' }),
+      JSON.stringify([[good('b-5')]]),
+      // A partial record longer than any line is refused by its length, not kept in memory.
+      ...[0, 1, 2, 3].map(() => `2026-12-02T10:00:00.1Z stdout P ${huge}`),
+      `2026-12-02T10:00:00.1Z stdout F ${huge}`,
+      JSON.stringify(good('b-6')),
+      // A partial line the input ends on is read as it is: here a cut-off event.
+      `2026-12-02T10:00:01.1Z stdout P ${JSON.stringify(good('b-7')).slice(0, 100)}`,
+    ];
+    const report = await replay(exampleConfig, fromLines(lines), options());
+    expect(report.input.malformed.by_problem).toEqual({ bad_field: 1, not_an_event: 4, unknown_api_version: 1, not_json: 3, line_too_long: 1 });
+    expect(report.input.requests).toBe(3);
+    expect(report.input.events).toBe(3);
+  });
+
   it('deduplicates stages by auditID, whatever their order, and judges with the recorded body', async () => {
     const lines = [
       ...auditLines(r, 'd-1', { stages: ['RequestReceived', 'ResponseComplete'] }),
