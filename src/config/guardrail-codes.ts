@@ -254,10 +254,22 @@ export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set([
  * Kubernetes itself makes all-powerful or node- and control-plane-wide, whatever the cluster's RBAC
  * (system:masters skips authorization altogether; kube-system's service accounts include the
  * controllers that create tokens, bind roles and delete anything; a node reads the Secrets of its
- * pods), and the names kubeadm gives its admin credentials.
+ * pods), the names kubeadm gives its admin credentials, and its bootstrap tokens' group (whose
+ * certificate requests its controllers approve into node credentials). OpenShift's own superuser
+ * and cluster-admin group are in too: the names are reserved (`system:`), so on a cluster without
+ * them nothing routine impersonates them.
  */
-export const DEFAULT_PRIVILEGED_GROUPS = ['system:masters', 'system:nodes', 'system:serviceaccounts:kube-system', 'kubeadm:cluster-admins'] as const;
+export const DEFAULT_PRIVILEGED_GROUPS = [
+  'system:masters',
+  'system:nodes',
+  'system:serviceaccounts:kube-system',
+  'kubeadm:cluster-admins',
+  'system:bootstrappers',
+  'system:bootstrappers:*',
+  'system:cluster-admins',
+] as const;
 export const DEFAULT_PRIVILEGED_USERS = [
+  'system:admin',
   'system:apiserver',
   'system:kube-controller-manager',
   'system:kube-scheduler',

@@ -86,6 +86,8 @@ const SENSITIVE: [string, string, Record<string, string>?, string?][] = [
   ['DELETE', '/api/v1/namespaces/prod-eu'],
   ['GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': 'admin', 'impersonate-group': 'system:masters' }],
   ['GET', '/api/v1/namespaces/dev/configmaps', { 'impersonate-user': 'system:serviceaccount:kube-system:generic-garbage-collector' }],
+  ['GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': 'system:admin' }],
+  ['GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': 'system:bootstrap:abcdef', 'impersonate-group': 'system:bootstrappers' }],
 ];
 
 const REFUSED_AS_MALFORMED: [string, string][] = [

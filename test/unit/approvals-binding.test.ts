@@ -269,7 +269,7 @@ describe('impersonation: the checks kube makes', () => {
     attrs({ method, target, authority: 'kube.test', body, headers });
 
   it.each<[string, string, [string, string][]]>([
-    ['a read', '/api/v1/namespaces/prod/secrets', [['impersonate-user', 'system:admin']]],
+    ['a read', '/api/v1/namespaces/prod/secrets', [['impersonate-user', 'ops-admin@example.com']]],
     ['a non-resource request', '/healthz', [['impersonate-group', 'developers']]],
     ['an unknown Impersonate-* header', '/api/v1/pods', [['impersonate-something', 'x']]],
     ['only an extra', '/api/v1/pods', [['impersonate-extra-scopes', 'x']]],
@@ -444,6 +444,9 @@ describe('impersonation_privileged: running as an all-powerful identity', () => 
     ['a node', [['impersonate-user', 'system:node:worker-1'], ['impersonate-group', 'system:nodes']]],
     ["a kube-system controller's service account", [['impersonate-user', 'system:serviceaccount:kube-system:clusterrole-aggregation-controller']]],
     ["kubeadm's admin", [['impersonate-user', 'kubernetes-admin']]],
+    ["kubeadm's bootstrap tokens", [['impersonate-user', 'system:bootstrap:abcdef'], ['impersonate-group', 'system:bootstrappers:kubeadm:default-node-token']]],
+    ["OpenShift's superuser", [['impersonate-user', 'system:admin']]],
+    ["OpenShift's cluster-admin group", [['impersonate-user', 'bob'], ['impersonate-group', 'system:cluster-admins']]],
   ])('asks the strongest level for %s even with impersonation off', (_what, headers) => {
     const g = checkGuardrails(example, req(headers));
     expect(g?.contribution).toMatchObject({ level: 2, maxAge: 300, codes: ['impersonation_privileged'] });
