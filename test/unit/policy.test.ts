@@ -292,6 +292,10 @@ describe('the example: deletes of what holds a service', () => {
     '/api/v1/namespaces/prod-cart',
     // A collection delete reaches every object of the kind at once.
     '/apis/apps/v1/namespaces/prod-cart/deployments',
+    // Production by its other usual names.
+    '/apis/apps/v1/namespaces/production/deployments/cart-api',
+    '/apis/apps/v1/namespaces/cart-prod/deployments/cart-api',
+    '/apis/apps/v1/namespaces/cart-production/statefulsets/cart-db',
   ])('DELETE %s needs two factors within 15 minutes, 5 when elevated', (target) => {
     const r = req('DELETE', target);
     expect(r.rules).toContain('prod-durable-deletes');
@@ -317,6 +321,7 @@ describe('the example: deletes of what holds a service', () => {
     ['DELETE', '/api/v1/namespaces/prod-cart/secrets/sh.helm.release.v1.cart.v1'],
     // Outside production, and what is no delete.
     ['DELETE', '/apis/apps/v1/namespaces/cart-staging/deployments/cart-api'],
+    ['DELETE', '/apis/apps/v1/namespaces/cart-preprod-tools/deployments/cart-api'],
     ['PATCH', '/apis/apps/v1/namespaces/prod-cart/deployments/cart-api/scale'],
     ['PATCH', '/apis/apps/v1/namespaces/prod-cart/deployments/cart-api'],
   ])('%s %s is not one of them', (method, target) => {
