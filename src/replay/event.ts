@@ -75,16 +75,24 @@ export class RuntimeLines {
   push(line: string): (string | number)[] {
     const cri = line.charCodeAt(0) >= 0x30 && line.charCodeAt(0) <= 0x39 ? CRI_LINE.exec(line) : null;
     if (cri !== null) return this.part(cri[2]!, cri[1]!.split(':').includes('P'));
-    if (line.startsWith('{"log":"')) {
+    if (line.charCodeAt(0) === 0x7b && line.includes('"log":"')) {
       let r: unknown;
       try {
         r = JSON.parse(line);
       } catch {
         r = undefined;
       }
-      if (isObject(r) && typeof r.log === 'string' && typeof r.stream === 'string') {
+      if (isObject(r) && typeof r.log === 'string') {
         const log = r.log;
-        return log.endsWith('\n') ? this.part(log.slice(0, log.endsWith('\r\n') ? -2 : -1), false) : this.part(log, true);
+        // Fluent Bit's CRI parser keeps the runtime's tag; a P record is a part.
+        if (typeof r.logtag === 'string') return this.part(log, r.logtag.split(':').includes('P'));
+        if (typeof r.stream === 'string') {
+          // Docker's json-file driver ends a whole line with its newline; a record without one is a
+          // part. A shipper that drops the newline sends whole events: one that parses alone is taken
+          // as a line, so it is not held open waiting for a rest that never comes.
+          if (log.endsWith('\n')) return this.part(log.slice(0, log.endsWith('\r\n') ? -2 : -1), false);
+          return this.part(log, this.parts.length > 0 || !wholeJson(log));
+        }
       }
     }
     return [...this.end(), line];
@@ -103,6 +111,16 @@ export class RuntimeLines {
     if (this.size <= MAX_LINE_CHARS) this.parts.push(content);
     this.size += content.length;
     return partial ? [] : this.end();
+  }
+}
+
+function wholeJson(text: string): boolean {
+  if (!text.startsWith('{') || !text.trimEnd().endsWith('}')) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -227,12 +227,15 @@ describe('the audit log reader', () => {
     for (let i = 30; i < 35; i++) chunks(plain[i]!, 3).forEach((part, k) => wrapped.push(`${time(i)} stdout ${k < 2 ? 'P' : 'F'} ${part}`));
     // Shippers: Fluent Bit with the CRI parser, CloudWatch Logs exports, journald's JSON, and an
     // event shipped as an object rather than a string.
-    for (let i = 35; i < 40; i++) wrapped.push(JSON.stringify({ time: time(i), stream: 'stdout', logtag: 'F', log: plain[i] }));
+    for (let i = 35; i < 38; i++) wrapped.push(JSON.stringify({ time: time(i), stream: 'stdout', logtag: 'F', log: plain[i] }));
+    for (let i = 38; i < 40; i++) chunks(plain[i]!, 3).forEach((part, k) => wrapped.push(JSON.stringify({ time: time(i), stream: 'stdout', logtag: k < 2 ? 'P' : 'F', log: part })));
     for (let i = 40; i < 45; i++) wrapped.push(JSON.stringify({ '@timestamp': time(i), '@message': plain[i], '@logStream': 'kube-apiserver-audit-0a1b' }));
     for (let i = 45; i < 50; i++) wrapped.push(JSON.stringify({ MESSAGE: plain[i], _SYSTEMD_UNIT: 'kube-apiserver.service', __REALTIME_TIMESTAMP: '1796205600123456' }));
     for (let i = 50; i < 55; i++) wrapped.push(JSON.stringify({ message: events[i], kubernetes: { namespace_name: 'kube-system' } }));
+    // A shipper that drops json-file's newline sends whole events: none may be held open.
+    for (let i = 55; i < 57; i++) wrapped.push(JSON.stringify({ log: plain[i], stream: 'stdout', time: time(i) }));
     // The plain lines are still read as before, between the others.
-    for (let i = 55; i < 60; i++) wrapped.push(plain[i]!);
+    for (let i = 57; i < 60; i++) wrapped.push(plain[i]!);
 
     const a = await replay(exampleConfig, fromLines(plain), options());
     const b = await replay(exampleConfig, fromLines(wrapped), options());
