@@ -549,9 +549,14 @@ export class RedisStateStore implements StateStore {
     }
   }
 
-  /** Connection state, for readiness reporting: 'ready' when calls can succeed. */
+  /**
+   * Connection state, for readiness reporting: 'ready' when calls can succeed, which with
+   * `wait_replicas` includes the writer's own connection (approvals, revocations): reporting ready
+   * on the reader alone let a write right after startup fail as not connected.
+   */
   get status(): string {
-    return this.redis.status;
+    const s = this.redis.status;
+    return s === 'ready' && this.writer !== this.redis && this.writer.status !== 'ready' ? this.writer.status : s;
   }
 
   /**
