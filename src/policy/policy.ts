@@ -66,7 +66,11 @@ interface CompiledRule {
   byBand: Record<string, BandEffect> | undefined;
   /** `mode: shadow` (the rule's own, or the global one). */
   shadow: boolean;
-  matches(req: RequestAttributes, who: Identity | undefined): boolean;
+  /**
+   * `path` is the reading of the request's path to match `paths` on, and `folded` says it is the
+   * case-folded one, matched against the rule's patterns in lower case (policy.evaluate).
+   */
+  matches(req: RequestAttributes, who: Identity | undefined, path: string, folded: boolean): boolean;
 }
 
 export interface Policy {
@@ -134,6 +138,9 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
   const globalDefault = globalShadow ? Object.freeze({ ...unenforced, shadow: shadowOf(defaultReq, ['default']) }) : defaultReq;
   const globalDiscovery = globalShadow ? Object.freeze({ ...unenforced, shadow: shadowOf(discoveryReq, ['discovery']) }) : discoveryReq;
   const anyShadow = rules.some((r) => r.shadow);
+  // A pattern with capitals (`/Reports/**`) is reached in lower case on a server that ignores case,
+  // so then every dashboard path has a second reading, not only one with capitals of its own.
+  const capitalPaths = config.policy.rules.some((r) => r.match.paths?.some((x) => x !== x.toLowerCase()) === true);
 
   return {
     ruleNames: rules.map((r) => r.name),
@@ -142,13 +149,33 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
       if (req.kube !== undefined && isDiscovery(req)) return globalDiscovery;
       let matched: number[] | undefined;
       for (let i = 0; i < rules.length; i++) {
-        if (rules[i]!.matches(req, who)) (matched ??= []).push(i);
+        if (rules[i]!.matches(req, who, req.path, false)) (matched ??= []).push(i);
+      }
+      // A dashboard path is matched as written and as a server that ignores letter case or a
+      // segment's trailing dots and spaces reads it (`/ADMIN/users`, `/admin./users` are
+      // `/admin/users` to IIS, and to Grafana's own front-end router), and the stricter of the two
+      // readings applies: a rule that protects `/admin/**` is not stepped around by spelling, and
+      // one that relaxes a path (below the default) does not relax the other reading.
+      // kube-apiserver routes on the exact path, so a Kubernetes request has one reading.
+      let withDefault = false;
+      if (req.kube === undefined) {
+        const folded = foldedPath(req.path);
+        if (folded !== req.path || capitalPaths) {
+          let other: number[] | undefined;
+          for (let i = 0; i < rules.length; i++) {
+            if (rules[i]!.matches(req, who, folded, true)) (other ??= []).push(i);
+          }
+          if (other !== undefined || matched !== undefined) {
+            withDefault = other === undefined || matched === undefined;
+            if (other !== undefined) matched = matched === undefined ? other : union(matched, other);
+          }
+        }
       }
       if (!matched) return globalDefault;
-      const key = matched.join(',');
+      const key = withDefault ? `${matched.join(',')},default` : matched.join(',');
       let result = memo.get(key);
       if (!result) {
-        const full = combine(rules, matched);
+        const full = withDefault ? plusDefault(combine(rules, matched), defaultReq) : combine(rules, matched);
         if (!anyShadow) result = full;
         else {
           const enforced = matched.filter((i) => !rules[i]!.shadow);
@@ -156,7 +183,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
           if (shadowed.length === 0) result = full;
           else {
             // Exactly what the policy asks without the shadowed rules (the default when no other matched).
-            const base = globalShadow ? unenforced : enforced.length === 0 ? defaultReq : combine(rules, enforced);
+            const base = globalShadow ? unenforced : enforced.length === 0 ? defaultReq : withDefault ? plusDefault(combine(rules, enforced), defaultReq) : combine(rules, enforced);
             result = Object.freeze({ ...base, shadow: shadowOf(full, shadowed) });
           }
         }
@@ -165,6 +192,38 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
       return result;
     },
   };
+}
+
+/** Sorted indices of either list, each once. */
+function union(a: readonly number[], b: readonly number[]): number[] {
+  return [...new Set([...a, ...b])].sort((x, y) => x - y);
+}
+
+/** A combined requirement tightened by the default's, which applies to a reading no rule matched. */
+function plusDefault(r: Requirement, d: Requirement): Requirement {
+  const { deny, denyMessage, level, maxAge } = tighten(r, d);
+  return Object.freeze({ ...r, deny, denyMessage, level, maxAge, rules: Object.freeze([...r.rules, 'default']) });
+}
+
+/**
+ * A dashboard path as a server that ignores letter case, or drops a segment's trailing dots and
+ * spaces (Windows), reads it, in lower case: the same string when nothing would change.
+ */
+export function foldedPath(p: string): string {
+  let fold = false;
+  for (let i = 0; i < p.length; i++) {
+    const c = p.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a) || c >= 0x80 || ((c === 0x2e || c === 0x20) && (i + 1 === p.length || p.charCodeAt(i + 1) === 0x2f))) {
+      fold = true;
+      break;
+    }
+  }
+  if (!fold) return p;
+  return p
+    .toLowerCase()
+    .split('/')
+    .map((seg) => seg.replace(/[. ]+$/, ''))
+    .join('/');
 }
 
 /** The matching rules combined strictest-wins. */
@@ -204,7 +263,7 @@ export function isDiscovery(req: RequestAttributes): boolean {
   return (segs[1] === 'api' && segs.length === 3) || (segs[1] === 'apis' && (segs.length === 3 || segs.length === 4));
 }
 
-type Predicate = (req: RequestAttributes, who: Identity | undefined) => boolean;
+type Predicate = (req: RequestAttributes, who: Identity | undefined, path: string, folded: boolean) => boolean;
 
 function compileMatch(m: MatchConfig): Predicate {
   const preds: Predicate[] = [];
@@ -214,7 +273,8 @@ function compileMatch(m: MatchConfig): Predicate {
   }
   if (m.paths) {
     const paths = compileGlobList(m.paths, '/');
-    preds.push((req) => paths(req.path));
+    const lower = compileGlobList(m.paths.map((x) => x.toLowerCase()), '/');
+    preds.push((_req, _who, path, folded) => (folded ? lower(path) : paths(path)));
   }
   if (m.methods) {
     const methods = new Set(m.methods.map((x) => x.toUpperCase()));
@@ -235,8 +295,8 @@ function compileMatch(m: MatchConfig): Predicate {
       entries.every(([k, v]) => Object.hasOwn(req.contextExtensions, k) && v(req.contextExtensions[k]!)),
     );
   }
-  return (req, who) => {
-    for (const p of preds) if (!p(req, who)) return false;
+  return (req, who, path, folded) => {
+    for (const p of preds) if (!p(req, who, path, folded)) return false;
     return true;
   };
 }

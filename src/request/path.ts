@@ -15,7 +15,12 @@ import { BAD_ESCAPE, BAD_UTF8, CONTROL, tooManyQueryParams, unescape } from './u
  *   byte for byte the URL.Path that kube-apiserver parses.
  * - `generic` (dashboards and other web upstreams): runs of '/' are merged and %2F is a
  *   separator, as most routers see it; dot segments are refused, since resolving them here while an
- *   upstream routes on the unresolved path (`/admin/%2e%2e/public`) would be a bypass.
+ *   upstream routes on the unresolved path (`/admin/%2e%2e/public`) would be a bypass, and so are
+ *   backslashes (literal or encoded), which some servers read as '/' and others keep. Letter case
+ *   and trailing dots are left to the policy, which matches a dashboard path in both readings
+ *   (policy/policy.ts).
+ * In both, ';' path parameters (literal or %3B) are refused: Tomcat and Jetty drop them, others keep
+ * them, and no Kubernetes name holds one.
  * In both, a '#' is refused: a request-target never carries a fragment, and Go keeps one in
  * URL.Path and RawQuery while other servers drop it.
  */
@@ -39,7 +44,15 @@ const BACKSLASH = 0x5c;
 
 const fail = (problem: string): PathResult => ({ ok: false, problem });
 
+const SEMICOLON = 0x3b;
+
 const BACKSLASH_PROBLEM = "backslash ('\\' or %5C) in a Kubernetes API path";
+// Servers disagree on both: Tomcat and Jetty drop a segment's ';' parameters (so `/x/..;/admin`
+// is `/admin` to them), others keep them; IIS, Envoy's normalize_path and browsers read '\' as
+// '/', Go and Node keep it. Whichever reading a rule was matched on, another upstream routes on
+// the other one.
+const SEMICOLON_PROBLEM = "path parameter (';' or %3B) in path";
+const GENERIC_BACKSLASH_PROBLEM = "backslash ('\\' or %5C) in path";
 const ENCODED_SLASH = /%2f/i;
 
 export function normalisePath(target: string, mode: PathMode = 'generic'): PathResult {
@@ -67,7 +80,10 @@ export function normalisePath(target: string, mode: PathMode = 'generic'): PathR
       if (next === SLASH || next === DOT) needsWork = true;
     } else if (c === BACKSLASH) {
       // Go keeps a backslash as data; URL canonicalisers (Envoy's normalize_path, browsers) turn it into '/'.
-      if (kube) return fail(BACKSLASH_PROBLEM);
+      return fail(kube ? BACKSLASH_PROBLEM : GENERIC_BACKSLASH_PROBLEM);
+    } else if (c === SEMICOLON) {
+      // No Kubernetes name holds one; a service or pod proxy's path passes it to whatever serves there.
+      return fail(SEMICOLON_PROBLEM);
     } else if (c < 0x20 || c === 0x7f) {
       return fail('control character in path');
     } else if (c >= 0x80) {
@@ -109,7 +125,8 @@ export function normalisePath(target: string, mode: PathMode = 'generic'): PathR
       // can only have come from %5C: a literal one was refused above.
       if (ENCODED_SLASH.test(raw)) return fail("encoded '/' (%2F) in a Kubernetes API path");
       if (result.includes('\\')) return fail(BACKSLASH_PROBLEM);
-    }
+    } else if (result.includes('\\')) return fail(GENERIC_BACKSLASH_PROBLEM);
+    if (result.includes(';')) return fail(SEMICOLON_PROBLEM);
     decoded = result;
   }
   return checkSegments(decoded, kube, query);

@@ -22,6 +22,8 @@ let service: Service;
 let client: CheckClient;
 let token: string;
 let colleague: string;
+let dashAttacker: string;
+let dashColleague: string;
 
 beforeAll(async () => {
   issuer = await TestIssuer.start();
@@ -32,6 +34,8 @@ beforeAll(async () => {
   // The controls use a token of the same kind for another subject: after the table above, the
   // attacker's own subject is refused outright (denial_rate reaches the critical band), as it should be.
   colleague = await weak('carol@example.com');
+  dashAttacker = await weak('trent@example.com');
+  dashColleague = await weak('dave@example.com');
 });
 
 afterAll(async () => {
@@ -121,5 +125,33 @@ describe('examples/stepgate.yaml: a stolen one-factor token, signed in 10 hours 
 
   it('and the attacker, after this many refusals, is refused outright even for a plain read', async () => {
     expect(reasonOf(await send('GET', '/api/v1/namespaces/dev/pods'))).toBe('risk_deny');
+  });
+});
+
+// The example's Grafana admin rule (`/admin/**`, `/api/admin/**`: two factors within 15 minutes)
+// against the spellings path-confusion corpora try on a web upstream: case (IIS, .NET, Grafana's
+// own front-end router), trailing dots and spaces (Windows), ';' parameters (`..;` is Tomcat's
+// traversal), backslashes (IIS and browsers read them as '/'). A fresh attacker subject, so that
+// each answer is the policy's and not the denial-rate signal's.
+const BROWSER = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', accept: 'application/json' };
+const dash = (path: string, as: string) => send('GET', path, BROWSER, 'grafana.localhost', as);
+
+describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way', () => {
+  it.each(['/admin/users', '/ADMIN/users', '/Admin/Users', '/api/ADMIN/users', '/api/Admin/settings', '/admin./users', '/admin%2E/users', '/admin%20/users', '/ADMIN', '/admin.'])(
+    '%s is asked for the step-up',
+    async (path) => {
+      expect(reasonOf(await dash(path, dashAttacker))).toBe('acr_insufficient');
+    },
+  );
+
+  it.each(['/x/..;/admin/users', '/admin;jsessionid=1/users', '/api;/admin/users', '/api/admin%3B/users', '/admin\\users', '/%5cadmin/users', '/api%5Cadmin/users'])(
+    '%s is refused as a path upstreams read differently',
+    async (path) => {
+      expect(reasonOf(await dash(path, dashAttacker))).toBe('request_invalid');
+    },
+  );
+
+  it.each(['/d/AbC123/Service-Overview', '/api/dashboards/uid/AbC123', '/api/search?query=Admin', '/public/build/app.js'])('controls: %s is allowed', async (path) => {
+    expect(reasonOf(await dash(path, dashColleague))).toBe('allowed');
   });
 });

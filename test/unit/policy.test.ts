@@ -120,6 +120,58 @@ describe('rule matching', () => {
   });
 });
 
+describe('a dashboard path in every reading an upstream may give it', () => {
+  const { policy, assurance } = policyOf(`
+    - {name: admin, match: {hosts: [grafana.test], paths: ["/admin/**", "/api/admin/**"]}, require: aal2, max_age: 900}
+    - {name: public, match: {hosts: [grafana.test], paths: ["/public/**"]}, require: aal1, max_age: 86400}
+    - {name: Reports, match: {hosts: [grafana.test], paths: ["/Reports/**"]}, require: aal3}
+    - {name: secrets, match: {kubernetes: {resources: [secrets]}}, require: aal2}
+`);
+  const ev = (target: string, host = 'grafana.test') => policy.evaluate(kubeReq('GET', target, host), undefined);
+
+  it.each([
+    '/ADMIN/users',
+    '/Admin/users',
+    '/api/ADMIN/users',
+    '/admin./users',
+    '/admin%2E/users',
+    '/admin%20/users',
+    '/admin%20./users',
+    '/ADMIN.',
+  ])('%s is asked what /admin/users is asked', (target) => {
+    const r = ev(target);
+    expect(r.rules).toContain('admin');
+    expect(assurance.names[r.level]).toBe('aal2');
+    expect(r.maxAge).toBe(900);
+  });
+
+  it('a relaxing rule matched in one reading only does not relax the other: the default joins in', () => {
+    // /PUBLIC/x is /public/x to a case-insensitive server, something else to a case-sensitive one.
+    const r = ev('/PUBLIC/x');
+    expect([...r.rules].sort()).toEqual(['default', 'public']);
+    expect(r.maxAge).toBe(3600);
+    expect(ev('/public/x').rules).toEqual(['public']);
+    expect(ev('/public/x').maxAge).toBe(86400);
+  });
+
+  it('a rule written in capitals matches as written and in any case', () => {
+    for (const t of ['/Reports/q3', '/reports/q3', '/REPORTS/q3']) {
+      const r = ev(t);
+      expect(r.rules, t).toContain('Reports');
+      expect(assurance.names[r.level], t).toBe('aal3');
+    }
+  });
+
+  it('a path no rule matches in any reading gets the default, and Kubernetes paths are exact', () => {
+    expect(ev('/d/abc123/overview').rules).toEqual(['default']);
+    expect(ev('/d/AbC123/Overview').rules).toEqual(['default']);
+    // kube-apiserver routes case-sensitively: /API/v1/... is no resource request, and no rule
+    // matches on a folded Kubernetes path.
+    expect(ev('/API/v1/namespaces/dev/secrets/x', 'kube.test').rules).toEqual(['default']);
+    expect(ev('/api/v1/namespaces/dev/secrets/x', 'kube.test').rules).toEqual(['secrets']);
+  });
+});
+
 describe('rules inherit from the default what they do not say', () => {
   it('a rule that only shortens max_age keeps the default level floor', () => {
     const { policy, assurance } = policyOf(`
