@@ -210,21 +210,19 @@ function plusDefault(r: Requirement, d: Requirement): Requirement {
  * spaces (Windows), reads it, in lower case: the same string when nothing would change.
  */
 export function foldedPath(p: string): string {
-  let fold = false;
+  let upper = false;
+  let trailing = false;
   for (let i = 0; i < p.length; i++) {
     const c = p.charCodeAt(i);
-    if ((c >= 0x41 && c <= 0x5a) || c >= 0x80 || ((c === 0x2e || c === 0x20) && (i + 1 === p.length || p.charCodeAt(i + 1) === 0x2f))) {
-      fold = true;
-      break;
-    }
+    if ((c >= 0x41 && c <= 0x5a) || c >= 0x80) upper = true;
+    else if ((c === 0x2e || c === 0x20) && (i + 1 === p.length || p.charCodeAt(i + 1) === 0x2f)) trailing = true;
   }
-  if (!fold) return p;
-  return p
-    .toLowerCase()
-    .split('/')
-    .map((seg) => seg.replace(/[. ]+$/, ''))
-    .join('/');
+  if (!trailing) return upper ? p.toLowerCase() : p;
+  return p.toLowerCase().replace(TRAILING_DOTS, '');
 }
+
+/** A segment's trailing dots and spaces (before the next '/' or the end). */
+const TRAILING_DOTS = /[. ]+(?=\/|$)/g;
 
 /** The matching rules combined strictest-wins. */
 function combine(rules: readonly CompiledRule[], matched: readonly number[]): Requirement {
