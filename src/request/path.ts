@@ -16,7 +16,8 @@ import { BAD_ESCAPE, BAD_UTF8, CONTROL, tooManyQueryParams, unescape } from './u
  * - `generic` (dashboards and other web upstreams): runs of '/' are merged and %2F is a
  *   separator, as most routers see it; dot segments are refused, since resolving them here while an
  *   upstream routes on the unresolved path (`/admin/%2e%2e/public`) would be a bypass, and so are
- *   backslashes (literal or encoded), which some servers read as '/' and others keep. Letter case
+ *   backslashes (literal or encoded), which some servers read as '/' and others keep, and an
+ *   escape that decoding leaves (`%252e`), which a server that decodes twice reads. Letter case
  *   and trailing dots are left to the policy, which matches a dashboard path in both readings
  *   (policy/policy.ts).
  * In both, ';' path parameters (literal or %3B) are refused: Tomcat and Jetty drop them, others keep
@@ -53,6 +54,8 @@ const BACKSLASH_PROBLEM = "backslash ('\\' or %5C) in a Kubernetes API path";
 // the other one.
 const SEMICOLON_PROBLEM = "path parameter (';' or %3B) in path";
 const GENERIC_BACKSLASH_PROBLEM = "backslash ('\\' or %5C) in path";
+const DOUBLE_ESCAPE = /%[0-9a-f]{2}/i;
+const DOUBLE_ESCAPE_PROBLEM = "percent-encoded escape ('%25' followed by hex) in path";
 const ENCODED_SLASH = /%2f/i;
 
 export function normalisePath(target: string, mode: PathMode = 'generic'): PathResult {
@@ -127,6 +130,10 @@ export function normalisePath(target: string, mode: PathMode = 'generic'): PathR
       if (result.includes('\\')) return fail(BACKSLASH_PROBLEM);
     } else if (result.includes('\\')) return fail(GENERIC_BACKSLASH_PROBLEM);
     if (result.includes(';')) return fail(SEMICOLON_PROBLEM);
+    // An escape left after decoding (`%252e%252e`, `%2561dmin`) is a second one to a server that
+    // decodes twice: `..` or `/admin` to it, a plain name to stepgate. kube-apiserver decodes once,
+    // but no Kubernetes name holds a '%', and a proxy subpath goes on to whatever serves there.
+    if (DOUBLE_ESCAPE.test(result)) return fail(DOUBLE_ESCAPE_PROBLEM);
     decoded = result;
   }
   return checkSegments(decoded, kube, query);

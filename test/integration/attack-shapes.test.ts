@@ -101,6 +101,8 @@ const REFUSED_AS_MALFORMED: [string, string][] = [
   ['GET', '/api/v1/namespaces/prod-eu%2Fsecrets'],
   ['GET', '/api/v1/namespaces/prod-eu\\secrets'],
   ['GET', '/api/v1/namespaces/prod-eu/secrets#x'],
+  ['GET', '/api/v1/namespaces/prod-eu/%2573ecrets'],
+  ['GET', '/api/v1/namespaces/prod-eu/secrets;x'],
 ];
 
 describe('examples/stepgate.yaml: a stolen one-factor token, signed in 10 hours ago', () => {
@@ -144,7 +146,7 @@ describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way',
     },
   );
 
-  it.each(['/x/..;/admin/users', '/admin;jsessionid=1/users', '/api;/admin/users', '/api/admin%3B/users', '/admin\\users', '/%5cadmin/users', '/api%5Cadmin/users'])(
+  it.each(['/x/..;/admin/users', '/admin;jsessionid=1/users', '/api;/admin/users', '/api/admin%3B/users', '/admin\\users', '/%5cadmin/users', '/api%5Cadmin/users', '/%2561dmin/users', '/x/%252e%252e/admin/users', '/api%252Fadmin/users'])(
     '%s is refused as a path upstreams read differently',
     async (path) => {
       expect(reasonOf(await dash(path, dashAttacker))).toBe('request_invalid');
