@@ -206,19 +206,24 @@ function plusDefault(r: Requirement, d: Requirement): Requirement {
 }
 
 /**
- * A dashboard path as a server that ignores letter case, or drops a segment's trailing dots and
- * spaces (Windows), reads it, in lower case: the same string when nothing would change.
+ * A dashboard path as a server that ignores letter case, maps compatibility characters to ASCII or
+ * drops a segment's trailing dots and spaces (Windows) reads it, in lower case: the same string
+ * when nothing would change.
  */
 export function foldedPath(p: string): string {
   let upper = false;
+  let wide = false;
   let trailing = false;
   for (let i = 0; i < p.length; i++) {
     const c = p.charCodeAt(i);
-    if ((c >= 0x41 && c <= 0x5a) || c >= 0x80) upper = true;
+    if (c >= 0x41 && c <= 0x5a) upper = true;
+    else if (c >= 0x80) wide = true;
     else if ((c === 0x2e || c === 0x20) && (i + 1 === p.length || p.charCodeAt(i + 1) === 0x2f)) trailing = true;
   }
-  if (!trailing) return upper ? p.toLowerCase() : p;
-  return p.toLowerCase().replace(TRAILING_DOTS, '');
+  // Compatibility forms (`／ａｄｍｉｎ`, fullwidth) are their ASCII letters to a server that maps
+  // them ("best fit" on Windows); NFKC gives that reading.
+  const lower = wide ? p.normalize('NFKC').toLowerCase() : upper ? p.toLowerCase() : p;
+  return trailing || wide ? lower.replace(TRAILING_DOTS, '') : lower;
 }
 
 /** A segment's trailing dots and spaces (before the next '/' or the end). */

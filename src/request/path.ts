@@ -91,6 +91,7 @@ export function normalisePath(target: string, mode: PathMode = 'generic'): PathR
       return fail('control character in path');
     } else if (c >= 0x80) {
       nonAscii = true;
+      needsWork = true;
     }
   }
 
@@ -136,7 +137,24 @@ export function normalisePath(target: string, mode: PathMode = 'generic'): PathR
     if (DOUBLE_ESCAPE.test(result)) return fail(DOUBLE_ESCAPE_PROBLEM);
     decoded = result;
   }
+  // Windows' "best fit" and NFKC map fullwidth and other compatibility forms to ASCII: `／`, `．`,
+  // `＼`, `；`, `％` would become a separator, a dot segment or an escape there and stay data here.
+  if ((nonAscii || (hasPercent && NON_ASCII.test(decoded))) && punctuation(decoded.normalize('NFKC')) !== punctuation(decoded)) {
+    return fail("compatibility character that reads as '/', '\\', '.', ';' or '%' in path");
+  }
   return checkSegments(decoded, kube, query);
+}
+
+const NON_ASCII = /[^\u0020-\u007e]/;
+
+/** How many of the characters that route a path a string holds. */
+function punctuation(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === SLASH || c === BACKSLASH || c === DOT || c === SEMICOLON || c === PERCENT) n++;
+  }
+  return n;
 }
 
 /**

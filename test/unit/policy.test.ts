@@ -138,6 +138,8 @@ describe('a dashboard path in every reading an upstream may give it', () => {
     '/admin%20/users',
     '/admin%20./users',
     '/ADMIN.',
+    '/\uff41\uff44\uff4d\uff49\uff4e/users',
+    '/%EF%BD%81dmin/users',
   ])('%s is asked what /admin/users is asked', (target) => {
     const r = ev(target);
     expect(r.rules).toContain('admin');

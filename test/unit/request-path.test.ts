@@ -95,6 +95,11 @@ const rejected: Bad[] = [
   ['double-encoded slash', '/api/v1/namespaces/a%252Fb/pods', /percent-encoded escape/],
   ['double-encoded dot-dot', '/x/%252e%252e/admin', /percent-encoded escape/],
   ['double-encoded letter', '/%2561dmin/users', /percent-encoded escape/],
+  // Fullwidth forms are ASCII punctuation after NFKC or Windows' best-fit mapping.
+  ['fullwidth solidus', '/x\uff0fadmin/users', /compatibility character/],
+  ['fullwidth dots', '/x/\uff0e\uff0e/admin', /compatibility character/],
+  ['encoded fullwidth dots', '/x/%EF%BC%8E%EF%BC%8E/admin', /compatibility character/],
+  ['fullwidth reverse solidus', '/x\uff3cadmin', /compatibility character/],
 ];
 
 // What real Kubernetes clients send (kubectl, client-go, controllers, kubectl proxy users): read in
