@@ -34,6 +34,10 @@ export function buildAttributes(
   const parsed = normalisePath(raw.target, isKube ? 'kubernetes' : 'generic');
   if (!parsed.ok) return { ok: false, detail: parsed.problem };
   const headers = raw.headers;
+  if (!isKube) {
+    const override = routingOverride(headers, method);
+    if (override !== undefined) return { ok: false, detail: override };
+  }
   const kube = isKube ? kubeRequestInfo(method, parsed.path, parsed.query, (name) => headers.get(name)) : undefined;
   return {
     ok: true,
@@ -59,6 +63,25 @@ export function buildAttributes(
     },
   };
 }
+
+/**
+ * Headers some web servers route on instead of the request line: IIS's URL Rewrite and Symfony
+ * read `X-Original-URL` / `X-Rewrite-URL` as the path, and many frameworks take the method from an
+ * override header. The rules were matched on the request line, so a client sending one could reach
+ * `/admin` through a `/public` request, or turn an allowed POST into a DELETE. No browser sends
+ * them; kube-apiserver ignores them, so they matter only in front of other upstreams.
+ */
+function routingOverride(headers: ReadonlyMap<string, string>, method: string): string | undefined {
+  for (const name of PATH_OVERRIDES) if (headers.has(name)) return `header ${name}, which some servers route on instead of the path`;
+  for (const name of METHOD_OVERRIDES) {
+    const v = headers.get(name);
+    if (v !== undefined && v.trim().toUpperCase() !== method) return `header ${name} names another method than ${method}, which some servers act on`;
+  }
+  return undefined;
+}
+
+const PATH_OVERRIDES = ['x-original-url', 'x-rewrite-url'] as const;
+const METHOD_OVERRIDES = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const;
 
 const HOST = /^[a-z0-9.-]+$/;
 const hostCache = new Map<string, string | undefined>();

@@ -153,6 +153,15 @@ describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way',
     },
   );
 
+  it.each<[string, Record<string, string>]>([
+    ['/public/build/app.js', { 'x-original-url': '/admin/users' }],
+    ['/d/abc/overview', { 'x-rewrite-url': '/api/admin/users' }],
+    ['/api/dashboards/db', { 'x-http-method-override': 'DELETE' }],
+    ['/api/dashboards/db', { 'x-method-override': 'delete' }],
+  ])('%s with %o is refused: the header would choose the route', async (path, headers) => {
+    expect(reasonOf(await send('POST', path, { ...BROWSER, ...headers }, 'grafana.localhost', dashAttacker))).toBe('request_invalid');
+  });
+
   it.each(['/d/AbC123/Service-Overview', '/api/dashboards/uid/AbC123', '/api/search?query=Admin', '/public/build/app.js'])('controls: %s is allowed', async (path) => {
     expect(reasonOf(await dash(path, dashColleague))).toBe('allowed');
   });
