@@ -391,4 +391,23 @@ const CLUSTER_SCOPED = new Set([
   'networking.k8s.io/ingressclasses',
   'flowcontrol.apiserver.k8s.io/flowschemas',
   'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations',
+  // The reviews are questions, not objects: a create that stores nothing and reaches no namespace
+  // (`kubectl auth can-i`, `kubectl auth whoami`), so a namespace rule (production writes) must not
+  // read them as writes everywhere.
+  'authorization.k8s.io/selfsubjectaccessreviews',
+  'authorization.k8s.io/selfsubjectrulesreviews',
+  'authorization.k8s.io/subjectaccessreviews',
+  'authentication.k8s.io/tokenreviews',
+  'authentication.k8s.io/selfsubjectreviews',
+  'certificates.k8s.io/clustertrustbundles',
+  'networking.k8s.io/ipaddresses',
+  'networking.k8s.io/servicecidrs',
+  'resource.k8s.io/deviceclasses',
+  'resource.k8s.io/resourceslices',
+  'storage.k8s.io/volumeattributesclasses',
+  'admissionregistration.k8s.io/mutatingadmissionpolicies',
+  'admissionregistration.k8s.io/mutatingadmissionpolicybindings',
+  'internal.apiserver.k8s.io/storageversions',
+  'storagemigration.k8s.io/storageversionmigrations',
+  'metrics.k8s.io/nodes',
 ]);

@@ -342,6 +342,15 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     transcript.push(`(create deployment body: ${post[0]!.contentType})\n`);
   }, 240_000);
 
+  it('kubectl auth can-i -n prod is a question, not a production write: answered at aal1, no step-up', async () => {
+    const before = api.requests.length;
+    const r = await k(['auth', 'can-i', 'delete', 'pods', '-n', 'prod']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('yes');
+    expect(opened).toBe(1);
+    expect(api.requests.slice(before)).toContainEqual(expect.objectContaining({ method: 'POST', url: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', level: 'aal1' }));
+  }, 120_000);
+
   it('kubectl -n prod delete pod web-0: a 401 whose printed message says what to do, and the plugin steps up during that command', async () => {
     mode = 'password+otp';
     const before = api.requests.length;

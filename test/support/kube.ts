@@ -129,6 +129,10 @@ export async function startFakeApiserver(): Promise<FakeApiserver> {
         resources: [{ name: 'deployments', singularName: 'deployment', namespaced: true, kind: 'Deployment', verbs: ['create', 'delete', 'get', 'list'], shortNames: ['deploy'] }],
       });
     }
+    if (path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' && req.method === 'POST') {
+      // `kubectl auth can-i`: the fake server allows whatever is asked (it does not read the body).
+      return send(201, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {}, spec: {}, status: { allowed: true } });
+    }
     const d = /^\/apis\/apps\/v1\/namespaces\/([a-z0-9-]+)\/deployments$/.exec(path);
     if (d && req.method === 'POST') {
       // The created object, whatever the body said (the fake server does not decode protobuf).

@@ -326,6 +326,26 @@ describe('discovery and version calls are held to the everyday level (issue 13)'
 // pace, from the victim's laptop. What routine work deletes (docs/risk.md, "Deletes of what holds
 // a service") must stay on prod-writes' 8 hours; everything else that holds a service or its data
 // needs a recent sign-in, whatever the pace or the count.
+// kubectl auth can-i / whoami create reviews at the cluster level: questions that store nothing
+// and reach no namespace. Platform engineers run them all day; they are no production write.
+describe('the example: reviews are no writes', () => {
+  const cfg = loadConfigFile(new URL('../../examples/stepgate.yaml', import.meta.url).pathname);
+  const policy = compilePolicy(cfg, compileAssurance(cfg.assurance.levels));
+  it.each([
+    '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+    '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+  ])('POST %s is held to the everyday level', (target) => {
+    const r = policy.evaluate(kubeReq('POST', target), who());
+    expect(r.rules).toEqual(['default']);
+  });
+
+  it('a namespaced review in production, and a cluster-wide write of a namespaced kind, still are', () => {
+    expect(policy.evaluate(kubeReq('POST', '/apis/authorization.k8s.io/v1/namespaces/prod-eu/localsubjectaccessreviews'), who()).rules).toContain('prod-writes');
+    expect(policy.evaluate(kubeReq('DELETE', '/api/v1/configmaps'), who()).rules).toContain('prod-writes');
+  });
+});
+
 describe('the example: deletes of what holds a service', () => {
   const cfg = loadConfigFile(new URL('../../examples/stepgate.yaml', import.meta.url).pathname);
   const policy = compilePolicy(cfg, compileAssurance(cfg.assurance.levels));
