@@ -326,6 +326,35 @@ describe('discovery and version calls are held to the everyday level (issue 13)'
 // pace, from the victim's laptop. What routine work deletes (docs/risk.md, "Deletes of what holds
 // a service") must stay on prod-writes' 8 hours; everything else that holds a service or its data
 // needs a recent sign-in, whatever the pace or the count.
+describe('the example: what keeps access to Grafana after a stolen session', () => {
+  const cfg = loadConfigFile(new URL('../../examples/stepgate.yaml', import.meta.url).pathname);
+  const policy = compilePolicy(cfg, compileAssurance(cfg.assurance.levels));
+  const ev = (method: string, target: string) => policy.evaluate(kubeReq(method, target, 'grafana.localhost'), who());
+  it.each([
+    ['POST', '/api/serviceaccounts/7/tokens'],
+    ['POST', '/api/serviceaccounts'],
+    ['POST', '/api/auth/keys'],
+    ['PUT', '/api/datasources/3'],
+    ['PATCH', '/api/org/users/12'],
+    ['PUT', '/api/user/password'],
+    ['POST', '/API/ServiceAccounts/7/tokens'],
+  ])('%s %s needs two factors within 15 minutes', (method, target) => {
+    const r = ev(method, target);
+    expect(r.rules).toContain('grafana-credentials');
+    expect(r.level).toBe(1);
+    expect(r.maxAge).toBe(900);
+  });
+
+  it.each([
+    ['GET', '/api/datasources'],
+    ['POST', '/api/ds/query'],
+    ['GET', '/api/serviceaccounts/search'],
+    ['GET', '/d/AbC123/overview'],
+  ])('%s %s is everyday work', (method, target) => {
+    expect(ev(method, target).rules).toEqual(['default']);
+  });
+});
+
 // kubectl auth can-i / whoami create reviews at the cluster level: questions that store nothing
 // and reach no namespace. Platform engineers run them all day; they are no production write.
 describe('the example: reviews are no writes', () => {
