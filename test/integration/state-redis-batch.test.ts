@@ -279,14 +279,16 @@ describe('each Check of a batch fails as it would alone', () => {
       const warm = Array.from({ length: 5 }, (_, i) => draw(rand, T + i));
       await Promise.all(warm.map(({ o, w }) => r.observeAll(o, w)));
       // A batch sent, then the server dies before it answers.
-      const sleeping = c.call('DEBUG', 'SLEEP', '1').catch(() => undefined);
+      // Its reply is never awaited: when the kill's socket close is seen before disconnect(), ioredis
+      // keeps the command for a reconnect that disconnect() then cancels, and it never settles
+      // (the hang behind this test's timeouts in CI, 3 runs of 8 on a quiet machine).
+      void c.call('DEBUG', 'SLEEP', '1').catch(() => undefined);
       await new Promise((done) => setTimeout(done, 30));
       const inFlight = Array.from({ length: 5 }, (_, i) => draw(rand, T + 100 + i));
       const pending = Promise.all(inFlight.map(({ o, w }) => settled(r.observeAll(o, w))));
       await new Promise((done) => setTimeout(done, 30));
       await own.kill();
       c.disconnect();
-      await sleeping;
       for (const x of await pending) expect(x.err).toBeInstanceOf(StateUnavailableError);
       // While it is down, every Check rejects at once.
       const down = await settled(r.observeAll(warm[0]!.o, warm[0]!.w));
@@ -306,9 +308,7 @@ describe('each Check of a batch fails as it would alone', () => {
     } finally {
       await own.stop();
     }
-    // Two redis-server starts and a reconnect: on a loaded CI machine (CI at 05:33 on 2026-12-03,
-    // 667 s for the suite) this took more than 30 s.
-  }, 90_000);
+  }, 30_000);
 });
 
 /** The batch script's SHA-1, as the store sends it. */
