@@ -16,12 +16,13 @@ import { BAD_ESCAPE, BAD_UTF8, CONTROL, tooManyQueryParams, unescape } from './u
  * - `generic` (dashboards and other web upstreams): runs of '/' are merged and %2F is a
  *   separator, as most routers see it; dot segments are refused, since resolving them here while an
  *   upstream routes on the unresolved path (`/admin/%2e%2e/public`) would be a bypass, and so are
- *   backslashes (literal or encoded), which some servers read as '/' and others keep, and an
- *   escape that decoding leaves (`%252e`), which a server that decodes twice reads. Letter case
+ *   backslashes (literal or encoded), which some servers read as '/' and others keep. Letter case
  *   and trailing dots are left to the policy, which matches a dashboard path in both readings
  *   (policy/policy.ts).
- * In both, ';' path parameters (literal or %3B) are refused: Tomcat and Jetty drop them, others keep
- * them, and no Kubernetes name holds one.
+ * In both, these are refused too: ';' path parameters (literal or %3B), which Tomcat and Jetty drop
+ * and others keep; an escape that decoding leaves (`%252e`), which a server that decodes twice
+ * reads; compatibility forms of '/', '\', '.', ';' and '%' (fullwidth), which NFKC and Windows'
+ * best-fit mapping turn into them. No Kubernetes name holds any of these.
  * In both, a '#' is refused: a request-target never carries a fragment, and Go keeps one in
  * URL.Path and RawQuery while other servers drop it.
  */
