@@ -62,6 +62,16 @@ const who = (groups: string[] = []): Identity => ({
   upstreamHeaders: [],
 });
 
+/** The bundled example's policy, compiled once for the blocks that check what it asks. */
+let example: ReturnType<typeof compilePolicy> | undefined;
+function examplePolicy(): ReturnType<typeof compilePolicy> {
+  if (example === undefined) {
+    const cfg = loadConfigFile(new URL('../../examples/stepgate.yaml', import.meta.url).pathname);
+    example = compilePolicy(cfg, compileAssurance(cfg.assurance.levels));
+  }
+  return example;
+}
+
 describe('rule matching', () => {
   const { policy } = policyOf(`
     - {name: secrets, match: {kubernetes: {resources: [secrets]}}, require: aal2, max_age: 900}
@@ -327,8 +337,7 @@ describe('discovery and version calls are held to the everyday level (issue 13)'
 // a service") must stay on prod-writes' 8 hours; everything else that holds a service or its data
 // needs a recent sign-in, whatever the pace or the count.
 describe('the example: what keeps access to Grafana after a stolen session', () => {
-  const cfg = loadConfigFile(new URL('../../examples/stepgate.yaml', import.meta.url).pathname);
-  const policy = compilePolicy(cfg, compileAssurance(cfg.assurance.levels));
+  const policy = examplePolicy();
   const ev = (method: string, target: string) => policy.evaluate(kubeReq(method, target, 'grafana.localhost'), who());
   it.each([
     ['POST', '/api/serviceaccounts/7/tokens'],
@@ -358,8 +367,7 @@ describe('the example: what keeps access to Grafana after a stolen session', () 
 // kubectl auth can-i / whoami create reviews at the cluster level: questions that store nothing
 // and reach no namespace. Platform engineers run them all day; they are no production write.
 describe('the example: reviews are no writes', () => {
-  const cfg = loadConfigFile(new URL('../../examples/stepgate.yaml', import.meta.url).pathname);
-  const policy = compilePolicy(cfg, compileAssurance(cfg.assurance.levels));
+  const policy = examplePolicy();
   it.each([
     '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
     '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
@@ -376,8 +384,7 @@ describe('the example: reviews are no writes', () => {
 });
 
 describe('the example: deletes of what holds a service', () => {
-  const cfg = loadConfigFile(new URL('../../examples/stepgate.yaml', import.meta.url).pathname);
-  const policy = compilePolicy(cfg, compileAssurance(cfg.assurance.levels));
+  const policy = examplePolicy();
   const req = (method: string, target: string) => policy.evaluate(kubeReq(method, target), who());
 
   it.each([
