@@ -20,7 +20,8 @@ import { BAD_ESCAPE, BAD_UTF8, CONTROL, tooManyQueryParams, unescape } from './u
  *   and trailing dots are left to the policy, which matches a dashboard path in both readings
  *   (policy/policy.ts).
  * In both, these are refused too: ';' path parameters (literal or %3B), which Tomcat and Jetty drop
- * and others keep; an escape that decoding leaves (`%252e`), which a server that decodes twice
+ * and others keep; an encoded '?' or '#', where a proxy that decodes would end the path (`/admin%3F/x`
+ * is `/admin` with a query to it); an escape that decoding leaves (`%252e`), which a server that decodes twice
  * reads; compatibility forms of '/', '\', '.', ';' and '%' (fullwidth), which NFKC and Windows'
  * best-fit mapping turn into them. No Kubernetes name holds any of these.
  * In both, a '#' is refused: a request-target never carries a fragment, and Go keeps one in
@@ -132,6 +133,8 @@ export function normalisePath(target: string, mode: PathMode = 'generic'): PathR
       if (result.includes('\\')) return fail(BACKSLASH_PROBLEM);
     } else if (result.includes('\\')) return fail(GENERIC_BACKSLASH_PROBLEM);
     if (result.includes(';')) return fail(SEMICOLON_PROBLEM);
+    // Only %3F and %23 decode to these: a proxy that decodes before forwarding ends the path there.
+    if (result.includes('?') || result.includes('#')) return fail("encoded '?' or '#' (%3F, %23) in path");
     // An escape left after decoding (`%252e%252e`, `%2561dmin`) is a second one to a server that
     // decodes twice: `..` or `/admin` to it, a plain name to stepgate. kube-apiserver decodes once,
     // but no Kubernetes name holds a '%', and a proxy subpath goes on to whatever serves there.

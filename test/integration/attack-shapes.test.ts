@@ -146,7 +146,7 @@ describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way',
     },
   );
 
-  it.each(['/x/..;/admin/users', '/admin;jsessionid=1/users', '/api;/admin/users', '/api/admin%3B/users', '/admin\\users', '/%5cadmin/users', '/api%5Cadmin/users', '/%2561dmin/users', '/x/%252e%252e/admin/users', '/api%252Fadmin/users'])(
+  it.each(['/x/..;/admin/users', '/admin;jsessionid=1/users', '/api;/admin/users', '/api/admin%3B/users', '/admin\\users', '/%5cadmin/users', '/api%5Cadmin/users', '/%2561dmin/users', '/x/%252e%252e/admin/users', '/api%252Fadmin/users', '/admin%3F/users', '/admin%23/users'])(
     '%s is refused as a path upstreams read differently',
     async (path) => {
       expect(reasonOf(await dash(path, dashAttacker))).toBe('request_invalid');

@@ -95,6 +95,8 @@ const rejected: Bad[] = [
   ['double-encoded slash', '/api/v1/namespaces/a%252Fb/pods', /percent-encoded escape/],
   ['double-encoded dot-dot', '/x/%252e%252e/admin', /percent-encoded escape/],
   ['double-encoded letter', '/%2561dmin/users', /percent-encoded escape/],
+  ['encoded question mark', '/admin%3F/users', /encoded '\?' or '#'/],
+  ['encoded hash', '/admin%23/users', /encoded '\?' or '#'/],
   // Fullwidth forms are ASCII punctuation after NFKC or Windows' best-fit mapping.
   ['fullwidth solidus', '/x\uff0fadmin/users', /compatibility character/],
   ['fullwidth dots', '/x/\uff0e\uff0e/admin', /compatibility character/],
