@@ -105,6 +105,28 @@ describe('forward-auth from a trusted proxy', () => {
     expect(nav.headers['x-stepgate-location']).toBe(nav.headers.location);
   });
 
+  // Caddy and Traefik copy every header of the client's request into the subrequest and set only
+  // their own X-Forwarded-*: an X-Original-* the client sent arrives beside them from the trusted
+  // peer. nginx sets X-Original-* and passes a client's X-Forwarded-* through the same way.
+  it('refuses a subrequest whose two conventions disagree: one of them is the client\'s', async () => {
+    const traefik = { host: 'stepgate.internal', 'x-forwarded-host': DASH, 'x-forwarded-uri': '/admin/users', 'x-forwarded-method': 'DELETE', 'x-forwarded-proto': 'https' };
+    const injected: [string, Record<string, string>][] = [
+      ['the client names a harmless path', { ...traefik, 'x-original-uri': '/d/home' }],
+      ['the client names a harmless method', { ...traefik, 'x-original-method': 'GET' }],
+      ['the client names both', { ...traefik, 'x-original-uri': '/d/home', 'x-original-method': 'GET' }],
+      ['nginx, the client adds the other convention', { host: DASH, 'x-original-uri': '/admin/users', 'x-original-method': 'GET', 'x-forwarded-uri': '/d/home', 'x-forwarded-method': 'GET' }],
+    ];
+    for (const [name, headers] of injected) {
+      const res = await http(`${authz}/`, { ...TRUSTED, headers: { ...headers, authorization: `Bearer ${aal1}` } });
+      expect([name, res.status]).toEqual([name, 400]);
+      expect(JSON.parse(res.body)).toMatchObject({ reason: 'request_invalid' });
+    }
+    // Both conventions naming the same request (a proxy that sets both) decide as either alone.
+    const both = { ...traefik, 'x-forwarded-method': 'GET', 'x-original-uri': '/admin/users', 'x-original-method': 'GET' };
+    expect((await http(`${authz}/`, { ...TRUSTED, headers: { ...both, authorization: `Bearer ${aal2}` } })).status).toBe(200);
+    expect((await http(`${authz}/`, { ...TRUSTED, headers: { ...both, authorization: `Bearer ${aal1}` } })).status).toBe(401);
+  });
+
   it('refuses a forward-auth request without the original method (fail closed)', async () => {
     const res = await http(`${authz}/`, { ...TRUSTED, headers: { host: DASH, 'x-original-uri': '/admin/users', authorization: `Bearer ${aal2}` } });
     expect(res.status).toBe(400);

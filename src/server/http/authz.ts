@@ -117,10 +117,21 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
   const trusted = proxies.trusts(peer);
   const originalUri = h.get('x-original-uri');
   const forwardedUri = h.get('x-forwarded-uri');
-  const forwardedMethod = h.get('x-original-method') ?? h.get('x-forwarded-method');
+  const originalMethod = h.get('x-original-method');
+  const forwardedMethod = originalMethod ?? h.get('x-forwarded-method');
   const target = originalUri ?? forwardedUri;
   if (!trusted && (target !== undefined || forwardedMethod !== undefined)) {
     return { ok: false, reason: 'request_invalid', detail: `forwarded request headers from untrusted peer ${peer ?? '?'}`, nginx: false };
+  }
+  // A proxy sets one convention and passes the client's headers through beside it (Caddy and
+  // Traefik copy every request header into the subrequest; nginx passes those it does not set), so
+  // a second convention that names another request is the client's word against the proxy's, and
+  // which one is the proxy's is not knowable here.
+  const conflict =
+    (originalUri !== undefined && forwardedUri !== undefined && originalUri !== forwardedUri) ||
+    (originalMethod !== undefined && h.get('x-forwarded-method') !== undefined && originalMethod !== h.get('x-forwarded-method'));
+  if (conflict) {
+    return { ok: false, reason: 'request_invalid', detail: 'X-Original-URI/-Method and X-Forwarded-Uri/-Method name different requests', nginx: originalUri !== undefined };
   }
   const sourceAddress = proxies.clientAddress(peer, h.get('x-forwarded-for'));
   // No body reaches a forward-auth subrequest (see bodyMissing below).
