@@ -102,6 +102,7 @@ export async function startService(
     throw err;
   }
   warnIfKubernetesRulesCannotMatch(config, logger);
+  warnIfAdminNeedsNoStepUp(config, logger);
   // The HTTP listener is fixed at start (a restart-only key), so reloads are judged against it.
   const authzHttpOn = (overrides.authzHttpListen ?? config.server.authz_http_listen) !== 'off';
   warnIfContextRulesCannotMatchOverHttp(config, authzHttpOn, logger);
@@ -192,6 +193,7 @@ export async function startService(
       const effective = withEnvOverrides(next, env);
       const built = buildRuntime(effective, deps, runtime);
       warnIfKubernetesRulesCannotMatch(next, logger);
+      warnIfAdminNeedsNoStepUp(next, logger);
       warnIfContextRulesCannotMatchOverHttp(next, authzHttpOn, logger);
       if (built.verifier !== runtime.verifier) void built.verifier.warm();
       restartPending = restartOnlyChanges(startConfig, effective, fromEnvironment);
@@ -391,6 +393,20 @@ function warnIfContextRulesCannotMatchOverHttp(config: Config, authzHttpOn: bool
   log.warn(
     { event: 'config_warning', field: 'policy.rules[].match.context', rules },
     'rules with context conditions never match requests on server.authz_http_listen (HTTP ext_authz and forward-auth carry no context_extensions): there, those rules do not apply; match those routes by host or path instead',
+  );
+}
+
+/**
+ * The admin API ends incidents and revokes people: without `incident.admin.require` / `max_age`, an
+ * admin token stolen with a one-factor or day-old sign-in does both. Not refused (configurations
+ * written before those keys keep starting), said at every (re)load.
+ */
+function warnIfAdminNeedsNoStepUp(config: Config, log: Logger): void {
+  const admin = config.incident?.admin;
+  if (admin === undefined || (admin.require !== undefined && admin.max_age !== undefined)) return;
+  log.warn(
+    { event: 'config_warning', field: admin.require === undefined ? 'incident.admin.require' : 'incident.admin.max_age' },
+    'admin calls (ending incidents, revocations) accept an admin token whatever its sign-in: set incident.admin.require and incident.admin.max_age (e.g. aal2 within 900 s)',
   );
 }
 

@@ -3,6 +3,7 @@ import type { Runtime } from '../pipeline/runtime.js';
 import type { Logger } from '../telemetry/log.js';
 import { clientText, hashSubject } from '../core/redact.js';
 import type { Identity } from '../core/identity.js';
+import { insufficientAuthentication } from '../decision/respond.js';
 import { endIncident, raiseIncident, revoke, type RevokeInput } from './actions.js';
 import { MAX_TEXT, scopeProblem, type Actor, type IncidentScope } from '../incident/model.js';
 
@@ -106,7 +107,25 @@ async function authenticate(rt: Runtime, authorization: string | undefined): Pro
   if (!who.groups.some((g) => admin.groups.includes(g))) return refused(403, 'admin_group', 'the token names none of incident.admin.groups');
   const gone = rt.incidents!.refuse(who, rt.now());
   if (gone) return refused(gone.reason === 'state_unavailable' ? 503 : 401, gone.reason, gone.detail);
-  return who;
+  return assured(rt, who) ?? who;
+}
+
+/**
+ * `incident.admin.require` / `max_age`: refused with RFC 9470's challenge, so the caller knows which
+ * sign-in to get (the CLI prints it), like an API client refused on the Check path.
+ */
+function assured(rt: Runtime, who: Identity): Refused | undefined {
+  const { require, max_age: maxAge } = rt.config.incident!.admin;
+  const rank = require === undefined ? -1 : rt.assurance.rank(require);
+  let code: 'acr_insufficient' | 'auth_time_missing' | 'auth_too_old' | undefined;
+  if (who.level < rank) code = 'acr_insufficient';
+  else if (maxAge !== undefined && who.authTime === undefined) code = 'auth_time_missing';
+  else if (maxAge !== undefined && Math.floor(rt.now() / 1000) - who.authTime! > maxAge) code = 'auth_too_old';
+  if (code === undefined) return undefined;
+  const wanted = `${require !== undefined ? `a sign-in at ${require}` : 'a sign-in'}${maxAge !== undefined ? ` within the last ${maxAge}s` : ''}`;
+  const r = answer(401, { error: 'unauthenticated', code, message: `admin calls need ${wanted}; this token is level ${who.levelName} (${code})` });
+  r.headers.push(['www-authenticate', insufficientAuthentication('stepgate-admin', code, rank >= 0 ? rt.assurance.acrValues(rank) : undefined, maxAge)]);
+  return { ...r, code };
 }
 
 function refused(status: number, code: string, message: string): Refused {

@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { AssuranceModel } from '../core/assurance.js';
 import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import type { RequestAttributes } from '../request/attributes.js';
-import { reasonKind, reasonMessage } from '../core/reasons.js';
+import { reasonKind, reasonMessage, type ReasonCode } from '../core/reasons.js';
 import type { Verdict } from './verdict.js';
 import type { Identity } from '../core/identity.js';
 import { upstreamCookie } from '../request/cookies.js';
@@ -335,10 +335,7 @@ export class Responder {
       return `${realm}, error="invalid_token", error_description="${reasonMessage(v.reason)}"`;
     }
     const r = v.requirement;
-    let h = `${realm}, error="insufficient_user_authentication", error_description="${reasonMessage(v.reason)}"`;
-    if (r && r.level >= 0) h += `, acr_values="${this.assurance.acrValues(r.level)}"`;
-    if (r && r.maxAge !== undefined) h += `, max_age=${r.maxAge}`;
-    return h;
+    return insufficientAuthentication(this.realm, v.reason, r && r.level >= 0 ? this.assurance.acrValues(r.level) : undefined, r?.maxAge);
   }
 
   private stepUpMessage(v: Verdict, r: NonNullable<Verdict['requirement']>): { text: string; hint: string } {
@@ -559,4 +556,12 @@ function metadata(v: Verdict): Record<string, string> {
   // Denials only: an allow's bytes are reused across requests, and a score is per request.
   if (!v.allow && v.risk) m.risk_score = String(v.risk.score);
   return m;
+}
+
+/** RFC 9470 §3's challenge: the token is valid but its sign-in is not strong or recent enough. */
+export function insufficientAuthentication(realm: string, reason: ReasonCode, acrValues: string | undefined, maxAge: number | undefined): string {
+  let h = `Bearer realm="${realm}", error="insufficient_user_authentication", error_description="${reasonMessage(reason)}"`;
+  if (acrValues !== undefined) h += `, acr_values="${acrValues}"`;
+  if (maxAge !== undefined) h += `, max_age=${maxAge}`;
+  return h;
 }

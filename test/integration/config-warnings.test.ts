@@ -3,6 +3,8 @@ import { startService } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { HMAC_SECRET, testConfigYaml } from '../support/config.js';
 import { parseConfig } from '../../src/config/load.js';
+import { incidentConfigYaml, incidentEnv } from '../support/incident.js';
+import { freePort } from '../support/stepup.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -62,5 +64,22 @@ it('warns when rules with context conditions exist and the HTTP authz listener i
     expect(lines.some((l) => l.field === 'policy.rules[].match.context')).toBe(true);
   } finally {
     await both.stop();
+  }
+});
+
+it('warns when the admin API asks no step-up, at start and on reload', async () => {
+  const { lines, log } = capture();
+  const yaml = incidentConfigYaml({ httpPort: await freePort(), state: 'state:\n  store: memory' }).replace('level: silent', 'level: info');
+  const without = (drop: RegExp) => parseConfig(yaml.replace(drop, ''), 'admin.yaml');
+  const service = await startService(without(/ {4}(require: aal2|max_age: 900)\n/g), { ...incidentEnv(), STEPGATE_METRICS_LISTEN: 'off' }, log);
+  try {
+    expect(lines.find((l) => l.event === 'config_warning' && l.field === 'incident.admin.require')).toBeDefined();
+    lines.length = 0;
+    service.reload(parseConfig(yaml, 'admin.yaml'));
+    expect(lines.some((l) => l.event === 'config_warning' && String(l.field).startsWith('incident.'))).toBe(false);
+    service.reload(without(/ {4}max_age: 900\n/));
+    expect(lines.find((l) => l.event === 'config_warning' && l.field === 'incident.admin.max_age')).toBeDefined();
+  } finally {
+    await service.stop();
   }
 });

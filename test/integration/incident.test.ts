@@ -70,6 +70,17 @@ describe('admin API authentication', () => {
     expect(JSON.parse(wrongGroup.body).code).toBe('admin_group');
     const forged = await admin(httpOf(a), 'POST', '/incidents', await adminToken(nowS(), { secret: 'a-different-secret-of-at-least-32-bytes-long!!' }), body);
     expect(forged.status).toBe(401);
+    // incident.admin.require / max_age: a stolen admin token with a weak or old sign-in ends nothing.
+    const weak = await admin(httpOf(a), 'POST', '/incidents', await adminToken(nowS(), { acr: 'urn:stepgate:aal1' }), body);
+    expect(weak.status).toBe(401);
+    expect(JSON.parse(weak.body)).toMatchObject({ code: 'acr_insufficient' });
+    expect(weak.headers['www-authenticate']).toBe(
+      'Bearer realm="stepgate-admin", error="insufficient_user_authentication", error_description="This request needs a stronger authentication than the one presented.", acr_values="urn:stepgate:aal2", max_age=900',
+    );
+    const old = await admin(httpOf(a), 'POST', '/incidents', await adminToken(nowS() - 901), body);
+    expect(old.status).toBe(401);
+    expect(JSON.parse(old.body)).toMatchObject({ code: 'auth_too_old' });
+    expect(old.headers['www-authenticate']).toContain('max_age=900');
     const notBearer = await admin(httpOf(a), 'GET', '/incidents', undefined);
     expect(notBearer.status).toBe(401);
     const list = await admin(httpOf(b), 'GET', '/incidents', await adminToken(nowS()));
@@ -178,6 +189,12 @@ describe('incident mode across replicas', () => {
     const t = await token({ sub: 'erin@example.com', authTime: nowS() - 60 });
     await until(async () => (await kubeCheck(portOf(b), outOfScope, t)).status === 403, 1000);
     expect(JSON.parse((await kubeCheck(portOf(b), outOfScope, t)).body).message).toContain('cluster-wide freeze');
+    // An on-call engineer's token from this morning: the CLI says which sign-in the call needs.
+    const stale = { ...io, env: { ...io.env, STEPGATE_ADMIN_TOKEN: await adminToken(nowS() - 3600) } };
+    await expect(runIncident(['end', id], stale)).rejects.toMatchObject({
+      exit: 77,
+      message: 'the server refused (401 auth_too_old): admin calls need a sign-in at aal2 within the last 900s; this token is level aal2 (auth_too_old)',
+    });
     expect(await runIncident(['end', id], io)).toBe(0);
     delays.end_on_other_replica = await until(async () => (await kubeCheck(portOf(b), outOfScope, t)).status === 200, 1000);
     await expect(runIncident(['end', id], io)).rejects.toMatchObject({ exit: 1 });

@@ -69,6 +69,8 @@ incident:
   admin:
     issuers: [${ADMIN_ISSUER}]
     groups: [sre-oncall]
+    require: aal2
+    max_age: 900
   max_duration_seconds: 7200
   sync_interval_ms: 100
   max_staleness_ms: 1500

@@ -12,6 +12,10 @@ export const incidentSchema = z.strictObject({
     issuers: z.array(z.url({ message: 'must be an issuer URL exactly as in the iss claim' })).min(1),
     // Read from each issuer's own groups claim (issuers[].groups_claim).
     groups: stringList,
+    // An admin call can end an incident or lift nothing but lock others out: with a stolen admin
+    // token, either is the attacker's. The level (and how recent a sign-in) every call needs.
+    require: z.string().optional(),
+    max_age: z.number().int().min(30).max(86_400).optional(),
   }),
   // An incident always ends by itself: a forgotten one must not tighten access for ever.
   max_duration_seconds: z.number().int().min(60).max(7 * 86_400).default(86_400),
@@ -46,6 +50,8 @@ export const incidentSchema = z.strictObject({
 export const INCIDENT_APPLY = {
   'incident.admin.issuers': 'live',
   'incident.admin.groups': 'live',
+  'incident.admin.require': 'live',
+  'incident.admin.max_age': 'live',
   'incident.max_duration_seconds': 'live',
   'incident.revocation_ttl_seconds': 'live',
   'incident.sync_interval_ms': 'live',

@@ -73,6 +73,7 @@ export const configSchema = z
       }
     };
     checkLevel(cfg.policy.default.require, ['policy', 'default', 'require']);
+    checkLevel(cfg.incident?.admin.require, ['incident', 'admin', 'require']);
     const names = new Set<string>();
     const bandNamesForRules = new Set((cfg.risk?.bands ?? []).map((b) => b.name));
     cfg.policy.rules.forEach((r, i) => {
