@@ -174,10 +174,10 @@ const SSA = { 'content-type': 'application/apply-patch+yaml' };
 const manifest = (apiVersion: string, kind: string, ns: string, name: string) =>
   JSON.stringify({ apiVersion, kind, metadata: { name, namespace: ns }, spec: kind === 'Pod' ? { containers: [{ name: 'c', image: 'busybox:1.36' }] } : { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } } } });
 let fresh = 0;
-const freshSend = async (level: 'aal1' | 'aal2', ageHours: number, method: string, path: string, headers: Record<string, string>, body?: string) => {
+const freshSend = async (level: 'aal1' | 'aal2', ageHours: number, method: string, path: string, headers: Record<string, string>, body?: string, host = 'kube.localhost') => {
   const sub = `shape-${++fresh}@example.com`;
   const as = await issuer.token({ sub, email: sub, acr: `urn:stepgate:${level}`, amr: level === 'aal1' ? ['pwd'] : ['mfa'], auth_time: Math.floor(Date.now() / 1000) - ageHours * 3600 });
-  return client.check(checkRequest({ host: 'kube.localhost', method, path, token: as, source: '10.20.4.17', body, headers: { 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1', ...headers } }));
+  return client.check(checkRequest({ host, method, path, token: as, source: '10.20.4.17', body, headers: { 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1', ...headers } }));
 };
 
 describe('examples/stepgate.yaml: what the request line does not say', () => {
@@ -197,6 +197,11 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
   // the request as the first.
   it.each(['system:admin,bob', 'kubernetes-admin, bob@example.com'])('Impersonate-User %s (two headers joined) is not allowed', async (user) => {
     expect(reasonOf(await freshSend('aal1', 10, 'GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': user }))).not.toBe('allowed');
+  });
+
+  // The API server's in-cluster names, which the example's "kubernetes.*" is there for.
+  it.each(['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', 'kubernetes.default.svc:443'])('a Secrets list sent to host %s is not allowed', async (host) => {
+    expect(reasonOf(await freshSend('aal1', 10, 'GET', '/api/v1/namespaces/prod-eu/secrets', {}, undefined, host))).not.toBe('allowed');
   });
 
   it.each<[string, 'aal1' | 'aal2', number, string, Record<string, string>, string | undefined]>([
