@@ -104,7 +104,7 @@ describe('rule matching', () => {
   });
 
   // A server-side apply creates what does not exist, and kube then authorizes `create` as well.
-  it.each<[string, string | undefined, string[]]>([
+  it.each<[string | undefined, string | undefined, string[]]>([
     ['application/apply-patch+yaml', undefined, ['rbac']],
     ['application/apply-patch+yaml; charset=utf-8', undefined, ['rbac']],
     ['application/apply-patch+cbor', undefined, ['rbac']],
