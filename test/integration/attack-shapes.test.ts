@@ -103,6 +103,11 @@ const REFUSED_AS_MALFORMED: [string, string][] = [
   ['GET', '/api/v1/namespaces/prod-eu/secrets#x'],
   ['GET', '/api/v1/namespaces/prod-eu/%2573ecrets'],
   ['GET', '/api/v1/namespaces/prod-eu/secrets;x'],
+  // The root /proxy prefix: verb proxy on nodes or pods, no subresource (removed in kube 1.10).
+  ['GET', '/api/v1/proxy/nodes/worker-1/runningpods/'],
+  ['POST', '/api/v1/proxy/nodes/worker-1:10250/run/kube-system/kube-proxy-x/kube-proxy'],
+  ['GET', '/api/v1/proxy/namespaces/prod-eu/pods/web-0:9090/actuator/env'],
+  ['GET', '/api/v1/proxy/namespaces/prod-eu/services/http:web:8080/debug/vars'],
 ];
 
 describe('examples/stepgate.yaml: a stolen one-factor token, signed in 10 hours ago', () => {
