@@ -3,6 +3,7 @@ import type { AssuranceModel } from '../core/assurance.js';
 import type { Identity } from '../core/identity.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { compileGlobList } from '../core/glob.js';
+import { mayCreateByApply } from '../request/kube.js';
 import { NOTHING, tighten } from '../core/tighten.js';
 
 /**
@@ -310,7 +311,7 @@ function compileMatch(m: MatchConfig): Predicate {
  * resource itself. Matching broadly is deliberate: a requirement that misses `secrets/…` is a hole.
  */
 function compileKube(k: KubeMatchConfig): Predicate {
-  const preds: ((info: NonNullable<RequestAttributes['kube']>) => boolean)[] = [];
+  const preds: ((info: NonNullable<RequestAttributes['kube']>, req: RequestAttributes) => boolean)[] = [];
   const resourceOnly: string[] = [];
   const resourcePairs: string[] = [];
   for (const r of k.resources ?? []) (r.includes('/') ? resourcePairs : resourceOnly).push(r);
@@ -331,7 +332,13 @@ function compileKube(k: KubeMatchConfig): Predicate {
   }
   if (k.verbs) {
     const verbs = new Set(k.verbs);
-    preds.push((i) => verbs.has(i.verb));
+    // A server-side apply is a patch that creates what does not exist yet, and kube then asks
+    // `create` as well: a rule about creating matches it too (mayCreateByApply).
+    if (verbs.has('create') && !verbs.has('patch')) {
+      preds.push((i, req) => verbs.has(i.verb) || mayCreateByApply(i, req.headers.get('content-type')));
+    } else {
+      preds.push((i) => verbs.has(i.verb));
+    }
   }
   if (k.api_groups) {
     const groups = new Set(k.api_groups);
@@ -348,7 +355,7 @@ function compileKube(k: KubeMatchConfig): Predicate {
   return (req) => {
     const info = req.kube;
     if (!info) return false;
-    for (const p of preds) if (!p(info)) return false;
+    for (const p of preds) if (!p(info, req)) return false;
     return true;
   };
 }

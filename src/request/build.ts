@@ -39,6 +39,11 @@ export function buildAttributes(
     if (override !== undefined) return { ok: false, detail: override };
   }
   const kube = isKube ? kubeRequestInfo(method, parsed.path, parsed.query, (name) => headers.get(name)) : undefined;
+  // The root /proxy prefix (`/api/v1/proxy/nodes/n1/…`): kube still reads it as verb `proxy` on
+  // the resource, with no subresource, so a rule about `nodes/proxy` or `pods/proxy` never sees it,
+  // but kube-apiserver has served no such route since 1.10 (the proxy subresources replaced it), so
+  // no client sends it and nothing is lost by refusing it.
+  if (kube?.verb === 'proxy') return { ok: false, detail: 'root /proxy prefix in a Kubernetes API path (removed in Kubernetes 1.10: use the proxy subresource)' };
   return {
     ok: true,
     attributes: {

@@ -131,6 +131,27 @@ export function kubeRequestInfo(
   return info;
 }
 
+/**
+ * The request is a server-side apply (PATCH with an `application/apply-patch+…` body), which
+ * creates the object it names when that does not exist yet: kube authorizes it as `patch` in its
+ * filter, then, just before creating, once more as `create` (handlers/patch.go,
+ * createAuthorizerAttributes). Whether the object exists is not on the request line, so a rule
+ * about `create` must apply to every apply, or `kubectl apply --server-side` steps around it.
+ *
+ * Go compares the media type before ';' exactly; any part of a joined Content-Type whose media type
+ * is an apply patch in any letter case counts here, which can only match more often than kube does.
+ */
+export function mayCreateByApply(info: KubeRequestInfo, contentType: string | undefined): boolean {
+  if (info.verb !== 'patch' || !info.isResourceRequest || info.name === '' || contentType === undefined) return false;
+  const lower = contentType.toLowerCase();
+  if (!lower.includes('apply-patch')) return false;
+  for (const part of lower.split(',')) {
+    const semicolon = part.indexOf(';');
+    if ((semicolon < 0 ? part : part.slice(0, semicolon)).trim().startsWith('application/apply-patch')) return true;
+  }
+  return false;
+}
+
 function methodVerb(method: string): string {
   switch (method) {
     case 'POST':

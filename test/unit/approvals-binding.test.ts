@@ -447,6 +447,10 @@ describe('impersonation_privileged: running as an all-powerful identity', () => 
     ["kubeadm's bootstrap tokens", [['impersonate-user', 'system:bootstrap:abcdef'], ['impersonate-group', 'system:bootstrappers:kubeadm:default-node-token']]],
     ["OpenShift's superuser", [['impersonate-user', 'system:admin']]],
     ["OpenShift's cluster-admin group", [['impersonate-user', 'bob'], ['impersonate-group', 'system:cluster-admins']]],
+    // Two Impersonate-User headers reach stepgate joined by Envoy; kube runs as the first of them.
+    ['the first of two Impersonate-User headers', [['impersonate-user', 'system:admin,bob']]],
+    ['the first of two Impersonate-User headers, spaced', [['impersonate-user', 'kubernetes-admin, bob@example.com']]],
+    ['a node as the second of two Impersonate-User headers', [['impersonate-user', 'bob,system:node:worker-1']]],
   ])('asks the strongest level for %s even with impersonation off', (_what, headers) => {
     const g = checkGuardrails(example, req(headers));
     expect(g?.contribution).toMatchObject({ level: 2, maxAge: 300, codes: ['impersonation_privileged'] });

@@ -103,6 +103,25 @@ describe('rule matching', () => {
     expect([...rules(method, target)].sort()).toEqual([...expected].sort());
   });
 
+  // A server-side apply creates what does not exist, and kube then authorizes `create` as well.
+  it.each<[string | undefined, string | undefined, string[]]>([
+    ['application/apply-patch+yaml', undefined, ['rbac']],
+    ['application/apply-patch+yaml; charset=utf-8', undefined, ['rbac']],
+    ['application/apply-patch+cbor', undefined, ['rbac']],
+    ['Application/Apply-Patch+YAML', undefined, ['rbac']],
+    ['application/merge-patch+json, application/apply-patch+yaml', undefined, ['rbac']],
+    ['application/merge-patch+json', undefined, ['default']],
+    ['application/strategic-merge-patch+json', undefined, ['default']],
+    ['application/json-patch+json', undefined, ['default']],
+    [undefined, undefined, ['default']],
+    // No name: kube's apply needs one, so nothing is created (and the verb would not be patch).
+    ['application/apply-patch+yaml', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', ['default']],
+  ])('PATCH with Content-Type %s: a rule about create applies too (%s)', (contentType, target, expected) => {
+    const req = kubeReq('PATCH', target ?? '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/x');
+    const headers = new Map(contentType === undefined ? [] : [['content-type', contentType]]);
+    expect(policy.evaluate({ ...req, headers }, who()).rules).toEqual(expected);
+  });
+
   it('matches hosts by glob, and /admin/** covers /admin itself', () => {
     expect(rules('GET', '/admin', 'grafana.dash.test')).toEqual(['admin']);
     expect(rules('GET', '/admin/users', 'grafana.dash.test')).toEqual(['admin']);

@@ -359,9 +359,15 @@ describe('stepgate agrees with kube-apiserver or refuses (property)', () => {
       fc.property(fc.constantFrom(...METHODS), cleanTarget, (method, [prefix, segs, trailing, query]) => {
         const t = target(prefix, segs, trailing, query);
         const built = build(method, t);
-        expect(built.ok, t).toBe(true);
         const model = kubeModel(method, t);
         if (model === 'bad request') throw new Error(`model refused ${t}`);
+        // The root /proxy prefix (verb proxy) has not been served since Kubernetes 1.10: no client
+        // sends it, and stepgate refuses it rather than let proxy rules miss it.
+        if (model.verb === 'proxy') {
+          expect(built.ok, t).toBe(false);
+          return;
+        }
+        expect(built.ok, t).toBe(true);
         expect(observed(built)).toEqual(comparable(model));
       }),
       { numRuns: 3000 },

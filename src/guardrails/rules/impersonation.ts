@@ -99,7 +99,19 @@ export function checkImpersonation(headers: ReadonlyMap<string, string>, setting
 function privilegedTargets(headers: ReadonlyMap<string, string>, s: Pick<GuardrailSettings, 'privilegedUser' | 'privilegedGroup'>): string[] {
   const out: string[] = [];
   const user = headers.get('impersonate-user');
-  if (user !== undefined && s.privilegedUser(user.trim())) out.push(`user ${clip(user.trim())}`);
+  if (user !== undefined) {
+    // kube runs as the first of several Impersonate-User headers (Header.Get), which Envoy joins
+    // with ',' before stepgate sees them: `system:admin` then `bob` arrives as "system:admin,bob".
+    // Every part is a candidate, and so is the whole (a single header kube reads as one name).
+    const whole = user.trim();
+    if (s.privilegedUser(whole)) out.push(`user ${clip(whole)}`);
+    else if (whole.includes(',')) {
+      for (const u of whole.split(',')) {
+        const name = u.trim();
+        if (out.length < 5 && s.privilegedUser(name)) out.push(`user ${clip(name)}`);
+      }
+    }
+  }
   const groups = headers.get('impersonate-group');
   if (groups !== undefined) {
     for (const g of groups.split(',')) {
