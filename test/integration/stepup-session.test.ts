@@ -22,6 +22,8 @@ let client: CheckClient;
 let base: string;
 let yaml: string;
 let offsetMs = 0;
+/** The device cookie the last completed step-up gave (or confirmed to) this browser. */
+let device: string | undefined;
 
 beforeAll(async () => {
   op = await MiniOp.start(CLIENT_ID);
@@ -52,12 +54,22 @@ async function session(): Promise<string> {
   const code = op.code({ nonce: authorize.searchParams.get('nonce')!, auth_time: Math.floor((Date.now() + offsetMs) / 1000) });
   const done = await http(`${base}/.stepgate/callback?${new URLSearchParams({ code, state: authorize.searchParams.get('state')! })}`, { headers: { cookie: `${stateName}=${stateCookie}` } });
   expect(done.status).toBe(200);
-  return setCookies(done).stepgate_session!;
+  const set = setCookies(done);
+  device = set.stepgate_device ?? device;
+  return set.stepgate_session!;
 }
 
 // The default rule (aal1 within 12 hours) is far longer than either lifetime: only the session's own
 // lifetime can end it here.
 const home = (cookie: string) => client.check(checkRequest({ host: DASH, path: '/', headers: { ...BROWSER_HEADERS, cookie: `stepgate_session=${cookie}` } }));
+
+describe('a step-up that ends on the done page (no return URL)', () => {
+  it('gives the browser its device cookie too, like one that returns to rd', async () => {
+    device = undefined;
+    await session();
+    expect(device).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
+  });
+});
 
 describe('stepup.session.lifetime_seconds shortened by a reload', () => {
   it('ends a session older than the new lifetime, keeps a younger one, and the cookie\'s own end still holds', async () => {
