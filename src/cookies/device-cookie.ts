@@ -36,10 +36,31 @@ export class DeviceCookies {
     return { value, setCookie: cookieHeader(DEVICE_COOKIE, value, { maxAge: LIFETIME_SECONDS, path: '/', domain: this.domain }) };
   }
 
-  /** The device id in a Cookie header when its signature holds; undefined otherwise. */
+  /**
+   * The device id in a Cookie header when its signature holds; undefined otherwise. Usually one
+   * cookie; a browser can hold two (a host-only one and one for `stepup.session.domain` after the
+   * domain changed, the older sent first): the first that verifies names the device, so one signed
+   * with a key since removed does not hide the valid one. At most four are looked at.
+   */
   fromCookieHeader(header: string | undefined): string | undefined {
-    const value = cookieValue(header, DEVICE_COOKIE);
-    if (value === undefined || value === '') return undefined;
+    const first = cookieValue(header, DEVICE_COOKIE);
+    if (first === undefined) return undefined;
+    const id = this.verify(first);
+    if (id !== undefined) return id;
+    // Rare: the first does not verify. The others, in order (the first again costs a memo hit).
+    let seen = 0;
+    for (const part of header!.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq < 0 || part.slice(0, eq).trim() !== DEVICE_COOKIE) continue;
+      if (++seen > 4) break;
+      const found = this.verify(part.slice(eq + 1).trim());
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  private verify(value: string): string | undefined {
+    if (value === '') return undefined;
     const hit = this.verified.get(value);
     if (hit !== undefined || this.verified.has(value)) return hit;
     const id = this.check(value);

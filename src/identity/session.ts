@@ -55,11 +55,21 @@ export class SessionIdentities {
       // Sessions minted before the callback refused a future auth_time must not stay "fresh".
       const future = futureTimestamp(p, this.now(), this.issuerConfig.clock_tolerance_seconds);
       if (future) return { reason: 'session_invalid', detail: `the session's ${future.detail}` };
+      // The sealed exp is the lifetime in force when the session was minted. The lifetime applies
+      // live, counted from the authentication: a reload that shortens it (tightening access during
+      // an incident) ends older sessions on their next request too, not only those minted after it.
+      if (typeof p.auth_time !== 'number') return { reason: 'session_invalid', detail: 'the session records no auth_time' };
+      const lifetime = this.codec.lifetimeSeconds;
+      const end = p.auth_time + lifetime;
+      if (end <= Math.floor(this.now() / 1000)) {
+        return { reason: 'session_expired', detail: `the session's authentication is older than stepup.session.lifetime_seconds (${lifetime}s)` };
+      }
       const subject = p[this.issuerConfig.subject_claim];
       return buildIdentity(
         this.issuerConfig,
         typeof subject === 'string' && subject !== '' ? subject : p.sub,
-        p,
+        // The identity (and its cache entry) ends at whichever comes first.
+        typeof p.exp === 'number' && p.exp <= end ? p : { ...p, exp: end },
         this.assurance,
         this.config.identity_headers,
         // The risk engine's "same session": the cookie's own hash (once per cookie, then cached).

@@ -66,7 +66,10 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     }
     consider(at, 'new_network', what);
   }
-  if (has('new_device') && ctx.device.strength !== 'fingerprint') consider(h.deviceSince - grace, 'new_device', `new ${ctx.device.strength === 'certificate' ? 'client certificate' : 'browser'}`);
+  if (has('new_device') && ctx.device.strength !== 'fingerprint') {
+    const what = ctx.device.strength === 'certificate' ? 'client certificate' : ctx.device.strength === 'session' ? 'browser (a step-up session without its device cookie)' : 'browser';
+    consider(h.deviceSince - grace, 'new_device', `new ${what}`);
+  }
   if (has('ua_family_change')) consider(h.clientSince - grace, 'ua_family_change', `new client ${ctx.device.uaFamily}`);
   // A login older than the device it is used from: a sign-in on that device (or at most
   // `grace_seconds` before it appeared) is what the owner of the session can produce.

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
  * 3. a weak fingerprint of the user agent and its client hints.
  * Ids are hashes: a certificate subject or a user agent is not something to keep in clear.
  */
-export type DeviceStrength = 'certificate' | 'cookie' | 'fingerprint' | 'none';
+export type DeviceStrength = 'certificate' | 'cookie' | 'session' | 'fingerprint' | 'none';
 
 export interface Device {
   id: string;
@@ -20,6 +20,19 @@ export interface Device {
 }
 
 export const NO_DEVICE: Device = Object.freeze({ id: '', strength: 'none', uaFamily: '', platform: '' });
+
+/**
+ * The device of a step-up session presented without a valid device cookie (and no certificate).
+ * The callback that minted the session gave its browser a device cookie, or found a valid one
+ * there, so such a session has left the browser it was made in, or its cookie was held back. The
+ * user-agent fingerprint says nothing then (whoever copies the session can copy the user agent),
+ * and no device at all would say even less: the device is the session itself, never proven,
+ * judged like an unknown device cookie (`new_device` binds the requirement to a sign-in after its
+ * first sighting). A new step-up makes a new session, and gives its browser a device cookie.
+ */
+export function sessionWithoutCookie(d: Device, session: string): Device {
+  return Object.freeze({ id: `session:${digest(session)}`, strength: 'session', uaFamily: d.uaFamily, platform: d.platform });
+}
 
 export interface DeviceInputs {
   principal: string;

@@ -8,7 +8,7 @@ import type { ObservedAll, Observation, StateStore, SubjectHistory, WorkHistory,
 import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
 import type { DeviceCookies } from '../cookies/device-cookie.js';
-import { clientKind, DeviceResolver, type Device } from './device.js';
+import { clientKind, DeviceResolver, sessionWithoutCookie, type Device } from './device.js';
 import { contextBound, bindToContext, isDiscovery, sensitiveObject, type ContextBound } from './context-bound.js';
 import { scoreRisk, type Score } from './score.js';
 import type { Action, SignalContext, Travel } from './signals/context.js';
@@ -191,7 +191,8 @@ export class RiskEngine {
     const h = req.headers;
     const address = clientAddress(req.sourceAddress, req.clientResolved ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses);
     const userAgent = h.get('user-agent');
-    const device = this.devices.resolve({
+    const keys = this.keysOf(who);
+    let device = this.devices.resolve({
       principal: req.sourcePrincipal,
       xfcc: h.get('x-forwarded-client-cert'),
       deviceCookie: this.o.deviceCookies?.fromCookieHeader(h.get('cookie')),
@@ -199,9 +200,13 @@ export class RiskEngine {
       secChUa: h.get('sec-ch-ua'),
       secChUaPlatform: h.get('sec-ch-ua-platform'),
     });
+    // A step-up session comes with the device cookie its browser was given: without one, the
+    // fingerprint is no evidence of the device (device.ts, sessionWithoutCookie).
+    if (who.source === 'session' && this.o.deviceCookies !== undefined && (device.strength === 'fingerprint' || device.strength === 'none')) {
+      device = sessionWithoutCookie(device, keys.session);
+    }
     const client = clientKind(device.uaFamily, userAgent ?? '');
     const kube = req.kube;
-    const keys = this.keysOf(who);
     const destructive = kube !== undefined && (kube.verb === 'delete' || kube.verb === 'deletecollection');
     const paceObject = sensitiveObject(kube, base);
     const counted = !isDiscovery(req);

@@ -38,6 +38,20 @@ describe('device cookie', () => {
     expect(rotated.issue().value.startsWith('b.')).toBe(true);
   });
 
+  it('with two device cookies (a host-only one and one for the session domain), the first that verifies names the device', () => {
+    // After stepup.session.domain changed, a browser sends the older host-only cookie first; once
+    // the key that signed it is removed it no longer verifies, and must not hide the valid one (a
+    // step-up session without a valid device cookie is judged as a device never proven).
+    const gone = new DeviceCookies(parseKeyList(`z:${k2}`, 'K'), undefined).issue().value;
+    const { value } = cookies.issue();
+    const id = value.split('.')[1];
+    expect(cookies.fromCookieHeader(`stepgate_device=${gone}; a=1; stepgate_device=${value}`)).toBe(id);
+    expect(cookies.fromCookieHeader(`stepgate_device=; stepgate_device=${value}`)).toBe(id);
+    expect(cookies.fromCookieHeader(`stepgate_device=${value}; stepgate_device=${gone}`)).toBe(id);
+    expect(cookies.fromCookieHeader(`x_stepgate_device=${value}; stepgate_device=${gone}`)).toBeUndefined();
+    expect(cookies.fromCookieHeader(`${Array.from({ length: 10 }, () => `stepgate_device=${gone}`).join('; ')}`)).toBeUndefined();
+  });
+
   it('is the middle evidence for the risk engine: stronger than a fingerprint, weaker than a certificate', () => {
     const r = new DeviceResolver(false);
     const ua = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36';

@@ -24,7 +24,8 @@ export const deviceSignal: Signal = (ctx, cfg, out) => {
   if (d.id !== '' && !h.deviceKnown) {
     // A certificate or a signed device cookie is a device; a fingerprint only resembles one.
     const w = d.strength === 'fingerprint' ? cfg.new_device_fingerprint : cfg.new_device;
-    if (w > 0) out.push({ code: 'new_device', weight: w, detail: `${d.strength} device not seen for this subject (${h.knownDevices} known)` });
+    const what = d.strength === 'session' ? 'step-up session without its device cookie, a device' : `${d.strength} device`;
+    if (w > 0) out.push({ code: 'new_device', weight: w, detail: `${what} not seen for this subject (${h.knownDevices} known)` });
   }
   // A change needs a usual client to change from: a new subject, or automation that never proves
   // one, has none (first_seen and the rest speak for them).

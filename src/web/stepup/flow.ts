@@ -310,23 +310,22 @@ export class StepUpFlow {
     }
     const session = await rt.sessionCodec!.create(sessionClaims(rt.config, claims, acr, amr, authTime), this.deps.now());
     if (!session) return this.fail('stepup_auth_too_old', 'authentication older than the session lifetime', [clear], { ...base, ...who });
-    const headers: [string, string][] = [
+    const cookies: [string, string][] = [
       ['set-cookie', rt.sessionCodec!.setCookie(session.value, session.maxAge)],
       ['set-cookie', clear],
-      ['cache-control', 'no-store'],
-      ['referrer-policy', 'no-referrer'],
     ];
     // The browser that just proved itself gets a device id, unless it already holds a valid one:
-    // the risk engine learns it with this step-up and recognises the laptop from then on.
+    // the risk engine learns it with this step-up and recognises the laptop from then on. On the
+    // done page as well as on the redirect: a step-up without a return URL is a step-up too.
     if (rt.deviceCookies && rt.deviceCookies.fromCookieHeader(cookieHeader) === undefined) {
-      headers.push(['set-cookie', rt.deviceCookies.issue().setCookie]);
+      cookies.push(['set-cookie', rt.deviceCookies.issue().setCookie]);
     }
     const audit: FlowAudit = { event: 'stepup.flow', outcome: 'completed', ...base, ...who, issuer: typeof claims.iss === 'string' ? claims.iss : undefined };
     if (flow.rd) {
       audit.return_host = new URL(flow.rd).host;
-      return { status: 302, headers: [['location', flow.rd], ...headers], body: '', audit };
+      return { status: 302, headers: [['location', flow.rd], ...cookies, ['cache-control', 'no-store'], ['referrer-policy', 'no-referrer']], body: '', audit };
     }
-    return { status: 200, headers: [...PAGE_HEADERS, ...headers.slice(0, 2)], body: donePage(), audit };
+    return { status: 200, headers: [...PAGE_HEADERS, ...cookies], body: donePage(), audit };
   }
 
   notFound(): FlowResponse {
