@@ -99,7 +99,9 @@ export function hostOnly(authority: string): string | undefined {
   const a = authority.toLowerCase();
   if (a.startsWith('[')) {
     const end = a.indexOf(']');
-    host = end > 1 && /^[0-9a-f:.]+$/.test(a.slice(1, end)) ? a.slice(0, end + 1) : undefined;
+    // After the bracket only a port may follow: `[::1]junk` is no authority a server would route.
+    const rest = end > 1 ? a.slice(end + 1) : '';
+    host = end > 1 && /^[0-9a-f:.]+$/.test(a.slice(1, end)) && (rest === '' || /^:\d{1,5}$/.test(rest)) ? a.slice(0, end + 1) : undefined;
   } else {
     const colon = a.lastIndexOf(':');
     const h = colon >= 0 && /^\d{1,5}$/.test(a.slice(colon + 1)) ? a.slice(0, colon) : a;
