@@ -63,3 +63,15 @@ export interface RawRequest {
 }
 
 export const IDENTITY_HEADER_PREFIX = 'x-stepgate-';
+
+/**
+ * Whether a (lower-case) header name is in stepgate's namespace as any upstream reads it: `x-stepgate-*`,
+ * and the spellings with '_' for '-' (`x_stepgate_subject`, `x-stepgate_level`), which servers that
+ * name headers the CGI way (Rack, WSGI, PHP: HTTP_X_STEPGATE_LEVEL) read as the header stepgate
+ * sets (CVE-2024-45614 is Puma's case of it). Envoy passes such names by default
+ * (headers_with_underscores_action: ALLOW). One character test for ordinary names.
+ */
+export function inIdentityNamespace(name: string): boolean {
+  if (name.startsWith(IDENTITY_HEADER_PREFIX)) return true;
+  return name.length > IDENTITY_HEADER_PREFIX.length && name.charCodeAt(0) === 120 && name.includes('_') && name.replaceAll('_', '-').startsWith(IDENTITY_HEADER_PREFIX);
+}

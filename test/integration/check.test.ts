@@ -116,6 +116,22 @@ describe('health and allow', () => {
     expect(res.ok_response!.headers_to_remove).toEqual(['x-stepgate-approved']);
   });
 
+  it('strips the underscore spellings of x-stepgate-* too: CGI-style upstreams read them as the same header', async () => {
+    // Rack (Puma, CVE-2024-45614), WSGI and PHP name a header by upper-casing it and turning '-'
+    // into '_', so `x-stepgate_level` becomes HTTP_X_STEPGATE_LEVEL like the header we set. Envoy
+    // passes underscores in header names by default (headers_with_underscores_action: ALLOW).
+    const headers = { 'x-stepgate_level': 'aal3', x_stepgate_subject: 'admin', 'X_StepGate-Email': 'admin@example.com', 'x-stepgate-groups_': 'admins' };
+    for (const raw of [false, true]) {
+      const res = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token(), headers, raw });
+      expect(res.status.code, `raw=${raw}`).toBe(0);
+      expect(okHeader(res, 'x-stepgate-level')).toBe('aal1');
+      expect([...res.ok_response!.headers_to_remove!].sort(), `raw=${raw}`).toEqual(['x-stepgate-groups_', 'x-stepgate_level', 'x_stepgate-email', 'x_stepgate_subject']);
+    }
+    // Names that only resemble ours are the application's and pass untouched.
+    const other = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token(), headers: { x_stepgates: '1', 'x-stepgatex-a': '1', 'xx-stepgate_a': '1' } });
+    expect(other.ok_response!.headers_to_remove ?? []).toEqual([]);
+  });
+
   it('verifies RS256, ES256 and EdDSA tokens', async () => {
     for (const kid of ['rs256-1', 'es256-1', 'eddsa-1']) {
       const res = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({}, { kid }) });
