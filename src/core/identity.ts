@@ -114,10 +114,12 @@ function stringList(v: unknown): readonly string[] {
  * A list claim as one header: its strings joined with ','. Upstreams split it there again (Grafana's
  * auth-proxy groups, the oauth2-proxy convention), so an element that itself holds a ',' would arrive
  * as two: a group someone named `qa,grafana-admins` in a self-service directory would read as
- * membership of grafana-admins. Such an element cannot be sent faithfully and is left out.
+ * membership of grafana-admins. Grafana also reads a value that starts with '[' as a JSON list, which
+ * two elements `["grafana-admins"` and `"x"]` would make. Such elements cannot be sent faithfully and
+ * are left out.
  */
 function listHeader(v: readonly unknown[]): string {
-  return stringList(v).filter((s) => !s.includes(',')).join(',');
+  return stringList(v).filter((s) => !s.includes(',') && !s.trimStart().startsWith('[')).join(',');
 }
 
 /** Header values must not carry CR/LF or other controls: claims are text the IdP's users influence. */

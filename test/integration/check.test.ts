@@ -132,17 +132,20 @@ describe('health and allow', () => {
     expect(other.ok_response!.headers_to_remove ?? []).toEqual([]);
   });
 
-  it('a list claim\'s element with a comma is left out of its header: joined, it would read as two values upstream', async () => {
+  it('a list claim\'s element with a comma, or a leading [, is left out of its header: joined, it would read as other values upstream', async () => {
     // Upstreams split a list header on ',' (Grafana's auth proxy groups, oauth2-proxy's convention):
     // a group someone could name `qa,grafana-admins` in a self-service directory must not arrive as
     // membership of grafana-admins.
-    const token = await issuer.token({ sub: 'mallory@example.com', groups: ['engineers', 'qa,grafana-admins', ' ,admins', 'sre'] });
+    const token = await issuer.token({ sub: 'mallory@example.com', groups: ['engineers', 'qa,grafana-admins', ' ,admins', 'sre', ' ["grafana-admins"'] });
     const res = await check({ path: '/api/v1/namespaces/dev/pods', token });
     expect(res.status.code).toBe(0);
     expect(okHeader(res, 'x-stepgate-groups')).toBe('engineers,sre');
     // A scalar string claim is the IdP's one value and is sent as it is.
     const named = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({ sub: 'carol@example.com', email: 'carol@example.com', groups: 'qa' }) });
     expect(okHeader(named, 'x-stepgate-groups')).toBe('qa');
+    // Grafana reads a value that starts with '[' as a JSON list: two elements could spell one.
+    const json = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({ sub: 'trent@example.com', groups: ['["grafana-admins"', '"x"]'] }) });
+    expect(okHeader(json, 'x-stepgate-groups')).toBe('"x"]');
   });
 
   it('verifies RS256, ES256 and EdDSA tokens', async () => {
