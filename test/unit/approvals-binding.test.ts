@@ -447,6 +447,9 @@ describe('impersonation_privileged: running as an all-powerful identity', () => 
     ["kubeadm's bootstrap tokens", [['impersonate-user', 'system:bootstrap:abcdef'], ['impersonate-group', 'system:bootstrappers:kubeadm:default-node-token']]],
     ["OpenShift's superuser", [['impersonate-user', 'system:admin']]],
     ["OpenShift's cluster-admin group", [['impersonate-user', 'bob'], ['impersonate-group', 'system:cluster-admins']]],
+    // Two Impersonate-User headers reach stepgate joined with ',' (Envoy); kube runs as the first.
+    ['system:admin as the first of two Impersonate-User headers', [['impersonate-user', 'system:admin,bob']]],
+    ['a node as the first of two Impersonate-User headers', [['impersonate-user', 'system:node:worker-1, bob']]],
   ])('asks the strongest level for %s even with impersonation off', (_what, headers) => {
     const g = checkGuardrails(example, req(headers));
     expect(g?.contribution).toMatchObject({ level: 2, maxAge: 300, codes: ['impersonation_privileged'] });

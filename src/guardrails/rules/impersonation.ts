@@ -99,7 +99,14 @@ export function checkImpersonation(headers: ReadonlyMap<string, string>, setting
 function privilegedTargets(headers: ReadonlyMap<string, string>, s: Pick<GuardrailSettings, 'privilegedUser' | 'privilegedGroup'>): string[] {
   const out: string[] = [];
   const user = headers.get('impersonate-user');
-  if (user !== undefined && s.privilegedUser(user.trim())) out.push(`user ${clip(user.trim())}`);
+  if (user !== undefined) {
+    // kube runs as the first Impersonate-User header (headers.Get); repeated ones reach stepgate
+    // joined with ',', so each part is checked, as well as the whole (one header with a ',').
+    for (const u of user.includes(',') ? [user, ...user.split(',')] : [user]) {
+      const name = u.trim();
+      if (out.length < 5 && s.privilegedUser(name) && !out.includes(`user ${clip(name)}`)) out.push(`user ${clip(name)}`);
+    }
+  }
   const groups = headers.get('impersonate-group');
   if (groups !== undefined) {
     for (const g of groups.split(',')) {
