@@ -117,10 +117,20 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
   const trusted = proxies.trusts(peer);
   const originalUri = h.get('x-original-uri');
   const forwardedUri = h.get('x-forwarded-uri');
-  const forwardedMethod = h.get('x-original-method') ?? h.get('x-forwarded-method');
+  const originalMethod = h.get('x-original-method');
+  const forwardedMethod = originalMethod ?? h.get('x-forwarded-method');
   const target = originalUri ?? forwardedUri;
   if (!trusted && (target !== undefined || forwardedMethod !== undefined)) {
     return { ok: false, reason: 'request_invalid', detail: `forwarded request headers from untrusted peer ${peer ?? '?'}`, nginx: false };
+  }
+  // Caddy and Traefik set X-Forwarded-Method/-Uri and pass every other client header on; nginx sets
+  // what its configuration names. So a client's own X-Original-URI can arrive from the trusted proxy
+  // beside the proxy's X-Forwarded-Uri (or the other way round): when the two families disagree,
+  // which one the proxy wrote cannot be told, and a guess would judge another request than it sends.
+  const otherMethod = h.get('x-forwarded-method');
+  if ((originalUri !== undefined && forwardedUri !== undefined && originalUri !== forwardedUri) ||
+    (originalMethod !== undefined && otherMethod !== undefined && originalMethod.toUpperCase() !== otherMethod.toUpperCase())) {
+    return { ok: false, reason: 'request_invalid', detail: 'X-Original-* and X-Forwarded-* name different requests', nginx: originalUri !== undefined };
   }
   const sourceAddress = proxies.clientAddress(peer, h.get('x-forwarded-for'));
   // No body reaches a forward-auth subrequest (see bodyMissing below).
