@@ -63,7 +63,7 @@ export function buildIdentity(
   for (const [claim, header] of Object.entries(headers.claims)) {
     const v = payload[claim];
     if (typeof v === 'string') upstream.push(internPair(header, headerSafe(v)));
-    else if (Array.isArray(v)) upstream.push(internPair(header, headerSafe(stringList(v).join(','))));
+    else if (Array.isArray(v)) upstream.push(internPair(header, headerSafe(listHeader(v))));
     else if (typeof v === 'number' || typeof v === 'boolean') upstream.push(internPair(header, String(v)));
   }
   return Object.freeze({
@@ -108,6 +108,18 @@ function stringList(v: unknown): readonly string[] {
   if (typeof v === 'string') return Object.freeze([v]);
   if (!Array.isArray(v)) return Object.freeze([]);
   return Object.freeze(v.filter((x): x is string => typeof x === 'string'));
+}
+
+/**
+ * A list claim as one header: its strings joined with ','. Upstreams split it there again (Grafana's
+ * auth-proxy groups, the oauth2-proxy convention), so an element that itself holds a ',' would arrive
+ * as two: a group someone named `qa,grafana-admins` in a self-service directory would read as
+ * membership of grafana-admins. Grafana also reads a value that starts with '[' as a JSON list, which
+ * two elements `["grafana-admins"` and `"x"]` would make. Such elements cannot be sent faithfully and
+ * are left out.
+ */
+function listHeader(v: readonly unknown[]): string {
+  return stringList(v).filter((s) => !s.includes(',') && !s.trimStart().startsWith('[')).join(',');
 }
 
 /** Header values must not carry CR/LF or other controls: claims are text the IdP's users influence. */

@@ -63,3 +63,20 @@ export interface RawRequest {
 }
 
 export const IDENTITY_HEADER_PREFIX = 'x-stepgate-';
+
+/**
+ * Whether a (lower-case) header name is in stepgate's namespace as any upstream reads it: `x-stepgate-*`,
+ * and the spellings with '_' for '-' (`x_stepgate_subject`, `x-stepgate_level`), which servers that
+ * name headers the CGI way (Rack, WSGI, PHP: HTTP_X_STEPGATE_LEVEL) read as the header stepgate
+ * sets (CVE-2024-45614 is Puma's case of it). Envoy passes such names by default
+ * (headers_with_underscores_action: ALLOW).
+ */
+export function inIdentityNamespace(name: string): boolean {
+  // 'x', 's' at [2], then '-' or '_' at [1]: every other name is out after one or two comparisons
+  // (cheaper than the startsWith it replaces: bench figures in the commit message).
+  if (name.charCodeAt(0) !== 120 || name.charCodeAt(2) !== 115 || name.length < IDENTITY_HEADER_PREFIX.length) return false;
+  const sep = name.charCodeAt(1);
+  if (sep !== 45 && sep !== 95) return false;
+  if (name.startsWith(IDENTITY_HEADER_PREFIX)) return true;
+  return name.includes('_') && name.replaceAll('_', '-').startsWith(IDENTITY_HEADER_PREFIX);
+}

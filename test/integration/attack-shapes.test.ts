@@ -135,6 +135,26 @@ describe('examples/stepgate.yaml: a stolen one-factor token, signed in 10 hours 
   });
 });
 
+// Repeated Impersonate-* headers reach stepgate joined with ',' (Envoy's CheckRequest), while
+// kube-apiserver runs as the first Impersonate-User (headers.Get). A fresh subject per row, so each
+// answer is the guardrail's and not the denial-rate signal's.
+describe('examples/stepgate.yaml: impersonation headers as Envoy joins them', () => {
+  const weakFor = (sub: string) => issuer.token({ sub, email: sub, acr: 'urn:stepgate:aal1', amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) - 600 });
+
+  it.each([
+    ['system:admin,bob', 'two Impersonate-User headers, system:admin first'],
+    ['system:serviceaccount:kube-system:generic-garbage-collector,bob', 'a kube-system service account first'],
+  ])('impersonate-user %s (%s) needs the step-up', async (user, _what) => {
+    const as = await weakFor(`imp-${user.length}@example.com`);
+    expect(reasonOf(await send('GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': user }, 'kube.localhost', as))).toBe('acr_insufficient');
+  });
+
+  it('control: impersonating another engineer is allowed, as the example means (impersonation off)', async () => {
+    const as = await weakFor('imp-control@example.com');
+    expect(reasonOf(await send('GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': 'bob@example.com' }, 'kube.localhost', as))).toBe('allowed');
+  });
+});
+
 // The example's Grafana admin rule (`/admin/**`, `/api/admin/**`: two factors within 15 minutes)
 // against the spellings path-confusion corpora try on a web upstream: case (IIS, .NET, Grafana's
 // own front-end router), trailing dots and spaces (Windows), ';' parameters (`..;` is Tomcat's

@@ -116,6 +116,38 @@ describe('health and allow', () => {
     expect(res.ok_response!.headers_to_remove).toEqual(['x-stepgate-approved']);
   });
 
+  it('strips the underscore spellings of x-stepgate-* too: CGI-style upstreams read them as the same header', async () => {
+    // Rack (Puma, CVE-2024-45614), WSGI and PHP name a header by upper-casing it and turning '-'
+    // into '_', so `x-stepgate_level` becomes HTTP_X_STEPGATE_LEVEL like the header we set. Envoy
+    // passes underscores in header names by default (headers_with_underscores_action: ALLOW).
+    const headers = { 'x-stepgate_level': 'aal3', x_stepgate_subject: 'admin', 'X_StepGate-Email': 'admin@example.com', 'x-stepgate-groups_': 'admins' };
+    for (const raw of [false, true]) {
+      const res = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token(), headers, raw });
+      expect(res.status.code, `raw=${raw}`).toBe(0);
+      expect(okHeader(res, 'x-stepgate-level')).toBe('aal1');
+      expect([...res.ok_response!.headers_to_remove!].sort(), `raw=${raw}`).toEqual(['x-stepgate-groups_', 'x-stepgate_level', 'x_stepgate-email', 'x_stepgate_subject']);
+    }
+    // Names that only resemble ours are the application's and pass untouched.
+    const other = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token(), headers: { x_stepgates: '1', 'x-stepgatex-a': '1', 'xx-stepgate_a': '1' } });
+    expect(other.ok_response!.headers_to_remove ?? []).toEqual([]);
+  });
+
+  it('a list claim\'s element with a comma, or a leading [, is left out of its header: joined, it would read as other values upstream', async () => {
+    // Upstreams split a list header on ',' (Grafana's auth proxy groups, oauth2-proxy's convention):
+    // a group someone could name `qa,grafana-admins` in a self-service directory must not arrive as
+    // membership of grafana-admins.
+    const token = await issuer.token({ sub: 'mallory@example.com', groups: ['engineers', 'qa,grafana-admins', ' ,admins', 'sre', ' ["grafana-admins"'] });
+    const res = await check({ path: '/api/v1/namespaces/dev/pods', token });
+    expect(res.status.code).toBe(0);
+    expect(okHeader(res, 'x-stepgate-groups')).toBe('engineers,sre');
+    // A scalar string claim is the IdP's one value and is sent as it is.
+    const named = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({ sub: 'carol@example.com', email: 'carol@example.com', groups: 'qa' }) });
+    expect(okHeader(named, 'x-stepgate-groups')).toBe('qa');
+    // Grafana reads a value that starts with '[' as a JSON list: two elements could spell one.
+    const json = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({ sub: 'trent@example.com', groups: ['["grafana-admins"', '"x"]'] }) });
+    expect(okHeader(json, 'x-stepgate-groups')).toBe('"x"]');
+  });
+
   it('verifies RS256, ES256 and EdDSA tokens', async () => {
     for (const kid of ['rs256-1', 'es256-1', 'eddsa-1']) {
       const res = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({}, { kid }) });

@@ -201,6 +201,15 @@ describe('HTTP ext_authz (Envoy envoyExtAuthzHttp): the allow answers for every 
     expect(res.headers['x-stepgate-subject']).toBe('alice@example.com');
   });
 
+  it('the _ spellings of x-stepgate-* it was shown are named for removal too (Rack, WSGI and PHP read them as ours)', async () => {
+    const res = await http(`${authz}/api/v1/namespaces/dev/pods`, {
+      headers: { host: 'kube.example.com', authorization: `Bearer ${await issuer.token()}`, 'x-stepgate_level': 'aal3', x_stepgate_subject: 'admin' },
+    });
+    expect(res.status).toBe(200);
+    expect(removals(res.headers)).toEqual(expect.arrayContaining(['x-stepgate_level', 'x_stepgate_subject']));
+    expect(res.headers['x-stepgate-level']).toBe('aal1');
+  });
+
   it('the groups header is named for removal even when Envoy did not forward the client\'s copy', async () => {
     const res = await http(`${authz}/api/v1/namespaces/dev/pods`, { headers: { host: 'kube.example.com', authorization: `Bearer ${await issuer.token({ groups: undefined })}` } });
     expect(res.status).toBe(200);

@@ -451,6 +451,7 @@ describe('impersonation_privileged: running as an all-powerful identity', () => 
     ['the first of two Impersonate-User headers', [['impersonate-user', 'system:admin,bob']]],
     ['the first of two Impersonate-User headers, spaced', [['impersonate-user', 'kubernetes-admin, bob@example.com']]],
     ['a node as the second of two Impersonate-User headers', [['impersonate-user', 'bob,system:node:worker-1']]],
+    ['a node as the first of two Impersonate-User headers', [['impersonate-user', 'system:node:worker-1, bob']]],
   ])('asks the strongest level for %s even with impersonation off', (_what, headers) => {
     const g = checkGuardrails(example, req(headers));
     expect(g?.contribution).toMatchObject({ level: 2, maxAge: 300, codes: ['impersonation_privileged'] });

@@ -6,6 +6,7 @@ import { judge } from '../../src/pipeline/evaluate.js';
 import type { Runtime } from '../../src/pipeline/runtime.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import { cookieValues, upstreamCookie } from '../../src/request/cookies.js';
+import { inIdentityNamespace } from '../../src/request/attributes.js';
 import { presentedCredential } from '../../src/request/credentials.js';
 import { websocketBearer, WS_BEARER_PREFIX } from '../../src/request/websocket.js';
 
@@ -133,5 +134,24 @@ describe('judge: a negative age is never fresh, whatever produced the identity',
     [365 * 86_400, 'token_not_yet_valid'],
   ])('auth_time now + %i s → %s', (ahead, reason) => {
     expect(judge(need, who(nowMs / 1000 + ahead), nowMs, undefined, true, rt).reason).toBe(reason);
+  });
+});
+
+describe('inIdentityNamespace: stepgate\'s header namespace as CGI-style upstreams read it', () => {
+  it.each(['x-stepgate-level', 'x-stepgate-', 'x_stepgate_level', 'x-stepgate_level', 'x_stepgate-email', 'x-stepgate-groups_'])('%s is ours', (name) => {
+    expect(inIdentityNamespace(name)).toBe(true);
+  });
+
+  it.each(['x-stepgate', 'x_stepgate', 'x-stepgatex-a', 'x_stepgates', 'xx-stepgate_a', 'x-forwarded-for', 'x-s', 'stepgate_session', 'accept', '', 'x'])('%s is not', (name) => {
+    expect(inIdentityNamespace(name)).toBe(false);
+  });
+
+  it('agrees with the definition (\'_\' read as \'-\', then the prefix) on any name', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('x-stepgate-', 'x_stepgate_', 'x-stepgate_', 'x_s').chain((p) => fc.string({ maxLength: 8 }).map((s) => p + s))), (name) => {
+        expect(inIdentityNamespace(name)).toBe(name.replaceAll('_', '-').startsWith('x-stepgate-'));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

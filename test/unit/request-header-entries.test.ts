@@ -47,7 +47,7 @@ function observed(p: ParsedCheck) {
 
 const limits = { maxHeaderBytes: 48, maxTotalHeaderBytes: 160 };
 const name = fc.oneof(
-  fc.constantFrom('accept', 'Accept', 'ACCEPT', 'cookie', 'Cookie', 'authorization', 'x-stepgate-email', 'X-Stepgate-Groups', '__proto__', 'constructor', '0', '12', '01', '', ':path', 'upgrade'),
+  fc.constantFrom('accept', 'Accept', 'ACCEPT', 'cookie', 'Cookie', 'authorization', 'x-stepgate-email', 'X-Stepgate-Groups', 'x_stepgate_level', 'X-StepGate_Email', '__proto__', 'constructor', '0', '12', '01', '', ':path', 'upgrade'),
   fc.string({ maxLength: 10 }),
 );
 const value = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ minLength: 30, maxLength: 60 }));

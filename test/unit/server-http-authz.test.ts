@@ -85,6 +85,11 @@ describe('parseAuthzRequest', () => {
     expect(p).toMatchObject({ ok: true, forwardAuth: true, raw: { method, body: undefined, bodyTruncated: false, bodyMissing: missing } });
   });
 
+  it('both header families, as the demo\'s nginx sets them, agree: the request is read as usual', () => {
+    const p = parseAuthzRequest(rt, proxies, fakeRequest({ peer: PROXY, headers: { host: 'grafana.example.com', 'x-original-uri': '/admin', 'x-original-method': 'GET', 'x-forwarded-uri': '/admin', 'x-forwarded-method': 'get' } }));
+    expect(p).toMatchObject({ ok: true, forwardAuth: true, nginx: true, raw: { method: 'GET', target: '/admin' } });
+  });
+
   it('nginx: X-Original-URI marks the request, so its answers take nginx\'s form', () => {
     const p = parseAuthzRequest(rt, proxies, fakeRequest({ peer: PROXY, headers: { host: 'grafana.example.com', 'x-original-uri': '/admin', 'x-original-method': 'GET' } }));
     expect(p).toMatchObject({ ok: true, forwardAuth: true, nginx: true });
@@ -94,6 +99,10 @@ describe('parseAuthzRequest', () => {
     ['forwarded URI from an untrusted peer', { headers: { 'x-forwarded-uri': '/public', 'x-forwarded-method': 'GET' } }, false],
     ['forwarded method alone from an untrusted peer', { headers: { 'x-original-method': 'GET' } }, false],
     ['a forward-auth URI without a method', { peer: PROXY, headers: { 'x-original-uri': '/admin' } }, true],
+    // Caddy and Traefik set X-Forwarded-* and pass every other client header on, so a client's own
+    // X-Original-URI / -Method reach stepgate from the trusted proxy beside the proxy's values.
+    ['a client\'s X-Original-URI beside the proxy\'s X-Forwarded-Uri', { peer: PROXY, headers: { 'x-forwarded-method': 'DELETE', 'x-forwarded-uri': '/api/admin/users/2', 'x-original-uri': '/public/build/app.js', 'x-original-method': 'DELETE' } }, true],
+    ['a client\'s X-Original-Method beside the proxy\'s X-Forwarded-Method', { peer: PROXY, headers: { 'x-forwarded-method': 'DELETE', 'x-forwarded-uri': '/api/admin/users/2', 'x-original-method': 'GET' } }, false],
   ] as const)('%s is request_invalid', (_name, o, nginx) => {
     const p = parseAuthzRequest(rt, proxies, fakeRequest(o));
     expect(p).toMatchObject({ ok: false, reason: 'request_invalid', nginx });

@@ -129,7 +129,7 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
   // which one is the proxy's is not knowable here.
   const conflict =
     (originalUri !== undefined && forwardedUri !== undefined && originalUri !== forwardedUri) ||
-    (originalMethod !== undefined && h.get('x-forwarded-method') !== undefined && originalMethod !== h.get('x-forwarded-method'));
+    (originalMethod !== undefined && h.get('x-forwarded-method') !== undefined && originalMethod.toUpperCase() !== h.get('x-forwarded-method')!.toUpperCase());
   if (conflict) {
     return { ok: false, reason: 'request_invalid', detail: 'X-Original-URI/-Method and X-Forwarded-Uri/-Method name different requests', nginx: originalUri !== undefined };
   }
