@@ -7,7 +7,7 @@ import { clientAddress, compileCidrs, type ClientAddress } from '../request/clie
 import type { ObservedAll, Observation, StateStore, SubjectHistory, WorkHistory, WorkObservation } from '../state/store.js';
 import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
-import type { DeviceCookies } from '../cookies/device-cookie.js';
+import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
 import { clientKind, DeviceResolver, sessionWithoutCookie, type Device } from './device.js';
 import { contextBound, bindToContext, isDiscovery, sensitiveObject, type ContextBound } from './context-bound.js';
 import { scoreRisk, type Score } from './score.js';
@@ -195,7 +195,8 @@ export class RiskEngine {
     let device = this.devices.resolve({
       principal: req.sourcePrincipal,
       xfcc: h.get('x-forwarded-client-cert'),
-      deviceCookie: this.o.deviceCookies?.fromCookieHeader(h.get('cookie')),
+      // Bound to its owner (device-cookie.ts): the subject key is deviceOwner(issuer, subject).
+      deviceCookie: this.o.deviceCookies?.fromCookieHeader(h.get('cookie'), keys.subject),
       userAgent,
       secChUa: h.get('sec-ch-ua'),
       secChUaPlatform: h.get('sec-ch-ua-platform'),
@@ -660,7 +661,7 @@ function burstRefusal(since: number, deletes: number, windowSeconds: number): Co
 const RETRY_WINDOW_MS = 10_000;
 
 function subjectKey(who: Identity): string {
-  return `${who.issuer}\n${who.subject}`;
+  return deviceOwner(who.issuer, who.subject);
 }
 
 /** A request some rule singles out (or weighs) is one that must not go ahead on a guess. */

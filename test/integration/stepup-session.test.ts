@@ -157,6 +157,29 @@ describe('a step-up session away from the browser it was made in (risk engine on
     expect((deniedBody(res).risk as { context?: { code: string } }).context?.code).toBe('new_device');
   });
 
+  // Any host under the session's cookie domain can set a cookie for the whole domain: Mallory, on a
+  // sibling subdomain she controls, plants the device cookie of her own step-up in Carol's browser.
+  it('a device cookie planted in a browser before its step-up is not learned as the new subject\'s device', async () => {
+    const planted = mallory.device!;
+    const carol = await s.stepUp('carol', 0, `stepgate_device=${planted}`);
+    // Carol's step-up gives her browser a device cookie of her own: the planted one names no device of hers.
+    expect(carol.device).toBeTruthy();
+    // Her browser now sends both (the planted one first); hers names the device, and she works.
+    expect(reasonOf(await admin(`stepgate_session=${carol.session}; stepgate_device=${planted}; stepgate_device=${carol.device}`, '10.20.4.18'))).toBe('allowed');
+    // Ten minutes on (past the newcomer's first-sign-in allowance, within the admin rule's 15),
+    // Mallory with Carol's stolen session, in her own browser holding that cookie: a device never
+    // proven for Carol. (Before, the planted cookie was the one Carol's step-up proved.)
+    offsetMs = 700_000;
+    try {
+      const res = await admin(`stepgate_session=${carol.session}; stepgate_device=${planted}`, '10.20.4.99');
+      expect(reasonOf(res)).toBe('auth_too_old');
+      expect((deniedBody(res).risk as { context?: { code: string } }).context?.code).toBe('new_device');
+      expect(reasonOf(await admin(`stepgate_session=${carol.session}; stepgate_device=${planted}; stepgate_device=${carol.device}`, '10.20.4.18'))).toBe('allowed');
+    } finally {
+      offsetMs = 0;
+    }
+  });
+
   it('Alice, in her own browser, is still allowed', async () => {
     expect(reasonOf(await admin(`stepgate_session=${alice.session}; stepgate_device=${alice.device}`, '10.20.4.17'))).toBe('allowed');
   });

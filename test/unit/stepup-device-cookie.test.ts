@@ -1,55 +1,69 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DeviceResolver } from '../../src/risk/device.js';
-import { DeviceCookies } from '../../src/cookies/device-cookie.js';
+import { DeviceCookies, deviceOwner } from '../../src/cookies/device-cookie.js';
 import { parseKeyList } from '../../src/cookies/keys.js';
 
 const key = () => randomBytes(32).toString('base64url');
 const k1 = key();
 const k2 = key();
+const ALICE = deviceOwner('https://idp.example.com', 'alice');
+const MALLORY = deviceOwner('https://idp.example.com', 'mallory');
 
 describe('device cookie', () => {
   const cookies = new DeviceCookies(parseKeyList(`a:${k1}`, 'K'), 'example.com');
 
   it('issues a signed id with a long-lived, HttpOnly, Secure, SameSite=Lax cookie', () => {
-    const { value, setCookie } = cookies.issue();
+    const { value, setCookie } = cookies.issue(ALICE);
     expect(setCookie).toMatch(new RegExp(`^stepgate_device=${value}; Path=/; Max-Age=34560000; HttpOnly; Secure; SameSite=Lax; Domain=example.com$`));
-    expect(cookies.fromCookieHeader(`x=1; stepgate_device=${value}`)).toBe(value.split('.')[1]);
+    expect(cookies.fromCookieHeader(`x=1; stepgate_device=${value}`, ALICE)).toBe(value.split('.')[1]);
     // Each issue is a new device.
-    expect(cookies.issue().value).not.toBe(value);
+    expect(cookies.issue(ALICE).value).not.toBe(value);
   });
 
   it('refuses tampered, foreign and malformed values', () => {
-    const { value } = cookies.issue();
+    const { value } = cookies.issue(ALICE);
     const [kid, id, mac] = value.split('.') as [string, string, string];
     const flip = (s: string) => (s[0] === 'A' ? 'B' : 'A') + s.slice(1);
     for (const bad of [`${kid}.${flip(id)}.${mac}`, `${kid}.${id}.${flip(mac)}`, `b.${id}.${mac}`, `${kid}.${id}`, 'garbage', `${kid}.${id}.${mac}x`]) {
-      expect(cookies.fromCookieHeader(`stepgate_device=${bad}`), bad).toBeUndefined();
+      expect(cookies.fromCookieHeader(`stepgate_device=${bad}`, ALICE), bad).toBeUndefined();
     }
-    const foreign = new DeviceCookies(parseKeyList(`a:${k2}`, 'K'), undefined).issue().value;
-    expect(cookies.fromCookieHeader(`stepgate_device=${foreign}`)).toBeUndefined();
-    expect(cookies.fromCookieHeader(undefined)).toBeUndefined();
+    const foreign = new DeviceCookies(parseKeyList(`a:${k2}`, 'K'), undefined).issue(ALICE).value;
+    expect(cookies.fromCookieHeader(`stepgate_device=${foreign}`, ALICE)).toBeUndefined();
+    expect(cookies.fromCookieHeader(undefined, ALICE)).toBeUndefined();
   });
 
   it('keeps recognising devices across a key rotation', () => {
-    const old = new DeviceCookies(parseKeyList(`a:${k1}`, 'K'), undefined).issue().value;
+    const old = new DeviceCookies(parseKeyList(`a:${k1}`, 'K'), undefined).issue(ALICE).value;
     const rotated = new DeviceCookies(parseKeyList(`b:${k2},a:${k1}`, 'K'), undefined);
-    expect(rotated.fromCookieHeader(`stepgate_device=${old}`)).toBe(old.split('.')[1]);
-    expect(rotated.issue().value.startsWith('b.')).toBe(true);
+    expect(rotated.fromCookieHeader(`stepgate_device=${old}`, ALICE)).toBe(old.split('.')[1]);
+    expect(rotated.issue(ALICE).value.startsWith('b.')).toBe(true);
   });
 
   it('with two device cookies (a host-only one and one for the session domain), the first that verifies names the device', () => {
     // After stepup.session.domain changed, a browser sends the older host-only cookie first; once
     // the key that signed it is removed it no longer verifies, and must not hide the valid one (a
     // step-up session without a valid device cookie is judged as a device never proven).
-    const gone = new DeviceCookies(parseKeyList(`z:${k2}`, 'K'), undefined).issue().value;
-    const { value } = cookies.issue();
+    const gone = new DeviceCookies(parseKeyList(`z:${k2}`, 'K'), undefined).issue(ALICE).value;
+    const { value } = cookies.issue(ALICE);
     const id = value.split('.')[1];
-    expect(cookies.fromCookieHeader(`stepgate_device=${gone}; a=1; stepgate_device=${value}`)).toBe(id);
-    expect(cookies.fromCookieHeader(`stepgate_device=; stepgate_device=${value}`)).toBe(id);
-    expect(cookies.fromCookieHeader(`stepgate_device=${value}; stepgate_device=${gone}`)).toBe(id);
-    expect(cookies.fromCookieHeader(`x_stepgate_device=${value}; stepgate_device=${gone}`)).toBeUndefined();
-    expect(cookies.fromCookieHeader(`${Array.from({ length: 10 }, () => `stepgate_device=${gone}`).join('; ')}`)).toBeUndefined();
+    expect(cookies.fromCookieHeader(`stepgate_device=${gone}; a=1; stepgate_device=${value}`, ALICE)).toBe(id);
+    expect(cookies.fromCookieHeader(`stepgate_device=; stepgate_device=${value}`, ALICE)).toBe(id);
+    expect(cookies.fromCookieHeader(`stepgate_device=${value}; stepgate_device=${gone}`, ALICE)).toBe(id);
+    expect(cookies.fromCookieHeader(`x_stepgate_device=${value}; stepgate_device=${gone}`, ALICE)).toBeUndefined();
+    expect(cookies.fromCookieHeader(`${Array.from({ length: 10 }, () => `stepgate_device=${gone}`).join('; ')}`, ALICE)).toBeUndefined();
+  });
+
+  it('names a device only for the subject whose step-up it was issued in', () => {
+    // A cookie from mallory's own step-up, planted in alice's browser from a sibling subdomain,
+    // is no device of alice's (her next step-up then gets its own), and alice's is none of mallory's.
+    const mallorys = cookies.issue(MALLORY).value;
+    expect(cookies.fromCookieHeader(`stepgate_device=${mallorys}`, MALLORY)).toBe(mallorys.split('.')[1]);
+    expect(cookies.fromCookieHeader(`stepgate_device=${mallorys}`, ALICE)).toBeUndefined();
+    expect(cookies.fromCookieHeader(`stepgate_device=${mallorys}`, deviceOwner('https://other-idp.example.com', 'mallory'))).toBeUndefined();
+    const alices = cookies.issue(ALICE).value;
+    expect(cookies.fromCookieHeader(`stepgate_device=${mallorys}; stepgate_device=${alices}`, ALICE)).toBe(alices.split('.')[1]);
+    expect(cookies.fromCookieHeader(`stepgate_device=${alices}`, MALLORY)).toBeUndefined();
   });
 
   it('is the middle evidence for the risk engine: stronger than a fingerprint, weaker than a certificate', () => {

@@ -11,7 +11,7 @@ import { donePage, errorPage, PAGE_HEADERS, SESSION_PAGE_HEADERS, sessionPage, s
 import { checkOrigin } from '../approvals/csrf.js';
 import type { Identity } from '../../core/identity.js';
 import { buildAttributes } from '../../request/build.js';
-import { DEVICE_COOKIE } from '../../cookies/device-cookie.js';
+import { DEVICE_COOKIE, deviceOwner } from '../../cookies/device-cookie.js';
 import { cookieHeader as setCookieHeader } from '../../cookies/session.js';
 import { STATE_PREFIX } from '../../cookies/state.js';
 import { ReturnTo } from './return-to.js';
@@ -308,7 +308,8 @@ export class StepUpFlow {
       const detail = authTime === undefined ? 'no auth_time' : `authenticated ${now - authTime}s ago, max_age ${flow.maxAge}s`;
       return this.fail('stepup_auth_too_old', detail, [clear], { ...base, ...who });
     }
-    const session = await rt.sessionCodec!.create(sessionClaims(rt.config, claims, acr, amr, authTime), this.deps.now());
+    const sc = sessionClaims(rt.config, claims, acr, amr, authTime);
+    const session = await rt.sessionCodec!.create(sc, this.deps.now());
     if (!session) return this.fail('stepup_auth_too_old', 'authentication older than the session lifetime', [clear], { ...base, ...who });
     const cookies: [string, string][] = [
       ['set-cookie', rt.sessionCodec!.setCookie(session.value, session.maxAge)],
@@ -317,8 +318,9 @@ export class StepUpFlow {
     // The browser that just proved itself gets a device id, unless it already holds a valid one:
     // the risk engine learns it with this step-up and recognises the laptop from then on. On the
     // done page as well as on the redirect: a step-up without a return URL is a step-up too.
-    if (rt.deviceCookies && rt.deviceCookies.fromCookieHeader(cookieHeader) === undefined) {
-      cookies.push(['set-cookie', rt.deviceCookies.issue().setCookie]);
+    const owner = deviceOwner(sc.iss, sessionSubject(rt.config, sc));
+    if (rt.deviceCookies && rt.deviceCookies.fromCookieHeader(cookieHeader, owner) === undefined) {
+      cookies.push(['set-cookie', rt.deviceCookies.issue(owner).setCookie]);
     }
     const audit: FlowAudit = { event: 'stepup.flow', outcome: 'completed', ...base, ...who, issuer: typeof claims.iss === 'string' ? claims.iss : undefined };
     if (flow.rd) {
@@ -412,6 +414,13 @@ function isApprovalPage(rt: Runtime, rd: string): boolean {
   const base = approvalBaseUrl(rt.config.stepup.url);
   if (rd === base.slice(0, -1)) return true;
   return rd.startsWith(base) && APPROVAL_ID.test(rd.slice(base.length));
+}
+
+/** The subject the session's identity will have (identity/session.ts reads it the same way). */
+function sessionSubject(config: Config, sc: SessionClaims): string {
+  const claim = config.issuers.find((i) => i.issuer === sc.iss)?.subject_claim ?? 'sub';
+  const s = claim === 'sub' ? sc.sub : sc.extra[claim];
+  return typeof s === 'string' && s !== '' ? s : sc.sub;
 }
 
 function sessionClaims(config: Config, claims: JWTPayload, acr: string | undefined, amr: string[], authTime: number): SessionClaims {
