@@ -138,6 +138,9 @@ export function replayJsonPatch(ops: unknown): ParsedBody {
       case 'add':
       case 'replace':
         if (!Object.hasOwn(op, 'value')) return unreadable('body_unreadable', `JSON patch operation ${i} has no value`);
+        // An object set by add or replace takes the place of whatever kube had there (RFC 6902:
+        // an add to an existing member replaces it), so what it leaves out is removed.
+        if (isObject(op.value)) REPLACING.add(op.value);
         if (tokens.length === 0) {
           // Replacing the whole document: what it sets is the value itself.
           root = isObject(op.value) ? op.value : {};
@@ -192,6 +195,18 @@ const INDEX = /^([-+]?[0-9]+|-)$/;
 function stableIndex(token: string): string | undefined {
   if (!/^\+?[0-9]+$/.test(token)) return undefined; // '-' appends, negative counts from the end
   return token.replace(/^\+?0*(?=[0-9])/, '');
+}
+
+/**
+ * Objects a JSON patch sets whole (the value of an `add` or `replace`): kube drops every key of the
+ * object they replace that they do not list. Kept beside the documents, not in them, so that rules
+ * and cluster policies see the patch's own keys only.
+ */
+const REPLACING = new WeakSet<object>();
+
+/** Whether a JSON patch sets this object whole, replacing what kube had at its place. */
+export function setsWhole(o: unknown): boolean {
+  return typeof o === 'object' && o !== null && REPLACING.has(o);
 }
 
 /**

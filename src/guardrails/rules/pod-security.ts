@@ -117,7 +117,7 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
       }
     }
   }
-  if (meta && isObject(meta.annotations)) checkAnnotations(meta.annotations, `${metaPath ?? 'metadata'}.annotations`, ctx);
+  if (meta) checkPodAnnotations(meta, metaPath ?? 'metadata', ctx);
 
   for (const { container, path } of containers) {
     const name = nameOf(container);
@@ -171,7 +171,11 @@ function checkCommonContext(sc: Json, who: string, scPath: string, ctx: RuleCont
   }
 }
 
-function checkAnnotations(annotations: Json, path: string, ctx: RuleContext): void {
+/** AppArmor and legacy seccomp settings in the pod's (or the template's) annotations. */
+export function checkPodAnnotations(meta: Json, metaPath: string, ctx: RuleContext): void {
+  const annotations = meta.annotations;
+  if (!isObject(annotations)) return;
+  const path = `${metaPath}.annotations`;
   for (const [key, value] of Object.entries(annotations)) {
     if (typeof value !== 'string') continue;
     const at = `${path}[${JSON.stringify(key.slice(0, 120))}]`;
