@@ -74,6 +74,10 @@ export function parseBody(
       const v = parseJson(text);
       if (!v.ok) return v;
       if (!isObject(v.value)) return unreadable('body_unreadable', 'the body is not a JSON object');
+      if (format === 'strategic-merge-patch') {
+        const problem = directiveProblem(v.value);
+        if (problem !== undefined) return unreadable('body_unreadable', problem);
+      }
       return { ok: true, documents: [v.value], partial: format !== 'json' };
     }
     case 'json-patch': {
@@ -99,6 +103,36 @@ function parseJson(text: string): { ok: true; value: unknown } | (ParsedBody & {
 function parseYamlDocuments(text: string, partial: boolean): ParsedBody {
   const read = readYaml(text);
   return read.ok ? { ok: true, documents: read.documents, partial } : unreadable('body_unreadable', read.detail);
+}
+
+const DELETE_FROM_PRIMITIVE_LIST = '$deleteFromPrimitiveList';
+
+/**
+ * A strategic merge patch directive that sets data under another key. kube's strategic merge
+ * (apimachinery strategicpatch mergeMap) reads `$deleteFromPrimitiveList/<field>` as `<field>`
+ * and removes the listed scalars from it; but when the value is a map, or a list of maps, and the
+ * stored object has `<field>` of the same shape, it merges the value in as data: a
+ * `$deleteFromPrimitiveList/containers: [{name: app, securityContext: {privileged: true}}]` makes
+ * the container privileged. Clients generate the directive only for lists of scalars (finalizers),
+ * so any other value is refused rather than read under a key no rule looks at. The walk is
+ * iterative; readJson has bounded the depth.
+ */
+function directiveProblem(patch: Json): string | undefined {
+  const stack: unknown[] = [patch];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (const item of node) if (typeof item === 'object' && item !== null) stack.push(item);
+    } else if (isObject(node)) {
+      for (const [key, value] of Object.entries(node)) {
+        if (key.startsWith(DELETE_FROM_PRIMITIVE_LIST) && !(Array.isArray(value) && value.every((x) => x === null || typeof x !== 'object'))) {
+          return `the strategic merge patch sets ${quote(key)} to something other than a list of scalars, which kube merges into the field as data`;
+        }
+        if (typeof value === 'object' && value !== null) stack.push(value);
+      }
+    }
+  }
+  return undefined;
 }
 
 /**

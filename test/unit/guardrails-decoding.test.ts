@@ -119,6 +119,10 @@ const DIFFERENCES: Row[] = [
   ['JSON patch: copy into spec through an escaped path', pod, '[{"op":"copy","from":"/metadata/annotations/x","path":"/spec~1..~1spec"}]', JPATCH],
   ['JSON patch: copy to metadata with an invalid from', pod, '[{"op":"copy","from":5,"path":"/metadata/labels/a"}]', JPATCH],
   ['JSON patch: path escapes unescaped as kube does', pod, '[{"op":"add","path":"/spec/hostNetwork","value":true},{"op":"add","path":"/metadata/annotations/a~1b~0c","value":"x"}]', JPATCH],
+  ['strategic merge: $deleteFromPrimitiveList with a list of containers (merged as data)', deploy, `{"spec":{"template":{"spec":{"$deleteFromPrimitiveList/containers":[{"name":"a","securityContext":{"privileged":true}}]}}}}`, SMP],
+  ['strategic merge: $deleteFromPrimitiveList with a map (merged as data)', pod, `{"spec":{"containers":[{"name":"a","$deleteFromPrimitiveList/securityContext":{"capabilities":{"add":["SYS_ADMIN"]}}}]}}`, SMP],
+  ['strategic merge: $deleteFromPrimitiveList with a list holding a map', pod, `{"spec":{"$deleteFromPrimitiveList/volumes":["x",{"name":"h","hostPath":{"path":"/"}}]}}`, SMP],
+  ['template annotation without a spec beside it', deploy, `{"spec":{"template":{"metadata":{"annotations":{"container.apparmor.security.beta.kubernetes.io/a":"unconfined"}}}}}`, MERGE],
 ];
 
 describe('bodies kube reads differently from JSON.parse are flagged', () => {
