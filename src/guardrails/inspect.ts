@@ -1,6 +1,6 @@
 import { isClusterScoped } from '../policy/policy.js';
 import type { KubeRequestInfo } from '../request/kube.js';
-import { clip, CLIP_CHARS } from '../core/redact.js';
+import { ViolationCollector } from './collect.js';
 import { parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';
@@ -80,7 +80,7 @@ export function inspect(
       const parsed = decode(body, contentType, truncated, kube.verb, missing);
       if (parsed.ok) for (const doc of parsed.documents) byUrl.push(...checkSecretType(doc, kube.namespace, settings));
     }
-    return byUrl.length > 0 ? { violations: dedupe(byUrl) } : NO_VIOLATIONS;
+    return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
   }
   const parsed = decode(body, contentType, truncated, kube.verb, missing);
   if (!parsed.ok) return { violations: byUrl, unreadable: parsed.outcome, unreadableDetail: parsed.detail };
@@ -94,7 +94,8 @@ export function inspect(
     const rbacKinds = unique<RbacKind>([RBAC_KEYS.get(urlKey), rbacKindOf(doc.kind)]);
     return { doc, prefix, workloadKeys, kinds: rbacKinds };
   });
-  const violations: Violation[] = byUrl;
+  const violations = new ViolationCollector();
+  for (const v of byUrl) violations.push(v);
   const wildcardRoles = collectWildcardRoles(docs);
   for (const { doc, prefix, workloadKeys, kinds } of docs) {
     const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: violations };
@@ -103,9 +104,16 @@ export function inspect(
     if (urlKey === NETWORK_POLICY_KEY || doc.kind === 'NetworkPolicy') checkNetworkPolicy(doc, prefix, ctx);
     if ((urlKey === '/namespaces' && kube.subresource === '') || doc.kind === 'Namespace') checkNamespaceLabels(doc, prefix, kube.verb, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
-    if (kube.namespace === '' && workloadKeys.length > 0) violations.push(...checkSystemNamespace(kube, settings, ctx.namespace, true));
+    if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);
   }
-  return violations.length > 0 ? { violations: dedupe(violations) } : NO_VIOLATIONS;
+  if (violations.kept.length === 0) return NO_VIOLATIONS;
+  return violations.omitted > 0 ? { violations: violations.kept, omitted: violations.omitted } : { violations: violations.kept };
+}
+
+function collected(vs: readonly Violation[]): GuardrailResult {
+  const c = new ViolationCollector();
+  for (const v of vs) c.push(v);
+  return { violations: c.kept };
 }
 
 /**
@@ -131,23 +139,5 @@ export function namespaceOf(kube: KubeRequestInfo, doc: Json | undefined): strin
 function unique<T extends string>(xs: (T | undefined)[]): T[] {
   const out: T[] = [];
   for (const x of xs) if (x !== undefined && !out.includes(x)) out.push(x);
-  return out;
-}
-
-/**
- * A document read as two kinds with the same pod spec path would report everything twice.
- * Details and paths quote the body (image, role and container names), so they are clipped here,
- * once, for every place that shows them: logs, spans, verdict details and the approval page.
- */
-function dedupe(vs: Violation[]): Violation[] {
-  const seen = new Set<string>();
-  const out: Violation[] = [];
-  for (const v of vs) {
-    const k = `${v.code}\u0000${v.path ?? ''}\u0000${v.detail}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    const long = v.detail.length > CLIP_CHARS || (v.path !== undefined && v.path.length > CLIP_CHARS);
-    out.push(long ? { ...v, detail: clip(v.detail), path: v.path === undefined ? undefined : clip(v.path) } : v);
-  }
   return out;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GuardrailCode } from '../../src/config/guardrail-codes.js';
+import { MAX_VIOLATIONS_PER_CODE } from '../../src/guardrails/collect.js';
 import { inspect } from '../../src/guardrails/inspect.js';
 import { MAX_YAML_CHARS } from '../../src/guardrails/parse.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';
@@ -411,5 +412,28 @@ describe('delete_protected', () => {
     const s = guardSettings('guardrails:\n  delete_protected_namespaces: ["prod-*"]\n');
     expect(codes(inspect(kube('DELETE', '/api/v1/namespaces/prod-eu/secrets/x'), undefined, undefined, false, s))).toEqual(['delete_protected']);
     expect(codes(inspect(kube('DELETE', '/api/v1/namespaces/kube-system/secrets/x'), undefined, undefined, false, s))).toEqual([]);
+  });
+});
+
+describe('a body with thousands of violations', () => {
+  it('keeps the first 20 of each guardrail and counts the rest, so its cost is that of parsing it', () => {
+    const ports = Array.from({ length: 5000 }, (_, i) => ({ containerPort: 80, hostPort: 1000 + i }));
+    const volumes = Array.from({ length: 300 }, (_, i) => ({ name: `v${i}`, hostPath: { path: `/d${i}` } }));
+    const body = JSON.stringify({ kind: 'Deployment', spec: { template: { spec: { volumes, containers: [container({ ports, securityContext: { privileged: true } })] } } } });
+    const r = inspect(kube('POST', '/apis/apps/v1/namespaces/dev/deployments'), body, 'application/json', false, settings);
+    const count = (c: string) => codes(r).filter((x) => x === c).length;
+    expect(count('host_port')).toBe(MAX_VIOLATIONS_PER_CODE);
+    expect(count('host_path_volume')).toBe(MAX_VIOLATIONS_PER_CODE);
+    expect(count('privileged_container')).toBe(1);
+    // The first ones are kept, in body order; the rest are counted.
+    expect(r.violations.find((v) => v.code === 'host_port')?.path).toBe('spec.template.spec.containers[0].ports[0].hostPort');
+    expect(r.omitted).toBe(5000 - MAX_VIOLATIONS_PER_CODE + 300 - MAX_VIOLATIONS_PER_CODE);
+  });
+
+  it('a document read as two kinds still reports each violation once', () => {
+    const body = JSON.stringify({ kind: 'StatefulSet', spec: { template: { spec: { containers: [container({ securityContext: { privileged: true } })] } } } });
+    const r = inspect(kube('POST', '/apis/apps/v1/namespaces/dev/deployments'), body, 'application/json', false, settings);
+    expect(codes(r).filter((c) => c === 'privileged_container')).toHaveLength(1);
+    expect(r.omitted).toBeUndefined();
   });
 });
