@@ -4,7 +4,7 @@ import { parseKubeProtobuf } from './protobuf/decode.js';
 import { isObject, type Json } from './types.js';
 import { readYaml } from './yaml.js';
 
-export { MAX_YAML_CHARS } from './yaml.js';
+export { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, MAX_YAML_TOKENS } from './yaml.js';
 
 /**
  * Decodes a Kubernetes write body into the objects to inspect. A patch yields the object it
