@@ -153,12 +153,22 @@ class ArrayNode {
 }
 
 /**
+ * kube-apiserver refuses a JSON patch with more operations (maxJSONPatchOperations in its patch
+ * handler). A 1 MB body holds about 30,000, each replay step allocating; beyond kube's bound there
+ * is nothing to judge, and refusing keeps the replay's cost bounded for any client.
+ */
+export const MAX_JSON_PATCH_OPERATIONS = 10_000;
+
+/**
  * Replays add/replace operations onto an empty object: the result holds what the patch sets.
  * copy and move set values the patch does not show, so outside metadata they make the body
  * unreadable; remove and test set nothing (a removal only shifts the indices after it).
  */
 export function replayJsonPatch(ops: unknown): ParsedBody {
   if (!Array.isArray(ops)) return unreadable('body_unreadable', 'a JSON patch must be an array of operations');
+  if (ops.length > MAX_JSON_PATCH_OPERATIONS) {
+    return unreadable('body_unreadable', `the JSON patch has ${ops.length} operations; kube refuses more than ${MAX_JSON_PATCH_OPERATIONS}`);
+  }
   let root: Json = {};
   for (let i = 0; i < ops.length; i++) {
     const op: unknown = ops[i];
@@ -216,7 +226,7 @@ function pointerTokens(pointer: string): string[] | undefined {
   return pointer
     .slice(1)
     .split('/')
-    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+    .map((t) => (t.includes('~') ? t.replace(/~1/g, '/').replace(/~0/g, '~') : t));
 }
 
 /**

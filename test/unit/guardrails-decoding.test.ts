@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { inspect } from '../../src/guardrails/inspect.js';
 import { MAX_BODY_DEPTH, readJson } from '../../src/guardrails/json.js';
+import { MAX_JSON_PATCH_OPERATIONS } from '../../src/guardrails/parse.js';
 import { goYamlReadsAsNonString } from '../../src/guardrails/yaml.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';
 import { guardSettings, kube, PINNED } from '../support/guardrails.js';
@@ -339,4 +340,14 @@ describe('JSON patch replay, property: whatever kube ends up privileged is flagg
     );
     expect(privilegedRuns).toBeGreaterThan(50);
   }, 120_000);
+});
+
+describe('JSON patch size', () => {
+  it('more operations than kube-apiserver accepts (10,000) is unreadable; that many is replayed', () => {
+    const op = (i: number) => ({ op: 'add', path: `/metadata/labels/l${i}`, value: 'x' });
+    const over = [...Array.from({ length: MAX_JSON_PATCH_OPERATIONS }, (_, i) => op(i)), { op: 'add', path: '/spec/hostNetwork', value: true }];
+    expect(inspect(pod, JSON.stringify(over), JPATCH, false, settings)).toMatchObject({ unreadable: 'body_unreadable', unreadableDetail: expect.stringContaining('10000') });
+    const within = [...Array.from({ length: MAX_JSON_PATCH_OPERATIONS - 1 }, (_, i) => op(i)), { op: 'add', path: '/spec/hostNetwork', value: true }];
+    expect(inspect(pod, JSON.stringify(within), JPATCH, false, settings).violations.map((v) => v.code)).toEqual(['host_namespace']);
+  });
 });
