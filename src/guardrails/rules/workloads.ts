@@ -1,7 +1,7 @@
 import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 import { checkImages } from './images.js';
-import { checkPodAnnotations, checkPodSecurity, containersOf } from './pod-security.js';
+import { checkPodAnnotations, checkPodSecurity } from './pod-security.js';
 
 /**
  * Where each workload kind keeps its pod spec, keyed by `<api group>/<resource>` as in the URL.
@@ -53,8 +53,7 @@ export function checkWorkload(doc: Json, key: string, docPath: string, ctx: Rule
   const metaPath = `${docPath}${metaSteps.join('.')}`;
   if (isObject(spec)) {
     const specPath = `${docPath}${steps.join('.')}`;
-    checkPodSecurity(spec, specPath, ctx, isObject(meta) ? meta : undefined, metaPath);
-    checkImages(containersOf(spec, specPath), ctx);
+    checkImages(checkPodSecurity(spec, specPath, ctx, isObject(meta) ? meta : undefined, metaPath), ctx);
   } else if (isObject(meta)) {
     // A patch may set only the template's annotations (AppArmor `unconfined`): the next rollout
     // runs every pod with them, so they are judged without a spec beside them.
