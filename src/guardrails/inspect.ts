@@ -44,10 +44,19 @@ function isUrlOnly(kube: KubeRequestInfo): boolean {
 
 /**
  * Only the object itself carries the spec; `status`, `scale` and the like cannot change what the
- * guardrails look at. ephemeralcontainers is how `kubectl debug` adds a container to a pod.
+ * guardrails look at. ephemeralcontainers is how `kubectl debug` adds a container to a pod. A
+ * Namespace's `status` and `finalize` are the exception: kube resets only the status (or the
+ * spec) there and takes the rest of the object, labels included (namespace strategy.go), so the
+ * Pod Security labels change through them too.
  */
 function inspectsSubresource(kube: KubeRequestInfo): boolean {
-  return kube.subresource === '' || (kube.subresource === 'ephemeralcontainers' && kube.apiGroup === '' && kube.resource === 'pods');
+  return kube.subresource === '' || (kube.subresource === 'ephemeralcontainers' && kube.apiGroup === '' && kube.resource === 'pods') || namespaceLabelsWrite(kube);
+}
+
+const NAMESPACE_SUBRESOURCES = new Set(['', 'status', 'finalize']);
+
+function namespaceLabelsWrite(kube: KubeRequestInfo): boolean {
+  return kube.apiGroup === '' && kube.resource === 'namespaces' && NAMESPACE_SUBRESOURCES.has(kube.subresource);
 }
 
 /**
@@ -102,7 +111,7 @@ export function inspect(
     for (const key of workloadKeys) checkWorkload(doc, key, prefix, ctx);
     for (const kind of kinds) checkRbac(doc, kind, prefix, ctx, wildcardRoles);
     if (urlKey === NETWORK_POLICY_KEY || doc.kind === 'NetworkPolicy') checkNetworkPolicy(doc, prefix, ctx);
-    if ((urlKey === '/namespaces' && kube.subresource === '') || doc.kind === 'Namespace') checkNamespaceLabels(doc, prefix, kube.verb, ctx);
+    if (namespaceLabelsWrite(kube) || doc.kind === 'Namespace') checkNamespaceLabels(doc, prefix, kube.verb, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);
   }

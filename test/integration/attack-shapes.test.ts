@@ -193,6 +193,9 @@ const BODIES: [name: string, method: string, path: string, headers: Record<strin
   ['Namespace labels cut by $retainKeys', 'PATCH', NS, SMP, JSON.stringify({ metadata: { labels: { $retainKeys: ['team'], team: 'x' } } }), 'pod_security_weakened'],
   ['Namespace metadata cut by $retainKeys', 'PATCH', NS, SMP, JSON.stringify({ metadata: { $retainKeys: ['name'], name: 'dev' } }), 'pod_security_weakened'],
   ['Namespace replaced whole by $patch: replace', 'PATCH', NS, SMP, JSON.stringify({ $patch: 'replace', metadata: { name: 'dev' } }), 'pod_security_weakened'],
+  // The status and finalize subresources of a Namespace reset only its status or spec: labels change through them.
+  ['Namespace label set through namespaces/status', 'PATCH', `${NS}/status`, MERGE, JSON.stringify({ metadata: { labels: { [ENFORCE]: 'privileged' } } }), 'pod_security_weakened'],
+  ['Namespace label dropped through namespaces/finalize', 'PUT', `${NS}/finalize`, { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' }, spec: { finalizers: [] } }), 'pod_security_weakened'],
   // kube's strategic merge applies a $deleteFromPrimitiveList/<field> whose value is a map, or a list of maps, as data: merged into <field>.
   ['privileged container through $deleteFromPrimitiveList/containers', 'PATCH', DEPLOY, SMP, JSON.stringify({ spec: { template: { spec: { '$deleteFromPrimitiveList/containers': [{ name: 'app', securityContext: { privileged: true } }] } } } }), 'body_unreadable'],
   ['host process through $deleteFromPrimitiveList/securityContext', 'PATCH', DEPLOY, SMP, JSON.stringify({ spec: { template: { spec: { '$deleteFromPrimitiveList/securityContext': { windowsOptions: { hostProcess: true } } } } } }), 'body_unreadable'],
@@ -216,6 +219,7 @@ describe('examples/stepgate.yaml: guardrail bodies in partial shapes, with the s
     ['labels replaced, enforce kept', 'PATCH', NS, JPATCH, JSON.stringify([{ op: 'replace', path: '/metadata/labels', value: { team: 'x', [ENFORCE]: 'baseline' } }])],
     ['kubectl rollout restart (template annotation)', 'PATCH', DEPLOY, SMP, JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-12-03T08:00:00Z' } } } } })],
     ['kubectl apply (client-side) dropping a finalizer and setting an image', 'PATCH', DEPLOY, SMP, JSON.stringify({ metadata: { '$deleteFromPrimitiveList/finalizers': ['example.com/x'] }, spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'app' }], containers: [{ name: 'app', image: 'registry.example.com/app:1.4.2' }] } } } })],
+    ['a stuck Namespace finalized with its labels kept', 'PUT', `${NS}/finalize`, { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev', labels: { [ENFORCE]: 'baseline' } }, spec: { finalizers: [] } })],
     ['AppArmor runtime/default by annotation', 'PATCH', DEPLOY, MERGE, JSON.stringify({ spec: { template: { metadata: { annotations: { [APPARMOR]: 'runtime/default' } } } } })],
   ])('controls: %s is allowed', async (_name, method, path, headers, body) => {
     const as = await weak(`control-${n++}@example.com`);
