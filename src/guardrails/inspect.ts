@@ -8,6 +8,7 @@ import { checkDelete } from './rules/delete.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
 import { checkNetworkPolicy, checkNetworkPolicyDelete, NETWORK_POLICY_KEY } from './rules/network.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
+import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkWorkload, isWorkloadKey, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
 import { isObject, NO_VIOLATIONS, type GuardrailResult, type Json, type Violation } from './types.js';
@@ -20,8 +21,18 @@ export function isInspected(kube: KubeRequestInfo): boolean {
   if (!kube.isResourceRequest) return false;
   if (DELETE_VERBS.has(kube.verb)) return true;
   if (!WRITE_VERBS.has(kube.verb)) return false;
-  if (isUrlOnly(kube)) return true;
+  if (isUrlOnly(kube) || isBinding(kube)) return true;
   return inspectsSubresource(kube) && isInspectedKey(`${kube.apiGroup}/${kube.resource}`);
+}
+
+/**
+ * A Binding (`pods/<name>/binding`, or the older `bindings` resource) schedules a pending pod, and
+ * kube merges the Binding's annotations into the pod without the checks a pod update gets
+ * (BindingREST.setPodHostAndAnnotations): an AppArmor annotation arrives that way too.
+ */
+function isBinding(kube: KubeRequestInfo): boolean {
+  if (kube.apiGroup !== '' || kube.verb !== 'create') return false;
+  return (kube.resource === 'pods' && kube.subresource === 'binding') || (kube.resource === 'bindings' && kube.subresource === '');
 }
 
 /** Kinds whose body the guardrails read. */
@@ -93,6 +104,14 @@ export function inspect(
   }
   const parsed = decode(body, contentType, truncated, kube.verb, missing);
   if (!parsed.ok) return { violations: byUrl, unreadable: parsed.outcome, unreadableDetail: parsed.detail };
+  if (isBinding(kube)) {
+    const found = new ViolationCollector();
+    const ctx: RuleContext = { settings, namespace: kube.namespace, partial: true, out: found };
+    for (const [i, doc] of parsed.documents.entries()) {
+      if (isObject(doc.metadata)) checkPodAnnotations(doc.metadata, `${parsed.documents.length > 1 ? `documents[${i}].` : ''}metadata`, ctx);
+    }
+    return found.kept.length > 0 ? { violations: found.kept } : NO_VIOLATIONS;
+  }
 
   const multi = parsed.documents.length > 1;
   // Each document is read as the kind in the URL and, when it names another known kind, as that
