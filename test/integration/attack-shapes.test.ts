@@ -231,3 +231,30 @@ describe('examples/stepgate.yaml: guardrail bodies in partial shapes, with the s
     expect(reasonOf(res)).toBe('allowed');
   });
 });
+
+// A binding's role is immutable and is not in a patch that adds subjects; the role may be
+// cluster-admin, so the patch is judged as a cluster-admin binding (the strongest level within
+// 5 minutes), not only as an ordinary RBAC write (within the hour at a quiet risk band). The
+// rows assert the guardrail by name: a fresh subject's risk band alone already shortens max_age.
+describe('examples/stepgate.yaml: subjects added to a binding whose role the patch does not show', () => {
+  const hour = (sub: string) => issuer.token({ sub, email: sub, acr: 'urn:stepgate:aal3', amr: ['hwk'], auth_time: Math.floor(Date.now() / 1000) - 40 * 60 });
+  const CRB = '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/cluster-admin';
+  const subject = { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'mallory@example.com' };
+  let n = 0;
+  it.each<[string, Record<string, string>, string]>([
+    ['merge patch', MERGE, JSON.stringify({ subjects: [subject] })],
+    ['strategic merge patch', SMP, JSON.stringify({ subjects: [subject] })],
+    ['JSON patch add', JPATCH, JSON.stringify([{ op: 'add', path: '/subjects/-', value: subject }])],
+  ])('%s: stepped up by rbac_cluster_admin_binding', async (_name, headers, body) => {
+    const as = await hour(`rbac-${n++}@example.com`);
+    const res = await client.check(checkRequest({ host: 'kube.localhost', method: 'PATCH', path: CRB, token: as, source: '10.20.4.17', body, headers: { 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1', 'x-envoy-auth-partial-body': 'false', ...headers } }));
+    expect(reasonOf(res)).toBe('auth_too_old');
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain('guardrail:rbac_cluster_admin_binding');
+  });
+
+  it('control: a patch of a binding\'s labels is no cluster-admin binding', async () => {
+    const as = await hour(`rbac-${n++}@example.com`);
+    const res = await client.check(checkRequest({ host: 'kube.localhost', method: 'PATCH', path: CRB, token: as, source: '10.20.4.17', body: JSON.stringify({ metadata: { labels: { team: 'platform' } } }), headers: { 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1', 'x-envoy-auth-partial-body': 'false', ...MERGE } }));
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').not.toContain('guardrail:');
+  });
+});
