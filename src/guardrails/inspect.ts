@@ -1,6 +1,6 @@
 import { isClusterScoped } from '../policy/policy.js';
 import type { KubeRequestInfo } from '../request/kube.js';
-import { clip, CLIP_CHARS } from '../core/redact.js';
+import { ViolationCollector } from './collect.js';
 import { parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';
@@ -8,6 +8,7 @@ import { checkDelete } from './rules/delete.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
 import { checkNetworkPolicy, checkNetworkPolicyDelete, NETWORK_POLICY_KEY } from './rules/network.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
+import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkWorkload, isWorkloadKey, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
 import { isObject, NO_VIOLATIONS, type GuardrailResult, type Json, type Violation } from './types.js';
@@ -20,8 +21,18 @@ export function isInspected(kube: KubeRequestInfo): boolean {
   if (!kube.isResourceRequest) return false;
   if (DELETE_VERBS.has(kube.verb)) return true;
   if (!WRITE_VERBS.has(kube.verb)) return false;
-  if (isUrlOnly(kube)) return true;
+  if (isUrlOnly(kube) || isBinding(kube)) return true;
   return inspectsSubresource(kube) && isInspectedKey(`${kube.apiGroup}/${kube.resource}`);
+}
+
+/**
+ * A Binding (`pods/<name>/binding`, or the older `bindings` resource) schedules a pending pod, and
+ * kube merges the Binding's annotations into the pod without the checks a pod update gets
+ * (BindingREST.setPodHostAndAnnotations): an AppArmor annotation arrives that way too.
+ */
+function isBinding(kube: KubeRequestInfo): boolean {
+  if (kube.apiGroup !== '' || kube.verb !== 'create') return false;
+  return (kube.resource === 'pods' && kube.subresource === 'binding') || (kube.resource === 'bindings' && kube.subresource === '');
 }
 
 /** Kinds whose body the guardrails read. */
@@ -44,10 +55,19 @@ function isUrlOnly(kube: KubeRequestInfo): boolean {
 
 /**
  * Only the object itself carries the spec; `status`, `scale` and the like cannot change what the
- * guardrails look at. ephemeralcontainers is how `kubectl debug` adds a container to a pod.
+ * guardrails look at. ephemeralcontainers is how `kubectl debug` adds a container to a pod. A
+ * Namespace's `status` and `finalize` are the exception: kube resets only the status (or the
+ * spec) there and takes the rest of the object, labels included (namespace strategy.go), so the
+ * Pod Security labels change through them too.
  */
 function inspectsSubresource(kube: KubeRequestInfo): boolean {
-  return kube.subresource === '' || (kube.subresource === 'ephemeralcontainers' && kube.apiGroup === '' && kube.resource === 'pods');
+  return kube.subresource === '' || (kube.subresource === 'ephemeralcontainers' && kube.apiGroup === '' && kube.resource === 'pods') || namespaceLabelsWrite(kube);
+}
+
+const NAMESPACE_SUBRESOURCES = new Set(['', 'status', 'finalize']);
+
+function namespaceLabelsWrite(kube: KubeRequestInfo): boolean {
+  return kube.apiGroup === '' && kube.resource === 'namespaces' && NAMESPACE_SUBRESOURCES.has(kube.subresource);
 }
 
 /**
@@ -80,10 +100,18 @@ export function inspect(
       const parsed = decode(body, contentType, truncated, kube.verb, missing);
       if (parsed.ok) for (const doc of parsed.documents) byUrl.push(...checkSecretType(doc, kube.namespace, settings));
     }
-    return byUrl.length > 0 ? { violations: dedupe(byUrl) } : NO_VIOLATIONS;
+    return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
   }
   const parsed = decode(body, contentType, truncated, kube.verb, missing);
   if (!parsed.ok) return { violations: byUrl, unreadable: parsed.outcome, unreadableDetail: parsed.detail };
+  if (isBinding(kube)) {
+    const found = new ViolationCollector();
+    const ctx: RuleContext = { settings, namespace: kube.namespace, partial: true, out: found };
+    for (const [i, doc] of parsed.documents.entries()) {
+      if (isObject(doc.metadata)) checkPodAnnotations(doc.metadata, `${parsed.documents.length > 1 ? `documents[${i}].` : ''}metadata`, ctx);
+    }
+    return found.kept.length > 0 ? { violations: found.kept } : NO_VIOLATIONS;
+  }
 
   const multi = parsed.documents.length > 1;
   // Each document is read as the kind in the URL and, when it names another known kind, as that
@@ -94,18 +122,26 @@ export function inspect(
     const rbacKinds = unique<RbacKind>([RBAC_KEYS.get(urlKey), rbacKindOf(doc.kind)]);
     return { doc, prefix, workloadKeys, kinds: rbacKinds };
   });
-  const violations: Violation[] = byUrl;
+  const violations = new ViolationCollector();
+  for (const v of byUrl) violations.push(v);
   const wildcardRoles = collectWildcardRoles(docs);
   for (const { doc, prefix, workloadKeys, kinds } of docs) {
     const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: violations };
     for (const key of workloadKeys) checkWorkload(doc, key, prefix, ctx);
     for (const kind of kinds) checkRbac(doc, kind, prefix, ctx, wildcardRoles);
     if (urlKey === NETWORK_POLICY_KEY || doc.kind === 'NetworkPolicy') checkNetworkPolicy(doc, prefix, ctx);
-    if ((urlKey === '/namespaces' && kube.subresource === '') || doc.kind === 'Namespace') checkNamespaceLabels(doc, prefix, kube.verb, ctx);
+    if (namespaceLabelsWrite(kube) || doc.kind === 'Namespace') checkNamespaceLabels(doc, prefix, kube.verb, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
-    if (kube.namespace === '' && workloadKeys.length > 0) violations.push(...checkSystemNamespace(kube, settings, ctx.namespace, true));
+    if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);
   }
-  return violations.length > 0 ? { violations: dedupe(violations) } : NO_VIOLATIONS;
+  if (violations.kept.length === 0) return NO_VIOLATIONS;
+  return violations.omitted > 0 ? { violations: violations.kept, omitted: violations.omitted } : { violations: violations.kept };
+}
+
+function collected(vs: readonly Violation[]): GuardrailResult {
+  const c = new ViolationCollector();
+  for (const v of vs) c.push(v);
+  return { violations: c.kept };
 }
 
 /**
@@ -131,23 +167,5 @@ export function namespaceOf(kube: KubeRequestInfo, doc: Json | undefined): strin
 function unique<T extends string>(xs: (T | undefined)[]): T[] {
   const out: T[] = [];
   for (const x of xs) if (x !== undefined && !out.includes(x)) out.push(x);
-  return out;
-}
-
-/**
- * A document read as two kinds with the same pod spec path would report everything twice.
- * Details and paths quote the body (image, role and container names), so they are clipped here,
- * once, for every place that shows them: logs, spans, verdict details and the approval page.
- */
-function dedupe(vs: Violation[]): Violation[] {
-  const seen = new Set<string>();
-  const out: Violation[] = [];
-  for (const v of vs) {
-    const k = `${v.code}\u0000${v.path ?? ''}\u0000${v.detail}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    const long = v.detail.length > CLIP_CHARS || (v.path !== undefined && v.path.length > CLIP_CHARS);
-    out.push(long ? { ...v, detail: clip(v.detail), path: v.path === undefined ? undefined : clip(v.path) } : v);
-  }
   return out;
 }

@@ -4,7 +4,7 @@ import { parseKubeProtobuf } from './protobuf/decode.js';
 import { isObject, type Json } from './types.js';
 import { readYaml } from './yaml.js';
 
-export { MAX_YAML_CHARS } from './yaml.js';
+export { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, MAX_YAML_TOKENS } from './yaml.js';
 
 /**
  * Decodes a Kubernetes write body into the objects to inspect. A patch yields the object it
@@ -74,6 +74,10 @@ export function parseBody(
       const v = parseJson(text);
       if (!v.ok) return v;
       if (!isObject(v.value)) return unreadable('body_unreadable', 'the body is not a JSON object');
+      if (format === 'strategic-merge-patch') {
+        const problem = directiveProblem(v.value);
+        if (problem !== undefined) return unreadable('body_unreadable', problem);
+      }
       return { ok: true, documents: [v.value], partial: format !== 'json' };
     }
     case 'json-patch': {
@@ -101,6 +105,36 @@ function parseYamlDocuments(text: string, partial: boolean): ParsedBody {
   return read.ok ? { ok: true, documents: read.documents, partial } : unreadable('body_unreadable', read.detail);
 }
 
+const DELETE_FROM_PRIMITIVE_LIST = '$deleteFromPrimitiveList';
+
+/**
+ * A strategic merge patch directive that sets data under another key. kube's strategic merge
+ * (apimachinery strategicpatch mergeMap) reads `$deleteFromPrimitiveList/<field>` as `<field>`
+ * and removes the listed scalars from it; but when the value is a map, or a list of maps, and the
+ * stored object has `<field>` of the same shape, it merges the value in as data: a
+ * `$deleteFromPrimitiveList/containers: [{name: app, securityContext: {privileged: true}}]` makes
+ * the container privileged. Clients generate the directive only for lists of scalars (finalizers),
+ * so any other value is refused rather than read under a key no rule looks at. The walk is
+ * iterative; readJson has bounded the depth.
+ */
+function directiveProblem(patch: Json): string | undefined {
+  const stack: unknown[] = [patch];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (const item of node) if (typeof item === 'object' && item !== null) stack.push(item);
+    } else if (isObject(node)) {
+      for (const [key, value] of Object.entries(node)) {
+        if (key.startsWith(DELETE_FROM_PRIMITIVE_LIST) && !(Array.isArray(value) && value.every((x) => x === null || typeof x !== 'object'))) {
+          return `the strategic merge patch sets ${quote(key)} to something other than a list of scalars, which kube merges into the field as data`;
+        }
+        if (typeof value === 'object' && value !== null) stack.push(value);
+      }
+    }
+  }
+  return undefined;
+}
+
 /**
  * Array positions in the skeleton, by JSON pointer index, kept sparse so that a path such as
  * `/spec/containers/999999999/image` costs one entry, not a billion holes to walk.
@@ -119,12 +153,22 @@ class ArrayNode {
 }
 
 /**
+ * kube-apiserver refuses a JSON patch with more operations (maxJSONPatchOperations in its patch
+ * handler). A 1 MB body holds about 30,000, each replay step allocating; beyond kube's bound there
+ * is nothing to judge, and refusing keeps the replay's cost bounded for any client.
+ */
+export const MAX_JSON_PATCH_OPERATIONS = 10_000;
+
+/**
  * Replays add/replace operations onto an empty object: the result holds what the patch sets.
  * copy and move set values the patch does not show, so outside metadata they make the body
  * unreadable; remove and test set nothing (a removal only shifts the indices after it).
  */
 export function replayJsonPatch(ops: unknown): ParsedBody {
   if (!Array.isArray(ops)) return unreadable('body_unreadable', 'a JSON patch must be an array of operations');
+  if (ops.length > MAX_JSON_PATCH_OPERATIONS) {
+    return unreadable('body_unreadable', `the JSON patch has ${ops.length} operations; kube refuses more than ${MAX_JSON_PATCH_OPERATIONS}`);
+  }
   let root: Json = {};
   for (let i = 0; i < ops.length; i++) {
     const op: unknown = ops[i];
@@ -138,6 +182,9 @@ export function replayJsonPatch(ops: unknown): ParsedBody {
       case 'add':
       case 'replace':
         if (!Object.hasOwn(op, 'value')) return unreadable('body_unreadable', `JSON patch operation ${i} has no value`);
+        // An object set by add or replace takes the place of whatever kube had there (RFC 6902:
+        // an add to an existing member replaces it), so what it leaves out is removed.
+        if (isObject(op.value)) REPLACING.add(op.value);
         if (tokens.length === 0) {
           // Replacing the whole document: what it sets is the value itself.
           root = isObject(op.value) ? op.value : {};
@@ -179,7 +226,7 @@ function pointerTokens(pointer: string): string[] | undefined {
   return pointer
     .slice(1)
     .split('/')
-    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+    .map((t) => (t.includes('~') ? t.replace(/~1/g, '/').replace(/~0/g, '~') : t));
 }
 
 /**
@@ -192,6 +239,18 @@ const INDEX = /^([-+]?[0-9]+|-)$/;
 function stableIndex(token: string): string | undefined {
   if (!/^\+?[0-9]+$/.test(token)) return undefined; // '-' appends, negative counts from the end
   return token.replace(/^\+?0*(?=[0-9])/, '');
+}
+
+/**
+ * Objects a JSON patch sets whole (the value of an `add` or `replace`): kube drops every key of the
+ * object they replace that they do not list. Kept beside the documents, not in them, so that rules
+ * and cluster policies see the patch's own keys only.
+ */
+const REPLACING = new WeakSet<object>();
+
+/** Whether a JSON patch sets this object whole, replacing what kube had at its place. */
+export function setsWhole(o: unknown): boolean {
+  return typeof o === 'object' && o !== null && REPLACING.has(o);
 }
 
 /**

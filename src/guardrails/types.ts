@@ -19,6 +19,8 @@ export interface GuardrailResult {
   unreadable?: UnreadableOutcome;
   /** Why it could not be inspected (content type, parse error position, size). */
   unreadableDetail?: string;
+  /** Violations found beyond the first MAX_VIOLATIONS_PER_CODE of a guardrail, counted but not kept. */
+  omitted?: number;
 }
 
 export const NO_VIOLATIONS: GuardrailResult = Object.freeze({ violations: Object.freeze([]) });

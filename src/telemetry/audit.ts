@@ -147,6 +147,11 @@ const CLIP_DETAIL = 256;
 /** A body can violate thousands of times (one per container); the first ones say enough. */
 const MAX_VIOLATIONS = 20;
 
+function violationsTotal(r: NonNullable<Verdict['guardrails']>['result']): number | undefined {
+  const total = r.violations.length + (r.omitted ?? 0);
+  return total > MAX_VIOLATIONS ? total : undefined;
+}
+
 function recordedViolations(vs: NonNullable<Verdict['guardrails']>['result']['violations']): readonly unknown[] {
   const shown = vs.length > MAX_VIOLATIONS ? vs.slice(0, MAX_VIOLATIONS) : vs;
   // The title says in words which guardrail fired, next to its stable code.
@@ -219,7 +224,7 @@ function decisionFields(c: DecisionRecordInput, event: AuditEvent | 'decision', 
     guardrails: v.guardrails
       ? {
           violations: recordedViolations(v.guardrails.result.violations),
-          violations_total: v.guardrails.result.violations.length > MAX_VIOLATIONS ? v.guardrails.result.violations.length : undefined,
+          violations_total: violationsTotal(v.guardrails.result),
           unreadable: v.guardrails.result.unreadable,
           applied: v.guardrails.contribution.codes,
         }

@@ -24,12 +24,13 @@ let token: string;
 let colleague: string;
 let dashAttacker: string;
 let dashColleague: string;
+let weak: (sub: string) => Promise<string>;
 
 beforeAll(async () => {
   issuer = await TestIssuer.start();
   service = await startService(parseConfig(exampleYaml(issuer.url), 'examples/stepgate.yaml'), {}, createLogger('silent'));
   client = new CheckClient(service.grpc.port);
-  const weak = (sub: string) => issuer.token({ sub, email: sub, acr: 'urn:stepgate:aal1', amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) - 10 * 3600 });
+  weak = (sub: string) => issuer.token({ sub, email: sub, acr: 'urn:stepgate:aal1', amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) - 10 * 3600 });
   token = await weak('mallory@example.com');
   // The controls use a token of the same kind for another subject: after the table above, the
   // attacker's own subject is refused outright (denial_rate reaches the critical band), as it should be.
@@ -235,5 +236,96 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
     ['a merge patch of a Pod in dev (labels)', 'aal1', 10, '/api/v1/namespaces/dev/pods/web-0', { 'content-type': 'application/merge-patch+json' }, '{"metadata":{"labels":{"debug":"true"}}}'],
   ])('controls: PATCH %s is allowed', async (_what, level, age, path, headers, body) => {
     expect(reasonOf(await freshSend(level, age, 'PATCH', path, headers, body))).toBe('allowed');
+  });
+});
+
+// Bodies the example's guardrails step up, written through patch shapes that show only part of the
+// object, in a namespace no rule covers (so only the guardrail can stop them). Each row uses a fresh
+// subject and asserts the guardrail by name, so a row cannot pass on the denial-rate signal.
+const JPATCH = { 'content-type': 'application/json-patch+json' };
+const MERGE = { 'content-type': 'application/merge-patch+json' };
+const SMP = { 'content-type': 'application/strategic-merge-patch+json' };
+const APPLY = { 'content-type': 'application/apply-patch+yaml' };
+const DEPLOY = '/apis/apps/v1/namespaces/dev/deployments/web';
+const NS = '/api/v1/namespaces/dev';
+const APPARMOR = 'container.apparmor.security.beta.kubernetes.io/app';
+const ENFORCE = 'pod-security.kubernetes.io/enforce';
+
+const BODIES: [name: string, method: string, path: string, headers: Record<string, string>, body: string, code: string][] = [
+  ['template annotation only, merge patch', 'PATCH', DEPLOY, MERGE, JSON.stringify({ spec: { template: { metadata: { annotations: { [APPARMOR]: 'unconfined' } } } } }), 'apparmor_unconfined'],
+  ['template annotation only, strategic merge patch', 'PATCH', DEPLOY, SMP, JSON.stringify({ spec: { template: { metadata: { annotations: { [APPARMOR]: 'unconfined' } } } } }), 'apparmor_unconfined'],
+  ['template annotation only, JSON patch', 'PATCH', DEPLOY, JPATCH, JSON.stringify([{ op: 'add', path: `/spec/template/metadata/annotations/${APPARMOR.replace('/', '~1')}`, value: 'unconfined' }]), 'apparmor_unconfined'],
+  ['template annotation only, server-side apply', 'PATCH', `${DEPLOY}?fieldManager=x`, APPLY, `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    metadata:\n      annotations: {"${APPARMOR}": unconfined}\n`, 'apparmor_unconfined'],
+  ['CronJob job template annotation only', 'PATCH', '/apis/batch/v1/namespaces/dev/cronjobs/nightly', MERGE, JSON.stringify({ spec: { jobTemplate: { spec: { template: { metadata: { annotations: { [APPARMOR]: 'unconfined' } } } } } } }), 'apparmor_unconfined'],
+  ['Namespace labels replaced by a JSON patch add', 'PATCH', NS, JPATCH, JSON.stringify([{ op: 'add', path: '/metadata/labels', value: { team: 'x' } }]), 'pod_security_weakened'],
+  ['Namespace labels replaced by a JSON patch replace', 'PATCH', NS, JPATCH, JSON.stringify([{ op: 'replace', path: '/metadata/labels', value: {} }]), 'pod_security_weakened'],
+  ['Namespace metadata replaced by a JSON patch', 'PATCH', NS, JPATCH, JSON.stringify([{ op: 'replace', path: '/metadata', value: { name: 'dev' } }]), 'pod_security_weakened'],
+  ['Namespace replaced whole by a JSON patch', 'PATCH', NS, JPATCH, JSON.stringify([{ op: 'replace', path: '', value: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' } } }]), 'pod_security_weakened'],
+  ['Namespace labels cut by $retainKeys', 'PATCH', NS, SMP, JSON.stringify({ metadata: { labels: { $retainKeys: ['team'], team: 'x' } } }), 'pod_security_weakened'],
+  ['Namespace metadata cut by $retainKeys', 'PATCH', NS, SMP, JSON.stringify({ metadata: { $retainKeys: ['name'], name: 'dev' } }), 'pod_security_weakened'],
+  ['Namespace replaced whole by $patch: replace', 'PATCH', NS, SMP, JSON.stringify({ $patch: 'replace', metadata: { name: 'dev' } }), 'pod_security_weakened'],
+  // The status and finalize subresources of a Namespace reset only its status or spec: labels change through them.
+  ['Namespace label set through namespaces/status', 'PATCH', `${NS}/status`, MERGE, JSON.stringify({ metadata: { labels: { [ENFORCE]: 'privileged' } } }), 'pod_security_weakened'],
+  ['Namespace label dropped through namespaces/finalize', 'PUT', `${NS}/finalize`, { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' }, spec: { finalizers: [] } }), 'pod_security_weakened'],
+  // A Binding's annotations are merged into the pod it schedules, without the pod update's validation.
+  ['AppArmor unconfined through pods/binding', 'POST', '/api/v1/namespaces/dev/pods/web-0/binding', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web-0', annotations: { [APPARMOR]: 'unconfined' } }, target: { kind: 'Node', name: 'worker-1' } }), 'apparmor_unconfined'],
+  ['AppArmor unconfined through the legacy bindings resource', 'POST', '/api/v1/namespaces/dev/bindings', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web-0', annotations: { [APPARMOR]: 'unconfined' } }, target: { kind: 'Node', name: 'worker-1' } }), 'apparmor_unconfined'],
+  // kube's strategic merge applies a $deleteFromPrimitiveList/<field> whose value is a map, or a list of maps, as data: merged into <field>.
+  ['privileged container through $deleteFromPrimitiveList/containers', 'PATCH', DEPLOY, SMP, JSON.stringify({ spec: { template: { spec: { '$deleteFromPrimitiveList/containers': [{ name: 'app', securityContext: { privileged: true } }] } } } }), 'body_unreadable'],
+  ['host process through $deleteFromPrimitiveList/securityContext', 'PATCH', DEPLOY, SMP, JSON.stringify({ spec: { template: { spec: { '$deleteFromPrimitiveList/securityContext': { windowsOptions: { hostProcess: true } } } } } }), 'body_unreadable'],
+  ['privileged container, JSON patch', 'PATCH', DEPLOY, JPATCH, JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/0/securityContext/privileged', value: true }]), 'privileged_container'],
+  ['hostPath volume, strategic merge patch with $retainKeys', 'PATCH', DEPLOY, SMP, JSON.stringify({ spec: { template: { spec: { volumes: [{ name: 'v', $retainKeys: ['hostPath', 'name'], hostPath: { path: '/' } }] } } } }), 'host_path_volume'],
+  ['privileged debug container', 'PATCH', '/api/v1/namespaces/dev/pods/web-0/ephemeralcontainers', SMP, JSON.stringify({ spec: { ephemeralContainers: [{ name: 'd', image: 'busybox:1', securityContext: { privileged: true } }] } }), 'privileged_container'],
+];
+
+describe('examples/stepgate.yaml: guardrail bodies in partial shapes, with the same stolen token', () => {
+  let n = 0;
+  it.each(BODIES)('%s: stepped up by the guardrail', async (_name, method, path, headers, body, code) => {
+    const as = await weak(`body-${n++}@example.com`);
+    const res = await client.check(checkRequest({ host: 'kube.localhost', method, path, token: as, source: '10.20.4.17', body, headers: { 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1', 'x-envoy-auth-partial-body': 'false', ...headers } }));
+    expect(reasonOf(res)).not.toBe('allowed');
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain(`guardrail:${code}`);
+  });
+
+  it.each<[string, string, string, Record<string, string>, string]>([
+    ['kubectl label ns (merge patch)', 'PATCH', NS, MERGE, JSON.stringify({ metadata: { labels: { team: 'x' } } })],
+    ['a label added by a JSON patch', 'PATCH', NS, JPATCH, JSON.stringify([{ op: 'add', path: '/metadata/labels/team', value: 'x' }])],
+    ['labels replaced, enforce kept', 'PATCH', NS, JPATCH, JSON.stringify([{ op: 'replace', path: '/metadata/labels', value: { team: 'x', [ENFORCE]: 'baseline' } }])],
+    ['kubectl rollout restart (template annotation)', 'PATCH', DEPLOY, SMP, JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-12-03T08:00:00Z' } } } } })],
+    ['kubectl apply (client-side) dropping a finalizer and setting an image', 'PATCH', DEPLOY, SMP, JSON.stringify({ metadata: { '$deleteFromPrimitiveList/finalizers': ['example.com/x'] }, spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'app' }], containers: [{ name: 'app', image: 'registry.example.com/app:1.4.2' }] } } } })],
+    ['a stuck Namespace finalized with its labels kept', 'PUT', `${NS}/finalize`, { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev', labels: { [ENFORCE]: 'baseline' } }, spec: { finalizers: [] } })],
+    ['a scheduler binding a pod', 'POST', '/api/v1/namespaces/dev/pods/web-0/binding', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web-0', uid: 'f00' }, target: { kind: 'Node', name: 'worker-1' } })],
+    ['AppArmor runtime/default by annotation', 'PATCH', DEPLOY, MERGE, JSON.stringify({ spec: { template: { metadata: { annotations: { [APPARMOR]: 'runtime/default' } } } } })],
+  ])('controls: %s is allowed', async (_name, method, path, headers, body) => {
+    const as = await weak(`control-${n++}@example.com`);
+    const res = await client.check(checkRequest({ host: 'kube.localhost', method, path, token: as, source: '10.20.4.17', body, headers: { 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1', 'x-envoy-auth-partial-body': 'false', ...headers } }));
+    expect(reasonOf(res)).toBe('allowed');
+  });
+});
+
+// A binding's role is immutable and is not in a patch that adds subjects; the role may be
+// cluster-admin, so the patch is judged as a cluster-admin binding (the strongest level within
+// 5 minutes), not only as an ordinary RBAC write (within the hour at a quiet risk band). The
+// rows assert the guardrail by name: a fresh subject's risk band alone already shortens max_age.
+describe('examples/stepgate.yaml: subjects added to a binding whose role the patch does not show', () => {
+  const hour = (sub: string) => issuer.token({ sub, email: sub, acr: 'urn:stepgate:aal3', amr: ['hwk'], auth_time: Math.floor(Date.now() / 1000) - 40 * 60 });
+  const CRB = '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/cluster-admin';
+  const subject = { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'mallory@example.com' };
+  let n = 0;
+  it.each<[string, Record<string, string>, string]>([
+    ['merge patch', MERGE, JSON.stringify({ subjects: [subject] })],
+    ['strategic merge patch', SMP, JSON.stringify({ subjects: [subject] })],
+    ['JSON patch add', JPATCH, JSON.stringify([{ op: 'add', path: '/subjects/-', value: subject }])],
+  ])('%s: stepped up by rbac_cluster_admin_binding', async (_name, headers, body) => {
+    const as = await hour(`rbac-${n++}@example.com`);
+    const res = await client.check(checkRequest({ host: 'kube.localhost', method: 'PATCH', path: CRB, token: as, source: '10.20.4.17', body, headers: { 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1', 'x-envoy-auth-partial-body': 'false', ...headers } }));
+    expect(reasonOf(res)).toBe('auth_too_old');
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain('guardrail:rbac_cluster_admin_binding');
+  });
+
+  it('control: a patch of a binding\'s labels is no cluster-admin binding', async () => {
+    const as = await hour(`rbac-${n++}@example.com`);
+    const res = await client.check(checkRequest({ host: 'kube.localhost', method: 'PATCH', path: CRB, token: as, source: '10.20.4.17', body: JSON.stringify({ metadata: { labels: { team: 'platform' } } }), headers: { 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1', 'x-envoy-auth-partial-body': 'false', ...MERGE } }));
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').not.toContain('guardrail:');
   });
 });

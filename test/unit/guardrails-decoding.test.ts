@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { inspect } from '../../src/guardrails/inspect.js';
 import { MAX_BODY_DEPTH, readJson } from '../../src/guardrails/json.js';
+import { MAX_JSON_PATCH_OPERATIONS } from '../../src/guardrails/parse.js';
 import { goYamlReadsAsNonString } from '../../src/guardrails/yaml.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';
 import { guardSettings, kube, PINNED } from '../support/guardrails.js';
@@ -119,6 +120,10 @@ const DIFFERENCES: Row[] = [
   ['JSON patch: copy into spec through an escaped path', pod, '[{"op":"copy","from":"/metadata/annotations/x","path":"/spec~1..~1spec"}]', JPATCH],
   ['JSON patch: copy to metadata with an invalid from', pod, '[{"op":"copy","from":5,"path":"/metadata/labels/a"}]', JPATCH],
   ['JSON patch: path escapes unescaped as kube does', pod, '[{"op":"add","path":"/spec/hostNetwork","value":true},{"op":"add","path":"/metadata/annotations/a~1b~0c","value":"x"}]', JPATCH],
+  ['strategic merge: $deleteFromPrimitiveList with a list of containers (merged as data)', deploy, `{"spec":{"template":{"spec":{"$deleteFromPrimitiveList/containers":[{"name":"a","securityContext":{"privileged":true}}]}}}}`, SMP],
+  ['strategic merge: $deleteFromPrimitiveList with a map (merged as data)', pod, `{"spec":{"containers":[{"name":"a","$deleteFromPrimitiveList/securityContext":{"capabilities":{"add":["SYS_ADMIN"]}}}]}}`, SMP],
+  ['strategic merge: $deleteFromPrimitiveList with a list holding a map', pod, `{"spec":{"$deleteFromPrimitiveList/volumes":["x",{"name":"h","hostPath":{"path":"/"}}]}}`, SMP],
+  ['template annotation without a spec beside it', deploy, `{"spec":{"template":{"metadata":{"annotations":{"container.apparmor.security.beta.kubernetes.io/a":"unconfined"}}}}}`, MERGE],
 ];
 
 describe('bodies kube reads differently from JSON.parse are flagged', () => {
@@ -335,4 +340,14 @@ describe('JSON patch replay, property: whatever kube ends up privileged is flagg
     );
     expect(privilegedRuns).toBeGreaterThan(50);
   }, 120_000);
+});
+
+describe('JSON patch size', () => {
+  it('more operations than kube-apiserver accepts (10,000) is unreadable; that many is replayed', () => {
+    const op = (i: number) => ({ op: 'add', path: `/metadata/labels/l${i}`, value: 'x' });
+    const over = [...Array.from({ length: MAX_JSON_PATCH_OPERATIONS }, (_, i) => op(i)), { op: 'add', path: '/spec/hostNetwork', value: true }];
+    expect(inspect(pod, JSON.stringify(over), JPATCH, false, settings)).toMatchObject({ unreadable: 'body_unreadable', unreadableDetail: expect.stringContaining('10000') });
+    const within = [...Array.from({ length: MAX_JSON_PATCH_OPERATIONS - 1 }, (_, i) => op(i)), { op: 'add', path: '/spec/hostNetwork', value: true }];
+    expect(inspect(pod, JSON.stringify(within), JPATCH, false, settings).violations.map((v) => v.code)).toEqual(['host_namespace']);
+  });
 });

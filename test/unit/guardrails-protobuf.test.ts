@@ -355,3 +355,15 @@ describe('malformed or undecidable protobuf bodies are unreadable', () => {
     );
   });
 });
+
+describe('Binding', () => {
+  it('a protobuf Binding is read for the annotations kube merges into the pod, as its JSON form', () => {
+    const obj = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web-0', annotations: { 'container.apparmor.security.beta.kubernetes.io/app': 'unconfined' } } };
+    const k = kube('POST', '/api/v1/namespaces/dev/pods/web-0/binding');
+    const asJson = inspect(k, JSON.stringify(obj), 'application/json', false, settings);
+    expect(codes(asJson)).toEqual(['apparmor_unconfined']);
+    expect(inspect(k, encodeKube(obj), PB, false, settings)).toEqual(asJson);
+    const plain = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web-0' } };
+    expect(inspect(k, encodeKube(plain), PB, false, settings)).toEqual({ violations: [] });
+  });
+});

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { GuardrailCode } from '../../src/config/guardrail-codes.js';
+import { MAX_VIOLATIONS_PER_CODE } from '../../src/guardrails/collect.js';
 import { inspect } from '../../src/guardrails/inspect.js';
-import { MAX_YAML_CHARS } from '../../src/guardrails/parse.js';
+import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, MAX_YAML_TOKENS } from '../../src/guardrails/parse.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';
 import { guardSettings, kube, PINNED, toJsonPatch, toYaml } from '../support/guardrails.js';
 
@@ -411,5 +412,63 @@ describe('delete_protected', () => {
     const s = guardSettings('guardrails:\n  delete_protected_namespaces: ["prod-*"]\n');
     expect(codes(inspect(kube('DELETE', '/api/v1/namespaces/prod-eu/secrets/x'), undefined, undefined, false, s))).toEqual(['delete_protected']);
     expect(codes(inspect(kube('DELETE', '/api/v1/namespaces/kube-system/secrets/x'), undefined, undefined, false, s))).toEqual([]);
+  });
+});
+
+describe('a body with thousands of violations', () => {
+  it('keeps the first 20 of each guardrail and counts the rest, so its cost is that of parsing it', () => {
+    const ports = Array.from({ length: 5000 }, (_, i) => ({ containerPort: 80, hostPort: 1000 + i }));
+    const volumes = Array.from({ length: 300 }, (_, i) => ({ name: `v${i}`, hostPath: { path: `/d${i}` } }));
+    const body = JSON.stringify({ kind: 'Deployment', spec: { template: { spec: { volumes, containers: [container({ ports, securityContext: { privileged: true } })] } } } });
+    const r = inspect(kube('POST', '/apis/apps/v1/namespaces/dev/deployments'), body, 'application/json', false, settings);
+    const count = (c: string) => codes(r).filter((x) => x === c).length;
+    expect(count('host_port')).toBe(MAX_VIOLATIONS_PER_CODE);
+    expect(count('host_path_volume')).toBe(MAX_VIOLATIONS_PER_CODE);
+    expect(count('privileged_container')).toBe(1);
+    // The first ones are kept, in body order; the rest are counted.
+    expect(r.violations.find((v) => v.code === 'host_port')?.path).toBe('spec.template.spec.containers[0].ports[0].hostPort');
+    expect(r.omitted).toBe(5000 - MAX_VIOLATIONS_PER_CODE + 300 - MAX_VIOLATIONS_PER_CODE);
+  });
+
+  it('a document read as two kinds still reports each violation once', () => {
+    const body = JSON.stringify({ kind: 'StatefulSet', spec: { template: { spec: { containers: [container({ securityContext: { privileged: true } })] } } } });
+    const r = inspect(kube('POST', '/apis/apps/v1/namespaces/dev/deployments'), body, 'application/json', false, settings);
+    expect(codes(r).filter((c) => c === 'privileged_container')).toHaveLength(1);
+    expect(r.omitted).toBeUndefined();
+  });
+});
+
+describe('YAML bodies are bounded by their tokens', () => {
+  const deploy = kube('POST', '/apis/apps/v1/namespaces/dev/deployments');
+
+  it('128 KiB of one-character flow items is unreadable after the lexer counts MAX_YAML_TOKENS, before the parser runs', () => {
+    const items = 'a,'.repeat(60 * 1024);
+    const r = inspect(deploy, `kind: Deployment\nspec: {template: {spec: {hostNetwork: true}}}\nx: [${items}a]\n`, 'application/yaml', false, settings);
+    expect(r).toMatchObject({ unreadable: 'body_unreadable', unreadableDetail: expect.stringContaining(`${MAX_YAML_TOKENS} tokens`) });
+  });
+
+  it('a body of more than MAX_YAML_DOCUMENTS documents is unreadable; one with that many is read, every document', () => {
+    const ns = (i: number, label: string) => `---\nkind: Namespace\nmetadata: {name: n${i}, labels: {pod-security.kubernetes.io/enforce: ${label}}}\n`;
+    const namespaces = kube('POST', '/api/v1/namespaces');
+    const many = Array.from({ length: MAX_YAML_DOCUMENTS + 1 }, (_, i) => ns(i, 'baseline')).join('');
+    expect(inspect(namespaces, many, 'application/yaml', false, settings)).toMatchObject({ unreadable: 'body_unreadable', unreadableDetail: expect.stringContaining(`${MAX_YAML_DOCUMENTS} documents`) });
+    const enough = Array.from({ length: MAX_YAML_DOCUMENTS }, (_, i) => ns(i, i === MAX_YAML_DOCUMENTS - 1 ? 'privileged' : 'baseline')).join('');
+    expect(codes(inspect(namespaces, enough, 'application/yaml', false, settings))).toEqual(['pod_security_weakened']);
+  });
+
+  it('an ordinary YAML Deployment near MAX_YAML_CHARS is still read', () => {
+    const containers = Array.from({ length: 160 }, (_, i) => ({
+      name: `app-${i}`,
+      image: `registry.example.com/team/app-${i}:1.4.2`,
+      args: ['--listen=:8080', '--log-level=info'],
+      ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+      env: [{ name: 'MODE', value: 'production' }, { name: 'REGION', value: 'eu-west-1' }],
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+      securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+    }));
+    const body = toYaml({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: { hostPID: true, containers } } } });
+    expect(body.length).toBeGreaterThan(64 * 1024);
+    expect(body.length).toBeLessThan(MAX_YAML_CHARS);
+    expect(codes(inspect(deploy, body, 'application/yaml', false, settings))).toEqual(['host_namespace']);
   });
 });

@@ -155,6 +155,8 @@ const ReplicationController = withMeta('ReplicationController', {
   2: one('spec', message('ReplicationControllerSpec', { 1: int32('replicas'), 2: map('selector'), 3: one('template', PodTemplateSpec) })),
 });
 const Namespace = withMeta('Namespace', {});
+/** Only its annotations matter (merged into the pod it schedules); the target is skipped. */
+const Binding = withMeta('Binding', {});
 
 // k8s.io/api/apps/v1
 const Deployment = withMeta('Deployment', {
@@ -237,7 +239,7 @@ export const Unknown = message('Unknown', { 1: one('typeMeta', TypeMeta), 2: sca
 export const KINDS: ReadonlyMap<string, Message> = new Map(
   (
     [
-      ['v1', [Pod, PodTemplate, ReplicationController, Namespace]],
+      ['v1', [Pod, PodTemplate, ReplicationController, Namespace, Binding]],
       ['apps/v1', [Deployment, StatefulSet, DaemonSet, ReplicaSet]],
       ['batch/v1', [Job, CronJob]],
       ['rbac.authorization.k8s.io/v1', [Role, ClusterRole, RoleBinding, ClusterRoleBinding]],

@@ -1,5 +1,5 @@
 import type { GuardrailSettings } from '../settings.js';
-import type { Violation } from '../types.js';
+import type { ViolationCollector } from '../collect.js';
 
 /** What every rule family gets: the settings, where the object lives, and whether it is a patch. */
 export interface RuleContext {
@@ -11,5 +11,5 @@ export interface RuleContext {
    * not show then assume the worst case for that field instead of the compliant one.
    */
   readonly partial: boolean;
-  readonly out: Violation[];
+  readonly out: ViolationCollector;
 }

@@ -43,20 +43,20 @@ export function parseImage(ref: string): ImageRef {
 export function checkImages(containers: readonly ContainerAt[], ctx: RuleContext): void {
   const { out, settings } = ctx;
   const protectedNs = settings.protectedNamespace(ctx.namespace);
-  for (const { container, path } of containers) {
-    const image = container.image;
+  for (const at of containers) {
+    const image = at.container.image;
     if (typeof image !== 'string' || image === '') continue;
     const shown = image.slice(0, 200);
     const ref = parseImage(image);
     const pinned = ref.digest !== undefined && SHA256_DIGEST.test(ref.digest);
     if (settings.registryAllowed && !settings.registryAllowed(ref.registry, ref.repository)) {
-      out.push({ code: 'image_registry_not_allowed', detail: `image ${shown} is from ${ref.registry}, not an allowed registry`, path: `${path}.image` });
+      out.push({ code: 'image_registry_not_allowed', detail: `image ${shown} is from ${ref.registry}, not an allowed registry`, path: `${at.path}.image` });
     }
     if (!pinned && protectedNs) {
-      out.push({ code: 'image_not_pinned', detail: `image ${shown} is not pinned by a sha256 digest in protected namespace ${ctx.namespace}`, path: `${path}.image` });
+      out.push({ code: 'image_not_pinned', detail: `image ${shown} is not pinned by a sha256 digest in protected namespace ${ctx.namespace}`, path: `${at.path}.image` });
     }
     if (!pinned && (ref.tag === undefined || ref.tag === 'latest')) {
-      out.push({ code: 'image_latest_tag', detail: `image ${shown} uses the latest tag${ref.tag === undefined ? ' (no tag given)' : ''}`, path: `${path}.image` });
+      out.push({ code: 'image_latest_tag', detail: `image ${shown} uses the latest tag${ref.tag === undefined ? ' (no tag given)' : ''}`, path: `${at.path}.image` });
     }
   }
 }

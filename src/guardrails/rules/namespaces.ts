@@ -1,5 +1,5 @@
 import type { KubeRequestInfo } from '../../request/kube.js';
-import { UNKNOWN_VALUE } from '../parse.js';
+import { setsWhole, UNKNOWN_VALUE } from '../parse.js';
 import type { GuardrailSettings } from '../settings.js';
 import { isObject, type Json, type Violation } from '../types.js';
 import type { RuleContext } from './context.js';
@@ -39,8 +39,16 @@ const ENFORCING = new Set(['baseline', 'restricted']);
 /** Pins to versions before Pod Security admission's GA (1.25) lose the controls added since. */
 const MIN_VERSION_MINOR = 25;
 
-function replaces(o: unknown): boolean {
-  return isObject(o) && (o.$patch === 'replace' || o.$patch === 'delete');
+/**
+ * Whether the patch drops `key` from the object `o` stands for, when `o` does not list it: a JSON
+ * patch that sets `o` whole, or a strategic merge patch's `$patch: replace` / `delete`, or its
+ * `$retainKeys` without the key (kube's strategic merge honours `$retainKeys` on any map).
+ */
+function drops(o: unknown, key: string): boolean {
+  if (setsWhole(o)) return true;
+  if (!isObject(o)) return false;
+  if (o.$patch === 'replace' || o.$patch === 'delete') return true;
+  return Array.isArray(o.$retainKeys) && !o.$retainKeys.includes(key);
 }
 
 export function checkNamespaceLabels(doc: Json, docPath: string, verb: string, ctx: RuleContext): void {
@@ -58,8 +66,8 @@ export function checkNamespaceLabels(doc: Json, docPath: string, verb: string, c
   } else if (enforce !== undefined && (typeof enforce !== 'string' || !ENFORCING.has(enforce))) {
     const shown = enforce === UNKNOWN_VALUE ? 'a value the patch copies from elsewhere' : typeof enforce === 'string' ? enforce.slice(0, 40) : String(enforce);
     ctx.out.push({ code: 'pod_security_weakened', detail: `pod-security.kubernetes.io/enforce is ${shown}, so Pod Security admission does not enforce baseline`, path: at });
-  } else if (enforce === undefined && (replaces(meta) || replaces(labels))) {
-    // A strategic merge patch `$patch: replace` (or delete) drops every label it does not list.
+  } else if (enforce === undefined && ctx.partial && (drops(doc, 'metadata') || drops(meta, 'labels') || drops(labels, `${PSA}enforce`))) {
+    // The patch replaces the labels (or the metadata, or the whole object) without the label.
     ctx.out.push({ code: 'pod_security_weakened', detail: 'the patch replaces the labels without pod-security.kubernetes.io/enforce, which removes it', path: labelsPath });
   } else if (enforce === undefined && verb === 'update' && !ctx.partial) {
     // A whole Namespace without the label replaces the one kube has: if it had the label, it goes.

@@ -16,9 +16,28 @@ import type { RuleContext } from './context.js';
 
 export const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
 
-export interface ContainerAt {
-  container: Json;
-  path: string;
+/**
+ * A container and where it is. Its path and name are built only when a violation needs them: a
+ * body can hold hundreds of thousands of (empty) containers, and two strings for each would cost
+ * more than reading the body.
+ */
+export class ContainerAt {
+  private cachedPath: string | undefined;
+  constructor(
+    readonly container: Json,
+    private readonly specPath: string,
+    private readonly list: string,
+    private readonly index: number,
+  ) {}
+
+  get path(): string {
+    return (this.cachedPath ??= `${this.specPath}.${this.list}[${this.index}]`);
+  }
+
+  /** ` "name"` for details, or '' when the container has none. */
+  get name(): string {
+    return nameOf(this.container);
+  }
 }
 
 export function containersOf(spec: Json, specPath: string): ContainerAt[] {
@@ -27,7 +46,7 @@ export function containersOf(spec: Json, specPath: string): ContainerAt[] {
     const items = arrayOf(spec[list]);
     for (let i = 0; i < items.length; i++) {
       const c = items[i];
-      if (isObject(c)) found.push({ container: c, path: `${specPath}.${list}[${i}]` });
+      if (isObject(c)) found.push(new ContainerAt(c, specPath, list, i));
     }
   }
   return found;
@@ -85,7 +104,7 @@ function nameOf(container: Json): string {
  * `meta` is the pod's metadata (the template's for a workload): AppArmor and the legacy seccomp
  * settings can be annotations there.
  */
-export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext, meta?: Json, metaPath?: string): void {
+export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext, meta?: Json, metaPath?: string): readonly ContainerAt[] {
   const { settings } = ctx;
   for (const field of HOST_NAMESPACES) {
     if (spec[field] === true) push(ctx, 'host_namespace', `${field}: true shares the node's namespace with the pod`, `${specPath}.${field}`);
@@ -117,15 +136,16 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
       }
     }
   }
-  if (meta && isObject(meta.annotations)) checkAnnotations(meta.annotations, `${metaPath ?? 'metadata'}.annotations`, ctx);
+  if (meta) checkPodAnnotations(meta, metaPath ?? 'metadata', ctx);
 
-  for (const { container, path } of containers) {
-    const name = nameOf(container);
-    checkPorts(container, name, path, ctx);
-    checkHostHandlers(container, name, path, ctx);
+  for (const at of containers) {
+    const container = at.container;
+    checkPorts(at, ctx);
+    checkHostHandlers(at, ctx);
     const sc = isObject(container.securityContext) ? container.securityContext : undefined;
     if (!sc) continue;
-    const scPath = `${path}.securityContext`;
+    const name = at.name;
+    const scPath = `${at.path}.securityContext`;
     if (sc.privileged === true) push(ctx, 'privileged_container', `container${name} is privileged`, `${scPath}.privileged`);
     if (sc.allowPrivilegeEscalation === true) {
       push(ctx, 'privilege_escalation', `container${name} sets allowPrivilegeEscalation: true`, `${scPath}.allowPrivilegeEscalation`);
@@ -147,6 +167,7 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
   }
 
   if (settings.restrictedNamespace(ctx.namespace)) checkRestricted(spec, specPath, podContext, containers, ctx);
+  return containers;
 }
 
 /** Fields a pod and a container security context share: hostProcess, seccomp, AppArmor, SELinux. */
@@ -171,7 +192,11 @@ function checkCommonContext(sc: Json, who: string, scPath: string, ctx: RuleCont
   }
 }
 
-function checkAnnotations(annotations: Json, path: string, ctx: RuleContext): void {
+/** AppArmor and legacy seccomp settings in the pod's (or the template's) annotations. */
+export function checkPodAnnotations(meta: Json, metaPath: string, ctx: RuleContext): void {
+  const annotations = meta.annotations;
+  if (!isObject(annotations)) return;
+  const path = `${metaPath}.annotations`;
   for (const [key, value] of Object.entries(annotations)) {
     if (typeof value !== 'string') continue;
     const at = `${path}[${JSON.stringify(key.slice(0, 120))}]`;
@@ -184,27 +209,32 @@ function checkAnnotations(annotations: Json, path: string, ctx: RuleContext): vo
   }
 }
 
-function checkPorts(container: Json, name: string, path: string, ctx: RuleContext): void {
-  for (const [i, p] of arrayOf(container.ports).entries()) {
+function checkPorts(at: ContainerAt, ctx: RuleContext): void {
+  const ports = at.container.ports;
+  if (!Array.isArray(ports)) return;
+  for (let i = 0; i < ports.length; i++) {
+    const p: unknown = ports[i];
     if (isObject(p) && typeof p.hostPort === 'number' && p.hostPort !== 0) {
-      push(ctx, 'host_port', `container${name} binds host port ${p.hostPort}`, `${path}.ports[${i}].hostPort`);
+      push(ctx, 'host_port', `container${at.name} binds host port ${p.hostPort}`, `${at.path}.ports[${i}].hostPort`);
     }
   }
 }
 
 /** PSS baseline "Host Probes / Lifecycle Hooks" (1.34): a probe or hook aimed at another host makes the kubelet a proxy. */
-function checkHostHandlers(container: Json, name: string, path: string, ctx: RuleContext): void {
-  const handlers: [Json, string][] = [];
-  for (const p of PROBES) if (isObject(container[p])) handlers.push([container[p], `${path}.${p}`]);
-  if (isObject(container.lifecycle)) {
-    for (const h of HOOKS) if (isObject(container.lifecycle[h])) handlers.push([container.lifecycle[h], `${path}.lifecycle.${h}`]);
+function checkHostHandlers(at: ContainerAt, ctx: RuleContext): void {
+  const container = at.container;
+  for (const p of PROBES) if (isObject(container[p])) checkHandler(container[p], p, p, at, ctx);
+  const lifecycle = container.lifecycle;
+  if (isObject(lifecycle)) {
+    for (const h of HOOKS) if (isObject(lifecycle[h])) checkHandler(lifecycle[h], h, `lifecycle.${h}`, at, ctx);
   }
-  for (const [handler, at] of handlers) {
-    for (const kind of ['httpGet', 'tcpSocket'] as const) {
-      const target = handler[kind];
-      if (isObject(target) && typeof target.host === 'string' && target.host !== '') {
-        push(ctx, 'probe_host', `container${name} points ${at.slice(at.lastIndexOf('.') + 1)} at host ${target.host.slice(0, 100)}`, `${at}.${kind}.host`);
-      }
+}
+
+function checkHandler(handler: Json, what: string, sub: string, at: ContainerAt, ctx: RuleContext): void {
+  for (const kind of ['httpGet', 'tcpSocket'] as const) {
+    const target = handler[kind];
+    if (isObject(target) && typeof target.host === 'string' && target.host !== '') {
+      push(ctx, 'probe_host', `container${at.name} points ${what} at host ${target.host.slice(0, 100)}`, `${at.path}.${sub}.${kind}.host`);
     }
   }
 }

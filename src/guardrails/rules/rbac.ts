@@ -219,7 +219,14 @@ function grantsSecretsRead(r: Json, verbs: string[], resources: string[], partia
 
 function checkBinding(doc: Json, bindingKind: 'RoleBinding' | 'ClusterRoleBinding', docPath: string, ctx: RuleContext, defined: DefinedRoles): void {
   const ref = doc.roleRef;
-  if (!isObject(ref) || typeof ref.name !== 'string') return;
+  if (!isObject(ref) || typeof ref.name !== 'string') {
+    // roleRef is immutable, so a patch that adds subjects does not show it: the role may be
+    // cluster-admin, and the unseen field is assumed to be the worst case.
+    if (ctx.partial && arrayOf(doc.subjects).length > 0) {
+      out(ctx, 'rbac_cluster_admin_binding', `adds subjects to ${bindingKind} whose role the patch does not show (it may be cluster-admin)`, `${docPath}subjects`);
+    }
+    return;
+  }
   const kind = ref.kind === 'Role' ? 'Role' : 'ClusterRole';
   const name = ref.name;
   const dangerous = kind === 'ClusterRole' && ctx.settings.dangerousClusterRoles.has(name);

@@ -1,7 +1,7 @@
 import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 import { checkImages } from './images.js';
-import { checkPodSecurity, containersOf } from './pod-security.js';
+import { checkPodAnnotations, checkPodSecurity } from './pod-security.js';
 
 /**
  * Where each workload kind keeps its pod spec, keyed by `<api group>/<resource>` as in the URL.
@@ -46,17 +46,23 @@ export function workloadKeyOfKind(kind: unknown): string | undefined {
 export function checkWorkload(doc: Json, key: string, docPath: string, ctx: RuleContext): void {
   const steps = POD_SPEC_PATHS.get(key);
   if (!steps) return;
-  let node: unknown = doc;
-  for (const s of steps) {
-    if (!isObject(node)) return;
-    node = node[s];
-  }
-  if (!isObject(node)) return;
-  const specPath = `${docPath}${steps.join('.')}`;
+  const spec = at(doc, steps);
   // The pod's metadata sits beside its spec (a template's beside the template's spec).
   const metaSteps = [...steps.slice(0, -1), 'metadata'];
-  let meta: unknown = doc;
-  for (const s of metaSteps) meta = isObject(meta) ? meta[s] : undefined;
-  checkPodSecurity(node, specPath, ctx, isObject(meta) ? meta : undefined, `${docPath}${metaSteps.join('.')}`);
-  checkImages(containersOf(node, specPath), ctx);
+  const meta = at(doc, metaSteps);
+  const metaPath = `${docPath}${metaSteps.join('.')}`;
+  if (isObject(spec)) {
+    const specPath = `${docPath}${steps.join('.')}`;
+    checkImages(checkPodSecurity(spec, specPath, ctx, isObject(meta) ? meta : undefined, metaPath), ctx);
+  } else if (isObject(meta)) {
+    // A patch may set only the template's annotations (AppArmor `unconfined`): the next rollout
+    // runs every pod with them, so they are judged without a spec beside them.
+    checkPodAnnotations(meta, metaPath, ctx);
+  }
+}
+
+function at(doc: Json, steps: readonly string[]): unknown {
+  let node: unknown = doc;
+  for (const s of steps) node = isObject(node) ? node[s] : undefined;
+  return node;
 }
