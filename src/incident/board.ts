@@ -62,7 +62,8 @@ interface CompiledIncident {
 }
 
 /**
- * Every replica's local mirror of the incidents and revocations in the state store. The Check
+ * Every replica's local mirror of the incidents, revocations and step-up sign-outs in the state
+ * store (without incident mode, of the sign-outs alone). The Check
  * path reads only this mirror (a Map lookup per request, no round trip, no crypto); it is
  * refreshed at once when the store announces a change, and polled (one GET of the version) every
  * `syncIntervalMs` in case an announcement was lost. When it could not be refreshed for
