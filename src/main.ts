@@ -106,8 +106,13 @@ export async function startService(
   // The HTTP listener is fixed at start (a restart-only key), so reloads are judged against it.
   const authzHttpOn = (overrides.authzHttpListen ?? config.server.authz_http_listen) !== 'off';
   warnIfContextRulesCannotMatchOverHttp(config, authzHttpOn, logger);
-  if (runtime.incidents && !(await runtime.incidents.whenLoaded(Math.max(2000, config.state.timeout_ms * 4)))) {
-    logger.warn({ event: 'incident_sync', outcome: 'error' }, 'the incident and revocation list could not be loaded from the state store yet; Checks fail closed until it is');
+  if (runtime.revocations && !(await runtime.revocations.whenLoaded(Math.max(2000, config.state.timeout_ms * 4)))) {
+    logger.warn(
+      { event: 'incident_sync', outcome: 'error' },
+      runtime.incidents
+        ? 'the incident and revocation list could not be loaded from the state store yet; Checks fail closed until it is'
+        : `the step-up sign-out list could not be loaded from the state store yet; session cookies ${config.state.on_state_error === 'degrade' ? 'are accepted on what this replica knows' : 'fail closed'} until it is`,
+    );
   }
   // Keys are fetched up front so the first request does not pay for it; an unreachable issuer is
   // logged and retried on demand (its tokens are denied with jwks_unavailable meanwhile).

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { AssuranceModel } from '../core/assurance.js';
 import type { Identity } from '../core/identity.js';
 import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { strictest, type Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
-import type { ControlStore } from '../state/store.js';
+import type { ControlRecord, ControlStore } from '../state/store.js';
 import type { IncidentDoc, RevocationDoc } from './model.js';
 
 /** What a cached credential's revocation check can say. */
@@ -27,6 +28,26 @@ export interface BoardOptions {
   monotonic?: () => number;
   /** Told of each sync failure; must not throw. */
   onError?: (err: unknown) => void;
+  /**
+   * Whether incident mode is configured (default true): then a stale mirror fails every Check
+   * closed, as incident mode documents. Without it the board only holds sign-outs, which only
+   * step-up session cookies can match: a stale mirror then concerns those alone, and follows
+   * `state.on_state_error` (`staleSessions`) like every other state the Check reads.
+   */
+  incidentMode?: boolean;
+  /** Without incident mode: what a stale mirror does to a session cookie (default fail_closed). */
+  staleSessions?: 'fail_closed' | 'degrade';
+}
+
+/** What a sign-out keeps in the store (kind `signout`): the Identity.session it ended, and when. */
+export interface SignoutDoc {
+  session: string;
+  at: number;
+}
+
+/** One record per session, whichever replica writes it (a second sign-out of a copy replaces it). */
+export function signoutId(session: string): string {
+  return `signout-${createHash('sha256').update(session).digest('hex').slice(0, 24)}`;
 }
 
 interface CompiledIncident {
@@ -41,7 +62,8 @@ interface CompiledIncident {
 }
 
 /**
- * Every replica's local mirror of the incidents and revocations in the state store. The Check
+ * Every replica's local mirror of the incidents, revocations and step-up sign-outs in the state
+ * store (without incident mode, of the sign-outs alone). The Check
  * path reads only this mirror (a Map lookup per request, no round trip, no crypto); it is
  * refreshed at once when the store announces a change, and polled (one GET of the version) every
  * `syncIntervalMs` in case an announcement was lost. When it could not be refreshed for
@@ -56,6 +78,8 @@ export class IncidentBoard {
   private issuerSubjects = new Map<string, number>();
   /** `sid:<sid>` and the raw value → revocation record expiry. */
   private sessions = new Map<string, number>();
+  /** Step-up sessions signed out: Identity.session → when the session would have expired (ms). */
+  private signedOut = new Map<string, number>();
   private revocations: RevocationDoc[] = [];
   private version = -1;
   private syncedAt: number | undefined;
@@ -98,7 +122,7 @@ export class IncidentBoard {
         this.again = false;
         try {
           const snap = await this.o.store.snapshot(this.o.now());
-          this.load(snap.version, snap.incidents.map((r) => r.data), snap.revocations.map((r) => r.data));
+          this.load(snap.version, snap.incidents.map((r) => r.data), snap.revocations.map((r) => r.data), snap.signouts);
           this.syncedAt = this.monotonic();
         } catch (err) {
           this.o.onError?.(err);
@@ -120,7 +144,7 @@ export class IncidentBoard {
     }
   }
 
-  private load(version: number, incidents: string[], revocations: string[]): void {
+  private load(version: number, incidents: string[], revocations: string[], signouts: readonly ControlRecord[]): void {
     const compiled: CompiledIncident[] = [];
     for (const data of incidents) {
       const doc = parse<IncidentDoc>(data);
@@ -143,6 +167,12 @@ export class IncidentBoard {
         sessions.set(r.session, r.expires_at);
       }
     }
+    const signedOut = new Map<string, number>();
+    for (const rec of signouts) {
+      const d = parse<SignoutDoc>(rec.data);
+      if (d && typeof d.session === 'string' && d.session !== '') signedOut.set(d.session, Math.max(signedOut.get(d.session) ?? 0, rec.expiresAt));
+    }
+    this.signedOut = signedOut;
     this.incidents = compiled;
     this.subjects = subjects;
     this.issuerSubjects = issuerSubjects;
@@ -200,8 +230,21 @@ export class IncidentBoard {
    * else iat) is not after the subject's revocation, or its session was revoked. Two Map lookups.
    */
   refuse(who: Identity, nowMs: number): Refusal | undefined {
-    const stale = this.stale();
-    if (stale !== undefined) return { reason: 'state_unavailable', detail: stale };
+    if (this.o.incidentMode !== false) {
+      const stale = this.stale();
+      if (stale !== undefined) return { reason: 'state_unavailable', detail: stale };
+    }
+    if (who.source === 'session') {
+      // Only a session cookie can have been signed out: a bearer token pays nothing here.
+      if (this.o.incidentMode === false && this.o.staleSessions !== 'degrade') {
+        const stale = this.stale();
+        if (stale !== undefined) return { reason: 'state_unavailable', detail: `${stale}: a signed-out session could not be told apart` };
+      }
+      if (this.signedOut.size > 0) {
+        const until = this.signedOut.get(who.session);
+        if (until !== undefined && until > nowMs) return { reason: 'credential_revoked', detail: 'this step-up session was signed out; sign in again' };
+      }
+    }
     if (this.subjects.size > 0 || this.issuerSubjects.size > 0) {
       const a = this.subjects.get(who.subject);
       const b = this.issuerSubjects.size > 0 ? this.issuerSubjects.get(`${who.issuer}\n${who.subject}`) : undefined;
@@ -215,6 +258,21 @@ export class IncidentBoard {
       if (until !== undefined && until > nowMs) return { reason: 'credential_revoked', detail: 'this session was revoked; sign in again' };
     }
     return undefined;
+  }
+
+  /**
+   * Records a sign-out for every replica until `expiresAtMs` (when the session would have ended
+   * anyway) and loads it into this replica's mirror before resolving, so that the very next Check
+   * here refuses the session. Rejects (StateUnavailableError) when the store could not record it.
+   */
+  async signOut(session: string, expiresAtMs: number, nowMs: number): Promise<void> {
+    const doc: SignoutDoc = { session, at: nowMs };
+    await this.o.store.put('signout', { id: signoutId(session), data: JSON.stringify(doc), expiresAt: expiresAtMs }, nowMs);
+    // Another replica learns it from the announcement; this one loads it now. A load that began
+    // before the write may finish first: refresh() then loads once more, and the entry set after
+    // it covers a load that failed (every later snapshot holds the record).
+    await this.refresh();
+    this.signedOut.set(session, Math.max(this.signedOut.get(session) ?? 0, expiresAtMs));
   }
 
   /** The requirement tightened by every active incident whose scope holds the request. */

@@ -70,8 +70,8 @@ function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdi
   const need = guard ? applyGuardrails(base, guard.contribution) : base;
   if (!r.ok) return verdict(false, r.reason, r.detail, need, undefined, req, r.cached, undefined, guard);
   const who = r.identity;
-  // Revocation (issue 15): checked on the cached path too, from the local mirror.
-  const refused = rt.incidents?.refuse(who, rt.now());
+  // Revocation (issue 15) and step-up sign-out: checked on the cached path too, from the local mirror.
+  const refused = rt.revocations?.refuse(who, rt.now());
   if (refused) return verdict(false, refused.reason, refused.detail, need, who, req, r.cached, undefined, guard);
   const risk = rt.risk;
   // Shadow mode: the would-be requirement, judged beside the enforced one (pipeline/shadow.ts).

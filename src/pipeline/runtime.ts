@@ -40,7 +40,10 @@ export interface RiskState {
   readonly fallback: StateStore;
   /** What the stores were opened from. */
   readonly key: string;
-  /** The local mirror of incidents and revocations (issue 15); undefined without `incident`. */
+  /**
+   * The local mirror of incidents, revocations (issue 15) and step-up sign-outs; undefined
+   * without `incident` and without `stepup.session`.
+   */
   readonly board?: IncidentBoard | undefined;
 }
 
@@ -76,6 +79,12 @@ export interface Runtime {
   readonly challenges: ChallengeStore | undefined;
   /** Incidents and revocations (issue 15); undefined without `incident`. */
   readonly incidents: IncidentBoard | undefined;
+  /**
+   * What the Check asks whether a verified credential was revoked or its step-up session signed
+   * out: the same board as `incidents` with incident mode, and with `stepup.session` alone a board
+   * that only holds sign-outs. Undefined with neither.
+   */
+  readonly revocations: IncidentBoard | undefined;
 }
 
 /**
@@ -124,7 +133,8 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     approvals: config.automation?.approver ? riskState?.store.approvals : undefined,
     // The shared store too: the plugin's question may reach another replica than the 401 came from.
     challenges: config.kubernetes.challenge_ttl_seconds > 0 ? riskState?.store.challenges : undefined,
-    incidents: riskState?.board,
+    incidents: config.incident ? riskState?.board : undefined,
+    revocations: riskState?.board,
     policy: compilePolicy(config, assurance),
     verifier,
     responder: new Responder(config, assurance),
@@ -189,23 +199,33 @@ const APPROVALS_ONLY_LIMITS: StoreLimits = Object.freeze({
   paceThreshold: 1,
 });
 
+/** Without `incident`, the sign-out mirror uses incident mode's defaults (sync_interval_ms, max_staleness_ms). */
+const SIGNOUT_SYNC_MS = 250;
+const SIGNOUT_MAX_STALENESS_MS = 3000;
+
 function buildRiskState(config: Config, deps: RuntimeDeps, previous: Runtime | undefined): RiskState | undefined {
-  const limits = storeLimits(config) ?? (config.automation?.approver || config.incident || config.kubernetes.challenge_ttl_seconds > 0 ? APPROVALS_ONLY_LIMITS : undefined);
+  const limits =
+    storeLimits(config) ??
+    (config.automation?.approver || config.incident || config.stepup.session || config.kubernetes.challenge_ttl_seconds > 0 ? APPROVALS_ONLY_LIMITS : undefined);
   if (!limits) return undefined;
-  const key = JSON.stringify([config.state, limits, config.incident ?? null]);
+  const key = JSON.stringify([config.state, limits, config.incident ?? null, config.stepup.session !== undefined]);
   if (previous?.riskState?.key === key) return previous.riskState;
   const memory = () => new MemoryStateStore(limits, { maxSubjects: config.state.memory.max_subjects });
   const store = deps.openStateStore ? deps.openStateStore(config, limits) : memory();
   const inc = config.incident;
   let board: IncidentBoard | undefined;
-  if (inc) {
+  // Sign-outs (POST /.stepgate/signout) live in the same store and mirror as revocations: the
+  // board exists whenever there are step-up sessions to sign out of, incident mode or not.
+  if (inc || config.stepup.session) {
     board = new IncidentBoard({
       store: store.control,
       now: deps.now,
       shared: store.kind !== 'memory',
-      syncIntervalMs: inc.sync_interval_ms,
-      maxStalenessMs: inc.max_staleness_ms,
+      syncIntervalMs: inc?.sync_interval_ms ?? SIGNOUT_SYNC_MS,
+      maxStalenessMs: inc?.max_staleness_ms ?? SIGNOUT_MAX_STALENESS_MS,
       onError: deps.onStateError && ((err) => deps.onStateError!(store.kind, err)),
+      incidentMode: inc !== undefined,
+      staleSessions: config.state.on_state_error,
     });
     void board.start();
   }

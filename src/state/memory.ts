@@ -622,7 +622,7 @@ class MemoryChallenges implements ChallengeStore {
  * the mirror is never stale. Same eviction and expiry rules as the Redis store.
  */
 class MemoryControl implements ControlStore {
-  private readonly kinds: Record<ControlKind, Map<string, ControlRecord>> = { incident: new Map(), revocation: new Map() };
+  private readonly kinds: Record<ControlKind, Map<string, ControlRecord>> = { incident: new Map(), revocation: new Map(), signout: new Map() };
   private current = 0;
   private readonly watchers = new Set<() => void>();
 
@@ -660,7 +660,7 @@ class MemoryControl implements ControlStore {
     const now = wholeMs(nowMs);
     const live = (m: Map<string, ControlRecord>) =>
       [...m.values()].filter((r) => r.expiresAt > now).sort((a, b) => byteCompare(a.id, b.id)).map((r) => ({ ...r }));
-    return { version: this.current, incidents: live(this.kinds.incident), revocations: live(this.kinds.revocation) };
+    return { version: this.current, incidents: live(this.kinds.incident), revocations: live(this.kinds.revocation), signouts: live(this.kinds.signout) };
   }
 
   watch(onChange: () => void): () => void {

@@ -279,7 +279,7 @@ export class RedisStateStore implements StateStore {
       conn.defineCommand('sgApprovalList', { numberOfKeys: 1, lua: APPROVAL_LIST_LUA });
       conn.defineCommand('sgControlPut', { numberOfKeys: 3, lua: CONTROL_PUT_LUA });
       conn.defineCommand('sgControlRemove', { numberOfKeys: 3, lua: CONTROL_REMOVE_LUA });
-      conn.defineCommand('sgControlSnapshot', { numberOfKeys: 5, lua: CONTROL_SNAPSHOT_LUA });
+      conn.defineCommand('sgControlSnapshot', { numberOfKeys: 7, lua: CONTROL_SNAPSHOT_LUA });
     }
     if (this.writer !== this.redis) this.writer.on('error', () => {}); // reported through `redis`'s listener
     this.scripted = this.redis as unknown as Scripted;
@@ -862,13 +862,14 @@ class RedisControl implements ControlStore {
     const { scripted, prefix } = this.store.internals;
     const i = controlKeys(prefix, 'incident');
     const r = controlKeys(prefix, 'revocation');
-    const reply = await this.store.run('control.snapshot', () => scripted.sgControlSnapshot(i.records, i.expiry, r.records, r.expiry, i.version, wholeMs(nowMs)));
-    if (!Array.isArray(reply) || reply.length !== 3 || !Array.isArray(reply[1]) || !Array.isArray(reply[2])) {
+    const o = controlKeys(prefix, 'signout');
+    const reply = await this.store.run('control.snapshot', () => scripted.sgControlSnapshot(i.records, i.expiry, r.records, r.expiry, i.version, o.records, o.expiry, wholeMs(nowMs)));
+    if (!Array.isArray(reply) || reply.length !== 4 || !Array.isArray(reply[1]) || !Array.isArray(reply[2]) || !Array.isArray(reply[3])) {
       throw new StateUnavailableError('redis control.snapshot: unexpected reply');
     }
     const version = Number(reply[0]);
     if (!Number.isFinite(version)) throw new StateUnavailableError('redis control.snapshot: unexpected version');
-    return { version, incidents: controlRecords(reply[1] as unknown[]), revocations: controlRecords(reply[2] as unknown[]) };
+    return { version, incidents: controlRecords(reply[1] as unknown[]), revocations: controlRecords(reply[2] as unknown[]), signouts: controlRecords(reply[3] as unknown[]) };
   }
 
   watch(onChange: () => void): () => void {

@@ -241,13 +241,20 @@ export interface ControlRecord {
   expiresAt: number;
 }
 
-export type ControlKind = 'incident' | 'revocation';
+/**
+ * `signout`: a step-up session its user signed out of (POST /.stepgate/signout), kept until the
+ * session would have expired. A kind of its own, not a `revocation`: sign-outs come from every
+ * user, and under the per-kind cap they must never push an administrator's revocation out (nor
+ * fill the admin API's revocation list).
+ */
+export type ControlKind = 'incident' | 'revocation' | 'signout';
 
-/** Every live incident and revocation, and the version they are at. */
+/** Every live incident, revocation and sign-out, and the version they are at. */
 export interface ControlSnapshot {
   version: number;
   incidents: ControlRecord[];
   revocations: ControlRecord[];
+  signouts: ControlRecord[];
 }
 
 /**

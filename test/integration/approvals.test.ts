@@ -7,7 +7,7 @@ import { CheckClient, deniedBody, deniedStatus, okHeader, reasonOf, type CheckRe
 import { TestIssuer } from '../support/issuer.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { checkRequest } from '../support/requests.js';
-import { CLIENT_ID, CLIENT_SECRET, freePort, pageCode, stepupEnv } from '../support/stepup.js';
+import { CLIENT_ID, CLIENT_SECRET, freePort, http, pageCode, stepupEnv } from '../support/stepup.js';
 import { captureLog } from '../support/telemetry.js';
 
 /**
@@ -311,6 +311,18 @@ describe('automation approvals, one replica (memory store)', () => {
       expect(res.status, path).toBe(404);
       expect(pageCode(res.body)).toBe('approval_not_found');
     }
+  });
+
+  it('a copy of an approver\'s session taken before sign-out no longer opens the approval pages', async () => {
+    const human = new Approver(s.base, idp);
+    await human.stepUp(`${s.base}/.stepgate/start?level=aal2&max_age=300`, ALICE);
+    expect((await human.get('/.stepgate/approvals')).status).toBe(200);
+    const out = await http(`${s.base}/.stepgate/signout`, { method: 'POST', headers: { origin: s.base, 'sec-fetch-site': 'same-origin', ...human.cookie } });
+    expect(out.status).toBe(200);
+    // `human` still holds the cookie: the copy a thief would have.
+    const copy = await human.get('/.stepgate/approvals');
+    expect(copy.status).toBe(401);
+    expect(pageCode(copy.body)).toBe('approval_signin_required');
   });
 });
 

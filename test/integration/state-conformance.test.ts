@@ -511,6 +511,10 @@ describe('ControlStore conformance: memory and redis give identical answers', ()
     out.push(await c.once('jti-1', 60_000, T));
     out.push(await c.once('jti-1', 60_000, T + 1));
     out.push(await c.once('jti-2', 60_000, T + 1));
+    // A sign-out is a kind of its own: listed apart from the revocations, expiring by its own time.
+    out.push(await c.put('signout', rec('out-1', T + 20 * S), T + 12 * S));
+    out.push(await c.snapshot(T + 13 * S));
+    out.push(await c.snapshot(T + 20 * S));
     return out;
   }
 
@@ -520,11 +524,14 @@ describe('ControlStore conformance: memory and redis give identical answers', ()
     await ready(store);
     const remote = await script(store);
     expect(remote).toEqual(memory);
-    expect(memory[0]).toEqual({ version: 0, incidents: [], revocations: [] });
+    expect(memory[0]).toEqual({ version: 0, incidents: [], revocations: [], signouts: [] });
     expect((memory[5] as { incidents: { id: string }[] }).incidents.map((r) => r.id)).toEqual(['inc-a', 'inc-b']);
     expect((memory[6] as { incidents: { id: string }[] }).incidents.map((r) => r.id)).toEqual(['inc-a']);
     expect(memory.slice(9, 12)).toEqual([5, undefined, undefined]);
-    expect(memory.slice(13)).toEqual([true, false, true]);
+    expect(memory.slice(13, 16)).toEqual([true, false, true]);
+    expect(memory[16]).toBe(6);
+    expect(memory[17]).toMatchObject({ version: 6, revocations: [{ id: 'rev-1' }], signouts: [{ id: 'out-1', expiresAt: T + 20 * S }] });
+    expect(memory[18]).toMatchObject({ version: 6, signouts: [] });
   });
 
   it.each(['memory', 'redis'] as const)('%s: a change is announced to watchers (another store on the same data, for redis)', async (kind) => {

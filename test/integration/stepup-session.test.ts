@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
-import { CheckClient, deniedBody, reasonOf } from '../support/grpc-client.js';
+import { CheckClient, deniedBody, deniedHeader, reasonOf } from '../support/grpc-client.js';
+import { startRedis, type RedisServer } from '../support/redis.js';
+import { captureLog } from '../support/telemetry.js';
 import { MiniOp } from '../support/mini-op.js';
 import { BROWSER_HEADERS, checkRequest } from '../support/requests.js';
 import { CLIENT_ID, formFields, freePort, http, setCookies, stepupConfigYaml, stepupEnv } from '../support/stepup.js';
@@ -21,6 +23,11 @@ interface Stepgate {
   service: Service;
   client: CheckClient;
   yaml: string;
+  base: string;
+  /** The audit log (info and above). */
+  records: Record<string, unknown>[];
+  /** A same-origin POST /.stepgate/signout from a browser holding `cookie`. */
+  signOut(cookie?: string): Promise<{ status: number; body: string }>;
   /**
    * A completed step-up (start → continue → the OP → callback) as `sub`, authenticated `authAgoS`
    * seconds ago on stepgate's clock, from a browser holding `cookie`: the cookies it set.
@@ -45,15 +52,21 @@ afterAll(async () => {
   await op?.close();
 });
 
-async function stepgate(extraYaml = ''): Promise<Stepgate> {
+async function stepgate(extraYaml = '', capture = false, env = stepupEnv()): Promise<Stepgate> {
   const httpPort = await freePort();
   const base = `http://127.0.0.1:${httpPort}`;
   const yaml = stepupConfigYaml({ idp: op.url, httpPort }) + extraYaml;
-  const service = await startService(parseConfig(yaml, 'stepup-session.yaml'), stepupEnv(), createLogger('silent'), { now });
+  const cap = capture ? captureLog('info') : undefined;
+  const service = await startService(parseConfig(yaml, 'stepup-session.yaml'), env, cap?.logger ?? createLogger('silent'), { now });
   const s: Stepgate = {
     service,
     client: new CheckClient(service.grpc.port),
     yaml,
+    base,
+    records: cap?.records ?? [],
+    async signOut(cookie) {
+      return http(`${base}/.stepgate/signout`, { method: 'POST', headers: { origin: base, 'sec-fetch-site': 'same-origin', ...(cookie ? { cookie } : {}) } });
+    },
     async stepUp(sub, authAgoS = 0, cookie) {
       const page = await http(`${base}/.stepgate/start?level=aal2`);
       const cont = await http(`${base}/.stepgate/continue`, {
@@ -182,5 +195,117 @@ describe('a step-up session away from the browser it was made in (risk engine on
 
   it('Alice, in her own browser, is still allowed', async () => {
     expect(reasonOf(await admin(`stepgate_session=${alice.session}; stepgate_device=${alice.device}`, '10.20.4.17'))).toBe('allowed');
+  });
+});
+
+/** Polls `probe` until it says yes, failing past `boundMs`: another replica learns of a sign-out by pub/sub. */
+async function until(probe: () => Promise<boolean>, boundMs: number): Promise<void> {
+  const start = performance.now();
+  while (!(await probe())) {
+    if (performance.now() - start > boundMs) throw new Error(`not within ${boundMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const signedOutAudit = (s: Stepgate) => s.records.filter((r) => r.event === 'stepup.flow' && r.outcome === 'signed_out');
+
+describe('sign-out ends the session server-side, not only in the browser (memory store, one replica)', () => {
+  let s: Stepgate;
+  const home = (cookie: string) => s.client.check(checkRequest({ host: DASH, path: '/', headers: { ...BROWSER_HEADERS, cookie: `stepgate_session=${cookie}` } }));
+
+  beforeAll(async () => {
+    s = await stepgate('', true);
+  });
+
+  it('a copy of the session cookie taken before sign-out is refused after it, and the browser is sent to step up again', async () => {
+    const alice = (await s.stepUp('alice')).session;
+    // Alice's other browser: another sign-in of the same user.
+    const other = (await s.stepUp('alice')).session;
+    const stolen = alice;
+    expect(reasonOf(await home(stolen))).toBe('allowed');
+
+    const out = await s.signOut(`stepgate_session=${alice}`);
+    expect(out.status).toBe(200);
+    expect(out.body).toContain('You are signed out of stepgate');
+    expect(out.body).not.toContain('could not be ended');
+
+    const res = await home(stolen);
+    expect(reasonOf(res)).toBe('credential_revoked');
+    expect(deniedHeader(res, 'location')).toMatch(new RegExp(`^${s.base}/\\.stepgate/start\\?`));
+    // The other session of the same user is not touched.
+    expect(reasonOf(await home(other))).toBe('allowed');
+
+    const audit = signedOutAudit(s).at(-1)!;
+    expect(audit).toMatchObject({ session_ended: 'recorded', subject: 'alice' });
+    // What the page says about the copy.
+    const page = await http(`${s.base}/.stepgate/session`, { headers: { cookie: `stepgate_session=${stolen}`, accept: 'application/json' } });
+    expect(JSON.parse(page.body)).toMatchObject({ signed_in: false });
+  });
+
+  it.each<[string, (valid: string) => string | undefined]>([
+    ['no cookie', () => undefined],
+    ['a forged session cookie', (valid) => `stepgate_session=${valid.slice(0, -4)}${valid.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`],
+    ['a session cookie of another deployment (garbage)', () => 'stepgate_session=eyJhbGciOiJkaXIifQ..AAAA.BBBB.CCCC'],
+  ])('a sign-out with %s changes nothing on the server', async (_name, cookie) => {
+    const bob = (await s.stepUp('bob')).session;
+    const before = await s.service.runtime.riskState!.store.control.snapshot(now());
+    const out = await s.signOut(cookie(bob));
+    expect(out.status).toBe(200);
+    expect(signedOutAudit(s).at(-1)).toMatchObject({ session_ended: 'none' });
+    const after = await s.service.runtime.riskState!.store.control.snapshot(now());
+    expect(after.signouts).toEqual(before.signouts);
+    expect(after.version).toBe(before.version);
+    expect(reasonOf(await home(bob))).toBe('allowed');
+  });
+});
+
+describe('sign-out ends the session on every replica sharing Redis', () => {
+  let redis: RedisServer;
+  let a: Stepgate;
+  let b: Stepgate;
+  const home = (g: Stepgate, cookie: string) => g.client.check(checkRequest({ host: DASH, path: '/', headers: { ...BROWSER_HEADERS, cookie: `stepgate_session=${cookie}` } }));
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const state = `state:\n  store: redis\n  timeout_ms: 2000\n  redis:\n    url: ${redis.url}\n    key_prefix: "signout:"\n`;
+    // Replicas of one deployment: one cookie key list.
+    const env = stepupEnv();
+    a = await stepgate(state, true, env);
+    b = await stepgate(state, true, env);
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('a copy used on the other replica is refused once the owner signs out on this one; the same user\'s other session still works', async () => {
+    const alice = (await a.stepUp('alice')).session;
+    const other = (await a.stepUp('alice')).session;
+    // Both replicas take either cookie (one key ring).
+    expect(reasonOf(await home(b, alice))).toBe('allowed');
+    expect(reasonOf(await home(b, other))).toBe('allowed');
+
+    const out = await a.signOut(`stepgate_session=${alice}`);
+    expect(out.status).toBe(200);
+    expect(signedOutAudit(a).at(-1)).toMatchObject({ session_ended: 'recorded' });
+    // The replica that recorded it refuses at once; the other as soon as the announcement arrives
+    // (the stolen copy was cached there as allowed).
+    expect(reasonOf(await home(a, alice))).toBe('credential_revoked');
+    await until(async () => reasonOf(await home(b, alice)) === 'credential_revoked', 2000);
+    expect(reasonOf(await home(b, other))).toBe('allowed');
+    expect(reasonOf(await home(a, other))).toBe('allowed');
+  });
+
+  it('Redis down at sign-out: the page says the session could not be ended, and the audit record says so', async () => {
+    const carol = (await a.stepUp('carol')).session;
+    await redis.kill();
+    try {
+      const out = await a.signOut(`stepgate_session=${carol}`);
+      expect(out.status).toBe(200);
+      expect(out.body).toContain('could not be ended on the server');
+      expect(signedOutAudit(a).at(-1)).toMatchObject({ session_ended: 'failed', level: 'warn' });
+    } finally {
+      await redis.start();
+    }
   });
 });

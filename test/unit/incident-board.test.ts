@@ -117,6 +117,48 @@ describe('revocation rule', () => {
   });
 });
 
+describe('step-up sign-outs on the board', () => {
+  async function signoutBoard(o: { incidentMode: boolean; staleSessions?: 'fail_closed' | 'degrade' }, clock = { now: T, mono: 0 }) {
+    const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
+    const b = new IncidentBoard({ store: store.control, now: () => clock.now, shared: true, syncIntervalMs: 1_000_000, maxStalenessMs: 1000, monotonic: () => clock.mono, ...o });
+    await b.refresh();
+    return { b, store };
+  }
+  const session = (s: string) => who({ source: 'session', session: s });
+
+  it('a signed-out session is refused until it would have expired; other sessions, and a token with the same session string, are not', async () => {
+    const { b, store } = await signoutBoard({ incidentMode: false });
+    await b.signOut('cred:aaa', T + 60_000, T);
+    expect(b.refuse(session('cred:aaa'), T + 1)).toMatchObject({ reason: 'credential_revoked' });
+    expect(b.refuse(session('cred:bbb'), T + 1)).toBeUndefined();
+    expect(b.refuse(who({ session: 'cred:aaa' }), T + 1)).toBeUndefined();
+    expect(b.refuse(session('cred:aaa'), T + 60_000)).toBeUndefined();
+    // A sign-out is not a revocation: the admin API's list stays the administrators' own.
+    expect(b.activeRevocations(T + 1)).toEqual([]);
+    expect((await store.control.snapshot(T + 1)).signouts).toHaveLength(1);
+  });
+
+  it('without incident mode, a stale mirror concerns session cookies only, and follows state.on_state_error', async () => {
+    const clock = { now: T, mono: 0 };
+    const closed = await signoutBoard({ incidentMode: false, staleSessions: 'fail_closed' }, clock);
+    const degrade = await signoutBoard({ incidentMode: false, staleSessions: 'degrade' }, clock);
+    await degrade.b.signOut('cred:aaa', T + 60_000, T);
+    clock.mono = 5000;
+    expect(closed.b.refuse(session('cred:zzz'), T)).toMatchObject({ reason: 'state_unavailable' });
+    expect(closed.b.refuse(who(), T)).toBeUndefined();
+    expect(degrade.b.refuse(session('cred:zzz'), T)).toBeUndefined();
+    // Degraded, what the mirror last knew still holds.
+    expect(degrade.b.refuse(session('cred:aaa'), T)).toMatchObject({ reason: 'credential_revoked' });
+  });
+
+  it('with incident mode, a stale mirror fails every Check closed, as before', async () => {
+    const clock = { now: T, mono: 0 };
+    const { b } = await signoutBoard({ incidentMode: true, staleSessions: 'degrade' }, clock);
+    clock.mono = 5000;
+    expect(b.refuse(who(), T)).toMatchObject({ reason: 'state_unavailable' });
+  });
+});
+
 describe('stepgate incident raise --for', () => {
   it.each([['90', 90], ['90s', 90], ['30m', 1800], ['2h', 7200], ['1d', 86_400]] as const)('%s → %i s', (v, s) => expect(duration(v)).toBe(s));
   it.each(['', '2x', '-1m', '1.5h', 'forever'])('%j is refused', (v) => expect(() => duration(v)).toThrow(/--for/));

@@ -175,7 +175,8 @@ function finish(opts: StepUpServerOptions, req: IncomingMessage, res: ServerResp
       trace_id: ids.traceId,
       err: err instanceof Error ? err.message : err === undefined ? undefined : String(err),
     };
-    const level = err !== undefined ? 'error' : cfg.audit.level;
+    // A sign-out the server could not record leaves copies of the session working: worth a look.
+    const level = err !== undefined ? 'error' : a?.session_ended === 'failed' ? 'warn' : cfg.audit.level;
     opts.log[level](record, FLOW_MESSAGES[a?.outcome ?? 'failed']);
   } catch {
     // Logging never changes an answer.

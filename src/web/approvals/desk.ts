@@ -143,6 +143,9 @@ export class ApprovalDesk {
     if (!sessions || cookie === undefined) return { ok: false, why: 'You are not signed in to stepgate.' };
     const r = await sessions.verify(cookie);
     if (!r.ok) return { ok: false, why: r.reason === 'session_expired' ? 'Your stepgate sign-in has expired.' : 'Your stepgate sign-in is not valid.' };
+    // A copy of a session signed out (or revoked) must not decide approvals any more than pass a Check.
+    const refused = rt.revocations?.refuse(r.identity, rt.now());
+    if (refused) return { ok: false, why: refused.reason === 'credential_revoked' ? 'Your stepgate sign-in was ended; sign in again.' : 'stepgate cannot tell whether your sign-in is still valid; try again shortly.' };
     return { ok: true, who: r.identity, cookie };
   }
 

@@ -44,6 +44,12 @@ export interface FlowAudit {
   subject?: string;
   issuer?: string;
   return_host?: string;
+  /**
+   * Sign-out only: whether the session was ended server-side for every replica (`recorded`), could
+   * not be (`failed`: the state store did not answer), or there was no valid session to end
+   * (`none`: no cookie, a forged or expired one).
+   */
+  session_ended?: 'recorded' | 'failed' | 'none';
 }
 
 export interface FlowDeps {
@@ -123,9 +129,11 @@ export class StepUpFlow {
 
   /**
    * POST /.stepgate/signout: clears every stepgate cookie the browser sent (session, device, the
-   * per-flow state cookies), same-origin only so that another site cannot sign a user out.
+   * per-flow state cookies), same-origin only so that another site cannot sign a user out. A valid
+   * session cookie is also ended server-side until it would have expired, so that a copy taken
+   * before (an infostealer, a proxy log) stops working on every replica.
    */
-  signout(cookieHeader: string | undefined, origin: string | undefined, secFetchSite: string | undefined): FlowResponse {
+  async signout(cookieHeader: string | undefined, origin: string | undefined, secFetchSite: string | undefined): Promise<FlowResponse> {
     const rt = this.deps.runtime();
     const stepupUrl = rt.config.stepup.url;
     const checked = stepupUrl ? checkOrigin(origin, secFetchSite, new URL(stepupUrl).origin) : { ok: false as const, detail: 'stepup.url is not set' };
@@ -147,7 +155,42 @@ export class StepUpFlow {
       cleared.add(name);
       clear(name, '/.stepgate/', undefined);
     }
-    return { status: 200, headers, body: signedOutPage(), audit: { event: 'stepup.flow', outcome: 'signed_out', detail: `cleared ${cleared.size} cookies` } };
+    const ended = await this.endSession(rt, cookieHeader);
+    const detail = `cleared ${cleared.size} cookies${ended.detail === undefined ? '' : `; ${ended.detail}`}`;
+    return {
+      status: 200,
+      headers,
+      body: signedOutPage(ended.outcome),
+      audit: { event: 'stepup.flow', outcome: 'signed_out', detail, session_ended: ended.outcome, subject: ended.subject, issuer: ended.issuer },
+    };
+  }
+
+  /**
+   * Records the browser's session as ended. Only a session that verifies: a forged, expired or
+   * absent cookie names nothing to end, and must not let anyone write to the store.
+   */
+  private async endSession(
+    rt: Runtime,
+    cookieHeader: string | undefined,
+  ): Promise<{ outcome: 'recorded' | 'failed' | 'none'; detail?: string; subject?: string; issuer?: string }> {
+    const value = rt.sessions?.fromCookieHeader(cookieHeader);
+    if (value === undefined) return { outcome: 'none' };
+    let v: Awaited<ReturnType<NonNullable<Runtime['sessions']>['verify']>>;
+    try {
+      v = await rt.sessions!.verify(value);
+    } catch {
+      return { outcome: 'none', detail: 'the session cookie could not be read' };
+    }
+    if (!v.ok) return { outcome: 'none', detail: `no session to end (${v.reason})` };
+    const who = { subject: v.identity.subject, issuer: v.identity.issuer };
+    const board = rt.revocations;
+    if (board === undefined || v.identity.session === '') return { outcome: 'failed', detail: 'no state store to record the sign-out in', ...who };
+    try {
+      await board.signOut(v.identity.session, v.identity.expiresAt, this.deps.now());
+      return { outcome: 'recorded', ...who };
+    } catch (err) {
+      return { outcome: 'failed', detail: `the sign-out could not be recorded: ${err instanceof Error ? err.message : 'state store error'}`, ...who };
+    }
   }
 
   private async signedIn(
@@ -169,6 +212,9 @@ export class StepUpFlow {
         : { ok: false, reason: 'invalid', message: 'This browser holds a stepgate session that is not valid here; signing out clears it.' };
     }
     const id = v.identity;
+    if (rt.revocations?.refuse(id, rt.now())?.reason === 'credential_revoked') {
+      return { ok: false, reason: 'invalid', message: 'This browser holds a stepgate session that was signed out or revoked; signing out clears it.' };
+    }
     return {
       ok: true,
       identity: id,

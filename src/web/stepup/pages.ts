@@ -173,12 +173,21 @@ export function sessionPage(p: SessionPageInput): string {
   );
 }
 
-export function signedOutPage(): string {
+/**
+ * `ended`: whether the session was also ended on the server. `recorded` (or `none`: there was no
+ * valid session to end) is the plain page; `failed` says that a copy of the cookie still works.
+ */
+export function signedOutPage(ended: 'recorded' | 'none' | 'failed' = 'recorded'): string {
+  const failed =
+    ended === 'failed'
+      ? `<p><strong>The session could not be ended on the server</strong> (its state store did not answer). A copy of this browser's session cookie, if one was taken, keeps working until the session expires. Sign out again in a moment; if you think the session was stolen, tell an administrator.</p>
+`
+      : '';
   return page(
     'Signed out',
     `<h1>You are signed out of stepgate</h1>
 <p>This browser no longer holds a stepgate session, device or sign-in cookie. Pages behind stepgate will ask you to sign in again.</p>
-<p class="muted">Your identity provider may still remember you: sign out there too on a shared computer.</p>`,
+${failed}<p class="muted">Your identity provider may still remember you: sign out there too on a shared computer.</p>`,
   );
 }
 
