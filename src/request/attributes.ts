@@ -67,7 +67,7 @@ export const IDENTITY_HEADER_PREFIX = 'x-stepgate-';
 /**
  * Whether a (lower-case) header name is in stepgate's namespace as any upstream reads it: `x-stepgate-*`,
  * and the spellings with '_' for '-' (`x_stepgate_subject`, `x-stepgate_level`), which servers that
- * name headers the CGI way (Rack, WSGI, PHP: HTTP_X_STEPGATE_LEVEL) read as the header stepgate
+ * name headers the CGI way (Rack, WSGI, PHP: the `HTTP_` variable of `x-stepgate-level`) read as the header stepgate
  * sets (CVE-2024-45614 is Puma's case of it). Envoy passes such names by default
  * (headers_with_underscores_action: ALLOW).
  */
