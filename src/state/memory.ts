@@ -15,7 +15,8 @@ import {
   type LimitsMs,
 } from './sliding.js';
 import { clientToken, ledBy, sessionClientsRead, sessionClientsWith } from './session-clients.js';
-import { bucket, entries, num, optionalNumber, readSnapshot, SNAPSHOT_VERSION, str, writeSnapshot, type SnapshotData } from './snapshot.js';
+import { StartupError } from '../config/load.js';
+import { bucket, entries, num, optionalNumber, readControlFile, readSnapshot, SNAPSHOT_VERSION, str, writeSnapshot, type SnapshotData } from './snapshot.js';
 import type {
   ApprovalRecord,
   ApprovalStore,
@@ -108,7 +109,7 @@ export class MemoryStateStore implements StateStore {
   readonly kind = 'memory' as const;
   readonly approvals: ApprovalStore = new MemoryApprovals();
   readonly challenges: ChallengeStore = new MemoryChallenges();
-  readonly control: ControlStore = new MemoryControl((subject, session) => this.forgetSubject(subject, session));
+  readonly control: MemoryControl = new MemoryControl((subject, session) => this.forgetSubject(subject, session));
   private readonly l: LimitsMs;
   private readonly subjects: LRUCache<string, SubjectRecord>;
   private readonly sessions: LRUCache<string, SessionRecord>;
@@ -135,6 +136,7 @@ export class MemoryStateStore implements StateStore {
     this.work = new LRUCache({ max: options.maxSubjects });
     const path = options.snapshotPath;
     if (path !== undefined) {
+      this.control.persistTo(`${path}.control`, (options.now ?? Date.now)(), (detail) => this.options.onSnapshot?.('write_failed', detail));
       this.load(path);
       this.timer = setInterval(() => this.save(), options.snapshotIntervalMs ?? 60_000);
       this.timer.unref();
@@ -625,8 +627,41 @@ class MemoryControl implements ControlStore {
   private readonly kinds: Record<ControlKind, Map<string, ControlRecord>> = { incident: new Map(), revocation: new Map(), signout: new Map() };
   private current = 0;
   private readonly watchers = new Set<() => void>();
+  private file: { path: string; failed: (detail: string) => void } | undefined;
 
   constructor(private readonly forgetSubject: (subject: string, session: string) => void) {}
+
+  /**
+   * With `state.memory.snapshot_path`: loads `<path>.control` and rewrites it at every change.
+   * A file that cannot be read stops the start (thrown) rather than starting without the
+   * revocations it held; a failed write is reported and retried at the next change.
+   */
+  persistTo(path: string, nowMs: number, failed: (detail: string) => void): void {
+    let records: ReturnType<typeof readControlFile>;
+    try {
+      records = readControlFile(path);
+    } catch (err) {
+      throw new StartupError(`${path}: ${(err as Error).message}; it holds the incidents, revocations and sign-outs of the last run: repair it, or move it away to start without them`);
+    }
+    const now = wholeMs(nowMs);
+    for (const r of records ?? []) {
+      const m = (this.kinds as Record<string, Map<string, ControlRecord> | undefined>)[r.kind];
+      if (m !== undefined && r.expiresAt > now) m.set(r.id, { id: r.id, data: r.data, expiresAt: r.expiresAt });
+    }
+    this.file = { path, failed };
+    if (records !== undefined && records.length > 0) this.current++;
+  }
+
+  private persist(): void {
+    if (this.file === undefined) return;
+    const records: { kind: string; id: string; data: string; expiresAt: number }[] = [];
+    for (const kind of Object.keys(this.kinds) as ControlKind[]) for (const r of this.kinds[kind].values()) records.push({ kind, id: r.id, data: r.data, expiresAt: r.expiresAt });
+    try {
+      writeSnapshot(this.file.path, { version: SNAPSHOT_VERSION, records });
+    } catch (err) {
+      this.file.failed(`${this.file.path}: ${(err as Error).message}`);
+    }
+  }
 
   async put(kind: ControlKind, record: ControlRecord, nowMs: number): Promise<number> {
     const now = wholeMs(nowMs);
@@ -684,6 +719,7 @@ class MemoryControl implements ControlStore {
 
   private bump(): number {
     this.current++;
+    this.persist();
     for (const w of this.watchers) {
       try {
         w();

@@ -21,7 +21,7 @@ export interface SnapshotData {
   work?: [string, Record<string, unknown>][];
 }
 
-export function writeSnapshot(path: string, data: SnapshotData): void {
+export function writeSnapshot(path: string, data: SnapshotData | ControlFile): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
@@ -40,6 +40,39 @@ export function writeSnapshot(path: string, data: SnapshotData): void {
     }
     throw err;
   }
+}
+
+/**
+ * Incidents, revocations and sign-outs beside the snapshot (`<snapshot_path>.control`), written
+ * whole at every change: they are few and rare, and unlike the history an empty list is not the
+ * safe side (a revoked credential would pass again after a restart).
+ */
+export interface ControlFile {
+  version: number;
+  records: { kind: string; id: string; data: string; expiresAt: number }[];
+}
+
+/** undefined when there is no file yet; throws with a reason when it is unreadable or malformed. */
+export function readControlFile(path: string): ControlFile['records'] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let data: Partial<ControlFile>;
+  try {
+    data = JSON.parse(text) as Partial<ControlFile>;
+  } catch {
+    throw new Error('not JSON (truncated or corrupt)');
+  }
+  if (typeof data !== 'object' || data === null || data.version !== SNAPSHOT_VERSION || !Array.isArray(data.records)) throw new Error(`not a version ${SNAPSHOT_VERSION} control file`);
+  for (const r of data.records) {
+    if (typeof r !== 'object' || r === null || typeof r.kind !== 'string' || typeof r.id !== 'string' || typeof r.data !== 'string') throw new Error('a record lacks its kind, id or data');
+    num(r.expiresAt);
+  }
+  return data.records;
 }
 
 /** undefined when there is no file yet; throws with a reason when it is unreadable or malformed. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -64,6 +64,35 @@ describe('memory store snapshot', () => {
     await s.close();
     // The next write replaces the bad file with a good one.
     expect(JSON.parse(readFileSync(path, 'utf8')).version).toBe(1);
+  });
+
+  it('keeps incidents, revocations and sign-outs across a restart (<path>.control, written at every change)', async () => {
+    const path = file();
+    const at = (ms: number) => new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, now: () => ms });
+    const a = at(T);
+    await a.control.put('revocation', { id: 'rev-1', data: '{"kind":"subject","subject":"mallory"}', expiresAt: T + 86_400_000 }, T);
+    await a.control.put('signout', { id: 'signout-1', data: '{"session":"s1","at":1}', expiresAt: T + 3_600_000 }, T);
+    await a.control.put('incident', { id: 'inc-1', data: '{"id":"inc-1"}', expiresAt: T + 60_000 }, T);
+    // No close: a crash right after the admin call must not lose it.
+    expect(statSync(`${path}.control`).mode & 0o777).toBe(0o600);
+    const b = at(T + 120_000);
+    const snap = await b.control.snapshot(T + 120_000);
+    expect(snap.revocations.map((r) => r.id)).toEqual(['rev-1']);
+    expect(snap.signouts.map((r) => r.id)).toEqual(['signout-1']);
+    expect(snap.incidents).toEqual([]); // ended by itself meanwhile
+    expect(snap.version).toBeGreaterThan(0);
+    // Ending one is kept too.
+    await b.control.remove('revocation', 'rev-1', T + 120_000);
+    const c = at(T + 120_000);
+    expect((await c.control.snapshot(T + 120_000)).revocations).toEqual([]);
+    expect((await c.control.snapshot(T + 120_000)).signouts.map((r) => r.id)).toEqual(['signout-1']);
+    for (const s of [a, b, c]) await s.close();
+  });
+
+  it('an unreadable control file stops the start, naming the file: without it a revoked credential would pass again', () => {
+    const path = file();
+    writeFileSync(`${path}.control`, '{"version":1,"records":[{"kind":"revocation"');
+    expect(() => new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path })).toThrow(`${path}.control: not JSON (truncated or corrupt); it holds the incidents, revocations and sign-outs of the last run`);
   });
 
   it('a write that cannot happen is reported, never thrown', async () => {
