@@ -54,19 +54,8 @@ export interface ControlFile {
 
 /** undefined when there is no file yet; throws with a reason when it is unreadable or malformed. */
 export function readControlFile(path: string): ControlFile['records'] | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  let data: Partial<ControlFile>;
-  try {
-    data = JSON.parse(text) as Partial<ControlFile>;
-  } catch {
-    throw new Error('not JSON (truncated or corrupt)');
-  }
+  const data = readJson(path) as Partial<ControlFile> | undefined;
+  if (data === undefined) return undefined;
   if (typeof data !== 'object' || data === null || data.version !== SNAPSHOT_VERSION || !Array.isArray(data.records)) throw new Error(`not a version ${SNAPSHOT_VERSION} control file`);
   for (const r of data.records) {
     if (typeof r !== 'object' || r === null || typeof r.kind !== 'string' || typeof r.id !== 'string' || typeof r.data !== 'string') throw new Error('a record lacks its kind, id or data');
@@ -75,8 +64,8 @@ export function readControlFile(path: string): ControlFile['records'] | undefine
   return data.records;
 }
 
-/** undefined when there is no file yet; throws with a reason when it is unreadable or malformed. */
-export function readSnapshot(path: string): SnapshotData | undefined {
+/** The parsed file; undefined when there is none yet; throws with a reason when it cannot be read or parsed. */
+function readJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -84,12 +73,17 @@ export function readSnapshot(path: string): SnapshotData | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  let data: unknown;
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch {
     throw new Error('not JSON (truncated or corrupt)');
   }
+}
+
+/** undefined when there is no file yet; throws with a reason when it is unreadable or malformed. */
+export function readSnapshot(path: string): SnapshotData | undefined {
+  const data = readJson(path);
+  if (data === undefined) return undefined;
   const d = data as Partial<SnapshotData>;
   if (typeof d !== 'object' || d === null || d.version !== SNAPSHOT_VERSION) throw new Error(`not a version ${SNAPSHOT_VERSION} snapshot`);
   if (!Array.isArray(d.subjects) || !Array.isArray(d.sessions) || typeof d.writtenAt !== 'number') throw new Error('missing subjects, sessions or writtenAt');
