@@ -645,7 +645,7 @@ class MemoryControl implements ControlStore {
     }
     const now = wholeMs(nowMs);
     for (const r of records ?? []) {
-      const m = (this.kinds as Record<string, Map<string, ControlRecord> | undefined>)[r.kind];
+      const m = Object.hasOwn(this.kinds, r.kind) ? this.kinds[r.kind as ControlKind] : undefined;
       if (m !== undefined && r.expiresAt > now) m.set(r.id, { id: r.id, data: r.data, expiresAt: r.expiresAt });
     }
     this.file = { path, failed };
