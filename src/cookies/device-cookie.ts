@@ -25,7 +25,11 @@ const VALUE = /^([A-Za-z0-9_-]{1,32})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})$
 
 export class DeviceCookies {
   private readonly ring: CookieKeyRing;
-  private readonly verified = new Map<string, string | undefined>();
+  /**
+   * cookie value → the owner it was last checked for and the answer. A value has one owner in
+   * practice, so the Check path finds it without building a key; another owner is checked anew.
+   */
+  private readonly verified = new Map<string, { owner: string; id: string | undefined }>();
 
   constructor(
     keys: readonly CookieKey[],
@@ -67,13 +71,12 @@ export class DeviceCookies {
 
   private verify(value: string, owner: string): string | undefined {
     if (value === '') return undefined;
-    const memo = `${value}\n${owner}`;
-    const hit = this.verified.get(memo);
-    if (hit !== undefined || this.verified.has(memo)) return hit;
+    const hit = this.verified.get(value);
+    if (hit !== undefined && hit.owner === owner) return hit.id;
     const id = this.check(value, owner);
     // Bounded: a client sending random values only churns the memo, never grows it.
     if (this.verified.size >= 4096) this.verified.clear();
-    this.verified.set(memo, id);
+    this.verified.set(value, { owner, id });
     return id;
   }
 
