@@ -27,7 +27,8 @@ describe('a Kubernetes service-account token through the real gRPC server (examp
     const yaml = readFileSync(new URL('../../examples/stepgate.yaml', import.meta.url), 'utf8')
       // A generous fetch timeout: the first fetch runs while this busy process also serves the issuer.
       .replace(`jwks_uri: ${K8S}/openid/v1/jwks`, `jwks_uri: ${cluster.url}/jwks\n    fetch_timeout_ms: 20000`)
-      .replace('grpc_listen: 0.0.0.0:9191', 'grpc_listen: 127.0.0.1:0');
+      .replace('grpc_listen: 0.0.0.0:9191', 'grpc_listen: 127.0.0.1:0')
+      .concat('\ntelemetry:\n  metrics_listen: "off"\n'); // not the fixed default :9464
     expect(yaml).toContain(`${cluster.url}/jwks`);
     service = await startService(parseConfig(yaml, 'examples/stepgate.yaml'), {}, createLogger('silent'));
     client = new CheckClient(service.grpc.port);

@@ -9,12 +9,17 @@ import type { Login, TokenMinter } from './workday.js';
 
 /**
  * examples/stepgate.yaml as shipped, with the test issuer (on its free port) in place of the demo
- * IdP's address and the gRPC listener on a free loopback port instead of :9191.
+ * IdP's address (with a generous JWKS fetch timeout), the gRPC listener on a free loopback port instead of :9191, and no metrics
+ * listener (the default :9464 is a fixed port: two replays at once, or a stepgate already running
+ * on this machine, would collide on it).
  */
 export function exampleYaml(issuerUrl: string): string {
   return readFileSync(new URL('../../examples/stepgate.yaml', import.meta.url), 'utf8')
-    .replace('issuer: http://127.0.0.1:9000', `issuer: ${issuerUrl}`)
-    .replace('grpc_listen: 0.0.0.0:9191', 'grpc_listen: 127.0.0.1:0');
+    // A generous fetch timeout: the first JWKS fetch can meet this process (which also serves the
+    // issuer) busy, and a timed-out fetch refuses every token for 30 s (jwks_unavailable).
+    .replace('issuer: http://127.0.0.1:9000', `issuer: ${issuerUrl}\n    fetch_timeout_ms: 20000`)
+    .replace('grpc_listen: 0.0.0.0:9191', 'grpc_listen: 127.0.0.1:0')
+    .concat('\ntelemetry:\n  metrics_listen: "off"\n');
 }
 
 /**
