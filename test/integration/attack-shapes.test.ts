@@ -275,6 +275,10 @@ const BODIES: [name: string, method: string, path: string, headers: Record<strin
   ['host process through $deleteFromPrimitiveList/securityContext', 'PATCH', DEPLOY, SMP, JSON.stringify({ spec: { template: { spec: { '$deleteFromPrimitiveList/securityContext': { windowsOptions: { hostProcess: true } } } } } }), 'body_unreadable'],
   ['privileged container, JSON patch', 'PATCH', DEPLOY, JPATCH, JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/0/securityContext/privileged', value: true }]), 'privileged_container'],
   ['hostPath volume, strategic merge patch with $retainKeys', 'PATCH', DEPLOY, SMP, JSON.stringify({ spec: { template: { spec: { volumes: [{ name: 'v', $retainKeys: ['hostPath', 'name'], hostPath: { path: '/' } }] } } } }), 'host_path_volume'],
+  // A PersistentVolume backed by a node directory: the pod that claims it has only a
+  // persistentVolumeClaim volume, so this is the pod guardrail's hostPath one step removed.
+  ['PersistentVolume with hostPath /', 'POST', '/api/v1/persistentvolumes', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'scratch' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/' }, claimRef: { namespace: 'dev', name: 'scratch' } } }), 'host_path_volume'],
+  ['PersistentVolume with a local volume at /var/lib/kubelet, server-side apply', 'PATCH', '/api/v1/persistentvolumes/scratch?fieldManager=x', APPLY, 'apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: scratch}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  local: {path: /var/lib/kubelet}\n  nodeAffinity: {required: {nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [worker-1]}]}]}}\n', 'host_path_volume'],
   ['privileged debug container', 'PATCH', '/api/v1/namespaces/dev/pods/web-0/ephemeralcontainers', SMP, JSON.stringify({ spec: { ephemeralContainers: [{ name: 'd', image: 'busybox:1', securityContext: { privileged: true } }] } }), 'privileged_container'],
 ];
 
@@ -295,6 +299,7 @@ describe('examples/stepgate.yaml: guardrail bodies in partial shapes, with the s
     ['kubectl apply (client-side) dropping a finalizer and setting an image', 'PATCH', DEPLOY, SMP, JSON.stringify({ metadata: { '$deleteFromPrimitiveList/finalizers': ['example.com/x'] }, spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'app' }], containers: [{ name: 'app', image: 'registry.example.com/app:1.4.2' }] } } } })],
     ['a stuck Namespace finalized with its labels kept', 'PUT', `${NS}/finalize`, { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev', labels: { [ENFORCE]: 'baseline' } }, spec: { finalizers: [] } })],
     ['a scheduler binding a pod', 'POST', '/api/v1/namespaces/dev/pods/web-0/binding', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web-0', uid: 'f00' }, target: { kind: 'Node', name: 'worker-1' } })],
+    ['a PersistentVolume on NFS', 'POST', '/api/v1/persistentvolumes', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'share' }, spec: { capacity: { storage: '10Gi' }, accessModes: ['ReadWriteMany'], nfs: { server: 'nfs.example.com', path: '/exports/share' } } })],
     ['AppArmor runtime/default by annotation', 'PATCH', DEPLOY, MERGE, JSON.stringify({ spec: { template: { metadata: { annotations: { [APPARMOR]: 'runtime/default' } } } } })],
   ])('controls: %s is allowed', async (_name, method, path, headers, body) => {
     const as = await weak(`control-${n++}@example.com`);

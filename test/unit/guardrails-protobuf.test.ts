@@ -367,3 +367,26 @@ describe('Binding', () => {
     expect(inspect(k, encodeKube(plain), PB, false, settings)).toEqual({ violations: [] });
   });
 });
+
+describe('PersistentVolume', () => {
+  // Built by hand from k8s.io/api core/v1 generated.proto (PersistentVolume.spec = 2,
+  // PersistentVolumeSpec.persistentVolumeSource = 2, its hostPath = 3, local = 20, each .path = 1),
+  // not from the decoder's own field table.
+  const pv = (source: number, path: string) =>
+    envelope('v1', 'PersistentVolume', Buffer.concat([lenField(1, lenField(1, 'scratch')), lenField(2, lenField(2, lenField(source, lenField(1, path))))]));
+  const k = kube('POST', '/api/v1/persistentvolumes');
+
+  it.each([
+    [3, 'hostPath'],
+    [20, 'local'],
+  ])('a protobuf PersistentVolume with field %i (%s) is judged as its JSON form', (field, name) => {
+    const asJson = inspect(k, JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'scratch' }, spec: { [name]: { path: '/' } } }), 'application/json', false, settings);
+    expect(codes(asJson)).toEqual(['host_path_volume']);
+    expect(inspect(k, pv(field, '/'), PB, false, settings)).toEqual(asJson);
+  });
+
+  it('a PersistentVolume on another source (nfs = 5) is readable and flags nothing', () => {
+    const r = inspect(k, pv(5, '/exports'), PB, false, settings);
+    expect(r).toEqual({ violations: [] });
+  });
+});

@@ -155,6 +155,15 @@ const ReplicationController = withMeta('ReplicationController', {
   2: one('spec', message('ReplicationControllerSpec', { 1: int32('replicas'), 2: map('selector'), 3: one('template', PodTemplateSpec) })),
 });
 const Namespace = withMeta('Namespace', {});
+/**
+ * A PersistentVolume's source is inlined into its spec in JSON (as a volume's is into the volume);
+ * only the node-directory sources are read.
+ */
+const PersistentVolumeSource = message('PersistentVolumeSource', {
+  3: one('hostPath', HostPathVolumeSource),
+  20: one('local', message('LocalVolumeSource', { 1: str('path'), 2: str('fsType') })),
+});
+const PersistentVolume = withMeta('PersistentVolume', { 2: one('spec', message('PersistentVolumeSpec', { 2: inline(PersistentVolumeSource), 6: str('storageClassName') })) });
 /** Only its annotations matter (merged into the pod it schedules); the target is skipped. */
 const Binding = withMeta('Binding', {});
 
@@ -239,7 +248,7 @@ export const Unknown = message('Unknown', { 1: one('typeMeta', TypeMeta), 2: sca
 export const KINDS: ReadonlyMap<string, Message> = new Map(
   (
     [
-      ['v1', [Pod, PodTemplate, ReplicationController, Namespace, Binding]],
+      ['v1', [Pod, PodTemplate, ReplicationController, Namespace, Binding, PersistentVolume]],
       ['apps/v1', [Deployment, StatefulSet, DaemonSet, ReplicaSet]],
       ['batch/v1', [Job, CronJob]],
       ['rbac.authorization.k8s.io/v1', [Role, ClusterRole, RoleBinding, ClusterRoleBinding]],
