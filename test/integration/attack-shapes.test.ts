@@ -89,6 +89,7 @@ const SENSITIVE: [string, string, Record<string, string>?, string?][] = [
   ['DELETE', '/api/v1/namespaces/prod-eu/pods'],
   ['PATCH', '/apis/apps/v1/namespaces/prod-eu/deployments/web/scale', { 'content-type': 'application/merge-patch+json' }],
   ['DELETE', '/api/v1/namespaces/prod-eu'],
+  ['DELETE', '/api/v1/nodes/worker-1'],
   ['GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': 'admin', 'impersonate-group': 'system:masters' }],
   ['GET', '/api/v1/namespaces/dev/configmaps', { 'impersonate-user': 'system:serviceaccount:kube-system:generic-garbage-collector' }],
   ['GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': 'system:admin' }],

@@ -439,6 +439,12 @@ describe('the example: deletes of what holds a service', () => {
     expect(r).toMatchObject({ level: 1, maxAge: 900 });
   });
 
+  it.each(['/api/v1/nodes/worker-1', '/api/v1/nodes'])('DELETE %s (a Node and every pod on it) is asked the same', (target) => {
+    const r = req('DELETE', target);
+    expect(r.rules).toEqual(['node-deletes']);
+    expect(r).toMatchObject({ level: 1, maxAge: 900 });
+  });
+
   it.each([
     // What routine work deletes: controllers recreate it, helm deletes its hook Jobs and prunes
     // its release Secrets (docs/risk.md).
@@ -453,10 +459,14 @@ describe('the example: deletes of what holds a service', () => {
     ['DELETE', '/apis/apps/v1/namespaces/cart-preprod-tools/deployments/cart-api'],
     ['PATCH', '/apis/apps/v1/namespaces/prod-cart/deployments/cart-api/scale'],
     ['PATCH', '/apis/apps/v1/namespaces/prod-cart/deployments/cart-api'],
+    // kubectl cordon / drain: a patch of the Node, evictions of its pods.
+    ['PATCH', '/api/v1/nodes/worker-1'],
+    ['POST', '/api/v1/namespaces/prod-cart/pods/cart-api-6d9f7c-k2x8p/eviction'],
   ])('%s %s is not one of them', (method, target) => {
     const r = req(method, target);
     expect(r.rules).not.toContain('prod-durable-deletes');
     expect(r.rules).not.toContain('volume-deletes');
+    expect(r.rules).not.toContain('node-deletes');
     if (r.maxAge !== undefined) expect(r.maxAge).toBeGreaterThan(900);
   });
 });
