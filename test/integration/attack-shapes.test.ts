@@ -89,7 +89,6 @@ const SENSITIVE: [string, string, Record<string, string>?, string?][] = [
   ['DELETE', '/api/v1/namespaces/prod-eu/pods'],
   ['PATCH', '/apis/apps/v1/namespaces/prod-eu/deployments/web/scale', { 'content-type': 'application/merge-patch+json' }],
   ['DELETE', '/api/v1/namespaces/prod-eu'],
-  ['DELETE', '/api/v1/nodes/worker-1'],
   ['GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': 'admin', 'impersonate-group': 'system:masters' }],
   ['GET', '/api/v1/namespaces/dev/configmaps', { 'impersonate-user': 'system:serviceaccount:kube-system:generic-garbage-collector' }],
   ['GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': 'system:admin' }],
@@ -224,6 +223,12 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
   // the request as the first.
   it.each(['system:admin,bob', 'kubernetes-admin, bob@example.com'])('Impersonate-User %s (two headers joined) is not allowed', async (user) => {
     expect(reasonOf(await freshSend('aal1', 10, 'GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': user }))).not.toBe('allowed');
+  });
+
+  // A Node delete takes every pod on it; cordon (a patch of the Node) stays routine.
+  it('DELETE a Node with one factor 10 hours old is not allowed; cordoning it is', async () => {
+    expect(reasonOf(await freshSend('aal1', 10, 'DELETE', '/api/v1/nodes/worker-1', {}))).toBe('acr_insufficient');
+    expect(reasonOf(await freshSend('aal1', 10, 'PATCH', '/api/v1/nodes/worker-1', MERGE, '{"spec":{"unschedulable":true}}'))).toBe('allowed');
   });
 
   // The API server's in-cluster names, which the example's "kubernetes.*" is there for.
