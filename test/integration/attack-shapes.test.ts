@@ -225,6 +225,23 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
     expect(reasonOf(await freshSend('aal1', 10, 'GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': user }))).not.toBe('allowed');
   });
 
+  // The operators' service accounts the example names (Argo CD's controller is cluster-admin in a
+  // default install): running as them is impersonation_privileged, like kube-system's.
+  it.each([
+    { 'impersonate-user': 'system:serviceaccount:argocd:argocd-application-controller' },
+    { 'impersonate-user': 'system:serviceaccount:flux-system:kustomize-controller' },
+    { 'impersonate-user': 'system:serviceaccount:istio-system:istiod' },
+    { 'impersonate-user': 'bob@example.com', 'impersonate-group': 'system:serviceaccounts:cert-manager' },
+  ])('impersonating an operator %o is not allowed', async (headers) => {
+    const res = await freshSend('aal1', 10, 'GET', '/api/v1/namespaces/dev/pods', headers);
+    expect(reasonOf(res)).not.toBe('allowed');
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain('guardrail:impersonation_privileged');
+  });
+
+  it('control: impersonating a service account of an ordinary namespace stays routine', async () => {
+    expect(reasonOf(await freshSend('aal1', 10, 'GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': 'system:serviceaccount:dev:web' }))).toBe('allowed');
+  });
+
   // A Node delete takes every pod on it; cordon (a patch of the Node) stays routine.
   it('DELETE a Node with one factor 10 hours old is not allowed; cordoning it is', async () => {
     expect(reasonOf(await freshSend('aal1', 10, 'DELETE', '/api/v1/nodes/worker-1', {}))).toBe('acr_insufficient');
