@@ -242,6 +242,12 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
     expect(reasonOf(await freshSend('aal1', 10, 'GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': 'system:serviceaccount:dev:web' }))).toBe('allowed');
   });
 
+  // coredns scaled to zero is the cluster's DNS gone; a drain's eviction in kube-system is routine.
+  it('scaling a kube-system Deployment with one factor 10 hours old is not allowed; evicting its pod is', async () => {
+    expect(reasonOf(await freshSend('aal1', 10, 'PATCH', '/apis/apps/v1/namespaces/kube-system/deployments/coredns/scale', MERGE, '{"spec":{"replicas":0}}'))).toBe('acr_insufficient');
+    expect(reasonOf(await freshSend('aal1', 10, 'POST', '/api/v1/namespaces/kube-system/pods/coredns-6d4b75cb6d-x2x9q/eviction', { 'content-type': 'application/json' }, '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"coredns-6d4b75cb6d-x2x9q","namespace":"kube-system"}}'))).toBe('allowed');
+  });
+
   // A Node delete takes every pod on it; cordon (a patch of the Node) stays routine.
   it('DELETE a Node with one factor 10 hours old is not allowed; cordoning it is', async () => {
     expect(reasonOf(await freshSend('aal1', 10, 'DELETE', '/api/v1/nodes/worker-1', {}))).toBe('acr_insufficient');
