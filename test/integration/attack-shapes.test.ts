@@ -248,6 +248,16 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
     expect(reasonOf(await freshSend('aal1', 10, 'POST', '/api/v1/namespaces/kube-system/pods/coredns-6d4b75cb6d-x2x9q/eviction', { 'content-type': 'application/json' }, '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"coredns-6d4b75cb6d-x2x9q","namespace":"kube-system"}}'))).toBe('allowed');
   });
 
+  // The admission policy engine turned off before the privileged pod it would refuse
+  // (guardrail admission_config_change knows Kyverno and Gatekeeper).
+  it.each([
+    ['DELETE', '/apis/kyverno.io/v1/clusterpolicies/disallow-privileged-containers'],
+    ['POST', '/apis/kyverno.io/v2/namespaces/dev/policyexceptions'],
+    ['DELETE', '/apis/constraints.gatekeeper.sh/v1beta1/k8spspprivilegedcontainer/psp-privileged-container'],
+  ])('%s %s with two factors 2 hours old is not allowed', async (method, path) => {
+    expect(reasonOf(await freshSend('aal2', 2, method, path, { 'content-type': 'application/json' }))).toBe('acr_insufficient');
+  });
+
   // A Node delete takes every pod on it; cordon (a patch of the Node) stays routine.
   it('DELETE a Node with one factor 10 hours old is not allowed; cordoning it is', async () => {
     expect(reasonOf(await freshSend('aal1', 10, 'DELETE', '/api/v1/nodes/worker-1', {}))).toBe('acr_insufficient');
