@@ -258,6 +258,20 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
     expect(reasonOf(await freshSend('aal2', 2, method, path, { 'content-type': 'application/json' }))).toBe('acr_insufficient');
   });
 
+  // Cluster-wide classes and API priority: each decides how every pod or request that names it runs.
+  it.each([
+    ['POST', '/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas'],
+    ['PATCH', '/apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations/workload-low'],
+    ['POST', '/apis/scheduling.k8s.io/v1/priorityclasses'],
+    ['POST', '/apis/node.k8s.io/v1/runtimeclasses'],
+    ['PATCH', '/apis/storage.k8s.io/v1/storageclasses/standard'],
+    ['PUT', '/apis/networking.k8s.io/v1/ingressclasses/nginx'],
+    ['POST', '/apis/storage.k8s.io/v1/csidrivers'],
+    ['DELETE', '/apis/storage.k8s.io/v1/volumeattachments/csi-3f9a'],
+  ])('%s %s with two factors 2 hours old is not allowed', async (method, path) => {
+    expect(reasonOf(await freshSend('aal2', 2, method, path, { 'content-type': 'application/json' }))).toBe('acr_insufficient');
+  });
+
   // A Node delete takes every pod on it; cordon (a patch of the Node) stays routine.
   it('DELETE a Node with one factor 10 hours old is not allowed; cordoning it is', async () => {
     expect(reasonOf(await freshSend('aal1', 10, 'DELETE', '/api/v1/nodes/worker-1', {}))).toBe('acr_insufficient');
