@@ -48,6 +48,7 @@ export const GUARDRAIL_CODES = [
   // Network policies
   'network_policy_deleted',
   'network_policy_allow_all',
+  'service_external_ip',
   // Namespace restrictions
   'system_namespace_workload',
   'system_namespace_secret',
@@ -114,6 +115,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   rbac_cluster_wide_grant: 'critical',
   network_policy_deleted: 'elevated',
   network_policy_allow_all: 'elevated',
+  service_external_ip: 'elevated',
   system_namespace_workload: 'critical',
   system_namespace_secret: 'critical',
   system_namespace_token: 'critical',
@@ -167,6 +169,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   rbac_cluster_wide_grant: 'privileged RBAC grant across the whole cluster',
   network_policy_deleted: 'NetworkPolicy deleted in a protected namespace',
   network_policy_allow_all: 'NetworkPolicy admits all traffic',
+  service_external_ip: 'Service claims traffic for an outside address',
   system_namespace_workload: 'workload written in a system namespace',
   system_namespace_secret: 'Secret written in a system namespace',
   system_namespace_token: 'service account token created in a system namespace',

@@ -6,7 +6,7 @@ import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';
 import { checkDelete } from './rules/delete.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
-import { checkNetworkPolicy, checkNetworkPolicyDelete, NETWORK_POLICY_KEY } from './rules/network.js';
+import { checkNetworkPolicy, checkNetworkPolicyDelete, checkService, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
@@ -37,7 +37,7 @@ function isBinding(kube: KubeRequestInfo): boolean {
 }
 
 /** Kinds whose body the guardrails read. */
-const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, PERSISTENT_VOLUME_KEY]);
+const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY]);
 
 function isInspectedKey(key: string): boolean {
   return isWorkloadKey(key) || RBAC_KEYS.has(key) || BODY_KEYS.has(key);
@@ -59,10 +59,16 @@ function isUrlOnly(kube: KubeRequestInfo): boolean {
  * guardrails look at. ephemeralcontainers is how `kubectl debug` adds a container to a pod. A
  * Namespace's `status` and `finalize` are the exception: kube resets only the status (or the
  * spec) there and takes the rest of the object, labels included (namespace strategy.go), so the
- * Pod Security labels change through them too.
+ * Pod Security labels change through them too, and a Service's `status` carries the load
+ * balancer addresses kube-proxy routes (service_external_ip).
  */
 function inspectsSubresource(kube: KubeRequestInfo): boolean {
-  return kube.subresource === '' || (kube.subresource === 'ephemeralcontainers' && kube.apiGroup === '' && kube.resource === 'pods') || namespaceLabelsWrite(kube);
+  return kube.subresource === '' || (kube.subresource === 'ephemeralcontainers' && kube.apiGroup === '' && kube.resource === 'pods') || namespaceLabelsWrite(kube) || serviceStatusWrite(kube);
+}
+
+/** A Service's status holds its load balancer's addresses, which kube-proxy routes like externalIPs. */
+function serviceStatusWrite(kube: KubeRequestInfo): boolean {
+  return kube.apiGroup === '' && kube.resource === 'services' && kube.subresource === 'status';
 }
 
 const NAMESPACE_SUBRESOURCES = new Set(['', 'status', 'finalize']);
@@ -133,6 +139,7 @@ export function inspect(
     if (urlKey === NETWORK_POLICY_KEY || doc.kind === 'NetworkPolicy') checkNetworkPolicy(doc, prefix, ctx);
     if (namespaceLabelsWrite(kube) || doc.kind === 'Namespace') checkNamespaceLabels(doc, prefix, kube.verb, ctx);
     if (urlKey === PERSISTENT_VOLUME_KEY || doc.kind === 'PersistentVolume') checkPersistentVolume(doc, prefix, ctx);
+    if (urlKey === SERVICE_KEY || doc.kind === 'Service') checkService(doc, prefix, urlKey === SERVICE_KEY ? kube.subresource : '', ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);
   }

@@ -227,7 +227,7 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
 
   // The operators' service accounts the example names (Argo CD's controller is cluster-admin in a
   // default install): running as them is impersonation_privileged, like kube-system's.
-  it.each([
+  it.each<Record<string, string>>([
     { 'impersonate-user': 'system:serviceaccount:argocd:argocd-application-controller' },
     { 'impersonate-user': 'system:serviceaccount:flux-system:kustomize-controller' },
     { 'impersonate-user': 'system:serviceaccount:istio-system:istiod' },
@@ -328,6 +328,12 @@ const BODIES: [name: string, method: string, path: string, headers: Record<strin
   ['host process through $deleteFromPrimitiveList/securityContext', 'PATCH', DEPLOY, SMP, JSON.stringify({ spec: { template: { spec: { '$deleteFromPrimitiveList/securityContext': { windowsOptions: { hostProcess: true } } } } } }), 'body_unreadable'],
   ['privileged container, JSON patch', 'PATCH', DEPLOY, JPATCH, JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/0/securityContext/privileged', value: true }]), 'privileged_container'],
   ['hostPath volume, strategic merge patch with $retainKeys', 'PATCH', DEPLOY, SMP, JSON.stringify({ spec: { template: { spec: { volumes: [{ name: 'v', $retainKeys: ['hostPath', 'name'], hostPath: { path: '/' } }] } } } }), 'host_path_volume'],
+  // CVE-2020-8554: a Service's externalIPs, or its load balancer's IP written through services/status,
+  // make kube-proxy on every node send traffic for that address to the Service's pods.
+  ['Service with externalIPs', 'POST', '/api/v1/namespaces/dev/services', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'mitm' }, spec: { selector: { app: 'mitm' }, ports: [{ port: 443 }], externalIPs: ['169.254.169.254'] } }), 'service_external_ip'],
+  ['externalIPs added by a JSON patch', 'PATCH', '/api/v1/namespaces/dev/services/web', JPATCH, JSON.stringify([{ op: 'add', path: '/spec/externalIPs', value: ['10.96.0.10'] }]), 'service_external_ip'],
+  ['externalIPs added by kubectl apply (strategic merge)', 'PATCH', '/api/v1/namespaces/dev/services/web', SMP, JSON.stringify({ spec: { externalIPs: ['203.0.113.7'] } }), 'service_external_ip'],
+  ['a load balancer IP written through services/status', 'PATCH', '/api/v1/namespaces/dev/services/web/status', MERGE, JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } } }), 'service_external_ip'],
   // A PersistentVolume backed by a node directory: the pod that claims it has only a
   // persistentVolumeClaim volume, so this is the pod guardrail's hostPath one step removed.
   ['PersistentVolume with hostPath /', 'POST', '/api/v1/persistentvolumes', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'scratch' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/' }, claimRef: { namespace: 'dev', name: 'scratch' } } }), 'host_path_volume'],
@@ -352,6 +358,8 @@ describe('examples/stepgate.yaml: guardrail bodies in partial shapes, with the s
     ['kubectl apply (client-side) dropping a finalizer and setting an image', 'PATCH', DEPLOY, SMP, JSON.stringify({ metadata: { '$deleteFromPrimitiveList/finalizers': ['example.com/x'] }, spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'app' }], containers: [{ name: 'app', image: 'registry.example.com/app:1.4.2' }] } } } })],
     ['a stuck Namespace finalized with its labels kept', 'PUT', `${NS}/finalize`, { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev', labels: { [ENFORCE]: 'baseline' } }, spec: { finalizers: [] } })],
     ['a scheduler binding a pod', 'POST', '/api/v1/namespaces/dev/pods/web-0/binding', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web-0', uid: 'f00' }, target: { kind: 'Node', name: 'worker-1' } })],
+    ['a ClusterIP Service (kubectl expose)', 'POST', '/api/v1/namespaces/dev/services', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } })],
+    ['a LoadBalancer Service (the cloud assigns the address)', 'POST', '/api/v1/namespaces/dev/services', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'edge' }, spec: { type: 'LoadBalancer', selector: { app: 'edge' }, ports: [{ port: 443 }] } })],
     ['a PersistentVolume on NFS', 'POST', '/api/v1/persistentvolumes', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'share' }, spec: { capacity: { storage: '10Gi' }, accessModes: ['ReadWriteMany'], nfs: { server: 'nfs.example.com', path: '/exports/share' } } })],
     ['AppArmor runtime/default by annotation', 'PATCH', DEPLOY, MERGE, JSON.stringify({ spec: { template: { metadata: { annotations: { [APPARMOR]: 'runtime/default' } } } } })],
   ])('controls: %s is allowed', async (_name, method, path, headers, body) => {

@@ -390,3 +390,29 @@ describe('PersistentVolume', () => {
     expect(r).toEqual({ violations: [] });
   });
 });
+
+describe('Service', () => {
+  // By hand from core/v1 generated.proto: Service.spec = 2, ServiceSpec.externalIPs = 5,
+  // Service.status = 3, ServiceStatus.loadBalancer = 1, LoadBalancerStatus.ingress = 1, LoadBalancerIngress.ip = 1.
+  const meta = lenField(1, lenField(1, 'web'));
+  it('externalIPs in a protobuf Service are judged as in its JSON form', () => {
+    const k = kube('POST', '/api/v1/namespaces/dev/services');
+    const body = envelope('v1', 'Service', Buffer.concat([meta, lenField(2, Buffer.concat([lenField(4, 'ClusterIP'), lenField(5, '169.254.169.254')]))]));
+    const asJson = inspect(k, JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { type: 'ClusterIP', externalIPs: ['169.254.169.254'] } }), 'application/json', false, settings);
+    expect(codes(asJson)).toEqual(['service_external_ip']);
+    expect(inspect(k, body, PB, false, settings)).toEqual(asJson);
+  });
+
+  it('a load balancer ingress IP written through services/status is judged as in its JSON form', () => {
+    const k = kube('PUT', '/api/v1/namespaces/dev/services/web/status');
+    const body = envelope('v1', 'Service', Buffer.concat([meta, lenField(3, lenField(1, lenField(1, lenField(1, '203.0.113.7'))))]));
+    const asJson = inspect(k, JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, status: { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } } }), 'application/json', false, settings);
+    expect(codes(asJson)).toEqual(['service_external_ip']);
+    expect(inspect(k, body, PB, false, settings)).toEqual(asJson);
+  });
+
+  it('kubectl create service clusterip (ports only) is readable and flags nothing', () => {
+    const body = envelope('v1', 'Service', Buffer.concat([meta, lenField(2, lenField(4, 'ClusterIP'))]));
+    expect(inspect(kube('POST', '/api/v1/namespaces/dev/services'), body, PB, false, settings)).toEqual({ violations: [] });
+  });
+});

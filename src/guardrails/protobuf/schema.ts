@@ -155,6 +155,16 @@ const ReplicationController = withMeta('ReplicationController', {
   2: one('spec', message('ReplicationControllerSpec', { 1: int32('replicas'), 2: map('selector'), 3: one('template', PodTemplateSpec) })),
 });
 const Namespace = withMeta('Namespace', {});
+/** Only what routes traffic to the Service: its external IPs and its load balancer's addresses. */
+const Service = withMeta('Service', {
+  2: one('spec', message('ServiceSpec', { 4: str('type'), 5: strs('externalIPs') })),
+  3: one(
+    'status',
+    message('ServiceStatus', {
+      1: one('loadBalancer', message('LoadBalancerStatus', { 1: many('ingress', message('LoadBalancerIngress', { 1: str('ip'), 2: str('hostname') })) })),
+    }),
+  ),
+});
 /**
  * A PersistentVolume's source is inlined into its spec in JSON (as a volume's is into the volume);
  * only the node-directory sources are read.
@@ -248,7 +258,7 @@ export const Unknown = message('Unknown', { 1: one('typeMeta', TypeMeta), 2: sca
 export const KINDS: ReadonlyMap<string, Message> = new Map(
   (
     [
-      ['v1', [Pod, PodTemplate, ReplicationController, Namespace, Binding, PersistentVolume]],
+      ['v1', [Pod, PodTemplate, ReplicationController, Namespace, Binding, PersistentVolume, Service]],
       ['apps/v1', [Deployment, StatefulSet, DaemonSet, ReplicaSet]],
       ['batch/v1', [Job, CronJob]],
       ['rbac.authorization.k8s.io/v1', [Role, ClusterRole, RoleBinding, ClusterRoleBinding]],

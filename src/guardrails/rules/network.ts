@@ -98,3 +98,39 @@ export function checkNetworkPolicy(doc: Json, docPath: string, ctx: RuleContext)
     }
   }
 }
+
+export const SERVICE_KEY = '/services';
+
+/**
+ * service_external_ip: a Service that claims traffic for an address outside the cluster
+ * (CVE-2020-8554). kube-proxy on every node sends whatever any pod sends to a Service's
+ * `spec.externalIPs`, or to an IP written into its `status.loadBalancer.ingress` (the services/status
+ * subresource), to that Service's pods: whoever may write a Service in one namespace can intercept
+ * the cluster's traffic to any address, a registry or a cloud metadata endpoint included. kube
+ * checks neither unless the DenyServiceExternalIPs admission plugin or a webhook is set up.
+ */
+export function checkService(doc: Json, docPath: string, subresource: string, ctx: RuleContext): void {
+  const spec = doc.spec;
+  if (subresource === '' && isObject(spec)) {
+    const ips = stringsOf(spec.externalIPs);
+    if (ips.length > 0) {
+      ctx.out.push({
+        code: 'service_external_ip',
+        detail: `Service externalIPs ${ips.slice(0, 5).map((ip) => ip.slice(0, 64)).join(', ')}${ips.length > 5 ? ', …' : ''}: every node sends traffic for them to this Service`,
+        path: `${docPath}spec.externalIPs`,
+      });
+    }
+  }
+  const status = doc.status;
+  if (subresource === 'status' && isObject(status) && isObject(status.loadBalancer)) {
+    const ingress = arrayOf(status.loadBalancer.ingress);
+    const ips = ingress.flatMap((i) => (isObject(i) && typeof i.ip === 'string' && i.ip !== '' ? [i.ip.slice(0, 64)] : []));
+    if (ips.length > 0) {
+      ctx.out.push({
+        code: 'service_external_ip',
+        detail: `Service status.loadBalancer.ingress ${ips.slice(0, 5).join(', ')}${ips.length > 5 ? ', …' : ''}: every node sends traffic for them to this Service`,
+        path: `${docPath}status.loadBalancer.ingress`,
+      });
+    }
+  }
+}
