@@ -139,10 +139,27 @@ const PLATFORMS: readonly (readonly [RegExp, string])[] = [
  */
 export function clientKind(family: string, ua = ''): string {
   if (INTERACTIVE.has(family)) return 'interactive';
-  // client-go's default agent, "<binary>/<version> (<os>/<arch>) kubernetes/<commit>", with the
-  // commit as built (a short hash, `$Format` when built without version stamping, or a tag).
-  if (family === 'other' && CLIENT_GO_AGENT.test(ua)) return 'interactive';
+  // No user agent at all: every interactive tool sends one, so a client that sends none is a kind
+  // of its own, like a script's library (day 7: malware sending none was no client change, and
+  // without it no device either, so only behaviour stopped it).
+  if (family === '') return 'none';
+  if (family === 'other') {
+    // client-go's default agent, "<binary>/<version> (<os>/<arch>) kubernetes/<commit>", with the
+    // commit as built (a short hash, `$Format` when built without version stamping, or a tag).
+    if (CLIENT_GO_AGENT.test(ua)) return 'interactive';
+    // Any other agent is its product (the name before the first `/` or space): one bucket for every
+    // agent stepgate does not name would let a tool the engineer proved (say a provider's own
+    // client) vouch for whatever malware calls itself (day 7).
+    return `other:${productOf(ua)}`;
+  }
   return family;
+}
+
+/** The product name an agent starts with, lower-cased, at most 32 characters of [a-z0-9._-]. */
+function productOf(ua: string): string {
+  const m = /^[^/\s]*/.exec(ua.trim());
+  const name = (m?.[0] ?? '').toLowerCase().replace(/[^a-z0-9._-]/g, '').slice(0, 32);
+  return name === '' ? '?' : name;
 }
 
 const INTERACTIVE = new Set(['kubectl', 'helm', 'k9s', 'argocd', 'client-go', 'chrome', 'firefox', 'safari', 'edge', 'opera']);
@@ -180,7 +197,8 @@ const FAMILIES: readonly (readonly [RegExp, string])[] = [
   [/^helm\//i, 'helm'],
   [/^k9s\//i, 'k9s'],
   [/^argocd/i, 'argocd'],
-  [/^terraform/i, 'terraform'],
+  // Terraform's Kubernetes and Helm providers send "HashiCorp/1.0 Terraform/<version>".
+  [/^terraform|^HashiCorp\/[\d.]+ Terraform\//i, 'terraform'],
   [/^curl\//i, 'curl'],
   [/^wget\//i, 'wget'],
   [/^python-requests|^python-urllib|^aiohttp/i, 'python'],

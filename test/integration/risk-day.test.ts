@@ -6,10 +6,11 @@ import { workday3 } from '../support/workday3.js';
 import { D4_IDP_DOWN, workday4 } from '../support/workday4.js';
 import { workday5 } from '../support/workday5.js';
 import { workday6 } from '../support/workday6.js';
+import { workday7 } from '../support/workday7.js';
 
 /**
- * Issue 12's targets on six differently built replayed days (the third to sixth written
- * after the engine, the fourth to sixth as an outside tester would (the sixth as a red team), to test that it generalises), each over five seeds, through the real gRPC server running
+ * Issue 12's targets on seven differently built replayed days (the third to seventh written
+ * after the engine, the fourth to seventh as an outside tester would (the sixth as a red team), to test that it generalises), each over five seeds, through the real gRPC server running
  * examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
  * (docs/risk.md says which and why), held to the bound given below; no two challenges of an
@@ -17,7 +18,8 @@ import { workday6 } from '../support/workday6.js';
  * refused.
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
- * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's), STEPGATE_DAYS=2 the days
+ * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
+ * day 7's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -53,6 +55,12 @@ const LATE: Record<string, number> = {
   // three Deployment deletes there are in their working set, the fourth within 20 s is machine
   // pace (then, signed in again, refused outright at the burst).
   'insider deletes production Deployments': 4,
+  // Day 7 (docs/risk.md, "Day 7"): a token taken from the victim's Codespace, used from a VM in
+  // the same cloud region. The Codespace proved a network of that region's /16 on the warm-up day
+  // and another this morning (a new VM each day), which makes the /16 known, as a phone's carrier
+  // or a home's rotating IPv6 prefix does: the VM is a new address there, not a new network. Its
+  // first Secret is the victim's own; the next, in another team's namespace, is refused.
+  'Codespace token used from the same cloud region': 3,
 };
 
 /**
@@ -72,6 +80,31 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // victim's own sign-in there, used from the same hotel network with the victim's exact user
   // agent, in namespaces less than an hour after that sign-in: the victim's context in every part.
   'phished at the hotel, used from the hotel network',
+  // Day 7 (docs/risk.md, "Day 7"): the victim approves the attacker's device code while both are
+  // on the conference Wi-Fi (one NAT, proven by the victim's own sign-in there), and the
+  // attacker's kubectl has the victim's OS: a new login, first used from the victim's network,
+  // seconds after its authentication, with the victim's device fingerprint.
+  'device-code phishing on the conference Wi-Fi',
+  // Day 7: a token copied from a remote engineer's laptop, used by a contractor through the same
+  // security-proxy egress /24 with kubectl on the same OS: the day 4 office-NAT row's class.
+  'stolen token through the shared security proxy',
+  // Day 7: the new starter approves the attacker's device code before their own first request:
+  // the newcomer allowance (docs/risk.md, "Context-bound step-up") counts their first sign-in as
+  // made wherever their first request comes from, and that request is the attacker's.
+  "device-code phishing of a new starter's first login",
+  // Day 7: malware on the mover's laptop reads Secrets in other teams' production namespaces, one
+  // every 40 s from 30 s after the mover's fresh sign-in: each namespace is first seen within
+  // `unfamiliar_namespace.grace_seconds` after that sign-in, as the mover's own new namespaces are.
+  'malware acting right after a fresh sign-in',
+]);
+
+/**
+ * Rows the example stops with the warm-up day's history but not on a freshly started server (the
+ * replay without warm-up): the victim has no history there, so the newcomer allowance applies.
+ */
+const NOT_STOPPED_WITHOUT_HISTORY = new Set([
+  // Day 7: the on-leave engineer's history (two weeks old) is not on a fresh server.
+  'phished while on leave (residential proxy)',
 ]);
 
 /**
@@ -94,10 +127,24 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     { cause: 'context: unfamiliar_namespace', max: 2 },
     { cause: 'context: new_network', max: 3, who: ['d5-traveller@example.net', 'd5-hotel@example.net', 'd5-oncall@example.net'] },
   ],
+  // Day 7 (docs/risk.md, "Day 7"): the office turned IPv6 on over the weekend; its public prefix is
+  // not among the example's trusted networks, and each VLAN is its own /64, so the three engineers
+  // who go from their desk to the meeting-room Wi-Fi at 10:30 are asked at the desk's /64 and again
+  // at the meeting room's (2). Every `terraform plan` refreshes the six Secrets its module manages
+  // within a second, which is machine pace, and a sign-in covers that run only: the plans and
+  // applies at 10:00, 10:10, 15:30 and 15:40 are asked each (4). The new starter, whose first
+  // sign-in the device-code attacker used first, answers for their office network and then, on
+  // seeds 52 and 53, for a namespace outside the working set begun that morning (1).
+  'day 7 (workday7.ts)': [
+    { cause: 'context: new_network', max: 2, who: ['d7-office-0@example.io', 'd7-office-1@example.io', 'd7-office-2@example.io'] },
+    { cause: 'context: machine_pace', max: 4, who: ['d7-terraform@example.io'] },
+    { cause: 'context: unfamiliar_namespace', max: 1, who: ['d7-newstarter@example.io'] },
+  ],
 };
 
 const DAY6_SEEDS = ((narrow && process.env.STEPGATE_DAY6_SEEDS) || '41,42,43,44,45').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6').split(',');
+const DAY7_SEEDS = ((narrow && process.env.STEPGATE_DAY7_SEEDS) || '51,52,53,54,55').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -109,6 +156,9 @@ const DAYS = ([
   ['day 5 (workday5.ts)', workday5, 16, ((narrow && process.env.STEPGATE_DAY5_SEEDS) || '31,32,33,34,35').split(',').map(Number), {}],
   // Day 6 too: written as a red team would, after the engine (docs/risk.md, "Day 6").
   ['day 6 (workday6.ts)', workday6, 16, DAY6_SEEDS, {}],
+  // Day 7 too: written as an outside tester would, after the engine (docs/risk.md, "Day 7"). The
+  // on-leave engineer works neither day, so 21 of its 22 engineers are scored.
+  ['day 7 (workday7.ts)', workday7, 21, DAY7_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter((_, i) => days.includes(String(i + 1)));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -159,9 +209,10 @@ for (const [dayName, build, staff, daySeeds, opts] of DAYS) {
   }
 }
 
-function expectAttacksStopped(report: DayReport): void {
+function expectAttacksStopped(report: DayReport, withoutHistory = false): void {
   for (const a of report.attacks) {
     if (NOT_STOPPED_BY_THE_EXAMPLE.has(a.attack)) continue;
+    if (withoutHistory && NOT_STOPPED_WITHOUT_HISTORY.has(a.attack)) continue;
     expect(a.stoppedAt, `${a.attack}: not stopped`).toBeDefined();
     const bound = LATE[a.attack] ?? a.firstSensitive;
     expect(a.stoppedAt, `${a.attack}: ${a.reason} ${a.cause}`).toBeLessThanOrEqual(bound);
@@ -209,11 +260,21 @@ const COLD_BOUND_DAY5 = { perEngineer: 4, within8h: 9, total: 26 };
  */
 const COLD_BOUND_DAY6 = { perEngineer: 2, within8h: 4, total: 16 };
 
+/**
+ * Day 7 without warm-up, seed 51: 27 challenges, 5 engineers asked twice within 8 hours. The
+ * engineer who runs Terraform is asked 6 times: a namespace outside the working set begun that
+ * morning, Terraform as a client never proven, and machine pace at each of the four plans and
+ * applies (as with history); the Codespace user at the laptop's home and again at the Codespace,
+ * the office's IPv6 /64s, and first departures from working sets begun that morning.
+ */
+const COLD_BOUND_DAY7 = { perEngineer: 6, within8h: 5, total: 27 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
   ['day 5 (workday5.ts)', workday5, 31, {}, COLD_BOUND_DAY5],
   ...DAY6_SEEDS.map((seed) => ['day 6 (workday6.ts)', workday6, seed, {}, COLD_BOUND_DAY6]),
+  ['day 7 (workday7.ts)', workday7, 51, {}, COLD_BOUND_DAY7],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.slice(4, 5)));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {
@@ -245,7 +306,7 @@ for (const [dayName, build, seed, opts, bound] of COLD) {
     });
 
     it('every attack is stopped within the same bounds as on a day with history', () => {
-      expectAttacksStopped(report);
+      expectAttacksStopped(report, true);
     });
   });
 }

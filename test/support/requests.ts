@@ -5,6 +5,8 @@ export interface RequestSpec {
   host?: string;
   scheme?: string;
   headers?: Record<string, string>;
+  /** Headers the client does not send at all, the default user agent included. */
+  omitHeaders?: readonly string[];
   token?: string;
   source?: string;
   context?: Record<string, string>;
@@ -32,6 +34,7 @@ export function checkRequest(spec: RequestSpec) {
     ...(spec.token ? { authorization: `Bearer ${spec.token}` } : {}),
     ...spec.headers,
   };
+  for (const h of spec.omitHeaders ?? []) delete headers[h];
   const http: Record<string, unknown> = {
     id: '1234567890',
     method,

@@ -35,6 +35,11 @@ export interface DayEvent {
   sensitive?: boolean;
   /** An attacker who can sign in (the insider): answers challenges like an engineer; only a deny stops them. */
   signsIn?: boolean;
+  /**
+   * An attack with a token taken from this engineer's machine (malware, a copied token cache): it
+   * holds whatever login the engineer holds at that moment, their sign-ins after a challenge included.
+   */
+  tokenOf?: string;
   scored: boolean;
   ip: string;
   ua: string;
@@ -385,10 +390,15 @@ export async function replay(
     const current = logins.get(ev.actor);
     // A sign-in replaces the login only from the moment it is made (20 s after the challenge).
     if ((!ev.attack || ev.signsIn) && current && current.sid.startsWith(login.sid) && (current.authTime ?? 0) * 1000 <= ev.at) login = current;
+    const victim = ev.attack && ev.tokenOf !== undefined ? logins.get(ev.tokenOf) : undefined;
+    if (victim && victim.sid.startsWith(login.sid) && (victim.authTime ?? 0) * 1000 <= ev.at && (victim.authTime ?? 0) >= (login.authTime ?? 0)) login = victim;
     const token = await minter.token(login, ev.at);
     // With a body, the gateway (Envoy's ext_authz with_request_body) marks it whole.
-    const sent = ev.body !== undefined ? { body: ev.body, headers: { 'user-agent': ev.ua, ...ev.headers, 'x-envoy-auth-partial-body': 'false' } } : { headers: { 'user-agent': ev.ua, ...ev.headers } };
-    const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, ...sent, ...(ev.host ? { host: ev.host } : {}) });
+    // An empty `ua` is a client that sends no User-Agent header at all.
+    const agent: Record<string, string> = ev.ua === '' ? {} : { 'user-agent': ev.ua };
+    const sent = ev.body !== undefined ? { body: ev.body, headers: { ...agent, ...ev.headers, 'x-envoy-auth-partial-body': 'false' } } : { headers: { ...agent, ...ev.headers } };
+    const omit = ev.ua === '' ? { omitHeaders: ['user-agent'] } : {};
+    const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, ...sent, ...omit, ...(ev.host ? { host: ev.host } : {}) });
     checks++;
     const o = outcomeOf(res);
     if (ev.attack) {

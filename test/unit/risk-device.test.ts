@@ -14,6 +14,7 @@ describe('user-agent family', () => {
     ['argocd-application-controller/v2.13 (linux/amd64) kubernetes/xyz', 'argocd'],
     ['my-operator/v0.1 (linux/amd64) kubernetes/0123abc', 'client-go'],
     ['something', 'other'],
+    ["HashiCorp/1.0 Terraform/1.9.8", 'terraform'],
     ['', ''],
   ])('%s → %s', (ua, family) => {
     expect(uaFamily(ua)).toBe(family);
@@ -75,7 +76,21 @@ describe('fingerprint normalisation (issue 12)', () => {
 
   it('kubectl, the tools built on client-go and the browsers are one client kind; generic HTTP clients are each their own', () => {
     expect(['kubectl', 'helm', 'k9s', 'argocd', 'client-go', 'chrome', 'firefox', 'safari', 'edge'].map((f) => clientKind(f))).toEqual(new Array(9).fill('interactive'));
-    expect(['curl', 'wget', 'python', 'go', 'java', 'node', 'terraform', 'other'].map((f) => clientKind(f))).toEqual(['curl', 'wget', 'python', 'go', 'java', 'node', 'terraform', 'other']);
+    expect(['curl', 'wget', 'python', 'go', 'java', 'node', 'terraform'].map((f) => clientKind(f))).toEqual(['curl', 'wget', 'python', 'go', 'java', 'node', 'terraform']);
+  });
+
+  it('no user agent at all is a kind of its own', () => {
+    expect(clientKind(uaFamily(''), '')).toBe('none');
+  });
+
+  it('an agent stepgate does not name is a kind per product, whatever its version', () => {
+    const kind = (ua: string) => clientKind(uaFamily(ua), ua);
+    expect(kind('kube-sync/0.4.2')).toBe('other:kube-sync');
+    expect(kind('kube-sync/0.5.0 (+https://example.com)')).toBe('other:kube-sync');
+    expect(kind('scanner/2.1')).not.toBe(kind('kube-sync/0.4.2'));
+    expect(kind('HashiCorp/1.0 Terraform/1.9.8')).toBe('terraform');
+    expect(kind('HashiCorp/1.0 Terraform/1.9.8')).not.toBe(kind('kube-sync/0.4.2'));
+    expect(kind('Weird Agent <script>')).toBe('other:weird');
   });
 
   it.each([
