@@ -83,31 +83,3 @@ describe('a kind of client never proven, with examples/stepgate.yaml', () => {
     expect((await send(login, T0 + 3 * 3_600_000, '/api/v1/namespaces/search/secrets', 'kube-sync/0.5.0')).status.code).toBe(0);
   });
 });
-
-describe('a workload written outside the working set, with examples/stepgate.yaml', () => {
-  const job = (ns: string) =>
-    JSON.stringify({
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: { name: 'db-check', namespace: ns },
-      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'check', image: 'busybox:1.37', command: ['sh', '-c', 'env'], envFrom: [{ secretRef: { name: 'payments-db' } }] }] } } },
-    });
-  const create = async (login: Login, at: number, ns: string) => {
-    s.setClock(at);
-    const token = await s.minter.token(login, at);
-    return s.send({ method: 'POST', path: `/apis/batch/v1/namespaces/${ns}/jobs`, token, source: HOME, body: job(ns), headers: { 'user-agent': KUBECTL, 'content-type': 'application/json', 'x-envoy-auth-partial-body': 'false' } });
-  };
-
-  it("a Job in another team's staging namespace needs a sign-in made around that namespace's first sighting", async () => {
-    const login = await morning('job-writer@example.io');
-    const later = T0 + 3 * 3_600_000;
-    // The team's own staging namespace, learned this morning: a Job there asks nothing more.
-    expect((await send(login, T0 + 30_000, '/api/v1/namespaces/search-staging/pods', KUBECTL)).status.code).toBe(0);
-    const own = await create(login, later, 'search-staging');
-    expect(own.status.code, reasonOf(own)).toBe(0);
-    // Another team's: the Job would print their Secret to its log.
-    const res = await create(login, later + 60_000, 'payments-staging');
-    expect(reasonOf(res)).toBe('auth_too_old');
-    expect(contextOf(res)).toBe('unfamiliar_namespace');
-  });
-});
