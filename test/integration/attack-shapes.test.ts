@@ -188,6 +188,19 @@ describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way',
     expect(reasonOf(await send('POST', path, { ...BROWSER, ...headers }, 'grafana.localhost', dashAttacker))).toBe('request_invalid');
   });
 
+  // Grafana's API router trims a trailing '/' before it matches (pkg/web/tree.go), so these are the
+  // password change and the service-account and API-key writes the grafana-credentials rule steps up.
+  it.each<[string, string]>([
+    ['PUT', '/api/user/password/'],
+    ['PUT', '/API/user/password/'],
+    ['PUT', '/api/user/password./'],
+    ['POST', '/api/serviceaccounts/'],
+    ['POST', '/api/auth/keys/'],
+    ['POST', '/api/datasources/'],
+  ])('%s %s (trailing slash) is asked for the step-up', async (method, path) => {
+    expect(reasonOf(await send(method, path, BROWSER, 'grafana.localhost', dashAttacker))).toBe('acr_insufficient');
+  });
+
   it.each(['/d/AbC123/Service-Overview', '/api/dashboards/uid/AbC123', '/api/search?query=Admin', '/public/build/app.js'])('controls: %s is allowed', async (path) => {
     expect(reasonOf(await dash(path, dashColleague))).toBe('allowed');
   });

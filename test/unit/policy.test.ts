@@ -203,6 +203,35 @@ describe('a dashboard path in every reading an upstream may give it', () => {
   });
 });
 
+describe('a dashboard path with a trailing slash, which many routers ignore', () => {
+  // Grafana's API router (pkg/web/tree.go: Match trims one trailing '/'), Express without strict
+  // routing and Spring MVC before 6 route /api/user/password/ to the handler of /api/user/password.
+  const { policy, assurance } = policyOf(`
+    - {name: password, match: {hosts: [grafana.test], paths: ["/api/user/password"]}, require: aal2, max_age: 900}
+    - {name: reports, match: {hosts: [reports.test], paths: ["/reports/"]}, require: aal3}
+`);
+  const ev = (target: string, host = 'grafana.test') => policy.evaluate(kubeReq('PUT', target, host), undefined);
+
+  it.each(['/api/user/password', '/api/user/password/', '/api/user/password//', '/API/user/password/', '/api/user/password./', '/api/user/password%20/'])('%s is asked what /api/user/password is asked', (target) => {
+    const r = ev(target);
+    expect(r.rules).toContain('password');
+    expect(assurance.names[r.level]).toBe('aal2');
+    expect(r.maxAge).toBe(900);
+  });
+
+  it('a pattern written with a trailing slash also matches the path without it', () => {
+    expect(ev('/reports/', 'reports.test').rules).toEqual(['reports']);
+    expect(ev('/reports', 'reports.test').rules).toContain('reports');
+    expect(assurance.names[ev('/reports', 'reports.test').level]).toBe('aal3');
+  });
+
+  it('the root and other paths keep their own reading', () => {
+    expect(ev('/').rules).toEqual(['default']);
+    expect(ev('/api/user/passwords/').rules).toEqual(['default']);
+    expect(ev('/api/user/').rules).toEqual(['default']);
+  });
+});
+
 describe('rules inherit from the default what they do not say', () => {
   it('a rule that only shortens max_age keeps the default level floor', () => {
     const { policy, assurance } = policyOf(`
