@@ -1,6 +1,6 @@
 import type { RawRequest, RequestAttributes } from './attributes.js';
 import { kubeRequestInfo } from './kube.js';
-import { normalisePath } from './path.js';
+import { absoluteFormAuthority, normalisePath } from './path.js';
 import type { HostMatcher } from '../core/glob.js';
 
 export type BuiltRequest =
@@ -25,6 +25,13 @@ export function buildAttributes(
   if (authority === '') return { ok: false, detail: 'missing host' };
   const host = hostOnly(authority);
   if (host === undefined) return { ok: false, detail: 'invalid host' };
+  // Envoy and nginx route an absolute-form request (`GET http://grafana.example/admin`) by the host
+  // in it, and a server behind a proxy that passes the target on (Go's net/http) does too; the
+  // rules were matched on the authority. Only a target naming the same host is read.
+  const targetAuthority = absoluteFormAuthority(raw.target);
+  if (targetAuthority !== undefined && (targetAuthority.includes('@') || hostOnly(targetAuthority) !== host)) {
+    return { ok: false, detail: 'absolute-form request target names another host than the authority' };
+  }
   // The host decides how the path is read: kube-apiserver's RequestInfo is derived from the path
   // as Go decodes it, with nothing merged or resolved, and whatever could reach it in another
   // form is refused.
@@ -89,6 +96,7 @@ const PATH_OVERRIDES = ['x-original-url', 'x-rewrite-url'] as const;
 const METHOD_OVERRIDES = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const;
 
 const HOST = /^[a-z0-9.-]+$/;
+const EMPTY_LABEL = /^\.|\.\.|\.$/;
 const hostCache = new Map<string, string | undefined>();
 
 /** Lower-case host without port; undefined when it is not a plausible host name or IP literal. */
@@ -105,7 +113,11 @@ export function hostOnly(authority: string): string | undefined {
   } else {
     const colon = a.lastIndexOf(':');
     const h = colon >= 0 && /^\d{1,5}$/.test(a.slice(colon + 1)) ? a.slice(0, colon) : a;
-    host = h.length > 0 && h.length <= 253 && HOST.test(h) ? h.replace(/\.$/, '') : undefined;
+    // One trailing dot is the root (`grafana.example.` is `grafana.example` to DNS, nginx and
+    // Envoy's strip_trailing_host_dot); an empty label anywhere else (`grafana.example..`,
+    // `.grafana.example`) names no host, and nginx answers it 400, so no rule is matched on it.
+    const name = h.endsWith('.') ? h.slice(0, -1) : h;
+    host = name.length > 0 && h.length <= 253 && HOST.test(h) && !EMPTY_LABEL.test(name) ? name : undefined;
   }
   // Hosts repeat across requests; a small bounded memo saves the parsing on the hot path.
   if (hostCache.size >= 1024) hostCache.clear();

@@ -342,3 +342,38 @@ describe('examples/stepgate.yaml: subjects added to a binding whose role the pat
     expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').not.toContain('guardrail:');
   });
 });
+
+// The host and the request line as the CheckRequest states them twice: Envoy fills
+// attributes.request.http's method, path and host from the pseudo-headers it also lists in
+// `headers`, so a Check where they disagree was not built from one request, and a `host` header
+// beside `:authority` (HTTP/2, Envoy before 1.27.4 or with http2_discard_host_header off) may be
+// what the upstream routes on. An absolute-form target names its own host, which Envoy, nginx and
+// Go route by. A fresh subject per row, so each answer is the request's and not the denial rate's.
+describe('examples/stepgate.yaml: the host and the request line, stated twice', () => {
+  let n = 0;
+  const twice = async (spec: { host?: string; method?: string; path: string; headers?: Record<string, string> }) => {
+    const as = await weak(`twice-${n++}@example.com`);
+    return reasonOf(await client.check(checkRequest({ host: spec.host ?? 'grafana.localhost', method: spec.method ?? 'GET', path: spec.path, token: as, source: '10.20.4.17', headers: { ...BROWSER, ...spec.headers } })));
+  };
+
+  it.each<[string, { host?: string; method?: string; path: string; headers?: Record<string, string> }]>([
+    ['a host header naming the dashboard beside another :authority', { host: 'public.localhost', path: '/admin/users', headers: { host: 'grafana.localhost' } }],
+    [':authority naming the dashboard, http.host another', { host: 'public.localhost', path: '/admin/users', headers: { ':authority': 'grafana.localhost' } }],
+    [':path naming the admin page, http.path a public one', { path: '/public/build/app.js', headers: { ':path': '/admin/users' } }],
+    [':method DELETE, http.method GET', { path: '/api/dashboards/uid/x', headers: { ':method': 'DELETE' } }],
+    ['an absolute-form target naming the dashboard, sent to another host', { host: 'public.localhost', path: 'http://grafana.localhost/admin/users' }],
+    ['an absolute-form target with userinfo', { path: 'http://x@grafana.localhost/admin/users' }],
+    ['a host with an empty label', { host: 'grafana.localhost..', path: '/admin/users' }],
+    ['a host with a leading dot', { host: '.grafana.localhost', path: '/admin/users' }],
+  ])('%s is refused', async (_what, spec) => {
+    expect(await twice(spec)).toBe('request_invalid');
+  });
+
+  it.each<[string, { host?: string; method?: string; path: string; headers?: Record<string, string> }]>([
+    ['a host header with a port beside :authority without one', { path: '/admin/users', headers: { host: 'grafana.localhost:443' } }],
+    ['an absolute-form target naming the same host', { path: 'https://GRAFANA.localhost:443/admin/users' }],
+    ['the root dot', { host: 'grafana.localhost.', path: '/admin/users' }],
+  ])('controls: %s is read (and asked for the step-up)', async (_what, spec) => {
+    expect(await twice(spec)).toBe('acr_insufficient');
+  });
+});
