@@ -42,7 +42,7 @@ export function buildAttributes(
   if (!parsed.ok) return { ok: false, detail: parsed.problem };
   const headers = raw.headers;
   if (!isKube) {
-    const override = routingOverride(headers, method);
+    const override = routingOverride(headers, method) ?? queryMethodOverride(parsed.query, method);
     if (override !== undefined) return { ok: false, detail: override };
   }
   const kube = isKube ? kubeRequestInfo(method, parsed.path, parsed.query, (name) => headers.get(name)) : undefined;
@@ -90,6 +90,38 @@ function routingOverride(headers: ReadonlyMap<string, string>, method: string): 
     if (v !== undefined && v.trim().toUpperCase() !== method) return `header ${name} names another method than ${method}, which some servers act on`;
   }
   return undefined;
+}
+
+/**
+ * The `_method` query parameter, which Symfony and Laravel (Request::getMethod, for a POST) and
+ * Express's method-override with a query getter act on like the override headers: `POST
+ * /api/dashboards/uid/x?_method=DELETE` is a delete to them. PHP reads a `.` or a space in a
+ * parameter name as `_` (`?.method=DELETE` is `_method`), so those spellings count too. The form
+ * body's `_method` is out of sight (forward-auth and most Checks carry no body): a rule about
+ * DELETE, PUT or PATCH in front of such an upstream lists POST as well (docs/configuration.md).
+ */
+function queryMethodOverride(query: string, method: string): string | undefined {
+  if (query === '' || !METHOD_PARAM.test(query)) return undefined;
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    // A name that does not decode is kept as written by PHP and qs, so it is no `_method`.
+    const name = decodeParam(eq < 0 ? pair : pair.slice(0, eq));
+    if (name === undefined || name.replace(/[. ]/g, '_') !== '_method') continue;
+    const value = decodeParam(eq < 0 ? '' : pair.slice(eq + 1));
+    if (value?.trim().toUpperCase() !== method) return `query parameter _method names another method than ${method}, which some servers act on`;
+  }
+  return undefined;
+}
+
+/** Cheap pre-check: a name that could read as `_method` ends in `method`, maybe encoded. */
+const METHOD_PARAM = /method|%[0-9a-f]{2}/i;
+
+function decodeParam(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s.replaceAll('+', ' '));
+  } catch {
+    return undefined;
+  }
 }
 
 const PATH_OVERRIDES = ['x-original-url', 'x-rewrite-url'] as const;

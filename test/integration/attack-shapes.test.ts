@@ -188,6 +188,12 @@ describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way',
     expect(reasonOf(await send('POST', path, { ...BROWSER, ...headers }, 'grafana.localhost', dashAttacker))).toBe('request_invalid');
   });
 
+  // Symfony and Laravel (for a POST) and Express's method-override with a query getter take the
+  // method from `_method`; PHP reads `.` and a space in a parameter name as `_`.
+  it.each(['?_method=DELETE', '?.method=DELETE', '?+method=delete', '?%5Fmethod=PUT', '?a=1&_method=PATCH', '?_method'])('POST /api/dashboards/uid/x%s is refused: the parameter would choose the method', async (query) => {
+    expect(reasonOf(await send('POST', `/api/dashboards/uid/x${query}`, BROWSER, 'grafana.localhost', dashAttacker))).toBe('request_invalid');
+  });
+
   // Grafana's API router trims a trailing '/' before it matches (pkg/web/tree.go), so these are the
   // password change and the service-account and API-key writes the grafana-credentials rule steps up.
   it.each<[string, string]>([
@@ -201,7 +207,7 @@ describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way',
     expect(reasonOf(await send(method, path, BROWSER, 'grafana.localhost', dashAttacker))).toBe('acr_insufficient');
   });
 
-  it.each(['/d/AbC123/Service-Overview', '/api/dashboards/uid/AbC123', '/api/search?query=Admin', '/public/build/app.js'])('controls: %s is allowed', async (path) => {
+  it.each(['/d/AbC123/Service-Overview', '/api/dashboards/uid/AbC123', '/api/search?query=Admin', '/api/search?sort=method&_methods=x', '/api/search?_method=GET', '/public/build/app.js'])('controls: %s is allowed', async (path) => {
     expect(reasonOf(await dash(path, dashColleague))).toBe('allowed');
   });
 });
