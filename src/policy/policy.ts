@@ -301,6 +301,10 @@ function compileMatch(m: MatchConfig): Predicate {
   }
   if (m.methods) {
     const methods = new Set(m.methods.map((x) => x.toUpperCase()));
+    // A HEAD runs the GET handler on Go's ServeMux (a `GET` pattern matches HEAD), Express, Spring
+    // MVC and Rails, side effects included, and answers its headers (Content-Length among them):
+    // a rule about GET is about HEAD too.
+    if (methods.has('GET')) methods.add('HEAD');
     preds.push((req) => methods.has(req.method));
   }
   if (m.kubernetes) preds.push(compileKube(m.kubernetes));

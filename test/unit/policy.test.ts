@@ -232,6 +232,27 @@ describe('a dashboard path with a trailing slash, which many routers ignore', ()
   });
 });
 
+describe('methods: a rule about GET is about HEAD too', () => {
+  // Go's ServeMux (a GET pattern matches HEAD), Express, Spring MVC and Rails run the GET handler
+  // for a HEAD, so a rule written for GET must not be stepped around by sending HEAD.
+  const { policy, assurance } = policyOf(`
+    - {name: export, match: {hosts: [grafana.test], paths: ["/api/export/**"], methods: [get]}, require: aal2, max_age: 900}
+    - {name: purge, match: {hosts: [grafana.test], paths: ["/api/export/**"], methods: [DELETE]}, deny: true}
+`);
+  const ev = (method: string) => policy.evaluate(kubeReq(method, '/api/export/users.csv', 'grafana.test'), undefined);
+
+  it.each(['GET', 'HEAD'])('%s matches the GET rule', (method) => {
+    expect(ev(method).rules).toEqual(['export']);
+    expect(assurance.names[ev(method).level]).toBe('aal2');
+  });
+
+  it('other methods keep their own rules', () => {
+    expect(ev('POST').rules).toEqual(['default']);
+    expect(ev('DELETE').deny).toBe(true);
+    expect(ev('OPTIONS').rules).toEqual(['default']);
+  });
+});
+
 describe('rules inherit from the default what they do not say', () => {
   it('a rule that only shortens max_age keeps the default level floor', () => {
     const { policy, assurance } = policyOf(`
