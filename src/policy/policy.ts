@@ -228,11 +228,15 @@ export function foldedPath(p: string): string {
   // `strict` routing and Spring MVC before 6 route `/x/` to the handler of `/x`.
   const slash = p.length > 1 && p.charCodeAt(p.length - 1) === 0x2f;
   // Compatibility forms (`／ａｄｍｉｎ`, fullwidth) are their ASCII letters to a server that maps
-  // them ("best fit" on Windows); NFKC gives that reading.
-  const lower = wide ? p.normalize('NFKC').toLowerCase() : upper ? p.toLowerCase() : p;
+  // them ("best fit" on Windows); NFKC gives that reading (the long s and the Kelvin sign too). The
+  // Turkish dotted and dotless i are `i` to Java's equalsIgnoreCase (Spring's AntPathMatcher with
+  // caseSensitive off) and to Windows' upcase table, though not to NFKC or toLowerCase.
+  const lower = wide ? p.normalize('NFKC').replace(TURKISH_I, 'i').toLowerCase() : upper ? p.toLowerCase() : p;
   const trimmed = trailing || wide ? lower.replace(TRAILING_DOTS, '') : lower;
   return slash || trailing || wide ? withoutTrailingSlash(trimmed) : trimmed;
 }
+
+const TURKISH_I = /[\u0130\u0131]/g;
 
 /** A segment's trailing dots and spaces (before the next '/' or the end). */
 const TRAILING_DOTS = /[. ]+(?=\/|$)/g;

@@ -165,7 +165,7 @@ const BROWSER = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537
 const dash = (path: string, as: string) => send('GET', path, BROWSER, 'grafana.localhost', as);
 
 describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way', () => {
-  it.each(['/admin/users', '/ADMIN/users', '/Admin/Users', '/api/ADMIN/users', '/api/Admin/settings', '/admin./users', '/admin%2E/users', '/admin%20/users', '/ADMIN', '/admin.'])(
+  it.each(['/admin/users', '/ADMIN/users', '/Admin/Users', '/api/ADMIN/users', '/api/Admin/settings', '/admin./users', '/admin%2E/users', '/admin%20/users', '/ADMIN', '/admin.', '/adm%C4%B1n/users', '/ADM%C4%B0N/users'])(
     '%s is asked for the step-up',
     async (path) => {
       expect(reasonOf(await dash(path, dashAttacker))).toBe('acr_insufficient');

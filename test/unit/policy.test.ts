@@ -169,6 +169,9 @@ describe('a dashboard path in every reading an upstream may give it', () => {
     '/ADMIN.',
     '/\uff41\uff44\uff4d\uff49\uff4e/users',
     '/%EF%BD%81dmin/users',
+    '/adm\u0131n/users',
+    '/ADM\u0130N/users',
+    '/adm%C4%B1n/users',
   ])('%s is asked what /admin/users is asked', (target) => {
     const r = ev(target);
     expect(r.rules).toContain('admin');
