@@ -1,7 +1,7 @@
 import type { RawRequest, RequestAttributes } from './attributes.js';
 import { kubeRequestInfo } from './kube.js';
 import { absoluteFormAuthority, normalisePath } from './path.js';
-import type { HostMatcher } from '../core/glob.js';
+import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
 export type BuiltRequest =
   | { ok: true; attributes: RequestAttributes }
@@ -35,6 +35,11 @@ export function buildAttributes(
   // The host decides how the path is read: kube-apiserver's RequestInfo is derived from the path
   // as Go decodes it, with nothing merged or resolved, and whatever could reach it in another
   // form is refused.
+  // The tag is the operator's, from the route: a value it does not mean (`"True"`, `"yes"`) would
+  // quietly fall back to the host list, and a route tagged for the API server under an address
+  // that list lacks would have its Secrets judged as web pages. Refused, so the typo shows at once.
+  const tag = Object.hasOwn(raw.contextExtensions, KUBE_CONTEXT_KEY) ? raw.contextExtensions[KUBE_CONTEXT_KEY] : undefined;
+  if (tag !== undefined && tag !== 'true' && tag !== 'false') return { ok: false, detail: `context extension ${KUBE_CONTEXT_KEY} is neither "true" nor "false"` };
   const isKube = kubeHosts.matches(host, raw.contextExtensions);
   // Go compares methods case-sensitively: for kube-apiserver `get` is no GET, and its verb is ''.
   if (isKube && raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes host' };

@@ -244,6 +244,14 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
     expect(reasonOf(await freshSend('aal1', 10, 'GET', '/api/v1/namespaces/dev/pods', { 'impersonate-user': user }))).not.toBe('allowed');
   });
 
+  // A route tag the operator mistyped would leave a Secrets list to the host list: refused instead.
+  it.each(['TRUE', 'True', 'yes', '1', ''])('a Secrets list on a route tagged stepgate.kubernetes: %o is refused', async (tag) => {
+    const sub = `tag-${tag}@example.com`;
+    const as = await issuer.token({ sub, email: sub, acr: 'urn:stepgate:aal1', amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) - 10 * 3600 });
+    const res = await client.check(checkRequest({ host: '10.96.0.1:443', path: '/api/v1/namespaces/prod-eu/secrets', token: as, source: '10.20.4.17', context: { 'stepgate.kubernetes': tag } }));
+    expect(reasonOf(res)).toBe('request_invalid');
+  });
+
   // The API server's in-cluster names, which the example's "kubernetes.*" is there for.
   it.each(['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', 'kubernetes.default.svc:443'])('a Secrets list sent to host %s is not allowed', async (host) => {
     expect(reasonOf(await freshSend('aal1', 10, 'GET', '/api/v1/namespaces/prod-eu/secrets', {}, undefined, host))).not.toBe('allowed');
