@@ -232,14 +232,29 @@ export function foldedPath(p: string): string {
   // Turkish dotted and dotless i are `i` to Java's equalsIgnoreCase (Spring's AntPathMatcher with
   // caseSensitive off) and to Windows' upcase table, though not to NFKC or toLowerCase.
   const lower = wide ? p.normalize('NFKC').replace(TURKISH_I, 'i').toLowerCase() : upper ? p.toLowerCase() : p;
-  const trimmed = trailing || wide ? lower.replace(TRAILING_DOTS, '') : lower;
+  const trimmed = trailing || wide ? withoutTrailingDots(lower) : lower;
   return slash || trailing || wide ? withoutTrailingSlash(trimmed) : trimmed;
 }
 
 const TURKISH_I = /[\u0130\u0131]/g;
 
-/** A segment's trailing dots and spaces (before the next '/' or the end). */
-const TRAILING_DOTS = /[. ]+(?=\/|$)/g;
+/**
+ * `p` without each segment's trailing dots and spaces. A loop rather than the regular expression
+ * `/[. ]+(?=\/|$)/g`, which backtracks over every run of dots not followed by '/': a segment of
+ * 8,000 dots and an `x` cost it 115 ms a Check, quadratic in the run; this is linear.
+ */
+function withoutTrailingDots(p: string): string {
+  let out = '';
+  let start = 0;
+  for (let i = 0; i <= p.length; i++) {
+    if (i < p.length && p.charCodeAt(i) !== 0x2f) continue;
+    let end = i;
+    while (end > start && (p.charCodeAt(end - 1) === 0x2e || p.charCodeAt(end - 1) === 0x20)) end--;
+    out += i < p.length ? `${p.slice(start, end)}/` : p.slice(start, end);
+    start = i + 1;
+  }
+  return out;
+}
 
 /** `p` without the slashes that end it; the root stays '/'. */
 function withoutTrailingSlash(p: string): string {
