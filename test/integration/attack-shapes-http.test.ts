@@ -69,6 +69,9 @@ describe('examples/stepgate.yaml on the HTTP listener: a stolen one-factor token
     // The proxy sets one X-Forwarded-Host; the first of a list is the client's.
     ['forward-auth, X-Forwarded-Host list with another host first', 'GET /_stepgate_authz HTTP/1.1', { ...NGINX, 'x-forwarded-host': 'public.localhost, grafana.localhost', 'x-original-uri': '/admin/users' }, 'request_invalid'],
     ['Envoy HTTP mode, _method query parameter', 'POST /api/dashboards/uid/x?_method=DELETE HTTP/1.1', { ...GRAFANA, 'content-length': '0' }, 'request_invalid'],
+    // node:http closed a CONNECT unanswered: an error to the proxy, an allow under failure_mode_allow.
+    ['a CONNECT', 'CONNECT grafana.localhost:443 HTTP/1.1', GRAFANA, 'request_invalid'],
+    ['a CONNECT with a path', 'CONNECT /admin/users HTTP/1.1', GRAFANA, 'request_invalid'],
   ])('%s: %s is not allowed', async (_what, line, headers, reason) => {
     expect(await send(line, headers)).toBe(reason);
   });

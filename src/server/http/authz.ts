@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { reasonMessage, type ReasonCode } from '../../core/reasons.js';
 import type { Answer } from '../../decision/respond.js';
 import type { Verdict } from '../../decision/verdict.js';
@@ -83,6 +84,7 @@ export async function startAuthzHttpServer(opts: AuthzServerOptions): Promise<Ru
     'server.authz_http_listen',
     maxHeaderSize,
   );
+  running.server.on('connect', (req: IncomingMessage, socket: Duplex) => refuseConnect(opts, telemetry, req, socket));
   return {
     ...running,
     get inflight() {
@@ -274,6 +276,31 @@ export function statusBodyHeader(body: string): string | undefined {
   if (body === '') return undefined;
   const ascii = body.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return ascii.length <= MAX_STATUS_BODY_HEADER ? ascii : undefined;
+}
+
+/**
+ * A CONNECT has no path to judge, and node:http hands it over as a bare socket, which it would
+ * otherwise close unanswered: the proxy then sees an error, which Envoy turns into an allow when
+ * `failure_mode_allow` (Istio `failOpen`) is on. It gets the request_invalid answer instead,
+ * written on the socket.
+ */
+function refuseConnect(opts: AuthzServerOptions, telemetry: CheckTelemetry, req: IncomingMessage, socket: Duplex): void {
+  const started = performance.now();
+  socket.on('error', () => socket.destroy());
+  try {
+    const rt = opts.runtime();
+    const answer = ({ verdict, answer: a }: Checked) => {
+      const { status, headers } = toHttp(a, req.headers['x-original-uri'] !== undefined, verdict, identityHeaderNames(rt.config), undefined);
+      const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, ...headers.map(([k, v]) => `${k}: ${v}`), `content-length: ${Buffer.byteLength(a.body)}`, 'connection: close'];
+      socket.end(`${lines.join('\r\n')}\r\n\r\n${a.body}`);
+      telemetry.checked(rt, verdict, status, performance.now() - started, undefined, undefined);
+    };
+    const c = check(rt, { ok: false, reason: 'request_invalid', detail: 'CONNECT request: there is no path to judge' });
+    if (c instanceof Promise) c.then(answer, () => socket.destroy());
+    else answer(c);
+  } catch {
+    socket.destroy();
+  }
 }
 
 /** `done` is called when the Check has been answered (or failed), to count it out of the bound. */
