@@ -32,14 +32,14 @@ export function buildAttributes(
   if (targetAuthority !== undefined && (targetAuthority.includes('@') || hostOnly(targetAuthority) !== host)) {
     return { ok: false, detail: 'absolute-form request target names another host than the authority' };
   }
-  // The host decides how the path is read: kube-apiserver's RequestInfo is derived from the path
-  // as Go decodes it, with nothing merged or resolved, and whatever could reach it in another
-  // form is refused.
   // The tag is the operator's, from the route: a value it does not mean (`"True"`, `"yes"`) would
   // quietly fall back to the host list, and a route tagged for the API server under an address
   // that list lacks would have its Secrets judged as web pages. Refused, so the typo shows at once.
   const tag = Object.hasOwn(raw.contextExtensions, KUBE_CONTEXT_KEY) ? raw.contextExtensions[KUBE_CONTEXT_KEY] : undefined;
   if (tag !== undefined && tag !== 'true' && tag !== 'false') return { ok: false, detail: `context extension ${KUBE_CONTEXT_KEY} is neither "true" nor "false"` };
+  // The host decides how the path is read: kube-apiserver's RequestInfo is derived from the path
+  // as Go decodes it, with nothing merged or resolved, and whatever could reach it in another
+  // form is refused.
   const isKube = kubeHosts.matches(host, raw.contextExtensions);
   // Go compares methods case-sensitively: for kube-apiserver `get` is no GET, and its verb is ''.
   if (isKube && raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes host' };
@@ -100,8 +100,9 @@ function routingOverride(headers: ReadonlyMap<string, string>, method: string): 
 /**
  * The `_method` query parameter, which Symfony and Laravel (Request::getMethod, for a POST) and
  * Express's method-override with a query getter act on like the override headers: `POST
- * /api/dashboards/uid/x?_method=DELETE` is a delete to them. PHP reads a `.` or a space in a
- * parameter name as `_` (`?.method=DELETE` is `_method`), so those spellings count too. The form
+ * /api/dashboards/uid/x?_method=DELETE` is a delete to them. PHP reads a `.`, a space or an
+ * unmatched `[` in a parameter name as `_` (`?.method=DELETE` is `_method`), so those spellings
+ * count too. The form
  * body's `_method` is out of sight (forward-auth and most Checks carry no body): a rule about
  * DELETE, PUT or PATCH in front of such an upstream lists POST as well (docs/configuration.md).
  */
@@ -111,14 +112,14 @@ function queryMethodOverride(query: string, method: string): string | undefined 
     const eq = pair.indexOf('=');
     // A name that does not decode is kept as written by PHP and qs, so it is no `_method`.
     const name = decodeParam(eq < 0 ? pair : pair.slice(0, eq));
-    if (name === undefined || name.replace(/[. ]/g, '_') !== '_method') continue;
+    if (name === undefined || name.replace(/[. []/g, '_') !== '_method') continue;
     const value = decodeParam(eq < 0 ? '' : pair.slice(eq + 1));
     if (value?.trim().toUpperCase() !== method) return `query parameter _method names another method than ${method}, which some servers act on`;
   }
   return undefined;
 }
 
-/** Cheap pre-check: a name that could read as `_method` ends in `method`, maybe encoded. */
+/** Cheap pre-check: a query that could hold `_method` says `method`, or holds an escape. */
 const METHOD_PARAM = /method|%[0-9a-f]{2}/i;
 
 function decodeParam(s: string): string | undefined {
