@@ -370,6 +370,13 @@ describe('examples/stepgate.yaml: the host and the request line, stated twice', 
     return reasonOf(await client.check(checkRequest({ host: spec.host ?? 'grafana.localhost', method: spec.method ?? 'GET', path: spec.path, token: as, source: '10.20.4.17', headers: { ...BROWSER, ...spec.headers } })));
   };
 
+  it('a host header naming the dashboard beside another :authority, with http.host empty, is refused', async () => {
+    const as = await weak(`twice-${n++}@example.com`);
+    const req = checkRequest({ host: 'public.localhost', path: '/admin/users', token: as, source: '10.20.4.17', headers: { ...BROWSER, host: 'grafana.localhost' } });
+    req.attributes.request.http.host = '';
+    expect(reasonOf(await client.check(req))).toBe('request_invalid');
+  });
+
   it.each<[string, { host?: string; method?: string; path: string; headers?: Record<string, string> }]>([
     ['a host header naming the dashboard beside another :authority', { host: 'public.localhost', path: '/admin/users', headers: { host: 'grafana.localhost' } }],
     [':authority naming the dashboard, http.host another', { host: 'public.localhost', path: '/admin/users', headers: { ':authority': 'grafana.localhost' } }],

@@ -93,13 +93,14 @@ function contradicts(http: HttpRequestMessage, headers: ReadonlyMap<string, stri
   if (path !== undefined && path !== http.path) return 'header :path differs from attributes.request.http.path';
   const method = headers.get(':method');
   if (method !== undefined && method !== http.method) return 'header :method differs from attributes.request.http.method';
-  if (http.host) {
-    // Equal strings (every Check Envoy builds) need no parsing.
-    const authority = headers.get(':authority');
-    if (authority !== undefined && authority !== http.host && hostOnly(authority) !== hostOnly(http.host)) return 'header :authority names another host than attributes.request.http.host';
-    const h = headers.get('host');
-    if (h !== undefined && h !== http.host && hostOnly(h) !== hostOnly(http.host)) return 'header host names another host than attributes.request.http.host';
-  }
+  // The host the request is judged by (buildAttributes): http.host, else `:authority`, else `host`.
+  // Equal strings (every Check Envoy builds) need no parsing.
+  const authority = headers.get(':authority');
+  const judged = http.host || authority;
+  if (judged === undefined || judged === '') return undefined;
+  if (authority !== undefined && authority !== judged && hostOnly(authority) !== hostOnly(judged)) return 'header :authority names another host than attributes.request.http.host';
+  const h = headers.get('host');
+  if (h !== undefined && h !== judged && hostOnly(h) !== hostOnly(judged)) return `header host names another host than ${http.host ? 'attributes.request.http.host' : ':authority'}`;
   return undefined;
 }
 
