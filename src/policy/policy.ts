@@ -69,7 +69,7 @@ interface CompiledRule {
   shadow: boolean;
   /**
    * `path` is the reading of the request's path to match `paths` on, and `folded` says it is the
-   * case-folded one, matched against the rule's patterns in lower case (policy.evaluate).
+   * folded one (foldedPath), matched against the rule's patterns folded alike (policy.evaluate).
    */
   matches(req: RequestAttributes, who: Identity | undefined, path: string, folded: boolean): boolean;
 }
@@ -140,8 +140,9 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
   const globalDiscovery = globalShadow ? Object.freeze({ ...unenforced, shadow: shadowOf(discoveryReq, ['discovery']) }) : discoveryReq;
   const anyShadow = rules.some((r) => r.shadow);
   // A pattern with capitals (`/Reports/**`) is reached in lower case on a server that ignores case,
-  // so then every dashboard path has a second reading, not only one with capitals of its own.
-  const capitalPaths = config.policy.rules.some((r) => r.match.paths?.some((x) => x !== x.toLowerCase()) === true);
+  // and one with a trailing slash (`/reports/`) without it on a server that ignores that slash, so
+  // then every dashboard path has a second reading, not only one that would change itself.
+  const foldedPatterns = config.policy.rules.some((r) => r.match.paths?.some((x) => foldedPattern(x) !== x) === true);
 
   return {
     ruleNames: rules.map((r) => r.name),
@@ -152,16 +153,18 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
       for (let i = 0; i < rules.length; i++) {
         if (rules[i]!.matches(req, who, req.path, false)) (matched ??= []).push(i);
       }
-      // A dashboard path is matched as written and as a server that ignores letter case or a
-      // segment's trailing dots and spaces reads it (`/ADMIN/users`, `/admin./users` are
-      // `/admin/users` to IIS, and to Grafana's own front-end router), and the stricter of the two
+      // A dashboard path is matched as written and as a server that ignores letter case, a
+      // segment's trailing dots and spaces or the path's trailing slash reads it (`/ADMIN/users`,
+      // `/admin./users` are `/admin/users` to IIS, and to Grafana's own front-end router;
+      // `/api/user/password/` is `/api/user/password` to Grafana's API router, Express and Spring
+      // MVC before 6), and the stricter of the two
       // readings applies: a rule that protects `/admin/**` is not stepped around by spelling, and
       // one that relaxes a path (below the default) does not relax the other reading.
       // kube-apiserver routes on the exact path, so a Kubernetes request has one reading.
       let withDefault = false;
       if (req.kube === undefined) {
         const folded = foldedPath(req.path);
-        if (folded !== req.path || capitalPaths) {
+        if (folded !== req.path || foldedPatterns) {
           let other: number[] | undefined;
           for (let i = 0; i < rules.length; i++) {
             if (rules[i]!.matches(req, who, folded, true)) (other ??= []).push(i);
@@ -207,9 +210,9 @@ function plusDefault(r: Requirement, d: Requirement): Requirement {
 }
 
 /**
- * A dashboard path as a server that ignores letter case, maps compatibility characters to ASCII or
- * drops a segment's trailing dots and spaces (Windows) reads it, in lower case: the same string
- * when nothing would change.
+ * A dashboard path as a server that ignores letter case, maps compatibility characters to ASCII,
+ * drops a segment's trailing dots and spaces (Windows) or the path's trailing slash reads it, in
+ * lower case: the same string when nothing would change.
  */
 export function foldedPath(p: string): string {
   let upper = false;
@@ -221,14 +224,49 @@ export function foldedPath(p: string): string {
     else if (c >= 0x80) wide = true;
     else if ((c === 0x2e || c === 0x20) && (i + 1 === p.length || p.charCodeAt(i + 1) === 0x2f)) trailing = true;
   }
+  // Grafana's router (pkg/web, Macaron's tree: Match trims one trailing '/'), Express without
+  // `strict` routing and Spring MVC before 6 route `/x/` to the handler of `/x`.
+  const slash = p.length > 1 && p.charCodeAt(p.length - 1) === 0x2f;
   // Compatibility forms (`／ａｄｍｉｎ`, fullwidth) are their ASCII letters to a server that maps
-  // them ("best fit" on Windows); NFKC gives that reading.
-  const lower = wide ? p.normalize('NFKC').toLowerCase() : upper ? p.toLowerCase() : p;
-  return trailing || wide ? lower.replace(TRAILING_DOTS, '') : lower;
+  // them ("best fit" on Windows); NFKC gives that reading (the long s and the Kelvin sign too). The
+  // Turkish dotted and dotless i are `i` to Java's equalsIgnoreCase (Spring's AntPathMatcher with
+  // caseSensitive off) and to Windows' upcase table, though not to NFKC or toLowerCase.
+  const lower = wide ? p.normalize('NFKC').replace(TURKISH_I, 'i').toLowerCase() : upper ? p.toLowerCase() : p;
+  const trimmed = trailing || wide ? withoutTrailingDots(lower) : lower;
+  return slash || trailing || wide ? withoutTrailingSlash(trimmed) : trimmed;
 }
 
-/** A segment's trailing dots and spaces (before the next '/' or the end). */
-const TRAILING_DOTS = /[. ]+(?=\/|$)/g;
+const TURKISH_I = /[\u0130\u0131]/g;
+
+/**
+ * `p` without each segment's trailing dots and spaces. A loop rather than the regular expression
+ * `/[. ]+(?=\/|$)/g`, which backtracks over every run of dots not followed by '/': a segment of
+ * 8,000 dots and an `x` cost it 115 ms a Check, quadratic in the run; this is linear.
+ */
+function withoutTrailingDots(p: string): string {
+  let out = '';
+  let start = 0;
+  for (let i = 0; i <= p.length; i++) {
+    if (i < p.length && p.charCodeAt(i) !== 0x2f) continue;
+    let end = i;
+    while (end > start && (p.charCodeAt(end - 1) === 0x2e || p.charCodeAt(end - 1) === 0x20)) end--;
+    out += i < p.length ? `${p.slice(start, end)}/` : p.slice(start, end);
+    start = i + 1;
+  }
+  return out;
+}
+
+/** `p` without the slashes that end it; the root stays '/'. */
+function withoutTrailingSlash(p: string): string {
+  let end = p.length;
+  while (end > 1 && p.charCodeAt(end - 1) === 0x2f) end--;
+  return end === p.length ? p : p.slice(0, end);
+}
+
+/** A `paths` pattern in the reading foldedPath gives a path: lower case, no trailing slash. */
+function foldedPattern(pattern: string): string {
+  return withoutTrailingSlash(pattern.toLowerCase());
+}
 
 /** The matching rules combined strictest-wins. */
 function combine(rules: readonly CompiledRule[], matched: readonly number[]): Requirement {
@@ -277,11 +315,15 @@ function compileMatch(m: MatchConfig): Predicate {
   }
   if (m.paths) {
     const paths = compileGlobList(m.paths, '/');
-    const lower = compileGlobList(m.paths.map((x) => x.toLowerCase()), '/');
+    const lower = compileGlobList(m.paths.map(foldedPattern), '/');
     preds.push((_req, _who, path, folded) => (folded ? lower(path) : paths(path)));
   }
   if (m.methods) {
     const methods = new Set(m.methods.map((x) => x.toUpperCase()));
+    // A HEAD runs the GET handler on Go's ServeMux (a `GET` pattern matches HEAD), Express, Spring
+    // MVC and Rails, side effects included, and answers its headers (Content-Length among them):
+    // a rule about GET is about HEAD too.
+    if (methods.has('GET')) methods.add('HEAD');
     preds.push((req) => methods.has(req.method));
   }
   if (m.kubernetes) preds.push(compileKube(m.kubernetes));

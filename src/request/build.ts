@@ -1,7 +1,7 @@
 import type { RawRequest, RequestAttributes } from './attributes.js';
 import { kubeRequestInfo } from './kube.js';
-import { normalisePath } from './path.js';
-import type { HostMatcher } from '../core/glob.js';
+import { absoluteFormAuthority, normalisePath } from './path.js';
+import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
 export type BuiltRequest =
   | { ok: true; attributes: RequestAttributes }
@@ -25,6 +25,18 @@ export function buildAttributes(
   if (authority === '') return { ok: false, detail: 'missing host' };
   const host = hostOnly(authority);
   if (host === undefined) return { ok: false, detail: 'invalid host' };
+  // Envoy and nginx route an absolute-form request (`GET http://grafana.example/admin`) by the host
+  // in it, and a server behind a proxy that passes the target on (Go's net/http) does too; the
+  // rules were matched on the authority. Only a target naming the same host is read.
+  const targetAuthority = absoluteFormAuthority(raw.target);
+  if (targetAuthority !== undefined && (targetAuthority.includes('@') || hostOnly(targetAuthority) !== host)) {
+    return { ok: false, detail: 'absolute-form request target names another host than the authority' };
+  }
+  // The tag is the operator's, from the route: a value it does not mean (`"True"`, `"yes"`) would
+  // quietly fall back to the host list, and a route tagged for the API server under an address
+  // that list lacks would have its Secrets judged as web pages. Refused, so the typo shows at once.
+  const tag = Object.hasOwn(raw.contextExtensions, KUBE_CONTEXT_KEY) ? raw.contextExtensions[KUBE_CONTEXT_KEY] : undefined;
+  if (tag !== undefined && tag !== 'true' && tag !== 'false') return { ok: false, detail: `context extension ${KUBE_CONTEXT_KEY} is neither "true" nor "false"` };
   // The host decides how the path is read: kube-apiserver's RequestInfo is derived from the path
   // as Go decodes it, with nothing merged or resolved, and whatever could reach it in another
   // form is refused.
@@ -35,7 +47,7 @@ export function buildAttributes(
   if (!parsed.ok) return { ok: false, detail: parsed.problem };
   const headers = raw.headers;
   if (!isKube) {
-    const override = routingOverride(headers, method);
+    const override = routingOverride(headers, method) ?? queryMethodOverride(parsed.query, method);
     if (override !== undefined) return { ok: false, detail: override };
   }
   const kube = isKube ? kubeRequestInfo(method, parsed.path, parsed.query, (name) => headers.get(name)) : undefined;
@@ -85,10 +97,44 @@ function routingOverride(headers: ReadonlyMap<string, string>, method: string): 
   return undefined;
 }
 
+/**
+ * The `_method` query parameter, which Symfony and Laravel (Request::getMethod, for a POST) and
+ * Express's method-override with a query getter act on like the override headers: `POST
+ * /api/dashboards/uid/x?_method=DELETE` is a delete to them. PHP reads a `.`, a space or an
+ * unmatched `[` in a parameter name as `_` (`?.method=DELETE` is `_method`), so those spellings
+ * count too. The form
+ * body's `_method` is out of sight (forward-auth and most Checks carry no body): a rule about
+ * DELETE, PUT or PATCH in front of such an upstream lists POST as well (docs/configuration.md).
+ */
+function queryMethodOverride(query: string, method: string): string | undefined {
+  if (query === '' || !METHOD_PARAM.test(query)) return undefined;
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    // A name that does not decode is kept as written by PHP and qs, so it is no `_method`.
+    const name = decodeParam(eq < 0 ? pair : pair.slice(0, eq));
+    if (name === undefined || name.replace(/[. []/g, '_') !== '_method') continue;
+    const value = decodeParam(eq < 0 ? '' : pair.slice(eq + 1));
+    if (value?.trim().toUpperCase() !== method) return `query parameter _method names another method than ${method}, which some servers act on`;
+  }
+  return undefined;
+}
+
+/** Cheap pre-check: a query that could hold `_method` says `method`, or holds an escape. */
+const METHOD_PARAM = /method|%[0-9a-f]{2}/i;
+
+function decodeParam(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s.replaceAll('+', ' '));
+  } catch {
+    return undefined;
+  }
+}
+
 const PATH_OVERRIDES = ['x-original-url', 'x-rewrite-url'] as const;
 const METHOD_OVERRIDES = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const;
 
 const HOST = /^[a-z0-9.-]+$/;
+const EMPTY_LABEL = /^\.|\.\.|\.$/;
 const hostCache = new Map<string, string | undefined>();
 
 /** Lower-case host without port; undefined when it is not a plausible host name or IP literal. */
@@ -105,7 +151,11 @@ export function hostOnly(authority: string): string | undefined {
   } else {
     const colon = a.lastIndexOf(':');
     const h = colon >= 0 && /^\d{1,5}$/.test(a.slice(colon + 1)) ? a.slice(0, colon) : a;
-    host = h.length > 0 && h.length <= 253 && HOST.test(h) ? h.replace(/\.$/, '') : undefined;
+    // One trailing dot is the root (`grafana.example.` is `grafana.example` to DNS, nginx and
+    // Envoy's strip_trailing_host_dot); an empty label anywhere else (`grafana.example..`,
+    // `.grafana.example`) names no host, and nginx answers it 400, so no rule is matched on it.
+    const name = h.endsWith('.') ? h.slice(0, -1) : h;
+    host = name.length > 0 && h.length <= 253 && HOST.test(h) && !EMPTY_LABEL.test(name) ? name : undefined;
   }
   // Hosts repeat across requests; a small bounded memo saves the parsing on the hot path.
   if (hostCache.size >= 1024) hostCache.clear();

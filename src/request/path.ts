@@ -177,6 +177,17 @@ function absoluteFormPathStart(target: string): number {
   return i;
 }
 
+/**
+ * The authority of an http(s) absolute-form target (`http://grafana.example/admin` →
+ * `grafana.example`), userinfo included; undefined for an origin-form target ('/…').
+ */
+export function absoluteFormAuthority(target: string): string | undefined {
+  if (target.charCodeAt(0) === SLASH) return undefined;
+  const end = absoluteFormPathStart(target);
+  if (end < 0) return undefined;
+  return target.slice(target.charCodeAt(4) === 0x3a ? 7 : 8, end);
+}
+
 function startsWithIgnoreCase(s: string, lowerPrefix: string): boolean {
   if (s.length < lowerPrefix.length) return false;
   for (let i = 0; i < lowerPrefix.length; i++) {

@@ -172,22 +172,48 @@ function digest(s: string): string {
 
 /**
  * The client certificate's identity from the last element of x-forwarded-client-cert (the one the
- * nearest proxy added): its `Hash` (the certificate's SHA-256), else its `URI`/`Subject`.
+ * nearest proxy added): its `Hash` (the certificate's SHA-256), else its `URI`/`Subject`. Envoy
+ * quotes a value holding ',', ';' or '=' (`Subject="CN=laptop,O=corp"`, with '\"' inside), so
+ * elements and pairs are split outside quotes only: split on every ',', the last piece of such a
+ * subject was taken for the element, which lost its Hash, and a subject written to hold
+ * `";URI=spiffe://…` would have named a URI of its choosing.
  */
 function xfccIdentity(xfcc: string): string {
-  const last = xfcc.split(',').pop() ?? '';
+  const elements = splitUnquoted(xfcc, ',');
   let uri = '';
   let subject = '';
-  for (const part of last.split(';')) {
+  for (const part of splitUnquoted(elements[elements.length - 1] ?? '', ';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     const k = part.slice(0, eq).trim().toLowerCase();
-    const v = part.slice(eq + 1).trim().replace(/^"|"$/g, '');
+    const v = unquote(part.slice(eq + 1).trim());
     if (k === 'hash' && v !== '') return `hash=${v}`;
     if (k === 'uri') uri = v;
     if (k === 'subject') subject = v;
   }
   return uri !== '' ? `uri=${uri}` : subject !== '' ? `subject=${subject}` : '';
+}
+
+/** `s` split on `sep` where it stands outside a double-quoted run ('\' escapes inside one). */
+function splitUnquoted(s: string, sep: string): string[] {
+  const out: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quoted && c === '\\') i++;
+    else if (c === '"') quoted = !quoted;
+    else if (!quoted && c === sep) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start));
+  return out;
+}
+
+function unquote(v: string): string {
+  return v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v;
 }
 
 /** Ordered: Edge and Opera also say Chrome, Chrome also says Safari. */

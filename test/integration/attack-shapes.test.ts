@@ -165,7 +165,7 @@ const BROWSER = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537
 const dash = (path: string, as: string) => send('GET', path, BROWSER, 'grafana.localhost', as);
 
 describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way', () => {
-  it.each(['/admin/users', '/ADMIN/users', '/Admin/Users', '/api/ADMIN/users', '/api/Admin/settings', '/admin./users', '/admin%2E/users', '/admin%20/users', '/ADMIN', '/admin.'])(
+  it.each(['/admin/users', '/ADMIN/users', '/Admin/Users', '/api/ADMIN/users', '/api/Admin/settings', '/admin./users', '/admin%2E/users', '/admin%20/users', '/ADMIN', '/admin.', '/adm%C4%B1n/users', '/ADM%C4%B0N/users'])(
     '%s is asked for the step-up',
     async (path) => {
       expect(reasonOf(await dash(path, dashAttacker))).toBe('acr_insufficient');
@@ -188,7 +188,26 @@ describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way',
     expect(reasonOf(await send('POST', path, { ...BROWSER, ...headers }, 'grafana.localhost', dashAttacker))).toBe('request_invalid');
   });
 
-  it.each(['/d/AbC123/Service-Overview', '/api/dashboards/uid/AbC123', '/api/search?query=Admin', '/public/build/app.js'])('controls: %s is allowed', async (path) => {
+  // Symfony and Laravel (for a POST) and Express's method-override with a query getter take the
+  // method from `_method`; PHP reads `.` and a space in a parameter name as `_`.
+  it.each(['?_method=DELETE', '?.method=DELETE', '?+method=delete', '?%5Fmethod=PUT', '?a=1&_method=PATCH', '?[method=DELETE', '?_method'])('POST /api/dashboards/uid/x%s is refused: the parameter would choose the method', async (query) => {
+    expect(reasonOf(await send('POST', `/api/dashboards/uid/x${query}`, BROWSER, 'grafana.localhost', dashAttacker))).toBe('request_invalid');
+  });
+
+  // Grafana's API router trims a trailing '/' before it matches (pkg/web/tree.go), so these are the
+  // password change and the service-account and API-key writes the grafana-credentials rule steps up.
+  it.each<[string, string]>([
+    ['PUT', '/api/user/password/'],
+    ['PUT', '/API/user/password/'],
+    ['PUT', '/api/user/password./'],
+    ['POST', '/api/serviceaccounts/'],
+    ['POST', '/api/auth/keys/'],
+    ['POST', '/api/datasources/'],
+  ])('%s %s (trailing slash) is asked for the step-up', async (method, path) => {
+    expect(reasonOf(await send(method, path, BROWSER, 'grafana.localhost', dashAttacker))).toBe('acr_insufficient');
+  });
+
+  it.each(['/d/AbC123/Service-Overview', '/api/dashboards/uid/AbC123', '/api/search?query=Admin', '/api/search?sort=method&_methods=x', '/api/search?_method=GET', '/public/build/app.js'])('controls: %s is allowed', async (path) => {
     expect(reasonOf(await dash(path, dashColleague))).toBe('allowed');
   });
 });
@@ -276,6 +295,14 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
   it('DELETE a Node with one factor 10 hours old is not allowed; cordoning it is', async () => {
     expect(reasonOf(await freshSend('aal1', 10, 'DELETE', '/api/v1/nodes/worker-1', {}))).toBe('acr_insufficient');
     expect(reasonOf(await freshSend('aal1', 10, 'PATCH', '/api/v1/nodes/worker-1', MERGE, '{"spec":{"unschedulable":true}}'))).toBe('allowed');
+  });
+
+  // A route tag the operator mistyped would leave a Secrets list to the host list: refused instead.
+  it.each(['TRUE', 'True', 'yes', '1', ''])('a Secrets list on a route tagged stepgate.kubernetes: %o is refused', async (tag) => {
+    const sub = `tag-${tag}@example.com`;
+    const as = await issuer.token({ sub, email: sub, acr: 'urn:stepgate:aal1', amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) - 10 * 3600 });
+    const res = await client.check(checkRequest({ host: '10.96.0.1:443', path: '/api/v1/namespaces/prod-eu/secrets', token: as, source: '10.20.4.17', context: { 'stepgate.kubernetes': tag } }));
+    expect(reasonOf(res)).toBe('request_invalid');
   });
 
   // The API server's in-cluster names, which the example's "kubernetes.*" is there for.
@@ -393,5 +420,47 @@ describe('examples/stepgate.yaml: subjects added to a binding whose role the pat
     const as = await hour(`rbac-${n++}@example.com`);
     const res = await client.check(checkRequest({ host: 'kube.localhost', method: 'PATCH', path: CRB, token: as, source: '10.20.4.17', body: JSON.stringify({ metadata: { labels: { team: 'platform' } } }), headers: { 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1', 'x-envoy-auth-partial-body': 'false', ...MERGE } }));
     expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').not.toContain('guardrail:');
+  });
+});
+
+// The host and the request line as the CheckRequest states them twice: Envoy fills
+// attributes.request.http's method, path and host from the pseudo-headers it also lists in
+// `headers`, so a Check where they disagree was not built from one request, and a `host` header
+// beside `:authority` (HTTP/2, Envoy before 1.27.4 or with http2_discard_host_header off) may be
+// what the upstream routes on. An absolute-form target names its own host, which Envoy, nginx and
+// Go route by. A fresh subject per row, so each answer is the request's and not the denial rate's.
+describe('examples/stepgate.yaml: the host and the request line, stated twice', () => {
+  let n = 0;
+  const twice = async (spec: { host?: string; method?: string; path: string; headers?: Record<string, string> }) => {
+    const as = await weak(`twice-${n++}@example.com`);
+    return reasonOf(await client.check(checkRequest({ host: spec.host ?? 'grafana.localhost', method: spec.method ?? 'GET', path: spec.path, token: as, source: '10.20.4.17', headers: { ...BROWSER, ...spec.headers } })));
+  };
+
+  it('a host header naming the dashboard beside another :authority, with http.host empty, is refused', async () => {
+    const as = await weak(`twice-${n++}@example.com`);
+    const req = checkRequest({ host: 'public.localhost', path: '/admin/users', token: as, source: '10.20.4.17', headers: { ...BROWSER, host: 'grafana.localhost' } });
+    req.attributes.request.http.host = '';
+    expect(reasonOf(await client.check(req))).toBe('request_invalid');
+  });
+
+  it.each<[string, { host?: string; method?: string; path: string; headers?: Record<string, string> }]>([
+    ['a host header naming the dashboard beside another :authority', { host: 'public.localhost', path: '/admin/users', headers: { host: 'grafana.localhost' } }],
+    [':authority naming the dashboard, http.host another', { host: 'public.localhost', path: '/admin/users', headers: { ':authority': 'grafana.localhost' } }],
+    [':path naming the admin page, http.path a public one', { path: '/public/build/app.js', headers: { ':path': '/admin/users' } }],
+    [':method DELETE, http.method GET', { path: '/api/dashboards/uid/x', headers: { ':method': 'DELETE' } }],
+    ['an absolute-form target naming the dashboard, sent to another host', { host: 'public.localhost', path: 'http://grafana.localhost/admin/users' }],
+    ['an absolute-form target with userinfo', { path: 'http://x@grafana.localhost/admin/users' }],
+    ['a host with an empty label', { host: 'grafana.localhost..', path: '/admin/users' }],
+    ['a host with a leading dot', { host: '.grafana.localhost', path: '/admin/users' }],
+  ])('%s is refused', async (_what, spec) => {
+    expect(await twice(spec)).toBe('request_invalid');
+  });
+
+  it.each<[string, { host?: string; method?: string; path: string; headers?: Record<string, string> }]>([
+    ['a host header with a port beside :authority without one', { path: '/admin/users', headers: { host: 'grafana.localhost:443' } }],
+    ['an absolute-form target naming the same host', { path: 'https://GRAFANA.localhost:443/admin/users' }],
+    ['the root dot', { host: 'grafana.localhost.', path: '/admin/users' }],
+  ])('controls: %s is read (and asked for the step-up)', async (_what, spec) => {
+    expect(await twice(spec)).toBe('acr_insufficient');
   });
 });

@@ -509,9 +509,15 @@ describe('browsers', () => {
   });
 
   it('never splices an absolute-form request target into the return URL', async () => {
-    const res = await check({ host: DASH_HOST, path: 'http://evil.example.net/admin/x', headers: BROWSER_HEADERS });
+    const res = await check({ host: DASH_HOST, path: `http://${DASH_HOST}/admin/x`, headers: BROWSER_HEADERS });
     expectDenied(res, 'token_missing', 'Found');
     expect(new URL(deniedHeader(res, 'location')!).searchParams.has('rd')).toBe(false);
+  });
+
+  it('refuses an absolute-form request target naming another host than the authority', async () => {
+    const res = await check({ host: DASH_HOST, path: 'http://evil.example.net/admin/x', headers: BROWSER_HEADERS });
+    expectDenied(res, 'request_invalid', 'BadRequest');
+    expect(deniedHeader(res, 'location')).toBeUndefined();
   });
 
   it('never offers a return URL for a host outside stepup.return_hosts', async () => {

@@ -42,6 +42,20 @@ describe('device identity', () => {
     expect(trusted.resolve({ ...base, xfcc: `Hash=forged,${xfcc}` }).id).toBe(a.id);
   });
 
+  it('reads x-forwarded-client-cert with quoted values as Envoy writes them', () => {
+    const trusted = new DeviceResolver(true);
+    const byHash = trusted.resolve({ ...base, xfcc: 'Hash=abc123' }).id;
+    // A subject with ',' is quoted: the element's Hash still counts, not a piece of the subject.
+    expect(trusted.resolve({ ...base, xfcc: 'By=spiffe://corp/gw;Hash=abc123;Subject="CN=laptop-7,O=corp";URI=spiffe://corp/laptop-7' }).id).toBe(byHash);
+    // A subject holding an escaped quote and ';URI=…' names no URI of its own.
+    const victim = trusted.resolve({ ...base, xfcc: 'URI=spiffe://corp/victim' }).id;
+    const crafted = trusted.resolve({ ...base, xfcc: 'Subject="CN=x,O=y\\";URI=spiffe://corp/victim"' });
+    expect(crafted.id).not.toBe(victim);
+    expect(crafted.strength).toBe('certificate');
+    // An element before a quoted comma is still not the last one.
+    expect(trusted.resolve({ ...base, xfcc: 'Hash=forged;Subject="a,b",Hash=abc123' }).id).toBe(byHash);
+  });
+
   it('falls back to a fingerprint that client hints refine, and to none without a user agent', () => {
     const r = new DeviceResolver(false);
     const a = r.resolve(base);

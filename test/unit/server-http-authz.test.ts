@@ -65,9 +65,27 @@ describe('parseAuthzRequest', () => {
   it('forward-auth from a trusted proxy: method, URI and host from the forwarded headers, the client from X-Forwarded-For', () => {
     const p = parseAuthzRequest(rt, proxies, fakeRequest({
       peer: PROXY,
-      headers: { host: 'stepgate.internal', 'x-forwarded-method': 'POST', 'x-forwarded-uri': '/api/v1/namespaces/dev/pods', 'x-forwarded-host': 'kube.example.com, evil', 'x-forwarded-proto': 'http', 'x-forwarded-for': '203.0.113.7, 10.9.9.9' },
+      headers: { host: 'stepgate.internal', 'x-forwarded-method': 'POST', 'x-forwarded-uri': '/api/v1/namespaces/dev/pods', 'x-forwarded-host': 'kube.example.com', 'x-forwarded-proto': 'http', 'x-forwarded-for': '203.0.113.7, 10.9.9.9' },
     }));
     expect(p).toMatchObject({ ok: true, forwardAuth: true, nginx: false, raw: { method: 'POST', target: '/api/v1/namespaces/dev/pods', authority: 'kube.example.com', scheme: 'http', sourceAddress: '203.0.113.7', clientResolved: true, body: undefined } });
+  });
+
+  // The proxy sets one X-Forwarded-Host; in a list, the first entry is the one a client chose.
+  it.each(['evil.example.com, kube.example.com', 'kube.example.com,evil.example.com'])('forward-auth: X-Forwarded-Host %s is refused', (forwardedHost) => {
+    const p = parseAuthzRequest(rt, proxies, fakeRequest({ peer: PROXY, headers: { host: 'stepgate.internal', 'x-original-method': 'GET', 'x-original-uri': '/api/v1/namespaces/dev/secrets', 'x-forwarded-host': forwardedHost } }));
+    expect(p).toMatchObject({ ok: false, reason: 'request_invalid', detail: 'X-Forwarded-Host names more than one host', nginx: true });
+  });
+
+  // A forward-auth subrequest is a GET (nginx, Caddy, Traefik); forwarded headers on the original
+  // method are a client's copies that Envoy's HTTP mode passed on with allowed_headers.
+  it.each([
+    ['DELETE', { 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/d/home' }],
+    ['POST', { 'x-original-method': 'GET', 'x-original-uri': '/d/home' }],
+    ['PUT', { 'x-original-uri': '/d/home' }],
+  ] as const)('Envoy\'s HTTP mode: a %s carrying %o is refused', (method, extra) => {
+    const p = parseAuthzRequest(rt, proxies, fakeRequest({ peer: PROXY, method, url: '/api/admin/users/1', headers: { host: 'grafana.example.com', ...extra } }));
+    expect(p).toMatchObject({ ok: false, reason: 'request_invalid' });
+    expect((p as { detail: string }).detail).toMatch(/^forward-auth headers on a (DELETE|POST|PUT) request/);
   });
 
   it.each([
@@ -120,6 +138,12 @@ describe('parseAuthzRequest', () => {
     expect(parseAuthzRequest(prefixed, proxies, fakeRequest({ url: '/authz?x=1' }))).toMatchObject({ ok: true, raw: { target: '/?x=1' } });
     expect(parseAuthzRequest(prefixed, proxies, fakeRequest({ url: '/authzX/api' }))).toMatchObject({ ok: false, reason: 'request_invalid' });
     expect(parseAuthzRequest(prefixed, proxies, fakeRequest({ url: '/api/v1/pods' }))).toMatchObject({ ok: false, reason: 'request_invalid' });
+    // Under the prefix the request line is Envoy's, so forwarded request headers there are a
+    // client's; a forward-auth proxy pointed outside the prefix is read as before.
+    const client = { 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/d/home', host: 'grafana.example.com' };
+    expect(parseAuthzRequest(prefixed, proxies, fakeRequest({ peer: PROXY, url: '/authz/api/admin/users', headers: client }))).toMatchObject({ ok: false, reason: 'request_invalid', detail: expect.stringContaining('server.authz_http_path_prefix') });
+    expect(parseAuthzRequest(prefixed, proxies, fakeRequest({ peer: PROXY, url: '/authz', headers: client }))).toMatchObject({ ok: false, reason: 'request_invalid' });
+    expect(parseAuthzRequest(prefixed, proxies, fakeRequest({ peer: PROXY, url: '/_stepgate_authz', headers: client }))).toMatchObject({ ok: true, forwardAuth: true, raw: { target: '/d/home' } });
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Answer } from '../../decision/respond.js';
 import type { RawRequest } from '../../request/attributes.js';
 import { BODY_METHODS, isBodyMissing } from '../../request/body-missing.js';
+import { hostOnly } from '../../request/build.js';
 import { collectDistinct, HeaderCollector, type HeaderLimits } from '../../request/headers.js';
 import { HEADER_ENTRIES } from './header-entries.js';
 
@@ -52,6 +53,8 @@ export function parseCheckRequest(msg: CheckRequestMessage | undefined, limits: 
   if (!http.path) return { ok: false, reason: 'request_invalid', detail: 'CheckRequest has no HTTP path' };
   const collected = collectHeaderFields(http, limits);
   if (!collected.ok) return { ok: false, reason: 'header_too_large', detail: collected.detail };
+  const contradiction = contradicts(http, collected.headers);
+  if (contradiction !== undefined) return { ok: false, reason: 'request_invalid', detail: contradiction };
   const attrs = msg!.attributes!;
   const body = readBody(http, collected.headers, maxBodyBytes);
   // Only a create, update or patch has a body to inspect; reads skip the header lookups.
@@ -76,6 +79,30 @@ export function parseCheckRequest(msg: CheckRequestMessage | undefined, limits: 
 }
 
 type HttpRequestMessage = NonNullable<NonNullable<NonNullable<CheckRequestMessage['attributes']>['request']>['http']>;
+
+/**
+ * Envoy fills `method`, `path` and `host` from the very pseudo-headers it also lists in `headers`,
+ * so the two agree in every Check it builds. When they do not, the rules would be matched on one
+ * request and another may be the one routed: a `host` header beside `:authority` (HTTP/2; Envoy
+ * before 1.27.4/1.28.2, or with envoy.reloadable_features.http2_discard_host_header off, keeps it,
+ * and an upstream may route on it), or a CheckRequest some other gateway built from two sources.
+ * Host names are compared as hostOnly reads them (case, port and the root dot aside).
+ */
+function contradicts(http: HttpRequestMessage, headers: ReadonlyMap<string, string>): string | undefined {
+  const path = headers.get(':path');
+  if (path !== undefined && path !== http.path) return 'header :path differs from attributes.request.http.path';
+  const method = headers.get(':method');
+  if (method !== undefined && method !== http.method) return 'header :method differs from attributes.request.http.method';
+  // The host the request is judged by (buildAttributes): http.host, else `:authority`, else `host`.
+  // Equal strings (every Check Envoy builds) need no parsing.
+  const authority = headers.get(':authority');
+  const judged = http.host || authority;
+  if (judged === undefined || judged === '') return undefined;
+  if (authority !== undefined && authority !== judged && hostOnly(authority) !== hostOnly(judged)) return 'header :authority names another host than attributes.request.http.host';
+  const h = headers.get('host');
+  if (h !== undefined && h !== judged && hostOnly(h) !== hostOnly(judged)) return `header host names another host than ${http.host ? 'attributes.request.http.host' : ':authority'}`;
+  return undefined;
+}
 
 /**
  * `header_map` (Envoy's encode_raw_headers) wins when present: it carries values as raw bytes,

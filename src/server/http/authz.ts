@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { reasonMessage, type ReasonCode } from '../../core/reasons.js';
 import type { Answer } from '../../decision/respond.js';
 import type { Verdict } from '../../decision/verdict.js';
@@ -83,6 +84,7 @@ export async function startAuthzHttpServer(opts: AuthzServerOptions): Promise<Ru
     'server.authz_http_listen',
     maxHeaderSize,
   );
+  running.server.on('connect', (req: IncomingMessage, socket: Duplex) => refuseConnect(opts, telemetry, req, socket));
   return {
     ...running,
     get inflight() {
@@ -123,6 +125,10 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
   if (!trusted && (target !== undefined || forwardedMethod !== undefined)) {
     return { ok: false, reason: 'request_invalid', detail: `forwarded request headers from untrusted peer ${peer ?? '?'}`, nginx: false };
   }
+  if (target !== undefined || forwardedMethod !== undefined) {
+    const envoy = envoyRequest(rt, req);
+    if (envoy !== undefined) return { ok: false, reason: 'request_invalid', detail: envoy, nginx: false };
+  }
   // A proxy sets one convention and passes the client's headers through beside it (Caddy and
   // Traefik copy every request header into the subrequest; nginx passes those it does not set), so
   // a second convention that names another request is the client's word against the proxy's, and
@@ -141,7 +147,14 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
     if (forwardedMethod === undefined) {
       return { ok: false, reason: 'request_invalid', detail: 'forward-auth request without X-Original-Method or X-Forwarded-Method', nginx: originalUri !== undefined };
     }
-    const authority = h.get('x-forwarded-host')?.split(',')[0]?.trim() || h.get('host') || '';
+    // The proxy sets one X-Forwarded-Host (nginx's proxy_set_header, Caddy and Traefik replace the
+    // client's); a list means a copy from further out survived beside it, and the first entry is
+    // the one a client can choose.
+    const forwardedHost = h.get('x-forwarded-host');
+    if (forwardedHost?.includes(',')) {
+      return { ok: false, reason: 'request_invalid', detail: 'X-Forwarded-Host names more than one host', nginx: originalUri !== undefined };
+    }
+    const authority = forwardedHost?.trim() || h.get('host') || '';
     // The subrequest never carries the body: a write here is body_missing (the proxy's doing), as a
     // bodiless gRPC Check is, so every way in decides alike (docs/guardrails.md#missing-bodies).
     const bodyMissing = BODY_METHODS.has(forwardedMethod) && isBodyMissing(forwardedMethod, h);
@@ -164,6 +177,26 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
     nginx: false,
     forwardAuth: false,
   };
+}
+
+/**
+ * Why a request carrying forward-auth headers must be Envoy's HTTP mode instead, or undefined. A
+ * forward-auth subrequest is a GET (nginx's auth_request subrequest, Caddy's forward_auth and
+ * Traefik's ForwardAuth all send one, whatever the original method), and with
+ * `server.authz_http_path_prefix` set it is sent outside the prefix. Envoy's HTTP mode sends the
+ * original method and path, and the client's own X-Forwarded-Uri or X-Original-URI when
+ * `allowed_headers` (Istio `includeRequestHeadersInCheck: ["x-forwarded-*"]`) lets them through:
+ * judged by them, `DELETE /api/admin/users/1` with `X-Forwarded-Uri: /d/home` would be allowed
+ * as the home page.
+ */
+function envoyRequest(rt: Runtime, req: IncomingMessage): string | undefined {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return `forward-auth headers on a ${req.method ?? '?'} request: a forward-auth subrequest is a GET, so these are a client's, passed on by Envoy's HTTP mode`;
+  const prefix = rt.config.server.authz_http_path_prefix;
+  const url = req.url ?? '';
+  if (prefix !== '' && (url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`))) {
+    return 'forward-auth headers on a request under server.authz_http_path_prefix: Envoy\'s HTTP mode passed on a client\'s';
+  }
+  return undefined;
 }
 
 /** Envoy's HTTP ext_authz removes the request headers an allow names here (comma-separated). */
@@ -243,6 +276,31 @@ export function statusBodyHeader(body: string): string | undefined {
   if (body === '') return undefined;
   const ascii = body.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return ascii.length <= MAX_STATUS_BODY_HEADER ? ascii : undefined;
+}
+
+/**
+ * A CONNECT has no path to judge, and node:http hands it over as a bare socket, which it would
+ * otherwise close unanswered: the proxy then sees an error, which Envoy turns into an allow when
+ * `failure_mode_allow` (Istio `failOpen`) is on. It gets the request_invalid answer instead,
+ * written on the socket.
+ */
+function refuseConnect(opts: AuthzServerOptions, telemetry: CheckTelemetry, req: IncomingMessage, socket: Duplex): void {
+  const started = performance.now();
+  socket.on('error', () => socket.destroy());
+  try {
+    const rt = opts.runtime();
+    const answer = ({ verdict, answer: a }: Checked) => {
+      const { status, headers } = toHttp(a, req.headers['x-original-uri'] !== undefined, verdict, identityHeaderNames(rt.config), undefined);
+      const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, ...headers.map(([k, v]) => `${k}: ${v}`), `content-length: ${Buffer.byteLength(a.body)}`, 'connection: close'];
+      socket.end(`${lines.join('\r\n')}\r\n\r\n${a.body}`);
+      telemetry.checked(rt, verdict, status, performance.now() - started, undefined, undefined);
+    };
+    const c = check(rt, { ok: false, reason: 'request_invalid', detail: 'CONNECT request: there is no path to judge' });
+    if (c instanceof Promise) c.then(answer, () => socket.destroy());
+    else answer(c);
+  } catch {
+    socket.destroy();
+  }
 }
 
 /** `done` is called when the Check has been answered (or failed), to count it out of the bound. */
