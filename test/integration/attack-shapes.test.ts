@@ -291,6 +291,21 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
     expect(reasonOf(await freshSend('aal2', 2, method, path, { 'content-type': 'application/json' }))).toBe('acr_insufficient');
   });
 
+  // The API server's debugging endpoints: its node's logs, profiles, and a log level at which it
+  // logs request bodies (Secrets included); /metrics stays ordinary.
+  it.each([
+    ['GET', '/logs/kube-apiserver.log'],
+    ['GET', '/logs/'],
+    ['GET', '/debug/pprof/profile?seconds=30'],
+    ['PUT', '/debug/flags/v'],
+  ])('%s %s with two factors 2 hours old is not allowed', async (method, path) => {
+    expect(reasonOf(await freshSend('aal2', 2, method, path, { 'content-type': 'text/plain' }, method === 'PUT' ? '10' : undefined))).toBe('acr_insufficient');
+  });
+
+  it('control: GET /metrics with one factor 10 hours old is allowed', async () => {
+    expect(reasonOf(await freshSend('aal1', 10, 'GET', '/metrics', {}))).toBe('allowed');
+  });
+
   // A Node delete takes every pod on it; cordon (a patch of the Node) stays routine.
   it('DELETE a Node with one factor 10 hours old is not allowed; cordoning it is', async () => {
     expect(reasonOf(await freshSend('aal1', 10, 'DELETE', '/api/v1/nodes/worker-1', {}))).toBe('acr_insufficient');
