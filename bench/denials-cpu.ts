@@ -49,6 +49,8 @@ interface Server {
 
 
 async function start(name: string, cwd: string, args: string[], port: number, env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  // BENCH_NODE_FLAGS: more Node/V8 flags for every server (e.g. --perf-basic-prof, whose /tmp/perf-PID.map names the JIT code callgrind shows as addresses).
+  args = [...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean), ...args];
   const valgrind = ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${join(work, `cg-${slug(name)}`)}.%p`, process.execPath];
   const proc = spawn(CALLGRIND ? 'valgrind' : process.execPath, CALLGRIND ? [...valgrind, ...args] : args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const client = new RawCheckClient(port);
@@ -130,7 +132,7 @@ try {
   for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
   for (const r of started) if (r.status === 'rejected') throw r.reason;
   // Each token seen once (verified) and once more (cached), and the decisions are the expected ones.
-  for (const s of servers.filter((x) => x.name !== 'no-op')) {
+  for (const s of servers.filter((x) => !x.name.startsWith('no-op'))) {
     const client = new RawCheckClient(s.port);
     for (const f of frames) {
       // Under valgrind the first JWKS fetch can outlast its timeout: its failure is cached briefly, so ask again.
@@ -142,6 +144,18 @@ try {
       if (d.allow !== f.shape.expect.allow || d.reason !== f.shape.expect.reason) throw new Error(`${s.name}: ${f.shape.name} answered ${JSON.stringify(d)}`);
     }
     client.close();
+  }
+  if (process.env.BENCH_NOOP_TRANSPORT === '1') {
+    // The decomposition variant (noop-server.ts, BENCH_NOOP_REPLY): stepgate's decoder and its answer
+    // bytes for the first shape, sent for every request, with nothing decided; last but one, so the no-op stays last.
+    const client = new RawCheckClient(servers[0]!.port);
+    const replyFile = join(work, 'reply.bin');
+    writeFileSync(replyFile, await client.check(frames[0]!.message));
+    client.close();
+    const port = await freePort();
+    const flags = (process.env.BENCH_NOOP_TRANSPORT_FLAGS ?? '').split(/\s+/).filter(Boolean);
+    const transport = await start('no-op + transport', ROOT, [...flags, '--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${port}`], port, { BENCH_NOOP_REPLY: replyFile });
+    servers.splice(servers.length - 1, 0, transport);
   }
   if (CALLGRIND) {
     // Warm-ups by count (valgrind is slow even without instrumenting), then the counting starts.
@@ -166,8 +180,8 @@ try {
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(`${ROUNDS} rounds${CALLGRIND ? ` of ${CALLGRIND} requests under callgrind (figures: thousands of instructions per request, not µs)` : ''}, servers alternating; 1-min load average ${loads.join(' → ')}`);
-  console.log(`| shape | ${servers.map((s) => `${s.name} CPU µs/Check`).join(' | ')} | ${servers.filter((s) => s.name !== 'no-op').map((s) => `${s.name} / no-op by CPU`).join(' | ')} | req/s (${servers.map((s) => s.name).join(' / ')}) |`);
-  console.log(`|---|${servers.map(() => '--:').join('|')}|${servers.filter((s) => s.name !== 'no-op').map(() => '--:').join('|')}|--:|`);
+  console.log(`| shape | ${servers.map((s) => `${s.name} CPU µs/Check`).join(' | ')} | ${servers.filter((s) => s !== servers.at(-1)).map((s) => `${s.name} / no-op by CPU`).join(' | ')} | req/s (${servers.map((s) => s.name).join(' / ')}) |`);
+  console.log(`|---|${servers.map(() => '--:').join('|')}|${servers.filter((s) => s !== servers.at(-1)).map(() => '--:').join('|')}|--:|`);
   for (const shape of shapes) {
     const m = (s: Server) => median(cpu.get(`${shape.name}\u0000${s.name}`)!);
     const noop = m(servers.at(-1)!);
@@ -175,7 +189,7 @@ try {
       const xs = cpu.get(`${shape.name}\u0000${s.name}`)!;
       return `${m(s).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
     });
-    const ratios = servers.filter((s) => s.name !== 'no-op').map((s) => (noop / m(s)).toFixed(2));
+    const ratios = servers.filter((s) => s !== servers.at(-1)).map((s) => (noop / m(s)).toFixed(2));
     const reqs = servers.map((s) => median(rps.get(`${shape.name}\u0000${s.name}`)!).toFixed(0)).join(' / ');
     console.log(`| ${shape.name} | ${cells.join(' | ')} | ${ratios.join(' | ')} | ${reqs} |`);
   }
@@ -187,7 +201,7 @@ try {
       const xs = mixOf(s);
       return `**${median(xs).toFixed(0)}** (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
     });
-    const ratios = servers.filter((s) => s.name !== 'no-op').map((s) => {
+    const ratios = servers.filter((s) => s !== servers.at(-1)).map((s) => {
       const per = mixOf(s).map((x, r) => noopMix[r]! / x);
       return `**${median(per).toFixed(2)}** (${Math.min(...per).toFixed(2)}–${Math.max(...per).toFixed(2)})`;
     });

@@ -9,7 +9,8 @@
  *
  *   node --import tsx bench/log-writes.ts   (BENCH_REQUESTS=20000, BENCH_ROUNDS=4, BENCH_SHAPES: substrings,
  *                                            comma-separated, of the (a) shapes; BENCH_BASE_DIR: another build's
- *                                            dist/ at info, as a third server; BENCH_LOG_CONNECTIONS=8 as in (a))
+ *                                            dist/ at info, as a third server; BENCH_LOG_CONNECTIONS=8 as in (a);
+ *                                            BENCH_LOG_RATE: req/s offered open loop, as (h), instead of the closed loop)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -94,10 +95,12 @@ try {
     }
     client.close();
   }
+  // BENCH_LOG_RATE: a fixed offered rate (req/s, open loop as (h)) instead of the closed loop, where records come one or two per turn.
+  const rate = process.env.BENCH_LOG_RATE ? [`--rps=${(Number(process.env.BENCH_LOG_RATE) / CONNECTIONS).toFixed(3)}`] : [];
   const h2load = (s: Server, file: string, n: number) =>
     runCommand(
       'h2load',
-      [`--requests=${n}`, `--clients=${CONNECTIONS}`, '--max-concurrent-streams=16', '--threads=1', `--data=${file}`, '--header=content-type: application/grpc', '--header=te: trailers', `http://127.0.0.1:${s.port}${CHECK_PATH}`],
+      [...rate, `--requests=${n}`, `--clients=${CONNECTIONS}`, '--max-concurrent-streams=16', '--threads=1', `--data=${file}`, '--header=content-type: application/grpc', '--header=te: trailers', `http://127.0.0.1:${s.port}${CHECK_PATH}`],
       300_000,
     );
   // Warm-up: the JIT, and each server's first records.
@@ -127,7 +130,7 @@ try {
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const cell = (xs: number[], d: number) => `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
-  console.log(`${ROUNDS} rounds of ${REQUESTS} requests (h2load, ${CONNECTIONS} connections × 16 streams), servers alternating; 1-min load average ${loads.join(' → ')}`);
+  console.log(`${ROUNDS} rounds of ${REQUESTS} requests (h2load, ${CONNECTIONS} connections × 16 streams${rate.length > 0 ? `, ${process.env.BENCH_LOG_RATE} req/s open loop` : ''}), servers alternating; 1-min load average ${loads.join(' → ')}`);
   console.log('| shape | server | write syscalls / Check | stdout bytes / Check | log lines / Check | CPU µs / Check |\n|---|---|--:|--:|--:|--:|');
   for (const shape of shapes) {
     for (const s of servers) {
