@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { decodeCheckRequest } from '../src/server/grpc/decode.js';
-import { authorizationService, servedCheck } from '../src/server/grpc/protos.js';
+import { authorizationService } from '../src/server/grpc/protos.js';
 
 /**
  * The reference: ext_authz Check with the same protos and the same grpc-js as stepgate, answering
@@ -22,6 +21,9 @@ if (reply === undefined) {
       callback(null, { status: { code: 0 } }),
   });
 } else {
+  // Loaded only here, so that the reference's process holds exactly what it always held.
+  const { decodeCheckRequest } = await import('../src/server/grpc/decode.js');
+  const { servedCheck } = await import('../src/server/grpc/protos.js');
   server.addService(servedCheck(authorizationService(), decodeCheckRequest), {
     Check: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, reply),
   });
