@@ -207,6 +207,32 @@ describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way',
     expect(reasonOf(await send(method, path, BROWSER, 'grafana.localhost', dashAttacker))).toBe('acr_insufficient');
   });
 
+  // What keeps a stolen Grafana session's access after it is gone, or runs code on the server:
+  // the account's email changed (then its password reset), a user invited, a role or a folder's
+  // permissions granted, a plugin installed or configured. A fresh subject per row.
+  let grafanaRow = 0;
+  it.each<[string, string]>([
+    ['PUT', '/api/user'],
+    ['POST', '/api/org/invites'],
+    ['POST', '/api/access-control/users/7/roles'],
+    ['POST', '/api/folders/ops/permissions'],
+    ['POST', '/api/dashboards/uid/AbC123/permissions'],
+    ['POST', '/api/plugins/grafana-exec-datasource/install'],
+    ['POST', '/api/plugins/grafana-oncall-app/settings'],
+  ])('%s %s with one factor 10 hours old is asked for the step-up', async (method, path) => {
+    const as = await weak(`grafana-${grafanaRow++}@example.com`);
+    expect(reasonOf(await send(method, path, { ...BROWSER, 'content-type': 'application/json' }, 'grafana.localhost', as))).toBe('acr_insufficient');
+  });
+
+  it.each<[string, string]>([
+    ['GET', '/api/user'],
+    ['POST', '/api/dashboards/db'],
+    ['GET', '/api/plugins/grafana-oncall-app/settings'],
+  ])('controls: %s %s stays routine', async (method, path) => {
+    const as = await weak(`grafana-${grafanaRow++}@example.com`);
+    expect(reasonOf(await send(method, path, { ...BROWSER, 'content-type': 'application/json' }, 'grafana.localhost', as))).toBe('allowed');
+  });
+
   it.each(['/d/AbC123/Service-Overview', '/api/dashboards/uid/AbC123', '/api/search?query=Admin', '/api/search?sort=method&_methods=x', '/api/search?_method=GET', '/public/build/app.js'])('controls: %s is allowed', async (path) => {
     expect(reasonOf(await dash(path, dashColleague))).toBe('allowed');
   });
