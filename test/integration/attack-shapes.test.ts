@@ -219,6 +219,8 @@ describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way',
     ['POST', '/api/dashboards/uid/AbC123/permissions'],
     ['POST', '/api/plugins/grafana-exec-datasource/install'],
     ['POST', '/api/plugins/grafana-oncall-app/settings'],
+    ['POST', '/api/dashboards/uid/AbC123/public-dashboards'],
+    ['PATCH', '/api/dashboards/uid/AbC123/public-dashboards/9f2c'],
   ])('%s %s with one factor 10 hours old is asked for the step-up', async (method, path) => {
     const as = await weak(`grafana-${grafanaRow++}@example.com`);
     expect(reasonOf(await send(method, path, { ...BROWSER, 'content-type': 'application/json' }, 'grafana.localhost', as))).toBe('acr_insufficient');
