@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { accessSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -133,5 +134,41 @@ export class RawCheckClient {
 
   close(): void {
     this.client.close();
+  }
+}
+
+/** Resolves once a freshly spawned server answers on its gRPC port; kills it if it never does. */
+export async function awaitServer(proc: ChildProcess, port: number, timeoutMs = 60_000): Promise<void> {
+  const client = new RawCheckClient(port);
+  try {
+    await client.ready(timeoutMs);
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw err;
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Sends every frame to every server twice (the second answer is the cached-token one a run
+ * measures) and throws when a server answers other than the frame's shape expects, so a bench
+ * never measures a server that is deciding something else.
+ */
+export async function verifyAnswers(
+  servers: readonly { name: string; port: number }[],
+  frames: readonly { message: Buffer; shape: { name: string; expect: { allow: boolean; reason: string } } }[],
+): Promise<void> {
+  for (const s of servers) {
+    const client = new RawCheckClient(s.port);
+    try {
+      for (const f of frames) {
+        await client.check(f.message);
+        const d = decodeDecision(await client.check(f.message));
+        if (d.allow !== f.shape.expect.allow || d.reason !== f.shape.expect.reason) throw new Error(`${s.name}: ${f.shape.name} answered ${JSON.stringify(d)}`);
+      }
+    } finally {
+      client.close();
+    }
   }
 }

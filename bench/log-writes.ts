@@ -18,7 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchFlags } from '../src/heap-limit.js';
-import { decodeDecision, RawCheckClient } from './codec.js';
+import { awaitServer, verifyAnswers } from './codec.js';
 import { buildFrame, configYaml, SHAPES, startIssuer } from './fixtures.js';
 import { runCommand } from './run-command.js';
 import { CHECK_PATH } from './codec.js';
@@ -60,15 +60,7 @@ async function start(name: string, cwd: string, level: string, issuerJwks: strin
     out.bytes += b.length;
     for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) out.lines++;
   });
-  const client = new RawCheckClient(port);
-  try {
-    await client.ready(60_000);
-  } catch (err) {
-    proc.kill('SIGKILL');
-    throw err;
-  } finally {
-    client.close();
-  }
+  await awaitServer(proc, port);
   return { name, proc, port, out };
 }
 
@@ -86,15 +78,7 @@ try {
   servers.push(await start('info', ROOT, 'info', issuer.jwksUri));
   servers.push(await start('warn', ROOT, 'warn', issuer.jwksUri));
   if (BASE) servers.push(await start('info (base)', BASE, 'info', issuer.jwksUri));
-  for (const s of servers) {
-    const client = new RawCheckClient(s.port);
-    for (const f of frames) {
-      await client.check(f.message);
-      const d = decodeDecision(await client.check(f.message));
-      if (d.allow !== f.shape.expect.allow || d.reason !== f.shape.expect.reason) throw new Error(`${s.name}: ${f.shape.name} answered ${JSON.stringify(d)}`);
-    }
-    client.close();
-  }
+  await verifyAnswers(servers, frames);
   // BENCH_LOG_RATE: a fixed offered rate (req/s, open loop as (h)) instead of the closed loop, where records come one or two per turn.
   const rate = process.env.BENCH_LOG_RATE ? [`--rps=${(Number(process.env.BENCH_LOG_RATE) / CONNECTIONS).toFixed(3)}`] : [];
   const h2load = (s: Server, file: string, n: number) =>

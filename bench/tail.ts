@@ -18,7 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchFlags } from '../src/heap-limit.js';
-import { CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
+import { awaitServer, CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
 import { buildFrame, configYaml, SHAPES, startIssuer } from './fixtures.js';
 import { runCommand } from './run-command.js';
 import { freePort } from './free-port.js';
@@ -49,15 +49,7 @@ const work = mkdtempSync(join(tmpdir(), 'stepgate-tail-'));
 async function start(name: string, cwd: string, args: string[], port: number, env: NodeJS.ProcessEnv = {}): Promise<Server> {
   const probeFile = join(work, `probe-${name.replace(/\W+/g, '-')}.json`);
   const proc = spawn(process.execPath, ['--import', PROBE, ...args], { cwd, env: { ...process.env, ...env, LOOP_PROBE_OUT: probeFile }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const client = new RawCheckClient(port);
-  try {
-    await client.ready(60_000);
-  } catch (err) {
-    proc.kill('SIGKILL');
-    throw err;
-  } finally {
-    client.close();
-  }
+  await awaitServer(proc, port);
   return { name, proc, port, probeFile };
 }
 

@@ -22,7 +22,7 @@ import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeDecision, RawCheckClient } from './codec.js';
+import { awaitServer, verifyAnswers } from './codec.js';
 import { buildFrame, configYaml, SHAPES, startIssuer } from './fixtures.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { runCommand } from './run-command.js';
@@ -87,12 +87,7 @@ async function start(name: string, cwd: string, config: string, port: number, en
     env: { ...process.env, ...NO_OTEL, ...env, STEPGATE_GRPC_LISTEN: `127.0.0.1:${port}`, STEPGATE_METRICS_LISTEN: 'off' },
     stdio: ['ignore', out, 'inherit'],
   });
-  const client = new RawCheckClient(port);
-  try {
-    await client.ready(CALLGRIND ? 600_000 : 60_000);
-  } finally {
-    client.close();
-  }
+  await awaitServer(proc, port, CALLGRIND ? 600_000 : 60_000);
   return { name, proc, port, profDir, requests: 0, served: 0, windows: [], workDir: work };
 }
 
@@ -285,14 +280,8 @@ try {
     writeFileSync(config, configYaml(issuer.jwksUri, `127.0.0.1:${port}`));
     servers.push(await start(name, dir, config, port, env, work));
   }
+  await verifyAnswers(servers, frames);
   for (const s of servers) {
-    const client = new RawCheckClient(s.port);
-    for (const f of frames) {
-      await client.check(f.message);
-      const d = decodeDecision(await client.check(f.message));
-      if (d.allow !== f.shape.expect.allow || d.reason !== f.shape.expect.reason) throw new Error(`${s.name}: ${f.shape.name} answered ${JSON.stringify(d)}`);
-    }
-    client.close();
     if (!CALLGRIND) for (const file of files) await h2load(s, file, 1, false);
     else {
       // Warm-ups by count (valgrind is slow even without instrumenting), then the counting starts.
