@@ -411,6 +411,21 @@ describe('Service', () => {
     expect(inspect(k, body, PB, false, settings)).toEqual(asJson);
   });
 
+  it.each<[string, string, unknown[]]>([
+    ['status: an ingress IP added by path', 'web/status', [{ op: 'add', path: '/status/loadBalancer/ingress/0/ip', value: '203.0.113.7' }]],
+    ['status: an ingress appended', 'web/status', [{ op: 'add', path: '/status/loadBalancer/ingress/-', value: { ip: '203.0.113.7' } }]],
+    ['spec: an external IP appended', 'web', [{ op: 'add', path: '/spec/externalIPs/-', value: '203.0.113.7' }]],
+    ['spec: an external IP replaced', 'web', [{ op: 'replace', path: '/spec/externalIPs/0', value: '203.0.113.7' }]],
+  ])('a JSON patch (%s) is service_external_ip', (_what, target, ops) => {
+    const r = inspect(kube('PATCH', `/api/v1/namespaces/dev/services/${target}`), JSON.stringify(ops), 'application/json-patch+json', false, settings);
+    expect(codes(r)).toEqual(['service_external_ip']);
+  });
+
+  it('a JSON patch removing the external IPs flags nothing', () => {
+    const r = inspect(kube('PATCH', '/api/v1/namespaces/dev/services/web'), JSON.stringify([{ op: 'remove', path: '/spec/externalIPs' }]), 'application/json-patch+json', false, settings);
+    expect(codes(r)).toEqual([]);
+  });
+
   it('kubectl create service clusterip (ports only) is readable and flags nothing', () => {
     const body = envelope('v1', 'Service', Buffer.concat([meta, lenField(2, lenField(4, 'ClusterIP'))]));
     expect(inspect(kube('POST', '/api/v1/namespaces/dev/services'), body, PB, false, settings)).toEqual({ violations: [] });

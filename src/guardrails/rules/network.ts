@@ -116,7 +116,7 @@ export function checkService(doc: Json, docPath: string, subresource: string, ct
     if (ips.length > 0) {
       ctx.out.push({
         code: 'service_external_ip',
-        detail: `Service externalIPs ${ips.slice(0, 5).map((ip) => ip.slice(0, 64)).join(', ')}${ips.length > 5 ? ', …' : ''}: every node sends traffic for them to this Service`,
+        detail: `Service externalIPs ${listed(ips)}: every node sends traffic for them to this Service`,
         path: `${docPath}spec.externalIPs`,
       });
     }
@@ -124,13 +124,18 @@ export function checkService(doc: Json, docPath: string, subresource: string, ct
   const status = doc.status;
   if (subresource === 'status' && isObject(status) && isObject(status.loadBalancer)) {
     const ingress = arrayOf(status.loadBalancer.ingress);
-    const ips = ingress.flatMap((i) => (isObject(i) && typeof i.ip === 'string' && i.ip !== '' ? [i.ip.slice(0, 64)] : []));
+    const ips = ingress.flatMap((i) => (isObject(i) && typeof i.ip === 'string' && i.ip !== '' ? [i.ip] : []));
     if (ips.length > 0) {
       ctx.out.push({
         code: 'service_external_ip',
-        detail: `Service status.loadBalancer.ingress ${ips.slice(0, 5).join(', ')}${ips.length > 5 ? ', …' : ''}: every node sends traffic for them to this Service`,
+        detail: `Service status.loadBalancer.ingress ${listed(ips)}: every node sends traffic for them to this Service`,
         path: `${docPath}status.loadBalancer.ingress`,
       });
     }
   }
+}
+
+/** The first five addresses, each clipped (a body's values are the client's). */
+function listed(ips: readonly string[]): string {
+  return `${ips.slice(0, 5).map((ip) => ip.slice(0, 64)).join(', ')}${ips.length > 5 ? ', …' : ''}`;
 }
