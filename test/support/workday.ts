@@ -55,6 +55,22 @@ export interface DayEvent {
   body?: string;
 }
 
+/**
+ * One engineer of a replayed day as days 5–7 describe them: their service, their sittings on the
+ * warm-up and the scored day ([from hour, to hour, where], in the day's own clock), their laptop's
+ * OS and kubectl build. Each day adds what it needs beside these (tools, a browser, a role).
+ */
+export interface StaffMember<Where extends string> {
+  name: string;
+  idx: number;
+  svc: string;
+  warm: [number, number, Where][];
+  scored: [number, number, Where][];
+  os: string;
+  kubectlOs: string;
+  kubectlVersion: string;
+}
+
 export interface TokenMinter {
   token(l: Login, nowMs: number): Promise<string>;
 }

@@ -1,4 +1,4 @@
-import { LINUX, MAC, WIN, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent, type Login } from './workday.js';
+import { LINUX, MAC, WIN, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent, type Login, type StaffMember } from './workday.js';
 
 /**
  * A fifth replayed day, written as an outsider would write it after reading docs/risk.md, from
@@ -41,16 +41,8 @@ const SERVICES = ['orders', 'billing', 'identity', 'ledger'] as const;
 
 type Where = 'office' | 'home' | 'hotspot' | 'hotel' | 'venue' | 'airport' | 'plane' | 'lisbon' | 'cowork';
 
-interface Person {
-  name: string;
-  idx: number;
-  svc: string;
-  /** Both days: [from hour UTC, to hour UTC, where]. */
-  warm: [number, number, Where][];
-  scored: [number, number, Where][];
-  os: string;
-  kubectlOs: string;
-  kubectlVersion: string;
+/** Both days' sittings in hours UTC. */
+interface Person extends StaffMember<Where> {
   tools: ('kubectl' | 'kubectl.exe' | 'dispatcher' | 'browser' | 'argocd-ui')[];
   browser: 'chrome' | 'firefox' | 'edge';
   kind?: 'platform' | 'manager' | 'intern' | 'contractor';

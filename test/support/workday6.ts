@@ -1,4 +1,4 @@
-import { LINUX, MAC, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent, type Login } from './workday.js';
+import { LINUX, MAC, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent, type Login, type StaffMember } from './workday.js';
 
 /**
  * A sixth replayed day, written as a red team and an outsider would after reading docs/risk.md,
@@ -45,15 +45,7 @@ const SERVICES = ['cart', 'pricing', 'inventory', 'notify'] as const;
 
 type Where = 'office' | 'home' | 'cafe' | 'cowork' | 'tether' | 'bastion';
 
-interface Person {
-  name: string;
-  idx: number;
-  svc: string;
-  warm: [number, number, Where][];
-  scored: [number, number, Where][];
-  os: string;
-  kubectlOs: string;
-  kubectlVersion: string;
+interface Person extends StaffMember<Where> {
   /** Share of the person's sittings spent in the browser (Grafana, the Argo CD UI). */
   browserShare: number;
   kind?: 'release' | 'sre' | 'applier' | 'helm' | 'sso' | 'chrome' | 'newlaptop' | 'roamer' | 'tail';

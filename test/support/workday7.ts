@@ -1,4 +1,4 @@
-import { LINUX, MAC, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent, type Login } from './workday.js';
+import { LINUX, MAC, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent, type Login, type StaffMember } from './workday.js';
 
 /**
  * A seventh replayed day, written as an outside tester would after reading docs/risk.md, from
@@ -56,16 +56,8 @@ const SERVICES = ['search', 'checkout', 'catalog', 'payments-ui'] as const;
 
 type Where = 'office' | 'meeting' | 'home' | 'sase' | 'codespace' | 'conference' | 'nyhome';
 
-interface Person {
-  name: string;
-  idx: number;
-  svc: string;
-  /** [from local hour, to local hour, where] on each day; local is Amsterdam's (New York's for `ny`). */
-  warm: [number, number, Where][];
-  scored: [number, number, Where][];
-  os: string;
-  kubectlOs: string;
-  kubectlVersion: string;
+/** Sittings in local hours: Amsterdam's (New York's for `ny`). */
+interface Person extends StaffMember<Where> {
   browserShare: number;
   kind?: 'terraform' | 'flux' | 'codespace' | 'returner' | 'mover' | 'newstarter' | 'ny' | 'onleave' | 'release';
 }
