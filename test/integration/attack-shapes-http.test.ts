@@ -53,7 +53,7 @@ async function send(requestLine: string, headers: Record<string, string>): Promi
 }
 
 const GRAFANA = { host: 'grafana.localhost' };
-const NGINX = { host: '127.0.0.1:9192', 'x-original-method': 'GET', 'x-forwarded-host': 'grafana.localhost' };
+const NGINX = { host: 'stepgate.auth.svc', 'x-original-method': 'GET', 'x-forwarded-host': 'grafana.localhost' };
 
 describe('examples/stepgate.yaml on the HTTP listener: a stolen one-factor token, signed in 10 hours ago', () => {
   it.each<[string, string, Record<string, string>, string]>([
@@ -80,7 +80,7 @@ describe('examples/stepgate.yaml on the HTTP listener: a stolen one-factor token
     ['Envoy HTTP mode, a dashboard page', 'GET /d/AbC123/overview HTTP/1.1', GRAFANA],
     ['Envoy HTTP mode, absolute-form naming the same host', 'GET http://grafana.localhost/d/AbC123/overview HTTP/1.1', GRAFANA],
     ['nginx, a dashboard page', 'GET /_stepgate_authz HTTP/1.1', { ...NGINX, 'x-original-uri': '/d/AbC123/overview' }],
-    ['Caddy, a dashboard page', 'GET / HTTP/1.1', { host: '127.0.0.1:9192', 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/d/AbC123/overview', 'x-forwarded-host': 'grafana.localhost' }],
+    ['Caddy, a dashboard page', 'GET / HTTP/1.1', { host: 'stepgate.auth.svc', 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/d/AbC123/overview', 'x-forwarded-host': 'grafana.localhost' }],
     ['nginx, a DELETE of a dashboard (the subrequest is a GET)', 'GET /_stepgate_authz HTTP/1.1', { ...NGINX, 'x-original-method': 'DELETE', 'x-original-uri': '/api/dashboards/uid/AbC123' }],
   ])('controls: %s is allowed', async (_what, line, headers) => {
     expect(await send(line, headers)).toBe('allowed');
