@@ -172,7 +172,13 @@ export function judge(
     } else {
       const age = Math.floor(nowMs / 1000) - who.authTime;
       if (age > need.maxAge) {
-        return verdict(false, 'auth_too_old', `authenticated ${age}s ago, max_age ${need.maxAge}s${riskNote(risk)}${guardNote(guard)}`, need, who, req, cached, risk, guard);
+        // An authentication at or after the context's bound has met it: what it is too old for is
+        // the rule's or the band's max_age, and naming the context ("where you have not worked
+        // since 09:41; sign in again") would send an engineer who signed in at 10:12 looking for
+        // a change that is not the reason. The contribution stays in the score's reasons.
+        const met = risk?.context !== undefined && need.authAfter !== undefined && who.authTime >= need.authAfter;
+        const shown = met ? { ...risk, context: undefined } : risk;
+        return verdict(false, 'auth_too_old', `authenticated ${age}s ago, max_age ${need.maxAge}s${riskNote(risk)}${guardNote(guard)}`, need, who, req, cached, shown, guard);
       }
     }
   }

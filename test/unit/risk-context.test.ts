@@ -155,6 +155,30 @@ describe('context-bound step-up', () => {
     expect(w.check(req(HOME, '/api/v1/namespaces/team-13/secrets'), again, T + 130_000, SECRETS).v.allow).toBe(true);
   });
 
+  it("a context bound the authentication met is not named as the reason when the band's max_age refuses it", () => {
+    // The engineer signed in at 10:12; the namespace was first seen at 10:41 (bound: 09:41 with the
+    // hour's grace), and the score reached a band asking for 15 minutes: too old for the band, not
+    // for the context, so the answer must not say "where you have not worked since 09:41".
+    const at = T + 3_600_000;
+    const since = at / 1000 - 3600;
+    const context = { authAfter: since, code: 'unfamiliar_namespace' as const, reason: 'get secrets in namespace prod-payments', summary: 'get secrets in namespace prod-payments, where you have not worked since 09:41:45Z' };
+    const need: Requirement = { ...SECRETS, maxAge: 900, authAfter: since, context: context.reason, rules: ['secrets', 'risk:context'] };
+    const risk = { score: 45, contributions: [{ code: 'path_sensitive' as const, weight: 30, detail: '' }, { code: 'unfamiliar_namespace' as const, weight: 10, detail: '' }, { code: 'new_ip' as const, weight: 5, detail: '' }], band: 'elevated', denies: false, degraded: false, learned: false, clientIp: HOME, context };
+    const r = req(HOME, '/api/v1/namespaces/prod-payments/secrets');
+    const met = judge(need, token(since + 1800), at, r, false, { assurance }, risk);
+    expect(met.reason).toBe('auth_too_old');
+    expect(met.detail).toContain('max_age 900s');
+    expect(met.risk?.context).toBeUndefined();
+    expect(met.risk?.contributions.map((c) => c.code)).toContain('unfamiliar_namespace');
+    // Signed in before the bound: the context is the reason, and says so.
+    const before = judge(need, token(since - 60), at, r, false, { assurance }, risk);
+    expect(before.reason).toBe('auth_too_old');
+    expect(before.detail).toContain('before the get secrets in namespace prod-payments');
+    expect(before.risk?.context?.code).toBe('unfamiliar_namespace');
+    // Within both: allowed.
+    expect(judge(need, token(at / 1000 - 600), at, r, false, { assurance }, risk).allow).toBe(true);
+  });
+
   it('discovery calls and automatic retries count as no activity and no denial', () => {
     const w = aliceAtHome();
     for (let i = 0; i < 50; i++) w.check(req(HOME, i % 2 ? '/apis/apps/v1' : '/openapi/v3'), token(T / 1000 - 40), T + 1000 + i);
