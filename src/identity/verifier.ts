@@ -288,12 +288,40 @@ export class TokenVerifier {
     }
     const future = futureTimestamp(payload, this.opts.now(), issuer.config.clock_tolerance_seconds);
     if (future) return future;
+    const notBearer = notABearerToken(header.typ, payload);
+    if (notBearer !== undefined) return { reason: 'token_invalid', detail: notBearer };
     const subject = payload[issuer.config.subject_claim];
     if (typeof subject !== 'string' || subject === '') {
       return { reason: 'subject_missing', detail: `claim ${issuer.config.subject_claim} is missing or not a string` };
     }
     return buildIdentity(issuer.config, subject, payload, this.assurance, this.config.identity_headers, cacheKey(token), 'token', this.isAutomation);
   }
+}
+
+/**
+ * JWTs an identity provider signs with the same keys, issuer and often the same audience as the ID
+ * tokens kubectl sends, but that prove no sign-in (RFC 8725 §3.11, explicit typing): a back-channel
+ * logout token (OIDC Back-Channel Logout, sent by the IdP to the relying party, `typ: logout+jwt`
+ * and an `events` claim), a security event token (RFC 8417, CAEP/RISC), a JWT introspection
+ * response (RFC 9701), an OpenID Federation statement, a request object; and Keycloak's own
+ * `typ` claim naming a logout, refresh or offline token. Accepted as a bearer token, any of them
+ * would sign its subject in for as long as it lives.
+ */
+const NOT_BEARER_TYP = new Set(['logout+jwt', 'secevent+jwt', 'token-introspection+jwt', 'entity-statement+jwt', 'trust-mark+jwt', 'oauth-authz-req+jwt', 'dpop+jwt', 'jwk-set+jwt']);
+const NOT_BEARER_CLAIM_TYP = new Set(['logout', 'refresh', 'offline']);
+
+/** Why this JWT is not an ID or access token, or undefined when nothing says it is something else. */
+export function notABearerToken(typ: unknown, payload: JWTPayload): string | undefined {
+  if (typeof typ === 'string') {
+    // RFC 7515 §4.1.9: media types are case-insensitive and may omit "application/".
+    const t = typ.toLowerCase();
+    if (NOT_BEARER_TYP.has(t.startsWith('application/') ? t.slice(12) : t)) return `typ ${quoted(typ)} is not an ID or access token`;
+  }
+  if (payload.events !== undefined) return 'an events claim: a logout or security event token, not an ID or access token';
+  if (payload.token_introspection !== undefined) return 'a token_introspection claim: an introspection response, not an ID or access token';
+  const claimTyp = payload.typ;
+  if (typeof claimTyp === 'string' && NOT_BEARER_CLAIM_TYP.has(claimTyp.toLowerCase())) return `claim typ ${quoted(claimTyp)} is not an ID or access token`;
+  return undefined;
 }
 
 /**

@@ -223,6 +223,18 @@ describe('token problems', () => {
     expectDenied(res, 'token_invalid', 'Unauthorized');
   });
 
+  it('token_invalid: a back-channel logout token or a security event token signed by the issuer is no sign-in', async () => {
+    const events = { 'http://schemas.openid.net/event/backchannel-logout': {} };
+    const logout = await issuer.token({ sid: 'sid-7', events, acr: 'urn:stepgate:aal3', auth_time: now() }, { header: { typ: 'logout+jwt' } });
+    expectDenied(await check({ path: '/api/v1/namespaces/dev/pods', token: logout }), 'token_invalid', 'Unauthorized');
+    // Without the explicit type the events claim still says what it is.
+    expectDenied(await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({ events }) }), 'token_invalid', 'Unauthorized');
+    const set = await issuer.token({ events: { 'https://schemas.openid.net/secevent/caep/event-type/session-revoked': {} } }, { header: { typ: 'secevent+jwt' } });
+    expectDenied(await check({ path: '/api/v1/namespaces/dev/pods', token: set }), 'token_invalid', 'Unauthorized');
+    // An RFC 9068 access token is a bearer token.
+    expect((await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({}, { header: { typ: 'at+jwt' } }) })).status.code).toBe(0);
+  });
+
   it('token_expired', async () => {
     const res = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({ exp: now() - 120 }) });
     expectDenied(res, 'token_expired', 'Unauthorized');

@@ -188,3 +188,56 @@ token_cache: {max_entries: 3}`,
     expect(small.cacheSize).toBe(3);
   });
 });
+
+describe('TokenVerifier: JWTs the IdP signs that prove no sign-in', () => {
+  async function typed(world: World, typ: string | undefined, claims: Record<string, unknown> = {}) {
+    const iat = Math.floor(world.t / 1000);
+    return new SignJWT({ iss: ISS, aud: 'kubernetes', sub: 'alice', iat, exp: iat + 3600, acr: 'a1', ...claims })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1', ...(typ === undefined ? {} : { typ }) })
+      .sign(key.privateKey);
+  }
+
+  it.each([
+    ['a back-channel logout token', 'logout+jwt', { sid: 's1', events: { 'http://schemas.openid.net/event/backchannel-logout': {} } }, 'typ "logout+jwt"'],
+    ['a logout token with the media type spelled out', 'application/Logout+JWT', {}, 'typ "application/Logout+JWT"'],
+    ['a logout token without typ (the spec allows it)', undefined, { sid: 's1', events: { 'http://schemas.openid.net/event/backchannel-logout': {} } }, 'an events claim'],
+    ['a CAEP/RISC security event token', 'secevent+jwt', { events: { 'https://schemas.openid.net/secevent/caep/event-type/session-revoked': {} } }, 'typ "secevent+jwt"'],
+    ['a JWT introspection response', 'token-introspection+jwt', { token_introspection: { active: true } }, 'typ "token-introspection+jwt"'],
+    ['an introspection response without typ', 'JWT', { token_introspection: { active: true, sub: 'alice' } }, 'token_introspection claim'],
+    ["Keycloak's logout token (claim typ)", 'JWT', { typ: 'Logout' }, 'claim typ "Logout"'],
+    ["Keycloak's refresh token (claim typ)", 'JWT', { typ: 'Refresh' }, 'claim typ "Refresh"'],
+    ['an OpenID Federation entity statement', 'entity-statement+jwt', {}, 'typ "entity-statement+jwt"'],
+  ])('%s is token_invalid, not a sign-in', async (_what, typ, claims, detail) => {
+    const w = new World();
+    w.keys = [key.jwk];
+    const r = await setup(w).verify(await typed(w, typ, claims));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).toBe('token_invalid');
+    expect(r.detail).toContain(detail);
+  });
+
+  it.each([
+    ['an ID token with typ JWT', 'JWT', {}],
+    ['an ID token without typ', undefined, {}],
+    ['an RFC 9068 access token', 'at+jwt', {}],
+    ["Keycloak's ID token (claim typ ID)", 'JWT', { typ: 'ID' }],
+    ["Keycloak's access token (claim typ Bearer)", 'JWT', { typ: 'Bearer' }],
+  ])('%s still verifies', async (_what, typ, claims) => {
+    const w = new World();
+    w.keys = [key.jwk];
+    expect((await setup(w).verify(await typed(w, typ, claims))).ok).toBe(true);
+  });
+
+  it('a forged logout token is refused for its signature, before its type is looked at', async () => {
+    const w = new World();
+    w.keys = [key.jwk];
+    const iat = Math.floor(w.t / 1000);
+    const forged = await new SignJWT({ iss: ISS, aud: 'kubernetes', sub: 'alice', iat, exp: iat + 3600, events: {} })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'logout+jwt' })
+      .sign(other.privateKey);
+    const r = await setup(w).verify(forged);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.detail).not.toContain('typ');
+  });
+});
