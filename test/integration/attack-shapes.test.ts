@@ -318,9 +318,22 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
     ['GET', '/logs/'],
     ['GET', '/debug/pprof/profile?seconds=30'],
     ['PUT', '/debug/flags/v', '10'],
+    // Trust kept as ConfigMaps: EKS's IAM-to-group map, the aggregated APIs' client CA, the
+    // cluster's DNS, the API server a joining node trusts; a create as much as a patch.
+    ['PATCH', '/api/v1/namespaces/kube-system/configmaps/aws-auth', '{"data":{"mapRoles":"- rolearn: arn:aws:iam::111122223333:role/x\\n  groups: [system:masters]\\n"}}'],
+    ['POST', '/api/v1/namespaces/kube-system/configmaps', '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"aws-auth","namespace":"kube-system"},"data":{}}'],
+    ['PUT', '/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication', '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"extension-apiserver-authentication","namespace":"kube-system"},"data":{}}'],
+    ['PATCH', '/api/v1/namespaces/kube-system/configmaps/coredns', '{"data":{"Corefile":".:53 { forward . 203.0.113.53 }"}}'],
+    ['DELETE', '/api/v1/namespaces/kube-public/configmaps/cluster-info'],
   ])('%s %s with two factors 2 hours old is not allowed', async (method, path, body) => {
-    const contentType = path.startsWith('/apis/') ? 'application/json' : 'text/plain';
+    const contentType = path.startsWith('/api') ? (method === 'PATCH' ? 'application/merge-patch+json' : 'application/json') : 'text/plain';
     expect(reasonOf(await freshSend('aal2', 2, method, path, { 'content-type': contentType }, body))).toBe('acr_insufficient');
+  });
+
+  it('controls: reading kube-system ConfigMaps, and writing one in dev, with one factor 10 hours old are allowed', async () => {
+    expect(reasonOf(await freshSend('aal1', 10, 'GET', '/api/v1/namespaces/kube-system/configmaps/coredns', {}))).toBe('allowed');
+    expect(reasonOf(await freshSend('aal1', 10, 'GET', '/api/v1/namespaces/kube-public/configmaps/cluster-info', {}))).toBe('allowed');
+    expect(reasonOf(await freshSend('aal1', 10, 'PATCH', '/api/v1/namespaces/dev/configmaps/web', MERGE, '{"data":{"LOG_LEVEL":"debug"}}'))).toBe('allowed');
   });
 
   it('control: GET /metrics with one factor 10 hours old is allowed', async () => {
