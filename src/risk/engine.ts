@@ -310,7 +310,7 @@ export class RiskEngine {
       bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds);
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
-    const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, s.contributions);
+    const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, s.contributions, p.action.namespace);
     return {
       ok: true,
       requirement,
@@ -413,6 +413,8 @@ export class RiskEngine {
     site: string,
     nearby: Nearby,
     fired: readonly Contribution[],
+    /** The working-set name of what the request reached: its namespace, `*` for every Secret of every namespace. */
+    namespace: string,
   ): Learnable | undefined {
     if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
     // A network vouched for by the sign-in's fresh proof of its neighbour is learned as that sign-in
@@ -452,7 +454,7 @@ export class RiskEngine {
       w.workingSet === 0 ||
       o.sensitive ||
       (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - graceMs);
-    const ns = o.namespace !== '' && !w.namespaceKnown && nsProven ? o.namespace : '';
+    const ns = namespace !== '' && !w.namespaceKnown && nsProven ? namespace : '';
     // The last site's time is what travel speed is measured from: refreshed once a minute.
     const st = site !== '' && (site !== w.lastSite || o.nowMs - w.lastSiteAt >= 60_000) ? site : '';
     // Only a network proven itself (not merely trusted, not merely nearby) vouches for the wider one.

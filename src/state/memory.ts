@@ -309,7 +309,7 @@ export class MemoryStateStore implements StateStore {
     const ttl = l.knownTtlMs;
     dropUpTo(rec.sightings, now - ttl);
     const ns = w.namespace;
-    const namespaceKnown = ns !== '*' && usedIfKnown(rec.namespaces, ns, now, ttl, l.knownRefreshMs);
+    const namespaceKnown = usedIfKnown(rec.namespaces, ns, now, ttl, l.knownRefreshMs);
     const namespaceSince = namespaceKnown ? 0 : sighting(rec.sightings, 'n:', ns, now, l.maxWork);
     const siteKnown = isKnown(rec.sites, w.site, now, ttl);
     const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, l.maxWork);
@@ -341,7 +341,7 @@ export class MemoryStateStore implements StateStore {
     const now = wholeMs(nowMs);
     const rec = this.workRecord(subject);
     const cap = this.workCap;
-    if (namespace !== '' && namespace !== '*') {
+    if (namespace !== '') {
       learn(rec.namespaces, namespace, now, cap);
       rec.sightings.delete(`n:${namespace}`);
     }

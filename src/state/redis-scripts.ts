@@ -333,7 +333,7 @@ o = {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa
  */
 const WORK_BLOCK = `
 local ns, object, site, nearby = a[1], a[2], a[3], a[4]
-local nsKnown = ns ~= '*' and use(K[1], ns)
+local nsKnown = use(K[1], ns)
 local nsSince = sighting(K[2], maxWork, nsKnown, 'n:', ns)
 local siteKnown = known(K[4], site)
 local siteSince = sighting(K[2], maxWork, siteKnown, 's:', site)
@@ -688,7 +688,7 @@ return { v or '0', live(KEYS[1], KEYS[2]), live(KEYS[3], KEYS[4]), live(KEYS[6],
  */
 export const LEARN_WORK_LUA = `${COMMON}${ADD_KNOWN}
 local ns, site, knownTtl, maxWork = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-if ns ~= '' and ns ~= '*' then
+if ns ~= '' then
   add(KEYS[1], ns, knownTtl, maxWork)
   redis.call('ZREM', KEYS[2], 'n:' .. ns)
 end

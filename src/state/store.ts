@@ -138,7 +138,7 @@ export interface WorkObservation {
   subject: string;
   nowMs: number;
   /**
-   * Namespace touched ('' none; `*` for all namespaces at once, which is never in a working set).
+   * Namespace touched ('' none; `*` for all namespaces at once, learned into the working set like a namespace).
    * An unknown one gets a first sighting, kept until it is learned.
    */
   namespace: string;

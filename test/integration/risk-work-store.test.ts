@@ -50,10 +50,11 @@ describe('working set, pace and sites: memory and redis agree', () => {
       });
       await s.learnWork('alice', 'team-a', 'berlin', T + 1000, '203.0.0.0/16');
       expect(await w(2000, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toMatchObject({ namespaceKnown: true, namespaceSince: 0, workingSet: 1, siteKnown: true, lastSite: 'berlin', lastSiteAt: T + 1000, nearbyKnown: true });
-      // `*` (all namespaces) is never learned, and keeps its first sighting.
-      await s.learnWork('alice', '*', '', T + 3000);
-      expect(await w(4000, { namespace: '*' })).toMatchObject({ namespaceKnown: false, namespaceSince: T + 4000 });
-      expect(await w(9000, { namespace: '*' })).toMatchObject({ namespaceKnown: false, namespaceSince: T + 4000 });
+      // `*` (every Secret of every namespace) keeps its first sighting until learned like a namespace.
+      expect(await w(3000, { namespace: '*' })).toMatchObject({ namespaceKnown: false, namespaceSince: T + 3000, workingSet: 1 });
+      expect(await w(3500, { namespace: '*' })).toMatchObject({ namespaceKnown: false, namespaceSince: T + 3000 });
+      await s.learnWork('alice', '*', '', T + 4000);
+      expect(await w(9000, { namespace: '*' })).toMatchObject({ namespaceKnown: true, namespaceSince: 0, workingSet: 2 });
       // Pace: the 4th distinct object within 20 s is over the threshold; since stays put while it lasts.
       for (let i = 0; i < 3; i++) expect(await w(10_000 + i * 1000, { object: `o${i}` })).toMatchObject({ pace: i + 1, paceSince: 0 });
       expect(await w(13_000, { object: 'o3' })).toMatchObject({ pace: 4, paceSince: T + 13_000 });

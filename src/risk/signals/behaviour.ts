@@ -8,7 +8,8 @@ import type { Signal } from './context.js';
  * - `unfamiliar_namespace`: a sensitive action in a namespace outside the identity's working set
  *   (namespaces it was allowed to work in from a proven context). A subject with no working set
  *   yet has nothing to depart from.
- * - `cluster_secret_list`: every Secret of every namespace in one request.
+ * - `cluster_secret_list`: every Secret of every namespace in one request, by an identity that
+ *   has not done so before from a proven context (`*` in its working set).
  * - `machine_pace`: more distinct sensitive objects (deletes included) in a few seconds than a
  *   person types: an enumeration or a fan-out script.
  */
@@ -20,7 +21,10 @@ export const behaviourSignal: Signal = (ctx, cfg, out) => {
   if (u.weight > 0 && a.sensitive && a.namespace !== '' && a.namespace !== '*' && !w.namespaceKnown && w.workingSet > 0) {
     out.push({ code: 'unfamiliar_namespace', weight: u.weight, detail: `${a.what} in namespace ${a.namespace}, outside the ${w.workingSet} namespaces this identity works in` });
   }
-  if (cfg.cluster_secret_list > 0 && a.clusterSecretList) {
+  // Like a namespace, all of them at once (`*`) joins the working set once listed from a proven
+  // context around its first sighting: `helm ls -A` reads every release Secret, and a platform
+  // engineer who runs it every day is asked once, not at every run for as long as the band lasts.
+  if (cfg.cluster_secret_list > 0 && a.clusterSecretList && !w.namespaceKnown) {
     out.push({ code: 'cluster_secret_list', weight: cfg.cluster_secret_list, detail: 'Secrets listed across all namespaces' });
   }
   const p = cfg.machine_pace;

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { exampleService } from '../support/workday-service.js';
+import type { Login } from '../support/workday.js';
+
+/**
+ * Routine tools whose requests look like an enumeration, through the real gRPC server running
+ * examples/stepgate.yaml on a virtual clock. `helm ls -A` lists every Helm release Secret of every
+ * namespace (`GET /api/v1/secrets?labelSelector=owner=helm`): the first time an identity does it,
+ * `cluster_secret_list` asks for a sign-in around it; a platform engineer who then runs it every
+ * couple of hours is not asked again each time, while an identity that never did it still is.
+ */
+
+type Service = Awaited<ReturnType<typeof exampleService>>;
+let s: Service;
+const T0 = Date.UTC(2027, 3, 5, 8, 0, 0);
+const H = 3_600_000;
+const OFFICE = '84.120.7.30';
+const KUBECTL = 'kubectl/v1.32.3 (linux/amd64) kubernetes/32cc146';
+const HELM = 'Helm/3.16.3';
+const HELM_LS_A = '/api/v1/secrets?labelSelector=owner%3Dhelm';
+
+beforeAll(async () => {
+  s = await exampleService();
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+async function send(login: Login, at: number, path: string, ua: string): Promise<CheckResponse> {
+  s.setClock(at);
+  return s.send({ method: 'GET', path, token: await s.minter.token(login, at), source: OFFICE, headers: { 'user-agent': ua } });
+}
+
+function payload(res: CheckResponse): { risk?: { reasons: { code: string }[]; context?: { code: string } } } {
+  const body = deniedBody(res);
+  return (body.kind === 'Status' ? body.stepgate : body) as never;
+}
+
+/** Signed in at 08:00 with two factors, working in the team's namespace with kubectl and Helm. */
+async function morning(sub: string): Promise<Login> {
+  const login: Login = { sub, sid: `${sub}:1`, authTime: Math.floor(T0 / 1000), acr: 'urn:stepgate:aal2' };
+  for (const [k, [path, ua]] of [['/api/v1/namespaces/platform/pods', KUBECTL], ['/api/v1/namespaces/platform/secrets?labelSelector=owner%3Dhelm', HELM]].entries()) {
+    const res = await send(login, T0 + 60_000 + k * 5_000, path!, ua!);
+    expect(res.status.code, `${path}: ${reasonOf(res)}`).toBe(0);
+  }
+  return login;
+}
+
+describe('helm ls -A, with examples/stepgate.yaml', () => {
+  it('is asked for once, with the reason; after that sign-in, later runs with the same sign-in go through', async () => {
+    const login = await morning('plat-1@example.io');
+    const first = await send(login, T0 + 1.5 * H, HELM_LS_A, HELM);
+    expect(reasonOf(first)).toBe('auth_too_old');
+    expect(payload(first).risk?.reasons.map((r) => r.code)).toContain('cluster_secret_list');
+    const signedIn: Login = { ...login, authTime: Math.floor((T0 + 1.5 * H + 20_000) / 1000) };
+    expect(reasonOf(await send(signedIn, T0 + 1.5 * H + 25_000, HELM_LS_A, HELM))).toBe('allowed');
+    // Two, four and six hours later (the sign-in long past the elevated band's 15 minutes).
+    for (const h of [3.5, 5.5, 7.5]) expect(reasonOf(await send(signedIn, T0 + h * H, HELM_LS_A, HELM)), `at +${h} h`).toBe('allowed');
+    // So is `kubectl get secrets -A`: the same Secrets, all namespaces at once.
+    expect(reasonOf(await send(signedIn, T0 + 8 * H, '/api/v1/secrets', KUBECTL))).toBe('allowed');
+  });
+
+  it("an identity that never listed every namespace's Secrets is still asked, however fresh the everyday sign-in", async () => {
+    const login = await morning('dev-1@example.io');
+    const res = await send(login, T0 + 10 * 60_000, HELM_LS_A, HELM);
+    expect(reasonOf(res)).toBe('auth_too_old');
+    expect(payload(res).risk?.reasons.map((r) => r.code)).toContain('cluster_secret_list');
+  });
+
+  it('a refused run teaches nothing: the next one, without a sign-in, is asked again', async () => {
+    const login = await morning('plat-2@example.io');
+    expect(reasonOf(await send(login, T0 + 2 * H, HELM_LS_A, HELM))).toBe('auth_too_old');
+    expect(reasonOf(await send(login, T0 + 2 * H + 60_000, HELM_LS_A, HELM))).toBe('auth_too_old');
+  });
+});
