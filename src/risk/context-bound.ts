@@ -167,7 +167,46 @@ export function sensitiveObject(k: KubeRequestInfo | undefined, base: Requiremen
   if (k.resource === 'pods' && k.subresource === 'portforward') return '';
   if (specChange(k)) return '';
   const res = k.subresource === '' ? k.resource : `${k.resource}/${k.subresource}`;
-  return `${k.apiGroup}|${res}|${k.namespace}|${k.name === '' ? '*' : k.name}`;
+  return `${k.apiGroup}|${res}|${k.namespace}|${k.name === '' ? '*' : helmRelease(k)}`;
+}
+
+const HELM_RELEASE = 'sh.helm.release.v1.';
+
+/**
+ * Helm keeps each revision of a release as a Secret `sh.helm.release.v1.<release>.v<revision>`.
+ * A `helm upgrade` of a release at its history limit (10 by default) deletes the oldest revision,
+ * creates the next and updates the last two: four distinct Secrets within a second, which counted
+ * as machine pace and refused the final update, leaving the release stuck in pending-upgrade. The
+ * revisions of one release are one object here; other releases' records stay distinct.
+ */
+function helmRelease(k: KubeRequestInfo): string {
+  const v = revisionAt(k);
+  return v < 0 ? k.name : k.name.slice(0, v);
+}
+
+/** Where `.v<revision>` begins in a Helm release record's name, or -1 for any other object. */
+function revisionAt(k: KubeRequestInfo): number {
+  const name = k.name;
+  if (k.resource !== 'secrets' || k.apiGroup !== '' || !name.startsWith(HELM_RELEASE)) return -1;
+  const v = name.lastIndexOf('.v');
+  if (v <= HELM_RELEASE.length || v + 2 >= name.length) return -1;
+  for (let i = v + 2; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+  }
+  return v;
+}
+
+/**
+ * A delete of one revision's record of a Helm release: Helm's own bookkeeping, which takes no
+ * running workload or data with it. `helm upgrade` prunes the oldest revision at every run once at
+ * its history limit, and `helm uninstall` deletes every revision kept (10 by default) besides the
+ * chart's objects, so counted as deletes they put an ordinary uninstall over the burst threshold
+ * and refused it halfway. They stay sensitive Secrets for their rule and for pace (one object per
+ * release).
+ */
+export function isHelmRevisionDelete(k: KubeRequestInfo): boolean {
+  return k.verb === 'delete' && revisionAt(k) >= 0;
 }
 
 /** Subresources whose writes change an object's spec or status, not read or run anything. */

@@ -9,7 +9,7 @@ import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
 import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
 import { clientKind, DeviceResolver, sessionWithoutCookie, type Device } from './device.js';
-import { contextBound, bindToContext, isDiscovery, sensitiveObject, type ContextBound } from './context-bound.js';
+import { contextBound, bindToContext, isDiscovery, isHelmRevisionDelete, sensitiveObject, type ContextBound } from './context-bound.js';
 import { scoreRisk, type Score } from './score.js';
 import type { Action, SignalContext, Travel } from './signals/context.js';
 
@@ -208,7 +208,7 @@ export class RiskEngine {
     }
     const client = clientKind(device.uaFamily, userAgent ?? '');
     const kube = req.kube;
-    const destructive = kube !== undefined && (kube.verb === 'delete' || kube.verb === 'deletecollection');
+    const destructive = kube !== undefined && (kube.verb === 'delete' || kube.verb === 'deletecollection') && !isHelmRevisionDelete(kube);
     const paceObject = sensitiveObject(kube, base);
     const counted = !isDiscovery(req);
     const obs: Observation = {

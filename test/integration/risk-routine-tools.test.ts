@@ -9,6 +9,8 @@ import type { Login } from '../support/workday.js';
  * namespace (`GET /api/v1/secrets?labelSelector=owner=helm`): the first time an identity does it,
  * `cluster_secret_list` asks for a sign-in around it; a platform engineer who then runs it every
  * couple of hours is not asked again each time, while an identity that never did it still is.
+ * `helm upgrade` of a release at its history limit and `helm uninstall` write and delete one Secret
+ * per revision within a second: Helm's bookkeeping, not an enumeration or a burst of deletes.
  */
 
 type Service = Awaited<ReturnType<typeof exampleService>>;
@@ -72,5 +74,57 @@ describe('helm ls -A, with examples/stepgate.yaml', () => {
     const login = await morning('plat-2@example.io');
     expect(reasonOf(await send(login, T0 + 2 * H, HELM_LS_A, HELM))).toBe('auth_too_old');
     expect(reasonOf(await send(login, T0 + 2 * H + 60_000, HELM_LS_A, HELM))).toBe('auth_too_old');
+  });
+});
+
+/** Requests of a Helm client, 120 ms apart. */
+async function helm(login: Login, at: number, steps: [string, string, string?][]): Promise<string[]> {
+  const out: string[] = [];
+  for (const [k, [method, path, body]] of steps.entries()) {
+    const when = at + k * 120;
+    s.setClock(when);
+    const res = await s.send({
+      method, path, token: await s.minter.token(login, when), source: OFFICE,
+      headers: { 'user-agent': HELM, ...(body === undefined ? {} : { 'content-type': method === 'PATCH' ? 'application/strategic-merge-patch+json' : 'application/json', 'x-envoy-auth-partial-body': 'false' }) },
+      ...(body === undefined ? {} : { body }),
+    });
+    out.push(`${method} ${path.split('?')[0]}: ${reasonOf(res)}`);
+  }
+  return out;
+}
+
+const NS = '/api/v1/namespaces/platform';
+const record = (rev: number) => JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `sh.helm.release.v1.web.v${rev}`, namespace: 'platform', labels: { owner: 'helm', name: 'web' } }, type: 'helm.sh/release.v1', data: { release: 'SDRzSQ==' } });
+
+describe('helm upgrade and uninstall of a release with ten revisions, with examples/stepgate.yaml', () => {
+  it('an upgrade at the history limit (prune, create, supersede, deploy) goes through with a sign-in hours old, every time', async () => {
+    const login = await morning('plat-3@example.io');
+    for (const [rev, h] of [[11, 2], [12, 4.5], [13, 7]] as const) {
+      const out = await helm(login, T0 + h * H, [
+        ['GET', `${NS}/secrets?labelSelector=name%3Dweb%2Cowner%3Dhelm%2Cstatus%3Ddeployed`],
+        ['GET', `${NS}/secrets?labelSelector=name%3Dweb%2Cowner%3Dhelm`],
+        ['DELETE', `${NS}/secrets/sh.helm.release.v1.web.v${rev - 10}`],
+        ['POST', `${NS}/secrets`, record(rev)],
+        ['PATCH', '/apis/apps/v1/namespaces/platform/deployments/web', '{"spec":{"template":{"metadata":{"labels":{"rev":"' + rev + '"}}}}}'],
+        ['PUT', `${NS}/secrets/sh.helm.release.v1.web.v${rev - 1}`, record(rev - 1)],
+        ['PUT', `${NS}/secrets/sh.helm.release.v1.web.v${rev}`, record(rev)],
+      ]);
+      expect(out.filter((o) => !o.endsWith(': allowed')), `revision ${rev}`).toEqual([]);
+    }
+  });
+
+  it("an uninstall (the chart's six objects, then its ten revisions) goes through; reading four other Secrets at once still counts as machine pace", async () => {
+    const login = await morning('plat-4@example.io');
+    const chart = ['/apis/apps/v1/namespaces/platform/deployments/web', `${NS}/services/web`, `${NS}/configmaps/web`, `${NS}/secrets/web-db`, `${NS}/serviceaccounts/web`, '/apis/policy/v1/namespaces/platform/poddisruptionbudgets/web'];
+    const out = await helm(login, T0 + 3 * H, [
+      ['GET', `${NS}/secrets?labelSelector=name%3Dweb%2Cowner%3Dhelm`],
+      ['PUT', `${NS}/secrets/sh.helm.release.v1.web.v10`, record(10)],
+      ...chart.map((p): [string, string] => ['DELETE', p]),
+      ...Array.from({ length: 10 }, (_, i): [string, string] => ['DELETE', `${NS}/secrets/sh.helm.release.v1.web.v${10 - i}`]),
+    ]);
+    expect(out.filter((o) => !o.endsWith(': allowed'))).toEqual([]);
+    // Control: distinct Secrets of the team, not a release's revisions, are four objects.
+    const reads = await helm(login, T0 + 4 * H, ['db', 'tls', 'api-key', 'smtp'].map((n): [string, string] => ['GET', `${NS}/secrets/web-${n}`]));
+    expect(reads.at(-1)).toMatch(/auth_too_old$/);
   });
 });
