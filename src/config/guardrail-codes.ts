@@ -49,6 +49,8 @@ export const GUARDRAIL_CODES = [
   'network_policy_deleted',
   'network_policy_allow_all',
   'service_external_ip',
+  // Ingress controllers
+  'ingress_config_injection',
   // Namespace restrictions
   'system_namespace_workload',
   'system_namespace_secret',
@@ -60,6 +62,7 @@ export const GUARDRAIL_CODES = [
   'delete_protected',
   'impersonation',
   'impersonation_privileged',
+  'service_account_token_privileged',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
   'cluster_policy',
   'cluster_policy_unreadable',
@@ -116,6 +119,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   network_policy_deleted: 'elevated',
   network_policy_allow_all: 'elevated',
   service_external_ip: 'elevated',
+  ingress_config_injection: 'critical',
   system_namespace_workload: 'critical',
   system_namespace_secret: 'critical',
   system_namespace_token: 'critical',
@@ -124,6 +128,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   delete_protected: 'critical',
   impersonation: 'critical',
   impersonation_privileged: 'critical',
+  service_account_token_privileged: 'critical',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
   cluster_policy_unreadable: 'critical',
@@ -170,6 +175,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   network_policy_deleted: 'NetworkPolicy deleted in a protected namespace',
   network_policy_allow_all: 'NetworkPolicy admits all traffic',
   service_external_ip: 'Service claims traffic for an outside address',
+  ingress_config_injection: 'Ingress injects configuration into the ingress controller',
   system_namespace_workload: 'workload written in a system namespace',
   system_namespace_secret: 'Secret written in a system namespace',
   system_namespace_token: 'service account token created in a system namespace',
@@ -178,6 +184,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   delete_protected: 'protected delete',
   impersonation: 'impersonation',
   impersonation_privileged: 'impersonation of a cluster-admin-equivalent user or group',
+  service_account_token_privileged: 'token for a cluster-admin-equivalent service account',
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };

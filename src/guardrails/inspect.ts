@@ -5,10 +5,12 @@ import { parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';
 import { checkDelete } from './rules/delete.js';
+import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
 import { checkNetworkPolicy, checkNetworkPolicyDelete, checkService, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
+import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
 import { checkWorkload, isWorkloadKey, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
@@ -37,16 +39,17 @@ function isBinding(kube: KubeRequestInfo): boolean {
 }
 
 /** Kinds whose body the guardrails read. */
-const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY]);
+const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS]);
 
 function isInspectedKey(key: string): boolean {
   return isWorkloadKey(key) || RBAC_KEYS.has(key) || BODY_KEYS.has(key);
 }
 
 /**
- * Writes judged from the request line alone, whose body is never required: admission
- * configuration, Secrets and service account tokens (only where the namespace makes them a
- * guardrail). An unreadable body there is not a reason to ask for more.
+ * Writes judged from the request line alone: admission configuration, Secrets and service account
+ * tokens (only where the namespace makes them a guardrail). Their body is required only where it
+ * can hand out a privileged token (secretBodyRequired); elsewhere an unreadable body there is not a
+ * reason to ask for more.
  */
 function isUrlOnly(kube: KubeRequestInfo): boolean {
   if (kube.subresource === '' && isAdmissionResource(kube.apiGroup, kube.resource)) return true;
@@ -60,15 +63,31 @@ function isUrlOnly(kube: KubeRequestInfo): boolean {
  * Namespace's `status` and `finalize` are the exception: kube resets only the status (or the
  * spec) there and takes the rest of the object, labels included (namespace strategy.go), so the
  * Pod Security labels change through them too, and a Service's `status` carries the load
- * balancer addresses kube-proxy routes (service_external_ip).
+ * balancer addresses kube-proxy routes (service_external_ip). An Ingress's `status` resets only
+ * the spec too (ingress strategy.go), so its annotations change through it.
  */
 function inspectsSubresource(kube: KubeRequestInfo): boolean {
-  return kube.subresource === '' || (kube.subresource === 'ephemeralcontainers' && kube.apiGroup === '' && kube.resource === 'pods') || namespaceLabelsWrite(kube) || serviceStatusWrite(kube);
+  return (
+    kube.subresource === '' ||
+    (kube.subresource === 'ephemeralcontainers' && kube.apiGroup === '' && kube.resource === 'pods') ||
+    namespaceLabelsWrite(kube) ||
+    serviceStatusWrite(kube) ||
+    (kube.subresource === 'status' && INGRESS_KEYS.has(`${kube.apiGroup}/${kube.resource}`))
+  );
 }
 
 /** A Service's status holds its load balancer's addresses, which kube-proxy routes like externalIPs. */
 function serviceStatusWrite(kube: KubeRequestInfo): boolean {
   return kube.apiGroup === '' && kube.resource === 'services' && kube.subresource === 'status';
+}
+
+/**
+ * A Secret written where a service account is privileged (guardrails.impersonation_privileged_*)
+ * can be a token for it (service_account_token_privileged): a body that could hide one is judged
+ * as unreadable, since a client can pad a token Secret past the size bound.
+ */
+function secretBodyRequired(kube: KubeRequestInfo, settings: GuardrailSettings): boolean {
+  return kube.apiGroup === '' && kube.resource === 'secrets' && kube.subresource === '' && kube.namespace !== '' && settings.privilegedServiceAccountNamespace(kube.namespace);
 }
 
 const NAMESPACE_SUBRESOURCES = new Set(['', 'status', 'finalize']);
@@ -99,13 +118,22 @@ export function inspect(
     return byUrl.length > 0 ? { violations: byUrl } : NO_VIOLATIONS;
   }
   const workload = isWorkloadKey(urlKey) && inspectsSubresource(kube);
-  byUrl.push(...checkSystemNamespace(kube, settings, kube.namespace, workload));
+  byUrl.push(...checkSystemNamespace(kube, settings, kube.namespace, workload), ...checkTokenRequest(kube, settings));
   if (isUrlOnly(kube)) {
-    // The body is read only for what it can add (a Secret's type); when it cannot be read, the
-    // request line's verdict stands, and nothing more is asked.
-    if (kube.resource === 'secrets' && byUrl.length > 0) {
+    // A Secret's body is read for what it can add (its type, the service account it is a token
+    // for). Where no service account is privileged, a body that cannot be read leaves the request
+    // line's verdict, and nothing more is asked; where one may be, the body is required.
+    const required = secretBodyRequired(kube, settings);
+    if (kube.resource === 'secrets' && (byUrl.length > 0 || required)) {
       const parsed = decode(body, contentType, truncated, kube.verb, missing);
-      if (parsed.ok) for (const doc of parsed.documents) byUrl.push(...checkSecretType(doc, kube.namespace, settings));
+      if (parsed.ok) {
+        const multi = parsed.documents.length > 1;
+        for (const [i, doc] of parsed.documents.entries()) {
+          byUrl.push(...checkSecretType(doc, kube.namespace, settings), ...checkTokenSecret(doc, multi ? `documents[${i}].` : '', kube.namespace, parsed.partial, settings));
+        }
+      } else if (required) {
+        return { violations: byUrl, unreadable: parsed.outcome, unreadableDetail: parsed.detail };
+      }
     }
     return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
   }
@@ -140,6 +168,7 @@ export function inspect(
     if (namespaceLabelsWrite(kube) || doc.kind === 'Namespace') checkNamespaceLabels(doc, prefix, kube.verb, ctx);
     if (urlKey === PERSISTENT_VOLUME_KEY || doc.kind === 'PersistentVolume') checkPersistentVolume(doc, prefix, ctx);
     if (urlKey === SERVICE_KEY || doc.kind === 'Service') checkService(doc, prefix, urlKey === SERVICE_KEY ? kube.subresource : '', ctx);
+    if (INGRESS_KEYS.has(urlKey) || doc.kind === 'Ingress') checkIngress(doc, prefix, INGRESS_KEYS.has(urlKey) ? kube.subresource : '', ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);
   }

@@ -32,6 +32,14 @@ export interface GuardrailSettings {
   readonly privilegedUser: StringMatcher;
   readonly privilegedGroup: StringMatcher;
   /**
+   * Whether a token for service account `name` of `namespace` is privileged: the user it
+   * authenticates as (`system:serviceaccount:<namespace>:<name>`) or one of its groups
+   * (`system:serviceaccounts`, `system:serviceaccounts:<namespace>`) is privileged above.
+   */
+  privilegedServiceAccount(namespace: string, name: string): boolean;
+  /** Namespaces where some service account may be privileged (over-approximated from the globs). */
+  readonly privilegedServiceAccountNamespace: StringMatcher;
+  /**
    * The effect of `key` for an object in `namespace` ('' for cluster-scoped); undefined when off.
    * `own` replaces the configured effect when no namespace override names the key.
    */
@@ -134,6 +142,8 @@ export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: 
   }
 
   const registryAllowed = compileRegistries(cfg.allowed_registries);
+  const privilegedUser = globsOrNever(cfg.impersonation_privileged_users);
+  const privilegedGroup = globsOrNever(cfg.impersonation_privileged_groups);
   return Object.freeze({
     enabled: cfg.enabled,
     registryAllowed,
@@ -143,11 +153,54 @@ export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: 
     restrictedNamespace: globsOrNever(cfg.restricted_namespaces),
     dangerousCapabilities: new Set(cfg.dangerous_capabilities.map(normaliseCapability)),
     dangerousClusterRoles: new Set(['cluster-admin', ...cfg.dangerous_cluster_roles]),
-    privilegedUser: globsOrNever(cfg.impersonation_privileged_users),
-    privilegedGroup: globsOrNever(cfg.impersonation_privileged_groups),
+    privilegedUser,
+    privilegedGroup,
+    privilegedServiceAccount: (namespace: string, name: string) =>
+      privilegedUser(`${SA_USER}${namespace}:${name}`) || privilegedGroup(SA_GROUP_ALL) || privilegedGroup(`${SA_GROUP}${namespace}`),
+    privilegedServiceAccountNamespace: globsOrNever(serviceAccountNamespaceGlobs(cfg.impersonation_privileged_users, cfg.impersonation_privileged_groups)),
     effectFor,
     clusterPolicies,
   });
+}
+
+const SA_USER = 'system:serviceaccount:';
+const SA_GROUP_ALL = 'system:serviceaccounts';
+const SA_GROUP = 'system:serviceaccounts:';
+
+/**
+ * Namespace globs covering every namespace in which a service account's user or groups can match
+ * one of the privileged globs. A Secret body in such a namespace must be read (it may hand out a
+ * privileged token), so the set may be larger than exact, never smaller: a `*` in a glob matches
+ * `:` too, so whatever follows the first wildcard of a namespace part is widened to `*`, and a glob
+ * whose wildcard comes before its `system:serviceaccount…:` prefix is complete (`system:*`, `*`)
+ * covers every namespace.
+ */
+export function serviceAccountNamespaceGlobs(users: readonly string[], groups: readonly string[]): string[] {
+  const out: string[] = [];
+  const from = (glob: string, prefix: string, rest: (after: string) => string | undefined) => {
+    const wild = glob.search(/[*?]/);
+    const literal = wild < 0 ? glob : glob.slice(0, wild);
+    if (literal.length < prefix.length) {
+      if (wild >= 0 && prefix.startsWith(literal)) out.push('*');
+      return;
+    }
+    if (!literal.startsWith(prefix)) return;
+    const ns = rest(glob.slice(prefix.length));
+    if (ns !== undefined && ns !== '') out.push(ns);
+  };
+  // The namespace is up to the ':' before the name; from a wildcard before that ':' on, anything.
+  const userNamespace = (after: string): string | undefined => {
+    const wild = after.search(/[*?]/);
+    const colon = after.indexOf(':');
+    if (colon >= 0 && (wild < 0 || colon < wild)) return after.slice(0, colon);
+    return wild < 0 ? undefined : `${after.slice(0, wild)}*`;
+  };
+  for (const u of users) from(u, SA_USER, userNamespace);
+  for (const g of groups) {
+    if (g === SA_GROUP_ALL) out.push('*');
+    else from(g, SA_GROUP, (after) => after);
+  }
+  return out;
 }
 
 /**

@@ -61,7 +61,7 @@ const resources = (gv: string, rs: [string, string, boolean][]) => ({
   groupVersion: gv,
   resources: rs.map(([name, kind, namespaced]) => ({ name, singularName: '', namespaced, kind, verbs: ['create', 'get', 'list', 'update', 'patch', 'delete'] })),
 });
-const GROUPS = ['apps', 'batch', 'rbac.authorization.k8s.io'];
+const GROUPS = ['apps', 'batch', 'rbac.authorization.k8s.io', 'networking.k8s.io'];
 const DISCOVERY: Record<string, unknown> = {
   // A kubectl dispatcher (the Google Cloud SDK package) runs the kubectl matching this version.
   '/version': { major: '1', minor: '32', gitVersion: 'v1.32.0' },
@@ -81,6 +81,7 @@ const DISCOVERY: Record<string, unknown> = {
     ['jobs', 'Job', true],
     ['cronjobs', 'CronJob', true],
   ]),
+  '/apis/networking.k8s.io/v1': resources('networking.k8s.io/v1', [['ingresses', 'Ingress', true]]),
   '/apis/rbac.authorization.k8s.io/v1': resources('rbac.authorization.k8s.io/v1', [
     ['roles', 'Role', true],
     ['clusterroles', 'ClusterRole', false],
@@ -266,6 +267,38 @@ describe('real kubectl bodies through the real gRPC server', () => {
       }
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }
+  });
+
+  // Ingress and Secret bodies are read by ingress_config_injection and service_account_token_privileged;
+  // kube-system's service accounts are privileged by default, so a Secret body there must decode.
+  it('kubectl create ingress with a snippet annotation is judged by it; an ordinary one and a kube-system Secret decode and pass', async () => {
+    const rule = '--rule=shop.example.com/*=web:80';
+    const snippet = await kubectl(['create', 'ingress', 'i', rule, '--annotation=nginx.ingress.kubernetes.io/server-snippet=location /x { alias /; }'], 'aal2');
+    expect(snippet.write?.contentType).toBe(WRITE_TYPE);
+    expect(snippet.write?.path).toMatch(/^\/apis\/networking.k8s.io\/v1\/namespaces\/dev\/ingresses\?/);
+    expect(rules(snippet.write?.decision)).toContain('guardrail:ingress_config_injection');
+    expect(rules(snippet.write?.decision)).not.toContain('body_unreadable');
+    expect(reasonOf(snippet.write!.decision)).toBe('acr_insufficient');
+
+    const plain = await kubectl(['create', 'ingress', 'j', rule, '--class=nginx', '--annotation=nginx.ingress.kubernetes.io/rewrite-target=/$2'], 'aal1');
+    expect(plain.write?.contentType).toBe(WRITE_TYPE);
+    // The field numbers, checked against what real kubectl sends (the unit tests build them by hand).
+    expect(parseBody(plain.write!.body, plain.write!.contentType, false, 'create')).toMatchObject({
+      ok: true,
+      documents: [
+        {
+          metadata: { name: 'j', annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/$2' } },
+          spec: { ingressClassName: 'nginx', rules: [{ host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix' }] } }] },
+        },
+      ],
+    });
+    expect(plain.code, plain.stderr).toBe(0);
+
+    const secret = await kubectl(['-n', 'kube-system', 'create', 'secret', 'generic', 's', '--from-literal=a=b'], 'aal3');
+    expect(secret.write?.contentType).toBe(WRITE_TYPE);
+    expect(rules(secret.write?.decision)).not.toContain('body_unreadable');
+    expect(parseBody(secret.write!.body, secret.write!.contentType, false, 'create')).toMatchObject({ ok: true, documents: [{ metadata: { name: 's' }, type: '' }] });
+    expect(secret.code, secret.stderr).toBe(0);
   });
 
   it('a job in a namespace no rule protects passes with the everyday level (it used to need aal3)', async () => {

@@ -514,17 +514,21 @@ describe('namespace restrictions', () => {
   });
 
   it.each([
-    ['a Secret created in kube-system', 'POST', '/api/v1/namespaces/kube-system/secrets', { kind: 'Secret', type: 'Opaque' }, ['system_namespace_secret']],
-    ['a Secret patched in kube-system', 'PATCH', '/api/v1/namespaces/kube-system/secrets/s', undefined, ['system_namespace_secret']],
-    ['a service-account-token Secret in kube-system', 'POST', '/api/v1/namespaces/kube-system/secrets', { kind: 'Secret', type: 'kubernetes.io/service-account-token' }, ['system_namespace_secret', 'system_namespace_token']],
-    ['a TokenRequest in kube-system', 'POST', '/api/v1/namespaces/kube-system/serviceaccounts/default/token', { kind: 'TokenRequest', spec: {} }, ['system_namespace_token']],
-    ['a Secret in dev', 'POST', '/api/v1/namespaces/dev/secrets', { kind: 'Secret' }, []],
-    ['a TokenRequest in dev', 'POST', '/api/v1/namespaces/dev/serviceaccounts/default/token', { kind: 'TokenRequest' }, []],
-  ])('%s', (_n, method, path, body, expected) => {
+    ['a Secret created in kube-system', 'POST', '/api/v1/namespaces/kube-system/secrets', { kind: 'Secret', type: 'Opaque' }, ['system_namespace_secret'], undefined],
+    // kube-system's service accounts are privileged by default (service_account_token_privileged),
+    // so a Secret body there that cannot be read may hide a token for one of them.
+    ['a Secret patched in kube-system, without a body', 'PATCH', '/api/v1/namespaces/kube-system/secrets/s', undefined, ['system_namespace_secret'], 'body_unreadable'],
+    ['a service-account-token Secret in kube-system', 'POST', '/api/v1/namespaces/kube-system/secrets', { kind: 'Secret', type: 'kubernetes.io/service-account-token' }, ['system_namespace_secret', 'system_namespace_token'], undefined],
+    ['a TokenRequest in kube-system', 'POST', '/api/v1/namespaces/kube-system/serviceaccounts/default/token', { kind: 'TokenRequest', spec: {} }, ['system_namespace_token', 'service_account_token_privileged'], undefined],
+    ['a Secret in dev', 'POST', '/api/v1/namespaces/dev/secrets', { kind: 'Secret' }, [], undefined],
+    ['a Secret in dev, without a body', 'PATCH', '/api/v1/namespaces/dev/secrets/s', undefined, [], undefined],
+    ['a TokenRequest in dev', 'POST', '/api/v1/namespaces/dev/serviceaccounts/default/token', { kind: 'TokenRequest' }, [], undefined],
+  ])('%s', (_n, method, path, body, expected, unreadable) => {
     const r = inspect(kube(method, path), body === undefined ? undefined : JSON.stringify(body), method === 'PATCH' ? 'application/merge-patch+json' : 'application/json', false, settings);
     expect(codes(r)).toEqual(expected);
-    // Secrets and tokens are judged from the request line: their bodies are never required.
-    expect(r.unreadable).toBeUndefined();
+    // Secrets and tokens are judged from the request line; a Secret's body is required only where
+    // a service account is privileged.
+    expect(r.unreadable).toBe(unreadable);
   });
 
   const ns = (labels: Record<string, string | null> | undefined) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', ...(labels ? { labels } : {}) } });

@@ -431,3 +431,52 @@ describe('Service', () => {
     expect(inspect(kube('POST', '/api/v1/namespaces/dev/services'), body, PB, false, settings)).toEqual({ violations: [] });
   });
 });
+
+describe('Ingress', () => {
+  // By hand from networking/v1 generated.proto: Ingress.metadata = 1 (ObjectMeta.annotations = 12,
+  // entries {1: key, 2: value}), Ingress.spec = 2, IngressSpec.rules = 3, IngressRule.host = 1,
+  // IngressRule.ingressRuleValue = 2 (inlined in JSON), IngressRuleValue.http = 1,
+  // HTTPIngressRuleValue.paths = 1, HTTPIngressPath.path = 1, .pathType = 3.
+  const annotation = (k: string, v: string) => lenField(12, Buffer.concat([lenField(1, k), lenField(2, v)]));
+  const rule = (path: string) => lenField(3, Buffer.concat([lenField(1, 'shop.example.com'), lenField(2, lenField(1, lenField(1, Buffer.concat([lenField(1, path), lenField(3, 'ImplementationSpecific')]))))]));
+  const ing = (annotations: Buffer[], path: string) => envelope('networking.k8s.io/v1', 'Ingress', Buffer.concat([lenField(1, Buffer.concat([lenField(1, 'web'), ...annotations])), lenField(2, rule(path))]));
+  const asJson = (annotations: Record<string, string>, path: string) =>
+    JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', annotations }, spec: { rules: [{ host: 'shop.example.com', http: { paths: [{ path, pathType: 'ImplementationSpecific' }] } }] } });
+  const k = kube('POST', '/apis/networking.k8s.io/v1/namespaces/shop/ingresses');
+
+  it('a snippet annotation and a path that closes its location are judged as in the JSON form', () => {
+    const pb = inspect(k, ing([annotation('nginx.ingress.kubernetes.io/server-snippet', 'location /x { alias /; }')], '/a";'), PB, false, settings);
+    const json = inspect(k, asJson({ 'nginx.ingress.kubernetes.io/server-snippet': 'location /x { alias /; }' }, '/a";'), 'application/json', false, settings);
+    expect(codes(json)).toEqual(['ingress_config_injection', 'ingress_config_injection']);
+    expect(pb).toEqual(json);
+  });
+
+  it('kubectl create ingress with ordinary annotations is readable and flags nothing', () => {
+    const r = inspect(k, ing([annotation('nginx.ingress.kubernetes.io/rewrite-target', '/$2')], '/api(/|$)(.*)'), PB, false, settings);
+    expect(r).toEqual({ violations: [] });
+  });
+
+  it('an Ingress written through ingresses/status is judged by its annotations (kube keeps them)', () => {
+    const r = inspect(kube('PUT', '/apis/networking.k8s.io/v1/namespaces/shop/ingresses/web/status'), ing([annotation('nginx.ingress.kubernetes.io/auth-url', 'http://x/;\nx')], '/'), PB, false, settings);
+    expect(codes(r)).toEqual(['ingress_config_injection']);
+  });
+});
+
+describe('Secret', () => {
+  // core/v1 generated.proto: Secret.metadata = 1, Secret.data = 2 (map<string, bytes>, skipped),
+  // Secret.type = 3.
+  const tokenSettings = guardSettings('\nguardrails:\n  impersonation_privileged_users: ["system:serviceaccount:argocd:*"]\n');
+  const secret = (sa: string, type: string) =>
+    envelope('v1', 'Secret', Buffer.concat([lenField(1, Buffer.concat([lenField(1, 't'), lenField(12, Buffer.concat([lenField(1, 'kubernetes.io/service-account.name'), lenField(2, sa)]))])), lenField(2, Buffer.concat([lenField(1, 'ca.crt'), lenField(2, 'x')])), lenField(3, type)]));
+  const k = kube('POST', '/api/v1/namespaces/argocd/secrets');
+
+  it('a service-account-token Secret for a privileged account is judged as in its JSON form', () => {
+    const json = inspect(k, JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 't', annotations: { 'kubernetes.io/service-account.name': 'argocd-server' } }, data: { 'ca.crt': 'eA==' }, type: 'kubernetes.io/service-account-token' }), 'application/json', false, tokenSettings);
+    expect(codes(json)).toEqual(['service_account_token_privileged']);
+    expect(inspect(k, secret('argocd-server', 'kubernetes.io/service-account-token'), PB, false, tokenSettings)).toEqual(json);
+  });
+
+  it('an Opaque Secret with the same annotation is readable and flags nothing', () => {
+    expect(inspect(k, secret('argocd-server', 'Opaque'), PB, false, tokenSettings)).toEqual({ violations: [] });
+  });
+});

@@ -176,6 +176,8 @@ const PersistentVolumeSource = message('PersistentVolumeSource', {
 const PersistentVolume = withMeta('PersistentVolume', { 2: one('spec', message('PersistentVolumeSpec', { 2: inline(PersistentVolumeSource), 6: str('storageClassName') })) });
 /** Only its annotations matter (merged into the pod it schedules); the target is skipped. */
 const Binding = withMeta('Binding', {});
+/** Its annotations and type say whose token the token controller writes into it; `data` is skipped. */
+const Secret = withMeta('Secret', { 3: str('type') });
 
 // k8s.io/api/apps/v1
 const Deployment = withMeta('Deployment', {
@@ -223,6 +225,13 @@ const NetworkPolicy = withMeta('NetworkPolicy', {
   ),
 });
 
+/** The annotations (on `metadata`) and each rule's paths: what ingress controllers copy into their configuration. */
+const HTTPIngressPath = message('HTTPIngressPath', { 1: str('path'), 3: str('pathType') });
+const IngressRuleValue = message('IngressRuleValue', { 1: one('http', message('HTTPIngressRuleValue', { 1: many('paths', HTTPIngressPath) })) });
+const Ingress = withMeta('Ingress', {
+  2: one('spec', message('IngressSpec', { 3: many('rules', message('IngressRule', { 1: str('host'), 2: inline(IngressRuleValue) })), 4: str('ingressClassName') })),
+});
+
 // k8s.io/api/admissionregistration/v1
 const ServiceReference = message('ServiceReference', { 1: str('namespace'), 2: str('name'), 3: str('path'), 4: int32('port') });
 const WebhookClientConfig = message('WebhookClientConfig', { 1: one('service', ServiceReference), 2: bytes('caBundle'), 3: str('url') });
@@ -258,11 +267,11 @@ export const Unknown = message('Unknown', { 1: one('typeMeta', TypeMeta), 2: sca
 export const KINDS: ReadonlyMap<string, Message> = new Map(
   (
     [
-      ['v1', [Pod, PodTemplate, ReplicationController, Namespace, Binding, PersistentVolume, Service]],
+      ['v1', [Pod, PodTemplate, ReplicationController, Namespace, Binding, PersistentVolume, Service, Secret]],
       ['apps/v1', [Deployment, StatefulSet, DaemonSet, ReplicaSet]],
       ['batch/v1', [Job, CronJob]],
       ['rbac.authorization.k8s.io/v1', [Role, ClusterRole, RoleBinding, ClusterRoleBinding]],
-      ['networking.k8s.io/v1', [NetworkPolicy]],
+      ['networking.k8s.io/v1', [NetworkPolicy, Ingress]],
       ['admissionregistration.k8s.io/v1', [ValidatingWebhookConfiguration, MutatingWebhookConfiguration]],
     ] as const
   ).flatMap(([apiVersion, ms]) => ms.map((m) => [kindKey(apiVersion, m.name), m] as const)),

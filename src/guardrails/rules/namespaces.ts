@@ -3,6 +3,7 @@ import { setsWhole, UNKNOWN_VALUE } from '../parse.js';
 import type { GuardrailSettings } from '../settings.js';
 import { isObject, type Json, type Violation } from '../types.js';
 import type { RuleContext } from './context.js';
+import { SA_TOKEN_TYPE } from './tokens.js';
 
 /**
  * Namespace restrictions. system_namespace_workload, _secret and _token: writing workloads,
@@ -11,8 +12,6 @@ import type { RuleContext } from './context.js';
  * Namespace whose `pod-security.kubernetes.io/enforce` label is privileged, removed or pinned to an
  * old version, which switches Pod Security admission off for everything in it.
  */
-
-const SA_TOKEN_TYPE = 'kubernetes.io/service-account-token';
 
 /** The URL alone decides: a workload, Secret or token written into a system namespace. */
 export function checkSystemNamespace(kube: KubeRequestInfo, settings: GuardrailSettings, namespace: string, isWorkload: boolean): Violation[] {
