@@ -12,7 +12,8 @@ import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind }
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
-import { checkWorkload, isWorkloadKey, workloadKeyOfKind } from './rules/workloads.js';
+import { secretReadBy } from './rules/secret-refs.js';
+import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
 import { isObject, NO_VIOLATIONS, type GuardrailResult, type Json, type Violation } from './types.js';
 
@@ -160,9 +161,14 @@ export function inspect(
   const violations = new ViolationCollector();
   for (const v of byUrl) violations.push(v);
   const wildcardRoles = collectWildcardRoles(docs);
+  let readsSecret = '';
   for (const { doc, prefix, workloadKeys, kinds } of docs) {
     const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: violations };
-    for (const key of workloadKeys) checkWorkload(doc, key, prefix, ctx);
+    for (const key of workloadKeys) {
+      checkWorkload(doc, key, prefix, ctx);
+      const spec = readsSecret === '' ? podSpecOf(doc, key) : undefined;
+      if (spec !== undefined) readsSecret = secretReadBy(spec);
+    }
     for (const kind of kinds) checkRbac(doc, kind, prefix, ctx, wildcardRoles);
     if (urlKey === NETWORK_POLICY_KEY || doc.kind === 'NetworkPolicy') checkNetworkPolicy(doc, prefix, ctx);
     if (namespaceLabelsWrite(kube) || doc.kind === 'Namespace') checkNamespaceLabels(doc, prefix, kube.verb, ctx);
@@ -172,8 +178,9 @@ export function inspect(
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);
   }
-  if (violations.kept.length === 0) return NO_VIOLATIONS;
-  return violations.omitted > 0 ? { violations: violations.kept, omitted: violations.omitted } : { violations: violations.kept };
+  const reads = readsSecret === '' ? undefined : { readsSecret };
+  if (violations.kept.length === 0) return reads === undefined ? NO_VIOLATIONS : { violations: [], ...reads };
+  return { violations: violations.kept, ...(violations.omitted > 0 ? { omitted: violations.omitted } : {}), ...reads };
 }
 
 function collected(vs: readonly Violation[]): GuardrailResult {

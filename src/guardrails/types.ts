@@ -21,6 +21,8 @@ export interface GuardrailResult {
   unreadableDetail?: string;
   /** Violations found beyond the first MAX_VIOLATIONS_PER_CODE of a guardrail, counted but not kept. */
   omitted?: number;
+  /** A Secret a written workload's pods are handed (rules/secret-refs.ts); absent when none. */
+  readsSecret?: string;
 }
 
 export const NO_VIOLATIONS: GuardrailResult = Object.freeze({ violations: Object.freeze([]) });

@@ -187,6 +187,8 @@ export class RiskEngine {
     nowMs: number,
     extra?: readonly Contribution[],
     shadow?: ShadowInput,
+    /** A Secret the written workload's pods are handed (guardrails' readsSecret), or ''. */
+    readsSecret = '',
   ): RiskOutcome | Promise<RiskOutcome> {
     const h = req.headers;
     const address = clientAddress(req.sourceAddress, req.clientResolved ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses);
@@ -228,7 +230,9 @@ export class RiskEngine {
       destructive,
       counted,
     };
-    const action = actionOf(kube, base, destructive);
+    // Automation deploys into namespaces it never touched (a preview environment per pull request)
+    // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
+    const action = actionOf(kube, base, destructive, who.automation === true ? '' : readsSecret);
     const place = this.placeOf(address);
     const site = place.site;
     // The working set, pace and site: only for requests that touch a namespace, a sensitive object
@@ -633,17 +637,24 @@ function unlikeItself(fired: readonly Contribution[], w: WorkHistory | undefined
 }
 
 /** What the request does, for the behaviour signals. */
-function actionOf(k: RequestAttributes['kube'], base: Requirement, destructive: boolean): Action {
+function actionOf(k: RequestAttributes['kube'], base: Requirement, destructive: boolean, readsSecret: string): Action {
   if (k === undefined || !k.isResourceRequest) return NO_ACTION;
   const clusterSecretList = k.apiGroup === '' && k.resource === 'secrets' && k.subresource === '' && k.namespace === '' && k.name === '' && (k.verb === 'list' || k.verb === 'watch');
+  const what = `${k.verb} ${k.subresource === '' ? k.resource : `${k.resource}/${k.subresource}`}`;
+  // A workload handed a Secret reads it as surely as `get secret` does (its pod prints it): for
+  // the working set it is a sensitive action, whatever the rule for the workload says.
+  const reads = readsSecret !== '' && base.sensitivity <= 0;
   return {
-    sensitive: base.sensitivity > 0,
+    sensitive: base.sensitivity > 0 || reads,
     destructive,
     namespace: clusterSecretList ? '*' : k.namespace,
     clusterSecretList,
-    what: `${k.verb} ${k.subresource === '' ? k.resource : `${k.resource}/${k.subresource}`}`,
+    // The name is the client's: shown only when it is one kube would accept, and never long.
+    what: reads ? `${what} handed Secret ${SECRET_NAME.test(readsSecret) ? readsSecret.slice(0, 63) : '(unnamed)'}` : what,
   };
 }
+
+const SECRET_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
 
 const NO_ACTION: Action = Object.freeze({ sensitive: false, destructive: false, namespace: '', clusterSecretList: false, what: '' });
 

@@ -96,13 +96,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // every 40 s from 30 s after the mover's fresh sign-in: each namespace is first seen within
   // `unfamiliar_namespace.grace_seconds` after that sign-in, as the mover's own new namespaces are.
   'malware acting right after a fresh sign-in',
-  // Day 7: a Job created in another team's staging namespace that prints their Secret to its log.
-  // A workload create outside production matches no sensitive rule. Making every workload create
-  // sensitive (a rule built and measured this session) stopped it at request 1, but a CI service
-  // account deploying preview environments was then refused at its sixth namespace within ten
-  // minutes (path weight, namespace spread and unfamiliar namespace reach `elevated`, which
-  // automation cannot answer), and every server-side apply of a workload counted as a create.
-  "a Job that prints another team's Secret",
 ]);
 
 /**

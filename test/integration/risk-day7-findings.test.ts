@@ -12,7 +12,8 @@ import type { Login } from '../support/workday.js';
  * and any agent stepgate does not name once the engineer had proven one such agent (Terraform's
  * provider, "HashiCorp/1.0 Terraform/…", counted as `other`). And a workload written in a
  * namespace outside the engineer's working set (a Job in another team's staging namespace that
- * prints that team's Secret) was no sensitive action at all.
+ * prints that team's Secret) was no sensitive action at all: a workload handed a Secret now is one,
+ * for the working set, as reading that Secret is.
  */
 
 type Service = Awaited<ReturnType<typeof exampleService>>;
@@ -81,5 +82,39 @@ describe('a kind of client never proven, with examples/stepgate.yaml', () => {
   it('an agent proven this morning stays proven across its versions', async () => {
     const login = await morning('sync-user@example.io', 'kube-sync/0.4.2');
     expect((await send(login, T0 + 3 * 3_600_000, '/api/v1/namespaces/search/secrets', 'kube-sync/0.5.0')).status.code).toBe(0);
+  });
+});
+
+describe('a workload handed a Secret, with examples/stepgate.yaml', () => {
+  const job = (ns: string, spec: Record<string, unknown>) =>
+    JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'db-check', namespace: ns }, spec: { template: { spec: { restartPolicy: 'Never', ...spec } } } });
+  const printsEnv = (from: Record<string, unknown>) => ({ containers: [{ name: 'check', image: 'busybox:1.37', command: ['sh', '-c', 'env'], ...from }] });
+
+  async function create(login: Login, at: number, ns: string, body: string): Promise<CheckResponse> {
+    s.setClock(at);
+    return s.send({
+      method: 'POST', path: `/apis/batch/v1/namespaces/${ns}/jobs`, token: await s.minter.token(login, at), source: HOME,
+      headers: { 'user-agent': KUBECTL, 'content-type': 'application/json', 'x-envoy-auth-partial-body': 'false' }, body,
+    });
+  }
+
+  it.each<[string, Record<string, unknown>]>([
+    ['envFrom secretRef', printsEnv({ envFrom: [{ secretRef: { name: 'payments-db' } }] })],
+    ['env secretKeyRef', printsEnv({ env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: 'payments-db', key: 'password' } } }] })],
+    ['a secret volume', { ...printsEnv({ volumeMounts: [{ name: 's', mountPath: '/s' }] }), volumes: [{ name: 's', secret: { secretName: 'payments-db' } }] }],
+    ['a projected volume', { ...printsEnv({}), volumes: [{ name: 's', projected: { sources: [{ secret: { name: 'payments-db' } }] } }] }],
+    ['an init container', { initContainers: [{ name: 'i', image: 'busybox:1.37', envFrom: [{ secretRef: { name: 'payments-db' } }] }], ...printsEnv({}) }],
+  ])("a Job in another team's namespace handed its Secret (%s), with a sign-in 3 hours old, is asked for a sign-in that says why", async (_how, spec) => {
+    const login = await morning(`job-${_how.replace(/\W/g, '')}@example.io`);
+    const res = await create(login, T0 + 3 * 3_600_000, 'payments-staging', job('payments-staging', spec));
+    expect(reasonOf(res)).toBe('auth_too_old');
+    expect(contextOf(res)).toBe('unfamiliar_namespace');
+    expect(JSON.stringify(deniedBody(res))).toContain('create jobs handed Secret payments-db in namespace payments-staging');
+  });
+
+  it("controls: the same Job without a Secret there, and with one in the engineer's own namespace, are allowed", async () => {
+    const login = await morning('job-control@example.io');
+    expect(reasonOf(await create(login, T0 + 3 * 3_600_000, 'payments-staging', job('payments-staging', printsEnv({}))))).toBe('allowed');
+    expect(reasonOf(await create(login, T0 + 3 * 3_600_000 + 5_000, 'search', job('search', printsEnv({ envFrom: [{ secretRef: { name: 'search-db' } }] }))))).toBe('allowed');
   });
 });

@@ -179,6 +179,25 @@ describe('context-bound step-up', () => {
     expect(judge(need, token(at / 1000 - 600), at, r, false, { assurance }, risk).allow).toBe(true);
   });
 
+  it("a workload handed a Secret is a sensitive action for the working set, for people, not for automation", () => {
+    const w = aliceAtHome();
+    // Alice works in dev (her working set); a Job created in another team's namespace 20 minutes later.
+    expect(w.check(req(HOME, '/api/v1/namespaces/dev/secrets', KUBECTL), token(T / 1000 - 40), T + 10_000, SECRETS).v.allow).toBe(true);
+    const job = req(HOME, '/apis/batch/v1/namespaces/payments/jobs', KUBECTL, 'POST');
+    const at = T + 20 * 60_000;
+    const handed = w.engine.assess(job, token(T / 1000 - 40), BASE, at, undefined, undefined, 'payments-db') as RiskOutcome & { ok: true };
+    expect(handed.risk.contributions.map((c) => c.code)).toContain('unfamiliar_namespace');
+    expect(handed.risk.context?.summary).toContain('create jobs handed Secret payments-db in namespace payments');
+    const plain = w.engine.assess(job, token(T / 1000 - 40), BASE, at + 1000) as RiskOutcome & { ok: true };
+    expect(plain.risk.contributions.map((c) => c.code)).not.toContain('unfamiliar_namespace');
+    const ci = { ...token(T / 1000 - 40), automation: true, authTime: undefined } as unknown as Identity;
+    const pipeline = w.engine.assess(job, ci, BASE, at + 2000, undefined, undefined, 'payments-db') as RiskOutcome & { ok: true };
+    expect(pipeline.risk.contributions.map((c) => c.code)).not.toContain('unfamiliar_namespace');
+    // A name kube would refuse is not repeated back.
+    const odd = w.engine.assess(job, token(T / 1000 - 40), BASE, at + 3000, undefined, undefined, 'x\r\nSet-Cookie: a=b') as RiskOutcome & { ok: true };
+    expect(odd.risk.context?.summary).toContain('handed Secret (unnamed)');
+  });
+
   it('discovery calls and automatic retries count as no activity and no denial', () => {
     const w = aliceAtHome();
     for (let i = 0; i < 50; i++) w.check(req(HOME, i % 2 ? '/apis/apps/v1' : '/openapi/v3'), token(T / 1000 - 40), T + 1000 + i);

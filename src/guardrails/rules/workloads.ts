@@ -61,6 +61,13 @@ export function checkWorkload(doc: Json, key: string, docPath: string, ctx: Rule
   }
 }
 
+/** The pod spec a document of this workload kind holds, if it shows one. */
+export function podSpecOf(doc: Json, key: string): Json | undefined {
+  const steps = POD_SPEC_PATHS.get(key);
+  const spec = steps === undefined ? undefined : at(doc, steps);
+  return isObject(spec) ? spec : undefined;
+}
+
 function at(doc: Json, steps: readonly string[]): unknown {
   let node: unknown = doc;
   for (const s of steps) node = isObject(node) ? node[s] : undefined;
