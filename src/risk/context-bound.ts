@@ -140,7 +140,7 @@ export function namespaceGrace(authTime: number | undefined, w: WorkHistory, cfg
     w.entered >= ENTERED_UNKNOWN
       ? `the namespaces entered since the sign-in at ${at} cannot be counted`
       : u.grace_namespaces === 0
-        ? `no namespace is entered on an earlier sign-in (grace_namespaces 0)`
+        ? `no namespace is covered by a sign-in before its first sighting (grace_namespaces 0)`
         : `the ${ordinal(w.entered + 1)} namespace entered since the sign-in at ${at} (${u.grace_namespaces} allowed per sign-in)`;
   return { ms: 0, spent };
 }

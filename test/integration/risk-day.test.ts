@@ -64,9 +64,11 @@ const LATE: Record<string, number> = {
   // Day 7: malware on the mover's laptop reads Secrets in other teams' production namespaces, one
   // every 40 s from 30 s after the mover's fresh sign-in. Each is first seen within
   // `unfamiliar_namespace.grace_seconds` after that sign-in, as the mover's own new namespaces
-  // are, but one sign-in covers `grace_namespaces` (3) of them: the mover's new team's namespace
-  // and the malware's first two; its third (request 3) needs a sign-in after it was first seen.
-  'malware acting right after a fresh sign-in': 3,
+  // are, but one sign-in covers `grace_namespaces` (5) of them: a namespace of the mover's new
+  // team and the malware's first four; its fifth (request 6, every seed, both modes) needs a
+  // sign-in after it was first seen. 5 is the least that asks nothing more of routine work on any
+  // replayed day, with or without the warm-up day (docs/risk.md, `unfamiliar_namespace`).
+  'malware acting right after a fresh sign-in': 6,
 };
 
 /**

@@ -5,11 +5,11 @@ import type { Login } from '../support/workday.js';
 
 /**
  * The unfamiliar-namespace grace is bounded per sign-in (risk.signals.unfamiliar_namespace
- * .grace_namespaces, 3 by default), through the real gRPC server running examples/stepgate.yaml on
+ * .grace_namespaces, 5 by default), through the real gRPC server running examples/stepgate.yaml on
  * a virtual clock: day 7's malware that waits for the engineer's fresh sign-in and then lists
  * Secrets in other teams' namespaces at a person's pace, from the engineer's own laptop, network
  * and kubectl, was never stopped (every namespace was first seen within the hour after the
- * sign-in, and each read taught it). Now the fourth namespace that sign-in enters needs a sign-in
+ * sign-in, and each read taught it). Now the sixth namespace that sign-in enters needs a sign-in
  * after it was first seen, and the caller is told why.
  */
 
@@ -33,7 +33,7 @@ async function send(login: Login, at: number, path: string): Promise<CheckRespon
 }
 
 describe('one sign-in enters at most grace_namespaces namespaces outside the working set under the grace', () => {
-  it('a fresh sign-in reads Secrets in three unfamiliar namespaces; the fourth is challenged, and says why', async () => {
+  it('a fresh sign-in reads Secrets in five unfamiliar namespaces; the sixth is challenged, and says why', async () => {
     const sub = 'mover@example.io';
     // The morning: the engineer's own team's namespaces, learned.
     const morning: Login = { sub, sid: `${sub}:1`, authTime: Math.floor((T0 - 40_000) / 1000), acr: 'urn:stepgate:aal2' };
@@ -45,27 +45,26 @@ describe('one sign-in enters at most grace_namespaces namespaces outside the wor
     const signIn = T0 + 6 * 3_600_000;
     const fresh: Login = { sub, sid: `${sub}:2`, authTime: Math.floor(signIn / 1000), acr: 'urn:stepgate:aal2' };
     const at = (k: number) => signIn + 30_000 + k * 40_000;
-    const namespaces = ['prod-payments', 'prod-identity', 'prod-ledger', 'prod-checkout'];
-    for (const [k, ns] of namespaces.slice(0, 3).entries()) {
+    for (const [k, ns] of ['prod-payments', 'prod-identity', 'prod-ledger', 'prod-fraud', 'kube-system'].entries()) {
       const res = await send(fresh, at(k), `/api/v1/namespaces/${ns}/secrets`);
       expect(res.status.code, `${ns}: ${reasonOf(res)}`).toBe(0);
     }
-    const res = await send(fresh, at(3), '/api/v1/namespaces/prod-checkout/secrets');
+    const res = await send(fresh, at(5), '/api/v1/namespaces/prod-checkout/secrets');
     expect(reasonOf(res)).toBe('auth_too_old');
     const body = deniedBody(res) as { kind: string; message: string; stepgate: { risk: { context: { code: string; since: string; message: string } } } };
     expect(body.kind).toBe('Status');
-    const why = 'list secrets in namespace prod-checkout, where you have not worked since 13:02:30Z: the 4th namespace entered since the sign-in at 13:00:00Z (3 allowed per sign-in)';
-    expect(body.stepgate.risk.context).toEqual({ code: 'unfamiliar_namespace', since: new Date(at(3)).toISOString(), message: `${why}; sign in again` });
+    const why = 'list secrets in namespace prod-checkout, where you have not worked since 13:03:50Z: the 6th namespace entered since the sign-in at 13:00:00Z (5 allowed per sign-in)';
+    expect(body.stepgate.risk.context).toEqual({ code: 'unfamiliar_namespace', since: new Date(at(5)).toISOString(), message: `${why}; sign in again` });
     // kubectl prints the Status message: the reason is in it.
     expect(body.message).toContain(why);
     // The namespaces entered under the grace were learned: the same token goes on there.
-    expect((await send(fresh, at(4), '/api/v1/namespaces/prod-payments/secrets')).status.code).toBe(0);
+    expect((await send(fresh, at(6), '/api/v1/namespaces/prod-payments/secrets')).status.code).toBe(0);
     // A sign-in after the first sighting (what the challenge asks for) proves prod-checkout, and
-    // covers the namespaces it enters next, up to three again.
-    const again: Login = { ...fresh, sid: `${sub}:3`, authTime: Math.floor(at(5) / 1000) };
-    expect((await send(again, at(5) + 20_000, '/api/v1/namespaces/prod-checkout/secrets')).status.code).toBe(0);
-    expect((await send(again, at(6), '/api/v1/namespaces/kube-system/secrets')).status.code).toBe(0);
+    // covers the namespaces it enters next, up to five again.
+    const again: Login = { ...fresh, sid: `${sub}:3`, authTime: Math.floor(at(7) / 1000) };
+    expect((await send(again, at(7) + 20_000, '/api/v1/namespaces/prod-checkout/secrets')).status.code).toBe(0);
+    expect((await send(again, at(8), '/api/v1/namespaces/vault/secrets')).status.code).toBe(0);
     // The older sign-in still has no grace left.
-    expect(reasonOf(await send(fresh, at(7), '/api/v1/namespaces/vault/secrets'))).toBe('auth_too_old');
+    expect(reasonOf(await send(fresh, at(9), '/api/v1/namespaces/prod-orders/secrets'))).toBe('auth_too_old');
   });
 });

@@ -104,8 +104,8 @@ describe('behaviour unlike the identity’s own', () => {
     expect(next.out.ok && codes(next.out)).not.toContain('unfamiliar_namespace');
   });
 
-  it('one sign-in covers grace_namespaces new namespaces (3): the 4th needs a sign-in after its first sighting, even after a read there first', () => {
-    const w = alice();
+  it('one sign-in covers grace_namespaces new namespaces (here 3): the 4th needs a sign-in after its first sighting, even after a read there first', () => {
+    const w = alice(HOME, parseConfig(yaml('  signals: { unfamiliar_namespace: { grace_namespaces: 3 } }'), 'three.yaml'));
     // Malware waits for a fresh sign-in, then lists Secrets in other teams' namespaces, one every 40 s.
     const login = S(T) + 3 * 3600;
     const at = (k: number) => (login + 90) * 1000 + k * 40_000;

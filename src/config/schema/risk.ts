@@ -115,7 +115,7 @@ export const riskSchema = z.strictObject({
         .strictObject({
           weight: weight.default(10),
           grace_seconds: seconds.min(0).max(86_400).default(3600),
-          grace_namespaces: z.number().int().min(0).max(1000).default(3),
+          grace_namespaces: z.number().int().min(0).max(1000).default(5),
         })
         .prefault({}),
       machine_pace: counterSignal(20, 3, 45),
