@@ -65,8 +65,8 @@ const LATE: Record<string, number> = {
   // every 40 s from 30 s after the mover's fresh sign-in. Each is first seen within
   // `unfamiliar_namespace.grace_seconds` after that sign-in, as the mover's own new namespaces
   // are, but one sign-in covers `grace_namespaces` (5) of them: a namespace of the mover's new
-  // team and the malware's first four; its fifth (request 6, every seed, both modes) needs a
-  // sign-in after it was first seen. 5 is the least that asks nothing more of routine work on any
+  // team and the malware's first four (its fourth request, prod-search, is in the mover's working
+  // set); its fifth (request 6) needs a sign-in after it was first seen. 5 is the least that asks nothing more of routine work on any
   // replayed day, with or without the warm-up day (docs/risk.md, `unfamiliar_namespace`).
   'malware acting right after a fresh sign-in': 6,
 };
