@@ -1,6 +1,8 @@
 import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { KubeRequestInfo } from '../request/kube.js';
+import type { WorkHistory } from '../state/store.js';
+import { ENTERED_UNKNOWN } from '../state/store.js';
 import type { Contribution, RiskCode } from './codes.js';
 import type { SignalContext, Signals } from './signals/context.js';
 
@@ -50,9 +52,9 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   // A subject stepgate knows nothing of: their first sign-in is the proof for the context it was
   // made in, even though it came a little before their first request.
   const grace = h.firstSeen || (h.knownClients === 0 && h.knownDevices === 0) ? graceSeconds * 1000 : 0;
-  let best: { at: number; code: RiskCode; what: string; summary?: string | undefined } | undefined;
-  const consider = (at: number, code: RiskCode, what: string, summary?: string) => {
-    if (at > 0 && (best === undefined || at > best.at)) best = { at, code, what, summary };
+  let best: { at: number; code: RiskCode; what: string; summary?: string | undefined; why?: string | undefined } | undefined;
+  const consider = (at: number, code: RiskCode, what: string, summary?: string, why?: string) => {
+    if (at > 0 && (best === undefined || at > best.at)) best = { at, code, what, summary, why };
   };
   const has = (code: RiskCode) => fired.some((c) => c.code === code && c.weight > 0);
   if (has('new_network') && h.prefixSince > 0) {
@@ -88,11 +90,18 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   if (w !== undefined && a !== undefined && cfg !== undefined) {
     // A sensitive action where this identity never worked: an authentication at most
     // `grace_seconds` before the namespace was first seen counts (the engineer who signed in this
-    // morning and opens a new namespace's Secret an hour later is asked once); a first delete
-    // there needs one after it, since a delete cannot be taken back.
-    const grace = (a.destructive ? 0 : cfg.unfamiliar_namespace.grace_seconds) * 1000;
+    // morning and opens a new namespace's Secret an hour later is asked once), for the first
+    // `grace_namespaces` namespaces that sign-in enters; a first delete there needs one after it,
+    // since a delete cannot be taken back.
     if (has('unfamiliar_namespace') && w.namespaceSince > 0) {
-      consider(w.namespaceSince - grace, 'unfamiliar_namespace', `${a.what} in namespace ${a.namespace}, outside this identity's working set`, `${a.what} in namespace ${a.namespace}, where you have not worked`);
+      const g = namespaceGrace(ctx.identity.authTime, w, cfg, a.destructive);
+      consider(
+        w.namespaceSince - g.ms,
+        'unfamiliar_namespace',
+        `${a.what} in namespace ${a.namespace}, outside this identity's working set`,
+        `${a.what} in namespace ${a.namespace}, where you have not worked`,
+        g.spent,
+      );
     }
     if (has('cluster_secret_list') && w.namespaceSince > 0) consider(w.namespaceSince - cfg.unfamiliar_namespace.grace_seconds * 1000, 'cluster_secret_list', 'Secrets listed across all namespaces');
     // Bound to when the run went over the threshold: one sign-in covers the rest of it.
@@ -103,9 +112,43 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     }
   }
   if (best === undefined) return undefined;
-  const b = best as { at: number; code: RiskCode; what: string; summary?: string | undefined };
+  const b = best as { at: number; code: RiskCode; what: string; summary?: string | undefined; why?: string | undefined };
+  const why = b.why === undefined ? '' : `: ${b.why}`;
   // auth_time is whole seconds: an authentication in the same second as the first sighting counts.
-  return { authAfter: Math.floor(b.at / 1000), code: b.code, reason: `${b.what} since ${clock(b.at)}`, summary: `${b.summary ?? SUMMARY[b.code] ?? b.code} since ${clock(b.at)}` };
+  return { authAfter: Math.floor(b.at / 1000), code: b.code, reason: `${b.what} since ${clock(b.at)}${why}`, summary: `${b.summary ?? SUMMARY[b.code] ?? b.code} since ${clock(b.at)}${why}` };
+}
+
+/**
+ * The unfamiliar-namespace grace for this request's namespace (`ms`, before its first sighting,
+ * that an authentication may come): `grace_seconds`, unless the namespace was first seen after a
+ * sign-in that had already entered `grace_namespaces` other namespaces outside the working set
+ * (WorkHistory.entered), or its count is unknown (the store dropped first sightings): one sign-in
+ * is proof for the namespace an engineer opens after it (their new team's, an incident's), not for
+ * every namespace malware on their laptop lists Secrets in once it is done. Then the namespace
+ * needs a sign-in after its first sighting, and `spent` says why, for the caller and the audit.
+ */
+export function namespaceGrace(authTime: number | undefined, w: WorkHistory, cfg: Signals, destructive: boolean): { ms: number; spent?: string } {
+  const u = cfg.unfamiliar_namespace;
+  const ms = destructive ? 0 : u.grace_seconds * 1000;
+  // Only a sign-in in an earlier second than the first sighting needs the grace at all.
+  if (ms === 0 || authTime === undefined || w.namespaceSince === 0 || authTime >= Math.floor(w.namespaceSince / 1000)) return { ms };
+  if (w.entered < u.grace_namespaces) return { ms };
+  // Past the grace anyway: the sign-in is too old, whatever it entered.
+  if (authTime * 1000 < w.namespaceSince - ms) return { ms };
+  const at = clock(authTime * 1000);
+  const spent =
+    w.entered >= ENTERED_UNKNOWN
+      ? `the namespaces entered since the sign-in at ${at} cannot be counted`
+      : u.grace_namespaces === 0
+        ? `no namespace is covered by a sign-in before its first sighting (grace_namespaces 0)`
+        : `the ${ordinal(w.entered + 1)} namespace entered since the sign-in at ${at} (${u.grace_namespaces} allowed per sign-in)`;
+  return { ms: 0, spent };
+}
+
+function ordinal(n: number): string {
+  const t = n % 100;
+  const s = t >= 11 && t <= 13 ? 'th' : n % 10 === 1 ? 'st' : n % 10 === 2 ? 'nd' : n % 10 === 3 ? 'rd' : 'th';
+  return `${n}${s}`;
 }
 
 /**

@@ -9,7 +9,7 @@ import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
 import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
 import { clientKind, DeviceResolver, sessionWithoutCookie, type Device } from './device.js';
-import { contextBound, bindToContext, isDiscovery, isHelmRevisionDelete, sensitiveObject, type ContextBound } from './context-bound.js';
+import { contextBound, bindToContext, isDiscovery, isHelmRevisionDelete, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
 import { scoreRisk, type Score } from './score.js';
 import type { Action, SignalContext, Travel } from './signals/context.js';
 
@@ -243,7 +243,7 @@ export class RiskEngine {
     const object = counted ? paceObject : '';
     const workObs: WorkObservation | undefined =
       this.o.store.observeWork !== undefined && (ns !== '' || object !== '' || site !== undefined || nearby.wider !== '')
-        ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider }
+        ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider, auth: who.authTime === undefined ? 0 : who.authTime * 1000 }
         : undefined;
     // What finish() needs besides the history: one object rather than closures over all of it.
     const p: Assessing = { who, base, nowMs, extra, shadow, address, trustedNetwork: place.trusted, device, client, obs, action, site, nearby };
@@ -452,8 +452,10 @@ export class RiskEngine {
     // request whose authentication is at most `grace_seconds` before the namespace was first seen.
     // Otherwise the `GET pod` that kubectl sends before every exec, port-forward or logs would
     // make a namespace familiar a second before the exec it precedes, by anyone holding the token.
+    // The grace is the signal's, bounded the same way (`grace_namespaces`): were it not, a
+    // `GET pods` in each namespace would teach them all and the Secrets read next be in the set.
     // With nothing learned yet there is nothing to depart from: the first namespaces are learned.
-    const graceMs = this.o.risk.signals.unfamiliar_namespace.grace_seconds * 1000;
+    const graceMs = namespaceGrace(who.authTime, w, this.o.risk.signals, false).ms;
     const nsProven =
       w.workingSet === 0 ||
       o.sensitive ||

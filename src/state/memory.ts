@@ -33,6 +33,7 @@ import type {
   StoreLimits,
   SubjectHistory,
 } from './store.js';
+import { ENTERED_KEEP_MS, ENTERED_UNKNOWN } from './store.js';
 
 /**
  * The embedded store for a single replica. It keeps the same data model as the Redis store
@@ -67,7 +68,10 @@ interface SubjectRecord {
 interface WorkRecord {
   /** Working set: namespace → last use. */
   namespaces: Map<string, number>;
-  /** First sightings of unknown namespaces (`n:`) and sites (`s:`). */
+  /**
+   * First sightings of unknown namespaces (`n:`) and sites (`s:`), and of namespaces learned
+   * within ENTERED_KEEP_MS (`e:`, for WorkHistory.entered).
+   */
   sightings: Map<string, number>;
   /** Sensitive objects → last seen, for the pace counter. */
   pace: Map<string, number>;
@@ -77,6 +81,8 @@ interface WorkRecord {
   nearby: Map<string, number>;
   lastSite: string;
   lastSiteAt: number;
+  /** The latest first sighting the cap on `sightings` dropped (0 none): `entered` is unknown up to it. */
+  lost: number;
 }
 
 interface SessionRecord {
@@ -189,6 +195,7 @@ export class MemoryStateStore implements StateStore {
         },
       ]);
       const sessions: [string, SessionRecord][] = data.sessions.map(([k, v]) => [str(k), { ua: str(v.ua), clients: v.clients === undefined ? '' : str(v.clients), at: num(v.at), origin: str(v.origin), start: num(v.start) }]);
+      const writtenAt = num(data.writtenAt);
       // Snapshots written before the working set existed have none: it is then learned afresh.
       const work: [string, WorkRecord][] = (data.work ?? []).map(([k, w]) => [
         str(k),
@@ -200,6 +207,9 @@ export class MemoryStateStore implements StateStore {
           nearby: w.nearby === undefined ? new Map<string, number>() : entries(w.nearby),
           lastSite: str(w.lastSite),
           lastSiteAt: num(w.lastSiteAt),
+          // Written before learned namespaces kept their first sightings (`e:`): what was learned
+          // before the snapshot cannot be counted, so a login from before it gets no grace.
+          lost: w.lost === undefined ? writtenAt : num(w.lost),
         },
       ]);
       for (const [k, r] of subjects) this.subjects.set(k, r);
@@ -310,9 +320,12 @@ export class MemoryStateStore implements StateStore {
     dropUpTo(rec.sightings, now - ttl);
     const ns = w.namespace;
     const namespaceKnown = usedIfKnown(rec.namespaces, ns, now, ttl, l.knownRefreshMs);
-    const namespaceSince = namespaceKnown ? 0 : sighting(rec.sightings, 'n:', ns, now, l.maxWork);
+    const namespaceSince = namespaceKnown ? 0 : sighting(rec.sightings, 'n:', ns, now, Infinity);
+    capWork(rec, l.maxWork);
+    const entered = enteredBefore(rec, ns, namespaceSince, wholeMs(w.auth ?? 0), now, ttl);
     const siteKnown = isKnown(rec.sites, w.site, now, ttl);
-    const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, l.maxWork);
+    const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, Infinity);
+    capWork(rec, l.maxWork);
     const pace = countNamespace(rec.pace, w.object, now, l.paceMs, l.maxObjects);
     let paceSince = 0;
     if (pace > l.paceThreshold) {
@@ -334,6 +347,7 @@ export class MemoryStateStore implements StateStore {
       siteSince,
       nearbyKnown,
       nearbyProvenAt: provenAt > now - ttl ? provenAt : 0,
+      entered,
     };
   }
 
@@ -343,7 +357,11 @@ export class MemoryStateStore implements StateStore {
     const cap = this.workCap;
     if (namespace !== '') {
       learn(rec.namespaces, namespace, now, cap);
+      // Its first sighting is kept as `e:` for a day (WorkHistory.entered), then dropped.
+      const at = rec.sightings.get(`n:${namespace}`);
       rec.sightings.delete(`n:${namespace}`);
+      for (const [m, t] of rec.sightings) if (m.startsWith('e:') && t <= now - ENTERED_KEEP_MS) rec.sightings.delete(m);
+      if (at !== undefined && at > now - ENTERED_KEEP_MS) rec.sightings.set(`e:${namespace}`, at);
     }
     if (site !== '') {
       learn(rec.sites, site, now, cap);
@@ -369,7 +387,7 @@ export class MemoryStateStore implements StateStore {
     rec.sightings.set(tag + network, now);
     // The latest proof inside the wider network (the Redis script keeps the same member).
     rec.sightings.set(`v:${nearby}`, now);
-    while (rec.sightings.size > this.l.maxWork) rec.sightings.delete(oldest(rec.sightings)!);
+    capWork(rec, this.l.maxWork);
   }
 
   recordDenial(subject: string, nowMs: number): void {
@@ -402,7 +420,7 @@ export class MemoryStateStore implements StateStore {
   private workRecord(subject: string): WorkRecord {
     let rec = this.work.get(subject);
     if (!rec) {
-      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), sites: new Map(), nearby: new Map(), lastSite: '', lastSiteAt: 0 };
+      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), sites: new Map(), nearby: new Map(), lastSite: '', lastSiteAt: 0, lost: 0 };
       this.work.set(subject, rec);
     }
     return rec;
@@ -451,6 +469,28 @@ function sighting(set: Map<string, number>, kind: string, member: string, now: n
   set.set(key, now);
   while (set.size > cap) set.delete(oldest(set)!);
   return now;
+}
+
+/** The working set's sightings past the cap: the oldest dropped, and the latest dropped time kept. */
+function capWork(rec: WorkRecord, cap: number): void {
+  while (rec.sightings.size > cap) {
+    const m = oldest(rec.sightings)!;
+    rec.lost = Math.max(rec.lost, rec.sightings.get(m)!);
+    rec.sightings.delete(m);
+  }
+}
+
+/** WorkHistory.entered (store.ts): other namespaces first seen from `auth` up to `since`. */
+function enteredBefore(rec: WorkRecord, ns: string, since: number, auth: number, now: number, ttlMs: number): number {
+  if (since === 0 || ns === '*' || auth <= 0 || auth > since) return 0;
+  if (auth <= rec.lost || auth <= now - Math.min(ENTERED_KEEP_MS, ttlMs)) return ENTERED_UNKNOWN;
+  const seen = new Set<string>();
+  for (const [m, at] of rec.sightings) {
+    if (at < auth || at > since || !(m.startsWith('n:') || m.startsWith('e:'))) continue;
+    const name = m.slice(2);
+    if (name !== ns && name !== '*') seen.add(name);
+  }
+  return seen.size;
 }
 
 /**

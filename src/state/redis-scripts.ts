@@ -11,6 +11,7 @@
 
 import { SESSION_CLIENTS } from './session-clients.js';
 import type { LimitsMs } from './sliding.js';
+import { ENTERED_KEEP_MS, ENTERED_UNKNOWN } from './store.js';
 
 /**
  * Key TTLs and the writes they cost. Every key of a subject gets a PEXPIRE of its data's lifetime
@@ -174,10 +175,30 @@ function lit(n: number): string {
 }
 
 /**
+ * `capWork(key, lost, max, ttl)`: the working set's first sightings (`key`) past `max`, the
+ * oldest dropped (as sighting() does) and the latest time dropped kept as field `z` of the last
+ * site's hash (`lost`): WorkHistory.entered cannot count what is gone, so it answers "unknown"
+ * for an authentication up to then (memory.ts capWork).
+ */
+const CAP_WORK_FN = `
+local function capWork(key, lost, max, ttl)
+  local n = redis.call('ZCARD', key)
+  if n <= max then return end
+  local gone = redis.call('ZRANGE', key, 0, n - max - 1, 'WITHSCORES')
+  redis.call('ZREMRANGEBYRANK', key, 0, n - max - 1)
+  local z = tonumber(gone[#gone])
+  if z > (tonumber(redis.call('HGET', lost, 'z') or '0') or 0) then
+    redis.call('HSET', lost, 'z', string.format('%d', z))
+    expire(lost, ttl)
+  end
+end
+`;
+
+/**
  * `renewWork(K)`: the working-set keys' TTLs (K as for `work`). Every key the work part can create
  * (first sightings, pace) sets its own TTL when it does, so renewing before it runs is enough.
  */
-const RENEW_WORK_FN = `
+const RENEW_WORK_FN = `${CAP_WORK_FN}
 local function renewWork(K)
   expire(K[1], knownTtl)
   expire(K[2], knownTtl)
@@ -327,16 +348,37 @@ o = {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa
  * The working set, pace and site of a request (store.ts WorkObservation), in keys of its own: a
  * block (`do … end`) in both scripts that use it, for the same reason as OBSERVE_BLOCK. K: working set (namespaces), first sightings of namespaces and sites, pace objects,
  * known sites, last site (hash), proven wider networks (K[1]..K[6]).
- * a: namespace, object, site, nearby (a[1]..a[4]). The caller has renewed the keys' TTLs if due.
+ * a: namespace, object, site, nearby, the login's authentication time in ms ('' or '0' none)
+ * (a[1]..a[5]). The caller has renewed the keys' TTLs if due.
  * Sets `w`: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
- * siteSince, nearbyKnown, paceSince.
+ * siteSince, nearbyKnown, paceSince, nearbyProvenAt, entered (memory.ts observeWork: the same steps
+ * in the same order).
  */
 const WORK_BLOCK = `
 local ns, object, site, nearby = a[1], a[2], a[3], a[4]
+local auth = tonumber(a[5] or '0') or 0
 local nsKnown = use(K[1], ns)
-local nsSince = sighting(K[2], maxWork, nsKnown, 'n:', ns)
+local nsSince = sighting(K[2], math.huge, nsKnown, 'n:', ns)
+if nsSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
+-- The namespaces entered since this login, before this one (store.ts WorkHistory.entered).
+local entered = 0
+if nsSince > 0 and ns ~= '*' and auth > 0 and auth <= nsSince then
+  local z = tonumber(redis.call('HGET', K[5], 'z') or '0') or 0
+  if auth <= z or auth <= now - math.min(${ENTERED_KEEP_MS}, knownTtl) then entered = ${ENTERED_UNKNOWN}
+  else
+    local seen = {}
+    for _, m in ipairs(redis.call('ZRANGEBYSCORE', K[2], int(auth), int(nsSince))) do
+      local kind, name = string.sub(m, 1, 2), string.sub(m, 3)
+      if (kind == 'n:' or kind == 'e:') and name ~= ns and name ~= '*' and not seen[name] then
+        seen[name] = true
+        entered = entered + 1
+      end
+    end
+  end
+end
 local siteKnown = known(K[4], site)
-local siteSince = sighting(K[2], maxWork, siteKnown, 's:', site)
+local siteSince = sighting(K[2], math.huge, siteKnown, 's:', site)
+if siteSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
 local workingSet = redis.call('ZCOUNT', K[1], knownLive, '+inf')
 local pace = distinct(K[3], object, paceMs, maxObj)
 local paceSince = 0
@@ -362,7 +404,7 @@ if not nearbyKnown and nearby ~= '' then
   local v = redis.call('ZSCORE', K[2], 'v:' .. nearby)
   if v and tonumber(v) > now - knownTtl then provenAt = tonumber(v) end
 end
-w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince, provenAt}
+w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince, provenAt, entered}
 `;
 
 function lua(l: LimitsMs): string {
@@ -385,9 +427,10 @@ function lua(l: LimitsMs): string {
  * object, then, when the flags say the Check has a working-set side, its namespace, object, site
  * and nearby. Values travel as they are (bulk strings are binary-safe); flags are five '0'/'1'
  * characters: sensitive, has session, destructive, counted, has work.
- * Then the client's platform ('' none; ARGV[15] with work, else ARGV[11]).
+ * Then the client's platform ('' none; ARGV[15] with work, else ARGV[11]), and with work the
+ * login's authentication time in ms (ARGV[16], WorkObservation.auth).
  * Returns {numbers, previousUa, sessionOrigin, sessionClients[, lastSite]}: `numbers` is observe's eighteen
- * numeric values (its twenty but the two strings) then, with work, work's nine (its ten but
+ * numeric values (its twenty but the two strings) then, with work, work's eleven (its twelve but
  * lastSite), in order, each a whole number in decimal (0/1 for a boolean), joined by ','.
  */
 export function observeLua(l: LimitsMs): string {
@@ -433,10 +476,10 @@ for i = 1, 20 do if i ~= 6 and i ~= 16 then n[#n + 1] = s(o[i]) end end
 if W then
   local w
   do
-  local K, a = W, {${arg('11')}, ${arg('12')}, ${arg('13')}, ${arg('14')}}
+  local K, a = W, {${arg('11')}, ${arg('12')}, ${arg('13')}, ${arg('14')}, ${arg('16')}}
   ${WORK_BLOCK}
   end
-  for i = 1, 11 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
+  for i = 1, 12 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
   return {table.concat(n, ','), o[6], o[16], o[21], w[6]}
 end
 return {table.concat(n, ','), o[6], o[16], o[21]}
@@ -450,7 +493,7 @@ return {table.concat(n, ','), o[6], o[16], o[21]}
  * created: ~67,000 redis-server instructions, bench/README.md) is then paid once per batch.
  *
  * KEYS: each Check's counters hash, in order. ARGV: each Check's observeLua ARGV, one after
- * another (11 values, or 15 when its flags say it has a working-set side; the platform always
+ * another (11 values, or 16 when its flags say it has a working-set side; the platform always
  * sent). `now` and what the helpers derive from it are set again for each Check, so every Check
  * runs on its own clock, as in its own call.
  * Returns one entry per Check: observeLua's reply, or a string (the error's text) when that
@@ -484,7 +527,7 @@ for i = 1, #KEYS do
   if ok then out[i] = r
   elseif type(r) == 'table' then out[i] = tostring(r.err or 'ERR Check failed')
   else out[i] = tostring(r) end
-  if string.sub(ARGV[j + 1], 5, 5) == '1' then j = j + 15 else j = j + 11 end
+  if string.sub(ARGV[j + 1], 5, 5) == '1' then j = j + 16 else j = j + 11 end
 end
 return out
 `;
@@ -492,14 +535,15 @@ return out
 
 /**
  * The working set alone (StateStore.observeWork). KEYS: work's six; ARGV: now, namespace, object,
- * site, nearby. Without the subject's counters hash there is no renewal stamp: it renews every time.
+ * site, nearby, authentication time (ms). Without the subject's counters hash there is no renewal
+ * stamp: it renews every time.
  */
 export function observeWorkLua(l: LimitsMs): string {
   return `${lua(l)}
 renewWork(KEYS)
 local w
 do
-local K, a = KEYS, {ARGV[2], ARGV[3], ARGV[4], ARGV[5]}
+local K, a = KEYS, {ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]}
 ${WORK_BLOCK}
 end
 return w
@@ -686,11 +730,17 @@ return { v or '0', live(KEYS[1], KEYS[2]), live(KEYS[3], KEYS[4]), live(KEYS[6],
  * known. A script without the last two (a replica of the previous version) learns the wider
  * network at once, as before.
  */
-export const LEARN_WORK_LUA = `${COMMON}${ADD_KNOWN}
+export const LEARN_WORK_LUA = `${COMMON}${ADD_KNOWN}${CAP_WORK_FN}
 local ns, site, knownTtl, maxWork = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 if ns ~= '' then
   add(KEYS[1], ns, knownTtl, maxWork)
+  -- Its first sighting is kept as 'e:' for a day (store.ts WorkHistory.entered), then dropped.
+  local at = redis.call('ZSCORE', KEYS[2], 'n:' .. ns)
   redis.call('ZREM', KEYS[2], 'n:' .. ns)
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', int(now - ${ENTERED_KEEP_MS}))) do
+    if string.sub(m, 1, 2) == 'e:' then redis.call('ZREM', KEYS[2], m) end
+  end
+  if at and tonumber(at) > now - ${ENTERED_KEEP_MS} then redis.call('ZADD', KEYS[2], at, 'e:' .. ns) end
 end
 if site ~= '' then
   add(KEYS[3], site, knownTtl, maxWork)
@@ -720,8 +770,7 @@ if nearby ~= '' then
       end
     else
       redis.call('ZADD', KEYS[2], nowS, tag .. net, nowS, 'v:' .. nearby)
-      local n = redis.call('ZCARD', KEYS[2])
-      if n > maxWork then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - maxWork - 1) end
+      capWork(KEYS[2], KEYS[4], maxWork, knownTtl)
       expire(KEYS[2], knownTtl)
     end
   end

@@ -310,6 +310,7 @@ export class RedisStateStore implements StateStore {
     ];
     if (w !== undefined) args.push(w.namespace, w.object, w.site, w.nearby);
     args.push(o.platform ?? '');
+    if (w !== undefined) args.push(String(wholeMs(w.auth ?? 0)));
     return this.check(args, w !== undefined);
   }
 
@@ -496,9 +497,9 @@ export class RedisStateStore implements StateStore {
   async observeWork(w: WorkObservation): Promise<WorkHistory> {
     const k = workKeys(this.prefix, w.subject);
     const reply = await this.run('observe', () =>
-      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, wholeMs(w.nowMs), w.namespace, w.object, w.site, w.nearby),
+      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, wholeMs(w.nowMs), w.namespace, w.object, w.site, w.nearby, wholeMs(w.auth ?? 0)),
     );
-    if (!Array.isArray(reply) || reply.length !== 11) throw new StateUnavailableError('redis observe: unexpected reply');
+    if (!Array.isArray(reply) || reply.length !== 12) throw new StateUnavailableError('redis observe: unexpected reply');
     return workHistory(reply as unknown[], 0);
   }
 
@@ -658,7 +659,7 @@ function unavailable(what: string, err: unknown): StateUnavailableError {
 export function observed(reply: unknown, withWork: boolean): ObservedAll {
   if (!Array.isArray(reply) || reply.length !== (withWork ? 5 : 4) || typeof reply[0] !== 'string') throw new StateUnavailableError('redis observe: unexpected reply');
   const parts = reply[0].split(',');
-  if (parts.length !== (withWork ? 28 : 18)) throw new StateUnavailableError('redis observe: unexpected reply');
+  if (parts.length !== (withWork ? 29 : 18)) throw new StateUnavailableError('redis observe: unexpected reply');
   const n = new Array<number>(parts.length);
   for (let i = 0; i < parts.length; i++) {
     const v = Number(parts[i]);
@@ -704,11 +705,12 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
       nearbyKnown: n[25] === 1,
       paceSince: n[26]!,
       nearbyProvenAt: n[27]!,
+      entered: n[28]!,
     },
   };
 }
 
-/** work's eleven reply values, from index `i`, as a WorkHistory. */
+/** work's twelve reply values, from index `i`, as a WorkHistory. */
 function workHistory(r: unknown[], i: number): WorkHistory {
   return {
     namespaceKnown: r[i] === 1,
@@ -722,6 +724,7 @@ function workHistory(r: unknown[], i: number): WorkHistory {
     nearbyKnown: r[i + 8] === 1,
     paceSince: Number(r[i + 9]),
     nearbyProvenAt: Number(r[i + 10]),
+    entered: Number(r[i + 11]),
   };
 }
 

@@ -151,6 +151,11 @@ export interface WorkObservation {
    * phone's carrier NAT or a rotated IPv6 delegation moves within it. '' none.
    */
   nearby: string;
+  /**
+   * The authentication time of the request's login (ms; 0 or absent when none): what
+   * `WorkHistory.entered` counts from.
+   */
+  auth?: number;
 }
 
 export interface WorkHistory {
@@ -178,7 +183,27 @@ export interface WorkHistory {
    * none within the known TTL): a fresh sign-in's proof vouches for its neighbours for a while.
    */
   nearbyProvenAt: number;
+  /**
+   * For an unknown namespace first seen at or after `WorkObservation.auth`: how many other
+   * namespaces (not `*`) were first seen outside the working set from that authentication up to
+   * this one's first sighting, learned since or not: the namespaces that one sign-in has entered
+   * before this one (the unfamiliar-namespace grace is bounded by it, risk/context-bound.ts).
+   * 0 when the namespace is known, '' or `*`, or the authentication is unknown or after its first
+   * sighting. ENTERED_UNKNOWN when the store cannot tell: first sightings in that span may have
+   * been dropped (the cap on sightings, or the authentication older than ENTERED_KEEP_MS).
+   */
+  entered: number;
 }
+
+/** `WorkHistory.entered` when the count may be incomplete: more than any grace allows. */
+export const ENTERED_UNKNOWN = 1_000_000;
+
+/**
+ * How long a learned namespace's first sighting is kept (as `e:<namespace>` among the working
+ * set's sightings) for `WorkHistory.entered`: the longest `unfamiliar_namespace.grace_seconds`.
+ * A login older than this is answered ENTERED_UNKNOWN.
+ */
+export const ENTERED_KEEP_MS = 86_400_000;
 
 /** What `observeAll` answers: `work` is undefined exactly when no WorkObservation was given. */
 export interface ObservedAll {

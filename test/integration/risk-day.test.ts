@@ -61,6 +61,14 @@ const LATE: Record<string, number> = {
   // or a home's rotating IPv6 prefix does: the VM is a new address there, not a new network. Its
   // first Secret is the victim's own; the next, in another team's namespace, is refused.
   'Codespace token used from the same cloud region': 3,
+  // Day 7: malware on the mover's laptop reads Secrets in other teams' production namespaces, one
+  // every 40 s from 30 s after the mover's fresh sign-in. Each is first seen within
+  // `unfamiliar_namespace.grace_seconds` after that sign-in, as the mover's own new namespaces
+  // are, but one sign-in covers `grace_namespaces` (5) of them: a namespace of the mover's new
+  // team and the malware's first four (its fourth request, prod-search, is in the mover's working
+  // set); its fifth (request 6) needs a sign-in after it was first seen. 5 is the least that asks nothing more of routine work on any
+  // replayed day, with or without the warm-up day (docs/risk.md, `unfamiliar_namespace`).
+  'malware acting right after a fresh sign-in': 6,
 };
 
 /**
@@ -92,10 +100,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // the newcomer allowance (docs/risk.md, "Context-bound step-up") counts their first sign-in as
   // made wherever their first request comes from, and that request is the attacker's.
   "device-code phishing of a new starter's first login",
-  // Day 7: malware on the mover's laptop reads Secrets in other teams' production namespaces, one
-  // every 40 s from 30 s after the mover's fresh sign-in: each namespace is first seen within
-  // `unfamiliar_namespace.grace_seconds` after that sign-in, as the mover's own new namespaces are.
-  'malware acting right after a fresh sign-in',
 ]);
 
 /**
@@ -134,11 +138,15 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // within a second, which is machine pace, and a sign-in covers that run only: the plans and
   // applies at 10:00, 10:10, 15:30 and 15:40 are asked each (4). The new starter, whose first
   // sign-in the device-code attacker used first, answers for their office network and then, on
-  // seeds 52 and 53, for a namespace outside the working set begun that morning (1).
+  // seeds 52 and 53, for a namespace outside the working set begun that morning (1). The mover,
+  // whose 12:58 sign-in the malware on their laptop used to enter other teams' namespaces first,
+  // is asked at their own next new namespace that afternoon (1): that sign-in's grace
+  // (`grace_namespaces`) is spent, and the challenge says so. Without the malware's requests the
+  // mover is asked nothing more than before (bench: day 7 replayed without that attack).
   'day 7 (workday7.ts)': [
     { cause: 'context: new_network', max: 2, who: ['d7-office-0@example.io', 'd7-office-1@example.io', 'd7-office-2@example.io'] },
     { cause: 'context: machine_pace', max: 4, who: ['d7-terraform@example.io'] },
-    { cause: 'context: unfamiliar_namespace', max: 1, who: ['d7-newstarter@example.io'] },
+    { cause: 'context: unfamiliar_namespace', max: 1, who: ['d7-newstarter@example.io', 'd7-mover@example.io'] },
   ],
 };
 
@@ -261,13 +269,15 @@ const COLD_BOUND_DAY5 = { perEngineer: 4, within8h: 9, total: 26 };
 const COLD_BOUND_DAY6 = { perEngineer: 2, within8h: 4, total: 16 };
 
 /**
- * Day 7 without warm-up, seed 51: 27 challenges, 5 engineers asked twice within 8 hours. The
+ * Day 7 without warm-up, seed 51: 28 challenges, 6 engineers asked twice within 8 hours. The
  * engineer who runs Terraform is asked 6 times: a namespace outside the working set begun that
  * morning, Terraform as a client never proven, and machine pace at each of the four plans and
  * applies (as with history); the Codespace user at the laptop's home and again at the Codespace,
- * the office's IPv6 /64s, and first departures from working sets begun that morning.
+ * the office's IPv6 /64s, and first departures from working sets begun that morning. The mover is
+ * asked at their own next new namespace after the malware spent their 12:58 sign-in's grace on
+ * other teams' namespaces (27 and 5 before `grace_namespaces`, which stops that malware).
  */
-const COLD_BOUND_DAY7 = { perEngineer: 6, within8h: 5, total: 27 };
+const COLD_BOUND_DAY7 = { perEngineer: 6, within8h: 6, total: 28 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../support/workday.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
-import type { StoreLimits, WorkHistory } from '../../src/state/store.js';
+import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, type StoreLimits, type WorkHistory } from '../../src/state/store.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 
@@ -28,15 +28,15 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function pair() {
-  const r = new RedisStateStore(LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `work${++n}:`, timeoutMs: 2000 });
+async function pair(limits = LIMITS) {
+  const r = new RedisStateStore(limits, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `work${++n}:`, timeoutMs: 2000 });
   stores.push(r);
   const deadline = Date.now() + 10_000;
   while (r.status !== 'ready') {
     if (Date.now() > deadline) throw new Error(`redis store not ready: ${r.status}`);
     await new Promise((done) => setTimeout(done, 10));
   }
-  return { m: new MemoryStateStore(LIMITS, { maxSubjects: 100 }), r };
+  return { m: new MemoryStateStore(limits, { maxSubjects: 100 }), r };
 }
 
 describe('working set, pace and sites: memory and redis agree', () => {
@@ -46,7 +46,7 @@ describe('working set, pace and sites: memory and redis agree', () => {
       const w = (at: number, o: Partial<{ namespace: string; object: string; site: string; nearby: string }>) =>
         Promise.resolve(s.observeWork({ subject: 'alice', nowMs: T + at, namespace: '', object: '', site: '', nearby: '', ...o }));
       expect(await w(0, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toEqual<WorkHistory>({
-        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0,
+        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0, entered: 0,
       });
       await s.learnWork('alice', 'team-a', 'berlin', T + 1000, '203.0.0.0/16');
       expect(await w(2000, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toMatchObject({ namespaceKnown: true, namespaceSince: 0, workingSet: 1, siteKnown: true, lastSite: 'berlin', lastSiteAt: T + 1000, nearbyKnown: true });
@@ -96,6 +96,74 @@ describe('working set, pace and sites: memory and redis agree', () => {
     }
   });
 
+  it('entered: the namespaces first seen outside the working set since a sign-in, before this one', async () => {
+    const { m, r } = await pair();
+    for (const s of [m, r]) {
+      const entered = (at: number, namespace: string, auth: number, subject = 'erin') =>
+        Promise.resolve(s.observeWork({ subject, nowMs: T + at, namespace, object: '', site: '', nearby: '', auth: T + auth })).then((w) => w.entered);
+      expect(await entered(1000, 'a', 0)).toBe(0);
+      // Learned, `a` still counts: its first sighting is kept.
+      await s.learnWork('erin', 'a', '', T + 1500);
+      expect(await entered(2000, 'b', 0)).toBe(1);
+      expect(await entered(3000, 'c', 0)).toBe(2);
+      expect(await entered(3500, 'c', 0)).toBe(2);
+      // Counted up to the namespace's own first sighting, not up to now.
+      expect(await entered(4000, 'b', 0)).toBe(1);
+      // A later sign-in counts from itself; one after the first sighting needs no count.
+      expect(await entered(5000, 'c', 2000)).toBe(1);
+      expect(await entered(5000, 'c', 2500)).toBe(0);
+      expect(await entered(5000, 'c', 4000)).toBe(0);
+      // Known, all namespaces at once, no namespace, no sign-in: nothing to count.
+      expect(await entered(6000, 'a', 0)).toBe(0);
+      expect(await entered(6000, '*', 0)).toBe(0);
+      expect(await entered(6000, '', 0)).toBe(0);
+      expect(await entered(6000, 'd', -T)).toBe(0);
+      // Another subject's namespaces are its own.
+      expect(await entered(7000, 'z', 0, 'frank')).toBe(0);
+      // A sign-in as old as the known TTL (an hour here): first sightings before it are gone.
+      const ttl = LIMITS.knownTtlSeconds * 1000;
+      expect(await entered(ttl + 8000, 'e', 8000)).toBe(ENTERED_UNKNOWN);
+      expect(await entered(ttl + 9000, 'f', 9001)).toBe(1);
+    }
+  });
+
+  it('entered: a learned namespace is counted for a day, no longer', async () => {
+    const { m, r } = await pair({ ...LIMITS, knownTtlSeconds: 3 * 86_400 });
+    for (const s of [m, r]) {
+      const entered = (at: number, namespace: string, auth: number) =>
+        Promise.resolve(s.observeWork({ subject: 'hana', nowMs: T + at, namespace, object: '', site: '', nearby: '', auth: T + auth })).then((w) => w.entered);
+      expect(await entered(1000, 'a', 0)).toBe(0);
+      await s.learnWork('hana', 'a', '', T + 1000);
+      expect(await entered(2000, 'b', 0)).toBe(1);
+      expect(await entered(ENTERED_KEEP_MS - 1000, 'c', 0)).toBe(2);
+      // A day after the sign-in its count is unknown, whatever is still kept.
+      expect(await entered(ENTERED_KEEP_MS, 'd', 0)).toBe(ENTERED_UNKNOWN);
+      expect(await entered(ENTERED_KEEP_MS + 2000, 'd', 1500)).toBe(ENTERED_UNKNOWN);
+      expect(await entered(ENTERED_KEEP_MS + 2000, 'd', 2001)).toBe(1);
+      // Learned and unlearned ones count alike.
+      await s.learnWork('hana', 'c', '', T + ENTERED_KEEP_MS + 2500);
+      expect(await entered(ENTERED_KEEP_MS + 3000, 'e', 3000)).toBe(ENTERED_UNKNOWN);
+      expect(await entered(ENTERED_KEEP_MS + 3000, 'e', 3001)).toBe(2);
+    }
+  });
+
+  it('entered is unknown for a sign-in before a first sighting the cap dropped', async () => {
+    const { m, r } = await pair();
+    const cap = Math.max(64, 4 * LIMITS.maxKnownPerSubject);
+    for (const s of [m, r]) {
+      const entered = (at: number, namespace: string, auth: number) =>
+        Promise.resolve(s.observeWork({ subject: 'gina', nowMs: T + at, namespace, object: '', site: '', nearby: '', auth: T + auth })).then((w) => w.entered);
+      for (let i = 0; i < cap; i++) expect(await entered(i * 1000, `ns${i}`, 0)).toBe(i);
+      // The next first sighting drops the oldest (ns0, seen at T): a sign-in up to then cannot be answered.
+      expect(await entered(cap * 1000, 'over', 0)).toBe(ENTERED_UNKNOWN);
+      expect(await entered(cap * 1000, 'over', 500)).toBe(cap - 1);
+      // Dropped by learnWork's cap as well (a proof inside a wider network: two entries, ns1 and ns2 go).
+      await s.learnWork('gina', '', '', T + cap * 1000 + 1, '10.1.0.0/16', '10.1.2.0/24', 2);
+      expect(await entered(cap * 1000 + 2, 'over', 1500)).toBe(ENTERED_UNKNOWN);
+      expect(await entered(cap * 1000 + 2, 'over', 2500)).toBe(cap - 3);
+    }
+  });
+
   for (const seed of [1, 2, 3]) {
     it(`seeded random sequence ${seed}: identical answers`, async () => {
       const { m, r } = await pair();
@@ -111,7 +179,8 @@ describe('working set, pace and sites: memory and redis agree', () => {
           await r.learnWork(...args);
           continue;
         }
-        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']) };
+        const auth = pick([0, T, at - 1000, at - 600_000, at - 4_000_000, at]);
+        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth };
         expect(await r.observeWork(o), `step ${i}`).toEqual(m.observeWork(o));
       }
     });

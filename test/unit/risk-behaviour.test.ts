@@ -104,6 +104,48 @@ describe('behaviour unlike the identity’s own', () => {
     expect(next.out.ok && codes(next.out)).not.toContain('unfamiliar_namespace');
   });
 
+  it('one sign-in covers grace_namespaces new namespaces (here 3): the 4th needs a sign-in after its first sighting, even after a read there first', () => {
+    const w = alice(HOME, parseConfig(yaml('  signals: { unfamiliar_namespace: { grace_namespaces: 3 } }'), 'three.yaml'));
+    // Malware waits for a fresh sign-in, then lists Secrets in other teams' namespaces, one every 40 s.
+    const login = S(T) + 3 * 3600;
+    const at = (k: number) => (login + 90) * 1000 + k * 40_000;
+    for (const [k, ns] of ['prod-a', 'prod-b', 'prod-c'].entries()) {
+      const { v, out } = w.check(req(HOME, `/api/v1/namespaces/${ns}/secrets`), token(login, 'sid-2'), at(k), SENSITIVE);
+      expect(v.allow, ns).toBe(true);
+      expect(out.ok && out.risk.context?.code).toBe('unfamiliar_namespace');
+    }
+    // A read in the next one first (no sensitive action: allowed) does not make it familiar…
+    expect(w.check(req(HOME, '/api/v1/namespaces/prod-d/pods'), token(login, 'sid-2'), at(3)).v.allow).toBe(true);
+    const { v, out } = w.check(req(HOME, '/api/v1/namespaces/prod-d/secrets'), token(login, 'sid-2'), at(4), SENSITIVE);
+    // …and its Secrets need a sign-in after it was first seen, and say why.
+    expect(v.allow).toBe(false);
+    expect(v.reason).toBe('auth_too_old');
+    expect(out.ok && out.requirement.authAfter).toBe(S(at(3)));
+    const when = new Date(login * 1000).toISOString().slice(11, 19);
+    expect(out.ok && out.risk.context?.summary).toBe(
+      `list secrets in namespace prod-d, where you have not worked since ${new Date(at(3)).toISOString().slice(11, 19)}Z: the 4th namespace entered since the sign-in at ${when}Z (3 allowed per sign-in)`,
+    );
+    expect(v.detail).toContain('the 4th namespace entered since the sign-in at');
+    // The sign-in it asks for proves prod-d, and buys its own grace for the next namespaces.
+    const again = token(S(at(5)), 'sid-3');
+    expect(w.check(req(HOME, '/api/v1/namespaces/prod-d/secrets'), again, at(5) + 5_000, SENSITIVE).v.allow).toBe(true);
+    expect(w.check(req(HOME, '/api/v1/namespaces/prod-e/secrets'), again, at(6), SENSITIVE).v.allow).toBe(true);
+    const known = w.check(req(HOME, '/api/v1/namespaces/prod-d/secrets/x'), token(login, 'sid-2'), at(7), SENSITIVE);
+    expect(known.out.ok && codes(known.out)).not.toContain('unfamiliar_namespace');
+  });
+
+  it('grace_namespaces 0: no namespace is covered by a sign-in before its first sighting', () => {
+    const cfg = parseConfig(yaml('  signals: { unfamiliar_namespace: { grace_namespaces: 0 } }'), 'zero.yaml');
+    const w = alice(HOME, cfg);
+    const login = S(T) + 3 * 3600;
+    const { v, out } = w.check(req(HOME, '/api/v1/namespaces/prod-a/secrets'), token(login), (login + 60) * 1000, SENSITIVE);
+    expect(v.allow).toBe(false);
+    expect(out.ok && out.requirement.authAfter).toBe(login + 60);
+    expect(out.ok && out.risk.context?.reason).toContain('grace_namespaces 0');
+    // A sign-in after the first sighting is proof, as always.
+    expect(w.check(req(HOME, '/api/v1/namespaces/prod-a/secrets'), token(login + 61), (login + 70) * 1000, SENSITIVE).v.allow).toBe(true);
+  });
+
   it('a read teaches the working set only from proof around it: not hours after the sign-in (kubectl GETs the pod before every exec), nor from an unproven network', () => {
     const w = alice();
     const at = T + 3 * 3_600_000;
@@ -333,10 +375,12 @@ describe('properties', () => {
 
   it('more risk never lowers the requirement: with the behaviour and travel signals on, every request asks at least as much as with them off', () => {
     const off = parseConfig(yaml('  signals: { unfamiliar_namespace: { weight: 0 }, machine_pace: { weight: 0 }, cluster_secret_list: 0, impossible_travel: { weight: 0 }, destructive: { deny: false } }'), 'off.yaml');
+    const noGrace = parseConfig(yaml('  signals: { unfamiliar_namespace: { grace_namespaces: 0 } }'), 'tight.yaml');
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 25 }), (steps) => {
         const on = alice(BERLIN);
         const plain = alice(BERLIN, off);
+        const tight = alice(BERLIN, noGrace);
         let at = T + 120_000;
         return steps.every((s, i) => {
           at += s.gap;
@@ -344,9 +388,11 @@ describe('properties', () => {
           const need = s.sensitive ? SENSITIVE : BASE;
           const a = on.engine.assess(req(s.ip, path(s, i), s.method, s.ua), who, need, at) as RiskOutcome;
           const b = plain.engine.assess(req(s.ip, path(s, i), s.method, s.ua), who, need, at) as RiskOutcome;
-          if (!a.ok || !b.ok) return false;
-          // Neither side learns here: both see the same history, so only the signals differ.
-          return asksAtLeast(a.requirement, b.requirement);
+          const c = tight.engine.assess(req(s.ip, path(s, i), s.method, s.ua), who, need, at) as RiskOutcome;
+          if (!a.ok || !b.ok || !c.ok) return false;
+          // No side learns here: all see the same history, so only the signals differ (and a
+          // sign-in's namespace grace: none at all asks at least as much as three namespaces').
+          return asksAtLeast(a.requirement, b.requirement) && asksAtLeast(c.requirement, a.requirement);
         });
       }),
       { numRuns: 150 },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../../src/state/memory.js';
-import type { Observation } from '../../src/state/store.js';
+import { ENTERED_UNKNOWN, type Observation } from '../../src/state/store.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 
 /** The memory store's history across a restart (issue 12): same answers after, fail safe on a bad file. */
@@ -64,6 +64,32 @@ describe('memory store snapshot', () => {
     await s.close();
     // The next write replaces the bad file with a good one.
     expect(JSON.parse(readFileSync(path, 'utf8')).version).toBe(1);
+  });
+
+  it('the namespaces a sign-in entered are counted across a restart; a snapshot from before they were kept counts nothing up to it', async () => {
+    const path = file();
+    const a = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, now: () => T + 10_000 });
+    const work = (s: MemoryStateStore, at: number, namespace: string, auth = T) => s.observeWork({ subject: 'alice', nowMs: at, namespace, object: '', site: '', nearby: '', auth });
+    work(a, T + 1000, 'team-a');
+    a.learnWork('alice', 'team-a', '', T + 1000);
+    work(a, T + 2000, 'team-b');
+    work(a, T + 3000, 'team-c');
+    a.learnWork('alice', 'team-c', '', T + 3000);
+    await a.close();
+    const b = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, now: () => T + 10_000 });
+    expect(work(b, T + 4000, 'team-d').entered).toBe(3);
+    await b.close();
+    // The same file as a previous version wrote it: no kept first sightings of learned namespaces.
+    const old = JSON.parse(readFileSync(path, 'utf8')) as { work: [string, Record<string, unknown>][] };
+    for (const [, w] of old.work) {
+      delete w.lost;
+      w.sightings = (w.sightings as [string, number][]).filter(([m]) => !m.startsWith('e:'));
+    }
+    writeFileSync(path, JSON.stringify(old));
+    const c = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path });
+    expect(work(c, T + 11_000, 'team-e').entered).toBe(ENTERED_UNKNOWN);
+    expect(work(c, T + 12_000, 'team-f', T + 10_001).entered).toBe(1);
+    await c.close();
   });
 
   it('keeps incidents, revocations and sign-outs across a restart (<path>.control, written at every change)', async () => {

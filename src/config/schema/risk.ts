@@ -109,8 +109,14 @@ export const riskSchema = z.strictObject({
       // Behaviour unlike this identity's own (docs/risk.md#behaviour-unlike-the-identitys-own): a
       // sensitive action in a namespace outside its working set; many distinct sensitive objects at
       // machine pace; a Secret list across all namespaces.
+      // grace_namespaces: how many namespaces outside the working set one sign-in may enter under
+      // grace_seconds; the next needs a sign-in after it was first seen (0: no grace at all).
       unfamiliar_namespace: z
-        .strictObject({ weight: weight.default(10), grace_seconds: seconds.min(0).max(86_400).default(3600) })
+        .strictObject({
+          weight: weight.default(10),
+          grace_seconds: seconds.min(0).max(86_400).default(3600),
+          grace_namespaces: z.number().int().min(0).max(1000).default(5),
+        })
         .prefault({}),
       machine_pace: counterSignal(20, 3, 45),
       cluster_secret_list: weight.default(30),
@@ -192,6 +198,7 @@ export const RISK_APPLY = {
   'risk.signals.destructive.deny': 'live',
   'risk.signals.unfamiliar_namespace.weight': 'live',
   'risk.signals.unfamiliar_namespace.grace_seconds': 'live',
+  'risk.signals.unfamiliar_namespace.grace_namespaces': 'live',
   'risk.signals.machine_pace.window_seconds': 'live',
   'risk.signals.machine_pace.threshold': 'live',
   'risk.signals.machine_pace.weight': 'live',
