@@ -29,10 +29,8 @@ afterAll(async () => {
   await s?.close();
 });
 
-async function send(login: Login, at: number, path: string, ua: string | undefined, method = 'GET'): Promise<CheckResponse> {
-  s.setClock(at);
-  const token = await s.minter.token(login, at);
-  return s.send({ method, path, token, source: HOME, ...(ua === undefined ? { omitHeaders: ['user-agent'] } : { headers: { 'user-agent': ua } }) });
+function send(login: Login, at: number, path: string, ua: string | undefined, method = 'GET'): Promise<CheckResponse> {
+  return s.sendAt(login, at, { method, path, source: HOME, ...(ua === undefined ? { omitHeaders: ['user-agent'] } : { headers: { 'user-agent': ua } }) });
 }
 
 function contextOf(res: CheckResponse): string | undefined {
@@ -90,13 +88,11 @@ describe('a workload handed a Secret, with examples/stepgate.yaml', () => {
     JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'db-check', namespace: ns }, spec: { template: { spec: { restartPolicy: 'Never', ...spec } } } });
   const printsEnv = (from: Record<string, unknown>) => ({ containers: [{ name: 'check', image: 'busybox:1.37', command: ['sh', '-c', 'env'], ...from }] });
 
-  async function create(login: Login, at: number, ns: string, body: string): Promise<CheckResponse> {
-    s.setClock(at);
-    return s.send({
-      method: 'POST', path: `/apis/batch/v1/namespaces/${ns}/jobs`, token: await s.minter.token(login, at), source: HOME,
+  const create = (login: Login, at: number, ns: string, body: string): Promise<CheckResponse> =>
+    s.sendAt(login, at, {
+      method: 'POST', path: `/apis/batch/v1/namespaces/${ns}/jobs`, source: HOME,
       headers: { 'user-agent': KUBECTL, 'content-type': 'application/json', 'x-envoy-auth-partial-body': 'false' }, body,
     });
-  }
 
   it.each<[string, Record<string, unknown>]>([
     ['envFrom secretRef', printsEnv({ envFrom: [{ secretRef: { name: 'payments-db' } }] })],

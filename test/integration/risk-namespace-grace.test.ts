@@ -26,10 +26,8 @@ afterAll(async () => {
   await s?.close();
 });
 
-async function send(login: Login, at: number, path: string): Promise<CheckResponse> {
-  s.setClock(at);
-  const token = await s.minter.token(login, at);
-  return s.send({ method: 'GET', path, token, source: HOME, headers: { 'user-agent': KUBECTL } });
+function send(login: Login, at: number, path: string): Promise<CheckResponse> {
+  return s.sendAt(login, at, { method: 'GET', path, source: HOME, headers: { 'user-agent': KUBECTL } });
 }
 
 describe('one sign-in enters at most grace_namespaces namespaces outside the working set under the grace', () => {

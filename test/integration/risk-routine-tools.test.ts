@@ -29,9 +29,8 @@ afterAll(async () => {
   await s?.close();
 });
 
-async function send(login: Login, at: number, path: string, ua: string): Promise<CheckResponse> {
-  s.setClock(at);
-  return s.send({ method: 'GET', path, token: await s.minter.token(login, at), source: OFFICE, headers: { 'user-agent': ua } });
+function send(login: Login, at: number, path: string, ua: string): Promise<CheckResponse> {
+  return s.sendAt(login, at, { method: 'GET', path, source: OFFICE, headers: { 'user-agent': ua } });
 }
 
 function payload(res: CheckResponse): { risk?: { reasons: { code: string }[]; context?: { code: string } } } {
@@ -81,10 +80,8 @@ describe('helm ls -A, with examples/stepgate.yaml', () => {
 async function helm(login: Login, at: number, steps: [string, string, string?][]): Promise<string[]> {
   const out: string[] = [];
   for (const [k, [method, path, body]] of steps.entries()) {
-    const when = at + k * 120;
-    s.setClock(when);
-    const res = await s.send({
-      method, path, token: await s.minter.token(login, when), source: OFFICE,
+    const res = await s.sendAt(login, at + k * 120, {
+      method, path, source: OFFICE,
       headers: { 'user-agent': HELM, ...(body === undefined ? {} : { 'content-type': method === 'PATCH' ? 'application/strategic-merge-patch+json' : 'application/json', 'x-envoy-auth-partial-body': 'false' }) },
       ...(body === undefined ? {} : { body }),
     });

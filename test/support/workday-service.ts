@@ -49,12 +49,18 @@ export async function exampleService(opts: { withoutRisk?: boolean } = {}) {
       return t;
     },
   };
+  const send = (spec: RequestSpec) => client.check(checkRequest({ host: 'kube.localhost', ...spec }));
   return {
     minter,
     setClock: (ms: number) => {
       clock = ms;
     },
-    send: (spec: RequestSpec) => client.check(checkRequest({ host: 'kube.localhost', ...spec })),
+    send,
+    /** One request of `login`'s holder at virtual time `at`, with the token it holds then. */
+    async sendAt(login: Login, at: number, spec: Omit<RequestSpec, 'token'>) {
+      clock = at;
+      return send({ ...spec, token: await minter.token(login, at) });
+    },
     async close() {
       client.close();
       await service.stop();
