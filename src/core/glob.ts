@@ -60,18 +60,32 @@ export function globToRegExp(pattern: string, separator: '/' | '.' | null): RegE
 /** Decides whether a request is a Kubernetes API request: by host, or by a route's tag. */
 export interface HostMatcher {
   matches(host: string, contextExtensions: Readonly<Record<string, string>>): boolean;
+  /**
+   * For a dashboard that passes the API through (`kubernetes.proxies`): the prefix before the API
+   * path on this host, anchored at the start and ending before a `/`; undefined elsewhere.
+   */
+  proxyPrefix?(host: string): RegExp | undefined;
 }
 
 export const KUBE_CONTEXT_KEY = 'stepgate.kubernetes';
 
-export function compileHostMatcher(hosts: readonly string[]): HostMatcher {
+export function compileHostMatcher(hosts: readonly string[], proxies: readonly { hosts: readonly string[]; prefix: string }[] = []): HostMatcher {
   const m = hosts.length === 0 ? () => false : compileGlobList(hosts.map((h) => h.toLowerCase()), '.');
+  const compiled = proxies.map((p) => ({
+    host: compileGlobList(p.hosts.map((h) => h.toLowerCase()), '.'),
+    // `*` is one whole segment; the API path must follow the prefix after a `/`.
+    prefix: new RegExp(`^${p.prefix.split('/').slice(1).map((seg) => `/${seg === '*' ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).join('')}(?=/)`),
+  }));
   return {
     matches(host, ctx) {
       const tag = Object.hasOwn(ctx, KUBE_CONTEXT_KEY) ? ctx[KUBE_CONTEXT_KEY] : undefined;
       if (tag === 'true') return true;
       if (tag === 'false') return false;
       return m(host);
+    },
+    proxyPrefix(host) {
+      for (const p of compiled) if (p.host(host)) return p.prefix;
+      return undefined;
     },
   };
 }

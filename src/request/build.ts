@@ -50,7 +50,18 @@ export function buildAttributes(
     const override = routingOverride(headers, method) ?? queryMethodOverride(parsed.query, method);
     if (override !== undefined) return { ok: false, detail: override };
   }
-  const kube = isKube ? kubeRequestInfo(method, parsed.path, parsed.query, (name) => headers.get(name)) : undefined;
+  let kube = isKube ? kubeRequestInfo(method, parsed.path, parsed.query, (name) => headers.get(name)) : undefined;
+  // A dashboard passing the API through with the user's identity (kubernetes.proxies): what
+  // follows its prefix reaches kube-apiserver, so it is read as kube reads it, strictly, and the
+  // Kubernetes rules apply to it. Otherwise a Secret read through Headlamp would be a web page.
+  const prefix = isKube ? undefined : kubeHosts.proxyPrefix?.(host);
+  if (prefix !== undefined && prefix.test(parsed.path)) {
+    const strict = normalisePath(raw.target, 'kubernetes');
+    const at = strict.ok ? prefix.exec(strict.path) : null;
+    if (!strict.ok || at === null) return { ok: false, detail: `${strict.ok ? 'a path that reads differently' : strict.problem} behind a Kubernetes API proxy prefix` };
+    if (raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes API path' };
+    kube = kubeRequestInfo(method, strict.path.slice(at[0].length), strict.query, (name) => headers.get(name));
+  }
   // The root /proxy prefix (`/api/v1/proxy/nodes/n1/…`): kube still reads it as verb `proxy` on
   // the resource, with no subresource, so a rule about `nodes/proxy` or `pods/proxy` never sees it,
   // but kube-apiserver has served no such route since 1.10 (the proxy subresources replaced it), so

@@ -379,6 +379,28 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
     expect(reasonOf(await freshSend('aal1', 10, 'PATCH', '/api/v1/namespaces/dev/configmaps/web', MERGE, '{"data":{"LOG_LEVEL":"debug"}}'))).toBe('allowed');
   });
 
+  // Headlamp passes the API through under /clusters/<name>/ (kubernetes.proxies): the kube rules
+  // apply to what follows the prefix, read as strictly as on the API server's own host.
+  let headlampRow = 0;
+  it.each<[string, string, string]>([
+    ['GET', '/clusters/main/api/v1/namespaces/prod-eu/secrets', 'acr_insufficient'],
+    ['GET', '/clusters/main/api/v1/namespaces/prod-eu/secrets/db', 'acr_insufficient'],
+    ['GET', '/clusters/staging/api/v1/secrets', 'acr_insufficient'],
+    ['POST', '/clusters/main/api/v1/namespaces/dev/pods/web-0/exec?command=sh&stdin=true', 'acr_insufficient'],
+    ['DELETE', '/clusters/main/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/admins', 'acr_insufficient'],
+    ['GET', '/clusters/main/api/v1/namespaces/prod-eu/%73ecrets', 'acr_insufficient'],
+    ['GET', '/clusters/main/api/v1/namespaces//secrets', 'request_invalid'],
+    ['GET', '/clusters/main/api/v1/namespaces/dev/../prod-eu/secrets', 'request_invalid'],
+    ['GET', '/clusters/main/api/v1/namespaces/prod-eu%2Fsecrets', 'request_invalid'],
+    ['GET', '/clusters/main/api/v1/namespaces/dev/pods', 'allowed'],
+    ['GET', '/clusters/main/version', 'allowed'],
+    ['GET', '/static/js/main.4f2a.js', 'allowed'],
+    ['GET', '/c/main/secrets', 'allowed'],
+  ])('Headlamp: %s %s with one factor 10 hours old is %s', async (method, path, reason) => {
+    const as = await weak(`headlamp-${headlampRow++}@example.com`);
+    expect(reasonOf(await send(method, path, BROWSER, 'headlamp.localhost', as))).toBe(reason);
+  });
+
   it('control: GET /metrics with one factor 10 hours old is allowed', async () => {
     expect(reasonOf(await freshSend('aal1', 10, 'GET', '/metrics', {}))).toBe('allowed');
   });

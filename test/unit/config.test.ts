@@ -65,6 +65,11 @@ describe('config validation', () => {
     expect(p!.message).toMatch(/^YAML syntax/);
   });
 
+  it.each(['clusters/*', '/clusters/*/', '/clusters/c*', '/clusters//x', ''])('a kubernetes.proxies prefix of %o is refused with the field named', (prefix) => {
+    const [p] = problems(`${VALID}kubernetes:\n  proxies:\n    - { hosts: [headlamp.example.com], prefix: "${prefix}" }\n`);
+    expect(p).toMatchObject({ field: 'kubernetes.proxies[0].prefix' });
+  });
+
   it('rejects duplicate keys', () => {
     expect(problems(VALID.replace('      max_age: 300', '      max_age: 300\n      max_age: 5'))[0]!.message).toMatch(/unique|duplicate/i);
   });

@@ -9,6 +9,17 @@ export const DEFAULT_STEP_UP_HINT = 'The stepgate credential plugin steps up whe
 export const kubernetesSchema = z
   .strictObject({
     hosts: z.array(nonEmpty).default([]),
+    // Dashboards that pass the Kubernetes API through under a path prefix, with the user's own
+    // identity (Headlamp's /clusters/<name>/api/…, Rancher's /k8s/clusters/<id>/api/…): what
+    // follows the prefix is read as an API server path, so `match.kubernetes` rules see it.
+    proxies: z
+      .array(
+        z.strictObject({
+          hosts: z.array(nonEmpty).min(1),
+          prefix: z.string().regex(/^(\/([^/*]+|\*))+$/, 'a path of literal segments and * (one whole segment each), such as /clusters/*'),
+        }),
+      )
+      .default([]),
     // How long the last step-up challenge per credential is kept for the credential plugin
     // (GET /.stepgate/v1/challenge); 0 turns remembering off.
     challenge_ttl_seconds: z.number().int().min(0).max(3600).default(300),
@@ -20,6 +31,8 @@ export const kubernetesSchema = z
 /** How each `kubernetes` key applies on reload (schema/apply.ts). */
 export const KUBERNETES_APPLY = {
   'kubernetes.hosts': 'live',
+  'kubernetes.proxies[].hosts': 'live',
+  'kubernetes.proxies[].prefix': 'live',
   'kubernetes.challenge_ttl_seconds': 'live',
   'kubernetes.step_up_hint': 'live',
 } as const satisfies ApplyTable;
