@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
-import { exampleService } from '../support/workday-service.js';
+import { exampleServiceForFile } from '../support/workday-service.js';
 import type { Login } from '../support/workday.js';
 
 /**
@@ -13,18 +13,11 @@ import type { Login } from '../support/workday.js';
  * after it was first seen, and the caller is told why.
  */
 
-type Service = Awaited<ReturnType<typeof exampleService>>;
-let s: Service;
+const s = exampleServiceForFile();
 const T0 = Date.UTC(2027, 2, 29, 7, 0, 0);
 const HOME = '84.120.7.30';
 const KUBECTL = 'kubectl/v1.32.3 (darwin/arm64) kubernetes/32cc146';
 
-beforeAll(async () => {
-  s = await exampleService();
-});
-afterAll(async () => {
-  await s?.close();
-});
 
 function send(login: Login, at: number, path: string): Promise<CheckResponse> {
   return s.sendAt(login, at, { method: 'GET', path, source: HOME, headers: { 'user-agent': KUBECTL } });

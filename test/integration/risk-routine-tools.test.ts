@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
-import { exampleService } from '../support/workday-service.js';
+import { exampleServiceForFile } from '../support/workday-service.js';
 import type { Login } from '../support/workday.js';
 
 /**
@@ -13,8 +13,7 @@ import type { Login } from '../support/workday.js';
  * per revision within a second: Helm's bookkeeping, not an enumeration or a burst of deletes.
  */
 
-type Service = Awaited<ReturnType<typeof exampleService>>;
-let s: Service;
+const s = exampleServiceForFile();
 const T0 = Date.UTC(2027, 3, 5, 8, 0, 0);
 const H = 3_600_000;
 const OFFICE = '84.120.7.30';
@@ -22,12 +21,6 @@ const KUBECTL = 'kubectl/v1.32.3 (linux/amd64) kubernetes/32cc146';
 const HELM = 'Helm/3.16.3';
 const HELM_LS_A = '/api/v1/secrets?labelSelector=owner%3Dhelm';
 
-beforeAll(async () => {
-  s = await exampleService();
-});
-afterAll(async () => {
-  await s?.close();
-});
 
 function send(login: Login, at: number, path: string, ua: string): Promise<CheckResponse> {
   return s.sendAt(login, at, { method: 'GET', path, source: OFFICE, headers: { 'user-agent': ua } });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
@@ -66,5 +67,34 @@ export async function exampleService(opts: { withoutRisk?: boolean } = {}) {
       await service.stop();
       await issuer.close();
     },
+  };
+}
+
+export type ExampleService = Awaited<ReturnType<typeof exampleService>>;
+
+/**
+ * The example server for the tests of one file: started before them, closed after them. What it
+ * returns stands for the server (its methods reach the one started), so a test file reads as if it
+ * held the server itself.
+ */
+export function exampleServiceForFile(): Omit<ExampleService, 'close'> {
+  let s: ExampleService | undefined;
+  beforeAll(async () => {
+    s = await exampleService();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+  const started = () => {
+    if (s === undefined) throw new Error('the example server is started in beforeAll');
+    return s;
+  };
+  return {
+    get minter() {
+      return started().minter;
+    },
+    setClock: (ms) => started().setClock(ms),
+    send: (spec) => started().send(spec),
+    sendAt: (login, at, spec) => started().sendAt(login, at, spec),
   };
 }
