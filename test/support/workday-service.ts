@@ -8,9 +8,12 @@ import { TestIssuer } from './issuer.js';
 import { checkRequest, type RequestSpec } from './requests.js';
 import type { Login, TokenMinter } from './workday.js';
 
+const K8S = 'https://kubernetes.default.svc.cluster.local';
+
 /**
  * examples/stepgate.yaml as shipped, with the test issuer (on its free port) in place of the demo
- * IdP's address (with a generous JWKS fetch timeout), the gRPC listener on a free loopback port instead of :9191, and no metrics
+ * IdP's address (with a generous JWKS fetch timeout), the cluster's service-account issuer's keys
+ * served by the same test issuer (so a replayed day can send automation's tokens), the gRPC listener on a free loopback port instead of :9191, and no metrics
  * listener (the default :9464 is a fixed port: two replays at once, or a stepgate already running
  * on this machine, would collide on it).
  */
@@ -19,6 +22,8 @@ export function exampleYaml(issuerUrl: string): string {
     // A generous fetch timeout: the first JWKS fetch can meet this process (which also serves the
     // issuer) busy, and a timed-out fetch refuses every token for 30 s (jwks_unavailable).
     .replace('issuer: http://127.0.0.1:9000', `issuer: ${issuerUrl}\n    fetch_timeout_ms: 20000`)
+    // The cluster's service-account issuer (automation), its keys held by the same test issuer.
+    .replace(`jwks_uri: ${K8S}/openid/v1/jwks`, `jwks_uri: ${issuerUrl}/jwks\n    fetch_timeout_ms: 20000`)
     .replace('grpc_listen: 0.0.0.0:9191', 'grpc_listen: 127.0.0.1:0')
     .concat('\ntelemetry:\n  metrics_listen: "off"\n');
 }
@@ -43,6 +48,13 @@ export async function exampleService(opts: { withoutRisk?: boolean } = {}) {
       let t = tokens.get(key);
       if (!t) {
         const iat = hour * 3600;
+        if (l.serviceAccount) {
+          // A projected service-account token as the kubelet refreshes it (an hour's validity).
+          const [, , ns, name] = l.sub.split(':');
+          t = await issuer.token({ iss: K8S, aud: [K8S], sub: l.sub, iat, nbf: iat, exp: iat + 3607, 'kubernetes.io': { namespace: ns, serviceaccount: { name } }, auth_time: undefined, acr: undefined, amr: undefined, email: undefined });
+          tokens.set(key, t);
+          return t;
+        }
         const amr = l.acr === 'urn:stepgate:aal3' ? ['hwk', 'mfa'] : l.acr === 'urn:stepgate:aal2' ? ['pwd', 'otp', 'mfa'] : ['pwd'];
         t = await issuer.token({ sub: l.sub, email: l.sub, sid: l.sid, acr: l.acr, amr, auth_time: l.authTime, iat, exp: iat + 7200 });
         tokens.set(key, t);

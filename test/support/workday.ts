@@ -24,6 +24,11 @@ export interface Login {
   /** Epoch seconds. */
   authTime: number | undefined;
   acr: 'urn:stepgate:aal1' | 'urn:stepgate:aal2' | 'urn:stepgate:aal3';
+  /**
+   * A Kubernetes service-account token (`sub` is `system:serviceaccount:<ns>:<name>`) from the
+   * cluster's issuer, which the example judges as automation: no acr, no auth_time, no sid.
+   */
+  serviceAccount?: true;
 }
 
 export interface DayEvent {
