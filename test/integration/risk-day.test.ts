@@ -91,11 +91,13 @@ const OPEN_ON_DAY8: Record<string, string> = {
   // gateway or parentRef that is the API server's, host kube.example.com) tells it from routine.
   'VirtualService routing /.stepgate/ to the API server (app laptop)': 'own namespace, body only',
   'HTTPRoute for kube.example.com on the public gateway (app laptop)': 'own namespace, body only',
-  // The victim's `istioctl analyze` read istio-system's mesh ConfigMap before the sign-in the
-  // malware's token carries (on the warm-up day, on seeds 61 and 62 for the delete): the
-  // namespace's first sighting is then older than the sign-in, which meets the binding to a
-  // sign-in after it, delete or not. Or it came within the hour after a sign-in that a challenge
-  // had just asked for (the grace, day 7's class).
+  // istio-system through the victim's own `istioctl analyze`, which reads its mesh ConfigMap. Read
+  // before the sign-in the malware's token carries (seed 61: on the warm-up day), the namespace's
+  // first sighting is older than that sign-in, which therefore meets the binding to a sign-in
+  // after it, a delete's included, and a read under it teaches the namespace; read within the
+  // hour after that sign-in (seed 62: 28 minutes), the read itself teaches it (`grace_seconds`).
+  // Or the malware came within the hour after a sign-in a challenge had just asked for (day 7's
+  // class). docs/risk.md, "Day 8: what it found", has what closing the first costs.
   'gate policy deleted (app laptop)': 'istio-system seen before the sign-in',
   'WasmPlugin ahead of ext_authz (app laptop)': 'istio-system seen before the sign-in',
   "port-forward to the ingress gateway's Envoy admin (app laptop)": 'istio-system seen before the sign-in, or within the hour after one',
