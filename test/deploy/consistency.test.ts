@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
+import { compileAssurance } from '../../src/core/assurance.js';
+import { compilePolicy } from '../../src/policy/policy.js';
 import { withEnvOverrides } from '../../src/main.js';
 import { redisConnection } from '../../src/state/factory.js';
 import type { Config } from '../../src/config/schema.js';
@@ -22,6 +24,7 @@ import {
   type Obj,
   type TypedObject,
 } from './manifests.js';
+import { kubeReq, who } from '../support/policy.js';
 
 /**
  * The manifests refer to each other by name, label, host and port; none of these links is checked
@@ -76,6 +79,9 @@ function checkedHosts(): Set<string> {
     ),
   );
 }
+
+/** The host a Gateway server's `namespace/host` entry serves (`./kube.example.com` → kube.example.com). */
+const servedHost = (h: string): string => h.slice(h.indexOf('/') + 1);
 
 /** The Service port named `http` (the step-up routes). */
 const httpServicePort = () => get<Obj[]>(service, 'spec.ports').find((p) => p.name === 'http');
@@ -158,7 +164,7 @@ describe('stepgate policy in the ConfigMap', () => {
       expect(url.protocol).toBe('https:');
       expect(url.pathname.startsWith('/.stepgate/'), raw).toBe(true);
       const gateways = find(istio, 'Gateway').filter((g) =>
-        get<Obj[]>(g, 'spec.servers').some((sv) => (sv.hosts as string[]).includes(url.hostname) && get(sv, 'port.number') === 443 && get(sv, 'tls.mode') === 'SIMPLE'),
+        get<Obj[]>(g, 'spec.servers').some((sv) => (sv.hosts as string[]).map(servedHost).includes(url.hostname) && get(sv, 'port.number') === 443 && get(sv, 'tls.mode') === 'SIMPLE'),
       );
       expect(gateways.length, `a Gateway serves ${url.hostname} on 443 with TLS`).toBeGreaterThan(0);
       const services = find(istio, 'VirtualService').filter(
@@ -374,11 +380,16 @@ describe('istio/: what reaches the gateway is checked, and nothing skips the che
     for (const gw of find(istio, 'Gateway')) {
       expect(selectors).toContain(JSON.stringify(get(gw, 'spec.selector')));
       for (const server of get<Obj[]>(gw, 'spec.servers')) {
-        for (const h of server.hosts as string[]) {
+        for (const scoped of server.hosts as string[]) {
+          // A host without `namespace/` takes routes from VirtualServices in every namespace: an
+          // app team's VirtualService could add a route to the API server there, unchecked.
+          expect(scoped, `${gw.metadata.name}: ${scoped} binds routes from its own namespace only`).toMatch(/^\.\//);
+          const h = servedHost(scoped);
           if (checked.has(h)) continue;
           // An unchecked host (the auth host) may only reach stepgate's step-up port or be answered
           // by the gateway itself: nothing upstream is ever reachable without a check.
           const vss = find(istio, 'VirtualService').filter((v) => (get<string[]>(v, 'spec.hosts') ?? []).includes(h));
+          for (const vs of vss) expect(vs.metadata.namespace, `${vs.metadata.name} binds to ${gw.metadata.name}`).toBe(gw.metadata.namespace);
           expect(vss.length, `${gw.metadata.name}: ${h} is neither checked nor routed`).toBeGreaterThan(0);
           for (const vs of vss) {
             for (const r of get<Obj[]>(vs, 'spec.http')) {
@@ -431,6 +442,46 @@ describe('istio/: what reaches the gateway is checked, and nothing skips the che
     expect(get(dr, 'spec.trafficPolicy.tls.mode')).toBe('SIMPLE');
     expect(get(dr, 'spec.trafficPolicy.tls.credentialName')).toBeTypeOf('string');
     expect(get(dr, 'spec.trafficPolicy.tls.insecureSkipVerify')).toBeUndefined();
+  });
+});
+
+describe("the shipped policy guards stepgate and the mesh in front of it", () => {
+  // One write in either place rewrites what every rule asks, for everyone: these follow the names
+  // (stepgate's Namespace, the CUSTOM policies' namespace) so that renaming one without the policy fails here.
+  it("asks the strongest level for a write to stepgate's namespace, a shell into it, and the gateway's policies, routes and mesh config", () => {
+    const { config } = mountedPolicy();
+    const assurance = compileAssurance(config.assurance.levels);
+    const policy = compilePolicy(config, assurance);
+    const kubeHost = config.kubernetes.hosts[0]!;
+    const ask = (method: string, target: string) => policy.evaluate(kubeReq(method, target, kubeHost, (h) => h === kubeHost), who());
+    const strongest = assurance.names.length - 1;
+    const ns = one(base.objects, 'Namespace').metadata.name;
+    const gatewayNs = new Set(customPolicies().map((p) => p.metadata.namespace!));
+    const guarded: [string, string][] = [
+      ['PATCH', `/api/v1/namespaces/${ns}/configmaps/${configMap.metadata.name}`],
+      ['PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/${deployment.metadata.name}`],
+      ['DELETE', `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/stepgate`],
+      ['POST', `/api/v1/namespaces/${ns}/pods/stepgate-redis-0/exec`],
+      ['GET', `/api/v1/namespaces/${ns}/pods/stepgate-redis-0/portforward`],
+      ['POST', '/apis/networking.istio.io/v1alpha3/namespaces/shop/envoyfilters'],
+    ];
+    for (const g of gatewayNs) {
+      for (const p of customPolicies().filter((x) => x.metadata.namespace === g)) guarded.push(['DELETE', `/apis/security.istio.io/v1/namespaces/${g}/authorizationpolicies/${p.metadata.name}`]);
+      for (const v of find(istio, 'VirtualService').filter((x) => x.metadata.namespace === g)) guarded.push(['PATCH', `/apis/networking.istio.io/v1/namespaces/${g}/virtualservices/${v.metadata.name}`]);
+      guarded.push(['PATCH', `/api/v1/namespaces/${g}/configmaps/istio`]);
+    }
+    for (const [method, target] of guarded) {
+      const r = ask(method, target);
+      expect(r.deny || r.level === strongest, `${method} ${target}: ${r.rules.join(',')}`).toBe(true);
+    }
+    // What on-call does with stepgate in an incident stays at the everyday requirement.
+    for (const [method, target] of [
+      ['GET', `/api/v1/namespaces/${ns}/pods`],
+      ['GET', `/api/v1/namespaces/${ns}/pods/stepgate-0/log`],
+      ['POST', `/api/v1/namespaces/${ns}/pods/stepgate-0/eviction`],
+    ] as const) {
+      expect(ask(method, target).rules, `${method} ${target}`).toEqual(['default']);
+    }
   });
 });
 

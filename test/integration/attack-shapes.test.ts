@@ -433,6 +433,68 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
   });
 });
 
+// Switching stepgate off: its own namespace (deploy/base: `stepgate`) and the mesh that calls it
+// (istio/). One such write rewrites what every rule asks, for everyone; the attacker is malware on
+// the engineer's laptop acting seconds after their two-factor sign-in, in a context they are known
+// in, so only a hardware key stands in the way. Bodies are not sent (the request line decides).
+describe('examples/stepgate.yaml: switching the gate off', () => {
+  const ISTIO = '/apis/security.istio.io/v1/namespaces/istio-system/authorizationpolicies';
+  const VS = '/apis/networking.istio.io/v1/namespaces/istio-system/virtualservices';
+  it.each<[string, string, string, Record<string, string>?]>([
+    ['its policy (a ConfigMap reloaded within seconds)', 'PATCH', '/api/v1/namespaces/stepgate/configmaps/stepgate-config-5h2k9tdb4m'],
+    ['its policy replaced', 'PUT', '/api/v1/namespaces/stepgate/configmaps/stepgate-config-5h2k9tdb4m'],
+    ['its Deployment (image, flags, environment)', 'PATCH', '/apis/apps/v1/namespaces/stepgate/deployments/stepgate'],
+    ['its Deployment scaled', 'PATCH', '/apis/apps/v1/namespaces/stepgate/deployments/stepgate/scale'],
+    ['its NetworkPolicy deleted', 'DELETE', '/apis/networking.k8s.io/v1/namespaces/stepgate/networkpolicies/stepgate'],
+    ['its Secrets rewritten (cookie keys, Redis password)', 'PATCH', '/api/v1/namespaces/stepgate/secrets/stepgate-secrets'],
+    ['its Service repointed', 'PUT', '/api/v1/namespaces/stepgate/services/stepgate'],
+    ['its Redis StatefulSet', 'PATCH', '/apis/apps/v1/namespaces/stepgate/statefulsets/stepgate-redis'],
+    ['a Pod created beside it', 'POST', '/api/v1/namespaces/stepgate/pods'],
+    ['a debug container in its pod', 'PATCH', '/api/v1/namespaces/stepgate/pods/stepgate-7d9f-abcde/ephemeralcontainers'],
+    ['its namespace deleted', 'DELETE', '/api/v1/namespaces/stepgate'],
+    ['a shell in its Redis (WebSocket)', 'GET', '/api/v1/namespaces/stepgate/pods/stepgate-redis-0/exec?command=redis-cli&command=FLUSHALL&stdin=true&stdout=true', UPGRADE_WS],
+    ['a shell in its Redis (SPDY)', 'POST', '/api/v1/namespaces/stepgate/pods/stepgate-redis-0/exec?command=sh&stdin=true&tty=true', UPGRADE_SPDY],
+    ['a port-forward to its Redis', 'GET', '/api/v1/namespaces/stepgate/pods/stepgate-redis-0/portforward?ports=6379', UPGRADE_WS],
+    ['the service proxy to its admin port', 'POST', '/api/v1/namespaces/stepgate/services/stepgate:metrics/proxy/admin'],
+    ['the CUSTOM policy deleted', 'DELETE', `${ISTIO}/stepgate-kube-api`],
+    ['the CUSTOM policy narrowed', 'PATCH', `${ISTIO}/stepgate-kube-api`],
+    ['the dashboards policy deleted (v1beta1)', 'DELETE', '/apis/security.istio.io/v1beta1/namespaces/istio-system/authorizationpolicies/stepgate-dashboards'],
+    ['the kube route rewritten (/.stepgate/ is exempt)', 'PATCH', `${VS}/kube-apiserver`],
+    ['a route added to the auth host (no CUSTOM policy there)', 'POST', VS],
+    ['the Gateway opened to every namespace', 'PUT', '/apis/networking.istio.io/v1beta1/namespaces/istio-system/gateways/kube-apiserver'],
+    ['the mesh config (extensionProviders, failOpen)', 'PATCH', '/api/v1/namespaces/istio-system/configmaps/istio'],
+    ['TLS to the API server unverified', 'PATCH', '/apis/networking.istio.io/v1/namespaces/istio-system/destinationrules/kube-apiserver'],
+    ['the gateway in istio-ingress', 'DELETE', '/apis/security.istio.io/v1/namespaces/istio-ingress/authorizationpolicies/stepgate'],
+    ['a Gateway API route on the gateway', 'POST', '/apis/gateway.networking.k8s.io/v1/namespaces/istio-system/httproutes'],
+    ['an EnvoyFilter in the root namespace', 'POST', '/apis/networking.istio.io/v1alpha3/namespaces/istio-system/envoyfilters'],
+    ['an EnvoyFilter in an app namespace', 'POST', '/apis/networking.istio.io/v1alpha3/namespaces/shop/envoyfilters'],
+    ['a WasmPlugin in an app namespace', 'PUT', '/apis/extensions.istio.io/v1alpha1/namespaces/shop/wasmplugins/authz'],
+    ['an IstioOperator', 'PATCH', '/apis/install.istio.io/v1alpha1/namespaces/istio-system/istiooperators/installed-state'],
+  ])('%s (%s %s) with two factors 5 seconds old is not allowed', async (_what, method, path, headers = {}) => {
+    const contentType: Record<string, string> = method === 'PATCH' ? { 'content-type': 'application/merge-patch+json' } : method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' };
+    const res = await freshSend('aal2', 0, method, path, { ...contentType, ...headers });
+    expect(reasonOf(res)).toBe('acr_insufficient');
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toMatch(/gate-/);
+  });
+
+  // On-call reads stepgate and its logs in an incident; a drain evicts its pods; app teams own
+  // their namespaces' Istio routes and policies (the Gateway binds routes from istio-system only).
+  it.each<[string, 'aal1' | 'aal2', string, string, Record<string, string>?]>([
+    ['its pods listed', 'aal1', 'GET', '/api/v1/namespaces/stepgate/pods'],
+    ['its logs followed', 'aal1', 'GET', '/api/v1/namespaces/stepgate/pods/stepgate-7d9f-abcde/log?container=stepgate&follow=true'],
+    ['its ConfigMap read', 'aal1', 'GET', '/api/v1/namespaces/stepgate/configmaps/stepgate-config-5h2k9tdb4m'],
+    ['its pod evicted by a drain', 'aal1', 'POST', '/api/v1/namespaces/stepgate/pods/stepgate-7d9f-abcde/eviction', { 'content-type': 'application/json' }],
+    ['the mesh config read', 'aal1', 'GET', '/api/v1/namespaces/istio-system/configmaps/istio'],
+    ['the CUSTOM policies listed', 'aal1', 'GET', '/apis/security.istio.io/v1/namespaces/istio-system/authorizationpolicies'],
+    ["an app team's VirtualService", 'aal1', 'PATCH', '/apis/networking.istio.io/v1/namespaces/shop/virtualservices/web', { 'content-type': 'application/merge-patch+json' }],
+    ["an app team's AuthorizationPolicy", 'aal1', 'POST', '/apis/security.istio.io/v1/namespaces/shop/authorizationpolicies', { 'content-type': 'application/json' }],
+    ["an app team's DestinationRule", 'aal1', 'PUT', '/apis/networking.istio.io/v1/namespaces/shop/destinationrules/web', { 'content-type': 'application/json' }],
+    ['istiod restarted (rollout restart) with two factors', 'aal2', 'PATCH', '/apis/apps/v1/namespaces/istio-system/deployments/istiod', { 'content-type': 'application/strategic-merge-patch+json' }],
+  ])('controls: %s with a token 2 hours old is allowed', async (_what, level, method, path, headers = {}) => {
+    expect(reasonOf(await freshSend(level, 2, method, path, headers))).toBe('allowed');
+  });
+});
+
 // Bodies the example's guardrails step up, written through patch shapes that show only part of the
 // object, in a namespace no rule covers (so only the guardrail can stop them). Each row uses a fresh
 // subject and asserts the guardrail by name, so a row cannot pass on the denial-rate signal.

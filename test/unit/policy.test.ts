@@ -2,12 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfig } from '../../src/config/load.js';
 import { compileAssurance } from '../../src/core/assurance.js';
-import type { Identity } from '../../src/core/identity.js';
 import { compileGlobList } from '../../src/core/glob.js';
 import { compilePolicy, foldedPath } from '../../src/policy/policy.js';
-import type { RequestAttributes } from '../../src/request/attributes.js';
-import { kubeRequestInfo } from '../../src/request/kube.js';
 import { normalisePath } from '../../src/request/path.js';
+import { kubeReq, who } from '../support/policy.js';
 
 const BASE = `
 issuers: [{issuer: "https://idp.test", jwks_uri: "https://idp.test/jwks", audiences: [k]}]
@@ -24,43 +22,6 @@ function policyOf(rules: string, def = '{require: aal1, max_age: 3600}') {
   const assurance = compileAssurance(cfg.assurance.levels);
   return { policy: compilePolicy(cfg, assurance), assurance };
 }
-
-function kubeReq(method: string, target: string, host = 'kube.test'): RequestAttributes {
-  const p = normalisePath(target);
-  if (!p.ok) throw new Error(p.problem);
-  return {
-    method,
-    target,
-    path: p.path,
-    query: p.query,
-    host,
-    authority: host,
-    scheme: 'https',
-    headers: new Map(),
-    spoofedIdentityHeaders: [],
-    sourceAddress: '',
-    clientResolved: false,
-    sourcePrincipal: '',
-    contextExtensions: {},
-    kube: host === 'kube.test' ? kubeRequestInfo(method, p.path, p.query, () => undefined) : undefined,
-    body: undefined,
-    bodyTruncated: false,
-  };
-}
-
-const who = (groups: string[] = []): Identity => ({
-  subject: 'alice',
-  session: '',
-  issuer: 'https://idp.test',
-  groups,
-  acr: 'a1',
-  amr: [],
-  authTime: 0,
-  expiresAt: Infinity,
-  level: 0,
-  levelName: 'aal1',
-  upstreamHeaders: [],
-});
 
 /** The bundled example's policy, compiled once for the blocks that check what it asks. */
 let example: ReturnType<typeof compilePolicy> | undefined;
