@@ -74,32 +74,24 @@ const LATE: Record<string, number> = {
 
 /**
  * Day 8's rows the example as shipped does not stop (docs/risk.md, "Day 8: what it found"), each
- * with its cause. Unlike the rows above they are findings, not design: switching the gate off is
- * for rules the example does not have yet, and the first row of the second group is an engine gap.
+ * with its cause: findings, not design. (The gate switched off from a platform laptop and
+ * stepgate's own namespace, not stopped before the `gate-*` rules, are asserted like any row.)
  */
 const OPEN_ON_DAY8: Record<string, string> = {
-  // A platform engineer works in istio-system every day: `system-writes` asks two factors within
-  // 12 hours there, which the morning's sign-in meets, and istio-system is in their working set.
-  'gate policy patched (platform laptop)': 'system-writes, working set',
-  'EnvoyFilter removing ext_authz (platform laptop)': 'system-writes, working set',
-  'mesh config failOpen (platform laptop)': 'system-writes, working set',
-  // No rule names stepgate's own namespace: a ConfigMap or Deployment write there is not a
-  // sensitive action, so no working set, band or context applies to it.
-  "stepgate's ConfigMap rewritten (app laptop)": 'no rule for namespace stepgate',
-  "stepgate's Deployment given another image (app laptop)": 'no rule for namespace stepgate',
   // In the victim's own dev or staging namespace, where no rule applies; only the body (a
   // gateway or parentRef that is the API server's, host kube.example.com) tells it from routine.
+  // The kube Gateway binds routes from its own namespace only (istio/20-kube-apiserver.yaml), which
+  // makes the VirtualService inert in Istio; the HTTPRoute depends on the shop's public gateway.
   'VirtualService routing /.stepgate/ to the API server (app laptop)': 'own namespace, body only',
   'HTTPRoute for kube.example.com on the public gateway (app laptop)': 'own namespace, body only',
   // istio-system through the victim's own `istioctl analyze`, which reads its mesh ConfigMap. Read
   // before the sign-in the malware's token carries (seed 61: on the warm-up day), the namespace's
   // first sighting is older than that sign-in, which therefore meets the binding to a sign-in
-  // after it, a delete's included, and a read under it teaches the namespace; read within the
-  // hour after that sign-in (seed 62: 28 minutes), the read itself teaches it (`grace_seconds`).
-  // Or the malware came within the hour after a sign-in a challenge had just asked for (day 7's
-  // class). docs/risk.md, "Day 8: what it found", has what closing the first costs.
-  'gate policy deleted (app laptop)': 'istio-system seen before the sign-in',
-  'WasmPlugin ahead of ext_authz (app laptop)': 'istio-system seen before the sign-in',
+  // after it, and a read under it teaches the namespace; read within the hour after that sign-in
+  // (seed 62: 28 minutes), the read itself teaches it (`grace_seconds`). Or the malware came
+  // within the hour after a sign-in a challenge had just asked for (day 7's class). A port-forward
+  // to a pod in istio-system is `pod-shell` only (the `gate-*` rules name stepgate's pods, not the
+  // gateway's). docs/risk.md, "Day 8: what it found", has what closing the first costs.
   "port-forward to the ingress gateway's Envoy admin (app laptop)": 'istio-system seen before the sign-in, or within the hour after one',
 };
 
