@@ -51,6 +51,7 @@ export const GUARDRAIL_CODES = [
   'service_external_ip',
   // Ingress controllers
   'ingress_config_injection',
+  'gated_host_route',
   // Namespace restrictions
   'system_namespace_workload',
   'system_namespace_secret',
@@ -120,6 +121,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   network_policy_allow_all: 'elevated',
   service_external_ip: 'elevated',
   ingress_config_injection: 'critical',
+  gated_host_route: 'critical',
   system_namespace_workload: 'critical',
   system_namespace_secret: 'critical',
   system_namespace_token: 'critical',
@@ -176,6 +178,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   network_policy_allow_all: 'NetworkPolicy admits all traffic',
   service_external_ip: 'Service claims traffic for an outside address',
   ingress_config_injection: 'Ingress injects configuration into the ingress controller',
+  gated_host_route: 'route for a host stepgate checks',
   system_namespace_workload: 'workload written in a system namespace',
   system_namespace_secret: 'Secret written in a system namespace',
   system_namespace_token: 'service account token created in a system namespace',
