@@ -3,7 +3,7 @@ import type { AssuranceModel } from '../core/assurance.js';
 import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { loadClusterPolicies } from './cel/load.js';
 import type { ClusterRule } from './cel/policy.js';
-import { compileGatedHosts, type GatedHost } from './rules/routes.js';
+import { compileGatedHosts, type GatedHost } from './gated-hosts.js';
 import { GUARDRAIL_CODES, GUARDRAIL_TIERS, MISSING_KEY, UNREADABLE_KEY, type GuardrailCode, type GuardrailTier } from '../config/guardrail-codes.js';
 
 export type { CompiledEffect } from './types.js';

@@ -58,9 +58,6 @@ export function routeKeyOfKind(doc: Json): string | undefined {
   return undefined;
 }
 
-/** Whether `host` (as a route names it) is, or as a wildcard covers, a host stepgate checks. */
-export type GatedHost = (host: string) => boolean;
-
 export function checkRoute(doc: Json, key: string, docPath: string, ctx: RuleContext): void {
   const gated = ctx.settings.gatedHost;
   const shape = BY_KEY.get(key);
@@ -82,27 +79,4 @@ export function checkRoute(doc: Json, key: string, docPath: string, ctx: RuleCon
     const shown = host.length > 100 ? `${host.slice(0, 100)}…` : host;
     ctx.out.push({ code: 'gated_host_route', detail: `${shape.kind} for host ${shown}, which stepgate checks: a route there decides what reaches it without a check`, path: `${docPath}${path}` });
   }
-}
-
-/**
- * The matcher for `gatedHost`: the configured hosts (globs, as kubernetes.hosts takes them), and
- * for a wildcard route host, any configured host written out in full under it.
- */
-export function compileGatedHosts(hosts: readonly string[], matches: (host: string) => boolean): GatedHost | undefined {
-  if (hosts.length === 0) return undefined;
-  const literal = hosts.map((h) => h.toLowerCase()).filter((h) => !/[*?]/.test(h));
-  return (host) => {
-    const bare = stripPort(host);
-    if (bare === '*') return true;
-    if (bare.startsWith('*.')) {
-      const suffix = bare.slice(1);
-      return literal.some((h) => h.endsWith(suffix));
-    }
-    return matches(bare);
-  };
-}
-
-function stripPort(host: string): string {
-  const colon = host.lastIndexOf(':');
-  return colon > 0 && !host.includes(']', colon) && /^\d+$/.test(host.slice(colon + 1)) ? host.slice(0, colon) : host;
 }
