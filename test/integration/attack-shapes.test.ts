@@ -521,13 +521,29 @@ describe('examples/stepgate.yaml: Argo CD and Flux objects through the API serve
     expect(reasonOf(await freshSend('aal2', 2, method, path, headers))).toBe(reason);
   });
 
-  it.each<[string, string, string, Record<string, string>]>([
+  // A patch says what it changes only in its body (guardrail gitops_source_change, elevated).
+  it.each<[string, string, string, string]>([
+    ['a GitRepository repointed (merge patch)', `${GIT}/shop`, 'application/merge-patch+json', '{"spec":{"url":"https://git.example.net/evil/shop.git","ref":{"branch":"main"}}}'],
+    ['a GitRepository repointed (JSON patch)', `${GIT}/shop`, 'application/json-patch+json', '[{"op":"replace","path":"/spec/url","value":"https://git.example.net/evil/shop.git"}]'],
+    ["a Kustomization's path and service account", `${KS}/shop`, 'application/merge-patch+json', '{"spec":{"path":"./evil","serviceAccountName":null}}'],
+    ["a HelmRelease's values", '/apis/helm.toolkit.fluxcd.io/v2/namespaces/shop/helmreleases/web', 'application/merge-patch+json', '{"spec":{"values":{"image":{"repository":"evil.example.net/web"}}}}'],
+    ['a suspend hiding a repoint', `${GIT}/shop`, 'application/merge-patch+json', '{"spec":{"suspend":false,"url":"https://git.example.net/evil/shop.git"}}'],
+  ])('%s is not allowed', async (_what, path, contentType, body) => {
+    const res = await freshSend('aal2', 2, 'PATCH', path, { 'content-type': contentType }, body);
+    expect(reasonOf(res)).toBe('auth_too_old');
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain('guardrail:gitops_source_change');
+  });
+
+  it.each<[string, string, string, Record<string, string>, string?]>([
     ['Applications listed', 'GET', APP, {}],
-    ['flux reconcile (an annotation)', 'PATCH', `${KS}/shop`, MERGE_PATCH],
-    ['flux reconcile --with-source', 'PATCH', `${GIT}/shop`, MERGE_PATCH],
+    ['flux reconcile (an annotation)', 'PATCH', `${KS}/shop`, MERGE_PATCH, '{"metadata":{"annotations":{"reconcile.fluxcd.io/requestedAt":"2026-12-03T10:00:00Z"}}}'],
+    ['flux reconcile --with-source', 'PATCH', `${GIT}/shop`, MERGE_PATCH, '{"metadata":{"annotations":{"reconcile.fluxcd.io/requestedAt":"2026-12-03T10:00:00Z"}}}'],
+    ['flux reconcile hr --force (JSON patch)', 'PATCH', '/apis/helm.toolkit.fluxcd.io/v2/namespaces/shop/helmreleases/web', { 'content-type': 'application/json-patch+json' }, '[{"op":"add","path":"/metadata/annotations/reconcile.fluxcd.io~1forceAt","value":"x"}]'],
+    ['flux suspend', 'PATCH', `${KS}/shop`, MERGE_PATCH, '{"spec":{"suspend":true}}'],
+    ['flux resume (the field removed)', 'PATCH', `${KS}/shop`, { 'content-type': 'application/json-patch+json' }, '[{"op":"remove","path":"/spec/suspend"}]'],
     ['Argo CD\'s ConfigMaps read', 'GET', '/api/v1/namespaces/argocd/configmaps/argocd-cm', {}],
-  ])('controls: %s with two factors 2 hours old is allowed', async (_what, method, path, headers) => {
-    expect(reasonOf(await freshSend('aal2', 2, method, path, headers))).toBe('allowed');
+  ])('controls: %s with two factors 2 hours old is allowed', async (_what, method, path, headers, body) => {
+    expect(reasonOf(await freshSend('aal2', 2, method, path, headers, body))).toBe('allowed');
   });
 });
 
