@@ -79,6 +79,8 @@ interface WorkRecord {
   sites: Map<string, number>;
   /** Proven wider networks → last use. */
   nearby: Map<string, number>;
+  /** Objects read from a proven context → last such read (StoreLimits.familiar). */
+  familiar: Map<string, number>;
   lastSite: string;
   lastSiteAt: number;
   /** The latest first sighting the cap on `sightings` dropped (0 none): `entered` is unknown up to it. */
@@ -129,6 +131,8 @@ export class MemoryStateStore implements StateStore {
 
   /** The limits learnWork applies to the working set's sets, built once rather than per call. */
   private readonly workCap: LimitsMs;
+  /** The same for the familiar objects: their own TTL and cap. */
+  private readonly familiarCap: LimitsMs;
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -137,6 +141,7 @@ export class MemoryStateStore implements StateStore {
   ) {
     this.l = limitsMs(limits);
     this.workCap = { ...this.l, maxKnown: this.l.maxWork };
+    this.familiarCap = { ...this.l, knownTtlMs: this.l.familiarMs, maxKnown: this.l.maxFamiliar };
     this.subjects = new LRUCache({ max: options.maxSubjects });
     this.sessions = new LRUCache({ max: options.maxSubjects });
     this.work = new LRUCache({ max: options.maxSubjects });
@@ -162,7 +167,7 @@ export class MemoryStateStore implements StateStore {
       const sessions: SnapshotData['sessions'] = [...this.sessions.entries()].reverse().map(([k, v]) => [k, { ...v }]);
       const work: NonNullable<SnapshotData['work']> = [...this.work.entries()]
         .reverse()
-        .map(([k, w]) => [k, { ...w, namespaces: [...w.namespaces], sightings: [...w.sightings], pace: [...w.pace], sites: [...w.sites], nearby: [...w.nearby] }]);
+        .map(([k, w]) => [k, { ...w, namespaces: [...w.namespaces], sightings: [...w.sightings], pace: [...w.pace], sites: [...w.sites], nearby: [...w.nearby], familiar: [...w.familiar] }]);
       writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt: (this.options.now ?? Date.now)(), subjects, sessions, work });
       return true;
     } catch (err) {
@@ -205,6 +210,8 @@ export class MemoryStateStore implements StateStore {
           pace: entries(w.pace),
           sites: entries(w.sites),
           nearby: w.nearby === undefined ? new Map<string, number>() : entries(w.nearby),
+          // Written before objects could be familiar: none is, so every one counts toward pace.
+          familiar: w.familiar === undefined ? new Map<string, number>() : entries(w.familiar),
           lastSite: str(w.lastSite),
           lastSiteAt: num(w.lastSiteAt),
           // Written before learned namespaces kept their first sightings (`e:`): what was learned
@@ -326,7 +333,10 @@ export class MemoryStateStore implements StateStore {
     const siteKnown = isKnown(rec.sites, w.site, now, ttl);
     const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, Infinity);
     capWork(rec, l.maxWork);
-    const pace = countNamespace(rec.pace, w.object, now, l.paceMs, l.maxObjects);
+    // A familiar read is not added to the pace window; an entry a read that counted put there stays
+    // for the window, so learning an object during a run takes nothing off that run's count.
+    const familiar = w.read === true && w.object !== '' && l.familiarMs > 0 ? liveAt(rec.familiar, w.object, now, l.familiarMs) : 0;
+    const pace = countNamespace(rec.pace, familiar > 0 ? '' : w.object, now, l.paceMs, l.maxObjects);
     let paceSince = 0;
     if (pace > l.paceThreshold) {
       paceSince = rec.sightings.get('q:') ?? now;
@@ -348,13 +358,15 @@ export class MemoryStateStore implements StateStore {
       nearbyKnown,
       nearbyProvenAt: provenAt > now - ttl ? provenAt : 0,
       entered,
+      familiar,
     };
   }
 
-  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1): void {
+  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = ''): void {
     const now = wholeMs(nowMs);
     const rec = this.workRecord(subject);
     const cap = this.workCap;
+    if (object !== '' && this.l.familiarMs > 0) learn(rec.familiar, object, now, this.familiarCap);
     if (namespace !== '') {
       learn(rec.namespaces, namespace, now, cap);
       // Its first sighting is kept as `e:` for a day (WorkHistory.entered), then dropped.
@@ -420,7 +432,7 @@ export class MemoryStateStore implements StateStore {
   private workRecord(subject: string): WorkRecord {
     let rec = this.work.get(subject);
     if (!rec) {
-      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), sites: new Map(), nearby: new Map(), lastSite: '', lastSiteAt: 0, lost: 0 };
+      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), sites: new Map(), nearby: new Map(), familiar: new Map(), lastSite: '', lastSiteAt: 0, lost: 0 };
       this.work.set(subject, rec);
     }
     return rec;
@@ -504,6 +516,12 @@ function usedIfKnown(set: Map<string, number>, member: string, now: number, ttlM
   // Alone in its set it is the newest, so only its age makes the write due (refreshDue's rule).
   if (set.size === 1 ? at <= now - refreshMs : refreshDue(set, member, at, now, refreshMs)) set.set(member, now);
   return true;
+}
+
+/** When `member` was last written in `set`, if within `ttlMs`; else 0. */
+function liveAt(set: Map<string, number>, member: string, now: number, ttlMs: number): number {
+  const at = set.get(member);
+  return at !== undefined && at > now - ttlMs ? at : 0;
 }
 
 function isKnown(set: Map<string, number>, member: string, now: number, ttlMs: number): boolean {

@@ -46,7 +46,7 @@ describe('working set, pace and sites: memory and redis agree', () => {
       const w = (at: number, o: Partial<{ namespace: string; object: string; site: string; nearby: string }>) =>
         Promise.resolve(s.observeWork({ subject: 'alice', nowMs: T + at, namespace: '', object: '', site: '', nearby: '', ...o }));
       expect(await w(0, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toEqual<WorkHistory>({
-        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0, entered: 0,
+        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0, entered: 0, familiar: 0,
       });
       await s.learnWork('alice', 'team-a', 'berlin', T + 1000, '203.0.0.0/16');
       expect(await w(2000, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toMatchObject({ namespaceKnown: true, namespaceSince: 0, workingSet: 1, siteKnown: true, lastSite: 'berlin', lastSiteAt: T + 1000, nearbyKnown: true });
