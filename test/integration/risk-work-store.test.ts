@@ -63,6 +63,50 @@ describe('working set, pace and sites: memory and redis agree', () => {
     }
   });
 
+  it('familiar objects: a read of one learned within the TTL is not counted toward pace; the cap drops the least recently read', async () => {
+    const { m, r } = await pair();
+    const ttl = LIMITS.familiar!.ttlSeconds * 1000;
+    for (const s of [m, r]) {
+      const w = (at: number, object: string, read = true, subject = 'ivan') => Promise.resolve(s.observeWork({ subject, nowMs: T + at, namespace: '', object, site: '', nearby: '', read }));
+      const learn = (at: number, object: string, subject = 'ivan') => s.learnWork(subject, '', '', T + at, '', '', 1, object);
+      // Nothing learned: every read counts.
+      for (let i = 0; i < 3; i++) expect(await w(i * 1000, `s${i}`)).toMatchObject({ pace: i + 1, familiar: 0 });
+      // Learned during the run: those reads already counted, and stay counted for the window.
+      for (let i = 0; i < 3; i++) await learn(i * 1000 + 500, `s${i}`);
+      expect(await w(3000, 's0')).toMatchObject({ pace: 3, familiar: T + 500 });
+      expect(await w(4000, 's3')).toMatchObject({ pace: 4, paceSince: T + 4000, familiar: 0 });
+      // The next run: the three familiar reads add nothing, a fourth object is the only one counted.
+      const run = 60_000;
+      for (let i = 0; i < 3; i++) expect(await w(run + i * 100, `s${i}`)).toMatchObject({ pace: 0, paceSince: 0, familiar: T + i * 1000 + 500 });
+      expect(await w(run + 300, 's3')).toMatchObject({ pace: 1, familiar: 0 });
+      // Not a read (a write, a delete, a shell): counted, familiar or not, and not reported as familiar.
+      expect(await w(run + 400, 's0', false)).toMatchObject({ pace: 2, familiar: 0 });
+      // Another subject's familiar objects are its own.
+      expect(await w(run + 500, 's1', true, 'judy')).toMatchObject({ pace: 1, familiar: 0 });
+      // The cap (3 here): learning a fourth drops the least recently read (s0; s1 was read again).
+      await learn(run + 600, 's1');
+      await learn(run + 700, 's3');
+      const later = 120_000;
+      expect(await w(later, 's0')).toMatchObject({ pace: 1, familiar: 0 });
+      expect(await w(later + 100, 's1')).toMatchObject({ pace: 1, familiar: T + run + 600 });
+      expect(await w(later + 200, 's2')).toMatchObject({ pace: 1, familiar: T + 2500 });
+      expect(await w(later + 300, 's3')).toMatchObject({ pace: 1, familiar: T + run + 700 });
+      // The TTL runs from the last proven read: s2 (learned at 2.5 s) has expired, s1 (moved) has not.
+      expect(await w(ttl + 2500, 's2')).toMatchObject({ familiar: 0 });
+      expect(await w(ttl + 2600, 's1')).toMatchObject({ familiar: T + run + 600 });
+      expect(await w(ttl + run + 600, 's1')).toMatchObject({ familiar: 0 });
+    }
+  });
+
+  it('familiarity off (no familiar limits): nothing is learned, every read counts', async () => {
+    const { familiar: _, ...off } = LIMITS;
+    const { m, r } = await pair(off);
+    for (const s of [m, r]) {
+      await s.learnWork('kim', '', '', T, '', '', 1, 's0');
+      expect(await Promise.resolve(s.observeWork({ subject: 'kim', nowMs: T + 1000, namespace: '', object: 's0', site: '', nearby: '', read: true }))).toMatchObject({ pace: 1, familiar: 0 });
+    }
+  });
+
   it('a wider network is known only once enough distinct networks inside it were proven', async () => {
     const { m, r } = await pair();
     for (const s of [m, r]) {
@@ -174,13 +218,13 @@ describe('working set, pace and sites: memory and redis agree', () => {
         at += Math.floor(rand() * (rand() < 0.1 ? 4_000_000 : 8_000));
         const subject = pick(['alice', 'bob']);
         if (rand() < 0.3) {
-          const args = [subject, pick(['', 'a', 'b', 'c', 'd', 'e', '*']), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2']), pick(['', 'p1', 'p2', 'p3']), pick([1, 2, 2, 3])] as const;
+          const args = [subject, pick(['', 'a', 'b', 'c', 'd', 'e', '*']), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2']), pick(['', 'p1', 'p2', 'p3']), pick([1, 2, 2, 3]), pick(['', 'x1', 'x2', 'x3', 'x4', 'x5'])] as const;
           m.learnWork(...args);
           await r.learnWork(...args);
           continue;
         }
         const auth = pick([0, T, at - 1000, at - 600_000, at - 4_000_000, at]);
-        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth };
+        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth, read: rand() < 0.6 };
         expect(await r.observeWork(o), `step ${i}`).toEqual(m.observeWork(o));
       }
     });
