@@ -215,8 +215,8 @@ export function sensitiveObject(k: KubeRequestInfo | undefined, base: Requiremen
 
 /**
  * A read of one named object itself (get, list or watch of it by name; no subresource): what can be
- * familiar for machine pace. Writes, deletes, exec, attach, port-forward and proxies are not:
- * a pod's name changes with every rollout, a delete is never routine twice, and a shell or a
+ * a familiar read for machine pace. Writes, deletes, exec, attach, port-forward and proxies never
+ * are: a pod's name changes with every rollout, a delete is never routine twice, and a shell or a
  * proxy runs or reaches something new each time. Neither is a list of a whole namespace, which
  * reads Secrets the identity may never have read one by one.
  */

@@ -454,14 +454,23 @@ export class RiskEngine {
     // otherwise it stays empty all day and malware on that laptop can open a shell in any
     // namespace (day 5's intern). What such a request teaches is no more than an empty working set
     // would let through; the sign-in its first departure asks for proves the client kind.
-    const proven =
+    const context =
       (h.prefixKnown || trusted || o.ipPrefix === '' || (l?.prefix ?? '') !== '') &&
       (h.deviceKnown || device.id === '' || device.strength === 'fingerprint' || (l?.device ?? '') !== '') &&
       (h.clientKnown || o.client === '' || (l?.client ?? '') !== '' || h.knownClients === 0) &&
       h.behaviourSince === 0 &&
       h.namespaces <= this.o.risk.signals.namespaces.threshold &&
-      !fired.some((c) => c.code === 'machine_pace' || c.code === 'sensitive_objects' || c.code === 'destructive_burst');
-    if (!proven) return l;
+      !fired.some((c) => c.code === 'sensitive_objects' || c.code === 'destructive_burst');
+    const overPace = fired.some((c) => c.code === 'machine_pace');
+    const proven = context && !overPace;
+    // A read makes its object familiar (machine pace counts no run of familiar reads alone) on the
+    // same proof, except that a read over machine pace teaches when its sign-in came after the run
+    // went over: the proof the pace's binding asks for, so the sign-in that answers a tool's first
+    // run teaches all of it. Without that, the objects a tool reads past the threshold would only
+    // ever be read in runs over it, and every later run be asked again. Never a refused request:
+    // only an allow is learned from.
+    const obj = context && (!overPace || (w.paceSince > 0 && who.authTime >= Math.floor(w.paceSince / 1000))) ? this.familiarObject(o, read, w) : '';
+    if (!proven) return obj === '' ? l : { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: '', site: '', nearby: '', object: obj };
     // A namespace joins the working set only through proof made around it, like the rest of the
     // context: a sensitive action there (which unfamiliar_namespace has just checked), or any
     // request whose authentication is at most `grace_seconds` before the namespace was first seen.
@@ -480,13 +489,17 @@ export class RiskEngine {
     const st = site !== '' && (site !== w.lastSite || o.nowMs - w.lastSiteAt >= 60_000) ? site : '';
     // Only a network proven itself (not merely trusted, not merely nearby) vouches for the wider one.
     const near = nearby.wider !== '' && !w.nearbyKnown && (h.prefixKnown || (l?.prefix ?? '') !== '') && this.nearbyNews(o.subject, nearby.tag, o.nowMs) ? nearby.wider : '';
-    // A read from a proven context, nothing unusual going on (the same proof as the working set's,
-    // so a refused request, a burst or a read over machine pace teaches nothing): the object is
-    // routine for this identity, and its next reads are not counted toward machine pace. Written
-    // when new or when its last read is due to be moved (familiarRefreshMs).
-    const obj = read !== '' && (w.familiar === 0 || o.nowMs - w.familiar >= this.familiarRefreshMs || o.nowMs < w.familiar) ? read : '';
     if (ns === '' && st === '' && near === '' && obj === '') return l;
     return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near, network: near === '' ? '' : o.ipPrefix, object: obj };
+  }
+
+  /**
+   * The object a proven read makes familiar, '' none: written when not yet familiar, or when its
+   * last read is due to be moved (familiarRefreshMs), not at every read of it.
+   */
+  private familiarObject(o: Observation, read: string, w: WorkHistory): string {
+    if (read === '') return '';
+    return w.familiar === 0 || o.nowMs - w.familiar >= this.familiarRefreshMs || o.nowMs < w.familiar ? read : '';
   }
 
   private learnContext(o: Observation, h: SubjectHistory, who: Identity, device: Device, trusted: boolean, vouch = false): Learnable | undefined {

@@ -75,6 +75,8 @@ interface WorkRecord {
   sightings: Map<string, number>;
   /** Sensitive objects → last seen, for the pace counter. */
   pace: Map<string, number>;
+  /** The same, for the touches that were not a read of a familiar object: the run's new objects. */
+  paceNew: Map<string, number>;
   /** Known sites → last use. */
   sites: Map<string, number>;
   /** Proven wider networks → last use. */
@@ -167,7 +169,7 @@ export class MemoryStateStore implements StateStore {
       const sessions: SnapshotData['sessions'] = [...this.sessions.entries()].reverse().map(([k, v]) => [k, { ...v }]);
       const work: NonNullable<SnapshotData['work']> = [...this.work.entries()]
         .reverse()
-        .map(([k, w]) => [k, { ...w, namespaces: [...w.namespaces], sightings: [...w.sightings], pace: [...w.pace], sites: [...w.sites], nearby: [...w.nearby], familiar: [...w.familiar] }]);
+        .map(([k, w]) => [k, { ...w, namespaces: [...w.namespaces], sightings: [...w.sightings], pace: [...w.pace], paceNew: [...w.paceNew], sites: [...w.sites], nearby: [...w.nearby], familiar: [...w.familiar] }]);
       writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt: (this.options.now ?? Date.now)(), subjects, sessions, work });
       return true;
     } catch (err) {
@@ -208,9 +210,11 @@ export class MemoryStateStore implements StateStore {
           namespaces: entries(w.namespaces),
           sightings: entries(w.sightings),
           pace: entries(w.pace),
+          // Written before it was kept: every object in the window counts as new.
+          paceNew: w.paceNew === undefined ? entries(w.pace) : entries(w.paceNew),
           sites: entries(w.sites),
           nearby: w.nearby === undefined ? new Map<string, number>() : entries(w.nearby),
-          // Written before objects could be familiar: none is, so every one counts toward pace.
+          // Written before objects could be familiar: none is, so every read is new.
           familiar: w.familiar === undefined ? new Map<string, number>() : entries(w.familiar),
           lastSite: str(w.lastSite),
           lastSiteAt: num(w.lastSiteAt),
@@ -333,10 +337,11 @@ export class MemoryStateStore implements StateStore {
     const siteKnown = isKnown(rec.sites, w.site, now, ttl);
     const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, Infinity);
     capWork(rec, l.maxWork);
-    // A familiar read is not added to the pace window; an entry a read that counted put there stays
-    // for the window, so learning an object during a run takes nothing off that run's count.
+    // Every object touched is in the window, as before familiarity; a run of nothing but reads of
+    // familiar objects counts none of them, and one new object in the window counts them all.
     const familiar = w.read === true && w.object !== '' && l.familiarMs > 0 ? liveAt(rec.familiar, w.object, now, l.familiarMs) : 0;
-    const pace = countNamespace(rec.pace, familiar > 0 ? '' : w.object, now, l.paceMs, l.maxObjects);
+    const all = countNamespace(rec.pace, w.object, now, l.paceMs, l.maxObjects);
+    const pace = l.familiarMs === 0 || countNamespace(rec.paceNew, familiar > 0 ? '' : w.object, now, l.paceMs, l.maxObjects) > 0 ? all : 0;
     let paceSince = 0;
     if (pace > l.paceThreshold) {
       paceSince = rec.sightings.get('q:') ?? now;
@@ -432,7 +437,7 @@ export class MemoryStateStore implements StateStore {
   private workRecord(subject: string): WorkRecord {
     let rec = this.work.get(subject);
     if (!rec) {
-      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), sites: new Map(), nearby: new Map(), familiar: new Map(), lastSite: '', lastSiteAt: 0, lost: 0 };
+      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), paceNew: new Map(), sites: new Map(), nearby: new Map(), familiar: new Map(), lastSite: '', lastSiteAt: 0, lost: 0 };
       this.work.set(subject, rec);
     }
     return rec;

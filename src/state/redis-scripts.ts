@@ -209,7 +209,10 @@ local function renewWork(K)
   expire(K[4], knownTtl)
   expire(K[5], knownTtl)
   expire(K[6], knownTtl)
-  if famMs > 0 then expire(K[7], famMs) end
+  if famMs > 0 then
+    expire(K[7], famMs)
+    expire(K[8], paceMs)
+  end
 end
 `;
 
@@ -351,7 +354,8 @@ o = {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa
 /**
  * The working set, pace and site of a request (store.ts WorkObservation), in keys of its own: a
  * block (`do … end`) in both scripts that use it, for the same reason as OBSERVE_BLOCK. K: working set (namespaces), first sightings of namespaces and sites, pace objects,
- * known sites, last site (hash), proven wider networks, familiar objects (K[1]..K[7]).
+ * known sites, last site (hash), proven wider networks, familiar objects, pace objects touched
+ * other than by a familiar read (K[1]..K[8]).
  * a: namespace, object, site, nearby, the login's authentication time in ms ('' or '0' none),
  * whether the object is read ('1'; anything else, a caller of the previous version included:
  * not) (a[1]..a[6]). The caller has renewed the keys' TTLs if due.
@@ -385,13 +389,15 @@ local siteKnown = known(K[4], site)
 local siteSince = sighting(K[2], math.huge, siteKnown, 's:', site)
 if siteSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
 local workingSet = redis.call('ZCOUNT', K[1], knownLive, '+inf')
--- A familiar read is not added to the pace window (memory.ts observeWork).
+-- A run of nothing but familiar reads counts none of its objects; one new object counts them all
+-- (memory.ts observeWork).
 local famAt = 0
 if a[6] == '1' and object ~= '' and famMs > 0 then
   local sc = redis.call('ZSCORE', K[7], object)
   if sc and tonumber(sc) > now - famMs then famAt = tonumber(sc) end
 end
-local pace = distinct(K[3], famAt > 0 and '' or object, paceMs, maxObj)
+local pace = distinct(K[3], object, paceMs, maxObj)
+if famMs > 0 and distinct(K[8], famAt > 0 and '' or object, paceMs, maxObj) == 0 then pace = 0 end
 local paceSince = 0
 if pace > paceThr then
   tidy(K[2])
@@ -476,7 +482,7 @@ local base = string.sub(c, 1, -2)
 local fl = ${arg('2')}
 local function flag(i) return string.sub(fl, i, i) end
 local W
-if flag(5) == '1' then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn', base .. 'wo'} end
+if flag(5) == '1' then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn', base .. 'wo', base .. 'wu'} end
 local o
 do
 local K = {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ${arg('3')}, base .. 'k', base .. 'f', base .. 'o'}
@@ -546,7 +552,7 @@ return out
 }
 
 /**
- * The working set alone (StateStore.observeWork). KEYS: work's seven; ARGV: now, namespace, object,
+ * The working set alone (StateStore.observeWork). KEYS: work's eight; ARGV: now, namespace, object,
  * site, nearby, authentication time (ms), object read ('1' or '0'). Without the subject's counters
  * hash there is no renewal stamp: it renews every time.
  */

@@ -271,7 +271,7 @@ export class RedisStateStore implements StateStore {
     for (const conn of new Set([this.redis, this.writer])) {
       conn.defineCommand('sgDenial', { numberOfKeys: 1, lua: DENIAL_LUA });
       conn.defineCommand('sgLearn', { numberOfKeys: 4, lua: LEARN_LUA });
-      conn.defineCommand('sgObserveWork', { numberOfKeys: 7, lua: observeWorkLua(this.l) });
+      conn.defineCommand('sgObserveWork', { numberOfKeys: 8, lua: observeWorkLua(this.l) });
       conn.defineCommand('sgLearnWork', { numberOfKeys: 6, lua: LEARN_WORK_LUA });
       conn.defineCommand('sgApprovalCreate', { numberOfKeys: 2, lua: APPROVAL_CREATE_LUA });
       conn.defineCommand('sgApprovalDecide', { numberOfKeys: 2, lua: APPROVAL_DECIDE_LUA });
@@ -497,7 +497,7 @@ export class RedisStateStore implements StateStore {
   async observeWork(w: WorkObservation): Promise<WorkHistory> {
     const k = workKeys(this.prefix, w.subject);
     const reply = await this.run('observe', () =>
-      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, k.familiar, wholeMs(w.nowMs), w.namespace, w.object, w.site, w.nearby, wholeMs(w.auth ?? 0), w.read === true ? '1' : '0'),
+      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, k.familiar, k.paceNew, wholeMs(w.nowMs), w.namespace, w.object, w.site, w.nearby, wholeMs(w.auth ?? 0), w.read === true ? '1' : '0'),
     );
     if (!Array.isArray(reply) || reply.length !== 13) throw new StateUnavailableError('redis observe: unexpected reply');
     return workHistory(reply as unknown[], 0);

@@ -128,10 +128,10 @@ export interface StoreLimits {
   paceWindow: number;
   paceThreshold: number;
   /**
-   * Objects the subject read from a proven context (`learnWork`'s `object`), which a read does not
-   * add to the pace count (`WorkObservation.read`): remembered `ttlSeconds` after the last such
-   * read, at most `max` per subject (least recently read dropped). Absent: nothing is familiar,
-   * every object counts.
+   * Objects the subject read from a proven context (`learnWork`'s `object`): a pace window of
+   * nothing but reads of them counts none (`WorkHistory.pace`). Remembered `ttlSeconds` after the
+   * last such read, at most `max` per subject (least recently read dropped). Absent: nothing is
+   * familiar, every object counts.
    */
   familiar?: { ttlSeconds: number; max: number };
 }
@@ -165,8 +165,9 @@ export interface WorkObservation {
   auth?: number;
   /**
    * `object` is read (get, list or watch of one named object, no subresource): when the subject
-   * read it before from a proven context (`WorkHistory.familiar`) it is not added to the pace
-   * count. Absent or false: it counts, whatever is known of it.
+   * read it before from a proven context (`WorkHistory.familiar`) it is a familiar read, and a pace
+   * window holding nothing but familiar reads counts none (`WorkHistory.pace`). Absent or false:
+   * it is new, whatever is known of it.
    */
   read?: boolean;
 }
@@ -179,8 +180,9 @@ export interface WorkHistory {
   /** Namespaces in the working set (0: nothing learned yet). */
   workingSet: number;
   /**
-   * Distinct sensitive objects in the pace window, this one included unless it is a familiar read:
-   * an object stays counted for the window after a read that counted it, familiar since or not.
+   * Distinct sensitive objects in the pace window, this one included; 0 while every touch in the
+   * window was a read of a familiar object (WorkObservation.read). One new object in the window
+   * (not a familiar read, including a read made before the object was learned) counts them all.
    */
   pace: number;
   /** Since when the pace has been over its threshold without a break (ms); 0 when it is not now. */

@@ -7,9 +7,10 @@ import type { Login } from '../support/workday.js';
  * machine_pace and per-object familiarity, through the real gRPC server running
  * examples/stepgate.yaml on a virtual clock. Day 7's Terraform user was challenged at every
  * `terraform plan`: the plan refreshes the six Secrets its module manages within a second, which
- * was four distinct objects over machine pace however often they had been read. Now a read of a
- * Secret this identity read in an allowed request from a proven context is not counted, so the
- * plan repeated the day after a sign-in is not asked; Secrets never read count as before.
+ * was four distinct objects over machine pace however often they had been read. Now a run of
+ * nothing but reads of Secrets this identity read in allowed requests from a proven context is no
+ * machine's pace, so the plan repeated the day after a sign-in is not asked; a run that touches one
+ * Secret never read counts every object in it, as before.
  */
 
 const s = exampleServiceForFile();
@@ -41,14 +42,15 @@ async function run(who: Login, at: number, objects: string[]) {
 async function fridayBefore(sub: string) {
   const morning = login(sub, DAY0 - 40_000, 1);
   // The sign-in's first use proves the office network and Terraform as a client (learn.min_level).
-  const first = await s.sendAt(morning, DAY0, { method: 'GET', path: '/api/v1/namespaces/search', source: OFFICE, headers: { 'user-agent': TERRAFORM } });
-  expect(first.status.code, reasonOf(first)).toBe(0);
+  const proof = await s.sendAt(morning, DAY0, { method: 'GET', path: '/api/v1/namespaces/search', source: OFFICE, headers: { 'user-agent': TERRAFORM } });
+  expect(proof.status.code, reasonOf(proof)).toBe(0);
   // The first plan ever: every Secret is new, so its 4th read is a machine's pace.
-  expect(await run(morning, DAY0 + 2 * 3_600_000, MODULE)).toEqual({ stoppedAt: 3, reason: 'auth_too_old', context: 'machine_pace' });
-  // Signed in again, the plan is run again: the three read before the pace went over are familiar;
-  // the last three, new when read over the threshold, are three distinct objects now, and learned.
-  const again = login(sub, DAY0 + 2 * 3_600_000 + 60_000, 2);
-  expect(await run(again, DAY0 + 2 * 3_600_000 + 90_000, MODULE)).toEqual({ stoppedAt: -1 });
+  const first = DAY0 + 2 * 3_600_000;
+  expect(await run(morning, first, MODULE)).toEqual({ stoppedAt: 3, reason: 'auth_too_old', context: 'machine_pace' });
+  // The engineer signs in (after the run went over, as asked) and the plan goes on: the whole run is learned.
+  const again = login(sub, first + 5_000, 2);
+  expect(await run(again, first + 8_000, MODULE.slice(3))).toEqual({ stoppedAt: -1 });
+  // The afternoon's plan: nothing but familiar reads.
   expect(await run(again, DAY0 + 7.5 * 3_600_000, MODULE)).toEqual({ stoppedAt: -1 });
 }
 
@@ -70,10 +72,15 @@ describe('machine_pace counts what this identity has not read before', () => {
     expect(await run(monday(sub), DAY1 + 2 * 3_600_000, never)).toEqual({ stoppedAt: 3, reason: 'auth_too_old', context: 'machine_pace' });
   });
 
-  it("malware mixing the victim's routine Secrets with new ones is stopped at the 4th new one", async () => {
-    const sub = 'tf-victim-2@example.io';
-    await fridayBefore(sub);
-    const mixed = ['search/search-db', 'search/payments-db', 'search-staging/search-tls', 'search/ledger-db', 'search/vault-token', 'search/ci-deploy-key'];
-    expect(await run(monday(sub), DAY1 + 2 * 3_600_000, mixed)).toEqual({ stoppedAt: 5, reason: 'auth_too_old', context: 'machine_pace' });
+  it("malware mixing the victim's routine Secrets with new ones is stopped at the 4th object, as before", async () => {
+    for (const [k, mixed] of [
+      ['search/search-db', 'search/payments-db', 'search-staging/search-tls', 'search/ledger-db', 'search/vault-token'],
+      // Routine first, the new one last.
+      ['search/search-db', 'search/search-tls', 'search-staging/search-db', 'search/payments-db', 'search/ledger-db'],
+    ].entries()) {
+      const sub = `tf-victim-${2 + k}@example.io`;
+      await fridayBefore(sub);
+      expect(await run(monday(sub), DAY1 + 2 * 3_600_000, mixed)).toEqual({ stoppedAt: 3, reason: 'auth_too_old', context: 'machine_pace' });
+    }
   });
 });

@@ -63,7 +63,7 @@ describe('working set, pace and sites: memory and redis agree', () => {
     }
   });
 
-  it('familiar objects: a read of one learned within the TTL is not counted toward pace; the cap drops the least recently read', async () => {
+  it('familiar objects: a window of nothing but familiar reads counts none, one new object counts all; the cap drops the least recently read', async () => {
     const { m, r } = await pair();
     const ttl = LIMITS.familiar!.ttlSeconds * 1000;
     for (const s of [m, r]) {
@@ -75,22 +75,24 @@ describe('working set, pace and sites: memory and redis agree', () => {
       for (let i = 0; i < 3; i++) await learn(i * 1000 + 500, `s${i}`);
       expect(await w(3000, 's0')).toMatchObject({ pace: 3, familiar: T + 500 });
       expect(await w(4000, 's3')).toMatchObject({ pace: 4, paceSince: T + 4000, familiar: 0 });
-      // The next run: the three familiar reads add nothing, a fourth object is the only one counted.
+      // The next run: three familiar reads alone count nothing…
       const run = 60_000;
       for (let i = 0; i < 3; i++) expect(await w(run + i * 100, `s${i}`)).toMatchObject({ pace: 0, paceSince: 0, familiar: T + i * 1000 + 500 });
-      expect(await w(run + 300, 's3')).toMatchObject({ pace: 1, familiar: 0 });
-      // Not a read (a write, a delete, a shell): counted, familiar or not, and not reported as familiar.
-      expect(await w(run + 400, 's0', false)).toMatchObject({ pace: 2, familiar: 0 });
+      // …but a touch that is not a read (a write, a delete, a shell) is new, and counts them all…
+      expect(await w(run + 300, 's0', false)).toMatchObject({ pace: 3, paceSince: 0, familiar: 0 });
+      // …as does a read of an object never learned.
+      expect(await w(run + 400, 's3')).toMatchObject({ pace: 4, paceSince: T + run + 400, familiar: 0 });
       // Another subject's familiar objects are its own.
       expect(await w(run + 500, 's1', true, 'judy')).toMatchObject({ pace: 1, familiar: 0 });
       // The cap (3 here): learning a fourth drops the least recently read (s0; s1 was read again).
       await learn(run + 600, 's1');
       await learn(run + 700, 's3');
+      // Each in a window of its own.
       const later = 120_000;
       expect(await w(later, 's0')).toMatchObject({ pace: 1, familiar: 0 });
-      expect(await w(later + 100, 's1')).toMatchObject({ pace: 1, familiar: T + run + 600 });
-      expect(await w(later + 200, 's2')).toMatchObject({ pace: 1, familiar: T + 2500 });
-      expect(await w(later + 300, 's3')).toMatchObject({ pace: 1, familiar: T + run + 700 });
+      expect(await w(later + 30_000, 's1')).toMatchObject({ pace: 0, familiar: T + run + 600 });
+      expect(await w(later + 60_000, 's2')).toMatchObject({ pace: 0, familiar: T + 2500 });
+      expect(await w(later + 90_000, 's3')).toMatchObject({ pace: 0, familiar: T + run + 700 });
       // The TTL runs from the last proven read: s2 (learned at 2.5 s) has expired, s1 (moved) has not.
       expect(await w(ttl + 2500, 's2')).toMatchObject({ familiar: 0 });
       expect(await w(ttl + 2600, 's1')).toMatchObject({ familiar: T + run + 600 });

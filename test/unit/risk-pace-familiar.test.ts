@@ -13,10 +13,11 @@ import { MemoryStateStore } from '../../src/state/memory.js';
 
 /**
  * Per-object familiarity for machine_pace (docs/risk.md, "Machine pace"), through the engine and
- * the pipeline's judge with the memory store: a read of an object this identity read before, in an
- * allowed request from a proven context, is not counted; objects first read in the run are, so an
- * enumeration is stopped where it was; nothing is learned from a refused request, a request below
- * learn.min_level or one made while the pace was over its threshold.
+ * the pipeline's judge with the memory store: a run of nothing but reads of objects this identity
+ * read before, in allowed requests from a proven context, is no machine's pace; one object new to
+ * the run (a read of one never learned, a write, a delete, a shell) counts every object in it, so
+ * any enumeration is stopped where it was. Nothing is learned from a refused request or a request
+ * below learn.min_level; a read over the pace teaches only after a sign-in made after the run went over.
  */
 
 const yaml = (signals = '') => `
@@ -109,14 +110,21 @@ describe('machine_pace: reads of familiar objects', () => {
     expect(dayBefore(OFF).run(nextMorning(), T + DAY, never)).toEqual(stopped);
   });
 
-  it('routine Secrets mixed with new ones: stopped as soon as the new ones pass the threshold', () => {
-    const mixed = ['db', 'n1', 'tls', 'n2', 'n3', 'n4'].map((n) => secret(n));
-    expect(dayBefore(ON).run(nextMorning(), T + DAY, mixed)).toEqual({ refusedAt: 5, reason: 'auth_too_old', context: 'machine_pace' });
-    expect(dayBefore(OFF).run(nextMorning(), T + DAY, mixed)).toEqual({ refusedAt: 3, reason: 'auth_too_old', context: 'machine_pace' });
+  it('routine Secrets mixed with new ones: every object counts once a new one is in the run, as without familiarity', () => {
+    const stopped = { refusedAt: 3, reason: 'auth_too_old', context: 'machine_pace' };
+    for (const names of [['db', 'n1', 'tls', 'n2', 'n3', 'n4'], ['db', 'tls', 'api-key', 'n1'], ['n1', 'db', 'tls', 'api-key']]) {
+      const paths = names.map((n) => secret(n));
+      expect(dayBefore(ON).run(nextMorning(), T + DAY, paths), names.join()).toEqual(stopped);
+      expect(dayBefore(OFF).run(nextMorning(), T + DAY, paths), names.join()).toEqual(stopped);
+    }
   });
 
   it('familiar reads still count toward sensitive_objects: a 7th distinct object in 120 s is over it', () => {
-    expect(dayBefore(ON).run(nextMorning(), T + DAY, [...MODULE, 'n1'].map((n) => secret(n)))).toEqual({ refusedAt: 6, reason: 'auth_too_old', context: 'sensitive_objects' });
+    expect(dayBefore(ON).run(nextMorning(), T + DAY, [...MODULE, 'n1'].map((n) => secret(n)))).toMatchObject({ refusedAt: 6, reason: 'auth_too_old' });
+    const w = dayBefore(ON);
+    // The six familiar ones alone, then a new one 30 s later (a pace window of its own): sensitive_objects.
+    expect(w.run(nextMorning(), T + DAY, MODULE.map((n) => secret(n)))).toEqual({ refusedAt: -1 });
+    expect(w.run(nextMorning(), T + DAY + 30_000, [secret('n1')])).toMatchObject({ refusedAt: 0, context: 'sensitive_objects' });
   });
 
   it('what is read in a run counts for that run, learned or not: malware cannot make its own reads familiar inside one burst', () => {
@@ -144,32 +152,33 @@ describe('machine_pace: reads of familiar objects', () => {
     const w = dayBefore(ON);
     // A read with a sign-in older than the rule's 8 hours: refused by the policy.
     expect(w.check(req(secret('x1')), token(S(T) - 40), T + 9 * 3_600_000).v.allow).toBe(false);
-    // x1 counts the next day: with three new Secrets after it, the third is the 4th object.
-    expect(w.run(nextMorning(), T + DAY, ['x1', 'n1', 'n2', 'n3'].map((n) => secret(n)))).toEqual({ refusedAt: 3, reason: 'auth_too_old', context: 'machine_pace' });
-    // The same with x1 allowed the day before (control): x1 is familiar, nothing is over.
+    // x1 is new the next day: after three familiar Secrets it is the 4th object.
+    expect(w.run(nextMorning(), T + DAY, ['db', 'tls', 'api-key', 'x1'].map((n) => secret(n)))).toEqual({ refusedAt: 3, reason: 'auth_too_old', context: 'machine_pace' });
+    // The same with x1 allowed the day before (control): all four familiar, nothing is over.
     const c = dayBefore(ON);
     expect(c.check(req(secret('x1')), token(S(T + 9 * 3_600_000) - 40, 'sid-9'), T + 9 * 3_600_000).v.allow).toBe(true);
-    expect(c.run(nextMorning(), T + DAY, ['x1', 'n1', 'n2', 'n3'].map((n) => secret(n)))).toEqual({ refusedAt: -1 });
+    expect(c.run(nextMorning(), T + DAY, ['db', 'tls', 'api-key', 'x1'].map((n) => secret(n)))).toEqual({ refusedAt: -1 });
   });
 
   it('a read below learn.min_level teaches nothing', () => {
     const w = dayBefore(ON);
     expect(w.check(req(secret('x1')), token(S(T) + 600, 'sid-a1', 0), T + 601_000, ANY).v.allow).toBe(true);
-    expect(w.run(nextMorning(), T + DAY, ['x1', 'n1', 'n2', 'n3'].map((n) => secret(n)))).toEqual({ refusedAt: 3, reason: 'auth_too_old', context: 'machine_pace' });
+    expect(w.run(nextMorning(), T + DAY, ['db', 'tls', 'api-key', 'x1'].map((n) => secret(n)))).toEqual({ refusedAt: 3, reason: 'auth_too_old', context: 'machine_pace' });
   });
 
-  it('reads allowed while the pace is over its threshold (after a sign-in) teach nothing', () => {
+  it("a tool's first run: the sign-in that answers its machine pace teaches all of it, so its next run asks nothing", () => {
     const w = dayBefore(ON);
     const at = T + 3 * 3_600_000;
     const k = ['k1', 'k2', 'k3', 'k4', 'k5'].map((n) => secret(n));
     expect(w.run(token(S(T) - 40), at, k)).toEqual({ refusedAt: 3, reason: 'auth_too_old', context: 'machine_pace' });
-    // The engineer signs in and goes on: allowed (a sign-in after the run began), not learned.
+    // Signed in after the run went over (what the challenge asks for), the run goes on: learned.
     const fresh = token(S(at) + 2, 'sid-fresh');
     expect(w.check(req(k[3]!), fresh, at + 3000).v.allow).toBe(true);
     expect(w.check(req(k[4]!), fresh, at + 3100).v.allow).toBe(true);
-    // The next day k1..k3 (read before the pace went over) are familiar: with one new Secret, one object.
-    expect(w.run(nextMorning(), T + DAY, [k[0]!, k[1]!, k[2]!, secret('n1')])).toEqual({ refusedAt: -1 });
-    // k4 and k5 were not learned: with two new Secrets they are four.
-    expect(w.run(nextMorning(), T + DAY + 300_000, [k[3]!, k[4]!, secret('n2'), secret('n3')])).toEqual({ refusedAt: 3, reason: 'auth_too_old', context: 'machine_pace' });
+    expect(w.run(nextMorning(), T + DAY, k)).toEqual({ refusedAt: -1 });
+    // Without that sign-in k4 and k5 (refused) are not learned: the control is asked again.
+    const c = dayBefore(ON);
+    expect(c.run(token(S(T) - 40), at, k)).toEqual({ refusedAt: 3, reason: 'auth_too_old', context: 'machine_pace' });
+    expect(c.run(nextMorning(), T + DAY, k)).toEqual({ refusedAt: 3, reason: 'auth_too_old', context: 'machine_pace' });
   });
 });

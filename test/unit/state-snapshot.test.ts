@@ -100,9 +100,18 @@ describe('memory store snapshot', () => {
     await a.close();
     const b = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path });
     expect(read(b, T + 60_000, 'secrets|dev|db')).toMatchObject({ familiar: T + 1000, pace: 0 });
+    // A window's new objects are kept too: a new one, then a familiar read, counts both after a restart.
+    read(b, T + 70_000, 'secrets|dev|new');
     await b.close();
+    const c0 = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path });
+    expect(read(c0, T + 71_000, 'secrets|dev|db')).toMatchObject({ familiar: T + 1000, pace: 2 });
+    await c0.close();
+    // Written before either was kept: nothing is familiar, and every object in the window is new.
     const old = JSON.parse(readFileSync(path, 'utf8')) as { work: [string, Record<string, unknown>][] };
-    for (const [, w] of old.work) delete w.familiar;
+    for (const [, w] of old.work) {
+      delete w.familiar;
+      delete w.paceNew;
+    }
     writeFileSync(path, JSON.stringify(old));
     const c = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path });
     expect(read(c, T + 120_000, 'secrets|dev|db')).toMatchObject({ familiar: 0, pace: 1 });

@@ -118,9 +118,10 @@ export const riskSchema = z.strictObject({
           grace_namespaces: z.number().int().min(0).max(1000).default(5),
         })
         .prefault({}),
-      // A read of an object this identity read before from a proven context (familiar_seconds after
-      // that read, at most familiar_objects of them) is not counted: `terraform plan` refreshing
-      // the same six Secrets is routine; objects first read in the run still count. 0: off.
+      // A run of nothing but reads of objects this identity read before from a proven context
+      // (familiar_seconds after that read, at most familiar_objects of them) counts none:
+      // `terraform plan` refreshing the same six Secrets is routine. One new object in the run
+      // counts them all, as before. 0: off.
       machine_pace: z
         .strictObject({
           window_seconds: z.number().int().min(1).max(86_400).default(20),
