@@ -341,7 +341,8 @@ export class MemoryStateStore implements StateStore {
     // familiar objects counts none of them, and one new object in the window counts them all.
     const familiar = w.read === true && w.object !== '' && l.familiarMs > 0 ? liveAt(rec.familiar, w.object, now, l.familiarMs) : 0;
     const all = countNamespace(rec.pace, w.object, now, l.paceMs, l.maxObjects);
-    const pace = l.familiarMs === 0 || countNamespace(rec.paceNew, familiar > 0 ? '' : w.object, now, l.paceMs, l.maxObjects) > 0 ? all : 0;
+    // An empty window has no object to record (Redis then skips the second set's command too).
+    const pace = all === 0 || l.familiarMs === 0 || countNamespace(rec.paceNew, familiar > 0 ? '' : w.object, now, l.paceMs, l.maxObjects) > 0 ? all : 0;
     let paceSince = 0;
     if (pace > l.paceThreshold) {
       paceSince = rec.sightings.get('q:') ?? now;

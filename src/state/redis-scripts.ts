@@ -397,7 +397,7 @@ if a[6] == '1' and object ~= '' and famMs > 0 then
   if sc and tonumber(sc) > now - famMs then famAt = tonumber(sc) end
 end
 local pace = distinct(K[3], object, paceMs, maxObj)
-if famMs > 0 and distinct(K[8], famAt > 0 and '' or object, paceMs, maxObj) == 0 then pace = 0 end
+if pace > 0 and famMs > 0 and distinct(K[8], famAt > 0 and '' or object, paceMs, maxObj) == 0 then pace = 0 end
 local paceSince = 0
 if pace > paceThr then
   tidy(K[2])
