@@ -51,6 +51,8 @@ export const GUARDRAIL_CODES = [
   'service_external_ip',
   // Ingress controllers
   'ingress_config_injection',
+  'gated_host_route',
+  'gitops_source_change',
   // Namespace restrictions
   'system_namespace_workload',
   'system_namespace_secret',
@@ -120,6 +122,8 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   network_policy_allow_all: 'elevated',
   service_external_ip: 'elevated',
   ingress_config_injection: 'critical',
+  gated_host_route: 'critical',
+  gitops_source_change: 'elevated',
   system_namespace_workload: 'critical',
   system_namespace_secret: 'critical',
   system_namespace_token: 'critical',
@@ -176,6 +180,8 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   network_policy_allow_all: 'NetworkPolicy admits all traffic',
   service_external_ip: 'Service claims traffic for an outside address',
   ingress_config_injection: 'Ingress injects configuration into the ingress controller',
+  gated_host_route: 'route for a host stepgate checks',
+  gitops_source_change: 'Flux object repointed by a patch',
   system_namespace_workload: 'workload written in a system namespace',
   system_namespace_secret: 'Secret written in a system namespace',
   system_namespace_token: 'service account token created in a system namespace',

@@ -10,6 +10,8 @@ import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './r
 import { checkNetworkPolicy, checkNetworkPolicyDelete, checkService, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
+import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
+import { checkRoute, ROUTE_KEYS, routeKeyOfKind } from './rules/routes.js';
 import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
 import { secretReadBy } from './rules/secret-refs.js';
@@ -40,10 +42,10 @@ function isBinding(kube: KubeRequestInfo): boolean {
 }
 
 /** Kinds whose body the guardrails read. */
-const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS]);
+const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...ROUTE_KEYS]);
 
 function isInspectedKey(key: string): boolean {
-  return isWorkloadKey(key) || RBAC_KEYS.has(key) || BODY_KEYS.has(key);
+  return isWorkloadKey(key) || RBAC_KEYS.has(key) || BODY_KEYS.has(key) || isFluxKey(key);
 }
 
 /**
@@ -175,6 +177,8 @@ export function inspect(
     if (urlKey === PERSISTENT_VOLUME_KEY || doc.kind === 'PersistentVolume') checkPersistentVolume(doc, prefix, ctx);
     if (urlKey === SERVICE_KEY || doc.kind === 'Service') checkService(doc, prefix, urlKey === SERVICE_KEY ? kube.subresource : '', ctx);
     if (INGRESS_KEYS.has(urlKey) || doc.kind === 'Ingress') checkIngress(doc, prefix, INGRESS_KEYS.has(urlKey) ? kube.subresource : '', ctx);
+    for (const key of unique([ROUTE_KEYS.has(urlKey) ? urlKey : undefined, routeKeyOfKind(doc)])) checkRoute(doc, key, prefix, ctx);
+    if (kube.verb === 'patch' && isFluxKey(urlKey)) checkFluxPatch(doc, kube.resource, prefix, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);
   }

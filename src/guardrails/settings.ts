@@ -3,6 +3,7 @@ import type { AssuranceModel } from '../core/assurance.js';
 import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { loadClusterPolicies } from './cel/load.js';
 import type { ClusterRule } from './cel/policy.js';
+import { compileGatedHosts, type GatedHost } from './gated-hosts.js';
 import { GUARDRAIL_CODES, GUARDRAIL_TIERS, MISSING_KEY, UNREADABLE_KEY, type GuardrailCode, type GuardrailTier } from '../config/guardrail-codes.js';
 
 export type { CompiledEffect } from './types.js';
@@ -46,6 +47,8 @@ export interface GuardrailSettings {
   effectFor(key: EffectKey, namespace: string, own?: CompiledEffect): CompiledEffect | undefined;
   /** The cluster's own policies, compiled at load; undefined when none are configured. */
   readonly clusterPolicies: ClusterPolicies | undefined;
+  /** Whether a route's host is one stepgate checks (gated_host_route); undefined when none is known. */
+  readonly gatedHost: GatedHost | undefined;
 }
 
 export interface ClusterPolicies {
@@ -74,7 +77,18 @@ export function normaliseCapability(c: string): string {
   return u.startsWith('CAP_') ? u.slice(4) : u;
 }
 
-export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: AssuranceModel, globalShadow = false): GuardrailSettings | undefined {
+/**
+ * `gatedHosts`: the hosts stepgate checks (kubernetes.hosts and proxies, the step-up page's host),
+ * which no route object may name (gated_host_route); `matchesGated` is how a request's host is
+ * matched against them (the same globs).
+ */
+export function compileGuardrails(
+  cfg: GuardrailsConfig | undefined,
+  assurance: AssuranceModel,
+  globalShadow = false,
+  gatedHosts: readonly string[] = [],
+  matchesGated: (host: string) => boolean = () => false,
+): GuardrailSettings | undefined {
   if (cfg === undefined) return undefined;
   const allShadow = globalShadow || cfg.mode === 'shadow';
   const compile = (e: GuardrailEffectConfig): CompiledEffect =>
@@ -160,6 +174,7 @@ export function compileGuardrails(cfg: GuardrailsConfig | undefined, assurance: 
     privilegedServiceAccountNamespace: globsOrNever(serviceAccountNamespaceGlobs(cfg.impersonation_privileged_users, cfg.impersonation_privileged_groups)),
     effectFor,
     clusterPolicies,
+    gatedHost: compileGatedHosts(gatedHosts, matchesGated),
   });
 }
 

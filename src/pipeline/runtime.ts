@@ -3,7 +3,7 @@ import { Responder } from '../decision/respond.js';
 import { compileAssurance, type AssuranceModel } from '../core/assurance.js';
 import type { FetchFn } from '../identity/jwks.js';
 import { TokenVerifier, type VerifierOptions } from '../identity/verifier.js';
-import { compileHostMatcher, type HostMatcher } from '../core/glob.js';
+import { compileGlobList, compileHostMatcher, type HostMatcher } from '../core/glob.js';
 import { compilePolicy, type Policy } from '../policy/policy.js';
 import type { HeaderLimits } from '../request/headers.js';
 import { RiskEngine } from '../risk/engine.js';
@@ -105,6 +105,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
   const deviceCookies = session && cookieKeys ? new DeviceCookies(cookieKeys, session.domain) : undefined;
   const sessions = sessionCodec ? new SessionIdentities(sessionCodec, verifier, assurance, config, deps.now) : undefined;
   const riskState = buildRiskState(config, deps, previous);
+  const gated = gatedHostsOf(config);
   // Revocations drop cached verifications from the verifier in force.
   if (riskState?.board) riskState.board.caches = verifier;
   const risk =
@@ -144,7 +145,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
       maxTotalHeaderBytes: config.limits.max_total_header_bytes,
     }),
     maxBodyBytes: config.limits.max_body_bytes,
-    guardrails: compileGuardrails(config.guardrails, assurance, config.mode === 'shadow'),
+    guardrails: compileGuardrails(config.guardrails, assurance, config.mode === 'shadow', gated.hosts, gated.matches),
     now: deps.now,
   });
 }
@@ -181,6 +182,7 @@ export function storeLimits(config: Config): StoreLimits | undefined {
     },
     paceWindow: s.machine_pace.window_seconds,
     paceThreshold: s.machine_pace.threshold,
+    familiar: { ttlSeconds: s.machine_pace.familiar_seconds, max: s.machine_pace.familiar_objects },
   };
 }
 
@@ -230,4 +232,16 @@ function buildRiskState(config: Config, deps: RuntimeDeps, previous: Runtime | u
     void board.start();
   }
   return Object.freeze({ store, fallback: store.kind === 'memory' ? store : memory(), key, board });
+}
+
+/**
+ * The hosts stepgate checks that a route object must not name (guardrail gated_host_route): the
+ * API server's, the dashboards' that pass the API through, and the step-up page's, which no CUSTOM
+ * policy covers.
+ */
+function gatedHostsOf(config: Config): { hosts: string[]; matches: (host: string) => boolean } {
+  const hosts = [...config.kubernetes.hosts, ...config.kubernetes.proxies.flatMap((p) => p.hosts)];
+  if (config.stepup.url !== undefined) hosts.push(new URL(config.stepup.url).hostname);
+  const lower = [...new Set(hosts.map((h) => h.toLowerCase()))];
+  return { hosts: lower, matches: lower.length === 0 ? () => false : compileGlobList(lower, '.') };
 }

@@ -213,6 +213,17 @@ export function sensitiveObject(k: KubeRequestInfo | undefined, base: Requiremen
   return `${k.apiGroup}|${res}|${k.namespace}|${k.name === '' ? '*' : helmRelease(k)}`;
 }
 
+/**
+ * A read of one named object itself (get, list or watch of it by name; no subresource): what can be
+ * a familiar read for machine pace. Writes, deletes, exec, attach, port-forward and proxies never
+ * are: a pod's name changes with every rollout, a delete is never routine twice, and a shell or a
+ * proxy runs or reaches something new each time. Neither is a list of a whole namespace, which
+ * reads Secrets the identity may never have read one by one.
+ */
+export function isObjectRead(k: KubeRequestInfo): boolean {
+  return (k.verb === 'get' || k.verb === 'list' || k.verb === 'watch') && k.name !== '' && k.subresource === '';
+}
+
 const HELM_RELEASE = 'sh.helm.release.v1.';
 
 /**

@@ -9,7 +9,7 @@ import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
 import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
 import { clientKind, DeviceResolver, sessionWithoutCookie, type Device } from './device.js';
-import { contextBound, bindToContext, isDiscovery, isHelmRevisionDelete, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
+import { contextBound, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
 import { scoreRisk, type Score } from './score.js';
 import type { Action, SignalContext, Travel } from './signals/context.js';
 
@@ -65,6 +65,8 @@ export interface Learnable {
   nearby: string;
   /** The proven network inside `nearby` that this request reports ('' none). */
   network?: string;
+  /** A sensitive object read, to become familiar for the pace count or have its last read moved ('' none). */
+  object?: string;
 }
 
 export interface RiskEngineOptions {
@@ -95,6 +97,9 @@ export class RiskEngine {
   private readonly addresses = new Map<string, ClientAddress>();
   private readonly learnLevel: number;
   private readonly learnMaxAge: number;
+  /** machine_pace.familiar_seconds in ms (0: off), and how old a familiar object's last read must be to be written again. */
+  private readonly familiarMs: number;
+  private readonly familiarRefreshMs: number;
   /** Recent denials by (subject, method, path): a client's automatic retry is not one more denial. */
   private readonly recentDenials = new Map<string, number>();
   private readonly ipOptions: { trustedHops: number; ipv4Prefix: number; ipv6Prefix: number };
@@ -118,6 +123,11 @@ export class RiskEngine {
     this.trusted = compileCidrs(o.risk.trusted_networks);
     this.learnLevel = o.assurance.rank(o.risk.learn.min_level);
     this.learnMaxAge = o.risk.learn.newcomer_grace_seconds;
+    this.familiarMs = o.risk.signals.machine_pace.familiar_seconds * 1000;
+    // As a known network's last use (sliding.ts refreshIntervals): a thousandth of the TTL, so a
+    // Secret read every few seconds costs one learn call in ten minutes, not one per read, and is
+    // forgotten at most that much before its TTL.
+    this.familiarRefreshMs = Math.max(1000, Math.floor(this.familiarMs / 1000));
     this.ipOptions = { trustedHops: o.network.xff_num_trusted_hops, ipv4Prefix: o.risk.ipv4_prefix, ipv6Prefix: o.risk.ipv6_prefix };
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs) }));
   }
@@ -241,12 +251,15 @@ export class RiskEngine {
     // Discovery is no activity (no namespace, no pace) but still comes from somewhere.
     const ns = counted ? action.namespace : '';
     const object = counted ? paceObject : '';
+    // Only a read of one named object can be familiar: a write, a delete, a shell, a proxy or a
+    // list of everything in a namespace counts every time.
+    const read = object !== '' && this.familiarMs > 0 && isObjectRead(kube!);
     const workObs: WorkObservation | undefined =
       this.o.store.observeWork !== undefined && (ns !== '' || object !== '' || site !== undefined || nearby.wider !== '')
-        ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider, auth: who.authTime === undefined ? 0 : who.authTime * 1000 }
+        ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider, auth: who.authTime === undefined ? 0 : who.authTime * 1000, read }
         : undefined;
     // What finish() needs besides the history: one object rather than closures over all of it.
-    const p: Assessing = { who, base, nowMs, extra, shadow, address, trustedNetwork: place.trusted, device, client, obs, action, site, nearby };
+    const p: Assessing = { who, base, nowMs, extra, shadow, address, trustedNetwork: place.trusted, device, client, obs, action, site, nearby, read: read ? object : '' };
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -314,7 +327,7 @@ export class RiskEngine {
       bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds);
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
-    const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, s.contributions, p.action.namespace);
+    const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, s.contributions, p.action.namespace, p.read);
     return {
       ok: true,
       requirement,
@@ -419,6 +432,8 @@ export class RiskEngine {
     fired: readonly Contribution[],
     /** The working-set name of what the request reached: its namespace, `*` for every Secret of every namespace. */
     namespace: string,
+    /** The sensitive object the request reads (WorkObservation.read), '' none. */
+    read: string,
   ): Learnable | undefined {
     if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
     // A network vouched for by the sign-in's fresh proof of its neighbour is learned as that sign-in
@@ -439,14 +454,23 @@ export class RiskEngine {
     // otherwise it stays empty all day and malware on that laptop can open a shell in any
     // namespace (day 5's intern). What such a request teaches is no more than an empty working set
     // would let through; the sign-in its first departure asks for proves the client kind.
-    const proven =
+    const context =
       (h.prefixKnown || trusted || o.ipPrefix === '' || (l?.prefix ?? '') !== '') &&
       (h.deviceKnown || device.id === '' || device.strength === 'fingerprint' || (l?.device ?? '') !== '') &&
       (h.clientKnown || o.client === '' || (l?.client ?? '') !== '' || h.knownClients === 0) &&
       h.behaviourSince === 0 &&
       h.namespaces <= this.o.risk.signals.namespaces.threshold &&
-      !fired.some((c) => c.code === 'machine_pace' || c.code === 'sensitive_objects' || c.code === 'destructive_burst');
-    if (!proven) return l;
+      !fired.some((c) => c.code === 'sensitive_objects' || c.code === 'destructive_burst');
+    const overPace = fired.some((c) => c.code === 'machine_pace');
+    const proven = context && !overPace;
+    // A read makes its object familiar (machine pace counts no run of familiar reads alone) on the
+    // same proof, except that a read over machine pace teaches when its sign-in came after the run
+    // went over: the proof the pace's binding asks for, so the sign-in that answers a tool's first
+    // run teaches all of it. Without that, the objects a tool reads past the threshold would only
+    // ever be read in runs over it, and every later run be asked again. Never a refused request:
+    // only an allow is learned from.
+    const obj = context && (!overPace || (w.paceSince > 0 && who.authTime >= Math.floor(w.paceSince / 1000))) ? this.familiarObject(o, read, w) : '';
+    if (!proven) return obj === '' ? l : { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: '', site: '', nearby: '', object: obj };
     // A namespace joins the working set only through proof made around it, like the rest of the
     // context: a sensitive action there (which unfamiliar_namespace has just checked), or any
     // request whose authentication is at most `grace_seconds` before the namespace was first seen.
@@ -465,8 +489,17 @@ export class RiskEngine {
     const st = site !== '' && (site !== w.lastSite || o.nowMs - w.lastSiteAt >= 60_000) ? site : '';
     // Only a network proven itself (not merely trusted, not merely nearby) vouches for the wider one.
     const near = nearby.wider !== '' && !w.nearbyKnown && (h.prefixKnown || (l?.prefix ?? '') !== '') && this.nearbyNews(o.subject, nearby.tag, o.nowMs) ? nearby.wider : '';
-    if (ns === '' && st === '' && near === '') return l;
-    return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near, network: near === '' ? '' : o.ipPrefix };
+    if (ns === '' && st === '' && near === '' && obj === '') return l;
+    return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near, network: near === '' ? '' : o.ipPrefix, object: obj };
+  }
+
+  /**
+   * The object a proven read makes familiar, '' none: written when not yet familiar, or when its
+   * last read is due to be moved (familiarRefreshMs), not at every read of it.
+   */
+  private familiarObject(o: Observation, read: string, w: WorkHistory): string {
+    if (read === '') return '';
+    return w.familiar === 0 || o.nowMs - w.familiar >= this.familiarRefreshMs || o.nowMs < w.familiar ? read : '';
   }
 
   private learnContext(o: Observation, h: SubjectHistory, who: Identity, device: Device, trusted: boolean, vouch = false): Learnable | undefined {
@@ -491,7 +524,8 @@ export class RiskEngine {
         const p = this.o.store.learn(l.subject, l.ip, l.prefix, l.device, nowMs, l.client);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
-      if ((l.namespace !== '' || l.site !== '' || l.nearby !== '') && this.o.store.learnWork !== undefined) {
+      const object = l.object ?? '';
+      if ((l.namespace !== '' || l.site !== '' || l.nearby !== '' || object !== '') && this.o.store.learnWork !== undefined) {
         const min = this.o.risk.nearby_networks.min_networks;
         if (l.nearby !== '' && min > 1) {
           if (this.nearbyCount >= 10_000) {
@@ -504,7 +538,7 @@ export class RiskEngine {
           if (!reported.has(tag)) this.nearbyCount++;
           reported.set(tag, nowMs);
         }
-        const p = this.o.store.learnWork(l.subject, l.namespace, l.site, nowMs, l.nearby, l.network ?? '', min);
+        const p = this.o.store.learnWork(l.subject, l.namespace, l.site, nowMs, l.nearby, l.network ?? '', min, object);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
     } catch (err) {
@@ -613,6 +647,8 @@ interface Assessing {
   readonly action: Action;
   readonly site: Site | undefined;
   readonly nearby: Nearby;
+  /** The sensitive object read that may be familiar (WorkObservation.read), '' none. */
+  readonly read: string;
 }
 
 interface Site {

@@ -19,6 +19,10 @@ import { LRUCache } from 'lru-cache';
  *                                      sites, and proven networks inside a wider one not yet known
  *   <prefix>{<h(subject)>}:wq / :ws / :wl  pace objects / known sites / last proven site (hash)
  *   <prefix>{<h(subject)>}:wn          proven wider networks (sorted set, score = last use)
+ *   <prefix>{<h(subject)>}:wo          familiar objects: read from a proven context (sorted set,
+ *                                      score = last such read)
+ *   <prefix>{<h(subject)>}:wu          pace objects touched other than by a familiar read (sorted
+ *                                      set, score = last seen)
  *   <prefix>{approval}                  approvals index (sorted set, score = expiresAt)
  *   <prefix>{approval}:<id>             one approval (hash)
  *   <prefix>ch:<h(credential key)>     last step-up challenge for a credential (string, PX TTL)
@@ -72,9 +76,12 @@ export function subjectKeys(prefix: string, subject: string, session: string): S
 }
 
 /** The working-set keys (store.ts WorkObservation): apart from the observe script's, same slot. */
-export function workKeys(prefix: string, subject: string): { namespaces: string; sightings: string; pace: string; sites: string; last: string; nearby: string } {
+export function workKeys(
+  prefix: string,
+  subject: string,
+): { namespaces: string; sightings: string; pace: string; sites: string; last: string; nearby: string; familiar: string; paceNew: string } {
   const base = `${prefix}{${opaqueHash(subject)}}:`;
-  return { namespaces: `${base}w`, sightings: `${base}wf`, pace: `${base}wq`, sites: `${base}ws`, last: `${base}wl`, nearby: `${base}wn` };
+  return { namespaces: `${base}w`, sightings: `${base}wf`, pace: `${base}wq`, sites: `${base}ws`, last: `${base}wl`, nearby: `${base}wn`, familiar: `${base}wo`, paceNew: `${base}wu` };
 }
 
 export function counterKey(prefix: string, subject: string): string {

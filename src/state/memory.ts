@@ -75,10 +75,14 @@ interface WorkRecord {
   sightings: Map<string, number>;
   /** Sensitive objects → last seen, for the pace counter. */
   pace: Map<string, number>;
+  /** The same, for the touches that were not a read of a familiar object: the run's new objects. */
+  paceNew: Map<string, number>;
   /** Known sites → last use. */
   sites: Map<string, number>;
   /** Proven wider networks → last use. */
   nearby: Map<string, number>;
+  /** Objects read from a proven context → last such read (StoreLimits.familiar). */
+  familiar: Map<string, number>;
   lastSite: string;
   lastSiteAt: number;
   /** The latest first sighting the cap on `sightings` dropped (0 none): `entered` is unknown up to it. */
@@ -129,6 +133,8 @@ export class MemoryStateStore implements StateStore {
 
   /** The limits learnWork applies to the working set's sets, built once rather than per call. */
   private readonly workCap: LimitsMs;
+  /** The same for the familiar objects: their own TTL and cap. */
+  private readonly familiarCap: LimitsMs;
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -137,6 +143,7 @@ export class MemoryStateStore implements StateStore {
   ) {
     this.l = limitsMs(limits);
     this.workCap = { ...this.l, maxKnown: this.l.maxWork };
+    this.familiarCap = { ...this.l, knownTtlMs: this.l.familiarMs, maxKnown: this.l.maxFamiliar };
     this.subjects = new LRUCache({ max: options.maxSubjects });
     this.sessions = new LRUCache({ max: options.maxSubjects });
     this.work = new LRUCache({ max: options.maxSubjects });
@@ -162,7 +169,7 @@ export class MemoryStateStore implements StateStore {
       const sessions: SnapshotData['sessions'] = [...this.sessions.entries()].reverse().map(([k, v]) => [k, { ...v }]);
       const work: NonNullable<SnapshotData['work']> = [...this.work.entries()]
         .reverse()
-        .map(([k, w]) => [k, { ...w, namespaces: [...w.namespaces], sightings: [...w.sightings], pace: [...w.pace], sites: [...w.sites], nearby: [...w.nearby] }]);
+        .map(([k, w]) => [k, { ...w, namespaces: [...w.namespaces], sightings: [...w.sightings], pace: [...w.pace], paceNew: [...w.paceNew], sites: [...w.sites], nearby: [...w.nearby], familiar: [...w.familiar] }]);
       writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt: (this.options.now ?? Date.now)(), subjects, sessions, work });
       return true;
     } catch (err) {
@@ -203,8 +210,12 @@ export class MemoryStateStore implements StateStore {
           namespaces: entries(w.namespaces),
           sightings: entries(w.sightings),
           pace: entries(w.pace),
+          // Written before it was kept: every object in the window counts as new.
+          paceNew: w.paceNew === undefined ? entries(w.pace) : entries(w.paceNew),
           sites: entries(w.sites),
           nearby: w.nearby === undefined ? new Map<string, number>() : entries(w.nearby),
+          // Written before objects could be familiar: none is, so every read is new.
+          familiar: w.familiar === undefined ? new Map<string, number>() : entries(w.familiar),
           lastSite: str(w.lastSite),
           lastSiteAt: num(w.lastSiteAt),
           // Written before learned namespaces kept their first sightings (`e:`): what was learned
@@ -326,7 +337,12 @@ export class MemoryStateStore implements StateStore {
     const siteKnown = isKnown(rec.sites, w.site, now, ttl);
     const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, Infinity);
     capWork(rec, l.maxWork);
-    const pace = countNamespace(rec.pace, w.object, now, l.paceMs, l.maxObjects);
+    // Every object touched is in the window, as before familiarity; a run of nothing but reads of
+    // familiar objects counts none of them, and one new object in the window counts them all.
+    const familiar = w.read === true && w.object !== '' && l.familiarMs > 0 ? liveAt(rec.familiar, w.object, now, l.familiarMs) : 0;
+    const all = countNamespace(rec.pace, w.object, now, l.paceMs, l.maxObjects);
+    // An empty window has no object to record (Redis then skips the second set's command too).
+    const pace = all === 0 || l.familiarMs === 0 || countNamespace(rec.paceNew, familiar > 0 ? '' : w.object, now, l.paceMs, l.maxObjects) > 0 ? all : 0;
     let paceSince = 0;
     if (pace > l.paceThreshold) {
       paceSince = rec.sightings.get('q:') ?? now;
@@ -348,13 +364,15 @@ export class MemoryStateStore implements StateStore {
       nearbyKnown,
       nearbyProvenAt: provenAt > now - ttl ? provenAt : 0,
       entered,
+      familiar,
     };
   }
 
-  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1): void {
+  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = ''): void {
     const now = wholeMs(nowMs);
     const rec = this.workRecord(subject);
     const cap = this.workCap;
+    if (object !== '' && this.l.familiarMs > 0) learn(rec.familiar, object, now, this.familiarCap);
     if (namespace !== '') {
       learn(rec.namespaces, namespace, now, cap);
       // Its first sighting is kept as `e:` for a day (WorkHistory.entered), then dropped.
@@ -420,7 +438,7 @@ export class MemoryStateStore implements StateStore {
   private workRecord(subject: string): WorkRecord {
     let rec = this.work.get(subject);
     if (!rec) {
-      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), sites: new Map(), nearby: new Map(), lastSite: '', lastSiteAt: 0, lost: 0 };
+      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), paceNew: new Map(), sites: new Map(), nearby: new Map(), familiar: new Map(), lastSite: '', lastSiteAt: 0, lost: 0 };
       this.work.set(subject, rec);
     }
     return rec;
@@ -504,6 +522,12 @@ function usedIfKnown(set: Map<string, number>, member: string, now: number, ttlM
   // Alone in its set it is the newest, so only its age makes the write due (refreshDue's rule).
   if (set.size === 1 ? at <= now - refreshMs : refreshDue(set, member, at, now, refreshMs)) set.set(member, now);
   return true;
+}
+
+/** When `member` was last written in `set`, if within `ttlMs`; else 0. */
+function liveAt(set: Map<string, number>, member: string, now: number, ttlMs: number): number {
+  const at = set.get(member);
+  return at !== undefined && at > now - ttlMs ? at : 0;
 }
 
 function isKnown(set: Map<string, number>, member: string, now: number, ttlMs: number): boolean {

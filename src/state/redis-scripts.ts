@@ -161,6 +161,7 @@ local maxNs, subjectTtl = ${lit(l.maxNamespaces)}, ${lit(l.subjectTtlMs)}
 local objMs, objThr, destMs, destThr = ${lit(l.objectsMs)}, ${lit(l.objectsThreshold)}, ${lit(l.destructiveMs)}, ${lit(l.destructiveThreshold)}
 local maxObj, maxSight = ${lit(l.maxObjects)}, ${lit(l.maxSightings)}
 local paceMs, maxWork, paceThr = ${lit(l.paceMs)}, ${lit(l.maxWork)}, ${lit(l.paceThreshold)}
+local famMs = ${lit(l.familiarMs)}
 local knownRefresh, sessRefresh = ${lit(l.knownRefreshMs)}, ${lit(l.sessionRefreshMs)}
 local knownCut = int(now - knownTtl)
 local knownLive = '(' .. knownCut
@@ -196,7 +197,9 @@ end
 
 /**
  * `renewWork(K)`: the working-set keys' TTLs (K as for `work`). Every key the work part can create
- * (first sightings, pace) sets its own TTL when it does, so renewing before it runs is enough.
+ * (first sightings, pace) sets its own TTL when it does, so renewing before it runs is enough. The
+ * familiar objects (K[7]) are renewed only while familiarity is on: with it off (famMs 0) nothing
+ * reads them, and the learn script no longer writes them.
  */
 const RENEW_WORK_FN = `${CAP_WORK_FN}
 local function renewWork(K)
@@ -206,6 +209,10 @@ local function renewWork(K)
   expire(K[4], knownTtl)
   expire(K[5], knownTtl)
   expire(K[6], knownTtl)
+  if famMs > 0 then
+    expire(K[7], famMs)
+    expire(K[8], paceMs)
+  end
 end
 `;
 
@@ -347,12 +354,14 @@ o = {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa
 /**
  * The working set, pace and site of a request (store.ts WorkObservation), in keys of its own: a
  * block (`do … end`) in both scripts that use it, for the same reason as OBSERVE_BLOCK. K: working set (namespaces), first sightings of namespaces and sites, pace objects,
- * known sites, last site (hash), proven wider networks (K[1]..K[6]).
- * a: namespace, object, site, nearby, the login's authentication time in ms ('' or '0' none)
- * (a[1]..a[5]). The caller has renewed the keys' TTLs if due.
+ * known sites, last site (hash), proven wider networks, familiar objects, pace objects touched
+ * other than by a familiar read (K[1]..K[8]).
+ * a: namespace, object, site, nearby, the login's authentication time in ms ('' or '0' none),
+ * whether the object is read ('1'; anything else, a caller of the previous version included:
+ * not) (a[1]..a[6]). The caller has renewed the keys' TTLs if due.
  * Sets `w`: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
- * siteSince, nearbyKnown, paceSince, nearbyProvenAt, entered (memory.ts observeWork: the same steps
- * in the same order).
+ * siteSince, nearbyKnown, paceSince, nearbyProvenAt, entered, familiar (memory.ts observeWork: the
+ * same steps in the same order).
  */
 const WORK_BLOCK = `
 local ns, object, site, nearby = a[1], a[2], a[3], a[4]
@@ -380,7 +389,15 @@ local siteKnown = known(K[4], site)
 local siteSince = sighting(K[2], math.huge, siteKnown, 's:', site)
 if siteSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
 local workingSet = redis.call('ZCOUNT', K[1], knownLive, '+inf')
+-- A run of nothing but familiar reads counts none of its objects; one new object counts them all
+-- (memory.ts observeWork).
+local famAt = 0
+if a[6] == '1' and object ~= '' and famMs > 0 then
+  local sc = redis.call('ZSCORE', K[7], object)
+  if sc and tonumber(sc) > now - famMs then famAt = tonumber(sc) end
+end
 local pace = distinct(K[3], object, paceMs, maxObj)
+if pace > 0 and famMs > 0 and distinct(K[8], famAt > 0 and '' or object, paceMs, maxObj) == 0 then pace = 0 end
 local paceSince = 0
 if pace > paceThr then
   tidy(K[2])
@@ -404,7 +421,7 @@ if not nearbyKnown and nearby ~= '' then
   local v = redis.call('ZSCORE', K[2], 'v:' .. nearby)
   if v and tonumber(v) > now - knownTtl then provenAt = tonumber(v) end
 end
-w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince, provenAt, entered}
+w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince, provenAt, entered, famAt}
 `;
 
 function lua(l: LimitsMs): string {
@@ -425,12 +442,13 @@ function lua(l: LimitsMs): string {
  * upgrade.
  * ARGV: now, flags, session hash ('' when none), ip, prefix, device, ua, namespace, client,
  * object, then, when the flags say the Check has a working-set side, its namespace, object, site
- * and nearby. Values travel as they are (bulk strings are binary-safe); flags are five '0'/'1'
- * characters: sensitive, has session, destructive, counted, has work.
+ * and nearby. Values travel as they are (bulk strings are binary-safe); flags are six '0'/'1'
+ * characters: sensitive, has session, destructive, counted, has work, the work's object is read
+ * (WorkObservation.read; a caller of the previous version sends five, and its objects count).
  * Then the client's platform ('' none; ARGV[15] with work, else ARGV[11]), and with work the
  * login's authentication time in ms (ARGV[16], WorkObservation.auth).
  * Returns {numbers, previousUa, sessionOrigin, sessionClients[, lastSite]}: `numbers` is observe's eighteen
- * numeric values (its twenty but the two strings) then, with work, work's eleven (its twelve but
+ * numeric values (its twenty but the two strings) then, with work, work's twelve (its thirteen but
  * lastSite), in order, each a whole number in decimal (0/1 for a boolean), joined by ','.
  */
 export function observeLua(l: LimitsMs): string {
@@ -464,7 +482,7 @@ local base = string.sub(c, 1, -2)
 local fl = ${arg('2')}
 local function flag(i) return string.sub(fl, i, i) end
 local W
-if flag(5) == '1' then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn'} end
+if flag(5) == '1' then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn', base .. 'wo', base .. 'wu'} end
 local o
 do
 local K = {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ${arg('3')}, base .. 'k', base .. 'f', base .. 'o'}
@@ -476,10 +494,10 @@ for i = 1, 20 do if i ~= 6 and i ~= 16 then n[#n + 1] = s(o[i]) end end
 if W then
   local w
   do
-  local K, a = W, {${arg('11')}, ${arg('12')}, ${arg('13')}, ${arg('14')}, ${arg('16')}}
+  local K, a = W, {${arg('11')}, ${arg('12')}, ${arg('13')}, ${arg('14')}, ${arg('16')}, flag(6)}
   ${WORK_BLOCK}
   end
-  for i = 1, 12 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
+  for i = 1, 13 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
   return {table.concat(n, ','), o[6], o[16], o[21], w[6]}
 end
 return {table.concat(n, ','), o[6], o[16], o[21]}
@@ -534,16 +552,16 @@ return out
 }
 
 /**
- * The working set alone (StateStore.observeWork). KEYS: work's six; ARGV: now, namespace, object,
- * site, nearby, authentication time (ms). Without the subject's counters hash there is no renewal
- * stamp: it renews every time.
+ * The working set alone (StateStore.observeWork). KEYS: work's eight; ARGV: now, namespace, object,
+ * site, nearby, authentication time (ms), object read ('1' or '0'). Without the subject's counters
+ * hash there is no renewal stamp: it renews every time.
  */
 export function observeWorkLua(l: LimitsMs): string {
   return `${lua(l)}
 renewWork(KEYS)
 local w
 do
-local K, a = KEYS, {ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]}
+local K, a = KEYS, {ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]}
 ${WORK_BLOCK}
 end
 return w
@@ -725,13 +743,16 @@ return { v or '0', live(KEYS[1], KEYS[2]), live(KEYS[3], KEYS[4]), live(KEYS[6],
 `;
 
 /**
- * KEYS: working set, sightings, known sites, last site, wider networks. ARGV: now, namespace, site,
- * known TTL ms, max work, nearby, the proven network inside it, how many distinct ones make it
- * known. A script without the last two (a replica of the previous version) learns the wider
- * network at once, as before.
+ * KEYS: working set, sightings, known sites, last site, wider networks, familiar objects. ARGV:
+ * now, namespace, site, known TTL ms, max work, nearby, the proven network inside it, how many
+ * distinct ones make it known, the object read ('' none), familiar TTL ms (0: off), max familiar.
+ * A script without nearby's last two (a replica of the previous version) learns the wider
+ * network at once, as before; without the object, nothing becomes familiar.
  */
 export const LEARN_WORK_LUA = `${COMMON}${ADD_KNOWN}${CAP_WORK_FN}
 local ns, site, knownTtl, maxWork = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local obj, famTtl = ARGV[9] or '', tonumber(ARGV[10] or '0') or 0
+if obj ~= '' and famTtl > 0 then add(KEYS[6], obj, famTtl, tonumber(ARGV[11])) end
 if ns ~= '' then
   add(KEYS[1], ns, knownTtl, maxWork)
   -- Its first sighting is kept as 'e:' for a day (store.ts WorkHistory.entered), then dropped.

@@ -76,6 +76,10 @@ export interface LimitsMs {
    * on-call engineer works in more namespaces than they have laptops.
    */
   maxWork: number;
+  /** How long an object read from a proven context stays familiar after that read (0: off). */
+  familiarMs: number;
+  /** Cap on familiar objects per subject (least recently read dropped). */
+  maxFamiliar: number;
   /**
    * A known entry's last use (address, network, device, client kind, working-set namespace, wider
    * network) and a session's are written again only when they are older than this, or, for a
@@ -127,6 +131,8 @@ export function limitsMs(l: StoreLimits): LimitsMs {
     paceMs: ms(l.paceWindow, 'paceWindow'),
     paceThreshold: count(l.paceThreshold, 'paceThreshold'),
     maxWork: Math.max(64, 4 * maxKnown),
+    familiarMs: l.familiar === undefined || l.familiar.ttlSeconds === 0 ? 0 : ms(l.familiar.ttlSeconds, 'familiar.ttlSeconds'),
+    maxFamiliar: l.familiar === undefined ? 1 : count(l.familiar.max, 'familiar.max'),
     subjectTtlMs: Math.max(knownTtlMs, 2 * Math.max(requestsMs, sensitiveMs, denialsMs, destructiveMs)),
     ...refreshIntervals(knownTtlMs, ms(l.sessionTtlSeconds, 'sessionTtlSeconds')),
   };

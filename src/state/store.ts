@@ -127,6 +127,13 @@ export interface StoreLimits {
   /** Window (seconds) and threshold of the machine-pace counter of distinct sensitive objects. */
   paceWindow: number;
   paceThreshold: number;
+  /**
+   * Objects the subject read from a proven context (`learnWork`'s `object`): a pace window of
+   * nothing but reads of them counts none (`WorkHistory.pace`). Remembered `ttlSeconds` after the
+   * last such read, at most `max` per subject (least recently read dropped). Absent: nothing is
+   * familiar, every object counts.
+   */
+  familiar?: { ttlSeconds: number; max: number };
 }
 
 /**
@@ -156,6 +163,13 @@ export interface WorkObservation {
    * `WorkHistory.entered` counts from.
    */
   auth?: number;
+  /**
+   * `object` is read (get, list or watch of one named object, no subresource): when the subject
+   * read it before from a proven context (`WorkHistory.familiar`) it is a familiar read, and a pace
+   * window holding nothing but familiar reads counts none (`WorkHistory.pace`). Absent or false:
+   * it is new, whatever is known of it.
+   */
+  read?: boolean;
 }
 
 export interface WorkHistory {
@@ -165,7 +179,11 @@ export interface WorkHistory {
   namespaceSince: number;
   /** Namespaces in the working set (0: nothing learned yet). */
   workingSet: number;
-  /** Distinct sensitive objects in the pace window, this one included. */
+  /**
+   * Distinct sensitive objects in the pace window, this one included; 0 while every touch in the
+   * window was a read of a familiar object (WorkObservation.read). One new object in the window
+   * (not a familiar read, including a read made before the object was learned) counts them all.
+   */
   pace: number;
   /** Since when the pace has been over its threshold without a break (ms); 0 when it is not now. */
   paceSince: number;
@@ -193,6 +211,12 @@ export interface WorkHistory {
    * been dropped (the cap on sightings, or the authentication older than ENTERED_KEEP_MS).
    */
   entered: number;
+  /**
+   * For a read (`WorkObservation.read`): when the subject last read this object from a proven
+   * context (ms, the last `learnWork` with it), within the familiar TTL; 0 when never, expired,
+   * dropped by the cap, not a read, or familiarity is off.
+   */
+  familiar: number;
 }
 
 /** `WorkHistory.entered` when the count may be incomplete: more than any grace allows. */
@@ -339,8 +363,10 @@ export interface StateStore {
    * around the request's proven `network`) becomes known once `minNetworks` distinct proven
    * networks inside it have been reported within the known TTL (at once with 1, or without a
    * `network`): a phone or a rotating IPv6 prefix proves several, a static jump host one.
+   * `object` (a sensitive object the allowed request read, '' none) becomes familiar, or its last
+   * read is moved to now (StoreLimits.familiar).
    */
-  learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string, network?: string, minNetworks?: number): void | Promise<void>;
+  learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string, network?: string, minNetworks?: number, object?: string): void | Promise<void>;
   /** Counted toward `denials`; called after a deny, off the response path. */
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;

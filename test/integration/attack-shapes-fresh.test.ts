@@ -122,8 +122,42 @@ const TOKEN_ATTACKS: Row[] = [
   ['a token Secret for the argocd namespace, cut at the size bound', 'POST', '/api/v1/namespaces/argocd/secrets', JSON_CT, tokenSecret('argocd', 'argocd-application-controller'), 'body_truncated'],
 ];
 
+const VS = '/apis/networking.istio.io/v1/namespaces/shop/virtualservices';
+const HTTPROUTE = '/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes';
+const virtualService = (hosts: string[], gateways = ['istio-system/kube-apiserver']) =>
+  JSON.stringify({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: {
+      hosts,
+      gateways,
+      http: [{ match: [{ uri: { prefix: '/.stepgate/x/' } }], rewrite: { uri: '/' }, route: [{ destination: { host: 'kubernetes.default.svc.cluster.local', port: { number: 443 } } }] }],
+    },
+  });
+
+// A route for a host stepgate checks, written from an app team's namespace: with a Gateway host
+// listed without `namespace/`, Istio binds it, and it can rewrite the exempt /.stepgate/ paths to
+// the API server or route the step-up host (no CUSTOM policy) there. Only the body says so.
+const ROUTE_ATTACKS: Row[] = [
+  ['a VirtualService for the API server host rewriting /.stepgate/', 'POST', VS, JSON_CT, virtualService(['kube.localhost']), 'gated_host_route'],
+  ['a VirtualService for the step-up host', 'POST', VS, JSON_CT, virtualService(['auth.localhost'], ['istio-system/stepgate-auth']), 'gated_host_route'],
+  ['a VirtualService for every host', 'POST', VS, JSON_CT, virtualService(['*']), 'gated_host_route'],
+  ['a VirtualService for *.localhost', 'POST', VS, JSON_CT, virtualService(['*.localhost']), 'gated_host_route'],
+  ['a VirtualService host with a port and capitals, YAML', 'POST', VS, 'application/yaml', 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: web\nspec:\n  hosts: ["KUBE.localhost:443"]\n  gateways: [istio-system/kube-apiserver]\n', 'gated_host_route'],
+  ['an existing VirtualService given the host by a merge patch', 'PATCH', `${VS}/web`, MERGE, JSON.stringify({ spec: { hosts: ['web.shop.example.com', 'kube.localhost'] } }), 'gated_host_route'],
+  // A copy outside metadata sets what the patch does not show: the body is unreadable.
+  ['the hosts copied by a JSON patch', 'PATCH', `${VS}/web`, JPATCH, JSON.stringify([{ op: 'copy', from: '/metadata/annotations/h', path: '/spec/hosts' }]), 'body_unreadable'],
+  ['a host added by a JSON patch', 'PATCH', `${VS}/web`, JPATCH, JSON.stringify([{ op: 'add', path: '/spec/hosts/-', value: 'kube.localhost' }]), 'gated_host_route'],
+  ['a server-side apply', 'PATCH', `${VS}/web?fieldManager=kubectl`, APPLY, 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: web\nspec:\n  hosts: [kube.localhost]\n', 'gated_host_route'],
+  ['a Gateway in an app namespace serving the API server host', 'POST', '/apis/networking.istio.io/v1/namespaces/shop/gateways', JSON_CT, JSON.stringify({ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'gw' }, spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['shop/kube.localhost'], tls: { mode: 'SIMPLE', credentialName: 'kube-tls' } }] } }), 'gated_host_route'],
+  ['a Gateway API HTTPRoute for the API server host', 'POST', HTTPROUTE, JSON_CT, JSON.stringify({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r' }, spec: { parentRefs: [{ name: 'gw', namespace: 'istio-system' }], hostnames: ['kube.localhost'], rules: [{ backendRefs: [{ name: 'kubernetes', namespace: 'default', port: 443 }] }] } }), 'gated_host_route'],
+  ['a Headlamp route', 'POST', HTTPROUTE, JSON_CT, JSON.stringify({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r' }, spec: { hostnames: ['headlamp.localhost'] } }), 'gated_host_route'],
+  ['an Ingress for the API server host', 'POST', ING, JSON_CT, JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'k' }, spec: { rules: [{ host: 'kube.localhost', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'kubernetes', port: { number: 443 } } } }] } }] } }), 'gated_host_route'],
+];
+
 describe('examples/stepgate.yaml: a fresh two-factor token in a known context', () => {
-  it.each([...INGRESS_ATTACKS, ...TOKEN_ATTACKS])('%s: needs a hardware key', async (_what, method, path, contentType, body, code) => {
+  it.each([...INGRESS_ATTACKS, ...TOKEN_ATTACKS, ...ROUTE_ATTACKS])('%s: needs a hardware key', async (_what, method, path, contentType, body, code) => {
     const res = await fresh(method, path, contentType, body, code === 'body_truncated' ? { 'x-envoy-auth-partial-body': 'true' } : {});
     expect(reasonOf(res)).toBe('acr_insufficient');
     expect(rules(res)).toContain(`guardrail:${code}`);
@@ -161,7 +195,8 @@ describe('examples/stepgate.yaml: a fresh two-factor token in a known context', 
     ['a regex path with a quantifier', 'POST', ING, JSON_CT, ingress({ [`${NGINX}/use-regex`]: 'true' }, '/v[0-9]{1,2}/.*', 'ImplementationSpecific')],
     ['an Ingress annotation changed by a merge patch', 'PATCH', `${ING}/web`, MERGE, JSON.stringify({ metadata: { annotations: { [`${NGINX}/proxy-read-timeout`]: '120', [`${NGINX}/server-snippet`]: null } } })],
     ['kubectl create ingress, protobuf', 'POST', ING, PB, pbIngress({ [`${NGINX}/ssl-redirect`]: 'false' })],
-    ['an Argo CD repository Secret', 'POST', '/api/v1/namespaces/argocd/secrets', JSON_CT, JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'repo-shop', labels: { 'argocd.argoproj.io/secret-type': 'repository' } }, stringData: { url: 'https://git.example.com/shop.git', password: 'x' } })],
+    // (Argo CD's own Secrets ask for a hardware key by the policy, rule argocd-config.)
+    ['a Flux Git credentials Secret', 'POST', '/api/v1/namespaces/flux-system/secrets', JSON_CT, JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-git' }, stringData: { username: 'git', password: 'x' } })],
     ['a TLS Secret in cert-manager', 'POST', '/api/v1/namespaces/cert-manager/secrets', JSON_CT, JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ca' }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'eA==', 'tls.key': 'eA==' } })],
     ['a token Secret for a service account of an ordinary namespace', 'POST', '/api/v1/namespaces/shop/secrets', JSON_CT, tokenSecret('shop', 'ci-deployer')],
     ['a Secret in an ordinary namespace, cut at the size bound', 'POST', '/api/v1/namespaces/shop/secrets', JSON_CT, tokenSecret('shop', 'big')],
@@ -170,6 +205,11 @@ describe('examples/stepgate.yaml: a fresh two-factor token in a known context', 
     // name is how an Ingress reaches a backend across namespaces.
     ['an ExternalName Service for another namespace\'s Service', 'POST', '/api/v1/namespaces/shop/services', JSON_CT, JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'search' }, spec: { type: 'ExternalName', externalName: 'search.catalog.svc.cluster.local' } })],
     ['an ExternalName Service for a managed database', 'POST', '/api/v1/namespaces/shop/services', JSON_CT, JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'db' }, spec: { type: 'ExternalName', externalName: 'shop.cluster-abc.eu-west-1.rds.amazonaws.com' } })],
+    // An app team's own routes: its hosts, its in-mesh Service names, a wildcard over its own domain.
+    ["an app team's VirtualService on the shared gateway", 'POST', VS, JSON_CT, virtualService(['shop.example.com', 'web.shop.svc.cluster.local'], ['istio-system/public-gateway', 'mesh'])],
+    ["an app team's VirtualService for *.shop.example.com", 'POST', VS, JSON_CT, virtualService(['*.shop.example.com'])],
+    ["an app team's routes changed by a merge patch", 'PATCH', `${VS}/web`, MERGE, JSON.stringify({ spec: { http: [{ route: [{ destination: { host: 'web-canary' }, weight: 10 }] }] } })],
+    ["an app team's HTTPRoute", 'POST', HTTPROUTE, JSON_CT, JSON.stringify({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r' }, spec: { hostnames: ['shop.example.com'] } })],
   ])('control: %s is allowed', async (what, method, path, contentType, body) => {
     const res = await fresh(method, path, contentType, body, what.includes('cut at') ? { 'x-envoy-auth-partial-body': 'true' } : {});
     expect(reasonOf(res)).toBe('allowed');

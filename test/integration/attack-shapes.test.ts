@@ -495,6 +495,58 @@ describe('examples/stepgate.yaml: switching the gate off', () => {
   });
 });
 
+// GitOps objects written through the API server ask what the same change asks in Argo CD
+// (argocd-app-changes, argocd-admin): the token here has two factors, 2 hours old.
+describe('examples/stepgate.yaml: Argo CD and Flux objects through the API server', () => {
+  const APP = '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications';
+  const KS = '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations';
+  const GIT = '/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories';
+  const MERGE_PATCH = { 'content-type': 'application/merge-patch+json' };
+  it.each<[string, string, string, Record<string, string>, string]>([
+    ['an Application created (deployed with Argo CD\'s rights)', 'POST', APP, { 'content-type': 'application/json' }, 'auth_too_old'],
+    ['an Application repointed', 'PATCH', `${APP}/shop`, MERGE_PATCH, 'auth_too_old'],
+    ['an Application deleted (and what it manages)', 'DELETE', `${APP}/shop`, {}, 'auth_too_old'],
+    ['an Application in a team namespace', 'POST', '/apis/argoproj.io/v1alpha1/namespaces/shop/applications', { 'content-type': 'application/json' }, 'auth_too_old'],
+    ['an ApplicationSet', 'PUT', '/apis/argoproj.io/v1alpha1/namespaces/argocd/applicationsets/all', { 'content-type': 'application/json' }, 'auth_too_old'],
+    ['the default AppProject opened', 'PATCH', '/apis/argoproj.io/v1alpha1/namespaces/argocd/appprojects/default', MERGE_PATCH, 'acr_insufficient'],
+    ['a cluster credential Secret', 'POST', '/api/v1/namespaces/argocd/secrets', { 'content-type': 'application/json' }, 'acr_insufficient'],
+    ['the server key and admin password', 'PATCH', '/api/v1/namespaces/argocd/secrets/argocd-secret', MERGE_PATCH, 'acr_insufficient'],
+    ['its RBAC policy', 'PATCH', '/api/v1/namespaces/argocd/configmaps/argocd-rbac-cm', MERGE_PATCH, 'acr_insufficient'],
+    ['a config management plugin', 'PATCH', '/api/v1/namespaces/argocd/configmaps/argocd-cm', MERGE_PATCH, 'acr_insufficient'],
+    ['a Flux Kustomization created', 'POST', KS, { 'content-type': 'application/json' }, 'auth_too_old'],
+    ['a Flux source by flux create (server-side apply)', 'PATCH', `${GIT}/evil?fieldManager=flux`, { 'content-type': 'application/apply-patch+yaml' }, 'auth_too_old'],
+    ['a Flux HelmRelease replaced', 'PUT', '/apis/helm.toolkit.fluxcd.io/v2/namespaces/shop/helmreleases/web', { 'content-type': 'application/json' }, 'auth_too_old'],
+    ['a Flux source deleted', 'DELETE', `${GIT}/shop`, {}, 'auth_too_old'],
+  ])('%s (%s %s) is not allowed', async (_what, method, path, headers, reason) => {
+    expect(reasonOf(await freshSend('aal2', 2, method, path, headers))).toBe(reason);
+  });
+
+  // A patch says what it changes only in its body (guardrail gitops_source_change, elevated).
+  it.each<[string, string, string, string]>([
+    ['a GitRepository repointed (merge patch)', `${GIT}/shop`, 'application/merge-patch+json', '{"spec":{"url":"https://git.example.net/evil/shop.git","ref":{"branch":"main"}}}'],
+    ['a GitRepository repointed (JSON patch)', `${GIT}/shop`, 'application/json-patch+json', '[{"op":"replace","path":"/spec/url","value":"https://git.example.net/evil/shop.git"}]'],
+    ["a Kustomization's path and service account", `${KS}/shop`, 'application/merge-patch+json', '{"spec":{"path":"./evil","serviceAccountName":null}}'],
+    ["a HelmRelease's values", '/apis/helm.toolkit.fluxcd.io/v2/namespaces/shop/helmreleases/web', 'application/merge-patch+json', '{"spec":{"values":{"image":{"repository":"evil.example.net/web"}}}}'],
+    ['a suspend hiding a repoint', `${GIT}/shop`, 'application/merge-patch+json', '{"spec":{"suspend":false,"url":"https://git.example.net/evil/shop.git"}}'],
+  ])('%s is not allowed', async (_what, path, contentType, body) => {
+    const res = await freshSend('aal2', 2, 'PATCH', path, { 'content-type': contentType }, body);
+    expect(reasonOf(res)).toBe('auth_too_old');
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain('guardrail:gitops_source_change');
+  });
+
+  it.each<[string, string, string, Record<string, string>, string?]>([
+    ['Applications listed', 'GET', APP, {}],
+    ['flux reconcile (an annotation)', 'PATCH', `${KS}/shop`, MERGE_PATCH, '{"metadata":{"annotations":{"reconcile.fluxcd.io/requestedAt":"2026-12-03T10:00:00Z"}}}'],
+    ['flux reconcile --with-source', 'PATCH', `${GIT}/shop`, MERGE_PATCH, '{"metadata":{"annotations":{"reconcile.fluxcd.io/requestedAt":"2026-12-03T10:00:00Z"}}}'],
+    ['flux reconcile hr --force (JSON patch)', 'PATCH', '/apis/helm.toolkit.fluxcd.io/v2/namespaces/shop/helmreleases/web', { 'content-type': 'application/json-patch+json' }, '[{"op":"add","path":"/metadata/annotations/reconcile.fluxcd.io~1forceAt","value":"x"}]'],
+    ['flux suspend', 'PATCH', `${KS}/shop`, MERGE_PATCH, '{"spec":{"suspend":true}}'],
+    ['flux resume (the field removed)', 'PATCH', `${KS}/shop`, { 'content-type': 'application/json-patch+json' }, '[{"op":"remove","path":"/spec/suspend"}]'],
+    ['Argo CD\'s ConfigMaps read', 'GET', '/api/v1/namespaces/argocd/configmaps/argocd-cm', {}],
+  ])('controls: %s with two factors 2 hours old is allowed', async (_what, method, path, headers, body) => {
+    expect(reasonOf(await freshSend('aal2', 2, method, path, headers, body))).toBe('allowed');
+  });
+});
+
 // Bodies the example's guardrails step up, written through patch shapes that show only part of the
 // object, in a namespace no rule covers (so only the guardrail can stop them). Each row uses a fresh
 // subject and asserts the guardrail by name, so a row cannot pass on the denial-rate signal.

@@ -165,8 +165,8 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // not among the example's trusted networks, and each VLAN is its own /64, so the three engineers
   // who go from their desk to the meeting-room Wi-Fi at 10:30 are asked at the desk's /64 and again
   // at the meeting room's (2). Every `terraform plan` refreshes the six Secrets its module manages
-  // within a second, which is machine pace, and a sign-in covers that run only: the plans and
-  // applies at 10:00, 10:10, 15:30 and 15:40 are asked each (4). The new starter, whose first
+  // within a second; they were read at Friday's plans, so Monday's are no machine pace (familiar
+  // objects, risk.signals.machine_pace.familiar_seconds: 4 challenges before). The new starter, whose first
   // sign-in the device-code attacker used first, answers for their office network and then, on
   // seeds 52 and 53, for a namespace outside the working set begun that morning (1). The mover,
   // whose 12:58 sign-in the malware on their laptop used to enter other teams' namespaces first,
@@ -175,7 +175,6 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // mover is asked nothing more than before (bench: day 7 replayed without that attack).
   'day 7 (workday7.ts)': [
     { cause: 'context: new_network', max: 2, who: ['d7-office-0@example.io', 'd7-office-1@example.io', 'd7-office-2@example.io'] },
-    { cause: 'context: machine_pace', max: 4, who: ['d7-terraform@example.io'] },
     { cause: 'context: unfamiliar_namespace', max: 1, who: ['d7-newstarter@example.io', 'd7-mover@example.io'] },
   ],
   // Day 8 (docs/risk.md, "Day 8"): `istioctl proxy-status` mints a token for `default/default`
@@ -315,15 +314,16 @@ const COLD_BOUND_DAY5 = { perEngineer: 4, within8h: 9, total: 26 };
 const COLD_BOUND_DAY6 = { perEngineer: 2, within8h: 4, total: 16 };
 
 /**
- * Day 7 without warm-up, seed 51: 28 challenges, 6 engineers asked twice within 8 hours. The
- * engineer who runs Terraform is asked 6 times: a namespace outside the working set begun that
- * morning, Terraform as a client never proven, and machine pace at each of the four plans and
- * applies (as with history); the Codespace user at the laptop's home and again at the Codespace,
+ * Day 7 without warm-up, seed 51: 25 challenges, 6 engineers asked twice within 8 hours. The
+ * engineer who runs Terraform is asked 3 times: a namespace outside the working set begun that
+ * morning, Terraform as a client never proven, and machine pace at the first plan only (its six
+ * Secrets are then familiar: the apply ten minutes later and the afternoon's plan and apply are
+ * not asked; 6 times and 28 in all before); the Codespace user at the laptop's home and again at the Codespace,
  * the office's IPv6 /64s, and first departures from working sets begun that morning. The mover is
  * asked at their own next new namespace after the malware spent their 12:58 sign-in's grace on
  * other teams' namespaces (27 and 5 before `grace_namespaces`, which stops that malware).
  */
-const COLD_BOUND_DAY7 = { perEngineer: 6, within8h: 6, total: 28 };
+const COLD_BOUND_DAY7 = { perEngineer: 3, within8h: 6, total: 25 };
 
 /**
  * Day 8 without warm-up, seed 61: 19 challenges, 6 engineers asked twice within 8 hours. Every

@@ -46,7 +46,7 @@ describe('working set, pace and sites: memory and redis agree', () => {
       const w = (at: number, o: Partial<{ namespace: string; object: string; site: string; nearby: string }>) =>
         Promise.resolve(s.observeWork({ subject: 'alice', nowMs: T + at, namespace: '', object: '', site: '', nearby: '', ...o }));
       expect(await w(0, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toEqual<WorkHistory>({
-        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0, entered: 0,
+        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0, entered: 0, familiar: 0,
       });
       await s.learnWork('alice', 'team-a', 'berlin', T + 1000, '203.0.0.0/16');
       expect(await w(2000, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toMatchObject({ namespaceKnown: true, namespaceSince: 0, workingSet: 1, siteKnown: true, lastSite: 'berlin', lastSiteAt: T + 1000, nearbyKnown: true });
@@ -60,6 +60,52 @@ describe('working set, pace and sites: memory and redis agree', () => {
       expect(await w(13_000, { object: 'o3' })).toMatchObject({ pace: 4, paceSince: T + 13_000 });
       expect(await w(14_000, { object: 'o4' })).toMatchObject({ pace: 5, paceSince: T + 13_000 });
       expect(await w(60_000, { object: 'o5' })).toMatchObject({ pace: 1, paceSince: 0 });
+    }
+  });
+
+  it('familiar objects: a window of nothing but familiar reads counts none, one new object counts all; the cap drops the least recently read', async () => {
+    const { m, r } = await pair();
+    const ttl = LIMITS.familiar!.ttlSeconds * 1000;
+    for (const s of [m, r]) {
+      const w = (at: number, object: string, read = true, subject = 'ivan') => Promise.resolve(s.observeWork({ subject, nowMs: T + at, namespace: '', object, site: '', nearby: '', read }));
+      const learn = (at: number, object: string, subject = 'ivan') => s.learnWork(subject, '', '', T + at, '', '', 1, object);
+      // Nothing learned: every read counts.
+      for (let i = 0; i < 3; i++) expect(await w(i * 1000, `s${i}`)).toMatchObject({ pace: i + 1, familiar: 0 });
+      // Learned during the run: those reads already counted, and stay counted for the window.
+      for (let i = 0; i < 3; i++) await learn(i * 1000 + 500, `s${i}`);
+      expect(await w(3000, 's0')).toMatchObject({ pace: 3, familiar: T + 500 });
+      expect(await w(4000, 's3')).toMatchObject({ pace: 4, paceSince: T + 4000, familiar: 0 });
+      // The next run: three familiar reads alone count nothing…
+      const run = 60_000;
+      for (let i = 0; i < 3; i++) expect(await w(run + i * 100, `s${i}`)).toMatchObject({ pace: 0, paceSince: 0, familiar: T + i * 1000 + 500 });
+      // …but a touch that is not a read (a write, a delete, a shell) is new, and counts them all…
+      expect(await w(run + 300, 's0', false)).toMatchObject({ pace: 3, paceSince: 0, familiar: 0 });
+      // …as does a read of an object never learned.
+      expect(await w(run + 400, 's3')).toMatchObject({ pace: 4, paceSince: T + run + 400, familiar: 0 });
+      // Another subject's familiar objects are its own.
+      expect(await w(run + 500, 's1', true, 'judy')).toMatchObject({ pace: 1, familiar: 0 });
+      // The cap (3 here): learning a fourth drops the least recently read (s0; s1 was read again).
+      await learn(run + 600, 's1');
+      await learn(run + 700, 's3');
+      // Each in a window of its own.
+      const later = 120_000;
+      expect(await w(later, 's0')).toMatchObject({ pace: 1, familiar: 0 });
+      expect(await w(later + 30_000, 's1')).toMatchObject({ pace: 0, familiar: T + run + 600 });
+      expect(await w(later + 60_000, 's2')).toMatchObject({ pace: 0, familiar: T + 2500 });
+      expect(await w(later + 90_000, 's3')).toMatchObject({ pace: 0, familiar: T + run + 700 });
+      // The TTL runs from the last proven read: s2 (learned at 2.5 s) has expired, s1 (moved) has not.
+      expect(await w(ttl + 2500, 's2')).toMatchObject({ familiar: 0 });
+      expect(await w(ttl + 2600, 's1')).toMatchObject({ familiar: T + run + 600 });
+      expect(await w(ttl + run + 600, 's1')).toMatchObject({ familiar: 0 });
+    }
+  });
+
+  it('familiarity off (no familiar limits): nothing is learned, every read counts', async () => {
+    const { familiar: _, ...off } = LIMITS;
+    const { m, r } = await pair(off);
+    for (const s of [m, r]) {
+      await s.learnWork('kim', '', '', T, '', '', 1, 's0');
+      expect(await Promise.resolve(s.observeWork({ subject: 'kim', nowMs: T + 1000, namespace: '', object: 's0', site: '', nearby: '', read: true }))).toMatchObject({ pace: 1, familiar: 0 });
     }
   });
 
@@ -174,13 +220,13 @@ describe('working set, pace and sites: memory and redis agree', () => {
         at += Math.floor(rand() * (rand() < 0.1 ? 4_000_000 : 8_000));
         const subject = pick(['alice', 'bob']);
         if (rand() < 0.3) {
-          const args = [subject, pick(['', 'a', 'b', 'c', 'd', 'e', '*']), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2']), pick(['', 'p1', 'p2', 'p3']), pick([1, 2, 2, 3])] as const;
+          const args = [subject, pick(['', 'a', 'b', 'c', 'd', 'e', '*']), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2']), pick(['', 'p1', 'p2', 'p3']), pick([1, 2, 2, 3]), pick(['', 'x1', 'x2', 'x3', 'x4', 'x5'])] as const;
           m.learnWork(...args);
           await r.learnWork(...args);
           continue;
         }
         const auth = pick([0, T, at - 1000, at - 600_000, at - 4_000_000, at]);
-        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth };
+        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth, read: rand() < 0.6 };
         expect(await r.observeWork(o), `step ${i}`).toEqual(m.observeWork(o));
       }
     });

@@ -113,7 +113,7 @@ function draw(rand: () => number, at: number): { o: Observation; w: WorkObservat
     platform: pick(['', 'linux', 'mac']),
   };
   const w: WorkObservation | undefined =
-    rand() < 0.7 ? { subject, nowMs: at, namespace: pick(['dev', 'prod', '*', 'team-a', 'team-b', 'team-c']), object: pick(['', 'x1', 'x2', 'x3', 'x4']), site: pick(['', 'berlin', 'paris']), nearby: pick(['', 'n1', 'n2']) } : undefined;
+    rand() < 0.7 ? { subject, nowMs: at, namespace: pick(['dev', 'prod', '*', 'team-a', 'team-b', 'team-c']), object: pick(['', 'x1', 'x2', 'x3', 'x4']), site: pick(['', 'berlin', 'paris']), nearby: pick(['', 'n1', 'n2']), read: rand() < 0.6 } : undefined;
   return { o, w };
 }
 
@@ -139,7 +139,7 @@ describe('a batch answers as the same Checks one after another', () => {
             await batched.learn(...args);
             await single.learn(...args);
           } else if (roll < 0.8) {
-            const args = [subject, rand() < 0.5 ? 'dev' : 'team-b', rand() < 0.5 ? 'berlin' : '', at, 'n1'] as const;
+            const args = [subject, rand() < 0.5 ? 'dev' : 'team-b', rand() < 0.5 ? 'berlin' : '', at, 'n1', '', 1, rand() < 0.6 ? `x${1 + Math.floor(rand() * 4)}` : ''] as const;
             m.learnWork(...args);
             await batched.learnWork(...args);
             await single.learnWork(...args);

@@ -91,7 +91,7 @@ describe('the Check script: memory and redis agree whatever the values', () => {
           continue;
         }
         if (roll < 0.25) {
-          const args = [subject, pick(AWKWARD), pick(['', 'berlin', 'são paulo', 'a,b', 'x\0y']), at, pick(['', 'n1', 'n,2'])] as const;
+          const args = [subject, pick(AWKWARD), pick(['', 'berlin', 'são paulo', 'a,b', 'x\0y']), at, pick(['', 'n1', 'n,2']), '', 1, pick(['', 'x1', 'x,2', LONG])] as const;
           m.learnWork(...args);
           await r.learnWork(...args);
           continue;
@@ -102,7 +102,7 @@ describe('the Check script: memory and redis agree whatever the values', () => {
           continue;
         }
         const w: WorkObservation | undefined =
-          rand() < 0.7 ? { subject, nowMs: at, namespace: pick([...AWKWARD, '*']), object: pick(['', 'x1', 'x,2', LONG]), site: pick(['', 'berlin', 'são paulo', 'a,b', 'x\0y']), nearby: pick(['', 'n1', 'n,2']) } : undefined;
+          rand() < 0.7 ? { subject, nowMs: at, namespace: pick([...AWKWARD, '*']), object: pick(['', 'x1', 'x,2', LONG]), site: pick(['', 'berlin', 'são paulo', 'a,b', 'x\0y']), nearby: pick(['', 'n1', 'n,2']), read: rand() < 0.6 } : undefined;
         expect(await r.observeAll(o, w), `step ${i}`).toEqual(reference(m, o, w));
       }
     });

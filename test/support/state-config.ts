@@ -24,4 +24,6 @@ export const TEST_LIMITS: StoreLimits = {
   // What the store assumed before the limits had to be given (the schema's defaults are 20 s, 3).
   paceWindow: 20,
   paceThreshold: 3,
+  // Shorter than the known TTL and a small cap, so expiry and eviction are reached quickly.
+  familiar: { ttlSeconds: 600, max: 3 },
 };

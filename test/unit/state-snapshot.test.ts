@@ -92,6 +92,32 @@ describe('memory store snapshot', () => {
     await c.close();
   });
 
+  it('familiar objects survive a restart; a snapshot from before they were kept has none (every read counts)', async () => {
+    const path = file();
+    const a = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, now: () => T + 10_000 });
+    const read = (s: MemoryStateStore, at: number, object: string) => s.observeWork({ subject: 'alice', nowMs: at, namespace: '', object, site: '', nearby: '', read: true });
+    a.learnWork('alice', '', '', T + 1000, '', '', 1, 'secrets|dev|db');
+    await a.close();
+    const b = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path });
+    expect(read(b, T + 60_000, 'secrets|dev|db')).toMatchObject({ familiar: T + 1000, pace: 0 });
+    // A window's new objects are kept too: a new one, then a familiar read, counts both after a restart.
+    read(b, T + 70_000, 'secrets|dev|new');
+    await b.close();
+    const c0 = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path });
+    expect(read(c0, T + 71_000, 'secrets|dev|db')).toMatchObject({ familiar: T + 1000, pace: 2 });
+    await c0.close();
+    // Written before either was kept: nothing is familiar, and every object in the window is new.
+    const old = JSON.parse(readFileSync(path, 'utf8')) as { work: [string, Record<string, unknown>][] };
+    for (const [, w] of old.work) {
+      delete w.familiar;
+      delete w.paceNew;
+    }
+    writeFileSync(path, JSON.stringify(old));
+    const c = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path });
+    expect(read(c, T + 120_000, 'secrets|dev|db')).toMatchObject({ familiar: 0, pace: 1 });
+    await c.close();
+  });
+
   it('keeps incidents, revocations and sign-outs across a restart (<path>.control, written at every change)', async () => {
     const path = file();
     const at = (ms: number) => new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, now: () => ms });

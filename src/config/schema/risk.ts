@@ -118,7 +118,19 @@ export const riskSchema = z.strictObject({
           grace_namespaces: z.number().int().min(0).max(1000).default(5),
         })
         .prefault({}),
-      machine_pace: counterSignal(20, 3, 45),
+      // A run of nothing but reads of objects this identity read before from a proven context
+      // (familiar_seconds after that read, at most familiar_objects of them) counts none:
+      // `terraform plan` refreshing the same six Secrets is routine. One new object in the run
+      // counts them all, as before. 0: off.
+      machine_pace: z
+        .strictObject({
+          window_seconds: z.number().int().min(1).max(86_400).default(20),
+          threshold: z.number().int().min(1).default(3),
+          weight: weight.default(45),
+          familiar_seconds: seconds.max(2_592_000).default(604_800),
+          familiar_objects: z.number().int().min(1).max(1024).default(64),
+        })
+        .prefault({}),
       cluster_secret_list: weight.default(30),
       impossible_travel: z
         .strictObject({ max_kmh: z.number().int().min(1).max(100_000).default(900), weight: weight.default(40) })
@@ -202,6 +214,8 @@ export const RISK_APPLY = {
   'risk.signals.machine_pace.window_seconds': 'live',
   'risk.signals.machine_pace.threshold': 'live',
   'risk.signals.machine_pace.weight': 'live',
+  'risk.signals.machine_pace.familiar_seconds': 'live',
+  'risk.signals.machine_pace.familiar_objects': 'live',
   'risk.signals.cluster_secret_list': 'live',
   'risk.signals.impossible_travel.max_kmh': 'live',
   'risk.signals.impossible_travel.weight': 'live',

@@ -1,0 +1,82 @@
+import { UNKNOWN_VALUE } from '../parse.js';
+import { arrayOf, isObject, type Json } from '../types.js';
+import type { RuleContext } from './context.js';
+
+/**
+ * gated_host_route: a route, gateway or Ingress for a host stepgate checks (`kubernetes.hosts`,
+ * `kubernetes.proxies[].hosts`, the step-up page's host). Whoever routes that host decides what
+ * reaches the API server and which paths never ask stepgate: a VirtualService that binds to the
+ * ingress gateway from any namespace (a Gateway host without `namespace/`), rewrites the exempt
+ * `/.stepgate/` prefix or adds a route on the step-up host, where no CUSTOM policy runs, takes
+ * requests around the check. App teams route their own hosts, never these, so the body decides.
+ *
+ * A wildcard host (`*`, `*.example.com`) is one for every name it covers; the configured hosts are
+ * compared written out, so `kubernetes.**` is not expanded against `*.cluster.local`.
+ */
+
+type HostsAt = (spec: Json) => readonly { value: unknown; path: string }[];
+
+/** The entries of a list field; the field itself when a patch sets it to a value it does not show. */
+function entries(v: unknown, path: string): { value: unknown; path: string }[] {
+  if (v === UNKNOWN_VALUE) return [{ value: v, path }];
+  return arrayOf(v).map((value, i) => ({ value, path: `${path}[${i}]` }));
+}
+
+const listAt =
+  (field: string): HostsAt =>
+  (spec) =>
+    entries(spec[field], `spec.${field}`);
+
+const nestedAt =
+  (list: string, field: string, many: boolean): HostsAt =>
+  (spec) =>
+    entries(spec[list], `spec.${list}`).flatMap(({ value: item, path }) => {
+      if (item === UNKNOWN_VALUE) return [{ value: item, path }];
+      if (!isObject(item)) return [];
+      return many ? entries(item[field], `${path}.${field}`) : [{ value: item[field], path: `${path}.${field}` }];
+    });
+
+/** By `group/resource` and by kind (with the group of its apiVersion): where each keeps its hosts. */
+const BY_KEY: ReadonlyMap<string, { kind: string; hosts: HostsAt }> = new Map([
+  ['networking.istio.io/virtualservices', { kind: 'VirtualService', hosts: listAt('hosts') }],
+  ['networking.istio.io/gateways', { kind: 'Gateway', hosts: nestedAt('servers', 'hosts', true) }],
+  ['gateway.networking.k8s.io/httproutes', { kind: 'HTTPRoute', hosts: listAt('hostnames') }],
+  ['gateway.networking.k8s.io/grpcroutes', { kind: 'GRPCRoute', hosts: listAt('hostnames') }],
+  ['gateway.networking.k8s.io/tlsroutes', { kind: 'TLSRoute', hosts: listAt('hostnames') }],
+  ['gateway.networking.k8s.io/gateways', { kind: 'Gateway', hosts: nestedAt('listeners', 'hostname', false) }],
+  ['networking.k8s.io/ingresses', { kind: 'Ingress', hosts: nestedAt('rules', 'host', false) }],
+  ['extensions/ingresses', { kind: 'Ingress', hosts: nestedAt('rules', 'host', false) }],
+]);
+
+export const ROUTE_KEYS: ReadonlySet<string> = new Set(BY_KEY.keys());
+
+/** The `group/resource` key a body's kind stands for, when it is a route kind (`apiVersion` decides Gateway's group). */
+export function routeKeyOfKind(doc: Json): string | undefined {
+  if (typeof doc.kind !== 'string' || typeof doc.apiVersion !== 'string') return undefined;
+  const group = doc.apiVersion.includes('/') ? doc.apiVersion.slice(0, doc.apiVersion.indexOf('/')) : '';
+  for (const [key, v] of BY_KEY) if (v.kind === doc.kind && key.startsWith(`${group}/`)) return key;
+  return undefined;
+}
+
+export function checkRoute(doc: Json, key: string, docPath: string, ctx: RuleContext): void {
+  const gated = ctx.settings.gatedHost;
+  const shape = BY_KEY.get(key);
+  if (gated === undefined || shape === undefined) return;
+  if (doc.spec === UNKNOWN_VALUE) {
+    ctx.out.push({ code: 'gated_host_route', detail: `the patch sets a ${shape.kind}'s spec to a value it does not show`, path: `${docPath}spec` });
+    return;
+  }
+  if (!isObject(doc.spec)) return;
+  for (const { value, path } of shape.hosts(doc.spec)) {
+    if (value === UNKNOWN_VALUE) {
+      ctx.out.push({ code: 'gated_host_route', detail: `the patch sets a ${shape.kind}'s hosts to values it does not show`, path: `${docPath}${path}` });
+      continue;
+    }
+    if (typeof value !== 'string') continue;
+    // An Istio Gateway's `namespace/host` binds routes of that namespace to the host.
+    const host = value.slice(value.indexOf('/') + 1).toLowerCase();
+    if (!gated(host)) continue;
+    const shown = host.length > 100 ? `${host.slice(0, 100)}…` : host;
+    ctx.out.push({ code: 'gated_host_route', detail: `${shape.kind} for host ${shown}, which stepgate checks: a route there decides what reaches it without a check`, path: `${docPath}${path}` });
+  }
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { compileAssurance } from '../../src/core/assurance.js';
+import { compileGlobList } from '../../src/core/glob.js';
+import { inspect } from '../../src/guardrails/inspect.js';
+import { compileGuardrails } from '../../src/guardrails/settings.js';
+import { guardConfig, kube } from '../support/guardrails.js';
+
+// What runtime.ts passes: the API server's names (a glob among them) and the step-up page's host.
+const HOSTS = ['kube.test', 'kubernetes', 'kubernetes.**', 'auth.test'];
+const cfg = guardConfig();
+const settings = compileGuardrails(cfg.guardrails, compileAssurance(cfg.assurance.levels), false, HOSTS, compileGlobList(HOSTS, '.'))!;
+
+const VS = '/apis/networking.istio.io/v1/namespaces/shop/virtualservices';
+const codes = (method: string, path: string, body: unknown, contentType = 'application/json') =>
+  inspect(kube(method, path), JSON.stringify(body), contentType, false, settings).violations.map((v) => v.code);
+const vs = (hosts: unknown) => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'web' }, spec: { hosts } });
+
+describe('gated_host_route', () => {
+  it.each<[string, unknown]>([
+    ['the API server host', ['kube.test']],
+    ['capitals and a port', ['Kube.Test:443']],
+    ['an in-cluster name (a glob)', ['kubernetes.default.svc.cluster.local']],
+    ['the bare in-cluster name', ['kubernetes']],
+    ['the step-up host', ['auth.test']],
+    ['every host', ['*']],
+    ['a wildcard over a configured host', ['*.test']],
+    ['beside the team\'s own host', ['shop.example.com', 'kube.test']],
+  ])('a VirtualService naming %s', (_what, hosts) => {
+    expect(codes('POST', VS, vs(hosts))).toEqual(['gated_host_route']);
+  });
+
+  it.each<[string, unknown]>([
+    ['its own host', ['shop.example.com']],
+    ['a name that only starts like the API server\'s', ['kube.test.example.com']],
+    ['its own wildcard', ['*.shop.example.com']],
+    // Compared as written: a glob is not expanded under a route's wildcard (docs/guardrails.md).
+    ['a wildcard that only a configured glob would cover', ['*.svc.cluster.local']],
+    ['no hosts at all', undefined],
+  ])('control: a VirtualService naming %s', (_what, hosts) => {
+    expect(codes('POST', VS, vs(hosts))).toEqual([]);
+  });
+
+  it('reads every route kind where it keeps its hosts, and a body whose kind differs from the URL', () => {
+    const gw = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', spec: { servers: [{ hosts: ['shop/shop.example.com'] }, { hosts: ['./kube.test'] }] } };
+    expect(codes('POST', '/apis/networking.istio.io/v1/namespaces/shop/gateways', gw)).toEqual(['gated_host_route']);
+    const k8sGw = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', spec: { listeners: [{ name: 'a', hostname: 'kube.test' }] } };
+    expect(codes('POST', '/apis/gateway.networking.k8s.io/v1/namespaces/shop/gateways', k8sGw)).toEqual(['gated_host_route']);
+    for (const r of ['httproutes', 'grpcroutes', 'tlsroutes']) {
+      expect(codes('POST', `/apis/gateway.networking.k8s.io/v1/namespaces/shop/${r}`, { spec: { hostnames: ['auth.test'] } }), r).toEqual(['gated_host_route']);
+    }
+    expect(codes('POST', '/apis/networking.k8s.io/v1/namespaces/shop/ingresses', { spec: { rules: [{ host: 'kube.test' }] } })).toEqual(['gated_host_route']);
+    // A VirtualService body sent to the HTTPRoute URL is read as both.
+    expect(codes('POST', '/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes', vs(['kube.test']))).toEqual(['gated_host_route']);
+  });
+
+  it('patches: what they set is read; what they set without showing it counts as naming a checked host', () => {
+    expect(codes('PATCH', `${VS}/web`, { spec: { hosts: ['kube.test'] } }, 'application/merge-patch+json')).toEqual(['gated_host_route']);
+    expect(codes('PATCH', `${VS}/web`, { spec: { http: [{ route: [{ destination: { host: 'web' } }] }] } }, 'application/merge-patch+json')).toEqual([]);
+    expect(codes('PATCH', `${VS}/web`, [{ op: 'add', path: '/spec/hosts/0', value: 'kube.test' }], 'application/json-patch+json')).toEqual(['gated_host_route']);
+    expect(codes('PATCH', `${VS}/web`, [{ op: 'replace', path: '/spec/http/0/route/0/destination/host', value: 'web-canary' }], 'application/json-patch+json')).toEqual([]);
+  });
+
+  it('is quiet when stepgate was given no hosts (guardrails compiled on their own)', () => {
+    const alone = compileGuardrails(cfg.guardrails, compileAssurance(cfg.assurance.levels))!;
+    expect(inspect(kube('POST', VS), JSON.stringify(vs(['kube.test'])), 'application/json', false, alone).violations).toEqual([]);
+  });
+});
