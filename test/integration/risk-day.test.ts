@@ -70,20 +70,19 @@ const LATE: Record<string, number> = {
   // set); its fifth (request 6) needs a sign-in after it was first seen. 5 is the least that asks nothing more of routine work on any
   // replayed day, with or without the warm-up day (docs/risk.md, `unfamiliar_namespace`).
   'malware acting right after a fresh sign-in': 6,
+  // Day 8: its first write is a DestinationRule in the victim's own dev namespace (TLS to
+  // kubernetes.default.svc, unverified), the kind of write app teams make there all day; the
+  // VirtualService that names the API's host, next, is refused (`gated_host_route`).
+  'VirtualService routing /.stepgate/ to the API server (app laptop)': 2,
 };
 
 /**
  * Day 8's rows the example as shipped does not stop (docs/risk.md, "Day 8: what it found"), each
- * with its cause: findings, not design. (The gate switched off from a platform laptop and
- * stepgate's own namespace, not stopped before the `gate-*` rules, are asserted like any row.)
+ * with its cause: findings, not design. (The gate switched off from a platform laptop, stepgate's
+ * own namespace and the routes for the API's host, not stopped before the `gate-*` rules and the
+ * `gated_host_route` guardrail, are asserted like any row.)
  */
 const OPEN_ON_DAY8: Record<string, string> = {
-  // In the victim's own dev or staging namespace, where no rule applies; only the body (a
-  // gateway or parentRef that is the API server's, host kube.example.com) tells it from routine.
-  // The kube Gateway binds routes from its own namespace only (istio/20-kube-apiserver.yaml), which
-  // makes the VirtualService inert in Istio; the HTTPRoute depends on the shop's public gateway.
-  'VirtualService routing /.stepgate/ to the API server (app laptop)': 'own namespace, body only',
-  'HTTPRoute for kube.example.com on the public gateway (app laptop)': 'own namespace, body only',
   // istio-system through the victim's own `istioctl analyze`, which reads its mesh ConfigMap. Read
   // before the sign-in the malware's token carries (seed 61: on the warm-up day), the namespace's
   // first sighting is older than that sign-in, which therefore meets the binding to a sign-in

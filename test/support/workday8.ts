@@ -112,6 +112,11 @@ const JSON_CT = { 'content-type': 'application/json' };
 const SPDY = { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': 'portforward.k8s.io' };
 const GRPC_WEB = { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1' };
 
+/**
+ * The API's host as the replayed configuration (examples/stepgate.yaml, `kubernetes.hosts`) names
+ * it; a deployment's is its own (istio/'s kube.example.com with deploy/base).
+ */
+const API_HOST = 'kube.localhost';
 const ISTIO = '/apis/networking.istio.io/v1';
 const SECURITY = '/apis/security.istio.io/v1';
 const GATEWAY_API = '/apis/gateway.networking.k8s.io/v1';
@@ -491,7 +496,7 @@ function attacks8(people: Person[], routine: DayEvent[]): DayEvent[] {
     add(attack, L(h), v.ip, v.ua, v.login, reqs, gapMs, p);
   };
   const AP = `${SECURITY}/namespaces/istio-system/authorizationpolicies/stepgate-kube-api`;
-  const gateOff = JSON.stringify({ spec: { rules: [{ to: [{ operation: { hosts: ['kube.example.com'], paths: ['/.stepgate/never'] } }] }] } });
+  const gateOff = JSON.stringify({ spec: { rules: [{ to: [{ operation: { hosts: [API_HOST], paths: ['/.stepgate/never'] } }] }] } });
   const envoyFilter = JSON.stringify({
     apiVersion: 'networking.istio.io/v1alpha3',
     kind: 'EnvoyFilter',
@@ -514,7 +519,7 @@ function attacks8(people: Person[], routine: DayEvent[]): DayEvent[] {
       kind: 'VirtualService',
       metadata: { name: 'healthz-compat', namespace: ns },
       spec: {
-        hosts: ['kube.example.com'],
+        hosts: [API_HOST],
         gateways: ['istio-system/kube-apiserver'],
         http: [{ match: [{ uri: { prefix: '/.stepgate/k/' } }], rewrite: { uri: '/' }, route: [{ destination: { host: 'kubernetes.default.svc.cluster.local', port: { number: 443 } } }] }],
       },
@@ -526,7 +531,7 @@ function attacks8(people: Person[], routine: DayEvent[]): DayEvent[] {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
       metadata: { name: 'status-page', namespace: ns },
-      spec: { parentRefs: [{ name: 'public-gw', namespace: 'istio-ingress' }], hostnames: ['kube.example.com'], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/.stepgate/s/' } }], filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }], backendRefs: [{ name: 'kubernetes', namespace: 'default', port: 443 }] }] },
+      spec: { parentRefs: [{ name: 'public-gw', namespace: 'istio-ingress' }], hostnames: [API_HOST], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/.stepgate/s/' } }], filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }], backendRefs: [{ name: 'kubernetes', namespace: 'default', port: 443 }] }] },
     });
   const json = { 'content-type': 'application/json' };
 
@@ -578,7 +583,7 @@ function attacks8(people: Person[], routine: DayEvent[]): DayEvent[] {
   // …and the same with Gateway API, on the public gateway (which admits routes from every namespace).
   const app4 = by('app-4');
   const ns4 = `${app4.svc}-staging`;
-  onLaptop('HTTPRoute for kube.example.com on the public gateway (app laptop)', app4, 11.9, [['POST', `${GATEWAY_API}/namespaces/${ns4}/httproutes`, true, json, bypassRoute(ns4)]], 1000);
+  onLaptop('HTTPRoute for the API host on the public gateway (app laptop)', app4, 11.9, [['POST', `${GATEWAY_API}/namespaces/${ns4}/httproutes`, true, json, bypassRoute(ns4)]], 1000);
   // 8. A fresh token phished from a platform engineer (an adversary-in-the-middle page at 09:55,
   // two factors), used from a VPS: the gate policy deleted first.
   const aitm: Login = { sub: plat1.name, sid: `${plat1.name}:aitm`, authTime: Math.floor(L(9.9) / 1000), acr: 'urn:stepgate:aal2' };
