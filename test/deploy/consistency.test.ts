@@ -462,6 +462,7 @@ describe("the shipped policy guards stepgate and the mesh in front of it", () =>
       ['PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/${deployment.metadata.name}`],
       ['DELETE', `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/stepgate`],
       ['POST', `/api/v1/namespaces/${ns}/pods/stepgate-redis-0/exec`],
+      ['GET', `/api/v1/namespaces/${ns}/secrets/stepgate-secrets`],
       ['GET', `/api/v1/namespaces/${ns}/pods/stepgate-redis-0/portforward`],
       ['POST', '/apis/networking.istio.io/v1alpha3/namespaces/shop/envoyfilters'],
     ];

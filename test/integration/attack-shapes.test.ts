@@ -447,6 +447,8 @@ describe('examples/stepgate.yaml: switching the gate off', () => {
     ['its Deployment scaled', 'PATCH', '/apis/apps/v1/namespaces/stepgate/deployments/stepgate/scale'],
     ['its NetworkPolicy deleted', 'DELETE', '/apis/networking.k8s.io/v1/namespaces/stepgate/networkpolicies/stepgate'],
     ['its Secrets rewritten (cookie keys, Redis password)', 'PATCH', '/api/v1/namespaces/stepgate/secrets/stepgate-secrets'],
+    ['its Secrets read (cookie keys, Redis password)', 'GET', '/api/v1/namespaces/stepgate/secrets/stepgate-secrets'],
+    ['its Secrets watched by name', 'GET', '/api/v1/namespaces/stepgate/secrets?watch=true&fieldSelector=metadata.name%3Dstepgate-secrets'],
     ['its Service repointed', 'PUT', '/api/v1/namespaces/stepgate/services/stepgate'],
     ['its Redis StatefulSet', 'PATCH', '/apis/apps/v1/namespaces/stepgate/statefulsets/stepgate-redis'],
     ['a Pod created beside it', 'POST', '/api/v1/namespaces/stepgate/pods'],
@@ -492,6 +494,14 @@ describe('examples/stepgate.yaml: switching the gate off', () => {
     ['istiod restarted (rollout restart) with two factors', 'aal2', 'PATCH', '/apis/apps/v1/namespaces/istio-system/deployments/istiod', { 'content-type': 'application/strategic-merge-patch+json' }],
   ])('controls: %s with a token 2 hours old is allowed', async (_what, level, method, path, headers = {}) => {
     expect(reasonOf(await freshSend(level, 2, method, path, headers))).toBe('allowed');
+  });
+
+  // A list has no name: `helm ls -A` (every namespace's release Secrets, stepgate's included) is
+  // asked what the secrets rule and the working set ask, as for every namespace, not a hardware key.
+  it('control: Secrets listed across the cluster match no gate rule', async () => {
+    const res = await freshSend('aal2', 2, 'GET', '/api/v1/secrets?labelSelector=owner%3Dhelm', {});
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').not.toMatch(/gate-/);
+    expect(reasonOf(res)).not.toBe('acr_insufficient');
   });
 });
 
