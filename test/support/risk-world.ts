@@ -53,11 +53,11 @@ export function asksAtLeast(a: Requirement & { authAfter?: number }, b: Requirem
   );
 }
 
-/** A GET through the gateway from `ip` (one trusted hop) with user agent `ua`. */
-export function kubeGet(ip: string, ua: string, path = '/api/v1/namespaces/team-a/secrets/db'): RequestAttributes {
-  const kube = kubeRequestInfo('GET', path, '', () => undefined);
+/** A request (a GET unless `method` says) through the gateway from `ip` (one trusted hop) with user agent `ua`. */
+export function kubeGet(ip: string, ua: string, path = '/api/v1/namespaces/team-a/secrets/db', method = 'GET'): RequestAttributes {
+  const kube = kubeRequestInfo(method, path, '', () => undefined);
   return {
-    method: 'GET', target: path, path, query: '', host: 'kube', authority: 'kube', scheme: 'https',
+    method, target: path, path, query: '', host: 'kube', authority: 'kube', scheme: 'https',
     headers: new Map([['x-forwarded-for', ip], ['user-agent', ua]]),
     spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
     contextExtensions: {}, kube, body: undefined, bodyTruncated: false,
@@ -76,5 +76,5 @@ export function riskWorld(cfg: Config) {
     if (!v.allow) engine.recordDenial(who, atMs, r);
     return { v, out };
   };
-  return { engine, check };
+  return { store, engine, check };
 }

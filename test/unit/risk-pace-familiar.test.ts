@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
-import { judge } from '../../src/pipeline/evaluate.js';
-import { storeLimits } from '../../src/pipeline/runtime.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
-import { kubeRequestInfo } from '../../src/request/kube.js';
-import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
-import { MemoryStateStore } from '../../src/state/memory.js';
+import { kubeGet, riskWorld, SECRETS } from '../support/risk-world.js';
 
 /**
  * Per-object familiarity for machine_pace (docs/risk.md, "Machine pace"), through the engine and
@@ -30,7 +25,6 @@ risk:
 ${signals}`;
 const ON = parseConfig(yaml(), 'familiar.yaml');
 const OFF = parseConfig(yaml('  signals: { machine_pace: { familiar_seconds: 0 } }'), 'off.yaml');
-const assurance = compileAssurance(ON.assurance.levels);
 const T = 1_800_000_000_000;
 const DAY = 86_400_000;
 const HOME = '203.0.113.7';
@@ -42,36 +36,16 @@ const token = (authTime: number, sid = 'sid-1', level = 1): Identity =>
     subject: 'alice', issuer: 'https://idp.test', groups: [], acr: level === 1 ? 'a2' : 'a1', amr: [], authTime,
     expiresAt: Infinity, level, levelName: level === 1 ? 'aal2' : 'aal1', session: sid, upstreamHeaders: [],
   });
-/** A Secret rule: two factors within 8 hours. */
-const SECRETS: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['secrets'], sensitivity: 30 });
 /** A sensitive rule any login meets (so an aal1 read is allowed, and must still teach nothing). */
 const ANY: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: 28_800, rules: ['any'], sensitivity: 30 });
 
-function req(path: string, method = 'GET'): RequestAttributes {
-  const kube = kubeRequestInfo(method, path, '', () => undefined);
-  return {
-    method, target: path, path, query: '', host: 'kube', authority: 'kube', scheme: 'https',
-    headers: new Map([['x-forwarded-for', HOME], ['user-agent', TERRAFORM]]),
-    spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
-    contextExtensions: {}, kube, body: undefined, bodyTruncated: false,
-  } as RequestAttributes;
-}
+const req = (path: string, method = 'GET'): RequestAttributes => kubeGet(HOME, TERRAFORM, path, method);
 
 const secret = (name: string, ns = 'team-a') => `/api/v1/namespaces/${ns}/secrets/${name}`;
 const MODULE = ['db', 'tls', 'api-key', 'db-ro', 'tls-int', 'webhook'];
 
 function world(cfg: Config) {
-  const store = new MemoryStateStore(storeLimits(cfg)!, { maxSubjects: 100 });
-  const engine = new RiskEngine({ risk: cfg.risk!, network: cfg.network, onStateError: 'fail_closed', assurance, store, fallback: store });
-  const check = (r: RequestAttributes, who: Identity, atMs: number, need = SECRETS) => {
-    const out = engine.assess(r, who, need, atMs) as RiskOutcome;
-    if (!out.ok) throw new Error(out.detail);
-    const v = judge(out.requirement, who, atMs, r, false, { assurance }, out.risk);
-    // As the pipeline does (evaluate.ts judgeRisk): only an allowed request teaches.
-    if (v.allow && out.learn) engine.learned(out.learn, atMs);
-    if (!v.allow) engine.recordDenial(who, atMs, r);
-    return { v, out };
-  };
+  const { store, engine, check } = riskWorld(cfg);
   /** Requests 100 ms apart from `at`; the index of the first refused one and its context (-1 when none). */
   const run = (who: Identity, at: number, paths: string[], method = 'GET') => {
     for (const [k, p] of paths.entries()) {
