@@ -545,3 +545,34 @@ export function reportTables(r: DayReport): string {
   }
   return lines.join('\n');
 }
+
+/** One request of an attack: method, path, whether it is sensitive, then optionally headers, a body and a host. */
+export type AttackRequest = [method: string, path: string, sensitive: boolean, headers?: Record<string, string>, body?: string, host?: string];
+
+/**
+ * Adds an attack's requests to `out`, `gapMs` apart from `t0`, from `ip` with user agent `ua` and
+ * `login`'s token; with `from`, the token is taken from that engineer's machine (whatever login
+ * they hold then).
+ */
+export function attackAdder(out: DayEvent[]) {
+  return (attack: string, t0: number, ip: string, ua: string, login: Login, reqs: readonly AttackRequest[], gapMs: number, from?: { name: string }): void => {
+    reqs.forEach(([method, path, sensitive, h, body, host], k) =>
+      out.push({
+        at: Math.round(t0 + k * gapMs),
+        actor: `attacker:${attack}`,
+        attack,
+        sensitive,
+        scored: true,
+        ip,
+        ua,
+        login,
+        method,
+        path,
+        ...(from ? { tokenOf: from.name } : {}),
+        ...(h ? { headers: h } : {}),
+        ...(body !== undefined ? { body } : {}),
+        ...(host !== undefined ? { host } : {}),
+      }),
+    );
+  };
+}

@@ -1,4 +1,4 @@
-import { LINUX, MAC, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent, type Login, type StaffMember } from './workday.js';
+import { LINUX, MAC, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent, type Login, type StaffMember, attackAdder, type AttackRequest } from './workday.js';
 
 /**
  * A seventh replayed day, written as an outside tester would after reading docs/risk.md, from
@@ -367,26 +367,8 @@ function attacks7(people: Person[], routine: DayEvent[]): DayEvent[] {
     for (const x of routine) if (x.actor === p.name && x.scored && x.host === undefined && match(x) && (e === undefined || x.at <= t)) e = x;
     return e!;
   };
-  type R = [string, string, boolean, Record<string, string>?, string?];
-  /** With `from`, the token is taken from that engineer's machine: whatever login they hold then. */
-  const add = (attack: string, t0: number, ip: string, ua: string, login: Login, reqs: R[], gapMs: number, from?: Person) =>
-    reqs.forEach(([method, path, sensitive, h, body], k) =>
-      out.push({
-        at: Math.round(t0 + k * gapMs),
-        actor: `attacker:${attack}`,
-        attack,
-        sensitive,
-        scored: true,
-        ip,
-        ua,
-        login,
-        method,
-        path,
-        ...(from ? { tokenOf: from.name } : {}),
-        ...(h ? { headers: h } : {}),
-        ...(body !== undefined ? { body } : {}),
-      }),
-    );
+  type R = AttackRequest;
+  const add = attackAdder(out);
   const L = (h: number) => D7_DAY1 + (h - 2) * H; // Amsterdam local time on the scored day
   const json = { 'content-type': 'application/json' };
 

@@ -1,4 +1,4 @@
-import { LINUX, MAC, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent, type Login, type StaffMember } from './workday.js';
+import { LINUX, MAC, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent, type Login, type StaffMember, attackAdder, type AttackRequest } from './workday.js';
 
 /**
  * An eighth replayed day, written as an outside red team would after reading docs/risk.md and
@@ -468,27 +468,8 @@ function attacks8(people: Person[], routine: DayEvent[]): DayEvent[] {
     for (const x of routine) if (x.actor === p.name && x.scored && x.host === undefined && x.ua.startsWith('kubectl') && (e === undefined || x.at <= t)) e = x;
     return e!;
   };
-  type R = [string, string, boolean, Record<string, string>?, string?, string?];
-  /** With `from`, the token is taken from that engineer's machine: whatever login they hold then. */
-  const add = (attack: string, t0: number, ip: string, ua: string, login: Login, reqs: R[], gapMs: number, from?: Person) =>
-    reqs.forEach(([method, path, sensitive, h, body, host], k) =>
-      out.push({
-        at: Math.round(t0 + k * gapMs),
-        actor: `attacker:${attack}`,
-        attack,
-        sensitive,
-        scored: true,
-        ip,
-        ua,
-        login,
-        method,
-        path,
-        ...(from ? { tokenOf: from.name } : {}),
-        ...(h ? { headers: h } : {}),
-        ...(body !== undefined ? { body } : {}),
-        ...(host !== undefined ? { host } : {}),
-      }),
-    );
+  type R = AttackRequest;
+  const add = attackAdder(out);
   const L = (h: number) => D8_DAY1 + (h - OFF) * H;
   /** Malware on `p`'s laptop at local hour `h`: their address, kubectl and token then. */
   const onLaptop = (attack: string, p: Person, h: number, reqs: R[], gapMs: number) => {
