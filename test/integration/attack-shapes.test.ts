@@ -354,6 +354,8 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
     ['PATCH', '/apis/storage.k8s.io/v1/storageclasses/standard'],
     ['PUT', '/apis/networking.k8s.io/v1/ingressclasses/nginx'],
     ['POST', '/apis/storage.k8s.io/v1/csidrivers'],
+    // A CA that every pod projecting the bundle for its signer trusts.
+    ['POST', '/apis/certificates.k8s.io/v1beta1/clustertrustbundles'],
     ['DELETE', '/apis/storage.k8s.io/v1/volumeattachments/csi-3f9a'],
     // The API server's debugging endpoints: its node's logs, profiles, and a log level at which it
     // logs request bodies (Secrets included); /metrics stays ordinary (the control below).
