@@ -60,6 +60,19 @@ describe('gated_host_route', () => {
     expect(codes('PATCH', `${VS}/web`, [{ op: 'replace', path: '/spec/http/0/route/0/destination/host', value: 'web-canary' }], 'application/json-patch+json')).toEqual([]);
   });
 
+  // eslint-disable-next-line no-control-regex -- what the details must not carry
+  const CONTROL = /[\u0000-\u001f]/;
+  it('details carry no control characters from the body, bounded', () => {
+    const host = `kubernetes.\u001b[2J${'a'.repeat(300)}`;
+    const [v] = inspect(kube('POST', VS), JSON.stringify(vs([host])), 'application/json', false, settings).violations;
+    expect(v?.code).toBe('gated_host_route');
+    expect(v?.detail).not.toMatch(CONTROL);
+    expect(v!.detail.length).toBeLessThan(260);
+    const flux = inspect(kube('PATCH', '/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/x'), JSON.stringify({ spec: { ['u\nrl'.repeat(30)]: 'x' } }), 'application/merge-patch+json', false, settings).violations;
+    expect(flux.map((x) => x.code)).toEqual(['gitops_source_change']);
+    expect(flux[0]!.detail).not.toMatch(CONTROL);
+  });
+
   it('is quiet when stepgate was given no hosts (guardrails compiled on their own)', () => {
     const alone = compileGuardrails(cfg.guardrails, compileAssurance(cfg.assurance.levels))!;
     expect(inspect(kube('POST', VS), JSON.stringify(vs(['kube.test'])), 'application/json', false, alone).violations).toEqual([]);

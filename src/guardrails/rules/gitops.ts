@@ -1,3 +1,4 @@
+import { clientText } from '../../core/redact.js';
 import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 
@@ -28,6 +29,8 @@ export function checkFluxPatch(doc: Json, kind: string, docPath: string, ctx: Ru
   if (changed.length === 0) return;
   const spec = doc.spec;
   const fields = isObject(spec) ? Object.keys(spec).filter((k) => k !== 'suspend') : [];
-  const what = fields.length > 0 ? `spec.${fields.slice(0, 3).map((f) => (f.length > 40 ? `${f.slice(0, 40)}…` : f)).join(', spec.')}${fields.length > 3 ? ', …' : ''}` : changed.map(([k]) => (k.length > 40 ? `${k.slice(0, 40)}…` : k)).join(', ');
+  // Field names come from the body: bounded and without control characters, as any client text.
+  const named = (f: string) => clientText(f, 40) ?? '';
+  const what = fields.length > 0 ? `spec.${fields.slice(0, 3).map(named).join(', spec.')}${fields.length > 3 ? ', …' : ''}` : changed.slice(0, 3).map(([k]) => named(k)).join(', ');
   ctx.out.push({ code: 'gitops_source_change', detail: `a patch of Flux ${kind} changes ${what}: what Flux deploys, with its controllers' rights`, path: `${docPath}${fields.length > 0 ? 'spec' : changed[0]![0]}` });
 }

@@ -1,3 +1,4 @@
+import { clientText } from '../../core/redact.js';
 import { UNKNOWN_VALUE } from '../parse.js';
 import { arrayOf, isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
@@ -76,7 +77,8 @@ export function checkRoute(doc: Json, key: string, docPath: string, ctx: RuleCon
     // An Istio Gateway's `namespace/host` binds routes of that namespace to the host.
     const host = value.slice(value.indexOf('/') + 1).toLowerCase();
     if (!gated(host)) continue;
-    const shown = host.length > 100 ? `${host.slice(0, 100)}…` : host;
+    // From the body: no control characters into logs and answers, bounded.
+    const shown = clientText(host, 100) ?? '';
     ctx.out.push({ code: 'gated_host_route', detail: `${shape.kind} for host ${shown}, which stepgate checks: a route there decides what reaches it without a check`, path: `${docPath}${path}` });
   }
 }
