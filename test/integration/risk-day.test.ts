@@ -70,10 +70,6 @@ const LATE: Record<string, number> = {
   // set); its fifth (request 6) needs a sign-in after it was first seen. 5 is the least that asks nothing more of routine work on any
   // replayed day, with or without the warm-up day (docs/risk.md, `unfamiliar_namespace`).
   'malware acting right after a fresh sign-in': 6,
-  // Day 8: its first write is a DestinationRule in the victim's own dev namespace (TLS to
-  // kubernetes.default.svc, unverified), the kind of write app teams make there all day; the
-  // VirtualService that names the API's host, next, is refused (`gated_host_route`).
-  'VirtualService routing /.stepgate/ to the API server (app laptop)': 2,
 };
 
 /**

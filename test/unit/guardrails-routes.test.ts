@@ -49,6 +49,9 @@ describe('gated_host_route', () => {
       expect(codes('POST', `/apis/gateway.networking.k8s.io/v1/namespaces/shop/${r}`, { spec: { hostnames: ['auth.test'] } }), r).toEqual(['gated_host_route']);
     }
     expect(codes('POST', '/apis/networking.k8s.io/v1/namespaces/shop/ingresses', { spec: { rules: [{ host: 'kube.test' }] } })).toEqual(['gated_host_route']);
+    expect(codes('POST', '/apis/networking.istio.io/v1/namespaces/shop/destinationrules', { spec: { host: 'kubernetes.default.svc.cluster.local', trafficPolicy: { tls: { mode: 'SIMPLE' } } } })).toEqual(['gated_host_route']);
+    expect(codes('POST', '/apis/networking.istio.io/v1/namespaces/shop/serviceentries', { spec: { hosts: ['kube.test'], resolution: 'STATIC' } })).toEqual(['gated_host_route']);
+    expect(codes('POST', '/apis/networking.istio.io/v1/namespaces/shop/destinationrules', { spec: { host: 'web.shop.svc.cluster.local' } })).toEqual([]);
     // A VirtualService body sent to the HTTPRoute URL is read as both.
     expect(codes('POST', '/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes', vs(['kube.test']))).toEqual(['gated_host_route']);
   });

@@ -4,7 +4,7 @@ import { arrayOf, isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 
 /**
- * gated_host_route: a route, gateway or Ingress for a host stepgate checks (`kubernetes.hosts`,
+ * gated_host_route: a route, gateway, Ingress, DestinationRule or ServiceEntry for a host stepgate checks (`kubernetes.hosts`,
  * `kubernetes.proxies[].hosts`, the step-up page's host). Whoever routes that host decides what
  * reaches the API server and which paths never ask stepgate: a VirtualService that binds to the
  * ingress gateway from any namespace (a Gateway host without `namespace/`), rewrites the exempt
@@ -37,10 +37,19 @@ const nestedAt =
       return many ? entries(item[field], `${path}.${field}`) : [{ value: item[field], path: `${path}.${field}` }];
     });
 
+const oneAt =
+  (field: string): HostsAt =>
+  (spec) =>
+    [{ value: spec[field], path: `spec.${field}` }];
+
 /** By `group/resource` and by kind (with the group of its apiVersion): where each keeps its hosts. */
 const BY_KEY: ReadonlyMap<string, { kind: string; hosts: HostsAt }> = new Map([
   ['networking.istio.io/virtualservices', { kind: 'VirtualService', hosts: listAt('hosts') }],
   ['networking.istio.io/gateways', { kind: 'Gateway', hosts: nestedAt('servers', 'hosts', true) }],
+  // How the mesh reaches a host (TLS, or not, to it) and where the name points: the preparation of
+  // a route around the check, and in an app namespace never one of these hosts.
+  ['networking.istio.io/destinationrules', { kind: 'DestinationRule', hosts: oneAt('host') }],
+  ['networking.istio.io/serviceentries', { kind: 'ServiceEntry', hosts: listAt('hosts') }],
   ['gateway.networking.k8s.io/httproutes', { kind: 'HTTPRoute', hosts: listAt('hostnames') }],
   ['gateway.networking.k8s.io/grpcroutes', { kind: 'GRPCRoute', hosts: listAt('hostnames') }],
   ['gateway.networking.k8s.io/tlsroutes', { kind: 'TLSRoute', hosts: listAt('hostnames') }],
