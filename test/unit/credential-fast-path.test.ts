@@ -110,20 +110,33 @@ function seed(home: string, tokens: CachedToken[]): TokenCache {
 
 describe('the fast path against the Node cached path', () => {
   const levels = ['', 'urn:example:aal2', 'urn:example:aal3', 'urn:example:aal4'];
-  const execInfos = fc.constantFrom<[string | undefined, boolean]>(
-    // [value, what kubectl sends]
-    [undefined, true],
-    ['', true],
-    [execInfo(V1), true],
-    [execInfo(V1BETA1), true],
-    [execInfo(V1BETA1, '{"cluster":{"config":{"apiVersion":"x"}}}'), false],
-    // Go's encoder escapes <, > and & as \u003c…: sh cannot tell such an escape from a key spelled another way.
-    [execInfo(V1BETA1, '{"cluster":{"server":"https://k8s.example.com/?a=1\\u0026b=2"}}'), false],
-    [execInfo('client.authentication.k8s.io/v1alpha1'), false],
-    [`{"apiVersion":"${V1BETA1}","kind":"ExecCredential","spec":{}}`, false],
-    [`${execInfo(V1BETA1).slice(0, 90)}`, false],
-    [`${execInfo(V1BETA1)},"apiVersion":"${V1}"}`, false],
-    ['not json', false],
+  // What kubectl sends is drawn three times as often as what it never sends: the sh/Node comparison
+  // only means something on answered runs. With an even draw a run of 120 answered about 28, close
+  // enough to the floor below that CI tripped on it by chance; weighted, about 55 (49–65 in ten runs).
+  const execInfos = fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom<[string | undefined, boolean]>(
+        // [value, what kubectl sends]
+        [undefined, true],
+        ['', true],
+        [execInfo(V1), true],
+        [execInfo(V1BETA1), true],
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<[string | undefined, boolean]>(
+        [execInfo(V1BETA1, '{"cluster":{"config":{"apiVersion":"x"}}}'), false],
+        // Go's encoder escapes <, > and & as \u003c…: sh cannot tell such an escape from a key spelled another way.
+        [execInfo(V1BETA1, '{"cluster":{"server":"https://k8s.example.com/?a=1\\u0026b=2"}}'), false],
+        [execInfo('client.authentication.k8s.io/v1alpha1'), false],
+        [`{"apiVersion":"${V1BETA1}","kind":"ExecCredential","spec":{}}`, false],
+        [`${execInfo(V1BETA1).slice(0, 90)}`, false],
+        [`${execInfo(V1BETA1)},"apiVersion":"${V1}"}`, false],
+        ['not json', false],
+      ),
+    },
   );
 
   for (const shell of SHELLS) {
