@@ -448,7 +448,7 @@ describe('istio/: what reaches the gateway is checked, and nothing skips the che
 describe("the shipped policy guards stepgate and the mesh in front of it", () => {
   // One write in either place rewrites what every rule asks, for everyone: these follow the names
   // (stepgate's Namespace, the CUSTOM policies' namespace) so that renaming one without the policy fails here.
-  it("asks the strongest level for a write to stepgate's namespace, a shell into it, and the gateway's policies, routes and mesh config", () => {
+  it("asks the strongest level for a write to stepgate's namespace, a shell into it, the gateway's policies, routes and mesh config, and a shell or tunnel into the mesh's pods", () => {
     const { config } = mountedPolicy();
     const assurance = compileAssurance(config.assurance.levels);
     const policy = compilePolicy(config, assurance);
@@ -470,6 +470,7 @@ describe("the shipped policy guards stepgate and the mesh in front of it", () =>
       for (const p of customPolicies().filter((x) => x.metadata.namespace === g)) guarded.push(['DELETE', `/apis/security.istio.io/v1/namespaces/${g}/authorizationpolicies/${p.metadata.name}`]);
       for (const v of find(istio, 'VirtualService').filter((x) => x.metadata.namespace === g)) guarded.push(['PATCH', `/apis/networking.istio.io/v1/namespaces/${g}/virtualservices/${v.metadata.name}`]);
       guarded.push(['PATCH', `/api/v1/namespaces/${g}/configmaps/istio`]);
+      guarded.push(['POST', `/api/v1/namespaces/${g}/pods/istio-ingressgateway-5c7d8f9b6-m2v7t/portforward`], ['GET', `/api/v1/namespaces/${g}/pods/istiod-7f6d9c8b4-hx2qv/exec`]);
     }
     for (const [method, target] of guarded) {
       const r = ask(method, target);

