@@ -200,7 +200,8 @@ describe('Responder: kept denials', () => {
       }),
       { numRuns: 500 },
     );
-  });
+    // About 12 s alone on the 2-core VM; CI on a loaded machine took more than the default 20 s.
+  }, 120_000);
 
   it('are reused for a repeat of a cached token\'s challenge, frozen, and never for its first sighting or an approval', () => {
     const r = fresh();
