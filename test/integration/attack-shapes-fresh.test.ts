@@ -165,12 +165,13 @@ describe('examples/stepgate.yaml: a fresh two-factor token in a known context', 
   });
 
   // A TokenRequest is a token too (as long as the client asks, bounded only by the API server's
-  // --service-account-max-token-expiration): cluster-control already asks for a hardware key for
-  // any; for an operator's service account the guardrail holds it to a sign-in within 5 minutes.
+  // --service-account-max-token-expiration): service-account-tokens asks for a hardware key (made
+  // within the day) for any; for an operator's service account the guardrail holds it to a sign-in
+  // within 5 minutes.
   it('a TokenRequest for argocd-application-controller needs a hardware key, by the policy and the guardrail', async () => {
     const res = await fresh('POST', '/api/v1/namespaces/argocd/serviceaccounts/argocd-application-controller/token', JSON_CT, JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 31536000 } }));
     expect(reasonOf(res)).toBe('acr_insufficient');
-    expect(rules(res)).toContain('cluster-control');
+    expect(rules(res)).toContain('service-account-tokens');
     expect(rules(res)).toContain('guardrail:service_account_token_privileged');
   });
 

@@ -290,9 +290,10 @@ const SSA = { 'content-type': 'application/apply-patch+yaml' };
 const manifest = (apiVersion: string, kind: string, ns: string, name: string) =>
   JSON.stringify({ apiVersion, kind, metadata: { name, namespace: ns }, spec: kind === 'Pod' ? { containers: [{ name: 'c', image: 'busybox:1.36' }] } : { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } } } });
 let fresh = 0;
-const freshSend = async (level: 'aal1' | 'aal2', ageHours: number, method: string, path: string, headers: Record<string, string>, body?: string, host = 'kube.localhost') => {
+const freshSend = async (level: 'aal1' | 'aal2' | 'aal3', ageHours: number, method: string, path: string, headers: Record<string, string>, body?: string, host = 'kube.localhost') => {
   const sub = `shape-${++fresh}@example.com`;
-  const as = await issuer.token({ sub, email: sub, acr: `urn:stepgate:${level}`, amr: level === 'aal1' ? ['pwd'] : ['mfa'], auth_time: Math.floor(Date.now() / 1000) - ageHours * 3600 });
+  const amr = { aal1: ['pwd'], aal2: ['mfa'], aal3: ['hwk', 'mfa'] }[level];
+  const as = await issuer.token({ sub, email: sub, acr: `urn:stepgate:${level}`, amr, auth_time: Math.floor(Date.now() / 1000) - ageHours * 3600 });
   return client.check(checkRequest({ host, method, path, token: as, source: '10.20.4.17', body, headers: { 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1', ...headers } }));
 };
 
@@ -548,6 +549,12 @@ describe("examples/stepgate.yaml: a shell or tunnel into the cluster's own pods"
     const res = await freshSend('aal2', 0, method, path, headers, body);
     expect(reasonOf(res)).toBe('acr_insufficient');
     expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain('system-workload-creates');
+  });
+
+  it('a TokenRequest with two factors 5 seconds old is not allowed (service-account-tokens)', async () => {
+    const res = await freshSend('aal2', 0, 'POST', '/api/v1/namespaces/shop/serviceaccounts/web/token', { 'content-type': 'application/json' }, JSON.stringify({ kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', spec: { expirationSeconds: 86400 } }));
+    expect(reasonOf(res)).toBe('acr_insufficient');
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain('service-account-tokens');
   });
 
   // Reads and logs of the same pods, Prometheus and Grafana reached by port-forward, and a shell in

@@ -73,24 +73,6 @@ const LATE: Record<string, number> = {
 };
 
 /**
- * Day 8's rows the example as shipped does not stop (docs/risk.md, "Day 8: what it found"), each
- * with its cause: findings, not design. (The gate switched off from a platform laptop, stepgate's
- * own namespace and the routes for the API's host, not stopped before the `gate-*` rules and the
- * `gated_host_route` guardrail, are asserted like any row.)
- */
-const OPEN_ON_DAY8: Record<string, string> = {
-  // istio-system through the victim's own `istioctl analyze`, which reads its mesh ConfigMap. Read
-  // before the sign-in the malware's token carries (seed 61: on the warm-up day), the namespace's
-  // first sighting is older than that sign-in, which therefore meets the binding to a sign-in
-  // after it, and a read under it teaches the namespace; read within the hour after that sign-in
-  // (seed 62: 28 minutes), the read itself teaches it (`grace_seconds`). Or the malware came
-  // within the hour after a sign-in a challenge had just asked for (day 7's class). A port-forward
-  // to a pod in istio-system is `pod-shell` only (the `gate-*` rules name stepgate's pods, not the
-  // gateway's). docs/risk.md, "Day 8: what it found", has what closing the first costs.
-  "port-forward to the ingress gateway's Envoy admin (app laptop)": 'istio-system seen before the sign-in, or within the hour after one',
-};
-
-/**
  * Rows the example as shipped does not stop, by design (docs/risk.md, "Sessions replayed from
  * another device"): the signal that stops them is off by default because it challenges routine work.
  */
@@ -119,7 +101,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // the newcomer allowance (docs/risk.md, "Context-bound step-up") counts their first sign-in as
   // made wherever their first request comes from, and that request is the attacker's.
   "device-code phishing of a new starter's first login",
-  ...Object.keys(OPEN_ON_DAY8),
 ]);
 
 
@@ -172,16 +153,6 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     { cause: 'context: new_network', max: 2, who: ['d7-office-0@example.io', 'd7-office-1@example.io', 'd7-office-2@example.io'] },
     { cause: 'context: unfamiliar_namespace', max: 1, who: ['d7-newstarter@example.io', 'd7-mover@example.io'] },
   ],
-  // Day 8 (docs/risk.md, "Day 8"): `istioctl proxy-status` mints a token for `default/default`
-  // with audience `istio-ca` to talk to istiod (a TokenRequest), which `cluster-control` asks a
-  // hardware key for; the platform team runs it at the start of the day and after lunch, is asked
-  // each time and, signing in with two factors, cannot answer (UNRESOLVED below).
-  'day 8 (workday8.ts)': [{ cause: 'context: unfamiliar_namespace', reason: 'acr_insufficient', max: 2, who: ['d8-platform-0@example.dev', 'd8-platform-1@example.dev'] }],
-};
-
-/** Routine requests a sign-in with two factors cannot answer, per day and engineer (the reason above). */
-const UNRESOLVED: Record<string, { max: number; who: string[] }> = {
-  'day 8 (workday8.ts)': { max: 2, who: ['d8-platform-0@example.dev', 'd8-platform-1@example.dev'] },
 };
 
 const DAY6_SEEDS = ((narrow && process.env.STEPGATE_DAY6_SEEDS) || '41,42,43,44,45').split(',').map(Number);
@@ -240,8 +211,7 @@ for (const [dayName, build, staff, daySeeds, opts] of DAYS) {
           expect(at.length, `${e.name}: ${e.causes.join('; ')}`).toBeLessThanOrEqual(Math.max(1, Math.ceil((e.last - e.first) / EIGHT_HOURS)));
           for (const o of open) expect(asked.filter((c) => matches(c, o)).length, `${e.name}: ${e.causes.join('; ')}`).toBeLessThanOrEqual(o.max);
           expect(e.forbidden, `${e.name}: ${e.causes.join('; ')}`).toBe(0);
-          const u = UNRESOLVED[dayName];
-          expect(e.unresolved, e.name).toBeLessThanOrEqual(u?.who.includes(e.name) ? u.max : 0);
+          expect(e.unresolved, e.name).toBe(0);
         }
         expect(report.ci.denied, 'CI').toBe(0);
         // Service-account tokens carry no auth_time, which the example's default rule asks for:
@@ -359,8 +329,7 @@ for (const [dayName, build, seed, opts, bound] of COLD) {
         expect(e.challenges, `${e.name}: ${e.causes.join('; ')}`).toBeLessThanOrEqual(bound.perEngineer);
         if (e.challengedAt.some((t, i) => i > 0 && t - e.challengedAt[i - 1]! < EIGHT_HOURS)) within8h++;
         expect(e.forbidden, `${e.name}: ${e.causes.join('; ')}`).toBe(0);
-        const u = UNRESOLVED[dayName];
-        expect(e.unresolved, e.name).toBeLessThanOrEqual(u?.who.includes(e.name) ? u.max : 0);
+        expect(e.unresolved, e.name).toBe(0);
       }
       expect(total).toBeLessThanOrEqual(bound.total);
       expect(within8h).toBeLessThanOrEqual(bound.within8h);

@@ -1,5 +1,5 @@
 import type { CheckResponse } from './grpc-client.js';
-import { deniedBody, reasonOf } from './grpc-client.js';
+import { deniedBody, deniedHeader, reasonOf } from './grpc-client.js';
 import type { RequestSpec } from './requests.js';
 
 /**
@@ -316,6 +316,8 @@ export interface Outcome {
   reason: string;
   /** Context or signals that explain a refusal. */
   cause: string;
+  /** The level a step-up asks for (the answer's `required.level`, or the step-up URL's `level`). */
+  level?: string;
 }
 
 function outcomeOf(res: CheckResponse): Outcome {
@@ -324,6 +326,7 @@ function outcomeOf(res: CheckResponse): Outcome {
   const payload = (body.kind === 'Status' ? body.stepgate : body) as {
     risk?: { band?: string; reasons: { code: string; weight: number }[]; context?: { code: string } };
     guardrails?: { code: string }[];
+    required?: { level?: string };
   };
   const r = payload.risk;
   // A guardrail named in the answer is what the request's own content asked for; a rule alone is "policy".
@@ -335,7 +338,18 @@ function outcomeOf(res: CheckResponse): Outcome {
       : guard
         ? `guardrail: ${guard}`
         : 'policy';
-  return { allow: false, reason: reasonOf(res) ?? 'unknown', cause };
+  return { allow: false, reason: reasonOf(res) ?? 'unknown', cause, level: payload.required?.level ?? levelOfRedirect(res) };
+}
+
+/** A browser is redirected to the step-up start URL, whose `level` is the one asked for. */
+function levelOfRedirect(res: CheckResponse): string | undefined {
+  const location = deniedHeader(res, 'location');
+  if (location === undefined) return undefined;
+  try {
+    return new URL(location, 'http://x').searchParams.get('level') ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const STEP_UP = new Set(['acr_insufficient', 'auth_too_old', 'auth_time_missing']);
@@ -483,14 +497,14 @@ export async function replay(
         rec!.challengedAt.push(ev.at);
         rec!.causes.push(`${o.reason} (${o.cause}) at ${new Date(ev.at).toISOString().slice(11, 16)}`);
       }
-      // Signs in again: two factors (three when a hardware key is asked for), 20 s later (or once
-      // the identity provider is back), and retries.
+      // Signs in again at the level the answer asks (a hardware key for aal3, two factors
+      // otherwise), 20 s later (or once the identity provider is back), and retries.
       const signAt = signInAt(ev.at + 20_000, opts);
       const signedIn: Login = {
         sub: login.sub,
         sid: login.sid,
         authTime: Math.floor(signAt / 1000),
-        acr: o.reason === 'acr_insufficient' && ev.path.includes('rbac') ? 'urn:stepgate:aal3' : 'urn:stepgate:aal2',
+        acr: o.level === 'aal3' ? 'urn:stepgate:aal3' : 'urn:stepgate:aal2',
       };
       logins.set(ev.actor, signedIn);
       const retry = { ...ev, at: signAt + 5_000, retry: true, login: signedIn };

@@ -445,6 +445,40 @@ describe('the example: reviews are no writes', () => {
   });
 });
 
+// A shell or tunnel into the cluster's own pods and a minted service-account token need a hardware
+// key, but one sign-in covers the platform team's day (istioctl proxy-config on the gateway, and
+// proxy-status, which mints a token for default/default); switching the gate off needs one made
+// within 5 minutes, so that malware on the laptop cannot ride that day's sign-in to it.
+describe('the example: how long a hardware key lasts', () => {
+  const policy = examplePolicy();
+  const aal3 = 2;
+  it.each([
+    ['POST', '/api/v1/namespaces/istio-system/pods/istio-ingressgateway-5c7d8f9b6-m2v7t/portforward', 'system-pod-access'],
+    ['POST', '/api/v1/namespaces/kube-system/pods/cilium-4hz8q/exec', 'system-pod-access'],
+    ['POST', '/api/v1/namespaces/default/serviceaccounts/default/token', 'service-account-tokens'],
+  ])('%s %s: a hardware key within 8 hours, 5 minutes when elevated, refused when high (%s)', (method, target, rule) => {
+    const r = policy.evaluate(kubeReq(method, target), who());
+    expect(r.rules).toContain(rule);
+    expect(r.level).toBe(aal3);
+    expect(r.maxAge).toBe(28_800);
+    expect(r.byBand?.elevated?.maxAge).toBe(300);
+    expect(r.byBand?.high?.deny).toBe(true);
+  });
+
+  it.each([
+    ['DELETE', '/apis/security.istio.io/v1/namespaces/istio-system/authorizationpolicies/stepgate-kube-api'],
+    ['PATCH', '/api/v1/namespaces/stepgate/configmaps/stepgate-config'],
+    ['GET', '/api/v1/namespaces/stepgate/secrets/stepgate-secrets'],
+    ['POST', '/api/v1/namespaces/stepgate/pods/stepgate-redis-0/exec'],
+    ['POST', '/apis/networking.istio.io/v1alpha3/namespaces/shop/envoyfilters'],
+  ])('%s %s: the gate, a hardware key within 5 minutes', (method, target) => {
+    const r = policy.evaluate(kubeReq(method, target), who());
+    expect(r.rules.some((x) => x.startsWith('gate-'))).toBe(true);
+    expect(r.level).toBe(aal3);
+    expect(r.maxAge).toBe(300);
+  });
+});
+
 describe('the example: deletes of what holds a service', () => {
   const policy = examplePolicy();
   const req = (method: string, target: string) => policy.evaluate(kubeReq(method, target), who());
