@@ -295,7 +295,9 @@ const COLD_BOUND_DAY7 = { perEngineer: 3, within8h: 6, total: 25 };
  * engineer's first `istioctl analyze` lists the cluster's Secrets (`cluster_secret_list`, once
  * each, the platform team's included), first departures from working sets begun that morning
  * (`unfamiliar_namespace`: the release engineer's production namespaces at 11:00 and 15:00), and
- * the platform team's two `istioctl proxy-status` runs (a hardware key, as with history).
+ * the platform team asked for a hardware key twice: the replay keeps one login per engineer, so
+ * their 08:30 two-factor sign-in for `analyze` replaces the 06:36 hardware-key one that covered
+ * `istioctl proxy-config` on the gateway (`system-pod-access`), which then asks again.
  */
 const COLD_BOUND_DAY8 = { perEngineer: 3, within8h: 6, total: 19 };
 
