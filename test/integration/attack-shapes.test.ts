@@ -508,6 +508,24 @@ describe('examples/stepgate.yaml: switching the gate off', () => {
   });
 });
 
+// A stolen everyday (one-factor) token: what evicts or stops what runs on the nodes.
+describe('examples/stepgate.yaml: the nodes', () => {
+  it.each<[string, string, string, Record<string, string>, string?]>([
+    ['a NoExecute taint (evicts every pod that does not tolerate it)', 'PATCH', '/api/v1/nodes/pool-a-1', { 'content-type': 'application/strategic-merge-patch+json' }, '{"spec":{"taints":[{"key":"maintenance","effect":"NoExecute"}]}}'],
+    ['a NoExecute taint by JSON patch', 'PATCH', '/api/v1/nodes/pool-a-1', { 'content-type': 'application/json-patch+json' }, '[{"op":"add","path":"/spec/taints","value":[{"key":"x","effect":"NoExecute"}]}]'],
+    ['a cordon', 'PATCH', '/api/v1/nodes/pool-a-1', { 'content-type': 'application/strategic-merge-patch+json' }, '{"spec":{"unschedulable":true}}'],
+    ['a Node replaced', 'PUT', '/api/v1/nodes/pool-a-1', { 'content-type': 'application/json' }, '{"apiVersion":"v1","kind":"Node","metadata":{"name":"pool-a-1"},"spec":{"taints":[{"key":"x","effect":"NoExecute"}]}}'],
+  ])('%s with a one-factor token is not allowed', async (_what, method, path, headers, body) => {
+    const res = await freshSend('aal1', 1, method, path, headers, body);
+    expect(reasonOf(res)).toBe('acr_insufficient');
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain('node-changes');
+  });
+
+  it('control: the nodes listed with a one-factor token are allowed', async () => {
+    expect(reasonOf(await freshSend('aal1', 1, 'GET', '/api/v1/nodes', {}))).toBe('allowed');
+  });
+});
+
 // A shell or tunnel into the pods that run the cluster is their service account and their network
 // position (istiod's CA key, the gateway's Envoy admin, the ingress controller's Secrets, Argo CD's
 // and Flux's cluster-admin controllers, kube-system's node agents). The attacker is malware on an
