@@ -515,6 +515,8 @@ describe('examples/stepgate.yaml: the nodes', () => {
     ['a NoExecute taint by JSON patch', 'PATCH', '/api/v1/nodes/pool-a-1', { 'content-type': 'application/json-patch+json' }, '[{"op":"add","path":"/spec/taints","value":[{"key":"x","effect":"NoExecute"}]}]'],
     ['a cordon', 'PATCH', '/api/v1/nodes/pool-a-1', { 'content-type': 'application/strategic-merge-patch+json' }, '{"spec":{"unschedulable":true}}'],
     ['a Node replaced', 'PUT', '/api/v1/nodes/pool-a-1', { 'content-type': 'application/json' }, '{"apiVersion":"v1","kind":"Node","metadata":{"name":"pool-a-1"},"spec":{"taints":[{"key":"x","effect":"NoExecute"}]}}'],
+    ['a Node reported NotReady (the node controller then taints it NoExecute)', 'PATCH', '/api/v1/nodes/pool-a-1/status', { 'content-type': 'application/strategic-merge-patch+json' }, '{"status":{"conditions":[{"type":"Ready","status":"False"}]}}'],
+    ['a Node registered by hand', 'POST', '/api/v1/nodes', { 'content-type': 'application/json' }, '{"apiVersion":"v1","kind":"Node","metadata":{"name":"pool-z-1","labels":{"node-role.kubernetes.io/control-plane":""}}}'],
   ])('%s with a one-factor token is not allowed', async (_what, method, path, headers, body) => {
     const res = await freshSend('aal1', 1, method, path, headers, body);
     expect(reasonOf(res)).toBe('acr_insufficient');
