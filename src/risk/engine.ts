@@ -485,12 +485,16 @@ export class RiskEngine {
     // The grace is the signal's, bounded the same way (`grace_namespaces`): were it not, a
     // `GET pods` in each namespace would teach them all and the Secrets read next be in the set.
     // With nothing learned yet there is nothing to depart from: the first namespaces are learned.
-    const graceMs = namespaceGrace(who.authTime, w, this.o.risk.signals, false).ms;
-    const nsProven =
-      w.workingSet === 0 ||
-      o.sensitive ||
-      (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - graceMs);
-    const ns = namespace !== '' && !w.namespaceKnown && nsProven ? namespace : '';
+    // Asked only for a namespace not yet in the working set: a request in a known one (nearly
+    // every request) has nothing to prove, and namespaceGrace answers with a new object.
+    const ns =
+      namespace !== '' &&
+      !w.namespaceKnown &&
+      (w.workingSet === 0 ||
+        o.sensitive ||
+        (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - namespaceGrace(who.authTime, w, this.o.risk.signals, false).ms))
+        ? namespace
+        : '';
     // The last site's time is what travel speed is measured from: refreshed once a minute.
     const st = site !== '' && (site !== w.lastSite || o.nowMs - w.lastSiteAt >= 60_000) ? site : '';
     // Only a network proven itself (not merely trusted, not merely nearby) vouches for the wider one.
