@@ -25,10 +25,11 @@
  *
  * BENCH_CALLGRIND=N: instructions instead of CPU time, which other load on the machine does not
  * move. Each tree's off and on variant runs in a child process under `valgrind --tool=callgrind`
- * with collection off; after a warm-up (BENCH_CALLGRIND_WARM Checks per shape, default 6,000, so
+ * with collection off; after a warm-up (BENCH_CALLGRIND_WARM Checks per shape, default 20,000, so
  * V8 has optimised the path) this process zeroes the child's counters, lets it run exactly N
- * Checks of one shape, and reads the dump's total: instructions per Check, per shape and variant,
- * and the engine's share (on − off). Needs valgrind; takes a few minutes.
+ * Checks of one shape, and reads the dump's total, BENCH_CALLGRIND_WINDOWS times (default 5) per
+ * shape: the median window's instructions per Check, per shape and variant, and the engine's share
+ * (on − off). Needs valgrind; takes 10–20 minutes.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -37,6 +38,15 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
+import type * as LoadModule from '../src/config/load.js';
+import type * as RuntimeModule from '../src/pipeline/runtime.js';
+import type * as ServerModule from '../src/server/grpc/server.js';
+import type * as EncodedModule from '../src/server/grpc/encoded-allows.js';
+import type * as DecodeModule from '../src/server/grpc/decode.js';
+import type * as ProtosModule from '../src/server/grpc/protos.js';
+import type * as LogModule from '../src/telemetry/log.js';
+import type * as TelemetryModule from '../src/telemetry/telemetry.js';
+import type { CheckRequestMessage } from '../src/server/grpc/check.js';
 import { allocationProfile, measureAllocation } from './alloc.js';
 import { decodeDecision } from './codec.js';
 import { buildFrame, configYaml, SHAPES, startIssuer, type Frame } from './fixtures.js';
@@ -70,14 +80,16 @@ async function variant(src: string, risk: boolean): Promise<Variant> {
   // A built tree (dist/) is loaded as JavaScript: tsc keeps the source's lines, so the allocation
   // profile names them (tsx's output does not).
   const at = (p: string) => pathToFileURL(join(src, src.endsWith('dist') ? p.replace(/\.ts$/, '.js') : p)).href;
-  const { parseConfig } = await import(at('config/load.ts'));
-  const { buildRuntime } = await import(at('pipeline/runtime.ts'));
-  const { handleCheck } = await import(at('server/grpc/server.ts'));
-  const { EncodedAllowCache } = await import(at('server/grpc/encoded-allows.ts'));
-  const { decodeCheckRequest } = await import(at('server/grpc/decode.ts'));
-  const { authorizationService, responseSerializer, servedCheck } = await import(at('server/grpc/protos.ts'));
-  const { createLogger } = await import(at('telemetry/log.ts'));
-  const { Telemetry } = await import(at('telemetry/telemetry.ts'));
+  // Typed as this tree's modules: another tree's have the same exports (an older one may differ
+  // inside, which is the point).
+  const { parseConfig } = (await import(at('config/load.ts'))) as typeof LoadModule;
+  const { buildRuntime } = (await import(at('pipeline/runtime.ts'))) as typeof RuntimeModule;
+  const { handleCheck } = (await import(at('server/grpc/server.ts'))) as typeof ServerModule;
+  const { EncodedAllowCache } = (await import(at('server/grpc/encoded-allows.ts'))) as typeof EncodedModule;
+  const { decodeCheckRequest } = (await import(at('server/grpc/decode.ts'))) as typeof DecodeModule;
+  const { authorizationService, responseSerializer, servedCheck } = (await import(at('server/grpc/protos.ts'))) as typeof ProtosModule;
+  const { createLogger } = (await import(at('telemetry/log.ts'))) as typeof LogModule;
+  const { Telemetry } = (await import(at('telemetry/telemetry.ts'))) as typeof TelemetryModule;
   const config = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0', risk ? { store: 'memory' } : undefined), 'bench.yaml');
   const log = createLogger('warn', { write: () => undefined });
   const rt = buildRuntime(config, { fetch: (u: string | URL | Request, i?: RequestInit) => fetch(u, i), now: Date.now, env: {} });
@@ -85,11 +97,13 @@ async function variant(src: string, risk: boolean): Promise<Variant> {
   await rt.verifier.warm();
   const def = authorizationService();
   const served = servedCheck(def, decodeCheckRequest).Check!;
+  const deserialize = served.requestDeserialize as (b: Buffer) => CheckRequestMessage;
+  const serialize = served.responseSerialize as (m: unknown) => Buffer;
   const encoded = new EncodedAllowCache(responseSerializer(def));
   const opts = { runtime: () => rt, log, listen: '' };
   return {
-    check: (bytes, done) => handleCheck(opts, telemetry, encoded, served.requestDeserialize(bytes), new grpc.Metadata(), done),
-    send: (res) => served.responseSerialize(res),
+    check: (bytes, done) => handleCheck(opts, telemetry, encoded, deserialize(bytes), new grpc.Metadata(), done),
+    send: serialize,
   };
 }
 
@@ -139,15 +153,17 @@ async function child(spec: string): Promise<void> {
   await verify(t, 'on', learnFrames, 'learning');
   await new Promise((r) => setTimeout(r, 50));
   await verify(t, 'on', frames, 'before the counts');
-  const warm = Number(process.env.BENCH_CALLGRIND_WARM ?? 6000);
+  const warm = Number(process.env.BENCH_CALLGRIND_WARM ?? 20_000);
   for (const f of frames) await run(v, f, warm);
   const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
   for (const f of frames) {
-    process.stdout.write(`ready ${f.shape.name}\n`);
-    await lines.next();
-    await run(v, f, Number(process.env.BENCH_CALLGRIND));
-    process.stdout.write('done\n');
-    await lines.next();
+    for (let w = 0; w < WINDOWS; w++) {
+      process.stdout.write(`ready ${f.shape.name}\n`);
+      await lines.next();
+      await run(v, f, Number(process.env.BENCH_CALLGRIND));
+      process.stdout.write('done\n');
+      await lines.next();
+    }
   }
   await verify(t, 'on', [...frames, ...learnFrames], 'after the counts');
 }
@@ -162,7 +178,7 @@ async function instructions(src: string, which: 'off' | 'on', n: number, dir: st
   const control = (...args: string[]) => execFileSync('callgrind_control', [...args, String(proc.pid)], { encoding: 'utf8', timeout: 120_000 });
   const out: number[] = [];
   const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
-  for (let s = 0; s < shapes.length; s++) {
+  for (let s = 0; s < shapes.length * WINDOWS; s++) {
     const ready = await lines.next();
     if (ready.done || !String(ready.value).startsWith('ready ')) throw new Error(`${src} ${which}: the child said ${JSON.stringify(ready.value)}`);
     control('-z');
@@ -183,8 +199,13 @@ async function instructions(src: string, which: 'off' | 'on', n: number, dir: st
   }
   const code = await new Promise<number | null>((r) => proc.on('exit', r));
   if (code !== 0) throw new Error(`${src} ${which}: the child exited with ${code}`);
-  return out;
+  // Per shape, the median window: a major GC or a compilation on another thread (callgrind counts
+  // every thread) lands in one window now and then and would move a single count by half.
+  return shapes.map((_, i) => median(out.slice(i * WINDOWS, (i + 1) * WINDOWS)));
 }
+
+/** BENCH_CALLGRIND: counted windows of N Checks per shape (median taken). */
+const WINDOWS = Number(process.env.BENCH_CALLGRIND_WINDOWS ?? 5);
 
 const exported: string[] = [];
 if (process.env.BENCH_ENGINE_CHILD !== undefined) {
@@ -204,7 +225,7 @@ if (process.env.BENCH_CALLGRIND !== undefined) {
   }
   const cg = mkdtempSync(join(tmpdir(), 'stepgate-engine-cg-'));
   exported.push(cg);
-  console.log(`callgrind: ${n} Checks per shape counted after ${process.env.BENCH_CALLGRIND_WARM ?? 6000} per shape of warm-up; thousands of instructions per Check`);
+  console.log(`callgrind: median of ${WINDOWS} windows of ${n} Checks per shape, after ${process.env.BENCH_CALLGRIND_WARM ?? 20_000} per shape of warm-up; thousands of instructions per Check, every thread counted`);
   console.log('| tree | shape | off | on | engine (on − off) | off/on |\n|---|---|--:|--:|--:|--:|');
   try {
     for (const [name, src] of dirs) {

@@ -119,10 +119,10 @@ export class DeviceResolver {
       const top = cert !== '' ? this.certs : this.cookies;
       const id = cert !== '' ? cert : cookie;
       byUa = top.get(id);
-      if (byUa === undefined) top.set(id, (byUa = new Map()));
+      if (byUa === undefined) top.set(id, (byUa = new Map<string, Map<string, Device>>()));
     }
     let byHint = byUa.get(ua);
-    if (byHint === undefined) byUa.set(ua, (byHint = new Map()));
+    if (byHint === undefined) byUa.set(ua, (byHint = new Map<string, Device>()));
     byHint.set(hint, device);
     return device;
   }

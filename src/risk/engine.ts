@@ -572,9 +572,9 @@ export class RiskEngine {
         this.deniedCount = 0;
       }
       let byPath = this.recentDenials.get(subject);
-      if (byPath === undefined) this.recentDenials.set(subject, (byPath = new Map()));
+      if (byPath === undefined) this.recentDenials.set(subject, (byPath = new Map<string, Map<string, number>>()));
       let byMethod = byPath.get(req.path);
-      if (byMethod === undefined) byPath.set(req.path, (byMethod = new Map()));
+      if (byMethod === undefined) byPath.set(req.path, (byMethod = new Map<string, number>()));
       if (!byMethod.has(req.method)) this.deniedCount++;
       byMethod.set(req.method, nowMs);
     }
