@@ -212,7 +212,7 @@ ${risk}`;
   });
 });
 
-describe('scoreRisk reuses one scratch array (enginecost)', () => {
+describe('scoreRisk reuses one scratch list (enginecost)', () => {
   it('carries nothing of one Check into the next, and its results stay as they were', () => {
     const busy = ctx({ history: { ...known, firstSeen: true, ipKnown: false, prefixKnown: false, deviceKnown: false }, sensitivity: 20 });
     const first = scoreRisk(busy, risk.signals, [{ code: 'guardrail', weight: 5, detail: 'guardrails x' }]);
@@ -230,7 +230,7 @@ describe('scoreRisk reuses one scratch array (enginecost)', () => {
     expect(Object.isFrozen(scoreRisk(ctx(), risk.signals).contributions)).toBe(true);
   });
 
-  it('a signal that throws leaves the scratch array empty for the next Check', () => {
+  it('a signal that throws leaves the scratch list empty for the next Check', () => {
     const throwing = { ...ctx({ sensitivity: 30 }), get history(): SubjectHistory {
       throw new Error('boom');
     } } as SignalContext;
