@@ -23,17 +23,12 @@
  * with BENCH_ENGINE_DIST=1 the working tree is loaded from dist/ (`npm run build` first), whose
  * line numbers the profile can name.
  *
- * BENCH_CALLGRIND=N: instructions instead of CPU time, which other load on the machine does not
- * move. Each tree's off and on variant runs in a child process under `valgrind --tool=callgrind`
- * with collection off; after a warm-up (BENCH_CALLGRIND_WARM Checks per shape, default 20,000, so
- * V8 has optimised the path) this process zeroes the child's counters, lets it run exactly N
- * Checks of one shape, and reads the dump's total, BENCH_CALLGRIND_WINDOWS times (default 5) per
- * shape: the median window's instructions per Check, per shape and variant, and the engine's share
- * (on − off). Needs valgrind; takes 10–20 minutes.
+ * No instruction counts: callgrind (every thread counted, GC and compiler included) moved the same
+ * tree's count per Check by half between windows of 1,000 Checks, and under valgrind the run
+ * outlasts the aal2 tokens' 900 s freshness, so the decisions change mid-run.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -145,103 +140,7 @@ async function run(v: Variant, f: Frame, n: number): Promise<number> {
   return (used.user + used.system) / n;
 }
 
-/** Child mode (BENCH_CALLGRIND): one tree's one variant, each shape's N Checks run when the parent says so. */
-async function child(spec: string): Promise<void> {
-  const [src, which] = [spec.slice(0, spec.lastIndexOf(':')), spec.slice(spec.lastIndexOf(':') + 1)];
-  const v = await variant(src, which === 'on');
-  const t = { name: src, off: v, on: v };
-  await verify(t, 'on', learnFrames, 'learning');
-  await new Promise((r) => setTimeout(r, 50));
-  await verify(t, 'on', frames, 'before the counts');
-  const warm = Number(process.env.BENCH_CALLGRIND_WARM ?? 20_000);
-  for (const f of frames) await run(v, f, warm);
-  const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-  for (const f of frames) {
-    for (let w = 0; w < WINDOWS; w++) {
-      process.stdout.write(`ready ${f.shape.name}\n`);
-      await lines.next();
-      await run(v, f, Number(process.env.BENCH_CALLGRIND));
-      process.stdout.write('done\n');
-      await lines.next();
-    }
-  }
-  await verify(t, 'on', [...frames, ...learnFrames], 'after the counts');
-}
-
-/** Instructions per Check of each shape for one tree's variant, from a child under callgrind. */
-async function instructions(src: string, which: 'off' | 'on', n: number, dir: string): Promise<number[]> {
-  const proc = spawn(
-    'valgrind',
-    ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, '--import', 'tsx', 'bench/engine-ab.ts'],
-    { cwd: here, env: { ...process.env, BENCH_ENGINE_CHILD: `${src}:${which}` }, stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const control = (...args: string[]) => execFileSync('callgrind_control', [...args, String(proc.pid)], { encoding: 'utf8', timeout: 120_000 });
-  const out: number[] = [];
-  const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
-  for (let s = 0; s < shapes.length * WINDOWS; s++) {
-    const ready = await lines.next();
-    if (ready.done || !String(ready.value).startsWith('ready ')) throw new Error(`${src} ${which}: the child said ${JSON.stringify(ready.value)}`);
-    control('-z');
-    control('-i', 'on');
-    proc.stdin!.write('go\n');
-    const done = await lines.next();
-    if (done.done || done.value !== 'done') throw new Error(`${src} ${which}: the child said ${JSON.stringify(done.value)}`);
-    control('-i', 'off');
-    const before = new Set(readdirSync(dir));
-    control('--dump=counted');
-    const file = readdirSync(dir).find((f) => !before.has(f));
-    const text = file ? readFileSync(join(dir, file), 'utf8') : '';
-    const ir = Number(/^totals: (\d+)/m.exec(text)?.[1]);
-    if (process.env.BENCH_CALLGRIND_DEBUG) console.error(file, text.split('\n').filter((l) => /^(summary|totals|desc|events|cmd|part)/.test(l)).join(' | '));
-    if (!Number.isFinite(ir)) throw new Error(`cannot read the callgrind dump (${file ?? 'none'})`);
-    out.push(ir / n);
-    proc.stdin!.write('next\n');
-  }
-  const code = await new Promise<number | null>((r) => proc.on('exit', r));
-  if (code !== 0) throw new Error(`${src} ${which}: the child exited with ${code}`);
-  // Per shape, the median window: a major GC or a compilation on another thread (callgrind counts
-  // every thread) lands in one window now and then and would move a single count by half.
-  return shapes.map((_, i) => median(out.slice(i * WINDOWS, (i + 1) * WINDOWS)));
-}
-
-/** BENCH_CALLGRIND: counted windows of N Checks per shape (median taken). */
-const WINDOWS = Number(process.env.BENCH_CALLGRIND_WINDOWS ?? 5);
-
 const exported: string[] = [];
-if (process.env.BENCH_ENGINE_CHILD !== undefined) {
-  await child(process.env.BENCH_ENGINE_CHILD);
-  await issuer.close();
-  process.exit(0);
-}
-if (process.env.BENCH_CALLGRIND !== undefined) {
-  const n = Number(process.env.BENCH_CALLGRIND);
-  const dirs: [string, string][] = [['working tree', join(here, 'src')]];
-  for (const ref of refs) {
-    const dir = mkdtempSync(join(tmpdir(), 'stepgate-engine-'));
-    exported.push(dir);
-    execFileSync('bash', ['-c', `git -C "${here}" archive "${ref}" | tar -x -C "${dir}"`]);
-    symlinkSync(join(here, 'node_modules'), join(dir, 'node_modules'));
-    dirs.push([ref, join(dir, 'src')]);
-  }
-  const cg = mkdtempSync(join(tmpdir(), 'stepgate-engine-cg-'));
-  exported.push(cg);
-  console.log(`callgrind: median of ${WINDOWS} windows of ${n} Checks per shape, after ${process.env.BENCH_CALLGRIND_WARM ?? 20_000} per shape of warm-up; thousands of instructions per Check, every thread counted`);
-  console.log('| tree | shape | off | on | engine (on − off) | off/on |\n|---|---|--:|--:|--:|--:|');
-  try {
-    for (const [name, src] of dirs) {
-      const off = await instructions(src, 'off', n, cg);
-      const on = await instructions(src, 'on', n, cg);
-      const k = (x: number) => (x / 1000).toFixed(1);
-      shapes.forEach((sh, s) => console.log(`| ${name} | ${sh.name} | ${k(off[s]!)} | ${k(on[s]!)} | ${k(on[s]! - off[s]!)} | ${(off[s]! / on[s]!).toFixed(3)} |`));
-      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      console.log(`| ${name} | **(e)'s five shapes, equal counts** | ${k(mean(off))} | ${k(mean(on))} | ${k(mean(on) - mean(off))} | ${(mean(off) / mean(on)).toFixed(3)} |`);
-    }
-  } finally {
-    for (const d of exported) rmSync(d, { recursive: true, force: true });
-    await issuer.close();
-  }
-  process.exit(0);
-}
 try {
   // BENCH_ENGINE_DIST=1: the working tree's dist/ (npm run build first) instead of its src/.
   const trees: Tree[] = [await load('working tree', join(here, process.env.BENCH_ENGINE_DIST === '1' ? 'dist' : 'src'))];
