@@ -44,44 +44,86 @@ export interface DeviceInputs {
   deviceCookie?: string | undefined;
 }
 
-/** Bounded memo of hashes: the same few certificates and browsers repeat all day. */
+/**
+ * Bounded memo of hashes: the same few certificates and browsers repeat all day. A device is a
+ * function of its certificate or cookie (else nothing), the user agent and the platform client hint
+ * (`sec-ch-ua` names the browser's brands, which nothing here reads), so it is remembered under
+ * exactly those, one map level each: the header values arrive as new strings with every request,
+ * and a composite key of them was a concatenation of up to ~250 characters to flatten and hash on
+ * each browser Check. A key without the platform hint (as the certificate and cookie keys once
+ * were) would answer a later request with the platform of whichever request came first.
+ */
 export class DeviceResolver {
-  private readonly memo = new Map<string, Device>();
   /**
    * The commonest case, a user agent alone (kubectl, client-go tools: no certificate, cookie or
-   * client hints), by the user agent itself: the same device the memo has under its composite
-   * key, found without building that key for every request.
+   * client hints), by the user agent itself.
    */
   private readonly byAgent = new Map<string, Device>();
+  /** Fingerprints with client hints: user agent → platform hint → device. */
+  private readonly hinted = new Map<string, Map<string, Device>>();
+  /** Certificate identity (or device cookie id) → user agent → platform hint → device. */
+  private readonly certs = new Map<string, Map<string, Map<string, Device>>>();
+  private readonly cookies = new Map<string, Map<string, Map<string, Device>>>();
+  /** Devices remembered in all four. */
+  private size = 0;
 
   constructor(private readonly trustXfcc: boolean) {}
 
   resolve(i: DeviceInputs): Device {
-    const cert = i.principal !== '' ? i.principal : this.trustXfcc && i.xfcc ? xfccIdentity(i.xfcc) : '';
-    const ua = i.userAgent ?? '';
-    const cookie = i.deviceCookie ?? '';
-    const agentOnly = cert === '' && cookie === '' && !i.secChUa && !i.secChUaPlatform;
+    return this.resolveFrom(i.principal, i.xfcc, i.userAgent, i.secChUa, i.secChUaPlatform, i.deviceCookie);
+  }
+
+  /** resolve() without its argument object: the risk engine calls it on every Check. */
+  resolveFrom(
+    principal: string,
+    xfcc: string | undefined,
+    userAgent: string | undefined,
+    secChUa: string | undefined,
+    secChUaPlatform: string | undefined,
+    deviceCookie: string | undefined,
+  ): Device {
+    const cert = principal !== '' ? principal : this.trustXfcc && xfcc ? xfccIdentity(xfcc) : '';
+    const ua = userAgent ?? '';
+    const cookie = deviceCookie ?? '';
+    const hint = secChUaPlatform ?? '';
+    const agentOnly = cert === '' && cookie === '' && !secChUa && hint === '';
     if (agentOnly) {
       const hit = this.byAgent.get(ua);
-      if (hit) return hit;
+      if (hit !== undefined) return hit;
+    } else {
+      const byUa = cert !== '' ? this.certs.get(cert) : cookie !== '' ? this.cookies.get(cookie) : this.hinted;
+      const hit = byUa?.get(ua)?.get(hint);
+      if (hit !== undefined) return hit;
     }
-    const key =
-      cert !== '' ? `c\n${cert}\n${ua}` : cookie !== '' ? `k\n${cookie}\n${ua}` : `f\n${ua}\n${i.secChUa ?? ''}\n${i.secChUaPlatform ?? ''}`;
-    const hit = this.memo.get(key);
-    if (hit) return hit;
     let device: Device;
     const family = uaFamily(ua);
-    const platform = platformOf(ua, i.secChUaPlatform);
+    const platform = platformOf(ua, secChUaPlatform);
     if (cert !== '') device = Object.freeze({ id: `cert:${digest(cert)}`, strength: 'certificate', uaFamily: family, platform });
     else if (cookie !== '') device = Object.freeze({ id: `cookie:${digest(cookie)}`, strength: 'cookie', uaFamily: family, platform });
-    else if (ua !== '') device = Object.freeze({ id: `fp:${digest(fingerprint(family, ua, i.secChUaPlatform))}`, strength: 'fingerprint', uaFamily: family, platform });
+    else if (ua !== '') device = Object.freeze({ id: `fp:${digest(fingerprint(family, ua, secChUaPlatform))}`, strength: 'fingerprint', uaFamily: family, platform });
     else device = NO_DEVICE;
-    if (this.memo.size >= 4096) {
-      this.memo.clear();
+    if (this.size >= 4096) {
       this.byAgent.clear();
+      this.hinted.clear();
+      this.certs.clear();
+      this.cookies.clear();
+      this.size = 0;
     }
-    this.memo.set(key, device);
-    if (agentOnly) this.byAgent.set(ua, device);
+    this.size++;
+    if (agentOnly) {
+      this.byAgent.set(ua, device);
+      return device;
+    }
+    let byUa: Map<string, Map<string, Device>> | undefined = this.hinted;
+    if (cert !== '' || cookie !== '') {
+      const top = cert !== '' ? this.certs : this.cookies;
+      const id = cert !== '' ? cert : cookie;
+      byUa = top.get(id);
+      if (byUa === undefined) top.set(id, (byUa = new Map<string, Map<string, Device>>()));
+    }
+    let byHint = byUa.get(ua);
+    if (byHint === undefined) byUa.set(ua, (byHint = new Map<string, Device>()));
+    byHint.set(hint, device);
     return device;
   }
 }

@@ -100,8 +100,14 @@ export class RiskEngine {
   /** machine_pace.familiar_seconds in ms (0: off), and how old a familiar object's last read must be to be written again. */
   private readonly familiarMs: number;
   private readonly familiarRefreshMs: number;
-  /** Recent denials by (subject, method, path): a client's automatic retry is not one more denial. */
-  private readonly recentDenials = new Map<string, number>();
+  /**
+   * Recent denials by subject, then path, then method: a client's automatic retry is not one more
+   * denial. Nested rather than keyed by one `subject\nmethod\npath` string: every denial of a
+   * retrying client (a kubectl polling without the sign-in its answer asks for) built that string,
+   * the path being new with each request, to flatten and hash it. `deniedCount` entries in all.
+   */
+  private readonly recentDenials = new Map<string, Map<string, Map<string, number>>>();
+  private deniedCount = 0;
   private readonly ipOptions: { trustedHops: number; ipv4Prefix: number; ipv6Prefix: number };
   private readonly sites: readonly Site[];
   /** What the configuration says about each address (placeOf). */
@@ -204,15 +210,15 @@ export class RiskEngine {
     const address = clientAddress(req.sourceAddress, req.clientResolved ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses);
     const userAgent = h.get('user-agent');
     const keys = this.keysOf(who);
-    let device = this.devices.resolve({
-      principal: req.sourcePrincipal,
-      xfcc: h.get('x-forwarded-client-cert'),
-      // Bound to its owner (device-cookie.ts): the subject key is deviceOwner(issuer, subject).
-      deviceCookie: this.o.deviceCookies?.fromCookieHeader(h.get('cookie'), keys.subject),
+    let device = this.devices.resolveFrom(
+      req.sourcePrincipal,
+      h.get('x-forwarded-client-cert'),
       userAgent,
-      secChUa: h.get('sec-ch-ua'),
-      secChUaPlatform: h.get('sec-ch-ua-platform'),
-    });
+      h.get('sec-ch-ua'),
+      h.get('sec-ch-ua-platform'),
+      // Bound to its owner (device-cookie.ts): the subject key is deviceOwner(issuer, subject).
+      this.o.deviceCookies?.fromCookieHeader(h.get('cookie'), keys.subject),
+    );
     // A step-up session comes with the device cookie its browser was given: without one, the
     // fingerprint is no evidence of the device (device.ts, sessionWithoutCookie).
     if (who.source === 'session' && this.o.deviceCookies !== undefined && (device.strength === 'fingerprint' || device.strength === 'none')) {
@@ -460,8 +466,8 @@ export class RiskEngine {
       (h.clientKnown || o.client === '' || (l?.client ?? '') !== '' || h.knownClients === 0) &&
       h.behaviourSince === 0 &&
       h.namespaces <= this.o.risk.signals.namespaces.threshold &&
-      !fired.some((c) => c.code === 'sensitive_objects' || c.code === 'destructive_burst');
-    const overPace = fired.some((c) => c.code === 'machine_pace');
+      !fired.some(isBehaviourBurst);
+    const overPace = fired.some(isMachinePace);
     const proven = context && !overPace;
     // A read makes its object familiar (machine pace counts no run of familiar reads alone) on the
     // same proof, except that a read over machine pace teaches when its sign-in came after the run
@@ -479,12 +485,16 @@ export class RiskEngine {
     // The grace is the signal's, bounded the same way (`grace_namespaces`): were it not, a
     // `GET pods` in each namespace would teach them all and the Secrets read next be in the set.
     // With nothing learned yet there is nothing to depart from: the first namespaces are learned.
-    const graceMs = namespaceGrace(who.authTime, w, this.o.risk.signals, false).ms;
-    const nsProven =
-      w.workingSet === 0 ||
-      o.sensitive ||
-      (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - graceMs);
-    const ns = namespace !== '' && !w.namespaceKnown && nsProven ? namespace : '';
+    // Asked only for a namespace not yet in the working set: a request in a known one (nearly
+    // every request) has nothing to prove, and namespaceGrace answers with a new object.
+    const ns =
+      namespace !== '' &&
+      !w.namespaceKnown &&
+      (w.workingSet === 0 ||
+        o.sensitive ||
+        (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - namespaceGrace(who.authTime, w, this.o.risk.signals, false).ms))
+        ? namespace
+        : '';
     // The last site's time is what travel speed is measured from: refreshed once a minute.
     const st = site !== '' && (site !== w.lastSite || o.nowMs - w.lastSiteAt >= 60_000) ? site : '';
     // Only a network proven itself (not merely trusted, not merely nearby) vouches for the wider one.
@@ -554,11 +564,19 @@ export class RiskEngine {
   recordDenial(who: Identity, nowMs: number, req?: RequestAttributes): void {
     if (req !== undefined) {
       if (isDiscovery(req)) return;
-      const key = `${this.keysOf(who).subject}\n${req.method}\n${req.path}`;
-      const last = this.recentDenials.get(key);
+      const subject = this.keysOf(who).subject;
+      const last = this.recentDenials.get(subject)?.get(req.path)?.get(req.method);
       if (last !== undefined && nowMs - last >= 0 && nowMs - last < RETRY_WINDOW_MS) return;
-      if (this.recentDenials.size >= 10_000) this.recentDenials.clear();
-      this.recentDenials.set(key, nowMs);
+      if (this.deniedCount >= 10_000) {
+        this.recentDenials.clear();
+        this.deniedCount = 0;
+      }
+      let byPath = this.recentDenials.get(subject);
+      if (byPath === undefined) this.recentDenials.set(subject, (byPath = new Map<string, Map<string, number>>()));
+      let byMethod = byPath.get(req.path);
+      if (byMethod === undefined) byPath.set(req.path, (byMethod = new Map<string, number>()));
+      if (!byMethod.has(req.method)) this.deniedCount++;
+      byMethod.set(req.method, nowMs);
     }
     try {
       const p = this.o.store.recordDenial(this.keysOf(who).subject, nowMs);
@@ -671,8 +689,14 @@ const UNLIKE = new Set<string>(['unfamiliar_namespace', 'machine_pace', 'cluster
 
 /** Whether a behaviour or travel signal fired (they bind even in an otherwise known context). */
 function unlikeItself(fired: readonly Contribution[], w: WorkHistory | undefined): boolean {
-  return w !== undefined && fired.some((c) => c.weight > 0 && UNLIKE.has(c.code));
+  return w !== undefined && fired.some(isUnlike);
 }
+
+// The predicates the engine asks of a Check's contributions, made once: an arrow written inside
+// the call is a new closure on every Check that reaches it (every routine one, for unlikeItself).
+const isUnlike = (c: Contribution): boolean => c.weight > 0 && UNLIKE.has(c.code);
+const isBehaviourBurst = (c: Contribution): boolean => c.code === 'sensitive_objects' || c.code === 'destructive_burst';
+const isMachinePace = (c: Contribution): boolean => c.code === 'machine_pace';
 
 /** What the request does, for the behaviour signals. */
 function actionOf(k: RequestAttributes['kube'], base: Requirement, destructive: boolean, readsSecret: string): Action {

@@ -1,7 +1,7 @@
 import type { Contribution } from './codes.js';
 import { anomalySignal } from './signals/anomaly.js';
 import { behaviourSignal } from './signals/behaviour.js';
-import type { Signal, SignalContext, Signals } from './signals/context.js';
+import type { ContributionSink, Signal, SignalContext, Signals } from './signals/context.js';
 import { deviceSignal } from './signals/device.js';
 import { networkSignal } from './signals/network.js';
 import { sensitivitySignal } from './signals/sensitivity.js';
@@ -21,11 +21,59 @@ export interface Score {
  * same order. `extra` carries contributions found elsewhere (guardrail violations).
  */
 export function scoreRisk(ctx: SignalContext, cfg: Signals, extra?: readonly Contribution[]): Score {
-  const out: Contribution[] = [];
-  for (const s of SIGNALS) s(ctx, cfg, out);
-  if (ctx.degraded) out.push({ code: 'state_degraded', weight: 0, detail: 'session state unavailable: every address and device counted as new' });
-  if (extra) for (const c of extra) out.push(c);
-  let sum = 0;
-  for (const c of out) sum += c.weight;
-  return { score: Math.max(0, Math.min(100, sum)), contributions: out };
+  const out = SCRATCH;
+  try {
+    for (const s of SIGNALS) s(ctx, cfg, out);
+    if (ctx.degraded) out.push({ code: 'state_degraded', weight: 0, detail: 'session state unavailable: every address and device counted as new' });
+    if (extra) for (const c of extra) out.push(c);
+    const contributions = out.settled();
+    let sum = 0;
+    for (const c of contributions) sum += c.weight;
+    return { score: Math.max(0, Math.min(100, sum)), contributions };
+  } finally {
+    // Nothing of this Check stays in the scratch list for the next one (nor alive through it).
+    out.clear();
+  }
 }
+
+/**
+ * Where the signals put a Check's contributions: one list reused by every Check, its slots kept
+ * (an array emptied with `length = 0` gives its backing store up, and a new array's first push
+ * reserves room for 17 entries, about 150 bytes, on every sensitive Check: path_sensitive always
+ * fires there). The result is copied out at its size; nothing fired, or one shared contribution
+ * alone (the path's sensitivity on a routine Secret read or prod write), is a shared frozen list.
+ * Scoring is synchronous and no signal scores, so one list is enough.
+ */
+class Scratch implements ContributionSink {
+  private readonly slots: (Contribution | undefined)[] = new Array<Contribution | undefined>(32).fill(undefined);
+  private n = 0;
+
+  push(c: Contribution): void {
+    if (this.n < this.slots.length) this.slots[this.n] = c;
+    else this.slots.push(c);
+    this.n++;
+  }
+
+  settled(): readonly Contribution[] {
+    if (this.n === 0) return NONE;
+    const first = this.slots[0]!;
+    if (this.n === 1 && Object.isFrozen(first)) {
+      let alone = ALONE.get(first);
+      if (alone === undefined) ALONE.set(first, (alone = Object.freeze([first])));
+      return alone;
+    }
+    return this.slots.slice(0, this.n) as Contribution[];
+  }
+
+  clear(): void {
+    for (let i = 0; i < this.n; i++) this.slots[i] = undefined;
+    this.n = 0;
+  }
+}
+
+const SCRATCH = new Scratch();
+
+const NONE: readonly Contribution[] = Object.freeze([]);
+
+/** One frozen one-entry list per shared contribution (sensitivityContribution's). */
+const ALONE = new WeakMap<Contribution, readonly Contribution[]>();

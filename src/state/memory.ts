@@ -130,6 +130,8 @@ export class MemoryStateStore implements StateStore {
    * string whose hash V8 already keeps instead of being concatenated and hashed again.
    */
   private readonly sessionKeys = new Map<string, { subject: string; key: string }>();
+  /** Wider network → its `v:` sighting key (provenKey). */
+  private readonly provenKeys = new Map<string, string>();
 
   /** The limits learnWork applies to the working set's sets, built once rather than per call. */
   private readonly workCap: LimitsMs;
@@ -350,7 +352,7 @@ export class MemoryStateStore implements StateStore {
     } else if (rec.sightings.size > 0) rec.sightings.delete('q:');
     const live = rec.lastSiteAt > now - ttl;
     const nearbyKnown = usedIfKnown(rec.nearby, w.nearby, now, ttl, l.knownRefreshMs);
-    const provenAt = nearbyKnown || w.nearby === '' ? 0 : (rec.sightings.get(`v:${w.nearby}`) ?? 0);
+    const provenAt = nearbyKnown || w.nearby === '' ? 0 : (rec.sightings.get(this.provenKey(w.nearby)) ?? 0);
     return {
       namespaceKnown,
       namespaceSince,
@@ -404,7 +406,7 @@ export class MemoryStateStore implements StateStore {
     }
     rec.sightings.set(tag + network, now);
     // The latest proof inside the wider network (the Redis script keeps the same member).
-    rec.sightings.set(`v:${nearby}`, now);
+    rec.sightings.set(this.provenKey(nearby), now);
     capWork(rec, this.l.maxWork);
   }
 
@@ -415,6 +417,23 @@ export class MemoryStateStore implements StateStore {
   private forgetSubject(subject: string, session: string): void {
     this.subjects.delete(subject);
     if (session !== '') this.sessions.delete(this.sessionKey(subject, session));
+  }
+
+  /**
+   * `v:<nearby>`, the sighting of the latest proof inside a wider network, as one string per wider
+   * network: observeWork looks it up on every Check from a network whose wider one is not known
+   * (everyone on a single network with `min_networks` 2, the default), and a concatenation there
+   * was a new string to flatten and hash each time. The engine hands the same `nearby` string for
+   * every Check from an address (its place cache), so this lookup hashes nothing new.
+   */
+  private provenKey(nearby: string): string {
+    let key = this.provenKeys.get(nearby);
+    if (key === undefined) {
+      if (this.provenKeys.size >= 4096) this.provenKeys.clear();
+      key = `v:${nearby}`;
+      this.provenKeys.set(nearby, key);
+    }
+    return key;
   }
 
   private sessionKey(subject: string, session: string): string {
@@ -568,7 +587,12 @@ function countNamespace(set: Map<string, number>, ns: string, now: number, windo
     return n;
   }
   dropUpTo(set, now - windowMs);
-  if (set.has(ns) || set.size < cap) set.set(ns, now);
+  // One probe for the common case, a member already there (a namespace worked in all day), and no
+  // write when its time would not change; has() then set() probed twice on every Check.
+  const at = set.get(ns);
+  if (at !== undefined) {
+    if (at !== now) set.set(ns, now);
+  } else if (set.size < cap) set.set(ns, now);
   return set.size;
 }
 

@@ -211,3 +211,30 @@ ${risk}`;
     expect(() => parseConfig(base(text), 'risk.yaml')).toThrow(new RegExp(`risk\\.yaml:\\d+:\\d+: ${field.replace(/[[\].]/g, '\\$&')}`));
   });
 });
+
+describe('scoreRisk reuses one scratch list (enginecost)', () => {
+  it('carries nothing of one Check into the next, and its results stay as they were', () => {
+    const busy = ctx({ history: { ...known, firstSeen: true, ipKnown: false, prefixKnown: false, deviceKnown: false }, sensitivity: 20 });
+    const first = scoreRisk(busy, risk.signals, [{ code: 'guardrail', weight: 5, detail: 'guardrails x' }]);
+    const firstCodes = first.contributions.map((c) => c.code);
+    expect(firstCodes).toEqual(['path_sensitive', 'new_network', 'new_device', 'first_seen', 'guardrail']);
+    expect(scoreRisk(ctx(), risk.signals)).toEqual({ score: 0, contributions: [] });
+    const sensitive = scoreRisk(ctx({ sensitivity: 20 }), risk.signals);
+    expect(sensitive).toEqual({ score: 20, contributions: [{ code: 'path_sensitive', weight: 20, detail: 'matching rules weigh 20' }] });
+    // The earlier result is its own array, untouched by the Checks scored after it.
+    expect(first.contributions.map((c) => c.code)).toEqual(firstCodes);
+    expect(first.score).toBe(scoreRisk(busy, risk.signals, [{ code: 'guardrail', weight: 5, detail: 'guardrails x' }]).score);
+    // The shared answers (nothing fired; the path's sensitivity alone) cannot be changed by a caller.
+    expect(scoreRisk(ctx({ sensitivity: 20 }), risk.signals).contributions).toBe(sensitive.contributions);
+    expect(Object.isFrozen(sensitive.contributions)).toBe(true);
+    expect(Object.isFrozen(scoreRisk(ctx(), risk.signals).contributions)).toBe(true);
+  });
+
+  it('a signal that throws leaves the scratch list empty for the next Check', () => {
+    const throwing = { ...ctx({ sensitivity: 30 }), get history(): SubjectHistory {
+      throw new Error('boom');
+    } } as SignalContext;
+    expect(() => scoreRisk(throwing, risk.signals)).toThrow('boom');
+    expect(scoreRisk(ctx(), risk.signals).contributions).toEqual([]);
+  });
+});

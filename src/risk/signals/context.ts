@@ -52,5 +52,10 @@ export interface Travel {
 
 export type Signals = RiskConfig['signals'];
 
+/** Where a signal adds its contributions: an array, or scoreRisk's reused list. */
+export interface ContributionSink {
+  push(c: Contribution): void;
+}
+
 /** A signal adds zero or more contributions; it never throws and never does I/O. */
-export type Signal = (ctx: SignalContext, cfg: Signals, out: Contribution[]) => void;
+export type Signal = (ctx: SignalContext, cfg: Signals, out: ContributionSink) => void;

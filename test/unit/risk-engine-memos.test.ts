@@ -1,0 +1,184 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileAssurance } from '../../src/core/assurance.js';
+import type { Identity } from '../../src/core/identity.js';
+import type { RequestAttributes } from '../../src/request/attributes.js';
+import { DeviceResolver } from '../../src/risk/device.js';
+import { RiskEngine } from '../../src/risk/engine.js';
+import { isDiscovery } from '../../src/risk/context-bound.js';
+import { sensitivityContribution, sensitivitySignal } from '../../src/risk/signals/sensitivity.js';
+import type { Contribution } from '../../src/risk/codes.js';
+import type { SignalContext } from '../../src/risk/signals/context.js';
+import { MemoryStateStore } from '../../src/state/memory.js';
+import type { StateStore } from '../../src/state/store.js';
+import { TEST_LIMITS } from '../support/state-config.js';
+import { ENGINE_CONFIG, engineIdentity } from '../support/risk-engine.js';
+
+/**
+ * The structures the risk engine keeps from one Check to the next so that a routine Check builds
+ * no key and no contribution of its own (enginecost): none may carry one Check's data into
+ * another. Each is checked against the code it replaced, kept here verbatim as the reference.
+ */
+
+describe('DeviceResolver: client hints without a composite key', () => {
+  it('one resolver shared by every request gives each the device a fresh resolver gives it', () => {
+    const ua = fc.constantFrom(
+      '',
+      'kubectl/v1.32.4 (linux/amd64) kubernetes/6fc0a69',
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+    );
+    const hint = fc.constantFrom(undefined, '', '"Chromium";v="131", "Not_A Brand";v="24"', '"Google Chrome";v="131"');
+    const platform = fc.constantFrom(undefined, '', '"Linux"', '"macOS"', '"Windows"');
+    const cookie = fc.constantFrom(undefined, '', 'dev-1', 'dev-2');
+    const principal = fc.constantFrom('', '', '', 'spiffe://corp/laptop/a');
+    const inputs = fc.record({ principal, xfcc: fc.constant(undefined), userAgent: ua, secChUa: hint, secChUaPlatform: platform, deviceCookie: cookie });
+    fc.assert(
+      fc.property(fc.array(inputs, { minLength: 1, maxLength: 12 }), (seq) => {
+        const shared = new DeviceResolver(false);
+        for (const i of seq) expect(shared.resolve(i)).toEqual(new DeviceResolver(false).resolve(i));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a certificate or cookie device has the platform its own request names, whatever came first', () => {
+    // The memo once keyed these by identity and user agent alone: the first request's platform
+    // hint stuck to every later one until the memo was cleared.
+    const ua = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    const r = new DeviceResolver(false);
+    for (const [principal, deviceCookie] of [['spiffe://corp/laptop/a', undefined], ['', 'dev-1']] as const) {
+      const i = { principal, xfcc: undefined, userAgent: ua, secChUa: '"Chromium";v="131"', deviceCookie };
+      const mac = r.resolve({ ...i, secChUaPlatform: '"macOS"' });
+      const win = r.resolve({ ...i, secChUaPlatform: '"Windows"' });
+      expect([mac.platform, win.platform]).toEqual(['mac', 'windows']);
+      expect(win.id).toBe(mac.id);
+      expect(r.resolve({ ...i, secChUaPlatform: undefined }).platform).toBe('linux');
+    }
+  });
+
+  it('the same inputs give the same device object, and another platform hint another device', () => {
+    const r = new DeviceResolver(false);
+    const i = { principal: '', xfcc: undefined, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0', secChUa: '"Chromium";v="131"', secChUaPlatform: '"Linux"' };
+    const a = r.resolve(i);
+    expect(r.resolve({ ...i })).toBe(a);
+    expect(r.resolveFrom('', undefined, i.userAgent, i.secChUa, i.secChUaPlatform, undefined)).toBe(a);
+    const win = r.resolve({ ...i, secChUaPlatform: '"Windows"' });
+    expect(win.id).not.toBe(a.id);
+    expect(win.platform).toBe('windows');
+    expect(r.resolve(i)).toBe(a);
+  });
+
+  it('stays bounded: past 4,096 remembered devices it starts again and still answers the same', () => {
+    const r = new DeviceResolver(false);
+    const first = r.resolve({ principal: '', xfcc: undefined, userAgent: 'Chrome/1', secChUa: 'x', secChUaPlatform: '"Linux"' });
+    for (let n = 0; n < 5000; n++) r.resolve({ principal: '', xfcc: undefined, userAgent: `Chrome/${n}`, secChUa: `h${n % 7}`, secChUaPlatform: '"Linux"' });
+    expect((r as unknown as { size: number }).size).toBeLessThanOrEqual(4096);
+    expect(r.resolve({ principal: '', xfcc: undefined, userAgent: 'Chrome/1', secChUa: 'x', secChUaPlatform: '"Linux"' })).toEqual(first);
+  });
+});
+
+describe('sensitivityContribution', () => {
+  it('is the contribution the signal built per Check, one frozen object per weight', () => {
+    for (const w of [1, 10, 20, 20, 40, 100]) {
+      const c = sensitivityContribution(w);
+      expect(c).toEqual({ code: 'path_sensitive', weight: w, detail: `matching rules weigh ${w}` });
+      expect(Object.isFrozen(c)).toBe(true);
+      expect(sensitivityContribution(w)).toBe(c);
+    }
+    expect(sensitivityContribution(20)).not.toBe(sensitivityContribution(30));
+    const out: Contribution[] = [];
+    sensitivitySignal({ sensitivity: 30 } as SignalContext, undefined as never, out);
+    sensitivitySignal({ sensitivity: 0 } as SignalContext, undefined as never, out);
+    expect(out).toEqual([{ code: 'path_sensitive', weight: 30, detail: 'matching rules weigh 30' }]);
+    expect(() => {
+      (out[0] as { weight: number }).weight = 0;
+    }).toThrow();
+    expect(sensitivityContribution(30).weight).toBe(30);
+  });
+});
+
+describe('RiskEngine.recordDenial: retries by subject, path and method without a joined key', () => {
+  /** The code it replaced: one `subject\nmethod\npath` key per denial. */
+  class Reference {
+    private readonly recent = new Map<string, number>();
+    counted(subject: string, nowMs: number, req: RequestAttributes): boolean {
+      if (isDiscovery(req)) return false;
+      const key = `${subject}\n${req.method}\n${req.path}`;
+      const last = this.recent.get(key);
+      if (last !== undefined && nowMs - last >= 0 && nowMs - last < 10_000) return false;
+      if (this.recent.size >= 10_000) this.recent.clear();
+      this.recent.set(key, nowMs);
+      return true;
+    }
+  }
+
+  const engineCounting = (counted: string[]) => {
+    const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
+    const counting: StateStore = Object.assign(Object.create(store) as StateStore, { recordDenial: (subject: string) => void counted.push(subject) });
+    return new RiskEngine({
+      risk: ENGINE_CONFIG.risk!, network: ENGINE_CONFIG.network, onStateError: 'degrade', assurance: compileAssurance(ENGINE_CONFIG.assurance.levels),
+      store: counting, fallback: store,
+    });
+  };
+  const request = (method: string, path: string) => ({ method, path, kube: { path } }) as unknown as RequestAttributes;
+  const identities: Identity[] = ['alice', 'bob'].map((subject) => ({ ...engineIdentity(1_800_000_000_000), subject }));
+
+  it('counts exactly the denials the joined key counted, for any sequence', () => {
+    const step = fc.record({
+      who: fc.integer({ min: 0, max: 1 }),
+      method: fc.constantFrom('GET', 'DELETE'),
+      path: fc.constantFrom('/api/v1/namespaces/a/secrets/x', '/api/v1/namespaces/b/secrets/x', '/api', '/apis/apps/v1'),
+      dt: fc.constantFrom(0, 1, 4_000, 9_999, 10_000, 30_000, -5_000),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+        const counted: string[] = [];
+        const e = engineCounting(counted);
+        const ref = new Reference();
+        const want: string[] = [];
+        let now = 1_800_000_000_000;
+        for (const s of steps) {
+          now += s.dt;
+          const who = identities[s.who]!;
+          const r = request(s.method, s.path);
+          if (ref.counted(`${who.issuer}|${who.subject}`, now, r)) want.push(who.subject);
+          e.recordDenial(who, now, r);
+        }
+        expect(counted.map((k) => k.split('\n')[1])).toEqual(want);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('forgets everything at 10,000 remembered denials, as the joined key did', () => {
+    const counted: string[] = [];
+    const e = engineCounting(counted);
+    const who = identities[0]!;
+    const now = 1_800_000_000_000;
+    e.recordDenial(who, now, request('GET', '/first'));
+    for (let n = 1; n < 10_000; n++) e.recordDenial(who, now, request('GET', `/p${n}`));
+    expect(counted.length).toBe(10_000);
+    // The 10,001st distinct request clears the memory, so a retry of the first one counts again.
+    e.recordDenial(who, now, request('GET', '/one-more'));
+    e.recordDenial(who, now, request('GET', '/first'));
+    expect(counted.length).toBe(10_002);
+    e.recordDenial(who, now, request('GET', '/first'));
+    expect(counted.length).toBe(10_002);
+  });
+});
+
+describe('MemoryStateStore: the wider network proof key', () => {
+  it('answers nearbyProvenAt per wider network, never another one’s, also after its memo starts again', () => {
+    const s = new MemoryStateStore({ ...TEST_LIMITS }, { maxSubjects: 10 });
+    const t0 = 1_800_000_000_000;
+    const work = (nearby: string, nowMs: number) => s.observeWork({ subject: 'alice', nowMs, namespace: '', object: '', site: '', nearby });
+    // A proven network inside 10.1.0.0/16 (min_networks 2: not enough to make it known).
+    s.learnWork('alice', '', '', t0, '10.1.0.0/16', '10.1.2.0/24', 2);
+    expect(work('10.1.0.0/16', t0 + 1000).nearbyProvenAt).toBe(t0);
+    expect(work('10.2.0.0/16', t0 + 1000).nearbyProvenAt).toBe(0);
+    for (let n = 0; n < 5000; n++) work(`10.${n % 250}.${Math.floor(n / 250)}.0/24`, t0 + 2000);
+    expect(work('10.1.0.0/16', t0 + 3000).nearbyProvenAt).toBe(t0);
+    expect(work('10.2.0.0/16', t0 + 3000).nearbyProvenAt).toBe(0);
+  });
+});
