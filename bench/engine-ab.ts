@@ -27,9 +27,8 @@
  * tree's count per Check by half between windows of 1,000 Checks, and under valgrind the run
  * outlasts the aal2 tokens' 900 s freshness, so the decisions change mid-run.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -46,6 +45,7 @@ import { allocationProfile, measureAllocation } from './alloc.js';
 import { decodeDecision } from './codec.js';
 import { buildFrame, configYaml, SHAPES, startIssuer, type Frame } from './fixtures.js';
 import { formatSummary, median, summarize } from './stats.mjs';
+import { exportRef } from './git-tree.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20_000);
@@ -145,11 +145,7 @@ try {
   // BENCH_ENGINE_DIST=1: the working tree's dist/ (npm run build first) instead of its src/.
   const trees: Tree[] = [await load('working tree', join(here, process.env.BENCH_ENGINE_DIST === '1' ? 'dist' : 'src'))];
   for (const ref of refs) {
-    const dir = mkdtempSync(join(tmpdir(), 'stepgate-engine-'));
-    exported.push(dir);
-    execFileSync('bash', ['-c', `git -C "${here}" archive "${ref}" | tar -x -C "${dir}"`]);
-    symlinkSync(join(here, 'node_modules'), join(dir, 'node_modules'));
-    trees.push(await load(ref, join(dir, 'src')));
+    trees.push(await load(ref, join(exportRef(here, ref, exported, 'stepgate-engine-'), 'src')));
   }
   const loads = [loadavg()[0]!.toFixed(1)];
   // us[tree][which][shape] = µs per Check in each counted round

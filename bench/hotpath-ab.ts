@@ -13,10 +13,11 @@
  * second table gives, per version, the weighted mix off and on and the extra per traced Check
  * (on − off within each process, so the load of that process' minute cancels), median and spread.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { exportRef } from './git-tree.js';
 
 const ref = process.argv[2];
 /** A second ref instead of the working tree: the tree can then be edited while the comparison runs. */
@@ -26,16 +27,9 @@ const PAIRS = Number(process.env.BENCH_AB_PAIRS ?? 3);
 const NOOP_US = Number(process.env.BENCH_NOOP_US ?? 85);
 const here = resolve(import.meta.dirname, '..');
 const exported: string[] = [];
-/** `r` exported to a temporary directory that borrows this tree's node_modules. */
-const exportRef = (r: string) => {
-  const dir = mkdtempSync(join(tmpdir(), 'stepgate-ab-'));
-  exported.push(dir);
-  execFileSync('bash', ['-c', `git -C "${here}" archive "${r}" | tar -x -C "${dir}"`]);
-  symlinkSync(join(here, 'node_modules'), join(dir, 'node_modules'));
-  return dir;
-};
+const exportTree = (r: string) => exportRef(here, r, exported);
 try {
-  const trees = ref2 ? { [ref]: exportRef(ref), [ref2]: exportRef(ref2) } : { [ref]: exportRef(ref), 'working tree': here };
+  const trees = ref2 ? { [ref]: exportTree(ref), [ref2]: exportTree(ref2) } : { [ref]: exportTree(ref), 'working tree': here };
   const names = Object.keys(trees);
   // runs[name][shape] = that process' median µs per Check
   const runs: Record<string, Map<string, number[]>> = Object.fromEntries(names.map((n) => [n, new Map()]));

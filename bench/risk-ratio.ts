@@ -28,9 +28,7 @@
  * Rates are Checks per second of this process' CPU time (user + system, GC threads included),
  * not of wall time: on a shared machine a round's wall time includes waits for a core.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -41,6 +39,7 @@ import type { RawRequest } from '../src/request/attributes.js';
 import { allocationProfile, measureAllocation } from './alloc.js';
 import { routineLoad } from './routine-load.js';
 import { median, ratioSummary, summarize } from './stats.mjs';
+import { exportRef } from './git-tree.js';
 
 const seconds = Number(process.argv[2] ?? 2);
 const refs = process.argv.slice(3);
@@ -124,11 +123,7 @@ const exported: string[] = [];
 try {
   const trees: Tree[] = [await load('working tree', join(here, 'src'))];
   for (const ref of refs) {
-    const dir = mkdtempSync(join(tmpdir(), 'stepgate-risk-'));
-    exported.push(dir);
-    execFileSync('bash', ['-c', `git -C "${here}" archive "${ref}" | tar -x -C "${dir}"`]);
-    symlinkSync(join(here, 'node_modules'), join(dir, 'node_modules'));
-    trees.push(await load(ref, join(dir, 'src')));
+    trees.push(await load(ref, join(exportRef(here, ref, exported, 'stepgate-risk-'), 'src')));
   }
   const rates = new Map(trees.map((t) => [t, { on: [] as number[], off: [] as number[] }]));
   const runs = trees.flatMap((t) => [[t, 'off'], [t, 'on']] as const);

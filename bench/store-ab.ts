@@ -12,9 +12,7 @@
  * (BENCH_STORE_TREE, an index in the order above, 0 the working tree) and exits, for a profiler
  * (`node --cpu-prof`; valgrind's callgrind aborted on a signal under this Node, 2026-12-03).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -25,6 +23,7 @@ import { MemoryStateStore } from '../src/state/memory.js';
 import type { StoreLimits } from '../src/state/store.js';
 import { routineLoad } from './routine-load.js';
 import { summarize } from './stats.mjs';
+import { exportRef } from './git-tree.js';
 
 const seconds = Number(process.argv[2] ?? 1);
 const refs = process.argv.slice(3);
@@ -65,10 +64,7 @@ const trees: Tree[] = [{ name: 'working tree', Store: MemoryStateStore }];
 const exported: string[] = [];
 try {
   for (const ref of refs) {
-    const dir = mkdtempSync(join(tmpdir(), 'stepgate-store-'));
-    exported.push(dir);
-    execFileSync('bash', ['-c', `git -C "${here}" archive "${ref}" | tar -x -C "${dir}"`]);
-    symlinkSync(join(here, 'node_modules'), join(dir, 'node_modules'));
+    const dir = exportRef(here, ref, exported, 'stepgate-store-');
     const mod = (await import(pathToFileURL(join(dir, 'src/state/memory.ts')).href)) as { MemoryStateStore: typeof MemoryStateStore };
     trees.push({ name: ref, Store: mod.MemoryStateStore });
   }
