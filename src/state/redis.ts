@@ -885,7 +885,11 @@ class RedisControl implements ControlStore {
     if (this.subscriber === undefined) {
       const { redis, prefix, log } = this.store.internals;
       // Its own connection, with an offline queue so the SUBSCRIBE waits for the first connect.
-      const sub = redis instanceof Cluster ? redis.duplicate(undefined, { enableOfflineQueue: true }) : redis.duplicate({ enableOfflineQueue: true, connectionName: 'stepgate-control' });
+      // Not ioredis' own resubscribe after a reconnect: it sends SUBSCRIBE without handling the
+      // answer, so a connection that closes before Redis answers (Redis dying again, or close()
+      // right after the reconnect) rejects a promise nobody holds, and Node ends the process on an
+      // unhandled rejection. The 'ready' listener below subscribes again instead, and catches.
+      const sub = redis instanceof Cluster ? redis.duplicate(undefined, { enableOfflineQueue: true }) : redis.duplicate({ enableOfflineQueue: true, autoResubscribe: false, connectionName: 'stepgate-control' });
       sub.on('error', (err: Error) => log?.debug({ event: 'state_store', store: 'redis', err: err.message }, 'control channel unavailable'));
       sub.on('message', () => {
         for (const w of this.watchers) {
@@ -897,7 +901,13 @@ class RedisControl implements ControlStore {
         }
       });
       // A (re)connect may have missed announcements: tell the watchers to look.
-      sub.on('ready', () => sub.emit('message'));
+      let connected = false;
+      sub.on('ready', () => {
+        // The first SUBSCRIBE is the queued one below; after a reconnect, this one.
+        if (connected && !(sub instanceof Cluster)) sub.subscribe(controlChannel(prefix)).catch(() => undefined);
+        connected = true;
+        sub.emit('message');
+      });
       sub.subscribe(controlChannel(prefix)).catch(() => undefined);
       this.subscriber = sub;
     }

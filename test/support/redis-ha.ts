@@ -80,25 +80,50 @@ export interface RedisClusterHarness {
   stop(): Promise<void>;
 }
 
+/**
+ * One cluster node on a free port. A port found free can be taken by another test before the node
+ * binds it (the suite runs files in parallel): the node then exits, and another port is tried.
+ */
+async function startClusterNode(args: (port: number) => string[], dir: string): Promise<Node & { output: string[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const n = spawnNode(args(await freePort()), dir);
+    let exited = false;
+    try {
+      await until(`cluster node ${n.port}`, async () => {
+        if (n.proc.exitCode !== null || n.proc.signalCode !== null) {
+          exited = true;
+          return true;
+        }
+        return (await command(n.port, 'PING')) === 'PONG';
+      }, 30_000);
+    } catch (err) {
+      await killNode(n);
+      throw new Error(`${(err as Error).message}: ${n.output.join('').trim()}`);
+    }
+    if (!exited) return n;
+    if (attempt === 3) throw new Error(`cluster node ${n.port} exited: ${n.output.join('').trim()}`);
+  }
+}
+
 /** `primaries` primaries with one replica each, cluster-node-timeout 1 s. */
 export async function startRedisCluster(primaries = 3): Promise<RedisClusterHarness> {
   requireBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'stepgate-redis-cluster-'));
   const ports: number[] = [];
-  for (let i = 0; i < primaries * 2; i++) ports.push(await freePort());
   const args = (port: number) => [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
     '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
     '--cluster-node-timeout', '1000', '--cluster-replica-validity-factor', '0',
     '--save', '', '--appendonly', 'no', '--loglevel', 'warning', '--daemonize', 'no',
   ];
-  const nodes = ports.map((port) => spawnNode(args(port), dir));
+  const nodes: (Node & { output: string[] })[] = [];
   const stop = async () => {
     await Promise.all(nodes.map(killNode));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (const n of nodes) await until(`cluster node ${n.port}`, async () => (await command(n.port, 'PING')) === 'PONG', 10_000);
+    for (let i = 0; i < primaries * 2; i++) nodes.push(await startClusterNode(args, dir));
+    for (const n of nodes) ports.push(n.port);
     execFileSync(
       REDIS_CLI,
       ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'],
