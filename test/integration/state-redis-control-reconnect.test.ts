@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { RedisStateStore } from '../../src/state/redis.js';
+import { until } from '../support/redis-ha.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 
@@ -18,19 +19,6 @@ function store(prefix: string): RedisStateStore {
   const s = new RedisStateStore(TEST_LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: prefix, timeoutMs: 2000 });
   stores.push(s);
   return s;
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Puts incidents through `writer` until `told()` grows past `from`: the subscription is asynchronous. */
