@@ -408,10 +408,13 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
     expect(reasonOf(await freshSend('aal1', 10, 'GET', '/metrics', {}))).toBe('allowed');
   });
 
-  // A Node delete takes every pod on it; cordon (a patch of the Node) stays routine.
-  it('DELETE a Node with one factor 10 hours old is not allowed; cordoning it is', async () => {
+  // A Node delete takes every pod on it. A patch of the Node (a cordon, or a NoExecute taint,
+  // which the request line does not tell apart) asks what a production write asks (node-changes):
+  // two factors within 8 hours, which a drain's evictions of production pods ask anyway.
+  it('DELETE a Node with one factor 10 hours old is not allowed, nor a cordon; a cordon with two factors 2 hours old is', async () => {
     expect(reasonOf(await freshSend('aal1', 10, 'DELETE', '/api/v1/nodes/worker-1', {}))).toBe('acr_insufficient');
-    expect(reasonOf(await freshSend('aal1', 10, 'PATCH', '/api/v1/nodes/worker-1', MERGE, '{"spec":{"unschedulable":true}}'))).toBe('allowed');
+    expect(reasonOf(await freshSend('aal1', 10, 'PATCH', '/api/v1/nodes/worker-1', MERGE, '{"spec":{"unschedulable":true}}'))).toBe('acr_insufficient');
+    expect(reasonOf(await freshSend('aal2', 2, 'PATCH', '/api/v1/nodes/worker-1', MERGE, '{"spec":{"unschedulable":true}}'))).toBe('allowed');
   });
 
   // A route tag the operator mistyped would leave a Secrets list to the host list: refused instead.
