@@ -21,7 +21,7 @@ import { LINUX, MAC, PLATFORM_HINT, WIN, WS_UPGRADE, prng, withAttacks, attackAd
  * - the platform team: one engineer rotates the image-pull Secret `regcred` in 25 namespaces with
  *   a loop of `kubectl apply` (one namespace a second), another labels every namespace
  *   (`kubectl label ns --all cost-centre=…`) and edits a Karpenter NodePool's limits;
- * - the VS Code Kubernetes extension, which runs `kubectl get` every 5 seconds for two hours;
+ * - the VS Code Kubernetes extension, which runs `kubectl get` every 5 seconds for an hour and a half;
  * - kubelogin refreshing the ID token every hour (the minter's hourly token: same `auth_time`,
  *   new `iat`/`exp`);
  * - `spark-submit --master k8s://` from a data engineer's laptop at home (fabric8's client: the
@@ -393,10 +393,10 @@ export function workday9(seed = 71): DayEvent[] {
         if (p.idx % 2 === 0) run(at(16.4 + rand() * 0.4), [{ method: 'GET', path: `/api/v1/namespaces/${ns}` }, { method: 'DELETE', path: `/api/v1/namespaces/${ns}`, headers: JSON_CT, body: '{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Background"}' }], 900, 1);
       }
       if (p.kind === 'skaffold') {
-        // `skaffold dev` from 10:00 for an hour and a half and from 14:00 for an hour (on the warm-up day
-        // one hour): an apply every 30–120 s.
+        // `skaffold dev` from 10:00 for an hour and from 14:00 for 45 minutes (on the warm-up day 45
+        // minutes): an apply every 30–120 s.
         const ns = `dev-${p.home}`;
-        for (const [a, b] of scored ? ([[10, 11.5], [14, 15]] as const) : ([[10, 11]] as const)) {
+        for (const [a, b] of scored ? ([[10, 11], [14, 14.75]] as const) : ([[10, 10.75]] as const)) {
           let tt = at(a + rand() * 0.2);
           for (let k = mine.length - 1; k >= 0; k--) if (mine[k]!.at >= tt - 2 * M && mine[k]!.at <= at(b) + 2 * M) mine.splice(k, 1);
           let build = 1;
@@ -446,10 +446,10 @@ export function workday9(seed = 71): DayEvent[] {
       }
       if (p.kind === 'ide') {
         // The VS Code Kubernetes extension's explorer: `kubectl get pods -o json` every 5 s, namespaces every
-        // minute, for two hours from about 09:40 (one on the warm-up day).
+        // minute, for an hour and a half from about 09:40 (45 minutes on the warm-up day).
         const ns = `${p.svc}-dev`;
         const t0 = Math.max(at(9.7), at(from) + M);
-        for (let tt = t0; tt < t0 + (scored ? 2 : 1) * H; tt += 5 * S) {
+        for (let tt = t0; tt < t0 + (scored ? 1.5 : 0.75) * H; tt += 5 * S) {
           push(tt, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods` });
           if ((tt - t0) % M === 0) push(tt + 400, { method: 'GET', path: '/api/v1/namespaces' });
         }
