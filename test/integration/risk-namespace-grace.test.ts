@@ -36,7 +36,7 @@ describe('one sign-in enters at most grace_namespaces namespaces outside the wor
     const signIn = T0 + 6 * 3_600_000;
     const fresh: Login = { sub, sid: `${sub}:2`, authTime: Math.floor(signIn / 1000), acr: 'urn:stepgate:aal2' };
     const at = (k: number) => signIn + 30_000 + k * 40_000;
-    for (const [k, ns] of ['prod-payments', 'prod-identity', 'prod-ledger', 'prod-fraud', 'kube-system'].entries()) {
+    for (const [k, ns] of ['prod-payments', 'prod-identity', 'prod-ledger', 'prod-fraud', 'prod-risk'].entries()) {
       const res = await send(fresh, at(k), `/api/v1/namespaces/${ns}/secrets`);
       expect(res.status.code, `${ns}: ${reasonOf(res)}`).toBe(0);
     }

@@ -547,3 +547,41 @@ describe('the example: deletes of what holds a service', () => {
     if (r.maxAge !== undefined) expect(r.maxAge).toBeGreaterThan(900);
   });
 });
+
+// Where a request reaches decides which namespace rules apply: a custom kind written without a
+// namespace is a cluster-scoped object (kube serves namespaced custom kinds there for list and
+// watch only), not a write in every namespace.
+describe('match.kubernetes.scope and custom', () => {
+  const { policy } = policyOf(`
+    - {name: gate, match: {kubernetes: {namespaces: [stepgate], verbs: [create, update, patch, delete, deletecollection]}}, require: aal3}
+    - {name: in-ns, match: {kubernetes: {scope: [namespace], namespaces: [istio-system], resources: [secrets]}}, require: aal3}
+    - {name: add-ons, match: {kubernetes: {scope: [cluster], custom: true, verbs: [create, update, patch, delete, deletecollection]}}, require: aal3}
+    - {name: across, match: {kubernetes: {scope: [all_namespaces]}}, require: aal2}
+    - {name: builtin-cluster, match: {kubernetes: {scope: [cluster], custom: false}}, require: aal2}
+`);
+  const rules = (method: string, target: string) => policy.evaluate(kubeReq(method, target), who()).rules;
+  it.each([
+    ['POST', '/apis/cert-manager.io/v1/clusterissuers', ['add-ons']],
+    ['PATCH', '/apis/kyverno.io/v1/clusterpolicies/p', ['add-ons']],
+    ['DELETE', '/apis/karpenter.sh/v1/nodepools/default', ['add-ons']],
+    ['POST', '/apis/gateway.networking.k8s.io/v1/gatewayclasses', ['add-ons']],
+    // A read of a cluster-scoped custom object: no write rule, and no namespace's.
+    ['GET', '/apis/cert-manager.io/v1/clusterissuers/x', ['default']],
+    ['GET', '/apis/cert-manager.io/v1/certificates', ['across']],
+    ['GET', '/apis/cert-manager.io/v1/watch/certificates', ['across']],
+    ['POST', '/apis/cert-manager.io/v1/namespaces/stepgate/certificates', ['gate']],
+    ['GET', '/api/v1/namespaces/istio-system/secrets/istio-ca-secret', ['in-ns']],
+    ['GET', '/api/v1/secrets', ['across']],
+    ['POST', '/api/v1/namespaces', ['builtin-cluster']],
+    ['PATCH', '/api/v1/nodes/n1', ['builtin-cluster']],
+    // A built-in namespaced kind written without a namespace (kube refuses it) stays every namespace's.
+    ['DELETE', '/api/v1/configmaps', ['gate', 'across']],
+    ['GET', '/metrics', ['default']],
+  ])('%s %s matches %j', (method, target, expected) => {
+    expect(rules(method, target)).toEqual(expected);
+  });
+
+  it('rejects an unknown scope at load', () => {
+    expect(() => policyOf(`    - {name: x, match: {kubernetes: {scope: [everywhere]}}, require: aal2}\n`)).toThrow(/scope/);
+  });
+});

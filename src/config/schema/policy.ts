@@ -10,6 +10,8 @@ export const kubeMatchSchema = z.strictObject({
   api_groups: z.array(z.string()).min(1).optional(),
   names: stringList.optional(),
   non_resource_paths: stringList.optional(),
+  scope: z.array(z.enum(['namespace', 'all_namespaces', 'cluster'])).min(1).optional(),
+  custom: z.boolean().optional(),
 });
 
 export const matchSchema = z.strictObject({
@@ -67,6 +69,8 @@ export const POLICY_APPLY = {
   'policy.rules[].match.kubernetes.api_groups': 'live',
   'policy.rules[].match.kubernetes.names': 'live',
   'policy.rules[].match.kubernetes.non_resource_paths': 'live',
+  'policy.rules[].match.kubernetes.scope': 'live',
+  'policy.rules[].match.kubernetes.custom': 'live',
   'policy.rules[].match.subjects': 'live',
   'policy.rules[].match.groups': 'live',
   'policy.rules[].match.context': 'live',
