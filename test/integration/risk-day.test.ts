@@ -75,11 +75,6 @@ const LATE: Record<string, number> = {
   // dish on the same POP's pool: a new address in the /16 the victim moves in all day, so no new
   // network; its first Secret is the victim's own team's, the next (another team's) is refused.
   "Starlink engineer's token used from Starlink's own pool": 3,
-  // Day 9: malware riding the platform engineer's sign-in of 10:18 (answered for the registry
-  // rotation) reads istio-system's CA Secrets by name: istio-system is in that engineer's working
-  // set and the secrets rule asks two factors within 8 hours, so both reads pass (the mesh's CA
-  // key); Argo CD's cluster Secrets, the third request, are refused (unfamiliar_namespace).
-  'malware on the platform laptop reads the mesh CA right after a sign-in': 3,
 };
 
 /**
@@ -181,9 +176,9 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // image-pull Secret in 25 namespaces by script is asked for the first namespace outside their
   // working set and again for machine pace at the same second (and is then refused: OPEN_FORBIDDEN);
   // the one who labels every namespace is asked for a hardware key at the Karpenter NodePool edit
-  // (gate-itself matches a cluster-scoped custom resource: the integrator is changing how such writes
-  // are matched) and six times in two minutes for `kubectl label ns --all` (a patch of a production
-  // or system Namespace is a write there; one sign-in covers 5 namespaces new to the working set).
+  // (cluster-add-on-objects: a hardware key within the hour for a cluster-scoped custom object) and
+  // six times in two minutes for `kubectl label ns --all` (a patch of a production or system
+  // Namespace is a write there; one sign-in covers 5 namespaces new to the working set).
   'day 9 (workday9.ts)': [
     { cause: 'guardrail: delete_protected', max: 1, who: ['d9-preview-0@example.ie', 'd9-preview-1@example.ie', 'd9-preview-2@example.ie', 'd9-preview-3@example.ie'] },
     { cause: 'context: machine_pace', max: 1, who: ['d9-platform-0@example.ie'] },
