@@ -455,6 +455,8 @@ describe('examples/stepgate.yaml: switching the gate off', () => {
     ['its Secrets rewritten (cookie keys, Redis password)', 'PATCH', '/api/v1/namespaces/stepgate/secrets/stepgate-secrets'],
     ['its Secrets read (cookie keys, Redis password)', 'GET', '/api/v1/namespaces/stepgate/secrets/stepgate-secrets'],
     ['its Secrets watched by name', 'GET', '/api/v1/namespaces/stepgate/secrets?watch=true&fieldSelector=metadata.name%3Dstepgate-secrets'],
+    ['its Secrets listed in its namespace (kubectl get secrets -n stepgate -o yaml)', 'GET', '/api/v1/namespaces/stepgate/secrets'],
+    ['its Secrets watched in its namespace', 'GET', '/api/v1/namespaces/stepgate/secrets?watch=true&resourceVersion=0'],
     ['its Service repointed', 'PUT', '/api/v1/namespaces/stepgate/services/stepgate'],
     ['its Redis StatefulSet', 'PATCH', '/apis/apps/v1/namespaces/stepgate/statefulsets/stepgate-redis'],
     ['a Pod created beside it', 'POST', '/api/v1/namespaces/stepgate/pods'],
