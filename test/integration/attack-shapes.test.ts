@@ -455,6 +455,8 @@ describe('examples/stepgate.yaml: switching the gate off', () => {
     ['its Secrets rewritten (cookie keys, Redis password)', 'PATCH', '/api/v1/namespaces/stepgate/secrets/stepgate-secrets'],
     ['its Secrets read (cookie keys, Redis password)', 'GET', '/api/v1/namespaces/stepgate/secrets/stepgate-secrets'],
     ['its Secrets watched by name', 'GET', '/api/v1/namespaces/stepgate/secrets?watch=true&fieldSelector=metadata.name%3Dstepgate-secrets'],
+    ['its Secrets listed in its namespace (kubectl get secrets -n stepgate -o yaml)', 'GET', '/api/v1/namespaces/stepgate/secrets'],
+    ['its Secrets watched in its namespace', 'GET', '/api/v1/namespaces/stepgate/secrets?watch=true&resourceVersion=0'],
     ['its Service repointed', 'PUT', '/api/v1/namespaces/stepgate/services/stepgate'],
     ['its Redis StatefulSet', 'PATCH', '/apis/apps/v1/namespaces/stepgate/statefulsets/stepgate-redis'],
     ['a Pod created beside it', 'POST', '/api/v1/namespaces/stepgate/pods'],
@@ -512,6 +514,27 @@ describe('examples/stepgate.yaml: switching the gate off', () => {
 });
 
 // A stolen everyday (one-factor) token: what evicts or stops what runs on the nodes.
+// A static PersistentVolume reaches data that already exists: bound to a claim in dev, production's
+// NFS export or disk is mounted by whoever runs a pod there.
+describe('examples/stepgate.yaml: a PersistentVolume written by hand', () => {
+  const pv = (source: Record<string, unknown>) => JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'data' }, spec: { capacity: { storage: '100Gi' }, accessModes: ['ReadWriteMany'], ...source, claimRef: { namespace: 'dev', name: 'data' } } });
+  it.each<[string, string, string, string, string]>([
+    ["production's NFS export", 'POST', '/api/v1/persistentvolumes', 'application/json', pv({ nfs: { server: '10.40.0.5', path: '/exports/prod-orders' } })],
+    ["an existing cloud disk by its volumeHandle", 'POST', '/api/v1/persistentvolumes', 'application/json', pv({ csi: { driver: 'ebs.csi.aws.com', volumeHandle: 'vol-0a1b2c3d4e5f60718' } })],
+    ['a bound volume handed to another claim', 'PATCH', '/api/v1/persistentvolumes/pvc-3f9a', 'application/merge-patch+json', '{"spec":{"claimRef":{"namespace":"dev","name":"data","uid":null}}}'],
+  ])('%s (%s %s) with one factor 10 hours old is not allowed', async (_what, method, path, contentType, body) => {
+    const res = await freshSend('aal1', 10, method, path, { 'content-type': contentType }, body);
+    expect(reasonOf(res)).toBe('acr_insufficient');
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain('volume-writes');
+    // The policy's, not a guardrail's: NFS and CSI sources are no node directory.
+    expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').not.toContain('guardrail:');
+  });
+
+  it('control: the PersistentVolumes listed with one factor 10 hours old are allowed', async () => {
+    expect(reasonOf(await freshSend('aal1', 10, 'GET', '/api/v1/persistentvolumes', {}))).toBe('allowed');
+  });
+});
+
 describe('examples/stepgate.yaml: the nodes', () => {
   it.each<[string, string, string, Record<string, string>, string?]>([
     ['a NoExecute taint (evicts every pod that does not tolerate it)', 'PATCH', '/api/v1/nodes/pool-a-1', { 'content-type': 'application/strategic-merge-patch+json' }, '{"spec":{"taints":[{"key":"maintenance","effect":"NoExecute"}]}}'],
@@ -783,7 +806,6 @@ describe('examples/stepgate.yaml: guardrail bodies in partial shapes, with the s
     ['a scheduler binding a pod', 'POST', '/api/v1/namespaces/dev/pods/web-0/binding', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web-0', uid: 'f00' }, target: { kind: 'Node', name: 'worker-1' } })],
     ['a ClusterIP Service (kubectl expose)', 'POST', '/api/v1/namespaces/dev/services', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } })],
     ['a LoadBalancer Service (the cloud assigns the address)', 'POST', '/api/v1/namespaces/dev/services', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'edge' }, spec: { type: 'LoadBalancer', selector: { app: 'edge' }, ports: [{ port: 443 }] } })],
-    ['a PersistentVolume on NFS', 'POST', '/api/v1/persistentvolumes', { 'content-type': 'application/json' }, JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'share' }, spec: { capacity: { storage: '10Gi' }, accessModes: ['ReadWriteMany'], nfs: { server: 'nfs.example.com', path: '/exports/share' } } })],
     ['AppArmor runtime/default by annotation', 'PATCH', DEPLOY, MERGE, JSON.stringify({ spec: { template: { metadata: { annotations: { [APPARMOR]: 'runtime/default' } } } } })],
   ])('controls: %s is allowed', async (_name, method, path, headers, body) => {
     const as = await weak(`control-${n++}@example.com`);

@@ -585,3 +585,25 @@ describe('match.kubernetes.scope and custom', () => {
     expect(() => policyOf(`    - {name: x, match: {kubernetes: {scope: [everywhere]}}, require: aal2}\n`)).toThrow(/scope/);
   });
 });
+
+// deploy/base is what a new install starts from: what changes the whole cluster asks a hardware
+// key there too, and an add-on's cluster-wide object is no longer read as a write in stepgate's
+// own namespace.
+describe('deploy/base: cluster-wide changes', () => {
+  const cfg = loadConfigFile(new URL('../../deploy/base/stepgate.yaml', import.meta.url).pathname);
+  const policy = compilePolicy(cfg, compileAssurance(cfg.assurance.levels));
+  it.each([
+    ['POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', 'cluster-control'],
+    ['PATCH', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io', 'cluster-control'],
+    ['POST', '/apis/cert-manager.io/v1/clusterissuers', 'cluster-add-on-objects'],
+    ['PATCH', '/apis/kyverno.io/v1/clusterpolicies/p', 'cluster-add-on-objects'],
+  ])('%s %s needs a hardware key (%s), and no gate rule', (method, target, rule) => {
+    const r = policy.evaluate(kubeReq(method, target), who());
+    expect(r.rules).toEqual([rule]);
+    expect(r.level).toBe(2);
+  });
+
+  it('a Namespace created stays everyday work', () => {
+    expect(policy.evaluate(kubeReq('POST', '/api/v1/namespaces'), who()).rules).toEqual(['default']);
+  });
+});
