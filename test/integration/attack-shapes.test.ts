@@ -627,7 +627,7 @@ describe("examples/stepgate.yaml: the cluster's own Secrets, and add-ons' cluste
     ["cert-manager's CA issuer key", '/api/v1/namespaces/cert-manager/secrets/ca-key-pair'],
     ["Flux's Git credentials", '/api/v1/namespaces/flux-system/secrets/flux-system'],
     ['a bootstrap token', '/api/v1/namespaces/kube-system/secrets/bootstrap-token-abcdef'],
-    ["the ingress controller's TLS keys, watched", '/api/v1/namespaces/ingress-nginx/secrets?watch=true'],
+    ["istio-system's Secrets, watched", '/api/v1/namespaces/istio-system/secrets?watch=true'],
   ])('%s (GET %s) with two factors 5 seconds old is not allowed', async (_what, path) => {
     const res = await freshSend('aal2', 0, 'GET', path, {});
     expect(reasonOf(res)).toBe('acr_insufficient');
@@ -638,6 +638,8 @@ describe("examples/stepgate.yaml: the cluster's own Secrets, and add-ons' cluste
   it('controls: the mesh CA with a hardware key 5 seconds old is allowed, an app Secret with two factors 2 hours old', async () => {
     expect(reasonOf(await freshSend('aal3', 0, 'GET', '/api/v1/namespaces/istio-system/secrets/istio-ca-secret', {}))).toBe('allowed');
     expect(reasonOf(await freshSend('aal2', 2, 'GET', '/api/v1/namespaces/shop/secrets/web-db', {}))).toBe('allowed');
+    // The public sites' TLS keys are an app's Secrets: platform engineers read their expiry.
+    expect(reasonOf(await freshSend('aal2', 2, 'GET', '/api/v1/namespaces/ingress-nginx/secrets/ingress-tls', {}))).toBe('allowed');
   });
 
   // `helm ls -A` and `istioctl analyze` list every Secret routinely: the secrets rule and the

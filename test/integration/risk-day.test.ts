@@ -127,10 +127,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
 const NOT_STOPPED_WITHOUT_HISTORY = new Set([
   // Day 7: the on-leave engineer's history (two weeks old) is not on a fresh server.
   'phished while on leave (residential proxy)',
-  // Day 8, seed 61: the victim's working set begins that morning, so their first departure from it
-  // is asked (12:45); the malware reads stepgate's Secrets 21 minutes after that sign-in, inside
-  // its hour of grace for a namespace first seen then (day 7's class).
-  "stepgate's Secrets read (app laptop)",
 ]);
 
 /**
