@@ -226,7 +226,11 @@ export class RiskEngine {
     }
     const client = clientKind(device.uaFamily, userAgent ?? '');
     const kube = req.kube;
-    const destructive = kube !== undefined && (kube.verb === 'delete' || kube.verb === 'deletecollection') && !isHelmRevisionDelete(kube);
+    // A burst counts deletes of what the policy protects (a rule with a sensitivity: production,
+    // the cluster's own namespaces, volumes, nodes), as sensitive_objects counts only sensitive
+    // objects: `skaffold delete`, `tilt down` or `helm uninstall` of a chart's twenty objects in a
+    // dev namespace is a developer's cleanup, and counting it refused the 13th delete (day 9).
+    const destructive = kube !== undefined && base.sensitivity > 0 && (kube.verb === 'delete' || kube.verb === 'deletecollection') && !isHelmRevisionDelete(kube);
     const paceObject = sensitiveObject(kube, base);
     const counted = !isDiscovery(req);
     const obs: Observation = {

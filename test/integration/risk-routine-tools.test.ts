@@ -118,3 +118,38 @@ describe('helm upgrade and uninstall of a release with ten revisions, with examp
     expect(reads.at(-1)).toMatch(/auth_too_old$/);
   });
 });
+
+// `skaffold delete`, `tilt down`, `helm uninstall` or `kubectl delete -f k8s/` in a dev namespace
+// delete a whole application within seconds: what no rule of the example protects is no burst of
+// deletes. The same pace in production is (the insider rows of the replayed days).
+describe('a cleanup in a dev namespace, and the same pace in production, with examples/stepgate.yaml', () => {
+  const del = (login: Login, at: number, path: string) => s.sendAt(login, at, { method: 'DELETE', path, source: OFFICE, headers: { 'user-agent': KUBECTL, 'content-type': 'application/json' }, body: '{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Background"}' });
+  const APP = (ns: string) => ['deployments', 'services', 'configmaps', 'horizontalpodautoscalers', 'poddisruptionbudgets', 'ingresses'].flatMap((kind) =>
+    ['web', 'worker', 'cron', 'admin'].map((name) => {
+      const group = { deployments: '/apis/apps/v1', horizontalpodautoscalers: '/apis/autoscaling/v2', poddisruptionbudgets: '/apis/policy/v1', ingresses: '/apis/networking.k8s.io/v1' }[kind] ?? '/api/v1';
+      return `${group}/namespaces/${ns}/${kind}/${name}`;
+    }),
+  );
+
+  it("24 objects deleted within 5 s in the engineer's dev namespace all go through", async () => {
+    const login = await morning('dev-2@example.io');
+    for (const [k, path] of ['/api/v1/namespaces/platform-dev/pods', '/apis/apps/v1/namespaces/platform-dev/deployments'].entries()) {
+      expect(reasonOf(await send(login, T0 + 2 * H + k * 1_000, path, KUBECTL))).toBe('allowed');
+    }
+    const out: string[] = [];
+    for (const [k, path] of APP('platform-dev').entries()) out.push(`${path}: ${reasonOf(await del(login, T0 + 2 * H + 10_000 + k * 200, path))}`);
+    expect(out.filter((o) => !o.endsWith(': allowed'))).toEqual([]);
+  });
+
+  it('in production, the 13th delete within 5 minutes is refused however fresh the sign-in, and says why', async () => {
+    const login = await morning('dev-3@example.io');
+    const at = T0 + 2 * H;
+    const seen: string[] = [];
+    for (let k = 0; k < 13; k++) {
+      const fresh: Login = { ...login, sid: `${login.sid}:${k}`, authTime: Math.floor((at + k * 10_000) / 1000) - 5 };
+      seen.push(reasonOf(await del(fresh, at + k * 10_000, `/apis/apps/v1/namespaces/prod-platform/deployments/svc-${k}`)));
+    }
+    expect(seen.slice(0, 12).every((r) => r === 'allowed' || r === 'auth_too_old'), seen.join(' ')).toBe(true);
+    expect(seen[12]).toBe('risk_deny');
+  });
+});

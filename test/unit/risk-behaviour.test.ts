@@ -299,6 +299,17 @@ describe('behaviour unlike the identity’s own', () => {
     expect(last!.out.ok && last!.out.requirement.denyMessage).toMatch(/^burst of deletes since .*: refused\. Contact the platform team\.$/);
   });
 
+  // `skaffold delete` or `helm uninstall` in a dev namespace: what no rule protects is no burst.
+  it('deletes of what no rule protects are no burst: twenty in a row in a dev namespace all pass', () => {
+    const w = alice();
+    const at = T + 3 * 3_600_000;
+    const seen = Array.from({ length: 20 }, (_, i) => w.check(req(HOME, `/apis/apps/v1/namespaces/team-a/deployments/svc-${i}`, 'DELETE'), w.morning, at + i * 150, BASE));
+    expect(seen.map((x) => x.v.allow)).toEqual(Array(20).fill(true));
+    expect(seen.some((x) => x.out.ok && x.out.risk.contributions.some((c) => c.code === 'destructive_burst'))).toBe(false);
+    // ...and they do not start one: the next protected delete is the first of its kind.
+    expect(w.check(req(HOME, '/api/v1/namespaces/team-a/pods/api-0', 'DELETE'), token(S(at + 4_000)), at + 4_000, SENSITIVE).v.allow).toBe(true);
+  });
+
   it('with `destructive.deny: false` a burst is a step-up bound to its start instead', () => {
     const cfg = parseConfig(yaml('  signals: { destructive: { deny: false } }'), 'b.yaml');
     const w = alice(HOME, cfg);
