@@ -144,7 +144,7 @@ describe('a cleanup in a dev namespace, and the same pace in production, with ex
   it('in production, the 13th delete within 5 minutes is refused however fresh the sign-in, and says why', async () => {
     const login = await morning('dev-3@example.io');
     const at = T0 + 2 * H;
-    const seen: string[] = [];
+    const seen: (string | undefined)[] = [];
     for (let k = 0; k < 13; k++) {
       const fresh: Login = { ...login, sid: `${login.sid}:${k}`, authTime: Math.floor((at + k * 10_000) / 1000) - 5 };
       seen.push(reasonOf(await del(fresh, at + k * 10_000, `/apis/apps/v1/namespaces/prod-platform/deployments/svc-${k}`)));
