@@ -323,13 +323,20 @@ export class RiskEngine {
     };
     const cfg = this.o.risk.signals;
     const s = scoreRisk(ctx, cfg, extra);
-    const k = this.bands.reached(s.score);
+    let k = this.bands.reached(s.score);
     let requirement = this.bands.apply(base, k);
     // Automation cannot sign in again; its requests are judged on the score (and approvals).
     // The common case (everything known, no burst) needs no look at the contributions.
     const quiet = history.prefixKnown && history.deviceKnown && history.clientKnown && history.behaviourSince === 0 && !unlikeItself(s.contributions, work);
     const bindable = !(quiet || degraded || who.automation === true);
     let bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, this.learnMaxAge, cfg) : undefined;
+    if (bound && requirement.deny && !base.deny) {
+      const j = this.answerable(base, k, s.contributions, false);
+      if (j !== k) {
+        k = j;
+        requirement = this.bands.apply(base, k);
+      }
+    }
     if (bound && !requirement.deny) requirement = bindToContext(requirement, bound, nowMs, this.learnLevel);
     // Further deletes in a burst are refused, not stepped up: the insider doing it is freshly
     // signed in. Anything else meanwhile needs a sign-in after the burst began (bound above).
@@ -354,6 +361,23 @@ export class RiskEngine {
       learn,
       shadow: p.shadow !== undefined || this.bands.anyShadow || this.o.shadow === true ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs) : undefined,
     };
+  }
+
+  /**
+   * A band that refuses, reached from a context the subject has proven (no new network, device,
+   * client, platform or site among the contributions) by what a sign-in answers (a burst, machine
+   * pace, namespaces outside the working set): the engineer doing it signs in once and goes on,
+   * and malware on their laptop, which cannot sign in, is stopped by the step-up as surely as by a
+   * refusal (docs/risk.md, "Behaviour from a known context"). So the strongest band below it that
+   * does not refuse applies instead, bound to the behaviour (the caller binds). A refusal stays for
+   * a changed context, for a rule's own `deny` or `by_band` deny, and for a burst of deletes (its
+   * own refusal, below). Returns the band index to apply: `k` when nothing changes.
+   */
+  private answerable(base: Requirement, k: number, contributions: readonly Contribution[], withShadow: boolean): number {
+    if (contributions.some(isContextChange)) return k;
+    let j = k;
+    while (j >= 0 && this.bands.denies(j)) j--;
+    return j >= 0 && !this.bands.apply(base, j, withShadow).deny ? j : k;
   }
 
   private failed(p: Assessing, err: unknown): RiskOutcome {
@@ -399,9 +423,16 @@ export class RiskEngine {
     const fExtra = shadow ? shadow.extra : extra;
     const fctx = fb.sensitivity === base.sensitivity ? ctx : { ...ctx, sensitivity: fb.sensitivity };
     const fs = fctx === ctx && fExtra === extra ? s : scoreRisk(fctx, this.o.risk.signals, fExtra);
-    const k = this.bands.reached(fs.score);
+    let k = this.bands.reached(fs.score);
     let r = this.bands.apply(fb, k, true);
     const bound = bindable ? contextBound(fctx, fs.contributions, this.learnMaxAge, this.o.risk.signals) : undefined;
+    if (bound && r.deny && !fb.deny) {
+      const j = this.answerable(fb, k, fs.contributions, true);
+      if (j !== k) {
+        k = j;
+        r = this.bands.apply(fb, k, true);
+      }
+    }
     if (bound && !r.deny) {
       const shadowed = this.o.shadow === true ? [...(r.shadowed ?? []), 'risk:context'] : r.shadowed;
       r = { ...bindToContext(r, bound, nowMs, this.learnLevel), shadowed };
@@ -699,6 +730,9 @@ function unlikeItself(fired: readonly Contribution[], w: WorkHistory | undefined
 // The predicates the engine asks of a Check's contributions, made once: an arrow written inside
 // the call is a new closure on every Check that reaches it (every routine one, for unlikeItself).
 const isUnlike = (c: Contribution): boolean => c.weight > 0 && UNLIKE.has(c.code);
+/** What a changed context contributes: a refusing band reached with one of these stays a refusal. */
+const CONTEXT_CHANGE = new Set<string>(['new_network', 'new_device', 'new_ip', 'ua_family_change', 'platform_change', 'session_new_device', 'impossible_travel', 'first_seen', 'state_degraded']);
+const isContextChange = (c: Contribution): boolean => c.weight > 0 && CONTEXT_CHANGE.has(c.code);
 const isBehaviourBurst = (c: Contribution): boolean => c.code === 'sensitive_objects' || c.code === 'destructive_burst';
 const isMachinePace = (c: Contribution): boolean => c.code === 'machine_pace';
 

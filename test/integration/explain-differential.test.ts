@@ -662,7 +662,9 @@ risk:
     ['the same from a trusted network stays below the band', () => ({ path: '/api/v1/namespaces/dev/pods', token: risky.old, source: '10.1.2.3' }), 'allowed'],
     ['a trusted address claimed in X-Forwarded-For beyond the trusted hops does not count', () => ({ path: '/api/v1/namespaces/dev/pods', token: risky.old, source: '198.51.100.7', headers: { 'x-forwarded-for': '10.1.2.3' } }), 'acr_insufficient'],
     ['the elevated band for a browser on a dashboard: a redirect naming the risk', () => ({ host: DASH_HOST, path: '/d/x', token: risky.old, source: '198.51.100.7', headers: BROWSER_HEADERS }), 'acr_insufficient'],
-    ['an old sign-in listing every Secret: the critical band refuses', () => ({ path: '/api/v1/secrets', token: risky.oldAal3, source: '198.51.100.7' }), 'risk_deny'],
+    // The critical band, reached by what a sign-in answers (the list across namespaces and the
+    // sign-in's age) with no change of context counted here: a step-up bound to a sign-in after it.
+    ['an old sign-in listing every Secret: the critical band, answerable, asks for a sign-in', () => ({ path: '/api/v1/secrets', token: risky.oldAal3, source: '198.51.100.7' }), 'auth_too_old'],
     ['automation reading a Secret: an approval is pending for exactly this request', () => ({ path: '/api/v1/namespaces/prod/secrets/db', token: risky.bot }), 'approval_required'],
     ['automation creating a privileged pod: an approval bound to the body', () => ({ method: 'POST', path: '/api/v1/namespaces/dev/pods', token: risky.bot, body: privilegedPod(), headers: json }), 'approval_required'],
     ['automation listing pods at the everyday level', () => ({ path: '/api/v1/namespaces/dev/pods', token: risky.bot }), 'allowed'],

@@ -169,31 +169,30 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // asks a hardware key within 5 minutes (guardrail delete_protected: deleting any namespace deletes
   // everything in it), on top of the preview's first Helm install (its release-history Secret list
   // in a namespace first seen then, unfamiliar_namespace). The platform engineer who rotates the
-  // image-pull Secret in 25 namespaces by script is asked for the first namespace outside their
-  // working set and again for machine pace at the same second (and is then refused: OPEN_FORBIDDEN);
+  // image-pull Secret in 25 namespaces by script, one namespace a second, is asked for the first
+  // namespace outside their working set, then for the burst (sensitive_objects), then for machine
+  // pace each time the loop resumes after a sign-in (a new run: 7 times); never refused, since the
+  // critical band answers to a sign-in from a proven context (docs/risk.md, "Behaviour from a
+  // known context"; until session 16 it refused the rest of the loop, 38 times a seed);
   // the one who labels every namespace is asked for a hardware key at the Karpenter NodePool edit
   // (cluster-add-on-objects: a hardware key within the hour for a cluster-scoped custom object) and
   // six times in two minutes for `kubectl label ns --all` (a patch of a production or system
   // Namespace is a write there; one sign-in covers 5 namespaces new to the working set).
   'day 9 (workday9.ts)': [
     { cause: 'guardrail: delete_protected', max: 1, who: ['d9-preview-0@example.ie', 'd9-preview-1@example.ie', 'd9-preview-2@example.ie', 'd9-preview-3@example.ie'] },
-    { cause: 'context: machine_pace', max: 1, who: ['d9-platform-0@example.ie'] },
+    { cause: 'context: machine_pace', max: 7, who: ['d9-platform-0@example.ie'] },
+    { cause: 'context: sensitive_objects', max: 1, who: ['d9-platform-0@example.ie'] },
     { cause: 'context: unfamiliar_namespace', max: 6, who: ['d9-platform-1@example.ie'] },
     { cause: 'policy', max: 1, who: ['d9-platform-1@example.ie'], reason: 'acr_insufficient' },
   ],
 };
 
 /**
- * Routine 403s the example does not yet avoid (docs/risk.md, "Day 9"), held to this many per
- * engineer; every other engineer keeps "no 403". Day 9: the image-pull Secret rotated in 25
- * namespaces, one `kubectl apply` (a GET and a patch of the Secret) a second, is 25 distinct
- * Secrets in 33 s across namespaces outside the engineer's working set: after the one sign-in it
- * asks, `sensitive_objects` and `machine_pace` together reach the critical band and the rest of the
- * loop is refused (risk_deny), as an enumeration by malware is.
+ * Routine 403s the example does not yet avoid, held to this many per engineer; every other
+ * engineer keeps "no 403". None now: day 9's Secret rotation (38 a seed until session 16) is asked
+ * for sign-ins instead (OPEN_FRICTION).
  */
-const OPEN_FORBIDDEN: Record<string, { cause: string; max: number; who: string[] }[]> = {
-  'day 9 (workday9.ts)': [{ cause: 'risk_deny (context: ', max: 40, who: ['d9-platform-0@example.ie'] }],
-};
+const OPEN_FORBIDDEN: Record<string, { cause: string; max: number; who: string[] }[]> = {};
 
 const DAY6_SEEDS = ((narrow && process.env.STEPGATE_DAY6_SEEDS) || '41,42,43,44,45').split(',').map(Number);
 const DAY7_SEEDS = ((narrow && process.env.STEPGATE_DAY7_SEEDS) || '51,52,53,54,55').split(',').map(Number);
@@ -357,14 +356,15 @@ const COLD_BOUND_DAY7 = { perEngineer: 3, within8h: 6, total: 25 };
 const COLD_BOUND_DAY8 = { perEngineer: 3, within8h: 6, total: 19 };
 
 /**
- * Day 9 without warm-up, seed 71: 24 challenges, 8 engineers asked twice within 8 hours: the
+ * Day 9 without warm-up, seed 71: 31 challenges, 8 engineers asked twice within 8 hours: the
  * day-with-history friction (OPEN_FRICTION: the preview engineers' first Helm install and namespace
- * delete, the platform engineers' rotation, labelling and NodePool edit; platform-1 asked 7 times),
+ * delete, the platform engineers' rotation, labelling and NodePool edit; platform-0 asked 9 times
+ * for the rotation, which the critical band refused 38 times before session 16; platform-1 7 times),
  * plus the Starlink engineer at the first /24 of the day and again for a namespace outside the
  * working set begun that morning, a Skaffold user's second namespace after the hour's grace, and
  * the data engineer's first spark-submit (fabric8, a client kind never proven).
  */
-const COLD_BOUND_DAY9 = { perEngineer: 7, within8h: 8, total: 24 };
+const COLD_BOUND_DAY9 = { perEngineer: 9, within8h: 8, total: 31 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],

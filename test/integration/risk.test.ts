@@ -101,10 +101,18 @@ describe('risk scenarios', () => {
     for (let i = 0; i < 50; i++) outcomes.push(reasonOf(await read(i)) ?? '');
     // 3 distinct Secrets in a few seconds are fine; from the 4th the machine pace weighs 45 (30 +
     // 45 = 75 → high) and binds the requirement to a sign-in after the run began; from the 7th
-    // the enumeration adds 45 more: critical, refused.
+    // the enumeration adds 45 more (critical), but from her own laptop, network and client:
+    // still a step-up, bound to a sign-in after the enumeration began, which the token on her
+    // laptop (signed in before it) never meets.
     expect(outcomes.slice(0, 3)).toEqual(new Array(3).fill('allowed'));
-    expect(outcomes.slice(3, 6)).toEqual(new Array(3).fill('auth_too_old'));
-    expect(outcomes.slice(6)).toEqual(new Array(44).fill('risk_deny'));
+    expect(outcomes.slice(3)).toEqual(new Array(47).fill('auth_too_old'));
+    const seventh = await read(6);
+    expect(riskOf(seventh)!.reasons.map((r) => r.code)).toEqual(expect.arrayContaining(['machine_pace', 'sensitive_objects']));
+    expect(riskOf(seventh)!.band).toBe('high');
+    expect(JSON.stringify(deniedBody(seventh))).toMatch(/unusual number of sensitive objects since/i);
+    // Signed in again after it began, she goes on: the engineer who is really doing it.
+    const again = await aal2(0, 'carol@example.com');
+    expect(reasonOf(await from(LAPTOP, { path: '/api/v1/namespaces/dev/secrets/s50', token: again }))).toBe('allowed');
 
     // dave does the same from a network never seen: 30 + 45 + 40 + … ≥ 90 → critical: refused outright.
     const dave = await issuer.token({ sub: 'dave@example.com', acr: 'urn:stepgate:aal2', amr: ['mfa'], auth_time: sec() - 2000, exp: sec() + 3600 });
