@@ -74,6 +74,43 @@ export class RiskBands {
   }
 
   /**
+   * What bands 0..k ask when a sign-in answers the refusing ones (engine.ts, answerable): `base`
+   * tightened as `apply` does, leaving out only the refusal of the bands that refuse; what the
+   * matching rules ask at those bands (`by_band`) still applies. Undefined when a rule's own
+   * `by_band` entry refuses there: that stays a refusal. `band` is the highest band applied that
+   * does not refuse (-1 for none), for `risk:<band>` and the reported band. Reached only on the
+   * refusing path, so not memoized.
+   */
+  answered(base: Requirement, k: number, withShadow: boolean): { requirement: Requirement; band: number } | undefined {
+    if (!withShadow) k = this.enforcedUpTo(k);
+    let need: Strictness = base;
+    let top = -1;
+    for (let i = 0; i <= k; i++) {
+      const b = this.bands[i]!;
+      if (b.shadow && !withShadow) continue;
+      if (!b.deny) {
+        need = tighten(need, { deny: false, denyMessage: undefined, level: b.level, maxAge: b.maxAge });
+        top = i;
+      }
+      const e = base.byBand?.[b.name];
+      if (e) need = tighten(need, e);
+    }
+    if (need.deny) return undefined;
+    const { level, maxAge } = need;
+    const requirement: Requirement = Object.freeze({
+      deny: false,
+      denyMessage: undefined,
+      level,
+      maxAge,
+      rules: top >= 0 ? Object.freeze([...base.rules, `risk:${this.bands[top]!.name}`]) : base.rules,
+      sensitivity: base.sensitivity,
+      byBand: base.byBand,
+      shadowed: withShadow ? shadowedList(base.shadowed, this.shadowedUpTo(k)) : undefined,
+    });
+    return { requirement, band: top };
+  }
+
+  /**
    * `base` tightened by the enforced bands among 0..k (all of them with `withShadow`: the would-be
    * requirement); `base` itself when k is -1. A shadowed band is skipped entirely, its rules'
    * `by_band` entries too, exactly as if it were not configured.

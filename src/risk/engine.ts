@@ -331,10 +331,10 @@ export class RiskEngine {
     const bindable = !(quiet || degraded || who.automation === true);
     let bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, this.learnMaxAge, cfg) : undefined;
     if (bound && requirement.deny && !base.deny) {
-      const j = this.answerable(base, k, s.contributions, false);
-      if (j !== k) {
-        k = j;
-        requirement = this.bands.apply(base, k);
+      const a = this.answerable(base, k, s.contributions, false);
+      if (a !== undefined) {
+        k = a.band;
+        requirement = a.requirement;
       }
     }
     if (bound && !requirement.deny) requirement = bindToContext(requirement, bound, nowMs, this.learnLevel);
@@ -368,16 +368,15 @@ export class RiskEngine {
    * client, platform or site among the contributions) by what a sign-in answers (a burst, machine
    * pace, namespaces outside the working set): the engineer doing it signs in once and goes on,
    * and malware on their laptop, which cannot sign in, is stopped by the step-up as surely as by a
-   * refusal (docs/risk.md, "Behaviour from a known context"). So the strongest band below it that
-   * does not refuse applies instead, bound to the behaviour (the caller binds). A refusal stays for
+   * refusal (docs/risk.md, "Behaviour from a known context"). So the bands apply without their
+   * refusal, bound to the behaviour (the caller binds). A refusal stays for
    * a changed context, for a rule's own `deny` or `by_band` deny, and for a burst of deletes (its
-   * own refusal, below). Returns the band index to apply: `k` when nothing changes.
+   * own refusal, below); what a rule asks at the refusing band (`by_band`) still applies.
+   * Undefined when the refusal stays.
    */
-  private answerable(base: Requirement, k: number, contributions: readonly Contribution[], withShadow: boolean): number {
-    if (contributions.some(isContextChange)) return k;
-    let j = k;
-    while (j >= 0 && this.bands.denies(j)) j--;
-    return j >= 0 && !this.bands.apply(base, j, withShadow).deny ? j : k;
+  private answerable(base: Requirement, k: number, contributions: readonly Contribution[], withShadow: boolean): { requirement: Requirement; band: number } | undefined {
+    if (contributions.some(isContextChange)) return undefined;
+    return this.bands.answered(base, k, withShadow);
   }
 
   private failed(p: Assessing, err: unknown): RiskOutcome {
@@ -427,10 +426,10 @@ export class RiskEngine {
     let r = this.bands.apply(fb, k, true);
     const bound = bindable ? contextBound(fctx, fs.contributions, this.learnMaxAge, this.o.risk.signals) : undefined;
     if (bound && r.deny && !fb.deny) {
-      const j = this.answerable(fb, k, fs.contributions, true);
-      if (j !== k) {
-        k = j;
-        r = this.bands.apply(fb, k, true);
+      const a = this.answerable(fb, k, fs.contributions, true);
+      if (a !== undefined) {
+        k = a.band;
+        r = a.requirement;
       }
     }
     if (bound && !r.deny) {

@@ -121,6 +121,21 @@ describe('bands', () => {
     expect(bands.denies(bands.reached(95))).toBe(true);
   });
 
+  // A refusing band answered by a sign-in (engine.ts, answerable): its refusal goes, what the
+  // rules ask at it (`by_band`) stays, and a rule's own refusal there stays a refusal.
+  it('answered: the refusing band without its refusal, its by_band entries kept', () => {
+    const k = bands.reached(95);
+    const plain = bands.answered(base, k, false)!;
+    expect([plain.requirement.deny, plain.requirement.level, plain.requirement.maxAge]).toEqual([false, 1, 300]);
+    expect(bands.name(plain.band)).toBe('high');
+    expect(plain.requirement.rules).toEqual(['default', 'risk:high']);
+    const critical = bands.name(k)!;
+    const stricter: Requirement = { ...base, byBand: { [critical]: { deny: false, denyMessage: undefined, level: 2, maxAge: 60 } } };
+    expect([bands.answered(stricter, k, false)!.requirement.level, bands.answered(stricter, k, false)!.requirement.maxAge]).toEqual([2, 60]);
+    const refusing: Requirement = { ...base, byBand: { high: { deny: true, denyMessage: 'no', level: -1, maxAge: undefined } } };
+    expect(bands.answered(refusing, k, false)).toBeUndefined();
+  });
+
   it('returns the same object for the same base and band (no allocation per request)', () => {
     expect(bands.apply(base, 1)).toBe(bands.apply(base, 1));
   });
