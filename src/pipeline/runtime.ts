@@ -182,6 +182,7 @@ export function storeLimits(config: Config): StoreLimits | undefined {
     },
     paceWindow: s.machine_pace.window_seconds,
     paceThreshold: s.machine_pace.threshold,
+    paceResume: s.machine_pace.resume_seconds,
     familiar: { ttlSeconds: s.machine_pace.familiar_seconds, max: s.machine_pace.familiar_objects },
   };
 }

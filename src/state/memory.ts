@@ -345,11 +345,36 @@ export class MemoryStateStore implements StateStore {
     const all = countNamespace(rec.pace, w.object, now, l.paceMs, l.maxObjects);
     // An empty window has no object to record (Redis then skips the second set's command too).
     const pace = all === 0 || l.familiarMs === 0 || countNamespace(rec.paceNew, familiar > 0 ? '' : w.object, now, l.paceMs, l.maxObjects) > 0 ? all : 0;
+    // A run's start is kept while it lasts ('q:'). A run answered by a sign-in after it began
+    // leaves its start ('qr') and when it was last answered ('qa'): one that resumes within
+    // paceResumeMs of that is the same run, so the loop the engineer signed in for goes on after
+    // the sign-in instead of starting a run the sign-in is older than (docs/risk.md, machine_pace).
     let paceSince = 0;
+    const auth = w.auth ?? 0;
     if (pace > l.paceThreshold) {
-      paceSince = rec.sightings.get('q:') ?? now;
-      rec.sightings.set('q:', paceSince);
-    } else if (rec.sightings.size > 0) rec.sightings.delete('q:');
+      let start = rec.sightings.get('q:');
+      if (start === undefined) {
+        const answered = rec.sightings.get('qa');
+        start = answered !== undefined && answered > now - l.paceResumeMs ? (rec.sightings.get('qr') ?? now) : now;
+        rec.sightings.set('q:', start);
+      }
+      paceSince = start;
+      if (l.paceResumeMs > 0 && answeredRun(auth, start)) {
+        rec.sightings.set('qr', start);
+        rec.sightings.set('qa', now);
+      }
+    } else if (rec.sightings.size > 0) {
+      const start = rec.sightings.get('q:');
+      if (start !== undefined) {
+        // The first request after the run (the retry after the sign-in) answers it, if it comes
+        // soon enough for the run to be resumed at all.
+        if (answeredRun(auth, start) && start > now - l.paceResumeMs) {
+          rec.sightings.set('qr', start);
+          rec.sightings.set('qa', now);
+        }
+        rec.sightings.delete('q:');
+      }
+    }
     const live = rec.lastSiteAt > now - ttl;
     const nearbyKnown = usedIfKnown(rec.nearby, w.nearby, now, ttl, l.knownRefreshMs);
     const provenAt = nearbyKnown || w.nearby === '' ? 0 : (rec.sightings.get(this.provenKey(w.nearby)) ?? 0);
@@ -515,6 +540,11 @@ function capWork(rec: WorkRecord, cap: number): void {
     rec.lost = Math.max(rec.lost, rec.sightings.get(m)!);
     rec.sightings.delete(m);
   }
+}
+
+/** Whether a login authenticated at `auth` (ms, whole seconds; 0 none) was made after a pace run began at `start`, in the binding's terms (context-bound.ts). */
+function answeredRun(auth: number, start: number): boolean {
+  return auth > 0 && auth >= start - (start % 1000);
 }
 
 /** WorkHistory.entered (store.ts): other namespaces first seen from `auth` up to `since`. */

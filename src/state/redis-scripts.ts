@@ -161,6 +161,7 @@ local maxNs, subjectTtl = ${lit(l.maxNamespaces)}, ${lit(l.subjectTtlMs)}
 local objMs, objThr, destMs, destThr = ${lit(l.objectsMs)}, ${lit(l.objectsThreshold)}, ${lit(l.destructiveMs)}, ${lit(l.destructiveThreshold)}
 local maxObj, maxSight = ${lit(l.maxObjects)}, ${lit(l.maxSightings)}
 local paceMs, maxWork, paceThr = ${lit(l.paceMs)}, ${lit(l.maxWork)}, ${lit(l.paceThreshold)}
+local paceResume = ${lit(l.paceResumeMs)}
 local famMs = ${lit(l.familiarMs)}
 local knownRefresh, sessRefresh = ${lit(l.knownRefreshMs)}, ${lit(l.sessionRefreshMs)}
 local knownCut = int(now - knownTtl)
@@ -398,17 +399,29 @@ if a[6] == '1' and object ~= '' and famMs > 0 then
 end
 local pace = distinct(K[3], object, paceMs, maxObj)
 if pace > 0 and famMs > 0 and distinct(K[8], famAt > 0 and '' or object, paceMs, maxObj) == 0 then pace = 0 end
+-- A run answered by a sign-in made after it began leaves its start ('qr') and when it was last
+-- answered ('qa'); a run within paceResume of that continues it (memory.ts observeWork).
 local paceSince = 0
 if pace > paceThr then
   tidy(K[2])
   local sc = redis.call('ZSCORE', K[2], 'q:')
   if sc then paceSince = tonumber(sc) else
     paceSince = now
-    redis.call('ZADD', K[2], nowS, 'q:')
+    if paceResume > 0 then
+      local qa = redis.call('ZSCORE', K[2], 'qa')
+      if qa and tonumber(qa) > now - paceResume then paceSince = tonumber(redis.call('ZSCORE', K[2], 'qr') or nowS) end
+    end
+    redis.call('ZADD', K[2], int(paceSince), 'q:')
     expire(K[2], knownTtl)
   end
+  if paceResume > 0 and auth > 0 and auth >= paceSince - paceSince % 1000 then redis.call('ZADD', K[2], int(paceSince), 'qr', nowS, 'qa') end
 else
-  redis.call('ZREM', K[2], 'q:')
+  local sc = redis.call('ZSCORE', K[2], 'q:')
+  if sc then
+    local q = tonumber(sc)
+    if auth > 0 and auth >= q - q % 1000 and q > now - paceResume then redis.call('ZADD', K[2], sc, 'qr', nowS, 'qa') end
+    redis.call('ZREM', K[2], 'q:')
+  end
 end
 local last = redis.call('HMGET', K[5], 's', 't')
 local lastSite, lastAt = last[1] or '', tonumber(last[2]) or 0

@@ -71,6 +71,8 @@ export interface LimitsMs {
   /** Machine-pace window of distinct sensitive objects. */
   paceMs: number;
   paceThreshold: number;
+  /** How long after a run was last answered by a sign-in a new run continues it (0: never). */
+  paceResumeMs: number;
   /**
    * Cap on the working set (namespaces), its first sightings and known sites per subject: an
    * on-call engineer works in more namespaces than they have laptops.
@@ -130,6 +132,7 @@ export function limitsMs(l: StoreLimits): LimitsMs {
     maxSightings: 3 * maxKnown,
     paceMs: ms(l.paceWindow, 'paceWindow'),
     paceThreshold: count(l.paceThreshold, 'paceThreshold'),
+    paceResumeMs: l.paceResume === undefined || l.paceResume === 0 ? 0 : ms(l.paceResume, 'paceResume'),
     maxWork: Math.max(64, 4 * maxKnown),
     familiarMs: l.familiar === undefined || l.familiar.ttlSeconds === 0 ? 0 : ms(l.familiar.ttlSeconds, 'familiar.ttlSeconds'),
     maxFamiliar: l.familiar === undefined ? 1 : count(l.familiar.max, 'familiar.max'),

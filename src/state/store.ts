@@ -128,6 +128,12 @@ export interface StoreLimits {
   paceWindow: number;
   paceThreshold: number;
   /**
+   * Seconds after a run over the pace threshold was last answered (a request whose login was
+   * authenticated after the run began) within which a new run is the same run, bound to the same
+   * start. Absent or 0: every run starts afresh.
+   */
+  paceResume?: number;
+  /**
    * Objects the subject read from a proven context (`learnWork`'s `object`): a pace window of
    * nothing but reads of them counts none (`WorkHistory.pace`). Remembered `ttlSeconds` after the
    * last such read, at most `max` per subject (least recently read dropped). Absent: nothing is

@@ -153,3 +153,62 @@ describe('a cleanup in a dev namespace, and the same pace in production, with ex
     expect(seen[12]).toBe('risk_deny');
   });
 });
+
+// A loop of `kubectl apply -n $ns` (a Secret read, then patched), one namespace a second: machine
+// pace at its fourth namespace. The engineer signs in (20 s) and kubectl is retried; the loop goes
+// on. The sign-in was made after the run began, so it answers the rest of the loop: before
+// `machine_pace.resume_seconds`, the 20 s window emptied during the sign-in, the fourth namespace
+// after it began a run the sign-in was older than, and a 12-namespace loop asked three times.
+describe('a Secret rotated by a loop over the namespaces the engineer works in, with examples/stepgate.yaml', () => {
+  const NSS = Array.from({ length: 12 }, (_, k) => `platform-${k}`);
+  const rotate = async (sub: string, resumeAfterMs: number) => {
+    let login = await morning(sub);
+    // The namespaces are the engineer's: each listed within the hour of the morning sign-in.
+    for (const [k, ns] of NSS.entries()) expect(reasonOf(await send(login, T0 + 5 * 60_000 + k * 10_000, `/api/v1/namespaces/${ns}/pods`, KUBECTL))).toBe('allowed');
+    const asked: string[] = [];
+    let at = T0 + 2 * H;
+    for (const ns of NSS) {
+      for (const [method, body] of [['GET', undefined], ['PATCH', '{"data":{".dockerconfigjson":"eyJhdXRocyI6e319"}}']] as const) {
+        const req = () => s.sendAt(login, at, {
+          method, path: `/api/v1/namespaces/${ns}/secrets/regcred`, source: OFFICE,
+          headers: { 'user-agent': KUBECTL, ...(body === undefined ? {} : { 'content-type': 'application/strategic-merge-patch+json', 'x-envoy-auth-partial-body': 'false' }) },
+          ...(body === undefined ? {} : { body }),
+        });
+        let res = await req();
+        if (reasonOf(res) !== 'allowed') {
+          asked.push(`${method} ${ns}: ${reasonOf(res)} (${payload(res).risk?.context?.code ?? 'policy'})`);
+          login = { ...login, authTime: Math.floor((at + 20_000) / 1000) };
+          at += resumeAfterMs;
+          res = await req();
+          expect(reasonOf(res), `${method} ${ns} after the sign-in`).toBe('allowed');
+        }
+        at += 250;
+      }
+      at += 1_050;
+    }
+    return asked;
+  };
+
+  it('asks once for machine pace, and the loop goes on after that sign-in to its last namespace', async () => {
+    const asked = await rotate('plat-5@example.io', 25_000);
+    expect(asked.filter((a) => a.includes('machine_pace'))).toHaveLength(1);
+    expect(asked.length, asked.join('; ')).toBeLessThanOrEqual(2);
+  });
+
+  it('a loop resumed more than 5 minutes after its answered run is a run of its own, asked again', async () => {
+    const login = await morning('plat-6@example.io');
+    for (const [k, ns] of NSS.entries()) expect(reasonOf(await send(login, T0 + 5 * 60_000 + k * 10_000, `/api/v1/namespaces/${ns}/pods`, KUBECTL))).toBe('allowed');
+    const get = (l: Login, at: number, ns: string) => s.sendAt(l, at, { method: 'GET', path: `/api/v1/namespaces/${ns}/secrets/regcred`, source: OFFICE, headers: { 'user-agent': KUBECTL } });
+    const at = T0 + 2 * H;
+    for (let k = 0; k < 3; k++) expect(reasonOf(await get(login, at + k * 1000, NSS[k]!))).toBe('allowed');
+    expect(reasonOf(await get(login, at + 3000, NSS[3]!))).toBe('auth_too_old');
+    const signedIn: Login = { ...login, authTime: Math.floor((at + 23_000) / 1000) };
+    expect(reasonOf(await get(signedIn, at + 28_000, NSS[3]!))).toBe('allowed');
+    // Six minutes later: the fourth object is machine pace again, and the sign-in is older than it.
+    const later = at + 28_000 + 6 * 60_000;
+    for (let k = 4; k < 7; k++) expect(reasonOf(await get(signedIn, later + (k - 4) * 1000, NSS[k]!))).toBe('allowed');
+    const res = await get(signedIn, later + 3000, NSS[7]!);
+    expect(reasonOf(res)).toBe('auth_too_old');
+    expect(payload(res).risk?.context?.code).toBe('machine_pace');
+  });
+});

@@ -13,7 +13,7 @@ import { TEST_LIMITS } from '../support/state-config.js';
  * against what they must be.
  */
 
-const LIMITS: StoreLimits = { ...TEST_LIMITS, paceWindow: 20, paceThreshold: 3 };
+const LIMITS: StoreLimits = { ...TEST_LIMITS, paceWindow: 20, paceThreshold: 3, paceResume: 300 };
 const T = 1_764_000_000_000;
 let redis: RedisServer;
 const stores: RedisStateStore[] = [];
@@ -60,6 +60,47 @@ describe('working set, pace and sites: memory and redis agree', () => {
       expect(await w(13_000, { object: 'o3' })).toMatchObject({ pace: 4, paceSince: T + 13_000 });
       expect(await w(14_000, { object: 'o4' })).toMatchObject({ pace: 5, paceSince: T + 13_000 });
       expect(await w(60_000, { object: 'o5' })).toMatchObject({ pace: 1, paceSince: 0 });
+    }
+  });
+
+  it('pace: a run answered by a sign-in after it began continues when the loop resumes within paceResume; one never answered does not', async () => {
+    const { m, r } = await pair();
+    const { m: m0, r: r0 } = await pair({ ...LIMITS, paceResume: 0 });
+    for (const [s, resume] of [[m, true], [r, true], [m0, false], [r0, false]] as const) {
+      const w = (subject: string, at: number, object: string, auth: number) =>
+        Promise.resolve(s.observeWork({ subject, nowMs: T + at, namespace: '', object, site: '', nearby: '', auth: auth === 0 ? 0 : T + auth }));
+      // A loop over namespaces, one a second, with a login from 10 s before: over at the 4th.
+      const run = async (subject: string, from: number, k0: number, auth: number) => {
+        let last: WorkHistory | undefined;
+        for (let k = 0; k < 4; k++) last = await w(subject, from + k * 1000, `ns${k0 + k}/regcred`, auth);
+        return last!;
+      };
+      expect(await run('ivy', 10_000, 0, 1)).toMatchObject({ pace: 4, paceSince: T + 13_000 });
+      // Refused; the engineer signs in at 33 s, after the run began, and retries at 38 s (the
+      // window has emptied): the retry is the run answered.
+      expect(await w('ivy', 38_000, 'ns3/regcred', 33_000)).toMatchObject({ pace: 1, paceSince: 0 });
+      // The loop goes on: its 4th object is over again, and keeps the first run's start, which
+      // the sign-in answers; with paceResume 0 it is a run of its own, after the sign-in.
+      expect(await run('ivy', 39_000, 4, 33_000)).toMatchObject({ pace: 5, paceSince: resume ? T + 13_000 : T + 41_000 });
+      // Within paceResume of the last answered request again, after a pause.
+      expect(await run('ivy', 39_000 + 290_000, 8, 33_000)).toMatchObject({ paceSince: resume ? T + 13_000 : T + 332_000 });
+      // Past paceResume since the run was last answered: a new run.
+      expect(await run('ivy', 332_000 + 301_000, 12, 33_000)).toMatchObject({ paceSince: T + 636_000 });
+      // Never answered (no sign-in after it began, as malware's burst): the next burst is a run of
+      // its own, however soon, and a sign-in made between the two does not answer it.
+      expect(await run('joe', 10_000, 0, 1)).toMatchObject({ paceSince: T + 13_000 });
+      expect(await w('joe', 38_000, 'ns3/regcred', 1)).toMatchObject({ pace: 1, paceSince: 0 });
+      expect(await run('joe', 60_000, 4, 50_000)).toMatchObject({ paceSince: T + 63_000 });
+      // A request of a run, over the threshold, with a login after it began answers it too.
+      expect(await run('kai', 10_000, 0, 1)).toMatchObject({ paceSince: T + 13_000 });
+      expect(await w('kai', 14_000, 'ns4/regcred', 13_000)).toMatchObject({ pace: 5, paceSince: T + 13_000 });
+      expect(await run('kai', 60_000, 5, 13_000)).toMatchObject({ paceSince: resume ? T + 13_000 : T + 63_000 });
+      // Answered, then quiet for hours: the first request after it is no retry, and the next loop
+      // is a run of its own (the answer was last seen at 14 s).
+      expect(await run('lee', 10_000, 0, 1)).toMatchObject({ paceSince: T + 13_000 });
+      expect(await w('lee', 14_000, 'ns4/regcred', 13_000)).toMatchObject({ pace: 5, paceSince: T + 13_000 });
+      expect(await w('lee', 7_200_000, 'ns9/regcred', 13_000)).toMatchObject({ pace: 1, paceSince: 0 });
+      expect(await run('lee', 7_201_000, 5, 13_000)).toMatchObject({ paceSince: T + 7_203_000 });
     }
   });
 

@@ -129,6 +129,9 @@ export const riskSchema = z.strictObject({
           weight: weight.default(45),
           familiar_seconds: seconds.max(2_592_000).default(604_800),
           familiar_objects: z.number().int().min(1).max(1024).default(64),
+          // A run that goes over the threshold again within this long after a sign-in made after
+          // it began was seen is the same run: the loop an engineer signed in for goes on. 0: off.
+          resume_seconds: seconds.max(3600).default(300),
         })
         .prefault({}),
       cluster_secret_list: weight.default(30),
@@ -216,6 +219,7 @@ export const RISK_APPLY = {
   'risk.signals.machine_pace.weight': 'live',
   'risk.signals.machine_pace.familiar_seconds': 'live',
   'risk.signals.machine_pace.familiar_objects': 'live',
+  'risk.signals.machine_pace.resume_seconds': 'live',
   'risk.signals.cluster_secret_list': 'live',
   'risk.signals.impossible_travel.max_kmh': 'live',
   'risk.signals.impossible_travel.weight': 'live',
