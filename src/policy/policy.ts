@@ -4,6 +4,7 @@ import type { Identity } from '../core/identity.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { compileGlobList } from '../core/glob.js';
 import { mayCreateByApply } from '../request/kube.js';
+import { labelSelectorOf, selectorRequires } from '../request/label-selector.js';
 import { NOTHING, tighten } from '../core/tighten.js';
 
 /**
@@ -347,6 +348,15 @@ function compileMatch(m: MatchConfig): Predicate {
   };
 }
 
+/** The verbs whose label selector limits what the API server serves; a get ignores one. */
+const SELECTING_VERBS = new Set(['list', 'watch', 'deletecollection']);
+
+/** Whether the request's label selector requires every `[label, value]` of `wanted`. */
+function selectsOnly(query: string, wanted: [string, string][]): boolean {
+  const selector = labelSelectorOf(query);
+  return selector !== undefined && wanted.every(([key, value]) => selectorRequires(selector, key, value));
+}
+
 /**
  * Kubernetes conditions. `resources` entries may be `pods` (the resource and all of its
  * subresources) or RBAC-style `pods/exec`; `subresources` narrows further, with `""` meaning the
@@ -397,6 +407,10 @@ function compileKube(k: KubeMatchConfig): Predicate {
   if (k.custom !== undefined) {
     const custom = k.custom;
     preds.push((i) => i.isResourceRequest && !BUILTIN_GROUPS.has(i.apiGroup) === custom);
+  }
+  if (k.unless_label_selector) {
+    const wanted = Object.entries(k.unless_label_selector);
+    preds.push((i, req) => !(i.isResourceRequest && SELECTING_VERBS.has(i.verb) && selectsOnly(req.query, wanted)));
   }
   if (k.non_resource_paths) {
     const paths = compileGlobList(k.non_resource_paths, '/');

@@ -586,6 +586,35 @@ describe('match.kubernetes.scope and custom', () => {
   });
 });
 
+// `helm ls -A` selects owner=helm: the API server serves Helm's release records and nothing else,
+// so a rule for every namespace's Secrets may leave it to another.
+describe('match.kubernetes.unless_label_selector', () => {
+  const { policy } = policyOf(`
+    - {name: all-secrets, match: {kubernetes: {resources: [secrets], unless_label_selector: {owner: helm}}}, require: aal3}
+    - {name: two-labels, match: {kubernetes: {resources: [configmaps], unless_label_selector: {owner: helm, name: web}}}, require: aal3}
+`);
+  const rules = (method: string, target: string) => policy.evaluate(kubeReq(method, target), who()).rules;
+  it.each([
+    ['GET', '/api/v1/secrets', ['all-secrets']],
+    ['GET', '/api/v1/secrets?labelSelector=owner%3Dhelm', ['default']],
+    ['GET', '/api/v1/secrets?watch=true&labelSelector=owner%3D%3Dhelm', ['default']],
+    ['DELETE', '/api/v1/namespaces/x/secrets?labelSelector=owner%3Dhelm', ['default']],
+    ['GET', '/api/v1/secrets?labelSelector=owner%21%3Dhelm', ['all-secrets']],
+    // A get (or a write) is not narrowed by a selector.
+    ['GET', '/api/v1/namespaces/x/secrets/y?labelSelector=owner%3Dhelm', ['all-secrets']],
+    ['DELETE', '/api/v1/namespaces/x/secrets/y?labelSelector=owner%3Dhelm', ['all-secrets']],
+    // Every label named must be required.
+    ['GET', '/api/v1/configmaps?labelSelector=owner%3Dhelm', ['two-labels']],
+    ['GET', '/api/v1/configmaps?labelSelector=owner%3Dhelm%2Cname%3Dweb', ['default']],
+  ])('%s %s matches %j', (method, target, expected) => {
+    expect(rules(method, target)).toEqual(expected);
+  });
+
+  it('rejects an empty map at load', () => {
+    expect(() => policyOf(`    - {name: x, match: {kubernetes: {unless_label_selector: {}}}, require: aal2}\n`)).toThrow(/unless_label_selector/);
+  });
+});
+
 // deploy/base is what a new install starts from: what changes the whole cluster asks a hardware
 // key there too, and an add-on's cluster-wide object is no longer read as a write in stepgate's
 // own namespace.

@@ -12,6 +12,13 @@ export const kubeMatchSchema = z.strictObject({
   non_resource_paths: stringList.optional(),
   scope: z.array(z.enum(['namespace', 'all_namespaces', 'cluster'])).min(1).optional(),
   custom: z.boolean().optional(),
+  // Labels a list, watch or deletecollection may select by (`{owner: helm}`): when its label
+  // selector requires every one of them, the API server serves only objects carrying them, and
+  // the rule does not apply (docs/configuration.md).
+  unless_label_selector: z
+    .record(z.string().min(1), z.string())
+    .refine((m) => Object.keys(m).length > 0, 'name at least one label')
+    .optional(),
 });
 
 export const matchSchema = z.strictObject({
@@ -70,6 +77,7 @@ export const POLICY_APPLY = {
   'policy.rules[].match.kubernetes.names': 'live',
   'policy.rules[].match.kubernetes.non_resource_paths': 'live',
   'policy.rules[].match.kubernetes.scope': 'live',
+  'policy.rules[].match.kubernetes.unless_label_selector': 'live',
   'policy.rules[].match.kubernetes.custom': 'live',
   'policy.rules[].match.subjects': 'live',
   'policy.rules[].match.groups': 'live',
