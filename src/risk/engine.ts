@@ -4,7 +4,8 @@ import type { Identity } from '../core/identity.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { clientAddress, compileCidrs, type ClientAddress } from '../request/client-ip.js';
-import type { ObservedAll, Observation, StateStore, SubjectHistory, WorkHistory, WorkObservation } from '../state/store.js';
+import { ALL_NAMESPACES_EVERY, ALL_NAMESPACES_HELM, type ObservedAll, type Observation, type StateStore, type SubjectHistory, type WorkHistory, type WorkObservation } from '../state/store.js';
+import { labelSelectorOf, selectorRequires } from '../request/label-selector.js';
 import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
 import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
@@ -252,7 +253,7 @@ export class RiskEngine {
     };
     // Automation deploys into namespaces it never touched (a preview environment per pull request)
     // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
-    const action = actionOf(kube, base, destructive, who.automation === true ? '' : readsSecret);
+    const action = actionOf(kube, req.query, base, destructive, who.automation === true ? '' : readsSecret);
     const place = this.placeOf(address);
     const site = place.site;
     // The working set, pace and site: only for requests that touch a namespace, a sensitive object
@@ -736,7 +737,7 @@ const isBehaviourBurst = (c: Contribution): boolean => c.code === 'sensitive_obj
 const isMachinePace = (c: Contribution): boolean => c.code === 'machine_pace';
 
 /** What the request does, for the behaviour signals. */
-function actionOf(k: RequestAttributes['kube'], base: Requirement, destructive: boolean, readsSecret: string): Action {
+function actionOf(k: RequestAttributes['kube'], query: string, base: Requirement, destructive: boolean, readsSecret: string): Action {
   if (k === undefined || !k.isResourceRequest) return NO_ACTION;
   const clusterSecretList = k.apiGroup === '' && k.resource === 'secrets' && k.subresource === '' && k.namespace === '' && k.name === '' && (k.verb === 'list' || k.verb === 'watch');
   const what = `${k.verb} ${k.subresource === '' ? k.resource : `${k.resource}/${k.subresource}`}`;
@@ -746,7 +747,7 @@ function actionOf(k: RequestAttributes['kube'], base: Requirement, destructive: 
   return {
     sensitive: base.sensitivity > 0 || reads,
     destructive,
-    namespace: clusterSecretList ? '*' : k.namespace,
+    namespace: clusterSecretList ? allSecretsKey(query) : k.namespace,
     clusterSecretList,
     // The name is the client's: shown only when it is one kube would accept, and never long.
     what: reads ? `${what} handed Secret ${SECRET_NAME.test(readsSecret) ? readsSecret.slice(0, 63) : '(unnamed)'}` : what,
@@ -754,6 +755,20 @@ function actionOf(k: RequestAttributes['kube'], base: Requirement, destructive: 
 }
 
 const SECRET_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+
+/**
+ * The working-set name of a list of every namespace's Secrets (store.ts ALL_NAMESPACES): `*` when
+ * its label selector requires `owner=helm`, so that the API server serves Helm's release records
+ * and nothing else (`helm ls -A`), `**` for every other (`kubectl get secrets -A`, istioctl
+ * analyze's informer), which returns the mesh CA and Argo CD's cluster credentials too. Each is
+ * learned on its own: an engineer who runs `helm ls -A` every day has not shown that listing
+ * every Secret is their routine, and malware holding their token is asked when it does.
+ * `*` keeps its meaning from before the split, so working sets learned then still cover Helm.
+ */
+function allSecretsKey(query: string): string {
+  const selector = labelSelectorOf(query);
+  return selector !== undefined && selectorRequires(selector, 'owner', 'helm') ? ALL_NAMESPACES_HELM : ALL_NAMESPACES_EVERY;
+}
 
 const NO_ACTION: Action = Object.freeze({ sensitive: false, destructive: false, namespace: '', clusterSecretList: false, what: '' });
 

@@ -33,7 +33,7 @@ import type {
   StoreLimits,
   SubjectHistory,
 } from './store.js';
-import { ENTERED_KEEP_MS, ENTERED_UNKNOWN } from './store.js';
+import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces } from './store.js';
 
 /**
  * The embedded store for a single replica. It keeps the same data model as the Redis store
@@ -549,13 +549,13 @@ function answeredRun(auth: number, start: number): boolean {
 
 /** WorkHistory.entered (store.ts): other namespaces first seen from `auth` up to `since`. */
 function enteredBefore(rec: WorkRecord, ns: string, since: number, auth: number, now: number, ttlMs: number): number {
-  if (since === 0 || ns === '*' || auth <= 0 || auth > since) return 0;
+  if (since === 0 || isAllNamespaces(ns) || auth <= 0 || auth > since) return 0;
   if (auth <= rec.lost || auth <= now - Math.min(ENTERED_KEEP_MS, ttlMs)) return ENTERED_UNKNOWN;
   const seen = new Set<string>();
   for (const [m, at] of rec.sightings) {
     if (at < auth || at > since || !(m.startsWith('n:') || m.startsWith('e:'))) continue;
     const name = m.slice(2);
-    if (name !== ns && name !== '*') seen.add(name);
+    if (name !== ns && !isAllNamespaces(name)) seen.add(name);
   }
   return seen.size;
 }

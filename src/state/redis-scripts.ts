@@ -372,14 +372,15 @@ local nsSince = sighting(K[2], math.huge, nsKnown, 'n:', ns)
 if nsSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
 -- The namespaces entered since this login, before this one (store.ts WorkHistory.entered).
 local entered = 0
-if nsSince > 0 and ns ~= '*' and auth > 0 and auth <= nsSince then
+if nsSince > 0 and string.byte(ns, 1) ~= 42 and auth > 0 and auth <= nsSince then
   local z = tonumber(redis.call('HGET', K[5], 'z') or '0') or 0
   if auth <= z or auth <= now - math.min(${ENTERED_KEEP_MS}, knownTtl) then entered = ${ENTERED_UNKNOWN}
   else
     local seen = {}
     for _, m in ipairs(redis.call('ZRANGEBYSCORE', K[2], int(auth), int(nsSince))) do
       local kind, name = string.sub(m, 1, 2), string.sub(m, 3)
-      if (kind == 'n:' or kind == 'e:') and name ~= ns and name ~= '*' and not seen[name] then
+      -- '*' and '**' (every namespace at once, store.ts ALL_NAMESPACES_*) are not namespaces entered.
+      if (kind == 'n:' or kind == 'e:') and name ~= ns and string.byte(name, 1) ~= 42 and not seen[name] then
         seen[name] = true
         entered = entered + 1
       end

@@ -229,6 +229,17 @@ export interface WorkHistory {
 export const ENTERED_UNKNOWN = 1_000_000;
 
 /**
+ * Working-set names for every namespace at once (a list or watch of Secrets without a namespace):
+ * `*` for Helm's release records (`owner=helm` selected), `**` for every Secret. Namespace names
+ * cannot start with `*`; neither is a namespace entered (WorkHistory.entered) nor unfamiliar.
+ */
+export const ALL_NAMESPACES_HELM = '*';
+export const ALL_NAMESPACES_EVERY = '**';
+export function isAllNamespaces(ns: string): boolean {
+  return ns.charCodeAt(0) === 0x2a;
+}
+
+/**
  * How long a learned namespace's first sighting is kept (as `e:<namespace>` among the working
  * set's sightings) for `WorkHistory.entered`: the longest `unfamiliar_namespace.grace_seconds`.
  * A login older than this is answered ENTERED_UNKNOWN.

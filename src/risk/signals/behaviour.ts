@@ -1,4 +1,8 @@
+import { ALL_NAMESPACES_HELM, isAllNamespaces } from '../../state/store.js';
 import type { Signal } from './context.js';
+
+const HELM_LIST = "Helm's release records listed across all namespaces";
+const EVERY_LIST = 'Secrets listed across all namespaces';
 
 /**
  * Behaviour unlike this identity's own (docs/risk.md): what malware on the engineer's laptop, or
@@ -9,7 +13,8 @@ import type { Signal } from './context.js';
  *   (namespaces it was allowed to work in from a proven context). A subject with no working set
  *   yet has nothing to depart from.
  * - `cluster_secret_list`: every Secret of every namespace in one request, by an identity that
- *   has not done so before from a proven context (`*` in its working set).
+ *   has not done so before from a proven context (`**` in its working set; Helm's release records
+ *   alone, `owner=helm` selected, are `*`, learned on their own).
  * - `machine_pace`: more distinct sensitive objects (deletes included) in a few seconds than a
  *   person types: an enumeration or a fan-out script.
  */
@@ -18,14 +23,14 @@ export const behaviourSignal: Signal = (ctx, cfg, out) => {
   const a = ctx.action;
   if (w === undefined || a === undefined) return;
   const u = cfg.unfamiliar_namespace;
-  if (u.weight > 0 && a.sensitive && a.namespace !== '' && a.namespace !== '*' && !w.namespaceKnown && w.workingSet > 0) {
+  if (u.weight > 0 && a.sensitive && a.namespace !== '' && !isAllNamespaces(a.namespace) && !w.namespaceKnown && w.workingSet > 0) {
     out.push({ code: 'unfamiliar_namespace', weight: u.weight, detail: `${a.what} in namespace ${a.namespace}, outside the ${w.workingSet} namespaces this identity works in` });
   }
   // Like a namespace, all of them at once (`*`) joins the working set once listed from a proven
   // context around its first sighting: `helm ls -A` reads every release Secret, and a platform
   // engineer who runs it every day is asked once, not at every run for as long as the band lasts.
   if (cfg.cluster_secret_list > 0 && a.clusterSecretList && !w.namespaceKnown) {
-    out.push({ code: 'cluster_secret_list', weight: cfg.cluster_secret_list, detail: 'Secrets listed across all namespaces' });
+    out.push({ code: 'cluster_secret_list', weight: cfg.cluster_secret_list, detail: a.namespace === ALL_NAMESPACES_HELM ? HELM_LIST : EVERY_LIST });
   }
   const p = cfg.machine_pace;
   if (p.weight > 0 && w.pace > p.threshold) {
