@@ -133,6 +133,12 @@ export function namespaceGrace(authTime: number | undefined, w: WorkHistory, cfg
   // Only a sign-in in an earlier second than the first sighting needs the grace at all.
   if (ms === 0 || authTime === undefined || w.namespaceSince === 0 || authTime >= Math.floor(w.namespaceSince / 1000)) return { ms };
   if (w.entered < u.grace_namespaces) return { ms };
+  // Inside a machine-pace run this sign-in answered (made after the run began, the run then
+  // continued or resumed: machine_pace.resume_seconds), the namespaces are the engineer's own
+  // script's (a Secret rotated in 25 namespaces, `kubectl label ns --all`): one sign-in covers the
+  // rest of it, as it does for the pace. A run begun after the sign-in is no such run, so malware
+  // starting its enumeration once the engineer has signed in still meets the count.
+  if (w.paceSince > 0 && authTime >= Math.floor(w.paceSince / 1000)) return { ms };
   // Past the grace anyway: the sign-in is too old, whatever it entered.
   if (authTime * 1000 < w.namespaceSince - ms) return { ms };
   const at = clock(authTime * 1000);

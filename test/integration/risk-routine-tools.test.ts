@@ -228,6 +228,53 @@ describe('a Secret rotated by a loop over the namespaces the engineer works in, 
     expect(asked.length, asked.join('; ')).toBeLessThanOrEqual(2);
   });
 
+  // The same loop over 25 namespaces the engineer never worked in (the registry's pull Secret in
+  // every team's namespace, day 9): the first is asked (unfamiliar_namespace), then the run
+  // (machine pace, the burst); after those sign-ins, made while the loop was running, the rest of
+  // the loop's namespaces are its own, not the 6th, 11th… "namespace entered since the sign-in".
+  it('over 25 namespaces outside the working set, the sign-ins made during the loop cover the rest of it', async () => {
+    let login = await morning('plat-7@example.io');
+    const asked: string[] = [];
+    let at = T0 + 2 * H;
+    for (let k = 0; k < 25; k++) {
+      const ns = `team-${k}`;
+      for (const [method, body] of [['GET', undefined], ['PATCH', '{"data":{".dockerconfigjson":"eyJhdXRocyI6e319"}}']] as const) {
+        const req = () => s.sendAt(login, at, {
+          method, path: `/api/v1/namespaces/${ns}/secrets/regcred`, source: OFFICE,
+          headers: { 'user-agent': KUBECTL, ...(body === undefined ? {} : { 'content-type': 'application/strategic-merge-patch+json', 'x-envoy-auth-partial-body': 'false' }) },
+          ...(body === undefined ? {} : { body }),
+        });
+        let res = await req();
+        if (reasonOf(res) !== 'allowed') {
+          asked.push(`${method} ${ns}: ${reasonOf(res)} (${payload(res).risk?.context?.code ?? 'policy'})`);
+          login = { ...login, authTime: Math.floor((at + 20_000) / 1000) };
+          at += 25_000;
+          res = await req();
+          expect(reasonOf(res), `${method} ${ns} after the sign-in`).toBe('allowed');
+        }
+        at += 250;
+      }
+      at += 1_050;
+    }
+    expect(asked.filter((a) => a.includes('unfamiliar_namespace')), asked.join('; ')).toHaveLength(1);
+    expect(asked.length, asked.join('; ')).toBeLessThanOrEqual(3);
+  });
+
+  // The namespace count still holds for what begins after the sign-in: malware on the laptop that
+  // waits for the engineer to sign in, then reads a Secret in one namespace after another at a
+  // person's pace (no machine-pace run to be part of), is asked at the sixth.
+  it("after a fresh sign-in, a person-paced walk through new namespaces is still asked at the sixth", async () => {
+    const login = await morning('plat-8@example.io');
+    const fresh: Login = { ...login, authTime: Math.floor((T0 + 3 * H) / 1000) };
+    const seen: string[] = [];
+    for (let k = 0; k < 7; k++) {
+      const res = await s.sendAt(fresh, T0 + 3 * H + 30_000 + k * 40_000, { method: 'GET', path: `/api/v1/namespaces/team-${k}/secrets/db`, source: OFFICE, headers: { 'user-agent': KUBECTL } });
+      seen.push(reasonOf(res) ?? '');
+    }
+    expect(seen.slice(0, 5)).toEqual(['allowed', 'allowed', 'allowed', 'allowed', 'allowed']);
+    expect(seen[5]).toBe('auth_too_old');
+  });
+
   it('a loop resumed more than 5 minutes after its answered run is a run of its own, asked again', async () => {
     const login = await morning('plat-6@example.io');
     for (const [k, ns] of NSS.entries()) expect(reasonOf(await send(login, T0 + 5 * 60_000 + k * 10_000, `/api/v1/namespaces/${ns}/pods`, KUBECTL))).toBe('allowed');
