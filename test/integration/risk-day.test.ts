@@ -170,8 +170,11 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // everything in it), on top of the preview's first Helm install (its release-history Secret list
   // in a namespace first seen then, unfamiliar_namespace). The platform engineer who rotates the
   // image-pull Secret in 25 namespaces by script, one namespace a second, is asked for the first
-  // namespace outside their working set, then for the burst (sensitive_objects), then for machine
-  // pace each time the loop resumes after a sign-in (a new run: 7 times); never refused, since the
+  // namespace outside their working set, for machine pace and for the burst (sensitive_objects),
+  // each a sign-in after it began, all within the loop's first minute; after those the loop is one
+  // run the sign-ins answered, resumed after each (machine_pace.resume_seconds: 7 machine-pace
+  // challenges before), and its namespaces are its own (grace_namespaces does not count inside
+  // such a run: 4 unfamiliar_namespace challenges with the resume alone); never refused, since the
   // critical band answers to a sign-in from a proven context (docs/risk.md, "Behaviour from a
   // known context"; until session 16 it refused the rest of the loop, 38 times a seed);
   // the one who labels every namespace is asked for a hardware key at the Karpenter NodePool edit
@@ -180,7 +183,7 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // Namespace is a write there; one sign-in covers 5 namespaces new to the working set).
   'day 9 (workday9.ts)': [
     { cause: 'guardrail: delete_protected', max: 1, who: ['d9-preview-0@example.ie', 'd9-preview-1@example.ie', 'd9-preview-2@example.ie', 'd9-preview-3@example.ie'] },
-    { cause: 'context: machine_pace', max: 7, who: ['d9-platform-0@example.ie'] },
+    { cause: 'context: machine_pace', max: 1, who: ['d9-platform-0@example.ie'] },
     { cause: 'context: sensitive_objects', max: 1, who: ['d9-platform-0@example.ie'] },
     { cause: 'context: unfamiliar_namespace', max: 6, who: ['d9-platform-1@example.ie'] },
     { cause: 'policy', max: 1, who: ['d9-platform-1@example.ie'], reason: 'acr_insufficient' },
@@ -356,15 +359,16 @@ const COLD_BOUND_DAY7 = { perEngineer: 3, within8h: 6, total: 25 };
 const COLD_BOUND_DAY8 = { perEngineer: 3, within8h: 6, total: 19 };
 
 /**
- * Day 9 without warm-up, seed 71: 31 challenges, 8 engineers asked twice within 8 hours: the
+ * Day 9 without warm-up, seed 71: 25 challenges, 8 engineers asked twice within 8 hours: the
  * day-with-history friction (OPEN_FRICTION: the preview engineers' first Helm install and namespace
- * delete, the platform engineers' rotation, labelling and NodePool edit; platform-0 asked 9 times
- * for the rotation, which the critical band refused 38 times before session 16; platform-1 7 times),
+ * delete, the platform engineers' rotation, labelling and NodePool edit; platform-0 asked 3 times
+ * for the rotation, 9 before machine_pace.resume_seconds, and refused 38 times by the critical band
+ * before session 16; platform-1 7 times),
  * plus the Starlink engineer at the first /24 of the day and again for a namespace outside the
  * working set begun that morning, a Skaffold user's second namespace after the hour's grace, and
  * the data engineer's first spark-submit (fabric8, a client kind never proven).
  */
-const COLD_BOUND_DAY9 = { perEngineer: 9, within8h: 8, total: 31 };
+const COLD_BOUND_DAY9 = { perEngineer: 7, within8h: 8, total: 25 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
