@@ -2,7 +2,7 @@ import type { ReasonCode } from '../core/reasons.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { Identity } from '../core/identity.js';
 import type { VerifyResult } from '../identity/verifier.js';
-import type { Policy, Requirement } from '../policy/policy.js';
+import { bothOf, type Policy, type Requirement } from '../policy/policy.js';
 import type { RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
 import { presentedCredential } from '../request/credentials.js';
@@ -31,7 +31,7 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
   if (cred.kind === 'problem') {
     // Guardrails apply here too, so the challenge asks for the level the change will need.
     const guard = checkGuardrails(rt.guardrails, req);
-    const base = tightened(rt, req, undefined);
+    const base = asDeleteToo(rt, req, undefined, tightened(rt, req, undefined), guard);
     return verdict(false, cred.reason, cred.detail, guard ? applyGuardrails(base, guard.contribution) : base, undefined, req, false, undefined, guard);
   }
   const token = cred.token;
@@ -66,7 +66,7 @@ function countDenial(rt: Runtime, v: Verdict | Promise<Verdict>): Verdict | Prom
 
 function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdict | Promise<Verdict> {
   const guard = checkGuardrails(rt.guardrails, req);
-  const base = tightened(rt, req, r.ok ? r.identity : undefined);
+  const base = asDeleteToo(rt, req, r.ok ? r.identity : undefined, tightened(rt, req, r.ok ? r.identity : undefined), guard);
   const need = guard ? applyGuardrails(base, guard.contribution) : base;
   if (!r.ok) return verdict(false, r.reason, r.detail, need, undefined, req, r.cached, undefined, guard);
   const who = r.identity;
@@ -96,6 +96,19 @@ function tightened(rt: Runtime, req: RequestAttributes, who: Identity | undefine
   const t = rt.incidents.tighten(base, req, who, now, rt.assurance);
   // The would-be (shadow) requirement is held by the incident too: it is never looser than the enforced one.
   return t === base || base.shadow === undefined ? t : { ...t, shadow: rt.incidents.tighten(base.shadow, req, who, now, rt.assurance) };
+}
+
+/**
+ * A change that can delete its object (it sets owner references, which the garbage collector acts
+ * on, or its body could not be read: guardrails' `deletes`) asks what deleting the object asks as
+ * well: `PATCH deployments/api` with an owner that does not exist deletes the Deployment, and would
+ * otherwise step around a rule that protects deletes more than changes (the example's
+ * `prod-durable-deletes`: 15 minutes, where a production change asks 8 hours).
+ */
+function asDeleteToo(rt: Runtime, req: RequestAttributes, who: Identity | undefined, base: Requirement, guard: GuardrailOutcome | undefined): Requirement {
+  if (guard?.result.deletes === undefined || req.kube === undefined) return base;
+  const asDelete = tightened(rt, { ...req, method: 'DELETE', kube: { ...req.kube, verb: 'delete' } }, who);
+  return bothOf(base, asDelete);
 }
 
 /** A guardrail's risk weight, as one contribution to the score. */
