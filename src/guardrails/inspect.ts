@@ -8,7 +8,7 @@ import { checkDelete } from './rules/delete.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
 import { checkNetworkPolicy, checkNetworkPolicyDelete, checkService, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
-import { ownerReferencesSet } from './rules/owners.js';
+import { claimsDeleted, ownerReferencesSet } from './rules/owners.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
@@ -22,6 +22,8 @@ import { isObject, NO_VIOLATIONS, type GuardrailResult, type Json, type Violatio
 
 const WRITE_VERBS = new Set(['create', 'update', 'patch']);
 const DELETE_VERBS = new Set(['delete', 'deletecollection']);
+/** A StatefulSet, whose retention policy can delete its claims (rules/owners.ts). */
+const STATEFULSET_KEY = 'apps/statefulsets';
 /** The writes that can set owner references on an object that exists (rules/owners.ts). */
 const CHANGE_VERBS = new Set(['update', 'patch']);
 
@@ -197,8 +199,10 @@ export function inspect(
   const wildcardRoles = collectWildcardRoles(docs);
   let readsSecret = '';
   let deletes = '';
+  let claims = '';
   for (const { doc, prefix, workloadKeys, kinds } of docs) {
     if (changesObject(kube) && deletes === '') deletes = ownerReferencesSet(doc);
+    if (claims === '' && workloadKeys.includes(STATEFULSET_KEY)) claims = claimsDeleted(doc);
     const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: violations };
     for (const key of workloadKeys) {
       checkWorkload(doc, key, prefix, ctx);
@@ -217,8 +221,8 @@ export function inspect(
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);
   }
   const reads = readsSecret === '' ? undefined : { readsSecret };
-  const owner = deletes === '' ? undefined : { deletes };
-  if (owner) for (const v of ownerDelete(kube, settings, [])) violations.push(v);
+  const owner = deletes === '' && claims === '' ? undefined : { ...(deletes !== '' && { deletes }), ...(claims !== '' && { deletesClaims: claims }) };
+  if (deletes !== '') for (const v of ownerDelete(kube, settings, [])) violations.push(v);
   if (violations.kept.length === 0) return reads === undefined && owner === undefined ? NO_VIOLATIONS : { violations: [], ...reads, ...owner };
   return { violations: violations.kept, ...(violations.omitted > 0 ? { omitted: violations.omitted } : {}), ...reads, ...owner };
 }

@@ -28,6 +28,8 @@ export interface GuardrailResult {
    * it can delete the object, so the pipeline asks what deleting it asks too. Words for people.
    */
   deletes?: string;
+  /** Set when the change makes a StatefulSet delete its claims (rules/owners.ts): asked as their delete too. */
+  deletesClaims?: string;
 }
 
 export const NO_VIOLATIONS: GuardrailResult = Object.freeze({ violations: Object.freeze([]) });

@@ -105,6 +105,9 @@ function tightened(rt: Runtime, req: RequestAttributes, who: Identity | undefine
  *   asks: `PATCH deployments/api` with an owner that does not exist deletes the Deployment, and
  *   would otherwise step around a rule that protects deletes more than changes (the example's
  *   `prod-durable-deletes`: 15 minutes, where a production change asks 8 hours);
+ * - a StatefulSet changed to delete its claims when scaled down or deleted (`deletesClaims`) asks
+ *   what deleting its namespace's PersistentVolumeClaims asks: `kubectl scale --replicas=0` then
+ *   deletes them, and their disks;
  * - a person's workload write whose pods are handed a Secret (guardrails' `readsSecret`) asks what
  *   reading that Secret asks: its pod prints it, so a one-factor sign-in's Job would read what
  *   `get secret` refuses it, and a patch of an Argo CD Deployment the Secrets `system-secrets`
@@ -117,6 +120,10 @@ function alsoAsked(rt: Runtime, req: RequestAttributes, who: Identity | undefine
   let need = base;
   if (guard.result.deletes !== undefined) {
     need = bothOf(need, tightened(rt, { ...req, method: 'DELETE', kube: { ...kube, verb: 'delete' } }, who));
+  }
+  if (guard.result.deletesClaims !== undefined && kube.namespace !== '') {
+    const claims = { ...kube, verb: 'deletecollection', apiPrefix: 'api', apiGroup: '', apiVersion: 'v1', resource: 'persistentvolumeclaims', subresource: '', name: '', parts: ['persistentvolumeclaims'], upgrade: false };
+    need = bothOf(need, tightened(rt, { ...req, method: 'DELETE', kube: { ...claims, path: `/api/v1/namespaces/${kube.namespace}/persistentvolumeclaims` } }, who));
   }
   const secret = guard.result.readsSecret;
   if (secret !== undefined && who?.automation !== true && kube.namespace !== '') {

@@ -95,6 +95,18 @@ describe('a delete asked for as a change: an owner reference the garbage collect
     expect(message(ns)).toContain('delete_protected');
   });
 
+  it('a production StatefulSet changed to delete its claims when scaled asks what deleting them asks; the scale to zero that follows would delete the disks', async () => {
+    const login = await engineer('owner-3@example.io');
+    const at = T0 + 3 * H;
+    const retention = JSON.stringify({ spec: { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete', whenDeleted: 'Delete' } } });
+    const res = await write(login, at, 'PATCH', '/apis/apps/v1/namespaces/prod-cart/statefulsets/cart-db', retention, STRATEGIC);
+    expect(reasonOf(res)).toBe('auth_too_old');
+    expect(stepgate(res).required?.max_age).toBe(900);
+    // Keeping them asks only what a production change asks.
+    const keep = JSON.stringify({ spec: { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Retain', whenDeleted: 'Retain' } } });
+    expect(reasonOf(await write(login, at + M, 'PATCH', '/apis/apps/v1/namespaces/prod-cart/statefulsets/cart-db', keep, STRATEGIC))).toBe('allowed');
+  });
+
   it('asks nothing more of the same changes without an owner, in a dev namespace, or with a fresh sign-in', async () => {
     const login = await engineer('owner-2@example.io');
     const at = T0 + 3 * H;

@@ -51,3 +51,19 @@ describe('owner references set by a change', () => {
     expect(inspect(kube('PATCH', CM), JSON.stringify({ metadata: { ownerReferences: [OWNER] } }), MERGE, false, settings).violations).toEqual([]);
   });
 });
+
+describe('a StatefulSet changed to delete its claims', () => {
+  const STS = '/apis/apps/v1/namespaces/prod-cart/statefulsets/db';
+  const claims = (method: string, path: string, body: string | Uint8Array, type: string) => inspect(kube(method, path), body, type, false, settings).deletesClaims;
+  it.each([
+    ['a strategic merge patch, when scaled', 'PATCH', STS, JSON.stringify({ spec: { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete' } } }), SMP],
+    ['a JSON patch, when deleted', 'PATCH', STS, JSON.stringify([{ op: 'add', path: '/spec/persistentVolumeClaimRetentionPolicy', value: { whenDeleted: 'Delete', whenScaled: 'Retain' } }]), JP],
+    ['a protobuf update', 'PUT', STS, encodeKube({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete' } } }), PB],
+  ])('%s', (_n, method, path, body, type) => {
+    expect(claims(method, path, body, type)).toMatch(/deletes its PersistentVolumeClaims/);
+  });
+  it('not when it retains them, nor for another kind', () => {
+    expect(claims('PATCH', STS, JSON.stringify({ spec: { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' } } }), SMP)).toBeUndefined();
+    expect(claims('PATCH', DEPLOY, JSON.stringify({ spec: { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete' } } }), SMP)).toBeUndefined();
+  });
+});

@@ -185,8 +185,10 @@ const Secret = withMeta('Secret', { 3: str('type') });
 const Deployment = withMeta('Deployment', {
   2: one('spec', message('DeploymentSpec', { 1: int32('replicas'), 2: one('selector', LabelSelector), 3: one('template', PodTemplateSpec) })),
 });
+/** Whether the StatefulSet's controller deletes its claims when it is deleted or scaled down (rules/owners.ts). */
+const RetentionPolicy = message('StatefulSetPersistentVolumeClaimRetentionPolicy', { 1: str('whenDeleted'), 2: str('whenScaled') });
 const StatefulSet = withMeta('StatefulSet', {
-  2: one('spec', message('StatefulSetSpec', { 1: int32('replicas'), 2: one('selector', LabelSelector), 3: one('template', PodTemplateSpec) })),
+  2: one('spec', message('StatefulSetSpec', { 1: int32('replicas'), 2: one('selector', LabelSelector), 3: one('template', PodTemplateSpec), 10: one('persistentVolumeClaimRetentionPolicy', RetentionPolicy) })),
 });
 const DaemonSet = withMeta('DaemonSet', {
   2: one('spec', message('DaemonSetSpec', { 1: one('selector', LabelSelector), 2: one('template', PodTemplateSpec) })),

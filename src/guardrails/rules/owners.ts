@@ -24,3 +24,19 @@ export function ownerReferencesSet(doc: Json): string {
   const kind = isObject(first) && typeof first.kind === 'string' && /^[A-Za-z][A-Za-z0-9]{0,62}$/.test(first.kind) ? first.kind : 'an object';
   return `sets metadata.ownerReferences (owner: ${kind}${added.length > 1 ? ` and ${added.length - 1} more` : ''}): the garbage collector deletes the object once its owner is gone, or was never there`;
 }
+
+/**
+ * Whether a change of a StatefulSet makes its controller delete its PersistentVolumeClaims
+ * (`persistentVolumeClaimRetentionPolicy` `whenDeleted` or `whenScaled`: `Delete`): the next
+ * `kubectl scale --replicas=0`, a patch of `…/scale` like any other, then deletes the claims, and
+ * with a `Delete` reclaim policy (a dynamically provisioned volume's default) the disks behind
+ * them. Returns the words for people, '' when it does not.
+ */
+export function claimsDeleted(doc: Json): string {
+  const spec = doc.spec;
+  const policy = isObject(spec) ? spec.persistentVolumeClaimRetentionPolicy : undefined;
+  if (!isObject(policy)) return '';
+  const when = (['whenDeleted', 'whenScaled'] as const).filter((k) => policy[k] === 'Delete');
+  if (when.length === 0) return '';
+  return `sets persistentVolumeClaimRetentionPolicy ${when.join(' and ')}: Delete: the StatefulSet's controller deletes its PersistentVolumeClaims, and their disks with a Delete reclaim policy`;
+}
