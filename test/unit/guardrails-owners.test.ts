@@ -29,8 +29,21 @@ describe('owner references set by a change', () => {
     expect(deletes(method, path, body, type)).toMatch(/^sets metadata\.ownerReferences/);
   });
 
+  it('a key spelt with escapes is read (the scan that spares a parse does not miss it)', () => {
+    const json = '{"metadata":{"owner\\u0052eferences":[{"kind":"ConfigMap","name":"gone","uid":"x"}]}}';
+    expect(JSON.parse(json).metadata.ownerReferences).toHaveLength(1);
+    expect(deletes('PATCH', CM, json, MERGE)).toMatch(/^sets metadata\.ownerReferences/);
+    expect(deletes('PATCH', CM, Buffer.from(json), MERGE)).toMatch(/^sets metadata\.ownerReferences/);
+    const yaml = 'metadata:\n  ? "owner\\\n    References"\n  : [{kind: ConfigMap, name: gone, uid: x}]\n';
+    expect(deletes('PATCH', '/apis/db.example.io/v1/namespaces/prod-cart/pgs/main', yaml, 'application/apply-patch+yaml')).toMatch(/^sets metadata\.ownerReferences/);
+    // Escapes that spell no letter leave nothing to read, and nothing is set.
+    expect(deletes('PATCH', CM, JSON.stringify({ data: { 'dash.json': JSON.stringify({ title: 'a "b"\n' }) } }), MERGE)).toBeUndefined();
+  });
+
   it('a body that cannot be read may set them; one the gateway does not send is missing_body\'s', () => {
-    expect(deletes('PATCH', CM, '{"metadata":', MERGE)).toMatch(/could not be read/);
+    expect(deletes('PATCH', CM, '{"metadata":{"ownerReferences":[{"uid":', MERGE)).toMatch(/could not be read/);
+    // One that neither names them nor has an escape that could spell them cannot set them, read or not.
+    expect(deletes('PATCH', CM, '{"metadata":', MERGE)).toBeUndefined();
     expect(deletes('PATCH', CM, undefined, MERGE, true)).toMatch(/body_truncated/);
     expect(deletes('PATCH', CM, undefined, MERGE, false, true)).toBeUndefined();
   });
