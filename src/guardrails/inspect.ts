@@ -1,13 +1,14 @@
 import { isClusterScoped } from '../policy/policy.js';
 import type { KubeRequestInfo } from '../request/kube.js';
 import { ViolationCollector } from './collect.js';
-import { parseBody, type ParsedBody } from './parse.js';
+import { mediaType, parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';
 import { checkDelete } from './rules/delete.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
 import { checkNetworkPolicy, checkNetworkPolicyDelete, checkService, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
+import { claimsDeleted, ownerReferencesSet } from './rules/owners.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
@@ -21,14 +22,28 @@ import { isObject, NO_VIOLATIONS, type GuardrailResult, type Json, type Violatio
 
 const WRITE_VERBS = new Set(['create', 'update', 'patch']);
 const DELETE_VERBS = new Set(['delete', 'deletecollection']);
+/** A StatefulSet, whose retention policy can delete its claims (rules/owners.ts). */
+const STATEFULSET_KEY = 'apps/statefulsets';
+/** The writes that can set owner references on an object that exists (rules/owners.ts). */
+const CHANGE_VERBS = new Set(['update', 'patch']);
 
 /** Whether a request is one the guardrails look at; cheap, so it can run on every request. */
 export function isInspected(kube: KubeRequestInfo): boolean {
   if (!kube.isResourceRequest) return false;
   if (DELETE_VERBS.has(kube.verb)) return true;
   if (!WRITE_VERBS.has(kube.verb)) return false;
+  return readsWhole(kube) || changesObject(kube);
+}
+
+/** A write whose body the guardrails read for their rules (its kind, or its request line). */
+function readsWhole(kube: KubeRequestInfo): boolean {
   if (isUrlOnly(kube) || isBinding(kube)) return true;
   return inspectsSubresource(kube) && isInspectedKey(`${kube.apiGroup}/${kube.resource}`);
+}
+
+/** An update or patch of an object itself, of any kind: read for its owner references at least. */
+function changesObject(kube: KubeRequestInfo): boolean {
+  return CHANGE_VERBS.has(kube.verb) && kube.subresource === '';
 }
 
 /**
@@ -127,18 +142,38 @@ export function inspect(
     // for). Where no service account is privileged, a body that cannot be read leaves the request
     // line's verdict, and nothing more is asked; where one may be, the body is required.
     const required = secretBodyRequired(kube, settings);
-    if (kube.resource === 'secrets' && (byUrl.length > 0 || required)) {
+    const owned = changesObject(kube) && kube.resource === 'secrets';
+    let deletes = '';
+    if (kube.resource === 'secrets' && (byUrl.length > 0 || required || owned)) {
       const parsed = decode(body, contentType, truncated, kube.verb, missing);
       if (parsed.ok) {
         const multi = parsed.documents.length > 1;
         for (const [i, doc] of parsed.documents.entries()) {
           byUrl.push(...checkSecretType(doc, kube.namespace, settings), ...checkTokenSecret(doc, multi ? `documents[${i}].` : '', kube.namespace, parsed.partial, settings));
+          if (owned && deletes === '') deletes = ownerReferencesSet(doc);
         }
       } else if (required) {
-        return { violations: byUrl, unreadable: parsed.outcome, unreadableDetail: parsed.detail };
+        // The unreadable body's own effect applies here; the policy still asks what a delete asks.
+        const deletes = owned ? unreadableOwners(parsed) : '';
+        return { violations: byUrl, unreadable: parsed.outcome, unreadableDetail: parsed.detail, ...(deletes !== '' && { deletes }) };
+      } else if (owned) {
+        deletes = unreadableOwners(parsed);
       }
     }
+    if (deletes !== '') return { violations: collected(ownerDelete(kube, settings, byUrl)).violations, deletes };
     return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+  }
+  if (!readsWhole(kube)) {
+    // A kind whose spec no guardrail reads (a ConfigMap, a PersistentVolumeClaim, a custom
+    // resource): only whether the change sets owner references. A body that cannot be read may set
+    // them, so it is judged as the delete it may be; it is no guardrail violation (no
+    // `unreadable_body`): nothing else about such a write is judged from its body.
+    if (!truncated && !mayName(body, contentType, OWNER_REFERENCES)) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, true);
+    let deletes = parsed.ok ? '' : unreadableOwners(parsed);
+    if (parsed.ok) for (const doc of parsed.documents) if (deletes === '') deletes = ownerReferencesSet(doc);
+    if (deletes === '') return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    return { violations: collected(ownerDelete(kube, settings, byUrl)).violations, deletes };
   }
   const parsed = decode(body, contentType, truncated, kube.verb, missing);
   if (!parsed.ok) return { violations: byUrl, unreadable: parsed.outcome, unreadableDetail: parsed.detail };
@@ -164,7 +199,11 @@ export function inspect(
   for (const v of byUrl) violations.push(v);
   const wildcardRoles = collectWildcardRoles(docs);
   let readsSecret = '';
+  let deletes = '';
+  let claims = '';
   for (const { doc, prefix, workloadKeys, kinds } of docs) {
+    if (changesObject(kube) && deletes === '') deletes = ownerReferencesSet(doc);
+    if (claims === '' && workloadKeys.includes(STATEFULSET_KEY)) claims = claimsDeleted(doc);
     const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: violations };
     for (const key of workloadKeys) {
       checkWorkload(doc, key, prefix, ctx);
@@ -183,8 +222,53 @@ export function inspect(
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);
   }
   const reads = readsSecret === '' ? undefined : { readsSecret };
-  if (violations.kept.length === 0) return reads === undefined ? NO_VIOLATIONS : { violations: [], ...reads };
-  return { violations: violations.kept, ...(violations.omitted > 0 ? { omitted: violations.omitted } : {}), ...reads };
+  const owner = deletes === '' && claims === '' ? undefined : { ...(deletes !== '' && { deletes }), ...(claims !== '' && { deletesClaims: claims }) };
+  if (deletes !== '') for (const v of ownerDelete(kube, settings, [])) violations.push(v);
+  if (violations.kept.length === 0) return reads === undefined && owner === undefined ? NO_VIOLATIONS : { violations: [], ...reads, ...owner };
+  return { violations: violations.kept, ...(violations.omitted > 0 ? { omitted: violations.omitted } : {}), ...reads, ...owner };
+}
+
+/**
+ * A change that sets owner references is also the delete it hands the garbage collector: the
+ * pipeline asks what the policy asks of deleting the object (`deletes`), and the request line's
+ * delete guardrails apply as to that delete (`delete_protected`: a Namespace, a CRD, anything in
+ * a protected namespace). They are added to `byUrl`, which is returned.
+ */
+function ownerDelete(kube: KubeRequestInfo, settings: GuardrailSettings, byUrl: Violation[]): Violation[] {
+  const asDelete: KubeRequestInfo = { ...kube, verb: 'delete' };
+  for (const v of checkDelete(asDelete, settings, isClusterScoped(kube.apiGroup, kube.resource))) {
+    byUrl.push({ ...v, detail: `${kube.verb} setting owner references, which the garbage collector acts on as a ${v.detail}`, path: 'metadata.ownerReferences' });
+  }
+  return byUrl;
+}
+
+const OWNER_REFERENCES = 'ownerReferences';
+const TEXT_TYPES = new Set(['application/json', 'application/yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
+/**
+ * The escapes that can spell a letter: JSON's `\u`, double-quoted YAML's `\x`, `\u`, `\U`, and
+ * its escaped line break, which joins two lines of an explicit key without a space. Others
+ * (`\"`, `\n`, …) cannot, and every dashboard ConfigMap holding JSON in a string has them.
+ */
+const LETTER_ESCAPE = /\\[xuU\r\n]/;
+const LETTER_ESCAPES = ['\\x', '\\u', '\\U', '\\\n', '\\\r'];
+
+/**
+ * Whether a text body can name `key`: it contains it, or an escape that can spell a letter. A
+ * JSON or YAML key cannot be spelt any other way (an implicit YAML key is one line, a folded
+ * explicit one gains a space), so a body that has neither sets no such key and costs no parse
+ * (a 232 KB dashboard ConfigMap took 3 ms to parse; the scan takes microseconds). Anything else
+ * (protobuf, an unknown type, no body) is parsed.
+ */
+function mayName(body: Uint8Array | string | undefined, contentType: string | undefined, key: string): boolean {
+  if (body === undefined || !TEXT_TYPES.has(mediaType(contentType))) return true;
+  if (typeof body === 'string') return body.includes(key) || LETTER_ESCAPE.test(body);
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return bytes.includes(key) || LETTER_ESCAPES.some((e) => bytes.includes(e));
+}
+
+/** A body that could not be read may set owner references; a missing one is the gateway's configuration (missing_body). */
+function unreadableOwners(parsed: ParsedBody & { ok: false }): string {
+  return parsed.outcome === 'body_missing' ? '' : `its body could not be read (${parsed.outcome}), so it may set metadata.ownerReferences, which hands the object's deletion to the garbage collector`;
 }
 
 function collected(vs: readonly Violation[]): GuardrailResult {
@@ -198,9 +282,9 @@ function collected(vs: readonly Violation[]): GuardrailResult {
  * still find a way (a stack overflow, a library bug), it is an unreadable body with the usual
  * conservative effect, never an internal error with the body's stack in the log.
  */
-function decode(body: Uint8Array | string | undefined, contentType: string | undefined, truncated: boolean, verb: string, missing: boolean): ParsedBody {
+function decode(body: Uint8Array | string | undefined, contentType: string | undefined, truncated: boolean, verb: string, missing: boolean, metadataOnly = false): ParsedBody {
   try {
-    return parseBody(body, contentType, truncated, verb, missing);
+    return parseBody(body, contentType, truncated, verb, missing, metadataOnly);
   } catch (err) {
     return { ok: false, outcome: 'body_unreadable', detail: `the body could not be decoded (${err instanceof Error ? err.name : 'error'})` };
   }

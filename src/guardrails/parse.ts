@@ -46,6 +46,7 @@ export function parseBody(
   truncated: boolean,
   verb: string,
   missing = false,
+  metadataOnly = false,
 ): ParsedBody {
   if (truncated) return unreadable('body_truncated', 'the body was cut at the size bound, so part of the object was not seen');
   if (body === undefined || body.length === 0) {
@@ -53,7 +54,7 @@ export function parseBody(
     return unreadable('body_unreadable', 'the Check carries an empty body, or none for an upgrade request (which Envoy does not buffer)');
   }
   const type = mediaType(contentType);
-  if (type === 'application/vnd.kubernetes.protobuf') return parseKubeProtobuf(body, verb);
+  if (type === 'application/vnd.kubernetes.protobuf') return parseKubeProtobuf(body, verb, metadataOnly);
   const format = FORMATS.get(type);
   if (format === undefined) return unreadable('body_unreadable', `content type ${JSON.stringify(type.slice(0, 80))} is not inspected`);
   // kube picks the patch type from the content type and refuses a PATCH in any other: a patch

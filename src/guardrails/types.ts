@@ -23,6 +23,13 @@ export interface GuardrailResult {
   omitted?: number;
   /** A Secret a written workload's pods are handed (rules/secret-refs.ts); absent when none. */
   readsSecret?: string;
+  /**
+   * Set when the change sets owner references, or its body cannot be read and may (rules/owners.ts):
+   * it can delete the object, so the pipeline asks what deleting it asks too. Words for people.
+   */
+  deletes?: string;
+  /** Set when the change makes a StatefulSet delete its claims (rules/owners.ts): asked as their delete too. */
+  deletesClaims?: string;
 }
 
 export const NO_VIOLATIONS: GuardrailResult = Object.freeze({ violations: Object.freeze([]) });

@@ -2,7 +2,7 @@ import type { ReasonCode } from '../core/reasons.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { Identity } from '../core/identity.js';
 import type { VerifyResult } from '../identity/verifier.js';
-import type { Policy, Requirement } from '../policy/policy.js';
+import { bothOf, type Policy, type Requirement } from '../policy/policy.js';
 import type { RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
 import { presentedCredential } from '../request/credentials.js';
@@ -31,7 +31,7 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
   if (cred.kind === 'problem') {
     // Guardrails apply here too, so the challenge asks for the level the change will need.
     const guard = checkGuardrails(rt.guardrails, req);
-    const base = tightened(rt, req, undefined);
+    const base = alsoAsked(rt, req, undefined, tightened(rt, req, undefined), guard);
     return verdict(false, cred.reason, cred.detail, guard ? applyGuardrails(base, guard.contribution) : base, undefined, req, false, undefined, guard);
   }
   const token = cred.token;
@@ -66,7 +66,7 @@ function countDenial(rt: Runtime, v: Verdict | Promise<Verdict>): Verdict | Prom
 
 function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdict | Promise<Verdict> {
   const guard = checkGuardrails(rt.guardrails, req);
-  const base = tightened(rt, req, r.ok ? r.identity : undefined);
+  const base = alsoAsked(rt, req, r.ok ? r.identity : undefined, tightened(rt, req, r.ok ? r.identity : undefined), guard);
   const need = guard ? applyGuardrails(base, guard.contribution) : base;
   if (!r.ok) return verdict(false, r.reason, r.detail, need, undefined, req, r.cached, undefined, guard);
   const who = r.identity;
@@ -96,6 +96,42 @@ function tightened(rt: Runtime, req: RequestAttributes, who: Identity | undefine
   const t = rt.incidents.tighten(base, req, who, now, rt.assurance);
   // The would-be (shadow) requirement is held by the incident too: it is never looser than the enforced one.
   return t === base || base.shadow === undefined ? t : { ...t, shadow: rt.incidents.tighten(base.shadow, req, who, now, rt.assurance) };
+}
+
+/**
+ * What a write does besides what its request line says, asked for as well (strictest wins):
+ * - a change that can delete its object (it sets owner references, which the garbage collector
+ *   acts on, or its body could not be read: guardrails' `deletes`) asks what deleting the object
+ *   asks: `PATCH deployments/api` with an owner that does not exist deletes the Deployment, and
+ *   would otherwise step around a rule that protects deletes more than changes (the example's
+ *   `prod-durable-deletes`: 15 minutes, where a production change asks 8 hours);
+ * - a StatefulSet changed to delete its claims when scaled down or deleted (`deletesClaims`) asks
+ *   what deleting its namespace's PersistentVolumeClaims asks: `kubectl scale --replicas=0` then
+ *   deletes them, and their disks;
+ * - a person's workload write whose pods are handed a Secret (guardrails' `readsSecret`) asks what
+ *   reading that Secret asks: its pod prints it, so a one-factor sign-in's Job would read what
+ *   `get secret` refuses it, and a patch of an Argo CD Deployment the Secrets `system-secrets`
+ *   holds to a hardware key. Automation is left out, as the working set leaves it out: it never
+ *   signs in, and deploys what its pipeline hands Secrets every day.
+ */
+function alsoAsked(rt: Runtime, req: RequestAttributes, who: Identity | undefined, base: Requirement, guard: GuardrailOutcome | undefined): Requirement {
+  const kube = req.kube;
+  if (guard === undefined || kube === undefined) return base;
+  let need = base;
+  if (guard.result.deletes !== undefined) {
+    need = bothOf(need, tightened(rt, { ...req, method: 'DELETE', kube: { ...kube, verb: 'delete' } }, who));
+  }
+  if (guard.result.deletesClaims !== undefined && kube.namespace !== '') {
+    const claims = { ...kube, verb: 'deletecollection', apiPrefix: 'api', apiGroup: '', apiVersion: 'v1', resource: 'persistentvolumeclaims', subresource: '', name: '', parts: ['persistentvolumeclaims'], upgrade: false };
+    need = bothOf(need, tightened(rt, { ...req, method: 'DELETE', kube: { ...claims, path: `/api/v1/namespaces/${kube.namespace}/persistentvolumeclaims` } }, who));
+  }
+  const secret = guard.result.readsSecret;
+  if (secret !== undefined && who?.automation !== true && kube.namespace !== '') {
+    const path = `/api/v1/namespaces/${kube.namespace}/secrets/${secret}`;
+    const read = { ...kube, path, verb: 'get', apiPrefix: 'api', apiGroup: '', apiVersion: 'v1', resource: 'secrets', subresource: '', name: secret, parts: ['secrets', secret], upgrade: false };
+    need = bothOf(need, tightened(rt, { ...req, method: 'GET', path, kube: read }, who));
+  }
+  return need;
 }
 
 /** A guardrail's risk weight, as one contribution to the score. */

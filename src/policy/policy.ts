@@ -284,6 +284,30 @@ function combine(rules: readonly CompiledRule[], matched: readonly number[]): Re
   return Object.freeze({ deny, denyMessage, level, maxAge, rules: Object.freeze(matched.map((i) => rules[i]!.name)), sensitivity, byBand: byBand && Object.freeze(byBand) });
 }
 
+/**
+ * Two requirements of the same request combined strictest-wins (core/tighten.ts): the rules of
+ * both, the higher sensitivity, each band's effects combined; a would-be (shadow) requirement
+ * when either has one. `b` is what the policy asks of a request the first is also (a change that
+ * hands a delete to the garbage collector, asked what the delete asks).
+ */
+export function bothOf(a: Requirement, b: Requirement): Requirement {
+  const { deny, denyMessage, level, maxAge } = tighten(a, b);
+  let byBand: Record<string, BandEffect> | undefined = a.byBand && { ...a.byBand };
+  for (const [band, e] of Object.entries(b.byBand ?? {})) (byBand ??= {})[band] = byBand[band] ? strictest(byBand[band], e) : e;
+  const rules = [...a.rules, ...b.rules.filter((r) => !a.rules.includes(r))];
+  const out: Requirement = { ...a, deny, denyMessage, level, maxAge, rules: Object.freeze(rules), sensitivity: Math.max(a.sensitivity, b.sensitivity), byBand: byBand && Object.freeze(byBand) };
+  if (a.shadow !== undefined || b.shadow !== undefined) {
+    const shadowed = [...(a.shadowed ?? a.shadow?.shadowed ?? []), ...(b.shadow?.shadowed ?? [])];
+    out.shadow = Object.freeze({ ...bothOf(a.shadow ?? strip(a), b.shadow ?? strip(b)), shadowed: Object.freeze([...new Set(shadowed)]) });
+  }
+  return Object.freeze(out);
+}
+
+function strip(r: Requirement): Requirement {
+  const { shadow: _s, ...rest } = r;
+  return rest;
+}
+
 /** Two effects combined by the one strictest-wins rule (core/tighten.ts). */
 export function strictest(a: BandEffect, b: BandEffect): BandEffect {
   return Object.freeze(tighten(a, b));

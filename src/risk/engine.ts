@@ -742,8 +742,9 @@ function actionOf(k: RequestAttributes['kube'], query: string, base: Requirement
   const clusterSecretList = k.apiGroup === '' && k.resource === 'secrets' && k.subresource === '' && k.namespace === '' && k.name === '' && (k.verb === 'list' || k.verb === 'watch');
   const what = `${k.verb} ${k.subresource === '' ? k.resource : `${k.resource}/${k.subresource}`}`;
   // A workload handed a Secret reads it as surely as `get secret` does (its pod prints it): for
-  // the working set it is a sensitive action, whatever the rule for the workload says.
-  const reads = readsSecret !== '' && base.sensitivity <= 0;
+  // the working set it is a sensitive action, whatever the rule for the workload says (the
+  // pipeline has also asked what reading the Secret asks, so `base` is sensitive by now).
+  const reads = readsSecret !== '';
   return {
     sensitive: base.sensitivity > 0 || reads,
     destructive,

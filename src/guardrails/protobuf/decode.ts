@@ -1,6 +1,6 @@
 import type { UnreadableOutcome } from '../../config/guardrail-codes.js';
 import type { Json } from '../types.js';
-import { KINDS, kindKey, Unknown, type Field, type Message } from './schema.js';
+import { ANY_OBJECT, KINDS, kindKey, Unknown, type Field, type Message } from './schema.js';
 import { asBool, asInt32, asInt64, Reader, WIRE_LEN, WIRE_VARINT, WireError } from './wire.js';
 
 /**
@@ -34,7 +34,8 @@ export const MAX_DEPTH = 32;
 
 const WRITE_VERBS = new Set(['create', 'update']);
 
-export function parseKubeProtobuf(body: Uint8Array | string, verb: string): ProtobufBody {
+/** `metadataOnly`: a kind without a schema is read for its metadata (ANY_OBJECT) instead of unreadable. */
+export function parseKubeProtobuf(body: Uint8Array | string, verb: string, metadataOnly = false): ProtobufBody {
   // kube-apiserver accepts protobuf only for whole objects; every patch type is JSON or YAML.
   if (!WRITE_VERBS.has(verb)) return unreadable(`content type application/vnd.kubernetes.protobuf does not fit the verb ${verb}`);
   let bytes: Uint8Array;
@@ -47,10 +48,10 @@ export function parseKubeProtobuf(body: Uint8Array | string, verb: string): Prot
   } else {
     bytes = body;
   }
-  return decodeKubeProtobuf(bytes);
+  return decodeKubeProtobuf(bytes, metadataOnly);
 }
 
-export function decodeKubeProtobuf(bytes: Uint8Array): ProtobufBody {
+export function decodeKubeProtobuf(bytes: Uint8Array, metadataOnly = false): ProtobufBody {
   const magic = KUBE_PROTOBUF_MAGIC.length;
   if (bytes.length < magic || KUBE_PROTOBUF_MAGIC.some((b, i) => bytes[i] !== b)) {
     return unreadable('the protobuf body does not start with the Kubernetes magic k8s\\0');
@@ -68,7 +69,7 @@ export function decodeKubeProtobuf(bytes: Uint8Array): ProtobufBody {
     if (typeof envelope.contentEncoding === 'string' && envelope.contentEncoding !== '') {
       return unreadable(`the protobuf envelope declares content encoding ${JSON.stringify(envelope.contentEncoding.slice(0, 40))}`);
     }
-    const schema = KINDS.get(kindKey(apiVersion, kind));
+    const schema = KINDS.get(kindKey(apiVersion, kind)) ?? (metadataOnly ? ANY_OBJECT : undefined);
     if (schema === undefined) {
       return unreadable(`protobuf bodies of ${JSON.stringify(`${apiVersion.slice(0, 80)}/${kind.slice(0, 80)}`)} are not decoded`);
     }

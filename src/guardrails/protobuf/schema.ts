@@ -45,7 +45,9 @@ const intOrString = (name: string): Field => ({ name, kind: 'intOrString', repea
 const opaque = (name: string) => message(name, {});
 
 // k8s.io/apimachinery/pkg/apis/meta/v1
-const ObjectMeta = message('ObjectMeta', { 1: str('name'), 2: str('generateName'), 3: str('namespace'), 11: map('labels'), 12: map('annotations') });
+/** Who owns the object: the garbage collector deletes it once none of its owners exists (rules/owners.ts). */
+const OwnerReference = message('OwnerReference', { 1: str('kind'), 3: str('name'), 4: str('uid'), 5: str('apiVersion') });
+const ObjectMeta = message('ObjectMeta', { 1: str('name'), 2: str('generateName'), 3: str('namespace'), 11: map('labels'), 12: map('annotations'), 13: many('ownerReferences', OwnerReference) });
 const LabelSelectorRequirement = message('LabelSelectorRequirement', { 1: str('key'), 2: str('operator'), 3: strs('values') });
 const LabelSelector = message('LabelSelector', { 1: map('matchLabels'), 2: many('matchExpressions', LabelSelectorRequirement) });
 
@@ -183,8 +185,10 @@ const Secret = withMeta('Secret', { 3: str('type') });
 const Deployment = withMeta('Deployment', {
   2: one('spec', message('DeploymentSpec', { 1: int32('replicas'), 2: one('selector', LabelSelector), 3: one('template', PodTemplateSpec) })),
 });
+/** Whether the StatefulSet's controller deletes its claims when it is deleted or scaled down (rules/owners.ts). */
+const RetentionPolicy = message('StatefulSetPersistentVolumeClaimRetentionPolicy', { 1: str('whenDeleted'), 2: str('whenScaled') });
 const StatefulSet = withMeta('StatefulSet', {
-  2: one('spec', message('StatefulSetSpec', { 1: int32('replicas'), 2: one('selector', LabelSelector), 3: one('template', PodTemplateSpec) })),
+  2: one('spec', message('StatefulSetSpec', { 1: int32('replicas'), 2: one('selector', LabelSelector), 3: one('template', PodTemplateSpec), 10: one('persistentVolumeClaimRetentionPolicy', RetentionPolicy) })),
 });
 const DaemonSet = withMeta('DaemonSet', {
   2: one('spec', message('DaemonSetSpec', { 1: one('selector', LabelSelector), 2: one('template', PodTemplateSpec) })),
@@ -276,6 +280,13 @@ export const KINDS: ReadonlyMap<string, Message> = new Map(
     ] as const
   ).flatMap(([apiVersion, ms]) => ms.map((m) => [kindKey(apiVersion, m.name), m] as const)),
 );
+
+/**
+ * Any other kind, read for its metadata alone: every Kubernetes object's protobuf message has its
+ * ObjectMeta at field 1 (k8s.io/api's generated.proto), so whether a write sets ownerReferences is
+ * known for kinds whose spec no guardrail reads (a ConfigMap, a PersistentVolumeClaim, a Lease).
+ */
+export const ANY_OBJECT = withMeta('Object', {});
 
 export function kindKey(apiVersion: string, kind: string): string {
   return `${apiVersion} ${kind}`;

@@ -1,0 +1,42 @@
+import { UNKNOWN_VALUE } from '../parse.js';
+import { arrayOf, isObject, type Json } from '../types.js';
+
+/**
+ * Whether a change (update or patch) sets owner references on the object it writes, and so hands
+ * its deletion to the garbage collector: kube's garbage collector deletes an object once none of
+ * its owners exists (an owner that was never there, a uid that does not match, an owner in another
+ * namespace), and deletes it with its owner when the owner is deleted. So `PATCH deployments/api`
+ * with an owner reference to a ConfigMap that does not exist deletes the Deployment within
+ * seconds, and the same patch of a Namespace deletes everything in it: a delete asked for as a
+ * change. A create is left out: the object it makes is the only one its owner references can
+ * delete. Returns the words for people ('' when none), never a value of the body.
+ */
+export function ownerReferencesSet(doc: Json): string {
+  const meta = doc.metadata;
+  if (!isObject(meta)) return '';
+  const refs = meta.ownerReferences;
+  // A JSON patch that copies or moves a value into them sets what the patch does not show.
+  if (refs === UNKNOWN_VALUE) return 'sets metadata.ownerReferences to a value copied from elsewhere in the object';
+  // Strategic merge patches list the references they add; `$patch: delete` entries remove one.
+  const added = arrayOf(refs).filter((r) => r === UNKNOWN_VALUE || (isObject(r) && r.$patch !== 'delete'));
+  if (added.length === 0) return '';
+  const first = added[0];
+  const kind = isObject(first) && typeof first.kind === 'string' && /^[A-Za-z][A-Za-z0-9]{0,62}$/.test(first.kind) ? first.kind : 'an object';
+  return `sets metadata.ownerReferences (owner: ${kind}${added.length > 1 ? ` and ${added.length - 1} more` : ''}): the garbage collector deletes the object once its owner is gone, or was never there`;
+}
+
+/**
+ * Whether a change of a StatefulSet makes its controller delete its PersistentVolumeClaims
+ * (`persistentVolumeClaimRetentionPolicy` `whenDeleted` or `whenScaled`: `Delete`): the next
+ * `kubectl scale --replicas=0`, a patch of `…/scale` like any other, then deletes the claims, and
+ * with a `Delete` reclaim policy (a dynamically provisioned volume's default) the disks behind
+ * them. Returns the words for people, '' when it does not.
+ */
+export function claimsDeleted(doc: Json): string {
+  const spec = doc.spec;
+  const policy = isObject(spec) ? spec.persistentVolumeClaimRetentionPolicy : undefined;
+  if (!isObject(policy)) return '';
+  const when = (['whenDeleted', 'whenScaled'] as const).filter((k) => policy[k] === 'Delete');
+  if (when.length === 0) return '';
+  return `sets persistentVolumeClaimRetentionPolicy ${when.join(' and ')}: Delete: the StatefulSet's controller deletes its PersistentVolumeClaims, and their disks with a Delete reclaim policy`;
+}

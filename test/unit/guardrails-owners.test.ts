@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { inspect } from '../../src/guardrails/inspect.js';
+import { guardSettings, kube } from '../support/guardrails.js';
+import { encodeKube } from '../support/kube-protobuf.js';
+
+// A change that sets owner references hands the object's deletion to kube's garbage collector
+// (rules/owners.ts): the result says so (`deletes`), whatever the kind and the body's encoding.
+const settings = guardSettings();
+const OWNER = { apiVersion: 'v1', kind: 'ConfigMap', name: 'gone', uid: '6b0d7c1e-0000-4000-8000-00000000dead' };
+const DEPLOY = '/apis/apps/v1/namespaces/prod-cart/deployments/api';
+const CM = '/api/v1/namespaces/prod-cart/configmaps/api';
+const MERGE = 'application/merge-patch+json';
+const SMP = 'application/strategic-merge-patch+json';
+const JP = 'application/json-patch+json';
+const PB = 'application/vnd.kubernetes.protobuf';
+const deletes = (method: string, path: string, body: string | Uint8Array | undefined, type: string, truncated = false, missing = false) =>
+  inspect(kube(method, path), body, type, truncated, settings, missing).deletes;
+
+describe('owner references set by a change', () => {
+  it.each([
+    ['a merge patch of a Deployment', 'PATCH', DEPLOY, JSON.stringify({ metadata: { ownerReferences: [OWNER] } }), MERGE],
+    ['a strategic merge patch of a ConfigMap', 'PATCH', CM, JSON.stringify({ metadata: { ownerReferences: [OWNER] } }), SMP],
+    ['a JSON patch adding one at an index', 'PATCH', CM, JSON.stringify([{ op: 'add', path: '/metadata/ownerReferences/0', value: OWNER }]), JP],
+    ['a JSON patch moving a value into them', 'PATCH', CM, JSON.stringify([{ op: 'move', from: '/metadata/annotations', path: '/metadata/ownerReferences' }]), JP],
+    ['an apply patch of a custom resource', 'PATCH', '/apis/db.example.io/v1/namespaces/prod-cart/postgresclusters/main', `metadata:\n  ownerReferences:\n  - {kind: ConfigMap, name: gone, uid: x}\n`, 'application/apply-patch+yaml'],
+    ['a JSON update of a Namespace', 'PUT', '/api/v1/namespaces/prod-cart', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod-cart', ownerReferences: [OWNER] } }), 'application/json'],
+    ['a protobuf update of a Deployment', 'PUT', DEPLOY, encodeKube({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', ownerReferences: [OWNER] } }), PB],
+  ])('%s', (_n, method, path, body, type) => {
+    expect(deletes(method, path, body, type)).toMatch(/^sets metadata\.ownerReferences/);
+  });
+
+  it('a key spelt with escapes is read (the scan that spares a parse does not miss it)', () => {
+    const json = '{"metadata":{"owner\\u0052eferences":[{"kind":"ConfigMap","name":"gone","uid":"x"}]}}';
+    expect(JSON.parse(json).metadata.ownerReferences).toHaveLength(1);
+    expect(deletes('PATCH', CM, json, MERGE)).toMatch(/^sets metadata\.ownerReferences/);
+    expect(deletes('PATCH', CM, Buffer.from(json), MERGE)).toMatch(/^sets metadata\.ownerReferences/);
+    const yaml = 'metadata:\n  ? "owner\\\n    References"\n  : [{kind: ConfigMap, name: gone, uid: x}]\n';
+    expect(deletes('PATCH', '/apis/db.example.io/v1/namespaces/prod-cart/pgs/main', yaml, 'application/apply-patch+yaml')).toMatch(/^sets metadata\.ownerReferences/);
+    // Escapes that spell no letter leave nothing to read, and nothing is set.
+    expect(deletes('PATCH', CM, JSON.stringify({ data: { 'dash.json': JSON.stringify({ title: 'a "b"\n' }) } }), MERGE)).toBeUndefined();
+  });
+
+  it('a body that cannot be read may set them; one the gateway does not send is missing_body\'s', () => {
+    expect(deletes('PATCH', CM, '{"metadata":{"ownerReferences":[{"uid":', MERGE)).toMatch(/could not be read/);
+    // One that neither names them nor has an escape that could spell them cannot set them, read or not.
+    expect(deletes('PATCH', CM, '{"metadata":', MERGE)).toBeUndefined();
+    expect(deletes('PATCH', CM, undefined, MERGE, true)).toMatch(/body_truncated/);
+    expect(deletes('PATCH', CM, undefined, MERGE, false, true)).toBeUndefined();
+  });
+
+  it('is not set by a create, a removal of owners, a strategic $patch: delete, or a change without them', () => {
+    expect(deletes('POST', '/api/v1/namespaces/prod-cart/configmaps', JSON.stringify({ metadata: { name: 'x', ownerReferences: [OWNER] } }), 'application/json')).toBeUndefined();
+    expect(deletes('PATCH', CM, JSON.stringify({ metadata: { ownerReferences: null } }), MERGE)).toBeUndefined();
+    expect(deletes('PATCH', CM, JSON.stringify([{ op: 'remove', path: '/metadata/ownerReferences' }]), JP)).toBeUndefined();
+    expect(deletes('PATCH', CM, JSON.stringify({ metadata: { ownerReferences: [{ uid: OWNER.uid, $patch: 'delete' }] } }), SMP)).toBeUndefined();
+    expect(deletes('PATCH', DEPLOY, JSON.stringify({ spec: { replicas: 3 } }), MERGE)).toBeUndefined();
+  });
+
+  it('a Namespace, or anything in a protected namespace, given an owner is delete_protected as its delete is', () => {
+    const ns = inspect(kube('PATCH', '/api/v1/namespaces/prod-cart'), JSON.stringify({ metadata: { ownerReferences: [OWNER] } }), MERGE, false, settings);
+    expect(ns.violations.map((v) => [v.code, v.path])).toEqual([['delete_protected', 'metadata.ownerReferences']]);
+    const sys = inspect(kube('PATCH', '/api/v1/namespaces/kube-system/configmaps/coredns'), JSON.stringify({ metadata: { ownerReferences: [OWNER] } }), MERGE, false, settings);
+    expect(sys.violations.map((v) => v.code)).toEqual(['delete_protected']);
+    expect(inspect(kube('PATCH', CM), JSON.stringify({ metadata: { ownerReferences: [OWNER] } }), MERGE, false, settings).violations).toEqual([]);
+  });
+});
+
+describe('a StatefulSet changed to delete its claims', () => {
+  const STS = '/apis/apps/v1/namespaces/prod-cart/statefulsets/db';
+  const claims = (method: string, path: string, body: string | Uint8Array, type: string) => inspect(kube(method, path), body, type, false, settings).deletesClaims;
+  it.each([
+    ['a strategic merge patch, when scaled', 'PATCH', STS, JSON.stringify({ spec: { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete' } } }), SMP],
+    ['a JSON patch, when deleted', 'PATCH', STS, JSON.stringify([{ op: 'add', path: '/spec/persistentVolumeClaimRetentionPolicy', value: { whenDeleted: 'Delete', whenScaled: 'Retain' } }]), JP],
+    ['a protobuf update', 'PUT', STS, encodeKube({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete' } } }), PB],
+  ])('%s', (_n, method, path, body, type) => {
+    expect(claims(method, path, body, type)).toMatch(/deletes its PersistentVolumeClaims/);
+  });
+  it('not when it retains them, nor for another kind', () => {
+    expect(claims('PATCH', STS, JSON.stringify({ spec: { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' } } }), SMP)).toBeUndefined();
+    expect(claims('PATCH', DEPLOY, JSON.stringify({ spec: { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete' } } }), SMP)).toBeUndefined();
+  });
+});
