@@ -260,11 +260,17 @@ const LETTER_ESCAPES = ['\\x', '\\u', '\\U', '\\\n', '\\\r'];
  * (protobuf, an unknown type, no body) is parsed.
  */
 function mayName(body: Uint8Array | string | undefined, contentType: string | undefined, key: string): boolean {
-  if (body === undefined || !TEXT_TYPES.has(mediaType(contentType))) return true;
-  if (typeof body === 'string') return body.includes(key) || LETTER_ESCAPE.test(body);
+  const type = mediaType(contentType);
+  if (body === undefined || !TEXT_TYPES.has(type)) return true;
+  // YAML can also spell a key through a tag (`? !!binary b3duZXJSZWZlcmVuY2Vz`, which go-yaml
+  // decodes to the key's text): a body with a tag indicator is parsed, and the reader refuses tags.
+  const yaml = YAML_TYPES.has(type);
+  if (typeof body === 'string') return body.includes(key) || LETTER_ESCAPE.test(body) || (yaml && body.includes('!'));
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  return bytes.includes(key) || LETTER_ESCAPES.some((e) => bytes.includes(e));
+  return bytes.includes(key) || LETTER_ESCAPES.some((e) => bytes.includes(e)) || (yaml && bytes.includes('!'));
 }
+
+const YAML_TYPES = new Set(['application/yaml', 'application/apply-patch+yaml']);
 
 /** A body that could not be read may set owner references; a missing one is the gateway's configuration (missing_body). */
 function unreadableOwners(parsed: ParsedBody & { ok: false }): string {

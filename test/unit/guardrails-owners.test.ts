@@ -36,6 +36,12 @@ describe('owner references set by a change', () => {
     expect(deletes('PATCH', CM, Buffer.from(json), MERGE)).toMatch(/^sets metadata\.ownerReferences/);
     const yaml = 'metadata:\n  ? "owner\\\n    References"\n  : [{kind: ConfigMap, name: gone, uid: x}]\n';
     expect(deletes('PATCH', '/apis/db.example.io/v1/namespaces/prod-cart/pgs/main', yaml, 'application/apply-patch+yaml')).toMatch(/^sets metadata\.ownerReferences/);
+    // A YAML tag can spell it too (go-yaml decodes `!!binary` to the key's text): such a body is
+    // read, and the reader refuses tags, so it is judged as the delete it may be.
+    const tagged = 'metadata:\n  ? !!binary b3duZXJSZWZlcmVuY2Vz\n  : [{kind: ConfigMap, name: gone, uid: x}]\n';
+    expect(Buffer.from('b3duZXJSZWZlcmVuY2Vz', 'base64').toString()).toBe('ownerReferences');
+    expect(deletes('PATCH', '/apis/db.example.io/v1/namespaces/prod-cart/pgs/main', tagged, 'application/apply-patch+yaml')).toMatch(/could not be read/);
+    expect(deletes('PATCH', '/apis/db.example.io/v1/namespaces/prod-cart/pgs/main', Buffer.from(tagged), 'application/apply-patch+yaml')).toMatch(/could not be read/);
     // Escapes that spell no letter leave nothing to read, and nothing is set.
     expect(deletes('PATCH', CM, JSON.stringify({ data: { 'dash.json': JSON.stringify({ title: 'a "b"\n' }) } }), MERGE)).toBeUndefined();
   });
