@@ -21,7 +21,12 @@ import { NO_OTEL } from './tracing-env.js';
  *
  * It exists because bench/engine-ab.ts (in-process, through handleCheck) put the engine at ~4 µs
  * per Check while (e) served showed ~50 µs more on `kubectl get pods (dev)`: what a served process
- * does that a tight in-process loop does not is what this measures.
+ * does that a tight in-process loop does not is what this measures. What it found (2026-12-04,
+ * machine loaded): two processes of the same variant differ by as much as risk off and on do
+ * (BENCH_TWICE); under callgrind the engine's own JavaScript is ~8,000 instructions of a ~400,000
+ * instruction Check, while V8's GC and optimizing compiler move a window of 2,000–6,000 requests
+ * by 10,000–200,000 instructions per request, depending on where a cycle falls: the 1.5 s windows
+ * of (e) measure that as much as the engine.
  *
  *   node --import tsx bench/engine-served.ts   (BENCH_SHAPES=substring,… default `get pods`; BENCH_ROUNDS=3;
  *                                               BENCH_SECONDS=1.5; BENCH_WARMUP_SECONDS=1; BENCH_BASE_DIR;
@@ -252,12 +257,13 @@ try {
   }
   console.log(`${ROUNDS} rounds of ${CALLGRIND ? `${CALLGRIND} requests under callgrind (figures: thousands of instructions per request, every thread, not µs)` : `${SECONDS} s`} per shape and server, alternating; 1-min load average ${loads.join(' → ')}`);
   const unit = CALLGRIND ? 'k instructions/req (without GC and compiler)' : 'CPU µs/req (main thread)';
-  console.log(`| shape | ${servers.map((s) => `${s.name} ${unit}`).join(' | ')} | ${servers.slice(1).map((s) => `${s.name}/off by CPU`).join(' | ')} |`);
+  console.log(`| shape | ${servers.map((s) => `${s.name} ${unit}`).join(' | ')} | ${servers.slice(1).map((s) => `${s.name}/off by CPU (${CALLGRIND ? 'without GC and compiler' : 'main thread'})`).join(' | ')} |`);
   console.log(`|---|${servers.map(() => '--:').join('|')}|${servers.slice(1).map(() => '--:').join('|')}|`);
   for (const [shape] of chosen) {
     const of = (s: Server, m = cpu) => m.get(`${shape.name}\u0000${s.name}`)!;
     const off = of(servers[0]!);
-    const ratios = servers.slice(1).map((s) => cell(of(s).map((x, r) => off[r]! / x), 2));
+    const offMain = of(servers[0]!, main);
+    const ratios = servers.slice(1).map((s) => `${cell(of(s).map((x, r) => off[r]! / x), 2)} (${cell(of(s, main).map((x, r) => offMain[r]! / x), 2)})`);
     console.log(`| ${shape.name} | ${servers.map((s) => `${cell(of(s))} (${cell(of(s, main))})`).join(' | ')} | ${ratios.join(' | ')} |`);
   }
 } finally {
