@@ -9,7 +9,8 @@ import type { Identity } from '../core/identity.js';
 import { upstreamCookie } from '../request/cookies.js';
 import { approvalBaseUrl } from '../approvals/urls.js';
 import { shortId } from '../approvals/request-id.js';
-import { clip } from '../core/redact.js';
+import { clip, clientText } from '../core/redact.js';
+import type { KubeRequestInfo } from '../request/kube.js';
 import { GUARDRAIL_RULE_PREFIX, guardrailInWords, guardrailTitle, type GuardrailCode } from '../config/guardrail-codes.js';
 
 export type Header = readonly [string, string];
@@ -63,6 +64,8 @@ export class Responder {
   private readonly approvalBase: string | undefined;
   /** Rule name → its `description`, for messages that say in words what a request is. */
   private readonly descriptions: ReadonlyMap<string, string>;
+  /** Each assurance level's `description`, by rank ("two factors"). */
+  private readonly levelWords: readonly (string | undefined)[];
   private readonly hint: string;
   /**
    * Denials already answered, by everything they are made of (reuseParts). kubectl and browsers
@@ -95,6 +98,7 @@ export class Responder {
     this.approvalBase = config.automation?.approver && config.stepup.url ? approvalBaseUrl(config.stepup.url) : undefined;
     this.returnHosts = compileGlobList(config.stepup.return_hosts.map((h) => h.toLowerCase()), '.');
     this.descriptions = new Map(config.policy.rules.flatMap((r) => (r.description ? [[r.name, r.description] as const] : [])));
+    this.levelWords = config.assurance.levels.map((l) => l.description);
     this.hint = config.kubernetes.step_up_hint;
     // A quarter of the encoded allows, like the gRPC server's encoded denials: a challenge is
     // per user and request target, and far rarer than allows.
@@ -169,6 +173,18 @@ export class Responder {
       p[n++] = who.levelName;
       p[n++] = who.subject.length;
       p[n++] = who.subject;
+      // kubectl's Status line says when the sign-in was (describeStepUp).
+      p[n++] = who.authTime ?? -1;
+    }
+    // ... and which request it is about, in words made from the method and target.
+    if (req.kube) {
+      p[n++] = 'k';
+      p[n++] = req.method.length;
+      p[n++] = req.method;
+      if (!this.stepupUrl) {
+        p[n++] = req.target.length;
+        p[n++] = req.target;
+      }
     }
     const r = v.requirement;
     if (r !== undefined) {
@@ -339,7 +355,7 @@ export class Responder {
   }
 
   private stepUpMessage(v: Verdict, r: NonNullable<Verdict['requirement']>): { text: string; hint: string } {
-    return describeStepUp(v, r, r.level >= 0 ? this.assurance.names[r.level] : undefined, this.descriptions, this.hint);
+    return describeStepUp(v, r, r.level >= 0 ? this.assurance.names[r.level] : undefined, r.level >= 0 ? this.levelWords[r.level] : undefined, this.descriptions, this.hint);
   }
 
   private stepUpUrl(v: Verdict): string | undefined {
@@ -464,36 +480,102 @@ function frozen(a: Answer): Answer {
 }
 
 /**
- * What kubectl prints after "You must be logged in to the server (": what the request is (the
- * rules' descriptions), what it needs, what the token has, and what to do (`step_up_hint`).
- * kubectl's own words say "logged in", so the message starts by saying a stronger or fresher
- * sign-in is what is missing, not a sign-in as such.
+ * What kubectl prints after "You must be logged in to the server (": which request, what sign-in
+ * it needs and what the token has, then why (the context that changed, each rule in the
+ * operator's words, the risk) and what to do (`step_up_hint`). Rule descriptions are free text,
+ * often whole sentences ("Secrets need two factors; within 8 h …"), so each stands in a sentence
+ * of its own after its rule's name rather than being made the subject of "needs". kubectl's own
+ * words say "logged in", so the message starts by saying a stronger or fresher sign-in is what is
+ * missing, not a sign-in as such. Example:
+ *
+ *   stepgate: step-up needed for delete deployments.apps cart-api in namespace prod-eu: sign in again
+ *   at level aal2 (two factors), within the last 15 min; your sign-in is from
+ *   2026-12-04T08:12:03Z (auth_too_old). Rule prod-durable-deletes: a delete of a production
+ *   workload… Risk 45: path_sensitive, new_device. <hint>
  */
 function describeStepUp(
   v: Verdict,
   r: NonNullable<Verdict['requirement']>,
   level: string | undefined,
+  levelWords: string | undefined,
   descriptions: ReadonlyMap<string, string>,
   hintTemplate: string,
 ): { text: string; hint: string } {
-  // A guardrail has no description in the policy: it is named in words (and by code), so the
-  // engineer knows which part of the manifest asked for the step-up.
-  const described = r.rules
-    .map((n) => descriptions.get(n) ?? (n.startsWith(GUARDRAIL_RULE_PREFIX) ? `guardrail ${guardrailInWords(n.slice(GUARDRAIL_RULE_PREFIX.length) as GuardrailCode)}` : undefined))
-    .filter((d): d is string => d !== undefined);
-  const ruled = r.rules.filter((n) => !n.startsWith('incident:'));
-  let what = described.length > 0 ? described.join('; ') : ruled.length === 1 && ruled[0] === 'default' ? 'this request' : `rule ${ruled.join(', ')}`;
-  if (r.incident !== undefined) what += ` (${r.incident})`;
-  const needs: string[] = [];
-  if (level) needs.push(`a sign-in at level ${level}`);
-  if (r.maxAge !== undefined) needs.push(`made within the last ${r.maxAge}s`);
+  const who = v.identity;
+  const cx = v.risk?.context;
+  let need = level === undefined ? 'sign in again' : `sign in ${v.reason === 'acr_insufficient' ? 'at' : 'again at'} level ${level}${levelWords === undefined ? '' : ` (${withoutStop(levelWords)})`}`;
+  // A context shown is the reason (pipeline/evaluate.ts hides one the sign-in met): the sign-in
+  // must come after its bound, which is what the tightened max_age says, in a clock time.
+  if (cx !== undefined && r.authAfter !== undefined) need += `, made after ${clock(r.authAfter * 1000)}`;
+  else if (r.maxAge === 0) need += ', a new sign-in';
+  else if (r.maxAge !== undefined) need += `, within the last ${duration(r.maxAge)}`;
   let has: string;
-  if (v.reason === 'auth_too_old') has = `your sign-in is older than ${r.maxAge ?? 0}s`;
-  else if (v.reason === 'auth_time_missing') has = 'your token does not say when you signed in';
-  else has = `your token is level ${v.identity?.levelName ?? 'none'}`;
+  if (v.reason === 'auth_time_missing') has = 'your token does not say when you signed in';
+  else if (v.reason === 'auth_too_old' && who?.authTime !== undefined) has = `your sign-in is from ${new Date(who.authTime * 1000).toISOString().slice(0, 19)}Z`;
+  else if (v.reason === 'auth_too_old') has = 'your sign-in is too old';
+  else has = `your sign-in is level ${who?.levelName ?? 'none'}`;
+  const why: string[] = [];
+  if (cx !== undefined) why.push(`${upperFirst(cx.summary)}; ${cx.action ?? 'sign in again'}`);
+  for (const n of r.rules) {
+    if (n.startsWith('risk:') || n.startsWith('incident:')) continue;
+    if (n.startsWith(GUARDRAIL_RULE_PREFIX)) {
+      const code = n.slice(GUARDRAIL_RULE_PREFIX.length) as GuardrailCode;
+      why.push(`Guardrail: ${guardrailInWords(code)}`);
+      continue;
+    }
+    const d = descriptions.get(n);
+    // The policy's catch-all says nothing the requirement did not.
+    if (d === undefined && n === 'default') continue;
+    why.push(d === undefined ? `Rule ${n}` : `Rule ${n}: ${withoutStop(d)}`);
+  }
+  if (r.incident !== undefined) why.push(upperFirst(r.incident));
+  const risk = v.risk;
+  if (risk !== undefined && risk.band !== undefined) {
+    why.push(`Risk ${risk.score} (${risk.band}): ${risk.contributions.filter((c) => c.weight > 0).map((c) => c.code).join(', ')}`);
+  }
   const hint = hintTemplate.replaceAll('{level}', level ?? '').replaceAll('{max_age}', r.maxAge === undefined ? '' : String(r.maxAge));
-  const text = `stepgate: step-up needed: ${what} needs ${needs.join(', ') || 'a stronger sign-in'}; ${has} (${v.reason}${riskHint(v)}). ${hint}`;
+  const what = v.attributes?.kube ? ` for ${kubeInWords(v.attributes.kube)}` : '';
+  const text = `stepgate: step-up needed${what}: ${need}; ${has} (${v.reason}). ${why.map((w) => `${w}. `).join('')}${hint}`;
   return { text, hint };
+}
+
+/**
+ * The request as kubectl users name it: "delete deployments.apps cart-api in namespace prod-eu",
+ * "create pods/exec web-0 in namespace prod-eu", "list secrets in all namespaces", "get /logs/".
+ * Names come from the client's own request (it sees its own words back), bounded and without
+ * control characters all the same.
+ */
+function kubeInWords(k: KubeRequestInfo): string {
+  if (!k.isResourceRequest) return `${k.verb} ${clientText(k.path, 120) ?? '/'}`;
+  // kubectl's own spelling of a resource outside the core group: `deployments.apps`.
+  const kind = k.apiGroup === '' ? k.resource : `${k.resource}.${k.apiGroup}`;
+  const resource = k.subresource === '' ? kind : `${kind}/${k.subresource}`;
+  const name = k.name === '' ? '' : ` ${clientText(k.name, 120)}`;
+  const where = k.namespace !== '' ? ` in namespace ${clientText(k.namespace, 120)}` : k.verb === 'list' || k.verb === 'watch' || k.verb === 'deletecollection' ? (k.resource === 'namespaces' ? '' : ' in all namespaces') : '';
+  return `${k.verb} ${clientText(resource, 120) ?? ''}${name}${where}`;
+}
+
+/** 900 → "15 min", 28800 → "8 h", 5650 → "1 h 34 min", 45 → "45 s". */
+function duration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+function clock(ms: number): string {
+  return `${new Date(ms).toISOString().slice(11, 19)}Z`;
+}
+
+/** Descriptions are written as sentences or as phrases; either is put inside a sentence of ours. */
+function withoutStop(s: string): string {
+  return s.endsWith('.') ? s.slice(0, -1) : s;
+}
+
+function upperFirst(s: string): string {
+  return s === '' ? s : s[0]!.toUpperCase() + s.slice(1);
 }
 
 /** What a pipeline's log shows for automation_step_up: what the request needed, and the two ways out. */

@@ -23,8 +23,9 @@ export interface ContextBound {
   /** For logs, explain, audit and spans: "new network 198.51.100.0/24 since 14:02:05Z". */
   reason: string;
   /**
-   * For the caller (challenge body, kubectl's Status line): what changed and since when, without
-   * addresses or counts: "new network since 14:02:05Z".
+   * For the caller (challenge body, kubectl's Status line): what changed and, when that was a
+   * moment, since when, without addresses or counts: "new network since 14:02:05Z", "list secrets
+   * in namespace prod-eu, where you have not worked".
    */
   summary: string;
   /**
@@ -52,9 +53,11 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   // A subject stepgate knows nothing of: their first sign-in is the proof for the context it was
   // made in, even though it came a little before their first request.
   const grace = h.firstSeen || (h.knownClients === 0 && h.knownDevices === 0) ? graceSeconds * 1000 : 0;
-  let best: { at: number; code: RiskCode; what: string; summary?: string | undefined; why?: string | undefined } | undefined;
-  const consider = (at: number, code: RiskCode, what: string, summary?: string, why?: string) => {
-    if (at > 0 && (best === undefined || at > best.at)) best = { at, code, what, summary, why };
+  let best: { at: number; code: RiskCode; what: string; summary?: string | undefined; why?: string | undefined; timed: boolean } | undefined;
+  // `timed`: the caller is told "since <at>" only where `at` is when the change happened. A
+  // namespace's bound is its first sighting less the grace, a time at which nothing happened.
+  const consider = (at: number, code: RiskCode, what: string, summary?: string, why?: string, timed = true) => {
+    if (at > 0 && (best === undefined || at > best.at)) best = { at, code, what, summary, why, timed };
   };
   const has = (code: RiskCode) => fired.some((c) => c.code === code && c.weight > 0);
   if (has('new_network') && h.prefixSince > 0) {
@@ -101,9 +104,10 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
         `${a.what} in namespace ${a.namespace}, outside this identity's working set`,
         `${a.what} in namespace ${a.namespace}, where you have not worked`,
         g.spent,
+        false,
       );
     }
-    if (has('cluster_secret_list') && w.namespaceSince > 0) consider(w.namespaceSince - cfg.unfamiliar_namespace.grace_seconds * 1000, 'cluster_secret_list', 'Secrets listed across all namespaces');
+    if (has('cluster_secret_list') && w.namespaceSince > 0) consider(w.namespaceSince - cfg.unfamiliar_namespace.grace_seconds * 1000, 'cluster_secret_list', 'Secrets listed across all namespaces', undefined, undefined, false);
     // Bound to when the run went over the threshold: one sign-in covers the rest of it.
     if (has('machine_pace') && w.paceSince > 0) consider(w.paceSince, 'machine_pace', `${w.pace} distinct sensitive objects in ${cfg.machine_pace.window_seconds}s`);
     const t = ctx.travel;
@@ -112,10 +116,15 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     }
   }
   if (best === undefined) return undefined;
-  const b = best as { at: number; code: RiskCode; what: string; summary?: string | undefined; why?: string | undefined };
+  const b = best as { at: number; code: RiskCode; what: string; summary?: string | undefined; why?: string | undefined; timed: boolean };
   const why = b.why === undefined ? '' : `: ${b.why}`;
   // auth_time is whole seconds: an authentication in the same second as the first sighting counts.
-  return { authAfter: Math.floor(b.at / 1000), code: b.code, reason: `${b.what} since ${clock(b.at)}${why}`, summary: `${b.summary ?? SUMMARY[b.code] ?? b.code} since ${clock(b.at)}${why}` };
+  return {
+    authAfter: Math.floor(b.at / 1000),
+    code: b.code,
+    reason: `${b.what} since ${clock(b.at)}${why}`,
+    summary: `${b.summary ?? SUMMARY[b.code] ?? b.code}${b.timed ? ` since ${clock(b.at)}` : ''}${why}`,
+  };
 }
 
 /**

@@ -357,7 +357,7 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     const r = await k(['-n', 'prod', 'delete', 'pod', 'web-0', '--wait=false']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      'error: You must be logged in to the server (stepgate: step-up needed: deleting pods in prod needs a sign-in at level aal2, made within the last 300s; your token is level aal1 (acr_insufficient).',
+      'error: You must be logged in to the server (stepgate: step-up needed for delete pods web-0 in namespace prod: sign in at level aal2, within the last 5 min; your sign-in is level aal1 (acr_insufficient). Rule prod-delete: deleting pods in prod. ',
     );
     expect(r.stderr).toContain('kubectl stepgate login --level aal2');
     expect(r.stderr).toContain('signed in (urn:stepgate:aal2)');
@@ -464,7 +464,7 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/stepgate: to sign in \(urn:stepgate:aal2\), open \S+ on any device and enter the code [A-Z]{4}-[A-Z]{4}/);
     expect(r.stderr).toContain('stepgate: step-up not completed (the identity provider answered access_denied); your current sign-in is unchanged.');
-    expect(r.stderr).toContain('error: You must be logged in to the server (stepgate: step-up needed: deleting pods in prod');
+    expect(r.stderr).toContain('error: You must be logged in to the server (stepgate: step-up needed for delete pods web-0 in namespace prod');
     expect(await tokenFiles()).toEqual(before);
     for (const t of await cachedTokens()) expect(r.stderr + r.stdout).not.toContain(t);
     const count = opened;
@@ -541,7 +541,7 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     const r = await k(['-n', 'prod', 'exec', 'web-0', '--', 'true']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      'stepgate: step-up needed: running commands in prod pods needs a sign-in at level aal2, made within the last 300s; your token is level aal1 (acr_insufficient).',
+      'stepgate: step-up needed for create pods/exec web-0 in namespace prod: sign in at level aal2, within the last 5 min; your sign-in is level aal1 (acr_insufficient). Rule prod-exec: running commands in prod pods. ',
     );
     expect(r.stderr).toContain('kubectl stepgate login --level aal2');
     expect(r.stderr).toContain('signed in (urn:stepgate:aal2)');

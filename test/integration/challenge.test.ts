@@ -84,7 +84,7 @@ describe('GET /.stepgate/v1/challenge', () => {
     // The message kubectl prints says what is needed and what to do.
     const status = JSON.parse(denied.body) as { message: string };
     expect(status.message).toBe(
-      'stepgate: step-up needed: rule secrets needs a sign-in at level aal2, made within the last 900s; your token is level aal1 (acr_insufficient). The stepgate credential plugin steps up when this command fails: run it again, or first: kubectl stepgate login --level aal2',
+      'stepgate: step-up needed for get secrets db in namespace prod: sign in at level aal2 (Your password and a one-time code from your authenticator app), within the last 15 min; your sign-in is level aal1 (acr_insufficient). Rule secrets. The stepgate credential plugin steps up when this command fails: run it again, or first: kubectl stepgate login --level aal2',
     );
     // nginx drops a subrequest's body: the same Status travels in a header for the error_page location.
     expect(JSON.parse(denied.headers['x-stepgate-status-body'] as string)).toEqual(JSON.parse(denied.body));

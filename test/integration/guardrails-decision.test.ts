@@ -83,7 +83,7 @@ describe('guardrails in the decision', () => {
     expect(payload(res).required).toEqual({ level: 'aal3', max_age: 300 });
     expect(res.dynamic_metadata!.fields.rules!.stringValue).toContain('guardrail:privileged_container');
     // The step-up message kubectl prints says which guardrail asked, in words.
-    expect(String(deniedBody(res).message)).toContain('guardrail privileged container (privileged_container) needs a sign-in at level aal3');
+    expect(String(deniedBody(res).message)).toContain('stepgate: step-up needed for create pods in namespace prod-eu: sign in at level aal3, within the last 5 min; your sign-in is level aal2 (acr_insufficient). Rule prod-writes. Guardrail: privileged container (privileged_container). ');
     // Its risk weight is part of the score, as its own reason.
     expect(payload(res).risk!.reasons).toContainEqual({ code: 'guardrail', weight: 20 });
     // With aal3 it goes through.
@@ -109,7 +109,7 @@ describe('guardrails in the decision', () => {
     expect(reasonOf(res)).toBe('acr_insufficient');
     expect(payload(res).required).toEqual({ level: 'aal2', max_age: 900 });
     const body = deniedBody(res);
-    expect(String(body.message)).toContain('guardrail image from a registry that is not allowed (image_registry_not_allowed)');
+    expect(String(body.message)).toContain('Guardrail: image from a registry that is not allowed (image_registry_not_allowed). ');
     expect((body.stepgate as { guardrails: unknown }).guardrails).toEqual([
       { code: 'image_registry_not_allowed', title: 'image from a registry that is not allowed' },
       { code: 'image_latest_tag', title: 'image uses the latest tag' },

@@ -136,6 +136,8 @@ describe('incident mode across replicas', () => {
     const status = JSON.parse(r.body);
     expect(status.kind).toBe('Status');
     expect(status.message).toContain('compromised pod in payments-eu');
+    // kubectl's line: what it needs, then the incident in its own sentence.
+    expect(status.message).toMatch(/^stepgate: step-up needed for list pods in namespace payments-eu: sign in at level aal3, within the last 5 min; your sign-in is level aal2 \(acr_insufficient\)\. Incident inc-[0-9a-f]+: compromised pod in payments-eu \(until \d\d:\d\dZ\)\. /);
     expect(status.stepgate.incident).toContain(incidentId);
     expect(status.stepgate.required).toEqual({ level: 'aal3', max_age: 300 });
     expect(r.headers['www-authenticate']).toContain('acr_values="urn:stepgate:aal3"');

@@ -44,10 +44,11 @@ describe('one sign-in enters at most grace_namespaces namespaces outside the wor
     expect(reasonOf(res)).toBe('auth_too_old');
     const body = deniedBody(res) as { kind: string; message: string; stepgate: { risk: { context: { code: string; since: string; message: string } } } };
     expect(body.kind).toBe('Status');
-    const why = 'list secrets in namespace prod-checkout, where you have not worked since 13:03:50Z: the 6th namespace entered since the sign-in at 13:00:00Z (5 allowed per sign-in)';
+    const why = 'list secrets in namespace prod-checkout, where you have not worked: the 6th namespace entered since the sign-in at 13:00:00Z (5 allowed per sign-in)';
     expect(body.stepgate.risk.context).toEqual({ code: 'unfamiliar_namespace', since: new Date(at(5)).toISOString(), message: `${why}; sign in again` });
-    // kubectl prints the Status message: the reason is in it.
-    expect(body.message).toContain(why);
+    // kubectl prints the Status message: the reason is in it, and the sign-in that answers it.
+    expect(body.message).toContain(`List secrets in namespace prod-checkout, where you have not worked: the 6th namespace entered since the sign-in at 13:00:00Z (5 allowed per sign-in); sign in again.`);
+    expect(body.message).toMatch(/^stepgate: step-up needed for list secrets in namespace prod-checkout: sign in again at level aal2 \(two factors\), made after 13:03:50Z; your sign-in is from \d{4}-\d\d-\d\dT13:00:00Z \(auth_too_old\)\. /);
     // The namespaces entered under the grace were learned: the same token goes on there.
     expect((await send(fresh, at(6), '/api/v1/namespaces/prod-payments/secrets')).status.code).toBe(0);
     // A sign-in after the first sighting (what the challenge asks for) proves prod-checkout, and

@@ -9,6 +9,7 @@ import type { Requirement } from '../../src/policy/policy.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { buildAttributes } from '../../src/request/build.js';
 import { testConfig } from '../support/config.js';
+import type { Config } from '../../src/config/schema.js';
 
 /**
  * The one response switch (src/decision/respond.ts) on its own: hand-made verdicts in, the
@@ -197,5 +198,74 @@ describe('Responder: an allow', () => {
     const untouched = responder.respond(verdict('allowed', { identity: alice, attributes: attrs({ headers: { cookie: 'a=1' } }) }));
     expect(untouched.headers).toEqual(alice.upstreamHeaders);
     expect(untouched.removeHeaders).toEqual([]);
+  });
+});
+
+describe("Responder: the line kubectl prints for a step-up", () => {
+  // Descriptions as operators write them: a phrase, a sentence with its own semicolons and stop.
+  const described: Config = {
+    ...config,
+    assurance: { ...config.assurance, levels: config.assurance.levels.map((l) => (l.name === 'aal2' ? { ...l, description: 'two factors.' } : l)) },
+    policy: {
+      ...config.policy,
+      rules: config.policy.rules.map((r) =>
+        r.name === 'secrets'
+          ? { ...r, description: 'Secrets need two factors; within 8 h when quiet, 15 min when elevated.' }
+          : r.name === 'prod-writes'
+            ? { ...r, description: 'any write in a production namespace' }
+            : r,
+      ),
+    },
+  };
+  const message = (v: Verdict, r = new Responder(described, assurance)) => (JSON.parse(r.respond(v).body) as { message: string }).message;
+  const at9 = Date.UTC(2026, 11, 4, 9, 12, 3) / 1000;
+  const aal2At9: Identity = { ...alice, acr: 'urn:stepgate:aal2', amr: ['mfa'], level: AAL2, levelName: 'aal2', authTime: at9 };
+
+  it('names the request, what it needs, what the token has, then each rule in a sentence of its own', () => {
+    const v = verdict('auth_too_old', { identity: aal2At9, tokenCached: true, requirement: need({ rules: ['secrets', 'prod-writes', 'default'] }) });
+    expect(message(v)).toBe(
+      'stepgate: step-up needed for get secrets db in namespace prod: sign in again at level aal2 (two factors), within the last 15 min; ' +
+        'your sign-in is from 2026-12-04T09:12:03Z (auth_too_old). ' +
+        'Rule secrets: Secrets need two factors; within 8 h when quiet, 15 min when elevated. Rule prod-writes: any write in a production namespace. ' +
+        config.kubernetes.step_up_hint.replaceAll('{level}', 'aal2').replaceAll('{max_age}', '900'),
+    );
+  });
+
+  it("spells the request as kubectl does: the group, the subresource, every namespace, a path that is no resource", () => {
+    const words = (method: string, target: string) => message(verdict('acr_insufficient', { identity: alice, attributes: attrs({ method, target }) })).split(':')[1];
+    expect(words('DELETE', '/apis/apps/v1/namespaces/prod-eu/deployments/cart-api')).toBe(' step-up needed for delete deployments.apps cart-api in namespace prod-eu');
+    expect(words('POST', '/api/v1/namespaces/prod/pods/web-0/exec?command=sh')).toBe(' step-up needed for create pods/exec web-0 in namespace prod');
+    expect(words('GET', '/api/v1/secrets')).toBe(' step-up needed for list secrets in all namespaces');
+    expect(words('GET', '/api/v1/namespaces')).toBe(' step-up needed for list namespaces');
+    expect(words('PATCH', '/apis/apps/v1/namespaces/prod/deployments/x/scale')).toBe(' step-up needed for patch deployments.apps/scale x in namespace prod');
+    expect(words('GET', '/logs/kube-apiserver.log')).toBe(' step-up needed for get /logs/kube-apiserver.log');
+  });
+
+  it('says when a change of context is the reason: the sign-in must come after it', () => {
+    const context = { authAfter: at9 + 3600, code: 'new_network' as const, reason: 'new network 203.0.113.0/24 since 10:12:03Z', summary: 'new network since 10:12:03Z' };
+    const risk = { score: 55, band: 'elevated', contributions: [{ code: 'path_sensitive' as const, weight: 30, detail: '' }, { code: 'new_network' as const, weight: 25, detail: '' }], denies: false, degraded: false, learned: false, clientIp: '203.0.113.9', context };
+    const v = verdict('auth_too_old', { identity: aal2At9, tokenCached: true, risk, requirement: need({ maxAge: 0, authAfter: at9 + 3600, rules: ['secrets', 'risk:elevated', 'risk:context'] }) });
+    expect(message(v)).toContain(
+      ': sign in again at level aal2 (two factors), made after 10:12:03Z; your sign-in is from 2026-12-04T09:12:03Z (auth_too_old). New network since 10:12:03Z; sign in again. Rule secrets: Secrets need two factors; within 8 h when quiet, 15 min when elevated. Risk 55 (elevated): path_sensitive, new_network. ',
+    );
+  });
+
+  it('a kept denial is never another token’s or another request’s: the sign-in time and the request are part of its key', () => {
+    const r = new Responder(described, assurance);
+    const first = verdict('auth_too_old', { identity: aal2At9, tokenCached: true });
+    expect(message(first, r)).toContain('your sign-in is from 2026-12-04T09:12:03Z');
+    // The same subject and level with a later sign-in, still too old for the same rule.
+    const later = { ...aal2At9, authTime: at9 + 60 };
+    expect(message(verdict('auth_too_old', { identity: later, tokenCached: true }), r)).toContain('your sign-in is from 2026-12-04T09:13:03Z');
+    // Same target, another method (the step-up URL, part of the key, does not tell them apart).
+    expect(message(verdict('auth_too_old', { identity: aal2At9, tokenCached: true, attributes: attrs({ method: 'DELETE' }) }), r)).toContain('for delete secrets db in namespace prod:');
+    // Without a step-up URL, the target is the key's own.
+    const bare = new Responder({ ...described, stepup: { ...described.stepup, url: undefined } } as Config, assurance);
+    expect(message(verdict('auth_too_old', { identity: aal2At9, tokenCached: true }), bare)).toContain('for get secrets db in namespace prod:');
+    expect(message(verdict('auth_too_old', { identity: aal2At9, tokenCached: true, attributes: attrs({ target: '/api/v1/namespaces/prod/secrets/other' }) }), bare)).toContain('for get secrets other in namespace prod:');
+    expect(bare.denialLookups.hits + r.denialLookups.hits).toBe(0);
+    // The same request again is the kept answer.
+    expect(message(first, r)).toContain('your sign-in is from 2026-12-04T09:12:03Z');
+    expect(r.denialLookups.hits).toBe(1);
   });
 });

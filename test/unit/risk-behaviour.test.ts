@@ -93,7 +93,7 @@ describe('behaviour unlike the identity’s own', () => {
     expect(v.allow).toBe(false);
     expect(v.reason).toBe('auth_too_old');
     expect(out.ok && out.risk.context?.code).toBe('unfamiliar_namespace');
-    expect(out.ok && out.risk.context?.summary).toMatch(/^get secrets in namespace prod-x, where you have not worked since /);
+    expect(out.ok && out.risk.context?.summary).toBe('get secrets in namespace prod-x, where you have not worked');
     expect(v.detail).toContain("outside this identity's working set");
     // grace_seconds (1 h) before the first sighting: the engineer who signs in now goes on…
     expect(out.ok && out.requirement.authAfter).toBe(S(at) - 3600);
@@ -123,7 +123,7 @@ describe('behaviour unlike the identity’s own', () => {
     expect(out.ok && out.requirement.authAfter).toBe(S(at(3)));
     const when = new Date(login * 1000).toISOString().slice(11, 19);
     expect(out.ok && out.risk.context?.summary).toBe(
-      `list secrets in namespace prod-d, where you have not worked since ${new Date(at(3)).toISOString().slice(11, 19)}Z: the 4th namespace entered since the sign-in at ${when}Z (3 allowed per sign-in)`,
+      `list secrets in namespace prod-d, where you have not worked: the 4th namespace entered since the sign-in at ${when}Z (3 allowed per sign-in)`,
     );
     expect(v.detail).toContain('the 4th namespace entered since the sign-in at');
     // The sign-in it asks for proves prod-d, and buys its own grace for the next namespaces.
@@ -264,7 +264,7 @@ describe('behaviour unlike the identity’s own', () => {
     const all = w.check(req(HOME, '/api/v1/secrets'), w.morning, at, SENSITIVE);
     expect(all.v.allow).toBe(false);
     expect(all.out.ok && all.out.risk.context?.code).toBe('cluster_secret_list');
-    expect(all.out.ok && all.out.risk.context?.summary).toContain('Secrets listed across all namespaces since');
+    expect(all.out.ok && all.out.risk.context?.summary).toBe('Secrets listed across all namespaces');
     expect(w.check(req(HOME, '/api/v1/namespaces/team-a/secrets'), w.morning, at + 60_000, SENSITIVE).v.allow).toBe(true);
   });
 

@@ -158,10 +158,10 @@ describe('context-bound step-up', () => {
   it("a context bound the authentication met is not named as the reason when the band's max_age refuses it", () => {
     // The engineer signed in at 10:12; the namespace was first seen at 10:41 (bound: 09:41 with the
     // hour's grace), and the score reached a band asking for 15 minutes: too old for the band, not
-    // for the context, so the answer must not say "where you have not worked since 09:41".
+    // for the context, so the answer must not say "where you have not worked" (nor "made after 09:41").
     const at = T + 3_600_000;
     const since = at / 1000 - 3600;
-    const context = { authAfter: since, code: 'unfamiliar_namespace' as const, reason: 'get secrets in namespace prod-payments', summary: 'get secrets in namespace prod-payments, where you have not worked since 09:41:45Z' };
+    const context = { authAfter: since, code: 'unfamiliar_namespace' as const, reason: 'get secrets in namespace prod-payments', summary: 'get secrets in namespace prod-payments, where you have not worked' };
     const need: Requirement = { ...SECRETS, maxAge: 900, authAfter: since, context: context.reason, rules: ['secrets', 'risk:context'] };
     const risk = { score: 45, contributions: [{ code: 'path_sensitive' as const, weight: 30, detail: '' }, { code: 'unfamiliar_namespace' as const, weight: 10, detail: '' }, { code: 'new_ip' as const, weight: 5, detail: '' }], band: 'elevated', denies: false, degraded: false, learned: false, clientIp: HOME, context };
     const r = req(HOME, '/api/v1/namespaces/prod-payments/secrets');
