@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -240,7 +241,7 @@ export async function replay(config: Config, input: Readable, opts: ReplayOption
     }
     report.input.events++;
     const ev = p.event;
-    const id = ev.auditID;
+    const id = requestKey(ev);
     if (open.has(id) || recent.has(id) || pending.has(id)) {
       report.input.stages_deduplicated++;
       if (ev.stage === 'ResponseComplete' || ev.stage === 'Panic') {
@@ -287,6 +288,16 @@ export async function replay(config: Config, input: Readable, opts: ReplayOption
   report.input.to = Number.isFinite(last) ? new Date(last).toISOString() : undefined;
   report.days = [...days.values()].sort((a, b) => (a.day === b.day ? a.user.localeCompare(b.user) : a.day.localeCompare(b.day)));
   return report;
+}
+
+/**
+ * Which request an event is a stage of. The auditID alone does not say: kube-apiserver takes it from
+ * the client's `Audit-ID` header when there is one, so two requests can share it (a client reusing
+ * one, or to hide a request behind another's), and so do hand-written fixtures. The stages of one
+ * request also share its verb, user and URI; a digest keeps the key short in the bounded tables.
+ */
+function requestKey(ev: AuditEvent): string {
+  return `${ev.auditID}\n${createHash('sha256').update(`${ev.verb}\n${ev.user.username}\n${ev.requestURI}`).digest('base64url').slice(0, 22)}`;
 }
 
 interface Outcome {
