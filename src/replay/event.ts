@@ -224,6 +224,8 @@ function fromValue(o: unknown, depth: number): ParsedLine[] {
   if (o.kind === undefined && depth < MAX_WRAPPING) {
     // Batches of shipped records: Azure diagnostic settings (Event Hub messages, storage blobs) and
     // a CloudWatch Logs subscription's delivery (its `logEvents`, each with the line as `message`).
+    // Firehose checks its destination with these; they carry no log line.
+    if (o.messageType === 'CONTROL_MESSAGE') return [{ ok: false, problem: 'not_an_event', detail: 'a CloudWatch Logs control message' }];
     for (const f of BATCH_FIELDS) {
       const batch = o[f];
       if (Array.isArray(batch)) return batch.length === 0 ? [{ ok: false, problem: 'not_an_event', detail: `${f}: empty` }] : batch.map((x) => (Array.isArray(x) ? { ok: false as const, problem: 'not_an_event' as const, detail: `${f}: an array inside a record` } : fromValue(x, depth + 1))).flat();

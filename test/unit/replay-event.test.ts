@@ -70,7 +70,7 @@ describe('exports the reader names, and what it cannot read', () => {
 
   it('a CloudWatch Logs control message, an empty batch and a broken run of records are counted, not dropped', () => {
     const control = { messageType: 'CONTROL_MESSAGE', owner: 'CloudwatchLogs', logGroup: '', logStream: '', subscriptionFilters: [], logEvents: [{ id: '', timestamp: 1, message: 'CWL CONTROL MESSAGE: Checking health of destination Firehose.' }] };
-    expect(parseAuditRecords(JSON.stringify(control))).toEqual([{ ok: false, problem: 'not_an_event', detail: 'kind is not Event' }]);
+    expect(parseAuditRecords(JSON.stringify(control))).toEqual([{ ok: false, problem: 'not_an_event', detail: 'a CloudWatch Logs control message' }]);
     expect(parseAuditRecords(JSON.stringify({ records: [] }))).toEqual([{ ok: false, problem: 'not_an_event', detail: 'records: empty' }]);
     const run = JSON.stringify(event) + JSON.stringify(event);
     expect(parseAuditRecords(run).map((p) => p.ok)).toEqual([true, true]);
