@@ -308,6 +308,19 @@ describe('the audit log reader', () => {
     expect(report.days.flatMap((d) => [...d.samples.challenges, ...d.samples.denials, ...d.samples.approvals].map((x) => x.path))).toContain('/api/v1/namespaces/prod/secrets/db');
   });
 
+  it('a server-side apply (a patch with `force`) is judged by the rules about create, as live, at any audit level', async () => {
+    const ssa = (id: string, query: string, body?: unknown) => auditLines({ ...r, method: 'PATCH', target: `/api/v1/namespaces/dev/pods/x?${query}`, ...(body ? { body } : {}) }, id)[0]!;
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [{ name: 'c', image: 'r.example/x:1' }] } };
+    const rule = async (line: string) => {
+      const report = await replay(exampleConfig, fromLines([line]), options());
+      const d = report.days[0]!;
+      return { ...d.challenges.by_rule, ...d.denials.by_rule };
+    };
+    expect(await rule(ssa('a-1', 'fieldManager=kubectl&fieldValidation=Strict&force=false'))).toHaveProperty('pod-creates', 1);
+    expect(await rule(ssa('a-2', 'fieldManager=argocd-controller&force=true', pod))).toHaveProperty('pod-creates', 1);
+    expect(await rule(ssa('a-3', 'fieldManager=kubectl-client-side-apply&fieldValidation=Strict', { metadata: { labels: { a: 'b' } } }))).not.toHaveProperty('pod-creates');
+  });
+
   it('reads assurance from user.extra, or assumes it when told, and says which', async () => {
     const noExtra = auditLines(r, 'n-1')[0]!.replace(/"extra":\{[^}]*\}/, '"extra":{}');
     const unknown = await replay(exampleConfig, fromLines([noExtra]), options());
