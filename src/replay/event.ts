@@ -325,7 +325,8 @@ export function parseTimestamp(s: string): number {
   const m = TIMESTAMP.exec(s);
   if (m === null) return NaN;
   const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60) return NaN;
+  // Date.UTC reads years 0–99 as 1900–1999; no audit log is that old.
+  if (y < 1000 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60) return NaN;
   const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
   // A leap second is the last millisecond of its minute, as Go's time package cannot hold one either.
   const t = Date.UTC(y, mo - 1, d, h, mi, Math.min(sec, 59), sec === 60 ? 999 : ms);
