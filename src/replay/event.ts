@@ -7,10 +7,14 @@
  * audit log arrives in are read too: the webhook backend's batches (`EventList`, one per line, as a
  * receiver saves the bodies it is posted), an event inside a log shipper's record (its `log`,
  * `message`, `@message` or `MESSAGE` field: Docker's json-file driver, Fluent Bit and Fluentd,
- * CloudWatch Logs exports, `journalctl -o json`), and the container runtime's own log lines
- * (`<time> stdout F <line>`) when kube-apiserver writes its audit log to stdout; the runtime cuts
- * long lines (16 KiB) into partial records (`P`, or a json-file `log` without its newline), which
- * are joined back before reading.
+ * CloudWatch Logs Insights, `journalctl -o json`; `_source` of an Elasticsearch or OpenSearch hit),
+ * the managed control planes' exports (EKS through CloudWatch Logs: an export task's
+ * `<time> <event>` lines, a subscription's `logEvents` batches, several of them run together on
+ * one line as Firehose writes them; AKS diagnostic settings: `properties.log` of each record, and
+ * `records` batches), and the container runtime's own log lines (`<time> stdout F <line>`) when
+ * kube-apiserver writes its audit log to stdout; the runtime cuts long lines (16 KiB) into partial
+ * records (`P`, or a json-file `log` without its newline), which are joined back before reading.
+ * GKE's Cloud Audit Logs entries (`protoPayload`) are not events: they have no request URI.
  */
 
 export type Stage = 'RequestReceived' | 'ResponseStarted' | 'ResponseComplete' | 'Panic';
@@ -35,12 +39,23 @@ export interface AuditEvent {
   userAgent: string | undefined;
   /** Whether the event names an object (a resource request). */
   resource: boolean;
+  /** What kube-apiserver's RequestInfo made of the request, as logged; undefined for non-resource requests. */
+  objectRef: ObjectRef | undefined;
   /** The request body as recorded at audit level Request or RequestResponse; undefined otherwise. */
   requestObject: unknown;
   /** Milliseconds since the epoch: when kube-apiserver received the request. */
   receivedAt: number;
   /** The HTTP status kube-apiserver answered, when the stage says. */
   responseCode: number | undefined;
+}
+
+export interface ObjectRef {
+  resource: string;
+  subresource: string;
+  namespace: string;
+  name: string;
+  apiGroup: string;
+  apiVersion: string;
 }
 
 /** Why a line was not read as an event; docs/rollout.md lists them. */
@@ -60,6 +75,8 @@ export const MAX_LINE_CHARS = 8 * 1024 * 1024;
 
 /** `<RFC 3339 time> <stdout|stderr> <tags> <content>`: the CRI log format (containerd, CRI-O). */
 const CRI_LINE = /^\d{4}-\d\d-\d\dT[^ ]+ (?:stdout|stderr) ([^ ]+) (.*)$/s;
+/** `<RFC 3339 time> <message>`: a CloudWatch Logs export task's S3 objects (EKS control plane logs). */
+const EXPORT_LINE = /^\d{4}-\d\d-\d\dT[^ ]+ ([[{].*)$/s;
 
 /**
  * Undoes what a container runtime did to the lines it stored: strips the CRI prefix or Docker's
@@ -73,8 +90,11 @@ export class RuntimeLines {
 
   /** The original lines this stored line completes (a number: one too long to keep), in order. */
   push(line: string): (string | number)[] {
-    const cri = line.charCodeAt(0) >= 0x30 && line.charCodeAt(0) <= 0x39 ? CRI_LINE.exec(line) : null;
+    const digit = line.charCodeAt(0) >= 0x30 && line.charCodeAt(0) <= 0x39;
+    const cri = digit ? CRI_LINE.exec(line) : null;
     if (cri !== null) return this.part(cri[2]!, cri[1]!.split(':').includes('P'));
+    const exported = digit ? EXPORT_LINE.exec(line) : null;
+    if (exported !== null) return [...this.end(), exported[1]!];
     if (line.charCodeAt(0) === 0x7b && line.includes('"log":"')) {
       let r: unknown;
       try {
@@ -127,8 +147,8 @@ function wholeJson(text: string): boolean {
 /** How deep a shipper's record may wrap an event: a record inside a record is still read. */
 const MAX_WRAPPING = 2;
 
-/** The fields log shippers put a line of the original log into. */
-const WRAPPER_FIELDS = ['log', 'message', '@message', 'MESSAGE'] as const;
+/** The fields log shippers put a line of the original log into (`_source`: a search hit). */
+const WRAPPER_FIELDS = ['log', 'message', '@message', 'MESSAGE', '_source'] as const;
 
 /**
  * One stored line: an event, a webhook batch of them (`EventList`, or a JSON array), or either
@@ -140,9 +160,42 @@ export function parseAuditRecords(line: string): ParsedLine[] {
   try {
     o = JSON.parse(line);
   } catch {
-    return [{ ok: false, problem: 'not_json', detail: 'not a JSON value' }];
+    // Firehose writes the CloudWatch Logs records it delivers one after another, with no newline.
+    const values = concatenated(line);
+    if (values === undefined) return [{ ok: false, problem: 'not_json', detail: 'not a JSON value' }];
+    return values.flatMap((v) => fromValue(v, 0));
   }
   return fromValue(o, 0);
+}
+
+/** `{…}{…}…`: JSON objects run together on one line, each parsed; undefined unless all parse. */
+function concatenated(line: string): unknown[] | undefined {
+  if (!line.startsWith('{') || !line.includes('}{')) return undefined;
+  const out: unknown[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = 0;
+  for (let k = 0; k < line.length; k++) {
+    const c = line.charCodeAt(k);
+    if (inString) {
+      if (c === 0x5c) k++;
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      if (--depth !== 0) continue;
+      try {
+        out.push(JSON.parse(line.slice(start, k + 1)));
+      } catch {
+        return undefined;
+      }
+      start = k + 1;
+      if (start < line.length && line.charCodeAt(start) !== 0x7b) return undefined;
+    }
+  }
+  return depth === 0 && start === line.length ? out : undefined;
 }
 
 /** One line that must hold exactly one event (no batch, no wrapper). */
@@ -169,26 +222,53 @@ function fromValue(o: unknown, depth: number): ParsedLine[] {
     return o.items.map((item) => (isObject(item) ? eventOf({ kind: 'Event', apiVersion: o.apiVersion, ...item }) : eventOf(item)));
   }
   if (o.kind === undefined && depth < MAX_WRAPPING) {
+    // Batches of shipped records: Azure diagnostic settings (Event Hub messages, storage blobs) and
+    // a CloudWatch Logs subscription's delivery (its `logEvents`, each with the line as `message`).
+    // Firehose checks its destination with these; they carry no log line.
+    if (o.messageType === 'CONTROL_MESSAGE') return [{ ok: false, problem: 'not_an_event', detail: 'a CloudWatch Logs control message' }];
+    for (const f of BATCH_FIELDS) {
+      const batch = o[f];
+      if (Array.isArray(batch)) return batch.length === 0 ? [{ ok: false, problem: 'not_an_event', detail: `${f}: empty` }] : batch.map((x) => (Array.isArray(x) ? { ok: false as const, problem: 'not_an_event' as const, detail: `${f}: an array inside a record` } : fromValue(x, depth + 1))).flat();
+    }
     for (const f of WRAPPER_FIELDS) {
-      const inner = o[f];
-      if (isObject(inner)) return fromValue(inner, depth + 1);
-      if (typeof inner === 'string' && inner.trimStart().startsWith('{')) {
-        let v: unknown;
-        try {
-          v = JSON.parse(inner);
-        } catch {
-          return [{ ok: false, problem: 'not_json', detail: `${f}: not a JSON value` }];
-        }
-        return fromValue(v, depth + 1);
-      }
+      const inner = unwrapped(o[f], f, depth);
+      if (inner !== undefined) return inner;
+    }
+    // AKS diagnostic settings: the line kube-apiserver wrote is `properties.log`.
+    if (isObject(o.properties)) {
+      const inner = unwrapped(o.properties.log, 'properties.log', depth);
+      if (inner !== undefined) return inner;
+    }
+    // GKE's Cloud Audit Logs entries say what was done, but not the request: no URI to judge.
+    if (isObject(o.protoPayload)) {
+      const gke = o.protoPayload.serviceName === 'k8s.io' ? ' of GKE' : '';
+      return [{ ok: false, problem: 'not_an_event', detail: `a Cloud Audit Logs entry${gke} (protoPayload): it has no requestURI` }];
     }
   }
   return [eventOf(o)];
 }
 
+const BATCH_FIELDS = ['records', 'logEvents'] as const;
+
+/** The event a shipper's field holds (an object, or a string with the original line), if it holds one. */
+function unwrapped(inner: unknown, field: string, depth: number): ParsedLine[] | undefined {
+  if (isObject(inner)) return fromValue(inner, depth + 1);
+  if (typeof inner !== 'string' || !inner.trimStart().startsWith('{')) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(inner);
+  } catch {
+    return [{ ok: false, problem: 'not_json', detail: `${field}: not a JSON value` }];
+  }
+  return fromValue(v, depth + 1);
+}
+
 function eventOf(o: unknown): ParsedLine {
   if (!isObject(o) || o.kind !== 'Event') return { ok: false, problem: 'not_an_event', detail: 'kind is not Event' };
-  if (o.apiVersion !== 'audit.k8s.io/v1' && o.apiVersion !== 'audit.k8s.io/v1beta1') {
+  // A webhook batch's items carry no apiVersion of their own; a receiver that saves them one by one
+  // (Falco's k8saudit captures, for one) keeps them so. Only an audit event has an auditID.
+  const untyped = o.apiVersion === undefined && typeof o.auditID === 'string' && typeof o.requestURI === 'string';
+  if (o.apiVersion !== 'audit.k8s.io/v1' && o.apiVersion !== 'audit.k8s.io/v1beta1' && !untyped) {
     return { ok: false, problem: 'unknown_api_version', detail: `apiVersion ${short(o.apiVersion)}` };
   }
   for (const f of ['auditID', 'stage', 'requestURI', 'verb'] as const) {
@@ -207,7 +287,7 @@ function eventOf(o: unknown): ParsedLine {
   }
   // v1beta1 events may carry only the deprecated `timestamp`; stageTimestamp is the last resort.
   const ts = o.requestReceivedTimestamp ?? o.timestamp ?? o.stageTimestamp;
-  const receivedAt = typeof ts === 'string' ? Date.parse(ts) : NaN;
+  const receivedAt = typeof ts === 'string' ? parseTimestamp(ts) : NaN;
   if (!Number.isFinite(receivedAt)) return { ok: false, problem: ts === undefined ? 'missing_field' : 'bad_timestamp', detail: 'requestReceivedTimestamp' };
   const ips = o.sourceIPs;
   if (ips !== undefined && (!Array.isArray(ips) || ips.some((x) => typeof x !== 'string'))) return { ok: false, problem: 'bad_field', detail: 'sourceIPs' };
@@ -215,7 +295,7 @@ function eventOf(o: unknown): ParsedLine {
   return {
     ok: true,
     event: {
-      apiVersion: o.apiVersion,
+      apiVersion: untyped ? 'audit.k8s.io/v1' : (o.apiVersion as AuditEvent['apiVersion']),
       auditID: o.auditID as string,
       stage: stage as Stage,
       requestURI: uri,
@@ -225,11 +305,40 @@ function eventOf(o: unknown): ParsedLine {
       sourceIPs: (ips as string[] | undefined) ?? [],
       userAgent: typeof o.userAgent === 'string' ? o.userAgent : undefined,
       resource: isObject(o.objectRef) && typeof o.objectRef.resource === 'string' && o.objectRef.resource !== '',
+      objectRef: readObjectRef(o.objectRef),
       requestObject: o.requestObject ?? undefined,
       receivedAt,
       responseCode: status,
     },
   };
+}
+
+/**
+ * kube-apiserver writes RFC 3339 in UTC with microseconds. SIEM tables export the same instant as
+ * `2022-11-29 00:09:04.38`, without a zone, and mean UTC (Panther, BigQuery, Snowflake). Date.parse
+ * would read that as local time, so the same log would give other days and hours on another
+ * machine; it also takes forms no log has ('2024', 'Tue Mar 26'). Only these two are read.
+ */
+const TIMESTAMP = /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(?:([Zz])|([+-])(\d\d):?(\d\d))?$/;
+
+export function parseTimestamp(s: string): number {
+  const m = TIMESTAMP.exec(s);
+  if (m === null) return NaN;
+  const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  // Date.UTC reads years 0–99 as 1900–1999; no audit log is that old.
+  if (y < 1000 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60) return NaN;
+  const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+  // A leap second is the last millisecond of its minute, as Go's time package cannot hold one either.
+  const t = Date.UTC(y, mo - 1, d, h, mi, Math.min(sec, 59), sec === 60 ? 999 : ms);
+  if (new Date(t).getUTCDate() !== d) return NaN;
+  const offset = m[9] === undefined ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11])) * 60_000;
+  return t - offset;
+}
+
+function readObjectRef(r: unknown): ObjectRef | undefined {
+  if (!isObject(r)) return undefined;
+  const str = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : '');
+  return { resource: str('resource'), subresource: str('subresource'), namespace: str('namespace'), name: str('name'), apiGroup: str('apiGroup'), apiVersion: str('apiVersion') };
 }
 
 function readUser(u: unknown, impersonated = false): AuditUser | undefined {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -5,12 +6,15 @@ import type { Config } from '../config/schema.js';
 import { reasonKind, type ReasonCode } from '../core/reasons.js';
 import type { Verdict } from '../decision/verdict.js';
 import { GUARDRAIL_RULE_PREFIX } from '../guardrails/effect.js';
+import { isInspected } from '../guardrails/inspect.js';
 import type { AssuranceModel } from '../core/assurance.js';
 import type { VerifierOptions } from '../identity/verifier.js';
 import { check } from '../pipeline/check.js';
 import { buildRuntime, type Runtime } from '../pipeline/runtime.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RiskAssessment } from '../risk/engine.js';
+import type { RawRequest } from '../request/attributes.js';
+import { buildAttributes } from '../request/build.js';
 import { parseCheckRequest } from '../server/grpc/check.js';
 import { parseAuditRecords, RuntimeLines, type AuditEvent, type LineProblem, type ParsedLine } from './event.js';
 import { AuditIdentities, describeAssurance, ReplayInputError, type AssuranceMode, type AssuranceSource } from './identity.js';
@@ -185,9 +189,11 @@ export async function replay(config: Config, input: Readable, opts: ReplayOption
     if (ev.receivedAt > clock) clock = ev.receivedAt;
     if (ev.receivedAt < first) first = ev.receivedAt;
     if (ev.receivedAt > last) last = ev.receivedAt;
-    const bodyless = ev.requestObject === undefined && WRITES.has(method) && unguarded !== rt;
-    if (bodyless) report.input.bodies_not_recorded++;
     const parsed = parseCheckRequest(checkRequestOf(ev, method, host, id.token), rt.headerLimits, rt.maxBodyBytes);
+    // Only a write the guardrails read loses something without its body: an exec, a lease renewal
+    // or a scale has none to inspect, and is neither counted nor judged differently.
+    const bodyless = ev.requestObject === undefined && WRITES.has(method) && unguarded !== rt && parsed.ok && guardrailsRead(parsed.raw, parsed.spoofed, rt);
+    if (bodyless) report.input.bodies_not_recorded++;
     const c = check(bodyless ? unguarded : rt, parsed);
     const { verdict } = c instanceof Promise ? await c : c;
     tally(ev, id.subject, id.mode, verdict);
@@ -240,7 +246,7 @@ export async function replay(config: Config, input: Readable, opts: ReplayOption
     }
     report.input.events++;
     const ev = p.event;
-    const id = ev.auditID;
+    const id = requestKey(ev);
     if (open.has(id) || recent.has(id) || pending.has(id)) {
       report.input.stages_deduplicated++;
       if (ev.stage === 'ResponseComplete' || ev.stage === 'Panic') {
@@ -287,6 +293,21 @@ export async function replay(config: Config, input: Readable, opts: ReplayOption
   report.input.to = Number.isFinite(last) ? new Date(last).toISOString() : undefined;
   report.days = [...days.values()].sort((a, b) => (a.day === b.day ? a.user.localeCompare(b.user) : a.day.localeCompare(b.day)));
   return report;
+}
+
+/**
+ * Which request an event is a stage of. The auditID alone does not say: kube-apiserver takes it from
+ * the client's `Audit-ID` header when there is one, so two requests can share it (a client reusing
+ * one, or to hide a request behind another's), and so do hand-written fixtures. The stages of one
+ * request also share its verb, user and URI; a digest keeps the key short in the bounded tables.
+ */
+function requestKey(ev: AuditEvent): string {
+  return `${ev.auditID}\n${createHash('sha256').update(`${ev.verb}\n${ev.user.username}\n${ev.requestURI}`).digest('base64url').slice(0, 22)}`;
+}
+
+function guardrailsRead(raw: RawRequest, spoofed: readonly string[], rt: Runtime): boolean {
+  const built = buildAttributes(raw, spoofed, rt.kubeHosts);
+  return built.ok && built.attributes.kube !== undefined && isInspected(built.attributes.kube);
 }
 
 interface Outcome {

@@ -54,9 +54,14 @@ export function checkRequestOf(ev: AuditEvent, method: string, host: string, bea
     scheme: 'https',
     headers,
   };
+  const apply = method === 'PATCH' && isApply(ev.requestURI);
   if (ev.requestObject !== undefined && method !== 'GET' && method !== 'HEAD') {
     http.body = JSON.stringify(ev.requestObject);
-    headers['content-type'] = contentType(method, ev.requestObject);
+    headers['content-type'] = apply ? APPLY : contentType(method, ev.requestObject);
+  } else if (apply) {
+    // A server-side apply may create its object, so rules about `create` judge it (mayCreateByApply)
+    // whatever the audit level: the content type says so, not the body.
+    headers['content-type'] = APPLY;
   }
   return {
     attributes: {
@@ -67,9 +72,23 @@ export function checkRequestOf(ev: AuditEvent, method: string, host: string, bea
   };
 }
 
+const APPLY = 'application/apply-patch+yaml';
+
+/**
+ * The log does not record the content type, but a patch with a `force` parameter is a server-side
+ * apply: kube-apiserver refuses `force` on any other patch (ValidatePatchOptions), and kubectl and
+ * client-go's Apply always send it (`force=false` unless forced). An apply sent without it
+ * (controller-runtime without ForceOwnership) still reads as an ordinary patch.
+ */
+function isApply(requestURI: string): boolean {
+  const q = requestURI.indexOf('?');
+  return q >= 0 && new URLSearchParams(requestURI.slice(q + 1)).has('force');
+}
+
 /**
  * The log records the body, not its content type. A patch that is a JSON array is a JSON patch;
- * any other patch is taken as kubectl's default for built-in types, a strategic merge patch.
+ * any other patch that is not an apply is taken as kubectl's default for built-in types, a
+ * strategic merge patch.
  */
 function contentType(method: string, body: unknown): string {
   if (method !== 'PATCH') return 'application/json';

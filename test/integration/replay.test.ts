@@ -201,9 +201,10 @@ describe('the audit log reader', () => {
   });
 
   it('reads the shapes a real cluster’s audit log arrives in, with the same verdicts as the plain log', async () => {
-    // 60 requests of the replayed day, each written once as the log backend writes it and once in
-    // another shape: webhook batches, a log shipper's record, the container runtime's lines.
-    const sample = logged.slice(0, 60);
+    // 80 requests of the replayed day, each written once as the log backend writes it and once in
+    // another shape: webhook batches, a log shipper's record, the container runtime's lines, the
+    // managed control planes' exports.
+    const sample = logged.slice(0, 80);
     const plain = sample.map((x, i) => auditLines(x, `p-${i}`)[0]!);
     const events = plain.map((l) => JSON.parse(l) as Record<string, unknown>);
     const bare = (e: Record<string, unknown>) => {
@@ -236,11 +237,27 @@ describe('the audit log reader', () => {
     for (let i = 55; i < 57; i++) wrapped.push(JSON.stringify({ log: plain[i], stream: 'stdout', time: time(i) }));
     // The plain lines are still read as before, between the others.
     for (let i = 57; i < 60; i++) wrapped.push(plain[i]!);
+    // EKS through CloudWatch Logs: an export task's S3 objects (`<time> <line>`), a subscription's
+    // delivery (`logEvents`), and Firehose running several deliveries together on one line.
+    for (let i = 60; i < 63; i++) wrapped.push(`${time(i).replace(/\d{6}Z$/, 'Z')} ${plain[i]}`);
+    const delivery = (from: number, to: number) =>
+      JSON.stringify({ messageType: 'DATA_MESSAGE', owner: '111122223333', logGroup: '/aws/eks/prod/cluster', logStream: 'kube-apiserver-audit-0a1b2c', subscriptionFilters: ['audit'], logEvents: plain.slice(from, to).map((m, k) => ({ id: String(from + k), timestamp: 1796205600000 + k, message: m })) });
+    wrapped.push(delivery(63, 65));
+    wrapped.push(delivery(65, 67) + delivery(67, 68));
+    // AKS diagnostic settings: a storage blob's records (`properties.log`, a string; once an object),
+    // and an Event Hub message (`records`).
+    const aks = (i: number, log: unknown) => ({ time: time(i), resourceId: '/SUBSCRIPTIONS/0000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/PROD', category: 'kube-audit', operationName: 'Microsoft.ContainerService/managedClusters/diagnosticLogs/Read', properties: { log, stream: 'stdout', pod: 'kube-apiserver-5d8f7c9b6-x2x4z', containerID: 'a64cba7f' } });
+    for (let i = 68; i < 71; i++) wrapped.push(JSON.stringify(aks(i, i === 70 ? events[i] : plain[i])));
+    wrapped.push(JSON.stringify({ records: [71, 72, 73].map((i) => aks(i, plain[i])) }));
+    // An Elasticsearch or OpenSearch search hit, and an event saved from a webhook batch by itself
+    // (its kind kept, no apiVersion of its own).
+    for (let i = 74; i < 77; i++) wrapped.push(JSON.stringify({ _index: 'audit-k8s-2026.12.02', _id: `h${i}`, _source: { ...events[i], tag: 'kube-apiserver-audit' } }));
+    for (let i = 77; i < 80; i++) wrapped.push(JSON.stringify({ ...events[i], apiVersion: undefined }));
 
     const a = await replay(exampleConfig, fromLines(plain), options());
     const b = await replay(exampleConfig, fromLines(wrapped), options());
-    expect(a.input).toMatchObject({ events: 60, requests: 60, malformed: { total: 0 } });
-    expect(b.input).toMatchObject({ events: 60, requests: 60, malformed: { total: 0 } });
+    expect(a.input).toMatchObject({ events: 80, requests: 80, malformed: { total: 0 } });
+    expect(b.input).toMatchObject({ events: 80, requests: 80, malformed: { total: 0 } });
     expect(b.totals).toEqual(a.totals);
     expect(perUser(b)).toEqual(perUser(a));
     expect(b.days.map((d) => [d.user, d.challenges.by_reason, d.denials.by_reason])).toEqual(a.days.map((d) => [d.user, d.challenges.by_reason, d.denials.by_reason]));
@@ -281,6 +298,27 @@ describe('the audit log reader', () => {
     ];
     const report = await replay(exampleConfig, fromLines(lines), options());
     expect(report.input).toMatchObject({ events: 6, requests: 3, stages_deduplicated: 3 });
+  });
+
+  it('two requests under one auditID are two requests: the client can set it (Audit-ID header)', async () => {
+    const secret = auditLines({ ...r, target: '/api/v1/namespaces/prod/secrets/db' }, 'same-id')[0]!;
+    const pods = auditLines({ ...r, target: '/api/v1/namespaces/dev/pods' }, 'same-id', { stages: ['RequestReceived', 'ResponseComplete'] });
+    const report = await replay(exampleConfig, fromLines([...pods, secret]), options());
+    expect(report.input).toMatchObject({ events: 3, requests: 2, stages_deduplicated: 1 });
+    expect(report.days.flatMap((d) => [...d.samples.challenges, ...d.samples.denials, ...d.samples.approvals].map((x) => x.path))).toContain('/api/v1/namespaces/prod/secrets/db');
+  });
+
+  it('a server-side apply (a patch with `force`) is judged by the rules about create, as live, at any audit level', async () => {
+    const ssa = (id: string, query: string, body?: unknown) => auditLines({ ...r, method: 'PATCH', target: `/api/v1/namespaces/dev/pods/x?${query}`, ...(body ? { body } : {}) }, id)[0]!;
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [{ name: 'c', image: 'r.example/x:1' }] } };
+    const rule = async (line: string) => {
+      const report = await replay(exampleConfig, fromLines([line]), options());
+      const d = report.days[0]!;
+      return { ...d.challenges.by_rule, ...d.denials.by_rule };
+    };
+    expect(await rule(ssa('a-1', 'fieldManager=kubectl&fieldValidation=Strict&force=false'))).toHaveProperty('pod-creates', 1);
+    expect(await rule(ssa('a-2', 'fieldManager=argocd-controller&force=true', pod))).toHaveProperty('pod-creates', 1);
+    expect(await rule(ssa('a-3', 'fieldManager=kubectl-client-side-apply&fieldValidation=Strict', { metadata: { labels: { a: 'b' } } }))).not.toHaveProperty('pod-creates');
   });
 
   it('reads assurance from user.extra, or assumes it when told, and says which', async () => {
@@ -336,8 +374,15 @@ describe('the audit log reader', () => {
     const withBody = auditLines({ ...r, login: fresh, method: 'POST', target: '/api/v1/namespaces/prod-a/pods', body: pod }, 'b-1', { stages: ['RequestReceived', 'ResponseComplete'] });
     const noBody = auditLines({ ...r, login: fresh, method: 'POST', target: '/api/v1/namespaces/prod-a/pods' }, 'b-2');
     const imp = auditLines({ ...r, login: fresh, impersonate: { username: 'admin', groups: ['system:masters'] } }, 'b-3');
-    const report = await replay(cfg, fromLines([...withBody, ...noBody, ...imp]), options());
+    // Writes the guardrails never read lose nothing without a body (kubectl exec over SPDY, a
+    // scale): they are not counted as judged without guardrails.
+    const unread = [
+      ...auditLines({ ...r, login: fresh, method: 'POST', target: '/api/v1/namespaces/prod-a/pods/x/exec?command=sh&stdin=true&tty=true' }, 'b-4', { stages: ['ResponseStarted'] }),
+      ...auditLines({ ...r, login: fresh, method: 'PUT', target: '/apis/apps/v1/namespaces/prod-a/deployments/web/scale' }, 'b-5'),
+    ];
+    const report = await replay(cfg, fromLines([...withBody, ...noBody, ...imp, ...unread]), options());
     const d = report.days[0]!;
+    expect(report.input.requests).toBe(5);
     expect(report.input.bodies_not_recorded).toBe(1);
     expect(d.challenges.by_guardrail).toMatchObject({ privileged_container: 1 });
     expect(Object.keys(d.challenges.by_guardrail).some((g) => g.startsWith('impersonat'))).toBe(true);
