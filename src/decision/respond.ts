@@ -551,7 +551,15 @@ function kubeInWords(k: KubeRequestInfo): string {
   const kind = k.apiGroup === '' ? k.resource : `${k.resource}.${k.apiGroup}`;
   const resource = k.subresource === '' ? kind : `${kind}/${k.subresource}`;
   const name = k.name === '' ? '' : ` ${clientText(k.name, 120)}`;
-  const where = k.namespace !== '' ? ` in namespace ${clientText(k.namespace, 120)}` : k.verb === 'list' || k.verb === 'watch' || k.verb === 'deletecollection' ? (k.resource === 'namespaces' ? '' : ' in all namespaces') : '';
+  // kube gives a Namespace object its own name as namespace: "patch namespaces kube-public" says it.
+  const namespaceObject = k.apiGroup === '' && k.resource === 'namespaces';
+  const where = namespaceObject
+    ? ''
+    : k.namespace !== ''
+      ? ` in namespace ${clientText(k.namespace, 120)}`
+      : k.verb === 'list' || k.verb === 'watch' || k.verb === 'deletecollection'
+        ? ' in all namespaces'
+        : '';
   return `${k.verb} ${clientText(resource, 120) ?? ''}${name}${where}`;
 }
 
