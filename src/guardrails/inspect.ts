@@ -8,7 +8,7 @@ import { checkDelete } from './rules/delete.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
 import { checkNetworkPolicy, checkNetworkPolicyDelete, checkService, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
-import { claimsDeleted, ownerReferencesSet } from './rules/owners.js';
+import { claimsDeleted, ownerReferencesSet, SCALABLE_KEYS, scaledToZero } from './rules/owners.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
@@ -32,7 +32,12 @@ export function isInspected(kube: KubeRequestInfo): boolean {
   if (!kube.isResourceRequest) return false;
   if (DELETE_VERBS.has(kube.verb)) return true;
   if (!WRITE_VERBS.has(kube.verb)) return false;
-  return readsWhole(kube) || changesObject(kube);
+  return readsWhole(kube) || changesObject(kube) || scalesWorkload(kube);
+}
+
+/** A change of a workload's `scale` subresource: its replica count, read for a scale to zero (rules/owners.ts). */
+function scalesWorkload(kube: KubeRequestInfo): boolean {
+  return CHANGE_VERBS.has(kube.verb) && kube.subresource === 'scale' && SCALABLE_KEYS.has(`${kube.apiGroup}/${kube.resource}`);
 }
 
 /** A write whose body the guardrails read for their rules (its kind, or its request line). */
@@ -163,6 +168,16 @@ export function inspect(
     if (deletes !== '') return { violations: collected(ownerDelete(kube, settings, byUrl)).violations, deletes };
     return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
   }
+  if (scalesWorkload(kube)) {
+    // A Scale's body is its replica count and nothing a guardrail reads: only whether it is zero.
+    // One that cannot be read may be zero, a client can cause that, so it is judged as one.
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, true);
+    let deletes = '';
+    if (!parsed.ok) deletes = parsed.outcome === 'body_missing' ? '' : `its body could not be read (${parsed.outcome}), so it may scale the workload to zero replicas, which deletes every pod`;
+    else for (const doc of parsed.documents) if (deletes === '') deletes = scaledToZero(doc);
+    if (deletes === '') return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    return { violations: collected(ownerDelete(kube, settings, byUrl, 'scaling to zero, which takes it down like', 'spec.replicas')).violations, deletes };
+  }
   if (!readsWhole(kube)) {
     // A kind whose spec no guardrail reads (a ConfigMap, a PersistentVolumeClaim, a custom
     // resource): only whether the change sets owner references. A body that cannot be read may set
@@ -200,9 +215,14 @@ export function inspect(
   const wildcardRoles = collectWildcardRoles(docs);
   let readsSecret = '';
   let deletes = '';
+  let scaled = false;
   let claims = '';
   for (const { doc, prefix, workloadKeys, kinds } of docs) {
     if (changesObject(kube) && deletes === '') deletes = ownerReferencesSet(doc);
+    if (changesObject(kube) && deletes === '' && SCALABLE_KEYS.has(urlKey)) {
+      deletes = scaledToZero(doc);
+      if (deletes !== '') scaled = true;
+    }
     if (claims === '' && workloadKeys.includes(STATEFULSET_KEY)) claims = claimsDeleted(doc);
     const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: violations };
     for (const key of workloadKeys) {
@@ -223,21 +243,22 @@ export function inspect(
   }
   const reads = readsSecret === '' ? undefined : { readsSecret };
   const owner = deletes === '' && claims === '' ? undefined : { ...(deletes !== '' && { deletes }), ...(claims !== '' && { deletesClaims: claims }) };
-  if (deletes !== '') for (const v of ownerDelete(kube, settings, [])) violations.push(v);
+  if (deletes !== '') for (const v of scaled ? ownerDelete(kube, settings, [], 'scaling to zero, which takes it down like', 'spec.replicas') : ownerDelete(kube, settings, [])) violations.push(v);
   if (violations.kept.length === 0) return reads === undefined && owner === undefined ? NO_VIOLATIONS : { violations: [], ...reads, ...owner };
   return { violations: violations.kept, ...(violations.omitted > 0 ? { omitted: violations.omitted } : {}), ...reads, ...owner };
 }
 
 /**
- * A change that sets owner references is also the delete it hands the garbage collector: the
- * pipeline asks what the policy asks of deleting the object (`deletes`), and the request line's
- * delete guardrails apply as to that delete (`delete_protected`: a Namespace, a CRD, anything in
- * a protected namespace). They are added to `byUrl`, which is returned.
+ * A change that sets owner references is also the delete it hands the garbage collector, and a
+ * scale to zero the delete of every pod: the pipeline asks what the policy asks of deleting the
+ * object (`deletes`), and the request line's delete guardrails apply as to that delete
+ * (`delete_protected`: a Namespace, a CRD, anything in a protected namespace). They are added to
+ * `byUrl`, which is returned.
  */
-function ownerDelete(kube: KubeRequestInfo, settings: GuardrailSettings, byUrl: Violation[]): Violation[] {
-  const asDelete: KubeRequestInfo = { ...kube, verb: 'delete' };
+function ownerDelete(kube: KubeRequestInfo, settings: GuardrailSettings, byUrl: Violation[], how = 'setting owner references, which the garbage collector acts on as', path = 'metadata.ownerReferences'): Violation[] {
+  const asDelete: KubeRequestInfo = { ...kube, verb: 'delete', subresource: '' };
   for (const v of checkDelete(asDelete, settings, isClusterScoped(kube.apiGroup, kube.resource))) {
-    byUrl.push({ ...v, detail: `${kube.verb} setting owner references, which the garbage collector acts on as a ${v.detail}`, path: 'metadata.ownerReferences' });
+    byUrl.push({ ...v, detail: `${kube.verb} ${how} a ${v.detail}`, path });
   }
   return byUrl;
 }

@@ -101,7 +101,8 @@ function tightened(rt: Runtime, req: RequestAttributes, who: Identity | undefine
 /**
  * What a write does besides what its request line says, asked for as well (strictest wins):
  * - a change that can delete its object (it sets owner references, which the garbage collector
- *   acts on, or its body could not be read: guardrails' `deletes`) asks what deleting the object
+ *   acts on, or its body could not be read: guardrails' `deletes`), or every pod of it (a
+ *   workload scaled to zero, by its `scale` or its `spec.replicas`), asks what deleting the object
  *   asks: `PATCH deployments/api` with an owner that does not exist deletes the Deployment, and
  *   would otherwise step around a rule that protects deletes more than changes (the example's
  *   `prod-durable-deletes`: 15 minutes, where a production change asks 8 hours);
@@ -119,7 +120,9 @@ function alsoAsked(rt: Runtime, req: RequestAttributes, who: Identity | undefine
   if (guard === undefined || kube === undefined) return base;
   let need = base;
   if (guard.result.deletes !== undefined) {
-    need = bothOf(need, tightened(rt, { ...req, method: 'DELETE', kube: { ...kube, verb: 'delete' } }, who));
+    // The delete of the object itself, also when the change came through its `scale`.
+    const target = kube.subresource === '' ? kube : { ...kube, subresource: '', parts: kube.parts.slice(0, -1), path: kube.path.slice(0, kube.path.lastIndexOf('/')) };
+    need = bothOf(need, tightened(rt, { ...req, method: 'DELETE', kube: { ...target, verb: 'delete' } }, who));
   }
   if (guard.result.deletesClaims !== undefined && kube.namespace !== '') {
     const claims = { ...kube, verb: 'deletecollection', apiPrefix: 'api', apiGroup: '', apiVersion: 'v1', resource: 'persistentvolumeclaims', subresource: '', name: '', parts: ['persistentvolumeclaims'], upgrade: false };

@@ -374,16 +374,15 @@ describe('the audit log reader', () => {
     const withBody = auditLines({ ...r, login: fresh, method: 'POST', target: '/api/v1/namespaces/prod-a/pods', body: pod }, 'b-1', { stages: ['RequestReceived', 'ResponseComplete'] });
     const noBody = auditLines({ ...r, login: fresh, method: 'POST', target: '/api/v1/namespaces/prod-a/pods' }, 'b-2');
     const imp = auditLines({ ...r, login: fresh, impersonate: { username: 'admin', groups: ['system:masters'] } }, 'b-3');
-    // Writes the guardrails never read lose nothing without a body (kubectl exec over SPDY, a
-    // scale): they are not counted as judged without guardrails.
-    const unread = [
-      ...auditLines({ ...r, login: fresh, method: 'POST', target: '/api/v1/namespaces/prod-a/pods/x/exec?command=sh&stdin=true&tty=true' }, 'b-4', { stages: ['ResponseStarted'] }),
-      ...auditLines({ ...r, login: fresh, method: 'PUT', target: '/apis/apps/v1/namespaces/prod-a/deployments/web/scale' }, 'b-5'),
-    ];
-    const report = await replay(cfg, fromLines([...withBody, ...noBody, ...imp, ...unread]), options());
+    // Writes the guardrails never read lose nothing without a body (kubectl exec over SPDY): they
+    // are not counted as judged without guardrails. A workload's scale is read (a scale to zero is
+    // the delete of every pod), so without its body it is.
+    const unread = auditLines({ ...r, login: fresh, method: 'POST', target: '/api/v1/namespaces/prod-a/pods/x/exec?command=sh&stdin=true&tty=true' }, 'b-4', { stages: ['ResponseStarted'] });
+    const scale = auditLines({ ...r, login: fresh, method: 'PUT', target: '/apis/apps/v1/namespaces/prod-a/deployments/web/scale' }, 'b-5');
+    const report = await replay(cfg, fromLines([...withBody, ...noBody, ...imp, ...unread, ...scale]), options());
     const d = report.days[0]!;
     expect(report.input.requests).toBe(5);
-    expect(report.input.bodies_not_recorded).toBe(1);
+    expect(report.input.bodies_not_recorded).toBe(2);
     expect(d.challenges.by_guardrail).toMatchObject({ privileged_container: 1 });
     expect(Object.keys(d.challenges.by_guardrail).some((g) => g.startsWith('impersonat'))).toBe(true);
   });

@@ -158,6 +158,35 @@ describe('a Secret read through a workload it is handed', () => {
   });
 });
 
+// Malware on the release laptop, or a stolen token of the morning's sign-in, takes production down
+// without a delete: `kubectl scale --replicas=0` in every region is a patch of `…/scale`, which the
+// example's production writes allowed on the morning's 8 hours while the delete it amounts to
+// (every pod gone) needs a sign-in within 15 minutes (prod-durable-deletes). Day 10's replay.
+describe('a production workload scaled to zero asks what deleting it asks', () => {
+  it('by its scale, a Scale put, or its own spec.replicas; a scale to two stays a production change', async () => {
+    const login = await engineer('scale-1@example.io');
+    const at = T0 + 3 * H;
+    const rows: [string, string, string | Uint8Array, string][] = [
+      ['PATCH', '/apis/apps/v1/namespaces/prod-cart/deployments/cart-api/scale', JSON.stringify({ spec: { replicas: 0 } }), MERGE],
+      ['PUT', '/apis/apps/v1/namespaces/prod-cart/statefulsets/cart-db/scale', JSON.stringify({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'cart-db', namespace: 'prod-cart' }, spec: { replicas: 0 } }), 'application/json'],
+      ['PATCH', '/apis/apps/v1/namespaces/prod-cart/deployments/cart-api', JSON.stringify({ spec: { replicas: 0 } }), STRATEGIC],
+      ['PATCH', '/apis/apps/v1/namespaces/prod-cart/deployments/cart-api/scale', JSON.stringify([{ op: 'replace', path: '/spec/replicas', value: 0 }]), JSON_PATCH],
+    ];
+    for (const [k, [method, path, body, type]] of rows.entries()) {
+      const res = await write(login, at + (k + 1) * M, method, path, body, type);
+      expect(reasonOf(res), `${method} ${path} (${type})`).toBe('auth_too_old');
+      expect(message(res), path).toContain('Rule prod-durable-deletes: a delete of a production workload');
+      expect(stepgate(res).required?.max_age, path).toBe(900);
+    }
+    const two = await write(login, at + 10 * M, 'PATCH', '/apis/apps/v1/namespaces/prod-cart/deployments/cart-api/scale', JSON.stringify({ spec: { replicas: 2 } }), MERGE);
+    expect(reasonOf(two)).toBe('allowed');
+    // The engineer who means it signs in and scales to zero within the 15 minutes.
+    const fresh: Login = { ...login, sid: `${login.sub}:2`, authTime: Math.floor((at + 11 * M) / 1000) };
+    const zero = await write(fresh, at + 12 * M, 'PATCH', '/apis/apps/v1/namespaces/prod-cart/deployments/cart-api/scale', JSON.stringify({ spec: { replicas: 0 } }), MERGE);
+    expect(reasonOf(zero)).toBe('allowed');
+  });
+});
+
 // A stolen token of the morning's sign-in, used once from the attacker's VPS at 09:00 (refused: a
 // new network needs a sign-in after it first appeared), records the VPS's network as first seen at
 // 09:00. A sign-in the attacker captures at 10:00 (a phishing proxy's, or a device code the victim

@@ -86,3 +86,42 @@ describe('a StatefulSet changed to delete its claims', () => {
     expect(claims('PATCH', DEPLOY, JSON.stringify({ spec: { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete' } } }), SMP)).toBeUndefined();
   });
 });
+
+// A workload scaled to zero: its controller deletes every pod, so the change asks what deleting
+// it asks (rules/owners.ts scaledToZero), by the `scale` subresource or its own spec.replicas.
+describe('a workload scaled to zero', () => {
+  const SCALE = `${DEPLOY}/scale`;
+  it.each([
+    ['kubectl scale (a merge patch of scale)', 'PATCH', SCALE, JSON.stringify({ spec: { replicas: 0 } }), MERGE],
+    ['a Scale object put', 'PUT', SCALE, JSON.stringify({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'api' }, spec: { replicas: 0 } }), 'application/json'],
+    ['a JSON patch of scale', 'PATCH', SCALE, JSON.stringify([{ op: 'replace', path: '/spec/replicas', value: 0 }]), JP],
+    ['a JSON patch copying a value into it', 'PATCH', SCALE, JSON.stringify([{ op: 'copy', from: '/status/replicas', path: '/spec/replicas' }]), JP],
+    ['a StatefulSet scale as YAML', 'PATCH', '/apis/apps/v1/namespaces/prod-cart/statefulsets/db/scale', 'spec:\n  replicas: 0\n', 'application/apply-patch+yaml'],
+    ['a ReplicationController scale', 'PATCH', '/api/v1/namespaces/prod-cart/replicationcontrollers/old/scale', JSON.stringify({ spec: { replicas: 0 } }), MERGE],
+    ['a strategic merge patch of the Deployment itself', 'PATCH', DEPLOY, JSON.stringify({ spec: { replicas: 0 } }), SMP],
+    ['a protobuf update of the Deployment', 'PUT', DEPLOY, encodeKube({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api' }, spec: { replicas: 0 } }), PB],
+  ])('%s', (_n, method, path, body, type) => {
+    expect(deletes(method, path, body, type)).toMatch(/zero/);
+  });
+
+  it('a scale that is not to zero, a create with no replicas, and scaling something else are not', () => {
+    expect(deletes('PATCH', SCALE, JSON.stringify({ spec: { replicas: 2 } }), MERGE)).toBeUndefined();
+    expect(deletes('PATCH', DEPLOY, JSON.stringify({ spec: { replicas: 3, template: { metadata: { labels: { a: 'b' } } } } }), SMP)).toBeUndefined();
+    expect(deletes('POST', '/apis/apps/v1/namespaces/prod-cart/deployments', JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api' }, spec: { replicas: 0 } }), 'application/json')).toBeUndefined();
+    // A custom resource's scale is its operator's to interpret.
+    expect(deletes('PATCH', '/apis/db.example.io/v1/namespaces/prod-cart/pgs/main/scale', JSON.stringify({ spec: { replicas: 0 } }), MERGE)).toBeUndefined();
+    // No body sent by the gateway is its own outcome (missing_body), not a scale to zero.
+    expect(deletes('PATCH', SCALE, undefined, MERGE, false, true)).toBeUndefined();
+  });
+
+  it('a scale whose body cannot be read may be to zero, and is judged so', () => {
+    expect(deletes('PATCH', SCALE, '{"spec":{"replicas":0', MERGE, true)).toMatch(/may scale the workload to zero/);
+    expect(deletes('PATCH', SCALE, 'not json', MERGE)).toMatch(/may scale the workload to zero/);
+  });
+
+  it('in a protected namespace it is the protected delete it amounts to', () => {
+    const r = inspect(kube('PATCH', '/apis/apps/v1/namespaces/kube-system/deployments/coredns/scale'), JSON.stringify({ spec: { replicas: 0 } }), MERGE, false, settings);
+    expect(r.violations.map((v) => [v.code, v.path])).toEqual([['delete_protected', 'spec.replicas']]);
+    expect(r.violations[0]!.detail).toMatch(/^patch scaling to zero, which takes it down like a /);
+  });
+});

@@ -375,7 +375,9 @@ describe('requests the guardrails do not inspect', () => {
     ['GET', '/api/v1/namespaces/dev/pods/p'],
     ['POST', '/api/v1/namespaces/dev/configmaps'],
     ['PATCH', '/api/v1/namespaces/dev/pods/p/status'],
-    ['PUT', '/apis/apps/v1/namespaces/dev/deployments/web/scale'],
+    // A workload's scale is read for a scale to zero only (guardrails-owners.test.ts).
+    ['PUT', '/apis/apps/v1/namespaces/dev/deployments/web/status'],
+    ['PUT', '/apis/example.com/v1/namespaces/dev/widgets/w/scale'],
     ['POST', '/apis/example.com/v1/namespaces/dev/widgets'],
     ['POST', '/healthz'],
   ])('%s %s has no violations and reads no body', (method, path) => {

@@ -40,3 +40,24 @@ export function claimsDeleted(doc: Json): string {
   if (when.length === 0) return '';
   return `sets persistentVolumeClaimRetentionPolicy ${when.join(' and ')}: Delete: the StatefulSet's controller deletes its PersistentVolumeClaims, and their disks with a Delete reclaim policy`;
 }
+
+/**
+ * The kinds whose replica count kube's controllers act on by deleting pods: `…/scale` or the
+ * object's own `spec.replicas` (a Deployment's through its ReplicaSets).
+ */
+export const SCALABLE_KEYS: ReadonlySet<string> = new Set(['apps/deployments', 'apps/statefulsets', 'apps/replicasets', '/replicationcontrollers']);
+
+/**
+ * Whether a change scales a workload to zero replicas: its controller deletes every pod, so a
+ * production service is down exactly as if it were deleted (and `kubectl scale --replicas=0` of
+ * six regions is one command per region), except that the object stays for a scale back. A value a
+ * JSON patch copies or moves into `spec.replicas` may be zero. A create is left out: a workload
+ * created with no replicas has taken nothing down. Returns the words for people, '' when it does not.
+ */
+export function scaledToZero(doc: Json): string {
+  const spec = doc.spec;
+  if (!isObject(spec)) return '';
+  const replicas = spec.replicas;
+  if (replicas === UNKNOWN_VALUE) return 'sets spec.replicas to a value copied from elsewhere in the object, which may be zero: every pod deleted';
+  return replicas === 0 || replicas === '0' ? 'scales it to zero replicas: its controller deletes every pod, as a delete of it would take the service down' : '';
+}
