@@ -12,7 +12,7 @@ import { LINUX, MAC, WS_UPGRADE, prng, withAttacks, attackAdder, type AttackRequ
  *   evening before (kubelogin there gets a token of that sign-in without a prompt);
  * - Chrome updating itself mid-morning (134 → 135: the agent and its client hints change) and
  *   kubectl upgraded by `brew upgrade` after lunch (v1.32.3 → v1.33.0);
- * - on-call paged at 07:05 from bed: iOS Safari on Grafana and Argo CD's UI over the carrier's
+ * - on-call paged at 07:05 (08:05 in Amsterdam) before leaving home: iOS Safari on Grafana and Argo CD's UI over the carrier's
  *   NAT (the public address moves between /24s of its pool every few requests), its own sign-in
  *   on the phone, then the laptop at home, then the office;
  * - two remote engineers on the corporate VPN (GlobalProtect), whose exit is one of four
@@ -28,7 +28,8 @@ import { LINUX, MAC, WS_UPGRADE, prng, withAttacks, attackAdder, type AttackRequ
  *   streams opened within half a second), a shell in three brokers each, a broker's pod deleted;
  * - `kubectl run tmp --rm -it --image=busybox` in a dev namespace (the Pod, a watch, the attach
  *   over a WebSocket, the delete), krew plugins: kubectl-tree (its own client-go agent, discovery,
- *   then a list of every namespaced kind at once), kubectl-neat (through kubectl);
+ *   then a list of every namespaced kind at once), kubectl-neat (`kubectl neat get -- deploy app`:
+ *   kubectl's own GET, its agent);
  * - Telepresence: `telepresence connect` (its own client-go agent: the traffic-manager's Service
  *   and pod in `ambassador`, a port-forward to it) and an intercept (the traffic-manager, inside
  *   the cluster, injects its agent: the gateway sees only the client's reads); then Tilt's dev
@@ -383,7 +384,7 @@ export function workday10(seed = 81): DayEvent[] {
         if (p.kind === 'devrun' && si === 0) {
           const ns = 'dev-devrun';
           run(at(9.6 + rand() * 0.3), runTmp(ns), 1500, 3);
-          run(at(13.8 + rand() * 0.5), [...kubectlTree(ns, p.kubectlOs), { method: 'GET', path: `/apis/apps/v1/namespaces/${ns}/deployments/app?output=json` }], 40, 2);
+          run(at(13.8 + rand() * 0.5), [...kubectlTree(ns, p.kubectlOs), { method: 'GET', path: `/apis/apps/v1/namespaces/${ns}/deployments/app` }], 40, 2);
           if (scored) run(at(15.1), runTmp('search-dev'), 1500, 3);
         }
         if (p.kind === 'telepresence' && si === 0) {
@@ -554,6 +555,7 @@ function attacks10(people: Person[], routine: DayEvent[]): DayEvent[] {
   const internLogin: Login = { sub: intern.name, sid: `${intern.name}:phish`, authTime: Math.floor(T(13.5) / 1000), acr: 'urn:stepgate:aal1' };
   add("intern's phished password (aal1) from a Bengaluru proxy", T(13.5) + 2 * M, '49.207.51.180', 'kubectl/v1.31.6 (linux/amd64) kubernetes/6b35607', internLogin, [
     ['GET', '/api/v1/namespaces/dev-intern/pods', false],
+    // (A Deployment in a dev namespace is what one factor is enough for; one handed a Secret is a read of it.)
     ['POST', '/apis/apps/v1/namespaces/dev-intern/deployments', true, JSON_CT, JSON.stringify({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
