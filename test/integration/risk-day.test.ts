@@ -9,10 +9,11 @@ import { workday6 } from '../support/workday6.js';
 import { workday7 } from '../support/workday7.js';
 import { workday8 } from '../support/workday8.js';
 import { workday9 } from '../support/workday9.js';
+import { workday10 } from '../support/workday10.js';
 
 /**
- * Issue 12's targets on nine differently built replayed days (the third to ninth written
- * after the engine, the fourth to ninth as an outside tester would (the sixth and eighth as a red team), to test that it generalises), each over five seeds (day 8: three here, day 9: one here, five each in bench/day-matrix.ts), through the real gRPC server running
+ * Issue 12's targets on ten differently built replayed days (the third to tenth written
+ * after the engine, the fourth to tenth as an outside tester would (the sixth and eighth as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 and 10: one here, five each in bench/day-matrix.ts), through the real gRPC server running
  * examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
  * (docs/risk.md says which and why), held to the bound given below; no two challenges of an
@@ -21,7 +22,7 @@ import { workday9 } from '../support/workday9.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -75,6 +76,19 @@ const LATE: Record<string, number> = {
   // dish on the same POP's pool: a new address in the /16 the victim moves in all day, so no new
   // network; its first Secret is the victim's own team's, the next (another team's) is refused.
   "Starlink engineer's token used from Starlink's own pool": 3,
+  // Day 10 (docs/risk.md, "Day 10"): a colleague on the company VPN with the victim's copied
+  // token, from the VPN's own exits (the victim's networks all day) and the company's standard
+  // Mac kubectl (the victim's agent), one request every 15 minutes in the victim's hours: its
+  // first Secret is the victim's own team's; the next, another team's, is refused.
+  'VPN colleague with a copied token, slowly': 3,
+  // Day 10: malware on the platform laptop scales Gatekeeper's controller to zero (its webhook's
+  // failurePolicy is Ignore, so every constraint is off): a scale patch in a namespace the
+  // engineer reads every day, which no rule names (gatekeeper-system is not among system-writes'
+  // namespaces, and adding it changes nothing here: two factors within 12 hours in a known
+  // context). Deleting the webhook itself is refused at once (admission_config_change); what
+  // comes next, a production image from a registry the constraints refuse, is refused by the
+  // working set. Request 3.
+  "Gatekeeper's controller scaled to zero, then an image it refuses (platform laptop)": 3,
 };
 
 /**
@@ -117,6 +131,20 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // request, in the working set, two factors within 8 hours: what sets it apart (another service
   // account, other Secrets) is in the body, which no signal compares with the engineer's own.
   "malware submits a Spark driver with Airflow's connections (data laptop)",
+  // Day 10 (docs/risk.md, "Day 10"): from the release manager's laptop, whose working set is
+  // every regional production namespace and whose two-factor sign-in is hours old (prod-writes
+  // asks 8 hours): a Service of theirs switched to ExternalName (its traffic to the attacker's
+  // host) and another to a public LoadBalancer is a write like the day's own releases, and no
+  // guardrail reads a Service's type (docs/guardrails.md: an ExternalName Service is routine); a
+  // CronJob with an ordinary image is one too (stopped only without the warm-up day, where the
+  // region is outside a working set begun that morning).
+  'Services switched to ExternalName and LoadBalancer (release laptop)',
+  'CronJob planted in production (release laptop)',
+  // Day 10: the release manager themself, signed in a minute before, scales checkout to zero in
+  // all six regions through `/scale`, 1.5 s apart: six production writes a fresh sign-in answers.
+  // A scale to zero is no delete, so destructive_burst does not count it (and six would stay
+  // below its 12 in 300 s); nothing refuses it.
+  'insider scales every region to zero',
 ]);
 
 
@@ -188,6 +216,11 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     { cause: 'context: unfamiliar_namespace', max: 6, who: ['d9-platform-1@example.ie'] },
     { cause: 'policy', max: 1, who: ['d9-platform-1@example.ie'], reason: 'acr_insufficient' },
   ],
+  // Day 10 (docs/risk.md, "Day 10"): day 4's class. An SRE whose warm-up day did not take them
+  // into streaming-prod is asked at the Kafka incident's first shell there (10:25), and again,
+  // hours later, at their next production namespace outside the working set (seed 85: sre-b at
+  // 13:55). The 10:25 sign-in's grace (grace_seconds) is over by then.
+  'day 10 (workday10.ts)': [{ cause: 'context: unfamiliar_namespace', max: 2, who: ['d10-sre-a@example.nl', 'd10-sre-b@example.nl'] }],
 };
 
 /**
@@ -197,6 +230,9 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
  */
 const OPEN_FORBIDDEN: Record<string, { cause: string; max: number; who: string[] }[]> = {};
 
+/** Engineers whose every sign-in is one factor (day 10's intern, not enrolled yet): the replay cannot have them answer a challenge. */
+const NO_SECOND_FACTOR = new Set(['d10-intern@example.nl']);
+
 const DAY6_SEEDS = ((narrow && process.env.STEPGATE_DAY6_SEEDS) || '41,42,43,44,45').split(',').map(Number);
 const DAY7_SEEDS = ((narrow && process.env.STEPGATE_DAY7_SEEDS) || '51,52,53,54,55').split(',').map(Number);
 // Three of day 8's five seeds, to keep its cost to the suite near 40 s; bench/day-matrix.ts replays all five.
@@ -204,7 +240,9 @@ const DAY8_SEEDS = ((narrow && process.env.STEPGATE_DAY8_SEEDS) || '61,62,63').s
 // One of day 9's five seeds (about 25 s of CPU, its Skaffold loops and VS Code's polling are 8,000
 // Checks), and seed 71 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY9_SEEDS = ((narrow && process.env.STEPGATE_DAY9_SEEDS) || '71').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9').split(',');
+// One of day 10's five seeds (about 10 s) and seed 81 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY10_SEEDS = ((narrow && process.env.STEPGATE_DAY10_SEEDS) || '81').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -223,6 +261,8 @@ const DAYS = ([
   ['day 8 (workday8.ts)', workday8, 13, DAY8_SEEDS, {}],
   // Day 9 too: written as an outside tester would, preview environments and dev loops (docs/risk.md, "Day 9").
   ['day 9 (workday9.ts)', workday9, 17, DAY9_SEEDS, {}],
+  // Day 10 too: written as an outside tester would, an Amsterdam and Bengaluru day (docs/risk.md, "Day 10").
+  ['day 10 (workday10.ts)', workday10, 16, DAY10_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter((_, i) => days.includes(String(i + 1)));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -259,6 +299,8 @@ for (const [dayName, build, staff, daySeeds, opts] of DAYS) {
           for (const o of open) expect(asked.filter((c) => matches(c, o)).length, `${e.name}: ${e.causes.join('; ')}`).toBeLessThanOrEqual(o.max);
           expectForbidden(dayName, e);
           expect(e.unresolved, e.name).toBe(0);
+          // Someone with no second factor yet cannot answer a step-up at all: any challenge is a refusal.
+          if (NO_SECOND_FACTOR.has(e.name)) expect(e.challenges, `${e.name}: ${e.causes.join('; ')}`).toBe(0);
         }
         expect(report.ci.denied, 'CI').toBe(0);
         // Service-account tokens carry no auth_time, which the example's default rule asks for:
@@ -293,7 +335,7 @@ function expectAttacksStopped(report: DayReport, withoutHistory = false): void {
     expect(a.stoppedAt, `${a.attack}: ${a.reason} ${a.cause}`).toBeLessThanOrEqual(bound);
   }
   // The insiders can sign in: a burst of deletes is then refused outright.
-  for (const a of report.attacks.filter((x) => x.attack.startsWith('insider'))) {
+  for (const a of report.attacks.filter((x) => x.attack.startsWith('insider') && !NOT_STOPPED_BY_THE_EXAMPLE.has(x.attack))) {
     expect(a.deniedAt, a.attack).toBeDefined();
     expect(a.deniedBy, a.attack).toContain('risk_deny');
     expect(a.deniedAt!, a.attack).toBeLessThanOrEqual(13);
@@ -370,6 +412,16 @@ const COLD_BOUND_DAY8 = { perEngineer: 3, within8h: 6, total: 19 };
  */
 const COLD_BOUND_DAY9 = { perEngineer: 7, within8h: 8, total: 25 };
 
+/**
+ * Day 10 without warm-up, seed 81: 15 challenges, one engineer asked twice within 8 hours (the
+ * engineer with two computers: a namespace outside the working set begun that morning, then the
+ * home desktop's network, never seen). The rest are each engineer's first departure from a
+ * working set begun that morning (unfamiliar_namespace: the release's first region beyond
+ * grace_namespaces, the SREs' incident, kubectl run's namespace, Telepresence's), the VPN's second
+ * exit, the sleeper's café and the on-call's home (new_network), and the 8-hour freshness.
+ */
+const COLD_BOUND_DAY10 = { perEngineer: 2, within8h: 1, total: 15 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -378,7 +430,8 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 7 (workday7.ts)', workday7, 51, {}, COLD_BOUND_DAY7],
   ['day 8 (workday8.ts)', workday8, 61, {}, COLD_BOUND_DAY8],
   ['day 9 (workday9.ts)', workday9, 71, {}, COLD_BOUND_DAY9],
-] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.slice(4, 5)));
+  ['day 10 (workday10.ts)', workday10, 81, {}, COLD_BOUND_DAY10],
+] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {
   describe(`${dayName}, seed ${seed}, without warm-up (a freshly started server), examples/stepgate.yaml`, () => {
@@ -402,6 +455,7 @@ for (const [dayName, build, seed, opts, bound] of COLD) {
         if (e.challengedAt.some((t, i) => i > 0 && t - e.challengedAt[i - 1]! < EIGHT_HOURS)) within8h++;
         expectForbidden(dayName, e);
         expect(e.unresolved, e.name).toBe(0);
+        if (NO_SECOND_FACTOR.has(e.name)) expect(e.challenges, `${e.name}: ${e.causes.join('; ')}`).toBe(0);
       }
       expect(total).toBeLessThanOrEqual(bound.total);
       expect(within8h).toBeLessThanOrEqual(bound.within8h);

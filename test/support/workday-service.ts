@@ -18,7 +18,9 @@ const K8S = 'https://kubernetes.default.svc.cluster.local';
  * on this machine, would collide on it).
  */
 export function exampleYaml(issuerUrl: string): string {
-  return readFileSync(new URL('../../examples/stepgate.yaml', import.meta.url), 'utf8')
+  // STEPGATE_EXAMPLE_YAML: another copy of the example (an earlier commit's, for a before/after
+  // comparison in bench/day-matrix.ts) without changing the working tree under a running suite.
+  return readFileSync(process.env.STEPGATE_EXAMPLE_YAML ?? new URL('../../examples/stepgate.yaml', import.meta.url), 'utf8')
     // A generous fetch timeout: the first JWKS fetch can meet this process (which also serves the
     // issuer) busy, and a timed-out fetch refuses every token for 30 s (jwks_unavailable).
     .replace('issuer: http://127.0.0.1:9000', `issuer: ${issuerUrl}\n    fetch_timeout_ms: 20000`)
