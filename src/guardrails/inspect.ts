@@ -8,7 +8,7 @@ import { checkDelete } from './rules/delete.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
 import { checkNetworkPolicy, checkNetworkPolicyDelete, checkService, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
-import { claimsDeleted, ownerReferencesSet, SCALABLE_KEYS, scaledToZero } from './rules/owners.js';
+import { claimsDeleted, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, serviceRetargeted } from './rules/owners.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
@@ -176,7 +176,7 @@ export function inspect(
     if (!parsed.ok) deletes = parsed.outcome === 'body_missing' ? '' : `its body could not be read (${parsed.outcome}), so it may scale the workload to zero replicas, which deletes every pod`;
     else for (const doc of parsed.documents) if (deletes === '') deletes = scaledToZero(doc);
     if (deletes === '') return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    return { violations: collected(ownerDelete(kube, settings, byUrl, 'scaling to zero, which takes it down like', 'spec.replicas')).violations, deletes };
+    return { violations: collected(ownerDelete(kube, settings, byUrl, SCALED)).violations, deletes };
   }
   if (!readsWhole(kube)) {
     // A kind whose spec no guardrail reads (a ConfigMap, a PersistentVolumeClaim, a custom
@@ -215,13 +215,17 @@ export function inspect(
   const wildcardRoles = collectWildcardRoles(docs);
   let readsSecret = '';
   let deletes = '';
-  let scaled = false;
+  let how: DeleteHow = OWNED;
   let claims = '';
   for (const { doc, prefix, workloadKeys, kinds } of docs) {
     if (changesObject(kube) && deletes === '') deletes = ownerReferencesSet(doc);
     if (changesObject(kube) && deletes === '' && SCALABLE_KEYS.has(urlKey)) {
       deletes = scaledToZero(doc);
-      if (deletes !== '') scaled = true;
+      if (deletes !== '') how = SCALED;
+    }
+    if (changesObject(kube) && deletes === '' && urlKey === SERVICE_KEY) {
+      deletes = serviceRetargeted(doc);
+      if (deletes !== '') how = RETARGETED;
     }
     if (claims === '' && workloadKeys.includes(STATEFULSET_KEY)) claims = claimsDeleted(doc);
     const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: violations };
@@ -243,7 +247,7 @@ export function inspect(
   }
   const reads = readsSecret === '' ? undefined : { readsSecret };
   const owner = deletes === '' && claims === '' ? undefined : { ...(deletes !== '' && { deletes }), ...(claims !== '' && { deletesClaims: claims }) };
-  if (deletes !== '') for (const v of scaled ? ownerDelete(kube, settings, [], 'scaling to zero, which takes it down like', 'spec.replicas') : ownerDelete(kube, settings, [])) violations.push(v);
+  if (deletes !== '') for (const v of ownerDelete(kube, settings, [], how)) violations.push(v);
   if (violations.kept.length === 0) return reads === undefined && owner === undefined ? NO_VIOLATIONS : { violations: [], ...reads, ...owner };
   return { violations: violations.kept, ...(violations.omitted > 0 ? { omitted: violations.omitted } : {}), ...reads, ...owner };
 }
@@ -255,13 +259,22 @@ export function inspect(
  * (`delete_protected`: a Namespace, a CRD, anything in a protected namespace). They are added to
  * `byUrl`, which is returned.
  */
-function ownerDelete(kube: KubeRequestInfo, settings: GuardrailSettings, byUrl: Violation[], how = 'setting owner references, which the garbage collector acts on as', path = 'metadata.ownerReferences'): Violation[] {
+function ownerDelete(kube: KubeRequestInfo, settings: GuardrailSettings, byUrl: Violation[], how: DeleteHow = OWNED): Violation[] {
   const asDelete: KubeRequestInfo = { ...kube, verb: 'delete', subresource: '' };
   for (const v of checkDelete(asDelete, settings, isClusterScoped(kube.apiGroup, kube.resource))) {
-    byUrl.push({ ...v, detail: `${kube.verb} ${how} a ${v.detail}`, path });
+    byUrl.push({ ...v, detail: `${kube.verb} ${how.words} a ${v.detail}`, path: how.path });
   }
   return byUrl;
 }
+
+/** How a change amounts to a delete, in a violation's words and path. */
+interface DeleteHow {
+  words: string;
+  path: string;
+}
+const OWNED: DeleteHow = { words: 'setting owner references, which the garbage collector acts on as', path: 'metadata.ownerReferences' };
+const SCALED: DeleteHow = { words: 'scaling to zero, which takes it down like', path: 'spec.replicas' };
+const RETARGETED: DeleteHow = { words: "taking the Service from its pods, which its callers see as", path: 'spec.type' };
 
 const OWNER_REFERENCES = 'ownerReferences';
 const TEXT_TYPES = new Set(['application/json', 'application/yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);

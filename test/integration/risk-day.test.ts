@@ -133,17 +133,17 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   "malware submits a Spark driver with Airflow's connections (data laptop)",
   // Day 10 (docs/risk.md, "Day 10"): from the release manager's laptop, whose working set is
   // every regional production namespace and whose two-factor sign-in is hours old (prod-writes
-  // asks 8 hours): a Service of theirs switched to ExternalName (its traffic to the attacker's
-  // host) and another to a public LoadBalancer is a write like the day's own releases, and no
-  // guardrail reads a Service's type (docs/guardrails.md: an ExternalName Service is routine); a
-  // CronJob with an ordinary image is one too (stopped only without the warm-up day, where the
-  // region is outside a working set begun that morning).
-  'Services switched to ExternalName and LoadBalancer (release laptop)',
+  // asks 8 hours), a CronJob with an ordinary image is a write like the day's own releases
+  // (stopped only without the warm-up day, where the region is outside a working set begun that
+  // morning). The Services switched to ExternalName and a LoadBalancer from there are stopped at
+  // their first request since session 18: a change that takes a Service from its pods asks what
+  // deleting it asks (prod-durable-deletes' 15 minutes).
   'CronJob planted in production (release laptop)',
   // Day 10: the release manager themself, signed in a minute before, scales checkout to zero in
-  // all six regions through `/scale`, 1.5 s apart: six production writes a fresh sign-in answers.
-  // A scale to zero is no delete, so destructive_burst does not count it (and six would stay
-  // below its 12 in 300 s); nothing refuses it.
+  // all six regions through `/scale`, 1.5 s apart. A scale to zero asks what deleting the
+  // Deployment asks since session 18 (15 minutes, which a sign-in a minute old meets), and it is
+  // no delete for destructive_burst (six would stay below its 12 in 300 s anyway); nothing
+  // refuses an insider who signs in first.
   'insider scales every region to zero',
 ]);
 

@@ -187,6 +187,30 @@ describe('a production workload scaled to zero asks what deleting it asks', () =
   });
 });
 
+// The same laptop turns a production Service into a pointer to the attacker's host (its callers,
+// a database client among them, hand it their credentials) or a public load balancer. A create of
+// such a Service is routine (a managed database, a load balancer); turning an existing one is the
+// Service's delete as its callers see it. Day 10's replay.
+describe('a production Service taken from its pods asks what deleting it asks', () => {
+  it('switched to ExternalName, pointed elsewhere, or opened as a LoadBalancer; a port change stays a production change', async () => {
+    const login = await engineer('svc-1@example.io');
+    const at = T0 + 3 * H;
+    const rows: [string, string, string, string][] = [
+      ['PATCH', '/api/v1/namespaces/prod-cart/services/cart-db', JSON.stringify({ spec: { type: 'ExternalName', externalName: 'db.cart-mirror.net', clusterIP: null, selector: null } }), MERGE],
+      ['PATCH', '/api/v1/namespaces/prod-cart/services/cart-api', JSON.stringify({ spec: { type: 'LoadBalancer', loadBalancerSourceRanges: ['0.0.0.0/0'] } }), MERGE],
+      ['PATCH', '/api/v1/namespaces/prod-cart/services/payments-rds', JSON.stringify({ spec: { externalName: 'evil.example.net' } }), STRATEGIC],
+    ];
+    for (const [k, [method, path, body, type]] of rows.entries()) {
+      const res = await write(login, at + (k + 1) * M, method, path, body, type);
+      expect(reasonOf(res), `${method} ${path}`).toBe('auth_too_old');
+      expect(message(res), path).toContain('Rule prod-durable-deletes: a delete of a production workload, its volumes, Services');
+      expect(stepgate(res).required?.max_age, path).toBe(900);
+    }
+    const ports = await write(login, at + 10 * M, 'PATCH', '/api/v1/namespaces/prod-cart/services/cart-api', JSON.stringify({ spec: { ports: [{ port: 443, targetPort: 8443 }] } }), STRATEGIC);
+    expect(reasonOf(ports)).toBe('allowed');
+  });
+});
+
 // A stolen token of the morning's sign-in, used once from the attacker's VPS at 09:00 (refused: a
 // new network needs a sign-in after it first appeared), records the VPS's network as first seen at
 // 09:00. A sign-in the attacker captures at 10:00 (a phishing proxy's, or a device code the victim

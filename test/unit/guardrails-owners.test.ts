@@ -125,3 +125,35 @@ describe('a workload scaled to zero', () => {
     expect(r.violations[0]!.detail).toMatch(/^patch scaling to zero, which takes it down like a /);
   });
 });
+
+// A Service changed to send its callers elsewhere, or opened outside the cluster, is asked what
+// deleting it asks (rules/owners.ts serviceRetargeted); creating one that way is routine.
+describe('a Service taken from its pods', () => {
+  const SVC = '/api/v1/namespaces/prod-cart/services/cart-db';
+  it.each([
+    ['switched to ExternalName by a merge patch', 'PATCH', SVC, JSON.stringify({ spec: { type: 'ExternalName', externalName: 'db.mirror.example.net', clusterIP: null, selector: null } }), MERGE, /external name \(db\.mirror\.example\.net\)/],
+    ['an ExternalName Service pointed elsewhere', 'PATCH', SVC, JSON.stringify({ spec: { externalName: 'evil.example.net' } }), SMP, /external name/],
+    ['made a LoadBalancer', 'PATCH', SVC, JSON.stringify({ spec: { type: 'LoadBalancer', loadBalancerSourceRanges: ['0.0.0.0/0'] } }), MERGE, /type LoadBalancer/],
+    ['made a NodePort by a JSON patch', 'PATCH', SVC, JSON.stringify([{ op: 'replace', path: '/spec/type', value: 'NodePort' }]), JP, /type NodePort/],
+    ['replaced whole, as YAML', 'PUT', SVC, 'apiVersion: v1\nkind: Service\nmetadata: {name: cart-db}\nspec:\n  type: ExternalName\n  externalName: x.example.net\n', 'application/yaml', /external name/],
+    ['replaced whole, as protobuf', 'PUT', SVC, encodeKube({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'cart-db' }, spec: { type: 'LoadBalancer' } }), PB, /type LoadBalancer/],
+  ])('%s', (_n, method, path, body, type, words) => {
+    expect(deletes(method, path, body, type)).toMatch(words);
+  });
+
+  it("a JSON patch copying a value into a Service is unreadable as a whole (the guardrails read a Service's body)", () => {
+    const r = inspect(kube('PATCH', SVC), JSON.stringify([{ op: 'copy', from: '/metadata/labels/t', path: '/spec/type' }]), JP, false, settings);
+    expect(r.unreadable).toBe('body_unreadable');
+  });
+
+  it('a create, a ClusterIP change, and a port change are not', () => {
+    expect(deletes('POST', '/api/v1/namespaces/prod-cart/services', JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'rds' }, spec: { type: 'ExternalName', externalName: 'db.rds.amazonaws.com' } }), 'application/json')).toBeUndefined();
+    expect(deletes('PATCH', SVC, JSON.stringify({ spec: { type: 'ClusterIP' } }), MERGE)).toBeUndefined();
+    expect(deletes('PATCH', SVC, JSON.stringify({ spec: { ports: [{ port: 5432, targetPort: 5433 }] } }), SMP)).toBeUndefined();
+  });
+
+  it('in a protected namespace it is the protected delete it amounts to', () => {
+    const r = inspect(kube('PATCH', '/api/v1/namespaces/kube-system/services/kube-dns'), JSON.stringify({ spec: { type: 'ExternalName', externalName: 'dns.example.net' } }), MERGE, false, settings);
+    expect(r.violations.map((v) => [v.code, v.path])).toEqual([['delete_protected', 'spec.type']]);
+  });
+});

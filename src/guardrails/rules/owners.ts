@@ -61,3 +61,26 @@ export function scaledToZero(doc: Json): string {
   if (replicas === UNKNOWN_VALUE) return 'sets spec.replicas to a value copied from elsewhere in the object, which may be zero: every pod deleted';
   return replicas === 0 || replicas === '0' ? 'scales it to zero replicas: its controller deletes every pod, as a delete of it would take the service down' : '';
 }
+
+/**
+ * Whether a change of a Service takes it away from its pods: `type: ExternalName` (or a new
+ * `externalName`) sends every caller of the Service's name to another host (a database client
+ * hands it its credentials), `LoadBalancer` or `NodePort` opens the pods to callers outside the
+ * cluster. To the Service's callers the first is its delete and a stranger in its place. A create
+ * is left out: ExternalName Services for a managed database, and load balancers, are made that
+ * way every day; what is judged is turning an existing Service into one. Returns the words for
+ * people ('' when none), never more of the body than a clipped host name.
+ */
+export function serviceRetargeted(doc: Json): string {
+  const spec = doc.spec;
+  if (!isObject(spec)) return '';
+  const type = spec.type;
+  if (type === UNKNOWN_VALUE) return 'sets spec.type to a value copied from elsewhere in the object';
+  const name = spec.externalName;
+  if (type === 'ExternalName' || name === UNKNOWN_VALUE || (typeof name === 'string' && name !== '')) {
+    const to = typeof name === 'string' && /^[A-Za-z0-9.-]{1,253}$/.test(name) ? ` (${name.slice(0, 100)})` : '';
+    return `sends the Service's callers to an external name${to} instead of its pods`;
+  }
+  if (type === 'LoadBalancer' || type === 'NodePort') return `sets type ${type}: the Service's pods become reachable from outside the cluster`;
+  return '';
+}
