@@ -19,12 +19,13 @@ const NOW = Date.parse('2026-12-04T06:30:00Z');
 /** The README's run: DELETE of a pod in prod-eu with claims.json (aal1, signed in 123 s before). */
 async function run() {
   const claims = { iss: 'http://127.0.0.1:9000', sub: 'alice@example.com', acr: 'urn:stepgate:aal1', amr: ['pwd'], auth_time: NOW / 1000 - 123, groups: ['engineers'] };
-  return (await explain(
+  return await explain(
     loadConfigFile(EXAMPLE),
     { method: 'DELETE', url: 'https://kube.localhost/api/v1/namespaces/prod-eu/pods/web-0', headers: [], claims },
     { now: () => NOW },
-  )) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  );
 }
+type Fields = Record<string, unknown>;
 
 /** The JSON after the `| jq '…'` command of the console block, and the jq selection, done by hand. */
 function quotedRun(): unknown {
@@ -62,11 +63,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 describe('README: stepgate explain', () => {
   it('the real run against examples/stepgate.yaml prints what the README quotes', async () => {
     const out = await run();
-    const pick = <T extends Record<string, unknown>>(o: T, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
+    const pick = (o: Fields, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
     expect({
-      identity: pick(out.identity, ['source', 'verified', 'level', 'auth_age_seconds']),
+      identity: pick(out.identity!, ['source', 'verified', 'level', 'auth_age_seconds']),
       policy: out.policy,
-      risk: { ...pick(out.risk, ['score', 'band']), reasons: out.risk.reasons.map((r: { code: string }) => r.code) },
+      risk: { ...pick(out.risk!, ['score', 'band']), reasons: out.risk!.reasons.map((r) => r.code) },
       decision: pick(out.decision, ['allow', 'reason', 'detail']),
       status: out.response.status,
     }).toEqual(quotedRun());

@@ -74,7 +74,7 @@ risk:
 `;
 
 const key = new TextEncoder().encode(SECRET);
-let ssoKey: CryptoKey;
+let ssoKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let ssoJwks: unknown;
 
 function token(claims: Record<string, unknown>, o: { alg?: string; secret?: Uint8Array; iss?: string; aud?: string; exp?: number; nbf?: number } = {}) {
