@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startServiceProcess } from '../support/process.js';
+import { freePort } from '../support/stepup.js';
 
 /**
  * The README's console blocks of `check-config` and `explain` mistakes ("Real runs") are run
@@ -41,12 +43,12 @@ async function run(args: string[]) {
 }
 
 /** `$ command; echo "exit status $?"` sections of the README's console blocks for these commands. */
-function sections(): { command: string; args: string[]; lines: string[]; exit: number }[] {
+function sections(commands = '(?:check-config|explain)'): { command: string; args: string[]; lines: string[]; exit: number }[] {
   const out = [];
   for (const [, block] of readme.matchAll(/```console\n([\s\S]*?)```/g)) {
     for (const section of block!.split(/^(?=\$ )/m)) {
       const [command, ...lines] = section.split('\n').filter((l) => l !== '');
-      const m = /^\$ (?:npx tsx src\/cli\.ts|node dist\/cli\.js) ((?:check-config|explain) [^|]*?)(?:; echo "exit status \$\?")?$/.exec(command ?? '');
+      const m = new RegExp(`^\\$ (?:npx tsx src/cli\\.ts|node dist/cli\\.js) (${commands} [^|]*?)(?:; echo "exit status \\$\\?")?$`).exec(command ?? '');
       // A command continued on the next line is piped into jq: not one of these.
       if (!m || command!.endsWith('\\')) continue;
       const status = /^exit status (\d+)$/.exec(lines.at(-1) ?? '');
@@ -67,4 +69,37 @@ describe('README: check-config and explain, as run from a checkout', () => {
     const r = await run(s.args);
     expect({ lines: r.lines, exit: r.code }).toEqual({ lines: s.lines, exit: s.exit });
   }, 60_000);
+});
+
+/**
+ * The README's `stepgate check` runs against `npm start` (the bundled example, risk engine on,
+ * state in memory): the same against a server started here. Its port and the closed one are
+ * this run's; a line `…` in the README stands for the lines it cut.
+ */
+describe('README: stepgate check against a running server', () => {
+  const found = sections('check');
+  it('finds the README runs', () => {
+    expect(found.length).toBe(2);
+  });
+  it('prints what the README quotes, from the live server and from a closed port', async () => {
+    const server = await startServiceProcess(join(ROOT, 'examples/stepgate.yaml'), {
+      STEPGATE_GRPC_LISTEN: '127.0.0.1:0',
+      STEPGATE_METRICS_LISTEN: 'off',
+      STEPGATE_LOG_FORMAT: 'json',
+    });
+    try {
+      const closed = await freePort();
+      const ports: Record<string, string> = { '9391': String(server.port), '9392': String(closed) };
+      const local = (text: string) => text.replace(/127\.0\.0\.1:(939[12])/g, (_m, p: string) => `127.0.0.1:${ports[p]}`);
+      for (const s of found) {
+        const r = await run(s.args.map(local));
+        const pattern = s.lines.map((l) => (l.trim() === '…' ? '(?:[^\\n]*\\n)*?' : `${local(l).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`)).join('');
+        expect(`${r.lines.join('\n')}\n`, s.command).toMatch(new RegExp(`^${pattern}$`));
+        expect(r.code, s.command).toBe(s.exit);
+      }
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  }, 90_000);
 });
