@@ -407,7 +407,7 @@ export class Responder {
       // caller holding a stolen token learns what was noticed, not how to look ordinary.
       payload.risk = { score: v.risk.score, band: v.risk.band, reasons: v.risk.contributions.map((c) => ({ code: c.code, weight: c.weight })) };
       const cx = v.risk.context;
-      if (cx && !v.allow) (payload.risk as Record<string, unknown>).context = { code: cx.code, since: new Date(cx.authAfter * 1000).toISOString(), message: `${cx.summary}; ${cx.action ?? 'sign in again'}` };
+      if (cx && !v.allow) (payload.risk as Record<string, unknown>).context = { code: cx.code, since: new Date(cx.authAfter * 1000).toISOString(), message: `${cx.summary}; ${contextAction(v, cx)}` };
     }
     // An incident says why access is tighter than usual, in the operator's words (issue 15).
     if (r?.incident !== undefined) payload.incident = r.incident;
@@ -515,7 +515,7 @@ function describeStepUp(
   else if (v.reason === 'auth_too_old') has = 'your sign-in is too old';
   else has = `your sign-in is level ${who?.levelName ?? 'none'}`;
   const why: string[] = [];
-  if (cx !== undefined) why.push(`${upperFirst(cx.summary)}; ${cx.action ?? 'sign in again'}`);
+  if (cx !== undefined) why.push(`${upperFirst(cx.summary)}; ${contextAction(v, cx)}`);
   for (const n of r.rules) {
     if (n.startsWith('risk:') || n.startsWith('incident:')) continue;
     if (n.startsWith(GUARDRAIL_RULE_PREFIX)) {
@@ -577,6 +577,16 @@ function clock(ms: number): string {
   return `${new Date(ms).toISOString().slice(11, 19)}Z`;
 }
 
+/**
+ * What the caller can do about the context: sign in again, unless this answer refuses the request
+ * whatever the sign-in (a critical band, a burst of deletes, a deny rule): then 'refused'.
+ */
+function contextAction(v: Verdict, cx: { action?: 'sign in again' | 'refused' }): string {
+  if (cx.action !== undefined) return cx.action;
+  const kind = reasonKind(v.reason);
+  return kind === 'step_up' || kind === 'unauthenticated' ? 'sign in again' : 'refused';
+}
+
 /** Descriptions are written as sentences or as phrases; either is put inside a sentence of ours. */
 function withoutStop(s: string): string {
   return s.endsWith('.') ? s.slice(0, -1) : s;
@@ -622,7 +632,7 @@ function riskHint(v: Verdict): string {
   const r = v.risk;
   if (!r) return '';
   // A context-bound step-up says what changed: the engineer knows whether it was them.
-  const cx = r.context ? `; ${r.context.summary}; ${r.context.action ?? 'sign in again'}` : '';
+  const cx = r.context ? `; ${r.context.summary}; ${contextAction(v, r.context)}` : '';
   if (r.band === undefined) return cx;
   return `; risk ${r.score}: ${r.contributions.filter((c) => c.weight > 0).map((c) => c.code).join(', ')}${cx}`;
 }

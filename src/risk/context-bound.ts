@@ -53,11 +53,12 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   // A subject stepgate knows nothing of: their first sign-in is the proof for the context it was
   // made in, even though it came a little before their first request.
   const grace = h.firstSeen || (h.knownClients === 0 && h.knownDevices === 0) ? graceSeconds * 1000 : 0;
-  let best: { at: number; code: RiskCode; what: string; summary?: string | undefined; why?: string | undefined; timed: boolean } | undefined;
-  // `timed`: the caller is told "since <at>" only where `at` is when the change happened. A
-  // namespace's bound is its first sighting less the grace, a time at which nothing happened.
-  const consider = (at: number, code: RiskCode, what: string, summary?: string, why?: string, timed = true) => {
-    if (at > 0 && (best === undefined || at > best.at)) best = { at, code, what, summary, why, timed };
+  let best: { at: number; code: RiskCode; what: string; summary?: string | undefined; why?: string | undefined; seen: number | false } | undefined;
+  // `seen`: when the change happened, which the caller is told ("since <seen>"); the bound `at`
+  // may be earlier by a grace (a newcomer's, a namespace's), a time at which nothing happened.
+  // false: no one moment to name (a namespace's first sighting is not a change of the caller's).
+  const consider = (at: number, code: RiskCode, what: string, summary?: string, why?: string, seen: number | false = at) => {
+    if (at > 0 && (best === undefined || at > best.at)) best = { at, code, what, summary, why, seen };
   };
   const has = (code: RiskCode) => fired.some((c) => c.code === code && c.weight > 0);
   if (has('new_network') && h.prefixSince > 0) {
@@ -69,17 +70,17 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
       at = Math.max(at, h.sessionStart + 1000);
       what += ' (this sign-in was first used from another network)';
     }
-    consider(at, 'new_network', what);
+    consider(at, 'new_network', what, undefined, undefined, h.prefixSince);
   }
   if (has('new_device') && ctx.device.strength !== 'fingerprint') {
     const what = ctx.device.strength === 'certificate' ? 'client certificate' : ctx.device.strength === 'session' ? 'browser (a step-up session without its device cookie)' : 'browser';
-    consider(h.deviceSince - grace, 'new_device', `new ${what}`);
+    consider(h.deviceSince - grace, 'new_device', `new ${what}`, undefined, undefined, h.deviceSince);
   }
-  if (has('ua_family_change')) consider(h.clientSince - grace, 'ua_family_change', `new client ${ctx.device.uaFamily}`);
+  if (has('ua_family_change')) consider(h.clientSince - grace, 'ua_family_change', `new client ${ctx.device.uaFamily}`, undefined, undefined, h.clientSince);
   // A login older than the device it is used from: a sign-in on that device (or at most
   // `grace_seconds` before it appeared) is what the owner of the session can produce.
   if (has('session_new_device') && cfg !== undefined) {
-    consider(h.deviceSince - cfg.session_new_device.grace_seconds * 1000, 'session_new_device', `${ctx.device.strength} device first seen after this sign-in was in use`);
+    consider(h.deviceSince - cfg.session_new_device.grace_seconds * 1000, 'session_new_device', `${ctx.device.strength} device first seen after this sign-in was in use`, undefined, undefined, h.deviceSince);
   }
   // The login was already in use on another platform: only a sign-in after this device appeared,
   // and after the login's first use, can have been made on it.
@@ -116,14 +117,14 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     }
   }
   if (best === undefined) return undefined;
-  const b = best as { at: number; code: RiskCode; what: string; summary?: string | undefined; why?: string | undefined; timed: boolean };
+  const b = best as { at: number; code: RiskCode; what: string; summary?: string | undefined; why?: string | undefined; seen: number | false };
   const why = b.why === undefined ? '' : `: ${b.why}`;
   // auth_time is whole seconds: an authentication in the same second as the first sighting counts.
   return {
     authAfter: Math.floor(b.at / 1000),
     code: b.code,
     reason: `${b.what} since ${clock(b.at)}${why}`,
-    summary: `${b.summary ?? SUMMARY[b.code] ?? b.code}${b.timed ? ` since ${clock(b.at)}` : ''}${why}`,
+    summary: `${b.summary ?? SUMMARY[b.code] ?? b.code}${b.seen === false ? '' : ` since ${clock(b.seen)}`}${why}`,
   };
 }
 

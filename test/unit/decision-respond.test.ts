@@ -271,3 +271,17 @@ describe("Responder: the line kubectl prints for a step-up", () => {
     expect(r.denialLookups.hits).toBe(1);
   });
 });
+
+describe('Responder: a context on a refusal', () => {
+  it("says 'refused', not 'sign in again', when the answer refuses whatever the sign-in", () => {
+    const context = { authAfter: 1_000, code: 'new_network' as const, reason: 'new network 203.0.113.0/24 since 00:16:40Z', summary: 'new network since 00:16:40Z' };
+    const risk = { score: 95, band: 'critical', contributions: [{ code: 'new_network' as const, weight: 25, detail: '' }], denies: true, degraded: false, learned: false, clientIp: '203.0.113.9', context };
+    const body = (reason: ReasonCode) => JSON.parse(new Responder(config, assurance).respond(verdict(reason, { identity: alice, tokenCached: true, risk, requirement: need({ deny: true }) })).body) as { message: string; stepgate: { risk: { context: { message: string } } } };
+    const denied = body('risk_deny');
+    expect(denied.stepgate.risk.context.message).toBe('new network since 00:16:40Z; refused');
+    expect(denied.message).toContain('new network since 00:16:40Z; refused)');
+    // The same context on a step-up: the sign-in is what it asks for.
+    const asked = JSON.parse(new Responder(config, assurance).respond(verdict('auth_too_old', { identity: alice, tokenCached: true, risk: { ...risk, band: 'elevated', denies: false }, requirement: need({ authAfter: 1_000 }) })).body) as { stepgate: { risk: { context: { message: string } } } };
+    expect(asked.stepgate.risk.context.message).toBe('new network since 00:16:40Z; sign in again');
+  });
+});
