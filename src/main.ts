@@ -307,6 +307,14 @@ export async function serve(configPath: string, logOptions: LogOptions = {}): Pr
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Before the service is up too: Node's default for SIGHUP ends the process, and a reload sent
+  // while it starts (a config-reloader sidecar, an operator's `kill -HUP`) must not. One that
+  // arrives then is answered once the watcher is there, so the change it announces is not lost.
+  let hupPending = false;
+  process.on('SIGHUP', () => {
+    if (watcher === undefined) hupPending = true;
+    else void watcher.check();
+  });
 
   service = await startService(config, process.env, log);
   if (stopping) return;
@@ -334,7 +342,7 @@ export async function serve(configPath: string, logOptions: LogOptions = {}): Pr
     (err) => log.warn({ event: 'config_reload', outcome: 'error', file: configPath, error: err.message }, 'cannot read the configuration file'),
   );
   watcher.start(config.server.reload_interval_seconds * 1000, initialText);
-  process.on('SIGHUP', () => void watcher?.check());
+  if (hupPending) void watcher.check();
 }
 
 /**

@@ -207,6 +207,48 @@ describe('process lifecycle', () => {
     }
   });
 
+  it('a SIGHUP while it starts neither kills it nor loses the change it announces', async () => {
+    // reload_interval_seconds 0: the file is read again only on SIGHUP, so the one sent during
+    // startup is the only way the change below can arrive.
+    const yaml = testConfigYaml(issuer.url).replace('shutdown_grace_seconds: 5', 'shutdown_grace_seconds: 5\n  reload_interval_seconds: 0').replace('level: silent', 'level: info');
+    const file = writeConfig('hup.yaml', yaml);
+    const { child, stdout, exited } = runCli(['serve', '--config', file], { TEST_HMAC_SECRET: HMAC_SECRET });
+    const logs: Record<string, unknown>[] = [];
+    let died: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    void exited.then((e) => (died = e));
+    const read = () => {
+      while (stdout.length > 0) {
+        try {
+          logs.push(JSON.parse(stdout.shift()!) as Record<string, unknown>);
+        } catch {
+          // not a record
+        }
+      }
+    };
+    try {
+      // The first record is written once serve() runs, before the service listens.
+      await waitFor(() => (read(), logs.length > 0 || died !== undefined), 60_000);
+      expect(died).toBeUndefined();
+      expect(logs.some((l) => l.event === 'listening')).toBe(false);
+      writeFileSync(file, yaml.replace('    - name: secrets\n', '    - name: configmaps\n      match: {kubernetes: {resources: [configmaps]}}\n      require: aal2\n    - name: secrets\n'));
+      child.kill('SIGHUP');
+      await waitFor(() => (read(), logs.some((l) => l.event === 'config_reload') || died !== undefined), 60_000);
+      expect(died).toBeUndefined();
+      expect(logs.find((l) => l.event === 'config_reload')).toMatchObject({ outcome: 'ok' });
+      const port = logs.find((l) => l.event === 'listening')?.port as number;
+      const client = new CheckClient(port);
+      try {
+        const res = await client.check(checkRequest({ path: '/api/v1/namespaces/dev/configmaps', token: await issuer.token() }));
+        expect(res.dynamic_metadata!.fields.reason!.stringValue).toBe('acr_insufficient');
+      } finally {
+        client.close();
+      }
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
   it('check-config validates without serving', async () => {
     const ok = runCli(['check-config', 'examples/stepgate.yaml']);
     expect((await ok.exited).code).toBe(0);
