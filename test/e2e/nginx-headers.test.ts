@@ -16,7 +16,7 @@ import { http } from '../support/stepup.js';
  * The real nginx with `auth_request` in front of a recording upstream, asking the real stepgate
  * (server.authz_http_listen): what the upstream receives. A forged identity header and stepgate's
  * cookies sent by the client never get there (issue 11, items 3 and 5), with the config
- * demo/nginx.ts generates and docs/forward-auth.md describes.
+ * demo/nginx.ts generates and docs/stepup.md ("HTTP ext_authz and forward-auth") describes.
  */
 
 const IDENTITY = ['x-stepgate-subject', 'x-stepgate-level', 'x-stepgate-issuer', 'x-stepgate-email', 'x-stepgate-groups'];
