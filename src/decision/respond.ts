@@ -11,6 +11,7 @@ import { approvalBaseUrl } from '../approvals/urls.js';
 import { shortId } from '../approvals/request-id.js';
 import { clip, clientText } from '../core/redact.js';
 import type { KubeRequestInfo } from '../request/kube.js';
+import { isClusterScoped } from '../policy/policy.js';
 import { GUARDRAIL_RULE_PREFIX, guardrailInWords, guardrailTitle, type GuardrailCode } from '../config/guardrail-codes.js';
 
 export type Header = readonly [string, string];
@@ -557,10 +558,20 @@ function kubeInWords(k: KubeRequestInfo): string {
     ? ''
     : k.namespace !== ''
       ? ` in namespace ${clientText(k.namespace, 120)}`
-      : k.verb === 'list' || k.verb === 'watch' || k.verb === 'deletecollection'
+      : (k.verb === 'list' || k.verb === 'watch' || k.verb === 'deletecollection') && namespacedKind(k)
         ? ' in all namespaces'
         : '';
   return `${k.verb} ${clientText(resource, 120) ?? ''}${name}${where}`;
+}
+
+/**
+ * A kind known to live in namespaces: a built-in one (the core group, a group without a dot, or a
+ * `*.k8s.io` one) that is not cluster-scoped. A custom resource may be either, so its list is not
+ * said to span namespaces.
+ */
+function namespacedKind(k: KubeRequestInfo): boolean {
+  if (isClusterScoped(k.apiGroup, k.resource)) return false;
+  return !k.apiGroup.includes('.') || k.apiGroup.endsWith('.k8s.io');
 }
 
 /** 900 → "15 min", 28800 → "8 h", 5650 → "1 h 34 min", 45 → "45 s". */

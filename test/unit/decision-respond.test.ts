@@ -237,6 +237,11 @@ describe("Responder: the line kubectl prints for a step-up", () => {
     expect(words('POST', '/api/v1/namespaces/prod/pods/web-0/exec?command=sh')).toBe(' step-up needed for create pods/exec web-0 in namespace prod');
     expect(words('GET', '/api/v1/secrets')).toBe(' step-up needed for list secrets in all namespaces');
     expect(words('GET', '/api/v1/namespaces')).toBe(' step-up needed for list namespaces');
+    expect(words('GET', '/api/v1/nodes')).toBe(' step-up needed for list nodes');
+    expect(words('GET', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?watch=1')).toBe(' step-up needed for watch clusterrolebindings.rbac.authorization.k8s.io');
+    expect(words('GET', '/apis/networking.k8s.io/v1/networkpolicies')).toBe(' step-up needed for list networkpolicies.networking.k8s.io in all namespaces');
+    // A custom resource may be cluster-scoped: its list is not said to span namespaces.
+    expect(words('GET', '/apis/cert-manager.io/v1/clusterissuers')).toBe(' step-up needed for list clusterissuers.cert-manager.io');
     expect(words('PATCH', '/api/v1/namespaces/kube-public')).toBe(' step-up needed for patch namespaces kube-public');
     expect(words('PUT', '/api/v1/namespaces/pr-7/finalize')).toBe(' step-up needed for update namespaces/finalize pr-7');
     expect(words('PATCH', '/apis/apps/v1/namespaces/prod/deployments/x/scale')).toBe(' step-up needed for patch deployments.apps/scale x in namespace prod');
