@@ -568,6 +568,28 @@ export type AttackRequest = [method: string, path: string, sensitive: boolean, h
  * `login`'s token; with `from`, the token is taken from that engineer's machine (whatever login
  * they hold then).
  */
+/**
+ * The victim's request (their login, address and client then) last at or before `t` on the scored
+ * day, among those `match` picks (their kubectl's, by default); the first one when none is before.
+ */
+export function lastRequestOf(routine: readonly DayEvent[], actor: string, t: number, match: (e: DayEvent) => boolean = (x) => x.ua.startsWith('kubectl')): DayEvent {
+  let e: DayEvent | undefined;
+  for (const x of routine) if (x.actor === actor && x.scored && x.host === undefined && match(x) && (e === undefined || x.at <= t)) e = x;
+  return e!;
+}
+
+/**
+ * Malware on a victim's laptop: `(attack, victim, hour, requests, gap)` sends the requests from the
+ * victim's address, with their kubectl and token, at `hour` after `dayStart`.
+ */
+export function laptopAttacker(add: ReturnType<typeof attackAdder>, routine: readonly DayEvent[], dayStart: number, match?: (e: DayEvent) => boolean) {
+  return (attack: string, p: { name: string }, h: number, reqs: AttackRequest[], gapMs: number): void => {
+    const t = dayStart + h * 3_600_000;
+    const v = lastRequestOf(routine, p.name, t, match);
+    add(attack, t, v.ip, v.ua, v.login, reqs, gapMs, p);
+  };
+}
+
 export function attackAdder(out: DayEvent[]) {
   return (attack: string, t0: number, ip: string, ua: string, login: Login, reqs: readonly AttackRequest[], gapMs: number, from?: { name: string }): void => {
     reqs.forEach(([method, path, sensitive, h, body, host], k) =>

@@ -1,4 +1,4 @@
-import { LINUX, MAC, WS_UPGRADE, prng, withAttacks, attackAdder, type AttackRequest, type DayEvent, type Login } from './workday.js';
+import { LINUX, MAC, WS_UPGRADE, prng, withAttacks, attackAdder, laptopAttacker, lastRequestOf, type AttackRequest, type DayEvent, type Login } from './workday.js';
 
 /**
  * A tenth replayed day, written as an outside tester would after reading docs/risk.md, from
@@ -421,19 +421,11 @@ export function workday10(seed = 81): DayEvent[] {
 function attacks10(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
   const by = (name: string) => people.find((p) => p.name === `d10-${name}@example.nl`)!;
-  /** The victim's kubectl request last before `t` on the scored day (login, address, user agent). */
-  const last = (p: Person, t: number): DayEvent => {
-    let e: DayEvent | undefined;
-    for (const x of routine) if (x.actor === p.name && x.scored && x.host === undefined && x.ua.startsWith('kubectl/') && (e === undefined || x.at <= t)) e = x;
-    return e!;
-  };
+  const kubectl = (x: DayEvent) => x.ua.startsWith('kubectl/');
+  const last = (p: Person, t: number): DayEvent => lastRequestOf(routine, p.name, t, kubectl);
   const add = attackAdder(out);
   const T = (h: number) => D10_DAY1 + h * H;
-  /** Malware on `p`'s laptop at hour `h`: their address, kubectl and token then. */
-  const onLaptop = (attack: string, p: Person, h: number, reqs: AttackRequest[], gapMs: number) => {
-    const v = last(p, T(h));
-    add(attack, T(h), v.ip, v.ua, v.login, reqs, gapMs, p);
-  };
+  const onLaptop = laptopAttacker(add, routine, D10_DAY1, kubectl);
   const NODE = 'ip-10-12-3-44.eu-west-1.compute.internal';
   const sreA = by('sre-a');
   const sreB = by('sre-b');

@@ -1,4 +1,4 @@
-import { LINUX, MAC, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent, type Login, type StaffMember, attackAdder, type AttackRequest } from './workday.js';
+import { LINUX, MAC, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, type DayEvent, type Login, type StaffMember, attackAdder, lastRequestOf, type AttackRequest } from './workday.js';
 
 /**
  * A seventh replayed day, written as an outside tester would after reading docs/risk.md, from
@@ -361,12 +361,7 @@ export function workday7(seed = 51): DayEvent[] {
 function attacks7(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
   const by = (name: string) => people.find((p) => p.name === `d7-${name}@example.io`)!;
-  /** The victim's kubectl request (login, address, user agent) last before `t` on the scored day. */
-  const last = (p: Person, t: number, match: (e: DayEvent) => boolean = (x) => x.ua.startsWith('kubectl')): DayEvent => {
-    let e: DayEvent | undefined;
-    for (const x of routine) if (x.actor === p.name && x.scored && x.host === undefined && match(x) && (e === undefined || x.at <= t)) e = x;
-    return e!;
-  };
+  const last = (p: Person, t: number, match?: (e: DayEvent) => boolean): DayEvent => lastRequestOf(routine, p.name, t, match);
   type R = AttackRequest;
   const add = attackAdder(out);
   const L = (h: number) => D7_DAY1 + (h - 2) * H; // Amsterdam local time on the scored day

@@ -1,4 +1,4 @@
-import { LINUX, MAC, PLATFORM_HINT, WIN, WS_UPGRADE, prng, withAttacks, attackAdder, type AttackRequest, type DayEvent, type Login, type StaffMember } from './workday.js';
+import { LINUX, MAC, PLATFORM_HINT, WIN, WS_UPGRADE, prng, withAttacks, attackAdder, laptopAttacker, lastRequestOf, type AttackRequest, type DayEvent, type Login, type StaffMember } from './workday.js';
 
 /**
  * A ninth replayed day, written as an outside tester would after reading docs/risk.md: a Dublin
@@ -490,19 +490,10 @@ export function workday9(seed = 71): DayEvent[] {
 function attacks9(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
   const by = (name: string) => people.find((p) => p.name === `d9-${name}@example.ie`)!;
-  /** The victim's kubectl request last before `t` on the scored day (login, address, user agent). */
-  const last = (p: Person, t: number): DayEvent => {
-    let e: DayEvent | undefined;
-    for (const x of routine) if (x.actor === p.name && x.scored && x.host === undefined && x.ua.startsWith('kubectl') && (e === undefined || x.at <= t)) e = x;
-    return e!;
-  };
+  const last = (p: Person, t: number): DayEvent => lastRequestOf(routine, p.name, t);
   const add = attackAdder(out);
   const T = (h: number) => D9_DAY1 + h * H;
-  /** Malware on `p`'s laptop at hour `h`: their address, kubectl and token then. */
-  const onLaptop = (attack: string, p: Person, h: number, reqs: AttackRequest[], gapMs: number) => {
-    const v = last(p, T(h));
-    add(attack, T(h), v.ip, v.ua, v.login, reqs, gapMs, p);
-  };
+  const onLaptop = laptopAttacker(add, routine, D9_DAY1);
   const morning = (p: Person): Login => routine.find((x) => x.actor === p.name && x.scored)!.login;
 
   // 1. An infostealer on the victim's home PC took the browser's cookie jar last night (the IdP's
