@@ -10,6 +10,7 @@ import { upstreamCookie } from '../request/cookies.js';
 import { approvalBaseUrl } from '../approvals/urls.js';
 import { shortId } from '../approvals/request-id.js';
 import { clip, clientText } from '../core/redact.js';
+import { utcClock } from '../core/clock-text.js';
 import type { KubeRequestInfo } from '../request/kube.js';
 import { isClusterScoped } from '../policy/policy.js';
 import { GUARDRAIL_RULE_PREFIX, guardrailInWords, guardrailTitle, type GuardrailCode } from '../config/guardrail-codes.js';
@@ -507,7 +508,7 @@ function describeStepUp(
   let need = level === undefined ? 'sign in again' : `sign in ${v.reason === 'acr_insufficient' ? 'at' : 'again at'} level ${level}${levelWords === undefined ? '' : ` (${withoutStop(levelWords)})`}`;
   // A context shown is the reason (pipeline/evaluate.ts hides one the sign-in met): the sign-in
   // must come after its bound, which is what the tightened max_age says, in a clock time.
-  if (cx !== undefined && r.authAfter !== undefined) need += `, made after ${clock(r.authAfter * 1000)}`;
+  if (cx !== undefined && r.authAfter !== undefined) need += `, made after ${utcClock(r.authAfter * 1000)}`;
   else if (r.maxAge === 0) need += ', a new sign-in';
   else if (r.maxAge !== undefined) need += `, within the last ${duration(r.maxAge)}`;
   let has: string;
@@ -582,10 +583,6 @@ function duration(seconds: number): string {
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
   return m === 0 ? `${h} h` : `${h} h ${m} min`;
-}
-
-function clock(ms: number): string {
-  return `${new Date(ms).toISOString().slice(11, 19)}Z`;
 }
 
 /**

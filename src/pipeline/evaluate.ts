@@ -1,4 +1,5 @@
 import type { ReasonCode } from '../core/reasons.js';
+import { utcClock } from '../core/clock-text.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { Identity } from '../core/identity.js';
 import type { VerifyResult } from '../identity/verifier.js';
@@ -198,8 +199,8 @@ export function judge(
   }
   if (need.authAfter !== undefined && who.authTime !== undefined && who.authTime < need.authAfter) {
     // However fresh, this authentication predates the context that raised the risk (docs/risk.md).
-    const at = new Date(who.authTime * 1000).toISOString().slice(11, 19);
-    return verdict(false, 'auth_too_old', `authenticated at ${at}Z, before the ${need.context ?? 'context change'}; sign in again${riskNote(risk)}${guardNote(guard)}`, need, who, req, cached, risk, guard);
+    const at = utcClock(who.authTime * 1000);
+    return verdict(false, 'auth_too_old', `authenticated at ${at}, before the ${need.context ?? 'context change'}; sign in again${riskNote(risk)}${guardNote(guard)}`, need, who, req, cached, risk, guard);
   }
   if (need.maxAge !== undefined) {
     if (who.authTime === undefined) {

@@ -1,3 +1,4 @@
+import { utcClock } from '../core/clock-text.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { KubeRequestInfo } from '../request/kube.js';
@@ -123,8 +124,8 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   return {
     authAfter: Math.floor(b.at / 1000),
     code: b.code,
-    reason: `${b.what} since ${clock(b.at)}${why}`,
-    summary: `${b.summary ?? SUMMARY[b.code] ?? b.code}${b.seen === false ? '' : ` since ${clock(b.seen)}`}${why}`,
+    reason: `${b.what} since ${utcClock(b.at)}${why}`,
+    summary: `${b.summary ?? SUMMARY[b.code] ?? b.code}${b.seen === false ? '' : ` since ${utcClock(b.seen)}`}${why}`,
   };
 }
 
@@ -151,7 +152,7 @@ export function namespaceGrace(authTime: number | undefined, w: WorkHistory, cfg
   if (w.paceSince > 0 && authTime >= Math.floor(w.paceSince / 1000)) return { ms };
   // Past the grace anyway: the sign-in is too old, whatever it entered.
   if (authTime * 1000 < w.namespaceSince - ms) return { ms };
-  const at = clock(authTime * 1000);
+  const at = utcClock(authTime * 1000);
   const spent =
     w.entered >= ENTERED_UNKNOWN
       ? `the namespaces entered since the sign-in at ${at} cannot be counted`
@@ -300,6 +301,3 @@ function specChange(k: KubeRequestInfo): boolean {
   return true;
 }
 
-function clock(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 19) + 'Z';
-}

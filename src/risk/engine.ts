@@ -1,5 +1,6 @@
 import type { Config, RiskConfig } from '../config/schema.js';
 import type { AssuranceModel } from '../core/assurance.js';
+import { utcClock } from '../core/clock-text.js';
 import type { Identity } from '../core/identity.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
@@ -775,7 +776,7 @@ const NO_ACTION: Action = Object.freeze({ sensitive: false, destructive: false, 
 
 /** The context of a refused burst of deletes: what the body, Status line, audit and spans say. */
 function burstRefusal(since: number, deletes: number, windowSeconds: number): ContextBound {
-  const at = new Date(since).toISOString().slice(11, 19) + 'Z';
+  const at = utcClock(since);
   return {
     authAfter: Math.floor(since / 1000),
     code: 'destructive_burst',
