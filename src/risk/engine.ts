@@ -207,6 +207,11 @@ export class RiskEngine {
     shadow?: ShadowInput,
     /** A Secret the written workload's pods are handed (guardrails' readsSecret), or ''. */
     readsSecret = '',
+    /**
+     * The write deletes its object or every pod of it without being a delete (guardrails'
+     * `deletes`: a scale to zero, owner references, a Service taken from its pods).
+     */
+    deletesLike = false,
   ): RiskOutcome | Promise<RiskOutcome> {
     const h = req.headers;
     const address = clientAddress(req.sourceAddress, req.clientResolved ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses);
@@ -232,8 +237,12 @@ export class RiskEngine {
     // the cluster's own namespaces, volumes, nodes), as sensitive_objects counts only sensitive
     // objects: `skaffold delete`, `tilt down` or `helm uninstall` of a chart's twenty objects in a
     // dev namespace is a developer's cleanup, and counting it refused the 13th delete (day 9).
-    const destructive = kube !== undefined && base.sensitivity > 0 && (kube.verb === 'delete' || kube.verb === 'deletecollection') && !isHelmRevisionDelete(kube);
-    const paceObject = sensitiveObject(kube, base);
+    // A write that amounts to a delete counts as one: six `kubectl scale --replicas=0` are the
+    // outage six deletes are, and were no burst at all when only the verb was looked at.
+    const asDelete = deletesLike && kube !== undefined && kube.verb !== 'delete' && kube.verb !== 'deletecollection';
+    const destructive = kube !== undefined && base.sensitivity > 0 && (asDelete || kube.verb === 'delete' || kube.verb === 'deletecollection') && !isHelmRevisionDelete(kube);
+    // ...and as the object it deletes for machine pace (a change of spec is otherwise no object).
+    const paceObject = sensitiveObject(asDelete ? { ...kube, verb: 'delete', subresource: '' } : kube, base);
     const counted = !isDiscovery(req);
     const obs: Observation = {
       subject: keys.subject,
