@@ -81,14 +81,6 @@ const LATE: Record<string, number> = {
   // Mac kubectl (the victim's agent), one request every 15 minutes in the victim's hours: its
   // first Secret is the victim's own team's; the next, another team's, is refused.
   'VPN colleague with a copied token, slowly': 3,
-  // Day 10: malware on the platform laptop scales Gatekeeper's controller to zero (its webhook's
-  // failurePolicy is Ignore, so every constraint is off): a scale patch in a namespace the
-  // engineer reads every day, which no rule names (gatekeeper-system is not among system-writes'
-  // namespaces, and adding it changes nothing here: two factors within 12 hours in a known
-  // context). Deleting the webhook itself is refused at once (admission_config_change); what
-  // comes next, a production image from a registry the constraints refuse, is refused by the
-  // working set. Request 3.
-  "Gatekeeper's controller scaled to zero, then an image it refuses (platform laptop)": 3,
 };
 
 /**
@@ -131,19 +123,12 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // request, in the working set, two factors within 8 hours: what sets it apart (another service
   // account, other Secrets) is in the body, which no signal compares with the engineer's own.
   "malware submits a Spark driver with Airflow's connections (data laptop)",
-  // Day 10 (docs/risk.md, "Day 10"): from the release manager's laptop, whose working set is
-  // every regional production namespace and whose two-factor sign-in is hours old (prod-writes
-  // asks 8 hours), a CronJob with an ordinary image is a write like the day's own releases
-  // (stopped only without the warm-up day, where the region is outside a working set begun that
-  // morning). The Services switched to ExternalName and a LoadBalancer from there are stopped at
-  // their first request since session 18: a change that takes a Service from its pods asks what
-  // deleting it asks (prod-durable-deletes' 15 minutes).
-  'CronJob planted in production (release laptop)',
   // Day 10: the release manager themself, signed in a minute before, scales checkout to zero in
   // all six regions through `/scale`, 1.5 s apart. A scale to zero asks what deleting the
-  // Deployment asks since session 18 (15 minutes, which a sign-in a minute old meets), and it is
-  // no delete for destructive_burst (six would stay below its 12 in 300 s anyway); nothing
-  // refuses an insider who signs in first.
+  // Deployment asks (15 minutes, which a sign-in a minute old meets) and counts as a delete for
+  // the burst and for machine pace: the fourth is asked for a sign-in (machine_pace), which the
+  // insider gives. Six stay below destructive_burst's 12 in 300 s, which would refuse the 13th
+  // (risk-redteam.test.ts); nothing refuses six from an insider who signs in.
   'insider scales every region to zero',
 ]);
 

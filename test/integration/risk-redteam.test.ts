@@ -187,6 +187,54 @@ describe('a production workload scaled to zero asks what deleting it asks', () =
   });
 });
 
+// An insider (or malware right after a fresh sign-in) takes production down by scaling it to zero
+// instead of deleting it. destructive_burst counted the delete verb only, so thirty scales to zero in
+// a minute were no burst: each met its 15 minutes with a sign-in a minute old. A write the
+// guardrails read as a delete (a scale to zero, owner references, a Service taken from its pods)
+// now counts as one, for the burst and for machine pace.
+describe('a burst of scales to zero is a burst of deletes', () => {
+  /** Scales each Deployment in turn, 2 s apart, signing in again whenever asked (an insider can). */
+  async function scaleAll(sub: string, replicas: number, count: number): Promise<string[]> {
+    await engineer(sub);
+    const at = T0 + 2 * H;
+    let login: Login = { sub, sid: `${sub}:2`, authTime: Math.floor((at - M) / 1000), acr: 'urn:stepgate:aal2' };
+    const seen: string[] = [];
+    for (let k = 0; k < count; k++) {
+      const t = at + k * 2000;
+      const path = `/apis/apps/v1/namespaces/prod-cart/deployments/svc-${k}/scale`;
+      let res = await write(login, t, 'PATCH', path, JSON.stringify({ spec: { replicas } }), MERGE);
+      if (reasonOf(res) === 'auth_too_old' || reasonOf(res) === 'acr_insufficient') {
+        seen.push(`${reasonOf(res)}→signed in`);
+        login = { sub, sid: `${sub}:${k + 3}`, authTime: Math.floor((t + 500) / 1000), acr: 'urn:stepgate:aal2' };
+        res = await write(login, t + 1000, 'PATCH', path, JSON.stringify({ spec: { replicas } }), MERGE);
+      }
+      seen.push(reasonOf(res));
+      if (reasonOf(res) === 'risk_deny') {
+        expect(message(res)).toMatch(/^stepgate: burst of deletes since \d\d:\d\d:\d\dZ: refused\. Contact the platform team\. \(risk_deny; risk \d+: [a-z_, ]*destructive_burst/);
+        break;
+      }
+    }
+    return seen;
+  }
+
+  it('an engineer who signs in whenever asked is refused by the 13th scale to zero within 300 s, as by the 13th delete', async () => {
+    const seen = await scaleAll('insider-scale@example.io', 0, 20);
+    // The threshold is 12 in 300 s; the scale refused for pace and retried after the sign-in counts
+    // twice, as a retried delete does.
+    const allowed = seen.filter((r) => r === 'allowed').length;
+    expect(allowed).toBeGreaterThanOrEqual(11);
+    expect(allowed).toBeLessThanOrEqual(12);
+    expect(seen.at(-1)).toBe('risk_deny');
+    // Machine pace asked for a sign-in first (the fourth distinct Deployment within seconds).
+    expect(seen.slice(0, 6)).toContain('auth_too_old→signed in');
+  });
+
+  it('control: twenty scales to two replicas are production changes, no burst and no pace', async () => {
+    const seen = await scaleAll('scale-up@example.io', 2, 20);
+    expect(seen).toEqual(Array(20).fill('allowed'));
+  });
+});
+
 // The same laptop turns a production Service into a pointer to the attacker's host (its callers,
 // a database client among them, hand it their credentials) or a public load balancer. A create of
 // such a Service is routine (a managed database, a load balancer); turning an existing one is the

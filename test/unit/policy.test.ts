@@ -548,6 +548,65 @@ describe('the example: deletes of what holds a service', () => {
   });
 });
 
+// A CronJob created in production is code that runs on a schedule long after the sign-in (day 10:
+// malware on the release laptop planted one on the morning's 8 hours); releases change the
+// CronJobs they have, and an on-call rerun is a Job.
+describe('the example: a CronJob created in production', () => {
+  const policy = examplePolicy();
+  const req = (method: string, target: string) => policy.evaluate(kubeReq(method, target), who());
+
+  it.each(['/apis/batch/v1/namespaces/prod-cart/cronjobs', '/apis/batch/v1/namespaces/checkout-prod-apse1/cronjobs', '/apis/batch/v1/namespaces/cart-production/cronjobs'])('POST %s needs two factors within 15 minutes, 5 when elevated', (target) => {
+    const r = req('POST', target);
+    expect(r.rules).toContain('prod-scheduled-jobs');
+    expect(r).toMatchObject({ level: 1, maxAge: 900 });
+    expect(r.byBand?.elevated?.maxAge).toBe(300);
+  });
+
+  it.each([
+    ['PATCH', '/apis/batch/v1/namespaces/prod-cart/cronjobs/cart-nightly'],
+    ['PUT', '/apis/batch/v1/namespaces/prod-cart/cronjobs/cart-nightly'],
+    ['POST', '/apis/batch/v1/namespaces/prod-cart/jobs'],
+    ['POST', '/apis/batch/v1/namespaces/cart-staging/cronjobs'],
+  ])('%s %s is not one (a change of an existing CronJob, a Job, outside production)', (method, target) => {
+    const r = req(method, target);
+    expect(r.rules).not.toContain('prod-scheduled-jobs');
+    if (r.maxAge !== undefined) expect(r.maxAge).toBeGreaterThan(900);
+  });
+});
+
+// Deleting (or scaling to zero, which the pipeline asks as the delete) what runs the cluster
+// switches it off: Gatekeeper's controller gone is its webhook gone (failurePolicy Ignore).
+describe('the example: deletes of what runs the cluster', () => {
+  const policy = examplePolicy();
+  const req = (method: string, target: string) => policy.evaluate(kubeReq(method, target), who());
+
+  it.each([
+    '/apis/apps/v1/namespaces/gatekeeper-system/deployments/gatekeeper-controller-manager',
+    '/apis/apps/v1/namespaces/kyverno/deployments/kyverno-admission-controller',
+    '/apis/apps/v1/namespaces/kube-system/deployments/coredns',
+    '/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy',
+    '/apis/apps/v1/namespaces/istio-system/deployments/istiod',
+    '/api/v1/namespaces/ingress-nginx/services/ingress-nginx-controller-admission',
+    '/apis/apps/v1/namespaces/monitoring/statefulsets/prometheus-k8s',
+  ])('DELETE %s needs a hardware key within the hour', (target) => {
+    const r = req('DELETE', target);
+    expect(r.rules).toContain('system-component-deletes');
+    expect(r).toMatchObject({ level: 2, maxAge: 3600 });
+    expect(r.byBand?.high?.deny).toBe(true);
+  });
+
+  it.each([
+    // A stuck pod, a rollout restart, an old ReplicaSet: routine, recreated or rolled by a controller.
+    ['DELETE', '/api/v1/namespaces/kube-system/pods/coredns-5d78c9869d-x2k4q'],
+    ['PATCH', '/apis/apps/v1/namespaces/kube-system/deployments/coredns'],
+    ['PATCH', '/apis/apps/v1/namespaces/gatekeeper-system/deployments/gatekeeper-controller-manager'],
+    ['DELETE', '/apis/apps/v1/namespaces/kube-system/replicasets/coredns-5d78c9869d'],
+    ['DELETE', '/apis/apps/v1/namespaces/team-system-tools/deployments/api'],
+  ])('%s %s is not one', (method, target) => {
+    expect(req(method, target).rules).not.toContain('system-component-deletes');
+  });
+});
+
 // Where a request reaches decides which namespace rules apply: a custom kind written without a
 // namespace is a cluster-scoped object (kube serves namespaced custom kinds there for list and
 // watch only), not a write in every namespace.
