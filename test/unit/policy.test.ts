@@ -555,7 +555,7 @@ describe('the example: a CronJob created in production', () => {
   const policy = examplePolicy();
   const req = (method: string, target: string) => policy.evaluate(kubeReq(method, target), who());
 
-  it.each(['/apis/batch/v1/namespaces/prod-cart/cronjobs', '/apis/batch/v1/namespaces/checkout-prod-apse1/cronjobs', '/apis/batch/v1/namespaces/cart-production/cronjobs'])('POST %s needs two factors within 15 minutes, 5 when elevated', (target) => {
+  it.each(['/apis/batch/v1/namespaces/prod-cart/cronjobs', '/apis/batch/v1/namespaces/checkout-prod-apse1/cronjobs', '/apis/batch/v1/namespaces/cart-production/cronjobs', '/apis/argoproj.io/v1alpha1/namespaces/prod-cart/cronworkflows'])('POST %s needs two factors within 15 minutes, 5 when elevated', (target) => {
     const r = req('POST', target);
     expect(r.rules).toContain('prod-scheduled-jobs');
     expect(r).toMatchObject({ level: 1, maxAge: 900 });
