@@ -280,7 +280,7 @@ export class RiskEngine {
         ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider, auth: who.authTime === undefined ? 0 : who.authTime * 1000, read }
         : undefined;
     // What finish() needs besides the history: one object rather than closures over all of it.
-    const p: Assessing = { who, base, nowMs, extra, shadow, address, trustedNetwork: place.trusted, device, client, obs, action, site, nearby, read: read ? object : '' };
+    const p: Assessing = { who, base, nowMs, extra, shadow, address, trustedNetwork: place.trusted, device, client, obs, action, site, nearby, read: read ? object : '', asDelete };
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -352,8 +352,8 @@ export class RiskEngine {
     // Further deletes in a burst are refused, not stepped up: the insider doing it is freshly
     // signed in. Anything else meanwhile needs a sign-in after the burst began (bound above).
     if (cfg.destructive.deny && this.o.shadow !== true && obs.destructive && who.automation !== true && !requirement.deny && history.behaviourSince > 0 && s.contributions.some((c) => c.code === 'destructive_burst')) {
-      bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds);
-      requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
+      bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds, p.asDelete);
+      requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
     const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, s.contributions, p.action.namespace, p.read);
     return {
@@ -712,6 +712,8 @@ interface Assessing {
   readonly nearby: Nearby;
   /** The sensitive object read that may be familiar (WorkObservation.read), '' none. */
   readonly read: string;
+  /** A write counted as a delete without the verb (a scale to zero…): said so in a refusal. */
+  readonly asDelete: boolean;
 }
 
 interface Site {
@@ -783,13 +785,16 @@ function allSecretsKey(query: string): string {
 
 const NO_ACTION: Action = Object.freeze({ sensitive: false, destructive: false, namespace: '', clusterSecretList: false, what: '' });
 
-/** The context of a refused burst of deletes: what the body, Status line, audit and spans say. */
-function burstRefusal(since: number, deletes: number, windowSeconds: number): ContextBound {
+/**
+ * The context of a refused burst of deletes: what the body, Status line, audit and spans say. An
+ * engineer refused for a `kubectl scale --replicas=0` is told why it counts as a delete.
+ */
+function burstRefusal(since: number, deletes: number, windowSeconds: number, asDelete: boolean): ContextBound {
   const at = utcClock(since);
   return {
     authAfter: Math.floor(since / 1000),
     code: 'destructive_burst',
-    reason: `${deletes} deletes in ${windowSeconds}s since ${at} (refused)`,
+    reason: `${deletes} deletes in ${windowSeconds}s since ${at}${asDelete ? ', a scale to zero or other write that deletes counted as one' : ''} (refused)`,
     summary: `burst of deletes since ${at}`,
     action: 'refused',
   };

@@ -211,7 +211,7 @@ describe('a burst of scales to zero is a burst of deletes', () => {
       const reason = reasonOf(res) ?? 'no reason';
       seen.push(reason);
       if (reason === 'risk_deny') {
-        expect(message(res)).toMatch(/^stepgate: burst of deletes since \d\d:\d\d:\d\dZ: refused\. Contact the platform team\. \(risk_deny; risk \d+: [a-z_, ]*destructive_burst/);
+        expect(message(res)).toMatch(/^stepgate: burst of deletes since \d\d:\d\d:\d\dZ: refused \(a scale to zero, or another write that deletes, counts as a delete\)\. Contact the platform team\. \(risk_deny; risk \d+: [a-z_, ]*destructive_burst/);
         break;
       }
     }
