@@ -8,7 +8,7 @@ import { checkDelete } from './rules/delete.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
 import { checkNetworkPolicy, checkNetworkPolicyDelete, checkService, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
-import { claimsDeleted, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, serviceRetargeted } from './rules/owners.js';
+import { claimsDeleted, evictsByTaint, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, serviceRetargeted } from './rules/owners.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
@@ -33,6 +33,11 @@ export function isInspected(kube: KubeRequestInfo): boolean {
   if (DELETE_VERBS.has(kube.verb)) return true;
   if (!WRITE_VERBS.has(kube.verb)) return false;
   return readsWhole(kube) || changesObject(kube) || scalesWorkload(kube);
+}
+
+/** An update or patch of a Node itself: read for a NoExecute taint (rules/owners.ts evictsByTaint). */
+function taintsNode(kube: KubeRequestInfo): boolean {
+  return changesObject(kube) && kube.apiGroup === '' && kube.resource === 'nodes';
 }
 
 /** A change of a workload's `scale` subresource: its replica count, read for a scale to zero (rules/owners.ts). */
@@ -178,6 +183,23 @@ export function inspect(
     if (deletes === '') return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
     return { violations: collected(ownerDelete(kube, settings, byUrl, SCALED)).violations, deletes };
   }
+  if (taintsNode(kube)) {
+    // A Node's body is read for its taints and owner references. One that cannot be read may add a
+    // NoExecute taint, and a client can cause that, so it is judged as one.
+    const parsed = decode(body, contentType, truncated, kube.verb, missing);
+    let deletes = '';
+    let how: DeleteHow = TAINTED;
+    if (!parsed.ok) deletes = parsed.outcome === 'body_missing' ? '' : `its body could not be read (${parsed.outcome}), so it may taint the node NoExecute, which evicts every pod on it`;
+    else {
+      for (const doc of parsed.documents) if (deletes === '') deletes = evictsByTaint(doc);
+      if (deletes === '') {
+        for (const doc of parsed.documents) if (deletes === '') deletes = ownerReferencesSet(doc);
+        how = OWNED;
+      }
+    }
+    if (deletes === '') return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    return { violations: collected(ownerDelete(kube, settings, byUrl, how)).violations, deletes };
+  }
   if (!readsWhole(kube)) {
     // A kind whose spec no guardrail reads (a ConfigMap, a PersistentVolumeClaim, a custom
     // resource): only whether the change sets owner references. A body that cannot be read may set
@@ -275,6 +297,7 @@ interface DeleteHow {
 const OWNED: DeleteHow = { words: 'setting owner references, which the garbage collector acts on as', path: 'metadata.ownerReferences' };
 const SCALED: DeleteHow = { words: 'scaling to zero, which takes it down like', path: 'spec.replicas' };
 const RETARGETED: DeleteHow = { words: "taking the Service from its pods, which its callers see as", path: 'spec.type' };
+const TAINTED: DeleteHow = { words: 'tainting it NoExecute, which evicts its pods like', path: 'spec.taints' };
 
 const OWNER_REFERENCES = 'ownerReferences';
 const TEXT_TYPES = new Set(['application/json', 'application/yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);

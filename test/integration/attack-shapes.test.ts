@@ -408,9 +408,9 @@ describe('examples/stepgate.yaml: what the request line does not say', () => {
     expect(reasonOf(await freshSend('aal1', 10, 'GET', '/metrics', {}))).toBe('allowed');
   });
 
-  // A Node delete takes every pod on it. A patch of the Node (a cordon, or a NoExecute taint,
-  // which the request line does not tell apart) asks what a production write asks (node-changes):
-  // two factors within 8 hours, which a drain's evictions of production pods ask anyway.
+  // A Node delete takes every pod on it. A patch of the Node (a cordon; a NoExecute taint is read
+  // from the body, below) asks what a production write asks (node-changes): two factors within 8
+  // hours, which a drain's evictions of production pods ask anyway.
   it('DELETE a Node with one factor 10 hours old is not allowed, nor a cordon; a cordon with two factors 2 hours old is', async () => {
     expect(reasonOf(await freshSend('aal1', 10, 'DELETE', '/api/v1/nodes/worker-1', {}))).toBe('acr_insufficient');
     expect(reasonOf(await freshSend('aal1', 10, 'PATCH', '/api/v1/nodes/worker-1', MERGE, '{"spec":{"unschedulable":true}}'))).toBe('acr_insufficient');
@@ -547,6 +547,20 @@ describe('examples/stepgate.yaml: the nodes', () => {
     const res = await freshSend('aal1', 1, method, path, headers, body);
     expect(reasonOf(res)).toBe('acr_insufficient');
     expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain('node-changes');
+  });
+
+  // A NoExecute taint evicts every pod on the node that does not tolerate it, disruption budgets
+  // ignored: `kubectl taint nodes --all …:NoExecute` from malware holding the morning's sign-in
+  // was a node change (8 hours); it now asks what deleting the Node asks (node-deletes: 15 min).
+  it('a NoExecute taint with two factors 2 hours old asks what the Node\'s delete asks; a cordon or a NoSchedule taint does not', async () => {
+    const smp = { 'content-type': 'application/strategic-merge-patch+json' };
+    const taint = await freshSend('aal2', 2, 'PATCH', '/api/v1/nodes/pool-a-1', smp, '{"spec":{"taints":[{"key":"maintenance","effect":"NoExecute"}]}}');
+    expect(reasonOf(taint)).toBe('auth_too_old');
+    expect(taint.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain('node-deletes');
+    expect(reasonOf(await freshSend('aal2', 2, 'PATCH', '/api/v1/nodes/pool-a-1', smp, '{"spec":{"unschedulable":true}}'))).toBe('allowed');
+    expect(reasonOf(await freshSend('aal2', 2, 'PATCH', '/api/v1/nodes/pool-a-1', smp, '{"spec":{"taints":[{"key":"gpu","effect":"NoSchedule"}]}}'))).toBe('allowed');
+    // Signed in within the 15 minutes: the maintenance it is.
+    expect(reasonOf(await freshSend('aal2', 0.1, 'PATCH', '/api/v1/nodes/pool-a-1', smp, '{"spec":{"taints":[{"key":"maintenance","effect":"NoExecute"}]}}'))).toBe('allowed');
   });
 
   it('control: the nodes listed with a one-factor token are allowed', async () => {

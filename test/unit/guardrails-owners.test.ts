@@ -157,3 +157,38 @@ describe('a Service taken from its pods', () => {
     expect(r.violations.map((v) => [v.code, v.path])).toEqual([['delete_protected', 'spec.type']]);
   });
 });
+
+// A Node tainted NoExecute: the taint manager evicts every pod there that does not tolerate it,
+// disruption budgets ignored (rules/owners.ts evictsByTaint), so the change asks what deleting the
+// Node asks; a cordon or a NoSchedule taint moves nothing that runs.
+describe('a Node tainted NoExecute', () => {
+  const NODE = '/api/v1/nodes/pool-a-1';
+  it.each([
+    ['kubectl taint (a strategic merge patch)', 'PATCH', NODE, JSON.stringify({ spec: { taints: [{ key: 'maintenance', effect: 'NoExecute' }] } }), SMP],
+    ['a merge patch beside a NoSchedule taint', 'PATCH', NODE, JSON.stringify({ spec: { taints: [{ key: 'gpu', effect: 'NoSchedule' }, { key: 'x', value: 'y', effect: 'NoExecute' }] } }), MERGE],
+    ['a JSON patch appending one', 'PATCH', NODE, JSON.stringify([{ op: 'add', path: '/spec/taints/-', value: { key: 'x', effect: 'NoExecute' } }]), JP],
+    ['a JSON patch replacing the list', 'PATCH', NODE, JSON.stringify([{ op: 'add', path: '/spec/taints', value: [{ key: 'x', effect: 'NoExecute' }] }]), JP],
+    ['a Node replaced', 'PUT', NODE, JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'pool-a-1' }, spec: { taints: [{ key: 'x', effect: 'NoExecute' }] } }), 'application/json'],
+  ])('%s', (_n, method, path, body, type) => {
+    expect(deletes(method, path, body, type)).toMatch(/NoExecute: every pod on the node/);
+  });
+
+  it('a JSON patch that copies a value into the Node cannot be read, and may taint it', () => {
+    expect(deletes('PATCH', NODE, JSON.stringify([{ op: 'copy', from: '/metadata/labels', path: '/spec/taints' }]), JP)).toMatch(/may taint the node NoExecute/);
+  });
+
+  it('a cordon, a NoSchedule or PreferNoSchedule taint, labels, a create, and the status are not', () => {
+    expect(deletes('PATCH', NODE, JSON.stringify({ spec: { unschedulable: true } }), SMP)).toBeUndefined();
+    expect(deletes('PATCH', NODE, JSON.stringify({ spec: { taints: [{ key: 'gpu', effect: 'NoSchedule' }, { key: 'spot', effect: 'PreferNoSchedule' }] } }), SMP)).toBeUndefined();
+    expect(deletes('PATCH', NODE, JSON.stringify({ metadata: { labels: { 'topology.kubernetes.io/zone': 'eu-west-1a' } } }), MERGE)).toBeUndefined();
+    expect(deletes('POST', '/api/v1/nodes', JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, spec: { taints: [{ key: 'x', effect: 'NoExecute' }] } }), 'application/json')).toBeUndefined();
+    expect(deletes('PATCH', `${NODE}/status`, JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'False' }] } }), SMP)).toBeUndefined();
+    // No body sent by the gateway is missing_body's.
+    expect(deletes('PATCH', NODE, undefined, SMP, false, true)).toBeUndefined();
+  });
+
+  it('a body that cannot be read may taint it, and is judged so; owner references on a Node are still read', () => {
+    expect(deletes('PATCH', NODE, '{"spec":{"taints":[', SMP, true)).toMatch(/may taint the node NoExecute/);
+    expect(deletes('PATCH', NODE, JSON.stringify({ metadata: { ownerReferences: [OWNER] } }), MERGE)).toMatch(/owner/);
+  });
+});

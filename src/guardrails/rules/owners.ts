@@ -84,3 +84,21 @@ export function serviceRetargeted(doc: Json): string {
   if (type === 'LoadBalancer' || type === 'NodePort') return `sets type ${type}: the Service's pods become reachable from outside the cluster`;
   return '';
 }
+
+/**
+ * Whether a change of a Node taints it NoExecute: the taint manager then evicts every pod there
+ * that does not tolerate the taint, without the disruption budgets a drain's evictions respect,
+ * and `kubectl taint nodes --all …:NoExecute` does it to every node, one request each. To what ran
+ * there it is the Node's delete (whose pods are likewise gone). A Node's taints list is replaced
+ * whole by a patch, so a NoExecute taint listed is one the node will have. (A JSON patch that
+ * copies a value is unreadable here, and judged as the worst case by the caller.) Returns the
+ * words for people, '' when none.
+ */
+export function evictsByTaint(doc: Json): string {
+  const spec = doc.spec;
+  if (!isObject(spec)) return '';
+  for (const t of arrayOf(spec.taints)) {
+    if (isObject(t) && t.effect === 'NoExecute' && t.$patch !== 'delete') return 'taints it NoExecute: every pod on the node that does not tolerate the taint is evicted, disruption budgets ignored';
+  }
+  return '';
+}
