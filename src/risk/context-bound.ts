@@ -3,7 +3,7 @@ import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { KubeRequestInfo } from '../request/kube.js';
 import type { WorkHistory } from '../state/store.js';
-import { ENTERED_UNKNOWN } from '../state/store.js';
+import { ENTERED_UNKNOWN, NAMESPACE_OBJECTS } from '../state/store.js';
 import type { Contribution, RiskCode } from './codes.js';
 import type { SignalContext, Signals } from './signals/context.js';
 
@@ -100,11 +100,13 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     // since a delete cannot be taken back.
     if (has('unfamiliar_namespace') && w.namespaceSince > 0) {
       const g = namespaceGrace(ctx.identity.authTime, w, cfg, a.destructive);
+      // A change to a Namespace object is one on the cluster's Namespace objects (engine.ts actionOf).
+      const objects = a.namespace === NAMESPACE_OBJECTS;
       consider(
         w.namespaceSince - g.ms,
         'unfamiliar_namespace',
-        `${a.what} in namespace ${a.namespace}, outside this identity's working set`,
-        `${a.what} in namespace ${a.namespace}, where you have not worked`,
+        objects ? `${a.what}, a change to Namespace objects, outside this identity's working set` : `${a.what} in namespace ${a.namespace}, outside this identity's working set`,
+        objects ? `${a.what}: you have not changed Namespace objects before` : `${a.what} in namespace ${a.namespace}, where you have not worked`,
         g.spent,
         false,
       );
