@@ -3,7 +3,7 @@ import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { KubeRequestInfo } from '../request/kube.js';
 import type { WorkHistory } from '../state/store.js';
-import { ENTERED_UNKNOWN } from '../state/store.js';
+import { ENTERED_UNKNOWN, NAMESPACE_OBJECTS } from '../state/store.js';
 import type { Contribution, RiskCode } from './codes.js';
 import type { SignalContext, Signals } from './signals/context.js';
 
@@ -97,14 +97,17 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     // `grace_seconds` before the namespace was first seen counts (the engineer who signed in this
     // morning and opens a new namespace's Secret an hour later is asked once), for the first
     // `grace_namespaces` namespaces that sign-in enters; a first delete there needs one after it,
-    // since a delete cannot be taken back.
+    // since a delete cannot be taken back, and so does a first change to Namespace objects
+    // (namespaceGrace).
     if (has('unfamiliar_namespace') && w.namespaceSince > 0) {
-      const g = namespaceGrace(ctx.identity.authTime, w, cfg, a.destructive);
+      // A change to a Namespace object is one on the cluster's Namespace objects (engine.ts actionOf).
+      const objects = a.namespace === NAMESPACE_OBJECTS;
+      const g = namespaceGrace(ctx.identity.authTime, w, cfg, a.destructive || objects);
       consider(
         w.namespaceSince - g.ms,
         'unfamiliar_namespace',
-        `${a.what} in namespace ${a.namespace}, outside this identity's working set`,
-        `${a.what} in namespace ${a.namespace}, where you have not worked`,
+        objects ? `${a.what}, a change to Namespace objects, outside this identity's working set` : `${a.what} in namespace ${a.namespace}, outside this identity's working set`,
+        objects ? `${a.what}: you have not changed Namespace objects before` : `${a.what} in namespace ${a.namespace}, where you have not worked`,
         g.spent,
         false,
       );
@@ -137,10 +140,18 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
  * is proof for the namespace an engineer opens after it (their new team's, an incident's), not for
  * every namespace malware on their laptop lists Secrets in once it is done. Then the namespace
  * needs a sign-in after its first sighting, and `spent` says why, for the caller and the audit.
+ *
+ * `noGrace`: none at all, a sign-in after the first sighting. For a delete, which cannot be taken
+ * back; and for the cluster's Namespace objects (store.ts NAMESPACE_OBJECTS), one place however many
+ * namespaces a change reaches: with a grace, malware that waits for the engineer's fresh sign-in
+ * would relabel every namespace under it (sidecars off, a label an admission policy or a
+ * NetworkPolicy selects by), where `grace_namespaces` held it to 5 namespaces while each was its
+ * own place. Its cost is one sign-in per identity, the first time it changes a Namespace object
+ * within the hour after a sign-in.
  */
-export function namespaceGrace(authTime: number | undefined, w: WorkHistory, cfg: Signals, destructive: boolean): { ms: number; spent?: string } {
+export function namespaceGrace(authTime: number | undefined, w: WorkHistory, cfg: Signals, noGrace: boolean): { ms: number; spent?: string } {
   const u = cfg.unfamiliar_namespace;
-  const ms = destructive ? 0 : u.grace_seconds * 1000;
+  const ms = noGrace ? 0 : u.grace_seconds * 1000;
   // Only a sign-in in an earlier second than the first sighting needs the grace at all.
   if (ms === 0 || authTime === undefined || w.namespaceSince === 0 || authTime >= Math.floor(w.namespaceSince / 1000)) return { ms };
   if (w.entered < u.grace_namespaces) return { ms };

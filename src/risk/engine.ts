@@ -4,8 +4,9 @@ import { utcClock } from '../core/clock-text.js';
 import type { Identity } from '../core/identity.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
+import type { KubeRequestInfo } from '../request/kube.js';
 import { clientAddress, compileCidrs, type ClientAddress } from '../request/client-ip.js';
-import { ALL_NAMESPACES_EVERY, ALL_NAMESPACES_HELM, type ObservedAll, type Observation, type StateStore, type SubjectHistory, type WorkHistory, type WorkObservation } from '../state/store.js';
+import { ALL_NAMESPACES_EVERY, ALL_NAMESPACES_HELM, NAMESPACE_OBJECTS, type ObservedAll, type Observation, type StateStore, type SubjectHistory, type WorkHistory, type WorkObservation } from '../state/store.js';
 import { labelSelectorOf, selectorRequires } from '../request/label-selector.js';
 import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
@@ -244,6 +245,9 @@ export class RiskEngine {
     // ...and as the object it deletes for machine pace (a change of spec is otherwise no object).
     const paceObject = sensitiveObject(asDelete ? { ...kube, verb: 'delete', subresource: '' } : kube, base);
     const counted = !isDiscovery(req);
+    // Automation deploys into namespaces it never touched (a preview environment per pull request)
+    // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
+    const action = actionOf(kube, req.query, base, destructive, who.automation === true ? '' : readsSecret, deletesLike);
     const obs: Observation = {
       subject: keys.subject,
       session: keys.session,
@@ -253,7 +257,12 @@ export class RiskEngine {
       device: device.id,
       uaFamily: device.uaFamily,
       platform: device.platform,
-      namespace: kube?.namespace ?? '',
+      // A change to a Namespace object is one place for the spread across namespaces too: `kubectl
+      // label ns --all` counted each, went over namespace_spread at its ninth namespace, and the
+      // spree it then was kept its answered sign-in from teaching Namespace objects, so the rest
+      // of the loop stayed unfamiliar, and stepgate's own Namespace reached `high` (gate-itself's
+      // refusal: a routine 403).
+      namespace: action.namespace === NAMESPACE_OBJECTS ? NAMESPACE_OBJECTS : (kube?.namespace ?? ''),
       sensitive: base.sensitivity > 0,
       client,
       // Deletes have their own counter; an on-call restart of a few pods is not an enumeration.
@@ -261,9 +270,6 @@ export class RiskEngine {
       destructive,
       counted,
     };
-    // Automation deploys into namespaces it never touched (a preview environment per pull request)
-    // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
-    const action = actionOf(kube, req.query, base, destructive, who.automation === true ? '' : readsSecret);
     const place = this.placeOf(address);
     const site = place.site;
     // The working set, pace and site: only for requests that touch a namespace, a sensitive object
@@ -537,7 +543,7 @@ export class RiskEngine {
       !w.namespaceKnown &&
       (w.workingSet === 0 ||
         o.sensitive ||
-        (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - namespaceGrace(who.authTime, w, this.o.risk.signals, false).ms))
+        (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - namespaceGrace(who.authTime, w, this.o.risk.signals, namespace === NAMESPACE_OBJECTS).ms))
         ? namespace
         : '';
     // The last site's time is what travel speed is measured from: refreshed once a minute.
@@ -749,9 +755,13 @@ const isBehaviourBurst = (c: Contribution): boolean => c.code === 'sensitive_obj
 const isMachinePace = (c: Contribution): boolean => c.code === 'machine_pace';
 
 /** What the request does, for the behaviour signals. */
-function actionOf(k: RequestAttributes['kube'], query: string, base: Requirement, destructive: boolean, readsSecret: string): Action {
+function actionOf(k: RequestAttributes['kube'], query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean): Action {
   if (k === undefined || !k.isResourceRequest) return NO_ACTION;
   const clusterSecretList = k.apiGroup === '' && k.resource === 'secrets' && k.subresource === '' && k.namespace === '' && k.name === '' && (k.verb === 'list' || k.verb === 'watch');
+  if (namespaceObjectChange(k, deletesLike)) {
+    // The name is the client's: shown only when it is one kube would accept.
+    return { sensitive: base.sensitivity > 0, destructive, namespace: NAMESPACE_OBJECTS, clusterSecretList: false, what: `${k.verb} namespace ${NAMESPACE_NAME.test(k.name) ? k.name : '(unnamed)'}` };
+  }
   const what = `${k.verb} ${k.subresource === '' ? k.resource : `${k.resource}/${k.subresource}`}`;
   // A workload handed a Secret reads it as surely as `get secret` does (its pod prints it): for
   // the working set it is a sensitive action, whatever the rule for the workload says (the
@@ -768,6 +778,25 @@ function actionOf(k: RequestAttributes['kube'], query: string, base: Requirement
 }
 
 const SECRET_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+const NAMESPACE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * A change to a Namespace object itself (`kubectl label ns --all`, `annotate ns`, an apply of
+ * every namespace's manifest): for the working set an action on the cluster's Namespace objects,
+ * one place (NAMESPACE_OBJECTS), not work inside each namespace it names. Counted in each, a
+ * platform engineer's `kubectl label ns --all` over 42 namespaces entered every one outside their
+ * working set and was asked six times in two minutes (a sign-in covers `grace_namespaces` of
+ * them; day 9), and the namespaces it touched joined the working set, so their Secrets and shells
+ * were familiar to malware afterwards. The price: an engineer whose apply includes their own
+ * namespace's manifest is asked once, the first time, for Namespace objects. The rules still judge each namespace's Namespace object as before (its
+ * `kube.namespace` is unchanged: prod-writes, system-writes, gate-itself), and so do the
+ * guardrails (a pod-security label weakened). A delete of a Namespace, or a change that amounts to
+ * one (an owner reference the garbage collector acts on), takes everything in the namespace with
+ * it: it stays an action in that namespace, with a delete's lack of grace.
+ */
+function namespaceObjectChange(k: KubeRequestInfo, deletesLike: boolean): boolean {
+  return k.apiGroup === '' && k.resource === 'namespaces' && k.subresource === '' && k.name !== '' && (k.verb === 'update' || k.verb === 'patch') && !deletesLike;
+}
 
 /**
  * The working-set name of a list of every namespace's Secrets (store.ts ALL_NAMESPACES): `*` when

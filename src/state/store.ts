@@ -240,6 +240,15 @@ export function isAllNamespaces(ns: string): boolean {
 }
 
 /**
+ * The working-set name of the cluster's Namespace objects: a change to a Namespace itself (`kubectl
+ * label ns`, `annotate ns`, an apply of its manifest) is an action on the cluster's Namespaces, not
+ * work inside the namespace it names (risk/engine.ts actionOf). A namespace name is a DNS label, so
+ * it can never be `/namespaces`. Unlike `*`, it is a place like a namespace: unfamiliar until
+ * learned, and counted among the namespaces a sign-in has entered (WorkHistory.entered).
+ */
+export const NAMESPACE_OBJECTS = '/namespaces';
+
+/**
  * How long a learned namespace's first sighting is kept (as `e:<namespace>` among the working
  * set's sightings) for `WorkHistory.entered`: the longest `unfamiliar_namespace.grace_seconds`.
  * A login older than this is answered ENTERED_UNKNOWN.

@@ -123,6 +123,14 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // request, in the working set, two factors within 8 hours: what sets it apart (another service
   // account, other Secrets) is in the body, which no signal compares with the engineer's own.
   "malware submits a Spark driver with Airflow's connections (data laptop)",
+  // Day 9: malware on the platform laptop switches a ClusterIssuer to its own CA at 15:18, 48
+  // minutes after the engineer's hardware-key sign-in for stepgate's own Namespace in `kubectl
+  // label ns --all` (gate-itself); cluster-add-on-objects asks a hardware key within the hour,
+  // which that sign-in meets. It was stopped (request 2, acr_insufficient) until session 19 only
+  // because the label then asked four more two-factor sign-ins after the hardware key's, and the
+  // replay keeps the latest login; with the namespaces in the order the API server lists them
+  // (stepgate's last), it was not stopped before either (docs/risk.md, "Day 9: what it found").
+  "ClusterIssuer pointed at the attacker's CA (platform laptop)",
   // Day 10: the release manager themself, signed in a minute before, scales checkout to zero in
   // all six regions through `/scale`, 1.5 s apart. A scale to zero asks what deleting the
   // Deployment asks (15 minutes, which a sign-in a minute old meets) and counts as a delete for
@@ -191,15 +199,17 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // critical band answers to a sign-in from a proven context (docs/risk.md, "Behaviour from a
   // known context"; until session 16 it refused the rest of the loop, 38 times a seed);
   // the one who labels every namespace is asked for a hardware key at the Karpenter NodePool edit
-  // (cluster-add-on-objects: a hardware key within the hour for a cluster-scoped custom object) and
-  // six times in two minutes for `kubectl label ns --all` (a patch of a production or system
-  // Namespace is a write there; one sign-in covers 5 namespaces new to the working set).
+  // (cluster-add-on-objects: a hardware key within the hour for a cluster-scoped custom object),
+  // and twice at 14:30 for `kubectl label ns --all`: once for Namespace objects, a place outside
+  // their working set (six times in two minutes until session 19, when each patched namespace was
+  // one: one sign-in covers 5 namespaces new to the working set), and for a hardware key at
+  // stepgate's own Namespace (gate-itself: within 5 minutes).
   'day 9 (workday9.ts)': [
     { cause: 'guardrail: delete_protected', max: 1, who: ['d9-preview-0@example.ie', 'd9-preview-1@example.ie', 'd9-preview-2@example.ie', 'd9-preview-3@example.ie'] },
     { cause: 'context: machine_pace', max: 1, who: ['d9-platform-0@example.ie'] },
     { cause: 'context: sensitive_objects', max: 1, who: ['d9-platform-0@example.ie'] },
-    { cause: 'context: unfamiliar_namespace', max: 6, who: ['d9-platform-1@example.ie'] },
-    { cause: 'policy', max: 1, who: ['d9-platform-1@example.ie'], reason: 'acr_insufficient' },
+    { cause: 'context: unfamiliar_namespace', max: 1, who: ['d9-platform-1@example.ie'] },
+    { cause: 'policy', max: 2, who: ['d9-platform-1@example.ie'], reason: 'acr_insufficient' },
   ],
   // Day 10 (docs/risk.md, "Day 10"): day 4's class. An SRE whose warm-up day did not take them
   // into streaming-prod is asked at the Kafka incident's first shell there (10:25), and again,
@@ -386,16 +396,17 @@ const COLD_BOUND_DAY7 = { perEngineer: 3, within8h: 6, total: 25 };
 const COLD_BOUND_DAY8 = { perEngineer: 3, within8h: 6, total: 19 };
 
 /**
- * Day 9 without warm-up, seed 71: 25 challenges, 8 engineers asked twice within 8 hours: the
+ * Day 9 without warm-up, seed 71: 21 challenges, 8 engineers asked twice within 8 hours: the
  * day-with-history friction (OPEN_FRICTION: the preview engineers' first Helm install and namespace
  * delete, the platform engineers' rotation, labelling and NodePool edit; platform-0 asked 3 times
  * for the rotation, 9 before machine_pace.resume_seconds, and refused 38 times by the critical band
- * before session 16; platform-1 7 times),
+ * before session 16; platform-1 3 times, 7 before a change to a Namespace object was one place in
+ * the working set: 25 challenges then),
  * plus the Starlink engineer at the first /24 of the day and again for a namespace outside the
  * working set begun that morning, a Skaffold user's second namespace after the hour's grace, and
  * the data engineer's first spark-submit (fabric8, a client kind never proven).
  */
-const COLD_BOUND_DAY9 = { perEngineer: 7, within8h: 8, total: 25 };
+const COLD_BOUND_DAY9 = { perEngineer: 3, within8h: 8, total: 21 };
 
 /**
  * Day 10 without warm-up, seed 81: 15 challenges, one engineer asked twice within 8 hours (the

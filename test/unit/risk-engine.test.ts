@@ -4,9 +4,10 @@ import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
+import { kubeRequestInfo } from '../../src/request/kube.js';
 import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
-import { StateUnavailableError, type StateStore } from '../../src/state/store.js';
+import { NAMESPACE_OBJECTS, StateUnavailableError, type StateStore } from '../../src/state/store.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 import { baseRequirement, ENGINE_CONFIG, engineIdentity } from '../support/risk-engine.js';
 
@@ -79,5 +80,30 @@ describe('risk engine', () => {
     expect(second.ok && second.risk.score).toBe(0);
     const stale = e.assess(req({ headers: new Map([['x-forwarded-for', '198.51.100.9']]) }), { ...who, authTime: nowMs / 1000 - 3600 }, base(['default']), nowMs) as RiskOutcome;
     expect(stale.ok && stale.learn).toBeUndefined();
+  });
+});
+
+describe('the working-set place of a request on a Namespace object', () => {
+  // What the first allowed request teaches (an empty working set learns its first place) is the
+  // place the engine counted the request in.
+  const placeOf = (method: string, path: string, deletesLike = false): string | undefined => {
+    const e = engine(new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }), 'fail_closed');
+    const kube = kubeRequestInfo(method, path, '', () => undefined);
+    const out = e.assess(req({ method, path, target: path, kube }), who, base(['prod-writes'], 20), nowMs, undefined, undefined, '', deletesLike) as RiskOutcome;
+    return out.ok ? out.learn?.namespace : undefined;
+  };
+
+  it('a label, annotation or apply of the Namespace is one on the cluster\'s Namespace objects', () => {
+    expect(placeOf('PATCH', '/api/v1/namespaces/payments-prod')).toBe(NAMESPACE_OBJECTS);
+    expect(placeOf('PUT', '/api/v1/namespaces/payments-prod')).toBe(NAMESPACE_OBJECTS);
+  });
+
+  it('a delete, a change that amounts to one, its finalizers and what is inside stay in the namespace', () => {
+    expect(placeOf('DELETE', '/api/v1/namespaces/payments-prod')).toBe('payments-prod');
+    expect(placeOf('PATCH', '/api/v1/namespaces/payments-prod', true)).toBe('payments-prod');
+    expect(placeOf('PUT', '/api/v1/namespaces/payments-prod/finalize')).toBe('payments-prod');
+    expect(placeOf('GET', '/api/v1/namespaces/payments-prod')).toBe('payments-prod');
+    expect(placeOf('PATCH', '/api/v1/namespaces/payments-prod/configmaps/namespaces')).toBe('payments-prod');
+    expect(placeOf('PATCH', '/apis/example.io/v1/namespaces/payments-prod')).toBe('payments-prod');
   });
 });

@@ -1,4 +1,4 @@
-import { ALL_NAMESPACES_HELM, isAllNamespaces } from '../../state/store.js';
+import { ALL_NAMESPACES_HELM, NAMESPACE_OBJECTS, isAllNamespaces } from '../../state/store.js';
 import type { Signal } from './context.js';
 
 const HELM_LIST = "Helm's release records listed across all namespaces";
@@ -10,8 +10,9 @@ const EVERY_LIST = 'Secrets listed across all namespaces';
  * authentication around the behaviour's first sighting (context-bound.ts).
  *
  * - `unfamiliar_namespace`: a sensitive action in a namespace outside the identity's working set
- *   (namespaces it was allowed to work in from a proven context). A subject with no working set
- *   yet has nothing to depart from.
+ *   (namespaces it was allowed to work in from a proven context; a change to a Namespace object is
+ *   one on the cluster's Namespace objects, one place). A subject with no working set yet has
+ *   nothing to depart from.
  * - `cluster_secret_list`: every Secret of every namespace in one request, by an identity that
  *   has not done so before from a proven context (`**` in its working set; Helm's release records
  *   alone, `owner=helm` selected, are `*`, learned on their own).
@@ -24,7 +25,8 @@ export const behaviourSignal: Signal = (ctx, cfg, out) => {
   if (w === undefined || a === undefined) return;
   const u = cfg.unfamiliar_namespace;
   if (u.weight > 0 && a.sensitive && a.namespace !== '' && !isAllNamespaces(a.namespace) && !w.namespaceKnown && w.workingSet > 0) {
-    out.push({ code: 'unfamiliar_namespace', weight: u.weight, detail: `${a.what} in namespace ${a.namespace}, outside the ${w.workingSet} namespaces this identity works in` });
+    const where = a.namespace === NAMESPACE_OBJECTS ? ', a change to Namespace objects,' : ` in namespace ${a.namespace},`;
+    out.push({ code: 'unfamiliar_namespace', weight: u.weight, detail: `${a.what}${where} outside the ${w.workingSet} namespaces this identity works in` });
   }
   // Like a namespace, all of them at once (`*`) joins the working set once listed from a proven
   // context around its first sighting: `helm ls -A` reads every release Secret, and a platform

@@ -34,7 +34,10 @@ export interface Action {
   /** The matching rules weigh it (Secrets, exec, prod writes…). */
   readonly sensitive: boolean;
   readonly destructive: boolean;
-  /** Namespace ('' none; `*` for a list across all namespaces). */
+  /**
+   * Its place in the working set: the namespace ('' none; `*`, `**` for a list across all
+   * namespaces; `/namespaces` for a change to a Namespace object, store.ts NAMESPACE_OBJECTS).
+   */
   readonly namespace: string;
   /** `get secrets` across all namespaces (`GET /api/v1/secrets`, list or watch). */
   readonly clusterSecretList: boolean;
