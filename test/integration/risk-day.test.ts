@@ -123,14 +123,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // request, in the working set, two factors within 8 hours: what sets it apart (another service
   // account, other Secrets) is in the body, which no signal compares with the engineer's own.
   "malware submits a Spark driver with Airflow's connections (data laptop)",
-  // Day 9: malware on the platform laptop switches a ClusterIssuer to its own CA at 15:18, 48
-  // minutes after the engineer's hardware-key sign-in for stepgate's own Namespace in `kubectl
-  // label ns --all` (gate-itself); cluster-add-on-objects asks a hardware key within the hour,
-  // which that sign-in meets. It was stopped (request 2, acr_insufficient) until session 19 only
-  // because the label then asked four more two-factor sign-ins after the hardware key's, and the
-  // replay keeps the latest login; with the namespaces in the order the API server lists them
-  // (stepgate's last), it was not stopped before either (docs/risk.md, "Day 9: what it found").
-  "ClusterIssuer pointed at the attacker's CA (platform laptop)",
   // Day 10: the release manager themself, signed in a minute before, scales checkout to zero in
   // all six regions through `/scale`, 1.5 s apart. A scale to zero asks what deleting the
   // Deployment asks (15 minutes, which a sign-in a minute old meets) and counts as a delete for

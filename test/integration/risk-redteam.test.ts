@@ -236,6 +236,24 @@ describe('a burst of scales to zero is a burst of deletes', () => {
   });
 });
 
+// A hardware-key sign-in made for something else (stepgate's own Namespace in a `kubectl label ns
+// --all`) was ridden 48 minutes later by malware on the same laptop, from the engineer's known
+// network and kubectl, to point a ClusterIssuer at its own CA: cluster-add-on-objects asked a
+// hardware key within the hour (day 9's replay). It asks one within 15 minutes now.
+describe("a hardware-key sign-in ridden for a cluster-wide add-on object", () => {
+  it('a ClusterIssuer pointed at another CA 48 minutes after the sign-in asks a fresh one; 10 minutes after, allowed', async () => {
+    const login = await engineer('issuer-1@example.io');
+    const at = T0 + 3 * H;
+    const key: Login = { ...login, sid: `${login.sub}:hwk`, authTime: Math.floor(at / 1000), acr: 'urn:stepgate:aal3' };
+    const body = JSON.stringify({ spec: { ca: { secretName: 'attacker-ca' } } });
+    const ridden = await write(key, at + 48 * M, 'PATCH', '/apis/cert-manager.io/v1/clusterissuers/corp', body, MERGE);
+    expect(reasonOf(ridden)).toBe('auth_too_old');
+    expect(stepgate(ridden).required?.max_age).toBe(900);
+    const key2: Login = { ...key, sid: `${login.sub}:hwk2`, authTime: Math.floor((at + 50 * M) / 1000) };
+    expect(reasonOf(await write(key2, at + 60 * M, 'PATCH', '/apis/cert-manager.io/v1/clusterissuers/corp', body, MERGE))).toBe('allowed');
+  });
+});
+
 // The same laptop turns a production Service into a pointer to the attacker's host (its callers,
 // a database client among them, hand it their credentials) or a public load balancer. A create of
 // such a Service is routine (a managed database, a load balancer); turning an existing one is the
