@@ -239,8 +239,9 @@ describe('a burst of scales to zero is a burst of deletes', () => {
 // A hardware-key sign-in made for something else (stepgate's own Namespace in a `kubectl label ns
 // --all`) was ridden 48 minutes later by malware on the same laptop, from the engineer's known
 // network and kubectl, to point a ClusterIssuer at its own CA: cluster-add-on-objects asked a
-// hardware key within the hour (day 9's replay). It asks one within 15 minutes now.
-describe("a hardware-key sign-in ridden for a cluster-wide add-on object", () => {
+// hardware key within the hour (day 9's replay), as rbac-writes and cluster-control did. They ask
+// one within 15 minutes now.
+describe('a hardware-key sign-in ridden for a cluster-wide add-on object or RBAC', () => {
   it('a ClusterIssuer pointed at another CA 48 minutes after the sign-in asks a fresh one; 10 minutes after, allowed', async () => {
     const login = await engineer('issuer-1@example.io');
     const at = T0 + 3 * H;
@@ -249,6 +250,11 @@ describe("a hardware-key sign-in ridden for a cluster-wide add-on object", () =>
     const ridden = await write(key, at + 48 * M, 'PATCH', '/apis/cert-manager.io/v1/clusterissuers/corp', body, MERGE);
     expect(reasonOf(ridden)).toBe('auth_too_old');
     expect(stepgate(ridden).required?.max_age).toBe(900);
+    // The same sign-in for RBAC (rbac-writes), the same 15 minutes.
+    const binding = JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'ci-cache' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'User', name: 'ci-cache' }] });
+    const rbac = await write(key, at + 49 * M, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/prod-cart/rolebindings', binding, 'application/json');
+    expect(reasonOf(rbac)).toBe('auth_too_old');
+    expect(stepgate(rbac).required?.max_age).toBe(900);
     const key2: Login = { ...key, sid: `${login.sub}:hwk2`, authTime: Math.floor((at + 50 * M) / 1000) };
     expect(reasonOf(await write(key2, at + 60 * M, 'PATCH', '/apis/cert-manager.io/v1/clusterissuers/corp', body, MERGE))).toBe('allowed');
   });
