@@ -210,7 +210,8 @@ export class RiskEngine {
     readsSecret = '',
     /**
      * The write deletes its object or every pod of it without being a delete (guardrails'
-     * `deletes`: a scale to zero, owner references, a Service taken from its pods).
+     * `deletes`: a scale to zero, owner references, a Service taken from its pods, a Node tainted
+     * NoExecute).
      */
     deletesLike = false,
   ): RiskOutcome | Promise<RiskOutcome> {
