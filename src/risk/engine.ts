@@ -68,6 +68,12 @@ export interface Learnable {
   nearby: string;
   /** The proven network inside `nearby` that this request reports ('' none). */
   network?: string;
+  /**
+   * `network` is proven by this very request (learned now, not known before): only such a proof
+   * vouches for its neighbours (nearby_networks.vouch_seconds). A known network reported again
+   * counts toward `min_networks` but vouches for nothing.
+   */
+  proof?: boolean;
   /** A sensitive object read, to become familiar for the pace count or have its last read moved ('' none). */
   object?: string;
 }
@@ -552,7 +558,7 @@ export class RiskEngine {
     // Only a network proven itself (not merely trusted, not merely nearby) vouches for the wider one.
     const near = nearby.wider !== '' && !w.nearbyKnown && (h.prefixKnown || (l?.prefix ?? '') !== '') && this.nearbyNews(o.subject, nearby.tag, o.nowMs) ? nearby.wider : '';
     if (ns === '' && st === '' && near === '' && obj === '') return l;
-    return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near, network: near === '' ? '' : o.ipPrefix, object: obj };
+    return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near, network: near === '' ? '' : o.ipPrefix, proof: near !== '' && (l?.prefix ?? '') !== '', object: obj };
   }
 
   /**
@@ -600,7 +606,7 @@ export class RiskEngine {
           if (!reported.has(tag)) this.nearbyCount++;
           reported.set(tag, nowMs);
         }
-        const p = this.o.store.learnWork(l.subject, l.namespace, l.site, nowMs, l.nearby, l.network ?? '', min, object);
+        const p = this.o.store.learnWork(l.subject, l.namespace, l.site, nowMs, l.nearby, l.network ?? '', min, object, l.proof === true);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
     } catch (err) {

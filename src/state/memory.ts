@@ -395,7 +395,7 @@ export class MemoryStateStore implements StateStore {
     };
   }
 
-  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = ''): void {
+  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = '', proof = true): void {
     const now = wholeMs(nowMs);
     const rec = this.workRecord(subject);
     const cap = this.workCap;
@@ -430,8 +430,9 @@ export class MemoryStateStore implements StateStore {
       return;
     }
     rec.sightings.set(tag + network, now);
-    // The latest proof inside the wider network (the Redis script keeps the same member).
-    rec.sightings.set(this.provenKey(nearby), now);
+    // The latest proof made by a sign-in inside the wider network (the Redis script keeps the same
+    // member); a network known before, used again, is no such proof (Learnable.proof).
+    if (proof) rec.sightings.set(this.provenKey(nearby), now);
     capWork(rec, this.l.maxWork);
   }
 

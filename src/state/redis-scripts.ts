@@ -759,7 +759,9 @@ return { v or '0', live(KEYS[1], KEYS[2]), live(KEYS[3], KEYS[4]), live(KEYS[6],
 /**
  * KEYS: working set, sightings, known sites, last site, wider networks, familiar objects. ARGV:
  * now, namespace, site, known TTL ms, max work, nearby, the proven network inside it, how many
- * distinct ones make it known, the object read ('' none), familiar TTL ms (0: off), max familiar.
+ * distinct ones make it known, the object read ('' none), familiar TTL ms (0: off), max familiar,
+ * whether the network is proven by this request ('1', the default, or '0': a known one reported
+ * again, which counts toward the wider network but vouches for nothing).
  * A script without nearby's last two (a replica of the previous version) learns the wider
  * network at once, as before; without the object, nothing becomes familiar.
  */
@@ -804,7 +806,10 @@ if nearby ~= '' then
         if string.sub(all[i], 1, #tag) == tag then redis.call('ZREM', KEYS[2], all[i]) end
       end
     else
-      redis.call('ZADD', KEYS[2], nowS, tag .. net, nowS, 'v:' .. nearby)
+      redis.call('ZADD', KEYS[2], nowS, tag .. net)
+      -- Only a network this sign-in proved vouches for its neighbours (ARGV[12]; absent from a
+      -- caller of the previous version, which set it for every report).
+      if (ARGV[12] or '1') ~= '0' then redis.call('ZADD', KEYS[2], nowS, 'v:' .. nearby) end
       capWork(KEYS[2], KEYS[4], maxWork, knownTtl)
       expire(KEYS[2], knownTtl)
     end

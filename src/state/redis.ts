@@ -504,12 +504,12 @@ export class RedisStateStore implements StateStore {
   }
 
   /** Off the response path, like `learn`. */
-  async learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = ''): Promise<void> {
+  async learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = '', proof = true): Promise<void> {
     const k = workKeys(this.prefix, subject);
     await this.run('learn', () =>
       this.scripted.sgLearnWork(
         k.namespaces, k.sightings, k.sites, k.last, k.nearby, k.familiar,
-        wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork, nearby, network, minNetworks, object, this.l.familiarMs, this.l.maxFamiliar,
+        wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork, nearby, network, minNetworks, object, this.l.familiarMs, this.l.maxFamiliar, proof ? '1' : '0',
       ),
     );
   }

@@ -24,7 +24,7 @@ export interface Observation {
   nowMs: number;
   /** Canonical client IP; '' when unknown. */
   ip: string;
-  /** Canonical network prefix of `ip` (e.g. `203.0.113.0/24`, `2001:db8:1:2::/64`); '' when unknown. */
+  /** Canonical network prefix of `ip` (e.g. `203.0.113.0/24`, `2001:db8:1::/56`); '' when unknown. */
   ipPrefix: string;
   /** Device identity (`cert:…`, `cookie:…`, `fp:…`); '' when none could be derived. */
   device: string;
@@ -392,7 +392,7 @@ export interface StateStore {
    * `object` (a sensitive object the allowed request read, '' none) becomes familiar, or its last
    * read is moved to now (StoreLimits.familiar).
    */
-  learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string, network?: string, minNetworks?: number, object?: string): void | Promise<void>;
+  learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string, network?: string, minNetworks?: number, object?: string, proof?: boolean): void | Promise<void>;
   /** Counted toward `denials`; called after a deny, off the response path. */
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;

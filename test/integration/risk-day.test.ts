@@ -163,9 +163,10 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     { cause: 'context: new_network', max: 3, who: ['d5-traveller@example.net', 'd5-hotel@example.net', 'd5-oncall@example.net'] },
   ],
   // Day 7 (docs/risk.md, "Day 7"): the office turned IPv6 on over the weekend; its public prefix is
-  // not among the example's trusted networks, and each VLAN is its own /64, so the three engineers
-  // who go from their desk to the meeting-room Wi-Fi at 10:30 are asked at the desk's /64 and again
-  // at the meeting room's (2). Every `terraform plan` refreshes the six Secrets its module manages
+  // not among the example's trusted networks. Until 2026-12-04 each VLAN's /64 was a network of its
+  // own, so the three engineers who go from their desk to the meeting-room Wi-Fi at 10:30 were
+  // asked again there; an IPv6 network is now the /56 (risk.ipv6_prefix), and they are asked once,
+  // for the office, like everyone else. Every `terraform plan` refreshes the six Secrets its module manages
   // within a second; they were read at Friday's plans, so Monday's are no machine pace (familiar
   // objects, risk.signals.machine_pace.familiar_seconds: 4 challenges before). The new starter, whose first
   // sign-in the device-code attacker used first, answers for their office network and then, on
@@ -175,7 +176,6 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // (`grace_namespaces`) is spent, and the challenge says so. Without the malware's requests the
   // mover is asked nothing more than before (bench: day 7 replayed without that attack).
   'day 7 (workday7.ts)': [
-    { cause: 'context: new_network', max: 2, who: ['d7-office-0@example.io', 'd7-office-1@example.io', 'd7-office-2@example.io'] },
     { cause: 'context: unfamiliar_namespace', max: 1, who: ['d7-newstarter@example.io', 'd7-mover@example.io'] },
   ],
   // Day 9 (docs/risk.md, "Day 9"): `kubectl delete namespace pr-<n>` when a pull request is merged

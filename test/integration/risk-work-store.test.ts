@@ -175,6 +175,15 @@ describe('working set, pace and sites: memory and redis agree', () => {
       await s.learnWork('erin', '', '', T, '10.1.0.0/16', '10.1.2.0/24', 2);
       await s.learnWork('erin', '', '', T + LIMITS.knownTtlSeconds * 1000 + 1000, '10.1.0.0/16', '10.1.3.0/24', 2);
       expect(await near(LIMITS.knownTtlSeconds * 1000 + 2000, 'erin')).toBe(false);
+      // A network known before and used again is evidence for the wider network, but no proof a
+      // sign-in made there: it vouches for nothing (risk/engine.ts Learnable.proof).
+      const provenOf = (subject: string, at: number) => Promise.resolve(s.observeWork({ subject, nowMs: T + at, namespace: '', object: '', site: '', nearby: '10.1.0.0/16' })).then((w) => w.nearbyProvenAt);
+      await s.learnWork('hal', '', '', T, '10.1.0.0/16', '10.1.2.0/24', 2, '', false);
+      expect(await provenOf('hal', 1000)).toBe(0);
+      await s.learnWork('hal', '', '', T + 2000, '10.1.0.0/16', '10.1.3.0/24', 2, '', false);
+      expect(await near(3000, 'hal')).toBe(true);
+      await s.learnWork('ian', '', '', T, '10.1.0.0/16', '10.1.2.0/24', 2, '', true);
+      expect(await provenOf('ian', 1000)).toBe(T);
       // Without a network (a caller of the previous version) or with 1: known at once, as before.
       await s.learnWork('frank', '', '', T, '10.1.0.0/16');
       expect(await near(1000, 'frank')).toBe(true);

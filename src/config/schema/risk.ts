@@ -33,7 +33,13 @@ export const riskSchema = z.strictObject({
   mode: modeSchema.default('enforce'),
   trusted_networks: z.array(cidr).default([]),
   ipv4_prefix: z.number().int().min(8).max(32).default(24),
-  ipv6_prefix: z.number().int().min(16).max(128).default(64),
+  /**
+   * /56, not /64: a /64 is one VLAN, and a site (an office, a home) numbers its VLANs inside the
+   * /56 or /48 its provider delegated, so a laptop moving to the meeting room's Wi-Fi is not a new
+   * network. RIPE-690 has providers delegate a /56 to a home and a /48 to a business; where a
+   * mobile carrier hands each phone a /64, a /56 is 256 phones, fewer than share a carrier-NAT /24.
+   */
+  ipv6_prefix: z.number().int().min(16).max(128).default(56),
   /**
    * The wider network around a proven one (docs/risk.md#networks-that-move): a new network inside
    * it weighs as a new address, not a new network, and does not bind the requirement. Set equal

@@ -2,7 +2,7 @@ import type { Signal } from './context.js';
 
 /**
  * New IP: an address never made known for this subject. Within a known network (same /24 or
- * /64 by default) it is a DHCP lease or a phone hotspot away; a network never seen weighs more.
+ * /56 by default) it is a DHCP lease or a phone hotspot away; a network never seen weighs more.
  * Inside the operator's trusted networks the address says little, so it lowers the score instead.
  * A new network inside the wider network of a proven one (`risk.nearby_networks`) weighs like a
  * new address and does not bind the requirement: phones behind carrier NAT and rotated IPv6
