@@ -442,11 +442,11 @@ const COLD_BOUND_DAY10 = { perEngineer: 2, within8h: 1, total: 15 };
 
 /**
  * Day 11 without warm-up, seed 91: 7 challenges, one engineer asked twice within 8 hours (swg-2,
- * behind the secure web gateway: the Toronto pool's network at their first request after lunch,
- * never seen on a fresh server, and, 24 minutes later, the Montréal pool's address with a
- * namespace outside the working set begun that morning: new_ip+unfamiliar_namespace, elevated).
- * The rest: the Gitpod VM's network, the platform engineer's hardware key for the upgrade, the
- * rotator's first production namespace, the 8-hour freshness.
+ * behind the secure web gateway: its Montréal pool, never seen on a fresh server, at their first
+ * request after lunch, and 24 minutes later another address there with a namespace outside the
+ * working set begun that morning: new_ip+unfamiliar_namespace, elevated). The rest: the Gitpod
+ * VM's network, the platform engineer's hardware key for the upgrade, the rotator's first
+ * namespace outside the working set, the Warsaw engineers' first departures from theirs.
  */
 const COLD_BOUND_DAY11 = { perEngineer: 2, within8h: 1, total: 7 };
 
