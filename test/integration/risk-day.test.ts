@@ -10,10 +10,11 @@ import { workday7 } from '../support/workday7.js';
 import { workday8 } from '../support/workday8.js';
 import { workday9 } from '../support/workday9.js';
 import { workday10 } from '../support/workday10.js';
+import { workday11 } from '../support/workday11.js';
 
 /**
- * Issue 12's targets on ten differently built replayed days (the third to tenth written
- * after the engine, the fourth to tenth as an outside tester would (the sixth and eighth as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 and 10: one here, five each in bench/day-matrix.ts), through the real gRPC server running
+ * Issue 12's targets on eleven differently built replayed days (the third to eleventh written
+ * after the engine, the fourth to eleventh as an outside tester would (the sixth, eighth and eleventh as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 11: one here, five each in bench/day-matrix.ts), through the real gRPC server running
  * examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
  * (docs/risk.md says which and why), held to the bound given below; no two challenges of an
@@ -22,7 +23,7 @@ import { workday10 } from '../support/workday10.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -81,6 +82,11 @@ const LATE: Record<string, number> = {
   // Mac kubectl (the victim's agent), one request every 15 minutes in the victim's hours: its
   // first Secret is the victim's own team's; the next, another team's, is refused.
   'VPN colleague with a copied token, slowly': 3,
+  // Day 11 (docs/risk.md, "Day 11"): a token sent home by an editor extension in the victim's
+  // Gitpod workspace, used from the attacker's own workspace on the same Gitpod cluster: the same
+  // NAT address, the workspace image's kubectl. Its first Secret is the victim's own team's; the
+  // next, another team's, is refused (unfamiliar_namespace). Day 4's shared-NAT class.
+  'Gitpod token used from another workspace behind the same NAT': 3,
 };
 
 /**
@@ -130,6 +136,26 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // insider gives. Six stay below destructive_burst's 12 in 300 s, which would refuse the 13th
   // (risk-redteam.test.ts); nothing refuses six from an insider who signs in.
   'insider scales every region to zero',
+  // Day 11 (docs/risk.md, "Day 11: what it found"), open findings, each a test in
+  // risk-day11-findings.test.ts that fails on main: from the victim's own laptop, network, client
+  // and token, in the working set, within the rule's freshness.
+  // An init container handed payments-api's Secrets (envFrom) and posting them out, patched into
+  // the production Deployment minutes after the on-call's own `kubectl set env`: a production write
+  // (8 hours) that reads Secrets the on-call reads (8 hours); nothing reads a container's command.
+  "init container handed a production Deployment's Secrets (on-call laptop, during the incident)",
+  // A Secret of type kubernetes.io/service-account-token for payments-prod's deployer (a token that
+  // never expires) is a Secret create (8 hours), where a TokenRequest for the same account asks a
+  // hardware key; only privileged accounts' token Secrets are a guardrail. From another tenant of
+  // the company's secure web gateway: an address of the /23 the victim's requests leave from.
+  'token Secret minted through the same secure web gateway (another tenant)',
+  // A Pod with a gitRepo volume (CVE-2024-10220: the repository's hooks run on the node as root)
+  // in the victim's own dev namespace: only hostPath is a host volume to the guardrails; gitRepo is
+  // a restricted-profile volume type, checked only in guardrails.restricted_namespaces.
+  'gitRepo volume runs the attacker hooks on the node (dev laptop, own dev namespace)',
+  // Secrets listed in namespaces the team lead only ever looked at in k9s: a read in the first hour
+  // after a sign-in teaches its namespace (grace_seconds, five per sign-in), so a review that
+  // starts each morning within the hour adds five namespaces a day to the working set.
+  'malware reads Secrets where the team lead only looks (lead laptop)',
 ]);
 
 
@@ -229,7 +255,9 @@ const DAY8_SEEDS = ((narrow && process.env.STEPGATE_DAY8_SEEDS) || '61,62,63').s
 const DAY9_SEEDS = ((narrow && process.env.STEPGATE_DAY9_SEEDS) || '71').split(',').map(Number);
 // One of day 10's five seeds (about 10 s) and seed 81 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY10_SEEDS = ((narrow && process.env.STEPGATE_DAY10_SEEDS) || '81').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10').split(',');
+// One of day 11's five seeds (about 5 s) and seed 91 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY11_SEEDS = ((narrow && process.env.STEPGATE_DAY11_SEEDS) || '91').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -250,6 +278,8 @@ const DAYS = ([
   ['day 9 (workday9.ts)', workday9, 17, DAY9_SEEDS, {}],
   // Day 10 too: written as an outside tester would, an Amsterdam and Bengaluru day (docs/risk.md, "Day 10").
   ['day 10 (workday10.ts)', workday10, 16, DAY10_SEEDS, {}],
+  // Day 11 too: written as an outside red team would, a Toronto and Warsaw day after a long weekend (docs/risk.md, "Day 11").
+  ['day 11 (workday11.ts)', workday11, 15, DAY11_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter((_, i) => days.includes(String(i + 1)));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -410,6 +440,16 @@ const COLD_BOUND_DAY9 = { perEngineer: 3, within8h: 8, total: 21 };
  */
 const COLD_BOUND_DAY10 = { perEngineer: 2, within8h: 1, total: 15 };
 
+/**
+ * Day 11 without warm-up, seed 91: 7 challenges, one engineer asked twice within 8 hours (swg-2,
+ * behind the secure web gateway: its Montréal pool, never seen on a fresh server, at their first
+ * request after lunch, and 24 minutes later another address there with a namespace outside the
+ * working set begun that morning: new_ip+unfamiliar_namespace, elevated). The rest: the Gitpod
+ * VM's network, the platform engineer's hardware key for the upgrade, the rotator's first
+ * namespace outside the working set, the Warsaw engineers' first departures from theirs.
+ */
+const COLD_BOUND_DAY11 = { perEngineer: 2, within8h: 1, total: 7 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -419,6 +459,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 8 (workday8.ts)', workday8, 61, {}, COLD_BOUND_DAY8],
   ['day 9 (workday9.ts)', workday9, 71, {}, COLD_BOUND_DAY9],
   ['day 10 (workday10.ts)', workday10, 81, {}, COLD_BOUND_DAY10],
+  ['day 11 (workday11.ts)', workday11, 91, {}, COLD_BOUND_DAY11],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {
