@@ -12,6 +12,7 @@ export const GUARDRAIL_CODES = [
   'capability_beyond_baseline',
   'host_namespace',
   'host_path_volume',
+  'git_repo_volume',
   'host_process',
   'host_port',
   'probe_host',
@@ -65,6 +66,7 @@ export const GUARDRAIL_CODES = [
   'impersonation',
   'impersonation_privileged',
   'service_account_token_privileged',
+  'service_account_token_secret',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
   'cluster_policy',
   'cluster_policy_unreadable',
@@ -88,6 +90,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   capability_beyond_baseline: 'elevated',
   host_namespace: 'critical',
   host_path_volume: 'critical',
+  git_repo_volume: 'critical',
   host_process: 'critical',
   host_port: 'elevated',
   probe_host: 'elevated',
@@ -133,6 +136,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   impersonation: 'critical',
   impersonation_privileged: 'critical',
   service_account_token_privileged: 'critical',
+  service_account_token_secret: 'elevated',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
   cluster_policy_unreadable: 'critical',
@@ -146,6 +150,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   capability_beyond_baseline: 'Linux capability outside the baseline set added',
   host_namespace: "pod shares the node's network, PID or IPC namespace",
   host_path_volume: 'hostPath volume mounts a node directory',
+  git_repo_volume: 'gitRepo volume runs git on the node',
   host_process: 'Windows HostProcess container',
   host_port: 'container binds a host port',
   probe_host: 'probe or lifecycle hook aimed at another host',
@@ -191,6 +196,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   impersonation: 'impersonation',
   impersonation_privileged: 'impersonation of a cluster-admin-equivalent user or group',
   service_account_token_privileged: 'token for a cluster-admin-equivalent service account',
+  service_account_token_secret: 'service account token that never expires',
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };

@@ -154,7 +154,9 @@ export function inspect(
     const required = secretBodyRequired(kube, settings);
     const owned = changesObject(kube) && kube.resource === 'secrets';
     let deletes = '';
-    if (kube.resource === 'secrets' && (byUrl.length > 0 || required || owned)) {
+    // A create is read too: a token Secret for any account is a token that never expires
+    // (service_account_token_secret), and a create is where one is made.
+    if (kube.resource === 'secrets' && (byUrl.length > 0 || required || owned || (kube.verb === 'create' && kube.subresource === ''))) {
       const parsed = decode(body, contentType, truncated, kube.verb, missing);
       if (parsed.ok) {
         const multi = parsed.documents.length > 1;

@@ -197,7 +197,6 @@ describe('examples/stepgate.yaml: a fresh two-factor token in a known context', 
     ['a regex path with a quantifier', 'POST', ING, JSON_CT, ingress({ [`${NGINX}/use-regex`]: 'true' }, '/v[0-9]{1,2}/.*', 'ImplementationSpecific')],
     ['an Ingress annotation changed by a merge patch', 'PATCH', `${ING}/web`, MERGE, JSON.stringify({ metadata: { annotations: { [`${NGINX}/proxy-read-timeout`]: '120', [`${NGINX}/server-snippet`]: null } } })],
     ['kubectl create ingress, protobuf', 'POST', ING, PB, pbIngress({ [`${NGINX}/ssl-redirect`]: 'false' })],
-    ['a token Secret for a service account of an ordinary namespace', 'POST', '/api/v1/namespaces/shop/secrets', JSON_CT, tokenSecret('shop', 'ci-deployer')],
     ['a Secret in an ordinary namespace, cut at the size bound', 'POST', '/api/v1/namespaces/shop/secrets', JSON_CT, tokenSecret('shop', 'big')],
     // Not a guardrail (docs/guardrails.md, ExternalName Services): the proxy resolves the name
     // later, a name anyone registers can point at 127.0.0.1, and another namespace's Service by
@@ -213,6 +212,14 @@ describe('examples/stepgate.yaml: a fresh two-factor token in a known context', 
     const res = await fresh(method, path, contentType, body, what.includes('cut at') ? { 'x-envoy-auth-partial-body': 'true' } : {});
     expect(reasonOf(res)).toBe('allowed');
     expect(rules(res)).not.toContain('guardrail:');
+  });
+
+  // A token Secret for any account is a token that never expires: what the service-account-tokens
+  // rule asks of a TokenRequest (a hardware key), which a rule cannot ask of a Secret by its type.
+  it('a token Secret for a service account of an ordinary namespace needs a hardware key (service_account_token_secret)', async () => {
+    const res = await fresh('POST', '/api/v1/namespaces/shop/secrets', JSON_CT, tokenSecret('shop', 'ci-deployer'));
+    expect(reasonOf(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain('guardrail:service_account_token_secret');
   });
 
   // Secrets in the operators' namespaces are the cluster's keys (system-secrets, like Argo CD's

@@ -143,15 +143,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // the production Deployment minutes after the on-call's own `kubectl set env`: a production write
   // (8 hours) that reads Secrets the on-call reads (8 hours); nothing reads a container's command.
   "init container handed a production Deployment's Secrets (on-call laptop, during the incident)",
-  // A Secret of type kubernetes.io/service-account-token for payments-prod's deployer (a token that
-  // never expires) is a Secret create (8 hours), where a TokenRequest for the same account asks a
-  // hardware key; only privileged accounts' token Secrets are a guardrail. From another tenant of
-  // the company's secure web gateway: an address of the /23 the victim's requests leave from.
-  'token Secret minted through the same secure web gateway (another tenant)',
-  // A Pod with a gitRepo volume (CVE-2024-10220: the repository's hooks run on the node as root)
-  // in the victim's own dev namespace: only hostPath is a host volume to the guardrails; gitRepo is
-  // a restricted-profile volume type, checked only in guardrails.restricted_namespaces.
-  'gitRepo volume runs the attacker hooks on the node (dev laptop, own dev namespace)',
+  // Stopped since 2026-12-04 by guardrails (docs/guardrails.md): the token Secret minted through
+  // the same secure web gateway (service_account_token_secret) and the gitRepo volume whose hooks
+  // run on the node (git_repo_volume), each asked a hardware key at its first request.
   // Secrets listed in namespaces the team lead only ever looked at in k9s: a read in the first hour
   // after a sign-in teaches its namespace (grace_seconds, five per sign-in), so a review that
   // starts each morning within the hour adds five namespaces a day to the working set.

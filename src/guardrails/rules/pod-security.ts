@@ -115,6 +115,11 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
     if (isObject(v) && isObject(v.hostPath)) {
       const p = typeof v.hostPath.path === 'string' ? ` (${v.hostPath.path.slice(0, 200)})` : '';
       push(ctx, 'host_path_volume', `hostPath volume${p} mounts a node directory`, `${specPath}.volumes[${i}].hostPath`);
+    } else if (isObject(v) && v.gitRepo !== undefined && v.gitRepo !== null) {
+      // The kubelet clones the repository on the node, as root, before any container starts:
+      // CVE-2024-10220 ran the repository's hooks there. Pod Security's baseline does not list
+      // it, and every kubelet before 1.33 (KEP-5040 switched the driver off by default) runs it.
+      push(ctx, 'git_repo_volume', 'gitRepo volume: the kubelet runs git on the node for it (CVE-2024-10220)', `${specPath}.volumes[${i}].gitRepo`);
     }
   }
 

@@ -4,6 +4,9 @@ import type { GuardrailSettings } from '../settings.js';
 import { isObject, type Json, type Violation } from '../types.js';
 
 /**
+ * service_account_token_secret: a Secret the token controller fills with a token for any account,
+ * which is a TokenRequest without an expiry.
+ *
  * service_account_token_privileged: a token for a service account that
  * `guardrails.impersonation_privileged_users` / `_groups` make as powerful as cluster-admin. Whoever
  * holds the token is that account, so minting one is impersonating it, for as long as the token
@@ -44,7 +47,15 @@ export function checkTokenSecret(doc: Json, docPath: string, namespace: string, 
   if (name === UNKNOWN_VALUE && settings.privilegedServiceAccountNamespace(namespace)) {
     return [{ code: 'service_account_token_privileged', detail: `the patch copies the service account name from elsewhere, in namespace ${clip(namespace)} where service accounts are privileged`, path: at }];
   }
-  if (typeof name !== 'string' || name === '' || !settings.privilegedServiceAccount(namespace, name)) return [];
+  if (typeof name !== 'string' || name === '') return [];
+  if (name === UNKNOWN_VALUE) {
+    return [{ code: 'service_account_token_secret', detail: `the patch copies the service account name from elsewhere: a token for whichever account it names, that does not expire`, path: at }];
+  }
+  if (!settings.privilegedServiceAccount(namespace, name)) {
+    // Any account's: the legacy way to mint what a TokenRequest mints, except that it never
+    // expires and no rule can match it (rules see the resource, Secrets, not the type).
+    return [{ code: 'service_account_token_secret', detail: `a ${SA_TOKEN_TYPE} Secret for service account ${clip(namespace)}/${clip(name)} (a token that does not expire)`, path: at }];
+  }
   return [{ code: 'service_account_token_privileged', detail: `a ${SA_TOKEN_TYPE} Secret for service account ${clip(namespace)}/${clip(name)}, which is privileged (a token that does not expire)`, path: at }];
 }
 
