@@ -421,7 +421,7 @@ describe('corpus: rarer Kubernetes request lines, one-factor token 10 minutes ol
 // The `kubernetes` Service in `default` has no selector: the API server writes its Endpoints and its
 // EndpointSlice named `kubernetes`, and nothing removes another slice labelled for it, which
 // kube-proxy routes to. Every in-cluster client sends its service-account token there. Before the
-// example's cluster-api-endpoints rule, all of these were allowed with one factor 10 hours old.
+// example's cluster-api-endpoints rule, each of these was allowed with one factor 10 hours old.
 describe('corpus: the API server\'s own Service, one-factor token 10 hours old', () => {
   const slice = (name: string) => JSON.stringify({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name, namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } }, addressType: 'IPv4', endpoints: [{ addresses: ['203.0.113.7'] }], ports: [{ name: 'https', port: 443, protocol: 'TCP' }] });
   it.each<[string, string, string, Record<string, string>, string | undefined]>([
@@ -431,6 +431,15 @@ describe('corpus: the API server\'s own Service, one-factor token 10 hours old',
     ['a second slice by server-side apply', 'PATCH', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes-y?fieldManager=x', { 'content-type': 'application/apply-patch+yaml' }, slice('kubernetes-y')],
   ])('%s (%s %s) needs a hardware key', async (_what, method, path, headers, body) => {
     const res = await ask({ age: 36_000, method, path, headers, body });
+    expect(reason(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain('cluster-api-endpoints');
+  });
+
+  // kube-dns: the EndpointSlice controller deletes only the slices it manages. Before the rule,
+  // two factors an hour old were enough (system-writes asks two factors within 12 hours).
+  it('a second EndpointSlice for kube-system/kube-dns with two factors an hour old needs a hardware key', async () => {
+    const dns = slice('kube-dns-x').replace('"namespace":"default"', '"namespace":"kube-system"').replace('"kubernetes.io/service-name":"kubernetes"', '"kubernetes.io/service-name":"kube-dns"');
+    const res = await ask({ level: 'aal2', age: 3600, method: 'POST', path: '/apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices', headers: JSON_CT, body: dns });
     expect(reason(res)).toBe('acr_insufficient');
     expect(rules(res)).toContain('cluster-api-endpoints');
   });
