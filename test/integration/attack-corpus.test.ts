@@ -547,6 +547,129 @@ describe('corpus: bodies, a two-factor token 10 minutes old (pod creates pass wi
   });
 });
 
+describe('corpus: cluster-wide, bulk and control-plane writes', () => {
+  it.each<[string, Level, number, string, string, Record<string, string>, string]>([
+    ['every Node deleted', 'aal1', 600, 'DELETE', '/api/v1/nodes', {}, 'node-deletes'],
+    ['every Namespace deleted', 'aal2', 60, 'DELETE', '/api/v1/namespaces', {}, 'guardrail:delete_protected'],
+    ['every PersistentVolume deleted', 'aal1', 600, 'DELETE', '/api/v1/persistentvolumes', {}, 'volume-deletes'],
+    ['every CRD deleted', 'aal2', 60, 'DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {}, 'cluster-control'],
+    ['an aggregated API repointed', 'aal2', 60, 'PATCH', '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io', MERGE, 'cluster-control'],
+    ['a ValidatingAdmissionPolicy binding deleted', 'aal2', 60, 'DELETE', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/x', {}, 'guardrail:admission_config_change'],
+    ['a MutatingAdmissionPolicy (v1beta1)', 'aal2', 60, 'POST', '/apis/admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicies', JSON_CT, 'guardrail:admission_config_change'],
+    ['a CSR signed through its status', 'aal1', 600, 'PUT', '/apis/certificates.k8s.io/v1/certificatesigningrequests/c/status', JSON_CT, 'cluster-control'],
+    ['a debug container added by PUT', 'aal1', 600, 'PUT', '/api/v1/namespaces/dev/pods/web-0/ephemeralcontainers', JSON_CT, 'pod-shell'],
+    ['the controller-manager\'s leader lease', 'aal1', 600, 'PATCH', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager', MERGE, 'system-writes'],
+    ['a ClusterRoleBinding through rbac v1alpha1', 'aal2', 60, 'POST', '/apis/rbac.authorization.k8s.io/v1alpha1/clusterrolebindings', JSON_CT, 'rbac-writes'],
+    ['a ClusterRoleBinding by server-side apply', 'aal2', 60, 'PATCH', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/x?fieldManager=k', { 'content-type': 'application/apply-patch+yaml' }, 'rbac-writes'],
+    ['a DaemonSet tolerating every taint, in dev', 'aal1', 600, 'POST', '/apis/apps/v1/namespaces/dev/daemonsets', JSON_CT, 'daemonset-creates'],
+    ['a Secret created in kube-system', 'aal2', 60, 'POST', '/api/v1/namespaces/kube-system/secrets', JSON_CT, 'system-secrets'],
+  ])('%s (%s, %i s old) is stepped up by %s', async (_what, level, age, method, path, headers, rule) => {
+    const res = await ask({ level, age, method, path, headers });
+    expect(reason(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain(rule);
+  });
+
+  // Every Secret of the cluster in one list, stepgate's own and kube-system's among them: the
+  // example leaves this to the secrets rule and the cluster_secret_list signal (docs/risk.md), so
+  // two factors will do where one namespace's would need a hardware key; one factor never does.
+  it.each(['/api/v1/secrets', '/api/v1/secrets?fieldSelector=metadata.namespace%3Dstepgate', '/api/v1/watch/secrets?fieldSelector=metadata.namespace%3Dkube-system'])('%s with one factor is not allowed', async (path) => {
+    expect(reason(await ask({ path }))).toBe('acr_insufficient');
+  });
+});
+
+const PRIV_C = { name: 'c', image: 'busybox:1.36', securityContext: { privileged: true } };
+const withC = (sc: Record<string, unknown>) => JSON.stringify({ ...POD_OK, spec: { containers: [{ name: 'c', image: 'busybox:1.36', securityContext: sc }] } });
+const workload = (apiVersion: string, kind: string, spec: Record<string, unknown>) => JSON.stringify({ apiVersion, kind, metadata: { name: 'x' }, spec });
+const TEMPLATE = { metadata: { labels: { a: 'b' } }, spec: { containers: [PRIV_C] } };
+
+describe('corpus: pod security in every place a built-in kind keeps a pod, two factors a minute old', () => {
+  it.each<[string, string, string, string]>([
+    ['capability sys_admin in lower case (containerd upper-cases it)', PODS, withC({ capabilities: { add: ['sys_admin'] } }), 'capability_added'],
+    ['capability CAP_SYS_ADMIN with its prefix', PODS, withC({ capabilities: { add: ['CAP_SYS_ADMIN'] } }), 'capability_added'],
+    ['capability all in lower case', PODS, withC({ capabilities: { add: ['all'] } }), 'capability_added'],
+    ['capability BPF', PODS, withC({ capabilities: { add: ['BPF'] } }), 'capability_added'],
+    ['capability DAC_READ_SEARCH', PODS, withC({ capabilities: { add: ['DAC_READ_SEARCH'] } }), 'capability_added'],
+    ['a privileged init container', PODS, JSON.stringify({ ...POD_OK, spec: { containers: POD_OK.spec.containers, initContainers: [PRIV_C] } }), 'privileged_container'],
+    ['a privileged ephemeral container in the create', PODS, JSON.stringify({ ...POD_OK, spec: { containers: POD_OK.spec.containers, ephemeralContainers: [PRIV_C] } }), 'privileged_container'],
+    ['the container runtime socket', PODS, JSON.stringify({ ...POD_OK, spec: { ...POD_OK.spec, volumes: [{ name: 'v', hostPath: { path: '/var/run/containerd/containerd.sock', type: 'Socket' } }] } }), 'host_path_volume'],
+    ['a Windows host process at pod level', PODS, JSON.stringify({ ...POD_OK, spec: { ...POD_OK.spec, securityContext: { windowsOptions: { hostProcess: true } } } }), 'host_process'],
+    ['a CronJob', '/apis/batch/v1/namespaces/dev/cronjobs', workload('batch/v1', 'CronJob', { schedule: '* * * * *', jobTemplate: { spec: { template: TEMPLATE } } }), 'privileged_container'],
+    ['a ReplicaSet', '/apis/apps/v1/namespaces/dev/replicasets', workload('apps/v1', 'ReplicaSet', { selector: { matchLabels: { a: 'b' } }, template: TEMPLATE }), 'privileged_container'],
+    ['a ReplicationController', '/api/v1/namespaces/dev/replicationcontrollers', workload('v1', 'ReplicationController', { selector: { a: 'b' }, template: TEMPLATE }), 'privileged_container'],
+    ['a Deployment whose body names no kind', '/apis/apps/v1/namespaces/dev/deployments', JSON.stringify({ metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: TEMPLATE } }), 'privileged_container'],
+    ['a Deployment whose body says kind Pod', '/apis/apps/v1/namespaces/dev/deployments', workload('v1', 'Pod', { selector: { matchLabels: { a: 'b' } }, template: TEMPLATE }), 'privileged_container'],
+    ['a Pod whose body says kind ConfigMap', PODS, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, spec: { containers: [PRIV_C] } }), 'privileged_container'],
+  ])('%s is stepped up by %s', async (_what, path, body, code) => {
+    const res = await ask({ level: 'aal2', age: 60, method: 'POST', path, headers: JSON_CT, body });
+    expect(reason(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain(`guardrail:${code}`);
+  });
+});
+
+// Known gap: the guardrails read pod specs only where the built-in kinds keep them
+// (docs/guardrails.md, "Where the pod spec is"). A custom resource whose controller creates the pod
+// inside the cluster carries the same privileged container past them: each of these is allowed with
+// one factor 10 hours old, while the same container in a Job needs a hardware key within 5 minutes.
+describe('corpus: custom resources that carry a pod spec (known gap: allowed today)', () => {
+  it.fails.each<[string, string, string]>([
+    ['an Argo Workflow', '/apis/argoproj.io/v1alpha1/namespaces/dev/workflows', workload('argoproj.io/v1alpha1', 'Workflow', { entrypoint: 'm', templates: [{ name: 'm', container: PRIV_C }] })],
+    ['an Argo Rollout', '/apis/argoproj.io/v1alpha1/namespaces/dev/rollouts', workload('argoproj.io/v1alpha1', 'Rollout', { selector: { matchLabels: { a: 'b' } }, template: TEMPLATE })],
+    ['a Knative Service', '/apis/serving.knative.dev/v1/namespaces/dev/services', workload('serving.knative.dev/v1', 'Service', { template: { spec: { containers: [PRIV_C] } } })],
+    ['a KEDA ScaledJob', '/apis/keda.sh/v1alpha1/namespaces/dev/scaledjobs', workload('keda.sh/v1alpha1', 'ScaledJob', { jobTargetRef: { template: TEMPLATE } })],
+  ])('a privileged container in %s is not allowed', async (_what, path, body) => {
+    expect(reason(await ask({ age: 36_000, method: 'POST', path, headers: JSON_CT, body }))).not.toBe('allowed');
+  });
+});
+
+describe('corpus: impersonation spellings, one factor 10 minutes old', () => {
+  it.each<[string, Record<string, string>]>([
+    ['a group list with system:masters second', { 'impersonate-user': 'bob', 'impersonate-group': 'x, system:masters' }],
+    ['system:masters padded with blanks', { 'impersonate-user': 'bob', 'impersonate-group': ' system:masters ' }],
+    ['system:masters with a trailing tab', { 'impersonate-user': 'bob', 'impersonate-group': 'system:masters\t' }],
+    ['kube-system\'s default service account', { 'impersonate-user': 'system:serviceaccount:kube-system:default' }],
+    ['kube-system with an empty account name', { 'impersonate-user': 'system:serviceaccount:kube-system:' }],
+    ['kubeadm\'s kubernetes-admin', { 'impersonate-user': 'kubernetes-admin' }],
+    ['the controller manager', { 'impersonate-user': 'system:kube-controller-manager' }],
+  ])('%s is stepped up by impersonation_privileged', async (_what, headers) => {
+    const res = await ask({ path: PODS, headers });
+    expect(reason(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain('guardrail:impersonation_privileged');
+  });
+});
+
+describe('corpus: CheckRequests no Envoy sends, and load', () => {
+  const base = () => checkRequest({ host: KUBE, path: SECRET, source: '10.20.4.17', headers: KUBECTL });
+  type Req = ReturnType<typeof base>;
+  const httpOf = (r: Req) => r.attributes.request.http as Record<string, unknown>;
+  it.each<[string, () => unknown, string]>([
+    ['an empty message', () => ({}), 'request_invalid'],
+    ['no http attributes', () => ({ attributes: { request: {} } }), 'request_invalid'],
+    ['no method', () => { const r = base(); delete httpOf(r).method; return r; }, 'request_invalid'],
+    ['no path', () => { const r = base(); delete httpOf(r).path; return r; }, 'request_invalid'],
+    ['a lower-case method', () => { const r = base(); httpOf(r).method = 'get'; (httpOf(r).headers as Record<string, string>)[':method'] = 'get'; return r; }, 'request_invalid'],
+    ['no source address', () => { const r = base(); delete (r.attributes as Record<string, unknown>).source; return r; }, 'token_missing'],
+    ['a pipe as the source', () => { const r = base(); (r.attributes as Record<string, unknown>).source = { address: { pipe: { path: '/x' } } }; return r; }, 'token_missing'],
+    ['a source that is no address', () => { const r = base(); (r.attributes as Record<string, unknown>).source = { address: { socket_address: { address: 'not-an-ip', port_value: 1 } } }; return r; }, 'token_missing'],
+    ['an Authorization with bytes that are not UTF-8 (header_map)', () => { const r = checkRequest({ host: KUBE, path: SECRET, source: '10.20.4.17', headers: KUBECTL, raw: true }); (httpOf(r).header_map as { headers: unknown[] }).headers.push({ key: 'authorization', raw_value: Buffer.from([0x42, 0x65, 0x61, 0x72, 0x65, 0x72, 0x20, 0xff, 0xfe]) }); return r; }, 'token_malformed'],
+    ['2,000 context extensions of 100 bytes', () => { const r = base(); r.attributes.context_extensions = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, 'v'.repeat(100)])); return r; }, 'token_missing'],
+  ])('%s: %s, no crash', async (_what, make, expected) => {
+    expect(reason(await client.check(make()))).toBe(expected);
+  });
+
+  it('300 concurrent checks with 300 different tokens all get a specific answer within 20 s', async () => {
+    const tokens = await Promise.all(Array.from({ length: 300 }, () => tokenOf('aal1', 60)));
+    const t0 = Date.now();
+    const reasons = await Promise.all(tokens.map(async (t) => reason(await ask({ path: PODS, token: t }))));
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    for (const r of reasons) expect(['allowed', 'overloaded']).toContain(r);
+  });
+
+  it('the server is still up and logged nothing on stderr', () => {
+    expect(child.exitCode).toBeNull();
+    expect(stderr.filter((l) => l.trim() !== '')).toEqual([]);
+  });
+});
+
 // --- HTTP ext_authz ----------------------------------------------------------------------------
 
 describe('corpus: the HTTP ext_authz listener', () => {
