@@ -557,6 +557,11 @@ describe('corpus: cluster-wide, bulk and control-plane writes', () => {
     ['an aggregated API repointed', 'aal2', 60, 'PATCH', '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io', MERGE, 'cluster-control'],
     ['a ValidatingAdmissionPolicy binding deleted', 'aal2', 60, 'DELETE', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/x', {}, 'guardrail:admission_config_change'],
     ['a MutatingAdmissionPolicy (v1beta1)', 'aal2', 60, 'POST', '/apis/admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicies', JSON_CT, 'guardrail:admission_config_change'],
+    // ServiceCIDR (networking.k8s.io/v1, GA in 1.33): cluster IPs in any range it names, which
+    // kube-proxy answers on every node; an IPAddress is the allocation of one. Both were allowed
+    // with one factor 10 hours old (policy default) before cluster-control named them.
+    ['a ServiceCIDR added', 'aal2', 60, 'POST', '/apis/networking.k8s.io/v1/servicecidrs', JSON_CT, 'cluster-control'],
+    ['the API server\'s cluster IP allocation deleted', 'aal1', 36_000, 'DELETE', '/apis/networking.k8s.io/v1/ipaddresses/10.96.0.1', {}, 'cluster-control'],
     ['a CSR signed through its status', 'aal1', 600, 'PUT', '/apis/certificates.k8s.io/v1/certificatesigningrequests/c/status', JSON_CT, 'cluster-control'],
     ['a debug container added by PUT', 'aal1', 600, 'PUT', '/api/v1/namespaces/dev/pods/web-0/ephemeralcontainers', JSON_CT, 'pod-shell'],
     ['the controller-manager\'s leader lease', 'aal1', 600, 'PATCH', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager', MERGE, 'system-writes'],
