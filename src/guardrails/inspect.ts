@@ -216,7 +216,7 @@ export function inspect(
     // be; it is no guardrail violation (no `unreadable_body`): nothing else about such a write is
     // judged from its body.
     const owners = changesObject(kube) && (truncated || mayName(body, contentType, OWNER_REFERENCES));
-    const pods = customObjectWrite(kube) && !truncated && body !== undefined && POD_SPEC_KEYS.some((k) => mayName(body, contentType, k));
+    const pods = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, POD_SPEC_KEYS);
     if (!owners && !pods) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
     const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
@@ -320,7 +320,7 @@ const SCALED: DeleteHow = { words: 'scaling to zero, which takes it down like', 
 const RETARGETED: DeleteHow = { words: "taking the Service from its pods, which its callers see as", path: 'spec.type' };
 const TAINTED: DeleteHow = { words: 'tainting it NoExecute, which evicts its pods like', path: 'spec.taints' };
 
-const OWNER_REFERENCES = 'ownerReferences';
+const OWNER_REFERENCES = ['ownerReferences'];
 /** Keys one of which a custom resource's body names where it holds a pod spec (rules/custom-pods.ts). */
 const POD_SPEC_KEYS = ['container', 'script', 'template'];
 const TEXT_TYPES = new Set(['application/json', 'application/yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
@@ -333,21 +333,21 @@ const LETTER_ESCAPE = /\\[xuU\r\n]/;
 const LETTER_ESCAPES = ['\\x', '\\u', '\\U', '\\\n', '\\\r'];
 
 /**
- * Whether a text body can name `key`: it contains it, or an escape that can spell a letter. A
+ * Whether a text body can name one of `keys`: it contains one, or an escape that can spell a letter. A
  * JSON or YAML key cannot be spelt any other way (an implicit YAML key is one line, a folded
  * explicit one gains a space), so a body that has neither sets no such key and costs no parse
  * (a 232 KB dashboard ConfigMap took 3 ms to parse; the scan takes microseconds). Anything else
  * (protobuf, an unknown type, no body) is parsed.
  */
-function mayName(body: Uint8Array | string | undefined, contentType: string | undefined, key: string): boolean {
+function mayName(body: Uint8Array | string | undefined, contentType: string | undefined, keys: readonly string[]): boolean {
   const type = mediaType(contentType);
   if (body === undefined || !TEXT_TYPES.has(type)) return true;
   // YAML can also spell a key through a tag (`? !!binary b3duZXJSZWZlcmVuY2Vz`, which go-yaml
   // decodes to the key's text): a body with a tag indicator is parsed, and the reader refuses tags.
   const yaml = YAML_TYPES.has(type);
-  if (typeof body === 'string') return body.includes(key) || LETTER_ESCAPE.test(body) || (yaml && body.includes('!'));
+  if (typeof body === 'string') return keys.some((k) => body.includes(k)) || LETTER_ESCAPE.test(body) || (yaml && body.includes('!'));
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  return bytes.includes(key) || LETTER_ESCAPES.some((e) => bytes.includes(e)) || (yaml && bytes.includes('!'));
+  return keys.some((k) => bytes.includes(k)) || LETTER_ESCAPES.some((e) => bytes.includes(e)) || (yaml && bytes.includes('!'));
 }
 
 const YAML_TYPES = new Set(['application/yaml', 'application/apply-patch+yaml']);
