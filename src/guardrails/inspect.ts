@@ -1,9 +1,10 @@
-import { isClusterScoped } from '../policy/policy.js';
+import { isClusterScoped, isCustomGroup } from '../policy/policy.js';
 import type { KubeRequestInfo } from '../request/kube.js';
 import { ViolationCollector } from './collect.js';
 import { mediaType, parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';
+import { checkCustomPodSpecs } from './rules/custom-pods.js';
 import { checkDelete } from './rules/delete.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
@@ -32,7 +33,15 @@ export function isInspected(kube: KubeRequestInfo): boolean {
   if (!kube.isResourceRequest) return false;
   if (DELETE_VERBS.has(kube.verb)) return true;
   if (!WRITE_VERBS.has(kube.verb)) return false;
-  return readsWhole(kube) || changesObject(kube) || scalesWorkload(kube);
+  return readsWhole(kube) || changesObject(kube) || scalesWorkload(kube) || customObjectWrite(kube);
+}
+
+/**
+ * A write of a custom resource itself: read for the pod specs its controller may run
+ * (rules/custom-pods.ts), when its body can name one.
+ */
+function customObjectWrite(kube: KubeRequestInfo): boolean {
+  return kube.subresource === '' && isCustomGroup(kube.apiGroup);
 }
 
 /** An update or patch of a Node itself: read for a NoExecute taint (rules/owners.ts evictsByTaint). */
@@ -204,15 +213,27 @@ export function inspect(
   }
   if (!readsWhole(kube)) {
     // A kind whose spec no guardrail reads (a ConfigMap, a PersistentVolumeClaim, a custom
-    // resource): only whether the change sets owner references. A body that cannot be read may set
-    // them, so it is judged as the delete it may be; it is no guardrail violation (no
-    // `unreadable_body`): nothing else about such a write is judged from its body.
-    if (!truncated && !mayName(body, contentType, OWNER_REFERENCES)) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, true);
-    let deletes = parsed.ok ? '' : unreadableOwners(parsed);
-    if (parsed.ok) for (const doc of parsed.documents) if (deletes === '') deletes = ownerReferencesSet(doc);
-    if (deletes === '') return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    return { violations: collected(ownerDelete(kube, settings, byUrl)).violations, deletes };
+    // resource): only whether the change sets owner references, and a custom resource's pod specs.
+    // A body that cannot be read may set owner references, so it is judged as the delete it may
+    // be; it is no guardrail violation (no `unreadable_body`): nothing else about such a write is
+    // judged from its body.
+    const owners = changesObject(kube) && (truncated || mayName(body, contentType, OWNER_REFERENCES));
+    const pods = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, POD_SPEC_KEYS);
+    if (!owners && !pods) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods);
+    let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
+    const found = new ViolationCollector();
+    for (const v of byUrl) found.push(v);
+    if (parsed.ok) {
+      const multi = parsed.documents.length > 1;
+      for (const [i, doc] of parsed.documents.entries()) {
+        if (owners && deletes === '') deletes = ownerReferencesSet(doc);
+        if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: found });
+      }
+    }
+    if (deletes !== '') for (const v of ownerDelete(kube, settings, [])) found.push(v);
+    if (found.kept.length === 0 && deletes === '') return NO_VIOLATIONS;
+    return { violations: found.kept, ...(found.omitted > 0 ? { omitted: found.omitted } : {}), ...(deletes !== '' && { deletes }) };
   }
   const parsed = decode(body, contentType, truncated, kube.verb, missing);
   if (!parsed.ok) return { violations: byUrl, unreadable: parsed.outcome, unreadableDetail: parsed.detail };
@@ -301,7 +322,9 @@ const SCALED: DeleteHow = { words: 'scaling to zero, which takes it down like', 
 const RETARGETED: DeleteHow = { words: "taking the Service from its pods, which its callers see as", path: 'spec.type' };
 const TAINTED: DeleteHow = { words: 'tainting it NoExecute, which evicts its pods like', path: 'spec.taints' };
 
-const OWNER_REFERENCES = 'ownerReferences';
+const OWNER_REFERENCES = ['ownerReferences'];
+/** Keys one of which a custom resource's body names where it holds a pod spec (rules/custom-pods.ts). */
+const POD_SPEC_KEYS = ['container', 'script', 'template'];
 const TEXT_TYPES = new Set(['application/json', 'application/yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 /**
  * The escapes that can spell a letter: JSON's `\u`, double-quoted YAML's `\x`, `\u`, `\U`, and
@@ -312,21 +335,21 @@ const LETTER_ESCAPE = /\\[xuU\r\n]/;
 const LETTER_ESCAPES = ['\\x', '\\u', '\\U', '\\\n', '\\\r'];
 
 /**
- * Whether a text body can name `key`: it contains it, or an escape that can spell a letter. A
+ * Whether a text body can name one of `keys`: it contains one, or an escape that can spell a letter. A
  * JSON or YAML key cannot be spelt any other way (an implicit YAML key is one line, a folded
  * explicit one gains a space), so a body that has neither sets no such key and costs no parse
  * (a 232 KB dashboard ConfigMap took 3 ms to parse; the scan takes microseconds). Anything else
  * (protobuf, an unknown type, no body) is parsed.
  */
-function mayName(body: Uint8Array | string | undefined, contentType: string | undefined, key: string): boolean {
+function mayName(body: Uint8Array | string | undefined, contentType: string | undefined, keys: readonly string[]): boolean {
   const type = mediaType(contentType);
   if (body === undefined || !TEXT_TYPES.has(type)) return true;
   // YAML can also spell a key through a tag (`? !!binary b3duZXJSZWZlcmVuY2Vz`, which go-yaml
   // decodes to the key's text): a body with a tag indicator is parsed, and the reader refuses tags.
   const yaml = YAML_TYPES.has(type);
-  if (typeof body === 'string') return body.includes(key) || LETTER_ESCAPE.test(body) || (yaml && body.includes('!'));
+  if (typeof body === 'string') return keys.some((k) => body.includes(k)) || LETTER_ESCAPE.test(body) || (yaml && body.includes('!'));
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  return bytes.includes(key) || LETTER_ESCAPES.some((e) => bytes.includes(e)) || (yaml && bytes.includes('!'));
+  return keys.some((k) => bytes.includes(k)) || LETTER_ESCAPES.some((e) => bytes.includes(e)) || (yaml && bytes.includes('!'));
 }
 
 const YAML_TYPES = new Set(['application/yaml', 'application/apply-patch+yaml']);

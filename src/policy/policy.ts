@@ -474,6 +474,11 @@ function objectIsClusterScoped(i: NonNullable<RequestAttributes['kube']>): boole
   return !BUILTIN_GROUPS.has(i.apiGroup) && i.verb !== 'list' && i.verb !== 'watch';
 }
 
+/** Whether an API group is an add-on's (a CustomResourceDefinition's or an aggregated API's), not Kubernetes' own. */
+export function isCustomGroup(apiGroup: string): boolean {
+  return !BUILTIN_GROUPS.has(apiGroup);
+}
+
 /**
  * Kubernetes' own API groups (kube-apiserver's, and metrics-server's read-only one): what is not
  * among them is served by a CustomResourceDefinition or an aggregated API, an add-on's kind

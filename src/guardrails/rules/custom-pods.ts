@@ -1,0 +1,57 @@
+import { isObject, type Json } from '../types.js';
+import type { RuleContext } from './context.js';
+import { checkPodSecurity } from './pod-security.js';
+
+/**
+ * A custom resource whose controller runs pods from its body (an Argo Workflow or Rollout, a
+ * Knative Service, a KEDA ScaledJob, an OpenKruise CloneSet) carries a privileged container or a
+ * hostPath past the gateway: its controller creates the pod inside the cluster, with its own
+ * rights. Its kind is not known here, so its pod specs are found by shape and get the runtime
+ * controls a Pod's spec gets:
+ * - an object with a `containers` or `initContainers` list (a pod template's spec, Argo's
+ *   containerSet), and any `template.spec` (a patch may set only `hostNetwork` there);
+ * - an Argo Workflows template's single `container` or `script`, read as a pod of that one
+ *   container beside the template's own volumes and security context;
+ * - an object with a `templates` list (a workflow's spec), whose volumes, host namespaces and pod
+ *   security context apply to every step.
+ * Only what the body shows is judged; a body that cannot be read adds nothing here.
+ */
+export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext): void {
+  // Iterative: the body's depth is bounded by the parser, its breadth only by its size. Each entry
+  // holds the key it sits under and its parent's, which is how a `template.spec` is known.
+  const stack: Entry[] = [{ node: doc, path: prefix.endsWith('.') ? prefix.slice(0, -1) : prefix, key: '', parentKey: '' }];
+  while (stack.length > 0) {
+    const { node, path, key: own, parentKey } = stack.pop()!;
+    const templateSpec = own === 'spec' && parentKey === 'template';
+    if (templateSpec || Array.isArray(node.containers) || Array.isArray(node.initContainers) || Array.isArray(node.templates)) checkPodSecurity(node, path, ctx);
+    for (const one of SINGLE_CONTAINERS) {
+      const c = node[one];
+      if (isObject(c) && typeof c.image === 'string') {
+        checkPodSecurity({ volumes: node.volumes ?? null, securityContext: node.securityContext ?? null, containers: [c] }, join(path, one), ctx);
+      }
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (isObject(value)) stack.push({ node: value, path: join(path, key), key, parentKey: own });
+      else if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          if (isObject(item)) stack.push({ node: item, path: `${join(path, key)}[${i}]`, key: '', parentKey: '' });
+        }
+      }
+    }
+  }
+}
+
+interface Entry {
+  node: Json;
+  path: string;
+  /** The key this object sits under in its parent object ('' for a list item or the document). */
+  key: string;
+  parentKey: string;
+}
+
+const SINGLE_CONTAINERS = ['container', 'script'] as const;
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { inspect } from '../../src/guardrails/inspect.js';
+import { guardSettings, kube } from '../support/guardrails.js';
+
+// A custom resource's controller runs the pods its body describes (rules/custom-pods.ts): their
+// runtime controls are judged as a Pod's are, wherever the unknown kind keeps them.
+const settings = guardSettings();
+const JSON_CT = 'application/json';
+const MERGE = 'application/merge-patch+json';
+const JP = 'application/json-patch+json';
+const APPLY = 'application/apply-patch+yaml';
+const WF = '/apis/argoproj.io/v1alpha1/namespaces/dev/workflows';
+const RO = '/apis/argoproj.io/v1alpha1/namespaces/dev/rollouts';
+const PRIV = { name: 'c', image: 'busybox:1.36', securityContext: { privileged: true } };
+const OK = { name: 'c', image: 'busybox:1.36' };
+const codes = (method: string, path: string, body: string | undefined, type = JSON_CT, truncated = false) =>
+  inspect(kube(method, path), body, type, truncated, settings).violations.map((v) => v.code);
+const wf = (spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w' }, spec: { entrypoint: 'm', ...spec } });
+
+describe('pod specs in custom resources', () => {
+  it.each<[string, string, string, string | undefined, string, string]>([
+    ['an Argo Workflow template\'s container', 'POST', WF, wf({ templates: [{ name: 'm', container: PRIV }] }), JSON_CT, 'privileged_container'],
+    ['an Argo Workflow template\'s script', 'POST', WF, wf({ templates: [{ name: 'm', script: { ...PRIV, source: 'id' } }] }), JSON_CT, 'privileged_container'],
+    ['an Argo Workflow\'s shared hostPath volume', 'POST', WF, wf({ volumes: [{ name: 'h', hostPath: { path: '/' } }], templates: [{ name: 'm', container: OK }] }), JSON_CT, 'host_path_volume'],
+    ['an Argo Workflow on the host network', 'POST', WF, wf({ hostNetwork: true, templates: [{ name: 'm', container: OK }] }), JSON_CT, 'host_namespace'],
+    ['an Argo containerSet', 'POST', WF, wf({ templates: [{ name: 'm', containerSet: { containers: [PRIV] } }] }), JSON_CT, 'privileged_container'],
+    ['an Argo Rollout\'s template', 'POST', RO, JSON.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', spec: { template: { spec: { containers: [PRIV] } } } }), JSON_CT, 'privileged_container'],
+    ['a merge patch of a Rollout', 'PATCH', `${RO}/web`, JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'c', securityContext: { capabilities: { add: ['SYS_ADMIN'] } } }] } } } }), MERGE, 'capability_added'],
+    ['a JSON patch of a Rollout', 'PATCH', `${RO}/web`, JSON.stringify([{ op: 'add', path: '/spec/template/spec/hostPID', value: true }, { op: 'add', path: '/spec/template/spec/containers/-', value: OK }]), JP, 'host_namespace'],
+    ['a server-side apply of a Rollout, YAML 1.1', 'PATCH', `${RO}/web?fieldManager=k`, 'apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      hostIPC: yes\n      containers: [{name: c, image: x}]\n', APPLY, 'host_namespace'],
+    ['a merge patch setting only hostNetwork on a Rollout\'s template', 'PATCH', `${RO}/web`, JSON.stringify({ spec: { template: { spec: { hostNetwork: true } } } }), MERGE, 'host_namespace'],
+    ['a JSON patch adding only a hostPath volume to a Rollout\'s template', 'PATCH', `${RO}/web`, JSON.stringify([{ op: 'add', path: '/spec/template/spec/volumes/-', value: { name: 'h', hostPath: { path: '/' } } }]), JP, 'host_path_volume'],
+    ['a Knative Service', 'POST', '/apis/serving.knative.dev/v1/namespaces/dev/services', JSON.stringify({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', spec: { template: { spec: { containers: [PRIV] } } } }), JSON_CT, 'privileged_container'],
+    ['the second document of two', 'POST', WF, `${wf({ templates: [{ name: 'm', container: OK }] })}\n---\n${wf({ templates: [{ name: 'm', container: PRIV }] })}`, 'application/yaml', 'privileged_container'],
+  ])('%s', (_what, method, path, body, type, code) => {
+    expect(codes(method, path, body, type)).toContain(code);
+  });
+
+  it('the path names where the body has it', () => {
+    const v = inspect(kube('POST', WF), wf({ templates: [{ name: 'm', container: PRIV }] }), JSON_CT, false, settings).violations;
+    expect(v.find((x) => x.code === 'privileged_container')?.path).toMatch(/^spec\.templates\[0\]\.container/);
+  });
+
+  it.each<[string, string, string, string | undefined, string, boolean?]>([
+    ['an ordinary Rollout', 'POST', RO, JSON.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', spec: { template: { spec: { containers: [OK] } } } }), JSON_CT],
+    ['privileged: true outside any pod spec', 'POST', '/apis/example.io/v1/namespaces/dev/agents', JSON.stringify({ spec: { privileged: true, hostNetwork: true, volumes: [{ hostPath: { path: '/' } }] } }), JSON_CT],
+    ['a pod spec held as a string (an Argo CD Application\'s Helm values)', 'POST', '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications', JSON.stringify({ spec: { source: { helm: { values: 'containers: [{securityContext: {privileged: true}}]' } } } }), JSON_CT],
+    ['a body Envoy cut (no unreadable_body for a custom resource)', 'POST', WF, wf({ templates: [{ name: 'm', container: PRIV }] }).slice(0, 60), JSON_CT, true],
+    ['a built-in kind outside the workloads (a ConfigMap)', 'POST', '/api/v1/namespaces/dev/configmaps', JSON.stringify({ data: {}, spec: { containers: [PRIV] } }), JSON_CT],
+    ['the status of a Rollout', 'PUT', `${RO}/web/status`, JSON.stringify({ spec: { template: { spec: { containers: [PRIV] } } } }), JSON_CT],
+  ])('nothing for %s', (_what, method, path, body, type, truncated = false) => {
+    const r = inspect(kube(method, path), body, type, truncated, settings);
+    expect(r.violations).toEqual([]);
+    expect(r.unreadable).toBeUndefined();
+  });
+});
