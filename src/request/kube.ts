@@ -110,12 +110,22 @@ export function kubeRequestInfo(
   if (parts.length >= 2) info.name = parts[1]!;
   if (parts.length >= 1) info.resource = parts[0]!;
 
+  let list: ListQuery | undefined;
   if (info.name === '' && info.verb === 'get') {
-    const list = readListQuery(query);
+    list = readListQuery(query);
     info.verb = list.watch ? 'watch' : 'list';
     // Upstream only promotes a fieldSelector name here, for list and watch; deletecollection
     // and the /watch/ path form are authorized without one, so they must stay nameless here too.
     info.name = list.name;
+  }
+  // Not upstream's RequestInfo, which authorizes a list or watch across namespaces as one whatever
+  // its selector: narrowed by `metadata.namespace=X` it returns exactly X's objects, so it is
+  // judged as the list in X (the /watch/ path form too). Otherwise
+  // `GET /api/v1/secrets?fieldSelector=metadata.namespace=stepgate` read stepgate's own Secrets
+  // under the rules for the cluster-wide list Helm sends, not those for that namespace.
+  if (info.namespace === '' && info.name === '' && (info.verb === 'list' || info.verb === 'watch') && query !== '') {
+    const narrowed = (list ?? readListQuery(query)).namespace;
+    if (narrowed !== '') info.namespace = narrowed;
   }
   if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
 
@@ -195,9 +205,11 @@ function splitPath(p: string): string[] {
 interface ListQuery {
   watch: boolean;
   name: string;
+  /** The one namespace a `metadata.namespace=` field selector narrows the list to ('' none). */
+  namespace: string;
 }
 
-const NO_LIST_QUERY: ListQuery = { watch: false, name: '' };
+const NO_LIST_QUERY: ListQuery = { watch: false, name: '', namespace: '' };
 
 /**
  * Reads `watch` and `fieldSelector` the way kube does: Go's url.Query() (pairs split on '&', a
@@ -248,12 +260,13 @@ function readListQuery(query: string): ListQuery {
     }
   }
 
-  const name = typeof selector === 'string' ? exactNameMatch(selector) : '';
+  const name = typeof selector === 'string' ? exactMatch(selector, 'metadata.name') : '';
   if (name === undefined) {
     // ListOptions failed to decode: upstream keeps only `watch`, compared after ToLower.
-    return { watch: watch !== undefined && !isFalse(watch, false), name: '' };
+    return { watch: watch !== undefined && !isFalse(watch, false), name: '', namespace: '' };
   }
-  return { watch: watch !== undefined && !isFalse(watch, true), name: isValidPathSegmentName(name) ? name : '' };
+  const namespace = typeof selector === 'string' ? (exactMatch(selector, 'metadata.namespace') ?? '') : '';
+  return { watch: watch !== undefined && !isFalse(watch, true), name: isValidPathSegmentName(name) ? name : '', namespace: isValidPathSegmentName(namespace) ? namespace : '' };
 }
 
 const KEY_OTHER = 0;
@@ -309,14 +322,14 @@ function isFalse(v: string, unicodeFold: boolean): boolean {
 }
 
 /**
- * fields.ParseSelector + RequiresExactMatch("metadata.name"). Returns undefined when the selector
- * does not parse (upstream then ignores it entirely), '' when it names nothing.
+ * fields.ParseSelector + RequiresExactMatch(field). Returns undefined when the selector does not
+ * parse (upstream then ignores it entirely), '' when it names nothing.
  *
  * Terms are split on unescaped ',', each split at its first "!=", "==" or "=" (no escaping on the
  * left), and the right side must unescape cleanly. Upstream sorts the raw terms before looking,
  * so with several metadata.name terms the byte-wise smallest term wins.
  */
-function exactNameMatch(selector: string): string | undefined {
+function exactMatch(selector: string, field: 'metadata.name' | 'metadata.namespace'): string | undefined {
   let bestTerm: string | undefined;
   let bestValue = '';
   let termStart = 0;
@@ -356,7 +369,7 @@ function exactNameMatch(selector: string): string | undefined {
     if (op < 0) return undefined;
     const value = unescapeSelectorValue(selector, op + opLen, termEnd);
     if (value === undefined) return undefined;
-    if (negated || op - start !== 13 || !selector.startsWith('metadata.name', start)) continue;
+    if (negated || op - start !== field.length || !selector.startsWith(field, start)) continue;
     const term = selector.slice(start, termEnd);
     if (bestTerm === undefined || compareCodePoints(term, bestTerm) < 0) {
       bestTerm = term;

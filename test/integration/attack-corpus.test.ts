@@ -578,8 +578,23 @@ describe('corpus: cluster-wide, bulk and control-plane writes', () => {
   // Every Secret of the cluster in one list, stepgate's own and kube-system's among them: the
   // example leaves this to the secrets rule and the cluster_secret_list signal (docs/risk.md), so
   // two factors will do where one namespace's would need a hardware key; one factor never does.
+  // (Narrowed to one namespace by a field selector it is that namespace's list: below.)
   it.each(['/api/v1/secrets', '/api/v1/secrets?fieldSelector=metadata.namespace%3Dstepgate', '/api/v1/watch/secrets?fieldSelector=metadata.namespace%3Dkube-system'])('%s with one factor is not allowed', async (path) => {
     expect(reason(await ask({ path }))).toBe('acr_insufficient');
+  });
+
+  // Narrowed by `metadata.namespace=`, the list across namespaces returns exactly one namespace's
+  // Secrets, and is judged as that namespace's list: a hardware key for stepgate's own and
+  // kube-system's, as `GET /api/v1/namespaces/<ns>/secrets` asks. Two factors a minute old were
+  // enough before (the rules for the cluster-wide list Helm sends).
+  it.each([
+    ['/api/v1/secrets?fieldSelector=metadata.namespace%3Dstepgate', 'gate-itself'],
+    ['/api/v1/secrets?watch=true&fieldSelector=metadata.namespace%3D%3Dkube-system', 'system-secrets'],
+    ['/api/v1/watch/secrets?fieldSelector=metadata.namespace%3Dkube-system', 'system-secrets'],
+  ])('%s with two factors a minute old needs what that namespace\'s list needs (%s)', async (path, rule) => {
+    const res = await ask({ level: 'aal2', age: 60, path });
+    expect(reason(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain(rule);
   });
 });
 
