@@ -258,6 +258,32 @@ describe('a hardware-key sign-in ridden for a cluster-wide add-on object or RBAC
     const key2: Login = { ...key, sid: `${login.sub}:hwk2`, authTime: Math.floor((at + 50 * M) / 1000) };
     expect(reasonOf(await write(key2, at + 60 * M, 'PATCH', '/apis/cert-manager.io/v1/clusterissuers/corp', body, MERGE))).toBe('allowed');
   });
+  // Day 11 rode one the same way to rewrite CoreDNS's Corefile (cluster-trust-config); the rules
+  // left at the hour then are at 15 minutes too, so no hardware-key rule of the example can be
+  // ridden for longer than a quarter of an hour.
+  it('Argo CD\'s credentials and projects, the API server\'s debug endpoints and kube-system\'s workloads, 40 minutes after a hardware key, ask a fresh one', async () => {
+    const login = await engineer('ridden-2@example.io');
+    const at = T0 + 3 * H;
+    const key: Login = { ...login, sid: `${login.sub}:hwk`, authTime: Math.floor(at / 1000), acr: 'urn:stepgate:aal3' };
+    const rows: [string, string, string, string, string][] = [
+      ['argocd-config', 'PATCH', '/api/v1/namespaces/argocd/configmaps/argocd-rbac-cm', JSON.stringify({ data: { 'policy.default': 'role:admin' } }), MERGE],
+      ['argocd-objects-admin', 'PATCH', '/apis/argoproj.io/v1alpha1/namespaces/argocd/appprojects/default', JSON.stringify({ spec: { sourceRepos: ['*'] } }), MERGE],
+      ['apiserver-debug', 'PUT', '/debug/flags/v', '9', 'text/plain'],
+      ['system-component-deletes', 'DELETE', '/apis/apps/v1/namespaces/kube-system/deployments/coredns', JSON.stringify({ propagationPolicy: 'Background' }), 'application/json'],
+    ];
+    for (const [k, [rule, method, path, body, type]] of rows.entries()) {
+      const res = await write(key, at + (40 + k) * M, method, path, body, type);
+      expect(reasonOf(res), path).toBe('auth_too_old');
+      expect(message(res), path).toContain(`Rule ${rule}:`);
+      // 15 minutes, or 5 where the engineer's working set never held the namespace (elevated).
+      expect(stepgate(res).required?.max_age, path).toBeLessThanOrEqual(900);
+    }
+    // Within 15 minutes of the key, the same requests pass.
+    const fresh: Login = { ...key, sid: `${login.sub}:hwk2`, authTime: Math.floor((at + 54 * M) / 1000) };
+    for (const [k, [, method, path, body, type]] of rows.entries()) {
+      expect(reasonOf(await write(fresh, at + 55 * M + k * 1000, method, path, body, type)), path).toBe('allowed');
+    }
+  });
 });
 
 // The same laptop turns a production Service into a pointer to the attacker's host (its callers,
