@@ -588,10 +588,10 @@ describe('the example: deletes of what runs the cluster', () => {
     '/apis/apps/v1/namespaces/istio-system/deployments/istiod',
     '/api/v1/namespaces/ingress-nginx/services/ingress-nginx-controller-admission',
     '/apis/apps/v1/namespaces/monitoring/statefulsets/prometheus-k8s',
-  ])('DELETE %s needs a hardware key within the hour', (target) => {
+  ])('DELETE %s needs a hardware key within 15 minutes', (target) => {
     const r = req('DELETE', target);
     expect(r.rules).toContain('system-component-deletes');
-    expect(r).toMatchObject({ level: 2, maxAge: 3600 });
+    expect(r).toMatchObject({ level: 2, maxAge: 900 });
     expect(r.byBand?.high?.deny).toBe(true);
   });
 
