@@ -20,7 +20,7 @@ export interface RequestAttributes {
   scheme: string;
   /** Lower-case header names; duplicates joined with ','. */
   headers: ReadonlyMap<string, string>;
-  /** Client-sent headers in stepgate's own namespace: they must never reach the upstream. */
+  /** Client-sent headers in stepgate's own namespace, or kube's request-header authentication's (isProxyIdentityHeader): they must never reach the upstream. */
   spoofedIdentityHeaders: readonly string[];
   sourceAddress: string;
   /**
@@ -71,6 +71,24 @@ export const IDENTITY_HEADER_PREFIX = 'x-stepgate-';
  * sets (CVE-2024-45614 is Puma's case of it). Envoy passes such names by default
  * (headers_with_underscores_action: ALLOW).
  */
+/**
+ * kube-apiserver's request-header authentication (`--requestheader-username-headers` and its
+ * group and extra prefixes, by default X-Remote-User, X-Remote-Group, X-Remote-Extra-*), with the
+ * same '_' spellings. Where the gateway reaches the API server with a front-proxy client
+ * certificate, a client-sent one names whoever the client likes (X-Remote-Group: system:masters);
+ * no client has a reason to send one, so they are removed like stepgate's own.
+ */
+export function isRequestHeaderIdentity(name: string): boolean {
+  if (name.charCodeAt(0) !== 120 || name.charCodeAt(2) !== 114 || name.length < 13) return false;
+  const n = name.includes('_') ? name.replaceAll('_', '-') : name;
+  return n.startsWith('x-remote-') && (n === 'x-remote-user' || n === 'x-remote-group' || n.startsWith('x-remote-extra-'));
+}
+
+/** A header an upstream reads as the proxy's word on who the caller is: stepgate's own, or kube's request-header authentication's. */
+export function isProxyIdentityHeader(name: string): boolean {
+  return inIdentityNamespace(name) || isRequestHeaderIdentity(name);
+}
+
 export function inIdentityNamespace(name: string): boolean {
   // 'x', 's' at [2], then '-' or '_' at [1]: every other name is out after one or two comparisons
   // (cheaper than the startsWith it replaces: bench figures in the commit message).

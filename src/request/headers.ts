@@ -1,4 +1,4 @@
-import { inIdentityNamespace } from './attributes.js';
+import { isProxyIdentityHeader } from './attributes.js';
 
 export interface HeaderLimits {
   maxHeaderBytes: number;
@@ -41,7 +41,7 @@ export class HeaderCollector {
     const prev = this.headers.get(name);
     if (prev === undefined) {
       this.headers.set(name, value);
-      if (inIdentityNamespace(name)) {
+      if (isProxyIdentityHeader(name)) {
         if (this.spoofed === NO_SPOOFED) this.spoofed = [];
         this.spoofed.push(name);
       }
@@ -87,7 +87,7 @@ export function collectDistinct(entries: readonly string[], limits: HeaderLimits
     if (size > limits.maxHeaderBytes || total > limits.maxTotalHeaderBytes) return undefined;
     headers.set(name, value);
     if (headers.size !== i / 3 + 1) return undefined;
-    if (inIdentityNamespace(name)) {
+    if (isProxyIdentityHeader(name)) {
       if (spoofed === NO_SPOOFED) spoofed = [];
       spoofed.push(name);
     }

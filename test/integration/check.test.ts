@@ -132,6 +132,21 @@ describe('health and allow', () => {
     expect(other.ok_response!.headers_to_remove ?? []).toEqual([]);
   });
 
+  it('strips client-sent X-Remote-User, -Group and -Extra-*: kube-apiserver trusts them from a front-proxy certificate', async () => {
+    // An authenticating proxy's request-header authentication: behind a gateway that reaches the
+    // API server with a front-proxy client certificate, a client-sent X-Remote-Group would be the
+    // caller's groups. Both encodings, and the '_' spellings CGI-style upstreams read alike.
+    const headers = { 'X-Remote-User': 'system:admin', 'x-remote-group': 'system:masters', 'X-Remote-Extra-Scopes': 'all', x_remote_group: 'system:masters' };
+    for (const raw of [false, true]) {
+      const res = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token(), headers, raw });
+      expect(res.status.code, `raw=${raw}`).toBe(0);
+      expect([...res.ok_response!.headers_to_remove!].sort(), `raw=${raw}`).toEqual(['x-remote-extra-scopes', 'x-remote-group', 'x-remote-user', 'x_remote_group']);
+    }
+    // Names that only resemble them are the application's.
+    const other = await check({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token(), headers: { 'x-remote-addr': '1', 'x-remote-users': '1', 'x-remotes-user': '1' } });
+    expect(other.ok_response!.headers_to_remove ?? []).toEqual([]);
+  });
+
   it('a list claim\'s element with a comma, or a leading [, is left out of its header: joined, it would read as other values upstream', async () => {
     // Upstreams split a list header on ',' (Grafana's auth proxy groups, oauth2-proxy's convention):
     // a group someone could name `qa,grafana-admins` in a self-service directory must not arrive as
