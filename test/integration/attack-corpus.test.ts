@@ -242,6 +242,20 @@ async function signRaw(payload: string, header: Record<string, unknown> = {}): P
   return new CompactSign(new TextEncoder().encode(payload)).setProtectedHeader({ alg: 'RS256', kid: 'rs256-1', ...header }).sign(key.privateKey);
 }
 
+// RFC 8176's `hwk` is a key held: a security key tapped without a PIN proves it as one factor. The
+// example reaches aal3 by amr only with `mfa` beside it (or by acr).
+describe('corpus: a hardware key as a single factor is no hardware-key sign-in', () => {
+  const GATE_SECRETS = '/api/v1/namespaces/stepgate/secrets';
+  it('acr aal1 with amr [hwk] alone: stepgate\'s own Secrets need aal3, not met', async () => {
+    const res = await ask({ path: GATE_SECRETS, token: await tokenOf('aal1', 60, { amr: ['hwk'] }) });
+    expect(reason(res)).toBe('acr_insufficient');
+  });
+  it('control: acr aal1 with amr [hwk, mfa] is aal3 by amr', async () => {
+    const res = await ask({ path: GATE_SECRETS, token: await tokenOf('aal1', 60, { amr: ['hwk', 'mfa'] }) });
+    expect(reason(res)).toBe('allowed');
+  });
+});
+
 describe('corpus: assurance claims of unexpected types, signed by the real issuer, for a Secret read', () => {
   it.each<[string, JWTPayload, string[]]>([
     ['acr aal3 as a one-element array (amr pwd)', { acr: ['urn:stepgate:aal3'] as never, amr: ['pwd'] }, ['acr_insufficient']],
