@@ -32,6 +32,8 @@ const LIMITS = { maxHeaderBytes: 64 * 1024, maxTotalHeaderBytes: 1024 * 1024 };
 const KNOWN: Readonly<Record<string, string>> = {
   'name: create names its object in the body':
     'kube-apiserver fills objectRef.name (and namespace) of a create from the decoded body after authorization; RequestInfo, and so stepgate and RBAC, see a nameless create',
+  'namespace: a list across namespaces narrowed by its field selector':
+    'a list or watch with `fieldSelector=metadata.namespace=X` returns exactly X\'s objects; kube logs it cluster-wide, stepgate judges it in X on purpose (src/request/kube.ts)',
   'verb: get logged, stepgate create (streaming subresource)':
     'exec/attach/portforward over WebSocket is a GET; kube logs verb get, stepgate judges it as create on purpose (src/request/kube.ts: the SPDY POST and the WebSocket GET must meet the same rule)',
 };
@@ -68,6 +70,10 @@ function compare(ev: AuditEvent, k: KubeRequestInfo): Diff[] {
   ] as const;
   for (const [field, logged, ours] of fields) {
     if (logged === ours) continue;
+    if (field === 'namespace' && logged === '' && (k.verb === 'list' || k.verb === 'watch') && /metadata(\.|%2e)namespace/i.test(ev.requestURI)) {
+      out.push({ cls: 'namespace: a list across namespaces narrowed by its field selector', example: ex });
+      continue;
+    }
     // A create's name (and namespace, for a cluster-scoped URL) comes from its body, after authorization.
     if ((field === 'name' || field === 'namespace') && ev.verb === 'create' && ours === '' && k.name === '') {
       out.push({ cls: 'name: create names its object in the body', example: ex });
