@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevIdp, type DevIdp } from '../../demo/idp.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -332,6 +333,57 @@ describe('flow cookies piling up', () => {
     const done = await callback(back, jar.join('; '));
     expect(done.status).toBe(302);
     expect(done.headers.location).toBe(long);
+  });
+});
+
+describe('double callbacks', () => {
+  it('the same callback sent twice at once mints one session at most', async () => {
+    const f = await begin({ level: 'aal2', rd: ADMIN });
+    const back = await idp.authorizeHeadless(f.authorize.href, { user: 'alice', password: 'alice-password', otp: true });
+    const answers = await Promise.all([callback(back, f.cookie), callback(back, f.cookie), callback(back, f.cookie)]);
+    const minted = answers.filter((r) => (setCookies(r).stepgate_session ?? '') !== '');
+    expect(minted).toHaveLength(1);
+    for (const r of answers) if (r !== minted[0]) expect(['stepup_replayed', 'stepup_code_rejected']).toContain(pageCode(r.body));
+  });
+});
+
+/** Raw bytes to the HTTP ext_authz listener; the status code of every answer it wrote, in order. */
+function raw(bytes: string, waitMs = 3000): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(service.authzHttp!.port, '127.0.0.1', () => socket.write(bytes));
+    let out = '';
+    socket.setTimeout(waitMs, () => socket.destroy());
+    socket.on('data', (d: Buffer) => (out += d.toString('latin1')));
+    socket.on('close', () => resolve([...out.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]!)));
+    socket.on('error', reject);
+  });
+}
+
+describe('request framing a gateway should never send, on the HTTP ext_authz listener (one-factor token)', () => {
+  const lines = (first: string, headers: string[], body = '', close = true) =>
+    `${first}\r\n${[`host: ${DASH}`, `authorization: Bearer ${aal1Token}`, ...(close ? ['connection: close'] : []), ...headers].join('\r\n')}\r\n\r\n${body}`;
+  // The dashboard home, which this token may open: a framing stepgate accepted would be a 200.
+  it.each<[string, () => string]>([
+    ['two different Content-Length headers', () => lines('POST /d/home HTTP/1.1', ['content-length: 0', 'content-length: 5'], 'hello')],
+    ['Content-Length beside Transfer-Encoding: chunked', () => lines('POST /d/home HTTP/1.1', ['content-length: 4', 'transfer-encoding: chunked'], '0\r\n\r\n')],
+    ['Transfer-Encoding: xchunked', () => lines('POST /d/home HTTP/1.1', ['transfer-encoding: xchunked'], '0\r\n\r\n')],
+    ['a folded header line', () => lines('GET /d/home HTTP/1.1', ['x-a: 1', ' continued'])],
+    ['a header name with a space before the colon', () => lines('GET /d/home HTTP/1.1', ['transfer-encoding : chunked'])],
+    ['a NUL in a header value', () => lines('GET /d/home HTTP/1.1', ['x-a: a\u0000b'])],
+  ])('%s: refused, one answer at most', async (_what, bytes) => {
+    const statuses = await raw(bytes());
+    expect(statuses.length).toBeLessThanOrEqual(1);
+    expect(statuses).not.toContain('200');
+  });
+
+  it('a request hidden in a GET body is body, not a second request: one answer, for the outer one', async () => {
+    const inner = `GET /d/home HTTP/1.1\r\nhost: ${DASH}\r\nauthorization: Bearer ${aal1Token}\r\n\r\n`;
+    // Keep-alive, so that a second answer would have a connection to be written on.
+    expect(await raw(lines('GET /admin/users HTTP/1.1', [`content-length: ${inner.length}`], inner, false), 500)).toEqual(['401']);
+  });
+
+  it('control: the same token for the dashboard home is a 200, and the listener is still up', async () => {
+    expect(await raw(lines('GET /d/home HTTP/1.1', []))).toEqual(['200']);
   });
 });
 
