@@ -195,6 +195,48 @@ describe('what the step-up page echoes', () => {
   });
 });
 
+describe('the step-up listener under hostile headers and query strings', () => {
+  it('Host and X-Forwarded-Host on the step-up listener change neither the IdP redirect_uri nor any link', async () => {
+    const hostile = { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'javascript', 'x-original-url': '/x' };
+    const page = await http(`${base}/.stepgate/start?${new URLSearchParams({ level: 'aal2', rd: ADMIN })}`, { headers: hostile });
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain('evil.example');
+    const cont = await http(`${base}/.stepgate/continue`, { method: 'POST', headers: { ...FORM, ...SAME_ORIGIN, ...hostile }, body: formFields(page.body).toString() });
+    expect(cont.status).toBe(302);
+    const authorize = new URL(cont.headers.location as string);
+    expect(authorize.origin).toBe(idp.issuer);
+    expect(authorize.searchParams.get('redirect_uri')).toBe(redirect);
+  });
+
+  it('a continue POST with the right Origin but a forged Host is still judged by stepup.url, not by Host', async () => {
+    const r = await http(`${base}/.stepgate/continue`, { method: 'POST', headers: { ...FORM, host: 'evil.example', origin: 'http://evil.example' }, body: new URLSearchParams({ level: 'aal2', rd: ADMIN }).toString() });
+    expectRefused(r, 'stepup_continue_refused');
+  });
+
+  it('malformed percent-encoding, odd and repeated parameters on every GET route: a page or a refusal, never a 500', async () => {
+    const queries = [
+      'rd=%E0%A4%A&level=aal2',
+      'rd=%&level=%',
+      'level=aal2&level=aal3&rd=https%3A%2F%2Fgrafana.example.com%2F&rd=https%3A%2F%2Fevil.example%2F',
+      'level=__proto__&reason=constructor&context=toString&since=1e999',
+      'max_age=-1&level=aal2',
+      'max_age=1e3&level=aal2',
+      'max_age=99999999999&level=aal2',
+      `rd=${'a'.repeat(9000)}`,
+      'state=%00&code=%00',
+      `state=${'s'.repeat(300)}&code=x`,
+      'error=%3Cscript%3E&state=abc',
+    ];
+    for (const route of ['/.stepgate/start', '/.stepgate/callback', '/.stepgate/session']) {
+      for (const q of queries) {
+        const r = await http(`${base}${route}?${q}`);
+        expect(r.status, `${route}?${q.slice(0, 80)}`).toBeLessThan(500);
+        expect(r.body).not.toMatch(/<script|evil\.example/);
+      }
+    }
+  });
+});
+
 describe('OIDC callback', () => {
   it('a code from another browser\'s flow cannot be redeemed with this browser\'s state (PKCE and nonce bind it)', async () => {
     const victim = await begin({ level: 'aal2', rd: ADMIN });
