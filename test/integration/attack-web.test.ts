@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevIdp, type DevIdp } from '../../demo/idp.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
+import { createLogger } from '../../src/telemetry/log.js';
+import { TestIssuer } from '../support/issuer.js';
+import { exampleYaml } from '../support/workday-service.js';
 import { CLIENT_ID, CLIENT_SECRET, formFields, freePort, http, pageCode, setCookies, stepupConfigYaml, stepupEnv, type HttpResult } from '../support/stepup.js';
 
 /**
@@ -568,5 +571,39 @@ describe('the HTTP ext_authz listener: what a browser and the upstream are answe
       const removed = String(r.headers['x-envoy-auth-headers-to-remove'] ?? '').split(', ');
       expect(r.status === 200 ? removed : [name], name).toContain(name);
     }
+  });
+});
+
+describe('identity headers with any Unicode, on the HTTP ext_authz listener (examples/stepgate.yaml)', () => {
+  // Claims are the IdP users' text: a name or group outside Latin-1 made node:http throw while the
+  // answer was written, and every request of that user was a 500 on this listener (allowed on gRPC).
+  let issuer: TestIssuer;
+  let example: Service;
+  beforeAll(async () => {
+    issuer = await TestIssuer.start();
+    const yaml = exampleYaml(issuer.url).replace('  shutdown_grace_seconds: 10', '  shutdown_grace_seconds: 0\n  http_listen: "off"\n  authz_http_listen: 127.0.0.1:0\n  trusted_proxies: [127.0.0.1]');
+    example = await startService(parseConfig(yaml, 'examples/stepgate.yaml'), { STEPGATE_METRICS_LISTEN: 'off' }, createLogger('silent'));
+  });
+  afterAll(async () => {
+    await example?.stop();
+    await issuer?.close();
+  });
+
+  it.each([
+    ['李雷@example.com', ['研发', 'ops']],
+    ['zoë@example.com', ['équipe']],
+    ['дмитрий@example.com', ['админы']],
+  ])('%s with groups %j is allowed, and the proxy receives the UTF-8 bytes', async (email, groups) => {
+    const token = await issuer.token({ sub: `u-${email}`, email, groups, acr: 'urn:stepgate:aal1', amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) - 60 });
+    const r = await http(`http://127.0.0.1:${example.authzHttp!.port}/d/AbC123/overview`, {
+      headers: { host: 'grafana.localhost', authorization: `Bearer ${token}`, 'x-forwarded-for': '10.20.4.17', cookie: 'app=caf\u00e9' },
+    });
+    expect(r.status).toBe(200);
+    // node's client reads header bytes as latin1: undo that to see the bytes that were sent.
+    const bytes = (h: string) => Buffer.from(String(r.headers[h]), 'latin1').toString('utf8');
+    expect(bytes('x-stepgate-email')).toBe(email);
+    expect(bytes('x-stepgate-groups')).toBe(groups.join(','));
+    // The application's own cookie goes upstream with the bytes it came with (here the one byte 0xe9).
+    expect(Buffer.from(String(r.headers.cookie), 'latin1')).toEqual(Buffer.from('app=caf\u00e9', 'latin1'));
   });
 });
