@@ -348,6 +348,15 @@ describe('cookies', () => {
     }
   });
 
+  it('a session cookie sent as a bearer token, or an ID token sent as the session cookie, is neither credential', async () => {
+    const asBearer = await http(`${authz}/d/home`, { headers: { host: DASH, authorization: `Bearer ${alice.session}` } });
+    expect(asBearer.status).toBe(401);
+    expect(asBearer.headers['x-stepgate-subject']).toBeUndefined();
+    const asCookie = await http(`${authz}/d/home`, { headers: { host: DASH, cookie: `stepgate_session=${aal1Token}`, ...NAV } });
+    expect(asCookie.status).toBe(302);
+    expect((await whoAmI(`stepgate_session=${aal1Token}`)).signed_in).toBe(false);
+  });
+
   it('an oversized Cookie header is an answer, never a crash or an allow', async () => {
     const big = `stepgate_session=${alice.session}; ${Array.from({ length: 400 }, (_, i) => `c${i}=${'x'.repeat(100)}`).join('; ')}`;
     const r = await http(`${authz}/admin/users`, { headers: { host: DASH, cookie: big, ...NAV } });
