@@ -565,6 +565,14 @@ describe('the HTTP ext_authz listener: what a browser and the upstream are answe
     expect(r.body).not.toContain(alice.session.slice(20, 60));
   });
 
+  it.each(['GRAFANA.EXAMPLE.COM', 'grafana.example.com.', 'grafana.example.com:443', 'grafana.example.com:8443', 'Grafana.Example.Com.:443', ' grafana.example.com'])(
+    'Host %j does not take the admin page out of its aal2 rule for a one-factor token',
+    async (host) => {
+      const r = await http(`${authz}/admin/users`, { headers: { host, authorization: `Bearer ${aal1Token}` } });
+      expect(r.status).not.toBe(200);
+    },
+  );
+
   it('X-Original-URL / X-Rewrite-URL (IIS, Symfony) cannot make an upstream route elsewhere than stepgate judged', async () => {
     // Judged as /d/home (aal1 is enough); an upstream that honours X-Original-URL serves /admin.
     for (const name of ['x-original-url', 'x-rewrite-url']) {
