@@ -62,7 +62,7 @@ async function begin(params: Record<string, string>): Promise<{ page: HttpResult
   expect(page.status).toBe(200);
   const cont = await http(`${base}/.stepgate/continue`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
     body: formFields(page.body).toString(),
   });
   expect(cont.status).toBe(302);

@@ -45,7 +45,7 @@ async function stepUp(claims: Record<string, unknown>, signWith: 'published' | '
   expect(page.status).toBe(200);
   const cont = await http(`${base}/.stepgate/continue`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
     body: formFields(page.body).toString(),
   });
   expect(cont.status).toBe(302);

@@ -71,7 +71,7 @@ async function stepgate(extraYaml = '', capture = false, env = stepupEnv()): Pro
       const page = await http(`${base}/.stepgate/start?level=aal2`);
       const cont = await http(`${base}/.stepgate/continue`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
         body: formFields(page.body).toString(),
       });
       const authorize = new URL(cont.headers.location as string);

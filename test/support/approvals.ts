@@ -31,7 +31,7 @@ export class Approver {
     expect(page.status).toBe(200);
     const cont = await http(`${this.base}/.stepgate/continue`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: this.base },
       body: formFields(page.body).toString(),
     });
     expect(cont.status).toBe(302);

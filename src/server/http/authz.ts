@@ -14,7 +14,7 @@ import { logOnlyTelemetry, type CheckTelemetry } from '../../telemetry/telemetry
 import { InflightLimit, OVERLOADED_ANSWER } from '../inflight.js';
 import { listenHttp, type RunningHttpServer } from './listen.js';
 import type { TrustedProxies } from './proxies.js';
-import { readBytes, requestHeaders, send } from './respond.js';
+import { readBytes, requestHeaders, send, utf8HeaderValue } from './respond.js';
 
 export interface AuthzServerOptions {
   runtime: () => Runtime;
@@ -229,7 +229,9 @@ export function toHttp(
   sessionCookie: string | undefined,
 ): { status: number; headers: (readonly [string, string])[] } {
   if (a.allow) {
-    const headers: (readonly [string, string])[] = a.headers.filter(([k]) => k !== 'cookie');
+    // Identity header values are claims (any Unicode): sent as their UTF-8 bytes, as Envoy sends them
+    // from a gRPC answer, rather than failing the answer on a name such as 李雷.
+    const headers: (readonly [string, string])[] = a.headers.filter(([k]) => k !== 'cookie').map(([k, v]) => [k, utf8HeaderValue(v)] as const);
     const set = new Set(headers.map(([k]) => k));
     const remove = new Set<string>();
     for (const n of [...identityHeaders, ...a.removeHeaders]) if (!set.has(n)) remove.add(n);

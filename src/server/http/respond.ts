@@ -11,7 +11,20 @@ export function send(res: ServerResponse, status: number, headers: readonly (rea
   }
   for (const [k, v] of grouped) res.setHeader(k, v.length === 1 ? v[0]! : v);
   res.statusCode = status;
-  res.end(body);
+  // A Buffer, never a string: node:http writes the header block in the encoding of a string body
+  // it is sent with (UTF-8), but alone as latin1. As a Buffer, header values are always one byte per
+  // character, so a request header echoed back (the upstream Cookie) keeps its exact bytes.
+  res.end(Buffer.from(body, 'utf8'));
+}
+
+/**
+ * A header value as node:http can write it and a proxy reads it: the string's UTF-8 bytes, one
+ * character each (latin1), since `send` writes header values byte for byte. Text from a token
+ * (a name, an e-mail address, a group) may hold any character; node:http refuses one above U+00FF.
+ */
+export function utf8HeaderValue(v: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /^[\u0000-\u007f]*$/.test(v) ? v : Buffer.from(v, 'utf8').toString('latin1');
 }
 
 /** The request's headers through the same collector (and limits) as gRPC CheckRequests. */

@@ -33,6 +33,7 @@ export const FLOW_ERRORS = {
   approval_conflict: { status: 409, title: 'This approval was already decided', hint: 'Reload the approval page to see its state.' },
   approval_state_unavailable: { status: 503, title: 'The approval store cannot be reached', hint: 'Try again in a minute.' },
   stepup_not_found: { status: 404, title: 'Not found', hint: 'There is nothing at this address.' },
+  stepup_continue_refused: { status: 403, title: 'This sign-in was not started from stepgate\'s own page', hint: 'Open the page you wanted again and use the Continue button on the page it sends you to.' },
   stepup_signout_refused: { status: 403, title: 'This sign-out was not sent from stepgate\'s own page', hint: 'Open the session page and use its Sign out button.' },
 } as const satisfies Record<string, { status: number; title: string; hint: string }>;
 

@@ -7,7 +7,7 @@ import { FLOW_ERRORS, type FlowErrorCode } from './errors.js';
 import { APPROVAL_ID } from '../../approvals/request-id.js';
 import { approvalBaseUrl } from '../../approvals/urls.js';
 import { client, IdpUnavailableError, type OidcClient } from './oidc.js';
-import { donePage, errorPage, PAGE_HEADERS, SESSION_PAGE_HEADERS, sessionPage, signedOutPage, stepUpPage, type ErrorPageInput, type SignedIn } from './pages.js';
+import { donePage, errorPage, PAGE_HEADERS, SESSION_PAGE_HEADERS, START_PAGE_HEADERS, sessionPage, signedOutPage, stepUpPage, type ErrorPageInput, type SignedIn } from './pages.js';
 import { checkOrigin } from '../approvals/csrf.js';
 import type { Identity } from '../../core/identity.js';
 import { buildAttributes } from '../../request/build.js';
@@ -98,7 +98,8 @@ export class StepUpFlow {
     const context = contextInWords(q, Math.floor(this.deps.now() / 1000));
     return {
       status: 200,
-      headers: [...PAGE_HEADERS],
+      // Its Continue form is checked for Origin, which a no-referrer page would send as `null`.
+      headers: [...START_PAGE_HEADERS],
       body: stepUpPage({
         target: target && { host: target.host, path: target.pathname },
         rules: target ? ruleDescriptions(rt, target, signedIn.ok ? signedIn.identity : undefined) : [],
@@ -222,9 +223,17 @@ export class StepUpFlow {
     };
   }
 
-  /** POST /.stepgate/continue (form fields as start's query): the authorization request. */
-  async continue(form: URLSearchParams): Promise<FlowResponse> {
+  /**
+   * POST /.stepgate/continue (form fields as start's query): the authorization request. Same-origin
+   * only, like sign-out: another site's auto-submitted form would send the browser to the IdP
+   * without the page that says what is being confirmed (an IdP with a live session answers at
+   * once), and leave a flow cookie of up to 3 KiB per post on stepgate's path.
+   */
+  async continue(form: URLSearchParams, origin?: string, secFetchSite?: string): Promise<FlowResponse> {
     const rt = this.deps.runtime();
+    const stepupUrl = rt.config.stepup.url;
+    const checked = stepupUrl ? checkOrigin(origin, secFetchSite, new URL(stepupUrl).origin) : { ok: false as const, detail: 'stepup.url is not set' };
+    if (!checked.ok) return this.fail('stepup_continue_refused', `continue refused: ${checked.detail}`);
     const input = this.readInput(rt, form);
     if (!input.ok) return this.fail(input.code, input.detail);
     const oidc = rt.config.stepup.oidc!;

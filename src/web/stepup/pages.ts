@@ -16,13 +16,22 @@ export const PAGE_HEADERS: readonly (readonly [string, string])[] = Object.freez
 
 /**
  * The session page posts its sign-out form to its own origin, which checks `Origin`: with
- * `no-referrer` browsers send `Origin: null`, so this page (only) is `same-origin`, and its forms
+ * `no-referrer` browsers send `Origin: null`, so this page is `same-origin`, and its forms
  * may only post to stepgate itself.
  */
 export const SESSION_PAGE_HEADERS: readonly (readonly [string, string])[] = Object.freeze(
   PAGE_HEADERS.map(([n, v]) =>
     n === 'referrer-policy' ? (['referrer-policy', 'same-origin'] as const) : n === 'content-security-policy' ? ([n, `${v}; form-action 'self'`] as const) : ([n, v] as const),
   ),
+);
+
+/**
+ * The step-up page posts its Continue form to its own origin, which checks `Origin` as sign-out
+ * does, so it is `same-origin` too. Without `form-action 'self'`: the answer to that POST is a
+ * redirect to the identity provider, which Chromium holds to the form's `form-action`.
+ */
+export const START_PAGE_HEADERS: readonly (readonly [string, string])[] = Object.freeze(
+  PAGE_HEADERS.map(([n, v]) => (n === 'referrer-policy' ? (['referrer-policy', 'same-origin'] as const) : ([n, v] as const))),
 );
 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b;background:#fff}
