@@ -81,7 +81,7 @@ async function handle(opts: StepUpServerOptions, req: IncomingMessage): Promise<
       if (method !== 'POST') return opts.flow.notFound();
       const body = await readBody(req, MAX_FORM_BYTES);
       if (body === undefined) return opts.flow.fail('stepup_request_invalid', 'form too large');
-      return opts.flow.continue(new URLSearchParams(body), req.headers.origin, req.headers['sec-fetch-site'] as string | undefined);
+      return opts.flow.continue(new URLSearchParams(body), req.headers.origin, req.headers['sec-fetch-site'] as string | undefined, req.headers.cookie);
     }
     case '/.stepgate/callback':
       return method === 'GET' ? opts.flow.callback(url.searchParams, req.headers.cookie) : opts.flow.notFound();

@@ -69,6 +69,9 @@ const MAX_MAX_AGE = 10 * 365 * 86_400;
  * The browser step-up: the explanatory page (start), the authorization request (continue) and
  * the callback. Pure request → response logic over injected parts; no node:http here.
  */
+/** Step-up flows a browser keeps open at once; starting another ends the oldest (StateCookies.clearsBeyond). */
+const MAX_LIVE_FLOWS = 2;
+
 export class StepUpFlow {
   constructor(private readonly deps: FlowDeps) {}
 
@@ -229,7 +232,7 @@ export class StepUpFlow {
    * without the page that says what is being confirmed (an IdP with a live session answers at
    * once), and leave a flow cookie of up to 3 KiB per post on stepgate's path.
    */
-  async continue(form: URLSearchParams, origin?: string, secFetchSite?: string): Promise<FlowResponse> {
+  async continue(form: URLSearchParams, origin?: string, secFetchSite?: string, cookieHeader?: string): Promise<FlowResponse> {
     const rt = this.deps.runtime();
     const stepupUrl = rt.config.stepup.url;
     const checked = stepupUrl ? checkOrigin(origin, secFetchSite, new URL(stepupUrl).origin) : { ok: false as const, detail: 'stepup.url is not set' };
@@ -262,9 +265,11 @@ export class StepUpFlow {
     if (prompt) params.prompt = 'login';
     const url = client.buildAuthorizationUrl(config, params);
     const cookie = await this.deps.state.issue({ state, nonce, verifier, level: levelName, maxAge: input.maxAge, rd: input.rd ?? '', prompt });
+    // At most MAX_LIVE_FLOWS flows per browser: this one and the newest before it (two tabs).
+    const older = this.deps.state.clearsBeyond(cookieHeader, MAX_LIVE_FLOWS - 1).map((c) => ['set-cookie', c] as const);
     return {
       status: 302,
-      headers: [['location', url.href], ['set-cookie', cookie], ['cache-control', 'no-store'], ['referrer-policy', 'no-referrer']],
+      headers: [['location', url.href], ['set-cookie', cookie], ...older, ['cache-control', 'no-store'], ['referrer-policy', 'no-referrer']],
       body: '',
       audit: {
         event: 'stepup.flow',
