@@ -64,24 +64,8 @@ export class StateCookies {
     return this.clearNamed(this.cookieName(state));
   }
 
-  /**
-   * Clears for the state cookies in a Cookie header beyond the newest `keep`: each flow's cookie
-   * holds its return URL (up to ~3 KiB), and enough of them on `/.stepgate/` would pass a proxy's
-   * header limit (nginx's 8 KiB line) and lock the browser out of every step-up until they expire.
-   * Browsers list older cookies of one path first (RFC 6265 §5.4), so the last ones are kept.
-   */
-  clearsBeyond(cookieHeader: string | undefined, keep: number): string[] {
-    if (cookieHeader === undefined || !cookieHeader.includes(this.prefix)) return [];
-    const names: string[] = [];
-    for (const part of cookieHeader.split(';')) {
-      const eq = part.indexOf('=');
-      const name = (eq < 0 ? part : part.slice(0, eq)).trim();
-      if (name.startsWith(this.prefix) && !names.includes(name)) names.push(name);
-    }
-    return names.slice(0, Math.max(0, names.length - keep)).map((n) => this.clearNamed(n));
-  }
-
-  private clearNamed(name: string): string {
+  /** Clears the state cookie of that name (one the browser sent; the path is the one issue sets). */
+  clearNamed(name: string): string {
     return cookieHeader(name, '', { maxAge: 0, path: '/.stepgate/' });
   }
 

@@ -154,8 +154,8 @@ export class StepUpFlow {
     cleared.add(session.cookie_name);
     clear(DEVICE_COOKIE, '/', session.domain);
     cleared.add(DEVICE_COOKIE);
-    for (const name of cookieNames(cookieHeader)) {
-      if (cleared.has(name) || !name.startsWith(STATE_PREFIX) || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) continue;
+    for (const name of stateCookieNames(cookieHeader)) {
+      if (cleared.has(name)) continue;
       cleared.add(name);
       clear(name, '/.stepgate/', undefined);
     }
@@ -265,8 +265,12 @@ export class StepUpFlow {
     if (prompt) params.prompt = 'login';
     const url = client.buildAuthorizationUrl(config, params);
     const cookie = await this.deps.state.issue({ state, nonce, verifier, level: levelName, maxAge: input.maxAge, rd: input.rd ?? '', prompt });
-    // At most MAX_LIVE_FLOWS flows per browser: this one and the newest before it (two tabs).
-    const older = this.deps.state.clearsBeyond(cookieHeader, MAX_LIVE_FLOWS - 1).map((c) => ['set-cookie', c] as const);
+    // At most MAX_LIVE_FLOWS flows per browser: this one and the newest before it (two tabs). Each
+    // state cookie holds its rd (up to ~3 KiB), and enough of them on /.stepgate/ pass a proxy's
+    // header limit (nginx's 8 KiB line), locking the browser out of every step-up until they
+    // expire. Browsers list older cookies of one path first (RFC 6265 §5.4): the last are kept.
+    const live = stateCookieNames(cookieHeader);
+    const older = live.slice(0, Math.max(0, live.length - (MAX_LIVE_FLOWS - 1))).map((n) => ['set-cookie', this.deps.state.clearNamed(n)] as const);
     return {
       status: 302,
       headers: [['location', url.href], ['set-cookie', cookie], ...older, ['cache-control', 'no-store'], ['referrer-policy', 'no-referrer']],
@@ -620,12 +624,16 @@ function iso(seconds: number | undefined): string | undefined {
   return seconds === undefined ? undefined : new Date(seconds * 1000).toISOString();
 }
 
-/** Names in a Cookie header (bounded: at most 64 pairs are looked at). */
-function cookieNames(header: string | undefined): string[] {
+/** The step-up state cookies' names in a Cookie header, in its order (bounded: at most 64 pairs are looked at). */
+function stateCookieNames(header: string | undefined): string[] {
   if (!header) return [];
-  return header
-    .split(';')
-    .slice(0, 64)
-    .map((p) => p.trim().split('=', 1)[0]!.trim())
-    .filter((n) => n !== '');
+  return [
+    ...new Set(
+      header
+        .split(';')
+        .slice(0, 64)
+        .map((p) => p.trim().split('=', 1)[0]!.trim())
+        .filter((n) => n.startsWith(STATE_PREFIX) && /^[A-Za-z0-9_-]{1,64}$/.test(n)),
+    ),
+  ];
 }
