@@ -199,9 +199,11 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     { cause: 'context: unfamiliar_namespace', max: 1, who: ['d7-newstarter@example.io', 'd7-mover@example.io'] },
   ],
   // Day 9 (docs/risk.md, "Day 9"): `kubectl delete namespace pr-<n>` when a pull request is merged
-  // asks a hardware key within 5 minutes (guardrail delete_protected: deleting any namespace deletes
-  // everything in it), on top of the preview's first Helm install (its release-history Secret list
-  // in a namespace first seen then, unfamiliar_namespace). The platform engineer who rotates the
+  // asked a hardware key within 5 minutes until session 21 (guardrail delete_protected), on top of
+  // the preview's first Helm install (its release-history Secret list in a namespace first seen
+  // then, unfamiliar_namespace): the example now asks a preview's delete two factors within 8
+  // hours (guardrails.namespaces, preview-namespace-deletes), so the preview engineers meet the
+  // target with no exception (4 engineer-days in 5 seeds over it before). The platform engineer who rotates the
   // image-pull Secret in 25 namespaces by script, one namespace a second, is asked for the first
   // namespace outside their working set, for machine pace and for the burst (sensitive_objects),
   // each a sign-in after it began, all within the loop's first minute; after those the loop is one
@@ -217,7 +219,6 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // one: one sign-in covers 5 namespaces new to the working set), and for a hardware key at
   // stepgate's own Namespace (gate-itself: within 5 minutes).
   'day 9 (workday9.ts)': [
-    { cause: 'guardrail: delete_protected', max: 1, who: ['d9-preview-0@example.ie', 'd9-preview-1@example.ie', 'd9-preview-2@example.ie', 'd9-preview-3@example.ie'] },
     { cause: 'context: machine_pace', max: 1, who: ['d9-platform-0@example.ie'] },
     { cause: 'context: sensitive_objects', max: 1, who: ['d9-platform-0@example.ie'] },
     { cause: 'context: unfamiliar_namespace', max: 1, who: ['d9-platform-1@example.ie'] },
@@ -412,9 +413,10 @@ const COLD_BOUND_DAY7 = { perEngineer: 3, within8h: 6, total: 25 };
 const COLD_BOUND_DAY8 = { perEngineer: 3, within8h: 6, total: 19 };
 
 /**
- * Day 9 without warm-up, seed 71: 21 challenges, 8 engineers asked twice within 8 hours: the
- * day-with-history friction (OPEN_FRICTION: the preview engineers' first Helm install and namespace
- * delete, the platform engineers' rotation, labelling and NodePool edit; platform-0 asked 3 times
+ * Day 9 without warm-up, seed 71: 17 challenges, 4 engineers asked twice within 8 hours (21 and 8
+ * before session 21, when a preview namespace's delete asked a hardware key): the
+ * day-with-history friction (OPEN_FRICTION: the preview engineers' first Helm install, and the
+ * delete of yesterday's preview, outside a working set begun that morning; the platform engineers' rotation, labelling and NodePool edit; platform-0 asked 3 times
  * for the rotation, 9 before machine_pace.resume_seconds, and refused 38 times by the critical band
  * before session 16; platform-1 3 times, 7 before a change to a Namespace object was one place in
  * the working set: 25 challenges then),
@@ -422,7 +424,7 @@ const COLD_BOUND_DAY8 = { perEngineer: 3, within8h: 6, total: 19 };
  * working set begun that morning, a Skaffold user's second namespace after the hour's grace, and
  * the data engineer's first spark-submit (fabric8, a client kind never proven).
  */
-const COLD_BOUND_DAY9 = { perEngineer: 3, within8h: 8, total: 21 };
+const COLD_BOUND_DAY9 = { perEngineer: 3, within8h: 4, total: 17 };
 
 /**
  * Day 10 without warm-up, seed 81: 15 challenges, one engineer asked twice within 8 hours (the
