@@ -159,7 +159,8 @@ describe('two clusters behind one gateway, two offices in one trusted network (o
   // `risk.trusted_networks: [10.0.0.0/8]` makes both offices (Sydney 10.41/16, Dublin 10.40/16)
   // no new network for anyone: the Sydney on-call's token, signed in 10 minutes before, used at
   // the Dublin office is the on-call's context everywhere but the address. `risk.locations` with
-  // both offices makes it impossible travel; the example names only its own sites.
+  // both offices makes it impossible travel (this test passes with a copy of the example that adds
+  // them, STEPGATE_EXAMPLE_YAML); the example names only its own sites.
   it.fails("the Sydney on-call's fresh token used at the Dublin office during the handover is stopped", async () => {
     const sub = 'syd-oncall-b@fin.example';
     const sydney = '10.41.2.42';
