@@ -11,10 +11,11 @@ import { workday8 } from '../support/workday8.js';
 import { workday9 } from '../support/workday9.js';
 import { workday10 } from '../support/workday10.js';
 import { workday11 } from '../support/workday11.js';
+import { workday12 } from '../support/workday12.js';
 
 /**
- * Issue 12's targets on eleven differently built replayed days (the third to eleventh written
- * after the engine, the fourth to eleventh as an outside tester would (the sixth, eighth and eleventh as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 11: one here, five each in bench/day-matrix.ts), through the real gRPC server running
+ * Issue 12's targets on twelve differently built replayed days (the third to twelfth written
+ * after the engine, the fourth to twelfth as an outside tester would (the sixth, eighth, eleventh and twelfth as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 12: one here, five each in bench/day-matrix.ts), through the real gRPC server running
  * examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
  * (docs/risk.md says which and why), held to the bound given below; no two challenges of an
@@ -23,7 +24,7 @@ import { workday11 } from '../support/workday11.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -150,6 +151,26 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // after a sign-in teaches its namespace (grace_seconds, five per sign-in), so a review that
   // starts each morning within the hour adds five namespaces a day to the working set.
   'malware reads Secrets where the team lead only looks (lead laptop)',
+  // Day 12 (docs/risk.md, "Day 12: what it found"), open findings, each an `it.fails` in
+  // risk-day12-findings.test.ts. From the victim's own laptop, network, client and token, in the
+  // working set, within the rule's freshness: an ephemeral container whose command reads the
+  // target's token (what `kubectl debug -- …` sends; the on-call debugged there an hour before), a
+  // port-forward to the production primary an hour after the on-call's own night page, and a
+  // Helm release record rewritten with `kubectl replace` (Helm PUTs the same records at every
+  // upgrade; the manifest it replaces is not in the request).
+  "ephemeral container reads a production pod's token (on-call laptop, after the incident)",
+  "port-forward to the production database at 04:10 Sydney (on-call's laptop)",
+  'Helm release record rewritten in production (dev laptop)',
+  // Two clusters behind one gateway: the working set is namespaces by name, so ledger-prod on
+  // Sydney's cluster is the Dublin engineer's own ledger-prod.
+  "Secrets on the other cluster with a Dublin engineer's token (home laptop)",
+  // risk.trusted_networks (10.0.0.0/8) makes the other region's office no new network for anyone;
+  // stopped at request 2 on seeds 101–103 only because the on-call's sign-in was 9 hours old
+  // (policy); when the on-call had signed in again before the handover, allowed.
+  "Sydney on-call's token used at the Dublin office during the handover",
+  // The pairing partner with the host's copied token at their own desk: same office network,
+  // same laptop model and kubectl build (day 4's office-NAT class).
+  "pairing partner keeps using the host's token (own desk)",
 ]);
 
 
@@ -252,7 +273,9 @@ const DAY9_SEEDS = ((narrow && process.env.STEPGATE_DAY9_SEEDS) || '71').split('
 const DAY10_SEEDS = ((narrow && process.env.STEPGATE_DAY10_SEEDS) || '81').split(',').map(Number);
 // One of day 11's five seeds (about 5 s) and seed 91 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY11_SEEDS = ((narrow && process.env.STEPGATE_DAY11_SEEDS) || '91').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11').split(',');
+// One of day 12's five seeds (about 12 s) and seed 101 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY12_SEEDS = ((narrow && process.env.STEPGATE_DAY12_SEEDS) || '101').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -275,6 +298,8 @@ const DAYS = ([
   ['day 10 (workday10.ts)', workday10, 16, DAY10_SEEDS, {}],
   // Day 11 too: written as an outside red team would, a Toronto and Warsaw day after a long weekend (docs/risk.md, "Day 11").
   ['day 11 (workday11.ts)', workday11, 15, DAY11_SEEDS, {}],
+  // Day 12 too: written as an outside red team would, a Sydney and Dublin day on two clusters behind one gateway (docs/risk.md, "Day 12").
+  ['day 12 (workday12.ts)', workday12, 12, DAY12_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter((_, i) => days.includes(String(i + 1)));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -446,6 +471,16 @@ const COLD_BOUND_DAY10 = { perEngineer: 2, within8h: 1, total: 15 };
  */
 const COLD_BOUND_DAY11 = { perEngineer: 2, within8h: 1, total: 7 };
 
+/**
+ * Day 12 without warm-up, seed 101: 9 challenges, one engineer asked twice within 8 hours (the
+ * platform engineer: the Flux CLI's agent, a client never proven on a fresh server, at the first
+ * `flux reconcile` (ua_family_change), and `cmctl renew` in ingress-nginx, a namespace outside the
+ * working set begun that morning, at 13:00). The rest: the Sydney on-call's home at the night page
+ * and the commuter's first carrier network (new_network), first departures from working sets, and
+ * the 8-hour freshness.
+ */
+const COLD_BOUND_DAY12 = { perEngineer: 2, within8h: 1, total: 9 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -456,6 +491,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 9 (workday9.ts)', workday9, 71, {}, COLD_BOUND_DAY9],
   ['day 10 (workday10.ts)', workday10, 81, {}, COLD_BOUND_DAY10],
   ['day 11 (workday11.ts)', workday11, 91, {}, COLD_BOUND_DAY11],
+  ['day 12 (workday12.ts)', workday12, 101, {}, COLD_BOUND_DAY12],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {

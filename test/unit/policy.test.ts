@@ -574,6 +574,48 @@ describe('the example: a CronJob created in production', () => {
   });
 });
 
+// Day 12: a CronJob in cnpg-system running as CloudNativePG's account, and a production Cluster's
+// pg_hba opened to trust, were allowed on the morning's sign-in (risk-day12-findings.test.ts).
+describe("the example: operators' *-system namespaces and production database clusters", () => {
+  const policy = examplePolicy();
+  const req = (method: string, target: string) => policy.evaluate(kubeReq(method, target), who());
+
+  it.each(['/apis/batch/v1/namespaces/cnpg-system/cronjobs', '/api/v1/namespaces/gatekeeper-system/pods', '/apis/apps/v1/namespaces/external-secrets-system/deployments'])('POST %s needs a hardware key within 5 minutes (system-workload-creates)', (target) => {
+    const r = req('POST', target);
+    expect(r.rules).toContain('system-workload-creates');
+    expect(r).toMatchObject({ level: 2, maxAge: 300 });
+  });
+
+  it.each([
+    ['PATCH', '/apis/apps/v1/namespaces/cnpg-system/deployments/cnpg-controller-manager'],
+    ['GET', '/api/v1/namespaces/cnpg-system/pods'],
+    ['POST', '/apis/batch/v1/namespaces/data-systems/cronjobs'],
+  ])('%s %s is not one (an update, a read, a namespace that only starts like it)', (method, target) => {
+    expect(req(method, target).rules).not.toContain('system-workload-creates');
+  });
+
+  it.each([
+    ['PATCH', '/apis/postgresql.cnpg.io/v1/namespaces/payments-prod/clusters/payments-db'],
+    ['PUT', '/apis/postgresql.cnpg.io/v1/namespaces/payments-prod/poolers/payments-db-rw'],
+    ['DELETE', '/apis/postgresql.cnpg.io/v1/namespaces/prod-ledger/clusters/ledger-db'],
+    ['PATCH', '/apis/acid.zalan.do/v1/namespaces/cart-production/postgresqls/cart-db'],
+  ])('%s %s needs two factors within 15 minutes, 5 when elevated (prod-database-clusters)', (method, target) => {
+    const r = req(method, target);
+    expect(r.rules).toContain('prod-database-clusters');
+    expect(r).toMatchObject({ level: 1, maxAge: 900 });
+    expect(r.byBand?.elevated?.maxAge).toBe(300);
+  });
+
+  it.each([
+    ['PATCH', '/apis/postgresql.cnpg.io/v1/namespaces/payments-prod/clusters/payments-db/status'],
+    ['PATCH', '/apis/postgresql.cnpg.io/v1/namespaces/payments-staging/clusters/payments-db'],
+    ['POST', '/apis/postgresql.cnpg.io/v1/namespaces/payments-prod/backups'],
+    ['GET', '/apis/postgresql.cnpg.io/v1/namespaces/payments-prod/clusters/payments-db'],
+  ])('%s %s is not one (a switchover\'s status, staging, an on-demand backup, a read)', (method, target) => {
+    expect(req(method, target).rules).not.toContain('prod-database-clusters');
+  });
+});
+
 // Deleting (or scaling to zero, which the pipeline asks as the delete) what runs the cluster
 // switches it off: Gatekeeper's controller gone is its webhook gone (failurePolicy Ignore).
 describe('the example: deletes of what runs the cluster', () => {
