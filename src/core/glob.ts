@@ -65,17 +65,30 @@ export interface HostMatcher {
    * path on this host, anchored at the start and ending before a `/`; undefined elsewhere.
    */
   proxyPrefix?(host: string): RegExp | undefined;
+  /**
+   * The configured cluster (`kubernetes.clusters`) a Kubernetes request is for, '' when none is
+   * named: the first whose hosts match `host`, or, through a proxy, the one named by a `*` segment
+   * of the proxy prefix the path began with (`dublin` in `/clusters/dublin/api/…` for
+   * `/clusters/*`: the proxyPrefix match's groups).
+   */
+  clusterOf?(host: string, proxied?: readonly (string | undefined)[]): string;
 }
 
 export const KUBE_CONTEXT_KEY = 'stepgate.kubernetes';
 
-export function compileHostMatcher(hosts: readonly string[], proxies: readonly { hosts: readonly string[]; prefix: string }[] = []): HostMatcher {
+export function compileHostMatcher(
+  hosts: readonly string[],
+  proxies: readonly { hosts: readonly string[]; prefix: string }[] = [],
+  clusters: readonly { name: string; hosts: readonly string[] }[] = [],
+): HostMatcher {
   const m = hosts.length === 0 ? () => false : compileGlobList(hosts.map((h) => h.toLowerCase()), '.');
   const compiled = proxies.map((p) => ({
     host: compileGlobList(p.hosts.map((h) => h.toLowerCase()), '.'),
-    // `*` is one whole segment; the API path must follow the prefix after a `/`.
-    prefix: new RegExp(`^${p.prefix.split('/').slice(1).map((seg) => `/${seg === '*' ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).join('')}(?=/)`),
+    // `*` is one whole segment (a group: it may name a cluster); the API path must follow the
+    // prefix after a `/`.
+    prefix: new RegExp(`^${p.prefix.split('/').slice(1).map((seg) => `/${seg === '*' ? '([^/]+)' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).join('')}(?=/)`),
   }));
+  const named = clusters.map((c) => ({ name: c.name, host: compileGlobList(c.hosts.map((h) => h.toLowerCase()), '.') }));
   return {
     matches(host, ctx) {
       const tag = Object.hasOwn(ctx, KUBE_CONTEXT_KEY) ? ctx[KUBE_CONTEXT_KEY] : undefined;
@@ -86,6 +99,15 @@ export function compileHostMatcher(hosts: readonly string[], proxies: readonly {
     proxyPrefix(host) {
       for (const p of compiled) if (p.host(host)) return p.prefix;
       return undefined;
+    },
+    clusterOf(host, proxied) {
+      // A dashboard serves every cluster under one host: its path says which, not its host.
+      if (proxied !== undefined) {
+        for (const seg of proxied) for (const c of named) if (c.name === seg) return c.name;
+        return '';
+      }
+      for (const c of named) if (c.host(host)) return c.name;
+      return '';
     },
   };
 }

@@ -32,6 +32,11 @@ export interface RequestAttributes {
   contextExtensions: Readonly<Record<string, string>>;
   /** Present when the host is a configured Kubernetes API host. */
   kube: KubeRequestInfo | undefined;
+  /**
+   * The cluster (`kubernetes.clusters`) a Kubernetes request is for; '' or absent: none named
+   * (one cluster, or a host the list does not name).
+   */
+  cluster?: string;
   /** The request body as Envoy sent it (with_request_body), within limits.max_body_bytes. */
   body: Uint8Array | string | undefined;
   /** Envoy sent only part of the body, or it was over limits.max_body_bytes and dropped. */

@@ -51,6 +51,7 @@ export function buildAttributes(
     if (override !== undefined) return { ok: false, detail: override };
   }
   let kube = isKube ? kubeRequestInfo(method, parsed.path, parsed.query, (name) => headers.get(name)) : undefined;
+  let cluster = isKube ? (kubeHosts.clusterOf?.(host) ?? '') : '';
   // A dashboard passing the API through with the user's identity (kubernetes.proxies): what
   // follows its prefix reaches kube-apiserver, so it is read as kube reads it, strictly, and the
   // Kubernetes rules apply to it. Otherwise a Secret read through Headlamp would be a web page.
@@ -61,6 +62,7 @@ export function buildAttributes(
     if (!strict.ok || at === null) return { ok: false, detail: `${strict.ok ? 'a path that reads differently' : strict.problem} behind a Kubernetes API proxy prefix` };
     if (raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes API path' };
     kube = kubeRequestInfo(method, strict.path.slice(at[0].length), strict.query, (name) => headers.get(name));
+    cluster = kubeHosts.clusterOf?.(host, at.slice(1)) ?? '';
   }
   // The root /proxy prefix (`/api/v1/proxy/nodes/n1/…`): kube still reads it as verb `proxy` on
   // the resource, with no subresource, so a rule about `nodes/proxy` or `pods/proxy` never sees it,
@@ -84,6 +86,7 @@ export function buildAttributes(
       sourcePrincipal: raw.sourcePrincipal,
       contextExtensions: raw.contextExtensions,
       kube,
+      cluster,
       // Carried by reference: only the guardrails read it, and only for Kubernetes writes.
       body: raw.body,
       bodyTruncated: raw.bodyTruncated,

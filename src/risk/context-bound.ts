@@ -5,7 +5,7 @@ import type { KubeRequestInfo } from '../request/kube.js';
 import type { WorkHistory } from '../state/store.js';
 import { ENTERED_UNKNOWN, NAMESPACE_OBJECTS } from '../state/store.js';
 import type { Contribution, RiskCode } from './codes.js';
-import type { SignalContext, Signals } from './signals/context.js';
+import { namespaceText, type SignalContext, type Signals } from './signals/context.js';
 
 /**
  * Context-bound step-up. When risk comes from a change of context (a network, certificate or
@@ -106,8 +106,8 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
       consider(
         w.namespaceSince - g.ms,
         'unfamiliar_namespace',
-        objects ? `${a.what}, a change to Namespace objects, outside this identity's working set` : `${a.what} in namespace ${a.namespace}, outside this identity's working set`,
-        objects ? `${a.what}: you have not changed Namespace objects before` : `${a.what} in namespace ${a.namespace}, where you have not worked`,
+        objects ? `${a.what}, a change to Namespace objects, outside this identity's working set` : `${a.what} in ${namespaceText(a)}, outside this identity's working set`,
+        objects ? `${a.what}: you have not changed Namespace objects before` : `${a.what} in ${namespaceText(a)}, where you have not worked`,
         g.spent,
         false,
       );

@@ -250,11 +250,14 @@ export class RiskEngine {
     const asDelete = deletesLike && kube !== undefined && kube.verb !== 'delete' && kube.verb !== 'deletecollection';
     const destructive = kube !== undefined && base.sensitivity > 0 && (asDelete || kube.verb === 'delete' || kube.verb === 'deletecollection') && !isHelmRevisionDelete(kube);
     // ...and as the object it deletes for machine pace (a change of spec is otherwise no object).
-    const paceObject = sensitiveObject(asDelete ? { ...kube, verb: 'delete', subresource: '' } : kube, base);
+    // Several clusters behind one gateway (kubernetes.clusters): the working set and the objects
+    // are kept per cluster, so one cluster's `payments-prod` is no familiar place on another.
+    const cluster = req.cluster ?? '';
+    const paceObject = inCluster(cluster, sensitiveObject(asDelete ? { ...kube, verb: 'delete', subresource: '' } : kube, base));
     const counted = !isDiscovery(req);
     // Automation deploys into namespaces it never touched (a preview environment per pull request)
     // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
-    const action = actionOf(kube, req.query, base, destructive, who.automation === true ? '' : readsSecret, deletesLike);
+    const action = actionOf(kube, cluster, req.query, base, destructive, who.automation === true ? '' : readsSecret, deletesLike);
     const obs: Observation = {
       subject: keys.subject,
       session: keys.session,
@@ -269,7 +272,7 @@ export class RiskEngine {
       // spree it then was kept its answered sign-in from teaching Namespace objects, so the rest
       // of the loop stayed unfamiliar, and stepgate's own Namespace reached `high` (gate-itself's
       // refusal: a routine 403).
-      namespace: action.namespace === NAMESPACE_OBJECTS ? NAMESPACE_OBJECTS : (kube?.namespace ?? ''),
+      namespace: inCluster(cluster, action.namespace === NAMESPACE_OBJECTS ? NAMESPACE_OBJECTS : (kube?.namespace ?? '')),
       sensitive: base.sensitivity > 0,
       client,
       // Deletes have their own counter; an on-call restart of a few pods is not an enumeration.
@@ -283,7 +286,7 @@ export class RiskEngine {
     // or a named site, in the same round trip as `observe`.
     const nearby = place.nearby;
     // Discovery is no activity (no namespace, no pace) but still comes from somewhere.
-    const ns = counted ? action.namespace : '';
+    const ns = counted ? inCluster(cluster, action.namespace) : '';
     const object = counted ? paceObject : '';
     // Only a read of one named object can be familiar: a write, a delete, a shell, a proxy or a
     // list of everything in a namespace counts every time.
@@ -293,7 +296,7 @@ export class RiskEngine {
         ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider, auth: who.authTime === undefined ? 0 : who.authTime * 1000, read }
         : undefined;
     // What finish() needs besides the history: one object rather than closures over all of it.
-    const p: Assessing = { who, base, nowMs, extra, shadow, address, trustedNetwork: place.trusted, device, client, obs, action, site, nearby, read: read ? object : '', asDelete };
+    const p: Assessing = { who, base, nowMs, extra, shadow, address, trustedNetwork: place.trusted, device, client, obs, action, cluster, site, nearby, read: read ? object : '', asDelete };
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -368,7 +371,7 @@ export class RiskEngine {
       bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds, p.asDelete);
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
-    const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, s.contributions, p.action.namespace, p.read);
+    const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read);
     return {
       ok: true,
       requirement,
@@ -494,8 +497,10 @@ export class RiskEngine {
     site: string,
     nearby: Nearby,
     fired: readonly Contribution[],
-    /** The working-set name of what the request reached: its namespace, `*` for every Secret of every namespace. */
+    /** The working-set name of what the request reached: its namespace, `*` for every Secret of every namespace (`@cluster` added, inCluster). */
     namespace: string,
+    /** The request changes Namespace objects (NAMESPACE_OBJECTS): no grace for it. */
+    namespaceObjects: boolean,
     /** The sensitive object the request reads (WorkObservation.read), '' none. */
     read: string,
   ): Learnable | undefined {
@@ -550,7 +555,7 @@ export class RiskEngine {
       !w.namespaceKnown &&
       (w.workingSet === 0 ||
         o.sensitive ||
-        (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - namespaceGrace(who.authTime, w, this.o.risk.signals, namespace === NAMESPACE_OBJECTS).ms))
+        (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - namespaceGrace(who.authTime, w, this.o.risk.signals, namespaceObjects).ms))
         ? namespace
         : '';
     // The last site's time is what travel speed is measured from: refreshed once a minute.
@@ -721,6 +726,8 @@ interface Assessing {
   readonly client: string;
   readonly obs: Observation;
   readonly action: Action;
+  /** kubernetes.clusters' name for the request's cluster, '' none. */
+  readonly cluster: string;
   readonly site: Site | undefined;
   readonly nearby: Nearby;
   /** The sensitive object read that may be familiar (WorkObservation.read), '' none. */
@@ -762,12 +769,12 @@ const isBehaviourBurst = (c: Contribution): boolean => c.code === 'sensitive_obj
 const isMachinePace = (c: Contribution): boolean => c.code === 'machine_pace';
 
 /** What the request does, for the behaviour signals. */
-function actionOf(k: RequestAttributes['kube'], query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean): Action {
+function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean): Action {
   if (k === undefined || !k.isResourceRequest) return NO_ACTION;
   const clusterSecretList = k.apiGroup === '' && k.resource === 'secrets' && k.subresource === '' && k.namespace === '' && k.name === '' && (k.verb === 'list' || k.verb === 'watch');
   if (namespaceObjectChange(k, deletesLike)) {
     // The name is the client's: shown only when it is one kube would accept.
-    return { sensitive: base.sensitivity > 0, destructive, namespace: NAMESPACE_OBJECTS, clusterSecretList: false, what: `${k.verb} namespace ${NAMESPACE_NAME.test(k.name) ? k.name : '(unnamed)'}` };
+    return { sensitive: base.sensitivity > 0, destructive, namespace: NAMESPACE_OBJECTS, clusterSecretList: false, what: `${k.verb} namespace ${NAMESPACE_NAME.test(k.name) ? k.name : '(unnamed)'}`, cluster };
   }
   const what = `${k.verb} ${k.subresource === '' ? k.resource : `${k.resource}/${k.subresource}`}`;
   // A workload handed a Secret reads it as surely as `get secret` does (its pod prints it): for
@@ -781,6 +788,7 @@ function actionOf(k: RequestAttributes['kube'], query: string, base: Requirement
     clusterSecretList,
     // The name is the client's: shown only when it is one kube would accept, and never long.
     what: reads ? `${what} handed Secret ${SECRET_NAME.test(readsSecret) ? readsSecret.slice(0, 63) : '(unnamed)'}` : what,
+    cluster,
   };
 }
 
@@ -819,7 +827,18 @@ function allSecretsKey(query: string): string {
   return selector !== undefined && selectorRequires(selector, 'owner', 'helm') ? ALL_NAMESPACES_HELM : ALL_NAMESPACES_EVERY;
 }
 
-const NO_ACTION: Action = Object.freeze({ sensitive: false, destructive: false, namespace: '', clusterSecretList: false, what: '' });
+/**
+ * A working-set name or sensitive object qualified by its cluster (kubernetes.clusters):
+ * `payments-prod@dublin`. A namespace name is a DNS label, so it never holds an `@` and is no other
+ * cluster's name for anything; the cluster goes last so that the stores' reading of a name's first
+ * character (`*` every namespace at once, `/` Namespace objects; store.ts) still holds. Unchanged
+ * with no cluster named, so a single cluster's stored history keeps its keys.
+ */
+function inCluster(cluster: string, name: string): string {
+  return cluster === '' || name === '' ? name : `${name}@${cluster}`;
+}
+
+const NO_ACTION: Action = Object.freeze({ sensitive: false, destructive: false, namespace: '', clusterSecretList: false, what: '', cluster: '' });
 
 /**
  * The context of a refused burst of deletes: what the body, Status line, audit and spans say. An

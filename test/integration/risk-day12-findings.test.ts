@@ -141,10 +141,12 @@ describe('from the victim\'s own laptop, network, client and token, in the worki
 });
 
 describe('two clusters behind one gateway, two offices in one trusted network (open)', () => {
-  // The working set is namespaces by name: payments-prod on Dublin's cluster and on Sydney's are
-  // one place to the engine, so an engineer who only ever works on Dublin's reads Sydney's
-  // Secrets as their own. Keying the working set by cluster needs the configuration to say which
-  // hosts are one cluster (kubernetes, kubernetes.default.svc and the gateway's name are one).
+  // With the example as shipped, the working set is namespaces by name: ledger-prod on Dublin's
+  // cluster and on Sydney's are one place to the engine, so an engineer who only ever works on
+  // Dublin's reads Sydney's Secrets as their own. Which hosts are one cluster only the deployment
+  // knows (kubernetes, kubernetes.default.svc and the gateway's name may be one): with
+  // `kubernetes.clusters` naming them this is refused (risk-clusters.test.ts); the example, with
+  // one cluster, names none, so it stays open here.
   it.fails("Secrets on the other cluster, never used by the engineer, are a departure from the working set", async () => {
     const home = '86.44.105.25';
     const login = await twoDays('dub-a@fin.example', [

@@ -32,12 +32,14 @@ export function exampleYaml(issuerUrl: string): string {
 
 /**
  * examples/stepgate.yaml as shipped, served by the real gRPC server on a virtual clock, with the
- * test issuer in place of the demo IdP. `withoutRisk` drops the risk section: the policy alone.
+ * test issuer in place of the demo IdP. `withoutRisk` drops the risk section: the policy alone;
+ * `edit` changes the YAML text (a key the deployment adds, such as kubernetes.clusters).
  */
-export async function exampleService(opts: { withoutRisk?: boolean } = {}) {
+export async function exampleService(opts: { withoutRisk?: boolean; edit?: (yaml: string) => string } = {}) {
   const issuer = await TestIssuer.start();
   let yaml = exampleYaml(issuer.url);
   if (opts.withoutRisk) yaml = yaml.replace('\nrisk:\n', '\nrisk:\n  enabled: false\n');
+  if (opts.edit !== undefined) yaml = opts.edit(yaml);
   let clock = Date.UTC(2026, 11, 1);
   const service: Service = await startService(parseConfig(yaml, 'examples/stepgate.yaml'), {}, createLogger('silent'), { now: () => clock });
   const client = new CheckClient(service.grpc.port);
@@ -91,10 +93,10 @@ export type ExampleService = Awaited<ReturnType<typeof exampleService>>;
  * returns stands for the server (its methods reach the one started), so a test file reads as if it
  * held the server itself.
  */
-export function exampleServiceForFile(): Omit<ExampleService, 'close'> {
+export function exampleServiceForFile(opts: Parameters<typeof exampleService>[0] = {}): Omit<ExampleService, 'close'> {
   let s: ExampleService | undefined;
   beforeAll(async () => {
-    s = await exampleService();
+    s = await exampleService(opts);
   });
   afterAll(async () => {
     await s?.close();

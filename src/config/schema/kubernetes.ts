@@ -20,6 +20,24 @@ export const kubernetesSchema = z
         }),
       )
       .default([]),
+    // Several clusters behind one gateway: which API hosts are which cluster. The risk engine
+    // keeps a working set per cluster, so `payments-prod` on one cluster is not familiar because
+    // the engineer works in `payments-prod` on another. Hosts not listed are one unnamed cluster.
+    clusters: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/, 'a lower-case name of letters, digits, ".", "_" and "-", such as dublin or prod-eu-1'),
+          hosts: z.array(nonEmpty).min(1),
+        }),
+      )
+      .default([])
+      .superRefine((clusters, ctx) => {
+        const seen = new Set<string>();
+        clusters.forEach((c, i) => {
+          if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `cluster name "${c.name}" is used twice` });
+          seen.add(c.name);
+        });
+      }),
     // How long the last step-up challenge per credential is kept for the credential plugin
     // (GET /.stepgate/v1/challenge); 0 turns remembering off.
     challenge_ttl_seconds: z.number().int().min(0).max(3600).default(300),
@@ -33,6 +51,8 @@ export const KUBERNETES_APPLY = {
   'kubernetes.hosts': 'live',
   'kubernetes.proxies[].hosts': 'live',
   'kubernetes.proxies[].prefix': 'live',
+  'kubernetes.clusters[].name': 'live',
+  'kubernetes.clusters[].hosts': 'live',
   'kubernetes.challenge_ttl_seconds': 'live',
   'kubernetes.step_up_hint': 'live',
 } as const satisfies ApplyTable;

@@ -1,5 +1,5 @@
 import { ALL_NAMESPACES_HELM, NAMESPACE_OBJECTS, isAllNamespaces } from '../../state/store.js';
-import type { Signal } from './context.js';
+import { namespaceText, type Signal } from './context.js';
 
 const HELM_LIST = "Helm's release records listed across all namespaces";
 const EVERY_LIST = 'Secrets listed across all namespaces';
@@ -25,7 +25,7 @@ export const behaviourSignal: Signal = (ctx, cfg, out) => {
   if (w === undefined || a === undefined) return;
   const u = cfg.unfamiliar_namespace;
   if (u.weight > 0 && a.sensitive && a.namespace !== '' && !isAllNamespaces(a.namespace) && !w.namespaceKnown && w.workingSet > 0) {
-    const where = a.namespace === NAMESPACE_OBJECTS ? ', a change to Namespace objects,' : ` in namespace ${a.namespace},`;
+    const where = a.namespace === NAMESPACE_OBJECTS ? ', a change to Namespace objects,' : ` in ${namespaceText(a)},`;
     out.push({ code: 'unfamiliar_namespace', weight: u.weight, detail: `${a.what}${where} outside the ${w.workingSet} namespaces this identity works in` });
   }
   // Like a namespace, all of them at once (`*`) joins the working set once listed from a proven

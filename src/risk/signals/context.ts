@@ -43,6 +43,13 @@ export interface Action {
   readonly clusterSecretList: boolean;
   /** Verb and resource, for details: "delete pods". */
   readonly what: string;
+  /** kubernetes.clusters' name for the cluster it is on; '' none named. */
+  readonly cluster: string;
+}
+
+/** "namespace payments-prod", with its cluster when several are named: "namespace payments-prod of cluster dublin". */
+export function namespaceText(a: Action): string {
+  return a.cluster === '' ? `namespace ${a.namespace}` : `namespace ${a.namespace} of cluster ${a.cluster}`;
 }
 
 export interface Travel {

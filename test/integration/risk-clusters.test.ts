@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { exampleServiceForFile } from '../support/workday-service.js';
+import type { Login } from '../support/workday.js';
+
+/**
+ * Two clusters behind one gateway (day 12's Sydney and Dublin), with `kubernetes.clusters` naming
+ * which API hosts are which: the working set is kept per cluster. examples/stepgate.yaml with the
+ * clusters added, on the real gRPC server and a virtual clock.
+ */
+
+const DUB = 'kubernetes.dub.fin.example';
+const SYD = 'kubernetes.syd.fin.example';
+const CLUSTERS = `  clusters:\n    - { name: dublin, hosts: [${DUB}] }\n    - { name: sydney, hosts: [${SYD}] }\n`;
+const withClusters = (yaml: string) => {
+  const out = yaml.replace('\nkubernetes:\n', `\nkubernetes:\n${CLUSTERS}`);
+  if (out === yaml) throw new Error('examples/stepgate.yaml has no top-level kubernetes section');
+  return out;
+};
+const named = exampleServiceForFile({ edit: withClusters });
+const shipped = exampleServiceForFile();
+
+const WED = Date.UTC(2027, 2, 3, 9, 0, 0);
+const THU = Date.UTC(2027, 2, 4, 9, 0, 0);
+const H = 3_600_000;
+const HOME = '86.44.105.25';
+const KUBECTL = 'kubectl/v1.32.2 (linux/amd64) kubernetes/67a30c0';
+
+type Service = typeof named;
+const signIn = (sub: string, at: number): Login => ({ sub, sid: `${sub}:${at}`, authTime: Math.floor(at / 1000), acr: 'urn:stepgate:aal2' });
+const get = (s: Service, login: Login, at: number, path: string, host: string): Promise<CheckResponse> =>
+  s.sendAt(login, at, { method: 'GET', path, source: HOME, host, headers: { 'user-agent': KUBECTL } });
+
+const WORK = ['/api/v1/namespaces/ledger-prod/pods?limit=500', '/api/v1/namespaces/ledger-prod/secrets/ledger-db-app', '/api/v1/namespaces/ledger-staging/pods?limit=500'];
+
+/** Wednesday's and Thursday's work on `hosts` (each path on each host in turn), after each morning's sign-in; Thursday's login. */
+async function twoDays(s: Service, sub: string, hosts: string[]): Promise<Login> {
+  let login: Login | undefined;
+  for (const day of [WED, THU]) {
+    login = signIn(sub, day - 40_000);
+    let t = day;
+    for (const path of WORK) {
+      for (const host of hosts) {
+        const res = await get(s, login, (t += 20_000), path, host);
+        expect(res.status.code, `${host} ${path}: ${reasonOf(res)}`).toBe(0);
+      }
+    }
+  }
+  return login!;
+}
+
+describe('kubernetes.clusters: a working set per cluster', () => {
+  it("a Secret list on the cluster the engineer never used asks a sign-in made after it, naming the cluster; their own cluster's does not", async () => {
+    const login = await twoDays(named, 'dub-a@fin.example', [DUB]);
+    const own = await get(named, login, THU + 4 * H, '/api/v1/namespaces/ledger-prod/secrets?limit=500', DUB);
+    expect(own.status.code, reasonOf(own)).toBe(0);
+    const other = await get(named, login, THU + 4 * H + 60_000, '/api/v1/namespaces/ledger-prod/secrets?limit=500', SYD);
+    expect(reasonOf(other)).toBe('auth_too_old');
+    expect(JSON.stringify(deniedBody(other))).toContain('namespace ledger-prod of cluster sydney');
+    // The sign-in it asks for is the proof: made after the namespace's first sighting there.
+    const again = await get(named, signIn('dub-a@fin.example', THU + 4 * H + 120_000), THU + 4 * H + 180_000, '/api/v1/namespaces/ledger-prod/secrets?limit=500', SYD);
+    expect(again.status.code, reasonOf(again)).toBe(0);
+  });
+
+  it('an engineer who works on both clusters is asked nothing on either', async () => {
+    const login = await twoDays(named, 'both-a@fin.example', [DUB, SYD]);
+    for (const host of [DUB, SYD]) {
+      const res = await get(named, login, THU + 4 * H, '/api/v1/namespaces/ledger-prod/secrets?limit=500', host);
+      expect(res.status.code, `${host}: ${reasonOf(res)}`).toBe(0);
+    }
+  });
+
+  it('without kubernetes.clusters (the example as shipped) both hosts are one cluster: the same list is the working set', async () => {
+    const login = await twoDays(shipped, 'dub-b@fin.example', [DUB]);
+    const other = await get(shipped, login, THU + 4 * H, '/api/v1/namespaces/ledger-prod/secrets?limit=500', SYD);
+    expect(other.status.code, reasonOf(other)).toBe(0);
+  });
+});
