@@ -19,7 +19,8 @@
  * on/off ratio by CPU, median (min–max) over the rounds after the first; then heap bytes
  * allocated per Check (bench/alloc.ts measureAllocation, median of 3). Decisions are checked
  * against each shape's expectation before and after the rounds, in every variant.
- * BENCH_ENGINE_PROFILE=1 adds where the working tree's on variant allocates (alloc.ts' profile);
+ * BENCH_ENGINE_PROFILE=1 adds where the working tree's on variant allocates (alloc.ts' profile;
+ * =both: the off variant too);
  * with BENCH_ENGINE_DIST=1 the working tree is loaded from dist/ (`npm run build` first), whose
  * line numbers the profile can name.
  *
@@ -195,10 +196,15 @@ try {
       console.log(`| ${t.name} | ${shapes[s]!.name} | ${median(b.off).toFixed(0)} | ${median(b.on).toFixed(0)} | ${(median(b.on) - median(b.off)).toFixed(0)} |`);
     }
   }
-  if (process.env.BENCH_ENGINE_PROFILE === '1') {
+  // BENCH_ENGINE_PROFILE=1 (or on): the on variant; =both: off then on, so that what the engine
+  // changes outside its own functions (the answer, telemetry) shows as a difference too.
+  const profile = process.env.BENCH_ENGINE_PROFILE;
+  if (profile === '1' || profile === 'on' || profile === 'both') {
     for (const f of frames) {
-      console.log(`\n### ${f.shape.name}, risk on`);
-      await allocationProfile(() => run(trees[0]!.on, f, N).then(() => undefined), N);
+      for (const which of profile === 'both' ? (['off', 'on'] as const) : (['on'] as const)) {
+        console.log(`\n### ${f.shape.name}, risk ${which}`);
+        await allocationProfile(() => run(trees[0]![which], f, N).then(() => undefined), N);
+      }
     }
   }
 } finally {

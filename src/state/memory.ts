@@ -514,6 +514,8 @@ export class MemoryStateStore implements StateStore {
 }
 
 function countLive(set: Map<string, number>, after: number): number {
+  // An empty set makes no iterator (each scan of a Map allocates one; a Check makes several).
+  if (set.size === 0) return 0;
   let n = 0;
   for (const at of set.values()) if (at > after) n++;
   return n;
@@ -612,11 +614,7 @@ function oldest(set: Map<string, number>): string | undefined {
  * time). At the cap a new namespace is not tracked, so the count stops at the cap.
  */
 function countNamespace(set: Map<string, number>, ns: string, now: number, windowMs: number, cap: number): number {
-  if (ns === '') {
-    let n = 0;
-    for (const at of set.values()) if (at > now - windowMs) n++;
-    return n;
-  }
+  if (ns === '') return countLive(set, now - windowMs);
   dropUpTo(set, now - windowMs);
   // One probe for the common case, a member already there (a namespace worked in all day), and no
   // write when its time would not change; has() then set() probed twice on every Check.
@@ -629,6 +627,7 @@ function countNamespace(set: Map<string, number>, ns: string, now: number, windo
 
 /** Drops the members last seen at or before `cutoff`; most calls find none, told from the values alone. */
 function dropUpTo(set: Map<string, number>, cutoff: number): void {
+  if (set.size === 0) return;
   let any = false;
   for (const at of set.values()) {
     if (at <= cutoff) {

@@ -46,8 +46,11 @@ export class StepUpTracker {
     const who = v.identity;
     const need = v.requirement;
     if (!who || !need || reasonKind(v.reason) !== 'step_up') return;
-    const list = this.pending.get(who.subject) ?? [];
-    if (list.some((p) => p.issuer === who.issuer && sameRules(p.requirement, need))) return;
+    const open = this.pending.get(who.subject);
+    // A client repeating a challenged request (kubectl's retries, a browser redirected again) is
+    // the common case: found with a plain loop, no closure and no empty list made per challenge.
+    if (open !== undefined) for (let i = 0; i < open.length; i++) if (open[i]!.issuer === who.issuer && sameRules(open[i]!.requirement, need)) return;
+    const list = open ?? [];
     if (list.length >= PER_SUBJECT) list.shift();
     list.push({ issuer: who.issuer, requirement: need, reason: v.reason, at: this.now() });
     this.pending.set(who.subject, list);
