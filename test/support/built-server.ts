@@ -95,7 +95,7 @@ export function freshSubjects(issuer: () => TestIssuer, prefix: string) {
     /** The next subject's name. */
     subject: () => `${prefix}-${++n}@example.com`,
     /** A token of a fresh subject at `level`, signed in `age` seconds ago, with claims overridden. */
-    async tokenOf(level: Level, age: number, claims: JWTPayload = {}, header: Record<string, unknown> = {}): Promise<string> {
+    tokenOf: async (level: Level, age: number, claims: JWTPayload = {}, header: Record<string, unknown> = {}): Promise<string> => {
       const sub = `${prefix}-${++n}@example.com`;
       return issuer().token({ sub, email: sub, acr: `urn:stepgate:${level}`, amr: AMR[level], auth_time: now() - age, ...claims }, { header });
     },
