@@ -3,6 +3,8 @@ import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshSubjects, reason, rules, startBuiltServer, type BuiltServer, type Level } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
+import { KINDS, kindKey, type Message } from '../../src/guardrails/protobuf/schema.js';
+import { encodeKube } from '../support/kube-protobuf.js';
 import { checkRequest } from '../support/requests.js';
 import { http } from '../support/stepup.js';
 
@@ -83,6 +85,8 @@ interface Req {
   method: string;
   path: string;
   body?: unknown;
+  /** A body sent as these bytes (Envoy's raw_body), for protobuf. */
+  raw?: Uint8Array;
   headers?: Record<string, string>;
 }
 
@@ -107,6 +111,9 @@ const MERGE = { 'content-type': 'application/merge-patch+json' };
 const STRATEGIC = { 'content-type': 'application/strategic-merge-patch+json' };
 /** client-go's SPDY upgrade for exec, attach and port-forward (remotecommand.NewSPDYExecutor). */
 const SPDY = { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': 'v4.channel.k8s.io' };
+/** kubectl 1.30+'s WebSocket exec and attach (a GET: RBAC's verb is get on pods/exec), and 1.31+'s port-forward tunnel. */
+const WS = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-protocol': 'v5.channel.k8s.io, v4.channel.k8s.io' };
+const WS_TUNNEL = { ...WS, 'sec-websocket-protocol': 'SPDY/3.1+portforward.k8s.io' };
 const post = (path: string, body: unknown, headers: Record<string, string> = JSON_CT): Req => ({ method: 'POST', path, body, headers });
 const get = (path: string): Req => ({ method: 'GET', path });
 
@@ -119,8 +126,8 @@ async function send(t: Pick<Technique, 'ua' | 'req'>, state: State): Promise<Che
     expect(reason(own), 'the victim\'s own request').toBe('allowed');
   }
   const body = t.req.body === undefined ? undefined : typeof t.req.body === 'string' ? t.req.body : JSON.stringify(t.req.body);
-  const headers = { 'user-agent': t.ua, ...(body !== undefined ? { 'x-envoy-auth-partial-body': 'false' } : {}), ...t.req.headers };
-  return server.client.check(checkRequest({ host: KUBE, source: s.source, method: t.req.method, path: t.req.path, token, headers, body }));
+  const headers = { 'user-agent': t.ua, ...(body !== undefined || t.req.raw ? { 'x-envoy-auth-partial-body': 'false' } : {}), ...t.req.headers };
+  return server.client.check(checkRequest({ host: KUBE, source: s.source, method: t.req.method, path: t.req.path, token, headers, body, rawBody: t.req.raw }));
 }
 
 const NOT_ALLOWED = ['acr_insufficient', 'auth_too_old', 'policy_deny', 'risk_deny'];
@@ -169,8 +176,7 @@ const stratusPod = (name: string, container: Record<string, unknown>, volumes?: 
 });
 const execQuery = (cmd: string[]) => `${cmd.map((c) => `command=${encodeURIComponent(c)}`).join('&')}&stdout=true`;
 
-describe('stratus-red-team (8 techniques)', () => {
-  run([
+const stratus: Technique[] = [
     { src: 'stratus k8s.credential-access.dump-secrets', what: 'LIST /api/v1/secrets across all namespaces', ua: UA.stratus, req: get('/api/v1/secrets?limit=1000'), need: 'aal2', by: 'secrets' },
     { src: 'stratus k8s.credential-access.steal-serviceaccount-token', what: 'exec cat of the pod\'s service-account token', ua: UA.stratus, req: { method: 'POST', path: `/api/v1/namespaces/${STRATUS_NS}/pods/stratus-red-team-ssat-pod/exec?${execQuery(['cat', '/var/run/secrets/kubernetes.io/serviceaccount/token'])}`, headers: SPDY }, need: 'aal2', by: 'pod-shell' },
     { src: 'stratus k8s.persistence.create-admin-clusterrole', what: 'a ClusterRole granting * on *', ua: UA.stratus, req: post('/apis/rbac.authorization.k8s.io/v1/clusterroles', adminRole), need: 'aal3', by: 'rbac-writes' },
@@ -185,7 +191,10 @@ describe('stratus-red-team (8 techniques)', () => {
     { src: 'stratus k8s.privilege-escalation.nodes-proxy', what: 'a token for its service account bound to nodes/proxy', ua: UA.stratus, req: post(`/api/v1/namespaces/${STRATUS_NS}/serviceaccounts/stratus-red-team-np-sa/token`, tokenRequest(null)), need: 'aal3', by: 'service-account-tokens' },
     { src: 'stratus k8s.privilege-escalation.nodes-proxy', what: 'the kubelet\'s /runningpods/ through the node proxy', ua: UA.stratus, req: get('/api/v1/nodes/ip-10-0-1-23.eu-west-1.compute.internal/proxy/runningpods/'), need: 'deny', by: 'no-node-proxy' },
     { src: 'stratus k8s.privilege-escalation.privileged-pod', what: 'a privileged pod', ua: UA.stratus, req: post(`/api/v1/namespaces/${STRATUS_NS}/pods`, stratusPod('k8s.privilege-escalation.privileged-pod', { securityContext: { privileged: true } })), need: 'aal3', by: 'guardrail:privileged_container' },
-  ]);
+];
+
+describe('stratus-red-team (8 techniques, 14 requests)', () => {
+  run(stratus);
 });
 
 // --- BishopFox/badPods: the eight pods as every workload kind ---------------------------------
@@ -244,17 +253,55 @@ describe('badPods (8 pods × 8 workload kinds)', () => {
   run(badPods);
 });
 
+/**
+ * `obj` without the fields the decoder's table does not hold (a command, a volume mount, a tty):
+ * what the guardrails read of a protobuf body is exactly the table's fields, so the encoder, which
+ * refuses an unknown key, is given those.
+ */
+function prune(obj: Record<string, unknown>, schema: Message): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of schema.fields.values()) {
+    if (f.kind === 'message' && f.inline) Object.assign(out, prune(obj, f.message));
+    else if (Object.hasOwn(obj, f.name) && obj[f.name] !== null) {
+      const v = obj[f.name];
+      out[f.name] = f.kind !== 'message' ? v : f.repeated ? (v as Record<string, unknown>[]).map((i) => prune(i, f.message)) : prune(v as Record<string, unknown>, f.message);
+    }
+  }
+  return out;
+}
+
+function protobufOf(doc: Record<string, unknown>): Uint8Array {
+  const schema = KINDS.get(kindKey(String(doc.apiVersion), String(doc.kind)))!;
+  return encodeKube({ apiVersion: doc.apiVersion, kind: doc.kind, ...prune(doc, schema) });
+}
+
+// A Go client configured for protobuf (rest.Config.ContentType, as controllers and operators are)
+// sends the same manifests as Kubernetes' protobuf encoding.
+describe('badPods as a protobuf client sends them (8 pods × 7 workload kinds)', () => {
+  run(
+    badPods
+      .filter((t) => !t.what.startsWith('Service') && !t.what.startsWith('CronJob'))
+      .map((t) => {
+        const doc = t.req.body as Record<string, unknown>;
+        return { ...t, what: `${t.what}, protobuf`, req: { ...t.req, body: undefined, raw: protobufOf(doc), headers: { 'content-type': 'application/vnd.kubernetes.protobuf' } } };
+      }),
+  );
+});
+
 // --- DataDog/KubeHound: the attack edges that are an API request (docs/reference/attacks) ------
 
 const podWith = (name: string, ns: string, spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { containers: [{ name: 'c', image: 'ubuntu:22.04', command: ['sleep', 'infinity'] }], ...spec } });
 const container = (extra: Record<string, unknown>) => ({ containers: [{ name: 'c', image: 'ubuntu:22.04', command: ['sleep', 'infinity'], ...extra }] });
 const hostPathPod = (name: string, path: string, type?: string) => podWith(name, 'dev', { ...container({ volumeMounts: [{ name: 'h', mountPath: '/host' }] }), volumes: [{ name: 'h', hostPath: { path, ...(type ? { type } : {}) } }] });
 
-describe('KubeHound attack edges (20 requests)', () => {
-  run([
+const kubehound: Technique[] = [
     { src: 'KubeHound POD_CREATE', what: 'a pod created by hand (kubectl apply -f)', ua: UA.kubectl, req: post('/api/v1/namespaces/dev/pods?fieldManager=kubectl-client-side-apply&fieldValidation=Strict', podWith('x', 'dev', {})), need: 'aal2', by: 'pod-creates' },
     { src: 'KubeHound POD_PATCH', what: 'a running pod\'s image swapped for the attacker\'s (the only mutable container field)', ua: UA.kubectl, req: { method: 'PATCH', path: '/api/v1/namespaces/dev/pods/web-0?fieldManager=kubectl-patch', body: { spec: { containers: [{ name: 'web', image: 'ghcr.io/attacker/implant:1' }] } }, headers: STRATEGIC }, need: 'routine' },
     { src: 'KubeHound POD_EXEC', what: 'kubectl exec -it … -- /bin/bash', ua: UA.kubectl, req: { method: 'POST', path: `/api/v1/namespaces/dev/pods/web-0/exec?${execQuery(['/bin/bash'])}&stdin=true&tty=true&container=web`, headers: SPDY }, need: 'aal2', by: 'pod-shell' },
+    { src: 'KubeHound POD_EXEC', what: 'kubectl 1.32 exec over WebSocket (a GET)', ua: UA.kubectl, req: { method: 'GET', path: `/api/v1/namespaces/dev/pods/web-0/exec?${execQuery(['/bin/bash'])}&stdin=true&stderr=true&tty=true&container=web`, headers: WS }, need: 'aal2', by: 'pod-shell' },
+    { src: 'KubeHound POD_EXEC', what: 'kubectl 1.32 exec over WebSocket into kube-system', ua: UA.kubectl, req: { method: 'GET', path: `/api/v1/namespaces/kube-system/pods/kube-proxy-x2x7q/exec?${execQuery(['cat', '/var/lib/kube-proxy/kubeconfig.conf'])}&stderr=true`, headers: WS }, need: 'aal3', by: 'system-pod-access' },
+    { src: 'KubeHound POD_ATTACH', what: 'kubectl 1.32 attach over WebSocket', ua: UA.kubectl, req: { method: 'GET', path: '/api/v1/namespaces/dev/pods/web-0/attach?container=web&stdin=true&stdout=true&tty=true', headers: WS }, need: 'aal2', by: 'pod-shell' },
+    { src: 'KubeHound ENDPOINT_EXPLOIT', what: 'kubectl 1.32 port-forward over a WebSocket tunnel', ua: UA.kubectl, req: { method: 'GET', path: '/api/v1/namespaces/dev/pods/web-0/portforward?ports=5432', headers: WS_TUNNEL }, need: 'aal2', by: 'pod-shell' },
     { src: 'KubeHound POD_ATTACH', what: 'kubectl attach -it', ua: UA.kubectl, req: { method: 'POST', path: '/api/v1/namespaces/dev/pods/web-0/attach?container=web&stdin=true&stdout=true&tty=true', headers: SPDY }, need: 'aal2', by: 'pod-shell' },
     { src: 'KubeHound CONTAINER_ATTACH', what: 'kubectl exec into another container of the pod', ua: UA.kubectl, req: { method: 'POST', path: `/api/v1/namespaces/dev/pods/web-0/exec?${execQuery(['sh'])}&stdin=true&tty=true&container=sidecar`, headers: SPDY }, need: 'aal2', by: 'pod-shell' },
     { src: 'KubeHound ROLE_BIND', what: 'a RoleBinding to the admin ClusterRole', ua: UA.kubectl, req: post('/apis/rbac.authorization.k8s.io/v1/namespaces/dev/rolebindings', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'x', namespace: 'dev' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' }, subjects: [{ kind: 'User', name: 'mallory@example.com' }] }), need: 'aal3', by: 'rbac-writes' },
@@ -272,7 +319,10 @@ describe('KubeHound attack edges (20 requests)', () => {
     { src: 'KubeHound EXPLOIT_CONTAINERD_SOCK', what: 'a Deployment mounting containerd\'s socket', ua: UA.kubectl, req: post('/apis/apps/v1/namespaces/dev/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: hostPathPod('x', '/run/containerd/containerd.sock', 'Socket').spec } } }), need: 'aal3', by: 'guardrail:host_path_volume' },
     { src: 'KubeHound EXPLOIT_HOST_WRITE', what: 'a Job mounting /etc/kubernetes/manifests (a static pod)', ua: UA.kubectl, req: post('/apis/batch/v1/namespaces/dev/jobs', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'x' }, spec: { template: { spec: { ...hostPathPod('x', '/etc/kubernetes/manifests').spec, restartPolicy: 'Never' } } } }), need: 'aal3', by: 'guardrail:host_path_volume' },
     { src: 'KubeHound SHARE_PS_NAMESPACE', what: 'a Deployment sharing its pod\'s process namespace (within the pod, not the node)', ua: UA.kubectl, req: post('/apis/apps/v1/namespaces/dev/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { shareProcessNamespace: true, ...container({}) } } } }), need: 'routine' },
-  ]);
+];
+
+describe('KubeHound attack edges (24 requests)', () => {
+  run(kubehound);
 });
 
 // --- inguardians/peirates: its menu actions that reach the API server ---------------------------
@@ -374,8 +424,7 @@ describe('Falco k8s_audit rules (every rule that names an API action)', () => {
 
 const deployment = (name: string, ns: string, podSpec: Record<string, unknown>, replicas = 1) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns }, spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: podSpec } } });
 
-describe('Microsoft threat matrix for Kubernetes (API techniques)', () => {
-  run([
+const ms: Technique[] = [
     { src: 'MS-TM Execution: exec into container', what: 'kubectl exec', ua: UA.kubectl, req: { method: 'POST', path: `/api/v1/namespaces/prod-eu/pods/web-0/exec?${execQuery(['sh'])}&stdin=true&tty=true`, headers: SPDY }, need: 'aal2', by: 'pod-shell' },
     { src: 'MS-TM Execution: new container', what: 'kubectl run', ua: UA.kubectl, req: post('/api/v1/namespaces/dev/pods?fieldManager=kubectl-run', podWith('x', 'dev', container({}))), need: 'aal2', by: 'pod-creates' },
     { src: 'MS-TM Execution: sidecar injection', what: 'a container added to a Deployment in dev', ua: UA.kubectl, req: { method: 'PATCH', path: '/apis/apps/v1/namespaces/dev/deployments/web', body: { spec: { template: { spec: { containers: [{ name: 'helper', image: 'ghcr.io/attacker/implant:1' }] } } } }, headers: STRATEGIC }, need: 'routine' },
@@ -411,5 +460,41 @@ describe('Microsoft threat matrix for Kubernetes (API techniques)', () => {
     { src: 'Falco Create NodePort Service', what: 'a NodePort Service in dev', ua: UA.kubectl, req: post('/api/v1/namespaces/dev/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' }, spec: { type: 'NodePort', selector: { app: 'x' }, ports: [{ port: 80, nodePort: 30080 }] } }), need: 'routine' },
     { src: 'MS-TM Impact: denial of service', what: 'coredns scaled to zero', ua: UA.kubectl, req: { method: 'PATCH', path: '/apis/apps/v1/namespaces/kube-system/deployments/coredns/scale', body: { spec: { replicas: 0 } }, headers: MERGE }, need: 'aal3', by: 'system-component-deletes' },
     { src: 'MS-TM Impact: denial of service', what: 'every Node tainted NoExecute (one of them)', ua: UA.kubectl, req: { method: 'PATCH', path: '/api/v1/nodes/worker-1', body: { spec: { taints: [{ key: 'x', value: 'y', effect: 'NoExecute' }] } }, headers: STRATEGIC }, need: 'aal2', by: 'node-deletes' },
-  ]);
+];
+
+describe('Microsoft threat matrix for Kubernetes (API techniques)', () => {
+  run(ms);
+});
+
+// --- The same requests over the HTTP ext_authz listener ------------------------------------------
+
+// The HTTP listener sees the test's loopback peer, a network no subject has used: what is judged
+// is that it answers as the gRPC check does for the same request from the same address (a
+// deny 403, a step-up 401 with its RFC 9470 challenge), routine writes and node proxies included.
+describe('over the HTTP ext_authz listener, the stolen one-factor token: the answer gRPC gives', () => {
+  const pick = (src: string, what: string) => [...stratus, ...badPods, ...kubehound, ...ms].find((t) => t.src === src && t.what.startsWith(what))!;
+  const STATUS: Record<string, number> = { allowed: 200, policy_deny: 403, risk_deny: 403, acr_insufficient: 401, auth_too_old: 401 };
+  it.each<[string, Technique]>([
+    ['stratus create-token', pick('stratus k8s.persistence.create-token', 'a one-year TokenRequest')],
+    ['stratus nodes-proxy', pick('stratus k8s.privilege-escalation.nodes-proxy', 'the kubelet')],
+    ['badPods everything-allowed Pod', pick('badPods everything-allowed', 'Pod')],
+    ['badPods nothing-allowed Deployment', pick('badPods nothing-allowed', 'Deployment')],
+    ['KubeHound POD_EXEC over WebSocket', pick('KubeHound POD_EXEC', 'kubectl 1.32 exec over WebSocket (a GET)')],
+    ['MS-TM delete K8s events', pick('MS-TM Defense evasion: delete K8s events', 'every Event of dev')],
+  ])('%s', async (_name, t) => {
+    const body = t.req.body === undefined ? undefined : JSON.stringify(t.req.body);
+    const headers = { 'user-agent': t.ua, ...t.req.headers };
+    const grpc = reason(await server.client.check(checkRequest({ host: KUBE, source: '127.0.0.1', method: t.req.method, path: t.req.path, token: await subjects.tokenOf('aal1', 36_000), headers: { ...headers, ...(body ? { 'x-envoy-auth-partial-body': 'false' } : {}) }, body })));
+    const res = await http(`${server.authz}${t.req.path}`, { method: t.req.method, headers: { host: KUBE, ...headers, authorization: `Bearer ${await subjects.tokenOf('aal1', 36_000)}` }, body });
+    expect(grpc).not.toBe('allowed');
+    expect(res.status, `${t.src}: ${t.what} (gRPC: ${grpc})`).toBe(STATUS[grpc]);
+    if (res.status === 401) expect(String(res.headers['www-authenticate'])).toContain('insufficient_user_authentication');
+  });
+});
+
+describe('the server after the catalog', () => {
+  it('is still up and logged nothing on stderr', () => {
+    expect(server.child.exitCode).toBeNull();
+    expect(server.stderr.filter((l) => l.trim() !== '')).toEqual([]);
+  });
 });
