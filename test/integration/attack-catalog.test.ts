@@ -311,6 +311,9 @@ const kubehound: Technique[] = [
     { src: 'KubeHound IDENTITY_IMPERSONATE', what: 'kubectl --as=null --as-group=system:masters', ua: UA.kubectl, req: { method: 'GET', path: '/api/v1/namespaces/kube-system/secrets', headers: { 'impersonate-user': 'null', 'impersonate-group': 'system:masters' } }, need: 'aal3', by: 'guardrail:impersonation_privileged' },
     { src: 'KubeHound PERMISSION_DISCOVER', what: 'kubectl auth can-i --list', ua: UA.kubectl, req: post('/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { kind: 'SelfSubjectRulesReview', apiVersion: 'authorization.k8s.io/v1', spec: { namespace: 'dev' } }), need: 'routine' },
     { src: 'KubeHound CE_NSENTER', what: 'a privileged pod in the host PID namespace', ua: UA.kubectl, req: post('/api/v1/namespaces/dev/pods', podWith('x', 'dev', { hostPID: true, ...container({ securityContext: { privileged: true } }) })), need: 'aal3', by: 'guardrail:privileged_container' },
+    { src: 'KubeHound CE_PRIV_MOUNT', what: 'a privileged pod that mounts the node\'s disk', ua: UA.kubectl, req: post('/api/v1/namespaces/dev/pods', podWith('x', 'dev', container({ securityContext: { privileged: true }, command: ['sh', '-c', 'mount /dev/nvme0n1p1 /mnt && sleep infinity'] }))), need: 'aal3', by: 'guardrail:privileged_container' },
+    { src: 'KubeHound EXPLOIT_HOST_READ', what: 'a pod mounting /etc/shadow read-only', ua: UA.kubectl, req: post('/api/v1/namespaces/dev/pods', podWith('x', 'dev', { ...container({ volumeMounts: [{ name: 'h', mountPath: '/host/shadow', readOnly: true }] }), volumes: [{ name: 'h', hostPath: { path: '/etc/shadow', type: 'File' } }] })), need: 'aal3', by: 'guardrail:host_path_volume' },
+    { src: 'KubeHound EXPLOIT_HOST_TRAVERSE', what: 'a pod mounting the kubelet\'s pods directory (every pod\'s projected token)', ua: UA.kubectl, req: post('/api/v1/namespaces/dev/pods', hostPathPod('x', '/var/lib/kubelet/pods', 'Directory')), need: 'aal3', by: 'guardrail:host_path_volume' },
     { src: 'KubeHound CE_MODULE_LOAD', what: 'a pod with CAP_SYS_MODULE', ua: UA.kubectl, req: post('/api/v1/namespaces/dev/pods', podWith('x', 'dev', container({ securityContext: { capabilities: { add: ['SYS_MODULE'] } } }))), need: 'aal3', by: 'guardrail:capability_added' },
     { src: 'KubeHound CE_SYS_PTRACE', what: 'a pod with CAP_SYS_PTRACE and hostPID', ua: UA.kubectl, req: post('/api/v1/namespaces/dev/pods', podWith('x', 'dev', { hostPID: true, ...container({ securityContext: { capabilities: { add: ['SYS_PTRACE'] } } }) })), need: 'aal3', by: 'guardrail:capability_added' },
     { src: 'KubeHound CE_UMH_CORE_PATTERN', what: 'a pod mounting /proc/sys/kernel', ua: UA.kubectl, req: post('/api/v1/namespaces/dev/pods', hostPathPod('x', '/proc/sys/kernel')), need: 'aal3', by: 'guardrail:host_path_volume' },
@@ -321,7 +324,7 @@ const kubehound: Technique[] = [
     { src: 'KubeHound SHARE_PS_NAMESPACE', what: 'a Deployment sharing its pod\'s process namespace (within the pod, not the node)', ua: UA.kubectl, req: post('/apis/apps/v1/namespaces/dev/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { shareProcessNamespace: true, ...container({}) } } } }), need: 'routine' },
 ];
 
-describe('KubeHound attack edges (24 requests)', () => {
+describe('KubeHound attack edges (22 of 26; IDENTITY_ASSUME, TOKEN_STEAL, VOLUME_ACCESS and VOLUME_DISCOVER happen on the node; 27 requests)', () => {
   run(kubehound);
 });
 
