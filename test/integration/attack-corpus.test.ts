@@ -1,20 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
-import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
 import { CompactSign, exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckClient, deniedStatus, reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { freshSubjects, reason, rules, startBuiltServer, type BuiltServer, type Level } from '../support/built-server.js';
+import { CheckClient, deniedStatus, type CheckResponse } from '../support/grpc-client.js';
 import { TestIssuer } from '../support/issuer.js';
 import { checkRequest, type RequestSpec } from '../support/requests.js';
 import { http } from '../support/stepup.js';
-import { exampleYaml } from '../support/workday-service.js';
 
 /**
  * An attack corpus run black-box against the built server: `node dist/cli.js serve` with
@@ -30,25 +24,17 @@ import { exampleYaml } from '../support/workday-service.js';
  * and not the denial-rate signal's after the entries before it.
  */
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'stepgate-corpus-'));
+let server: BuiltServer;
 let issuer: TestIssuer;
-let child: ChildProcess;
 let client: CheckClient;
 let authz: string;
 let attacker: Server;
 let attackerFetches = 0;
 let attackerUrl = '';
-const stderr: string[] = [];
-
-const now = () => Math.floor(Date.now() / 1000);
 
 beforeAll(async () => {
-  // The corpus judges the build `npm start` serves: its prestart compiles only a stale or missing
-  // dist/ (a fresh checkout in CI), and is otherwise a no-op.
-  const prestart = spawnSync(process.execPath, [join(ROOT, 'scripts/build-if-stale.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 150_000 });
-  if (prestart.status !== 0 || !existsSync(join(ROOT, 'dist/cli.js'))) throw new Error(`the build failed: ${prestart.stderr}${prestart.stdout}`);
-  issuer = await TestIssuer.start();
+  server = await startBuiltServer('corpus');
+  ({ issuer, client, authz } = server);
   // A JWKS URL an attacker controls, named by jku/x5u headers: stepgate must never fetch it.
   attacker = createServer((_req, res) => {
     attackerFetches++;
@@ -56,58 +42,18 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
   attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`;
-  const config = join(dir, 'stepgate.yaml');
-  writeFileSync(config, exampleYaml(issuer.url));
-  child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'serve', '--config', config], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, STEPGATE_AUTHZ_HTTP_LISTEN: '127.0.0.1:0', STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
-  const ports = await new Promise<Record<string, number>>((resolve, reject) => {
-    const found: Record<string, number> = {};
-    const timer = setTimeout(() => reject(new Error(`no listening lines; stderr: ${stderr.join('\n')}`)), 50_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const rec = JSON.parse(line) as { event?: string; transport?: string; port?: number };
-        if (rec.event === 'listening' && rec.transport && rec.port) found[rec.transport] = rec.port;
-      } catch {
-        return;
-      }
-      if (found.grpc && found['http-authz']) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
-    void once(child, 'exit').then(([code]) => reject(new Error(`stepgate exited (${String(code)}); stderr: ${stderr.join('\n')}`)));
-  });
-  client = new CheckClient(ports.grpc!);
-  authz = `http://127.0.0.1:${ports['http-authz']}`;
 }, 180_000);
 
 afterAll(async () => {
-  client?.close();
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
-  await issuer?.close();
+  await server?.close();
   attacker?.closeAllConnections();
   await new Promise<void>((r) => (attacker ? attacker.close(() => r()) : r()));
-  rmSync(dir, { recursive: true, force: true });
 });
 
-type Level = 'aal1' | 'aal2' | 'aal3';
-const AMR: Record<Level, string[]> = { aal1: ['pwd'], aal2: ['pwd', 'otp', 'mfa'], aal3: ['hwk', 'mfa'] };
+const subjects = freshSubjects(() => issuer, 'corpus');
+const { now, tokenOf } = subjects;
 const KUBECTL = { 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1' };
 const KUBE = 'kube.localhost';
-let subjects = 0;
-
-/** A token of a fresh subject at `level`, signed in `age` seconds ago, with claims overridden. */
-async function tokenOf(level: Level, age: number, claims: JWTPayload = {}, header: Record<string, unknown> = {}): Promise<string> {
-  const sub = `corpus-${++subjects}@example.com`;
-  return issuer.token({ sub, email: sub, acr: `urn:stepgate:${level}`, amr: AMR[level], auth_time: now() - age, ...claims }, { header });
-}
 
 interface Ask extends Omit<RequestSpec, 'token'> {
   level?: Level;
@@ -122,23 +68,13 @@ async function ask(a: Ask): Promise<CheckResponse> {
   return client.check(checkRequest({ host: KUBE, source: '10.20.4.17', ...a, token, headers }));
 }
 
-/** Every answer names a specific reason; none is a crash or an internal error. */
-function reason(res: CheckResponse): string {
-  const r = reasonOf(res);
-  expect(r, 'a reason code in dynamic_metadata').toBeTypeOf('string');
-  expect(r).not.toBe('internal_error');
-  return r!;
-}
-
-const rules = (res: CheckResponse) => res.dynamic_metadata?.fields.rules?.stringValue ?? '';
-
 const REFUSED_TOKEN = ['token_malformed', 'token_invalid', 'algorithm_forbidden', 'key_unknown', 'audience_mismatch', 'issuer_unknown', 'token_not_yet_valid', 'token_expired', 'header_too_large', 'subject_missing'];
 const NOT_ALLOWED = ['acr_insufficient', 'auth_too_old', 'auth_time_missing', 'policy_deny', 'risk_deny', 'request_invalid'];
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 const claimsNow = (extra: Record<string, unknown> = {}) => ({
   iss: issuer.url,
   aud: 'kubernetes',
-  sub: `corpus-${++subjects}@example.com`,
+  sub: subjects.subject(),
   iat: now(),
   exp: now() + 600,
   auth_time: now() - 60,
@@ -710,8 +646,8 @@ describe('corpus: CheckRequests no Envoy sends, and load', () => {
   });
 
   it('the server is still up and logged nothing on stderr', () => {
-    expect(child.exitCode).toBeNull();
-    expect(stderr.filter((l) => l.trim() !== '')).toEqual([]);
+    expect(server.child.exitCode).toBeNull();
+    expect(server.stderr.filter((l) => l.trim() !== '')).toEqual([]);
   });
 });
 

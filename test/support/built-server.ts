@@ -1,0 +1,114 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { JWTPayload } from 'jose';
+import { expect } from 'vitest';
+import { CheckClient, reasonOf, type CheckResponse } from './grpc-client.js';
+import { TestIssuer } from './issuer.js';
+import { exampleYaml } from './workday-service.js';
+
+/**
+ * The build `npm start` serves (`node dist/cli.js serve` with examples/stepgate.yaml, the test
+ * issuer in place of the demo IdP), started once per test file on free ports, for the black-box
+ * attack files (attack-corpus, attack-catalog): what is judged is the process that ships, spoken to
+ * by a real grpc-js client and over the HTTP ext_authz listener.
+ */
+export interface BuiltServer {
+  issuer: TestIssuer;
+  client: CheckClient;
+  /** The HTTP ext_authz listener's base URL. */
+  authz: string;
+  child: ChildProcess;
+  /** Every line the server wrote on stderr. */
+  stderr: string[];
+  close(): Promise<void>;
+}
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+export async function startBuiltServer(prefix: string): Promise<BuiltServer> {
+  // Its prestart compiles only a stale or missing dist/ (a fresh checkout in CI), and is otherwise a no-op.
+  const prestart = spawnSync(process.execPath, [join(ROOT, 'scripts/build-if-stale.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 150_000 });
+  if (prestart.status !== 0 || !existsSync(join(ROOT, 'dist/cli.js'))) throw new Error(`the build failed: ${prestart.stderr}${prestart.stdout}`);
+  const dir = mkdtempSync(join(tmpdir(), `stepgate-${prefix}-`));
+  const issuer = await TestIssuer.start();
+  const config = join(dir, 'stepgate.yaml');
+  writeFileSync(config, exampleYaml(issuer.url));
+  const stderr: string[] = [];
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'serve', '--config', config], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, STEPGATE_AUTHZ_HTTP_LISTEN: '127.0.0.1:0', STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
+  const ports = await new Promise<Record<string, number>>((resolve, reject) => {
+    const found: Record<string, number> = {};
+    const timer = setTimeout(() => reject(new Error(`no listening lines; stderr: ${stderr.join('\n')}`)), 50_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const rec = JSON.parse(line) as { event?: string; transport?: string; port?: number };
+        if (rec.event === 'listening' && rec.transport && rec.port) found[rec.transport] = rec.port;
+      } catch {
+        return;
+      }
+      if (found.grpc && found['http-authz']) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    });
+    void once(child, 'exit').then(([code]) => reject(new Error(`stepgate exited (${String(code)}); stderr: ${stderr.join('\n')}`)));
+  });
+  const client = new CheckClient(ports.grpc!);
+  return {
+    issuer,
+    client,
+    authz: `http://127.0.0.1:${ports['http-authz']}`,
+    child,
+    stderr,
+    async close() {
+      client.close();
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+      await issuer.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Level = 'aal1' | 'aal2' | 'aal3';
+export const AMR: Record<Level, string[]> = { aal1: ['pwd'], aal2: ['pwd', 'otp', 'mfa'], aal3: ['hwk', 'mfa'] };
+
+/**
+ * Tokens of fresh subjects: each entry is sent by a subject never seen before, so that its answer
+ * is the policy's and not the denial-rate signal's after the entries before it.
+ */
+export function freshSubjects(issuer: () => TestIssuer, prefix: string) {
+  let n = 0;
+  const now = () => Math.floor(Date.now() / 1000);
+  return {
+    now,
+    /** The next subject's name. */
+    subject: () => `${prefix}-${++n}@example.com`,
+    /** A token of a fresh subject at `level`, signed in `age` seconds ago, with claims overridden. */
+    tokenOf: async (level: Level, age: number, claims: JWTPayload = {}, header: Record<string, unknown> = {}): Promise<string> => {
+      const sub = `${prefix}-${++n}@example.com`;
+      return issuer().token({ sub, email: sub, acr: `urn:stepgate:${level}`, amr: AMR[level], auth_time: now() - age, ...claims }, { header });
+    },
+  };
+}
+
+/** Every answer names a specific reason; none is a crash or an internal error. */
+export function reason(res: CheckResponse): string {
+  const r = reasonOf(res);
+  expect(r, 'a reason code in dynamic_metadata').toBeTypeOf('string');
+  expect(r).not.toBe('internal_error');
+  return r!;
+}
+
+/** The rules (and `guardrail:<code>`s) the decision names. */
+export const rules = (res: CheckResponse) => res.dynamic_metadata?.fields.rules?.stringValue ?? '';
