@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshSubjects, reason, rules, startBuiltServer, type BuiltServer, type Level } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
@@ -7,6 +5,7 @@ import { KINDS, kindKey, type Message } from '../../src/guardrails/protobuf/sche
 import { encodeKube } from '../support/kube-protobuf.js';
 import { checkRequest } from '../support/requests.js';
 import { http } from '../support/stepup.js';
+import { badPod, BADPOD_NAMES, WORKLOAD_KINDS } from '../support/badpods.js';
 
 /**
  * The public Kubernetes attack catalogs, technique by technique, run black-box against the built
@@ -199,9 +198,8 @@ describe('stratus-red-team (8 techniques, 14 requests)', () => {
 
 // --- BishopFox/badPods: the eight pods as every workload kind ---------------------------------
 
-// The exec manifests of badPods (MIT, commit fadd08c), as published: kubectl apply -f sends each
-// document as JSON, with the manifest in the last-applied annotation.
-const BADPODS = new URL('../fixtures/badpods/', import.meta.url);
+// The eight pods of badPods as every workload kind (test/support/badpods.ts): kubectl apply -f
+// sends each document as JSON, with the manifest in the last-applied annotation.
 const ROUTES: Record<string, string> = {
   Pod: '/api/v1/namespaces/default/pods',
   Service: '/api/v1/namespaces/default/services',
@@ -231,24 +229,22 @@ function applied(doc: Record<string, unknown>): Req {
   return post(`${base}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict`, body);
 }
 
-const badPods: Technique[] = readdirSync(BADPODS)
-  .filter((f) => f.endsWith('.yaml'))
-  .sort()
-  .flatMap((file) => {
-    const pod = file.replace(/-[a-z]+\.yaml$/, '');
-    return parseAllDocuments(readFileSync(new URL(file, BADPODS), 'utf8')).map((d) => {
-      const doc = d.toJS() as Record<string, unknown>;
+const badPods: Technique[] = BADPOD_NAMES.flatMap((pod) =>
+  WORKLOAD_KINDS.flatMap((workload) =>
+    badPod(pod, workload).map((doc) => {
       const kind = doc.kind as string;
       // A Service (beside the StatefulSets) is no pod; nothing-allowed is an ordinary pod, which
       // needs what a pod created by hand needs (pod-creates), or a DaemonSet (daemonset-creates).
       const need: Need = kind === 'Service' ? 'routine' : pod !== 'nothing-allowed' ? 'aal3' : kind === 'Pod' || kind === 'DaemonSet' ? 'aal2' : 'routine';
-      return { src: `badPods ${pod}`, what: `${kind} (${file})`, ua: UA.kubectl, req: applied(doc), need, by: need === 'aal3' ? BADPOD_CODE[pod] : undefined };
-    });
-  });
+      return { src: `badPods ${pod}`, what: `${kind} (${pod} as ${workload})`, ua: UA.kubectl, req: applied(doc), need, by: need === 'aal3' ? BADPOD_CODE[pod] : undefined };
+    }),
+  ),
+);
 
 describe('badPods (8 pods × 8 workload kinds)', () => {
-  it('holds the 64 manifests', () => {
-    expect(readdirSync(BADPODS).filter((f) => f.endsWith('.yaml'))).toHaveLength(64);
+  it('holds the 64 pods and workloads, 72 documents', () => {
+    expect(badPods.filter((t) => !t.what.startsWith('Service'))).toHaveLength(64);
+    expect(badPods).toHaveLength(72);
   });
   run(badPods);
 });
