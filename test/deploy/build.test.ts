@@ -19,7 +19,9 @@ import { containers, get, one, renderKustomization, ROOT, type Obj } from './man
  * container starts it, and asked the health questions the Kubernetes probes ask.
  */
 
-const BUILD_TIMEOUT_MS = 240_000;
+// A clean `npm ci` and compile: about a minute on a quiet machine, past 240 s on a loaded one
+// (a CI run beside the day matrix and two test sessions, 2026-12-04); the bound is for a hang.
+const BUILD_TIMEOUT_MS = 600_000;
 const scratch = mkdtempSync(join(tmpdir(), 'stepgate-build-test-'));
 const OUT = join(scratch, 'out');
 let build: { status: number | null; output: string; ms: number };
