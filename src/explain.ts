@@ -198,6 +198,8 @@ function render(rt: Runtime, { verdict: v, answer }: Checked, handWritten: boole
           query: req.query,
           client_kind: clientKind(req),
           kubernetes: req.kube ?? null,
+          // kubernetes.clusters' name for it: the risk engine's working set is kept per cluster.
+          cluster: req.cluster === undefined || req.cluster === '' ? null : req.cluster,
         }
       : null,
     identity: who

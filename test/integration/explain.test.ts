@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/commands.js';
+import { parseConfig } from '../../src/config/load.js';
 import fc from 'fast-check';
 import { explain, splitUrl } from '../../src/explain.js';
 import { HMAC_SECRET, testConfig, testConfigYaml } from '../support/config.js';
@@ -36,12 +37,23 @@ describe('stepgate explain', () => {
       path: '/api/v1/namespaces/prod/secrets/db',
       client_kind: 'api',
       kubernetes: { verb: 'get', resource: 'secrets', namespace: 'prod', name: 'db', apiGroup: '', apiVersion: 'v1' },
+      cluster: null,
     });
     expect(out.identity).toMatchObject({ source: 'claims', verified: false, subject: 'alice', level: 'aal1' });
     expect(out.policy).toEqual({ matched_rules: ['secrets'], deny: false, required_level: 'aal2', max_age: 900 });
     expect(out.decision).toMatchObject({ allow: false, reason: 'acr_insufficient' });
     expect(out.response.status).toBe(401);
     expect(out.response.headers['www-authenticate']).toContain('insufficient_user_authentication');
+  });
+
+  it('names the cluster of kubernetes.clusters the host is', async () => {
+    const yaml = testConfigYaml(issuer.url).replace('  hosts: [kube.example.com]\n', '  hosts: [kube.example.com]\n  clusters: [{ name: dublin, hosts: [kube.example.com] }]\n');
+    const out = await explain(
+      parseConfig(yaml, 'clusters.yaml'),
+      { method: 'GET', url: 'https://kube.example.com/api/v1/namespaces/prod/secrets/db', headers: [], claims: { iss: issuer.url, sub: 'alice', acr: 'urn:stepgate:aal2', auth_time: Math.floor(Date.now() / 1000) - 60 } },
+      { env },
+    );
+    expect(out.request).toMatchObject({ host: 'kube.example.com', cluster: 'dublin' });
   });
 
   it('verifies a real token against the issuer (CLI, JSON on stdout)', async () => {
