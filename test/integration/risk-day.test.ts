@@ -12,10 +12,11 @@ import { workday9 } from '../support/workday9.js';
 import { workday10 } from '../support/workday10.js';
 import { workday11 } from '../support/workday11.js';
 import { workday12 } from '../support/workday12.js';
+import { workday13 } from '../support/workday13.js';
 
 /**
- * Issue 12's targets on twelve differently built replayed days (the third to twelfth written
- * after the engine, the fourth to twelfth as an outside tester would (the sixth, eighth, eleventh and twelfth as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 12: one here, five each in bench/day-matrix.ts), through the real gRPC server running
+ * Issue 12's targets on thirteen differently built replayed days (the third to thirteenth written
+ * after the engine, the fourth to thirteenth as an outside tester would (the sixth, eighth, eleventh, twelfth and thirteenth as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 13: one here, five each in bench/day-matrix.ts), through the real gRPC server running
  * examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
  * (docs/risk.md says which and why), held to the bound given below; no two challenges of an
@@ -24,7 +25,7 @@ import { workday12 } from '../support/workday12.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -88,6 +89,11 @@ const LATE: Record<string, number> = {
   // NAT address, the workspace image's kubectl. Its first Secret is the victim's own team's; the
   // next, another team's, is refused (unfamiliar_namespace). Day 4's shared-NAT class.
   'Gitpod token used from another workspace behind the same NAT': 3,
+  // Day 13 (docs/risk.md, "Day 13"): malware on the contractor's laptop, and on a red-teamer's,
+  // reads first the Secret its victim reads every day in their own namespace (tools-staging, the
+  // range); the next, a game's production namespace, is outside the working set and refused.
+  "malware on a contractor's laptop, through the partner's VPN": 2,
+  "red-teamer's laptop leaves the range for production": 2,
 };
 
 /**
@@ -171,6 +177,26 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // The pairing partner with the host's copied token at their own desk: same office network,
   // same laptop model and kubectl build (day 4's office-NAT class).
   "pairing partner keeps using the host's token (own desk)",
+  // Day 13 (docs/risk.md, "Day 13: what it found"), open findings, each an `it.fails` in
+  // risk-day13-findings.test.ts, from the victim's own laptop, network, client and token, in the
+  // working set, within the rule's freshness: the launch's top PriorityClass named by a Deployment
+  // in the contractor's own dev namespace (a class is a name; its value is in the cluster), the UGC
+  // sandbox's runtimeClassName removed by a JSON patch (what it runs now is not in the request), a
+  // traffic-agent container added to a production Deployment (a release's request), and ten Nodes
+  // cordoned a second apart (node-changes' 8 hours; a cordon counts for no burst).
+  'top PriorityClass preempts production from the tools namespace (contractor laptop)',
+  'user-generated-content sandbox moved to the unsandboxed runtime (release laptop)',
+  'traffic-agent sidecar injected into a production Deployment (Telepresence laptop)',
+  'mass cordon of the game-server nodes (release laptop)',
+  // The hot desk: the previous shift's token, still in the machine's kubelogin cache, used at the
+  // same machine (its address, its kubectl build) in the namespaces the desk works in, the token's
+  // owner signed in again within 8 hours (a challenge during their shift): day 9's jump-box class.
+  "hot desk: the previous shift's cached token (18:20)",
+  "hot desk: the night shift's cached token at the 06:00 handover",
+  // The migration engineer lists Deployments in every game's production namespace every day, so
+  // the Secrets of those the migration does not move are in the working set (namespaces, not
+  // kinds): day 11's "where the team lead only looks" class.
+  'Secrets copied from namespaces the migration does not move (platform laptop)',
 ]);
 
 
@@ -250,6 +276,10 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // hours later, at their next production namespace outside the working set (seed 85: sre-b at
   // 13:55). The 10:25 sign-in's grace (grace_seconds) is over by then.
   'day 10 (workday10.ts)': [{ cause: 'context: unfamiliar_namespace', max: 2, who: ['d10-sre-a@example.nl', 'd10-sre-b@example.nl'] }],
+  // Day 13 (docs/risk.md, "Day 13"): the region migration's cut-over scales the old cluster's
+  // Deployment to zero, one namespace at 09:30 and the next at 10:30; a scale to zero asks what
+  // deleting the Deployment asks (a sign-in within 15 minutes), so each cut-over is a sign-in.
+  'day 13 (workday13.ts)': [{ cause: 'policy', max: 2, who: ['d13-migration@ember.example'], reason: 'auth_too_old' }],
 };
 
 /**
@@ -275,7 +305,9 @@ const DAY10_SEEDS = ((narrow && process.env.STEPGATE_DAY10_SEEDS) || '81').split
 const DAY11_SEEDS = ((narrow && process.env.STEPGATE_DAY11_SEEDS) || '91').split(',').map(Number);
 // One of day 12's five seeds (about 12 s) and seed 101 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY12_SEEDS = ((narrow && process.env.STEPGATE_DAY12_SEEDS) || '101').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12').split(',');
+// One of day 13's five seeds (about 10 s) and seed 111 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY13_SEEDS = ((narrow && process.env.STEPGATE_DAY13_SEEDS) || '111').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -300,6 +332,8 @@ const DAYS = ([
   ['day 11 (workday11.ts)', workday11, 15, DAY11_SEEDS, {}],
   // Day 12 too: written as an outside red team would, a Sydney and Dublin day on two clusters behind one gateway (docs/risk.md, "Day 12").
   ['day 12 (workday12.ts)', workday12, 12, DAY12_SEEDS, {}],
+  // Day 13 too: written as an outside red team would, a games studio's launch night, hot desks and an outsourcing partner (docs/risk.md, "Day 13").
+  ['day 13 (workday13.ts)', workday13, 15, DAY13_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter((_, i) => days.includes(String(i + 1)));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -481,6 +515,14 @@ const COLD_BOUND_DAY11 = { perEngineer: 2, within8h: 1, total: 7 };
  */
 const COLD_BOUND_DAY12 = { perEngineer: 2, within8h: 1, total: 9 };
 
+/**
+ * Day 13 without warm-up, seed 111: 10 challenges, one engineer asked twice within 8 hours (the
+ * migration engineer: the first namespace on the new region's cluster, outside the working set
+ * begun that morning, at 09:31, and the second cut-over's scale to zero at 10:33). The rest: the
+ * 8-hour freshness of 12-hour shifts, and first departures from working sets.
+ */
+const COLD_BOUND_DAY13 = { perEngineer: 2, within8h: 1, total: 10 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -492,6 +534,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 10 (workday10.ts)', workday10, 81, {}, COLD_BOUND_DAY10],
   ['day 11 (workday11.ts)', workday11, 91, {}, COLD_BOUND_DAY11],
   ['day 12 (workday12.ts)', workday12, 101, {}, COLD_BOUND_DAY12],
+  ['day 13 (workday13.ts)', workday13, 111, {}, COLD_BOUND_DAY13],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {

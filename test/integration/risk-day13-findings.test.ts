@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { exampleServiceForFile } from '../support/workday-service.js';
+import type { Login } from '../support/workday.js';
+
+/**
+ * What the thirteenth replayed day (test/support/workday13.ts, docs/risk.md "Day 13") found
+ * allowed, through the real gRPC server running examples/stepgate.yaml on a virtual clock. One is
+ * fixed in the example (a namespace's ResourceQuota or LimitRange deleted: quota-changes); the rest
+ * are `it.fails`: each asserts the safe outcome and states, in its comment, why stepgate cannot
+ * reach it from the request.
+ */
+
+const s = exampleServiceForFile();
+const WED = Date.UTC(2027, 10, 10, 9, 0, 0);
+const THU = Date.UTC(2027, 10, 11, 9, 0, 0);
+const H = 3_600_000;
+const HOST = 'kubernetes.euw1.ember.example';
+const OFFICE = '10.40.1.45';
+const PARTNER_VPN = '185.103.118.42';
+const KUBECTL = 'kubectl/v1.31.3 (darwin/arm64) kubernetes/c83cbee';
+const KUBECTL_WIN = 'kubectl/v1.31.3 (windows/amd64) kubernetes/c83cbee';
+const JSON_CT = 'application/json';
+const SMP = 'application/strategic-merge-patch+json';
+const MERGE = 'application/merge-patch+json';
+const JSONPATCH = 'application/json-patch+json';
+
+interface Opts { body?: string; contentType?: string; ua?: string; source?: string }
+
+function send(login: Login, at: number, method: string, path: string, o: Opts = {}): Promise<CheckResponse> {
+  const { body, contentType = JSON_CT, ua = KUBECTL, source = OFFICE } = o;
+  const headers: Record<string, string> = { 'user-agent': ua, ...(body !== undefined ? { 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' } : {}) };
+  return s.sendAt(login, at, { method, path, source, host: HOST, headers, ...(body !== undefined ? { body } : {}) });
+}
+
+const signIn = (sub: string, at: number): Login => ({ sub, sid: `${sub}:${at}`, authTime: Math.floor(at / 1000), acr: 'urn:stepgate:aal2' });
+const rules = (res: CheckResponse) => res.dynamic_metadata?.fields.rules?.stringValue ?? '';
+
+type Step = [method: string, path: string, body?: string, contentType?: string];
+
+async function routine(login: Login, t: number, reqs: Step[], o: Opts): Promise<number> {
+  for (const [method, path, body, contentType] of reqs) {
+    const res = await send(login, (t += 20_000), method, path, { ...o, ...(body !== undefined ? { body } : {}), ...(contentType !== undefined ? { contentType } : {}) });
+    expect(res.status.code, `${method} ${path}: ${reasonOf(res)} ${rules(res)}`).toBe(0);
+  }
+  return t;
+}
+
+/** Two days of the engineer's work, each after its morning sign-in; Thursday's login. */
+async function twoDays(sub: string, reqs: Step[], o: Opts = {}): Promise<Login> {
+  await routine(signIn(sub, WED - 40_000), WED, reqs, o);
+  const login = signIn(sub, THU - 40_000);
+  await routine(login, THU, reqs, o);
+  return login;
+}
+
+const deployment = (name: string, ns: string, spec: Record<string, unknown>, replicas: number) =>
+  JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns }, spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec } } });
+
+/** A contractor's day in the tools namespaces, through the partner's VPN, kubectl on Windows. */
+const CONTRACTOR: Step[] = [
+  ['GET', '/api/v1/namespaces/tools-dev/pods?limit=500'],
+  ['GET', '/api/v1/namespaces/tools-dev/resourcequotas?limit=500'],
+  ['GET', '/api/v1/namespaces/tools-staging/secrets/asset-indexer-s3'],
+  ['PATCH', '/apis/apps/v1/namespaces/tools-dev/deployments/asset-indexer?fieldManager=kubectl-set', JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'asset-indexer', image: 'registry.ember.example/tools/asset-indexer:1.30.0' }] } } } }), SMP],
+];
+const VIA_PARTNER: Opts = { source: PARTNER_VPN, ua: KUBECTL_WIN };
+
+describe("a namespace's resource caps, with examples/stepgate.yaml", () => {
+  it('a ResourceQuota or LimitRange deleted in a dev namespace asks a sign-in within 15 minutes (quota-changes); reading them does not', async () => {
+    const login = await twoDays('d13f-contractor-a@ember.example', CONTRACTOR, VIA_PARTNER);
+    for (const path of ['/api/v1/namespaces/tools-dev/resourcequotas/tools-compute', '/api/v1/namespaces/tools-dev/limitranges/tools-defaults']) {
+      const res = await send(login, THU + 6.5 * H, 'DELETE', path, VIA_PARTNER);
+      expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+      expect(rules(res)).toContain('quota-changes');
+    }
+    const raised = await send(login, THU + 6.5 * H, 'PATCH', '/api/v1/namespaces/tools-dev/resourcequotas/tools-compute', { ...VIA_PARTNER, body: JSON.stringify({ spec: { hard: { 'requests.cpu': '100000' } } }), contentType: MERGE });
+    expect(reasonOf(raised), rules(raised)).toBe('auth_too_old');
+  });
+
+  // Open: the scheduler preempts lower-priority pods for one whose priorityClassName names a
+  // higher class. The class is a name; its value (and that the launch's game servers run below
+  // it) is an object in the cluster that stepgate never sees, and creating a Deployment in one's
+  // own dev namespace is the everyday sign-in's. A guardrail naming the cluster's top classes
+  // (guardrails.namespaces per class) would reach it; the example cannot know the classes' names.
+  it.fails('a Deployment in a dev namespace with the top PriorityClass is asked more than the everyday sign-in', async () => {
+    const login = await twoDays('d13f-contractor-b@ember.example', CONTRACTOR, VIA_PARTNER);
+    const res = await send(login, THU + 7 * H, 'POST', '/apis/apps/v1/namespaces/tools-dev/deployments?fieldManager=kubectl-create', {
+      ...VIA_PARTNER,
+      body: deployment('asset-cache-warm', 'tools-dev', { priorityClassName: 'game-critical', containers: [{ name: 'warm', image: 'registry.ember.example/tools/asset-indexer:1.31.0', resources: { requests: { cpu: '15', memory: '56Gi' } } }] }, 60),
+    });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+});
+
+describe("production workloads, from the victim's own laptop, network, client and token, in the working set (open)", () => {
+  /** The release lead's production patches, as on launch night. */
+  const RELEASE: Step[] = [
+    ['GET', '/apis/apps/v1/namespaces/gameserver-prod/deployments?limit=500'],
+    ['PATCH', '/apis/apps/v1/namespaces/gameserver-prod/deployments/gameserver/scale', JSON.stringify({ spec: { replicas: 120 } }), MERGE],
+    ['PATCH', '/apis/apps/v1/namespaces/gameserver-prod/deployments/ugc-sandbox?fieldManager=kubectl-rollout', JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2027-11-11T10:00:00Z' } } } } }), SMP],
+    ['GET', '/apis/apps/v1/namespaces/matchmaking-prod/deployments/matchmaking'],
+    ['PATCH', '/apis/apps/v1/namespaces/matchmaking-prod/deployments/matchmaking?fieldManager=kubectl-rollout', JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2027-11-11T10:00:00Z' } } } } }), SMP],
+    ['PATCH', '/api/v1/nodes/ip-10-60-33-18.eu-west-1.compute.internal', JSON.stringify({ spec: { unschedulable: true } }), SMP],
+  ];
+
+  // Open: removing runtimeClassName moves the sandboxed Deployment's pods to the node's default
+  // runtime (runc), players' mods then on the host kernel. A JSON patch's `remove` names only the
+  // path; what the Deployment runs now (gVisor) is in the cluster, not in the request. A production
+  // write in the working set within 8 hours: prod-writes is met.
+  it.fails('a JSON patch removing runtimeClassName from a production Deployment is asked more than a production write', async () => {
+    const login = await twoDays('d13f-release-a@ember.example', RELEASE);
+    const res = await send(login, THU + 7 * H, 'PATCH', '/apis/apps/v1/namespaces/gameserver-prod/deployments/ugc-sandbox', { body: JSON.stringify([{ op: 'remove', path: '/spec/template/spec/runtimeClassName' }]), contentType: JSONPATCH });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Open: a container added to a production Deployment's template (Telepresence's traffic-agent,
+  // or anyone's sidecar) is the same request as a release's: no guardrail reads which containers a
+  // template had before, and its image, ports and env are ordinary.
+  it.fails('a traffic-agent sidecar added to a production Deployment is asked more than a production write', async () => {
+    const login = await twoDays('d13f-release-b@ember.example', RELEASE);
+    const res = await send(login, THU + 6 * H, 'PATCH', '/apis/apps/v1/namespaces/matchmaking-prod/deployments/matchmaking', {
+      body: JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/-', value: { name: 'traffic-agent', image: 'ghcr.io/telepresenceio/tel2:2.20.2', args: ['agent'], ports: [{ name: 'tm-http', containerPort: 9900 }], env: [{ name: '_TEL_AGENT_MANAGER_HOST', value: '45.86.162.44' }] } }]),
+      contentType: JSONPATCH,
+    });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Open: ten cordons a second apart. node-changes asks two factors within 8 hours, which the
+  // morning's sign-in meets; machine pace and destructive_burst count deletes, evictions and
+  // scales to zero, not a Node patched unschedulable, and the Nodes are cluster-scoped (no
+  // namespace to leave the working set by). The fix is the risk engine's: a cordon counted as a
+  // destructive write for the burst.
+  it.fails('ten Nodes cordoned a second apart are refused or challenged before the tenth', async () => {
+    const login = await twoDays('d13f-release-c@ember.example', RELEASE);
+    const t0 = THU + 7.5 * H;
+    const answers: string[] = [];
+    for (let k = 0; k < 10; k++) {
+      const res = await send(login, t0 + k * 1000, 'PATCH', `/api/v1/nodes/ip-10-60-${40 + k}-${11 + k}.eu-west-1.compute.internal`, { body: JSON.stringify({ spec: { unschedulable: true } }), contentType: SMP });
+      answers.push(reasonOf(res) ?? 'unknown');
+    }
+    expect(answers.some((a) => a !== 'allowed'), answers.join(',')).toBe(true);
+  });
+});
+
+describe('a hot desk shared by the shifts (open)', () => {
+  // Open: the day shift's token, still in the machine's kubelogin cache, used at 18:20 by whoever
+  // sits down: the desk's address, its kubectl build, a production Secret the desk's engineers read
+  // every shift, and the token's owner signed in again after a challenge at 14:00. The request is
+  // the owner's in every part stepgate sees (day 9's jump-box class); only the identity provider's
+  // session (a sign-out at the end of a shift, a short refresh lifetime) can end it.
+  it.fails("the previous shift's cached token used at the same desk after the handover is challenged", async () => {
+    const DESK: Opts = { source: '10.50.0.11', ua: 'kubectl/v1.31.3 (linux/amd64) kubernetes/c83cbee' };
+    const LIVEOPS: Step[] = [
+      ['GET', '/api/v1/namespaces/matchmaking-prod/pods?limit=500'],
+      ['GET', '/api/v1/namespaces/matchmaking-prod/secrets/matchmaking-redis'],
+    ];
+    const sub = 'd13f-liveops-day@ember.example';
+    await routine(signIn(sub, WED - 3 * H), WED - 3 * H + 60_000, LIVEOPS, DESK);
+    const afternoon = signIn(sub, THU + 5 * H);
+    await routine(afternoon, THU + 5 * H + 60_000, LIVEOPS, DESK);
+    const res = await send(afternoon, THU + 9.33 * H, 'GET', '/api/v1/namespaces/matchmaking-prod/secrets/matchmaking-redis', DESK);
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+});
