@@ -454,4 +454,20 @@ describe('operators: code on nodes, in build steps and virtual machines', () => 
 });
 describe('operators: the mesh, gateways, monitoring and Kafka', () => {
   run([...istio, ...gatewayApi, ...prometheus, ...strimzi]);
+
+  // A shared Gateway whose listener admits routes from every namespace (`allowedRoutes.namespaces.from:
+  // All`, the default of many ingress charts) serves whichever HTTPRoute claims a hostname: one in dev
+  // for production's shop host takes a share of its traffic, its customers' sessions included. Nothing
+  // in the request says whose host it is: stepgate would need a map of hostnames to the namespaces that
+  // own them (as `kubernetes.hosts` is for its own, guardrail gated_host_route), which is a new setting,
+  // not a rule. Until then the route is an ordinary write in dev.
+  it.fails("Gateway API: an HTTPRoute in dev claiming production's hostname (needs a hostname-owner map)", async () => {
+    const e: Entry = {
+      op: 'Gateway API',
+      what: "an HTTPRoute in dev for production's shop host",
+      req: applied({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'shop', namespace: 'dev' }, spec: { parentRefs: [{ name: 'public', namespace: 'istio-ingress' }], hostnames: ['shop.example.com'], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/checkout' } }], backendRefs: [{ name: 'web', port: 8080 }] }] } }),
+      need: 'aal2',
+    };
+    for (const state of Object.keys(STATES) as State[]) judge(e, state, await send(e, state));
+  });
 });
