@@ -324,7 +324,7 @@ const TAINTED: DeleteHow = { words: 'tainting it NoExecute, which evicts its pod
 
 const OWNER_REFERENCES = ['ownerReferences'];
 /** Keys one of which a custom resource's body names where it holds a pod spec (rules/custom-pods.ts). */
-const POD_SPEC_KEYS = ['container', 'script', 'template'];
+const POD_SPEC_KEYS = ['container', 'script', 'template', 'steps', 'sidecars', 'podTemplate', 'hostDisk'];
 const TEXT_TYPES = new Set(['application/json', 'application/yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 /**
  * The escapes that can spell a letter: JSON's `\u`, double-quoted YAML's `\x`, `\u`, `\U`, and

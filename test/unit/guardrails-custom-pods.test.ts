@@ -11,6 +11,7 @@ const JP = 'application/json-patch+json';
 const APPLY = 'application/apply-patch+yaml';
 const WF = '/apis/argoproj.io/v1alpha1/namespaces/dev/workflows';
 const RO = '/apis/argoproj.io/v1alpha1/namespaces/dev/rollouts';
+const TR = '/apis/tekton.dev/v1/namespaces/dev/taskruns';
 const PRIV = { name: 'c', image: 'busybox:1.36', securityContext: { privileged: true } };
 const OK = { name: 'c', image: 'busybox:1.36' };
 const codes = (method: string, path: string, body: string | undefined, type = JSON_CT, truncated = false) =>
@@ -31,6 +32,15 @@ describe('pod specs in custom resources', () => {
     ['a merge patch setting only hostNetwork on a Rollout\'s template', 'PATCH', `${RO}/web`, JSON.stringify({ spec: { template: { spec: { hostNetwork: true } } } }), MERGE, 'host_namespace'],
     ['a JSON patch adding only a hostPath volume to a Rollout\'s template', 'PATCH', `${RO}/web`, JSON.stringify([{ op: 'add', path: '/spec/template/spec/volumes/-', value: { name: 'h', hostPath: { path: '/' } } }]), JP, 'host_path_volume'],
     ['a Knative Service', 'POST', '/apis/serving.knative.dev/v1/namespaces/dev/services', JSON.stringify({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', spec: { template: { spec: { containers: [PRIV] } } } }), JSON_CT, 'privileged_container'],
+    ['a Tekton TaskRun\'s step', 'POST', TR, JSON.stringify({ apiVersion: 'tekton.dev/v1', kind: 'TaskRun', spec: { taskSpec: { steps: [PRIV] } } }), JSON_CT, 'privileged_container'],
+    ['a Tekton Task\'s sidecar', 'POST', '/apis/tekton.dev/v1/namespaces/dev/tasks', JSON.stringify({ apiVersion: 'tekton.dev/v1', kind: 'Task', spec: { steps: [OK], sidecars: [PRIV] } }), JSON_CT, 'privileged_container'],
+    ['a Tekton stepTemplate adding a capability to every step', 'POST', TR, JSON.stringify({ spec: { taskSpec: { stepTemplate: { securityContext: { capabilities: { add: ['SYS_ADMIN'] } } }, steps: [OK] } } }), JSON_CT, 'capability_added'],
+    ['a Tekton task\'s hostPath volume, its steps without a script', 'POST', TR, JSON.stringify({ spec: { taskSpec: { steps: [OK], volumes: [{ name: 'h', hostPath: { path: '/' } }] } } }), JSON_CT, 'host_path_volume'],
+    ['a Pipeline task\'s inline taskSpec', 'POST', '/apis/tekton.dev/v1/namespaces/dev/pipelines', JSON.stringify({ spec: { tasks: [{ name: 'b', taskSpec: { steps: [PRIV] } }] } }), JSON_CT, 'privileged_container'],
+    ['a TaskRun\'s podTemplate on the host network', 'POST', TR, JSON.stringify({ spec: { taskRef: { name: 'build' }, podTemplate: { hostNetwork: true } } }), JSON_CT, 'host_namespace'],
+    ['a PipelineRun\'s podTemplate with a hostPath volume', 'POST', '/apis/tekton.dev/v1/namespaces/dev/pipelineruns', JSON.stringify({ spec: { pipelineRef: { name: 'p' }, taskRunTemplate: { podTemplate: { volumes: [{ name: 'h', hostPath: { path: '/' } }] } } } }), JSON_CT, 'host_path_volume'],
+    ['a KubeVirt VirtualMachine\'s hostDisk', 'POST', '/apis/kubevirt.io/v1/namespaces/dev/virtualmachines', JSON.stringify({ spec: { template: { spec: { volumes: [{ name: 'd', hostDisk: { path: '/var/lib/x.img', type: 'DiskOrCreate' } }] } } } }), JSON_CT, 'host_path_volume'],
+    ['a merge patch adding only a hostDisk', 'PATCH', '/apis/kubevirt.io/v1/namespaces/dev/virtualmachines/vm', JSON.stringify({ spec: { template: { spec: { volumes: [{ name: 'd', hostDisk: { path: '/' } }] } } } }), MERGE, 'host_path_volume'],
     ['the second document of two', 'POST', WF, `${wf({ templates: [{ name: 'm', container: OK }] })}\n---\n${wf({ templates: [{ name: 'm', container: PRIV }] })}`, 'application/yaml', 'privileged_container'],
   ])('%s', (_what, method, path, body, type, code) => {
     expect(codes(method, path, body, type)).toContain(code);
@@ -47,6 +57,8 @@ describe('pod specs in custom resources', () => {
     ['a pod spec held as a string (an Argo CD Application\'s Helm values)', 'POST', '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications', JSON.stringify({ spec: { source: { helm: { values: 'containers: [{securityContext: {privileged: true}}]' } } } }), JSON_CT],
     ['a body Envoy cut (no unreadable_body for a custom resource)', 'POST', WF, wf({ templates: [{ name: 'm', container: PRIV }] }).slice(0, 60), JSON_CT, true],
     ['a built-in kind outside the workloads (a ConfigMap)', 'POST', '/api/v1/namespaces/dev/configmaps', JSON.stringify({ data: {}, spec: { containers: [PRIV] } }), JSON_CT],
+    ['an ordinary Tekton TaskRun', 'POST', TR, JSON.stringify({ spec: { taskSpec: { steps: [{ name: 't', image: 'golang:1.23', script: 'go test ./...' }], volumes: [{ name: 'w', emptyDir: {} }] } } }), JSON_CT],
+    ['an Argo Rollout\'s canary steps (no image in them)', 'POST', RO, JSON.stringify({ spec: { strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } }, volumes: [{ hostPath: { path: '/' } }] } }), JSON_CT],
     ['the status of a Rollout', 'PUT', `${RO}/web/status`, JSON.stringify({ spec: { template: { spec: { containers: [PRIV] } } } }), JSON_CT],
   ])('nothing for %s', (_what, method, path, body, type, truncated = false) => {
     const r = inspect(kube(method, path), body, type, truncated, settings);

