@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshSubjects, reason, rules, startBuiltServer, type BuiltServer, type Level } from '../support/built-server.js';
+import { ELSEWHERE, freshSubjects, INSIDE, KUBE, OFFICE, TOKEN_STATES, type TokenState, reason, rules, startBuiltServer, type BuiltServer, type Level } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
 import { KINDS, kindKey, type Message } from '../../src/guardrails/protobuf/schema.js';
 import { encodeKube } from '../support/kube-protobuf.js';
@@ -46,11 +46,6 @@ afterAll(async () => {
 });
 
 const subjects = freshSubjects(() => server.issuer, 'catalog');
-const KUBE = 'kube.localhost';
-const OFFICE = '10.20.4.17';
-const ELSEWHERE = '198.51.100.23';
-/** In the example's trusted_networks (10.0.0.0/8), outside the Berlin office's 10.20.0.0/16. */
-const INSIDE = '10.31.7.9';
 
 /** User agents as each tool sends them. */
 const UA = {
@@ -63,14 +58,8 @@ const UA = {
   cdk: 'Go-http-client/1.1',
 } as const;
 
-type State = 'stolen' | 'inside' | 'remote' | 'laptop';
-/** `victim`: the victim's own kubectl used the sign-in from the office first (a routine read). */
-const STATES: Record<State, { level: Level; age: number; source: string; victim?: boolean }> = {
-  stolen: { level: 'aal1', age: 36_000, source: ELSEWHERE },
-  inside: { level: 'aal1', age: 36_000, source: INSIDE },
-  remote: { level: 'aal2', age: 60, source: ELSEWHERE, victim: true },
-  laptop: { level: 'aal2', age: 60, source: OFFICE, victim: true },
-};
+type State = TokenState;
+const STATES = TOKEN_STATES;
 
 /**
  * What the technique's request needs with the example policy: `deny` refused whatever the sign-in,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshSubjects, reason, rules, startBuiltServer, type BuiltServer, type Level } from '../support/built-server.js';
+import { ELSEWHERE, freshSubjects, INSIDE, KUBE, OFFICE, TOKEN_STATES, type TokenState, reason, rules, startBuiltServer, type BuiltServer, type Level } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
 import { checkRequest } from '../support/requests.js';
 
@@ -33,19 +33,10 @@ afterAll(async () => {
 });
 
 const subjects = freshSubjects(() => server.issuer, 'operators');
-const KUBE = 'kube.localhost';
-const OFFICE = '10.20.4.17';
-const ELSEWHERE = '198.51.100.23';
-const INSIDE = '10.31.7.9';
 const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1';
 
-type State = 'stolen' | 'inside' | 'remote' | 'laptop';
-const STATES: Record<State, { level: Level; age: number; source: string; victim?: boolean }> = {
-  stolen: { level: 'aal1', age: 36_000, source: ELSEWHERE },
-  inside: { level: 'aal1', age: 36_000, source: INSIDE },
-  remote: { level: 'aal2', age: 60, source: ELSEWHERE, victim: true },
-  laptop: { level: 'aal2', age: 60, source: OFFICE, victim: true },
-};
+type State = TokenState;
+const STATES = TOKEN_STATES;
 
 type Need = 'aal3' | 'aal2' | 'routine';
 

@@ -112,3 +112,24 @@ export function reason(res: CheckResponse): string {
 
 /** The rules (and `guardrail:<code>`s) the decision names. */
 export const rules = (res: CheckResponse) => res.dynamic_metadata?.fields.rules?.stringValue ?? '';
+
+/** Addresses the black-box files send from, as the example policy sees them. */
+export const KUBE = 'kube.localhost';
+/** The Berlin office (risk.locations), inside trusted_networks. */
+export const OFFICE = '10.20.4.17';
+export const ELSEWHERE = '198.51.100.23';
+/** In the example's trusted_networks (10.0.0.0/8), outside the Berlin office's 10.20.0.0/16. */
+export const INSIDE = '10.31.7.9';
+
+/**
+ * The victim's token in the states an attacker holds it: a stolen one-factor token from elsewhere
+ * or from inside the company network, fresh two factors from elsewhere, malware on the laptop.
+ * `victim`: the victim's own kubectl used the sign-in from the office first (a routine read).
+ */
+export type TokenState = 'stolen' | 'inside' | 'remote' | 'laptop';
+export const TOKEN_STATES: Readonly<Record<TokenState, { level: Level; age: number; source: string; victim?: boolean }>> = {
+  stolen: { level: 'aal1', age: 36_000, source: ELSEWHERE },
+  inside: { level: 'aal1', age: 36_000, source: INSIDE },
+  remote: { level: 'aal2', age: 60, source: ELSEWHERE, victim: true },
+  laptop: { level: 'aal2', age: 60, source: OFFICE, victim: true },
+};
