@@ -1311,7 +1311,39 @@ interface LatencyPoint {
   p50: number;
   p99: number;
   p999: number;
-  rounds: { p50: number; p99: number; p999: number; sent: number; failed: number; client_cpu_us: number; lag_p99_ms: number; achieved_rps: number }[];
+  rounds: {
+    p50: number;
+    p99: number;
+    p999: number;
+    sent: number;
+    failed: number;
+    client_cpu_us: number;
+    lag_p99_ms: number;
+    achieved_rps: number;
+    /** The server's mark-compacts that ended during the run (its --trace-gc lines), and the longest one's pause, ms. */
+    mark_compacts?: number;
+    mark_compact_max_ms?: number;
+  }[];
+}
+
+/**
+ * The pauses of a server's mark-compacts, from the `--trace-gc` lines on its stdout, as they
+ * end: a run's mark-compacts are the entries added while it ran. In (h) they are what puts a
+ * round's p99 at tens of milliseconds (bench/README.md, "(h)'s pauses at 3,000 req/s").
+ */
+function markCompactPauses(c: Child): number[] {
+  const pauses: number[] = [];
+  let rest = '';
+  c.proc.stdout!.on('data', (b: Buffer) => {
+    const lines = (rest + b.toString()).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) {
+      // [pid:0x…]  12345 ms: Mark-Compact 64.7 (70.1) -> 45.8 (71.2) MB, 33.70 / 0.03 ms  (+ …) …
+      const m = /ms: Mark-Compact [^,]*MB, ([\d.]+) \//.exec(line);
+      if (m) pauses.push(Number(m[1]));
+    }
+  });
+  return pauses;
 }
 
 interface LatencyResult {
@@ -1337,7 +1369,8 @@ interface LatencyResult {
  * from the time elapsed since the start on every 10 ms tick, so the rate holds (the soak, (s),
  * uses it too); requests leave in small bursts per tick, so up to 10 ms of send lag is the method's.
  */
-async function openLoop(c: Child, frameFile: string, rate: number, seconds: number, work: string): Promise<LatencyPoint['rounds'][number]> {
+async function openLoop(c: Child, frameFile: string, rate: number, seconds: number, work: string, markCompacts?: number[]): Promise<LatencyPoint['rounds'][number]> {
+  const mcBefore = markCompacts?.length ?? 0;
   const clients = 4;
   const total = Math.max(clients, Math.round(rate * seconds));
   const url = `http://127.0.0.1:${c.port}${CHECK_PATH}`;
@@ -1354,6 +1387,7 @@ async function openLoop(c: Child, frameFile: string, rate: number, seconds: numb
     (seconds + 30) * 1000,
   );
   const clientCpuUs = ((childrenCpuSeconds() - clientCpu0) * 1e6) / Math.max(1, total);
+  const mcs = markCompacts?.slice(mcBefore);
   const rows = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t').map(Number));
   const failed = rows.filter((r) => r[1] !== 200).length;
   const lat = rows.filter((r) => r[1] === 200).map((r) => r[2]!).sort((a, b) => a - b);
@@ -1372,6 +1406,7 @@ async function openLoop(c: Child, frameFile: string, rate: number, seconds: numb
     lag_p99_ms: round(percentileOfSorted(lag, 0.99), 2),
     // What h2load actually offered: requests over the span of their send times.
     achieved_rps: round(starts.length > 1 ? ((starts.length - 1) * 1e6) / (starts.at(-1)! - starts[0]!) : NaN),
+    ...(mcs ? { mark_compacts: mcs.length, mark_compact_max_ms: round(Math.max(0, ...mcs), 1) } : {}),
   };
 }
 
@@ -1409,8 +1444,10 @@ async function latencyScenario(issuer: Issuer, work: string): Promise<LatencyRes
   const [sgPort, noopPort] = [await freePort(), await freePort()];
   const file = join(work, 'latency.yaml');
   writeFileSync(file, configYaml(issuer.jwksUri, `127.0.0.1:${sgPort}`));
-  const sg = await startServer('stepgate', ['dist/cli.js', 'serve', '--config', file], sgPort, { ...NO_OTEL, STEPGATE_METRICS_LISTEN: 'off' });
-  const noop = await startServer('noop', ['--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort);
+  // --trace-gc on both: each round reports the mark-compacts that ended in it (one line per GC on stdout, nothing else changes).
+  const sg = await startServer('stepgate', ['--trace-gc', 'dist/cli.js', 'serve', '--config', file], sgPort, { ...NO_OTEL, STEPGATE_METRICS_LISTEN: 'off' });
+  const noop = await startServer('noop', ['--trace-gc', '--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort);
+  const mcs = new Map([[sg, markCompactPauses(sg)], [noop, markCompactPauses(noop)]]);
   const loads: number[][] = [loadavg().map((x) => round(x, 2))];
   try {
     await waitForKeys(sg, issuer);
@@ -1425,7 +1462,7 @@ async function latencyScenario(issuer: Issuer, work: string): Promise<LatencyRes
     const seconds = Math.max(2, SETTINGS.seconds);
     for (const rate of rates) {
       // A B, B A, A B …: SETTINGS.rounds alternations per rate.
-      const rounds = await alternate([['stepgate', sg], ['noop', noop]] as const, (c) => openLoop(c, frameFile, rate, seconds, work));
+      const rounds = await alternate([['stepgate', sg], ['noop', noop]] as const, (c) => openLoop(c, frameFile, rate, seconds, work, mcs.get(c)));
       for (const name of ['stepgate', 'noop'] as const) {
         const rs = rounds[name];
         points.push({ server: name, rate, p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), p999: median(rs.map((r) => r.p999)), rounds: rs });
@@ -1449,6 +1486,13 @@ async function latencyScenario(issuer: Issuer, work: string): Promise<LatencyRes
   }
 }
 
+/** "0, 1, 2 (41.2)": each round's mark-compacts, in round order, and the longest pause among them. */
+function markCompactText(p: LatencyPoint): string {
+  if (p.rounds.some((r) => r.mark_compacts === undefined)) return '—';
+  const longest = Math.max(0, ...p.rounds.map((r) => r.mark_compact_max_ms ?? 0));
+  return `${p.rounds.map((r) => r.mark_compacts).join(', ')}${longest > 0 ? ` (${longest})` : ''}`;
+}
+
 function latencyTable(h: LatencyResult): string[] {
   const ms = (us: number) => (us / 1000).toFixed(2);
   const lines = [
@@ -1456,8 +1500,8 @@ function latencyTable(h: LatencyResult): string[] {
     `(h) open-loop latency, ${h.shape}: fixed offered rates, stepgate and the no-op alternating (${alternationText(2, h.rounds)}); ms, median of ${roundCount(h.rounds)} [spread]. ` +
       `Closed-loop saturation: no-op ${h.noop_max_rps} req/s, stepgate ${h.stepgate_max_rps} req/s. p99 within 0.5 ms of the no-op up to ${h.flat_up_to_rps} req/s.`,
     '',
-    '| offered req/s | % of no-op max | stepgate p50 | p99 | p99.9 | no-op p50 | p99 | p99.9 | failed | h2load CPU µs/req | achieved req/s (stepgate / no-op) | h2load send lag p99 ms (stepgate / no-op) |',
-    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| offered req/s | % of no-op max | stepgate p50 | p99 | p99.9 | no-op p50 | p99 | p99.9 | failed | h2load CPU µs/req | achieved req/s (stepgate / no-op) | h2load send lag p99 ms (stepgate / no-op) | mark-compacts per round, longest ms (stepgate / no-op) |',
+    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   const spreadOf = (p: LatencyPoint, k: 'p50' | 'p99' | 'p999') => {
     const { min, max } = spread(p.rounds.map((r) => r[k]));
@@ -1470,7 +1514,7 @@ function latencyTable(h: LatencyResult): string[] {
     // Rounded: a median of an even number of rounds is the mean of two, which prints as 20.799999999999997.
     const client = (p: LatencyPoint, k: 'client_cpu_us' | 'lag_p99_ms' | 'achieved_rps') => round(median(p.rounds.map((r) => r[k] ?? NaN)), 2);
     lines.push(
-      `| ${rate} | ${Math.round((100 * rate) / h.noop_max_rps)} | ${spreadOf(s, 'p50')} | ${spreadOf(s, 'p99')} | ${spreadOf(s, 'p999')} | ${spreadOf(n, 'p50')} | ${spreadOf(n, 'p99')} | ${spreadOf(n, 'p999')} | ${failed} | ${round(median([...s.rounds, ...n.rounds].map((r) => r.client_cpu_us ?? NaN)), 1)} | ${client(s, 'achieved_rps')} / ${client(n, 'achieved_rps')} | ${client(s, 'lag_p99_ms')} / ${client(n, 'lag_p99_ms')} |`,
+      `| ${rate} | ${Math.round((100 * rate) / h.noop_max_rps)} | ${spreadOf(s, 'p50')} | ${spreadOf(s, 'p99')} | ${spreadOf(s, 'p999')} | ${spreadOf(n, 'p50')} | ${spreadOf(n, 'p99')} | ${spreadOf(n, 'p999')} | ${failed} | ${round(median([...s.rounds, ...n.rounds].map((r) => r.client_cpu_us ?? NaN)), 1)} | ${client(s, 'achieved_rps')} / ${client(n, 'achieved_rps')} | ${client(s, 'lag_p99_ms')} / ${client(n, 'lag_p99_ms')} | ${markCompactText(s)} / ${markCompactText(n)} |`,
     );
   }
   lines.push(
