@@ -76,9 +76,12 @@ async function start(name: string, args: string[], port: number, env: NodeJS.Pro
     if (RAW && name === 'stepgate') appendFileSync(RAW, lines.map((l) => `${(Date.now() % 1e6).toString().padStart(6)} ${l}\n`).join(''));
     for (const text of lines) {
       // --trace-gc-nvp: [pid:0x…]   12345 ms: pause=1.2 mutator=… gc=s … name=value …
-      const m = /\s(\d+(?:\.\d+)?) ms: (pause=.*)$/.exec(text);
+      // (Node 24 and later print it as JSON: [pid:0x…:0]   12345 ms: GC: {"pause":1.2,"gc":"s",…})
+      const m = /\s(\d+(?:\.\d+)?) ms: (pause=.*|GC: \{.*\})$/.exec(text);
       if (!m) continue;
-      const f = Object.fromEntries(m[2]!.split(' ').map((kv) => kv.split('=')).filter((kv) => kv.length === 2).map(([k, v]) => [k!, v!]));
+      const f: Record<string, string> = m[2]!.startsWith('GC: ')
+        ? Object.fromEntries(Object.entries(JSON.parse(m[2]!.slice(4)) as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
+        : Object.fromEntries(m[2]!.split(' ').map((kv) => kv.split('=')).filter((kv) => kv.length === 2).map(([k, v]) => [k!, v!]));
       const n = (k: string) => {
         const x = Number(f[k] ?? 0);
         // V8 prints some counters as unsigned sizes: a difference that went negative reads as ~2^64.
@@ -86,7 +89,7 @@ async function start(name: string, args: string[], port: number, env: NodeJS.Pro
       };
       const kind = f.gc === 's' ? 'Scavenge' : f.gc === 'mc' ? 'Mark-Compact' : f.gc === 'mmc' ? 'Minor Mark-Compact' : String(f.gc);
       const phases = ['mark', 'evacuate', 'clear', 'sweep', 'mark.roots', 'mark.full_closure_parallel', 'mark.ephemeron.marking', 'mark.finish_incremental', 'evacuate.copy', 'evacuate.update_pointers', 'scavenge.roots', 'scavenge.parallel', 'scavenge.weak_global_handles.process', 'time_to_safepoint'];
-      s.gcLines.push({ at: Number(m[1]), kind, pause: n('pause'), before: n('total_size_before') / 1048576, after: n('total_size_after') / 1048576, promoted: n('promoted'), allocated: n('allocated'), incremental: n('incremental.steps_took') || n('incremental'),
+      s.gcLines.push({ at: Number(m[1]), kind, pause: n('pause'), before: (n('total_size_before') || n('start_object_size')) / 1048576, after: (n('total_size_after') || n('end_object_size')) / 1048576, promoted: n('promoted'), allocated: n('allocated'), incremental: n('incremental.steps_took') || n('incremental'),
         reason: Object.keys(f).filter((k) => (phases.includes(k) || /^(clear|evacuate|sweep|mark)\./.test(k)) && n(k) >= 0.5).map((k) => `${k}=${n(k)}`).join(' '), text });
     }
   });
