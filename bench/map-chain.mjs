@@ -24,10 +24,11 @@ if (mode === undefined) {
     let mcs = 0;
     const rows = [];
     for (const line of r.stdout.split('\n')) {
-      const kind = /\bgc=(\w+)/.exec(line)?.[1];
+      // --trace-gc-nvp: name=value pairs (Node 20), or JSON (Node 24 and later).
+      const kind = /\bgc=(\w+)|"gc":"(\w+)"/.exec(line)?.slice(1).find(Boolean);
       if (kind === 's') {
         scavenges++;
-        promoted += Number(/\bpromoted=(\d+)/.exec(line)?.[1] ?? 0);
+        promoted += Number(/\bpromoted=(\d+)|"promoted":(\d+)/.exec(line)?.slice(1).find(Boolean) ?? 0);
       } else if (kind === 'mc') mcs++;
       else if (line.startsWith('phase ')) {
         rows.push(`${line}: ${scavenges} scavenges promoted ${(promoted / 1048576).toFixed(1)} MiB, ${mcs} mark-compacts`);
