@@ -23,7 +23,12 @@ import { envValue, heapLimitAppliedEnvironment, MIN_HEAP_MIB, type EnvSource } f
  *   `memory.limit_in_bytes`), what is left of the limit after the young generation and the rest
  *   that is not heap; without one, 1 GiB (UNLIMITED_HEAP_MIB); STEPGATE_HEAP_LIMIT=<MiB> sets it
  *   directly.
- * STEPGATE_HEAP_LIMIT=off sets neither.
+ * - `--no-allocation-site-pretenuring`, unless given: on Node 26 V8 starts allocating request objects
+ *   in the old generation after a burst, which keeps their young parts alive through scavenges
+ *   (the same nepotism as session-streams.ts's, without any Map): 3-6 KB promoted per Check and
+ *   a mark-compact every few thousand. Off, Node 26 promotes ~100 B per Check as Node 20 does and
+ *   spends ~25 % less CPU per cached Check (bench/README.md, "(h)'s pauses at 3,000 req/s").
+ * STEPGATE_HEAP_LIMIT=off sets none of them.
  */
 
 /** Not counted as heap besides the young generation: code, gRPC and socket buffers, the allocator (measured ~60 MiB). */
@@ -85,6 +90,13 @@ export function hasHeapFlag(execArgv: readonly string[], nodeOptions: string | u
   return hasFlag(/^--max[-_]old[-_]space[-_]size(=|$)/, execArgv, nodeOptions);
 }
 
+/** V8's allocation-site pretenuring off (see planHeapLimit). Not allowed in NODE_OPTIONS: a Node without execve needs it on the command line. */
+export const NO_PRETENURING = '--no-allocation-site-pretenuring';
+
+function hasPretenuringFlag(execArgv: readonly string[]): boolean {
+  return execArgv.some((a) => /^--(no-)?allocation[-_]site[-_]pretenuring$/.test(a));
+}
+
 export function hasSemiSpaceFlag(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
   return hasFlag(/^--(max|min)[-_]semi[-_]space[-_]size(=|$)/, execArgv, nodeOptions);
 }
@@ -119,7 +131,14 @@ export function planHeapLimit(env: EnvSource, execArgv: readonly string[], limit
     heap = heapLimitMiB(limitBytes, workers, semi ?? 16);
     why.push(`cgroup memory limit ${Math.round(limitBytes / 1048576)} MiB`);
   }
-  const flags = [...(heap === undefined ? [] : [`--max-old-space-size=${heap}`]), ...(semi === undefined ? [] : [`--max-semi-space-size=${semi}`])];
+  const flags = [
+    ...(heap === undefined ? [] : [`--max-old-space-size=${heap}`]),
+    ...(semi === undefined ? [] : [`--max-semi-space-size=${semi}`]),
+    // Node 26 (the image's V8 14) pretenures request objects once a burst has made them survive: from
+    // then on every Check is allocated old and promotes what it points to, 3-6 KB per Check, with a
+    // mark-compact every few thousand Checks (bench/README.md, "(h)'s pauses at 3,000 req/s").
+    ...(hasPretenuringFlag(execArgv) ? [] : [NO_PRETENURING]),
+  ];
   if (flags.length === 0) return { action: 'keep', why: why.join('; ') };
   return { action: 'reexec', flags, heapMiB: heap, semiSpaceMiB: semi, why: why.join('; ') };
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { cgroupMemoryLimit, hasHeapFlag, hasSemiSpaceFlag, heapLimitMiB, launchFlags, planHeapLimit, semiSpaceMiB } from '../../src/heap-limit.js';
+import { cgroupMemoryLimit, hasHeapFlag, hasSemiSpaceFlag, heapLimitMiB, launchFlags, NO_PRETENURING, planHeapLimit, semiSpaceMiB } from '../../src/heap-limit.js';
 import { parseWorkers, workerMetricsListen, workerProblem } from '../../src/workers.js';
 import { testConfigYaml } from '../support/config.js';
 
@@ -45,29 +45,32 @@ describe('V8 heap limit from the cgroup memory limit (heap-limit.ts)', () => {
   it('re-executes with the old-space limit only under a limit or when asked, and the semi-space unless given', () => {
     expect(planHeapLimit({}, [], 384 * MiB)).toEqual({
       action: 'reexec',
-      flags: [`--max-old-space-size=${heapLimitMiB(384 * MiB)}`, '--max-semi-space-size=32'],
+      flags: [`--max-old-space-size=${heapLimitMiB(384 * MiB)}`, '--max-semi-space-size=32', NO_PRETENURING],
       heapMiB: heapLimitMiB(384 * MiB),
       semiSpaceMiB: 32,
       why: 'cgroup memory limit 384 MiB',
     });
     // No limit: 1 GiB of old space (V8's growth factor 1.6 instead of 4), unless V8's own limit is lower.
-    expect(planHeapLimit({}, [], undefined, 1, 4144)).toMatchObject({ action: 'reexec', flags: ['--max-old-space-size=1024', '--max-semi-space-size=32'], heapMiB: 1024 });
-    expect(planHeapLimit({}, [], undefined, 1, 1000)).toMatchObject({ action: 'reexec', flags: ['--max-semi-space-size=32'], heapMiB: undefined });
-    expect(planHeapLimit({}, [], 256 * MiB)).toMatchObject({ flags: [`--max-old-space-size=${heapLimitMiB(256 * MiB)}`, '--max-semi-space-size=16'] });
+    expect(planHeapLimit({}, [], undefined, 1, 4144)).toMatchObject({ action: 'reexec', flags: ['--max-old-space-size=1024', '--max-semi-space-size=32', NO_PRETENURING], heapMiB: 1024 });
+    expect(planHeapLimit({}, [], undefined, 1, 1000)).toMatchObject({ action: 'reexec', flags: ['--max-semi-space-size=32', NO_PRETENURING], heapMiB: undefined });
+    expect(planHeapLimit({}, [], 256 * MiB)).toMatchObject({ flags: [`--max-old-space-size=${heapLimitMiB(256 * MiB)}`, '--max-semi-space-size=16', NO_PRETENURING] });
     // What the operator gave is kept; only the other flag is added.
-    expect(planHeapLimit({}, ['--max-old-space-size=300'], 512 * MiB)).toMatchObject({ action: 'reexec', flags: ['--max-semi-space-size=32'] });
-    expect(planHeapLimit({ NODE_OPTIONS: '--trace-warnings --max_old_space_size=300' }, [], 512 * MiB)).toMatchObject({ flags: ['--max-semi-space-size=32'] });
+    expect(planHeapLimit({}, ['--max-old-space-size=300'], 512 * MiB)).toMatchObject({ action: 'reexec', flags: ['--max-semi-space-size=32', NO_PRETENURING] });
+    expect(planHeapLimit({ NODE_OPTIONS: '--trace-warnings --max_old_space_size=300' }, [], 512 * MiB)).toMatchObject({ flags: ['--max-semi-space-size=32', NO_PRETENURING] });
     expect(planHeapLimit({ NODE_OPTIONS: '--max-semi-space-size=8' }, [], 512 * MiB)).toMatchObject({
-      flags: [`--max-old-space-size=${heapLimitMiB(512 * MiB, 1, 16)}`],
+      flags: [`--max-old-space-size=${heapLimitMiB(512 * MiB, 1, 16)}`, NO_PRETENURING],
       semiSpaceMiB: undefined,
     });
-    expect(planHeapLimit({ NODE_OPTIONS: '--max-semi-space-size=8' }, ['--max-old-space-size=300'], 512 * MiB).action).toBe('keep');
+    // Both sizes given: re-executed for the pretenuring flag alone, unless that is given too (either way round).
+    expect(planHeapLimit({ NODE_OPTIONS: '--max-semi-space-size=8' }, ['--max-old-space-size=300'], 512 * MiB)).toMatchObject({ action: 'reexec', flags: [NO_PRETENURING] });
+    expect(planHeapLimit({ NODE_OPTIONS: '--max-semi-space-size=8' }, ['--max-old-space-size=300', '--allocation-site-pretenuring'], 512 * MiB).action).toBe('keep');
+    expect(planHeapLimit({}, ['--no-allocation-site-pretenuring'], 512 * MiB)).toMatchObject({ flags: [`--max-old-space-size=${heapLimitMiB(512 * MiB)}`, '--max-semi-space-size=32'] });
     expect(planHeapLimit({ STEPGATE_HEAP_LIMIT: 'off' }, [], 512 * MiB).action).toBe('keep');
     expect(planHeapLimit({ STEPGATE_HEAP_LIMIT_APPLIED: '1' }, [], 512 * MiB).action).toBe('keep');
-    expect(planHeapLimit({ STEPGATE_HEAP_LIMIT: '200' }, [], undefined)).toMatchObject({ action: 'reexec', flags: ['--max-old-space-size=200', '--max-semi-space-size=32'] });
-    expect(planHeapLimit({ STEPGATE_HEAP_LIMIT: 'lots' }, [], undefined)).toMatchObject({ flags: ['--max-semi-space-size=32'] });
+    expect(planHeapLimit({ STEPGATE_HEAP_LIMIT: '200' }, [], undefined)).toMatchObject({ action: 'reexec', flags: ['--max-old-space-size=200', '--max-semi-space-size=32', NO_PRETENURING] });
+    expect(planHeapLimit({ STEPGATE_HEAP_LIMIT: 'lots' }, [], undefined)).toMatchObject({ flags: ['--max-semi-space-size=32', NO_PRETENURING] });
     expect(planHeapLimit({ STEPGATE_HEAP_LIMIT: 'lots' }, [], undefined).why).toContain('ignored');
-    expect(planHeapLimit({ NODE_OPTIONS: '--max-semi-space-size=16' }, [], undefined, 1, 4144)).toMatchObject({ flags: ['--max-old-space-size=1024'] });
+    expect(planHeapLimit({ NODE_OPTIONS: '--max-semi-space-size=16' }, [], undefined, 1, 4144)).toMatchObject({ flags: ['--max-old-space-size=1024', NO_PRETENURING] });
     expect(hasHeapFlag(['--max-old-space-size', '300'], undefined)).toBe(true);
     expect(hasSemiSpaceFlag([], '--min-semi-space-size=16')).toBe(true);
     expect(hasSemiSpaceFlag(['--max-old-space-size=1'], undefined)).toBe(false);
@@ -75,8 +78,8 @@ describe('V8 heap limit from the cgroup memory limit (heap-limit.ts)', () => {
 
   it('gives the launch flags for a fake cgroup file (what bench/run.ts starts the server with)', () => {
     const limit = cgroupMemoryLimit(files({ '/sys/fs/cgroup/memory.max': String(384 * MiB) }));
-    expect(launchFlags({}, limit, 4144)).toEqual([`--max-old-space-size=${heapLimitMiB(384 * MiB)}`, '--max-semi-space-size=32']);
-    expect(launchFlags({}, cgroupMemoryLimit(files({ '/sys/fs/cgroup/memory.max': 'max' })), 4144)).toEqual(['--max-old-space-size=1024', '--max-semi-space-size=32']);
+    expect(launchFlags({}, limit, 4144)).toEqual([`--max-old-space-size=${heapLimitMiB(384 * MiB)}`, '--max-semi-space-size=32', NO_PRETENURING]);
+    expect(launchFlags({}, cgroupMemoryLimit(files({ '/sys/fs/cgroup/memory.max': 'max' })), 4144)).toEqual(['--max-old-space-size=1024', '--max-semi-space-size=32', NO_PRETENURING]);
     expect(launchFlags({ STEPGATE_HEAP_LIMIT: 'off' }, limit, 4144)).toEqual([]);
   });
 
