@@ -7,9 +7,11 @@ import { encodeKube } from '../support/kube-protobuf.js';
 /**
  * What the thirteenth replayed day (test/support/workday13.ts, docs/risk.md "Day 13") found
  * allowed, through the real gRPC server running examples/stepgate.yaml on a virtual clock. One is
- * fixed in the example (a namespace's ResourceQuota or LimitRange deleted: quota-changes); the rest
- * are `it.fails`: each asserts the safe outcome and states, in its comment, why stepgate cannot
- * reach it from the request.
+ * fixed in the example (a namespace's ResourceQuota or LimitRange deleted: quota-changes), two by
+ * guardrails (a reserved PriorityClass: priority_class_reserved; a runtimeClassName removed:
+ * runtime_class_removed, each with its class's other shapes at the end); the rest are `it.fails`:
+ * each asserts the safe outcome and states, in its comment, why stepgate cannot reach it from the
+ * request.
  */
 
 const s = exampleServiceForFile();
@@ -121,7 +123,11 @@ describe("production workloads, from the victim's own laptop, network, client an
 
   // Open: a container added to a production Deployment's template (Telepresence's traffic-agent,
   // or anyone's sidecar) is the same request as a release's: no guardrail reads which containers a
-  // template had before, and its image, ports and env are ordinary.
+  // template had before, and its image, ports and env are ordinary. In figures (replayed days 1–13,
+  // first seed each): 103 of 412 routine production workload writes carry a container with its
+  // image (client-side apply, `set image`); none is a JSON patch appending a container, but the
+  // same sidecar by strategic merge or server-side apply is a release's body, so asking more of the
+  // JSON patch alone would close this shape and not the class.
   it.fails('a traffic-agent sidecar added to a production Deployment is asked more than a production write', async () => {
     const login = await twoDays('d13f-release-b@ember.example', RELEASE);
     const res = await send(login, THU + 6 * H, 'PATCH', '/apis/apps/v1/namespaces/matchmaking-prod/deployments/matchmaking', {
