@@ -9,11 +9,11 @@ import type { RuleContext } from './context.js';
  *   naming production's class (or a system class, which kube admits anywhere) takes production's
  *   capacity with the everyday sign-in. Only the name is in the request; which classes are high
  *   is the operator's list (guardrails.reserved_priority_classes) and the two system classes.
- * - `runtime_class_removed`: a runtimeClassName taken away (a JSON patch `remove` or `replace`, a
- *   merge or strategic merge patch's null, an empty name, the pod spec set whole without it),
- *   which runs the pods under the node's default runtime instead of the sandbox (gVisor, Kata)
- *   the class named; in guardrails.sandboxed_namespaces also any class outside the namespace's
- *   list, and a whole pod spec (a create, a PUT, a server-side apply) that names none.
+ * - `runtime_class_removed`: a runtimeClassName taken away (a JSON patch `remove`, a merge or
+ *   strategic merge patch's null, an empty name), which runs the pods under the node's default
+ *   runtime instead of the sandbox (gVisor, Kata) the class named; in
+ *   guardrails.sandboxed_namespaces also any class outside the namespace's list, and a whole pod
+ *   spec (a create, a PUT, a server-side apply, a patch that sets it whole) that names none.
  * `whole`: the spec is the complete one kube will store (not a patch of it); `chain` the objects
  * from the document down to the spec, any of which a JSON patch may have set whole.
  */
@@ -46,7 +46,7 @@ export function checkPriorityClass(node: Json, path: string, key: string, ctx: R
   });
 }
 
-/** `replaced`: a JSON patch set the spec (or an object above it) whole, dropping what it does not list. */
+/** `replaced`: a patch set the spec (or an object above it) whole, dropping what it does not list. */
 function checkRuntimeClass(spec: Json, specPath: string, ctx: RuleContext, whole: boolean, replaced: boolean): void {
   const path = `${specPath}.runtimeClassName`;
   const present = Object.hasOwn(spec, 'runtimeClassName');
@@ -56,15 +56,10 @@ function checkRuntimeClass(spec: Json, specPath: string, ctx: RuleContext, whole
     ctx.out.push({ code: 'runtime_class_removed', detail: "runtimeClassName removed: the pods run under the node's default runtime, outside the sandbox their class gave them", path });
     return;
   }
-  if (!present && replaced) {
-    // A JSON patch that replaces the pod spec drops the class it does not list: nothing in the
-    // request says there was none.
-    ctx.out.push({ code: 'runtime_class_removed', detail: 'the pod spec is replaced without a runtimeClassName, which drops any class it had', path });
-    return;
-  }
-  if (!present && whole) {
+  if (!present && (whole || replaced)) {
     // A whole pod spec without a class has none. Outside a sandboxed namespace that is every
-    // ordinary workload; inside one it is a pod out of the sandbox.
+    // ordinary workload, and `kubectl rollout undo` sets the previous template whole ($patch:
+    // replace) without one; inside one it is a pod out of the sandbox.
     if (sandbox !== undefined) ctx.out.push({ code: 'runtime_class_removed', detail: `no runtimeClassName in a namespace whose pods run under ${sandbox.join(', ')}`, path });
     return;
   }
