@@ -67,6 +67,9 @@ export const GUARDRAIL_CODES = [
   'impersonation_privileged',
   'service_account_token_privileged',
   'service_account_token_secret',
+  // Scheduling and runtime: what the pod preempts, and which runtime isolates it
+  'priority_class_reserved',
+  'runtime_class_removed',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
   'cluster_policy',
   'cluster_policy_unreadable',
@@ -137,6 +140,8 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   impersonation_privileged: 'critical',
   service_account_token_privileged: 'critical',
   service_account_token_secret: 'elevated',
+  priority_class_reserved: 'elevated',
+  runtime_class_removed: 'elevated',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
   cluster_policy_unreadable: 'critical',
@@ -197,6 +202,8 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   impersonation_privileged: 'impersonation of a cluster-admin-equivalent user or group',
   service_account_token_privileged: 'token for a cluster-admin-equivalent service account',
   service_account_token_secret: 'service account token that never expires',
+  priority_class_reserved: 'priority class reserved for other namespaces',
+  runtime_class_removed: "pod taken out of its runtime class's sandbox",
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };

@@ -228,7 +228,7 @@ export function inspect(
       const multi = parsed.documents.length > 1;
       for (const [i, doc] of parsed.documents.entries()) {
         if (owners && deletes === '') deletes = ownerReferencesSet(doc);
-        if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: found });
+        if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: mediaType(contentType) === APPLY_PATCH, out: found });
       }
     }
     if (deletes !== '') for (const v of ownerDelete(kube, settings, [])) found.push(v);
@@ -257,6 +257,8 @@ export function inspect(
   });
   const violations = new ViolationCollector();
   for (const v of byUrl) violations.push(v);
+  const applied = mediaType(contentType) === APPLY_PATCH;
+  const containersOnly = kube.subresource === 'ephemeralcontainers';
   const wildcardRoles = collectWildcardRoles(docs);
   let readsSecret = '';
   let deletes = '';
@@ -273,7 +275,7 @@ export function inspect(
       if (deletes !== '') how = RETARGETED;
     }
     if (claims === '' && workloadKeys.includes(STATEFULSET_KEY)) claims = claimsDeleted(doc);
-    const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: violations };
+    const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied, containersOnly, out: violations };
     for (const key of workloadKeys) {
       checkWorkload(doc, key, prefix, ctx);
       const spec = readsSecret === '' ? podSpecOf(doc, key) : undefined;
@@ -323,8 +325,13 @@ const RETARGETED: DeleteHow = { words: "taking the Service from its pods, which 
 const TAINTED: DeleteHow = { words: 'tainting it NoExecute, which evicts its pods like', path: 'spec.taints' };
 
 const OWNER_REFERENCES = ['ownerReferences'];
-/** Keys one of which a custom resource's body names where it holds a pod spec (rules/custom-pods.ts). */
-const POD_SPEC_KEYS = ['container', 'script', 'template', 'steps', 'sidecars', 'podTemplate', 'hostDisk'];
+const APPLY_PATCH = 'application/apply-patch+yaml';
+/**
+ * Keys one of which a custom resource's body names where it holds a pod spec (rules/custom-pods.ts),
+ * or a pod's priority or runtime class (`riorityClassName` is in `priorityClassName` and Argo's
+ * `podPriorityClassName`; rules/scheduling.ts).
+ */
+const POD_SPEC_KEYS = ['container', 'script', 'template', 'steps', 'sidecars', 'podTemplate', 'hostDisk', 'riorityClassName', 'runtimeClassName'];
 const TEXT_TYPES = new Set(['application/json', 'application/yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 /**
  * The escapes that can spell a letter: JSON's `\u`, double-quoted YAML's `\x`, `\u`, `\U`, and

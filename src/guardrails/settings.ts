@@ -49,6 +49,10 @@ export interface GuardrailSettings {
   readonly clusterPolicies: ClusterPolicies | undefined;
   /** Whether a route's host is one stepgate checks (gated_host_route); undefined when none is known. */
   readonly gatedHost: GatedHost | undefined;
+  /** Whether a pod in `namespace` may name priority class `name` (priority_class_reserved). */
+  priorityClassAllowed(name: string, namespace: string): boolean;
+  /** The runtime classes a pod in `namespace` must name (runtime_class_removed); undefined where none are configured. */
+  sandboxFor(namespace: string): readonly string[] | undefined;
 }
 
 export interface ClusterPolicies {
@@ -175,7 +179,46 @@ export function compileGuardrails(
     effectFor,
     clusterPolicies,
     gatedHost: compileGatedHosts(gatedHosts, matchesGated),
+    priorityClassAllowed: compilePriorityClasses(cfg.reserved_priority_classes, cfg.system_namespaces),
+    sandboxFor: compileSandboxes(cfg.sandboxed_namespaces),
   });
+}
+
+/**
+ * The scheduler preempts lower-priority pods for a pending pod of a higher class, and kube admits
+ * the two system classes in any namespace (since 1.17). They are reserved to the system namespaces
+ * unless the operator names them; a class no entry names may be used anywhere.
+ */
+export const SYSTEM_PRIORITY_CLASSES = ['system-node-critical', 'system-cluster-critical'] as const;
+
+function compilePriorityClasses(reserved: Readonly<Record<string, readonly string[]>>, systemNamespaces: readonly string[]): GuardrailSettings['priorityClassAllowed'] {
+  const exact = new Map<string, StringMatcher>();
+  const globbed: { cls: StringMatcher; namespaces: StringMatcher }[] = [];
+  for (const [cls, namespaces] of Object.entries(reserved)) {
+    if (/[*?]/.test(cls)) globbed.push({ cls: compileGlobList([cls], null), namespaces: globsOrNever(namespaces) });
+    else exact.set(cls, globsOrNever(namespaces));
+  }
+  for (const cls of SYSTEM_PRIORITY_CLASSES) if (!exact.has(cls)) exact.set(cls, globsOrNever(systemNamespaces));
+  // A class named exactly is decided by its own entry alone, so `"*-critical": [prod namespaces]`
+  // does not open the system classes to production; the globs that match it otherwise add up.
+  return (name, namespace) => {
+    const own = exact.get(name);
+    if (own !== undefined) return own(namespace);
+    let named = false;
+    for (const e of globbed) {
+      if (!e.cls(name)) continue;
+      if (e.namespaces(namespace)) return true;
+      named = true;
+    }
+    return !named;
+  };
+}
+
+function compileSandboxes(sandboxed: Readonly<Record<string, readonly string[]>>): GuardrailSettings['sandboxFor'] {
+  const entries = Object.entries(sandboxed).map(([ns, classes]) => ({ ns: compileGlobList([ns], null), classes: Object.freeze([...classes]) }));
+  if (entries.length === 0) return () => undefined;
+  // The first entry whose namespace glob matches decides, as guardrails.namespaces does.
+  return (namespace) => entries.find((e) => e.ns(namespace))?.classes;
 }
 
 const SA_USER = 'system:serviceaccount:';

@@ -179,13 +179,11 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   "pairing partner keeps using the host's token (own desk)",
   // Day 13 (docs/risk.md, "Day 13: what it found"), open findings, each an `it.fails` in
   // risk-day13-findings.test.ts, from the victim's own laptop, network, client and token, in the
-  // working set, within the rule's freshness: the launch's top PriorityClass named by a Deployment
-  // in the contractor's own dev namespace (a class is a name; its value is in the cluster), the UGC
-  // sandbox's runtimeClassName removed by a JSON patch (what it runs now is not in the request), a
-  // traffic-agent container added to a production Deployment (a release's request), and ten Nodes
-  // cordoned a second apart (node-changes' 8 hours; a cordon counts for no burst).
-  'top PriorityClass preempts production from the tools namespace (contractor laptop)',
-  'user-generated-content sandbox moved to the unsandboxed runtime (release laptop)',
+  // working set, within the rule's freshness: a traffic-agent container added to a production
+  // Deployment (a release's request), and ten Nodes cordoned a second apart (node-changes' 8 hours;
+  // a cordon counts for no burst). Stopped since 2026-12-04 by guardrails: the launch's top
+  // PriorityClass named in the contractor's dev namespace (priority_class_reserved) and the UGC
+  // sandbox's runtimeClassName removed by a JSON patch (runtime_class_removed).
   'traffic-agent sidecar injected into a production Deployment (Telepresence laptop)',
   'mass cordon of the game-server nodes (release laptop)',
   // The hot desk: the previous shift's token, still in the machine's kubelogin cache, used at the

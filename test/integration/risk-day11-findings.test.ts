@@ -101,6 +101,22 @@ describe('workloads written to read or outlive what they are handed, with exampl
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
+  // Why it stays open, in figures: what the init container hands out, the same login reads outright.
+  // Both Secrets by GET at the same minute, stripe-api-key never read before, are allowed (the
+  // secrets rule's 8 hours, in the working set), so asking more of the patch alone would move the
+  // malware to the GET. And in the replayed days 1–13 (first seed each) 103 of 412 routine
+  // production workload writes carry a container with its image (releases: client-side apply,
+  // `set image`), none an init container or an envFrom Secret: what tells this patch apart is a
+  // container added, which a server-side apply or a PUT of the whole Deployment shows for every
+  // container a release keeps.
+  it("the Secrets the init container is handed are the on-call's to read outright, from the same login at the same minute", async () => {
+    const { login, t } = await onCall('oncall-c@example.ca');
+    for (const name of ['payments-db', 'stripe-api-key']) {
+      const res = await send(login, t, 'GET', `/api/v1/namespaces/payments-prod/secrets/${name}`);
+      expect(reasonOf(res), `${name}: ${rules(res)}`).toBe('allowed');
+    }
+  });
+
   it('a never-expiring token Secret for the namespace\'s deployer asks what a TokenRequest for it asks (service-account-tokens: a hardware key)', async () => {
     const { login, t } = await onCall('oncall-b@example.ca');
     const request = await send(login, t, 'POST', '/api/v1/namespaces/payments-prod/serviceaccounts/payments-deployer/token', { body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: ['https://kubernetes.default.svc.cluster.local'], expirationSeconds: 3600 } }) });

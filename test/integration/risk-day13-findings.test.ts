@@ -2,13 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import type { Login } from '../support/workday.js';
+import { encodeKube } from '../support/kube-protobuf.js';
 
 /**
  * What the thirteenth replayed day (test/support/workday13.ts, docs/risk.md "Day 13") found
  * allowed, through the real gRPC server running examples/stepgate.yaml on a virtual clock. One is
- * fixed in the example (a namespace's ResourceQuota or LimitRange deleted: quota-changes); the rest
- * are `it.fails`: each asserts the safe outcome and states, in its comment, why stepgate cannot
- * reach it from the request.
+ * fixed in the example (a namespace's ResourceQuota or LimitRange deleted: quota-changes), two by
+ * guardrails (a reserved PriorityClass: priority_class_reserved; a runtimeClassName removed:
+ * runtime_class_removed, each with its class's other shapes at the end); the rest are `it.fails`:
+ * each asserts the safe outcome and states, in its comment, why stepgate cannot reach it from the
+ * request.
  */
 
 const s = exampleServiceForFile();
@@ -24,13 +27,17 @@ const JSON_CT = 'application/json';
 const SMP = 'application/strategic-merge-patch+json';
 const MERGE = 'application/merge-patch+json';
 const JSONPATCH = 'application/json-patch+json';
+const APPLY = 'application/apply-patch+yaml';
+const YAML_CT = 'application/yaml';
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
-interface Opts { body?: string; contentType?: string; ua?: string; source?: string }
+interface Opts { body?: string; rawBody?: Uint8Array; contentType?: string; ua?: string; source?: string }
 
 function send(login: Login, at: number, method: string, path: string, o: Opts = {}): Promise<CheckResponse> {
-  const { body, contentType = JSON_CT, ua = KUBECTL, source = OFFICE } = o;
-  const headers: Record<string, string> = { 'user-agent': ua, ...(body !== undefined ? { 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' } : {}) };
-  return s.sendAt(login, at, { method, path, source, host: HOST, headers, ...(body !== undefined ? { body } : {}) });
+  const { body, rawBody, contentType = JSON_CT, ua = KUBECTL, source = OFFICE } = o;
+  const hasBody = body !== undefined || rawBody !== undefined;
+  const headers: Record<string, string> = { 'user-agent': ua, ...(hasBody ? { 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' } : {}) };
+  return s.sendAt(login, at, { method, path, source, host: HOST, headers, ...(body !== undefined ? { body } : {}), ...(rawBody !== undefined ? { rawBody } : {}) });
 }
 
 const signIn = (sub: string, at: number): Login => ({ sub, sid: `${sub}:${at}`, authTime: Math.floor(at / 1000), acr: 'urn:stepgate:aal2' });
@@ -78,12 +85,11 @@ describe("a namespace's resource caps, with examples/stepgate.yaml", () => {
     expect(reasonOf(raised), rules(raised)).toBe('auth_too_old');
   });
 
-  // Open: the scheduler preempts lower-priority pods for one whose priorityClassName names a
-  // higher class. The class is a name; its value (and that the launch's game servers run below
-  // it) is an object in the cluster that stepgate never sees, and creating a Deployment in one's
-  // own dev namespace is the everyday sign-in's. A guardrail naming the cluster's top classes
-  // (guardrails.namespaces per class) would reach it; the example cannot know the classes' names.
-  it.fails('a Deployment in a dev namespace with the top PriorityClass is asked more than the everyday sign-in', async () => {
+  // Fixed (guardrail): the scheduler preempts lower-priority pods for one whose priorityClassName
+  // names a higher class. The class is a name whose value is in the cluster, so the operator says
+  // which are reserved to which namespaces (guardrails.reserved_priority_classes); the example
+  // reserves `…-critical` to production, and the two system classes stay kube-system's.
+  it('a Deployment in a dev namespace with the top PriorityClass is asked more than the everyday sign-in', async () => {
     const login = await twoDays('d13f-contractor-b@ember.example', CONTRACTOR, VIA_PARTNER);
     const res = await send(login, THU + 7 * H, 'POST', '/apis/apps/v1/namespaces/tools-dev/deployments?fieldManager=kubectl-create', {
       ...VIA_PARTNER,
@@ -93,22 +99,23 @@ describe("a namespace's resource caps, with examples/stepgate.yaml", () => {
   });
 });
 
-describe("production workloads, from the victim's own laptop, network, client and token, in the working set (open)", () => {
-  /** The release lead's production patches, as on launch night. */
-  const RELEASE: Step[] = [
-    ['GET', '/apis/apps/v1/namespaces/gameserver-prod/deployments?limit=500'],
-    ['PATCH', '/apis/apps/v1/namespaces/gameserver-prod/deployments/gameserver/scale', JSON.stringify({ spec: { replicas: 120 } }), MERGE],
-    ['PATCH', '/apis/apps/v1/namespaces/gameserver-prod/deployments/ugc-sandbox?fieldManager=kubectl-rollout', JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2027-11-11T10:00:00Z' } } } } }), SMP],
-    ['GET', '/apis/apps/v1/namespaces/matchmaking-prod/deployments/matchmaking'],
-    ['PATCH', '/apis/apps/v1/namespaces/matchmaking-prod/deployments/matchmaking?fieldManager=kubectl-rollout', JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2027-11-11T10:00:00Z' } } } } }), SMP],
-    ['PATCH', '/api/v1/nodes/ip-10-60-33-18.eu-west-1.compute.internal', JSON.stringify({ spec: { unschedulable: true } }), SMP],
-  ];
+/** The release lead's production patches, as on launch night. */
+const RELEASE: Step[] = [
+  ['GET', '/apis/apps/v1/namespaces/gameserver-prod/deployments?limit=500'],
+  ['PATCH', '/apis/apps/v1/namespaces/gameserver-prod/deployments/gameserver/scale', JSON.stringify({ spec: { replicas: 120 } }), MERGE],
+  ['PATCH', '/apis/apps/v1/namespaces/gameserver-prod/deployments/ugc-sandbox?fieldManager=kubectl-rollout', JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2027-11-11T10:00:00Z' } } } } }), SMP],
+  ['GET', '/apis/apps/v1/namespaces/matchmaking-prod/deployments/matchmaking'],
+  ['PATCH', '/apis/apps/v1/namespaces/matchmaking-prod/deployments/matchmaking?fieldManager=kubectl-rollout', JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2027-11-11T10:00:00Z' } } } } }), SMP],
+  ['PATCH', '/api/v1/nodes/ip-10-60-33-18.eu-west-1.compute.internal', JSON.stringify({ spec: { unschedulable: true } }), SMP],
+];
 
-  // Open: removing runtimeClassName moves the sandboxed Deployment's pods to the node's default
-  // runtime (runc), players' mods then on the host kernel. A JSON patch's `remove` names only the
-  // path; what the Deployment runs now (gVisor) is in the cluster, not in the request. A production
-  // write in the working set within 8 hours: prod-writes is met.
-  it.fails('a JSON patch removing runtimeClassName from a production Deployment is asked more than a production write', async () => {
+describe("production workloads, from the victim's own laptop, network, client and token, in the working set (open)", () => {
+
+  // Fixed (guardrail): removing runtimeClassName moves the sandboxed Deployment's pods to the node's
+  // default runtime (runc), players' mods then on the host kernel. What the Deployment runs now is
+  // in the cluster, but a patch that takes the class away says so itself: runtime_class_removed,
+  // in every namespace (and in guardrails.sandboxed_namespaces any class outside the list).
+  it('a JSON patch removing runtimeClassName from a production Deployment is asked more than a production write', async () => {
     const login = await twoDays('d13f-release-a@ember.example', RELEASE);
     const res = await send(login, THU + 7 * H, 'PATCH', '/apis/apps/v1/namespaces/gameserver-prod/deployments/ugc-sandbox', { body: JSON.stringify([{ op: 'remove', path: '/spec/template/spec/runtimeClassName' }]), contentType: JSONPATCH });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
@@ -116,7 +123,11 @@ describe("production workloads, from the victim's own laptop, network, client an
 
   // Open: a container added to a production Deployment's template (Telepresence's traffic-agent,
   // or anyone's sidecar) is the same request as a release's: no guardrail reads which containers a
-  // template had before, and its image, ports and env are ordinary.
+  // template had before, and its image, ports and env are ordinary. In figures (replayed days 1–13,
+  // first seed each): 103 of 412 routine production workload writes carry a container with its
+  // image (client-side apply, `set image`); none is a JSON patch appending a container, but the
+  // same sidecar by strategic merge or server-side apply is a release's body, so asking more of the
+  // JSON patch alone would close this shape and not the class.
   it.fails('a traffic-agent sidecar added to a production Deployment is asked more than a production write', async () => {
     const login = await twoDays('d13f-release-b@ember.example', RELEASE);
     const res = await send(login, THU + 6 * H, 'PATCH', '/apis/apps/v1/namespaces/matchmaking-prod/deployments/matchmaking', {
@@ -163,3 +174,71 @@ describe('a hot desk shared by the shifts (open)', () => {
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 });
+
+/** A pod-bearing object of `kind` (its pod spec where the kind keeps it) for the class tests below. */
+function podObject(kind: 'Pod' | 'Job' | 'StatefulSet' | 'CronJob', ns: string, spec: Record<string, unknown>): Record<string, unknown> {
+  const metadata = { name: 'asset-cache-warm', namespace: ns };
+  const template = { metadata: { labels: { app: 'warm' } }, spec: { restartPolicy: 'Never', ...spec } };
+  switch (kind) {
+    case 'Pod':
+      return { apiVersion: 'v1', kind, metadata, spec };
+    case 'Job':
+      return { apiVersion: 'batch/v1', kind, metadata, spec: { template } };
+    case 'StatefulSet':
+      return { apiVersion: 'apps/v1', kind, metadata, spec: { serviceName: 'warm', selector: { matchLabels: { app: 'warm' } }, template: { ...template, spec } } };
+    case 'CronJob':
+      return { apiVersion: 'batch/v1', kind, metadata, spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template } } } };
+  }
+}
+
+const WARM = [{ name: 'warm', image: 'registry.ember.example/tools/asset-indexer:1.31.0', resources: { requests: { cpu: '15', memory: '56Gi' } } }];
+
+describe('the classes of day 13, in the shapes a client sends them (priority_class_reserved, runtime_class_removed)', () => {
+  it("a reserved or system priority class in the contractor's dev namespace: YAML, server-side apply, merge patch, JSON patch, protobuf, a Tekton TaskRun", async () => {
+    const login = await twoDays('d13f-contractor-c@ember.example', CONTRACTOR, VIA_PARTNER);
+    const yaml = (o: unknown) => JSON.stringify(o, null, 1); // JSON is YAML; the server reads it as YAML by its content type
+    const requests: [string, string, Opts][] = [
+      ['POST', '/api/v1/namespaces/tools-dev/pods?fieldManager=kubectl-create', { body: yaml(podObject('Pod', 'tools-dev', { priorityClassName: 'system-node-critical', containers: WARM })), contentType: YAML_CT }],
+      ['PATCH', '/apis/batch/v1/namespaces/tools-dev/jobs/asset-cache-warm?fieldManager=kubectl&force=true', { body: `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: asset-cache-warm\n  namespace: tools-dev\nspec:\n  template:\n    spec:\n      priorityClassName: game-critical\n      restartPolicy: Never\n      containers:\n        - name: warm\n          image: registry.ember.example/tools/asset-indexer:1.31.0\n`, contentType: APPLY }],
+      ['PATCH', '/apis/batch/v1/namespaces/tools-dev/cronjobs/asset-reindex', { body: JSON.stringify({ spec: { jobTemplate: { spec: { template: { spec: { priorityClassName: 'game-critical' } } } } } }), contentType: MERGE }],
+      ['PATCH', '/apis/apps/v1/namespaces/tools-dev/statefulsets/asset-cache', { body: JSON.stringify([{ op: 'add', path: '/spec/template/spec/priorityClassName', value: 'system-cluster-critical' }]), contentType: JSONPATCH }],
+      ['POST', '/api/v1/namespaces/tools-dev/pods', { rawBody: encodeKube(podObject('Pod', 'tools-dev', { priorityClassName: 'game-critical', containers: [{ name: 'warm', image: WARM[0]!.image }] })), contentType: PROTOBUF }],
+      ['POST', '/apis/tekton.dev/v1/namespaces/tools-dev/taskruns', { body: JSON.stringify({ apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { generateName: 'index-' }, spec: { taskRef: { name: 'asset-index' }, podTemplate: { priorityClassName: 'game-critical' } } }) }],
+    ];
+    let t = THU + 7 * H;
+    for (const [method, path, o] of requests) {
+      const res = await send(login, (t += 30_000), method, path, { ...VIA_PARTNER, ...o });
+      expect(reasonOf(res), `${method} ${path}: ${rules(res)}`).not.toBe('allowed');
+      expect(rules(res), `${method} ${path}`).toContain('guardrail:priority_class_reserved');
+    }
+    // The same Deployment without a class, and with one no entry reserves, is the contractor's own work.
+    for (const spec of [{ containers: WARM }, { priorityClassName: 'tools-batch', containers: WARM }]) {
+      const res = await send(login, (t += 30_000), 'POST', '/apis/apps/v1/namespaces/tools-dev/deployments?fieldManager=kubectl-create', { ...VIA_PARTNER, body: deployment('asset-cache-warm', 'tools-dev', spec, 2) });
+      expect(reasonOf(res), rules(res)).toBe('allowed');
+    }
+  });
+
+  it("production's class in a production namespace is the migration's own apply, not a reserved class", async () => {
+    const login = await twoDays('d13f-release-d@ember.example', RELEASE);
+    const apply = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'matchmaking', namespace: 'matchmaking-prod' }, spec: { replicas: 3, selector: { matchLabels: { app: 'matchmaking' } }, template: { metadata: { labels: { app: 'matchmaking' } }, spec: { priorityClassName: 'game-critical', containers: [{ name: 'matchmaking', image: 'registry.ember.example/game/matchmaking:7.0.2' }] } } } });
+    const res = await send(login, THU + 2 * H, 'PATCH', '/apis/apps/v1/namespaces/matchmaking-prod/deployments/matchmaking?fieldManager=kubectl&fieldValidation=Strict&force=false', { body: apply, contentType: APPLY });
+    expect(reasonOf(res), rules(res)).toBe('allowed');
+  });
+
+  it('the runtime class taken from a production Deployment: merge and strategic merge null, an empty name', async () => {
+    const login = await twoDays('d13f-release-e@ember.example', RELEASE);
+    const dep = '/apis/apps/v1/namespaces/gameserver-prod/deployments/ugc-sandbox';
+    const requests: Opts[] = [
+      { body: JSON.stringify({ spec: { template: { spec: { runtimeClassName: null } } } }), contentType: MERGE },
+      { body: JSON.stringify({ spec: { template: { spec: { runtimeClassName: null } } } }), contentType: SMP },
+      { body: JSON.stringify([{ op: 'replace', path: '/spec/template/spec/runtimeClassName', value: '' }]), contentType: JSONPATCH },
+    ];
+    let t = THU + 7 * H;
+    for (const o of requests) {
+      const res = await send(login, (t += 30_000), 'PATCH', `${dep}?fieldManager=kubectl-patch`, o);
+      expect(reasonOf(res), `${o.contentType} ${o.body}: ${rules(res)}`).not.toBe('allowed');
+      expect(rules(res), `${o.contentType} ${o.body}`).toContain('guardrail:runtime_class_removed');
+    }
+  });
+});
+

@@ -47,6 +47,14 @@ export const guardrailsSchema = z.strictObject({
   /** Impersonating one of these (globs, exact case) is `impersonation_privileged`; they replace the defaults. */
   impersonation_privileged_users: z.array(nonEmpty).default([...DEFAULT_PRIVILEGED_USERS]),
   impersonation_privileged_groups: z.array(nonEmpty).default([...DEFAULT_PRIVILEGED_GROUPS]),
+  /**
+   * Priority class (glob) → the namespaces (globs) whose pods may name it; elsewhere naming it is
+   * `priority_class_reserved`. system-node-critical and system-cluster-critical are always
+   * reserved to the system namespaces unless an entry names them.
+   */
+  reserved_priority_classes: z.record(nonEmpty, z.array(nonEmpty)).default({}),
+  /** Namespace (glob) → the runtime classes its pods must run under (`runtime_class_removed`). */
+  sandboxed_namespaces: z.record(nonEmpty, z.array(nonEmpty).min(1)).default({}),
   namespaces: z
     .array(
       z.strictObject({
@@ -102,6 +110,8 @@ export const GUARDRAILS_APPLY = {
   'guardrails.dangerous_cluster_roles': 'live',
   'guardrails.impersonation_privileged_users': 'live',
   'guardrails.impersonation_privileged_groups': 'live',
+  'guardrails.reserved_priority_classes': 'live',
+  'guardrails.sandboxed_namespaces': 'live',
   'guardrails.namespaces[].match': 'live',
   'guardrails.namespaces[].effects': 'live',
   'guardrails.cluster_policies[].path': 'live',

@@ -140,6 +140,7 @@ const PodSpec = message('PodSpec', {
   14: one('securityContext', PodSecurityContext),
   20: many('initContainers', Container),
   21: bool('automountServiceAccountToken'),
+  24: str('priorityClassName'),
   27: bool('shareProcessNamespace'),
   29: str('runtimeClassName'),
   34: many('ephemeralContainers', EphemeralContainer),

@@ -11,5 +11,15 @@ export interface RuleContext {
    * not show then assume the worst case for that field instead of the compliant one.
    */
   readonly partial: boolean;
+  /**
+   * The body is a server-side apply configuration: its pod spec is the whole of what its field
+   * manager sets, so a field it leaves out that the manager set before is removed.
+   */
+  readonly applied?: boolean;
+  /**
+   * The write is to `pods/ephemeralcontainers`: kube takes only the ephemeral containers from it
+   * and keeps the rest of the stored pod spec, whatever the body says there.
+   */
+  readonly containersOnly?: boolean;
   readonly out: ViolationCollector;
 }

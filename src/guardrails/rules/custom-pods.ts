@@ -1,6 +1,7 @@
 import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 import { checkPodSecurity } from './pod-security.js';
+import { checkPriorityClass, checkScheduling, WORKFLOW_PRIORITY_KEY } from './scheduling.js';
 
 /**
  * A custom resource whose controller runs pods from its body (an Argo Workflow or Rollout, a
@@ -31,6 +32,10 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
     const { node, path, key: own, parentKey } = stack.pop()!;
     const templateSpec = (own === 'spec' && parentKey === 'template') || own === 'podTemplate';
     if (templateSpec || Array.isArray(node.containers) || Array.isArray(node.initContainers) || Array.isArray(node.templates)) checkPodSecurity(node, path, ctx);
+    // Its priority and runtime class, wherever a pod's fields are (a Tekton podTemplate, a KubeVirt
+    // template.spec, a chart's values), and Argo's class for every step's pod.
+    if (templateSpec || Object.hasOwn(node, 'priorityClassName') || Object.hasOwn(node, 'runtimeClassName')) checkScheduling(node, path, ctx, templateSpec && (!ctx.partial || ctx.applied === true));
+    checkPriorityClass(node, path, WORKFLOW_PRIORITY_KEY, ctx);
     if (Array.isArray(node.steps) || Array.isArray(node.sidecars)) checkTektonSpec(node, path, ctx);
     if (isObject(node.hostDisk)) {
       const p = typeof node.hostDisk.path === 'string' ? ` (${node.hostDisk.path.slice(0, 200)})` : '';

@@ -2,6 +2,7 @@ import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 import { checkImages } from './images.js';
 import { checkPodAnnotations, checkPodSecurity } from './pod-security.js';
+import { checkScheduling } from './scheduling.js';
 
 /**
  * Where each workload kind keeps its pod spec, keyed by `<api group>/<resource>` as in the URL.
@@ -54,6 +55,7 @@ export function checkWorkload(doc: Json, key: string, docPath: string, ctx: Rule
   if (isObject(spec)) {
     const specPath = `${docPath}${steps.join('.')}`;
     checkImages(checkPodSecurity(spec, specPath, ctx, isObject(meta) ? meta : undefined, metaPath), ctx);
+    if (ctx.containersOnly !== true) checkScheduling(spec, specPath, ctx, !ctx.partial || ctx.applied === true, chainOf(doc, steps));
   } else if (isObject(meta)) {
     // A patch may set only the template's annotations (AppArmor `unconfined`): the next rollout
     // runs every pod with them, so they are judged without a spec beside them.
@@ -66,6 +68,14 @@ export function podSpecOf(doc: Json, key: string): Json | undefined {
   const steps = POD_SPEC_PATHS.get(key);
   const spec = steps === undefined ? undefined : at(doc, steps);
   return isObject(spec) ? spec : undefined;
+}
+
+/** The objects from the document down to (not including) the spec at `steps`. */
+function chainOf(doc: Json, steps: readonly string[]): unknown[] {
+  const out: unknown[] = [doc];
+  let node: unknown = doc;
+  for (const s of steps.slice(0, -1)) out.push((node = isObject(node) ? node[s] : undefined));
+  return out;
 }
 
 function at(doc: Json, steps: readonly string[]): unknown {
