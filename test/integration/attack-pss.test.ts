@@ -174,14 +174,24 @@ function judge(c: Control, a: Answer): void {
 
 const rows = CONTROLS.map((c, i) => [`${c.pss}: ${c.what}`, i] as const);
 
-describe.each(KINDS.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
-  it.each(shapesOf(kind))('a clean pod via %s: the everyday sign-in is allowed in production', async (shape) => {
+// First, before any control's answers: a clean pod of each kind and shape, so that no answer
+// before it (thousands of refusals from the office's address) decides it.
+describe('a clean pod', () => {
+  // A CronJob created in production is asked more already (prod-scheduled-jobs): there the
+  // guardrail named in the decision is what shows the control counted.
+  it.each(KINDS.flatMap((kind) => shapesOf(kind).map((shape) => [kind.name, shape, kind] as const)))('%s via %s: the everyday sign-in is allowed in production', async (_name, shape, kind) => {
     for (const list of kind.lists) {
       const res = await send(request(undefined, kind, list, shape, PROD), 'everyday');
-      expect.soft(reason(res), `${kind.name} ${list} ${shape} → ${rules(res)}`).toBe('allowed');
+      const where = `${kind.name} ${list} ${shape} → ${rules(res)}`;
+      expect.soft(rules(res), where).not.toContain('guardrail:');
+      if (kind.kind === 'CronJob' && (shape === 'json' || shape === 'apply' || shape === 'protobuf')) expect.soft(rules(res), where).toContain('prod-scheduled-jobs');
+      else expect.soft(reason(res), where).toBe('allowed');
     }
   });
 
+});
+
+describe.each(KINDS.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
   it.each(rows)('%s', async (_what, i) => {
     const c = CONTROLS[i]!;
     const jobs: (() => Promise<Answer>)[] = [];

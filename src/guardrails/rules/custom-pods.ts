@@ -1,6 +1,7 @@
 import { isObject, type Json } from '../types.js';
+import { readYaml } from '../yaml.js';
 import type { RuleContext } from './context.js';
-import { checkPodSecurity } from './pod-security.js';
+import { checkPodAnnotations, checkPodSecurity } from './pod-security.js';
 
 /**
  * A custom resource whose controller runs pods from its body (an Argo Workflow or Rollout, a
@@ -20,7 +21,15 @@ import { checkPodSecurity } from './pod-security.js';
  * - a `podTemplate` (Tekton's TaskRun and PipelineRun): the pod's own fields, hostNetwork and
  *   volumes among them, with no containers;
  * - a KubeVirt `hostDisk` volume: a disk image file on the node, created there if missing, which
- *   the virt-launcher pod mounts through a hostPath of the node's directory.
+ *   the virt-launcher pod mounts through a hostPath of the node's directory;
+ * - an Argo Workflows `podSpecPatch` (a workflow's, or one template's): a pod spec in a string,
+ *   JSON or YAML, that the controller merges over the pod it builds, so it sets anything a pod
+ *   spec can (hostPID, a privileged container by name). It is judged as a patch; one that cannot
+ *   be read is reported through `ctx.unreadable`, since the controller may read what stepgate
+ *   does not;
+ * - any `annotations` map (the object's own metadata, a template's, Argo's podMetadata): Tekton
+ *   copies a TaskRun's annotations onto its pod, the others are the pod's, and the AppArmor and
+ *   seccomp annotation keys mean nothing on any other object.
  * Only what the body shows is judged; a body that cannot be read adds nothing here.
  */
 export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext): void {
@@ -32,6 +41,8 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
     const templateSpec = (own === 'spec' && parentKey === 'template') || own === 'podTemplate';
     if (templateSpec || Array.isArray(node.containers) || Array.isArray(node.initContainers) || Array.isArray(node.templates)) checkPodSecurity(node, path, ctx);
     if (Array.isArray(node.steps) || Array.isArray(node.sidecars)) checkTektonSpec(node, path, ctx);
+    if (isObject(node.annotations)) checkPodAnnotations(node, path, ctx);
+    if (typeof node.podSpecPatch === 'string') checkPodSpecPatch(node.podSpecPatch, join(path, 'podSpecPatch'), ctx);
     if (isObject(node.hostDisk)) {
       const p = typeof node.hostDisk.path === 'string' ? ` (${node.hostDisk.path.slice(0, 200)})` : '';
       ctx.out.push({ code: 'host_path_volume', detail: `hostDisk volume${p} is a file on the node`, path: join(path, 'hostDisk') });
@@ -73,6 +84,17 @@ function checkTektonSpec(node: Json, path: string, ctx: RuleContext): void {
   if (!found) return;
   if (isObject(node.stepTemplate)) checkPodSecurity({ containers: [node.stepTemplate] }, join(path, 'stepTemplate'), ctx);
   if (Array.isArray(node.volumes)) checkPodSecurity({ volumes: node.volumes }, path, ctx);
+}
+
+/** Argo's podSpecPatch: the pod spec it merges, read as YAML (JSON is YAML) and judged as a patch. */
+function checkPodSpecPatch(text: string, path: string, ctx: RuleContext): void {
+  const read = readYaml(text);
+  const spec = read.ok && read.documents.length === 1 ? read.documents[0] : undefined;
+  if (!isObject(spec)) {
+    if (text.trim() !== '') ctx.unreadable?.(`${path} could not be read as one pod spec${read.ok ? '' : ` (${read.detail})`}`);
+    return;
+  }
+  checkPodSecurity(spec, path, { ...ctx, partial: true });
 }
 
 const TEKTON_CONTAINERS = ['steps', 'sidecars'] as const;
