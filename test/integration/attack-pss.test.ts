@@ -114,7 +114,8 @@ function request(c: Control | undefined, kind: Kind, list: List, shape: Shape, n
       return { method: 'PATCH', path: `${object}?fieldManager=kubectl&force=true`, body: yamlOf(whole()), contentType: CONTENT.apply };
     default: {
       // A patch shows only what it sets: the control's fields in a bare container or pod spec.
-      const patch = kind.wrap(podOf(c, kind, list, false), name);
+      // A JSON patch adds to a template that exists, so a custom kind's container shows no image there.
+      const patch = kind.wrap(podOf(c, kind, list, false, shape === 'jsonpatch'), name);
       const body = shape === 'jsonpatch' ? JSON.stringify(jsonPatchOf(patch)) : JSON.stringify(patch);
       return { method: 'PATCH', path: `${object}?fieldManager=kubectl-patch`, body, contentType: CONTENT[shape] };
     }

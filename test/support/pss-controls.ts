@@ -203,10 +203,11 @@ export function expressible(c: Control, kind: Kind, list: List): boolean {
 /**
  * The control's pod: `whole` an ordinary workload around it (image, command, resources), or only
  * what the control sets (the body a patch sends). `list` is where a container-level control goes.
+ * `bare`: a custom kind's container without its image too (a JSON patch of a template that exists).
  */
-export function podOf(c: Control | undefined, kind: Kind, list: List, whole: boolean): PodParts {
+export function podOf(c: Control | undefined, kind: Kind, list: List, whole: boolean, bare = false): PodParts {
   const image = 'registry.example.com/shop/api:2.4.1';
-  const container: Doc = whole ? { name: 'app', image, command: ['/app/server'], resources: { requests: { cpu: '100m', memory: '128Mi' } } } : { name: 'app', ...(kind.builtin ? {} : { image }) };
+  const container: Doc = whole ? { name: 'app', image, command: ['/app/server'], resources: { requests: { cpu: '100m', memory: '128Mi' } } } : { name: 'app', ...(kind.builtin || bare ? {} : { image }) };
   const spec: Doc = {};
   const p: PodParts = { meta: {}, spec, container };
   if (whole) {

@@ -12,12 +12,14 @@ import { checkPodAnnotations, checkPodSecurity } from './pod-security.js';
  * - an object with a `containers` or `initContainers` list (a pod template's spec, Argo's
  *   containerSet), and any `template.spec` (a patch may set only `hostNetwork` there);
  * - an Argo Workflows template's single `container` or `script`, read as a pod of that one
- *   container beside the template's own volumes and security context;
+ *   container beside the template's own volumes and security context (one that names an image,
+ *   or any in a patch, which shows only what it sets);
  * - an object with a `templates` list (a workflow's spec), whose volumes, host namespaces and pod
  *   security context apply to every step;
  * - a Tekton task's spec (a Task's, or a TaskRun's or Pipeline's inline `taskSpec`): its `steps`
- *   and `sidecars` are the pod's containers (an item with an `image`; an Argo Rollout's canary
- *   `steps` have none), its `stepTemplate` is merged into each step, and its `volumes` are the pod's;
+ *   and `sidecars` are the pod's containers (an item with an `image`, or any item in a patch; an
+ *   Argo Rollout's canary `steps` have no image, and nothing a container sets), its `stepTemplate`
+ *   is merged into each step, and its `volumes` are the pod's;
  * - a `podTemplate` (Tekton's TaskRun and PipelineRun): the pod's own fields, hostNetwork and
  *   volumes among them, with no containers;
  * - a KubeVirt `hostDisk` volume: a disk image file on the node, created there if missing, which
@@ -49,7 +51,8 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
     }
     for (const one of SINGLE_CONTAINERS) {
       const c = node[one];
-      if (isObject(c) && typeof c.image === 'string') {
+      // A patch of an existing template shows only what it sets (`add …/container/securityContext`).
+      if (isObject(c) && (typeof c.image === 'string' || ctx.partial)) {
         checkPodSecurity({ volumes: node.volumes ?? null, securityContext: node.securityContext ?? null, containers: [c] }, join(path, one), ctx);
       }
     }
@@ -76,7 +79,7 @@ function checkTektonSpec(node: Json, path: string, ctx: RuleContext): void {
     if (!Array.isArray(items)) continue;
     for (let i = 0; i < items.length; i++) {
       const c: unknown = items[i];
-      if (!isObject(c) || typeof c.image !== 'string') continue;
+      if (!isObject(c) || (typeof c.image !== 'string' && !ctx.partial)) continue;
       found = true;
       checkPodSecurity({ containers: [c] }, `${join(path, list)}[${i}]`, ctx);
     }
