@@ -215,6 +215,34 @@ describe.each(KINDS.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
   });
 });
 
+// Open: the Spark operator's SparkApplication keeps its pods' settings in `driver` and `executor`
+// (a container's securityContext, hostNetwork, the pod security context) and the pod volumes in
+// `spec.volumes`, none of them a shape rules/custom-pods.ts reads (no containers list, no
+// template.spec), so a privileged driver on the host network with the node's / mounted is a
+// clean custom resource: allowed to a stolen one-factor token from inside the network in dev.
+describe('open', () => {
+  it.fails('a SparkApplication with a privileged driver on the host network mounting / is not allowed on the inside token', async () => {
+    const app = {
+      apiVersion: 'sparkoperator.k8s.io/v1beta2',
+      kind: 'SparkApplication',
+      metadata: { name: 'etl', namespace: DEV },
+      spec: {
+        type: 'Scala',
+        mode: 'cluster',
+        image: 'registry.example.com/data/spark:3.5.1',
+        mainClass: 'org.example.Etl',
+        mainApplicationFile: 'local:///opt/etl.jar',
+        sparkVersion: '3.5.1',
+        volumes: [{ name: 'host', hostPath: { path: '/' } }],
+        driver: { cores: 1, memory: '1g', hostNetwork: true, securityContext: { privileged: true }, volumeMounts: [{ name: 'host', mountPath: '/host' }] },
+        executor: { instances: 1, cores: 1, memory: '1g' },
+      },
+    };
+    const res = await send({ method: 'POST', path: `/apis/sparkoperator.k8s.io/v1beta2/namespaces/${DEV}/sparkapplications`, body: JSON.stringify(app), contentType: CONTENT.json }, 'inside');
+    expect(NOT_ALLOWED).toContain(reason(res));
+  });
+});
+
 describe('the server after every control', () => {
   it('is still up and logged nothing on stderr', () => {
     expect(server.child.exitCode).toBeNull();
