@@ -224,16 +224,23 @@ export function inspect(
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
+    let unread: string | undefined;
+    const unreadable = (detail: string) => void (unread ??= detail);
     if (parsed.ok) {
       const multi = parsed.documents.length > 1;
       for (const [i, doc] of parsed.documents.entries()) {
         if (owners && deletes === '') deletes = ownerReferencesSet(doc);
-        if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: mediaType(contentType) === APPLY_PATCH, out: found });
+        if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: mediaType(contentType) === APPLY_PATCH, out: found, unreadable });
       }
     }
     if (deletes !== '') for (const v of ownerDelete(kube, settings, [])) found.push(v);
-    if (found.kept.length === 0 && deletes === '') return NO_VIOLATIONS;
-    return { violations: found.kept, ...(found.omitted > 0 ? { omitted: found.omitted } : {}), ...(deletes !== '' && { deletes }) };
+    if (found.kept.length === 0 && deletes === '' && unread === undefined) return NO_VIOLATIONS;
+    return {
+      violations: found.kept,
+      ...(found.omitted > 0 ? { omitted: found.omitted } : {}),
+      ...(deletes !== '' && { deletes }),
+      ...(unread !== undefined && { unreadable: 'body_unreadable' as const, unreadableDetail: unread }),
+    };
   }
   const parsed = decode(body, contentType, truncated, kube.verb, missing);
   if (!parsed.ok) return { violations: byUrl, unreadable: parsed.outcome, unreadableDetail: parsed.detail };
@@ -328,10 +335,10 @@ const OWNER_REFERENCES = ['ownerReferences'];
 const APPLY_PATCH = 'application/apply-patch+yaml';
 /**
  * Keys one of which a custom resource's body names where it holds a pod spec (rules/custom-pods.ts),
- * or a pod's priority or runtime class (`riorityClassName` is in `priorityClassName` and Argo's
- * `podPriorityClassName`; rules/scheduling.ts).
+ * an Argo podSpecPatch or a pod's seccomp annotation, or a pod's priority or runtime class
+ * (`riorityClassName` is in `priorityClassName` and Argo's `podPriorityClassName`; rules/scheduling.ts).
  */
-const POD_SPEC_KEYS = ['container', 'script', 'template', 'steps', 'sidecars', 'podTemplate', 'hostDisk', 'riorityClassName', 'runtimeClassName'];
+const POD_SPEC_KEYS = ['container', 'script', 'template', 'steps', 'sidecars', 'podTemplate', 'hostDisk', 'podSpecPatch', 'seccomp.security.alpha.kubernetes.io', 'riorityClassName', 'runtimeClassName'];
 const TEXT_TYPES = new Set(['application/json', 'application/yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 /**
  * The escapes that can spell a letter: JSON's `\u`, double-quoted YAML's `\x`, `\u`, `\U`, and

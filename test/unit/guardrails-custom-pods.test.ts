@@ -41,9 +41,29 @@ describe('pod specs in custom resources', () => {
     ['a PipelineRun\'s podTemplate with a hostPath volume', 'POST', '/apis/tekton.dev/v1/namespaces/dev/pipelineruns', JSON.stringify({ spec: { pipelineRef: { name: 'p' }, taskRunTemplate: { podTemplate: { volumes: [{ name: 'h', hostPath: { path: '/' } }] } } } }), JSON_CT, 'host_path_volume'],
     ['a KubeVirt VirtualMachine\'s hostDisk', 'POST', '/apis/kubevirt.io/v1/namespaces/dev/virtualmachines', JSON.stringify({ spec: { template: { spec: { volumes: [{ name: 'd', hostDisk: { path: '/var/lib/x.img', type: 'DiskOrCreate' } }] } } } }), JSON_CT, 'host_path_volume'],
     ['a merge patch adding only a hostDisk', 'PATCH', '/apis/kubevirt.io/v1/namespaces/dev/virtualmachines/vm', JSON.stringify({ spec: { template: { spec: { volumes: [{ name: 'd', hostDisk: { path: '/' } }] } } } }), MERGE, 'host_path_volume'],
+    // A JSON patch of an existing template or step shows no image: only what it sets.
+    ['a JSON patch making a WorkflowTemplate\'s container privileged', 'PATCH', '/apis/argoproj.io/v1alpha1/namespaces/dev/workflowtemplates/t', JSON.stringify([{ op: 'add', path: '/spec/templates/0/container/securityContext', value: { privileged: true } }]), JP, 'privileged_container'],
+    ['a JSON patch adding SYS_ADMIN to a Tekton Task\'s step', 'PATCH', '/apis/tekton.dev/v1/namespaces/dev/tasks/t', JSON.stringify([{ op: 'add', path: '/spec/steps/0/securityContext/capabilities', value: { add: ['SYS_ADMIN'] } }]), JP, 'capability_added'],
+    // Argo merges podSpecPatch (a pod spec in a string, JSON or YAML) over the pod it builds.
+    ['an Argo Workflow\'s podSpecPatch in JSON', 'POST', WF, wf({ podSpecPatch: JSON.stringify({ hostPID: true }), templates: [{ name: 'm', container: OK }] }), JSON_CT, 'host_namespace'],
+    ['an Argo template\'s podSpecPatch in YAML', 'POST', WF, wf({ templates: [{ name: 'm', container: OK, podSpecPatch: 'containers:\n  - name: main\n    securityContext:\n      privileged: yes\n' }] }), JSON_CT, 'privileged_container'],
+    ['a merge patch setting only a CronWorkflow\'s podSpecPatch', 'PATCH', '/apis/argoproj.io/v1alpha1/namespaces/dev/cronworkflows/c', JSON.stringify({ spec: { workflowSpec: { podSpecPatch: '{"volumes":[{"name":"h","hostPath":{"path":"/"}}]}' } } }), MERGE, 'host_path_volume'],
+    // The pod's annotations: a template's metadata, Argo's podMetadata, a TaskRun's own (Tekton copies them onto the pod).
+    ['an AppArmor annotation in a Rollout\'s template', 'POST', RO, JSON.stringify({ spec: { template: { metadata: { annotations: { 'container.apparmor.security.beta.kubernetes.io/c': 'unconfined' } }, spec: { containers: [OK] } } } }), JSON_CT, 'apparmor_unconfined'],
+    ['a seccomp annotation on a TaskRun', 'PATCH', `${TR}/t`, JSON.stringify({ metadata: { annotations: { 'seccomp.security.alpha.kubernetes.io/pod': 'unconfined' } } }), MERGE, 'seccomp_unconfined'],
+    ['an nfs volume in a Knative Service', 'POST', '/apis/serving.knative.dev/v1/namespaces/dev/services', JSON.stringify({ spec: { template: { spec: { containers: [OK], volumes: [{ name: 'n', nfs: { server: '10.0.0.5', path: '/' } }] } } } }), JSON_CT, 'network_volume'],
     ['the second document of two', 'POST', WF, `${wf({ templates: [{ name: 'm', container: OK }] })}\n---\n${wf({ templates: [{ name: 'm', container: PRIV }] })}`, 'application/yaml', 'privileged_container'],
   ])('%s', (_what, method, path, body, type, code) => {
     expect(codes(method, path, body, type)).toContain(code);
+  });
+
+  it('a podSpecPatch stepgate cannot read is an unreadable body, not a clean one', () => {
+    // A YAML merge key: go-yaml reads it, this reader refuses it (docs/guardrails.md, Body formats).
+    const r = inspect(kube('POST', WF), wf({ podSpecPatch: 'base: &b {hostPID: true}\n<<: *b\n', templates: [{ name: 'm', container: OK }] }), JSON_CT, false, settings);
+    expect(r.unreadable).toBe('body_unreadable');
+    expect(r.unreadableDetail).toContain('spec.podSpecPatch');
+    expect(inspect(kube('POST', WF), wf({ podSpecPatch: '', templates: [{ name: 'm', container: OK }] }), JSON_CT, false, settings)).toEqual({ violations: [] });
+    expect(inspect(kube('POST', WF), wf({ podSpecPatch: '{"containers":[{"name":"main","resources":{"limits":{"memory":"2Gi"}}}]}', templates: [{ name: 'm', container: OK }] }), JSON_CT, false, settings)).toEqual({ violations: [] });
   });
 
   it('the path names where the body has it', () => {

@@ -62,6 +62,13 @@ const BASELINE: PodCase[] = [
     compliant: { securityContext: { windowsOptions: { hostProcess: false } }, containers: [container()] },
   },
   {
+    code: 'network_volume',
+    name: 'nfs, iscsi and flexVolume volumes the node mounts for the pod',
+    // Their type is what counts (the protobuf table reads no more of them).
+    violating: { containers: [container()], volumes: [{ name: 'n', nfs: {} }, { name: 'i', iscsi: {} }, { name: 'f', flexVolume: {} }] },
+    compliant: { containers: [container()], volumes: [{ name: 'c', csi: {} }, { name: 'p', persistentVolumeClaim: {} }, { name: 'i', image: {} }] },
+  },
+  {
     code: 'capability_beyond_baseline',
     name: 'NET_RAW is outside the baseline set',
     violating: sc({ capabilities: { add: ['NET_RAW'] } }),
@@ -286,7 +293,8 @@ describe('runtime controls (PSS restricted): every kind, every format', () => {
   });
 
   it('the restricted checks stay off outside restricted_namespaces: a plain pod in dev is clean', () => {
-    for (const k of KINDS) expect(runPod(k, SENDS[0]!, { containers: [container()], volumes: [{ name: 'n', nfs: { server: 's', path: '/' } }] }, undefined, 'dev').violations).toEqual([]);
+    // An image volume is outside the restricted profile's types and reaches nothing of the node (nfs is network_volume everywhere).
+    for (const k of KINDS) expect(runPod(k, SENDS[0]!, { containers: [container()], volumes: [{ name: 'n', image: {} }] }, undefined, 'dev').violations).toEqual([]);
   });
 
   it('a plain pod in a restricted namespace names each missing control', () => {

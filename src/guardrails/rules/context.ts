@@ -22,4 +22,9 @@ export interface RuleContext {
    */
   readonly containersOnly?: boolean;
   readonly out: ViolationCollector;
+  /**
+   * Reports a part of the body that carries a pod spec stepgate cannot read (an Argo podSpecPatch
+   * string): the request then gets the unreadable body's effect, as a body it cannot read would.
+   */
+  readonly unreadable?: (detail: string) => void;
 }

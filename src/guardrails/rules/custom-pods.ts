@@ -1,6 +1,7 @@
 import { isObject, type Json } from '../types.js';
+import { readYaml } from '../yaml.js';
 import type { RuleContext } from './context.js';
-import { checkPodSecurity } from './pod-security.js';
+import { checkPodAnnotations, checkPodSecurity } from './pod-security.js';
 import { checkPriorityClass, checkScheduling, WORKFLOW_PRIORITY_KEY } from './scheduling.js';
 
 /**
@@ -12,16 +13,26 @@ import { checkPriorityClass, checkScheduling, WORKFLOW_PRIORITY_KEY } from './sc
  * - an object with a `containers` or `initContainers` list (a pod template's spec, Argo's
  *   containerSet), and any `template.spec` (a patch may set only `hostNetwork` there);
  * - an Argo Workflows template's single `container` or `script`, read as a pod of that one
- *   container beside the template's own volumes and security context;
+ *   container beside the template's own volumes and security context (one that names an image,
+ *   or any in a patch, which shows only what it sets);
  * - an object with a `templates` list (a workflow's spec), whose volumes, host namespaces and pod
  *   security context apply to every step;
  * - a Tekton task's spec (a Task's, or a TaskRun's or Pipeline's inline `taskSpec`): its `steps`
- *   and `sidecars` are the pod's containers (an item with an `image`; an Argo Rollout's canary
- *   `steps` have none), its `stepTemplate` is merged into each step, and its `volumes` are the pod's;
+ *   and `sidecars` are the pod's containers (an item with an `image`, or any item in a patch; an
+ *   Argo Rollout's canary `steps` have no image, and nothing a container sets), its `stepTemplate`
+ *   is merged into each step, and its `volumes` are the pod's;
  * - a `podTemplate` (Tekton's TaskRun and PipelineRun): the pod's own fields, hostNetwork and
  *   volumes among them, with no containers;
  * - a KubeVirt `hostDisk` volume: a disk image file on the node, created there if missing, which
- *   the virt-launcher pod mounts through a hostPath of the node's directory.
+ *   the virt-launcher pod mounts through a hostPath of the node's directory;
+ * - an Argo Workflows `podSpecPatch` (a workflow's, or one template's): a pod spec in a string,
+ *   JSON or YAML, that the controller merges over the pod it builds, so it sets anything a pod
+ *   spec can (hostPID, a privileged container by name). It is judged as a patch; one that cannot
+ *   be read is reported through `ctx.unreadable`, since the controller may read what stepgate
+ *   does not;
+ * - any `annotations` map (the object's own metadata, a template's, Argo's podMetadata): Tekton
+ *   copies a TaskRun's annotations onto its pod, the others are the pod's, and the AppArmor and
+ *   seccomp annotation keys mean nothing on any other object.
  * Only what the body shows is judged; a body that cannot be read adds nothing here.
  */
 export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext): void {
@@ -37,13 +48,16 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
     if (templateSpec || Object.hasOwn(node, 'priorityClassName') || Object.hasOwn(node, 'runtimeClassName')) checkScheduling(node, path, ctx, templateSpec && (!ctx.partial || ctx.applied === true));
     checkPriorityClass(node, path, WORKFLOW_PRIORITY_KEY, ctx);
     if (Array.isArray(node.steps) || Array.isArray(node.sidecars)) checkTektonSpec(node, path, ctx);
+    if (isObject(node.annotations)) checkPodAnnotations(node, path, ctx);
+    if (typeof node.podSpecPatch === 'string') checkPodSpecPatch(node.podSpecPatch, join(path, 'podSpecPatch'), ctx);
     if (isObject(node.hostDisk)) {
       const p = typeof node.hostDisk.path === 'string' ? ` (${node.hostDisk.path.slice(0, 200)})` : '';
       ctx.out.push({ code: 'host_path_volume', detail: `hostDisk volume${p} is a file on the node`, path: join(path, 'hostDisk') });
     }
     for (const one of SINGLE_CONTAINERS) {
       const c = node[one];
-      if (isObject(c) && typeof c.image === 'string') {
+      // A patch of an existing template shows only what it sets (`add …/container/securityContext`).
+      if (isObject(c) && (typeof c.image === 'string' || ctx.partial)) {
         checkPodSecurity({ volumes: node.volumes ?? null, securityContext: node.securityContext ?? null, containers: [c] }, join(path, one), ctx);
       }
     }
@@ -70,7 +84,7 @@ function checkTektonSpec(node: Json, path: string, ctx: RuleContext): void {
     if (!Array.isArray(items)) continue;
     for (let i = 0; i < items.length; i++) {
       const c: unknown = items[i];
-      if (!isObject(c) || typeof c.image !== 'string') continue;
+      if (!isObject(c) || (typeof c.image !== 'string' && !ctx.partial)) continue;
       found = true;
       checkPodSecurity({ containers: [c] }, `${join(path, list)}[${i}]`, ctx);
     }
@@ -78,6 +92,17 @@ function checkTektonSpec(node: Json, path: string, ctx: RuleContext): void {
   if (!found) return;
   if (isObject(node.stepTemplate)) checkPodSecurity({ containers: [node.stepTemplate] }, join(path, 'stepTemplate'), ctx);
   if (Array.isArray(node.volumes)) checkPodSecurity({ volumes: node.volumes }, path, ctx);
+}
+
+/** Argo's podSpecPatch: the pod spec it merges, read as YAML (JSON is YAML) and judged as a patch. */
+function checkPodSpecPatch(text: string, path: string, ctx: RuleContext): void {
+  const read = readYaml(text);
+  const spec = read.ok && read.documents.length === 1 ? read.documents[0] : undefined;
+  if (!isObject(spec)) {
+    if (text.trim() !== '') ctx.unreadable?.(`${path} could not be read as one pod spec${read.ok ? '' : ` (${read.detail})`}`);
+    return;
+  }
+  checkPodSecurity(spec, path, { ...ctx, partial: true });
 }
 
 const TEKTON_CONTAINERS = ['steps', 'sidecars'] as const;

@@ -85,6 +85,35 @@ export const RESTRICTED_VOLUME_TYPES: ReadonlySet<string> = new Set([
   'secret',
 ]);
 
+/**
+ * Volume sources the kubelet mounts or attaches from a server, LUN or disk named in the pod spec
+ * itself (an NFS export by address, an iSCSI target, a Ceph image, a cloud disk by its id), or
+ * through a FlexVolume driver it runs on the node with the pod's options. Storage systems trust
+ * the node, so the pod reaches any export or disk the node can, another namespace's included.
+ * A claim, CSI (its driver decides), an image volume and the restricted profile's types are not here.
+ */
+export const NETWORK_VOLUME_TYPES: ReadonlySet<string> = new Set([
+  'nfs',
+  'iscsi',
+  'rbd',
+  'cephfs',
+  'glusterfs',
+  'fc',
+  'flexVolume',
+  'flocker',
+  'cinder',
+  'azureFile',
+  'azureDisk',
+  'vsphereVolume',
+  'quobyte',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+]);
+
 const CONFINED = new Set(['RuntimeDefault', 'Localhost']);
 const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
 const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
@@ -120,6 +149,15 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
       // CVE-2024-10220 ran the repository's hooks there. Pod Security's baseline does not list
       // it, and every kubelet before 1.33 (KEP-5040 switched the driver off by default) runs it.
       push(ctx, 'git_repo_volume', 'gitRepo volume: the kubelet runs git on the node for it (CVE-2024-10220)', `${specPath}.volumes[${i}].gitRepo`);
+    } else if (isObject(v)) {
+      // The node mounts or attaches what the pod names, with the node's own address and
+      // credentials: what a PersistentVolume written by hand hands out (the example's
+      // volume-writes), without one.
+      for (const key of Object.keys(v)) {
+        if (NETWORK_VOLUME_TYPES.has(key) && v[key] !== null) {
+          push(ctx, 'network_volume', `${key} volume: the node mounts storage the pod names itself, not through a claim`, `${specPath}.volumes[${i}].${key}`);
+        }
+      }
     }
   }
 
