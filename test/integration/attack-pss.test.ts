@@ -192,6 +192,13 @@ describe('a clean pod', () => {
     }
   });
 
+  it('SparkApplication: a clean one (driver, executor, a claim and a ConfigMap volume) is allowed to the everyday sign-in in production', async () => {
+    const app = sparkApp(PROD, {});
+    const res = await send({ method: 'POST', path: `/apis/sparkoperator.k8s.io/v1beta2/namespaces/${PROD}/sparkapplications`, body: JSON.stringify(app), contentType: CONTENT.json }, 'everyday');
+    expect(rules(res)).not.toContain('guardrail:');
+    expect(reason(res)).toBe('allowed');
+  });
+
 });
 
 describe.each(KINDS.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
@@ -215,33 +222,60 @@ describe.each(KINDS.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
   });
 });
 
-// Open: the Spark operator's SparkApplication keeps its pods' settings in `driver` and `executor`
+// The Spark operator's SparkApplication keeps its pods' settings flat in `driver` and `executor`
 // (a container's securityContext, hostNetwork, the pod security context) and the pod volumes in
-// `spec.volumes`, none of them a shape rules/custom-pods.ts reads (no containers list, no
-// template.spec), so a privileged driver on the host network with the node's / mounted is a
-// clean custom resource: allowed to a stolen one-factor token from inside the network in dev.
-describe('open', () => {
-  it.fails('a SparkApplication with a privileged driver on the host network mounting / is not allowed on the inside token', async () => {
-    const app = {
-      apiVersion: 'sparkoperator.k8s.io/v1beta2',
-      kind: 'SparkApplication',
-      metadata: { name: 'etl', namespace: DEV },
-      spec: {
-        type: 'Scala',
-        mode: 'cluster',
-        image: 'registry.example.com/data/spark:3.5.1',
-        mainClass: 'org.example.Etl',
-        mainApplicationFile: 'local:///opt/etl.jar',
-        sparkVersion: '3.5.1',
-        volumes: [{ name: 'host', hostPath: { path: '/' } }],
-        driver: { cores: 1, memory: '1g', hostNetwork: true, securityContext: { privileged: true }, volumeMounts: [{ name: 'host', mountPath: '/host' }] },
-        executor: { instances: 1, cores: 1, memory: '1g' },
-      },
-    };
+// `spec.volumes`: no containers list, no template.spec. Before rules/custom-pods.ts read that
+// shape, a privileged driver on the host network with the node's / mounted was a clean custom
+// resource, allowed to a stolen one-factor token from inside the network in dev.
+describe('Spark applications', () => {
+  it('a SparkApplication with a privileged driver on the host network mounting / is not allowed on the inside token', async () => {
+    const app = sparkApp(DEV, { volumes: [{ name: 'host', hostPath: { path: '/' } }], driver: { cores: 1, memory: '1g', hostNetwork: true, securityContext: { privileged: true }, volumeMounts: [{ name: 'host', mountPath: '/host' }] } });
     const res = await send({ method: 'POST', path: `/apis/sparkoperator.k8s.io/v1beta2/namespaces/${DEV}/sparkapplications`, body: JSON.stringify(app), contentType: CONTENT.json }, 'inside');
     expect(NOT_ALLOWED).toContain(reason(res));
+    expect(rules(res)).toContain('guardrail:privileged_container');
+  });
+
+  it.each([
+    ['a privileged executor, merge patch', 'merge', { spec: { executor: { securityContext: { privileged: true } } } }, 'privileged_container'],
+    ['SYS_ADMIN on the driver, merge patch', 'merge', { spec: { driver: { securityContext: { capabilities: { add: ['SYS_ADMIN'] } } } } }, 'capability_added'],
+    ['the executor on the host network, JSON patch', 'jsonpatch', [{ op: 'add', path: '/spec/executor/hostNetwork', value: true }], 'host_namespace'],
+    ['a volume swapped for the node\'s / under the driver\'s mount name, merge patch', 'merge', { spec: { volumes: [{ name: 'conf', hostPath: { path: '/' } }] } }, 'host_path_volume'],
+    ['a hostPath volume, server-side apply', 'apply', sparkApp(PROD, { volumes: [{ name: 'sock', hostPath: { path: '/run/containerd/containerd.sock' } }] }), 'host_path_volume'],
+  ] as const)('%s is not enough for the everyday sign-in in production', async (_what, shape, body, code) => {
+    const res = await send({ method: 'PATCH', path: `/apis/sparkoperator.k8s.io/v1beta2/namespaces/${PROD}/sparkapplications/etl`, body: JSON.stringify(body), contentType: CONTENT[shape] }, 'everyday');
+    expect(NOT_ALLOWED).toContain(reason(res));
+    expect(rules(res)).toContain(`guardrail:${code}`);
+  });
+
+  it("a ScheduledSparkApplication's template with a privileged driver is not allowed on the inside token", async () => {
+    const { spec } = sparkApp(DEV, { driver: { cores: 1, memory: '1g', securityContext: { privileged: true } } });
+    const body = { apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'ScheduledSparkApplication', metadata: { name: 'nightly', namespace: DEV }, spec: { schedule: '@daily', concurrencyPolicy: 'Forbid', template: spec } };
+    const res = await send({ method: 'POST', path: `/apis/sparkoperator.k8s.io/v1beta2/namespaces/${DEV}/scheduledsparkapplications`, body: JSON.stringify(body), contentType: CONTENT.json }, 'inside');
+    expect(NOT_ALLOWED).toContain(reason(res));
+    expect(rules(res)).toContain('guardrail:privileged_container');
   });
 });
+
+/** A Spark operator application as its docs write one, with `spec` fields replaced by `over`. */
+function sparkApp(ns: string, over: Record<string, unknown>): { apiVersion: string; kind: string; metadata: Record<string, string>; spec: Record<string, unknown> } {
+  return {
+    apiVersion: 'sparkoperator.k8s.io/v1beta2',
+    kind: 'SparkApplication',
+    metadata: { name: 'etl', namespace: ns },
+    spec: {
+      type: 'Scala',
+      mode: 'cluster',
+      image: 'registry.example.com/data/spark:3.5.1',
+      mainClass: 'org.example.Etl',
+      mainApplicationFile: 'local:///opt/etl.jar',
+      sparkVersion: '3.5.1',
+      volumes: [{ name: 'scratch', persistentVolumeClaim: { claimName: 'etl-scratch' } }, { name: 'conf', configMap: { name: 'etl-conf' } }],
+      driver: { cores: 1, memory: '1g', serviceAccount: 'spark', securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false }, volumeMounts: [{ name: 'conf', mountPath: '/etc/etl' }] },
+      executor: { instances: 2, cores: 2, memory: '4g', volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] },
+      ...over,
+    },
+  };
+}
 
 describe('the server after every control', () => {
   it('is still up and logged nothing on stderr', () => {

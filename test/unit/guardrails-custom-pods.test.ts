@@ -71,14 +71,26 @@ describe('pod specs in custom resources', () => {
     expect(v.find((x) => x.code === 'privileged_container')?.path).toMatch(/^spec\.templates\[0\]\.container/);
   });
 
+  // A volumes list is a pod's wherever it is (a Spark application's, an operator's pass-through):
+  // its hostPath is the node's whether or not the body shows the containers that mount it. Only
+  // the volume is judged there; `privileged` and `hostNetwork` outside a pod spec stay nothing.
+  it.each([
+    ['beside a field named privileged outside any pod spec', '/apis/example.io/v1/namespaces/dev/agents', { spec: { privileged: true, hostNetwork: true, volumes: [{ hostPath: { path: '/' } }] } }],
+    ['beside an Argo Rollout\'s canary steps (no image in them)', RO, { spec: { strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } }, volumes: [{ hostPath: { path: '/' } }] } }],
+    ['in a Spark application patch that swaps a mounted volume', '/apis/sparkoperator.k8s.io/v1beta2/namespaces/dev/sparkapplications/etl', { spec: { volumes: [{ name: 'conf', hostPath: { path: '/' } }] } }],
+  ])('a hostPath in a volumes list %s is host_path_volume, and nothing else', (_what, path, body) => {
+    const r = inspect(kube(path.endsWith('/etl') ? 'PATCH' : 'POST', path), JSON.stringify(body), path.endsWith('/etl') ? 'application/merge-patch+json' : JSON_CT, false, settings);
+    expect(r.violations.map((v) => `${v.code} ${v.path}`)).toEqual(['host_path_volume spec.volumes[0].hostPath']);
+  });
+
   it.each<[string, string, string, string | undefined, string, boolean?]>([
     ['an ordinary Rollout', 'POST', RO, JSON.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', spec: { template: { spec: { containers: [OK] } } } }), JSON_CT],
-    ['privileged: true outside any pod spec', 'POST', '/apis/example.io/v1/namespaces/dev/agents', JSON.stringify({ spec: { privileged: true, hostNetwork: true, volumes: [{ hostPath: { path: '/' } }] } }), JSON_CT],
+    ['privileged: true outside any pod spec', 'POST', '/apis/example.io/v1/namespaces/dev/agents', JSON.stringify({ spec: { privileged: true, hostNetwork: true } }), JSON_CT],
     ['a pod spec held as a string (an Argo CD Application\'s Helm values)', 'POST', '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications', JSON.stringify({ spec: { source: { helm: { values: 'containers: [{securityContext: {privileged: true}}]' } } } }), JSON_CT],
     ['a body Envoy cut (no unreadable_body for a custom resource)', 'POST', WF, wf({ templates: [{ name: 'm', container: PRIV }] }).slice(0, 60), JSON_CT, true],
     ['a built-in kind outside the workloads (a ConfigMap)', 'POST', '/api/v1/namespaces/dev/configmaps', JSON.stringify({ data: {}, spec: { containers: [PRIV] } }), JSON_CT],
     ['an ordinary Tekton TaskRun', 'POST', TR, JSON.stringify({ spec: { taskSpec: { steps: [{ name: 't', image: 'golang:1.23', script: 'go test ./...' }], volumes: [{ name: 'w', emptyDir: {} }] } } }), JSON_CT],
-    ['an Argo Rollout\'s canary steps (no image in them)', 'POST', RO, JSON.stringify({ spec: { strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } }, volumes: [{ hostPath: { path: '/' } }] } }), JSON_CT],
+    ['an Argo Rollout\'s canary steps (no image in them)', 'POST', RO, JSON.stringify({ spec: { strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } } }), JSON_CT],
     ['the status of a Rollout', 'PUT', `${RO}/web/status`, JSON.stringify({ spec: { template: { spec: { containers: [PRIV] } } } }), JSON_CT],
   ])('nothing for %s', (_what, method, path, body, type, truncated = false) => {
     const r = inspect(kube(method, path), body, type, truncated, settings);

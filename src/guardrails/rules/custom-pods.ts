@@ -30,6 +30,10 @@ import { checkPriorityClass, checkScheduling, WORKFLOW_PRIORITY_KEY } from './sc
  *   spec can (hostPID, a privileged container by name). It is judged as a patch; one that cannot
  *   be read is reported through `ctx.unreadable`, since the controller may read what stepgate
  *   does not;
+ * - the Spark operator's `driver` and `executor` (a SparkApplication's or ScheduledSparkApplication's
+ *   spec): each is one pod's settings written flat (the container's `securityContext`, the pod's
+ *   `podSecurityContext`, `hostNetwork`, its `initContainers` and `sidecars`), over the spec's own
+ *   `volumes`, which both pods mount from;
  * - any `annotations` map (the object's own metadata, a template's, Argo's podMetadata): Tekton
  *   copies a TaskRun's annotations onto its pod, the others are the pod's, and the AppArmor and
  *   seccomp annotation keys mean nothing on any other object.
@@ -42,14 +46,16 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
   while (stack.length > 0) {
     const { node, path, key: own, parentKey } = stack.pop()!;
     const templateSpec = (own === 'spec' && parentKey === 'template') || own === 'podTemplate';
-    if (templateSpec || Array.isArray(node.containers) || Array.isArray(node.initContainers) || Array.isArray(node.templates)) checkPodSecurity(node, path, ctx);
+    let volumesJudged = templateSpec || Array.isArray(node.containers) || Array.isArray(node.initContainers) || Array.isArray(node.templates);
+    if (volumesJudged) checkPodSecurity(node, path, ctx);
     // Its priority and runtime class, wherever a pod's fields are (a Tekton podTemplate, a KubeVirt
     // template.spec, a chart's values), and Argo's class for every step's pod.
     if (templateSpec || Object.hasOwn(node, 'priorityClassName') || Object.hasOwn(node, 'runtimeClassName')) checkScheduling(node, path, ctx, templateSpec && (!ctx.partial || ctx.applied === true));
     checkPriorityClass(node, path, WORKFLOW_PRIORITY_KEY, ctx);
-    if (Array.isArray(node.steps) || Array.isArray(node.sidecars)) checkTektonSpec(node, path, ctx);
+    if ((Array.isArray(node.steps) || Array.isArray(node.sidecars)) && checkTektonSpec(node, path, ctx)) volumesJudged = true;
     if (isObject(node.annotations)) checkPodAnnotations(node, path, ctx);
     if (typeof node.podSpecPatch === 'string') checkPodSpecPatch(node.podSpecPatch, join(path, 'podSpecPatch'), ctx);
+    for (const role of SPARK_PODS) if (isObject(node[role])) checkSparkPod(node[role] as Json, join(path, role), ctx);
     if (isObject(node.hostDisk)) {
       const p = typeof node.hostDisk.path === 'string' ? ` (${node.hostDisk.path.slice(0, 200)})` : '';
       ctx.out.push({ code: 'host_path_volume', detail: `hostDisk volume${p} is a file on the node`, path: join(path, 'hostDisk') });
@@ -59,8 +65,12 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
       // A patch of an existing template shows only what it sets (`add …/container/securityContext`).
       if (isObject(c) && (typeof c.image === 'string' || ctx.partial)) {
         checkPodSecurity({ volumes: node.volumes ?? null, securityContext: node.securityContext ?? null, containers: [c] }, join(path, one), ctx);
+        volumesJudged = true;
       }
     }
+    // Any other volumes list is a pod's too (a Spark application's, which its driver and executor
+    // mount by name): a patch may swap one volume's source for the node's / under the same name.
+    if (!volumesJudged && Array.isArray(node.volumes)) checkPodSecurity({ volumes: node.volumes }, path, ctx);
     for (const [key, value] of Object.entries(node)) {
       if (isObject(value)) stack.push({ node: value, path: join(path, key), key, parentKey: own });
       else if (Array.isArray(value)) {
@@ -75,9 +85,10 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
 
 /**
  * A Tekton task spec's steps and sidecars, each judged as the one container of a pod (as an Argo
- * template's `container` is), and its volumes once; nothing when no item names an image.
+ * template's `container` is), and its volumes once; nothing when no item names an image. Whether
+ * it judged the volumes.
  */
-function checkTektonSpec(node: Json, path: string, ctx: RuleContext): void {
+function checkTektonSpec(node: Json, path: string, ctx: RuleContext): boolean {
   let found = false;
   for (const list of TEKTON_CONTAINERS) {
     const items = node[list];
@@ -89,9 +100,10 @@ function checkTektonSpec(node: Json, path: string, ctx: RuleContext): void {
       checkPodSecurity({ containers: [c] }, `${join(path, list)}[${i}]`, ctx);
     }
   }
-  if (!found) return;
+  if (!found) return false;
   if (isObject(node.stepTemplate)) checkPodSecurity({ containers: [node.stepTemplate] }, join(path, 'stepTemplate'), ctx);
   if (Array.isArray(node.volumes)) checkPodSecurity({ volumes: node.volumes }, path, ctx);
+  return true;
 }
 
 /** Argo's podSpecPatch: the pod spec it merges, read as YAML (JSON is YAML) and judged as a patch. */
@@ -104,6 +116,18 @@ function checkPodSpecPatch(text: string, path: string, ctx: RuleContext): void {
   }
   checkPodSecurity(spec, path, { ...ctx, partial: true });
 }
+
+/**
+ * One Spark pod (`driver` or `executor`) as the pod spec the operator builds from it: its flat
+ * container settings are the main container's. The application's volumes are judged where they
+ * are (any volumes list, above), its initContainers and sidecars as containers lists.
+ */
+function checkSparkPod(pod: Json, path: string, ctx: RuleContext): void {
+  const main: Json = { name: 'spark-kubernetes-' + path.slice(path.lastIndexOf('.') + 1), securityContext: pod.securityContext ?? null, volumeMounts: pod.volumeMounts ?? null };
+  checkPodSecurity({ hostNetwork: pod.hostNetwork ?? null, shareProcessNamespace: pod.shareProcessNamespace ?? null, securityContext: pod.podSecurityContext ?? null, containers: [main] }, path, ctx);
+}
+
+const SPARK_PODS = ['driver', 'executor'] as const;
 
 const TEKTON_CONTAINERS = ['steps', 'sidecars'] as const;
 
