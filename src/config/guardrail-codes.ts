@@ -53,6 +53,7 @@ export const GUARDRAIL_CODES = [
   // Ingress controllers
   'ingress_config_injection',
   'gated_host_route',
+  'route_host_not_owned',
   'gitops_source_change',
   // Namespace restrictions
   'system_namespace_workload',
@@ -126,6 +127,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   service_external_ip: 'elevated',
   ingress_config_injection: 'critical',
   gated_host_route: 'critical',
+  route_host_not_owned: 'elevated',
   gitops_source_change: 'elevated',
   system_namespace_workload: 'critical',
   system_namespace_secret: 'critical',
@@ -186,6 +188,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   service_external_ip: 'Service claims traffic for an outside address',
   ingress_config_injection: 'Ingress injects configuration into the ingress controller',
   gated_host_route: 'route for a host stepgate checks',
+  route_host_not_owned: "route for a hostname another namespace owns",
   gitops_source_change: 'Flux object repointed by a patch',
   system_namespace_workload: 'workload written in a system namespace',
   system_namespace_secret: 'Secret written in a system namespace',

@@ -14,6 +14,7 @@ import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind }
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
 import { checkRoute, ROUTE_KEYS, routeKeyOfKind } from './rules/routes.js';
+import { checkRouteOwners, OWNED_ROUTE_KEYS, ownedRouteKeyOfKind } from './rules/route-owners.js';
 import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
 import { secretReadBy } from './rules/secret-refs.js';
@@ -286,6 +287,7 @@ export function inspect(
     if (urlKey === SERVICE_KEY || doc.kind === 'Service') checkService(doc, prefix, urlKey === SERVICE_KEY ? kube.subresource : '', ctx);
     if (INGRESS_KEYS.has(urlKey) || doc.kind === 'Ingress') checkIngress(doc, prefix, INGRESS_KEYS.has(urlKey) ? kube.subresource : '', ctx);
     for (const key of unique([ROUTE_KEYS.has(urlKey) ? urlKey : undefined, routeKeyOfKind(doc)])) checkRoute(doc, key, prefix, ctx);
+    for (const key of unique([OWNED_ROUTE_KEYS.has(urlKey) ? urlKey : undefined, ownedRouteKeyOfKind(doc)])) checkRouteOwners(doc, key, prefix, ctx);
     if (kube.verb === 'patch' && isFluxKey(urlKey)) checkFluxPatch(doc, kube.resource, prefix, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);

@@ -4,6 +4,7 @@ import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { loadClusterPolicies } from './cel/load.js';
 import type { ClusterRule } from './cel/policy.js';
 import { compileGatedHosts, type GatedHost } from './gated-hosts.js';
+import { compileHostOwners, type HostClaimed } from './host-owners.js';
 import { GUARDRAIL_CODES, GUARDRAIL_TIERS, MISSING_KEY, UNREADABLE_KEY, type GuardrailCode, type GuardrailTier } from '../config/guardrail-codes.js';
 
 export type { CompiledEffect } from './types.js';
@@ -49,6 +50,8 @@ export interface GuardrailSettings {
   readonly clusterPolicies: ClusterPolicies | undefined;
   /** Whether a route's host is one stepgate checks (gated_host_route); undefined when none is known. */
   readonly gatedHost: GatedHost | undefined;
+  /** Whether a route's host, named in a namespace, is owned by others (route_host_not_owned); undefined when no owners are configured. */
+  readonly hostClaimed: HostClaimed | undefined;
 }
 
 export interface ClusterPolicies {
@@ -175,6 +178,7 @@ export function compileGuardrails(
     effectFor,
     clusterPolicies,
     gatedHost: compileGatedHosts(gatedHosts, matchesGated),
+    hostClaimed: compileHostOwners(cfg.host_owners),
   });
 }
 

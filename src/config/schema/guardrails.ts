@@ -47,6 +47,18 @@ export const guardrailsSchema = z.strictObject({
   /** Impersonating one of these (globs, exact case) is `impersonation_privileged`; they replace the defaults. */
   impersonation_privileged_users: z.array(nonEmpty).default([...DEFAULT_PRIVILEGED_USERS]),
   impersonation_privileged_groups: z.array(nonEmpty).default([...DEFAULT_PRIVILEGED_GROUPS]),
+  /**
+   * Which namespaces own which hostnames (route_host_not_owned): a route, Ingress or mesh object
+   * in any other namespace that names one of `hosts` claims traffic that is not its own.
+   */
+  host_owners: z
+    .array(
+      z.strictObject({
+        hosts: stringList,
+        namespaces: stringList,
+      }),
+    )
+    .default([]),
   namespaces: z
     .array(
       z.strictObject({
@@ -102,6 +114,8 @@ export const GUARDRAILS_APPLY = {
   'guardrails.dangerous_cluster_roles': 'live',
   'guardrails.impersonation_privileged_users': 'live',
   'guardrails.impersonation_privileged_groups': 'live',
+  'guardrails.host_owners[].hosts': 'live',
+  'guardrails.host_owners[].namespaces': 'live',
   'guardrails.namespaces[].match': 'live',
   'guardrails.namespaces[].effects': 'live',
   'guardrails.cluster_policies[].path': 'live',
