@@ -9,7 +9,7 @@ import { checkDelete } from './rules/delete.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
 import { checkNetworkPolicy, checkNetworkPolicyDelete, checkService, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
-import { claimsDeleted, evictsByTaint, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, serviceRetargeted } from './rules/owners.js';
+import { claimsDeleted, cordons, evictsByTaint, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, serviceRetargeted } from './rules/owners.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
@@ -200,6 +200,7 @@ export function inspect(
     // NoExecute taint, and a client can cause that, so it is judged as one.
     const parsed = decode(body, contentType, truncated, kube.verb, missing);
     let deletes = '';
+    let cordoned = '';
     let how: DeleteHow = TAINTED;
     if (!parsed.ok) deletes = parsed.outcome === 'body_missing' ? '' : `its body could not be read (${parsed.outcome}), so it may taint the node NoExecute, which evicts every pod on it`;
     else {
@@ -208,7 +209,9 @@ export function inspect(
         for (const doc of parsed.documents) if (deletes === '') deletes = ownerReferencesSet(doc);
         how = OWNED;
       }
+      if (deletes === '') for (const doc of parsed.documents) if (cordoned === '') cordoned = cordons(doc);
     }
+    if (deletes === '' && cordoned !== '') return { ...(byUrl.length > 0 ? collected(byUrl) : { violations: [] }), cordons: cordoned };
     if (deletes === '') return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
     return { violations: collected(ownerDelete(kube, settings, byUrl, how)).violations, deletes };
   }

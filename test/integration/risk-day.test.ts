@@ -61,6 +61,10 @@ const LATE: Record<string, number> = {
   // three Deployment deletes there are in their working set, the fourth within 20 s is machine
   // pace (then, signed in again, refused outright at the burst).
   'insider deletes production Deployments': 4,
+  // Day 13: ten Nodes cordoned a second apart from the release lead's laptop; each is an object
+  // for machine pace (a cordon takes capacity, engine.ts), so the fourth within 20 s is bound to a
+  // sign-in after the run began. One or three cordons are routine node maintenance.
+  'mass cordon of the game-server nodes (release laptop)': 4,
   // Day 7 (docs/risk.md, "Day 7"): a token taken from the victim's Codespace, used from a VM in
   // the same cloud region. The Codespace proved a network of that region's /16 on the warm-up day
   // and another this morning (a new VM each day), which makes the /16 known, as a phone's carrier
@@ -182,12 +186,10 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // working set, within the rule's freshness: the launch's top PriorityClass named by a Deployment
   // in the contractor's own dev namespace (a class is a name; its value is in the cluster), the UGC
   // sandbox's runtimeClassName removed by a JSON patch (what it runs now is not in the request), a
-  // traffic-agent container added to a production Deployment (a release's request), and ten Nodes
-  // cordoned a second apart (node-changes' 8 hours; a cordon counts for no burst).
+  // traffic-agent container added to a production Deployment (a release's request).
   'top PriorityClass preempts production from the tools namespace (contractor laptop)',
   'user-generated-content sandbox moved to the unsandboxed runtime (release laptop)',
   'traffic-agent sidecar injected into a production Deployment (Telepresence laptop)',
-  'mass cordon of the game-server nodes (release laptop)',
   // The hot desk: the previous shift's token, still in the machine's kubelogin cache, used at the
   // same machine (its address, its kubectl build) in the namespaces the desk works in, the token's
   // owner signed in again within 8 hours (a challenge during their shift): day 9's jump-box class.
