@@ -68,6 +68,7 @@ export const GUARDRAIL_CODES = [
   'impersonation_privileged',
   'service_account_token_privileged',
   'service_account_token_secret',
+  'helm_release_edited',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
   'cluster_policy',
   'cluster_policy_unreadable',
@@ -139,6 +140,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   impersonation_privileged: 'critical',
   service_account_token_privileged: 'critical',
   service_account_token_secret: 'elevated',
+  helm_release_edited: 'elevated',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
   cluster_policy_unreadable: 'critical',
@@ -200,6 +202,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   impersonation_privileged: 'impersonation of a cluster-admin-equivalent user or group',
   service_account_token_privileged: 'token for a cluster-admin-equivalent service account',
   service_account_token_secret: 'service account token that never expires',
+  helm_release_edited: 'Helm release record written by a client that is not Helm',
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };

@@ -13,6 +13,7 @@ import { claimsDeleted, cordons, evictsByTaint, ownerReferencesSet, SCALABLE_KEY
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
+import { checkHelmRecord } from './rules/helm-records.js';
 import { checkRoute, ROUTE_KEYS, routeKeyOfKind } from './rules/routes.js';
 import { checkRouteOwners, OWNED_ROUTE_KEYS, ownedRouteKeyOfKind } from './rules/route-owners.js';
 import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
@@ -146,6 +147,8 @@ export function inspect(
   truncated: boolean,
   settings: GuardrailSettings,
   missing = false,
+  /** The client's User-Agent: a Helm release record is Helm's to write (rules/helm-records.ts). */
+  userAgent?: string,
 ): GuardrailResult {
   if (!settings.enabled || !isInspected(kube)) return NO_VIOLATIONS;
   // What the request line alone says: deletes, admission configuration, system namespaces.
@@ -168,6 +171,7 @@ export function inspect(
     // (service_account_token_secret), and a create is where one is made.
     if (kube.resource === 'secrets' && (byUrl.length > 0 || required || owned || (kube.verb === 'create' && kube.subresource === ''))) {
       const parsed = decode(body, contentType, truncated, kube.verb, missing);
+      byUrl.push(...checkHelmRecord(kube, parsed.ok ? parsed.documents : [], userAgent));
       if (parsed.ok) {
         const multi = parsed.documents.length > 1;
         for (const [i, doc] of parsed.documents.entries()) {
@@ -221,6 +225,8 @@ export function inspect(
     // A body that cannot be read may set owner references, so it is judged as the delete it may
     // be; it is no guardrail violation (no `unreadable_body`): nothing else about such a write is
     // judged from its body.
+    // Helm's ConfigMap driver keeps the release records as ConfigMaps, named as the Secrets are.
+    if (kube.resource === 'configmaps' && changesObject(kube)) byUrl.push(...checkHelmRecord(kube, [], userAgent));
     const owners = changesObject(kube) && (truncated || mayName(body, contentType, OWNER_REFERENCES));
     const pods = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, POD_SPEC_KEYS);
     if (!owners && !pods) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;

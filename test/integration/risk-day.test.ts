@@ -65,6 +65,9 @@ const LATE: Record<string, number> = {
   // for machine pace (a cordon takes capacity, engine.ts), so the fourth within 20 s is bound to a
   // sign-in after the run began. One or three cordons are routine node maintenance.
   'mass cordon of the game-server nodes (release laptop)': 4,
+  // Day 12: its first request lists the release's records with Helm's own selector, which the
+  // victim's `helm` does daily; the second, the record replaced by kubectl, is helm_release_edited.
+  'Helm release record rewritten in production (dev laptop)': 2,
   // Day 7 (docs/risk.md, "Day 7"): a token taken from the victim's Codespace, used from a VM in
   // the same cloud region. The Codespace proved a network of that region's /16 on the warm-up day
   // and another this morning (a new VM each day), which makes the /16 known, as a phone's carrier
@@ -165,12 +168,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // risk-day12-findings.test.ts. From the victim's own laptop, network, client and token, in the
   // working set, within the rule's freshness: an ephemeral container whose command reads the
   // target's token (what `kubectl debug -- …` sends; the on-call debugged there an hour before), a
-  // port-forward to the production primary an hour after the on-call's own night page, and a
-  // Helm release record rewritten with `kubectl replace` (Helm PUTs the same records at every
-  // upgrade; the manifest it replaces is not in the request).
+  // port-forward to the production primary an hour after the on-call's own night page.
   "ephemeral container reads a production pod's token (on-call laptop, after the incident)",
   "port-forward to the production database at 04:10 Sydney (on-call's laptop)",
-  'Helm release record rewritten in production (dev laptop)',
   // Two clusters behind one gateway: the working set is namespaces by name, so ledger-prod on
   // Sydney's cluster is the Dublin engineer's own ledger-prod.
   "Secrets on the other cluster with a Dublin engineer's token (home laptop)",
