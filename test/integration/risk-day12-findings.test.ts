@@ -7,7 +7,8 @@ import type { Login } from '../support/workday.js';
  * What the twelfth replayed day (test/support/workday12.ts, docs/risk.md "Day 12") found allowed,
  * through the real gRPC server running examples/stepgate.yaml on a virtual clock. Two are fixed in
  * the example (a CronJob in an operator's `*-system` namespace, a production CloudNativePG Cluster
- * changed by hand); the rest are `it.fails`: each asserts the safe outcome and states, in its
+ * changed by hand), one by the guardrail helm_release_edited (a Helm release record written by a
+ * client that is not Helm); the rest are `it.fails`: each asserts the safe outcome and states, in its
  * comment, why stepgate cannot reach it from the request.
  */
 

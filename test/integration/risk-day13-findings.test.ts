@@ -6,8 +6,8 @@ import type { Login } from '../support/workday.js';
 /**
  * What the thirteenth replayed day (test/support/workday13.ts, docs/risk.md "Day 13") found
  * allowed, through the real gRPC server running examples/stepgate.yaml on a virtual clock. One is
- * fixed in the example (a namespace's ResourceQuota or LimitRange deleted: quota-changes); the rest
- * are `it.fails`: each asserts the safe outcome and states, in its comment, why stepgate cannot
+ * fixed in the example (a namespace's ResourceQuota or LimitRange deleted: quota-changes), one in
+ * the engine (ten Nodes cordoned at machine pace); the rest are `it.fails`: each asserts the safe outcome and states, in its comment, why stepgate cannot
  * reach it from the request.
  */
 
