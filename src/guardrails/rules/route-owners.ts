@@ -48,6 +48,24 @@ const both =
     at.flatMap((f) => f(spec));
 
 /**
+ * ingress-nginx serves an Ingress's `server-alias` annotation (comma-separated names) as further
+ * names of its server, where no other Ingress has claimed them first.
+ */
+const SERVER_ALIAS = 'nginx.ingress.kubernetes.io/server-alias';
+
+function aliasesOf(doc: Json): HostAt[] {
+  const meta = doc.metadata;
+  if (!isObject(meta) || !isObject(meta.annotations)) return [];
+  const v = meta.annotations[SERVER_ALIAS];
+  if (v === UNKNOWN_VALUE) return [{ value: v, path: `metadata.annotations.${SERVER_ALIAS}` }];
+  if (typeof v !== 'string') return [];
+  return v
+    .split(/[\s,]+/)
+    .filter((h) => h !== '')
+    .map((value) => ({ value, path: `metadata.annotations.${SERVER_ALIAS}` }));
+}
+
+/**
  * Where each kind names the hostnames it takes traffic for. An Ingress's `tls[].hosts` picks the
  * certificate the controller serves for the name (ingress-nginx serves a Secret of the claiming
  * namespace for it). An Istio ServiceEntry tells every sidecar where the name is: for callers in
@@ -84,8 +102,9 @@ export function checkRouteOwners(doc: Json, key: string, docPath: string, ctx: R
     ctx.out.push({ code: 'route_host_not_owned', detail: `the patch sets a ${shape.kind}'s spec to a value it does not show`, path: `${docPath}spec` });
     return;
   }
-  if (!isObject(doc.spec)) return;
-  for (const { value, path } of shape.hosts(doc.spec)) {
+  const aliases = shape.kind === 'Ingress' ? aliasesOf(doc) : [];
+  if (!isObject(doc.spec) && aliases.length === 0) return;
+  for (const { value, path } of [...(isObject(doc.spec) ? shape.hosts(doc.spec) : []), ...aliases]) {
     if (value === UNKNOWN_VALUE) {
       ctx.out.push({ code: 'route_host_not_owned', detail: `the patch sets a ${shape.kind}'s hosts to values it does not show`, path: `${docPath}${path}` });
       continue;
