@@ -54,6 +54,7 @@ export const GUARDRAIL_CODES = [
   // Ingress controllers
   'ingress_config_injection',
   'gated_host_route',
+  'route_host_not_owned',
   'gitops_source_change',
   // Namespace restrictions
   'system_namespace_workload',
@@ -71,6 +72,8 @@ export const GUARDRAIL_CODES = [
   // Scheduling and runtime: what the pod preempts, and which runtime isolates it
   'priority_class_reserved',
   'runtime_class_removed',
+  // Helm's release records: what the next upgrade or rollback applies
+  'helm_release_edited',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
   'cluster_policy',
   'cluster_policy_unreadable',
@@ -131,6 +134,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   service_external_ip: 'elevated',
   ingress_config_injection: 'critical',
   gated_host_route: 'critical',
+  route_host_not_owned: 'elevated',
   gitops_source_change: 'elevated',
   system_namespace_workload: 'critical',
   system_namespace_secret: 'critical',
@@ -144,6 +148,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   service_account_token_secret: 'elevated',
   priority_class_reserved: 'elevated',
   runtime_class_removed: 'elevated',
+  helm_release_edited: 'elevated',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
   cluster_policy_unreadable: 'critical',
@@ -194,6 +199,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   service_external_ip: 'Service claims traffic for an outside address',
   ingress_config_injection: 'Ingress injects configuration into the ingress controller',
   gated_host_route: 'route for a host stepgate checks',
+  route_host_not_owned: "route for a hostname another namespace owns",
   gitops_source_change: 'Flux object repointed by a patch',
   system_namespace_workload: 'workload written in a system namespace',
   system_namespace_secret: 'Secret written in a system namespace',
@@ -207,6 +213,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   service_account_token_secret: 'service account token that never expires',
   priority_class_reserved: 'priority class reserved for other namespaces',
   runtime_class_removed: "pod taken out of its runtime class's sandbox",
+  helm_release_edited: 'Helm release record written by a client that is not Helm',
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };

@@ -34,7 +34,7 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
   const missing = req.bodyMissing === true && req.body === undefined && !req.bodyTruncated;
   let result: GuardrailResult = !inspected
     ? NO_VIOLATIONS
-    : inspect(kube, compressed ? undefined : req.body, req.headers.get('content-type'), req.bodyTruncated, settings, missing);
+    : inspect(kube, compressed ? undefined : req.body, req.headers.get('content-type'), req.bodyTruncated, settings, missing, req.headers.get('user-agent'));
   // A compressed body is not read; what the request line alone shows (admission configuration,
   // a system namespace) still counts. With no body at all there is nothing compressed to read.
   if (compressed && !missing && result.unreadable !== undefined) {

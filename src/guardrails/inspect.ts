@@ -9,11 +9,13 @@ import { checkDelete } from './rules/delete.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
 import { checkNetworkPolicy, checkNetworkPolicyDelete, checkService, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
-import { claimsDeleted, evictsByTaint, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, serviceRetargeted } from './rules/owners.js';
+import { claimsDeleted, cordons, evictsByTaint, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, serviceRetargeted } from './rules/owners.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
+import { checkHelmRecord } from './rules/helm-records.js';
 import { checkRoute, ROUTE_KEYS, routeKeyOfKind } from './rules/routes.js';
+import { checkRouteOwners, OWNED_ROUTE_KEYS, ownedRouteKeyOfKind } from './rules/route-owners.js';
 import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
 import { secretReadBy } from './rules/secret-refs.js';
@@ -145,6 +147,8 @@ export function inspect(
   truncated: boolean,
   settings: GuardrailSettings,
   missing = false,
+  /** The client's User-Agent: a Helm release record is Helm's to write (rules/helm-records.ts). */
+  userAgent?: string,
 ): GuardrailResult {
   if (!settings.enabled || !isInspected(kube)) return NO_VIOLATIONS;
   // What the request line alone says: deletes, admission configuration, system namespaces.
@@ -167,6 +171,7 @@ export function inspect(
     // (service_account_token_secret), and a create is where one is made.
     if (kube.resource === 'secrets' && (byUrl.length > 0 || required || owned || (kube.verb === 'create' && kube.subresource === ''))) {
       const parsed = decode(body, contentType, truncated, kube.verb, missing);
+      byUrl.push(...checkHelmRecord(kube, parsed.ok ? parsed.documents : [], userAgent));
       if (parsed.ok) {
         const multi = parsed.documents.length > 1;
         for (const [i, doc] of parsed.documents.entries()) {
@@ -199,6 +204,7 @@ export function inspect(
     // NoExecute taint, and a client can cause that, so it is judged as one.
     const parsed = decode(body, contentType, truncated, kube.verb, missing);
     let deletes = '';
+    let cordoned = '';
     let how: DeleteHow = TAINTED;
     if (!parsed.ok) deletes = parsed.outcome === 'body_missing' ? '' : `its body could not be read (${parsed.outcome}), so it may taint the node NoExecute, which evicts every pod on it`;
     else {
@@ -207,7 +213,9 @@ export function inspect(
         for (const doc of parsed.documents) if (deletes === '') deletes = ownerReferencesSet(doc);
         how = OWNED;
       }
+      if (deletes === '') for (const doc of parsed.documents) if (cordoned === '') cordoned = cordons(doc);
     }
+    if (deletes === '' && cordoned !== '') return { ...(byUrl.length > 0 ? collected(byUrl) : { violations: [] }), cordons: cordoned };
     if (deletes === '') return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
     return { violations: collected(ownerDelete(kube, settings, byUrl, how)).violations, deletes };
   }
@@ -217,6 +225,8 @@ export function inspect(
     // A body that cannot be read may set owner references, so it is judged as the delete it may
     // be; it is no guardrail violation (no `unreadable_body`): nothing else about such a write is
     // judged from its body.
+    // Helm's ConfigMap driver keeps the release records as ConfigMaps, named as the Secrets are.
+    if (kube.resource === 'configmaps' && changesObject(kube)) byUrl.push(...checkHelmRecord(kube, [], userAgent));
     const owners = changesObject(kube) && (truncated || mayName(body, contentType, OWNER_REFERENCES));
     const pods = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, POD_SPEC_KEYS);
     if (!owners && !pods) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
@@ -295,6 +305,7 @@ export function inspect(
     if (urlKey === SERVICE_KEY || doc.kind === 'Service') checkService(doc, prefix, urlKey === SERVICE_KEY ? kube.subresource : '', ctx);
     if (INGRESS_KEYS.has(urlKey) || doc.kind === 'Ingress') checkIngress(doc, prefix, INGRESS_KEYS.has(urlKey) ? kube.subresource : '', ctx);
     for (const key of unique([ROUTE_KEYS.has(urlKey) ? urlKey : undefined, routeKeyOfKind(doc)])) checkRoute(doc, key, prefix, ctx);
+    for (const key of unique([OWNED_ROUTE_KEYS.has(urlKey) ? urlKey : undefined, ownedRouteKeyOfKind(doc)])) checkRouteOwners(doc, key, prefix, ctx);
     if (kube.verb === 'patch' && isFluxKey(urlKey)) checkFluxPatch(doc, kube.resource, prefix, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);

@@ -4,6 +4,7 @@ import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { loadClusterPolicies } from './cel/load.js';
 import type { ClusterRule } from './cel/policy.js';
 import { compileGatedHosts, type GatedHost } from './gated-hosts.js';
+import { compileHostOwners, type HostClaimed } from './host-owners.js';
 import { GUARDRAIL_CODES, GUARDRAIL_TIERS, MISSING_KEY, UNREADABLE_KEY, type GuardrailCode, type GuardrailTier } from '../config/guardrail-codes.js';
 
 export type { CompiledEffect } from './types.js';
@@ -53,6 +54,8 @@ export interface GuardrailSettings {
   priorityClassAllowed(name: string, namespace: string): boolean;
   /** The runtime classes a pod in `namespace` must name (runtime_class_removed); undefined where none are configured. */
   sandboxFor(namespace: string): readonly string[] | undefined;
+  /** Whether a route's host, named in a namespace, is owned by others (route_host_not_owned); undefined when no owners are configured. */
+  readonly hostClaimed: HostClaimed | undefined;
 }
 
 export interface ClusterPolicies {
@@ -181,6 +184,7 @@ export function compileGuardrails(
     gatedHost: compileGatedHosts(gatedHosts, matchesGated),
     priorityClassAllowed: compilePriorityClasses(cfg.reserved_priority_classes, cfg.system_namespaces),
     sandboxFor: compileSandboxes(cfg.sandboxed_namespaces),
+    hostClaimed: compileHostOwners(cfg.host_owners),
   });
 }
 

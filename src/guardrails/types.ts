@@ -30,6 +30,11 @@ export interface GuardrailResult {
   deletes?: string;
   /** Set when the change makes a StatefulSet delete its claims (rules/owners.ts): asked as their delete too. */
   deletesClaims?: string;
+  /**
+   * Set when a change of a Node cordons it or taints it NoSchedule (rules/owners.ts `cordons`):
+   * no delete, but the risk engine counts the Node toward machine pace. Words for people.
+   */
+  cordons?: string;
 }
 
 export const NO_VIOLATIONS: GuardrailResult = Object.freeze({ violations: Object.freeze([]) });

@@ -83,7 +83,7 @@ function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdi
   }
   const now = rt.now();
   const extra = guard && guard.contribution.risk > 0 ? guardrailRisk(guard) : undefined;
-  const out = risk.assess(req, who, need, now, extra, shadowInput(full, guard), guard?.result.readsSecret, guard?.result.deletes !== undefined);
+  const out = risk.assess(req, who, need, now, extra, shadowInput(full, guard), guard?.result.readsSecret, guard?.result.deletes !== undefined, guard?.result.cordons !== undefined);
   return out instanceof Promise
     ? out.then((o) => judgeRisk(rt, risk, o, need, who, now, req, r.cached, guard))
     : judgeRisk(rt, risk, out, need, who, now, req, r.cached, guard);

@@ -220,6 +220,8 @@ export class RiskEngine {
      * NoExecute).
      */
     deletesLike = false,
+    /** The write cordons a Node or taints it NoSchedule (guardrails' `cordons`). */
+    cordons = false,
   ): RiskOutcome | Promise<RiskOutcome> {
     const h = req.headers;
     const address = clientAddress(req.sourceAddress, req.clientResolved ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses);
@@ -253,7 +255,10 @@ export class RiskEngine {
     // Several clusters behind one gateway (kubernetes.clusters): the working set and the objects
     // are kept per cluster, so one cluster's `payments-prod` is no familiar place on another.
     const cluster = req.cluster ?? '';
-    const paceObject = inCluster(cluster, sensitiveObject(asDelete ? { ...kube, verb: 'delete', subresource: '' } : kube, base));
+    // A Node cordoned (or tainted NoSchedule) is an object too, though a change of spec: one is
+    // routine maintenance, ten within seconds take the cluster's capacity (a drain of each begins
+    // with its cordon), and a cordon deletes nothing, so the burst of deletes does not count it.
+    const paceObject = inCluster(cluster, sensitiveObject(asDelete || (cordons && kube !== undefined) ? { ...kube!, verb: 'delete', subresource: '' } : kube, base));
     const counted = !isDiscovery(req);
     // Automation deploys into namespaces it never touched (a preview environment per pull request)
     // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ELSEWHERE, freshSubjects, INSIDE, KUBE, OFFICE, TOKEN_STATES, type TokenState, reason, rules, startBuiltServer, type BuiltServer, type Level } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
+import { envelope, lenField } from '../support/kube-protobuf.js';
 import { checkRequest } from '../support/requests.js';
 
 /**
@@ -43,6 +44,7 @@ type Need = 'aal3' | 'aal2' | 'routine';
 interface Req {
   method: string;
   path: string;
+  /** An object is sent as JSON; a string or bytes as they are (YAML, a JSON patch, protobuf). */
   body: unknown;
   headers: Record<string, string>;
 }
@@ -98,7 +100,12 @@ const PLURAL: Record<string, string> = {
   Kafka: 'kafkas',
   ReferenceGrant: 'referencegrants',
   HTTPRoute: 'httproutes',
+  GRPCRoute: 'grpcroutes',
+  TLSRoute: 'tlsroutes',
   Gateway: 'gateways',
+  VirtualService: 'virtualservices',
+  ServiceEntry: 'serviceentries',
+  Ingress: 'ingresses',
 };
 
 function base(doc: Doc): string {
@@ -129,9 +136,10 @@ async function send(e: Entry, state: State): Promise<CheckResponse> {
     const own = await server.client.check(checkRequest({ host: KUBE, source: OFFICE, path: '/api/v1/namespaces/dev/pods?limit=500', token, headers: { 'user-agent': KUBECTL } }));
     expect(reason(own), "the victim's own request").toBe('allowed');
   }
-  const body = JSON.stringify(e.req.body);
+  const raw = e.req.body instanceof Uint8Array ? e.req.body : undefined;
+  const body = raw !== undefined ? undefined : typeof e.req.body === 'string' ? e.req.body : JSON.stringify(e.req.body);
   const headers = { 'user-agent': KUBECTL, 'x-envoy-auth-partial-body': 'false', ...e.req.headers };
-  return server.client.check(checkRequest({ host: KUBE, source: s.source, method: e.req.method, path: e.req.path, token, headers, body }));
+  return server.client.check(checkRequest({ host: KUBE, source: s.source, method: e.req.method, path: e.req.path, token, headers, ...(raw !== undefined ? { rawBody: raw } : { body }) }));
 }
 
 const NOT_ALLOWED = ['acr_insufficient', 'auth_too_old', 'policy_deny', 'risk_deny'];
@@ -449,16 +457,65 @@ describe('operators: the mesh, gateways, monitoring and Kafka', () => {
   // A shared Gateway whose listener admits routes from every namespace (`allowedRoutes.namespaces.from:
   // All`, the default of many ingress charts) serves whichever HTTPRoute claims a hostname: one in dev
   // for production's shop host takes a share of its traffic, its customers' sessions included. Nothing
-  // in the request says whose host it is: stepgate would need a map of hostnames to the namespaces that
-  // own them (as `kubernetes.hosts` is for its own, guardrail gated_host_route), which is a new setting,
-  // not a rule. Until then the route is an ordinary write in dev.
-  it.fails("Gateway API: an HTTPRoute in dev claiming production's hostname (needs a hostname-owner map)", async () => {
+  // in the request says whose host it is: the example says, in `guardrails.host_owners` (the shop's
+  // hostnames belong to `shop` and production's namespaces), and such a route is route_host_not_owned.
+  it("Gateway API: an HTTPRoute in dev claiming production's hostname", async () => {
     const e: Entry = {
       op: 'Gateway API',
       what: "an HTTPRoute in dev for production's shop host",
       req: applied({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'shop', namespace: 'dev' }, spec: { parentRefs: [{ name: 'public', namespace: 'istio-ingress' }], hostnames: ['shop.example.com'], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/checkout' } }], backendRefs: [{ name: 'web', port: 8080 }] }] } }),
       need: 'aal2',
+      by: 'guardrail:route_host_not_owned',
     };
     for (const state of Object.keys(STATES) as State[]) judge(e, state, await send(e, state));
   });
+});
+
+// --- Hostnames claimed by a namespace that does not own them (guardrails.host_owners) ------------
+
+const OWNED = 'guardrail:route_host_not_owned';
+const route = (kind: string, ns: string, hostnames: string[]): Doc => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind, metadata: { name: 'shop', namespace: ns }, spec: { parentRefs: [{ name: 'public', namespace: 'istio-ingress' }], hostnames, rules: [{ backendRefs: [{ name: 'web', port: 8080 }] }] } });
+const ingressOf = (ns: string, spec: Record<string, unknown>): Doc => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'shop', namespace: ns }, spec: { ingressClassName: 'nginx', ...spec } });
+const ruleFor = (host: string) => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } });
+const vs = (ns: string, hosts: string[]): Doc => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'shop', namespace: ns }, spec: { hosts, gateways: ['istio-ingress/public'], http: [{ route: [{ destination: { host: 'web' } }] }] } });
+const named = (doc: Doc) => `${base(doc)}/${doc.metadata.name}`;
+/** `kubectl replace -f`: the whole object by PUT. */
+const replaced = (doc: Doc): Req => ({ method: 'PUT', path: named(doc), body: doc, headers: { 'content-type': 'application/json' } });
+/** `kubectl apply --server-side`: the manifest as YAML. */
+const serverSide = (doc: Doc): Req => ({ method: 'PATCH', path: `${named(doc)}?fieldManager=kubectl&force=true`, body: JSON.stringify(doc), headers: { 'content-type': 'application/apply-patch+yaml' } });
+/** `kubectl patch --type json`. */
+const jsonPatched = (doc: Doc, ops: unknown[]): Req => ({ method: 'PATCH', path: named(doc), body: JSON.stringify(ops), headers: { 'content-type': 'application/json-patch+json' } });
+/** `kubectl patch` of a built-in kind: a strategic merge patch. */
+const strategic = (doc: Doc, change: Record<string, unknown>): Req => ({ method: 'PATCH', path: named(doc), body: change, headers: { 'content-type': 'application/strategic-merge-patch+json' } });
+// networking/v1 generated.proto: Ingress.metadata = 1 (name = 1), .spec = 2, IngressSpec.rules = 3, IngressRule.host = 1:
+// what `kubectl create ingress shop -n dev --rule=shop.example.com/*=web:80` sends from kubectl 1.32.
+const pbIngress = (host: string) => envelope('networking.k8s.io/v1', 'Ingress', Buffer.concat([lenField(1, lenField(1, 'shop')), lenField(2, lenField(3, lenField(1, host)))]));
+
+const hostClaims: Entry[] = [
+  { op: 'host owners', what: 'an HTTPRoute in dev given the shop host by a merge patch', req: patched(route('HTTPRoute', 'dev', []), { spec: { hostnames: ['shop.example.com'] } }), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: 'an HTTPRoute in dev given the shop host by a JSON patch', req: jsonPatched(route('HTTPRoute', 'dev', []), [{ op: 'add', path: '/spec/hostnames/-', value: 'SHOP.example.com' }]), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: 'an HTTPRoute in dev replaced (PUT) with the shop host', req: replaced(route('HTTPRoute', 'dev', ['web.dev.example.com', 'shop.example.com'])), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: 'an HTTPRoute in dev applied server-side with the shop host', req: serverSide(route('HTTPRoute', 'dev', ['shop.example.com'])), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: 'an HTTPRoute in dev for a wildcard over the shop host', req: applied(route('HTTPRoute', 'dev', ['*.example.com'])), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: "an HTTPRoute in staging for production's service host (day 8's names)", req: applied(route('HTTPRoute', 'cart-staging', ['cart.shop.example.dev'])), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: 'a GRPCRoute in dev for a subdomain of the shop', req: applied({ ...route('GRPCRoute', 'dev', ['api.shop.example.com']), apiVersion: 'gateway.networking.k8s.io/v1' }), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: 'a TLSRoute in dev for the shop host (TLS passthrough)', req: applied({ ...route('TLSRoute', 'dev', ['shop.example.com']), apiVersion: 'gateway.networking.k8s.io/v1alpha2' }), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: 'an Ingress in dev for the shop host', req: applied(ingressOf('dev', { rules: [ruleFor('shop.example.com')] })), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: "an Ingress in dev holding the shop host's TLS name only", req: applied(ingressOf('dev', { tls: [{ hosts: ['shop.example.com'], secretName: 'x' }], rules: [ruleFor('web.dev.example.com')] })), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: "an Ingress in dev whose ingress-nginx server-alias is the shop host", req: applied({ ...ingressOf('dev', { rules: [ruleFor('web.dev.example.com')] }), metadata: { name: 'shop', namespace: 'dev', annotations: { 'nginx.ingress.kubernetes.io/server-alias': 'shop.example.com' } } }), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: 'an Ingress in dev given the shop host by a strategic merge patch', req: strategic(ingressOf('dev', {}), { spec: { rules: [ruleFor('shop.example.com')] } }), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: 'kubectl create ingress in dev for the shop host (protobuf)', req: { method: 'POST', path: base(ingressOf('dev', {})), body: pbIngress('shop.example.com'), headers: { 'content-type': 'application/vnd.kubernetes.protobuf' } }, need: 'aal2', by: OWNED },
+  { op: 'host owners', what: 'a VirtualService in dev on the shared gateway for the shop host', req: applied(vs('dev', ['shop.example.com'])), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: "a VirtualService in dev for every one of the shop's subdomains", req: applied(vs('dev', ['web.dev.example.com', '*.shop.example.com'])), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: 'an Istio Gateway in dev serving the shop host', req: applied({ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'shop', namespace: 'dev' }, spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['dev/shop.example.com'], tls: { mode: 'SIMPLE', credentialName: 'shop-tls' } }] } }), need: 'aal2', by: OWNED },
+  { op: 'host owners', what: 'a ServiceEntry in dev sending the mesh\'s calls to the shop host elsewhere', req: applied({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'shop', namespace: 'dev' }, spec: { hosts: ['shop.example.com'], ports: [{ number: 443, name: 'https', protocol: 'TLS' }], resolution: 'STATIC', endpoints: [{ address: '203.0.113.9' }] } }), need: 'aal2', by: OWNED },
+  // The owners' own routes, and hosts nobody owns.
+  { op: 'host owners', what: "the shop team's HTTPRoute for its own host", req: applied(route('HTTPRoute', 'shop', ['shop.example.com', 'www.shop.example.com'])), need: 'routine' },
+  { op: 'host owners', what: "staging's HTTPRoute for its own service host (day 8's names)", req: applied(route('HTTPRoute', 'cart-staging', ['cart.staging.shop.example.dev'])), need: 'routine' },
+  { op: 'host owners', what: "an Ingress in dev for dev's own host", req: applied(ingressOf('dev', { tls: [{ hosts: ['web.dev.example.com'], secretName: 'web' }], rules: [ruleFor('web.dev.example.com')] })), need: 'routine' },
+  { op: 'host owners', what: "a VirtualService in dev for an in-mesh name", req: applied(vs('dev', ['web.dev.svc.cluster.local'])), need: 'routine' },
+];
+
+describe('operators: hostnames claimed outside their owners (guardrails.host_owners)', () => {
+  run(hostClaims);
 });

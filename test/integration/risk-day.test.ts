@@ -61,6 +61,13 @@ const LATE: Record<string, number> = {
   // three Deployment deletes there are in their working set, the fourth within 20 s is machine
   // pace (then, signed in again, refused outright at the burst).
   'insider deletes production Deployments': 4,
+  // Day 13: ten Nodes cordoned a second apart from the release lead's laptop; each is an object
+  // for machine pace (a cordon takes capacity, engine.ts), so the fourth within 20 s is bound to a
+  // sign-in after the run began. One or three cordons are routine node maintenance.
+  'mass cordon of the game-server nodes (release laptop)': 4,
+  // Day 12: its first request lists the release's records with Helm's own selector, which the
+  // victim's `helm` does daily; the second, the record replaced by kubectl, is helm_release_edited.
+  'Helm release record rewritten in production (dev laptop)': 2,
   // Day 7 (docs/risk.md, "Day 7"): a token taken from the victim's Codespace, used from a VM in
   // the same cloud region. The Codespace proved a network of that region's /16 on the warm-up day
   // and another this morning (a new VM each day), which makes the /16 known, as a phone's carrier
@@ -161,12 +168,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // risk-day12-findings.test.ts. From the victim's own laptop, network, client and token, in the
   // working set, within the rule's freshness: an ephemeral container whose command reads the
   // target's token (what `kubectl debug -- …` sends; the on-call debugged there an hour before), a
-  // port-forward to the production primary an hour after the on-call's own night page, and a
-  // Helm release record rewritten with `kubectl replace` (Helm PUTs the same records at every
-  // upgrade; the manifest it replaces is not in the request).
+  // port-forward to the production primary an hour after the on-call's own night page.
   "ephemeral container reads a production pod's token (on-call laptop, after the incident)",
   "port-forward to the production database at 04:10 Sydney (on-call's laptop)",
-  'Helm release record rewritten in production (dev laptop)',
   // Two clusters behind one gateway: the working set is namespaces by name, so ledger-prod on
   // Sydney's cluster is the Dublin engineer's own ledger-prod.
   "Secrets on the other cluster with a Dublin engineer's token (home laptop)",
@@ -180,12 +184,11 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Day 13 (docs/risk.md, "Day 13: what it found"), open findings, each an `it.fails` in
   // risk-day13-findings.test.ts, from the victim's own laptop, network, client and token, in the
   // working set, within the rule's freshness: a traffic-agent container added to a production
-  // Deployment (a release's request), and ten Nodes cordoned a second apart (node-changes' 8 hours;
-  // a cordon counts for no burst). Stopped since 2026-12-04 by guardrails: the launch's top
+  // Deployment (a release's request). Stopped since 2026-12-04 by guardrails: the launch's top
   // PriorityClass named in the contractor's dev namespace (priority_class_reserved) and the UGC
-  // sandbox's runtimeClassName removed by a JSON patch (runtime_class_removed).
+  // sandbox's runtimeClassName removed by a JSON patch (runtime_class_removed); by the engine: ten
+  // Nodes cordoned a second apart (a cordon counts toward machine pace).
   'traffic-agent sidecar injected into a production Deployment (Telepresence laptop)',
-  'mass cordon of the game-server nodes (release laptop)',
   // The hot desk: the previous shift's token, still in the machine's kubelogin cache, used at the
   // same machine (its address, its kubectl build) in the namespaces the desk works in, the token's
   // owner signed in again within 8 hours (a challenge during their shift): day 9's jump-box class.

@@ -7,7 +7,8 @@ import type { Login } from '../support/workday.js';
  * What the twelfth replayed day (test/support/workday12.ts, docs/risk.md "Day 12") found allowed,
  * through the real gRPC server running examples/stepgate.yaml on a virtual clock. Two are fixed in
  * the example (a CronJob in an operator's `*-system` namespace, a production CloudNativePG Cluster
- * changed by hand); the rest are `it.fails`: each asserts the safe outcome and states, in its
+ * changed by hand), one by the guardrail helm_release_edited (a Helm release record written by a
+ * client that is not Helm); the rest are `it.fails`: each asserts the safe outcome and states, in its
  * comment, why stepgate cannot reach it from the request.
  */
 
@@ -130,16 +131,57 @@ describe('from the victim\'s own laptop, network, client and token, in the worki
 
   // `kubectl replace` of a Helm release record: Helm itself PUTs the previous revision (status
   // superseded) and the new one at every upgrade, with the same body shape; the manifest is in
-  // `data.release` (base64 of gzip), and what it held before is not in the request.
-  it.fails('a Helm release record of production rewritten by hand is not allowed on the morning\'s sign-in', async () => {
-    const login = await twoDays('helm-a@fin.example', [
-      ['GET', '/api/v1/namespaces/payments-prod/pods?limit=500'],
-      ['GET', '/api/v1/namespaces/payments-prod/secrets?labelSelector=name%3Dpayments-api%2Cowner%3Dhelm'],
-      ['GET', '/api/v1/namespaces/payments-prod/secrets/payments-db-app'],
-    ]);
-    const record = JSON.stringify({ kind: 'Secret', apiVersion: 'v1', metadata: { name: 'sh.helm.release.v1.payments-api.v41', namespace: 'payments-prod', labels: { name: 'payments-api', owner: 'helm', status: 'superseded', version: '41' } }, type: 'helm.sh/release.v1', data: { release: 'H4sIAAAAAAAC/+y9W3PbSJIw+lcQnIgzdmwDqiQHPM3BKA==' } });
-    const res = await send(login, THU + 6 * H, 'PUT', '/api/v1/namespaces/payments-prod/secrets/sh.helm.release.v1.payments-api.v41', { body: record });
+  // `data.release` (base64 of gzip), and what it held before is not in the request. What differs
+  // is the client: Helm says `Helm/3.x`. A record written by anything else is helm_release_edited
+  // (two factors within 15 minutes in the example), so the morning's sign-in does not do.
+  const HELM_UA = 'Helm/3.16.4';
+  const HELM_READS: Step[] = [
+    ['GET', '/api/v1/namespaces/payments-prod/pods?limit=500'],
+    ['GET', '/api/v1/namespaces/payments-prod/secrets?labelSelector=name%3Dpayments-api%2Cowner%3Dhelm'],
+    ['GET', '/api/v1/namespaces/payments-prod/secrets/payments-db-app'],
+  ];
+  const releaseRecord = (v: number, status: string, extra: Record<string, unknown> = {}) => ({ kind: 'Secret', apiVersion: 'v1', metadata: { name: `sh.helm.release.v1.payments-api.v${v}`, namespace: 'payments-prod', labels: { name: 'payments-api', owner: 'helm', status, version: String(v) }, ...extra }, type: 'helm.sh/release.v1', data: { release: 'H4sIAAAAAAAC/+y9W3PbSJIw+lcQnIgzdmwDqiQHPM3BKA==' } });
+  const RECORDS = '/api/v1/namespaces/payments-prod/secrets';
+  it('a Helm release record of production rewritten by hand is not allowed on the morning\'s sign-in', async () => {
+    const login = await twoDays('helm-a@fin.example', HELM_READS);
+    const record = JSON.stringify(releaseRecord(41, 'superseded'));
+    const res = await send(login, THU + 6 * H, 'PUT', `${RECORDS}/sh.helm.release.v1.payments-api.v41`, { body: record });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(rules(res)).toContain('guardrail:helm_release_edited');
+  });
+
+  // The class: every verb and encoding that writes a record, from kubectl or a script.
+  it.each<[string, string, string, string, string, string?]>([
+    ['kubectl patch (merge) of its manifest', 'PATCH', `${RECORDS}/sh.helm.release.v1.payments-api.v42`, JSON.stringify({ data: { release: 'SDRzSUFBQUFBQUFDLyt5OQ==' } }), MERGE],
+    ['kubectl patch (strategic) of its status label', 'PATCH', `${RECORDS}/sh.helm.release.v1.payments-api.v41`, JSON.stringify({ metadata: { labels: { status: 'deployed' } } }), SMP],
+    ['kubectl patch --type json of its manifest', 'PATCH', `${RECORDS}/sh.helm.release.v1.payments-api.v42`, JSON.stringify([{ op: 'replace', path: '/data/release', value: 'SDRzSUFBQUFBQUFDLyt5OQ==' }]), 'application/json-patch+json'],
+    ['server-side apply of a rewritten revision', 'PATCH', `${RECORDS}/sh.helm.release.v1.payments-api.v42?fieldManager=kubectl&force=true`, JSON.stringify(releaseRecord(42, 'deployed')), 'application/apply-patch+yaml'],
+    ['a new revision created by kubectl create -f', 'POST', RECORDS, JSON.stringify(releaseRecord(43, 'deployed')), JSON_CT],
+    ['a record created by its type alone (generateName)', 'POST', RECORDS, JSON.stringify({ ...releaseRecord(43, 'deployed'), metadata: { generateName: 'rel-', namespace: 'payments-prod', labels: { owner: 'helm' } } }), JSON_CT],
+    ['a rewrite by a script claiming no client at all', 'PUT', `${RECORDS}/sh.helm.release.v1.payments-api.v41`, JSON.stringify(releaseRecord(41, 'superseded')), JSON_CT, 'python-requests/2.32.3'],
+  ])('a Helm release record written by %s is not allowed on the morning\'s sign-in', async (_what, method, path, body, contentType, ua) => {
+    const login = await twoDays(`helm-${method.toLowerCase()}-${contentType.length}-${body.length}@fin.example`, HELM_READS);
+    const res = await send(login, THU + 6 * H, method, path, { body, contentType, ...(ua !== undefined ? { ua } : {}) });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(rules(res)).toContain('guardrail:helm_release_edited');
+  });
+
+  // Control: Helm's own upgrade of production (the record created, the chart's Deployment patched,
+  // the two records' statuses replaced), as Helm 3.16 sends it, stays the morning sign-in's.
+  it("control: Helm's own upgrade of production records is allowed on the morning's sign-in", async () => {
+    const login = await twoDays('helm-b@fin.example', HELM_READS);
+    let t = THU + 6 * H;
+    for (const [method, path, body, contentType] of [
+      ['GET', `${RECORDS}?labelSelector=name%3Dpayments-api%2Cowner%3Dhelm%2Cstatus%3Ddeployed`],
+      ['POST', RECORDS, JSON.stringify(releaseRecord(43, 'pending-upgrade')), JSON_CT],
+      ['PATCH', '/apis/apps/v1/namespaces/payments-prod/deployments/payments-api', JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'api', image: 'ghcr.io/fin-example/payments-api:v3.43.0' }] } } } }), SMP],
+      ['PUT', `${RECORDS}/sh.helm.release.v1.payments-api.v42`, JSON.stringify(releaseRecord(42, 'superseded')), JSON_CT],
+      ['PUT', `${RECORDS}/sh.helm.release.v1.payments-api.v43`, JSON.stringify(releaseRecord(43, 'deployed')), JSON_CT],
+      ['DELETE', `${RECORDS}/sh.helm.release.v1.payments-api.v33`],
+    ] as [string, string, string?, string?][]) {
+      const res = await send(login, (t += 400), method, path, { ua: HELM_UA, ...(body !== undefined ? { body, contentType: contentType! } : {}) });
+      expect(reasonOf(res), `${method} ${path}: ${rules(res)}`).toBe('allowed');
+    }
   });
 });
 

@@ -9,9 +9,9 @@ import { encodeKube } from '../support/kube-protobuf.js';
  * allowed, through the real gRPC server running examples/stepgate.yaml on a virtual clock. One is
  * fixed in the example (a namespace's ResourceQuota or LimitRange deleted: quota-changes), two by
  * guardrails (a reserved PriorityClass: priority_class_reserved; a runtimeClassName removed:
- * runtime_class_removed, each with its class's other shapes at the end); the rest are `it.fails`:
- * each asserts the safe outcome and states, in its comment, why stepgate cannot reach it from the
- * request.
+ * runtime_class_removed, each with its class's other shapes at the end), one in the engine (ten
+ * Nodes cordoned at machine pace); the rest are `it.fails`: each asserts the safe outcome and
+ * states, in its comment, why stepgate cannot reach it from the request.
  */
 
 const s = exampleServiceForFile();
@@ -137,12 +137,13 @@ describe("production workloads, from the victim's own laptop, network, client an
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: ten cordons a second apart. node-changes asks two factors within 8 hours, which the
-  // morning's sign-in meets; machine pace and destructive_burst count deletes, evictions and
-  // scales to zero, not a Node patched unschedulable, and the Nodes are cluster-scoped (no
-  // namespace to leave the working set by). The fix is the risk engine's: a cordon counted as a
-  // destructive write for the burst.
-  it.fails('ten Nodes cordoned a second apart are refused or challenged before the tenth', async () => {
+  // Fixed (engine): ten cordons a second apart. node-changes asks two factors within 8 hours, which
+  // the morning's sign-in meets, and the Nodes are cluster-scoped (no namespace to leave the working
+  // set by). The guardrails read a Node's change for a cordon (`spec.unschedulable: true`) or a
+  // NoSchedule taint, and the engine counts each Node so changed as an object for machine pace: the
+  // fourth within 20 s is bound to a sign-in after the run began. A drain (one cordon, then its
+  // evictions, which stay uncounted) is one object.
+  it('ten Nodes cordoned a second apart are refused or challenged before the tenth', async () => {
     const login = await twoDays('d13f-release-c@ember.example', RELEASE);
     const t0 = THU + 7.5 * H;
     const answers: string[] = [];
@@ -151,6 +152,48 @@ describe("production workloads, from the victim's own laptop, network, client an
       answers.push(reasonOf(res) ?? 'unknown');
     }
     expect(answers.some((a) => a !== 'allowed'), answers.join(',')).toBe(true);
+  });
+
+  // The same class in every shape a Node is taken out of scheduling: kubectl's strategic merge
+  // (above), a merge patch, a JSON patch, server-side apply, a replace, and NoSchedule taints.
+  const node = (k: number) => `ip-10-61-${k}-${20 + k}.eu-west-1.compute.internal`;
+  const NODE_OBJ = (k: number, spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: node(k), labels: { 'kubernetes.io/hostname': node(k) } }, spec: { providerID: `aws:///eu-west-1a/i-0${k}`, ...spec } });
+  it.each<[string, string, (k: number) => string, string]>([
+    ['a merge patch', 'PATCH', () => JSON.stringify({ spec: { unschedulable: true } }), MERGE],
+    ['a JSON patch', 'PATCH', () => JSON.stringify([{ op: 'replace', path: '/spec/unschedulable', value: true }]), JSONPATCH],
+    ['server-side apply', 'PATCH', (k) => NODE_OBJ(k, { unschedulable: true }), 'application/apply-patch+yaml'],
+    ['a replace (PUT)', 'PUT', (k) => NODE_OBJ(k, { unschedulable: true }), JSON_CT],
+    ['a NoSchedule taint', 'PATCH', () => JSON.stringify({ spec: { taints: [{ key: 'ember.example/maintenance', value: 'true', effect: 'NoSchedule' }] } }), SMP],
+  ])('ten Nodes taken out of scheduling by %s a second apart are stopped before the tenth', async (what, method, body, contentType) => {
+    const login = await twoDays(`d13f-release-${what.replace(/\W+/g, '-')}@ember.example`, RELEASE);
+    const t0 = THU + 7.5 * H;
+    const answers: string[] = [];
+    for (let k = 0; k < 10; k++) {
+      const res = await send(login, t0 + k * 1000, method, `/api/v1/nodes/${node(k)}${method === 'PATCH' && contentType.startsWith('application/apply') ? '?fieldManager=kubectl&force=true' : ''}`, { body: body(k), contentType });
+      answers.push(reasonOf(res) ?? 'unknown');
+    }
+    expect(answers.slice(0, 9).some((a) => a !== 'allowed'), answers.join(',')).toBe(true);
+  });
+
+  // Control: a rolling node maintenance, as day 5's platform engineers do it (cordon, the drain's
+  // evictions from every namespace at once, uncordon, the next node 25 minutes on), and a single
+  // cordon with its uncordon, stay the morning sign-in's.
+  it('control: nodes drained one at a time are not asked more than the morning sign-in', async () => {
+    const login = await twoDays('d13f-release-d@ember.example', RELEASE);
+    for (let n = 0; n < 4; n++) {
+      const t = THU + 6 * H + n * 25 * 60_000;
+      const name = node(40 + n);
+      const steps: [number, string, string, string?][] = [
+        [0, 'PATCH', `/api/v1/nodes/${name}`, JSON.stringify({ spec: { unschedulable: true } })],
+        [1000, 'GET', `/api/v1/pods?fieldSelector=spec.nodeName%3D${name}&limit=500`],
+        ...['gameserver-prod', 'matchmaking-prod', 'gameserver-prod', 'matchmaking-prod', 'gameserver-prod', 'matchmaking-prod', 'gameserver-prod', 'matchmaking-prod'].map((ns, j): [number, string, string, string] => [2000 + j * 150, 'POST', `/api/v1/namespaces/${ns}/pods/${ns.replace('-prod', '')}-7c9d4f-${n}${j}x/eviction`, JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: `${ns.replace('-prod', '')}-7c9d4f-${n}${j}x`, namespace: ns } })]),
+        [12 * 60_000, 'PATCH', `/api/v1/nodes/${name}`, JSON.stringify({ spec: { unschedulable: null } })],
+      ];
+      for (const [dt, method, path, body] of steps) {
+        const res = await send(login, t + dt, method, path, body === undefined ? {} : { body, contentType: method === 'POST' ? JSON_CT : SMP });
+        expect(reasonOf(res), `${method} ${path}: ${rules(res)}`).toBe('allowed');
+      }
+    }
   });
 });
 

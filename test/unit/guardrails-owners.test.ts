@@ -192,3 +192,31 @@ describe('a Node tainted NoExecute', () => {
     expect(deletes('PATCH', NODE, JSON.stringify({ metadata: { ownerReferences: [OWNER] } }), MERGE)).toMatch(/owner/);
   });
 });
+
+// A Node cordoned or tainted NoSchedule deletes nothing, but takes the node out of scheduling: the
+// guardrails say so (`cordons`) and the risk engine counts the Node for machine pace, so ten within
+// seconds are a run (day 13's mass cordon), one is maintenance.
+describe('a Node cordoned', () => {
+  const NODE = '/api/v1/nodes/pool-a-1';
+  const cordons = (method: string, body: string, type: string) => inspect(kube(method, NODE), body, type, false, settings).cordons;
+  it.each([
+    ['kubectl cordon (a strategic merge patch)', 'PATCH', JSON.stringify({ spec: { unschedulable: true } }), SMP],
+    ['a merge patch', 'PATCH', JSON.stringify({ spec: { unschedulable: true } }), MERGE],
+    ['a JSON patch', 'PATCH', JSON.stringify([{ op: 'replace', path: '/spec/unschedulable', value: true }]), JP],
+    ['server-side apply', 'PATCH', 'apiVersion: v1\nkind: Node\nmetadata: {name: pool-a-1}\nspec: {unschedulable: true}\n', 'application/apply-patch+yaml'],
+    ['a Node replaced', 'PUT', JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'pool-a-1' }, spec: { unschedulable: true } }), 'application/json'],
+    ['a NoSchedule taint', 'PATCH', JSON.stringify({ spec: { taints: [{ key: 'maintenance', effect: 'NoSchedule' }] } }), SMP],
+  ])('%s', (_n, method, body, type) => {
+    expect(cordons(method, body, type)).toMatch(/no new pod is scheduled there/);
+  });
+
+  it('an uncordon, a PreferNoSchedule taint, labels and a NoExecute taint (a delete) are not', () => {
+    expect(cordons('PATCH', JSON.stringify({ spec: { unschedulable: null } }), SMP)).toBeUndefined();
+    expect(cordons('PATCH', JSON.stringify({ spec: { unschedulable: false } }), MERGE)).toBeUndefined();
+    expect(cordons('PATCH', JSON.stringify({ spec: { taints: [{ key: 'spot', effect: 'PreferNoSchedule' }] } }), SMP)).toBeUndefined();
+    expect(cordons('PATCH', JSON.stringify({ metadata: { labels: { a: 'b' } } }), MERGE)).toBeUndefined();
+    const tainted = inspect(kube('PATCH', NODE), JSON.stringify({ spec: { unschedulable: true, taints: [{ key: 'x', effect: 'NoExecute' }] } }), SMP, false, settings);
+    expect(tainted.deletes).toMatch(/NoExecute/);
+    expect(tainted.cordons).toBeUndefined();
+  });
+});

@@ -55,6 +55,18 @@ export const guardrailsSchema = z.strictObject({
   reserved_priority_classes: z.record(nonEmpty, z.array(nonEmpty)).default({}),
   /** Namespace (glob) → the runtime classes its pods must run under (`runtime_class_removed`). */
   sandboxed_namespaces: z.record(nonEmpty, z.array(nonEmpty).min(1)).default({}),
+  /**
+   * Which namespaces own which hostnames (route_host_not_owned): a route, Ingress or mesh object
+   * in any other namespace that names one of `hosts` claims traffic that is not its own.
+   */
+  host_owners: z
+    .array(
+      z.strictObject({
+        hosts: stringList,
+        namespaces: stringList,
+      }),
+    )
+    .default([]),
   namespaces: z
     .array(
       z.strictObject({
@@ -112,6 +124,8 @@ export const GUARDRAILS_APPLY = {
   'guardrails.impersonation_privileged_groups': 'live',
   'guardrails.reserved_priority_classes': 'live',
   'guardrails.sandboxed_namespaces': 'live',
+  'guardrails.host_owners[].hosts': 'live',
+  'guardrails.host_owners[].namespaces': 'live',
   'guardrails.namespaces[].match': 'live',
   'guardrails.namespaces[].effects': 'live',
   'guardrails.cluster_policies[].path': 'live',

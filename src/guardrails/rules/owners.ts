@@ -102,3 +102,21 @@ export function evictsByTaint(doc: Json): string {
   }
   return '';
 }
+
+/**
+ * Whether a change of a Node takes it out of scheduling without evicting anything: a cordon
+ * (`spec.unschedulable: true`, what `kubectl cordon` and `drain` send) or a NoSchedule taint. One
+ * is routine node maintenance; ten within seconds take the cluster's capacity away (the next
+ * rollout's pods stay pending, and `kubectl drain` cordons before it evicts), so the risk engine
+ * counts each Node so changed as an object for its pace (engine.ts). Returns words for people, ''
+ * when none.
+ */
+export function cordons(doc: Json): string {
+  const spec = doc.spec;
+  if (!isObject(spec)) return '';
+  if (spec.unschedulable === true) return 'cordons it: no new pod is scheduled there';
+  for (const t of arrayOf(spec.taints)) {
+    if (isObject(t) && t.effect === 'NoSchedule' && t.$patch !== 'delete') return 'taints it NoSchedule: no new pod is scheduled there';
+  }
+  return '';
+}
