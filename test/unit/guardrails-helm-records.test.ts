@@ -34,6 +34,15 @@ describe('helm_release_edited', () => {
     expect(codes(method, path, body, type)).toContain('helm_release_edited');
   });
 
+  // Helm's storage drivers create, update (PUT) and delete a record; a patch is never Helm's.
+  it.each<[string, string, string]>([
+    ['a merge patch of the manifest', JSON.stringify({ data: { release: 'eA==' } }), 'application/merge-patch+json'],
+    ['a JSON patch', JSON.stringify([{ op: 'replace', path: '/data/release', value: 'eA==' }]), 'application/json-patch+json'],
+    ['server-side apply', toYaml(record), 'application/apply-patch+yaml'],
+  ])('%s sent with Helm\'s user agent', (_what, body, type) => {
+    expect(codes('PATCH', REC, body, type, HELM)).toContain('helm_release_edited');
+  });
+
   it('by a client that sends no user agent', () => {
     expect(codes('PUT', REC, JSON.stringify(record), 'application/json', undefined)).toContain('helm_release_edited');
   });

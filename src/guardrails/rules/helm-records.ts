@@ -10,7 +10,8 @@ import { isObject, type Json, type Violation } from '../types.js';
  * by the guardrails on the way in. Helm writes these records at every install, upgrade and rollback
  * with the same body as a hand edit; what sets a hand edit apart on the wire is its client:
  * `kubectl replace`, `edit`, `patch`, `apply`, a script. A client that says it is Helm is taken at
- * its word, as the user-agent fingerprint is elsewhere (docs/guardrails.md#helm_release_edited).
+ * its word for a create or a replace, as the user-agent fingerprint is elsewhere; never for a patch,
+ * which Helm does not send (docs/guardrails.md#helm_release_edited).
  */
 
 const PREFIX = 'sh.helm.release.v1.';
@@ -27,7 +28,10 @@ export function isHelmClient(userAgent: string | undefined): boolean {
  * release record's; or of a ConfigMap so named (Helm's `HELM_DRIVER=configmap`, by the path).
  */
 export function checkHelmRecord(kube: KubeRequestInfo, docs: readonly Json[], userAgent: string | undefined): Violation[] {
-  if (kube.apiGroup !== '' || (kube.resource !== 'secrets' && kube.resource !== 'configmaps') || kube.subresource !== '' || isHelmClient(userAgent)) return [];
+  if (kube.apiGroup !== '' || (kube.resource !== 'secrets' && kube.resource !== 'configmaps') || kube.subresource !== '') return [];
+  // Helm's storage drivers only create, update (PUT) and delete a record, never patch one: a patch
+  // (server-side apply included) is no Helm's, whatever user agent it sends.
+  if (isHelmClient(userAgent) && kube.verb !== 'patch') return [];
   let name = kube.name.startsWith(PREFIX) ? kube.name : '';
   let path = 'metadata.name';
   for (const doc of docs) {
