@@ -1,7 +1,8 @@
 import { clientText } from '../../core/redact.js';
 import { UNKNOWN_VALUE } from '../parse.js';
-import { arrayOf, isObject, type Json } from '../types.js';
+import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
+import { nestedAt, listAt, type HostAt, type HostsAt } from './host-fields.js';
 
 /**
  * route_host_not_owned: a route, Ingress or mesh object that names a hostname
@@ -12,35 +13,6 @@ import type { RuleContext } from './context.js';
  * customers' sessions included. Nothing in the request line says whose hostname it is: the
  * configuration does.
  */
-
-interface HostAt {
-  value: unknown;
-  path: string;
-  /** The namespace that claims the host, when not the object's own (an Istio Gateway's `namespace/host`). */
-  claimer?: string;
-}
-
-type HostsAt = (spec: Json) => HostAt[];
-
-function entries(v: unknown, path: string): HostAt[] {
-  if (v === UNKNOWN_VALUE) return [{ value: v, path }];
-  return arrayOf(v).map((value, i) => ({ value, path: `${path}[${i}]` }));
-}
-
-const listAt =
-  (field: string): HostsAt =>
-  (spec) =>
-    entries(spec[field], `spec.${field}`);
-
-/** `spec.<list>[].<field>`, one host (`many` false) or a list of them. */
-const nestedAt =
-  (list: string, field: string, many: boolean): HostsAt =>
-  (spec) =>
-    entries(spec[list], `spec.${list}`).flatMap(({ value: item, path }) => {
-      if (item === UNKNOWN_VALUE) return [{ value: item, path }];
-      if (!isObject(item)) return [];
-      return many ? entries(item[field], `${path}.${field}`) : [{ value: item[field], path: `${path}.${field}` }];
-    });
 
 const both =
   (...at: HostsAt[]): HostsAt =>

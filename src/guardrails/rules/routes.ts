@@ -1,7 +1,8 @@
 import { clientText } from '../../core/redact.js';
 import { UNKNOWN_VALUE } from '../parse.js';
-import { arrayOf, isObject, type Json } from '../types.js';
+import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
+import { listAt, nestedAt, oneAt, type HostsAt } from './host-fields.js';
 
 /**
  * gated_host_route: a route, gateway, Ingress, DestinationRule or ServiceEntry for a host stepgate checks (`kubernetes.hosts`,
@@ -14,33 +15,6 @@ import type { RuleContext } from './context.js';
  * A wildcard host (`*`, `*.example.com`) is one for every name it covers; the configured hosts are
  * compared written out, so `kubernetes.**` is not expanded against `*.cluster.local`.
  */
-
-type HostsAt = (spec: Json) => readonly { value: unknown; path: string }[];
-
-/** The entries of a list field; the field itself when a patch sets it to a value it does not show. */
-function entries(v: unknown, path: string): { value: unknown; path: string }[] {
-  if (v === UNKNOWN_VALUE) return [{ value: v, path }];
-  return arrayOf(v).map((value, i) => ({ value, path: `${path}[${i}]` }));
-}
-
-const listAt =
-  (field: string): HostsAt =>
-  (spec) =>
-    entries(spec[field], `spec.${field}`);
-
-const nestedAt =
-  (list: string, field: string, many: boolean): HostsAt =>
-  (spec) =>
-    entries(spec[list], `spec.${list}`).flatMap(({ value: item, path }) => {
-      if (item === UNKNOWN_VALUE) return [{ value: item, path }];
-      if (!isObject(item)) return [];
-      return many ? entries(item[field], `${path}.${field}`) : [{ value: item[field], path: `${path}.${field}` }];
-    });
-
-const oneAt =
-  (field: string): HostsAt =>
-  (spec) =>
-    [{ value: spec[field], path: `spec.${field}` }];
 
 /** By `group/resource` and by kind (with the group of its apiVersion): where each keeps its hosts. */
 const BY_KEY: ReadonlyMap<string, { kind: string; hosts: HostsAt }> = new Map([
