@@ -34,6 +34,9 @@ import { checkPriorityClass, checkScheduling, WORKFLOW_PRIORITY_KEY } from './sc
  *   spec): each is one pod's settings written flat (the container's `securityContext`, the pod's
  *   `podSecurityContext`, `hostNetwork`, its `initContainers` and `sidecars`), over the spec's own
  *   `volumes`, which both pods mount from;
+ * - any other `volumes` list (a Spark application's, an operator's that passes volumes through to
+ *   its pods): its node sources (hostPath, network volumes), since a patch may swap a mounted
+ *   volume's source without showing the containers that mount it;
  * - any `annotations` map (the object's own metadata, a template's, Argo's podMetadata): Tekton
  *   copies a TaskRun's annotations onto its pod, the others are the pod's, and the AppArmor and
  *   seccomp annotation keys mean nothing on any other object.
