@@ -3,6 +3,7 @@ import { inspect } from '../../src/guardrails/inspect.js';
 import { compileHostOwners } from '../../src/guardrails/host-owners.js';
 import { configProblems } from '../support/config.js';
 import { GUARD_BASE, guardSettings, kube, toJsonPatch, toYaml } from '../support/guardrails.js';
+import { encodeKube } from '../support/kube-protobuf.js';
 
 /**
  * route_host_not_owned (guardrails.host_owners): which namespaces own which hostnames, read from
@@ -91,6 +92,17 @@ describe('route_host_not_owned', () => {
     ['a kind the URL does not name (the body names HTTPRoute)', 'POST', ROUTES('dev'), { ...route(undefined), kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', spec: { rules: [{ host: 'shop.example.com' }] } }],
   ])('%s for a hostname other namespaces own', (_what, method, path, body, contentType) => {
     expect(codes(method, path, body, contentType)).toContain('route_host_not_owned');
+  });
+
+  // kubectl sends built-in kinds as protobuf when asked to (`--kubeconfig` content type, client-go's
+  // default for some tools): an Ingress's TLS hosts are read there too, not only its rules' hosts.
+  it.each<[string, Record<string, unknown>]>([
+    ['a rule', { rules: [{ host: 'shop.example.com' }] }],
+    ['a TLS name', { tls: [{ hosts: ['web.dev.example.com', 'shop.example.com'] }] }],
+  ])('a protobuf Ingress naming the host in %s', (_what, spec) => {
+    const body = encodeKube({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', namespace: 'dev' }, spec });
+    const r = inspect(kube('POST', '/apis/networking.k8s.io/v1/namespaces/dev/ingresses'), body, 'application/vnd.kubernetes.protobuf', false, settings);
+    expect(r.violations.map((v) => v.code)).toContain('route_host_not_owned');
   });
 
   it.each<[string, string, string, unknown, string?]>([

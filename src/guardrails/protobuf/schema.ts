@@ -230,11 +230,12 @@ const NetworkPolicy = withMeta('NetworkPolicy', {
   ),
 });
 
-/** The annotations (on `metadata`) and each rule's paths: what ingress controllers copy into their configuration. */
+/** The annotations (on `metadata`), each rule's host and paths, and the TLS hosts: what ingress controllers copy into their configuration. */
 const HTTPIngressPath = message('HTTPIngressPath', { 1: str('path'), 3: str('pathType') });
 const IngressRuleValue = message('IngressRuleValue', { 1: one('http', message('HTTPIngressRuleValue', { 1: many('paths', HTTPIngressPath) })) });
 const Ingress = withMeta('Ingress', {
-  2: one('spec', message('IngressSpec', { 3: many('rules', message('IngressRule', { 1: str('host'), 2: inline(IngressRuleValue) })), 4: str('ingressClassName') })),
+  // The TLS hosts pick which namespace's certificate the controller serves for a name (route_host_not_owned).
+  2: one('spec', message('IngressSpec', { 2: many('tls', message('IngressTLS', { 1: strs('hosts') })), 3: many('rules', message('IngressRule', { 1: str('host'), 2: inline(IngressRuleValue) })), 4: str('ingressClassName') })),
 });
 
 // k8s.io/api/admissionregistration/v1
