@@ -187,6 +187,7 @@ describe('the shapes around them', () => {
     { what: 'a Traefik IngressRoute whose regexp covers the shop', req: applied(ingressRoute('HostRegexp(`^[a-z]+\\.shop\\.example\\.com$`)')), need: 'aal2', by: OWNED },
     { what: 'a Traefik IngressRoute whose rule cannot be read', req: applied(ingressRoute(`Host(\`${OWN_HOST}\``)), need: 'aal3', by: GATED },
     { what: "a Traefik IngressRoute whose rule's match is set by a JSON patch", req: jsonPatched(ingressRoute(`Host(\`${OWN_HOST}\`)`), [{ op: 'replace', path: '/spec/routes/0/match', value: `Host(\`${KUBE_HOST}\`)` }]), need: 'aal3', by: GATED },
+    { what: "a Traefik IngressRoute without a host matcher, whose path outranks the API server's router by length", req: applied(ingressRoute('PathPrefix(`/api/v1/namespaces/prod/secrets`)')), need: 'aal3', by: GATED },
     { what: "a Traefik IngressRoute for dev's own hosts by a regexp", req: applied(ingressRoute('HostRegexp(`^[a-z]+\\.dev\\.example\\.com$`) && PathPrefix(`/api`)')), need: 'routine' },
     { what: 'an Emissary Mapping whose host regexp covers the shop', req: applied({ apiVersion: 'getambassador.io/v3alpha1', kind: 'Mapping', metadata: meta('dev'), spec: { host: '^[a-z]+\\.shop\\.example\\.com$', host_regex: true, prefix: '/', service: 'web' } }), need: 'aal2', by: OWNED },
     // Cluster-scoped and Knative's own: the example's cluster-add-on-objects rule asks the strongest level for any write of one.

@@ -31,9 +31,9 @@ describe('traefikRuleHosts', () => {
     // An alternative without a host constraint serves every name.
     ['Host(`a.example.com`) || PathPrefix(`/`)', ['a.example.com', '*']],
     ['!Host(`a.example.com`)', ['a.example.com', '*']],
-    // No host matcher: a route without hostnames.
-    ['PathPrefix(`/api`)', []],
-    ['ClientIP(`10.0.0.0/8`)', []],
+    // No host matcher: every name, at the rule's priority (its length by default).
+    ['PathPrefix(`/api`)', ['*']],
+    ['ClientIP(`10.0.0.0/8`) && Method(`GET`)', ['*']],
   ])('%s', (rule, hosts) => {
     expect(traefikRuleHosts(rule)).toEqual(hosts);
   });
@@ -166,6 +166,7 @@ describe('every host-claiming kind', () => {
     expect(run(ownerSettings, 'POST', url, withRule('HostRegexp(`^.+\\.shop\\.example\\.com$`)'))).toEqual(['route_host_not_owned']);
     expect(run(ownerSettings, 'POST', url, withRule('HostRegexp(`.*shop.*`)'))).toEqual(['route_host_not_owned']);
     expect(run(gatedSettings, 'POST', url, withRule('Host(`web.dev.example.com`) || PathPrefix(`/.stepgate/`)'))).toEqual(['gated_host_route']);
+    expect(run(gatedSettings, 'POST', url, withRule('PathPrefix(`/api/v1/namespaces/prod/secrets`)'))).toEqual(['gated_host_route']);
     expect(run(gatedSettings, 'POST', url, withRule('Host(`web.dev.example.com`'))).toEqual(['gated_host_route']);
     expect(run(gatedSettings, 'POST', url, withRule('Host(`web.dev.example.com`) && PathPrefix(`/api`)'))).toEqual([]);
     expect(run(gatedSettings, 'POST', url, withRule('HostRegexp(`^[a-z]+\\.dev\\.example\\.com$`)'))).toEqual([]);

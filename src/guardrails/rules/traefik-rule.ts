@@ -9,9 +9,11 @@ import { UNKNOWN_VALUE } from '../parse.js';
  * `!` and parentheses, arguments in backticks or double quotes (v2 takes several per matcher, v3
  * one). Host matchers are `Host`, `HostHeader` (v2), `HostSNI`, `HostRegexp` and `HostSNIRegexp`.
  * A rule in which some alternative matches without a host constraint (`Host(`a`) || Path(`/x`)`,
- * `!Host(`a`)`) serves every name there: its result includes `*`. A rule without any host matcher
- * is a route without hostnames, read as such routes are elsewhere (not at all): which names it
- * gets is the entry point's.
+ * `!Host(`a`)`, or no host matcher at all) serves every name there: its result includes `*`.
+ * Unlike a Gateway API route without hostnames, which gets only what the routes with hostnames do
+ * not match, a Traefik router competes with every other router of its entry points by priority,
+ * the rule's length by default: `PathPrefix(`/api/v1/namespaces/prod/secrets`)` is longer than
+ * `Host(`kube.example.com`)` and wins on that host.
  */
 export function traefikRuleHosts(rule: string): string[] | typeof UNKNOWN_VALUE {
   const tokens = tokenize(rule);
@@ -20,7 +22,6 @@ export function traefikRuleHosts(rule: string): string[] | typeof UNKNOWN_VALUE 
   const result = p.expr();
   if (result === undefined || !p.done()) return UNKNOWN_VALUE;
   if (result.unknown) return UNKNOWN_VALUE;
-  if (result.hosts.length === 0) return [];
   return result.free ? [...result.hosts, '*'] : result.hosts;
 }
 
