@@ -63,6 +63,9 @@ const PLURAL: Record<string, string> = {
   VirtualServerRoute: 'virtualserverroutes',
   TransportServer: 'transportservers',
   TCPIngress: 'tcpingresses',
+  MeshHTTPRoute: 'meshhttproutes',
+  MeshGateway: 'meshgateways',
+  IngressGateway: 'ingressgateways',
   RouteGroup: 'routegroups',
   Ingress: 'ingresses',
 };
@@ -150,6 +153,8 @@ const KINDS: Kind[] = [
   { name: 'an NGINX VirtualServerRoute', of: (h, ns) => ({ apiVersion: 'k8s.nginx.org/v1', kind: 'VirtualServerRoute', metadata: meta(ns), spec: { host: h, upstreams: [{ name: 'web', service: 'web', port: 80 }], subroutes: [{ path: '/web', action: { pass: 'web' } }] } }) },
   { name: 'an NGINX TransportServer', of: (h, ns) => ({ apiVersion: 'k8s.nginx.org/v1', kind: 'TransportServer', metadata: meta(ns), spec: { listener: { name: 'tls-passthrough', protocol: 'TLS_PASSTHROUGH' }, host: h, upstreams: [{ name: 'web', service: 'web', port: 443 }], action: { pass: 'web' } } }) },
   { name: 'a Kong TCPIngress', of: (h, ns) => ({ apiVersion: 'configuration.konghq.com/v1beta1', kind: 'TCPIngress', metadata: { ...meta(ns), annotations: { 'kubernetes.io/ingress.class': 'kong' } }, spec: { rules: [{ host: h, port: 9443, backend: { serviceName: 'web', servicePort: 443 } }] } }) },
+  { name: 'a Kuma MeshHTTPRoute on the mesh gateway', of: (h, ns) => ({ apiVersion: 'kuma.io/v1alpha1', kind: 'MeshHTTPRoute', metadata: meta(ns), spec: { targetRef: { kind: 'MeshGateway', name: 'edge-gateway' }, to: [{ targetRef: { kind: 'Mesh' }, hostnames: [h], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], default: { backendRefs: [{ kind: 'MeshService', name: 'web' }] } }] }] } }) },
+  { name: 'a Consul IngressGateway', of: (h, ns) => ({ apiVersion: 'consul.hashicorp.com/v1alpha1', kind: 'IngressGateway', metadata: meta(ns), spec: { listeners: [{ port: 8080, protocol: 'http', services: [{ name: 'web', hosts: [h] }] }] } }) },
   { name: 'a Skipper RouteGroup', of: (h, ns) => ({ apiVersion: 'zalando.org/v1', kind: 'RouteGroup', metadata: meta(ns), spec: { hosts: [h], backends: [{ name: 'web', type: 'service', serviceName: 'web', servicePort: 80 }], defaultBackends: [{ backendName: 'web' }] } }) },
 ];
 
@@ -193,6 +198,7 @@ describe('the shapes around them', () => {
     // Cluster-scoped and Knative's own: the example's cluster-add-on-objects rule asks the strongest level for any write of one.
     { what: 'a Knative ClusterDomainClaim giving the shop host to dev', req: applied(cdc(PROD_HOST, 'dev')), need: 'aal3', by: OWNED },
     { what: "a Knative ClusterDomainClaim for the API server's host", req: applied(cdc(KUBE_HOST, 'dev')), need: 'aal3', by: GATED },
+    { what: "a Kuma MeshGateway listening for the API server's host", req: applied({ apiVersion: 'kuma.io/v1alpha1', kind: 'MeshGateway', mesh: 'default', metadata: { name: 'edge-gateway' }, spec: { selectors: [{ match: { 'kuma.io/service': 'edge-gateway' } }], conf: { listeners: [{ port: 443, protocol: 'HTTPS', hostname: KUBE_HOST }] } } }), need: 'aal3', by: GATED },
     { what: "an Ingress in dev whose Kong host-aliases add the API server's host", req: applied({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { ...meta('dev'), annotations: { 'konghq.com/host-aliases': KUBE_HOST } }, spec: { ingressClassName: 'kong', rules: [{ host: OWN_HOST }] } }), need: 'aal3', by: GATED },
     { what: "an Ingress in dev whose ingress-nginx server-alias is the step-up page's host", req: applied({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { ...meta('dev'), annotations: { 'nginx.ingress.kubernetes.io/server-alias': STEPUP_HOST } }, spec: { ingressClassName: 'nginx', rules: [{ host: OWN_HOST }] } }), need: 'aal3', by: GATED },
   ]);

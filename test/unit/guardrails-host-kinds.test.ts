@@ -119,6 +119,8 @@ const KINDS: Kind[] = [
   { url: '/apis/k8s.nginx.org/v1/namespaces/NS/virtualserverroutes', apiVersion: 'k8s.nginx.org/v1', kind: 'VirtualServerRoute', body: (h) => ({ spec: { host: h, subroutes: [] } }) },
   { url: '/apis/k8s.nginx.org/v1/namespaces/NS/transportservers', apiVersion: 'k8s.nginx.org/v1', kind: 'TransportServer', body: (h) => ({ spec: { listener: { name: 'tls-passthrough', protocol: 'TLS_PASSTHROUGH' }, host: h } }) },
   { url: '/apis/configuration.konghq.com/v1beta1/namespaces/NS/tcpingresses', apiVersion: 'configuration.konghq.com/v1beta1', kind: 'TCPIngress', body: (h) => ({ spec: { rules: [{ host: h, port: 9443, backend: { serviceName: 'web', servicePort: 443 } }] } }) },
+  { url: '/apis/kuma.io/v1alpha1/namespaces/NS/meshhttproutes', apiVersion: 'kuma.io/v1alpha1', kind: 'MeshHTTPRoute', body: (h) => ({ spec: { targetRef: { kind: 'MeshGateway', name: 'edge' }, to: [{ targetRef: { kind: 'Mesh' }, hostnames: [h], rules: [] }] } }) },
+  { url: '/apis/consul.hashicorp.com/v1alpha1/namespaces/NS/ingressgateways', apiVersion: 'consul.hashicorp.com/v1alpha1', kind: 'IngressGateway', body: (h) => ({ spec: { listeners: [{ port: 8080, protocol: 'http', services: [{ name: 'web', hosts: [h] }] }] } }) },
   { url: '/apis/zalando.org/v1/namespaces/NS/routegroups', apiVersion: 'zalando.org/v1', kind: 'RouteGroup', body: (h) => ({ spec: { hosts: [h], backends: [] } }) },
 ];
 
@@ -131,7 +133,7 @@ function created(k: Kind, ns: string, host: string): [string, Record<string, unk
 describe('every host-claiming kind', () => {
   it('the table names each kind once per key, and the tests cover every key but the ones the older tests do', () => {
     const covered = new Set(KINDS.map((k) => `${k.apiVersion.split('/')[0]}/${k.url.split('/').pop()}`));
-    const older = ['networking.istio.io/virtualservices', 'networking.istio.io/gateways', 'networking.istio.io/destinationrules', 'networking.istio.io/serviceentries', 'gateway.networking.k8s.io/httproutes', 'gateway.networking.k8s.io/grpcroutes', 'gateway.networking.k8s.io/tlsroutes', 'networking.k8s.io/ingresses', 'extensions/ingresses', 'networking.internal.knative.dev/clusterdomainclaims'];
+    const older = ['kuma.io/meshgateways', 'networking.istio.io/virtualservices', 'networking.istio.io/gateways', 'networking.istio.io/destinationrules', 'networking.istio.io/serviceentries', 'gateway.networking.k8s.io/httproutes', 'gateway.networking.k8s.io/grpcroutes', 'gateway.networking.k8s.io/tlsroutes', 'networking.k8s.io/ingresses', 'extensions/ingresses', 'networking.internal.knative.dev/clusterdomainclaims'];
     expect([...HOST_KEYS].filter((k) => !covered.has(k) && !older.includes(k))).toEqual([]);
     expect(hostKind('networking.istio.io/destinationrules')?.owners).toBe(false);
   });
@@ -197,6 +199,15 @@ describe('every host-claiming kind', () => {
     expect(run(ownerSettings, 'PATCH', `${cdc}/shop.example.com`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).toEqual([]);
     expect(run(ownerSettings, 'PATCH', `${cdc}/shop.example.com`, [{ op: 'copy', from: '/metadata/name', path: '/spec/namespace' }], 'application/json-patch+json')).toEqual(['unreadable']);
     expect(run(gatedSettings, 'POST', cdc, claim('kube.test', 'dev'))).toEqual(['gated_host_route']);
+  });
+
+  it("Kuma: a MeshGateway's listener hostnames are read by gated_host_route; it is cluster-wide, so no namespace's claim", () => {
+    const url = '/apis/kuma.io/v1alpha1/meshgateways';
+    const gw = (hostname: string) => ({ apiVersion: 'kuma.io/v1alpha1', kind: 'MeshGateway', mesh: 'default', metadata: { name: 'edge' }, spec: { selectors: [{ match: { 'kuma.io/service': 'edge' } }], conf: { listeners: [{ port: 443, protocol: 'HTTPS', hostname }] } } });
+    expect(run(gatedSettings, 'POST', url, gw('kube.test'))).toEqual(['gated_host_route']);
+    expect(run(gatedSettings, 'POST', url, gw('web.dev.example.com'))).toEqual([]);
+    expect(run(ownerSettings, 'POST', url, gw('shop.example.com'))).toEqual([]);
+    expect(hostKind('kuma.io/meshgateways')?.owners).toBe(false);
   });
 
   it("an Ingress's aliases (ingress-nginx's server-alias, Kong's host-aliases) are names of the Ingress for both rules", () => {

@@ -46,6 +46,26 @@ const objectAt =
     return many ? entries(o[b], `spec.${a}.${b}`) : [{ value: o[b], path: `spec.${a}.${b}` }];
   };
 
+/**
+ * `spec.` and a path of fields, where a field written `name[]` is a list whose entries the rest of
+ * the path is read in; the last field holds one host or (`many`) a list. Any step a patch sets to a
+ * value it does not show is that step itself.
+ */
+const walk =
+  (fields: string[], many: boolean): SpecHosts =>
+  (s) => {
+    const step = (v: unknown, path: string, rest: string[]): HostAt[] => {
+      if (rest.length === 0) return many ? entries(v, path) : [{ value: v, path }];
+      if (v === UNKNOWN_VALUE) return [{ value: v, path }];
+      if (!isObject(v)) return [];
+      const [head, ...tail] = rest as [string, ...string[]];
+      if (!head.endsWith('[]')) return step(v[head], `${path}.${head}`, tail);
+      const name = head.slice(0, -2);
+      return entries(v[name], `${path}.${name}`).flatMap((e) => step(e.value, e.path, tail));
+    };
+    return step(s, 'spec', fields);
+  };
+
 /** `spec.<list>[].match.<field>`: APISIX's routes. */
 const matchAt =
   (list: string, field: string, many: boolean): SpecHosts =>
@@ -211,6 +231,12 @@ const TABLE: [key: string, kind: HostKind][] = [
   ['k8s.nginx.org/transportservers', { kind: 'TransportServer', ...spec(oneAt('host')) }],
   // Kong: a TCPIngress routes TLS by SNI.
   ['configuration.konghq.com/tcpingresses', { kind: 'TCPIngress', ...spec(both(nestedAt('rules', 'host', false), nestedAt('tls', 'hosts', true))) }],
+  // Kuma: a MeshGateway (cluster-wide, so whoever writes it is no namespace's claim; its routes are)
+  // and the MeshHTTPRoutes that give it hostnames.
+  ['kuma.io/meshgateways', { kind: 'MeshGateway', ...spec(walk(['conf', 'listeners[]', 'hostname'], false), false) }],
+  ['kuma.io/meshhttproutes', { kind: 'MeshHTTPRoute', ...spec(walk(['to[]', 'hostnames'], true)) }],
+  // Consul: an ingress gateway's listeners name the hosts of each service they expose.
+  ['consul.hashicorp.com/ingressgateways', { kind: 'IngressGateway', ...spec(walk(['listeners[]', 'services[]', 'hosts'], true)) }],
   // Skipper (zalando.org).
   ['zalando.org/routegroups', { kind: 'RouteGroup', ...spec(listAt('hosts')) }],
 ];
