@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshSubjects, KUBE, OFFICE, TOKEN_STATES, type TokenState, reason, rules, startBuiltServer, type BuiltServer } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
+import { envelope, lenField } from '../support/kube-protobuf.js';
 import { checkRequest } from '../support/requests.js';
 
 /**
@@ -95,9 +96,10 @@ async function send(e: Entry, state: TokenState): Promise<CheckResponse> {
     const own = await server.client.check(checkRequest({ host: KUBE, source: OFFICE, path: '/api/v1/namespaces/dev/pods?limit=500', token, headers: { 'user-agent': KUBECTL } }));
     expect(reason(own), "the victim's own request").toBe('allowed');
   }
-  const body = typeof e.req.body === 'string' ? e.req.body : JSON.stringify(e.req.body);
+  const raw = e.req.body instanceof Uint8Array ? e.req.body : undefined;
+  const body = raw !== undefined ? undefined : typeof e.req.body === 'string' ? e.req.body : JSON.stringify(e.req.body);
   const headers = { 'user-agent': KUBECTL, 'x-envoy-auth-partial-body': 'false', ...e.req.headers };
-  return server.client.check(checkRequest({ host: KUBE, source: s.source, method: e.req.method, path: e.req.path, token, headers, body }));
+  return server.client.check(checkRequest({ host: KUBE, source: s.source, method: e.req.method, path: e.req.path, token, headers, ...(raw !== undefined ? { rawBody: raw } : { body }) }));
 }
 
 const NOT_ALLOWED = ['acr_insufficient', 'auth_too_old', 'policy_deny', 'risk_deny'];
@@ -198,6 +200,9 @@ describe('the shapes around them', () => {
     // Cluster-scoped and Knative's own: the example's cluster-add-on-objects rule asks the strongest level for any write of one.
     { what: 'a Knative ClusterDomainClaim giving the shop host to dev', req: applied(cdc(PROD_HOST, 'dev')), need: 'aal3', by: OWNED },
     { what: "a Knative ClusterDomainClaim for the API server's host", req: applied(cdc(KUBE_HOST, 'dev')), need: 'aal3', by: GATED },
+    // route/v1 generated.proto: Route.metadata = 1 (name = 1), .spec = 2, RouteSpec.host = 1; the OpenShift API server takes protobuf.
+    { what: "an OpenShift Route in dev for production's host, as protobuf", req: { method: 'POST', path: '/apis/route.openshift.io/v1/namespaces/dev/routes', body: envelope('route.openshift.io/v1', 'Route', Buffer.concat([lenField(1, lenField(1, 'web')), lenField(2, lenField(1, PROD_HOST))])), headers: { 'content-type': 'application/vnd.kubernetes.protobuf' } }, need: 'aal2', by: OWNED },
+    { what: "an OpenShift Route in dev for dev's own host, as protobuf", req: { method: 'POST', path: '/apis/route.openshift.io/v1/namespaces/dev/routes', body: envelope('route.openshift.io/v1', 'Route', Buffer.concat([lenField(1, lenField(1, 'web')), lenField(2, lenField(1, OWN_HOST))])), headers: { 'content-type': 'application/vnd.kubernetes.protobuf' } }, need: 'routine' },
     { what: "a Kuma MeshGateway listening for the API server's host", req: applied({ apiVersion: 'kuma.io/v1alpha1', kind: 'MeshGateway', mesh: 'default', metadata: { name: 'edge-gateway' }, spec: { selectors: [{ match: { 'kuma.io/service': 'edge-gateway' } }], conf: { listeners: [{ port: 443, protocol: 'HTTPS', hostname: KUBE_HOST }] } } }), need: 'aal3', by: GATED },
     { what: "an Ingress in dev whose Kong host-aliases add the API server's host", req: applied({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { ...meta('dev'), annotations: { 'konghq.com/host-aliases': KUBE_HOST } }, spec: { ingressClassName: 'kong', rules: [{ host: OWN_HOST }] } }), need: 'aal3', by: GATED },
     { what: "an Ingress in dev whose ingress-nginx server-alias is the step-up page's host", req: applied({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { ...meta('dev'), annotations: { 'nginx.ingress.kubernetes.io/server-alias': STEPUP_HOST } }, spec: { ingressClassName: 'nginx', rules: [{ host: OWN_HOST }] } }), need: 'aal3', by: GATED },

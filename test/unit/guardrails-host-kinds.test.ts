@@ -7,6 +7,7 @@ import { HOST_KEYS, hostKind } from '../../src/guardrails/rules/host-kinds.js';
 import { hostOfRegexp, traefikRuleHosts } from '../../src/guardrails/rules/traefik-rule.js';
 import { compileGuardrails } from '../../src/guardrails/settings.js';
 import { guardConfig, guardSettings, kube } from '../support/guardrails.js';
+import { envelope, lenField } from '../support/kube-protobuf.js';
 
 /**
  * host-kinds.ts: every kind that claims a hostname, read by gated_host_route and
@@ -208,6 +209,16 @@ describe('every host-claiming kind', () => {
     expect(run(gatedSettings, 'POST', url, gw('web.dev.example.com'))).toEqual([]);
     expect(run(ownerSettings, 'POST', url, gw('shop.example.com'))).toEqual([]);
     expect(hostKind('kuma.io/meshgateways')?.owners).toBe(false);
+  });
+
+  it("OpenShift: a Route sent as protobuf (Route.spec = 2, RouteSpec.host = 1) is read as in JSON", () => {
+    const pb = (host: string) => envelope('route.openshift.io/v1', 'Route', Buffer.concat([lenField(1, lenField(1, 'web')), lenField(2, lenField(1, host))]));
+    const url = '/apis/route.openshift.io/v1/namespaces/dev/routes';
+    const PB = 'application/vnd.kubernetes.protobuf';
+    const codesOf = (settings: typeof gatedSettings, host: string) => inspect(kube('POST', url), pb(host), PB, false, settings).violations.map((v) => v.code);
+    expect(codesOf(ownerSettings, 'shop.example.com')).toEqual(['route_host_not_owned']);
+    expect(codesOf(gatedSettings, 'kube.test')).toEqual(['gated_host_route']);
+    expect(codesOf(ownerSettings, 'web.dev.example.com')).toEqual([]);
   });
 
   it("an Ingress's aliases (ingress-nginx's server-alias, Kong's host-aliases) are names of the Ingress for both rules", () => {
