@@ -14,8 +14,9 @@ import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind }
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
 import { checkHelmRecord } from './rules/helm-records.js';
-import { checkRoute, ROUTE_KEYS, routeKeyOfKind } from './rules/routes.js';
-import { checkRouteOwners, OWNED_ROUTE_KEYS, ownedRouteKeyOfKind } from './rules/route-owners.js';
+import { HOST_KEYS, hostKeyOfKind } from './rules/host-kinds.js';
+import { checkRoute } from './rules/routes.js';
+import { checkRouteOwners } from './rules/route-owners.js';
 import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
 import { secretReadBy } from './rules/secret-refs.js';
@@ -78,7 +79,7 @@ function isBinding(kube: KubeRequestInfo): boolean {
 }
 
 /** Kinds whose body the guardrails read. */
-const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...ROUTE_KEYS]);
+const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS]);
 
 function isInspectedKey(key: string): boolean {
   return isWorkloadKey(key) || RBAC_KEYS.has(key) || BODY_KEYS.has(key) || isFluxKey(key);
@@ -292,7 +293,7 @@ export function inspect(
       if (deletes !== '') how = RETARGETED;
     }
     if (claims === '' && workloadKeys.includes(STATEFULSET_KEY)) claims = claimsDeleted(doc);
-    const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied, containersOnly, out: violations };
+    const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), name: kube.name, partial: parsed.partial, applied, containersOnly, out: violations };
     for (const key of workloadKeys) {
       checkWorkload(doc, key, prefix, ctx);
       const spec = readsSecret === '' ? podSpecOf(doc, key) : undefined;
@@ -304,8 +305,10 @@ export function inspect(
     if (urlKey === PERSISTENT_VOLUME_KEY || doc.kind === 'PersistentVolume') checkPersistentVolume(doc, prefix, ctx);
     if (urlKey === SERVICE_KEY || doc.kind === 'Service') checkService(doc, prefix, urlKey === SERVICE_KEY ? kube.subresource : '', ctx);
     if (INGRESS_KEYS.has(urlKey) || doc.kind === 'Ingress') checkIngress(doc, prefix, INGRESS_KEYS.has(urlKey) ? kube.subresource : '', ctx);
-    for (const key of unique([ROUTE_KEYS.has(urlKey) ? urlKey : undefined, routeKeyOfKind(doc)])) checkRoute(doc, key, prefix, ctx);
-    for (const key of unique([OWNED_ROUTE_KEYS.has(urlKey) ? urlKey : undefined, ownedRouteKeyOfKind(doc)])) checkRouteOwners(doc, key, prefix, ctx);
+    for (const key of unique([HOST_KEYS.has(urlKey) ? urlKey : undefined, hostKeyOfKind(doc)])) {
+      checkRoute(doc, key, prefix, ctx);
+      checkRouteOwners(doc, key, prefix, ctx);
+    }
     if (kube.verb === 'patch' && isFluxKey(urlKey)) checkFluxPatch(doc, kube.resource, prefix, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);

@@ -238,6 +238,13 @@ const Ingress = withMeta('Ingress', {
   2: one('spec', message('IngressSpec', { 2: many('tls', message('IngressTLS', { 1: strs('hosts') })), 3: many('rules', message('IngressRule', { 1: str('host'), 2: inline(IngressRuleValue) })), 4: str('ingressClassName') })),
 });
 
+/**
+ * OpenShift's Route (github.com/openshift/api route/v1, whose API server also takes protobuf, as
+ * kube's built-in kinds): its host, the name it claims (gated_host_route, route_host_not_owned).
+ * Route.spec is field 2, RouteSpec.host field 1.
+ */
+const Route = withMeta('Route', { 2: one('spec', message('RouteSpec', { 1: str('host') })) });
+
 // k8s.io/api/admissionregistration/v1
 const ServiceReference = message('ServiceReference', { 1: str('namespace'), 2: str('name'), 3: str('path'), 4: int32('port') });
 const WebhookClientConfig = message('WebhookClientConfig', { 1: one('service', ServiceReference), 2: bytes('caBundle'), 3: str('url') });
@@ -279,6 +286,7 @@ export const KINDS: ReadonlyMap<string, Message> = new Map(
       ['rbac.authorization.k8s.io/v1', [Role, ClusterRole, RoleBinding, ClusterRoleBinding]],
       ['networking.k8s.io/v1', [NetworkPolicy, Ingress]],
       ['admissionregistration.k8s.io/v1', [ValidatingWebhookConfiguration, MutatingWebhookConfiguration]],
+      ['route.openshift.io/v1', [Route]],
     ] as const
   ).flatMap(([apiVersion, ms]) => ms.map((m) => [kindKey(apiVersion, m.name), m] as const)),
 );

@@ -6,6 +6,8 @@ export interface RuleContext {
   readonly settings: GuardrailSettings;
   /** The request's namespace, or the object's metadata.namespace when the path has none. */
   readonly namespace: string;
+  /** The object's name in the request path (a Knative DomainMapping is named by the domain it maps). */
+  readonly name?: string;
   /**
    * The object is a patch (only what it sets is known). Rules that need a field the patch does
    * not show then assume the worst case for that field instead of the compliant one.

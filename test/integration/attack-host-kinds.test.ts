@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshSubjects, KUBE, OFFICE, TOKEN_STATES, type TokenState, reason, rules, startBuiltServer, type BuiltServer } from '../support/built-server.js';
+import type { CheckResponse } from '../support/grpc-client.js';
+import { envelope, lenField } from '../support/kube-protobuf.js';
+import { checkRequest } from '../support/requests.js';
+
+/**
+ * Every kind that claims a hostname (src/guardrails/rules/host-kinds.ts), black-box against the
+ * built server with the example policy, as attack-operators.test.ts sends objects (`kubectl apply
+ * -f`: a create with the manifest in the last-applied annotation, a merge patch of a custom
+ * resource that exists) in its token states:
+ *
+ * - a write in dev for a host stepgate checks (the API server's `kube.localhost`, the step-up page's
+ *   `auth.localhost`): whoever routes it decides what reaches the check (gated_host_route), `aal3`;
+ * - a write in dev for production's `shop.example.com`, which the example's `guardrails.host_owners`
+ *   gives to `shop` and production's namespaces (route_host_not_owned), `aal2`;
+ * - the same kind in dev for dev's own `web.dev.example.com`: `routine`.
+ */
+
+let server: BuiltServer;
+beforeAll(async () => {
+  server = await startBuiltServer('hostkinds');
+}, 180_000);
+afterAll(async () => {
+  await server?.close();
+});
+
+const subjects = freshSubjects(() => server.issuer, 'hostkinds');
+const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1';
+type Need = 'aal3' | 'aal2' | 'routine';
+
+interface Req {
+  method: string;
+  path: string;
+  body: unknown;
+  headers: Record<string, string>;
+}
+interface Entry {
+  what: string;
+  req: Req;
+  need: Need;
+  by?: string;
+}
+type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; [k: string]: unknown };
+
+const PLURAL: Record<string, string> = {
+  Gateway: 'gateways',
+  ListenerSet: 'listenersets',
+  XListenerSet: 'xlistenersets',
+  HTTPRoute: 'httproutes',
+  HTTPProxy: 'httpproxies',
+  Route: 'routes',
+  IngressRoute: 'ingressroutes',
+  IngressRouteTCP: 'ingressroutetcps',
+  Mapping: 'mappings',
+  TCPMapping: 'tcpmappings',
+  Host: 'hosts',
+  DomainMapping: 'domainmappings',
+  ClusterDomainClaim: 'clusterdomainclaims',
+  VirtualService: 'virtualservices',
+  ApisixRoute: 'apisixroutes',
+  ApisixTls: 'apisixtlses',
+  VirtualServer: 'virtualservers',
+  VirtualServerRoute: 'virtualserverroutes',
+  TransportServer: 'transportservers',
+  TCPIngress: 'tcpingresses',
+  MeshHTTPRoute: 'meshhttproutes',
+  MeshGateway: 'meshgateways',
+  IngressGateway: 'ingressgateways',
+  RouteGroup: 'routegroups',
+  Ingress: 'ingresses',
+};
+
+function base(doc: Doc): string {
+  const ns = doc.metadata.namespace;
+  return `/apis/${doc.apiVersion}/${ns ? `namespaces/${ns}/` : ''}${PLURAL[doc.kind]!}`;
+}
+function applied(doc: Doc): Req {
+  const body = { ...doc, metadata: { ...doc.metadata, annotations: { ...doc.metadata.annotations, 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(doc)}\n` } } };
+  return { method: 'POST', path: `${base(doc)}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict`, body, headers: { 'content-type': 'application/json' } };
+}
+function patched(doc: Doc, change: Record<string, unknown>): Req {
+  return { method: 'PATCH', path: `${base(doc)}/${doc.metadata.name}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict`, body: change, headers: { 'content-type': 'application/merge-patch+json' } };
+}
+function serverSide(doc: Doc): Req {
+  return { method: 'PATCH', path: `${base(doc)}/${doc.metadata.name}?fieldManager=kubectl&force=true`, body: JSON.stringify(doc), headers: { 'content-type': 'application/apply-patch+yaml' } };
+}
+function jsonPatched(doc: Doc, ops: unknown[]): Req {
+  return { method: 'PATCH', path: `${base(doc)}/${doc.metadata.name}`, body: JSON.stringify(ops), headers: { 'content-type': 'application/json-patch+json' } };
+}
+
+async function send(e: Entry, state: TokenState): Promise<CheckResponse> {
+  const s = TOKEN_STATES[state];
+  const token = await subjects.tokenOf(s.level, s.age);
+  if (s.victim) {
+    const own = await server.client.check(checkRequest({ host: KUBE, source: OFFICE, path: '/api/v1/namespaces/dev/pods?limit=500', token, headers: { 'user-agent': KUBECTL } }));
+    expect(reason(own), "the victim's own request").toBe('allowed');
+  }
+  const raw = e.req.body instanceof Uint8Array ? e.req.body : undefined;
+  const body = raw !== undefined ? undefined : typeof e.req.body === 'string' ? e.req.body : JSON.stringify(e.req.body);
+  const headers = { 'user-agent': KUBECTL, 'x-envoy-auth-partial-body': 'false', ...e.req.headers };
+  return server.client.check(checkRequest({ host: KUBE, source: s.source, method: e.req.method, path: e.req.path, token, headers, ...(raw !== undefined ? { rawBody: raw } : { body }) }));
+}
+
+const NOT_ALLOWED = ['acr_insufficient', 'auth_too_old', 'policy_deny', 'risk_deny'];
+
+function judge(e: Entry, state: TokenState, res: CheckResponse): void {
+  const r = reason(res);
+  const where = `${e.what} (${state}) → ${r} [${rules(res)}]`;
+  if (e.need === 'aal3' || state === 'stolen' || state === 'remote' || (e.need === 'aal2' && state === 'inside')) expect.soft(NOT_ALLOWED, where).toContain(r);
+  else expect.soft(r, where).toBe('allowed');
+  if (r !== 'allowed' && e.by) expect.soft(rules(res), where).toContain(e.by);
+}
+
+function run(list: Entry[]): void {
+  it.each(list.map((e) => [e.what, e] as const))('%s', async (_name, e) => {
+    for (const state of Object.keys(TOKEN_STATES) as TokenState[]) judge(e, state, await send(e, state));
+  });
+}
+
+const GATED = 'guardrail:gated_host_route';
+const OWNED = 'guardrail:route_host_not_owned';
+
+/** One kind: its name in the report and the object it is for `host` in namespace `ns`. */
+interface Kind {
+  name: string;
+  of: (host: string, ns: string) => Doc;
+  /** A merge patch giving the existing object `host`. */
+  patch?: (host: string) => Record<string, unknown>;
+}
+
+const rule = (matcher: string, host: string) => `${matcher}(\`${host}\`) && PathPrefix(\`/\`)`;
+const meta = (ns: string, name = 'web') => ({ name, namespace: ns });
+
+const KINDS: Kind[] = [
+  { name: 'a Gateway API Gateway listener', of: (h, ns) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: meta(ns), spec: { gatewayClassName: 'eg', listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', hostname: h, tls: { certificateRefs: [{ name: 'web-tls' }] } }] } }) },
+  { name: 'a Gateway API ListenerSet', of: (h, ns) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ListenerSet', metadata: meta(ns), spec: { parentRef: { name: 'public', namespace: 'istio-ingress' }, listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', hostname: h }] } }) },
+  { name: 'an experimental XListenerSet', of: (h, ns) => ({ apiVersion: 'gateway.networking.x-k8s.io/v1alpha1', kind: 'XListenerSet', metadata: meta(ns), spec: { parentRef: { name: 'public', namespace: 'istio-ingress' }, listeners: [{ name: 'http', port: 80, protocol: 'HTTP', hostname: h }] } }) },
+  { name: "Linkerd's HTTPRoute", of: (h, ns) => ({ apiVersion: 'policy.linkerd.io/v1beta3', kind: 'HTTPRoute', metadata: meta(ns), spec: { parentRefs: [{ name: 'web', kind: 'Service', group: 'core', port: 80 }], hostnames: [h] } }) },
+  { name: 'a Contour HTTPProxy', of: (h, ns) => ({ apiVersion: 'projectcontour.io/v1', kind: 'HTTPProxy', metadata: meta(ns), spec: { virtualhost: { fqdn: h }, routes: [{ conditions: [{ prefix: '/' }], services: [{ name: 'web', port: 80 }] }] } }), patch: (h) => ({ spec: { virtualhost: { fqdn: h } } }) },
+  { name: 'an OpenShift Route', of: (h, ns) => ({ apiVersion: 'route.openshift.io/v1', kind: 'Route', metadata: meta(ns), spec: { host: h, to: { kind: 'Service', name: 'web' }, tls: { termination: 'edge' } } }), patch: (h) => ({ spec: { host: h } }) },
+  { name: 'a Traefik IngressRoute (traefik.io)', of: (h, ns) => ({ apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: meta(ns), spec: { entryPoints: ['websecure'], routes: [{ match: rule('Host', h), kind: 'Rule', services: [{ name: 'web', port: 80 }] }] } }), patch: (h) => ({ spec: { routes: [{ match: `Host(\`${h}\`)`, kind: 'Rule', services: [{ name: 'web', port: 80 }] }] } }) },
+  { name: 'a Traefik IngressRouteTCP (traefik.io)', of: (h, ns) => ({ apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRouteTCP', metadata: meta(ns), spec: { entryPoints: ['websecure'], routes: [{ match: `HostSNI(\`${h}\`)`, services: [{ name: 'web', port: 443 }] }], tls: { passthrough: true } } }) },
+  { name: 'a Traefik IngressRoute (traefik.containo.us)', of: (h, ns) => ({ apiVersion: 'traefik.containo.us/v1alpha1', kind: 'IngressRoute', metadata: meta(ns), spec: { entryPoints: ['websecure'], routes: [{ match: rule('Host', h), kind: 'Rule', services: [{ name: 'web', port: 80 }] }] } }) },
+  { name: 'a Traefik IngressRouteTCP (traefik.containo.us)', of: (h, ns) => ({ apiVersion: 'traefik.containo.us/v1alpha1', kind: 'IngressRouteTCP', metadata: meta(ns), spec: { entryPoints: ['websecure'], routes: [{ match: `HostSNI(\`${h}\`)`, services: [{ name: 'web', port: 443 }] }], tls: { passthrough: true } } }) },
+  { name: 'an Emissary Mapping (hostname)', of: (h, ns) => ({ apiVersion: 'getambassador.io/v3alpha1', kind: 'Mapping', metadata: meta(ns), spec: { hostname: h, prefix: '/', service: 'web' } }), patch: (h) => ({ spec: { hostname: h } }) },
+  { name: 'an Emissary Mapping (host)', of: (h, ns) => ({ apiVersion: 'getambassador.io/v3alpha1', kind: 'Mapping', metadata: meta(ns, 'web-host'), spec: { host: h, prefix: '/', service: 'web' } }) },
+  { name: 'an Emissary TCPMapping', of: (h, ns) => ({ apiVersion: 'getambassador.io/v3alpha1', kind: 'TCPMapping', metadata: meta(ns), spec: { port: 443, host: h, service: 'web:443' } }) },
+  { name: 'an Emissary Host', of: (h, ns) => ({ apiVersion: 'getambassador.io/v3alpha1', kind: 'Host', metadata: meta(ns), spec: { hostname: h, tlsSecret: { name: 'web-tls' } } }) },
+  { name: 'a Knative DomainMapping', of: (h, ns) => ({ apiVersion: 'serving.knative.dev/v1beta1', kind: 'DomainMapping', metadata: meta(ns, h), spec: { ref: { name: 'web', kind: 'Service', apiVersion: 'serving.knative.dev/v1' } } }) },
+  { name: 'a Gloo VirtualService', of: (h, ns) => ({ apiVersion: 'gateway.solo.io/v1', kind: 'VirtualService', metadata: meta(ns), spec: { virtualHost: { domains: [h], routes: [{ matchers: [{ prefix: '/' }], routeAction: { single: { upstream: { name: 'web', namespace: 'gloo-system' } } } }] } } }), patch: (h) => ({ spec: { virtualHost: { domains: [h] } } }) },
+  { name: 'an APISIX ApisixRoute', of: (h, ns) => ({ apiVersion: 'apisix.apache.org/v2', kind: 'ApisixRoute', metadata: meta(ns), spec: { http: [{ name: 'web', match: { hosts: [h], paths: ['/*'] }, backends: [{ serviceName: 'web', servicePort: 80 }] }] } }) },
+  { name: 'an APISIX ApisixTls', of: (h, ns) => ({ apiVersion: 'apisix.apache.org/v2', kind: 'ApisixTls', metadata: meta(ns), spec: { hosts: [h], secret: { name: 'web-tls', namespace: ns } } }) },
+  { name: 'an NGINX VirtualServer', of: (h, ns) => ({ apiVersion: 'k8s.nginx.org/v1', kind: 'VirtualServer', metadata: meta(ns), spec: { host: h, upstreams: [{ name: 'web', service: 'web', port: 80 }], routes: [{ path: '/', action: { pass: 'web' } }] } }), patch: (h) => ({ spec: { host: h } }) },
+  { name: 'an NGINX VirtualServerRoute', of: (h, ns) => ({ apiVersion: 'k8s.nginx.org/v1', kind: 'VirtualServerRoute', metadata: meta(ns), spec: { host: h, upstreams: [{ name: 'web', service: 'web', port: 80 }], subroutes: [{ path: '/web', action: { pass: 'web' } }] } }) },
+  { name: 'an NGINX TransportServer', of: (h, ns) => ({ apiVersion: 'k8s.nginx.org/v1', kind: 'TransportServer', metadata: meta(ns), spec: { listener: { name: 'tls-passthrough', protocol: 'TLS_PASSTHROUGH' }, host: h, upstreams: [{ name: 'web', service: 'web', port: 443 }], action: { pass: 'web' } } }) },
+  { name: 'a Kong TCPIngress', of: (h, ns) => ({ apiVersion: 'configuration.konghq.com/v1beta1', kind: 'TCPIngress', metadata: { ...meta(ns), annotations: { 'kubernetes.io/ingress.class': 'kong' } }, spec: { rules: [{ host: h, port: 9443, backend: { serviceName: 'web', servicePort: 443 } }] } }) },
+  { name: 'a Kuma MeshHTTPRoute on the mesh gateway', of: (h, ns) => ({ apiVersion: 'kuma.io/v1alpha1', kind: 'MeshHTTPRoute', metadata: meta(ns), spec: { targetRef: { kind: 'MeshGateway', name: 'edge-gateway' }, to: [{ targetRef: { kind: 'Mesh' }, hostnames: [h], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], default: { backendRefs: [{ kind: 'MeshService', name: 'web' }] } }] }] } }) },
+  { name: 'a Consul IngressGateway', of: (h, ns) => ({ apiVersion: 'consul.hashicorp.com/v1alpha1', kind: 'IngressGateway', metadata: meta(ns), spec: { listeners: [{ port: 8080, protocol: 'http', services: [{ name: 'web', hosts: [h] }] }] } }) },
+  { name: 'a Skipper RouteGroup', of: (h, ns) => ({ apiVersion: 'zalando.org/v1', kind: 'RouteGroup', metadata: meta(ns), spec: { hosts: [h], backends: [{ name: 'web', type: 'service', serviceName: 'web', servicePort: 80 }], defaultBackends: [{ backendName: 'web' }] } }) },
+];
+
+const KUBE_HOST = 'kube.localhost';
+const STEPUP_HOST = 'auth.localhost';
+const PROD_HOST = 'shop.example.com';
+const OWN_HOST = 'web.dev.example.com';
+
+const entries = (k: Kind): Entry[] => [
+  { what: `${k.name} in dev for the API server's host`, req: applied(k.of(KUBE_HOST, 'dev')), need: 'aal3', by: GATED },
+  { what: `${k.name} in dev for the step-up page's host`, req: applied(k.of(STEPUP_HOST, 'dev')), need: 'aal3', by: GATED },
+  { what: `${k.name} in dev for production's host`, req: applied(k.of(PROD_HOST, 'dev')), need: 'aal2', by: OWNED },
+  { what: `${k.name} in dev for production's host, applied server-side`, req: serverSide(k.of(PROD_HOST, 'dev')), need: 'aal2', by: OWNED },
+  ...(k.patch === undefined
+    ? []
+    : [
+        { what: `${k.name} in dev given the API server's host by a merge patch`, req: patched(k.of(OWN_HOST, 'dev'), k.patch(KUBE_HOST)), need: 'aal3' as const, by: GATED },
+        { what: `${k.name} in dev given production's host by a merge patch`, req: patched(k.of(OWN_HOST, 'dev'), k.patch(PROD_HOST)), need: 'aal2' as const, by: OWNED },
+        { what: `${k.name} in dev given dev's own host by a merge patch`, req: patched(k.of(OWN_HOST, 'dev'), k.patch(OWN_HOST)), need: 'routine' as const },
+      ]),
+  { what: `${k.name} in dev for dev's own host`, req: applied(k.of(OWN_HOST, 'dev')), need: 'routine' },
+  { what: `${k.name} in shop for the shop's own host`, req: applied(k.of(PROD_HOST, 'shop')), need: 'routine' },
+];
+
+describe('every kind that claims a hostname', () => {
+  for (const k of KINDS) describe(k.name, () => run(entries(k)));
+});
+
+const ingressRoute = (match: string): Doc => ({ apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: meta('dev'), spec: { entryPoints: ['websecure'], routes: [{ match, kind: 'Rule', services: [{ name: 'web', port: 80 }] }] } });
+const cdc = (name: string, namespace: string): Doc => ({ apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'ClusterDomainClaim', metadata: { name }, spec: { namespace } });
+
+describe('the shapes around them', () => {
+  run([
+    { what: "a Traefik IngressRoute whose rule adds the API server's host as an alternative", req: applied(ingressRoute(`Host(\`${OWN_HOST}\`) || Host(\`${KUBE_HOST}\`)`)), need: 'aal3', by: GATED },
+    { what: 'a Traefik IngressRoute whose regexp covers the shop', req: applied(ingressRoute('HostRegexp(`^[a-z]+\\.shop\\.example\\.com$`)')), need: 'aal2', by: OWNED },
+    { what: 'a Traefik IngressRoute whose rule cannot be read', req: applied(ingressRoute(`Host(\`${OWN_HOST}\``)), need: 'aal3', by: GATED },
+    { what: "a Traefik IngressRoute whose rule's match is set by a JSON patch", req: jsonPatched(ingressRoute(`Host(\`${OWN_HOST}\`)`), [{ op: 'replace', path: '/spec/routes/0/match', value: `Host(\`${KUBE_HOST}\`)` }]), need: 'aal3', by: GATED },
+    { what: "a Traefik IngressRoute without a host matcher, whose path outranks the API server's router by length", req: applied(ingressRoute('PathPrefix(`/api/v1/namespaces/prod/secrets`)')), need: 'aal3', by: GATED },
+    { what: "a Traefik IngressRoute for dev's own hosts by a regexp", req: applied(ingressRoute('HostRegexp(`^[a-z]+\\.dev\\.example\\.com$`) && PathPrefix(`/api`)')), need: 'routine' },
+    { what: 'an Emissary Mapping whose host regexp covers the shop', req: applied({ apiVersion: 'getambassador.io/v3alpha1', kind: 'Mapping', metadata: meta('dev'), spec: { host: '^[a-z]+\\.shop\\.example\\.com$', host_regex: true, prefix: '/', service: 'web' } }), need: 'aal2', by: OWNED },
+    // Cluster-scoped and Knative's own: the example's cluster-add-on-objects rule asks the strongest level for any write of one.
+    { what: 'a Knative ClusterDomainClaim giving the shop host to dev', req: applied(cdc(PROD_HOST, 'dev')), need: 'aal3', by: OWNED },
+    { what: "a Knative ClusterDomainClaim for the API server's host", req: applied(cdc(KUBE_HOST, 'dev')), need: 'aal3', by: GATED },
+    // route/v1 generated.proto: Route.metadata = 1 (name = 1), .spec = 2, RouteSpec.host = 1; the OpenShift API server takes protobuf.
+    { what: "an OpenShift Route in dev for production's host, as protobuf", req: { method: 'POST', path: '/apis/route.openshift.io/v1/namespaces/dev/routes', body: envelope('route.openshift.io/v1', 'Route', Buffer.concat([lenField(1, lenField(1, 'web')), lenField(2, lenField(1, PROD_HOST))])), headers: { 'content-type': 'application/vnd.kubernetes.protobuf' } }, need: 'aal2', by: OWNED },
+    { what: "an OpenShift Route in dev for dev's own host, as protobuf", req: { method: 'POST', path: '/apis/route.openshift.io/v1/namespaces/dev/routes', body: envelope('route.openshift.io/v1', 'Route', Buffer.concat([lenField(1, lenField(1, 'web')), lenField(2, lenField(1, OWN_HOST))])), headers: { 'content-type': 'application/vnd.kubernetes.protobuf' } }, need: 'routine' },
+    { what: "a Kuma MeshGateway listening for the API server's host", req: applied({ apiVersion: 'kuma.io/v1alpha1', kind: 'MeshGateway', mesh: 'default', metadata: { name: 'edge-gateway' }, spec: { selectors: [{ match: { 'kuma.io/service': 'edge-gateway' } }], conf: { listeners: [{ port: 443, protocol: 'HTTPS', hostname: KUBE_HOST }] } } }), need: 'aal3', by: GATED },
+    { what: "an Ingress in dev whose Kong host-aliases add the API server's host", req: applied({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { ...meta('dev'), annotations: { 'konghq.com/host-aliases': KUBE_HOST } }, spec: { ingressClassName: 'kong', rules: [{ host: OWN_HOST }] } }), need: 'aal3', by: GATED },
+    { what: "an Ingress in dev whose ingress-nginx server-alias is the step-up page's host", req: applied({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { ...meta('dev'), annotations: { 'nginx.ingress.kubernetes.io/server-alias': STEPUP_HOST } }, spec: { ingressClassName: 'nginx', rules: [{ host: OWN_HOST }] } }), need: 'aal3', by: GATED },
+  ]);
+});
