@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { prng } from '../support/workday.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
@@ -325,9 +328,6 @@ describe('working set, pace and sites: memory and redis agree', () => {
   });
 
   it('families: the snapshot of the memory store keeps them', async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const path = join(mkdtempSync(join(tmpdir(), 'stepgate-fam-')), 'snap.json');
     const a = new MemoryStateStore(LIMITS, { maxSubjects: 100, snapshotPath: path });
     a.learnWork('lena', 'prod-ledger', '', T + 1000, '', '', 1, '', true, '1:ledger');
