@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prng } from '../support/workday.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
-import { RedisStateStore } from '../../src/state/redis.js';
+import { counterKey } from '../../src/state/keys.js';
+import { RedisStateStore, observed } from '../../src/state/redis.js';
+import { observeBatchLua, observeLua } from '../../src/state/redis-scripts.js';
+import { limitsMs } from '../../src/state/sliding.js';
 import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, type StoreLimits, type WorkHistory } from '../../src/state/store.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { TEST_LIMITS } from '../support/state-config.js';
@@ -325,6 +328,21 @@ describe('working set, pace and sites: memory and redis agree', () => {
     ]);
     expect(batch.map((b) => b.work?.familyKnown)).toEqual([true, false, undefined, true]);
     expect(batch[3]!.work).toEqual(m.observeWork(w(3000, 'payments', '0:payments')));
+  });
+
+  it('families: a Check sent as the previous version sends it (six flags, no family key) is answered with none, alone or in a batch', async () => {
+    const { r } = await pair();
+    await r.learnWork('mia', 'prod-ledger', '', T + 1000, '', '', 1, '', true, '1:ledger');
+    const { redis } = r.internals;
+    const l = limitsMs(LIMITS);
+    // observeLua's ARGV as the previous version built it: six flags, then 16 values with work.
+    const old = (at: number, ns: string) => [String(T + at), '110110', '', '203.0.113.7', '203.0.113.0/24', '', 'kubectl', ns, 'interactive', '', ns, '', '', '', '', String(T)];
+    const now = (at: number, ns: string, family: string) => [String(T + at), '1101101', '', '203.0.113.7', '203.0.113.0/24', '', 'kubectl', ns, 'interactive', '', ns, '', '', '', '', String(T), family];
+    const key = counterKey(r.internals.prefix, 'mia');
+    const one = await redis.eval(observeLua(l), 1, key, ...old(2000, 'ledger-staging'));
+    expect(observed(one, true).work?.familyKnown).toBe(false);
+    const batch = (await redis.eval(observeBatchLua(l), 3, key, key, key, ...now(3000, 'ledger-dev', '3:ledger'), ...old(3000, 'ledger-dev'), ...now(3000, 'ledger', '0:ledger'))) as unknown[];
+    expect(batch.map((b) => observed(b, true).work?.familyKnown)).toEqual([true, false, true]);
   });
 
   it('families: the snapshot of the memory store keeps them', async () => {
