@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
 import { DEFAULT_ENVIRONMENTS } from '../../src/config/schema/risk.js';
 import { compileTiers, covers, familyKey, familyOf } from '../../src/risk/namespace-family.js';
 import { coveringKeys, vouches } from '../../src/state/family-keys.js';
+import { configProblems } from '../support/config.js';
+import { BASE_YAML } from '../support/state-config.js';
 
 const TIERS = compileTiers(DEFAULT_ENVIRONMENTS);
 
@@ -96,5 +99,21 @@ describe('namespace families', () => {
     expect(vouches('1:ledger')).toBe(true);
     expect(vouches('0:search')).toBe(false);
     expect(vouches('')).toBe(false);
+  });
+});
+
+describe('risk.signals.unfamiliar_namespace.environments', () => {
+  const risk = 'risk:\n  learn: { min_level: aal1 }\n';
+  const yaml = (environments: string) => `${BASE_YAML}${risk}  signals:\n    unfamiliar_namespace: { environments: ${environments} }\n`;
+
+  it('defaults to the three tiers; [] turns the rule off', () => {
+    expect(parseConfig(BASE_YAML + risk, 'f.yaml').risk?.signals.unfamiliar_namespace.environments).toEqual(DEFAULT_ENVIRONMENTS);
+    expect(parseConfig(yaml('[]'), 'f.yaml').risk?.signals.unfamiliar_namespace.environments).toEqual([]);
+  });
+
+  it('refuses a token listed twice, and one that is no single token of a namespace name', () => {
+    expect(configProblems(yaml('[[prod], [staging, prod]]'), 'f.yaml').map((p) => p.message)).toEqual([expect.stringContaining('environment prod is listed twice')]);
+    expect(configProblems(yaml('[[prod-eu]]'), 'f.yaml')).toHaveLength(1);
+    expect(configProblems(yaml('[[]]'), 'f.yaml')).toHaveLength(1);
   });
 });
