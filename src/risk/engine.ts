@@ -13,6 +13,7 @@ import type { Contribution } from './codes.js';
 import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
 import { clientKind, DeviceResolver, sessionWithoutCookie, type Device } from './device.js';
 import { contextBound, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
+import { compileTiers, familyKey, type Tiers } from './namespace-family.js';
 import { scoreRisk, type Score } from './score.js';
 import type { Action, SignalContext, Travel } from './signals/context.js';
 
@@ -76,6 +77,8 @@ export interface Learnable {
   proof?: boolean;
   /** A sensitive object read, to become familiar for the pace count or have its last read moved ('' none). */
   object?: string;
+  /** The family key of `namespace` (WorkObservation.family), kept with it ('' none). */
+  family?: string;
 }
 
 export interface RiskEngineOptions {
@@ -131,6 +134,10 @@ export class RiskEngine {
    * flatten and hash again in each of the store's lookups.
    */
   private readonly identityKeys = new WeakMap<Identity, IdentityKeys>();
+  /** `unfamiliar_namespace.environments`, compiled (namespace-family.ts). */
+  private readonly tiers: Tiers;
+  /** namespace@cluster → its family key: a pure function of the name and `tiers`, asked on every Check with a namespace. */
+  private readonly families = new Map<string, string>();
 
   constructor(private readonly o: RiskEngineOptions) {
     this.bands = new RiskBands(o.risk.bands, o.assurance, o.shadow === true);
@@ -144,6 +151,7 @@ export class RiskEngine {
     // forgotten at most that much before its TTL.
     this.familiarRefreshMs = Math.max(1000, Math.floor(this.familiarMs / 1000));
     this.ipOptions = { trustedHops: o.network.xff_num_trusted_hops, ipv4Prefix: o.risk.ipv4_prefix, ipv6Prefix: o.risk.ipv6_prefix };
+    this.tiers = compileTiers(o.risk.signals.unfamiliar_namespace.environments);
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs) }));
   }
 
@@ -160,6 +168,23 @@ export class RiskEngine {
       this.places.set(a, place);
     }
     return place;
+  }
+
+  /**
+   * The family key of a working-set name (WorkObservation.family): '' for `*`, Namespace objects
+   * and any name that is not a namespace's, which are no application's environment.
+   */
+  private familyOf(namespace: string, cluster: string): string {
+    if (namespace === '' || this.tiers.size === 0) return '';
+    // Keyed by the namespace alone on a single cluster: the string the engine already holds, whose hash V8 keeps.
+    const at = cluster === '' ? namespace : `${namespace}@${cluster}`;
+    let key = this.families.get(at);
+    if (key === undefined) {
+      if (this.families.size >= 4096) this.families.clear();
+      key = NAMESPACE_NAME.test(namespace) ? familyKey(namespace, cluster, this.tiers) : '';
+      this.families.set(at, key);
+    }
+    return key;
   }
 
   private keysOf(who: Identity): IdentityKeys {
@@ -296,12 +321,13 @@ export class RiskEngine {
     // Only a read of one named object can be familiar: a write, a delete, a shell, a proxy or a
     // list of everything in a namespace counts every time.
     const read = object !== '' && this.familiarMs > 0 && isObjectRead(kube!);
+    const family = ns === '' || action.namespace === NAMESPACE_OBJECTS ? '' : this.familyOf(action.namespace, cluster);
     const workObs: WorkObservation | undefined =
       this.o.store.observeWork !== undefined && (ns !== '' || object !== '' || site !== undefined || nearby.wider !== '')
-        ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider, auth: who.authTime === undefined ? 0 : who.authTime * 1000, read }
+        ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider, auth: who.authTime === undefined ? 0 : who.authTime * 1000, read, family }
         : undefined;
     // What finish() needs besides the history: one object rather than closures over all of it.
-    const p: Assessing = { who, base, nowMs, extra, shadow, address, trustedNetwork: place.trusted, device, client, obs, action, cluster, site, nearby, read: read ? object : '', asDelete };
+    const p: Assessing = { who, base, nowMs, extra, shadow, address, trustedNetwork: place.trusted, device, client, obs, action, cluster, site, nearby, read: read ? object : '', asDelete, family };
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -376,7 +402,7 @@ export class RiskEngine {
       bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds, p.asDelete);
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
-    const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read);
+    const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family);
     return {
       ok: true,
       requirement,
@@ -508,6 +534,8 @@ export class RiskEngine {
     namespaceObjects: boolean,
     /** The sensitive object the request reads (WorkObservation.read), '' none. */
     read: string,
+    /** The family key of `namespace` (WorkObservation.family), '' none. */
+    family: string,
   ): Learnable | undefined {
     if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
     // A network vouched for by the sign-in's fresh proof of its neighbour is learned as that sign-in
@@ -568,7 +596,7 @@ export class RiskEngine {
     // Only a network proven itself (not merely trusted, not merely nearby) vouches for the wider one.
     const near = nearby.wider !== '' && !w.nearbyKnown && (h.prefixKnown || (l?.prefix ?? '') !== '') && this.nearbyNews(o.subject, nearby.tag, o.nowMs) ? nearby.wider : '';
     if (ns === '' && st === '' && near === '' && obj === '') return l;
-    return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near, network: near === '' ? '' : o.ipPrefix, proof: near !== '' && (l?.prefix ?? '') !== '', object: obj };
+    return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near, network: near === '' ? '' : o.ipPrefix, proof: near !== '' && (l?.prefix ?? '') !== '', object: obj, family: ns === '' ? '' : family };
   }
 
   /**
@@ -616,7 +644,7 @@ export class RiskEngine {
           if (!reported.has(tag)) this.nearbyCount++;
           reported.set(tag, nowMs);
         }
-        const p = this.o.store.learnWork(l.subject, l.namespace, l.site, nowMs, l.nearby, l.network ?? '', min, object, l.proof === true);
+        const p = this.o.store.learnWork(l.subject, l.namespace, l.site, nowMs, l.nearby, l.network ?? '', min, object, l.proof === true, l.family ?? '');
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
     } catch (err) {
@@ -739,6 +767,8 @@ interface Assessing {
   readonly read: string;
   /** A write counted as a delete without the verb (a scale to zero…): said so in a refusal. */
   readonly asDelete: boolean;
+  /** The family key of the request's namespace (WorkObservation.family), '' none. */
+  readonly family: string;
 }
 
 interface Site {

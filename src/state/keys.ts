@@ -23,6 +23,8 @@ import { LRUCache } from 'lru-cache';
  *                                      score = last such read)
  *   <prefix>{<h(subject)>}:wu          pace objects touched other than by a familiar read (sorted
  *                                      set, score = last seen)
+ *   <prefix>{<h(subject)>}:wy          family keys of working-set namespaces (`1:ledger`: what
+ *                                      covers lower environments; sorted set, score = last use)
  *   <prefix>{approval}                  approvals index (sorted set, score = expiresAt)
  *   <prefix>{approval}:<id>             one approval (hash)
  *   <prefix>ch:<h(credential key)>     last step-up challenge for a credential (string, PX TTL)
@@ -79,9 +81,9 @@ export function subjectKeys(prefix: string, subject: string, session: string): S
 export function workKeys(
   prefix: string,
   subject: string,
-): { namespaces: string; sightings: string; pace: string; sites: string; last: string; nearby: string; familiar: string; paceNew: string } {
+): { namespaces: string; sightings: string; pace: string; sites: string; last: string; nearby: string; familiar: string; paceNew: string; families: string } {
   const base = `${prefix}{${opaqueHash(subject)}}:`;
-  return { namespaces: `${base}w`, sightings: `${base}wf`, pace: `${base}wq`, sites: `${base}ws`, last: `${base}wl`, nearby: `${base}wn`, familiar: `${base}wo`, paceNew: `${base}wu` };
+  return { namespaces: `${base}w`, sightings: `${base}wf`, pace: `${base}wq`, sites: `${base}ws`, last: `${base}wl`, nearby: `${base}wn`, familiar: `${base}wo`, paceNew: `${base}wu`, families: `${base}wy` };
 }
 
 export function counterKey(prefix: string, subject: string): string {

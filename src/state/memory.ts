@@ -34,6 +34,7 @@ import type {
   SubjectHistory,
 } from './store.js';
 import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces } from './store.js';
+import { coveringKeys, vouches } from './family-keys.js';
 
 /**
  * The embedded store for a single replica. It keeps the same data model as the Redis store
@@ -83,6 +84,11 @@ interface WorkRecord {
   nearby: Map<string, number>;
   /** Objects read from a proven context → last such read (StoreLimits.familiar). */
   familiar: Map<string, number>;
+  /**
+   * Family keys of working-set namespaces (WorkObservation.family) → last learned or used: what
+   * covers a lower environment of the same application (WorkHistory.familyKnown).
+   */
+  families: Map<string, number>;
   lastSite: string;
   lastSiteAt: number;
   /** The latest first sighting the cap on `sightings` dropped (0 none): `entered` is unknown up to it. */
@@ -171,7 +177,7 @@ export class MemoryStateStore implements StateStore {
       const sessions: SnapshotData['sessions'] = [...this.sessions.entries()].reverse().map(([k, v]) => [k, { ...v }]);
       const work: NonNullable<SnapshotData['work']> = [...this.work.entries()]
         .reverse()
-        .map(([k, w]) => [k, { ...w, namespaces: [...w.namespaces], sightings: [...w.sightings], pace: [...w.pace], paceNew: [...w.paceNew], sites: [...w.sites], nearby: [...w.nearby], familiar: [...w.familiar] }]);
+        .map(([k, w]) => [k, { ...w, namespaces: [...w.namespaces], sightings: [...w.sightings], pace: [...w.pace], paceNew: [...w.paceNew], sites: [...w.sites], nearby: [...w.nearby], familiar: [...w.familiar], families: [...w.families] }]);
       writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt: (this.options.now ?? Date.now)(), subjects, sessions, work });
       return true;
     } catch (err) {
@@ -218,6 +224,8 @@ export class MemoryStateStore implements StateStore {
           nearby: w.nearby === undefined ? new Map<string, number>() : entries(w.nearby),
           // Written before objects could be familiar: none is, so every read is new.
           familiar: w.familiar === undefined ? new Map<string, number>() : entries(w.familiar),
+          // Written before families were kept: a known namespace's is written again at its next use.
+          families: w.families === undefined ? new Map<string, number>() : entries(w.families),
           lastSite: str(w.lastSite),
           lastSiteAt: num(w.lastSiteAt),
           // Written before learned namespaces kept their first sightings (`e:`): what was learned
@@ -332,10 +340,22 @@ export class MemoryStateStore implements StateStore {
     const ttl = l.knownTtlMs;
     dropUpTo(rec.sightings, now - ttl);
     const ns = w.namespace;
-    const namespaceKnown = usedIfKnown(rec.namespaces, ns, now, ttl, l.knownRefreshMs);
+    const nsUse = used(rec.namespaces, ns, now, ttl, l.knownRefreshMs);
+    const namespaceKnown = nsUse !== NOT_KNOWN;
     const namespaceSince = namespaceKnown ? 0 : sighting(rec.sightings, 'n:', ns, now, Infinity);
     capWork(rec, l.maxWork);
     const entered = enteredBefore(rec, ns, namespaceSince, wholeMs(w.auth ?? 0), now, ttl);
+    const fam = w.family ?? '';
+    let familyKnown = false;
+    if (fam !== '') {
+      // A known namespace keeps its family alive as it is used: written whenever the namespace's
+      // own last use is (no write of its own on the Checks between), so that a working set learned
+      // before families were kept, or longer ago than the known TTL and still in use, covers its
+      // lower environments too.
+      if (nsUse === WRITTEN) {
+        if (vouches(fam)) learn(rec.families, fam, now, this.workCap);
+      } else if (!namespaceKnown) for (const k of coveringKeys(fam)) if (isKnown(rec.families, k, now, ttl)) familyKnown = true;
+    }
     const siteKnown = isKnown(rec.sites, w.site, now, ttl);
     const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, Infinity);
     capWork(rec, l.maxWork);
@@ -392,10 +412,11 @@ export class MemoryStateStore implements StateStore {
       nearbyProvenAt: provenAt > now - ttl ? provenAt : 0,
       entered,
       familiar,
+      familyKnown,
     };
   }
 
-  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = '', proof = true): void {
+  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = '', proof = true, family = ''): void {
     const now = wholeMs(nowMs);
     const rec = this.workRecord(subject);
     const cap = this.workCap;
@@ -407,6 +428,7 @@ export class MemoryStateStore implements StateStore {
       rec.sightings.delete(`n:${namespace}`);
       for (const [m, t] of rec.sightings) if (m.startsWith('e:') && t <= now - ENTERED_KEEP_MS) rec.sightings.delete(m);
       if (at !== undefined && at > now - ENTERED_KEEP_MS) rec.sightings.set(`e:${namespace}`, at);
+      if (vouches(family)) learn(rec.families, family, now, cap);
     }
     if (site !== '') {
       learn(rec.sites, site, now, cap);
@@ -483,7 +505,7 @@ export class MemoryStateStore implements StateStore {
   private workRecord(subject: string): WorkRecord {
     let rec = this.work.get(subject);
     if (!rec) {
-      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), paceNew: new Map(), sites: new Map(), nearby: new Map(), familiar: new Map(), lastSite: '', lastSiteAt: 0, lost: 0 };
+      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), paceNew: new Map(), sites: new Map(), nearby: new Map(), familiar: new Map(), families: new Map(), lastSite: '', lastSiteAt: 0, lost: 0 };
       this.work.set(subject, rec);
     }
     return rec;
@@ -568,12 +590,24 @@ function enteredBefore(rec: WorkRecord, ns: string, since: number, auth: number,
  * (sliding.ts refreshDue). One lookup for both.
  */
 function usedIfKnown(set: Map<string, number>, member: string, now: number, ttlMs: number, refreshMs: number): boolean {
-  if (member === '') return false;
+  return used(set, member, now, ttlMs, refreshMs) !== NOT_KNOWN;
+}
+
+const NOT_KNOWN = 0;
+const KNOWN = 1;
+const WRITTEN = 2;
+
+/** usedIfKnown, telling apart a use whose last-use time was written (WRITTEN) from one that was not (KNOWN). */
+function used(set: Map<string, number>, member: string, now: number, ttlMs: number, refreshMs: number): typeof NOT_KNOWN | typeof KNOWN | typeof WRITTEN {
+  if (member === '') return NOT_KNOWN;
   const at = set.get(member);
-  if (at === undefined || at <= now - ttlMs) return false;
+  if (at === undefined || at <= now - ttlMs) return NOT_KNOWN;
   // Alone in its set it is the newest, so only its age makes the write due (refreshDue's rule).
-  if (set.size === 1 ? at <= now - refreshMs : refreshDue(set, member, at, now, refreshMs)) set.set(member, now);
-  return true;
+  if (set.size === 1 ? at <= now - refreshMs : refreshDue(set, member, at, now, refreshMs)) {
+    set.set(member, now);
+    return WRITTEN;
+  }
+  return KNOWN;
 }
 
 /** When `member` was last written in `set`, if within `ttlMs`; else 0. */

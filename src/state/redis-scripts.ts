@@ -109,6 +109,7 @@ end
 -- as refreshDue orders them) and that newest was written within knownRefresh. Two commands that
 -- return integers, where ZSCORE's reply is a double formatted by Redis and parsed again by Lua
 -- (strtod, printf: the costliest part of a command in callgrind's profile), and no write.
+-- A second value, true, says the time was written (memory.ts used: WRITTEN).
 local function use(key, m)
   if m == '' then return false end
   local r = redis.call('ZREVRANK', key, m)
@@ -117,7 +118,7 @@ local function use(key, m)
   local sc = redis.call('ZSCORE', key, m)
   if tonumber(sc) <= now - knownTtl then return false end
   redis.call('ZADD', key, 'XX', nowS, m)
-  return true
+  return true, true
 end
 -- use(), and how many members of the set are live.
 local function useCounted(key, m)
@@ -214,6 +215,7 @@ local function renewWork(K)
     expire(K[7], famMs)
     expire(K[8], paceMs)
   end
+  if K[9] then expire(K[9], knownTtl) end
 end
 `;
 
@@ -356,18 +358,19 @@ o = {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa
  * The working set, pace and site of a request (store.ts WorkObservation), in keys of its own: a
  * block (`do … end`) in both scripts that use it, for the same reason as OBSERVE_BLOCK. K: working set (namespaces), first sightings of namespaces and sites, pace objects,
  * known sites, last site (hash), proven wider networks, familiar objects, pace objects touched
- * other than by a familiar read (K[1]..K[8]).
+ * other than by a familiar read, family keys of working-set namespaces (K[1]..K[9]).
  * a: namespace, object, site, nearby, the login's authentication time in ms ('' or '0' none),
  * whether the object is read ('1'; anything else, a caller of the previous version included:
- * not) (a[1]..a[6]). The caller has renewed the keys' TTLs if due.
+ * not), the namespace's family key ('' or absent: none) (a[1]..a[7]). The caller has renewed the
+ * keys' TTLs if due.
  * Sets `w`: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
- * siteSince, nearbyKnown, paceSince, nearbyProvenAt, entered, familiar (memory.ts observeWork: the
- * same steps in the same order).
+ * siteSince, nearbyKnown, paceSince, nearbyProvenAt, entered, familiar, familyKnown (memory.ts
+ * observeWork: the same steps in the same order).
  */
 const WORK_BLOCK = `
 local ns, object, site, nearby = a[1], a[2], a[3], a[4]
 local auth = tonumber(a[5] or '0') or 0
-local nsKnown = use(K[1], ns)
+local nsKnown, nsWrote = use(K[1], ns)
 local nsSince = sighting(K[2], math.huge, nsKnown, 'n:', ns)
 if nsSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
 -- The namespaces entered since this login, before this one (store.ts WorkHistory.entered).
@@ -383,6 +386,32 @@ if nsSince > 0 and string.byte(ns, 1) ~= 42 and auth > 0 and auth <= nsSince the
       if (kind == 'n:' or kind == 'e:') and name ~= ns and string.byte(name, 1) ~= 42 and not seen[name] then
         seen[name] = true
         entered = entered + 1
+      end
+    end
+  end
+end
+-- A namespace's family (store.ts WorkObservation.family, family-keys.ts): a known one's key of an
+-- explicit tier is written with the namespace's own last use; an unknown one's is looked up at its
+-- tier and every higher one.
+local fam = a[7] or ''
+local famKnown = false
+if fam ~= '' then
+  local rank, rest = string.match(fam, '^(%d+)(:.*)$')
+  rank = tonumber(rank)
+  if rank and nsWrote then
+    if rank > 0 then
+      redis.call('ZADD', K[9], nowS, fam)
+      redis.call('ZREMRANGEBYSCORE', K[9], '-inf', knownCut)
+      local n = redis.call('ZCARD', K[9])
+      if n > maxWork then redis.call('ZREMRANGEBYRANK', K[9], 0, n - maxWork - 1) end
+      expire(K[9], knownTtl)
+    end
+  elseif rank and not nsKnown then
+    if rank < 1 then rank = 1 end
+    for r = 1, rank do
+      if known(K[9], int(r) .. rest) then
+        famKnown = true
+        break
       end
     end
   end
@@ -435,7 +464,7 @@ if not nearbyKnown and nearby ~= '' then
   local v = redis.call('ZSCORE', K[2], 'v:' .. nearby)
   if v and tonumber(v) > now - knownTtl then provenAt = tonumber(v) end
 end
-w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince, provenAt, entered, famAt}
+w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince, provenAt, entered, famAt, b(famKnown)}
 `;
 
 function lua(l: LimitsMs): string {
@@ -456,13 +485,15 @@ function lua(l: LimitsMs): string {
  * upgrade.
  * ARGV: now, flags, session hash ('' when none), ip, prefix, device, ua, namespace, client,
  * object, then, when the flags say the Check has a working-set side, its namespace, object, site
- * and nearby. Values travel as they are (bulk strings are binary-safe); flags are six '0'/'1'
+ * and nearby. Values travel as they are (bulk strings are binary-safe); flags are seven '0'/'1'
  * characters: sensitive, has session, destructive, counted, has work, the work's object is read
- * (WorkObservation.read; a caller of the previous version sends five, and its objects count).
+ * (WorkObservation.read; a caller of an earlier version sends five, and its objects count), the
+ * work has a family key (WorkObservation.family; absent: none).
  * Then the client's platform ('' none; ARGV[15] with work, else ARGV[11]), and with work the
- * login's authentication time in ms (ARGV[16], WorkObservation.auth).
+ * login's authentication time in ms (ARGV[16], WorkObservation.auth), then, when the flags say
+ * so, the family key (ARGV[17]).
  * Returns {numbers, previousUa, sessionOrigin, sessionClients[, lastSite]}: `numbers` is observe's eighteen
- * numeric values (its twenty but the two strings) then, with work, work's twelve (its thirteen but
+ * numeric values (its twenty but the two strings) then, with work, work's thirteen (its fourteen but
  * lastSite), in order, each a whole number in decimal (0/1 for a boolean), joined by ','.
  */
 export function observeLua(l: LimitsMs): string {
@@ -496,7 +527,7 @@ local base = string.sub(c, 1, -2)
 local fl = ${arg('2')}
 local function flag(i) return string.sub(fl, i, i) end
 local W
-if flag(5) == '1' then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn', base .. 'wo', base .. 'wu'} end
+if flag(5) == '1' then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn', base .. 'wo', base .. 'wu', base .. 'wy'} end
 local o
 do
 local K = {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ${arg('3')}, base .. 'k', base .. 'f', base .. 'o'}
@@ -508,10 +539,10 @@ for i = 1, 20 do if i ~= 6 and i ~= 16 then n[#n + 1] = s(o[i]) end end
 if W then
   local w
   do
-  local K, a = W, {${arg('11')}, ${arg('12')}, ${arg('13')}, ${arg('14')}, ${arg('16')}, flag(6)}
+  local K, a = W, {${arg('11')}, ${arg('12')}, ${arg('13')}, ${arg('14')}, ${arg('16')}, flag(6), flag(7) == '1' and ${arg('17')} or ''}
   ${WORK_BLOCK}
   end
-  for i = 1, 13 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
+  for i = 1, 14 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
   return {table.concat(n, ','), o[6], o[16], o[21], w[6]}
 end
 return {table.concat(n, ','), o[6], o[16], o[21]}
@@ -525,8 +556,8 @@ return {table.concat(n, ','), o[6], o[16], o[21]}
  * created: ~67,000 redis-server instructions, bench/README.md) is then paid once per batch.
  *
  * KEYS: each Check's counters hash, in order. ARGV: each Check's observeLua ARGV, one after
- * another (11 values, or 16 when its flags say it has a working-set side; the platform always
- * sent). `now` and what the helpers derive from it are set again for each Check, so every Check
+ * another (11 values, or 16 when its flags say it has a working-set side, 17 with its family key;
+ * the platform always sent). `now` and what the helpers derive from it are set again for each Check, so every Check
  * runs on its own clock, as in its own call.
  * Returns one entry per Check: observeLua's reply, or a string (the error's text) when that
  * Check's part failed. Each part runs under pcall, so a failure (a key of the wrong type, say)
@@ -559,23 +590,26 @@ for i = 1, #KEYS do
   if ok then out[i] = r
   elseif type(r) == 'table' then out[i] = tostring(r.err or 'ERR Check failed')
   else out[i] = tostring(r) end
-  if string.sub(ARGV[j + 1], 5, 5) == '1' then j = j + 16 else j = j + 11 end
+  local fl = ARGV[j + 1]
+  if string.sub(fl, 5, 5) ~= '1' then j = j + 11
+  elseif string.sub(fl, 7, 7) == '1' then j = j + 17
+  else j = j + 16 end
 end
 return out
 `;
 }
 
 /**
- * The working set alone (StateStore.observeWork). KEYS: work's eight; ARGV: now, namespace, object,
- * site, nearby, authentication time (ms), object read ('1' or '0'). Without the subject's counters
- * hash there is no renewal stamp: it renews every time.
+ * The working set alone (StateStore.observeWork). KEYS: work's nine; ARGV: now, namespace, object,
+ * site, nearby, authentication time (ms), object read ('1' or '0'), family key ('' none). Without
+ * the subject's counters hash there is no renewal stamp: it renews every time.
  */
 export function observeWorkLua(l: LimitsMs): string {
   return `${lua(l)}
 renewWork(KEYS)
 local w
 do
-local K, a = KEYS, {ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]}
+local K, a = KEYS, {ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8] or ''}
 ${WORK_BLOCK}
 end
 return w
@@ -757,11 +791,13 @@ return { v or '0', live(KEYS[1], KEYS[2]), live(KEYS[3], KEYS[4]), live(KEYS[6],
 `;
 
 /**
- * KEYS: working set, sightings, known sites, last site, wider networks, familiar objects. ARGV:
+ * KEYS: working set, sightings, known sites, last site, wider networks, familiar objects, family
+ * keys (absent from a caller of the previous version: no family is kept). ARGV:
  * now, namespace, site, known TTL ms, max work, nearby, the proven network inside it, how many
  * distinct ones make it known, the object read ('' none), familiar TTL ms (0: off), max familiar,
  * whether the network is proven by this request ('1', the default, or '0': a known one reported
- * again, which counts toward the wider network but vouches for nothing).
+ * again, which counts toward the wider network but vouches for nothing), the namespace's family key
+ * ('' none; kept when it names an explicit tier, store.ts learnWork).
  * A script without nearby's last two (a replica of the previous version) learns the wider
  * network at once, as before; without the object, nothing becomes familiar.
  */
@@ -778,6 +814,8 @@ if ns ~= '' then
     if string.sub(m, 1, 2) == 'e:' then redis.call('ZREM', KEYS[2], m) end
   end
   if at and tonumber(at) > now - ${ENTERED_KEEP_MS} then redis.call('ZADD', KEYS[2], at, 'e:' .. ns) end
+  local fam = ARGV[13] or ''
+  if KEYS[7] and string.match(fam, '^0*[1-9]%d*:') then add(KEYS[7], fam, knownTtl, maxWork) end
 end
 if site ~= '' then
   add(KEYS[3], site, knownTtl, maxWork)

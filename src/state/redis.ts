@@ -271,8 +271,8 @@ export class RedisStateStore implements StateStore {
     for (const conn of new Set([this.redis, this.writer])) {
       conn.defineCommand('sgDenial', { numberOfKeys: 1, lua: DENIAL_LUA });
       conn.defineCommand('sgLearn', { numberOfKeys: 4, lua: LEARN_LUA });
-      conn.defineCommand('sgObserveWork', { numberOfKeys: 8, lua: observeWorkLua(this.l) });
-      conn.defineCommand('sgLearnWork', { numberOfKeys: 6, lua: LEARN_WORK_LUA });
+      conn.defineCommand('sgObserveWork', { numberOfKeys: 9, lua: observeWorkLua(this.l) });
+      conn.defineCommand('sgLearnWork', { numberOfKeys: 7, lua: LEARN_WORK_LUA });
       conn.defineCommand('sgApprovalCreate', { numberOfKeys: 2, lua: APPROVAL_CREATE_LUA });
       conn.defineCommand('sgApprovalDecide', { numberOfKeys: 2, lua: APPROVAL_DECIDE_LUA });
       conn.defineCommand('sgApprovalConsume', { numberOfKeys: 2, lua: APPROVAL_CONSUME_LUA });
@@ -303,14 +303,17 @@ export class RedisStateStore implements StateStore {
     if (w !== undefined && w.subject !== o.subject) {
       return Promise.all([this.observeAll(o, undefined), this.observeWork(w)]).then(([h, work]) => ({ history: h.history, work }));
     }
-    const flags = `${o.sensitive ? 1 : 0}${o.session === '' ? 0 : 1}${o.destructive ? 1 : 0}${o.counted === false ? 0 : 1}${w === undefined ? 0 : 1}${w?.read === true ? 1 : 0}`;
+    const flags = `${o.sensitive ? 1 : 0}${o.session === '' ? 0 : 1}${o.destructive ? 1 : 0}${o.counted === false ? 0 : 1}${w === undefined ? 0 : 1}${w?.read === true ? 1 : 0}${(w?.family ?? '') === '' ? 0 : 1}`;
     const args: string[] = [
       counterKey(this.prefix, o.subject), String(wholeMs(o.nowMs)), flags, o.session === '' ? '' : opaqueHash(o.session),
       o.ip, o.ipPrefix, o.device, o.uaFamily, o.namespace, o.client ?? '', o.object ?? '',
     ];
     if (w !== undefined) args.push(w.namespace, w.object, w.site, w.nearby);
     args.push(o.platform ?? '');
-    if (w !== undefined) args.push(String(wholeMs(w.auth ?? 0)));
+    if (w !== undefined) {
+      args.push(String(wholeMs(w.auth ?? 0)));
+      if ((w.family ?? '') !== '') args.push(w.family!);
+    }
     return this.check(args, w !== undefined);
   }
 
@@ -497,19 +500,19 @@ export class RedisStateStore implements StateStore {
   async observeWork(w: WorkObservation): Promise<WorkHistory> {
     const k = workKeys(this.prefix, w.subject);
     const reply = await this.run('observe', () =>
-      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, k.familiar, k.paceNew, wholeMs(w.nowMs), w.namespace, w.object, w.site, w.nearby, wholeMs(w.auth ?? 0), w.read === true ? '1' : '0'),
+      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, k.familiar, k.paceNew, k.families, wholeMs(w.nowMs), w.namespace, w.object, w.site, w.nearby, wholeMs(w.auth ?? 0), w.read === true ? '1' : '0', w.family ?? ''),
     );
-    if (!Array.isArray(reply) || reply.length !== 13) throw new StateUnavailableError('redis observe: unexpected reply');
+    if (!Array.isArray(reply) || reply.length !== 14) throw new StateUnavailableError('redis observe: unexpected reply');
     return workHistory(reply as unknown[], 0);
   }
 
   /** Off the response path, like `learn`. */
-  async learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = '', proof = true): Promise<void> {
+  async learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = '', proof = true, family = ''): Promise<void> {
     const k = workKeys(this.prefix, subject);
     await this.run('learn', () =>
       this.scripted.sgLearnWork(
-        k.namespaces, k.sightings, k.sites, k.last, k.nearby, k.familiar,
-        wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork, nearby, network, minNetworks, object, this.l.familiarMs, this.l.maxFamiliar, proof ? '1' : '0',
+        k.namespaces, k.sightings, k.sites, k.last, k.nearby, k.familiar, k.families,
+        wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork, nearby, network, minNetworks, object, this.l.familiarMs, this.l.maxFamiliar, proof ? '1' : '0', family,
       ),
     );
   }
@@ -662,7 +665,7 @@ function unavailable(what: string, err: unknown): StateUnavailableError {
 export function observed(reply: unknown, withWork: boolean): ObservedAll {
   if (!Array.isArray(reply) || reply.length !== (withWork ? 5 : 4) || typeof reply[0] !== 'string') throw new StateUnavailableError('redis observe: unexpected reply');
   const parts = reply[0].split(',');
-  if (parts.length !== (withWork ? 30 : 18)) throw new StateUnavailableError('redis observe: unexpected reply');
+  if (parts.length !== (withWork ? 31 : 18)) throw new StateUnavailableError('redis observe: unexpected reply');
   const n = new Array<number>(parts.length);
   for (let i = 0; i < parts.length; i++) {
     const v = Number(parts[i]);
@@ -710,11 +713,12 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
       nearbyProvenAt: n[27]!,
       entered: n[28]!,
       familiar: n[29]!,
+      familyKnown: n[30] === 1,
     },
   };
 }
 
-/** work's thirteen reply values, from index `i`, as a WorkHistory. */
+/** work's fourteen reply values, from index `i`, as a WorkHistory. */
 function workHistory(r: unknown[], i: number): WorkHistory {
   return {
     namespaceKnown: r[i] === 1,
@@ -730,6 +734,7 @@ function workHistory(r: unknown[], i: number): WorkHistory {
     nearbyProvenAt: Number(r[i + 10]),
     entered: Number(r[i + 11]),
     familiar: Number(r[i + 12]),
+    familyKnown: r[i + 13] === 1,
   };
 }
 

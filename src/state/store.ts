@@ -176,6 +176,13 @@ export interface WorkObservation {
    * it is new, whatever is known of it.
    */
   read?: boolean;
+  /**
+   * The namespace's family key (risk/namespace-family.ts familyKey: `2:ledger` for
+   * `ledger-staging`, `0:search` for a name without an environment; state/family-keys.ts); '' or
+   * absent when it has none, and for `*` and Namespace objects. A known namespace's key of an
+   * explicit tier is kept alive with it; an unknown one's is looked up (WorkHistory.familyKnown).
+   */
+  family?: string;
 }
 
 export interface WorkHistory {
@@ -223,6 +230,13 @@ export interface WorkHistory {
    * dropped by the cap, not a read, or familiarity is off.
    */
   familiar: number;
+  /**
+   * The namespace is unknown and a namespace of its family at its own tier or a higher one is in
+   * the working set (WorkObservation.family: a family key of rank 1..max(r, 1) with its stem was
+   * written by `learnWork` or kept alive by the use of a known namespace within the known TTL);
+   * false without a family key.
+   */
+  familyKnown: boolean;
 }
 
 /** `WorkHistory.entered` when the count may be incomplete: more than any grace allows. */
@@ -390,9 +404,10 @@ export interface StateStore {
    * networks inside it have been reported within the known TTL (at once with 1, or without a
    * `network`): a phone or a rotating IPv6 prefix proves several, a static jump host one.
    * `object` (a sensitive object the allowed request read, '' none) becomes familiar, or its last
-   * read is moved to now (StoreLimits.familiar).
+   * read is moved to now (StoreLimits.familiar). `family` (the learned namespace's family key,
+   * WorkObservation.family; '' none) is kept with it when it names an explicit tier.
    */
-  learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string, network?: string, minNetworks?: number, object?: string, proof?: boolean): void | Promise<void>;
+  learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string, network?: string, minNetworks?: number, object?: string, proof?: boolean, family?: string): void | Promise<void>;
   /** Counted toward `denials`; called after a deny, off the response path. */
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;

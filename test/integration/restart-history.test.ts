@@ -35,12 +35,12 @@ afterAll(async () => {
 });
 
 /** Starts the real process, runs `body` with a client, then SIGTERM (which writes the snapshot) and waits for exit 0. */
-async function session<T>(env: NodeJS.ProcessEnv, body: (send: (token: string) => ReturnType<CheckClient['check']>) => Promise<T>): Promise<T> {
+async function session<T>(env: NodeJS.ProcessEnv, body: (send: (token: string) => ReturnType<CheckClient['check']>) => Promise<T>, path = '/api/v1/namespaces/shop/secrets/db'): Promise<T> {
   const proc = await startServiceProcess(config, { STEPGATE_GRPC_LISTEN: '127.0.0.1:0', STEPGATE_METRICS_LISTEN: 'off', STEPGATE_HTTP_LISTEN: 'off', ...env });
   const client = new CheckClient(proc.port);
   try {
     // A Secret in the engineer's team namespace, from their home network (not a trusted one), with kubectl.
-    return await body((token) => client.check(checkRequest({ host: 'kube.localhost', path: '/api/v1/namespaces/shop/secrets/db', source: '198.51.100.23', token, headers: { 'user-agent': KUBECTL } })));
+    return await body((token) => client.check(checkRequest({ host: 'kube.localhost', path, source: '198.51.100.23', token, headers: { 'user-agent': KUBECTL } })));
   } finally {
     client.close();
     proc.child.kill('SIGTERM');
@@ -61,6 +61,16 @@ describe('a restart of a single replica', () => {
     // Three hours later (the same sign-in, well within the Secrets rule's 8 hours), after a restart.
     const after = await session(env, async (send) => send(await engineer('ann@example.com', 3 * 3600)));
     expect(reasonOf(after)).toBe('allowed');
+  });
+
+  it("keeps the working set's families: a lower environment of a namespace learned before the restart is not unfamiliar after it", { timeout: 120_000 }, async () => {
+    const file = join(dir, 'families.json');
+    const env = { STEPGATE_STATE_SNAPSHOT: file };
+    expect(reasonOf(await session(env, async (send) => send(await engineer('cat@example.com', 60)), '/api/v1/namespaces/prod-shop/secrets/db'))).toBe('allowed');
+    // Three hours after the sign-in, the same application's staging: first seen now, two hours past
+    // the grace, and covered by prod-shop, which the snapshot kept with its family.
+    const after = await session(env, async (send) => send(await engineer('cat@example.com', 3 * 3600)), '/api/v1/namespaces/shop-staging/secrets/db');
+    expect(reasonOf(after), JSON.stringify(deniedBody(after))).toBe('allowed');
   });
 
   it('without the snapshot, the same restart asks the same engineer again (the control)', { timeout: 120_000 }, async () => {

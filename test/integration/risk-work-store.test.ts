@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { prng } from '../support/workday.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
-import { RedisStateStore } from '../../src/state/redis.js';
+import { counterKey } from '../../src/state/keys.js';
+import { RedisStateStore, observed } from '../../src/state/redis.js';
+import { observeBatchLua, observeLua } from '../../src/state/redis-scripts.js';
+import { limitsMs } from '../../src/state/sliding.js';
 import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, type StoreLimits, type WorkHistory } from '../../src/state/store.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { TEST_LIMITS } from '../support/state-config.js';
@@ -13,6 +19,8 @@ import { TEST_LIMITS } from '../support/state-config.js';
  * against what they must be.
  */
 
+/** Family keys for the random sequences: tiers 0 (a plain name) to 3, two stems, one no key at all. */
+const FAMILIES = ['', '', '0:a', '1:a', '2:a', '3:a', '1:b', '2:b', 'junk'];
 const LIMITS: StoreLimits = { ...TEST_LIMITS, paceWindow: 20, paceThreshold: 3, paceResume: 300 };
 const T = 1_764_000_000_000;
 let redis: RedisServer;
@@ -46,7 +54,7 @@ describe('working set, pace and sites: memory and redis agree', () => {
       const w = (at: number, o: Partial<{ namespace: string; object: string; site: string; nearby: string }>) =>
         Promise.resolve(s.observeWork({ subject: 'alice', nowMs: T + at, namespace: '', object: '', site: '', nearby: '', ...o }));
       expect(await w(0, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toEqual<WorkHistory>({
-        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0, entered: 0, familiar: 0,
+        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0, entered: 0, familiar: 0, familyKnown: false,
       });
       await s.learnWork('alice', 'team-a', 'berlin', T + 1000, '203.0.0.0/16');
       expect(await w(2000, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toMatchObject({ namespaceKnown: true, namespaceSince: 0, workingSet: 1, siteKnown: true, lastSite: 'berlin', lastSiteAt: T + 1000, nearbyKnown: true });
@@ -261,6 +269,92 @@ describe('working set, pace and sites: memory and redis agree', () => {
     }
   });
 
+  it('families: a known namespace covers its own tier and lower ones of its stem, a plain name only from the top tier', async () => {
+    const { m, r } = await pair();
+    for (const s of [m, r]) {
+      const fam = (at: number, namespace: string, family: string, subject = 'ivy') =>
+        Promise.resolve(s.observeWork({ subject, nowMs: T + at, namespace, object: '', site: '', nearby: '', family })).then((w) => w.familyKnown);
+      const learn = (at: number, namespace: string, family: string, subject = 'ivy') => s.learnWork(subject, namespace, '', T + at, '', '', 1, '', true, family);
+      expect(await fam(1000, 'ledger-staging', '2:ledger')).toBe(false);
+      await learn(1500, 'prod-ledger', '1:ledger');
+      expect(await fam(2000, 'ledger-staging', '2:ledger')).toBe(true);
+      expect(await fam(2000, 'ledger-dev', '3:ledger')).toBe(true);
+      expect(await fam(2000, 'ledger', '0:ledger')).toBe(true);
+      expect(await fam(2000, 'ledger-production', '1:ledger')).toBe(true);
+      // Another stem, another cluster's namespace, a known namespace, no key, another subject: no.
+      expect(await fam(2000, 'payments-staging', '2:payments')).toBe(false);
+      expect(await fam(2000, 'ledger-staging@sydney', '2:ledger@sydney')).toBe(false);
+      expect(await fam(2000, 'prod-ledger', '1:ledger')).toBe(false);
+      expect(await fam(2000, 'ledger-staging', '')).toBe(false);
+      expect(await fam(2000, 'ledger-staging', '2:ledger', 'jack')).toBe(false);
+      // Never upwards: staging covers dev, not prod, nor a plain name (that may be prod).
+      await learn(3000, 'fraud-staging', '2:fraud');
+      expect(await fam(3500, 'fraud-dev', '3:fraud')).toBe(true);
+      expect(await fam(3500, 'fraud-prod', '1:fraud')).toBe(false);
+      expect(await fam(3500, 'fraud', '0:fraud')).toBe(false);
+      // A plain name vouches for nothing, and a string that is no key is looked up as none.
+      await learn(4000, 'search', '0:search');
+      expect(await fam(4500, 'search-dev', '3:search')).toBe(false);
+      expect(await fam(4500, 'x', 'junk')).toBe(false);
+      // Forgotten with the known TTL unless its namespace is used: prod-ledger used an hour after
+      // it was learned keeps `1:ledger`; fraud-staging, unused, takes `2:fraud` with it.
+      const ttl = LIMITS.knownTtlSeconds * 1000;
+      expect(await Promise.resolve(s.observeWork({ subject: 'ivy', nowMs: T + ttl, namespace: 'prod-ledger', object: '', site: '', nearby: '', family: '1:ledger' }))).toMatchObject({ namespaceKnown: true, familyKnown: false });
+      expect(await fam(ttl + 3500, 'ledger-staging', '2:ledger')).toBe(true);
+      expect(await fam(ttl + 3500, 'fraud-dev', '3:fraud')).toBe(false);
+      // A namespace learned without its key (a replica of the previous version) gets it at its next use.
+      await s.learnWork('ivy', 'prod-pricing', '', T + ttl + 4000);
+      expect(await fam(ttl + 4500, 'pricing-dev', '3:pricing')).toBe(false);
+      await Promise.resolve(s.observeWork({ subject: 'ivy', nowMs: T + ttl + 9000, namespace: 'prod-pricing', object: '', site: '', nearby: '', family: '1:pricing' }));
+      expect(await fam(ttl + 9500, 'pricing-dev', '3:pricing')).toBe(true);
+    }
+  });
+
+  it('families through observeAll (one Check, and a batch of them) answer as observeWork does', async () => {
+    const { m, r } = await pair();
+    const o = (at: number, namespace: string) => ({ subject: 'kate', session: '', nowMs: T + at, ip: '203.0.113.7', ipPrefix: '203.0.113.0/24', device: '', uaFamily: 'kubectl', namespace, sensitive: true });
+    const w = (at: number, namespace: string, family: string) => ({ subject: 'kate', nowMs: T + at, namespace, object: '', site: '', nearby: '', family });
+    for (const s of [m, r]) await s.learnWork('kate', 'payments-prod', '', T + 1000, '', '', 1, '', true, '1:payments');
+    const one = await r.observeAll(o(2000, 'payments-staging'), w(2000, 'payments-staging', '2:payments'));
+    expect(one.work).toEqual(m.observeWork(w(2000, 'payments-staging', '2:payments')));
+    expect(one.work?.familyKnown).toBe(true);
+    // Issued in one turn, the Checks go out as one script call: a Check with a family key (17
+    // values), one without (16) and one with no working set at all (11) keep their places.
+    const batch = await Promise.all([
+      r.observeAll(o(3000, 'payments-dev'), w(3000, 'payments-dev', '3:payments')),
+      r.observeAll(o(3000, 'payments-dev'), w(3000, 'payments-dev', '')),
+      r.observeAll(o(3000, ''), undefined),
+      r.observeAll(o(3000, 'payments'), w(3000, 'payments', '0:payments')),
+    ]);
+    expect(batch.map((b) => b.work?.familyKnown)).toEqual([true, false, undefined, true]);
+    expect(batch[3]!.work).toEqual(m.observeWork(w(3000, 'payments', '0:payments')));
+  });
+
+  it('families: a Check sent as the previous version sends it (six flags, no family key) is answered with none, alone or in a batch', async () => {
+    const { r } = await pair();
+    await r.learnWork('mia', 'prod-ledger', '', T + 1000, '', '', 1, '', true, '1:ledger');
+    const { redis } = r.internals;
+    const l = limitsMs(LIMITS);
+    // observeLua's ARGV as the previous version built it: six flags, then 16 values with work.
+    const old = (at: number, ns: string) => [String(T + at), '110110', '', '203.0.113.7', '203.0.113.0/24', '', 'kubectl', ns, 'interactive', '', ns, '', '', '', '', String(T)];
+    const now = (at: number, ns: string, family: string) => [String(T + at), '1101101', '', '203.0.113.7', '203.0.113.0/24', '', 'kubectl', ns, 'interactive', '', ns, '', '', '', '', String(T), family];
+    const key = counterKey(r.internals.prefix, 'mia');
+    const one = await redis.eval(observeLua(l), 1, key, ...old(2000, 'ledger-staging'));
+    expect(observed(one, true).work?.familyKnown).toBe(false);
+    const batch = (await redis.eval(observeBatchLua(l), 3, key, key, key, ...now(3000, 'ledger-dev', '3:ledger'), ...old(3000, 'ledger-dev'), ...now(3000, 'ledger', '0:ledger'))) as unknown[];
+    expect(batch.map((b) => observed(b, true).work?.familyKnown)).toEqual([true, false, true]);
+  });
+
+  it('families: the snapshot of the memory store keeps them', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'stepgate-fam-')), 'snap.json');
+    const a = new MemoryStateStore(LIMITS, { maxSubjects: 100, snapshotPath: path });
+    a.learnWork('lena', 'prod-ledger', '', T + 1000, '', '', 1, '', true, '1:ledger');
+    await a.close();
+    const b = new MemoryStateStore(LIMITS, { maxSubjects: 100, snapshotPath: path });
+    expect(b.observeWork({ subject: 'lena', nowMs: T + 2000, namespace: 'ledger-staging', object: '', site: '', nearby: '', family: '2:ledger' }).familyKnown).toBe(true);
+    await b.close();
+  });
+
   for (const seed of [1, 2, 3]) {
     it(`seeded random sequence ${seed}: identical answers`, async () => {
       const { m, r } = await pair();
@@ -271,13 +365,13 @@ describe('working set, pace and sites: memory and redis agree', () => {
         at += Math.floor(rand() * (rand() < 0.1 ? 4_000_000 : 8_000));
         const subject = pick(['alice', 'bob']);
         if (rand() < 0.3) {
-          const args = [subject, pick(['', 'a', 'b', 'c', 'd', 'e', '*', '**']), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2']), pick(['', 'p1', 'p2', 'p3']), pick([1, 2, 2, 3]), pick(['', 'x1', 'x2', 'x3', 'x4', 'x5'])] as const;
+          const args = [subject, pick(['', 'a', 'b', 'c', 'd', 'e', '*', '**']), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2']), pick(['', 'p1', 'p2', 'p3']), pick([1, 2, 2, 3]), pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), true, pick(FAMILIES)] as const;
           m.learnWork(...args);
           await r.learnWork(...args);
           continue;
         }
         const auth = pick([0, T, at - 1000, at - 600_000, at - 4_000_000, at]);
-        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*', '**']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth, read: rand() < 0.6 };
+        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*', '**']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth, read: rand() < 0.6, family: pick(FAMILIES) };
         expect(await r.observeWork(o), `step ${i}`).toEqual(m.observeWork(o));
       }
     });

@@ -11,8 +11,8 @@ import { StateUnavailableError } from '../../src/state/store.js';
 const T = 1_764_000_000_000;
 /** observe's eighteen numbers, each distinct so a swapped field shows. */
 const HISTORY = [1, 0, 1, 0, 2, 7, 3, 1, 4, 1, 5, T + 12, T + 13, T + 14, T + 16, 17, 18, T + 19];
-/** work's twelve numbers. */
-const WORK = [1, T + 1, 3, 4, 0, T + 6, T + 7, 1, T + 9, T + 10, 11, T + 12];
+/** work's thirteen numbers. */
+const WORK = [1, T + 1, 3, 4, 0, T + 6, T + 7, 1, T + 9, T + 10, 11, T + 12, 1];
 
 describe('the Check reply', () => {
   it('maps every number and string to its field', () => {
@@ -25,7 +25,7 @@ describe('the Check reply', () => {
     });
     expect(r.work).toEqual({
       namespaceKnown: true, namespaceSince: T + 1, workingSet: 3, pace: 4, siteKnown: false, lastSite: 'são,paulo',
-      lastSiteAt: T + 6, siteSince: T + 7, nearbyKnown: true, paceSince: T + 9, nearbyProvenAt: T + 10, entered: 11, familiar: T + 12,
+      lastSiteAt: T + 6, siteSince: T + 7, nearbyKnown: true, paceSince: T + 9, nearbyProvenAt: T + 10, entered: 11, familiar: T + 12, familyKnown: true,
     });
   });
 
@@ -44,8 +44,9 @@ describe('the Check reply', () => {
     ["the previous version's reply, without the session clients", [HISTORY.join(','), '', ''], false],
     ['work missing its last site', [[...HISTORY, ...WORK].join(','), '', '', ''], true],
     ['work expected, none sent', [HISTORY.join(','), '', '', ''], true],
-    ["the previous version's work, without familiar", [[...HISTORY, ...WORK.slice(0, -1)].join(','), '', '', '', ''], true],
-    ['an older version\'s work, without entered', [[...HISTORY, ...WORK.slice(0, -2)].join(','), '', '', '', ''], true],
+    ["the previous version's work, without familyKnown", [[...HISTORY, ...WORK.slice(0, -1)].join(','), '', '', '', ''], true],
+    ["an older version's work, without familiar", [[...HISTORY, ...WORK.slice(0, -2)].join(','), '', '', '', ''], true],
+    ['an older version\'s work, without entered', [[...HISTORY, ...WORK.slice(0, -3)].join(','), '', '', '', ''], true],
     ['one number short', [HISTORY.slice(1).join(','), '', '', ''], false],
     ['one number too many', [[...HISTORY, 1].join(','), '', '', ''], false],
     ['an empty number', [['', ...HISTORY.slice(1)].join(','), '', '', ''], false],

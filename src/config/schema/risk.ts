@@ -2,6 +2,30 @@ import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
 import { checkEffect, cidr, effectFields, modeSchema, nonEmpty, seconds } from './common.js';
 
+/**
+ * `unfamiliar_namespace.environments`' default tiers, highest first: a namespace name's token
+ * among them is its environment (risk/namespace-family.ts).
+ */
+export const DEFAULT_ENVIRONMENTS: string[][] = [
+  ['prod', 'production', 'prd', 'live'],
+  ['staging', 'stage', 'stg', 'uat', 'preprod'],
+  ['dev', 'development', 'test', 'qa', 'sandbox', 'preview', 'int'],
+];
+
+/** One `-`-separated token of a namespace name. */
+const environmentToken = z.string().regex(/^[a-z0-9]{1,63}$/, 'lower-case letters and digits only (one token of a namespace name)');
+
+/** A token in two tiers would make its namespaces both higher and lower than each other. */
+const uniqueTokens = (tiers: string[][], ctx: z.RefinementCtx): void => {
+  const seen = new Set<string>();
+  tiers.forEach((tier, i) =>
+    tier.forEach((t, j) => {
+      if (seen.has(t)) ctx.addIssue({ code: 'custom', path: [i, j], message: `environment ${t} is listed twice` });
+      seen.add(t);
+    }),
+  );
+};
+
 /** A weight added to the risk score; 0 turns the signal off. */
 export const weight = z.number().int().min(0).max(100);
 
@@ -122,6 +146,10 @@ export const riskSchema = z.strictObject({
           weight: weight.default(10),
           grace_seconds: seconds.min(0).max(86_400).default(3600),
           grace_namespaces: z.number().int().min(0).max(1000).default(5),
+          // Environment tiers, highest first: a namespace in the working set covers the lower
+          // environments of the same application (`prod-ledger` covers `ledger-staging`), never a
+          // higher one (risk/namespace-family.ts). []: off.
+          environments: z.array(z.array(environmentToken).min(1)).max(16).default(() => DEFAULT_ENVIRONMENTS.map((t) => [...t])).superRefine(uniqueTokens),
         })
         .prefault({}),
       // A run of nothing but reads of objects this identity read before from a proven context
@@ -220,6 +248,7 @@ export const RISK_APPLY = {
   'risk.signals.unfamiliar_namespace.weight': 'live',
   'risk.signals.unfamiliar_namespace.grace_seconds': 'live',
   'risk.signals.unfamiliar_namespace.grace_namespaces': 'live',
+  'risk.signals.unfamiliar_namespace.environments': 'live',
   'risk.signals.machine_pace.window_seconds': 'live',
   'risk.signals.machine_pace.threshold': 'live',
   'risk.signals.machine_pace.weight': 'live',

@@ -1,5 +1,5 @@
 import { ALL_NAMESPACES_HELM, NAMESPACE_OBJECTS, isAllNamespaces } from '../../state/store.js';
-import { namespaceText, type Signal } from './context.js';
+import { namespaceText, type Signal, type SignalContext } from './context.js';
 
 const HELM_LIST = "Helm's release records listed across all namespaces";
 const EVERY_LIST = 'Secrets listed across all namespaces';
@@ -24,7 +24,7 @@ export const behaviourSignal: Signal = (ctx, cfg, out) => {
   const a = ctx.action;
   if (w === undefined || a === undefined) return;
   const u = cfg.unfamiliar_namespace;
-  if (u.weight > 0 && a.sensitive && a.namespace !== '' && !isAllNamespaces(a.namespace) && !w.namespaceKnown && w.workingSet > 0) {
+  if (u.weight > 0 && a.sensitive && a.namespace !== '' && !isAllNamespaces(a.namespace) && !w.namespaceKnown && w.workingSet > 0 && !lowerEnvironment(w, a)) {
     const where = a.namespace === NAMESPACE_OBJECTS ? ', a change to Namespace objects,' : ` in ${namespaceText(a)},`;
     out.push({ code: 'unfamiliar_namespace', weight: u.weight, detail: `${a.what}${where} outside the ${w.workingSet} namespaces this identity works in` });
   }
@@ -39,3 +39,16 @@ export const behaviourSignal: Signal = (ctx, cfg, out) => {
     out.push({ code: 'machine_pace', weight: p.weight, detail: `${w.pace} distinct sensitive objects in ${p.window_seconds}s (threshold ${p.threshold})` });
   }
 };
+
+/**
+ * A lower environment of an application whose higher one is in the working set (`ledger-staging`
+ * while `prod-ledger` is: WorkHistory.familyKnown, risk/namespace-family.ts) is no departure from
+ * where the identity works: what was measured as routine on a first day (a prod engineer reading
+ * their own app's staging Secret) and never as an attack, which goes to other teams, to the
+ * system namespaces, or up from dev to prod. A delete (or a write that deletes) there keeps no
+ * grace, as anywhere outside the working set: it is still asked. Namespace objects and every
+ * namespace at once have no family.
+ */
+function lowerEnvironment(w: NonNullable<SignalContext['work']>, a: NonNullable<SignalContext['action']>): boolean {
+  return w.familyKnown && !a.destructive && a.namespace !== NAMESPACE_OBJECTS;
+}
