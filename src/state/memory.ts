@@ -464,6 +464,9 @@ export class MemoryStateStore implements StateStore {
 
   private forgetSubject(subject: string, session: string): void {
     this.subjects.delete(subject);
+    // The working set, sites, wider networks and familiar objects are what was learnt too: kept,
+    // a revoked identity's attacker would come back to the namespaces and networks it taught.
+    this.work.delete(subject);
     if (session !== '') this.sessions.delete(this.sessionKey(subject, session));
   }
 

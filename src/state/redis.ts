@@ -922,7 +922,9 @@ class RedisControl implements ControlStore {
   async forget(subject: string, session: string): Promise<void> {
     const { redis, prefix } = this.store.internals;
     const k = subjectKeys(prefix, subject, session);
-    const keys = [k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.clients, k.sightings, k.objects];
+    // With the working set's keys (same slot, so one DEL): the namespaces, sites, wider networks
+    // and familiar objects a revoked identity's attacker taught would otherwise outlive it.
+    const keys = [k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.clients, k.sightings, k.objects, ...Object.values(workKeys(prefix, subject))];
     if (session !== '') keys.push(k.session);
     await this.store.run('control.forget', () => redis.del(...keys));
   }

@@ -365,8 +365,9 @@ export interface ControlStore {
   watch(onChange: () => void): () => void;
   /**
    * Forgets what the risk engine learnt about a subject: known addresses, networks, devices,
-   * client kinds, first sightings and counters (and one session's record when `session` is not
-   * ''), so its next request is assessed as from a stranger.
+   * client kinds, first sightings and counters, and its working set (namespaces and their
+   * families, sites, wider networks, familiar objects, pace) (and one session's record when
+   * `session` is not ''), so its next request is assessed as from a stranger.
    */
   forget(subject: string, session: string): Promise<void>;
   /**
