@@ -66,6 +66,17 @@ interface SubjectRecord {
 }
 
 /** The working-set side of a subject (WorkObservation): kept apart, like Redis keeps its own keys. */
+/**
+ * A record as the snapshot writes it: every Map field as its entries, whatever fields the record
+ * has. Listing them by hand wrote a Map added later as `{}` (JSON of a Map), which the load then
+ * refused, dropping the whole snapshot.
+ */
+function withMapsAsEntries<T extends object>(r: T): { [K in keyof T]: T[K] extends Map<infer A, infer B> ? [A, B][] : T[K] } {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) out[k] = v instanceof Map ? [...v] : v;
+  return out as { [K in keyof T]: T[K] extends Map<infer A, infer B> ? [A, B][] : T[K] };
+}
+
 interface WorkRecord {
   /** Working set: namespace → last use. */
   namespaces: Map<string, number>;
@@ -172,12 +183,12 @@ export class MemoryStateStore implements StateStore {
       const subjects: SnapshotData['subjects'] = [];
       // Least recently used first, so loading them in order rebuilds the same recency.
       for (const [k, r] of [...this.subjects.entries()].reverse()) {
-        subjects.push([k, { ...r, ips: [...r.ips], prefixes: [...r.prefixes], devices: [...r.devices], namespaces: [...r.namespaces], clients: [...r.clients], sightings: [...r.sightings], objects: [...r.objects] }]);
+        subjects.push([k, withMapsAsEntries(r)]);
       }
       const sessions: SnapshotData['sessions'] = [...this.sessions.entries()].reverse().map(([k, v]) => [k, { ...v }]);
       const work: NonNullable<SnapshotData['work']> = [...this.work.entries()]
         .reverse()
-        .map(([k, w]) => [k, { ...w, namespaces: [...w.namespaces], sightings: [...w.sightings], pace: [...w.pace], paceNew: [...w.paceNew], sites: [...w.sites], nearby: [...w.nearby], familiar: [...w.familiar], families: [...w.families] }]);
+        .map(([k, w]) => [k, withMapsAsEntries(w)]);
       writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt: (this.options.now ?? Date.now)(), subjects, sessions, work });
       return true;
     } catch (err) {

@@ -118,6 +118,25 @@ describe('memory store snapshot', () => {
     await c.close();
   });
 
+  it('writes every map of a record as its entries: none is left as the `{}` JSON makes of a Map, which the load would refuse', async () => {
+    const path = file();
+    const a = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, now: () => T + 10_000 });
+    a.observe(obs());
+    a.learn('alice', '203.0.113.7', '203.0.113.0/24', 'fp:a', T + 1, 'interactive');
+    // Every part of the working set holds something: namespace, site, wider network, object, family, pace.
+    a.observeWork({ subject: 'alice', nowMs: T + 2, namespace: 'ledger-staging', object: 'secrets|ledger-staging|db', site: 'berlin', nearby: '203.0.0.0/16', family: '2:ledger' });
+    a.learnWork('alice', 'prod-ledger', 'berlin', T + 3, '203.0.0.0/16', '', 1, 'secrets|prod-ledger|db', true, '1:ledger');
+    await a.close();
+    const data = JSON.parse(readFileSync(path, 'utf8')) as { subjects: [string, Record<string, unknown>][]; work: [string, Record<string, unknown>][] };
+    const emptyObjects = [...data.subjects, ...data.work].flatMap(([k, r]) => Object.entries(r).filter(([, v]) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0).map(([f]) => `${k}.${f}`));
+    expect(emptyObjects).toEqual([]);
+    const events: string[] = [];
+    const b = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, onSnapshot: (e) => events.push(e) });
+    expect(events).toEqual(['loaded']);
+    expect(b.observeWork({ subject: 'alice', nowMs: T + 60_000, namespace: 'ledger-staging', object: '', site: 'berlin', nearby: '203.0.0.0/16', family: '2:ledger' })).toMatchObject({ siteKnown: true, nearbyKnown: true, familyKnown: true });
+    await b.close();
+  });
+
   it('keeps incidents, revocations and sign-outs across a restart (<path>.control, written at every change)', async () => {
     const path = file();
     const at = (ms: number) => new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, now: () => ms });
