@@ -298,7 +298,7 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // deleting the Deployment asks (a sign-in within 15 minutes), so each cut-over is a sign-in.
   'day 13 (workday13.ts)': [{ cause: 'policy', max: 2, who: ['d13-migration@ember.example'], reason: 'auth_too_old' }],
   // Day 14 (docs/risk.md, "Day 14"): the admin who creates the term's new accounts (`kubectl apply
-  // -f accounts/`: each student's Namespace, ResourceQuota, LocalQueue and RoleBinding) is asked
+  // --server-side -f accounts/`: each student's Namespace, ResourceQuota, LocalQueue and RoleBinding) is asked
   // twice within the minute: at the first ResourceQuota for a sign-in within 15 minutes
   // (quota-changes), answered with two factors, then at the first RoleBinding for a hardware key
   // (rbac-writes). The deadline student (seed 125), asked at 19:29 for the 8-hour freshness while

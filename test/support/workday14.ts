@@ -306,7 +306,7 @@ function adminTask(rand: () => number): Req[] {
   return [{ method: 'GET', path: '/api/v1/namespaces?limit=500' }, { method: 'GET', path: '/apis/kueue.x-k8s.io/v1beta1/workloads?limit=500' }];
 }
 
-/** The morning's new accounts: a namespace per student, its quota, queue and binding (`kubectl apply -f accounts/`). */
+/** The morning's new accounts: a namespace per student, its quota, queue and binding (`kubectl apply --server-side -f accounts/`). */
 function newAccounts(names: string[]): Req[] {
   const out: Req[] = [];
   for (const n of names) {
