@@ -209,11 +209,11 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // The Kubernetes Dashboard's own API (`/api/v1/secret/<ns>/<name>`) is a web host's paths, not
   // the Kubernetes API's: neither the secrets rule nor the working set reads it.
   "Kubernetes Dashboard's API reads another lab's production Secret (PI laptop)",
-  // From the student's own laptop, namespace and queue: only the body's command (a miner fetched
-  // and run) or environment (NVIDIA_VISIBLE_DEVICES=all, every GPU of the node without a request)
-  // differs, and no guardrail reads either.
+  // From the student's own laptop, namespace, image and queue: only the body's command (a miner
+  // fetched and run) differs, and no guardrail reads a container's command. (Stopped since
+  // 2026-12-04 by a guardrail: NVIDIA_VISIBLE_DEVICES=all in a container that requests no GPU,
+  // gpu_devices_unrequested.)
   "crypto-miner Jobs through the lab's Kueue queue (student laptop, through the jump host)",
-  'a Job sees every GPU of its node through NVIDIA_VISIBLE_DEVICES=all (student laptop)',
 ]);
 
 

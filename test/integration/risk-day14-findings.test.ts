@@ -8,8 +8,9 @@ import { kueueJob, volcanoJob } from '../support/workday14.js';
  * What the fourteenth replayed day (test/support/workday14.ts, docs/risk.md "Day 14") found
  * allowed, through the real gRPC server running examples/stepgate.yaml on a virtual clock. Two are
  * fixed in the example (a Kueue LocalQueue or Workload written by hand: batch-queue-objects; a
- * JupyterHub token minted for another user: jupyterhub-credentials), one by a guardrail (Kueue's
- * priority-class label naming a reserved class: priority_class_reserved); the rest are `it.fails`:
+ * JupyterHub token minted for another user: jupyterhub-credentials), two by guardrails (Kueue's
+ * priority-class label naming a reserved class: priority_class_reserved; NVIDIA_VISIBLE_DEVICES in
+ * a container that requests no GPU: gpu_devices_unrequested); the rest are `it.fails`:
  * each asserts the safe outcome and states, in its comment, why stepgate cannot reach it from the
  * request.
  */
@@ -152,17 +153,21 @@ describe('Kueue: which quota and priority a job draws on, with examples/stepgate
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: NVIDIA's container runtime gives a container every GPU of its node when its environment
-  // says NVIDIA_VISIBLE_DEVICES=all, whether or not it requests nvidia.com/gpu; the device plugin
-  // then counts none for it, so other labs' jobs on that node share their GPUs with it (and its
-  // memory). A pod spec's environment is read by no guardrail; the operator's fix is the device
-  // plugin's `deviceListStrategy: volume-mounts` with `accept-nvidia-visible-devices-envvar-when-unprivileged: false`.
-  it.fails("a Job whose container sets NVIDIA_VISIBLE_DEVICES=all without requesting a GPU is asked more than the everyday sign-in", async () => {
+  // Fixed (guardrail): NVIDIA's container runtime gives a container every GPU of its node when its
+  // environment says NVIDIA_VISIBLE_DEVICES=all, whether or not it requests nvidia.com/gpu; the
+  // device plugin then counts none for it, so other labs' jobs on that node share their GPUs with
+  // it. gpu_devices_unrequested: the variable set in a container that requests no NVIDIA device.
+  it("a Job whose container sets NVIDIA_VISIBLE_DEVICES=all without requesting a GPU is asked more than the everyday sign-in", async () => {
     const login = await twoDays('d14f-vision-f@uni.example', student('vision-f'));
     const res = await send(login, TUE + 5.4 * H, 'POST', '/apis/batch/v1/namespaces/u-vision-f/jobs?fieldManager=kubectl-create', {
       body: kueueJob('u-vision-f', 'cpu-preproc', 'vision-queue', 0, { env: [{ name: 'NVIDIA_VISIBLE_DEVICES', value: 'all' }], limits: { cpu: '4', memory: '16Gi' } }),
     });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    // Control: the student's own GPU Job, which the device plugin hands the variable to itself.
+    const own = await send(login, TUE + 5.5 * H, 'POST', '/apis/batch/v1/namespaces/u-vision-f/jobs?fieldManager=kubectl-create', {
+      body: kueueJob('u-vision-f', 'train-b2', 'vision-queue', 2, { env: [{ name: 'NVIDIA_VISIBLE_DEVICES', value: 'all' }] }),
+    });
+    expect(reasonOf(own), rules(own)).toBe('allowed');
   });
 });
 
