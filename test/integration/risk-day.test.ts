@@ -556,7 +556,16 @@ const COLD_BOUND_DAY12 = { perEngineer: 2, within8h: 1, total: 9 };
  */
 const COLD_BOUND_DAY13 = { perEngineer: 2, within8h: 1, total: 10 };
 
-/** Day 14 without warm-up, seed 121: see docs/risk.md, "Day 14". */
+/**
+ * Day 14 without warm-up, seed 121: 15 challenges, two engineers asked twice within 8 hours (the
+ * admin who creates the term's accounts, twice within the minute as with history; a student at
+ * their first browser request from eduroam at 08:30 and at a namespace outside the working set
+ * begun that morning at 14:45). The rest: each engineer's first network beyond the one their
+ * login was first used from (the jump host's address for kubectl, eduroam, home or the shared
+ * workstation for the browser: `new_network`, 9), the 8-hour freshness, and the victim of the
+ * partner-eduroam attacker asked once for `platform_change` (the attacker's refused Linux kubectl
+ * was seen in the login first; with history the victim's Mac is proven).
+ */
 const COLD_BOUND_DAY14 = { perEngineer: 2, within8h: 2, total: 15 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
