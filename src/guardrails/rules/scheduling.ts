@@ -4,10 +4,10 @@ import type { RuleContext } from './context.js';
 
 /**
  * What a pod spec says about the rest of the node and the cluster beyond its own containers:
- * - `priority_class_reserved`: a priorityClassName (or Kueue's priority-class label) reserved to other namespaces. The scheduler
- *   evicts lower-priority pods to place one of a higher class, so a dev namespace's Deployment
- *   naming production's class (or a system class, which kube admits anywhere) takes production's
- *   capacity with the everyday sign-in. Only the name is in the request; which classes are high
+ * - `priority_class_reserved`: a priorityClassName (or Kueue's priority-class label) reserved to
+ *   other namespaces. The scheduler evicts lower-priority pods to place one of a higher class, so
+ *   a dev namespace's Deployment naming production's class (or a system class, which kube admits
+ *   anywhere) takes production's capacity with the everyday sign-in. Only the name is in the request; which classes are high
  *   is the operator's list (guardrails.reserved_priority_classes) and the two system classes.
  * - `runtime_class_removed`: a runtimeClassName taken away (a JSON patch `remove`, a merge or
  *   strategic merge patch's null, an empty name), which runs the pods under the node's default
