@@ -72,6 +72,7 @@ export const GUARDRAIL_CODES = [
   // Scheduling and runtime: what the pod preempts, and which runtime isolates it
   'priority_class_reserved',
   'runtime_class_removed',
+  'gpu_devices_unrequested',
   // Helm's release records: what the next upgrade or rollback applies
   'helm_release_edited',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
@@ -148,6 +149,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   service_account_token_secret: 'elevated',
   priority_class_reserved: 'elevated',
   runtime_class_removed: 'elevated',
+  gpu_devices_unrequested: 'elevated',
   helm_release_edited: 'elevated',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
@@ -213,6 +215,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   service_account_token_secret: 'service account token that never expires',
   priority_class_reserved: 'priority class reserved for other namespaces',
   runtime_class_removed: "pod taken out of its runtime class's sandbox",
+  gpu_devices_unrequested: "the node's GPUs without requesting one",
   helm_release_edited: 'Helm release record written by a client that is not Helm',
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",

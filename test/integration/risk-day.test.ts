@@ -13,10 +13,11 @@ import { workday10 } from '../support/workday10.js';
 import { workday11 } from '../support/workday11.js';
 import { workday12 } from '../support/workday12.js';
 import { workday13 } from '../support/workday13.js';
+import { workday14 } from '../support/workday14.js';
 
 /**
- * Issue 12's targets on thirteen differently built replayed days (the third to thirteenth written
- * after the engine, the fourth to thirteenth as an outside tester would (the sixth, eighth, eleventh, twelfth and thirteenth as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 13: one here, five each in bench/day-matrix.ts), through the real gRPC server running
+ * Issue 12's targets on fourteen differently built replayed days (the third to fourteenth written
+ * after the engine, the fourth to fourteenth as an outside tester would (the sixth, eighth, eleventh, twelfth, thirteenth and fourteenth as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 14: one here, five each in bench/day-matrix.ts), through the real gRPC server running
  * examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
  * (docs/risk.md says which and why), held to the bound given below; no two challenges of an
@@ -25,7 +26,7 @@ import { workday13 } from '../support/workday13.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -198,6 +199,21 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // the Secrets of those the migration does not move are in the working set (namespaces, not
   // kinds): day 11's "where the team lead only looks" class.
   'Secrets copied from namespaces the migration does not move (platform laptop)',
+  // Day 14 (docs/risk.md, "Day 14: what it found"), open findings, each an `it.fails` in
+  // risk-day14-findings.test.ts. Another person's session on a shared machine: the NLP postdoc's
+  // Headlamp session in the graduate room workstation's one Firefox profile, and the bio RA's
+  // kubelogin cache read on the login node, each used at the same machine, with the owner's
+  // client, in the owner's namespaces, within the rule's freshness (day 9's jump-box class).
+  "shared workstation: another user's open Headlamp session reads a lab's Secrets",
+  'kubelogin cache read on the shared login node',
+  // The Kubernetes Dashboard's own API (`/api/v1/secret/<ns>/<name>`) is a web host's paths, not
+  // the Kubernetes API's: neither the secrets rule nor the working set reads it.
+  "Kubernetes Dashboard's API reads another lab's production Secret (PI laptop)",
+  // From the student's own laptop, namespace, image and queue: only the body's command (a miner
+  // fetched and run) differs, and no guardrail reads a container's command. (Stopped since
+  // 2026-12-04 by a guardrail: NVIDIA_VISIBLE_DEVICES=all in a container that requests no GPU,
+  // gpu_devices_unrequested.)
+  "crypto-miner Jobs through the lab's Kueue queue (student laptop, through the jump host)",
 ]);
 
 
@@ -281,6 +297,18 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // Deployment to zero, one namespace at 09:30 and the next at 10:30; a scale to zero asks what
   // deleting the Deployment asks (a sign-in within 15 minutes), so each cut-over is a sign-in.
   'day 13 (workday13.ts)': [{ cause: 'policy', max: 2, who: ['d13-migration@ember.example'], reason: 'auth_too_old' }],
+  // Day 14 (docs/risk.md, "Day 14"): the admin who creates the term's new accounts (`kubectl apply
+  // --server-side -f accounts/`: each student's Namespace, ResourceQuota, LocalQueue and RoleBinding) is asked
+  // twice within the minute: at the first ResourceQuota for a sign-in within 15 minutes
+  // (quota-changes), answered with two factors, then at the first RoleBinding for a hardware key
+  // (rbac-writes). The deadline student (seed 125), asked at 19:29 for the 8-hour freshness while
+  // at home (their kubectl through the jump host, a trusted address), is asked again at 19:58 when
+  // their browser first comes from home: the sign-in was made there, but the identity provider's
+  // view of where is not stepgate's (docs/risk.md, "A first sighting taken before a captured sign-in").
+  'day 14 (workday14.ts)': [
+    { cause: 'policy', max: 2, who: ['d14-admin-1@uni.example'] },
+    { cause: 'context: new_network', max: 1, who: ['d14-phd-nlp-1@uni.example'] },
+  ],
 };
 
 /**
@@ -308,7 +336,9 @@ const DAY11_SEEDS = ((narrow && process.env.STEPGATE_DAY11_SEEDS) || '91').split
 const DAY12_SEEDS = ((narrow && process.env.STEPGATE_DAY12_SEEDS) || '101').split(',').map(Number);
 // One of day 13's five seeds (about 10 s) and seed 111 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY13_SEEDS = ((narrow && process.env.STEPGATE_DAY13_SEEDS) || '111').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13').split(',');
+// One of day 14's five seeds (about 5 s) and seed 121 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY14_SEEDS = ((narrow && process.env.STEPGATE_DAY14_SEEDS) || '121').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -335,6 +365,8 @@ const DAYS = ([
   ['day 12 (workday12.ts)', workday12, 12, DAY12_SEEDS, {}],
   // Day 13 too: written as an outside red team would, a games studio's launch night, hot desks and an outsourcing partner (docs/risk.md, "Day 13").
   ['day 13 (workday13.ts)', workday13, 15, DAY13_SEEDS, {}],
+  // Day 14 too: written as an outside red team would, a university's research cluster on the first day of term and a deadline night (docs/risk.md, "Day 14").
+  ['day 14 (workday14.ts)', workday14, 14, DAY14_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter((_, i) => days.includes(String(i + 1)));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -524,6 +556,18 @@ const COLD_BOUND_DAY12 = { perEngineer: 2, within8h: 1, total: 9 };
  */
 const COLD_BOUND_DAY13 = { perEngineer: 2, within8h: 1, total: 10 };
 
+/**
+ * Day 14 without warm-up, seed 121: 15 challenges, two engineers asked twice within 8 hours (the
+ * admin who creates the term's accounts, twice within the minute as with history; a student at
+ * their first browser request from eduroam at 08:30 and at a namespace outside the working set
+ * begun that morning at 14:45). The rest: each engineer's first network beyond the one their
+ * login was first used from (the jump host's address for kubectl, eduroam, home or the shared
+ * workstation for the browser: `new_network`, 9), the 8-hour freshness, and the victim of the
+ * partner-eduroam attacker asked once for `platform_change` (the attacker's refused Linux kubectl
+ * was seen in the login first; with history the victim's Mac is proven).
+ */
+const COLD_BOUND_DAY14 = { perEngineer: 2, within8h: 2, total: 15 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -536,6 +580,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 11 (workday11.ts)', workday11, 91, {}, COLD_BOUND_DAY11],
   ['day 12 (workday12.ts)', workday12, 101, {}, COLD_BOUND_DAY12],
   ['day 13 (workday13.ts)', workday13, 111, {}, COLD_BOUND_DAY13],
+  ['day 14 (workday14.ts)', workday14, 121, {}, COLD_BOUND_DAY14],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {

@@ -112,6 +112,32 @@ guardrails:
       expect(codes(inspect(kube('POST', path), toYaml(doc), YAML_CT, false, settings)), path).toContain('priority_class_reserved');
     }
   });
+
+  // Kueue admits and preempts by the WorkloadPriorityClass its label names (day 14).
+  it("Kueue's priority-class label: a Job, a plain Pod and a JobSet, created, labelled by a patch, applied; not in the namespaces it is reserved to", () => {
+    const labels = (cls: string) => ({ 'kueue.x-k8s.io/queue-name': 'q', 'kueue.x-k8s.io/priority-class': cls });
+    const job = (cls: string) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', labels: labels(cls) }, spec: { template: { spec: { containers } } } });
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: labels('deadline-critical') }, spec: { containers } };
+    const jobset = { apiVersion: 'jobset.x-k8s.io/v1alpha2', kind: 'JobSet', metadata: { name: 's', labels: labels('deadline-critical') }, spec: { replicatedJobs: [{ name: 'w', replicas: 2, template: { spec: { template: { spec: { containers } } } } }] } };
+    const relabel = JSON.stringify({ metadata: { labels: { 'kueue.x-k8s.io/priority-class': 'deadline-critical' } } });
+    const cases: [string, string, string | Uint8Array, string][] = [
+      ['POST', '/apis/batch/v1/namespaces/NS/jobs', JSON.stringify(job('deadline-critical')), JSON_CT],
+      ['POST', '/apis/batch/v1/namespaces/NS/jobs', toYaml(job('deadline-critical')), YAML_CT],
+      ['POST', '/apis/batch/v1/namespaces/NS/jobs', encodeKube(job('deadline-critical')), PB],
+      ['PATCH', '/apis/batch/v1/namespaces/NS/jobs/j', relabel, MERGE],
+      ['PATCH', '/apis/batch/v1/namespaces/NS/jobs/j', relabel, SMP],
+      ['POST', '/api/v1/namespaces/NS/pods', JSON.stringify(pod), JSON_CT],
+      ['PATCH', '/apis/jobset.x-k8s.io/v1alpha2/namespaces/NS/jobsets/s?fieldManager=kubectl&force=true', JSON.stringify(jobset), APPLY],
+      ['PATCH', '/apis/jobset.x-k8s.io/v1alpha2/namespaces/NS/jobsets/s', relabel, MERGE],
+    ];
+    for (const [method, path, body, ct] of cases) {
+      expect(codes(inspect(kube(method, path.replace('NS', 'u-a')), body, ct, false, settings)), `${method} ${path} ${ct}`).toContain('priority_class_reserved');
+      // In production, where `*-critical` classes belong here, the same label is no violation.
+      expect(codes(inspect(kube(method, path.replace('NS', 'nlp-prod')), body, ct, false, settings)), `${method} ${path} ${ct} in production`).not.toContain('priority_class_reserved');
+    }
+    // A class the list does not name is anyone's.
+    expect(codes(inspect(kube('POST', '/apis/batch/v1/namespaces/u-a/jobs'), JSON.stringify(job('low')), JSON_CT, false, settings))).not.toContain('priority_class_reserved');
+  });
 });
 
 describe('runtime_class_removed', () => {

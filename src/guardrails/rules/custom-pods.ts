@@ -2,7 +2,7 @@ import { isObject, type Json } from '../types.js';
 import { readYaml } from '../yaml.js';
 import type { RuleContext } from './context.js';
 import { checkPodAnnotations, checkPodSecurity } from './pod-security.js';
-import { checkPriorityClass, checkScheduling, WORKFLOW_PRIORITY_KEY } from './scheduling.js';
+import { checkKueuePriority, checkPriorityClass, checkScheduling, WORKFLOW_PRIORITY_KEY } from './scheduling.js';
 
 /**
  * A custom resource whose controller runs pods from its body (an Argo Workflow or Rollout, a
@@ -37,6 +37,8 @@ import { checkPriorityClass, checkScheduling, WORKFLOW_PRIORITY_KEY } from './sc
  * - any other `volumes` list (a Spark application's, an operator's that passes volumes through to
  *   its pods): its node sources (hostPath, network volumes), since a patch may swap a mounted
  *   volume's source without showing the containers that mount it;
+ * - any `labels` map's Kueue priority class (`kueue.x-k8s.io/priority-class`), which Kueue admits
+ *   and preempts by (rules/scheduling.ts);
  * - any `annotations` map (the object's own metadata, a template's, Argo's podMetadata): Tekton
  *   copies a TaskRun's annotations onto its pod, the others are the pod's, and the AppArmor and
  *   seccomp annotation keys mean nothing on any other object.
@@ -55,6 +57,9 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
     // template.spec, a chart's values), and Argo's class for every step's pod.
     if (templateSpec || Object.hasOwn(node, 'priorityClassName') || Object.hasOwn(node, 'runtimeClassName')) checkScheduling(node, path, ctx, templateSpec && (!ctx.partial || ctx.applied === true));
     checkPriorityClass(node, path, WORKFLOW_PRIORITY_KEY, ctx);
+    // A JobSet's, RayJob's or Kubeflow job's Kueue priority label (its own metadata's, or a
+    // template's, which Kueue's pod-group integration reads on the pods).
+    checkKueuePriority(node.labels, join(path, 'labels'), ctx);
     if ((Array.isArray(node.steps) || Array.isArray(node.sidecars)) && checkTektonSpec(node, path, ctx)) volumesJudged = true;
     if (isObject(node.annotations)) checkPodAnnotations(node, path, ctx);
     if (typeof node.podSpecPatch === 'string') checkPodSpecPatch(node.podSpecPatch, join(path, 'podSpecPatch'), ctx);

@@ -2,6 +2,7 @@ import { BASELINE_CAPABILITIES, type GuardrailCode } from '../../config/guardrai
 import { normaliseCapability } from '../settings.js';
 import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
+import { checkDeviceEnv } from './devices.js';
 
 /**
  * Runtime controls: every control of the Pod Security Standards, read from a pod spec wherever the
@@ -185,6 +186,7 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
     const container = at.container;
     checkPorts(at, ctx);
     checkHostHandlers(at, ctx);
+    checkDeviceEnv(container, at.path, at.name, ctx);
     const sc = isObject(container.securityContext) ? container.securityContext : undefined;
     if (!sc) continue;
     const name = at.name;

@@ -4,10 +4,10 @@ import type { RuleContext } from './context.js';
 
 /**
  * What a pod spec says about the rest of the node and the cluster beyond its own containers:
- * - `priority_class_reserved`: a priorityClassName reserved to other namespaces. The scheduler
- *   evicts lower-priority pods to place one of a higher class, so a dev namespace's Deployment
- *   naming production's class (or a system class, which kube admits anywhere) takes production's
- *   capacity with the everyday sign-in. Only the name is in the request; which classes are high
+ * - `priority_class_reserved`: a priorityClassName (or Kueue's priority-class label) reserved to
+ *   other namespaces. The scheduler evicts lower-priority pods to place one of a higher class, so
+ *   a dev namespace's Deployment naming production's class (or a system class, which kube admits
+ *   anywhere) takes production's capacity with the everyday sign-in. Only the name is in the request; which classes are high
  *   is the operator's list (guardrails.reserved_priority_classes) and the two system classes.
  * - `runtime_class_removed`: a runtimeClassName taken away (a JSON patch `remove`, a merge or
  *   strategic merge patch's null, an empty name), which runs the pods under the node's default
@@ -34,6 +34,19 @@ function dropsByRetainKeys(spec: Json): boolean {
 
 /** Argo Workflows names the class of every step's pod at the workflow level, under this key. */
 export const WORKFLOW_PRIORITY_KEY = 'podPriorityClassName';
+
+/**
+ * Kueue names a job's WorkloadPriorityClass (or, failing one of that name, its PriorityClass) by
+ * this label on the job, whatever its kind (a batch Job, a JobSet, a RayJob, a plain Pod), and
+ * admits and preempts by it: naming the deadline's class from a student's namespace evicts
+ * another lab's admitted jobs as a reserved priorityClassName does (day 14).
+ */
+export const KUEUE_PRIORITY_LABEL = 'kueue.x-k8s.io/priority-class';
+
+/** The Kueue priority label of an object's labels map (`labelsPath` is where the map sits). */
+export function checkKueuePriority(labels: unknown, labelsPath: string, ctx: RuleContext): void {
+  if (isObject(labels)) checkPriorityClass(labels, labelsPath, KUEUE_PRIORITY_LABEL, ctx);
+}
 
 export function checkPriorityClass(node: Json, path: string, key: string, ctx: RuleContext): void {
   const name = node[key];

@@ -2,7 +2,7 @@ import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 import { checkImages } from './images.js';
 import { checkPodAnnotations, checkPodSecurity } from './pod-security.js';
-import { checkScheduling } from './scheduling.js';
+import { checkKueuePriority, checkScheduling } from './scheduling.js';
 
 /**
  * Where each workload kind keeps its pod spec, keyed by `<api group>/<resource>` as in the URL.
@@ -52,6 +52,8 @@ export function checkWorkload(doc: Json, key: string, docPath: string, ctx: Rule
   const metaSteps = [...steps.slice(0, -1), 'metadata'];
   const meta = at(doc, metaSteps);
   const metaPath = `${docPath}${metaSteps.join('.')}`;
+  // Kueue reads its priority label on the job itself (and on a plain Pod, which is its own template).
+  if (ctx.containersOnly !== true && isObject(doc.metadata)) checkKueuePriority(doc.metadata.labels, `${docPath}metadata.labels`, ctx);
   if (isObject(spec)) {
     const specPath = `${docPath}${steps.join('.')}`;
     checkImages(checkPodSecurity(spec, specPath, ctx, isObject(meta) ? meta : undefined, metaPath), ctx);
