@@ -56,6 +56,16 @@ describe('traefikRuleHosts', () => {
     expect(traefikRuleHosts(rule)).toBe(UNKNOWN_VALUE);
   });
 
+  it('a rule no person writes (nesting 100k deep, 1,000 alternatives, one matcher with 1,000 names) is unreadable, never a thrown stack overflow or a list to scan', () => {
+    expect(traefikRuleHosts('('.repeat(100_000) + 'Host(`a`)' + ')'.repeat(100_000))).toBe(UNKNOWN_VALUE);
+    expect(traefikRuleHosts('!'.repeat(100_000) + 'Host(`a`)')).toBe(UNKNOWN_VALUE);
+    expect(traefikRuleHosts(Array.from({ length: 1000 }, (_, i) => `Host(\`h${i}.example.com\`)`).join(' || '))).toBe(UNKNOWN_VALUE);
+    expect(traefikRuleHosts(`Host(${Array.from({ length: 1000 }, (_, i) => `\`h${i}.example.com\``).join(', ')})`)).toBe(UNKNOWN_VALUE);
+    // Within the bounds, read as before.
+    expect(traefikRuleHosts('(((Host(`a.example.com`))))')).toEqual(['a.example.com']);
+    expect(traefikRuleHosts(Array.from({ length: 100 }, (_, i) => `Host(\`h${i}.example.com\`)`).join(' || '))).toHaveLength(100);
+  });
+
   it('hostOfRegexp keeps alternatives inside a group', () => {
     expect(hostOfRegexp('^(a|b)\\.example\\.com$')).toBe('*.example.com');
     expect(hostOfRegexp('^[a|b]+\\.example\\.com$')).toBe('*.example.com');
