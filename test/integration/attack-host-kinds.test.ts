@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshSubjects, KUBE, OFFICE, TOKEN_STATES, type TokenState, reason, rules, startBuiltServer, type BuiltServer } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
 import { envelope, lenField } from '../support/kube-protobuf.js';
+import { kubectlWrites, type KubeDoc, type KubeWrite } from '../support/kubectl-writes.js';
 import { checkRequest } from '../support/requests.js';
 
 /**
@@ -29,19 +30,14 @@ const subjects = freshSubjects(() => server.issuer, 'hostkinds');
 const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1';
 type Need = 'aal3' | 'aal2' | 'routine';
 
-interface Req {
-  method: string;
-  path: string;
-  body: unknown;
-  headers: Record<string, string>;
-}
+type Req = KubeWrite;
 interface Entry {
   what: string;
   req: Req;
   need: Need;
   by?: string;
 }
-type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; [k: string]: unknown };
+type Doc = KubeDoc;
 
 const PLURAL: Record<string, string> = {
   Gateway: 'gateways',
@@ -71,23 +67,7 @@ const PLURAL: Record<string, string> = {
   Ingress: 'ingresses',
 };
 
-function base(doc: Doc): string {
-  const ns = doc.metadata.namespace;
-  return `/apis/${doc.apiVersion}/${ns ? `namespaces/${ns}/` : ''}${PLURAL[doc.kind]!}`;
-}
-function applied(doc: Doc): Req {
-  const body = { ...doc, metadata: { ...doc.metadata, annotations: { ...doc.metadata.annotations, 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(doc)}\n` } } };
-  return { method: 'POST', path: `${base(doc)}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict`, body, headers: { 'content-type': 'application/json' } };
-}
-function patched(doc: Doc, change: Record<string, unknown>): Req {
-  return { method: 'PATCH', path: `${base(doc)}/${doc.metadata.name}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict`, body: change, headers: { 'content-type': 'application/merge-patch+json' } };
-}
-function serverSide(doc: Doc): Req {
-  return { method: 'PATCH', path: `${base(doc)}/${doc.metadata.name}?fieldManager=kubectl&force=true`, body: JSON.stringify(doc), headers: { 'content-type': 'application/apply-patch+yaml' } };
-}
-function jsonPatched(doc: Doc, ops: unknown[]): Req {
-  return { method: 'PATCH', path: `${base(doc)}/${doc.metadata.name}`, body: JSON.stringify(ops), headers: { 'content-type': 'application/json-patch+json' } };
-}
+const { applied, patched, serverSide, jsonPatched } = kubectlWrites(PLURAL);
 
 async function send(e: Entry, state: TokenState): Promise<CheckResponse> {
   const s = TOKEN_STATES[state];

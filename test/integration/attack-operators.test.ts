@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ELSEWHERE, freshSubjects, INSIDE, KUBE, OFFICE, TOKEN_STATES, type TokenState, reason, rules, startBuiltServer, type BuiltServer, type Level } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
 import { envelope, lenField } from '../support/kube-protobuf.js';
+import { kubectlWrites, type KubeDoc, type KubeWrite } from '../support/kubectl-writes.js';
 import { checkRequest } from '../support/requests.js';
 
 /**
@@ -41,13 +42,7 @@ const STATES = TOKEN_STATES;
 
 type Need = 'aal3' | 'aal2' | 'routine';
 
-interface Req {
-  method: string;
-  path: string;
-  /** An object is sent as JSON; a string or bytes as they are (YAML, a JSON patch, protobuf). */
-  body: unknown;
-  headers: Record<string, string>;
-}
+type Req = KubeWrite;
 
 interface Entry {
   /** The operator, and what the object does when written. */
@@ -59,7 +54,7 @@ interface Entry {
   by?: string;
 }
 
-type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: unknown };
+type Doc = KubeDoc;
 
 /** The plural kube serves each kind under (the CRDs' `spec.names.plural`). */
 const PLURAL: Record<string, string> = {
@@ -108,26 +103,7 @@ const PLURAL: Record<string, string> = {
   Ingress: 'ingresses',
 };
 
-function base(doc: Doc): string {
-  const ns = doc.metadata.namespace;
-  return `/apis/${doc.apiVersion}/${ns ? `namespaces/${ns}/` : ''}${PLURAL[doc.kind]!}`;
-}
-
-/** `kubectl apply -f` of an object that does not exist yet: a create, with the manifest in the last-applied annotation. */
-function applied(doc: Doc): Req {
-  const body = { ...doc, metadata: { ...doc.metadata, annotations: { ...doc.metadata.annotations, 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(doc)}\n` } } };
-  return { method: 'POST', path: `${base(doc)}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict`, body, headers: { 'content-type': 'application/json' } };
-}
-
-/** `kubectl apply -f` of a custom resource that exists: a JSON merge patch of what changed (no strategic merge for custom kinds). */
-function patched(doc: Doc, change: Record<string, unknown>): Req {
-  return { method: 'PATCH', path: `${base(doc)}/${doc.metadata.name}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict`, body: change, headers: { 'content-type': 'application/merge-patch+json' } };
-}
-
-/** `kubectl delete`. */
-function deleted(doc: Doc): Req {
-  return { method: 'DELETE', path: `${base(doc)}/${doc.metadata.name}`, body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' }, headers: { 'content-type': 'application/json' } };
-}
+const { base, named, applied, patched, replaced, serverSide, jsonPatched, strategic, deleted } = kubectlWrites(PLURAL);
 
 async function send(e: Entry, state: State): Promise<CheckResponse> {
   const s = STATES[state];
@@ -478,15 +454,6 @@ const route = (kind: string, ns: string, hostnames: string[]): Doc => ({ apiVers
 const ingressOf = (ns: string, spec: Record<string, unknown>): Doc => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'shop', namespace: ns }, spec: { ingressClassName: 'nginx', ...spec } });
 const ruleFor = (host: string) => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } });
 const vs = (ns: string, hosts: string[]): Doc => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'shop', namespace: ns }, spec: { hosts, gateways: ['istio-ingress/public'], http: [{ route: [{ destination: { host: 'web' } }] }] } });
-const named = (doc: Doc) => `${base(doc)}/${doc.metadata.name}`;
-/** `kubectl replace -f`: the whole object by PUT. */
-const replaced = (doc: Doc): Req => ({ method: 'PUT', path: named(doc), body: doc, headers: { 'content-type': 'application/json' } });
-/** `kubectl apply --server-side`: the manifest as YAML. */
-const serverSide = (doc: Doc): Req => ({ method: 'PATCH', path: `${named(doc)}?fieldManager=kubectl&force=true`, body: JSON.stringify(doc), headers: { 'content-type': 'application/apply-patch+yaml' } });
-/** `kubectl patch --type json`. */
-const jsonPatched = (doc: Doc, ops: unknown[]): Req => ({ method: 'PATCH', path: named(doc), body: JSON.stringify(ops), headers: { 'content-type': 'application/json-patch+json' } });
-/** `kubectl patch` of a built-in kind: a strategic merge patch. */
-const strategic = (doc: Doc, change: Record<string, unknown>): Req => ({ method: 'PATCH', path: named(doc), body: change, headers: { 'content-type': 'application/strategic-merge-patch+json' } });
 // networking/v1 generated.proto: Ingress.metadata = 1 (name = 1), .spec = 2, IngressSpec.rules = 3, IngressRule.host = 1:
 // what `kubectl create ingress shop -n dev --rule=shop.example.com/*=web:80` sends from kubectl 1.32.
 const pbIngress = (host: string) => envelope('networking.k8s.io/v1', 'Ingress', Buffer.concat([lenField(1, lenField(1, 'shop')), lenField(2, lenField(3, lenField(1, host)))]));
