@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshSubjects, KUBE, OFFICE, TOKEN_STATES, type TokenState, reason, rules, startBuiltServer, type BuiltServer } from '../support/built-server.js';
+import { freshSubjects, TOKEN_STATES, type TokenState, rules, startBuiltServer, type BuiltServer } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
 import { envelope, lenField } from '../support/kube-protobuf.js';
-import { kubectlWrites, type KubeDoc, type KubeWrite } from '../support/kubectl-writes.js';
-import { checkRequest } from '../support/requests.js';
+import { judgeWrite, kubectlWrites, sendWrite, type KubeDoc, type KubeWrite } from '../support/kubectl-writes.js';
 
 /**
  * Every kind that claims a hostname (src/guardrails/rules/host-kinds.ts), black-box against the
@@ -27,7 +26,6 @@ afterAll(async () => {
 });
 
 const subjects = freshSubjects(() => server.issuer, 'hostkinds');
-const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1';
 type Need = 'aal3' | 'aal2' | 'routine';
 
 type Req = KubeWrite;
@@ -69,28 +67,8 @@ const PLURAL: Record<string, string> = {
 
 const { applied, patched, serverSide, jsonPatched } = kubectlWrites(PLURAL);
 
-async function send(e: Entry, state: TokenState): Promise<CheckResponse> {
-  const s = TOKEN_STATES[state];
-  const token = await subjects.tokenOf(s.level, s.age);
-  if (s.victim) {
-    const own = await server.client.check(checkRequest({ host: KUBE, source: OFFICE, path: '/api/v1/namespaces/dev/pods?limit=500', token, headers: { 'user-agent': KUBECTL } }));
-    expect(reason(own), "the victim's own request").toBe('allowed');
-  }
-  const raw = e.req.body instanceof Uint8Array ? e.req.body : undefined;
-  const body = raw !== undefined ? undefined : typeof e.req.body === 'string' ? e.req.body : JSON.stringify(e.req.body);
-  const headers = { 'user-agent': KUBECTL, 'x-envoy-auth-partial-body': 'false', ...e.req.headers };
-  return server.client.check(checkRequest({ host: KUBE, source: s.source, method: e.req.method, path: e.req.path, token, headers, ...(raw !== undefined ? { rawBody: raw } : { body }) }));
-}
-
-const NOT_ALLOWED = ['acr_insufficient', 'auth_too_old', 'policy_deny', 'risk_deny'];
-
-function judge(e: Entry, state: TokenState, res: CheckResponse): void {
-  const r = reason(res);
-  const where = `${e.what} (${state}) → ${r} [${rules(res)}]`;
-  if (e.need === 'aal3' || state === 'stolen' || state === 'remote' || (e.need === 'aal2' && state === 'inside')) expect.soft(NOT_ALLOWED, where).toContain(r);
-  else expect.soft(r, where).toBe('allowed');
-  if (r !== 'allowed' && e.by) expect.soft(rules(res), where).toContain(e.by);
-}
+const send = (e: Entry, state: TokenState): Promise<CheckResponse> => sendWrite(server, subjects, e.req, state);
+const judge = (e: Entry, state: TokenState, res: CheckResponse): void => judgeWrite(e.what, e.need, state, res, e.by);
 
 function run(list: Entry[]): void {
   it.each(list.map((e) => [e.what, e] as const))('%s', async (_name, e) => {

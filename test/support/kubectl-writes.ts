@@ -1,3 +1,8 @@
+import { expect } from 'vitest';
+import { KUBE, OFFICE, TOKEN_STATES, reason, rules, type BuiltServer, type freshSubjects, type TokenState } from './built-server.js';
+import type { CheckResponse } from './grpc-client.js';
+import { checkRequest } from './requests.js';
+
 /**
  * Kubernetes writes as kubectl sends them, for the black-box attack tables (attack-operators,
  * attack-host-kinds): one object, each verb and patch type with kubectl's own query and content
@@ -41,4 +46,37 @@ export function kubectlWrites(plural: Readonly<Record<string, string>>) {
     /** `kubectl delete`. */
     deleted: (doc: KubeDoc): KubeWrite => ({ method: 'DELETE', path: named(doc), body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' }, headers: { 'content-type': 'application/json' } }),
   };
+}
+
+const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1';
+const NOT_ALLOWED = ['acr_insufficient', 'auth_too_old', 'policy_deny', 'risk_deny'];
+
+/**
+ * One write through the built server as kubectl sends it, with a token in `state` (built-server.ts
+ * TOKEN_STATES); for the victim's own states, the victim's everyday request first, which must pass.
+ */
+export async function sendWrite(server: BuiltServer, subjects: ReturnType<typeof freshSubjects>, req: KubeWrite, state: TokenState): Promise<CheckResponse> {
+  const s = TOKEN_STATES[state];
+  const token = await subjects.tokenOf(s.level, s.age);
+  if (s.victim) {
+    const own = await server.client.check(checkRequest({ host: KUBE, source: OFFICE, path: '/api/v1/namespaces/dev/pods?limit=500', token, headers: { 'user-agent': KUBECTL } }));
+    expect(reason(own), "the victim's own request").toBe('allowed');
+  }
+  const raw = req.body instanceof Uint8Array ? req.body : undefined;
+  const body = raw !== undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+  const headers = { 'user-agent': KUBECTL, 'x-envoy-auth-partial-body': 'false', ...req.headers };
+  return server.client.check(checkRequest({ host: KUBE, source: s.source, method: req.method, path: req.path, token, headers, ...(raw !== undefined ? { rawBody: raw } : { body }) }));
+}
+
+/**
+ * What a write needing `need` must get in `state`: refused for a hardware-key write in every state,
+ * for a stolen or remote token, and for a two-factor write with one factor inside; allowed
+ * otherwise. A refusal names `by` (a rule or `guardrail:<code>`) when given.
+ */
+export function judgeWrite(where: string, need: 'aal3' | 'aal2' | 'routine', state: TokenState, res: CheckResponse, by?: string): void {
+  const r = reason(res);
+  const said = `${where} (${state}) → ${r} [${rules(res)}]`;
+  if (need === 'aal3' || state === 'stolen' || state === 'remote' || (need === 'aal2' && state === 'inside')) expect.soft(NOT_ALLOWED, said).toContain(r);
+  else expect.soft(r, said).toBe('allowed');
+  if (r !== 'allowed' && by) expect.soft(rules(res), said).toContain(by);
 }
