@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import type { Login } from '../support/workday.js';
+import { findingRequests, rules, signIn, type FindingOpts, type Step } from '../support/findings.js';
 import { encodeKube } from '../support/kube-protobuf.js';
 
 /**
@@ -31,35 +32,7 @@ const APPLY = 'application/apply-patch+yaml';
 const YAML_CT = 'application/yaml';
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
-interface Opts { body?: string; rawBody?: Uint8Array; contentType?: string; ua?: string; source?: string }
-
-function send(login: Login, at: number, method: string, path: string, o: Opts = {}): Promise<CheckResponse> {
-  const { body, rawBody, contentType = JSON_CT, ua = KUBECTL, source = OFFICE } = o;
-  const hasBody = body !== undefined || rawBody !== undefined;
-  const headers: Record<string, string> = { 'user-agent': ua, ...(hasBody ? { 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' } : {}) };
-  return s.sendAt(login, at, { method, path, source, host: HOST, headers, ...(body !== undefined ? { body } : {}), ...(rawBody !== undefined ? { rawBody } : {}) });
-}
-
-const signIn = (sub: string, at: number): Login => ({ sub, sid: `${sub}:${at}`, authTime: Math.floor(at / 1000), acr: 'urn:stepgate:aal2' });
-const rules = (res: CheckResponse) => res.dynamic_metadata?.fields.rules?.stringValue ?? '';
-
-type Step = [method: string, path: string, body?: string, contentType?: string];
-
-async function routine(login: Login, t: number, reqs: Step[], o: Opts): Promise<number> {
-  for (const [method, path, body, contentType] of reqs) {
-    const res = await send(login, (t += 20_000), method, path, { ...o, ...(body !== undefined ? { body } : {}), ...(contentType !== undefined ? { contentType } : {}) });
-    expect(res.status.code, `${method} ${path}: ${reasonOf(res)} ${rules(res)}`).toBe(0);
-  }
-  return t;
-}
-
-/** Two days of the engineer's work, each after its morning sign-in; Thursday's login. */
-async function twoDays(sub: string, reqs: Step[], o: Opts = {}): Promise<Login> {
-  await routine(signIn(sub, WED - 40_000), WED, reqs, o);
-  const login = signIn(sub, THU - 40_000);
-  await routine(login, THU, reqs, o);
-  return login;
-}
+const { send, routine, twoDays } = findingRequests(s, { host: HOST, source: OFFICE, ua: KUBECTL, firstDay: WED, secondDay: THU });
 
 const deployment = (name: string, ns: string, spec: Record<string, unknown>, replicas: number) =>
   JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns }, spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec } } });
@@ -71,7 +44,7 @@ const CONTRACTOR: Step[] = [
   ['GET', '/api/v1/namespaces/tools-staging/secrets/asset-indexer-s3'],
   ['PATCH', '/apis/apps/v1/namespaces/tools-dev/deployments/asset-indexer?fieldManager=kubectl-set', JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'asset-indexer', image: 'registry.ember.example/tools/asset-indexer:1.30.0' }] } } } }), SMP],
 ];
-const VIA_PARTNER: Opts = { source: PARTNER_VPN, ua: KUBECTL_WIN };
+const VIA_PARTNER: FindingOpts = { source: PARTNER_VPN, ua: KUBECTL_WIN };
 
 describe("a namespace's resource caps, with examples/stepgate.yaml", () => {
   it('a ResourceQuota or LimitRange deleted in a dev namespace asks a sign-in within 15 minutes (quota-changes); reading them does not', async () => {
@@ -204,7 +177,7 @@ describe('a hot desk shared by the shifts (open)', () => {
   // the owner's in every part stepgate sees (day 9's jump-box class); only the identity provider's
   // session (a sign-out at the end of a shift, a short refresh lifetime) can end it.
   it.fails("the previous shift's cached token used at the same desk after the handover is challenged", async () => {
-    const DESK: Opts = { source: '10.50.0.11', ua: 'kubectl/v1.31.3 (linux/amd64) kubernetes/c83cbee' };
+    const DESK: FindingOpts = { source: '10.50.0.11', ua: 'kubectl/v1.31.3 (linux/amd64) kubernetes/c83cbee' };
     const LIVEOPS: Step[] = [
       ['GET', '/api/v1/namespaces/matchmaking-prod/pods?limit=500'],
       ['GET', '/api/v1/namespaces/matchmaking-prod/secrets/matchmaking-redis'],
@@ -240,7 +213,7 @@ describe('the classes of day 13, in the shapes a client sends them (priority_cla
   it("a reserved or system priority class in the contractor's dev namespace: YAML, server-side apply, merge patch, JSON patch, protobuf, a Tekton TaskRun", async () => {
     const login = await twoDays('d13f-contractor-c@ember.example', CONTRACTOR, VIA_PARTNER);
     const yaml = (o: unknown) => JSON.stringify(o, null, 1); // JSON is YAML; the server reads it as YAML by its content type
-    const requests: [string, string, Opts][] = [
+    const requests: [string, string, FindingOpts][] = [
       ['POST', '/api/v1/namespaces/tools-dev/pods?fieldManager=kubectl-create', { body: yaml(podObject('Pod', 'tools-dev', { priorityClassName: 'system-node-critical', containers: WARM })), contentType: YAML_CT }],
       ['PATCH', '/apis/batch/v1/namespaces/tools-dev/jobs/asset-cache-warm?fieldManager=kubectl&force=true', { body: `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: asset-cache-warm\n  namespace: tools-dev\nspec:\n  template:\n    spec:\n      priorityClassName: game-critical\n      restartPolicy: Never\n      containers:\n        - name: warm\n          image: registry.ember.example/tools/asset-indexer:1.31.0\n`, contentType: APPLY }],
       ['PATCH', '/apis/batch/v1/namespaces/tools-dev/cronjobs/asset-reindex', { body: JSON.stringify({ spec: { jobTemplate: { spec: { template: { spec: { priorityClassName: 'game-critical' } } } } } }), contentType: MERGE }],
@@ -271,7 +244,7 @@ describe('the classes of day 13, in the shapes a client sends them (priority_cla
   it('the runtime class taken from a production Deployment: merge and strategic merge null, an empty name', async () => {
     const login = await twoDays('d13f-release-e@ember.example', RELEASE);
     const dep = '/apis/apps/v1/namespaces/gameserver-prod/deployments/ugc-sandbox';
-    const requests: Opts[] = [
+    const requests: FindingOpts[] = [
       { body: JSON.stringify({ spec: { template: { spec: { runtimeClassName: null } } } }), contentType: MERGE },
       { body: JSON.stringify({ spec: { template: { spec: { runtimeClassName: null } } } }), contentType: SMP },
       { body: JSON.stringify([{ op: 'replace', path: '/spec/template/spec/runtimeClassName', value: '' }]), contentType: JSONPATCH },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import type { Login } from '../support/workday.js';
+import { findingRequests, rules, signIn, type FindingOpts, type Step } from '../support/findings.js';
 import { kueueJob, volcanoJob } from '../support/workday14.js';
 
 /**
@@ -26,38 +27,10 @@ const KUBECTL = 'kubectl/v1.31.2 (darwin/arm64) kubernetes/5864a46';
 const KUBECTL_LOGIN = 'kubectl/v1.30.5 (linux/amd64) kubernetes/74e84a9';
 const CHROME = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36';
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0';
-const JSON_CT = 'application/json';
 const MERGE = 'application/merge-patch+json';
 const APPLY = 'application/apply-patch+yaml';
 
-interface Opts { body?: string; contentType?: string; ua?: string; source?: string; host?: string }
-
-function send(login: Login, at: number, method: string, path: string, o: Opts = {}): Promise<CheckResponse> {
-  const { body, contentType = JSON_CT, ua = KUBECTL, source = LOGIN_NODE, host = HOST } = o;
-  const headers: Record<string, string> = { 'user-agent': ua, ...(body !== undefined ? { 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' } : {}) };
-  return s.sendAt(login, at, { method, path, source, host, headers, ...(body !== undefined ? { body } : {}) });
-}
-
-const signIn = (sub: string, at: number): Login => ({ sub, sid: `${sub}:${at}`, authTime: Math.floor(at / 1000), acr: 'urn:stepgate:aal2' });
-const rules = (res: CheckResponse) => res.dynamic_metadata?.fields.rules?.stringValue ?? '';
-
-type Step = [method: string, path: string, body?: string, contentType?: string];
-
-async function routine(login: Login, t: number, reqs: Step[], o: Opts): Promise<number> {
-  for (const [method, path, body, contentType] of reqs) {
-    const res = await send(login, (t += 20_000), method, path, { ...o, ...(body !== undefined ? { body } : {}), ...(contentType !== undefined ? { contentType } : {}) });
-    expect(res.status.code, `${method} ${path}: ${reasonOf(res)} ${rules(res)}`).toBe(0);
-  }
-  return t;
-}
-
-/** Two days of the student's work, each after its morning sign-in; Tuesday's login. */
-async function twoDays(sub: string, reqs: Step[], o: Opts = {}): Promise<Login> {
-  await routine(signIn(sub, MON - 40_000), MON, reqs, o);
-  const login = signIn(sub, TUE - 40_000);
-  await routine(login, TUE, reqs, o);
-  return login;
-}
+const { send, routine, twoDays } = findingRequests(s, { host: HOST, source: LOGIN_NODE, ua: KUBECTL, firstDay: MON, secondDay: TUE });
 
 /** A vision PhD student's day: Kueue Jobs in their own namespace, the lab's W&B key, through the jump host. */
 const student = (u: string): Step[] => [
@@ -178,7 +151,7 @@ describe('JupyterHub, with examples/stepgate.yaml', () => {
     ['GET', '/hub/api/users?state=active&offset=0&limit=50'],
     ['POST', `/hub/api/users/${encodeURIComponent('d14f-admin@uni.example')}/server`, '{}'],
   ];
-  const atWs: Opts = { host: JHUB, source: SHARED_WS, ua: FIREFOX };
+  const atWs: FindingOpts = { host: JHUB, source: SHARED_WS, ua: FIREFOX };
 
   // Fixed (example): the admin's session, open in the shared workstation's browser six hours after
   // the admin used it, minted an API token for another user (the everyday sign-in's before): the
@@ -207,7 +180,7 @@ describe("another person's session on a shared machine, and the Kubernetes Dashb
   // namespaces, a sign-in within 8 hours. Day 9's jump box and day 13's hot desk: only the
   // identity provider's session (short sessions on shared machines, a sign-out) ends it.
   it.fails("another user's open Headlamp session on the shared workstation cannot read the lab's Secrets", async () => {
-    const hl: Opts = { host: 'headlamp.localhost', source: SHARED_WS, ua: FIREFOX };
+    const hl: FindingOpts = { host: 'headlamp.localhost', source: SHARED_WS, ua: FIREFOX };
     const login = await twoDays('d14f-postdoc@uni.example', [['GET', '/clusters/rc/api/v1/namespaces/lab-nlp-prod/pods?limit=500'], ['GET', '/clusters/rc/api/v1/namespaces/lab-nlp-prod/secrets/hf-api-token']], hl);
     const res = await send(login, TUE + 4.5 * H, 'GET', '/clusters/rc/api/v1/namespaces/lab-nlp-prod/secrets/hf-api-token', hl);
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
@@ -216,7 +189,7 @@ describe("another person's session on a shared machine, and the Kubernetes Dashb
   // Open: the bio RA's kubelogin cache, world-readable on the login node, used there by another
   // user with the node's own kubectl: the RA's address, client, token and namespaces.
   it.fails("a token read from another user's kubelogin cache on the login node cannot read their lab's Secret", async () => {
-    const node: Opts = { source: LOGIN_NODE, ua: KUBECTL_LOGIN };
+    const node: FindingOpts = { source: LOGIN_NODE, ua: KUBECTL_LOGIN };
     const login = await twoDays('d14f-bio@uni.example', [['GET', '/api/v1/namespaces/lab-bio/pods?limit=500'], ['GET', '/api/v1/namespaces/lab-bio/secrets/uniprot-ftp']], node);
     const res = await send(login, TUE + 4.6 * H, 'GET', '/api/v1/namespaces/lab-bio/secrets/uniprot-ftp', node);
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
@@ -231,7 +204,7 @@ describe("another person's session on a shared machine, and the Kubernetes Dashb
   // morning sign-in meets; what closes it is teaching stepgate the Dashboard's API as it knows
   // Headlamp's pass-through (kubernetes.proxies maps a prefix, not another API's shape).
   it.fails("another lab's production Secret read through the Kubernetes Dashboard's API, outside the working set, is challenged", async () => {
-    const dash: Opts = { host: 'dashboard.localhost', source: '193.60.220.5', ua: CHROME };
+    const dash: FindingOpts = { host: 'dashboard.localhost', source: '193.60.220.5', ua: CHROME };
     const login = await twoDays('d14f-pi@uni.example', [['GET', '/api/v1/pod/lab-vision?itemsPerPage=10&page=1&sortBy=d,creationTimestamp'], ['GET', '/api/v1/secret/lab-vision/wandb-api-key']], dash);
     const res = await send(login, TUE + 5 * H, 'GET', '/api/v1/secret/lab-nlp-prod/hf-api-token', dash);
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
