@@ -136,8 +136,8 @@ export class DeviceResolver {
  * kind of client is not. Still weak: anyone can send the same string.
  */
 export function fingerprint(family: string, ua: string, secChUaPlatform: string | undefined): string {
-  const paren = /\(([^)]*)\)/.exec(ua);
-  const platform = paren ? paren[1]!.replace(/\brv:[\d.]+/g, 'rv').replace(/\s+/g, ' ').trim() : '';
+  const paren = firstParenthesised(ua);
+  const platform = paren !== undefined ? paren.replace(/\brv:[\d.]+/g, 'rv').replace(/\s+/g, ' ').trim() : '';
   return `${family}\n${platform}\n${secChUaPlatform ?? ''}`;
 }
 
@@ -150,11 +150,23 @@ export function fingerprint(family: string, ua: string, secChUaPlatform: string 
 export function platformOf(ua: string, secChUaPlatform: string | undefined): string {
   const hint = (secChUaPlatform ?? '').replace(/"/g, '').trim().toLowerCase();
   if (hint !== '') return PLATFORM_HINTS[hint] ?? 'other';
-  const paren = /\(([^)]*)\)/.exec(ua);
-  if (!paren) return '';
-  const p = paren[1]!;
+  const p = firstParenthesised(ua);
+  if (p === undefined) return '';
   for (const [re, os] of PLATFORMS) if (re.test(p)) return os;
   return '';
+}
+
+/**
+ * What `/\(([^)]*)\)/` captures, found with two indexOf calls: the text from the first `(` to the
+ * next `)`. The regex retried from every `(` when no `)` follows, so a user agent of 16,000 `(`
+ * (within the default limits.max_header_bytes) cost 100 ms in each of platformOf and fingerprint,
+ * and 64,000 of them 1.4 and 2.5 s, on every Check that brought a new user agent.
+ */
+function firstParenthesised(ua: string): string | undefined {
+  const open = ua.indexOf('(');
+  if (open < 0) return undefined;
+  const close = ua.indexOf(')', open + 1);
+  return close < 0 ? undefined : ua.slice(open + 1, close);
 }
 
 const PLATFORM_HINTS: Readonly<Record<string, string>> = { windows: 'windows', macos: 'mac', linux: 'linux', 'chrome os': 'chromeos', chromeos: 'chromeos', android: 'android', ios: 'ios' };
