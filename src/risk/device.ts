@@ -53,6 +53,9 @@ export interface DeviceInputs {
  * each browser Check. A key without the platform hint (as the certificate and cookie keys once
  * were) would answer a later request with the platform of whichever request came first.
  */
+/** Longer than any real user agent (browsers send under 300 characters, client-go under 100). */
+export const MAX_REMEMBERED_AGENT = 1024;
+
 export class DeviceResolver {
   /**
    * The commonest case, a user agent alone (kubectl, client-go tools: no certificate, cookie or
@@ -102,6 +105,9 @@ export class DeviceResolver {
     else if (cookie !== '') device = Object.freeze({ id: `cookie:${digest(cookie)}`, strength: 'cookie', uaFamily: family, platform });
     else if (ua !== '') device = Object.freeze({ id: `fp:${digest(fingerprint(family, ua, secChUaPlatform))}`, strength: 'fingerprint', uaFamily: family, platform });
     else device = NO_DEVICE;
+    // Not remembered: 4,096 distinct user agents of 16,000 characters (the default header bound)
+    // kept 64 MiB here, 1 GiB at a 256 KiB bound. Resolving one again is linear and rare.
+    if (ua.length > MAX_REMEMBERED_AGENT || hint.length > MAX_REMEMBERED_AGENT) return device;
     if (this.size >= 4096) {
       this.byAgent.clear();
       this.hinted.clear();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clientKind, DeviceResolver, fingerprint, platformOf, uaFamily } from '../../src/risk/device.js';
+import { clientKind, DeviceResolver, fingerprint, MAX_REMEMBERED_AGENT, platformOf, uaFamily } from '../../src/risk/device.js';
 
 describe('user-agent family', () => {
   it.each([
@@ -160,5 +160,22 @@ describe('the user agent\'s parenthesised part (found without a regex that retri
     expect(fingerprint('other', ua, undefined)).toBe('other\n\n');
     expect(platformOf(`${ua})(Windows NT 10.0)`, undefined)).toBe('');
     expect(platformOf(`)(Windows NT 10.0; Win64)`, undefined)).toBe('windows');
+  });
+});
+
+describe('what the device resolver remembers', () => {
+  // Its memo holds 4,096 devices by user agent: 4,096 agents of 16,000 characters kept 64 MiB.
+  it('a user agent longer than any real one is resolved each time, never kept', () => {
+    const r = new DeviceResolver(false);
+    const resolve = (ua: string, hint?: string) => r.resolveFrom('', undefined, ua, hint === undefined ? undefined : '"Linux"', hint, undefined);
+    const short = 'kubectl/v1.31.0 (linux/amd64) kubernetes/abc1234';
+    expect(resolve(short)).toBe(resolve(short));
+    const long = `${short} ${'x'.repeat(MAX_REMEMBERED_AGENT)}`;
+    const first = resolve(long);
+    expect(resolve(long)).not.toBe(first);
+    expect(resolve(long)).toEqual(first);
+    expect(resolve(long, '"Linux"')).not.toBe(resolve(long, '"Linux"'));
+    expect(resolve(short, `"${'L'.repeat(MAX_REMEMBERED_AGENT)}"`)).not.toBe(resolve(short, `"${'L'.repeat(MAX_REMEMBERED_AGENT)}"`));
+    expect(resolve(short, '"Linux"')).toBe(resolve(short, '"Linux"'));
   });
 });
