@@ -29,7 +29,7 @@ export function websocketBearer(header: string | undefined): WebSocketBearer {
   let token: string | undefined;
   let others = 0;
   for (const element of header.split(',')) {
-    const p = element.replace(/^[ \t]+|[ \t]+$/g, '');
+    const p = trimBlanks(element);
     if (!p.startsWith(WS_BEARER_PREFIX)) {
       if (p.toLowerCase().includes(MARKER)) {
         return { kind: 'malformed', detail: 'a WebSocket subprotocol names the bearer prefix in a form this gateway does not read' };
@@ -56,4 +56,22 @@ export function websocketBearer(header: string | undefined): WebSocketBearer {
   if (token === undefined) return NONE;
   if (others === 0) return { kind: 'malformed', detail: 'the WebSocket bearer subprotocol needs another subprotocol beside it' };
   return { kind: 'token', token };
+}
+
+/**
+ * The element without leading and trailing spaces and tabs. `replace(/^[ \t]+|[ \t]+$/g, '')`
+ * retried `[ \t]+$` from every blank of a run that something other than a blank ends, so one
+ * element of `x`, 16,000 spaces and `x` (within the default limits.max_header_bytes) cost 104 ms,
+ * 64,000 spaces 1.7 s, before any token was checked.
+ */
+function trimBlanks(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isBlank(s.charCodeAt(start))) start++;
+  while (end > start && isBlank(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
+}
+
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inspect } from '../../src/guardrails/inspect.js';
+import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS } from '../../src/guardrails/yaml.js';
 import { guardSettings, kube } from '../support/guardrails.js';
 
 // A custom resource's controller runs the pods its body describes (rules/custom-pods.ts): their
@@ -64,6 +65,21 @@ describe('pod specs in custom resources', () => {
     expect(r.unreadableDetail).toContain('spec.podSpecPatch');
     expect(inspect(kube('POST', WF), wf({ podSpecPatch: '', templates: [{ name: 'm', container: OK }] }), JSON_CT, false, settings)).toEqual({ violations: [] });
     expect(inspect(kube('POST', WF), wf({ podSpecPatch: '{"containers":[{"name":"main","resources":{"limits":{"memory":"2Gi"}}}]}', templates: [{ name: 'm', container: OK }] }), JSON_CT, false, settings)).toEqual({ violations: [] });
+  });
+
+  it('podSpecPatch strings past one YAML body\'s bounds together are not read: the body is unreadable', () => {
+    // Each string is within readYaml's bounds, but 500 of them (a 1 MiB Workflow) took 7.4 s of the
+    // Check's thread: beyond what one YAML body may hold they are judged as unreadable, unparsed.
+    const patch = '{"containers":[{"name":"main","resources":{"limits":{"memory":"2Gi"}}}]}';
+    const templates = (n: number, text: string) => Array.from({ length: n }, (_, i) => ({ name: `t${i}`, container: OK, podSpecPatch: text }));
+    expect(inspect(kube('POST', WF), wf({ templates: templates(MAX_YAML_DOCUMENTS, patch) }), JSON_CT, false, settings)).toEqual({ violations: [] });
+    const many = inspect(kube('POST', WF), wf({ templates: templates(MAX_YAML_DOCUMENTS + 1, patch) }), JSON_CT, false, settings);
+    expect(many.unreadable).toBe('body_unreadable');
+    expect(many.unreadableDetail).toMatch(/podSpecPatch strings exceed/);
+    const long = `containers: [${'{name: main},'.repeat(Math.ceil(MAX_YAML_CHARS / 2 / 13))}]`;
+    const large = inspect(kube('POST', WF), wf({ templates: templates(3, long) }), JSON_CT, false, settings);
+    expect(large.unreadable).toBe('body_unreadable');
+    expect(large.unreadableDetail).toMatch(/^spec\.templates\[\d\]\.podSpecPatch was not read/);
   });
 
   it('the path names where the body has it', () => {

@@ -1,5 +1,5 @@
 import { isObject, type Json } from '../types.js';
-import { readYaml } from '../yaml.js';
+import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, readYaml } from '../yaml.js';
 import type { RuleContext } from './context.js';
 import { checkPodAnnotations, checkPodSecurity } from './pod-security.js';
 import { checkKueuePriority, checkPriorityClass, checkScheduling, WORKFLOW_PRIORITY_KEY } from './scheduling.js';
@@ -48,6 +48,7 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
   // Iterative: the body's depth is bounded by the parser, its breadth only by its size. Each entry
   // holds the key it sits under and its parent's, which is how a `template.spec` is known.
   const stack: Entry[] = [{ node: doc, path: prefix.endsWith('.') ? prefix.slice(0, -1) : prefix, key: '', parentKey: '' }];
+  const patches: PatchBudget = { chars: 0, count: 0 };
   while (stack.length > 0) {
     const { node, path, key: own, parentKey } = stack.pop()!;
     const templateSpec = (own === 'spec' && parentKey === 'template') || own === 'podTemplate';
@@ -62,7 +63,7 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
     checkKueuePriority(node.labels, join(path, 'labels'), ctx);
     if ((Array.isArray(node.steps) || Array.isArray(node.sidecars)) && checkTektonSpec(node, path, ctx)) volumesJudged = true;
     if (isObject(node.annotations)) checkPodAnnotations(node, path, ctx);
-    if (typeof node.podSpecPatch === 'string') checkPodSpecPatch(node.podSpecPatch, join(path, 'podSpecPatch'), ctx);
+    if (typeof node.podSpecPatch === 'string') checkPodSpecPatch(node.podSpecPatch, join(path, 'podSpecPatch'), ctx, patches);
     for (const role of SPARK_PODS) if (isObject(node[role])) checkSparkPod(node[role] as Json, join(path, role), ctx);
     if (isObject(node.hostDisk)) {
       const p = typeof node.hostDisk.path === 'string' ? ` (${node.hostDisk.path.slice(0, 200)})` : '';
@@ -114,8 +115,26 @@ function checkTektonSpec(node: Json, path: string, ctx: RuleContext): boolean {
   return true;
 }
 
+/**
+ * What the podSpecPatch strings of one body may cost together. readYaml bounds one string, not how
+ * many a body holds: 500 templates with a 2 KB YAML podSpecPatch each (a 1 MiB Workflow) took
+ * 7.4 s of the Check's thread, 2,000 (4 MiB) 32 s. Together they get what one YAML body gets
+ * (MAX_YAML_CHARS, MAX_YAML_DOCUMENTS); a real Workflow has a few short ones. The walk is per
+ * document, and only a YAML body (itself within MAX_YAML_CHARS) has more than one.
+ */
+interface PatchBudget {
+  chars: number;
+  count: number;
+}
+
 /** Argo's podSpecPatch: the pod spec it merges, read as YAML (JSON is YAML) and judged as a patch. */
-function checkPodSpecPatch(text: string, path: string, ctx: RuleContext): void {
+function checkPodSpecPatch(text: string, path: string, ctx: RuleContext, budget: PatchBudget): void {
+  budget.chars += text.length;
+  if (++budget.count > MAX_YAML_DOCUMENTS || budget.chars > MAX_YAML_CHARS) {
+    // Not read, so judged as a podSpecPatch that cannot be read: the unreadable body's effect.
+    ctx.unreadable?.(`${path} was not read: the body's podSpecPatch strings exceed ${MAX_YAML_DOCUMENTS} or ${MAX_YAML_CHARS / 1024} KiB together`);
+    return;
+  }
   const read = readYaml(text);
   const spec = read.ok && read.documents.length === 1 ? read.documents[0] : undefined;
   if (!isObject(spec)) {
