@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshSubjects, TOKEN_STATES, type TokenState, rules, startBuiltServer, type BuiltServer } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
 import { envelope, lenField } from '../support/kube-protobuf.js';
-import { judgeWrite, kubectlWrites, sendWrite, type KubeDoc, type KubeWrite } from '../support/kubectl-writes.js';
+import { judgeWrite, kubectlWrites, sendWrite, type KubeDoc, type WriteEntry } from '../support/kubectl-writes.js';
 
 /**
  * Every kind that claims a hostname (src/guardrails/rules/host-kinds.ts), black-box against the
@@ -26,15 +26,7 @@ afterAll(async () => {
 });
 
 const subjects = freshSubjects(() => server.issuer, 'hostkinds');
-type Need = 'aal3' | 'aal2' | 'routine';
-
-type Req = KubeWrite;
-interface Entry {
-  what: string;
-  req: Req;
-  need: Need;
-  by?: string;
-}
+type Entry = WriteEntry;
 type Doc = KubeDoc;
 
 const PLURAL: Record<string, string> = {

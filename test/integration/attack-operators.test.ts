@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshSubjects, TOKEN_STATES, type TokenState, rules, startBuiltServer, type BuiltServer } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
 import { envelope, lenField } from '../support/kube-protobuf.js';
-import { judgeWrite, kubectlWrites, sendWrite, type KubeDoc, type KubeWrite } from '../support/kubectl-writes.js';
+import { judgeWrite, kubectlWrites, sendWrite, type KubeDoc, type WriteEntry } from '../support/kubectl-writes.js';
 
 /**
  * The custom resources of the operators most clusters run, whose write grants more than it looks:
@@ -38,18 +38,10 @@ const subjects = freshSubjects(() => server.issuer, 'operators');
 type State = TokenState;
 const STATES = TOKEN_STATES;
 
-type Need = 'aal3' | 'aal2' | 'routine';
 
-type Req = KubeWrite;
-
-interface Entry {
+interface Entry extends WriteEntry {
   /** The operator, and what the object does when written. */
   op: string;
-  what: string;
-  req: Req;
-  need: Need;
-  /** A rule or `guardrail:<code>` the decision names when it is not allowed. */
-  by?: string;
 }
 
 type Doc = KubeDoc;

@@ -17,6 +17,17 @@ export interface KubeWrite {
   headers: Record<string, string>;
 }
 
+/** What a write must get (judgeWrite): a hardware key, two factors, or nothing more than a sign-in. */
+export type WriteNeed = 'aal3' | 'aal2' | 'routine';
+
+/** One row of an attack table: the write, what it needs, and the rule or `guardrail:<code>` a refusal names. */
+export interface WriteEntry {
+  what: string;
+  req: KubeWrite;
+  need: WriteNeed;
+  by?: string;
+}
+
 export type KubeDoc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: unknown };
 
 export function kubectlWrites(plural: Readonly<Record<string, string>>) {
@@ -73,7 +84,7 @@ export async function sendWrite(server: BuiltServer, subjects: ReturnType<typeof
  * for a stolen or remote token, and for a two-factor write with one factor inside; allowed
  * otherwise. A refusal names `by` (a rule or `guardrail:<code>`) when given.
  */
-export function judgeWrite(where: string, need: 'aal3' | 'aal2' | 'routine', state: TokenState, res: CheckResponse, by?: string): void {
+export function judgeWrite(where: string, need: WriteNeed, state: TokenState, res: CheckResponse, by?: string): void {
   const r = reason(res);
   const said = `${where} (${state}) → ${r} [${rules(res)}]`;
   if (need === 'aal3' || state === 'stolen' || state === 'remote' || (need === 'aal2' && state === 'inside')) expect.soft(NOT_ALLOWED, said).toContain(r);
