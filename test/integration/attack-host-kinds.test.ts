@@ -55,6 +55,7 @@ const PLURAL: Record<string, string> = {
   IngressGateway: 'ingressgateways',
   RouteGroup: 'routegroups',
   Ingress: 'ingresses',
+  Certificate: 'certificates',
 };
 
 const { applied, patched, serverSide, jsonPatched } = kubectlWrites(PLURAL);
@@ -108,6 +109,8 @@ const KINDS: Kind[] = [
   { name: 'a Kuma MeshHTTPRoute on the mesh gateway', of: (h, ns) => ({ apiVersion: 'kuma.io/v1alpha1', kind: 'MeshHTTPRoute', metadata: meta(ns), spec: { targetRef: { kind: 'MeshGateway', name: 'edge-gateway' }, to: [{ targetRef: { kind: 'Mesh' }, hostnames: [h], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], default: { backendRefs: [{ kind: 'MeshService', name: 'web' }] } }] }] } }) },
   { name: 'a Consul IngressGateway', of: (h, ns) => ({ apiVersion: 'consul.hashicorp.com/v1alpha1', kind: 'IngressGateway', metadata: meta(ns), spec: { listeners: [{ port: 8080, protocol: 'http', services: [{ name: 'web', hosts: [h] }] }] } }) },
   { name: 'a Skipper RouteGroup', of: (h, ns) => ({ apiVersion: 'zalando.org/v1', kind: 'RouteGroup', metadata: meta(ns), spec: { hosts: [h], backends: [{ name: 'web', type: 'service', serviceName: 'web', servicePort: 80 }], defaultBackends: [{ backendName: 'web' }] } }) },
+  { name: 'a cert-manager Certificate (dnsNames)', of: (h, ns) => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: meta(ns), spec: { secretName: 'web-tls', dnsNames: [h], issuerRef: { name: 'letsencrypt-dns', kind: 'ClusterIssuer' } } }), patch: (h) => ({ spec: { dnsNames: [h] } }) },
+  { name: 'a cert-manager Certificate (commonName)', of: (h, ns) => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: meta(ns, 'web-cn'), spec: { secretName: 'web-cn-tls', commonName: h, issuerRef: { name: 'internal-ca', kind: 'ClusterIssuer' } } }) },
 ];
 
 const KUBE_HOST = 'kube.localhost';
@@ -155,6 +158,8 @@ describe('the shapes around them', () => {
     { what: "an OpenShift Route in dev for dev's own host, as protobuf", req: { method: 'POST', path: '/apis/route.openshift.io/v1/namespaces/dev/routes', body: envelope('route.openshift.io/v1', 'Route', Buffer.concat([lenField(1, lenField(1, 'web')), lenField(2, lenField(1, OWN_HOST))])), headers: { 'content-type': 'application/vnd.kubernetes.protobuf' } }, need: 'routine' },
     { what: "a Kuma MeshGateway listening for the API server's host", req: applied({ apiVersion: 'kuma.io/v1alpha1', kind: 'MeshGateway', mesh: 'default', metadata: { name: 'edge-gateway' }, spec: { selectors: [{ match: { 'kuma.io/service': 'edge-gateway' } }], conf: { listeners: [{ port: 443, protocol: 'HTTPS', hostname: KUBE_HOST }] } } }), need: 'aal3', by: GATED },
     { what: "an Ingress in dev whose Kong host-aliases add the API server's host", req: applied({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { ...meta('dev'), annotations: { 'konghq.com/host-aliases': KUBE_HOST } }, spec: { ingressClassName: 'kong', rules: [{ host: OWN_HOST }] } }), need: 'aal3', by: GATED },
+    // `cmctl renew` marks the Certificate for reissue on its status: no names, nothing claimed.
+    { what: "cmctl renew of the shop's Certificate (a status patch)", req: { method: 'PATCH', path: '/apis/cert-manager.io/v1/namespaces/shop/certificates/web/status', body: { status: { conditions: [{ type: 'Issuing', status: 'True', reason: 'ManuallyTriggered', message: 'Certificate re-issuance manually triggered' }] } }, headers: { 'content-type': 'application/merge-patch+json' } }, need: 'routine' },
     { what: "an Ingress in dev whose ingress-nginx server-alias is the step-up page's host", req: applied({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { ...meta('dev'), annotations: { 'nginx.ingress.kubernetes.io/server-alias': STEPUP_HOST } }, spec: { ingressClassName: 'nginx', rules: [{ host: OWN_HOST }] } }), need: 'aal3', by: GATED },
   ]);
 });

@@ -133,6 +133,7 @@ const KINDS: Kind[] = [
   { url: '/apis/kuma.io/v1alpha1/namespaces/NS/meshhttproutes', apiVersion: 'kuma.io/v1alpha1', kind: 'MeshHTTPRoute', body: (h) => ({ spec: { targetRef: { kind: 'MeshGateway', name: 'edge' }, to: [{ targetRef: { kind: 'Mesh' }, hostnames: [h], rules: [] }] } }) },
   { url: '/apis/consul.hashicorp.com/v1alpha1/namespaces/NS/ingressgateways', apiVersion: 'consul.hashicorp.com/v1alpha1', kind: 'IngressGateway', body: (h) => ({ spec: { listeners: [{ port: 8080, protocol: 'http', services: [{ name: 'web', hosts: [h] }] }] } }) },
   { url: '/apis/zalando.org/v1/namespaces/NS/routegroups', apiVersion: 'zalando.org/v1', kind: 'RouteGroup', body: (h) => ({ spec: { hosts: [h], backends: [] } }) },
+  { url: '/apis/cert-manager.io/v1/namespaces/NS/certificates', apiVersion: 'cert-manager.io/v1', kind: 'Certificate', body: (h) => ({ spec: { secretName: 'web-tls', dnsNames: ['web.dev.example.com', h], issuerRef: { name: 'le', kind: 'ClusterIssuer' } } }), patch: (h) => ({ spec: { commonName: h } }) },
 ];
 
 /** A create of `k` in `ns` claiming `host` (a DomainMapping's name is its domain). */
@@ -185,6 +186,17 @@ describe('every host-claiming kind', () => {
     expect(run(gatedSettings, 'POST', url, withRule('HostRegexp(`^[a-z]+\\.dev\\.example\\.com$`)'))).toEqual([]);
     expect(run(gatedSettings, 'PATCH', `${url}/web`, [{ op: 'replace', path: '/spec/routes/0/match', value: 'Host(`kube.test`)' }], 'application/json-patch+json')).toEqual(['gated_host_route']);
     expect(run(gatedSettings, 'PATCH', `${url}/web`, [{ op: 'copy', from: '/metadata/name', path: '/spec/routes/0/match' }], 'application/json-patch+json')).toEqual(['unreadable']);
+  });
+
+  it('cert-manager: a Certificate claims its names for the key it puts in its namespace; its status names none', () => {
+    const url = '/apis/cert-manager.io/v1/namespaces/dev/certificates';
+    const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web' }, spec: { secretName: 'web-tls', commonName: 'shop.example.com', issuerRef: { name: 'le', kind: 'ClusterIssuer' } } };
+    const r = inspect(kube('POST', url), JSON.stringify(cert), 'application/json', false, ownerSettings);
+    expect(r.violations.map((v) => v.detail)).toEqual(['Certificate for host shop.example.com in namespace dev, which guardrails.host_owners gives to other namespaces: its key, in that namespace, serves their name']);
+    const g = inspect(kube('POST', url), JSON.stringify({ ...cert, spec: { ...cert.spec, commonName: 'kube.test' } }), 'application/json', false, gatedSettings);
+    expect(g.violations.map((v) => v.detail)).toEqual(['Certificate for host kube.test, which stepgate checks: its key, in the namespace of the Certificate, can stand in for it']);
+    // cmctl renew: a status patch.
+    expect(run(ownerSettings, 'PATCH', `${url}/web/status`, { status: { conditions: [{ type: 'Issuing', status: 'True' }] } }, 'application/merge-patch+json')).toEqual([]);
   });
 
   it('Emissary: a Mapping host read as a regular expression where host_regex says so', () => {

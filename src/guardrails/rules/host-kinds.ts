@@ -21,6 +21,8 @@ export interface HostKind {
   readonly inSpec: boolean;
   /** Read by route_host_not_owned (gated_host_route reads every kind). */
   readonly owners: boolean;
+  /** What the claim gets its namespace, said in the violation's detail; a route's traffic unless stated. */
+  readonly gets?: 'certificate';
 }
 
 type SpecHosts = (spec: Json) => HostAt[];
@@ -239,6 +241,11 @@ const TABLE: [key: string, kind: HostKind][] = [
   ['consul.hashicorp.com/ingressgateways', { kind: 'IngressGateway', ...spec(walk(['listeners[]', 'services[]', 'hosts'], true)) }],
   // Skipper (zalando.org).
   ['zalando.org/routegroups', { kind: 'RouteGroup', ...spec(listAt('hosts')) }],
+  // cert-manager: a Certificate's names are what its issuer signs, and the key lands in a Secret of
+  // the Certificate's namespace. No route is needed to use it: with a ClusterIssuer that answers
+  // DNS-01 for the zone (or an in-cluster CA the mesh trusts) the key serves the name for whoever
+  // sits in the path, and an HTTP-01 issuer routes its own solver for the name on the shared ingress.
+  ['cert-manager.io/certificates', { kind: 'Certificate', ...spec(both(listAt('dnsNames'), oneAt('commonName'))), gets: 'certificate' }],
 ];
 
 const BY_KEY: ReadonlyMap<string, HostKind> = new Map(TABLE);

@@ -36,6 +36,6 @@ export function checkRouteOwners(doc: Json, key: string, docPath: string, ctx: R
     // From the body: no control characters into logs and answers, bounded.
     const shown = clientText(value.toLowerCase(), 100) ?? '';
     const where = clientText(claimer, 63) ?? '';
-    ctx.out.push({ code: 'route_host_not_owned', detail: `${shape.kind} for host ${shown} in namespace ${where}, which guardrails.host_owners gives to other namespaces: a route there takes a share of their traffic`, path: `${docPath}${path}` });
+    ctx.out.push({ code: 'route_host_not_owned', detail: `${shape.kind} for host ${shown} in namespace ${where}, which guardrails.host_owners gives to other namespaces: ${shape.gets === 'certificate' ? 'its key, in that namespace, serves their name' : 'a route there takes a share of their traffic'}`, path: `${docPath}${path}` });
   }
 }
