@@ -9,7 +9,8 @@ import { BANK, KUBECTL_PAW, KUBECTL_VDI, VDI_NAT, setImage } from '../support/wo
  * What the fifteenth replayed day (test/support/workday15.ts, docs/risk.md "Day 15") found allowed,
  * through the real gRPC server running examples/stepgate.yaml on a virtual clock. Two are fixed in
  * the example (Falco paused and the log shipper deleted: security-tooling; a break-glass account
- * used with a copy of its password and OTP: break-glass-accounts); the rest are `it.fails`: each
+ * used with a copy of its password and OTP, or impersonated: break-glass-accounts and
+ * impersonation_privileged_users); the rest are `it.fails`: each
  * asserts the safe outcome and states, in its comment, why stepgate cannot reach it from the
  * request.
  */
@@ -71,6 +72,22 @@ describe('what watches the cluster, and the vault\'s emergency accounts, with ex
     expect(rules(list)).toContain('break-glass-accounts');
     const secret = await send(login, at + 30_000, 'GET', '/api/v1/namespaces/payments-prod/secrets/payments-api-db', { source: '10.50.1.99', ua: KUBECTL_PAW });
     expect(reasonOf(secret), rules(secret)).toBe('acr_insufficient');
+  });
+
+  // Fixed (example): acting as the break-glass account through impersonation (`kubectl
+  // --as=breakglass-01@…`, for whoever RBAC lets impersonate users) is its cluster-admin without the
+  // account's own sign-in; the example lists the emergency accounts among
+  // impersonation_privileged_users, which asks a hardware key within 5 minutes.
+  it('impersonating the break-glass account asks a hardware key', async () => {
+    const login = await twoDays('d15f-platform-c@northbank.example', [['GET', '/api/v1/nodes?limit=500'], ['GET', '/api/v1/namespaces/payments-prod/pods?limit=500']], onPaw);
+    const res = await s.sendAt(login, TUE + 5 * H, {
+      method: 'GET',
+      path: '/api/v1/namespaces/payments-prod/pods?limit=500',
+      source: PAW,
+      host: BANK,
+      headers: { 'user-agent': KUBECTL_PAW, 'impersonate-user': 'breakglass-01@northbank.example' },
+    });
+    expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
   });
 
   it('control: the break-glass account with its hardware key, signed in for the outage, is let through', async () => {
