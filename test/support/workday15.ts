@@ -94,7 +94,7 @@ function staff(rand: () => number): Person[] {
   // The auditor's account exists for the scored day only.
   add('auditor', 'auditor', [], [[9.5, 17, 'vdi']]);
   for (let i = 1; i <= 3; i++) add(`vendor-${i}`, 'vendor', [[3.5, 12.5, 'vendor']], [[3.5, 12.5, 'vendor']]);
-  // One more of each that the attacks need no history for: a second SOC shift lead.
+  // The SOC's lead, who reviews what the analysts raise: the same read-only view.
   add('soc-lead', 'soc', [[9, 17, 'vdi']], [[9, 17, 'vdi']]);
   return out;
 }
@@ -117,7 +117,7 @@ export function setImage(ns: string, d: string, tag: string): Req[] {
   ];
 }
 
-function paymentsTask(rand: () => number, p: Person): Req[] {
+function paymentsTask(rand: () => number): Req[] {
   const env = rand();
   const ns = env < 0.45 ? 'payments-dev' : env < 0.8 ? 'payments-uat' : 'payments-prod';
   const d = PAY_SVCS[Math.floor(rand() * PAY_SVCS.length)]!;
@@ -284,7 +284,7 @@ export function workday15(seed = 131): DayEvent[] {
             continue;
           }
           const reqs =
-            p.kind === 'payments' ? paymentsTask(rand, p) : p.kind === 'platform' ? platformTask(rand) : p.kind === 'batch' ? batchTask(rand, h) : p.kind === 'soc' ? socTask(rand) : p.kind === 'auditor' ? auditorTask(rand) : vendorTask(rand);
+            p.kind === 'payments' ? paymentsTask(rand) : p.kind === 'platform' ? platformTask(rand) : p.kind === 'batch' ? batchTask(rand, h) : p.kind === 'soc' ? socTask(rand) : p.kind === 'auditor' ? auditorTask(rand) : vendorTask(rand);
           const gap = 500 + rand() * 1500;
           reqs.forEach((q, k) => push(t + k * gap, q, login, where));
           t += (p.kind === 'soc' ? 3 : 5) * M + rand() * 10 * M;
@@ -323,7 +323,11 @@ function lastOf(routine: readonly DayEvent[], actor: string, t: number, match: (
   return e!;
 }
 
-/** A Deployment's YAML as `kubectl get -o yaml` returns it is a GET; so is a describe's pod. */
+/**
+ * The ten attacks, each with the token, address and client it would really have: a scraped token
+ * is the victim's login at that moment, sent from another VDI session (another address of the
+ * farm's pool, the farm's one kubectl build).
+ */
 function attacks15(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
   const by = (short: string) => people.find((p) => p.short === short)!;
