@@ -24,6 +24,7 @@ import { workday11 } from '../test/support/workday11.js';
 import { workday12 } from '../test/support/workday12.js';
 import { workday13 } from '../test/support/workday13.js';
 import { workday14 } from '../test/support/workday14.js';
+import { workday15 } from '../test/support/workday15.js';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14').split(',');
@@ -44,6 +45,7 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['12', workday12, [101, 102, 103, 104, 105], {}],
   ['13', workday13, [111, 112, 113, 114, 115], {}],
   ['14', workday14, [121, 122, 123, 124, 125], {}],
+  ['15', workday15, [131, 132, 133, 134, 135], {}],
 ];
 const EIGHT_HOURS = 8 * 3_600_000;
 

@@ -14,10 +14,11 @@ import { workday11 } from '../support/workday11.js';
 import { workday12 } from '../support/workday12.js';
 import { workday13 } from '../support/workday13.js';
 import { workday14 } from '../support/workday14.js';
+import { workday15 } from '../support/workday15.js';
 
 /**
- * Issue 12's targets on fourteen differently built replayed days (the third to fourteenth written
- * after the engine, the fourth to fourteenth as an outside tester would (the sixth, eighth, eleventh, twelfth, thirteenth and fourteenth as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 14: one here, five each in bench/day-matrix.ts), through the real gRPC server running
+ * Issue 12's targets on fifteen differently built replayed days (the third to fifteenth written
+ * after the engine, the fourth to fifteenth as an outside tester would (the sixth, eighth, eleventh, twelfth, thirteenth, fourteenth and fifteenth as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 15: one here, five each in bench/day-matrix.ts), through the real gRPC server running
  * examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
  * (docs/risk.md says which and why), held to the bound given below; no two challenges of an
@@ -26,7 +27,7 @@ import { workday14 } from '../support/workday14.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -214,6 +215,24 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // 2026-12-04 by a guardrail: NVIDIA_VISIBLE_DEVICES=all in a container that requests no GPU,
   // gpu_devices_unrequested.)
   "crypto-miner Jobs through the lab's Kueue queue (student laptop, through the jump host)",
+  // Day 15 (docs/risk.md, "Day 15: what it found"), open findings, each an `it.fails` in
+  // risk-day15-findings.test.ts. The VDI farm: a token scraped from another user's roaming profile,
+  // used from another session on the same farm (its NAT, its one kubectl build), in the victim's
+  // namespaces (day 9's jump-box class); a SOC analyst's, reading Secrets in a namespace the analyst
+  // only ever listed within an hour of a sign-in (day 11's team-lead class; not stopped with the
+  // warm-up day on four seeds of five).
+  "VDI farm: a payments engineer's token scraped from the roaming profile, used from another session",
+  "VDI farm: a SOC analyst's scraped token reads settlement-prod's SFTP credentials",
+  // Reads no rule names (a ConfigMap, a pod, a Deployment, ReplicaSets): what makes them a Secret's
+  // contents is in the response, which stepgate does not see.
+  "auditor's read-only token: a ConfigMap, a pod's and a Deployment's inline env, old ReplicaSets",
+  // The batch operator's own token, working set and freshness at 21:30, outside their hours: on two
+  // seeds of five their afternoon sign-in is under 8 hours old; on the others the default rule's
+  // 12 hours have run out, which is no defence.
+  "settlement CronJob's payout destination changed the evening before the run (batch operator's token)",
+  // A change ticket's window is not on the request: the challenge at its write is the 8-hour
+  // freshness running out (the morning sign-in); the insider signs in and the change is allowed.
+  "insider pushes a change to production outside the freeze's approved window",
 ]);
 
 
@@ -338,7 +357,9 @@ const DAY12_SEEDS = ((narrow && process.env.STEPGATE_DAY12_SEEDS) || '101').spli
 const DAY13_SEEDS = ((narrow && process.env.STEPGATE_DAY13_SEEDS) || '111').split(',').map(Number);
 // One of day 14's five seeds (about 5 s) and seed 121 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY14_SEEDS = ((narrow && process.env.STEPGATE_DAY14_SEEDS) || '121').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14').split(',');
+// One of day 15's five seeds (about 10 s) and seed 131 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY15_SEEDS = ((narrow && process.env.STEPGATE_DAY15_SEEDS) || '131').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -367,6 +388,8 @@ const DAYS = ([
   ['day 13 (workday13.ts)', workday13, 15, DAY13_SEEDS, {}],
   // Day 14 too: written as an outside red team would, a university's research cluster on the first day of term and a deadline night (docs/risk.md, "Day 14").
   ['day 14 (workday14.ts)', workday14, 14, DAY14_SEEDS, {}],
+  // Day 15 too: written as an outside red team would, a bank's platform and payments teams on PAWs and a shared VDI farm (docs/risk.md, "Day 15").
+  ['day 15 (workday15.ts)', workday15, 25, DAY15_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter((_, i) => days.includes(String(i + 1)));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -568,6 +591,15 @@ const COLD_BOUND_DAY13 = { perEngineer: 2, within8h: 1, total: 10 };
  */
 const COLD_BOUND_DAY14 = { perEngineer: 2, within8h: 2, total: 15 };
 
+/**
+ * Day 15 without warm-up, seed 131: 10 challenges, nobody asked twice within 8 hours: the 8-hour
+ * freshness of Secrets, exec and production writes (8), cmctl's first use at the 03:00 incident
+ * (ua_family_change) and one namespace outside a working set begun that morning. On seed 132 the
+ * platform on-call is asked twice: cmctl at 03:17, then at 09:08 a namespace outside the working
+ * set the night's incident began (bench/day-matrix.ts).
+ */
+const COLD_BOUND_DAY15 = { perEngineer: 1, within8h: 0, total: 10 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -581,6 +613,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 12 (workday12.ts)', workday12, 101, {}, COLD_BOUND_DAY12],
   ['day 13 (workday13.ts)', workday13, 111, {}, COLD_BOUND_DAY13],
   ['day 14 (workday14.ts)', workday14, 121, {}, COLD_BOUND_DAY14],
+  ['day 15 (workday15.ts)', workday15, 131, {}, COLD_BOUND_DAY15],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {
