@@ -14,6 +14,7 @@ import { workday11 } from '../support/workday11.js';
 import { workday12 } from '../support/workday12.js';
 import { workday13 } from '../support/workday13.js';
 import { workday14 } from '../support/workday14.js';
+import { workday16 } from '../support/workday16.js';
 
 /**
  * Issue 12's targets on fourteen differently built replayed days (the third to fourteenth written
@@ -338,7 +339,9 @@ const DAY12_SEEDS = ((narrow && process.env.STEPGATE_DAY12_SEEDS) || '101').spli
 const DAY13_SEEDS = ((narrow && process.env.STEPGATE_DAY13_SEEDS) || '111').split(',').map(Number);
 // One of day 14's five seeds (about 5 s) and seed 121 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY14_SEEDS = ((narrow && process.env.STEPGATE_DAY14_SEEDS) || '121').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14').split(',');
+// One of day 16's five seeds and seed 141 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY16_SEEDS = ((narrow && process.env.STEPGATE_DAY16_SEEDS) || '141').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,16').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -367,7 +370,9 @@ const DAYS = ([
   ['day 13 (workday13.ts)', workday13, 15, DAY13_SEEDS, {}],
   // Day 14 too: written as an outside red team would, a university's research cluster on the first day of term and a deadline night (docs/risk.md, "Day 14").
   ['day 14 (workday14.ts)', workday14, 14, DAY14_SEEDS, {}],
-] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter((_, i) => days.includes(String(i + 1)));
+  // Day 16 too: written as an outside red team would, a SaaS company's multi-tenant cluster on a launch day (docs/risk.md, "Day 16").
+  ['day 16 (workday16.ts)', workday16, 23, DAY16_SEEDS, {}],
+] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 const EIGHT_HOURS = 8 * 3_600_000;
 
@@ -568,6 +573,9 @@ const COLD_BOUND_DAY13 = { perEngineer: 2, within8h: 1, total: 10 };
  */
 const COLD_BOUND_DAY14 = { perEngineer: 2, within8h: 2, total: 15 };
 
+/** Day 16 without warm-up, seed 141: measured below (docs/risk.md, "Day 16"). */
+const COLD_BOUND_DAY16 = { perEngineer: 2, within8h: 2, total: 99 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -581,6 +589,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 12 (workday12.ts)', workday12, 101, {}, COLD_BOUND_DAY12],
   ['day 13 (workday13.ts)', workday13, 111, {}, COLD_BOUND_DAY13],
   ['day 14 (workday14.ts)', workday14, 121, {}, COLD_BOUND_DAY14],
+  ['day 16 (workday16.ts)', workday16, 141, {}, COLD_BOUND_DAY16],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {
