@@ -215,6 +215,25 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // 2026-12-04 by a guardrail: NVIDIA_VISIBLE_DEVICES=all in a container that requests no GPU,
   // gpu_devices_unrequested.)
   "crypto-miner Jobs through the lab's Kueue queue (student laptop, through the jump host)",
+  // Day 16 (docs/risk.md, "Day 16: what it found"), open findings, each an `it.fails` in
+  // risk-day16-findings.test.ts. Secrets read by a support engineer (bribed, signing in at each
+  // challenge; or malware on a support laptop reading a vcluster's synced Secrets and kubeconfig)
+  // in customer namespaces their tickets took them to: the working set is kept by namespace, not
+  // by kind, and support never reads a Secret (day 11's class). Stopped at request 2 where the
+  // competitor's customers were never a ticket of theirs, at 6 or 10 where one was, never on seed
+  // 142 with the warm-up day (all three were); the vcluster row at request 1 without the warm-up
+  // day only.
+  "bribed support engineer reads competitors' customers' Secrets as their admins",
+  "vcluster's synced Secrets and kubeconfig read from the host namespace (support laptop)",
+  // A contractor's token refreshed after their access window, from the home network their login
+  // proved, in their own namespaces: nothing stepgate sees says the window ended (the identity
+  // provider's sessions and RBAC's bindings do). Stopped at request 1 without the warm-up day
+  // (home is then a new network).
+  'contractor after their access window, on a refreshed token',
+  // A customer's cross-tenant NetworkPolicy deleted: the example knows production by name
+  // (`prod*`, `*-prod`, …) and sets no guardrails.protected_namespaces; `tenant-*` is production
+  // under another name, which a SaaS cluster must name itself.
+  'cross-tenant NetworkPolicies deleted and opened (SRE laptop)',
 ]);
 
 
@@ -309,6 +328,19 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   'day 14 (workday14.ts)': [
     { cause: 'policy', max: 2, who: ['d14-admin-1@uni.example'] },
     { cause: 'context: new_network', max: 1, who: ['d14-phd-nlp-1@uni.example'] },
+  ],
+  // Day 16 (docs/risk.md, "Day 16"): a SaaS cluster with a namespace per customer. An SRE's shell
+  // in a customer's pod on an escalated ticket (and, at the launch, in a new customer's namespace
+  // the tenant operator created that afternoon) is a Secret-grade action in a namespace outside
+  // the working set: a different customer each time, so a sign-in each time once the morning
+  // sign-in's hour of grace is over (day 4's class: unfamiliar_namespace learns namespaces, and
+  // every customer is one). Up to 4 an SRE a day over the five seeds.
+  'day 16 (workday16.ts)': [
+    {
+      cause: 'context: unfamiliar_namespace',
+      max: 4,
+      who: ['sre-lis-1', 'sre-lis-2', 'sre-lis-3', 'sre-tor-1', 'sre-tor-2', 'sre-tor-3', 'sre-sin-1', 'sre-sin-2'].map((n) => `d16-${n}@tenantly.example`),
+    },
   ],
 };
 
@@ -573,8 +605,15 @@ const COLD_BOUND_DAY13 = { perEngineer: 2, within8h: 1, total: 10 };
  */
 const COLD_BOUND_DAY14 = { perEngineer: 2, within8h: 2, total: 15 };
 
-/** Day 16 without warm-up, seed 141: measured below (docs/risk.md, "Day 16"). */
-const COLD_BOUND_DAY16 = { perEngineer: 2, within8h: 2, total: 99 };
+/**
+ * Day 16 without warm-up, seed 141: 31 challenges, nine engineers asked twice within 8 hours
+ * (docs/risk.md, "Day 16"): every SRE's shells in customers' pods, each customer a namespace
+ * outside a working set begun that morning (unfamiliar_namespace, as with history, and more of
+ * them), the platform engineers' `vcluster connect` into their customers' namespaces (the
+ * kubeconfig Secret read there), and each engineer's browser first used where their kubectl is
+ * not (the access proxy's address for kubectl, the office or home for Grafana: new_network).
+ */
+const COLD_BOUND_DAY16 = { perEngineer: 4, within8h: 9, total: 31 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
