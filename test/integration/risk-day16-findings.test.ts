@@ -169,10 +169,9 @@ describe("customers' Secrets from a support engineer's laptop, with examples/ste
   });
 
   // Open: a contractor whose access window closed at 13:00, on a token kubelogin refreshed from
-  // the morning's sign-in (the IdP session was not revoked), at 16:40 from the home network their
+  // the morning's sign-in (the IdP session was not revoked), at 16:42 from the home network their
   // login proved the day before, with their own kubectl, in the namespaces they worked in: their
-  // own Secret, a shell, then production billing's Stripe key outside their working set (that one
-  // is refused). Nothing stepgate sees says the window ended: that is the identity provider's
+  // own Secret, a shell, then the live Stripe key beside it. Nothing stepgate sees says the window ended: that is the identity provider's
   // (revoke the sessions and refresh tokens at the end of the window) and RBAC's (a binding that
   // expires). Without the warm-up day the replay stops it at request 1: the home network is then
   // one the login never proved.
@@ -195,7 +194,7 @@ describe("customers' Secrets from a support engineer's laptop, with examples/ste
     const tuesday = signIn(sub, t + 20_000);
     t += 25_000;
     for (const [m, p, h] of steps) { const r = await sendWith(tuesday, (t += 60_000), m, p, COWORK, KUBECTL_LINUX, h); expect(r.status.code, `${p}: ${reasonOf(r)} ${rules(r)}`).toBe(0); }
-    // 16:40: the window closed at 13:00.
+    // 16:42: the window closed at 13:00.
     const res = await sendWith(tuesday, TUE + 8.7 * H, 'GET', '/api/v1/namespaces/billing-staging/secrets/stripe-test-key', home, KUBECTL_LINUX, {});
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });

@@ -466,7 +466,7 @@ function attacks16(people: Person[], routine: DayEvent[]): DayEvent[] {
 
   // 4. The morning contractor's window closed at 13:00 (their group removed from the cluster's
   // access); the IdP session was not revoked, so kubelogin still refreshes their ID token. At
-  // 16:40, from home, they take billing's Stripe key, a shell, and production's database password.
+  // 16:42, from home, they take billing's test Stripe key, a shell, and the live key beside it.
   const c1 = by('contractor-1');
   const cl = lastOf(routine, c1.name, T(12.9), kubectl);
   add("contractor after their access window, on a refreshed token", T(16.7), addressOf(c1, 'home', 0), cl.ua, cl.login, on([
