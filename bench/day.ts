@@ -3,13 +3,13 @@
  * real gRPC server on a virtual clock, once with the risk engine and once with the policy alone,
  * printing the attack and engineer tables docs/risk.md shows, and how long each replay took.
  *
- *   npx tsx bench/day.ts [day1|day2|day3|day4|day5|day6|day7|day8|day9|day10|day11|day12|day13|day14|day15] [seed] [--risk-only] [--no-warmup]
+ *   npx tsx bench/day.ts [day1|day2|day3|day4|day5|day6|day7|day8|day9|day10|day11|day12|day13|day14|day15|day16] [seed] [--risk-only] [--no-warmup]
  *
  * The same generators and runner drive test/integration/risk-day.test.ts, which asserts the targets.
  */
 import { performance } from 'node:perf_hooks';
 import { exampleService } from '../test/support/workday-service.js';
-import { replay, reportTables, workday } from '../test/support/workday.js';
+import { replay, reportTables, workday, type DayEvent } from '../test/support/workday.js';
 import { workday2 } from '../test/support/workday2.js';
 import { workday3 } from '../test/support/workday3.js';
 import { D4_IDP_DOWN, workday4 } from '../test/support/workday4.js';
@@ -24,11 +24,32 @@ import { workday12 } from '../test/support/workday12.js';
 import { workday13 } from '../test/support/workday13.js';
 import { workday14 } from '../test/support/workday14.js';
 import { workday15 } from '../test/support/workday15.js';
+import { workday16 } from '../test/support/workday16.js';
 
+// Each day's generator and the seed it replays unless one is given.
+const DAYS: Record<string, [(seed: number) => DayEvent[], number]> = {
+  day1: [workday, 12],
+  day2: [workday2, 1],
+  day3: [workday3, 5],
+  day4: [workday4, 21],
+  day5: [workday5, 31],
+  day6: [workday6, 41],
+  day7: [workday7, 51],
+  day8: [workday8, 61],
+  day9: [workday9, 71],
+  day10: [workday10, 81],
+  day11: [workday11, 91],
+  day12: [workday12, 101],
+  day13: [workday13, 111],
+  day14: [workday14, 121],
+  day15: [workday15, 131],
+  day16: [workday16, 141],
+};
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const day = args[0] === 'day2' || args[0] === 'day3' || args[0] === 'day4' || args[0] === 'day5' || args[0] === 'day6' || args[0] === 'day7' || args[0] === 'day8' || args[0] === 'day9' || args[0] === 'day10' || args[0] === 'day11' || args[0] === 'day12' || args[0] === 'day13' || args[0] === 'day14' || args[0] === 'day15' ? args[0] : 'day1';
-const seed = Number(args[1] ?? (day === 'day2' ? 1 : day === 'day3' ? 5 : day === 'day4' ? 21 : day === 'day5' ? 31 : day === 'day6' ? 41 : day === 'day7' ? 51 : day === 'day8' ? 61 : day === 'day9' ? 71 : day === 'day10' ? 81 : day === 'day11' ? 91 : day === 'day12' ? 101 : day === 'day13' ? 111 : day === 'day14' ? 121 : day === 'day15' ? 131 : 12));
-const all = (day === 'day2' ? workday2 : day === 'day3' ? workday3 : day === 'day4' ? workday4 : day === 'day5' ? workday5 : day === 'day6' ? workday6 : day === 'day7' ? workday7 : day === 'day8' ? workday8 : day === 'day9' ? workday9 : day === 'day10' ? workday10 : day === 'day11' ? workday11 : day === 'day12' ? workday12 : day === 'day13' ? workday13 : day === 'day14' ? workday14 : day === 'day15' ? workday15 : workday)(seed);
+const day = args[0] !== undefined && args[0] in DAYS ? args[0] : 'day1';
+const [build, defaultSeed] = DAYS[day]!;
+const seed = Number(args[1] ?? defaultSeed);
+const all = build(seed);
 // --no-warmup: the scored day alone, on a server with no history (as a replay against a freshly
 // started stepgate would be).
 const events = process.argv.includes('--no-warmup') ? all.filter((e) => e.scored) : all;

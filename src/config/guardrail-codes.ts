@@ -61,6 +61,7 @@ export const GUARDRAIL_CODES = [
   'system_namespace_secret',
   'system_namespace_token',
   'pod_security_weakened',
+  'namespace_tenant_changed',
   // Admission configuration
   'admission_config_change',
   // Deletes and identity
@@ -141,6 +142,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   system_namespace_secret: 'critical',
   system_namespace_token: 'critical',
   pod_security_weakened: 'critical',
+  namespace_tenant_changed: 'critical',
   admission_config_change: 'critical',
   delete_protected: 'critical',
   impersonation: 'critical',
@@ -207,6 +209,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   system_namespace_secret: 'Secret written in a system namespace',
   system_namespace_token: 'service account token created in a system namespace',
   pod_security_weakened: 'Pod Security admission weakened on a namespace',
+  namespace_tenant_changed: 'namespace moved to another tenant',
   admission_config_change: 'admission webhook or policy changed',
   delete_protected: 'protected delete',
   impersonation: 'impersonation',

@@ -15,10 +15,11 @@ import { workday12 } from '../support/workday12.js';
 import { workday13 } from '../support/workday13.js';
 import { workday14 } from '../support/workday14.js';
 import { workday15 } from '../support/workday15.js';
+import { workday16 } from '../support/workday16.js';
 
 /**
- * Issue 12's targets on fifteen differently built replayed days (the third to fifteenth written
- * after the engine, the fourth to fifteenth as an outside tester would (the sixth, eighth, eleventh, twelfth, thirteenth, fourteenth and fifteenth as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 15: one here, five each in bench/day-matrix.ts), through the real gRPC server running
+ * Issue 12's targets on sixteen differently built replayed days (the third to sixteenth written
+ * after the engine, the fourth to sixteenth as an outside tester would (the sixth, eighth, eleventh to sixteenth as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 16: one here, five each in bench/day-matrix.ts), through the real gRPC server running
  * examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
  * (docs/risk.md says which and why), held to the bound given below; no two challenges of an
@@ -233,6 +234,25 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // A change ticket's window is not on the request: the challenge at its write is the 8-hour
   // freshness running out (the morning sign-in); the insider signs in and the change is allowed.
   "insider pushes a change to production outside the freeze's approved window",
+  // Day 16 (docs/risk.md, "Day 16: what it found"), open findings, each an `it.fails` in
+  // risk-day16-findings.test.ts. Secrets read by a support engineer (bribed, signing in at each
+  // challenge; or malware on a support laptop reading a vcluster's synced Secrets and kubeconfig)
+  // in customer namespaces their tickets took them to: the working set is kept by namespace, not
+  // by kind, and support never reads a Secret (day 11's class). Stopped at request 2 where the
+  // competitor's customers were never a ticket of theirs, at 6 or 10 where one was, never on seed
+  // 142 with the warm-up day (all three were); the vcluster row at request 1 without the warm-up
+  // day only.
+  "bribed support engineer reads competitors' customers' Secrets as their admins",
+  "vcluster's synced Secrets and kubeconfig read from the host namespace (support laptop)",
+  // A contractor's token refreshed after their access window, from the home network their login
+  // proved, in their own namespaces: nothing stepgate sees says the window ended (the identity
+  // provider's sessions and RBAC's bindings do). Stopped at request 1 without the warm-up day
+  // (home is then a new network).
+  'contractor after their access window, on a refreshed token',
+  // A customer's cross-tenant NetworkPolicy deleted: the example knows production by name
+  // (`prod*`, `*-prod`, …) and sets no guardrails.protected_namespaces; `tenant-*` is production
+  // under another name, which a SaaS cluster must name itself.
+  'cross-tenant NetworkPolicies deleted and opened (SRE laptop)',
 ]);
 
 
@@ -328,6 +348,19 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     { cause: 'policy', max: 2, who: ['d14-admin-1@uni.example'] },
     { cause: 'context: new_network', max: 1, who: ['d14-phd-nlp-1@uni.example'] },
   ],
+  // Day 16 (docs/risk.md, "Day 16"): a SaaS cluster with a namespace per customer. An SRE's shell
+  // in a customer's pod on an escalated ticket (and, at the launch, in a new customer's namespace
+  // the tenant operator created that afternoon) is a Secret-grade action in a namespace outside
+  // the working set: a different customer each time, so a sign-in each time once the morning
+  // sign-in's hour of grace is over (day 4's class: unfamiliar_namespace learns namespaces, and
+  // every customer is one). Up to 4 an SRE a day over the five seeds.
+  'day 16 (workday16.ts)': [
+    {
+      cause: 'context: unfamiliar_namespace',
+      max: 4,
+      who: ['sre-lis-1', 'sre-lis-2', 'sre-lis-3', 'sre-tor-1', 'sre-tor-2', 'sre-tor-3', 'sre-sin-1', 'sre-sin-2'].map((n) => `d16-${n}@tenantly.example`),
+    },
+  ],
 };
 
 /**
@@ -359,7 +392,9 @@ const DAY13_SEEDS = ((narrow && process.env.STEPGATE_DAY13_SEEDS) || '111').spli
 const DAY14_SEEDS = ((narrow && process.env.STEPGATE_DAY14_SEEDS) || '121').split(',').map(Number);
 // One of day 15's five seeds (about 10 s) and seed 131 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY15_SEEDS = ((narrow && process.env.STEPGATE_DAY15_SEEDS) || '131').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15').split(',');
+// One of day 16's five seeds and seed 141 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY16_SEEDS = ((narrow && process.env.STEPGATE_DAY16_SEEDS) || '141').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -390,7 +425,9 @@ const DAYS = ([
   ['day 14 (workday14.ts)', workday14, 14, DAY14_SEEDS, {}],
   // Day 15 too: written as an outside red team would, a bank's platform and payments teams on PAWs and a shared VDI farm (docs/risk.md, "Day 15").
   ['day 15 (workday15.ts)', workday15, 25, DAY15_SEEDS, {}],
-] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter((_, i) => days.includes(String(i + 1)));
+  // Day 16 too: written as an outside red team would, a SaaS company's multi-tenant cluster on a launch day (docs/risk.md, "Day 16").
+  ['day 16 (workday16.ts)', workday16, 23, DAY16_SEEDS, {}],
+] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 const EIGHT_HOURS = 8 * 3_600_000;
 
@@ -600,6 +637,16 @@ const COLD_BOUND_DAY14 = { perEngineer: 2, within8h: 2, total: 15 };
  */
 const COLD_BOUND_DAY15 = { perEngineer: 1, within8h: 0, total: 10 };
 
+/**
+ * Day 16 without warm-up, seed 141: 31 challenges, nine engineers asked twice within 8 hours
+ * (docs/risk.md, "Day 16"): every SRE's shells in customers' pods, each customer a namespace
+ * outside a working set begun that morning (unfamiliar_namespace, as with history, and more of
+ * them), the platform engineers' `vcluster connect` into their customers' namespaces (the
+ * kubeconfig Secret read there), and each engineer's browser first used where their kubectl is
+ * not (the access proxy's address for kubectl, the office or home for Grafana: new_network).
+ */
+const COLD_BOUND_DAY16 = { perEngineer: 4, within8h: 9, total: 31 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -614,6 +661,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 13 (workday13.ts)', workday13, 111, {}, COLD_BOUND_DAY13],
   ['day 14 (workday14.ts)', workday14, 121, {}, COLD_BOUND_DAY14],
   ['day 15 (workday15.ts)', workday15, 131, {}, COLD_BOUND_DAY15],
+  ['day 16 (workday16.ts)', workday16, 141, {}, COLD_BOUND_DAY16],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {

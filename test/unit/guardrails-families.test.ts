@@ -539,6 +539,26 @@ describe('namespace restrictions', () => {
     expect(r.unreadable).toBe(unreadable);
   });
 
+  // Capsule binds a tenant's owners wherever its label is: a change of it moves the namespace.
+  const TENANT = 'capsule.clastix.io/tenant';
+  it.each([
+    ['merge patch sets it', 'PATCH', 'application/merge-patch+json', JSON.stringify({ metadata: { labels: { [TENANT]: 'northwind' } } }), true],
+    ['strategic merge patch sets it', 'PATCH', 'application/strategic-merge-patch+json', JSON.stringify({ metadata: { labels: { [TENANT]: 'northwind' } } }), true],
+    ['server-side apply sets it', 'PATCH', 'application/apply-patch+yaml', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-a', labels: { [TENANT]: 'northwind' } } }), true],
+    ['JSON patch replaces it', 'PATCH', 'application/json-patch+json', JSON.stringify([{ op: 'replace', path: '/metadata/labels/capsule.clastix.io~1tenant', value: 'northwind' }]), true],
+    ['JSON patch copies it from another label', 'PATCH', 'application/json-patch+json', JSON.stringify([{ op: 'copy', from: '/metadata/labels/team', path: '/metadata/labels/capsule.clastix.io~1tenant' }]), true],
+    ['merge patch removes it', 'PATCH', 'application/merge-patch+json', JSON.stringify({ metadata: { labels: { [TENANT]: null } } }), true],
+    ['JSON patch removes it', 'PATCH', 'application/json-patch+json', JSON.stringify([{ op: 'remove', path: '/metadata/labels/capsule.clastix.io~1tenant' }]), true],
+    ['another label patched', 'PATCH', 'application/merge-patch+json', JSON.stringify({ metadata: { labels: { 'tenantly.example/plan': 'pro' } } }), false],
+    ['a Namespace created with it', 'POST', 'application/json', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-a', labels: { [TENANT]: 'acme' } } }), false],
+    ['a Namespace replaced with it (PUT carries the labels it had)', 'PUT', 'application/json', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-a', labels: { [TENANT]: 'acme' } } }), false],
+  ])('namespace_tenant_changed: %s', (_n, method, contentType, body, flagged) => {
+    const path = method === 'POST' ? '/api/v1/namespaces' : '/api/v1/namespaces/tenant-a';
+    const found = codes(inspect(kube(method, path), body, contentType, false, settings));
+    if (flagged) expect(found).toContain('namespace_tenant_changed');
+    else expect(found).not.toContain('namespace_tenant_changed');
+  });
+
   const ns = (labels: Record<string, string | null> | undefined) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', ...(labels ? { labels } : {}) } });
   const PSA_CASES: [string, Record<string, string | null> | undefined, Record<string, string> | undefined][] = [
     ['enforce=privileged', { 'pod-security.kubernetes.io/enforce': 'privileged' }, { 'pod-security.kubernetes.io/enforce': 'baseline' }],

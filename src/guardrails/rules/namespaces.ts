@@ -11,6 +11,9 @@ import { SA_TOKEN_TYPE } from './tokens.js';
  * where they run with, or hand out, the control plane's own credentials. pod_security_weakened: a
  * Namespace whose `pod-security.kubernetes.io/enforce` label is privileged, removed or pinned to an
  * old version, which switches Pod Security admission off for everything in it.
+ * namespace_tenant_changed: a Namespace's tenancy label (Capsule's `capsule.clastix.io/tenant`)
+ * set or removed by a change, which moves the namespace to another tenant, whose owners are then
+ * bound there.
  */
 
 /** The URL alone decides: a workload, Secret or token written into a system namespace. */
@@ -50,6 +53,35 @@ function drops(o: unknown, key: string): boolean {
   return Array.isArray(o.$retainKeys) && !o.$retainKeys.includes(key);
 }
 
+/**
+ * Capsule binds a tenant's owners in every namespace that carries its tenant label, so the label is
+ * who administers the namespace: a RoleBinding by another name. The tenant operator sets it, inside
+ * the cluster, when it creates the namespace; a change through the gateway moves a customer's
+ * namespace under someone else (day 16).
+ */
+export const TENANT_LABELS: readonly string[] = ['capsule.clastix.io/tenant'];
+
+/**
+ * A patch that sets or removes a tenancy label of an existing Namespace. A create is the
+ * namespace's first owner, not a move; an update (PUT) carries the labels it had, so whether it
+ * changes one is not visible in the request and it is not flagged. Nor is a patch that replaces
+ * the labels without naming the key (`$patch: replace`): whether the namespace had one is not in
+ * the request, and dropping it gives the namespace to no one (Capsule's owners lose it), which
+ * is not the move to another owner this is about.
+ */
+function checkTenantLabels(labels: Json | undefined, labelsPath: string, verb: string, ctx: RuleContext): void {
+  if (verb !== 'patch') return;
+  for (const key of TENANT_LABELS) {
+    const v = labels?.[key];
+    const at = `${labelsPath}[${JSON.stringify(key)}]`;
+    if (v === null) ctx.out.push({ code: 'namespace_tenant_changed', detail: `the patch removes the ${key} label, which takes the namespace from its tenant`, path: at });
+    else if (v !== undefined) {
+      const shown = v === UNKNOWN_VALUE ? 'a value the patch copies from elsewhere' : typeof v === 'string' ? v.slice(0, 63) : String(v);
+      ctx.out.push({ code: 'namespace_tenant_changed', detail: `the patch sets ${key} to ${shown}, which gives the namespace to that tenant's owners`, path: at });
+    }
+  }
+}
+
 export function checkNamespaceLabels(doc: Json, docPath: string, verb: string, ctx: RuleContext): void {
   const meta = doc.metadata;
   const labelsPath = `${docPath}metadata.labels`;
@@ -58,6 +90,7 @@ export function checkNamespaceLabels(doc: Json, docPath: string, verb: string, c
     return;
   }
   const labels = isObject(meta) && isObject(meta.labels) ? meta.labels : undefined;
+  checkTenantLabels(labels, labelsPath, verb, ctx);
   const enforce = labels?.[`${PSA}enforce`];
   const at = `${labelsPath}[${JSON.stringify(`${PSA}enforce`)}]`;
   if (enforce === null) {
