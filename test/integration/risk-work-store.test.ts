@@ -355,8 +355,10 @@ describe('working set, pace and sites: memory and redis agree', () => {
       r.observeAll(o(3000, 'payments-dev'), w(3000, 'payments-dev', '')),
       r.observeAll(o(3000, ''), undefined),
       r.observeAll(o(3000, 'payments'), w(3000, 'payments', '0:payments')),
+      r.observeAll(o(3000, 'prod-payments-batch'), w(3000, 'prod-payments-batch', '1+:payments-batch')),
     ]);
-    expect(batch.map((b) => b.work?.familyKnown)).toEqual([true, false, undefined, true]);
+    expect(batch.map((b) => b.work?.familyKnown)).toEqual([true, false, undefined, true, true]);
+    expect(batch[4]!.work).toEqual(m.observeWork(w(3000, 'prod-payments-batch', '1+:payments-batch')));
     expect(batch[3]!.work).toEqual(m.observeWork(w(3000, 'payments', '0:payments')));
   });
 
