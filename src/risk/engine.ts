@@ -136,6 +136,8 @@ export class RiskEngine {
   private readonly identityKeys = new WeakMap<Identity, IdentityKeys>();
   /** `unfamiliar_namespace.environments`, compiled (namespace-family.ts). */
   private readonly tiers: Tiers;
+  /** `unfamiliar_namespace.components`: a stem's shorter whole-token prefixes cover it (namespace-family.ts coversComponent). */
+  private readonly components: boolean;
   /** namespace@cluster → its family key: a pure function of the name and `tiers`, asked on every Check with a namespace. */
   private readonly families = new Map<string, string>();
 
@@ -152,6 +154,7 @@ export class RiskEngine {
     this.familiarRefreshMs = Math.max(1000, Math.floor(this.familiarMs / 1000));
     this.ipOptions = { trustedHops: o.network.xff_num_trusted_hops, ipv4Prefix: o.risk.ipv4_prefix, ipv6Prefix: o.risk.ipv6_prefix };
     this.tiers = compileTiers(o.risk.signals.unfamiliar_namespace.environments);
+    this.components = o.risk.signals.unfamiliar_namespace.components;
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs) }));
   }
 
@@ -181,7 +184,7 @@ export class RiskEngine {
     let key = this.families.get(at);
     if (key === undefined) {
       if (this.families.size >= 4096) this.families.clear();
-      key = NAMESPACE_NAME.test(namespace) ? familyKey(namespace, cluster, this.tiers) : '';
+      key = NAMESPACE_NAME.test(namespace) ? familyKey(namespace, cluster, this.tiers, this.components) : '';
       this.families.set(at, key);
     }
     return key;

@@ -62,14 +62,29 @@ export function covers(known: NamespaceFamily, asked: NamespaceFamily): boolean 
 }
 
 /**
+ * With `unfamiliar_namespace.components`: whether `known` covers `asked` as a component of its
+ * application, a name that extends the application's by more tokens (`prod-payments` covers
+ * `prod-payments-batch` and `payments-batch-dev`, not `payments-batch` from a plain `payments`, nor
+ * `payments2-dev`): its stem a whole-token prefix of `asked`'s, at a tier that covers `asked`'s
+ * (covers). The store looks it up as the `+` of the asked key (state/family-keys.ts).
+ */
+export function coversComponent(known: NamespaceFamily, asked: NamespaceFamily): boolean {
+  if (!asked.stem.startsWith(`${known.stem}-`)) return covers(known, asked);
+  return covers(known, { stem: known.stem, rank: asked.rank });
+}
+
+/**
  * The store's key for a namespace's family (WorkObservation.family): `<rank>:<stem>`, then the
  * cluster as a working-set name carries it (`2:ledger@sydney`, engine.ts inCluster); '' when the
- * name has no family. A namespace in the working set vouches for the key of its own rank; one of
+ * name has no family. With `components`, a stem of several tokens is asked as `<rank>+:<stem>`,
+ * which its shorter whole-token prefixes cover too; it is kept without the `+`. A namespace in the working set vouches for the key of its own rank; one of
  * rank r is covered when a key of rank 1..max(r, 1) with its stem is live (store.ts familyKnown).
  */
-export function familyKey(namespace: string, cluster: string, tiers: Tiers): string {
+export function familyKey(namespace: string, cluster: string, tiers: Tiers, components = false): string {
   const f = familyOf(namespace, tiers);
   if (f === undefined) return '';
-  const key = `${f.rank}:${f.stem}`;
+  // `+`: the application's components are on, so a shorter stem of the same tokens covers it
+  // (coversComponent); only a stem of several tokens has a shorter one.
+  const key = `${f.rank}${components && f.stem.includes('-') ? '+' : ''}:${f.stem}`;
   return cluster === '' ? key : `${key}@${cluster}`;
 }

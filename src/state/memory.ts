@@ -34,7 +34,7 @@ import type {
   SubjectHistory,
 } from './store.js';
 import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces } from './store.js';
-import { coveringKeys, vouches } from './family-keys.js';
+import { canonicalKey, coveringKeys, vouches } from './family-keys.js';
 
 /**
  * The embedded store for a single replica. It keeps the same data model as the Redis store
@@ -364,7 +364,7 @@ export class MemoryStateStore implements StateStore {
       // before families were kept, or longer ago than the known TTL and still in use, covers its
       // lower environments too.
       if (nsUse === WRITTEN) {
-        if (vouches(fam)) learn(rec.families, fam, now, this.workCap);
+        if (vouches(fam)) learn(rec.families, canonicalKey(fam), now, this.workCap);
       } else if (!namespaceKnown) for (const k of coveringKeys(fam)) if (isKnown(rec.families, k, now, ttl)) familyKnown = true;
     }
     const siteKnown = isKnown(rec.sites, w.site, now, ttl);
@@ -439,7 +439,7 @@ export class MemoryStateStore implements StateStore {
       rec.sightings.delete(`n:${namespace}`);
       for (const [m, t] of rec.sightings) if (m.startsWith('e:') && t <= now - ENTERED_KEEP_MS) rec.sightings.delete(m);
       if (at !== undefined && at > now - ENTERED_KEEP_MS) rec.sightings.set(`e:${namespace}`, at);
-      if (vouches(family)) learn(rec.families, family, now, cap);
+      if (vouches(family)) learn(rec.families, canonicalKey(family), now, cap);
     }
     if (site !== '') {
       learn(rec.sites, site, now, cap);

@@ -396,11 +396,12 @@ end
 local fam = a[7] or ''
 local famKnown = false
 if fam ~= '' then
-  local rank, rest = string.match(fam, '^(%d+)(:.*)$')
+  local rank, plus, rest = string.match(fam, '^(%d+)(%+?)(:.*)$')
   rank = tonumber(rank)
   if rank and nsWrote then
     if rank > 0 then
-      redis.call('ZADD', K[9], nowS, fam)
+      -- Kept without the '+' (family-keys.ts canonicalKey).
+      redis.call('ZADD', K[9], nowS, string.match(fam, '^%d+') .. rest)
       redis.call('ZREMRANGEBYSCORE', K[9], '-inf', knownCut)
       local n = redis.call('ZCARD', K[9])
       if n > maxWork then redis.call('ZREMRANGEBYRANK', K[9], 0, n - maxWork - 1) end
@@ -408,11 +409,17 @@ if fam ~= '' then
     end
   elseif rank and not nsKnown then
     if rank < 1 then rank = 1 end
-    for r = 1, rank do
-      if known(K[9], int(r) .. rest) then
-        famKnown = true
-        break
+    -- With '+', the stem's shorter whole-token prefixes cover it too (family-keys.ts coveringKeys).
+    local cluster = string.match(rest, '@.*$') or ''
+    local stem = string.sub(rest, 2, #rest - #cluster)
+    while stem and not famKnown do
+      for r = 1, rank do
+        if known(K[9], int(r) .. ':' .. stem .. cluster) then
+          famKnown = true
+          break
+        end
       end
+      stem = plus == '+' and string.match(stem, '^(.+)%-[^%-]*$') or nil
     end
   end
 end
@@ -814,7 +821,8 @@ if ns ~= '' then
     if string.sub(m, 1, 2) == 'e:' then redis.call('ZREM', KEYS[2], m) end
   end
   if at and tonumber(at) > now - ${ENTERED_KEEP_MS} then redis.call('ZADD', KEYS[2], at, 'e:' .. ns) end
-  local fam = ARGV[13] or ''
+  -- Kept without the '+' an asked key may carry (family-keys.ts canonicalKey).
+  local fam = string.gsub(ARGV[13] or '', '^(%d+)%+:', '%1:', 1)
   if KEYS[7] and string.match(fam, '^0*[1-9]%d*:') then add(KEYS[7], fam, knownTtl, maxWork) end
 end
 if site ~= '' then

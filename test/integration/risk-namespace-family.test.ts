@@ -70,7 +70,33 @@ describe('a lower environment of a namespace in the working set is not unfamilia
     const res = await send(login, T0 + 3 * HOUR, '/api/v1/namespaces/payments-staging/secrets/app-db');
     expect(reasonOf(res)).toBe('auth_too_old');
     expect(context(res)?.code).toBe('unfamiliar_namespace');
-    // So is a regional namespace of the same application: another stem.
-    expect(context(await send(login, T0 + 3 * HOUR + 30_000, '/api/v1/namespaces/ledger-staging-euw1/secrets/app-db'))?.code).toBe('unfamiliar_namespace');
+    // So is an application whose name only begins with the same letters: a token is whole.
+    expect(context(await send(login, T0 + 3 * HOUR + 30_000, '/api/v1/namespaces/ledgers-staging/secrets/app-db'))?.code).toBe('unfamiliar_namespace');
+  });
+});
+
+/**
+ * An application's components (risk.signals.unfamiliar_namespace.components, docs/risk.md "An
+ * application's components"): on a first day, day 2's engineers working in `prod-payments` were
+ * asked for a sign-in at their first Secret or rollout in `prod-payments-batch` hours later.
+ */
+describe("a component of an application in the working set is not unfamiliar", () => {
+  it('a prod engineer reads the batch component’s Secret hours after the sign-in, and its regional namespace: allowed', async () => {
+    const login = await morning('pay-eng@example.io', ['prod-payments']);
+    const res = await send(login, T0 + 3 * HOUR, '/api/v1/namespaces/prod-payments-batch/secrets/app-db');
+    expect(res.status.code, reasonOf(res)).toBe(0);
+    expect((await send(login, T0 + 3 * HOUR + 30_000, '/api/v1/namespaces/payments-batch-staging/secrets/app-db')).status.code).toBe(0);
+    expect((await send(login, T0 + 3 * HOUR + 60_000, '/api/v1/namespaces/payments-prod-euw1/secrets/app-db')).status.code).toBe(0);
+  });
+
+  it('a delete there is still asked; so is a component one tier up, and the application from its component', async () => {
+    const login = await morning('pay-ops@example.io', ['prod-payments', 'payments-dev']);
+    const del = await send(login, T0 + 3 * HOUR, '/api/v1/namespaces/prod-payments-batch/secrets/old-cert', 'DELETE');
+    expect(reasonOf(del)).toBe('auth_too_old');
+    expect(context(del)?.code).toBe('unfamiliar_namespace');
+    const dev = await morning('pay-dev@example.io', ['payments-dev', 'prod-payments-batch']);
+    expect(context(await send(dev, T0 + 3 * HOUR, '/api/v1/namespaces/payments-worker-prod/secrets/app-db'))?.code).toBe('unfamiliar_namespace');
+    // A component covers no other part of its application: prod-payments-batch is not prod-payments.
+    expect(context(await send(dev, T0 + 3 * HOUR + 30_000, '/api/v1/namespaces/prod-payments/secrets/app-db'))?.code).toBe('unfamiliar_namespace');
   });
 });

@@ -20,7 +20,8 @@ import { TEST_LIMITS } from '../support/state-config.js';
  */
 
 /** Family keys for the random sequences: tiers 0 (a plain name) to 3, two stems, one no key at all. */
-const FAMILIES = ['', '', '0:a', '1:a', '2:a', '3:a', '1:b', '2:b', 'junk'];
+/** With `+` (an application's components, unfamiliar_namespace.components), `a` covers `a-x` and `a-x-y`. */
+const FAMILIES = ['', '', '0:a', '1:a', '2:a', '3:a', '1:b', '2:b', 'junk', '2+:a-x', '1:a-x', '3+:a-x-y', '0+:a-x', '1+:b-x@c'];
 const LIMITS: StoreLimits = { ...TEST_LIMITS, paceWindow: 20, paceThreshold: 3, paceResume: 300 };
 const T = 1_764_000_000_000;
 let redis: RedisServer;
@@ -310,6 +311,35 @@ describe('working set, pace and sites: memory and redis agree', () => {
     }
   });
 
+  it("families with components: an asked key's `+` lets its stem's shorter whole-token prefixes cover it; kept without the `+`", async () => {
+    const { m, r } = await pair();
+    for (const s of [m, r]) {
+      const fam = (at: number, namespace: string, family: string) =>
+        Promise.resolve(s.observeWork({ subject: 'lea', nowMs: T + at, namespace, object: '', site: '', nearby: '', family })).then((w) => w.familyKnown);
+      await s.learnWork('lea', 'prod-payments', '', T + 1000, '', '', 1, '', true, '1:payments');
+      expect(await fam(2000, 'prod-payments-batch', '1+:payments-batch')).toBe(true);
+      expect(await fam(2000, 'payments-batch-dev', '3+:payments-batch')).toBe(true);
+      expect(await fam(2000, 'payments-batch-eu-dev', '3+:payments-batch-eu')).toBe(true);
+      expect(await fam(2000, 'payments-batch', '0+:payments-batch')).toBe(true);
+      // Without the `+` (components off), a longer stem is another application, as before.
+      expect(await fam(2000, 'prod-payments-batch', '1:payments-batch')).toBe(false);
+      // A whole token only, the same cluster only, and never upwards.
+      expect(await fam(2000, 'prod-paymentsx-batch', '1+:paymentsx-batch')).toBe(false);
+      expect(await fam(2000, 'prod-payments-batch@sydney', '1+:payments-batch@sydney')).toBe(false);
+      await s.learnWork('lea', 'fraud-staging', '', T + 3000, '', '', 1, '', true, '2:fraud');
+      expect(await fam(3500, 'fraud-rules-dev', '3+:fraud-rules')).toBe(true);
+      expect(await fam(3500, 'prod-fraud-rules', '1+:fraud-rules')).toBe(false);
+      // A namespace learned with its key's `+` vouches as one learned without it: kept as `1:web-batch`.
+      await s.learnWork('lea', 'prod-web-batch', '', T + 4000, '', '', 1, '', true, '1+:web-batch');
+      expect(await fam(4500, 'web-batch-staging', '2:web-batch')).toBe(true);
+      // …and so does one whose use (a Check in it, once known) writes its key again with the `+`.
+      const half = (LIMITS.knownTtlSeconds * 1000) / 2;
+      await s.learnWork('lea', 'prod-api-gw', '', T + 5000);
+      await Promise.resolve(s.observeWork({ subject: 'lea', nowMs: T + half, namespace: 'prod-api-gw', object: '', site: '', nearby: '', family: '1+:api-gw' }));
+      expect(await fam(half + 500, 'api-gw-dev', '3:api-gw')).toBe(true);
+    }
+  });
+
   it('families through observeAll (one Check, and a batch of them) answer as observeWork does', async () => {
     const { m, r } = await pair();
     const o = (at: number, namespace: string) => ({ subject: 'kate', session: '', nowMs: T + at, ip: '203.0.113.7', ipPrefix: '203.0.113.0/24', device: '', uaFamily: 'kubectl', namespace, sensitive: true });
@@ -325,8 +355,10 @@ describe('working set, pace and sites: memory and redis agree', () => {
       r.observeAll(o(3000, 'payments-dev'), w(3000, 'payments-dev', '')),
       r.observeAll(o(3000, ''), undefined),
       r.observeAll(o(3000, 'payments'), w(3000, 'payments', '0:payments')),
+      r.observeAll(o(3000, 'prod-payments-batch'), w(3000, 'prod-payments-batch', '1+:payments-batch')),
     ]);
-    expect(batch.map((b) => b.work?.familyKnown)).toEqual([true, false, undefined, true]);
+    expect(batch.map((b) => b.work?.familyKnown)).toEqual([true, false, undefined, true, true]);
+    expect(batch[4]!.work).toEqual(m.observeWork(w(3000, 'prod-payments-batch', '1+:payments-batch')));
     expect(batch[3]!.work).toEqual(m.observeWork(w(3000, 'payments', '0:payments')));
   });
 

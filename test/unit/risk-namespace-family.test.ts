@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { DEFAULT_ENVIRONMENTS } from '../../src/config/schema/risk.js';
-import { compileTiers, covers, familyKey, familyOf } from '../../src/risk/namespace-family.js';
-import { coveringKeys, vouches } from '../../src/state/family-keys.js';
+import { compileTiers, covers, coversComponent, familyKey, familyOf } from '../../src/risk/namespace-family.js';
+import { canonicalKey, coveringKeys, vouches } from '../../src/state/family-keys.js';
 import { configProblems } from '../support/config.js';
 import { BASE_YAML } from '../support/state-config.js';
 
@@ -99,6 +99,63 @@ describe('namespace families', () => {
     expect(vouches('1:ledger')).toBe(true);
     expect(vouches('0:search')).toBe(false);
     expect(vouches('')).toBe(false);
+  });
+});
+
+describe("an application's components (unfamiliar_namespace.components)", () => {
+  /** As the stores apply it: `known` learned (kept without the `+`), `asked` looked up with it. */
+  const componentCovers = (known: string, asked: string, knownCluster = '', askedCluster = '') => {
+    const k = canonicalKey(familyKey(known, knownCluster, TIERS, true));
+    const a = familyKey(asked, askedCluster, TIERS, true);
+    return vouches(k) && a !== '' && coveringKeys(a).includes(k);
+  };
+
+  it('an asked stem of several tokens carries the `+`; it is kept without it', () => {
+    expect(familyKey('prod-payments-batch', '', TIERS, true)).toBe('1+:payments-batch');
+    expect(familyKey('payments-batch-dev', 'sydney', TIERS, true)).toBe('3+:payments-batch@sydney');
+    expect(familyKey('prod-payments', '', TIERS, true)).toBe('1:payments');
+    expect(familyKey('prod-payments-batch', '', TIERS)).toBe('1:payments-batch');
+    expect(canonicalKey('3+:payments-batch@sydney')).toBe('3:payments-batch@sydney');
+    expect(canonicalKey('1:payments')).toBe('1:payments');
+    expect(coveringKeys('2+:payments-batch-eu')).toEqual(['1:payments-batch-eu', '2:payments-batch-eu', '1:payments-batch', '2:payments-batch', '1:payments', '2:payments']);
+    expect(coveringKeys('0+:payments-batch@x')).toEqual(['1:payments-batch@x', '1:payments@x']);
+  });
+
+  // known (in the working set) → asked: covered or not
+  it.each([
+    ['prod-payments', 'prod-payments-batch', true],
+    ['prod-payments', 'payments-batch-dev', true],
+    ['payments-prod', 'payments-worker-staging', true],
+    ['prod-checkout', 'checkout-prod-euw1', true],
+    ['prod-payments', 'payments-batch', true],
+    ['payments-staging', 'payments-batch-dev', true],
+    // What a lower environment covers stays as it was.
+    ['prod-ledger', 'ledger-staging', true],
+    ['fraud-dev', 'fraud-prod', false],
+    // Never upwards, from a plain name, across a partial token, from a longer stem, or across clusters.
+    ['payments-dev', 'payments-batch-prod', false],
+    ['payments-staging', 'prod-payments-batch', false],
+    ['payments', 'payments-batch-dev', false],
+    ['prod-pay', 'payments-batch-dev', false],
+    ['prod-payments-batch', 'payments-dev', false],
+    ['prod-payments-batch', 'payments-api-dev', false],
+    ['prod-checkout-euw1', 'checkout-euc1-prod', false],
+  ])('%s covers %s: %s', (known, asked, expected) => {
+    expect(componentCovers(known, asked)).toBe(expected);
+    const k = familyOf(known, TIERS);
+    const a = familyOf(asked, TIERS);
+    expect(k !== undefined && a !== undefined && coversComponent(k, a)).toBe(expected);
+  });
+
+  it('per cluster, as any family', () => {
+    expect(componentCovers('prod-payments', 'payments-batch-dev', 'sydney', 'sydney')).toBe(true);
+    expect(componentCovers('prod-payments', 'payments-batch-dev', 'dublin', 'sydney')).toBe(false);
+  });
+
+  it('defaults to on; false is the rule as it was', () => {
+    const risk = 'risk:\n  learn: { min_level: aal1 }\n';
+    expect(parseConfig(BASE_YAML + risk, 'f.yaml').risk?.signals.unfamiliar_namespace.components).toBe(true);
+    expect(parseConfig(`${BASE_YAML}${risk}  signals:\n    unfamiliar_namespace: { components: false }\n`, 'f.yaml').risk?.signals.unfamiliar_namespace.components).toBe(false);
   });
 });
 

@@ -150,6 +150,10 @@ export const riskSchema = z.strictObject({
           // environments of the same application (`prod-ledger` covers `ledger-staging`), never a
           // higher one (risk/namespace-family.ts). []: off.
           environments: z.array(z.array(environmentToken).min(1)).max(16).default(() => DEFAULT_ENVIRONMENTS.map((t) => [...t])).superRefine(uniqueTokens),
+          // An application's components: a name that extends a working-set application's by more
+          // tokens (`prod-payments-batch` while `prod-payments` is in it) is covered at the same or
+          // a lower tier, as a lower environment is (risk/namespace-family.ts coversComponent).
+          components: z.boolean().default(true),
         })
         .prefault({}),
       // A run of nothing but reads of objects this identity read before from a proven context
@@ -249,6 +253,7 @@ export const RISK_APPLY = {
   'risk.signals.unfamiliar_namespace.grace_seconds': 'live',
   'risk.signals.unfamiliar_namespace.grace_namespaces': 'live',
   'risk.signals.unfamiliar_namespace.environments': 'live',
+  'risk.signals.unfamiliar_namespace.components': 'live',
   'risk.signals.machine_pace.window_seconds': 'live',
   'risk.signals.machine_pace.threshold': 'live',
   'risk.signals.machine_pace.weight': 'live',

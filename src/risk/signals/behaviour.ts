@@ -42,7 +42,8 @@ export const behaviourSignal: Signal = (ctx, cfg, out) => {
 
 /**
  * A lower environment of an application whose higher one is in the working set (`ledger-staging`
- * while `prod-ledger` is: WorkHistory.familyKnown, risk/namespace-family.ts) is no departure from
+ * while `prod-ledger` is: WorkHistory.familyKnown, risk/namespace-family.ts), or a component of it
+ * at the same or a lower tier (`prod-ledger-batch`, with `components`), is no departure from
  * where the identity works: what was measured as routine on a first day (a prod engineer reading
  * their own app's staging Secret) and never as an attack, which goes to other teams, to the
  * system namespaces, or up from dev to prod. A delete (or a write that deletes) there keeps no
