@@ -115,8 +115,13 @@ async function measure(counted: boolean): Promise<void> {
     );
   // Each token verified once (asynchronously), then cached; the decision is the shape's.
   for (const [i, frame] of frames.entries()) {
-    for (let k = 0; k < 3; k++) {
-      const d = decodeDecision(await answered(frame));
+    for (let k = 0, tries = 0; k < 3; k++) {
+      let d = decodeDecision(await answered(frame));
+      // Under valgrind on a loaded machine the first JWKS fetch can time out; it is fetched again.
+      for (; d.reason === 'jwks_unavailable' && tries < 20; tries++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        d = decodeDecision(await answered(frame));
+      }
       if (d.allow !== shapes[i]!.expect.allow || d.reason !== shapes[i]!.expect.reason) throw new Error(`${shapes[i]!.name}: ${JSON.stringify(d)}`);
     }
   }

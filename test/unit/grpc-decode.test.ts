@@ -239,6 +239,67 @@ describe('decodeCheckRequest', () => {
     }
   });
 
+  it('reads a headers entry the same whatever its layout: long values, lengths of one to three bytes, non-minimal lengths, fields repeated, reordered, missing or unknown, bytes changed', () => {
+    const varint = (n: number, pad = 0) => {
+      const out: number[] = [];
+      for (; n > 0x7f; n >>>= 7) out.push((n & 0x7f) | 0x80);
+      out.push(n);
+      // A non-minimal varint: the last byte continued by zero bytes.
+      for (let i = 0; i < pad; i++) {
+        out[out.length - 1]! |= 0x80;
+        out.push(0);
+      }
+      return Buffer.from(out);
+    };
+    const part = fc.oneof(
+      fc.record({ kind: fc.constant('key' as const), text: fc.string({ maxLength: 20 }), pad: fc.nat(2) }),
+      fc.record({ kind: fc.constant('value' as const), text: fc.oneof(fc.string({ maxLength: 20 }), fc.string({ minLength: 100, maxLength: 400 })), pad: fc.nat(2) }),
+      fc.record({ kind: fc.constant('unknown' as const), text: fc.string({ maxLength: 4 }), pad: fc.constant(0) }),
+    );
+    const text = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ minLength: 100, maxLength: 400 }));
+    const keyValue = fc.tuple(fc.string({ maxLength: 20 }), text).map(([k, v]) => [
+      { kind: 'key' as const, text: k, pad: 0 },
+      { kind: 'value' as const, text: v, pad: 0 },
+    ]);
+    const entry = fc.oneof(
+      { weight: 3, arbitrary: keyValue },
+      // Envoy's layout followed by more fields: a repeated key or value wins, an unknown one is skipped.
+      { weight: 2, arbitrary: fc.tuple(keyValue, fc.array(part, { minLength: 1, maxLength: 2 })).map(([kv, more]) => [...kv, ...more]) },
+      { weight: 2, arbitrary: fc.array(part, { maxLength: 4 }) },
+    );
+    const encodeEntry = (parts: { kind: 'key' | 'value' | 'unknown'; text: string; pad: number }[], pad: number) => {
+      const content = Buffer.concat(parts.map((p) => {
+        const bytes = Buffer.from(p.text);
+        return Buffer.concat([Buffer.from([p.kind === 'key' ? 0x0a : p.kind === 'value' ? 0x12 : 0x1a]), varint(bytes.length, p.pad), bytes]);
+      }));
+      return Buffer.concat([Buffer.from([0x1a]), varint(content.length, pad), content]);
+    };
+    const message = fc
+      .tuple(fc.array(fc.tuple(entry, fc.constantFrom(0, 0, 0, 1)), { minLength: 1, maxLength: 4 }), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 2 }), fc.option(fc.nat()))
+      .map(([entries, edits, cut]) => {
+        const http = Buffer.concat([Buffer.from([0x12, 0x03]), Buffer.from('GET'), ...entries.map(([parts, pad]) => encodeEntry(parts, pad))]);
+        const bytes = [...http];
+        for (const [at, value] of edits) bytes[at % bytes.length] = value;
+        const body = Buffer.from(cut === null ? bytes : bytes.slice(0, cut % (bytes.length + 1)));
+        const wrap = (tag: number, b: Buffer) => Buffer.concat([Buffer.from([tag]), varint(b.length), b]);
+        return wrap(0x0a, wrap(0x22, wrap(0x12, body)));
+      });
+    let bothOk = 0;
+    fc.assert(
+      fc.property(message, (buf) => {
+        const want = run(() => readFields(reference(buf)));
+        const got = run(() => decodeCheckRequest(buf));
+        if (want.ok) {
+          bothOk++;
+          expect(got.ok).toBe(true);
+          expect(same(got.ok && got.value, want.value)).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(bothOk).toBeGreaterThan(500);
+  });
+
   it('keeps a map key __proto__ as an own property, not the prototype', () => {
     const buf = encode({ attributes: { request: { http: { method: 'GET', path: '/', headers: { ['__proto__']: 'x', a: 'b' } } } } });
     const got = decodeCheckRequest(buf);
