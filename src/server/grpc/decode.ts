@@ -166,6 +166,11 @@ function name(r: Reader): string {
   const start = r.pos;
   const end = Math.min(start + n, r.len);
   r.pos = end;
+  return nameAt(r, start, end);
+}
+
+/** The name whose bytes are buf[start, end). */
+function nameAt(r: Reader, start: number, end: number): string {
   const len = end - start;
   nameSlot = -1;
   if (len === 0 || len > NAME_MAX_BYTES) return r.buf.utf8Slice(start, end);
@@ -420,11 +425,8 @@ function headerEntry(r: Reader): boolean {
     valueStart++;
   }
   if (valueStart + valueLength !== end) return false;
-  r.pos = at + 1;
-  r.len = end;
-  entryKey = name(r);
+  entryKey = nameAt(r, at + 2, keyEnd);
   entrySlot = nameSlot;
-  r.len = outer;
   entryValue = buf.utf8Slice(valueStart, end);
   r.pos = end;
   return true;
