@@ -4,7 +4,9 @@
  * (handleCheck: parse, evaluate, answer bytes, metrics, decision log), then the answer serialised
  * as grpc-js would, in a loop. The figures that load on a shared machine does not move:
  *
- * - without valgrind: heap bytes allocated per Check (alloc.ts measureAllocation, median of 3);
+ * - without valgrind: heap bytes allocated per Check (alloc.ts measureAllocation, median of 3),
+ *   and CPU µs per Check (process.cpuUsage, BENCH_ROUNDS rounds: a time, so only an A/B of
+ *   alternating runs on one machine says anything);
  * - `BENCH_CALLGRIND=N`: the same loop in a child under `valgrind --tool=callgrind`
  *   (`--single-threaded --perf-basic-prof`, so V8's compiler and GC run on the one thread counted
  *   and JIT code is named from the perf map), instrumentation off through BENCH_WARMUP Checks per
@@ -148,11 +150,19 @@ async function measure(counted: boolean): Promise<void> {
   } else {
     const iterations = Number(process.env.BENCH_ITERATIONS ?? 20_000);
     for (const frame of frames) await loop(frame, iterations);
-    console.log(`heap bytes allocated per Check (decode + handleCheck + answer bytes${tracing ? ', traced and exported' : ''}), median of 3 × ${iterations}; tree ${tree}`);
+    const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+    console.log(`per Check (decode + handleCheck + answer bytes${tracing ? ', traced and exported' : ''}): heap bytes allocated, median of 3 × ${iterations}; CPU µs, median (min–max) of ${rounds} × ${iterations}; load average ${loadavg()[0]!.toFixed(1)}; tree ${tree}`);
     for (const [i, frame] of frames.entries()) {
       const bytes: number[] = [];
       for (let k = 0; k < 3; k++) bytes.push((await measureAllocation(() => loop(frame, iterations))).bytes / iterations);
-      console.log(`| ${shapes[i]!.name} | ${median(bytes).toFixed(0)} | ${bytes.map((b) => b.toFixed(0)).join(', ')} |`);
+      const us: number[] = [];
+      for (let k = 0; k < rounds; k++) {
+        const before = process.cpuUsage();
+        await loop(frame, iterations);
+        const used = process.cpuUsage(before);
+        us.push((used.user + used.system) / iterations);
+      }
+      console.log(`| ${shapes[i]!.name} | ${median(bytes).toFixed(0)} B (${bytes.map((b) => b.toFixed(0)).join(', ')}) | ${median(us).toFixed(2)} µs (${Math.min(...us).toFixed(2)}–${Math.max(...us).toFixed(2)}) |`);
     }
   }
   await telemetry.shutdown();
