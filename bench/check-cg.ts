@@ -197,13 +197,16 @@ async function underValgrind(): Promise<void> {
     })();
   });
   const code = await exited;
-  if (code !== 0) throw new Error(`the child exited with ${code}:\n${stderr.slice(-3000)}`);
-  const perfMap = readPerfMap(`/tmp/perf-${child.pid}.map`);
-  console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; ${CALLGRIND} Checks per window after ${process.env.BENCH_WARMUP ?? 100_000}; tree ${process.env.BENCH_TREE ?? here}${process.env.BENCH_TRACING === '1' ? '; traced' : ''}`);
-  for (const { shape, file } of results) summarise(shape, join(work, file), perfMap, CALLGRIND);
-  if (!process.env.BENCH_CALLGRIND_KEEP) rmSync(work, { recursive: true, force: true });
-  else console.log(`dumps kept in ${work}`);
-  rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
+  try {
+    if (code !== 0) throw new Error(`the child exited with ${code}:\n${stderr.slice(-3000)}`);
+    const perfMap = readPerfMap(`/tmp/perf-${child.pid}.map`);
+    console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; ${CALLGRIND} Checks per window after ${process.env.BENCH_WARMUP ?? 100_000}; tree ${process.env.BENCH_TREE ?? here}${process.env.BENCH_TRACING === '1' ? '; traced' : ''}`);
+    for (const { shape, file } of results) summarise(shape, join(work, file), perfMap, CALLGRIND);
+  } finally {
+    if (!process.env.BENCH_CALLGRIND_KEEP) rmSync(work, { recursive: true, force: true });
+    else console.log(`dumps kept in ${work}`);
+    rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
+  }
 }
 
 interface Sym {
