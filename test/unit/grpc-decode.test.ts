@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { envoyRoot } from '../../bench/codec.js';
 import { parseCheckRequest, type CheckRequestMessage } from '../../src/server/grpc/check.js';
 import { decodeCheckRequest, KIND_NAMES, SKIPPED_FIELD_KINDS } from '../../src/server/grpc/decode.js';
@@ -201,6 +201,103 @@ describe('decodeCheckRequest', () => {
         expect(Object.keys(decodeCheckRequest(buf).attributes!.request!.http!.headers!)).toEqual(Object.keys(reference(buf).attributes!.request!.http!.headers!));
       }
     }
+  });
+
+  it('gives a name from its table only for the same bytes: names alike in length and in the bytes that pick the slot, in case, in one byte of any word', async () => {
+    // A fresh module, so that its table of names is empty and these names are kept in it.
+    vi.resetModules();
+    const fresh = (await import('../../src/server/grpc/decode.js')).decodeCheckRequest;
+    const varint = (n: number) => {
+      const out: number[] = [];
+      for (; n > 0x7f; n >>>= 7) out.push((n & 0x7f) | 0x80);
+      out.push(n);
+      return Buffer.from(out);
+    };
+    const field = (tag: number, content: Buffer) => Buffer.concat([Buffer.from([tag]), varint(content.length), content]);
+    // CheckRequest.attributes.request.http with method GET and a headers entry {key: name, value: "v"} per name.
+    const wireNames = (names: Buffer[]) => field(0x0a, field(0x22, field(0x12, Buffer.concat([field(0x12, Buffer.from('GET')), ...names.map((n) => field(0x1a, Buffer.concat([field(0x0a, n), field(0x12, Buffer.from('v'))])))]))));
+    // The slot comes from the length and the first, middle and last bytes: these share all four.
+    const base = 'x-abcdefghijklmnopq';
+    const alike = [base, 'x-Abcdefghijklmnopq', 'x-aBcdefghijklmnopq', 'x-abcdefghIjklmnopq', 'x-abcdefghijkLmnopq', 'x-abcdefghijklmnoPq', 'x_abcdefghijklmnopq'];
+    const words = ['abcd', 'abcD', 'Abcd', 'abcdefgh', 'abcdefgH', 'abcDefgh', 'abc', 'abC', 'aBc', 'ab', 'aB', 'a', 'A'];
+    const names = [...alike, ...words, 'User-Agent', 'user-agent', 'USER-AGENT', 'user-agenT'].map((n) => Buffer.from(n));
+    // Non-ASCII and invalid UTF-8 beside ASCII names of the same length and slot bytes.
+    names.push(Buffer.from('x-abcdefgh\u00e9jklmnopq', 'latin1'), Buffer.from([0x78, 0x2d, 0x61, 0x62, 0xc3, 0xa9, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71]));
+    names.push(Buffer.from([0x61, 0x62, 0x63, 0xe4]), Buffer.from([0x61, 0x62, 0x63, 0x64, 0x80]), Buffer.from([0x61, 0x80, 0x63, 0x64]));
+    // Each name alone (the last entry of the message, its bytes at the buffer's end), then all of them, in both orders, twice.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const n of names) {
+        const buf = wireNames([n]);
+        expect(Object.keys(fresh(buf).attributes!.request!.http!.headers!)).toEqual(Object.keys(reference(buf).attributes!.request!.http!.headers!));
+      }
+      for (const list of [names, [...names].reverse()]) {
+        const buf = wireNames(list);
+        const got = Object.keys(fresh(buf).attributes!.request!.http!.headers!);
+        expect(got).toEqual(Object.keys(reference(buf).attributes!.request!.http!.headers!));
+        expect(new Set(got).size).toBe(new Set(list.map((n) => n.toString())).size);
+      }
+    }
+  });
+
+  it('reads a headers entry the same whatever its layout: long values, lengths of one to three bytes, non-minimal lengths, fields repeated, reordered, missing or unknown, bytes changed', () => {
+    const varint = (n: number, pad = 0) => {
+      const out: number[] = [];
+      for (; n > 0x7f; n >>>= 7) out.push((n & 0x7f) | 0x80);
+      out.push(n);
+      // A non-minimal varint: the last byte continued by zero bytes.
+      for (let i = 0; i < pad; i++) {
+        out[out.length - 1]! |= 0x80;
+        out.push(0);
+      }
+      return Buffer.from(out);
+    };
+    const part = fc.oneof(
+      fc.record({ kind: fc.constant('key' as const), text: fc.string({ maxLength: 20 }), pad: fc.nat(2) }),
+      fc.record({ kind: fc.constant('value' as const), text: fc.oneof(fc.string({ maxLength: 20 }), fc.string({ minLength: 100, maxLength: 400 })), pad: fc.nat(2) }),
+      fc.record({ kind: fc.constant('unknown' as const), text: fc.string({ maxLength: 4 }), pad: fc.constant(0) }),
+    );
+    const text = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ minLength: 100, maxLength: 400 }));
+    const keyValue = fc.tuple(fc.string({ maxLength: 20 }), text).map(([k, v]) => [
+      { kind: 'key' as const, text: k, pad: 0 },
+      { kind: 'value' as const, text: v, pad: 0 },
+    ]);
+    const entry = fc.oneof(
+      { weight: 3, arbitrary: keyValue },
+      // Envoy's layout followed by more fields: a repeated key or value wins, an unknown one is skipped.
+      { weight: 2, arbitrary: fc.tuple(keyValue, fc.array(part, { minLength: 1, maxLength: 2 })).map(([kv, more]) => [...kv, ...more]) },
+      { weight: 2, arbitrary: fc.array(part, { maxLength: 4 }) },
+    );
+    const encodeEntry = (parts: { kind: 'key' | 'value' | 'unknown'; text: string; pad: number }[], pad: number) => {
+      const content = Buffer.concat(parts.map((p) => {
+        const bytes = Buffer.from(p.text);
+        return Buffer.concat([Buffer.from([p.kind === 'key' ? 0x0a : p.kind === 'value' ? 0x12 : 0x1a]), varint(bytes.length, p.pad), bytes]);
+      }));
+      return Buffer.concat([Buffer.from([0x1a]), varint(content.length, pad), content]);
+    };
+    const message = fc
+      .tuple(fc.array(fc.tuple(entry, fc.constantFrom(0, 0, 0, 1)), { minLength: 1, maxLength: 4 }), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 2 }), fc.option(fc.nat()))
+      .map(([entries, edits, cut]) => {
+        const http = Buffer.concat([Buffer.from([0x12, 0x03]), Buffer.from('GET'), ...entries.map(([parts, pad]) => encodeEntry(parts, pad))]);
+        const bytes = [...http];
+        for (const [at, value] of edits) bytes[at % bytes.length] = value;
+        const body = Buffer.from(cut === null ? bytes : bytes.slice(0, cut % (bytes.length + 1)));
+        const wrap = (tag: number, b: Buffer) => Buffer.concat([Buffer.from([tag]), varint(b.length), b]);
+        return wrap(0x0a, wrap(0x22, wrap(0x12, body)));
+      });
+    let bothOk = 0;
+    fc.assert(
+      fc.property(message, (buf) => {
+        const want = run(() => readFields(reference(buf)));
+        const got = run(() => decodeCheckRequest(buf));
+        if (want.ok) {
+          bothOk++;
+          expect(got.ok).toBe(true);
+          expect(same(got.ok && got.value, want.value)).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(bothOk).toBeGreaterThan(500);
   });
 
   it('keeps a map key __proto__ as an own property, not the prototype', () => {
