@@ -21,6 +21,7 @@ import { TEST_LIMITS } from '../support/state-config.js';
 
 /** Family keys for the random sequences: tiers 0 (a plain name) to 3, two stems, one no key at all. */
 const FAMILIES = ['', '', '0:a', '1:a', '2:a', '3:a', '1:b', '2:b', 'junk'];
+const KINDS = ['', '', 'secret_read', 'pod_shell'];
 const LIMITS: StoreLimits = { ...TEST_LIMITS, paceWindow: 20, paceThreshold: 3, paceResume: 300 };
 const T = 1_764_000_000_000;
 let redis: RedisServer;
@@ -54,7 +55,7 @@ describe('working set, pace and sites: memory and redis agree', () => {
       const w = (at: number, o: Partial<{ namespace: string; object: string; site: string; nearby: string }>) =>
         Promise.resolve(s.observeWork({ subject: 'alice', nowMs: T + at, namespace: '', object: '', site: '', nearby: '', ...o }));
       expect(await w(0, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toEqual<WorkHistory>({
-        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0, entered: 0, familiar: 0, familyKnown: false,
+        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0, entered: 0, familiar: 0, familyKnown: false, kindSince: 0, historySince: T,
       });
       await s.learnWork('alice', 'team-a', 'berlin', T + 1000, '203.0.0.0/16');
       expect(await w(2000, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toMatchObject({ namespaceKnown: true, namespaceSince: 0, workingSet: 1, siteKnown: true, lastSite: 'berlin', lastSiteAt: T + 1000, nearbyKnown: true });
@@ -365,13 +366,13 @@ describe('working set, pace and sites: memory and redis agree', () => {
         at += Math.floor(rand() * (rand() < 0.1 ? 4_000_000 : 8_000));
         const subject = pick(['alice', 'bob']);
         if (rand() < 0.3) {
-          const args = [subject, pick(['', 'a', 'b', 'c', 'd', 'e', '*', '**']), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2']), pick(['', 'p1', 'p2', 'p3']), pick([1, 2, 2, 3]), pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), true, pick(FAMILIES)] as const;
+          const args = [subject, pick(['', 'a', 'b', 'c', 'd', 'e', '*', '**']), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2']), pick(['', 'p1', 'p2', 'p3']), pick([1, 2, 2, 3]), pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), true, pick(FAMILIES), pick(KINDS)] as const;
           m.learnWork(...args);
           await r.learnWork(...args);
           continue;
         }
         const auth = pick([0, T, at - 1000, at - 600_000, at - 4_000_000, at]);
-        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*', '**']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth, read: rand() < 0.6, family: pick(FAMILIES) };
+        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*', '**']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth, read: rand() < 0.6, family: pick(FAMILIES), kind: pick(KINDS) };
         expect(await r.observeWork(o), `step ${i}`).toEqual(m.observeWork(o));
       }
     });
