@@ -118,7 +118,7 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     if (has('unfamiliar_kind') && w.kindSince > 0 && a.kind !== '') {
       const noun = a.kind === 'secret_read' ? 'read Secrets' : 'opened a shell or tunnel into a pod';
       const where = a.namespace === '' || a.namespace.startsWith('*') ? '' : ` in ${namespaceText(a)}`;
-      consider(w.kindSince, 'unfamiliar_kind', `${a.what}${where}, a kind of action this identity has not done`, `${a.what}${where}: you have not ${noun} before`, undefined, false);
+      consider(w.kindSince, 'unfamiliar_kind', `${a.what}${where}, a kind of action new to this identity`, `${a.what}${where}: you have not ${noun} before`, undefined, false);
     }
     if (has('cluster_secret_list') && w.namespaceSince > 0) consider(w.namespaceSince - cfg.unfamiliar_namespace.grace_seconds * 1000, 'cluster_secret_list', 'Secrets listed across all namespaces', undefined, undefined, false);
     // Bound to when the run went over the threshold: one sign-in covers the rest of it.

@@ -346,6 +346,39 @@ describe('working set, pace and sites: memory and redis agree', () => {
     expect(batch.map((b) => observed(b, true).work?.familyKnown)).toEqual([true, false, true]);
   });
 
+  it('kinds: a Check sent as the previous version (seven flags, no kind) is answered with none and learns none, alone or in a batch beside new ones', async () => {
+    const { r } = await pair();
+    const { redis } = r.internals;
+    const l = limitsMs(LIMITS);
+    const prev = (at: number) => [String(T + at), '1101101', '', '203.0.113.7', '203.0.113.0/24', '', 'kubectl', 'search', 'interactive', '', 'search', '', '', '', '', String(T), '0:search'];
+    const next = (at: number, kind: string, family = true) =>
+      family
+        ? [String(T + at), '11011011', '', '203.0.113.7', '203.0.113.0/24', '', 'kubectl', 'search', 'interactive', '', 'search', '', '', '', '', String(T), '0:search', kind]
+        : [String(T + at), '11011001', '', '203.0.113.7', '203.0.113.0/24', '', 'kubectl', 'search', 'interactive', '', 'search', '', '', '', '', String(T), kind];
+    const key = counterKey(r.internals.prefix, 'kim');
+    const one = observed(await redis.eval(observeLua(l), 1, key, ...prev(1000)), true).work!;
+    expect(one).toMatchObject({ kindSince: 0, historySince: T + 1000 });
+    const batch = (await redis.eval(observeBatchLua(l), 4, key, key, key, key, ...next(2000, 'secret_read'), ...prev(2000), ...next(2000, 'pod_shell', false), ...next(3000, 'secret_read'))) as unknown[];
+    expect(batch.map((b) => observed(b, true).work?.kindSince)).toEqual([T + 2000, 0, T + 2000, T + 2000]);
+    // Learned by a new replica; a previous one's learnWork (no kind argument) leaves it as it was.
+    await r.learnWork('kim', 'search', '', T + 4000, '', '', 1, '', true, '0:search', 'secret_read');
+    await r.learnWork('kim', 'search', '', T + 5000, '', '', 1, '', true, '0:search');
+    expect(await r.observeWork({ subject: 'kim', nowMs: T + 6000, namespace: 'search', object: '', site: '', nearby: '', kind: 'secret_read' })).toMatchObject({ kindSince: 0, historySince: T + 1000 });
+    expect(await r.observeWork({ subject: 'kim', nowMs: T + 6000, namespace: 'search', object: '', site: '', nearby: '', kind: 'pod_shell' })).toMatchObject({ kindSince: T + 2000 });
+  });
+
+  it('kinds: the snapshot of the memory store keeps them and the history\'s start', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'stepgate-kind-')), 'snap.json');
+    const a = new MemoryStateStore(LIMITS, { maxSubjects: 100, snapshotPath: path });
+    a.observeWork({ subject: 'kai', nowMs: T, namespace: 'search', object: '', site: '', nearby: '', kind: 'pod_shell' });
+    a.learnWork('kai', 'search', '', T + 1000, '', '', 1, '', true, '', 'secret_read');
+    await a.close();
+    const b = new MemoryStateStore(LIMITS, { maxSubjects: 100, snapshotPath: path });
+    expect(b.observeWork({ subject: 'kai', nowMs: T + 2000, namespace: 'search', object: '', site: '', nearby: '', kind: 'secret_read' })).toMatchObject({ kindSince: 0, historySince: T });
+    expect(b.observeWork({ subject: 'kai', nowMs: T + 3000, namespace: 'search', object: '', site: '', nearby: '', kind: 'pod_shell' })).toMatchObject({ kindSince: T });
+    await b.close();
+  });
+
   it('families: the snapshot of the memory store keeps them', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'stepgate-fam-')), 'snap.json');
     const a = new MemoryStateStore(LIMITS, { maxSubjects: 100, snapshotPath: path });
