@@ -162,11 +162,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   "init container handed a production Deployment's Secrets (on-call laptop, during the incident)",
   // Stopped since 2026-12-04 by guardrails (docs/guardrails.md): the token Secret minted through
   // the same secure web gateway (service_account_token_secret) and the gitRepo volume whose hooks
-  // run on the node (git_repo_volume), each asked a hardware key at its first request.
-  // Secrets listed in namespaces the team lead only ever looked at in k9s: a read in the first hour
-  // after a sign-in teaches its namespace (grace_seconds, five per sign-in), so a review that
-  // starts each morning within the hour adds five namespaces a day to the working set.
-  'malware reads Secrets where the team lead only looks (lead laptop)',
+  // run on the node (git_repo_volume), each asked a hardware key at its first request. Secrets
+  // listed in namespaces the team lead only ever looked at in k9s: stopped at request 1 since
+  // unfamiliar_kind (the lead never read a Secret; the namespaces are in the working set).
   // Day 12 (docs/risk.md, "Day 12: what it found"), open findings, each an `it.fails` in
   // risk-day12-findings.test.ts. From the victim's own laptop, network, client and token, in the
   // working set, within the rule's freshness: an ephemeral container whose command reads the
@@ -219,11 +217,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Day 15 (docs/risk.md, "Day 15: what it found"), open findings, each an `it.fails` in
   // risk-day15-findings.test.ts. The VDI farm: a token scraped from another user's roaming profile,
   // used from another session on the same farm (its NAT, its one kubectl build), in the victim's
-  // namespaces (day 9's jump-box class); a SOC analyst's, reading Secrets in a namespace the analyst
-  // only ever listed within an hour of a sign-in (day 11's team-lead class; not stopped with the
-  // warm-up day on four seeds of five).
+  // namespaces (day 9's jump-box class). (The SOC analyst's, reading Secrets in a namespace the
+  // analyst only ever listed: stopped at request 2 since unfamiliar_kind, every seed, both ways.)
   "VDI farm: a payments engineer's token scraped from the roaming profile, used from another session",
-  "VDI farm: a SOC analyst's scraped token reads settlement-prod's SFTP credentials",
   // Reads no rule names (a ConfigMap, a pod, a Deployment, ReplicaSets): what makes them a Secret's
   // contents is in the response, which stepgate does not see.
   "auditor's read-only token: a ConfigMap, a pod's and a Deployment's inline env, old ReplicaSets",
@@ -235,15 +231,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // freshness running out (the morning sign-in); the insider signs in and the change is allowed.
   "insider pushes a change to production outside the freeze's approved window",
   // Day 16 (docs/risk.md, "Day 16: what it found"), open findings, each an `it.fails` in
-  // risk-day16-findings.test.ts. Secrets read by a support engineer (bribed, signing in at each
-  // challenge; or malware on a support laptop reading a vcluster's synced Secrets and kubeconfig)
-  // in customer namespaces their tickets took them to: the working set is kept by namespace, not
-  // by kind, and support never reads a Secret (day 11's class). Stopped at request 2 where the
-  // competitor's customers were never a ticket of theirs, at 6 or 10 where one was, never on seed
-  // 142 with the warm-up day (all three were); the vcluster row at request 1 without the warm-up
-  // day only.
-  "bribed support engineer reads competitors' customers' Secrets as their admins",
-  "vcluster's synced Secrets and kubeconfig read from the host namespace (support laptop)",
+  // risk-day16-findings.test.ts. (Secrets read by a support engineer, bribed or through malware on
+  // their laptop, in customer namespaces their tickets took them to: stopped at request 1 or 2
+  // since unfamiliar_kind, every seed, both ways; the bribed insider signs in and reads on.)
   // A contractor's token refreshed after their access window, from the home network their login
   // proved, in their own namespaces: nothing stepgate sees says the window ended (the identity
   // provider's sessions and RBAC's bindings do). Stopped at request 1 without the warm-up day
