@@ -28,7 +28,7 @@ risk:
   learn: { min_level: aal2, max_age_seconds: 600 }
   bands: [{ name: elevated, min_score: 45, require: aal2 }]
 ${extra}`;
-const config = parseConfig(yaml(), 'kind.yaml');
+const config = parseConfig(yaml('  signals: { unfamiliar_kind: { kinds: [secret_read, pod_shell] } }'), 'kind.yaml');
 const assurance = compileAssurance(config.assurance.levels);
 const T = 1_800_000_000_000;
 const HOUR = 3_600_000;
@@ -134,6 +134,10 @@ describe('unfamiliar_kind', () => {
     expect(at('{ min_history_seconds: 3600 }')).toContain('unfamiliar_kind');
     expect(at('{ weight: 0 }')).not.toContain('unfamiliar_kind');
     expect(at('{ kinds: [pod_shell] }')).not.toContain('unfamiliar_kind');
+    // The default compares Secret reads alone: a first shell is not asked.
+    const w = analyst(parseConfig(yaml(), 'default.yaml'));
+    expect(w.check('/api/v1/namespaces/team-a/secrets/db', token(S(next) - 3600, 'sid-2'), next, SENSITIVE).codes).toContain('unfamiliar_kind');
+    expect(w.check('/api/v1/namespaces/team-a/pods/api-0/exec', token(S(next) - 3600, 'sid-2'), next + 1000, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
   });
 
   it('a workload handed nothing, a list of pods, a log: no kind', () => {

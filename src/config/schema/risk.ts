@@ -160,7 +160,7 @@ export const riskSchema = z.strictObject({
           environments: z.array(z.array(environmentToken).min(1)).max(16).default(() => DEFAULT_ENVIRONMENTS.map((t) => [...t])).superRefine(uniqueTokens),
         })
         .prefault({}),
-      // A sensitive kind of action (a Secret read, a shell or tunnel into a pod) this identity never
+      // A sensitive kind of action (a Secret read; a shell or tunnel into a pod when listed) this identity never
       // did from a proven context, once its history is `min_history_seconds` old: a read-only
       // analyst's or support engineer's token reading a Secret in a namespace they look at every
       // day. Bound to a sign-in after the kind's first sighting, which learns it (docs/risk.md).
@@ -168,7 +168,9 @@ export const riskSchema = z.strictObject({
         .strictObject({
           weight: weight.default(10),
           min_history_seconds: seconds.min(0).max(2_592_000).default(72_000),
-          kinds: z.array(z.enum(ACTION_KINDS)).max(ACTION_KINDS.length).default(() => [...ACTION_KINDS]),
+          // Secret reads only by default: shells added 40 routine challenges over the replayed days'
+          // 80 warm-up-day replays for one more attack row stopped on one seed (docs/risk.md).
+          kinds: z.array(z.enum(ACTION_KINDS)).max(ACTION_KINDS.length).default((): ActionKind[] => ['secret_read']),
         })
         .prefault({}),
       // A run of nothing but reads of objects this identity read before from a proven context
