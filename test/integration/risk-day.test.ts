@@ -354,6 +354,26 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
 };
 
 /**
+ * unfamiliar_kind (docs/risk.md, "`unfamiliar_kind`"): an engineer whose one warm-up day read no
+ * Secret and who reads one (or writes a workload handed one) on the scored day is asked once for
+ * it, a day into their history, on top of the day's other challenge. Day 11's Istio upgrade
+ * applies istiod (which mounts its CA Secret) seconds after the hardware-key sign-in the policy
+ * asked, and is asked again; day 9's platform engineer in the same minute as the run's machine
+ * pace. The lead decides whether the signal is on by default at this price (one warm-up day is the
+ * worst case: a month of history knows more of what each engineer does).
+ */
+const FIRST_SECRET_READ: Record<string, string[]> = {
+  'day 4 (workday4.ts)': ['d4-ber-1@example.io'],
+  'day 5 (workday5.ts)': ['d5-offsite-1@example.net', 'd5-offsite-4@example.net', 'd5-dev-0@example.net'],
+  'day 7 (workday7.ts)': ['d7-office-0@example.io'],
+  'day 8 (workday8.ts)': ['d8-app-6@example.dev'],
+  'day 9 (workday9.ts)': ['d9-platform-0@example.ie'],
+  'day 11 (workday11.ts)': ['d11-istio@example.ca'],
+  'day 16 (workday16.ts)': ['d16-data-3@tenantly.example'],
+};
+for (const [day, who] of Object.entries(FIRST_SECRET_READ)) (OPEN_FRICTION[day] ??= []).push({ cause: 'context: unfamiliar_kind', max: 1, who });
+
+/**
  * Routine 403s the example does not yet avoid, held to this many per engineer; every other
  * engineer keeps "no 403". None now: day 9's Secret rotation (38 a seed until session 16) is asked
  * for sign-ins instead (OPEN_FRICTION).
