@@ -19,6 +19,7 @@ export const RISK_CODES = [
   'sensitive_objects',
   'destructive_burst',
   'unfamiliar_namespace',
+  'unfamiliar_kind',
   'machine_pace',
   'cluster_secret_list',
   'impossible_travel',

@@ -112,6 +112,14 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
         false,
       );
     }
+    // A kind this identity never did: a sign-in after its first sighting, no grace. The analyst who
+    // signed in this morning and reads their first Secret this afternoon is asked once; a token
+    // taken from them is refused.
+    if (has('unfamiliar_kind') && w.kindSince > 0 && a.kind !== '') {
+      const noun = a.kind === 'secret_read' ? 'read Secrets' : 'opened a shell or tunnel into a pod';
+      const where = a.namespace === '' || a.namespace.startsWith('*') ? '' : ` in ${namespaceText(a)}`;
+      consider(w.kindSince, 'unfamiliar_kind', `${a.what}${where}, a kind of action new to this identity`, `${a.what}${where}: you have not ${noun} before`, undefined, false);
+    }
     if (has('cluster_secret_list') && w.namespaceSince > 0) consider(w.namespaceSince - cfg.unfamiliar_namespace.grace_seconds * 1000, 'cluster_secret_list', 'Secrets listed across all namespaces', undefined, undefined, false);
     // Bound to when the run went over the threshold: one sign-in covers the rest of it.
     if (has('machine_pace') && w.paceSince > 0) consider(w.paceSince, 'machine_pace', `${w.pace} distinct sensitive objects in ${cfg.machine_pace.window_seconds}s`);

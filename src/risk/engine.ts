@@ -79,6 +79,8 @@ export interface Learnable {
   object?: string;
   /** The family key of `namespace` (WorkObservation.family), kept with it ('' none). */
   family?: string;
+  /** A kind for unfamiliar_kind learned by this request (WorkObservation.kind), '' none. */
+  kind?: string;
 }
 
 export interface RiskEngineOptions {
@@ -290,7 +292,7 @@ export class RiskEngine {
     const counted = !isDiscovery(req);
     // Automation deploys into namespaces it never touched (a preview environment per pull request)
     // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
-    const action = actionOf(kube, cluster, req.query, base, destructive, who.automation === true ? '' : readsSecret, deletesLike);
+    const action = actionOf(kube, cluster, req.query, base, destructive, who.automation === true ? '' : readsSecret, deletesLike, who.automation === true);
     const obs: Observation = {
       subject: keys.subject,
       session: keys.session,
@@ -325,12 +327,15 @@ export class RiskEngine {
     // list of everything in a namespace counts every time.
     const read = object !== '' && this.familiarMs > 0 && isObjectRead(kube!);
     const family = ns === '' || action.namespace === NAMESPACE_OBJECTS ? '' : this.familyOf(action.namespace, cluster);
+    // Only a kind unfamiliar_kind weighs is looked up (and sighted): off, it costs the store nothing.
+    const uk = this.o.risk.signals.unfamiliar_kind;
+    const kind = counted && action.kind !== '' && uk.weight > 0 && uk.kinds.includes(action.kind) ? action.kind : '';
     const workObs: WorkObservation | undefined =
-      this.o.store.observeWork !== undefined && (ns !== '' || object !== '' || site !== undefined || nearby.wider !== '')
-        ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider, auth: who.authTime === undefined ? 0 : who.authTime * 1000, read, family }
+      this.o.store.observeWork !== undefined && (ns !== '' || object !== '' || site !== undefined || nearby.wider !== '' || kind !== '')
+        ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider, auth: who.authTime === undefined ? 0 : who.authTime * 1000, read, family, kind }
         : undefined;
     // What finish() needs besides the history: one object rather than closures over all of it.
-    const p: Assessing = { who, base, nowMs, extra, shadow, address, trustedNetwork: place.trusted, device, client, obs, action, cluster, site, nearby, read: read ? object : '', asDelete, family };
+    const p: Assessing = { who, base, nowMs, extra, shadow, address, trustedNetwork: place.trusted, device, client, obs, action, cluster, site, nearby, read: read ? object : '', asDelete, family, kind: workObs === undefined ? '' : kind };
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -405,7 +410,7 @@ export class RiskEngine {
       bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds, p.asDelete);
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
-    const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family);
+    const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family, p.kind);
     return {
       ok: true,
       requirement,
@@ -539,6 +544,8 @@ export class RiskEngine {
     read: string,
     /** The family key of `namespace` (WorkObservation.family), '' none. */
     family: string,
+    /** The request's kind for unfamiliar_kind (WorkObservation.kind), '' none. */
+    kind: string,
   ): Learnable | undefined {
     if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
     // A network vouched for by the sign-in's fresh proof of its neighbour is learned as that sign-in
@@ -594,12 +601,18 @@ export class RiskEngine {
         (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - namespaceGrace(who.authTime, w, this.o.risk.signals, namespaceObjects).ms))
         ? namespace
         : '';
+    // A kind is learned as a namespace is, by an allowed request from a proven context: while the
+    // history is young (the signal stays quiet, so every kind used then is routine) or by the
+    // sign-in that answered the signal, made after the kind's first sighting. Only an unknown one
+    // (kindSince) is written; a known one is kept alive by its use (observeWork).
+    const kd =
+      kind !== '' && w.kindSince > 0 && (!fired.some(isUnfamiliarKind) || (who.authTime !== undefined && who.authTime * 1000 >= w.kindSince - (w.kindSince % 1000))) ? kind : '';
     // The last site's time is what travel speed is measured from: refreshed once a minute.
     const st = site !== '' && (site !== w.lastSite || o.nowMs - w.lastSiteAt >= 60_000) ? site : '';
     // Only a network proven itself (not merely trusted, not merely nearby) vouches for the wider one.
     const near = nearby.wider !== '' && !w.nearbyKnown && (h.prefixKnown || (l?.prefix ?? '') !== '') && this.nearbyNews(o.subject, nearby.tag, o.nowMs) ? nearby.wider : '';
-    if (ns === '' && st === '' && near === '' && obj === '') return l;
-    return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near, network: near === '' ? '' : o.ipPrefix, proof: near !== '' && (l?.prefix ?? '') !== '', object: obj, family: ns === '' ? '' : family };
+    if (ns === '' && st === '' && near === '' && obj === '' && kd === '') return l;
+    return { ...(l ?? { subject: o.subject, ip: '', prefix: '', device: '', client: '' }), namespace: ns, site: st, nearby: near, network: near === '' ? '' : o.ipPrefix, proof: near !== '' && (l?.prefix ?? '') !== '', object: obj, family: ns === '' ? '' : family, kind: kd };
   }
 
   /**
@@ -634,7 +647,8 @@ export class RiskEngine {
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
       const object = l.object ?? '';
-      if ((l.namespace !== '' || l.site !== '' || l.nearby !== '' || object !== '') && this.o.store.learnWork !== undefined) {
+      const kind = l.kind ?? '';
+      if ((l.namespace !== '' || l.site !== '' || l.nearby !== '' || object !== '' || kind !== '') && this.o.store.learnWork !== undefined) {
         const min = this.o.risk.nearby_networks.min_networks;
         if (l.nearby !== '' && min > 1) {
           if (this.nearbyCount >= 10_000) {
@@ -647,7 +661,7 @@ export class RiskEngine {
           if (!reported.has(tag)) this.nearbyCount++;
           reported.set(tag, nowMs);
         }
-        const p = this.o.store.learnWork(l.subject, l.namespace, l.site, nowMs, l.nearby, l.network ?? '', min, object, l.proof === true, l.family ?? '');
+        const p = this.o.store.learnWork(l.subject, l.namespace, l.site, nowMs, l.nearby, l.network ?? '', min, object, l.proof === true, l.family ?? '', kind);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
     } catch (err) {
@@ -772,6 +786,8 @@ interface Assessing {
   readonly asDelete: boolean;
   /** The family key of the request's namespace (WorkObservation.family), '' none. */
   readonly family: string;
+  /** The kind looked up for unfamiliar_kind (WorkObservation.kind), '' none. */
+  readonly kind: string;
 }
 
 interface Site {
@@ -790,7 +806,7 @@ function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: numb
   return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-const UNLIKE = new Set<string>(['unfamiliar_namespace', 'machine_pace', 'cluster_secret_list', 'impossible_travel']);
+const UNLIKE = new Set<string>(['unfamiliar_namespace', 'unfamiliar_kind', 'machine_pace', 'cluster_secret_list', 'impossible_travel']);
 
 /** Whether a behaviour or travel signal fired (they bind even in an otherwise known context). */
 function unlikeItself(fired: readonly Contribution[], w: WorkHistory | undefined): boolean {
@@ -805,14 +821,15 @@ const CONTEXT_CHANGE = new Set<string>(['new_network', 'new_device', 'new_ip', '
 const isContextChange = (c: Contribution): boolean => c.weight > 0 && CONTEXT_CHANGE.has(c.code);
 const isBehaviourBurst = (c: Contribution): boolean => c.code === 'sensitive_objects' || c.code === 'destructive_burst';
 const isMachinePace = (c: Contribution): boolean => c.code === 'machine_pace';
+const isUnfamiliarKind = (c: Contribution): boolean => c.code === 'unfamiliar_kind' && c.weight > 0;
 
 /** What the request does, for the behaviour signals. */
-function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean): Action {
+function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean, automation: boolean): Action {
   if (k === undefined || !k.isResourceRequest) return NO_ACTION;
   const clusterSecretList = k.apiGroup === '' && k.resource === 'secrets' && k.subresource === '' && k.namespace === '' && k.name === '' && (k.verb === 'list' || k.verb === 'watch');
   if (namespaceObjectChange(k, deletesLike)) {
     // The name is the client's: shown only when it is one kube would accept.
-    return { sensitive: base.sensitivity > 0, destructive, namespace: NAMESPACE_OBJECTS, clusterSecretList: false, what: `${k.verb} namespace ${NAMESPACE_NAME.test(k.name) ? k.name : '(unnamed)'}`, cluster };
+    return { sensitive: base.sensitivity > 0, destructive, namespace: NAMESPACE_OBJECTS, clusterSecretList: false, what: `${k.verb} namespace ${NAMESPACE_NAME.test(k.name) ? k.name : '(unnamed)'}`, cluster, kind: '' };
   }
   const what = `${k.verb} ${k.subresource === '' ? k.resource : `${k.resource}/${k.subresource}`}`;
   // A workload handed a Secret reads it as surely as `get secret` does (its pod prints it): for
@@ -827,8 +844,17 @@ function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, 
     // The name is the client's: shown only when it is one kube would accept, and never long.
     what: reads ? `${what} handed Secret ${SECRET_NAME.test(readsSecret) ? readsSecret.slice(0, 63) : '(unnamed)'}` : what,
     cluster,
+    kind: automation ? '' : reads || secretRead(k) ? 'secret_read' : POD_SHELL.has(k.subresource) && k.resource === 'pods' && k.apiGroup === '' ? 'pod_shell' : '',
   };
 }
+
+/** A read of Secrets' contents: get, list or watch (one, a namespace's, or every namespace's). */
+function secretRead(k: KubeRequestInfo): boolean {
+  return k.apiGroup === '' && k.resource === 'secrets' && k.subresource === '' && (k.verb === 'get' || k.verb === 'list' || k.verb === 'watch');
+}
+
+/** Pod subresources that run something in a pod or reach into it (`pod_shell`). */
+const POD_SHELL: ReadonlySet<string> = new Set(['exec', 'attach', 'ephemeralcontainers', 'portforward', 'proxy']);
 
 const SECRET_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
 const NAMESPACE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -876,7 +902,7 @@ function inCluster(cluster: string, name: string): string {
   return cluster === '' || name === '' ? name : `${name}@${cluster}`;
 }
 
-const NO_ACTION: Action = Object.freeze({ sensitive: false, destructive: false, namespace: '', clusterSecretList: false, what: '', cluster: '' });
+const NO_ACTION: Action = Object.freeze({ sensitive: false, destructive: false, namespace: '', clusterSecretList: false, what: '', cluster: '', kind: '' });
 
 /**
  * The context of a refused burst of deletes: what the body, Status line, audit and spans say. An

@@ -97,9 +97,18 @@ interface WorkRecord {
   familiar: Map<string, number>;
   /**
    * Family keys of working-set namespaces (WorkObservation.family) → last learned or used: what
-   * covers a lower environment of the same application (WorkHistory.familyKnown).
+   * covers a lower environment of the same application (WorkHistory.familyKnown). Also the kinds
+   * the subject learned (`k:<kind>`, WorkObservation.kind), as the Redis store keeps them with the
+   * family keys: one cap, one key, nothing more for a revoke to forget.
    */
   families: Map<string, number>;
+  /**
+   * Since when this history has been kept without a break (WorkHistory.historySince), and the
+   * last observeWork: a subject away for longer than the known TTL starts again. Absent in
+   * snapshots written before it: such a history matures from its load.
+   */
+  since?: number;
+  active?: number;
   lastSite: string;
   lastSiteAt: number;
   /** The latest first sighting the cap on `sightings` dropped (0 none): `entered` is unknown up to it. */
@@ -237,6 +246,7 @@ export class MemoryStateStore implements StateStore {
           familiar: w.familiar === undefined ? new Map<string, number>() : entries(w.familiar),
           // Written before families were kept: a known namespace's is written again at its next use.
           families: w.families === undefined ? new Map<string, number>() : entries(w.families),
+          ...(w.since === undefined ? {} : { since: num(w.since), active: num(w.active) }),
           lastSite: str(w.lastSite),
           lastSiteAt: num(w.lastSiteAt),
           // Written before learned namespaces kept their first sightings (`e:`): what was learned
@@ -350,6 +360,10 @@ export class MemoryStateStore implements StateStore {
     const rec = this.workRecord(w.subject);
     const ttl = l.knownTtlMs;
     dropUpTo(rec.sightings, now - ttl);
+    // A subject away for longer than the known TTL starts again; its last use is written when due,
+    // as the Redis store writes it.
+    if (rec.since === undefined || rec.active === undefined || rec.active <= now - ttl) rec.since = rec.active = now;
+    else if (rec.active <= now - l.knownRefreshMs) rec.active = now;
     const ns = w.namespace;
     const nsUse = used(rec.namespaces, ns, now, ttl, l.knownRefreshMs);
     const namespaceKnown = nsUse !== NOT_KNOWN;
@@ -367,6 +381,10 @@ export class MemoryStateStore implements StateStore {
         if (vouches(fam)) learn(rec.families, canonicalKey(fam), now, this.workCap);
       } else if (!namespaceKnown) for (const k of coveringKeys(fam)) if (isKnown(rec.families, k, now, ttl)) familyKnown = true;
     }
+    // A kind is kept alive as it is used, like a namespace of the working set (the same set as the
+    // family keys, `k:`, which no family key begins with).
+    const kind = w.kind ?? '';
+    const kindSince = kind === '' || used(rec.families, `k:${kind}`, now, ttl, l.knownRefreshMs) !== NOT_KNOWN ? 0 : sighting(rec.sightings, 'k:', kind, now, Infinity);
     const siteKnown = isKnown(rec.sites, w.site, now, ttl);
     const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, Infinity);
     capWork(rec, l.maxWork);
@@ -424,13 +442,19 @@ export class MemoryStateStore implements StateStore {
       entered,
       familiar,
       familyKnown,
+      kindSince,
+      historySince: rec.since,
     };
   }
 
-  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = '', proof = true, family = ''): void {
+  learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = '', proof = true, family = '', kind = ''): void {
     const now = wholeMs(nowMs);
     const rec = this.workRecord(subject);
     const cap = this.workCap;
+    if (kind !== '') {
+      learn(rec.families, `k:${kind}`, now, cap);
+      rec.sightings.delete(`k:${kind}`);
+    }
     if (object !== '' && this.l.familiarMs > 0) learn(rec.familiar, object, now, this.familiarCap);
     if (namespace !== '') {
       learn(rec.namespaces, namespace, now, cap);

@@ -361,15 +361,28 @@ o = {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa
  * other than by a familiar read, family keys of working-set namespaces (K[1]..K[9]).
  * a: namespace, object, site, nearby, the login's authentication time in ms ('' or '0' none),
  * whether the object is read ('1'; anything else, a caller of the previous version included:
- * not), the namespace's family key ('' or absent: none) (a[1]..a[7]). The caller has renewed the
+ * not), the namespace's family key ('' or absent: none), the kind (WorkObservation.kind; '' or
+ * absent, a caller of a version without kinds: none) (a[1]..a[8]). The caller has renewed the
  * keys' TTLs if due.
  * Sets `w`: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
- * siteSince, nearbyKnown, paceSince, nearbyProvenAt, entered, familiar, familyKnown (memory.ts
- * observeWork: the same steps in the same order).
+ * siteSince, nearbyKnown, paceSince, nearbyProvenAt, entered, familiar, familyKnown, kindSince,
+ * historySince (memory.ts observeWork: the same steps in the same order).
  */
 const WORK_BLOCK = `
 local ns, object, site, nearby = a[1], a[2], a[3], a[4]
 local auth = tonumber(a[5] or '0') or 0
+-- Since when this history has been kept ('h' in the last site's hash): what unfamiliar_kind's
+-- maturity is measured from (memory.ts observeWork).
+-- A subject away for longer than the known TTL ('a', its last use, written when due) starts again.
+local ha = redis.call('HMGET', K[5], 'h', 'a')
+local hist, act = tonumber(ha[1] or '0') or 0, tonumber(ha[2] or '0') or 0
+if hist <= 0 or act <= now - knownTtl then
+  hist = now
+  redis.call('HSET', K[5], 'h', nowS, 'a', nowS)
+  expire(K[5], knownTtl)
+elseif act <= now - knownRefresh then
+  redis.call('HSET', K[5], 'a', nowS)
+end
 local nsKnown, nsWrote = use(K[1], ns)
 local nsSince = sighting(K[2], math.huge, nsKnown, 'n:', ns)
 if nsSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
@@ -423,6 +436,14 @@ if fam ~= '' then
     end
   end
 end
+-- A kind is kept with the family keys ('k:<kind>', which no family key begins with), alive as it
+-- is used; an unknown one gets a first sighting 'k:<kind>' (memory.ts observeWork).
+local kind = a[8] or ''
+local kindSince = 0
+if kind ~= '' and not use(K[9], 'k:' .. kind) then
+  kindSince = sighting(K[2], math.huge, false, 'k:', kind)
+  if kindSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
+end
 local siteKnown = known(K[4], site)
 local siteSince = sighting(K[2], math.huge, siteKnown, 's:', site)
 if siteSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
@@ -471,7 +492,7 @@ if not nearbyKnown and nearby ~= '' then
   local v = redis.call('ZSCORE', K[2], 'v:' .. nearby)
   if v and tonumber(v) > now - knownTtl then provenAt = tonumber(v) end
 end
-w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince, provenAt, entered, famAt, b(famKnown)}
+w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince, provenAt, entered, famAt, b(famKnown), kindSince, hist}
 `;
 
 function lua(l: LimitsMs): string {
@@ -495,12 +516,13 @@ function lua(l: LimitsMs): string {
  * and nearby. Values travel as they are (bulk strings are binary-safe); flags are seven '0'/'1'
  * characters: sensitive, has session, destructive, counted, has work, the work's object is read
  * (WorkObservation.read; a caller of an earlier version sends five, and its objects count), the
- * work has a family key (WorkObservation.family; absent: none).
+ * work has a family key (WorkObservation.family; absent: none), the work has a kind
+ * (WorkObservation.kind; absent, a caller of an earlier version: none).
  * Then the client's platform ('' none; ARGV[15] with work, else ARGV[11]), and with work the
  * login's authentication time in ms (ARGV[16], WorkObservation.auth), then, when the flags say
- * so, the family key (ARGV[17]).
+ * so, the family key (ARGV[17]) and the kind (next).
  * Returns {numbers, previousUa, sessionOrigin, sessionClients[, lastSite]}: `numbers` is observe's eighteen
- * numeric values (its twenty but the two strings) then, with work, work's thirteen (its fourteen but
+ * numeric values (its twenty but the two strings) then, with work, work's fifteen (its sixteen but
  * lastSite), in order, each a whole number in decimal (0/1 for a boolean), joined by ','.
  */
 export function observeLua(l: LimitsMs): string {
@@ -546,10 +568,10 @@ for i = 1, 20 do if i ~= 6 and i ~= 16 then n[#n + 1] = s(o[i]) end end
 if W then
   local w
   do
-  local K, a = W, {${arg('11')}, ${arg('12')}, ${arg('13')}, ${arg('14')}, ${arg('16')}, flag(6), flag(7) == '1' and ${arg('17')} or ''}
+  local K, a = W, {${arg('11')}, ${arg('12')}, ${arg('13')}, ${arg('14')}, ${arg('16')}, flag(6), flag(7) == '1' and ${arg('17')} or '', flag(8) == '1' and ${arg("(flag(7) == '1' and 18 or 17)")} or ''}
   ${WORK_BLOCK}
   end
-  for i = 1, 14 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
+  for i = 1, 16 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
   return {table.concat(n, ','), o[6], o[16], o[21], w[6]}
 end
 return {table.concat(n, ','), o[6], o[16], o[21]}
@@ -563,8 +585,8 @@ return {table.concat(n, ','), o[6], o[16], o[21]}
  * created: ~67,000 redis-server instructions, bench/README.md) is then paid once per batch.
  *
  * KEYS: each Check's counters hash, in order. ARGV: each Check's observeLua ARGV, one after
- * another (11 values, or 16 when its flags say it has a working-set side, 17 with its family key;
- * the platform always sent). `now` and what the helpers derive from it are set again for each Check, so every Check
+ * another (11 values, or 16 when its flags say it has a working-set side, one more with its family
+ * key and one more with its kind; the platform always sent). `now` and what the helpers derive from it are set again for each Check, so every Check
  * runs on its own clock, as in its own call.
  * Returns one entry per Check: observeLua's reply, or a string (the error's text) when that
  * Check's part failed. Each part runs under pcall, so a failure (a key of the wrong type, say)
@@ -599,8 +621,11 @@ for i = 1, #KEYS do
   else out[i] = tostring(r) end
   local fl = ARGV[j + 1]
   if string.sub(fl, 5, 5) ~= '1' then j = j + 11
-  elseif string.sub(fl, 7, 7) == '1' then j = j + 17
-  else j = j + 16 end
+  else
+    j = j + 16
+    if string.sub(fl, 7, 7) == '1' then j = j + 1 end
+    if string.sub(fl, 8, 8) == '1' then j = j + 1 end
+  end
 end
 return out
 `;
@@ -608,7 +633,8 @@ return out
 
 /**
  * The working set alone (StateStore.observeWork). KEYS: work's nine; ARGV: now, namespace, object,
- * site, nearby, authentication time (ms), object read ('1' or '0'), family key ('' none). Without
+ * site, nearby, authentication time (ms), object read ('1' or '0'), family key ('' none), kind
+ * ('' none). Without
  * the subject's counters hash there is no renewal stamp: it renews every time.
  */
 export function observeWorkLua(l: LimitsMs): string {
@@ -616,7 +642,7 @@ export function observeWorkLua(l: LimitsMs): string {
 renewWork(KEYS)
 local w
 do
-local K, a = KEYS, {ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8] or ''}
+local K, a = KEYS, {ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8] or '', ARGV[9] or ''}
 ${WORK_BLOCK}
 end
 return w
@@ -804,7 +830,8 @@ return { v or '0', live(KEYS[1], KEYS[2]), live(KEYS[3], KEYS[4]), live(KEYS[6],
  * distinct ones make it known, the object read ('' none), familiar TTL ms (0: off), max familiar,
  * whether the network is proven by this request ('1', the default, or '0': a known one reported
  * again, which counts toward the wider network but vouches for nothing), the namespace's family key
- * ('' none; kept when it names an explicit tier, store.ts learnWork).
+ * ('' none; kept when it names an explicit tier, store.ts learnWork), the kind learned ('' or
+ * absent: none; kept with the family keys as `k:<kind>`, its first sighting dropped).
  * A script without nearby's last two (a replica of the previous version) learns the wider
  * network at once, as before; without the object, nothing becomes familiar.
  */
@@ -812,6 +839,11 @@ export const LEARN_WORK_LUA = `${COMMON}${ADD_KNOWN}${CAP_WORK_FN}
 local ns, site, knownTtl, maxWork = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local obj, famTtl = ARGV[9] or '', tonumber(ARGV[10] or '0') or 0
 if obj ~= '' and famTtl > 0 then add(KEYS[6], obj, famTtl, tonumber(ARGV[11])) end
+local kind = ARGV[14] or ''
+if kind ~= '' and KEYS[7] then
+  add(KEYS[7], 'k:' .. kind, knownTtl, maxWork)
+  redis.call('ZREM', KEYS[2], 'k:' .. kind)
+end
 if ns ~= '' then
   add(KEYS[1], ns, knownTtl, maxWork)
   -- Its first sighting is kept as 'e:' for a day (store.ts WorkHistory.entered), then dropped.

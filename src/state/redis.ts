@@ -303,7 +303,7 @@ export class RedisStateStore implements StateStore {
     if (w !== undefined && w.subject !== o.subject) {
       return Promise.all([this.observeAll(o, undefined), this.observeWork(w)]).then(([h, work]) => ({ history: h.history, work }));
     }
-    const flags = `${o.sensitive ? 1 : 0}${o.session === '' ? 0 : 1}${o.destructive ? 1 : 0}${o.counted === false ? 0 : 1}${w === undefined ? 0 : 1}${w?.read === true ? 1 : 0}${(w?.family ?? '') === '' ? 0 : 1}`;
+    const flags = `${o.sensitive ? 1 : 0}${o.session === '' ? 0 : 1}${o.destructive ? 1 : 0}${o.counted === false ? 0 : 1}${w === undefined ? 0 : 1}${w?.read === true ? 1 : 0}${(w?.family ?? '') === '' ? 0 : 1}${(w?.kind ?? '') === '' ? 0 : 1}`;
     const args: string[] = [
       counterKey(this.prefix, o.subject), String(wholeMs(o.nowMs)), flags, o.session === '' ? '' : opaqueHash(o.session),
       o.ip, o.ipPrefix, o.device, o.uaFamily, o.namespace, o.client ?? '', o.object ?? '',
@@ -313,6 +313,7 @@ export class RedisStateStore implements StateStore {
     if (w !== undefined) {
       args.push(String(wholeMs(w.auth ?? 0)));
       if ((w.family ?? '') !== '') args.push(w.family!);
+      if ((w.kind ?? '') !== '') args.push(w.kind!);
     }
     return this.check(args, w !== undefined);
   }
@@ -500,19 +501,19 @@ export class RedisStateStore implements StateStore {
   async observeWork(w: WorkObservation): Promise<WorkHistory> {
     const k = workKeys(this.prefix, w.subject);
     const reply = await this.run('observe', () =>
-      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, k.familiar, k.paceNew, k.families, wholeMs(w.nowMs), w.namespace, w.object, w.site, w.nearby, wholeMs(w.auth ?? 0), w.read === true ? '1' : '0', w.family ?? ''),
+      this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, k.familiar, k.paceNew, k.families, wholeMs(w.nowMs), w.namespace, w.object, w.site, w.nearby, wholeMs(w.auth ?? 0), w.read === true ? '1' : '0', w.family ?? '', w.kind ?? ''),
     );
-    if (!Array.isArray(reply) || reply.length !== 14) throw new StateUnavailableError('redis observe: unexpected reply');
+    if (!Array.isArray(reply) || reply.length !== 16) throw new StateUnavailableError('redis observe: unexpected reply');
     return workHistory(reply as unknown[], 0);
   }
 
   /** Off the response path, like `learn`. */
-  async learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = '', proof = true, family = ''): Promise<void> {
+  async learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = '', proof = true, family = '', kind = ''): Promise<void> {
     const k = workKeys(this.prefix, subject);
     await this.run('learn', () =>
       this.scripted.sgLearnWork(
         k.namespaces, k.sightings, k.sites, k.last, k.nearby, k.familiar, k.families,
-        wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork, nearby, network, minNetworks, object, this.l.familiarMs, this.l.maxFamiliar, proof ? '1' : '0', family,
+        wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork, nearby, network, minNetworks, object, this.l.familiarMs, this.l.maxFamiliar, proof ? '1' : '0', family, kind,
       ),
     );
   }
@@ -665,7 +666,7 @@ function unavailable(what: string, err: unknown): StateUnavailableError {
 export function observed(reply: unknown, withWork: boolean): ObservedAll {
   if (!Array.isArray(reply) || reply.length !== (withWork ? 5 : 4) || typeof reply[0] !== 'string') throw new StateUnavailableError('redis observe: unexpected reply');
   const parts = reply[0].split(',');
-  if (parts.length !== (withWork ? 31 : 18)) throw new StateUnavailableError('redis observe: unexpected reply');
+  if (parts.length !== (withWork ? 33 : 18)) throw new StateUnavailableError('redis observe: unexpected reply');
   const n = new Array<number>(parts.length);
   for (let i = 0; i < parts.length; i++) {
     const v = Number(parts[i]);
@@ -714,11 +715,13 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
       entered: n[28]!,
       familiar: n[29]!,
       familyKnown: n[30] === 1,
+      kindSince: n[31]!,
+      historySince: n[32]!,
     },
   };
 }
 
-/** work's fourteen reply values, from index `i`, as a WorkHistory. */
+/** work's sixteen reply values, from index `i`, as a WorkHistory. */
 function workHistory(r: unknown[], i: number): WorkHistory {
   return {
     namespaceKnown: r[i] === 1,
@@ -735,6 +738,8 @@ function workHistory(r: unknown[], i: number): WorkHistory {
     entered: Number(r[i + 11]),
     familiar: Number(r[i + 12]),
     familyKnown: r[i + 13] === 1,
+    kindSince: Number(r[i + 14]),
+    historySince: Number(r[i + 15]),
   };
 }
 

@@ -183,6 +183,12 @@ export interface WorkObservation {
    * explicit tier is kept alive with it; an unknown one's is looked up (WorkHistory.familyKnown).
    */
   family?: string;
+  /**
+   * The sensitive kind of action (risk: `unfamiliar_kind`, `secret_read` or `pod_shell`), '' or
+   * absent none. A kind the subject has learned is kept alive as it is used; an unknown one gets a
+   * first sighting, kept until it is learned (WorkHistory.kindSince).
+   */
+  kind?: string;
 }
 
 export interface WorkHistory {
@@ -237,6 +243,17 @@ export interface WorkHistory {
    * false without a family key.
    */
   familyKnown: boolean;
+  /**
+   * First sighting of the kind (WorkObservation.kind) while the subject has not learned it (ms); 0
+   * when learned, none, or from a store (or a Redis script) of a version without kinds.
+   */
+  kindSince: number;
+  /**
+   * Since when the store has kept this subject's working-set history without a break (ms, the
+   * first observeWork after none was kept, or kept no longer than the known TTL): how mature it is
+   * (`unfamiliar_kind.min_history_seconds`). `nowMs` on the first call.
+   */
+  historySince: number;
 }
 
 /** `WorkHistory.entered` when the count may be incomplete: more than any grace allows. */
@@ -406,9 +423,10 @@ export interface StateStore {
    * `network`): a phone or a rotating IPv6 prefix proves several, a static jump host one.
    * `object` (a sensitive object the allowed request read, '' none) becomes familiar, or its last
    * read is moved to now (StoreLimits.familiar). `family` (the learned namespace's family key,
-   * WorkObservation.family; '' none) is kept with it when it names an explicit tier.
+   * WorkObservation.family; '' none) is kept with it when it names an explicit tier. `kind`
+   * (WorkObservation.kind, '' none) becomes known, kept like the working set.
    */
-  learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string, network?: string, minNetworks?: number, object?: string, proof?: boolean, family?: string): void | Promise<void>;
+  learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string, network?: string, minNetworks?: number, object?: string, proof?: boolean, family?: string, kind?: string): void | Promise<void>;
   /** Counted toward `denials`; called after a deny, off the response path. */
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;

@@ -162,11 +162,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   "init container handed a production Deployment's Secrets (on-call laptop, during the incident)",
   // Stopped since 2026-12-04 by guardrails (docs/guardrails.md): the token Secret minted through
   // the same secure web gateway (service_account_token_secret) and the gitRepo volume whose hooks
-  // run on the node (git_repo_volume), each asked a hardware key at its first request.
-  // Secrets listed in namespaces the team lead only ever looked at in k9s: a read in the first hour
-  // after a sign-in teaches its namespace (grace_seconds, five per sign-in), so a review that
-  // starts each morning within the hour adds five namespaces a day to the working set.
-  'malware reads Secrets where the team lead only looks (lead laptop)',
+  // run on the node (git_repo_volume), each asked a hardware key at its first request. Secrets
+  // listed in namespaces the team lead only ever looked at in k9s: stopped at request 1 since
+  // unfamiliar_kind (the lead never read a Secret; the namespaces are in the working set).
   // Day 12 (docs/risk.md, "Day 12: what it found"), open findings, each an `it.fails` in
   // risk-day12-findings.test.ts. From the victim's own laptop, network, client and token, in the
   // working set, within the rule's freshness: an ephemeral container whose command reads the
@@ -219,11 +217,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Day 15 (docs/risk.md, "Day 15: what it found"), open findings, each an `it.fails` in
   // risk-day15-findings.test.ts. The VDI farm: a token scraped from another user's roaming profile,
   // used from another session on the same farm (its NAT, its one kubectl build), in the victim's
-  // namespaces (day 9's jump-box class); a SOC analyst's, reading Secrets in a namespace the analyst
-  // only ever listed within an hour of a sign-in (day 11's team-lead class; not stopped with the
-  // warm-up day on four seeds of five).
+  // namespaces (day 9's jump-box class). (The SOC analyst's, reading Secrets in a namespace the
+  // analyst only ever listed: stopped at request 2 since unfamiliar_kind, every seed, both ways.)
   "VDI farm: a payments engineer's token scraped from the roaming profile, used from another session",
-  "VDI farm: a SOC analyst's scraped token reads settlement-prod's SFTP credentials",
   // Reads no rule names (a ConfigMap, a pod, a Deployment, ReplicaSets): what makes them a Secret's
   // contents is in the response, which stepgate does not see.
   "auditor's read-only token: a ConfigMap, a pod's and a Deployment's inline env, old ReplicaSets",
@@ -235,15 +231,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // freshness running out (the morning sign-in); the insider signs in and the change is allowed.
   "insider pushes a change to production outside the freeze's approved window",
   // Day 16 (docs/risk.md, "Day 16: what it found"), open findings, each an `it.fails` in
-  // risk-day16-findings.test.ts. Secrets read by a support engineer (bribed, signing in at each
-  // challenge; or malware on a support laptop reading a vcluster's synced Secrets and kubeconfig)
-  // in customer namespaces their tickets took them to: the working set is kept by namespace, not
-  // by kind, and support never reads a Secret (day 11's class). Stopped at request 2 where the
-  // competitor's customers were never a ticket of theirs, at 6 or 10 where one was, never on seed
-  // 142 with the warm-up day (all three were); the vcluster row at request 1 without the warm-up
-  // day only.
-  "bribed support engineer reads competitors' customers' Secrets as their admins",
-  "vcluster's synced Secrets and kubeconfig read from the host namespace (support laptop)",
+  // risk-day16-findings.test.ts. (Secrets read by a support engineer, bribed or through malware on
+  // their laptop, in customer namespaces their tickets took them to: stopped at request 1 or 2
+  // since unfamiliar_kind, every seed, both ways; the bribed insider signs in and reads on.)
   // A contractor's token refreshed after their access window, from the home network their login
   // proved, in their own namespaces: nothing stepgate sees says the window ended (the identity
   // provider's sessions and RBAC's bindings do). Stopped at request 1 without the warm-up day
@@ -362,6 +352,26 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     },
   ],
 };
+
+/**
+ * unfamiliar_kind (docs/risk.md, "`unfamiliar_kind`"): an engineer whose one warm-up day read no
+ * Secret and who reads one (or writes a workload handed one) on the scored day is asked once for
+ * it, a day into their history, on top of the day's other challenge. Day 11's Istio upgrade
+ * applies istiod (which mounts its CA Secret) seconds after the hardware-key sign-in the policy
+ * asked, and is asked again; day 9's platform engineer in the same minute as the run's machine
+ * pace. The lead decides whether the signal is on by default at this price (one warm-up day is the
+ * worst case: a month of history knows more of what each engineer does).
+ */
+const FIRST_SECRET_READ: Record<string, string[]> = {
+  'day 4 (workday4.ts)': ['d4-ber-1@example.io'],
+  'day 5 (workday5.ts)': ['d5-offsite-1@example.net', 'd5-offsite-4@example.net', 'd5-dev-0@example.net'],
+  'day 7 (workday7.ts)': ['d7-office-0@example.io'],
+  'day 8 (workday8.ts)': ['d8-app-6@example.dev'],
+  'day 9 (workday9.ts)': ['d9-platform-0@example.ie'],
+  'day 11 (workday11.ts)': ['d11-istio@example.ca'],
+  'day 16 (workday16.ts)': ['d16-data-3@tenantly.example'],
+};
+for (const [day, who] of Object.entries(FIRST_SECRET_READ)) (OPEN_FRICTION[day] ??= []).push({ cause: 'context: unfamiliar_kind', max: 1, who });
 
 /**
  * Routine 403s the example does not yet avoid, held to this many per engineer; every other

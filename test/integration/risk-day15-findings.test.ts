@@ -156,12 +156,12 @@ describe('the shared VDI farm, the night batch and the change freeze (open)', ()
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: a SOC analyst looks at every namespace (pods, events) and never reads a Secret; their
-  // token, scraped from the roaming profile, reads settlement-prod's SFTP credentials. The
-  // namespace was learned from a read made within an hour of a sign-in (unfamiliar_namespace's
-  // grace), so the working set holds it: day 11's team-lead class. That this identity has never
-  // read a Secret anywhere is no signal the engine keeps.
-  it.fails("a read-only analyst's token cannot read Secrets in a namespace the analyst only ever listed", async () => {
+  // Fixed (engine, unfamiliar_kind): a SOC analyst looks at every namespace (pods, events) and
+  // never reads a Secret; their token, scraped from the roaming profile, reads settlement-prod's
+  // SFTP credentials. The namespace was learned from a read made within an hour of a sign-in
+  // (unfamiliar_namespace's grace), so the working set holds it: day 11's team-lead class. The
+  // analyst's first Secret read, a day into their history, now needs a sign-in after it.
+  it("a read-only analyst's token cannot read Secrets in a namespace the analyst only ever listed", async () => {
     const soc: Step[] = [
       ['GET', '/api/v1/pods?limit=500'],
       ['GET', '/api/v1/namespaces/settlement-prod/pods?limit=500'],

@@ -138,21 +138,19 @@ async function supportTwoDays(sub: string, customer: string): Promise<Login> {
 }
 
 describe("customers' Secrets from a support engineer's laptop, with examples/stepgate.yaml", () => {
-  // Open: a vcluster's synced Secrets and its kubeconfig (cluster-admin of the customer's virtual
-  // cluster) read in the host namespace of a customer whose tickets the support engineer works:
-  // their laptop, kubectl, token, within the Secrets rule's 8 hours, in a namespace of their
-  // working set (they read its pods and logs on each ticket). Support never reads a Secret, but
-  // the working set is kept by namespace, not by kind (day 11's team lead who only listed, day
-  // 13's migration engineer): what the engine compares says nothing against it. Closing it needs
-  // the kinds an identity has read to be part of what it is asked about, or RBAC that does not let
-  // support read Secrets (impersonating the customer's admin does: the next finding).
-  it.fails("malware on a support laptop reading a vcluster's synced Secrets and kubeconfig in a ticket's customer namespace is asked more", async () => {
+  // Fixed (engine, unfamiliar_kind): a vcluster's synced Secrets and its kubeconfig (cluster-admin
+  // of the customer's virtual cluster) read in the host namespace of a customer whose tickets the
+  // support engineer works: their laptop, kubectl, token, within the Secrets rule's 8 hours, in a
+  // namespace of their working set (they read its pods and logs on each ticket). Support never
+  // reads a Secret, and the working set is kept by namespace; the kinds an identity did are now
+  // kept too, so support's first Secret read a day into their history needs a sign-in after it.
+  it("malware on a support laptop reading a vcluster's synced Secrets and kubeconfig in a ticket's customer namespace is asked more", async () => {
     const login = await supportTwoDays('d16f-support-a@tenantly.example', 'globex');
     const res = await sendWith(login, TUE + 7 * H, 'GET', '/api/v1/namespaces/tenant-globex/secrets/vc-globex', LIS_OFFICE[0]!, KUBECTL_MAC, {});
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: the bribed support engineer reads a customer's Secrets as its admin (`kubectl get secret
+  // Asked (engine, unfamiliar_kind), not refused: the bribed support engineer reads a customer's Secrets as its admin (`kubectl get secret
   // --as=admin@<customer> --as-group=capsule:<customer>:owners`, as their tickets' `auth can-i
   // --list --as` does), in a customer namespace a ticket took them to. An insider signs in at any
   // challenge, so only a refusal would hold; nothing in the request differs from the ticket's own
@@ -160,8 +158,9 @@ describe("customers' Secrets from a support engineer's laptop, with examples/ste
   // `--as` is routine; impersonation_privileged covers the cluster's all-powerful identities, not
   // a customer's admin). In the replay this is stopped at request 2 where the competitor's
   // customers were never a ticket of theirs (unfamiliar_namespace), and later (request 6 or 10)
-  // where one was.
-  it.fails("a support engineer reading a ticket customer's Secrets while impersonating its admin is asked more", async () => {
+  // where one was. Support's first Secret read a day into their history is now asked for a sign-in
+  // after it (unfamiliar_kind): the insider gives it and reads on, but the sign-in is on record.
+  it("a support engineer reading a ticket customer's Secrets while impersonating its admin is asked more", async () => {
     const login = await supportTwoDays('d16f-support-b@tenantly.example', 'gekko');
     const as = { 'impersonate-user': 'admin@gekko.example', 'impersonate-group': 'capsule:gekko:owners' };
     const res = await sendWith(login, TUE + 7.3 * H, 'GET', '/api/v1/namespaces/tenant-gekko/secrets/stripe-live', LIS_OFFICE[0]!, KUBECTL_MAC, as);

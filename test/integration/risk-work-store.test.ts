@@ -22,6 +22,7 @@ import { TEST_LIMITS } from '../support/state-config.js';
 /** Family keys for the random sequences: tiers 0 (a plain name) to 3, two stems, one no key at all. */
 /** With `+` (an application's components, unfamiliar_namespace.components), `a` covers `a-x` and `a-x-y`. */
 const FAMILIES = ['', '', '0:a', '1:a', '2:a', '3:a', '1:b', '2:b', 'junk', '2+:a-x', '1:a-x', '3+:a-x-y', '0+:a-x', '1+:b-x@c'];
+const KINDS = ['', '', 'secret_read', 'pod_shell'];
 const LIMITS: StoreLimits = { ...TEST_LIMITS, paceWindow: 20, paceThreshold: 3, paceResume: 300 };
 const T = 1_764_000_000_000;
 let redis: RedisServer;
@@ -55,7 +56,7 @@ describe('working set, pace and sites: memory and redis agree', () => {
       const w = (at: number, o: Partial<{ namespace: string; object: string; site: string; nearby: string }>) =>
         Promise.resolve(s.observeWork({ subject: 'alice', nowMs: T + at, namespace: '', object: '', site: '', nearby: '', ...o }));
       expect(await w(0, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toEqual<WorkHistory>({
-        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0, entered: 0, familiar: 0, familyKnown: false,
+        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0, entered: 0, familiar: 0, familyKnown: false, kindSince: 0, historySince: T,
       });
       await s.learnWork('alice', 'team-a', 'berlin', T + 1000, '203.0.0.0/16');
       expect(await w(2000, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toMatchObject({ namespaceKnown: true, namespaceSince: 0, workingSet: 1, siteKnown: true, lastSite: 'berlin', lastSiteAt: T + 1000, nearbyKnown: true });
@@ -377,6 +378,39 @@ describe('working set, pace and sites: memory and redis agree', () => {
     expect(batch.map((b) => observed(b, true).work?.familyKnown)).toEqual([true, false, true]);
   });
 
+  it('kinds: a Check sent as the previous version (seven flags, no kind) is answered with none and learns none, alone or in a batch beside new ones', async () => {
+    const { r } = await pair();
+    const { redis } = r.internals;
+    const l = limitsMs(LIMITS);
+    const prev = (at: number) => [String(T + at), '1101101', '', '203.0.113.7', '203.0.113.0/24', '', 'kubectl', 'search', 'interactive', '', 'search', '', '', '', '', String(T), '0:search'];
+    const next = (at: number, kind: string, family = true) =>
+      family
+        ? [String(T + at), '11011011', '', '203.0.113.7', '203.0.113.0/24', '', 'kubectl', 'search', 'interactive', '', 'search', '', '', '', '', String(T), '0:search', kind]
+        : [String(T + at), '11011001', '', '203.0.113.7', '203.0.113.0/24', '', 'kubectl', 'search', 'interactive', '', 'search', '', '', '', '', String(T), kind];
+    const key = counterKey(r.internals.prefix, 'kim');
+    const one = observed(await redis.eval(observeLua(l), 1, key, ...prev(1000)), true).work!;
+    expect(one).toMatchObject({ kindSince: 0, historySince: T + 1000 });
+    const batch = (await redis.eval(observeBatchLua(l), 4, key, key, key, key, ...next(2000, 'secret_read'), ...prev(2000), ...next(2000, 'pod_shell', false), ...next(3000, 'secret_read'))) as unknown[];
+    expect(batch.map((b) => observed(b, true).work?.kindSince)).toEqual([T + 2000, 0, T + 2000, T + 2000]);
+    // Learned by a new replica; a previous one's learnWork (no kind argument) leaves it as it was.
+    await r.learnWork('kim', 'search', '', T + 4000, '', '', 1, '', true, '0:search', 'secret_read');
+    await r.learnWork('kim', 'search', '', T + 5000, '', '', 1, '', true, '0:search');
+    expect(await r.observeWork({ subject: 'kim', nowMs: T + 6000, namespace: 'search', object: '', site: '', nearby: '', kind: 'secret_read' })).toMatchObject({ kindSince: 0, historySince: T + 1000 });
+    expect(await r.observeWork({ subject: 'kim', nowMs: T + 6000, namespace: 'search', object: '', site: '', nearby: '', kind: 'pod_shell' })).toMatchObject({ kindSince: T + 2000 });
+  });
+
+  it('kinds: the snapshot of the memory store keeps them and the history\'s start', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'stepgate-kind-')), 'snap.json');
+    const a = new MemoryStateStore(LIMITS, { maxSubjects: 100, snapshotPath: path });
+    a.observeWork({ subject: 'kai', nowMs: T, namespace: 'search', object: '', site: '', nearby: '', kind: 'pod_shell' });
+    a.learnWork('kai', 'search', '', T + 1000, '', '', 1, '', true, '', 'secret_read');
+    await a.close();
+    const b = new MemoryStateStore(LIMITS, { maxSubjects: 100, snapshotPath: path });
+    expect(b.observeWork({ subject: 'kai', nowMs: T + 2000, namespace: 'search', object: '', site: '', nearby: '', kind: 'secret_read' })).toMatchObject({ kindSince: 0, historySince: T });
+    expect(b.observeWork({ subject: 'kai', nowMs: T + 3000, namespace: 'search', object: '', site: '', nearby: '', kind: 'pod_shell' })).toMatchObject({ kindSince: T });
+    await b.close();
+  });
+
   it('families: the snapshot of the memory store keeps them', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'stepgate-fam-')), 'snap.json');
     const a = new MemoryStateStore(LIMITS, { maxSubjects: 100, snapshotPath: path });
@@ -397,13 +431,13 @@ describe('working set, pace and sites: memory and redis agree', () => {
         at += Math.floor(rand() * (rand() < 0.1 ? 4_000_000 : 8_000));
         const subject = pick(['alice', 'bob']);
         if (rand() < 0.3) {
-          const args = [subject, pick(['', 'a', 'b', 'c', 'd', 'e', '*', '**']), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2']), pick(['', 'p1', 'p2', 'p3']), pick([1, 2, 2, 3]), pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), true, pick(FAMILIES)] as const;
+          const args = [subject, pick(['', 'a', 'b', 'c', 'd', 'e', '*', '**']), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2']), pick(['', 'p1', 'p2', 'p3']), pick([1, 2, 2, 3]), pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), true, pick(FAMILIES), pick(KINDS)] as const;
           m.learnWork(...args);
           await r.learnWork(...args);
           continue;
         }
         const auth = pick([0, T, at - 1000, at - 600_000, at - 4_000_000, at]);
-        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*', '**']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth, read: rand() < 0.6, family: pick(FAMILIES) };
+        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*', '**']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth, read: rand() < 0.6, family: pick(FAMILIES), kind: pick(KINDS) };
         expect(await r.observeWork(o), `step ${i}`).toEqual(m.observeWork(o));
       }
     });

@@ -565,19 +565,20 @@ describe('ControlStore conformance: memory and redis give identical answers', ()
       await o(s, T);
       await store.learn(s, '203.0.113.7', '203.0.113.0/24', 'cert:laptop', T);
     }
-    // What the working set learnt, too: a namespace, a site and a wider network.
-    const work = (subject: string, nowMs: number) => store.observeWork!({ subject, nowMs, namespace: 'payments-prod', object: '', site: 'berlin', nearby: '203.0.0.0/16' });
+    // What the working set learnt, too: a namespace, a site, a wider network and a kind.
+    const work = (subject: string, nowMs: number) => store.observeWork!({ subject, nowMs, namespace: 'payments-prod', object: '', site: 'berlin', nearby: '203.0.0.0/16', kind: 'secret_read' });
     for (const s of [ALICE, 'bob@example.com']) {
       await work(s, T);
-      await store.learnWork!(s, 'payments-prod', 'berlin', T, '203.0.0.0/16');
+      await store.learnWork!(s, 'payments-prod', 'berlin', T, '203.0.0.0/16', '', 1, '', true, '', 'secret_read');
     }
-    expect(await work(ALICE, T + S)).toMatchObject({ namespaceKnown: true, siteKnown: true, nearbyKnown: true, workingSet: 1 });
+    expect(await work(ALICE, T + S)).toMatchObject({ namespaceKnown: true, siteKnown: true, nearbyKnown: true, workingSet: 1, kindSince: 0, historySince: T });
     expect((await o(ALICE, T + S)).deviceKnown).toBe(true);
     await store.control.forget(ALICE, 's1');
     const after = await o(ALICE, T + 2 * S);
     expect(after).toMatchObject({ firstSeen: true, ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 0, previousUaFamily: '' });
-    expect(await work(ALICE, T + 2 * S)).toMatchObject({ namespaceKnown: false, siteKnown: false, nearbyKnown: false, workingSet: 0, lastSite: '' });
+    // The kind is forgotten (first seen again now) and the history starts again.
+    expect(await work(ALICE, T + 2 * S)).toMatchObject({ namespaceKnown: false, siteKnown: false, nearbyKnown: false, workingSet: 0, lastSite: '', kindSince: T + 2 * S, historySince: T + 2 * S });
     expect((await o('bob@example.com', T + 2 * S)).deviceKnown).toBe(true);
-    expect(await work('bob@example.com', T + 2 * S)).toMatchObject({ namespaceKnown: true, siteKnown: true, nearbyKnown: true, workingSet: 1 });
+    expect(await work('bob@example.com', T + 2 * S)).toMatchObject({ namespaceKnown: true, siteKnown: true, nearbyKnown: true, workingSet: 1, kindSince: 0, historySince: T });
   });
 });

@@ -12,7 +12,7 @@ const T = 1_764_000_000_000;
 /** observe's eighteen numbers, each distinct so a swapped field shows. */
 const HISTORY = [1, 0, 1, 0, 2, 7, 3, 1, 4, 1, 5, T + 12, T + 13, T + 14, T + 16, 17, 18, T + 19];
 /** work's thirteen numbers. */
-const WORK = [1, T + 1, 3, 4, 0, T + 6, T + 7, 1, T + 9, T + 10, 11, T + 12, 1];
+const WORK = [1, T + 1, 3, 4, 0, T + 6, T + 7, 1, T + 9, T + 10, 11, T + 12, 1, T + 13, T - 14];
 
 describe('the Check reply', () => {
   it('maps every number and string to its field', () => {
@@ -25,7 +25,7 @@ describe('the Check reply', () => {
     });
     expect(r.work).toEqual({
       namespaceKnown: true, namespaceSince: T + 1, workingSet: 3, pace: 4, siteKnown: false, lastSite: 'são,paulo',
-      lastSiteAt: T + 6, siteSince: T + 7, nearbyKnown: true, paceSince: T + 9, nearbyProvenAt: T + 10, entered: 11, familiar: T + 12, familyKnown: true,
+      lastSiteAt: T + 6, siteSince: T + 7, nearbyKnown: true, paceSince: T + 9, nearbyProvenAt: T + 10, entered: 11, familiar: T + 12, familyKnown: true, kindSince: T + 13, historySince: T - 14,
     });
   });
 

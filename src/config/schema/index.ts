@@ -24,6 +24,7 @@ export { parseCidr } from './common.js';
 export { DEFAULT_STEP_UP_HINT } from './kubernetes.js';
 export { ISSUER_DEFAULTS } from './issuers.js';
 export { REDIS_DEFAULTS } from './state.js';
+export { ACTION_KINDS, type ActionKind } from './risk.js';
 
 /**
  * The stepgate configuration file. Every object is strict: an unknown key is an error, because in

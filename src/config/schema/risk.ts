@@ -29,6 +29,14 @@ const uniqueTokens = (tiers: string[][], ctx: z.RefinementCtx): void => {
 /** A weight added to the risk score; 0 turns the signal off. */
 export const weight = z.number().int().min(0).max(100);
 
+/**
+ * The sensitive kinds of action `unfamiliar_kind` compares with what the identity has done
+ * (risk/engine.ts actionKind): `secret_read`, a get, list or watch of Secrets or a workload handed
+ * a Secret; `pod_shell`, exec, attach, an ephemeral container, a port-forward or a pod proxy.
+ */
+export const ACTION_KINDS = ['secret_read', 'pod_shell'] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
+
 export const counterSignal = (window: number, threshold: number, w: number) =>
   z
     .strictObject({
@@ -156,6 +164,19 @@ export const riskSchema = z.strictObject({
           components: z.boolean().default(true),
         })
         .prefault({}),
+      // A sensitive kind of action (a Secret read; a shell or tunnel into a pod when listed) this identity never
+      // did from a proven context, once its history is `min_history_seconds` old: a read-only
+      // analyst's or support engineer's token reading a Secret in a namespace they look at every
+      // day. Bound to a sign-in after the kind's first sighting, which learns it (docs/risk.md).
+      unfamiliar_kind: z
+        .strictObject({
+          weight: weight.default(10),
+          min_history_seconds: seconds.min(0).max(2_592_000).default(72_000),
+          // Secret reads only by default: shells added 40 routine challenges over the replayed days'
+          // 80 warm-up-day replays for one more attack row stopped on one seed (docs/risk.md).
+          kinds: z.array(z.enum(ACTION_KINDS)).max(ACTION_KINDS.length).default((): ActionKind[] => ['secret_read']),
+        })
+        .prefault({}),
       // A run of nothing but reads of objects this identity read before from a proven context
       // (familiar_seconds after that read, at most familiar_objects of them) counts none:
       // `terraform plan` refreshing the same six Secrets is routine. One new object in the run
@@ -254,6 +275,9 @@ export const RISK_APPLY = {
   'risk.signals.unfamiliar_namespace.grace_namespaces': 'live',
   'risk.signals.unfamiliar_namespace.environments': 'live',
   'risk.signals.unfamiliar_namespace.components': 'live',
+  'risk.signals.unfamiliar_kind.weight': 'live',
+  'risk.signals.unfamiliar_kind.min_history_seconds': 'live',
+  'risk.signals.unfamiliar_kind.kinds': 'live',
   'risk.signals.machine_pace.window_seconds': 'live',
   'risk.signals.machine_pace.threshold': 'live',
   'risk.signals.machine_pace.weight': 'live',

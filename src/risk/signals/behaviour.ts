@@ -1,3 +1,4 @@
+import type { ActionKind } from '../../config/schema.js';
 import { ALL_NAMESPACES_HELM, NAMESPACE_OBJECTS, isAllNamespaces } from '../../state/store.js';
 import { namespaceText, type Signal, type SignalContext } from './context.js';
 
@@ -13,6 +14,10 @@ const EVERY_LIST = 'Secrets listed across all namespaces';
  *   (namespaces it was allowed to work in from a proven context; a change to a Namespace object is
  *   one on the cluster's Namespace objects, one place). A subject with no working set yet has
  *   nothing to depart from.
+ * - `unfamiliar_kind`: a sensitive kind of action (a Secret read, a shell or tunnel into a pod) the
+ *   identity never did from a proven context, once its history is old enough to say so
+ *   (`min_history_seconds`): the working set is kept by namespace, so a token of someone who only
+ *   ever looks (an analyst, support) read Secrets in the namespaces they look at unasked.
  * - `cluster_secret_list`: every Secret of every namespace in one request, by an identity that
  *   has not done so before from a proven context (`**` in its working set; Helm's release records
  *   alone, `owner=helm` selected, are `*`, learned on their own).
@@ -28,6 +33,10 @@ export const behaviourSignal: Signal = (ctx, cfg, out) => {
     const where = a.namespace === NAMESPACE_OBJECTS ? ', a change to Namespace objects,' : ` in ${namespaceText(a)},`;
     out.push({ code: 'unfamiliar_namespace', weight: u.weight, detail: `${a.what}${where} outside the ${w.workingSet} namespaces this identity works in` });
   }
+  const k = cfg.unfamiliar_kind;
+  if (k.weight > 0 && a.kind !== '' && w.kindSince > 0 && k.kinds.includes(a.kind) && ctx.nowMs - w.historySince >= k.min_history_seconds * 1000) {
+    out.push({ code: 'unfamiliar_kind', weight: k.weight, detail: `${a.what}${a.namespace === '' || isAllNamespaces(a.namespace) ? '' : ` in ${namespaceText(a)}`}: the first ${KIND_TEXT[a.kind]} by this identity in ${historyText(ctx.nowMs - w.historySince)} of history` });
+  }
   // Like a namespace, all of them at once (`*`) joins the working set once listed from a proven
   // context around its first sighting: `helm ls -A` reads every release Secret, and a platform
   // engineer who runs it every day is asked once, not at every run for as long as the band lasts.
@@ -39,6 +48,15 @@ export const behaviourSignal: Signal = (ctx, cfg, out) => {
     out.push({ code: 'machine_pace', weight: p.weight, detail: `${w.pace} distinct sensitive objects in ${p.window_seconds}s (threshold ${p.threshold})` });
   }
 };
+
+const KIND_TEXT: Record<ActionKind, string> = { secret_read: 'read of a Secret', pod_shell: 'shell or tunnel into a pod' };
+
+/** "30 days", "20 hours": how long the identity's history is, rounded down. */
+export function historyText(ms: number): string {
+  const h = Math.floor(ms / 3_600_000);
+  if (h < 48) return `${h} hour${h === 1 ? '' : 's'}`;
+  return `${Math.floor(h / 24)} days`;
+}
 
 /**
  * A lower environment of an application whose higher one is in the working set (`ledger-staging`

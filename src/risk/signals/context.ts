@@ -1,4 +1,4 @@
-import type { RiskConfig } from '../../config/schema.js';
+import type { ActionKind, RiskConfig } from '../../config/schema.js';
 import type { Identity } from '../../core/identity.js';
 import type { ClientAddress } from '../../request/client-ip.js';
 import type { SubjectHistory, WorkHistory } from '../../state/store.js';
@@ -45,6 +45,11 @@ export interface Action {
   readonly what: string;
   /** kubernetes.clusters' name for the cluster it is on; '' none named. */
   readonly cluster: string;
+  /**
+   * Its sensitive kind for `unfamiliar_kind` (config ACTION_KINDS: `secret_read`, `pod_shell`); ''
+   * none, and for automation, which cannot sign in.
+   */
+  readonly kind: ActionKind | '';
 }
 
 /** "namespace payments-prod", with its cluster when several are named: "namespace payments-prod of cluster dublin". */

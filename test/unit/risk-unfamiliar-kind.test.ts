@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { compileAssurance } from '../../src/core/assurance.js';
+import type { Identity } from '../../src/core/identity.js';
+import { judge } from '../../src/pipeline/evaluate.js';
+import { storeLimits } from '../../src/pipeline/runtime.js';
+import type { Requirement } from '../../src/policy/policy.js';
+import type { RequestAttributes } from '../../src/request/attributes.js';
+import { kubeRequestInfo } from '../../src/request/kube.js';
+import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
+import { historyText } from '../../src/risk/signals/behaviour.js';
+import { MemoryStateStore } from '../../src/state/memory.js';
+
+/**
+ * `unfamiliar_kind` through the engine and the pipeline's judge with the memory store: a Secret
+ * read or a shell by an identity whose history is mature and that never did that kind is bound
+ * to a sign-in after the kind's first sighting; the sign-in answering it learns the kind; a young
+ * history (a fresh server, a first day) learns every kind it uses without a signal.
+ */
+
+const yaml = (extra = '') => `
+issuers: [{ issuer: https://idp.test, audiences: [k] }]
+assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
+policy: { default: { require: aal1 } }
+network: { xff_num_trusted_hops: 1 }
+risk:
+  learn: { min_level: aal2, max_age_seconds: 600 }
+  bands: [{ name: elevated, min_score: 45, require: aal2 }]
+${extra}`;
+const config = parseConfig(yaml('  signals: { unfamiliar_kind: { kinds: [secret_read, pod_shell] } }'), 'kind.yaml');
+const assurance = compileAssurance(config.assurance.levels);
+const T = 1_800_000_000_000;
+const HOUR = 3_600_000;
+const HOME = '203.0.113.7';
+const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/abc1234';
+const S = (ms: number) => Math.floor(ms / 1000);
+
+const token = (authTime: number, sid = 'sid-1'): Identity =>
+  Object.freeze({
+    subject: 'sam', issuer: 'https://idp.test', groups: [], acr: 'a2', amr: [], authTime,
+    expiresAt: Infinity, level: 1, levelName: 'aal2', session: sid, upstreamHeaders: [],
+  });
+const BASE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: 43_200, rules: ['default'], sensitivity: 0 });
+const SENSITIVE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['secrets'], sensitivity: 30 });
+
+function req(path: string, method = 'GET'): RequestAttributes {
+  const kube = kubeRequestInfo(method, path, '', () => undefined);
+  return {
+    method, target: path, path, query: '', host: 'kube', authority: 'kube', scheme: 'https',
+    headers: new Map([['x-forwarded-for', HOME], ['user-agent', KUBECTL]]),
+    spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
+    contextExtensions: {}, kube, body: undefined, bodyTruncated: false,
+  } as RequestAttributes;
+}
+
+function world(cfg: Config = config) {
+  const store = new MemoryStateStore(storeLimits(cfg)!, { maxSubjects: 100 });
+  const engine = new RiskEngine({ risk: cfg.risk!, network: cfg.network, onStateError: 'fail_closed', assurance, store, fallback: store });
+  const check = (path: string, who: Identity, atMs: number, need = BASE, method = 'GET') => {
+    const r = req(path, method);
+    const out = engine.assess(r, who, need, atMs) as RiskOutcome;
+    if (!out.ok) throw new Error(out.detail);
+    const v = judge(out.requirement, who, atMs, r, false, { assurance }, out.risk);
+    if (v.allow && out.learn) engine.learned(out.learn, atMs);
+    return { v, out, codes: out.risk.contributions.map((c) => c.code) };
+  };
+  return { store, check };
+}
+
+/** A day of looking: signed in at 09:00, lists pods and events in team-a all day, never a Secret. */
+function analyst(cfg?: Config, secretsToo = false) {
+  const w = world(cfg);
+  const morning = token(S(T) - 40);
+  for (let k = 0; k < 8; k++) expect(w.check('/api/v1/namespaces/team-a/pods', morning, T + k * HOUR).v.allow).toBe(true);
+  if (secretsToo) expect(w.check('/api/v1/namespaces/team-a/secrets/db', morning, T + 2 * HOUR, SENSITIVE).v.allow).toBe(true);
+  return w;
+}
+
+describe('unfamiliar_kind', () => {
+  it("an analyst's first Secret read the next day, in a namespace of the working set, asks a sign-in after it; that sign-in learns the kind", () => {
+    const w = analyst();
+    const next = T + 24 * HOUR;
+    const today = token(S(next) - 3 * HOUR / 1000, 'sid-2');
+    expect(w.check('/api/v1/namespaces/team-a/pods', today, next - 2 * HOUR).v.allow).toBe(true);
+    const first = w.check('/api/v1/namespaces/team-a/secrets/db', today, next, SENSITIVE);
+    expect(first.codes).toContain('unfamiliar_kind');
+    expect(first.codes).not.toContain('unfamiliar_namespace');
+    expect(first.v.allow).toBe(false);
+    expect(first.v.reason).toBe('auth_too_old');
+    expect(first.out.ok && first.out.requirement.authAfter).toBe(S(next));
+    expect(first.out.ok && first.out.risk.context?.code).toBe('unfamiliar_kind');
+    expect(first.out.ok && first.out.risk.context?.summary).toBe('get secrets in namespace team-a: you have not read Secrets before');
+    const detail = first.out.risk.contributions.find((c) => c.code === 'unfamiliar_kind')!.detail;
+    expect(detail).toBe('get secrets in namespace team-a: the first read of a Secret by this identity in 24 hours of history');
+    // The refused read taught nothing: the same token is asked again a minute later.
+    expect(w.check('/api/v1/namespaces/team-a/secrets/db', today, next + 60_000, SENSITIVE).v.allow).toBe(false);
+    // The analyst signs in; the read is allowed and teaches the kind…
+    const fresh = token(S(next) + 90, 'sid-3');
+    expect(w.check('/api/v1/namespaces/team-a/secrets/db', fresh, next + 100_000, SENSITIVE).v.allow).toBe(true);
+    // …so later Secret reads, with that sign-in hours old, ask nothing more of this signal.
+    const later = w.check('/api/v1/namespaces/team-a/secrets/other', fresh, next + 4 * HOUR, SENSITIVE);
+    expect(later.codes).not.toContain('unfamiliar_kind');
+    expect(later.v.allow).toBe(true);
+    // A shell is another kind: still unfamiliar.
+    const shell = w.check('/api/v1/namespaces/team-a/pods/api-0/exec', fresh, next + 5 * HOUR, SENSITIVE, 'POST');
+    expect(shell.codes).toContain('unfamiliar_kind');
+    expect(shell.out.ok && shell.out.risk.context?.summary).toBe('create pods/exec in namespace team-a: you have not opened a shell or tunnel into a pod before');
+  });
+
+  it('a young history (a fresh server, a first day) pays nothing and learns the kinds it uses', () => {
+    const w = analyst();
+    const at = T + 10 * HOUR;
+    const s = w.check('/api/v1/namespaces/team-a/secrets/db', token(S(at) - 3600, 'sid-2'), at, SENSITIVE);
+    expect(s.codes).not.toContain('unfamiliar_kind');
+    expect(s.v.allow).toBe(true);
+    // Learned: once the history is mature, Secret reads stay quiet.
+    const later = w.check('/api/v1/namespaces/team-a/secrets/other', token(S(T + 30 * HOUR)), T + 31 * HOUR, SENSITIVE);
+    expect(later.codes).not.toContain('unfamiliar_kind');
+  });
+
+  it('an engineer who read Secrets yesterday reads them today unasked', () => {
+    const w = analyst(undefined, true);
+    const next = T + 24 * HOUR;
+    const s = w.check('/api/v1/namespaces/team-a/secrets/other', token(S(next) - 3 * 3600, 'sid-2'), next, SENSITIVE);
+    expect(s.codes).not.toContain('unfamiliar_kind');
+    expect(s.v.allow).toBe(true);
+  });
+
+  it('min_history_seconds sets maturity; weight 0 or a kind left out of `kinds` turns it off', () => {
+    const next = T + 24 * HOUR;
+    const at = (cfg: string) => analyst(parseConfig(yaml(`  signals: { unfamiliar_kind: ${cfg} }`), 'k.yaml')).check('/api/v1/namespaces/team-a/secrets/db', token(S(next) - 3600, 'sid-2'), next, SENSITIVE).codes;
+    expect(at('{ min_history_seconds: 172800 }')).not.toContain('unfamiliar_kind');
+    expect(at('{ min_history_seconds: 3600 }')).toContain('unfamiliar_kind');
+    expect(at('{ weight: 0 }')).not.toContain('unfamiliar_kind');
+    expect(at('{ kinds: [pod_shell] }')).not.toContain('unfamiliar_kind');
+    // The default compares Secret reads alone: a first shell is not asked.
+    const w = analyst(parseConfig(yaml(), 'default.yaml'));
+    expect(w.check('/api/v1/namespaces/team-a/secrets/db', token(S(next) - 3600, 'sid-2'), next, SENSITIVE).codes).toContain('unfamiliar_kind');
+    expect(w.check('/api/v1/namespaces/team-a/pods/api-0/exec', token(S(next) - 3600, 'sid-2'), next + 1000, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
+  });
+
+  it('a workload handed nothing, a list of pods, a log: no kind', () => {
+    const w = analyst();
+    const next = T + 24 * HOUR;
+    const t = token(S(next) - 3600, 'sid-2');
+    expect(w.check('/api/v1/namespaces/team-a/pods/api-0/log', t, next).codes).not.toContain('unfamiliar_kind');
+    expect(w.check('/api/v1/namespaces/team-a/configmaps/x', t, next + 1000).codes).not.toContain('unfamiliar_kind');
+  });
+
+  it('says how long the history is', () => {
+    expect(historyText(HOUR)).toBe('1 hour');
+    expect(historyText(20 * HOUR + 59 * 60_000)).toBe('20 hours');
+    expect(historyText(30 * 24 * HOUR)).toBe('30 days');
+  });
+});
