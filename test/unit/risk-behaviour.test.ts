@@ -11,6 +11,7 @@ import type { RequestAttributes } from '../../src/request/attributes.js';
 import { kubeRequestInfo } from '../../src/request/kube.js';
 import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
+import { aal2Token, BASE, SECRETS } from '../support/risk-world.js';
 import { asksAtLeast } from '../support/risk-world.js';
 
 /**
@@ -41,13 +42,8 @@ const SINGAPORE = '10.60.8.21';
 const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/abc1234';
 const S = (ms: number) => Math.floor(ms / 1000);
 
-const token = (authTime: number, sid = 'sid-1'): Identity =>
-  Object.freeze({
-    subject: 'alice', issuer: 'https://idp.test', groups: [], acr: 'a2', amr: [], authTime,
-    expiresAt: Infinity, level: 1, levelName: 'aal2', session: sid, upstreamHeaders: [],
-  });
-const BASE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: 43_200, rules: ['default'], sensitivity: 0 });
-const SENSITIVE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['secrets'], sensitivity: 30 });
+const token = (authTime: number, sid = 'sid-1'): Identity => aal2Token('alice', authTime, sid);
+const SENSITIVE = SECRETS;
 
 function req(ip: string, path: string, method = 'GET', ua = KUBECTL): RequestAttributes {
   const q = path.indexOf('?');

@@ -11,6 +11,7 @@ import { kubeRequestInfo } from '../../src/request/kube.js';
 import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
 import { historyText } from '../../src/risk/signals/behaviour.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
+import { aal2Token, BASE, SECRETS } from '../support/risk-world.js';
 
 /**
  * `unfamiliar_kind` through the engine and the pipeline's judge with the memory store: a Secret
@@ -36,13 +37,8 @@ const HOME = '203.0.113.7';
 const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/abc1234';
 const S = (ms: number) => Math.floor(ms / 1000);
 
-const token = (authTime: number, sid = 'sid-1'): Identity =>
-  Object.freeze({
-    subject: 'sam', issuer: 'https://idp.test', groups: [], acr: 'a2', amr: [], authTime,
-    expiresAt: Infinity, level: 1, levelName: 'aal2', session: sid, upstreamHeaders: [],
-  });
-const BASE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: 43_200, rules: ['default'], sensitivity: 0 });
-const SENSITIVE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['secrets'], sensitivity: 30 });
+const token = (authTime: number, sid = 'sid-1'): Identity => aal2Token('sam', authTime, sid);
+const SENSITIVE = SECRETS;
 
 function req(path: string, method = 'GET'): RequestAttributes {
   const kube = kubeRequestInfo(method, path, '', () => undefined);
