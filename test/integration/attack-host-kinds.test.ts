@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshSubjects, TOKEN_STATES, type TokenState, rules, startBuiltServer, type BuiltServer } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
+import { csrRequest } from '../support/csr.js';
 import { envelope, lenField } from '../support/kube-protobuf.js';
 import { judgeWrite, kubectlWrites, sendWrite, type KubeDoc, type WriteEntry } from '../support/kubectl-writes.js';
 
@@ -56,6 +57,7 @@ const PLURAL: Record<string, string> = {
   RouteGroup: 'routegroups',
   Ingress: 'ingresses',
   Certificate: 'certificates',
+  CertificateRequest: 'certificaterequests',
 };
 
 const { applied, patched, serverSide, jsonPatched } = kubectlWrites(PLURAL);
@@ -111,6 +113,9 @@ const KINDS: Kind[] = [
   { name: 'a Skipper RouteGroup', of: (h, ns) => ({ apiVersion: 'zalando.org/v1', kind: 'RouteGroup', metadata: meta(ns), spec: { hosts: [h], backends: [{ name: 'web', type: 'service', serviceName: 'web', servicePort: 80 }], defaultBackends: [{ backendName: 'web' }] } }) },
   { name: 'a cert-manager Certificate (dnsNames)', of: (h, ns) => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: meta(ns), spec: { secretName: 'web-tls', dnsNames: [h], issuerRef: { name: 'letsencrypt-dns', kind: 'ClusterIssuer' } } }), patch: (h) => ({ spec: { dnsNames: [h] } }) },
   { name: 'a cert-manager Certificate (commonName)', of: (h, ns) => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: meta(ns, 'web-cn'), spec: { secretName: 'web-cn-tls', commonName: h, issuerRef: { name: 'internal-ca', kind: 'ClusterIssuer' } } }) },
+  // What `cmctl create certificaterequest` sends: the CSR made from a key on the caller's machine, signed by the issuer without a Certificate.
+  { name: 'a cert-manager CertificateRequest (CSR subjectAltName)', of: (h, ns) => ({ apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: meta(ns, 'web-1'), spec: { request: csrRequest(undefined, [h]), issuerRef: { name: 'internal-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' }, usages: ['digital signature', 'key encipherment'] } }) },
+  { name: 'a cert-manager CertificateRequest (CSR common name)', of: (h, ns) => ({ apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: meta(ns, 'web-2'), spec: { request: csrRequest(h), issuerRef: { name: 'internal-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' }, duration: '2160h' } }) },
 ];
 
 const KUBE_HOST = 'kube.localhost';

@@ -3,10 +3,12 @@ import { compileAssurance } from '../../src/core/assurance.js';
 import { compileGlobList } from '../../src/core/glob.js';
 import { inspect } from '../../src/guardrails/inspect.js';
 import { UNKNOWN_VALUE } from '../../src/guardrails/parse.js';
+import { csrNames } from '../../src/guardrails/rules/csr-names.js';
 import { HOST_KEYS, hostKind } from '../../src/guardrails/rules/host-kinds.js';
 import { hostOfRegexp, traefikRuleHosts } from '../../src/guardrails/rules/traefik-rule.js';
 import { compileGuardrails } from '../../src/guardrails/settings.js';
 import { guardConfig, guardSettings, kube } from '../support/guardrails.js';
+import { csrPem, csrRequest } from '../support/csr.js';
 import { envelope, lenField } from '../support/kube-protobuf.js';
 
 /**
@@ -134,6 +136,8 @@ const KINDS: Kind[] = [
   { url: '/apis/consul.hashicorp.com/v1alpha1/namespaces/NS/ingressgateways', apiVersion: 'consul.hashicorp.com/v1alpha1', kind: 'IngressGateway', body: (h) => ({ spec: { listeners: [{ port: 8080, protocol: 'http', services: [{ name: 'web', hosts: [h] }] }] } }) },
   { url: '/apis/zalando.org/v1/namespaces/NS/routegroups', apiVersion: 'zalando.org/v1', kind: 'RouteGroup', body: (h) => ({ spec: { hosts: [h], backends: [] } }) },
   { url: '/apis/cert-manager.io/v1/namespaces/NS/certificates', apiVersion: 'cert-manager.io/v1', kind: 'Certificate', body: (h) => ({ spec: { secretName: 'web-tls', dnsNames: ['web.dev.example.com', h], issuerRef: { name: 'le', kind: 'ClusterIssuer' } } }), patch: (h) => ({ spec: { commonName: h } }) },
+  // Its spec is immutable once created (cert-manager's webhook), so no patch.
+  { url: '/apis/cert-manager.io/v1/namespaces/NS/certificaterequests', apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', body: (h) => ({ spec: { request: csrRequest(undefined, ['web.dev.example.com', h]), issuerRef: { name: 'ca', kind: 'ClusterIssuer', group: 'cert-manager.io' }, usages: ['digital signature', 'key encipherment', 'server auth'] } }) },
 ];
 
 /** A create of `k` in `ns` claiming `host` (a DomainMapping's name is its domain). */
@@ -186,6 +190,38 @@ describe('every host-claiming kind', () => {
     expect(run(gatedSettings, 'POST', url, withRule('HostRegexp(`^[a-z]+\\.dev\\.example\\.com$`)'))).toEqual([]);
     expect(run(gatedSettings, 'PATCH', `${url}/web`, [{ op: 'replace', path: '/spec/routes/0/match', value: 'Host(`kube.test`)' }], 'application/json-patch+json')).toEqual(['gated_host_route']);
     expect(run(gatedSettings, 'PATCH', `${url}/web`, [{ op: 'copy', from: '/metadata/name', path: '/spec/routes/0/match' }], 'application/json-patch+json')).toEqual(['unreadable']);
+  });
+
+  it('cert-manager: a CertificateRequest claims the names of its CSR, read as the issuer reads them', () => {
+    expect(csrNames(csrRequest('shop.example.com', ['web.dev.example.com', '*.shop.example.com']))).toEqual(['shop.example.com', 'web.dev.example.com', '*.shop.example.com']);
+    expect(csrNames(csrRequest(undefined, ['kube.test']))).toEqual(['kube.test']);
+    // RFC 1421 headers before the base64 are skipped, as Go's pem.Decode skips them; the block's type is not checked.
+    const pem = csrPem('shop.example.com');
+    const withHeaders = pem.replace('-----\n', '-----\nProc-Type: 4,ENCRYPTED\nComment: x\n\n').replaceAll('CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST');
+    expect(csrNames(Buffer.from(withHeaders).toString('base64'))).toEqual(['shop.example.com']);
+    // Names that cannot be read are any name: two PEM blocks (Go signs the first it can read), no
+    // PEM, a broken base64 body, DER that does not parse.
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    expect(csrNames(b64(csrPem('web.dev.example.com') + csrPem('shop.example.com')))).toEqual([UNKNOWN_VALUE]);
+    expect(csrNames(b64('-----BEGIN CERTIFICATE REQUEST\n' + csrPem('shop.example.com')))).toEqual([UNKNOWN_VALUE]);
+    expect(csrNames('not base64 of a PEM block')).toEqual([UNKNOWN_VALUE]);
+    expect(csrNames(b64(pem.replace(/\n[A-Za-z0-9+/]{8}/, '\n!!!!!!!!')))).toEqual([UNKNOWN_VALUE]);
+    expect(csrNames(b64('-----BEGIN CERTIFICATE REQUEST-----\nMIIBAAAA\n-----END CERTIFICATE REQUEST-----\n'))).toEqual([UNKNOWN_VALUE]);
+    expect(csrNames(UNKNOWN_VALUE)).toEqual([UNKNOWN_VALUE]);
+    // No request: cert-manager's webhook refuses the object.
+    expect(csrNames(undefined)).toEqual([]);
+    expect(csrNames('')).toEqual([]);
+
+    const url = '/apis/cert-manager.io/v1/namespaces/dev/certificaterequests';
+    const cr = (request: string) => ({ apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: { generateName: 'web-' }, spec: { request, issuerRef: { name: 'ca', kind: 'ClusterIssuer' } } });
+    const g = inspect(kube('POST', url), JSON.stringify(cr(csrRequest('Kube.Test'))), 'application/json', false, gatedSettings);
+    expect(g.violations.map((v) => v.detail)).toEqual(['CertificateRequest for host kube.test, which stepgate checks: its key, in the namespace of the CertificateRequest, can stand in for it']);
+    expect(run(ownerSettings, 'POST', url, cr(csrRequest(undefined, ['SHOP.example.com.'])))).toEqual(['route_host_not_owned']);
+    expect(run(ownerSettings, 'POST', url, cr(b64(csrPem('web.dev.example.com') + csrPem('shop.example.com'))))).toEqual(['route_host_not_owned']);
+    expect(run(gatedSettings, 'POST', url, cr('garbage'))).toEqual(['gated_host_route']);
+    expect(run(ownerSettings, 'POST', url, cr(csrRequest('web', ['web.dev.example.com'])))).toEqual([]);
+    // cert-manager's controller sets the status; the approver sets the Approved condition there.
+    expect(run(ownerSettings, 'PATCH', `${url}/web-x7k2p/status`, { status: { conditions: [{ type: 'Approved', status: 'True', reason: 'cert-manager.io' }] } }, 'application/merge-patch+json')).toEqual([]);
   });
 
   it('cert-manager: a Certificate claims its names for the key it puts in its namespace; its status names none', () => {

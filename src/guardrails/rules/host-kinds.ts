@@ -1,6 +1,7 @@
 import { UNKNOWN_VALUE } from '../parse.js';
 import { isObject, type Json } from '../types.js';
 import { entries, listAt, nestedAt, oneAt, type HostAt } from './host-fields.js';
+import { csrNames } from './csr-names.js';
 import { hostOfRegexp, traefikRuleHosts } from './traefik-rule.js';
 
 /**
@@ -246,6 +247,9 @@ const TABLE: [key: string, kind: HostKind][] = [
   // DNS-01 for the zone (or an in-cluster CA the mesh trusts) the key serves the name for whoever
   // sits in the path, and an HTTP-01 issuer routes its own solver for the name on the shared ingress.
   ['cert-manager.io/certificates', { kind: 'Certificate', ...spec(both(listAt('dnsNames'), oneAt('commonName'))), gets: 'certificate' }],
+  // A CertificateRequest carries the CSR itself (csr-names.ts): what cmctl and hand-written
+  // requests send, signed by the same issuers without a Certificate in between.
+  ['cert-manager.io/certificaterequests', { kind: 'CertificateRequest', ...spec((s) => csrNames(s.request).map((value) => ({ value, path: 'spec.request' }))), gets: 'certificate' }],
 ];
 
 const BY_KEY: ReadonlyMap<string, HostKind> = new Map(TABLE);

@@ -37,6 +37,6 @@ export function checkRoute(doc: Json, key: string, docPath: string, ctx: RuleCon
     if (!gated(host)) continue;
     // From the body: no control characters into logs and answers, bounded.
     const shown = clientText(host, 100) ?? '';
-    ctx.out.push({ code: 'gated_host_route', detail: `${shape.kind} for host ${shown}, which stepgate checks: ${shape.gets === 'certificate' ? 'its key, in the namespace of the Certificate, can stand in for it' : 'a route there decides what reaches it without a check'}`, path: `${docPath}${path}` });
+    ctx.out.push({ code: 'gated_host_route', detail: `${shape.kind} for host ${shown}, which stepgate checks: ${shape.gets === 'certificate' ? `its key, in the namespace of the ${shape.kind}, can stand in for it` : 'a route there decides what reaches it without a check'}`, path: `${docPath}${path}` });
   }
 }

@@ -1,0 +1,69 @@
+import { CertificationRequest } from '@peculiar/asn1-csr';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Extensions, id_ce_subjectAltName, SubjectAlternativeName } from '@peculiar/asn1-x509';
+import { UNKNOWN_VALUE } from '../parse.js';
+
+/**
+ * The names a PKCS#10 certificate signing request asks for, as an issuer signs them: every subject
+ * common name and every DNS name of the subjectAltName in its extension request. cert-manager's
+ * `CertificateRequest` carries one in `spec.request` (a `[]byte`, so base64 in JSON and YAML, of a
+ * PEM block); `cmctl create certificaterequest` writes it from a key made on the caller's machine,
+ * and cert-manager's approver approves requests for its own issuers by default, so the names in the
+ * CSR are what the issuer signs.
+ *
+ * cert-manager decodes the first PEM block, whatever its type, and Go's x509 parses the DER. What
+ * is not read here the same way (no PEM block, DER or an extension that does not parse) is
+ * UNKNOWN_VALUE: a request whose names cannot be read claims any name, since this reader may be
+ * stricter than Go's and the names are decided by the bytes alone.
+ */
+export function csrNames(request: unknown): unknown[] {
+  if (request === UNKNOWN_VALUE) return [UNKNOWN_VALUE];
+  // No request: cert-manager's webhook refuses the object, so it claims nothing.
+  if (typeof request !== 'string' || request === '') return [];
+  const der = pemBlock(Buffer.from(request, 'base64').toString('latin1'));
+  if (der === undefined) return [UNKNOWN_VALUE];
+  try {
+    const csr = AsnConvert.parse(der, CertificationRequest);
+    const info = csr.certificationRequestInfo;
+    const names: unknown[] = [];
+    for (const rdn of info.subject) for (const atv of rdn) if (atv.type === COMMON_NAME) names.push(atv.value.toString());
+    for (const attribute of info.attributes ?? []) {
+      if (attribute.type !== EXTENSION_REQUEST) continue;
+      for (const value of attribute.values) {
+        for (const ext of AsnConvert.parse(value, Extensions)) {
+          if (ext.extnID !== id_ce_subjectAltName) continue;
+          for (const name of AsnConvert.parse(ext.extnValue, SubjectAlternativeName)) if (name.dNSName !== undefined) names.push(name.dNSName);
+        }
+      }
+    }
+    return names;
+  } catch {
+    return [UNKNOWN_VALUE];
+  }
+}
+
+const COMMON_NAME = '2.5.4.3';
+const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
+
+/**
+ * The DER of the one PEM block in `text`: from a `-----BEGIN …-----` line to its `-----END …-----`
+ * line, RFC 1421 headers (leading `Name: value` lines) skipped as Go's pem.Decode does, the base64
+ * between decoded with whitespace ignored. undefined where there is none, its base64 does not decode
+ * cleanly, or there is more than one `-----BEGIN`: pem.Decode passes over a BEGIN line it cannot read
+ * to the next one, so with two the block Go signs might not be the one read here.
+ */
+function pemBlock(text: string): Buffer | undefined {
+  const begin = text.indexOf('-----BEGIN ');
+  if (begin < 0 || text.indexOf('-----BEGIN ', begin + 1) >= 0) return undefined;
+  const typeEnd = text.indexOf('-----', begin + 11);
+  if (typeEnd < 0) return undefined;
+  const type = text.slice(begin + 11, typeEnd);
+  const end = text.indexOf(`-----END ${type}-----`, typeEnd + 5);
+  if (end < 0) return undefined;
+  const lines = text.slice(typeEnd + 5, end).split('\n');
+  let first = 1;
+  while (first < lines.length && lines[first]!.includes(':')) first++;
+  const b64 = lines.slice(first).join('').replace(/\s+/g, '');
+  if (b64 === '' || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return undefined;
+  return Buffer.from(b64, 'base64');
+}
