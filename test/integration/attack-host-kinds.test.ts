@@ -58,6 +58,8 @@ const PLURAL: Record<string, string> = {
   Ingress: 'ingresses',
   Certificate: 'certificates',
   CertificateRequest: 'certificaterequests',
+  DNSEndpoint: 'dnsendpoints',
+  Service: 'services',
 };
 
 const { applied, patched, serverSide, jsonPatched } = kubectlWrites(PLURAL);
@@ -113,6 +115,10 @@ const KINDS: Kind[] = [
   { name: 'a Skipper RouteGroup', of: (h, ns) => ({ apiVersion: 'zalando.org/v1', kind: 'RouteGroup', metadata: meta(ns), spec: { hosts: [h], backends: [{ name: 'web', type: 'service', serviceName: 'web', servicePort: 80 }], defaultBackends: [{ backendName: 'web' }] } }) },
   { name: 'a cert-manager Certificate (dnsNames)', of: (h, ns) => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: meta(ns), spec: { secretName: 'web-tls', dnsNames: [h], issuerRef: { name: 'letsencrypt-dns', kind: 'ClusterIssuer' } } }), patch: (h) => ({ spec: { dnsNames: [h] } }) },
   { name: 'a cert-manager Certificate (commonName)', of: (h, ns) => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: meta(ns, 'web-cn'), spec: { secretName: 'web-cn-tls', commonName: h, issuerRef: { name: 'internal-ca', kind: 'ClusterIssuer' } } }) },
+  // external-dns: a DNSEndpoint's record, and the names its annotations give a Service or an Ingress (`kubectl annotate`: a merge patch).
+  { name: 'an external-dns DNSEndpoint', of: (h, ns) => ({ apiVersion: 'externaldns.k8s.io/v1alpha1', kind: 'DNSEndpoint', metadata: meta(ns), spec: { endpoints: [{ dnsName: h, recordType: 'A', targets: ['203.0.113.66'], recordTTL: 60 }] } }), patch: (h) => ({ spec: { endpoints: [{ dnsName: h, recordType: 'A', targets: ['203.0.113.66'] }] } }) },
+  { name: 'a LoadBalancer Service with an external-dns hostname', of: (h, ns) => ({ apiVersion: 'v1', kind: 'Service', metadata: { ...meta(ns), annotations: { 'external-dns.alpha.kubernetes.io/hostname': h } }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ name: 'https', port: 443, targetPort: 8443 }] } }), patch: (h) => ({ metadata: { annotations: { 'external-dns.alpha.kubernetes.io/hostname': h } } }) },
+  { name: 'an Ingress with an external-dns hostname', of: (h, ns) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { ...meta(ns, 'web-dns'), annotations: { 'external-dns.kubernetes.io/hostname': h } }, spec: { ingressClassName: 'nginx', rules: [{ host: `web.${ns}.example.com`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } }), patch: (h) => ({ metadata: { annotations: { 'external-dns.kubernetes.io/hostname': h } } }) },
   // What `cmctl create certificaterequest` sends: the CSR made from a key on the caller's machine, signed by the issuer without a Certificate.
   { name: 'a cert-manager CertificateRequest (CSR subjectAltName)', of: (h, ns) => ({ apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: meta(ns, 'web-1'), spec: { request: csrRequest(undefined, [h]), issuerRef: { name: 'internal-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' }, usages: ['digital signature', 'key encipherment'] } }) },
   { name: 'a cert-manager CertificateRequest (CSR common name)', of: (h, ns) => ({ apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: meta(ns, 'web-2'), spec: { request: csrRequest(h), issuerRef: { name: 'internal-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' }, duration: '2160h' } }) },

@@ -33,7 +33,8 @@ export type KubeDoc = { apiVersion: string; kind: string; metadata: { name: stri
 export function kubectlWrites(plural: Readonly<Record<string, string>>) {
   const base = (doc: KubeDoc) => {
     const ns = doc.metadata.namespace;
-    return `/apis/${doc.apiVersion}/${ns ? `namespaces/${ns}/` : ''}${plural[doc.kind]!}`;
+    // The core group (`v1`) is served under /api, every other group under /apis.
+    return `/${doc.apiVersion.includes('/') ? 'apis' : 'api'}/${doc.apiVersion}/${ns ? `namespaces/${ns}/` : ''}${plural[doc.kind]!}`;
   };
   const named = (doc: KubeDoc) => `${base(doc)}/${doc.metadata.name}`;
   return {

@@ -136,6 +136,11 @@ const KINDS: Kind[] = [
   { url: '/apis/consul.hashicorp.com/v1alpha1/namespaces/NS/ingressgateways', apiVersion: 'consul.hashicorp.com/v1alpha1', kind: 'IngressGateway', body: (h) => ({ spec: { listeners: [{ port: 8080, protocol: 'http', services: [{ name: 'web', hosts: [h] }] }] } }) },
   { url: '/apis/zalando.org/v1/namespaces/NS/routegroups', apiVersion: 'zalando.org/v1', kind: 'RouteGroup', body: (h) => ({ spec: { hosts: [h], backends: [] } }) },
   { url: '/apis/cert-manager.io/v1/namespaces/NS/certificates', apiVersion: 'cert-manager.io/v1', kind: 'Certificate', body: (h) => ({ spec: { secretName: 'web-tls', dnsNames: ['web.dev.example.com', h], issuerRef: { name: 'le', kind: 'ClusterIssuer' } } }), patch: (h) => ({ spec: { commonName: h } }) },
+  { url: '/apis/externaldns.k8s.io/v1alpha1/namespaces/NS/dnsendpoints', apiVersion: 'externaldns.k8s.io/v1alpha1', kind: 'DNSEndpoint', body: (h) => ({ spec: { endpoints: [{ dnsName: 'web.dev.example.com', recordType: 'A', targets: ['203.0.113.10'] }, { dnsName: h, recordType: 'CNAME', targets: ['lb.attacker.example.net'], recordTTL: 60 }] } }), patch: (h) => ({ spec: { endpoints: [{ dnsName: h, recordType: 'A', targets: ['203.0.113.66'] }] } }) },
+  // A Service, TCPRoute or UDPRoute names a host only through external-dns's annotations (the current prefix, the legacy one, kOps').
+  { url: '/api/v1/namespaces/NS/services', apiVersion: 'v1', kind: 'Service', body: (h) => ({ metadata: { name: 'web', annotations: { 'external-dns.alpha.kubernetes.io/hostname': `web.dev.example.com, ${h}` } }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 443, targetPort: 8443 }] } }), patch: (h) => ({ metadata: { annotations: { 'external-dns.kubernetes.io/hostname': h } } }) },
+  { url: '/apis/gateway.networking.k8s.io/v1alpha2/namespaces/NS/tcproutes', apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'TCPRoute', body: (h) => ({ metadata: { name: 'web', annotations: { 'external-dns.kubernetes.io/internal-hostname': h } }, spec: { parentRefs: [{ name: 'public', namespace: 'istio-ingress', sectionName: 'tcp' }], rules: [{ backendRefs: [{ name: 'web', port: 5432 }] }] } }), patch: (h) => ({ metadata: { annotations: { 'dns.alpha.kubernetes.io/external': h } } }) },
+  { url: '/apis/gateway.networking.k8s.io/v1alpha2/namespaces/NS/udproutes', apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'UDPRoute', body: (h) => ({ metadata: { name: 'web', annotations: { 'dns.alpha.kubernetes.io/internal': h } }, spec: { parentRefs: [{ name: 'public', namespace: 'istio-ingress' }], rules: [{ backendRefs: [{ name: 'dns', port: 53 }] }] } }) },
   // Its spec is immutable once created (cert-manager's webhook), so no patch.
   { url: '/apis/cert-manager.io/v1/namespaces/NS/certificaterequests', apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', body: (h) => ({ spec: { request: csrRequest(undefined, ['web.dev.example.com', h]), issuerRef: { name: 'ca', kind: 'ClusterIssuer', group: 'cert-manager.io' }, usages: ['digital signature', 'key encipherment', 'server auth'] } }) },
 ];
@@ -148,7 +153,7 @@ function created(k: Kind, ns: string, host: string): [string, Record<string, unk
 
 describe('every host-claiming kind', () => {
   it('the table names each kind once per key, and the tests cover every key but the ones the older tests do', () => {
-    const covered = new Set(KINDS.map((k) => `${k.apiVersion.split('/')[0]}/${k.url.split('/').pop()}`));
+    const covered = new Set(KINDS.map((k) => `${k.apiVersion.includes('/') ? k.apiVersion.split('/')[0] : ''}/${k.url.split('/').pop()}`));
     const older = ['kuma.io/meshgateways', 'networking.istio.io/virtualservices', 'networking.istio.io/gateways', 'networking.istio.io/destinationrules', 'networking.istio.io/serviceentries', 'gateway.networking.k8s.io/httproutes', 'gateway.networking.k8s.io/grpcroutes', 'gateway.networking.k8s.io/tlsroutes', 'networking.k8s.io/ingresses', 'extensions/ingresses', 'networking.internal.knative.dev/clusterdomainclaims'];
     expect([...HOST_KEYS].filter((k) => !covered.has(k) && !older.includes(k))).toEqual([]);
     expect(hostKind('networking.istio.io/destinationrules')?.owners).toBe(false);
@@ -190,6 +195,26 @@ describe('every host-claiming kind', () => {
     expect(run(gatedSettings, 'POST', url, withRule('HostRegexp(`^[a-z]+\\.dev\\.example\\.com$`)'))).toEqual([]);
     expect(run(gatedSettings, 'PATCH', `${url}/web`, [{ op: 'replace', path: '/spec/routes/0/match', value: 'Host(`kube.test`)' }], 'application/json-patch+json')).toEqual(['gated_host_route']);
     expect(run(gatedSettings, 'PATCH', `${url}/web`, [{ op: 'copy', from: '/metadata/name', path: '/spec/routes/0/match' }], 'application/json-patch+json')).toEqual(['unreadable']);
+  });
+
+  it('external-dns: the names in its annotations on any kind are records for them; a DNSEndpoint is one per endpoint', () => {
+    const svc = '/api/v1/namespaces/dev/services';
+    const annotate = (key: string, value: string) => ({ metadata: { annotations: { [key]: value } } });
+    // `kubectl annotate service web external-dns.alpha.kubernetes.io/hostname=shop.example.com`
+    const r = inspect(kube('PATCH', `${svc}/web`), JSON.stringify(annotate('external-dns.alpha.kubernetes.io/hostname', 'shop.example.com')), 'application/merge-patch+json', false, ownerSettings);
+    expect(r.violations.map((v) => [v.detail, v.path])).toEqual([['Service for host shop.example.com in namespace dev, which guardrails.host_owners gives to other namespaces: external-dns publishes a record for their name, which sends every client of it there', 'metadata.annotations.external-dns.alpha.kubernetes.io/hostname']]);
+    const g = inspect(kube('POST', '/apis/externaldns.k8s.io/v1alpha1/namespaces/dev/dnsendpoints'), JSON.stringify({ apiVersion: 'externaldns.k8s.io/v1alpha1', kind: 'DNSEndpoint', metadata: { name: 'kube' }, spec: { endpoints: [{ dnsName: 'KUBE.test', recordType: 'A', targets: ['203.0.113.66'] }] } }), 'application/json', false, gatedSettings);
+    expect(g.violations.map((v) => [v.detail, v.path])).toEqual([["DNSEndpoint for host kube.test, which stepgate checks: external-dns publishes a record for it, and the record sends every client of the name to the DNSEndpoint's address", 'spec.endpoints[0].dnsName']]);
+    // An Ingress's own rules are a route; its annotation a record.
+    const ing = inspect(kube('POST', '/apis/networking.k8s.io/v1/namespaces/dev/ingresses'), JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', annotations: { 'external-dns.kubernetes.io/hostname': 'web.dev.example.com,api.shop.example.com' } }, spec: { rules: [{ host: 'web.dev.example.com' }] } }), 'application/json', false, ownerSettings);
+    expect(ing.violations.map((v) => v.detail)).toEqual(['Ingress for host api.shop.example.com in namespace dev, which guardrails.host_owners gives to other namespaces: external-dns publishes a record for their name, which sends every client of it there']);
+    // Annotations a JSON patch sets to what it does not show are any name.
+    expect(run(gatedSettings, 'PATCH', `${svc}/web`, [{ op: 'copy', from: '/metadata/labels', path: '/metadata/annotations' }], 'application/json-patch+json')).toEqual(['gated_host_route']);
+    // Its own names, the shop's own, other annotations, a Service without any: nothing.
+    expect(run(ownerSettings, 'PATCH', `${svc}/web`, annotate('external-dns.alpha.kubernetes.io/hostname', 'web.dev.example.com'), 'application/merge-patch+json')).toEqual([]);
+    expect(run(ownerSettings, 'PATCH', '/api/v1/namespaces/shop/services/web', annotate('external-dns.alpha.kubernetes.io/hostname', 'shop.example.com'), 'application/merge-patch+json')).toEqual([]);
+    expect(run(ownerSettings, 'PATCH', `${svc}/web`, annotate('external-dns.alpha.kubernetes.io/ttl', '60'), 'application/merge-patch+json')).toEqual([]);
+    expect(run(gatedSettings, 'POST', svc, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } })).toEqual([]);
   });
 
   it('cert-manager: a CertificateRequest claims the names of its CSR, read as the issuer reads them', () => {

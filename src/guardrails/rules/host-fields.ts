@@ -12,7 +12,16 @@ export interface HostAt {
   path: string;
   /** The namespace that claims the host, when not the object's own (an Istio Gateway's `namespace/host`). */
   claimer?: string;
+  /** What this claim gets, when not what its kind's claims get (a DNS record from an annotation). */
+  gets?: Gets;
 }
+
+/**
+ * What a claim of a name gets its namespace, said in a violation's detail: a share of the name's
+ * traffic through a route unless stated; a certificate's key; every client of the name through a
+ * DNS record.
+ */
+export type Gets = 'certificate' | 'dns';
 
 export type HostsAt = (spec: Json) => HostAt[];
 

@@ -1,6 +1,6 @@
 import { UNKNOWN_VALUE } from '../parse.js';
 import { isObject, type Json } from '../types.js';
-import { entries, listAt, nestedAt, oneAt, type HostAt } from './host-fields.js';
+import { entries, listAt, nestedAt, oneAt, type Gets, type HostAt } from './host-fields.js';
 import { csrNames } from './csr-names.js';
 import { hostOfRegexp, traefikRuleHosts } from './traefik-rule.js';
 
@@ -10,9 +10,11 @@ import { hostOfRegexp, traefikRuleHosts } from './traefik-rule.js';
  * `guardrails.host_owners` gives to other namespaces). Each entry says where the kind keeps its
  * names (checked against each project's CRD or API types) and which of the two rules read it.
  *
- * Not here, because they name no host: Gateway API TCPRoute and UDPRoute (a listener's port only),
- * Kong's KongIngress (its `route` overrides methods, headers, protocols and SNIs of routes an
- * Ingress makes; the Ingress names the host) and UDPIngress, Traefik's IngressRouteUDP.
+ * Every kind's external-dns annotations are names too (EXTERNAL_DNS), and a Service, TCPRoute or
+ * UDPRoute claims only those: their spec names no host (a TCPRoute or UDPRoute a listener's port).
+ * Not here, because they name no host: Kong's KongIngress (its `route` overrides methods, headers,
+ * protocols and SNIs of routes an Ingress makes; the Ingress names the host) and UDPIngress,
+ * Traefik's IngressRouteUDP.
  */
 export interface HostKind {
   readonly kind: string;
@@ -23,7 +25,7 @@ export interface HostKind {
   /** Read by route_host_not_owned (gated_host_route reads every kind). */
   readonly owners: boolean;
   /** What the claim gets its namespace, said in the violation's detail; a route's traffic unless stated. */
-  readonly gets?: 'certificate';
+  readonly gets?: Gets;
 }
 
 type SpecHosts = (spec: Json) => HostAt[];
@@ -136,11 +138,36 @@ const namedByDomain = (doc: Json, name: string): HostAt[] => {
  */
 const INGRESS_ALIASES = ['nginx.ingress.kubernetes.io/server-alias', 'konghq.com/host-aliases'];
 
-function aliasesOf(doc: Json): HostAt[] {
+/**
+ * external-dns publishes a DNS record, pointing at the object's address, for each name in these
+ * annotations (comma-separated) on every kind it watches: Services, Ingresses, Gateway API routes,
+ * Istio Gateways and VirtualServices, Contour, Traefik, Kong, Skipper, Ambassador and OpenShift
+ * objects. `external-dns.kubernetes.io/` is the prefix since v0.22, `external-dns.alpha.kubernetes.io/`
+ * before it (and with `--enable-legacy-annotation-prefix`); `dns.alpha.kubernetes.io/` is kOps'
+ * dns-controller, which external-dns reads in its compatibility mode. A record takes every client
+ * of the name, not a share of a gateway's traffic, and needs no route at all.
+ */
+const EXTERNAL_DNS = [
+  'external-dns.kubernetes.io/hostname',
+  'external-dns.kubernetes.io/internal-hostname',
+  'external-dns.alpha.kubernetes.io/hostname',
+  'external-dns.alpha.kubernetes.io/internal-hostname',
+  'dns.alpha.kubernetes.io/external',
+  'dns.alpha.kubernetes.io/internal',
+];
+
+/**
+ * The names in annotations `keys` of the object, comma- or space-separated. Annotations (or the
+ * metadata holding them) that a patch sets to a value it does not show are any name.
+ */
+function annotated(doc: Json, keys: readonly string[], gets?: Gets): HostAt[] {
   const meta = doc.metadata;
-  if (!isObject(meta) || !isObject(meta.annotations)) return [];
+  if (meta === UNKNOWN_VALUE) return [{ value: meta, path: 'metadata' }];
+  if (!isObject(meta)) return [];
   const annotations = meta.annotations;
-  return INGRESS_ALIASES.flatMap((key) => {
+  if (annotations === UNKNOWN_VALUE) return [{ value: annotations, path: 'metadata.annotations' }];
+  if (!isObject(annotations)) return [];
+  return keys.flatMap((key) => {
     const v = annotations[key];
     const path = `metadata.annotations.${key}`;
     if (v === UNKNOWN_VALUE) return [{ value: v, path }];
@@ -148,9 +175,11 @@ function aliasesOf(doc: Json): HostAt[] {
     return v
       .split(/[\s,]+/)
       .filter((h) => h !== '')
-      .map((value) => ({ value, path }));
+      .map((value) => ({ value, path, ...(gets && { gets }) }));
   });
 }
+
+const aliasesOf = (doc: Json): HostAt[] => annotated(doc, INGRESS_ALIASES);
 
 /**
  * An Ingress's `tls[].hosts` picks the certificate the controller serves for the name
@@ -250,9 +279,19 @@ const TABLE: [key: string, kind: HostKind][] = [
   // A CertificateRequest carries the CSR itself (csr-names.ts): what cmctl and hand-written
   // requests send, signed by the same issuers without a Certificate in between.
   ['cert-manager.io/certificaterequests', { kind: 'CertificateRequest', ...spec((s) => csrNames(s.request).map((value) => ({ value, path: 'spec.request' }))), gets: 'certificate' }],
+  // external-dns: a DNSEndpoint is a record for each `spec.endpoints[].dnsName`, wherever its
+  // targets say; a Service claims only the names its external-dns annotations give it (below).
+  ['externaldns.k8s.io/dnsendpoints', { kind: 'DNSEndpoint', ...spec(nestedAt('endpoints', 'dnsName', false)), gets: 'dns' }],
+  ['/services', { kind: 'Service', hosts: () => [], inSpec: false, owners: true }],
+  // Gateway API's TCPRoute and UDPRoute name no host, but external-dns reads their annotations.
+  ['gateway.networking.k8s.io/tcproutes', { kind: 'TCPRoute', hosts: () => [], inSpec: false, owners: true }],
+  ['gateway.networking.k8s.io/udproutes', { kind: 'UDPRoute', hosts: () => [], inSpec: false, owners: true }],
 ];
 
-const BY_KEY: ReadonlyMap<string, HostKind> = new Map(TABLE);
+/** Every kind of the table is also read for the names external-dns publishes for it. */
+const BY_KEY: ReadonlyMap<string, HostKind> = new Map(
+  TABLE.map(([key, k]): [string, HostKind] => [key, { ...k, hosts: (doc, name) => [...k.hosts(doc, name), ...annotated(doc, EXTERNAL_DNS, 'dns')] }]),
+);
 
 export const HOST_KEYS: ReadonlySet<string> = new Set(BY_KEY.keys());
 

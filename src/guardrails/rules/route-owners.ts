@@ -2,6 +2,7 @@ import { clientText } from '../../core/redact.js';
 import { UNKNOWN_VALUE } from '../parse.js';
 import type { Json } from '../types.js';
 import type { RuleContext } from './context.js';
+import type { Gets } from './host-fields.js';
 import { hostKind } from './host-kinds.js';
 
 /**
@@ -25,7 +26,7 @@ export function checkRouteOwners(doc: Json, key: string, docPath: string, ctx: R
     ctx.out.push({ code: 'route_host_not_owned', detail: `the patch sets a ${shape.kind}'s spec to a value it does not show`, path: `${docPath}spec` });
     return;
   }
-  for (const { value, path, claimer: named } of shape.hosts(doc, ctx.name ?? '')) {
+  for (const { value, path, claimer: named, gets } of shape.hosts(doc, ctx.name ?? '')) {
     if (value === UNKNOWN_VALUE) {
       ctx.out.push({ code: 'route_host_not_owned', detail: `the patch sets a ${shape.kind}'s hosts to values it does not show`, path: `${docPath}${path}` });
       continue;
@@ -36,6 +37,13 @@ export function checkRouteOwners(doc: Json, key: string, docPath: string, ctx: R
     // From the body: no control characters into logs and answers, bounded.
     const shown = clientText(value.toLowerCase(), 100) ?? '';
     const where = clientText(claimer, 63) ?? '';
-    ctx.out.push({ code: 'route_host_not_owned', detail: `${shape.kind} for host ${shown} in namespace ${where}, which guardrails.host_owners gives to other namespaces: ${shape.gets === 'certificate' ? 'its key, in that namespace, serves their name' : 'a route there takes a share of their traffic'}`, path: `${docPath}${path}` });
+    ctx.out.push({ code: 'route_host_not_owned', detail: `${shape.kind} for host ${shown} in namespace ${where}, which guardrails.host_owners gives to other namespaces: ${OWNED_GETS[gets ?? shape.gets ?? 'route']}`, path: `${docPath}${path}` });
   }
 }
+
+/** What a claim of another namespace's host gets the claimer, by what it gets. */
+const OWNED_GETS: Record<Gets | 'route', string> = {
+  route: 'a route there takes a share of their traffic',
+  certificate: 'its key, in that namespace, serves their name',
+  dns: 'external-dns publishes a record for their name, which sends every client of it there',
+};

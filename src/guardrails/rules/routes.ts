@@ -2,6 +2,7 @@ import { clientText } from '../../core/redact.js';
 import { UNKNOWN_VALUE } from '../parse.js';
 import type { Json } from '../types.js';
 import type { RuleContext } from './context.js';
+import type { Gets } from './host-fields.js';
 import { hostKind } from './host-kinds.js';
 
 /**
@@ -26,7 +27,7 @@ export function checkRoute(doc: Json, key: string, docPath: string, ctx: RuleCon
     ctx.out.push({ code: 'gated_host_route', detail: `the patch sets a ${shape.kind}'s spec to a value it does not show`, path: `${docPath}spec` });
     return;
   }
-  for (const { value, path } of shape.hosts(doc, ctx.name ?? '')) {
+  for (const { value, path, gets } of shape.hosts(doc, ctx.name ?? '')) {
     if (value === UNKNOWN_VALUE) {
       ctx.out.push({ code: 'gated_host_route', detail: `the patch sets a ${shape.kind}'s hosts to values it does not show`, path: `${docPath}${path}` });
       continue;
@@ -37,6 +38,13 @@ export function checkRoute(doc: Json, key: string, docPath: string, ctx: RuleCon
     if (!gated(host)) continue;
     // From the body: no control characters into logs and answers, bounded.
     const shown = clientText(host, 100) ?? '';
-    ctx.out.push({ code: 'gated_host_route', detail: `${shape.kind} for host ${shown}, which stepgate checks: ${shape.gets === 'certificate' ? `its key, in the namespace of the ${shape.kind}, can stand in for it` : 'a route there decides what reaches it without a check'}`, path: `${docPath}${path}` });
+    ctx.out.push({ code: 'gated_host_route', detail: `${shape.kind} for host ${shown}, which stepgate checks: ${GATED_GETS[gets ?? shape.gets ?? 'route'].replace('KIND', shape.kind)}`, path: `${docPath}${path}` });
   }
 }
+
+/** What a claim of a gated host does, by what it gets (KIND: the claiming kind). */
+const GATED_GETS: Record<Gets | 'route', string> = {
+  route: 'a route there decides what reaches it without a check',
+  certificate: 'its key, in the namespace of the KIND, can stand in for it',
+  dns: "external-dns publishes a record for it, and the record sends every client of the name to the KIND's address",
+};
