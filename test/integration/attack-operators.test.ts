@@ -91,6 +91,18 @@ const PLURAL: Record<string, string> = {
   VirtualService: 'virtualservices',
   ServiceEntry: 'serviceentries',
   Ingress: 'ingresses',
+  IAMPolicyMember: 'iampolicymembers',
+  IAMServiceAccountKey: 'iamserviceaccountkeys',
+  DNSRecordSet: 'dnsrecordsets',
+  StorageBucket: 'storagebuckets',
+  Role: 'roles',
+  AccessEntry: 'accessentries',
+  PodIdentityAssociation: 'podidentityassociations',
+  RecordSet: 'recordsets',
+  Bucket: 'buckets',
+  RoleAssignment: 'roleassignments',
+  FederatedIdentityCredential: 'federatedidentitycredentials',
+  RolePolicyAttachment: 'rolepolicyattachments',
 };
 
 const { base, named, applied, patched, replaced, serverSide, jsonPatched, strategic, deleted } = kubectlWrites(PLURAL);
@@ -253,6 +265,27 @@ const keda: Entry[] = [
   },
 ];
 
+// --- Cloud controllers: Config Connector, ACK, Azure Service Operator, Crossplane v2 --------------
+// A namespaced object acting with the controller's cloud identity: IAM grants, keys, workload
+// identities, cluster access and DNS records are the cloud's RBAC (the example's cloud-identity-objects).
+
+const CLOUD = 'cloud-identity-objects';
+const cloud: Entry[] = [
+  { op: 'Config Connector', what: 'an IAMPolicyMember in dev making an outside account owner of the production project', req: applied({ apiVersion: 'iam.cnrm.cloud.google.com/v1beta1', kind: 'IAMPolicyMember', metadata: { name: 'owner-grant', namespace: 'dev' }, spec: { member: 'user:helper@attacker.example', role: 'roles/owner', resourceRef: { kind: 'Project', external: 'projects/acme-prod' } } }), need: 'aal3', by: CLOUD },
+  { op: 'Config Connector', what: "an IAMServiceAccountKey in dev for the deployer's service account (the key lands in a Secret)", req: applied({ apiVersion: 'iam.cnrm.cloud.google.com/v1beta1', kind: 'IAMServiceAccountKey', metadata: { name: 'deployer-key', namespace: 'dev' }, spec: { publicKeyType: 'TYPE_X509_PEM_FILE', keyAlgorithm: 'KEY_ALG_RSA_2048', privateKeyType: 'TYPE_GOOGLE_CREDENTIALS_FILE', serviceAccountRef: { external: 'deployer@acme-prod.iam.gserviceaccount.com' } } }), need: 'aal3', by: CLOUD },
+  { op: 'Config Connector', what: "a DNSRecordSet in dev pointing the shop's name at another address", req: applied({ apiVersion: 'dns.cnrm.cloud.google.com/v1beta1', kind: 'DNSRecordSet', metadata: { name: 'shop', namespace: 'dev' }, spec: { name: 'shop.example.com.', type: 'A', ttl: 60, managedZoneRef: { external: 'example-com' }, rrdatas: ['203.0.113.66'] } }), need: 'aal3', by: CLOUD },
+  { op: 'Config Connector', what: 'a StorageBucket in dev', req: applied({ apiVersion: 'storage.cnrm.cloud.google.com/v1beta1', kind: 'StorageBucket', metadata: { name: 'dev-scratch', namespace: 'dev' }, spec: { location: 'EU', uniformBucketLevelAccess: true } }), need: 'routine' },
+  { op: 'ACK', what: 'an IAM Role in dev with AdministratorAccess, assumable by an outside account', req: applied({ apiVersion: 'iam.services.k8s.aws/v1alpha1', kind: 'Role', metadata: { name: 'break-in', namespace: 'dev' }, spec: { name: 'break-in', assumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'sts:AssumeRole' }] }), policies: ['arn:aws:iam::aws:policy/AdministratorAccess'] } }), need: 'aal3', by: CLOUD },
+  { op: 'ACK', what: 'an EKS AccessEntry in dev giving an outside role cluster admin', req: applied({ apiVersion: 'eks.services.k8s.aws/v1alpha1', kind: 'AccessEntry', metadata: { name: 'admin', namespace: 'dev' }, spec: { clusterName: 'prod-eu', principalARN: 'arn:aws:iam::999999999999:role/helper', accessPolicies: [{ policyARN: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy', accessScope: { type: 'cluster' } }] } }), need: 'aal3', by: CLOUD },
+  { op: 'ACK', what: "a PodIdentityAssociation in dev giving a dev ServiceAccount production's IAM role", req: applied({ apiVersion: 'eks.services.k8s.aws/v1alpha1', kind: 'PodIdentityAssociation', metadata: { name: 'payments', namespace: 'dev' }, spec: { clusterName: 'prod-eu', namespace: 'dev', serviceAccount: 'default', roleARN: 'arn:aws:iam::123456789012:role/payments-prod' } }), need: 'aal3', by: CLOUD },
+  { op: 'ACK', what: "a Route53 RecordSet in dev for the shop's name", req: applied({ apiVersion: 'route53.services.k8s.aws/v1alpha1', kind: 'RecordSet', metadata: { name: 'shop', namespace: 'dev' }, spec: { hostedZoneID: 'Z0123456789', name: 'shop', recordType: 'A', ttl: 60, resourceRecords: [{ value: '203.0.113.66' }] } }), need: 'aal3', by: CLOUD },
+  { op: 'ACK', what: 'an S3 Bucket in dev', req: applied({ apiVersion: 's3.services.k8s.aws/v1alpha1', kind: 'Bucket', metadata: { name: 'dev-scratch', namespace: 'dev' }, spec: { name: 'acme-dev-scratch' } }), need: 'routine' },
+  { op: 'Azure Service Operator', what: 'a RoleAssignment in dev making an outside principal Owner of the subscription', req: applied({ apiVersion: 'authorization.azure.com/v1api20220401', kind: 'RoleAssignment', metadata: { name: 'owner', namespace: 'dev' }, spec: { owner: { armId: '/subscriptions/00000000-0000-0000-0000-000000000000' }, principalId: '11111111-1111-1111-1111-111111111111', roleDefinitionReference: { armId: '/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635' } } }), need: 'aal3', by: CLOUD },
+  { op: 'Azure Service Operator', what: "a FederatedIdentityCredential in dev letting an outside issuer's tokens act as production's managed identity", req: applied({ apiVersion: 'managedidentity.azure.com/v1api20230131', kind: 'FederatedIdentityCredential', metadata: { name: 'ci', namespace: 'dev' }, spec: { owner: { name: 'payments-prod-identity' }, audiences: ['api://AzureADTokenExchange'], issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:attacker/any:ref:refs/heads/main' } }), need: 'aal3', by: CLOUD },
+  { op: 'Crossplane v2', what: 'a namespaced RolePolicyAttachment in dev attaching AdministratorAccess', req: applied({ apiVersion: 'iam.aws.m.upbound.io/v1beta1', kind: 'RolePolicyAttachment', metadata: { name: 'admin', namespace: 'dev' }, spec: { forProvider: { role: 'dev-runner', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }, providerConfigRef: { kind: 'ClusterProviderConfig', name: 'default' } } }), need: 'aal3', by: CLOUD },
+  { op: 'Crossplane v2', what: 'a namespaced S3 Bucket in dev', req: applied({ apiVersion: 's3.aws.m.upbound.io/v1beta1', kind: 'Bucket', metadata: { name: 'dev-scratch', namespace: 'dev' }, spec: { forProvider: { region: 'eu-west-1' }, providerConfigRef: { kind: 'ProviderConfig', name: 'dev' } } }), need: 'routine' },
+];
+
 // --- Crossplane -------------------------------------------------------------------------------
 
 const crossplane: Entry[] = [
@@ -396,6 +429,9 @@ describe('operators: backups and restores', () => {
 });
 describe('operators: code on nodes, in build steps and virtual machines', () => {
   run([...tekton, ...capi, ...kubevirt, ...crossplane]);
+});
+describe('operators: cloud controllers acting with the cloud account', () => {
+  run(cloud);
 });
 describe('operators: the mesh, gateways, monitoring and Kafka', () => {
   run([...istio, ...gatewayApi, ...prometheus, ...strimzi]);
