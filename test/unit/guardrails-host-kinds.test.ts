@@ -258,6 +258,16 @@ describe('every host-claiming kind', () => {
     expect(g.violations.map((v) => v.detail)).toEqual(['Certificate for host kube.test, which stepgate checks: its key, in the namespace of the Certificate, can stand in for it']);
     // cmctl renew: a status patch.
     expect(run(ownerSettings, 'PATCH', `${url}/web/status`, { status: { conditions: [{ type: 'Issuing', status: 'True' }] } }, 'application/merge-patch+json')).toEqual([]);
+    // An intermediate CA signs for any name: a claim of every host, whatever names it carries.
+    const ca = { ...cert, spec: { secretName: 'dev-ca', commonName: 'dev-ca', isCA: true, issuerRef: { name: 'root-ca', kind: 'ClusterIssuer' } } };
+    const c = inspect(kube('POST', url), JSON.stringify(ca), 'application/json', false, gatedSettings);
+    expect(c.violations.map((v) => [v.detail, v.path])).toEqual([["Certificate for host *, which stepgate checks: it is a CA: its key, in the namespace of the Certificate, signs a certificate for that host and any other the issuer's root is trusted for", 'spec.isCA']]);
+    expect(run(ownerSettings, 'POST', url, ca)).toEqual(['route_host_not_owned']);
+    expect(run(gatedSettings, 'PATCH', `${url}/web`, { spec: { isCA: true } }, 'application/merge-patch+json')).toEqual(['gated_host_route']);
+    // A JSON patch copying into it: a custom kind's body that cannot be read whole.
+    expect(run(gatedSettings, 'PATCH', `${url}/web`, [{ op: 'copy', from: '/spec/duration', path: '/spec/isCA' }], 'application/json-patch+json')).toEqual(['unreadable']);
+    expect(run(gatedSettings, 'POST', '/apis/cert-manager.io/v1/namespaces/dev/certificaterequests', { apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: { name: 'ca' }, spec: { request: csrRequest('dev-ca'), isCA: true, issuerRef: { name: 'root-ca', kind: 'ClusterIssuer' } } })).toEqual(['gated_host_route']);
+    expect(run(gatedSettings, 'POST', url, { ...ca, spec: { ...ca.spec, isCA: false } })).toEqual([]);
   });
 
   it('Emissary: a Mapping host read as a regular expression where host_regex says so', () => {

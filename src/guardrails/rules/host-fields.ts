@@ -18,10 +18,10 @@ export interface HostAt {
 
 /**
  * What a claim of a name gets its namespace, said in a violation's detail: a share of the name's
- * traffic through a route unless stated; a certificate's key; every client of the name through a
- * DNS record.
+ * traffic through a route unless stated; a certificate's key; a CA's key, which signs for any name;
+ * every client of the name through a DNS record.
  */
-export type Gets = 'certificate' | 'dns';
+export type Gets = 'certificate' | 'ca' | 'dns';
 
 export type HostsAt = (spec: Json) => HostAt[];
 

@@ -201,6 +201,16 @@ const ingress: Omit<HostKind, 'kind'> = {
  */
 const listeners = spec(nestedAt('listeners', 'hostname', false));
 
+/**
+ * cert-manager's `spec.isCA` (a Certificate's, a CertificateRequest's): the issuer signs an
+ * intermediate CA, whose key in the namespace's Secret then signs a certificate for any name the
+ * issuer's root is trusted for. A claim of every host (`*`).
+ */
+const caAt: SpecHosts = (s) => {
+  if (s.isCA === UNKNOWN_VALUE) return [{ value: UNKNOWN_VALUE, path: 'spec.isCA' }];
+  return s.isCA === true ? [{ value: '*', path: 'spec.isCA', gets: 'ca' }] : [];
+};
+
 const TABLE: [key: string, kind: HostKind][] = [
   // Istio (networking.istio.io).
   ['networking.istio.io/virtualservices', { kind: 'VirtualService', ...spec(listAt('hosts')) }],
@@ -275,10 +285,10 @@ const TABLE: [key: string, kind: HostKind][] = [
   // the Certificate's namespace. No route is needed to use it: with a ClusterIssuer that answers
   // DNS-01 for the zone (or an in-cluster CA the mesh trusts) the key serves the name for whoever
   // sits in the path, and an HTTP-01 issuer routes its own solver for the name on the shared ingress.
-  ['cert-manager.io/certificates', { kind: 'Certificate', ...spec(both(listAt('dnsNames'), oneAt('commonName'))), gets: 'certificate' }],
+  ['cert-manager.io/certificates', { kind: 'Certificate', ...spec(both(listAt('dnsNames'), oneAt('commonName'), caAt)), gets: 'certificate' }],
   // A CertificateRequest carries the CSR itself (csr-names.ts): what cmctl and hand-written
   // requests send, signed by the same issuers without a Certificate in between.
-  ['cert-manager.io/certificaterequests', { kind: 'CertificateRequest', ...spec((s) => csrNames(s.request).map((value) => ({ value, path: 'spec.request' }))), gets: 'certificate' }],
+  ['cert-manager.io/certificaterequests', { kind: 'CertificateRequest', ...spec(both((s) => csrNames(s.request).map((value) => ({ value, path: 'spec.request' })), caAt)), gets: 'certificate' }],
   // external-dns: a DNSEndpoint is a record for each `spec.endpoints[].dnsName`, wherever its
   // targets say; a Service claims only the names its external-dns annotations give it (below).
   ['externaldns.k8s.io/dnsendpoints', { kind: 'DNSEndpoint', ...spec(nestedAt('endpoints', 'dnsName', false)), gets: 'dns' }],

@@ -45,5 +45,6 @@ export function checkRouteOwners(doc: Json, key: string, docPath: string, ctx: R
 const OWNED_GETS: Record<Gets | 'route', string> = {
   route: 'a route there takes a share of their traffic',
   certificate: 'its key, in that namespace, serves their name',
+  ca: 'it is a CA: its key, in that namespace, signs a certificate for their name',
   dns: 'external-dns publishes a record for their name, which sends every client of it there',
 };

@@ -46,5 +46,6 @@ export function checkRoute(doc: Json, key: string, docPath: string, ctx: RuleCon
 const GATED_GETS: Record<Gets | 'route', string> = {
   route: 'a route there decides what reaches it without a check',
   certificate: 'its key, in the namespace of the KIND, can stand in for it',
+  ca: "it is a CA: its key, in the namespace of the KIND, signs a certificate for that host and any other the issuer's root is trusted for",
   dns: "external-dns publishes a record for it, and the record sends every client of the name to the KIND's address",
 };
