@@ -239,10 +239,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // provider's sessions and RBAC's bindings do). Stopped at request 1 without the warm-up day
   // (home is then a new network).
   'contractor after their access window, on a refreshed token',
-  // A customer's cross-tenant NetworkPolicy deleted: the example knows production by name
-  // (`prod*`, `*-prod`, …) and sets no guardrails.protected_namespaces; `tenant-*` is production
-  // under another name, which a SaaS cluster must name itself.
-  'cross-tenant NetworkPolicies deleted and opened (SRE laptop)',
 ]);
 
 

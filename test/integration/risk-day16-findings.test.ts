@@ -104,16 +104,21 @@ describe("a SaaS cluster's tenancy objects, with examples/stepgate.yaml", () => 
     expect(reasonOf(other), rules(other)).toBe('allowed');
   });
 
-  // Open: the isolation between customers deleted. Production is known to the example by name
-  // (`prod*`, `*-prod`, …: prod-durable-deletes asks a recent sign-in for a production
-  // NetworkPolicy's delete), and the example sets no guardrails.protected_namespaces, so
-  // network_policy_deleted never applies. A customer's namespace is production under another
-  // name; a cluster whose customers live in `tenant-*` must name them (in the production rules'
-  // globs and protected_namespaces), which the example cannot guess for it.
-  it.fails("a customer's cross-tenant NetworkPolicy deleted from an SRE laptop is asked more than the everyday sign-in", async () => {
+  // Fixed (example, network-policy-deletes): the isolation between customers deleted. Production
+  // is known to the example by name (`prod*`, `*-prod`, …), and a customer's `tenant-*` namespace
+  // is production under another name; a network policy's delete now asks a sign-in within 15
+  // minutes in every namespace, as a production one did (prod-durable-deletes).
+  it("a customer's cross-tenant NetworkPolicy deleted from an SRE laptop is asked more than the everyday sign-in", async () => {
     const login = await twoDays('d16f-sre-b@tenantly.example', sre);
     const res = await send(login, TUE + 3.1 * H, 'DELETE', '/apis/networking.k8s.io/v1/namespaces/tenant-hooli/networkpolicies/deny-cross-tenant');
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('network-policy-deletes');
+    // Controls: reading the customer's policies stays routine, and a fresh sign-in deletes.
+    const list = await send(login, TUE + 3.1 * H + 10_000, 'GET', '/apis/networking.k8s.io/v1/namespaces/tenant-hooli/networkpolicies?limit=500');
+    expect(reasonOf(list), rules(list)).toBe('allowed');
+    const fresh = signIn('d16f-sre-b@tenantly.example', TUE + 3.2 * H);
+    const again = await send(fresh, TUE + 3.2 * H + 30_000, 'DELETE', '/apis/networking.k8s.io/v1/namespaces/tenant-hooli/networkpolicies/deny-cross-tenant');
+    expect(reasonOf(again), rules(again)).toBe('allowed');
   });
 });
 
