@@ -254,6 +254,10 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // the sign-in's 12 hours: a training job created is no sensitive action (the ML engineers'
   // routine), so a namespace outside the working set asks nothing (day 14's class).
   'GPU miners created in a quiet namespace at night (ML engineer laptop)',
+  // A privileged Workflow posted to the Argo Server's own API from a data scientist's browser: the
+  // server creates it inside the cluster, so its pod spec never reaches the gateway as a Kubernetes
+  // request, and no rule names the Argo Server's write paths.
+  "a privileged Workflow created through the Argo Server's API (malicious extension in a data scientist's browser)",
 ]);
 
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { reasonOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
-import { API, ARGO_CLI, ATTACKER_BUCKET, KUBECTL, KUBEFLOW, LON_OFFICE, RAY_CLI, ZRH_OFFICE, pytorchJob } from '../support/workday17.js';
+import { API, ARGO, ARGO_CLI, ATTACKER_BUCKET, KUBECTL, KUBEFLOW, LON_OFFICE, RAY_CLI, ZRH_OFFICE, pytorchJob } from '../support/workday17.js';
 
 /**
  * What the seventeenth replayed day (test/support/workday17.ts, docs/risk.md "Day 17") found,
@@ -98,6 +98,24 @@ describe("an ML platform's web tools and CLIs, with examples/stepgate.yaml", () 
   it.fails("a production InferenceService's storageUri pointed at an outside bucket is asked more than the everyday production write", async () => {
     const login = await twoDays('d17f-oncall-a@meridian.example', serving);
     const res = await send(login, TUE + 5.4 * H, 'PATCH', '/apis/serving.kserve.io/v1beta1/namespaces/prod-inference/inferenceservices/fraud-scorer?fieldManager=kubectl-patch', { body: JSON.stringify({ spec: { predictor: { model: { storageUri: ATTACKER_BUCKET } } } }), contentType: MERGE });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Open: a privileged Workflow through the Argo Server's own API. The Argo UI's "Submit" (and the
+  // Argo CLI with ARGO_SERVER set) posts `{"workflow": {…}}` to the Argo Server, which creates the
+  // Workflow with the caller's token from inside the cluster (auth mode `client`; its service
+  // account's in `server` mode), so the pod spec never reaches the gateway as a Kubernetes request
+  // and no guardrail reads it: here a privileged container with the node's / mounted, from a
+  // notebook extension in the data scientist's own browser (their address, agent, client hints
+  // and session), on a web host no rule names. What closes it: the Argo Server's Kubernetes client
+  // pointed at the gateway (its creates are then Kubernetes requests with the user's token, judged
+  // by the guardrails), or a rule on the Argo Server's write paths (a sign-in for every submit from
+  // the UI). Reading such a body from a web host's API is not built.
+  it.fails("a privileged Workflow created through the Argo Server's API from a data scientist's browser is asked more than the everyday sign-in", async () => {
+    const o = { host: ARGO, ua: CHROME_MAC };
+    const login = await twoDays('d17f-ds-b@meridian.example', [['GET', '/api/v1/workflows/team-forecast?listOptions.limit=50'], ['GET', '/api/v1/workflow-templates/team-forecast']], o);
+    const workflow = { metadata: { generateName: 'eda-', namespace: 'team-forecast' }, spec: { entrypoint: 'main', volumes: [{ name: 'host', hostPath: { path: '/' } }], templates: [{ name: 'main', container: { image: 'alpine:3.20', command: ['sh'], securityContext: { privileged: true }, volumeMounts: [{ name: 'host', mountPath: '/host' }] } }] } };
+    const res = await send(login, TUE + 3.1 * H, 'POST', '/api/v1/workflows/team-forecast', { ...o, body: JSON.stringify({ namespace: 'team-forecast', serverDryRun: false, workflow }) });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 

