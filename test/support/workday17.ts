@@ -74,7 +74,8 @@ const CH_UA = '"Chromium";v="128", "Not;A=Brand";v="24", "Google Chrome";v="128"
 export const JSON_CT = { 'content-type': 'application/json' };
 export const MERGE = { 'content-type': 'application/merge-patch+json' };
 const WS = WS_UPGRADE;
-const SPDY = { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': 'portforward.k8s.io' };
+/** kubectl ≥ 1.31 tunnels a port-forward's SPDY streams over a WebSocket: a GET with an Upgrade (KEP-4006). */
+const PORT_FORWARD = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-protocol': 'SPDY/3.1+portforward.k8s.io' };
 
 type Where = 'zrh' | 'lon' | 'home' | 'venue' | 'hotel';
 type Kind = 'ds' | 'mle' | 'platform' | 'intern';
@@ -218,7 +219,7 @@ function dsTask(rand: () => number, p: Person): Req[] {
       kernel({ method: 'GET', path: `/apis/kubeflow.org/v1/namespaces/${ns}/pytorchjobs?limit=50` }),
     ];
   if (k < 0.6) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods?limit=500` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${po}/log?container=pytorch&follow=true&tailLines=50` }];
-  if (k < 0.68) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dtensorboard` }, { method: 'POST', path: `/api/v1/namespaces/${ns}/pods/tensorboard-${user}-0/portforward`, headers: SPDY }];
+  if (k < 0.68) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dtensorboard` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/tensorboard-${user}-0/portforward`, headers: PORT_FORWARD }];
   if (k < 0.74)
     // `kubectl cp team-x/<pod>:/outputs/metrics.json .`: exec running tar.
     return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${po}` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${po}/exec?command=tar&command=cf&command=-&command=%2Foutputs%2Fmetrics.json&container=pytorch&stderr=true&stdout=true`, headers: WS }];
@@ -456,7 +457,7 @@ function attacks17(people: Person[], routine: DayEvent[]): DayEvent[] {
   onLaptop("MinIO's root keys read and MinIO port-forwarded (data scientist laptop)", ds3, 15.2, [
     ['GET', '/api/v1/namespaces/ml-storage/pods?limit=500', false],
     ['GET', '/api/v1/namespaces/ml-storage/secrets/minio-root-credentials', true],
-    ['POST', '/api/v1/namespaces/ml-storage/pods/models-pool-0-0/portforward', true, SPDY],
+    ['GET', '/api/v1/namespaces/ml-storage/pods/models-pool-0-0/portforward', true, PORT_FORWARD],
   ], 10 * S);
 
   // 7. Malware on the serving on-call's laptop points the production fraud model at a bucket of
