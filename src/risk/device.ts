@@ -205,7 +205,9 @@ export function clientKind(family: string, ua = ''): string {
   if (family === '') return 'none';
   if (family === 'other') {
     // client-go's default agent, "<binary>/<version> (<os>/<arch>) kubernetes/<commit>", with the
-    // commit as built (a short hash, `$Format` when built without version stamping, or a tag).
+    // commit as built (a short hash, `$Format` when built without version stamping, or a tag), and
+    // whatever a tool appends to it through client-go's `rest.AddUserAgent` ("…kubernetes/<commit>/
+    // <its own>": the Argo Workflows CLI's `argo-workflows/v3.5.10 argo-api-client`, day 17).
     if (CLIENT_GO_AGENT.test(ua)) return 'interactive';
     // Any other agent is its product (the name before the first `/` or space): one bucket for every
     // agent stepgate does not name would let a tool the engineer proved (say a provider's own
@@ -224,7 +226,7 @@ function productOf(ua: string): string {
 
 const INTERACTIVE = new Set(['kubectl', 'helm', 'k9s', 'argocd', 'client-go', 'chrome', 'firefox', 'safari', 'edge', 'opera']);
 
-const CLIENT_GO_AGENT = /^[\w.-]+\/\S+ \([\w.-]+\/[\w.-]+\) kubernetes\/\S+$/;
+const CLIENT_GO_AGENT = /^[\w.-]+\/\S+ \([\w.-]+\/[\w.-]+\) kubernetes\/[^\s/]+(?:\/.*)?$/;
 
 function digest(s: string): string {
   return createHash('sha256').update(s).digest('base64url').slice(0, 22);

@@ -16,10 +16,11 @@ import { workday13 } from '../support/workday13.js';
 import { workday14 } from '../support/workday14.js';
 import { workday15 } from '../support/workday15.js';
 import { workday16 } from '../support/workday16.js';
+import { workday17 } from '../support/workday17.js';
 
 /**
- * Issue 12's targets on sixteen differently built replayed days (the third to sixteenth written
- * after the engine, the fourth to sixteenth as an outside tester would (the sixth, eighth, eleventh to sixteenth as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 16: one here, five each in bench/day-matrix.ts), through the real gRPC server running
+ * Issue 12's targets on seventeen differently built replayed days (the third to seventeenth written
+ * after the engine, the fourth to seventeenth as an outside tester would (the sixth, eighth, eleventh to seventeenth as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 17: one here, five each in bench/day-matrix.ts), through the real gRPC server running
  * examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
  * (docs/risk.md says which and why), held to the bound given below; no two challenges of an
@@ -28,7 +29,7 @@ import { workday16 } from '../support/workday16.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -239,6 +240,20 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // provider's sessions and RBAC's bindings do). Stopped at request 1 without the warm-up day
   // (home is then a new network).
   'contractor after their access window, on a refreshed token',
+  // Day 17 (docs/risk.md, "Day 17: what it found"), open findings, each an `it.fails` in
+  // risk-day17-findings.test.ts. A production InferenceService's storageUri pointed at an outside
+  // bucket from the serving on-call's laptop: an everyday production write (prod-writes) in their
+  // own context; only the bucket's name in the body differs, and no guardrail knows the company's
+  // model stores.
+  "a production InferenceService's storageUri pointed at an outside bucket (on-call laptop)",
+  // GPU miners created at night in a namespace the ML engineer never used, from their laptop within
+  // the sign-in's 12 hours: a training job created is no sensitive action (the ML engineers'
+  // routine), so a namespace outside the working set asks nothing (day 14's class).
+  'GPU miners created in a quiet namespace at night (ML engineer laptop)',
+  // A privileged Workflow posted to the Argo Server's own API from a data scientist's browser: the
+  // server creates it inside the cluster, so its pod spec never reaches the gateway as a Kubernetes
+  // request, and no rule names the Argo Server's write paths.
+  "a privileged Workflow created through the Argo Server's API (malicious extension in a data scientist's browser)",
 ]);
 
 
@@ -366,6 +381,9 @@ const FIRST_SECRET_READ: Record<string, string[]> = {
   'day 9 (workday9.ts)': ['d9-platform-0@example.ie'],
   'day 11 (workday11.ts)': ['d11-istio@example.ca'],
   'day 16 (workday16.ts)': ['d16-data-3@tenantly.example'],
+  // Day 17, seed 152: the researcher at the conference reads their team's object-storage Secret for
+  // the first time at 10:06, two hours after the venue's Wi-Fi asked a sign-in (new_network).
+  'day 17 (workday17.ts)': ['d17-researcher@meridian.example'],
 };
 for (const [day, who] of Object.entries(FIRST_SECRET_READ)) (OPEN_FRICTION[day] ??= []).push({ cause: 'context: unfamiliar_kind', max: 1, who });
 
@@ -400,7 +418,9 @@ const DAY14_SEEDS = ((narrow && process.env.STEPGATE_DAY14_SEEDS) || '121').spli
 const DAY15_SEEDS = ((narrow && process.env.STEPGATE_DAY15_SEEDS) || '131').split(',').map(Number);
 // One of day 16's five seeds and seed 141 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY16_SEEDS = ((narrow && process.env.STEPGATE_DAY16_SEEDS) || '141').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16').split(',');
+// One of day 17's five seeds (about 5 s) and seed 151 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY17_SEEDS = ((narrow && process.env.STEPGATE_DAY17_SEEDS) || '151').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -433,6 +453,8 @@ const DAYS = ([
   ['day 15 (workday15.ts)', workday15, 25, DAY15_SEEDS, {}],
   // Day 16 too: written as an outside red team would, a SaaS company's multi-tenant cluster on a launch day (docs/risk.md, "Day 16").
   ['day 16 (workday16.ts)', workday16, 23, DAY16_SEEDS, {}],
+  // Day 17 too: written as an outside red team would, an ML and data platform's notebooks, pipelines and GPU pools (docs/risk.md, "Day 17").
+  ['day 17 (workday17.ts)', workday17, 20, DAY17_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -653,6 +675,17 @@ const COLD_BOUND_DAY15 = { perEngineer: 1, within8h: 0, total: 10 };
  */
 const COLD_BOUND_DAY16 = { perEngineer: 4, within8h: 9, total: 31 };
 
+/**
+ * Day 17 without warm-up, seed 151: 23 challenges, two engineers asked twice within 8 hours (an ML
+ * engineer at their first Ray job, python-requests being a client kind never proven on a fresh
+ * server, and at a namespace outside the working set begun that morning; the ML engineer who
+ * works from home in the afternoon at the Ray job and at home's network). The rest: each data
+ * scientist's first notebook kernel (the Kubernetes Python client, a kind of its own:
+ * ua_family_change) or their office address first seen after the kernel's, the 8-hour freshness,
+ * the researcher's hotel. 28 and six over before the Argo CLI's agent was the interactive kind.
+ */
+const COLD_BOUND_DAY17 = { perEngineer: 2, within8h: 2, total: 23 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -668,6 +701,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 14 (workday14.ts)', workday14, 121, {}, COLD_BOUND_DAY14],
   ['day 15 (workday15.ts)', workday15, 131, {}, COLD_BOUND_DAY15],
   ['day 16 (workday16.ts)', workday16, 141, {}, COLD_BOUND_DAY16],
+  ['day 17 (workday17.ts)', workday17, 151, {}, COLD_BOUND_DAY17],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {

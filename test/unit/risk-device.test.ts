@@ -113,6 +113,8 @@ describe('fingerprint normalisation (issue 12)', () => {
     ['kubefwd (built without version stamping)', 'kubefwd/1.22.5 (linux/amd64) kubernetes/$Format'],
     ['the Argo CD CLI', 'argocd-client/v2.13.2+dc43124 (linux/amd64)'],
     ['client-go with a hash commit', 'my-operator/v0.0.0 (darwin/arm64) kubernetes/6fc0a69'],
+    // rest.AddUserAgent appends a tool's own agent after a `/` (day 17: `argo submit` in its default Kubernetes API mode).
+    ['client-go with a suffix from rest.AddUserAgent (the Argo Workflows CLI)', 'argo/v0.0.0 (darwin/arm64) kubernetes/$Format/argo-workflows/v3.5.10 argo-api-client'],
     ['Lens (Electron)', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) OpenLens/6.5.2 Chrome/118.0.5993.159 Electron/27.1.3 Safari/537.36'],
   ])('%s is an interactive client', (_name, ua) => {
     expect(clientKind(uaFamily(ua), ua)).toBe('interactive');
