@@ -83,13 +83,38 @@ const EXPORT_LINE = /^\d{4}-\d\d-\d\dT[^ ]+ ([[{].*)$/s;
  * json-file record and joins the partial records a long line was cut into. Other lines pass
  * through unchanged. A joined line is capped like any line: past `MAX_LINE_CHARS` only its length
  * is kept, and reported.
+ *
+ * Logs also reach a reviewer as documents a person or a tool re-formatted: an event or a batch
+ * indented over many lines (`jq .`, an Azure portal or Event Hubs download, Python's and
+ * PowerShell's JSON writers), often behind a UTF-8 byte order mark (Windows tools write one). The
+ * mark is dropped, and such a document is joined into one line: one that opens with a line holding
+ * only `{` or `[` and closes where its brackets balance. Only that opening starts one, so a broken
+ * one-line event cannot swallow the lines after it; and a line at the left margin that does not
+ * close the document ends it early (reported as not JSON) and is read on its own.
  */
 export class RuntimeLines {
   private parts: string[] = [];
   private size = 0;
+  private doc: string[] | undefined;
+  private docSize = 0;
+  private docDepth = 0;
 
   /** The original lines this stored line completes (a number: one too long to keep), in order. */
   push(line: string): (string | number)[] {
+    if (line.charCodeAt(0) === BOM) line = line.slice(1);
+    if (this.doc !== undefined) {
+      const first = line.charCodeAt(0);
+      if (first === 0x7d || first === 0x5d || first === 0x20 || first === 0x09) return this.docLine(line);
+      return [...this.endDocument(), ...this.push(line)];
+    }
+    const opening = line.trim();
+    if (opening === '{' || opening === '[') {
+      const out = this.end();
+      this.doc = [];
+      this.docSize = 0;
+      this.docDepth = 0;
+      return [...out, ...this.docLine(line)];
+    }
     const digit = line.charCodeAt(0) >= 0x30 && line.charCodeAt(0) <= 0x39;
     const cri = digit ? CRI_LINE.exec(line) : null;
     if (cri !== null) return this.part(cri[2]!, cri[1]!.split(':').includes('P'));
@@ -118,12 +143,26 @@ export class RuntimeLines {
     return [...this.end(), line];
   }
 
-  /** A partial line left open at the end of the input. */
+  /** A partial line or document left open at the end of the input. */
   end(): (string | number)[] {
+    if (this.doc !== undefined) return this.endDocument();
     if (this.parts.length === 0) return [];
     const out = this.size > MAX_LINE_CHARS ? this.size : this.parts.join('');
     this.parts = [];
     this.size = 0;
+    return [out];
+  }
+
+  private docLine(line: string): (string | number)[] {
+    if (this.docSize <= MAX_LINE_CHARS) this.doc!.push(line);
+    this.docSize += line.length + 1;
+    this.docDepth += bracketDepth(line);
+    return this.docDepth > 0 ? [] : this.endDocument();
+  }
+
+  private endDocument(): (string | number)[] {
+    const out = this.docSize > MAX_LINE_CHARS ? this.docSize : this.doc!.join('\n');
+    this.doc = undefined;
     return [out];
   }
 
@@ -132,6 +171,24 @@ export class RuntimeLines {
     this.size += content.length;
     return partial ? [] : this.end();
   }
+}
+
+const BOM = 0xfeff;
+
+/** How much deeper a line of a JSON document leaves its brackets; JSON strings never span lines. */
+function bracketDepth(line: string): number {
+  let d = 0;
+  let inString = false;
+  for (let k = 0; k < line.length; k++) {
+    const c = line.charCodeAt(k);
+    if (inString) {
+      if (c === 0x5c) k++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) d++;
+    else if (c === 0x7d || c === 0x5d) d--;
+  }
+  return d;
 }
 
 function wholeJson(text: string): boolean {
@@ -222,8 +279,9 @@ function fromValue(o: unknown, depth: number): ParsedLine[] {
     return o.items.map((item) => (isObject(item) ? eventOf({ kind: 'Event', apiVersion: o.apiVersion, ...item }) : eventOf(item)));
   }
   if (o.kind === undefined && depth < MAX_WRAPPING) {
-    // Batches of shipped records: Azure diagnostic settings (Event Hub messages, storage blobs) and
-    // a CloudWatch Logs subscription's delivery (its `logEvents`, each with the line as `message`).
+    // Batches of shipped records: Azure diagnostic settings (Event Hub messages, storage blobs), a
+    // CloudWatch Logs subscription's delivery (its `logEvents`, each with the line as `message`) and
+    // `aws logs filter-log-events` output (its `events`, likewise).
     // Firehose checks its destination with these; they carry no log line.
     if (o.messageType === 'CONTROL_MESSAGE') return [{ ok: false, problem: 'not_an_event', detail: 'a CloudWatch Logs control message' }];
     for (const f of BATCH_FIELDS) {
@@ -248,7 +306,7 @@ function fromValue(o: unknown, depth: number): ParsedLine[] {
   return [eventOf(o)];
 }
 
-const BATCH_FIELDS = ['records', 'logEvents'] as const;
+const BATCH_FIELDS = ['records', 'logEvents', 'events'] as const;
 
 /** The event a shipper's field holds (an object, or a string with the original line), if it holds one. */
 function unwrapped(inner: unknown, field: string, depth: number): ParsedLine[] | undefined {

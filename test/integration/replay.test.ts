@@ -263,6 +263,50 @@ describe('the audit log reader', () => {
     expect(b.days.map((d) => [d.user, d.challenges.by_reason, d.denials.by_reason])).toEqual(a.days.map((d) => [d.user, d.challenges.by_reason, d.denials.by_reason]));
   });
 
+  it('reads events re-formatted over many lines and behind a byte order mark, with the same verdicts as the plain log', async () => {
+    // As reviewers pass logs on: `jq .` output (one event after another), a batch saved from the
+    // Azure portal or an Event Hub (an indented document after a UTF-8 BOM, CRLF line ends; the
+    // shape of sysdiglabs/aks-audit-log's samples), PowerShell's tab-indented JSON, `aws logs
+    // filter-log-events` output, a one-line log written by a Windows tool (BOM on its first line).
+    const sample = logged.slice(80, 94);
+    const plain = sample.map((x, i) => auditLines(x, `m-${i}`)[0]!);
+    const events = plain.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const pretty = (v: unknown, indent: string | number = 2) => JSON.stringify(v, null, indent);
+    const text = [
+      `\uFEFF${plain[0]}`,
+      pretty(events[1]),
+      pretty(events[2]),
+      plain[3],
+      `\uFEFF${pretty({ records: [4, 5].map((i) => ({ category: 'kube-audit', properties: { log: plain[i] } })) }).replace(/\n/g, '\r\n')}`,
+      pretty(events.slice(6, 9), '\t'),
+      pretty({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: events.slice(9, 12) }),
+      pretty({ events: [12, 13].map((i) => ({ logStreamName: 'kube-apiserver-audit-0a1b2c', timestamp: 1796205600000 + i, message: plain[i], ingestionTime: 1796205601000, eventId: `e${i}` })), searchedLogStreams: [{ logStreamName: 'kube-apiserver-audit-0a1b2c', searchedCompletely: true }] }),
+    ].join('\n');
+    const a = await replay(exampleConfig, fromLines(plain), options());
+    const b = await replay(exampleConfig, Readable.from([`${text}\n`]), options());
+    expect(b.input).toMatchObject({ events: 14, requests: 14, malformed: { total: 0 } });
+    expect(b.totals).toEqual(a.totals);
+    expect(perUser(b)).toEqual(perUser(a));
+  });
+
+  it('a re-formatted document cut short is counted, and the lines after it are read', async () => {
+    const good = (id: string) => JSON.parse(auditLines(r, id)[0]!) as Record<string, unknown>;
+    const lines = [
+      // Cut where a one-line event follows at the left margin: the part is not JSON, the event is read.
+      '{',
+      '  "kind": "Event",',
+      JSON.stringify(good('d-1')),
+      // A broken one-line event never opens a document: the lines after it are read as they are.
+      '{"kind":"Event","auditID":"d-x",',
+      JSON.stringify(good('d-2')),
+      // An indented event the input ends inside.
+      ...JSON.stringify(good('d-3'), null, 2).split('\n').slice(0, -1),
+    ];
+    const report = await replay(exampleConfig, fromLines(lines), options());
+    expect(report.input.malformed.by_problem).toEqual({ not_json: 3 });
+    expect(report.input.requests).toBe(2);
+  });
+
   it('a broken batch, wrapper or partial line is counted, and the rest of it is read', async () => {
     const good = (id: string) => JSON.parse(auditLines(r, id)[0]!) as Record<string, unknown>;
     const huge = 'x'.repeat(3 * 1024 * 1024);
