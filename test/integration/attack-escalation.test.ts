@@ -12,12 +12,14 @@ import { checkRequest } from '../support/requests.js';
  * send (attack-catalog, attack-corpus, attack-shapes, attack-pss, attack-shapes-fresh) are not
  * repeated here; docs/guardrails.md, "Published escalation paths", maps each path to its test.
  *
- * Each request is sent as kubectl sends it, with the victim's token in two states:
+ * Each request is sent as kubectl sends it, with the victim's token in three states:
  *
  * - `known`: a one-factor sign-in a minute old, used from the victim's office after the victim's
  *   own kubectl read (a copied kubeconfig or malware on the laptop with the everyday sign-in);
  * - `remote`: two factors a minute old, used from a network the victim never used, after the
- *   victim's own read from the office (a phished or copied fresh token).
+ *   victim's own read from the office (a phished or copied fresh token);
+ * - `device`: the same fresh token from the office network, by a client the victim never used
+ *   (the Kubernetes Python client on another machine).
  *
  * and must be challenged or refused with the reason code given; as the control that keeps each
  * row able to fail, a harmless request next to it (a read of the same object, the same write
@@ -41,10 +43,13 @@ interface Req {
   body?: unknown;
   headers?: Record<string, string>;
 }
-type State = 'known' | 'remote';
-const STATES: Readonly<Record<State, { level: Level; source: string }>> = {
+type State = 'known' | 'remote' | 'device';
+const STATES: Readonly<Record<State, { level: Level; source: string; ua?: string }>> = {
   known: { level: 'aal1', source: OFFICE },
   remote: { level: 'aal2', source: ELSEWHERE },
+  // The Kubernetes Python client on another machine in the office: the network is the victim's,
+  // the client is not.
+  device: { level: 'aal2', source: OFFICE, ua: 'OpenAPI-Generator/31.0.0/python' },
 };
 
 const JSON_CT = { 'content-type': 'application/json' };
@@ -65,7 +70,7 @@ async function send(req: Req, state: State): Promise<CheckResponse> {
   const own = await server.client.check(checkRequest({ host: KUBE, source: OFFICE, path: '/api/v1/namespaces/dev/pods?limit=500', token, headers: { 'user-agent': KUBECTL } }));
   expect(reason(own), "the victim's own request").toBe('allowed');
   const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-  const headers = { 'user-agent': KUBECTL, ...(body !== undefined ? { 'x-envoy-auth-partial-body': 'false' } : {}), ...req.headers };
+  const headers = { 'user-agent': s.ua ?? KUBECTL, ...(body !== undefined ? { 'x-envoy-auth-partial-body': 'false' } : {}), ...req.headers };
   return server.client.check(checkRequest({ host: KUBE, source: s.source, method: req.method, path: req.path, token, headers, body }));
 }
 
@@ -79,6 +84,7 @@ interface Path {
   /** The reason code in each state. */
   known: string;
   remote: string;
+  device: string;
   /** A harmless request beside it, allowed with the `known` token. */
   neighbour: Req;
 }
@@ -99,6 +105,7 @@ const PATHS: Path[] = [
     by: 'secrets',
     known: 'acr_insufficient',
     remote: 'auth_too_old',
+    device: 'auth_too_old',
     neighbour: get('/api/v1/configmaps?resourceVersion=48213907&watch=true'),
   },
   {
@@ -108,6 +115,7 @@ const PATHS: Path[] = [
     by: 'secrets',
     known: 'acr_insufficient',
     remote: 'auth_too_old',
+    device: 'auth_too_old',
     neighbour: applied('/apis/apps/v1/namespaces/dev/deployments', deployment('web', 'dev', {})),
   },
   {
@@ -117,6 +125,7 @@ const PATHS: Path[] = [
     by: 'system-writes',
     known: 'acr_insufficient',
     remote: 'auth_too_old',
+    device: 'auth_too_old',
     neighbour: get('/apis/apps/v1/namespaces/argocd/deployments/argocd-server'),
   },
   {
@@ -126,6 +135,7 @@ const PATHS: Path[] = [
     by: 'cluster-add-on-objects',
     known: 'acr_insufficient',
     remote: 'risk_deny',
+    device: 'acr_insufficient',
     neighbour: get('/apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents?limit=500'),
   },
   {
@@ -135,6 +145,7 @@ const PATHS: Path[] = [
     by: 'no-node-proxy',
     known: 'policy_deny',
     remote: 'policy_deny',
+    device: 'policy_deny',
     neighbour: get('/api/v1/nodes/cp-1'),
   },
   {
@@ -144,6 +155,7 @@ const PATHS: Path[] = [
     by: 'rbac-writes',
     known: 'acr_insufficient',
     remote: 'risk_deny',
+    device: 'acr_insufficient',
     neighbour: get('/apis/rbac.authorization.k8s.io/v1/clusterroles/view'),
   },
   {
@@ -153,6 +165,7 @@ const PATHS: Path[] = [
     by: 'rbac-writes',
     known: 'acr_insufficient',
     remote: 'risk_deny',
+    device: 'acr_insufficient',
     neighbour: get('/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=rbac.authorization.k8s.io%2Faggregate-to-edit%3Dtrue'),
   },
   {
@@ -162,6 +175,7 @@ const PATHS: Path[] = [
     by: 'rbac-writes',
     known: 'acr_insufficient',
     remote: 'risk_deny',
+    device: 'acr_insufficient',
     neighbour: get('/apis/rbac.authorization.k8s.io/v1/namespaces/payments/rolebindings/payments-admins'),
   },
   {
@@ -171,6 +185,7 @@ const PATHS: Path[] = [
     by: 'admission-controller-config',
     known: 'acr_insufficient',
     remote: 'risk_deny',
+    device: 'acr_insufficient',
     neighbour: get('/api/v1/namespaces/kyverno/configmaps/kyverno'),
   },
   {
@@ -180,6 +195,7 @@ const PATHS: Path[] = [
     by: 'admission-controller-config',
     known: 'acr_insufficient',
     remote: 'risk_deny',
+    device: 'acr_insufficient',
     neighbour: get('/apis/config.gatekeeper.sh/v1alpha1/namespaces/gatekeeper-system/configs/config'),
   },
   {
@@ -189,6 +205,7 @@ const PATHS: Path[] = [
     by: 'admission-controller-config',
     known: 'acr_insufficient',
     remote: 'risk_deny',
+    device: 'acr_insufficient',
     neighbour: get('/api/v1/namespaces/kyverno/services/kyverno-svc'),
   },
   {
@@ -198,6 +215,7 @@ const PATHS: Path[] = [
     by: 'admission-controller-config',
     known: 'acr_insufficient',
     remote: 'risk_deny',
+    device: 'acr_insufficient',
     neighbour: get('/apis/discovery.k8s.io/v1/namespaces/gatekeeper-system/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dgatekeeper-webhook-service'),
   },
   {
@@ -207,6 +225,7 @@ const PATHS: Path[] = [
     by: 'cluster-control',
     known: 'acr_insufficient',
     remote: 'risk_deny',
+    device: 'acr_insufficient',
     neighbour: get('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io'),
   },
   {
@@ -216,6 +235,7 @@ const PATHS: Path[] = [
     by: 'cluster-api-services',
     known: 'acr_insufficient',
     remote: 'risk_deny',
+    device: 'acr_insufficient',
     neighbour: get('/api/v1/namespaces/default/services/kubernetes'),
   },
   {
@@ -225,6 +245,7 @@ const PATHS: Path[] = [
     by: 'cluster-api-services',
     known: 'acr_insufficient',
     remote: 'risk_deny',
+    device: 'acr_insufficient',
     neighbour: get('/api/v1/namespaces/kube-system/services/kube-dns'),
   },
   {
@@ -234,6 +255,7 @@ const PATHS: Path[] = [
     by: 'system-writes',
     known: 'acr_insufficient',
     remote: 'auth_too_old',
+    device: 'auth_too_old',
     neighbour: get('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/worker-1'),
   },
   {
@@ -243,6 +265,7 @@ const PATHS: Path[] = [
     by: 'node-changes',
     known: 'acr_insufficient',
     remote: 'auth_too_old',
+    device: 'auth_too_old',
     neighbour: get('/api/v1/nodes/worker-1'),
   },
   {
@@ -252,6 +275,7 @@ const PATHS: Path[] = [
     by: 'cluster-control',
     known: 'acr_insufficient',
     remote: 'risk_deny',
+    device: 'acr_insufficient',
     neighbour: get('/apis/resource.k8s.io/v1/deviceclasses'),
   },
   {
@@ -261,6 +285,7 @@ const PATHS: Path[] = [
     by: 'cluster-control',
     known: 'acr_insufficient',
     remote: 'risk_deny',
+    device: 'acr_insufficient',
     neighbour: get('/apis/resource.k8s.io/v1/resourceslices?fieldSelector=spec.nodeName%3Dworker-1'),
   },
   {
@@ -270,6 +295,7 @@ const PATHS: Path[] = [
     by: 'cluster-control',
     known: 'acr_insufficient',
     remote: 'risk_deny',
+    device: 'acr_insufficient',
     neighbour: get('/apis/storage.k8s.io/v1/volumeattributesclasses/gold'),
   },
 ];
@@ -278,7 +304,7 @@ describe('published escalation paths are challenged or refused, with a fresh tok
   it.each(PATHS.map((p) => [`${p.path}: ${p.what}`, p] as const))('%s', async (_name, p) => {
     const neighbour = await send(p.neighbour, 'known');
     expect(reason(neighbour), `the neighbour of ${p.what} [${rules(neighbour)}]`).toBe('allowed');
-    for (const state of ['known', 'remote'] as const) {
+    for (const state of ['known', 'remote', 'device'] as const) {
       const res = await send(p.req, state);
       const where = `${p.what} (${state}) [${rules(res)}]`;
       expect.soft(reason(res), where).toBe(p[state]);
@@ -290,8 +316,9 @@ describe('published escalation paths are challenged or refused, with a fresh tok
 /**
  * Paths whose harm depends on cluster state stepgate does not see (docs/guardrails.md, "Published
  * escalation paths", says what each would need). With the everyday sign-in from a known context
- * they are allowed, as the same request is for its owner's routine work; from a new network the
- * fresh token still has to be proven there first (context-bound step-up, docs/risk.md).
+ * they are allowed, as the same request is for its owner's routine work; from a new network or a
+ * new client the fresh token still has to be proven there first (context-bound step-up,
+ * docs/risk.md).
  */
 const LIMITS: { path: string; what: string; req: Req }[] = [
   {
@@ -324,8 +351,10 @@ const LIMITS: { path: string; what: string; req: Req }[] = [
 describe('paths stepgate cannot judge from the request', () => {
   it.each(LIMITS.map((l) => [`${l.path}: ${l.what}`, l] as const))('%s', async (_name, l) => {
     expect.soft(reason(await send(l.req, 'known')), `${l.what} (known)`).toBe('allowed');
-    const remote = await send(l.req, 'remote');
-    expect.soft(reason(remote), `${l.what} (remote) [${rules(remote)}]`).toBe('auth_too_old');
-    expect.soft(rules(remote), l.what).toContain('risk:context');
+    for (const state of ['remote', 'device'] as const) {
+      const res = await send(l.req, state);
+      expect.soft(reason(res), `${l.what} (${state}) [${rules(res)}]`).toBe('auth_too_old');
+      expect.soft(rules(res), `${l.what} (${state})`).toContain('risk:context');
+    }
   });
 });
