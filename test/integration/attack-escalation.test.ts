@@ -289,6 +289,16 @@ const PATHS: Path[] = [
     neighbour: get('/apis/resource.k8s.io/v1/resourceslices?fieldSelector=spec.nodeName%3Dworker-1'),
   },
   {
+    path: 'Dynamic Resource Allocation (the DRA hardening guide)',
+    what: "a ResourceClaim's allocation written by hand: a GPU another claim holds, prepared for the caller's pod",
+    req: { method: 'PATCH', path: '/apis/resource.k8s.io/v1/namespaces/dev/resourceclaims/trainer-gpu/status', body: { status: { allocation: { devices: { results: [{ request: 'gpu', driver: 'gpu.example.com', pool: 'worker-1', device: 'gpu-0' }] } } } }, headers: MERGE },
+    by: 'cluster-control',
+    known: 'acr_insufficient',
+    remote: 'risk_deny',
+    device: 'acr_insufficient',
+    neighbour: get('/apis/resource.k8s.io/v1/namespaces/dev/resourceclaims/trainer-gpu'),
+  },
+  {
     path: 'RuntimeClass, StorageClass and their kin',
     what: "a VolumeAttributesClass changed (a running claim's disk class, its IOPS and encryption parameters)",
     req: { method: 'PATCH', path: '/apis/storage.k8s.io/v1/volumeattributesclasses/gold', body: { parameters: { iops: '64000', throughput: '1000' } }, headers: MERGE },
