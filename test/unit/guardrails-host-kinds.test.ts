@@ -3,7 +3,7 @@ import { compileAssurance } from '../../src/core/assurance.js';
 import { compileGlobList } from '../../src/core/glob.js';
 import { inspect } from '../../src/guardrails/inspect.js';
 import { UNKNOWN_VALUE } from '../../src/guardrails/parse.js';
-import { csrNames } from '../../src/guardrails/rules/csr-names.js';
+import { csrNames, literalSubjectNames } from '../../src/guardrails/rules/csr-names.js';
 import { HOST_KEYS, hostKind } from '../../src/guardrails/rules/host-kinds.js';
 import { hostOfRegexp, traefikRuleHosts } from '../../src/guardrails/rules/traefik-rule.js';
 import { compileGuardrails } from '../../src/guardrails/settings.js';
@@ -258,6 +258,17 @@ describe('every host-claiming kind', () => {
     expect(g.violations.map((v) => v.detail)).toEqual(['Certificate for host kube.test, which stepgate checks: its key, in the namespace of the Certificate, can stand in for it']);
     // cmctl renew: a status patch.
     expect(run(ownerSettings, 'PATCH', `${url}/web/status`, { status: { conditions: [{ type: 'Issuing', status: 'True' }] } }, 'application/merge-patch+json')).toEqual([]);
+    // spec.literalSubject (RFC 4514) is the subject as written: its common names are claims too.
+    expect(literalSubjectNames('CN=shop.example.com,O=Acme\\, Inc.,C=GB')).toEqual(['shop.example.com']);
+    expect(literalSubjectNames('O=Acme+commonName=kube.test;2.5.4.3=auth.test')).toEqual(['kube.test', 'auth.test']);
+    expect(literalSubjectNames('cn=shop\\2Eexample.com')).toEqual(['shop.example.com']);
+    expect(literalSubjectNames('CN=#0c1073686f702e6578616d706c652e636f6d')).toEqual([UNKNOWN_VALUE]);
+    expect(literalSubjectNames('CN=bad\\ff')).toEqual([UNKNOWN_VALUE]);
+    expect(literalSubjectNames('O=Acme,OU=web')).toEqual([]);
+    expect(literalSubjectNames(undefined)).toEqual([]);
+    expect(run(ownerSettings, 'POST', url, { ...cert, spec: { secretName: 'web-tls', literalSubject: 'CN=shop.example.com,O=Acme', issuerRef: { name: 'le', kind: 'ClusterIssuer' } } })).toEqual(['route_host_not_owned']);
+    expect(run(gatedSettings, 'PATCH', `${url}/web`, { spec: { literalSubject: 'O=Acme+CN=kube.test' } }, 'application/merge-patch+json')).toEqual(['gated_host_route']);
+    expect(run(ownerSettings, 'POST', url, { ...cert, spec: { secretName: 'web-tls', literalSubject: 'CN=web.dev.example.com,O=Acme', issuerRef: { name: 'le', kind: 'ClusterIssuer' } } })).toEqual([]);
     // An intermediate CA signs for any name: a claim of every host, whatever names it carries.
     const ca = { ...cert, spec: { secretName: 'dev-ca', commonName: 'dev-ca', isCA: true, issuerRef: { name: 'root-ca', kind: 'ClusterIssuer' } } };
     const c = inspect(kube('POST', url), JSON.stringify(ca), 'application/json', false, gatedSettings);

@@ -67,3 +67,67 @@ function pemBlock(text: string): Buffer | undefined {
   if (b64 === '' || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return undefined;
   return Buffer.from(b64, 'base64');
 }
+
+/**
+ * The common names of a cert-manager Certificate's `spec.literalSubject` (an RFC 4514 string,
+ * `CN=shop.example.com,O=Acme`, used as the subject as written; beta and on by default since
+ * cert-manager 1.15): what `spec.commonName` would say, by another field. Attributes are split at
+ * unescaped `,`, `;` and `+`; a common name is `CN`, `commonName` or `2.5.4.3` in any case, its
+ * value unescaped (`\,`, `\2C`). A value given as hex-encoded BER (`#…`) or an escape that does
+ * not decode is UNKNOWN_VALUE.
+ */
+export function literalSubjectNames(subject: unknown): unknown[] {
+  if (subject === UNKNOWN_VALUE) return [UNKNOWN_VALUE];
+  if (typeof subject !== 'string') return [];
+  const names: unknown[] = [];
+  for (const attribute of splitUnescaped(subject)) {
+    const eq = attribute.indexOf('=');
+    if (eq < 0) continue;
+    const type = attribute.slice(0, eq).trim().toLowerCase();
+    if (type !== 'cn' && type !== 'commonname' && type !== '2.5.4.3' && type !== 'oid.2.5.4.3') continue;
+    const raw = attribute.slice(eq + 1).trim();
+    names.push(raw.startsWith('#') ? UNKNOWN_VALUE : (unescapeDn(raw) ?? UNKNOWN_VALUE));
+  }
+  return names;
+}
+
+/** `s` split at every `,`, `;` or `+` not escaped by a backslash. */
+function splitUnescaped(s: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (c === 0x2c || c === 0x3b || c === 0x2b) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start));
+  return out;
+}
+
+/** An RFC 4514 value with its escapes resolved (`\X` for a special character, `\HH` for a byte of UTF-8); undefined where one does not decode. */
+function unescapeDn(v: string): string | undefined {
+  if (!v.includes('\\')) return v;
+  const bytes: number[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c !== 0x5c) {
+      for (const b of Buffer.from(v[i]!, 'utf8')) bytes.push(b);
+      continue;
+    }
+    const hex = v.slice(i + 1, i + 3);
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else if (i + 1 < v.length) {
+      bytes.push(v.charCodeAt(++i));
+    } else return undefined;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+  } catch {
+    return undefined;
+  }
+}
