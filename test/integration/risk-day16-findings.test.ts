@@ -106,18 +106,26 @@ describe("a SaaS cluster's tenancy objects, with examples/stepgate.yaml", () => 
 
   // Fixed (example, network-policy-deletes): the isolation between customers deleted. Production
   // is known to the example by name (`prod*`, `*-prod`, …), and a customer's `tenant-*` namespace
-  // is production under another name; a network policy's delete now asks a sign-in within 15
-  // minutes in every namespace, as a production one did (prod-durable-deletes).
+  // is production under another name. A network policy's delete now asks two factors within 8
+  // hours in every namespace (a dev loop deletes its own all day: day 9's skaffold), and counts as
+  // sensitive for the working set: another customer's, never seen by this SRE, needs a sign-in
+  // after its first sighting; their own customer's, once the sign-in is 8 hours old.
   it("a customer's cross-tenant NetworkPolicy deleted from an SRE laptop is asked more than the everyday sign-in", async () => {
     const login = await twoDays('d16f-sre-b@tenantly.example', sre);
-    const res = await send(login, TUE + 3.1 * H, 'DELETE', '/apis/networking.k8s.io/v1/namespaces/tenant-hooli/networkpolicies/deny-cross-tenant');
-    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
-    expect(rules(res)).toContain('network-policy-deletes');
+    const other = await send(login, TUE + 3.1 * H, 'DELETE', '/apis/networking.k8s.io/v1/namespaces/tenant-stark/networkpolicies/deny-cross-tenant');
+    expect(reasonOf(other), rules(other)).toBe('auth_too_old');
+    // Their own customer's: within the sign-in's 8 hours it is their everyday work (malware on
+    // the laptop then has it too: docs/risk.md, day 16); past them, asked.
+    const own = await send(login, TUE + 3.2 * H, 'DELETE', '/apis/networking.k8s.io/v1/namespaces/tenant-hooli/networkpolicies/allow-monitoring');
+    expect(reasonOf(own), rules(own)).toBe('allowed');
+    const late = await send(login, TUE + 8.5 * H, 'DELETE', '/apis/networking.k8s.io/v1/namespaces/tenant-hooli/networkpolicies/deny-cross-tenant');
+    expect(reasonOf(late), rules(late)).toBe('auth_too_old');
+    expect(rules(late)).toContain('network-policy-deletes');
     // Controls: reading the customer's policies stays routine, and a fresh sign-in deletes.
-    const list = await send(login, TUE + 3.1 * H + 10_000, 'GET', '/apis/networking.k8s.io/v1/namespaces/tenant-hooli/networkpolicies?limit=500');
+    const list = await send(login, TUE + 8.5 * H + 10_000, 'GET', '/apis/networking.k8s.io/v1/namespaces/tenant-hooli/networkpolicies?limit=500');
     expect(reasonOf(list), rules(list)).toBe('allowed');
-    const fresh = signIn('d16f-sre-b@tenantly.example', TUE + 3.2 * H);
-    const again = await send(fresh, TUE + 3.2 * H + 30_000, 'DELETE', '/apis/networking.k8s.io/v1/namespaces/tenant-hooli/networkpolicies/deny-cross-tenant');
+    const fresh = signIn('d16f-sre-b@tenantly.example', TUE + 8.6 * H);
+    const again = await send(fresh, TUE + 8.6 * H + 30_000, 'DELETE', '/apis/networking.k8s.io/v1/namespaces/tenant-hooli/networkpolicies/deny-cross-tenant');
     expect(reasonOf(again), rules(again)).toBe('allowed');
   });
 });
