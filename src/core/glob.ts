@@ -72,7 +72,13 @@ export interface HostMatcher {
    * `/clusters/*`: the proxyPrefix match's groups).
    */
   clusterOf?(host: string, proxied?: readonly (string | undefined)[]): string;
+  /** For a UI whose own API stands for Kubernetes requests (`kubernetes.web_apis`): which API it serves. */
+  webApi?(host: string): WebApi | undefined;
 }
+
+/** The web UIs whose own API stepgate reads as Kubernetes requests (request/web-apis.ts). */
+export const WEB_APIS = ['kubernetes-dashboard', 'argo-server'] as const;
+export type WebApi = (typeof WEB_APIS)[number];
 
 export const KUBE_CONTEXT_KEY = 'stepgate.kubernetes';
 
@@ -80,7 +86,9 @@ export function compileHostMatcher(
   hosts: readonly string[],
   proxies: readonly { hosts: readonly string[]; prefix: string }[] = [],
   clusters: readonly { name: string; hosts: readonly string[] }[] = [],
+  webApis: readonly { hosts: readonly string[]; api: WebApi }[] = [],
 ): HostMatcher {
+  const apis = webApis.map((w) => ({ host: compileGlobList(w.hosts.map((h) => h.toLowerCase()), '.'), api: w.api }));
   const m = hosts.length === 0 ? () => false : compileGlobList(hosts.map((h) => h.toLowerCase()), '.');
   const compiled = proxies.map((p) => ({
     host: compileGlobList(p.hosts.map((h) => h.toLowerCase()), '.'),
@@ -98,6 +106,10 @@ export function compileHostMatcher(
     },
     proxyPrefix(host) {
       for (const p of compiled) if (p.host(host)) return p.prefix;
+      return undefined;
+    },
+    webApi(host) {
+      for (const w of apis) if (w.host(host)) return w.api;
       return undefined;
     },
     clusterOf(host, proxied) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
 import { nonEmpty } from './common.js';
+import { WEB_APIS } from '../../core/glob.js';
 
 /** The default `kubernetes.step_up_hint`: what the stepgate credential plugin user does. */
 export const DEFAULT_STEP_UP_HINT = 'The stepgate credential plugin steps up when this command fails: run it again, or first: kubectl stepgate login --level {level}';
@@ -17,6 +18,18 @@ export const kubernetesSchema = z
         z.strictObject({
           hosts: z.array(nonEmpty).min(1),
           prefix: z.string().regex(/^(\/([^/*]+|\*))+$/, 'a path of literal segments and * (one whole segment each), such as /clusters/*'),
+        }),
+      )
+      .default([]),
+    // Web UIs whose own API the backend answers with the caller's token against the API server
+    // (the Kubernetes Dashboard's /api/v1/secret/<ns>/<name>, the Argo Server's
+    // /api/v1/workflows/<ns>): each path is read as the API server request it stands for, so
+    // `match.kubernetes` rules, the working set and the guardrails see it.
+    web_apis: z
+      .array(
+        z.strictObject({
+          hosts: z.array(nonEmpty).min(1),
+          api: z.enum(WEB_APIS),
         }),
       )
       .default([]),
@@ -51,6 +64,8 @@ export const KUBERNETES_APPLY = {
   'kubernetes.hosts': 'live',
   'kubernetes.proxies[].hosts': 'live',
   'kubernetes.proxies[].prefix': 'live',
+  'kubernetes.web_apis[].hosts': 'live',
+  'kubernetes.web_apis[].api': 'live',
   'kubernetes.clusters[].name': 'live',
   'kubernetes.clusters[].hosts': 'live',
   'kubernetes.challenge_ttl_seconds': 'live',
