@@ -77,8 +77,7 @@ export interface HostMatcher {
 }
 
 /** The web UIs whose own API stepgate reads as Kubernetes requests (request/web-apis.ts). */
-export const WEB_APIS = ['kubernetes-dashboard', 'argo-server'] as const;
-export type WebApi = (typeof WEB_APIS)[number];
+export type WebApi = 'kubernetes-dashboard' | 'argo-server';
 
 export const KUBE_CONTEXT_KEY = 'stepgate.kubernetes';
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
 import { nonEmpty } from './common.js';
-import { WEB_APIS } from '../../core/glob.js';
 
 /** The default `kubernetes.step_up_hint`: what the stepgate credential plugin user does. */
 export const DEFAULT_STEP_UP_HINT = 'The stepgate credential plugin steps up when this command fails: run it again, or first: kubectl stepgate login --level {level}';
@@ -29,7 +28,8 @@ export const kubernetesSchema = z
       .array(
         z.strictObject({
           hosts: z.array(nonEmpty).min(1),
-          api: z.enum(WEB_APIS),
+          // core/glob.ts's WebApi; runtime.ts passes these to compileHostMatcher, so tsc keeps the two alike.
+          api: z.enum(['kubernetes-dashboard', 'argo-server']),
         }),
       )
       .default([]),
