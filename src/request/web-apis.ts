@@ -32,7 +32,7 @@ const WEB: WebApiReading = { kind: 'web' };
 
 /** Reads `path` (decoded, as Go's URL.Path) on a host serving `api`. */
 export function readWebApi(api: WebApi, method: string, path: string, body: BodyReader): WebApiReading {
-  if (!path.startsWith('/api/')) return WEB;
+  if (!path.startsWith('/api/') || path === '/api/') return WEB;
   const segs = path.slice(5).split('/');
   // A trailing slash is the same route to go-restful and grpc-gateway (`/api/v1/pod/`); an empty
   // or dot segment inside is not a path either cleans the same way Envoy might, so it is refused.
@@ -295,8 +295,8 @@ const ARGO_SERVICES: ReadonlyMap<string, { res: Res; key: string }> = new Map([
 const WORKFLOW_ACTIONS = new Set(['retry', 'resume', 'suspend', 'terminate', 'stop', 'set']);
 const CRON_ACTIONS = new Set(['resume', 'suspend']);
 
-/** The Argo Server's own routes: its version, the signed-in user, the archive (its database, not the cluster). */
-const ARGO_OWN = new Set(['info', 'version', 'userinfo', 'stream', 'tracking']);
+/** The Argo Server's own routes: its settings, version and the signed-in user. */
+const ARGO_OWN = new Set(['info', 'version', 'userinfo']);
 
 function argo(m: string, s: string[], body: BodyReader): WebApiReading | undefined {
   const head = s[0];
@@ -310,6 +310,7 @@ function argo(m: string, s: string[], body: BodyReader): WebApiReading | undefin
     if (m === 'POST' && s.length === 3) return kube('POST', apiPath(r(ARGO, 'workflows'), s[1]!, ''));
     return undefined;
   }
+  // The archive is the Argo Server's database, not the cluster: reading or deleting it is its own.
   if (head === 'archived-workflows') {
     if (m === 'GET' || (m === 'DELETE' && s.length === 2)) return WEB;
     // Resubmitting or retrying an archived Workflow creates one in the namespace the body names.

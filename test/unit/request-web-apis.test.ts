@@ -102,6 +102,8 @@ describe('the Kubernetes Dashboard API (kubernetes/dashboard modules/api apihand
     ['GET', '/api/v1/appdeployment/protocols'],
     ['POST', '/api/v1/appdeployment/validate/name'],
     ['GET', '/api/sockjs/info'],
+    ['GET', '/api/'],
+    ['GET', '/api/v1'],
     ['OPTIONS', '/api/v1/secret/web/db'],
     // A read the table does not know stays the UI's.
     ['GET', '/api/v1/newthing/web/x'],
