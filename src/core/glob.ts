@@ -72,7 +72,12 @@ export interface HostMatcher {
    * `/clusters/*`: the proxyPrefix match's groups).
    */
   clusterOf?(host: string, proxied?: readonly (string | undefined)[]): string;
+  /** For a UI whose own API stands for Kubernetes requests (`kubernetes.web_apis`): which API it serves. */
+  webApi?(host: string): WebApi | undefined;
 }
+
+/** The web UIs whose own API stepgate reads as Kubernetes requests (request/web-apis.ts). */
+export type WebApi = 'kubernetes-dashboard' | 'argo-server';
 
 export const KUBE_CONTEXT_KEY = 'stepgate.kubernetes';
 
@@ -80,7 +85,9 @@ export function compileHostMatcher(
   hosts: readonly string[],
   proxies: readonly { hosts: readonly string[]; prefix: string }[] = [],
   clusters: readonly { name: string; hosts: readonly string[] }[] = [],
+  webApis: readonly { hosts: readonly string[]; api: WebApi }[] = [],
 ): HostMatcher {
+  const apis = webApis.map((w) => ({ host: compileGlobList(w.hosts.map((h) => h.toLowerCase()), '.'), api: w.api }));
   const m = hosts.length === 0 ? () => false : compileGlobList(hosts.map((h) => h.toLowerCase()), '.');
   const compiled = proxies.map((p) => ({
     host: compileGlobList(p.hosts.map((h) => h.toLowerCase()), '.'),
@@ -98,6 +105,11 @@ export function compileHostMatcher(
     },
     proxyPrefix(host) {
       for (const p of compiled) if (p.host(host)) return p.prefix;
+      return undefined;
+    },
+    webApi(host) {
+      // Asked of every web request: an indexed loop allocates no iterator (bench/alloc.ts).
+      for (let i = 0; i < apis.length; i++) if (apis[i]!.host(host)) return apis[i]!.api;
       return undefined;
     },
     clusterOf(host, proxied) {

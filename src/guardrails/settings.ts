@@ -85,7 +85,7 @@ export function normaliseCapability(c: string): string {
 }
 
 /**
- * `gatedHosts`: the hosts stepgate checks (kubernetes.hosts and proxies, the step-up page's host),
+ * `gatedHosts`: the hosts stepgate checks (kubernetes.hosts, proxies and web_apis, the step-up page's host),
  * which no route object may name (gated_host_route); `matchesGated` is how a request's host is
  * matched against them (the same globs).
  */

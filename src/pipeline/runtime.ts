@@ -139,7 +139,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     policy: compilePolicy(config, assurance),
     verifier,
     responder: new Responder(config, assurance),
-    kubeHosts: compileHostMatcher(config.kubernetes.hosts, config.kubernetes.proxies, config.kubernetes.clusters),
+    kubeHosts: compileHostMatcher(config.kubernetes.hosts, config.kubernetes.proxies, config.kubernetes.clusters, config.kubernetes.web_apis),
     headerLimits: Object.freeze({
       maxHeaderBytes: config.limits.max_header_bytes,
       maxTotalHeaderBytes: config.limits.max_total_header_bytes,
@@ -237,11 +237,11 @@ function buildRiskState(config: Config, deps: RuntimeDeps, previous: Runtime | u
 
 /**
  * The hosts stepgate checks that a route object must not name (guardrail gated_host_route): the
- * API server's, the dashboards' that pass the API through, and the step-up page's, which no CUSTOM
- * policy covers.
+ * API server's, the dashboards' that pass the API through or answer it for the user
+ * (kubernetes.web_apis), and the step-up page's, which no CUSTOM policy covers.
  */
 function gatedHostsOf(config: Config): { hosts: string[]; matches: (host: string) => boolean } {
-  const hosts = [...config.kubernetes.hosts, ...config.kubernetes.proxies.flatMap((p) => p.hosts)];
+  const hosts = [...config.kubernetes.hosts, ...config.kubernetes.proxies.flatMap((p) => p.hosts), ...config.kubernetes.web_apis.flatMap((w) => w.hosts)];
   if (config.stepup.url !== undefined) hosts.push(new URL(config.stepup.url).hostname);
   const lower = [...new Set(hosts.map((h) => h.toLowerCase()))];
   return { hosts: lower, matches: lower.length === 0 ? () => false : compileGlobList(lower, '.') };

@@ -1,6 +1,7 @@
 import type { RawRequest, RequestAttributes } from './attributes.js';
 import { kubeRequestInfo } from './kube.js';
 import { absoluteFormAuthority, normalisePath } from './path.js';
+import { readWebApi } from './web-apis.js';
 import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
 export type BuiltRequest =
@@ -64,6 +65,25 @@ export function buildAttributes(
     kube = kubeRequestInfo(method, strict.path.slice(at[0].length), strict.query, (name) => headers.get(name));
     cluster = kubeHosts.clusterOf?.(host, at.slice(1)) ?? '';
   }
+  // A UI whose own API stands for Kubernetes requests (kubernetes.web_apis): the Dashboard's
+  // `/api/v1/secret/<ns>/<name>` is a Secret read with the caller's token, so it is judged as one.
+  // Only these hosts pay for the reading (and the body's JSON, only for a write that wraps an object).
+  let body = raw.body;
+  const webApi = isKube || kube !== undefined ? undefined : kubeHosts.webApi?.(host);
+  if (webApi !== undefined && parsed.path.startsWith('/api/')) {
+    const strict = normalisePath(raw.target, 'kubernetes');
+    if (!strict.ok || strict.path !== parsed.path) return { ok: false, detail: `${strict.ok ? 'a path that reads differently' : strict.problem} on a ${webApi} API host (kubernetes.web_apis)` };
+    if (raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes web API path' };
+    const reading = readWebApi(webApi, method, strict.path, () => jsonBody(raw.body, raw.bodyTruncated));
+    if (reading.kind === 'invalid') return { ok: false, detail: reading.detail };
+    if (reading.kind === 'kube') {
+      const q = reading.path.indexOf('?');
+      const [apiPath, apiQuery] = q < 0 ? [reading.path, ''] : [reading.path.slice(0, q), reading.path.slice(q + 1)];
+      kube = kubeRequestInfo(reading.method, apiPath, apiQuery, (name) => headers.get(name));
+      cluster = kubeHosts.clusterOf?.(host) ?? '';
+      if (reading.object !== undefined) body = JSON.stringify(reading.object);
+    }
+  }
   // The root /proxy prefix (`/api/v1/proxy/nodes/n1/…`): kube still reads it as verb `proxy` on
   // the resource, with no subresource, so a rule about `nodes/proxy` or `pods/proxy` never sees it,
   // but kube-apiserver has served no such route since 1.10 (the proxy subresources replaced it), so
@@ -88,7 +108,7 @@ export function buildAttributes(
       kube,
       cluster,
       // Carried by reference: only the guardrails read it, and only for Kubernetes writes.
-      body: raw.body,
+      body,
       bodyTruncated: raw.bodyTruncated,
       bodyMissing: raw.bodyMissing === true,
     },
@@ -139,6 +159,17 @@ const METHOD_PARAM = /method|%[0-9a-f]{2}/i;
 function decodeParam(s: string): string | undefined {
   try {
     return decodeURIComponent(s.replaceAll('+', ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A JSON object body, or undefined when there is none, it was cut, or it is not one. */
+function jsonBody(body: Uint8Array | string | undefined, truncated: boolean): Record<string, unknown> | undefined {
+  if (body === undefined || truncated) return undefined;
+  try {
+    const v: unknown = JSON.parse(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }

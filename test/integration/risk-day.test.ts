@@ -207,9 +207,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // client, in the owner's namespaces, within the rule's freshness (day 9's jump-box class).
   "shared workstation: another user's open Headlamp session reads a lab's Secrets",
   'kubelogin cache read on the shared login node',
-  // The Kubernetes Dashboard's own API (`/api/v1/secret/<ns>/<name>`) is a web host's paths, not
-  // the Kubernetes API's: neither the secrets rule nor the working set reads it.
-  "Kubernetes Dashboard's API reads another lab's production Secret (PI laptop)",
   // From the student's own laptop, namespace, image and queue: only the body's command (a miner
   // fetched and run) differs, and no guardrail reads a container's command. (Stopped since
   // 2026-12-04 by a guardrail: NVIDIA_VISIBLE_DEVICES=all in a container that requests no GPU,
@@ -250,10 +247,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // the sign-in's 12 hours: a training job created is no sensitive action (the ML engineers'
   // routine), so a namespace outside the working set asks nothing (day 14's class).
   'GPU miners created in a quiet namespace at night (ML engineer laptop)',
-  // A privileged Workflow posted to the Argo Server's own API from a data scientist's browser: the
-  // server creates it inside the cluster, so its pod spec never reaches the gateway as a Kubernetes
-  // request, and no rule names the Argo Server's write paths.
-  "a privileged Workflow created through the Argo Server's API (malicious extension in a data scientist's browser)",
 ]);
 
 

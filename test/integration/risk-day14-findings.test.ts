@@ -11,7 +11,8 @@ import { kueueJob, volcanoJob } from '../support/workday14.js';
  * fixed in the example (a Kueue LocalQueue or Workload written by hand: batch-queue-objects; a
  * JupyterHub token minted for another user: jupyterhub-credentials), two by guardrails (Kueue's
  * priority-class label naming a reserved class: priority_class_reserved; NVIDIA_VISIBLE_DEVICES in
- * a container that requests no GPU: gpu_devices_unrequested); the rest are `it.fails`:
+ * a container that requests no GPU: gpu_devices_unrequested), one in src (a Secret read through
+ * the Kubernetes Dashboard's own API: kubernetes.web_apis); the rest are `it.fails`:
  * each asserts the safe outcome and states, in its comment, why stepgate cannot reach it from the
  * request.
  */
@@ -174,7 +175,7 @@ describe('JupyterHub, with examples/stepgate.yaml', () => {
   });
 });
 
-describe("another person's session on a shared machine, and the Kubernetes Dashboard's own API (open)", () => {
+describe("another person's session on a shared machine (open), and the Kubernetes Dashboard's own API (fixed)", () => {
   // Open: the postdoc's Headlamp session in the shared workstation's one Firefox profile, used four
   // hours later by whoever sits down: the postdoc's address, browser and token, the postdoc's
   // namespaces, a sign-in within 8 hours. Day 9's jump box and day 13's hot desk: only the
@@ -195,18 +196,26 @@ describe("another person's session on a shared machine, and the Kubernetes Dashb
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: the Kubernetes Dashboard's backend has an API of its own (`/api/v1/secret/<namespace>/<name>`,
-  // `/api/v1/pod/<namespace>/<name>/shell/<container>`), which it answers with the caller's token
-  // against the API server inside the cluster. Through the gateway it is a web host whose paths are
-  // not the Kubernetes API's, so neither the secrets rule nor the working set applies: another
-  // lab's production Secret read from the PI's laptop, a namespace they never worked in, is the
-  // default rule's. A rule on these paths would ask what a Secret asks (8 hours), which the PI's
-  // morning sign-in meets; what closes it is teaching stepgate the Dashboard's API as it knows
-  // Headlamp's pass-through (kubernetes.proxies maps a prefix, not another API's shape).
-  it.fails("another lab's production Secret read through the Kubernetes Dashboard's API, outside the working set, is challenged", async () => {
+  // Fixed (src, kubernetes.web_apis): the Kubernetes Dashboard's backend has an API of its own
+  // (`/api/v1/secret/<namespace>/<name>`, `/api/v1/pod/<namespace>/<name>/shell/<container>`), which
+  // it answers with the caller's token against the API server inside the cluster. Through the
+  // gateway it was a web host whose paths are not the Kubernetes API's, so neither the secrets rule
+  // nor the working set applied: another lab's production Secret read from the PI's laptop, a
+  // namespace they never worked in, was the default rule's. The example names dashboard.localhost
+  // as a kubernetes-dashboard web API, so the path is the Secret read it stands for: the secrets
+  // rule, and the working set's unfamiliar namespace asks a fresh sign-in.
+  it("another lab's production Secret read through the Kubernetes Dashboard's API, outside the working set, is challenged", async () => {
     const dash: FindingOpts = { host: 'dashboard.localhost', source: '193.60.220.5', ua: CHROME };
     const login = await twoDays('d14f-pi@uni.example', [['GET', '/api/v1/pod/lab-vision?itemsPerPage=10&page=1&sortBy=d,creationTimestamp'], ['GET', '/api/v1/secret/lab-vision/wandb-api-key']], dash);
     const res = await send(login, TUE + 5 * H, 'GET', '/api/v1/secret/lab-nlp-prod/hf-api-token', dash);
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('secrets');
+    expect(rules(res)).toContain('risk:context');
+    // Control: the PI's own lab's Secret, read the same way the day before, stays routine.
+    const own = await send(login, TUE + 5 * H + 60_000, 'GET', '/api/v1/secret/lab-vision/wandb-api-key', dash);
+    expect(reasonOf(own), rules(own)).toBe('allowed');
+    // The Dashboard's pages and its own routes stay web requests.
+    const page = await send(login, TUE + 5 * H + 120_000, 'GET', '/api/v1/csrftoken/login', dash);
+    expect(reasonOf(page), rules(page)).toBe('allowed');
   });
 });

@@ -9,7 +9,8 @@ import { API, ARGO, ARGO_CLI, ATTACKER_BUCKET, KUBECTL, KUBEFLOW, LON_OFFICE, RA
  * through the real gRPC server running examples/stepgate.yaml on a virtual clock: an ML and data
  * platform (JupyterHub, Kubeflow, Argo Workflows, Ray, KServe, GPU node pools). One wrong allow is
  * fixed in the example (a Kubeflow profile shared through its access-management API:
- * kubeflow-profile-access), one routine challenge on a fresh server in src (the Argo CLI's agent);
+ * kubeflow-profile-access), one in src (a privileged Workflow posted to the Argo Server's own API:
+ * kubernetes.web_apis), one routine challenge on a fresh server in src (the Argo CLI's agent);
  * the rest are `it.fails`: each asserts the safe outcome and says, in its comment, why stepgate
  * cannot reach it from the request.
  */
@@ -101,22 +102,26 @@ describe("an ML platform's web tools and CLIs, with examples/stepgate.yaml", () 
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: a privileged Workflow through the Argo Server's own API. The Argo UI's "Submit" (and the
-  // Argo CLI with ARGO_SERVER set) posts `{"workflow": {…}}` to the Argo Server, which creates the
-  // Workflow with the caller's token from inside the cluster (auth mode `client`; its service
-  // account's in `server` mode), so the pod spec never reaches the gateway as a Kubernetes request
-  // and no guardrail reads it: here a privileged container with the node's / mounted, from a
-  // notebook extension in the data scientist's own browser (their address, agent, client hints
-  // and session), on a web host no rule names. What closes it: the Argo Server's Kubernetes client
-  // pointed at the gateway (its creates are then Kubernetes requests with the user's token, judged
-  // by the guardrails), or a rule on the Argo Server's write paths (a sign-in for every submit from
-  // the UI). Reading such a body from a web host's API is not built.
-  it.fails("a privileged Workflow created through the Argo Server's API from a data scientist's browser is asked more than the everyday sign-in", async () => {
+  // Fixed (src, kubernetes.web_apis): a privileged Workflow through the Argo Server's own API. The
+  // Argo UI's "Submit" (and the Argo CLI with ARGO_SERVER set) posts `{"workflow": {…}}` to the Argo
+  // Server, which creates the Workflow with the caller's token from inside the cluster, so the pod
+  // spec never reached the gateway as a Kubernetes request and no guardrail read it: here a
+  // privileged container with the node's / mounted, from a notebook extension in the data
+  // scientist's own browser (their address, agent, client hints and session). The example names
+  // argo.localhost as an argo-server web API: the POST is a Workflow create in team-forecast, and
+  // the guardrails read the body's `workflow` as that Workflow.
+  it("a privileged Workflow created through the Argo Server's API from a data scientist's browser is asked more than the everyday sign-in", async () => {
     const o = { host: ARGO, ua: CHROME_MAC };
     const login = await twoDays('d17f-ds-b@meridian.example', [['GET', '/api/v1/workflows/team-forecast?listOptions.limit=50'], ['GET', '/api/v1/workflow-templates/team-forecast']], o);
     const workflow = { metadata: { generateName: 'eda-', namespace: 'team-forecast' }, spec: { entrypoint: 'main', volumes: [{ name: 'host', hostPath: { path: '/' } }], templates: [{ name: 'main', container: { image: 'alpine:3.20', command: ['sh'], securityContext: { privileged: true }, volumeMounts: [{ name: 'host', mountPath: '/host' }] } }] } };
     const res = await send(login, TUE + 3.1 * H, 'POST', '/api/v1/workflows/team-forecast', { ...o, body: JSON.stringify({ namespace: 'team-forecast', serverDryRun: false, workflow }) });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain('guardrail:privileged_container');
+    expect(rules(res)).toContain('guardrail:host_path_volume');
+    // Control: the team's own Workflow from its template, submitted the same way, stays routine.
+    const routine = { metadata: { generateName: 'eda-', namespace: 'team-forecast' }, spec: { workflowTemplateRef: { name: 'eda' } } };
+    const ok = await send(login, TUE + 3.2 * H, 'POST', '/api/v1/workflows/team-forecast', { ...o, body: JSON.stringify({ namespace: 'team-forecast', serverDryRun: false, workflow: routine }) });
+    expect(reasonOf(ok), rules(ok)).toBe('allowed');
   });
 
   // Open: GPU miners in a quiet namespace at night, from the ML engineer's own laptop (malware,

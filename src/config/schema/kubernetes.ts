@@ -20,6 +20,19 @@ export const kubernetesSchema = z
         }),
       )
       .default([]),
+    // Web UIs whose own API the backend answers with the caller's token against the API server
+    // (the Kubernetes Dashboard's /api/v1/secret/<ns>/<name>, the Argo Server's
+    // /api/v1/workflows/<ns>): each path is read as the API server request it stands for, so
+    // `match.kubernetes` rules, the working set and the guardrails see it.
+    web_apis: z
+      .array(
+        z.strictObject({
+          hosts: z.array(nonEmpty).min(1),
+          // core/glob.ts's WebApi; runtime.ts passes these to compileHostMatcher, so tsc keeps the two alike.
+          api: z.enum(['kubernetes-dashboard', 'argo-server']),
+        }),
+      )
+      .default([]),
     // Several clusters behind one gateway: which API hosts are which cluster. The risk engine
     // keeps a working set per cluster, so `payments-prod` on one cluster is not familiar because
     // the engineer works in `payments-prod` on another. Hosts not listed are one unnamed cluster.
@@ -51,6 +64,8 @@ export const KUBERNETES_APPLY = {
   'kubernetes.hosts': 'live',
   'kubernetes.proxies[].hosts': 'live',
   'kubernetes.proxies[].prefix': 'live',
+  'kubernetes.web_apis[].hosts': 'live',
+  'kubernetes.web_apis[].api': 'live',
   'kubernetes.clusters[].name': 'live',
   'kubernetes.clusters[].hosts': 'live',
   'kubernetes.challenge_ttl_seconds': 'live',

@@ -7,7 +7,7 @@ import { hostKind } from './host-kinds.js';
 
 /**
  * gated_host_route: a route, gateway, Ingress, DestinationRule, ServiceEntry or any other kind of
- * host-kinds.ts for a host stepgate checks (`kubernetes.hosts`, `kubernetes.proxies[].hosts`, the
+ * host-kinds.ts for a host stepgate checks (`kubernetes.hosts`, `kubernetes.proxies[].hosts`, `kubernetes.web_apis[].hosts`, the
  * step-up page's host). Whoever routes that host decides what reaches the API server and which
  * paths never ask stepgate: a VirtualService that binds to the ingress gateway from any namespace
  * (a Gateway host without `namespace/`), rewrites the exempt `/.stepgate/` prefix or adds a route
