@@ -38,10 +38,11 @@ export function readWebApi(api: WebApi, method: string, path: string, body: Body
   // or dot segment inside is not a path either cleans the same way Envoy might, so it is refused.
   if (segs.length > 1 && segs[segs.length - 1] === '') segs.pop();
   if (segs.some((s) => s === '' || s === '.' || s === '..')) return invalid(api, 'an empty or dot segment');
-  if (segs[0] !== 'v1') return WEB;
-  const rest = segs.slice(1);
   const m = method === 'HEAD' ? 'GET' : method;
   if (m === 'OPTIONS') return WEB;
+  // Both backends serve only v1; a write under another version would be a route nobody has read.
+  if (segs[0] !== 'v1') return m === 'GET' ? WEB : invalid(api, `${method} /api/${segs.join('/')}, which is no route stepgate knows and may write`);
+  const rest = segs.slice(1);
   const reading = api === 'kubernetes-dashboard' ? dashboard(m, rest, body) : argo(m, rest, body);
   if (reading !== undefined) return reading;
   return m === 'GET' ? WEB : invalid(api, `${method} /api/v1/${rest.join('/')}, which is no route stepgate knows and may write`);

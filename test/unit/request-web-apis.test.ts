@@ -120,6 +120,9 @@ describe('the Kubernetes Dashboard API (kubernetes/dashboard modules/api apihand
     ['PUT', '/api/v1/_raw/unknownkind/namespace/web/name/db'],
     ['PUT', '/api/v1/scale/unknownkind/web/db'],
     ['POST', '/api/v1/me'],
+    // A write under a version neither backend serves.
+    ['POST', '/api/v2/secret'],
+    ['DELETE', '/api/beta/deployment/web/api'],
     // Shapes that clean differently in another hop.
     ['GET', '/api/v1/secret/web/../kube-system/x'],
     ['GET', '/api/v1/secret//kube-system'],
