@@ -369,8 +369,9 @@ function wrapped(res: Res, ns: string, key: string, body: BodyReader, name?: str
   if (object === AMBIGUOUS) return invalid('argo-server', `a body naming "${key}" in two spellings`);
   if (object === null || typeof object !== 'object' || Array.isArray(object)) return invalid('argo-server', `a ${method} whose body holds no "${key}" object`);
   const o = object as Record<string, unknown>;
-  // The Argo Server fills in what the UI leaves out; the guardrails identify the object by it.
-  const full = o.apiVersion === undefined || o.kind === undefined ? { apiVersion: 'argoproj.io/v1alpha1', kind: ARGO_KINDS[res.resource], ...o } : o;
+  // The route decides the kind, whatever the body says (the Argo Server decodes it into its own
+  // type): a body claiming `kind: ConfigMap` must not steer the guardrails away from its pod specs.
+  const full = { ...o, apiVersion: 'argoproj.io/v1alpha1', kind: ARGO_KINDS[res.resource] };
   return { kind: 'kube', method, path, object: full };
 }
 

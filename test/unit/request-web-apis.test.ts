@@ -176,6 +176,11 @@ describe('the Argo Server API (argo-workflows pkg/apiclient/*.proto)', () => {
     expectKube('argo-server', [method, path, method === 'POST' ? 'create' : 'update', 'argoproj.io', resource, '', ns, name], NS({ [key]: privileged }));
   });
 
+  it('the route decides the kind the guardrails read, whatever the body claims', () => {
+    const disguised = { ...privileged, apiVersion: 'v1', kind: 'ConfigMap' };
+    expect(readWebApi('argo-server', 'POST', '/api/v1/workflows/t', NS({ workflow: disguised }))).toMatchObject({ object: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', spec: privileged.spec } });
+  });
+
   it("Go's case-insensitive field match is followed, and two spellings are refused", () => {
     expect(readWebApi('argo-server', 'POST', '/api/v1/workflows/t', NS({ Workflow: privileged }))).toMatchObject({ object: { spec: privileged.spec } });
     // U+212A KELVIN SIGN folds to `k` in Go's encoding/json.
