@@ -264,10 +264,10 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // (`rollout restart`): only the image's registry differs (guardrails.allowed_registries reads it;
   // the example cannot know a company's registries). Day 17's storageUri class.
   "an MSP engineer's token swaps a production image from the shared Citrix farm",
-  // A token from the victim's Codespace used from another Codespace in the victim's Azure /16 (a
-  // network the victim moves in), in the victim's own namespaces: day 7's class. Stopped at
-  // request 1 or 2 on three replays of ten (a /16 the victim had not proven that day, or their
-  // first Secret read).
+  // A token from the victim's Codespace used from another Codespace in the victim's Azure /16,
+  // minutes after the victim's workspace resumed there and its sign-in proved a /24 of it
+  // (nearby_networks.vouch_seconds) or in a /16 with two proven networks, in the victim's own
+  // namespaces: day 7's class. Stopped at request 1 or 2 on two replays of ten.
   "a Codespace's token cache from a public dotfiles repository, used from another Codespace in the same /16",
 ]);
 

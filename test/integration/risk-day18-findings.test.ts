@@ -118,8 +118,9 @@ describe("a developer-tools company's Codespaces, coding agents, MSP and GitOps,
   // Open: a Codespace's kubelogin cache committed to a public dotfiles repository, used from the
   // attacker's own Codespace in the same Azure region. The victim's workspaces have had addresses
   // in that /16 on two days, which makes it a network the victim moves in
-  // (nearby_networks.min_networks), as a carrier's or a home's rotating prefix; the attacker's
-  // workspace is a new address there, the image's kubectl the victim's. Its first Secret is the
+  // (nearby_networks.min_networks), as a carrier's or a home's rotating prefix (in the replay it is
+  // mostly the resume's sign-in minutes before: vouch_seconds); the attacker's workspace is a new
+  // address there, the image's kubectl the victim's. Its first Secret is the
   // victim's own team's. Day 7's class ("a token from the Codespace used from the same cloud
   // region"); here the attacker stays in the victim's namespaces. A client certificate per
   // workspace, or the device cookie, would tell them apart.
