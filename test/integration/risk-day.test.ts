@@ -17,6 +17,7 @@ import { workday14 } from '../support/workday14.js';
 import { workday15 } from '../support/workday15.js';
 import { workday16 } from '../support/workday16.js';
 import { workday17 } from '../support/workday17.js';
+import { workday18 } from '../support/workday18.js';
 
 /**
  * Issue 12's targets on seventeen differently built replayed days (the third to seventeenth written
@@ -29,7 +30,7 @@ import { workday17 } from '../support/workday17.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -105,6 +106,11 @@ const LATE: Record<string, number> = {
   // range); the next, a game's production namespace, is outside the working set and refused.
   "malware on a contractor's laptop, through the partner's VPN": 2,
   "red-teamer's laptop leaves the range for production": 2,
+  // Day 18 (docs/risk.md, "Day 18"): the prompt-injected agent in the Codespace first reads the
+  // Secret its engineer reads in their own staging namespace (the engineer's routine); the
+  // ConfigMap written into kube-public next is refused (outside the working set, or the first
+  // Secret of an engineer whose warm-up day read none).
+  'a prompt-injected coding agent copies a Secret into a ConfigMap in kube-public (Codespace)': 2,
 };
 
 /**
@@ -247,6 +253,22 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // the sign-in's 12 hours: a training job created is no sensitive action (the ML engineers'
   // routine), so a namespace outside the working set asks nothing (day 14's class).
   'GPU miners created in a quiet namespace at night (ML engineer laptop)',
+  // Day 18 (docs/risk.md, "Day 18: what it found"), open findings, each an `it.fails` in
+  // risk-day18-findings.test.ts. A prompt-injected coding agent on the engineer's own laptop reads
+  // a production Secret and port-forwards production's database: the engineer's kubectl, address,
+  // login and namespaces (they read logs there every day), three sensitive objects in 3 s (under
+  // machine pace's fourth): day 11's class, namespaces not kinds. Stopped at request 4 on one
+  // seed of ten replays (seed 162 without warm-up: prod-api outside a working set begun that morning).
+  'a prompt-injected coding agent reads Secrets and port-forwards the production database (laptop, README)',
+  // The MSP engineer's own farm address, Windows kubectl, login and everyday production write
+  // (`rollout restart`): only the image's registry differs (guardrails.allowed_registries reads it;
+  // the example cannot know a company's registries). Day 17's storageUri class.
+  "an MSP engineer's token swaps a production image from the shared Citrix farm",
+  // A token from the victim's Codespace used from another Codespace in the victim's Azure /16,
+  // minutes after the victim's workspace resumed there and its sign-in proved a /24 of it
+  // (nearby_networks.vouch_seconds) or in a /16 with two proven networks, in the victim's own
+  // namespaces: day 7's class. Stopped at request 1 or 2 on two replays of ten.
+  "a Codespace's token cache from a public dotfiles repository, used from another Codespace in the same /16",
 ]);
 
 
@@ -257,6 +279,13 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
 const NOT_STOPPED_WITHOUT_HISTORY = new Set([
   // Day 7: the on-leave engineer's history (two weeks old) is not on a fresh server.
   'phished while on leave (residential proxy)',
+  // Day 18: the MSP engineer's Headlamp session used by another user of the shared Citrix farm, and
+  // the staff engineer's replayed on the KubeCon Wi-Fi in a copy of their Chrome: with a day of
+  // history, the first Secret of an identity that never read one (unfamiliar_kind, request 2); on
+  // a fresh server the owner's address, client and namespaces are all there is (days 15's and 4's
+  // classes). The second is stopped on two seeds of five there (unfamiliar_namespace).
+  "another customer's user on the MSP's Citrix farm uses an MSP engineer's Headlamp session",
+  "the staff engineer's Headlamp session replayed from another attendee's laptop (a copy of the victim's Chrome)",
 ]);
 
 /**
@@ -355,6 +384,19 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
       who: ['sre-lis-1', 'sre-lis-2', 'sre-lis-3', 'sre-tor-1', 'sre-tor-2', 'sre-tor-3', 'sre-sin-1', 'sre-sin-2'].map((n) => `d16-${n}@tenantly.example`),
     },
   ],
+  // Day 18 (docs/risk.md, "Day 18"): a Codespace gets a new VM, and address (five times in six in
+  // another Azure /16), each morning and again when it resumes after lunch's idle timeout. Its
+  // kubelogin token is the laptop's login (the device code answered by the browser's session), a
+  // sign-in older than the address's first sighting, so each is a network the login was never
+  // proven on: two sign-ins a day for every Codespace engineer, every seed, both ways. A token from
+  // another Codespace in the region looks the same (the attack above); a client certificate per
+  // workspace, the device cookie, or workspaces with a fixed egress (the platform team's Coder
+  // behind one NAT address is asked once, ever) would tell them apart. The night on-call's
+  // phone hotspot moves to a second /24 of its carrier's /16 more than 15 minutes after the
+  // page's sign-in (day 5's class).
+  'day 18 (workday18.ts)': [
+    { cause: 'context: new_network', max: 2, who: ['dev-1', 'dev-3', 'dev-5', 'dev-7', 'dev-9', 'dev-11', 'sre-1'].map((n) => `d18-${n}@forgeline.example`) },
+  ],
 };
 
 /**
@@ -377,6 +419,9 @@ const FIRST_SECRET_READ: Record<string, string[]> = {
   // Day 17, seed 152: the researcher at the conference reads their team's object-storage Secret for
   // the first time at 10:06, two hours after the venue's Wi-Fi asked a sign-in (new_network).
   'day 17 (workday17.ts)': ['d17-researcher@meridian.example'],
+  // Day 18, every seed: Codespace engineers whose warm-up day read no Secret (seed 161: dev-5 at
+  // 09:52, dev-11 at 15:13), and the night on-call's first Secret in the day (seed 162).
+  'day 18 (workday18.ts)': ['dev-1', 'dev-3', 'dev-5', 'dev-11', 'sre-1'].map((n) => `d18-${n}@forgeline.example`),
 };
 for (const [day, who] of Object.entries(FIRST_SECRET_READ)) (OPEN_FRICTION[day] ??= []).push({ cause: 'context: unfamiliar_kind', max: 1, who });
 
@@ -413,7 +458,9 @@ const DAY15_SEEDS = ((narrow && process.env.STEPGATE_DAY15_SEEDS) || '131').spli
 const DAY16_SEEDS = ((narrow && process.env.STEPGATE_DAY16_SEEDS) || '141').split(',').map(Number);
 // One of day 17's five seeds (about 5 s) and seed 151 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY17_SEEDS = ((narrow && process.env.STEPGATE_DAY17_SEEDS) || '151').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17').split(',');
+// One of day 18's five seeds (about 5 s) and seed 161 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY18_SEEDS = ((narrow && process.env.STEPGATE_DAY18_SEEDS) || '161').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -448,6 +495,8 @@ const DAYS = ([
   ['day 16 (workday16.ts)', workday16, 23, DAY16_SEEDS, {}],
   // Day 17 too: written as an outside red team would, an ML and data platform's notebooks, pipelines and GPU pools (docs/risk.md, "Day 17").
   ['day 17 (workday17.ts)', workday17, 20, DAY17_SEEDS, {}],
+  // Day 18 too: written as an outside red team would, a developer-tools company's Codespaces, coding agents, an MSP's Citrix farm and KubeCon (docs/risk.md, "Day 18").
+  ['day 18 (workday18.ts)', workday18, 23, DAY18_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -679,6 +728,16 @@ const COLD_BOUND_DAY16 = { perEngineer: 4, within8h: 9, total: 31 };
  */
 const COLD_BOUND_DAY17 = { perEngineer: 2, within8h: 2, total: 23 };
 
+/**
+ * Day 18 without warm-up, seed 161: 30 challenges, ten engineers asked twice within 8 hours: the
+ * six Codespace engineers at their workspace's morning address and again after lunch's resume
+ * (as with history), the platform engineers' first `flux` after kubectl (ua_family_change) and
+ * the Coder workspace's NAT address, never seen on a fresh server (new_network), the night
+ * on-call's hotspot then home, and the SREs' first production namespaces outside a working set
+ * begun that morning (unfamiliar_namespace; sre-1 three times).
+ */
+const COLD_BOUND_DAY18 = { perEngineer: 3, within8h: 10, total: 30 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -695,6 +754,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 15 (workday15.ts)', workday15, 131, {}, COLD_BOUND_DAY15],
   ['day 16 (workday16.ts)', workday16, 141, {}, COLD_BOUND_DAY16],
   ['day 17 (workday17.ts)', workday17, 151, {}, COLD_BOUND_DAY17],
+  ['day 18 (workday18.ts)', workday18, 161, {}, COLD_BOUND_DAY18],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {

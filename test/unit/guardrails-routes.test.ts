@@ -76,6 +76,13 @@ describe('gated_host_route', () => {
     expect(flux[0]!.detail).not.toMatch(CONTROL);
   });
 
+  it("Flux's image automation is a source: a repointed ImageRepository is flagged, a reconcile is not", () => {
+    const repo = '/apis/image.toolkit.fluxcd.io/v1beta2/namespaces/flux-system/imagerepositories/api';
+    const patch = (body: unknown) => inspect(kube('PATCH', repo), JSON.stringify(body), 'application/merge-patch+json', false, settings).violations.map((x) => x.code);
+    expect(patch({ spec: { image: 'ghcr.io/lookalike/api' } })).toEqual(['gitops_source_change']);
+    expect(patch({ metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': '2026-03-24T10:00:00Z' } } })).toEqual([]);
+  });
+
   it('is quiet when stepgate was given no hosts (guardrails compiled on their own)', () => {
     const alone = compileGuardrails(cfg.guardrails, compileAssurance(cfg.assurance.levels))!;
     expect(inspect(kube('POST', VS), JSON.stringify(vs(['kube.test'])), 'application/json', false, alone).violations).toEqual([]);

@@ -10,7 +10,10 @@ import type { RuleContext } from './context.js';
  * (`spec.suspend`) are routine and stay so; creates, replaces and deletes are the policy's business
  * (the bundled example's flux-objects rule), since the request line says what they do.
  */
-const FLUX_GROUPS: ReadonlySet<string> = new Set(['source.toolkit.fluxcd.io', 'kustomize.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io']);
+// Image automation is a source too: an ImageRepository's image, an ImagePolicy's filter or an
+// ImageUpdateAutomation's target decides which image Flux commits to Git with its deploy key, and
+// the Kustomization then deploys it.
+const FLUX_GROUPS: ReadonlySet<string> = new Set(['source.toolkit.fluxcd.io', 'kustomize.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io', 'image.toolkit.fluxcd.io']);
 
 export function isFluxKey(key: string): boolean {
   return FLUX_GROUPS.has(key.slice(0, key.indexOf('/')));
