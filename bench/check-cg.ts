@@ -31,7 +31,7 @@
  */
 import { execFile, execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -218,7 +218,9 @@ async function underValgrind(): Promise<void> {
     for (const { shape, file } of results) summarise(shape, join(work, file), perfMap, CALLGRIND);
   } finally {
     if (!process.env.BENCH_CALLGRIND_KEEP) rmSync(work, { recursive: true, force: true });
-    else console.log(`dumps kept in ${work}`);
+    // With the perf map beside them, callgrind_annotate's JIT addresses (callers of a builtin) can be named.
+    else if (existsSync(`/tmp/perf-${child.pid}.map`)) copyFileSync(`/tmp/perf-${child.pid}.map`, join(work, `perf-${child.pid}.map`));
+    if (process.env.BENCH_CALLGRIND_KEEP) console.log(`dumps kept in ${work}`);
     rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
   }
 }
