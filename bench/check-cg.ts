@@ -24,11 +24,14 @@
  * git-tree.ts does); BENCH_SHAPES: name substrings, comma-separated (default `get pods (dev)`);
  * BENCH_TRACING=1: every Check sampled and exported as in scenario (d) (sampled `traceparent`,
  * (d)'s OTEL_* settings, OTLP/HTTP to a sink in a child process not counted), the export flushed
- * inside each window so its cost is in it.
+ * inside each window so its cost is in it. BENCH_RISK=1: the risk engine on with (e)'s configuration
+ * (`state.store: memory`), each shape's subject learned first with a fresh aal2 token as
+ * engine-ab.ts does, so the engine's own instructions per Check can be counted (compare a run
+ * without it: the decoder, policy and answer are the same).
  */
 import { execFile, execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -77,7 +80,8 @@ async function measure(counted: boolean): Promise<void> {
 
   const tracing = process.env.BENCH_TRACING === '1';
   const issuer = await startIssuer();
-  const config = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0'), 'bench.yaml');
+  const risk = process.env.BENCH_RISK === '1';
+  const config = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0', risk ? { store: 'memory' } : undefined), 'bench.yaml');
   const log = createLogger('warn', { write: () => undefined });
   let sinkProc: ReturnType<typeof fork> | undefined;
   if (tracing) {
@@ -115,6 +119,16 @@ async function measure(counted: boolean): Promise<void> {
     new Promise<Buffer>((resolve, reject) =>
       handleCheck(ctx, telemetry, encoded, deserialize(frame), new grpc.Metadata(), (err, res) => (err ? reject(new Error('the Check failed')) : resolve(send(res)))),
     );
+  if (risk) {
+    // As engine-ab.ts (run.ts' riskScenario): each subject's address and device made known by a
+    // completed step-up, so the shapes score only their rules' sensitivity and answer as without the engine.
+    for (const shape of shapes) {
+      const n = SHAPES.indexOf(shape);
+      const d = decodeDecision(await answered(encodeCheckRequest(shape.request(await issuer.sign(claims('aal2', shape.audience, n)), n))));
+      if (!d.allow) throw new Error(`${shape.name}: the learning request answered ${JSON.stringify(d)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
   // Each token verified once (asynchronously), then cached; the decision is the shape's.
   for (const [i, frame] of frames.entries()) {
     for (let k = 0, tries = 0; k < 3; k++) {
@@ -151,7 +165,7 @@ async function measure(counted: boolean): Promise<void> {
     const iterations = Number(process.env.BENCH_ITERATIONS ?? 20_000);
     for (const frame of frames) await loop(frame, iterations);
     const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-    console.log(`per Check (decode + handleCheck + answer bytes${tracing ? ', traced and exported' : ''}): heap bytes allocated, median of 3 × ${iterations}; CPU µs, median (min–max) of ${rounds} × ${iterations}; load average ${loadavg()[0]!.toFixed(1)}; tree ${tree}`);
+    console.log(`per Check (decode + handleCheck + answer bytes${tracing ? ', traced and exported' : ''}): heap bytes allocated, median of 3 × ${iterations}; CPU µs, median (min–max) of ${rounds} × ${iterations}; load average ${loadavg()[0]!.toFixed(1)}; tree ${tree}${risk ? '; risk on' : ''}`);
     for (const [i, frame] of frames.entries()) {
       const bytes: number[] = [];
       for (let k = 0; k < 3; k++) bytes.push((await measureAllocation(() => loop(frame, iterations))).bytes / iterations);
@@ -204,7 +218,9 @@ async function underValgrind(): Promise<void> {
     for (const { shape, file } of results) summarise(shape, join(work, file), perfMap, CALLGRIND);
   } finally {
     if (!process.env.BENCH_CALLGRIND_KEEP) rmSync(work, { recursive: true, force: true });
-    else console.log(`dumps kept in ${work}`);
+    // With the perf map beside them, callgrind_annotate's JIT addresses (callers of a builtin) can be named.
+    else if (existsSync(`/tmp/perf-${child.pid}.map`)) copyFileSync(`/tmp/perf-${child.pid}.map`, join(work, `perf-${child.pid}.map`));
+    if (process.env.BENCH_CALLGRIND_KEEP) console.log(`dumps kept in ${work}`);
     rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
   }
 }
