@@ -27,6 +27,9 @@ export function fileParts(req: RequestAttributes): FileParts {
   const read = readYaml(file.content);
   if (!read.ok) return refused(`its content cannot be read: ${read.detail}`);
   const parts: RequestAttributes[] = [];
+  // Each object is sent as JSON (the Dashboard's dynamic client does), whatever the file was.
+  const headers = new Map(req.headers);
+  headers.set('content-type', 'application/json');
   for (const [i, doc] of read.documents.entries()) {
     const res = resourceOfKind(doc.apiVersion, doc.kind);
     const what = `object ${i + 1} (${describe(doc.apiVersion)} ${describe(doc.kind)})`;
@@ -39,8 +42,8 @@ export function fileParts(req: RequestAttributes): FileParts {
       if (ns === '' || ns.includes('/')) return refused(`${what} has no namespace to be created in`);
     }
     const path = res.collection(ns);
-    const kube = kubeRequestInfo('POST', path, '', (name) => req.headers.get(name));
-    parts.push({ ...req, method: 'POST', path, query: '', kube, body: JSON.stringify(doc), bodyTruncated: false, bodyMissing: false, fromFile: undefined });
+    const kube = kubeRequestInfo('POST', path, '', (name) => headers.get(name));
+    parts.push({ ...req, method: 'POST', path, query: '', headers, kube, body: JSON.stringify(doc), bodyTruncated: false, bodyMissing: false, fromFile: undefined });
   }
   return { ok: true, parts };
 }

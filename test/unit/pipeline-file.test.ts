@@ -62,6 +62,12 @@ describe('fileParts', () => {
     ]);
   });
 
+  it('each object is sent as JSON, whatever the file was', () => {
+    const r = fileParts(built('dev', CM));
+    expect(r.ok && r.parts[0]!.headers.get('content-type')).toBe('application/json');
+    expect(r.ok && JSON.parse(r.parts[0]!.body as string)).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } });
+  });
+
   it("`_all`: each object's own namespace", () => {
     expect(parts('_all', DEPLOY)).toEqual([['POST', '/apis/apps/v1/namespaces/team-a/deployments', 'create', 'deployments', 'team-a', 'Deployment']]);
   });
