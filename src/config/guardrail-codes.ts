@@ -55,6 +55,7 @@ export const GUARDRAIL_CODES = [
   'ingress_config_injection',
   'gated_host_route',
   'route_host_not_owned',
+  'workload_identity_claim',
   'gitops_source_change',
   // Namespace restrictions
   'system_namespace_workload',
@@ -137,6 +138,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   ingress_config_injection: 'critical',
   gated_host_route: 'critical',
   route_host_not_owned: 'elevated',
+  workload_identity_claim: 'critical',
   gitops_source_change: 'elevated',
   system_namespace_workload: 'critical',
   system_namespace_secret: 'critical',
@@ -204,6 +206,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   ingress_config_injection: 'Ingress injects configuration into the ingress controller',
   gated_host_route: 'route for a host stepgate checks',
   route_host_not_owned: "route for a hostname another namespace owns",
+  workload_identity_claim: "certificate for another namespace's workload identity",
   gitops_source_change: 'Flux object repointed by a patch',
   system_namespace_workload: 'workload written in a system namespace',
   system_namespace_secret: 'Secret written in a system namespace',

@@ -17,6 +17,7 @@ import { checkHelmRecord } from './rules/helm-records.js';
 import { HOST_KEYS, hostKeyOfKind } from './rules/host-kinds.js';
 import { checkRoute } from './rules/routes.js';
 import { checkRouteOwners } from './rules/route-owners.js';
+import { checkWorkloadIdentity } from './rules/workload-identities.js';
 import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
 import { secretReadBy } from './rules/secret-refs.js';
@@ -308,6 +309,7 @@ export function inspect(
     for (const key of unique([HOST_KEYS.has(urlKey) ? urlKey : undefined, hostKeyOfKind(doc)])) {
       checkRoute(doc, key, prefix, ctx);
       checkRouteOwners(doc, key, prefix, ctx);
+      checkWorkloadIdentity(doc, key, prefix, ctx);
     }
     if (kube.verb === 'patch' && isFluxKey(urlKey)) checkFluxPatch(doc, kube.resource, prefix, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.

@@ -12,6 +12,7 @@ import { checkGuardrails, type GuardrailOutcome } from '../guardrails/guard.js';
 import type { Contribution } from '../risk/codes.js';
 import type { RiskAssessment, RiskEngine, RiskOutcome } from '../risk/engine.js';
 import { gateAutomation } from './approval.js';
+import { fileParts, strictest } from './file.js';
 import { noteChallenge } from './challenge.js';
 import { attachShadow, shadowInput, wouldBeBase, wouldBeGuard } from './shadow.js';
 import type { Runtime } from './runtime.js';
@@ -24,6 +25,25 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
   const built = buildAttributes(raw, spoofed, rt.kubeHosts);
   if (!built.ok) return fail('request_invalid', built.detail, undefined, undefined);
   const req = built.attributes;
+  if (req.fromFile !== undefined) return evaluateFile(rt, req);
+  return evaluateRequest(rt, req, true);
+}
+
+/**
+ * A Dashboard deploy from file: each object's create judged as its own request (pipeline/file.ts),
+ * the strictest verdict answering for the file. Each create counts as kubectl's would (the working
+ * set, pace, a refusal), since the Dashboard makes each with the caller's token.
+ */
+function evaluateFile(rt: Runtime, req: RequestAttributes): Verdict | Promise<Verdict> {
+  const read = fileParts(req);
+  if (!read.ok) return fail('request_invalid', read.detail, req, undefined);
+  const verdicts = read.parts.map((part) => evaluateRequest(rt, part, false));
+  const v = verdicts.some((x) => x instanceof Promise) ? Promise.all(verdicts).then(strictest) : strictest(verdicts as Verdict[]);
+  const cred = rt.challenges === undefined ? undefined : presentedCredential(req.headers, rt.sessions?.cookieName);
+  return cred?.kind === 'bearer' ? noteChallenge(rt, cred.token, v) : v;
+}
+
+function evaluateRequest(rt: Runtime, req: RequestAttributes, note: boolean): Verdict | Promise<Verdict> {
   const cred = presentedCredential(req.headers, rt.sessions?.cookieName);
   if (cred.kind === 'session') {
     const result = rt.sessions!.verify(cred.value);
@@ -38,7 +58,7 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
   const token = cred.token;
   const result = rt.verifier.verify(token);
   const v = result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
-  return rt.challenges === undefined ? v : noteChallenge(rt, token, v);
+  return rt.challenges === undefined || !note ? v : noteChallenge(rt, token, v);
 }
 
 /**

@@ -46,6 +46,11 @@ export interface RequestAttributes {
    * client made unreadable. Absent means false: the unreadable case, which fails closed.
    */
   bodyMissing?: boolean;
+  /**
+   * A Kubernetes Dashboard deploy from file (kubernetes.web_apis): the objects of `content` are
+   * each a create, judged one by one (pipeline/file.ts); `kube` is then undefined.
+   */
+  fromFile?: { readonly namespace: string; readonly content: string } | undefined;
 }
 
 /** The transport adapter's view of a request, before validation and normalisation. */

@@ -69,6 +69,7 @@ export function buildAttributes(
   // `/api/v1/secret/<ns>/<name>` is a Secret read with the caller's token, so it is judged as one.
   // Only these hosts pay for the reading (and the body's JSON, only for a write that wraps an object).
   let body = raw.body;
+  let fromFile: RequestAttributes['fromFile'];
   const webApi = isKube || kube !== undefined ? undefined : kubeHosts.webApi?.(host);
   if (webApi !== undefined && parsed.path.startsWith('/api/')) {
     const strict = normalisePath(raw.target, 'kubernetes');
@@ -76,6 +77,7 @@ export function buildAttributes(
     if (raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes web API path' };
     const reading = readWebApi(webApi, method, strict.path, () => jsonBody(raw.body, raw.bodyTruncated));
     if (reading.kind === 'invalid') return { ok: false, detail: reading.detail };
+    if (reading.kind === 'file') fromFile = { namespace: reading.namespace, content: reading.content };
     if (reading.kind === 'kube') {
       const q = reading.path.indexOf('?');
       const [apiPath, apiQuery] = q < 0 ? [reading.path, ''] : [reading.path.slice(0, q), reading.path.slice(q + 1)];
@@ -111,6 +113,7 @@ export function buildAttributes(
       body,
       bodyTruncated: raw.bodyTruncated,
       bodyMissing: raw.bodyMissing === true,
+      fromFile,
     },
   };
 }

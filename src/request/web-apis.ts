@@ -26,6 +26,12 @@ export type WebApiReading =
    * for a write whose object sits inside the body, that object (what the guardrails read).
    */
   | { kind: 'kube'; method: string; path: string; object?: Record<string, unknown> }
+  /**
+   * The Dashboard's deploy from file: `content` (YAML or JSON, any number of objects), each created
+   * with the caller's token in `namespace` (for `_all`, each object's own); the pipeline judges
+   * each create (pipeline/file.ts).
+   */
+  | { kind: 'file'; namespace: string; content: string }
   | { kind: 'invalid'; detail: string };
 
 const WEB: WebApiReading = { kind: 'web' };
@@ -133,9 +139,9 @@ function dashboard(m: string, s: string[], body: BodyReader): WebApiReading | un
       if (s.length === 1 && m === 'POST') return appDeployment(body);
       return undefined;
     case 'appdeploymentfromfile':
-      // Its `content` is YAML of any number of objects of any kinds, each created with the
-      // caller's token: no one API server request stands for it.
-      return m === 'POST' ? invalid('kubernetes-dashboard', "POST /api/v1/appdeploymentfromfile (objects of any kinds from a file: use kubectl, where each is judged)") : undefined;
+      // Its `content` is YAML of any number of objects, each created with the caller's token: read
+      // here, judged as those creates by the pipeline.
+      return s.length === 1 && m === 'POST' ? fromFile(body) : undefined;
     case '_raw':
       return raw(m, s.slice(1));
     case 'scale':
@@ -268,6 +274,21 @@ function appDeployment(body: BodyReader): WebApiReading {
     const object = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: field(spec, 'name'), namespace: ns }, spec: { template: { spec: { containers: [container] } } } };
     return { kind: 'kube', method: 'POST', path: apiPath(r('apps', 'deployments'), ns, ''), object };
   });
+}
+
+/**
+ * `AppDeploymentFromFileSpec` (modules/api/pkg/resource/deployment/deploy.go): `namespace` and
+ * `content`, read as Go's encoding/json reads them. A body that cannot be read (absent, over the
+ * body limit, not JSON) is refused: no object in it can be judged.
+ */
+function fromFile(body: BodyReader): WebApiReading {
+  const spec = body();
+  if (spec === undefined) return invalid('kubernetes-dashboard', 'a deploy from file whose JSON body cannot be read (absent, over limits.max_body_bytes, or not JSON)');
+  const ns = field(spec, 'namespace');
+  const content = field(spec, 'content');
+  if (typeof ns !== 'string' || ns === '' || ns.includes('/')) return invalid('kubernetes-dashboard', 'a deploy from file whose namespace (in its JSON body) cannot be read');
+  if (typeof content !== 'string') return invalid('kubernetes-dashboard', 'a deploy from file whose content (in its JSON body) cannot be read');
+  return { kind: 'file', namespace: ns, content };
 }
 
 function inBodyNamespace(body: BodyReader, then: (ns: string, spec: Record<string, unknown>) => WebApiReading): WebApiReading {

@@ -178,3 +178,63 @@ describe('the shapes around them', () => {
     { what: "an Ingress in dev whose ingress-nginx server-alias is the step-up page's host", req: applied({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { ...meta('dev'), annotations: { 'nginx.ingress.kubernetes.io/server-alias': STEPUP_HOST } }, spec: { ingressClassName: 'nginx', rules: [{ host: OWN_HOST }] } }), need: 'aal3', by: GATED },
   ]);
 });
+
+/**
+ * A mesh's workload identities in cert-manager certificates (workload-identities.ts): where the
+ * mesh's certificates chain to an issuer cert-manager signs with, a certificate in dev for the
+ * shop's SPIFFE ID (`/ns/<namespace>/sa/<account>`, Istio's and SPIRE's form) or Linkerd identity
+ * is the shop's workload to every peer. Asked what a gated host asks; dev's own identity and a
+ * URI that is no SPIFFE ID are routine.
+ */
+const IDENTITY = 'guardrail:workload_identity_claim';
+const SHOP_ID = 'spiffe://cluster.local/ns/shop/sa/checkout';
+const DEV_ID = 'spiffe://cluster.local/ns/dev/sa/web';
+const meshCert = (ns: string, spec: Record<string, unknown>): Doc => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: meta(ns, 'web-mtls'), spec: { secretName: 'web-mtls', duration: '24h', privateKey: { algorithm: 'ECDSA', size: 256 }, usages: ['server auth', 'client auth'], issuerRef: { name: 'mesh-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' }, ...spec } });
+const meshRequest = (ns: string, sans: string[]): Doc => ({ apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: meta(ns, 'web-mtls-1'), spec: { request: csrRequest(undefined, sans), usages: ['digital signature', 'key encipherment', 'server auth', 'client auth'], issuerRef: { name: 'mesh-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' } } });
+/** `kubectl apply --server-side -f` of a manifest written as YAML, sent as written. */
+const yamlApplied = (path: string, yaml: string): WriteEntry['req'] => ({ method: 'PATCH', path: `${path}?fieldManager=kubectl&force=true`, body: yaml, headers: { 'content-type': 'application/apply-patch+yaml' } });
+const certYaml = (uri: string) => `apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: web-mtls
+  namespace: dev
+spec:
+  secretName: web-mtls
+  # the mesh's CA
+  issuerRef: {name: mesh-ca, kind: ClusterIssuer, group: cert-manager.io}
+  uris:
+    - "${uri}"
+`;
+const crYaml = (request: string) => `apiVersion: cert-manager.io/v1
+kind: CertificateRequest
+metadata:
+  name: web-mtls-1
+  namespace: dev
+spec:
+  issuerRef:
+    name: mesh-ca
+    kind: ClusterIssuer
+  request: >-
+    ${request}
+`;
+
+describe('workload identities in certificates', () => {
+  run([
+    { what: "a Certificate in dev for the shop's SPIFFE ID", req: applied(meshCert('dev', { uris: [SHOP_ID] })), need: 'aal3', by: IDENTITY },
+    { what: "a Certificate in dev for dev's own and the shop's SPIFFE IDs", req: applied(meshCert('dev', { uris: [DEV_ID, SHOP_ID], dnsNames: ['web.dev.svc.cluster.local'] })), need: 'aal3', by: IDENTITY },
+    { what: "a Certificate in dev for the shop's SPIFFE ID, applied server-side as YAML", req: yamlApplied('/apis/cert-manager.io/v1/namespaces/dev/certificates/web-mtls', certYaml(SHOP_ID)), need: 'aal3', by: IDENTITY },
+    { what: "a Certificate in dev given the shop's SPIFFE ID by a merge patch", req: patched(meshCert('dev', { uris: [DEV_ID] }), { spec: { uris: [SHOP_ID] } }), need: 'aal3', by: IDENTITY },
+    { what: 'a Certificate in dev for a SPIFFE ID that names no namespace', req: applied(meshCert('dev', { uris: ['spiffe://cluster.local/checkout'] })), need: 'aal3', by: IDENTITY },
+    { what: "a Certificate in dev for the shop's Linkerd identity", req: applied(meshCert('dev', { dnsNames: ['checkout.shop.serviceaccount.identity.linkerd.cluster.local'] })), need: 'aal3', by: IDENTITY },
+    // `cmctl create certificaterequest` with a CSR made on the caller's machine; kubectl server-side apply of one as YAML.
+    { what: "a CertificateRequest in dev whose CSR names the shop's SPIFFE ID (cmctl)", req: applied(meshRequest('dev', [`URI:${SHOP_ID}`])), need: 'aal3', by: IDENTITY },
+    { what: "a CertificateRequest in dev whose CSR names the shop's SPIFFE ID, applied server-side as YAML", req: yamlApplied('/apis/cert-manager.io/v1/namespaces/dev/certificaterequests/web-mtls-1', crYaml(csrRequest(undefined, [`URI:${SHOP_ID}`]))), need: 'aal3', by: IDENTITY },
+    { what: "a CertificateRequest in dev whose CSR names the shop's Linkerd identity (cmctl)", req: applied(meshRequest('dev', ['checkout.shop.serviceaccount.identity.linkerd.cluster.local'])), need: 'aal3', by: IDENTITY },
+    // The neighbours: dev's own identity, a URI that is no SPIFFE ID, a pod's address, the shop's own identity in the shop.
+    { what: "a Certificate in dev for dev's own SPIFFE ID and a URI that is no SPIFFE ID", req: applied(meshCert('dev', { uris: [DEV_ID, 'https://web.dev.example.com/'], ipAddresses: ['10.244.1.7'] })), need: 'routine' },
+    { what: "a Certificate in dev for dev's own SPIFFE ID, applied server-side as YAML", req: yamlApplied('/apis/cert-manager.io/v1/namespaces/dev/certificates/web-mtls', certYaml(DEV_ID)), need: 'routine' },
+    { what: "a CertificateRequest in dev whose CSR names dev's own SPIFFE ID and a URN (cmctl)", req: applied(meshRequest('dev', [`URI:${DEV_ID}`, 'URI:urn:example:web', 'IP:10.244.1.7'])), need: 'routine' },
+    { what: "a CertificateRequest in dev whose CSR names dev's own SPIFFE ID, applied server-side as YAML", req: yamlApplied('/apis/cert-manager.io/v1/namespaces/dev/certificaterequests/web-mtls-1', crYaml(csrRequest(undefined, [`URI:${DEV_ID}`]))), need: 'routine' },
+    { what: "a Certificate in shop for the shop's own SPIFFE ID", req: applied(meshCert('shop', { uris: [SHOP_ID] })), need: 'routine' },
+  ]);
+});

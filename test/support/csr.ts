@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 
 /**
  * A PEM certificate signing request made by the openssl CLI (a real PKCS#10 encoder, as cmctl's Go
- * one is), for the subject common name `cn` (none when undefined) and the subjectAltName DNS names.
+ * one is), for the subject common name `cn` (none when undefined) and the subjectAltName names: DNS
+ * names, and names written as openssl takes them (`URI:spiffe://…`, `IP:10.96.0.1`).
  * Memoised: each takes a key generation.
  */
 export function csrPem(cn: string | undefined, dnsNames: readonly string[] = []): string {
@@ -10,7 +11,7 @@ export function csrPem(cn: string | undefined, dnsNames: readonly string[] = [])
   let pem = made.get(key);
   if (pem === undefined) {
     const args = ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', '/dev/null', '-subj', cn === undefined ? '/O=stepgate tests' : `/O=stepgate tests/CN=${cn}`];
-    if (dnsNames.length > 0) args.push('-addext', `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(',')}`);
+    if (dnsNames.length > 0) args.push('-addext', `subjectAltName=${dnsNames.map((n) => (/^(URI|IP):/.test(n) ? n : `DNS:${n}`)).join(',')}`);
     pem = execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     made.set(key, pem);
   }

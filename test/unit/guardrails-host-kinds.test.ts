@@ -242,8 +242,9 @@ describe('every host-claiming kind', () => {
     const g = inspect(kube('POST', url), JSON.stringify(cr(csrRequest('Kube.Test'))), 'application/json', false, gatedSettings);
     expect(g.violations.map((v) => v.detail)).toEqual(['CertificateRequest for host kube.test, which stepgate checks: its key, in the namespace of the CertificateRequest, can stand in for it']);
     expect(run(ownerSettings, 'POST', url, cr(csrRequest(undefined, ['SHOP.example.com.'])))).toEqual(['route_host_not_owned']);
-    expect(run(ownerSettings, 'POST', url, cr(b64(csrPem('web.dev.example.com') + csrPem('shop.example.com'))))).toEqual(['route_host_not_owned']);
-    expect(run(gatedSettings, 'POST', url, cr('garbage'))).toEqual(['gated_host_route']);
+    // A request that cannot be read is any name, and any workload's identity (workload-identities.ts).
+    expect(run(ownerSettings, 'POST', url, cr(b64(csrPem('web.dev.example.com') + csrPem('shop.example.com'))))).toEqual(['route_host_not_owned', 'workload_identity_claim']);
+    expect(run(gatedSettings, 'POST', url, cr('garbage'))).toEqual(['gated_host_route', 'workload_identity_claim']);
     expect(run(ownerSettings, 'POST', url, cr(csrRequest('web', ['web.dev.example.com'])))).toEqual([]);
     // cert-manager's controller sets the status; the approver sets the Approved condition there.
     expect(run(ownerSettings, 'PATCH', `${url}/web-x7k2p/status`, { status: { conditions: [{ type: 'Approved', status: 'True', reason: 'cert-manager.io' }] } }, 'application/merge-patch+json')).toEqual([]);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { UNKNOWN_VALUE } from '../parse.js';
 
@@ -19,7 +20,8 @@ function schemas(): Asn1 {
 
 /**
  * The names a PKCS#10 certificate signing request asks for, as an issuer signs them: every subject
- * common name and every DNS name of the subjectAltName in its extension request. cert-manager's
+ * common name and every DNS name and IP address of the subjectAltName in its extension request
+ * (an address as ipLiteral writes it). cert-manager's
  * `CertificateRequest` carries one in `spec.request` (a `[]byte`, so base64 in JSON and YAML, of a
  * PEM block); `cmctl create certificaterequest` writes it from a key made on the caller's machine,
  * and cert-manager's approver approves requests for its own issuers by default, so the names in the
@@ -31,30 +33,81 @@ function schemas(): Asn1 {
  * stricter than Go's and the names are decided by the bytes alone.
  */
 export function csrNames(request: unknown): unknown[] {
-  if (request === UNKNOWN_VALUE) return [UNKNOWN_VALUE];
+  return csrRead(request).names;
+}
+
+/** The URI names of the request's subjectAltName (a mesh's SPIFFE identity), read as csrNames reads the rest. */
+export function csrUris(request: unknown): unknown[] {
+  return csrRead(request).uris;
+}
+
+interface CsrRead {
+  names: unknown[];
+  uris: unknown[];
+}
+
+const NONE: CsrRead = { names: [], uris: [] };
+const UNREAD: CsrRead = { names: [UNKNOWN_VALUE], uris: [UNKNOWN_VALUE] };
+
+/** The last request read: three rules (two host rules, the identity rule) read the same CSR in one inspection. */
+let last: { request: string; read: CsrRead } | undefined;
+
+function csrRead(request: unknown): CsrRead {
+  if (request === UNKNOWN_VALUE) return UNREAD;
   // No request: cert-manager's webhook refuses the object, so it claims nothing.
-  if (typeof request !== 'string' || request === '') return [];
+  if (typeof request !== 'string' || request === '') return NONE;
+  if (last?.request === request) return last.read;
+  const read = parseCsr(request);
+  last = { request, read };
+  return read;
+}
+
+function parseCsr(request: string): CsrRead {
   const der = pemBlock(Buffer.from(request, 'base64').toString('latin1'));
-  if (der === undefined) return [UNKNOWN_VALUE];
+  if (der === undefined) return UNREAD;
   try {
     const { AsnConvert, CertificationRequest, Extensions, id_ce_subjectAltName, SubjectAlternativeName } = schemas();
     const csr = AsnConvert.parse(der, CertificationRequest);
     const info = csr.certificationRequestInfo;
     const names: unknown[] = [];
+    const uris: unknown[] = [];
     for (const rdn of info.subject) for (const atv of rdn) if (atv.type === COMMON_NAME) names.push(atv.value.toString());
     for (const attribute of info.attributes ?? []) {
       if (attribute.type !== EXTENSION_REQUEST) continue;
       for (const value of attribute.values) {
         for (const ext of AsnConvert.parse(value, Extensions)) {
           if (ext.extnID !== id_ce_subjectAltName) continue;
-          for (const name of AsnConvert.parse(ext.extnValue, SubjectAlternativeName)) if (name.dNSName !== undefined) names.push(name.dNSName);
+          for (const name of AsnConvert.parse(ext.extnValue, SubjectAlternativeName)) {
+            if (name.dNSName !== undefined) names.push(name.dNSName);
+            if (name.iPAddress !== undefined) names.push(ipLiteral(name.iPAddress) ?? UNKNOWN_VALUE);
+            if (name.uniformResourceIdentifier !== undefined) uris.push(name.uniformResourceIdentifier);
+          }
         }
       }
     }
-    return names;
+    return { names, uris };
   } catch {
-    return [UNKNOWN_VALUE];
+    return UNREAD;
   }
+}
+
+/**
+ * An IP address as a host is written where kubernetes.hosts names one: IPv4 dotted (an
+ * IPv4-mapped IPv6 address too: Go's x509 encodes it as the four bytes), IPv6 compressed in
+ * brackets. undefined for what is no address. cert-manager's webhook takes `spec.ipAddresses`
+ * that net.ParseIP reads, and the certificate carries the bytes, so every spelling of one address
+ * is the same claim.
+ */
+export function ipLiteral(ip: string): string | undefined {
+  const kind = isIP(ip);
+  if (kind === 4) return ip;
+  if (kind !== 6) return undefined;
+  const host = new URL(`http://[${ip}]/`).hostname;
+  const mapped = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(host);
+  if (mapped === null) return host;
+  const hi = parseInt(mapped[1]!, 16);
+  const lo = parseInt(mapped[2]!, 16);
+  return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
 }
 
 const COMMON_NAME = '2.5.4.3';

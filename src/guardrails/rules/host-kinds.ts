@@ -1,7 +1,7 @@
 import { UNKNOWN_VALUE } from '../parse.js';
 import { isObject, type Json } from '../types.js';
 import { entries, listAt, nestedAt, oneAt, type Gets, type HostAt } from './host-fields.js';
-import { csrNames, literalSubjectNames } from './csr-names.js';
+import { csrNames, ipLiteral, literalSubjectNames } from './csr-names.js';
 import { hostOfRegexp, traefikRuleHosts } from './traefik-rule.js';
 
 /**
@@ -205,6 +205,12 @@ const listeners = spec(nestedAt('listeners', 'hostname', false));
 const literalSubjectAt: SpecHosts = (s) => literalSubjectNames(s.literalSubject).map((value) => ({ value, path: 'spec.literalSubject' }));
 
 /**
+ * cert-manager's `spec.ipAddresses`, each as ipLiteral writes it: a host that is an address (the
+ * API server's, where kubernetes.hosts names it by one) is claimed by a certificate for it.
+ */
+const ipsAt: SpecHosts = (s) => entries(s.ipAddresses, 'spec.ipAddresses').map((h) => (typeof h.value === 'string' ? { ...h, value: ipLiteral(h.value) ?? h.value } : h));
+
+/**
  * cert-manager's `spec.isCA` (a Certificate's, a CertificateRequest's): the issuer signs an
  * intermediate CA, whose key in the namespace's Secret then signs a certificate for any name the
  * issuer's root is trusted for. A claim of every host (`*`).
@@ -288,7 +294,7 @@ const TABLE: [key: string, kind: HostKind][] = [
   // the Certificate's namespace. No route is needed to use it: with a ClusterIssuer that answers
   // DNS-01 for the zone (or an in-cluster CA the mesh trusts) the key serves the name for whoever
   // sits in the path, and an HTTP-01 issuer routes its own solver for the name on the shared ingress.
-  ['cert-manager.io/certificates', { kind: 'Certificate', ...spec(both(listAt('dnsNames'), oneAt('commonName'), literalSubjectAt, caAt)), gets: 'certificate' }],
+  ['cert-manager.io/certificates', { kind: 'Certificate', ...spec(both(listAt('dnsNames'), oneAt('commonName'), literalSubjectAt, ipsAt, caAt)), gets: 'certificate' }],
   // A CertificateRequest carries the CSR itself (csr-names.ts): what cmctl and hand-written
   // requests send, signed by the same issuers without a Certificate in between.
   ['cert-manager.io/certificaterequests', { kind: 'CertificateRequest', ...spec(both((s) => csrNames(s.request).map((value) => ({ value, path: 'spec.request' })), caAt)), gets: 'certificate' }],
