@@ -54,13 +54,13 @@ export function buildAttributes(
   }
   let kube = isKube ? kubeRequestInfo(method, parsed.path, parsed.query, (name) => headers.get(name)) : undefined;
   let cluster = isKube ? (kubeHosts.clusterOf?.(host) ?? '') : '';
-  // A dashboard passing the API through with the user's identity (kubernetes.proxies): what
-  // follows its prefix reaches kube-apiserver, so it is read as kube reads it, strictly, and the
-  // Kubernetes rules apply to it. Otherwise a Secret read through Headlamp would be a web page.
   // A web API host's own reading comes first: Rancher's `/k8s/clusters/<id>/v1/secrets` is Steve's,
   // which a `/k8s/clusters/*` proxy prefix would read as the non-resource path `/v1/secrets`.
   const webApi = isKube ? undefined : kubeHosts.webApi?.(host);
   const claimed = webApi !== undefined && (webApi === 'rancher' ? rancherClaims(parsed.path) : parsed.path.startsWith('/api/'));
+  // A dashboard passing the API through with the user's identity (kubernetes.proxies): what
+  // follows its prefix reaches kube-apiserver, so it is read as kube reads it, strictly, and the
+  // Kubernetes rules apply to it. Otherwise a Secret read through Headlamp would be a web page.
   const prefix = isKube || claimed ? undefined : kubeHosts.proxyPrefix?.(host);
   if (prefix !== undefined && prefix.test(parsed.path)) {
     const strict = normalisePath(raw.target, 'kubernetes');
