@@ -148,9 +148,10 @@ export function readRancher(method: string, path: string, query: string, body: B
   }
   if (head === 'v1') return on(steve(m, method, segs.slice(1), new URLSearchParams(query), body, path));
   if (head === 'v3' && cluster === undefined) return norman(m, method, segs.slice(1), new URLSearchParams(query), body, path);
-  // Under /k8s/clusters/<id>/ anything else reaches that cluster's API server (`/healthz`, `/livez`):
-  // kube reads it as a non-resource request; elsewhere it is Rancher's own page.
-  if (cluster !== undefined) return on(kube(method, `${rest}${q}`));
+  // Under /k8s/clusters/<id>/ anything else reaches that cluster's API server (`/healthz`, `/livez`),
+  // which kube reads as a non-resource request: only read, since what serves a write there (a
+  // nested `/k8s/clusters/`, Norman under a cluster) is Rancher's routing, not the API server's.
+  if (cluster !== undefined) return m === 'GET' && head !== 'k8s' ? on(kube(method, `${rest}${q}`)) : invalid(`${method} ${path}, which is no route stepgate knows under a cluster`);
   return m === 'GET' ? WEB : invalid(`${method} ${path}, which is no route stepgate knows and may write`);
 }
 

@@ -90,6 +90,8 @@ describe('rancher: refused', () => {
     ['PUT', '/v3/clusterroletemplatebindings/crtb-4f2', {}],
     ['GET', '/v1/secrets/dev/%2e%2e/x', undefined],
     ['get', '/v1/secrets/dev/x', undefined],
+    ['GET', '/k8s/clusters/local/k8s/clusters/c-m-prod1/v1/secrets/dev/x', undefined],
+    ['POST', '/k8s/clusters/local/v3/tokens', {}],
   ])('%s %s', (method, target, body) => {
     const b = build(method, target, body);
     expect(b.ok, JSON.stringify(b)).toBe(false);
