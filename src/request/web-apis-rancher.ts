@@ -125,6 +125,8 @@ export function rancherClaims(path: string): boolean {
 /** Reads `path` (decoded, as Go's URL.Path) and its raw query on a Rancher host. */
 export function readRancher(method: string, path: string, query: string, body: BodyReader): WebApiReading {
   const m = method === 'HEAD' ? 'GET' : method;
+  // A CORS preflight reaches no handler that writes (a kube path's is the API server's to answer).
+  if (m === 'OPTIONS' && !/^\/(?:k8s\/clusters\/[^/]+\/)?(?:apis?|ext)(?:\/|$)/.test(path)) return WEB;
   let rest = path;
   let cluster: string | undefined;
   const at = /^\/k8s\/clusters\/([^/]+)(?=\/|$)/.exec(path);

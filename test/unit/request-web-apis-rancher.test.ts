@@ -66,6 +66,7 @@ describe('rancher: web requests', () => {
     ['POST', '/v3/tokens?action=logout'],
     ['POST', '/v3/principals?action=search'],
     ['POST', '/v3-public/localProviders/local?action=login'],
+    ['OPTIONS', '/v1/secrets/dev/x'],
   ])('%s %s stays a web request', (method, target) => {
     const b = build(method, target, method === 'GET' ? undefined : {});
     expect(b.ok && b.attributes.kube).toBeUndefined();
