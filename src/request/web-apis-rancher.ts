@@ -226,12 +226,12 @@ function norman(m: string, method: string, s: string[], query: URLSearchParams, 
   }
   if (s.length === 1) {
     if (m !== 'POST') return invalid(`${method} of the Norman ${type} collection`);
-    // A cluster role template binding lives in its cluster's namespace (`clusterId`), a project's in
-    // the project's (the part of `projectId` after the colon).
+    // A cluster role template binding or registration token lives in its cluster's namespace
+    // (`clusterId`), a project role template binding in the project's (`projectId` after the colon).
     let ns = '';
     if (res.namespaced) {
       const b = body() ?? {};
-      const ref = type === 'clusterroletemplatebindings' ? b.clusterId : type === 'projectroletemplatebindings' ? b.projectId : undefined;
+      const ref = type === 'projectroletemplatebindings' ? b.projectId : b.clusterId;
       ns = typeof ref === 'string' ? ref.slice(ref.lastIndexOf(':') + 1) : '';
       if (ns === '' || ns.includes('/')) return invalid(`a Norman create of ${type} whose namespace cannot be read`);
     }

@@ -43,6 +43,7 @@ describe('rancher: readings', () => {
     ['POST', '/v3/clusters/c-m-prod1?action=generateKubeconfig', 'create', 'management.cattle.io', 'tokens', '', '', ''],
     ['POST', '/v3/clusterroletemplatebindings', 'create', 'management.cattle.io', 'clusterroletemplatebindings', '', 'c-m-prod1', '', '', { clusterId: 'c-m-prod1', roleTemplateId: 'cluster-owner' }],
     ['POST', '/v3/projectroletemplatebindings', 'create', 'management.cattle.io', 'projectroletemplatebindings', '', 'p-x7k2q', '', '', { projectId: 'c-m-prod1:p-x7k2q' }],
+    ['POST', '/v3/clusterregistrationtokens', 'create', 'management.cattle.io', 'clusterregistrationtokens', '', 'c-m-prod1', '', '', { type: 'clusterRegistrationToken', clusterId: 'c-m-prod1' }],
     ['PUT', '/v3/globalrolebindings/grb-8xk2p', 'update', 'management.cattle.io', 'globalrolebindings', '', '', 'grb-8xk2p'],
     ['DELETE', '/v3/clusterroletemplatebindings/c-m-prod1:crtb-4f2', 'delete', 'management.cattle.io', 'clusterroletemplatebindings', '', 'c-m-prod1', 'crtb-4f2'],
     ['POST', '/v3/users/u-alice?action=setpassword', 'update', 'management.cattle.io', 'users', '', '', 'u-alice'],
