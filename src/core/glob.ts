@@ -76,8 +76,8 @@ export interface HostMatcher {
   webApi?(host: string): WebApi | undefined;
 }
 
-/** The web UIs whose own API stepgate reads as Kubernetes requests (request/web-apis.ts). */
-export type WebApi = 'kubernetes-dashboard' | 'argo-server';
+/** The web UIs whose own API stepgate reads as Kubernetes requests (request/web-apis.ts, web-apis-rancher.ts). */
+export type WebApi = 'kubernetes-dashboard' | 'argo-server' | 'rancher';
 
 export const KUBE_CONTEXT_KEY = 'stepgate.kubernetes';
 

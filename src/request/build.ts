@@ -2,6 +2,7 @@ import type { RawRequest, RequestAttributes } from './attributes.js';
 import { kubeRequestInfo } from './kube.js';
 import { absoluteFormAuthority, normalisePath } from './path.js';
 import { readWebApi } from './web-apis.js';
+import { rancherClaims, readRancher } from './web-apis-rancher.js';
 import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
 export type BuiltRequest =
@@ -53,10 +54,14 @@ export function buildAttributes(
   }
   let kube = isKube ? kubeRequestInfo(method, parsed.path, parsed.query, (name) => headers.get(name)) : undefined;
   let cluster = isKube ? (kubeHosts.clusterOf?.(host) ?? '') : '';
+  // A web API host's own reading comes first: Rancher's `/k8s/clusters/<id>/v1/secrets` is Steve's,
+  // which a `/k8s/clusters/*` proxy prefix would read as the non-resource path `/v1/secrets`.
+  const webApi = isKube ? undefined : kubeHosts.webApi?.(host);
+  const claimed = webApi !== undefined && (webApi === 'rancher' ? rancherClaims(parsed.path) : parsed.path.startsWith('/api/'));
   // A dashboard passing the API through with the user's identity (kubernetes.proxies): what
   // follows its prefix reaches kube-apiserver, so it is read as kube reads it, strictly, and the
   // Kubernetes rules apply to it. Otherwise a Secret read through Headlamp would be a web page.
-  const prefix = isKube ? undefined : kubeHosts.proxyPrefix?.(host);
+  const prefix = isKube || claimed ? undefined : kubeHosts.proxyPrefix?.(host);
   if (prefix !== undefined && prefix.test(parsed.path)) {
     const strict = normalisePath(raw.target, 'kubernetes');
     const at = strict.ok ? prefix.exec(strict.path) : null;
@@ -70,19 +75,19 @@ export function buildAttributes(
   // Only these hosts pay for the reading (and the body's JSON, only for a write that wraps an object).
   let body = raw.body;
   let fromFile: RequestAttributes['fromFile'];
-  const webApi = isKube || kube !== undefined ? undefined : kubeHosts.webApi?.(host);
-  if (webApi !== undefined && parsed.path.startsWith('/api/')) {
+  if (claimed) {
     const strict = normalisePath(raw.target, 'kubernetes');
     if (!strict.ok || strict.path !== parsed.path) return { ok: false, detail: `${strict.ok ? 'a path that reads differently' : strict.problem} on a ${webApi} API host (kubernetes.web_apis)` };
     if (raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes web API path' };
-    const reading = readWebApi(webApi, method, strict.path, () => jsonBody(raw.body, raw.bodyTruncated));
+    const json = () => jsonBody(raw.body, raw.bodyTruncated);
+    const reading = webApi === 'rancher' ? readRancher(method, strict.path, strict.query, json) : readWebApi(webApi, method, strict.path, json);
     if (reading.kind === 'invalid') return { ok: false, detail: reading.detail };
     if (reading.kind === 'file') fromFile = { namespace: reading.namespace, content: reading.content };
     if (reading.kind === 'kube') {
       const q = reading.path.indexOf('?');
       const [apiPath, apiQuery] = q < 0 ? [reading.path, ''] : [reading.path.slice(0, q), reading.path.slice(q + 1)];
       kube = kubeRequestInfo(reading.method, apiPath, apiQuery, (name) => headers.get(name));
-      cluster = kubeHosts.clusterOf?.(host) ?? '';
+      cluster = (reading.cluster === undefined ? kubeHosts.clusterOf?.(host) : kubeHosts.clusterOf?.(host, [reading.cluster])) ?? '';
       if (reading.object !== undefined) body = JSON.stringify(reading.object);
     }
   }

@@ -23,9 +23,10 @@ export type WebApiReading =
   | { kind: 'web' }
   /**
    * The API server request the path stands for (method and path as kubectl would send them), and
-   * for a write whose object sits inside the body, that object (what the guardrails read).
+   * for a write whose object sits inside the body, that object (what the guardrails read); for a
+   * UI serving many clusters, the one its path names (`cluster`, matched against kubernetes.clusters).
    */
-  | { kind: 'kube'; method: string; path: string; object?: Record<string, unknown> }
+  | { kind: 'kube'; method: string; path: string; object?: Record<string, unknown>; cluster?: string }
   /**
    * The Dashboard's deploy from file: `content` (YAML or JSON, any number of objects), each created
    * with the caller's token in `namespace` (for `_all`, each object's own); the pipeline judges

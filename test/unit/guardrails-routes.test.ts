@@ -83,6 +83,21 @@ describe('gated_host_route', () => {
     expect(patch({ metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': '2026-03-24T10:00:00Z' } } })).toEqual([]);
   });
 
+  it("Fleet's GitRepo is a source: repointed is flagged, a force update or a pause is not; Flux's suspend field is no Fleet routine", () => {
+    const repo = '/apis/fleet.cattle.io/v1alpha1/namespaces/fleet-default/gitrepos/platform';
+    const patch = (body: unknown) => inspect(kube('PATCH', repo), JSON.stringify(body), 'application/merge-patch+json', false, settings).violations;
+    const repointed = patch({ spec: { repo: 'https://github.com/mallory/payload', forceSyncGeneration: 3 } });
+    expect(repointed.map((x) => x.code)).toEqual(['gitops_source_change']);
+    expect(repointed[0]!.detail).toBe("a patch of Fleet gitrepos changes spec.repo: what Fleet deploys, with its agents' rights");
+    expect(patch({ spec: { helmSecretName: 'mallory-creds' } }).map((x) => x.code)).toEqual(['gitops_source_change']);
+    expect(patch({ spec: { forceSyncGeneration: 4 } })).toEqual([]);
+    expect(patch({ spec: { paused: true } })).toEqual([]);
+    expect(patch({ spec: { suspend: true } }).map((x) => x.code)).toEqual(['gitops_source_change']);
+    // And Fleet's routine fields are none of Flux's.
+    const flux = inspect(kube('PATCH', '/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/x'), JSON.stringify({ spec: { paused: true } }), 'application/merge-patch+json', false, settings).violations;
+    expect(flux.map((x) => x.code)).toEqual(['gitops_source_change']);
+  });
+
   it('is quiet when stepgate was given no hosts (guardrails compiled on their own)', () => {
     const alone = compileGuardrails(cfg.guardrails, compileAssurance(cfg.assurance.levels))!;
     expect(inspect(kube('POST', VS), JSON.stringify(vs(['kube.test'])), 'application/json', false, alone).violations).toEqual([]);
