@@ -18,6 +18,7 @@ import { workday15 } from '../support/workday15.js';
 import { workday16 } from '../support/workday16.js';
 import { workday17 } from '../support/workday17.js';
 import { workday18 } from '../support/workday18.js';
+import { workday19 } from '../support/workday19.js';
 
 /**
  * Issue 12's targets on seventeen differently built replayed days (the third to seventeenth written
@@ -30,7 +31,7 @@ import { workday18 } from '../support/workday18.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -269,6 +270,14 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // (nearby_networks.vouch_seconds) or in a /16 with two proven networks, in the victim's own
   // namespaces: day 7's class. Stopped at request 1 or 2 on two replays of ten.
   "a Codespace's token cache from a public dotfiles repository, used from another Codespace in the same /16",
+  // Day 19 (docs/risk.md, "Day 19: what it found"), open findings, each an `it.fails` in
+  // risk-day19-findings.test.ts. A data-team insider, on their own laptop and network within their
+  // passkey sign-in's 8 hours, lists the ETL's Secrets and `kubectl cp`s the warehouse's export out
+  // of the database pod they run psql in every day: nothing is asked (the team's namespaces, kinds
+  // and pace), and an insider answers what is. (The synced passkey taken over through the victim's
+  // Apple account is challenged at request 1, new_network, and answers it with the same passkey:
+  // the row counts it stopped; nothing after the sign-in is refused.)
+  'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod',
 ]);
 
 
@@ -286,6 +295,10 @@ const NOT_STOPPED_WITHOUT_HISTORY = new Set([
   // classes). The second is stopped on two seeds of five there (unfamiliar_namespace).
   "another customer's user on the MSP's Citrix farm uses an MSP engineer's Headlamp session",
   "the staff engineer's Headlamp session replayed from another attendee's laptop (a copy of the victim's Chrome)",
+  // Day 19: the vendor's kubelogin cache 40 minutes after their access package ended, from the
+  // vendor's own desk: with history, the first Secret of a guest who never read one
+  // (unfamiliar_kind, request 2, every seed); on a fresh server nothing differs from the vendor.
+  "the vendor's kubelogin cache 40 minutes after their access package ended (the support desk's PC)",
 ]);
 
 /**
@@ -394,6 +407,16 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // behind one NAT address is asked once, ever) would tell them apart. The night on-call's
   // phone hotspot moves to a second /24 of its carrier's /16 more than 15 minutes after the
   // page's sign-in (day 5's class).
+  // Day 19 (docs/risk.md, "Day 19"): the security engineer's access review restores a returning
+  // developer's RoleBinding at 10:10 and removes a departed contractor's at 15:30. rbac-writes asks
+  // a hardware key within 15 minutes; the passkey sign-in (aal3 already) is hours old at each, so
+  // each is a sign-in, five hours apart (the cause names the context the engine adds: the review's
+  // namespaces are outside a working set of reads, or the policy's freshness alone).
+  'day 19 (workday19.ts)': [
+    { cause: 'context: unfamiliar_namespace', max: 2, who: ['d19-sec-1@caredock.example'] },
+    { cause: 'band elevated: unfamiliar_namespace', max: 1, who: ['d19-sec-1@caredock.example'] },
+    { cause: 'policy', max: 1, who: ['d19-sec-1@caredock.example'] },
+  ],
   'day 18 (workday18.ts)': [
     { cause: 'context: new_network', max: 2, who: ['dev-1', 'dev-3', 'dev-5', 'dev-7', 'dev-9', 'dev-11', 'sre-1'].map((n) => `d18-${n}@forgeline.example`) },
   ],
@@ -460,7 +483,9 @@ const DAY16_SEEDS = ((narrow && process.env.STEPGATE_DAY16_SEEDS) || '141').spli
 const DAY17_SEEDS = ((narrow && process.env.STEPGATE_DAY17_SEEDS) || '151').split(',').map(Number);
 // One of day 18's five seeds (about 5 s) and seed 161 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY18_SEEDS = ((narrow && process.env.STEPGATE_DAY18_SEEDS) || '161').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18').split(',');
+// One of day 19's five seeds and seed 171 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY19_SEEDS = ((narrow && process.env.STEPGATE_DAY19_SEEDS) || '171').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -497,6 +522,8 @@ const DAYS = ([
   ['day 17 (workday17.ts)', workday17, 20, DAY17_SEEDS, {}],
   // Day 18 too: written as an outside red team would, a developer-tools company's Codespaces, coding agents, an MSP's Citrix farm and KubeCon (docs/risk.md, "Day 18").
   ['day 18 (workday18.ts)', workday18, 23, DAY18_SEEDS, {}],
+  // Day 19 too: written as an outside red team would, a passwordless healthcare company's PHI namespaces, a vendor and a break-glass account (docs/risk.md, "Day 19").
+  ['day 19 (workday19.ts)', workday19, 19, DAY19_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -738,6 +765,14 @@ const COLD_BOUND_DAY17 = { perEngineer: 2, within8h: 2, total: 23 };
  */
 const COLD_BOUND_DAY18 = { perEngineer: 3, within8h: 10, total: 30 };
 
+/**
+ * Day 19 without warm-up, seed 171: 11 challenges, one engineer asked twice within 8 hours (the
+ * security engineer's two RBAC changes, as with history). Over five seeds: 9–13 challenges, and on
+ * seeds 173 and 175 the SREs asked twice (sre-1, sre-3: production namespaces of four teams outside
+ * a working set begun that morning, unfamiliar_namespace, day 18's class).
+ */
+const COLD_BOUND_DAY19 = { perEngineer: 2, within8h: 1, total: 11 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -755,6 +790,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 16 (workday16.ts)', workday16, 141, {}, COLD_BOUND_DAY16],
   ['day 17 (workday17.ts)', workday17, 151, {}, COLD_BOUND_DAY17],
   ['day 18 (workday18.ts)', workday18, 161, {}, COLD_BOUND_DAY18],
+  ['day 19 (workday19.ts)', workday19, 171, {}, COLD_BOUND_DAY19],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {

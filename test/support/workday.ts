@@ -29,6 +29,12 @@ export interface Login {
    * cluster's issuer, which the example judges as automation: no acr, no auth_time, no sid.
    */
   serviceAccount?: true;
+  /**
+   * The claims as a particular identity provider sends them, in place of the test issuer's
+   * acr/amr for `acr` (day 19: Entra ID's passkey sign-in, `acr: "1"`, `amr: ["fido","mfa"]`), and
+   * the client the token was issued to (`azp`) when it is not kubelogin's.
+   */
+  claims?: { acr?: string; amr?: string[]; azp?: string };
 }
 
 export interface DayEvent {
