@@ -11,6 +11,7 @@ export const REASONS = {
   token_expired: { kind: 'unauthenticated', message: 'The bearer token has expired.' },
   token_not_yet_valid: { kind: 'unauthenticated', message: 'The bearer token is not valid yet.' },
   audience_mismatch: { kind: 'unauthenticated', message: 'The bearer token was not issued for this audience.' },
+  client_not_allowed: { kind: 'unauthenticated', message: 'The bearer token was issued to a client that may not use this service.' },
   issuer_unknown: { kind: 'unauthenticated', message: 'The bearer token comes from an issuer that is not trusted.' },
   algorithm_forbidden: { kind: 'unauthenticated', message: 'The bearer token is signed with an algorithm that is not allowed for its issuer.' },
   key_unknown: { kind: 'unauthenticated', message: 'The bearer token is signed with a key the issuer does not publish.' },

@@ -28,6 +28,7 @@ const CACHEABLE_FAILURES = new Set<ReasonCode>([
   'token_expired',
   'token_not_yet_valid',
   'audience_mismatch',
+  'client_not_allowed',
   'issuer_unknown',
   'algorithm_forbidden',
   'key_unknown',
@@ -290,12 +291,33 @@ export class TokenVerifier {
     if (future) return future;
     const notBearer = notABearerToken(header.typ, payload);
     if (notBearer !== undefined) return { reason: 'token_invalid', detail: notBearer };
+    const parties = issuer.config.authorized_parties;
+    if (parties !== undefined) {
+      const party = authorizedParty(payload);
+      if (party === undefined || !parties.includes(party)) {
+        return { reason: 'client_not_allowed', detail: party === undefined ? 'the token names no client (azp, client_id, or a single aud)' : `the token was issued to client ${quoted(party)}, which issuers[].authorized_parties does not list` };
+      }
+    }
     const subject = payload[issuer.config.subject_claim];
     if (typeof subject !== 'string' || subject === '') {
       return { reason: 'subject_missing', detail: `claim ${issuer.config.subject_claim} is missing or not a string` };
     }
     return buildIdentity(issuer.config, subject, payload, this.assurance, this.config.identity_headers, cacheKey(token), 'token', this.isAutomation);
   }
+}
+
+/**
+ * The client a token was issued to: OIDC's `azp`, RFC 9068's `client_id` in an access token, or an
+ * ID token's one audience (which is its client when `azp` is left out). An app the user consented
+ * to gets tokens for the API's audience from the same issuer and keys as kubectl's; only this
+ * claim tells them apart, so without one that names a client the token is not taken as any.
+ */
+function authorizedParty(payload: JWTPayload): string | undefined {
+  if (payload.azp !== undefined) return typeof payload.azp === 'string' ? payload.azp : undefined;
+  if (payload.client_id !== undefined) return typeof payload.client_id === 'string' ? payload.client_id : undefined;
+  const aud = payload.aud;
+  if (typeof aud === 'string') return aud;
+  return Array.isArray(aud) && aud.length === 1 && typeof aud[0] === 'string' ? aud[0] : undefined;
 }
 
 /**

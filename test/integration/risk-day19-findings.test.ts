@@ -142,15 +142,32 @@ describe('a passwordless healthcare company, with examples/stepgate.yaml', () =>
   // provider for the Kubernetes API's scope with its refresh token, and gets a token for the
   // API's audience issued to its own client (`azp`), carrying the victim's session and sign-in.
   // From a cloud host it is a new network (request 1, every seed); relayed through the victim's
-  // own network (the app's browser extension, or a home proxy) nothing differs but `azp`, which
-  // stepgate does not read. An allow-list of the clients a token may be issued to, per issuer,
-  // would refuse it whatever the network (kube-apiserver's structured authentication can check
-  // it too, with a claimValidationRule).
+  // own network (the app's browser extension, or a home proxy) nothing differs but `azp`. The
+  // example cannot know the identity provider's client ids, so it lists none; with
+  // issuers[].authorized_parties set (the next describe) it is refused whatever the network.
   it.fails("a token issued to another client (azp) is refused even from the victim's own network", async () => {
     const sub = 'd19f-dev@caredock.example';
     const login = await twoDays(sub, devDay);
     const consent: Login = { ...login, claims: { azp: 'c0ffee42-rota-sync-app' } };
     const res = await send(consent, TUE + 2 * H, 'GET', '/api/v1/namespaces/staging-billing/secrets/claims-api-env');
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+});
+
+describe("the same consent app's token with the issuer's clients listed (issuers[].authorized_parties)", () => {
+  // The test issuer's tokens for kubectl carry the one audience `kubernetes` and no azp, so that
+  // audience is kubectl's client here; the consent app's token names its own client in azp.
+  const listed = exampleServiceForFile({ edit: (yaml) => yaml.replace('    fetch_timeout_ms: 20000\n    audiences: [kubernetes, stepgate]\n', '    fetch_timeout_ms: 20000\n    audiences: [kubernetes, stepgate]\n    authorized_parties: [kubernetes]\n') });
+  const r = findingRequests(listed, { host: API, source: EDI_OFFICE, ua: MAC_KUBECTL, firstDay: MON, secondDay: TUE });
+
+  it("is refused from the victim's own network with client_not_allowed; the developer's own token is not", async () => {
+    const sub = 'd19f-dev-b@caredock.example';
+    await r.routine(passkey(sub, MON - 40_000), MON, devDay, {});
+    const login = passkey(sub, TUE - 40_000);
+    await r.routine(login, TUE, devDay, {});
+    const consent = await r.send({ ...login, claims: { azp: 'c0ffee42-rota-sync-app' } }, TUE + 2 * H, 'GET', '/api/v1/namespaces/staging-billing/secrets/claims-api-env');
+    expect(reasonOf(consent)).toBe('client_not_allowed');
+    const own = await r.send(login, TUE + 2 * H + 60_000, 'GET', '/api/v1/namespaces/staging-billing/pods?limit=500');
+    expect(reasonOf(own), rules(own)).toBe('allowed');
   });
 });

@@ -32,7 +32,7 @@ beforeAll(async () => {
   other = { privateKey: b.privateKey, jwk: { ...(await exportJWK(b.publicKey)), kid: 'k2', alg: 'ES256' } };
 });
 
-function setup(world: World, extra = '') {
+function setup(world: World, extra = '', issuerExtra = '') {
   const config = parseConfig(
     `
 issuers:
@@ -43,7 +43,7 @@ issuers:
     jwks_refresh_seconds: 60
     jwks_cooldown_seconds: 5
     clock_tolerance_seconds: 0
-assurance:
+${issuerExtra}assurance:
   levels:
     - name: aal1
       acr: [a1]
@@ -239,5 +239,44 @@ describe('TokenVerifier: JWTs the IdP signs that prove no sign-in', () => {
     const r = await setup(w).verify(forged);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.detail).not.toContain('typ');
+  });
+});
+
+describe('TokenVerifier: issuers[].authorized_parties', () => {
+  const PARTIES = '    authorized_parties: [kubelogin, stepgate-stepup]\n';
+  async function outcome(claims: Record<string, unknown>, issuerExtra = PARTIES) {
+    const w = new World();
+    w.keys = [key.jwk];
+    return setup(w, '', issuerExtra).verify(await sign(w, claims));
+  }
+
+  it('accepts a token issued to a listed client, by azp, client_id or its one aud', async () => {
+    expect(await outcome({ azp: 'kubelogin' })).toMatchObject({ ok: true });
+    expect(await outcome({ client_id: 'stepgate-stepup' })).toMatchObject({ ok: true });
+    // An ID token without azp is its one audience's: here kubectl's client id is the API's audience.
+    expect(await outcome({ aud: ['kubernetes'] }, '    authorized_parties: [kubernetes]\n')).toMatchObject({ ok: true });
+  });
+
+  it('refuses a token issued to another client, with the client named', async () => {
+    const r = await outcome({ azp: 'calendar-sync-addon' });
+    expect(r).toMatchObject({ ok: false, reason: 'client_not_allowed' });
+    expect(!r.ok && r.detail).toContain('"calendar-sync-addon"');
+    // azp wins over client_id and aud: a listed client_id does not rescue another azp.
+    expect(await outcome({ azp: 'calendar-sync-addon', client_id: 'kubelogin' })).toMatchObject({ ok: false, reason: 'client_not_allowed' });
+  });
+
+  it('refuses a token that names no client: several audiences and no azp, or an azp that is no string', async () => {
+    expect(await outcome({ aud: ['kubernetes', 'kubelogin'] })).toMatchObject({ ok: false, reason: 'client_not_allowed' });
+    expect(await outcome({ azp: ['kubelogin'] })).toMatchObject({ ok: false, reason: 'client_not_allowed' });
+    // A single aud that is the API's own is no listed client either.
+    expect(await outcome({})).toMatchObject({ ok: false, reason: 'client_not_allowed' });
+  });
+
+  it('without the key, any client is accepted', async () => {
+    expect(await outcome({ azp: 'calendar-sync-addon' }, '')).toMatchObject({ ok: true });
+  });
+
+  it('the key must list a client when it is given', () => {
+    expect(() => setup(new World(), '', '    authorized_parties: []\n')).toThrow(/authorized_parties/);
   });
 });

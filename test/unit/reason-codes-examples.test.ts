@@ -64,6 +64,8 @@ policy:
       deny: true
       message: nodes/proxy is not available through the gateway
 `;
+/** client_not_allowed's example: the doc's issuer accepts tokens issued to kubelogin only. */
+const PARTIES = CONFIG.replace('    hmac_secret_env: DOC_SECRET\n', '    hmac_secret_env: DOC_SECRET\n    authorized_parties: [kubelogin]\n');
 /** risk_deny's example: a band that refuses outright, met by a sensitive page from a new network. */
 const RISK = `
 risk:
@@ -136,6 +138,7 @@ describe('docs/reason-codes.md examples are what stepgate answers', () => {
     ['token_expired', 0, async () => get(KUBE_SECRET, { token: await token({ sub: 'alice@example.com' }, { exp: nowS - 3600 }) })],
     ['token_not_yet_valid', 0, async () => get('https://grafana.example.com/api/search', { token: await token({ sub: 'alice@example.com' }, { nbf: nowS + 3600, exp: nowS + 7200 }) })],
     ['audience_mismatch', 0, async () => get('https://grafana.example.com/api/search', { token: await token({ sub: 'alice@example.com' }, { aud: 'another-service' }) })],
+    ['client_not_allowed', 0, async () => get(KUBE_SECRET, { token: await token({ sub: 'alice@example.com', azp: 'calendar-sync-addon' }) }), PARTIES],
     ['issuer_unknown', 0, async () => get('https://grafana.example.com/api/search', { token: await token({ sub: 'alice@example.com' }, { iss: 'https://evil.example.net' }) })],
     ['algorithm_forbidden', 0, async () => get('https://grafana.example.com/api/search', { token: await token({ sub: 'alice@example.com' }, { alg: 'HS512' }) })],
     [

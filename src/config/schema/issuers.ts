@@ -8,6 +8,7 @@ export const issuerSchema = z
     jwks_uri: z.url().optional(),
     discovery_url: z.url().optional(),
     audiences: z.array(nonEmpty).min(1, 'at least one audience is required: a token for another service must not be accepted'),
+    authorized_parties: z.array(nonEmpty).min(1, 'list at least one client, or leave the key out to accept any').optional(),
     algorithms: z
       .array(z.enum([...ASYMMETRIC_ALGS, ...HMAC_ALGS]))
       .min(1)
@@ -64,6 +65,7 @@ export const ISSUERS_APPLY = {
   'issuers[].jwks_uri': 'live',
   'issuers[].discovery_url': 'live',
   'issuers[].audiences': 'live',
+  'issuers[].authorized_parties': 'live',
   'issuers[].algorithms': 'live',
   'issuers[].hmac_secret_env': 'live',
   'issuers[].clock_tolerance_seconds': 'live',
