@@ -149,6 +149,10 @@ export function readRancher(method: string, path: string, query: string, body: B
     return inner.startsWith('/api') ? on(kube(method, `${inner}${q}`)) : m === 'GET' ? WEB : invalid(`${method} ${path}, which is no route stepgate knows and may write`);
   }
   if (head === 'v1') return on(steve(m, method, segs.slice(1), new URLSearchParams(query), body, path));
+  if (head === 'v3' && m === 'GET') {
+    const secret = normanSecretRead(segs.slice(1));
+    if (secret !== undefined) return on(secret);
+  }
   if (head === 'v3' && cluster === undefined) return norman(m, method, segs.slice(1), new URLSearchParams(query), body, path);
   // Under /k8s/clusters/<id>/ anything else reaches that cluster's API server (`/healthz`, `/livez`),
   // which kube reads as a non-resource request: only read, since what serves a write there (a
@@ -208,6 +212,30 @@ function steve(m: string, method: string, s: string[], query: URLSearchParams, b
 const NORMAN_TYPES: ReadonlyMap<string, Res> = new Map(
   ['tokens', 'globalroles', 'globalrolebindings', 'roletemplates', 'clusterroletemplatebindings', 'projectroletemplatebindings', 'users', 'authconfigs', 'clusterregistrationtokens', 'clusters'].map((t) => [t, TYPES.get(`management.cattle.io.${t}`)!]),
 );
+
+/**
+ * Norman's types that are Secrets underneath (the Rancher UI's "Secrets", "Registries" and
+ * "Certificates", project-wide or in one namespace): a read returns their data, as the terraform
+ * provider's rancher2_secret reads it.
+ */
+const NORMAN_SECRET_TYPES = new Set(
+  ['secrets', 'certificates', 'dockercredentials', 'basicauths', 'sshauths', 'serviceaccounttokens'].flatMap((t) => [t, `namespaced${t}`]),
+);
+
+/**
+ * A Norman read of Secret-backed objects, wherever in the path its type stands (`/v3/<type>`,
+ * `/v3/project/<cluster>:<project>/<type>[/<ns>:<name>]`): one named object is that Secret's read;
+ * anything else (a project's or every project's list) is read as a list of every Secret, since
+ * which namespaces a project holds is Rancher's state.
+ */
+function normanSecretRead(s: string[]): WebApiReading | undefined {
+  const at = s.findIndex((seg) => NORMAN_SECRET_TYPES.has(seg.toLowerCase()));
+  if (at < 0) return undefined;
+  const id = s.length === at + 2 ? s[at + 1]! : '';
+  const colon = id.indexOf(':');
+  const secrets: Res = { group: '', resource: 'secrets', namespaced: true };
+  return colon > 0 && colon < id.length - 1 ? kube('GET', apiPath(secrets, id.slice(0, colon), id.slice(colon + 1))) : kube('GET', apiPath(secrets, '', ''));
+}
 
 /** Norman actions that only read or act on the caller's own session: search, log out, own password. */
 const NORMAN_OWN_ACTIONS = new Set(['principals/search', 'tokens/logout', 'users/changepassword']);

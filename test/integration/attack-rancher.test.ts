@@ -84,6 +84,7 @@ const ATTACKS: readonly Attack[] = [
       ['Steve by schema ID', r('GET', '/v1/Secret/fleet-default/prod1-kubeconfig')],
       ['Steve, downstream', r('GET', '/k8s/clusters/c-m-prod1/v1/secrets/cattle-system/tls-rancher-internal')],
       ['Steve list in the namespace', r('GET', '/v1/secrets/cattle-global-data')],
+      ['Norman, a namespaced secret', r('GET', '/v3/project/local:p-x7k2q/namespacedsecrets/fleet-default:prod1-kubeconfig')],
       ['the /k8s/clusters proxy', r('GET', '/k8s/clusters/local/api/v1/namespaces/fleet-default/secrets/prod1-kubeconfig')],
       ['the local API server through Steve', r('GET', '/api/v1/namespaces/fleet-default/secrets/prod1-kubeconfig')],
       ['kubectl', k('GET', '/api/v1/namespaces/fleet-default/secrets/prod1-kubeconfig')],

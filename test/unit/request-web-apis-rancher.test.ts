@@ -47,6 +47,12 @@ describe('rancher: readings', () => {
     ['PUT', '/v3/globalrolebindings/grb-8xk2p', 'update', 'management.cattle.io', 'globalrolebindings', '', '', 'grb-8xk2p'],
     ['DELETE', '/v3/clusterroletemplatebindings/c-m-prod1:crtb-4f2', 'delete', 'management.cattle.io', 'clusterroletemplatebindings', '', 'c-m-prod1', 'crtb-4f2'],
     ['POST', '/v3/users/u-alice?action=setpassword', 'update', 'management.cattle.io', 'users', '', '', 'u-alice'],
+    // Norman's Secret-backed types (the UI's Secrets, Registries, Certificates) are Secret reads.
+    ['GET', '/v3/project/c-m-prod1:p-x7k2q/namespacedsecrets/payments:db-creds', 'get', '', 'secrets', '', 'payments', 'db-creds'],
+    ['GET', '/v3/project/c-m-prod1:p-x7k2q/secrets', 'list', '', 'secrets', '', '', ''],
+    ['GET', '/v3/projects/c-m-prod1:p-x7k2q/namespacedDockerCredentials?limit=-1', 'list', '', 'secrets', '', '', ''],
+    ['GET', '/v3/certificates', 'list', '', 'secrets', '', '', ''],
+    ['GET', '/k8s/clusters/c-m-prod1/v3/project/c-m-prod1:p-x7k2q/namespacedbasicauths/dev:git', 'get', '', 'secrets', '', 'dev', 'git', 'c-m-prod1'],
   ])('%s %s', (method, target, verb, group, resource, sub, ns, name, cluster = '', body = undefined) => {
     const b = build(method, target, body);
     expect(b.ok, JSON.stringify(b)).toBe(true);
