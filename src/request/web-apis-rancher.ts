@@ -1,4 +1,4 @@
-import type { BodyReader, WebApiReading } from './web-apis.js';
+import { apiServerPath, type BodyReader, type Res, type WebApiReading } from './web-apis.js';
 
 /**
  * Rancher (`kubernetes.web_apis` api `rancher`): one host answers for every cluster it manages, on
@@ -19,12 +19,6 @@ import type { BodyReader, WebApiReading } from './web-apis.js';
  * - `/v3/<type>[/<id>]`: Norman, Rancher's own objects, whose writes that grant or mint are the
  *   `management.cattle.io` writes Rancher then makes (a token, a role binding).
  */
-
-interface Res {
-  group: string;
-  resource: string;
-  namespaced: boolean;
-}
 
 /** group, plural, Kind, namespaced: the types a reading must know by both names and by scope. */
 type Row = readonly [string, string, string, boolean];
@@ -284,11 +278,7 @@ function kube(method: string, path: string): WebApiReading {
   return { kind: 'kube', method, path };
 }
 
-function apiPath(res: Res, ns: string, name: string): string {
-  const base = res.group === '' ? '/api/v1' : `/apis/${res.group}/${VERSIONS[res.group] ?? 'v1'}`;
-  const scope = res.namespaced && ns !== '' ? `/namespaces/${ns}` : '';
-  return `${base}${scope}/${res.resource}${name === '' ? '' : `/${name}`}`;
-}
+const apiPath = (res: Res, ns: string, name: string): string => apiServerPath(res, ns, name, VERSIONS);
 
 /** Client text in a detail: bounded, printable. */
 function clip(s: string, max = 60): string {

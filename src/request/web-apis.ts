@@ -62,7 +62,7 @@ function invalid(api: WebApi, what: string): WebApiReading {
 // ---------------------------------------------------------------- Kubernetes Dashboard (v2, v7)
 
 /** A resource as the API server names it: group ('' for core), plural, namespaced or not. */
-interface Res {
+export interface Res {
   group: string;
   resource: string;
   namespaced: boolean;
@@ -413,12 +413,17 @@ function kube(method: string, path: string): WebApiReading {
   return { kind: 'kube', method, path };
 }
 
-/** The API server path of `res` (a collection when `name` is ''). */
-function apiPath(res: Res, ns: string, name: string): string {
-  const base = res.group === '' ? '/api/v1' : `/apis/${res.group}/${API_VERSIONS[res.group] ?? 'v1'}`;
+/**
+ * The API server path of `res` (a collection when `name` is ''), at the version `versions` names
+ * for its group (v1 otherwise).
+ */
+export function apiServerPath(res: Res, ns: string, name: string, versions: Readonly<Record<string, string>>): string {
+  const base = res.group === '' ? '/api/v1' : `/apis/${res.group}/${versions[res.group] ?? 'v1'}`;
   const scope = res.namespaced && ns !== '' ? `/namespaces/${ns}` : '';
   return `${base}${scope}/${res.resource}${name === '' ? '' : `/${name}`}`;
 }
+
+const apiPath = (res: Res, ns: string, name: string): string => apiServerPath(res, ns, name, API_VERSIONS);
 
 const API_VERSIONS: Readonly<Record<string, string>> = { 'argoproj.io': 'v1alpha1', autoscaling: 'v2' };
 
