@@ -875,6 +875,31 @@ describe('revocation on the Check side (issue 15)', () => {
   });
 });
 
+describe('issuers[].authorized_parties (a token issued to another client)', () => {
+  let partiesService: Service;
+  let partiesClient: CheckClient;
+
+  beforeAll(async () => {
+    const yaml = testConfigYaml(issuer.url).replace('    audiences: [kubernetes]\n    algorithms: [RS256, ES256, EdDSA]\n', '    audiences: [kubernetes]\n    authorized_parties: [kubelogin]\n    algorithms: [RS256, ES256, EdDSA]\n');
+    expect(yaml).toContain('authorized_parties: [kubelogin]');
+    partiesService = await startService(parseConfig(yaml, 'parties.yaml'), { TEST_HMAC_SECRET: HMAC_SECRET, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' }, createLogger('silent'));
+    partiesClient = new CheckClient(partiesService.grpc.port);
+  });
+
+  afterAll(async () => {
+    partiesClient?.close();
+    await partiesService?.stop();
+  });
+
+  it('client_not_allowed for a consent app\'s token, again from the negative cache; kubelogin\'s token is allowed', async () => {
+    const read = (token: string) => partiesClient.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token }));
+    const consent = await issuer.token({ azp: 'calendar-sync-addon' });
+    expectDenied(await read(consent), 'client_not_allowed', 'Unauthorized');
+    expectDenied(await read(consent), 'client_not_allowed', 'Unauthorized');
+    expect(reasonOf(await read(await issuer.token({ azp: 'kubelogin' })))).toBe('allowed');
+  });
+});
+
 describe('coverage', () => {
   it('every reason code was produced by the real server in this file', () => {
     expect(REASON_CODES.filter((c) => !seenReasons.has(c))).toEqual([]);
