@@ -15,14 +15,14 @@ export interface AssuranceModel {
 
 /**
  * Levels are ordered: qualifying for aal3 satisfies anything that asks for aal2. A level is
- * reached through its `acr` values or through its `amr` set (all of them present); with
+ * reached through its `acr` values or through one of its `amr` sets (all of that set present); with
  * `combine: all` both must hold. Classification happens once per verified token and is cached
  * with it, so none of this runs on a cache hit.
  */
 export function compileAssurance(levels: readonly LevelConfig[]): AssuranceModel {
   const names = levels.map((l) => l.name);
   const byName = new Map(names.map((n, i) => [n, i]));
-  const compiled = levels.map((l) => ({ acr: new Set(l.acr), amr: l.amr, all: l.combine === 'all' }));
+  const compiled = levels.map((l) => ({ acr: new Set(l.acr), amr: amrSets(l.amr), all: l.combine === 'all' }));
   const acrValues = levels.map((l) => l.acr.join(' '));
   return {
     names,
@@ -35,7 +35,7 @@ export function compileAssurance(levels: readonly LevelConfig[]): AssuranceModel
       for (let i = compiled.length - 1; i >= 0; i--) {
         const l = compiled[i]!;
         const byAcr = acr !== undefined && l.acr.has(acr);
-        const byAmr = l.amr.length > 0 && l.amr.every((m) => amr.includes(m));
+        const byAmr = l.amr.some((set) => set.every((m) => amr.includes(m)));
         if (l.all ? byAcr && (l.amr.length === 0 || byAmr) : byAcr || byAmr) return i;
       }
       return NO_LEVEL;
@@ -44,4 +44,10 @@ export function compileAssurance(levels: readonly LevelConfig[]): AssuranceModel
       return acrValues[rank] ?? '';
     },
   };
+}
+
+/** A level's `amr` as alternative sets: `[]` none, `[a, b]` one set, `[[a, b], [c]]` as given. */
+function amrSets(amr: LevelConfig['amr']): readonly (readonly string[])[] {
+  if (amr.length === 0) return [];
+  return amr.every((m) => Array.isArray(m)) ? (amr as string[][]) : [amr as string[]];
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ConfigFileUnreadable, loadConfigFile } from '../../src/config/load.js';
+import { ConfigError, ConfigFileUnreadable, loadConfigFile, parseConfig } from '../../src/config/load.js';
 import { configProblems } from '../support/config.js';
 
 const VALID = `issuers:
@@ -52,6 +52,16 @@ describe('config validation', () => {
     const [p] = problems(VALID.replace('require: aal2', 'require: aal9'));
     expect(p).toMatchObject({ line: 18, field: 'policy.rules[0].require' });
     expect(p!.message).toContain('unknown level "aal9"');
+  });
+
+  it('takes a level\'s amr as one set or as alternative sets, and names the field of a mix', () => {
+    const alt = VALID.replace('      acr: [a2]\n', '      acr: [a2]\n      amr: [[hwk, mfa], [fido]]\n');
+    expect(parseConfig(alt, 'policy.yaml').assurance.levels[1]!.amr).toEqual([['hwk', 'mfa'], ['fido']]);
+    const [mixed] = problems(VALID.replace('      acr: [a2]\n', '      acr: [a2]\n      amr: [hwk, [fido]]\n'));
+    expect(mixed).toMatchObject({ line: 10, field: 'assurance.levels[1].amr' });
+    expect(mixed!.message).toContain('not a mix');
+    const [empty] = problems(VALID.replace('      acr: [a2]\n', '      acr: [a2]\n      amr: [[hwk], []]\n'));
+    expect(empty).toMatchObject({ field: expect.stringMatching(/^assurance\.levels\[1\]\.amr/) });
   });
 
   it('points a missing required field at its parent', () => {

@@ -333,6 +333,29 @@ describe('assurance', () => {
   it('asks the IdP for the level acr values in a challenge', () => {
     expect(a.acrValues(a.rank('aal2'))).toBe('2');
   });
+
+  // Alternative amr sets: Okta says a security key with hwk, Entra ID with fido. Each set is
+  // needed whole; methods of two sets do not mix into one.
+  const alt = compileAssurance([
+    { name: 'aal2', acr: ['2'], amr: ['mfa'], combine: 'any' },
+    { name: 'aal3', acr: ['3'], amr: [['hwk', 'mfa'], ['fido', 'mfa']], combine: 'any' },
+    { name: 'aal3-strict', acr: ['3s'], amr: [['hwk'], ['fido']], combine: 'all' },
+  ]);
+  it.each([
+    [undefined, ['hwk', 'mfa'], 'aal3'],
+    ['1', ['fido', 'mfa'], 'aal3'],
+    [undefined, ['fido'], 'none'],
+    [undefined, ['hwk', 'fido'], 'none'],
+    [undefined, ['mfa', 'otp'], 'aal2'],
+    ['3', [], 'aal3'],
+    ['3s', [], 'none'],
+    ['3s', ['fido'], 'aal3-strict'],
+    ['3s', ['hwk', 'mfa'], 'aal3-strict'],
+    ['3s', ['mfa'], 'aal2'],
+  ] as const)('alternative sets: acr %s amr %j → %s', (acr, amr, level) => {
+    const r = alt.classify(acr, amr);
+    expect(r < 0 ? 'none' : alt.names[r]).toBe(level);
+  });
 });
 
 describe('discovery and version calls are held to the everyday level (issue 13)', () => {

@@ -5,7 +5,14 @@ import { nonEmpty } from './common.js';
 export const levelSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : - only'),
   acr: z.array(nonEmpty).min(1, 'a level needs at least one acr value: it is what a step-up asks the identity provider for'),
-  amr: z.array(nonEmpty).default([]),
+  // One set of methods, all required (`[hwk, mfa]`), or alternative sets, any one of them whole
+  // (`[[hwk, mfa], [fido]]`): identity providers name the same strength differently (Okta's hwk,
+  // Entra ID's fido), and one issuer's tokens may carry either.
+  amr: z
+    .union([z.array(nonEmpty), z.array(z.array(nonEmpty).min(1, 'an amr set needs at least one method')).min(1)], {
+      error: 'amr is a list of methods ([hwk, mfa]) or a list of alternative lists ([[hwk, mfa], [fido]]), not a mix',
+    })
+    .default([]),
   combine: z.enum(['any', 'all']).default('any'),
   description: z.string().optional(),
 });
