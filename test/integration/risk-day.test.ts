@@ -279,6 +279,13 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Apple account is challenged at request 1, new_network, and answers it with the same passkey:
   // the row counts it stopped; nothing after the sign-in is refused.)
   'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod',
+  // Day 20 (docs/risk.md, "Day 20: what it found"), an open finding, an `it.fails` in
+  // risk-day20-findings.test.ts. Malware on a mirrord user's laptop, minutes after the developer's
+  // own mirrord session answered with their hardware key, creates an agent Job in the developer's
+  // own dev namespace pinned to a production pod's node and aimed at its container id: the
+  // guardrails ask what they asked of the developer's session (a hardware key within 5 minutes,
+  // which it has); only the agent's command line names a container of another namespace.
+  "a mirrord agent in the developer's own namespace aimed at a production pod's container, minutes after their own session (laptop)",
 ]);
 
 
@@ -417,6 +424,24 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     { cause: 'context: unfamiliar_namespace', max: 2, who: ['d19-sec-1@caredock.example'] },
     { cause: 'band elevated: unfamiliar_namespace', max: 1, who: ['d19-sec-1@caredock.example'] },
     { cause: 'policy', max: 1, who: ['d19-sec-1@caredock.example'] },
+  ],
+  // Day 20 (docs/risk.md, "Day 20"): the open-source mirrord CLI creates its agent as a Job with
+  // hostPID, the node's /run and /var and SYS_ADMIN, SYS_PTRACE, NET_RAW and NET_ADMIN, so each
+  // session asks a hardware key within 5 minutes (host_namespace, host_path_volume,
+  // capability_added): the four mirrord users are asked at every session more than 5 minutes
+  // after their last, up to 5 times a day. Asking is right (the agent is the node's root); the
+  // mirrord operator, which creates agents inside the cluster, is what takes it off developers'
+  // laptops. The restore drill asks a hardware key at the Restore (backup-objects) and again 35
+  // minutes later at `kubectl delete namespace drill-catalog` (delete_protected: a namespace's
+  // delete asks a hardware key within 5 minutes; a guardrails.namespaces entry for drill
+  // namespaces, as the example has for previews, would ask two factors there). The playback
+  // developer who joins the 19:40 incident from a phone hotspot signs in there a minute before
+  // their first request, which does not prove the hotspot's network (day 5's class), after the
+  // 8-hour freshness asked at 16:54.
+  'day 20 (workday20.ts)': [
+    { cause: 'guardrail: host_namespace+host_path_volume+capability_added+capability_beyond_baseline', max: 6, who: ['dev-1', 'dev-5', 'dev-9', 'dev-13'].map((n) => `d20-${n}@streamly.example`) },
+    { cause: 'guardrail: delete_protected', max: 1, who: ['d20-platform-2@streamly.example'] },
+    { cause: 'context: new_network', max: 1, who: ['d20-dev-2@streamly.example'] },
   ],
   'day 18 (workday18.ts)': [
     { cause: 'context: new_network', max: 2, who: ['dev-1', 'dev-3', 'dev-5', 'dev-7', 'dev-9', 'dev-11', 'sre-1'].map((n) => `d18-${n}@forgeline.example`) },
@@ -778,8 +803,16 @@ const COLD_BOUND_DAY18 = { perEngineer: 3, within8h: 10, total: 30 };
  */
 const COLD_BOUND_DAY19 = { perEngineer: 2, within8h: 1, total: 11 };
 
-/** Day 20 without warm-up, seed 181: to be measured. */
-const COLD_BOUND_DAY20 = { perEngineer: 0, within8h: 0, total: 0 };
+/**
+ * Day 20 without warm-up, seed 181: 36 challenges, ten engineers asked twice within 8 hours: the
+ * four mirrord users at every session (a hardware key within 5 minutes, as with history), plus
+ * kube-rs's agent at their first session (ua_family_change, a client never proven on a fresh
+ * server); the restore drill's Restore and namespace delete, and the hotspot, as with history;
+ * and each SRE whose shift moves from the company VPN to home, or back, halfway (new_network on a
+ * fresh server) after a production namespace outside the working set begun that shift
+ * (unfamiliar_namespace). dev-13 is asked 6 times.
+ */
+const COLD_BOUND_DAY20 = { perEngineer: 6, within8h: 10, total: 36 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
