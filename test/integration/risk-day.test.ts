@@ -429,7 +429,7 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // hostPID, the node's /run and /var and SYS_ADMIN, SYS_PTRACE, NET_RAW and NET_ADMIN, so each
   // session asks a hardware key within 5 minutes (host_namespace, host_path_volume,
   // capability_added): the four mirrord users are asked at every session more than 5 minutes
-  // after their last, up to 5 times a day. Asking is right (the agent is the node's root); the
+  // after their last, up to 7 times a day over the five seeds (5 on seed 181). Asking is right (the agent is the node's root); the
   // mirrord operator, which creates agents inside the cluster, is what takes it off developers'
   // laptops. The restore drill asks a hardware key at the Restore (backup-objects) and again 35
   // minutes later at `kubectl delete namespace drill-catalog` (delete_protected: a namespace's

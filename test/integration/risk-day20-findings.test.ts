@@ -130,7 +130,7 @@ describe('a chaos game day, with examples/stepgate.yaml', () => {
   // its agent as a Job with hostPID, the node's /run and /var, and SYS_ADMIN, SYS_PTRACE, NET_RAW
   // and NET_ADMIN (what mirrord's kube crate builds), so every session asks a hardware key within
   // 5 minutes (host_namespace, host_path_volume, capability_added): day 20's four mirrord users
-  // are asked at each session more than 5 minutes after the last, 3 to 5 times a day.
+  // are asked at each session more than 5 minutes after the last, 1 to 7 times a day over the five seeds.
   it("mirrord's agent Job in staging asks a hardware key within 5 minutes at every session", async () => {
     const login = await twoDays('d20f-mirrord@streamly.example', [['GET', '/api/v1/namespaces/staging-catalog/pods?limit=500']]);
     const [, , job] = mirrordSession('staging-catalog', 'catalog-api', prng(3));
