@@ -3,7 +3,7 @@
  * real gRPC server on a virtual clock, once with the risk engine and once with the policy alone,
  * printing the attack and engineer tables docs/risk.md shows, and how long each replay took.
  *
- *   npx tsx bench/day.ts [day1|day2|day3|day4|day5|day6|day7|day8|day9|day10|day11|day12|day13|day14|day15|day16|day17|day18|day19] [seed] [--risk-only] [--no-warmup]
+ *   npx tsx bench/day.ts [day1|day2|day3|day4|day5|day6|day7|day8|day9|day10|day11|day12|day13|day14|day15|day16|day17|day18|day19|day20] [seed] [--risk-only] [--no-warmup]
  *
  * The same generators and runner drive test/integration/risk-day.test.ts, which asserts the targets.
  */
@@ -28,6 +28,7 @@ import { workday16 } from '../test/support/workday16.js';
 import { workday17 } from '../test/support/workday17.js';
 import { workday18 } from '../test/support/workday18.js';
 import { workday19 } from '../test/support/workday19.js';
+import { workday20 } from '../test/support/workday20.js';
 
 // Each day's generator and the seed it replays unless one is given.
 const DAYS: Record<string, [(seed: number) => DayEvent[], number]> = {
@@ -50,6 +51,7 @@ const DAYS: Record<string, [(seed: number) => DayEvent[], number]> = {
   day17: [workday17, 151],
   day18: [workday18, 161],
   day19: [workday19, 171],
+  day20: [workday20, 181],
 };
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const day = args[0] !== undefined && args[0] in DAYS ? args[0] : 'day1';

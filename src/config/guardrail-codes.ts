@@ -75,6 +75,8 @@ export const GUARDRAIL_CODES = [
   'priority_class_reserved',
   'runtime_class_removed',
   'gpu_devices_unrequested',
+  // Chaos experiments: the pods another namespace's experiment kills, cuts off or rewrites
+  'chaos_target_protected',
   // Helm's release records: what the next upgrade or rollback applies
   'helm_release_edited',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
@@ -154,6 +156,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   priority_class_reserved: 'elevated',
   runtime_class_removed: 'elevated',
   gpu_devices_unrequested: 'elevated',
+  chaos_target_protected: 'elevated',
   helm_release_edited: 'elevated',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
@@ -222,6 +225,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   priority_class_reserved: 'priority class reserved for other namespaces',
   runtime_class_removed: "pod taken out of its runtime class's sandbox",
   gpu_devices_unrequested: "the node's GPUs without requesting one",
+  chaos_target_protected: 'chaos experiment aimed at a protected namespace',
   helm_release_edited: 'Helm release record written by a client that is not Helm',
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",

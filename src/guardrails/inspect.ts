@@ -4,6 +4,7 @@ import { ViolationCollector } from './collect.js';
 import { mediaType, parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';
+import { CHAOS_GROUPS, checkChaos } from './rules/chaos.js';
 import { checkCustomPodSpecs } from './rules/custom-pods.js';
 import { checkDelete } from './rules/delete.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
@@ -231,8 +232,10 @@ export function inspect(
     if (kube.resource === 'configmaps' && changesObject(kube)) byUrl.push(...checkHelmRecord(kube, [], userAgent));
     const owners = changesObject(kube) && (truncated || mayName(body, contentType, OWNER_REFERENCES));
     const pods = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, POD_SPEC_KEYS);
-    if (!owners && !pods) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods);
+    // A chaos experiment is read whole: where it acts is its selector, which any body names.
+    const chaos = customObjectWrite(kube) && CHAOS_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined;
+    if (!owners && !pods && !chaos) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
@@ -242,7 +245,9 @@ export function inspect(
       const multi = parsed.documents.length > 1;
       for (const [i, doc] of parsed.documents.entries()) {
         if (owners && deletes === '') deletes = ownerReferencesSet(doc);
-        if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: mediaType(contentType) === APPLY_PATCH, out: found, unreadable });
+        const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: mediaType(contentType) === APPLY_PATCH, out: found, unreadable };
+        if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', ctx);
+        if (chaos) checkChaos(doc, multi ? `documents[${i}].` : '', kube.apiGroup, ctx);
       }
     }
     if (deletes !== '') for (const v of ownerDelete(kube, settings, [])) found.push(v);

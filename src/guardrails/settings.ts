@@ -54,6 +54,8 @@ export interface GuardrailSettings {
   priorityClassAllowed(name: string, namespace: string): boolean;
   /** The runtime classes a pod in `namespace` must name (runtime_class_removed); undefined where none are configured. */
   sandboxFor(namespace: string): readonly string[] | undefined;
+  /** Namespaces a chaos experiment may not aim at without chaos_target_protected's effect. */
+  readonly chaosProtectedNamespace: StringMatcher;
   /** Whether a route's host, named in a namespace, is owned by others (route_host_not_owned); undefined when no owners are configured. */
   readonly hostClaimed: HostClaimed | undefined;
 }
@@ -184,6 +186,7 @@ export function compileGuardrails(
     gatedHost: compileGatedHosts(gatedHosts, matchesGated),
     priorityClassAllowed: compilePriorityClasses(cfg.reserved_priority_classes, cfg.system_namespaces),
     sandboxFor: compileSandboxes(cfg.sandboxed_namespaces),
+    chaosProtectedNamespace: globsOrNever(cfg.chaos_protected_namespaces),
     hostClaimed: compileHostOwners(cfg.host_owners),
   });
 }

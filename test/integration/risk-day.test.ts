@@ -19,6 +19,7 @@ import { workday16 } from '../support/workday16.js';
 import { workday17 } from '../support/workday17.js';
 import { workday18 } from '../support/workday18.js';
 import { workday19 } from '../support/workday19.js';
+import { workday20 } from '../support/workday20.js';
 
 /**
  * Issue 12's targets on seventeen differently built replayed days (the third to seventeenth written
@@ -31,7 +32,7 @@ import { workday19 } from '../support/workday19.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -278,6 +279,13 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Apple account is challenged at request 1, new_network, and answers it with the same passkey:
   // the row counts it stopped; nothing after the sign-in is refused.)
   'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod',
+  // Day 20 (docs/risk.md, "Day 20: what it found"), an open finding, an `it.fails` in
+  // risk-day20-findings.test.ts. Malware on a mirrord user's laptop, minutes after the developer's
+  // own mirrord session answered with their hardware key, creates an agent Job in the developer's
+  // own dev namespace pinned to a production pod's node and aimed at its container id: the
+  // guardrails ask what they asked of the developer's session (a hardware key within 5 minutes,
+  // which it has); only the agent's command line names a container of another namespace.
+  "a mirrord agent in the developer's own namespace aimed at a production pod's container, minutes after their own session (laptop)",
 ]);
 
 
@@ -417,6 +425,24 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     { cause: 'band elevated: unfamiliar_namespace', max: 1, who: ['d19-sec-1@caredock.example'] },
     { cause: 'policy', max: 1, who: ['d19-sec-1@caredock.example'] },
   ],
+  // Day 20 (docs/risk.md, "Day 20"): the open-source mirrord CLI creates its agent as a Job with
+  // hostPID, the node's /run and /var and SYS_ADMIN, SYS_PTRACE, NET_RAW and NET_ADMIN, so each
+  // session asks a hardware key within 5 minutes (host_namespace, host_path_volume,
+  // capability_added): the four mirrord users are asked at every session more than 5 minutes
+  // after their last, up to 7 times a day over the five seeds (5 on seed 181). Asking is right (the agent is the node's root); the
+  // mirrord operator, which creates agents inside the cluster, is what takes it off developers'
+  // laptops. The restore drill asks a hardware key at the Restore (backup-objects) and again 35
+  // minutes later at `kubectl delete namespace drill-catalog` (delete_protected: a namespace's
+  // delete asks a hardware key within 5 minutes; a guardrails.namespaces entry for drill
+  // namespaces, as the example has for previews, would ask two factors there). The playback
+  // developer who joins the 19:40 incident from a phone hotspot signs in there a minute before
+  // their first request, which does not prove the hotspot's network (day 5's class), after the
+  // 8-hour freshness asked at 16:54.
+  'day 20 (workday20.ts)': [
+    { cause: 'guardrail: host_namespace+host_path_volume+capability_added+capability_beyond_baseline', max: 6, who: ['dev-1', 'dev-5', 'dev-9', 'dev-13'].map((n) => `d20-${n}@streamly.example`) },
+    { cause: 'guardrail: delete_protected', max: 1, who: ['d20-platform-2@streamly.example'] },
+    { cause: 'context: new_network', max: 1, who: ['d20-dev-2@streamly.example'] },
+  ],
   'day 18 (workday18.ts)': [
     { cause: 'context: new_network', max: 2, who: ['dev-1', 'dev-3', 'dev-5', 'dev-7', 'dev-9', 'dev-11', 'sre-1'].map((n) => `d18-${n}@forgeline.example`) },
   ],
@@ -485,7 +511,9 @@ const DAY17_SEEDS = ((narrow && process.env.STEPGATE_DAY17_SEEDS) || '151').spli
 const DAY18_SEEDS = ((narrow && process.env.STEPGATE_DAY18_SEEDS) || '161').split(',').map(Number);
 // One of day 19's five seeds and seed 171 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY19_SEEDS = ((narrow && process.env.STEPGATE_DAY19_SEEDS) || '171').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19').split(',');
+// One of day 20's five seeds and seed 181 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY20_SEEDS = ((narrow && process.env.STEPGATE_DAY20_SEEDS) || '181').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -524,6 +552,8 @@ const DAYS = ([
   ['day 18 (workday18.ts)', workday18, 23, DAY18_SEEDS, {}],
   // Day 19 too: written as an outside red team would, a passwordless healthcare company's PHI namespaces, a vendor and a break-glass account (docs/risk.md, "Day 19").
   ['day 19 (workday19.ts)', workday19, 19, DAY19_SEEDS, {}],
+  // Day 20 too: written as an outside red team would, a streaming company's follow-the-sun SREs, a chaos game day, mirrord and Karpenter (docs/risk.md, "Day 20").
+  ['day 20 (workday20.ts)', workday20, 23, DAY20_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -773,6 +803,17 @@ const COLD_BOUND_DAY18 = { perEngineer: 3, within8h: 10, total: 30 };
  */
 const COLD_BOUND_DAY19 = { perEngineer: 2, within8h: 1, total: 11 };
 
+/**
+ * Day 20 without warm-up, seed 181: 36 challenges, ten engineers asked twice within 8 hours: the
+ * four mirrord users at every session (a hardware key within 5 minutes, as with history), plus
+ * kube-rs's agent at their first session (ua_family_change, a client never proven on a fresh
+ * server); the restore drill's Restore and namespace delete, and the hotspot, as with history;
+ * and each SRE whose shift moves from the company VPN to home, or back, halfway (new_network on a
+ * fresh server) after a production namespace outside the working set begun that shift
+ * (unfamiliar_namespace). dev-13 is asked 6 times.
+ */
+const COLD_BOUND_DAY20 = { perEngineer: 6, within8h: 10, total: 36 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -791,6 +832,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 17 (workday17.ts)', workday17, 151, {}, COLD_BOUND_DAY17],
   ['day 18 (workday18.ts)', workday18, 161, {}, COLD_BOUND_DAY18],
   ['day 19 (workday19.ts)', workday19, 171, {}, COLD_BOUND_DAY19],
+  ['day 20 (workday20.ts)', workday20, 181, {}, COLD_BOUND_DAY20],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {

@@ -53,6 +53,11 @@ export const guardrailsSchema = z.strictObject({
    * reserved to the system namespaces unless an entry names them.
    */
   reserved_priority_classes: z.record(nonEmpty, z.array(nonEmpty)).default({}),
+  /**
+   * Namespaces (globs) a chaos experiment (Chaos Mesh's, LitmusChaos's ChaosEngine) may not aim at
+   * without the effect of `chaos_target_protected`, wherever the experiment itself is written.
+   */
+  chaos_protected_namespaces: z.array(nonEmpty).default([]),
   /** Namespace (glob) → the runtime classes its pods must run under (`runtime_class_removed`). */
   sandboxed_namespaces: z.record(nonEmpty, z.array(nonEmpty).min(1)).default({}),
   /**
@@ -124,6 +129,7 @@ export const GUARDRAILS_APPLY = {
   'guardrails.impersonation_privileged_groups': 'live',
   'guardrails.reserved_priority_classes': 'live',
   'guardrails.sandboxed_namespaces': 'live',
+  'guardrails.chaos_protected_namespaces': 'live',
   'guardrails.host_owners[].hosts': 'live',
   'guardrails.host_owners[].namespaces': 'live',
   'guardrails.namespaces[].match': 'live',
