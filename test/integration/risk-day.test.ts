@@ -696,14 +696,14 @@ const COLD_BOUND_DAY10 = { perEngineer: 2, within8h: 1, total: 15 };
 const COLD_BOUND_DAY11 = { perEngineer: 2, within8h: 1, total: 7 };
 
 /**
- * Day 12 without warm-up, seed 101: 7 challenges, nobody asked twice within 8 hours: the Sydney
- * on-call's home at the night page and the commuter's first carrier network (new_network), first
- * departures from working sets, and the 8-hour freshness. The platform engineer's first `flux
- * reconcile` (the Flux CLI's agent, a client never proven on a fresh server) comes within the hour
- * after their sign-in, which proves it (risk.learn.client_grace_seconds); 8 challenges and that
- * engineer asked twice (with `cmctl renew` in ingress-nginx at 13:00) before.
+ * Day 12 without warm-up, seed 101: 9 challenges, one engineer asked twice within 8 hours (the
+ * platform engineer: the Flux CLI's agent, a client never proven on a fresh server, at the first
+ * `flux reconcile` (ua_family_change), and `cmctl renew` in ingress-nginx, a namespace outside the
+ * working set begun that morning, at 13:00). The rest: the Sydney on-call's home at the night page
+ * and the commuter's first carrier network (new_network), first departures from working sets, and
+ * the 8-hour freshness.
  */
-const COLD_BOUND_DAY12 = { perEngineer: 2, within8h: 0, total: 7 };
+const COLD_BOUND_DAY12 = { perEngineer: 2, within8h: 1, total: 9 };
 
 /**
  * Day 13 without warm-up, seed 111: 10 challenges, one engineer asked twice within 8 hours (the
@@ -726,14 +726,13 @@ const COLD_BOUND_DAY13 = { perEngineer: 2, within8h: 1, total: 10 };
 const COLD_BOUND_DAY14 = { perEngineer: 2, within8h: 2, total: 15 };
 
 /**
- * Day 15 without warm-up, seed 131: 9 challenges, nobody asked twice within 8 hours: the 8-hour
- * freshness of Secrets, exec and production writes (8) and one namespace outside a working set
- * begun that morning. cmctl's first use at the 03:00 incident, minutes after the night's sign-in,
- * is proven by it (risk.learn.client_grace_seconds; ua_family_change before, 10 challenges, and on
- * seed 132 the platform on-call asked twice: cmctl at 03:17, then at 09:08 a namespace outside the
- * working set the night's incident began).
+ * Day 15 without warm-up, seed 131: 10 challenges, nobody asked twice within 8 hours: the 8-hour
+ * freshness of Secrets, exec and production writes (8), cmctl's first use at the 03:00 incident
+ * (ua_family_change) and one namespace outside a working set begun that morning. On seed 132 the
+ * platform on-call is asked twice: cmctl at 03:17, then at 09:08 a namespace outside the working
+ * set the night's incident began (bench/day-matrix.ts).
  */
-const COLD_BOUND_DAY15 = { perEngineer: 1, within8h: 0, total: 9 };
+const COLD_BOUND_DAY15 = { perEngineer: 1, within8h: 0, total: 10 };
 
 /**
  * Day 16 without warm-up, seed 141: 31 challenges, nine engineers asked twice within 8 hours
@@ -746,28 +745,25 @@ const COLD_BOUND_DAY15 = { perEngineer: 1, within8h: 0, total: 9 };
 const COLD_BOUND_DAY16 = { perEngineer: 4, within8h: 9, total: 31 };
 
 /**
- * Day 17 without warm-up, seed 151: 14 challenges, one engineer asked twice within 8 hours (the ML
- * engineer who works from home in the afternoon: their first Ray job at 10:53, python-requests
- * being a client kind never proven on a fresh server, first seen nearly three hours after the
- * sign-in, then home's network). The rest: two ML engineers' Ray jobs also past the sign-in's hour,
- * each data scientist's office address first seen after the kernel's, first departures from
- * working sets, the 8-hour freshness, the researcher's hotel. Each data scientist's first notebook
- * kernel (the Kubernetes Python client, a kind of its own) and the Ray jobs within the hour after
- * the sign-in are proven by it (risk.learn.client_grace_seconds): 23 challenges and two over
- * before; 28 and six before the Argo CLI's agent was the interactive kind.
+ * Day 17 without warm-up, seed 151: 23 challenges, two engineers asked twice within 8 hours (an ML
+ * engineer at their first Ray job, python-requests being a client kind never proven on a fresh
+ * server, and at a namespace outside the working set begun that morning; the ML engineer who
+ * works from home in the afternoon at the Ray job and at home's network). The rest: each data
+ * scientist's first notebook kernel (the Kubernetes Python client, a kind of its own:
+ * ua_family_change) or their office address first seen after the kernel's, the 8-hour freshness,
+ * the researcher's hotel. 28 and six over before the Argo CLI's agent was the interactive kind.
  */
-const COLD_BOUND_DAY17 = { perEngineer: 2, within8h: 1, total: 14 };
+const COLD_BOUND_DAY17 = { perEngineer: 2, within8h: 2, total: 23 };
 
 /**
- * Day 18 without warm-up, seed 161: 28 challenges, eight engineers asked twice within 8 hours: the
+ * Day 18 without warm-up, seed 161: 30 challenges, ten engineers asked twice within 8 hours: the
  * six Codespace engineers at their workspace's morning address and again after lunch's resume
- * (as with history), the night on-call's hotspot then home, and the SREs' first production
- * namespaces outside a working set begun that morning (unfamiliar_namespace; sre-1 three times).
- * The platform engineers' first `flux` after kubectl within the hour after their sign-in is proven
- * by it (risk.learn.client_grace_seconds; 30 challenges and ten over before, when it was
- * ua_family_change and, with the Coder workspace's NAT address, their second challenge).
+ * (as with history), the platform engineers' first `flux` after kubectl (ua_family_change) and
+ * the Coder workspace's NAT address, never seen on a fresh server (new_network), the night
+ * on-call's hotspot then home, and the SREs' first production namespaces outside a working set
+ * begun that morning (unfamiliar_namespace; sre-1 three times).
  */
-const COLD_BOUND_DAY18 = { perEngineer: 3, within8h: 8, total: 28 };
+const COLD_BOUND_DAY18 = { perEngineer: 3, within8h: 10, total: 30 };
 
 /**
  * Day 19 without warm-up, seed 171: 11 challenges, one engineer asked twice within 8 hours (the
