@@ -49,7 +49,7 @@ const SUMMARY: Partial<Record<RiskCode, string>> = {
 };
 
 /** What binds, from the signals that fired; undefined when nothing does. */
-export function contextBound(ctx: SignalContext, fired: readonly Contribution[], graceSeconds: number, cfg?: Signals): ContextBound | undefined {
+export function contextBound(ctx: SignalContext, fired: readonly Contribution[], graceSeconds: number, cfg?: Signals, clientGraceSeconds = 0): ContextBound | undefined {
   const h = ctx.history;
   // A subject stepgate knows nothing of: their first sign-in is the proof for the context it was
   // made in, even though it came a little before their first request.
@@ -77,7 +77,7 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     const what = ctx.device.strength === 'certificate' ? 'client certificate' : ctx.device.strength === 'session' ? 'browser (a step-up session without its device cookie)' : 'browser';
     consider(h.deviceSince - grace, 'new_device', `new ${what}`, undefined, undefined, h.deviceSince);
   }
-  if (has('ua_family_change')) consider(h.clientSince - grace, 'ua_family_change', `new client ${ctx.device.uaFamily}`, undefined, undefined, h.clientSince);
+  if (has('ua_family_change')) consider(h.clientSince - Math.max(grace, clientGraceSeconds * 1000), 'ua_family_change', `new client ${ctx.device.uaFamily}`, undefined, undefined, h.clientSince);
   // A login older than the device it is used from: a sign-in on that device (or at most
   // `grace_seconds` before it appeared) is what the owner of the session can produce.
   if (has('session_new_device') && cfg !== undefined) {

@@ -386,7 +386,7 @@ export class RiskEngine {
     // The common case (everything known, no burst) needs no look at the contributions.
     const quiet = history.prefixKnown && history.deviceKnown && history.clientKnown && history.behaviourSince === 0 && !unlikeItself(s.contributions, work);
     const bindable = !(quiet || degraded || who.automation === true);
-    let bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, this.learnMaxAge, cfg) : undefined;
+    let bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, this.learnMaxAge, cfg, this.o.risk.learn.client_grace_seconds) : undefined;
     if (bound && requirement.deny && !base.deny) {
       const a = this.answerable(base, k, s.contributions, false);
       if (a !== undefined) {
@@ -481,7 +481,7 @@ export class RiskEngine {
     const fs = fctx === ctx && fExtra === extra ? s : scoreRisk(fctx, this.o.risk.signals, fExtra);
     let k = this.bands.reached(fs.score);
     let r = this.bands.apply(fb, k, true);
-    const bound = bindable ? contextBound(fctx, fs.contributions, this.learnMaxAge, this.o.risk.signals) : undefined;
+    const bound = bindable ? contextBound(fctx, fs.contributions, this.learnMaxAge, this.o.risk.signals, this.o.risk.learn.client_grace_seconds) : undefined;
     if (bound && r.deny && !fb.deny) {
       const a = this.answerable(fb, k, fs.contributions, true);
       if (a !== undefined) {
@@ -625,7 +625,10 @@ export class RiskEngine {
     // An address is known once its network is (or becomes) known.
     const ip = !h.ipKnown && o.ip !== '' && (h.prefixKnown || prefix !== '') ? o.ip : '';
     const dev = !h.deviceKnown && device.id !== '' && proven(h.deviceSince, auth, grace) ? device.id : '';
-    const client = !h.clientKnown && o.client !== '' && proven(h.clientSince, auth, grace) ? o.client! : '';
+    // A kind beside one already proven (what ua_family_change fires on) may have been opened under
+    // the sign-in's client grace; a subject with no kind proven yet keeps the newcomer's rules.
+    const clientGrace = h.knownClients > 0 ? Math.max(grace, this.o.risk.learn.client_grace_seconds * 1000) : grace;
+    const client = !h.clientKnown && o.client !== '' && proven(h.clientSince, auth, clientGrace) ? o.client! : '';
     if (ip === '' && prefix === '' && dev === '' && client === '') return undefined;
     return { subject: o.subject, ip, prefix, device: dev, client, namespace: '', site: '', nearby: '' };
   }

@@ -108,6 +108,13 @@ export const riskSchema = z.strictObject({
        */
       newcomer_grace_seconds: seconds.min(1).max(86_400).optional(),
       max_age_seconds: seconds.min(1).max(86_400).optional(),
+      /**
+       * A kind of client (device.ts clientKind) first seen at most this long after the login's
+       * sign-in is proven by that sign-in, as a namespace is under `unfamiliar_namespace.grace_seconds`:
+       * a notebook kernel or `ray job submit` opened after the morning's kubectl. 0: off (a client
+       * kind never proven needs a sign-in after its first sighting).
+       */
+      client_grace_seconds: seconds.min(0).max(86_400).default(0),
     })
     .superRefine((l, ctx) => {
       if (l.newcomer_grace_seconds !== undefined && l.max_age_seconds !== undefined) {
@@ -242,6 +249,7 @@ export const RISK_APPLY = {
   'risk.learn.min_level': 'live',
   'risk.learn.newcomer_grace_seconds': 'live',
   'risk.learn.max_age_seconds': 'live',
+  'risk.learn.client_grace_seconds': 'live',
   'risk.signals.new_ip': 'live',
   'risk.signals.new_network': 'live',
   'risk.signals.trusted_network': 'live',
