@@ -351,10 +351,10 @@ const OWNER_REFERENCES = ['ownerReferences'];
 const APPLY_PATCH = 'application/apply-patch+yaml';
 /**
  * Keys one of which a custom resource's body names where it holds a pod spec (rules/custom-pods.ts),
- * an Argo podSpecPatch, a Spark application's driver or executor, a volumes list, a pod's seccomp annotation, a pod's priority or runtime class, or Kueue's priority label
+ * an Argo podSpecPatch, a Spark application's driver or executor, an OpenShift build's custom strategy, a volumes list, a pod's seccomp annotation, a pod's priority or runtime class, or Kueue's priority label
  * (`riorityClassName` is in `priorityClassName` and Argo's `podPriorityClassName`; rules/scheduling.ts).
  */
-const POD_SPEC_KEYS = ['container', 'script', 'template', 'steps', 'sidecars', 'podTemplate', 'hostDisk', 'podSpecPatch', 'driver', 'executor', 'volumes', 'seccomp.security.alpha.kubernetes.io', 'riorityClassName', 'runtimeClassName', 'kueue.x-k8s.io/priority-class'];
+const POD_SPEC_KEYS = ['customStrategy', 'container', 'script', 'template', 'steps', 'sidecars', 'podTemplate', 'hostDisk', 'podSpecPatch', 'driver', 'executor', 'volumes', 'seccomp.security.alpha.kubernetes.io', 'riorityClassName', 'runtimeClassName', 'kueue.x-k8s.io/priority-class'];
 const TEXT_TYPES = new Set(['application/json', 'application/yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 /**
  * The escapes that can spell a letter: JSON's `\u`, double-quoted YAML's `\x`, `\u`, `\U`, and
