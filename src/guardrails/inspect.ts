@@ -13,6 +13,7 @@ import { claimsDeleted, cordons, evictsByTaint, ownerReferencesSet, SCALABLE_KEY
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
+import { checkImageSource, IMAGE_SOURCE_KEYS } from './rules/image-streams.js';
 import { checkHelmRecord } from './rules/helm-records.js';
 import { HOST_KEYS, hostKeyOfKind } from './rules/host-kinds.js';
 import { checkRoute } from './rules/routes.js';
@@ -80,7 +81,7 @@ function isBinding(kube: KubeRequestInfo): boolean {
 }
 
 /** Kinds whose body the guardrails read. */
-const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS]);
+const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS, ...IMAGE_SOURCE_KEYS]);
 
 function isInspectedKey(key: string): boolean {
   return isWorkloadKey(key) || RBAC_KEYS.has(key) || BODY_KEYS.has(key) || isFluxKey(key);
@@ -312,6 +313,7 @@ export function inspect(
       checkWorkloadIdentity(doc, key, prefix, ctx);
     }
     if (kube.verb === 'patch' && isFluxKey(urlKey)) checkFluxPatch(doc, kube.resource, prefix, ctx, urlKey);
+    if (IMAGE_SOURCE_KEYS.has(urlKey)) checkImageSource(doc, urlKey, kube.verb, prefix, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);
   }

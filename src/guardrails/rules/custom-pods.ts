@@ -1,3 +1,4 @@
+import { clientText } from '../../core/redact.js';
 import { isObject, type Json } from '../types.js';
 import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, readYaml } from '../yaml.js';
 import type { RuleContext } from './context.js';
@@ -184,6 +185,8 @@ function join(path: string, key: string): string {
  * docker and source strategies run OpenShift's own builder image, and stay the namespace's matter.
  */
 function checkCustomBuild(strategy: Json, path: string, ctx: RuleContext): void {
-  const from = isObject(strategy.from) && typeof strategy.from.name === 'string' ? ` ${strategy.from.name.slice(0, 200)}` : '';
+  // The image is the body's: bounded and without control characters, as any client text.
+  const name = isObject(strategy.from) && typeof strategy.from.name === 'string' ? clientText(strategy.from.name, 200) : undefined;
+  const from = name ? ` ${name}` : '';
   ctx.out.push({ code: 'privileged_container', detail: `an OpenShift custom build strategy runs its builder image${from} as a privileged build pod`, path });
 }
