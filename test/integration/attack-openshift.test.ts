@@ -9,9 +9,10 @@ import { checkRequest } from '../support/requests.js';
  * namespace" (image streams, builds, DeploymentConfigs, templates, OpenShift's users, groups,
  * OAuth and legacy RBAC, cluster configuration, OLM), the `openshift-*` namespaces that run the
  * cluster, `oc`'s own request shapes (`oc tag`, `oc start-build`, `oc debug node/…`, `oc adm
- * groups add-users`), and the web console, which passes the API through under `/api/kubernetes/`
- * with the session's token (`console.localhost` is a `kubernetes.proxies` host in the example).
- * Request shapes are openshift/oc's and openshift/console's (the paths of openshift/api's types).
+ * groups add-users`), the web console, which passes the API through under `/api/kubernetes/`
+ * with the session's token (`console.localhost` is a `kubernetes.proxies` host in the example), and
+ * the integrated registry's route (`image-registry.localhost`), where a push moves a tag. Request
+ * shapes are openshift/oc's and openshift/console's (the paths of openshift/api's types).
  *
  * Each sensitive action is sent with the victim's token in two states, as attack-rancher.test.ts:
  *
@@ -34,7 +35,9 @@ afterAll(async () => {
 
 const subjects = freshSubjects(() => server.issuer, 'openshift');
 const CONSOLE = 'console.localhost';
+const REGISTRY = 'image-registry.localhost';
 const OC = 'oc/4.17.0 (linux/amd64) kubernetes/b2b1ef3';
+const PODMAN = 'containers/5.2.2 (github.com/containers/image)';
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const JSON_CT = { 'content-type': 'application/json' };
 const MERGE = { 'content-type': 'application/merge-patch+json' };
@@ -56,8 +59,8 @@ const STATES: Readonly<Record<State, { level: Level; source: string }>> = {
 async function send(req: Req, state: State): Promise<CheckResponse> {
   const s = STATES[state];
   const token = await subjects.tokenOf(s.level, 60);
-  const ua = req.host === CONSOLE ? CHROME : OC;
-  const ownPath = req.host === CONSOLE ? '/api/kubernetes/api/v1/namespaces/dev/pods?limit=250' : '/api/v1/namespaces/dev/pods?limit=500';
+  const ua = req.host === CONSOLE ? CHROME : req.host === REGISTRY ? PODMAN : OC;
+  const ownPath = req.host === CONSOLE ? '/api/kubernetes/api/v1/namespaces/dev/pods?limit=250' : req.host === REGISTRY ? '/v2/dev/app/manifests/latest' : '/api/v1/namespaces/dev/pods?limit=500';
   const own = await server.client.check(checkRequest({ host: req.host, source: OFFICE, path: ownPath, token, headers: { 'user-agent': ua } }));
   expect(reason(own), "the victim's own request").toBe('allowed');
   const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
@@ -323,6 +326,14 @@ const ATTACKS: readonly Attack[] = [
     ],
   },
   {
+    what: "an image pushed over a production image stream's tag through the integrated registry",
+    rule: 'openshift-registry-pushes',
+    via: [
+      ['podman push (the manifest)', { host: REGISTRY, method: 'PUT', path: '/v2/prod-payments/app/manifests/latest', body: '{"schemaVersion":2}', headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } }],
+      ['skopeo delete', { host: REGISTRY, method: 'DELETE', path: '/v2/payments-prod/app/manifests/sha256:0f3c4e9b5a6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f' }],
+    ],
+  },
+  {
     what: "a Helm chart installed by the console's backend (its manifests are not in the request)",
     rule: 'openshift-console-helm',
     via: [
@@ -371,6 +382,9 @@ const ROUTINE: readonly [string, Req][] = [
   ["the console's pod list", c(k('GET', '/api/v1/namespaces/dev/pods?limit=250'))],
   ["the console's page", { host: CONSOLE, method: 'GET', path: '/k8s/ns/dev/pods' }],
   ["the console's saved preferences", c(k('PATCH', '/api/v1/namespaces/openshift-console-user-settings/configmaps/user-settings-7c9f6b5d', { data: { 'console.theme': 'dark' } }, MERGE))],
+  ['podman pull from production', { host: REGISTRY, method: 'GET', path: '/v2/prod-payments/app/manifests/latest' }],
+  ['podman push to dev', { host: REGISTRY, method: 'PUT', path: '/v2/dev/app/manifests/latest', body: '{"schemaVersion":2}', headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } }],
+  ["a push's blob upload to production", { host: REGISTRY, method: 'PUT', path: '/v2/prod-payments/app/blobs/uploads/5f0c2b1e?digest=sha256:0f3c4e9b5a6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f', body: 'layer bytes', headers: { 'content-type': 'application/octet-stream' } }],
   ["the console's Helm release list", { host: CONSOLE, method: 'GET', path: '/api/helm/releases?ns=dev&limit_info=true' }],
 ];
 
