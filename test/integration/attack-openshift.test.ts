@@ -258,6 +258,14 @@ const ATTACKS: readonly Attack[] = [
     ],
   },
   {
+    what: 'a production project deleted (its namespace and everything in it)',
+    rule: 'guardrail:delete_protected',
+    via: [
+      ['oc delete project', k('DELETE', '/apis/project.openshift.io/v1/projects/prod-payments')],
+      ["the console's proxy", c(k('DELETE', '/apis/project.openshift.io/v1/projects/prod-payments'))],
+    ],
+  },
+  {
     what: 'oc adm groups add-users cluster-admins mallory',
     rule: 'cluster-add-on-objects',
     via: [

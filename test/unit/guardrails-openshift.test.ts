@@ -70,3 +70,14 @@ describe('privileged_container: an OpenShift custom build strategy', () => {
     expect(v?.path).toBe('spec.strategy.customStrategy');
   });
 });
+
+describe('delete_protected: an OpenShift project', () => {
+  it('oc delete project is the namespace deleted', () => {
+    const [v] = found('DELETE', '/apis/project.openshift.io/v1/projects/prod-payments', undefined);
+    expect(v?.code).toBe('delete_protected');
+    expect(v?.detail).toBe('delete project.openshift.io/projects/prod-payments: deleting an OpenShift project deletes its namespace and everything in it');
+  });
+  it('a project request is no delete', () => {
+    expect(codes('POST', '/apis/project.openshift.io/v1/projectrequests', { kind: 'ProjectRequest', metadata: { name: 'x' } })).toEqual([]);
+  });
+});
