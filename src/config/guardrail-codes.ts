@@ -210,7 +210,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   gated_host_route: 'route for a host stepgate checks',
   route_host_not_owned: "route for a hostname another namespace owns",
   workload_identity_claim: "certificate for another namespace's workload identity",
-  gitops_source_change: 'Flux object repointed by a patch',
+  gitops_source_change: 'GitOps source or OpenShift image stream repointed',
   system_namespace_workload: 'workload written in a system namespace',
   system_namespace_secret: 'Secret written in a system namespace',
   system_namespace_token: 'service account token created in a system namespace',

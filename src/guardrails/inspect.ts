@@ -14,6 +14,7 @@ import { claimsDeleted, cordons, evictsByTaint, ownerReferencesSet, SCALABLE_KEY
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
+import { checkImageSource, IMAGE_SOURCE_KEYS } from './rules/image-streams.js';
 import { checkHelmRecord } from './rules/helm-records.js';
 import { HOST_KEYS, hostKeyOfKind } from './rules/host-kinds.js';
 import { checkRoute } from './rules/routes.js';
@@ -81,7 +82,7 @@ function isBinding(kube: KubeRequestInfo): boolean {
 }
 
 /** Kinds whose body the guardrails read. */
-const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS]);
+const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS, ...IMAGE_SOURCE_KEYS]);
 
 function isInspectedKey(key: string): boolean {
   return isWorkloadKey(key) || RBAC_KEYS.has(key) || BODY_KEYS.has(key) || isFluxKey(key);
@@ -317,6 +318,7 @@ export function inspect(
       checkWorkloadIdentity(doc, key, prefix, ctx);
     }
     if (kube.verb === 'patch' && isFluxKey(urlKey)) checkFluxPatch(doc, kube.resource, prefix, ctx, urlKey);
+    if (IMAGE_SOURCE_KEYS.has(urlKey)) checkImageSource(doc, urlKey, kube.verb, prefix, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);
   }
@@ -356,10 +358,10 @@ const OWNER_REFERENCES = ['ownerReferences'];
 const APPLY_PATCH = 'application/apply-patch+yaml';
 /**
  * Keys one of which a custom resource's body names where it holds a pod spec (rules/custom-pods.ts),
- * an Argo podSpecPatch, a Spark application's driver or executor, a volumes list, a pod's seccomp annotation, a pod's priority or runtime class, or Kueue's priority label
+ * an Argo podSpecPatch, a Spark application's driver or executor, an OpenShift build's custom strategy, a volumes list, a pod's seccomp annotation, a pod's priority or runtime class, or Kueue's priority label
  * (`riorityClassName` is in `priorityClassName` and Argo's `podPriorityClassName`; rules/scheduling.ts).
  */
-const POD_SPEC_KEYS = ['container', 'script', 'template', 'steps', 'sidecars', 'podTemplate', 'hostDisk', 'podSpecPatch', 'driver', 'executor', 'volumes', 'seccomp.security.alpha.kubernetes.io', 'riorityClassName', 'runtimeClassName', 'kueue.x-k8s.io/priority-class'];
+const POD_SPEC_KEYS = ['customStrategy', 'container', 'script', 'template', 'steps', 'sidecars', 'podTemplate', 'hostDisk', 'podSpecPatch', 'driver', 'executor', 'volumes', 'seccomp.security.alpha.kubernetes.io', 'riorityClassName', 'runtimeClassName', 'kueue.x-k8s.io/priority-class'];
 const TEXT_TYPES = new Set(['application/json', 'application/yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 /**
  * The escapes that can spell a letter: JSON's `\u`, double-quoted YAML's `\x`, `\u`, `\U`, and

@@ -406,6 +406,11 @@ function compileKube(k: KubeMatchConfig): Predicate {
     // covers it too: `list secrets --all-namespaces` reads prod's secrets.
     preds.push((i) => i.isResourceRequest && (i.namespace === '' ? clusterWideReaches(i) : ns(i.namespace)));
   }
+  if (k.unless_namespaces) {
+    const except = compileGlobList(k.unless_namespaces, null);
+    // Only a request in one of them is left out: a list across all namespaces reaches the others too.
+    preds.push((i) => !(i.isResourceRequest && i.namespace !== '' && except(i.namespace)));
+  }
   if (k.verbs) {
     const verbs = new Set(k.verbs);
     // A server-side apply is a patch that creates what does not exist yet, and kube then asks
@@ -430,7 +435,7 @@ function compileKube(k: KubeMatchConfig): Predicate {
   }
   if (k.custom !== undefined) {
     const custom = k.custom;
-    preds.push((i) => i.isResourceRequest && !BUILTIN_GROUPS.has(i.apiGroup) === custom);
+    preds.push((i) => i.isResourceRequest && (!BUILTIN_GROUPS.has(i.apiGroup) && !NOT_ADD_ON_OBJECTS.has(`${i.apiGroup}/${i.resource}`)) === custom);
   }
   if (k.unless_label_selector) {
     const wanted = Object.entries(k.unless_label_selector);
@@ -511,6 +516,27 @@ const BUILTIN_GROUPS = new Set([
   'scheduling.k8s.io',
   'storage.k8s.io',
   'storagemigration.k8s.io',
+]);
+
+/**
+ * OpenShift's requests that are served by an add-on's API group but are no add-on's object, so that
+ * `match.kubernetes.custom` (the example's cluster-add-on-objects) does not read them as one: a
+ * ProjectRequest is a Namespace created from the cluster's project template with the requester as
+ * its admin (`oc new-project`, every developer's, as `kubectl create namespace` is), and the
+ * reviews are questions that store nothing (`oc adm policy who-can`, the SCC reviews), as
+ * Kubernetes' own access reviews are.
+ */
+const NOT_ADD_ON_OBJECTS: ReadonlySet<string> = new Set([
+  'project.openshift.io/projectrequests',
+  'authorization.openshift.io/subjectaccessreviews',
+  'authorization.openshift.io/resourceaccessreviews',
+  'authorization.openshift.io/selfsubjectrulesreviews',
+  'authorization.openshift.io/subjectrulesreviews',
+  'authorization.openshift.io/localsubjectaccessreviews',
+  'authorization.openshift.io/localresourceaccessreviews',
+  'security.openshift.io/podsecuritypolicyreviews',
+  'security.openshift.io/podsecuritypolicyselfsubjectreviews',
+  'security.openshift.io/podsecuritypolicysubjectreviews',
 ]);
 
 /** Whether stepgate knows `group/resource` to be cluster-scoped; unknown resources count as namespaced. */

@@ -739,6 +739,45 @@ describe('match.kubernetes.unless_label_selector', () => {
   });
 });
 
+// Globs cannot say "but not": OpenShift's namespaces run the cluster, but the console writes each
+// user's preferences into openshift-console-user-settings with the user's own token.
+describe('match.kubernetes.unless_namespaces', () => {
+  const { policy } = policyOf(`
+    - {name: platform, match: {kubernetes: {namespaces: ["openshift-*"], unless_namespaces: [openshift-console-user-settings, "openshift-debug-*"], verbs: [patch, list]}}, require: aal2}
+`);
+  const rules = (method: string, target: string) => policy.evaluate(kubeReq(method, target), who()).rules;
+  it.each([
+    ['PATCH', '/api/v1/namespaces/openshift-config/configmaps/x', ['platform']],
+    ['PATCH', '/api/v1/namespaces/openshift-console-user-settings/configmaps/user-settings-1', ['default']],
+    ['PATCH', '/api/v1/namespaces/openshift-debug-x7k2q/pods/p', ['default']],
+    // The Namespace object itself is in its own namespace, as kube reads it.
+    ['PATCH', '/api/v1/namespaces/openshift-console-user-settings', ['default']],
+    // A list across all namespaces reaches the others too.
+    ['GET', '/api/v1/configmaps', ['platform']],
+  ])('%s %s matches %j', (method, target, expected) => {
+    expect(rules(method, target)).toEqual(expected);
+  });
+});
+
+// OpenShift serves under its own groups what is no add-on's object: `oc new-project` is a
+// Namespace from the project template, the reviews are questions.
+describe('match.kubernetes.custom and OpenShift', () => {
+  const { policy } = policyOf(`
+    - {name: add-ons, match: {kubernetes: {scope: [cluster], custom: true, verbs: [create, update, patch]}}, require: aal3}
+`);
+  const rules = (method: string, target: string) => policy.evaluate(kubeReq(method, target), who()).rules;
+  it.each([
+    ['POST', '/apis/project.openshift.io/v1/projectrequests', ['default']],
+    ['POST', '/apis/authorization.openshift.io/v1/resourceaccessreviews', ['default']],
+    ['POST', '/apis/authorization.openshift.io/v1/subjectaccessreviews', ['default']],
+    ['POST', '/apis/user.openshift.io/v1/groups', ['add-ons']],
+    ['PUT', '/apis/project.openshift.io/v1/projects/x', ['add-ons']],
+    ['POST', '/apis/authorization.openshift.io/v1/clusterrolebindings', ['add-ons']],
+  ])('%s %s matches %j', (method, target, expected) => {
+    expect(rules(method, target)).toEqual(expected);
+  });
+});
+
 // deploy/base is what a new install starts from: what changes the whole cluster asks a hardware
 // key there too, and an add-on's cluster-wide object is no longer read as a write in stepgate's
 // own namespace.

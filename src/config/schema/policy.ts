@@ -9,6 +9,9 @@ export const kubeMatchSchema = z.strictObject({
   verbs: stringList.optional(),
   api_groups: z.array(z.string()).min(1).optional(),
   names: stringList.optional(),
+  // Namespaces the rule leaves out of `namespaces` (`openshift-*` but the console's own per-user
+  // settings namespace): globs cannot say "but not".
+  unless_namespaces: stringList.optional(),
   non_resource_paths: stringList.optional(),
   scope: z.array(z.enum(['namespace', 'all_namespaces', 'cluster'])).min(1).optional(),
   custom: z.boolean().optional(),
@@ -75,6 +78,7 @@ export const POLICY_APPLY = {
   'policy.rules[].match.kubernetes.verbs': 'live',
   'policy.rules[].match.kubernetes.api_groups': 'live',
   'policy.rules[].match.kubernetes.names': 'live',
+  'policy.rules[].match.kubernetes.unless_namespaces': 'live',
   'policy.rules[].match.kubernetes.non_resource_paths': 'live',
   'policy.rules[].match.kubernetes.scope': 'live',
   'policy.rules[].match.kubernetes.unless_label_selector': 'live',

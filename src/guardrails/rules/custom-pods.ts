@@ -1,3 +1,4 @@
+import { clientText } from '../../core/redact.js';
 import { isObject, type Json } from '../types.js';
 import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, readYaml } from '../yaml.js';
 import type { RuleContext } from './context.js';
@@ -42,6 +43,8 @@ import { checkKueuePriority, checkPriorityClass, checkScheduling, WORKFLOW_PRIOR
  * - any `annotations` map (the object's own metadata, a template's, Argo's podMetadata): Tekton
  *   copies a TaskRun's annotations onto its pod, the others are the pod's, and the AppArmor and
  *   seccomp annotation keys mean nothing on any other object.
+ * - an OpenShift BuildConfig's or Build's `customStrategy`: the build controller runs its `from`
+ *   image as the build pod's privileged container (rules/custom-pods.ts checkCustomBuild).
  * Only what the body shows is judged; a body that cannot be read adds nothing here.
  */
 export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext): void {
@@ -65,6 +68,7 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
     if (isObject(node.annotations)) checkPodAnnotations(node, path, ctx);
     if (typeof node.podSpecPatch === 'string') checkPodSpecPatch(node.podSpecPatch, join(path, 'podSpecPatch'), ctx, patches);
     for (const role of SPARK_PODS) if (isObject(node[role])) checkSparkPod(node[role] as Json, join(path, role), ctx);
+    if (isObject(node.customStrategy)) checkCustomBuild(node.customStrategy, join(path, 'customStrategy'), ctx);
     if (isObject(node.hostDisk)) {
       const p = typeof node.hostDisk.path === 'string' ? ` (${node.hostDisk.path.slice(0, 200)})` : '';
       ctx.out.push({ code: 'host_path_volume', detail: `hostDisk volume${p} is a file on the node`, path: join(path, 'hostDisk') });
@@ -170,4 +174,19 @@ const SINGLE_CONTAINERS = ['container', 'script'] as const;
 
 function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
+}
+
+/**
+ * OpenShift's custom build strategy runs the image its `from` names as the build pod itself, and
+ * the build controller makes that container privileged (openshift/openshift-controller-manager's
+ * custom build pod; `exposeDockerSocket` adds the node's container runtime socket), which is why
+ * OpenShift grants the strategy to cluster administrators only (`builds/custom`). A BuildConfig
+ * naming one is a privileged pod of the caller's image on a node, from every build it starts. The
+ * docker and source strategies run OpenShift's own builder image, and stay the namespace's matter.
+ */
+function checkCustomBuild(strategy: Json, path: string, ctx: RuleContext): void {
+  // The image is the body's: bounded and without control characters, as any client text.
+  const name = isObject(strategy.from) && typeof strategy.from.name === 'string' ? clientText(strategy.from.name, 200) : undefined;
+  const from = name ? ` ${name}` : '';
+  ctx.out.push({ code: 'privileged_container', detail: `an OpenShift custom build strategy runs its builder image${from} as a privileged build pod`, path });
 }

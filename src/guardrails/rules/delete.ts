@@ -3,7 +3,7 @@ import type { GuardrailSettings } from '../settings.js';
 import type { Violation } from '../types.js';
 
 /**
- * delete_protected: deleting a namespace, a CustomResourceDefinition (which deletes every object
+ * delete_protected: deleting a namespace (or an OpenShift project, which is one), a CustomResourceDefinition (which deletes every object
  * of that type), or anything in a delete-protected namespace (kube-system by default). Judged
  * from the request line alone: a delete's body (DeleteOptions) cannot change what is deleted.
  * A cluster-wide deletecollection of a namespaced resource reaches the protected namespaces too.
@@ -13,6 +13,9 @@ export function checkDelete(kube: KubeRequestInfo, settings: GuardrailSettings, 
   const what = `${kube.verb} ${kube.apiGroup ? `${kube.apiGroup}/` : ''}${kube.resource}${kube.name ? `/${kube.name}` : ''}`;
   if (kube.apiGroup === '' && kube.resource === 'namespaces' && kube.subresource === '') {
     found.push({ code: 'delete_protected', detail: `${what}: deleting a namespace deletes everything in it` });
+  } else if (kube.apiGroup === 'project.openshift.io' && kube.resource === 'projects' && kube.subresource === '') {
+    // OpenShift's Project is its Namespace under another name: `oc delete project` deletes the namespace.
+    found.push({ code: 'delete_protected', detail: `${what}: deleting an OpenShift project deletes its namespace and everything in it` });
   } else if (kube.apiGroup === 'apiextensions.k8s.io' && kube.resource === 'customresourcedefinitions') {
     found.push({ code: 'delete_protected', detail: `${what}: deleting a CRD deletes every object of its type` });
   } else if (kube.namespace !== '' && settings.deleteProtectedNamespace(kube.namespace)) {
