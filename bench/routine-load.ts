@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { RawRequest } from '../src/request/attributes.js';
+import { RequestHeaders } from '../src/request/headers.js';
 
 export const ISS = 'http://127.0.0.1:9000';
 
@@ -46,7 +47,7 @@ export async function routineLoad(): Promise<RoutineLoad> {
       .sign(privateKey);
   const raw = (i: number, path: string, token: string): RawRequest => ({
     method: 'GET', target: path, authority: 'kube.localhost', scheme: 'https',
-    headers: new Map([['authorization', `Bearer ${token}`], ['user-agent', 'kubectl/v1.32.4 (linux/amd64) kubernetes/6fc0a69']]),
+    headers: RequestHeaders.of([['authorization', `Bearer ${token}`], ['user-agent', 'kubectl/v1.32.4 (linux/amd64) kubernetes/6fc0a69']]),
     sourceAddress: `100.64.${i % 250}.7`, sourcePrincipal: '', contextExtensions: {}, body: undefined, bodyTruncated: false,
   });
   const requests: RawRequest[] = [];

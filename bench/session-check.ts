@@ -13,6 +13,7 @@ import { parseConfig } from '../src/config/load.js';
 import { evaluate } from '../src/pipeline/evaluate.js';
 import { buildRuntime, type Runtime } from '../src/pipeline/runtime.js';
 import type { RawRequest } from '../src/request/attributes.js';
+import { RequestHeaders } from '../src/request/headers.js';
 
 const CHECKS = Number(process.env.BENCH_CHECKS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -52,7 +53,7 @@ function raw(rt: Runtime, value: string): RawRequest {
     target: '/admin/users',
     authority: 'grafana.example.com',
     scheme: 'https',
-    headers: new Map([['cookie', `${rt.config.stepup.session!.cookie_name}=${value}`], ['accept', 'text/html'], ['user-agent', 'Mozilla/5.0 Chrome/131.0']]),
+    headers: RequestHeaders.of([['cookie', `${rt.config.stepup.session!.cookie_name}=${value}`], ['accept', 'text/html'], ['user-agent', 'Mozilla/5.0 Chrome/131.0']]),
     sourceAddress: '10.1.2.3',
     sourcePrincipal: '',
     contextExtensions: {},

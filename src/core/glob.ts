@@ -21,11 +21,37 @@ export function compileGlobList(patterns: readonly string[] | undefined, separat
       const only = [...literals][0]!;
       return (v) => v === only;
     }
-    return (v) => literals.has(v);
+    return literalMatcher(literals);
   }
+  const isLiteral = literalMatcher(literals);
   return (v) => {
-    if (literals.has(v)) return true;
+    if (isLiteral(v)) return true;
     for (const r of regexes) if (r.test(v)) return true;
+    return false;
+  };
+}
+
+/** Past this many literals of one length, a Set lookup is cheaper than comparing each. */
+const LITERALS_PER_LENGTH = 4;
+
+/**
+ * Membership in a set of literals. The value is a fresh string of every request (a path, a
+ * namespace), and a Set would hash it first, ~10 instructions a character (the path's and the
+ * namespace's hashing were 2.7k instructions of a cached Check, bench/README.md perf27): the
+ * literals are kept by length instead, and only those of the value's length are compared, mostly
+ * none.
+ */
+function literalMatcher(literals: ReadonlySet<string>): StringMatcher {
+  if (literals.size === 0) return () => false;
+  const byLength: string[][] = [];
+  for (const l of literals) (byLength[l.length] ??= []).push(l);
+  if (byLength.some((list) => list.length > LITERALS_PER_LENGTH)) return (v) => literals.has(v);
+  const max = byLength.length;
+  return (v) => {
+    if (v.length >= max) return false;
+    const list = byLength[v.length];
+    if (list === undefined) return false;
+    for (let i = 0; i < list.length; i++) if (list[i] === v) return true;
     return false;
   };
 }

@@ -2,6 +2,7 @@ import type { Verdict } from '../decision/verdict.js';
 import { readYaml } from '../guardrails/yaml.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { resourceOfKind } from '../request/kinds.js';
+import { RequestHeaders } from '../request/headers.js';
 import { kubeRequestInfo } from '../request/kube.js';
 import { isObject } from '../guardrails/types.js';
 
@@ -28,8 +29,7 @@ export function fileParts(req: RequestAttributes): FileParts {
   if (!read.ok) return refused(`its content cannot be read: ${read.detail}`);
   const parts: RequestAttributes[] = [];
   // Each object is sent as JSON (the Dashboard's dynamic client does), whatever the file was.
-  const headers = new Map(req.headers);
-  headers.set('content-type', 'application/json');
+  const headers = RequestHeaders.of(req.headers).with('content-type', 'application/json');
   for (const [i, doc] of read.documents.entries()) {
     const res = resourceOfKind(doc.apiVersion, doc.kind);
     const what = `object ${i + 1} (${describe(doc.apiVersion)} ${describe(doc.kind)})`;

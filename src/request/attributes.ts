@@ -1,4 +1,5 @@
 import type { KubeRequestInfo } from './kube.js';
+import type { RequestHeaders } from './header-list.js';
 
 /**
  * What the pipeline knows about one request, independent of the transport that delivered it
@@ -18,7 +19,10 @@ export interface RequestAttributes {
   /** Host as received (may carry a port); used to rebuild the original URL. */
   authority: string;
   scheme: string;
-  /** Lower-case header names; duplicates joined with ','. */
+  /**
+   * Lower-case header names; duplicates joined with ',' (cookies with '; '). Both adapters give a
+   * RequestHeaders (request/headers.ts); tests may give a Map.
+   */
   headers: ReadonlyMap<string, string>;
   /** Client-sent headers in stepgate's own namespace, or kube's request-header authentication's (isProxyIdentityHeader): they must never reach the upstream. */
   spoofedIdentityHeaders: readonly string[];
@@ -59,7 +63,7 @@ export interface RawRequest {
   target: string;
   authority: string;
   scheme: string;
-  headers: Map<string, string>;
+  headers: RequestHeaders;
   sourceAddress: string;
   /** See RequestAttributes.clientResolved; absent means false (gRPC: Envoy's peer address). */
   clientResolved?: boolean;

@@ -28,11 +28,23 @@ export interface ClientAddressOptions {
   ipv6Prefix: number;
 }
 
+/**
+ * The last client address text a caller saw and what it reads as: the risk engine keeps one per
+ * identity, whose requests mostly come from one address. The text is a fresh string every request;
+ * compared with the one kept it costs its bytes, where the cache Map would hash it first (~450
+ * instructions a Check, bench/README.md perf27).
+ */
+export interface AddressMemo {
+  addressText: string | undefined;
+  address: ClientAddress;
+}
+
 export function clientAddress(
   sourceAddress: string,
   xff: string | undefined,
   opts: ClientAddressOptions,
   cache?: Map<string, ClientAddress>,
+  memo?: AddressMemo,
 ): ClientAddress {
   let chosen = sourceAddress;
   if (opts.trustedHops > 0 && xff !== undefined && xff !== '') {
@@ -46,13 +58,19 @@ export function clientAddress(
     chosen = end === 0 ? sourceAddress : (entries[Math.max(0, end - opts.trustedHops)] ?? '').trim();
   }
   if (chosen === '') return NO_ADDRESS;
-  const hit = cache?.get(chosen);
-  if (hit) return hit;
-  const parsed = parseAddress(chosen, opts);
-  if (cache) {
-    // Addresses repeat; the bound keeps a scan of random sources from growing it.
-    if (cache.size >= 4096) cache.clear();
-    cache.set(chosen, parsed);
+  if (memo !== undefined && memo.addressText === chosen) return memo.address;
+  let parsed = cache?.get(chosen);
+  if (parsed === undefined) {
+    parsed = parseAddress(chosen, opts);
+    if (cache) {
+      // Addresses repeat; the bound keeps a scan of random sources from growing it.
+      if (cache.size >= 4096) cache.clear();
+      cache.set(chosen, parsed);
+    }
+  }
+  if (memo !== undefined) {
+    memo.addressText = chosen;
+    memo.address = parsed;
   }
   return parsed;
 }

@@ -1,4 +1,7 @@
 import { isProxyIdentityHeader } from './attributes.js';
+import { headerBucket, HeaderList, RequestHeaders, SCAN_MAX, toLowerAscii } from './header-list.js';
+
+export { RequestHeaders, toLowerAscii };
 
 export interface HeaderLimits {
   maxHeaderBytes: number;
@@ -6,22 +9,23 @@ export interface HeaderLimits {
 }
 
 export type CollectedHeaders =
-  | { ok: true; headers: Map<string, string>; spoofed: string[] }
+  | { ok: true; headers: RequestHeaders; spoofed: string[] }
   | { ok: false; detail: string };
 
 const NO_SPOOFED: string[] = [];
 
 /**
- * Folds header entries from either CheckRequest encoding into one lower-cased map. Envoy's
- * `headers` map is already merged and lower-cased; `header_map` (encode_raw_headers) is a list
- * that may repeat a name, which HTTP semantics join with ','. Limits are enforced here, while
- * iterating anyway, so an oversized header is refused before anything parses it.
+ * Folds header entries from either CheckRequest encoding, or an HTTP request's, into one
+ * lower-cased RequestHeaders. Envoy's `headers` map is already merged and lower-cased;
+ * `header_map` (encode_raw_headers) and an HTTP request are lists that may repeat a name, which
+ * HTTP semantics join with ','. Limits are enforced here, while iterating anyway, so an oversized
+ * header is refused before anything parses it.
  */
 export class HeaderCollector {
-  readonly headers = new Map<string, string>();
   spoofed = NO_SPOOFED;
   problem = '';
   private total = 0;
+  private readonly list = new HeaderList();
 
   constructor(private readonly limits: HeaderLimits) {}
 
@@ -38,44 +42,31 @@ export class HeaderCollector {
       this.problem = `headers exceed ${this.limits.maxTotalHeaderBytes} bytes in total`;
       return false;
     }
-    const prev = this.headers.get(name);
-    if (prev === undefined) {
-      this.headers.set(name, value);
-      if (isProxyIdentityHeader(name)) {
-        if (this.spoofed === NO_SPOOFED) this.spoofed = [];
-        this.spoofed.push(name);
-      }
-    } else {
-      // Cookie headers are joined with "; " (RFC 6265 §5.4, RFC 9113 §8.2.3), so a cookie in a
-      // second Cookie header is read, and cut before the upstream, like one in the first.
-      this.headers.set(name, name === 'cookie' ? `${prev}; ${value}` : `${prev},${value}`);
+    if (this.list.add(rawName, name, value) && isProxyIdentityHeader(name)) {
+      if (this.spoofed === NO_SPOOFED) this.spoofed = [];
+      this.spoofed.push(name);
     }
     return true;
   }
 
   result(): CollectedHeaders {
-    return this.problem ? { ok: false, detail: this.problem } : { ok: true, headers: this.headers, spoofed: this.spoofed };
+    return this.problem ? { ok: false, detail: this.problem } : { ok: true, headers: this.list.headers(), spoofed: this.spoofed };
   }
-}
-
-export function collectHeaders(entries: Iterable<readonly [string, string]>, limits: HeaderLimits): CollectedHeaders {
-  const c = new HeaderCollector(limits);
-  for (const [name, value] of entries) if (!c.add(name, value)) break;
-  return c.result();
 }
 
 /**
  * Entries in threes (decode.ts' HTTP headers: name, that name through toLowerAscii, value),
- * collected as HeaderCollector would, for
- * the common case only: undefined when a limit is hit, when two names meet (equal once lower-cased,
- * which HeaderCollector would join) or when a name starts with a digit, and the caller then takes
- * the general path. Without joins no earlier value is needed, so a Map.set whose size did not grow
- * is how a repeat is seen, instead of a Map.get before every set.
+ * collected as HeaderCollector would, for the common case only: undefined when a limit is hit,
+ * when two names meet (equal once lower-cased, which HeaderCollector would join), when a name
+ * starts with a digit or when there are more than SCAN_MAX, and the caller then takes the general
+ * path. The entries become the RequestHeaders' list as they are, without a copy.
  */
 export function collectDistinct(entries: readonly string[], limits: HeaderLimits): CollectedHeaders | undefined {
-  const headers = new Map<string, string>();
+  if (entries.length > SCAN_MAX * 3) return undefined;
   let spoofed = NO_SPOOFED;
   let total = 0;
+  let low = 0;
+  let high = 0;
   for (let i = 0; i < entries.length; i += 3) {
     const name = entries[i + 1]!;
     // Lower-casing leaves digits alone, so this is the raw name's first character too.
@@ -85,22 +76,26 @@ export function collectDistinct(entries: readonly string[], limits: HeaderLimits
     const size = name.length + value.length;
     total += size;
     if (size > limits.maxHeaderBytes || total > limits.maxTotalHeaderBytes) return undefined;
-    headers.set(name, value);
-    if (headers.size !== i / 3 + 1) return undefined;
+    const b = headerBucket(name);
+    if (b < 32) {
+      if ((low & (1 << b)) !== 0 && seenBefore(entries, i, name)) return undefined;
+      low |= 1 << b;
+    } else {
+      if ((high & (1 << b)) !== 0 && seenBefore(entries, i, name)) return undefined;
+      high |= 1 << b;
+    }
     if (isProxyIdentityHeader(name)) {
       if (spoofed === NO_SPOOFED) spoofed = [];
       spoofed.push(name);
     }
   }
-  return { ok: true, headers, spoofed };
+  return { ok: true, headers: new RequestHeaders(entries, undefined, low, high), spoofed };
 }
 
-export function toLowerAscii(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 65 && c <= 90) return s.toLowerCase();
-  }
-  return s;
+/** Whether the lower-cased name of an entry before `end` is `name`. */
+function seenBefore(entries: readonly string[], end: number, name: string): boolean {
+  for (let j = 1; j < end; j += 3) if (entries[j] === name) return true;
+  return false;
 }
 
 /** Header names end up in reason details; keep them printable and short. */

@@ -5,7 +5,7 @@ import type { Identity } from '../core/identity.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { KubeRequestInfo } from '../request/kube.js';
-import { clientAddress, compileCidrs, type ClientAddress } from '../request/client-ip.js';
+import { clientAddress, compileCidrs, NO_ADDRESS, type AddressMemo, type ClientAddress } from '../request/client-ip.js';
 import { ALL_NAMESPACES_EVERY, ALL_NAMESPACES_HELM, NAMESPACE_OBJECTS, type ObservedAll, type Observation, type StateStore, type SubjectHistory, type WorkHistory, type WorkObservation } from '../state/store.js';
 import { labelSelectorOf, selectorRequires } from '../request/label-selector.js';
 import { RiskBands } from './bands.js';
@@ -197,7 +197,7 @@ export class RiskEngine {
     if (k === undefined) {
       // One login is one session: a fresh authentication in the same IdP session starts a new
       // one, whose first use says where that proof was made.
-      k = { subject: subjectKey(who), session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}` };
+      k = { subject: subjectKey(who), session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}`, addressText: undefined, address: NO_ADDRESS };
       this.identityKeys.set(who, k);
     }
     return k;
@@ -254,9 +254,9 @@ export class RiskEngine {
     cordons = false,
   ): RiskOutcome | Promise<RiskOutcome> {
     const h = req.headers;
-    const address = clientAddress(req.sourceAddress, req.clientResolved ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses);
-    const userAgent = h.get('user-agent');
     const keys = this.keysOf(who);
+    const address = clientAddress(req.sourceAddress, req.clientResolved ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses, keys);
+    const userAgent = h.get('user-agent');
     let device = this.devices.resolveFrom(
       req.sourcePrincipal,
       h.get('x-forwarded-client-cert'),
@@ -715,8 +715,8 @@ function proven(since: number, auth: number, grace: number): boolean {
   return since > 0 && auth >= since - grace;
 }
 
-/** An identity's keys in the store (RiskEngine.keysOf). */
-interface IdentityKeys {
+/** An identity's keys in the store (RiskEngine.keysOf), and the address it was last seen from. */
+interface IdentityKeys extends AddressMemo {
   readonly subject: string;
   /** The login: IdP session and authentication time ('' when the credential names no session). */
   readonly session: string;

@@ -13,6 +13,7 @@ import { compileHostMatcher } from '../../src/core/glob.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { buildAttributes } from '../../src/request/build.js';
 import { guardSettings } from '../support/guardrails.js';
+import { RequestHeaders } from '../../src/request/headers.js';
 
 /**
  * Issue 11 item 4: an approval binds everything that changes what the API server executes, and
@@ -42,7 +43,7 @@ function attrs(r: Req): RequestAttributes {
       target: r.target,
       authority: r.authority ?? 'kube.example.com',
       scheme: 'https',
-      headers: new Map(r.headers.map(([n, v]) => [n.toLowerCase(), v])),
+      headers: RequestHeaders.of(r.headers.map(([n, v]) => [n.toLowerCase(), v])),
       sourceAddress: '10.0.0.1',
       sourcePrincipal: '',
       contextExtensions: {},

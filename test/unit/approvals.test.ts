@@ -10,6 +10,7 @@ import { compileHostMatcher } from '../../src/core/glob.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { buildAttributes } from '../../src/request/build.js';
 import { configProblems } from '../support/config.js';
+import { RequestHeaders } from '../../src/request/headers.js';
 
 const KUBE = compileHostMatcher(['kube.example.com']);
 
@@ -33,7 +34,7 @@ function req(s: Spec = {}): RequestAttributes {
       target: s.target ?? '/apis/apps/v1/namespaces/prod/deployments?fieldManager=kubectl&dryRun=All',
       authority: s.host ?? 'kube.example.com',
       scheme: 'https',
-      headers: new Map(Object.entries(s.headers ?? {})),
+      headers: RequestHeaders.of(Object.entries(s.headers ?? {})),
       sourceAddress: '10.0.0.1',
       sourcePrincipal: '',
       contextExtensions: {},

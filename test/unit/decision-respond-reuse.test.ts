@@ -14,6 +14,7 @@ import { buildAttributes } from '../../src/request/build.js';
 import type { RiskAssessment } from '../../src/risk/engine.js';
 import { parseConfig } from '../../src/config/load.js';
 import { testConfig, testConfigYaml } from '../support/config.js';
+import { RequestHeaders } from '../../src/request/headers.js';
 
 /**
  * The Responder keeps denials it has answered (a kubectl or browser repeats a challenged request
@@ -34,7 +35,7 @@ function attrs(o: { method?: string; host?: string; target?: string; headers?: R
       target: o.target ?? '/api/v1/namespaces/prod/secrets/db',
       authority: o.host ?? 'kube.example.com',
       scheme: 'https',
-      headers: new Map(Object.entries(o.headers ?? {})),
+      headers: RequestHeaders.of(Object.entries(o.headers ?? {})),
       sourceAddress: '10.1.2.3',
       sourcePrincipal: '',
       contextExtensions: {},

@@ -10,6 +10,7 @@ import type { RequestAttributes } from '../../src/request/attributes.js';
 import { buildAttributes } from '../../src/request/build.js';
 import { testConfig } from '../support/config.js';
 import type { Config } from '../../src/config/schema.js';
+import { RequestHeaders } from '../../src/request/headers.js';
 
 /**
  * The one response switch (src/decision/respond.ts) on its own: hand-made verdicts in, the
@@ -30,7 +31,7 @@ function attrs(o: { method?: string; host?: string; target?: string; scheme?: st
       target: o.target ?? '/api/v1/namespaces/prod/secrets/db',
       authority: o.host ?? 'kube.example.com',
       scheme: o.scheme ?? 'https',
-      headers: new Map(Object.entries(o.headers ?? {})),
+      headers: RequestHeaders.of(Object.entries(o.headers ?? {})),
       sourceAddress: '10.1.2.3',
       sourcePrincipal: '',
       contextExtensions: {},

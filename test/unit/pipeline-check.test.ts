@@ -8,6 +8,7 @@ import type { Requirement } from '../../src/policy/policy.js';
 import type { RawRequest } from '../../src/request/attributes.js';
 import { HMAC_ISSUER, HMAC_SECRET, testConfig } from '../support/config.js';
 import { PINNED } from '../support/guardrails.js';
+import { RequestHeaders } from '../../src/request/headers.js';
 
 /**
  * The one check() every adapter and explain call, on its own: a RawRequest in, verdict and answer
@@ -50,7 +51,7 @@ function raw(o: { method?: string; target: string; host?: string; headers?: Reco
     target: o.target,
     authority: host,
     scheme: 'https',
-    headers: new Map(Object.entries({ accept: 'application/json', ...o.headers })),
+    headers: RequestHeaders.of(Object.entries({ accept: 'application/json', ...o.headers })),
     sourceAddress: '10.1.2.3',
     sourcePrincipal: '',
     contextExtensions: o.context ?? {},

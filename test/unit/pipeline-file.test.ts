@@ -6,6 +6,7 @@ import type { Requirement } from '../../src/policy/policy.js';
 import { buildAttributes } from '../../src/request/build.js';
 import { resourceOfKind } from '../../src/request/kinds.js';
 import { readWebApi } from '../../src/request/web-apis.js';
+import { RequestHeaders } from '../../src/request/headers.js';
 
 /**
  * The Dashboard's deploy from file (request/web-apis.ts reads it, pipeline/file.ts makes it the
@@ -15,7 +16,7 @@ import { readWebApi } from '../../src/request/web-apis.js';
 
 const hosts = compileHostMatcher(['kube.example'], [], [], [{ hosts: ['dash.example'], api: 'kubernetes-dashboard' }]);
 const built = (namespace: unknown, content: unknown, extra: Record<string, unknown> = {}) => {
-  const b = buildAttributes({ method: 'POST', target: '/api/v1/appdeploymentfromfile', authority: 'dash.example', scheme: 'https', headers: new Map([['content-type', 'application/json']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body: JSON.stringify({ name: '', namespace, content, validate: true, ...extra }), bodyTruncated: false }, [], hosts);
+  const b = buildAttributes({ method: 'POST', target: '/api/v1/appdeploymentfromfile', authority: 'dash.example', scheme: 'https', headers: RequestHeaders.of([['content-type', 'application/json']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body: JSON.stringify({ name: '', namespace, content, validate: true, ...extra }), bodyTruncated: false }, [], hosts);
   if (!b.ok) throw new Error(b.detail);
   return b.attributes;
 };

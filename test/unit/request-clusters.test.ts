@@ -3,6 +3,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { configProblems } from '../support/config.js';
 import { compileHostMatcher } from '../../src/core/glob.js';
 import { buildAttributes } from '../../src/request/build.js';
+import { RequestHeaders } from '../../src/request/headers.js';
 
 /** kubernetes.clusters: which cluster a Kubernetes request is for (request/build.ts, core/glob.ts). */
 
@@ -17,7 +18,7 @@ const hosts = compileHostMatcher(
 
 function clusterOf(host: string, target: string): string | undefined {
   const built = buildAttributes(
-    { method: 'GET', target, authority: host, scheme: 'https', headers: new Map(), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body: undefined, bodyTruncated: false },
+    { method: 'GET', target, authority: host, scheme: 'https', headers: RequestHeaders.of([]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body: undefined, bodyTruncated: false },
     [],
     hosts,
   );

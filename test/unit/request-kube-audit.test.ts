@@ -7,6 +7,7 @@ import { buildAttributes } from '../../src/request/build.js';
 import { kubeRequestInfo, type KubeRequestInfo } from '../../src/request/kube.js';
 import { normalisePath } from '../../src/request/path.js';
 import { parseCheckRequest } from '../../src/server/grpc/check.js';
+import { RequestHeaders } from '../../src/request/headers.js';
 
 /**
  * stepgate's reading of a Kubernetes request against kube-apiserver's own record of it: requests
@@ -150,7 +151,7 @@ describe('kubeRequestInfo against kube-apiserver audit logs', () => {
     expect(differences(got, verb, resourceRequest === false ? null : ref, resourceRequest, used)).toEqual([]);
     if (typeof got !== 'string' && got.verb === 'proxy') {
       const p = normalisePath(url, 'kubernetes');
-      const built = buildAttributes({ method, target: url, authority: HOST, scheme: 'https', headers: new Map(), sourceAddress: '192.0.2.1', sourcePrincipal: '', contextExtensions: {}, body: undefined, bodyTruncated: false }, [], hosts);
+      const built = buildAttributes({ method, target: url, authority: HOST, scheme: 'https', headers: RequestHeaders.of([]), sourceAddress: '192.0.2.1', sourcePrincipal: '', contextExtensions: {}, body: undefined, bodyTruncated: false }, [], hosts);
       expect(p.ok && !built.ok).toBe(true);
       used.add('rootProxyRefused');
     }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileHostMatcher } from '../../src/core/glob.js';
 import { buildAttributes, type BuiltRequest } from '../../src/request/build.js';
+import { RequestHeaders } from '../../src/request/headers.js';
 
 /**
  * Paths on Kubernetes hosts, attacked through the request builder: every form that stepgate and
@@ -20,7 +21,7 @@ function build(method: string, target: string, host = KUBE, context: Record<stri
       target,
       authority: host,
       scheme: 'https',
-      headers: new Map(),
+      headers: RequestHeaders.of([]),
       sourceAddress: '10.0.0.1',
       sourcePrincipal: '',
       contextExtensions: context,

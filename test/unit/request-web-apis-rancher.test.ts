@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileHostMatcher } from '../../src/core/glob.js';
 import { buildAttributes, type BuiltRequest } from '../../src/request/build.js';
+import { RequestHeaders } from '../../src/request/headers.js';
 
 /**
  * kubernetes.web_apis api `rancher` (request/web-apis-rancher.ts), through buildAttributes: each
@@ -15,7 +16,7 @@ const hosts = compileHostMatcher(
   [{ hosts: ['rancher.example'], api: 'rancher' }],
 );
 const build = (method: string, target: string, body?: unknown, host = 'rancher.example'): BuiltRequest =>
-  buildAttributes({ method, target, authority: host, scheme: 'https', headers: new Map([['content-type', 'application/json']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body: body === undefined ? undefined : JSON.stringify(body), bodyTruncated: false }, [], hosts);
+  buildAttributes({ method, target, authority: host, scheme: 'https', headers: RequestHeaders.of([['content-type', 'application/json']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body: body === undefined ? undefined : JSON.stringify(body), bodyTruncated: false }, [], hosts);
 
 type Row = [method: string, target: string, verb: string, group: string, resource: string, subresource: string, namespace: string, name: string, cluster?: string, body?: unknown];
 

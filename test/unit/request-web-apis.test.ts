@@ -3,6 +3,7 @@ import { compileHostMatcher } from '../../src/core/glob.js';
 import { buildAttributes, type BuiltRequest } from '../../src/request/build.js';
 import { kubeRequestInfo } from '../../src/request/kube.js';
 import { readWebApi } from '../../src/request/web-apis.js';
+import { RequestHeaders } from '../../src/request/headers.js';
 
 /**
  * kubernetes.web_apis (request/web-apis.ts): a UI's own API path read as the API server request
@@ -227,7 +228,7 @@ describe('kubernetes.web_apis through buildAttributes', () => {
     { hosts: ['argo.example'], api: 'argo-server' },
   ]);
   const build = (host: string, method: string, target: string, body?: string): BuiltRequest =>
-    buildAttributes({ method, target, authority: host, scheme: 'https', headers: new Map([['content-type', 'application/json']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body, bodyTruncated: false }, [], hosts);
+    buildAttributes({ method, target, authority: host, scheme: 'https', headers: RequestHeaders.of([['content-type', 'application/json']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body, bodyTruncated: false }, [], hosts);
 
   it('a Dashboard path is the Kubernetes request it stands for, on its configured cluster', () => {
     const b = build('dash.example', 'GET', '/api/v1/secret/lab-nlp-prod/hf-api-token?x=1');

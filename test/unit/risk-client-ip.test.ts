@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clientAddress, compileCidrs } from '../../src/request/client-ip.js';
+import { clientAddress, compileCidrs, NO_ADDRESS, type AddressMemo } from '../../src/request/client-ip.js';
 
 const opts = (trustedHops: number) => ({ trustedHops, ipv4Prefix: 24, ipv6Prefix: 64 });
 
@@ -49,5 +50,26 @@ describe('client address', () => {
     expect(trusted(clientAddress('2001:db8:100:5::1', undefined, opts(0)))).toBe(true);
     expect(trusted(clientAddress('11.0.0.1', undefined, opts(0)))).toBe(false);
     expect(trusted(clientAddress('', undefined, opts(0)))).toBe(false);
+  });
+
+  it('reads an address the same through the last-address memo (one per identity) as without it', () => {
+    const sources = ['10.0.0.2', '10.0.0.3', '198.51.100.9', '::ffff:203.0.113.7', '2001:db8::1', '', 'garbage'];
+    const xffs = [undefined, '', '203.0.113.7', '203.0.113.8', '6.6.6.6, 203.0.113.7', '203.0.113.7, 10.0.0.2', '[2001:db8::2]:443', 'garbage'];
+    const request = fc.tuple(fc.constantFrom(...sources), fc.constantFrom(...xffs), fc.constantFrom(0, 1, 2));
+    fc.assert(
+      fc.property(fc.array(request, { minLength: 1, maxLength: 30 }), (seq) => {
+        // One memo and one cache per trusted-hops setting, as one engine keeps them.
+        const memos = new Map<number, AddressMemo>();
+        const caches = new Map<number, Map<string, ReturnType<typeof clientAddress>>>();
+        for (const [source, xff, hops] of seq) {
+          if (!memos.has(hops)) memos.set(hops, { addressText: undefined, address: NO_ADDRESS });
+          if (!caches.has(hops)) caches.set(hops, new Map());
+          // Fresh strings, as a decoded request's are.
+          const fresh = (s: string | undefined) => (s === undefined ? s : s.split('').join(''));
+          expect(clientAddress(fresh(source)!, fresh(xff), opts(hops), caches.get(hops), memos.get(hops))).toEqual(clientAddress(source, xff, opts(hops)));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { collectHeaders, type HeaderLimits } from '../../request/headers.js';
+import { HeaderCollector, type HeaderLimits } from '../../request/headers.js';
 
 /** Writes status, headers (repeatable names such as set-cookie kept apart) and body. */
 export function send(res: ServerResponse, status: number, headers: readonly (readonly [string, string])[], body: string): void {
@@ -30,9 +30,9 @@ export function utf8HeaderValue(v: string): string {
 /** The request's headers through the same collector (and limits) as gRPC CheckRequests. */
 export function requestHeaders(req: IncomingMessage, limits: HeaderLimits) {
   const raw = req.rawHeaders;
-  const pairs: [string, string][] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i]!, raw[i + 1]!]);
-  return collectHeaders(pairs, limits);
+  const c = new HeaderCollector(limits);
+  for (let i = 0; i + 1 < raw.length; i += 2) if (!c.add(raw[i]!, raw[i + 1]!)) break;
+  return c.result();
 }
 
 /**

@@ -11,6 +11,7 @@ import { donePage, errorPage, PAGE_HEADERS, SESSION_PAGE_HEADERS, START_PAGE_HEA
 import { checkOrigin } from '../approvals/csrf.js';
 import type { Identity } from '../../core/identity.js';
 import { buildAttributes } from '../../request/build.js';
+import { RequestHeaders } from '../../request/headers.js';
 import { DEVICE_COOKIE, deviceOwner } from '../../cookies/device-cookie.js';
 import { cookieHeader as setCookieHeader } from '../../cookies/session.js';
 import { STATE_PREFIX } from '../../cookies/state.js';
@@ -64,6 +65,7 @@ const NEEDS_FRESH_LOGIN = new Set<string>(['auth_too_old', 'auth_time_missing', 
 /** auth_time and the IdP's clock may disagree by this much. */
 const CLOCK_SKEW_S = 30;
 const MAX_MAX_AGE = 10 * 365 * 86_400;
+const NO_HEADERS = RequestHeaders.of([]);
 
 /**
  * The browser step-up: the explanatory page (start), the authorization request (continue) and
@@ -561,7 +563,7 @@ function ruleDescriptions(rt: Runtime, target: URL, who: Identity | undefined): 
       target: `${target.pathname}${target.search}`,
       authority: target.host,
       scheme: target.protocol.slice(0, -1),
-      headers: new Map(),
+      headers: NO_HEADERS,
       sourceAddress: '',
       sourcePrincipal: '',
       contextExtensions: {},
