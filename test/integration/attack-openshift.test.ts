@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ELSEWHERE, freshSubjects, KUBE, OFFICE, reason, rules, startBuiltServer, type BuiltServer, type Level } from '../support/built-server.js';
-import type { CheckResponse } from '../support/grpc-client.js';
-import { checkRequest } from '../support/requests.js';
+import { freshSubjects, KUBE, reason, rules, startBuiltServer, type BuiltServer } from '../support/built-server.js';
+import { CHROME, JSON_CT, MERGE, sweepRequest, sweepSender, type SweepRequest as Req } from '../support/platform-sweep.js';
 
 /**
  * OpenShift's own APIs, black-box against the built server with the example policy: what a token
@@ -38,37 +37,16 @@ const CONSOLE = 'console.localhost';
 const REGISTRY = 'image-registry.localhost';
 const OC = 'oc/4.17.0 (linux/amd64) kubernetes/b2b1ef3';
 const PODMAN = 'containers/5.2.2 (github.com/containers/image)';
-const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const JSON_CT = { 'content-type': 'application/json' };
-const MERGE = { 'content-type': 'application/merge-patch+json' };
 const JSONPATCH = { 'content-type': 'application/json-patch+json' };
 
-interface Req {
-  host: string;
-  method: string;
-  path: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-type State = 'known' | 'remote';
-const STATES: Readonly<Record<State, { level: Level; source: string }>> = {
-  known: { level: 'aal1', source: OFFICE },
-  remote: { level: 'aal2', source: ELSEWHERE },
-};
-
-async function send(req: Req, state: State): Promise<CheckResponse> {
-  const s = STATES[state];
-  const token = await subjects.tokenOf(s.level, 60);
-  const ua = req.host === CONSOLE ? CHROME : req.host === REGISTRY ? PODMAN : OC;
+// oc, the console (Chrome) and the registry's client (podman), each after the victim's own read by it.
+const send = sweepSender(() => server, subjects, (req) => {
+  const userAgent = req.host === CONSOLE ? CHROME : req.host === REGISTRY ? PODMAN : OC;
   const ownPath = req.host === CONSOLE ? '/api/kubernetes/api/v1/namespaces/dev/pods?limit=250' : req.host === REGISTRY ? '/v2/dev/app/manifests/latest' : '/api/v1/namespaces/dev/pods?limit=500';
-  const own = await server.client.check(checkRequest({ host: req.host, source: OFFICE, path: ownPath, token, headers: { 'user-agent': ua } }));
-  expect(reason(own), "the victim's own request").toBe('allowed');
-  const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-  const headers = { 'user-agent': ua, ...(body !== undefined ? { 'x-envoy-auth-partial-body': 'false' } : {}), ...req.headers };
-  return server.client.check(checkRequest({ host: req.host, source: s.source, method: req.method, path: req.path, token, headers, body }));
-}
+  return { userAgent, own: { host: req.host, path: ownPath, userAgent } };
+});
 
-const k = (method: string, path: string, body?: unknown, headers?: Record<string, string>): Req => ({ host: KUBE, method, path, body, headers: body === undefined ? headers : { ...JSON_CT, ...headers } });
+const k = (method: string, path: string, body?: unknown, headers?: Record<string, string>): Req => sweepRequest(KUBE, method, path, body, headers);
 /** The same request through the web console's API proxy. */
 const c = (req: Req): Req => ({ ...req, host: CONSOLE, path: `/api/kubernetes${req.path}` });
 

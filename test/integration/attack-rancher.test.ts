@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ELSEWHERE, freshSubjects, KUBE, OFFICE, reason, rules, startBuiltServer, type BuiltServer, type Level } from '../support/built-server.js';
-import type { CheckResponse } from '../support/grpc-client.js';
+import { freshSubjects, KUBE, OFFICE, reason, rules, startBuiltServer, type BuiltServer } from '../support/built-server.js';
+import { CHROME, JSON_CT, MERGE, sweepRequest, sweepSender, type SweepRequest as Req } from '../support/platform-sweep.js';
 import { checkRequest } from '../support/requests.js';
 
 /**
@@ -31,36 +31,13 @@ afterAll(async () => {
 const subjects = freshSubjects(() => server.issuer, 'rancher');
 const RANCHER = 'rancher.localhost';
 const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/5f8c2b1';
-const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const JSON_CT = { 'content-type': 'application/json' };
-const MERGE = { 'content-type': 'application/merge-patch+json' };
-
-interface Req {
-  host: string;
-  method: string;
-  path: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-type State = 'known' | 'remote';
-const STATES: Readonly<Record<State, { level: Level; source: string }>> = {
-  known: { level: 'aal1', source: OFFICE },
-  remote: { level: 'aal2', source: ELSEWHERE },
-};
-
-async function send(req: Req, state: State): Promise<CheckResponse> {
-  const s = STATES[state];
-  const token = await subjects.tokenOf(s.level, 60);
-  const own = await server.client.check(checkRequest({ host: KUBE, source: OFFICE, path: '/api/v1/namespaces/dev/pods?limit=500', token, headers: { 'user-agent': KUBECTL } }));
-  expect(reason(own), "the victim's own request").toBe('allowed');
-  const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-  const ua = req.host === RANCHER && !req.path.includes('/api') ? CHROME : KUBECTL;
-  const headers = { 'user-agent': ua, ...(body !== undefined ? { 'x-envoy-auth-partial-body': 'false' } : {}), ...req.headers };
-  return server.client.check(checkRequest({ host: req.host, source: s.source, method: req.method, path: req.path, token, headers, body }));
-}
-
-const r = (method: string, path: string, body?: unknown, headers?: Record<string, string>): Req => ({ host: RANCHER, method, path, body, headers: body === undefined ? headers : { ...JSON_CT, ...headers } });
-const k = (method: string, path: string, body?: unknown, headers?: Record<string, string>): Req => ({ host: KUBE, method, path, body, headers: body === undefined ? headers : { ...JSON_CT, ...headers } });
+// The victim's own read is kubectl's; the UI's requests are Chrome's (Steve, Norman), kubectl's the rest.
+const send = sweepSender(() => server, subjects, (req) => ({
+  userAgent: req.host === RANCHER && !req.path.includes('/api') ? CHROME : KUBECTL,
+  own: { host: KUBE, path: '/api/v1/namespaces/dev/pods?limit=500', userAgent: KUBECTL },
+}));
+const r = (method: string, path: string, body?: unknown, headers?: Record<string, string>): Req => sweepRequest(RANCHER, method, path, body, headers);
+const k = (method: string, path: string, body?: unknown, headers?: Record<string, string>): Req => sweepRequest(KUBE, method, path, body, headers);
 
 const CRTB = { type: 'management.cattle.io.clusterroletemplatebinding', metadata: { namespace: 'c-m-prod1', generateName: 'crtb-' }, clusterName: 'c-m-prod1', roleTemplateName: 'cluster-owner', userPrincipalName: 'local://u-mallory' };
 const GRB = { type: 'management.cattle.io.globalrolebinding', metadata: { generateName: 'grb-' }, globalRoleName: 'admin', userName: 'u-mallory' };
