@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshSubjects, KUBE, reason, rules, startBuiltServer, type BuiltServer } from '../support/built-server.js';
-import { CHROME, JSON_CT, MERGE, sweepRequest, sweepSender, type SweepRequest as Req } from '../support/platform-sweep.js';
+import { afterAll, beforeAll } from 'vitest';
+import { freshSubjects, KUBE, startBuiltServer, type BuiltServer } from '../support/built-server.js';
+import { CHROME, JSON_CT, MERGE, sweepAttacks, sweepRequest, sweepRoutine, sweepSender, type SweepAttack, type SweepRequest as Req } from '../support/platform-sweep.js';
 
 /**
  * OpenShift's own APIs, black-box against the built server with the example policy: what a token
@@ -108,12 +108,7 @@ const SUBSCRIPTION = { kind: 'Subscription', apiVersion: 'operators.coreos.com/v
 const CATALOG = { kind: 'CatalogSource', apiVersion: 'operators.coreos.com/v1alpha1', metadata: meta('mallory-index', 'openshift-marketplace'), spec: { sourceType: 'grpc', image: 'quay.io/mallory/index:latest', displayName: 'Community' } };
 const EXEC_ETCD = '/api/v1/namespaces/openshift-etcd/pods/etcd-master-0/exec?command=%2Fbin%2Fsh&container=etcdctl&stdin=true&stdout=true&tty=true';
 
-interface Attack {
-  what: string;
-  /** The rule (or `guardrail:<code>`) the decision names. */
-  rule: string;
-  via: readonly [string, Req][];
-}
+type Attack = SweepAttack;
 
 const ATTACKS: readonly Attack[] = [
   {
@@ -330,16 +325,7 @@ const ATTACKS: readonly Attack[] = [
   },
 ];
 
-describe.each(ATTACKS)('$what', ({ rule, via }) => {
-  describe.each(via)('through %s', (_how, req) => {
-    it.each(['known', 'remote'] as const)('with the %s token: challenged or refused', async (state) => {
-      const res = await send(req, state);
-      const why = reason(res);
-      expect(why, rules(res)).not.toBe('allowed');
-      expect(rules(res)).toContain(rule);
-    });
-  });
-});
+sweepAttacks(ATTACKS, send);
 
 /** The routine neighbours: allowed with the everyday sign-in from the office. */
 const ROUTINE: readonly [string, Req][] = [
@@ -374,9 +360,4 @@ const ROUTINE: readonly [string, Req][] = [
   ["the console's Helm release list", { host: CONSOLE, method: 'GET', path: '/api/helm/releases?ns=dev&limit_info=true' }],
 ];
 
-describe.each(ROUTINE)('%s', (_what, req) => {
-  it('is allowed with the known token', async () => {
-    const res = await send(req, 'known');
-    expect(reason(res), rules(res)).toBe('allowed');
-  });
-});
+sweepRoutine(ROUTINE, send);

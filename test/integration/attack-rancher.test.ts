@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshSubjects, KUBE, OFFICE, reason, rules, startBuiltServer, type BuiltServer } from '../support/built-server.js';
-import { CHROME, JSON_CT, MERGE, sweepRequest, sweepSender, type SweepRequest as Req } from '../support/platform-sweep.js';
+import { freshSubjects, KUBE, OFFICE, reason, startBuiltServer, type BuiltServer } from '../support/built-server.js';
+import { CHROME, JSON_CT, MERGE, sweepAttacks, sweepRequest, sweepRoutine, sweepSender, type SweepAttack, type SweepRequest as Req } from '../support/platform-sweep.js';
 import { checkRequest } from '../support/requests.js';
 
 /**
@@ -45,12 +45,7 @@ const TOKEN = { type: 'ext.cattle.io.token', metadata: { generateName: 'token-' 
 const REPOINT = { spec: { repo: 'https://github.com/mallory/fleet-payload', branch: 'main' } };
 const EXEC = '/api/v1/namespaces/cattle-system/pods/rancher-7c9f6b5d8-x2k4p/exec?command=sh&stdin=true&stdout=true&tty=true&container=rancher';
 
-interface Attack {
-  what: string;
-  /** The rule (or `guardrail:<code>`) the decision names. */
-  rule: string;
-  via: readonly [string, Req][];
-}
+type Attack = SweepAttack;
 
 const ATTACKS: readonly Attack[] = [
   {
@@ -129,16 +124,7 @@ const ATTACKS: readonly Attack[] = [
   },
 ];
 
-describe.each(ATTACKS)('$what', ({ rule, via }) => {
-  describe.each(via)('through %s', (_how, req) => {
-    it.each(['known', 'remote'] as const)('with the %s token: challenged or refused', async (state) => {
-      const res = await send(req, state);
-      const why = reason(res);
-      expect(why, rules(res)).not.toBe('allowed');
-      expect(rules(res)).toContain(rule);
-    });
-  });
-});
+sweepAttacks(ATTACKS, send);
 
 /** Writes stepgate cannot read on a Rancher host are refused, whatever the token. */
 const REFUSED: readonly [string, Req][] = [
@@ -168,9 +154,4 @@ const ROUTINE: readonly [string, Req][] = [
   ['a Fleet GitRepo paused by kubectl', k('PATCH', '/apis/fleet.cattle.io/v1alpha1/namespaces/fleet-default/gitrepos/platform', { spec: { paused: true } }, MERGE)],
 ];
 
-describe.each(ROUTINE)('%s', (_what, req) => {
-  it('is allowed with the known token', async () => {
-    const res = await send(req, 'known');
-    expect(reason(res), rules(res)).toBe('allowed');
-  });
-});
+sweepRoutine(ROUTINE, send);

@@ -1,5 +1,5 @@
-import { expect } from 'vitest';
-import { ELSEWHERE, OFFICE, reason, type BuiltServer, type freshSubjects, type Level } from './built-server.js';
+import { describe, expect, it } from 'vitest';
+import { ELSEWHERE, OFFICE, reason, rules, type BuiltServer, type freshSubjects, type Level } from './built-server.js';
 import type { CheckResponse } from './grpc-client.js';
 import { checkRequest } from './requests.js';
 
@@ -56,4 +56,36 @@ export function sweepSender(server: () => BuiltServer, subjects: ReturnType<type
 /** A request with a JSON body's content type unless the caller names another. */
 export function sweepRequest(host: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): SweepRequest {
   return { host, method, path, body, headers: body === undefined ? headers : { ...JSON_CT, ...headers } };
+}
+
+/** A sensitive action, every way the platform takes it, and the rule (or `guardrail:<code>`) that must answer. */
+export interface SweepAttack {
+  what: string;
+  rule: string;
+  via: readonly [string, SweepRequest][];
+}
+
+type Send = (req: SweepRequest, state: SweepState) => Promise<CheckResponse>;
+
+/** Each way of each attack, with both tokens: challenged or refused, naming its rule. */
+export function sweepAttacks(attacks: readonly SweepAttack[], send: Send): void {
+  describe.each(attacks)('$what', ({ rule, via }) => {
+    describe.each(via)('through %s', (_how, req) => {
+      it.each(['known', 'remote'] as const)('with the %s token: challenged or refused', async (state) => {
+        const res = await send(req, state);
+        expect(reason(res), rules(res)).not.toBe('allowed');
+        expect(rules(res)).toContain(rule);
+      });
+    });
+  });
+}
+
+/** The routine neighbours, allowed with the everyday sign-in from the office, so each attack row can fail. */
+export function sweepRoutine(routine: readonly [string, SweepRequest][], send: Send): void {
+  describe.each(routine)('%s', (_what, req) => {
+    it('is allowed with the known token', async () => {
+      const res = await send(req, 'known');
+      expect(reason(res), rules(res)).toBe('allowed');
+    });
+  });
 }
