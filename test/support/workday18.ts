@@ -1,4 +1,4 @@
-import { LINUX, MAC, PLATFORM_HINT, WIN, WS_UPGRADE, prng, withAttacks, attackAdder, type AttackRequest, type DayEvent, type Login } from './workday.js';
+import { attackAdder, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, WIN, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * An eighteenth replayed day, written as an outside red team and an outside observer of real
@@ -434,13 +434,6 @@ export function workday18(seed = 161): DayEvent[] {
   return withAttacks(events, attacks18(people, events));
 }
 
-/** The victim's request last at or before `t` on the scored day, among those `match` picks. */
-function lastOf(routine: readonly DayEvent[], actor: string, t: number, match: (e: DayEvent) => boolean): DayEvent {
-  let e: DayEvent | undefined;
-  for (const x of routine) if (x.actor === actor && x.scored && match(x) && (e === undefined || x.at <= t)) e = x;
-  return e!;
-}
-
 /** The lookalike registry the attacker's images come from. */
 export const ATTACKER_REGISTRY = 'ghcr.io/forgeline-release';
 
@@ -468,7 +461,7 @@ function attacks18(people: Person[], routine: DayEvent[]): DayEvent[] {
   const kubectlOf = (x: DayEvent) => x.ua.startsWith('kubectl/') && x.host === API;
   /** The victim's own kubectl (the Codespace's or the laptop's), address and login, at `h`. */
   const asVictim = (attack: string, p: Person, h: number, reqs: AttackRequest[], gapMs: number) => {
-    const v = lastOf(routine, p.name, T(h), kubectlOf);
+    const v = lastScoredOf(routine, p.name, T(h), kubectlOf);
     add(attack, T(h), v.ip, v.ua, v.login, on(reqs), gapMs, p);
   };
 
@@ -505,7 +498,7 @@ function attacks18(people: Person[], routine: DayEvent[]): DayEvent[] {
   // attacker's own Codespace in the same Azure region (the victim's /16) uses it, with the
   // workspace image's kubectl, in the victim's own namespaces first.
   const dev9 = by('dev-9');
-  const v9 = lastOf(routine, dev9.name, T(13), kubectlOf);
+  const v9 = lastScoredOf(routine, dev9.name, T(13), kubectlOf);
   const nearby = `${v9.ip.split('.').slice(0, 2).join('.')}.${(Number(v9.ip.split('.')[2]) + 37) % 250}.${(Number(v9.ip.split('.')[3]) + 91) % 250}`;
   add("a Codespace's token cache from a public dotfiles repository, used from another Codespace in the same /16", T(13), nearby, KUBECTL('linux/amd64'), v9.login, on([
     ['GET', '/api/v1/namespaces/team-api/pods?limit=500', false],
@@ -518,7 +511,7 @@ function attacks18(people: Person[], routine: DayEvent[]): DayEvent[] {
   // engineer's Headlamp session from the farm's shared profile store and reads production
   // Secrets through Headlamp, from the farm, in the same Chrome.
   const msp2 = by('msp-2');
-  const b2 = lastOf(routine, msp2.name, T(5.5), (x) => x.host === HEADLAMP);
+  const b2 = lastScoredOf(routine, msp2.name, T(5.5), (x) => x.host === HEADLAMP);
   add("another customer's user on the MSP's Citrix farm uses an MSP engineer's Headlamp session", T(5.5), CITRIX[1]!, b2.ua, b2.login, [
     ['GET', '/clusters/main/api/v1/namespaces/prod-billing/pods', false, b2.headers, undefined, HEADLAMP],
     ['GET', '/clusters/main/api/v1/namespaces/prod-billing/secrets', true, b2.headers, undefined, HEADLAMP],
@@ -528,7 +521,7 @@ function attacks18(people: Person[], routine: DayEvent[]): DayEvent[] {
   // 6. An MSP engineer's kubectl token, taken on the farm, swaps production's image for the
   // attacker's (`kubectl set image`) from the farm, in the late shift's hours.
   const msp4 = by('msp-4');
-  const k4 = lastOf(routine, msp4.name, T(12.5), kubectlOf);
+  const k4 = lastScoredOf(routine, msp4.name, T(12.5), kubectlOf);
   add("an MSP engineer's token swaps a production image from the shared Citrix farm", T(12.5), CITRIX[0]!, KUBECTL_WIN, k4.login, on([
     ['GET', '/apis/apps/v1/namespaces/prod-billing/deployments/billing-api', false],
     ['PATCH', '/apis/apps/v1/namespaces/prod-billing/deployments/billing-api?fieldManager=kubectl-set', true, SMP, JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'billing-api', image: `${ATTACKER_REGISTRY}/billing-api:1.48.2` }] } } } })],
@@ -555,7 +548,7 @@ function attacks18(people: Person[], routine: DayEvent[]): DayEvent[] {
   // from the demo laptop's screen-shared devtools) from their own laptop: a production Secret
   // through the Kubernetes plugin's proxy.
   const st = by('staff');
-  const bs = lastOf(routine, st.name, T(11), (x) => x.host === BACKSTAGE);
+  const bs = lastScoredOf(routine, st.name, T(11), (x) => x.host === BACKSTAGE);
   const FF_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:136.0) Gecko/20100101 Firefox/136.0';
   add("the staff engineer's Backstage session replayed from another attendee's laptop (Kubernetes plugin's proxy)", T(11), VENUE, FF_LINUX, bs.login, [
     ['GET', '/api/catalog/entities/by-name/component/default/billing-api', false, undefined, undefined, BACKSTAGE],
@@ -564,7 +557,7 @@ function attacks18(people: Person[], routine: DayEvent[]): DayEvent[] {
 
   // 10. The same attendee with the staff engineer's Headlamp session, in a copy of the victim's
   // Chrome (agent and client hints): a production Secret through Headlamp's pass-through.
-  const hl = lastOf(routine, st.name, T(11.4), (x) => x.host === HEADLAMP);
+  const hl = lastScoredOf(routine, st.name, T(11.4), (x) => x.host === HEADLAMP);
   add("the staff engineer's Headlamp session replayed from another attendee's laptop (a copy of the victim's Chrome)", T(11.4), VENUE, hl.ua, hl.login, [
     ['GET', '/clusters/main/api/v1/namespaces/prod-api/pods', false, hl.headers, undefined, HEADLAMP],
     ['GET', '/clusters/main/api/v1/namespaces/prod-api/secrets/api-gateway-env', true, hl.headers, undefined, HEADLAMP],

@@ -1,4 +1,4 @@
-import { LINUX, MAC, PLATFORM_HINT, WIN, WS_UPGRADE, attackAdder, prng, withAttacks, type AttackRequest, type DayEvent, type Login } from './workday.js';
+import { attackAdder, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, WIN, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A nineteenth replayed day, written as an outside red team and an outside observer of real
@@ -330,12 +330,6 @@ export function workday19(seed = 171): DayEvent[] {
 
 const MERGE_CT = { 'content-type': 'application/merge-patch+json' };
 
-function lastOf(routine: readonly DayEvent[], actor: string, t: number, match: (e: DayEvent) => boolean): DayEvent {
-  let e: DayEvent | undefined;
-  for (const x of routine) if (x.actor === actor && x.scored && match(x) && (e === undefined || x.at <= t)) e = x;
-  return e!;
-}
-
 /** `kubectl cp phi-warehouse/postgres-0:/var/lib/postgresql/export ./export`: kubectl runs `tar cf - …` in the container. */
 export const cpOut = (ns: string, pod: string, dir: string, container: string) =>
   `/api/v1/namespaces/${ns}/pods/${pod}/exec?command=tar&command=cf&command=-&command=-C&command=${encodeURIComponent(dir)}&command=.&container=${container}&stderr=true&stdout=true`;
@@ -352,7 +346,7 @@ function attacks19(people: Person[], routine: DayEvent[]): DayEvent[] {
   // refresh token keeps minting ID tokens with the morning's passkey sign-in in them. Five hours
   // later, from a residential proxy on the victim's ISP in Edinburgh, with the victim's kubectl.
   const dev2 = by('dev-2');
-  const k2 = lastOf(routine, dev2.name, T(14.5), kubectlOf);
+  const k2 = lastScoredOf(routine, dev2.name, T(14.5), kubectlOf);
   add("an infostealer's copy of the kubelogin cache (refresh token), 5 h later from a residential proxy in the victim's city", T(14.5), RESI_PROXY, k2.ua, k2.login, on([
     ['GET', `/api/v1/namespaces/team-${dev2.team}/pods?limit=500`, false],
     ['GET', `/api/v1/namespaces/prod-${dev2.team}/secrets/${SVC[dev2.team]}-env`, true],
@@ -362,7 +356,7 @@ function attacks19(people: Person[], routine: DayEvent[]): DayEvent[] {
 
   // 2. The same infostealer's Chrome cookies: dev-2's Headlamp session, the same proxy, a copy of
   // the victim's Chrome (user agent and client hints).
-  const hl = lastOf(routine, dev2.name, T(15), (x) => x.host === HEADLAMP);
+  const hl = lastScoredOf(routine, dev2.name, T(15), (x) => x.host === HEADLAMP);
   add("an infostealer's Chrome cookies: the Headlamp session from a residential proxy (a copy of the victim's Chrome)", T(15), RESI_PROXY, hl.ua, hl.login, [
     ['GET', `/clusters/main/api/v1/namespaces/prod-${dev2.team}/pods`, false, hl.headers, undefined, HEADLAMP],
     ['GET', `/clusters/main/api/v1/namespaces/prod-${dev2.team}/secrets`, true, hl.headers, undefined, HEADLAMP],
@@ -386,7 +380,7 @@ function attacks19(people: Person[], routine: DayEvent[]): DayEvent[] {
   // provider for the Kubernetes API's scope with the refresh token it holds, and gets a token for
   // the API's audience issued to its own client (azp), with the victim's session and sign-in.
   const dev6 = by('dev-6');
-  const k6 = lastOf(routine, dev6.name, T(11.2), kubectlOf);
+  const k6 = lastScoredOf(routine, dev6.name, T(11.2), kubectlOf);
   const consent: Login = { ...k6.login, claims: { ...k6.login.claims, azp: 'c0ffee42-rota-sync-app' } };
   add("an illicit-consent app's token for the API's audience (its own client id), from a cloud host", T(11.2), '20.84.17.205', 'python-httpx/0.28.1', consent, on([
     ['GET', `/api/v1/namespaces/prod-${dev6.team}/pods`, false],
@@ -412,7 +406,7 @@ function attacks19(people: Person[], routine: DayEvent[]): DayEvent[] {
   // laptop and network, in working hours: the ETL's Secrets and ConfigMaps, then `kubectl cp` of
   // the warehouse's export directory and the ETL's staging volume, signing in whenever asked.
   const d3 = by('data-3');
-  const k3 = lastOf(routine, d3.name, T(15.2), kubectlOf);
+  const k3 = lastScoredOf(routine, d3.name, T(15.2), kubectlOf);
   const start = out.length;
   add('a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod', T(15.2), k3.ip, k3.ua, k3.login, on([
     ['GET', '/api/v1/namespaces/phi-etl/configmaps', false],
@@ -428,7 +422,7 @@ function attacks19(people: Person[], routine: DayEvent[]): DayEvent[] {
   // the support desk's PC still refreshes; at 16:40 someone at the desk reads the integration's
   // Secrets, which the vendor's role never needed.
   const v = by('vendor-1');
-  const kv = lastOf(routine, v.name, T(16.66), kubectlOf);
+  const kv = lastScoredOf(routine, v.name, T(16.66), kubectlOf);
   add("the vendor's kubelogin cache 40 minutes after their access package ended (the support desk's PC)", T(16.66), kv.ip, kv.ua, kv.login, on([
     ['GET', '/api/v1/namespaces/prod-ehr-sync/pods?limit=500', false],
     ['GET', '/api/v1/namespaces/prod-ehr-sync/secrets/hl7-mllp-credentials', true],

@@ -1,4 +1,4 @@
-import { LINUX, MAC, attackAdder, prng, withAttacks, type AttackRequest, type DayEvent, type Login } from './workday.js';
+import { attackAdder, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, prng, withAttacks } from './workday.js';
 
 /**
  * A twentieth replayed day, written as an outside red team and an outside observer of real
@@ -467,13 +467,6 @@ export function workday20(seed = 181): DayEvent[] {
   return withAttacks(events, attacks20(people, events));
 }
 
-/** The victim's request last at or before `t` on the scored day among those `match` picks (the first one when none is before). */
-function lastRequestOf(routine: readonly DayEvent[], actor: string, t: number, match: (e: DayEvent) => boolean): DayEvent {
-  let e: DayEvent | undefined;
-  for (const x of routine) if (x.actor === actor && x.scored && match(x) && (e === undefined || x.at <= t)) e = x;
-  return e!;
-}
-
 function attacks20(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
   const by = (short: string) => people.find((p) => p.short === short)!;
@@ -482,7 +475,7 @@ function attacks20(people: Person[], routine: DayEvent[]): DayEvent[] {
   const on = (reqs: AttackRequest[]): AttackRequest[] => reqs.map(([m, p, s, h, b, hh]) => [m, p, s, h, b, hh ?? API]);
   const kubectlOf = (x: DayEvent) => x.ua.startsWith('kubectl/');
   const laptop = (attack: string, victim: Person, h: number, reqs: AttackRequest[], gap: number) => {
-    const v = lastRequestOf(routine, victim.name, T(h), kubectlOf);
+    const v = lastScoredOf(routine, victim.name, T(h), kubectlOf);
     add(attack, T(h), v.ip, v.ua, v.login, on(reqs), gap, victim);
   };
   const cm = (plural: string, ns = CHAOS_NS) => `/apis/chaos-mesh.org/v1alpha1/namespaces/${ns}/${plural}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict`;
@@ -550,12 +543,12 @@ function attacks20(people: Person[], routine: DayEvent[]): DayEvent[] {
   const session = routine.find((e) => e.actor === dev5.name && e.scored && e.method === 'POST' && e.path.includes('/jobs'));
   const after = session ? (session.at - D20_THU) / H + 4 / 60 : 13;
   const sessionReqs = mirrordSession('prod-catalog', 'catalog-api', prng(7), `dev-${dev5.short}`, 'ip-10-42-131-9.eu-west-1.compute.internal', 'containerd://9f3b2e71c0ad');
-  const v6 = lastRequestOf(routine, dev5.name, T(after), kubectlOf);
+  const v6 = lastScoredOf(routine, dev5.name, T(after), kubectlOf);
   add("a mirrord agent in the developer's own namespace aimed at a production pod's container, minutes after their own session (laptop)", T(after), v6.ip, KUBE_RS, v6.login, on(sessionReqs.map((q, i): AttackRequest => [q.method, q.path, i >= 2, q.headers, q.body])), 3 * S, dev5);
 
   // 7. dub-1's kubelogin cache (copied by an infostealer) used at 16:40, in the hour after their
   // 16:00 handover, through the company VPN's Seattle egress.
-  const v7 = lastRequestOf(routine, dub1.name, T(16), kubectlOf);
+  const v7 = lastScoredOf(routine, dub1.name, T(16), kubectlOf);
   add("the Dublin on-call's kubelogin cache used after their 16:00 handover, through the company VPN's Seattle egress", T(16.66), VPN.sea, v7.ua, v7.login, on([
     ['GET', '/api/v1/events?limit=500&fieldSelector=type%3DWarning', false],
     ['GET', '/api/v1/namespaces/prod-playback/secrets/manifest-api-env', true],
@@ -572,7 +565,7 @@ function attacks20(people: Person[], routine: DayEvent[]): DayEvent[] {
 
   // 9. A game-day participant's token (dev-1's, captured from a screen-shared terminal) replayed
   // from a VPS at 19:45: a StressChaos eating production's edge caches at the peak.
-  const v9 = lastRequestOf(routine, dev1.name, T(17), kubectlOf);
+  const v9 = lastScoredOf(routine, dev1.name, T(17), kubectlOf);
   const stress = { ...chaosMeta('StressChaos', 'gameday-stress-94'), spec: { mode: 'all', selector: { namespaces: ['prod-edge'] }, stressors: { cpu: { workers: 8, load: 100 }, memory: { workers: 4, size: '90%' } }, duration: '2h' } };
   add("a StressChaos on production's edge caches at the peak, with a game-day participant's token from a VPS", T(19.75), '185.220.101.47', v9.ua, v9.login, on([
     ['GET', `/apis/chaos-mesh.org/v1alpha1/namespaces/${CHAOS_NS}/stresschaos`, false],
