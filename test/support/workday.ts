@@ -603,6 +603,20 @@ export function laptopAttacker(add: ReturnType<typeof attackAdder>, routine: rea
   };
 }
 
+/**
+ * What every day's attack table starts from: the victim by short name, the adder, the hour of the
+ * day (`T(9.5)` is 09:30 after `dayStart`) and a request list sent to the day's API host unless an
+ * entry names its own.
+ */
+export function attackKit<P extends { short: string }>(out: DayEvent[], people: readonly P[], dayStart: number, host: string) {
+  return {
+    by: (short: string): P => people.find((p) => p.short === short)!,
+    add: attackAdder(out),
+    T: (h: number): number => dayStart + h * H,
+    on: (reqs: AttackRequest[]): AttackRequest[] => reqs.map(([m, p, s, h, b, hh]) => [m, p, s, h, b, hh ?? host]),
+  };
+}
+
 export function attackAdder(out: DayEvent[]) {
   return (attack: string, t0: number, ip: string, ua: string, login: Login, reqs: readonly AttackRequest[], gapMs: number, from?: { name: string }): void => {
     reqs.forEach(([method, path, sensitive, h, body, host], k) =>

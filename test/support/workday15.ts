@@ -1,4 +1,4 @@
-import { attackAdder, type AttackRequest, type DayEvent, lastScoredOf, type Login, prng, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, type Login, prng, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A fifteenth replayed day, written as an outside red team and an outside observer would after
@@ -323,10 +323,7 @@ export function workday15(seed = 131): DayEvent[] {
  */
 function attacks15(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
-  const by = (short: string) => people.find((p) => p.short === short)!;
-  const add = attackAdder(out);
-  const T = (h: number) => D15_TUE + h * H;
-  const on = (reqs: AttackRequest[]): AttackRequest[] => reqs.map(([m, p, s, h, b, hh]) => [m, p, s, h, b, hh ?? BANK]);
+  const { by, add, T, on } = attackKit(out, people, D15_TUE, BANK);
   const kubectl = (x: DayEvent) => x.ua.startsWith('kubectl/') && x.host === BANK;
 
   // 1. Another session on the VDI farm (a contractor's, or malware in it) copies a payments

@@ -1,4 +1,4 @@
-import { attackAdder, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, WIN, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A sixteenth replayed day, written as an outside red team and an outside observer would after
@@ -403,10 +403,7 @@ export const TARGETS = ['gekko', 'virtucon', 'zorg'];
 
 function attacks16(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
-  const by = (short: string) => people.find((p) => p.short === short)!;
-  const add = attackAdder(out);
-  const T = (h: number) => D16_TUE + h * H;
-  const on = (reqs: AttackRequest[]): AttackRequest[] => reqs.map(([m, p, s, h, b, hh]) => [m, p, s, h, b, hh ?? PROD]);
+  const { by, add, T, on } = attackKit(out, people, D16_TUE, PROD);
   const kubectl = (x: DayEvent) => x.ua.startsWith('kubectl/') && x.host === PROD;
   /** Malware on the victim's laptop: their kubectl's address, agent and token at `h`. */
   const onLaptop = (attack: string, p: Person, h: number, reqs: AttackRequest[], gapMs: number) => {

@@ -1,4 +1,4 @@
-import { attackAdder, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A seventeenth replayed day, written as an outside red team and an outside observer would after
@@ -376,10 +376,7 @@ export const ATTACKER_BUCKET = 's3://meridian-models-backup-eu/fraud-scorer/v42'
 
 function attacks17(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
-  const by = (short: string) => people.find((p) => p.short === short)!;
-  const add = attackAdder(out);
-  const T = (h: number) => D17_TUE + h * H;
-  const on = (reqs: AttackRequest[]): AttackRequest[] => reqs.map(([m, p, s, h, b, hh]) => [m, p, s, h, b, hh ?? API]);
+  const { by, add, T, on } = attackKit(out, people, D17_TUE, API);
   const kubectl = (x: DayEvent) => x.ua.startsWith('kubectl/') && x.host === API;
   const onLaptop = (attack: string, p: Person, h: number, reqs: AttackRequest[], gapMs: number) => {
     const v = lastScoredOf(routine, p.name, T(h), kubectl);

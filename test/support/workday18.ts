@@ -1,4 +1,4 @@
-import { attackAdder, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, WIN, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * An eighteenth replayed day, written as an outside red team and an outside observer of real
@@ -454,10 +454,7 @@ export function nodeShellPod(ns: string): string {
 
 function attacks18(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
-  const by = (short: string) => people.find((p) => p.short === short)!;
-  const add = attackAdder(out);
-  const T = (h: number) => D18_TUE + h * H;
-  const on = (reqs: AttackRequest[]): AttackRequest[] => reqs.map(([m, p, s, h, b, hh]) => [m, p, s, h, b, hh ?? API]);
+  const { by, add, T, on } = attackKit(out, people, D18_TUE, API);
   const kubectlOf = (x: DayEvent) => x.ua.startsWith('kubectl/') && x.host === API;
   /** The victim's own kubectl (the Codespace's or the laptop's), address and login, at `h`. */
   const asVictim = (attack: string, p: Person, h: number, reqs: AttackRequest[], gapMs: number) => {

@@ -1,4 +1,4 @@
-import { attackAdder, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, WIN, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A nineteenth replayed day, written as an outside red team and an outside observer of real
@@ -336,10 +336,7 @@ export const cpOut = (ns: string, pod: string, dir: string, container: string) =
 
 function attacks19(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
-  const by = (short: string) => people.find((p) => p.short === short)!;
-  const add = attackAdder(out);
-  const T = (h: number) => D19_TUE + h * H;
-  const on = (reqs: AttackRequest[]): AttackRequest[] => reqs.map(([m, p, s, h, b, hh]) => [m, p, s, h, b, hh ?? API]);
+  const { by, add, T, on } = attackKit(out, people, D19_TUE, API);
   const kubectlOf = (x: DayEvent) => x.ua.startsWith('kubectl/') && x.host === API;
 
   // 1. An infostealer (a fake Zoom update) on dev-2's Mac took kubelogin's cache at 09:40: the

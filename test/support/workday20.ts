@@ -1,4 +1,4 @@
-import { attackAdder, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, prng, withAttacks } from './workday.js';
+import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, prng, withAttacks } from './workday.js';
 
 /**
  * A twentieth replayed day, written as an outside red team and an outside observer of real
@@ -469,10 +469,7 @@ export function workday20(seed = 181): DayEvent[] {
 
 function attacks20(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
-  const by = (short: string) => people.find((p) => p.short === short)!;
-  const add = attackAdder(out);
-  const T = (h: number) => D20_THU + h * H;
-  const on = (reqs: AttackRequest[]): AttackRequest[] => reqs.map(([m, p, s, h, b, hh]) => [m, p, s, h, b, hh ?? API]);
+  const { by, add, T, on } = attackKit(out, people, D20_THU, API);
   const kubectlOf = (x: DayEvent) => x.ua.startsWith('kubectl/');
   const laptop = (attack: string, victim: Person, h: number, reqs: AttackRequest[], gap: number) => {
     const v = lastScoredOf(routine, victim.name, T(h), kubectlOf);
