@@ -43,6 +43,7 @@ const CRTB = { type: 'management.cattle.io.clusterroletemplatebinding', metadata
 const GRB = { type: 'management.cattle.io.globalrolebinding', metadata: { generateName: 'grb-' }, globalRoleName: 'admin', userName: 'u-mallory' };
 const TOKEN = { type: 'ext.cattle.io.token', metadata: { generateName: 'token-' }, spec: { description: 'ci', ttl: 0 } };
 const REPOINT = { spec: { repo: 'https://github.com/mallory/fleet-payload', branch: 'main' } };
+const WS = { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
 const EXEC = '/api/v1/namespaces/cattle-system/pods/rancher-7c9f6b5d8-x2k4p/exec?command=sh&stdin=true&stdout=true&tty=true&container=rancher';
 
 type Attack = SweepAttack;
@@ -122,6 +123,20 @@ const ATTACKS: readonly Attack[] = [
       ['kubectl', k('PUT', '/apis/fleet.cattle.io/v1alpha1/namespaces/fleet-default/gitrepos/platform', { apiVersion: 'fleet.cattle.io/v1alpha1', kind: 'GitRepo', metadata: { name: 'platform', namespace: 'fleet-default' }, spec: REPOINT.spec })],
     ],
   },
+  {
+    // The UI's watch socket names what it watches in WebSocket frames the gateway never sees; Steve
+    // and Norman then stream every change the user may read, a Secret's data included.
+    what: "Rancher's watch socket, which streams Secrets as they change",
+    rule: 'rancher-watch-socket',
+    via: [
+      ['Steve', r('GET', '/v1/subscribe?sockId=1', undefined, WS)],
+      ['Steve under a cluster', r('GET', '/k8s/clusters/c-m-prod1/v1/subscribe?sockId=2', undefined, WS)],
+      ['Steve, spelled in capitals', r('GET', '/v1/Subscribe', undefined, WS)],
+      ['Norman', r('GET', '/v3/subscribe?eventNames=resource.change', undefined, WS)],
+      ["Norman's project API", r('GET', '/v3/project/c-m-prod1:p-x7k2q/subscribe?eventNames=resource.change', undefined, WS)],
+      ["Norman's cluster API", r('GET', '/v3/cluster/c-m-prod1/subscribe', undefined, WS)],
+    ],
+  },
 ];
 
 sweepAttacks(ATTACKS, send);
@@ -155,3 +170,12 @@ const ROUTINE: readonly [string, Req][] = [
 ];
 
 sweepRoutine(ROUTINE, send);
+
+// The socket asks what a Secret read asks, so the everyday two-factor sign-in from the office opens it.
+it("Rancher's watch socket is allowed with the everyday two-factor sign-in from the office", async () => {
+  const token = await subjects.tokenOf('aal2', 3 * 3600);
+  for (const path of ['/v1/subscribe?sockId=1', '/k8s/clusters/c-m-prod1/v1/subscribe?sockId=2', '/v3/subscribe?eventNames=resource.change']) {
+    const res = await server.client.check(checkRequest({ host: RANCHER, source: OFFICE, path, token, headers: { 'user-agent': CHROME, ...WS } }));
+    expect(reason(res), path).toBe('allowed');
+  }
+});
