@@ -2,7 +2,7 @@
  * Issue 12's friction and attack figures over every replayed day and seed, with and without the
  * warm-up day, in one compact table per run (the before/after comparison docs/risk.md shows):
  *
- *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
+ *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
  *
  * Per day, seed and mode: challenges on routine work, the engineers asked twice within 8 hours
  * (with their causes), 403s on routine work, CI refusals, and per attack the request it was first
@@ -30,9 +30,10 @@ import { workday17 } from '../test/support/workday17.js';
 import { workday18 } from '../test/support/workday18.js';
 import { workday19 } from '../test/support/workday19.js';
 import { workday20 } from '../test/support/workday20.js';
+import { workday21 } from '../test/support/workday21.js';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20').split(',');
+const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21').split(',');
 const modes = process.argv.includes('--no-warmup') ? [false] : process.argv.includes('--warmup-only') ? [true] : [true, false];
 
 const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
@@ -56,6 +57,7 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['18', workday18, [161, 162, 163, 164, 165], {}],
   ['19', workday19, [171, 172, 173, 174, 175], {}],
   ['20', workday20, [181, 182, 183, 184, 185], {}],
+  ['21', workday21, [191, 192, 193, 194, 195], {}],
 ];
 const EIGHT_HOURS = 8 * 3_600_000;
 

@@ -7,6 +7,7 @@ import { checkAdmission, isAdmissionResource } from './rules/admission.js';
 import { CHAOS_GROUPS, checkChaos } from './rules/chaos.js';
 import { checkCustomPodSpecs } from './rules/custom-pods.js';
 import { checkDelete } from './rules/delete.js';
+import { checkEmbeddedObjects } from './rules/embedded.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
 import { checkNetworkPolicy, checkNetworkPolicyDelete, checkService, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
@@ -233,10 +234,12 @@ export function inspect(
     if (kube.resource === 'configmaps' && changesObject(kube)) byUrl.push(...checkHelmRecord(kube, [], userAgent));
     const owners = changesObject(kube) && (truncated || mayName(body, contentType, OWNER_REFERENCES));
     const pods = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, POD_SPEC_KEYS);
+    // Whole objects carried for a controller to create elsewhere (a ManifestWork's manifests).
+    const embedded = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, EMBEDDED_KEYS);
     // A chaos experiment is read whole: where it acts is its selector, which any body names.
     const chaos = customObjectWrite(kube) && CHAOS_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined;
-    if (!owners && !pods && !chaos) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos);
+    if (!owners && !pods && !chaos && !embedded) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !embedded);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
@@ -249,6 +252,7 @@ export function inspect(
         const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: mediaType(contentType) === APPLY_PATCH, out: found, unreadable };
         if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', ctx);
         if (chaos) checkChaos(doc, multi ? `documents[${i}].` : '', kube.apiGroup, ctx);
+        if (embedded) checkEmbeddedObjects(doc, multi ? `documents[${i}].` : '', ctx);
       }
     }
     if (deletes !== '') for (const v of ownerDelete(kube, settings, [])) found.push(v);
@@ -361,7 +365,12 @@ const APPLY_PATCH = 'application/apply-patch+yaml';
  * an Argo podSpecPatch, a Spark application's driver or executor, an OpenShift build's custom strategy, a volumes list, a pod's seccomp annotation, a pod's priority or runtime class, or Kueue's priority label
  * (`riorityClassName` is in `priorityClassName` and Argo's `podPriorityClassName`; rules/scheduling.ts).
  */
-const POD_SPEC_KEYS = ['customStrategy', 'container', 'script', 'template', 'steps', 'sidecars', 'podTemplate', 'hostDisk', 'podSpecPatch', 'driver', 'executor', 'volumes', 'seccomp.security.alpha.kubernetes.io', 'riorityClassName', 'runtimeClassName', 'kueue.x-k8s.io/priority-class'];
+const POD_SPEC_KEYS = ['plaintext', 'customStrategy', 'container', 'script', 'template', 'steps', 'sidecars', 'podTemplate', 'hostDisk', 'podSpecPatch', 'driver', 'executor', 'volumes', 'seccomp.security.alpha.kubernetes.io', 'riorityClassName', 'runtimeClassName', 'kueue.x-k8s.io/priority-class'];
+/**
+ * Keys one of which a custom resource's body names where it carries an RBAC object or a token
+ * Secret (rules/embedded.ts): a binding's `roleRef`, a role's `rules`, the token Secret's type.
+ */
+const EMBEDDED_KEYS = ['roleRef', 'rules', 'service-account-token'];
 const TEXT_TYPES = new Set(['application/json', 'application/yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 /**
  * The escapes that can spell a letter: JSON's `\u`, double-quoted YAML's `\x`, `\u`, `\U`, and

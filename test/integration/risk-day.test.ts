@@ -20,6 +20,7 @@ import { workday17 } from '../support/workday17.js';
 import { workday18 } from '../support/workday18.js';
 import { workday19 } from '../support/workday19.js';
 import { workday20 } from '../support/workday20.js';
+import { workday21 } from '../support/workday21.js';
 
 /**
  * Issue 12's targets on seventeen differently built replayed days (the third to seventeenth written
@@ -32,7 +33,7 @@ import { workday20 } from '../support/workday20.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  */
@@ -43,6 +44,17 @@ const seeds = ((narrow && process.env.STEPGATE_DAY_SEEDS) || '12,1,2,3,4').split
 
 /** Rows whose first requests are what the victim does every day: stopped by behaviour, at most here. */
 const LATE: Record<string, number> = {
+  // Day 21 (docs/risk.md, "Day 21: what it found"), an open finding, an `it.fails` in
+  // risk-day21-findings.test.ts: the vendor's kubeconfig on the shared jump host after the
+  // maintenance window, its shell in the AMF the vendor worked on (their network, client,
+  // namespace and kind, a sign-in 3.6 hours old) allowed; the SMF's Secrets next, outside the
+  // vendor's namespaces, refused (unfamiliar_namespace).
+  "the vendor's kubeconfig on the shared jump host used after the maintenance window closed": 3,
+  // Day 21 without warm-up: the field engineer was asked at their carrier's first two /24s that
+  // morning, so another subscriber of the same /16 passes (day 7's class); their Secret list is
+  // allowed (with history it is their first Secret: unfamiliar_kind, request 2) and the
+  // ManifestWork binding cluster-admin next is refused (rbac_cluster_admin_binding).
+  "a field engineer's token used from another subscriber of the same carrier-grade NAT": 3,
   // Its first request lists the Secrets of the victim's own team namespace; the second is outside
   // the working set.
   'malware enumerating Secrets (via kubectl)': 2,
@@ -286,6 +298,13 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // guardrails ask what they asked of the developer's session (a hardware key within 5 minutes,
   // which it has); only the agent's command line names a container of another namespace.
   "a mirrord agent in the developer's own namespace aimed at a production pod's container, minutes after their own session (laptop)",
+  // Day 21 (docs/risk.md, "Day 21: what it found"), an open finding, an `it.fails` in
+  // risk-day21-findings.test.ts. Malware on a CNF engineer's laptop writes a
+  // NetworkAttachmentDefinition whose macvlan master is the management VLAN's interface, in a
+  // namespace where the engineer edits the N3 and N6 attachments every day: which VLAN is which is
+  // the network's knowledge; attachments owned by the network team (SriovNetwork) and an
+  // admission policy on masters are the answer.
+  'a NetworkAttachmentDefinition bridging a pod into the management VLAN (CNF laptop)',
 ]);
 
 
@@ -446,6 +465,13 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   'day 18 (workday18.ts)': [
     { cause: 'context: new_network', max: 2, who: ['dev-1', 'dev-3', 'dev-5', 'dev-7', 'dev-9', 'dev-11', 'sre-1'].map((n) => `d18-${n}@forgeline.example`) },
   ],
+  // Day 21 (docs/risk.md, "Day 21"): the hub's platform engineer who pushes linuxptp's privileged
+  // DaemonSet to the canary clusters at 09:00 (a hardware key within 5 minutes) imports a new cell
+  // site's cluster at 10:15: a ManagedCluster created is cluster-add-on-objects' hardware key
+  // within 15 minutes, asked again (and the import Secret read 3 minutes later is their first
+  // Secret: unfamiliar_kind, FIRST_SECRET_READ). Both are rare administration the example means
+  // to ask for.
+  'day 21 (workday21.ts)': [{ cause: 'policy', max: 1, who: ['d21-platform-1@nordwave.example'] }],
 };
 
 /**
@@ -471,6 +497,8 @@ const FIRST_SECRET_READ: Record<string, string[]> = {
   // Day 18, every seed: Codespace engineers whose warm-up day read no Secret (seed 161: dev-5 at
   // 09:52, dev-11 at 15:13), and the night on-call's first Secret in the day (seed 162).
   'day 18 (workday18.ts)': ['dev-1', 'dev-3', 'dev-5', 'dev-11', 'sre-1'].map((n) => `d18-${n}@forgeline.example`),
+  // Day 21, every seed: the import Secret of the cell site's cluster the platform engineer imports.
+  'day 21 (workday21.ts)': ['d21-platform-1@nordwave.example'],
 };
 for (const [day, who] of Object.entries(FIRST_SECRET_READ)) (OPEN_FRICTION[day] ??= []).push({ cause: 'context: unfamiliar_kind', max: 1, who });
 
@@ -513,7 +541,9 @@ const DAY18_SEEDS = ((narrow && process.env.STEPGATE_DAY18_SEEDS) || '161').spli
 const DAY19_SEEDS = ((narrow && process.env.STEPGATE_DAY19_SEEDS) || '171').split(',').map(Number);
 // One of day 20's five seeds and seed 181 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY20_SEEDS = ((narrow && process.env.STEPGATE_DAY20_SEEDS) || '181').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20').split(',');
+// One of day 21's five seeds and seed 191 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY21_SEEDS = ((narrow && process.env.STEPGATE_DAY21_SEEDS) || '191').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -554,6 +584,8 @@ const DAYS = ([
   ['day 19 (workday19.ts)', workday19, 19, DAY19_SEEDS, {}],
   // Day 20 too: written as an outside red team would, a streaming company's follow-the-sun SREs, a chaos game day, mirrord and Karpenter (docs/risk.md, "Day 20").
   ['day 20 (workday20.ts)', workday20, 23, DAY20_SEEDS, {}],
+  // Day 21 too: written as an outside red team would, a telecom operator's hub of edge clusters (OCM, Karmada, Argo CD), its CNFs, NOC, field engineers and a vendor (docs/risk.md, "Day 21").
+  ['day 21 (workday21.ts)', workday21, 17, DAY21_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -814,6 +846,16 @@ const COLD_BOUND_DAY19 = { perEngineer: 2, within8h: 1, total: 11 };
  */
 const COLD_BOUND_DAY20 = { perEngineer: 6, within8h: 10, total: 36 };
 
+/**
+ * Day 21 without warm-up, seed 191: 13 challenges, four engineers asked twice within 8 hours: the
+ * two field engineers on carrier-grade NAT at their carrier's first two /24s that morning
+ * (new_network; a fresh server has proven none of the pool), the platform engineer's PTP rollout and
+ * cluster import as with history, and a CNF engineer whose sign-in for a namespace outside the
+ * working set begun that morning (unfamiliar_namespace, two factors) replaced the hardware-key one,
+ * so their afternoon build asks the key again (3). Over five seeds: 11–13 challenges, 3–4 engineers.
+ */
+const COLD_BOUND_DAY21 = { perEngineer: 3, within8h: 4, total: 13 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -833,6 +875,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 18 (workday18.ts)', workday18, 161, {}, COLD_BOUND_DAY18],
   ['day 19 (workday19.ts)', workday19, 171, {}, COLD_BOUND_DAY19],
   ['day 20 (workday20.ts)', workday20, 181, {}, COLD_BOUND_DAY20],
+  ['day 21 (workday21.ts)', workday21, 191, {}, COLD_BOUND_DAY21],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]).filter(([name]) => days.includes(name.split(' ')[1]!));
 
 for (const [dayName, build, seed, opts, bound] of COLD) {

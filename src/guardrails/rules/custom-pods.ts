@@ -2,6 +2,7 @@ import { clientText } from '../../core/redact.js';
 import { isObject, type Json } from '../types.js';
 import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, readYaml } from '../yaml.js';
 import type { RuleContext } from './context.js';
+import { checkPlaintextOverriders } from './embedded.js';
 import { checkPodAnnotations, checkPodSecurity } from './pod-security.js';
 import { checkKueuePriority, checkPriorityClass, checkScheduling, WORKFLOW_PRIORITY_KEY } from './scheduling.js';
 
@@ -45,6 +46,8 @@ import { checkKueuePriority, checkPriorityClass, checkScheduling, WORKFLOW_PRIOR
  *   seccomp annotation keys mean nothing on any other object.
  * - an OpenShift BuildConfig's or Build's `customStrategy`: the build controller runs its `from`
  *   image as the build pod's privileged container (rules/custom-pods.ts checkCustomBuild).
+ * - a Karmada OverridePolicy's `plaintext` overriders: JSON patch operations on the selected
+ *   resource, read as the patch they are (rules/embedded.ts checkPlaintextOverriders).
  * Only what the body shows is judged; a body that cannot be read adds nothing here.
  */
 export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext): void {
@@ -69,6 +72,9 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
     if (typeof node.podSpecPatch === 'string') checkPodSpecPatch(node.podSpecPatch, join(path, 'podSpecPatch'), ctx, patches);
     for (const role of SPARK_PODS) if (isObject(node[role])) checkSparkPod(node[role] as Json, join(path, role), ctx);
     if (isObject(node.customStrategy)) checkCustomBuild(node.customStrategy, join(path, 'customStrategy'), ctx);
+    if (Array.isArray(node.plaintext) && node.plaintext.some((o) => isObject(o) && typeof o.operator === 'string')) {
+      checkPlaintextOverriders(node.plaintext, join(path, 'plaintext'), ctx, checkCustomPodSpecs);
+    }
     if (isObject(node.hostDisk)) {
       const p = typeof node.hostDisk.path === 'string' ? ` (${node.hostDisk.path.slice(0, 200)})` : '';
       ctx.out.push({ code: 'host_path_volume', detail: `hostDisk volume${p} is a file on the node`, path: join(path, 'hostDisk') });
