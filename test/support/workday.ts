@@ -608,12 +608,18 @@ export function laptopAttacker(add: ReturnType<typeof attackAdder>, routine: rea
  * day (`T(9.5)` is 09:30 after `dayStart`) and a request list sent to the day's API host unless an
  * entry names its own.
  */
+function toHost(host: string, reqs: AttackRequest[]): AttackRequest[] {
+  return reqs.map(([m, p, s, h, b, hh]) => [m, p, s, h, b, hh ?? host]);
+}
+
 export function attackKit<P extends { short: string }>(out: DayEvent[], people: readonly P[], dayStart: number, host: string) {
   return {
     by: (short: string): P => people.find((p) => p.short === short)!,
     add: attackAdder(out),
     T: (h: number): number => dayStart + h * H,
-    on: (reqs: AttackRequest[]): AttackRequest[] => reqs.map(([m, p, s, h, b, hh]) => [m, p, s, h, b, hh ?? host]),
+    on: (reqs: AttackRequest[]): AttackRequest[] => toHost(host, reqs),
+    /** The same for a day with several API hosts. */
+    to: toHost,
   };
 }
 

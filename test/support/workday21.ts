@@ -1,4 +1,4 @@
-import { attackAdder, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, prng, WIN, withAttacks } from './workday.js';
+import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, prng, WIN, withAttacks } from './workday.js';
 
 /**
  * A twenty-first replayed day, written as an outside red team and an outside observer of real
@@ -435,10 +435,7 @@ export function privilegedOverride(ns: string, name: string): object {
 
 function attacks21(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
-  const by = (short: string) => people.find((p) => p.short === short)!;
-  const add = attackAdder(out);
-  const T = (h: number) => D21_WED + h * H;
-  const on = (host: string, reqs: AttackRequest[]): AttackRequest[] => reqs.map(([m, p, s, h, b, hh]) => [m, p, s, h, b, hh ?? host]);
+  const { by, add, T, to: on } = attackKit(out, people, D21_WED, HUB);
   const kubectlOf = (x: DayEvent) => x.ua.startsWith('kubectl/');
   const laptop = (attack: string, victim: Person, h: number, host: string, reqs: AttackRequest[], gap: number) => {
     const v = lastScoredOf(routine, victim.name, T(h), kubectlOf);
