@@ -1,5 +1,6 @@
 import { isObject, type Json } from '../types.js';
 import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, readYaml } from '../yaml.js';
+import { joinPath, walkObjects } from './walk.js';
 
 /**
  * Objects a controller creates from a custom resource's body, with its own service account rather
@@ -52,29 +53,17 @@ export function embeddedObjects(doc: Json, prefix: string): Embedded {
   const found: EmbeddedObject[] = [];
   const budget: Budget = { chars: 0, count: 0 };
   let unread: string | undefined;
-  // Iterative: the body's depth is bounded by the parser, its breadth only by its size.
-  const stack: { node: Json; path: string; key: string }[] = [{ node: doc, path: prefix.endsWith('.') ? prefix.slice(0, -1) : prefix, key: '' }];
-  while (stack.length > 0) {
-    const { node, path, key } = stack.pop()!;
-    if (key === 'resource' && typeof node.manifest === 'string') unread ??= argoManifest(node, join(path, 'manifest'), found, budget);
+  walkObjects(doc, prefix, (node, path, key) => {
+    if (key === 'resource' && typeof node.manifest === 'string') unread ??= argoManifest(node, joinPath(path, 'manifest'), found, budget);
     if (key === 'k8s' && isObject(node.source) && isKubeObject(node.source.resource)) {
-      found.push({ doc: node.source.resource, path: join(path, 'source.resource'), action: node.operation === 'delete' ? 'delete' : node.operation === 'patch' ? 'patch' : 'create', fromText: false });
+      found.push({ doc: node.source.resource, path: joinPath(path, 'source.resource'), action: node.operation === 'delete' ? 'delete' : node.operation === 'patch' ? 'patch' : 'create', fromText: false });
     }
     if (Array.isArray(node.resourcetemplates)) {
       node.resourcetemplates.forEach((t: unknown, i) => {
-        if (isKubeObject(t)) found.push({ doc: t, path: `${join(path, 'resourcetemplates')}[${i}]`, action: 'create', fromText: false });
+        if (isKubeObject(t)) found.push({ doc: t, path: `${joinPath(path, 'resourcetemplates')}[${i}]`, action: 'create', fromText: false });
       });
     }
-    for (const [k, value] of Object.entries(node)) {
-      if (isObject(value)) stack.push({ node: value, path: join(path, k), key: k });
-      else if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const item: unknown = value[i];
-          if (isObject(item)) stack.push({ node: item, path: `${join(path, k)}[${i}]`, key: k });
-        }
-      }
-    }
-  }
+  });
   return unread === undefined ? { objects: found } : { objects: found, unread };
 }
 
@@ -95,8 +84,4 @@ function argoManifest(resource: Json, path: string, found: EmbeddedObject[], bud
 
 function isKubeObject(v: unknown): v is Json {
   return isObject(v) && typeof v.apiVersion === 'string' && typeof v.kind === 'string';
-}
-
-function join(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
 }

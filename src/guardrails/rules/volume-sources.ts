@@ -1,5 +1,6 @@
 import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
+import { joinPath, walkObjects } from './walk.js';
 
 /**
  * KubeVirt's Containerized Data Importer copies a volume from wherever its source says: a
@@ -19,24 +20,12 @@ export const VOLUME_SOURCE_KEYS: readonly string[] = ['pvc', 'snapshot', 'source
 
 export function checkVolumeSources(doc: Json, prefix: string, ctx: RuleContext): void {
   const kind = typeof doc.kind === 'string' && doc.kind !== '' ? doc.kind.slice(0, 63) : 'object';
-  // Iterative: the body's depth is bounded by the parser, its breadth only by its size.
-  const stack: { node: Json; path: string; key: string }[] = [{ node: doc, path: prefix.endsWith('.') ? prefix.slice(0, -1) : prefix, key: '' }];
-  while (stack.length > 0) {
-    const { node, path, key } = stack.pop()!;
+  walkObjects(doc, prefix, (node, path, key) => {
     if (key === 'source') {
-      for (const from of ['pvc', 'snapshot'] as const) if (isObject(node[from])) other(node[from].namespace, kind, `${join(path, from)}.namespace`, ctx);
+      for (const from of ['pvc', 'snapshot'] as const) if (isObject(node[from])) other(node[from].namespace, kind, `${joinPath(path, from)}.namespace`, ctx);
     }
-    if (isObject(node.sourceRef)) other(node.sourceRef.namespace, kind, `${join(path, 'sourceRef')}.namespace`, ctx);
-    for (const [k, value] of Object.entries(node)) {
-      if (isObject(value)) stack.push({ node: value, path: join(path, k), key: k });
-      else if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const item: unknown = value[i];
-          if (isObject(item)) stack.push({ node: item, path: `${join(path, k)}[${i}]`, key: k });
-        }
-      }
-    }
-  }
+    if (isObject(node.sourceRef)) other(node.sourceRef.namespace, kind, `${joinPath(path, 'sourceRef')}.namespace`, ctx);
+  });
 }
 
 function other(namespace: unknown, kind: string, path: string, ctx: RuleContext): void {
@@ -44,8 +33,4 @@ function other(namespace: unknown, kind: string, path: string, ctx: RuleContext)
   if (typeof namespace !== 'string' || namespace === '' || namespace === ctx.namespace) return;
   if (ctx.settings.sharedVolumeNamespace(namespace)) return;
   ctx.out.push({ code: 'volume_source_other_namespace', detail: `${kind} copies a volume from namespace ${JSON.stringify(namespace.slice(0, 63))} into ${JSON.stringify(ctx.namespace.slice(0, 63))}`, path });
-}
-
-function join(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
 }
