@@ -77,6 +77,8 @@ export const GUARDRAIL_CODES = [
   'gpu_devices_unrequested',
   // Chaos experiments: the pods another namespace's experiment kills, cuts off or rewrites
   'chaos_target_protected',
+  // Volumes copied from another namespace's disk (KubeVirt's CDI clones)
+  'volume_source_other_namespace',
   // Helm's release records: what the next upgrade or rollback applies
   'helm_release_edited',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
@@ -157,6 +159,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   runtime_class_removed: 'elevated',
   gpu_devices_unrequested: 'elevated',
   chaos_target_protected: 'elevated',
+  volume_source_other_namespace: 'elevated',
   helm_release_edited: 'elevated',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
@@ -226,6 +229,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   runtime_class_removed: "pod taken out of its runtime class's sandbox",
   gpu_devices_unrequested: "the node's GPUs without requesting one",
   chaos_target_protected: 'chaos experiment aimed at a protected namespace',
+  volume_source_other_namespace: "volume copied from another namespace's disk",
   helm_release_edited: 'Helm release record written by a client that is not Helm',
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
@@ -333,3 +337,9 @@ export const DEFAULT_PRIVILEGED_USERS = [
 
 /** Namespaces whose writes are `system_namespace_*` unless configured otherwise. */
 export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'] as const;
+
+/**
+ * Where KubeVirt keeps the golden images every VM is cloned from: upstream's DataImportCrons import
+ * into kubevirt-os-images, OpenShift Virtualization's into openshift-virtualization-os-images.
+ */
+export const DEFAULT_SHARED_VOLUME_NAMESPACES = ['kubevirt-os-images', 'openshift-virtualization-os-images'] as const;

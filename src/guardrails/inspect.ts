@@ -1,5 +1,6 @@
 import { isClusterScoped, isCustomGroup } from '../policy/policy.js';
-import type { KubeRequestInfo } from '../request/kube.js';
+import { kubeRequestInfo, type KubeRequestInfo } from '../request/kube.js';
+import { resourceOfKind } from '../request/kinds.js';
 import { ViolationCollector } from './collect.js';
 import { mediaType, parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
@@ -23,6 +24,8 @@ import { checkRouteOwners } from './rules/route-owners.js';
 import { checkWorkloadIdentity } from './rules/workload-identities.js';
 import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
+import { checkVolumeSources, VOLUME_SOURCE_GROUPS, VOLUME_SOURCE_KEYS } from './rules/volume-sources.js';
+import { EMBEDDED_OBJECT_KEYS, embeddedObjects } from './rules/embedded-objects.js';
 import { secretReadBy } from './rules/secret-refs.js';
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
@@ -238,8 +241,12 @@ export function inspect(
     const embedded = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, EMBEDDED_KEYS);
     // A chaos experiment is read whole: where it acts is its selector, which any body names.
     const chaos = customObjectWrite(kube) && CHAOS_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined;
-    if (!owners && !pods && !chaos && !embedded) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !embedded);
+    // So is a KubeVirt or CDI object that may copy a volume: its sources name their namespace.
+    const copies = customObjectWrite(kube) && VOLUME_SOURCE_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined && mayName(body, contentType, VOLUME_SOURCE_KEYS);
+    // And an object that embeds the objects its controller writes (a Workflow's resource manifest).
+    const embeds = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, EMBEDDED_OBJECT_KEYS);
+    if (!owners && !pods && !chaos && !embedded && !copies && !embeds) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !embedded && !copies && !embeds);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
@@ -253,6 +260,8 @@ export function inspect(
         if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', ctx);
         if (chaos) checkChaos(doc, multi ? `documents[${i}].` : '', kube.apiGroup, ctx);
         if (embedded) checkEmbeddedObjects(doc, multi ? `documents[${i}].` : '', ctx);
+        if (copies) checkVolumeSources(doc, multi ? `documents[${i}].` : '', ctx);
+        if (embeds) judgeEmbedded(doc, multi ? `documents[${i}].` : '', ctx);
       }
     }
     if (deletes !== '') for (const v of ownerDelete(kube, settings, [])) found.push(v);
@@ -421,6 +430,32 @@ function decode(body: Uint8Array | string | undefined, contentType: string | und
     return parseBody(body, contentType, truncated, verb, missing, metadataOnly);
   } catch (err) {
     return { ok: false, outcome: 'body_unreadable', detail: `the body could not be decoded (${err instanceof Error ? err.name : 'error'})` };
+  }
+}
+
+/**
+ * Each object a controller writes from a custom resource's body with its own account
+ * (rules/embedded-objects.ts), judged as that write: a kube kind as its create, patch or delete
+ * through the gateway would be (in its own namespace, or the resource's), any other kind for the
+ * pod specs it holds. Kube's kinds are not custom, so this recurses once at most.
+ */
+function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext): void {
+  const { objects, unread } = embeddedObjects(doc, prefix);
+  if (unread !== undefined) ctx.unreadable?.(unread);
+  for (const e of objects) {
+    const meta = isObject(e.doc.metadata) ? e.doc.metadata : {};
+    const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : ctx.namespace;
+    const kind = resourceOfKind(e.doc.apiVersion, e.doc.kind);
+    if (kind === undefined) {
+      // Objects are walked for pod specs where they sit; only a manifest string needs reading here.
+      if (e.fromText) checkCustomPodSpecs(e.doc, `${e.path}.`, { ...ctx, namespace });
+      continue;
+    }
+    const name = typeof meta.name === 'string' && meta.name !== '' && e.action !== 'create' ? `/${encodeURIComponent(meta.name)}` : '';
+    const method = e.action === 'delete' ? 'DELETE' : e.action === 'patch' ? 'PATCH' : 'POST';
+    const written = inspect(kubeRequestInfo(method, `${kind.collection(namespace)}${name}`, '', () => undefined), JSON.stringify(e.doc), e.action === 'patch' ? 'application/merge-patch+json' : 'application/json', false, ctx.settings);
+    for (const v of written.violations) ctx.out.push({ ...v, path: v.path ? `${e.path}.${v.path}` : e.path });
+    if (written.unreadable !== undefined) ctx.unreadable?.(`${e.path}: ${written.unreadableDetail ?? written.unreadable}`);
   }
 }
 

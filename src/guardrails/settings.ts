@@ -56,6 +56,8 @@ export interface GuardrailSettings {
   sandboxFor(namespace: string): readonly string[] | undefined;
   /** Namespaces a chaos experiment may not aim at without chaos_target_protected's effect. */
   readonly chaosProtectedNamespace: StringMatcher;
+  /** Namespaces whose volumes any namespace may copy without volume_source_other_namespace's effect. */
+  readonly sharedVolumeNamespace: StringMatcher;
   /** Whether a route's host, named in a namespace, is owned by others (route_host_not_owned); undefined when no owners are configured. */
   readonly hostClaimed: HostClaimed | undefined;
 }
@@ -187,6 +189,7 @@ export function compileGuardrails(
     priorityClassAllowed: compilePriorityClasses(cfg.reserved_priority_classes, cfg.system_namespaces),
     sandboxFor: compileSandboxes(cfg.sandboxed_namespaces),
     chaosProtectedNamespace: globsOrNever(cfg.chaos_protected_namespaces),
+    sharedVolumeNamespace: globsOrNever(cfg.shared_volume_namespaces),
     hostClaimed: compileHostOwners(cfg.host_owners),
   });
 }

@@ -608,6 +608,13 @@ describe('admission configuration', () => {
     ['POST', '/apis/admissionregistration.k8s.io/v1alpha1/mutatingadmissionpolicies'],
     ['DELETE', '/apis/kyverno.io/v1/clusterpolicies/disallow-privileged'],
     ['PATCH', '/apis/constraints.gatekeeper.sh/v1beta1/k8spspprivilegedcontainer/psp'],
+    // Kyverno's CEL policies and their exceptions (namespaced, exempting any namespace), Gatekeeper's
+    // mutators and expansion templates, Kubewarden's policies.
+    ['POST', '/apis/policies.kyverno.io/v1alpha1/namespaces/dev/policyexceptions'],
+    ['PATCH', '/apis/policies.kyverno.io/v1alpha1/validatingpolicies/disallow-privileged'],
+    ['POST', '/apis/mutations.gatekeeper.sh/v1/assign'],
+    ['PUT', '/apis/expansion.gatekeeper.sh/v1beta1/expansiontemplates/deployments'],
+    ['POST', '/apis/policies.kubewarden.io/v1/namespaces/dev/admissionpolicies'],
   ])('%s %s is admission_config_change, whatever the body', (method, path) => {
     for (const [body, type] of [
       [JSON.stringify({ webhooks: [] }), method === 'PATCH' ? 'application/merge-patch+json' : 'application/json'],

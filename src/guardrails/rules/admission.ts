@@ -6,6 +6,13 @@ import type { Violation } from '../types.js';
  * control (and so other guardrails) work: webhook configurations and admission policies, and the
  * policy objects of Kyverno and Gatekeeper. Judged from the request line: any change to them can
  * switch a guardrail off (a failurePolicy, a namespaceSelector, a deleted binding).
+ *
+ * Every kind of Kyverno's CEL policy group is one (its ValidatingPolicies, MutatingPolicies and
+ * their namespaced forms, and its PolicyExceptions, which, written in any namespace Kyverno reads
+ * exceptions from, exempt any other namespace's objects); so are Gatekeeper's mutators (an Assign
+ * sets a field of every Pod it matches, `privileged: true` among them) and expansion templates, and
+ * Kubewarden's policies. Namespaced as some are, none is a team's own: each switches admission off,
+ * or rewrites what it admits, beyond the namespace it is written in.
  */
 const ADMISSION: ReadonlyMap<string, ReadonlySet<string> | 'any'> = new Map<string, ReadonlySet<string> | 'any'>([
   [
@@ -20,8 +27,12 @@ const ADMISSION: ReadonlyMap<string, ReadonlySet<string> | 'any'> = new Map<stri
     ]),
   ],
   ['kyverno.io', new Set(['clusterpolicies', 'policies', 'policyexceptions'])],
+  ['policies.kyverno.io', 'any'],
   ['templates.gatekeeper.sh', new Set(['constrainttemplates'])],
   ['constraints.gatekeeper.sh', 'any'],
+  ['mutations.gatekeeper.sh', 'any'],
+  ['expansion.gatekeeper.sh', 'any'],
+  ['policies.kubewarden.io', 'any'],
 ]);
 
 const VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
