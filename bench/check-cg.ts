@@ -27,7 +27,10 @@
  * inside each window so its cost is in it. BENCH_RISK=1: the risk engine on with (e)'s configuration
  * (`state.store: memory`), each shape's subject learned first with a fresh aal2 token as
  * engine-ab.ts does, so the engine's own instructions per Check can be counted (compare a run
- * without it: the decoder, policy and answer are the same).
+ * without it: the decoder, policy and answer are the same). BENCH_GUARDRAILS=on|off: scenario (f)'s
+ * writes (GUARDRAIL_SHAPES, their tokens numbered as run.ts numbers them) instead of (a)'s shapes,
+ * with (f)'s guardrails section or without one, so a body's inspection can be counted (BENCH_SHAPES
+ * then names (f)'s shapes; default: all three).
  */
 import { execFile, execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -48,7 +51,7 @@ import type * as LogModule from '../src/telemetry/log.js';
 import type * as TelemetryModule from '../src/telemetry/telemetry.js';
 import { measureAllocation } from './alloc.js';
 import { decodeDecision, encodeCheckRequest } from './codec.js';
-import { claims, configYaml, SHAPES, startIssuer } from './fixtures.js';
+import { claims, configYaml, GUARDRAIL_SHAPES, GUARDRAILS_YAML, SHAPES, startIssuer } from './fixtures.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { median } from './stats.mjs';
 import { TRACING_ENV } from './tracing-env.js';
@@ -81,7 +84,16 @@ async function measure(counted: boolean): Promise<void> {
   const tracing = process.env.BENCH_TRACING === '1';
   const issuer = await startIssuer();
   const risk = process.env.BENCH_RISK === '1';
-  const config = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0', risk ? { store: 'memory' } : undefined), 'bench.yaml');
+  const guardrails = process.env.BENCH_GUARDRAILS;
+  if (guardrails !== undefined && guardrails !== 'on' && guardrails !== 'off') throw new Error('BENCH_GUARDRAILS is on or off');
+  // (f)'s guardrails with a day's max_age instead of 900 s: under valgrind on a loaded machine the
+  // warm-up outlasts 900 s, and the flagged writes' aal2 tokens would turn into step-up challenges
+  // mid-run (the same comparisons either way).
+  const guardrailsYaml = GUARDRAILS_YAML.replace('max_age: 900', 'max_age: 86400');
+  const config = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0', risk ? { store: 'memory' } : undefined, guardrails === 'on' ? guardrailsYaml : ''), 'bench.yaml');
+  // run.ts' (f) numbers its writers' tokens from 900, (a)'s from 0.
+  const all = guardrails === undefined ? SHAPES : GUARDRAIL_SHAPES;
+  const numberOf = (shape: (typeof all)[number]) => all.indexOf(shape) + (guardrails === undefined ? 0 : 900);
   const log = createLogger('warn', { write: () => undefined });
   let sinkProc: ReturnType<typeof fork> | undefined;
   if (tracing) {
@@ -99,11 +111,11 @@ async function measure(counted: boolean): Promise<void> {
   const deserialize = served.requestDeserialize as (b: Buffer) => Parameters<typeof handleCheck>[3];
   const send = served.responseSerialize as (m: unknown) => Buffer;
   const encoded = new EncodedAllowCache(responseSerializer(def));
-  const chosen = (process.env.BENCH_SHAPES ?? 'get pods (dev)').split(',');
-  const shapes = SHAPES.filter((s) => chosen.some((c) => s.name.includes(c)));
+  const chosen = (process.env.BENCH_SHAPES ?? (guardrails === undefined ? 'get pods (dev)' : 'kubectl')).split(',');
+  const shapes = all.filter((s) => chosen.some((c) => s.name.includes(c)));
   const frames = await Promise.all(
     shapes.map(async (shape) => {
-      const n = SHAPES.indexOf(shape);
+      const n = numberOf(shape);
       const request = shape.request(await issuer.sign(claims(shape.level, shape.audience, n)), n) as { attributes: { request: { http: { headers: Record<string, string> } } } };
       if (tracing) request.attributes.request.http.headers.traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
       return encodeCheckRequest(request);
@@ -123,7 +135,7 @@ async function measure(counted: boolean): Promise<void> {
     // As engine-ab.ts (run.ts' riskScenario): each subject's address and device made known by a
     // completed step-up, so the shapes score only their rules' sensitivity and answer as without the engine.
     for (const shape of shapes) {
-      const n = SHAPES.indexOf(shape);
+      const n = numberOf(shape);
       const d = decodeDecision(await answered(encodeCheckRequest(shape.request(await issuer.sign(claims('aal2', shape.audience, n)), n))));
       if (!d.allow) throw new Error(`${shape.name}: the learning request answered ${JSON.stringify(d)}`);
     }
@@ -161,11 +173,16 @@ async function measure(counted: boolean): Promise<void> {
       process.send!({ done: shapes[i]!.name });
       await new Promise((r) => process.once('message', r));
     }
+    // A run slow enough for a token's freshness to lapse answers otherwise, and counts another path.
+    for (const [i, frame] of frames.entries()) {
+      const d = decodeDecision(await answered(frame));
+      if (d.allow !== shapes[i]!.expect.allow || d.reason !== shapes[i]!.expect.reason) console.log(`WARNING ${shapes[i]!.name}: answered ${JSON.stringify(d)} after the windows: not the shape's path`);
+    }
   } else {
     const iterations = Number(process.env.BENCH_ITERATIONS ?? 20_000);
     for (const frame of frames) await loop(frame, iterations);
     const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-    console.log(`per Check (decode + handleCheck + answer bytes${tracing ? ', traced and exported' : ''}): heap bytes allocated, median of 3 × ${iterations}; CPU µs, median (min–max) of ${rounds} × ${iterations}; load average ${loadavg()[0]!.toFixed(1)}; tree ${tree}${risk ? '; risk on' : ''}`);
+    console.log(`per Check (decode + handleCheck + answer bytes${tracing ? ', traced and exported' : ''}): heap bytes allocated, median of 3 × ${iterations}; CPU µs, median (min–max) of ${rounds} × ${iterations}; load average ${loadavg()[0]!.toFixed(1)}; tree ${tree}${risk ? '; risk on' : ''}${guardrails === undefined ? '' : `; guardrails ${guardrails}`}`);
     for (const [i, frame] of frames.entries()) {
       const bytes: number[] = [];
       for (let k = 0; k < 3; k++) bytes.push((await measureAllocation(() => loop(frame, iterations))).bytes / iterations);
@@ -176,7 +193,13 @@ async function measure(counted: boolean): Promise<void> {
         const used = process.cpuUsage(before);
         us.push((used.user + used.system) / iterations);
       }
-      console.log(`| ${shapes[i]!.name} | ${median(bytes).toFixed(0)} B (${bytes.map((b) => b.toFixed(0)).join(', ')}) | ${median(us).toFixed(2)} µs (${Math.min(...us).toFixed(2)}–${Math.max(...us).toFixed(2)}) |`);
+      const before = encoded.lookups;
+      await loop(frame, 1000);
+      // Whether the answer's bytes were found again (an allow or a kept denial) or encoded each time.
+      const after = encoded.lookups;
+      const denied = encoded.denialLookups;
+      const reuse = after.hits + after.misses > before.hits + before.misses ? `allow bytes reused ${((after.hits - before.hits) / 10).toFixed(0)} %` : `denials ${denied.hits} hits, ${denied.misses} misses`;
+      console.log(`| ${shapes[i]!.name} | ${reuse} | ${median(bytes).toFixed(0)} B (${bytes.map((b) => b.toFixed(0)).join(', ')}) | ${median(us).toFixed(2)} µs (${Math.min(...us).toFixed(2)}–${Math.max(...us).toFixed(2)}) |`);
     }
   }
   await telemetry.shutdown();
@@ -214,7 +237,7 @@ async function underValgrind(): Promise<void> {
   try {
     if (code !== 0) throw new Error(`the child exited with ${code}:\n${stderr.slice(-3000)}`);
     const perfMap = readPerfMap(`/tmp/perf-${child.pid}.map`);
-    console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; ${CALLGRIND} Checks per window after ${process.env.BENCH_WARMUP ?? 100_000}; tree ${process.env.BENCH_TREE ?? here}${process.env.BENCH_TRACING === '1' ? '; traced' : ''}`);
+    console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; ${CALLGRIND} Checks per window after ${process.env.BENCH_WARMUP ?? 100_000}; tree ${process.env.BENCH_TREE ?? here}${process.env.BENCH_TRACING === '1' ? '; traced' : ''}${process.env.BENCH_GUARDRAILS ? `; guardrails ${process.env.BENCH_GUARDRAILS}` : ''}`);
     for (const { shape, file } of results) summarise(shape, join(work, file), perfMap, CALLGRIND);
   } finally {
     if (!process.env.BENCH_CALLGRIND_KEEP) rmSync(work, { recursive: true, force: true });

@@ -58,6 +58,17 @@ export class RequestHeaders implements ReadonlyMap<string, string> {
     return this.get(name) !== undefined;
   }
 
+  /**
+   * Whether a lower-cased name starts with `prefix`. The guardrails ask it of every Kubernetes
+   * request (`impersonate-`); the Map-like `keys()` is a generator, one resumption and one result
+   * object per name (~700 B per Check), where this is a loop over the list.
+   */
+  hasNameStartingWith(prefix: string): boolean {
+    const list = this.list;
+    for (let i = 1; i < list.length; i += 3) if (list[i]!.startsWith(prefix)) return true;
+    return false;
+  }
+
   forEach(fn: (value: string, key: string, map: ReadonlyMap<string, string>) => void, thisArg?: unknown): void {
     const list = this.list;
     for (let i = 0; i < list.length; i += 3) fn.call(thisArg, list[i + 2]!, list[i + 1]!, this);

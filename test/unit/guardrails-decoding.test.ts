@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { inspect } from '../../src/guardrails/inspect.js';
-import { MAX_BODY_DEPTH, readJson } from '../../src/guardrails/json.js';
+import { MAX_BODY_DEPTH, readJson, wellFormed } from '../../src/guardrails/json.js';
 import { MAX_JSON_PATCH_OPERATIONS } from '../../src/guardrails/parse.js';
 import { goYamlReadsAsNonString } from '../../src/guardrails/yaml.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';
@@ -202,6 +202,28 @@ describe('JSON reading, properties', () => {
         expect(r.ok).toBe(false);
       }),
     );
+  });
+
+  it('wellFormed: a lone surrogate becomes U+FFFD, anything else is kept, and a well-formed key is not rewritten', () => {
+    const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+    const units = fc.array(fc.oneof(fc.constantFrom(0xd800, 0xdbff, 0xdc00, 0xdfff, 0xd83d, 0xde00, 0xfffd, 0x41), fc.integer({ min: 0, max: 0xffff })), { maxLength: 12 });
+    fc.assert(
+      fc.property(units, (cs) => {
+        const s = String.fromCharCode(...cs);
+        expect(wellFormed(s)).toBe(s.replace(lone, '\ufffd'));
+      }),
+    );
+    // Every key of every inspected body is asked: the replace (~500 instructions a key) is for
+    // the keys that need it (perf28).
+    const replace = vi.spyOn(String.prototype, 'replace');
+    let calls: number;
+    try {
+      for (const key of ['apiVersion', 'containers', 'x\ud83d\ude00', '']) wellFormed(key);
+      calls = replace.mock.calls.length;
+    } finally {
+      replace.mockRestore();
+    }
+    expect(calls).toBe(0);
   });
 
   it('any JSON without repeated keys reads as JSON.parse reads it', () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { hasImpersonation } from '../../src/guardrails/rules/impersonation.js';
 import { isProxyIdentityHeader } from '../../src/request/attributes.js';
 import { collectDistinct, HeaderCollector, RequestHeaders, toLowerAscii, type HeaderLimits } from '../../src/request/headers.js';
 
@@ -116,6 +117,29 @@ describe('RequestHeaders and the header collector', () => {
     for (const n of ['hosT', 'post', 'absent', 'x-forwarded-fo', 'x-forwarded-foR', '']) {
       expect(present.get(n)).toBeUndefined();
       expect(present.has(n)).toBe(false);
+    }
+  });
+
+  it('hasImpersonation reads the list itself: as over a Map, and without the keys() generator', () => {
+    const imp = fc.constantFrom('Impersonate-User', 'impersonate-group', 'IMPERSONATE-EXTRA-scopes', 'impersonate-', 'impersonatE-uid', 'impersonate', 'x-impersonate-user');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.oneof(name, imp), value), { maxLength: 40 }), (ps) => {
+        const want = reference(ps, { maxHeaderBytes: 1e6, maxTotalHeaderBytes: 1e6 });
+        expect(want.ok).toBe(true);
+        if (want.ok) expect(hasImpersonation(RequestHeaders.of(ps))).toBe(hasImpersonation(want.headers));
+      }),
+      { numRuns: 300 },
+    );
+    // The guardrails ask it of every Kubernetes request: a generator over the names allocated a
+    // result object per header (perf28: ~700 B of a guarded write's Check).
+    const keys = vi.spyOn(RequestHeaders.prototype, 'keys');
+    try {
+      const h = RequestHeaders.of([['accept', '*/*'], ['user-agent', 'kubectl'], ['Impersonate-Group', 'system:masters']]);
+      expect(hasImpersonation(h)).toBe(true);
+      expect(hasImpersonation(RequestHeaders.of([['accept', '*/*']]))).toBe(false);
+      expect(keys).not.toHaveBeenCalled();
+    } finally {
+      keys.mockRestore();
     }
   });
 

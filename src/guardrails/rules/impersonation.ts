@@ -1,3 +1,4 @@
+import { RequestHeaders } from '../../request/header-list.js';
 import type { GuardrailSettings } from '../settings.js';
 import type { Violation } from '../types.js';
 
@@ -24,6 +25,7 @@ const MAX_NAME = 120;
 
 /** Whether any header asks kube to impersonate; cheap enough for every request. */
 export function hasImpersonation(headers: ReadonlyMap<string, string>): boolean {
+  if (headers instanceof RequestHeaders) return headers.hasNameStartingWith('impersonate-');
   for (const name of headers.keys()) if (name.startsWith('impersonate-')) return true;
   return false;
 }
