@@ -608,6 +608,14 @@ export function laptopAttacker(add: ReturnType<typeof attackAdder>, routine: rea
  * day (`T(9.5)` is 09:30 after `dayStart`) and a request list sent to the day's API host unless an
  * entry names its own.
  */
+/** A timed step of someone's sitting: hour of the day, method, path, headers, body. */
+export type Step = [hour: number, method: string, path: string, headers?: Record<string, string>, body?: string];
+
+/** Each step as `base`'s request at its hour (`at(hour)`). */
+export function pushSteps(out: DayEvent[], base: Omit<DayEvent, 'at' | 'method' | 'path'>, at: (h: number) => number, steps: readonly Step[]): void {
+  for (const [h, method, path, headers, body] of steps) out.push({ ...base, at: at(h), method, path, ...(headers ? { headers } : {}), ...(body !== undefined ? { body } : {}) });
+}
+
 function toHost(host: string, reqs: AttackRequest[]): AttackRequest[] {
   return reqs.map(([m, p, s, h, b, hh]) => [m, p, s, h, b, hh ?? host]);
 }

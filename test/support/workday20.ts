@@ -1,4 +1,4 @@
-import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, prng, withAttacks } from './workday.js';
+import { attackKit, pushSteps, type Step, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, prng, withAttacks } from './workday.js';
 
 /**
  * A twentieth replayed day, written as an outside red team and an outside observer of real
@@ -421,7 +421,7 @@ export function workday20(seed = 181): DayEvent[] {
         const ip = addressOf(p, 'home', 0);
         const base = { actor: p.name, scored, ip, ua: KUBECTL(p.kubectlOs), login: l0, host: API };
         const restore = { apiVersion: 'velero.io/v1', kind: 'Restore', metadata: { name: 'drill-catalog-20261022', namespace: 'velero' }, spec: { backupName: 'prod-catalog-daily-20261022020000', includedNamespaces: ['prod-catalog'], namespaceMapping: { 'prod-catalog': 'drill-catalog' }, restorePVs: true } };
-        const steps: [number, string, string, Record<string, string>?, string?][] = [
+        const steps: Step[] = [
           [11, 'GET', '/apis/velero.io/v1/namespaces/velero/backups/prod-catalog-daily-20261022020000'],
           [11.02, 'POST', '/apis/velero.io/v1/namespaces/velero/restores', JSON_CT, JSON.stringify(restore)],
           [11.1, 'GET', '/apis/velero.io/v1/namespaces/velero/restores/drill-catalog-20261022'],
@@ -431,7 +431,7 @@ export function workday20(seed = 181): DayEvent[] {
           [11.35, 'GET', '/api/v1/namespaces/drill-catalog/persistentvolumeclaims'],
           [11.6, 'DELETE', '/api/v1/namespaces/drill-catalog'],
         ];
-        for (const [h, method, path, headers, body] of steps) mine.push({ ...base, at: at(h), method, path, ...(headers ? { headers } : {}), ...(body !== undefined ? { body } : {}) });
+        pushSteps(mine, base, at, steps);
       }
       mine.sort((a, b) => a.at - b.at);
       events.push(...mine);

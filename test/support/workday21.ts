@@ -1,4 +1,4 @@
-import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, prng, WIN, withAttacks } from './workday.js';
+import { attackKit, pushSteps, type Step, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, prng, WIN, withAttacks } from './workday.js';
 
 /**
  * A twenty-first replayed day, written as an outside red team and an outside observer of real
@@ -370,14 +370,14 @@ export function workday21(seed = 191): DayEvent[] {
           const c = EDGE(207);
           const mc = { apiVersion: 'cluster.open-cluster-management.io/v1', kind: 'ManagedCluster', metadata: { name: c, labels: { ring: 'muc-north', vendor: 'OpenShift', site: 'muc-0207' } }, spec: { hubAcceptsClient: true } };
           const kac = { apiVersion: 'agent.open-cluster-management.io/v1', kind: 'KlusterletAddonConfig', metadata: { name: c, namespace: c }, spec: { applicationManager: { enabled: true }, policyController: { enabled: true }, searchCollector: { enabled: false }, certPolicyController: { enabled: true } } };
-          const steps: [number, string, string, Record<string, string>?, string?][] = [
+          const steps: Step[] = [
             [10.25, 'POST', '/api/v1/namespaces', JSON_CT, JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: c } })],
             [10.26, 'POST', `${OCM}/managedclusters`, JSON_CT, JSON.stringify(mc)],
             [10.27, 'POST', `/apis/agent.open-cluster-management.io/v1/namespaces/${c}/klusterletaddonconfigs`, JSON_CT, JSON.stringify(kac)],
             [10.3, 'GET', `/api/v1/namespaces/${c}/secrets/${c}-import`],
             [10.5, 'GET', `${OCM}/managedclusters/${c}`],
           ];
-          for (const [h, method, path, headers, body] of steps) mine.push({ ...base, at: at(h), method, path, ...(headers ? { headers } : {}), ...(body !== undefined ? { body } : {}) });
+          pushSteps(mine, base, at, steps);
         }
       }
       mine.sort((a, b) => a.at - b.at);
