@@ -9,16 +9,8 @@
  * Exit status 1 when any attack cell is later in NEW than in BASE, or a routine 403 appeared.
  */
 import { readFileSync } from 'node:fs';
+import type { Row } from './day-matrix-row.js';
 
-interface Row {
-  day: string;
-  seed: number;
-  warmup: boolean;
-  challenges: number;
-  over: string[];
-  forbidden: number;
-  attacks: Record<string, string>;
-}
 
 const [newFile, baseFile = 'bench/day-matrix.json'] = process.argv.slice(2);
 if (newFile === undefined) {

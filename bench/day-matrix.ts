@@ -9,6 +9,7 @@
  * refused at (or "-" when never; `--why` adds the cause), then `dN` when a deny stopped an attacker who signs in. The seeds are those test/integration/risk-day.test.ts replays.
  */
 import { writeFileSync } from 'node:fs';
+import type { Row } from './day-matrix-row.js';
 import { exampleService } from '../test/support/workday-service.js';
 import { replay, workday, type DayEvent, type DayReport, type ReplayOptions } from '../test/support/workday.js';
 import { workday2 } from '../test/support/workday2.js';
@@ -60,19 +61,6 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['21', workday21, [191, 192, 193, 194, 195], {}],
 ];
 const EIGHT_HOURS = 8 * 3_600_000;
-
-interface Row {
-  day: string;
-  seed: number;
-  warmup: boolean;
-  challenges: number;
-  /** Engineers with two challenges less than 8 hours apart, or more than their day's length allows. */
-  over: string[];
-  forbidden: number;
-  ciDenied: number;
-  attacks: Record<string, string>;
-  causes: Record<string, number>;
-}
 
 function summarise(day: string, seed: number, warmup: boolean, r: DayReport): Row {
   const over: string[] = [];
