@@ -6,7 +6,7 @@
  *
  * Per day, seed and mode: challenges on routine work, the engineers asked twice within 8 hours
  * (with their causes), 403s on routine work, CI refusals, and per attack the request it was first
- * refused at (or "-" when never; `--why` adds the cause), then `dN` when a deny stopped an attacker who signs in. The seeds are those test/integration/risk-day.test.ts replays.
+ * refused at (or "-" when never; `--why` adds the cause), then `dN` when a deny stopped an attacker who signs in. The seeds are those test/support/risk-day-targets.ts replays (days 8 to 21: all five here, one in the suite). Replays go through the server's Check handler in process (test/support/in-process-check.ts; less than half the CPU of loopback gRPC, the same report).
  */
 import { writeFileSync } from 'node:fs';
 import type { Row } from './day-matrix-row.js';
@@ -91,7 +91,7 @@ for (const [day, build, seeds, opts] of DAYS.filter((d) => dayList.includes(d[0]
     for (const warmup of modes) {
       const all = build(seed);
       const events = warmup ? all : all.filter((e) => e.scored);
-      const s = await exampleService();
+      const s = await exampleService({ transport: 'in-process' });
       let report: DayReport;
       try {
         report = await replay(events, s.minter, s.setClock, s.send, opts);

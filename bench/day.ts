@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/day.ts [day1|day2|day3|day4|day5|day6|day7|day8|day9|day10|day11|day12|day13|day14|day15|day16|day17|day18|day19|day20] [seed] [--risk-only] [--no-warmup]
  *
- * The same generators and runner drive test/integration/risk-day.test.ts, which asserts the targets.
+ * The same generators and runner drive test/integration/risk-day*.test.ts (targets in test/support/risk-day-targets.ts); this one goes over loopback gRPC.
  */
 import { performance } from 'node:perf_hooks';
 import { exampleService } from '../test/support/workday-service.js';

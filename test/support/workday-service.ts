@@ -4,6 +4,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { CheckClient } from './grpc-client.js';
+import { inProcessCheck } from './in-process-check.js';
 import { TestIssuer } from './issuer.js';
 import { checkRequest, type RequestSpec } from './requests.js';
 import type { Login, TokenMinter } from './workday.js';
@@ -33,9 +34,11 @@ export function exampleYaml(issuerUrl: string): string {
 /**
  * examples/stepgate.yaml as shipped, served by the real gRPC server on a virtual clock, with the
  * test issuer in place of the demo IdP. `withoutRisk` drops the risk section: the policy alone;
- * `edit` changes the YAML text (a key the deployment adds, such as kubernetes.clusters).
+ * `edit` changes the YAML text (a key the deployment adds, such as kubernetes.clusters);
+ * `transport: 'in-process'` sends through the server's Check handler without HTTP/2
+ * (in-process-check.ts; the replayed days, where the framing was most of the cost).
  */
-export async function exampleService(opts: { withoutRisk?: boolean; edit?: (yaml: string) => string } = {}) {
+export async function exampleService(opts: { withoutRisk?: boolean; edit?: (yaml: string) => string; transport?: 'grpc' | 'in-process' } = {}) {
   const issuer = await TestIssuer.start();
   let yaml = exampleYaml(issuer.url);
   if (opts.withoutRisk) yaml = yaml.replace('\nrisk:\n', '\nrisk:\n  enabled: false\n');
@@ -66,7 +69,8 @@ export async function exampleService(opts: { withoutRisk?: boolean; edit?: (yaml
       return t;
     },
   };
-  const send = (spec: RequestSpec) => client.check(checkRequest({ host: 'kube.localhost', ...spec }));
+  const check = opts.transport === 'in-process' ? inProcessCheck(service) : (req: unknown) => client.check(req);
+  const send = (spec: RequestSpec) => check(checkRequest({ host: 'kube.localhost', ...spec }));
   return {
     minter,
     setClock: (ms: number) => {

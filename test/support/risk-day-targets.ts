@@ -1,0 +1,951 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { exampleService } from './workday-service.js';
+import { replay, reportTables, workday, type DayEvent, type DayReport, type ReplayOptions } from './workday.js';
+import { workday2 } from './workday2.js';
+import { workday3 } from './workday3.js';
+import { D4_IDP_DOWN, workday4 } from './workday4.js';
+import { workday5 } from './workday5.js';
+import { workday6 } from './workday6.js';
+import { workday7 } from './workday7.js';
+import { workday8 } from './workday8.js';
+import { workday9 } from './workday9.js';
+import { workday10 } from './workday10.js';
+import { workday11 } from './workday11.js';
+import { workday12 } from './workday12.js';
+import { workday13 } from './workday13.js';
+import { workday14 } from './workday14.js';
+import { workday15 } from './workday15.js';
+import { workday16 } from './workday16.js';
+import { workday17 } from './workday17.js';
+import { workday18 } from './workday18.js';
+import { workday19 } from './workday19.js';
+import { workday20 } from './workday20.js';
+import { workday21 } from './workday21.js';
+
+/**
+ * Issue 12's targets on twenty-one differently built replayed days (the third to twenty-first written
+ * after the engine, the fourth onwards as an outside tester would (the sixth, eighth, eleventh onwards as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 21: one here, five each in bench/day-matrix.ts), through the server's Check handler
+ * (in-process-check.ts: everything but the HTTP/2 framing, which risk-day-transport.test.ts holds
+ * to the same report) running examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
+ * the latest, except where its first actions are indistinguishable from the engineer's own work
+ * (docs/risk.md says which and why), held to the bound given below; no two challenges of an
+ * engineer within 8 hours on routine work, no 403 on routine work, CI and controllers never
+ * refused.
+ *
+ * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
+ * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's), STEPGATE_DAYS=2 the days
+ * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
+ * the tables docs/risk.md shows.
+ *
+ * The days are split over three test files (risk-day.test.ts: days 1–3, risk-day-4to7.test.ts,
+ * risk-day-8to21.test.ts) of about the same cost, so that CI's two workers share them.
+ */
+
+// Narrowing is for a developer's loop only: CI always replays every day and seed.
+const narrow = process.env.CI !== 'true';
+const seeds = ((narrow && process.env.STEPGATE_DAY_SEEDS) || '12,1,2,3,4').split(',').map(Number);
+
+/** Rows whose first requests are what the victim does every day: stopped by behaviour, at most here. */
+const LATE: Record<string, number> = {
+  // Day 21 (docs/risk.md, "Day 21: what it found"), an open finding, an `it.fails` in
+  // risk-day21-findings.test.ts: the vendor's kubeconfig on the shared jump host after the
+  // maintenance window, its shell in the AMF the vendor worked on (their network, client,
+  // namespace and kind, a sign-in 3.6 hours old) allowed; the SMF's Secrets next, outside the
+  // vendor's namespaces, refused (unfamiliar_namespace).
+  "the vendor's kubeconfig on the shared jump host used after the maintenance window closed": 3,
+  // Day 21 without warm-up: the field engineer was asked at their carrier's first two /24s that
+  // morning, so another subscriber of the same /16 passes (day 7's class); their Secret list is
+  // allowed (with history it is their first Secret: unfamiliar_kind, request 2) and the
+  // ManifestWork binding cluster-admin next is refused (rbac_cluster_admin_binding).
+  "a field engineer's token used from another subscriber of the same carrier-grade NAT": 3,
+  // Its first request lists the Secrets of the victim's own team namespace; the second is outside
+  // the working set.
+  'malware enumerating Secrets (via kubectl)': 2,
+  // Secrets the victim reads every day, in the victim's own namespaces: machine pace at the 4th.
+  'malware enumerating Secrets (via k9s)': 4,
+  'exec fan-out (own namespace)': 4,
+  'insider mass delete (own namespace)': 4,
+  // Day 3: its first three Secrets are the victim's own team's, read by name at a person's pace
+  // (one every 10 s, discovery calls between them); the fourth, outside the working set, is
+  // refused. Request 16 is its fourth sensitive action.
+  'malware with discovery between reads': 16,
+  // Day 3: its execs go through every team's production namespace in a random order; when the
+  // victim's own comes first, its two execs there are the victim's routine, the third is not.
+  "exec fan-out at a person's pace": 3,
+  // Day 5: its first three lists are the Secrets of the victim's own three namespaces (the
+  // victim's routine); the fourth, within 20 s, is machine pace.
+  'malware enumerating Secrets (via WSL kubectl)': 4,
+  // Day 5: when the victim's own work has touched other services' production namespaces (seeds 32
+  // and 33 with the warm-up day), its first two tar execs are in namespaces the victim works in;
+  // the third (request 6) is refused.
+  'kubectl cp out of production pods': 6,
+  // Day 5: a platform engineer deletes stuck pods in every production namespace; their first
+  // three Deployment deletes there are in their working set, the fourth within 20 s is machine
+  // pace (then, signed in again, refused outright at the burst).
+  'insider deletes production Deployments': 4,
+  // Day 13: ten Nodes cordoned a second apart from the release lead's laptop; each is an object
+  // for machine pace (a cordon takes capacity, engine.ts), so the fourth within 20 s is bound to a
+  // sign-in after the run began. One or three cordons are routine node maintenance.
+  'mass cordon of the game-server nodes (release laptop)': 4,
+  // Day 12: its first request lists the release's records with Helm's own selector, which the
+  // victim's `helm` does daily; the second, the record replaced by kubectl, is helm_release_edited.
+  'Helm release record rewritten in production (dev laptop)': 2,
+  // Day 7 (docs/risk.md, "Day 7"): a token taken from the victim's Codespace, used from a VM in
+  // the same cloud region. The Codespace proved a network of that region's /16 on the warm-up day
+  // and another this morning (a new VM each day), which makes the /16 known, as a phone's carrier
+  // or a home's rotating IPv6 prefix does: the VM is a new address there, not a new network. Its
+  // first Secret is the victim's own; the next, in another team's namespace, is refused.
+  'Codespace token used from the same cloud region': 3,
+  // Day 7: malware on the mover's laptop reads Secrets in other teams' production namespaces, one
+  // every 40 s from 30 s after the mover's fresh sign-in. Each is first seen within
+  // `unfamiliar_namespace.grace_seconds` after that sign-in, as the mover's own new namespaces
+  // are, but one sign-in covers `grace_namespaces` (5) of them: a namespace of the mover's new
+  // team and the malware's first four (its fourth request, prod-search, is in the mover's working
+  // set); its fifth (request 6) needs a sign-in after it was first seen. 5 is the least that asks nothing more of routine work on any
+  // replayed day, with or without the warm-up day (docs/risk.md, `unfamiliar_namespace`).
+  'malware acting right after a fresh sign-in': 6,
+  // Day 9 (docs/risk.md, "Day 9"): a token copied from the Starlink engineer, used from another
+  // dish on the same POP's pool: a new address in the /16 the victim moves in all day, so no new
+  // network; its first Secret is the victim's own team's, the next (another team's) is refused.
+  "Starlink engineer's token used from Starlink's own pool": 3,
+  // Day 10 (docs/risk.md, "Day 10"): a colleague on the company VPN with the victim's copied
+  // token, from the VPN's own exits (the victim's networks all day) and the company's standard
+  // Mac kubectl (the victim's agent), one request every 15 minutes in the victim's hours: its
+  // first Secret is the victim's own team's; the next, another team's, is refused.
+  'VPN colleague with a copied token, slowly': 3,
+  // Day 11 (docs/risk.md, "Day 11"): a token sent home by an editor extension in the victim's
+  // Gitpod workspace, used from the attacker's own workspace on the same Gitpod cluster: the same
+  // NAT address, the workspace image's kubectl. Its first Secret is the victim's own team's; the
+  // next, another team's, is refused (unfamiliar_namespace). Day 4's shared-NAT class.
+  'Gitpod token used from another workspace behind the same NAT': 3,
+  // Day 13 (docs/risk.md, "Day 13"): malware on the contractor's laptop, and on a red-teamer's,
+  // reads first the Secret its victim reads every day in their own namespace (tools-staging, the
+  // range); the next, a game's production namespace, is outside the working set and refused.
+  "malware on a contractor's laptop, through the partner's VPN": 2,
+  "red-teamer's laptop leaves the range for production": 2,
+  // Day 18 (docs/risk.md, "Day 18"): the prompt-injected agent in the Codespace first reads the
+  // Secret its engineer reads in their own staging namespace (the engineer's routine); the
+  // ConfigMap written into kube-public next is refused (outside the working set, or the first
+  // Secret of an engineer whose warm-up day read none).
+  'a prompt-injected coding agent copies a Secret into a ConfigMap in kube-public (Codespace)': 2,
+};
+
+/**
+ * Rows the example as shipped does not stop, by design (docs/risk.md, "Sessions replayed from
+ * another device"): the signal that stops them is off by default because it challenges routine work.
+ */
+const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
+  'session replayed from another office device',
+  // Day 4 (docs/risk.md, "What is not stopped"): the request carries the victim's token, a user
+  // agent like the victim's, from the victim's own network or one next to it.
+  'session hijacked behind the office NAT (copied user agent)',
+  "stolen token from the victim's home /24",
+  "stolen token from the victim's mobile carrier",
+  // Day 4: follow-the-sun working sets span every service, so its reads may never leave them.
+  "low-and-slow malware at the victim's pace",
+  // Day 5 (docs/risk.md, "Day 5"): a token phished at the hotel's captive portal minutes after the
+  // victim's own sign-in there, used from the same hotel network with the victim's exact user
+  // agent, in namespaces less than an hour after that sign-in: the victim's context in every part.
+  'phished at the hotel, used from the hotel network',
+  // Day 7 (docs/risk.md, "Day 7"): the victim approves the attacker's device code while both are
+  // on the conference Wi-Fi (one NAT, proven by the victim's own sign-in there), and the
+  // attacker's kubectl has the victim's OS: a new login, first used from the victim's network,
+  // seconds after its authentication, with the victim's device fingerprint.
+  'device-code phishing on the conference Wi-Fi',
+  // Day 7: a token copied from a remote engineer's laptop, used by a contractor through the same
+  // security-proxy egress /24 with kubectl on the same OS: the day 4 office-NAT row's class.
+  'stolen token through the shared security proxy',
+  // Day 7: the new starter approves the attacker's device code before their own first request:
+  // the newcomer allowance (docs/risk.md, "Context-bound step-up") counts their first sign-in as
+  // made wherever their first request comes from, and that request is the attacker's.
+  "device-code phishing of a new starter's first login",
+  // Day 9 (docs/risk.md, "Day 9"): on the shared Windows jump box a colleague uses the victim's
+  // token from the victim's profile: the victim's address, kubectl build and token, reading the
+  // victim's own team's production Secret and opening a shell there at a person's pace. Nothing
+  // outside the box can tell the two people apart: the day 4 office-NAT row's class.
+  "jump-box colleague with another engineer's token",
+  // Day 9: malware on the data engineer's laptop creates a driver Pod in `data`, the namespace the
+  // engineer submits Spark jobs to twice a day (each a Pod handed a Secret), that runs as the
+  // namespace's `airflow` service account and is handed two Secrets the engineer never read. One
+  // request, in the working set, two factors within 8 hours: what sets it apart (another service
+  // account, other Secrets) is in the body, which no signal compares with the engineer's own.
+  "malware submits a Spark driver with Airflow's connections (data laptop)",
+  // Day 10: the release manager themself, signed in a minute before, scales checkout to zero in
+  // all six regions through `/scale`, 1.5 s apart. A scale to zero asks what deleting the
+  // Deployment asks (15 minutes, which a sign-in a minute old meets) and counts as a delete for
+  // the burst and for machine pace: the fourth is asked for a sign-in (machine_pace), which the
+  // insider gives. Six stay below destructive_burst's 12 in 300 s, which would refuse the 13th
+  // (risk-redteam.test.ts); nothing refuses six from an insider who signs in.
+  'insider scales every region to zero',
+  // Day 11 (docs/risk.md, "Day 11: what it found"), open findings, each a test in
+  // risk-day11-findings.test.ts that fails on main: from the victim's own laptop, network, client
+  // and token, in the working set, within the rule's freshness.
+  // An init container handed payments-api's Secrets (envFrom) and posting them out, patched into
+  // the production Deployment minutes after the on-call's own `kubectl set env`: a production write
+  // (8 hours) that reads Secrets the on-call reads (8 hours); nothing reads a container's command.
+  "init container handed a production Deployment's Secrets (on-call laptop, during the incident)",
+  // Stopped since 2026-12-04 by guardrails (docs/guardrails.md): the token Secret minted through
+  // the same secure web gateway (service_account_token_secret) and the gitRepo volume whose hooks
+  // run on the node (git_repo_volume), each asked a hardware key at its first request. Secrets
+  // listed in namespaces the team lead only ever looked at in k9s: stopped at request 1 since
+  // unfamiliar_kind (the lead never read a Secret; the namespaces are in the working set).
+  // Day 12 (docs/risk.md, "Day 12: what it found"), open findings, each an `it.fails` in
+  // risk-day12-findings.test.ts. From the victim's own laptop, network, client and token, in the
+  // working set, within the rule's freshness: an ephemeral container whose command reads the
+  // target's token (what `kubectl debug -- …` sends; the on-call debugged there an hour before), a
+  // port-forward to the production primary an hour after the on-call's own night page.
+  "ephemeral container reads a production pod's token (on-call laptop, after the incident)",
+  "port-forward to the production database at 04:10 Sydney (on-call's laptop)",
+  // Two clusters behind one gateway: the working set is namespaces by name, so ledger-prod on
+  // Sydney's cluster is the Dublin engineer's own ledger-prod.
+  "Secrets on the other cluster with a Dublin engineer's token (home laptop)",
+  // risk.trusted_networks (10.0.0.0/8) makes the other region's office no new network for anyone;
+  // stopped at request 2 on seeds 101–103 only because the on-call's sign-in was 9 hours old
+  // (policy); when the on-call had signed in again before the handover, allowed.
+  "Sydney on-call's token used at the Dublin office during the handover",
+  // The pairing partner with the host's copied token at their own desk: same office network,
+  // same laptop model and kubectl build (day 4's office-NAT class).
+  "pairing partner keeps using the host's token (own desk)",
+  // Day 13 (docs/risk.md, "Day 13: what it found"), open findings, each an `it.fails` in
+  // risk-day13-findings.test.ts, from the victim's own laptop, network, client and token, in the
+  // working set, within the rule's freshness: a traffic-agent container added to a production
+  // Deployment (a release's request). Stopped since 2026-12-04 by guardrails: the launch's top
+  // PriorityClass named in the contractor's dev namespace (priority_class_reserved) and the UGC
+  // sandbox's runtimeClassName removed by a JSON patch (runtime_class_removed); by the engine: ten
+  // Nodes cordoned a second apart (a cordon counts toward machine pace).
+  'traffic-agent sidecar injected into a production Deployment (Telepresence laptop)',
+  // The hot desk: the previous shift's token, still in the machine's kubelogin cache, used at the
+  // same machine (its address, its kubectl build) in the namespaces the desk works in, the token's
+  // owner signed in again within 8 hours (a challenge during their shift): day 9's jump-box class.
+  "hot desk: the previous shift's cached token (18:20)",
+  "hot desk: the night shift's cached token at the 06:00 handover",
+  // The migration engineer lists Deployments in every game's production namespace every day, so
+  // the Secrets of those the migration does not move are in the working set (namespaces, not
+  // kinds): day 11's "where the team lead only looks" class.
+  'Secrets copied from namespaces the migration does not move (platform laptop)',
+  // Day 14 (docs/risk.md, "Day 14: what it found"), open findings, each an `it.fails` in
+  // risk-day14-findings.test.ts. Another person's session on a shared machine: the NLP postdoc's
+  // Headlamp session in the graduate room workstation's one Firefox profile, and the bio RA's
+  // kubelogin cache read on the login node, each used at the same machine, with the owner's
+  // client, in the owner's namespaces, within the rule's freshness (day 9's jump-box class).
+  "shared workstation: another user's open Headlamp session reads a lab's Secrets",
+  'kubelogin cache read on the shared login node',
+  // From the student's own laptop, namespace, image and queue: only the body's command (a miner
+  // fetched and run) differs, and no guardrail reads a container's command. (Stopped since
+  // 2026-12-04 by a guardrail: NVIDIA_VISIBLE_DEVICES=all in a container that requests no GPU,
+  // gpu_devices_unrequested.)
+  "crypto-miner Jobs through the lab's Kueue queue (student laptop, through the jump host)",
+  // Day 15 (docs/risk.md, "Day 15: what it found"), open findings, each an `it.fails` in
+  // risk-day15-findings.test.ts. The VDI farm: a token scraped from another user's roaming profile,
+  // used from another session on the same farm (its NAT, its one kubectl build), in the victim's
+  // namespaces (day 9's jump-box class). (The SOC analyst's, reading Secrets in a namespace the
+  // analyst only ever listed: stopped at request 2 since unfamiliar_kind, every seed, both ways.)
+  "VDI farm: a payments engineer's token scraped from the roaming profile, used from another session",
+  // Reads no rule names (a ConfigMap, a pod, a Deployment, ReplicaSets): what makes them a Secret's
+  // contents is in the response, which stepgate does not see.
+  "auditor's read-only token: a ConfigMap, a pod's and a Deployment's inline env, old ReplicaSets",
+  // The batch operator's own token, working set and freshness at 21:30, outside their hours: on two
+  // seeds of five their afternoon sign-in is under 8 hours old; on the others the default rule's
+  // 12 hours have run out, which is no defence.
+  "settlement CronJob's payout destination changed the evening before the run (batch operator's token)",
+  // A change ticket's window is not on the request: the challenge at its write is the 8-hour
+  // freshness running out (the morning sign-in); the insider signs in and the change is allowed.
+  "insider pushes a change to production outside the freeze's approved window",
+  // Day 16 (docs/risk.md, "Day 16: what it found"), open findings, each an `it.fails` in
+  // risk-day16-findings.test.ts. (Secrets read by a support engineer, bribed or through malware on
+  // their laptop, in customer namespaces their tickets took them to: stopped at request 1 or 2
+  // since unfamiliar_kind, every seed, both ways; the bribed insider signs in and reads on.)
+  // A contractor's token refreshed after their access window, from the home network their login
+  // proved, in their own namespaces: nothing stepgate sees says the window ended (the identity
+  // provider's sessions and RBAC's bindings do). Stopped at request 1 without the warm-up day
+  // (home is then a new network).
+  'contractor after their access window, on a refreshed token',
+  // Day 17 (docs/risk.md, "Day 17: what it found"), open findings, each an `it.fails` in
+  // risk-day17-findings.test.ts. A production InferenceService's storageUri pointed at an outside
+  // bucket from the serving on-call's laptop: an everyday production write (prod-writes) in their
+  // own context; only the bucket's name in the body differs, and no guardrail knows the company's
+  // model stores.
+  "a production InferenceService's storageUri pointed at an outside bucket (on-call laptop)",
+  // GPU miners created at night in a namespace the ML engineer never used, from their laptop within
+  // the sign-in's 12 hours: a training job created is no sensitive action (the ML engineers'
+  // routine), so a namespace outside the working set asks nothing (day 14's class).
+  'GPU miners created in a quiet namespace at night (ML engineer laptop)',
+  // Day 18 (docs/risk.md, "Day 18: what it found"), open findings, each an `it.fails` in
+  // risk-day18-findings.test.ts. A prompt-injected coding agent on the engineer's own laptop reads
+  // a production Secret and port-forwards production's database: the engineer's kubectl, address,
+  // login and namespaces (they read logs there every day), three sensitive objects in 3 s (under
+  // machine pace's fourth): day 11's class, namespaces not kinds. Stopped at request 4 on one
+  // seed of ten replays (seed 162 without warm-up: prod-api outside a working set begun that morning).
+  'a prompt-injected coding agent reads Secrets and port-forwards the production database (laptop, README)',
+  // The MSP engineer's own farm address, Windows kubectl, login and everyday production write
+  // (`rollout restart`): only the image's registry differs (guardrails.allowed_registries reads it;
+  // the example cannot know a company's registries). Day 17's storageUri class.
+  "an MSP engineer's token swaps a production image from the shared Citrix farm",
+  // A token from the victim's Codespace used from another Codespace in the victim's Azure /16,
+  // minutes after the victim's workspace resumed there and its sign-in proved a /24 of it
+  // (nearby_networks.vouch_seconds) or in a /16 with two proven networks, in the victim's own
+  // namespaces: day 7's class. Stopped at request 1 or 2 on two replays of ten.
+  "a Codespace's token cache from a public dotfiles repository, used from another Codespace in the same /16",
+  // Day 19 (docs/risk.md, "Day 19: what it found"), open findings, each an `it.fails` in
+  // risk-day19-findings.test.ts. A data-team insider, on their own laptop and network within their
+  // passkey sign-in's 8 hours, lists the ETL's Secrets and `kubectl cp`s the warehouse's export out
+  // of the database pod they run psql in every day: nothing is asked (the team's namespaces, kinds
+  // and pace), and an insider answers what is. (The synced passkey taken over through the victim's
+  // Apple account is challenged at request 1, new_network, and answers it with the same passkey:
+  // the row counts it stopped; nothing after the sign-in is refused.)
+  'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod',
+  // Day 20 (docs/risk.md, "Day 20: what it found"), an open finding, an `it.fails` in
+  // risk-day20-findings.test.ts. Malware on a mirrord user's laptop, minutes after the developer's
+  // own mirrord session answered with their hardware key, creates an agent Job in the developer's
+  // own dev namespace pinned to a production pod's node and aimed at its container id: the
+  // guardrails ask what they asked of the developer's session (a hardware key within 5 minutes,
+  // which it has); only the agent's command line names a container of another namespace.
+  "a mirrord agent in the developer's own namespace aimed at a production pod's container, minutes after their own session (laptop)",
+  // Day 21 (docs/risk.md, "Day 21: what it found"), an open finding, an `it.fails` in
+  // risk-day21-findings.test.ts. Malware on a CNF engineer's laptop writes a
+  // NetworkAttachmentDefinition whose macvlan master is the management VLAN's interface, in a
+  // namespace where the engineer edits the N3 and N6 attachments every day: which VLAN is which is
+  // the network's knowledge; attachments owned by the network team (SriovNetwork) and an
+  // admission policy on masters are the answer.
+  'a NetworkAttachmentDefinition bridging a pod into the management VLAN (CNF laptop)',
+]);
+
+
+/**
+ * Rows the example stops with the warm-up day's history but not on a freshly started server (the
+ * replay without warm-up): the victim has no history there, so the newcomer allowance applies.
+ */
+const NOT_STOPPED_WITHOUT_HISTORY = new Set([
+  // Day 7: the on-leave engineer's history (two weeks old) is not on a fresh server.
+  'phished while on leave (residential proxy)',
+  // Day 18: the MSP engineer's Headlamp session used by another user of the shared Citrix farm, and
+  // the staff engineer's replayed on the KubeCon Wi-Fi in a copy of their Chrome: with a day of
+  // history, the first Secret of an identity that never read one (unfamiliar_kind, request 2); on
+  // a fresh server the owner's address, client and namespaces are all there is (days 15's and 4's
+  // classes). The second is stopped on two seeds of five there (unfamiliar_namespace).
+  "another customer's user on the MSP's Citrix farm uses an MSP engineer's Headlamp session",
+  "the staff engineer's Headlamp session replayed from another attendee's laptop (a copy of the victim's Chrome)",
+  // Day 19: the vendor's kubelogin cache 40 minutes after their access package ended, from the
+  // vendor's own desk: with history, the first Secret of a guest who never read one
+  // (unfamiliar_kind, request 2, every seed); on a fresh server nothing differs from the vendor.
+  "the vendor's kubelogin cache 40 minutes after their access package ended (the support desk's PC)",
+]);
+
+/**
+ * Day 4's routine friction the engine does not yet meet the target for (docs/risk.md, "Day 4"):
+ * a second Secret, shell or helm release outside a working set learned over one warm-up day, hours
+ * after the first was answered, is asked again. Such challenges are held to this many per engineer
+ * instead of the 8-hour spacing; every other cause keeps the target.
+ */
+const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]; reason?: string }[]> = {
+  'day 4 (workday4.ts)': [{ cause: 'context: unfamiliar_namespace', max: 3 }],
+  // Day 5 (docs/risk.md, "Day 5"): the same unfamiliar_namespace friction after a one-day
+  // warm-up; and a login used from a network never seen needs a sign-in made after that network
+  // first appeared, whoever holds it (that is what stops day 5's fresh tokens used elsewhere), so
+  // the engineers whose day crosses several new networks within 8 hours are asked at each: the
+  // traveller at the airport, on the plane and at the Lisbon office (3), the engineer who joins
+  // the night incident from a hotel and the offsite from the venue (2), the on-call SRE on a phone
+  // hotspot whose carrier NAT moves to a second /24 (2; 3 with the home they work from next day
+  // when there is no warm-up day).
+  'day 5 (workday5.ts)': [
+    { cause: 'context: unfamiliar_namespace', max: 2 },
+    { cause: 'context: new_network', max: 3, who: ['d5-traveller@example.net', 'd5-hotel@example.net', 'd5-oncall@example.net'] },
+  ],
+  // Day 7 (docs/risk.md, "Day 7"): the office turned IPv6 on over the weekend; its public prefix is
+  // not among the example's trusted networks. Until 2026-12-04 each VLAN's /64 was a network of its
+  // own, so the three engineers who go from their desk to the meeting-room Wi-Fi at 10:30 were
+  // asked again there; an IPv6 network is now the /56 (risk.ipv6_prefix), and they are asked once,
+  // for the office, like everyone else. Every `terraform plan` refreshes the six Secrets its module manages
+  // within a second; they were read at Friday's plans, so Monday's are no machine pace (familiar
+  // objects, risk.signals.machine_pace.familiar_seconds: 4 challenges before). The new starter, whose first
+  // sign-in the device-code attacker used first, answers for their office network and then, on
+  // seeds 52 and 53, for a namespace outside the working set begun that morning (1). The mover,
+  // whose 12:58 sign-in the malware on their laptop used to enter other teams' namespaces first,
+  // is asked at their own next new namespace that afternoon (1): that sign-in's grace
+  // (`grace_namespaces`) is spent, and the challenge says so. Without the malware's requests the
+  // mover is asked nothing more than before (bench: day 7 replayed without that attack).
+  'day 7 (workday7.ts)': [
+    { cause: 'context: unfamiliar_namespace', max: 1, who: ['d7-newstarter@example.io', 'd7-mover@example.io'] },
+  ],
+  // Day 9 (docs/risk.md, "Day 9"): `kubectl delete namespace pr-<n>` when a pull request is merged
+  // asked a hardware key within 5 minutes until session 21 (guardrail delete_protected), on top of
+  // the preview's first Helm install (its release-history Secret list in a namespace first seen
+  // then, unfamiliar_namespace): the example now asks a preview's delete two factors within 8
+  // hours (guardrails.namespaces, preview-namespace-deletes), so the preview engineers meet the
+  // target with no exception (4 engineer-days in 5 seeds over it before). The platform engineer who rotates the
+  // image-pull Secret in 25 namespaces by script, one namespace a second, is asked for the first
+  // namespace outside their working set, for machine pace and for the burst (sensitive_objects),
+  // each a sign-in after it began, all within the loop's first minute; after those the loop is one
+  // run the sign-ins answered, resumed after each (machine_pace.resume_seconds: 7 machine-pace
+  // challenges before), and its namespaces are its own (grace_namespaces does not count inside
+  // such a run: 4 unfamiliar_namespace challenges with the resume alone); never refused, since the
+  // critical band answers to a sign-in from a proven context (docs/risk.md, "Behaviour from a
+  // known context"; until session 16 it refused the rest of the loop, 38 times a seed);
+  // the one who labels every namespace is asked for a hardware key at the Karpenter NodePool edit
+  // (cluster-add-on-objects: a hardware key within the hour for a cluster-scoped custom object),
+  // and twice at 14:30 for `kubectl label ns --all`: once for Namespace objects, a place outside
+  // their working set (six times in two minutes until session 19, when each patched namespace was
+  // one: one sign-in covers 5 namespaces new to the working set), and for a hardware key at
+  // stepgate's own Namespace (gate-itself: within 5 minutes).
+  'day 9 (workday9.ts)': [
+    { cause: 'context: machine_pace', max: 1, who: ['d9-platform-0@example.ie'] },
+    { cause: 'context: sensitive_objects', max: 1, who: ['d9-platform-0@example.ie'] },
+    { cause: 'context: unfamiliar_namespace', max: 1, who: ['d9-platform-1@example.ie'] },
+    { cause: 'policy', max: 2, who: ['d9-platform-1@example.ie'], reason: 'acr_insufficient' },
+  ],
+  // Day 10 (docs/risk.md, "Day 10"): day 4's class. An SRE whose warm-up day did not take them
+  // into streaming-prod is asked at the Kafka incident's first shell there (10:25), and again,
+  // hours later, at their next production namespace outside the working set (seed 85: sre-b at
+  // 13:55). The 10:25 sign-in's grace (grace_seconds) is over by then.
+  'day 10 (workday10.ts)': [{ cause: 'context: unfamiliar_namespace', max: 2, who: ['d10-sre-a@example.nl', 'd10-sre-b@example.nl'] }],
+  // Day 13 (docs/risk.md, "Day 13"): the region migration's cut-over scales the old cluster's
+  // Deployment to zero, one namespace at 09:30 and the next at 10:30; a scale to zero asks what
+  // deleting the Deployment asks (a sign-in within 15 minutes), so each cut-over is a sign-in.
+  'day 13 (workday13.ts)': [{ cause: 'policy', max: 2, who: ['d13-migration@ember.example'], reason: 'auth_too_old' }],
+  // Day 14 (docs/risk.md, "Day 14"): the admin who creates the term's new accounts (`kubectl apply
+  // --server-side -f accounts/`: each student's Namespace, ResourceQuota, LocalQueue and RoleBinding) is asked
+  // twice within the minute: at the first ResourceQuota for a sign-in within 15 minutes
+  // (quota-changes), answered with two factors, then at the first RoleBinding for a hardware key
+  // (rbac-writes). The deadline student (seed 125), asked at 19:29 for the 8-hour freshness while
+  // at home (their kubectl through the jump host, a trusted address), is asked again at 19:58 when
+  // their browser first comes from home: the sign-in was made there, but the identity provider's
+  // view of where is not stepgate's (docs/risk.md, "A first sighting taken before a captured sign-in").
+  'day 14 (workday14.ts)': [
+    { cause: 'policy', max: 2, who: ['d14-admin-1@uni.example'] },
+    { cause: 'context: new_network', max: 1, who: ['d14-phd-nlp-1@uni.example'] },
+  ],
+  // Day 16 (docs/risk.md, "Day 16"): a SaaS cluster with a namespace per customer. An SRE's shell
+  // in a customer's pod on an escalated ticket (and, at the launch, in a new customer's namespace
+  // the tenant operator created that afternoon) is a Secret-grade action in a namespace outside
+  // the working set: a different customer each time, so a sign-in each time once the morning
+  // sign-in's hour of grace is over (day 4's class: unfamiliar_namespace learns namespaces, and
+  // every customer is one). Up to 4 an SRE a day over the five seeds.
+  'day 16 (workday16.ts)': [
+    {
+      cause: 'context: unfamiliar_namespace',
+      max: 4,
+      who: ['sre-lis-1', 'sre-lis-2', 'sre-lis-3', 'sre-tor-1', 'sre-tor-2', 'sre-tor-3', 'sre-sin-1', 'sre-sin-2'].map((n) => `d16-${n}@tenantly.example`),
+    },
+  ],
+  // Day 18 (docs/risk.md, "Day 18"): a Codespace gets a new VM, and address (five times in six in
+  // another Azure /16), each morning and again when it resumes after lunch's idle timeout. Its
+  // kubelogin token is the laptop's login (the device code answered by the browser's session), a
+  // sign-in older than the address's first sighting, so each is a network the login was never
+  // proven on: two sign-ins a day for every Codespace engineer, every seed, both ways. A token from
+  // another Codespace in the region looks the same (the attack above); a client certificate per
+  // workspace, the device cookie, or workspaces with a fixed egress (the platform team's Coder
+  // behind one NAT address is asked once, ever) would tell them apart. The night on-call's
+  // phone hotspot moves to a second /24 of its carrier's /16 more than 15 minutes after the
+  // page's sign-in (day 5's class).
+  // Day 19 (docs/risk.md, "Day 19"): the security engineer's access review restores a returning
+  // developer's RoleBinding at 10:10 and removes a departed contractor's at 15:30. rbac-writes asks
+  // a hardware key within 15 minutes; the passkey sign-in (aal3 already) is hours old at each, so
+  // each is a sign-in, five hours apart (the cause names the context the engine adds: the review's
+  // namespaces are outside a working set of reads, or the policy's freshness alone).
+  'day 19 (workday19.ts)': [
+    { cause: 'context: unfamiliar_namespace', max: 2, who: ['d19-sec-1@caredock.example'] },
+    { cause: 'band elevated: unfamiliar_namespace', max: 1, who: ['d19-sec-1@caredock.example'] },
+    { cause: 'policy', max: 1, who: ['d19-sec-1@caredock.example'] },
+  ],
+  // Day 20 (docs/risk.md, "Day 20"): the open-source mirrord CLI creates its agent as a Job with
+  // hostPID, the node's /run and /var and SYS_ADMIN, SYS_PTRACE, NET_RAW and NET_ADMIN, so each
+  // session asks a hardware key within 5 minutes (host_namespace, host_path_volume,
+  // capability_added): the four mirrord users are asked at every session more than 5 minutes
+  // after their last, up to 7 times a day over the five seeds (5 on seed 181). Asking is right (the agent is the node's root); the
+  // mirrord operator, which creates agents inside the cluster, is what takes it off developers'
+  // laptops. The restore drill asks a hardware key at the Restore (backup-objects) and again 35
+  // minutes later at `kubectl delete namespace drill-catalog` (delete_protected: a namespace's
+  // delete asks a hardware key within 5 minutes; a guardrails.namespaces entry for drill
+  // namespaces, as the example has for previews, would ask two factors there). The playback
+  // developer who joins the 19:40 incident from a phone hotspot signs in there a minute before
+  // their first request, which does not prove the hotspot's network (day 5's class), after the
+  // 8-hour freshness asked at 16:54.
+  'day 20 (workday20.ts)': [
+    { cause: 'guardrail: host_namespace+host_path_volume+capability_added+capability_beyond_baseline', max: 6, who: ['dev-1', 'dev-5', 'dev-9', 'dev-13'].map((n) => `d20-${n}@streamly.example`) },
+    { cause: 'guardrail: delete_protected', max: 1, who: ['d20-platform-2@streamly.example'] },
+    { cause: 'context: new_network', max: 1, who: ['d20-dev-2@streamly.example'] },
+  ],
+  'day 18 (workday18.ts)': [
+    { cause: 'context: new_network', max: 2, who: ['dev-1', 'dev-3', 'dev-5', 'dev-7', 'dev-9', 'dev-11', 'sre-1'].map((n) => `d18-${n}@forgeline.example`) },
+  ],
+  // Day 21 (docs/risk.md, "Day 21"): the hub's platform engineer who pushes linuxptp's privileged
+  // DaemonSet to the canary clusters at 09:00 (a hardware key within 5 minutes) imports a new cell
+  // site's cluster at 10:15: a ManagedCluster created is cluster-add-on-objects' hardware key
+  // within 15 minutes, asked again (and the import Secret read 3 minutes later is their first
+  // Secret: unfamiliar_kind, FIRST_SECRET_READ). Both are rare administration the example means
+  // to ask for.
+  'day 21 (workday21.ts)': [{ cause: 'policy', max: 1, who: ['d21-platform-1@nordwave.example'] }],
+};
+
+/**
+ * unfamiliar_kind (docs/risk.md, "`unfamiliar_kind`"): an engineer whose one warm-up day read no
+ * Secret and who reads one (or writes a workload handed one) on the scored day is asked once for
+ * it, a day into their history, on top of the day's other challenge. Day 11's Istio upgrade
+ * applies istiod (which mounts its CA Secret) seconds after the hardware-key sign-in the policy
+ * asked, and is asked again; day 9's platform engineer in the same minute as the run's machine
+ * pace. The lead decides whether the signal is on by default at this price (one warm-up day is the
+ * worst case: a month of history knows more of what each engineer does).
+ */
+const FIRST_SECRET_READ: Record<string, string[]> = {
+  'day 4 (workday4.ts)': ['d4-ber-1@example.io'],
+  'day 5 (workday5.ts)': ['d5-offsite-1@example.net', 'd5-offsite-4@example.net', 'd5-dev-0@example.net'],
+  'day 7 (workday7.ts)': ['d7-office-0@example.io'],
+  'day 8 (workday8.ts)': ['d8-app-6@example.dev'],
+  'day 9 (workday9.ts)': ['d9-platform-0@example.ie'],
+  'day 11 (workday11.ts)': ['d11-istio@example.ca'],
+  'day 16 (workday16.ts)': ['d16-data-3@tenantly.example'],
+  // Day 17, seed 152: the researcher at the conference reads their team's object-storage Secret for
+  // the first time at 10:06, two hours after the venue's Wi-Fi asked a sign-in (new_network).
+  'day 17 (workday17.ts)': ['d17-researcher@meridian.example'],
+  // Day 18, every seed: Codespace engineers whose warm-up day read no Secret (seed 161: dev-5 at
+  // 09:52, dev-11 at 15:13), and the night on-call's first Secret in the day (seed 162).
+  'day 18 (workday18.ts)': ['dev-1', 'dev-3', 'dev-5', 'dev-11', 'sre-1'].map((n) => `d18-${n}@forgeline.example`),
+  // Day 21, every seed: the import Secret of the cell site's cluster the platform engineer imports.
+  'day 21 (workday21.ts)': ['d21-platform-1@nordwave.example'],
+};
+for (const [day, who] of Object.entries(FIRST_SECRET_READ)) (OPEN_FRICTION[day] ??= []).push({ cause: 'context: unfamiliar_kind', max: 1, who });
+
+/**
+ * Routine 403s the example does not yet avoid, held to this many per engineer; every other
+ * engineer keeps "no 403". None now: day 9's Secret rotation (38 a seed until session 16) is asked
+ * for sign-ins instead (OPEN_FRICTION).
+ */
+const OPEN_FORBIDDEN: Record<string, { cause: string; max: number; who: string[] }[]> = {};
+
+/** Engineers whose every sign-in is one factor (day 10's intern, not enrolled yet): the replay cannot have them answer a challenge. */
+const NO_SECOND_FACTOR = new Set(['d10-intern@example.nl']);
+
+const DAY6_SEEDS = ((narrow && process.env.STEPGATE_DAY6_SEEDS) || '41,42,43,44,45').split(',').map(Number);
+const DAY7_SEEDS = ((narrow && process.env.STEPGATE_DAY7_SEEDS) || '51,52,53,54,55').split(',').map(Number);
+// Three of day 8's five seeds, to keep its cost to the suite near 40 s; bench/day-matrix.ts replays all five.
+const DAY8_SEEDS = ((narrow && process.env.STEPGATE_DAY8_SEEDS) || '61,62,63').split(',').map(Number);
+// One of day 9's five seeds (about 25 s of CPU, its Skaffold loops and VS Code's polling are 8,000
+// Checks), and seed 71 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY9_SEEDS = ((narrow && process.env.STEPGATE_DAY9_SEEDS) || '71').split(',').map(Number);
+// One of day 10's five seeds (about 10 s) and seed 81 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY10_SEEDS = ((narrow && process.env.STEPGATE_DAY10_SEEDS) || '81').split(',').map(Number);
+// One of day 11's five seeds (about 5 s) and seed 91 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY11_SEEDS = ((narrow && process.env.STEPGATE_DAY11_SEEDS) || '91').split(',').map(Number);
+// One of day 12's five seeds (about 12 s) and seed 101 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY12_SEEDS = ((narrow && process.env.STEPGATE_DAY12_SEEDS) || '101').split(',').map(Number);
+// One of day 13's five seeds (about 10 s) and seed 111 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY13_SEEDS = ((narrow && process.env.STEPGATE_DAY13_SEEDS) || '111').split(',').map(Number);
+// One of day 14's five seeds (about 5 s) and seed 121 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY14_SEEDS = ((narrow && process.env.STEPGATE_DAY14_SEEDS) || '121').split(',').map(Number);
+// One of day 15's five seeds (about 10 s) and seed 131 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY15_SEEDS = ((narrow && process.env.STEPGATE_DAY15_SEEDS) || '131').split(',').map(Number);
+// One of day 16's five seeds and seed 141 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY16_SEEDS = ((narrow && process.env.STEPGATE_DAY16_SEEDS) || '141').split(',').map(Number);
+// One of day 17's five seeds (about 5 s) and seed 151 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY17_SEEDS = ((narrow && process.env.STEPGATE_DAY17_SEEDS) || '151').split(',').map(Number);
+// One of day 18's five seeds (about 5 s) and seed 161 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY18_SEEDS = ((narrow && process.env.STEPGATE_DAY18_SEEDS) || '161').split(',').map(Number);
+// One of day 19's five seeds and seed 171 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY19_SEEDS = ((narrow && process.env.STEPGATE_DAY19_SEEDS) || '171').split(',').map(Number);
+// One of day 20's five seeds and seed 181 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY20_SEEDS = ((narrow && process.env.STEPGATE_DAY20_SEEDS) || '181').split(',').map(Number);
+// One of day 21's five seeds and seed 191 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY21_SEEDS = ((narrow && process.env.STEPGATE_DAY21_SEEDS) || '191').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21').split(',');
+const DAYS = ([
+  ['day 1 (workday.ts)', workday, 20, seeds, {}],
+  ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
+  // Day 3 has its own seeds: it is the day the engine was not built against.
+  ['day 3 (workday3.ts)', workday3, 14, ((narrow && process.env.STEPGATE_DAY3_SEEDS) || '5,6,7,8,9').split(',').map(Number), {}],
+  // Day 4 too; its identity provider is down from 11:00 to 11:20.
+  ['day 4 (workday4.ts)', workday4, 19, ((narrow && process.env.STEPGATE_DAY4_SEEDS) || '21,22,23,24,25').split(',').map(Number), { idpDown: [D4_IDP_DOWN] }],
+  // Day 5 too: written as an outsider would, after the engine (docs/risk.md, "Day 5").
+  ['day 5 (workday5.ts)', workday5, 16, ((narrow && process.env.STEPGATE_DAY5_SEEDS) || '31,32,33,34,35').split(',').map(Number), {}],
+  // Day 6 too: written as a red team would, after the engine (docs/risk.md, "Day 6").
+  ['day 6 (workday6.ts)', workday6, 16, DAY6_SEEDS, {}],
+  // Day 7 too: written as an outside tester would, after the engine (docs/risk.md, "Day 7"). The
+  // on-leave engineer works neither day, so 21 of its 22 engineers are scored.
+  ['day 7 (workday7.ts)', workday7, 21, DAY7_SEEDS, {}],
+  // Day 8 too: written as a red team would against a mesh-fronted cluster (docs/risk.md, "Day 8").
+  ['day 8 (workday8.ts)', workday8, 13, DAY8_SEEDS, {}],
+  // Day 9 too: written as an outside tester would, preview environments and dev loops (docs/risk.md, "Day 9").
+  ['day 9 (workday9.ts)', workday9, 17, DAY9_SEEDS, {}],
+  // Day 10 too: written as an outside tester would, an Amsterdam and Bengaluru day (docs/risk.md, "Day 10").
+  ['day 10 (workday10.ts)', workday10, 16, DAY10_SEEDS, {}],
+  // Day 11 too: written as an outside red team would, a Toronto and Warsaw day after a long weekend (docs/risk.md, "Day 11").
+  ['day 11 (workday11.ts)', workday11, 15, DAY11_SEEDS, {}],
+  // Day 12 too: written as an outside red team would, a Sydney and Dublin day on two clusters behind one gateway (docs/risk.md, "Day 12").
+  ['day 12 (workday12.ts)', workday12, 12, DAY12_SEEDS, {}],
+  // Day 13 too: written as an outside red team would, a games studio's launch night, hot desks and an outsourcing partner (docs/risk.md, "Day 13").
+  ['day 13 (workday13.ts)', workday13, 15, DAY13_SEEDS, {}],
+  // Day 14 too: written as an outside red team would, a university's research cluster on the first day of term and a deadline night (docs/risk.md, "Day 14").
+  ['day 14 (workday14.ts)', workday14, 14, DAY14_SEEDS, {}],
+  // Day 15 too: written as an outside red team would, a bank's platform and payments teams on PAWs and a shared VDI farm (docs/risk.md, "Day 15").
+  ['day 15 (workday15.ts)', workday15, 25, DAY15_SEEDS, {}],
+  // Day 16 too: written as an outside red team would, a SaaS company's multi-tenant cluster on a launch day (docs/risk.md, "Day 16").
+  ['day 16 (workday16.ts)', workday16, 23, DAY16_SEEDS, {}],
+  // Day 17 too: written as an outside red team would, an ML and data platform's notebooks, pipelines and GPU pools (docs/risk.md, "Day 17").
+  ['day 17 (workday17.ts)', workday17, 20, DAY17_SEEDS, {}],
+  // Day 18 too: written as an outside red team would, a developer-tools company's Codespaces, coding agents, an MSP's Citrix farm and KubeCon (docs/risk.md, "Day 18").
+  ['day 18 (workday18.ts)', workday18, 23, DAY18_SEEDS, {}],
+  // Day 19 too: written as an outside red team would, a passwordless healthcare company's PHI namespaces, a vendor and a break-glass account (docs/risk.md, "Day 19").
+  ['day 19 (workday19.ts)', workday19, 19, DAY19_SEEDS, {}],
+  // Day 20 too: written as an outside red team would, a streaming company's follow-the-sun SREs, a chaos game day, mirrord and Karpenter (docs/risk.md, "Day 20").
+  ['day 20 (workday20.ts)', workday20, 23, DAY20_SEEDS, {}],
+  // Day 21 too: written as an outside red team would, a telecom operator's hub of edge clusters (OCM, Karmada, Argo CD), its CNFs, NOC, field engineers and a vendor (docs/risk.md, "Day 21").
+  ['day 21 (workday21.ts)', workday21, 17, DAY21_SEEDS, {}],
+] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
+
+const EIGHT_HOURS = 8 * 3_600_000;
+
+/** No 403 on routine work, except OPEN_FORBIDDEN's, each held to its bound. */
+function expectForbidden(dayName: string, e: DayReport['engineers'][number]): void {
+  const open = (OPEN_FORBIDDEN[dayName] ?? []).filter((o) => o.who.includes(e.name));
+  const refused = e.causes.filter((c) => !/^(acr_insufficient|auth_too_old|auth_time_missing) /.test(c));
+  expect(refused.length, `${e.name}: ${e.causes.join('; ')}`).toBe(e.forbidden);
+  const unexplained = refused.filter((c) => !open.some((o) => c.startsWith(o.cause)));
+  expect(unexplained, e.name).toEqual([]);
+  for (const o of open) expect(refused.filter((c) => c.startsWith(o.cause)).length, `${e.name}: ${e.causes.join('; ')}`).toBeLessThanOrEqual(o.max);
+}
+
+function expectAttacksStopped(report: DayReport, withoutHistory = false): void {
+  for (const a of report.attacks) {
+    if (NOT_STOPPED_BY_THE_EXAMPLE.has(a.attack)) continue;
+    if (withoutHistory && NOT_STOPPED_WITHOUT_HISTORY.has(a.attack)) continue;
+    expect(a.stoppedAt, `${a.attack}: not stopped`).toBeDefined();
+    const bound = LATE[a.attack] ?? a.firstSensitive;
+    expect(a.stoppedAt, `${a.attack}: ${a.reason} ${a.cause}`).toBeLessThanOrEqual(bound);
+  }
+  // The insiders can sign in: a burst of deletes is then refused outright.
+  for (const a of report.attacks.filter((x) => x.attack.startsWith('insider') && !NOT_STOPPED_BY_THE_EXAMPLE.has(x.attack))) {
+    expect(a.deniedAt, a.attack).toBeDefined();
+    expect(a.deniedBy, a.attack).toContain('risk_deny');
+    expect(a.deniedAt!, a.attack).toBeLessThanOrEqual(13);
+  }
+}
+
+/**
+ * Without a warm-up day: the scored day alone on a freshly started server, as an outside replay
+ * against a new stepgate would be. stepgate learns only from proof, so on that first day each
+ * context an engineer moves into (a second network within one login, a namespace outside the
+ * working set begun that morning, more than `grace_seconds` after the sign-in) costs a sign-in
+ * once; that is friction the target does not allow on a day with history, and the bound here is
+ * what the engine reaches (docs/risk.md, "Without a warm-up day"). The attacks are held to the
+ * same bounds as with history.
+ */
+/**
+ * What the engine reaches without a warm-up day (bench/day-matrix.ts --no-warmup, docs/risk.md
+ * "Without a warm-up day"). Day 1: its engineers stay within the day's target. Day 4: a
+ * follow-the-sun team moving through every service's namespaces is asked up to three times: 33
+ * challenges, 31 before `nearby_networks.min_networks: 2`, which asks a phone on carrier NAT at
+ * its first move inside the carrier's /16 (so that a jump host's /16 is never "nearby").
+ */
+const COLD_BOUND_DAY1 = { perEngineer: 1, within8h: 0, total: 15 };
+const COLD_BOUND_DAY4 = { perEngineer: 3, within8h: 11, total: 33 };
+/**
+ * Day 5 without warm-up: the moves of the traveller, the hotel and the hotspot as with history, and
+ * every engineer's first departures from a working set begun that morning (unfamiliar_namespace:
+ * 14 of the 26), the platform team's upgrade across every namespace among them. The traveller is
+ * asked 4 times (airport, plane, Lisbon, a namespace).
+ */
+const COLD_BOUND_DAY5 = { perEngineer: 4, within8h: 9, total: 26 };
+
+/**
+ * Day 6 without warm-up, every seed: the roamer's café and coworking space are both new (2
+ * `new_network`, by design as on day 5), the phone tether is new, and the first departures from
+ * working sets begun that morning (`unfamiliar_namespace`, 6–11 a seed: the release manager's
+ * production namespaces, the helm user's, the tail's) come on top; 11–16 challenges a seed, at
+ * most 2 per engineer, 2–4 engineers asked twice within 8 hours.
+ */
+const COLD_BOUND_DAY6 = { perEngineer: 2, within8h: 4, total: 16 };
+
+/**
+ * Day 7 without warm-up, seed 51: 25 challenges, 6 engineers asked twice within 8 hours. The
+ * engineer who runs Terraform is asked 3 times: a namespace outside the working set begun that
+ * morning, Terraform as a client never proven, and machine pace at the first plan only (its six
+ * Secrets are then familiar: the apply ten minutes later and the afternoon's plan and apply are
+ * not asked; 6 times and 28 in all before); the Codespace user at the laptop's home and again at the Codespace,
+ * the office's IPv6 /64s, and first departures from working sets begun that morning. The mover is
+ * asked at their own next new namespace after the malware spent their 12:58 sign-in's grace on
+ * other teams' namespaces (27 and 5 before `grace_namespaces`, which stops that malware).
+ */
+const COLD_BOUND_DAY7 = { perEngineer: 3, within8h: 6, total: 25 };
+
+/**
+ * Day 8 without warm-up, seed 61: 19 challenges, 6 engineers asked twice within 8 hours. Every
+ * engineer's first `istioctl analyze` lists the cluster's Secrets (`cluster_secret_list`, once
+ * each, the platform team's included), first departures from working sets begun that morning
+ * (`unfamiliar_namespace`: the release engineer's production namespaces at 11:00 and 15:00), and
+ * the platform team asked for a hardware key twice: the replay keeps one login per engineer, so
+ * their 08:30 two-factor sign-in for `analyze` replaces the 06:36 hardware-key one that covered
+ * `istioctl proxy-config` on the gateway (`system-pod-access`), which then asks again.
+ */
+const COLD_BOUND_DAY8 = { perEngineer: 3, within8h: 6, total: 19 };
+
+/**
+ * Day 9 without warm-up, seed 71: 17 challenges, 4 engineers asked twice within 8 hours (21 and 8
+ * before session 21, when a preview namespace's delete asked a hardware key): the
+ * day-with-history friction (OPEN_FRICTION: the preview engineers' first Helm install, and the
+ * delete of yesterday's preview, outside a working set begun that morning; the platform engineers' rotation, labelling and NodePool edit; platform-0 asked 3 times
+ * for the rotation, 9 before machine_pace.resume_seconds, and refused 38 times by the critical band
+ * before session 16; platform-1 3 times, 7 before a change to a Namespace object was one place in
+ * the working set: 25 challenges then),
+ * plus the Starlink engineer at the first /24 of the day and again for a namespace outside the
+ * working set begun that morning, a Skaffold user's second namespace after the hour's grace, and
+ * the data engineer's first spark-submit (fabric8, a client kind never proven).
+ */
+const COLD_BOUND_DAY9 = { perEngineer: 3, within8h: 4, total: 17 };
+
+/**
+ * Day 10 without warm-up, seed 81: 15 challenges, one engineer asked twice within 8 hours (the
+ * engineer with two computers: a namespace outside the working set begun that morning, then the
+ * home desktop's network, never seen). The rest are each engineer's first departure from a
+ * working set begun that morning (unfamiliar_namespace: the release's first region beyond
+ * grace_namespaces, the SREs' incident, kubectl run's namespace, Telepresence's), the VPN's second
+ * exit, the sleeper's café and the on-call's home (new_network), and the 8-hour freshness.
+ */
+const COLD_BOUND_DAY10 = { perEngineer: 2, within8h: 1, total: 15 };
+
+/**
+ * Day 11 without warm-up, seed 91: 7 challenges, one engineer asked twice within 8 hours (swg-2,
+ * behind the secure web gateway: its Montréal pool, never seen on a fresh server, at their first
+ * request after lunch, and 24 minutes later another address there with a namespace outside the
+ * working set begun that morning: new_ip+unfamiliar_namespace, elevated). The rest: the Gitpod
+ * VM's network, the platform engineer's hardware key for the upgrade, the rotator's first
+ * namespace outside the working set, the Warsaw engineers' first departures from theirs.
+ */
+const COLD_BOUND_DAY11 = { perEngineer: 2, within8h: 1, total: 7 };
+
+/**
+ * Day 12 without warm-up, seed 101: 9 challenges, one engineer asked twice within 8 hours (the
+ * platform engineer: the Flux CLI's agent, a client never proven on a fresh server, at the first
+ * `flux reconcile` (ua_family_change), and `cmctl renew` in ingress-nginx, a namespace outside the
+ * working set begun that morning, at 13:00). The rest: the Sydney on-call's home at the night page
+ * and the commuter's first carrier network (new_network), first departures from working sets, and
+ * the 8-hour freshness.
+ */
+const COLD_BOUND_DAY12 = { perEngineer: 2, within8h: 1, total: 9 };
+
+/**
+ * Day 13 without warm-up, seed 111: 10 challenges, one engineer asked twice within 8 hours (the
+ * migration engineer: the first namespace on the new region's cluster, outside the working set
+ * begun that morning, at 09:31, and the second cut-over's scale to zero at 10:33). The rest: the
+ * 8-hour freshness of 12-hour shifts, and first departures from working sets.
+ */
+const COLD_BOUND_DAY13 = { perEngineer: 2, within8h: 1, total: 10 };
+
+/**
+ * Day 14 without warm-up, seed 121: 15 challenges, two engineers asked twice within 8 hours (the
+ * admin who creates the term's accounts, twice within the minute as with history; a student at
+ * their first browser request from eduroam at 08:30 and at a namespace outside the working set
+ * begun that morning at 14:45). The rest: each engineer's first network beyond the one their
+ * login was first used from (the jump host's address for kubectl, eduroam, home or the shared
+ * workstation for the browser: `new_network`, 9), the 8-hour freshness, and the victim of the
+ * partner-eduroam attacker asked once for `platform_change` (the attacker's refused Linux kubectl
+ * was seen in the login first; with history the victim's Mac is proven).
+ */
+const COLD_BOUND_DAY14 = { perEngineer: 2, within8h: 2, total: 15 };
+
+/**
+ * Day 15 without warm-up, seed 131: 10 challenges, nobody asked twice within 8 hours: the 8-hour
+ * freshness of Secrets, exec and production writes (8), cmctl's first use at the 03:00 incident
+ * (ua_family_change) and one namespace outside a working set begun that morning. On seed 132 the
+ * platform on-call is asked twice: cmctl at 03:17, then at 09:08 a namespace outside the working
+ * set the night's incident began (bench/day-matrix.ts).
+ */
+const COLD_BOUND_DAY15 = { perEngineer: 1, within8h: 0, total: 10 };
+
+/**
+ * Day 16 without warm-up, seed 141: 31 challenges, nine engineers asked twice within 8 hours
+ * (docs/risk.md, "Day 16"): every SRE's shells in customers' pods, each customer a namespace
+ * outside a working set begun that morning (unfamiliar_namespace, as with history, and more of
+ * them), the platform engineers' `vcluster connect` into their customers' namespaces (the
+ * kubeconfig Secret read there), and each engineer's browser first used where their kubectl is
+ * not (the access proxy's address for kubectl, the office or home for Grafana: new_network).
+ */
+const COLD_BOUND_DAY16 = { perEngineer: 4, within8h: 9, total: 31 };
+
+/**
+ * Day 17 without warm-up, seed 151: 23 challenges, two engineers asked twice within 8 hours (an ML
+ * engineer at their first Ray job, python-requests being a client kind never proven on a fresh
+ * server, and at a namespace outside the working set begun that morning; the ML engineer who
+ * works from home in the afternoon at the Ray job and at home's network). The rest: each data
+ * scientist's first notebook kernel (the Kubernetes Python client, a kind of its own:
+ * ua_family_change) or their office address first seen after the kernel's, the 8-hour freshness,
+ * the researcher's hotel. 28 and six over before the Argo CLI's agent was the interactive kind.
+ */
+const COLD_BOUND_DAY17 = { perEngineer: 2, within8h: 2, total: 23 };
+
+/**
+ * Day 18 without warm-up, seed 161: 30 challenges, ten engineers asked twice within 8 hours: the
+ * six Codespace engineers at their workspace's morning address and again after lunch's resume
+ * (as with history), the platform engineers' first `flux` after kubectl (ua_family_change) and
+ * the Coder workspace's NAT address, never seen on a fresh server (new_network), the night
+ * on-call's hotspot then home, and the SREs' first production namespaces outside a working set
+ * begun that morning (unfamiliar_namespace; sre-1 three times).
+ */
+const COLD_BOUND_DAY18 = { perEngineer: 3, within8h: 10, total: 30 };
+
+/**
+ * Day 19 without warm-up, seed 171: 11 challenges, one engineer asked twice within 8 hours (the
+ * security engineer's two RBAC changes, as with history). Over five seeds: 9–13 challenges, and on
+ * seeds 173 and 175 the SREs asked twice (sre-1, sre-3: production namespaces of four teams outside
+ * a working set begun that morning, unfamiliar_namespace, day 18's class).
+ */
+const COLD_BOUND_DAY19 = { perEngineer: 2, within8h: 1, total: 11 };
+
+/**
+ * Day 20 without warm-up, seed 181: 36 challenges, ten engineers asked twice within 8 hours: the
+ * four mirrord users at every session (a hardware key within 5 minutes, as with history), plus
+ * kube-rs's agent at their first session (ua_family_change, a client never proven on a fresh
+ * server); the restore drill's Restore and namespace delete, and the hotspot, as with history;
+ * and each SRE whose shift moves from the company VPN to home, or back, halfway (new_network on a
+ * fresh server) after a production namespace outside the working set begun that shift
+ * (unfamiliar_namespace). dev-13 is asked 6 times.
+ */
+const COLD_BOUND_DAY20 = { perEngineer: 6, within8h: 10, total: 36 };
+
+/**
+ * Day 21 without warm-up, seed 191: 13 challenges, four engineers asked twice within 8 hours: the
+ * two field engineers on carrier-grade NAT at their carrier's first two /24s that morning
+ * (new_network; a fresh server has proven none of the pool), the platform engineer's PTP rollout and
+ * cluster import as with history, and a CNF engineer whose sign-in for a namespace outside the
+ * working set begun that morning (unfamiliar_namespace, two factors) replaced the hardware-key one,
+ * so their afternoon build asks the key again (3). Over five seeds: 11–13 challenges, 3–4 engineers.
+ */
+const COLD_BOUND_DAY21 = { perEngineer: 3, within8h: 4, total: 13 };
+
+const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
+  ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
+  ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
+  ['day 5 (workday5.ts)', workday5, 31, {}, COLD_BOUND_DAY5],
+  ...DAY6_SEEDS.map((seed) => ['day 6 (workday6.ts)', workday6, seed, {}, COLD_BOUND_DAY6]),
+  ['day 7 (workday7.ts)', workday7, 51, {}, COLD_BOUND_DAY7],
+  ['day 8 (workday8.ts)', workday8, 61, {}, COLD_BOUND_DAY8],
+  ['day 9 (workday9.ts)', workday9, 71, {}, COLD_BOUND_DAY9],
+  ['day 10 (workday10.ts)', workday10, 81, {}, COLD_BOUND_DAY10],
+  ['day 11 (workday11.ts)', workday11, 91, {}, COLD_BOUND_DAY11],
+  ['day 12 (workday12.ts)', workday12, 101, {}, COLD_BOUND_DAY12],
+  ['day 13 (workday13.ts)', workday13, 111, {}, COLD_BOUND_DAY13],
+  ['day 14 (workday14.ts)', workday14, 121, {}, COLD_BOUND_DAY14],
+  ['day 15 (workday15.ts)', workday15, 131, {}, COLD_BOUND_DAY15],
+  ['day 16 (workday16.ts)', workday16, 141, {}, COLD_BOUND_DAY16],
+  ['day 17 (workday17.ts)', workday17, 151, {}, COLD_BOUND_DAY17],
+  ['day 18 (workday18.ts)', workday18, 161, {}, COLD_BOUND_DAY18],
+  ['day 19 (workday19.ts)', workday19, 171, {}, COLD_BOUND_DAY19],
+  ['day 20 (workday20.ts)', workday20, 181, {}, COLD_BOUND_DAY20],
+  ['day 21 (workday21.ts)', workday21, 191, {}, COLD_BOUND_DAY21],
+] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
+
+/**
+ * Registers the replays of the days in `shard` (day numbers as strings) that STEPGATE_DAYS keeps:
+ * each seed with a warm-up day, the seeds without one, and (with day 1) the policy-only comparison.
+ */
+export function replayDays(shard: readonly string[]): void {
+  const inShard = (dayName: string) => {
+    const day = dayName.split(' ')[1]!;
+    return shard.includes(day) && days.includes(day);
+  };
+  for (const [dayName, build, staff, daySeeds, opts] of DAYS.filter(([name]) => inShard(name))) {
+    for (const seed of daySeeds) {
+      describe(`${dayName}, seed ${seed}, examples/stepgate.yaml`, () => {
+        let report: DayReport;
+        beforeAll(async () => {
+          const s = await exampleService({ transport: 'in-process' });
+          try {
+            report = await replay(build(seed), s.minter, s.setClock, s.send, opts);
+          } finally {
+            await s.close();
+          }
+          if (process.env.STEPGATE_DAY_REPORT) console.log(`## ${dayName}, seed ${seed}\n\n${reportTables(report)}\n`);
+        }, 600_000);
+
+        it('routine work: at most one challenge per engineer in any 8 hours, no 403, nothing left unresolved', () => {
+          expect(report.engineers).toHaveLength(staff);
+          for (const e of report.engineers) {
+            // "At most one challenge per engineer per 8-hour day": no two challenges within 8 hours
+            // of each other, wherever the day starts. A day of up to 8 hours (a split shift's two
+            // blocks included, if they lie within 8 hours) gets at most one; a longer one, one more
+            // per 8 hours of its length, which is the example's 8-hour freshness for Secrets.
+            const open = (OPEN_FRICTION[dayName] ?? []).filter((o) => o.who === undefined || o.who.includes(e.name));
+            // The causes of the challenges, in the order of challengedAt (403s are listed among causes too).
+            const asked = e.causes.filter((c) => /^(acr_insufficient|auth_too_old|auth_time_missing) /.test(c));
+            const matches = (c: string, o: { cause: string; reason?: string }) => c.includes(`(${o.cause})`) && (o.reason === undefined || c.startsWith(`${o.reason} `));
+            const isOpen = (k: number) => open.some((o) => matches(asked[k] ?? '', o));
+            const at = e.challengedAt.filter((_, k) => !isOpen(k));
+            for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!, `${e.name}: ${e.causes.join('; ')}`).toBeGreaterThanOrEqual(EIGHT_HOURS);
+            expect(at.length, `${e.name}: ${e.causes.join('; ')}`).toBeLessThanOrEqual(Math.max(1, Math.ceil((e.last - e.first) / EIGHT_HOURS)));
+            for (const o of open) expect(asked.filter((c) => matches(c, o)).length, `${e.name}: ${e.causes.join('; ')}`).toBeLessThanOrEqual(o.max);
+            expectForbidden(dayName, e);
+            expect(e.unresolved, e.name).toBe(0);
+            // Someone with no second factor yet cannot answer a step-up at all: any challenge is a refusal.
+            if (NO_SECOND_FACTOR.has(e.name)) expect(e.challenges, `${e.name}: ${e.causes.join('; ')}`).toBe(0);
+          }
+          expect(report.ci.denied, 'CI').toBe(0);
+          // Service-account tokens carry no auth_time, which the example's default rule asks for:
+          // the policy refuses them (auth_time_missing; a lease write in argocd meets `system-writes`
+          // first, which asks two factors: acr_insufficient), never the risk engine.
+          for (const cause of Object.keys(report.controllers.causes)) expect(cause, 'controllers').toMatch(/^(auth_time_missing|acr_insufficient) \(policy\)$/);
+        });
+
+        it('every attack is stopped at its first sensitive action, or by behaviour within the documented bound', () => {
+          expectAttacksStopped(report);
+        });
+      });
+    }
+  }
+
+  for (const [dayName, build, seed, opts, bound] of COLD.filter(([name]) => inShard(name))) {
+    describe(`${dayName}, seed ${seed}, without warm-up (a freshly started server), examples/stepgate.yaml`, () => {
+      let report: DayReport;
+      beforeAll(async () => {
+        const s = await exampleService({ transport: 'in-process' });
+        try {
+          report = await replay(build(seed).filter((e) => e.scored), s.minter, s.setClock, s.send, opts);
+        } finally {
+          await s.close();
+        }
+        if (process.env.STEPGATE_DAY_REPORT) console.log(`## ${dayName}, seed ${seed}, without warm-up\n\n${reportTables(report)}\n`);
+      }, 600_000);
+
+      it(`routine work: no 403, nothing unresolved, CI never refused; at most ${bound.perEngineer} challenges per engineer, ${bound.total} in all, ${bound.within8h} engineers asked twice within 8 hours`, () => {
+        let total = 0;
+        let within8h = 0;
+        for (const e of report.engineers) {
+          total += e.challenges;
+          expect(e.challenges, `${e.name}: ${e.causes.join('; ')}`).toBeLessThanOrEqual(bound.perEngineer);
+          if (e.challengedAt.some((t, i) => i > 0 && t - e.challengedAt[i - 1]! < EIGHT_HOURS)) within8h++;
+          expectForbidden(dayName, e);
+          expect(e.unresolved, e.name).toBe(0);
+          if (NO_SECOND_FACTOR.has(e.name)) expect(e.challenges, `${e.name}: ${e.causes.join('; ')}`).toBe(0);
+        }
+        expect(total).toBeLessThanOrEqual(bound.total);
+        expect(within8h).toBeLessThanOrEqual(bound.within8h);
+        expect(report.ci.denied, 'CI').toBe(0);
+      });
+
+      it('every attack is stopped within the same bounds as on a day with history', () => {
+        expectAttacksStopped(report, true);
+      });
+    });
+  }
+
+  if (inShard('day 1 ')) {
+    describe('day 1, seed 12: the risk engine is what stops them', () => {
+      let withRisk: DayReport;
+      let policyOnly: DayReport;
+      beforeAll(async () => {
+        const events = workday(12);
+        for (const [withoutRisk, set] of [[false, (r: DayReport) => (withRisk = r)], [true, (r: DayReport) => (policyOnly = r)]] as const) {
+          const s = await exampleService({ withoutRisk, transport: 'in-process' });
+          try {
+            set(await replay(events, s.minter, s.setClock, s.send));
+          } finally {
+            await s.close();
+          }
+        }
+      }, 600_000);
+
+      it('the policy alone lets most through', () => {
+        const stoppedEarly = (r: DayReport) => r.attacks.filter((a) => a.stoppedAt !== undefined && a.stoppedAt <= a.firstSensitive).length;
+        expect(stoppedEarly(withRisk)).toBeGreaterThan(stoppedEarly(policyOnly) + 4);
+      });
+    });
+  }
+}
