@@ -39,7 +39,7 @@ import { workday21 } from './workday21.js';
  * the tables docs/risk.md shows.
  *
  * The days are split over three test files (risk-day.test.ts: days 1–3, risk-day-4to7.test.ts,
- * risk-day-8to21.test.ts) of about the same cost, so that CI's two workers share them.
+ * risk-day-8on.test.ts) of about the same cost, so that CI's two workers share them.
  */
 
 // Narrowing is for a developer's loop only: CI always replays every day and seed.
