@@ -16,6 +16,7 @@ import { reasonMessage } from '../../src/core/reasons.js';
 import { HMAC_ISSUER, HMAC_SECRET, testConfigYaml, withStepupSession } from '../support/config.js';
 import { CheckClient, type CheckResponse } from '../support/grpc-client.js';
 import { PINNED } from '../support/guardrails.js';
+import { until } from '../support/redis-ha.js';
 import { TestIssuer } from '../support/issuer.js';
 import { encodeKube } from '../support/kube-protobuf.js';
 import { runCli } from '../support/process.js';
@@ -64,6 +65,7 @@ beforeAll(async () => {
   service = await startService(config, { ...ENV, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off', STEPGATE_AUTHZ_HTTP_LISTEN: '127.0.0.1:0' }, log.logger);
   client = new CheckClient(service.grpc.port);
   authzPort = service.authzHttp!.port;
+  await keysFetched(service);
   codec = new SessionCodec(config.stepup.session!, parseKeyList(KEYS, 'SG_KEYS'));
   const sec = Math.floor(Date.now() / 1000);
   tokens.aal1 = await issuer.token({ acr: 'urn:stepgate:aal1' });
@@ -87,7 +89,21 @@ beforeAll(async () => {
   sessions.aal2 = await session(sec - 60);
   sessions.stale = await session(sec - 3000);
   sessions.tampered = sessions.aal2.slice(0, -3) + (sessions.aal2.endsWith('AAA') ? 'BBB' : 'AAA');
-});
+}, 180_000);
+
+/**
+ * The service fetches the issuer's keys in the background at start; on a loaded machine that first
+ * fetch can outlast `fetch_timeout_ms`, and every token is then refused (`jwks_unavailable`) for the
+ * cooldown, which is not what this file compares (a CI run at load 17 failed the risk block's five
+ * issuer-signed rows this way, its HMAC rows passing). Wait for the keys, as a gateway waits for
+ * readiness.
+ */
+async function keysFetched(s: Service): Promise<void> {
+  await until('the issuer keys', async () => {
+    await s.runtime.verifier.warm();
+    return s.runtime.verifier.hasKeys(issuer.url);
+  }, 120_000);
+}
 
 afterAll(async () => {
   client?.close();
@@ -643,13 +659,14 @@ risk:
     // One injected clock for the service and explain: a context-bound step-up names the moment of the change.
     riskService = await startService(config, { ...ENV, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off', STEPGATE_AUTHZ_HTTP_LISTEN: '127.0.0.1:0' }, log.logger, { now: clock });
     riskClient = new CheckClient(riskService.grpc.port);
+    await keysFetched(riskService);
     service = riskService;
     client = riskClient;
     authzPort = riskService.authzHttp!.port;
     risky.old = await issuer.token({ acr: 'urn:stepgate:aal1', auth_time: sec() - 7200 });
     risky.oldAal3 = await issuer.token({ acr: 'urn:stepgate:aal3', amr: ['hwk'], auth_time: sec() - 7200 });
     risky.bot = await new SignJWT({ sub: 'ci-bot' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(HMAC_ISSUER).setAudience('kubernetes').setIssuedAt().setExpirationTime(sec() + 600).sign(new TextEncoder().encode(HMAC_SECRET));
-  });
+  }, 180_000);
 
   afterAll(async () => {
     riskClient?.close();
