@@ -74,7 +74,10 @@ async function slowToken(kid = 'rs256-1') {
     .sign(key.privateKey);
 }
 
-describe('process lifecycle', () => {
+// Every test here starts stepgate processes (six at once in the check-config test); each start
+// loads the CLI and its modules. A CI run at load 17 on 2 cores took 15-27 s per test and timed out
+// three at the default 20 s: the bound is for a hang, not a speed claim.
+describe('process lifecycle', { timeout: 120_000 }, () => {
   it('on SIGTERM: reports NOT_SERVING, finishes the in-flight Check, exits 0', { timeout: 60_000 }, async () => {
     jwksDelayMs = 1500;
     const proc = await startServiceProcess(writeConfig('slow.yaml', slowConfig(10)), { TEST_HMAC_SECRET: HMAC_SECRET });
