@@ -25,8 +25,8 @@ const WAIT_TIMEOUT_MS = 500;
 const PREFIX = 'ha:';
 const TIMEOUT_MS = 100;
 
-function config(redisYaml: string) {
-  return parseConfig(`${BASE_YAML}state:\n  store: redis\n  timeout_ms: ${TIMEOUT_MS}\n  redis:\n    key_prefix: "${PREFIX}"\n${redisYaml}`, 'ha.yaml');
+function config(redisYaml: string, timeoutMs = TIMEOUT_MS) {
+  return parseConfig(`${BASE_YAML}state:\n  store: redis\n  timeout_ms: ${timeoutMs}\n  redis:\n    key_prefix: "${PREFIX}"\n${redisYaml}`, 'ha.yaml');
 }
 
 function observation(subject: string, nowMs: number): Observation {
@@ -135,16 +135,26 @@ describe('Redis Cluster', () => {
   });
 
   it('spreads subjects over every primary and keeps each subject in one slot (scripts touch only their own slot)', async () => {
+    // Where the keys go, not how fast: with the failover tests' 100 ms budget per call, any one of
+    // these 120 calls past it is refused, and this failed in 151 ms at load 17 (a CI run of
+    // 2026-12-05), so this store waits longer.
+    const cfg = config(`    cluster:\n      nodes: [${cluster.seeds.map((n) => `"${n}"`).join(', ')}]\n`, 5000);
+    const patient = createStateStore(cfg.state, TEST_LIMITS, {}) as RedisStateStore;
+    await until('cluster client ready', () => patient.status === 'ready');
     const primaries = new Set<number>();
-    for (let i = 0; i < 40; i++) {
-      const subject = `user${i}@example.com`;
-      const now = Date.now();
-      const first = await store.observe(observation(subject, now));
-      expect(first.firstSeen).toBe(true);
-      await store.learn(subject, '198.51.100.7', '198.51.100.0/24', 'cookie:d1', now);
-      const again = await store.observe(observation(subject, now + 1000));
-      expect(again).toMatchObject({ firstSeen: false, ipKnown: true, prefixKnown: true, deviceKnown: true, requests: 2 });
-      primaries.add(await cluster.primaryFor(keySlot(counterKey(PREFIX, subject))));
+    try {
+      for (let i = 0; i < 40; i++) {
+        const subject = `user${i}@example.com`;
+        const now = Date.now();
+        const first = await patient.observe(observation(subject, now));
+        expect(first.firstSeen).toBe(true);
+        await patient.learn(subject, '198.51.100.7', '198.51.100.0/24', 'cookie:d1', now);
+        const again = await patient.observe(observation(subject, now + 1000));
+        expect(again).toMatchObject({ firstSeen: false, ipKnown: true, prefixKnown: true, deviceKnown: true, requests: 2 });
+        primaries.add(await cluster.primaryFor(keySlot(counterKey(PREFIX, subject))));
+      }
+    } finally {
+      await patient.close();
     }
     expect(primaries.size).toBe(3);
   });
