@@ -255,6 +255,8 @@ function render(rt: Runtime, { verdict: v, answer }: Checked, handWritten: boole
       reason: v.reason,
       message: reasonMessage(v.reason),
       detail: v.detail || null,
+      // A step-up that keeps the token's higher level: what the sign-in is asked for.
+      ...(v.signIn !== undefined ? { sign_in_level: rt.assurance.names[v.signIn] } : {}),
     },
     // Shadow mode: what the shadowed elements that took part would have decided; never answered.
     shadow: v.shadow

@@ -4,8 +4,11 @@ import { request as httpsRequest } from 'node:https';
 /** What stepgate remembers about the last challenge it answered a credential with. */
 export interface Challenge {
   reason: string;
+  /** The level to sign in at (acr_values are its values). */
   level?: string;
   acr_values?: string;
+  /** The level the command needs, when stepgate asks for more to keep the sign-in's own level. */
+  required_level?: string;
   max_age?: number;
   rules?: string[];
 }
@@ -52,7 +55,7 @@ export function askChallenge(url: string, token: string, ca: Buffer | undefined,
             const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { challenge?: Challenge | null };
             const c = body.challenge;
             if (c === null || c === undefined) return resolve({ kind: 'none' });
-            if (typeof c.reason !== 'string' || (c.acr_values !== undefined && typeof c.acr_values !== 'string') || (c.max_age !== undefined && !Number.isInteger(c.max_age))) {
+            if (typeof c.reason !== 'string' || (c.acr_values !== undefined && typeof c.acr_values !== 'string') || (c.required_level !== undefined && typeof c.required_level !== 'string') || (c.max_age !== undefined && !Number.isInteger(c.max_age))) {
               return resolve({ kind: 'error', message: 'stepgate sent a malformed challenge' });
             }
             resolve({ kind: 'challenge', challenge: c });

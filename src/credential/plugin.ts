@@ -252,8 +252,12 @@ async function stepUp(
   served: (t: CachedToken) => number,
 ): Promise<number> {
   const fresh = c.reason === 'auth_too_old' || c.reason === 'auth_time_missing';
-  const what = [c.level ? `level ${c.level}` : undefined, c.max_age !== undefined ? `a sign-in within ${c.max_age}s` : undefined].filter(Boolean).join(' and ');
-  io.stderr(`stepgate: this command needs ${what || 'a stronger sign-in'} (${c.reason}); signing in again…`);
+  const needed = c.required_level ?? c.level;
+  const what = [needed ? `level ${needed}` : undefined, c.max_age !== undefined ? `a sign-in within ${c.max_age}s` : undefined].filter(Boolean).join(' and ');
+  // stepgate asks for the level the refused token had when it is still of use: said, so a prompt
+  // for a hardware key on a two-factor command is not a surprise.
+  const kept = c.required_level !== undefined && c.level !== undefined ? ` at ${c.level}, the level of your sign-in, to keep it` : '';
+  io.stderr(`stepgate: this command needs ${what || 'a stronger sign-in'} (${c.reason}); signing in again${kept}…`);
   try {
     const r = await signIn({ ...s.signIn, stderr: io.stderr }, { acrValues: c.acr_values, maxAge: c.max_age, promptLogin: fresh });
     const t = store(s, c.acr_values ?? '', r, io.now());

@@ -149,7 +149,7 @@ export class Responder {
    * -1 when the denial is not worth keeping or holds something per request. Whatever `refuse`
    * reads from the verdict must be here: the reason (and with it its kind, message and status),
    * the identity's subject and level (metadata, body), whether the token was cached (metadata),
-   * the requirement's level, max_age, rules, deny message and incident, the risk assessment's score, band, contributions and context (body,
+   * the level the sign-in is asked for (it depends on the time: policy.keptLevel), the requirement's level, max_age, rules, deny message and incident, the risk assessment's score, band, contributions and context (body,
    * Status message, step-up URL), the guardrails that fired, whether the request is for the
    * Kubernetes API (Status body), the kind of client (redirect or challenge) and, with a step-up
    * URL, the scheme, host, authority and target it returns to. Nothing in an answer is bound to
@@ -169,6 +169,7 @@ export class Responder {
     p[n++] = v.tokenCached ? 1 : 0;
     p[n++] = req.kube ? 1 : 0;
     p[n++] = clientKind(req);
+    p[n++] = v.signIn ?? -1;
     if (who !== undefined) {
       p[n++] = 'i';
       p[n++] = who.levelName.length;
@@ -353,11 +354,15 @@ export class Responder {
       return `${realm}, error="invalid_token", error_description="${reasonMessage(v.reason)}"`;
     }
     const r = v.requirement;
-    return insufficientAuthentication(this.realm, v.reason, r && r.level >= 0 ? this.assurance.acrValues(r.level) : undefined, r?.maxAge);
+    const asked = askedLevel(v);
+    return insufficientAuthentication(this.realm, v.reason, asked >= 0 ? this.assurance.acrValues(asked) : undefined, r?.maxAge);
   }
 
   private stepUpMessage(v: Verdict, r: NonNullable<Verdict['requirement']>): { text: string; hint: string } {
-    return describeStepUp(v, r, r.level >= 0 ? this.assurance.names[r.level] : undefined, r.level >= 0 ? this.levelWords[r.level] : undefined, this.descriptions, this.hint);
+    const asked = askedLevel(v);
+    // Named only when the sign-in is asked for more than the request needs.
+    const needed = v.signIn === undefined || r.level < 0 ? undefined : { level: this.assurance.names[r.level]!, words: this.levelWords[r.level] };
+    return describeStepUp(v, r, asked >= 0 ? this.assurance.names[asked] : undefined, asked >= 0 ? this.levelWords[asked] : undefined, needed, this.descriptions, this.hint);
   }
 
   private stepUpUrl(v: Verdict): string | undefined {
@@ -365,6 +370,9 @@ export class Responder {
     const r = v.requirement;
     const url = new URL(this.stepupUrl);
     if (r && r.level >= 0) url.searchParams.set('level', this.assurance.names[r.level]!);
+    // The level to ask the identity provider for when it is above the one the request needs (the
+    // token's own, kept): the step-up page asks for it and still accepts a sign-in at `level`.
+    if (v.signIn !== undefined) url.searchParams.set('sign_in_level', this.assurance.names[v.signIn]!);
     if (r && r.maxAge !== undefined) url.searchParams.set('max_age', String(r.maxAge));
     // The step-up page explains why; the code is the stable vocabulary, never request data.
     url.searchParams.set('reason', v.reason);
@@ -403,6 +411,9 @@ export class Responder {
         max_age: r.maxAge,
       };
       if (v.identity) payload.presented = { level: v.identity.levelName };
+      // What to sign in at, when it is more than `required`: the presented sign-in's own level,
+      // which the request does not need but a new sign-in at the required level would lose.
+      if (v.signIn !== undefined) payload.sign_in = { level: this.assurance.names[v.signIn], acr_values: this.assurance.acrValues(v.signIn) };
     }
     if (v.risk && v.risk.score > 0) {
       // Codes and weights only: the details (addresses, counts) stay in logs and `explain`, so a
@@ -500,12 +511,16 @@ function describeStepUp(
   r: NonNullable<Verdict['requirement']>,
   level: string | undefined,
   levelWords: string | undefined,
+  required: { level: string; words: string | undefined } | undefined,
   descriptions: ReadonlyMap<string, string>,
   hintTemplate: string,
 ): { text: string; hint: string } {
   const who = v.identity;
   const cx = v.risk?.context;
   let need = level === undefined ? 'sign in again' : `sign in ${v.reason === 'acr_insufficient' ? 'at' : 'again at'} level ${level}${levelWords === undefined ? '' : ` (${withoutStop(levelWords)})`}`;
+  // The level asked is the sign-in's own, above what this request needs: said, so that the
+  // engineer knows a sign-in at the lower level would do for this command and why it is not asked.
+  if (required !== undefined) need += ` to keep your sign-in's level (this request alone needs ${required.level}${required.words === undefined ? '' : `, ${withoutStop(required.words)}`})`;
   // A context shown is the reason (pipeline/evaluate.ts hides one the sign-in met): the sign-in
   // must come after its bound, which is what the tightened max_age says, in a clock time.
   if (cx !== undefined && r.authAfter !== undefined) need += `, made after ${utcClock(r.authAfter * 1000)}`;
@@ -609,6 +624,11 @@ function describeAutomationRefusal(r: NonNullable<Verdict['requirement']>, paylo
   const described = r.rules.map((n) => descriptions.get(n)).filter((d): d is string => d !== undefined);
   const what = described.length > 0 ? described.join('; ') : `rule ${r.rules.join(', ')}`;
   return `stepgate: ${what}: needs a human step-up (automation_step_up${levelHint(payload)}), which automation cannot do. Run it as a person, or configure automation.approver so a human can approve this exact request.`;
+}
+
+/** The level rank a step-up asks the sign-in for: the kept one, else the requirement's (-1: none). */
+function askedLevel(v: Verdict): number {
+  return v.signIn ?? v.requirement?.level ?? -1;
 }
 
 /** Kubernetes StatusReason values for the statuses we answer with. */

@@ -27,6 +27,13 @@ export interface Verdict {
    */
   approval?: string | undefined;
   /**
+   * A step-up for a fresher sign-in: the level rank it asks the sign-in for when that is above
+   * `requirement.level`, the presented token's own level kept (policy/policy.ts keptLevel), so the
+   * new sign-in does not lose what the old one had. Undefined when the requirement's level is
+   * what is asked.
+   */
+  signIn?: number | undefined;
+  /**
    * Shadow mode (docs/rollout.md): what the verdict would be with the shadowed elements that took
    * part enforced too. Undefined when none took part. Reported, never answered.
    */

@@ -14,10 +14,15 @@ import type { Runtime } from './runtime.js';
  */
 export interface RememberedChallenge {
   reason: string;
-  /** Level name the request needs. */
+  /**
+   * Level name to sign in at: the one the request needs, or the presented token's own when the
+   * challenge keeps it (Verdict.signIn; then `required_level` names the one the request needs).
+   */
   level: string | undefined;
   /** Space-separated acr values of that level (RFC 9470 `acr_values`). */
   acr_values: string | undefined;
+  /** The level the request needs, when below `level`; absent otherwise. */
+  required_level?: string | undefined;
   max_age: number | undefined;
   rules: readonly string[];
   /** Seconds since the epoch. */
@@ -71,8 +76,10 @@ function remember(rt: Runtime, token: string, v: Verdict): void {
   if (reasonKind(v.reason) !== 'step_up') return;
   const now = rt.now();
   const issuedAt = Math.floor(now / 1000);
-  const level = r.level >= 0 ? rt.assurance.names[r.level] : undefined;
-  const acrValues = r.level >= 0 ? rt.assurance.acrValues(r.level) : undefined;
+  const asked = v.signIn ?? r.level;
+  const level = asked >= 0 ? rt.assurance.names[asked] : undefined;
+  const acrValues = asked >= 0 ? rt.assurance.acrValues(asked) : undefined;
+  const requiredLevel = v.signIn !== undefined && r.level >= 0 ? rt.assurance.names[r.level] : undefined;
   const ttlMs = rt.config.kubernetes.challenge_ttl_seconds * 1000;
   const last = written.get(who);
   if (last !== undefined && last.token === token && last.store === store && last.ttlMs === ttlMs) {
@@ -84,6 +91,7 @@ function remember(rt: Runtime, token: string, v: Verdict): void {
       d.reason === v.reason &&
       d.level === level &&
       d.acr_values === acrValues &&
+      d.required_level === requiredLevel &&
       d.max_age === r.maxAge &&
       sameList(d.rules, r.rules)
     ) {
@@ -94,6 +102,7 @@ function remember(rt: Runtime, token: string, v: Verdict): void {
     reason: v.reason,
     level,
     acr_values: acrValues,
+    ...(requiredLevel !== undefined ? { required_level: requiredLevel } : {}),
     max_age: r.maxAge,
     rules: r.rules,
     issued_at: issuedAt,

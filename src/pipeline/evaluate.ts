@@ -3,7 +3,7 @@ import { utcClock } from '../core/clock-text.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { Identity } from '../core/identity.js';
 import type { VerifyResult } from '../identity/verifier.js';
-import { bothOf, type Policy, type Requirement } from '../policy/policy.js';
+import { bothOf, keptLevel, type Policy, type Requirement } from '../policy/policy.js';
 import type { RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
 import { presentedCredential } from '../request/credentials.js';
@@ -192,6 +192,30 @@ export function judge(
   nowMs: number,
   req: RequestAttributes | undefined,
   cached: boolean,
+  rt: Pick<Runtime, 'assurance'> & { readonly policy?: Pick<Policy, 'everyday'> & Partial<Pick<Policy, 'levelLasts'>> },
+  risk?: RiskAssessment,
+  guard?: GuardrailOutcome,
+): Verdict {
+  const v = judgeLevel(need, who, nowMs, req, cached, rt, risk, guard);
+  // Only a step-up for freshness can find the token above the requirement (acr_insufficient is a
+  // token below it): the sign-in it asks for keeps the token's level while that level still counts.
+  const lasts = rt.policy?.levelLasts;
+  if (lasts !== undefined && !v.allow && who.level > need.level && (v.reason === 'auth_too_old' || v.reason === 'auth_time_missing')) {
+    const keep = keptLevel(need.level, who, Math.floor(nowMs / 1000), lasts);
+    if (keep > need.level) {
+      v.signIn = keep;
+      v.detail += `; asking for ${rt.assurance.names[keep]}, the level of this sign-in`;
+    }
+  }
+  return v;
+}
+
+function judgeLevel(
+  need: Requirement,
+  who: Identity,
+  nowMs: number,
+  req: RequestAttributes | undefined,
+  cached: boolean,
   rt: Pick<Runtime, 'assurance'> & { readonly policy?: Pick<Policy, 'everyday'> },
   risk?: RiskAssessment,
   guard?: GuardrailOutcome,
@@ -280,7 +304,7 @@ function verdict(
   risk: RiskAssessment | undefined,
   guardrails: GuardrailOutcome | undefined,
 ): Verdict {
-  return { allow, reason, detail, requirement, identity, attributes, tokenCached, risk, guardrails, approval: undefined, shadow: undefined };
+  return { allow, reason, detail, requirement, identity, attributes, tokenCached, risk, guardrails, approval: undefined, signIn: undefined, shadow: undefined };
 }
 
 /** Kept here for callers that parse an Authorization header by hand (`stepgate explain`). */

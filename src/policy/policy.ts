@@ -84,6 +84,13 @@ export interface Policy {
    * interactively, is admitted at it on the strength of its verified credential alone.
    */
   readonly everyday: { readonly level: number; readonly maxAge: number | undefined };
+  /**
+   * Per level rank, the longest `max_age` (seconds) of an enforced rule that requires exactly that
+   * level (`policy.default` included): how long a sign-in at the level still meets some rule that
+   * asks for it. Infinity when such a rule sets no max_age, -1 when none requires the level. A
+   * challenge keeps a token's higher level only within it (keptLevel).
+   */
+  readonly levelLasts: readonly number[];
 }
 
 export function compilePolicy(config: Config, assurance: AssuranceModel): Policy {
@@ -148,6 +155,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
   return {
     ruleNames: rules.map((r) => r.name),
     everyday: Object.freeze({ level: defaultLevel, maxAge: d.deny === true ? undefined : d.max_age }),
+    levelLasts: levelLasts(assurance.names.length, [...(d.deny === true || globalShadow ? [] : [{ level: defaultLevel, maxAge: d.max_age }]), ...rules.filter((r) => !r.deny && !r.shadow)]),
     evaluate(req, who) {
       if (req.kube !== undefined && isDiscovery(req)) return globalDiscovery;
       let matched: number[] | undefined;
@@ -197,6 +205,39 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
       return result;
     },
   };
+}
+
+/**
+ * policy.levelLasts from the rules that can be met: by level rank, the longest max_age among
+ * those requiring exactly that rank. A rule asking a higher level is no use to a sign-in at this
+ * one, and a lower one is met as well by a new sign-in at the lower level.
+ */
+function levelLasts(levels: number, rules: readonly { readonly level: number; readonly maxAge: number | undefined }[]): readonly number[] {
+  const out = new Array<number>(levels).fill(-1);
+  for (const r of rules) {
+    if (r.level < 0 || r.level >= levels) continue;
+    const lasts = r.maxAge ?? Infinity;
+    if (lasts > out[r.level]!) out[r.level] = lasts;
+  }
+  return Object.freeze(out);
+}
+
+/**
+ * The level a step-up asks the identity provider for: the requirement's, or the presented
+ * token's own when that is higher and its sign-in still meets a rule at that level (within
+ * policy.levelLasts). An engineer who signed in with a hardware key and is asked for a fresh
+ * sign-in by a request that needs two factors would otherwise trade the key's sign-in for a
+ * two-factor one, and be asked for the key again at their next request that needs it. A sign-in
+ * older than every rule at its level has expired for each of them: asking for it again would ask
+ * more than any request needs now (the engineer may not have the key at hand), so the level goes
+ * down to the highest one still held, or to the requirement's. Never below the requirement's;
+ * never above the token's; automation never signs in, so it is asked the requirement.
+ */
+export function keptLevel(need: number, who: { readonly level: number; readonly authTime: number | undefined; readonly automation?: boolean | undefined }, nowS: number, lasts: readonly number[]): number {
+  if (who.automation === true || who.level <= need) return need;
+  const age = who.authTime === undefined ? Infinity : nowS - who.authTime;
+  for (let r = who.level; r > need; r--) if ((lasts[r] ?? -1) >= age) return r;
+  return need;
 }
 
 /** Sorted indices of either list, each once. */

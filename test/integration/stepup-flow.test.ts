@@ -342,6 +342,27 @@ describe('callback failures: a clear page, a stable code, an audit record, never
     expect(auditFor('stepup_level_too_low')).toMatchObject({ level_required: 'aal3', level_presented: 'aal1' });
   });
 
+  it('a challenge that keeps the sign-in\'s level: the IdP is asked for sign_in_level, the page says its factor, and the sign-in is accepted at level', async () => {
+    // A session at two factors asked a fresher sign-in for a one-factor page (policy.keptLevel).
+    const { page, authorize, stateCookie, stateName } = await begin({ level: 'aal1', sign_in_level: 'aal2', max_age: '300', reason: 'auth_too_old' });
+    expect(page.body).toContain('one-time code');
+    expect(formFields(page.body).get('sign_in_level')).toBe('aal2');
+    expect(authorize.searchParams.get('acr_values')).toBe('urn:stepgate:aal2');
+    const back = await idp.authorizeHeadless(authorize.href, { user: 'alice', password: 'alice-password', otp: true });
+    const done = await callback(back, `${stateName}=${stateCookie}`);
+    // No rd: the signed-in page.
+    expect(done.status).toBe(200);
+    expect(setCookies(done).stepgate_session).toBeTruthy();
+  });
+
+  it('an unknown sign_in_level → 400 stepup_request_invalid; one below level asks level', async () => {
+    const bad = await http(`${base}/.stepgate/start?level=aal1&sign_in_level=aal9`);
+    expect(bad.status).toBe(400);
+    expect(pageCode(bad.body)).toBe('stepup_request_invalid');
+    const { authorize } = await begin({ level: 'aal2', sign_in_level: 'aal1' });
+    expect(authorize.searchParams.get('acr_values')).toBe('urn:stepgate:aal2');
+  });
+
   it('an authentication older than max_age → 403 stepup_auth_too_old', async () => {
     const { authorize, stateCookie, stateName } = await begin({ level: 'aal1', max_age: '300', reason: 'auth_too_old' });
     expect(authorize.searchParams.get('prompt')).toBe('login');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { JWTPayload } from 'jose';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { CheckClient, reasonOf, type CheckResponse } from './grpc-client.js';
 import { TestIssuer } from './issuer.js';
 import { exampleYaml } from './workday-service.js';
@@ -78,6 +78,21 @@ export async function startBuiltServer(prefix: string): Promise<BuiltServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The built server for the test file that calls this (at its top level): started before its
+ * tests, closed after them; `server()` is it once started.
+ */
+export function builtServerForFile(prefix: string): () => BuiltServer {
+  let server: BuiltServer | undefined;
+  beforeAll(async () => {
+    server = await startBuiltServer(prefix);
+  }, 180_000);
+  afterAll(async () => {
+    await server?.close();
+  });
+  return () => server!;
 }
 
 export type Level = 'aal1' | 'aal2' | 'aal3';

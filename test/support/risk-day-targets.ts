@@ -668,18 +668,22 @@ const COLD_BOUND_DAY6 = { perEngineer: 2, within8h: 4, total: 16 };
 const COLD_BOUND_DAY7 = { perEngineer: 3, within8h: 6, total: 25 };
 
 /**
- * Day 8 without warm-up, seed 61: 19 challenges, 6 engineers asked twice within 8 hours. Every
+ * Day 8 without warm-up, seed 61: 16 challenges, 5 engineers asked twice within 8 hours. Every
  * engineer's first `istioctl analyze` lists the cluster's Secrets (`cluster_secret_list`, once
  * each, the platform team's included), first departures from working sets begun that morning
  * (`unfamiliar_namespace`: the release engineer's production namespaces at 11:00 and 15:00), and
- * the platform team asked for a hardware key twice: the replay keeps one login per engineer, so
- * their 08:30 two-factor sign-in for `analyze` replaces the 06:36 hardware-key one that covered
- * `istioctl proxy-config` on the gateway (`system-pod-access`), which then asks again.
+ * the platform team asked for a hardware key once, at 06:36: their 08:30 challenge for `analyze`
+ * asks the key again (the level of their sign-in, kept: policy.keptLevel), so the new sign-in still
+ * covers `istioctl proxy-config` on the gateway (`system-pod-access`). Before session 29 it asked
+ * two factors, which replaced the key's sign-in, and the gateway asked the key again: 18
+ * challenges, the platform engineers 3 each.
  */
-const COLD_BOUND_DAY8 = { perEngineer: 3, within8h: 6, total: 19 };
+const COLD_BOUND_DAY8 = { perEngineer: 2, within8h: 5, total: 16 };
 
 /**
- * Day 9 without warm-up, seed 71: 17 challenges, 4 engineers asked twice within 8 hours (21 and 8
+ * Day 9 without warm-up, seed 71: 15 challenges (16 before session 29, when platform-1's sign-in
+ * at 14:30 for a namespace outside the working set gave up the hardware key of 11:12, which the
+ * next request asked again), 4 engineers asked twice within 8 hours (21 and 8
  * before session 21, when a preview namespace's delete asked a hardware key): the
  * day-with-history friction (OPEN_FRICTION: the preview engineers' first Helm install, and the
  * delete of yesterday's preview, outside a working set begun that morning; the platform engineers' rotation, labelling and NodePool edit; platform-0 asked 3 times
@@ -690,7 +694,7 @@ const COLD_BOUND_DAY8 = { perEngineer: 3, within8h: 6, total: 19 };
  * working set begun that morning, a Skaffold user's second namespace after the hour's grace, and
  * the data engineer's first spark-submit (fabric8, a client kind never proven).
  */
-const COLD_BOUND_DAY9 = { perEngineer: 3, within8h: 4, total: 17 };
+const COLD_BOUND_DAY9 = { perEngineer: 3, within8h: 4, total: 15 };
 
 /**
  * Day 10 without warm-up, seed 81: 15 challenges, one engineer asked twice within 8 hours (the
@@ -802,14 +806,16 @@ const COLD_BOUND_DAY19 = { perEngineer: 2, within8h: 1, total: 11 };
 const COLD_BOUND_DAY20 = { perEngineer: 6, within8h: 10, total: 36 };
 
 /**
- * Day 21 without warm-up, seed 191: 13 challenges, four engineers asked twice within 8 hours: the
+ * Day 21 without warm-up, seed 191: 12 challenges, four engineers asked twice within 8 hours: the
  * two field engineers on carrier-grade NAT at their carrier's first two /24s that morning
  * (new_network; a fresh server has proven none of the pool), the platform engineer's PTP rollout and
- * cluster import as with history, and a CNF engineer whose sign-in for a namespace outside the
- * working set begun that morning (unfamiliar_namespace, two factors) replaced the hardware-key one,
- * so their afternoon build asks the key again (3). Over five seeds: 11–13 challenges, 3–4 engineers.
+ * cluster import as with history, and a CNF engineer asked again for a namespace outside the
+ * working set begun that morning (unfamiliar_namespace), whose sign-in keeps the hardware key of
+ * the morning's (policy.keptLevel): 2. Before session 29 that sign-in was two factors and replaced
+ * the key's, so their afternoon build asked the key again (3, 13 challenges). Over five seeds:
+ * 12–14 challenges, 3–4 engineers.
  */
-const COLD_BOUND_DAY21 = { perEngineer: 3, within8h: 4, total: 13 };
+const COLD_BOUND_DAY21 = { perEngineer: 2, within8h: 4, total: 12 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],

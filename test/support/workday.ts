@@ -322,7 +322,12 @@ export interface Outcome {
   reason: string;
   /** Context or signals that explain a refusal. */
   cause: string;
-  /** The level a step-up asks for (the answer's `required.level`, or the step-up URL's `level`). */
+  /**
+   * The level a step-up asks the sign-in for, read as clients read it: an API client from the RFC
+   * 9470 header's `acr_values` (the first, most preferred), a browser from the step-up URL
+   * (`sign_in_level`, else `level`). Above the level the request needs when stepgate keeps the
+   * token's own.
+   */
   level?: string;
 }
 
@@ -344,15 +349,22 @@ function outcomeOf(res: CheckResponse): Outcome {
       : guard
         ? `guardrail: ${guard}`
         : 'policy';
-  return { allow: false, reason: reasonOf(res) ?? 'unknown', cause, level: payload.required?.level ?? levelOfRedirect(res) };
+  return { allow: false, reason: reasonOf(res) ?? 'unknown', cause, level: levelOfChallenge(res) ?? levelOfRedirect(res) ?? payload.required?.level };
 }
 
-/** A browser is redirected to the step-up start URL, whose `level` is the one asked for. */
+/** The level whose acr the RFC 9470 challenge prefers: the example's `urn:stepgate:<level>` values. */
+function levelOfChallenge(res: CheckResponse): string | undefined {
+  const acr = /acr_values="([^"]*)"/.exec(deniedHeader(res, 'www-authenticate') ?? '')?.[1]?.split(' ')[0];
+  return acr?.startsWith('urn:stepgate:') === true ? acr.slice('urn:stepgate:'.length) : undefined;
+}
+
+/** A browser is redirected to the step-up start URL: the page asks for `sign_in_level`, else `level`. */
 function levelOfRedirect(res: CheckResponse): string | undefined {
   const location = deniedHeader(res, 'location');
   if (location === undefined) return undefined;
   try {
-    return new URL(location, 'http://x').searchParams.get('level') ?? undefined;
+    const q = new URL(location, 'http://x').searchParams;
+    return q.get('sign_in_level') ?? q.get('level') ?? undefined;
   } catch {
     return undefined;
   }

@@ -143,7 +143,12 @@ describe('stepgate credential with a cached token', () => {
   });
 
   it('a malformed or failing answer keeps the current token and says why on stderr', async () => {
-    for (const a of [{ status: 200, body: '{"challenge":{"reason":5}}' }, { status: 503, body: '{}' }, { status: 200, body: 'not json' }]) {
+    for (const a of [
+      { status: 200, body: '{"challenge":{"reason":5}}' },
+      { status: 200, body: '{"challenge":{"reason":"auth_too_old","level":"aal3","required_level":2}}' },
+      { status: 503, body: '{}' },
+      { status: 200, body: 'not json' },
+    ]) {
       const { home } = setup();
       answer = a;
       await runPlugin('credential', args(), io(home, process.pid, [], []));

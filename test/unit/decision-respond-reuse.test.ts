@@ -154,6 +154,9 @@ const VERDICT = fc.record({
   risk: RISK,
   guard: GUARD,
   approval: fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: fc.constantFrom('a1b2c3d4e5f6a7b8c9d0', 'ffffeeeeddddcccc0000'), weight: 1 }),
+  // The token's own level kept by the challenge (policy.keptLevel): it depends on the time, so
+  // two otherwise equal denials can ask different sign-ins.
+  signIn: fc.constantFrom(undefined, 1, 2),
 });
 
 function verdictOf(x: typeof VERDICT extends fc.Arbitrary<infer T> ? T : never): Verdict {
@@ -168,6 +171,7 @@ function verdictOf(x: typeof VERDICT extends fc.Arbitrary<infer T> ? T : never):
     risk: x.risk,
     guardrails: x.guard,
     approval: x.approval,
+    signIn: x.signIn,
   };
 }
 
@@ -175,7 +179,7 @@ describe('Responder: kept denials', () => {
   it('answer exactly what a Responder that never saw the request answers, for any sequence of denials (property)', () => {
     // Verdicts that differ from one another in one part only, so that a part left out of the
     // reuse key would hand one of them the answer kept for another.
-    const KEYS = ['reason', 'who', 'req', 'requirement', 'tokenCached', 'risk', 'guard', 'approval'] as const;
+    const KEYS = ['reason', 'who', 'req', 'requirement', 'tokenCached', 'risk', 'guard', 'approval', 'signIn'] as const;
     const FIELDS = ['deny', 'denyMessage', 'level', 'maxAge', 'rules', 'incident'] as const;
     const patch = fc.oneof(
       fc.record({ key: fc.constantFrom(...KEYS), from: VERDICT }),

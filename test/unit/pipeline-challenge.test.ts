@@ -19,9 +19,9 @@ import { checkRequest, type RequestSpec } from '../support/requests.js';
 let now = 1_700_000_000_250;
 const deps = { fetch: () => Promise.reject(new Error('no network in this test')), now: () => now, env: { TEST_HMAC_SECRET: HMAC_SECRET } };
 
-async function token(sub: string): Promise<string> {
+async function token(sub: string, acr = 'urn:stepgate:aal1', age = 10): Promise<string> {
   const sec = Math.floor(now / 1000);
-  return new SignJWT({ sub, acr: 'urn:stepgate:aal1', auth_time: sec - 10, jti: `${sub}-${Math.random()}` })
+  return new SignJWT({ sub, acr, auth_time: sec - age, jti: `${sub}-${Math.random()}` })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(HMAC_ISSUER)
     .setAudience('kubernetes')
@@ -173,5 +173,22 @@ describe('last-challenge records', () => {
     await settled();
     expect(writes).toHaveBeenCalledTimes(3);
     expect(await lastChallenge(rt3, t)).toMatchObject({ acr_values: 'urn:stepgate:mfa' });
+  });
+
+  it("name the level to sign in at, and the one the request needs, when the challenge keeps the token's own", async () => {
+    now = 1_700_000_400_000;
+    const rt = buildRuntime(testConfig('https://idp.invalid'), deps);
+    // A hardware-key sign-in 1000 s old: too old for the Secret's 15 min, still within tagged-billing's 12 h.
+    const t = await token('alice', 'urn:stepgate:aal3', 1000);
+    await run(rt, { path: SECRET, token: t });
+    await settled();
+    expect(await lastChallenge(rt, t)).toMatchObject({ reason: 'auth_too_old', level: 'aal3', acr_values: 'urn:stepgate:aal3', required_level: 'aal2', max_age: 900 });
+    // Two factors 1000 s old: what the Secret needs, and nothing more.
+    const u = await token('bob', 'urn:stepgate:aal2', 1000);
+    await run(rt, { path: SECRET, token: u });
+    await settled();
+    const rec = (await lastChallenge(rt, u))!;
+    expect(rec).toMatchObject({ reason: 'auth_too_old', level: 'aal2', acr_values: 'urn:stepgate:aal2 2' });
+    expect(rec.required_level).toBeUndefined();
   });
 });

@@ -82,9 +82,9 @@ export class StepUpFlow {
     const rt = this.deps.runtime();
     const input = this.readInput(rt, q);
     if (!input.ok) return this.fail(input.code, input.detail);
-    const { rank, maxAge, rd, reason } = input;
+    const { rank, asked: askedRank, maxAge, rd, reason } = input;
     const levels = rt.config.assurance.levels;
-    const level = levels[rank]!;
+    const level = levels[askedRank]!;
     const target = rd ? new URL(rd) : undefined;
     const signedIn = await this.signedIn(rt, cookieHeader);
     const who = signedIn.ok ? signedIn.who : undefined;
@@ -95,7 +95,8 @@ export class StepUpFlow {
           ? REASONS[reason].message
           : 'This page needs a stronger sign-in than the one you have.',
     ];
-    const fields: Record<string, string> = { level: level.name };
+    const fields: Record<string, string> = { level: levels[rank]!.name };
+    if (askedRank > rank) fields.sign_in_level = level.name;
     if (q.get('max_age') !== null) fields.max_age = String(maxAge);
     if (rd) fields.rd = rd;
     if (reason) fields.reason = reason;
@@ -261,7 +262,7 @@ export class StepUpFlow {
       code_challenge_method: 'S256',
       state,
       nonce,
-      acr_values: rt.assurance.acrValues(input.rank),
+      acr_values: rt.assurance.acrValues(input.asked),
       max_age: String(input.maxAge),
     };
     if (prompt) params.prompt = 'login';
@@ -416,11 +417,16 @@ export class StepUpFlow {
     rt: Runtime,
     q: URLSearchParams,
   ):
-    | { ok: true; rank: number; maxAge: number; rd: string | undefined; reason: ReasonCode | undefined }
+    | { ok: true; rank: number; asked: number; maxAge: number; rd: string | undefined; reason: ReasonCode | undefined }
     | { ok: false; code: FlowErrorCode; detail: string } {
     const levelParam = q.get('level');
     const rank = levelParam === null ? 0 : rt.assurance.names.indexOf(levelParam);
     if (rank < 0) return { ok: false, code: 'stepup_request_invalid', detail: 'unknown level' };
+    // The level to ask the identity provider for, when the challenge keeps the sign-in's own
+    // (above `level`); the sign-in is still accepted at `level`, which is all the request needs.
+    const askedParam = q.get('sign_in_level');
+    const asked = askedParam === null ? rank : rt.assurance.names.indexOf(askedParam);
+    if (asked < 0) return { ok: false, code: 'stepup_request_invalid', detail: 'unknown sign_in_level' };
     const lifetime = rt.config.stepup.session!.lifetime_seconds;
     const maxAgeParam = q.get('max_age');
     let maxAge = lifetime;
@@ -442,7 +448,7 @@ export class StepUpFlow {
       if (!checked.ok) return { ok: false, code: 'stepup_return_refused', detail: `rd refused: ${checked.detail}` };
       rd = checked.url;
     }
-    return { ok: true, rank, maxAge, rd, reason };
+    return { ok: true, rank, asked: Math.max(asked, rank), maxAge, rd, reason };
   }
 }
 
