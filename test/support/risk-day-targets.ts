@@ -321,12 +321,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // webhook's signing key 40 minutes after the engineer's own rotation of it: the same Secret,
   // read and patched from their laptop, network, client and token, within the rule's freshness.
   "the PSP webhook's signing Secret swapped for the attacker's key, 40 minutes after the real rotation (payments laptop)",
-  // Malware on the SRE's laptop: a ScaledObject in a production namespace where the SRE edits
-  // ScaledObjects every day, whose metrics-api trigger authenticates with a
-  // ClusterTriggerAuthentication (the PSP's key) and sends it to the attacker's URL. KEDA reads the
-  // Secret with its own rights; the request is a ScaledObject patch like the SRE's own. (Without
-  // the warm-up day it is stopped on seed 201 only: unfamiliar_namespace.)
-  "a KEDA ScaledObject whose metrics-api trigger sends the PSP's key (a ClusterTriggerAuthentication) to the attacker (SRE laptop)",
   // The incident commander's kubeconfig on the war room's wall-screen PC, used by someone else in
   // the room: the payments service's admin port through the API server's service proxy, then a
   // shell, in a namespace the IC reads all day, from the PC and login the IC signed in on that
