@@ -77,6 +77,8 @@ export const GUARDRAIL_CODES = [
   'gpu_devices_unrequested',
   // Chaos experiments: the pods another namespace's experiment kills, cuts off or rewrites
   'chaos_target_protected',
+  // KEDA scalers handed the platform's cluster-wide credential, sent where the trigger says
+  'keda_cluster_trigger_auth',
   // Volumes copied from another namespace's disk (KubeVirt's CDI clones)
   'volume_source_other_namespace',
   // Helm's release records: what the next upgrade or rollback applies
@@ -159,6 +161,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   runtime_class_removed: 'elevated',
   gpu_devices_unrequested: 'elevated',
   chaos_target_protected: 'elevated',
+  keda_cluster_trigger_auth: 'elevated',
   volume_source_other_namespace: 'elevated',
   helm_release_edited: 'elevated',
   // Each source states its own effect; these tiers only apply when one is missing.
@@ -229,6 +232,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   runtime_class_removed: "pod taken out of its runtime class's sandbox",
   gpu_devices_unrequested: "the node's GPUs without requesting one",
   chaos_target_protected: 'chaos experiment aimed at a protected namespace',
+  keda_cluster_trigger_auth: "KEDA trigger handed a cluster-wide trigger authentication's credential",
   volume_source_other_namespace: "volume copied from another namespace's disk",
   helm_release_edited: 'Helm release record written by a client that is not Helm',
   cluster_policy: "the cluster's own policy is violated",

