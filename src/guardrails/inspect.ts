@@ -437,10 +437,10 @@ function decode(body: Uint8Array | string | undefined, contentType: string | und
  * Each object a controller writes from a custom resource's body with its own account
  * (rules/embedded-objects.ts), judged as that write: a kube kind as its create, patch or delete
  * through the gateway would be (in its own namespace, or the resource's), any other kind for the
- * pod specs it holds. Kube's kinds are not custom, so this recurses once at most.
+ * pod specs it holds, and for the objects it embeds in turn (to MAX_EMBEDDED_DEPTH).
  */
-function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext): void {
-  const { objects, unread } = embeddedObjects(doc, prefix);
+function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext, depth = 0): void {
+  const { objects, unread } = embeddedObjects(doc, prefix, ctx.namespace);
   if (unread !== undefined) ctx.unreadable?.(unread);
   for (const e of objects) {
     const meta = isObject(e.doc.metadata) ? e.doc.metadata : {};
@@ -448,7 +448,13 @@ function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext): void {
     const kind = resourceOfKind(e.doc.apiVersion, e.doc.kind);
     if (kind === undefined) {
       // Objects are walked for pod specs where they sit; only a manifest string needs reading here.
-      if (e.fromText) checkCustomPodSpecs(e.doc, `${e.path}.`, { ...ctx, namespace });
+      // A custom kind read from one may embed objects of its own (a Workflow that a Workflow
+      // creates, with a resource template of its own): read as deep as anyone nests them.
+      if (e.fromText) {
+        checkCustomPodSpecs(e.doc, `${e.path}.`, { ...ctx, namespace });
+        if (depth < MAX_EMBEDDED_DEPTH) judgeEmbedded(e.doc, `${e.path}.`, { ...ctx, namespace }, depth + 1);
+        else if (embeddedObjects(e.doc, `${e.path}.`, namespace).objects.length > 0) ctx.unreadable?.(`${e.path} embeds objects more than ${MAX_EMBEDDED_DEPTH} levels deep`);
+      }
       continue;
     }
     const name = typeof meta.name === 'string' && meta.name !== '' && e.action !== 'create' ? `/${encodeURIComponent(meta.name)}` : '';
@@ -458,6 +464,9 @@ function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext): void {
     if (written.unreadable !== undefined) ctx.unreadable?.(`${e.path}: ${written.unreadableDetail ?? written.unreadable}`);
   }
 }
+
+/** How many custom objects deep a manifest's own manifests are read; deeper ones are unread. */
+const MAX_EMBEDDED_DEPTH = 3;
 
 /** The request's namespace; a body's own metadata.namespace only when the path has none. */
 export function namespaceOf(kube: KubeRequestInfo, doc: Json | undefined): string {
