@@ -26,6 +26,7 @@ import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
 import { checkVolumeSources, VOLUME_SOURCE_GROUPS, VOLUME_SOURCE_KEYS } from './rules/volume-sources.js';
 import { EMBEDDED_OBJECT_KEYS, embeddedObjects } from './rules/embedded-objects.js';
+import { checkNetworkAttachment, NETWORK_ATTACHMENT_GROUP } from './rules/network-attachments.js';
 import { secretReadBy } from './rules/secret-refs.js';
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
@@ -243,10 +244,12 @@ export function inspect(
     const chaos = customObjectWrite(kube) && CHAOS_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined;
     // So is a KubeVirt or CDI object that may copy a volume: its sources name their namespace.
     const copies = customObjectWrite(kube) && VOLUME_SOURCE_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined && mayName(body, contentType, VOLUME_SOURCE_KEYS);
+    // A Multus attachment's CNI configuration, which names the node interfaces its pods sit on.
+    const attaches = customObjectWrite(kube) && kube.apiGroup === NETWORK_ATTACHMENT_GROUP && !truncated && body !== undefined && mayName(body, contentType, ['config']);
     // And an object that embeds the objects its controller writes (a Workflow's resource manifest).
     const embeds = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, EMBEDDED_OBJECT_KEYS);
-    if (!owners && !pods && !chaos && !embedded && !copies && !embeds) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !embedded && !copies && !embeds);
+    if (!owners && !pods && !chaos && !embedded && !copies && !embeds && !attaches) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !embedded && !copies && !embeds && !attaches);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
@@ -262,6 +265,7 @@ export function inspect(
         if (embedded) checkEmbeddedObjects(doc, multi ? `documents[${i}].` : '', ctx);
         if (copies) checkVolumeSources(doc, multi ? `documents[${i}].` : '', ctx);
         if (embeds) judgeEmbedded(doc, multi ? `documents[${i}].` : '', ctx);
+        if (attaches) checkNetworkAttachment(doc, multi ? `documents[${i}].` : '', ctx);
       }
     }
     if (deletes !== '') for (const v of ownerDelete(kube, settings, [])) found.push(v);
@@ -447,6 +451,7 @@ function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext, depth = 0): 
     const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : ctx.namespace;
     const kind = resourceOfKind(e.doc.apiVersion, e.doc.kind);
     if (kind === undefined) {
+      if (e.doc.kind === 'NetworkAttachmentDefinition' && String(e.doc.apiVersion).startsWith(`${NETWORK_ATTACHMENT_GROUP}/`)) checkNetworkAttachment(e.doc, `${e.path}.`, { ...ctx, namespace });
       // Objects are walked for pod specs where they sit; only a manifest string needs reading here.
       // A custom kind read from one may embed objects of its own (a Workflow that a Workflow
       // creates, with a resource template of its own): read as deep as anyone nests them.

@@ -299,6 +299,24 @@ const ARGO_PARAMETERS: readonly SweepAttack[] = [
 
 sweepAttacks(ARGO_PARAMETERS, send);
 
+// The example reserves the pod network's own interfaces and its site's management VLAN
+// (guardrails.reserved_interfaces): an attachment there asks a hardware key within 5 minutes,
+// where network-attachments asks one within 8 hours.
+const NADS = '/apis/k8s.cni.cncf.io/v1/namespaces/cnf-smf/network-attachment-definitions';
+sweepAttacks([
+  {
+    what: 'a Multus attachment on a node interface the cluster reserves',
+    rule: 'guardrail:network_attachment_reserved',
+    via: [
+      ["macvlan on the management VLAN's sub-interface", k('POST', NADS, nad('cnf-smf', { type: 'macvlan', master: 'bond0.3100', mode: 'bridge' }))],
+      ['macvlan without a master (the default-route interface)', k('POST', NADS, nad('cnf-smf', { type: 'macvlan', mode: 'bridge' }))],
+      ["a bridge on the pod network's cni0, in a conflist", k('POST', NADS, { ...nad('cnf-smf', {}), spec: { config: JSON.stringify({ cniVersion: '0.3.1', name: 'mgmt', plugins: [{ type: 'bridge', bridge: 'cni0' }, { type: 'tuning' }] }) } })],
+      ['a merge patch repointing an attachment', k('PATCH', `${NADS}/n6-sriov`, { spec: nad('cnf-smf', { type: 'ipvlan', master: 'bond0.3100' }).spec }, MERGE)],
+      ['an Argo workflow creating one', k('POST', '/apis/argoproj.io/v1alpha1/namespaces/cnf-smf/workflows', argoWf({ entrypoint: 'nad', templates: [{ name: 'nad', resource: { action: 'create', manifest: JSON.stringify(nad('cnf-smf', { type: 'macvlan', master: 'bond0.3100' })) } }] }))],
+    ],
+  },
+], send);
+
 const ROUTINE: readonly [string, Req][] = [
   ['virtctl console to a dev VM', vmi('dev', 'fedora', 'console')],
   ['virtctl vnc to a dev VM', vmi('dev', 'fedora', 'vnc')],
