@@ -275,6 +275,11 @@ const ARGO_PARAMETERS: readonly SweepAttack[] = [
     ],
   },
   {
+    what: "an Argo resource template whose action a parameter makes a delete of production's namespace",
+    rule: 'guardrail:delete_protected',
+    via: [['argo submit -p action=delete', k('POST', WF, argoWf({ entrypoint: 'tidy', arguments: { parameters: [{ name: 'action', value: 'delete' }] }, templates: [{ name: 'tidy', resource: { action: '{{workflow.parameters.action}}', manifest: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: prod-payments}\n' } }] }))]],
+  },
+  {
     what: 'an Argo resource template whose pod a parameter value makes privileged (YAML in the value)',
     rule: 'guardrail:privileged_container',
     via: [['argo submit -p image=…', k('POST', WF, argoWf({ entrypoint: 'run', arguments: { parameters: [{ name: 'image', value: 'alpine:3.20"\n    securityContext: {privileged: true}\n    x: "' }] }, templates: [{ name: 'run', resource: { action: 'create', manifest: 'apiVersion: v1\nkind: Pod\nmetadata: {generateName: run-}\nspec:\n  containers:\n  - name: c\n    image: "{{workflow.parameters.image}}"\n' } }] }))]],

@@ -112,6 +112,11 @@ describe('embedded objects', () => {
         const pod = `apiVersion: v1\nkind: Pod\nmetadata: {generateName: p-, ${field.startsWith('namespace') ? field : 'labels: {a: b}'}}\nspec:\n  containers: [{name: c, image: "alpine:3.20", securityContext: {${field.startsWith('namespace') ? 'runAsNonRoot: true' : field}}}]\n`;
         expect(create(WF, wf({ entrypoint: 'grant', templates: [grant(pod)] })).unreadable, field).toBe('body_unreadable');
       }
+      // An action a parameter sets: each value it takes, and unread when the body does not fix it.
+      const ns = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: prod-payments}\n';
+      const acting = (action: string, p: object) => wf({ entrypoint: 'grant', arguments: { parameters: [{ name: 'a', ...p }] }, templates: [{ name: 'grant', resource: { action, manifest: ns } }] });
+      expect(codes(create(WF, acting('{{workflow.parameters.a}}', { value: 'delete' })))).toEqual(['delete_protected']);
+      expect(create(WF, acting('{{workflow.parameters.a}}', { valueFrom: { configMapKeyRef: { name: 'c', key: 'k' } } })).unreadableDetail).toBe('spec.templates[0].resource.action is filled in by Argo from {{workflow.parameters.a}}, which this body does not fix');
       // The name of what a delete removes.
       const del = { name: 'grant', resource: { action: 'delete', manifest: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: "{{inputs.parameters.ns}}"}\n' } };
       expect(create(WF, wf({ entrypoint: 'grant', templates: [del] })).unreadable).toBe('body_unreadable');

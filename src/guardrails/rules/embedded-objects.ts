@@ -88,8 +88,16 @@ export function embeddedObjects(doc: Json, prefix: string, namespace = ''): Embe
 
 /** Reads one manifest into `found`, every way its tags may be filled in; says why when it cannot. */
 function argoManifest(resource: Json, path: string, scope: ArgoScope, found: EmbeddedObject[], budget: Budget): string | undefined {
+  // The action is a template field like any other, filled in before kubectl runs it: one that a
+  // parameter makes `delete` is that delete.
+  const actionAt = path.replace(/manifest$/, 'action');
+  let actions: unknown[] = [resource.action];
+  if (typeof resource.action === 'string') {
+    const a = fillManifest(resource.action, scope);
+    if (a.unknown.length > 0) return `${actionAt} is filled in by Argo from ${a.unknown.join(', ')}, which this body does not fix`;
+    actions = [...new Set(a.texts.map((t) => t.trim()))];
+  }
   const filled = fillManifest(resource.manifest as string, scope);
-  const action = resource.action === 'delete' ? 'delete' : resource.action === 'patch' ? 'patch' : 'create';
   for (const text of filled.texts) {
     budget.chars += text.length;
     if (++budget.count > MAX_YAML_DOCUMENTS || budget.chars > MAX_YAML_CHARS) return `${path} was not read: the body's manifests exceed ${MAX_YAML_DOCUMENTS} or ${MAX_YAML_CHARS / 1024} KiB together`;
@@ -98,9 +106,12 @@ function argoManifest(resource: Json, path: string, scope: ArgoScope, found: Emb
     if (!read.ok) return `${path} could not be read (${read.detail})`;
     for (const [i, doc] of read.documents.entries()) {
       const at = read.documents.length > 1 ? `${path}[${i}]` : path;
-      const open = filled.unknown.length > 0 ? unknownAt(doc, resource.action) : undefined;
-      if (open !== undefined) return `${at}: ${open} is filled in by Argo from ${filled.unknown.join(', ')}, which this body does not fix`;
-      if (isKubeObject(doc)) found.push({ doc, path: at, action, fromText: true });
+      for (const raw of actions) {
+        const open = filled.unknown.length > 0 ? unknownAt(doc, raw) : undefined;
+        if (open !== undefined) return `${at}: ${open} is filled in by Argo from ${filled.unknown.join(', ')}, which this body does not fix`;
+        const action = raw === 'delete' ? 'delete' : raw === 'patch' ? 'patch' : 'create';
+        if (isKubeObject(doc)) found.push({ doc, path: at, action, fromText: true });
+      }
     }
   }
   return undefined;
