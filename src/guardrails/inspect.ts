@@ -444,7 +444,7 @@ function decode(body: Uint8Array | string | undefined, contentType: string | und
  * pod specs it holds, and for the objects it embeds in turn (to MAX_EMBEDDED_DEPTH).
  */
 function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext, depth = 0): void {
-  const { objects, unread } = embeddedObjects(doc, prefix, ctx.namespace);
+  const { objects, unread } = embeddedObjects(doc, prefix, ctx.namespace, ctx.partial && depth === 0);
   if (unread !== undefined) ctx.unreadable?.(unread);
   for (const e of objects) {
     const meta = isObject(e.doc.metadata) ? e.doc.metadata : {};

@@ -127,6 +127,8 @@ describe('embedded objects', () => {
       expect(codes(create(WF, wf({ entrypoint: 'grant', arguments: { parameters: [{ name: 'role', value: 'cluster-admin' }] }, templates: [grant(inner)] })))).toEqual(['rbac_cluster_admin_binding']);
       const patch = inspect(kube('PATCH', `${WF}/grant-x7k2q`), JSON.stringify({ spec: { arguments: { parameters: [{ name: 'role', value: 'cluster-admin' }] } } }), 'application/merge-patch+json', false, settings);
       expect(patch.unreadable).toBe('body_unreadable');
+      const applied = inspect(kube('PATCH', `${WF}/grant-x7k2q`), JSON.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'grant-x7k2q' }, spec: { arguments: { parameters: [{ name: 'role', value: 'cluster-admin' }] } } }), 'application/apply-patch+yaml', false, settings);
+      expect(applied.unreadable).toBe('body_unreadable');
       const templates = inspect(kube('PATCH', `${WF}/grant-x7k2q`), JSON.stringify({ spec: { templates: [grant(ROLE)] } }), 'application/merge-patch+json', false, settings);
       expect(templates.unreadable).toBe('body_unreadable');
     });

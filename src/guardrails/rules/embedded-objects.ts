@@ -52,7 +52,7 @@ export interface Embedded {
   unread?: string;
 }
 
-export function embeddedObjects(doc: Json, prefix: string, namespace = ''): Embedded {
+export function embeddedObjects(doc: Json, prefix: string, namespace = '', partial = false): Embedded {
   const found: EmbeddedObject[] = [];
   const budget: Budget = { chars: 0, count: 0 };
   let unread: string | undefined;
@@ -82,7 +82,7 @@ export function embeddedObjects(doc: Json, prefix: string, namespace = ''): Embe
       });
     }
   });
-  if (unread === undefined && argoParametersOnly(doc)) unread = `${joinPath(prefix.endsWith('.') ? prefix.slice(0, -1) : prefix, 'spec')} sets Argo parameters without the templates that use them: the stored templates' resource manifests may take them`;
+  if (unread === undefined && partial && argoParametersOnly(doc)) unread = `${joinPath(prefix.endsWith('.') ? prefix.slice(0, -1) : prefix, 'spec')} sets Argo parameters without the templates that use them: the stored templates' resource manifests may take them`;
   return unread === undefined ? { objects: found } : { objects: found, unread };
 }
 
@@ -153,11 +153,11 @@ function setDotted(doc: Json, dest: string, value: string): void {
 }
 
 /**
- * A patch (no kind) that sets Argo parameter values, a workflow's or a template's, but carries no
+ * A patch (server-side apply's too, which names its kind) that sets Argo parameter values, a workflow's or a template's, but carries no
  * templates list: whatever templates are stored read them, and their manifests are not in the body.
  */
 function argoParametersOnly(doc: Json): boolean {
-  if (doc.kind !== undefined || !isObject(doc.spec)) return false;
+  if (!isObject(doc.spec)) return false;
   const spec = isObject(doc.spec.workflowSpec) ? doc.spec.workflowSpec : doc.spec;
   if (Array.isArray(spec.templates) && spec.templates.some((t) => isObject(t) && typeof t.name === 'string')) return false;
   const args = isObject(spec.arguments) && Array.isArray(spec.arguments.parameters) ? spec.arguments.parameters : [];
