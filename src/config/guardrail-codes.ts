@@ -81,6 +81,8 @@ export const GUARDRAIL_CODES = [
   'keda_cluster_trigger_auth',
   // Volumes copied from another namespace's disk (KubeVirt's CDI clones)
   'volume_source_other_namespace',
+  // Network attachments on the node's interfaces the cluster keeps for itself (Multus)
+  'network_attachment_reserved',
   // Helm's release records: what the next upgrade or rollback applies
   'helm_release_edited',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
@@ -163,6 +165,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   chaos_target_protected: 'elevated',
   keda_cluster_trigger_auth: 'elevated',
   volume_source_other_namespace: 'elevated',
+  network_attachment_reserved: 'critical',
   helm_release_edited: 'elevated',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
@@ -234,6 +237,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   chaos_target_protected: 'chaos experiment aimed at a protected namespace',
   keda_cluster_trigger_auth: "KEDA trigger handed a cluster-wide trigger authentication's credential",
   volume_source_other_namespace: "volume copied from another namespace's disk",
+  network_attachment_reserved: 'network attachment on a node interface the cluster reserves',
   helm_release_edited: 'Helm release record written by a client that is not Helm',
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
@@ -346,4 +350,11 @@ export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-no
  * Where KubeVirt keeps the golden images every VM is cloned from: upstream's DataImportCrons import
  * into kubevirt-os-images, OpenShift Virtualization's into openshift-virtualization-os-images.
  */
+/**
+ * The node interfaces the cluster's own networking makes (the pod network's bridges and tunnels,
+ * OVN-Kubernetes' and OpenShift's bridges, kube-proxy's IPVS dummy): an attachment on one puts a
+ * pod beside the cluster's own traffic, past its network policies. No CNF attachment names them.
+ */
+export const DEFAULT_RESERVED_INTERFACES = ['cni0', 'cbr0', 'docker0', 'br-ex', 'br-int', 'ovn-k8s-mp0', 'genev_sys_*', 'flannel.*', 'cilium_*', 'vxlan.calico', 'tunl0', 'kube-ipvs0', 'kube-bridge', 'weave'] as const;
+
 export const DEFAULT_SHARED_VOLUME_NAMESPACES = ['kubevirt-os-images', 'openshift-virtualization-os-images'] as const;

@@ -27,6 +27,7 @@ import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
 import { checkVolumeSources, VOLUME_SOURCE_GROUPS, VOLUME_SOURCE_KEYS } from './rules/volume-sources.js';
 import { EMBEDDED_OBJECT_KEYS, embeddedObjects } from './rules/embedded-objects.js';
+import { checkNetworkAttachment, NETWORK_ATTACHMENT_GROUP } from './rules/network-attachments.js';
 import { secretReadBy } from './rules/secret-refs.js';
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
@@ -246,10 +247,12 @@ export function inspect(
     const keda = customObjectWrite(kube) && kube.apiGroup === KEDA_GROUP && !truncated && body !== undefined && mayName(body, contentType, KEDA_KEYS);
     // So is a KubeVirt or CDI object that may copy a volume: its sources name their namespace.
     const copies = customObjectWrite(kube) && VOLUME_SOURCE_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined && mayName(body, contentType, VOLUME_SOURCE_KEYS);
+    // A Multus attachment's CNI configuration, which names the node interfaces its pods sit on.
+    const attaches = customObjectWrite(kube) && kube.apiGroup === NETWORK_ATTACHMENT_GROUP && !truncated && body !== undefined && mayName(body, contentType, ['config']);
     // And an object that embeds the objects its controller writes (a Workflow's resource manifest).
     const embeds = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, EMBEDDED_OBJECT_KEYS);
-    if (!owners && !pods && !chaos && !keda && !embedded && !copies && !embeds) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !embedded && !copies && !embeds);
+    if (!owners && !pods && !chaos && !keda && !embedded && !copies && !embeds && !attaches) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !embedded && !copies && !embeds && !attaches);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
@@ -266,6 +269,7 @@ export function inspect(
         if (embedded) checkEmbeddedObjects(doc, multi ? `documents[${i}].` : '', ctx);
         if (copies) checkVolumeSources(doc, multi ? `documents[${i}].` : '', ctx);
         if (embeds) judgeEmbedded(doc, multi ? `documents[${i}].` : '', ctx);
+        if (attaches) checkNetworkAttachment(doc, multi ? `documents[${i}].` : '', ctx);
       }
     }
     if (deletes !== '') for (const v of ownerDelete(kube, settings, [])) found.push(v);
@@ -444,18 +448,25 @@ function decode(body: Uint8Array | string | undefined, contentType: string | und
  * Each object a controller writes from a custom resource's body with its own account
  * (rules/embedded-objects.ts), judged as that write: a kube kind as its create, patch or delete
  * through the gateway would be (in its own namespace, or the resource's), any other kind for the
- * pod specs it holds. Kube's kinds are not custom, so this recurses once at most.
+ * pod specs it holds, and for the objects it embeds in turn (to MAX_EMBEDDED_DEPTH).
  */
-function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext): void {
-  const { objects, unread } = embeddedObjects(doc, prefix);
+function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext, depth = 0): void {
+  const { objects, unread } = embeddedObjects(doc, prefix, ctx.namespace, ctx.partial && depth === 0);
   if (unread !== undefined) ctx.unreadable?.(unread);
   for (const e of objects) {
     const meta = isObject(e.doc.metadata) ? e.doc.metadata : {};
     const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : ctx.namespace;
     const kind = resourceOfKind(e.doc.apiVersion, e.doc.kind);
     if (kind === undefined) {
+      if (e.doc.kind === 'NetworkAttachmentDefinition' && String(e.doc.apiVersion).startsWith(`${NETWORK_ATTACHMENT_GROUP}/`)) checkNetworkAttachment(e.doc, `${e.path}.`, { ...ctx, namespace });
       // Objects are walked for pod specs where they sit; only a manifest string needs reading here.
-      if (e.fromText) checkCustomPodSpecs(e.doc, `${e.path}.`, { ...ctx, namespace });
+      // A custom kind read from one may embed objects of its own (a Workflow that a Workflow
+      // creates, with a resource template of its own): read as deep as anyone nests them.
+      if (e.fromText) {
+        checkCustomPodSpecs(e.doc, `${e.path}.`, { ...ctx, namespace });
+        if (depth < MAX_EMBEDDED_DEPTH) judgeEmbedded(e.doc, `${e.path}.`, { ...ctx, namespace }, depth + 1);
+        else if (embeddedObjects(e.doc, `${e.path}.`, namespace).objects.length > 0) ctx.unreadable?.(`${e.path} embeds objects more than ${MAX_EMBEDDED_DEPTH} levels deep`);
+      }
       continue;
     }
     const name = typeof meta.name === 'string' && meta.name !== '' && e.action !== 'create' ? `/${encodeURIComponent(meta.name)}` : '';
@@ -465,6 +476,9 @@ function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext): void {
     if (written.unreadable !== undefined) ctx.unreadable?.(`${e.path}: ${written.unreadableDetail ?? written.unreadable}`);
   }
 }
+
+/** How many custom objects deep a manifest's own manifests are read; deeper ones are unread. */
+const MAX_EMBEDDED_DEPTH = 3;
 
 /** The request's namespace; a body's own metadata.namespace only when the path has none. */
 export function namespaceOf(kube: KubeRequestInfo, doc: Json | undefined): string {

@@ -58,6 +58,10 @@ export interface GuardrailSettings {
   readonly chaosProtectedNamespace: StringMatcher;
   /** Namespaces whose volumes any namespace may copy without volume_source_other_namespace's effect. */
   readonly sharedVolumeNamespace: StringMatcher;
+  /** Node interfaces a network attachment may not use (network_attachment_reserved). */
+  readonly reservedInterface: StringMatcher;
+  /** Whether any interface is reserved: a macvlan without a master (the default-route interface) is then judged as on one. */
+  readonly reservedInterfaceConfigured: boolean;
   /** Whether a route's host, named in a namespace, is owned by others (route_host_not_owned); undefined when no owners are configured. */
   readonly hostClaimed: HostClaimed | undefined;
 }
@@ -190,6 +194,8 @@ export function compileGuardrails(
     sandboxFor: compileSandboxes(cfg.sandboxed_namespaces),
     chaosProtectedNamespace: globsOrNever(cfg.chaos_protected_namespaces),
     sharedVolumeNamespace: globsOrNever(cfg.shared_volume_namespaces),
+    reservedInterface: globsOrNever(cfg.reserved_interfaces),
+    reservedInterfaceConfigured: cfg.reserved_interfaces.length > 0,
     hostClaimed: compileHostOwners(cfg.host_owners),
   });
 }

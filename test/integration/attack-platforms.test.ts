@@ -250,20 +250,77 @@ const ATTACKS: readonly SweepAttack[] = [
 
 sweepAttacks(ATTACKS, send);
 
-// Argo fills a resource manifest's `{{…}}` from parameters before it creates it, and stepgate reads
-// the manifest as written: a ClusterRoleBinding whose role is a workflow parameter is not seen as a
-// binding to cluster-admin (docs/risk.md, "What is not stopped"). The workflow's account must be
-// allowed to bind that role, which a dev namespace's rarely is.
-describe('an Argo resource template whose ClusterRole is a workflow parameter', () => {
-  const workflow = resourceWorkflow('dev');
-  const parameterised = {
-    ...workflow,
-    spec: { ...workflow.spec, arguments: { parameters: [{ name: 'role', value: 'cluster-admin' }] }, templates: [{ name: 'grant', resource: { action: 'create', manifest: CRB_YAML.replace('name: cluster-admin', 'name: "{{workflow.parameters.role}}"') } }] },
-  };
-  it.fails('with the known token: challenged or refused (open: parameters are not substituted)', async () => {
-    expect(reason(await send(k('POST', '/apis/argoproj.io/v1alpha1/namespaces/dev/workflows', parameterised), 'known'))).not.toBe('allowed');
-  });
-});
+// Argo fills a resource manifest's `{{…}}` from parameters before it creates it: each manifest is
+// read every way the body fills it in, and where a tag the body does not fix lands in a field that
+// could change the judgement (a role, a kind, a namespace, a flag), the body is unread and gets
+// unreadable_body's hardware key (docs/guardrails.md#argo-parameters).
+const WF = '/apis/argoproj.io/v1alpha1/namespaces/dev/workflows';
+const ROLE_PARAM = (tag: string) => CRB_YAML.replace('name: cluster-admin', `name: "${tag}"`);
+const argoWf = (spec: Record<string, unknown>, kind = 'Workflow') => ({ apiVersion: 'argoproj.io/v1alpha1', kind, metadata: { generateName: 'grant-', namespace: 'dev' }, spec: { serviceAccountName: 'argo-workflow', ...spec } });
+const grantTemplate = (manifest: string, inputs?: unknown) => ({ name: 'grant', ...(inputs ? { inputs } : {}), resource: { action: 'create', manifest } });
+const roleArg = (p: Record<string, unknown>) => ({ arguments: { parameters: [{ name: 'role', ...p }] } });
+
+const ARGO_PARAMETERS: readonly SweepAttack[] = [
+  {
+    what: "an Argo resource template whose ClusterRole is a parameter the body sets to cluster-admin",
+    rule: 'guardrail:rbac_cluster_admin_binding',
+    via: [
+      ['argo submit -p role=cluster-admin (the workflow\'s arguments)', k('POST', WF, argoWf({ entrypoint: 'grant', ...roleArg({ value: 'cluster-admin' }), templates: [grantTemplate(ROLE_PARAM('{{workflow.parameters.role}}'))] }))],
+      ["an input's default", k('POST', WF, argoWf({ entrypoint: 'grant', templates: [grantTemplate(ROLE_PARAM('{{inputs.parameters.role}}'), { parameters: [{ name: 'role', value: 'cluster-admin' }] })] }))],
+      ["a step's argument, the input defaulting to view", k('POST', WF, argoWf({ entrypoint: 'main', templates: [{ name: 'main', steps: [[{ name: 'a', template: 'grant', arguments: { parameters: [{ name: 'role', value: 'cluster-admin' }] } }]] }, grantTemplate(ROLE_PARAM('{{inputs.parameters.role}}'), { parameters: [{ name: 'role', value: 'view' }] })] }))],
+      ["a DAG task's argument from the workflow's", k('POST', WF, argoWf({ entrypoint: 'main', ...roleArg({ value: 'cluster-admin' }), templates: [{ name: 'main', dag: { tasks: [{ name: 'a', template: 'grant', arguments: { parameters: [{ name: 'role', value: '{{workflow.parameters.role}}' }] } }] } }, grantTemplate(ROLE_PARAM('{{inputs.parameters.role}}'), { parameters: [{ name: 'role' }] })] }))],
+      ["a CronWorkflow's workflowSpec", k('POST', '/apis/argoproj.io/v1alpha1/namespaces/dev/cronworkflows', { apiVersion: 'argoproj.io/v1alpha1', kind: 'CronWorkflow', metadata: meta('grant', 'dev'), spec: { schedule: '*/5 * * * *', workflowSpec: { entrypoint: 'grant', ...roleArg({ value: 'cluster-admin' }), templates: [grantTemplate(ROLE_PARAM('{{workflow.parameters.role}}'))] } } })],
+      ['the kind a parameter (a RoleBinding as written)', k('POST', WF, argoWf({ entrypoint: 'grant', arguments: { parameters: [{ name: 'kind', value: 'ClusterRoleBinding' }] }, templates: [grantTemplate(CRB_YAML.replace('kind: ClusterRoleBinding', 'kind: "{{workflow.parameters.kind}}"'))] }))],
+      ['a Workflow created by a Workflow (JSON in the manifest)', k('POST', WF, argoWf({ entrypoint: 'grant', templates: [grantTemplate(JSON.stringify(argoWf({ entrypoint: 'grant', ...roleArg({ value: 'cluster-admin' }), templates: [grantTemplate(CRB_YAML)] })))] }))],
+    ],
+  },
+  {
+    what: "an Argo resource template whose action a parameter makes a delete of production's namespace",
+    rule: 'guardrail:delete_protected',
+    via: [['argo submit -p action=delete', k('POST', WF, argoWf({ entrypoint: 'tidy', arguments: { parameters: [{ name: 'action', value: 'delete' }] }, templates: [{ name: 'tidy', resource: { action: '{{workflow.parameters.action}}', manifest: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: prod-payments}\n' } }] }))]],
+  },
+  {
+    what: 'an Argo resource template whose pod a parameter value makes privileged (YAML in the value)',
+    rule: 'guardrail:privileged_container',
+    via: [['argo submit -p image=…', k('POST', WF, argoWf({ entrypoint: 'run', arguments: { parameters: [{ name: 'image', value: 'alpine:3.20"\n    securityContext: {privileged: true}\n    x: "' }] }, templates: [{ name: 'run', resource: { action: 'create', manifest: 'apiVersion: v1\nkind: Pod\nmetadata: {generateName: run-}\nspec:\n  containers:\n  - name: c\n    image: "{{workflow.parameters.image}}"\n' } }] }))]],
+  },
+  {
+    what: "an Argo resource template's role or namespace filled in from what the body does not fix",
+    rule: 'guardrail:body_unreadable',
+    via: [
+      ['valueFrom.configMapKeyRef', k('POST', WF, argoWf({ entrypoint: 'grant', ...roleArg({ valueFrom: { configMapKeyRef: { name: 'settings', key: 'role' } } }), templates: [grantTemplate(ROLE_PARAM('{{workflow.parameters.role}}'))] }))],
+      ['an expression', k('POST', WF, argoWf({ entrypoint: 'grant', templates: [grantTemplate(ROLE_PARAM("{{=sprig.trimSuffix('x', 'cluster-adminx')}}"))] }))],
+      ["a step's output", k('POST', WF, argoWf({ entrypoint: 'main', templates: [{ name: 'main', steps: [[{ name: 'pick', template: 'pick' }], [{ name: 'a', template: 'grant', arguments: { parameters: [{ name: 'role', value: '{{steps.pick.outputs.result}}' }] } }]] }, { name: 'pick', script: { image: 'alpine:3.20', command: ['sh'], source: 'echo cluster-admin' } }, grantTemplate(ROLE_PARAM('{{inputs.parameters.role}}'), { parameters: [{ name: 'role' }] })] }))],
+      ['a WorkflowTemplate (a Workflow that references it sets the role)', k('POST', '/apis/argoproj.io/v1alpha1/namespaces/dev/workflowtemplates', { ...argoWf({ entrypoint: 'grant', ...roleArg({ value: 'view' }), templates: [grantTemplate(ROLE_PARAM('{{workflow.parameters.role}}'))] }, 'WorkflowTemplate'), metadata: meta('grant', 'dev') })],
+      ['a Job in a namespace a parameter names', k('POST', WF, argoWf({ entrypoint: 'run', templates: [{ name: 'run', inputs: { parameters: [{ name: 'ns' }] }, resource: { action: 'create', manifest: 'apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: run-, namespace: "{{inputs.parameters.ns}}"}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: "alpine:3.20"}]\n      restartPolicy: Never\n' } }] }))],
+      ["a merge patch of a running Workflow's arguments (its stored templates use them)", k('PATCH', `${WF}/grant-x7k2q`, { spec: roleArg({ value: 'cluster-admin' }) }, MERGE)],
+      ['a merge patch of its templates without the arguments', k('PATCH', `${WF}/grant-x7k2q`, { spec: { templates: [grantTemplate(ROLE_PARAM('{{workflow.parameters.role}}'))] } }, MERGE)],
+      ['a JSON patch of the manifest', k('PATCH', `${WF}/grant-x7k2q`, [{ op: 'replace', path: '/spec/templates/0/resource/manifest', value: ROLE_PARAM('{{workflow.parameters.role}}') }], { 'content-type': 'application/json-patch+json' })],
+      ['server-side apply of a WorkflowTemplate', k('PATCH', '/apis/argoproj.io/v1alpha1/namespaces/dev/workflowtemplates/grant?fieldManager=kubectl&force=true', { ...argoWf({ entrypoint: 'grant', templates: [grantTemplate(ROLE_PARAM('{{workflow.parameters.role}}'))] }, 'WorkflowTemplate'), metadata: meta('grant', 'dev') }, { 'content-type': 'application/apply-patch+yaml' })],
+      ["a Tekton TriggerTemplate's $(tt.params.role)", k('POST', '/apis/triggers.tekton.dev/v1beta1/namespaces/dev/triggertemplates', { apiVersion: 'triggers.tekton.dev/v1beta1', kind: 'TriggerTemplate', metadata: meta('grant', 'dev'), spec: { params: [{ name: 'role' }], resourcetemplates: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: meta('helper'), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: '$(tt.params.role)' }, subjects: [{ kind: 'User', name: 'mallory' }] }] } })],
+    ],
+  },
+];
+
+sweepAttacks(ARGO_PARAMETERS, send);
+
+// The example reserves the pod network's own interfaces and its site's management VLAN
+// (guardrails.reserved_interfaces): an attachment there asks a hardware key within 5 minutes,
+// where network-attachments asks one within 8 hours.
+const NADS = '/apis/k8s.cni.cncf.io/v1/namespaces/cnf-smf/network-attachment-definitions';
+sweepAttacks([
+  {
+    what: 'a Multus attachment on a node interface the cluster reserves',
+    rule: 'guardrail:network_attachment_reserved',
+    via: [
+      ["macvlan on the management VLAN's sub-interface", k('POST', NADS, nad('cnf-smf', { type: 'macvlan', master: 'bond0.3100', mode: 'bridge' }))],
+      ['macvlan without a master (the default-route interface)', k('POST', NADS, nad('cnf-smf', { type: 'macvlan', mode: 'bridge' }))],
+      ["a bridge on the pod network's cni0, in a conflist", k('POST', NADS, { ...nad('cnf-smf', {}), spec: { config: JSON.stringify({ cniVersion: '0.3.1', name: 'mgmt', plugins: [{ type: 'bridge', bridge: 'cni0' }, { type: 'tuning' }] }) } })],
+      ['a merge patch repointing an attachment', k('PATCH', `${NADS}/n6-sriov`, { spec: nad('cnf-smf', { type: 'ipvlan', master: 'bond0.3100' }).spec }, MERGE)],
+      ['an Argo workflow creating one', k('POST', '/apis/argoproj.io/v1alpha1/namespaces/cnf-smf/workflows', argoWf({ entrypoint: 'nad', templates: [{ name: 'nad', resource: { action: 'create', manifest: JSON.stringify(nad('cnf-smf', { type: 'macvlan', master: 'bond0.3100' })) } }] }))],
+    ],
+  },
+], send);
 
 const ROUTINE: readonly [string, Req][] = [
   ['virtctl console to a dev VM', vmi('dev', 'fedora', 'console')],
@@ -286,6 +343,8 @@ const ROUTINE: readonly [string, Req][] = [
   ["tkn pipelinerun logs (the step pods' logs)", k('GET', '/api/v1/namespaces/dev/pods/build-run-x7k2q-build-pod/log?container=step-build&follow=true')],
   ['kubectl get pipelineruns -n prod-payments', k('GET', '/apis/tekton.dev/v1/namespaces/prod-payments/pipelineruns?limit=500')],
   ['argo submit in dev (a resource template creating a Job from parameters)', k('POST', '/apis/argoproj.io/v1alpha1/namespaces/dev/workflows', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'pi-', namespace: 'dev' }, spec: { entrypoint: 'pi', arguments: { parameters: [{ name: 'digits', value: '100' }] }, templates: [{ name: 'pi', resource: { action: 'create', successCondition: 'status.succeeded > 0', manifest: 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: pi-job-\n  namespace: {{workflow.namespace}}\nspec:\n  template:\n    spec:\n      containers: [{name: pi, image: "perl:5.34", command: [perl, "-Mbignum=bpi", "-wle", "print bpi({{workflow.parameters.digits}})"]}]\n      restartPolicy: Never\n' } }] } })],
+  ['argo submit in dev (a resource template creating a ConfigMap from a step\'s output)', k('POST', WF, argoWf({ entrypoint: 'main', arguments: { parameters: [{ name: 'env', value: 'staging' }] }, templates: [{ name: 'main', steps: [[{ name: 'gen', template: 'gen' }], [{ name: 'save', template: 'save', arguments: { parameters: [{ name: 'report', value: '{{steps.gen.outputs.result}}' }] } }]] }, { name: 'gen', script: { image: 'python:3.12-alpine', command: ['python'], source: 'print(42)' } }, { name: 'save', inputs: { parameters: [{ name: 'report' }] }, resource: { action: 'create', manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: report-\n  namespace: "{{workflow.namespace}}"\n  labels: {env: "{{workflow.parameters.env}}", workflow: "{{workflow.name}}"}\ndata:\n  report: "{{inputs.parameters.report}}"\n' } }] }))],
+  ['kubectl apply of a WorkflowTemplate in dev (a Job from its inputs: name, image, command, retries)', k('PATCH', '/apis/argoproj.io/v1alpha1/namespaces/dev/workflowtemplates/batch?fieldManager=kubectl&force=true', { ...argoWf({ entrypoint: 'job', arguments: { parameters: [{ name: 'image', value: 'registry.example.com/batch/etl:2.3.1' }] }, templates: [{ name: 'job', inputs: { parameters: [{ name: 'name' }, { name: 'image' }, { name: 'cmd', value: 'run' }, { name: 'retries', value: '2' }] }, resource: { action: 'create', successCondition: 'status.succeeded > 0', manifest: 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: "{{inputs.parameters.name}}"\n  namespace: "{{workflow.namespace}}"\nspec:\n  backoffLimit: {{inputs.parameters.retries}}\n  template:\n    spec:\n      containers:\n      - name: etl\n        image: "{{inputs.parameters.image}}"\n        args: ["{{inputs.parameters.cmd}}"]\n        env: [{name: RUN_ID, value: "{{workflow.uid}}"}]\n      restartPolicy: Never\n' } }] }, 'WorkflowTemplate'), metadata: meta('batch', 'dev') }, { 'content-type': 'application/apply-patch+yaml' })],
   ['argo submit in dev (a container template)', k('POST', '/apis/argoproj.io/v1alpha1/namespaces/dev/workflows', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'hello-', namespace: 'dev' }, spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine:3.20', command: ['echo', 'hello'] } }] } })],
   ['kn service update in dev', k('PATCH', '/apis/serving.knative.dev/v1/namespaces/dev/services/web', { spec: { template: { spec: { containers: [{ image: 'ghcr.io/example/web:1.5' }] } } } }, MERGE)],
 ];

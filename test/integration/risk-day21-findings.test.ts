@@ -23,7 +23,7 @@ const WORK = (c: string) => `/apis/work.open-cluster-management.io/v1/namespaces
 const CT = 'application/json';
 const APPLY = 'application/apply-patch+yaml';
 
-const { send, twoDays } = findingRequests(s, { host: HUB, source: BERLIN, ua: KUBECTL('darwin/arm64'), firstDay: TUE, secondDay: WED });
+const { send, routine, twoDays } = findingRequests(s, { host: HUB, source: BERLIN, ua: KUBECTL('darwin/arm64'), firstDay: TUE, secondDay: WED });
 
 /** A hub platform engineer's day: clusters, their work, placements, and the RAN configuration pushed. */
 const hubDay: Step[] = [
@@ -114,22 +114,29 @@ describe('a telecom hub cluster and its CNFs, with examples/stepgate.yaml', () =
     expect(rules(res)).toContain('privileged_container');
   });
 
-  // Open: malware on a CNF engineer's laptop writes a NetworkAttachmentDefinition whose macvlan
-  // master is the management VLAN's sub-interface (bond0.3100, where every node's BMC and the
-  // hub's agents are), and a pod attached to it, in a namespace where the engineer edits the N3
-  // and N6 attachments every day. Nothing in the request says "management": which VLAN or
-  // interface is which is the network's knowledge, not the cluster's. The cluster-side answer is
-  // that attachments are the network team's (the SR-IOV operator's SriovNetwork writes them into
-  // the CNF namespaces; an admission policy refuses others' NADs and master interfaces outside a
-  // list).
-  it.fails('a NetworkAttachmentDefinition on the management VLAN, from the CNF engineer\'s laptop, is not allowed', async () => {
-    const login = await twoDays('d21f-cnf-b@nordwave.example', [
-      ['GET', '/apis/k8s.cni.cncf.io/v1/namespaces/cnf-smf/network-attachment-definitions'],
-      ['PATCH', '/apis/k8s.cni.cncf.io/v1/namespaces/cnf-smf/network-attachment-definitions/n6-sriov', JSON.stringify(nad('cnf-smf', 'n6-sriov', 16, 'intel.com/sriov_n6')), 'application/merge-patch+json'],
-    ], { host: CORE, source: MUNICH });
+  // Malware on a CNF engineer's laptop writes a NetworkAttachmentDefinition whose macvlan master
+  // is the management VLAN's sub-interface (bond0.3100, where every node's BMC and the hub's agents
+  // are), in a namespace where the engineer edits the N3 and N6 attachments every day with the
+  // hardware key network-attachments asks (within 8 hours). Nothing in the request says
+  // "management": the example names the site's management interface in
+  // guardrails.reserved_interfaces, and an attachment on it is network_attachment_reserved
+  // (critical: a hardware key within 5 minutes). The engineer's own SR-IOV edit with the same
+  // three-hour-old key stays allowed.
+  it("a NetworkAttachmentDefinition on the management VLAN, from the CNF engineer's laptop, asks a fresh hardware key; the engineer's own attachment edit does not", async () => {
+    const sub = 'd21f-cnf-b@nordwave.example';
+    const key = (at: number): Login => ({ sub, sid: `${sub}:${at}`, authTime: Math.floor(at / 1000) - 40, acr: 'urn:stepgate:aal3' });
+    const o = { host: CORE, source: MUNICH };
+    const edit: Step = ['PATCH', '/apis/k8s.cni.cncf.io/v1/namespaces/cnf-smf/network-attachment-definitions/n6-sriov', JSON.stringify(nad('cnf-smf', 'n6-sriov', 16, 'intel.com/sriov_n6')), 'application/merge-patch+json'];
+    const steps: Step[] = [['GET', '/apis/k8s.cni.cncf.io/v1/namespaces/cnf-smf/network-attachment-definitions'], edit];
+    await routine(key(TUE), TUE, steps, o);
+    const login = key(WED);
+    await routine(login, WED, steps, o);
     const mgmt = { apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name: 'n6-sriov-b', namespace: 'cnf-smf' }, spec: { config: JSON.stringify({ cniVersion: '0.3.1', name: 'n6-sriov-b', type: 'macvlan', master: 'bond0.3100', mode: 'bridge' }) } };
-    const res = await send(login, WED + 3 * H, 'POST', '/apis/k8s.cni.cncf.io/v1/namespaces/cnf-smf/network-attachment-definitions', { body: JSON.stringify(mgmt), host: CORE, source: MUNICH });
+    const res = await send(login, WED + 3 * H, 'POST', '/apis/k8s.cni.cncf.io/v1/namespaces/cnf-smf/network-attachment-definitions', { body: JSON.stringify(mgmt), ...o });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(rules(res)).toContain('guardrail:network_attachment_reserved');
+    const own = await send(login, WED + 3 * H + M, edit[0], edit[1], { body: edit[2], contentType: edit[3], ...o });
+    expect(reasonOf(own), rules(own)).toBe('allowed');
   });
 
   // Open: the vendor's kubeconfig left on the shared jump host, used by another user of the host

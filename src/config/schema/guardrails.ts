@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
 import { modeSchema, nonEmpty, seconds, stringList } from './common.js';
-import { DEFAULT_DANGEROUS_CAPABILITIES, DEFAULT_PRIVILEGED_GROUPS, DEFAULT_PRIVILEGED_USERS, DEFAULT_SHARED_VOLUME_NAMESPACES, DEFAULT_SYSTEM_NAMESPACES, GUARDRAIL_CODES, MISSING_KEY, UNREADABLE_KEY } from '../guardrail-codes.js';
+import { DEFAULT_DANGEROUS_CAPABILITIES, DEFAULT_PRIVILEGED_GROUPS, DEFAULT_PRIVILEGED_USERS, DEFAULT_RESERVED_INTERFACES, DEFAULT_SHARED_VOLUME_NAMESPACES, DEFAULT_SYSTEM_NAMESPACES, GUARDRAIL_CODES, MISSING_KEY, UNREADABLE_KEY } from '../guardrail-codes.js';
 
 /**
  * A guardrail's effect: a level and/or max_age to require, a deny, and/or a risk weight. Several
@@ -63,6 +63,11 @@ export const guardrailsSchema = z.strictObject({
    * any other namespace's is `volume_source_other_namespace`.
    */
   shared_volume_namespaces: z.array(nonEmpty).default([...DEFAULT_SHARED_VOLUME_NAMESPACES]),
+  /**
+   * Node interfaces (globs) a Multus attachment may not put pods on (`master`, `device`, `bridge`
+   * of its CNI plugins): `network_attachment_reserved`. The management network's are the site's.
+   */
+  reserved_interfaces: z.array(nonEmpty).default([...DEFAULT_RESERVED_INTERFACES]),
   /** Namespace (glob) → the runtime classes its pods must run under (`runtime_class_removed`). */
   sandboxed_namespaces: z.record(nonEmpty, z.array(nonEmpty).min(1)).default({}),
   /**
@@ -136,6 +141,7 @@ export const GUARDRAILS_APPLY = {
   'guardrails.sandboxed_namespaces': 'live',
   'guardrails.chaos_protected_namespaces': 'live',
   'guardrails.shared_volume_namespaces': 'live',
+  'guardrails.reserved_interfaces': 'live',
   'guardrails.host_owners[].hosts': 'live',
   'guardrails.host_owners[].namespaces': 'live',
   'guardrails.namespaces[].match': 'live',
