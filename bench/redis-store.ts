@@ -23,6 +23,10 @@
  * the default) and after its microtasks ('microtask'); BENCH_FLUSH=none adds it unbatched;
  * BENCH_BATCH_MAX=N adds it with at most N Checks per call.
  *
+ * BENCH_ALLOC=1 adds the bytes stepgate's heap allocated per Check (bench/alloc.ts measureAllocation:
+ * V8's used heap after the run less before, plus what each GC freed during it): like instructions,
+ * a count that load on the machine does not move, for the store's own side.
+ *
  * BENCH_CALLGRIND=1 runs redis-server under valgrind's callgrind and reports the instructions it
  * executed per Check (between `callgrind_control -z` and `-d` around each run): an exact count
  * that no other load on the machine moves, for comparing scripts. Redis is ~50× slower under it,
@@ -35,6 +39,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Observation, StateStore, StoreLimits, SubjectHistory, WorkHistory, WorkObservation } from '../src/state/store.js';
+import { measureAllocation } from './alloc.js';
 import { startBenchRedis } from './redis.js';
 import { median, spread as minMax } from './stats.mjs';
 
@@ -140,6 +145,8 @@ interface Sample {
   in: number;
   /** Checks per script call (this tree's batchStats; 1 for a store without a batch). */
   batch: number;
+  /** Heap bytes allocated per Check (BENCH_ALLOC=1), else 0. */
+  heap: number;
 }
 
 /** This tree's batch counters (src/state/redis.ts batchStats); undefined for older trees and memory. */
@@ -153,6 +160,7 @@ function socketOf(store: StateStore): { bytesWritten: number; bytesRead: number 
 }
 
 const CALLGRIND = process.env.BENCH_CALLGRIND === '1';
+const ALLOC = process.env.BENCH_ALLOC === '1';
 
 async function main(): Promise<void> {
   const perRun = Number(process.argv[2] ?? 20_000);
@@ -229,7 +237,8 @@ async function main(): Promise<void> {
           await check(v.store, s, Date.now());
         }
       };
-      await Promise.all(Array.from({ length: inFlight }, worker));
+      const all = () => Promise.all(Array.from({ length: inFlight }, worker)).then(() => undefined);
+      const heap = ALLOC ? (await measureAllocation(all)).bytes / n : (await all(), 0);
       const wall = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       const ticks = cpuTicks(redis.proc.pid!) - ticks0;
@@ -246,6 +255,7 @@ async function main(): Promise<void> {
         cpuUs: (cpu.user + cpu.system) / n, serverUs: (ticks * TICK_US) / n, scripts: scripts / n, calls: calls / n, ir, rps: n / (wall / 1000),
         out: ((sock?.bytesWritten ?? 0) - out0) / n, in: ((sock?.bytesRead ?? 0) - in0) / n,
         batch: bs === undefined || bs0 === undefined ? 1 : (bs.checks - bs0.checks) / Math.max(1, bs.calls - bs0.calls),
+        heap,
       };
     };
 
@@ -267,14 +277,14 @@ async function main(): Promise<void> {
           for (const v of r % 2 === 0 ? variants : [...variants].reverse()) samples.get(v)!.push(await run(v, perRun, plan, inFlight));
         }
         console.log(`\n${planName}: ${perRun} Checks per run, ${rounds} rounds alternating, ${inFlight} in flight; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-        console.log(`| store | stepgate CPU µs/Check (median, range) | redis-server CPU µs/Check${CALLGRIND ? ' (under callgrind)' : ''} | redis-server instructions/Check | script calls/Check | Checks per call (mean, largest) | redis.call/Check | bytes out / in per Check | Checks/s |`);
-        console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+        console.log(`| store | stepgate CPU µs/Check (median, range) | redis-server CPU µs/Check${CALLGRIND ? ' (under callgrind)' : ''} | redis-server instructions/Check | script calls/Check | Checks per call (mean, largest) | redis.call/Check | bytes out / in per Check |${ALLOC ? ' heap bytes allocated/Check (median, range) |' : ''} Checks/s |`);
+        console.log(`|---|--:|--:|--:|--:|--:|--:|--:|${ALLOC ? '--:|' : ''}--:|`);
         for (const v of variants) {
           const s = samples.get(v)!;
           const m = (k: keyof Sample) => median(s.map((x) => x[k]));
           const largest = batchStatsOf(v.store)?.largest;
           console.log(
-            `| ${v.name} | ${m('cpuUs').toFixed(1)} (${spread(s.map((x) => x.cpuUs))}) | ${m('serverUs').toFixed(1)} (${spread(s.map((x) => x.serverUs))}) | ${CALLGRIND ? `${Math.round(m('ir')).toLocaleString('en')} (${s.map((x) => Math.round(x.ir / 1000)).join('k, ')}k)` : '–'} | ${m('scripts').toFixed(2)} | ${largest === undefined ? '–' : `${m('batch').toFixed(1)}, ${largest}`} | ${m('calls').toFixed(1)} | ${Math.round(m('out'))} / ${Math.round(m('in'))} | ${Math.round(m('rps'))} |`,
+            `| ${v.name} | ${m('cpuUs').toFixed(1)} (${spread(s.map((x) => x.cpuUs))}) | ${m('serverUs').toFixed(1)} (${spread(s.map((x) => x.serverUs))}) | ${CALLGRIND ? `${Math.round(m('ir')).toLocaleString('en')} (${s.map((x) => Math.round(x.ir / 1000)).join('k, ')}k)` : '–'} | ${m('scripts').toFixed(2)} | ${largest === undefined ? '–' : `${m('batch').toFixed(1)}, ${largest}`} | ${m('calls').toFixed(1)} | ${Math.round(m('out'))} / ${Math.round(m('in'))} |${ALLOC ? ` ${Math.round(m('heap')).toLocaleString('en')} (${spread(s.map((x) => x.heap))}) |` : ''} ${Math.round(m('rps'))} |`,
           );
         }
       }
