@@ -23,6 +23,19 @@
  * the default) and after its microtasks ('microtask'); BENCH_FLUSH=none adds it unbatched;
  * BENCH_BATCH_MAX=N adds it with at most N Checks per call.
  *
+ * BENCH_ALLOC=1 adds the bytes stepgate's heap allocated per Check (bench/alloc.ts measureAllocation:
+ * V8's used heap after the run less before, plus what each GC freed during it): like instructions,
+ * a count that load on the machine does not move, for the store's own side.
+ *
+ * BENCH_SELF_CALLGRIND=PREFIX, with this process itself started under callgrind, instrumentation
+ * off and its dumps named PREFIX.<pid>, adds the instructions stepgate's process executed per
+ * Check (V8's GC and compiler included: `--single-threaded` puts them on the counted thread),
+ * instrumentation switched on around each measured run only:
+ *
+ *   valgrind --tool=callgrind --instr-atstart=no --smc-check=all-non-file \
+ *     --callgrind-out-file=/tmp/rs-cg.%p node --single-threaded --import tsx bench/redis-store.ts 5000 2 OLD
+ *   (with BENCH_SELF_CALLGRIND=/tmp/rs-cg in the environment)
+ *
  * BENCH_CALLGRIND=1 runs redis-server under valgrind's callgrind and reports the instructions it
  * executed per Check (between `callgrind_control -z` and `-d` around each run): an exact count
  * that no other load on the machine moves, for comparing scripts. Redis is ~50× slower under it,
@@ -32,9 +45,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Observation, StateStore, StoreLimits, SubjectHistory, WorkHistory, WorkObservation } from '../src/state/store.js';
+import { measureAllocation } from './alloc.js';
 import { startBenchRedis } from './redis.js';
 import { median, spread as minMax } from './stats.mjs';
 
@@ -140,6 +154,10 @@ interface Sample {
   in: number;
   /** Checks per script call (this tree's batchStats; 1 for a store without a batch). */
   batch: number;
+  /** Heap bytes allocated per Check (BENCH_ALLOC=1), else 0. */
+  heap: number;
+  /** Instructions this process executed per Check (BENCH_SELF_CALLGRIND), else 0. */
+  selfIr: number;
 }
 
 /** This tree's batch counters (src/state/redis.ts batchStats); undefined for older trees and memory. */
@@ -153,6 +171,19 @@ function socketOf(store: StateStore): { bytesWritten: number; bytesRead: number 
 }
 
 const CALLGRIND = process.env.BENCH_CALLGRIND === '1';
+const ALLOC = process.env.BENCH_ALLOC === '1';
+const SELF_CG = process.env.BENCH_SELF_CALLGRIND;
+
+/** This process's instructions in the window just closed (callgrind dumps each window as PREFIX.<pid>.N). */
+function selfInstructions(prefix: string): number {
+  execFileSync('callgrind_control', ['-d', String(process.pid)], { stdio: 'ignore' });
+  execFileSync('callgrind_control', ['-i', 'off', String(process.pid)], { stdio: 'ignore' });
+  const dir = dirname(prefix);
+  const stem = `${basename(prefix)}.${process.pid}.`;
+  const dumps = readdirSync(dir).filter((f) => f.startsWith(stem)).sort((a, b) => Number(a.slice(stem.length)) - Number(b.slice(stem.length)));
+  // 'totals', not 'summary': callgrind's summary of a window after the first can wrap around.
+  return Number(/^totals: (\d+)/m.exec(readFileSync(join(dir, dumps[dumps.length - 1]!), 'utf8'))?.[1] ?? NaN);
+}
 
 async function main(): Promise<void> {
   const perRun = Number(process.argv[2] ?? 20_000);
@@ -184,7 +215,7 @@ async function main(): Promise<void> {
     for (const [i, dir] of dirs.entries()) {
       const { RedisStateStore } = (await import(pathToFileURL(join(dir, 'redis.ts')).href)) as typeof import('../src/state/redis.js');
       for (const [j, t] of (i === 0 ? thisTree : [{ name: dir, options: {} }]).entries()) {
-        const store = new RedisStateStore(LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `v${i}.${j}:`, timeoutMs: CALLGRIND ? 120_000 : 10_000, ...t.options });
+        const store = new RedisStateStore(LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `v${i}.${j}:`, timeoutMs: CALLGRIND || SELF_CG !== undefined ? 120_000 : 10_000, ...t.options });
         variants.push({ name: t.name, store });
       }
     }
@@ -229,7 +260,10 @@ async function main(): Promise<void> {
           await check(v.store, s, Date.now());
         }
       };
-      await Promise.all(Array.from({ length: inFlight }, worker));
+      const all = () => Promise.all(Array.from({ length: inFlight }, worker)).then(() => undefined);
+      if (SELF_CG !== undefined) execFileSync('callgrind_control', ['-i', 'on', String(process.pid)], { stdio: 'ignore' });
+      const heap = ALLOC ? (await measureAllocation(all)).bytes / n : (await all(), 0);
+      const selfIr = SELF_CG === undefined ? 0 : selfInstructions(SELF_CG) / n;
       const wall = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       const ticks = cpuTicks(redis.proc.pid!) - ticks0;
@@ -246,6 +280,8 @@ async function main(): Promise<void> {
         cpuUs: (cpu.user + cpu.system) / n, serverUs: (ticks * TICK_US) / n, scripts: scripts / n, calls: calls / n, ir, rps: n / (wall / 1000),
         out: ((sock?.bytesWritten ?? 0) - out0) / n, in: ((sock?.bytesRead ?? 0) - in0) / n,
         batch: bs === undefined || bs0 === undefined ? 1 : (bs.checks - bs0.checks) / Math.max(1, bs.calls - bs0.calls),
+        heap,
+        selfIr,
       };
     };
 
@@ -267,14 +303,14 @@ async function main(): Promise<void> {
           for (const v of r % 2 === 0 ? variants : [...variants].reverse()) samples.get(v)!.push(await run(v, perRun, plan, inFlight));
         }
         console.log(`\n${planName}: ${perRun} Checks per run, ${rounds} rounds alternating, ${inFlight} in flight; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-        console.log(`| store | stepgate CPU µs/Check (median, range) | redis-server CPU µs/Check${CALLGRIND ? ' (under callgrind)' : ''} | redis-server instructions/Check | script calls/Check | Checks per call (mean, largest) | redis.call/Check | bytes out / in per Check | Checks/s |`);
-        console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+        console.log(`| store | stepgate CPU µs/Check (median, range) | redis-server CPU µs/Check${CALLGRIND ? ' (under callgrind)' : ''} | redis-server instructions/Check | script calls/Check | Checks per call (mean, largest) | redis.call/Check | bytes out / in per Check |${ALLOC ? ' heap bytes allocated/Check (median, range) |' : ''}${SELF_CG === undefined ? '' : ' stepgate instructions/Check (each run) |'} Checks/s |`);
+        console.log(`|---|--:|--:|--:|--:|--:|--:|--:|${ALLOC ? '--:|' : ''}${SELF_CG === undefined ? '' : '--:|'}--:|`);
         for (const v of variants) {
           const s = samples.get(v)!;
           const m = (k: keyof Sample) => median(s.map((x) => x[k]));
           const largest = batchStatsOf(v.store)?.largest;
           console.log(
-            `| ${v.name} | ${m('cpuUs').toFixed(1)} (${spread(s.map((x) => x.cpuUs))}) | ${m('serverUs').toFixed(1)} (${spread(s.map((x) => x.serverUs))}) | ${CALLGRIND ? `${Math.round(m('ir')).toLocaleString('en')} (${s.map((x) => Math.round(x.ir / 1000)).join('k, ')}k)` : '–'} | ${m('scripts').toFixed(2)} | ${largest === undefined ? '–' : `${m('batch').toFixed(1)}, ${largest}`} | ${m('calls').toFixed(1)} | ${Math.round(m('out'))} / ${Math.round(m('in'))} | ${Math.round(m('rps'))} |`,
+            `| ${v.name} | ${m('cpuUs').toFixed(1)} (${spread(s.map((x) => x.cpuUs))}) | ${m('serverUs').toFixed(1)} (${spread(s.map((x) => x.serverUs))}) | ${CALLGRIND ? `${Math.round(m('ir')).toLocaleString('en')} (${s.map((x) => Math.round(x.ir / 1000)).join('k, ')}k)` : '–'} | ${m('scripts').toFixed(2)} | ${largest === undefined ? '–' : `${m('batch').toFixed(1)}, ${largest}`} | ${m('calls').toFixed(1)} | ${Math.round(m('out'))} / ${Math.round(m('in'))} |${ALLOC ? ` ${Math.round(m('heap')).toLocaleString('en')} (${spread(s.map((x) => x.heap))}) |` : ''}${SELF_CG === undefined ? '' : ` ${Math.round(m('selfIr')).toLocaleString('en')} (${s.map((x) => Math.round(x.selfIr / 1000)).join('k, ')}k) |`} ${Math.round(m('rps'))} |`,
           );
         }
       }

@@ -521,9 +521,13 @@ function lua(l: LimitsMs): string {
  * Then the client's platform ('' none; ARGV[15] with work, else ARGV[11]), and with work the
  * login's authentication time in ms (ARGV[16], WorkObservation.auth), then, when the flags say
  * so, the family key (ARGV[17]) and the kind (next).
- * Returns {numbers, previousUa, sessionOrigin, sessionClients[, lastSite]}: `numbers` is observe's eighteen
- * numeric values (its twenty but the two strings) then, with work, work's fifteen (its sixteen but
- * lastSite), in order, each a whole number in decimal (0/1 for a boolean), joined by ','.
+ * Returns one string, the values joined by ',': observe's eighteen numeric values (its twenty but
+ * the strings) then, with work, work's fifteen (its sixteen but lastSite), in order, each a whole
+ * number in decimal (0/1 for a boolean); then previousUa, sessionOrigin, sessionClients and, with
+ * work, lastSite, each escaped by REPLY_FN's `e`. One bulk string rather than an array of four or
+ * five: ioredis decodes a reply element by element in JavaScript, and for a batch of 64 Checks the
+ * nested arrays cost stepgate ~1.9 µs per Check against ~0.3 for one string each (bench/README.md,
+ * "Issue 17: the Redis path on the new machine").
  */
 export function observeLua(l: LimitsMs): string {
   return `${lua(l)}
@@ -536,11 +540,21 @@ ${checkBody('KEYS[1]', (i) => `ARGV[${i}]`)}
  * `s(v)`: a reply number as text. Lua would print each with '%.14g' (glibc's floating-point
  * printf, the costliest part of the reply in callgrind's profile); most are 0, 1 or now, written
  * as the strings they are.
+ * `e(v)`: a reply string as text that cannot be mistaken for the ',' between values: '%' and ','
+ * written as '%25' and '%2C' (RedisStateStore's observed() undoes it). Most strings hold neither,
+ * and are sent as they are.
  */
 const REPLY_FN = `
 local function s(v)
   if v == 0 then return '0' elseif v == 1 then return '1' elseif v == now then return nowS end
   return int(v)
+end
+local ESC = {['%'] = '%25', [','] = '%2C'}
+local function e(v)
+  if not v or v == '' then return '' end
+  -- Plain finds (a byte search each): a pattern with a class is matched byte by byte in Lua.
+  if string.find(v, ',', 1, true) or string.find(v, '%', 1, true) then return (string.gsub(v, '[%%,]', ESC)) end
+  return v
 end
 `;
 
@@ -572,9 +586,11 @@ if W then
   ${WORK_BLOCK}
   end
   for i = 1, 16 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
-  return {table.concat(n, ','), o[6], o[16], o[21], w[6]}
+  n[#n + 1] = e(o[6]); n[#n + 1] = e(o[16]); n[#n + 1] = e(o[21]); n[#n + 1] = e(w[6])
+  return table.concat(n, ',')
 end
-return {table.concat(n, ','), o[6], o[16], o[21]}
+n[#n + 1] = e(o[6]); n[#n + 1] = e(o[16]); n[#n + 1] = e(o[21])
+return table.concat(n, ',')
 `;
 }
 
@@ -588,7 +604,7 @@ return {table.concat(n, ','), o[6], o[16], o[21]}
  * another (11 values, or 16 when its flags say it has a working-set side, one more with its family
  * key and one more with its kind; the platform always sent). `now` and what the helpers derive from it are set again for each Check, so every Check
  * runs on its own clock, as in its own call.
- * Returns one entry per Check: observeLua's reply, or a string (the error's text) when that
+ * Returns one entry per Check: observeLua's reply, or '!' and the error's text when that
  * Check's part failed. Each part runs under pcall, so a failure (a key of the wrong type, say)
  * fails its own Check as a single call would, and the Checks after it still run, as the calls
  * after a failed one would. Writes a failed part made before its error stay, as in a single call
@@ -616,9 +632,10 @@ for i = 1, #KEYS do
   end
   tidied = {}
   local ok, r = pcall(one, KEYS[i], j)
+  -- A reply begins with a digit (firstSeen); a failed Check's begins with '!'.
   if ok then out[i] = r
-  elseif type(r) == 'table' then out[i] = tostring(r.err or 'ERR Check failed')
-  else out[i] = tostring(r) end
+  elseif type(r) == 'table' then out[i] = '!' .. tostring(r.err or 'ERR Check failed')
+  else out[i] = '!' .. tostring(r) end
   local fl = ARGV[j + 1]
   if string.sub(fl, 5, 5) ~= '1' then j = j + 11
   else

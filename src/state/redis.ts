@@ -90,7 +90,11 @@ export const BATCH_MAX_CHARS = 64 * 1024;
 
 /** One Check waiting in a batch. */
 interface Queued {
-  args: string[];
+  /** Its counters key (observeLua's KEYS[1]). */
+  key: string;
+  /** Its ARGV, already in RESP (`bulk`), and how many there are. */
+  argv: string;
+  argc: number;
   withWork: boolean;
   /** performance.now() by which it settles. */
   deadline: number;
@@ -304,18 +308,29 @@ export class RedisStateStore implements StateStore {
       return Promise.all([this.observeAll(o, undefined), this.observeWork(w)]).then(([h, work]) => ({ history: h.history, work }));
     }
     const flags = `${o.sensitive ? 1 : 0}${o.session === '' ? 0 : 1}${o.destructive ? 1 : 0}${o.counted === false ? 0 : 1}${w === undefined ? 0 : 1}${w?.read === true ? 1 : 0}${(w?.family ?? '') === '' ? 0 : 1}${(w?.kind ?? '') === '' ? 0 : 1}`;
-    const args: string[] = [
-      counterKey(this.prefix, o.subject), String(wholeMs(o.nowMs)), flags, o.session === '' ? '' : opaqueHash(o.session),
-      o.ip, o.ipPrefix, o.device, o.uaFamily, o.namespace, o.client ?? '', o.object ?? '',
-    ];
-    if (w !== undefined) args.push(w.namespace, w.object, w.site, w.nearby);
-    args.push(o.platform ?? '');
+    // Encoded here, once: the batch joins the Checks' strings as they are.
+    let argv = bulk(String(wholeMs(o.nowMs))) + bulk(flags) + bulk(o.session === '' ? '' : opaqueHash(o.session)) +
+      bulk(o.ip) + bulk(o.ipPrefix) + bulk(o.device) + bulk(o.uaFamily) + bulk(o.namespace) + bulk(o.client ?? '') + bulk(o.object ?? '');
+    let argc = 10;
     if (w !== undefined) {
-      args.push(String(wholeMs(w.auth ?? 0)));
-      if ((w.family ?? '') !== '') args.push(w.family!);
-      if ((w.kind ?? '') !== '') args.push(w.kind!);
+      argv += bulk(w.namespace) + bulk(w.object) + bulk(w.site) + bulk(w.nearby);
+      argc += 4;
     }
-    return this.check(args, w !== undefined);
+    argv += bulk(o.platform ?? '');
+    argc++;
+    if (w !== undefined) {
+      argv += bulk(String(wholeMs(w.auth ?? 0)));
+      argc++;
+      if ((w.family ?? '') !== '') {
+        argv += bulk(w.family!);
+        argc++;
+      }
+      if ((w.kind ?? '') !== '') {
+        argv += bulk(w.kind!);
+        argc++;
+      }
+    }
+    return this.check(counterKey(this.prefix, o.subject), argv, argc, w !== undefined);
   }
 
   /**
@@ -325,8 +340,8 @@ export class RedisStateStore implements StateStore {
    * promise, no second timer: the command's own timeout bounds it), and EVAL with the script's
    * text only when the server answers NOSCRIPT (first use, a restart, a failover, SCRIPT FLUSH).
    * Settles within `timeoutMs` of this call (the batch's timer is its earliest Check's; the EVAL
-   * gets what is left) with the history, or rejects with StateUnavailableError. `args` are the
-   * counters key then the script's arguments (observeLua's KEYS[1] and ARGV).
+   * gets what is left) with the history, or rejects with StateUnavailableError. `key` is the
+   * counters key (observeLua's KEYS[1]) and `argv` its `argc` arguments (ARGV), in RESP.
    *
    * Why a batch is still the same Checks one after another: Redis runs one script at a time, so
    * the Checks of separate calls ran in the order they were sent, each atomically; a batch runs
@@ -335,17 +350,16 @@ export class RedisStateStore implements StateStore {
    * waits on another Check in flight: learn and recordDenial follow their own Check's answer, so
    * they are never held behind a batch they depend on.
    */
-  private check(args: string[], withWork: boolean): Promise<ObservedAll> {
+  private check(key: string, argv: string, argc: number, withWork: boolean): Promise<ObservedAll> {
     if (this.closed) return Promise.reject(new StateUnavailableError('redis observe: store is closed'));
     if (this.redis.status !== 'ready') return Promise.reject(new StateUnavailableError(`redis observe: not connected (${this.redis.status})`));
     const deadline = performance.now() + this.timeoutMs;
     if (this.batchMax === 1) {
-      return new Promise<ObservedAll>((resolve, reject) => this.one({ args, withWork, deadline, resolve, reject }));
+      return new Promise<ObservedAll>((resolve, reject) => this.one({ key, argv, argc, withWork, deadline, resolve, reject }));
     }
     return new Promise<ObservedAll>((resolve, reject) => {
-      const group = batchGroup(args[0]!, this.redis instanceof Cluster);
-      let chars = 0;
-      for (const a of args) chars += a.length;
+      const group = batchGroup(key, this.redis instanceof Cluster);
+      const chars = key.length + argv.length;
       let batch = this.queued.get(group);
       if (batch !== undefined && batch.chars + chars > BATCH_MAX_CHARS) {
         this.queued.delete(group);
@@ -356,7 +370,7 @@ export class RedisStateStore implements StateStore {
         batch = { items: [], chars: 0 };
         this.queued.set(group, batch);
       }
-      batch.items.push({ args, withWork, deadline, resolve, reject });
+      batch.items.push({ key, argv, argc, withWork, deadline, resolve, reject });
       batch.chars += chars;
       if (batch.items.length >= this.batchMax) {
         this.queued.delete(group);
@@ -397,12 +411,21 @@ export class RedisStateStore implements StateStore {
       return;
     }
     // KEYS (each Check's counters key) first, then each Check's arguments after its key.
-    const flat = new Array<string>(n);
-    for (let i = 0; i < n; i++) flat[i] = items[i]!.args[0]!;
-    for (const q of items) for (let i = 1; i < q.args.length; i++) flat.push(q.args[i]!);
+    const keys = new Array<string>(n);
+    let tail = '';
+    let argc = n;
+    for (let i = 0; i < n; i++) {
+      const key = items[i]!.key;
+      keys[i] = key;
+      tail += bulk(key);
+    }
+    for (const q of items) {
+      tail += q.argv;
+      argc += q.argc;
+    }
     // Items are queued in call order, so the first has the earliest deadline.
     this.script(
-      this.batchScript, n, flat, items[0]!.deadline,
+      this.batchScript, keys, argc, tail, items[0]!.deadline,
       (reply) => {
         if (!Array.isArray(reply) || reply.length !== n) {
           const err = new StateUnavailableError('redis observe: unexpected reply');
@@ -412,8 +435,8 @@ export class RedisStateStore implements StateStore {
         for (let i = 0; i < n; i++) {
           const q = items[i]!;
           const r: unknown = reply[i];
-          if (typeof r === 'string') {
-            q.reject(unavailable('observe', new Error(r)));
+          if (typeof r === 'string' && r.charCodeAt(0) === 33) {
+            q.reject(unavailable('observe', new Error(r.slice(1))));
             continue;
           }
           try {
@@ -432,7 +455,7 @@ export class RedisStateStore implements StateStore {
   /** A Check in a script call of its own (observeLua). */
   private one(q: Queued): void {
     this.script(
-      this.observeScript, 1, q.args, q.deadline,
+      this.observeScript, [q.key], q.argc + 1, bulk(q.key) + q.argv, q.deadline,
       (reply) => {
         try {
           q.resolve(observed(reply, q.withWork));
@@ -449,13 +472,13 @@ export class RedisStateStore implements StateStore {
    * `deadline`; any failure is a StateUnavailableError. Callbacks rather than a promise: one
    * promise step from the reply to the Check's answer, as before the batch.
    */
-  private script(s: { lua: string; sha: string }, keys: number, args: string[], deadline: number, ok: (reply: unknown) => void, fail: (err: unknown) => void): void {
+  private script(s: { lua: string; sha: string }, keys: string[], argc: number, tail: string, deadline: number, ok: (reply: unknown) => void, fail: (err: unknown) => void): void {
     const first = deadline - performance.now();
     if (first < 1) {
       fail(new StateUnavailableError(`redis observe: no reply within ${this.timeoutMs} ms`));
       return;
     }
-    this.send('evalsha', s.sha, keys, args, first).then(ok, (err: unknown) => {
+    this.send('evalsha', s.sha, keys, argc, tail, first).then(ok, (err: unknown) => {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) {
         fail(unavailable('observe', err));
         return;
@@ -465,14 +488,18 @@ export class RedisStateStore implements StateStore {
         fail(new StateUnavailableError(`redis observe: no reply within ${this.timeoutMs} ms`));
         return;
       }
-      this.send('eval', s.lua, keys, args, left).then(ok, (e: unknown) => fail(unavailable('observe', e)));
+      this.send('eval', s.lua, keys, argc, tail, left).then(ok, (e: unknown) => fail(unavailable('observe', e)));
     });
   }
 
-  private send(name: 'evalsha' | 'eval', body: string, keys: number, args: string[], timeoutMs: number): Promise<unknown> {
+  /**
+   * `tail` is the call's keys and arguments already in RESP (`argc` of them), so ioredis neither
+   * copies them (Command's `args.flat()`) nor encodes them one by one (bench/README.md, "Issue 17:
+   * the Redis path on the new machine").
+   */
+  private send(name: 'evalsha' | 'eval', body: string, keys: string[], argc: number, tail: string, timeoutMs: number): Promise<unknown> {
     this.cork();
-    // ioredis flattens the arguments once (Command's constructor): no copy of `args` here.
-    const cmd = new Command(name, [body, String(keys), args], UTF8_REPLY);
+    const cmd = new ScriptCommand(name, body, keys, argc, tail);
     // Set before sending, so ioredis' commandTimeout (the same or longer) adds no second timer.
     cmd.setTimeout(timeoutMs);
     return this.redis.sendCommand(cmd) as Promise<unknown>;
@@ -658,30 +685,75 @@ function unavailable(what: string, err: unknown): StateUnavailableError {
   return new StateUnavailableError(`redis ${what}: ${message}`, { cause: err });
 }
 
+/** One RESP bulk string (binary-safe: its length in bytes, then the bytes). */
+function bulk(s: string): string {
+  return `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
+}
+
 /**
- * The observe script's reply (redis-scripts.ts observeLua): its numbers in one string, then the
- * previous UA family, the session's origin and, with work, the last site. Anything else is a
- * failure of the store, never a history with made-up values. Exported for its unit test.
+ * A script call whose request the store has encoded: ioredis writes `toWritable()` as it is. Its
+ * `args` hold what ioredis itself reads of a script call's arguments, the keys (a Cluster routes
+ * the call by the first one's slot); the reply is decoded as for any command, to strings.
+ */
+class ScriptCommand extends Command {
+  private readonly request: string;
+
+  constructor(name: 'evalsha' | 'eval', body: string, keys: string[], argc: number, tail: string) {
+    super(name, [], UTF8_REPLY);
+    this.args = [body, String(keys.length), ...keys];
+    this.request = `*${argc + 3}\r\n$${name.length}\r\n${name}\r\n${bulk(body)}${bulk(String(keys.length))}${tail}`;
+  }
+
+  override toWritable(): string {
+    return this.request;
+  }
+}
+
+/**
+ * The observe script's reply (redis-scripts.ts observeLua): one string, its numbers then its
+ * strings (previous UA family, session origin, session clients and, with work, the last site),
+ * joined by ','. Anything else is a failure of the store, never a history with made-up values.
+ * Read in place, without splitting it into a string per value. Exported for its unit test.
  */
 export function observed(reply: unknown, withWork: boolean): ObservedAll {
-  if (!Array.isArray(reply) || reply.length !== (withWork ? 5 : 4) || typeof reply[0] !== 'string') throw new StateUnavailableError('redis observe: unexpected reply');
-  const parts = reply[0].split(',');
-  if (parts.length !== (withWork ? 33 : 18)) throw new StateUnavailableError('redis observe: unexpected reply');
-  const n = new Array<number>(parts.length);
-  for (let i = 0; i < parts.length; i++) {
-    const v = Number(parts[i]);
-    if (parts[i] === '' || !Number.isFinite(v)) throw new StateUnavailableError('redis observe: unexpected reply');
-    n[i] = v;
+  if (typeof reply !== 'string') throw new StateUnavailableError('redis observe: unexpected reply');
+  const count = withWork ? 33 : 18;
+  const n = new Array<number>(count);
+  const len = reply.length;
+  let i = 0;
+  for (let k = 0; k < count; k++) {
+    const negative = reply.charCodeAt(i) === 45;
+    if (negative) i++;
+    const start = i;
+    let v = 0;
+    let c = reply.charCodeAt(i);
+    while (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      c = reply.charCodeAt(++i);
+    }
+    // Every number is followed by ',' (the strings come after them).
+    if (i === start || c !== 44) throw new StateUnavailableError('redis observe: unexpected reply');
+    n[k] = negative ? -v : v;
+    i++;
   }
-  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const strings = withWork ? 4 : 3;
+  const text = new Array<string>(strings);
+  for (let k = 0; k < strings; k++) {
+    const comma = reply.indexOf(',', i);
+    const last = k === strings - 1;
+    if (last ? comma !== -1 : comma === -1) throw new StateUnavailableError('redis observe: unexpected reply');
+    const t = reply.slice(i, last ? len : comma);
+    text[k] = t.indexOf('%') === -1 ? t : t.replace(/%2C|%25/g, (m) => (m === '%2C' ? ',' : '%'));
+    i = comma + 1;
+  }
   const history: SubjectHistory = {
     firstSeen: n[0] === 1,
     ipKnown: n[1] === 1,
     prefixKnown: n[2] === 1,
     deviceKnown: n[3] === 1,
     knownDevices: n[4]!,
-    previousUaFamily: str(reply[1]),
-    sessionClients: str(reply[3]),
+    previousUaFamily: text[0]!,
+    sessionClients: text[2]!,
     requests: n[5]!,
     sensitive: n[6]!,
     denials: n[7]!,
@@ -691,7 +763,7 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
     prefixSince: n[11]!,
     deviceSince: n[12]!,
     clientSince: n[13]!,
-    sessionOrigin: str(reply[2]),
+    sessionOrigin: text[1]!,
     sessionStart: n[14]!,
     objects: n[15]!,
     destructive: n[16]!,
@@ -706,7 +778,7 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
       workingSet: n[20]!,
       pace: n[21]!,
       siteKnown: n[22] === 1,
-      lastSite: str(reply[4]),
+      lastSite: text[3]!,
       lastSiteAt: n[23]!,
       siteSince: n[24]!,
       nearbyKnown: n[25] === 1,

@@ -51,7 +51,7 @@ function reference(m: MemoryStateStore, o: Observation, w: WorkObservation | und
 
 const LONG = 'ns-'.padEnd(10_000, 'x');
 /** Values a packing could get wrong: every one must come back, or count, as itself. */
-const AWKWARD = ['', 'plain', 'prod-ü', '名前空間', '🚀-rocket', 'a,b', ',', '1,2,3', 'cr\r\nlf', 'nul\0byte', '\u00ff\u00fe', '"quoted" \\ back', LONG];
+const AWKWARD = ['', 'plain', 'prod-ü', '名前空間', '🚀-rocket', 'a,b', ',', '1,2,3', '%', '%2C', '50%,%25', 'cr\r\nlf', 'nul\0byte', '\u00ff\u00fe', '"quoted" \\ back', LONG];
 
 function observation(subject: string, nowMs: number, pick: <X>(xs: X[]) => X, rand: () => number): Observation {
   return {
