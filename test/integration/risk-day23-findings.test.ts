@@ -128,6 +128,22 @@ describe('a statistics agency behind a shared bastion host, with examples/stepga
     expect(rules(res)).toContain('impersonation_privileged');
   });
 
+  // Was allowed (day 23, on a fresh server, seed 213): platform-1 may impersonate service
+  // accounts (to see a workload's view); malware with their token impersonating Velero's, which
+  // Velero's install binds to cluster-admin, listed the vault namespace's Secrets where the admin's
+  // morning had already read. Velero's accounts are now in the example's
+  // impersonation_privileged_users and _groups: the strongest level within 5 minutes, at the first
+  // request made as them; a workload's own account asks nothing more.
+  it("impersonating Velero's service account asks a hardware key within 5 minutes; a workload's account does not", async () => {
+    const login = await adminDays('d23f-platform-5@stats.agency.example', [['GET', '/api/v1/namespaces/vault/pods'], ['GET', '/api/v1/namespaces/tax-prod/pods?limit=500']]);
+    const as = (user: string, at: number) => s.sendAt(login, at, { method: 'GET', path: user.includes('velero') ? '/api/v1/namespaces/vault/pods' : '/api/v1/namespaces/tax-prod/pods?limit=500', source: BASTION, host: API, headers: { 'user-agent': UA, 'impersonate-user': user } });
+    const workload = await as('system:serviceaccount:tax-prod:tax-api', TUE + 6 * H);
+    expect(reasonOf(workload), rules(workload)).toBe('allowed');
+    const res = await as('system:serviceaccount:velero:velero', TUE + 6.3 * H);
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('impersonation_privileged');
+  });
+
   // Measured: the kubelet's API through the API server's node proxy, with a port in the node's
   // name as kubectl's raw paths allow: refused outright (no-node-proxy), the same as without one.
   it("the kubelet's exec through nodes/proxy is refused, with or without a port in the node's name", async () => {

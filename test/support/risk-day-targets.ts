@@ -365,12 +365,11 @@ const NOT_STOPPED_WITHOUT_HISTORY = new Set([
   // vendor's own desk: with history, the first Secret of a guest who never read one
   // (unfamiliar_kind, request 2, every seed); on a fresh server nothing differs from the vendor.
   "the vendor's kubelogin cache 40 minutes after their access package ended (the support desk's PC)",
-  // Day 23: platform-1's token impersonating a tax engineer (every seed), or Velero's service
-  // account (seed 213), and the SOC analyst's VDI token (seed 215): with history, the first Secret of
-  // an identity that never read one (unfamiliar_kind, request 2); on a fresh server, the platform
-  // engineer's (or analyst's) morning had already entered the namespace.
+  // Day 23: platform-1's token impersonating a tax engineer (every seed) and the SOC analyst's VDI
+  // token (seed 215): with history, the first Secret of an identity that never read one
+  // (unfamiliar_kind, request 2); on a fresh server, the platform engineer's (or analyst's) morning
+  // had already entered the namespace.
   "platform-1's token on the bastion impersonating a tax engineer (--as) for tax-prod's database Secret and a shell",
-  "platform-1's token impersonating Velero's service account (cluster-admin in its install) for the Vault namespace's unseal keys",
   "a SOC analyst's token (a VDI desktop left signed in) reading production Secrets",
 ]);
 

@@ -35,7 +35,7 @@ import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, type Login,
  * - a colleague on the shared bastion (sudo on the jump host) using tax-1's kubelogin cache: the
  *   same address, the same kubectl, the same token;
  * - malware on the bastion with platform-1's token, impersonating (`--as`) a tax engineer for a
- *   shell in tax-prod and its database Secret, so that the audit log names the tax engineer;
+ *   shell in tax-prod and its database Secret, run as the tax engineer;
  * - the same, impersonating Velero's service account (cluster-admin in Velero's install) for the
  *   Vault namespace's unseal keys;
  * - the same, `--as=system:admin --as-group=system:masters` binding cluster-admin;
