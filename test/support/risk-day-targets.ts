@@ -22,10 +22,11 @@ import { workday19 } from './workday19.js';
 import { workday20 } from './workday20.js';
 import { workday21 } from './workday21.js';
 import { workday22 } from './workday22.js';
+import { workday23 } from './workday23.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
- * after the engine, the fourth onwards as an outside tester would (the sixth, eighth, eleventh onwards as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 22: one here, five each in bench/day-matrix.ts), through the server's Check handler
+ * after the engine, the fourth onwards as an outside tester would (the sixth, eighth, eleventh onwards as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 23: one here, five each in bench/day-matrix.ts), through the server's Check handler
  * (in-process-check.ts: everything but the HTTP/2 framing, which risk-day-transport.test.ts holds
  * to the same report) running examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
@@ -35,7 +36,7 @@ import { workday22 } from './workday22.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -331,6 +332,18 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // sets checkout's HPA to one replica and scales three Deployments to zero: four changes, below
   // destructive_burst's count; nothing refuses an insider who signs in.
   'insider scales checkout to zero at the evening peak (HPA and Deployments)',
+  // Day 23 (docs/risk.md, "Day 23: what it found"), open findings, each an `it.fails` in
+  // risk-day23-findings.test.ts. A colleague on the shared bastion with tax-1's kubelogin cache:
+  // the jump host's address and kubectl are everyone's, the token and the namespaces are tax-1's.
+  "a colleague on the shared bastion using tax-1's kubelogin cache (same address, same kubectl)",
+  // Velero's Restore of tax-prod into the pentest firm's sandbox and the ClusterIssuer repointed
+  // in the change window: each rule's hardware key within 15 minutes is met by the admin's own
+  // smart-card sign-in minutes earlier (the restore drill's, the release's).
+  "a Velero Restore of tax-prod's Secrets into the pentest firm's sandbox, ten minutes after the restore drill's smart-card sign-in",
+  "the cert-manager ClusterIssuer repointed to the attacker's ACME server in the change window, eight minutes after the admin's smart-card sign-in",
+  // The Vault agent injector's annotations on a test Deployment naming production's secret path:
+  // which Vault paths are whose is the site's knowledge (a cluster policy, Vault's own roles).
+  "the Vault agent injector's annotations on benefits' test Deployment changed to render tax production's database secret",
 ]);
 
 
@@ -352,6 +365,12 @@ const NOT_STOPPED_WITHOUT_HISTORY = new Set([
   // vendor's own desk: with history, the first Secret of a guest who never read one
   // (unfamiliar_kind, request 2, every seed); on a fresh server nothing differs from the vendor.
   "the vendor's kubelogin cache 40 minutes after their access package ended (the support desk's PC)",
+  // Day 23: platform-1's token impersonating a tax engineer (every seed) and the SOC analyst's VDI
+  // token (seed 215): with history, the first Secret of an identity that never read one
+  // (unfamiliar_kind, request 2); on a fresh server, the platform engineer's (or analyst's) morning
+  // had already entered the namespace.
+  "platform-1's token on the bastion impersonating a tax engineer (--as) for tax-prod's database Secret and a shell",
+  "a SOC analyst's token (a VDI desktop left signed in) reading production Secrets",
 ]);
 
 /**
@@ -571,7 +590,9 @@ const DAY20_SEEDS = ((narrow && process.env.STEPGATE_DAY20_SEEDS) || '181').spli
 const DAY21_SEEDS = ((narrow && process.env.STEPGATE_DAY21_SEEDS) || '191').split(',').map(Number);
 // One of day 22's five seeds and seed 201 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY22_SEEDS = ((narrow && process.env.STEPGATE_DAY22_SEEDS) || '201').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22').split(',');
+// One of day 23's five seeds (about 5 s) and seed 211 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY23_SEEDS = ((narrow && process.env.STEPGATE_DAY23_SEEDS) || '211').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -616,6 +637,8 @@ const DAYS = ([
   ['day 21 (workday21.ts)', workday21, 17, DAY21_SEEDS, {}],
   // Day 22 too: written as an outside red team would, an e-commerce company's Black Friday on a tailnet, Windows laptops, Lens, WSL2, self-hosted runners, KEDA and a war room (docs/risk.md, "Day 22").
   ['day 22 (workday22.ts)', workday22, 13, DAY22_SEEDS, {}],
+  // Day 23 too: written as an outside red team would, a statistics agency's cluster behind a shared bastion host, PIV admins, a change window, a SOC, Velero, cert-manager and Vault's injector (docs/risk.md, "Day 23").
+  ['day 23 (workday23.ts)', workday23, 13, DAY23_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -853,6 +876,16 @@ const COLD_BOUND_DAY21 = { perEngineer: 2, within8h: 4, total: 12 };
  */
 const COLD_BOUND_DAY22 = { perEngineer: 3, within8h: 2, total: 14 };
 
+/**
+ * Day 23 without warm-up, seed 211: 10 challenges, two engineers asked twice within 8 hours. The
+ * second jump host (another data centre's /24) takes over at 12:00: on a fresh server nobody has
+ * proven it, so the eight engineers on the bastion then are asked once each (new_network), the two
+ * admins among them after the morning's restore drill's hardware key (platform-3) or the node
+ * debug pod in `default`, outside a working set begun that morning (platform-1). With the warm-up
+ * day (Monday's failover proved it) nobody is. The same on all five seeds.
+ */
+const COLD_BOUND_DAY23 = { perEngineer: 2, within8h: 2, total: 10 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -874,6 +907,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 20 (workday20.ts)', workday20, 181, {}, COLD_BOUND_DAY20],
   ['day 21 (workday21.ts)', workday21, 191, {}, COLD_BOUND_DAY21],
   ['day 22 (workday22.ts)', workday22, 201, {}, COLD_BOUND_DAY22],
+  ['day 23 (workday23.ts)', workday23, 211, {}, COLD_BOUND_DAY23],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**

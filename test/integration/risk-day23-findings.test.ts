@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { reasonOf } from '../support/grpc-client.js';
+import { exampleServiceForFile } from '../support/workday-service.js';
+import { findingRequests, rules, type Step } from '../support/findings.js';
+import type { Login } from '../support/workday.js';
+import { API, BASTION, KUBECTL, nodeDebugPod, ptraceContainer, restore, SOC_VDI, vaultDeployment } from '../support/workday23.js';
+
+/**
+ * What the twenty-third replayed day (test/support/workday23.ts, docs/risk.md "Day 23") found,
+ * through the real gRPC server running examples/stepgate.yaml on a virtual clock: a statistics
+ * agency whose cluster is reached only from a shared bastion host (every engineer's kubectl on the
+ * jump host: one address, one user agent), PIV smart-card sign-ins for the platform team, a
+ * change window at 19:00 Brussels, a SOC reading RBAC and Events all day, Velero, cert-manager and
+ * Vault's agent injector. Each test is one person's two days of routine, then the finding, with
+ * their sign-in of that moment. The open ones are `it.fails`.
+ */
+
+const s = exampleServiceForFile();
+/** The warm-up Monday and the scored Tuesday, 08:00 UTC. */
+const [MON, TUE] = [7, 8].map((d) => Date.UTC(2026, 11, d, 8, 0, 0)) as [number, number];
+const [H, M] = [3_600_000, 60_000];
+const SMP = 'application/strategic-merge-patch+json';
+const MERGE = 'application/merge-patch+json';
+const UA = KUBECTL('linux/amd64', 'v1.31.4', 'a78aa47');
+
+const { send, routine, twoDays } = findingRequests(s, { host: API, source: BASTION, ua: UA, firstDay: MON, secondDay: TUE });
+
+/** A PIV smart-card sign-in (the platform team's): a hardware key with its PIN. */
+const piv = (sub: string, at: number): Login => ({ sub, sid: `${sub}:${at}`, authTime: Math.floor(at / 1000), acr: 'urn:stepgate:aal3', claims: { amr: ['sc', 'hwk', 'pin', 'mfa'] } });
+
+/** An admin's two mornings on the bastion, each after a smart-card sign-in; the second day's login. */
+async function adminDays(sub: string, reqs: Step[]): Promise<Login> {
+  for (const day of [MON, TUE]) await routine(piv(sub, day - 40_000), day, reqs, {});
+  return piv(sub, TUE - 40_000);
+}
+
+describe('a statistics agency behind a shared bastion host, with examples/stepgate.yaml', () => {
+  // Open: a colleague with sudo on the shared jump host copies tax-1's kubelogin cache and uses it
+  // from the same host: the address, the kubectl build and the token are tax-1's, and tax-prod is
+  // in tax-1's working set (read every day), as Secrets are (test's). Nothing in the request
+  // differs from tax-1's own. What would close it: a credential the jump host cannot hand to
+  // another account (kubelogin's token cache in the OS keyring, or a token bound to a key that
+  // stays in the user's smart card: mTLS client certificates or DPoP, which stepgate's device
+  // evidence already ranks above a user agent), or a bastion that forwards each user's identity
+  // (an identity-aware proxy) instead of one address for forty colleagues.
+  it.fails("a colleague on the shared bastion using an engineer's kubelogin cache is not allowed their production Secrets", async () => {
+    const login = await twoDays('d23f-tax@stats.agency.example', [
+      ['GET', '/api/v1/namespaces/tax-prod/pods?limit=500'],
+      ['GET', '/api/v1/namespaces/tax-test/secrets/tax-api-config'],
+      ['GET', '/api/v1/namespaces/tax-prod/events?limit=500'],
+    ]);
+    const res = await send(login, TUE + 2.5 * H, 'GET', '/api/v1/namespaces/tax-prod/secrets');
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Open: the morning restore drill asks a hardware key within 15 minutes (backup-objects) and the
+  // admin signs in with the smart card; ten minutes later malware on the bastion with that token
+  // restores tax-prod (its Secrets) into the pentest firm's sandbox, where an outside account
+  // reads Secrets. The same rule, within the same sign-in's 15 minutes. What would close it: a
+  // Restore that maps a production namespace elsewhere judged apart from a drill's (a guardrail on
+  // `namespaceMapping`, asking a sign-in for that very request, or an approval by a second admin),
+  // or Velero's restore rights held by a role no interactive admin has.
+  it.fails("a Velero Restore of a production namespace into another, ten minutes after the drill's smart-card sign-in, is not allowed", async () => {
+    const sub = 'd23f-platform-3@stats.agency.example';
+    await adminDays(sub, [['GET', '/apis/velero.io/v1/namespaces/velero/backups?limit=500'], ['GET', '/api/v1/pods?limit=500']]);
+    const drill = piv(sub, TUE + 2.5 * H);
+    const path = '/apis/velero.io/v1/namespaces/velero/restores?fieldManager=velero-cli';
+    const ok = await send(drill, TUE + 2.5 * H + 20_000, 'POST', path, { body: JSON.stringify(restore('drill-1208', 'nightly-20261208010000', 'tax-test', 'restore-drill')) });
+    expect(reasonOf(ok), rules(ok)).toBe('allowed');
+    const res = await send(drill, TUE + 2.5 * H + 10 * M, 'POST', path, { body: JSON.stringify(restore('tax-prod-verify', 'nightly-20261208010000', 'tax-prod', 'pentest-sandbox')) });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Open: the change window. platform-2 signs in with the smart card at 17:50 for the CAB release;
+  // at 17:58 malware on the bastion with that token points the ClusterIssuer at the attacker's
+  // ACME server. cluster-add-on-objects asks a hardware key within 15 minutes, which the
+  // window's sign-in is; an admin's context is the bastion's. What would close it: an approval by
+  // a second person for cluster-wide add-on objects (automation.approver's page, for people), or
+  // the ClusterIssuer owned by GitOps so that no interactive write is expected at all.
+  it.fails("the ClusterIssuer repointed to another ACME server eight minutes after the admin's smart-card sign-in is not allowed", async () => {
+    const sub = 'd23f-platform-2@stats.agency.example';
+    await adminDays(sub, [['GET', '/apis/cert-manager.io/v1/clusterissuers'], ['GET', '/api/v1/pods?limit=500']]);
+    const window = piv(sub, TUE + 9.83 * H);
+    const res = await send(window, TUE + 9.83 * H + 8 * M, 'PATCH', '/apis/cert-manager.io/v1/clusterissuers/agency-acme?fieldManager=kubectl-patch', { body: JSON.stringify({ spec: { acme: { server: 'https://acme.stats-agency-pki.example/directory', skipTLSVerify: true } } }), contentType: MERGE });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Open: benefits' test Deployment, which the engineer applies every day with the Vault agent
+  // injector's annotations, applied by malware with one annotation changed: the agent now renders
+  // `secret/data/tax-prod/db` (the benefits-api Vault role's policy reads more than its name
+  // says). A Deployment write in a test namespace asks the everyday sign-in; which Vault paths
+  // belong to which namespace is the site's knowledge. What would close it: the site's own policy
+  // loaded through guardrails.cluster_policies (a Kyverno rule on Pods, autogen to Deployments,
+  // that every `vault.hashicorp.com/agent-inject-secret-*` path starts with the namespace's own
+  // prefix), and Vault roles whose policies are as narrow as their names.
+  it.fails("a Deployment whose Vault agent renders another namespace's secret path is not allowed", async () => {
+    const path = '/apis/apps/v1/namespaces/benefits-test/deployments/benefits-api?fieldManager=kubectl-client-side-apply';
+    const own = JSON.stringify(vaultDeployment('benefits', 'benefits-test', 'registry.stats.agency.example/benefits/api:2.14.2'));
+    const login = await twoDays('d23f-benefits@stats.agency.example', [
+      ['GET', '/api/v1/namespaces/benefits-test/pods?limit=500'],
+      ['PATCH', path, own, SMP],
+    ]);
+    const res = await send(login, TUE + 1.7 * H, 'PATCH', path, { body: JSON.stringify(vaultDeployment('benefits', 'benefits-test', 'registry.stats.agency.example/benefits/api:2.14.3', 'secret/data/tax-prod/db')), contentType: SMP });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Measured: an ephemeral container with SYS_PTRACE in a production pod, as a JSON patch of the
+  // ephemeralcontainers subresource (kubectl debug sends a strategic-merge patch; the day has both):
+  // the guardrails read the added container from the patch's value (capability_added).
+  it('an ephemeral container with SYS_PTRACE added by a JSON patch asks a recent hardware key (capability_added)', async () => {
+    const login = await twoDays('d23f-tax-3@stats.agency.example', [['GET', '/api/v1/namespaces/tax-prod/pods?limit=500']]);
+    const res = await send(login, TUE + 5.8 * H, 'PATCH', '/api/v1/namespaces/tax-prod/pods/tax-api-1/ephemeralcontainers', { body: JSON.stringify([{ op: 'add', path: '/spec/ephemeralContainers/-', value: ptraceContainer('debugger-m3v7c', 'api') }]), contentType: 'application/json-patch+json' });
+    expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain('capability_added');
+  });
+
+  // Measured: `--as=system:admin --as-group=system:masters` from an admin allowed to impersonate
+  // the teams: the strongest level within 5 minutes (impersonation_privileged), whatever the
+  // request does; the admin's everyday `kubectl auth can-i --as=<engineer>` asks nothing.
+  it('impersonating system:masters asks a hardware key within 5 minutes; impersonating an engineer for an access review does not', async () => {
+    const sub = 'd23f-platform-1@stats.agency.example';
+    const login = await adminDays(sub, [['GET', '/api/v1/pods?limit=500']]);
+    const review = JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace: 'tax-prod', verb: 'get', resource: 'secrets' } } });
+    const canI = await s.sendAt(login, TUE + 2 * H, { method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', source: BASTION, host: API, headers: { 'user-agent': UA, 'content-type': 'application/json', 'x-envoy-auth-partial-body': 'false', 'impersonate-user': 'd23f-tax@stats.agency.example' }, body: review });
+    expect(reasonOf(canI), rules(canI)).toBe('allowed');
+    const res = await s.sendAt(login, TUE + 6.3 * H, { method: 'GET', path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', source: BASTION, host: API, headers: { 'user-agent': UA, 'impersonate-user': 'system:admin', 'impersonate-group': 'system:masters' } });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('impersonation_privileged');
+  });
+
+  // Was allowed (day 23, on a fresh server, seed 213): platform-1 may impersonate service
+  // accounts (to see a workload's view); malware with their token impersonating Velero's, which
+  // Velero's install binds to cluster-admin, listed the vault namespace's Secrets where the admin's
+  // morning had already read. Velero's accounts are now in the example's
+  // impersonation_privileged_users and _groups: the strongest level within 5 minutes, at the first
+  // request made as them; a workload's own account asks nothing more.
+  it("impersonating Velero's service account asks a hardware key within 5 minutes; a workload's account does not", async () => {
+    const login = await adminDays('d23f-platform-5@stats.agency.example', [['GET', '/api/v1/namespaces/vault/pods'], ['GET', '/api/v1/namespaces/tax-prod/pods?limit=500']]);
+    const as = (user: string, at: number) => s.sendAt(login, at, { method: 'GET', path: user.includes('velero') ? '/api/v1/namespaces/vault/pods' : '/api/v1/namespaces/tax-prod/pods?limit=500', source: BASTION, host: API, headers: { 'user-agent': UA, 'impersonate-user': user } });
+    const workload = await as('system:serviceaccount:tax-prod:tax-api', TUE + 6 * H);
+    expect(reasonOf(workload), rules(workload)).toBe('allowed');
+    const res = await as('system:serviceaccount:velero:velero', TUE + 6.3 * H);
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('impersonation_privileged');
+  });
+
+  // Measured: the kubelet's API through the API server's node proxy, with a port in the node's
+  // name as kubectl's raw paths allow: refused outright (no-node-proxy), the same as without one.
+  it("the kubelet's exec through nodes/proxy is refused, with or without a port in the node's name", async () => {
+    const login = await twoDays('d23f-soc@stats.agency.example', [['GET', '/api/v1/events?limit=500'], ['GET', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?limit=500']], { source: SOC_VDI(3), ua: KUBECTL('windows/amd64', 'v1.31.2', '5864a46') });
+    for (const node of ['worker-04', 'worker-04:10250']) {
+      const res = await send(login, TUE + 3.9 * H, 'GET', `/api/v1/nodes/${node}/proxy/exec/tax-prod/tax-api-0/api?command=env&output=1`, { source: SOC_VDI(7), ua: KUBECTL('windows/amd64', 'v1.31.2', '5864a46') });
+      expect(reasonOf(res), `${node}: ${rules(res)}`).toBe('policy_deny');
+    }
+  });
+
+  // Measured: kubectl debug node/… --profile=sysadmin (privileged, the node's namespaces and root)
+  // asks the strongest level within 5 minutes of an admin whose smart-card sign-in is hours old.
+  it('kubectl debug node/… asks a smart-card sign-in within 5 minutes', async () => {
+    const login = await adminDays('d23f-platform-4@stats.agency.example', [['GET', '/api/v1/nodes?limit=500']]);
+    const res = await send(login, TUE + 2.2 * H, 'POST', '/api/v1/namespaces/default/pods?fieldManager=kubectl-debug', { body: JSON.stringify(nodeDebugPod('worker-07', 'x7k2p')) });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('privileged_container');
+  });
+});
