@@ -126,20 +126,32 @@ describe("an e-commerce company's Black Friday on a tailnet, with examples/stepg
     expect(rules(res)).toContain('keda_cluster_trigger_auth');
   });
 
-  // Open: the incident commander signed in on the war room's wall-screen PC that morning to show
-  // the cluster; someone else in the room uses its kubeconfig for the payments service's admin
-  // port through the API server's service proxy (Spring Boot's actuator: the environment, PSP keys
-  // included). The IC reads prod-payments all day from that PC; `pod-shell` asks two factors
-  // within 8 hours, which the morning's sign-in is; a shell or a proxy is not an `unfamiliar_kind`
-  // by default (docs/risk.md: it added 40 routine challenges for one attack row). The IC's
-  // read-only RBAC (`view` grants no proxy and no exec) is what refuses it at the API server.
-  it.fails("the war room's observer using the IC's kubeconfig for a service proxy into payments is not allowed", async () => {
+  // Was allowed (day 22, every seed with the warm-up day): the incident commander signed in on the
+  // war room's wall-screen PC that morning to show the cluster; someone else in the room uses its
+  // kubeconfig for the payments service's admin port through the API server's service proxy
+  // (Spring Boot's actuator: the environment, PSP keys included). The IC reads prod-payments all
+  // day from that PC; `pod-shell` asks two factors within 8 hours, which the morning's sign-in is.
+  // Now the service proxy is a kind of action (`proxy`, unfamiliar_kind in the example) that the
+  // IC never used: a sign-in made after it, which the observer cannot give. The IC's own reads go
+  // on unasked; once the IC signs in, the proxy is allowed and learned.
+  it("the war room's observer using the IC's kubeconfig for a service proxy into payments asks a sign-in made after it", async () => {
     const sub = 'd22f-ic@basketry.example';
     const morning = FRI - 60 * M;
     const pc: Login = { sub, sid: `${sub}:pc`, authTime: Math.floor(morning / 1000), acr: 'urn:stepgate:aal2' };
-    await twoDays(sub, [['GET', '/api/v1/pods?limit=500'], ['GET', '/api/v1/namespaces/prod-payments/pods?limit=500']], { source: WAR_ROOM_PC, ua: KUBECTL('windows/amd64') });
-    for (let i = 0; i < 3; i++) await send(pc, FRI + i * H, 'GET', '/api/v1/namespaces/prod-payments/pods?limit=500', { source: WAR_ROOM_PC, ua: KUBECTL('windows/amd64') });
-    const res = await send(pc, FRI + 6.3 * H, 'GET', '/api/v1/namespaces/prod-payments/services/http:payments-api:8081/proxy/actuator/env', { source: WAR_ROOM_PC, ua: KUBECTL('windows/amd64') });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    const o = { source: WAR_ROOM_PC, ua: KUBECTL('windows/amd64') };
+    await twoDays(sub, [['GET', '/api/v1/pods?limit=500'], ['GET', '/api/v1/namespaces/prod-payments/pods?limit=500']], o);
+    for (let i = 0; i < 3; i++) {
+      const read = await send(pc, FRI + i * H, 'GET', '/api/v1/namespaces/prod-payments/pods?limit=500', o);
+      expect(reasonOf(read), rules(read)).toBe('allowed');
+    }
+    const env = '/api/v1/namespaces/prod-payments/services/http:payments-api:8081/proxy/actuator/env';
+    const res = await send(pc, FRI + 6.3 * H, 'GET', env, o);
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    // The same through the encoded spelling kubectl's URL escaping may send.
+    const encoded = await send(pc, FRI + 6.31 * H, 'GET', '/api/v1/namespaces/prod-payments/services/http%3Apayments-api%3A8081/proxy/actuator/env', o);
+    expect(reasonOf(encoded), rules(encoded)).toBe('auth_too_old');
+    const signedIn: Login = { ...pc, authTime: Math.floor((FRI + 6.32 * H) / 1000) };
+    const ok = await send(signedIn, FRI + 6.33 * H, 'GET', env, o);
+    expect(reasonOf(ok), rules(ok)).toBe('allowed');
   });
 });
