@@ -22,6 +22,9 @@ const MERGE = 'application/merge-patch+json';
 const SMP = 'application/strategic-merge-patch+json';
 
 const { send, twoDays } = findingRequests(s, { host: API, source: TAILNET(7), ua: KUBECTL('linux/amd64'), firstDay: THU, secondDay: FRI });
+/** The example with prod-secret-updates switched from shadow to enforce. */
+const SHADOW = /(unless_names: \["sh\.helm\.release\.v1\.\*"\]\n)      mode: shadow\n/;
+const enforced = findingRequests(exampleServiceForFile({ edit: (y) => { if (!SHADOW.test(y)) throw new Error('prod-secret-updates is no longer in shadow mode'); return y.replace(SHADOW, '$1'); } }), { host: API, source: TAILNET(7), ua: KUBECTL('linux/amd64'), firstDay: THU, secondDay: FRI });
 
 const runner = (repo: string): Login => ({ sub: `system:serviceaccount:arc-runners:${repo}-runner`, sid: '', authTime: undefined, acr: 'urn:stepgate:aal1', serviceAccount: true });
 const setImage = (container: string, image: string) => JSON.stringify({ spec: { template: { spec: { containers: [{ name: container, image }] } } } });
@@ -72,35 +75,51 @@ describe("an e-commerce company's Black Friday on a tailnet, with examples/stepg
     expect(reasonOf(res), rules(res)).toBe('auth_too_old');
   });
 
-  // Was allowed (day 22, every seed, both ways): malware on the payments engineer's laptop replaces
-  // the PSP webhook's signing key 40 minutes after the engineer's own rotation of it (the PSP
-  // rotated it under pressure): the same Secret read and patched, from the same laptop, address,
-  // client and token, within the `secrets` rule's and prod-writes' 8 hours. Forged "payment
-  // captured" webhooks then verify. Now a production Secret's update asks a sign-in within 15
-  // minutes (prod-secret-updates): the rotation is asked once, answered, and allowed; the swap 40
-  // minutes later with that same token is asked again, which malware cannot answer. Helm's
-  // release records, rewritten at every upgrade, are left out by name (unless_names).
-  it("the PSP webhook's signing Secret replaced 40 minutes after the real rotation asks a sign-in; the rotation is asked once; Helm's release records are not", async () => {
+  // Open with the example as shipped: malware on the payments engineer's laptop replaces the PSP
+  // webhook's signing key 40 minutes after the engineer's own rotation of it (the PSP rotated it
+  // under pressure): the same Secret read and patched, from the same laptop, address, client and
+  // token, within the `secrets` rule's and prod-writes' 8 hours. Forged "payment captured" webhooks
+  // then verify. The example's prod-secret-updates closes it (next test) but ships in shadow mode:
+  // enforced, it asked 12 more engineers twice within 8 hours over the replayed days (day 3's
+  // engineers rotate production Secrets by hand several times a day; docs/risk.md).
+  it.fails("the PSP webhook's signing Secret replaced 40 minutes after the real rotation is not allowed", async () => {
     const path = '/api/v1/namespaces/prod-payments/secrets/psp-webhook';
     const src = { source: TAILNET(5), ua: KUBECTL('darwin/arm64') };
     const login = await twoDays('d22f-payments@basketry.example', [
       ['GET', '/api/v1/namespaces/prod-payments/pods?limit=500'],
       ['GET', path],
     ], src);
+    const rotated = await send(login, FRI + 2.66 * H, 'PATCH', `${path}?fieldManager=kubectl-patch`, { ...src, body: JSON.stringify({ data: { 'signing-key': 'd2hzZWNfN2JmM2E5YzE0ZTJkOGY2YTBiNWM=' } }), contentType: MERGE });
+    expect(reasonOf(rotated), rules(rotated)).toBe('allowed');
+    const res = await send(login, FRI + 3.33 * H, 'PATCH', `${path}?fieldManager=kubectl-patch`, { ...src, body: JSON.stringify({ data: { 'signing-key': 'd2hzZWNfYXR0YWNrZXJfY29udHJvbGxlZA==' } }), contentType: MERGE });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // The same with prod-secret-updates enforced: a production Secret's update asks a sign-in within
+  // 15 minutes; the rotation is asked once, answered, and allowed; the swap 40 minutes later with
+  // that same token is asked again, which malware cannot answer. Helm's release records, rewritten
+  // at every upgrade, are left out by name (unless_names).
+  it("with prod-secret-updates enforced, the PSP webhook's signing Secret replaced 40 minutes after the real rotation asks a sign-in; the rotation is asked once; Helm's release records are not", async () => {
+    const path = '/api/v1/namespaces/prod-payments/secrets/psp-webhook';
+    const src = { source: TAILNET(5), ua: KUBECTL('darwin/arm64') };
+    const login = await enforced.twoDays('d22f-payments-b@basketry.example', [
+      ['GET', '/api/v1/namespaces/prod-payments/pods?limit=500'],
+      ['GET', path],
+    ], src);
     const patch = (key: string) => ({ ...src, body: JSON.stringify({ data: { 'signing-key': key } }), contentType: MERGE });
     const rotation = FRI + 2.66 * H;
-    const asked = await send(login, rotation, 'PATCH', `${path}?fieldManager=kubectl-patch`, patch('d2hzZWNfN2JmM2E5YzE0ZTJkOGY2YTBiNWM='));
+    const asked = await enforced.send(login, rotation, 'PATCH', `${path}?fieldManager=kubectl-patch`, patch('d2hzZWNfN2JmM2E5YzE0ZTJkOGY2YTBiNWM='));
     expect(reasonOf(asked), rules(asked)).toBe('auth_too_old');
     expect(rules(asked)).toContain('prod-secret-updates');
     const signedIn: Login = { ...login, authTime: Math.floor(rotation / 1000) + 40 };
-    const rotated = await send(signedIn, rotation + M, 'PATCH', `${path}?fieldManager=kubectl-patch`, patch('d2hzZWNfN2JmM2E5YzE0ZTJkOGY2YTBiNWM='));
+    const rotated = await enforced.send(signedIn, rotation + M, 'PATCH', `${path}?fieldManager=kubectl-patch`, patch('d2hzZWNfN2JmM2E5YzE0ZTJkOGY2YTBiNWM='));
     expect(reasonOf(rotated), rules(rotated)).toBe('allowed');
     // helm upgrade right after, then hours later: its release records ask nothing more.
     for (const t of [rotation + 3 * M, rotation + 3 * H]) {
-      const release = await send(signedIn, t, 'PUT', '/api/v1/namespaces/prod-payments/secrets/sh.helm.release.v1.payments-api.v41', { ...src, body: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', type: 'helm.sh/release.v1', metadata: { name: 'sh.helm.release.v1.payments-api.v41', namespace: 'prod-payments', labels: { owner: 'helm', name: 'payments-api', status: 'superseded', version: '41' } }, data: { release: 'SDRzSUFBQUFBQUFBLytTOQ==' } }), contentType: 'application/json', ua: 'Helm/3.16.2' });
+      const release = await enforced.send(signedIn, t, 'PUT', '/api/v1/namespaces/prod-payments/secrets/sh.helm.release.v1.payments-api.v41', { ...src, body: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', type: 'helm.sh/release.v1', metadata: { name: 'sh.helm.release.v1.payments-api.v41', namespace: 'prod-payments', labels: { owner: 'helm', name: 'payments-api', status: 'superseded', version: '41' } }, data: { release: 'SDRzSUFBQUFBQUFBLytTOQ==' } }), contentType: 'application/json', ua: 'Helm/3.16.2' });
       expect(rules(release)).not.toContain('prod-secret-updates');
     }
-    const res = await send(signedIn, FRI + 3.33 * H, 'PATCH', `${path}?fieldManager=kubectl-patch`, patch('d2hzZWNfYXR0YWNrZXJfY29udHJvbGxlZA=='));
+    const res = await enforced.send(signedIn, FRI + 3.33 * H, 'PATCH', `${path}?fieldManager=kubectl-patch`, patch('d2hzZWNfYXR0YWNrZXJfY29udHJvbGxlZA=='));
     expect(reasonOf(res), rules(res)).toBe('auth_too_old');
     expect(rules(res)).toContain('prod-secret-updates');
   });
