@@ -27,7 +27,7 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
   const impersonating = hasImpersonation(req.headers);
   const inspected = isInspected(kube);
   const judged = isJudged(settings.clusterPolicies, kube);
-  if (!inspected && !impersonating && !judged) return undefined;
+  if (!inspected && !impersonating && !judged && req.unseen === undefined) return undefined;
   const encoding = req.headers.get('content-encoding');
   const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity' && WRITES.has(kube.verb);
   // Missing only when the adapter could tell that the gateway sends no bodies (server/grpc/check.ts).
@@ -40,6 +40,9 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
   if (compressed && !missing && result.unreadable !== undefined) {
     result = { ...result, unreadable: 'body_unreadable', unreadableDetail: 'compressed bodies (content-encoding) are not inspected' };
   }
+  // A UI's write whose effect its request does not show (an Argo Server retry's parameters): what
+  // the body could not show is what an unreadable body could hide.
+  if (req.unseen !== undefined && result.unreadable === undefined) result = { ...result, unreadable: 'body_unreadable', unreadableDetail: req.unseen };
   if (impersonating) result = { ...result, violations: [...checkImpersonation(req.headers, settings), ...result.violations] };
   if (judged) {
     const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity';

@@ -470,6 +470,12 @@ function compileKube(k: KubeMatchConfig): Predicate {
     const names = compileGlobList(k.names, null);
     preds.push((i) => i.isResourceRequest && names(i.name));
   }
+  if (k.unless_names) {
+    const except = compileGlobList(k.unless_names, null);
+    // Only a request that names one of them: a create (its name is in the body) or a list reaches
+    // the others too.
+    preds.push((i) => !(i.isResourceRequest && i.name !== '' && except(i.name)));
+  }
   if (k.scope) {
     const scopes = new Set(k.scope);
     preds.push((i) => i.isResourceRequest && scopes.has(i.namespace !== '' ? 'namespace' : objectIsClusterScoped(i) ? 'cluster' : 'all_namespaces'));

@@ -55,6 +55,12 @@ export interface RequestAttributes {
    * each a create, judged one by one (pipeline/file.ts); `kube` is then undefined.
    */
   fromFile?: { readonly namespace: string; readonly content: string } | undefined;
+  /**
+   * What a UI's write changes that neither its request nor its body shows (kubernetes.web_apis: an
+   * Argo Server retry's parameters fill the stored Workflow's templates). The guardrails judge the
+   * write as an unreadable body, with this as the detail.
+   */
+  unseen?: string | undefined;
 }
 
 /** The transport adapter's view of a request, before validation and normalisation. */

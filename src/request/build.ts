@@ -75,6 +75,7 @@ export function buildAttributes(
   // Only these hosts pay for the reading (and the body's JSON, only for a write that wraps an object).
   let body = raw.body;
   let fromFile: RequestAttributes['fromFile'];
+  let unseen: string | undefined;
   if (claimed) {
     const strict = normalisePath(raw.target, 'kubernetes');
     if (!strict.ok || strict.path !== parsed.path) return { ok: false, detail: `${strict.ok ? 'a path that reads differently' : strict.problem} on a ${webApi} API host (kubernetes.web_apis)` };
@@ -89,6 +90,7 @@ export function buildAttributes(
       kube = kubeRequestInfo(reading.method, apiPath, apiQuery, (name) => headers.get(name));
       cluster = (reading.cluster === undefined ? kubeHosts.clusterOf?.(host) : kubeHosts.clusterOf?.(host, [reading.cluster])) ?? '';
       if (reading.object !== undefined) body = JSON.stringify(reading.object);
+      unseen = reading.unseen;
     }
   }
   // The root /proxy prefix (`/api/v1/proxy/nodes/n1/…`): kube still reads it as verb `proxy` on
@@ -119,6 +121,7 @@ export function buildAttributes(
       bodyTruncated: raw.bodyTruncated,
       bodyMissing: raw.bodyMissing === true,
       fromFile,
+      ...(unseen !== undefined && { unseen }),
     },
   };
 }

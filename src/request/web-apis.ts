@@ -26,7 +26,19 @@ export type WebApiReading =
    * for a write whose object sits inside the body, that object (what the guardrails read); for a
    * UI serving many clusters, the one its path names (`cluster`, matched against kubernetes.clusters).
    */
-  | { kind: 'kube'; method: string; path: string; object?: Record<string, unknown>; cluster?: string }
+  | {
+      kind: 'kube';
+      method: string;
+      path: string;
+      object?: Record<string, unknown>;
+      cluster?: string;
+      /**
+       * What the write changes that neither the request nor any object in it shows (an Argo Server
+       * retry's parameters fill the stored Workflow's templates): the guardrails judge it as an
+       * unreadable body, with this as the detail.
+       */
+      unseen?: string;
+    }
   /**
    * The Dashboard's deploy from file: `content` (YAML or JSON, any number of objects), each created
    * with the caller's token in `namespace` (for `_all`, each object's own); the pipeline judges
@@ -340,7 +352,7 @@ function argo(m: string, s: string[], body: BodyReader): WebApiReading | undefin
     if (m === 'PUT' && s.length === 3 && (s[2] === 'resubmit' || s[2] === 'retry')) {
       const ns = field(body() ?? {}, 'namespace');
       if (typeof ns !== 'string' || ns === '' || ns.includes('/')) return invalid('argo-server', 'an archived Workflow resubmitted to a namespace its body does not name');
-      return kube('POST', apiPath(r(ARGO, 'workflows'), ns, ''));
+      return withParameters(kube('POST', apiPath(r(ARGO, 'workflows'), ns, '')), body, `an archived Workflow's ${s[2]}`);
     }
     return undefined;
   }
@@ -361,7 +373,7 @@ function argo(m: string, s: string[], body: BodyReader): WebApiReading | undefin
     if (name === 'lint' && m === 'POST') return WEB;
     // Submitting from a template creates a Workflow whose pods the template (already judged when
     // it was written) describes.
-    if (name === 'submit' && m === 'POST' && head === 'workflows') return kube('POST', apiPath(res, ns, ''));
+    if (name === 'submit' && m === 'POST' && head === 'workflows') return submitted(kube('POST', apiPath(res, ns, '')), body);
     if (m === 'GET' || m === 'DELETE') return kube(m, apiPath(res, ns, name));
     if (m === 'PUT') return wrapped(res, ns, key, body, name);
     return undefined;
@@ -371,12 +383,63 @@ function argo(m: string, s: string[], body: BodyReader): WebApiReading | undefin
     if (pod === undefined && action === 'log' && m === 'GET') return kube('GET', `${apiPath(r('', 'pods'), ns, name)}/log`);
     if (pod === 'log' && m === 'GET') return kube('GET', `${apiPath(r('', 'pods'), ns, action)}/log`);
     if (pod !== undefined || m !== 'PUT') return undefined;
-    if (action === 'resubmit') return kube('POST', apiPath(res, ns, ''));
-    if (WORKFLOW_ACTIONS.has(action)) return kube('PUT', apiPath(res, ns, name));
+    if (action === 'resubmit') return withParameters(kube('POST', apiPath(res, ns, '')), body, 'a resubmit');
+    if (WORKFLOW_ACTIONS.has(action)) return withParameters(kube('PUT', apiPath(res, ns, name)), body, `a ${action}`);
     return undefined;
   }
   if (head === 'cron-workflows' && pod === undefined && m === 'PUT' && CRON_ACTIONS.has(action)) return kube('PUT', apiPath(res, ns, name));
   return undefined;
+}
+
+/**
+ * `argo retry --parameter`, `argo resubmit --parameter` (RetryWorkflowRequest's and
+ * ResubmitWorkflowRequest's `parameters`, `name=value` each): the Argo Server overrides the stored
+ * Workflow's arguments with them and runs its templates again. The Workflow was judged with the
+ * arguments it was written with; what the new values fill in (a resource manifest's role, a flag)
+ * is in templates stepgate does not see, so the write is unseen. No parameters: the same run again.
+ * A body that cannot be read is left to the guardrails as it came (their unreadable-body effect).
+ */
+function withParameters(reading: WebApiReading & { kind: 'kube' }, body: BodyReader, what: string): WebApiReading {
+  const b = body();
+  if (b === undefined) return reading;
+  const unseen = parametersUnseen(field(b, 'parameters'), `${what} through the Argo Server sets parameters`);
+  return unseen === undefined ? reading : { ...reading, unseen };
+}
+
+/**
+ * `argo submit --from` (SubmitWorkflowRequest): a Workflow from a stored template or CronWorkflow,
+ * `submitOptions.parameters` filling its arguments. A WorkflowTemplate's or
+ * ClusterWorkflowTemplate's parameters were judged as unknown when it was written (a role or a flag
+ * filled in from one asked what an unreadable body asks then), so values for them ask nothing more,
+ * unless one holds a line break, which adds lines of its own to a resource manifest. A
+ * CronWorkflow's arguments were judged as it fixed them, so new values are unseen, as in a retry.
+ */
+function submitted(reading: WebApiReading & { kind: 'kube' }, body: BodyReader): WebApiReading {
+  const b = body();
+  if (b === undefined) return reading;
+  const options = field(b, 'submitOptions');
+  if (options === undefined || options === null) return reading;
+  if (options === AMBIGUOUS || typeof options !== 'object' || Array.isArray(options)) return { ...reading, unseen: 'a submit through the Argo Server whose submitOptions cannot be read' };
+  const params = field(options as Record<string, unknown>, 'parameters');
+  const kind = field(b, 'resourceKind');
+  if (typeof kind === 'string' && TEMPLATE_KINDS.has(kind)) {
+    if (params === undefined || params === null) return reading;
+    if (!Array.isArray(params) || params.some((p) => typeof p !== 'string' || /[\r\n]/.test(p))) return { ...reading, unseen: 'a submit from a template through the Argo Server sets a parameter holding a line break (or one that cannot be read), which can add lines to a resource manifest' };
+    return reading;
+  }
+  const unseen = parametersUnseen(params, `a submit from ${typeof kind === 'string' && /^[A-Za-z]{1,40}$/.test(kind) ? kind : 'a stored object'} through the Argo Server sets parameters`);
+  return unseen === undefined ? reading : { ...reading, unseen };
+}
+
+/** The spellings the Argo Server accepts for a template kind in a submit (server/workflow SubmitWorkflow). */
+const TEMPLATE_KINDS: ReadonlySet<string> = new Set(['WorkflowTemplate', 'workflowtemplate', 'workflowtemplates', 'wftmpl', 'ClusterWorkflowTemplate', 'clusterworkflowtemplate', 'clusterworkflowtemplates', 'cwftmpl']);
+
+/** Why parameters given to a stored Workflow are unseen (their names, when readable), or undefined when none are given. */
+function parametersUnseen(params: unknown, what: string): string | undefined {
+  if (params === undefined || params === null || (Array.isArray(params) && params.length === 0)) return undefined;
+  if (params === AMBIGUOUS || !Array.isArray(params)) return `${what} that cannot be read`;
+  const names = params.map((p) => (typeof p === 'string' && /^[A-Za-z0-9_-]{1,64}=/.test(p) ? p.slice(0, p.indexOf('=')) : '(unreadable)'));
+  return `${what} (${[...new Set(names)].slice(0, 8).join(', ')}) that fill the stored Workflow's templates, which this request does not show`;
 }
 
 /** A create or update whose object is the body's `key` (`{"workflow": {…}}`): what the guardrails read. */
@@ -409,7 +472,7 @@ const ARGO_KINDS: Readonly<Record<string, string>> = {
 
 // ------------------------------------------------------------------------------------ shared
 
-function kube(method: string, path: string): WebApiReading {
+function kube(method: string, path: string): WebApiReading & { kind: 'kube' } {
   return { kind: 'kube', method, path };
 }
 

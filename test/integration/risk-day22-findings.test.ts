@@ -22,6 +22,9 @@ const MERGE = 'application/merge-patch+json';
 const SMP = 'application/strategic-merge-patch+json';
 
 const { send, twoDays } = findingRequests(s, { host: API, source: TAILNET(7), ua: KUBECTL('linux/amd64'), firstDay: THU, secondDay: FRI });
+/** The example with prod-secret-updates switched from shadow to enforce. */
+const SHADOW = /(unless_names: \["sh\.helm\.release\.v1\.\*"\]\n)      mode: shadow\n/;
+const enforced = findingRequests(exampleServiceForFile({ edit: (y) => { if (!SHADOW.test(y)) throw new Error('prod-secret-updates is no longer in shadow mode'); return y.replace(SHADOW, '$1'); } }), { host: API, source: TAILNET(7), ua: KUBECTL('linux/amd64'), firstDay: THU, secondDay: FRI });
 
 const runner = (repo: string): Login => ({ sub: `system:serviceaccount:arc-runners:${repo}-runner`, sid: '', authTime: undefined, acr: 'urn:stepgate:aal1', serviceAccount: true });
 const setImage = (container: string, image: string) => JSON.stringify({ spec: { template: { spec: { containers: [{ name: container, image }] } } } });
@@ -72,13 +75,13 @@ describe("an e-commerce company's Black Friday on a tailnet, with examples/stepg
     expect(reasonOf(res), rules(res)).toBe('auth_too_old');
   });
 
-  // Open: malware on the payments engineer's laptop replaces the PSP webhook's signing key 40
-  // minutes after the engineer's own rotation of it (the PSP rotated it under pressure): the same
-  // Secret read and patched, from the same laptop, address, client and token, within the
-  // `secrets` rule's 8 hours. Forged "payment captured" webhooks then verify. What would close it:
-  // a production Secret's update asking a sign-in within minutes (the rotation would be asked
-  // once; helm's release records, updated at every upgrade, would have to be left out by name),
-  // or the key held by a secret store whose writes are the payments team's approval.
+  // Open with the example as shipped: malware on the payments engineer's laptop replaces the PSP
+  // webhook's signing key 40 minutes after the engineer's own rotation of it (the PSP rotated it
+  // under pressure): the same Secret read and patched, from the same laptop, address, client and
+  // token, within the `secrets` rule's and prod-writes' 8 hours. Forged "payment captured" webhooks
+  // then verify. The example's prod-secret-updates closes it (next test) but ships in shadow mode:
+  // enforced, it asked 12 more engineers twice within 8 hours over the replayed days (day 3's
+  // engineers rotate production Secrets by hand several times a day; docs/risk.md).
   it.fails("the PSP webhook's signing Secret replaced 40 minutes after the real rotation is not allowed", async () => {
     const path = '/api/v1/namespaces/prod-payments/secrets/psp-webhook';
     const src = { source: TAILNET(5), ua: KUBECTL('darwin/arm64') };
@@ -90,6 +93,35 @@ describe("an e-commerce company's Black Friday on a tailnet, with examples/stepg
     expect(reasonOf(rotated), rules(rotated)).toBe('allowed');
     const res = await send(login, FRI + 3.33 * H, 'PATCH', `${path}?fieldManager=kubectl-patch`, { ...src, body: JSON.stringify({ data: { 'signing-key': 'd2hzZWNfYXR0YWNrZXJfY29udHJvbGxlZA==' } }), contentType: MERGE });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // The same with prod-secret-updates enforced: a production Secret's update asks a sign-in within
+  // 15 minutes; the rotation is asked once, answered, and allowed; the swap 40 minutes later with
+  // that same token is asked again, which malware cannot answer. Helm's release records, rewritten
+  // at every upgrade, are left out by name (unless_names).
+  it("with prod-secret-updates enforced, the PSP webhook's signing Secret replaced 40 minutes after the real rotation asks a sign-in; the rotation is asked once; Helm's release records are not", async () => {
+    const path = '/api/v1/namespaces/prod-payments/secrets/psp-webhook';
+    const src = { source: TAILNET(5), ua: KUBECTL('darwin/arm64') };
+    const login = await enforced.twoDays('d22f-payments-b@basketry.example', [
+      ['GET', '/api/v1/namespaces/prod-payments/pods?limit=500'],
+      ['GET', path],
+    ], src);
+    const patch = (key: string) => ({ ...src, body: JSON.stringify({ data: { 'signing-key': key } }), contentType: MERGE });
+    const rotation = FRI + 2.66 * H;
+    const asked = await enforced.send(login, rotation, 'PATCH', `${path}?fieldManager=kubectl-patch`, patch('d2hzZWNfN2JmM2E5YzE0ZTJkOGY2YTBiNWM='));
+    expect(reasonOf(asked), rules(asked)).toBe('auth_too_old');
+    expect(rules(asked)).toContain('prod-secret-updates');
+    const signedIn: Login = { ...login, authTime: Math.floor(rotation / 1000) + 40 };
+    const rotated = await enforced.send(signedIn, rotation + M, 'PATCH', `${path}?fieldManager=kubectl-patch`, patch('d2hzZWNfN2JmM2E5YzE0ZTJkOGY2YTBiNWM='));
+    expect(reasonOf(rotated), rules(rotated)).toBe('allowed');
+    // helm upgrade right after, then hours later: its release records ask nothing more.
+    for (const t of [rotation + 3 * M, rotation + 3 * H]) {
+      const release = await enforced.send(signedIn, t, 'PUT', '/api/v1/namespaces/prod-payments/secrets/sh.helm.release.v1.payments-api.v41', { ...src, body: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', type: 'helm.sh/release.v1', metadata: { name: 'sh.helm.release.v1.payments-api.v41', namespace: 'prod-payments', labels: { owner: 'helm', name: 'payments-api', status: 'superseded', version: '41' } }, data: { release: 'SDRzSUFBQUFBQUFBLytTOQ==' } }), contentType: 'application/json', ua: 'Helm/3.16.2' });
+      expect(rules(release)).not.toContain('prod-secret-updates');
+    }
+    const res = await enforced.send(signedIn, FRI + 3.33 * H, 'PATCH', `${path}?fieldManager=kubectl-patch`, patch('d2hzZWNfYXR0YWNrZXJfY29udHJvbGxlZA=='));
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('prod-secret-updates');
   });
 
   // Was allowed (day 22, every seed with the warm-up day): malware on the SRE's laptop patches a
@@ -113,20 +145,32 @@ describe("an e-commerce company's Black Friday on a tailnet, with examples/stepg
     expect(rules(res)).toContain('keda_cluster_trigger_auth');
   });
 
-  // Open: the incident commander signed in on the war room's wall-screen PC that morning to show
-  // the cluster; someone else in the room uses its kubeconfig for the payments service's admin
-  // port through the API server's service proxy (Spring Boot's actuator: the environment, PSP keys
-  // included). The IC reads prod-payments all day from that PC; `pod-shell` asks two factors
-  // within 8 hours, which the morning's sign-in is; a shell or a proxy is not an `unfamiliar_kind`
-  // by default (docs/risk.md: it added 40 routine challenges for one attack row). The IC's
-  // read-only RBAC (`view` grants no proxy and no exec) is what refuses it at the API server.
-  it.fails("the war room's observer using the IC's kubeconfig for a service proxy into payments is not allowed", async () => {
+  // Was allowed (day 22, every seed with the warm-up day): the incident commander signed in on the
+  // war room's wall-screen PC that morning to show the cluster; someone else in the room uses its
+  // kubeconfig for the payments service's admin port through the API server's service proxy
+  // (Spring Boot's actuator: the environment, PSP keys included). The IC reads prod-payments all
+  // day from that PC; `pod-shell` asks two factors within 8 hours, which the morning's sign-in is.
+  // Now the service proxy is a kind of action (`proxy`, unfamiliar_kind in the example) that the
+  // IC never used: a sign-in made after it, which the observer cannot give. The IC's own reads go
+  // on unasked; once the IC signs in, the proxy is allowed and learned.
+  it("the war room's observer using the IC's kubeconfig for a service proxy into payments asks a sign-in made after it", async () => {
     const sub = 'd22f-ic@basketry.example';
     const morning = FRI - 60 * M;
     const pc: Login = { sub, sid: `${sub}:pc`, authTime: Math.floor(morning / 1000), acr: 'urn:stepgate:aal2' };
-    await twoDays(sub, [['GET', '/api/v1/pods?limit=500'], ['GET', '/api/v1/namespaces/prod-payments/pods?limit=500']], { source: WAR_ROOM_PC, ua: KUBECTL('windows/amd64') });
-    for (let i = 0; i < 3; i++) await send(pc, FRI + i * H, 'GET', '/api/v1/namespaces/prod-payments/pods?limit=500', { source: WAR_ROOM_PC, ua: KUBECTL('windows/amd64') });
-    const res = await send(pc, FRI + 6.3 * H, 'GET', '/api/v1/namespaces/prod-payments/services/http:payments-api:8081/proxy/actuator/env', { source: WAR_ROOM_PC, ua: KUBECTL('windows/amd64') });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    const o = { source: WAR_ROOM_PC, ua: KUBECTL('windows/amd64') };
+    await twoDays(sub, [['GET', '/api/v1/pods?limit=500'], ['GET', '/api/v1/namespaces/prod-payments/pods?limit=500']], o);
+    for (let i = 0; i < 3; i++) {
+      const read = await send(pc, FRI + i * H, 'GET', '/api/v1/namespaces/prod-payments/pods?limit=500', o);
+      expect(reasonOf(read), rules(read)).toBe('allowed');
+    }
+    const env = '/api/v1/namespaces/prod-payments/services/http:payments-api:8081/proxy/actuator/env';
+    const res = await send(pc, FRI + 6.3 * H, 'GET', env, o);
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    // The same through the encoded spelling kubectl's URL escaping may send.
+    const encoded = await send(pc, FRI + 6.31 * H, 'GET', '/api/v1/namespaces/prod-payments/services/http%3Apayments-api%3A8081/proxy/actuator/env', o);
+    expect(reasonOf(encoded), rules(encoded)).toBe('auth_too_old');
+    const signedIn: Login = { ...pc, authTime: Math.floor((FRI + 6.32 * H) / 1000) };
+    const ok = await send(signedIn, FRI + 6.33 * H, 'GET', env, o);
+    expect(reasonOf(ok), rules(ok)).toBe('allowed');
   });
 });

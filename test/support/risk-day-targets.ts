@@ -317,17 +317,13 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // the network's knowledge; attachments owned by the network team (SriovNetwork) and an
   // admission policy on masters are the answer.
   'a NetworkAttachmentDefinition bridging a pod into the management VLAN (CNF laptop)',
-  // Day 22 (docs/risk.md, "Day 22: what it found"), open findings, each an `it.fails` in
+  // Day 22 (docs/risk.md, "Day 22: what it found"), an open finding, an `it.fails` in
   // risk-day22-findings.test.ts. Malware on the payments engineer's laptop replaces the PSP
   // webhook's signing key 40 minutes after the engineer's own rotation of it: the same Secret,
   // read and patched from their laptop, network, client and token, within the rule's freshness.
+  // The example's prod-secret-updates stops it at request 2 on every seed, both ways, but ships in
+  // shadow mode (enforced: 12 more engineer-days over target, day 3's hand rotations).
   "the PSP webhook's signing Secret swapped for the attacker's key, 40 minutes after the real rotation (payments laptop)",
-  // The incident commander's kubeconfig on the war room's wall-screen PC, used by someone else in
-  // the room: the payments service's admin port through the API server's service proxy, then a
-  // shell, in a namespace the IC reads all day, from the PC and login the IC signed in on that
-  // morning. Shells are not an unfamiliar_kind by default (docs/risk.md); the IC's read-only RBAC
-  // role (`view` grants no proxy and no exec) is what refuses them.
-  "the war room's observer: the incident commander's kubeconfig on the wall-screen PC, used for the payments admin port through the service proxy",
   // Day 10's class: the insider, signed in when asked (prod-writes' 8 hours ran out at request 2),
   // sets checkout's HPA to one replica and scales three Deployments to zero: four changes, below
   // destructive_burst's count; nothing refuses an insider who signs in.
@@ -371,6 +367,11 @@ const NOT_STOPPED_WITHOUT_HISTORY = new Set([
   // had already entered the namespace.
   "platform-1's token on the bastion impersonating a tax engineer (--as) for tax-prod's database Secret and a shell",
   "a SOC analyst's token (a VDI desktop left signed in) reading production Secrets",
+  // Day 22: the war room's observer through the IC's kubeconfig, the service proxy into payments'
+  // admin port: with history, the IC's first proxy (unfamiliar_kind `proxy`, request 2, every
+  // seed); on a fresh server the IC's history is that morning's reads (stopped at request 2 by
+  // unfamiliar_namespace on seeds 201 and 205, where the IC had not entered prod-payments yet).
+  "the war room's observer: the incident commander's kubeconfig on the wall-screen PC, used for the payments admin port through the service proxy",
 ]);
 
 /**

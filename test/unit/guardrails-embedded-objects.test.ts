@@ -54,6 +54,33 @@ describe('embedded objects', () => {
     expect(r.unreadable).toBeUndefined();
   });
 
+  // Argo runs `kubectl <action> <flags> -f manifest`: a flag can add objects (`-f URL`, `-k`),
+  // name what a delete removes, or change the namespace, server or identity.
+  it.each([
+    [['-f', 'https://gist.example/raw/crb.yaml']],
+    [['--kustomize=https://github.com/x/y']],
+    [['--namespace=kube-system']],
+    [['--as=system:admin']],
+    [['--server=https://10.0.0.1:6443']],
+    [['{{workflow.parameters.flag}}']],
+    [['--validate=false', '--selector=app=web']],
+    ['--validate=false'],
+    [[7]],
+  ])("gives a resource template's kubectl flags %j the unreadable effect", (flags) => {
+    const r = create(WF, workflow({ action: 'create', flags, manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: x-}\n' }));
+    expect(r.unreadable).toBe('body_unreadable');
+    expect(r.unreadableDetail).toMatch(/^spec\.templates\[0\]\.resource\.flags /);
+  });
+
+  it('reads a delete by flags alone (no manifest) as unread, and harmless flags as nothing', () => {
+    expect(create(WF, workflow({ action: 'delete', flags: ['secret', 'psp-webhook', '-n', 'prod-payments'] })).unreadable).toBe('body_unreadable');
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: x-}\n';
+    for (const flags of [['--validate=false'], ['--server-side', '--force-conflicts', '--field-manager=argo'], [], ['--ignore-not-found', '--wait=false']]) {
+      const r = create(WF, workflow({ action: 'apply', flags, manifest: cm }));
+      expect(r.unreadable, JSON.stringify(flags)).toBeUndefined();
+    }
+  });
+
   it('gives a manifest it cannot read the unreadable effect', () => {
     const r = create(WF, workflow({ action: 'create', manifest: 'apiVersion: v1\nkind: !!str Pod\n' }));
     expect(r.unreadable).toBe('body_unreadable');

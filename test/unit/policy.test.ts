@@ -759,6 +759,46 @@ describe('match.kubernetes.unless_namespaces', () => {
   });
 });
 
+// Helm keeps each release revision as a Secret `sh.helm.release.v1.<release>.v<n>` and updates the
+// last two at every upgrade: a rule for a production Secret's update leaves them out by name.
+describe('match.kubernetes.unless_names', () => {
+  const { policy } = policyOf(`
+    - {name: prod-secret-updates, match: {kubernetes: {namespaces: ["prod-*"], resources: [secrets], verbs: [update, patch], unless_names: ["sh.helm.release.v1.*"]}}, require: aal2, max_age: 900}
+`);
+  const rules = (method: string, target: string) => policy.evaluate(kubeReq(method, target), who()).rules;
+  it.each([
+    ['PATCH', '/api/v1/namespaces/prod-payments/secrets/psp-webhook', ['prod-secret-updates']],
+    ['PUT', '/api/v1/namespaces/prod-payments/secrets/psp-webhook', ['prod-secret-updates']],
+    ['PUT', '/api/v1/namespaces/prod-payments/secrets/sh.helm.release.v1.payments-api.v42', ['default']],
+    ['PATCH', '/api/v1/namespaces/prod-payments/secrets/sh.helm.release.v1.payments-api.v41', ['default']],
+    // Only the prefix is Helm's: a name that merely contains it is not left out.
+    ['PATCH', '/api/v1/namespaces/prod-payments/secrets/x.sh.helm.release.v1.payments-api.v41', ['prod-secret-updates']],
+    // Encoded in the path, the name is the decoded one, as kube reads it.
+    ['PATCH', '/api/v1/namespaces/prod-payments/secrets/sh%2Ehelm.release.v1.payments-api.v41', ['default']],
+  ])('%s %s matches %j', (method, target, expected) => {
+    expect(rules(method, target)).toEqual(expected);
+  });
+
+  it('leaves out only a request that names its object: a create or a list still matches', () => {
+    const { policy: p } = policyOf(`
+    - {name: prod-secrets, match: {kubernetes: {namespaces: ["prod-*"], resources: [secrets], unless_names: ["sh.helm.release.v1.*"]}}, require: aal2}
+`);
+    const r = (method: string, target: string) => p.evaluate(kubeReq(method, target), who()).rules;
+    expect(r('POST', '/api/v1/namespaces/prod-payments/secrets')).toEqual(['prod-secrets']);
+    expect(r('GET', '/api/v1/namespaces/prod-payments/secrets')).toEqual(['prod-secrets']);
+    expect(r('GET', '/api/v1/namespaces/prod-payments/secrets?fieldSelector=metadata.name%3Dsh.helm.release.v1.web.v3')).toEqual(['default']);
+  });
+
+  it.each([
+    ['a path', '["secrets/sh.helm.release.v1.*"]'],
+    ['white space', '["sh.helm release"]'],
+    ['an empty name', '[""]'],
+    ['an empty list', '[]'],
+  ])('refuses %s at load, naming the field', (_what, value) => {
+    expect(() => policyOf(`    - {name: x, match: {kubernetes: {unless_names: ${value}}}, require: aal2}\n`)).toThrow(/policy\.rules\[0\]\.match\.kubernetes\.unless_names/);
+  });
+});
+
 // OpenShift serves under its own groups what is no add-on's object: `oc new-project` is a
 // Namespace from the project template, the reviews are questions.
 describe('match.kubernetes.custom and OpenShift', () => {

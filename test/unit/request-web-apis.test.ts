@@ -217,6 +217,36 @@ describe('the Argo Server API (argo-workflows pkg/apiclient/*.proto)', () => {
     expect(readWebApi('argo-server', method, path, none).kind).toBe('invalid');
   });
 
+  // A retry's or resubmit's parameters override the stored Workflow's arguments, whose templates
+  // stepgate does not see: `unseen`, which the guardrails judge as an unreadable body.
+  it.each([
+    ['PUT', '/api/v1/workflows/dev/grant-x7k2q/retry', { name: 'grant-x7k2q', namespace: 'dev', parameters: ['role=cluster-admin'] }, 'a retry through the Argo Server sets parameters (role)'],
+    ['PUT', '/api/v1/workflows/dev/grant-x7k2q/resubmit', { name: 'grant-x7k2q', namespace: 'dev', Parameters: ['role=cluster-admin', 'ns=kube-system'] }, 'a resubmit through the Argo Server sets parameters (role, ns)'],
+    ['PUT', '/api/v1/archived-workflows/0b8e/retry', { uid: '0b8e', namespace: 'dev', parameters: ['role=cluster-admin'] }, "an archived Workflow's retry through the Argo Server sets parameters (role)"],
+    ['PUT', '/api/v1/workflows/dev/grant-x7k2q/retry', { parameters: 'role=cluster-admin' }, 'a retry through the Argo Server sets parameters that cannot be read'],
+    ['PUT', '/api/v1/workflows/dev/grant-x7k2q/retry', { parameters: [], PARAMETERS: ['role=cluster-admin'] }, 'a retry through the Argo Server sets parameters that cannot be read'],
+    ['POST', '/api/v1/workflows/dev/submit', { namespace: 'dev', resourceKind: 'cronwf', resourceName: 'grant', submitOptions: { parameters: ['role=cluster-admin'] } }, 'a submit from cronwf through the Argo Server sets parameters (role)'],
+    ['POST', '/api/v1/workflows/dev/submit', { namespace: 'dev', resourceKind: 'wftmpl', resourceName: 'run', submitOptions: { parameters: ['image=a"\n  privileged: true'] } }, 'a submit from a template through the Argo Server sets a parameter holding a line break'],
+    ['POST', '/api/v1/workflows/dev/submit', { namespace: 'dev', resourceKind: 'WorkflowTemplate', resourceName: 'run', submitOptions: 'x' }, 'a submit through the Argo Server whose submitOptions cannot be read'],
+  ])('%s %s %j is unseen', (method, path, body, detail) => {
+    const reading = readWebApi('argo-server', method, path, NS(body));
+    expect(reading.kind).toBe('kube');
+    expect(reading.kind === 'kube' && reading.unseen).toMatch(new RegExp(`^${detail.replace(/[()]/g, '\\$&')}`));
+  });
+
+  it.each([
+    ['PUT', '/api/v1/workflows/dev/etl/retry', { name: 'etl', namespace: 'dev', restartSuccessful: true, nodeFieldSelector: 'phase=Failed' }],
+    ['PUT', '/api/v1/workflows/dev/etl/resubmit', { name: 'etl', namespace: 'dev', memoized: true, parameters: [] }],
+    ['PUT', '/api/v1/workflows/dev/etl/stop', { name: 'etl', namespace: 'dev', message: 'done' }],
+    ['POST', '/api/v1/workflows/dev/submit', { namespace: 'dev', resourceKind: 'WorkflowTemplate', resourceName: 'texture-bake', submitOptions: { parameters: ['pack=season-7/x', 'quality=high'] } }],
+    ['POST', '/api/v1/workflows/dev/submit', { namespace: 'dev', resourceKind: 'ClusterWorkflowTemplate', resourceName: 'base' }],
+    ['POST', '/api/v1/workflows/dev/submit', { namespace: 'dev', resourceKind: 'cronwf', resourceName: 'nightly', submitOptions: { labels: 'submitted-by=ui' } }],
+  ])('%s %s %j is the stored run as judged', (method, path, body) => {
+    const reading = readWebApi('argo-server', method, path, NS(body));
+    expect(reading.kind).toBe('kube');
+    expect(reading.kind === 'kube' && reading.unseen).toBeUndefined();
+  });
+
   it('an archived Workflow resubmitted into the namespace its body names', () => {
     expectKube('argo-server', ['PUT', '/api/v1/archived-workflows/0b8e/resubmit', 'create', 'argoproj.io', 'workflows', '', 'team-forecast', ''], NS({ namespace: 'team-forecast' }));
   });

@@ -144,6 +144,43 @@ describe('unfamiliar_kind', () => {
     expect(w.check('/api/v1/namespaces/team-a/configmaps/x', t, next + 1000).codes).not.toContain('unfamiliar_kind');
   });
 
+  // Day 22's war room: the service proxy reaches a pod's HTTP endpoints (a Spring actuator's env)
+  // as the pod proxy does, so it is the same kind, whichever way the Service is spelled.
+  it.each([
+    ['GET', '/api/v1/namespaces/team-a/services/http:api:8081/proxy/actuator/env'],
+    ['POST', '/api/v1/namespaces/team-a/services/api:8081/proxy/actuator/restart'],
+    ['GET', '/api/v1/namespaces/team-a/services/https:api:/proxy/'],
+    ['GET', '/api/v1/namespaces/team-a/services/api/proxy/admin'],
+    ['GET', '/api/v1/namespaces/team-a/pods/api-0:9090/proxy/debug/vars'],
+  ])('%s %s is a shell or tunnel into a pod (pod_shell)', (method, path) => {
+    const w = analyst();
+    const next = T + 24 * HOUR;
+    const first = w.check(path, token(S(next) - 3600, 'sid-2'), next, SENSITIVE, method);
+    expect(first.codes).toContain('unfamiliar_kind');
+    expect(first.out.ok && first.out.risk.context?.summary).toMatch(/: you have not opened a shell or tunnel into a pod before$/);
+  });
+
+  it('with `proxy` listed, the pod and service proxies are a kind of their own, apart from shells', () => {
+    const cfg = parseConfig(yaml('  signals: { unfamiliar_kind: { kinds: [secret_read, proxy] } }'), 'kind.yaml');
+    const w = analyst(cfg);
+    const next = T + 24 * HOUR;
+    const t = token(S(next) - 3600, 'sid-2');
+    const proxy = w.check('/api/v1/namespaces/team-a/services/http:api:8081/proxy/actuator/env', t, next, SENSITIVE);
+    expect(proxy.codes).toContain('unfamiliar_kind');
+    expect(proxy.out.ok && proxy.out.risk.context?.summary).toBe("get services/proxy in namespace team-a: you have not reached a pod's or Service's endpoints through the API server's proxy before");
+    expect(w.check('/api/v1/namespaces/team-a/pods/api-0:9090/proxy/metrics', t, next + 1000, SENSITIVE).codes).toContain('unfamiliar_kind');
+    // A shell is not listed: no kind.
+    expect(w.check('/api/v1/namespaces/team-a/pods/api-0/exec', t, next + 2000, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
+  });
+
+  it("a Service itself, its status or an endpoint slice is no kind", () => {
+    const w = analyst();
+    const next = T + 24 * HOUR;
+    const t = token(S(next) - 3600, 'sid-2');
+    expect(w.check('/api/v1/namespaces/team-a/services/api', t, next, SENSITIVE).codes).not.toContain('unfamiliar_kind');
+    expect(w.check('/api/v1/namespaces/team-a/services/api/status', t, next + 1000, SENSITIVE).codes).not.toContain('unfamiliar_kind');
+  });
+
   it('says how long the history is', () => {
     expect(historyText(HOUR)).toBe('1 hour');
     expect(historyText(20 * HOUR + 59 * 60_000)).toBe('20 hours');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
-import { checkEffect, effectFields, modeSchema, stringList } from './common.js';
+import { checkEffect, effectFields, modeSchema, nonEmpty, stringList } from './common.js';
 
 export const kubeMatchSchema = z.strictObject({
   namespaces: stringList.optional(),
@@ -12,6 +12,15 @@ export const kubeMatchSchema = z.strictObject({
   // Namespaces the rule leaves out of `namespaces` (`openshift-*` but the console's own per-user
   // settings namespace): globs cannot say "but not".
   unless_namespaces: stringList.optional(),
+  // Objects the rule leaves out by name (`sh.helm.release.v1.*`, Helm's release records, on a rule
+  // for a production Secret's update): only a request that names its object in the path or a
+  // `metadata.name` field selector; a create, which names it in the body, is never left out.
+  unless_names: z
+    .array(
+      nonEmpty.refine((v) => !/[/\s]/.test(v), 'an object name has no "/" and no white space: give the name (a glob), not a path'),
+    )
+    .min(1)
+    .optional(),
   non_resource_paths: stringList.optional(),
   scope: z.array(z.enum(['namespace', 'all_namespaces', 'cluster'])).min(1).optional(),
   custom: z.boolean().optional(),
@@ -79,6 +88,7 @@ export const POLICY_APPLY = {
   'policy.rules[].match.kubernetes.api_groups': 'live',
   'policy.rules[].match.kubernetes.names': 'live',
   'policy.rules[].match.kubernetes.unless_namespaces': 'live',
+  'policy.rules[].match.kubernetes.unless_names': 'live',
   'policy.rules[].match.kubernetes.non_resource_paths': 'live',
   'policy.rules[].match.kubernetes.scope': 'live',
   'policy.rules[].match.kubernetes.unless_label_selector': 'live',

@@ -31,10 +31,12 @@ export const weight = z.number().int().min(0).max(100);
 
 /**
  * The sensitive kinds of action `unfamiliar_kind` compares with what the identity has done
- * (risk/engine.ts actionKind): `secret_read`, a get, list or watch of Secrets or a workload handed
- * a Secret; `pod_shell`, exec, attach, an ephemeral container, a port-forward or a pod proxy.
+ * (risk/engine.ts actionOf): `secret_read`, a get, list or watch of Secrets or a workload handed
+ * a Secret; `pod_shell`, exec, attach, an ephemeral container, a port-forward, and the pod and
+ * service proxies unless `proxy` is listed; `proxy`, the API server's proxy into a pod's or a
+ * Service's HTTP endpoints (`pods/…/proxy`, `services/…/proxy`).
  */
-export const ACTION_KINDS = ['secret_read', 'pod_shell'] as const;
+export const ACTION_KINDS = ['secret_read', 'pod_shell', 'proxy'] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
 export const counterSignal = (window: number, threshold: number, w: number) =>
@@ -180,7 +182,9 @@ export const riskSchema = z.strictObject({
           weight: weight.default(10),
           min_history_seconds: seconds.min(0).max(2_592_000).default(72_000),
           // Secret reads only by default: shells added 40 routine challenges over the replayed days'
-          // 80 warm-up-day replays for one more attack row stopped on one seed (docs/risk.md).
+          // 80 warm-up-day replays for one more attack row stopped on one seed; with the service
+          // proxy, 53 and 23 more engineers asked twice over 110 (docs/risk.md). `proxy` alone
+          // costs none there (the example lists it).
           kinds: z.array(z.enum(ACTION_KINDS)).max(ACTION_KINDS.length).default((): ActionKind[] => ['secret_read']),
         })
         .prefault({}),

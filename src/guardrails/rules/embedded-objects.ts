@@ -32,10 +32,10 @@ export interface EmbeddedObject {
 }
 
 /**
- * Keys one of which a body names where it embeds an object a controller writes, or sets the
- * parameters that fill one in (a patch of a Workflow's arguments).
+ * Keys one of which a body names where it embeds an object a controller writes, sets the
+ * parameters that fill one in (a patch of a Workflow's arguments), or passes kubectl flags.
  */
-export const EMBEDDED_OBJECT_KEYS: readonly string[] = ['manifest', 'resourcetemplates', 'k8s', 'parameters'];
+export const EMBEDDED_OBJECT_KEYS: readonly string[] = ['manifest', 'resourcetemplates', 'k8s', 'parameters', 'flags'];
 
 /**
  * What the manifest strings of one body may cost together: what one YAML body may (readYaml bounds
@@ -61,13 +61,18 @@ export function embeddedObjects(doc: Json, prefix: string, namespace = '', parti
   walkObjects(doc, prefix, (node, path, key) => {
     if (Array.isArray(node.templates)) {
       node.templates.forEach((t: unknown, i) => {
-        if (!isObject(t) || !isObject(t.resource) || typeof t.resource.manifest !== 'string') return;
+        if (!isObject(t) || !isObject(t.resource)) return;
+        unread ??= argoFlags(t.resource, `${joinPath(path, 'templates')}[${i}].resource.flags`);
+        if (typeof t.resource.manifest !== 'string') return;
         scoped.add(t.resource);
         unread ??= argoManifest(t.resource, `${joinPath(path, 'templates')}[${i}].resource.manifest`, argoScope(node, t, doc.kind, namespace), found, budget);
       });
     }
     // A resource outside a templates list (a patch's, templateDefaults'): nothing fixes its tags.
-    if (key === 'resource' && typeof node.manifest === 'string' && !scoped.has(node)) unread ??= argoManifest(node, joinPath(path, 'manifest'), UNKNOWN_SCOPE, found, budget);
+    if (key === 'resource' && typeof node.manifest === 'string' && !scoped.has(node)) {
+      unread ??= argoFlags(node, joinPath(path, 'flags'));
+      unread ??= argoManifest(node, joinPath(path, 'manifest'), UNKNOWN_SCOPE, found, budget);
+    }
     if (key === 'k8s' && isObject(node.source) && isKubeObject(node.source.resource)) {
       const at = joinPath(path, 'source.resource');
       unread ??= sensorParameters(node, at);
@@ -116,6 +121,26 @@ function argoManifest(resource: Json, path: string, scope: ArgoScope, found: Emb
   }
   return undefined;
 }
+
+/**
+ * An Argo resource template's `flags` go to kubectl after its action (`kubectl create <flags> -f
+ * manifest`): `-f https://…` or `-k` adds objects stepgate never sees, a name or `--selector` with
+ * `delete` removes others, `--namespace`, `--server`, `--as` or `--kubeconfig` change where and as
+ * whom. Only flags that change none of that are read as harmless; any other (a `{{…}}` tag too)
+ * leaves the template unread.
+ */
+function argoFlags(resource: Json, path: string): string | undefined {
+  const flags = resource.flags;
+  if (flags === undefined || flags === null) return undefined;
+  if (!Array.isArray(flags)) return `${path} cannot be read`;
+  for (const f of flags) {
+    if (typeof f !== 'string' || !HARMLESS_FLAG.test(f)) return `${path} passes kubectl ${typeof f === 'string' ? JSON.stringify(f.slice(0, 40)) : 'a flag that is not a string'}, which can add objects from elsewhere or change where and as whom it writes`;
+  }
+  return undefined;
+}
+
+/** kubectl flags that change how a manifest is sent, not what is written, where or as whom. */
+const HARMLESS_FLAG = /^--(?:validate(?:=(?:true|false|strict|warn|ignore))?|server-side(?:=(?:true|false))?|force-conflicts(?:=(?:true|false))?|overwrite(?:=(?:true|false))?|save-config(?:=(?:true|false))?|ignore-not-found(?:=(?:true|false))?|wait(?:=(?:true|false))?|field-manager=[A-Za-z0-9_.-]{1,128})$/;
 
 /**
  * An Argo Events trigger's `parameters` write event data into the resource (`dest`, a dotted path)

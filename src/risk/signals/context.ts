@@ -46,7 +46,7 @@ export interface Action {
   /** kubernetes.clusters' name for the cluster it is on; '' none named. */
   readonly cluster: string;
   /**
-   * Its sensitive kind for `unfamiliar_kind` (config ACTION_KINDS: `secret_read`, `pod_shell`); ''
+   * Its sensitive kind for `unfamiliar_kind` (config ACTION_KINDS: `secret_read`, `pod_shell`, `proxy`); ''
    * none, and for automation, which cannot sign in.
    */
   readonly kind: ActionKind | '';
