@@ -153,18 +153,11 @@ function namespaceLabelsWrite(kube: KubeRequestInfo): boolean {
  * whether it was cut are all given. Requests that are not writes of an inspected kind, nor
  * deletes, have no violations and cost no body work.
  */
-export function inspect(
-  kube: KubeRequestInfo,
-  body: Uint8Array | string | undefined,
-  contentType: string | undefined,
-  truncated: boolean,
-  settings: GuardrailSettings,
-  missing = false,
-  /** The client's User-Agent: a Helm release record is Helm's to write (rules/helm-records.ts). */
-  userAgent?: string,
-): GuardrailResult {
-  return inspectAt(0, kube, body, contentType, truncated, settings, missing, userAgent);
+export function inspect(...args: InspectArgs): GuardrailResult {
+  return inspectAt(0, ...args);
 }
+
+type InspectArgs = Parameters<typeof inspectAt> extends [number, ...infer Rest] ? Rest : never;
 
 /** inspect, for an object carried `depth` wrappers deep (judgeCarried). */
 function inspectAt(
@@ -175,6 +168,7 @@ function inspectAt(
   truncated: boolean,
   settings: GuardrailSettings,
   missing = false,
+  /** The client's User-Agent: a Helm release record is Helm's to write (rules/helm-records.ts). */
   userAgent?: string,
 ): GuardrailResult {
   if (!settings.enabled || !isInspected(kube)) return NO_VIOLATIONS;

@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { isObject, type Json } from '../types.js';
 import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, readYaml } from '../yaml.js';
-import { joinPath } from './walk.js';
+import { joinPath, walkObjects } from './walk.js';
 
 /**
  * Whole Kubernetes objects a custom resource carries for a controller to write elsewhere, with the
@@ -52,31 +52,21 @@ export function carriedObjects(doc: Json, prefix: string): Carried {
   let unread: string | undefined;
   const root = prefix.endsWith('.') ? prefix.slice(0, -1) : prefix;
   const fleet = typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith(`${FLEET_GROUP}/`) && doc.kind === 'Bundle';
-  const stack: { node: Json; path: string; key: string }[] = [{ node: doc, path: root, key: '' }];
-  while (stack.length > 0) {
-    const { node, path, key } = stack.pop()!;
+  walkObjects(doc, prefix, (node, path, key) => {
     if (key === 'generate' && isObject(node.data) && typeof node.apiVersion === 'string' && typeof node.kind === 'string') {
       found.push({ doc: generated(node, node.data), path: joinPath(path, 'data') });
-      continue;
+      return 'skip';
     }
     if (node !== doc && isCarried(node)) {
       found.push({ doc: node, path });
-      continue;
+      return 'skip';
     }
     if (fleet && key === 'resources' && typeof node.content === 'string') {
       unread ??= fleetContent(node, path, found, budget);
-      continue;
+      return 'skip';
     }
-    for (const [k, value] of Object.entries(node)) {
-      if (isObject(value)) stack.push({ node: value, path: joinPath(path, k), key: k });
-      else if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const item: unknown = value[i];
-          if (isObject(item)) stack.push({ node: item, path: `${joinPath(path, k)}[${i}]`, key: k });
-        }
-      }
-    }
-  }
+    return undefined;
+  });
   if (doc.kind === 'Secret' && doc.type === RESOURCE_SET_SECRET && isObject(doc.data)) {
     for (const [k, v] of Object.entries(doc.data)) {
       if (typeof v !== 'string') continue;
