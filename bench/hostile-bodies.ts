@@ -28,6 +28,8 @@ const P = {
   deployPatch: ['PATCH', '/apis/apps/v1/namespaces/dev/deployments/d'],
   wf: ['POST', '/apis/argoproj.io/v1alpha1/namespaces/dev/workflows'],
   cr: ['POST', '/apis/example.io/v1/namespaces/dev/things'],
+  mw: ['POST', '/apis/work.open-cluster-management.io/v1/namespaces/edge-0001/manifestworks'],
+  bundle: ['POST', '/apis/fleet.cattle.io/v1alpha1/namespaces/fleet-default/bundles'],
   cm: ['POST', '/api/v1/namespaces/dev/configmaps'],
   secret: ['POST', '/api/v1/namespaces/dev/secrets'],
   cr_role: ['POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles'],
@@ -106,6 +108,17 @@ const SHAPES: Shape[] = [
   ['virtualservice many hosts', 'vs', (k) => J({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'v' }, spec: { hosts: N(15000 * k, (i) => `h${i}.example.com`), gateways: N(2000 * k, (i) => `g${i}/gw`) } })],
   ['webhook many rules', 'vwc', (k) => J({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'w' }, webhooks: N(300 * k, (i) => ({ name: `w${i}.example.com`, rules: N(20, () => ({ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*/*'] })), failurePolicy: 'Ignore' })) })],
   ['pv many hostpaths', 'pv', (k) => J({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv' }, spec: { hostPath: { path: '/'.repeat(200_000 * k) }, accessModes: N(20000 * k, () => 'ReadWriteOnce') } })],
+  // Objects carried for a controller (rules/carried.ts): each is judged as its own write, so a body
+  // of many, or of wrappers nested in wrappers, must stay linear (past 100 or 3 deep: unread).
+  ['manifestwork many manifests', 'mw', (k) => J({ apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: 'w' }, spec: { workload: { manifests: N(1500 * k, (i) => pod({ containers: [ctr(i)] }, { name: `p${i}`, namespace: 'ran' })) } } })],
+  ['manifestwork 90 deployments', 'mw', (k) => J({ apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: 'w' }, spec: { workload: { manifests: N(90, (i) => deploy({ containers: N(12 * k, (j) => ctr(j)) }, { name: `d${i}`, namespace: 'ran' })) } } })],
+  ['manifestwork nested wrappers', 'mw', (k) => {
+    let o: object = pod({});
+    // 20 deep stays within the parser's depth; each level is judged again by the one above, to 3.
+    for (let d = 0; d < 20; d++) o = { apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: `w${d}` }, spec: { workload: { manifests: [o, ...N(40 * k, (i) => pod({}, { name: `p${d}-${i}` }))] } } };
+    return J(o);
+  }],
+  ['fleet bundle many files', 'bundle', (k) => J({ apiVersion: 'fleet.cattle.io/v1alpha1', kind: 'Bundle', metadata: { name: 'b' }, spec: { resources: N(2000 * k, (i) => ({ name: `f${i}.yaml`, content: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}}\ndata: {a: b}\n` })) } })],
   ['List of pods', 'pods', (k) => J({ apiVersion: 'v1', kind: 'List', items: N(1500 * k, (i) => pod({ containers: [ctr(i)] }, { name: `p${i}` })) })],
   ['yaml many keys (128K)', 'pods', (k) => 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n' + N(1800 * k, (i) => `    l${i}: v`).join('\n') + '\n', 'application/yaml'],
   ['yaml aliases', 'pods', (k) => 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\na: &a [' + N(50, () => 'x').join(',') + ']\nb: [' + N(90 * k, () => '*a').join(',') + ']\n', 'application/yaml'],

@@ -1,6 +1,7 @@
 import { isClusterScoped, isCustomGroup } from '../policy/policy.js';
 import { kubeRequestInfo, type KubeRequestInfo } from '../request/kube.js';
-import { resourceOfKind } from '../request/kinds.js';
+import { resourceOfAnyKind, resourceOfKind } from '../request/kinds.js';
+import { clientText } from '../core/redact.js';
 import { ViolationCollector } from './collect.js';
 import { mediaType, parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
@@ -27,10 +28,12 @@ import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
 import { checkVolumeSources, VOLUME_SOURCE_GROUPS, VOLUME_SOURCE_KEYS } from './rules/volume-sources.js';
 import { EMBEDDED_OBJECT_KEYS, embeddedObjects } from './rules/embedded-objects.js';
+import { carriedObjects, carriesText, RESOURCE_SET_SECRET } from './rules/carried.js';
 import { checkNetworkAttachment, NETWORK_ATTACHMENT_GROUP } from './rules/network-attachments.js';
 import { secretReadBy } from './rules/secret-refs.js';
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
+import { MAX_YAML_DOCUMENTS } from './yaml.js';
 import { isObject, NO_VIOLATIONS, type GuardrailResult, type Json, type Violation } from './types.js';
 
 const WRITE_VERBS = new Set(['create', 'update', 'patch']);
@@ -150,7 +153,15 @@ function namespaceLabelsWrite(kube: KubeRequestInfo): boolean {
  * whether it was cut are all given. Requests that are not writes of an inspected kind, nor
  * deletes, have no violations and cost no body work.
  */
-export function inspect(
+export function inspect(...args: InspectArgs): GuardrailResult {
+  return inspectAt(0, ...args);
+}
+
+type InspectArgs = Parameters<typeof inspectAt> extends [number, ...infer Rest] ? Rest : never;
+
+/** inspect, for an object carried `depth` wrappers deep (judgeCarried). */
+function inspectAt(
+  depth: number,
   kube: KubeRequestInfo,
   body: Uint8Array | string | undefined,
   contentType: string | undefined,
@@ -177,6 +188,7 @@ export function inspect(
     const required = secretBodyRequired(kube, settings);
     const owned = changesObject(kube) && kube.resource === 'secrets';
     let deletes = '';
+    let carriedUnread: string | undefined;
     // A create is read too: a token Secret for any account is a token that never expires
     // (service_account_token_secret), and a create is where one is made.
     if (kube.resource === 'secrets' && (byUrl.length > 0 || required || owned || (kube.verb === 'create' && kube.subresource === ''))) {
@@ -187,6 +199,12 @@ export function inspect(
         for (const [i, doc] of parsed.documents.entries()) {
           byUrl.push(...checkSecretType(doc, kube.namespace, settings), ...checkTokenSecret(doc, multi ? `documents[${i}].` : '', kube.namespace, parsed.partial, settings));
           if (owned && deletes === '') deletes = ownerReferencesSet(doc);
+          // A ClusterResourceSet's Secret: its values are manifests Cluster API applies to workload clusters.
+          if (doc.type === RESOURCE_SET_SECRET) {
+            const out = new ViolationCollector();
+            judgeCarried(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out, unreadable: (d) => void (carriedUnread ??= d) }, depth);
+            byUrl.push(...out.kept);
+          }
         }
       } else if (required) {
         // The unreadable body's own effect applies here; the policy still asks what a delete asks.
@@ -196,6 +214,20 @@ export function inspect(
         deletes = unreadableOwners(parsed);
       }
     }
+    // An admission engine's own policy can carry objects too (a Kyverno generate rule's `data`),
+    // which its controller creates with its own rights wherever the rule matches.
+    if (customObjectWrite(kube) && !truncated && body !== undefined && mayCarry(body, contentType, kube.verb === 'patch')) {
+      const parsed = decode(body, contentType, truncated, kube.verb, missing);
+      if (parsed.ok) {
+        const out = new ViolationCollector();
+        const multi = parsed.documents.length > 1;
+        for (const [i, doc] of parsed.documents.entries()) {
+          judgeCarried(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: mediaType(contentType) === APPLY_PATCH, out, unreadable: (d) => void (carriedUnread ??= d) }, depth);
+        }
+        byUrl.push(...out.kept);
+      }
+    }
+    if (carriedUnread !== undefined) return { ...collected(deletes !== '' ? ownerDelete(kube, settings, byUrl) : byUrl), unreadable: 'body_unreadable', unreadableDetail: carriedUnread, ...(deletes !== '' && { deletes }) };
     if (deletes !== '') return { violations: collected(ownerDelete(kube, settings, byUrl)).violations, deletes };
     return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
   }
@@ -239,8 +271,10 @@ export function inspect(
     if (kube.resource === 'configmaps' && changesObject(kube)) byUrl.push(...checkHelmRecord(kube, [], userAgent));
     const owners = changesObject(kube) && (truncated || mayName(body, contentType, OWNER_REFERENCES));
     const pods = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, POD_SPEC_KEYS);
-    // Whole objects carried for a controller to create elsewhere (a ManifestWork's manifests).
-    const embedded = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, EMBEDDED_KEYS);
+    // Whole objects carried for a controller to create elsewhere (a ManifestWork's manifests): a
+    // body that names `apiVersion` twice, or once in a patch (which need not name its own), or a
+    // wrapper that keeps them in strings (a Fleet Bundle's files).
+    const embedded = customObjectWrite(kube) && !truncated && body !== undefined && (carriesText(kube.apiGroup) || mayCarry(body, contentType, kube.verb === 'patch'));
     // A chaos experiment is read whole: where it acts is its selector, which any body names.
     const chaos = customObjectWrite(kube) && CHAOS_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined;
     // A KEDA scaler's triggers: the credential each is handed, and where it goes.
@@ -258,6 +292,9 @@ export function inspect(
     for (const v of byUrl) found.push(v);
     let unread: string | undefined;
     const unreadable = (detail: string) => void (unread ??= detail);
+    // A body that may carry whole objects and cannot be read (nested past the parser's depth) may
+    // carry anything: its controller reads what stepgate does not.
+    if (!parsed.ok && embedded && parsed.outcome !== 'body_missing') unreadable(`the body may carry objects for a controller to write, and could not be read (${parsed.detail})`);
     if (parsed.ok) {
       const multi = parsed.documents.length > 1;
       for (const [i, doc] of parsed.documents.entries()) {
@@ -266,9 +303,12 @@ export function inspect(
         if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', ctx);
         if (chaos) checkChaos(doc, multi ? `documents[${i}].` : '', kube.apiGroup, ctx);
         if (keda) checkKedaTriggers(doc, multi ? `documents[${i}].` : '', mediaType(contentType) === JSON_PATCH, ctx);
-        if (embedded) checkEmbeddedObjects(doc, multi ? `documents[${i}].` : '', ctx);
+        if (embedded) {
+          checkEmbeddedObjects(doc, multi ? `documents[${i}].` : '', ctx);
+          judgeCarried(doc, multi ? `documents[${i}].` : '', ctx, depth);
+        }
         if (copies) checkVolumeSources(doc, multi ? `documents[${i}].` : '', ctx);
-        if (embeds) judgeEmbedded(doc, multi ? `documents[${i}].` : '', ctx);
+        if (embeds) judgeEmbedded(doc, multi ? `documents[${i}].` : '', ctx, depth);
         if (attaches) checkNetworkAttachment(doc, multi ? `documents[${i}].` : '', ctx);
       }
     }
@@ -310,6 +350,7 @@ export function inspect(
   let deletes = '';
   let how: DeleteHow = OWNED;
   let claims = '';
+  let carriedUnread: string | undefined;
   for (const { doc, prefix, workloadKeys, kinds } of docs) {
     if (changesObject(kube) && deletes === '') deletes = ownerReferencesSet(doc);
     if (changesObject(kube) && deletes === '' && SCALABLE_KEYS.has(urlKey)) {
@@ -342,12 +383,19 @@ export function inspect(
     if (IMAGE_SOURCE_KEYS.has(urlKey)) checkImageSource(doc, urlKey, kube.verb, prefix, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);
+    // A custom kind read whole (a Fleet Bundle, a Flux HelmRelease's values) can carry objects too.
+    if (customObjectWrite(kube)) {
+      const carrying: RuleContext = { ...ctx, unreadable: (d) => void (carriedUnread ??= d) };
+      checkEmbeddedObjects(doc, prefix, carrying);
+      judgeCarried(doc, prefix, carrying, depth);
+    }
   }
   const reads = readsSecret === '' ? undefined : { readsSecret };
   const owner = deletes === '' && claims === '' ? undefined : { ...(deletes !== '' && { deletes }), ...(claims !== '' && { deletesClaims: claims }) };
   if (deletes !== '') for (const v of ownerDelete(kube, settings, [], how)) violations.push(v);
-  if (violations.kept.length === 0) return reads === undefined && owner === undefined ? NO_VIOLATIONS : { violations: [], ...reads, ...owner };
-  return { violations: violations.kept, ...(violations.omitted > 0 ? { omitted: violations.omitted } : {}), ...reads, ...owner };
+  const unread = carriedUnread === undefined ? undefined : { unreadable: 'body_unreadable' as const, unreadableDetail: carriedUnread };
+  if (violations.kept.length === 0) return reads === undefined && owner === undefined && unread === undefined ? NO_VIOLATIONS : { violations: [], ...reads, ...owner, ...unread };
+  return { violations: violations.kept, ...(violations.omitted > 0 ? { omitted: violations.omitted } : {}), ...reads, ...owner, ...unread };
 }
 
 /**
@@ -386,11 +434,6 @@ const KEDA_KEYS = ['authenticationRef', 'triggers'];
  * (`riorityClassName` is in `priorityClassName` and Argo's `podPriorityClassName`; rules/scheduling.ts).
  */
 const POD_SPEC_KEYS = ['plaintext', 'customStrategy', 'container', 'script', 'template', 'steps', 'sidecars', 'podTemplate', 'hostDisk', 'podSpecPatch', 'driver', 'executor', 'volumes', 'seccomp.security.alpha.kubernetes.io', 'riorityClassName', 'runtimeClassName', 'kueue.x-k8s.io/priority-class'];
-/**
- * Keys one of which a custom resource's body names where it carries an RBAC object or a token
- * Secret (rules/embedded.ts): a binding's `roleRef`, a role's `rules`, the token Secret's type.
- */
-const EMBEDDED_KEYS = ['roleRef', 'rules', 'service-account-token'];
 const TEXT_TYPES = new Set(['application/json', 'application/yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 /**
  * The escapes that can spell a letter: JSON's `\u`, double-quoted YAML's `\x`, `\u`, `\U`, and
@@ -419,6 +462,20 @@ function mayName(body: Uint8Array | string | undefined, contentType: string | un
 }
 
 const YAML_TYPES = new Set(['application/yaml', 'application/apply-patch+yaml']);
+
+/**
+ * Whether a text body can carry a whole object: it names `apiVersion` twice (its own, and the
+ * carried one's), once where it is a patch, or spells a key through an escape or a tag (mayName).
+ * A custom resource that carries nothing names it once, and costs no parse.
+ */
+function mayCarry(body: Uint8Array | string, contentType: string | undefined, patch: boolean): boolean {
+  if (mayName(body, contentType, []) || !TEXT_TYPES.has(mediaType(contentType))) return true;
+  const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const first = text.indexOf(API_VERSION);
+  return first >= 0 && (patch || text.indexOf(API_VERSION, first + 1) >= 0);
+}
+
+const API_VERSION = 'apiVersion';
 
 /** A body that could not be read may set owner references; a missing one is the gateway's configuration (missing_body). */
 function unreadableOwners(parsed: ParsedBody & { ok: false }): string {
@@ -471,11 +528,57 @@ function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext, depth = 0): 
     }
     const name = typeof meta.name === 'string' && meta.name !== '' && e.action !== 'create' ? `/${encodeURIComponent(meta.name)}` : '';
     const method = e.action === 'delete' ? 'DELETE' : e.action === 'patch' ? 'PATCH' : 'POST';
-    const written = inspect(kubeRequestInfo(method, `${kind.collection(namespace)}${name}`, '', () => undefined), JSON.stringify(e.doc), e.action === 'patch' ? 'application/merge-patch+json' : 'application/json', false, ctx.settings);
+    const written = inspectAt(depth + 1, kubeRequestInfo(method, `${kind.collection(namespace)}${name}`, '', () => undefined), JSON.stringify(e.doc), e.action === 'patch' ? 'application/merge-patch+json' : 'application/json', false, ctx.settings);
     for (const v of written.violations) ctx.out.push({ ...v, path: v.path ? `${e.path}.${v.path}` : e.path });
     if (written.unreadable !== undefined) ctx.unreadable?.(`${e.path}: ${written.unreadableDetail ?? written.unreadable}`);
   }
 }
+
+/**
+ * Each whole object a custom resource carries for a controller to write elsewhere
+ * (rules/carried.ts), judged as a write of that object through the gateway would be: by its own
+ * apiVersion and kind (the group and resource that select the rules), in its own
+ * `metadata.namespace` (where it lands; none when it names none), as a create, and as a patch too
+ * when the wrapper's body is one (only what it shows is known, as for the wrapper). What it carries in
+ * turn is judged by that write, to MAX_EMBEDDED_DEPTH wrappers deep and MAX_YAML_DOCUMENTS
+ * objects a body; past either the body is unread: the controller reads what stepgate does not.
+ */
+function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number): void {
+  const { objects, unread } = carriedObjects(doc, prefix);
+  if (unread !== undefined) ctx.unreadable?.(unread);
+  if (objects.length === 0) return;
+  if (depth >= MAX_EMBEDDED_DEPTH) {
+    ctx.unreadable?.(`${objects[0]!.path} carries objects more than ${MAX_EMBEDDED_DEPTH} wrappers deep`);
+    return;
+  }
+  if (objects.length > MAX_YAML_DOCUMENTS) {
+    ctx.unreadable?.(`${prefix}the body carries more than ${MAX_YAML_DOCUMENTS} objects`);
+    return;
+  }
+  // In a patch of the wrapper, a carried object is a list item replaced whole (a merge or apply
+  // patch), or what a JSON patch sets of one: it is judged as both its create and its patch.
+  const ways = ctx.partial ? [false, true] : [false];
+  for (const e of objects) {
+    const kind = resourceOfAnyKind(e.doc.apiVersion, e.doc.kind);
+    if (kind === undefined) {
+      ctx.unreadable?.(`${e.path} is of a kind stepgate cannot name (${clientText(String(e.doc.apiVersion), 80)} ${clientText(String(e.doc.kind), 80)})`);
+      continue;
+    }
+    const meta = isObject(e.doc.metadata) ? e.doc.metadata : {};
+    const namespace = kind.namespaced && typeof meta.namespace === 'string' && NAMESPACE_NAME.test(meta.namespace) ? meta.namespace : '';
+    const text = JSON.stringify(e.doc);
+    for (const patch of ways) {
+      const name = patch && typeof meta.name === 'string' && meta.name !== '' ? `/${encodeURIComponent(meta.name)}` : '';
+      const type = !patch ? 'application/json' : ctx.applied === true ? APPLY_PATCH : 'application/merge-patch+json';
+      const written = inspectAt(depth + 1, kubeRequestInfo(patch ? 'PATCH' : 'POST', `${kind.collection(namespace)}${name}`, '', () => undefined), text, type, false, ctx.settings);
+      for (const v of written.violations) ctx.out.push({ ...v, path: v.path ? `${e.path}.${v.path}` : e.path });
+      if (written.unreadable !== undefined) ctx.unreadable?.(`${e.path}: ${written.unreadableDetail ?? written.unreadable}`);
+    }
+  }
+}
+
+/** A namespace name kube accepts; anything else (a Kyverno `{{…}}` variable) is judged as none. */
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** How many custom objects deep a manifest's own manifests are read; deeper ones are unread. */
 const MAX_EMBEDDED_DEPTH = 3;

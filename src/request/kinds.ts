@@ -53,7 +53,7 @@ const KINDS: ReadonlyMap<string, readonly [resource: string, namespaced: boolean
 ]);
 
 export interface KindResource {
-  /** The API server path of the collection the object is created in (`ns` for a namespaced one). */
+  /** The API server path of the collection the object is created in (`ns` for a namespaced one; '' leaves it out, as a cluster-wide list's path does). */
   readonly collection: (ns: string) => string;
   readonly namespaced: boolean;
 }
@@ -72,5 +72,28 @@ export function resourceOfKind(apiVersion: unknown, kind: unknown): KindResource
   if (known === undefined) return undefined;
   const [resource, namespaced] = known;
   const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
-  return { namespaced, collection: (ns) => `${base}${namespaced ? `/namespaces/${ns}` : ''}/${resource}` };
+  return { namespaced, collection: (ns) => `${base}${namespaced && ns !== '' ? `/namespaces/${ns}` : ''}/${resource}` };
+}
+
+/**
+ * As resourceOfKind, and for any other kind the plural its CRD most likely chose (the lower-case
+ * kind with an English plural, as kubebuilder and `kubectl` guess it): where no request path
+ * exists (an object carried inside another, which a controller writes), the guardrails select
+ * their rules by group and kind, and a wrong plural costs nothing they read. A kind outside the
+ * table is taken as namespaced; `ns` '' then leaves the namespace out of the path.
+ */
+export function resourceOfAnyKind(apiVersion: unknown, kind: unknown): KindResource | undefined {
+  const known = resourceOfKind(apiVersion, kind);
+  if (known !== undefined || typeof apiVersion !== 'string' || typeof kind !== 'string' || !/^[A-Za-z][A-Za-z0-9]*$/.test(kind)) return known;
+  const parts = apiVersion.split('/');
+  if (parts.length !== 2 || parts.some((p) => !/^[a-z0-9][a-z0-9.-]*$/.test(p))) return undefined;
+  const base = `/apis/${parts[0]}/${parts[1]}`;
+  const resource = plural(kind.toLowerCase());
+  return { namespaced: true, collection: (ns) => `${base}${ns === '' ? '' : `/namespaces/${ns}`}/${resource}` };
+}
+
+function plural(kind: string): string {
+  if (/(s|x|z|ch|sh)$/.test(kind)) return `${kind}es`;
+  if (/[^aeiou]y$/.test(kind)) return `${kind.slice(0, -1)}ies`;
+  return `${kind}s`;
 }

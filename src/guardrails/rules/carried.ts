@@ -1,0 +1,126 @@
+import { gunzipSync } from 'node:zlib';
+import { isObject, type Json } from '../types.js';
+import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, readYaml } from '../yaml.js';
+import { joinPath, walkObjects } from './walk.js';
+
+/**
+ * Whole Kubernetes objects a custom resource carries for a controller to write elsewhere, with the
+ * controller's rights, found so that each can be judged as the write it becomes (inspect.ts
+ * judgeCarried): by shape, any object below the document's root with a string `apiVersion` and
+ * `kind` and something more than a reference's fields (an OCM ManifestWork's
+ * `spec.workload.manifests`, a ManifestWorkReplicaSet's template, a Crossplane provider-kubernetes
+ * Object's `spec.forProvider.manifest`, a kro ResourceGraphDefinition's `resources[].template`, a
+ * Kratix Promise's dependencies, a Helm chart value's `extraObjects`), and where a wrapper names
+ * the object another way:
+ * - a Kyverno generate rule (`generate: {apiVersion, kind, name, namespace, data}`): `data` is the
+ *   object's content, named and placed by the rule's own fields;
+ * - a Rancher Fleet Bundle's `spec.resources[].content`: files, YAML in a string (`encoding:
+ *   base64`, `base64+gz` too), which Fleet's agent applies on every cluster its targets pick;
+ * - a Cluster API ClusterResourceSet's Secret (type `addons.cluster.x-k8s.io/resource-set`):
+ *   each `data` value a manifest the controller applies to every workload cluster it selects.
+ * An object found is not walked further here: the judgement of its own write finds what it
+ * carries in turn. A reference (`scaleTargetRef`, an owner reference, a selector's `{apiVersion,
+ * kind, name}`) creates nothing and is not an object.
+ */
+export interface CarriedObject {
+  doc: Json;
+  /** Where it sits in the body, dotted. */
+  path: string;
+}
+
+export interface Carried {
+  objects: CarriedObject[];
+  /** Why part of the body was not read (a manifest string that cannot be read, or too many). */
+  unread?: string;
+}
+
+/** The fields a reference to an object has; an object with nothing else creates nothing. */
+const REFERENCE_KEYS = new Set(['apiVersion', 'kind', 'name', 'namespace', 'uid', 'fieldPath', 'resourceVersion', 'controller', 'blockOwnerDeletion', 'apiGroup']);
+
+/** The Secret type Cluster API's ClusterResourceSet applies from (its `data` values are manifests). */
+export const RESOURCE_SET_SECRET = 'addons.cluster.x-k8s.io/resource-set';
+const FLEET_GROUP = 'fleet.cattle.io';
+
+/** Whether a wrapper's group means manifests in strings, which no key scan of the body shows. */
+export function carriesText(apiGroup: string): boolean {
+  return apiGroup === FLEET_GROUP;
+}
+
+export function carriedObjects(doc: Json, prefix: string): Carried {
+  const found: CarriedObject[] = [];
+  const budget = { chars: 0, count: 0 };
+  let unread: string | undefined;
+  const root = prefix.endsWith('.') ? prefix.slice(0, -1) : prefix;
+  const fleet = typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith(`${FLEET_GROUP}/`) && doc.kind === 'Bundle';
+  walkObjects(doc, prefix, (node, path, key) => {
+    if (key === 'generate' && isObject(node.data) && typeof node.apiVersion === 'string' && typeof node.kind === 'string') {
+      found.push({ doc: generated(node, node.data), path: joinPath(path, 'data') });
+      return 'skip';
+    }
+    if (node !== doc && isCarried(node)) {
+      found.push({ doc: node, path });
+      return 'skip';
+    }
+    if (fleet && key === 'resources' && typeof node.content === 'string') {
+      unread ??= fleetContent(node, path, found, budget);
+      return 'skip';
+    }
+    return undefined;
+  });
+  if (doc.kind === 'Secret' && doc.type === RESOURCE_SET_SECRET && isObject(doc.data)) {
+    for (const [k, v] of Object.entries(doc.data)) {
+      if (typeof v !== 'string') continue;
+      unread ??= manifestText(Buffer.from(v, 'base64').toString('utf8'), joinPath(joinPath(root, 'data'), k), found, budget);
+    }
+  }
+  return unread === undefined ? { objects: found } : { objects: found, unread };
+}
+
+function isCarried(node: Json): boolean {
+  if (typeof node.apiVersion !== 'string' || typeof node.kind !== 'string') return false;
+  for (const k of Object.keys(node)) if (!REFERENCE_KEYS.has(k)) return true;
+  return false;
+}
+
+/** A Kyverno generate rule's object: `data` is its content, the rule's own fields say what and where. */
+function generated(rule: Json, data: Json): Json {
+  const meta = isObject(data.metadata) ? data.metadata : {};
+  return {
+    ...data,
+    apiVersion: rule.apiVersion as string,
+    kind: rule.kind as string,
+    metadata: { ...meta, ...(typeof rule.name === 'string' && { name: rule.name }), ...(typeof rule.namespace === 'string' && { namespace: rule.namespace }) },
+  };
+}
+
+/** One Fleet bundle resource: a file whose content is applied as the manifests it holds. */
+function fleetContent(resource: Json, path: string, found: CarriedObject[], budget: { chars: number; count: number }): string | undefined {
+  const at = joinPath(path, 'content');
+  const encoding = typeof resource.encoding === 'string' ? resource.encoding : '';
+  let text: string;
+  try {
+    if (encoding === '') text = resource.content as string;
+    else if (encoding === 'base64') text = Buffer.from(resource.content as string, 'base64').toString('utf8');
+    else if (encoding === 'base64+gz') text = gunzipSync(Buffer.from(resource.content as string, 'base64'), { maxOutputLength: MAX_YAML_CHARS }).toString('utf8');
+    else return `${at} is encoded as ${JSON.stringify(encoding.slice(0, 40))}, which stepgate does not read`;
+  } catch {
+    return `${at} could not be decoded (${encoding}), or decodes to more than ${MAX_YAML_CHARS / 1024} KiB`;
+  }
+  return manifestText(text, at, found, budget);
+}
+
+/**
+ * A manifest string read into `found`; why not, when it cannot be. Together the strings of one
+ * body get what one YAML body gets (readYaml bounds one string, not how many a body holds).
+ */
+function manifestText(text: string, path: string, found: CarriedObject[], budget: { chars: number; count: number }): string | undefined {
+  budget.chars += text.length;
+  if (++budget.count > MAX_YAML_DOCUMENTS || budget.chars > MAX_YAML_CHARS) return `${path} was not read: the body's manifests exceed ${MAX_YAML_DOCUMENTS} or ${MAX_YAML_CHARS / 1024} KiB together`;
+  if (text.trim() === '') return undefined;
+  const read = readYaml(text);
+  if (!read.ok) return `${path} could not be read (${read.detail})`;
+  for (const [i, doc] of read.documents.entries()) {
+    if (isObject(doc) && typeof doc.apiVersion === 'string' && typeof doc.kind === 'string') found.push({ doc, path: read.documents.length > 1 ? `${path}[${i}]` : path });
+  }
+  return undefined;
+}

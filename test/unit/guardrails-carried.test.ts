@@ -1,0 +1,134 @@
+import { gzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../../src/config/load.js';
+import { compileAssurance } from '../../src/core/assurance.js';
+import { inspect } from '../../src/guardrails/inspect.js';
+import { compileGuardrails, type GuardrailSettings } from '../../src/guardrails/settings.js';
+import type { GuardrailResult } from '../../src/guardrails/types.js';
+import { readYaml } from '../../src/guardrails/yaml.js';
+import { resourceOfAnyKind } from '../../src/request/kinds.js';
+import { guardSettings, kube, toYaml } from '../support/guardrails.js';
+import { scaledObject } from '../support/workday22.js';
+
+/**
+ * An object carried inside a wrapper is judged as the object it is (src/guardrails/rules/carried.ts,
+ * inspect.ts judgeCarried). Generated, not hand-picked: every whole object the guardrail unit tests
+ * judge as a violation or an unreadable body (test/fixtures/carried-attack-bodies.jsonl, recorded by
+ * `npx tsx test/support/carried-corpus.ts`) is written top-level as the create of its kind, then wrapped
+ * in every wrapper kind, and the wrapped write must carry every guardrail code the top-level one has
+ * (and its unreadable body), under the unit tests' settings and the example policy's.
+ */
+
+type Doc = { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string }; [k: string]: unknown };
+type Write = { method: string; path: string; body: string; type: string };
+
+const EXAMPLE = new URL('../../examples/stepgate.yaml', import.meta.url).pathname;
+const example = loadConfigFile(EXAMPLE);
+const SETTINGS: readonly [string, GuardrailSettings][] = [
+  ['the unit tests', guardSettings()],
+  ['examples/stepgate.yaml', compileGuardrails(example.guardrails, compileAssurance(example.assurance.levels))!],
+];
+
+const JSON_CT = 'application/json';
+const json = (path: string, body: object): Write => ({ method: 'POST', path, body: JSON.stringify(body), type: JSON_CT });
+const yamlText = (o: Doc) => toYaml(o);
+
+/** Every wrapper kind, each as the write that carries `o`. */
+const WRAPPERS: readonly [string, (o: Doc) => Write][] = [
+  ['OCM ManifestWork', (o) => json('/apis/work.open-cluster-management.io/v1/namespaces/edge-0001/manifestworks', { apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: 'w', namespace: 'edge-0001' }, spec: { workload: { manifests: [o] } } })],
+  ['OCM ManifestWork, merge-patched', (o) => ({ method: 'PATCH', path: '/apis/work.open-cluster-management.io/v1/namespaces/edge-0001/manifestworks/w', body: JSON.stringify({ spec: { workload: { manifests: [o] } } }), type: 'application/merge-patch+json' })],
+  ['OCM ManifestWorkReplicaSet', (o) => json('/apis/work.open-cluster-management.io/v1alpha1/namespaces/default/manifestworkreplicasets', { apiVersion: 'work.open-cluster-management.io/v1alpha1', kind: 'ManifestWorkReplicaSet', metadata: { name: 'r', namespace: 'default' }, spec: { placementRefs: [{ name: 'all' }], manifestWorkTemplate: { workload: { manifests: [o] } } } })],
+  ['Crossplane provider-kubernetes Object', (o) => json('/apis/kubernetes.crossplane.io/v1alpha2/objects', { apiVersion: 'kubernetes.crossplane.io/v1alpha2', kind: 'Object', metadata: { name: 'x' }, spec: { forProvider: { manifest: o }, providerConfigRef: { name: 'edge' } } })],
+  ['kro ResourceGraphDefinition', (o) => json('/apis/kro.run/v1alpha1/resourcegraphdefinitions', { apiVersion: 'kro.run/v1alpha1', kind: 'ResourceGraphDefinition', metadata: { name: 'g' }, spec: { schema: { apiVersion: 'v1alpha1', kind: 'App' }, resources: [{ id: 'r', template: o }] } })],
+  ['Kyverno generate rule', (o) => {
+    const { apiVersion, kind, metadata, ...rest } = o;
+    const data = { ...rest, ...(metadata && { metadata: { ...metadata, name: undefined, namespace: undefined } }) };
+    return json('/apis/kyverno.io/v1/clusterpolicies', { apiVersion: 'kyverno.io/v1', kind: 'ClusterPolicy', metadata: { name: 'p' }, spec: { rules: [{ name: 'g', match: { any: [{ resources: { kinds: ['Namespace'] } }] }, generate: { apiVersion, kind, name: metadata?.name ?? 'x', ...(metadata?.namespace !== undefined && { namespace: metadata.namespace }), synchronize: true, data: JSON.parse(JSON.stringify(data)) as object } }] } });
+  }],
+  ['Rancher Fleet Bundle, YAML in a string', (o) => json('/apis/fleet.cattle.io/v1alpha1/namespaces/fleet-default/bundles', { apiVersion: 'fleet.cattle.io/v1alpha1', kind: 'Bundle', metadata: { name: 'b', namespace: 'fleet-default' }, spec: { resources: [{ name: 'o.yaml', content: yamlText(o) }], targets: [{ clusterSelector: {} }] } })],
+  ['Rancher Fleet Bundle, base64+gz', (o) => json('/apis/fleet.cattle.io/v1alpha1/namespaces/fleet-default/bundles', { apiVersion: 'fleet.cattle.io/v1alpha1', kind: 'Bundle', metadata: { name: 'b', namespace: 'fleet-default' }, spec: { resources: [{ name: 'o.yaml', encoding: 'base64+gz', content: gzipSync(yamlText(o)).toString('base64') }] } })],
+  ["Cluster API ClusterResourceSet's Secret", (o) => json('/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'addons', namespace: 'default' }, type: 'addons.cluster.x-k8s.io/resource-set', data: { 'o.yaml': Buffer.from(yamlText(o)).toString('base64') } })],
+  ['a ManifestWork inside a Crossplane Object', (o) => json('/apis/kubernetes.crossplane.io/v1alpha2/objects', { apiVersion: 'kubernetes.crossplane.io/v1alpha2', kind: 'Object', metadata: { name: 'x' }, spec: { forProvider: { manifest: { apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: 'w', namespace: 'edge-0001' }, spec: { workload: { manifests: [o] } } } } } })],
+];
+
+const send = (w: Write, settings: GuardrailSettings) => inspect(kube(w.method, w.path), w.body, w.type, false, settings);
+const codes = (r: GuardrailResult) => [...new Set(r.violations.map((v) => v.code))].sort();
+
+/** The recorded bodies, each as the object it is, in the namespace and under the name its request gave it. */
+function corpus(): Doc[] {
+  const file = new URL('../fixtures/carried-attack-bodies.jsonl', import.meta.url);
+  const out: Doc[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line === '') continue;
+    const rec = JSON.parse(line) as { namespace: string; name: string; body: string };
+    const read = readYaml(rec.body);
+    if (!read.ok) continue;
+    const doc = structuredClone(read.documents[0]) as Doc;
+    const meta = { ...(typeof doc.metadata === 'object' && doc.metadata !== null ? doc.metadata : {}) };
+    if (rec.namespace !== '' && !meta.namespace) meta.namespace = rec.namespace;
+    if (rec.name !== '' && !meta.name) meta.name = rec.name;
+    if (!meta.name) meta.name = 'carried';
+    out.push({ ...doc, metadata: meta });
+  }
+  return out;
+}
+
+/** The object written top-level: the create of its kind, in its own namespace. */
+function topLevel(o: Doc): Write | undefined {
+  const res = resourceOfAnyKind(o.apiVersion, o.kind);
+  if (res === undefined) return undefined;
+  const ns = res.namespaced && typeof o.metadata?.namespace === 'string' ? o.metadata.namespace : '';
+  return json(res.collection(ns), o);
+}
+
+const DOCS = corpus();
+
+describe('an object carried in a wrapper is judged as the object it is', () => {
+  it('has a corpus of attack bodies to wrap', () => {
+    expect(DOCS.length).toBeGreaterThan(500);
+  });
+
+  describe.each(SETTINGS)('under %s settings', (_name, settings) => {
+    // Only the bodies the top-level create of their kind is judged for under these settings.
+    const attacks = DOCS.flatMap((o) => {
+      const w = topLevel(o);
+      if (w === undefined) return [];
+      const top = send(w, settings);
+      return top.violations.length > 0 || top.unreadable !== undefined ? [{ o, top }] : [];
+    });
+
+    it('judges most recorded bodies top-level', () => {
+      expect(attacks.length).toBeGreaterThan(300);
+    });
+
+    it.each(WRAPPERS)('in a %s: at least what the top-level write is judged for', (_wrapper, wrap) => {
+      const missed: string[] = [];
+      for (const { o, top } of attacks) {
+        const wrapped = send(wrap(o), settings);
+        const lost: string[] = codes(top).filter((c) => !codes(wrapped).includes(c));
+        if (top.unreadable !== undefined && wrapped.unreadable === undefined) lost.push(`unreadable (${top.unreadableDetail ?? top.unreadable})`);
+        if (lost.length > 0) missed.push(`${o.apiVersion} ${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}: lost ${lost.join(', ')}`);
+      }
+      expect(missed.slice(0, 20), `${missed.length} of ${attacks.length} bodies lose a judgement when wrapped`).toEqual([]);
+    });
+  });
+});
+
+describe('routine objects carried in a wrapper stay routine', () => {
+  const settings = SETTINGS[1]![1];
+  const routine: readonly [string, Doc][] = [
+    ['a ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ran-config', namespace: 'ran' }, data: { 'site.conf': 'cell=42' } }],
+    ['a Deployment with a plain image', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'ran' }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'registry.example.com/web:1.4.2' }] } } } }],
+    ["a ScaledObject with its namespace's own TriggerAuthentication", scaledObject('ran', 'du-worker', 1, 10, [{ type: 'rabbitmq', metadata: { queueName: 'jobs', mode: 'QueueLength', value: '50' }, authenticationRef: { name: 'rabbitmq-conn' } }]) as Doc],
+    ['a Namespace and a reader binding', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'view', namespace: 'ran' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'Group', name: 'ran-ops', apiGroup: 'rbac.authorization.k8s.io' }] }],
+  ];
+  describe.each(routine)('%s', (_what, o) => {
+    it.each(WRAPPERS)('in a %s adds nothing', (wrapper, wrap) => {
+      const r = send(wrap(o), settings);
+      // A Kyverno policy is admission configuration itself, whatever it carries.
+      expect(codes(r)).toEqual(wrapper === 'Kyverno generate rule' ? ['admission_config_change'] : []);
+      expect(r.unreadable).toBeUndefined();
+    });
+  });
+});
