@@ -139,7 +139,7 @@ async function measure(counted: boolean): Promise<void> {
       const learning = encodeCheckRequest(shape.request(await issuer.sign(claims('aal2', shape.audience, n)), n));
       let d = decodeDecision(await answered(learning));
       // As below: under valgrind on a loaded machine the first JWKS fetch can time out.
-      for (let tries = 0; d.reason === 'jwks_unavailable' && tries < 20; tries++) {
+      for (let tries = 0; d.reason === 'jwks_unavailable' && tries < 120; tries++) {
         await new Promise((r) => setTimeout(r, 1000));
         d = decodeDecision(await answered(learning));
       }

@@ -236,7 +236,7 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
         });
         expect(seen).toEqual(want);
       }),
-      { numRuns: 500 },
+      { numRuns: 200 },
     );
   });
 
