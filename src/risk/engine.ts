@@ -11,7 +11,7 @@ import { labelSelectorOf, selectorRequires } from '../request/label-selector.js'
 import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
 import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
-import { clientKind, DeviceResolver, sessionWithoutCookie, type Device } from './device.js';
+import { clientKind, DeviceResolver, MAX_REMEMBERED_AGENT, NO_DEVICE, sessionWithoutCookie, type Device } from './device.js';
 import { contextBound, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
 import { compileTiers, familyKey, type Tiers } from './namespace-family.js';
 import { scoreRisk, type Score } from './score.js';
@@ -197,7 +197,7 @@ export class RiskEngine {
     if (k === undefined) {
       // One login is one session: a fresh authentication in the same IdP session starts a new
       // one, whose first use says where that proof was made.
-      k = { subject: subjectKey(who), session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}`, addressText: undefined, address: NO_ADDRESS };
+      k = { subject: subjectKey(who), session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}`, addressText: undefined, address: NO_ADDRESS, agent: undefined, agentDevice: NO_DEVICE, agentClient: '' };
       this.identityKeys.set(who, k);
     }
     return k;
@@ -257,21 +257,43 @@ export class RiskEngine {
     const keys = this.keysOf(who);
     const address = clientAddress(req.sourceAddress, req.clientResolved ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses, keys);
     const userAgent = h.get('user-agent');
-    let device = this.devices.resolveFrom(
-      req.sourcePrincipal,
-      h.get('x-forwarded-client-cert'),
-      userAgent,
-      h.get('sec-ch-ua'),
-      h.get('sec-ch-ua-platform'),
-      // Bound to its owner (device-cookie.ts): the subject key is deviceOwner(issuer, subject).
-      this.o.deviceCookies?.fromCookieHeader(h.get('cookie'), keys.subject),
-    );
+    const xfcc = h.get('x-forwarded-client-cert');
+    const secChUa = h.get('sec-ch-ua');
+    const platformHint = h.get('sec-ch-ua-platform');
+    const cookie = h.get('cookie');
+    const ua = userAgent ?? '';
+    // A user agent alone (kubectl, client-go tools): the device and client kind are functions of
+    // it, so the token's last answer is reused when the agent is the same. The resolver's own
+    // memo is keyed by the agent, a new string with every request, hashed on each lookup.
+    const agentOnly = req.sourcePrincipal === '' && xfcc === undefined && secChUa === undefined && platformHint === undefined && cookie === undefined;
+    let device: Device;
+    let client: string;
+    if (agentOnly && keys.agent === ua) {
+      device = keys.agentDevice;
+      client = keys.agentClient;
+    } else {
+      device = this.devices.resolveFrom(
+        req.sourcePrincipal,
+        xfcc,
+        userAgent,
+        secChUa,
+        platformHint,
+        // Bound to its owner (device-cookie.ts): the subject key is deviceOwner(issuer, subject).
+        this.o.deviceCookies?.fromCookieHeader(cookie, keys.subject),
+      );
+      client = clientKind(device.uaFamily, ua);
+      // Kept with the token (as many as the token cache holds): never an agent the resolver would not keep either.
+      if (agentOnly && ua.length <= MAX_REMEMBERED_AGENT) {
+        keys.agent = ua;
+        keys.agentDevice = device;
+        keys.agentClient = client;
+      }
+    }
     // A step-up session comes with the device cookie its browser was given: without one, the
     // fingerprint is no evidence of the device (device.ts, sessionWithoutCookie).
     if (who.source === 'session' && this.o.deviceCookies !== undefined && (device.strength === 'fingerprint' || device.strength === 'none')) {
       device = sessionWithoutCookie(device, keys.session);
     }
-    const client = clientKind(device.uaFamily, userAgent ?? '');
     const kube = req.kube;
     // A burst counts deletes of what the policy protects (a rule with a sensitivity: production,
     // the cluster's own namespaces, volumes, nodes), as sensitive_objects counts only sensitive
@@ -720,6 +742,11 @@ interface IdentityKeys extends AddressMemo {
   readonly subject: string;
   /** The login: IdP session and authentication time ('' when the credential names no session). */
   readonly session: string;
+  /** The user agent of its last request that had nothing else to tell its device by (undefined: none yet). */
+  agent: string | undefined;
+  /** That agent's device (before sessionWithoutCookie) and client kind. */
+  agentDevice: Device;
+  agentClient: string;
 }
 
 /**

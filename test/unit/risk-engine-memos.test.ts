@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
-import { DeviceResolver } from '../../src/risk/device.js';
+import { clientKind, DeviceResolver } from '../../src/risk/device.js';
 import { RiskEngine } from '../../src/risk/engine.js';
 import { isDiscovery } from '../../src/risk/context-bound.js';
 import { sensitivityContribution, sensitivitySignal } from '../../src/risk/signals/sensitivity.js';
@@ -12,7 +12,7 @@ import type { SignalContext } from '../../src/risk/signals/context.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import type { StateStore } from '../../src/state/store.js';
 import { TEST_LIMITS } from '../support/state-config.js';
-import { ENGINE_CONFIG, engineIdentity } from '../support/risk-engine.js';
+import { baseRequirement, ENGINE_CONFIG, engineIdentity } from '../support/risk-engine.js';
 
 /**
  * The structures the risk engine keeps from one Check to the next so that a routine Check builds
@@ -180,5 +180,84 @@ describe('MemoryStateStore: the wider network proof key', () => {
     for (let n = 0; n < 5000; n++) work(`10.${n % 250}.${Math.floor(n / 250)}.0/24`, t0 + 2000);
     expect(work('10.1.0.0/16', t0 + 3000).nearbyProvenAt).toBe(t0);
     expect(work('10.2.0.0/16', t0 + 3000).nearbyProvenAt).toBe(0);
+  });
+});
+
+describe('RiskEngine: the device of a user agent alone, kept with the token', () => {
+  const agents = [
+    'kubectl/v1.31.2 (linux/amd64) kubernetes/5864a46',
+    'helm/v3.16.2 (darwin/arm64) kubernetes/abc1234',
+    'curl/8.5.0',
+    'python-requests/2.32.3',
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+    '',
+  ];
+  const headerSets = fc.record({
+    ua: fc.constantFrom(...agents, undefined),
+    secChUa: fc.constantFrom(undefined, undefined, '"Chromium";v="131"'),
+    platform: fc.constantFrom(undefined, undefined, '"Windows"', '"macOS"'),
+    cookie: fc.constantFrom(undefined, undefined, 'a=b'),
+    principal: fc.constantFrom('', '', '', 'spiffe://corp/laptop/a'),
+    who: fc.integer({ min: 0, max: 1 }),
+  });
+  const request = (h: { ua: string | undefined; secChUa: string | undefined; platform: string | undefined; cookie: string | undefined; principal: string }) => {
+    const headers = new Map<string, string>();
+    if (h.ua !== undefined) headers.set('user-agent', h.ua);
+    if (h.secChUa !== undefined) headers.set('sec-ch-ua', h.secChUa);
+    if (h.platform !== undefined) headers.set('sec-ch-ua-platform', h.platform);
+    if (h.cookie !== undefined) headers.set('cookie', h.cookie);
+    return {
+      method: 'GET', target: '/api/v1/namespaces/a/pods', path: '/api/v1/namespaces/a/pods', query: '', host: 'h', authority: 'h', scheme: 'https', headers,
+      spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: true, sourcePrincipal: h.principal, contextExtensions: {},
+      kube: undefined, body: undefined, bodyTruncated: false,
+    } as unknown as RequestAttributes;
+  };
+  const observing = (seen: { device: string; uaFamily: string; platform: string | undefined; client: string | undefined }[]) => {
+    const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
+    const spy: StateStore = Object.assign(Object.create(store) as StateStore, {
+      observe: (o: Parameters<StateStore['observe']>[0]) => {
+        seen.push({ device: o.device, uaFamily: o.uaFamily, platform: o.platform, client: o.client });
+        return store.observe(o);
+      },
+    });
+    return new RiskEngine({ risk: ENGINE_CONFIG.risk!, network: ENGINE_CONFIG.network, onStateError: 'degrade', assurance: compileAssurance(ENGINE_CONFIG.assurance.levels), store: spy, fallback: store });
+  };
+  const identities: Identity[] = ['alice', 'bob'].map((subject) => ({ ...engineIdentity(1_800_000_000_000), subject }));
+
+  it('observes the device and client kind a fresh resolver gives each request, whatever the token sent before', () => {
+    fc.assert(
+      fc.property(fc.array(headerSets, { minLength: 1, maxLength: 16 }), (steps) => {
+        const seen: { device: string; uaFamily: string; platform: string | undefined; client: string | undefined }[] = [];
+        const e = observing(seen);
+        for (const s of steps) void e.assess(request(s), identities[s.who]!, baseRequirement(['default']), 1_800_000_000_000);
+        const want = steps.map((s) => {
+          const d = new DeviceResolver(false).resolveFrom(s.principal, undefined, s.ua, s.secChUa, s.platform, undefined);
+          return { device: d.id, uaFamily: d.uaFamily, platform: d.platform, client: clientKind(d.uaFamily, s.ua ?? '') };
+        });
+        expect(seen).toEqual(want);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('resolves an agent once per token while it stays the same, and again when it changes', () => {
+    const calls = vi.spyOn(DeviceResolver.prototype, 'resolveFrom');
+    try {
+      const e = observing([]);
+      const plain = { ua: agents[0], secChUa: undefined, platform: undefined, cookie: undefined, principal: '' };
+      for (let i = 0; i < 3; i++) void e.assess(request(plain), identities[0]!, baseRequirement(['default']), 1_800_000_000_000);
+      expect(calls).toHaveBeenCalledTimes(1);
+      void e.assess(request({ ...plain, ua: agents[1] }), identities[0]!, baseRequirement(['default']), 1_800_000_000_000);
+      void e.assess(request({ ...plain, platform: '"Linux"' }), identities[0]!, baseRequirement(['default']), 1_800_000_000_000);
+      void e.assess(request(plain), identities[1]!, baseRequirement(['default']), 1_800_000_000_000);
+      expect(calls).toHaveBeenCalledTimes(4);
+      // An agent longer than the resolver keeps is not kept with the token either.
+      const long = { ...plain, ua: `kubectl/v1.31.2 (linux/amd64) kubernetes/${'a'.repeat(2000)}` };
+      void e.assess(request(long), identities[0]!, baseRequirement(['default']), 1_800_000_000_000);
+      void e.assess(request(long), identities[0]!, baseRequirement(['default']), 1_800_000_000_000);
+      expect(calls).toHaveBeenCalledTimes(6);
+    } finally {
+      calls.mockRestore();
+    }
   });
 });

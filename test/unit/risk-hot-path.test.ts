@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RequestAttributes } from '../../src/request/attributes.js';
+import { kubeRequestInfo } from '../../src/request/kube.js';
 import { isDiscovery } from '../../src/risk/context-bound.js';
 import { DeviceResolver } from '../../src/risk/device.js';
 import { byteCompare, refreshDue } from '../../src/state/sliding.js';
@@ -20,7 +21,8 @@ function refreshDueReference(set: Map<string, number>, member: string, at: numbe
 
 const DISCOVERY = [/^\/api\/?$/, /^\/api\/[^/]+\/?$/, /^\/apis(\/[^/]+){0,2}\/?$/, /^\/version\/?$/, /^\/openapi\//];
 
-const request = (path: string, method = 'GET') => ({ method, kube: { path } }) as unknown as RequestAttributes;
+// kube as the request builder reads it, so isDiscovery's shortcut for resource requests is checked too.
+const request = (path: string, method = 'GET') => ({ method, kube: kubeRequestInfo(method, path, '', () => undefined) }) as unknown as RequestAttributes;
 
 describe('per-Check shortcuts', () => {
   it('refreshDue: the same answer as a scan of every entry, ties and lone members included', () => {
@@ -62,6 +64,18 @@ describe('per-Check shortcuts', () => {
     expect(isDiscovery(request('/openapi/v3/apis/apps/v1/namespaces/x'))).toBe(true);
     expect(isDiscovery(request('/api/v1/namespaces/x/pods'))).toBe(false);
     expect(isDiscovery(request('/api/v1', 'POST'))).toBe(false);
+  });
+
+  it('isDiscovery: a resource request is answered without a search of its path', () => {
+    const indexOf = vi.spyOn(String.prototype, 'indexOf');
+    try {
+      for (const p of ['/api/v1/namespaces/payments-dev/pods', '/apis/apps/v1/namespaces/x/deployments/y', '/api/v1/nodes']) {
+        expect(isDiscovery(request(p))).toBe(false);
+      }
+      expect(indexOf).not.toHaveBeenCalled();
+    } finally {
+      indexOf.mockRestore();
+    }
   });
 
   it('a user agent alone resolves to the device its full inputs give, and never to a certificate or cookie device', () => {
