@@ -28,7 +28,7 @@ import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
 import { checkVolumeSources, VOLUME_SOURCE_GROUPS, VOLUME_SOURCE_KEYS } from './rules/volume-sources.js';
 import { EMBEDDED_OBJECT_KEYS, embeddedObjects } from './rules/embedded-objects.js';
-import { carriedObjects, carriesText, RESOURCE_SET_SECRET } from './rules/carried.js';
+import { carriedObjects, carriesText, RESOURCE_SET_SECRET, type ResourceSet } from './rules/carried.js';
 import { checkNetworkAttachment, NETWORK_ATTACHMENT_GROUP } from './rules/network-attachments.js';
 import { secretReadBy } from './rules/secret-refs.js';
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
@@ -199,10 +199,14 @@ function inspectAt(
         for (const [i, doc] of parsed.documents.entries()) {
           byUrl.push(...checkSecretType(doc, kube.namespace, settings), ...checkTokenSecret(doc, multi ? `documents[${i}].` : '', kube.namespace, parsed.partial, settings));
           if (owned && deletes === '') deletes = ownerReferencesSet(doc);
-          // A ClusterResourceSet's Secret: its values are manifests Cluster API applies to workload clusters.
-          if (doc.type === RESOURCE_SET_SECRET) {
+          // A ClusterResourceSet's Secret: its values are manifests Cluster API applies to workload
+          // clusters. A patch names no type (the stored one is immutable and unseen), so a patch's
+          // values are read as manifests too; a value that names no apiVersion and kind (a
+          // password, a key: what most Secrets hold) is passed over in either case.
+          const resourceSet = doc.type === RESOURCE_SET_SECRET ? 'known' : kube.verb === 'patch' && doc.type === undefined ? 'maybe' : undefined;
+          if (resourceSet !== undefined) {
             const out = new ViolationCollector();
-            judgeCarried(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out, unreadable: (d) => void (carriedUnread ??= d) }, depth);
+            judgeCarried(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out, unreadable: (d) => void (carriedUnread ??= d) }, depth, resourceSet);
             byUrl.push(...out.kept);
           }
         }
@@ -543,8 +547,8 @@ function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext, depth = 0): 
  * turn is judged by that write, to MAX_EMBEDDED_DEPTH wrappers deep and MAX_YAML_DOCUMENTS
  * objects a body; past either the body is unread: the controller reads what stepgate does not.
  */
-function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number): void {
-  const { objects, unread } = carriedObjects(doc, prefix);
+function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number, resourceSet: ResourceSet = undefined): void {
+  const { objects, unread } = carriedObjects(doc, prefix, resourceSet);
   if (unread !== undefined) ctx.unreadable?.(unread);
   if (objects.length === 0) return;
   if (depth >= MAX_EMBEDDED_DEPTH) {
@@ -561,6 +565,8 @@ function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number
   for (const e of objects) {
     const kind = resourceOfAnyKind(e.doc.apiVersion, e.doc.kind);
     if (kind === undefined) {
+      // A maybe-manifest of no kind kube serves (a kubeconfig's `v1 Config`) is what it looks like.
+      if (resourceSet === 'maybe') continue;
       ctx.unreadable?.(`${e.path} is of a kind stepgate cannot name (${clientText(String(e.doc.apiVersion), 80)} ${clientText(String(e.doc.kind), 80)})`);
       continue;
     }

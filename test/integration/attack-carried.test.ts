@@ -35,6 +35,8 @@ const work = (ns: string, ...manifests: object[]) => k('POST', `/apis/work.open-
 const object = (manifest: object) => k('POST', '/apis/kubernetes.crossplane.io/v1alpha2/objects', { apiVersion: 'kubernetes.crossplane.io/v1alpha2', kind: 'Object', metadata: { name: 'x' }, spec: { forProvider: { manifest }, providerConfigRef: { name: 'edge' } } });
 const bundle = (o: object) => k('POST', '/apis/fleet.cattle.io/v1alpha1/namespaces/fleet-default/bundles', { apiVersion: 'fleet.cattle.io/v1alpha1', kind: 'Bundle', metadata: { name: 'b', namespace: 'fleet-default' }, spec: { resources: [{ name: 'o.yaml', encoding: 'base64+gz', content: gzipSync(stringify(o)).toString('base64') }] } });
 const resourceSet = (o: object) => k('POST', '/api/v1/namespaces/dev/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'addons', namespace: 'dev' }, type: 'addons.cluster.x-k8s.io/resource-set', data: { 'o.yaml': Buffer.from(stringify(o)).toString('base64') } });
+// A patch of a Secret names no type: it may be a ClusterResourceSet's, whose values Cluster API applies.
+const secretPatch = (o: object) => sweepRequest(KUBE, 'PATCH', '/api/v1/namespaces/dev/secrets/addons', { stringData: { 'o.yaml': stringify(o) } }, { 'content-type': 'application/merge-patch+json' });
 const generate = (o: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: unknown }) =>
   k('POST', '/apis/kyverno.io/v1/clusterpolicies', { apiVersion: 'kyverno.io/v1', kind: 'ClusterPolicy', metadata: { name: 'p' }, spec: { rules: [{ name: 'g', match: { any: [{ resources: { kinds: ['Namespace'] } }] }, generate: { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace, synchronize: true, data: { spec: o.spec } } }] } });
 
@@ -46,7 +48,7 @@ const NAD = 'guardrail:network_attachment_reserved';
 
 const attacks: SweepAttack[] = [
   { what: "a ScaledObject handed the platform's ClusterTriggerAuthentication", rule: KEDA, via: [['a ManifestWork', work('edge-0021', exfil)], ['a Crossplane Object', object(exfil)], ["a Fleet Bundle's gzipped file", bundle(exfil)], ['a Kyverno generate rule', generate(exfil)], ["a ClusterResourceSet's Secret", resourceSet(exfil)]] },
-  { what: 'a NetworkAttachmentDefinition on the management VLAN', rule: NAD, via: [['a ManifestWork', work('edge-0021', mgmt)], ['a Crossplane Object', object(mgmt)], ["a Fleet Bundle's gzipped file", bundle(mgmt)]] },
+  { what: 'a NetworkAttachmentDefinition on the management VLAN', rule: NAD, via: [['a ManifestWork', work('edge-0021', mgmt)], ['a Crossplane Object', object(mgmt)], ["a Fleet Bundle's gzipped file", bundle(mgmt)], ["a Secret's patch (stringData)", secretPatch(mgmt)]] },
 ];
 
 describe('objects carried in a wrapper', () => {

@@ -49,6 +49,10 @@ const WRAPPERS: readonly [string, (o: Doc) => Write][] = [
   ['Rancher Fleet Bundle, YAML in a string', (o) => json('/apis/fleet.cattle.io/v1alpha1/namespaces/fleet-default/bundles', { apiVersion: 'fleet.cattle.io/v1alpha1', kind: 'Bundle', metadata: { name: 'b', namespace: 'fleet-default' }, spec: { resources: [{ name: 'o.yaml', content: yamlText(o) }], targets: [{ clusterSelector: {} }] } })],
   ['Rancher Fleet Bundle, base64+gz', (o) => json('/apis/fleet.cattle.io/v1alpha1/namespaces/fleet-default/bundles', { apiVersion: 'fleet.cattle.io/v1alpha1', kind: 'Bundle', metadata: { name: 'b', namespace: 'fleet-default' }, spec: { resources: [{ name: 'o.yaml', encoding: 'base64+gz', content: gzipSync(yamlText(o)).toString('base64') }] } })],
   ["Cluster API ClusterResourceSet's Secret", (o) => json('/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'addons', namespace: 'default' }, type: 'addons.cluster.x-k8s.io/resource-set', data: { 'o.yaml': Buffer.from(yamlText(o)).toString('base64') } })],
+  ["Cluster API ClusterResourceSet's Secret, stringData", (o) => json('/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'addons', namespace: 'default' }, type: 'addons.cluster.x-k8s.io/resource-set', stringData: { 'o.yaml': yamlText(o) } })],
+  // A patch names no type: the Secret may be a ClusterResourceSet's. The value before the manifest
+  // is binary and unreadable, which must not stop the manifest from being read.
+  ['Secret merge-patched (its type unseen)', (o) => ({ method: 'PATCH', path: '/api/v1/namespaces/default/secrets/addons', body: JSON.stringify({ data: { 'ca.der': Buffer.from([0x30, 0x82, 0xff, 0x00, 0x9c]).toString('base64'), 'o.yaml': Buffer.from(yamlText(o)).toString('base64') } }), type: 'application/merge-patch+json' })],
   ['a ManifestWork inside a Crossplane Object', (o) => json('/apis/kubernetes.crossplane.io/v1alpha2/objects', { apiVersion: 'kubernetes.crossplane.io/v1alpha2', kind: 'Object', metadata: { name: 'x' }, spec: { forProvider: { manifest: { apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: 'w', namespace: 'edge-0001' }, spec: { workload: { manifests: [o] } } } } } })],
 ];
 
@@ -130,5 +134,32 @@ describe('routine objects carried in a wrapper stay routine', () => {
       expect(codes(r)).toEqual(wrapper === 'Kyverno generate rule' ? ['admission_config_change'] : []);
       expect(r.unreadable).toBeUndefined();
     });
+  });
+});
+
+describe("a Secret's patch: its values are read as manifests only where they are manifests", () => {
+  const settings = SETTINGS[1]![1];
+  const patch = (data: Record<string, string>, field: 'data' | 'stringData' = 'data') =>
+    send({ method: 'PATCH', path: '/api/v1/namespaces/ran/secrets/site', body: JSON.stringify({ [field]: field === 'data' ? Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) : data }), type: 'application/merge-patch+json' }, settings);
+  const kubeconfig = 'apiVersion: v1\nkind: Config\nclusters:\n- name: edge\n  cluster: {server: https://edge.example:6443}\ncontexts: []\nusers: []\n';
+  const privileged = toYaml({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'kube-system' }, spec: { hostPID: true, containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: true } }] } });
+
+  it('passes over a password, a certificate, a kubeconfig and text that does not parse', () => {
+    for (const data of [{ password: 'hunter2' } as Record<string, string>, { 'tls.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' }, { kubeconfig }, { notes: 'apiVersion and kind: [unclosed' }]) {
+      const r = patch(data);
+      expect(codes(r), JSON.stringify(data)).toEqual([]);
+      expect(r.unreadable, JSON.stringify(data)).toBeUndefined();
+    }
+  });
+
+  it('judges a manifest in data or stringData, after any other value', () => {
+    expect(codes(patch({ a: 'x', 'p.yaml': privileged }))).toContain('privileged_container');
+    expect(codes(patch({ kubeconfig, 'p.yaml': privileged }, 'stringData'))).toContain('privileged_container');
+  });
+
+  it('is unreadable past the budget, so padding cannot hide a manifest', () => {
+    const padding = `# apiVersion kind\n${'#'.repeat(140 * 1024)}\n`;
+    const r = patch({ a: padding, 'p.yaml': privileged });
+    expect(r.unreadable).toBe('body_unreadable');
   });
 });

@@ -46,7 +46,14 @@ export function carriesText(apiGroup: string): boolean {
   return apiGroup === FLEET_GROUP;
 }
 
-export function carriedObjects(doc: Json, prefix: string): Carried {
+/**
+ * `resourceSet`: the document is a ClusterResourceSet's Secret (`known`), or may be one (`maybe`: a
+ * patch of a Secret, which names no type). A maybe's value that cannot be read is passed over:
+ * most Secrets hold text that is no manifest (a kubeconfig, a certificate).
+ */
+export type ResourceSet = 'known' | 'maybe' | undefined;
+
+export function carriedObjects(doc: Json, prefix: string, resourceSet: ResourceSet = undefined): Carried {
   const found: CarriedObject[] = [];
   const budget = { chars: 0, count: 0 };
   let unread: string | undefined;
@@ -62,15 +69,28 @@ export function carriedObjects(doc: Json, prefix: string): Carried {
       return 'skip';
     }
     if (fleet && key === 'resources' && typeof node.content === 'string') {
-      unread ??= fleetContent(node, path, found, budget);
+      const why = fleetContent(node, path, found, budget);
+      unread ??= why;
       return 'skip';
     }
     return undefined;
   });
-  if (doc.kind === 'Secret' && doc.type === RESOURCE_SET_SECRET && isObject(doc.data)) {
-    for (const [k, v] of Object.entries(doc.data)) {
-      if (typeof v !== 'string') continue;
-      unread ??= manifestText(Buffer.from(v, 'base64').toString('utf8'), joinPath(joinPath(root, 'data'), k), found, budget);
+  if (resourceSet !== undefined || (doc.kind === 'Secret' && doc.type === RESOURCE_SET_SECRET)) {
+    // `stringData` is written into `data` by the API server: the same manifests, unencoded.
+    for (const field of ['data', 'stringData'] as const) {
+      const values = doc[field];
+      if (!isObject(values)) continue;
+      for (const [k, v] of Object.entries(values)) {
+        if (typeof v !== 'string') continue;
+        const text = field === 'data' ? Buffer.from(v, 'base64').toString('utf8') : v;
+        // Every value is read, whatever an earlier one was: an unreadable first value must not
+        // hide the manifest after it.
+        if (text.includes('apiVersion') && text.includes('kind')) {
+          const why = manifestText(text, joinPath(joinPath(root, field), k), found, budget);
+          // Past the budget nothing more is read, which a maybe must not hide either.
+          if (resourceSet !== 'maybe' || overBudget(budget)) unread ??= why;
+        }
+      }
     }
   }
   return unread === undefined ? { objects: found } : { objects: found, unread };
@@ -113,9 +133,14 @@ function fleetContent(resource: Json, path: string, found: CarriedObject[], budg
  * A manifest string read into `found`; why not, when it cannot be. Together the strings of one
  * body get what one YAML body gets (readYaml bounds one string, not how many a body holds).
  */
+function overBudget(budget: { chars: number; count: number }): boolean {
+  return budget.count > MAX_YAML_DOCUMENTS || budget.chars > MAX_YAML_CHARS;
+}
+
 function manifestText(text: string, path: string, found: CarriedObject[], budget: { chars: number; count: number }): string | undefined {
   budget.chars += text.length;
-  if (++budget.count > MAX_YAML_DOCUMENTS || budget.chars > MAX_YAML_CHARS) return `${path} was not read: the body's manifests exceed ${MAX_YAML_DOCUMENTS} or ${MAX_YAML_CHARS / 1024} KiB together`;
+  budget.count++;
+  if (overBudget(budget)) return `${path} was not read: the body's manifests exceed ${MAX_YAML_DOCUMENTS} or ${MAX_YAML_CHARS / 1024} KiB together`;
   if (text.trim() === '') return undefined;
   const read = readYaml(text);
   if (!read.ok) return `${path} could not be read (${read.detail})`;
