@@ -142,8 +142,11 @@ export class RiskEngine {
   private readonly components: boolean;
   /** namespace@cluster → its family key: a pure function of the name and `tiers`, asked on every Check with a namespace. */
   private readonly families = new Map<string, string>();
+  /** The kind a proxied request counts as: `proxy` where `unfamiliar_kind.kinds` lists it, else as a pod shell (as before the kind existed). */
+  private readonly proxyKind: ActionKind;
 
   constructor(private readonly o: RiskEngineOptions) {
+    this.proxyKind = o.risk.signals.unfamiliar_kind.kinds.includes('proxy') ? 'proxy' : 'pod_shell';
     this.bands = new RiskBands(o.risk.bands, o.assurance, o.shadow === true);
     this.devices = new DeviceResolver(o.network.trust_forwarded_client_cert);
     this.trusted = compileCidrs(o.risk.trusted_networks);
@@ -314,7 +317,7 @@ export class RiskEngine {
     const counted = !isDiscovery(req);
     // Automation deploys into namespaces it never touched (a preview environment per pull request)
     // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
-    const action = actionOf(kube, cluster, req.query, base, destructive, who.automation === true ? '' : readsSecret, deletesLike, who.automation === true, this.o.risk.signals.unfamiliar_kind.kinds.includes('proxy') ? 'proxy' : 'pod_shell');
+    const action = actionOf(kube, cluster, req.query, base, destructive, who.automation === true ? '' : readsSecret, deletesLike, who.automation === true, this.proxyKind);
     const obs: Observation = {
       subject: keys.subject,
       session: keys.session,
