@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The stepgate benchmark: builds, then runs bench/run.ts (see bench/README.md).
 # Loopback only; stops by itself (each load run is time-bounded; the whole run (a)-(f) takes about
-# 7 min on 2 cores and gives up after 11, more with BENCH_ROUNDS or BENCH_SECONDS raised).
-# Every comparison runs BENCH_ROUNDS (default 3) alternating rounds and reports median (min-max).
+# 12 min on 2 cores and gives up after about 20, more with BENCH_ROUNDS or BENCH_SECONDS raised).
+# Every comparison runs BENCH_ROUNDS (default 3) alternating rounds, (d) and (e) BENCH_SETTING_ROUNDS
+# (default 7), and reports median (min-max).
 #
 #   bash bench/run.sh            scenarios (a)-(f)
 #   bash bench/run.sh --all      every scenario: (a)-(f), (g) memory per cached token (1,000,000

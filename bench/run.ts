@@ -31,7 +31,7 @@ import { freePort } from './free-port.js';
  * bench/results.json (every round's figures too). Every wait below has a time limit.
  *
  * Knobs (environment): BENCH_SECONDS per h2load run (default 1.5), BENCH_ROUNDS (3; fewer is
- * never published without BENCH_FORCE), BENCH_NEW_TOKENS (20000, split over the rounds),
+ * never published without BENCH_FORCE), BENCH_SETTING_ROUNDS (7: the rounds of (d) and (e)), BENCH_NEW_TOKENS (20000, split over the rounds),
  * BENCH_CPU_PROF=1 (profile stepgate during scenario (a) only and print its top frames),
  * BENCH_ONLY=e (or any of a–f, e.g. "a,e": (a)–(c) share their processes and run together;
  * results.json keeps the sections that were not run).
@@ -54,6 +54,14 @@ const SETTINGS = {
    * (A B, B A, A B), so that slow drift falls on all variants alike; ratios pair the runs of a round.
    */
   rounds: positive('BENCH_ROUNDS', 3, true),
+  /**
+   * (d) and (e) compare one server with a setting on and off, a difference of 5–15 % to resolve,
+   * while one shape's rounds swing by up to 1.8× on an idle 2-core VM: three rounds gave medians
+   * from 0.83 to 0.96 for the same commit on the same day. They run at least this many rounds
+   * (or BENCH_ROUNDS when it is more); (a), (b), (f) compare against another server, with larger
+   * differences, and keep BENCH_ROUNDS.
+   */
+  settingRounds: Math.max(positive('BENCH_ROUNDS', 3, true), positive('BENCH_SETTING_ROUNDS', 7, true)),
   /** (b): distinct tokens measured in all, split evenly over the rounds (each round's are new to stepgate). */
   newTokens: positive('BENCH_NEW_TOKENS', 20_000, true),
   newTokenWarmup: 1_000,
@@ -402,7 +410,7 @@ function compare<V extends string>(
   const mixed = Object.fromEntries(order.map((v) => [v, mixRuns(rows.map((r) => ({ weight: r.shape.weight, runs: r.runs[v] })))])) as Record<V, H2loadResult[]>;
   return {
     order: [...order],
-    rounds: SETTINGS.rounds,
+    rounds: Math.min(...rows.flatMap((r) => order.map((v) => r.runs[v].length))),
     shapes: rows.map((r) => ({ shape: r.shape.name, weight: r.shape.weight, ...figures(r.runs) })),
     mix: { weight: round(rows.reduce((sum, r) => sum + r.shape.weight, 0), 2), ...figures(mixed) },
   };
@@ -934,7 +942,7 @@ async function tracingScenario(issuer: Issuer, work: string, configFile: string)
 
     const rows: { shape: (typeof shapes)[number]; runs: Record<'off' | 'on', H2loadResult[]> }[] = [];
     for (const [i, shape] of shapes.entries()) {
-      const runs = await alternate([['off', off], ['on', on]] as const, (c) => h2load(c, files[i]!));
+      const runs = await alternate([['off', off], ['on', on]] as const, (c) => h2load(c, files[i]!), SETTINGS.settingRounds);
       if (!alive(on) || !alive(off)) throw new Error(`a stepgate process died during (d):\n${on.output()}\n${off.output()}`);
       rows.push({ shape, runs });
       progress(shape.name, runs, { off: 'tracing off', on: 'on' });
@@ -1056,6 +1064,7 @@ async function riskScenario(issuer: Issuer, work: string, profDir?: string): Pro
       // A B C, C B A, A B C: drift on the machine falls on all three equally.
       const runs = await alternate([['off', off.child], ['memory', mem.child], ['redis', red.child]] as const, (c) =>
         h2load(c, files[i]!, SETTINGS.seconds, c === red.child ? redis.proc.pid : undefined),
+        SETTINGS.settingRounds,
       );
       if (!servers.every(alive)) throw new Error(`a stepgate process died during (e):\n${servers.map((c) => c.output()).join('\n')}`);
       if (redis.proc.exitCode !== null) throw new Error('redis-server died during (e)');
@@ -1180,11 +1189,14 @@ function hex(chars: number): string {
   return randomBytes(chars / 2).toString('hex');
 }
 
-// At the defaults (3 rounds of 1.5 s) (a)–(f) take about 7 minutes on a quiet 2-core machine, (e)
-// about 2 of them. The h2load-bound parts of the limit grow with more or longer rounds.
+// At 3 rounds of 1.5 s everywhere, (a)–(f) took about 7 minutes on a quiet 2-core machine, (e)
+// about 2 of them; (d) and (e) at 7 rounds add about 4 more. The h2load-bound parts of the limit grow with more or longer rounds.
 const RUN_SCALE = Math.max(1, (SETTINGS.rounds * (SETTINGS.seconds + SETTINGS.warmupSeconds + 0.3)) / (3 * (1.5 + 0.5 + 0.3)));
+// Each round beyond BENCH_ROUNDS in (d) and (e) adds about 25 s and 40 s of h2load runs
+// (4 shapes × 2 servers and 5 shapes × 3), counted twice for slack.
+const SETTING_ROUND_MINUTES = (SETTINGS.settingRounds - SETTINGS.rounds) * ((ONLY.has('d') ? 0.4 : 0) + (ONLY.has('e') ? 0.7 : 0)) * ((SETTINGS.seconds + 0.3) / 1.8) * 2;
 const LIMIT_MINUTES =
-  Math.ceil(((ONLY.has('e') ? 11 : 8) + (ONLY.has('h') ? 7 : 0) + (ONLY.has('w') ? 2 : 0)) * RUN_SCALE) +
+  Math.ceil(((ONLY.has('e') ? 11 : 8) + (ONLY.has('h') ? 7 : 0) + (ONLY.has('w') ? 2 : 0)) * RUN_SCALE + SETTING_ROUND_MINUTES) +
   (ONLY.has('g') ? 20 : 0) +
   (ONLY.has('s') ? Math.ceil((2 * soakSettings().seconds + 120) / 60) + 4 : 0);
 const timer = setTimeout(() => {
