@@ -51,7 +51,10 @@ export function buildIdentity(
   // holds little more than its subject, session and times (bench/token-cache.ts).
   const groups = internList(stringList(payload[iss.groups_claim]));
   const acr = typeof payload.acr === 'string' ? internString(payload.acr) : undefined;
-  const amr = internList(stringList(payload.amr));
+  // OIDC Core and RFC 8176 make amr a JSON array. A bare string is read as no methods, as the
+  // step-up callback reads the same ID token (web/stepup/flow.ts) and as an acr in a list is read
+  // as no acr: `"amr": "mfa"` was two factors here and one there, for the same signed claims.
+  const amr = internList(Array.isArray(payload.amr) ? stringList(payload.amr) : NO_STRINGS);
   const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : undefined;
   const level = assurance.classify(acr, amr);
   const levelName = level === NO_LEVEL ? 'none' : assurance.names[level]!;
@@ -103,6 +106,8 @@ export function identityBytes(id: Identity): number {
 
 /** Map, properties, elements and 13 in-object fields, plus two HeapNumbers (exp in ms, auth_time). */
 const IDENTITY_OBJECT_BYTES = 24 + 13 * 8 + 2 * 16;
+
+const NO_STRINGS: readonly string[] = Object.freeze([]);
 
 function stringList(v: unknown): readonly string[] {
   if (typeof v === 'string') return Object.freeze([v]);

@@ -93,15 +93,17 @@ export const IDENTITY_HEADER_PREFIX = 'x-stepgate-';
  */
 /**
  * kube-apiserver's request-header authentication (`--requestheader-username-headers` and its
- * group and extra prefixes, by default X-Remote-User, X-Remote-Group, X-Remote-Extra-*), with the
- * same '_' spellings. Where the gateway reaches the API server with a front-proxy client
- * certificate, a client-sent one names whoever the client likes (X-Remote-Group: system:masters);
- * no client has a reason to send one, so they are removed like stepgate's own.
+ * uid, group and extra prefixes, as suggested X-Remote-User, X-Remote-Uid, X-Remote-Group,
+ * X-Remote-Extra-*), with the same '_' spellings. Where the gateway reaches the API server with a
+ * front-proxy client certificate, a client-sent one names whoever the client likes (X-Remote-Group:
+ * system:masters, or another user's X-Remote-Uid beside the user the gateway names: the uid
+ * header is read since the RemoteRequestHeaderUID gate, default on from 1.33); no client has a
+ * reason to send one, so they are removed like stepgate's own.
  */
 export function isRequestHeaderIdentity(name: string): boolean {
-  if (name.charCodeAt(0) !== 120 || name.charCodeAt(2) !== 114 || name.length < 13) return false;
+  if (name.charCodeAt(0) !== 120 || name.charCodeAt(2) !== 114 || name.length < 12) return false;
   const n = name.includes('_') ? name.replaceAll('_', '-') : name;
-  return n.startsWith('x-remote-') && (n === 'x-remote-user' || n === 'x-remote-group' || n.startsWith('x-remote-extra-'));
+  return n.startsWith('x-remote-') && (n === 'x-remote-user' || n === 'x-remote-uid' || n === 'x-remote-group' || n.startsWith('x-remote-extra-'));
 }
 
 /** A header an upstream reads as the proxy's word on who the caller is: stepgate's own, or kube's request-header authentication's. */

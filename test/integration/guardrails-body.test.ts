@@ -86,12 +86,21 @@ describe('request body through the real gRPC server', () => {
     expect(g.contribution).toMatchObject({ level: 2, maxAge: 300, codes: ['host_namespace'] });
   });
 
-  it('carries `raw_body` (pack_as_bytes) as bytes, and it wins over `body`', async () => {
+  it('carries `raw_body` (pack_as_bytes) as bytes, read once when `body` holds the same', async () => {
     const raw = Buffer.from(deployment(true));
-    const { attrs } = await attributesOf(write({ rawBody: raw, body: deployment(false) }));
+    const { attrs } = await attributesOf(write({ rawBody: raw, body: deployment(true) }));
     expect(attrs.body).toBeInstanceOf(Uint8Array);
     expect(Buffer.from(attrs.body as Uint8Array).equals(raw)).toBe(true);
     expect(checkGuardrails(rt.guardrails, attrs)!.result.violations.map((v) => v.code)).toEqual(['host_namespace']);
+  });
+
+  // Envoy fills one or the other; which of two different bodies the upstream gets is not knowable.
+  it.each([
+    ['a compliant body beside a hostNetwork raw_body', deployment(false), deployment(true)],
+    ['a hostNetwork body beside a compliant raw_body', deployment(true), deployment(false)],
+  ])('refuses %s: request_invalid', async (_what, body, raw) => {
+    const res = await client.check(checkRequest(write({ body, rawBody: Buffer.from(raw) })));
+    expect(reasonOf(res)).toBe('request_invalid');
   });
 
   it('a compliant body gives no guardrail outcome effect', async () => {

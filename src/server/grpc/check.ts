@@ -101,7 +101,15 @@ function contradicts(http: HttpRequestMessage, headers: ReadonlyMap<string, stri
   if (authority !== undefined && authority !== judged && hostOnly(authority) !== hostOnly(judged)) return 'header :authority names another host than attributes.request.http.host';
   const h = headers.get('host');
   if (h !== undefined && h !== judged && hostOnly(h) !== hostOnly(judged)) return `header host names another host than ${http.host ? 'attributes.request.http.host' : ':authority'}`;
+  // Envoy fills one of the two (pack_as_bytes picks which). Two different bodies are two requests:
+  // raw_body would be judged while the upstream may be sent the other.
+  const raw = http.raw_body;
+  if (raw && raw.length > 0 && http.body && !sameBytes(raw, http.body)) return 'attributes.request.http has both body and raw_body, with different contents';
   return undefined;
+}
+
+function sameBytes(raw: Uint8Array, body: string): boolean {
+  return Buffer.byteLength(body, 'utf8') === raw.length && Buffer.from(raw.buffer, raw.byteOffset, raw.length).equals(Buffer.from(body, 'utf8'));
 }
 
 /**
@@ -146,7 +154,8 @@ const DROPPED_BODY = Object.freeze({ body: undefined, truncated: true });
 
 /**
  * The body by reference, no copy and no decoding: whether it is read at all is for the guardrails
- * to decide. `raw_body` (pack_as_bytes) wins over `body`. Envoy marks a body it cut at
+ * to decide. `raw_body` (pack_as_bytes) wins over the same content in `body` (contradicts refuses
+ * two different ones). Envoy marks a body it cut at
  * max_request_bytes with `x-envoy-auth-partial-body: true`; any value other than exactly `false`
  * (a client's copy joined with Envoy's included) counts as cut, because only a whole body can
  * show that a change is safe. A body over our own bound is dropped, never kept.
