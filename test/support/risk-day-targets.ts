@@ -23,10 +23,11 @@ import { workday20 } from './workday20.js';
 import { workday21 } from './workday21.js';
 import { workday22 } from './workday22.js';
 import { workday23 } from './workday23.js';
+import { workday24 } from './workday24.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
- * after the engine, the fourth onwards as an outside tester would (the sixth, eighth, eleventh onwards as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 23: one here, five each in bench/day-matrix.ts), through the server's Check handler
+ * after the engine, the fourth onwards as an outside tester would (the sixth, eighth, eleventh onwards as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 24: one here, five each in bench/day-matrix.ts), through the server's Check handler
  * (in-process-check.ts: everything but the HTTP/2 framing, which risk-day-transport.test.ts holds
  * to the same report) running examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
@@ -36,7 +37,7 @@ import { workday23 } from './workday23.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -340,6 +341,22 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // The Vault agent injector's annotations on a test Deployment naming production's secret path:
   // which Vault paths are whose is the site's knowledge (a cluster policy, Vault's own roles).
   "the Vault agent injector's annotations on benefits' test Deployment changed to render tax production's database secret",
+  // Day 24 (docs/risk.md, "Day 24: what it found"), open findings, each an `it.fails` in
+  // risk-day24-findings.test.ts, every seed both ways. The POS vendor's account signed in at 23:29
+  // from its own address: stepgate has no notion of a subject's hours.
+  "the POS vendor's support account at 23:30, outside its contract's hours, from its usual address: shells in payment pods",
+  // The merchant key in a ConfigMap: a ConfigMap read is routine, and what it holds is in the response.
+  "a ConfigMap holding the payment gateway's merchant key read in 25 stores (ops laptop malware)",
+  // An exec of tar into a pod of a namespace the ops engineer opens shells in every day.
+  "kubectl cp (exec of tar) out of stores' loyalty database pods (ops laptop malware)",
+  // A port-forward to production's database from the DBA's laptop: pod-shell's 8 hours, their working set.
+  "a port-forward to production's orders database with the DBA's token, and nothing else",
+  // The vendor's rollout writes in `pos` are routine; which registries a store may pull from is the site's.
+  '`kubectl auth can-i --list` in every namespace of a store, then the one write it permits (the payment image)',
+  // A store's `pos` is production under another name; an existing CronJob's change is a write like any.
+  "an existing CronJob's schedule and export URL changed in a store (a patch with only spec.schedule and the job's env)",
+  // A pod's labels moved into a NetworkPolicy's allowed set: stepgate does not know the site's policies.
+  "a pod's label changed to move it into a NetworkPolicy's allowed set (the kiosk as the POS API)",
 ]);
 
 
@@ -518,6 +535,16 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // Secret: unfamiliar_kind, FIRST_SECRET_READ). Both are rare administration the example means
   // to ask for.
   'day 21 (workday21.ts)': [{ cause: 'policy', max: 1, who: ['d21-platform-1@nordwave.example'] }],
+  // Day 24 (docs/risk.md, "Day 24"): the field technicians visit three stores a day, each on the
+  // store's own broadband line, never proven for them; a login used from a network never seen
+  // needs a sign-in made after it appeared (what stops the session carried to another store's
+  // iPad), so each visit asks one: three in about five hours (day 5's traveller's class). A store
+  // line proven on the warm-up day is not the next day's store. What would lift it: the stores'
+  // lines listed for the site (trusted_networks, or a `stores` location whose sign-ins count), which
+  // the chain knows and the example cannot.
+  'day 24 (workday24.ts)': [
+    { cause: 'context: new_network', max: 3, who: ['tech-1', 'tech-2', 'tech-3', 'tech-4'].map((n) => `d24-${n}@larder.example`) },
+  ],
 };
 
 /**
@@ -593,7 +620,9 @@ const DAY21_SEEDS = ((narrow && process.env.STEPGATE_DAY21_SEEDS) || '191').spli
 const DAY22_SEEDS = ((narrow && process.env.STEPGATE_DAY22_SEEDS) || '201').split(',').map(Number);
 // One of day 23's five seeds (about 5 s) and seed 211 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY23_SEEDS = ((narrow && process.env.STEPGATE_DAY23_SEEDS) || '211').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23').split(',');
+// One of day 24's five seeds (about 5 s) and seed 221 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY24_SEEDS = ((narrow && process.env.STEPGATE_DAY24_SEEDS) || '221').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -640,6 +669,8 @@ const DAYS = ([
   ['day 22 (workday22.ts)', workday22, 13, DAY22_SEEDS, {}],
   // Day 23 too: written as an outside red team would, a statistics agency's cluster behind a shared bastion host, PIV admins, a change window, a SOC, Velero, cert-manager and Vault's injector (docs/risk.md, "Day 23").
   ['day 23 (workday23.ts)', workday23, 13, DAY23_SEEDS, {}],
+  // Day 24 too: written as an outside red team would, a grocery chain's store clusters behind one Rancher, field technicians on iPads, a POS vendor and a break-glass night (docs/risk.md, "Day 24").
+  ['day 24 (workday24.ts)', workday24, 11, DAY24_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -887,6 +918,15 @@ const COLD_BOUND_DAY22 = { perEngineer: 3, within8h: 2, total: 14 };
  */
 const COLD_BOUND_DAY23 = { perEngineer: 2, within8h: 2, total: 10 };
 
+/**
+ * Day 24 without warm-up, seed 221: 10 challenges, the four field technicians asked twice within 8
+ * hours: each store visit after the first is another store's broadband line, never proven
+ * (new_network), as with history (OPEN_FRICTION), less the morning's first store, which the
+ * newcomer allowance covers on a fresh server. The rest: two 12-hour sign-ins. Over five seeds:
+ * 9–12 challenges, always the four technicians.
+ */
+const COLD_BOUND_DAY24 = { perEngineer: 2, within8h: 4, total: 10 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -909,6 +949,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 21 (workday21.ts)', workday21, 191, {}, COLD_BOUND_DAY21],
   ['day 22 (workday22.ts)', workday22, 201, {}, COLD_BOUND_DAY22],
   ['day 23 (workday23.ts)', workday23, 211, {}, COLD_BOUND_DAY23],
+  ['day 24 (workday24.ts)', workday24, 221, {}, COLD_BOUND_DAY24],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**
