@@ -218,7 +218,11 @@ async function measure(counted: boolean): Promise<void> {
 async function underValgrind(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'stepgate-check-cg-'));
   const args = ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${join(work, 'cg')}.%p`];
-  const node = [process.execPath, '--single-threaded', '--perf-basic-prof', '--import', 'tsx', fileURLToPath(import.meta.url), 'child'];
+  // BENCH_NODE_FLAGS: more V8 flags for the child, e.g. `--no-memory-reducer`: on a loaded machine the
+  // child waits on callgrind_control between windows, and the memory reducer then starts a marking
+  // that runs into the next window (tens of thousands of GC instructions per Check in it).
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  const node = [process.execPath, '--single-threaded', '--perf-basic-prof', ...flags, '--import', 'tsx', fileURLToPath(import.meta.url), 'child'];
   const child = spawn('valgrind', [...args, ...node], { cwd: here, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

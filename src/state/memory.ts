@@ -14,6 +14,7 @@ import {
   type Bucket,
   type LimitsMs,
 } from './sliding.js';
+import { RecentLru } from './recent-lru.js';
 import { clientToken, ledBy, sessionClientsRead, sessionClientsWith } from './session-clients.js';
 import { StartupError } from '../config/load.js';
 import { bucket, entries, num, optionalNumber, readControlFile, readSnapshot, SNAPSHOT_VERSION, str, writeSnapshot, type SnapshotData } from './snapshot.js';
@@ -147,9 +148,9 @@ export class MemoryStateStore implements StateStore {
   readonly challenges: ChallengeStore = new MemoryChallenges();
   readonly control: MemoryControl = new MemoryControl((subject, session) => this.forgetSubject(subject, session));
   private readonly l: LimitsMs;
-  private readonly subjects: LRUCache<string, SubjectRecord>;
-  private readonly sessions: LRUCache<string, SessionRecord>;
-  private readonly work: LRUCache<string, WorkRecord>;
+  private readonly subjects: RecentLru<SubjectRecord>;
+  private readonly sessions: RecentLru<SessionRecord>;
+  private readonly work: RecentLru<WorkRecord>;
   /**
    * session → its key in `sessions` (with the subject it was built for): the engine passes the
    * same subject and session strings for every Check of a token, so the key is looked up by a
@@ -172,9 +173,9 @@ export class MemoryStateStore implements StateStore {
     this.l = limitsMs(limits);
     this.workCap = { ...this.l, maxKnown: this.l.maxWork };
     this.familiarCap = { ...this.l, knownTtlMs: this.l.familiarMs, maxKnown: this.l.maxFamiliar };
-    this.subjects = new LRUCache({ max: options.maxSubjects });
-    this.sessions = new LRUCache({ max: options.maxSubjects });
-    this.work = new LRUCache({ max: options.maxSubjects });
+    this.subjects = new RecentLru(options.maxSubjects);
+    this.sessions = new RecentLru(options.maxSubjects);
+    this.work = new RecentLru(options.maxSubjects);
     const path = options.snapshotPath;
     if (path !== undefined) {
       this.control.persistTo(`${path}.control`, (options.now ?? Date.now)(), (detail) => this.options.onSnapshot?.('write_failed', detail));

@@ -38,8 +38,9 @@ export function sessionClientsRead(list: string, lastFamily: string): string {
 /** Whether the list's first entry is of family `f`: `f`, then '@', ' ' or nothing. */
 function leads(list: string, f: string): boolean {
   if (!list.startsWith(f)) return false;
-  const next = list.charAt(f.length);
-  return next === '' || next === '@' || next === ' ';
+  if (list.length === f.length) return true;
+  const next = list.charCodeAt(f.length);
+  return next === 64 /* @ */ || next === 32 /* space */;
 }
 
 /**

@@ -45,7 +45,7 @@ import {
   type SpanProcessor,
   type TimedEvent,
 } from '@opentelemetry/sdk-trace-base';
-import { frameInPlace, framingRoom, writeSpan, Writer, type AttributeSource, type EncodedSpans, type SpanFields } from './otlp-spans.js';
+import { frameInPlace, framingRoom, OWN_SPAN_ID, writeSpan, Writer, type AttributeSource, type EncodedSpans, type KnownId, type SpanFields } from './otlp-spans.js';
 
 /**
  * The Check span without the SDK's generic span machinery: with every Check sampled, the SDK's
@@ -200,6 +200,17 @@ function randomHex(bytes: number): string {
     // An all-zero id is invalid (W3C trace context); drawn again, as unlikely as that is.
     for (let i = at; i < at + bytes; i++) if (POOL[i] !== 0) return POOL.toString('hex', at, at + bytes);
   }
+}
+
+/** randomHex for `known`'s size, its bytes kept in `known` for the span's serialisation (otlp-spans.ts KnownId). */
+function randomId(known: KnownId): string {
+  const n = known.bytes.length;
+  const id = randomHex(n);
+  known.text = '';
+  const at = poolAt - n;
+  for (let i = 0; i < n; i++) known.bytes[i] = POOL[at + i]!;
+  known.text = id;
+  return id;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -532,7 +543,7 @@ export class CheckSpans {
   /** `parentSc`: the parent's span context when it is valid; `parent`: its context, if there is one already. */
   private open(name: string, kind: SpanKind, startTime: number, parentSc: SpanContext | undefined, parent: Context | undefined): Span {
     const traceId = parentSc !== undefined ? parentSc.traceId : randomHex(16);
-    const spanId = randomHex(8);
+    const spanId = randomId(OWN_SPAN_ID);
     let traceState = parentSc?.traceState;
     let decision: SamplingDecision;
     let attributes: Readonly<Attributes> | undefined;

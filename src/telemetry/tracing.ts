@@ -26,7 +26,7 @@ import type { Verdict } from '../decision/verdict.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import { batchSettingsFromEnv, CheckSpan, type AttributeBlock, CheckSpans, RecorderProcessor, samplerFromEnv, SpanRecorder, spanLimitsFromEnv, type SpanBatch } from './check-spans.js';
 import { SyncContextManager } from './context.js';
-import { encodeSpanAttributes, FAST_TRACE_SERIALIZER, serializeEncoded, writeAttribute, type AttributeSource } from './otlp-spans.js';
+import { encodeSpanAttributes, FAST_TRACE_SERIALIZER, REMOTE_SPAN_ID, REMOTE_TRACE_ID, serializeEncoded, writeAttribute, type AttributeSource } from './otlp-spans.js';
 import { rulesLabel, tokenCacheOutcome, type TokenCacheOutcome } from './metrics.js';
 import { serviceResource, SERVICE_VERSION, tracingWanted } from './otel-env.js';
 import { clip, redactUrls, subjectFor, type SubjectMode } from '../core/redact.js';
@@ -148,16 +148,23 @@ const LOWER_HEX = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) LOWER_HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) LOWER_HEX[97 + i] = 10 + i;
 
-/** True when s[from, to) is lower-case hex and not all zeros. */
-function hexNotZero(s: string, from: number, to: number): boolean {
-  let nonZero = false;
-  for (let i = from; i < to; i++) {
+/**
+ * True when s[from, to) is lower-case hex and not all zeros; its bytes are written to `out` on the
+ * way (the span writes them from there: otlp-spans.ts KnownId).
+ */
+function hexNotZero(s: string, from: number, to: number, out: Uint8Array): boolean {
+  let any = 0;
+  for (let i = from, j = 0; i < to; i += 2, j++) {
     const c = s.charCodeAt(i);
-    const v = c < 128 ? LOWER_HEX[c]! : -1;
-    if (v < 0) return false;
-    if (v !== 0) nonZero = true;
+    const d = s.charCodeAt(i + 1);
+    const hi = c < 128 ? LOWER_HEX[c]! : -1;
+    const lo = d < 128 ? LOWER_HEX[d]! : -1;
+    if ((hi | lo) < 0) return false;
+    const v = (hi << 4) | lo;
+    out[j] = v;
+    any |= v;
   }
-  return nonZero;
+  return any !== 0;
 }
 
 /**
@@ -171,7 +178,9 @@ function hexNotZero(s: string, from: number, to: number): boolean {
 function fromTraceparent<C>(tp: string | undefined, carrier: C, getter: TextMapGetter<C>): SpanContext | undefined {
   if (tp === undefined || tp.length !== 55 || tp.charCodeAt(0) !== 48 || tp.charCodeAt(1) !== 48) return undefined;
   if (tp.charCodeAt(2) !== 45 || tp.charCodeAt(35) !== 45 || tp.charCodeAt(52) !== 45) return undefined;
-  if (!hexNotZero(tp, 3, 35) || !hexNotZero(tp, 36, 52)) return undefined;
+  REMOTE_TRACE_ID.text = '';
+  REMOTE_SPAN_ID.text = '';
+  if (!hexNotZero(tp, 3, 35, REMOTE_TRACE_ID.bytes) || !hexNotZero(tp, 36, 52, REMOTE_SPAN_ID.bytes)) return undefined;
   const hi = LOWER_HEX[tp.charCodeAt(53)] ?? -1;
   const lo = LOWER_HEX[tp.charCodeAt(54)] ?? -1;
   if (hi < 0 || lo < 0) return undefined;
@@ -181,6 +190,8 @@ function fromTraceparent<C>(tp: string | undefined, carrier: C, getter: TextMapG
     const state = Array.isArray(ts) ? ts.join(',') : ts;
     sc.traceState = new TraceState(typeof state === 'string' ? state : undefined);
   }
+  REMOTE_TRACE_ID.text = sc.traceId;
+  REMOTE_SPAN_ID.text = sc.spanId;
   return sc;
 }
 

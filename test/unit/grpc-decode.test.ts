@@ -64,6 +64,16 @@ function same(a: unknown, b: unknown, ordered = false): boolean {
   return ka.length === kb.length && ka.every((k, i) => k === kb[i] && same((a as Obj)[k], (b as Obj)[k], !ordered && isMap(a, k)));
 }
 
+/**
+ * decodeCheckRequest's message with its HttpRequest's `headers` read once: until then they are an
+ * accessor on the message's prototype (decode.ts, HTTP_REQUEST), which `same` does not list.
+ */
+function decoded(buf: Buffer): CheckRequestMessage {
+  const m = decodeCheckRequest(buf);
+  void m.attributes?.request?.http?.headers;
+  return m;
+}
+
 type Outcome = { ok: true; value: unknown } | { ok: false };
 function run(f: () => unknown): Outcome {
   try {
@@ -135,7 +145,7 @@ function agreesWithReference(messages: fc.Arbitrary<Buffer>): number {
   fc.assert(
     fc.property(messages, (buf) => {
       const want = run(() => readFields(reference(buf)));
-      const got = run(() => decodeCheckRequest(buf));
+      const got = run(() => decoded(buf));
       if (want.ok) {
         bothOk++;
         expect(got.ok).toBe(true);
@@ -151,7 +161,7 @@ describe('decodeCheckRequest', () => {
     fc.assert(
       fc.property(wire, (buf) => {
         const want = readFields(reference(buf));
-        const got = decodeCheckRequest(buf);
+        const got = decoded(buf);
         expect(same(got, want), `${JSON.stringify(got)}\n${JSON.stringify(want)}`).toBe(true);
       }),
       { numRuns: 600 },
@@ -180,7 +190,7 @@ describe('decodeCheckRequest', () => {
     const http = Buffer.from([0x4a, 0x02, 0x12, 0x01, 0x12, 0x03, 0x47, 0x45, 0x54]);
     const buf = Buffer.concat([Buffer.from([0x0a, http.length + 2, 0x22, http.length]), http]);
     const want = run(() => readFields(reference(buf)));
-    const got = run(() => decodeCheckRequest(buf));
+    const got = run(() => decoded(buf));
     expect(want.ok).toBe(true);
     expect(got.ok && same(got.value, (want as { value: unknown }).value)).toBe(true);
   });
@@ -293,6 +303,20 @@ describe('decodeCheckRequest', () => {
         return wrap(0x0a, wrap(0x22, wrap(0x12, body)));
       });
     expect(agreesWithReference(message)).toBeGreaterThan(500);
+  });
+
+  it('defines no property per message: the headers accessor is on a prototype made once', () => {
+    const buf = encode({ attributes: { request: { http: { method: 'GET', path: '/api/v1/pods', headers: { ':path': '/api/v1/pods', authorization: 'Bearer abc' } } } } });
+    const define = vi.spyOn(Object, 'defineProperty');
+    try {
+      const http = decodeCheckRequest(buf).attributes!.request!.http!;
+      expect(define).not.toHaveBeenCalled();
+      // Still built from the entries when read, and then an own property like any other field.
+      expect(http.headers).toEqual({ ':path': '/api/v1/pods', authorization: 'Bearer abc' });
+      expect(Object.keys(http)).toContain('headers');
+    } finally {
+      define.mockRestore();
+    }
   });
 
   it('keeps a map key __proto__ as an own property, not the prototype', () => {

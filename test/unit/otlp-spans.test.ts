@@ -4,8 +4,8 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { fastOtlpExporter } from '../../src/telemetry/tracing.js';
+import { describe, expect, it, vi } from 'vitest';
+import { extractParent, fastOtlpExporter } from '../../src/telemetry/tracing.js';
 import { FAST_TRACE_SERIALIZER, frameInPlace, framingRoom, serializeEncoded, Writer, writeSpan } from '../../src/telemetry/otlp-spans.js';
 
 /**
@@ -108,6 +108,33 @@ describe('FAST_TRACE_SERIALIZER', () => {
       { numRuns: 200 },
     );
   }, 120_000);
+
+  it("writes a traceparent's ids from the bytes read with it, and the same bytes as the SDK whichever traceparent was read last", () => {
+    const hexId = (n: number) => fc.string({ minLength: n, maxLength: n, unit: fc.constantFrom(...'0123456789abcdef'.split('')) }).filter((h) => /[^0]/.test(h));
+    const traceparent = fc.tuple(hexId(32), hexId(16)).map(([t, s]) => `00-${t}-${s}-01`);
+    fc.assert(
+      fc.property(traceparent, traceparent, (a, b) => {
+        const first = extractParent(new Map([['traceparent', a]]));
+        // Read after the first: its ids are the ones kept, the first's are read from their hex again.
+        const last = extractParent(new Map([['traceparent', b]]));
+        const spans = spansFrom((tracer) => {
+          for (const parent of [first, last, first]) tracer.startSpan('stepgate.check', { kind: SpanKind.SERVER, startTime: 1 }, parent).end(2);
+        });
+        expectSameBytes(spans);
+      }),
+      { numRuns: 200 },
+    );
+    const parent = extractParent(new Map([['traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01']]));
+    const [span] = spansFrom((tracer) => tracer.startSpan('stepgate.check', { kind: SpanKind.SERVER, startTime: 1 }, parent).end(2));
+    const hex = vi.spyOn(Writer.prototype, 'hex');
+    try {
+      writeSpan(new Writer(256), span!);
+      // Only the span's own id (the SDK's, not drawn by check-spans.ts) is read from its hex.
+      expect(hex).toHaveBeenCalledTimes(1);
+    } finally {
+      hex.mockRestore();
+    }
+  });
 
   it('encodes a batch past the largest length a one-byte prefix holds, and many distinct values past its cache bound', () => {
     const spans = spansFrom((tracer) => {
