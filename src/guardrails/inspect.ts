@@ -28,7 +28,7 @@ import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
 import { checkVolumeSources, VOLUME_SOURCE_GROUPS, VOLUME_SOURCE_KEYS } from './rules/volume-sources.js';
 import { EMBEDDED_OBJECT_KEYS, embeddedObjects } from './rules/embedded-objects.js';
-import { carriedObjects, carriesText, RESOURCE_SET_SECRET, type ResourceSet } from './rules/carried.js';
+import { carriedObjects, carriesText, FLEET_GROUP, RESOURCE_SET_SECRET, type Holder, type ResourceSet } from './rules/carried.js';
 import { checkNetworkAttachment, NETWORK_ATTACHMENT_GROUP } from './rules/network-attachments.js';
 import { secretReadBy } from './rules/secret-refs.js';
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
@@ -48,7 +48,22 @@ export function isInspected(kube: KubeRequestInfo): boolean {
   if (!kube.isResourceRequest) return false;
   if (DELETE_VERBS.has(kube.verb)) return true;
   if (!WRITE_VERBS.has(kube.verb)) return false;
-  return readsWhole(kube) || changesObject(kube) || scalesWorkload(kube) || customObjectWrite(kube);
+  return readsWhole(kube) || changesObject(kube) || scalesWorkload(kube) || customObjectWrite(kube) || configMapWrite(kube);
+}
+
+/**
+ * A ConfigMap's create, update or patch: a ClusterResourceSet that names it applies its values to
+ * every workload cluster it selects, and nothing in the ConfigMap says whether one does.
+ */
+function configMapWrite(kube: KubeRequestInfo): boolean {
+  return kube.apiGroup === '' && kube.resource === 'configmaps' && kube.subresource === '';
+}
+
+/** The holder of carried objects the request line names (rules/carried.ts), for a body that need not name its kind. */
+function holderOf(kube: KubeRequestInfo): Holder {
+  if (kube.apiGroup === '' && kube.resource === 'configmaps') return 'ConfigMap';
+  if (kube.apiGroup !== FLEET_GROUP) return undefined;
+  return kube.resource === 'bundles' ? 'Bundle' : kube.resource === 'contents' ? 'Content' : undefined;
 }
 
 /**
@@ -289,8 +304,10 @@ function inspectAt(
     const attaches = customObjectWrite(kube) && kube.apiGroup === NETWORK_ATTACHMENT_GROUP && !truncated && body !== undefined && mayName(body, contentType, ['config']);
     // And an object that embeds the objects its controller writes (a Workflow's resource manifest).
     const embeds = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, EMBEDDED_OBJECT_KEYS);
-    if (!owners && !pods && !chaos && !keda && !embedded && !copies && !embeds && !attaches) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !embedded && !copies && !embeds && !attaches);
+    // A ConfigMap that may hold a manifest in a value (`binaryData` is base64: no key shows there).
+    const resourceSet = configMapWrite(kube) && !truncated && body !== undefined && (mayCarry(body, contentType, kube.verb === 'patch') || mayName(body, contentType, BINARY_DATA));
+    if (!owners && !pods && !chaos && !keda && !embedded && !copies && !embeds && !attaches && !resourceSet) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !embedded && !copies && !embeds && !attaches && !resourceSet);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
@@ -309,8 +326,11 @@ function inspectAt(
         if (keda) checkKedaTriggers(doc, multi ? `documents[${i}].` : '', mediaType(contentType) === JSON_PATCH, ctx);
         if (embedded) {
           checkEmbeddedObjects(doc, multi ? `documents[${i}].` : '', ctx);
-          judgeCarried(doc, multi ? `documents[${i}].` : '', ctx, depth);
+          judgeCarried(doc, multi ? `documents[${i}].` : '', ctx, depth, undefined, holderOf(kube));
         }
+        // Any ConfigMap may be one a ClusterResourceSet names: a value that reads as an object of a
+        // kind kube serves is judged as a ClusterResourceSet Secret's is; any other is passed over.
+        if (resourceSet) judgeCarried(doc, multi ? `documents[${i}].` : '', ctx, depth, 'maybe', 'ConfigMap');
         if (copies) checkVolumeSources(doc, multi ? `documents[${i}].` : '', ctx);
         if (embeds) judgeEmbedded(doc, multi ? `documents[${i}].` : '', ctx, depth);
         if (attaches) checkNetworkAttachment(doc, multi ? `documents[${i}].` : '', ctx);
@@ -391,7 +411,7 @@ function inspectAt(
     if (customObjectWrite(kube)) {
       const carrying: RuleContext = { ...ctx, unreadable: (d) => void (carriedUnread ??= d) };
       checkEmbeddedObjects(doc, prefix, carrying);
-      judgeCarried(doc, prefix, carrying, depth);
+      judgeCarried(doc, prefix, carrying, depth, undefined, holderOf(kube));
     }
   }
   const reads = readsSecret === '' ? undefined : { readsSecret };
@@ -428,6 +448,7 @@ const RETARGETED: DeleteHow = { words: "taking the Service from its pods, which 
 const TAINTED: DeleteHow = { words: 'tainting it NoExecute, which evicts its pods like', path: 'spec.taints' };
 
 const OWNER_REFERENCES = ['ownerReferences'];
+const BINARY_DATA = ['binaryData'];
 const APPLY_PATCH = 'application/apply-patch+yaml';
 const JSON_PATCH = 'application/json-patch+json';
 /** Keys one of which a KEDA object's body names where a trigger's authentication may change (rules/keda.ts). */
@@ -547,8 +568,8 @@ function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext, depth = 0): 
  * turn is judged by that write, to MAX_EMBEDDED_DEPTH wrappers deep and MAX_YAML_DOCUMENTS
  * objects a body; past either the body is unread: the controller reads what stepgate does not.
  */
-function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number, resourceSet: ResourceSet = undefined): void {
-  const { objects, unread } = carriedObjects(doc, prefix, resourceSet);
+function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number, resourceSet: ResourceSet = undefined, holder: Holder = undefined): void {
+  const { objects, unread } = carriedObjects(doc, prefix, resourceSet, holder);
   if (unread !== undefined) ctx.unreadable?.(unread);
   if (objects.length === 0) return;
   if (depth >= MAX_EMBEDDED_DEPTH) {
