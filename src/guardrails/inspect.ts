@@ -28,7 +28,7 @@ import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
 import { checkVolumeSources, VOLUME_SOURCE_GROUPS, VOLUME_SOURCE_KEYS } from './rules/volume-sources.js';
 import { EMBEDDED_OBJECT_KEYS, embeddedObjects } from './rules/embedded-objects.js';
-import { carriedObjects, carriesText, FLEET_GROUP, RESOURCE_SET_SECRET, type Holder, type ResourceSet } from './rules/carried.js';
+import { carriedObjects, carriesText, FLEET_GROUP, openCarried, RESOURCE_SET_SECRET, type Holder, type ResourceSet } from './rules/carried.js';
 import { checkNetworkAttachment, NETWORK_ATTACHMENT_GROUP } from './rules/network-attachments.js';
 import { secretReadBy } from './rules/secret-refs.js';
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
@@ -235,7 +235,7 @@ function inspectAt(
     }
     // An admission engine's own policy can carry objects too (a Kyverno generate rule's `data`),
     // which its controller creates with its own rights wherever the rule matches.
-    if (customObjectWrite(kube) && !truncated && body !== undefined && mayCarry(body, contentType, kube.verb === 'patch')) {
+    if (customObjectWrite(kube) && !truncated && body !== undefined && (mayCarry(body, contentType, kube.verb === 'patch') || patchesCarried(kube, body, contentType))) {
       const parsed = decode(body, contentType, truncated, kube.verb, missing);
       if (parsed.ok) {
         const out = new ViolationCollector();
@@ -293,7 +293,7 @@ function inspectAt(
     // Whole objects carried for a controller to create elsewhere (a ManifestWork's manifests): a
     // body that names `apiVersion` twice, or once in a patch (which need not name its own), or a
     // wrapper that keeps them in strings (a Fleet Bundle's files).
-    const embedded = customObjectWrite(kube) && !truncated && body !== undefined && (carriesText(kube.apiGroup) || mayCarry(body, contentType, kube.verb === 'patch'));
+    const embedded = customObjectWrite(kube) && !truncated && body !== undefined && (carriesText(kube.apiGroup) || mayCarry(body, contentType, kube.verb === 'patch') || patchesCarried(kube, body, contentType));
     // A chaos experiment is read whole: where it acts is its selector, which any body names.
     const chaos = customObjectWrite(kube) && CHAOS_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined;
     // A KEDA scaler's triggers: the credential each is handed, and where it goes.
@@ -502,6 +502,12 @@ function mayCarry(body: Uint8Array | string, contentType: string | undefined, pa
 
 const API_VERSION = 'apiVersion';
 
+/** A patch that may go inside a carried object without naming its kind (rules/carried.ts openCarried). */
+function patchesCarried(kube: KubeRequestInfo, body: Uint8Array | string, contentType: string | undefined): boolean {
+  return kube.verb === 'patch' && mayName(body, contentType, CARRIED_PLACES);
+}
+const CARRIED_PLACES = ['manifest', 'template', 'dependencies', 'extraObjects', 'generate'];
+
 /** A body that could not be read may set owner references; a missing one is the gateway's configuration (missing_body). */
 function unreadableOwners(parsed: ParsedBody & { ok: false }): string {
   return parsed.outcome === 'body_missing' ? '' : `its body could not be read (${parsed.outcome}), so it may set metadata.ownerReferences, which hands the object's deletion to the garbage collector`;
@@ -571,6 +577,11 @@ function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext, depth = 0): 
 function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number, resourceSet: ResourceSet = undefined, holder: Holder = undefined): void {
   const { objects, unread } = carriedObjects(doc, prefix, resourceSet, holder);
   if (unread !== undefined) ctx.unreadable?.(unread);
+  // Only a patch the client sent: a carried object judged as its own patch (below) is whole.
+  if (ctx.partial && depth === 0) {
+    const open = openCarried(doc, prefix);
+    if (open !== undefined) ctx.unreadable?.(open);
+  }
   if (objects.length === 0) return;
   if (depth >= MAX_EMBEDDED_DEPTH) {
     ctx.unreadable?.(`${objects[0]!.path} carries objects more than ${MAX_EMBEDDED_DEPTH} wrappers deep`);

@@ -120,6 +120,36 @@ export function carriedObjects(doc: Json, prefix: string, resourceSet: ResourceS
   return unread === undefined ? { objects: found } : { objects: found, unread };
 }
 
+/**
+ * Where a patch of a wrapper goes inside a carried object without naming the object's apiVersion and
+ * kind: a JSON patch `replace /spec/workload/manifests/0/spec/…`, or a merge patch of a Crossplane
+ * Object's `manifest`, which merges into the stored object. Which rules apply depends on the kind
+ * the stored object has, which the request does not show; the controller applies the result, so
+ * the body is unread. The places are the wrappers' own (carried objects are otherwise found by
+ * shape): a ManifestWork's (and a ManifestWorkReplicaSet's) `manifests` items, a Crossplane Object's
+ * `manifest`, a kro graph's `resources[].template`, a Kratix Promise's `dependencies` items, a Helm
+ * value's `extraObjects` items, and a Kyverno generate rule's `data` (where `kind` is the rule's).
+ * Routine edits of a wrapper (labels, annotations, placement, status) touch none of them.
+ */
+export function openCarried(doc: Json, prefix: string): string | undefined {
+  let open: string | undefined;
+  walkObjects(doc, prefix, (node, path, key) => {
+    if (open !== undefined) return 'skip';
+    if (key === 'generate') {
+      if (isObject(node.data) && (typeof node.apiVersion !== 'string' || typeof node.kind !== 'string')) open = joinPath(path, 'data');
+      return 'skip';
+    }
+    const place = CARRIED_ITEMS.has(key) && path.endsWith(']') ? true : key === 'manifest' || (key === 'template' && /resources\[\d+\]\.template$/.test(path));
+    if (!place) return undefined;
+    if (typeof node.apiVersion !== 'string' || typeof node.kind !== 'string') open = path;
+    return 'skip';
+  });
+  return open === undefined ? undefined : `${open} is patched without the apiVersion and kind of the object it changes, which the controller applies: what it becomes cannot be judged`;
+}
+
+/** The lists whose items are whole objects a controller writes. */
+const CARRIED_ITEMS = new Set(['manifests', 'dependencies', 'extraObjects']);
+
 function isCarried(node: Json): boolean {
   if (typeof node.apiVersion !== 'string' || typeof node.kind !== 'string') return false;
   for (const k of Object.keys(node)) if (!REFERENCE_KEYS.has(k)) return true;
