@@ -28,7 +28,7 @@ import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
 import { checkVolumeSources, VOLUME_SOURCE_GROUPS, VOLUME_SOURCE_KEYS } from './rules/volume-sources.js';
 import { EMBEDDED_OBJECT_KEYS, embeddedObjects } from './rules/embedded-objects.js';
-import { carriedObjects, carriesText, RESOURCE_SET_SECRET, type ResourceSet } from './rules/carried.js';
+import { carriedObjects, carriesText, FLEET_GROUP, openCarried, RESOURCE_SET_SECRET, type Holder, type ResourceSet } from './rules/carried.js';
 import { checkNetworkAttachment, NETWORK_ATTACHMENT_GROUP } from './rules/network-attachments.js';
 import { secretReadBy } from './rules/secret-refs.js';
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
@@ -48,7 +48,22 @@ export function isInspected(kube: KubeRequestInfo): boolean {
   if (!kube.isResourceRequest) return false;
   if (DELETE_VERBS.has(kube.verb)) return true;
   if (!WRITE_VERBS.has(kube.verb)) return false;
-  return readsWhole(kube) || changesObject(kube) || scalesWorkload(kube) || customObjectWrite(kube);
+  return readsWhole(kube) || changesObject(kube) || scalesWorkload(kube) || customObjectWrite(kube) || configMapWrite(kube);
+}
+
+/**
+ * A ConfigMap's create, update or patch: a ClusterResourceSet that names it applies its values to
+ * every workload cluster it selects, and nothing in the ConfigMap says whether one does.
+ */
+function configMapWrite(kube: KubeRequestInfo): boolean {
+  return kube.apiGroup === '' && kube.resource === 'configmaps' && kube.subresource === '';
+}
+
+/** The holder of carried objects the request line names (rules/carried.ts), for a body that need not name its kind. */
+function holderOf(kube: KubeRequestInfo): Holder {
+  if (kube.apiGroup === '' && kube.resource === 'configmaps') return 'ConfigMap';
+  if (kube.apiGroup !== FLEET_GROUP) return undefined;
+  return kube.resource === 'bundles' ? 'Bundle' : kube.resource === 'contents' ? 'Content' : undefined;
 }
 
 /**
@@ -220,7 +235,7 @@ function inspectAt(
     }
     // An admission engine's own policy can carry objects too (a Kyverno generate rule's `data`),
     // which its controller creates with its own rights wherever the rule matches.
-    if (customObjectWrite(kube) && !truncated && body !== undefined && mayCarry(body, contentType, kube.verb === 'patch')) {
+    if (customObjectWrite(kube) && !truncated && body !== undefined && (mayCarry(body, contentType, kube.verb === 'patch') || patchesCarried(kube, body, contentType))) {
       const parsed = decode(body, contentType, truncated, kube.verb, missing);
       if (parsed.ok) {
         const out = new ViolationCollector();
@@ -278,7 +293,7 @@ function inspectAt(
     // Whole objects carried for a controller to create elsewhere (a ManifestWork's manifests): a
     // body that names `apiVersion` twice, or once in a patch (which need not name its own), or a
     // wrapper that keeps them in strings (a Fleet Bundle's files).
-    const embedded = customObjectWrite(kube) && !truncated && body !== undefined && (carriesText(kube.apiGroup) || mayCarry(body, contentType, kube.verb === 'patch'));
+    const embedded = customObjectWrite(kube) && !truncated && body !== undefined && (carriesText(kube.apiGroup) || mayCarry(body, contentType, kube.verb === 'patch') || patchesCarried(kube, body, contentType));
     // A chaos experiment is read whole: where it acts is its selector, which any body names.
     const chaos = customObjectWrite(kube) && CHAOS_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined;
     // A KEDA scaler's triggers: the credential each is handed, and where it goes.
@@ -289,8 +304,10 @@ function inspectAt(
     const attaches = customObjectWrite(kube) && kube.apiGroup === NETWORK_ATTACHMENT_GROUP && !truncated && body !== undefined && mayName(body, contentType, ['config']);
     // And an object that embeds the objects its controller writes (a Workflow's resource manifest).
     const embeds = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, EMBEDDED_OBJECT_KEYS);
-    if (!owners && !pods && !chaos && !keda && !embedded && !copies && !embeds && !attaches) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !embedded && !copies && !embeds && !attaches);
+    // A ConfigMap that may hold a manifest in a value (`binaryData` is base64: no key shows there).
+    const resourceSet = configMapWrite(kube) && !truncated && body !== undefined && (mayCarry(body, contentType, kube.verb === 'patch') || mayName(body, contentType, BINARY_DATA));
+    if (!owners && !pods && !chaos && !keda && !embedded && !copies && !embeds && !attaches && !resourceSet) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !embedded && !copies && !embeds && !attaches && !resourceSet);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
@@ -309,8 +326,11 @@ function inspectAt(
         if (keda) checkKedaTriggers(doc, multi ? `documents[${i}].` : '', mediaType(contentType) === JSON_PATCH, ctx);
         if (embedded) {
           checkEmbeddedObjects(doc, multi ? `documents[${i}].` : '', ctx);
-          judgeCarried(doc, multi ? `documents[${i}].` : '', ctx, depth);
+          judgeCarried(doc, multi ? `documents[${i}].` : '', ctx, depth, undefined, holderOf(kube));
         }
+        // Any ConfigMap may be one a ClusterResourceSet names: a value that reads as an object of a
+        // kind kube serves is judged as a ClusterResourceSet Secret's is; any other is passed over.
+        if (resourceSet) judgeCarried(doc, multi ? `documents[${i}].` : '', ctx, depth, 'maybe', 'ConfigMap');
         if (copies) checkVolumeSources(doc, multi ? `documents[${i}].` : '', ctx);
         if (embeds) judgeEmbedded(doc, multi ? `documents[${i}].` : '', ctx, depth);
         if (attaches) checkNetworkAttachment(doc, multi ? `documents[${i}].` : '', ctx);
@@ -391,7 +411,7 @@ function inspectAt(
     if (customObjectWrite(kube)) {
       const carrying: RuleContext = { ...ctx, unreadable: (d) => void (carriedUnread ??= d) };
       checkEmbeddedObjects(doc, prefix, carrying);
-      judgeCarried(doc, prefix, carrying, depth);
+      judgeCarried(doc, prefix, carrying, depth, undefined, holderOf(kube));
     }
   }
   const reads = readsSecret === '' ? undefined : { readsSecret };
@@ -428,6 +448,7 @@ const RETARGETED: DeleteHow = { words: "taking the Service from its pods, which 
 const TAINTED: DeleteHow = { words: 'tainting it NoExecute, which evicts its pods like', path: 'spec.taints' };
 
 const OWNER_REFERENCES = ['ownerReferences'];
+const BINARY_DATA = ['binaryData'];
 const APPLY_PATCH = 'application/apply-patch+yaml';
 const JSON_PATCH = 'application/json-patch+json';
 /** Keys one of which a KEDA object's body names where a trigger's authentication may change (rules/keda.ts). */
@@ -480,6 +501,12 @@ function mayCarry(body: Uint8Array | string, contentType: string | undefined, pa
 }
 
 const API_VERSION = 'apiVersion';
+
+/** A patch that may go inside a carried object without naming its kind (rules/carried.ts openCarried). */
+function patchesCarried(kube: KubeRequestInfo, body: Uint8Array | string, contentType: string | undefined): boolean {
+  return kube.verb === 'patch' && mayName(body, contentType, CARRIED_PLACES);
+}
+const CARRIED_PLACES = ['manifest', 'template', 'dependencies', 'extraObjects', 'generate'];
 
 /** A body that could not be read may set owner references; a missing one is the gateway's configuration (missing_body). */
 function unreadableOwners(parsed: ParsedBody & { ok: false }): string {
@@ -547,9 +574,14 @@ function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext, depth = 0): 
  * turn is judged by that write, to MAX_EMBEDDED_DEPTH wrappers deep and MAX_YAML_DOCUMENTS
  * objects a body; past either the body is unread: the controller reads what stepgate does not.
  */
-function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number, resourceSet: ResourceSet = undefined): void {
-  const { objects, unread } = carriedObjects(doc, prefix, resourceSet);
+function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number, resourceSet: ResourceSet = undefined, holder: Holder = undefined): void {
+  const { objects, unread } = carriedObjects(doc, prefix, resourceSet, holder);
   if (unread !== undefined) ctx.unreadable?.(unread);
+  // Only a patch the client sent: a carried object judged as its own patch (below) is whole.
+  if (ctx.partial && depth === 0) {
+    const open = openCarried(doc, prefix);
+    if (open !== undefined) ctx.unreadable?.(open);
+  }
   if (objects.length === 0) return;
   if (depth >= MAX_EMBEDDED_DEPTH) {
     ctx.unreadable?.(`${objects[0]!.path} carries objects more than ${MAX_EMBEDDED_DEPTH} wrappers deep`);

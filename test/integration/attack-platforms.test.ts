@@ -229,6 +229,16 @@ const ATTACKS: readonly SweepAttack[] = [
     via: [['kubectl create', k('POST', '/apis/tekton.dev/v1/namespaces/tekton-pipelines/taskruns', { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { generateName: 'x-', namespace: 'tekton-pipelines' }, spec: { serviceAccountName: 'tekton-pipelines-controller', taskSpec: { steps: [{ name: 's', image: 'alpine:3.20', script: 'cat /var/run/secrets/kubernetes.io/serviceaccount/token' }] } } })]],
   },
   {
+    // A workflow's pods run as the account it names, which is what a Pod there naming it would do.
+    what: "an Argo Workflow in Argo's or Argo CD's namespace, run as its controller's account",
+    rule: 'system-workload-creates',
+    via: [
+      ['argo submit --serviceaccount argo -n argo', k('POST', '/apis/argoproj.io/v1alpha1/namespaces/argo/workflows', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'x-', namespace: 'argo' }, spec: { entrypoint: 'x', serviceAccountName: 'argo', templates: [{ name: 'x', container: { image: 'alpine:3.20', command: ['sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/token'] } }] } })],
+      ["the Argo Server's submit --from with submitOptions.serviceAccount", sweepRequest('argo.localhost', 'POST', '/api/v1/workflows/argo/submit', { namespace: 'argo', resourceKind: 'WorkflowTemplate', resourceName: 'hello', submitOptions: { serviceAccount: 'argo' } })],
+      ['a CronWorkflow in argocd as the application controller', k('POST', '/apis/argoproj.io/v1alpha1/namespaces/argocd/cronworkflows', { apiVersion: 'argoproj.io/v1alpha1', kind: 'CronWorkflow', metadata: { name: 'x', namespace: 'argocd' }, spec: { schedule: '*/5 * * * *', workflowSpec: { entrypoint: 'x', serviceAccountName: 'argocd-application-controller', templates: [{ name: 'x', container: { image: 'alpine:3.20', command: ['sleep', '1'] } }] } } })],
+    ],
+  },
+  {
     what: 'an Argo Events Sensor or EventSource acting with its service account (a ClusterRoleBinding created by a trigger; every Secret of production watched and sent on)',
     rule: 'event-automation-objects',
     via: [

@@ -163,3 +163,55 @@ describe("a Secret's patch: its values are read as manifests only where they are
     expect(r.unreadable).toBe('body_unreadable');
   });
 });
+
+describe("a patch into a stored carried object, which does not name the object's kind", () => {
+  const settings = SETTINGS[1]![1];
+  const WORK = '/apis/work.open-cluster-management.io/v1/namespaces/edge-0001/manifestworks/w';
+  const jsonPatch = (path: string, ops: object[]): Write => ({ method: 'PATCH', path, body: JSON.stringify(ops), type: 'application/json-patch+json' });
+  const merge = (path: string, body: object): Write => ({ method: 'PATCH', path, body: JSON.stringify(body), type: 'application/merge-patch+json' });
+
+  it.each<[string, Write]>([
+    ['a JSON patch into a ManifestWork manifest', jsonPatch(WORK, [{ op: 'replace', path: '/spec/workload/manifests/0/spec/template/spec/containers/0/securityContext', value: { privileged: true } }])],
+    ['a JSON patch adding a trigger to a carried ScaledObject', jsonPatch(WORK, [{ op: 'add', path: '/spec/workload/manifests/1/spec/triggers/-', value: { type: 'http', authenticationRef: { kind: 'ClusterTriggerAuthentication', name: 'psp-api' } } }])],
+    ["a merge patch of a Crossplane Object's manifest (merged into the stored one)", merge('/apis/kubernetes.crossplane.io/v1alpha2/objects/x', { spec: { forProvider: { manifest: { spec: { hostNetwork: true } } } } })],
+    ["a JSON patch into a kro graph's template", jsonPatch('/apis/kro.run/v1alpha1/resourcegraphdefinitions/app', [{ op: 'replace', path: '/spec/resources/0/template/spec/hostPID', value: true }])],
+    ["a JSON patch into a Kyverno generate rule's data", jsonPatch('/apis/kyverno.io/v1/clusterpolicies/p', [{ op: 'replace', path: '/spec/rules/0/generate/data/rules', value: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] }])],
+  ])('%s is unreadable', (_what, w) => {
+    const r = send(w, settings);
+    expect(r.unreadable).toBe('body_unreadable');
+    expect(r.unreadableDetail).toContain('without the apiVersion and kind');
+  });
+
+  it.each<[string, Write]>([
+    ["a ManifestWork's labels and annotations", merge(WORK, { metadata: { labels: { site: 'edge-0001' }, annotations: { note: 'x' } } })],
+    ["a ManifestWork's delete option and manifest configs", jsonPatch(WORK, [{ op: 'replace', path: '/spec/deleteOption', value: { propagationPolicy: 'Orphan' } }, { op: 'add', path: '/spec/manifestConfigs', value: [{ resourceIdentifier: { group: 'apps', resource: 'deployments', name: 'web', namespace: 'ran' }, updateStrategy: { type: 'ServerSideApply' } }] }])],
+    ["a ManifestWork's manifests replaced whole, each naming its kind", merge(WORK, { spec: { workload: { manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ran' }, data: { a: 'b' } }] } } })],
+    ["a ManifestWorkReplicaSet's placement", merge('/apis/work.open-cluster-management.io/v1alpha1/namespaces/edge/manifestworkreplicasets/r', { spec: { placementRefs: [{ name: 'edge-sites' }] } })],
+    ["a Deployment-like custom resource's pod template", merge('/apis/apps.kruise.io/v1alpha1/namespaces/ran/clonesets/web', { spec: { template: { spec: { containers: [{ name: 'web', image: 'registry.example.com/web:1.4.3' }] } } } })],
+  ])('%s is read as before', (_what, w) => {
+    const r = send(w, settings);
+    expect(r.unreadable).toBeUndefined();
+    expect(codes(r)).toEqual([]);
+  });
+});
+
+describe('a ConfigMap: any may be one a ClusterResourceSet names', () => {
+  const settings = SETTINGS[1]![1];
+  const create = (data: Record<string, string>): Write => json('/api/v1/namespaces/ran/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ran' }, data });
+  const privileged = toYaml({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: true } }] } });
+
+  it('passes over what routine ConfigMaps hold', () => {
+    const dashboard = JSON.stringify({ apiVersion: 1, kind: 'dashboard', panels: [{ type: 'graph', title: 'apiVersion kind' }] });
+    const rules = 'groups:\n- name: x\n  rules:\n  - alert: KubeAPIDown\n    expr: absent(up{job="apiserver"} == 1)\n';
+    const template = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n';
+    for (const data of [{ 'd.json': dashboard }, { 'rules.yaml': rules }, { 't.yaml': template }, { kubeconfig: 'apiVersion: v1\nkind: Config\nclusters: []\n' }] as Record<string, string>[]) {
+      const r = send(create(data), settings);
+      expect(codes(r), JSON.stringify(data)).toEqual([]);
+      expect(r.unreadable, JSON.stringify(data)).toBeUndefined();
+    }
+  });
+
+  it('judges a manifest of a served kind', () => {
+    expect(codes(send(create({ a: 'x', 'p.yaml': privileged }), settings))).toContain('privileged_container');
+  });
+});

@@ -343,6 +343,9 @@ const RBAC_CASES: RbacCase[] = [
   { code: 'rbac_pod_exec', name: 'pods/attach via get', kind: 'ClusterRole', violating: rule([''], ['pods/attach'], ['get']), compliant: rule([''], ['pods/status'], ['get']), alsoWide: true },
   { code: 'rbac_pod_exec', name: 'pods/portforward', kind: 'Role', violating: rule([''], ['pods/portforward'], ['create']), compliant: rule([''], ['services'], ['create']) },
   { code: 'rbac_pod_exec', name: '*/exec', kind: 'ClusterRole', violating: rule([''], ['*/exec'], ['create']), compliant: rule([''], ['pods/status'], ['get']), alsoWide: true },
+  { code: 'rbac_pod_exec', name: 'pods/proxy get', kind: 'Role', violating: rule([''], ['pods/proxy'], ['get']), compliant: rule([''], ['pods/log'], ['get']) },
+  { code: 'rbac_pod_exec', name: 'services/proxy create', kind: 'ClusterRole', violating: rule([''], ['services/proxy'], ['create']), compliant: rule([''], ['services'], ['get', 'list']), alsoWide: true },
+  { code: 'rbac_pod_exec', name: '*/proxy', kind: 'Role', violating: rule([''], ['*/proxy'], ['get']), compliant: rule([''], ['services/status'], ['get']) },
   { code: 'rbac_node_proxy', name: 'nodes/proxy get', kind: 'ClusterRole', violating: rule([''], ['nodes/proxy'], ['get']), compliant: rule([''], ['nodes'], ['get', 'list']), alsoWide: true },
   { code: 'rbac_token_create', name: 'serviceaccounts/token', kind: 'Role', violating: rule([''], ['serviceaccounts/token'], ['create']), compliant: rule([''], ['serviceaccounts'], ['get']) },
   { code: 'rbac_workload_write', name: 'deployments patch', kind: 'Role', violating: rule(['apps'], ['deployments'], ['patch']), compliant: rule(['apps'], ['deployments'], ['get', 'watch']) },
@@ -684,17 +687,18 @@ describe('properties', () => {
     );
   });
 
-  it('a rule grants exec exactly when its group, resource and verb all cover pods/exec, attach or portforward', () => {
+  it('a rule grants exec exactly when its group, resource and verb all cover pods/exec, attach, portforward, or a pod or service proxy', () => {
     const groups = fc.subarray(['', 'apps', '*']);
-    const resources = fc.subarray(['pods', 'pods/exec', 'pods/attach', 'pods/log', 'pods/portforward', '*/exec', 'pods/*', 'services']);
+    const resources = fc.subarray(['pods', 'pods/exec', 'pods/attach', 'pods/log', 'pods/portforward', '*/exec', 'pods/*', 'services', 'pods/proxy', 'services/proxy', '*/proxy', 'services/*']);
     const verbs = fc.subarray(['get', 'list', 'create', 'watch', 'delete']);
     fc.assert(
       fc.property(groups, resources, verbs, (g, res, v) => {
         const r = runRbac({ code: 'rbac_pod_exec', name: '', kind: 'Role', violating: {}, compliant: {} }, rule(g, res, v), SENDS[0]!);
         const group = g.includes('') || g.includes('*');
-        const resource = res.some((x) => ['pods/exec', 'pods/attach', 'pods/portforward', '*/exec', 'pods/*'].includes(x));
-        const verb = v.includes('get') || v.includes('create');
-        expect(codes(r).includes('rbac_pod_exec')).toBe(group && resource && verb);
+        const shell = res.some((x) => ['pods/exec', 'pods/attach', 'pods/portforward', '*/exec', 'pods/*'].includes(x)) && (v.includes('get') || v.includes('create'));
+        // Every HTTP method reaches a proxy's backend; list and watch are no proxy verb.
+        const proxy = res.some((x) => ['pods/proxy', 'services/proxy', '*/proxy', 'pods/*', 'services/*'].includes(x)) && (v.includes('get') || v.includes('create') || v.includes('delete'));
+        expect(codes(r).includes('rbac_pod_exec')).toBe(group && (shell || proxy));
       }),
       { numRuns: 300 },
     );

@@ -16,8 +16,12 @@ import { joinPath, walkObjects } from './walk.js';
  *   object's content, named and placed by the rule's own fields;
  * - a Rancher Fleet Bundle's `spec.resources[].content`: files, YAML in a string (`encoding:
  *   base64`, `base64+gz` too), which Fleet's agent applies on every cluster its targets pick;
+ * - a Rancher Fleet Content (`fleet.cattle.io` `contents`, what Fleet's controller stores for its
+ *   agents to deploy): `content` is base64 of gzipped JSON `{resources: [...]}`, the Bundle's files;
  * - a Cluster API ClusterResourceSet's Secret (type `addons.cluster.x-k8s.io/resource-set`):
- *   each `data` value a manifest the controller applies to every workload cluster it selects.
+ *   each `data` value a manifest the controller applies to every workload cluster it selects; a
+ *   ConfigMap's `data` (and `binaryData`) the same when a ClusterResourceSet names it, which the
+ *   ConfigMap does not say.
  * An object found is not walked further here: the judgement of its own write finds what it
  * carries in turn. A reference (`scaleTargetRef`, an owner reference, a selector's `{apiVersion,
  * kind, name}`) creates nothing and is not an object.
@@ -39,7 +43,7 @@ const REFERENCE_KEYS = new Set(['apiVersion', 'kind', 'name', 'namespace', 'uid'
 
 /** The Secret type Cluster API's ClusterResourceSet applies from (its `data` values are manifests). */
 export const RESOURCE_SET_SECRET = 'addons.cluster.x-k8s.io/resource-set';
-const FLEET_GROUP = 'fleet.cattle.io';
+export const FLEET_GROUP = 'fleet.cattle.io';
 
 /** Whether a wrapper's group means manifests in strings, which no key scan of the body shows. */
 export function carriesText(apiGroup: string): boolean {
@@ -53,12 +57,33 @@ export function carriesText(apiGroup: string): boolean {
  */
 export type ResourceSet = 'known' | 'maybe' | undefined;
 
-export function carriedObjects(doc: Json, prefix: string, resourceSet: ResourceSet = undefined): Carried {
+/**
+ * The kind the request line names (a patch need not name it in the body): a ClusterResourceSet's
+ * value holder, or a Fleet object whose files are strings.
+ */
+export type Holder = 'Secret' | 'ConfigMap' | 'Bundle' | 'Content' | undefined;
+
+/** Where each holder keeps its values, and whether they are base64. */
+const VALUE_FIELDS: Readonly<Record<'Secret' | 'ConfigMap', readonly (readonly [string, boolean])[]>> = {
+  // `stringData` is written into `data` by the API server: the same manifests, unencoded.
+  Secret: [
+    ['data', true],
+    ['stringData', false],
+  ],
+  ConfigMap: [
+    ['data', false],
+    ['binaryData', true],
+  ],
+};
+
+export function carriedObjects(doc: Json, prefix: string, resourceSet: ResourceSet = undefined, holder: Holder = undefined): Carried {
   const found: CarriedObject[] = [];
   const budget = { chars: 0, count: 0 };
   let unread: string | undefined;
   const root = prefix.endsWith('.') ? prefix.slice(0, -1) : prefix;
-  const fleet = typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith(`${FLEET_GROUP}/`) && doc.kind === 'Bundle';
+  const fleetKind = typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith(`${FLEET_GROUP}/`) ? doc.kind : undefined;
+  const fleet = holder === 'Bundle' || fleetKind === 'Bundle';
+  if (holder === 'Content' || fleetKind === 'Content') unread ??= fleetStored(doc, root, found, budget);
   walkObjects(doc, prefix, (node, path, key) => {
     if (key === 'generate' && isObject(node.data) && typeof node.apiVersion === 'string' && typeof node.kind === 'string') {
       found.push({ doc: generated(node, node.data), path: joinPath(path, 'data') });
@@ -76,13 +101,12 @@ export function carriedObjects(doc: Json, prefix: string, resourceSet: ResourceS
     return undefined;
   });
   if (resourceSet !== undefined || (doc.kind === 'Secret' && doc.type === RESOURCE_SET_SECRET)) {
-    // `stringData` is written into `data` by the API server: the same manifests, unencoded.
-    for (const field of ['data', 'stringData'] as const) {
+    for (const [field, base64] of VALUE_FIELDS[holder === 'ConfigMap' ? 'ConfigMap' : 'Secret']) {
       const values = doc[field];
       if (!isObject(values)) continue;
       for (const [k, v] of Object.entries(values)) {
         if (typeof v !== 'string') continue;
-        const text = field === 'data' ? Buffer.from(v, 'base64').toString('utf8') : v;
+        const text = base64 ? Buffer.from(v, 'base64').toString('utf8') : v;
         // Every value is read, whatever an earlier one was: an unreadable first value must not
         // hide the manifest after it.
         if (text.includes('apiVersion') && text.includes('kind')) {
@@ -95,6 +119,36 @@ export function carriedObjects(doc: Json, prefix: string, resourceSet: ResourceS
   }
   return unread === undefined ? { objects: found } : { objects: found, unread };
 }
+
+/**
+ * Where a patch of a wrapper goes inside a carried object without naming the object's apiVersion and
+ * kind: a JSON patch `replace /spec/workload/manifests/0/spec/…`, or a merge patch of a Crossplane
+ * Object's `manifest`, which merges into the stored object. Which rules apply depends on the kind
+ * the stored object has, which the request does not show; the controller applies the result, so
+ * the body is unread. The places are the wrappers' own (carried objects are otherwise found by
+ * shape): a ManifestWork's (and a ManifestWorkReplicaSet's) `manifests` items, a Crossplane Object's
+ * `manifest`, a kro graph's `resources[].template`, a Kratix Promise's `dependencies` items, a Helm
+ * value's `extraObjects` items, and a Kyverno generate rule's `data` (where `kind` is the rule's).
+ * Routine edits of a wrapper (labels, annotations, placement, status) touch none of them.
+ */
+export function openCarried(doc: Json, prefix: string): string | undefined {
+  let open: string | undefined;
+  walkObjects(doc, prefix, (node, path, key) => {
+    if (open !== undefined) return 'skip';
+    if (key === 'generate') {
+      if (isObject(node.data) && (typeof node.apiVersion !== 'string' || typeof node.kind !== 'string')) open = joinPath(path, 'data');
+      return 'skip';
+    }
+    const place = CARRIED_ITEMS.has(key) && path.endsWith(']') ? true : key === 'manifest' || (key === 'template' && /resources\[\d+\]\.template$/.test(path));
+    if (!place) return undefined;
+    if (typeof node.apiVersion !== 'string' || typeof node.kind !== 'string') open = path;
+    return 'skip';
+  });
+  return open === undefined ? undefined : `${open} is patched without the apiVersion and kind of the object it changes, which the controller applies: what it becomes cannot be judged`;
+}
+
+/** The lists whose items are whole objects a controller writes. */
+const CARRIED_ITEMS = new Set(['manifests', 'dependencies', 'extraObjects']);
 
 function isCarried(node: Json): boolean {
   if (typeof node.apiVersion !== 'string' || typeof node.kind !== 'string') return false;
@@ -127,6 +181,32 @@ function fleetContent(resource: Json, path: string, found: CarriedObject[], budg
     return `${at} could not be decoded (${encoding}), or decodes to more than ${MAX_YAML_CHARS / 1024} KiB`;
   }
   return manifestText(text, at, found, budget);
+}
+
+/**
+ * A Fleet Content's `content`: the JSON of the Bundle's resources, gzipped (fleet
+ * internal/manifest), each file read as a Bundle's is.
+ */
+function fleetStored(doc: Json, root: string, found: CarriedObject[], budget: { chars: number; count: number }): string | undefined {
+  if (doc.content === undefined) return undefined;
+  const at = joinPath(root, 'content');
+  let stored: unknown;
+  try {
+    if (typeof doc.content !== 'string') throw new Error('not a string');
+    stored = JSON.parse(gunzipSync(Buffer.from(doc.content, 'base64'), { maxOutputLength: MAX_YAML_CHARS }).toString('utf8'));
+  } catch {
+    return `${at} could not be decoded (base64 of gzipped JSON), or decodes to more than ${MAX_YAML_CHARS / 1024} KiB`;
+  }
+  const resources = isObject(stored) ? stored.resources : undefined;
+  if (resources === undefined) return undefined;
+  if (!Array.isArray(resources)) return `${at} holds resources that are not a list`;
+  for (const [i, r] of resources.entries()) {
+    if (!isObject(r) || r.content === undefined) continue;
+    if (typeof r.content !== 'string') return `${at}.resources[${i}].content is not a string`;
+    const why = fleetContent(r, `${at}.resources[${i}]`, found, budget);
+    if (why !== undefined) return why;
+  }
+  return undefined;
 }
 
 /**

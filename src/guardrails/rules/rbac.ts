@@ -4,9 +4,10 @@ import type { RuleContext } from './context.js';
 
 /**
  * RBAC guardrails. On Roles and ClusterRoles: what a rule grants (wildcards, escalate/bind/
- * impersonate, exec/attach/port-forward, nodes/proxy, token creation, writes on workloads, on RBAC
- * and on admission configuration, Secrets reads); a ClusterRole grants it in every namespace, so
- * one that grants any of these is also `rbac_cluster_wide_grant`; aggregation is its own code. On
+ * impersonate, exec/attach/port-forward, pods/proxy and services/proxy, nodes/proxy, token
+ * creation, writes on workloads, on RBAC and on admission configuration, Secrets reads); a
+ * ClusterRole grants it in every namespace, so one that grants any of these is also
+ * `rbac_cluster_wide_grant`; aggregation is its own code. On
  * bindings: a binding shows only the role's name, so it is judged by name: cluster-admin, the
  * configured dangerous names, `admin` and `edit` bound cluster-wide, and roles the same body defines.
  */
@@ -45,10 +46,13 @@ interface Grant {
 /**
  * What a rule must not grant lightly. exec and attach are reached with create (and, over the
  * WebSocket upgrade older clients use, with get); nodes/proxy reaches the kubelet API, where any
- * verb runs commands in every pod of the node.
+ * verb runs commands in every pod of the node (a GET of `/exec` over WebSocket is RBAC's get).
  */
 const GRANTS: readonly Grant[] = [
   { code: 'rbac_pod_exec', what: 'exec, attach or port-forward into pods', groups: [''], resources: ['pods/exec', 'pods/attach', 'pods/portforward'], verbs: new Set(['create', 'get', '*']) },
+  // The proxy subresources take every HTTP method (GET is get, POST create, and so on) to what the pod
+  // or the service's pods serve, past their NetworkPolicies: a debug endpoint, an admin console.
+  { code: 'rbac_pod_exec', what: 'proxying to pods or services (whatever they serve, past their network policies)', groups: [''], resources: ['pods/proxy', 'services/proxy'], verbs: new Set(['get', 'create', 'update', 'patch', 'delete', '*']) },
   { code: 'rbac_node_proxy', what: 'nodes/proxy (the kubelet API)', groups: [''], resources: ['nodes/proxy'], verbs: ANY_VERB },
   { code: 'rbac_token_create', what: 'creating service account tokens', groups: [''], resources: ['serviceaccounts/token'], verbs: new Set(['create', '*']) },
   {
