@@ -74,6 +74,17 @@ function customObjectWrite(kube: KubeRequestInfo): boolean {
   return kube.subresource === '' && isCustomGroup(kube.apiGroup);
 }
 
+/**
+ * A write of a kind that may carry whole objects for a controller to write elsewhere with its own
+ * rights: any custom object (a wrapper such as a ManifestWork, an admission engine's policy), a
+ * Secret (a ClusterResourceSet's: a create's type may lie past a cut, a patch never names one) and
+ * a ConfigMap (one a ClusterResourceSet names, which the ConfigMap does not say).
+ */
+function carriesObjects(kube: KubeRequestInfo): boolean {
+  if (kube.subresource !== '' || !WRITE_VERBS.has(kube.verb)) return false;
+  return isCustomGroup(kube.apiGroup) || (kube.apiGroup === '' && (kube.resource === 'secrets' || kube.resource === 'configmaps'));
+}
+
 /** An update or patch of a Node itself: read for a NoExecute taint (rules/owners.ts evictsByTaint). */
 function taintsNode(kube: KubeRequestInfo): boolean {
   return changesObject(kube) && kube.apiGroup === '' && kube.resource === 'nodes';
@@ -196,6 +207,17 @@ function inspectAt(
   }
   const workload = isWorkloadKey(urlKey) && inspectsSubresource(kube);
   byUrl.push(...checkSystemNamespace(kube, settings, kube.namespace, workload), ...checkTokenRequest(kube, settings));
+  if (truncated && carriesObjects(kube)) {
+    // Whatever lies past the cut may be a carried object (a padding annotation of a few hundred
+    // KiB puts one there; a custom object may be up to etcd's 1.5 MiB), so the write is judged as
+    // the worst case, as a cut Deployment is. Helm's release records are still Helm's to write.
+    const parsed = decode(body, contentType, truncated, kube.verb, missing);
+    if (!parsed.ok) {
+      if (kube.resource === 'secrets' || (kube.resource === 'configmaps' && changesObject(kube))) byUrl.push(...checkHelmRecord(kube, [], userAgent));
+      const deletes = changesObject(kube) ? unreadableOwners(parsed) : '';
+      return { ...collected(deletes !== '' ? ownerDelete(kube, settings, byUrl) : byUrl), unreadable: parsed.outcome, unreadableDetail: parsed.detail, ...(deletes !== '' && { deletes }) };
+    }
+  }
   if (isUrlOnly(kube)) {
     // A Secret's body is read for what it can add (its type, the service account it is a token
     // for). Where no service account is privileged, a body that cannot be read leaves the request

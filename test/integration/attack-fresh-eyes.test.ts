@@ -155,6 +155,10 @@ describe('fresh eyes: bodies and CheckRequests no Envoy builds, two factors a mi
     ['two content types joined (protobuf, then JSON)', 'body_unreadable', { headers: { ...JSON_CT, 'content-type': 'application/vnd.kubernetes.protobuf,application/json' }, body: JSON.stringify(POD_PRIV) }],
     ['x-envoy-auth-partial-body: False (not exactly "false")', 'body_truncated', { headers: { ...JSON_CT, 'x-envoy-auth-partial-body': 'False' }, body: JSON.stringify(POD_OK) }],
     ['a 2 MB pod, over limits.max_body_bytes', 'body_truncated', { body: JSON.stringify({ ...POD_OK, metadata: { name: 'x', annotations: { pad: 'x'.repeat(2_000_000) } } }) }],
+    // A wrapper padded past the bound hid what it carries (a custom object may be up to etcd's 1.5 MiB);
+    // a Secret's type may lie past Envoy's cut (a ClusterResourceSet's, whose values are applied).
+    ['a ManifestWork carrying a privileged pod, padded past limits.max_body_bytes', 'body_truncated', { path: '/apis/work.open-cluster-management.io/v1/namespaces/edge-0001/manifestworks', body: JSON.stringify({ apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: 'w', namespace: 'edge-0001', annotations: { pad: 'x'.repeat(1_100_000) } }, spec: { workload: { manifests: [POD_PRIV] } } }) }],
+    ['a Secret cut by Envoy before its type', 'body_truncated', { path: '/api/v1/namespaces/dev/secrets', headers: { ...JSON_CT, 'x-envoy-auth-partial-body': 'true' }, body: '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"addons","namespace":"dev"},"data":{"o.yaml":"YXBp' }],
   ])('%s is stepped up by guardrail:%s', async (_what, code, extra) => {
     const res = await post(extra);
     expect(reason(res)).toBe('acr_insufficient');

@@ -215,3 +215,29 @@ describe('a ConfigMap: any may be one a ClusterResourceSet names', () => {
     expect(codes(send(create({ a: 'x', 'p.yaml': privileged }), settings))).toContain('privileged_container');
   });
 });
+
+describe('a write cut at the size bound may carry anything past the cut', () => {
+  // Envoy cuts a body at max_request_bytes (limits.max_body_bytes) and says so; stepgate drops a
+  // larger one itself. A carried object padded past the bound (an annotation of a few hundred KiB;
+  // a custom object may be up to etcd's 1.5 MiB) would otherwise go unread.
+  const pod: Doc = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'kube-system' }, spec: { hostPID: true, containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: true } }] } };
+  it.each(WRAPPERS)('%s: unreadable (body_truncated)', (_, wrap) => {
+    const w = wrap(pod);
+    for (const [name, settings] of SETTINGS) {
+      for (const body of [w.body.slice(0, Math.floor(w.body.length / 2)), undefined]) {
+        const r = inspect(kube(w.method, w.path), body, w.type, true, settings);
+        expect(r.unreadable, `${name}, ${body === undefined ? 'dropped' : 'cut'}`).toBe('body_truncated');
+      }
+    }
+  });
+  it('so is a Secret of any type and a custom object of any kind; a PersistentVolumeClaim is not (it carries nothing)', () => {
+    const [, settings] = SETTINGS[1]!;
+    const cut = (m: string, p: string) => inspect(kube(m, p), '{"apiVersion":', JSON_CT, true, settings).unreadable;
+    expect(cut('POST', '/api/v1/namespaces/team-a/secrets')).toBe('body_truncated');
+    expect(cut('PUT', '/api/v1/namespaces/team-a/secrets/s')).toBe('body_truncated');
+    expect(cut('PATCH', '/api/v1/namespaces/team-a/configmaps/c')).toBe('body_truncated');
+    expect(cut('PATCH', '/apis/example.com/v1/namespaces/team-a/widgets/w')).toBe('body_truncated');
+    expect(cut('POST', '/api/v1/namespaces/team-a/persistentvolumeclaims')).toBeUndefined();
+    expect(cut('PATCH', '/apis/example.com/v1/namespaces/team-a/widgets/w/status')).toBeUndefined();
+  });
+});
