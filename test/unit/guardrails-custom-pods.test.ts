@@ -103,7 +103,6 @@ describe('pod specs in custom resources', () => {
     ['an ordinary Rollout', 'POST', RO, JSON.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', spec: { template: { spec: { containers: [OK] } } } }), JSON_CT],
     ['privileged: true outside any pod spec', 'POST', '/apis/example.io/v1/namespaces/dev/agents', JSON.stringify({ spec: { privileged: true, hostNetwork: true } }), JSON_CT],
     ['a pod spec held as a string (an Argo CD Application\'s Helm values)', 'POST', '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications', JSON.stringify({ spec: { source: { helm: { values: 'containers: [{securityContext: {privileged: true}}]' } } } }), JSON_CT],
-    ['a body Envoy cut (no unreadable_body for a custom resource)', 'POST', WF, wf({ templates: [{ name: 'm', container: PRIV }] }).slice(0, 60), JSON_CT, true],
     ['a built-in kind outside the workloads (a ConfigMap)', 'POST', '/api/v1/namespaces/dev/configmaps', JSON.stringify({ data: {}, spec: { containers: [PRIV] } }), JSON_CT],
     ['an ordinary Tekton TaskRun', 'POST', TR, JSON.stringify({ spec: { taskSpec: { steps: [{ name: 't', image: 'golang:1.23', script: 'go test ./...' }], volumes: [{ name: 'w', emptyDir: {} }] } } }), JSON_CT],
     ['an Argo Rollout\'s canary steps (no image in them)', 'POST', RO, JSON.stringify({ spec: { strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } } }), JSON_CT],
@@ -112,5 +111,12 @@ describe('pod specs in custom resources', () => {
     const r = inspect(kube(method, path), body, type, truncated, settings);
     expect(r.violations).toEqual([]);
     expect(r.unreadable).toBeUndefined();
+  });
+
+  // Until 2026-12-05 a cut custom resource was judged only as a possible owner-reference change, so
+  // a Workflow whose privileged template lay past the cut was allowed.
+  it('a body Envoy cut is body_truncated: what lies past the cut may be a pod spec or a carried object', () => {
+    const r = inspect(kube('POST', WF), wf({ templates: [{ name: 'm', container: PRIV }] }).slice(0, 60), JSON_CT, true, settings);
+    expect(r.unreadable).toBe('body_truncated');
   });
 });
