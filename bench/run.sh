@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The stepgate benchmark: builds, then runs bench/run.ts (see bench/README.md).
 # Loopback only; stops by itself (each load run is time-bounded; the whole run (a)-(f) takes about
-# 12 min on 2 cores and gives up after about 20, more with BENCH_ROUNDS or BENCH_SECONDS raised).
+# 10 min on 2 cores and gives up after about 20, more with BENCH_ROUNDS or BENCH_SECONDS raised).
 # Every comparison runs BENCH_ROUNDS (default 3) alternating rounds, (d) and (e) BENCH_SETTING_ROUNDS
 # (default 7), and reports median (min-max).
 #

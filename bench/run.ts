@@ -768,7 +768,7 @@ function table(r: Results): string {
   const lines = [
     `stepgate benchmark — ${r.date} — ${r.machine.cpus} × ${r.machine.cpu_model}${r.machine.cpu ? ` (${r.machine.cpu}; booted ${r.machine.booted_at})` : ''}, Node ${r.machine.node}${r.machine.serve_flags ? ` (stepgate started with ${r.machine.serve_flags.join(' ') || "V8's default heap"})` : ''}, load average at start ${r.machine.load_average_at_start.join(' ')}; scenarios ${r.scenarios_run.join(', ')}` +
       (r.machine.load ? `; other processes used ${r.machine.load.other_cpus_before} CPUs before the run and ${r.machine.load.other_cpus_during} during it (the benchmark ${r.machine.load.bench_cpus_during})${r.machine.load.steal_cpus_during !== undefined ? `, the hypervisor stole ${r.machine.load.steal_cpus_during}` : ''}` : '') +
-      `; ${roundCount(s.rounds)} per comparison, h2load runs of ${s.seconds} s`,
+      `; ${roundCount(s.rounds)} per comparison${s.settingRounds !== undefined && s.settingRounds !== s.rounds ? ` (${s.settingRounds} in (d) and (e))` : ''}, h2load runs of ${s.seconds} s`,
   ];
   if (r.cached_tokens) lines.push(...cachedTable(r, n));
   if (r.tracing) lines.push(...tracingTable(r, r.tracing, n));
