@@ -1190,7 +1190,7 @@ function hex(chars: number): string {
 }
 
 // At 3 rounds of 1.5 s everywhere, (a)–(f) took about 7 minutes on a quiet 2-core machine, (e)
-// about 2 of them; (d) and (e) at 7 rounds add about 4 more. The h2load-bound parts of the limit grow with more or longer rounds.
+// about 2 of them; (d) and (e) at 7 rounds add about 2 more (20:10: 10 min 9 s in all). The h2load-bound parts of the limit grow with more or longer rounds.
 const RUN_SCALE = Math.max(1, (SETTINGS.rounds * (SETTINGS.seconds + SETTINGS.warmupSeconds + 0.3)) / (3 * (1.5 + 0.5 + 0.3)));
 // Each round beyond BENCH_ROUNDS in (d) and (e) adds about 25 s and 40 s of h2load runs
 // (4 shapes × 2 servers and 5 shapes × 3), counted twice for slack.
