@@ -81,8 +81,8 @@ function customObjectWrite(kube: KubeRequestInfo): boolean {
  * a ConfigMap (one a ClusterResourceSet names, which the ConfigMap does not say).
  */
 function carriesObjects(kube: KubeRequestInfo): boolean {
-  if (kube.subresource !== '' || !WRITE_VERBS.has(kube.verb)) return false;
-  return isCustomGroup(kube.apiGroup) || (kube.apiGroup === '' && (kube.resource === 'secrets' || kube.resource === 'configmaps'));
+  if (!WRITE_VERBS.has(kube.verb)) return false;
+  return customObjectWrite(kube) || configMapWrite(kube) || (kube.apiGroup === '' && kube.resource === 'secrets' && kube.subresource === '');
 }
 
 /** An update or patch of a Node itself: read for a NoExecute taint (rules/owners.ts evictsByTaint). */
