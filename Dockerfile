@@ -15,7 +15,7 @@ ARG NODE_IMAGE=node:26-trixie-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY . .
-# npm ci, type-check, compile, production-only node_modules -> /out
+# npm ci, compile (type-checked), production-only node_modules -> /out
 RUN --mount=type=cache,target=/root/.npm OUT=/out bash scripts/build.sh
 
 FROM ${NODE_IMAGE} AS runtime

@@ -28,13 +28,27 @@ fi
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node.js >= 20.19 is required, found "+process.version); process.exit(1) }'
 
 npm ci --no-audit --no-fund
-npm run typecheck
-# The layout rules (no import cycles, runtime or type; each folder imports only the layers below
-# it, see docs/architecture.md) and the linter. Either failing fails the run.
-npm run depcheck
-npm run lint
 
+# The static checks: the type-check, the layout rules (no import cycles, runtime or type; each
+# folder imports only the layers below it, see docs/architecture.md) and the linter. Each is one
+# single-threaded process and they read nothing the others write, so they run side by side (one
+# after another they took 73 s, the linter alone 51 s). Each one's output is printed whole, in this
+# order, once it is done; any failing fails the run before a test starts.
 mkdir -p .artifacts
+checks=(typecheck depcheck lint)
+pids=()
+for c in "${checks[@]}"; do
+  npm run --silent "$c" > ".artifacts/$c.log" 2>&1 &
+  pids+=($!)
+done
+failed=0
+for i in "${!checks[@]}"; do
+  c="${checks[$i]}"
+  if wait "${pids[$i]}"; then echo "npm run $c: ok"; else echo "npm run $c: FAILED"; failed=1; fi
+  cat ".artifacts/$c.log"
+done
+[ "$failed" -eq 0 ] || exit 1
+
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.artifacts/vitest.json || status=$?
 

@@ -53,10 +53,11 @@ beforeAll(() => {
 
 let redis: RedisServer | undefined;
 
+// Removing the build (a whole production install) took past the default 30 s at load 18.
 afterAll(async () => {
   await redis?.stop();
   rmSync(scratch, { recursive: true, force: true });
-});
+}, 180_000);
 
 function healthClient(port: number) {
   const def = protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String, defaults: true });

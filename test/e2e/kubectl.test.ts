@@ -400,14 +400,16 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     const d = join(dir, 'cache', 'stepgate');
     const snapshot = async () => Promise.all((await readdir(d)).sort().map(async (n) => `${n}:${await readFile(join(d, n), 'utf8')}`));
     const before = await snapshot();
-    const r = await plugin(['login', '--level', 'aal2', '--timeout', '30']);
+    // The plugin's wait is real time, and nothing but its deadline ends it here: a short one. The
+    // browser's tries at the IdP go on after the plugin gives up and are awaited below.
+    const r = await plugin(['login', '--level', 'aal2', '--timeout', '10']);
     await Promise.all(signIns.splice(0));
     transcript.push(`$ kubectl stepgate login --level aal2   # wrong one-time codes at the IdP\n${r.stdout}${r.stderr}(exit ${r.code})\n`);
     // The IdP said so on each try, and sent the user back to the password after the last one.
     expect(idpSaid.filter((t) => t.includes('That code is not valid')).length).toBeGreaterThan(0);
     expect(idpSaid.at(-1)).toContain('Too many wrong codes');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('stepgate: sign-in not completed (no answer from the browser within 30s); nothing was cached, and your current sign-ins are unchanged.');
+    expect(r.stderr).toContain('stepgate: sign-in not completed (no answer from the browser within 10s); nothing was cached, and your current sign-ins are unchanged.');
     expect(await snapshot()).toEqual(before);
   }, 240_000);
 
@@ -482,8 +484,9 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     const snapshot = async () => Promise.all((await readdir(d)).sort().map(async (n) => `${n}:${await readFile(join(d, n), 'utf8')}`));
     const before = await snapshot();
     let driving: Promise<void> | undefined;
-    // The user never enters the right code, so the device code runs out (here the plugin's --timeout).
-    const r = await plugin(['login', '--level', 'aal2', '--device', '--timeout', '12'], {}, (text) => {
+    // The user never enters the right code, so the device code runs out (here the plugin's --timeout,
+    // short: it is real time, and the browser's mistyped code is awaited on its own below).
+    const r = await plugin(['login', '--level', 'aal2', '--device', '--timeout', '6'], {}, (text) => {
       const m = /open (\S+) on any device/.exec(text);
       if (m && !driving) driving = drive(m[1]!);
     });
