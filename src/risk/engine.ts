@@ -8,6 +8,7 @@ import type { KubeRequestInfo } from '../request/kube.js';
 import { clientAddress, compileCidrs, NO_ADDRESS, type AddressMemo, type ClientAddress } from '../request/client-ip.js';
 import { ALL_NAMESPACES_EVERY, ALL_NAMESPACES_HELM, NAMESPACE_OBJECTS, type ObservedAll, type Observation, type StateStore, type SubjectHistory, type WorkHistory, type WorkObservation } from '../state/store.js';
 import { labelSelectorOf, selectorRequires } from '../request/label-selector.js';
+import { nameBuckets, RequestHeaders } from '../request/header-list.js';
 import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
 import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
@@ -108,6 +109,8 @@ export class RiskEngine {
   private readonly bands: RiskBands;
   private readonly devices: DeviceResolver;
   private readonly trusted: (a: ClientAddress) => boolean;
+  /** network.trust_forwarded_client_cert: whether an x-forwarded-client-cert header names the device. */
+  private readonly trustXfcc: boolean;
   private readonly addresses = new Map<string, ClientAddress>();
   private readonly learnLevel: number;
   private readonly learnMaxAge: number;
@@ -149,6 +152,7 @@ export class RiskEngine {
     this.proxyKind = o.risk.signals.unfamiliar_kind.kinds.includes('proxy') ? 'proxy' : 'pod_shell';
     this.bands = new RiskBands(o.risk.bands, o.assurance, o.shadow === true);
     this.devices = new DeviceResolver(o.network.trust_forwarded_client_cert);
+    this.trustXfcc = o.network.trust_forwarded_client_cert;
     this.trusted = compileCidrs(o.risk.trusted_networks);
     this.learnLevel = o.assurance.rank(o.risk.learn.min_level);
     this.learnMaxAge = o.risk.learn.newcomer_grace_seconds;
@@ -260,10 +264,15 @@ export class RiskEngine {
     const keys = this.keysOf(who);
     const address = clientAddress(req.sourceAddress, req.clientResolved ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses, keys);
     const userAgent = h.get('user-agent');
-    const xfcc = h.get('x-forwarded-client-cert');
-    const secChUa = h.get('sec-ch-ua');
-    const platformHint = h.get('sec-ch-ua-platform');
-    const cookie = h.get('cookie');
+    // Only read when trusted: the resolver ignores it otherwise (DeviceResolver.resolveFrom), and
+    // its name shares a header bucket with `:method`, so each lookup was a scan of every name.
+    const xfcc = this.trustXfcc ? h.get('x-forwarded-client-cert') : undefined;
+    // kubectl and client-go tools send no browser evidence: one test of the headers' name buckets
+    // says so instead of three lookups.
+    const bare = h instanceof RequestHeaders && h.lacksAll(BROWSER_EVIDENCE);
+    const secChUa = bare ? undefined : h.get('sec-ch-ua');
+    const platformHint = bare ? undefined : h.get('sec-ch-ua-platform');
+    const cookie = bare ? undefined : h.get('cookie');
     const ua = userAgent ?? '';
     // A user agent alone (kubectl, client-go tools): the device and client kind are functions of
     // it, so the token's last answer is reused when the agent is the same. The resolver's own
@@ -958,6 +967,9 @@ function allSecretsKey(query: string): string {
 function inCluster(cluster: string, name: string): string {
   return cluster === '' || name === '' ? name : `${name}@${cluster}`;
 }
+
+/** What a browser sends that tells its device apart besides the user agent (assess, DeviceResolver.resolveFrom). */
+const BROWSER_EVIDENCE = nameBuckets(['sec-ch-ua', 'sec-ch-ua-platform', 'cookie']);
 
 const NO_ACTION: Action = Object.freeze({ sensitive: false, destructive: false, namespace: '', clusterSecretList: false, what: '', cluster: '', kind: '' });
 

@@ -17,7 +17,12 @@ export class RecentLru<V extends object> {
   }
 
   get(key: string): V | undefined {
-    if (key === this.lastKey) return this.lastValue;
+    if (key === this.lastKey) {
+      // Equal, maybe another string with the same text (the subject key of the token before a
+      // refresh): keeping the one asked for makes the next comparison a pointer's.
+      this.lastKey = key;
+      return this.lastValue;
+    }
     const v = this.cache.get(key);
     // A miss leaves the most recently used entry as it was, and so the remembered one.
     if (v !== undefined) {

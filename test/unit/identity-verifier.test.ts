@@ -189,6 +189,56 @@ token_cache: {max_entries: 3}`,
   });
 });
 
+describe('TokenVerifier cache key: bound to the whole token, never the token itself', () => {
+  // Every character of a token moved to another base64url one, segment by segment: the cache
+  // answers none of them with the verified token's identity (a miss, then a verification of
+  // their own). A key over part of the token (its signature, a prefix) fails this.
+  const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const changed = (token: string, at: number, by: number) => {
+    const c = B64URL[(B64URL.indexOf(token[at]!) + by) % 64]!;
+    return token.slice(0, at) + c + token.slice(at + 1);
+  };
+
+  it('a token differing in one character of its header, payload or signature is never a hit', async () => {
+    const w = new World();
+    w.keys = [key.jwk];
+    const v = setup(w);
+    const token = await sign(w, { sub: 'alice', groups: ['payments'] });
+    expect((await v.verify(token)).ok).toBe(true);
+    const dots = [token.indexOf('.'), token.lastIndexOf('.')];
+    const segments = [
+      [0, dots[0]!],
+      [dots[0]! + 1, dots[1]!],
+      [dots[1]! + 1, token.length],
+    ] as const;
+    for (const [from, to] of segments) {
+      for (let at = from; at < to; at++) {
+        for (const by of [1, 17, 63]) expect(v.lookup(changed(token, at, by))).toBeUndefined();
+      }
+    }
+    // Longer or shorter by one character, at either end, is another token too.
+    for (const other of [`${token}A`, token.slice(0, -1), `A${token}`, token.slice(1)]) expect(v.lookup(other)).toBeUndefined();
+    expect(v.lookup(token)).toMatchObject({ ok: true, cached: true, identity: { subject: 'alice' } });
+  });
+
+  it('keeps no token, nor its signature, in the cache or the identity it answers with', async () => {
+    const w = new World();
+    w.keys = [key.jwk];
+    const v = setup(w);
+    const token = await sign(w, {});
+    const r = await v.verify(token);
+    expect(r.ok).toBe(true);
+    const signature = token.slice(token.lastIndexOf('.') + 1);
+    const held = [...(v as unknown as { positive: Map<string, unknown> }).positive.keys()];
+    expect(held).toHaveLength(1);
+    expect(held[0]!.length).toBeLessThan(64);
+    for (const text of [...held, JSON.stringify(r.ok ? r.identity : undefined)]) {
+      expect(text).not.toContain(signature.slice(0, 16));
+      expect(text).not.toContain(token.slice(0, token.lastIndexOf('.')));
+    }
+  });
+});
+
 describe('TokenVerifier: JWTs the IdP signs that prove no sign-in', () => {
   async function typed(world: World, typ: string | undefined, claims: Record<string, unknown> = {}) {
     const iat = Math.floor(world.t / 1000);

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
+import { nameBuckets, RequestHeaders } from '../../src/request/header-list.js';
 import { clientKind, DeviceResolver } from '../../src/risk/device.js';
 import { RiskEngine } from '../../src/risk/engine.js';
 import { isDiscovery } from '../../src/risk/context-bound.js';
@@ -237,6 +238,87 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
         expect(seen).toEqual(want);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  // As the decoder hands them over (RequestHeaders, not a Map): the device's other evidence is then
+  // told absent from the name buckets (RequestHeaders.lacksAll) instead of looked up one by one.
+  const decoded = (h: Parameters<typeof request>[0], extra: readonly (readonly [string, string])[] = []) => {
+    const r = request(h);
+    return { ...r, headers: RequestHeaders.of([...r.headers, ...extra]) } as RequestAttributes;
+  };
+  // A kubectl request's other headers, and names that share a bucket with the device's evidence.
+  const others = fc.subarray([
+    ['accept', 'application/json'],
+    ['authorization', 'Bearer x'],
+    ['kubectl-command', 'kubectl get'],
+    ['x-forwarded-for', '10.0.0.5'],
+    ['x-request-id', 'r1'],
+    ['x-envoy-expected-rq-timeout-ms', '15000'],
+    ['cooki', 'a'],
+    ['sec-ch-ub', 'b'],
+    // Not trusted here (network.trust_forwarded_client_cert off): no evidence, as the resolver reads it.
+    ['x-forwarded-client-cert', 'By=spiffe://corp/gw;URI=spiffe://corp/laptop/a'],
+  ] as const);
+
+  it('observes the same devices from decoded headers, whatever other headers come with them', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(headerSets, others), { minLength: 1, maxLength: 16 }), (steps) => {
+        const seen: { device: string; uaFamily: string; platform: string | undefined; client: string | undefined }[] = [];
+        const e = observing(seen);
+        for (const [s, extra] of steps) void e.assess(decoded(s, extra), identities[s.who]!, baseRequirement(['default']), 1_800_000_000_000);
+        const want = steps.map(([s]) => {
+          const d = new DeviceResolver(false).resolveFrom(s.principal, undefined, s.ua, s.secChUa, s.platform, undefined);
+          return { device: d.id, uaFamily: d.uaFamily, platform: d.platform, client: clientKind(d.uaFamily, s.ua ?? '') };
+        });
+        expect(seen).toEqual(want);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("looks up none of the device's other evidence in a kubectl request's headers (an untrusted certificate header neither)", () => {
+    const get = vi.spyOn(RequestHeaders.prototype, 'get');
+    try {
+      const e = observing([]);
+      const plain = { ua: agents[0], secChUa: undefined, platform: undefined, cookie: undefined, principal: '' };
+      void e.assess(decoded(plain, [[':method', 'GET'], ['accept', 'application/json'], ['kubectl-command', 'kubectl get'], ['x-request-id', 'r1']]), identities[0]!, baseRequirement(['default']), 1_800_000_000_000);
+      const asked = get.mock.calls.map(([name]) => name);
+      expect(asked).toContain('user-agent');
+      expect(asked.filter((n) => ['x-forwarded-client-cert', 'sec-ch-ua', 'sec-ch-ua-platform', 'cookie'].includes(n))).toEqual([]);
+    } finally {
+      get.mockRestore();
+    }
+  });
+
+  it('with network.trust_forwarded_client_cert, the certificate header names the device', () => {
+    const seen: { device: string; uaFamily: string; platform: string | undefined; client: string | undefined }[] = [];
+    const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
+    const spy: StateStore = Object.assign(Object.create(store) as StateStore, {
+      observe: (o: Parameters<StateStore['observe']>[0]) => {
+        seen.push({ device: o.device, uaFamily: o.uaFamily, platform: o.platform, client: o.client });
+        return store.observe(o);
+      },
+    });
+    const e = new RiskEngine({ risk: ENGINE_CONFIG.risk!, network: { ...ENGINE_CONFIG.network, trust_forwarded_client_cert: true }, onStateError: 'degrade', assurance: compileAssurance(ENGINE_CONFIG.assurance.levels), store: spy, fallback: store });
+    const xfcc = 'By=spiffe://corp/gw;URI=spiffe://corp/laptop/a';
+    const plain = { ua: agents[0], secChUa: undefined, platform: undefined, cookie: undefined, principal: '' };
+    for (let i = 0; i < 2; i++) void e.assess(decoded(plain, [[':method', 'GET'], ['x-forwarded-client-cert', xfcc]]), identities[0]!, baseRequirement(['default']), 1_800_000_000_000);
+    void e.assess(decoded(plain, [[':method', 'GET']]), identities[0]!, baseRequirement(['default']), 1_800_000_000_000);
+    const cert = new DeviceResolver(true).resolveFrom('', xfcc, agents[0], undefined, undefined, undefined).id;
+    expect(cert).toMatch(/^cert:/);
+    expect(seen.map((x) => x.device)).toEqual([cert, cert, new DeviceResolver(true).resolveFrom('', undefined, agents[0], undefined, undefined, undefined).id]);
+  });
+
+  it('RequestHeaders.lacksAll: true only when no name of the group is there', () => {
+    const name = fc.constantFrom('cookie', 'sec-ch-ua', 'sec-ch-ua-platform', 'x-forwarded-client-cert', 'user-agent', 'accept', 'cooki', 'a', 'ab', 'x-request-id');
+    fc.assert(
+      fc.property(fc.uniqueArray(name, { maxLength: 8 }), fc.uniqueArray(name, { maxLength: 4 }), (present, group) => {
+        const h = RequestHeaders.of(present.map((n) => [n, 'v'] as const));
+        if (h.lacksAll(nameBuckets(group))) expect(group.filter((n) => h.has(n))).toEqual([]);
+        // No group at all is always absent.
+        expect(h.lacksAll(nameBuckets([]))).toBe(true);
+      }),
     );
   });
 
