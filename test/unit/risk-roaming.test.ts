@@ -29,6 +29,13 @@ function world(cfg: Config) {
   };
 }
 
+/** Asked for a sign-in made after the network appeared. */
+function boundToNewNetwork(r: ReturnType<ReturnType<typeof world>>) {
+  expect(r.codes).toContain('new_network');
+  expect(r.context).toBe('new_network');
+  expect(r.allow).toBe(false);
+}
+
 /** The morning at store A: signed in there, a request every ten minutes until `T + 1 h`. */
 function morningAtStoreA(check: ReturnType<typeof world>): Identity {
   const login = aal2Token('tech', S(T) - 40, 'tech-login');
@@ -49,28 +56,22 @@ describe('locations[].roam_after_seconds', () => {
     expect(check(STORE_C, login, T + 215 * M).allow).toBe(true);
   });
 
-  it('the same move without the key (the stores listed only for travel) asks a sign-in after the new store appeared', () => {
-    const check = world(listedOnly);
-    const login = morningAtStoreA(check);
-    const b = check(STORE_B, login, T + 90 * M);
-    expect(b.codes).toContain('new_network');
-    expect(b.context).toBe('new_network');
-    expect(b.allow).toBe(false);
+  it.each([
+    ['the same move without the key (the stores listed only for travel)', listedOnly, STORE_B, 90],
+    ['a network outside the site, after any pause', roaming, CAFE, 120],
+  ] as const)('%s asks a sign-in after the network appeared', (_, cfg, ip, minutes) => {
+    const check = world(cfg);
+    boundToNewNetwork(check(ip, morningAtStoreA(check), T + minutes * M));
   });
 
   it("a session carried to another store while its owner still works in the first is a new network, bound to a sign-in", () => {
     const check = world(roaming);
     const login = morningAtStoreA(check);
     // Ten minutes after the owner's last request at store A: in use at two stores at once.
-    const copy = check(STORE_D, login, T + 70 * M);
-    expect(copy.codes).toContain('new_network');
-    expect(copy.context).toBe('new_network');
-    expect(copy.allow).toBe(false);
+    boundToNewNetwork(check(STORE_D, login, T + 70 * M));
     // The owner goes on at store A; the copy tries again: still in use at two stores at once.
     expect(check(STORE_A, login, T + 75 * M).allow).toBe(true);
-    const again = check(STORE_D, login, T + 85 * M);
-    expect(again.codes).toContain('new_network');
-    expect(again.allow).toBe(false);
+    boundToNewNetwork(check(STORE_D, login, T + 85 * M));
   });
 
   it('the price: a copy used at another store after its owner has paused that long is allowed there', () => {
@@ -81,21 +82,11 @@ describe('locations[].roam_after_seconds', () => {
     expect(copy.allow).toBe(true);
   });
 
-  it('a network outside the site is new after any pause', () => {
-    const check = world(roaming);
-    const login = morningAtStoreA(check);
-    const cafe = check(CAFE, login, T + 120 * M);
-    expect(cafe.codes).toContain('new_network');
-    expect(cafe.allow).toBe(false);
-  });
-
   it('a subject whose last proven request came from elsewhere has not roamed: the first store is proven by a sign-in', () => {
     const check = world(roaming);
     const login = aal2Token('tech', S(T) - 40, 'tech-login');
     expect(check(CAFE, login, T).allow).toBe(true);
-    const a = check(STORE_A, login, T + 60 * M);
-    expect(a.codes).toContain('new_network');
-    expect(a.allow).toBe(false);
+    boundToNewNetwork(check(STORE_A, login, T + 60 * M));
   });
 
   it('is off unless set, and bounded to a day', () => {
