@@ -164,7 +164,7 @@ export class RiskEngine {
     this.ipOptions = { trustedHops: o.network.xff_num_trusted_hops, ipv4Prefix: o.risk.ipv4_prefix, ipv6Prefix: o.risk.ipv6_prefix };
     this.tiers = compileTiers(o.risk.signals.unfamiliar_namespace.environments);
     this.components = o.risk.signals.unfamiliar_namespace.components;
-    this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs) }));
+    this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs), roamMs: (l.roam_after_seconds ?? 0) * 1000 }));
   }
 
   /**
@@ -411,6 +411,7 @@ export class RiskEngine {
     p.work = work;
     p.travel = work !== undefined && site !== undefined ? this.travel(site, work, nowMs) : undefined;
     p.nearbyVouched = work !== undefined && !history.prefixKnown && vouched(work, who.authTime, nowMs, this.o.risk.nearby_networks.vouch_seconds * 1000);
+    p.roamedIn = work !== undefined && site !== undefined && !history.prefixKnown && roamed(work, site, nowMs) ? site.name : '';
     const ctx: SignalContext = p;
     const cfg = this.o.risk.signals;
     const s = scoreRisk(ctx, cfg, extra);
@@ -435,7 +436,7 @@ export class RiskEngine {
       bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds, p.asDelete);
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
-    const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family, p.kind);
+    const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, p.roamedIn !== '', s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family, p.kind);
     return {
       ok: true,
       requirement,
@@ -560,6 +561,8 @@ export class RiskEngine {
     w: WorkHistory | undefined,
     site: string,
     nearby: Nearby,
+    /** A new network of a roaming site after a pause (roamed): learned as a vouched one is. */
+    roams: boolean,
     fired: readonly Contribution[],
     /** The working-set name of what the request reached: its namespace, `*` for every Secret of every namespace (`@cluster` added, inCluster). */
     namespace: string,
@@ -575,7 +578,7 @@ export class RiskEngine {
     if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
     // A network vouched for by the sign-in's fresh proof of its neighbour is learned as that sign-in
     // would have proven it, so the wider network becomes known and the next move asks nothing.
-    const vouch = w !== undefined && !h.prefixKnown && vouched(w, who.authTime, o.nowMs, this.o.risk.nearby_networks.vouch_seconds * 1000);
+    const vouch = roams || (w !== undefined && !h.prefixKnown && vouched(w, who.authTime, o.nowMs, this.o.risk.nearby_networks.vouch_seconds * 1000));
     const l = this.learnContext(o, h, who, device, trusted, vouch);
     if (w === undefined) return l;
     // The working set and the site are learned only from a context that is itself proven (known
@@ -775,6 +778,20 @@ export function vouched(work: WorkHistory, authTime: number | undefined, nowMs: 
   return windowMs > 0 && !work.nearbyKnown && at > 0 && authTime !== undefined && nowMs - at <= windowMs && authTime * 1000 >= at - windowMs;
 }
 
+/**
+ * A network never seen for the subject, of a site whose networks people move between
+ * (`risk.locations[].roam_after_seconds`: a chain's stores, each on its own line), reached after a
+ * pause: the subject has proven the site, and their last proven request came from it at least
+ * `roam_after_seconds` before (lastSiteAt, refreshed once a minute, so up to a minute less). A
+ * technician's iPad is in one store at a time and travels between them; a session carried to
+ * another store while its owner is still working in the first is in use at two of the site's
+ * networks minutes apart, and stays a new network bound to a sign-in. The price: a copy used at
+ * another of the site's networks after its owner has paused that long (docs/risk.md#roaming-sites).
+ */
+export function roamed(work: WorkHistory, site: Site, nowMs: number): boolean {
+  return site.roamMs > 0 && work.siteKnown && work.lastSite === site.name && work.lastSiteAt > 0 && nowMs - work.lastSiteAt >= site.roamMs;
+}
+
 /** The wider network around an address, and the key nearbyNews keeps its report under. */
 interface Nearby {
   /** '' when none or no wider than the network. */
@@ -810,6 +827,7 @@ class Assessing implements SignalContext {
   work: WorkHistory | undefined = undefined;
   travel: Travel | undefined = undefined;
   nearbyVouched = false;
+  roamedIn = '';
   readonly sensitivity: number;
 
   constructor(
@@ -846,6 +864,8 @@ interface Site {
   lat: number;
   lon: number;
   contains: (a: ClientAddress) => boolean;
+  /** `roam_after_seconds` in ms; 0: its networks are not one place (roamed). */
+  roamMs: number;
 }
 
 /** Great-circle distance (haversine, mean Earth radius). */

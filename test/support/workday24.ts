@@ -82,7 +82,7 @@ interface Person extends StaffMember<Where> {
 
 const CHAIN = 'larder.example';
 /** Stores a person is called about or visits: a draw from the fleet. */
-const FLEET = Array.from({ length: 300 }, (_, i) => 101 + i * 3);
+export const FLEET = Array.from({ length: 300 }, (_, i) => 101 + i * 3);
 
 function staff(rand: () => number): Person[] {
   const out: Person[] = [];

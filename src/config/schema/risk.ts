@@ -231,6 +231,9 @@ export const riskSchema = z.strictObject({
         cidrs: z.array(cidr).min(1),
         lat: z.number().min(-90).max(90),
         lon: z.number().min(-180).max(180),
+        // One organisation's many networks a person moves between (a chain's stores): a move
+        // between two of them after this long without a request from the site is not a copy.
+        roam_after_seconds: seconds.max(86_400).default(0),
       }),
     )
     .default([]),
@@ -306,6 +309,7 @@ export const RISK_APPLY = {
   'risk.locations[].cidrs': 'live',
   'risk.locations[].lat': 'live',
   'risk.locations[].lon': 'live',
+  'risk.locations[].roam_after_seconds': 'live',
   'risk.bands[].name': 'live',
   'risk.bands[].min_score': 'live',
   'risk.bands[].mode': 'live',

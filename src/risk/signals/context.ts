@@ -28,6 +28,8 @@ export interface SignalContext {
   readonly travel?: Travel | undefined;
   /** A new network vouched for by a sign-in's fresh proof of its neighbour (engine.ts vouched). */
   readonly nearbyVouched?: boolean;
+  /** A new network of a roaming site the subject moved to after a pause (engine.ts roamed): the site's name, '' none. */
+  readonly roamedIn?: string;
 }
 
 export interface Action {

@@ -25,6 +25,9 @@ export const networkSignal: Signal = (ctx, cfg, out) => {
   } else if (ctx.nearbyVouched === true) {
     // The sign-in this token carries has just proven a neighbouring network (engine.ts vouched).
     if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new network ${a.prefix} next to one this sign-in proved minutes ago` });
+  } else if (ctx.roamedIn !== undefined && ctx.roamedIn !== '') {
+    // Another network of a site whose networks the subject moves between (engine.ts roamed).
+    if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new network ${a.prefix} of site ${ctx.roamedIn}, after a pause at another of its networks` });
   } else if (cfg.new_network > 0) {
     out.push({ code: 'new_network', weight: cfg.new_network, detail: `address ${a.ip} in network ${a.prefix}, never seen for this subject` });
   }
