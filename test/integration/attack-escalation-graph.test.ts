@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, rules, TOKEN_STATES, type Level } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
-import { checkRequest } from '../support/requests.js';
+import { checkRequest, type RequestSpec } from '../support/requests.js';
 
 /**
  * Kubernetes escalation paths from the public catalogs (the RBAC good-practices page, Datadog's
@@ -27,12 +27,8 @@ const server = builtServerForFile('escalation-graph');
 const subjects = freshSubjects(() => server().issuer, 'escalation-graph');
 const KUBECTL = 'kubectl/v1.34.1 (linux/amd64) kubernetes/93248f9';
 
-interface Req {
-  method: string;
-  path: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+/** A request as kubectl sends it; the body as the object it serialises. */
+type Req = Pick<RequestSpec, 'method' | 'path' | 'headers'> & { body?: unknown };
 type State = 'stolen' | 'remote' | 'everyday' | 'laptop';
 const STATES: Readonly<Record<State, { level: Level; age: number; source: string; victim?: boolean }>> = {
   stolen: TOKEN_STATES.stolen,
