@@ -300,6 +300,87 @@ describe('OIDC callback', () => {
   });
 });
 
+describe('the step-up flow tampered with by its own user (bob: his password, no second factor)', () => {
+  // The authorization request is in the user's hands between continue and the IdP: what it asks
+  // the IdP for is a wish; what the callback accepts comes from the sealed state cookie.
+  it.each<[string, (u: URL) => void]>([
+    ['acr_values removed', (u) => u.searchParams.delete('acr_values')],
+    ['acr_values lowered to aal1', (u) => u.searchParams.set('acr_values', 'urn:stepgate:aal1')],
+    ['acr_values lowered, max_age and prompt removed', (u) => {
+      u.searchParams.set('acr_values', 'urn:stepgate:aal1');
+      u.searchParams.delete('max_age');
+      u.searchParams.delete('prompt');
+    }],
+  ])('%s in the authorization request: the IdP signs in with one factor, the callback refuses it (stepup_level_too_low)', async (_what, tamper) => {
+    const f = await begin({ level: 'aal2', max_age: '900', rd: ADMIN });
+    const asked = new URL(f.authorize.href);
+    tamper(asked);
+    const back = await idp.authorizeHeadless(asked.href, { user: 'bob', password: 'bob-password' });
+    const r = await callback(back, f.cookie);
+    expect(r.status).toBe(403);
+    expect(pageCode(r.body)).toBe('stepup_level_too_low');
+    expect(setCookies(r).stepgate_session ?? '').toBe('');
+    expect(r.headers.location).toBeUndefined();
+  });
+
+  it('a start link lowered to level=aal1 mints a one-factor session, which the admin page still challenges for aal2', async () => {
+    const f = await begin({ level: 'aal1', rd: ADMIN });
+    const back = await idp.authorizeHeadless(f.authorize.href, { user: 'bob', password: 'bob-password' });
+    const done = await callback(back, f.cookie);
+    expect(done.status).toBe(302);
+    const session = setCookies(done).stepgate_session!;
+    expect((await whoAmI(`stepgate_session=${session}`)).signed_in).toBe(true);
+    const r = await http(`${authz}/admin/users`, { headers: { host: DASH, ...NAV, cookie: `stepgate_session=${session}` } });
+    expect(r.status).toBe(302);
+    const loc = new URL(r.headers.location as string);
+    expect(loc.searchParams.get('level')).toBe('aal2');
+    expect(loc.searchParams.get('reason')).toBe('acr_insufficient');
+  });
+
+  it('a start link with a ten-year max_age asks the IdP for at most the session lifetime', async () => {
+    const f = await begin({ level: 'aal2', max_age: String(10 * 365 * 86_400), rd: ADMIN });
+    expect(f.authorize.searchParams.get('max_age')).toBe('3600');
+  });
+
+  it('return_to is no return parameter: the flow ends on stepgate\'s own page, not at the URL it names', async () => {
+    const page = await http(`${base}/.stepgate/start?${new URLSearchParams({ level: 'aal2', return_to: 'https://evil.example/' })}`);
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain('evil.example');
+    const f = await begin({ level: 'aal2', return_to: 'https://evil.example/' });
+    const back = await idp.authorizeHeadless(f.authorize.href, { user: 'alice', password: 'alice-password', otp: true });
+    const done = await callback(back, f.cookie);
+    expect(done.status).toBe(200);
+    expect(done.headers.location).toBeUndefined();
+  });
+
+  it('two rd parameters: the first is the one judged and the one returned to', async () => {
+    const evil = await http(`${base}/.stepgate/start?rd=${encodeURIComponent('https://evil.example/')}&rd=${encodeURIComponent(ADMIN)}&level=aal2`);
+    expectRefused(evil, 'stepup_return_refused');
+    const page = await http(`${base}/.stepgate/start?rd=${encodeURIComponent(ADMIN)}&rd=${encodeURIComponent('https://evil.example/')}&level=aal2`);
+    expect(page.status).toBe(200);
+    expect(formFields(page.body).getAll('rd')).toEqual([ADMIN]);
+  });
+
+  it.each([
+    `https://${DASH}%00.evil.example/`,
+    `https://${DASH}\u200b.evil.example/`,
+    `https://${DASH}\u2028/`,
+    `https://evil.example%40${DASH}/`,
+    `https://${DASH}%252F@evil.example/`,
+    `https://${DASH};@evil.example/`,
+    `http://${DASH}@@evil.example/`,
+    `https%3A%2F%2Fevil.example%2F`,
+    `HTTPS://EVIL.EXAMPLE/`,
+    `https://[${DASH}]/`,
+    'https://xn--grafana-ql7c.example.com/',
+    `https://${DASH}:443\\@evil.example/`,
+  ])('start refuses rd=%j (another encoding) without a redirect', async (rd) => {
+    const r = await http(`${base}/.stepgate/start?${new URLSearchParams({ level: 'aal2', rd })}`);
+    expectRefused(r, 'stepup_return_refused');
+    expect(r.body).not.toContain('evil.example');
+  });
+});
+
 describe('cookies', () => {
   it('the session, device and state cookies are HttpOnly, Secure and SameSite=Lax; the state cookie is limited to /.stepgate/', async () => {
     const f = await begin({ level: 'aal2', rd: ADMIN });

@@ -237,6 +237,8 @@ const RBAC_CASES: RbacCase[] = [
   { code: 'rbac_wildcard', name: '* verbs', kind: 'ClusterRole', collection: `${RBAC}/clusterroles`, violating: rule(['apps'], ['deployments'], ['*']), compliant: rule(['apps'], ['deployments'], ['get', 'list']) },
   { code: 'rbac_escalation_verbs', name: 'bind', kind: 'ClusterRole', collection: `${RBAC}/clusterroles`, violating: rule([RBAC.split('/')[2]!], ['clusterroles'], ['bind']), compliant: rule([RBAC.split('/')[2]!], ['clusterroles'], ['get']) },
   { code: 'rbac_escalation_verbs', name: 'impersonate', kind: 'Role', collection: `${RBAC}/namespaces/dev/roles`, violating: rule([''], ['serviceaccounts'], ['impersonate']), compliant: rule([''], ['serviceaccounts'], ['list']) },
+  { code: 'rbac_escalation_verbs', name: 'impersonate:user-info (KEP-5284)', kind: 'ClusterRole', collection: `${RBAC}/clusterroles`, violating: rule(['authentication.k8s.io'], ['users', 'groups'], ['impersonate:user-info']), compliant: rule(['authentication.k8s.io'], ['users'], ['get']) },
+  { code: 'rbac_escalation_verbs', name: 'impersonate-on:get (KEP-5284)', kind: 'Role', collection: `${RBAC}/namespaces/dev/roles`, violating: rule([''], ['pods'], ['impersonate-on:get']), compliant: rule([''], ['pods'], ['get']) },
   { code: 'rbac_escalation_verbs', name: 'escalate', kind: 'ClusterRole', collection: `${RBAC}/clusterroles`, violating: rule([RBAC.split('/')[2]!], ['roles'], ['escalate']), compliant: rule([RBAC.split('/')[2]!], ['roles'], ['watch']) },
   { code: 'rbac_secrets_cluster_wide', name: 'list secrets', kind: 'ClusterRole', collection: `${RBAC}/clusterroles`, violating: rule([''], ['secrets'], ['list']), compliant: rule([''], ['configmaps'], ['list']) },
   {
@@ -404,6 +406,8 @@ describe('delete_protected', () => {
     ['DELETE', '/api/v1/namespaces/dev/pods/web-1', false],
     ['DELETE', '/api/v1/namespaces/dev/pods', false],
     ['DELETE', '/api/v1/nodes/n1', false],
+    ['DELETE', '/api/v1/nodes', true],
+    ['DELETE', '/api/v1/nodes?labelSelector=pool%3Dold', true],
     ['GET', '/api/v1/namespaces/kube-system/pods', false],
   ])('%s %s → %s', (method, path, violates) => {
     const r = inspect(kube(method, path), undefined, undefined, false, settings);

@@ -120,8 +120,19 @@ function isWildcardRule(r: Json): boolean {
   return isAdminLikeRule(r) || stringsOf(r.apiGroups).includes('*');
 }
 
+/**
+ * Constrained impersonation (KEP-5284, alpha in 1.34) splits `impersonate` into the identity half
+ * (`impersonate:user-info`, `impersonate:serviceaccount`, `impersonate:associated-node`,
+ * `impersonate:arbitrary-node`…) and the action half (`impersonate-on:<verb>`); a role holding
+ * either is half of an impersonation grant, so both prefixes count, whatever the suffix.
+ */
+const ESCALATION_VERB_PREFIXES = ['impersonate:', 'impersonate-on:'];
+
 function escalationVerbs(r: Json): string[] {
-  return stringsOf(r.verbs).filter((v) => ESCALATION_VERBS.has(v.toLowerCase()));
+  return stringsOf(r.verbs).filter((v) => {
+    const verb = v.toLowerCase();
+    return ESCALATION_VERBS.has(verb) || ESCALATION_VERB_PREFIXES.some((p) => verb.startsWith(p));
+  });
 }
 
 /**
