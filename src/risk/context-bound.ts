@@ -116,7 +116,7 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     // signed in this morning and reads their first Secret this afternoon is asked once; a token
     // taken from them is refused.
     if (has('unfamiliar_kind') && w.kindSince > 0 && a.kind !== '') {
-      const noun = a.kind === 'secret_read' ? 'read Secrets' : a.kind === 'proxy' ? "reached a pod's or Service's endpoints through the API server's proxy" : 'opened a shell or tunnel into a pod';
+      const noun = a.kind === 'secret_read' ? 'read Secrets' : a.kind === 'proxy' ? "reached a pod's or Service's endpoints through the API server's proxy" : a.kind === 'pod_copy' ? 'copied files or a database out of or into a pod' : a.kind === 'production_tunnel' ? 'opened a port-forward into a production namespace' : 'opened a shell or tunnel into a pod';
       const where = a.namespace === '' || a.namespace.startsWith('*') ? '' : ` in ${namespaceText(a)}`;
       consider(w.kindSince, 'unfamiliar_kind', `${a.what}${where}, a kind of action new to this identity`, `${a.what}${where}: you have not ${noun} before`, undefined, false);
     }

@@ -14,7 +14,8 @@ import type { Contribution } from './codes.js';
 import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
 import { clientKind, DeviceResolver, MAX_REMEMBERED_AGENT, NO_DEVICE, sessionWithoutCookie, type Device } from './device.js';
 import { contextBound, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
-import { compileTiers, familyKey, type Tiers } from './namespace-family.js';
+import { compileTiers, familyKey, familyOf, type Tiers } from './namespace-family.js';
+import { copiesFiles } from './pod-copy.js';
 import { scoreRisk, type Score } from './score.js';
 import type { Action, SignalContext, Travel } from './signals/context.js';
 
@@ -147,9 +148,15 @@ export class RiskEngine {
   private readonly families = new Map<string, string>();
   /** The kind a proxied request counts as: `proxy` where `unfamiliar_kind.kinds` lists it, else as a pod shell (as before the kind existed). */
   private readonly proxyKind: ActionKind;
+  /** The kind an exec of a copy or dump program counts as (pod-copy.ts): `pod_copy` where listed, else a pod shell. */
+  private readonly copyKind: ActionKind;
+  /** Whether a port-forward into a namespace named as production is `production_tunnel` (listed) rather than a pod shell. */
+  private readonly productionTunnel: boolean;
 
   constructor(private readonly o: RiskEngineOptions) {
     this.proxyKind = o.risk.signals.unfamiliar_kind.kinds.includes('proxy') ? 'proxy' : 'pod_shell';
+    this.copyKind = o.risk.signals.unfamiliar_kind.kinds.includes('pod_copy') ? 'pod_copy' : 'pod_shell';
+    this.productionTunnel = o.risk.signals.unfamiliar_kind.kinds.includes('production_tunnel');
     this.bands = new RiskBands(o.risk.bands, o.assurance, o.shadow === true);
     this.devices = new DeviceResolver(o.network.trust_forwarded_client_cert);
     this.trustXfcc = o.network.trust_forwarded_client_cert;
@@ -326,7 +333,7 @@ export class RiskEngine {
     const counted = !isDiscovery(req);
     // Automation deploys into namespaces it never touched (a preview environment per pull request)
     // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
-    const action = actionOf(kube, cluster, req.query, base, destructive, who.automation === true ? '' : readsSecret, deletesLike, who.automation === true, this.proxyKind);
+    const action = actionOf(kube, cluster, req.query, base, destructive, who.automation === true ? '' : readsSecret, deletesLike, who.automation === true, this.proxyKind, this.copyKind, this.productionTunnel ? this.tiers : undefined);
     const obs: Observation = {
       subject: keys.subject,
       session: keys.session,
@@ -895,7 +902,7 @@ const isMachinePace = (c: Contribution): boolean => c.code === 'machine_pace';
 const isUnfamiliarKind = (c: Contribution): boolean => c.code === 'unfamiliar_kind' && c.weight > 0;
 
 /** What the request does, for the behaviour signals. */
-function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean, automation: boolean, proxyKind: ActionKind): Action {
+function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean, automation: boolean, proxyKind: ActionKind, copyKind: ActionKind, productionTiers: Tiers | undefined): Action {
   if (k === undefined || !k.isResourceRequest) return NO_ACTION;
   const clusterSecretList = k.apiGroup === '' && k.resource === 'secrets' && k.subresource === '' && k.namespace === '' && k.name === '' && (k.verb === 'list' || k.verb === 'watch');
   if (namespaceObjectChange(k, deletesLike)) {
@@ -915,8 +922,20 @@ function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, 
     // The name is the client's: shown only when it is one kube would accept, and never long.
     what: reads ? `${what} handed Secret ${SECRET_NAME.test(readsSecret) ? readsSecret.slice(0, 63) : '(unnamed)'}` : what,
     cluster,
-    kind: automation ? '' : reads || secretRead(k) ? 'secret_read' : proxied(k) ? proxyKind : podShell(k) ? 'pod_shell' : '',
+    kind: automation ? '' : reads || secretRead(k) ? 'secret_read' : proxied(k) ? proxyKind : podShell(k) ? shellKind(k, query, copyKind, productionTiers) : '',
   };
+}
+
+/**
+ * A shell's kind, told apart where `kinds` asks: a copy out of a pod (`pod_copy`), and a
+ * port-forward into a namespace named as production, the top tier of
+ * `unfamiliar_namespace.environments` (`production_tunnel`): a DBA who tunnels to staging's database
+ * every day and only reads production's pods has never opened a tunnel into production (day 24).
+ */
+function shellKind(k: KubeRequestInfo, query: string, copyKind: ActionKind, productionTiers: Tiers | undefined): ActionKind {
+  if (k.subresource === 'exec' && copiesFiles(query)) return copyKind;
+  if (productionTiers !== undefined && k.subresource === 'portforward' && (familyOf(k.namespace, productionTiers)?.rank ?? productionTiers.get(k.namespace)) === 1) return 'production_tunnel';
+  return 'pod_shell';
 }
 
 /** A read of Secrets' contents: get, list or watch (one, a namespace's, or every namespace's). */

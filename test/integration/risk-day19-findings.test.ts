@@ -100,19 +100,20 @@ describe('a passwordless healthcare company, with examples/stepgate.yaml', () =>
     expect([reasonOf(secret), reasonOf(token)], `${rules(secret)} | ${rules(token)}`).not.toEqual(['allowed', 'allowed']);
   });
 
-  // Open: a data-team insider's `kubectl cp` of the warehouse's export directory out of the
-  // database pod, on their own laptop and network, within their passkey sign-in's 8 hours. The
-  // data team execs `psql` into that pod every day, so an exec there is routine (pod-shell's
-  // freshness is the sign-in's); `kubectl cp` is an exec whose command is `tar cf - …`, which
-  // nothing reads. A rule on an exec's command (tar/cat of a path: a copy out) in the PHI
-  // namespaces would ask a fresh key; an insider answers it, so this is about the outsider with
-  // the insider's token (infostealer) more than about the insider. Not fixed here: which
-  // commands and namespaces are the organisation's, and a copy out is also how engineers fetch
-  // heap dumps.
-  it.fails("`kubectl cp` out of a PHI database pod by a data engineer who runs psql there daily asks a fresh sign-in", async () => {
+  // Was open (closed in session 32, with a day of history): a data-team insider's `kubectl cp` of
+  // the warehouse's export directory out of the database pod, on their own laptop and network,
+  // within their passkey sign-in's 8 hours. The data team execs `psql` into that pod every day, so
+  // an exec there is routine (pod-shell's freshness is the sign-in's); `kubectl cp` is an exec of
+  // `tar cf - …`, which unfamiliar_kind's `pod_copy` now tells from a shell: this identity never
+  // copied, so a sign-in after the copy's first sighting is asked. An insider answers it; the
+  // outsider with the insider's token (infostealer) cannot. A copy-out is also how engineers fetch
+  // heap dumps: one who does is asked once, at their first.
+  it("`kubectl cp` out of a PHI database pod by a data engineer who runs psql there daily asks a fresh sign-in", async () => {
     const login = await twoDays('d19f-data@caredock.example', dataDay);
     const res = await send(login, TUE + 6 * H, 'GET', cpOut('phi-warehouse', 'postgres-0', '/var/lib/postgresql/export', 'postgres'));
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    // The answer says why: the copy is what this identity never did.
+    expect(JSON.stringify(res)).toContain('you have not copied files or a database out of or into a pod before');
   });
 
   // Open (fresh server): the vendor's support engineer, an Entra ID B2B guest (aal2 to the

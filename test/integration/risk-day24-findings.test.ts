@@ -67,27 +67,31 @@ describe("a grocery chain's store clusters behind one Rancher, with examples/ste
     expect(results).toContain('auth_too_old');
   });
 
-  // Open: `kubectl cp` out of a store's loyalty database pod (an exec of `tar cf -` over the data
-  // directory), from a regional ops engineer's laptop with their token: an exec in `pos`, where the
-  // engineer opens shells every day, one store a call. kubectl cp's tar is routine on days 5, 17
-  // and 19 too (logs, heap dumps, a notebook's output). What would close it: the loyalty database
-  // in a namespace of its own that operations does not exec into (the working set then binds a
-  // sign-in), or a per-pod exec policy (Kyverno blocking `pods/exec` into database pods, loaded
-  // through guardrails.cluster_policies).
-  it.fails("kubectl cp (exec of tar) out of a store's database pod from the ops laptop is not allowed", async () => {
+  // Was open (closed in session 32, with a day of history): `kubectl cp` out of a store's loyalty
+  // database pod (an exec of `tar cf -` over the data directory), from a regional ops engineer's
+  // laptop with their token: an exec in `pos`, where the engineer opens shells every day, one store
+  // a call. kubectl cp's tar is routine on days 5, 17 and 19 too (logs, heap dumps, a notebook's
+  // output), for the engineers who copy. A copy is not a shell: unfamiliar_kind's `pod_copy` asks
+  // a sign-in after the first copy of an identity that never copied; the engineer's shells go on.
+  it("kubectl cp (exec of tar) out of a store's database pod from the ops laptop is not allowed", async () => {
     const login = await twoDays('d24f-ops-2@larder.example', [...opsCalls(412), ...opsCalls(733)], { source: '81.107.53.31' });
     const res = await send(login, THU + 3.25 * H, 'POST', `${store(905)}/api/v1/namespaces/pos/pods/loyalty-db-0/exec?command=tar&command=cf&command=-&command=%2Fvar%2Flib%2Fpostgresql%2Fdata&container=postgres&stdout=true`, { source: '81.107.53.31' });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(JSON.stringify(res)).toContain('you have not copied files or a database out of or into a pod before');
+    const shell = await send(login, THU + 3.26 * H, 'POST', `${store(905)}/api/v1/namespaces/pos/pods/pos-sync-0/exec?command=sh&container=sync&stdin=true&stdout=true&tty=true`, { source: '81.107.53.31' });
+    expect(reasonOf(shell), rules(shell)).toBe('allowed');
   });
 
   // Open: the DBA port-forwards to staging's orders database every day and reads production's
   // pods and events; malware on their laptop port-forwards to production's database, and then the
   // gateway sees nothing (the database is read through the tunnel). pod-shell asks two factors
-  // within 8 hours, which the morning's sign-in is, and orders-prod is in the working set. What
-  // would close it: a port-forward to a production database asked apart (a rule on
-  // `pods/portforward` in production namespaces, 15 minutes, as prod-scheduled-jobs asks for a
-  // CronJob), where DBAs rarely tunnel to production; or the database reached only through its
-  // own access broker.
+  // within 8 hours, which the morning's sign-in is, and orders-prod is in the working set. A rule
+  // on every production port-forward would ask the DBAs who tunnel to production as routine
+  // (days 4, 18, 22). unfamiliar_kind's `production_tunnel` (listed: `kinds: [..., production_tunnel]`)
+  // asks only an identity that never tunnelled into a production namespace, and closes this row
+  // with a day of history; over the replayed days it asked about 100 more routine challenges and
+  // let two attack rows through that a fresh sign-in answered (session 32), so the example does
+  // not list it.
   it.fails("a port-forward to production's orders database from the DBA's laptop, hours after the sign-in, is not allowed", async () => {
     const local = K8S('local');
     const login = await twoDays('d24f-dba@larder.example', [
@@ -97,7 +101,10 @@ describe("a grocery chain's store clusters behind one Rancher, with examples/ste
       ['GET', `${local}/api/v1/namespaces/orders-prod/events?limit=500`],
     ], { source: '81.114.106.32', ua: KUBECTL('darwin/arm64') });
     const res = await send(login, THU + 6.66 * H, 'POST', `${local}/api/v1/namespaces/orders-prod/pods/orders-db-0/portforward?ports=5432`, { source: '81.114.106.32', ua: KUBECTL('darwin/arm64') });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(JSON.stringify(res)).toContain('you have not opened a port-forward into a production namespace before');
+    const staging = await send(login, THU + 6.67 * H, 'POST', `${local}/api/v1/namespaces/orders-staging/pods/orders-db-0/portforward?ports=5432`, { source: '81.114.106.32', ua: KUBECTL('darwin/arm64') });
+    expect(reasonOf(staging), rules(staging)).toBe('allowed');
   });
 
   // Open: `kubectl auth can-i --list` in five namespaces of a store (SelfSubjectRulesReviews,
@@ -123,23 +130,24 @@ describe("a grocery chain's store clusters behind one Rancher, with examples/ste
   // patch with only `spec.schedule` and the job template's env, from the night on-call's laptop.
   // prod-scheduled-jobs asks a recent sign-in for a CronJob created in production; a change of an
   // existing one is a write like any (prod-writes' 8 hours where the namespace is named
-  // production; here `pos` is not). What would close it: a CronJob's schedule or job template
-  // changed by hand judged as its create (the same 15 minutes), and the site's production
-  // namespaces named in the example's patterns.
+  // production; here `pos` is not). A rule on every CronJob update or patch outside a lower
+  // environment closed it and day 15's, and asked day 3's engineers at each routine body-less
+  // suspend patch of a production CronJob (session 32, day 3's five seeds: 61 more routine
+  // challenges and 23 more engineer-days over target with the warm-up day). What would
+  // close it: a CronJob's schedule or job template read from the body (a guardrail; a suspend
+  // alone stays routine), and the site's production namespaces named in the example's patterns.
   it.fails("an existing CronJob's schedule and export URL changed in a store's pos namespace is not allowed on an old sign-in", async () => {
     const login = await twoDays('d24f-night@larder.example', opsCalls(905), { source: '81.135.159.35' });
     const res = await send(login, THU + 6.75 * H, 'PATCH', `${store(905)}/apis/batch/v1/namespaces/pos/cronjobs/eod-sales-export?fieldManager=kubectl-patch`, { source: '81.135.159.35', contentType: SMP, body: JSON.stringify(cronRetimed('0 * * * *', 'https://eod-export.larder-analytics.example/upload')) });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: a technician's Rancher session labels the loyalty kiosk's pod as the POS API, which the
-  // `pos` NetworkPolicy lets reach the loyalty database. A pod's labels decide which Services send
-  // it traffic and which NetworkPolicies admit it; stepgate does not know the site's
-  // NetworkPolicies. What would close it: a pod's labels changed by hand judged as a write that
-  // moves it between policies (a guardrail reading `metadata.labels` of a pod patch, asking a
-  // recent sign-in; rare by hand outside debugging), or the cluster's own policy forbidding label
-  // changes on running pods.
-  it.fails("a pod's label changed through Rancher to move it into a NetworkPolicy's allowed set is not allowed on an old sign-in", async () => {
+  // Was open (closed in session 32): a technician's Rancher session labels the loyalty kiosk's pod
+  // as the POS API, which the `pos` NetworkPolicy lets reach the loyalty database. A pod's labels
+  // decide which Services send it traffic and which NetworkPolicies admit it; stepgate does not
+  // know the site's NetworkPolicies, but pods are written by their controllers, and by hand rarely
+  // outside a lower environment: `pod-edits` asks a sign-in within 15 minutes.
+  it("a pod's label changed through Rancher to move it into a NetworkPolicy's allowed set is not allowed on an old sign-in", async () => {
     const sub = 'd24f-tech@larder.example';
     const s11 = store(622);
     const o = { source: STORE_WIFI(622), ua: IPAD_SAFARI };
@@ -148,7 +156,8 @@ describe("a grocery chain's store clusters behind one Rancher, with examples/ste
     const login = signIn(sub, THU + 5.5 * H);
     await routine(login, THU + 5.5 * H, [['GET', `${s11}/v1/pods/pos`], ['DELETE', `${s11}/v1/pods/pos/pos-lane-2-0`]], o);
     const res = await send(login, THU + 7.16 * H, 'PATCH', `${s11}/v1/pods/pos/loyalty-kiosk-0`, { ...o, contentType: MERGE, body: JSON.stringify({ metadata: { labels: { app: 'pos-api' } } }) });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('pod-edits');
   });
 
   // Was allowed (day 24, every seed, both ways): an EndpointSlice in a store's `pos` namespace

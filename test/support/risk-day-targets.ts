@@ -51,6 +51,12 @@ const seeds = ((narrow && process.env.STEPGATE_DAY_SEEDS) || '12,1,2,3,4').split
 
 /** Rows whose first requests are what the victim does every day: stopped by behaviour, at most here. */
 const LATE: Record<string, number> = {
+  // Day 19 (docs/risk.md, "Day 19: what it found"), a data-team insider on their own laptop and
+  // network within their passkey sign-in's 8 hours: the ETL's Secrets and ConfigMaps (the team's
+  // namespaces, kinds and pace) are allowed; the `kubectl cp` out of the warehouse database pod
+  // they run psql in every day, their first copy, is asked (request 4, unfamiliar_kind's pod_copy,
+  // session 32), and an insider answers it.
+  'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod': 4,
   // Day 21 (docs/risk.md, "Day 21: what it found"), an open finding, an `it.fails` in
   // risk-day21-findings.test.ts: the vendor's kubeconfig on the shared jump host after the
   // maintenance window, its shell in the AMF the vendor worked on (their network, client,
@@ -296,14 +302,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // (nearby_networks.vouch_seconds) or in a /16 with two proven networks, in the victim's own
   // namespaces: day 7's class. Stopped at request 1 or 2 on two replays of ten.
   "a Codespace's token cache from a public dotfiles repository, used from another Codespace in the same /16",
-  // Day 19 (docs/risk.md, "Day 19: what it found"), open findings, each an `it.fails` in
-  // risk-day19-findings.test.ts. A data-team insider, on their own laptop and network within their
-  // passkey sign-in's 8 hours, lists the ETL's Secrets and `kubectl cp`s the warehouse's export out
-  // of the database pod they run psql in every day: nothing is asked (the team's namespaces, kinds
-  // and pace), and an insider answers what is. (The synced passkey taken over through the victim's
-  // Apple account is challenged at request 1, new_network, and answers it with the same passkey:
-  // the row counts it stopped; nothing after the sign-in is refused.)
-  'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod',
   // Day 20 (docs/risk.md, "Day 20: what it found"), an open finding, an `it.fails` in
   // risk-day20-findings.test.ts. Malware on a mirrord user's laptop, minutes after the developer's
   // own mirrord session answered with their hardware key, creates an agent Job in the developer's
@@ -347,16 +345,13 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   "the POS vendor's support account at 23:30, outside its contract's hours, from its usual address: shells in payment pods",
   // The merchant key in a ConfigMap: a ConfigMap read is routine, and what it holds is in the response.
   "a ConfigMap holding the payment gateway's merchant key read in 25 stores (ops laptop malware)",
-  // An exec of tar into a pod of a namespace the ops engineer opens shells in every day.
-  "kubectl cp (exec of tar) out of stores' loyalty database pods (ops laptop malware)",
-  // A port-forward to production's database from the DBA's laptop: pod-shell's 8 hours, their working set.
+  // A port-forward to production's database from the DBA's laptop: pod-shell's 8 hours, their
+  // working set (unfamiliar_kind's production_tunnel, not listed in the example, would ask it).
   "a port-forward to production's orders database with the DBA's token, and nothing else",
   // The vendor's rollout writes in `pos` are routine; which registries a store may pull from is the site's.
   '`kubectl auth can-i --list` in every namespace of a store, then the one write it permits (the payment image)',
   // A store's `pos` is production under another name; an existing CronJob's change is a write like any.
   "an existing CronJob's schedule and export URL changed in a store (a patch with only spec.schedule and the job's env)",
-  // A pod's labels moved into a NetworkPolicy's allowed set: stepgate does not know the site's policies.
-  "a pod's label changed to move it into a NetworkPolicy's allowed set (the kiosk as the POS API)",
 ]);
 
 
@@ -365,6 +360,14 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
  * replay without warm-up): the victim has no history there, so the newcomer allowance applies.
  */
 const NOT_STOPPED_WITHOUT_HISTORY = new Set([
+  // Day 24 (docs/risk.md, "Session 32: rows closed"): an exec of tar into a pod of a namespace the
+  // ops engineer opens shells in every day: unfamiliar_kind's pod_copy with a day of history
+  // (request 1); on a fresh server the history is too young for the signal.
+  "kubectl cp (exec of tar) out of stores' loyalty database pods (ops laptop malware)",
+  // Day 19: the data-team insider's `kubectl cp` out of the warehouse's database pod, the first copy
+  // of an identity that runs psql there every day (unfamiliar_kind's pod_copy, request 4, with a
+  // day of history; LATE); an insider answers what is asked. On a fresh server, nothing is asked.
+  'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod',
   // Day 7: the on-leave engineer's history (two weeks old) is not on a fresh server.
   'phished while on leave (residential proxy)',
   // Day 18: the MSP engineer's Headlamp session used by another user of the shared Citrix farm, and

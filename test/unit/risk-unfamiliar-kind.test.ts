@@ -40,10 +40,11 @@ const S = (ms: number) => Math.floor(ms / 1000);
 const token = (authTime: number, sid = 'sid-1'): Identity => aal2Token('sam', authTime, sid);
 const SENSITIVE = SECRETS;
 
-function req(path: string, method = 'GET'): RequestAttributes {
-  const kube = kubeRequestInfo(method, path, '', () => undefined);
+function req(target: string, method = 'GET'): RequestAttributes {
+  const [path, query = ''] = target.split('?') as [string, string?];
+  const kube = kubeRequestInfo(method, path, query, () => undefined);
   return {
-    method, target: path, path, query: '', host: 'kube', authority: 'kube', scheme: 'https',
+    method, target, path, query, host: 'kube', authority: 'kube', scheme: 'https',
     headers: new Map([['x-forwarded-for', HOME], ['user-agent', KUBECTL]]),
     spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
     contextExtensions: {}, kube, body: undefined, bodyTruncated: false,
@@ -171,6 +172,65 @@ describe('unfamiliar_kind', () => {
     expect(w.check('/api/v1/namespaces/team-a/pods/api-0:9090/proxy/metrics', t, next + 1000, SENSITIVE).codes).toContain('unfamiliar_kind');
     // A shell is not listed: no kind.
     expect(w.check('/api/v1/namespaces/team-a/pods/api-0/exec', t, next + 2000, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
+  });
+
+  // Day 24: an ops engineer who opens shells in a store's pods every day; malware with their token
+  // execs `tar cf -` over the loyalty database's data directory (kubectl cp). A copy is not a shell.
+  it('with `pod_copy` listed, an exec of a copy or dump program is a kind of its own, apart from the shells the identity opens', () => {
+    const cfg = parseConfig(yaml('  signals: { unfamiliar_kind: { kinds: [secret_read, pod_copy] } }'), 'kind.yaml');
+    const w = world(cfg);
+    const morning = token(S(T) - 40);
+    for (let k = 0; k < 8; k++) expect(w.check('/api/v1/namespaces/pos/pods/sync-0/exec?command=sh&stdin=true&tty=true', morning, T + k * HOUR, SENSITIVE, 'POST').v.allow).toBe(true);
+    const next = T + 24 * HOUR;
+    const t = token(S(next) - 3 * 3600, 'sid-2');
+    expect(w.check('/api/v1/namespaces/pos/pods/sync-0/exec?command=sh&stdin=true&tty=true', t, next, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
+    const copy = w.check('/api/v1/namespaces/pos/pods/loyalty-db-0/exec?command=tar&command=cf&command=-&command=%2Fvar%2Flib%2Fpostgresql%2Fdata&container=postgres&stdout=true', t, next + 1000, SENSITIVE, 'POST');
+    expect(copy.codes).toContain('unfamiliar_kind');
+    expect(copy.v.reason).toBe('auth_too_old');
+    expect(copy.out.ok && copy.out.risk.context?.summary).toBe('create pods/exec in namespace pos: you have not copied files or a database out of or into a pod before');
+    // Signed in after it: allowed, and the kind is learned.
+    const fresh = token(S(next) + 60, 'sid-3');
+    expect(w.check('/api/v1/namespaces/pos/pods/loyalty-db-0/exec?command=tar&command=cf&command=-&command=%2Fdata', fresh, next + 90_000, SENSITIVE, 'POST').v.allow).toBe(true);
+    expect(w.check('/api/v1/namespaces/pos/pods/api-0/exec?command=pg_dump&command=-U&command=app', fresh, next + 4 * HOUR, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
+  });
+
+  // Day 24: a DBA who port-forwards to staging's database every day and reads production's pods;
+  // malware with their token tunnels to production's database. A tunnel into production is a kind
+  // apart from their staging tunnels.
+  it('with `production_tunnel` listed, a port-forward into a namespace named as production is a kind of its own', () => {
+    const cfg = parseConfig(yaml('  signals: { unfamiliar_kind: { kinds: [secret_read, production_tunnel] } }'), 'kind.yaml');
+    const w = world(cfg);
+    const morning = token(S(T) - 40);
+    for (let k = 0; k < 8; k++) {
+      expect(w.check('/api/v1/namespaces/orders-staging/pods/orders-db-0/portforward?ports=5432', morning, T + k * HOUR, SENSITIVE, 'POST').v.allow).toBe(true);
+      expect(w.check('/api/v1/namespaces/orders-prod/pods', morning, T + k * HOUR + 1000).v.allow).toBe(true);
+    }
+    const next = T + 24 * HOUR;
+    const t = token(S(next) - 5 * 3600, 'sid-2');
+    expect(w.check('/api/v1/namespaces/orders-staging/pods/orders-db-0/portforward?ports=5432', t, next, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
+    // An exec into production is a shell, which is not listed.
+    expect(w.check('/api/v1/namespaces/orders-prod/pods/api-0/exec?command=sh', t, next + 500, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
+    const tunnel = w.check('/api/v1/namespaces/orders-prod/pods/orders-db-0/portforward?ports=5432', t, next + 1000, SENSITIVE, 'POST');
+    expect(tunnel.codes).toContain('unfamiliar_kind');
+    expect(tunnel.v.reason).toBe('auth_too_old');
+    expect(tunnel.out.ok && tunnel.out.risk.context?.summary).toBe('create pods/portforward in namespace orders-prod: you have not opened a port-forward into a production namespace before');
+    // Every spelling of production's tier counts, and a name that is only the tier's token too.
+    for (const ns of ['prod-orders', 'orders-production', 'live', 'orders-prd-euw1']) {
+      expect(w.check(`/api/v1/namespaces/${ns}/pods/db-0/portforward`, t, next + 2000, SENSITIVE, 'POST').codes, ns).toContain('unfamiliar_kind');
+    }
+    // A name that says no environment (`orders`) is no production by name.
+    expect(w.check('/api/v1/namespaces/orders/pods/db-0/portforward', t, next + 3000, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
+    // Signed in after it: allowed and learned.
+    const fresh = token(S(next) + 60, 'sid-3');
+    expect(w.check('/api/v1/namespaces/orders-prod/pods/orders-db-0/portforward?ports=5432', fresh, next + 90_000, SENSITIVE, 'POST').v.allow).toBe(true);
+    expect(w.check('/api/v1/namespaces/orders-prod/pods/orders-db-1/portforward?ports=5432', fresh, next + 5 * HOUR, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
+  });
+
+  it('without `pod_copy` listed, a copy counts as the shell it always was', () => {
+    const w = analyst();
+    const next = T + 24 * HOUR;
+    const copy = w.check('/api/v1/namespaces/team-a/pods/api-0/exec?command=tar&command=cf&command=-&command=%2Ftmp', token(S(next) - 3600, 'sid-2'), next, SENSITIVE, 'POST');
+    expect(copy.out.ok && copy.out.risk.context?.summary).toMatch(/: you have not opened a shell or tunnel into a pod before$/);
   });
 
   it("a Service itself, its status or an endpoint slice is no kind", () => {

@@ -34,9 +34,12 @@ export const weight = z.number().int().min(0).max(100);
  * (risk/engine.ts actionOf): `secret_read`, a get, list or watch of Secrets or a workload handed
  * a Secret; `pod_shell`, exec, attach, an ephemeral container, a port-forward, and the pod and
  * service proxies unless `proxy` is listed; `proxy`, the API server's proxy into a pod's or a
- * Service's HTTP endpoints (`pods/…/proxy`, `services/…/proxy`).
+ * Service's HTTP endpoints (`pods/…/proxy`, `services/…/proxy`); `pod_copy`, an exec of a copy or
+ * dump program (`kubectl cp`'s tar, `pg_dump`, …: risk/pod-copy.ts), else one of `pod_shell`;
+ * `production_tunnel`, a port-forward into a namespace named as production (the top tier of
+ * `unfamiliar_namespace.environments`), else one of `pod_shell`.
  */
-export const ACTION_KINDS = ['secret_read', 'pod_shell', 'proxy'] as const;
+export const ACTION_KINDS = ['secret_read', 'pod_shell', 'proxy', 'pod_copy', 'production_tunnel'] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
 export const counterSignal = (window: number, threshold: number, w: number) =>
