@@ -42,15 +42,27 @@ function commandOf(query: string): string[] {
 
 const program = (word: string): string => word.slice(word.lastIndexOf('/') + 1);
 
-/** Whether an exec's query runs a copy or dump program, directly or as a word of a shell's `-c` script. */
+/**
+ * Programs that run the next word as the command (`env tar …`, `timeout 60 pg_dump …`, `busybox
+ * tar …`): their options, variable assignments and durations are skipped to reach it.
+ */
+const WRAPPERS: ReadonlySet<string> = new Set(['env', 'nice', 'nohup', 'timeout', 'stdbuf', 'ionice', 'chroot', 'exec', 'command', 'sudo', 'busybox', 'setsid']);
+const WRAPPER_ARG = /^(-.*|[A-Za-z_][A-Za-z0-9_]*=.*|\d+[smhd]?)$/;
+
+/** Whether an exec's query runs a copy or dump program, directly, behind a wrapper, or as a word of a shell's `-c` script. */
 export function copiesFiles(query: string): boolean {
   const argv = commandOf(query);
-  if (argv.length === 0) return false;
-  // busybox names its applet in the next argument (`busybox tar cf - /data`).
-  const first = program(argv[0]!) === 'busybox' && argv.length > 1 ? program(argv[1]!) : program(argv[0]!);
+  let i = 0;
+  while (i < argv.length && WRAPPERS.has(program(argv[i]!))) {
+    i++;
+    while (i < argv.length && WRAPPER_ARG.test(argv[i]!)) i++;
+  }
+  if (i >= argv.length) return false;
+  const first = program(argv[i]!);
   if (COPY_PROGRAMS.has(first)) return true;
   if (!SHELLS.has(first)) return false;
-  const c = argv.indexOf('-c');
+  // `-c` alone or among other one-letter options (`sh -ec`, `bash -lc`): the script is the next argument.
+  const c = argv.findIndex((a, k) => k > i && /^-[a-z]*c[a-z]*$/.test(a));
   if (c < 0 || c + 1 >= argv.length) return false;
   // The script's words, split where a shell splits commands and arguments.
   return argv[c + 1]!.split(/[\s;&|()`$'"<>]+/).some((w) => w !== '' && COPY_PROGRAMS.has(program(w)));

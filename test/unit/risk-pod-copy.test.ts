@@ -17,6 +17,15 @@ describe('copiesFiles', () => {
     ['command=sh&command=-c&command=tar+cf+-+%2Fvar%2Flib%2Fpostgresql%2Fdata', true],
     ['command=bash&command=-c&command=cd+%2Fdata%3B+tar+czf+-+.', true],
     ['command=sh&command=-c&command=PGPASSWORD%3D%24P+pg_dumpall%7Cgzip', true],
+    // Behind a wrapper, and a shell's -c among its other options.
+    ['command=env&command=LANG%3DC&command=tar&command=cf&command=-&command=%2Fdata', true],
+    ['command=timeout&command=600&command=pg_dump&command=orders', true],
+    ['command=nice&command=-n&command=19&command=ionice&command=-c3&command=tar&command=cf&command=-&command=%2Fdata', true],
+    ['command=%2Fbin%2Fsh&command=-ec&command=tar+cf+-+%2Fdata', true],
+    ['command=bash&command=-lc&command=mysqldump+shop', true],
+    ['command=env&command=sh&command=-c&command=rsync+-a+%2Fdata+x%3A', true],
+    ['command=env&command=LANG%3DC&command=bash', false],
+    ['command=timeout&command=30&command=psql&command=-c&command=select+1', false],
     // Shells, clients and a word that only contains a program's name.
     ['', false],
     ['command=sh&stdin=true&tty=true', false],
