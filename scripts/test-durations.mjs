@@ -15,7 +15,9 @@ if (!log) {
 // eslint-disable-next-line no-control-regex
 const text = readFileSync(log, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
 const table = {};
-for (const m of text.matchAll(/^ +[✓×↓] (test\/\S+\.test\.ts) \(\d+ tests?[^)]*\)(?: \d+ (?:skipped|failed))?\s+(\d+)ms/gm)) {
+// A file line names its vitest project when the config has several (` ✓  shared  test/…`); a
+// file with a failure is marked ❯.
+for (const m of text.matchAll(/^ +[✓×❯↓] +(?:[\w-]+ +)?(test\/\S+\.test\.ts) \(\d+ tests?[^)]*\)(?: \d+ (?:skipped|failed))?\s+(\d+)ms/gm)) {
   table[m[1]] = Math.round(Number(m[2]) / 100) / 10;
 }
 const files = Object.keys(table).length;

@@ -180,14 +180,17 @@ const rows = CONTROLS.map((c, i) => [`${c.pss}: ${c.what}`, i] as const);
 // First, before any control's answers: a clean pod of each kind and shape, so that no answer
 // before it (thousands of refusals from the office's address) decides it.
 describe('a clean pod', () => {
-  // A CronJob created in production is asked more already (prod-scheduled-jobs): there the
-  // guardrail named in the decision is what shows the control counted.
+  // A CronJob created in production is asked more already (prod-scheduled-jobs), and so is a Pod
+  // patched there (pod-edits): there the absence of a guardrail in the decision is what shows
+  // the pod is clean.
   it.each(KINDS.flatMap((kind) => shapesOf(kind).map((shape) => [kind.name, shape, kind] as const)))('%s via %s: the everyday sign-in is allowed in production', async (_name, shape, kind) => {
     for (const list of kind.lists) {
       const res = await send(request(undefined, kind, list, shape, PROD), 'everyday');
       const where = `${kind.name} ${list} ${shape} → ${rules(res)}`;
       expect.soft(rules(res), where).not.toContain('guardrail:');
       if (kind.kind === 'CronJob' && (shape === 'json' || shape === 'apply' || shape === 'protobuf')) expect.soft(rules(res), where).toContain('prod-scheduled-jobs');
+      // A running Pod changed by hand in production asks a sign-in within 15 minutes (pod-edits).
+      else if (kind.kind === 'Pod' && list !== 'ephemeralContainers' && shape !== 'json' && shape !== 'protobuf') expect.soft(rules(res), where).toContain('pod-edits');
       else expect.soft(reason(res), where).toBe('allowed');
     }
   });

@@ -579,6 +579,17 @@ const FIRST_SECRET_READ: Record<string, string[]> = {
 for (const [day, who] of Object.entries(FIRST_SECRET_READ)) (OPEN_FRICTION[day] ??= []).push({ cause: 'context: unfamiliar_kind', max: 1, who });
 
 /**
+ * Engineers asked at their first copy out of a pod (`unfamiliar_kind`'s `pod_copy`, listed in the
+ * example since session 32) on a day that had already asked them once: day 5, seed 34, the off-site
+ * engineers' first `kubectl cp` of a profile, after the venue's network (docs/risk.md, "Session 32:
+ * rows closed": 11 challenges and 2 engineer-days over, the price of day 24's and day 19's copies).
+ */
+const FIRST_COPY: Record<string, string[]> = {
+  'day 5 (workday5.ts)': ['d5-offsite-0@example.net', 'd5-offsite-2@example.net'],
+};
+for (const [day, who] of Object.entries(FIRST_COPY)) (OPEN_FRICTION[day] ??= []).push({ cause: 'context: unfamiliar_kind', max: 1, who });
+
+/**
  * Routine 403s the example does not yet avoid, held to this many per engineer; every other
  * engineer keeps "no 403". None now: day 9's Secret rotation (38 a seed until session 16) is asked
  * for sign-ins instead (OPEN_FRICTION).
