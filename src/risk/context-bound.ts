@@ -4,6 +4,7 @@ import type { RequestAttributes } from '../request/attributes.js';
 import type { KubeRequestInfo } from '../request/kube.js';
 import type { WorkHistory } from '../state/store.js';
 import { ENTERED_UNKNOWN, NAMESPACE_OBJECTS } from '../state/store.js';
+import type { ActionKind } from '../config/schema.js';
 import type { Contribution, RiskCode } from './codes.js';
 import { namespaceText, type SignalContext, type Signals } from './signals/context.js';
 
@@ -116,7 +117,7 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     // signed in this morning and reads their first Secret this afternoon is asked once; a token
     // taken from them is refused.
     if (has('unfamiliar_kind') && w.kindSince > 0 && a.kind !== '') {
-      const noun = a.kind === 'secret_read' ? 'read Secrets' : a.kind === 'proxy' ? "reached a pod's or Service's endpoints through the API server's proxy" : a.kind === 'pod_copy' ? 'copied files or a database out of or into a pod' : a.kind === 'production_tunnel' ? 'opened a port-forward into a production namespace' : 'opened a shell or tunnel into a pod';
+      const noun = DONE_BEFORE[a.kind];
       const where = a.namespace === '' || a.namespace.startsWith('*') ? '' : ` in ${namespaceText(a)}`;
       consider(w.kindSince, 'unfamiliar_kind', `${a.what}${where}, a kind of action new to this identity`, `${a.what}${where}: you have not ${noun} before`, undefined, false);
     }
@@ -323,3 +324,11 @@ function specChange(k: KubeRequestInfo): boolean {
   return true;
 }
 
+/** What the engineer is told they have not done before, per `unfamiliar_kind` kind ("you have not … before"). */
+const DONE_BEFORE: Record<ActionKind, string> = {
+  secret_read: 'read Secrets',
+  pod_shell: 'opened a shell or tunnel into a pod',
+  proxy: "reached a pod's or Service's endpoints through the API server's proxy",
+  pod_copy: 'copied files or a database out of or into a pod',
+  production_tunnel: 'opened a port-forward into a production namespace',
+};
