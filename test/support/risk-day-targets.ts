@@ -923,16 +923,14 @@ const COLD_BOUND_DAY21 = { perEngineer: 2, within8h: 4, total: 12 };
 const COLD_BOUND_DAY22 = { perEngineer: 3, within8h: 2, total: 14 };
 
 /**
- * Day 23 without warm-up, seed 211: 4 challenges, nobody asked twice within 8 hours. The second
- * jump host (another data centre's /24, 172.21.4.0/24) takes over at 12:00: on a fresh server
- * nobody had proven it, and the eight engineers on the bastion then were asked once each
- * (new_network; 10 challenges, the two admins twice within 8 hours). The example now lists the
- * three private ranges as trusted networks, not only 10/8 (a private address reaches the gateway
- * only from inside), so the failover is no new network, as it is with the warm-up day (Monday's
- * failover proved it). Left: three 8-hour sign-ins and platform-1's node debug pod in `default`.
- * The same on all five seeds (2–4 challenges, nobody twice; docs/risk.md, "Session 33").
+ * Day 23 without warm-up, seed 211: 10 challenges, two engineers asked twice within 8 hours. The
+ * second jump host (another data centre's /24) takes over at 12:00: on a fresh server nobody has
+ * proven it, so the eight engineers on the bastion then are asked once each (new_network), the two
+ * admins among them after the morning's restore drill's hardware key (platform-3) or the node
+ * debug pod in `default`, outside a working set begun that morning (platform-1). With the warm-up
+ * day (Monday's failover proved it) nobody is. The same on all five seeds.
  */
-const COLD_BOUND_DAY23 = { perEngineer: 1, within8h: 0, total: 4 };
+const COLD_BOUND_DAY23 = { perEngineer: 2, within8h: 2, total: 10 };
 
 /**
  * Day 24 without warm-up, seed 221: 10 challenges, the four field technicians asked twice within 8
