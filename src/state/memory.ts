@@ -15,6 +15,7 @@ import {
   type LimitsMs,
 } from './sliding.js';
 import { RecentLru } from './recent-lru.js';
+import { countLive, dropUpTo, TimedMap } from './timed-map.js';
 import { clientToken, ledBy, sessionClientsRead, sessionClientsWith } from './session-clients.js';
 import { StartupError } from '../config/load.js';
 import { bucket, entries, num, optionalNumber, readControlFile, readSnapshot, SNAPSHOT_VERSION, str, writeSnapshot, type SnapshotData } from './snapshot.js';
@@ -53,14 +54,14 @@ interface SubjectRecord {
   requests: Bucket;
   sensitive: Bucket;
   denials: Bucket;
-  ips: Map<string, number>;
-  prefixes: Map<string, number>;
-  devices: Map<string, number>;
-  namespaces: Map<string, number>;
-  clients: Map<string, number>;
+  ips: TimedMap;
+  prefixes: TimedMap;
+  devices: TimedMap;
+  namespaces: TimedMap;
+  clients: TimedMap;
   /** First sighting of a still-unknown part (`p:`/`d:`/`c:` + value → ms). */
-  sightings: Map<string, number>;
-  objects: Map<string, number>;
+  sightings: TimedMap;
+  objects: TimedMap;
   destructive: Bucket;
   /** Start of the behaviour burst going on; undefined when none. */
   behaviourSince: number | undefined;
@@ -80,29 +81,29 @@ function withMapsAsEntries<T extends object>(r: T): { [K in keyof T]: T[K] exten
 
 interface WorkRecord {
   /** Working set: namespace → last use. */
-  namespaces: Map<string, number>;
+  namespaces: TimedMap;
   /**
    * First sightings of unknown namespaces (`n:`) and sites (`s:`), and of namespaces learned
    * within ENTERED_KEEP_MS (`e:`, for WorkHistory.entered).
    */
-  sightings: Map<string, number>;
+  sightings: TimedMap;
   /** Sensitive objects → last seen, for the pace counter. */
-  pace: Map<string, number>;
+  pace: TimedMap;
   /** The same, for the touches that were not a read of a familiar object: the run's new objects. */
-  paceNew: Map<string, number>;
+  paceNew: TimedMap;
   /** Known sites → last use. */
-  sites: Map<string, number>;
+  sites: TimedMap;
   /** Proven wider networks → last use. */
-  nearby: Map<string, number>;
+  nearby: TimedMap;
   /** Objects read from a proven context → last such read (StoreLimits.familiar). */
-  familiar: Map<string, number>;
+  familiar: TimedMap;
   /**
    * Family keys of working-set namespaces (WorkObservation.family) → last learned or used: what
    * covers a lower environment of the same application (WorkHistory.familyKnown). Also the kinds
    * the subject learned (`k:<kind>`, WorkObservation.kind), as the Redis store keeps them with the
    * family keys: one cap, one key, nothing more for a revoke to forget.
    */
-  families: Map<string, number>;
+  families: TimedMap;
   /**
    * Since when this history has been kept without a break (WorkHistory.historySince), and the
    * last observeWork: a subject away for longer than the known TTL starts again. Absent in
@@ -242,11 +243,11 @@ export class MemoryStateStore implements StateStore {
           // Written before it was kept: every object in the window counts as new.
           paceNew: w.paceNew === undefined ? entries(w.pace) : entries(w.paceNew),
           sites: entries(w.sites),
-          nearby: w.nearby === undefined ? new Map<string, number>() : entries(w.nearby),
+          nearby: w.nearby === undefined ? new TimedMap() : entries(w.nearby),
           // Written before objects could be familiar: none is, so every read is new.
-          familiar: w.familiar === undefined ? new Map<string, number>() : entries(w.familiar),
+          familiar: w.familiar === undefined ? new TimedMap() : entries(w.familiar),
           // Written before families were kept: a known namespace's is written again at its next use.
-          families: w.families === undefined ? new Map<string, number>() : entries(w.families),
+          families: w.families === undefined ? new TimedMap() : entries(w.families),
           ...(w.since === undefined ? {} : { since: num(w.since), active: num(w.active) }),
           lastSite: str(w.lastSite),
           lastSiteAt: num(w.lastSiteAt),
@@ -544,7 +545,7 @@ export class MemoryStateStore implements StateStore {
   private workRecord(subject: string): WorkRecord {
     let rec = this.work.get(subject);
     if (!rec) {
-      rec = { namespaces: new Map(), sightings: new Map(), pace: new Map(), paceNew: new Map(), sites: new Map(), nearby: new Map(), familiar: new Map(), families: new Map(), lastSite: '', lastSiteAt: 0, lost: 0 };
+      rec = { namespaces: new TimedMap(), sightings: new TimedMap(), pace: new TimedMap(), paceNew: new TimedMap(), sites: new TimedMap(), nearby: new TimedMap(), familiar: new TimedMap(), families: new TimedMap(), lastSite: '', lastSiteAt: 0, lost: 0 };
       this.work.set(subject, rec);
     }
     return rec;
@@ -558,13 +559,13 @@ export class MemoryStateStore implements StateStore {
         requests: emptyBucket(),
         sensitive: emptyBucket(),
         denials: emptyBucket(),
-        ips: new Map(),
-        prefixes: new Map(),
-        devices: new Map(),
-        namespaces: new Map(),
-        clients: new Map(),
-        sightings: new Map(),
-        objects: new Map(),
+        ips: new TimedMap(),
+        prefixes: new TimedMap(),
+        devices: new TimedMap(),
+        namespaces: new TimedMap(),
+        clients: new TimedMap(),
+        sightings: new TimedMap(),
+        objects: new TimedMap(),
         destructive: emptyBucket(),
         behaviourSince: undefined,
       };
@@ -572,14 +573,6 @@ export class MemoryStateStore implements StateStore {
     }
     return rec;
   }
-}
-
-function countLive(set: Map<string, number>, after: number): number {
-  // An empty set makes no iterator (each scan of a Map allocates one; a Check makes several).
-  if (set.size === 0) return 0;
-  let n = 0;
-  for (const at of set.values()) if (at > after) n++;
-  return n;
 }
 
 /**
@@ -686,7 +679,7 @@ function oldest(set: Map<string, number>): string | undefined {
  * Distinct namespaces seen in the last window, exactly (each namespace keeps its last-seen
  * time). At the cap a new namespace is not tracked, so the count stops at the cap.
  */
-function countNamespace(set: Map<string, number>, ns: string, now: number, windowMs: number, cap: number): number {
+function countNamespace(set: TimedMap, ns: string, now: number, windowMs: number, cap: number): number {
   if (ns === '') return countLive(set, now - windowMs);
   dropUpTo(set, now - windowMs);
   // One probe for the common case, a member already there (a namespace worked in all day), and no
@@ -696,19 +689,6 @@ function countNamespace(set: Map<string, number>, ns: string, now: number, windo
     if (at !== now) set.set(ns, now);
   } else if (set.size < cap) set.set(ns, now);
   return set.size;
-}
-
-/** Drops the members last seen at or before `cutoff`; most calls find none, told from the values alone. */
-function dropUpTo(set: Map<string, number>, cutoff: number): void {
-  if (set.size === 0) return;
-  let any = false;
-  for (const at of set.values()) {
-    if (at <= cutoff) {
-      any = true;
-      break;
-    }
-  }
-  if (any) for (const [m, at] of set) if (at <= cutoff) set.delete(m);
 }
 
 interface StoredApproval extends ApprovalRecord {

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import type { Bucket } from './sliding.js';
+import { TimedMap } from './timed-map.js';
 
 /**
  * The memory store's history on disk, so a single replica keeps what it has learned across a
@@ -96,9 +97,9 @@ const num = (v: unknown): number => {
   return v;
 };
 
-export function entries(v: unknown): Map<string, number> {
+export function entries(v: unknown): TimedMap {
   if (!Array.isArray(v)) throw new Error('a set is not a list');
-  const m = new Map<string, number>();
+  const m = new TimedMap();
   for (const e of v) {
     if (!Array.isArray(e) || typeof e[0] !== 'string') throw new Error('a set entry is malformed');
     m.set(e[0], num(e[1]));
