@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, rules, TOKEN_STATES, type Level } from '../support/built-server.js';
-import type { CheckResponse } from '../support/grpc-client.js';
-import { checkRequest, type RequestSpec } from '../support/requests.js';
+import { builtServerForFile, freshSubjects, kubectlSender, reason, REFUSED, rules, type EscalationState as State, type KubectlRequest as Req } from '../support/built-server.js';
 
 /**
  * What redteam32 left open, and the mesh that puts stepgate in the path (session 33), sent
@@ -19,35 +17,12 @@ import { checkRequest, type RequestSpec } from '../support/requests.js';
  */
 
 const server = builtServerForFile('mesh-bypass');
-const subjects = freshSubjects(() => server().issuer, 'mesh-bypass');
-const KUBECTL = 'kubectl/v1.34.1 (linux/amd64) kubernetes/93248f9';
-
-type Req = Pick<RequestSpec, 'method' | 'path' | 'headers'> & { body?: unknown };
-type State = 'stolen' | 'remote' | 'everyday' | 'laptop';
-const STATES: Readonly<Record<State, { level: Level; age: number; source: string; victim?: boolean }>> = {
-  stolen: TOKEN_STATES.stolen,
-  remote: TOKEN_STATES.remote,
-  everyday: { level: 'aal1', age: 600, source: OFFICE, victim: true },
-  laptop: TOKEN_STATES.laptop,
-};
-const REFUSED = ['acr_insufficient', 'auth_too_old', 'risk_deny', 'policy_deny'];
+const send = kubectlSender(server, freshSubjects(() => server().issuer, 'mesh-bypass'));
 const JSON_CT = { 'content-type': 'application/json' };
 const MERGE = { 'content-type': 'application/merge-patch+json' };
 const SMP = { 'content-type': 'application/strategic-merge-patch+json' };
 const post = (path: string, body: unknown): Req => ({ method: 'POST', path, body, headers: JSON_CT });
 const merge = (path: string, body: unknown): Req => ({ method: 'PATCH', path, body, headers: MERGE });
-
-async function send(req: Req, state: State): Promise<CheckResponse> {
-  const s = STATES[state];
-  const token = await subjects.tokenOf(s.level, s.age);
-  if (s.victim) {
-    const own = await server().client.check(checkRequest({ host: KUBE, source: OFFICE, path: '/api/v1/namespaces/dev/pods?limit=500', token, headers: { 'user-agent': KUBECTL } }));
-    expect(reason(own), "the victim's own request").toBe('allowed');
-  }
-  const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-  const headers = { 'user-agent': KUBECTL, ...(body !== undefined ? { 'x-envoy-auth-partial-body': 'false' } : {}), ...req.headers };
-  return server().client.check(checkRequest({ host: KUBE, source: s.source, method: req.method, path: req.path, token, headers, body }));
-}
 
 const IMAGE = `registry.example/web:1.4@sha256:${'a'.repeat(64)}`;
 const DEPLOYMENTS = '/apis/apps/v1/namespaces/dev/deployments';
