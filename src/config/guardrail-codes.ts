@@ -73,6 +73,7 @@ export const GUARDRAIL_CODES = [
   'service_account_token_secret',
   // Scheduling and runtime: what the pod preempts, and which runtime isolates it
   'priority_class_reserved',
+  'control_plane_placement',
   'runtime_class_removed',
   'gpu_devices_unrequested',
   // Chaos experiments: the pods another namespace's experiment kills, cuts off or rewrites
@@ -160,6 +161,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   service_account_token_privileged: 'critical',
   service_account_token_secret: 'elevated',
   priority_class_reserved: 'elevated',
+  control_plane_placement: 'elevated',
   runtime_class_removed: 'elevated',
   gpu_devices_unrequested: 'elevated',
   chaos_target_protected: 'elevated',
@@ -232,6 +234,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   service_account_token_privileged: 'token for a cluster-admin-equivalent service account',
   service_account_token_secret: 'service account token that never expires',
   priority_class_reserved: 'priority class reserved for other namespaces',
+  control_plane_placement: 'pod placed on the control-plane nodes',
   runtime_class_removed: "pod taken out of its runtime class's sandbox",
   gpu_devices_unrequested: "the node's GPUs without requesting one",
   chaos_target_protected: 'chaos experiment aimed at a protected namespace',

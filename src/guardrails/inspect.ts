@@ -21,6 +21,7 @@ import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
 import { checkImageSource, IMAGE_SOURCE_KEYS } from './rules/image-streams.js';
 import { checkHelmRecord } from './rules/helm-records.js';
 import { HOST_KEYS, hostKeyOfKind } from './rules/host-kinds.js';
+import { checkRouteBackends } from './rules/route-backends.js';
 import { checkRoute } from './rules/routes.js';
 import { checkRouteOwners } from './rules/route-owners.js';
 import { checkWorkloadIdentity } from './rules/workload-identities.js';
@@ -422,6 +423,7 @@ function inspectAt(
     if (INGRESS_KEYS.has(urlKey) || doc.kind === 'Ingress') checkIngress(doc, prefix, INGRESS_KEYS.has(urlKey) ? kube.subresource : '', ctx);
     for (const key of unique([HOST_KEYS.has(urlKey) ? urlKey : undefined, hostKeyOfKind(doc)])) {
       checkRoute(doc, key, prefix, ctx);
+      checkRouteBackends(doc, key, prefix, ctx);
       checkRouteOwners(doc, key, prefix, ctx);
       checkWorkloadIdentity(doc, key, prefix, ctx);
     }

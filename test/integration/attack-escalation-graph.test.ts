@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, rules, TOKEN_STATES, type Level } from '../support/built-server.js';
-import type { CheckResponse } from '../support/grpc-client.js';
-import { checkRequest, type RequestSpec } from '../support/requests.js';
+import { builtServerForFile, freshSubjects, kubectlSender, reason, REFUSED, rules, type EscalationState as State, type KubectlRequest as Req } from '../support/built-server.js';
 
 /**
  * Kubernetes escalation paths from the public catalogs (the RBAC good-practices page, Datadog's
@@ -24,35 +22,11 @@ import { checkRequest, type RequestSpec } from '../support/requests.js';
  */
 
 const server = builtServerForFile('escalation-graph');
-const subjects = freshSubjects(() => server().issuer, 'escalation-graph');
-const KUBECTL = 'kubectl/v1.34.1 (linux/amd64) kubernetes/93248f9';
-
-/** A request as kubectl sends it; the body as the object it serialises. */
-type Req = Pick<RequestSpec, 'method' | 'path' | 'headers'> & { body?: unknown };
-type State = 'stolen' | 'remote' | 'everyday' | 'laptop';
-const STATES: Readonly<Record<State, { level: Level; age: number; source: string; victim?: boolean }>> = {
-  stolen: TOKEN_STATES.stolen,
-  remote: TOKEN_STATES.remote,
-  everyday: { level: 'aal1', age: 600, source: OFFICE, victim: true },
-  laptop: TOKEN_STATES.laptop,
-};
-const REFUSED = ['acr_insufficient', 'auth_too_old', 'risk_deny', 'policy_deny'];
+const send = kubectlSender(server, freshSubjects(() => server().issuer, 'escalation-graph'));
 const JSON_CT = { 'content-type': 'application/json' };
 const JSONPATCH = { 'content-type': 'application/json-patch+json' };
 const get = (path: string): Req => ({ method: 'GET', path });
 const post = (path: string, body: unknown): Req => ({ method: 'POST', path, body, headers: JSON_CT });
-
-async function send(req: Req, state: State): Promise<CheckResponse> {
-  const s = STATES[state];
-  const token = await subjects.tokenOf(s.level, s.age);
-  if (s.victim) {
-    const own = await server().client.check(checkRequest({ host: KUBE, source: OFFICE, path: '/api/v1/namespaces/dev/pods?limit=500', token, headers: { 'user-agent': KUBECTL } }));
-    expect(reason(own), "the victim's own request").toBe('allowed');
-  }
-  const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-  const headers = { 'user-agent': KUBECTL, ...(body !== undefined ? { 'x-envoy-auth-partial-body': 'false' } : {}), ...req.headers };
-  return server().client.check(checkRequest({ host: KUBE, source: s.source, method: req.method, path: req.path, token, headers, body }));
-}
 
 const RBAC = 'rbac.authorization.k8s.io';
 const clusterRole = (name: string, verbs: string[]) => ({ apiVersion: `${RBAC}/v1`, kind: 'ClusterRole', metadata: { name }, rules: [{ apiGroups: ['authentication.k8s.io', ''], resources: ['users', 'groups', 'serviceaccounts'], verbs }] });

@@ -124,7 +124,7 @@ const TOKEN_ATTACKS: Row[] = [
 
 const VS = '/apis/networking.istio.io/v1/namespaces/shop/virtualservices';
 const HTTPROUTE = '/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes';
-const virtualService = (hosts: string[], gateways = ['istio-system/kube-apiserver']) =>
+const virtualService = (hosts: string[], gateways = ['istio-system/kube-apiserver'], destination = 'kubernetes.default.svc.cluster.local') =>
   JSON.stringify({
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
@@ -132,7 +132,7 @@ const virtualService = (hosts: string[], gateways = ['istio-system/kube-apiserve
     spec: {
       hosts,
       gateways,
-      http: [{ match: [{ uri: { prefix: '/.stepgate/x/' } }], rewrite: { uri: '/' }, route: [{ destination: { host: 'kubernetes.default.svc.cluster.local', port: { number: 443 } } }] }],
+      http: [{ match: [{ uri: { prefix: '/.stepgate/x/' } }], rewrite: { uri: '/' }, route: [{ destination: { host: destination, port: { number: 443 } } }] }],
     },
   });
 
@@ -206,9 +206,10 @@ describe('examples/stepgate.yaml: a fresh two-factor token in a known context', 
     // name is how an Ingress reaches a backend across namespaces.
     ['an ExternalName Service for another namespace\'s Service', 'POST', '/api/v1/namespaces/shop/services', JSON_CT, JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'search' }, spec: { type: 'ExternalName', externalName: 'search.catalog.svc.cluster.local' } })],
     ['an ExternalName Service for a managed database', 'POST', '/api/v1/namespaces/shop/services', JSON_CT, JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'db' }, spec: { type: 'ExternalName', externalName: 'shop.cluster-abc.eu-west-1.rds.amazonaws.com' } })],
-    // An app team's own routes: its hosts, its in-mesh Service names, a wildcard over its own domain.
-    ["an app team's VirtualService on the shared gateway", 'POST', VS, JSON_CT, virtualService(['shop.example.com', 'web.shop.svc.cluster.local'], ['istio-system/public-gateway', 'mesh'])],
-    ["an app team's VirtualService for *.shop.example.com", 'POST', VS, JSON_CT, virtualService(['*.shop.example.com'])],
+    // An app team's own routes: its hosts, its in-mesh Service names, a wildcard over its own
+    // domain, to its own Service (to the API server they are gated_host_route: attack-mesh-bypass).
+    ["an app team's VirtualService on the shared gateway", 'POST', VS, JSON_CT, virtualService(['shop.example.com', 'web.shop.svc.cluster.local'], ['istio-system/public-gateway', 'mesh'], 'web.shop.svc.cluster.local')],
+    ["an app team's VirtualService for *.shop.example.com", 'POST', VS, JSON_CT, virtualService(['*.shop.example.com'], undefined, 'web.shop.svc.cluster.local')],
     ["an app team's routes changed by a merge patch", 'PATCH', `${VS}/web`, MERGE, JSON.stringify({ spec: { http: [{ route: [{ destination: { host: 'web-canary' }, weight: 10 }] }] } })],
     ["an app team's HTTPRoute", 'POST', HTTPROUTE, JSON_CT, JSON.stringify({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r' }, spec: { hostnames: ['shop.example.com'] } })],
   ])('control: %s is allowed', async (what, method, path, contentType, body) => {

@@ -8,6 +8,7 @@ import type { JWTPayload } from 'jose';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { CheckClient, reasonOf, type CheckResponse } from './grpc-client.js';
 import { TestIssuer } from './issuer.js';
+import { checkRequest, type RequestSpec } from './requests.js';
 import { exampleYaml } from './workday-service.js';
 
 /**
@@ -148,3 +149,38 @@ export const TOKEN_STATES: Readonly<Record<TokenState, { level: Level; age: numb
   remote: { level: 'aal2', age: 60, source: ELSEWHERE, victim: true },
   laptop: { level: 'aal2', age: 60, source: OFFICE, victim: true },
 };
+
+/**
+ * The victim's token as the escalation corpora (attack-escalation-graph, attack-mesh-bypass) hold it:
+ * TOKEN_STATES' stolen, remote and laptop, and `everyday`, one factor ten minutes old from the office
+ * after the victim's own read (what a rule must ask more than, where the guardrails say so).
+ */
+export type EscalationState = 'stolen' | 'remote' | 'everyday' | 'laptop';
+export const ESCALATION_STATES: Readonly<Record<EscalationState, { level: Level; age: number; source: string; victim?: boolean }>> = {
+  stolen: TOKEN_STATES.stolen,
+  remote: TOKEN_STATES.remote,
+  everyday: { level: 'aal1', age: 600, source: OFFICE, victim: true },
+  laptop: TOKEN_STATES.laptop,
+};
+/** The answers that refuse a request (a step-up or a deny). */
+export const REFUSED = ['acr_insufficient', 'auth_too_old', 'risk_deny', 'policy_deny'];
+
+/** A request as kubectl sends it; the body as the object it serialises. */
+export type KubectlRequest = Pick<RequestSpec, 'method' | 'path' | 'headers'> & { body?: unknown };
+
+/** Sends a request with kubectl's user agent and a fresh subject's token in `state` (after the victim's own read, where the state says). */
+export function kubectlSender(server: () => BuiltServer, subjects: ReturnType<typeof freshSubjects>) {
+  const KUBECTL = 'kubectl/v1.34.1 (linux/amd64) kubernetes/93248f9';
+  return async (req: KubectlRequest, state: EscalationState): Promise<CheckResponse> => {
+    const s = ESCALATION_STATES[state];
+    const token = await subjects.tokenOf(s.level, s.age);
+    if (s.victim) {
+      const own = await server().client.check(checkRequest({ host: KUBE, source: OFFICE, path: '/api/v1/namespaces/dev/pods?limit=500', token, headers: { 'user-agent': KUBECTL } }));
+      expect(reason(own), "the victim's own request").toBe('allowed');
+    }
+    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const headers = { 'user-agent': KUBECTL, ...(body !== undefined ? { 'x-envoy-auth-partial-body': 'false' } : {}), ...req.headers };
+    return server().client.check(checkRequest({ host: KUBE, source: s.source, method: req.method, path: req.path, token, headers, body }));
+  };
+}
+

@@ -524,7 +524,8 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // their first request, which does not prove the hotspot's network (day 5's class), after the
   // 8-hour freshness asked at 16:54.
   'day 20 (workday20.ts)': [
-    { cause: 'guardrail: host_namespace+host_path_volume+capability_added+capability_beyond_baseline', max: 6, who: ['dev-1', 'dev-5', 'dev-9', 'dev-13'].map((n) => `d20-${n}@streamly.example`) },
+    // control_plane_placement too since session 33: the agent names its node (nodeName), asked at the same requests.
+    { cause: 'guardrail: host_namespace+host_path_volume+capability_added+capability_beyond_baseline+control_plane_placement', max: 6, who: ['dev-1', 'dev-5', 'dev-9', 'dev-13'].map((n) => `d20-${n}@streamly.example`) },
     { cause: 'guardrail: delete_protected', max: 1, who: ['d20-platform-2@streamly.example'] },
     { cause: 'context: new_network', max: 1, who: ['d20-dev-2@streamly.example'] },
   ],

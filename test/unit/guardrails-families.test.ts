@@ -69,6 +69,12 @@ const BASELINE: PodCase[] = [
     compliant: { containers: [container()], volumes: [{ name: 'c', csi: {} }, { name: 'p', persistentVolumeClaim: {} }, { name: 'i', image: {} }] },
   },
   {
+    code: 'network_volume',
+    name: "a CSI inline volume of csi-driver-nfs or csi-driver-smb, which mounts the share its attributes name",
+    violating: { containers: [container()], volumes: [{ name: 'n', csi: { driver: 'nfs.csi.k8s.io', volumeAttributes: { server: '10.40.0.5', share: '/exports/prod-orders' } } }, { name: 's', csi: { driver: 'smb.csi.k8s.io', volumeAttributes: { source: '//fs.prod/finance' } } }] },
+    compliant: { containers: [container()], volumes: [{ name: 's', csi: { driver: 'secrets-store.csi.k8s.io', volumeAttributes: { secretProviderClass: 'app' } } }, { name: 'c', csi: { driver: 'csi.cert-manager.io' } }] },
+  },
+  {
     code: 'capability_beyond_baseline',
     name: 'NET_RAW is outside the baseline set',
     violating: sc({ capabilities: { add: ['NET_RAW'] } }),

@@ -103,3 +103,43 @@ describe('gated_host_route', () => {
     expect(inspect(kube('POST', VS), JSON.stringify(vs(['kube.test'])), 'application/json', false, alone).violations).toEqual([]);
   });
 });
+
+describe('gated_host_route: a route whose backend is the API server', () => {
+  const api = (host: string) => ({ http: [{ route: [{ destination: { host, port: { number: 443 } } }] }] });
+  const vsTo = (spec: object) => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'api' }, spec: { hosts: ['api.dev.example.com'], gateways: ['istio-system/public'], ...spec } });
+  const httpRoute = (backendRefs: object[]) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', spec: { hostnames: ['api.dev.example.com'], rules: [{ backendRefs }] } });
+  const VS_DEV = '/apis/networking.istio.io/v1/namespaces/dev/virtualservices';
+  const ROUTES_DEV = '/apis/gateway.networking.k8s.io/v1/namespaces/dev/httproutes';
+
+  it.each<[string, string, unknown, string?]>([
+    ['a VirtualService to the full in-cluster name', VS_DEV, vsTo(api('kubernetes.default.svc.cluster.local'))],
+    ['a VirtualService to kubernetes.default, in capitals with a trailing dot', VS_DEV, vsTo(api('Kubernetes.Default.'))],
+    ['a VirtualService in default to the bare name', '/apis/networking.istio.io/v1/namespaces/default/virtualservices', vsTo(api('kubernetes'))],
+    ['a VirtualService mirroring to it', VS_DEV, vsTo({ http: [{ route: [{ destination: { host: 'web' } }], mirror: { host: 'kubernetes.default.svc' } }] })],
+    ['a VirtualService passing TLS through to it', VS_DEV, vsTo({ tls: [{ match: [{ sniHosts: ['api.dev.example.com'] }], route: [{ destination: { host: 'kubernetes.default.svc.cluster.local' } }] }] })],
+    ['an HTTPRoute to the Service in default', ROUTES_DEV, httpRoute([{ name: 'kubernetes', namespace: 'default', port: 443 }])],
+    ["an HTTPRoute to Istio's Hostname backend", ROUTES_DEV, httpRoute([{ group: 'networking.istio.io', kind: 'Hostname', name: 'kubernetes.default.svc.cluster.local', port: 443 }])],
+    ['an Ingress in default to the Service', '/apis/networking.k8s.io/v1/namespaces/default/ingresses', { spec: { rules: [{ host: 'api.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'kubernetes', port: { number: 443 } } } }] } }] } }],
+    ['a ServiceEntry whose endpoint is the API server', '/apis/networking.istio.io/v1/namespaces/dev/serviceentries', { spec: { hosts: ['api.dev.internal'], resolution: 'DNS', endpoints: [{ address: 'kubernetes.default.svc.cluster.local' }] } }],
+    ['an ExternalName Service aliasing it', '/api/v1/namespaces/dev/services', { apiVersion: 'v1', kind: 'Service', spec: { type: 'ExternalName', externalName: 'kubernetes.default.svc.cluster.local' } }],
+    ['a merge patch pointing an existing route at it', `${VS_DEV}/api`, { spec: api('kubernetes.default.svc.cluster.local') }, 'application/merge-patch+json'],
+  ])('%s', (_what, path, body, ct) => {
+    expect(codes(path.endsWith('/api') ? 'PATCH' : 'POST', path, body, ct)).toEqual(['gated_host_route']);
+  });
+
+  it.each<[string, string, unknown]>([
+    ["a VirtualService to the team's own Service", VS_DEV, vsTo(api('web.dev.svc.cluster.local'))],
+    ["a VirtualService in dev to a Service of dev named kubernetes", VS_DEV, vsTo(api('kubernetes'))],
+    ['a name that only starts like it', VS_DEV, vsTo(api('kubernetes.default-backend.svc.cluster.local'))],
+    ['an HTTPRoute to a Service named kubernetes in its own namespace', ROUTES_DEV, httpRoute([{ name: 'kubernetes', port: 443 }])],
+    ['an Ingress outside default to a Service named kubernetes', '/apis/networking.k8s.io/v1/namespaces/dev/ingresses', { spec: { defaultBackend: { service: { name: 'kubernetes', port: { number: 443 } } } } }],
+    ['an ExternalName Service for a managed database', '/api/v1/namespaces/dev/services', { apiVersion: 'v1', kind: 'Service', spec: { type: 'ExternalName', externalName: 'db.abc.eu-west-1.rds.amazonaws.com' } }],
+  ])('control: %s', (_what, path, body) => {
+    expect(codes('POST', path, body)).toEqual([]);
+  });
+
+  it('names the backend and where it is written, within bounds', () => {
+    const [v] = inspect(kube('POST', VS_DEV), JSON.stringify(vsTo(api('kubernetes.default.svc.cluster.local'))), 'application/json', false, settings).violations;
+    expect(v).toEqual({ code: 'gated_host_route', detail: "VirtualService sends requests to kubernetes.default.svc.cluster.local, the API server's own Service: they reach it without a check", path: 'spec.http[0].route[0].destination.host' });
+  });
+});

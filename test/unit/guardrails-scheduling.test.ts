@@ -197,3 +197,33 @@ describe('runtime_class_removed', () => {
     expect(codes(inspect(kube('POST', '/apis/tekton.dev/v1/namespaces/ugc-mods/taskruns'), JSON.stringify(doc), JSON_CT, false, settings))).toContain('runtime_class_removed');
   });
 });
+
+describe('control_plane_placement', () => {
+  const CP = 'node-role.kubernetes.io/control-plane';
+  const placed: [string, Obj][] = [
+    ['a node named', { nodeName: 'cp-1', containers }],
+    ['a nodeSelector on the role label', { nodeSelector: { [CP]: '' }, containers }],
+    ["a nodeSelector on the pre-1.24 'master' label", { nodeSelector: { 'node-role.kubernetes.io/master': '' }, containers }],
+    ['a required node affinity', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: CP, operator: 'Exists' }] }] } } }, containers }],
+    ['a preferred node affinity', { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions: [{ key: CP, operator: 'In', values: [''] }] } }] } }, containers }],
+    ['a toleration of the taint', { tolerations: [{ key: CP, operator: 'Exists', effect: 'NoSchedule' }], containers }],
+    ['a toleration of every taint', { tolerations: [{ operator: 'Exists' }], containers }],
+  ];
+  for (const k of KINDS) {
+    it(`${k.kind}: each way onto the control-plane nodes, in every body shape, outside the system namespaces`, () => {
+      for (const [what, spec] of placed) {
+        for (const s of shapes(k, 'dev', spec)) expect(codes(s.run()), `${what} ${s.name}`).toContain('control_plane_placement');
+        for (const s of shapes(k, 'kube-system', spec)) expect(codes(s.run()), `kube-system: ${what} ${s.name}`).not.toContain('control_plane_placement');
+      }
+    });
+  }
+
+  it.each<[string, Obj]>([
+    ['a nodeSelector on another label', { nodeSelector: { 'kubernetes.io/os': 'linux', 'node.kubernetes.io/instance-type': 'm7i.large' } }],
+    ['an affinity away from the control plane', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: CP, operator: 'DoesNotExist' }] }] } } } }],
+    ["a toleration of another taint, and of the NoExecute ones every pod gets", { tolerations: [{ key: 'gpu', operator: 'Exists' }, { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }] }],
+    ['a toleration of every NoExecute taint only', { tolerations: [{ operator: 'Exists', effect: 'NoExecute' }] }],
+  ])('control: %s is not flagged', (_what, spec) => {
+    for (const s of shapes(KINDS[3]!, 'dev', { ...spec, containers })) expect(codes(s.run()), s.name).not.toContain('control_plane_placement');
+  });
+});

@@ -122,15 +122,29 @@ const VOLUME_SOURCES: Record<number, string> = {
   23: 'photonPersistentDisk', 24: 'portworxVolume', 25: 'scaleIO', 26: 'projected', 27: 'storageos', 28: 'csi',
   29: 'ephemeral', 30: 'image',
 };
+/** A CSI inline volume's driver says whether the node mounts a share the pod names (network_volume). */
+const CSIVolumeSource = message('CSIVolumeSource', { 1: str('driver'), 2: bool('readOnly'), 3: str('fsType'), 4: map('volumeAttributes') });
 const VolumeSource = message('VolumeSource', {
   1: one('hostPath', HostPathVolumeSource),
   ...Object.fromEntries(Object.entries(VOLUME_SOURCES).map(([n, name]) => [n, one(name, opaque(name))])),
+  28: one('csi', CSIVolumeSource),
 });
 const Volume = message('Volume', { 1: str('name'), 2: inline(VolumeSource) });
+
+/** Where the scheduler may place the pod (control_plane_placement): the node role label and taint. */
+const NodeSelectorTerm = message('NodeSelectorTerm', { 1: many('matchExpressions', message('NodeSelectorRequirement', { 1: str('key'), 2: str('operator'), 3: strs('values') })) });
+const NodeAffinity = message('NodeAffinity', {
+  1: one('requiredDuringSchedulingIgnoredDuringExecution', message('NodeSelector', { 1: many('nodeSelectorTerms', NodeSelectorTerm) })),
+  2: many('preferredDuringSchedulingIgnoredDuringExecution', message('PreferredSchedulingTerm', { 1: int32('weight'), 2: one('preference', NodeSelectorTerm) })),
+});
+const Toleration = message('Toleration', { 1: str('key'), 2: str('operator'), 3: str('value'), 4: str('effect'), 5: int64('tolerationSeconds') });
 
 const PodSpec = message('PodSpec', {
   1: many('volumes', Volume),
   2: many('containers', Container),
+  7: map('nodeSelector'),
+  18: one('affinity', message('Affinity', { 1: one('nodeAffinity', NodeAffinity) })),
+  22: many('tolerations', Toleration),
   8: str('serviceAccountName'),
   9: str('serviceAccount'),
   10: str('nodeName'),
@@ -160,7 +174,7 @@ const ReplicationController = withMeta('ReplicationController', {
 const Namespace = withMeta('Namespace', {});
 /** Only what routes traffic to the Service: its external IPs and its load balancer's addresses. */
 const Service = withMeta('Service', {
-  2: one('spec', message('ServiceSpec', { 4: str('type'), 5: strs('externalIPs') })),
+  2: one('spec', message('ServiceSpec', { 4: str('type'), 5: strs('externalIPs'), 10: str('externalName') })),
   3: one(
     'status',
     message('ServiceStatus', {
@@ -231,11 +245,13 @@ const NetworkPolicy = withMeta('NetworkPolicy', {
 });
 
 /** The annotations (on `metadata`), each rule's host and paths, and the TLS hosts: what ingress controllers copy into their configuration. */
-const HTTPIngressPath = message('HTTPIngressPath', { 1: str('path'), 3: str('pathType') });
+/** A backend's Service (gated_host_route: the API server's own, in `default`). */
+const IngressBackend = message('IngressBackend', { 1: one('service', message('IngressServiceBackend', { 1: str('name') })) });
+const HTTPIngressPath = message('HTTPIngressPath', { 1: str('path'), 2: one('backend', IngressBackend), 3: str('pathType') });
 const IngressRuleValue = message('IngressRuleValue', { 1: one('http', message('HTTPIngressRuleValue', { 1: many('paths', HTTPIngressPath) })) });
 const Ingress = withMeta('Ingress', {
   // The TLS hosts pick which namespace's certificate the controller serves for a name (route_host_not_owned).
-  2: one('spec', message('IngressSpec', { 2: many('tls', message('IngressTLS', { 1: strs('hosts') })), 3: many('rules', message('IngressRule', { 1: str('host'), 2: inline(IngressRuleValue) })), 4: str('ingressClassName') })),
+  2: one('spec', message('IngressSpec', { 1: one('defaultBackend', IngressBackend), 2: many('tls', message('IngressTLS', { 1: strs('hosts') })), 3: many('rules', message('IngressRule', { 1: str('host'), 2: inline(IngressRuleValue) })), 4: str('ingressClassName') })),
 });
 
 /**

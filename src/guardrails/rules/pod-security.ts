@@ -115,6 +115,15 @@ export const NETWORK_VOLUME_TYPES: ReadonlySet<string> = new Set([
   'awsElasticBlockStore',
 ]);
 
+/**
+ * CSI drivers whose inline (ephemeral) volume is one of those by another name: the pod's
+ * `csi.volumeAttributes` say which server and share the node mounts (csi-driver-nfs's `server` and
+ * `share`, csi-driver-smb's `source`, Azure File's and Blob's account and share, for which the
+ * driver falls back to the kubelet's own identity when the pod names no Secret). Other drivers'
+ * inline volumes (Secrets Store, cert-manager's csi-driver, an image) mount what the namespace has.
+ */
+export const NETWORK_CSI_DRIVERS: ReadonlySet<string> = new Set(['nfs.csi.k8s.io', 'smb.csi.k8s.io', 'file.csi.azure.com', 'blob.csi.azure.com']);
+
 const CONFINED = new Set(['RuntimeDefault', 'Localhost']);
 const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
 const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
@@ -158,6 +167,10 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
         if (NETWORK_VOLUME_TYPES.has(key) && v[key] !== null) {
           push(ctx, 'network_volume', `${key} volume: the node mounts storage the pod names itself, not through a claim`, `${specPath}.volumes[${i}].${key}`);
         }
+      }
+      const driver = isObject(v.csi) ? v.csi.driver : undefined;
+      if (typeof driver === 'string' && NETWORK_CSI_DRIVERS.has(driver)) {
+        push(ctx, 'network_volume', `csi volume (driver ${driver}): the node mounts the share the pod names itself, not through a claim`, `${specPath}.volumes[${i}].csi`);
       }
     }
   }

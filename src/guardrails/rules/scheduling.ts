@@ -1,5 +1,5 @@
 import { setsWhole } from '../parse.js';
-import { isObject, type Json } from '../types.js';
+import { arrayOf, isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 
 /**
@@ -14,11 +14,15 @@ import type { RuleContext } from './context.js';
  *   runtime instead of the sandbox (gVisor, Kata) the class named; in
  *   guardrails.sandboxed_namespaces also any class outside the namespace's list, and a whole pod
  *   spec (a create, a PUT, a server-side apply, a patch that sets it whole) that names none.
+ * - `control_plane_placement`: outside the system namespaces, a pod steered onto the control-plane
+ *   nodes (a nodeSelector or node affinity on their role label, a toleration of their taint or of
+ *   every taint) or pinned to a node by name, past the scheduler and every taint.
  * `whole`: the spec is the complete one kube will store (not a patch of it); `chain` the objects
  * from the document down to the spec, any of which a JSON patch may have set whole.
  */
 export function checkScheduling(spec: Json, specPath: string, ctx: RuleContext, whole: boolean, chain: readonly unknown[] = []): void {
   checkPriorityClass(spec, specPath, 'priorityClassName', ctx);
+  if (!ctx.settings.systemNamespace(ctx.namespace)) checkControlPlane(spec, specPath, ctx);
   checkRuntimeClass(spec, specPath, ctx, whole, replacedWhole(spec) || chain.some(replacedWhole) || dropsByRetainKeys(spec));
 }
 
@@ -79,5 +83,47 @@ function checkRuntimeClass(spec: Json, specPath: string, ctx: RuleContext, whole
   if (sandbox === undefined || typeof value !== 'string') return;
   if (!sandbox.includes(value)) {
     ctx.out.push({ code: 'runtime_class_removed', detail: `runtimeClassName ${JSON.stringify(value.slice(0, 253))} is not one this namespace's pods run under (${sandbox.join(', ')})`, path });
+  }
+}
+
+/** The control-plane nodes' role label, which is also their taint's key (`master` before 1.24). */
+const CONTROL_PLANE = new Set(['node-role.kubernetes.io/control-plane', 'node-role.kubernetes.io/master']);
+
+/**
+ * A control-plane node shares its kernel with etcd and the API server, and its cloud identity
+ * (on kops or kubeadm clusters, one that reads the state bucket with the cluster's CA key) with
+ * whatever runs there: the taint keeps workloads off it, and a pod spec that selects it, tolerates
+ * the taint or names a node (which skips the scheduler and so every NoSchedule taint) goes there
+ * with no host access asked. The system namespaces' agents do so by design and are not read.
+ */
+function checkControlPlane(spec: Json, specPath: string, ctx: RuleContext): void {
+  const push = (detail: string, path: string) => ctx.out.push({ code: 'control_plane_placement', detail, path: `${specPath}.${path}` });
+  if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
+    push(`nodeName ${JSON.stringify(spec.nodeName.slice(0, 253))} binds the pods to that node past the scheduler and its taints, a control-plane node's too`, 'nodeName');
+  }
+  if (isObject(spec.nodeSelector)) {
+    for (const key of Object.keys(spec.nodeSelector)) if (CONTROL_PLANE.has(key)) push(`nodeSelector ${key} places the pods on the control-plane nodes`, `nodeSelector.${key}`);
+  }
+  const affinity = isObject(spec.affinity) && isObject(spec.affinity.nodeAffinity) ? spec.affinity.nodeAffinity : undefined;
+  if (affinity !== undefined) {
+    const required = affinity.requiredDuringSchedulingIgnoredDuringExecution;
+    const terms = [
+      ...arrayOf(isObject(required) ? required.nodeSelectorTerms : undefined).map((t, i) => [t, `affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[${i}]`] as const),
+      ...arrayOf(affinity.preferredDuringSchedulingIgnoredDuringExecution).map((t, i) => [isObject(t) ? t.preference : undefined, `affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[${i}].preference`] as const),
+    ];
+    for (const [term, at] of terms) {
+      if (!isObject(term)) continue;
+      for (const [j, e] of arrayOf(term.matchExpressions).entries()) {
+        if (isObject(e) && typeof e.key === 'string' && CONTROL_PLANE.has(e.key) && (e.operator === 'In' || e.operator === 'Exists')) {
+          push(`node affinity on ${e.key} places the pods on the control-plane nodes`, `${at}.matchExpressions[${j}]`);
+        }
+      }
+    }
+  }
+  for (const [i, t] of arrayOf(spec.tolerations).entries()) {
+    if (!isObject(t) || (t.effect !== undefined && t.effect !== null && t.effect !== '' && t.effect !== 'NoSchedule')) continue;
+    const key = typeof t.key === 'string' ? t.key : '';
+    if (CONTROL_PLANE.has(key)) push(`a toleration of ${key} lets the pods onto the control-plane nodes`, `tolerations[${i}]`);
+    else if (key === '' && t.operator === 'Exists') push('a toleration of every taint lets the pods onto the control-plane nodes', `tolerations[${i}]`);
   }
 }
