@@ -86,6 +86,8 @@ export const GUARDRAIL_CODES = [
   'network_attachment_reserved',
   // Helm's release records: what the next upgrade or rollback applies
   'helm_release_edited',
+  // A CronJob's schedule or what its jobs run, changed by a patch
+  'scheduled_job_changed',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
   'cluster_policy',
   'cluster_policy_unreadable',
@@ -169,6 +171,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   volume_source_other_namespace: 'elevated',
   network_attachment_reserved: 'critical',
   helm_release_edited: 'elevated',
+  scheduled_job_changed: 'elevated',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
   cluster_policy_unreadable: 'critical',
@@ -242,6 +245,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   volume_source_other_namespace: "volume copied from another namespace's disk",
   network_attachment_reserved: 'network attachment on a node interface the cluster reserves',
   helm_release_edited: 'Helm release record written by a client that is not Helm',
+  scheduled_job_changed: "CronJob's schedule or what its jobs run changed",
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };

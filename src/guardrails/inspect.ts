@@ -31,6 +31,7 @@ import { checkVolumeSources, VOLUME_SOURCE_GROUPS, VOLUME_SOURCE_KEYS } from './
 import { EMBEDDED_OBJECT_KEYS, embeddedObjects } from './rules/embedded-objects.js';
 import { carriedObjects, carriesText, FLEET_GROUP, openCarried, RESOURCE_SET_SECRET, type Holder, type ResourceSet } from './rules/carried.js';
 import { checkNetworkAttachment, NETWORK_ATTACHMENT_GROUP } from './rules/network-attachments.js';
+import { checkScheduledJobChange, CRONJOB_KEY } from './rules/scheduled-jobs.js';
 import { secretReadBy } from './rules/secret-refs.js';
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
@@ -429,6 +430,7 @@ function inspectAt(
     }
     if (kube.verb === 'patch' && isFluxKey(urlKey)) checkFluxPatch(doc, kube.resource, prefix, ctx, urlKey);
     if (IMAGE_SOURCE_KEYS.has(urlKey)) checkImageSource(doc, urlKey, kube.verb, prefix, ctx);
+    if (urlKey === CRONJOB_KEY && kube.verb === 'patch' && kube.subresource === '' && !applied) checkScheduledJobChange(doc, prefix, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);
     // A custom kind read whole (a Fleet Bundle, a Flux HelmRelease's values) can carry objects too.

@@ -111,7 +111,7 @@ function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdi
 
 /** The policy's requirement, tightened by the active incidents that hold the request (issue 15). */
 function tightened(rt: Runtime, req: RequestAttributes, who: Identity | undefined): Requirement {
-  const base = rt.policy.evaluate(req, who);
+  const base = rt.policy.evaluate(req, who, rt.now());
   if (rt.incidents === undefined) return base;
   const now = rt.now();
   const t = rt.incidents.tighten(base, req, who, now, rt.assurance);

@@ -6,6 +6,7 @@ import { compileGlobList } from '../core/glob.js';
 import { mayCreateByApply } from '../request/kube.js';
 import { labelSelectorOf, selectorRequires } from '../request/label-selector.js';
 import { NOTHING, tighten } from '../core/tighten.js';
+import { compileOutsideHours } from './hours.js';
 
 /**
  * What the matching rules ask of a request. Rules combine by strictness: any deny wins; else the
@@ -72,11 +73,15 @@ interface CompiledRule {
    * `path` is the reading of the request's path to match `paths` on, and `folded` says it is the
    * folded one (foldedPath), matched against the rule's patterns folded alike (policy.evaluate).
    */
-  matches(req: RequestAttributes, who: Identity | undefined, path: string, folded: boolean): boolean;
+  matches(req: RequestAttributes, who: Identity | undefined, path: string, folded: boolean, nowMs: number | undefined): boolean;
 }
 
 export interface Policy {
-  evaluate(req: RequestAttributes, who: Identity | undefined): Requirement;
+  /**
+   * `nowMs` is stepgate's clock, for rules with `outside_hours`; without it such a rule applies
+   * (an unknown time is outside every window), so a caller that forgets it is refused, not let in.
+   */
+  evaluate(req: RequestAttributes, who: Identity | undefined, nowMs?: number): Requirement;
   readonly ruleNames: readonly string[];
   /**
    * The everyday requirement: `policy.default`'s level and max_age (level -1 for an allow-list
@@ -156,11 +161,11 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
     ruleNames: rules.map((r) => r.name),
     everyday: Object.freeze({ level: defaultLevel, maxAge: d.deny === true ? undefined : d.max_age }),
     levelLasts: levelLasts(assurance.names.length, [...(d.deny === true || globalShadow ? [] : [{ level: defaultLevel, maxAge: d.max_age }]), ...rules.filter((r) => !r.deny && !r.shadow)]),
-    evaluate(req, who) {
+    evaluate(req, who, nowMs) {
       if (req.kube !== undefined && isDiscovery(req)) return globalDiscovery;
       let matched: number[] | undefined;
       for (let i = 0; i < rules.length; i++) {
-        if (rules[i]!.matches(req, who, req.path, false)) (matched ??= []).push(i);
+        if (rules[i]!.matches(req, who, req.path, false, nowMs)) (matched ??= []).push(i);
       }
       // A dashboard path is matched as written and as a server that ignores letter case, a
       // segment's trailing dots and spaces or the path's trailing slash reads it (`/ADMIN/users`,
@@ -176,7 +181,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
         if (folded !== req.path || foldedPatterns) {
           let other: number[] | undefined;
           for (let i = 0; i < rules.length; i++) {
-            if (rules[i]!.matches(req, who, folded, true)) (other ??= []).push(i);
+            if (rules[i]!.matches(req, who, folded, true, nowMs)) (other ??= []).push(i);
           }
           if (other !== undefined || matched !== undefined) {
             withDefault = other === undefined || matched === undefined;
@@ -371,7 +376,7 @@ export function isDiscovery(req: RequestAttributes): boolean {
   return (segs[1] === 'api' && segs.length === 3) || (segs[1] === 'apis' && (segs.length === 3 || segs.length === 4));
 }
 
-type Predicate = (req: RequestAttributes, who: Identity | undefined, path: string, folded: boolean) => boolean;
+type Predicate = (req: RequestAttributes, who: Identity | undefined, path: string, folded: boolean, nowMs: number | undefined) => boolean;
 
 function compileMatch(m: MatchConfig): Predicate {
   const preds: Predicate[] = [];
@@ -407,8 +412,13 @@ function compileMatch(m: MatchConfig): Predicate {
       entries.every(([k, v]) => Object.hasOwn(req.contextExtensions, k) && v(req.contextExtensions[k]!)),
     );
   }
-  return (req, who, path, folded) => {
-    for (const p of preds) if (!p(req, who, path, folded)) return false;
+  // Last: the other conditions are cheaper, and most requests fail one of them first.
+  if (m.outside_hours) {
+    const outside = compileOutsideHours(m.outside_hours);
+    preds.push((_req, _who, _path, _folded, nowMs) => nowMs === undefined || outside(nowMs));
+  }
+  return (req, who, path, folded, nowMs) => {
+    for (const p of preds) if (!p(req, who, path, folded, nowMs)) return false;
     return true;
   };
 }

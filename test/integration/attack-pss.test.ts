@@ -180,15 +180,19 @@ const rows = CONTROLS.map((c, i) => [`${c.pss}: ${c.what}`, i] as const);
 // First, before any control's answers: a clean pod of each kind and shape, so that no answer
 // before it (thousands of refusals from the office's address) decides it.
 describe('a clean pod', () => {
-  // A CronJob created in production is asked more already (prod-scheduled-jobs), and so is a Pod
-  // patched there (pod-edits): there the absence of a guardrail in the decision is what shows
-  // the pod is clean.
+  // A CronJob created in production is asked more already (prod-scheduled-jobs), a CronJob's job
+  // patched there (scheduled_job_changed) and a Pod patched there (pod-edits): there the absence of
+  // any other guardrail in the decision is what shows the pod is clean.
   it.each(KINDS.flatMap((kind) => shapesOf(kind).map((shape) => [kind.name, shape, kind] as const)))('%s via %s: the everyday sign-in is allowed in production', async (_name, shape, kind) => {
     for (const list of kind.lists) {
       const res = await send(request(undefined, kind, list, shape, PROD), 'everyday');
       const where = `${kind.name} ${list} ${shape} → ${rules(res)}`;
-      expect.soft(rules(res), where).not.toContain('guardrail:');
+      // A patch that sets a CronJob's pod spec changes what its jobs run, however clean the pod:
+      // scheduled_job_changed (two factors within 15 minutes), and no other guardrail.
+      const retimed = kind.kind === 'CronJob' && (shape === 'strategic' || shape === 'merge' || shape === 'jsonpatch');
+      expect.soft(rules(res).replace(retimed ? 'guardrail:scheduled_job_changed' : '', ''), where).not.toContain('guardrail:');
       if (kind.kind === 'CronJob' && (shape === 'json' || shape === 'apply' || shape === 'protobuf')) expect.soft(rules(res), where).toContain('prod-scheduled-jobs');
+      else if (retimed) expect.soft(rules(res), where).toContain('guardrail:scheduled_job_changed');
       // A running Pod changed by hand in production asks a sign-in within 15 minutes (pod-edits).
       else if (kind.kind === 'Pod' && list !== 'ephemeralContainers' && shape !== 'json' && shape !== 'protobuf') expect.soft(rules(res), where).toContain('pod-edits');
       else expect.soft(reason(res), where).toBe('allowed');

@@ -173,12 +173,12 @@ describe('the shared VDI farm, the night batch and the change freeze (open)', ()
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: the batch operator's token at 21:30, their afternoon sign-in under 8 hours old, changes
-  // the settlement CronJob's SFTP destination in the namespace they rerun jobs in every morning.
-  // The victim's client, network, working set and freshness; only the hour differs, and stepgate
-  // keeps no working hours (on-call is paged at any hour). Releases change CronJobs they have, so
-  // a rule on every CronJob update would ask each release again.
-  it.fails("the settlement CronJob's environment changed at 21:30 with the batch operator's token is asked more than production's 8 hours", async () => {
+  // Was open (closed in session 33): the batch operator's token at 21:30, their afternoon sign-in
+  // under 8 hours old, changes the settlement CronJob's SFTP destination in the namespace they
+  // rerun jobs in every morning. The victim's client, network, working set and freshness. A rule on
+  // every CronJob update would ask each release and each suspend again; what the patch changes is
+  // the job's environment, which `scheduled_job_changed` reads (two factors within 15 minutes).
+  it("the settlement CronJob's environment changed at 21:30 with the batch operator's token is asked more than production's 8 hours", async () => {
     const batch: Step[] = [
       ['GET', '/apis/batch/v1/namespaces/settlement-prod/cronjobs/settlement-eod'],
       ['POST', '/apis/batch/v1/namespaces/settlement-prod/jobs?fieldManager=kubectl-create', JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'settlement-eod-manual-8k2x', namespace: 'settlement-prod' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'settle', image: 'registry.northbank.example/settlement/eod:4.12.1' }] } } } })],
@@ -193,7 +193,8 @@ describe('the shared VDI farm, the night batch and the change freeze (open)', ()
       body: JSON.stringify({ spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'settle', env: [{ name: 'SFTP_HOST', value: 'sftp.bacs-clearing.net' }] }] } } } } } }),
       contentType: SMP,
     });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('guardrail:scheduled_job_changed');
   });
 
   // Open: an engineer named on the change ticket, freshly signed in, ships their own build to
@@ -208,6 +209,7 @@ describe('the shared VDI farm, the night batch and the change freeze (open)', ()
       body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.northbank.example/payments/payments-api:hotfix-4411' }] } } } }),
       contentType: SMP,
     });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('guardrail:scheduled_job_changed');
   });
 });

@@ -35,20 +35,22 @@ const opsCalls = (n: number): Step[] => [
 ];
 
 describe("a grocery chain's store clusters behind one Rancher, with examples/stepgate.yaml", () => {
-  // Open: the POS vendor's shared support account (two factors, the OTP seed in the support
-  // desk's wiki) signs in at 23:29, outside its contract's 08:00–18:00, from the vendor's own
-  // address, and opens a shell in a store's payment pod, as its support engineers do by day. The
-  // sign-in is fresh and the context is the account's own; stepgate has no notion of a subject's
-  // hours. What would close it: an access window for the account (a policy condition on the hour
-  // per subject, which the policy language does not have; the vendor's access granted per ticket
-  // by an approval, `automation.approver`'s page for people), or the IdP refusing the sign-in
-  // outside the contract's hours (Conditional Access, Keycloak's time-based conditions).
-  it.fails("the POS vendor's support account at 23:30, outside its contract's hours, is not allowed a shell in a payment pod", async () => {
+  // Was open (closed in session 33): the POS vendor's shared support account (two factors, the
+  // OTP seed in the support desk's wiki) signs in at 23:29, outside its contract's 08:00–18:00,
+  // from the vendor's own address, and opens a shell in a store's payment pod, as its support
+  // engineers do by day. The sign-in is fresh and the context is the account's own: only the hour
+  // differs. The example's `vendor-support-hours` (match.outside_hours, Europe/London) refuses it;
+  // a step-up would not do, the OTP seed answers it. The same shell by day is allowed.
+  it("the POS vendor's support account at 23:30, outside its contract's hours, is not allowed a shell in a payment pod", async () => {
     const sub = 'd24f-vendor@posvendor.example';
     await twoDays(sub, [...opsCalls(517), ['POST', `${store(1120)}/api/v1/namespaces/pos/pods/pos-lane-3-0/exec?command=sh&container=lane&stdin=true&stdout=true&tty=true`]], { source: VENDOR });
     const late = signIn(sub, THU + 15.48 * H);
     const res = await send(late, THU + 15.5 * H, 'POST', `${store(2204)}/api/v1/namespaces/pos/pods/pos-payment-0/exec?command=sh&container=payment&stdin=true&stdout=true&tty=true`, { source: VENDOR });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('policy_deny');
+    expect(rules(res)).toContain('vendor-support-hours');
+    const morning = signIn(sub, THU + 24 * H + 1.5 * H);
+    const ok = await send(morning, THU + 24 * H + 1.5 * H + M, 'POST', `${store(2204)}/api/v1/namespaces/pos/pods/pos-payment-0/exec?command=sh&container=payment&stdin=true&stdout=true&tty=true`, { source: VENDOR });
+    expect(reasonOf(ok), rules(ok)).toBe('allowed');
   });
 
   // Open: the POS terminal ConfigMap holds the payment gateway's merchant key (the vendor's
@@ -126,20 +128,19 @@ describe("a grocery chain's store clusters behind one Rancher, with examples/ste
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: the end-of-day sales export CronJob of a store rescheduled hourly and sent elsewhere, a
-  // patch with only `spec.schedule` and the job template's env, from the night on-call's laptop.
-  // prod-scheduled-jobs asks a recent sign-in for a CronJob created in production; a change of an
-  // existing one is a write like any (prod-writes' 8 hours where the namespace is named
-  // production; here `pos` is not). A rule on every CronJob update or patch outside a lower
-  // environment closed it and day 15's, and asked day 3's engineers at each routine body-less
-  // suspend patch of a production CronJob (session 32, day 3's five seeds: 61 more routine
-  // challenges and 23 more engineer-days over target with the warm-up day). What would
-  // close it: a CronJob's schedule or job template read from the body (a guardrail; a suspend
-  // alone stays routine), and the site's production namespaces named in the example's patterns.
-  it.fails("an existing CronJob's schedule and export URL changed in a store's pos namespace is not allowed on an old sign-in", async () => {
+  // Was open (closed in session 33): the end-of-day sales export CronJob of a store rescheduled
+  // hourly and sent elsewhere, a patch with only `spec.schedule` and the job template's env, from
+  // the night on-call's laptop. A rule on every CronJob update or patch asked day 3's engineers at
+  // each routine suspend (session 32: 61 more routine challenges); the body tells them apart:
+  // `scheduled_job_changed` (elevated: two factors within 15 minutes) reads the schedule and the
+  // job template from the patch, and a suspend or a new image is not it.
+  it("an existing CronJob's schedule and export URL changed in a store's pos namespace is not allowed on an old sign-in", async () => {
     const login = await twoDays('d24f-night@larder.example', opsCalls(905), { source: '81.135.159.35' });
     const res = await send(login, THU + 6.75 * H, 'PATCH', `${store(905)}/apis/batch/v1/namespaces/pos/cronjobs/eod-sales-export?fieldManager=kubectl-patch`, { source: '81.135.159.35', contentType: SMP, body: JSON.stringify(cronRetimed('0 * * * *', 'https://eod-export.larder-analytics.example/upload')) });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('guardrail:scheduled_job_changed');
+    const suspend = await send(login, THU + 6.76 * H, 'PATCH', `${store(905)}/apis/batch/v1/namespaces/pos/cronjobs/eod-sales-export?fieldManager=kubectl-patch`, { source: '81.135.159.35', contentType: MERGE, body: JSON.stringify({ spec: { suspend: true } }) });
+    expect(reasonOf(suspend), rules(suspend)).toBe('allowed');
   });
 
   // Was open (closed in session 32): a technician's Rancher session labels the loyalty kiosk's pod

@@ -3,6 +3,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { compileAssurance } from '../../src/core/assurance.js';
 import { compileGuardrails, type GuardrailSettings } from '../../src/guardrails/settings.js';
+import type { GuardrailResult } from '../../src/guardrails/types.js';
 import { kubeRequestInfo, type KubeRequestInfo } from '../../src/request/kube.js';
 
 export const GUARD_BASE = `
@@ -50,3 +51,11 @@ export function toJsonPatch(obj: unknown, prefix = ''): { op: string; path: stri
 }
 
 export const toYaml = (o: unknown) => stringify(o);
+
+/**
+ * A result without `scheduled_job_changed`, for the tests of other families that patch a CronJob's
+ * pod spec: such a patch also changes what the job runs (guardrails-scheduled-jobs.test.ts).
+ */
+export function withoutScheduleChange(kind: string, method: string, r: GuardrailResult): GuardrailResult {
+  return kind === 'CronJob' && method === 'PATCH' ? { ...r, violations: r.violations.filter((v) => v.code !== 'scheduled_job_changed') } : r;
+}

@@ -57,12 +57,6 @@ const LATE: Record<string, number> = {
   // they run psql in every day, their first copy, is asked (request 4, unfamiliar_kind's pod_copy,
   // session 32), and an insider answers it.
   'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod': 4,
-  // Day 21 (docs/risk.md, "Day 21: what it found"), an open finding, an `it.fails` in
-  // risk-day21-findings.test.ts: the vendor's kubeconfig on the shared jump host after the
-  // maintenance window, its shell in the AMF the vendor worked on (their network, client,
-  // namespace and kind, a sign-in 3.6 hours old) allowed; the SMF's Secrets next, outside the
-  // vendor's namespaces, refused (unfamiliar_namespace).
-  "the vendor's kubeconfig on the shared jump host used after the maintenance window closed": 3,
   // Day 22 (docs/risk.md, "Day 22: what it found"), an open finding, an `it.fails` in
   // risk-day22-findings.test.ts: the storefront repository's runner token, from another runner pod,
   // sets the payments repository's staging Deployment's image (allowed: a write automation does
@@ -260,10 +254,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Reads no rule names (a ConfigMap, a pod, a Deployment, ReplicaSets): what makes them a Secret's
   // contents is in the response, which stepgate does not see.
   "auditor's read-only token: a ConfigMap, a pod's and a Deployment's inline env, old ReplicaSets",
-  // The batch operator's own token, working set and freshness at 21:30, outside their hours: on two
-  // seeds of five their afternoon sign-in is under 8 hours old; on the others the default rule's
-  // 12 hours have run out, which is no defence.
-  "settlement CronJob's payout destination changed the evening before the run (batch operator's token)",
   // A change ticket's window is not on the request: the challenge at its write is the 8-hour
   // freshness running out (the morning sign-in); the insider signs in and the change is allowed.
   "insider pushes a change to production outside the freeze's approved window",
@@ -340,9 +330,8 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // which Vault paths are whose is the site's knowledge (a cluster policy, Vault's own roles).
   "the Vault agent injector's annotations on benefits' test Deployment changed to render tax production's database secret",
   // Day 24 (docs/risk.md, "Day 24: what it found"), open findings, each an `it.fails` in
-  // risk-day24-findings.test.ts, every seed both ways. The POS vendor's account signed in at 23:29
-  // from its own address: stepgate has no notion of a subject's hours.
-  "the POS vendor's support account at 23:30, outside its contract's hours, from its usual address: shells in payment pods",
+  // risk-day24-findings.test.ts, every seed both ways. (Closed in session 33: the POS vendor's
+  // account at 23:29, vendor-support-hours; the CronJob retimed, scheduled_job_changed.)
   // The merchant key in a ConfigMap: a ConfigMap read is routine, and what it holds is in the response.
   "a ConfigMap holding the payment gateway's merchant key read in 25 stores (ops laptop malware)",
   // A port-forward to production's database from the DBA's laptop: pod-shell's 8 hours, their
@@ -350,8 +339,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   "a port-forward to production's orders database with the DBA's token, and nothing else",
   // The vendor's rollout writes in `pos` are routine; which registries a store may pull from is the site's.
   '`kubectl auth can-i --list` in every namespace of a store, then the one write it permits (the payment image)',
-  // A store's `pos` is production under another name; an existing CronJob's change is a write like any.
-  "an existing CronJob's schedule and export URL changed in a store (a patch with only spec.schedule and the job's env)",
 ]);
 
 

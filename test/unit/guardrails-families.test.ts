@@ -5,7 +5,7 @@ import { GUARDRAIL_CODES, GUARDRAIL_TIERS, GUARDRAIL_TITLES } from '../../src/co
 import { inspect } from '../../src/guardrails/inspect.js';
 import { RESTRICTED_VOLUME_TYPES, SAFE_SYSCTLS } from '../../src/guardrails/rules/pod-security.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';
-import { guardSettings, kube, PINNED, toJsonPatch, toYaml } from '../support/guardrails.js';
+import { guardSettings, kube, PINNED, toJsonPatch, toYaml, withoutScheduleChange } from '../support/guardrails.js';
 import { encodeKube } from '../support/kube-protobuf.js';
 
 /**
@@ -268,7 +268,7 @@ function runPod(k: Kind, send: Send, podSpec: Obj, meta: Obj | undefined, namesp
   const full: Obj = { apiVersion: k.apiVersion, kind: k.kind, metadata: { name: 'web', ...(k.topMeta ? meta : {}) }, ...body };
   const partial: Obj = k.topMeta && meta ? { metadata: meta, ...body } : body;
   const path = k.collection.replace('NS', namespace) + (send.item ? '/web' : '');
-  return inspect(kube(send.method, path), send.encode(full, partial), send.contentType, false, settings);
+  return withoutScheduleChange(k.kind, send.method, inspect(kube(send.method, path), send.encode(full, partial), send.contentType, false, settings));
 }
 
 function podRows(cases: PodCase[], kinds: Kind[], sends: Send[]) {

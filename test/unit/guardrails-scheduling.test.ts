@@ -150,7 +150,7 @@ describe('runtime_class_removed', () => {
     expect(patch({ spec: { template: { spec: { runtimeClassName: null } } } }, MERGE)).toEqual(['runtime_class_removed']);
     expect(patch({ spec: { template: { spec: { runtimeClassName: null } } } }, SMP)).toEqual(['runtime_class_removed']);
     expect(patch([{ op: 'remove', path: '/spec/runtimeClassName' }], JSONPATCH, '/api/v1/namespaces/games-prod/pods/p')).toEqual(['runtime_class_removed']);
-    expect(patch({ spec: { jobTemplate: { spec: { template: { spec: { runtimeClassName: null } } } } } }, MERGE, '/apis/batch/v1/namespaces/games-prod/cronjobs/c')).toEqual(['runtime_class_removed']);
+    expect(patch({ spec: { jobTemplate: { spec: { template: { spec: { runtimeClassName: null } } } } } }, MERGE, '/apis/batch/v1/namespaces/games-prod/cronjobs/c')).toEqual(['runtime_class_removed', 'scheduled_job_changed']);
   });
 
   // `kubectl rollout undo` sets the previous template whole ($patch: replace): without a class when

@@ -4,7 +4,7 @@ import { MAX_VIOLATIONS_PER_CODE } from '../../src/guardrails/collect.js';
 import { inspect } from '../../src/guardrails/inspect.js';
 import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, MAX_YAML_TOKENS } from '../../src/guardrails/parse.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';
-import { guardSettings, kube, PINNED, toJsonPatch, toYaml } from '../support/guardrails.js';
+import { guardSettings, kube, PINNED, toJsonPatch, toYaml, withoutScheduleChange } from '../support/guardrails.js';
 
 /**
  * Table-driven: every guardrail, violating and compliant, through every way a client can send the
@@ -146,7 +146,7 @@ function run(k: Kind, send: Send, podSpec: Obj, namespace: string): GuardrailRes
   const full = manifest(k, k.wrap(podSpec));
   const partial = k.wrap(podSpec);
   const path = k.collection.replace('NS', namespace) + (send.item ? '/web' : '');
-  return inspect(kube(send.method, path), send.encode(full, partial), send.contentType, false, settings);
+  return withoutScheduleChange(k.kind, send.method, inspect(kube(send.method, path), send.encode(full, partial), send.contentType, false, settings));
 }
 
 describe('workload guardrails: every format (Deployment)', () => {

@@ -5,23 +5,7 @@ import { compileAssurance } from '../../src/core/assurance.js';
 import { compileGlobList } from '../../src/core/glob.js';
 import { compilePolicy, foldedPath } from '../../src/policy/policy.js';
 import { normalisePath } from '../../src/request/path.js';
-import { kubeReq, who } from '../support/policy.js';
-
-const BASE = `
-issuers: [{issuer: "https://idp.test", jwks_uri: "https://idp.test/jwks", audiences: [k]}]
-assurance:
-  levels:
-    - {name: aal1, acr: [a1]}
-    - {name: aal2, acr: [a2]}
-    - {name: aal3, acr: [a3]}
-kubernetes: {hosts: [kube.test]}
-`;
-
-function policyOf(rules: string, def = '{require: aal1, max_age: 3600}') {
-  const cfg = parseConfig(`${BASE}policy:\n  default: ${def}\n  rules:\n${rules}`, 'p.yaml');
-  const assurance = compileAssurance(cfg.assurance.levels);
-  return { policy: compilePolicy(cfg, assurance), assurance };
-}
+import { kubeReq, policyOf, who } from '../support/policy.js';
 
 /** The bundled example's policy, compiled once for the blocks that check what it asks. */
 let example: ReturnType<typeof compilePolicy> | undefined;

@@ -33,6 +33,43 @@ export const kubeMatchSchema = z.strictObject({
     .optional(),
 });
 
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Whether Intl knows the zone (`Europe/London`, `UTC`); `Europe/Londn` is not one. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const clock = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'a time of day as HH:MM, 00:00 to 24:00');
+
+/**
+ * `match.outside_hours`: the rule applies when the request's time (stepgate's clock) is in none
+ * of the windows, read on the zone's wall clock (policy/hours.ts).
+ */
+export const hoursSchema = z.strictObject({
+  time_zone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/London or UTC'),
+  windows: z
+    .array(
+      z
+        .strictObject({
+          // The days a window opens on; every day when left out.
+          days: z.array(z.enum(WEEKDAYS)).min(1).optional(),
+          from: clock,
+          // Not after `from`: the window runs past midnight into the next day.
+          to: clock,
+        })
+        .refine((w) => w.from !== w.to, { message: 'from and to are the same time: a window of no time (a whole day is 00:00 to 24:00)', path: ['to'] })
+        .refine((w) => w.from !== '24:00', { message: 'a window opens at 23:59 at the latest', path: ['from'] }),
+    )
+    .min(1),
+});
+
 export const matchSchema = z.strictObject({
   hosts: stringList.optional(),
   paths: stringList.optional(),
@@ -41,6 +78,7 @@ export const matchSchema = z.strictObject({
   subjects: stringList.optional(),
   groups: stringList.optional(),
   context: z.record(z.string(), z.string()).optional(),
+  outside_hours: hoursSchema.optional(),
 });
 
 export const ruleSchema = z
@@ -96,6 +134,10 @@ export const POLICY_APPLY = {
   'policy.rules[].match.subjects': 'live',
   'policy.rules[].match.groups': 'live',
   'policy.rules[].match.context': 'live',
+  'policy.rules[].match.outside_hours.time_zone': 'live',
+  'policy.rules[].match.outside_hours.windows[].days': 'live',
+  'policy.rules[].match.outside_hours.windows[].from': 'live',
+  'policy.rules[].match.outside_hours.windows[].to': 'live',
   'policy.rules[].sensitivity': 'live',
   'policy.rules[].by_band': 'live',
   'policy.rules[].mode': 'live',

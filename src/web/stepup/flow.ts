@@ -580,7 +580,7 @@ function ruleDescriptions(rt: Runtime, target: URL, who: Identity | undefined): 
     rt.kubeHosts,
   );
   if (!built.ok) return [];
-  const names = rt.policy.evaluate(built.attributes, who).rules;
+  const names = rt.policy.evaluate(built.attributes, who, rt.now()).rules;
   const described = new Map(rt.config.policy.rules.flatMap((r) => (r.description ? [[r.name, r.description] as const] : [])));
   const rules = names.map((n) => described.get(n)).filter((d): d is string => d !== undefined);
   // An active incident is a reason of its own, in the words of whoever raised it (issue 15).
