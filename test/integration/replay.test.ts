@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { runCommand } from '../../src/commands.js';
 import { parseConfig } from '../../src/config/load.js';
 import { reasonKind, type ReasonCode } from '../../src/core/reasons.js';
@@ -411,8 +412,9 @@ describe('the audit log reader', () => {
 
   it('impersonation headers and request bodies reach the guardrails', async () => {
     // The example's own guardrails section (impersonation off) is replaced by one with every default.
-    const example = readFileSync(EXAMPLE, 'utf8').replace(/^guardrails:\n(?: {2}.*\n)*/m, '');
-    const cfg = parseConfig(`${example}\nguardrails:\n  protected_namespaces: ["prod*"]\n`, 'g.yaml');
+    // Parsed, not cut out of the text: the section holds anchors that rules further down use.
+    const example = parseYaml(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown>;
+    const cfg = parseConfig(stringifyYaml({ ...example, guardrails: { protected_namespaces: ['prod*'] } }), 'g.yaml');
     const fresh = { ...r.login, acr: 'urn:stepgate:aal2' as const, authTime: Math.floor(r.at / 1000) - 60 };
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [{ name: 'c', image: 'r.example/x:1', securityContext: { privileged: true } }] } };
     const withBody = auditLines({ ...r, login: fresh, method: 'POST', target: '/api/v1/namespaces/prod-a/pods', body: pod }, 'b-1', { stages: ['RequestReceived', 'ResponseComplete'] });

@@ -28,6 +28,11 @@ describe('scheduled_job_changed', () => {
     // The same as a JSON patch, replayed.
     expect(codes(patch([{ op: 'replace', path: '/spec/schedule', value: '0 * * * *' }], 'application/json-patch+json'))).toEqual(['scheduled_job_changed']);
     expect(codes(patch(toJsonPatch(template({ env: [{ name: 'EXPORT_URL', value: 'https://x.example' }] })), 'application/json-patch+json'))).toEqual(['scheduled_job_changed']);
+    // Strategic merge directives other than an element order change what runs: a flag taken off
+    // the command, a container replaced by one without its command, a volume dropped.
+    expect(codes(patch(template({ '$deleteFromPrimitiveList/args': ['--dry-run'] })))).toEqual(['scheduled_job_changed']);
+    expect(codes(patch(template({ $patch: 'replace', image: 'r.example/e:2' })))).toEqual(['scheduled_job_changed']);
+    expect(codes(patch(template({}, { volumes: [{ name: 'readonly-root', $patch: 'delete' }] })))).toEqual(['scheduled_job_changed']);
     // An added container runs too.
     expect(codes(patch({ spec: { jobTemplate: { spec: { template: { spec: { initContainers: [{ name: 'x', image: 'busybox:1.36', args: ['wget', 'https://x.example'] }] } } } } } }))).toEqual(['scheduled_job_changed']);
   });

@@ -38,8 +38,10 @@ export function checkScheduledJobChange(doc: Json, prefix: string, ctx: RuleCont
 
 /**
  * The path of the first field under `v` the patch sets that is not routine; undefined when there
- * is none. Strategic merge patch directives (`$setElementOrder/containers`, `$patch`) set nothing
- * of their own.
+ * is none. Of the strategic merge patch directives only `$setElementOrder/…` sets nothing of its
+ * own: `$patch: replace` or `delete` (a container replaced by one with no command, a volume
+ * dropped), `$retainKeys` and `$deleteFromPrimitiveList/args` (a flag taken off the command)
+ * change what runs, and are changes like any other field.
  */
 function changedField(v: unknown, path: string, inContainer: boolean): string | undefined {
   if (Array.isArray(v)) {
@@ -51,7 +53,7 @@ function changedField(v: unknown, path: string, inContainer: boolean): string | 
   }
   if (!isObject(v)) return path;
   for (const [key, value] of Object.entries(v)) {
-    if (key.startsWith('$')) continue;
+    if (key.startsWith('$setElementOrder/')) continue;
     if (inContainer) {
       if (ROUTINE_CONTAINER_FIELDS.has(key)) continue;
       return `${path}.${key}`;
