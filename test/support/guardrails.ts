@@ -6,7 +6,8 @@ import { compileGuardrails, type GuardrailSettings } from '../../src/guardrails/
 import type { GuardrailResult } from '../../src/guardrails/types.js';
 import { kubeRequestInfo, type KubeRequestInfo } from '../../src/request/kube.js';
 
-export const GUARD_BASE = `
+/** An issuer, three levels and a Kubernetes host: what a unit test's policy or guardrails stand on. */
+export const KUBE_TEST_BASE = `
 issuers: [{issuer: "https://idp.test", jwks_uri: "https://idp.test/jwks", audiences: [k]}]
 assurance:
   levels:
@@ -14,7 +15,9 @@ assurance:
     - {name: aal2, acr: [a2]}
     - {name: aal3, acr: [a3]}
 kubernetes: {hosts: [kube.test]}
-policy:
+`;
+
+export const GUARD_BASE = `${KUBE_TEST_BASE}policy:
   default: {require: aal1}
 `;
 

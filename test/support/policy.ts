@@ -1,4 +1,5 @@
 import { parseConfig } from '../../src/config/load.js';
+import { KUBE_TEST_BASE } from './guardrails.js';
 import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
 import { compilePolicy } from '../../src/policy/policy.js';
@@ -48,19 +49,9 @@ export const who = (groups: string[] = []): Identity => ({
   upstreamHeaders: [],
 });
 
-const BASE = `
-issuers: [{issuer: "https://idp.test", jwks_uri: "https://idp.test/jwks", audiences: [k]}]
-assurance:
-  levels:
-    - {name: aal1, acr: [a1]}
-    - {name: aal2, acr: [a2]}
-    - {name: aal3, acr: [a3]}
-kubernetes: {hosts: [kube.test]}
-`;
-
 /** A policy of `rules` (YAML list items, indented four) on three levels, from file `p.yaml`. */
 export function policyOf(rules: string, def = '{require: aal1, max_age: 3600}') {
-  const cfg = parseConfig(`${BASE}policy:\n  default: ${def}\n  rules:\n${rules}`, 'p.yaml');
+  const cfg = parseConfig(`${KUBE_TEST_BASE}policy:\n  default: ${def}\n  rules:\n${rules}`, 'p.yaml');
   const assurance = compileAssurance(cfg.assurance.levels);
   return { policy: compilePolicy(cfg, assurance), assurance };
 }
