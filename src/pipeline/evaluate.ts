@@ -111,9 +111,10 @@ function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdi
 
 /** The policy's requirement, tightened by the active incidents that hold the request (issue 15). */
 function tightened(rt: Runtime, req: RequestAttributes, who: Identity | undefined): Requirement {
-  const base = rt.policy.evaluate(req, who, rt.now());
-  if (rt.incidents === undefined) return base;
+  // One reading of the clock for the rules' hours and the incidents, so both judge the same instant.
   const now = rt.now();
+  const base = rt.policy.evaluate(req, who, now);
+  if (rt.incidents === undefined) return base;
   const t = rt.incidents.tighten(base, req, who, now, rt.assurance);
   // The would-be (shadow) requirement is held by the incident too: it is never looser than the enforced one.
   return t === base || base.shadow === undefined ? t : { ...t, shadow: rt.incidents.tighten(base.shadow, req, who, now, rt.assurance) };
