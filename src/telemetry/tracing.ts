@@ -26,10 +26,13 @@ import type { Verdict } from '../decision/verdict.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import { batchSettingsFromEnv, CheckSpan, type AttributeBlock, CheckSpans, RecorderProcessor, samplerFromEnv, SpanRecorder, spanLimitsFromEnv, type SpanBatch } from './check-spans.js';
 import { SyncContextManager } from './context.js';
-import { encodeSpanAttributes, FAST_TRACE_SERIALIZER, REMOTE_SPAN_ID, REMOTE_TRACE_ID, serializeEncoded, writeAttribute, type AttributeSource } from './otlp-spans.js';
+import { encodeSpanAttributes, FAST_TRACE_SERIALIZER, REMOTE_SPAN_ID, REMOTE_TRACE_ID, serializeEncoded, writeAttribute, Writer, type AttributeSource } from './otlp-spans.js';
 import { rulesLabel, tokenCacheOutcome, type TokenCacheOutcome } from './metrics.js';
 import { serviceResource, SERVICE_VERSION, tracingWanted } from './otel-env.js';
-import { clip, redactUrls, subjectFor, type SubjectMode } from '../core/redact.js';
+import { clip, CLIP_CHARS, redactUrls, subjectFor, type SubjectMode } from '../core/redact.js';
+import type { Identity } from '../core/identity.js';
+import type { RequestAttributes } from '../request/attributes.js';
+import type { KubeRequestInfo } from '../request/kube.js';
 
 /** Span names and attribute names: a stable, documented vocabulary (docs/observability.md). */
 export const SPAN_CHECK = 'stepgate.check';
@@ -101,6 +104,19 @@ const METADATA: TextMapGetter<CallMetadata> = {
 };
 
 /**
+ * METADATA for the lower-case keys fromTraceparent asks (`tracestate`), read as `first` reads:
+ * grpc-js' `get` lower-cases the key and answers a missing one with a new array, on every sampled
+ * Check whose call carries a traceparent.
+ */
+const METADATA_LOWER: TextMapGetter<CallMetadata> = {
+  get: (carrier, key) => {
+    const v = first(carrier, key);
+    return typeof v === 'string' ? v : undefined;
+  },
+  keys: () => [],
+};
+
+/**
  * W3C trace context and B3 (single `b3` header or `x-b3-*`), whatever OTEL_PROPAGATORS says:
  * the gateway in front decides the format, not stepgate. B3 is extracted first, so when a
  * carrier has both, `traceparent` wins.
@@ -126,7 +142,7 @@ export function extractParent(headers: ReadonlyMap<string, string> | undefined, 
 function parentOf(headers: ReadonlyMap<string, string> | undefined, metadata: CallMetadata | undefined): SpanContext | Context {
   if (metadata) {
     const tp = first(metadata, 'traceparent');
-    const fast = fromTraceparent(typeof tp === 'string' ? tp : undefined, metadata, METADATA);
+    const fast = fromTraceparent(typeof tp === 'string' ? tp : undefined, metadata, METADATA_LOWER);
     if (fast) return fast;
     // Each format needs its own header (`traceparent`, `b3`, `x-b3-traceid`): without any, the
     // propagators would read half a dozen keys to find nothing. The usual case for Envoy without tracing.
@@ -363,11 +379,23 @@ function requestAttributes<T>(c: CheckOutcome, a: T, put: Put<T>): void {
   const v = c.verdict;
   const who = v.identity;
   if (who) {
-    put(a, ATTR.levelPresented, who.levelName);
-    put(a, ATTR.issuer, who.issuer);
-    put(a, ATTR.subject, clip(subjectFor(who, c.subjectMode)));
+    identityAttributes(who, c.subjectMode, a, put);
     if (who.authTime !== undefined && c.rt) put(a, ATTR.authAge, Math.floor(c.rt.now() / 1000) - who.authTime);
   }
+  riskAttributes(v, a, put);
+  const req = v.attributes;
+  if (req) routeAttributes(req, a, put);
+}
+
+/** requestAttributes' first three: what the token alone says (identityBlock keeps them encoded per Identity). */
+function identityAttributes<T>(who: Identity, mode: SubjectMode, a: T, put: Put<T>): void {
+  put(a, ATTR.levelPresented, who.levelName);
+  put(a, ATTR.issuer, who.issuer);
+  put(a, ATTR.subject, clip(subjectFor(who, mode)));
+}
+
+/** requestAttributes' middle: risk, guardrails and shadow, which are the Check's own. */
+function riskAttributes<T>(v: Verdict, a: T, put: Put<T>): void {
   const risk = v.risk;
   if (risk) {
     put(a, ATTR.riskScore, risk.score);
@@ -382,21 +410,163 @@ function requestAttributes<T>(c: CheckOutcome, a: T, put: Put<T>): void {
     put(a, ATTR.shadowReason, shadow.reason);
     put(a, ATTR.shadowRules, [...shadow.elements]);
   }
+}
+
+/** requestAttributes' last: the path and the Kubernetes fields (routeBlock keeps them encoded per route). */
+function routeAttributes<T>(req: RequestAttributes, a: T, put: Put<T>): void {
+  put(a, ATTR.path, clip(req.path)); // normalised, as the policy matched it; never the query string
+  const k = req.kube;
+  if (k) {
+    put(a, ATTR.k8sVerb, k.verb);
+    if (k.isResourceRequest) {
+      if (k.apiGroup) put(a, ATTR.k8sApiGroup, k.apiGroup);
+      put(a, ATTR.k8sResource, clip(k.resource));
+      if (k.subresource) put(a, ATTR.k8sSubresource, clip(k.subresource));
+      if (k.namespace) put(a, ATTR.k8sNamespace, clip(k.namespace));
+      if (k.name) put(a, ATTR.k8sName, clip(k.name));
+    }
+  }
+}
+
+/**
+ * requestAttributes written into a span being encoded, the same bytes in the same order: the
+ * identity's three and the route's up to seven each copied as one kept block instead of one kept
+ * encoding per attribute (a lookup, a comparison and a copy each: ~0.4k instructions apiece).
+ */
+function writeRequestAttributes(w: Writer, c: CheckOutcome): void {
+  const v = c.verdict;
+  const who = v.identity;
+  if (who) {
+    w.raw(identityBlock(who, c.subjectMode));
+    if (who.authTime !== undefined && c.rt) writeAttribute(w, ATTR.authAge, Math.floor(c.rt.now() / 1000) - who.authTime);
+  }
+  riskAttributes(v, w, writeAttribute);
   const req = v.attributes;
   if (req) {
-    put(a, ATTR.path, clip(req.path)); // normalised, as the policy matched it; never the query string
-    const k = req.kube;
-    if (k) {
-      put(a, ATTR.k8sVerb, k.verb);
-      if (k.isResourceRequest) {
-        if (k.apiGroup) put(a, ATTR.k8sApiGroup, k.apiGroup);
-        put(a, ATTR.k8sResource, clip(k.resource));
-        if (k.subresource) put(a, ATTR.k8sSubresource, clip(k.subresource));
-        if (k.namespace) put(a, ATTR.k8sNamespace, clip(k.namespace));
-        if (k.name) put(a, ATTR.k8sName, clip(k.name));
+    const block = routeBlock(req);
+    if (block !== undefined) w.raw(block);
+    else routeAttributes(req, w, writeAttribute);
+  }
+}
+
+/** identityAttributes encoded, with the values they were encoded from. */
+interface IdentityBlock {
+  readonly levelName: string;
+  readonly issuer: string;
+  readonly subject: string;
+  readonly mode: SubjectMode;
+  readonly bytes: Buffer;
+}
+
+/**
+ * identityAttributes' bytes, kept per Identity object (the token cache shares one per cached
+ * token; a WeakMap, so they go with it) and used only while the fields they were written from are
+ * unchanged (an Identity's level may be rewritten). Kept for tracing only: ~250 bytes per cached
+ * identity while tracing is on (docs/observability.md, Cost).
+ */
+function identityBlock(who: Identity, mode: SubjectMode): Buffer {
+  const kept = identityBlocks.get(who);
+  if (kept !== undefined && kept.levelName === who.levelName && kept.issuer === who.issuer && kept.subject === who.subject && kept.mode === mode) return kept.bytes;
+  const w = new Writer(256);
+  identityAttributes(who, mode, w, writeAttribute);
+  const bytes = Buffer.from(w.buf.subarray(0, w.pos));
+  identityBlocks.set(who, { levelName: who.levelName, issuer: who.issuer, subject: who.subject, mode, bytes });
+  return bytes;
+}
+
+const identityBlocks = new WeakMap<Identity, IdentityBlock>();
+
+/** routeAttributes encoded, with every field they are written from. */
+interface RouteBlock {
+  readonly path: string;
+  readonly kube: boolean;
+  readonly verb: string | undefined;
+  readonly resourceRequest: boolean | undefined;
+  readonly apiGroup: string | undefined;
+  readonly resource: string | undefined;
+  readonly subresource: string | undefined;
+  readonly namespace: string | undefined;
+  readonly name: string | undefined;
+  readonly bytes: Buffer;
+}
+
+/** A value's length; 0 for none (a hand-built request may leave a field out). */
+function chars(s: string | undefined): number {
+  return typeof s === 'string' ? s.length : 0;
+}
+
+/**
+ * routeAttributes' bytes, kept by path and compared in full on the Kubernetes fields: a route's
+ * Checks (a dashboard's polls, a controller's lists) repeat them. Only for values under
+ * CLIP_CHARS (a clipped value quotes a length, and a long path is an attacker's choice), at most
+ * ROUTE_BLOCK_BYTES in all (emptied when full, as the kept encodings of otlp-spans.ts are).
+ * Undefined when not kept: the attributes are written one by one.
+ */
+function routeBlock(req: RequestAttributes): Buffer | undefined {
+  const path = req.path;
+  if (path.length > CLIP_CHARS) return undefined;
+  const k = req.kube;
+  // The last block first (a new path string is hashed for the Map: ~0.5k instructions), as the
+  // kept encodings check the last value first.
+  const last = lastRoute;
+  if (last !== undefined && last.path === path && sameRoute(last, k)) return last.bytes;
+  let list = routeBlocks.get(path);
+  if (list !== undefined) {
+    for (let i = 0; i < list.length; i++) {
+      const b = list[i]!;
+      if (sameRoute(b, k)) {
+        lastRoute = b;
+        return b.bytes;
       }
     }
   }
+  if (list?.length === ROUTES_PER_PATH || (k !== undefined && chars(k.verb) + chars(k.apiGroup) + chars(k.resource) + chars(k.subresource) + chars(k.namespace) + chars(k.name) > CLIP_CHARS)) return undefined;
+  const w = new Writer(512);
+  routeAttributes(req, w, writeAttribute);
+  const bytes = Buffer.from(w.buf.subarray(0, w.pos));
+  if (routeBlockBytes + bytes.length + ROUTE_BLOCK_OVERHEAD > ROUTE_BLOCK_BYTES) {
+    routeBlocks.clear();
+    routeBlockBytes = 0;
+    list = undefined;
+  }
+  if (list === undefined) routeBlocks.set(path, (list = []));
+  const block: RouteBlock = {
+    path,
+    kube: k !== undefined,
+    verb: k?.verb,
+    resourceRequest: k?.isResourceRequest,
+    apiGroup: k?.apiGroup,
+    resource: k?.resource,
+    subresource: k?.subresource,
+    namespace: k?.namespace,
+    name: k?.name,
+    bytes,
+  };
+  list.push(block);
+  lastRoute = block;
+  routeBlockBytes += bytes.length + ROUTE_BLOCK_OVERHEAD + path.length;
+  return bytes;
+}
+
+/** The kept blocks writeRequestAttributes copies for `c` (tests: which Checks share them). */
+export function requestBlocks(c: CheckOutcome): { identity: Buffer | undefined; route: Buffer | undefined } {
+  const v = c.verdict;
+  return { identity: v.identity && identityBlock(v.identity, c.subjectMode), route: v.attributes && routeBlock(v.attributes) };
+}
+
+const ROUTE_BLOCK_BYTES = 1024 * 1024;
+/** What a kept route block holds besides its bytes (the object, its list entry, the Buffer's view), counted against ROUTE_BLOCK_BYTES. */
+const ROUTE_BLOCK_OVERHEAD = 200;
+/** Kinds of Kubernetes request kept per path (verbs, mostly): more are written one by one. */
+const ROUTES_PER_PATH = 8;
+const routeBlocks = new Map<string, RouteBlock[]>();
+let routeBlockBytes = 0;
+let lastRoute: RouteBlock | undefined;
+
+/** True when `b` was written from `k`'s fields (both without any: a request that is not Kubernetes'). */
+function sameRoute(b: RouteBlock, k: KubeRequestInfo | undefined): boolean {
+  if (k === undefined) return !b.kube;
+  return b.kube && b.verb === k.verb && b.resourceRequest === k.isResourceRequest && b.apiGroup === k.apiGroup && b.resource === k.resource && b.subresource === k.subresource && b.namespace === k.namespace && b.name === k.name;
 }
 
 /**
@@ -406,7 +576,7 @@ function requestAttributes<T>(c: CheckOutcome, a: T, put: Put<T>): void {
  */
 export const REQUEST_ATTRIBUTES: AttributeSource<CheckOutcome> = {
   max: 19,
-  write: (w, c) => requestAttributes(c, w, writeAttribute),
+  write: writeRequestAttributes,
   into: (c, a) => requestAttributes(c, a, putObject),
 };
 

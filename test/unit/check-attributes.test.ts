@@ -6,7 +6,7 @@ import type { Requirement } from '../../src/policy/policy.js';
 import type { Runtime } from '../../src/pipeline/runtime.js';
 import { CheckSpan } from '../../src/telemetry/check-spans.js';
 import { encodeAllSpanAttributes, encodeSpanAttributes } from '../../src/telemetry/otlp-spans.js';
-import { checkAttributes, CheckTracing, decisionBlock, REQUEST_ATTRIBUTES, type CheckOutcome } from '../../src/telemetry/tracing.js';
+import { checkAttributes, CheckTracing, decisionBlock, REQUEST_ATTRIBUTES, requestBlocks, type CheckOutcome } from '../../src/telemetry/tracing.js';
 
 const CTX = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 };
 const tracing = new CheckTracing(trace.getTracer('test'), (_, err) => {
@@ -171,5 +171,45 @@ describe('decision blocks (the decision attributes encoded once per rule and dec
     expect(span.attributeSource).toBeUndefined();
     expect(span.attributes).toEqual({ ...checkAttributes(c), 'stepgate.issuer': 'changed', extra: 1 });
     expect(Object.keys(span.attributes)).toEqual([...Object.keys(checkAttributes(c)), 'extra']);
+  });
+
+  it("keeps the identity's and the route's attributes as one block each, shared only by Checks they describe", () => {
+    // Fresh strings for every Check, as decoding gives them: the route is matched on its values.
+    const fresh = (t: string) => ` ${t}`.slice(1);
+    const alice = { levelName: 'aal2', issuer: 'https://idp', subject: 'alice' };
+    const outcome = (who: object, path: string, namespace: string | undefined, subjectMode: 'clear' | 'hashed' = 'clear', verb = 'get'): CheckOutcome => ({
+      rt: undefined,
+      verdict: {
+        allow: true,
+        reason: 'allowed',
+        identity: who,
+        attributes: { path: fresh(path), kube: { verb: fresh(verb), isResourceRequest: true, apiGroup: '', resource: fresh('pods'), subresource: '', namespace: namespace && fresh(namespace), name: '' } },
+      } as unknown as Verdict,
+      status: 200,
+      clientKind: undefined,
+      subjectMode,
+    });
+    const first = requestBlocks(outcome(alice, '/api/v1/namespaces/dev/pods', 'dev'));
+    const again = requestBlocks(outcome(alice, '/api/v1/namespaces/dev/pods', 'dev'));
+    expect(again.identity).toBe(first.identity);
+    expect(again.route).toBe(first.route);
+    // The same path with another namespace (a hand-built request), verb, or none: another block each.
+    const routes = [outcome(alice, '/api/v1/namespaces/dev/pods', 'prod'), outcome(alice, '/api/v1/namespaces/dev/pods', undefined), outcome(alice, '/api/v1/namespaces/dev/pods', 'dev', 'clear', 'list')];
+    for (const c of routes) {
+      const b = requestBlocks(c).route!;
+      expect(b).not.toBe(first.route);
+      const routeOnly = checkAttributes({ ...c, verdict: { ...c.verdict, identity: undefined } });
+      for (const k of ['stepgate.decision', 'stepgate.reason', 'stepgate.response.status']) delete routeOnly[k];
+      expect(b.equals(encodeSpanAttributes(routeOnly))).toBe(true);
+    }
+    // Another identity object with the same values, the subject hashed, or the level rewritten.
+    expect(requestBlocks(outcome({ ...alice }, '/x', undefined)).identity!.equals(first.identity!)).toBe(true);
+    alice.levelName = 'aal1';
+    const relevelled = requestBlocks(outcome(alice, '/x', undefined)).identity!;
+    expect(relevelled.equals(first.identity!)).toBe(false);
+    expect(relevelled.includes(Buffer.from('aal1'))).toBe(true);
+    expect(requestBlocks(outcome(alice, '/x', undefined, 'hashed')).identity).not.toBe(relevelled);
+    // A path longer than a clipped value is not kept.
+    expect(requestBlocks(outcome(alice, `/${'p'.repeat(300)}`, undefined)).route).toBeUndefined();
   });
 });
