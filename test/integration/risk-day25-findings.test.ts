@@ -15,6 +15,8 @@ import { API, BROWSER_VIA_PROXY, CHROME, ciliumEgressWorld, CROSS_SITE, HELM, hs
  */
 
 const s = exampleServiceForFile();
+/** The example with the custody namespaces named as protected, as the exchange would name them. */
+const site = exampleServiceForFile({ edit: (y) => y.replace('\nguardrails:\n', '\nguardrails:\n  protected_namespaces: ["custody-*"]\n') });
 /** The warm-up Monday and the scored Tuesday, 08:00 UTC. */
 const [MON, TUE] = [14, 15].map((d) => Date.UTC(2026, 11, d, 8, 0, 0)) as [number, number];
 const H = 3_600_000;
@@ -22,6 +24,7 @@ const UA = KUBECTL('darwin/arm64');
 const HOME = '85.243.102.8';
 
 const { send, twoDays } = findingRequests(s, { host: API, source: OFFICE(11), ua: UA, firstDay: MON, secondDay: TUE });
+const atSite = findingRequests(site, { host: API, source: OFFICE(11), ua: UA, firstDay: MON, secondDay: TUE });
 
 const walletCalls: Step[] = [
   ['GET', '/api/v1/namespaces/wallet-prod/pods?limit=500'],
@@ -95,12 +98,24 @@ describe("a crypto exchange's wallet and trading teams, with examples/stepgate.y
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
+  // Fixed for a site that names its custody namespaces as protected (the example names none, so
+  // the row below stays open): the network policy guardrails read Cilium's policies too. Before,
+  // a CiliumNetworkPolicy was no kind they read, in any namespace.
+  it("a CiliumNetworkPolicy opening the signers' egress to the Internet asks a recent sign-in where custody namespaces are protected", async () => {
+    const login = await atSite.twoDays('d25f-wallet-net-site@tidewell.example', walletCalls);
+    const res = await atSite.send(login, TUE + 3.16 * H, 'POST', '/apis/cilium.io/v2/namespaces/custody-signer/ciliumnetworkpolicies?fieldManager=kubectl-create', { body: JSON.stringify(ciliumEgressWorld('custody-signer')) });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('guardrail:network_policy_allow_all');
+    const ntp = { ...(ciliumEgressWorld('custody-signer') as { spec: object }), spec: { endpointSelector: { matchLabels: { app: 'hot-signer' } }, egress: [{ toFQDNs: [{ matchName: 'ntp.tidewell.example' }], toPorts: [{ ports: [{ port: '123', protocol: 'UDP' }] }] }] } };
+    const ok = await atSite.send(login, TUE + 3.17 * H, 'POST', '/apis/cilium.io/v2/namespaces/custody-signer/ciliumnetworkpolicies?fieldManager=kubectl-create', { body: JSON.stringify(ntp) });
+    expect(reasonOf(ok), rules(ok)).toBe('allowed');
+  });
+
   // Open: a CiliumNetworkPolicy letting the hot signers reach the whole Internet (`toEntities:
   // [world]`), in the custody namespace the wallet engineer reads daily. The network policy
-  // guardrails read Kubernetes NetworkPolicies only, and only in `protected_namespaces` (the
-  // example names none); a policy that opens egress is an everyday write elsewhere. What would
-  // close it: network_policy_allow_all reading Cilium's policies (`toEntities: [world|all]`,
-  // `toCIDR`/`toCIDRSet` of 0.0.0.0/0) and the site naming its custody namespaces as protected.
+  // guardrails judge only `protected_namespaces` (the example names none; they read Cilium's
+  // policies since session 34, the test above); a policy that opens egress is an everyday write
+  // elsewhere. What would close it: the site naming its custody namespaces as protected.
   it.fails("a CiliumNetworkPolicy opening the signers' egress to the Internet is not allowed on the morning's sign-in", async () => {
     const login = await twoDays('d25f-wallet-net@tidewell.example', walletCalls);
     const res = await send(login, TUE + 3.16 * H, 'POST', '/apis/cilium.io/v2/namespaces/custody-signer/ciliumnetworkpolicies?fieldManager=kubectl-create', { body: JSON.stringify(ciliumEgressWorld('custody-signer')) });

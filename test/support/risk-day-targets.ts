@@ -349,7 +349,8 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // A pod create in trading's staging namespace is routine; which extended resources (an HSM
   // partition) are a namespace's own is the site's knowledge.
   "a pod in trading staging asking for an HSM partition on the signers' nodes (trading laptop)",
-  // The network policy guardrails read no CiliumNetworkPolicy, and only in protected_namespaces.
+  // The network policy guardrails (Cilium's policies too, since session 34) judge only
+  // protected_namespaces, and the example names none.
   "a CiliumNetworkPolicy opening the hot signers' egress to the whole Internet (wallet laptop)",
 ]);
 
