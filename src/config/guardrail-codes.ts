@@ -88,6 +88,8 @@ export const GUARDRAIL_CODES = [
   'helm_release_edited',
   // A CronJob's schedule or what its jobs run, changed by a patch
   'scheduled_job_changed',
+  // A browser page of another site reaching the API through a hop that adds the credential
+  'cross_site_request',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
   'cluster_policy',
   'cluster_policy_unreadable',
@@ -97,12 +99,13 @@ export type GuardrailCode = (typeof GUARDRAIL_CODES)[number];
 
 /**
  * How much a violation weighs when the operator has not set its effect (see settings.ts):
+ * - `refused`: nobody the gateway serves sends it, so no sign-in may answer it: denied.
  * - `critical`: takes over a node, the cluster or the guardrails themselves: the strongest level, within 300 s.
  * - `elevated`: a real escalation with a narrower reach: the level below the strongest, within 900 s.
  * - `advisory`: hygiene, common in ordinary manifests (a `:latest` image): a risk weight of 10 and no level,
  *   so `kubectl run --image=nginx` in an unprotected namespace never asks for a hardware key.
  */
-export type GuardrailTier = 'critical' | 'elevated' | 'advisory';
+export type GuardrailTier = 'refused' | 'critical' | 'elevated' | 'advisory';
 
 export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   privileged_container: 'critical',
@@ -172,6 +175,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   network_attachment_reserved: 'critical',
   helm_release_edited: 'elevated',
   scheduled_job_changed: 'elevated',
+  cross_site_request: 'refused',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
   cluster_policy_unreadable: 'critical',
@@ -246,6 +250,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   network_attachment_reserved: 'network attachment on a node interface the cluster reserves',
   helm_release_edited: 'Helm release record written by a client that is not Helm',
   scheduled_job_changed: "CronJob's schedule or what its jobs run changed",
+  cross_site_request: 'request made by a page of another site',
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };

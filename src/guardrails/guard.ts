@@ -2,6 +2,7 @@ import type { RequestAttributes } from '../request/attributes.js';
 import { checkClusterPolicies, isJudged } from './cel/judge.js';
 import { guardrailContribution, type GuardrailContribution } from './effect.js';
 import { inspect, isInspected } from './inspect.js';
+import { checkCrossSite, isCrossSite } from './rules/cross-site.js';
 import { checkImpersonation, hasImpersonation } from './rules/impersonation.js';
 import type { GuardrailSettings } from './settings.js';
 import { NO_VIOLATIONS, type GuardrailResult } from './types.js';
@@ -25,9 +26,11 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
   // Impersonation is judged on every Kubernetes request (a `get secrets` as system:masters too);
   // the body only for inspected writes.
   const impersonating = hasImpersonation(req.headers);
+  // The browser's Fetch Metadata, on every Kubernetes request too (a read through a local proxy).
+  const crossSite = isCrossSite(req.headers);
   const inspected = isInspected(kube);
   const judged = isJudged(settings.clusterPolicies, kube);
-  if (!inspected && !impersonating && !judged && req.unseen === undefined) return undefined;
+  if (!inspected && !impersonating && !crossSite && !judged && req.unseen === undefined) return undefined;
   const encoding = req.headers.get('content-encoding');
   const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity' && WRITES.has(kube.verb);
   // Missing only when the adapter could tell that the gateway sends no bodies (server/grpc/check.ts).
@@ -44,6 +47,7 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
   // the body could not show is what an unreadable body could hide.
   if (req.unseen !== undefined && result.unreadable === undefined) result = { ...result, unreadable: 'body_unreadable', unreadableDetail: req.unseen };
   if (impersonating) result = { ...result, violations: [...checkImpersonation(req.headers, settings), ...result.violations] };
+  if (crossSite) result = { ...result, violations: [...checkCrossSite(req.headers), ...result.violations] };
   if (judged) {
     const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity';
     const cluster = checkClusterPolicies(settings.clusterPolicies!, kube, req.body, req.headers.get('content-type'), req.bodyTruncated, compressed, undefined, missing);

@@ -13,7 +13,7 @@ import { checkDelete } from './rules/delete.js';
 import { checkEmbeddedObjects } from './rules/embedded.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
-import { checkNetworkPolicy, checkNetworkPolicyDelete, checkService, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
+import { checkCiliumPolicy, checkNetworkPolicy, checkNetworkPolicyDelete, checkService, CILIUM_CLUSTERWIDE_POLICY_KEY, CILIUM_POLICY_KEY, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
 import { claimsDeleted, cordons, evictsByTaint, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, serviceRetargeted } from './rules/owners.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
@@ -119,7 +119,7 @@ function isBinding(kube: KubeRequestInfo): boolean {
 }
 
 /** Kinds whose body the guardrails read. */
-const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS, ...IMAGE_SOURCE_KEYS]);
+const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, CILIUM_POLICY_KEY, CILIUM_CLUSTERWIDE_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS, ...IMAGE_SOURCE_KEYS]);
 
 function isInspectedKey(key: string): boolean {
   return isWorkloadKey(key) || RBAC_KEYS.has(key) || BODY_KEYS.has(key) || isFluxKey(key);
@@ -418,6 +418,9 @@ function inspectAt(
     }
     for (const kind of kinds) checkRbac(doc, kind, prefix, ctx, wildcardRoles);
     if (urlKey === NETWORK_POLICY_KEY || doc.kind === 'NetworkPolicy') checkNetworkPolicy(doc, prefix, ctx);
+    if (urlKey === CILIUM_POLICY_KEY || urlKey === CILIUM_CLUSTERWIDE_POLICY_KEY || doc.kind === 'CiliumNetworkPolicy' || doc.kind === 'CiliumClusterwideNetworkPolicy') {
+      checkCiliumPolicy(doc, prefix, ctx, urlKey === CILIUM_CLUSTERWIDE_POLICY_KEY || doc.kind === 'CiliumClusterwideNetworkPolicy');
+    }
     if (namespaceLabelsWrite(kube) || doc.kind === 'Namespace') checkNamespaceLabels(doc, prefix, kube.verb, ctx);
     if (urlKey === PERSISTENT_VOLUME_KEY || doc.kind === 'PersistentVolume') checkPersistentVolume(doc, prefix, ctx);
     if (urlKey === SERVICE_KEY || doc.kind === 'Service') checkService(doc, prefix, urlKey === SERVICE_KEY ? kube.subresource : '', ctx);

@@ -121,6 +121,7 @@ export function compileGuardrails(
   // operator's choice for every critical and elevated guardrail that `effects` does not name.
   const strongest: CompiledEffect = Object.freeze({ deny: false, level: assurance.names.length - 1, maxAge: CONSERVATIVE_MAX_AGE, risk: 0, shadow: allShadow });
   const tierDefaults: Record<GuardrailTier, CompiledEffect> = {
+    refused: Object.freeze({ deny: true, level: -1, maxAge: undefined, risk: 0, shadow: allShadow }),
     critical: strongest,
     elevated: Object.freeze({ deny: false, level: Math.max(0, assurance.names.length - 2), maxAge: ELEVATED_MAX_AGE, risk: 0, shadow: allShadow }),
     advisory: Object.freeze({ deny: false, level: -1, maxAge: undefined, risk: ADVISORY_RISK, shadow: allShadow }),
@@ -130,7 +131,7 @@ export function compileGuardrails(
   for (const code of GUARDRAIL_CODES) {
     const e = cfg.effects[code];
     const tier = GUARDRAIL_TIERS[code];
-    const fallback = configured !== undefined && tier !== 'advisory' ? configured : tierDefaults[tier];
+    const fallback = configured !== undefined && (tier === 'critical' || tier === 'elevated') ? configured : tierDefaults[tier];
     base.set(code, e === 'off' ? undefined : e ? compile(e) : fallback);
   }
   const unreadable = cfg.effects[UNREADABLE_KEY];

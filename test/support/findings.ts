@@ -17,6 +17,8 @@ export interface FindingOpts {
   ua?: string;
   source?: string;
   host?: string;
+  /** Further request headers (a browser's fetch metadata). */
+  headers?: Record<string, string>;
 }
 
 export type Step = [method: string, path: string, body?: string, contentType?: string];
@@ -28,7 +30,7 @@ export function findingRequests(s: ReturnType<typeof exampleServiceForFile>, def
   function send(login: Login, at: number, method: string, path: string, o: FindingOpts = {}): Promise<CheckResponse> {
     const { body, rawBody, contentType = 'application/json', ua = defaults.ua, source = defaults.source, host = defaults.host } = o;
     const hasBody = body !== undefined || rawBody !== undefined;
-    const headers: Record<string, string> = { 'user-agent': ua, ...(hasBody ? { 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' } : {}) };
+    const headers: Record<string, string> = { 'user-agent': ua, ...o.headers, ...(hasBody ? { 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' } : {}) };
     return s.sendAt(login, at, { method, path, source, host, headers, ...(body !== undefined ? { body } : {}), ...(rawBody !== undefined ? { rawBody } : {}) });
   }
   /** Each step 20 s after the last, every one allowed. */

@@ -24,10 +24,11 @@ import { workday21 } from './workday21.js';
 import { workday22 } from './workday22.js';
 import { workday23 } from './workday23.js';
 import { workday24 } from './workday24.js';
+import { workday25 } from './workday25.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
- * after the engine, the fourth onwards as an outside tester would (the sixth, eighth, eleventh onwards as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 24: one here, five each in bench/day-matrix.ts), through the server's Check handler
+ * after the engine, the fourth onwards as an outside tester would (the sixth, eighth, eleventh onwards as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 25: one here, five each in bench/day-matrix.ts), through the server's Check handler
  * (in-process-check.ts: everything but the HTTP/2 framing, which risk-day-transport.test.ts holds
  * to the same report) running examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
@@ -37,7 +38,7 @@ import { workday24 } from './workday24.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -339,6 +340,18 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   "a port-forward to production's orders database with the DBA's token, and nothing else",
   // The vendor's rollout writes in `pos` are routine; which registries a store may pull from is the site's.
   '`kubectl auth can-i --list` in every namespace of a store, then the one write it permits (the payment image)',
+  // Day 25 (docs/risk.md, "Day 25: what it found"), open findings, each an `it.fails` in
+  // risk-day25-findings.test.ts, every seed both ways. (Closed in session 34 by the
+  // cross_site_request guardrail: a web page's WebSocket and an image tag's GET through an
+  // engineer's open `kubectl proxy`.) `helm get values` of the production wallet from a wallet
+  // engineer's laptop: a Secret read in a namespace of the working set, Helm being theirs.
+  "a Helm release's stored record read in production to recover the wallet's values (`helm get values`, wallet laptop)",
+  // A pod create in trading's staging namespace is routine; which extended resources (an HSM
+  // partition) are a namespace's own is the site's knowledge.
+  "a pod in trading staging asking for an HSM partition on the signers' nodes (trading laptop)",
+  // The network policy guardrails (Cilium's policies too, since session 34) judge only
+  // protected_namespaces, and the example names none.
+  "a CiliumNetworkPolicy opening the hot signers' egress to the whole Internet (wallet laptop)",
 ]);
 
 
@@ -624,7 +637,9 @@ const DAY22_SEEDS = ((narrow && process.env.STEPGATE_DAY22_SEEDS) || '201').spli
 const DAY23_SEEDS = ((narrow && process.env.STEPGATE_DAY23_SEEDS) || '211').split(',').map(Number);
 // One of day 24's five seeds (about 5 s) and seed 221 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY24_SEEDS = ((narrow && process.env.STEPGATE_DAY24_SEEDS) || '221').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24').split(',');
+// One of day 25's five seeds (about 4 s) and seed 231 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY25_SEEDS = ((narrow && process.env.STEPGATE_DAY25_SEEDS) || '231').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -673,6 +688,8 @@ const DAYS = ([
   ['day 23 (workday23.ts)', workday23, 13, DAY23_SEEDS, {}],
   // Day 24 too: written as an outside red team would, a grocery chain's store clusters behind one Rancher, field technicians on iPads, a POS vendor and a break-glass night (docs/risk.md, "Day 24").
   ['day 24 (workday24.ts)', workday24, 11, DAY24_SEEDS, {}],
+  // Day 25 too: written as an outside red team would, a crypto exchange's wallet and trading teams, hot signers on HSM nodes behind a four-eyes webhook, a 24/7 on-call and `kubectl proxy` on laptops (docs/risk.md, "Day 25").
+  ['day 25 (workday25.ts)', workday25, 11, DAY25_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -929,6 +946,15 @@ const COLD_BOUND_DAY23 = { perEngineer: 2, within8h: 2, total: 10 };
  */
 const COLD_BOUND_DAY24 = { perEngineer: 2, within8h: 4, total: 10 };
 
+/**
+ * Day 25 without warm-up, seed 231: 10 challenges, one engineer asked twice within 8 hours: the
+ * Americas on-call, whose shift goes through every production namespace, at one outside the
+ * working set begun that shift and again at another (unfamiliar_namespace; day 18's and 22's
+ * class). The rest: the 8-hour freshness of Secrets, shells and production writes, and first
+ * namespaces of the other on-calls. Over five seeds: 8–10 challenges, 0–1 engineers.
+ */
+const COLD_BOUND_DAY25 = { perEngineer: 2, within8h: 1, total: 10 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -952,6 +978,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 22 (workday22.ts)', workday22, 201, {}, COLD_BOUND_DAY22],
   ['day 23 (workday23.ts)', workday23, 211, {}, COLD_BOUND_DAY23],
   ['day 24 (workday24.ts)', workday24, 221, {}, COLD_BOUND_DAY24],
+  ['day 25 (workday25.ts)', workday25, 231, {}, COLD_BOUND_DAY25],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**

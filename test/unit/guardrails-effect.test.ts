@@ -205,6 +205,21 @@ describe('checkGuardrails (the pipeline entry point)', () => {
     expect(checkGuardrails(s, { ...attrs('POST', '/api/v1/namespaces/prod/pods', pod, []), kube: undefined })).toBeUndefined();
   });
 
+  it('refuses a Kubernetes request a browser marks cross-site, reads included, and nothing else of its fetch metadata', () => {
+    const g = guardSettings();
+    const site = (v: string): [string, string][] => [['sec-fetch-site', v]];
+    for (const v of ['cross-site', 'Cross-Site', 'same-origin, cross-site']) {
+      const r = checkGuardrails(g, attrs('GET', '/api/v1/namespaces/dev/pods/p/portforward', undefined, site(v)));
+      expect(r?.contribution, v).toMatchObject({ deny: true, codes: ['cross_site_request'] });
+    }
+    for (const v of ['same-origin', 'same-site', 'none']) expect(checkGuardrails(g, attrs('GET', '/api/v1/namespaces/dev/pods', undefined, site(v))), v).toBeUndefined();
+    // Refused by default: `default_effect` (critical and elevated) does not make it a sign-in a page could ride on.
+    const lenient = guardSettings('guardrails:\n  default_effect: { require: aal2, max_age: 900 }\n');
+    expect(checkGuardrails(lenient, attrs('GET', '/api/v1/namespaces/dev/pods', undefined, site('cross-site')))?.contribution).toMatchObject({ deny: true });
+    const off = guardSettings('guardrails:\n  effects:\n    cross_site_request: "off"\n');
+    expect(checkGuardrails(off, attrs('GET', '/api/v1/namespaces/dev/pods', undefined, site('cross-site')))?.contribution.codes).toEqual([]);
+  });
+
   it('matches registry hosts case-insensitively in repository prefixes', () => {
     const g = guardSettings('guardrails:\n  allowed_registries: [GHCR.io/example]\n');
     const body = JSON.stringify({ spec: { containers: [{ name: 'a', image: `ghcr.io/example/app@sha256:${'d'.repeat(64)}` }, { name: 'b', image: `ghcr.io/Example/app@sha256:${'d'.repeat(64)}` }] } });

@@ -647,7 +647,7 @@ describe('admission configuration', () => {
 describe('the code table', () => {
   it('every code has a tier and a title in words', () => {
     for (const c of GUARDRAIL_CODES) {
-      expect(GUARDRAIL_TIERS[c], c).toMatch(/^(critical|elevated|advisory)$/);
+      expect(GUARDRAIL_TIERS[c], c).toMatch(/^(refused|critical|elevated|advisory)$/);
       expect(GUARDRAIL_TITLES[c], c).toMatch(/^[A-Za-z]/);
     }
   });

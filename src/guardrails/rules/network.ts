@@ -11,14 +11,20 @@ import type { RuleContext } from './context.js';
  */
 
 export const NETWORK_POLICY_KEY = 'networking.k8s.io/networkpolicies';
+/** Cilium's own policies, which its agent enforces beside (and instead of) NetworkPolicies. */
+export const CILIUM_POLICY_KEY = 'cilium.io/ciliumnetworkpolicies';
+export const CILIUM_CLUSTERWIDE_POLICY_KEY = 'cilium.io/ciliumclusterwidenetworkpolicies';
 
 export function isNetworkProtected(settings: GuardrailSettings, namespace: string): boolean {
   return settings.protectedNamespace(namespace) || settings.systemNamespace(namespace);
 }
 
 export function checkNetworkPolicyDelete(kube: KubeRequestInfo, settings: GuardrailSettings): Violation[] {
-  if (`${kube.apiGroup}/${kube.resource}` !== NETWORK_POLICY_KEY || kube.subresource !== '') return [];
-  const what = `${kube.verb} networkpolicies${kube.name ? `/${kube.name.slice(0, 100)}` : ''}`;
+  const key = `${kube.apiGroup}/${kube.resource}`;
+  if ((key !== NETWORK_POLICY_KEY && key !== CILIUM_POLICY_KEY && key !== CILIUM_CLUSTERWIDE_POLICY_KEY) || kube.subresource !== '') return [];
+  const what = `${kube.verb} ${kube.resource}${kube.name ? `/${kube.name.slice(0, 100)}` : ''}`;
+  // A clusterwide policy selects endpoints in any namespace, the protected ones included.
+  if (key === CILIUM_CLUSTERWIDE_POLICY_KEY) return [{ code: 'network_policy_deleted', detail: `${what} removes isolation it may give in the protected namespaces` }];
   if (kube.namespace === '') return [{ code: 'network_policy_deleted', detail: `${what} across all namespaces removes isolation in the protected ones` }];
   if (!isNetworkProtected(settings, kube.namespace)) return [];
   return [{ code: 'network_policy_deleted', detail: `${what} in protected namespace ${kube.namespace} removes the isolation it gave` }];
@@ -94,6 +100,38 @@ export function checkNetworkPolicy(doc: Json, docPath: string, ctx: RuleContext)
       for (const [j, peer] of arrayOf(peers).entries()) {
         const why = openPeer(peer);
         if (why) ctx.out.push({ code: 'network_policy_allow_all', detail: `${dir} rule ${i} admits all ${dir}${ports} through ${why} ${where}`, path: `${path}.${peersKey}[${j}]` });
+      }
+    }
+  }
+}
+
+/** Cilium entities that stand for every address outside the cluster, or every endpoint in it. */
+const OPEN_ENTITIES = new Set(['world', 'world-ipv4', 'world-ipv6', 'all', 'cluster']);
+
+/**
+ * A CiliumNetworkPolicy in a protected namespace, or a CiliumClusterwideNetworkPolicy anywhere
+ * (its endpoint selector reaches every namespace), whose rule (`spec`, or each of `specs`) admits
+ * every source or destination: `fromEntities`/`toEntities` naming `world` (either family), `all` or
+ * `cluster` (every endpoint, as NetworkPolicy's `namespaceSelector: {}`), or a `…CIDR` /
+ * `…CIDRSet` of `0.0.0.0/0` or `::/0`. Cilium reads an empty rule `ingress: [{}]` as default deny,
+ * not as allow all, so a rule without peers is not flagged; `ingressDeny`/`egressDeny` close, never open.
+ */
+export function checkCiliumPolicy(doc: Json, docPath: string, ctx: RuleContext, clusterwide: boolean): void {
+  if (!clusterwide && !isNetworkProtected(ctx.settings, ctx.namespace)) return;
+  const where = clusterwide ? 'for endpoints in any namespace' : `in protected namespace ${ctx.namespace}`;
+  const rules: [Json, string][] = [];
+  if (isObject(doc.spec)) rules.push([doc.spec, `${docPath}spec`]);
+  for (const [i, r] of arrayOf(doc.specs).entries()) if (isObject(r)) rules.push([r, `${docPath}specs[${i}]`]);
+  for (const [rule, at] of rules) {
+    for (const [dir, side] of [['ingress', 'from'], ['egress', 'to']] as const) {
+      for (const [i, r] of arrayOf(rule[dir]).entries()) {
+        if (!isObject(r)) continue;
+        const path = `${at}.${dir}[${i}]`;
+        const ports = arrayOf(r.toPorts).length > 0 ? ' on the listed ports' : ' on every port';
+        const entities = stringsOf(r[`${side}Entities`]).filter((e) => OPEN_ENTITIES.has(e.toLowerCase()));
+        const cidrs = [...stringsOf(r[`${side}CIDR`]), ...arrayOf(r[`${side}CIDRSet`]).flatMap((c) => (isObject(c) && typeof c.cidr === 'string' ? [c.cidr] : []))].filter((c) => ALL_CIDRS.has(normaliseCidr(c)));
+        const why = entities.length > 0 ? `${side}Entities ${entities[0]!.slice(0, 20)}` : cidrs.length > 0 ? `${side}CIDR ${cidrs[0]!.slice(0, 50)}` : undefined;
+        if (why) ctx.out.push({ code: 'network_policy_allow_all', detail: `${dir} rule ${i} admits all ${dir}${ports} through ${why} ${where}`, path });
       }
     }
   }
