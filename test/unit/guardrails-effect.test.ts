@@ -207,12 +207,18 @@ describe('checkGuardrails (the pipeline entry point)', () => {
 
   it('refuses a Kubernetes request a browser marks cross-site, reads included, and nothing else of its fetch metadata', () => {
     const g = guardSettings();
-    const site = (v: string): [string, string][] => [['sec-fetch-site', v]];
+    const site = (v: string): [string, string][] => [['sec-fetch-site', v], ['authorization', 'Bearer t']];
     for (const v of ['cross-site', 'Cross-Site', 'same-origin, cross-site']) {
       const r = checkGuardrails(g, attrs('GET', '/api/v1/namespaces/dev/pods/p/portforward', undefined, site(v)));
       expect(r?.contribution, v).toMatchObject({ deny: true, codes: ['cross_site_request'] });
     }
     for (const v of ['same-origin', 'same-site', 'none']) expect(checkGuardrails(g, attrs('GET', '/api/v1/namespaces/dev/pods', undefined, site(v))), v).toBeUndefined();
+    // The credential a hop adds: Authorization or the WebSocket bearer subprotocol. stepgate's own
+    // session cookie is the browser's: its cross-site navigation is the return from the IdP.
+    const ws: [string, string][] = [['sec-fetch-site', 'cross-site'], ['sec-websocket-protocol', 'v4.channel.k8s.io, base64url.bearer.authorization.k8s.io.dA']];
+    expect(checkGuardrails(g, attrs('GET', '/api/v1/namespaces/dev/pods/p/exec', undefined, ws))?.contribution.codes).toEqual(['cross_site_request']);
+    const cookie: [string, string][] = [['sec-fetch-site', 'cross-site'], ['sec-fetch-mode', 'navigate'], ['cookie', 'stepgate_session=s']];
+    expect(checkGuardrails(g, attrs('GET', '/api/v1/namespaces/dev/services/grafana:80/proxy/', undefined, cookie))).toBeUndefined();
     // Refused by default: `default_effect` (critical and elevated) does not make it a sign-in a page could ride on.
     const lenient = guardSettings('guardrails:\n  default_effect: { require: aal2, max_age: 900 }\n');
     expect(checkGuardrails(lenient, attrs('GET', '/api/v1/namespaces/dev/pods', undefined, site('cross-site')))?.contribution).toMatchObject({ deny: true });

@@ -16,11 +16,19 @@ import type { Violation } from '../types.js';
  * localhost, a sibling subdomain) is left to the rest of the pipeline: the port-based origin of a
  * local tool is same-site, and the page then runs on the engineer's machine already.
  *
+ * Only where the credential rides in a header the browser does not add by itself (Authorization,
+ * or the WebSocket bearer subprotocol): that is the hop. stepgate's own session cookie is the
+ * browser's, and SameSite=Lax already keeps it off cross-site subresources and form posts; its
+ * cross-site top-level navigations include the return from the identity provider after a step-up
+ * (the redirect chain passes through the IdP's site, so the browser marks the last hop
+ * cross-site) and a link from chat to a dashboard, which the rest of the pipeline judges.
+ *
  * Repeated headers reach stepgate joined with ',': any element `cross-site` counts.
  */
 export function isCrossSite(headers: ReadonlyMap<string, string>): boolean {
   const site = headers.get('sec-fetch-site');
   if (site === undefined) return false;
+  if (headers.get('authorization') === undefined && !(headers.get('sec-websocket-protocol') ?? '').toLowerCase().includes('bearer.authorization.k8s.io')) return false;
   for (const v of site.split(',')) if (v.trim().toLowerCase() === 'cross-site') return true;
   return false;
 }
