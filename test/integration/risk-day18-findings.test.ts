@@ -11,7 +11,8 @@ import { MAC, WIN } from '../support/workday.js';
  * developer-tools company whose engineers work in Codespaces with coding agents, an MSP on a
  * shared Citrix farm, Backstage and Headlamp, Flux. Two wrong allows are fixed (a Secret through
  * Backstage's Kubernetes proxy: the example's kubernetes.proxies; a Flux ImageRepository
- * repointed: gitops_source_change and flux-objects now know image automation); the rest are
+ * repointed: gitops_source_change and flux-objects now know image automation), and so is the MSP
+ * engineer's image swap since session 34 (guardrails.allowed_registries); the rest are
  * `it.fails`: each asserts the safe outcome and says, in its comment, why stepgate cannot reach it
  * from the request.
  */
@@ -154,30 +155,21 @@ describe("a developer-tools company's Codespaces, coding agents, MSP and GitOps,
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: an MSP engineer's kubectl token, taken on the shared farm, swaps production's image for a
-  // lookalike registry's (`kubectl set image`) from the farm, in the engineer's shift. A
-  // strategic-merge patch of a production Deployment from the MSP's address, agent and login is
-  // their `rollout restart`'s everyday production write (prod-writes, in the working set); only
-  // the image's registry differs. guardrails.allowed_registries reads it (the next test), but the
-  // example cannot know a company's registries.
-  it.fails("an MSP engineer's token swapping a production image for another registry's is asked more than their everyday production write", async () => {
+  // Was open (closed in session 34): an MSP engineer's kubectl token, taken on the shared farm,
+  // swaps production's image for a lookalike organisation's (`kubectl set image`) from the farm, in
+  // the engineer's shift. A strategic-merge patch of a production Deployment from the MSP's address,
+  // agent and login is their `rollout restart`'s everyday production write (prod-writes, in the
+  // working set); only the image's registry differs. The example now lists the site's registries
+  // (guardrails.allowed_registries: ghcr.io/forgeline, not ghcr.io/forgeline-release), so the image
+  // is image_registry_not_allowed: two factors within 15 minutes. The same patch with the
+  // company's own image stays the everyday production write.
+  it("an MSP engineer's token swapping a production image for another registry's is asked more than their everyday production write", async () => {
     const o = { ua: KUBECTL_WIN, source: CITRIX[0]! };
     const login = await twoDays('d18f-msp-b@support-partner.example', mspDay, o);
     const res = await send(login, TUE + 4.5 * H, 'PATCH', '/apis/apps/v1/namespaces/prod-billing/deployments/billing-api?fieldManager=kubectl-set', { ...o, contentType: SMP, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'billing-api', image: `${ATTACKER_REGISTRY}/billing-api:1.48.2` }] } } } }) });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
-  });
-});
-
-describe("the same image swap with the company's registries listed (guardrails.allowed_registries)", () => {
-  const listed = exampleServiceForFile({ edit: (yaml) => yaml.replace('\nguardrails:\n', '\nguardrails:\n  allowed_registries: [ghcr.io/forgeline]\n') });
-  const r = findingRequests(listed, { host: API, source: CITRIX[0]!, ua: KUBECTL_WIN, firstDay: MON, secondDay: TUE });
-
-  it('is asked for a recent sign-in; a rollout restart and an image of its own registry stay routine', async () => {
-    const login = await r.twoDays('d18f-msp-c@support-partner.example', mspDay);
-    const swap = await r.send(login, TUE + 4.5 * H, 'PATCH', '/apis/apps/v1/namespaces/prod-billing/deployments/billing-api?fieldManager=kubectl-set', { contentType: SMP, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'billing-api', image: `${ATTACKER_REGISTRY}/billing-api:1.48.2` }] } } } }) });
-    expect(reasonOf(swap), rules(swap)).not.toBe('allowed');
-    expect(rules(swap)).toContain('guardrail:image_registry_not_allowed');
-    const own = await r.send(login, TUE + 4.5 * H + 60_000, 'PATCH', '/apis/apps/v1/namespaces/prod-billing/deployments/billing-api?fieldManager=kubectl-set', { contentType: SMP, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'billing-api', image: 'ghcr.io/forgeline/billing-api:1.48.2' }] } } } }) });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('guardrail:image_registry_not_allowed');
+    const own = await send(login, TUE + 4.5 * H + 60_000, 'PATCH', '/apis/apps/v1/namespaces/prod-billing/deployments/billing-api?fieldManager=kubectl-set', { ...o, contentType: SMP, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'billing-api', image: 'ghcr.io/forgeline/billing-api:1.48.2' }] } } } }) });
     expect(reasonOf(own), rules(own)).toBe('allowed');
   });
 });

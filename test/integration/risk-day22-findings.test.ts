@@ -48,11 +48,23 @@ describe("an e-commerce company's Black Friday on a tailnet, with examples/stepg
   // the working set's signals are for people's sensitive actions. The runner's service account
   // has no business in payments-staging, which only the cluster's RBAC (a Role per runner scale
   // set, in its own repository's namespaces) or a per-identity namespace list in stepgate's
-  // `automation` section could say.
+  // `automation` section could say. Since session 34 the day's own write is refused (next test):
+  // its image is from a lookalike organisation (ghcr.io/basketry-payments) the example's
+  // guardrails.allowed_registries does not list. An image of the company's own organisation (the
+  // storefront's, which the runner builds) is the class, still open.
   it.fails("a runner's service account writing another repository's environment is not allowed", async () => {
     await runnerDays('storefront', 'storefront-staging');
-    const res = await send(runner('storefront'), FRI + 3 * H, 'PATCH', '/apis/apps/v1/namespaces/payments-staging/deployments/payments-api?fieldManager=kubectl-set', { body: setImage('api', 'ghcr.io/basketry-payments/payments-api:bf-hotfix'), contentType: SMP, source: '10.42.9.77', ua: RUNNER_UA });
+    const res = await send(runner('storefront'), FRI + 3 * H, 'PATCH', '/apis/apps/v1/namespaces/payments-staging/deployments/payments-api?fieldManager=kubectl-set', { body: setImage('api', 'ghcr.io/basketry/storefront-web:sha-5e1f0c2'), contentType: SMP, source: '10.42.9.77', ua: RUNNER_UA });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Closed for the day's own shape (session 34): the attacker's image from a lookalike organisation
+  // is image_registry_not_allowed (two factors within 15 minutes), which automation cannot give.
+  it("the day's runner write, an image from a lookalike organisation, is refused (automation_step_up)", async () => {
+    await runnerDays('storefront', 'storefront-staging');
+    const res = await send(runner('storefront'), FRI + 3 * H, 'PATCH', '/apis/apps/v1/namespaces/payments-staging/deployments/payments-api?fieldManager=kubectl-set', { body: setImage('api', 'ghcr.io/basketry-payments/payments-api:bf-hotfix'), contentType: SMP, source: '10.42.9.77', ua: RUNNER_UA });
+    expect(reasonOf(res), rules(res)).toBe('automation_step_up');
+    expect(rules(res)).toContain('guardrail:image_registry_not_allowed');
   });
 
   // Measured: a fork's pull request on a self-hosted runner reads the staging Secrets with the

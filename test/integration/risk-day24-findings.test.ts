@@ -109,14 +109,14 @@ describe("a grocery chain's store clusters behind one Rancher, with examples/ste
     expect(reasonOf(staging), rules(staging)).toBe('allowed');
   });
 
-  // Open: `kubectl auth can-i --list` in five namespaces of a store (SelfSubjectRulesReviews,
-  // which platform engineers send for access requests every day), then the one write the vendor's
-  // role permits: the payment service's image, from a registry that is not the vendor's. A
-  // Deployment's image in `pos` is the vendor's routine (rollout restarts), and no rule knows
-  // which registries a store may pull from. What would close it: the site's image policy (a
-  // Kyverno `verifyImages` or an allowed-registries ClusterPolicy, loaded through
-  // guardrails.cluster_policies), and a rules review sweep counted as reconnaissance.
-  it.fails("the payment service's image swapped for another registry's after a can-i --list sweep is not allowed", async () => {
+  // Was open (closed in session 34): `kubectl auth can-i --list` in five namespaces of a store
+  // (SelfSubjectRulesReviews, which platform engineers send for access requests every day), then the
+  // one write the vendor's role permits: the payment service's image, from a registry that is not
+  // the chain's. A Deployment's image in `pos` is the vendor's routine (rollout restarts); the
+  // example now lists the site's registries (guardrails.allowed_registries), and
+  // registry.posvendor-cdn.example is not one: image_registry_not_allowed, two factors within 15
+  // minutes, which the vendor's week-old login does not have. The sweep itself stays routine.
+  it("the payment service's image swapped for another registry's after a can-i --list sweep is not allowed", async () => {
     const sub = 'd24f-vendor-2@posvendor.example';
     const s7 = store(1120);
     const login = await twoDays(sub, [...opsCalls(517), ['PATCH', `${s7}/apis/apps/v1/namespaces/pos/deployments/pos-payment?fieldManager=kubectl-rollout`, restart(WED), SMP]], { source: VENDOR });
@@ -126,6 +126,7 @@ describe("a grocery chain's store clusters behind one Rancher, with examples/ste
     }
     const res = await send(login, t + 4000, 'PATCH', `${s7}/apis/apps/v1/namespaces/pos/deployments/pos-payment?fieldManager=kubectl-set`, { source: VENDOR, contentType: SMP, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'payment', image: 'registry.posvendor-cdn.example/pos/payment:4.2.1-hotfix' }] } } } }) });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(rules(res)).toContain('guardrail:image_registry_not_allowed');
   });
 
   // Was open (closed in session 33): the end-of-day sales export CronJob of a store rescheduled

@@ -57,12 +57,6 @@ const LATE: Record<string, number> = {
   // they run psql in every day, their first copy, is asked (request 4, unfamiliar_kind's pod_copy,
   // session 32), and an insider answers it.
   'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod': 4,
-  // Day 22 (docs/risk.md, "Day 22: what it found"), an open finding, an `it.fails` in
-  // risk-day22-findings.test.ts: the storefront repository's runner token, from another runner pod,
-  // sets the payments repository's staging Deployment's image (allowed: a write automation does
-  // every 20 minutes, in a namespace stepgate has no reason to tie to one service account); its
-  // Secret read next is refused (automation_step_up).
-  "a stolen runner token of the storefront repository editing the payments repository's environment": 3,
   // Day 21 without warm-up: the field engineer was asked at their carrier's first two /24s that
   // morning, so another subscriber of the same /16 passes (day 7's class); their Secret list is
   // allowed (with history it is their first Secret: unfamiliar_kind, request 2) and the
@@ -190,10 +184,10 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Day 11 (docs/risk.md, "Day 11: what it found"), open findings, each a test in
   // risk-day11-findings.test.ts that fails on main: from the victim's own laptop, network, client
   // and token, in the working set, within the rule's freshness.
-  // An init container handed payments-api's Secrets (envFrom) and posting them out, patched into
-  // the production Deployment minutes after the on-call's own `kubectl set env`: a production write
-  // (8 hours) that reads Secrets the on-call reads (8 hours); nothing reads a container's command.
-  "init container handed a production Deployment's Secrets (on-call laptop, during the incident)",
+  // (Stopped since session 34: the init container handed payments-api's Secrets and posting them
+  // out, at request 1, because its image, curlimages/curl, is from no registry the example lists:
+  // image_registry_not_allowed. From a listed image, busybox's wget, it is still allowed: an
+  // `it.fails` in risk-day11-findings.test.ts.)
   // Stopped since 2026-12-04 by guardrails (docs/guardrails.md): the token Secret minted through
   // the same secure web gateway (service_account_token_secret) and the gitRepo volume whose hooks
   // run on the node (git_repo_volume), each asked a hardware key at its first request. Secrets
@@ -218,12 +212,13 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   "pairing partner keeps using the host's token (own desk)",
   // Day 13 (docs/risk.md, "Day 13: what it found"), open findings, each an `it.fails` in
   // risk-day13-findings.test.ts, from the victim's own laptop, network, client and token, in the
-  // working set, within the rule's freshness: a traffic-agent container added to a production
-  // Deployment (a release's request). Stopped since 2026-12-04 by guardrails: the launch's top
+  // working set, within the rule's freshness. Stopped since session 34: the traffic-agent container
+  // added to a production Deployment, at request 2, because Telepresence's image is from no
+  // registry the example lists (image_registry_not_allowed); a sidecar from the studio's own
+  // registry is still a release's request (an `it.fails`). Stopped since 2026-12-04 by guardrails: the launch's top
   // PriorityClass named in the contractor's dev namespace (priority_class_reserved) and the UGC
   // sandbox's runtimeClassName removed by a JSON patch (runtime_class_removed); by the engine: ten
   // Nodes cordoned a second apart (a cordon counts toward machine pace).
-  'traffic-agent sidecar injected into a production Deployment (Telepresence laptop)',
   // The hot desk: the previous shift's token, still in the machine's kubelogin cache, used at the
   // same machine (its address, its kubectl build) in the namespaces the desk works in, the token's
   // owner signed in again within 8 hours (a challenge during their shift): day 9's jump-box class.
@@ -283,10 +278,8 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // machine pace's fourth): day 11's class, namespaces not kinds. Stopped at request 4 on one
   // seed of ten replays (seed 162 without warm-up: prod-api outside a working set begun that morning).
   'a prompt-injected coding agent reads Secrets and port-forwards the production database (laptop, README)',
-  // The MSP engineer's own farm address, Windows kubectl, login and everyday production write
-  // (`rollout restart`): only the image's registry differs (guardrails.allowed_registries reads it;
-  // the example cannot know a company's registries). Day 17's storageUri class.
-  "an MSP engineer's token swaps a production image from the shared Citrix farm",
+  // (Stopped since session 34: the MSP engineer's token swapping a production image for a lookalike
+  // organisation's, at request 2, image_registry_not_allowed from the example's registry list.)
   // A token from the victim's Codespace used from another Codespace in the victim's Azure /16,
   // minutes after the victim's workspace resumed there and its sign-in proved a /24 of it
   // (nearby_networks.vouch_seconds) or in a /16 with two proven networks, in the victim's own
@@ -337,8 +330,8 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // A port-forward to production's database from the DBA's laptop: pod-shell's 8 hours, their
   // working set (unfamiliar_kind's production_tunnel, not listed in the example, would ask it).
   "a port-forward to production's orders database with the DBA's token, and nothing else",
-  // The vendor's rollout writes in `pos` are routine; which registries a store may pull from is the site's.
-  '`kubectl auth can-i --list` in every namespace of a store, then the one write it permits (the payment image)',
+  // (Stopped since session 34: the payment image from another registry after the `can-i --list`
+  // sweep, at request 6, its first sensitive action: image_registry_not_allowed.)
 ]);
 
 
