@@ -283,14 +283,19 @@ export function serviceAccountNamespaceGlobs(users: readonly string[], groups: r
  * '/' are repository prefixes at a path boundary (`ghcr.io/example` allows `ghcr.io/example/app`
  * but not `ghcr.io/example-evil/app`).
  */
+/** Docker Hub's other names, as images are read (rules/images.ts): `index.docker.io/library` is docker.io's. */
+function dockerHub(host: string): string {
+  return host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
+}
+
 function compileRegistries(entries: readonly string[]): GuardrailSettings['registryAllowed'] {
   if (entries.length === 0) return undefined;
-  const hosts = entries.filter((e) => !e.includes('/')).map((e) => e.toLowerCase());
+  const hosts = entries.filter((e) => !e.includes('/')).map((e) => dockerHub(e.toLowerCase()));
   // Registry hosts are case-insensitive, repository paths are not.
   const prefixes = entries
     .filter((e) => e.includes('/'))
     .map((e) => e.replace(/\/+$/, ''))
-    .map((e) => `${e.slice(0, e.indexOf('/')).toLowerCase()}${e.slice(e.indexOf('/'))}`);
+    .map((e) => `${dockerHub(e.slice(0, e.indexOf('/')).toLowerCase())}${e.slice(e.indexOf('/'))}`);
   const host = hosts.length ? compileGlobList(hosts, '.') : NEVER;
   return (registry, repository) => {
     if (host(registry)) return true;

@@ -30,14 +30,15 @@ export interface BuiltServer {
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
-export async function startBuiltServer(prefix: string): Promise<BuiltServer> {
+/** `site` turns the example into a site's copy (for a key whose value is the site's own, such as its registries). */
+export async function startBuiltServer(prefix: string, site?: (yaml: string) => string): Promise<BuiltServer> {
   // Its prestart compiles only a stale or missing dist/ (a fresh checkout in CI), and is otherwise a no-op.
   const prestart = spawnSync(process.execPath, [join(ROOT, 'scripts/build-if-stale.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 150_000 });
   if (prestart.status !== 0 || !existsSync(join(ROOT, 'dist/cli.js'))) throw new Error(`the build failed: ${prestart.stderr}${prestart.stdout}`);
   const dir = mkdtempSync(join(tmpdir(), `stepgate-${prefix}-`));
   const issuer = await TestIssuer.start();
   const config = join(dir, 'stepgate.yaml');
-  writeFileSync(config, exampleYaml(issuer.url));
+  writeFileSync(config, site ? site(exampleYaml(issuer.url)) : exampleYaml(issuer.url));
   const stderr: string[] = [];
   const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'serve', '--config', config], {
     cwd: ROOT,
@@ -85,10 +86,10 @@ export async function startBuiltServer(prefix: string): Promise<BuiltServer> {
  * The built server for the test file that calls this (at its top level): started before its
  * tests, closed after them; `server()` is it once started.
  */
-export function builtServerForFile(prefix: string): () => BuiltServer {
+export function builtServerForFile(prefix: string, site?: (yaml: string) => string): () => BuiltServer {
   let server: BuiltServer | undefined;
   beforeAll(async () => {
-    server = await startBuiltServer(prefix);
+    server = await startBuiltServer(prefix, site);
   }, 180_000);
   afterAll(async () => {
     await server?.close();

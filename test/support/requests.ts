@@ -68,3 +68,12 @@ export const BROWSER_HEADERS = {
   'sec-fetch-dest': 'document',
   'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36',
 };
+
+/** The content types kubectl's writes carry, for tests that send one write in every shape. */
+export const CONTENT_TYPES = {
+  json: 'application/json',
+  merge: 'application/merge-patch+json',
+  jsonPatch: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+} as const;

@@ -50,10 +50,10 @@ describe('chaos_target_protected', () => {
   });
 
   it("reads a ChaosExperiment's definition as the pod its runner starts", () => {
-    const definition = { image: 'litmuschaos/go-runner:3.11.0', hostPID: true, securityContext: { containerSecurityContext: { privileged: true } }, hostFileVolumes: [{ name: 'root', mountPath: '/host', nodePath: '/' }] };
+    const definition = { image: 'registry.example.com/litmuschaos/go-runner:3.11.0', hostPID: true, securityContext: { containerSecurityContext: { privileged: true } }, hostFileVolumes: [{ name: 'root', mountPath: '/host', nodePath: '/' }] };
     const r = inspect(kube('PATCH', '/apis/litmuschaos.io/v1alpha1/namespaces/staging-web/chaosexperiments/pod-delete'), JSON.stringify({ spec: { definition } }), 'application/merge-patch+json', false, unset);
     expect(new Set(codes(r))).toEqual(new Set(['privileged_container', 'host_namespace', 'host_path_volume']));
-    const plain = { image: 'litmuschaos/go-runner:3.11.0', command: ['/bin/bash'], args: ['-c', './experiments -name pod-delete'] };
+    const plain = { image: 'registry.example.com/litmuschaos/go-runner:3.11.0', command: ['/bin/bash'], args: ['-c', './experiments -name pod-delete'] };
     expect(codes(create('/apis/litmuschaos.io/v1alpha1/namespaces/staging-web/chaosexperiments', { kind: 'ChaosExperiment', spec: { definition: plain } }, unset))).toEqual([]);
   });
 });

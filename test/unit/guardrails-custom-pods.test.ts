@@ -13,8 +13,8 @@ const APPLY = 'application/apply-patch+yaml';
 const WF = '/apis/argoproj.io/v1alpha1/namespaces/dev/workflows';
 const RO = '/apis/argoproj.io/v1alpha1/namespaces/dev/rollouts';
 const TR = '/apis/tekton.dev/v1/namespaces/dev/taskruns';
-const PRIV = { name: 'c', image: 'busybox:1.36', securityContext: { privileged: true } };
-const OK = { name: 'c', image: 'busybox:1.36' };
+const PRIV = { name: 'c', image: 'registry.example.com/busybox:1.36', securityContext: { privileged: true } };
+const OK = { name: 'c', image: 'registry.example.com/busybox:1.36' };
 const codes = (method: string, path: string, body: string | undefined, type = JSON_CT, truncated = false) =>
   inspect(kube(method, path), body, type, truncated, settings).violations.map((v) => v.code);
 const wf = (spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w' }, spec: { entrypoint: 'm', ...spec } });
@@ -104,7 +104,7 @@ describe('pod specs in custom resources', () => {
     ['privileged: true outside any pod spec', 'POST', '/apis/example.io/v1/namespaces/dev/agents', JSON.stringify({ spec: { privileged: true, hostNetwork: true } }), JSON_CT],
     ['a pod spec held as a string (an Argo CD Application\'s Helm values)', 'POST', '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications', JSON.stringify({ spec: { source: { helm: { values: 'containers: [{securityContext: {privileged: true}}]' } } } }), JSON_CT],
     ['a built-in kind outside the workloads (a ConfigMap)', 'POST', '/api/v1/namespaces/dev/configmaps', JSON.stringify({ data: {}, spec: { containers: [PRIV] } }), JSON_CT],
-    ['an ordinary Tekton TaskRun', 'POST', TR, JSON.stringify({ spec: { taskSpec: { steps: [{ name: 't', image: 'golang:1.23', script: 'go test ./...' }], volumes: [{ name: 'w', emptyDir: {} }] } } }), JSON_CT],
+    ['an ordinary Tekton TaskRun', 'POST', TR, JSON.stringify({ spec: { taskSpec: { steps: [{ name: 't', image: 'registry.example.com/golang:1.23', script: 'go test ./...' }], volumes: [{ name: 'w', emptyDir: {} }] } } }), JSON_CT],
     ['an Argo Rollout\'s canary steps (no image in them)', 'POST', RO, JSON.stringify({ spec: { strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } } }), JSON_CT],
     ['the status of a Rollout', 'PUT', `${RO}/web/status`, JSON.stringify({ spec: { template: { spec: { containers: [PRIV] } } } }), JSON_CT],
   ])('nothing for %s', (_what, method, path, body, type, truncated = false) => {

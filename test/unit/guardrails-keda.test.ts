@@ -21,7 +21,7 @@ describe('keda_cluster_trigger_auth', () => {
     expect(codes(write('POST', SO('prod-catalog'), exfilScaledObject('prod-catalog', 'catalog-api', EXFIL)))).toEqual(['keda_cluster_trigger_auth']);
     expect(codes(write('PATCH', `${SO('prod-catalog')}/catalog-api`, exfilScaledObject('prod-catalog', 'catalog-api', EXFIL), 'application/merge-patch+json'))).toEqual(['keda_cluster_trigger_auth']);
     expect(codes(write('PATCH', `${SO('prod-catalog')}/catalog-api?fieldManager=kubectl`, exfilScaledObject('prod-catalog', 'catalog-api', EXFIL), 'application/apply-patch+yaml'))).toEqual(['keda_cluster_trigger_auth']);
-    const job = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name: 'drain' }, spec: { jobTargetRef: { template: { spec: { containers: [{ name: 'w', image: 'registry.basketry.example/w:1' }] } } }, triggers: [{ type: 'prometheus', metadata: { serverAddress: EXFIL, query: 'up', threshold: '1', authModes: 'bearer' }, authenticationRef: { name: 'psp-api', kind: 'ClusterTriggerAuthentication' } }] } };
+    const job = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name: 'drain' }, spec: { jobTargetRef: { template: { spec: { containers: [{ name: 'w', image: 'registry.example.com/w:1' }] } } }, triggers: [{ type: 'prometheus', metadata: { serverAddress: EXFIL, query: 'up', threshold: '1', authModes: 'bearer' }, authenticationRef: { name: 'psp-api', kind: 'ClusterTriggerAuthentication' } }] } };
     expect(codes(write('POST', '/apis/keda.sh/v1alpha1/namespaces/dev-a/scaledjobs', job, 'application/yaml'))).toEqual(['keda_cluster_trigger_auth']);
   });
 

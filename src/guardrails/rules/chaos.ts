@@ -1,6 +1,7 @@
 import { arrayOf, isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 import { checkPodSecurity } from './pod-security.js';
+import { checkImages } from './images.js';
 
 /**
  * Chaos experiments are written in one namespace and act in others: Chaos Mesh's controller kills,
@@ -70,7 +71,7 @@ function checkLitmusDefinition(def: Json, path: string, ctx: RuleContext): void 
   const container: Json = { name: 'chaos-experiment', ...(typeof def.image === 'string' ? { image: def.image } : {}), ...(sc.containerSecurityContext !== undefined ? { securityContext: sc.containerSecurityContext } : {}) };
   const pod: Json = { containers: [container], ...(volumes.length > 0 ? { volumes } : {}), ...(sc.podSecurityContext !== undefined ? { securityContext: sc.podSecurityContext } : {}) };
   for (const host of ['hostPID', 'hostIPC', 'hostNetwork'] as const) if (def[host] !== undefined) pod[host] = def[host];
-  checkPodSecurity(pod, path, ctx);
+  checkImages(checkPodSecurity(pod, path, ctx), ctx);
 }
 
 function join(path: string, key: string): string {

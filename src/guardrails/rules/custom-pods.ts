@@ -3,8 +3,17 @@ import { isObject, type Json } from '../types.js';
 import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, readYaml } from '../yaml.js';
 import type { RuleContext } from './context.js';
 import { checkPlaintextOverriders } from './embedded.js';
-import { checkPodAnnotations, checkPodSecurity } from './pod-security.js';
+import { checkImage, checkImages } from './images.js';
+import { checkPodAnnotations, checkPodSecurity as checkPodControls } from './pod-security.js';
 import { checkKueuePriority, checkPriorityClass, checkScheduling, WORKFLOW_PRIORITY_KEY } from './scheduling.js';
+
+/**
+ * The runtime controls and the images of a pod the controller builds: its containers' images are
+ * pulled as a Deployment's are (image_registry_not_allowed), whatever kind carries them.
+ */
+function checkPodSecurity(...args: Parameters<typeof checkPodControls>): void {
+  checkImages(checkPodControls(...args), args[2]);
+}
 
 /**
  * A custom resource whose controller runs pods from its body (an Argo Workflow or Rollout, a
@@ -71,6 +80,8 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
     if (isObject(node.annotations)) checkPodAnnotations(node, path, ctx);
     if (typeof node.podSpecPatch === 'string') checkPodSpecPatch(node.podSpecPatch, join(path, 'podSpecPatch'), ctx, patches);
     for (const role of SPARK_PODS) if (isObject(node[role])) checkSparkPod(node[role] as Json, join(path, role), ctx);
+    // The image both Spark pods run unless each names its own.
+    if (typeof node.image === 'string' && SPARK_PODS.some((role) => isObject(node[role]))) checkImage(node.image, join(path, 'image'), ctx);
     if (isObject(node.customStrategy)) checkCustomBuild(node.customStrategy, join(path, 'customStrategy'), ctx);
     if (Array.isArray(node.plaintext) && node.plaintext.some((o) => isObject(o) && typeof o.operator === 'string')) {
       checkPlaintextOverriders(node.plaintext, join(path, 'plaintext'), ctx, checkCustomPodSpecs);
@@ -162,6 +173,7 @@ function checkPodSpecPatch(text: string, path: string, ctx: RuleContext, budget:
 function checkSparkPod(pod: Json, path: string, ctx: RuleContext): void {
   const main: Json = { name: 'spark-kubernetes-' + path.slice(path.lastIndexOf('.') + 1), securityContext: pod.securityContext ?? null, volumeMounts: pod.volumeMounts ?? null };
   checkPodSecurity({ hostNetwork: pod.hostNetwork ?? null, shareProcessNamespace: pod.shareProcessNamespace ?? null, securityContext: pod.podSecurityContext ?? null, containers: [main] }, path, ctx);
+  if (typeof pod.image === 'string') checkImage(pod.image, join(path, 'image'), ctx);
 }
 
 const SPARK_PODS = ['driver', 'executor'] as const;

@@ -41,22 +41,32 @@ export function parseImage(ref: string): ImageRef {
 }
 
 export function checkImages(containers: readonly ContainerAt[], ctx: RuleContext): void {
-  const { out, settings } = ctx;
-  const protectedNs = settings.protectedNamespace(ctx.namespace);
+  if (containers.length === 0) return;
+  const protectedNs = ctx.settings.protectedNamespace(ctx.namespace);
   for (const at of containers) {
     const image = at.container.image;
-    if (typeof image !== 'string' || image === '') continue;
-    const shown = image.slice(0, 200);
-    const ref = parseImage(image);
-    const pinned = ref.digest !== undefined && SHA256_DIGEST.test(ref.digest);
-    if (settings.registryAllowed && !settings.registryAllowed(ref.registry, ref.repository)) {
-      out.push({ code: 'image_registry_not_allowed', detail: `image ${shown} is from ${ref.registry}, not an allowed registry`, path: `${at.path}.image` });
-    }
-    if (!pinned && protectedNs) {
-      out.push({ code: 'image_not_pinned', detail: `image ${shown} is not pinned by a sha256 digest in protected namespace ${ctx.namespace}`, path: `${at.path}.image` });
-    }
-    if (!pinned && (ref.tag === undefined || ref.tag === 'latest')) {
-      out.push({ code: 'image_latest_tag', detail: `image ${shown} uses the latest tag${ref.tag === undefined ? ' (no tag given)' : ''}`, path: `${at.path}.image` });
-    }
+    if (typeof image === 'string') judgeImage(image, `${at.path}.image`, ctx, protectedNs);
+  }
+}
+
+/** One image reference, wherever a pod's controller reads it from (a Spark application's `image`). */
+export function checkImage(image: string, path: string, ctx: RuleContext): void {
+  judgeImage(image, path, ctx, ctx.settings.protectedNamespace(ctx.namespace));
+}
+
+function judgeImage(image: string, path: string, ctx: RuleContext, protectedNs: boolean): void {
+  if (image === '') return;
+  const { out, settings } = ctx;
+  const shown = image.slice(0, 200);
+  const ref = parseImage(image);
+  const pinned = ref.digest !== undefined && SHA256_DIGEST.test(ref.digest);
+  if (settings.registryAllowed && !settings.registryAllowed(ref.registry, ref.repository)) {
+    out.push({ code: 'image_registry_not_allowed', detail: `image ${shown} is from ${ref.registry}, not an allowed registry`, path });
+  }
+  if (!pinned && protectedNs) {
+    out.push({ code: 'image_not_pinned', detail: `image ${shown} is not pinned by a sha256 digest in protected namespace ${ctx.namespace}`, path });
+  }
+  if (!pinned && (ref.tag === undefined || ref.tag === 'latest')) {
+    out.push({ code: 'image_latest_tag', detail: `image ${shown} uses the latest tag${ref.tag === undefined ? ' (no tag given)' : ''}`, path });
   }
 }
