@@ -178,15 +178,12 @@ describe('controls: the everyday work beside them stays allowed to the everyday 
 /**
  * Left open, each allowed to the everyday sign-in in dev: the harm depends on objects in the cluster
  * that the request does not name (a PersistentVolume's claimRef, a node's address, what a runtime
- * class runs, a ReferenceGrant in the source namespace, which the example's reference-grants asks
- * two factors for). `it.fails`: a fix makes a row pass, which fails here until its marker goes.
+ * class runs; docs/guardrails.md, "Left open"). The claim restoring another namespace's snapshot is
+ * attack-routes-bindings' now (volume_source_other_namespace). `it.fails`: a fix makes a row pass,
+ * which fails here until its marker goes.
  */
 const LEFT_OPEN: [string, Req][] = [
   ['a PersistentVolumeClaim binding an existing PersistentVolume by name', post('/api/v1/namespaces/dev/persistentvolumeclaims', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', volumeName: 'pv-prod-payments-db', resources: { requests: { storage: '50Gi' } } } })],
-  [
-    "a PersistentVolumeClaim cloning another namespace's VolumeSnapshot (dataSourceRef.namespace)",
-    post('/api/v1/namespaces/dev/persistentvolumeclaims', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], dataSourceRef: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'db-nightly', namespace: 'prod-payments' }, resources: { requests: { storage: '50Gi' } } } }),
-  ],
   ['an EndpointSlice in dev naming a node address at the kubelet port', post('/apis/discovery.k8s.io/v1/namespaces/dev/endpointslices', { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'metrics-1', labels: { 'kubernetes.io/service-name': 'metrics' } }, addressType: 'IPv4', ports: [{ name: 'https', port: 10250 }], endpoints: [{ addresses: ['10.0.0.11'] }] })],
   ['a Deployment in dev naming an unsandboxed runtime class (dev is in no sandboxed_namespaces entry)', deployment({ runtimeClassName: 'runc' })],
 ];
