@@ -49,7 +49,7 @@ const ingressRoute = (ns: string, services: object[], tcp = false) =>
   });
 const httpProxy = (ns: string, spec: object) => post(`/apis/projectcontour.io/v1/namespaces/${ns}/httpproxies`, { apiVersion: 'projectcontour.io/v1', kind: 'HTTPProxy', metadata: { name: 'api' }, spec: { virtualhost: { fqdn: 'api.dev.example.com' }, ...spec } });
 const route = (ns: string, service: string) => post(`/apis/route.openshift.io/v1/namespaces/${ns}/routes`, { apiVersion: 'route.openshift.io/v1', kind: 'Route', metadata: { name: 'api' }, spec: { host: 'api.apps.example.com', to: { kind: 'Service', name: service }, tls: { termination: 'passthrough' } } });
-const mapping = (service: string) => post('/apis/getambassador.io/v3alpha1/namespaces/dev/mappings', { apiVersion: 'getambassador.io/v3alpha1', kind: 'Mapping', metadata: { name: 'api' }, spec: { hostname: 'api.dev.example.com', prefix: '/', service } });
+const mapping = (ns: string, service: string) => post(`/apis/getambassador.io/v3alpha1/namespaces/${ns}/mappings`, { apiVersion: 'getambassador.io/v3alpha1', kind: 'Mapping', metadata: { name: 'api' }, spec: { hostname: 'api.dev.example.com', prefix: '/', service } });
 const NGINX = 'nginx.ingress.kubernetes.io';
 const ingress = (ns: string, annotations: Record<string, string>, service = 'web') =>
   post(`/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', annotations }, spec: { ingressClassName: 'nginx', rules: [{ host: 'web.dev.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: service, port: { number: 80 } } } }] } }] } });
@@ -90,7 +90,8 @@ const FOUND: Row[] = [
   { what: 'a Contour HTTPProxy in default routing to kubernetes', req: httpProxy('default', { routes: [{ services: [{ name: 'kubernetes', port: 443, protocol: 'tls' }] }] }), by: GATED, refused: ALL },
   { what: "a Contour HTTPProxy's TCP proxy (TLS passthrough) to kubernetes", req: httpProxy('default', { virtualhost: { fqdn: 'api.dev.example.com', tls: { passthrough: true } }, tcpproxy: { services: [{ name: 'kubernetes', port: 443 }] } }), by: GATED, refused: ALL },
   { what: 'an OpenShift Route in default, passthrough, to kubernetes', req: route('default', 'kubernetes'), by: GATED, refused: ALL },
-  { what: 'an Emissary Mapping in dev whose service is https://kubernetes.default.svc:443', req: mapping('https://kubernetes.default.svc:443'), by: GATED, refused: ALL },
+  { what: 'an Emissary Mapping in dev whose service is https://kubernetes.default.svc:443', req: mapping('dev', 'https://kubernetes.default.svc:443'), by: GATED, refused: ALL },
+  { what: 'an Emissary Mapping in default whose service is kubernetes:443', req: mapping('default', 'kubernetes:443'), by: GATED, refused: ALL },
   { what: 'an ingress-nginx mirror-target copying every request (its Authorization too) to the API server', req: ingress('dev', { [`${NGINX}/mirror-target`]: 'https://kubernetes.default.svc$request_uri' }), by: GATED, refused: ALL },
   { what: 'an ingress-nginx default-backend in default naming kubernetes', req: ingress('default', { [`${NGINX}/default-backend`]: 'kubernetes' }), by: GATED, refused: ALL },
   // The forward auth taken off an Ingress (stepgate's, where ingress-nginx asks it: docs/stepup.md).
@@ -144,7 +145,7 @@ describe('controls: the everyday work beside them stays allowed to the everyday 
     ["a Traefik IngressRoute to the team's own Service", ingressRoute('dev', [{ name: 'web', port: 80 }])],
     ["a Contour HTTPProxy to the team's own Service", httpProxy('dev', { routes: [{ services: [{ name: 'web', port: 80 }] }] })],
     ["an OpenShift Route to the team's own Service", route('dev', 'web')],
-    ["an Emissary Mapping to the team's own Service", mapping('web:80')],
+    ["an Emissary Mapping to the team's own Service", mapping('dev', 'web:80')],
     ['an Ingress with upstream-vhost (the Host header only) and its own auth-url', ingress('dev', { [`${NGINX}/upstream-vhost`]: 'web.internal', [`${NGINX}/auth-url`]: 'http://oauth2-proxy.dev.svc.cluster.local/oauth2/auth' })],
     ["a merge patch of a dashboard Ingress's other annotations", merge(GRAFANA, { metadata: { annotations: { [`${NGINX}/proxy-body-size`]: '16m' } } })],
     ['a claim restoring a snapshot of its own namespace', claim({})],

@@ -47,7 +47,10 @@ function stripPort(host: string): string {
 }
 
 /** A Service's name in a namespace, as a name in the mesh or a cluster's DNS resolves it. */
-const qualified = (name: string, ns: string) => (name.includes('.') || name.includes(':') ? name : `${name}.${ns}`);
+function qualified(name: string, ns: string): string {
+  const bare = stripPort(name);
+  return bare.includes('.') || bare.includes(':') ? name : `${bare}.${ns}${name.slice(bare.length)}`;
+}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
