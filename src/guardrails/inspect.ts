@@ -17,21 +17,22 @@ import { checkCiliumPolicy, checkNetworkPolicy, checkNetworkPolicyDelete, checkS
 import { claimsDeleted, cordons, evictsByTaint, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, serviceRetargeted } from './rules/owners.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
+import { checkBindingTarget } from './rules/scheduling.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
 import { checkImageSource, IMAGE_SOURCE_KEYS } from './rules/image-streams.js';
 import { checkHelmRecord } from './rules/helm-records.js';
 import { HOST_KEYS, hostKeyOfKind } from './rules/host-kinds.js';
-import { checkRouteBackends } from './rules/route-backends.js';
+import { checkEndpointAddresses, checkRouteBackends, ENDPOINT_KEYS } from './rules/route-backends.js';
 import { checkRoute } from './rules/routes.js';
 import { checkRouteOwners } from './rules/route-owners.js';
 import { checkWorkloadIdentity } from './rules/workload-identities.js';
 import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
-import { checkVolumeSources, VOLUME_SOURCE_GROUPS, VOLUME_SOURCE_KEYS } from './rules/volume-sources.js';
+import { checkClaimSource, checkVolumeSources, CLAIM_SOURCE_KEYS, VOLUME_SOURCE_GROUPS, VOLUME_SOURCE_KEYS } from './rules/volume-sources.js';
 import { EMBEDDED_OBJECT_KEYS, embeddedObjects } from './rules/embedded-objects.js';
 import { carriedObjects, carriesText, FLEET_GROUP, openCarried, RESOURCE_SET_SECRET, type Holder, type ResourceSet } from './rules/carried.js';
 import { checkNetworkAttachment, NETWORK_ATTACHMENT_GROUP } from './rules/network-attachments.js';
-import { checkScheduledJobChange, CRONJOB_KEY } from './rules/scheduled-jobs.js';
+import { checkScheduledJobChange, CRONJOB_KEY, CRONWORKFLOW_KEY } from './rules/scheduled-jobs.js';
 import { secretReadBy } from './rules/secret-refs.js';
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
@@ -50,7 +51,12 @@ export function isInspected(kube: KubeRequestInfo): boolean {
   if (!kube.isResourceRequest) return false;
   if (DELETE_VERBS.has(kube.verb)) return true;
   if (!WRITE_VERBS.has(kube.verb)) return false;
-  return readsWhole(kube) || changesObject(kube) || scalesWorkload(kube) || customObjectWrite(kube) || configMapWrite(kube);
+  return readsWhole(kube) || changesObject(kube) || scalesWorkload(kube) || customObjectWrite(kube) || configMapWrite(kube) || claimWrite(kube);
+}
+
+/** A PersistentVolumeClaim's create, update or patch: its dataSourceRef may name another namespace (rules/volume-sources.ts). */
+function claimWrite(kube: KubeRequestInfo): boolean {
+  return kube.apiGroup === '' && kube.resource === 'persistentvolumeclaims' && kube.subresource === '';
 }
 
 /**
@@ -119,7 +125,7 @@ function isBinding(kube: KubeRequestInfo): boolean {
 }
 
 /** Kinds whose body the guardrails read. */
-const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, CILIUM_POLICY_KEY, CILIUM_CLUSTERWIDE_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS, ...IMAGE_SOURCE_KEYS]);
+const BODY_KEYS = new Set(['/namespaces', NETWORK_POLICY_KEY, CILIUM_POLICY_KEY, CILIUM_CLUSTERWIDE_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS, ...IMAGE_SOURCE_KEYS, ...ENDPOINT_KEYS]);
 
 function isInspectedKey(key: string): boolean {
   return isWorkloadKey(key) || RBAC_KEYS.has(key) || BODY_KEYS.has(key) || isFluxKey(key);
@@ -324,14 +330,18 @@ function inspectAt(
     const keda = customObjectWrite(kube) && kube.apiGroup === KEDA_GROUP && !truncated && body !== undefined && mayName(body, contentType, KEDA_KEYS);
     // So is a KubeVirt or CDI object that may copy a volume: its sources name their namespace.
     const copies = customObjectWrite(kube) && VOLUME_SOURCE_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined && mayName(body, contentType, VOLUME_SOURCE_KEYS);
+    // A CronWorkflow's patch, read as a CronJob's is (rules/scheduled-jobs.ts).
+    const scheduled = urlKey === CRONWORKFLOW_KEY && kube.verb === 'patch' && kube.subresource === '' && mediaType(contentType) !== APPLY_PATCH && !truncated && body !== undefined;
+    // A claim that may restore another namespace's volume: only a body naming dataSourceRef is parsed.
+    const claim = claimWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, CLAIM_SOURCE_KEYS);
     // A Multus attachment's CNI configuration, which names the node interfaces its pods sit on.
     const attaches = customObjectWrite(kube) && kube.apiGroup === NETWORK_ATTACHMENT_GROUP && !truncated && body !== undefined && mayName(body, contentType, ['config']);
     // And an object that embeds the objects its controller writes (a Workflow's resource manifest).
     const embeds = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, EMBEDDED_OBJECT_KEYS);
     // A ConfigMap that may hold a manifest in a value (`binaryData` is base64: no key shows there).
     const resourceSet = configMapWrite(kube) && !truncated && body !== undefined && (mayCarry(body, contentType, kube.verb === 'patch') || mayName(body, contentType, BINARY_DATA));
-    if (!owners && !pods && !chaos && !keda && !embedded && !copies && !embeds && !attaches && !resourceSet) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !embedded && !copies && !embeds && !attaches && !resourceSet);
+    if (!owners && !pods && !chaos && !keda && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
@@ -356,6 +366,8 @@ function inspectAt(
         // kind kube serves is judged as a ClusterResourceSet Secret's is; any other is passed over.
         if (resourceSet) judgeCarried(doc, multi ? `documents[${i}].` : '', ctx, depth, 'maybe', 'ConfigMap');
         if (copies) checkVolumeSources(doc, multi ? `documents[${i}].` : '', ctx);
+        if (claim) checkClaimSource(doc, multi ? `documents[${i}].` : '', ctx);
+        if (scheduled) checkScheduledJobChange(doc, urlKey, multi ? `documents[${i}].` : '', ctx);
         if (embeds) judgeEmbedded(doc, multi ? `documents[${i}].` : '', ctx, depth);
         if (attaches) checkNetworkAttachment(doc, multi ? `documents[${i}].` : '', ctx);
       }
@@ -375,7 +387,9 @@ function inspectAt(
     const found = new ViolationCollector();
     const ctx: RuleContext = { settings, namespace: kube.namespace, partial: true, out: found };
     for (const [i, doc] of parsed.documents.entries()) {
-      if (isObject(doc.metadata)) checkPodAnnotations(doc.metadata, `${parsed.documents.length > 1 ? `documents[${i}].` : ''}metadata`, ctx);
+      const prefix = parsed.documents.length > 1 ? `documents[${i}].` : '';
+      if (isObject(doc.metadata)) checkPodAnnotations(doc.metadata, `${prefix}metadata`, ctx);
+      checkBindingTarget(doc, prefix, ctx);
     }
     return found.kept.length > 0 ? { violations: found.kept } : NO_VIOLATIONS;
   }
@@ -424,6 +438,7 @@ function inspectAt(
     if (namespaceLabelsWrite(kube) || doc.kind === 'Namespace') checkNamespaceLabels(doc, prefix, kube.verb, ctx);
     if (urlKey === PERSISTENT_VOLUME_KEY || doc.kind === 'PersistentVolume') checkPersistentVolume(doc, prefix, ctx);
     if (urlKey === SERVICE_KEY || doc.kind === 'Service') checkService(doc, prefix, urlKey === SERVICE_KEY ? kube.subresource : '', ctx);
+    if (ENDPOINT_KEYS.has(urlKey) || doc.kind === 'Endpoints' || doc.kind === 'EndpointSlice') checkEndpointAddresses(doc, prefix, ctx);
     if (INGRESS_KEYS.has(urlKey) || doc.kind === 'Ingress') checkIngress(doc, prefix, INGRESS_KEYS.has(urlKey) ? kube.subresource : '', ctx);
     for (const key of unique([HOST_KEYS.has(urlKey) ? urlKey : undefined, hostKeyOfKind(doc)])) {
       checkRoute(doc, key, prefix, ctx);
@@ -433,7 +448,7 @@ function inspectAt(
     }
     if (kube.verb === 'patch' && isFluxKey(urlKey)) checkFluxPatch(doc, kube.resource, prefix, ctx, urlKey);
     if (IMAGE_SOURCE_KEYS.has(urlKey)) checkImageSource(doc, urlKey, kube.verb, prefix, ctx);
-    if (urlKey === CRONJOB_KEY && kube.verb === 'patch' && kube.subresource === '' && !applied) checkScheduledJobChange(doc, prefix, ctx);
+    if (urlKey === CRONJOB_KEY && kube.verb === 'patch' && kube.subresource === '' && !applied) checkScheduledJobChange(doc, urlKey, prefix, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
     if (kube.namespace === '' && workloadKeys.length > 0) for (const v of checkSystemNamespace(kube, settings, ctx.namespace, true)) violations.push(v);
     // A custom kind read whole (a Fleet Bundle, a Flux HelmRelease's values) can carry objects too.

@@ -1,4 +1,5 @@
-import type { GuardrailEffectConfig, GuardrailsConfig } from '../config/schema.js';
+import ipaddr from 'ipaddr.js';
+import { parseCidr, type GuardrailEffectConfig, type GuardrailsConfig } from '../config/schema.js';
 import type { AssuranceModel } from '../core/assurance.js';
 import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { loadClusterPolicies } from './cel/load.js';
@@ -64,6 +65,8 @@ export interface GuardrailSettings {
   readonly reservedInterfaceConfigured: boolean;
   /** Whether a route's host, named in a namespace, is owned by others (route_host_not_owned); undefined when no owners are configured. */
   readonly hostClaimed: HostClaimed | undefined;
+  /** Whether an IP literal (a backend's, an endpoint's) is one of guardrails.api_server_addresses (gated_host_route). */
+  apiServerAddress(ip: string): boolean;
 }
 
 export interface ClusterPolicies {
@@ -198,6 +201,7 @@ export function compileGuardrails(
     reservedInterface: globsOrNever(cfg.reserved_interfaces),
     reservedInterfaceConfigured: cfg.reserved_interfaces.length > 0,
     hostClaimed: compileHostOwners(cfg.host_owners),
+    apiServerAddress: compileAddresses(cfg.api_server_addresses),
   });
 }
 
@@ -236,6 +240,23 @@ function compileSandboxes(sandboxed: Readonly<Record<string, readonly string[]>>
   if (entries.length === 0) return () => undefined;
   // The first entry whose namespace glob matches decides, as guardrails.namespaces does.
   return (namespace) => entries.find((e) => e.ns(namespace))?.classes;
+}
+
+/**
+ * An address as a backend writes it (`10.96.0.1`, `[fd00::1]`, `::ffff:10.96.0.1`), against the
+ * configured ranges of its family; a name that is no address never matches.
+ */
+function compileAddresses(cidrs: readonly string[]): GuardrailSettings['apiServerAddress'] {
+  // The schema accepted each entry with parseCidr.
+  const ranges = cidrs.map((c) => parseCidr(c)!);
+  if (ranges.length === 0) return () => false;
+  return (ip) => {
+    const bare = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
+    if (!ipaddr.isValid(bare)) return false;
+    let a = ipaddr.parse(bare);
+    if (a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress()) a = (a as ipaddr.IPv6).toIPv4Address();
+    return ranges.some(([net, bits]) => net.kind() === a.kind() && a.match(net, bits));
+  };
 }
 
 const SA_USER = 'system:serviceaccount:';

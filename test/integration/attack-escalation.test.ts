@@ -342,11 +342,6 @@ const LIMITS: { path: string; what: string; req: Req }[] = [
     req: { method: 'PATCH', path: '/api/v1/namespaces/dev', body: { metadata: { labels: { 'resource.kubernetes.io/admin-access': 'true' } } }, headers: MERGE },
   },
   {
-    path: 'pods/binding',
-    what: 'a pending pod of dev bound to a control-plane node (taints and affinity skipped, as nodeName does)',
-    req: { method: 'POST', path: '/api/v1/namespaces/dev/pods/web-0/binding', body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web-0' }, target: { apiVersion: 'v1', kind: 'Node', name: 'cp-1' } }, headers: JSON_CT },
-  },
-  {
     path: 'Workload creation',
     what: "a Deployment in dev running as dev's deployer service account",
     req: applied('/apis/apps/v1/namespaces/dev/deployments', deployment('runner', 'dev', { serviceAccountName: 'deployer' })),

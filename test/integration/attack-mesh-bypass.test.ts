@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { builtServerForFile, freshSubjects, kubectlSender, reason, REFUSED, rules, type EscalationState as State, type KubectlRequest as Req } from '../support/built-server.js';
+import { builtServerForFile, freshSubjects, kubectlSender, reason, REFUSED, rules, checkEscalationRows, type EscalationRow as Row, type EscalationState as State, type KubectlRequest as Req } from '../support/built-server.js';
 
 /**
  * What redteam32 left open, and the mesh that puts stepgate in the path (session 33), sent
@@ -39,14 +39,6 @@ const httpRoute = (backendRef: object) =>
 const externalName = (name: string) => post('/api/v1/namespaces/dev/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api' }, spec: { type: 'ExternalName', externalName: name } });
 const csiVolume = (csi: object) => deployment({ volumes: [{ name: 'data', csi }] });
 
-interface Row {
-  what: string;
-  req: Req;
-  /** The rule or `guardrail:<code>` the answer names. */
-  by: string;
-  /** The states refused (every state's answer names `by`); the others are allowed. */
-  refused: State[];
-}
 
 const ALL: State[] = ['stolen', 'remote', 'everyday', 'laptop'];
 const UNTIL_LAPTOP: State[] = ['stolen', 'remote', 'everyday'];
@@ -136,21 +128,8 @@ const ALREADY: Row[] = [
   },
 ];
 
-function check(rows: Row[]) {
-  it.each(rows.map((r) => [r.what, r] as const))('%s', async (_what, r) => {
-    for (const state of ALL) {
-      const res = await send(r.req, state);
-      const where = `${r.what} (${state}) [${rules(res)}]`;
-      if (r.refused.includes(state)) {
-        expect.soft(REFUSED, where).toContain(reason(res));
-        expect.soft(rules(res).split(','), where).toContain(r.by);
-      } else expect.soft(reason(res), where).toBe('allowed');
-    }
-  });
-}
-
-describe('found: refused now in the states listed, allowed to the everyday sign-in before', () => check(FOUND));
-describe('already right, in shapes the earlier files do not send', () => check(ALREADY));
+describe('found: refused now in the states listed, allowed to the everyday sign-in before', () => checkEscalationRows(send, FOUND));
+describe('already right, in shapes the earlier files do not send', () => checkEscalationRows(send, ALREADY));
 
 describe('controls: the everyday work beside them stays allowed to the everyday sign-in', () => {
   it.each<[string, Req]>([
@@ -178,15 +157,12 @@ describe('controls: the everyday work beside them stays allowed to the everyday 
 /**
  * Left open, each allowed to the everyday sign-in in dev: the harm depends on objects in the cluster
  * that the request does not name (a PersistentVolume's claimRef, a node's address, what a runtime
- * class runs, a ReferenceGrant in the source namespace, which the example's reference-grants asks
- * two factors for). `it.fails`: a fix makes a row pass, which fails here until its marker goes.
+ * class runs; docs/guardrails.md, "Left open"). The claim restoring another namespace's snapshot is
+ * attack-routes-bindings' now (volume_source_other_namespace). `it.fails`: a fix makes a row pass,
+ * which fails here until its marker goes.
  */
 const LEFT_OPEN: [string, Req][] = [
   ['a PersistentVolumeClaim binding an existing PersistentVolume by name', post('/api/v1/namespaces/dev/persistentvolumeclaims', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', volumeName: 'pv-prod-payments-db', resources: { requests: { storage: '50Gi' } } } })],
-  [
-    "a PersistentVolumeClaim cloning another namespace's VolumeSnapshot (dataSourceRef.namespace)",
-    post('/api/v1/namespaces/dev/persistentvolumeclaims', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], dataSourceRef: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'db-nightly', namespace: 'prod-payments' }, resources: { requests: { storage: '50Gi' } } } }),
-  ],
   ['an EndpointSlice in dev naming a node address at the kubelet port', post('/apis/discovery.k8s.io/v1/namespaces/dev/endpointslices', { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'metrics-1', labels: { 'kubernetes.io/service-name': 'metrics' } }, addressType: 'IPv4', ports: [{ name: 'https', port: 10250 }], endpoints: [{ addresses: ['10.0.0.11'] }] })],
   ['a Deployment in dev naming an unsandboxed runtime class (dev is in no sandboxed_namespaces entry)', deployment({ runtimeClassName: 'runc' })],
 ];

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { JWTPayload } from 'jose';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CheckClient, reasonOf, type CheckResponse } from './grpc-client.js';
 import { TestIssuer } from './issuer.js';
 import { checkRequest, type RequestSpec } from './requests.js';
@@ -185,3 +185,27 @@ export function kubectlSender(server: () => BuiltServer, subjects: ReturnType<ty
   };
 }
 
+/** A row of the escalation corpora: a request, the rule that answers it, and the states it refuses. */
+export interface EscalationRow {
+  what: string;
+  req: KubectlRequest;
+  /** The rule or `guardrail:<code>` the answer names. */
+  by: string;
+  /** The states refused (every state's answer names `by`); the others are allowed. */
+  refused: EscalationState[];
+}
+
+/** One test per row: every state's answer is a refusal naming `by` where listed, `allowed` elsewhere. */
+export function checkEscalationRows(send: ReturnType<typeof kubectlSender>, rows: readonly EscalationRow[]): void {
+  const states = Object.keys(ESCALATION_STATES) as EscalationState[];
+  it.each(rows.map((r) => [r.what, r] as const))('%s', async (_what, r) => {
+    for (const state of states) {
+      const res = await send(r.req, state);
+      const where = `${r.what} (${state}) [${rules(res)}]`;
+      if (r.refused.includes(state)) {
+        expect.soft(REFUSED, where).toContain(reason(res));
+        expect.soft(rules(res).split(','), where).toContain(r.by);
+      } else expect.soft(reason(res), where).toBe('allowed');
+    }
+  });
+}

@@ -3,7 +3,7 @@ import { compileAssurance } from '../../src/core/assurance.js';
 import { compileGlobList } from '../../src/core/glob.js';
 import { inspect } from '../../src/guardrails/inspect.js';
 import { compileGuardrails } from '../../src/guardrails/settings.js';
-import { guardConfig, kube } from '../support/guardrails.js';
+import { guardConfig, guardSettings, kube } from '../support/guardrails.js';
 
 // What runtime.ts passes: the API server's names (a glob among them) and the step-up page's host.
 const HOSTS = ['kube.test', 'kubernetes', 'kubernetes.**', 'auth.test'];
@@ -141,5 +141,41 @@ describe('gated_host_route: a route whose backend is the API server', () => {
   it('names the backend and where it is written, within bounds', () => {
     const [v] = inspect(kube('POST', VS_DEV), JSON.stringify(vsTo(api('kubernetes.default.svc.cluster.local'))), 'application/json', false, settings).violations;
     expect(v).toEqual({ code: 'gated_host_route', detail: "VirtualService sends requests to kubernetes.default.svc.cluster.local, the API server's own Service: they reach it without a check", path: 'spec.http[0].route[0].destination.host' });
+  });
+});
+
+describe('gated_host_route: a backend or endpoint at one of guardrails.api_server_addresses', () => {
+  const at = guardSettings('guardrails:\n  api_server_addresses: [10.96.0.1, "fd00:10:96::1", 10.0.0.10/31]\n');
+  const inspectAt = (path: string, body: unknown) => inspect(kube('POST', path), JSON.stringify(body), 'application/json', false, at).violations.map((v) => v.code);
+  const vs = (host: string) => ({ spec: { hosts: ['api.dev.example.com'], http: [{ route: [{ destination: { host } }] }] } });
+  const slice = (address: string) => ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4', endpoints: [{ addresses: [address] }] });
+  const VS_DEV = '/apis/networking.istio.io/v1/namespaces/dev/virtualservices';
+  const SLICES = '/apis/discovery.k8s.io/v1/namespaces/dev/endpointslices';
+
+  it.each<[string, string, unknown]>([
+    ['the ClusterIP as a destination', VS_DEV, vs('10.96.0.1')],
+    ['the ClusterIP with a port', VS_DEV, vs('10.96.0.1:443')],
+    ['an IPv6 address, compressed otherwise and bracketed with a port', VS_DEV, vs('[fd00:10:96:0::1]:443')],
+    ['the ClusterIP IPv4-mapped', VS_DEV, vs('::ffff:10.96.0.1')],
+    ['a control-plane node inside the CIDR', SLICES, slice('10.0.0.11')],
+    ["an Endpoints' not-ready address", '/api/v1/namespaces/dev/endpoints', { subsets: [{ notReadyAddresses: [{ ip: '10.96.0.1' }] }] }],
+  ])('%s', (_what, path, body) => {
+    expect(inspectAt(path, body)).toEqual(['gated_host_route']);
+  });
+
+  it.each<[string, string, unknown]>([
+    ['the next address', VS_DEV, vs('10.96.0.2')],
+    ['a node outside the CIDR', SLICES, slice('10.0.0.12')],
+    ['a name made of digits and dots that is no address', VS_DEV, vs('10.96.0.1.nip.io')],
+  ])('control: %s', (_what, path, body) => {
+    expect(inspectAt(path, body)).toEqual([]);
+  });
+
+  it('is quiet when none are configured', () => {
+    expect(inspect(kube('POST', SLICES), JSON.stringify(slice('10.96.0.1')), 'application/json', false, settings).violations).toEqual([]);
+  });
+
+  it('refuses an entry that is no address or CIDR, naming the field', () => {
+    expect(() => guardConfig('guardrails:\n  api_server_addresses: [kubernetes.default]\n')).toThrow(/guardrails\.api_server_addresses\[0\]: must be an IP address or CIDR/);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
-import { modeSchema, nonEmpty, seconds, stringList } from './common.js';
+import { cidr, modeSchema, nonEmpty, seconds, stringList } from './common.js';
 import { DEFAULT_DANGEROUS_CAPABILITIES, DEFAULT_PRIVILEGED_GROUPS, DEFAULT_PRIVILEGED_USERS, DEFAULT_RESERVED_INTERFACES, DEFAULT_SHARED_VOLUME_NAMESPACES, DEFAULT_SYSTEM_NAMESPACES, GUARDRAIL_CODES, MISSING_KEY, UNREADABLE_KEY } from '../guardrail-codes.js';
 
 /**
@@ -68,6 +68,13 @@ export const guardrailsSchema = z.strictObject({
    * of its CNI plugins): `network_attachment_reserved`. The management network's are the site's.
    */
   reserved_interfaces: z.array(nonEmpty).default([...DEFAULT_RESERVED_INTERFACES]),
+  /**
+   * Where the API server is reached by address, past every gateway: its Service's ClusterIP (the
+   * service range's first address) and the control-plane endpoints. A route, ServiceEntry,
+   * ExternalName, Endpoints or EndpointSlice naming one is `gated_host_route`, as one naming
+   * `kubernetes.default` is; the body cannot say which addresses are the API server's.
+   */
+  api_server_addresses: z.array(cidr).default([]),
   /** Namespace (glob) → the runtime classes its pods must run under (`runtime_class_removed`). */
   sandboxed_namespaces: z.record(nonEmpty, z.array(nonEmpty).min(1)).default({}),
   /**
@@ -142,6 +149,7 @@ export const GUARDRAILS_APPLY = {
   'guardrails.chaos_protected_namespaces': 'live',
   'guardrails.shared_volume_namespaces': 'live',
   'guardrails.reserved_interfaces': 'live',
+  'guardrails.api_server_addresses': 'live',
   'guardrails.host_owners[].hosts': 'live',
   'guardrails.host_owners[].namespaces': 'live',
   'guardrails.namespaces[].match': 'live',

@@ -93,6 +93,7 @@ function nameOf(key: string): string {
 /** Annotations are read on every write; paths only where the spec is written (not `ingresses/status`). */
 export function checkIngress(doc: Json, docPath: string, subresource: string, ctx: RuleContext): void {
   checkAnnotations(doc, docPath, ctx);
+  checkExternalAuth(doc, docPath, ctx);
   if (subresource === '') checkPaths(doc, docPath, ctx);
 }
 
@@ -117,6 +118,30 @@ function checkAnnotations(doc: Json, docPath: string, ctx: RuleContext): void {
     } else if (NGINX_ANNOTATIONS.has(name) && (value === UNKNOWN_VALUE || VALUE_BREAKOUT.test(value.replace(NGINX_VARIABLE, '')))) {
       const why = value === UNKNOWN_VALUE ? 'is a value the patch copies from elsewhere' : `holds ${breakout(value.replace(NGINX_VARIABLE, ''), VALUE_BREAKOUT)}, which ends the directive it is written into`;
       ctx.out.push({ code: 'ingress_config_injection', detail: `annotation ${shown} ${why}`, path: at });
+    }
+  }
+}
+
+/**
+ * gated_host_route by the ingress controller's own check: where stepgate is ingress-nginx's
+ * forward auth (an Ingress's `auth-url`, or the controller's `global-auth-url` for every Ingress;
+ * docs/stepup.md), a patch that removes an Ingress's `auth-url` (a merge patch's null, a JSON
+ * patch's remove), or an Ingress that opts out of the global one (`enable-global-auth: "false"`),
+ * serves its hosts with no check. Whose check it was is in the stored object, so any removal is
+ * judged as taking stepgate's off. A patch that sets `auth-url` is not judged: that is also how an
+ * Ingress is first given one, and what it held before is not shown (docs/guardrails.md).
+ */
+function checkExternalAuth(doc: Json, docPath: string, ctx: RuleContext): void {
+  const annotations = isObject(doc.metadata) ? doc.metadata.annotations : undefined;
+  if (!isObject(annotations)) return;
+  for (const [key, value] of Object.entries(annotations)) {
+    const name = nameOf(key);
+    const at = `${docPath}metadata.annotations[${JSON.stringify(key.slice(0, 120))}]`;
+    const shown = key.slice(0, 120);
+    if (name === 'enable-global-auth' && value === 'false') {
+      ctx.out.push({ code: 'gated_host_route', detail: `annotation ${shown} takes the Ingress's hosts out of the controller's forward auth`, path: at });
+    } else if (name === 'auth-url' && ctx.partial && value === null) {
+      ctx.out.push({ code: 'gated_host_route', detail: `the patch removes annotation ${shown}, the forward auth that checks the Ingress's hosts`, path: at });
     }
   }
 }

@@ -15,8 +15,8 @@ import type { RuleContext } from './context.js';
 export function checkRouteBackends(doc: Json, key: string, docPath: string, ctx: RuleContext): void {
   const read = BACKENDS[key];
   if (read === undefined || !isObject(doc.spec)) return;
-  for (const { host, path, kind } of read(doc.spec, ctx.namespace)) {
-    if (!isApiServer(host)) continue;
+  for (const { host, path, kind } of read(doc.spec, ctx.namespace, doc)) {
+    if (!isApiServer(host) && !ctx.settings.apiServerAddress(stripPort(host))) continue;
     const shown = clientText(host.toLowerCase(), 100) ?? '';
     const detail =
       kind === 'alias'
@@ -36,12 +36,21 @@ interface Backend {
 
 /** `kubernetes.default`, `kubernetes.default.svc` and under it (any cluster domain), any port or trailing dot. */
 function isApiServer(host: string): boolean {
-  const h = host.toLowerCase().replace(/:\d*$/, '').replace(/\.$/, '');
+  const h = stripPort(host.toLowerCase()).replace(/\.$/, '');
   return h === 'kubernetes.default' || h === 'kubernetes.default.svc' || h.startsWith('kubernetes.default.svc.');
 }
 
+/** A host without its port; an IPv6 address stays whole (`[fd00::1]:443` → `[fd00::1]`, `fd00::1` as it is). */
+function stripPort(host: string): string {
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1 || undefined);
+  return host.indexOf(':') === host.lastIndexOf(':') ? host.replace(/:\d*$/, '') : host;
+}
+
 /** A Service's name in a namespace, as a name in the mesh or a cluster's DNS resolves it. */
-const qualified = (name: string, ns: string) => (name.includes('.') ? name : `${name}.${ns}`);
+function qualified(name: string, ns: string): string {
+  const bare = stripPort(name);
+  return bare.includes('.') || bare.includes(':') ? name : `${bare}.${ns}${name.slice(bare.length)}`;
+}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -89,9 +98,22 @@ const gatewayRoute =
     return out;
   };
 
-/** An Ingress's backends: Services of its own namespace. */
-function ingress(spec: Json, ns: string): Backend[] {
+/**
+ * An Ingress's backends: Services of its own namespace, and ingress-nginx's annotations that name
+ * one (`default-backend`) or send a copy of every request, its Authorization header included,
+ * to a URL (`mirror-target`), under any prefix as the controller's flag allows.
+ */
+function ingress(spec: Json, ns: string, doc: Json): Backend[] {
   const out: Backend[] = [];
+  const annotations = isObject(doc.metadata) && isObject(doc.metadata.annotations) ? doc.metadata.annotations : {};
+  for (const [key, value] of Object.entries(annotations)) {
+    if (typeof value !== 'string') continue;
+    const at = `metadata.annotations[${JSON.stringify(key.slice(0, 120))}]`;
+    if (key.endsWith('/mirror-target')) {
+      const host = urlHost(value);
+      if (host !== undefined) out.push({ host: qualified(host, ns), path: at, kind: 'Ingress' });
+    } else if (key.endsWith('/default-backend')) out.push({ host: `${value}.${ns}`, path: at, kind: 'Ingress' });
+  }
   const add = (b: unknown, path: string) => {
     const name = isObject(b) && isObject(b.service) ? str(b.service.name) : isObject(b) ? str(b.serviceName) : undefined;
     if (name !== undefined) out.push({ host: `${name}.${ns}`, path, kind: 'Ingress' });
@@ -118,7 +140,54 @@ function service(spec: Json, ns: string): Backend[] {
   return name === undefined ? [] : [{ host: qualified(name, ns), path: 'spec.externalName', kind: 'alias' }];
 }
 
-const BACKENDS: Readonly<Record<string, (spec: Json, ns: string) => Backend[]>> = {
+/** The host of a URL as a proxy's configuration writes it (a scheme or none, nginx variables in the path). */
+function urlHost(value: string): string | undefined {
+  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#$]+)/i.exec(value.trim());
+  return m?.[1];
+}
+
+/**
+ * Services by name, with the namespace each may name (Traefik's `namespace`, where the provider's
+ * allowCrossNamespace lets it; Contour's and OpenShift's are the route's own): `list` at `at`.
+ */
+function named(list: unknown, at: string, ns: string, kind: string, crossNamespace: boolean): Backend[] {
+  const out: Backend[] = [];
+  for (const [j, b] of arrayOf(list).entries()) {
+    if (!isObject(b)) continue;
+    const name = str(b.name);
+    // A TraefikService is a weighted or mirrored set of other services, each written in turn.
+    if (name === undefined || (b.kind !== undefined && b.kind !== 'Service')) continue;
+    out.push({ host: `${name}.${(crossNamespace ? str(b.namespace) : undefined) ?? ns}`, path: `${at}[${j}]`, kind });
+  }
+  return out;
+}
+
+/** Traefik's IngressRoute and IngressRouteTCP: each route's services. */
+const traefikRoute =
+  (kind: string) =>
+  (spec: Json, ns: string): Backend[] =>
+    arrayOf(spec.routes).flatMap((r, i) => (isObject(r) ? named(r.services, `spec.routes[${i}].services`, ns, kind, true) : []));
+
+/** Contour's HTTPProxy: each route's services (mirrors among them) and the TCP proxy's. */
+function httpProxy(spec: Json, ns: string): Backend[] {
+  const routes = arrayOf(spec.routes).flatMap((r, i) => (isObject(r) ? named(r.services, `spec.routes[${i}].services`, ns, 'HTTPProxy', false) : []));
+  return isObject(spec.tcpproxy) ? [...routes, ...named(spec.tcpproxy.services, 'spec.tcpproxy.services', ns, 'HTTPProxy', false)] : routes;
+}
+
+/** An OpenShift Route: `to` and its alternate backends (a passthrough one reaches the API server's own TLS). */
+function openShiftRoute(spec: Json, ns: string): Backend[] {
+  return [...named([spec.to], 'spec.to', ns, 'Route', false).map((b) => ({ ...b, path: 'spec.to' })), ...named(spec.alternateBackends, 'spec.alternateBackends', ns, 'Route', false)];
+}
+
+/** Emissary's Mapping and TCPMapping: `service`, a host (a name of the Mapping's namespace, or qualified) with an optional scheme and port. */
+const emissary =
+  (kind: string) =>
+  (spec: Json, ns: string): Backend[] => {
+    const host = typeof spec.service === 'string' ? urlHost(spec.service) : undefined;
+    return host === undefined ? [] : [{ host: qualified(host, ns), path: 'spec.service', kind }];
+  };
+
+const BACKENDS: Readonly<Record<string, (spec: Json, ns: string, doc: Json) => Backend[]>> = {
   'networking.istio.io/virtualservices': virtualService,
   'networking.istio.io/serviceentries': serviceEntry,
   'gateway.networking.k8s.io/httproutes': gatewayRoute('HTTPRoute'),
@@ -128,4 +197,36 @@ const BACKENDS: Readonly<Record<string, (spec: Json, ns: string) => Backend[]>> 
   'networking.k8s.io/ingresses': ingress,
   'extensions/ingresses': ingress,
   '/services': service,
+  'traefik.io/ingressroutes': traefikRoute('IngressRoute'),
+  'traefik.io/ingressroutetcps': traefikRoute('IngressRouteTCP'),
+  'traefik.containo.us/ingressroutes': traefikRoute('IngressRoute'),
+  'traefik.containo.us/ingressroutetcps': traefikRoute('IngressRouteTCP'),
+  'projectcontour.io/httpproxies': httpProxy,
+  'route.openshift.io/routes': openShiftRoute,
+  'getambassador.io/mappings': emissary('Mapping'),
+  'getambassador.io/tcpmappings': emissary('TCPMapping'),
 };
+
+/**
+ * gated_host_route by an object's endpoints: an Endpoints or EndpointSlice (a Service without a
+ * selector is a route to wherever they say) naming an address of guardrails.api_server_addresses.
+ */
+export function checkEndpointAddresses(doc: Json, docPath: string, ctx: RuleContext): void {
+  const hit = (ip: unknown, path: string) => {
+    if (typeof ip !== 'string' || !ctx.settings.apiServerAddress(ip)) return;
+    const shown = clientText(ip, 60) ?? '';
+    ctx.out.push({ code: 'gated_host_route', detail: `endpoint ${shown} is one of the API server's addresses: the Service's traffic reaches it without a check`, path: `${docPath}${path}` });
+  };
+  for (const [i, e] of arrayOf(doc.endpoints).entries()) {
+    if (isObject(e)) for (const [j, a] of arrayOf(e.addresses).entries()) hit(a, `endpoints[${i}].addresses[${j}]`);
+  }
+  for (const [i, sub] of arrayOf(doc.subsets).entries()) {
+    if (!isObject(sub)) continue;
+    for (const list of ['addresses', 'notReadyAddresses'] as const) {
+      for (const [j, a] of arrayOf(sub[list]).entries()) if (isObject(a)) hit(a.ip, `subsets[${i}].${list}[${j}].ip`);
+    }
+  }
+}
+
+/** The Endpoints and EndpointSlice collections (checkEndpointAddresses). */
+export const ENDPOINT_KEYS: ReadonlySet<string> = new Set(['/endpoints', 'discovery.k8s.io/endpointslices']);

@@ -26,6 +26,18 @@ export function checkScheduling(spec: Json, specPath: string, ctx: RuleContext, 
   checkRuntimeClass(spec, specPath, ctx, whole, replacedWhole(spec) || chain.some(replacedWhole) || dropsByRetainKeys(spec));
 }
 
+/**
+ * control_plane_placement by hand: a Binding (`pods/<name>/binding`) is what the scheduler writes
+ * to place a pod, and one a person writes places it on the node it names past every taint, as a
+ * pod's nodeName does. kube takes the node from `target` whatever its kind says.
+ */
+export function checkBindingTarget(doc: Json, prefix: string, ctx: RuleContext): void {
+  if (ctx.settings.systemNamespace(ctx.namespace) || !isObject(doc.target)) return;
+  const node = doc.target.name;
+  if (typeof node !== 'string' || node === '') return;
+  ctx.out.push({ code: 'control_plane_placement', detail: `a Binding places the pod on node ${JSON.stringify(node.slice(0, 253))} past the scheduler and its taints, a control-plane node's too`, path: `${prefix}target.name` });
+}
+
 /** Set whole by a JSON patch's add or replace, or by a strategic merge patch's `$patch: replace`. */
 function replacedWhole(o: unknown): boolean {
   return setsWhole(o) || (isObject(o) && o.$patch === 'replace');

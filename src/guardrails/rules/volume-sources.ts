@@ -34,3 +34,17 @@ function other(namespace: unknown, kind: string, path: string, ctx: RuleContext)
   if (ctx.settings.sharedVolumeNamespace(namespace)) return;
   ctx.out.push({ code: 'volume_source_other_namespace', detail: `${kind} copies a volume from namespace ${JSON.stringify(namespace.slice(0, 63))} into ${JSON.stringify(ctx.namespace.slice(0, 63))}`, path });
 }
+
+/** The key a claim's body names where it may copy another namespace's volume. */
+export const CLAIM_SOURCE_KEYS: readonly string[] = ['dataSourceRef'];
+
+/**
+ * A PersistentVolumeClaim whose `dataSourceRef` names another namespace (CrossNamespaceVolumeDataSource)
+ * is the same copy by the CSI driver: another namespace's snapshot or claim restored where any pod
+ * of the claim's namespace mounts it. The source namespace's ReferenceGrant decides whether it
+ * works, and is not in the request; that the copy crosses namespaces is.
+ */
+export function checkClaimSource(doc: Json, prefix: string, ctx: RuleContext): void {
+  const spec = doc.spec;
+  if (isObject(spec) && isObject(spec.dataSourceRef)) other(spec.dataSourceRef.namespace, 'PersistentVolumeClaim', `${prefix}spec.dataSourceRef.namespace`, ctx);
+}
