@@ -89,7 +89,7 @@ export function applyGuardrails(need: Requirement, c: GuardrailContribution): Re
   if (c.codes.length === 0) return need;
   const { deny, denyMessage, level, maxAge } = tighten(need, {
     deny: c.deny,
-    denyMessage: c.deny ? `This change is refused by guardrail: ${c.codes.map(guardrailInWords).join('; ')}.` : undefined,
+    denyMessage: c.deny ? `This request is refused by guardrail: ${c.codes.map(guardrailInWords).join('; ')}.` : undefined,
     level: c.level,
     maxAge: c.maxAge,
   });

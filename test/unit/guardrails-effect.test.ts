@@ -75,7 +75,7 @@ describe('guardrail effects', () => {
     // A stricter policy stays as strict.
     expect(applyGuardrails(need({ level: 2, maxAge: 60 }), c)).toMatchObject({ level: 2, maxAge: 60 });
     const denied = applyGuardrails(need(), guardrailContribution(result('host_namespace'), 'prod', s));
-    expect(denied).toMatchObject({ deny: true, denyMessage: "This change is refused by guardrail: pod shares the node's network, PID or IPC namespace (host_namespace)." });
+    expect(denied).toMatchObject({ deny: true, denyMessage: "This request is refused by guardrail: pod shares the node's network, PID or IPC namespace (host_namespace)." });
     expect(applyGuardrails(need(), NO_CONTRIBUTION)).toEqual(need());
   });
 
