@@ -14,7 +14,8 @@ import type { KubeRequestInfo } from './kube.js';
  *   every member's objects at once (its reads from the cache, its writes to the member holding
  *   the object).
  * - Clusternet's hub: `/apis/proxies.clusternet.io/<v>/sockets/<cluster-id>/proxy/direct/<path>`,
- *   `…/proxy/https/<server>/<path>` (or `http`), and the older `…/proxy/<path>`.
+ *   `…/proxy/https/<server>/<path>` (or `http`), and the older `…/proxy/<path>` and
+ *   `…/sockets/<cluster-id>/http/<server>/<path>` (pkg/exchanger).
  */
 export interface MemberRequest {
   /** The member cluster's API path (kube's URL.Path form: decoded, nothing merged). */
@@ -27,17 +28,22 @@ const CLUSTERNET_SCHEMES = new Set(['http', 'https']);
 
 /** The member cluster's request a multi-cluster proxy passes through, or undefined for any other request. */
 export function memberClusterRequest(info: KubeRequestInfo): MemberRequest | undefined {
-  if (!info.isResourceRequest || info.apiPrefix !== 'apis' || info.subresource !== 'proxy' || info.namespace !== '') return undefined;
-  const { apiGroup, resource, parts } = info;
+  if (!info.isResourceRequest || info.apiPrefix !== 'apis' || info.subresource === '' || info.namespace !== '') return undefined;
+  const { apiGroup, resource, subresource, parts } = info;
   let from: number;
   let member: string | undefined = info.name;
-  if (apiGroup === 'cluster.karmada.io' && resource === 'clusters') from = 3;
-  else if (apiGroup === 'search.karmada.io' && resource === 'proxying') {
+  if (apiGroup === 'cluster.karmada.io' && resource === 'clusters' && subresource === 'proxy') from = 3;
+  else if (apiGroup === 'search.karmada.io' && resource === 'proxying' && subresource === 'proxy') {
     from = 3;
     member = undefined;
   } else if (apiGroup === 'proxies.clusternet.io' && resource === 'sockets') {
-    const mode = parts[3];
-    from = mode === 'direct' ? 4 : mode !== undefined && CLUSTERNET_SCHEMES.has(mode) ? 5 : 3;
+    if (subresource === 'proxy') {
+      const mode = parts[3];
+      from = mode === 'direct' ? 4 : mode !== undefined && CLUSTERNET_SCHEMES.has(mode) ? 5 : 3;
+    } else if (CLUSTERNET_SCHEMES.has(subresource)) {
+      // Clusternet before the proxy subresource: the socket itself connected, `…/sockets/<id>/http/<server>/<path>`.
+      from = 4;
+    } else return undefined;
   } else return undefined;
   const rest = parts.slice(from);
   // kube trims the outer slashes before splitting; the member's API server sees the trailing one.

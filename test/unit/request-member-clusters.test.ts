@@ -45,6 +45,7 @@ describe('a member cluster request through a multi-cluster proxy', () => {
     ["Clusternet's socket, through a named server", `${SOCKET}/https/member1.example:6443/api/v1/namespaces/prod/secrets/db`, ''],
     ["Clusternet's socket, http", `${SOCKET}/http/member1.example/api/v1/namespaces/prod/secrets/db`, ''],
     ["Clusternet's socket, the older form", `${SOCKET}/api/v1/namespaces/prod/secrets/db`, ''],
+    ["Clusternet's socket before its proxy subresource", `${SOCKET.slice(0, -'/proxy'.length)}/http/member1.example/api/v1/namespaces/prod/secrets/db`, ''],
     ['Karmada through Headlamp', `/clusters/hub${KARMADA}/api/v1/namespaces/prod/secrets/db`, 'member1'],
     ['Karmada inside Karmada', `${KARMADA}${KARMADA}/api/v1/namespaces/prod/secrets/db`, 'member1'],
   ])("%s is the member's Secret read", (_what, target, cluster) => {
