@@ -16,6 +16,9 @@ import type { KubeRequestInfo } from './kube.js';
  * - Clusternet's hub: `/apis/proxies.clusternet.io/<v>/sockets/<cluster-id>/proxy/direct/<path>`,
  *   `…/proxy/https/<server>/<path>` (or `http`), and the older `…/proxy/<path>` and
  *   `…/sockets/<cluster-id>/http/<server>/<path>` (pkg/exchanger).
+ * - kcp's logical clusters: `/clusters/<workspace path>/<path>` (`root:org:team`, or `*` for every
+ *   workspace at once). kube-apiserver serves nothing under `/clusters/`, so reading the rest as
+ *   an API path there asks only of a request it answers 404.
  */
 export interface MemberRequest {
   /** The member cluster's API path (kube's URL.Path form: decoded, nothing merged). */
@@ -28,7 +31,8 @@ const CLUSTERNET_SCHEMES = new Set(['http', 'https']);
 
 /** The member cluster's request a multi-cluster proxy passes through, or undefined for any other request. */
 export function memberClusterRequest(info: KubeRequestInfo): MemberRequest | undefined {
-  if (!info.isResourceRequest || info.apiPrefix !== 'apis' || info.subresource === '' || info.namespace !== '') return undefined;
+  if (!info.isResourceRequest) return logicalCluster(info.path);
+  if (info.apiPrefix !== 'apis' || info.subresource === '' || info.namespace !== '') return undefined;
   const { apiGroup, resource, subresource, parts } = info;
   let from: number;
   let member: string | undefined = info.name;
@@ -49,4 +53,13 @@ export function memberClusterRequest(info: KubeRequestInfo): MemberRequest | und
   // kube trims the outer slashes before splitting; the member's API server sees the trailing one.
   const trailing = rest.length > 0 && info.path.endsWith('/') ? '/' : '';
   return { path: `/${rest.join('/')}${trailing}`, member };
+}
+
+const CLUSTERS = '/clusters/';
+
+function logicalCluster(path: string): MemberRequest | undefined {
+  if (!path.startsWith(CLUSTERS)) return undefined;
+  const slash = path.indexOf('/', CLUSTERS.length);
+  if (slash < 0) return undefined;
+  return { path: path.slice(slash), member: path.slice(CLUSTERS.length, slash) };
 }

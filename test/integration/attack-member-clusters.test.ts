@@ -7,7 +7,8 @@ import { builtServerForFile, checkEscalationRows, freshSubjects, kubectlSender, 
  * states of attack-mesh-bypass (built-server.ts ESCALATION_STATES). Karmada's aggregated API server
  * passes `/apis/cluster.karmada.io/v1alpha1/clusters/<member>/proxy/<path>` to the member with the
  * caller's identity, karmada-search's global proxy does for every member at once, and Clusternet's
- * hub does for `/apis/proxies.clusternet.io/v1alpha1/sockets/<id>/proxy/…`; Gardener's
+ * hub does for `/apis/proxies.clusternet.io/v1alpha1/sockets/<id>/proxy/…`, kcp for a workspace's
+ * `/clusters/<workspace>/…`; Gardener's
  * `shoots/adminkubeconfig` mints a cluster-admin certificate for a shoot. About 40 requests were
  * tried (request encodings, token shapes, impersonation and path spellings among them, which the
  * earlier files already hold); the rows kept are the ones that found something and the ones that
@@ -51,6 +52,7 @@ const FOUND: Row[] = [
   { what: "a shell in the member's prod through karmada-search", req: exec(KARMADA_SEARCH, 'prod'), by: 'pod-shell', refused: UNTIL_LAPTOP },
   { what: "the member's kubelet through nodes/proxy, through Karmada", req: get(`${KARMADA}/api/v1/nodes/worker-1/proxy/pods`), by: 'no-node-proxy', refused: ALL },
   { what: "the member's API server log files through Karmada", req: get(`${KARMADA}/logs/kube-apiserver.log`), by: 'apiserver-debug', refused: ALL },
+  { what: "a Secret of a kcp workspace read through its logical cluster path", req: get('/clusters/root:shop:payments/api/v1/namespaces/prod/secrets/db'), by: 'secrets', refused: UNTIL_LAPTOP },
   { what: "a Gardener shoot's cluster-admin kubeconfig (shoots/adminkubeconfig)", req: kubeconfigRequest('Admin'), by: 'shoot-admin-kubeconfigs', refused: ALL },
 ];
 
@@ -73,6 +75,7 @@ describe('controls: the everyday work beside them stays allowed to the everyday 
     ["the member's nodes listed through Karmada (kubectl get --raw, Karmada's own example)", get(`${KARMADA}/api/v1/nodes`)],
     ["a Deployment created in the member's dev through Karmada (asked a hardware key before, as a cluster-scoped add-on write)", post(`${KARMADA}/apis/apps/v1/namespaces/dev/deployments`, deployment)],
     ["the member's dev pods listed through Clusternet", get(`${SOCKET}/direct/api/v1/namespaces/dev/pods`)],
+    ["a kcp workspace's dev pods listed", get('/clusters/root:shop:payments/api/v1/namespaces/dev/pods')],
     ["a Karmada member cluster's own object read", get('/apis/cluster.karmada.io/v1alpha1/clusters/member1')],
     ["a Gardener shoot's viewer kubeconfig (no Secrets)", kubeconfigRequest('Viewer')],
   ])('%s', async (_what, req) => {

@@ -46,11 +46,18 @@ describe('a member cluster request through a multi-cluster proxy', () => {
     ["Clusternet's socket, http", `${SOCKET}/http/member1.example/api/v1/namespaces/prod/secrets/db`, ''],
     ["Clusternet's socket, the older form", `${SOCKET}/api/v1/namespaces/prod/secrets/db`, ''],
     ["Clusternet's socket before its proxy subresource", `${SOCKET.slice(0, -'/proxy'.length)}/http/member1.example/api/v1/namespaces/prod/secrets/db`, ''],
+    ["a kcp workspace's", '/clusters/root:org:team/api/v1/namespaces/prod/secrets/db', ''],
     ['Karmada through Headlamp', `/clusters/hub${KARMADA}/api/v1/namespaces/prod/secrets/db`, 'member1'],
     ['Karmada inside Karmada', `${KARMADA}${KARMADA}/api/v1/namespaces/prod/secrets/db`, 'member1'],
   ])("%s is the member's Secret read", (_what, target, cluster) => {
     const host = target.startsWith('/clusters/') ? 'headlamp.example.com' : undefined;
     expect(read(target, 'GET', host)).toMatchObject({ ...DB_SECRET, cluster });
+  });
+
+  it("kcp's logical cluster is named as a cluster, its wildcard too", () => {
+    expect(read('/clusters/member1/api/v1/namespaces/prod/secrets/db')).toMatchObject({ ...DB_SECRET, cluster: 'member1' });
+    expect(read('/clusters/*/api/v1/secrets')).toMatchObject({ verb: 'list', resource: 'secrets' });
+    expect(read('/clusters/root')).toMatchObject({ resourceRequest: false, path: '/clusters/root' });
   });
 
   it("a list is the member's list, across namespaces or narrowed", () => {
