@@ -9,7 +9,9 @@ import { builtServerForFile, checkEscalationRows, freshSubjects, kubectlSender, 
  * caller's identity, karmada-search's global proxy does for every member at once, and Clusternet's
  * hub does for `/apis/proxies.clusternet.io/v1alpha1/sockets/<id>/proxy/…`, kcp for a workspace's
  * `/clusters/<workspace>/…`; Gardener's
- * `shoots/adminkubeconfig` mints a cluster-admin certificate for a shoot. About 40 requests were
+ * `shoots/adminkubeconfig` mints a cluster-admin certificate for a shoot; Open Cluster Management's
+ * ClusterPermission writes RBAC on a managed cluster, and a ConfigurationPolicy's
+ * `object-templates-raw` the objects in its string. About 50 requests were
  * tried (request encodings, token shapes, impersonation and path spellings among them, which the
  * earlier files already hold); the rows kept are the ones that found something and the ones that
  * show the member's request is read whole. Each found row was allowed to the everyday sign-in (a
@@ -37,6 +39,13 @@ const clusterAdminBinding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 
 const privilegedPod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debug', namespace: 'dev' }, spec: { hostPID: true, containers: [{ name: 'c', image: IMAGE, securityContext: { privileged: true } }] } };
 const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'dev' }, spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: IMAGE }] } } } };
 
+const OCM_RBAC = '/apis/rbac.open-cluster-management.io/v1alpha1/namespaces/edge-0001/clusterpermissions';
+const clusterPermission = (spec: object) => post(OCM_RBAC, { apiVersion: 'rbac.open-cluster-management.io/v1alpha1', kind: 'ClusterPermission', metadata: { name: 'ops', namespace: 'edge-0001' }, spec });
+const RAW_BINDING = '- complianceType: musthave\n  objectDefinition:\n    apiVersion: rbac.authorization.k8s.io/v1\n    kind: ClusterRoleBinding\n    metadata: {name: ops}\n    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n    subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory@example.com}]\n';
+const configurationPolicy = (raw: string) => ({ apiVersion: 'policy.open-cluster-management.io/v1', kind: 'ConfigurationPolicy', metadata: { name: 'ops' }, spec: { remediationAction: 'enforce', severity: 'low', 'object-templates-raw': raw } });
+const ocmPolicy = (raw: string) =>
+  post('/apis/policy.open-cluster-management.io/v1/namespaces/policies/policies', { apiVersion: 'policy.open-cluster-management.io/v1', kind: 'Policy', metadata: { name: 'ops', namespace: 'policies' }, spec: { remediationAction: 'enforce', disabled: false, 'policy-templates': [{ objectDefinition: configurationPolicy(raw) }] } });
+
 const ALL: State[] = ['stolen', 'remote', 'everyday', 'laptop'];
 const UNTIL_LAPTOP: State[] = ['stolen', 'remote', 'everyday'];
 
@@ -53,6 +62,10 @@ const FOUND: Row[] = [
   { what: "the member's kubelet through nodes/proxy, through Karmada", req: get(`${KARMADA}/api/v1/nodes/worker-1/proxy/pods`), by: 'no-node-proxy', refused: ALL },
   { what: "the member's API server log files through Karmada", req: get(`${KARMADA}/logs/kube-apiserver.log`), by: 'apiserver-debug', refused: ALL },
   { what: "a Secret of a kcp workspace read through its logical cluster path", req: get('/clusters/root:shop:payments/api/v1/namespaces/prod/secrets/db'), by: 'secrets', refused: UNTIL_LAPTOP },
+  { what: 'an OCM ClusterPermission granting * on * on a managed cluster', req: clusterPermission({ clusterRole: { rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] }, clusterRoleBinding: { subject: { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'mallory@example.com' } } }), by: 'ocm-rbac-writes', refused: ALL },
+  { what: "an OCM ClusterPermission binding cluster-admin on a managed cluster", req: clusterPermission({ clusterRoleBindings: [{ name: 'ops', roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subject: { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'mallory@example.com' } }] }), by: 'ocm-rbac-writes', refused: ALL },
+  { what: "an OCM Policy whose object-templates-raw string binds cluster-admin on every placed cluster", req: ocmPolicy(RAW_BINDING), by: 'guardrail:rbac_cluster_admin_binding', refused: ALL },
+  { what: "an OCM Policy whose object-templates-raw ranges over the hub's objects", req: ocmPolicy(`{{hub range $c := (lookup "v1" "Namespace" "" "").items hub}}\n${RAW_BINDING}{{hub end hub}}\n`), by: 'guardrail:body_unreadable', refused: ALL },
   { what: "a Gardener shoot's cluster-admin kubeconfig (shoots/adminkubeconfig)", req: kubeconfigRequest('Admin'), by: 'shoot-admin-kubeconfigs', refused: ALL },
 ];
 
@@ -78,6 +91,7 @@ describe('controls: the everyday work beside them stays allowed to the everyday 
     ["a kcp workspace's dev pods listed", get('/clusters/root:shop:payments/api/v1/namespaces/dev/pods')],
     ["a Karmada member cluster's own object read", get('/apis/cluster.karmada.io/v1alpha1/clusters/member1')],
     ["a Gardener shoot's viewer kubeconfig (no Secrets)", kubeconfigRequest('Viewer')],
+    ['an OCM Policy whose object-templates-raw makes a ConfigMap', ocmPolicy('- complianceType: musthave\n  objectDefinition:\n    apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: site, namespace: ran}\n    data: {cell: "42"}\n')],
   ])('%s', async (_what, req) => {
     const res = await send(req, 'everyday');
     expect(reason(res), rules(res)).toBe('allowed');
