@@ -6,17 +6,18 @@ import { builtServerForFile, checkEscalationRows, freshSubjects, kubectlSender, 
  * host (session 35), black-box against the built server with the example policy, in the four token
  * states of attack-mesh-bypass (built-server.ts ESCALATION_STATES). Karmada's aggregated API server
  * passes `/apis/cluster.karmada.io/v1alpha1/clusters/<member>/proxy/<path>` to the member with the
- * caller's identity, karmada-search's global proxy does for every member at once, and Clusternet's
- * hub does for `/apis/proxies.clusternet.io/v1alpha1/sockets/<id>/proxy/…`, kcp for a workspace's
- * `/clusters/<workspace>/…`; Gardener's
- * `shoots/adminkubeconfig` mints a cluster-admin certificate for a shoot; Open Cluster Management's
- * ClusterPermission writes RBAC on a managed cluster, and a ConfigurationPolicy's
- * `object-templates-raw` the objects in its string. About 50 requests were
- * tried (request encodings, token shapes, impersonation and path spellings among them, which the
- * earlier files already hold); the rows kept are the ones that found something and the ones that
- * show the member's request is read whole. Each found row was allowed to the everyday sign-in (a
- * GET of the proxy object, the default rule's); writes through a proxy were refused before only
- * because a POST or PATCH of a cluster-scoped custom object is `cluster-add-on-objects`'.
+ * caller's identity, karmada-search's global proxy does for every member at once, Clusternet's hub
+ * for `/apis/proxies.clusternet.io/v1alpha1/sockets/<id>/proxy/…`, kcp for a workspace's
+ * `/clusters/<workspace>/…`; Gardener's `shoots/adminkubeconfig` mints a cluster-admin certificate
+ * for a shoot; Open Cluster Management's ClusterPermission writes RBAC on a managed cluster, and a
+ * ConfigurationPolicy's `object-templates-raw` the objects in its string. 27 requests were tried in
+ * the four states (the request encodings, token shapes and path spellings of the session's brief
+ * were checked against the earlier files and found held there: attack-fresh-eyes, attack-shapes,
+ * attack-corpus); the rows kept are the ones that found something and the ones that show the
+ * member's request is read whole. Each found row was allowed to the everyday sign-in before (a GET
+ * of the proxy object, or a custom object no rule named, was the default rule's); a write through
+ * a proxy was refused before only because a POST or PATCH of a cluster-scoped custom object is
+ * `cluster-add-on-objects`'.
  */
 
 const server = builtServerForFile('member-clusters');
