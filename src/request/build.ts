@@ -3,6 +3,7 @@ import { kubeRequestInfo } from './kube.js';
 import { absoluteFormAuthority, normalisePath } from './path.js';
 import { readWebApi } from './web-apis.js';
 import { rancherClaims, readRancher } from './web-apis-rancher.js';
+import { memberClusterRequest } from './member-clusters.js';
 import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
 export type BuiltRequest =
@@ -10,6 +11,8 @@ export type BuiltRequest =
   | { ok: false; detail: string };
 
 const METHOD = /^[A-Z][A-Z0-9_-]{0,31}$/;
+/** Multi-cluster proxies read through, one inside another (request/member-clusters.ts). */
+const MAX_MEMBER_DEPTH = 3;
 
 /**
  * Validates and normalises a transport's raw request. Anything we cannot interpret the way the
@@ -53,6 +56,9 @@ export function buildAttributes(
     if (override !== undefined) return { ok: false, detail: override };
   }
   let kube = isKube ? kubeRequestInfo(method, parsed.path, parsed.query, (name) => headers.get(name)) : undefined;
+  // The method and query the Kubernetes reading was made from (a web API's may differ from the request line's).
+  let kubeMethod = method;
+  let kubeQuery = parsed.query;
   let cluster = isKube ? (kubeHosts.clusterOf?.(host) ?? '') : '';
   // A web API host's own reading comes first: Rancher's `/k8s/clusters/<id>/v1/secrets` is Steve's,
   // which a `/k8s/clusters/*` proxy prefix would read as the non-resource path `/v1/secrets`.
@@ -68,6 +74,7 @@ export function buildAttributes(
     if (!strict.ok || at === null) return { ok: false, detail: `${strict.ok ? 'a path that reads differently' : strict.problem} behind a Kubernetes API proxy prefix` };
     if (raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes API path' };
     kube = kubeRequestInfo(method, strict.path.slice(at[0].length), strict.query, (name) => headers.get(name));
+    kubeQuery = strict.query;
     cluster = kubeHosts.clusterOf?.(host, at.slice(1)) ?? '';
   }
   // A UI whose own API stands for Kubernetes requests (kubernetes.web_apis): the Dashboard's
@@ -88,10 +95,22 @@ export function buildAttributes(
       const q = reading.path.indexOf('?');
       const [apiPath, apiQuery] = q < 0 ? [reading.path, ''] : [reading.path.slice(0, q), reading.path.slice(q + 1)];
       kube = kubeRequestInfo(reading.method, apiPath, apiQuery, (name) => headers.get(name));
+      kubeMethod = reading.method;
+      kubeQuery = apiQuery;
       cluster = (reading.cluster === undefined ? kubeHosts.clusterOf?.(host) : kubeHosts.clusterOf?.(host, [reading.cluster])) ?? '';
       if (reading.object !== undefined) body = JSON.stringify(reading.object);
       unseen = reading.unseen;
     }
+  }
+  // A member cluster's API passed through a multi-cluster control plane's aggregated API
+  // (request/member-clusters.ts): the member's request is what runs, so it is what is judged. A
+  // member may itself be such a control plane; past a few levels nobody routes that way.
+  for (let depth = 0; kube !== undefined; depth++) {
+    const member = memberClusterRequest(kube);
+    if (member === undefined) break;
+    if (depth === MAX_MEMBER_DEPTH) return { ok: false, detail: `a multi-cluster proxy nested more than ${MAX_MEMBER_DEPTH} deep in a Kubernetes API path` };
+    kube = kubeRequestInfo(kubeMethod, member.path, kubeQuery, (name) => headers.get(name));
+    if (member.member !== undefined) cluster = kubeHosts.clusterOf?.(host, [member.member]) ?? '';
   }
   // The root /proxy prefix (`/api/v1/proxy/nodes/n1/…`): kube still reads it as verb `proxy` on
   // the resource, with no subresource, so a rule about `nodes/proxy` or `pods/proxy` never sees it,

@@ -34,6 +34,14 @@ const JSON_CT = 'application/json';
 const json = (path: string, body: object): Write => ({ method: 'POST', path, body: JSON.stringify(body), type: JSON_CT });
 const yamlText = (o: Doc) => toYaml(o);
 
+/** An OCM ConfigurationPolicy creating `o` from its `object-templates-raw` (YAML in a string). */
+const rawPolicy = (o: Doc, namespace?: string) => ({
+  apiVersion: 'policy.open-cluster-management.io/v1',
+  kind: 'ConfigurationPolicy',
+  metadata: { name: 'c', ...(namespace !== undefined && { namespace }) },
+  spec: { remediationAction: 'enforce', severity: 'low', 'object-templates-raw': toYaml([{ complianceType: 'musthave', objectDefinition: o }] as never) },
+});
+
 /** Every wrapper kind, each as the write that carries `o`. */
 const WRAPPERS: readonly [string, (o: Doc) => Write][] = [
   ['OCM ManifestWork', (o) => json('/apis/work.open-cluster-management.io/v1/namespaces/edge-0001/manifestworks', { apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: 'w', namespace: 'edge-0001' }, spec: { workload: { manifests: [o] } } })],
@@ -53,6 +61,8 @@ const WRAPPERS: readonly [string, (o: Doc) => Write][] = [
   // A patch names no type: the Secret may be a ClusterResourceSet's. The value before the manifest
   // is binary and unreadable, which must not stop the manifest from being read.
   ['Secret merge-patched (its type unseen)', (o) => ({ method: 'PATCH', path: '/api/v1/namespaces/default/secrets/addons', body: JSON.stringify({ data: { 'ca.der': Buffer.from([0x30, 0x82, 0xff, 0x00, 0x9c]).toString('base64'), 'o.yaml': Buffer.from(yamlText(o)).toString('base64') } }), type: 'application/merge-patch+json' })],
+  ["OCM ConfigurationPolicy's object-templates-raw", (o) => json('/apis/policy.open-cluster-management.io/v1/namespaces/edge-0001/configurationpolicies', rawPolicy(o, 'edge-0001'))],
+  ["OCM Policy of a ConfigurationPolicy's object-templates-raw", (o) => json('/apis/policy.open-cluster-management.io/v1/namespaces/policies/policies', { apiVersion: 'policy.open-cluster-management.io/v1', kind: 'Policy', metadata: { name: 'p', namespace: 'policies' }, spec: { remediationAction: 'enforce', disabled: false, 'policy-templates': [{ objectDefinition: rawPolicy(o) }] } })],
   ['a ManifestWork inside a Crossplane Object', (o) => json('/apis/kubernetes.crossplane.io/v1alpha2/objects', { apiVersion: 'kubernetes.crossplane.io/v1alpha2', kind: 'Object', metadata: { name: 'x' }, spec: { forProvider: { manifest: { apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: 'w', namespace: 'edge-0001' }, spec: { workload: { manifests: [o] } } } } } })],
 ];
 
@@ -239,5 +249,28 @@ describe('a write cut at the size bound may carry anything past the cut', () => 
     expect(cut('PATCH', '/apis/example.com/v1/namespaces/team-a/widgets/w')).toBe('body_truncated');
     expect(cut('POST', '/api/v1/namespaces/team-a/persistentvolumeclaims')).toBeUndefined();
     expect(cut('PATCH', '/apis/example.com/v1/namespaces/team-a/widgets/w/status')).toBeUndefined();
+  });
+});
+
+describe("an OCM ConfigurationPolicy's object-templates-raw (YAML in a string)", () => {
+  const settings = SETTINGS[1]![1];
+  const policy = (raw: string): Write => json('/apis/policy.open-cluster-management.io/v1/namespaces/edge-0001/configurationpolicies', { apiVersion: 'policy.open-cluster-management.io/v1', kind: 'ConfigurationPolicy', metadata: { name: 'c', namespace: 'edge-0001' }, spec: { remediationAction: 'enforce', 'object-templates-raw': raw } });
+  const BINDING = 'apiVersion: rbac.authorization.k8s.io/v1\n    kind: ClusterRoleBinding\n    metadata: {name: ops}\n    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n    subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory}]';
+
+  it('judges the objects it makes, as a cluster-admin binding written by hand in it', () => {
+    expect(codes(send(policy(`- complianceType: musthave\n  objectDefinition:\n    ${BINDING}\n`), settings))).toContain('rbac_cluster_admin_binding');
+  });
+
+  it("is unreadable when templated (a range over the hub's objects makes what the request does not show), and judged where it reads", () => {
+    const ranged = send(policy(`{{- range $c := (lookup "cluster.open-cluster-management.io/v1" "ManagedCluster" "" "").items }}\n- complianceType: musthave\n  objectDefinition:\n    apiVersion: v1\n    kind: Namespace\n    metadata: {name: '{{ $c.metadata.name }}'}\n{{- end }}\n`), settings);
+    expect(ranged.unreadable).toBe('body_unreadable');
+    expect(ranged.unreadableDetail).toContain('templated');
+    const quoted = send(policy(`- complianceType: musthave\n  objectDefinition:\n    ${BINDING}\n    metadata: {name: '{{hub .ManagedClusterName hub}}-ops'}\n`.replace('    metadata: {name: ops}\n', '')), settings);
+    expect(codes(quoted)).toContain('rbac_cluster_admin_binding');
+    expect(quoted.unreadable).toBe('body_unreadable');
+  });
+
+  it('is unreadable when it is no list of object templates', () => {
+    for (const raw of ['complianceType: musthave\n', '- just text\n', '[unclosed\n']) expect(send(policy(raw), settings).unreadable, raw).toBe('body_unreadable');
   });
 });

@@ -16,6 +16,9 @@ import { joinPath, walkObjects } from './walk.js';
  *   object's content, named and placed by the rule's own fields;
  * - a Rancher Fleet Bundle's `spec.resources[].content`: files, YAML in a string (`encoding:
  *   base64`, `base64+gz` too), which Fleet's agent applies on every cluster its targets pick;
+ * - an OCM ConfigurationPolicy's `object-templates-raw` (policy.open-cluster-management.io, on its
+ *   own or inside a Policy's `policy-templates`): YAML in a string, a list of `{complianceType,
+ *   objectDefinition}` whose objects the policy controller creates on the managed clusters;
  * - a Rancher Fleet Content (`fleet.cattle.io` `contents`, what Fleet's controller stores for its
  *   agents to deploy): `content` is base64 of gzipped JSON `{resources: [...]}`, the Bundle's files;
  * - a Cluster API ClusterResourceSet's Secret (type `addons.cluster.x-k8s.io/resource-set`):
@@ -45,9 +48,17 @@ const REFERENCE_KEYS = new Set(['apiVersion', 'kind', 'name', 'namespace', 'uid'
 export const RESOURCE_SET_SECRET = 'addons.cluster.x-k8s.io/resource-set';
 export const FLEET_GROUP = 'fleet.cattle.io';
 
+/**
+ * Open Cluster Management's policies: a ConfigurationPolicy's `object-templates-raw` is YAML in a
+ * string, the objects its controller creates (`musthave`) on every managed cluster the Policy is
+ * placed on, with the governance add-on's rights.
+ */
+export const OCM_POLICY_GROUP = 'policy.open-cluster-management.io';
+const RAW_TEMPLATES = 'object-templates-raw';
+
 /** Whether a wrapper's group means manifests in strings, which no key scan of the body shows. */
 export function carriesText(apiGroup: string): boolean {
-  return apiGroup === FLEET_GROUP;
+  return apiGroup === FLEET_GROUP || apiGroup === OCM_POLICY_GROUP;
 }
 
 /**
@@ -93,6 +104,8 @@ export function carriedObjects(doc: Json, prefix: string, resourceSet: ResourceS
       found.push({ doc: node, path });
       return 'skip';
     }
+    // Walked on below: the structured `object-templates` beside it are found by shape.
+    if (node[RAW_TEMPLATES] !== undefined) unread ??= rawObjectTemplates(node[RAW_TEMPLATES], joinPath(path, RAW_TEMPLATES), found, budget);
     if (fleet && key === 'resources' && typeof node.content === 'string') {
       const why = fleetContent(node, path, found, budget);
       unread ??= why;
@@ -228,4 +241,33 @@ function manifestText(text: string, path: string, found: CarriedObject[], budget
     if (isObject(doc) && typeof doc.apiVersion === 'string' && typeof doc.kind === 'string') found.push({ doc, path: read.documents.length > 1 ? `${path}[${i}]` : path });
   }
   return undefined;
+}
+
+/**
+ * An OCM ConfigurationPolicy's `object-templates-raw`: YAML, a list whose items' `objectDefinition`s
+ * are created on the managed clusters. Templates (`{{ … }}`, `{{hub … hub}}`) are resolved by the
+ * controllers from the hub's and the managed cluster's objects (a `range` over them can make any
+ * number of objects of any kind), which the request does not show: templated text is unread, and
+ * what of it reads as YAML is judged too.
+ */
+function rawObjectTemplates(raw: unknown, path: string, found: CarriedObject[], budget: { chars: number; count: number }): string | undefined {
+  if (typeof raw !== 'string') return `${path} is not a string`;
+  if (raw.trim() === '') return undefined;
+  // What reads as YAML is judged all the same (a template in a quoted value leaves the rest as is).
+  const templated = raw.includes('{{') ? `${path} is templated ({{ … }}): the objects it makes depend on the hub's and the managed clusters' objects` : undefined;
+  budget.chars += raw.length;
+  budget.count++;
+  if (overBudget(budget)) return `${path} was not read: the body's manifests exceed ${MAX_YAML_DOCUMENTS} or ${MAX_YAML_CHARS / 1024} KiB together`;
+  // The text is a YAML list; under a key of its own it is the value of that key (YAML lets a block
+  // sequence start at the key's column), so the bounded reader reads it as kube's decoder would.
+  const read = readYaml(`${RAW_TEMPLATES}:\n${raw}`);
+  const items = read.ok && read.documents.length === 1 ? read.documents[0]![RAW_TEMPLATES] : undefined;
+  if (!read.ok) return templated ?? `${path} could not be read (${read.detail})`;
+  if (!Array.isArray(items)) return templated ?? `${path} is not a list of object templates`;
+  for (const [i, item] of items.entries()) {
+    if (!isObject(item)) return templated ?? `${path}[${i}] is not an object template`;
+    const def = item.objectDefinition;
+    if (isObject(def) && isCarried(def)) found.push({ doc: def, path: `${path}[${i}].objectDefinition` });
+  }
+  return templated;
 }
