@@ -1,4 +1,4 @@
-import { attackKit, type DayEvent, lastScoredOf, LINUX, type Login, MAC, prng, pushSteps, type StaffMember, type Step, WIN, withAttacks } from './workday.js';
+import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, prng, pushSteps, restartPatch, type StaffMember, type Step, WIN, withAttacks } from './workday.js';
 
 /**
  * A twenty-sixth replayed day, written as an outside red team and an outside observer of real
@@ -92,10 +92,8 @@ const CO = 'harbourline.example';
 function staff(rand: () => number): Person[] {
   const out: Person[] = [];
   const add = (short: string, kind: Kind, day: [number, number, Where][], home: string, o: Partial<Person> = {}) => {
-    const j = () => (rand() - 0.5) * 0.3;
-    const jit = (s: [number, number, Where][]): [number, number, Where][] => s.map(([a, b, w]) => [Math.max(0, a + j()), Math.min(23.95, b + j()), w]);
     const idx = out.length;
-    out.push({ name: `d26-${short}@${CO}`, short, idx, svc: kind, kind, os: MAC, kubectlOs: 'darwin/arm64', kubectlVersion: 'v1.31.4', home, warm: jit(day), scored: jit(day), ...o });
+    out.push({ name: `d26-${short}@${CO}`, short, idx, svc: kind, kind, os: MAC, kubectlOs: 'darwin/arm64', kubectlVersion: 'v1.31.4', home, warm: jitteredSittings(rand, day), scored: jitteredSittings(rand, day), ...o });
   };
   add('claims-1', 'claims', [[8.5, 12.5, 'office'], [13.5, 17.5, 'office']], '86.12.40.77');
   add('claims-2', 'claims', [[8, 12, 'home'], [13, 17, 'office']], '81.98.201.14');
@@ -116,7 +114,7 @@ function staff(rand: () => number): Person[] {
 
 type Req = { method: string; path: string; headers?: Record<string, string>; body?: string; ua?: 'plugin' };
 
-const RESTART = (at: number) => JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date(at).toISOString() } } } } });
+const RESTART = restartPatch;
 const pod = (app: string, n: number) => `${app}-${(n * 7919).toString(36).slice(-5)}`;
 
 function claimsTask(rand: () => number, t: number, n: number): Req[] {
