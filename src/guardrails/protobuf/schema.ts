@@ -124,9 +124,20 @@ const VOLUME_SOURCES: Record<number, string> = {
 };
 /** A CSI inline volume's driver says whether the node mounts a share the pod names (network_volume). */
 const CSIVolumeSource = message('CSIVolumeSource', { 1: str('driver'), 2: bool('readOnly'), 3: str('fsType'), 4: map('volumeAttributes') });
+/** A projected volume's service-account tokens: their audience says whose token exchange takes them (cloud_workload_identity). */
+const ServiceAccountTokenProjection = message('ServiceAccountTokenProjection', { 1: str('audience'), 2: int64('expirationSeconds'), 3: str('path') });
+const VolumeProjection = message('VolumeProjection', {
+  1: one('secret', opaque('secret')),
+  2: one('downwardAPI', opaque('downwardAPI')),
+  3: one('configMap', opaque('configMap')),
+  4: one('serviceAccountToken', ServiceAccountTokenProjection),
+  5: one('clusterTrustBundle', opaque('clusterTrustBundle')),
+});
+const ProjectedVolumeSource = message('ProjectedVolumeSource', { 1: many('sources', VolumeProjection) });
 const VolumeSource = message('VolumeSource', {
   1: one('hostPath', HostPathVolumeSource),
   ...Object.fromEntries(Object.entries(VOLUME_SOURCES).map(([n, name]) => [n, one(name, opaque(name))])),
+  26: one('projected', ProjectedVolumeSource),
   28: one('csi', CSIVolumeSource),
 });
 const Volume = message('Volume', { 1: str('name'), 2: inline(VolumeSource) });
@@ -195,6 +206,8 @@ const PersistentVolume = withMeta('PersistentVolume', { 2: one('spec', message('
 const Binding = withMeta('Binding', {});
 /** Its annotations and type say whose token the token controller writes into it; `data` is skipped. */
 const Secret = withMeta('Secret', { 3: str('type') });
+/** Its annotations name the cloud identity its pods get (cloud_workload_identity). */
+const ServiceAccount = withMeta('ServiceAccount', {});
 
 // k8s.io/api/apps/v1
 const Deployment = withMeta('Deployment', {
@@ -296,7 +309,7 @@ export const Unknown = message('Unknown', { 1: one('typeMeta', TypeMeta), 2: sca
 export const KINDS: ReadonlyMap<string, Message> = new Map(
   (
     [
-      ['v1', [Pod, PodTemplate, ReplicationController, Namespace, Binding, PersistentVolume, Service, Secret]],
+      ['v1', [Pod, PodTemplate, ReplicationController, Namespace, Binding, PersistentVolume, Service, Secret, ServiceAccount]],
       ['apps/v1', [Deployment, StatefulSet, DaemonSet, ReplicaSet]],
       ['batch/v1', [Job, CronJob]],
       ['rbac.authorization.k8s.io/v1', [Role, ClusterRole, RoleBinding, ClusterRoleBinding]],

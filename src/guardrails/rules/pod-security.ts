@@ -1,6 +1,7 @@
 import { BASELINE_CAPABILITIES, type GuardrailCode } from '../../config/guardrail-codes.js';
 import { normaliseCapability } from '../settings.js';
 import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
+import { checkProjectedCloudToken } from './cloud-identities.js';
 import type { RuleContext } from './context.js';
 import { checkDeviceEnv } from './devices.js';
 
@@ -168,6 +169,7 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
           push(ctx, 'network_volume', `${key} volume: the node mounts storage the pod names itself, not through a claim`, `${specPath}.volumes[${i}].${key}`);
         }
       }
+      checkProjectedCloudToken(v, `${specPath}.volumes[${i}]`, ctx);
       const driver = isObject(v.csi) ? v.csi.driver : undefined;
       if (typeof driver === 'string' && NETWORK_CSI_DRIVERS.has(driver)) {
         push(ctx, 'network_volume', `csi volume (driver ${driver}): the node mounts the share the pod names itself, not through a claim`, `${specPath}.volumes[${i}].csi`);
