@@ -494,11 +494,11 @@ export class RiskEngine {
    * is evidence a fresh token is not: it was made in answer to stepgate, for this context, and the
    * run then went on. So the crossing is moved back to that step-up's bound, which the sign-in meets.
    *
-   * Only then: the sign-in at or after the step-up's bound and within ANSWER_MS of it; the crossing
-   * within UNDER_WAY_MS after the sign-in (the run that was under way, not one begun later); same
-   * network, device and client kind as the request that was asked. A crossing later
-   * than that, a delete burst (refused, never stepped up), and anything on another network, device
-   * or client still bind to the crossing. What malware on that laptop does right after the
+   * Only then: the sign-in made after the step-up was asked (and so after its bound) and within
+   * ANSWER_MS of it; the crossing within UNDER_WAY_MS after the sign-in (the run that was under
+   * way, not one begun later); same network, device and client kind as the request that was asked.
+   * A crossing later than that, a delete burst (refused, never stepped up), and anything on another
+   * network, device or client still bind to the crossing. What malware on that laptop does right after the
    * engineer's sign-in is still asked by the signals that are not counts (a namespace or kind of
    * action new to the identity, a new client), which are not moved. Kept per process: a step-up
    * asked by another replica moves nothing, which costs a sign-in, never a refusal.
@@ -507,7 +507,8 @@ export class RiskEngine {
     const auth = p.identity.authTime;
     const a = this.asked.get(p.obs.subject);
     if (auth === undefined || a === undefined || a.context !== askedContext(p)) return;
-    if (auth < a.authAfter || auth * 1000 > a.at + ANSWER_MS) return;
+    // Made after the step-up was asked (whole seconds, as auth_time is), and soon after it.
+    if (auth < Math.max(a.authAfter, Math.floor(a.at / 1000)) || auth * 1000 > a.at + ANSWER_MS) return;
     const signedIn = auth * 1000;
     const w = p.work;
     if (w !== undefined && w.paceSince > signedIn && w.paceSince <= signedIn + UNDER_WAY_MS && fired.some(isMachinePace)) {
