@@ -497,13 +497,18 @@ export class RiskEngine {
    * Only then: the sign-in made after the step-up was asked (and so after its bound) and within
    * ANSWER_MS of it; the crossing within UNDER_WAY_MS after the sign-in (the run that was under
    * way, not one begun later); same network, device and client kind as the request that was asked.
-   * A crossing later than that, a delete burst (refused, never stepped up), and anything on another
-   * network, device or client still bind to the crossing. What malware on that laptop does right after the
+   * A crossing later than that, a delete (never covered), and anything on another network, device
+   * or client still bind to the crossing. What malware on that laptop does right after the
    * engineer's sign-in is still asked by the signals that are not counts (a namespace or kind of
    * action new to the identity, a new client), which are not moved. Kept per process: a step-up
    * asked by another replica moves nothing, which costs a sign-in, never a refusal.
    */
   private answeredBurst(p: Assessing, fired: readonly Contribution[]): void {
+    // A delete (or a write that deletes) is never covered: it cannot be taken back, so the count
+    // it goes over still asks for a sign-in after the crossing, as a delete's namespace asks for
+    // one after its first sighting (namespaceGrace). An insider's freshly signed-in mass delete
+    // is refused at the same request as before.
+    if (p.obs.destructive) return;
     const auth = p.identity.authTime;
     const a = this.asked.get(p.obs.subject);
     if (auth === undefined || a === undefined || a.context !== askedContext(p)) return;

@@ -10,8 +10,8 @@ import { aal2Token, kubeGet, riskWorld, riskYaml } from '../support/risk-world.j
  * "Session 35: asked again within minutes"). Day 9's registry rotation: the first Secret read in a
  * namespace is asked, the engineer signs in, the loop goes on and reached machine pace and then the
  * distinct-objects count within the minute, each asked again. A fresh token that answered nothing,
- * a run from another network, a run begun after the signal's window, and a sign-in long after the
- * step-up are still asked at the crossing.
+ * a run from another network, a run of deletes, a run that goes over more than 30 s after the
+ * sign-in, and a sign-in long after the step-up are still asked at the crossing.
  */
 
 const CFG = parseConfig(riskYaml(), 'answered.yaml');
@@ -35,9 +35,9 @@ function world() {
   expect(w.check(kubeGet(OFFICE, KUBECTL, secret('team-a', 'db')), yesterday, T - DAY + 60_000).v.allow).toBe(false);
   expect(w.check(kubeGet(OFFICE, KUBECTL, secret('team-a', 'db')), aal2Token('alice', S(T - DAY) + 80), T - DAY + 85_000).v.allow).toBe(true);
   /** Requests 300 ms apart from `at`; the index of the first refused one and its context (-1 when none). */
-  const run = (who: Identity, at: number, paths: readonly string[], ip = HOME) => {
+  const run = (who: Identity, at: number, paths: readonly string[], ip = HOME, method = 'GET') => {
     for (const [k, p] of paths.entries()) {
-      const { v, out } = w.check(kubeGet(ip, KUBECTL, p), who, at + k * 300);
+      const { v, out } = w.check(kubeGet(ip, KUBECTL, p, method), who, at + k * 300);
       if (!v.allow) return { refusedAt: k, context: out.ok ? out.risk.context?.code : undefined };
     }
     return { refusedAt: -1, context: undefined };
@@ -70,6 +70,12 @@ describe('a run the sign-in answered', () => {
   it('the same run from another network is still asked at machine pace', () => {
     const { w, signedIn } = asked();
     expect(w.run(signedIn, T + 25_000, LOOP, OFFICE)).toEqual({ refusedAt: 3, context: 'machine_pace' });
+  });
+
+  it('a run of deletes after the answered step-up is still asked at machine pace: a delete cannot be taken back', () => {
+    const { w, signedIn } = asked();
+    const pods = Array.from({ length: 10 }, (_, k) => `/api/v1/namespaces/team-b/pods/api-${k}`);
+    expect(w.run(signedIn, T + 25_000, pods, HOME, 'DELETE')).toEqual({ refusedAt: 3, context: 'machine_pace' });
   });
 
   it('a run that goes over more than 30 s after the sign-in is its own, asked', () => {
