@@ -489,8 +489,8 @@ export class RiskEngine {
    * engine's own context-bound step-up, asked of a request from this very network, device and client
    * kind, is the run the engineer was signing in for: the tool's first Secret read is asked for
    * (`unfamiliar_kind`), the engineer signs in, and the loop that goes on reaches machine pace, then
-   * the distinct-objects count, within the minute (day 9's registry rotation, day 7's `terraform
-   * plan`). Bound to their crossings, each asked again, three sign-ins in a minute. Such a sign-in
+   * the distinct-objects count, within the minute (day 9's registry rotation). Bound to their
+   * crossings, each was asked again: three sign-ins in a minute. Such a sign-in
    * is evidence a fresh token is not: it was made in answer to stepgate, for this context, and the
    * run then went on. So the crossing is moved back to that step-up's bound, which the sign-in meets.
    *
