@@ -126,6 +126,8 @@ export class RiskEngine {
    */
   private readonly recentDenials = new Map<string, Map<string, Map<string, number>>>();
   private deniedCount = 0;
+  /** subject → the last context-bound step-up this engine asked of it (answeredBurst). */
+  private readonly asked = new Map<string, AskedStepUp>();
   private readonly ipOptions: { trustedHops: number; ipv4Prefix: number; ipv6Prefix: number };
   private readonly sites: readonly Site[];
   /** What the configuration says about each address (placeOf). */
@@ -428,6 +430,7 @@ export class RiskEngine {
     // The common case (everything known, no burst) needs no look at the contributions.
     const quiet = history.prefixKnown && history.deviceKnown && history.clientKnown && history.behaviourSince === 0 && !unlikeItself(s.contributions, work);
     const bindable = !(quiet || degraded || who.automation === true);
+    if (bindable) this.answeredBurst(p, s.contributions);
     let bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, this.learnMaxAge, cfg, this.o.risk.learn.client_grace_seconds) : undefined;
     if (bound && requirement.deny && !base.deny) {
       const a = this.answerable(base, k, s.contributions, false);
@@ -436,14 +439,17 @@ export class RiskEngine {
         requirement = a.requirement;
       }
     }
-    if (bound && !requirement.deny) requirement = bindToContext(requirement, bound, nowMs, this.learnLevel);
+    if (bound && !requirement.deny) {
+      requirement = bindToContext(requirement, bound, nowMs, this.learnLevel);
+      if ((who.authTime ?? 0) < bound.authAfter) this.rememberAsked(p, bound.authAfter);
+    }
     // Further deletes in a burst are refused, not stepped up: the insider doing it is freshly
     // signed in. Anything else meanwhile needs a sign-in after the burst began (bound above).
     if (cfg.destructive.deny && this.o.shadow !== true && obs.destructive && who.automation !== true && !requirement.deny && history.behaviourSince > 0 && s.contributions.some((c) => c.code === 'destructive_burst')) {
       bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds, p.asDelete);
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
-    const learn = degraded ? undefined : this.learnable(obs, history, who, device, p.trustedNetwork, work, site?.name ?? '', p.nearby, p.roamedIn !== '', s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family, p.kind);
+    const learn = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.nearby, p.roamedIn !== '', s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family, p.kind);
     return {
       ok: true,
       requirement,
@@ -476,6 +482,53 @@ export class RiskEngine {
   private answerable(base: Requirement, k: number, contributions: readonly Contribution[], withShadow: boolean): { requirement: Requirement; band: number } | undefined {
     if (contributions.some(isContextChange)) return undefined;
     return this.bands.answered(base, k, withShadow);
+  }
+
+  /**
+   * A behaviour count that goes over its threshold seconds after the sign-in that answered this
+   * engine's own context-bound step-up, asked of a request from this very network, device and client
+   * kind, is the run the engineer was signing in for: the tool's first Secret read is asked for
+   * (`unfamiliar_kind`), the engineer signs in, and the loop that goes on reaches machine pace, then
+   * the distinct-objects count, within the minute (day 9's registry rotation). Bound to their
+   * crossings, each was asked again: three sign-ins in a minute. Such a sign-in
+   * is evidence a fresh token is not: it was made in answer to stepgate, for this context, and the
+   * run then went on. So the crossing is moved back to that step-up's bound, which the sign-in meets.
+   *
+   * Only then: the sign-in made after the step-up was asked (and so after its bound) and within
+   * ANSWER_MS of it; the crossing within UNDER_WAY_MS after the sign-in (the run that was under
+   * way, not one begun later); same network, device and client kind as the request that was asked.
+   * A crossing later than that, a delete (never covered), and anything on another network, device
+   * or client still bind to the crossing. What malware on that laptop does right after the
+   * engineer's sign-in is still asked by the signals that are not counts (a namespace or kind of
+   * action new to the identity, a new client), which are not moved. Kept per process: a step-up
+   * asked by another replica moves nothing, which costs a sign-in, never a refusal.
+   */
+  private answeredBurst(p: Assessing, fired: readonly Contribution[]): void {
+    // A delete (or a write that deletes) is never covered: it cannot be taken back, so the count
+    // it goes over still asks for a sign-in after the crossing, as a delete's namespace asks for
+    // one after its first sighting (namespaceGrace). An insider's freshly signed-in mass delete
+    // is refused at the same request as before.
+    if (p.obs.destructive) return;
+    const auth = p.identity.authTime;
+    const a = this.asked.get(p.obs.subject);
+    if (auth === undefined || a === undefined || a.context !== askedContext(p)) return;
+    // Made after the step-up was asked (whole seconds, as auth_time is), and soon after it.
+    if (auth < Math.max(a.authAfter, Math.floor(a.at / 1000)) || auth * 1000 > a.at + ANSWER_MS) return;
+    const signedIn = auth * 1000;
+    const w = p.work;
+    if (w !== undefined && w.paceSince > signedIn && w.paceSince <= signedIn + UNDER_WAY_MS && fired.some(isMachinePace)) {
+      p.work = { ...w, paceSince: a.authAfter * 1000 };
+    }
+    const h = p.history;
+    const objects = fired.some((c) => c.code === 'sensitive_objects' && c.weight > 0) && !fired.some((c) => c.code === 'destructive_burst' && c.weight > 0);
+    if (objects && h.behaviourSince > signedIn && h.behaviourSince <= signedIn + UNDER_WAY_MS) {
+      p.history = { ...h, behaviourSince: a.authAfter * 1000 };
+    }
+  }
+
+  private rememberAsked(p: Assessing, authAfter: number): void {
+    if (this.asked.size >= 10_000 && !this.asked.has(p.obs.subject)) this.asked.clear();
+    this.asked.set(p.obs.subject, { at: p.nowMs, authAfter, context: askedContext(p) });
   }
 
   private failed(p: Assessing, err: unknown): RiskOutcome {
@@ -1029,6 +1082,29 @@ function burstRefusal(since: number, deletes: number, windowSeconds: number, asD
 
 /** Denials of the same request closer together than this count once. */
 const RETRY_WINDOW_MS = 10_000;
+
+/** How long after a context-bound step-up the sign-in answering it may come (answeredBurst). */
+const ANSWER_MS = 180_000;
+
+/**
+ * How soon after that sign-in a count's crossing is the run that was under way (answeredBurst):
+ * the retry and the loop's next requests, seconds after it. Short, because while a count stays over
+ * its threshold its crossing stays where it was, so a run begun within this span is covered for as
+ * long as it lasts, as one begun before the sign-in is.
+ */
+const UNDER_WAY_MS = 30_000;
+
+/** A context-bound step-up this engine asked: when, the bound it asked for (epoch s), and from where. */
+interface AskedStepUp {
+  at: number;
+  authAfter: number;
+  context: string;
+}
+
+/** The network, device and client kind a request came from, as one key (answeredBurst). */
+function askedContext(p: Assessing): string {
+  return `${p.address.prefix}\n${p.device.id}\n${p.client}`;
+}
 
 function subjectKey(who: Identity): string {
   return deviceOwner(who.issuer, who.subject);

@@ -442,12 +442,15 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // then, unfamiliar_namespace): the example now asks a preview's delete two factors within 8
   // hours (guardrails.namespaces, preview-namespace-deletes), so the preview engineers meet the
   // target with no exception (4 engineer-days in 5 seeds over it before). The platform engineer who rotates the
-  // image-pull Secret in 25 namespaces by script, one namespace a second, is asked for the first
-  // namespace outside their working set, for machine pace and for the burst (sensitive_objects),
-  // each a sign-in after it began, all within the loop's first minute; after those the loop is one
-  // run the sign-ins answered, resumed after each (machine_pace.resume_seconds: 7 machine-pace
-  // challenges before), and its namespaces are its own (grace_namespaces does not count inside
-  // such a run: 4 unfamiliar_namespace challenges with the resume alone); never refused, since the
+  // image-pull Secret in 25 namespaces by script, one namespace a second, is asked once, at the
+  // loop's first Secret read (a kind of action new to them with the warm-up day: FIRST_SECRET_READ;
+  // a namespace outside the working set without it); the loop then reaches machine pace and the
+  // burst (sensitive_objects) seconds after that sign-in, which answered stepgate's own step-up
+  // from the same network, device and client, so it is the run the sign-in was for (session 35:
+  // asked three times within the minute before, for each count's crossing); the loop is one run,
+  // resumed across pauses (machine_pace.resume_seconds: 7 machine-pace challenges before), and its
+  // namespaces are its own (grace_namespaces does not count inside such a run: 4
+  // unfamiliar_namespace challenges with the resume alone); never refused, since the
   // critical band answers to a sign-in from a proven context (docs/risk.md, "Behaviour from a
   // known context"; until session 16 it refused the rest of the loop, 38 times a seed);
   // the one who labels every namespace is asked for a hardware key at the Karpenter NodePool edit
@@ -457,8 +460,6 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // one: one sign-in covers 5 namespaces new to the working set), and for a hardware key at
   // stepgate's own Namespace (gate-itself: within 5 minutes).
   'day 9 (workday9.ts)': [
-    { cause: 'context: machine_pace', max: 1, who: ['d9-platform-0@example.ie'] },
-    { cause: 'context: sensitive_objects', max: 1, who: ['d9-platform-0@example.ie'] },
     { cause: 'context: unfamiliar_namespace', max: 1, who: ['d9-platform-1@example.ie'] },
     { cause: 'policy', max: 2, who: ['d9-platform-1@example.ie'], reason: 'acr_insufficient' },
   ],
@@ -791,20 +792,22 @@ const COLD_BOUND_DAY7 = { perEngineer: 3, within8h: 6, total: 25 };
 const COLD_BOUND_DAY8 = { perEngineer: 2, within8h: 5, total: 16 };
 
 /**
- * Day 9 without warm-up, seed 71: 15 challenges (16 before session 29, when platform-1's sign-in
+ * Day 9 without warm-up, seed 71: 13 challenges (15 before session 35, when platform-0's rotation
+ * loop was asked again for machine pace and the burst seconds after the sign-in its first Secret
+ * read asked; 16 before session 29, when platform-1's sign-in
  * at 14:30 for a namespace outside the working set gave up the hardware key of 11:12, which the
- * next request asked again), 4 engineers asked twice within 8 hours (21 and 8
+ * next request asked again), 3 engineers asked twice within 8 hours (4 before session 35; 21 and 8
  * before session 21, when a preview namespace's delete asked a hardware key): the
  * day-with-history friction (OPEN_FRICTION: the preview engineers' first Helm install, and the
- * delete of yesterday's preview, outside a working set begun that morning; the platform engineers' rotation, labelling and NodePool edit; platform-0 asked 3 times
- * for the rotation, 9 before machine_pace.resume_seconds, and refused 38 times by the critical band
+ * delete of yesterday's preview, outside a working set begun that morning; the platform engineers' rotation, labelling and NodePool edit; platform-0 asked once
+ * for the rotation (3 times before session 35), 9 before machine_pace.resume_seconds, and refused 38 times by the critical band
  * before session 16; platform-1 3 times, 7 before a change to a Namespace object was one place in
  * the working set: 25 challenges then),
  * plus the Starlink engineer at the first /24 of the day and again for a namespace outside the
  * working set begun that morning, a Skaffold user's second namespace after the hour's grace, and
  * the data engineer's first spark-submit (fabric8, a client kind never proven).
  */
-const COLD_BOUND_DAY9 = { perEngineer: 3, within8h: 4, total: 15 };
+const COLD_BOUND_DAY9 = { perEngineer: 2, within8h: 3, total: 13 };
 
 /**
  * Day 10 without warm-up, seed 81: 15 challenges, one engineer asked twice within 8 hours (the

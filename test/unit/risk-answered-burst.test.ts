@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import type { Identity } from '../../src/core/identity.js';
+import { aal2Token, kubeGet, riskWorld, riskYaml } from '../support/risk-world.js';
+
+/**
+ * A behaviour count (machine_pace, sensitive_objects) that goes over its threshold seconds after
+ * the sign-in that answered the engine's own context-bound step-up, from the same network, device
+ * and client kind, is the run the engineer signed in for (engine.ts answeredBurst; docs/risk.md,
+ * "Session 35: asked again within minutes"). Day 9's registry rotation: the first Secret read in a
+ * namespace is asked, the engineer signs in, the loop goes on and reached machine pace and then the
+ * distinct-objects count within the minute, each asked again. A fresh token that answered nothing,
+ * a run from another network, a run of deletes, a run that goes over more than 30 s after the
+ * sign-in, and a sign-in long after the step-up are still asked at the crossing.
+ */
+
+const CFG = parseConfig(riskYaml(), 'answered.yaml');
+const T = 1_800_000_000_000;
+const DAY = 86_400_000;
+const HOME = '203.0.113.7';
+/** Another network she worked from the day before: known, so nothing but the lever's own key tells it apart. */
+const OFFICE = '198.51.100.9';
+const KUBECTL = 'kubectl/v1.32.1 (darwin/arm64) kubernetes/e9c9be4';
+const S = (ms: number) => Math.floor(ms / 1000);
+const secret = (ns: string, name: string) => `/api/v1/namespaces/${ns}/secrets/${name}`;
+/** The rotation's loop: one Secret in each of ten namespaces. */
+const LOOP = Array.from({ length: 10 }, (_, k) => secret('team-b', `regcred-${k}`));
+
+/** The day before: alice, signed in with kubectl, reads a Secret in team-a (her working set) from HOME and from OFFICE. */
+function world() {
+  const w = riskWorld(CFG);
+  const yesterday = aal2Token('alice', S(T - DAY) - 60);
+  expect(w.check(kubeGet(HOME, KUBECTL, secret('team-a', 'db')), yesterday, T - DAY).v.allow).toBe(true);
+  // A new network then: asked, and proven by the sign-in made for it.
+  expect(w.check(kubeGet(OFFICE, KUBECTL, secret('team-a', 'db')), yesterday, T - DAY + 60_000).v.allow).toBe(false);
+  expect(w.check(kubeGet(OFFICE, KUBECTL, secret('team-a', 'db')), aal2Token('alice', S(T - DAY) + 80), T - DAY + 85_000).v.allow).toBe(true);
+  /** Requests 300 ms apart from `at`; the index of the first refused one and its context (-1 when none). */
+  const run = (who: Identity, at: number, paths: readonly string[], ip = HOME, method = 'GET') => {
+    for (const [k, p] of paths.entries()) {
+      const { v, out } = w.check(kubeGet(ip, KUBECTL, p, method), who, at + k * 300);
+      if (!v.allow) return { refusedAt: k, context: out.ok ? out.risk.context?.code : undefined };
+    }
+    return { refusedAt: -1, context: undefined };
+  };
+  return { ...w, run };
+}
+
+/** This morning's sign-in, two hours before the 10:00 loop: older than any namespace's grace. */
+const morning = aal2Token('alice', S(T) - 7200);
+
+/** The loop's first request is asked (a namespace outside the working set); she signs in `after` ms later. */
+function asked(after = 20_000) {
+  const w = world();
+  expect(w.run(morning, T, LOOP.slice(0, 1))).toEqual({ refusedAt: 0, context: 'unfamiliar_namespace' });
+  return { w, signedIn: aal2Token('alice', S(T + after)) };
+}
+
+describe('a run the sign-in answered', () => {
+  it('goes on past machine pace and the distinct-objects count without a second sign-in', () => {
+    const { w, signedIn } = asked();
+    expect(w.run(signedIn, T + 25_000, LOOP)).toEqual({ refusedAt: -1, context: undefined });
+  });
+
+  it('a fresh sign-in that answered no step-up is still asked at machine pace (malware waiting for the sign-in)', () => {
+    const w = world();
+    const fresh = aal2Token('alice', S(T) + 20);
+    expect(w.run(fresh, T + 25_000, LOOP)).toEqual({ refusedAt: 3, context: 'machine_pace' });
+  });
+
+  it('the same run from another network is still asked at machine pace', () => {
+    const { w, signedIn } = asked();
+    expect(w.run(signedIn, T + 25_000, LOOP, OFFICE)).toEqual({ refusedAt: 3, context: 'machine_pace' });
+  });
+
+  it('a run of deletes after the answered step-up is still asked at machine pace: a delete cannot be taken back', () => {
+    const { w, signedIn } = asked();
+    const pods = Array.from({ length: 10 }, (_, k) => `/api/v1/namespaces/team-b/pods/api-${k}`);
+    expect(w.run(signedIn, T + 25_000, pods, HOME, 'DELETE')).toEqual({ refusedAt: 3, context: 'machine_pace' });
+  });
+
+  it('a run that goes over more than 30 s after the sign-in is its own, asked', () => {
+    const { w, signedIn } = asked();
+    expect(w.run(signedIn, T + 60_000, LOOP)).toEqual({ refusedAt: 3, context: 'machine_pace' });
+  });
+
+  it('a sign-in made more than three minutes after the step-up answers it, not the run after it', () => {
+    const { w, signedIn } = asked(200_000);
+    expect(w.run(signedIn, T + 205_000, LOOP)).toEqual({ refusedAt: 3, context: 'machine_pace' });
+  });
+});
