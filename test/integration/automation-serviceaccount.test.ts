@@ -79,6 +79,33 @@ describe('a Kubernetes service-account token through the real gRPC server (examp
     expect(okHeader(res, 'x-stepgate-level')).toBe('none');
   });
 
+  // Terraform's kubernetes state backend locks state with a Lease on every plan and apply
+  // (internal/backend/remote-state/kubernetes/client.go): created with the holder and the
+  // lock-info annotation on first use, then the holder set by an update and cleared by another.
+  // No duration: a pipeline's lock holds no leader election and asks nothing a pipeline cannot give.
+  const LEASES = '/apis/coordination.k8s.io/v1/namespaces/ci/leases';
+  const tfLock = (holder?: string) => ({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'lock-tfstate-default-platform', namespace: 'ci', labels: { tfstate: 'true', tfstateSecretSuffix: 'platform', tfstateWorkspace: 'default', 'app.kubernetes.io/managed-by': 'terraform' }, ...(holder !== undefined && { annotations: { 'app.terraform.io/lock-info': JSON.stringify({ ID: holder, Operation: 'OperationTypeApply', Who: 'runner@ci' }) } }) },
+    spec: holder !== undefined ? { holderIdentity: holder } : {},
+  });
+  const write = (method: string, path: string, body: object) => client.check(checkRequest({ host: 'kube.localhost', method, path, token, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+
+  it("Terraform's state lock (the Lease created, its holder set and cleared) passes", async () => {
+    const id = '8c5a2f0e-5b7d-6c1e-0f4a-2b3c4d5e6f70';
+    for (const [method, path, body] of [['POST', LEASES, tfLock(id)], ['PUT', `${LEASES}/lock-tfstate-default-platform`, tfLock(id)], ['PUT', `${LEASES}/lock-tfstate-default-platform`, tfLock()]] as const) {
+      const res = await write(method, path, body);
+      expect(reasonOf(res), `${method} ${path}`).toBe('allowed');
+    }
+  });
+
+  it("a Lease held for a year by one write (lease_held) is refused with automation_step_up", async () => {
+    const res = await write('PUT', `${LEASES}/deployer-controller`, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'deployer-controller', namespace: 'ci' }, spec: { holderIdentity: 'ghost', leaseDurationSeconds: 31_536_000 } });
+    expect(reasonOf(res)).toBe('automation_step_up');
+    expect(JSON.stringify(deniedBody(res))).toContain('lease_held');
+  });
+
   it.each([
     ['GET', '/api/v1/namespaces/ci/secrets/db'],
     ['DELETE', '/api/v1/namespaces/prod/pods/web-0'],

@@ -77,8 +77,9 @@ describe('an insurer after a merger: IRSA, volume snapshots, leader election and
   // Was allowed (day 26, every seed, both ways): malware on the platform engineer's laptop
   // replaces the access broker's leader-election Lease with a year-long hold by a holder no
   // replica has, so the broker's replicas wait and no just-in-time grant expires. The engineer
-  // reads that Lease most days; nothing asked for its write. leader-election-leases asks a
-  // hardware key within 15 minutes; reading it stays routine.
+  // reads that Lease most days; nothing asked for its write. The write's year-long
+  // leaseDurationSeconds is lease_held (a hardware key within 5 minutes); reading it, and Leases
+  // written with an election's own duration, stay routine.
   it("the access broker's Lease held for a year by a holder that does not exist asks a hardware key; reading it does not", async () => {
     const lease = '/apis/coordination.k8s.io/v1/namespaces/access-broker/leases/access-broker-controller';
     const login = await twoDays('d26f-platform@harbourline.example', [['GET', '/api/v1/nodes'], ['GET', '/api/v1/namespaces/access-broker/pods?limit=500'], ['GET', lease]], { ua: KUBECTL('linux/amd64') });
@@ -86,7 +87,7 @@ describe('an insurer after a merger: IRSA, volume snapshots, leader election and
     expect(reasonOf(read), rules(read)).toBe('allowed');
     const res = await send(login, WED + 3.51 * H, 'PUT', `${lease}?fieldManager=kubectl-replace`, { ua: KUBECTL('linux/amd64'), body: JSON.stringify(heldLease('access-broker', 'access-broker-controller', WED + 3.5 * H)) });
     expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
-    expect(rules(res)).toContain('leader-election-leases');
+    expect(rules(res)).toContain('guardrail:lease_held');
   });
 
   // Open: malware on a claims engineer's laptop creates a just-in-time access request for

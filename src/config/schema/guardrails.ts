@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
 import { cidr, modeSchema, nonEmpty, seconds, stringList } from './common.js';
-import { DEFAULT_DANGEROUS_CAPABILITIES, DEFAULT_PRIVILEGED_GROUPS, DEFAULT_PRIVILEGED_USERS, DEFAULT_RESERVED_INTERFACES, DEFAULT_SHARED_VOLUME_NAMESPACES, DEFAULT_SYSTEM_NAMESPACES, GUARDRAIL_CODES, MISSING_KEY, UNREADABLE_KEY } from '../guardrail-codes.js';
+import { DEFAULT_DANGEROUS_CAPABILITIES, DEFAULT_MAX_LEASE_DURATION_SECONDS, DEFAULT_PRIVILEGED_GROUPS, DEFAULT_PRIVILEGED_USERS, DEFAULT_RESERVED_INTERFACES, DEFAULT_SHARED_VOLUME_NAMESPACES, DEFAULT_SYSTEM_NAMESPACES, GUARDRAIL_CODES, MISSING_KEY, UNREADABLE_KEY } from '../guardrail-codes.js';
 
 /**
  * A guardrail's effect: a level and/or max_age to require, a deny, and/or a risk weight. Several
@@ -68,6 +68,11 @@ export const guardrailsSchema = z.strictObject({
    * of its CNI plugins): `network_attachment_reserved`. The management network's are the site's.
    */
   reserved_interfaces: z.array(nonEmpty).default([...DEFAULT_RESERVED_INTERFACES]),
+  /**
+   * The longest `spec.leaseDurationSeconds` a Lease write may set; above it the write is
+   * `lease_held` (client-go's leader elector waits that long after it last saw the Lease change).
+   */
+  max_lease_duration_seconds: z.number().int().min(1).max(2147483647).default(DEFAULT_MAX_LEASE_DURATION_SECONDS),
   /**
    * Where the API server is reached by address, past every gateway: its Service's ClusterIP (the
    * service range's first address) and the control-plane endpoints. A route, ServiceEntry,
@@ -149,6 +154,7 @@ export const GUARDRAILS_APPLY = {
   'guardrails.chaos_protected_namespaces': 'live',
   'guardrails.shared_volume_namespaces': 'live',
   'guardrails.reserved_interfaces': 'live',
+  'guardrails.max_lease_duration_seconds': 'live',
   'guardrails.api_server_addresses': 'live',
   'guardrails.host_owners[].hosts': 'live',
   'guardrails.host_owners[].namespaces': 'live',

@@ -209,6 +209,10 @@ const Secret = withMeta('Secret', { 3: str('type') });
 /** Its annotations name the cloud identity its pods get (cloud_workload_identity). */
 const ServiceAccount = withMeta('ServiceAccount', {});
 
+// k8s.io/api/coordination/v1 (v1beta1's Lease has the same numbers)
+/** Its holder and duration say how long one write holds a leader election (lease_held); the times are skipped. */
+const Lease = withMeta('Lease', { 2: one('spec', message('LeaseSpec', { 1: str('holderIdentity'), 2: int32('leaseDurationSeconds') })) });
+
 // k8s.io/api/apps/v1
 const Deployment = withMeta('Deployment', {
   2: one('spec', message('DeploymentSpec', { 1: int32('replicas'), 2: one('selector', LabelSelector), 3: one('template', PodTemplateSpec) })),
@@ -316,6 +320,8 @@ export const KINDS: ReadonlyMap<string, Message> = new Map(
       ['networking.k8s.io/v1', [NetworkPolicy, Ingress]],
       ['admissionregistration.k8s.io/v1', [ValidatingWebhookConfiguration, MutatingWebhookConfiguration]],
       ['route.openshift.io/v1', [Route]],
+      ['coordination.k8s.io/v1', [Lease]],
+      ['coordination.k8s.io/v1beta1', [Lease]],
     ] as const
   ).flatMap(([apiVersion, ms]) => ms.map((m) => [kindKey(apiVersion, m.name), m] as const)),
 );
