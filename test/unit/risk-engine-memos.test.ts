@@ -6,7 +6,7 @@ import type { RequestAttributes } from '../../src/request/attributes.js';
 import { nameBuckets, RequestHeaders } from '../../src/request/header-list.js';
 import { clientKind, DeviceResolver } from '../../src/risk/device.js';
 import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
-import { parseConfig } from '../../src/config/load.js';
+import type { ActionKind } from '../../src/config/schema.js';
 import { kubeRequestInfo } from '../../src/request/kube.js';
 import { isDiscovery } from '../../src/risk/context-bound.js';
 import { sensitivityContribution, sensitivitySignal } from '../../src/risk/signals/sensitivity.js';
@@ -349,20 +349,7 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
 describe("RiskEngine: a request's route, kept with the token", () => {
   // unfamiliar_kind with every kind a request can be told apart as, so each input the route reads
   // (subresource, query, namespace's tier, automation) changes what the store is told.
-  const cfg = parseConfig(
-    `
-issuers: [{ issuer: https://idp.test, audiences: [k] }]
-assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
-policy: { default: { require: aal1 } }
-network: { xff_num_trusted_hops: 1 }
-risk:
-  learn: { min_level: aal2 }
-  bands: [{ name: elevated, min_score: 40, require: aal2 }]
-  signals:
-    unfamiliar_kind: { kinds: [secret_read, pod_shell, proxy, pod_copy, production_tunnel] }
-`,
-    'route.yaml',
-  );
+  const risk = { ...ENGINE_CONFIG.risk!, signals: { ...ENGINE_CONFIG.risk!.signals, unfamiliar_kind: { ...ENGINE_CONFIG.risk!.signals.unfamiliar_kind, kinds: ['secret_read', 'pod_shell', 'proxy', 'pod_copy', 'production_tunnel'] as ActionKind[] } } };
   /** An engine over a new memory store, with what the store is told written to `told`. */
   const engineOver = (told: unknown[] = []) => {
     const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
@@ -370,7 +357,7 @@ risk:
       observe: (o: Parameters<StateStore['observe']>[0]) => (told.push({ ...o }), store.observe(o)),
       observeWork: (w: Parameters<NonNullable<StateStore['observeWork']>>[0]) => (told.push({ ...w }), store.observeWork(w)),
     });
-    return new RiskEngine({ risk: cfg.risk!, network: cfg.network, onStateError: 'degrade', assurance: compileAssurance(cfg.assurance.levels), store: spy, fallback: store });
+    return new RiskEngine({ risk, network: ENGINE_CONFIG.network, onStateError: 'degrade', assurance: compileAssurance(ENGINE_CONFIG.assurance.levels), store: spy, fallback: store });
   };
   const step = fc.record({
     method: fc.constantFrom('GET', 'GET', 'DELETE', 'PATCH', 'POST', 'PUT'),
