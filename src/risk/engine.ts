@@ -213,7 +213,7 @@ export class RiskEngine {
     if (k === undefined) {
       // One login is one session: a fresh authentication in the same IdP session starts a new
       // one, whose first use says where that proof was made.
-      k = { subject: subjectKey(who), session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}`, addressText: undefined, address: NO_ADDRESS, agent: undefined, agentDevice: NO_DEVICE, agentClient: '' };
+      k = { subject: subjectKey(who), session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}`, addressText: undefined, address: NO_ADDRESS, agent: undefined, agentDevice: NO_DEVICE, agentClient: '', route: undefined };
       this.identityKeys.set(who, k);
     }
     return k;
@@ -249,6 +249,98 @@ export class RiskEngine {
   private siteOf(a: ClientAddress): Site | undefined {
     for (const s of this.sites) if (s.contains(a)) return s;
     return undefined;
+  }
+
+  /**
+   * What a request does for the engine (its action, the names it is counted under in the store):
+   * a pure function of the request line's Kubernetes fields, its query, its cluster, the rule's
+   * sensitivity and the guardrails' findings. A token's Checks mostly repeat one request (kubectl
+   * polling, a controller's loop), so the last answer is kept with the identity's keys and used
+   * again when every input is equal: built anew, each name was a new string (the object key is a
+   * concatenation of four parts) that every store lookup had to flatten and hash, and its
+   * comparison with the stored key was one of contents; kept, they are the strings the store's
+   * Maps already hold.
+   */
+  private routeOf(req: RequestAttributes, keys: IdentityKeys, cluster: string, base: Requirement, automation: boolean, readsSecret: string, deletesLike: boolean, cordons: boolean): Route {
+    const k = req.kube;
+    // Only a resource request is kept: the others (discovery, a non-Kubernetes route) build no
+    // name worth keeping, and discovery is told by the path, which the memo does not compare.
+    if (k === undefined || !k.isResourceRequest) return this.route(req, cluster, base, automation, readsSecret, deletesLike, cordons);
+    const m = keys.route;
+    const sensitivity = base.sensitivity;
+    if (
+      m !== undefined &&
+      m.verb === k.verb &&
+      m.name === k.name &&
+      m.namespace === k.namespace &&
+      m.resource === k.resource &&
+      m.subresource === k.subresource &&
+      m.apiGroup === k.apiGroup &&
+      m.query === req.query &&
+      m.cluster === cluster &&
+      m.sensitivity === sensitivity &&
+      m.automation === automation &&
+      m.readsSecret === readsSecret &&
+      m.deletesLike === deletesLike &&
+      m.cordons === cordons
+    ) {
+      return m;
+    }
+    const r = this.route(req, cluster, base, automation, readsSecret, deletesLike, cordons);
+    // Kept only when small: a name or query that long is no loop worth keeping, and it stays bounded.
+    if (k.name.length + k.namespace.length + req.query.length <= MAX_KEPT_ROUTE) {
+      keys.route = { ...r, verb: k.verb, name: k.name, namespace: k.namespace, resource: k.resource, subresource: k.subresource, apiGroup: k.apiGroup, query: req.query, cluster, sensitivity, automation, readsSecret, deletesLike, cordons };
+    }
+    return r;
+  }
+
+  private route(req: RequestAttributes, cluster: string, base: Requirement, automation: boolean, readsSecret: string, deletesLike: boolean, cordons: boolean): Route {
+    const kube = req.kube;
+    // A burst counts deletes of what the policy protects (a rule with a sensitivity: production,
+    // the cluster's own namespaces, volumes, nodes), as sensitive_objects counts only sensitive
+    // objects: `skaffold delete`, `tilt down` or `helm uninstall` of a chart's twenty objects in a
+    // dev namespace is a developer's cleanup, and counting it refused the 13th delete (day 9).
+    // A write that amounts to a delete counts as one: six `kubectl scale --replicas=0` are the
+    // outage six deletes are, and were no burst at all when only the verb was looked at.
+    const asDelete = deletesLike && kube !== undefined && kube.verb !== 'delete' && kube.verb !== 'deletecollection';
+    const destructive = kube !== undefined && base.sensitivity > 0 && (asDelete || kube.verb === 'delete' || kube.verb === 'deletecollection') && !isHelmRevisionDelete(kube);
+    // ...and as the object it deletes for machine pace (a change of spec is otherwise no object).
+    // Several clusters behind one gateway (kubernetes.clusters): the working set and the objects
+    // are kept per cluster, so one cluster's `payments-prod` is no familiar place on another.
+    // A Node cordoned (or tainted NoSchedule) is an object too, though a change of spec: one is
+    // routine maintenance, ten within seconds take the cluster's capacity (a drain of each begins
+    // with its cordon), and a cordon deletes nothing, so the burst of deletes does not count it.
+    const paceObject = inCluster(cluster, sensitiveObject(asDelete || (cordons && kube !== undefined) ? { ...kube!, verb: 'delete', subresource: '' } : kube, base));
+    const counted = !isDiscovery(req);
+    // Automation deploys into namespaces it never touched (a preview environment per pull request)
+    // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
+    const action = actionOf(kube, cluster, req.query, base, destructive, automation ? '' : readsSecret, deletesLike, automation, this.proxyKind, this.copyKind, this.productionTunnel ? this.tiers : undefined);
+    // Discovery is no activity (no namespace, no pace) but still comes from somewhere.
+    const ns = counted ? inCluster(cluster, action.namespace) : '';
+    const object = counted ? paceObject : '';
+    // Only a kind unfamiliar_kind weighs is looked up (and sighted): off, it costs the store nothing.
+    const uk = this.o.risk.signals.unfamiliar_kind;
+    return {
+      asDelete,
+      destructive,
+      counted,
+      action,
+      // A change to a Namespace object is one place for the spread across namespaces too: `kubectl
+      // label ns --all` counted each, went over namespace_spread at its ninth namespace, and the
+      // spree it then was kept its answered sign-in from teaching Namespace objects, so the rest
+      // of the loop stayed unfamiliar, and stepgate's own Namespace reached `high` (gate-itself's
+      // refusal: a routine 403).
+      place: inCluster(cluster, action.namespace === NAMESPACE_OBJECTS ? NAMESPACE_OBJECTS : (kube?.namespace ?? '')),
+      // Deletes have their own counter; an on-call restart of a few pods is not an enumeration.
+      paced: destructive ? '' : paceObject,
+      ns,
+      object,
+      // Only a read of one named object can be familiar: a write, a delete, a shell, a proxy or a
+      // list of everything in a namespace counts every time.
+      read: object !== '' && this.familiarMs > 0 && isObjectRead(kube!),
+      family: ns === '' || action.namespace === NAMESPACE_OBJECTS ? '' : this.familyOf(action.namespace, cluster),
+      kind: counted && action.kind !== '' && uk.weight > 0 && uk.kinds.includes(action.kind) ? action.kind : '',
+    };
   }
 
   assess(
@@ -315,27 +407,9 @@ export class RiskEngine {
     if (who.source === 'session' && this.o.deviceCookies !== undefined && (device.strength === 'fingerprint' || device.strength === 'none')) {
       device = sessionWithoutCookie(device, keys.session);
     }
-    const kube = req.kube;
-    // A burst counts deletes of what the policy protects (a rule with a sensitivity: production,
-    // the cluster's own namespaces, volumes, nodes), as sensitive_objects counts only sensitive
-    // objects: `skaffold delete`, `tilt down` or `helm uninstall` of a chart's twenty objects in a
-    // dev namespace is a developer's cleanup, and counting it refused the 13th delete (day 9).
-    // A write that amounts to a delete counts as one: six `kubectl scale --replicas=0` are the
-    // outage six deletes are, and were no burst at all when only the verb was looked at.
-    const asDelete = deletesLike && kube !== undefined && kube.verb !== 'delete' && kube.verb !== 'deletecollection';
-    const destructive = kube !== undefined && base.sensitivity > 0 && (asDelete || kube.verb === 'delete' || kube.verb === 'deletecollection') && !isHelmRevisionDelete(kube);
-    // ...and as the object it deletes for machine pace (a change of spec is otherwise no object).
-    // Several clusters behind one gateway (kubernetes.clusters): the working set and the objects
-    // are kept per cluster, so one cluster's `payments-prod` is no familiar place on another.
     const cluster = req.cluster ?? '';
-    // A Node cordoned (or tainted NoSchedule) is an object too, though a change of spec: one is
-    // routine maintenance, ten within seconds take the cluster's capacity (a drain of each begins
-    // with its cordon), and a cordon deletes nothing, so the burst of deletes does not count it.
-    const paceObject = inCluster(cluster, sensitiveObject(asDelete || (cordons && kube !== undefined) ? { ...kube!, verb: 'delete', subresource: '' } : kube, base));
-    const counted = !isDiscovery(req);
-    // Automation deploys into namespaces it never touched (a preview environment per pull request)
-    // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
-    const action = actionOf(kube, cluster, req.query, base, destructive, who.automation === true ? '' : readsSecret, deletesLike, who.automation === true, this.proxyKind, this.copyKind, this.productionTunnel ? this.tiers : undefined);
+    const route = this.routeOf(req, keys, cluster, base, who.automation === true, readsSecret, deletesLike, cordons);
+    const { action, counted, ns, object, read, family, kind } = route;
     const obs: Observation = {
       subject: keys.subject,
       session: keys.session,
@@ -345,17 +419,11 @@ export class RiskEngine {
       device: device.id,
       uaFamily: device.uaFamily,
       platform: device.platform,
-      // A change to a Namespace object is one place for the spread across namespaces too: `kubectl
-      // label ns --all` counted each, went over namespace_spread at its ninth namespace, and the
-      // spree it then was kept its answered sign-in from teaching Namespace objects, so the rest
-      // of the loop stayed unfamiliar, and stepgate's own Namespace reached `high` (gate-itself's
-      // refusal: a routine 403).
-      namespace: inCluster(cluster, action.namespace === NAMESPACE_OBJECTS ? NAMESPACE_OBJECTS : (kube?.namespace ?? '')),
+      namespace: route.place,
       sensitive: base.sensitivity > 0,
       client,
-      // Deletes have their own counter; an on-call restart of a few pods is not an enumeration.
-      object: destructive ? '' : paceObject,
-      destructive,
+      object: route.paced,
+      destructive: route.destructive,
       counted,
     };
     const place = this.placeOf(address);
@@ -363,22 +431,12 @@ export class RiskEngine {
     // The working set, pace and site: only for requests that touch a namespace, a sensitive object
     // or a named site, in the same round trip as `observe`.
     const nearby = place.nearby;
-    // Discovery is no activity (no namespace, no pace) but still comes from somewhere.
-    const ns = counted ? inCluster(cluster, action.namespace) : '';
-    const object = counted ? paceObject : '';
-    // Only a read of one named object can be familiar: a write, a delete, a shell, a proxy or a
-    // list of everything in a namespace counts every time.
-    const read = object !== '' && this.familiarMs > 0 && isObjectRead(kube!);
-    const family = ns === '' || action.namespace === NAMESPACE_OBJECTS ? '' : this.familyOf(action.namespace, cluster);
-    // Only a kind unfamiliar_kind weighs is looked up (and sighted): off, it costs the store nothing.
-    const uk = this.o.risk.signals.unfamiliar_kind;
-    const kind = counted && action.kind !== '' && uk.weight > 0 && uk.kinds.includes(action.kind) ? action.kind : '';
     const workObs: WorkObservation | undefined =
       this.o.store.observeWork !== undefined && (ns !== '' || object !== '' || site !== undefined || nearby.wider !== '' || kind !== '')
         ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider, auth: who.authTime === undefined ? 0 : who.authTime * 1000, read, family, kind }
         : undefined;
     // What finish() needs besides the history: one object rather than closures over all of it.
-    const p = new Assessing(who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, read ? object : '', asDelete, family, workObs === undefined ? '' : kind);
+    const p = new Assessing(who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, read ? object : '', route.asDelete, family, workObs === undefined ? '' : kind);
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -812,6 +870,46 @@ function proven(since: number, auth: number, grace: number): boolean {
   return since > 0 && auth >= since - grace;
 }
 
+/** What a request does for the engine (RiskEngine.route): its action and the names the store counts it under. */
+interface Route {
+  /** A write counted as a delete without the verb (guardrails' `deletes`). */
+  readonly asDelete: boolean;
+  readonly destructive: boolean;
+  /** Not discovery: activity for the counters and the working set. */
+  readonly counted: boolean;
+  readonly action: Action;
+  /** Observation.namespace. */
+  readonly place: string;
+  /** Observation.object: the sensitive object, '' for a delete (counted as one). */
+  readonly paced: string;
+  /** WorkObservation.namespace and .object. */
+  readonly ns: string;
+  readonly object: string;
+  readonly read: boolean;
+  readonly family: string;
+  readonly kind: ActionKind | '';
+}
+
+/** A resource request's Route, with every input it was derived from (RiskEngine.routeOf). */
+interface KeptRoute extends Route {
+  readonly verb: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly resource: string;
+  readonly subresource: string;
+  readonly apiGroup: string;
+  readonly query: string;
+  readonly cluster: string;
+  readonly sensitivity: number;
+  readonly automation: boolean;
+  readonly readsSecret: string;
+  readonly deletesLike: boolean;
+  readonly cordons: boolean;
+}
+
+/** Name, namespace and query characters together above which a request's Route is not kept. */
+const MAX_KEPT_ROUTE = 512;
+
 /** An identity's keys in the store (RiskEngine.keysOf), and the address it was last seen from. */
 interface IdentityKeys extends AddressMemo {
   readonly subject: string;
@@ -822,6 +920,8 @@ interface IdentityKeys extends AddressMemo {
   /** That agent's device (before sessionWithoutCookie) and client kind. */
   agentDevice: Device;
   agentClient: string;
+  /** The Route of its last resource request (routeOf), undefined before one. */
+  route: KeptRoute | undefined;
 }
 
 /**

@@ -5,7 +5,9 @@ import type { Identity } from '../../src/core/identity.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { nameBuckets, RequestHeaders } from '../../src/request/header-list.js';
 import { clientKind, DeviceResolver } from '../../src/risk/device.js';
-import { RiskEngine } from '../../src/risk/engine.js';
+import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
+import type { ActionKind } from '../../src/config/schema.js';
+import { kubeRequestInfo } from '../../src/request/kube.js';
 import { isDiscovery } from '../../src/risk/context-bound.js';
 import { sensitivityContribution, sensitivitySignal } from '../../src/risk/signals/sensitivity.js';
 import type { Contribution } from '../../src/risk/codes.js';
@@ -340,6 +342,119 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
       expect(calls).toHaveBeenCalledTimes(6);
     } finally {
       calls.mockRestore();
+    }
+  });
+});
+
+describe("RiskEngine: a request's route, kept with the token", () => {
+  // unfamiliar_kind with every kind a request can be told apart as, so each input the route reads
+  // (subresource, query, namespace's tier, automation) changes what the store is told.
+  const risk = { ...ENGINE_CONFIG.risk!, signals: { ...ENGINE_CONFIG.risk!.signals, unfamiliar_kind: { ...ENGINE_CONFIG.risk!.signals.unfamiliar_kind, kinds: ['secret_read', 'pod_shell', 'proxy', 'pod_copy', 'production_tunnel'] as ActionKind[] } } };
+  /** An engine over a new memory store, with what the store is told written to `told`. */
+  const engineOver = (told: unknown[] = []) => {
+    const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
+    const spy: StateStore = Object.assign(Object.create(store) as StateStore, {
+      observe: (o: Parameters<StateStore['observe']>[0]) => (told.push({ ...o }), store.observe(o)),
+      observeWork: (w: Parameters<NonNullable<StateStore['observeWork']>>[0]) => (told.push({ ...w }), store.observeWork(w)),
+    });
+    return new RiskEngine({ risk, network: ENGINE_CONFIG.network, onStateError: 'degrade', assurance: compileAssurance(ENGINE_CONFIG.assurance.levels), store: spy, fallback: store });
+  };
+  const step = fc.record({
+    method: fc.constantFrom('GET', 'GET', 'DELETE', 'PATCH', 'POST', 'PUT'),
+    group: fc.constantFrom('', 'apps'),
+    resource: fc.constantFrom('secrets', 'secrets', 'pods', 'pods', 'deployments', 'namespaces', 'services'),
+    namespace: fc.constantFrom('', '', 'dev', 'payments-prod', 'payments-dev'),
+    name: fc.constantFrom('', 'db', 'sh.helm.release.v1.web.v3'),
+    subresource: fc.constantFrom('', '', 'exec', 'exec', 'portforward', 'proxy', 'status', 'scale'),
+    // What the query tells: a copy out of a pod (pod_copy), Helm's records alone (`*`) or every Secret (`**`), a watch.
+    query: fc.constantFrom('', 'command=tar&command=cf&command=-', 'command=tar&command=cf&command=-', 'labelSelector=owner%3Dhelm', 'labelSelector=owner%3Dhelm', 'labelSelector=app%3Dx', 'watch=true'),
+    cluster: fc.constantFrom(undefined, 'dublin'),
+    sensitivity: fc.constantFrom(0, 0, 30),
+    readsSecret: fc.constantFrom('', '', 'db-creds'),
+    deletesLike: fc.boolean(),
+    cordons: fc.boolean(),
+    automation: fc.constantFrom(false, false, false, true),
+    secondsLater: fc.integer({ min: 0, max: 120 }),
+  });
+  type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
+  const request = (s: Step): RequestAttributes => {
+    const ns = s.namespace === '' || s.resource === 'namespaces' ? '' : `/namespaces/${s.namespace}`;
+    const name = s.resource === 'namespaces' ? (s.name === '' ? '' : `/${s.namespace || 'dev'}`) : s.name === '' ? '' : `/${s.name}`;
+    const sub = name !== '' && s.subresource !== '' ? `/${s.subresource}` : '';
+    const path = `${s.group === '' ? '/api/v1' : `/apis/${s.group}/v1`}${ns}/${s.resource}${name}${sub}`;
+    // A new string for each request, as the decoder gives them: equal texts, never the same objects.
+    const fresh = (x: string) => (x === '' ? '' : [...x].join(''));
+    const query = fresh(s.query);
+    return {
+      method: s.method, target: path, path: fresh(path), query, host: 'kube', authority: 'kube', scheme: 'https',
+      headers: new Map([['x-forwarded-for', '203.0.113.9'], ['user-agent', 'kubectl/v1.31.2 (linux/amd64) kubernetes/5864a46']]),
+      spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '', contextExtensions: {},
+      kube: kubeRequestInfo(s.method, fresh(path), query, () => undefined), cluster: s.cluster, body: undefined, bodyTruncated: false,
+    } as unknown as RequestAttributes;
+  };
+  const base = [0, 30].map((sensitivity) => baseRequirement(['r'], sensitivity));
+  const who = engineIdentity(1_800_000_000_000);
+  const robot: Identity = Object.freeze({ ...who, automation: true });
+
+  it('tells the store and answers what an engine with no route kept does, for any sequence of requests', () => {
+    // Each request the one before with one input changed (or none, or all): a kept route that
+    // missed one input would be used for a request that differs only in it.
+    const field = fc.constantFrom(...(['method', 'group', 'resource', 'namespace', 'name', 'subresource', 'query', 'cluster', 'sensitivity', 'readsSecret', 'deletesLike', 'cordons', 'automation', 'none', 'all'] as const));
+    const sequence = fc.tuple(step, fc.array(fc.tuple(step, field), { maxLength: 24 })).map(([first, rest]) => {
+      const out = [first];
+      for (const [next, f] of rest) {
+        const prev = out[out.length - 1]!;
+        out.push(f === 'all' ? next : f === 'none' ? { ...prev, secondsLater: next.secondsLater } : { ...prev, [f]: next[f], secondsLater: next.secondsLater });
+      }
+      return out;
+    });
+    fc.assert(
+      fc.property(sequence, (steps) => {
+        // Two engines over two stores, told the same sequence: one sees the same identity objects
+        // throughout (as the token cache hands them out: routes kept), the other a new identity
+        // object with each request (nothing kept with it). Both stores are told the same, so both answer the same.
+        const [toKept, toFresh]: unknown[][] = [[], []];
+        const kept = engineOver(toKept);
+        const fresh = engineOver(toFresh);
+        let now = 1_800_000_000_000;
+        for (const s of steps) {
+          now += s.secondsLater * 1000;
+          const id = s.automation ? robot : who;
+          const need = base[s.sensitivity === 0 ? 0 : 1]!;
+          const a = kept.assess(request(s), id, need, now, undefined, undefined, s.readsSecret, s.deletesLike, s.cordons) as RiskOutcome;
+          const b = fresh.assess(request(s), Object.freeze({ ...id }), need, now, undefined, undefined, s.readsSecret, s.deletesLike, s.cordons) as RiskOutcome;
+          expect(a).toEqual(b);
+          expect(toKept).toEqual(toFresh);
+          if (a.ok && a.learn !== undefined) {
+            kept.learned(a.learn, now);
+            fresh.learned((b as typeof a).learn!, now);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('derives a route once while the request repeats, and again when any of its inputs changes', () => {
+    const route = vi.spyOn(RiskEngine.prototype as unknown as { route: () => unknown }, 'route');
+    try {
+      const e = engineOver();
+      const s: Step = { method: 'GET', group: '', resource: 'secrets', namespace: 'payments-prod', name: 'db', subresource: '', query: '', cluster: undefined, sensitivity: 30, readsSecret: '', deletesLike: false, cordons: false, automation: false, secondsLater: 0 };
+      const at = 1_800_000_000_000;
+      for (let i = 0; i < 3; i++) void e.assess(request(s), who, base[1]!, at + i);
+      expect(route).toHaveBeenCalledTimes(1);
+      const changes: Partial<Step>[] = [{ name: 'sh.helm.release.v1.web.v3' }, { namespace: 'payments-dev' }, { query: 'watch=true' }, { cluster: 'dublin' }, { sensitivity: 0 }, { readsSecret: 'db-creds' }, { deletesLike: true }, { cordons: true }, { method: 'DELETE' }, { subresource: 'exec', resource: 'pods' }, { group: 'apps', resource: 'deployments' }];
+      for (const c of changes) {
+        const t = { ...s, ...c };
+        void e.assess(request(t), who, base[t.sensitivity === 0 ? 0 : 1]!, at, undefined, undefined, t.readsSecret, t.deletesLike, t.cordons);
+        void e.assess(request(s), who, base[1]!, at);
+      }
+      expect(route).toHaveBeenCalledTimes(1 + 2 * changes.length);
+      // Another token's identity keeps its own.
+      void e.assess(request(s), robot, base[1]!, at);
+      expect(route).toHaveBeenCalledTimes(2 + 2 * changes.length);
+    } finally {
+      route.mockRestore();
     }
   });
 });
