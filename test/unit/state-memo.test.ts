@@ -6,6 +6,7 @@ import { MemoryStateStore } from '../../src/state/memory.js';
 import { SNAPSHOT_VERSION } from '../../src/state/snapshot.js';
 import type { Observation, WorkObservation } from '../../src/state/store.js';
 import { TEST_LIMITS } from '../support/state-config.js';
+import { prng } from '../support/workday.js';
 
 /**
  * The memory store's kept context (ContextMemo, perf36): an observe that repeats the subject's last
@@ -20,18 +21,6 @@ const T = 1_764_000_000_000;
 const dir = mkdtempSync(join(tmpdir(), 'stepgate-memo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** mulberry32: a seeded sequence, so a failure names the seed that reproduces it. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SUBJECTS = ['alice', 'bob', 'carol'];
 const SESSIONS = ['', 's1', 's2'];
 const IPS = ['', '203.0.113.7', '203.0.113.8', '198.51.100.1'];
@@ -44,7 +33,8 @@ const NAMESPACES = ['', 'dev', 'prod', 'ops', 'team-a'];
 const OBJECTS = ['', 'secrets|dev|db', 'secrets|prod|db', 'secrets|prod|api'];
 
 function run(seed: number, memo: boolean, steps: number): { answers: unknown[]; states: unknown[] } {
-  const r = rng(seed);
+  // Seeded, so a failure names the seed that reproduces it.
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const path = join(dir, `${seed}-${memo}.json`);
   // Two subjects for three: the LRU drops records and sessions, which the memo must notice.
