@@ -380,10 +380,9 @@ export class MemoryStateStore implements StateStore {
 
   /**
    * The context half of observe, looked up: the known sets (a use of a known entry written when
-   * due), first sightings and the session, whose record the answers are then read from (the
-   * session fields as the next look-up would read them; `sessionRecord` undefined without a
-   * session). Kept as the record's memo when the next observe with the same context can answer it
-   * again unchanged until some time (ContextMemo).
+   * due), first sightings and the session. The answer's `sessionRecord` is the session as this
+   * request reads it, before its own writes (undefined without a session); the memo kept for the
+   * next observe holds the live record instead, which that observe reads as it is (ContextMemo).
    */
   private context(rec: SubjectRecord, o: Observation, client: string, now: number): ContextMemo {
     const l = this.l;
