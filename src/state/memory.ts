@@ -65,6 +65,45 @@ interface SubjectRecord {
   destructive: Bucket;
   /** Start of the behaviour burst going on; undefined when none. */
   behaviourSince: number | undefined;
+  /** The last observe's context answers, while they cannot change (ContextMemo); never in a snapshot. */
+  memo?: ContextMemo | undefined;
+}
+
+/**
+ * What the last `observe` of a subject answered about its context (known address, network, device
+ * and client kind, their first sightings, the session's clients), kept so that the next observe
+ * with the same context strings answers them again without the lookups, the refresh tests and the
+ * session's list handling. Counters are never kept here: every observe still counts.
+ *
+ * It is valid while nothing but the clock has moved since it was written, and the clock only up to
+ * `until`: the first time a kept answer could change by itself (a known entry's last use falls due
+ * for rewriting or expires, a first sighting expires, a known device or client expires from the
+ * counts) or the session's last use falls due. Anything else that could change them drops it:
+ * `learn` (and `forget`, which drops the record), an observe with another context (which writes
+ * its own), the session record evicted or replaced (checked by identity on every use).
+ */
+interface ContextMemo {
+  at: number;
+  until: number;
+  ip: string;
+  ipPrefix: string;
+  device: string;
+  client: string;
+  uaFamily: string;
+  platform: string | undefined;
+  session: string;
+  ipKnown: boolean;
+  prefixKnown: boolean;
+  deviceKnown: boolean;
+  clientKnown: boolean;
+  knownDevices: number;
+  knownClients: number;
+  prefixSince: number;
+  deviceSince: number;
+  clientSince: number;
+  /** The session's key and record (undefined without a session): its fields are the answers. */
+  sessionKey: string;
+  sessionRecord: SessionRecord | undefined;
 }
 
 /** The working-set side of a subject (WorkObservation): kept apart, like Redis keeps its own keys. */
@@ -141,6 +180,11 @@ export interface MemoryStoreOptions {
   now?: () => number;
   /** Told once per problem with the snapshot file (unreadable at start, failed write); must not throw. */
   onSnapshot?: (event: 'loaded' | 'unreadable' | 'write_failed', detail: string) => void;
+  /**
+   * false: every observe looks its context up afresh (no ContextMemo). Only the differential test
+   * (test/unit/state-memo.test.ts) turns it off, to compare the two call for call.
+   */
+  memo?: boolean;
 }
 
 export class MemoryStateStore implements StateStore {
@@ -194,7 +238,9 @@ export class MemoryStateStore implements StateStore {
       const subjects: SnapshotData['subjects'] = [];
       // Least recently used first, so loading them in order rebuilds the same recency.
       for (const [k, r] of [...this.subjects.entries()].reverse()) {
-        subjects.push([k, withMapsAsEntries(r)]);
+        // The memo is a cache of what the record answers, not history: never written.
+        const { memo: _memo, ...kept } = r;
+        subjects.push([k, withMapsAsEntries(kept)]);
       }
       const sessions: SnapshotData['sessions'] = [...this.sessions.entries()].reverse().map(([k, v]) => [k, { ...v }]);
       const work: NonNullable<SnapshotData['work']> = [...this.work.entries()]
@@ -273,20 +319,16 @@ export class MemoryStateStore implements StateStore {
     const l = this.l;
     const now = wholeMs(o.nowMs);
     const rec = this.record(o.subject);
-
     const firstSeen = rec.seenAt === undefined || rec.seenAt <= now - l.knownTtlMs;
-    // Use keeps a known entry alive: the TTL runs from last use (written when due), not from learning.
-    const ipKnown = usedIfKnown(rec.ips, o.ip, now, l.knownTtlMs, l.knownRefreshMs);
-    const prefixKnown = usedIfKnown(rec.prefixes, o.ipPrefix, now, l.knownTtlMs, l.knownRefreshMs);
-    const deviceKnown = usedIfKnown(rec.devices, o.device, now, l.knownTtlMs, l.knownRefreshMs);
     const client = o.client ?? '';
-    const clientKnown = usedIfKnown(rec.clients, client, now, l.knownTtlMs, l.knownRefreshMs);
-    const knownDevices = countLive(rec.devices, now - l.knownTtlMs);
-    const knownClients = countLive(rec.clients, now - l.knownTtlMs);
+    // Expired sightings are dropped on every observe, kept context or not: the record (and its
+    // snapshot) holds what it would hold without the memo.
     dropUpTo(rec.sightings, now - l.knownTtlMs);
-    const prefixSince = prefixKnown ? 0 : sighting(rec.sightings, 'p:', o.ipPrefix, now, l.maxSightings);
-    const deviceSince = deviceKnown ? 0 : sighting(rec.sightings, 'd:', o.device, now, l.maxSightings);
-    const clientSince = clientKnown ? 0 : sighting(rec.sightings, 'c:', client, now, l.maxSightings);
+    const m = rec.memo;
+    const c =
+      m !== undefined && now >= m.at && now < m.until && m.ip === o.ip && m.ipPrefix === o.ipPrefix && m.device === o.device && m.client === client && m.uaFamily === o.uaFamily && m.platform === o.platform && m.session === o.session && this.sessionKept(m, now)
+        ? m
+        : this.context(rec, o, client, now);
 
     const inc = o.counted === false ? 0 : 1;
     const requests = slide(rec.requests, now, l.requestsMs, inc);
@@ -297,59 +339,130 @@ export class MemoryStateStore implements StateStore {
     const destructive = slide(rec.destructive, now, l.destructiveMs, o.destructive ? inc : 0);
     if (objects > l.objectsThreshold || destructive > l.destructiveThreshold) rec.behaviourSince ??= now;
     else rec.behaviourSince = undefined;
-
-    let previousUaFamily = '';
-    let sessionClients = '';
-    let sessionOrigin = '';
-    let sessionStart = now;
-    if (o.session !== '') {
-      const key = this.sessionKey(o.subject, o.session);
-      const s = this.sessions.get(key);
-      if (s && s.at > now - l.sessionTtlMs) {
-        previousUaFamily = s.ua;
-        sessionClients = sessionClientsRead(s.clients ?? '', s.ua);
-        sessionOrigin = s.origin;
-        sessionStart = s.start;
-        if (now < s.at || now - s.at >= l.sessionRefreshMs) s.at = now;
-        if (o.uaFamily !== '') {
-          s.ua = o.uaFamily;
-          s.clients = ledBy(sessionClients, o) ? sessionClients : sessionClientsWith(sessionClients, clientToken(o));
-        }
-      } else {
-        this.sessions.set(key, { ua: o.uaFamily, clients: clientToken(o), at: now, origin: o.ipPrefix, start: now });
-      }
-    }
-
     rec.seenAt = now;
 
+    const s = c.sessionRecord;
     return {
       firstSeen,
-      ipKnown,
-      prefixKnown,
-      deviceKnown,
-      knownDevices,
-      previousUaFamily,
-      sessionClients,
+      ipKnown: c.ipKnown,
+      prefixKnown: c.prefixKnown,
+      deviceKnown: c.deviceKnown,
+      knownDevices: c.knownDevices,
+      previousUaFamily: s === undefined ? '' : s.ua,
+      sessionClients: s === undefined ? '' : s.clients!,
       requests,
       sensitive,
       denials,
       namespaces,
-      clientKnown,
-      knownClients,
-      prefixSince,
-      deviceSince,
-      clientSince,
-      sessionOrigin,
-      sessionStart,
+      clientKnown: c.clientKnown,
+      knownClients: c.knownClients,
+      prefixSince: c.prefixSince,
+      deviceSince: c.deviceSince,
+      clientSince: c.clientSince,
+      sessionOrigin: s === undefined ? '' : s.origin,
+      sessionStart: s === undefined ? now : s.start,
       objects,
       destructive,
       behaviourSince: rec.behaviourSince ?? 0,
     };
   }
 
+  /**
+   * A kept context's session still answers as a fresh look-up would, and that look-up would write
+   * nothing: the record is the one the key finds (the look-up also keeps the LRU's order, as
+   * observe always has), unexpired, and its last use not due for rewriting.
+   */
+  private sessionKept(m: ContextMemo, now: number): boolean {
+    const s = m.sessionRecord;
+    if (m.session === '') return true;
+    return s !== undefined && this.sessions.get(m.sessionKey) === s && now >= s.at && now - s.at < this.l.sessionRefreshMs && s.at > now - this.l.sessionTtlMs;
+  }
+
+  /**
+   * The context half of observe, looked up: the known sets (a use of a known entry written when
+   * due), first sightings and the session. The answer's `sessionRecord` is the session as this
+   * request reads it, before its own writes (undefined without a session); the memo kept for the
+   * next observe holds the live record instead, which that observe reads as it is (ContextMemo).
+   */
+  private context(rec: SubjectRecord, o: Observation, client: string, now: number): ContextMemo {
+    const l = this.l;
+    // Use keeps a known entry alive: the TTL runs from last use (written when due), not from learning.
+    const ipKnown = usedIfKnown(rec.ips, o.ip, now, l.knownTtlMs, l.knownRefreshMs);
+    const prefixKnown = usedIfKnown(rec.prefixes, o.ipPrefix, now, l.knownTtlMs, l.knownRefreshMs);
+    const deviceKnown = usedIfKnown(rec.devices, o.device, now, l.knownTtlMs, l.knownRefreshMs);
+    const clientKnown = usedIfKnown(rec.clients, client, now, l.knownTtlMs, l.knownRefreshMs);
+    const knownDevices = countLive(rec.devices, now - l.knownTtlMs);
+    const knownClients = countLive(rec.clients, now - l.knownTtlMs);
+    const prefixSince = prefixKnown ? 0 : sighting(rec.sightings, 'p:', o.ipPrefix, now, l.maxSightings);
+    const deviceSince = deviceKnown ? 0 : sighting(rec.sightings, 'd:', o.device, now, l.maxSightings);
+    const clientSince = clientKnown ? 0 : sighting(rec.sightings, 'c:', client, now, l.maxSightings);
+
+    // The session as this request reads it (before its own writes), and its record after them.
+    let sessionKey = '';
+    let live: SessionRecord | undefined;
+    let read: SessionRecord | undefined;
+    if (o.session !== '') {
+      sessionKey = this.sessionKey(o.subject, o.session);
+      live = this.sessions.get(sessionKey);
+      if (live && live.at > now - l.sessionTtlMs) {
+        read = { ua: live.ua, clients: sessionClientsRead(live.clients ?? '', live.ua), at: live.at, origin: live.origin, start: live.start };
+        if (now < live.at || now - live.at >= l.sessionRefreshMs) live.at = now;
+        if (o.uaFamily !== '') {
+          live.ua = o.uaFamily;
+          live.clients = ledBy(read.clients!, o) ? read.clients : sessionClientsWith(read.clients!, clientToken(o));
+        }
+      } else {
+        read = { ua: '', clients: '', at: now, origin: '', start: now };
+        live = { ua: o.uaFamily, clients: clientToken(o), at: now, origin: o.ipPrefix, start: now };
+        this.sessions.set(sessionKey, live);
+      }
+    }
+    const answer: ContextMemo = {
+      at: now,
+      until: now,
+      ip: o.ip,
+      ipPrefix: o.ipPrefix,
+      device: o.device,
+      client,
+      uaFamily: o.uaFamily,
+      platform: o.platform,
+      session: o.session,
+      ipKnown,
+      prefixKnown,
+      deviceKnown,
+      clientKnown,
+      knownDevices,
+      knownClients,
+      prefixSince,
+      deviceSince,
+      clientSince,
+      sessionKey,
+      sessionRecord: read,
+    };
+    if (this.options.memo === false) return answer;
+    const until = Math.min(
+      keptUntil(rec.ips, o.ip, ipKnown, now, l),
+      keptUntil(rec.prefixes, o.ipPrefix, prefixKnown, now, l),
+      keptUntil(rec.devices, o.device, deviceKnown, now, l),
+      keptUntil(rec.clients, client, clientKnown, now, l),
+      sightingUntil(rec.sightings, 'p:', o.ipPrefix, prefixSince, l),
+      sightingUntil(rec.sightings, 'd:', o.device, deviceSince, l),
+      sightingUntil(rec.sightings, 'c:', client, clientSince, l),
+      // The counts change when their oldest live member expires (the floor is a lower bound of it).
+      rec.devices.floor + l.knownTtlMs,
+      rec.clients.floor + l.knownTtlMs,
+    );
+    // The next look-up of the session reads what this one wrote; kept only when it would write
+    // nothing more: its list already reads as written and is led by this client (or no family).
+    const sessionStable = live === undefined || (live.clients !== undefined && live.clients === sessionClientsRead(live.clients, live.ua) && (o.uaFamily === '' || ledBy(live.clients, o)));
+    rec.memo = until > now && sessionStable ? { ...answer, until, sessionRecord: live } : undefined;
+    return answer;
+  }
+
   learn(subject: string, ip: string, ipPrefix: string, device: string, nowMs: number, client = ''): void {
     const now = wholeMs(nowMs);
     const rec = this.record(subject);
+    rec.memo = undefined;
     learn(rec.ips, ip, now, this.l);
     learn(rec.prefixes, ipPrefix, now, this.l);
     learn(rec.devices, device, now, this.l);
@@ -588,6 +701,25 @@ function sighting(set: Map<string, number>, kind: string, member: string, now: n
   set.set(key, now);
   while (set.size > cap) set.delete(oldest(set)!);
   return now;
+}
+
+/**
+ * Until when a kept answer about `member` of a known set holds (ContextMemo.until). A known one:
+ * until its last use falls due for rewriting or expires, and only when it is its set's newest
+ * alone (a tie on time makes each use write it again, refreshDue); otherwise now (not kept). An
+ * unknown one stays unknown until learnt (which drops the memo).
+ */
+function keptUntil(set: TimedMap, member: string, known: boolean, now: number, l: LimitsMs): number {
+  if (!known) return Infinity;
+  const at = set.get(member)!;
+  if (set.size > 1) for (const [m, t] of set) if (m !== member && t >= at) return now;
+  return at + Math.min(l.knownRefreshMs, l.knownTtlMs);
+}
+
+/** Until when a first sighting's answer holds: its expiry, and only while it is really kept (the cap may have dropped it at once). */
+function sightingUntil(set: TimedMap, kind: string, member: string, since: number, l: LimitsMs): number {
+  if (since === 0) return Infinity;
+  return set.get(kind + member) === since ? since + l.knownTtlMs : -Infinity;
 }
 
 /** The working set's sightings past the cap: the oldest dropped, and the latest dropped time kept. */
