@@ -6,6 +6,7 @@ import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { KubeRequestInfo } from '../request/kube.js';
 import { clientAddress, compileCidrs, NO_ADDRESS, type AddressMemo, type ClientAddress } from '../request/client-ip.js';
+import { observedPlatform } from '../state/session-clients.js';
 import { ALL_NAMESPACES_EVERY, ALL_NAMESPACES_HELM, NAMESPACE_OBJECTS, type ObservedAll, type Observation, type StateStore, type SubjectHistory, type WorkHistory, type WorkObservation } from '../state/store.js';
 import { labelSelectorOf, selectorRequires } from '../request/label-selector.js';
 import { nameBuckets, RequestHeaders } from '../request/header-list.js';
@@ -418,7 +419,8 @@ export class RiskEngine {
       ipPrefix: address.prefix,
       device: device.id,
       uaFamily: device.uaFamily,
-      platform: device.platform,
+      // A certificate marks the session's list (session-clients.ts, CERT_MARK): certificate_missing.
+      platform: observedPlatform(device.platform, device.strength === 'certificate'),
       namespace: route.place,
       sensitive: base.sensitivity > 0,
       client,
@@ -1048,7 +1050,7 @@ function unlikeItself(fired: readonly Contribution[], w: WorkHistory | undefined
 // the call is a new closure on every Check that reaches it (every routine one, for unlikeItself).
 const isUnlike = (c: Contribution): boolean => c.weight > 0 && UNLIKE.has(c.code);
 /** What a changed context contributes: a refusing band reached with one of these stays a refusal. */
-const CONTEXT_CHANGE = new Set<string>(['new_network', 'new_device', 'new_ip', 'ua_family_change', 'platform_change', 'session_new_device', 'impossible_travel', 'first_seen', 'state_degraded']);
+const CONTEXT_CHANGE = new Set<string>(['new_network', 'new_device', 'new_ip', 'ua_family_change', 'platform_change', 'certificate_missing', 'session_new_device', 'impossible_travel', 'first_seen', 'state_degraded']);
 const isContextChange = (c: Contribution): boolean => c.weight > 0 && CONTEXT_CHANGE.has(c.code);
 const isBehaviourBurst = (c: Contribution): boolean => c.code === 'sensitive_objects' || c.code === 'destructive_burst';
 const isMachinePace = (c: Contribution): boolean => c.code === 'machine_pace';

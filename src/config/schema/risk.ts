@@ -218,6 +218,11 @@ export const riskSchema = z.strictObject({
       // (kubectl on Windows in a login used by kubectl on Linux), from a device never proven: the
       // token was copied to another computer. Binds to a sign-in after that device appeared.
       platform_change: weight.default(20),
+      // A login used with a client certificate the gateway verified, now used without one, from a
+      // device never proven: its token was taken to a machine without the certificate (an
+      // unmanaged laptop, a forged x-forwarded-client-cert). Binds to a sign-in after that device
+      // appeared. Silent where no client presents a certificate.
+      certificate_missing: weight.default(20),
       session_new_device: z
         .strictObject({ weight: weight.default(0), grace_seconds: seconds.min(0).max(86_400).default(3600) })
         .prefault({}),
@@ -306,6 +311,7 @@ export const RISK_APPLY = {
   'risk.signals.impossible_travel.max_kmh': 'live',
   'risk.signals.impossible_travel.weight': 'live',
   'risk.signals.platform_change': 'live',
+  'risk.signals.certificate_missing': 'live',
   'risk.signals.session_new_device.weight': 'live',
   'risk.signals.session_new_device.grace_seconds': 'live',
   'risk.locations[].name': 'live',
