@@ -6,7 +6,7 @@ import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { KubeRequestInfo } from '../request/kube.js';
 import { clientAddress, compileCidrs, NO_ADDRESS, type AddressMemo, type ClientAddress } from '../request/client-ip.js';
-import { observedPlatform } from '../state/session-clients.js';
+import { certifiedIn, observedPlatform } from '../state/session-clients.js';
 import { ALL_NAMESPACES_EVERY, ALL_NAMESPACES_HELM, NAMESPACE_OBJECTS, type ObservedAll, type Observation, type StateStore, type SubjectHistory, type WorkHistory, type WorkObservation } from '../state/store.js';
 import { labelSelectorOf, selectorRequires } from '../request/label-selector.js';
 import { nameBuckets, RequestHeaders } from '../request/header-list.js';
@@ -481,6 +481,7 @@ export class RiskEngine {
     p.travel = work !== undefined && site !== undefined ? this.travel(site, work, nowMs) : undefined;
     p.nearbyVouched = work !== undefined && !history.prefixKnown && vouched(work, who.authTime, nowMs, this.o.risk.nearby_networks.vouch_seconds * 1000);
     p.roamedIn = work !== undefined && site !== undefined && !history.prefixKnown && roamed(work, site, nowMs) ? site.name : '';
+    p.certificateRoams = this.o.risk.learn.certificate_roams && !history.prefixKnown && certificateRoams(device, history);
     const ctx: SignalContext = p;
     const cfg = this.o.risk.signals;
     const s = scoreRisk(ctx, cfg, extra);
@@ -509,7 +510,7 @@ export class RiskEngine {
       bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds, p.asDelete);
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
-    const learn = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.nearby, p.roamedIn !== '', s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family, p.kind);
+    const learn = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.nearby, p.roamedIn !== '' || p.certificateRoams, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family, p.kind);
     return {
       ok: true,
       requirement,
@@ -935,6 +936,15 @@ interface IdentityKeys extends AddressMemo {
  * the window; the price is an attacker in the same wider network within minutes of the victim's
  * own sign-in, holding that very sign-in's token (docs/risk.md#networks-that-move).
  */
+/**
+ * A client certificate the subject has proven, in a login whose earlier requests came with one:
+ * the laptop itself, wherever it is (`risk.learn.certificate_roams`). The certificate is the
+ * gateway's verified evidence, not a claim; that its key stays on the laptop is the operator's word.
+ */
+export function certificateRoams(device: Device, h: SubjectHistory): boolean {
+  return device.strength === 'certificate' && h.deviceKnown && certifiedIn(h.sessionClients);
+}
+
 export function vouched(work: WorkHistory, authTime: number | undefined, nowMs: number, windowMs: number): boolean {
   const at = work.nearbyProvenAt;
   return windowMs > 0 && !work.nearbyKnown && at > 0 && authTime !== undefined && nowMs - at <= windowMs && authTime * 1000 >= at - windowMs;
@@ -990,6 +1000,7 @@ class Assessing implements SignalContext {
   travel: Travel | undefined = undefined;
   nearbyVouched = false;
   roamedIn = '';
+  certificateRoams = false;
   readonly sensitivity: number;
 
   constructor(

@@ -156,3 +156,34 @@ describe('certificate_missing: a login used with a client certificate, now witho
     );
   }, 120_000);
 });
+
+describe('risk.learn.certificate_roams: a proven client certificate carries its laptop to a new network', () => {
+  const VPN_B = '91.114.171.33';
+  const roams = parseConfig(riskYaml('', '  learn: { min_level: aal2, newcomer_grace_seconds: 600, certificate_roams: true }\n').replace(/\n {2}learn: \{ min_level: aal2, newcomer_grace_seconds: 600 \}\n/, '\n'), 'roams.yaml');
+
+  it("the VPN's new egress range, reached by the laptop's own certificate in a login used with it, weighs like a new address and is learned", () => {
+    const w = engineer(roams);
+    const at = T + 4 * H;
+    const { v, out } = w.check(req(VPN_B, KUBECTL, LAPTOP), w.today, at);
+    expect(codes(out)).not.toContain('new_network');
+    expect(out.ok && out.risk.contributions.find((c) => c.code === 'new_ip')?.detail).toMatch(/from a client certificate this subject proved$/);
+    expect(out.ok && out.risk.context).toBeUndefined();
+    expect(v.allow).toBe(true);
+    // Learned: the next request there is an address in a known network.
+    expect(codes(w.check(req(VPN_B, KUBECTL, LAPTOP), w.today, at + 60_000).out)).not.toContain('new_network');
+  });
+
+  it('not without the certificate, not with one the subject never proved, not in a login never used with one, and not when off', () => {
+    const w = engineer(roams);
+    const at = T + 4 * H;
+    expect(codes(w.check(req(VPN_B, KUBECTL), w.today, at, BASE).out)).toContain('new_network');
+    expect(codes(w.check(req('91.114.172.40', KUBECTL, OTHER_LAPTOP), w.today, at, BASE).out)).toContain('new_network');
+    // The laptop's certificate with a login first used there (its list holds no certificate yet).
+    const fresh = token(S(at) - 3 * H, 'sid-elsewhere');
+    expect(codes(w.check(req('91.114.173.50', KUBECTL, LAPTOP), fresh, at, BASE).out)).toContain('new_network');
+    const off = engineer();
+    const { v, out } = off.check(req(VPN_B, KUBECTL, LAPTOP), off.today, at);
+    expect(codes(out)).toContain('new_network');
+    expect(v.allow).toBe(false);
+  });
+});

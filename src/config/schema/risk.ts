@@ -120,6 +120,13 @@ export const riskSchema = z.strictObject({
        * kind never proven needs a sign-in after its first sighting).
        */
       client_grace_seconds: seconds.min(0).max(86_400).default(0),
+      /**
+       * A network never seen, reached by a client certificate the subject has proven, in a login
+       * used with a certificate before, weighs like a new address and is learned: the managed
+       * laptop moved (a VPN's new egress range, a hotel). Only where the devices' keys cannot leave
+       * them (a TPM, a Secure Enclave): a key copied with the token would carry any network.
+       */
+      certificate_roams: z.boolean().default(false),
     })
     .superRefine((l, ctx) => {
       if (l.newcomer_grace_seconds !== undefined && l.max_age_seconds !== undefined) {
@@ -265,6 +272,7 @@ export const RISK_APPLY = {
   'risk.learn.newcomer_grace_seconds': 'live',
   'risk.learn.max_age_seconds': 'live',
   'risk.learn.client_grace_seconds': 'live',
+  'risk.learn.certificate_roams': 'live',
   'risk.signals.new_ip': 'live',
   'risk.signals.new_network': 'live',
   'risk.signals.trusted_network': 'live',
