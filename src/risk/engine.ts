@@ -6,7 +6,7 @@ import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { KubeRequestInfo } from '../request/kube.js';
 import { clientAddress, compileCidrs, NO_ADDRESS, type AddressMemo, type ClientAddress } from '../request/client-ip.js';
-import { certifiedIn, observedPlatform } from '../state/session-clients.js';
+import { observedPlatform } from '../state/session-clients.js';
 import { ALL_NAMESPACES_EVERY, ALL_NAMESPACES_HELM, NAMESPACE_OBJECTS, type ObservedAll, type Observation, type StateStore, type SubjectHistory, type WorkHistory, type WorkObservation } from '../state/store.js';
 import { labelSelectorOf, selectorRequires } from '../request/label-selector.js';
 import { nameBuckets, RequestHeaders } from '../request/header-list.js';
@@ -937,12 +937,13 @@ interface IdentityKeys extends AddressMemo {
  * own sign-in, holding that very sign-in's token (docs/risk.md#networks-that-move).
  */
 /**
- * A client certificate the subject has proven, in a login whose earlier requests came with one:
- * the laptop itself, wherever it is (`risk.learn.certificate_roams`). The certificate is the
- * gateway's verified evidence, not a claim; that its key stays on the laptop is the operator's word.
+ * A client certificate the subject has proven: the laptop itself, wherever it is, whichever of its
+ * sign-ins it uses (`risk.learn.certificate_roams`; the evening's first sign-in at home through the
+ * VPN's new range as much as the morning's token after the move). The certificate is the gateway's
+ * verified evidence, not a claim; that its key stays on the laptop is the operator's word.
  */
 export function certificateRoams(device: Device, h: SubjectHistory): boolean {
-  return device.strength === 'certificate' && h.deviceKnown && certifiedIn(h.sessionClients);
+  return device.strength === 'certificate' && h.deviceKnown;
 }
 
 export function vouched(work: WorkHistory, authTime: number | undefined, nowMs: number, windowMs: number): boolean {

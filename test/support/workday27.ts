@@ -39,7 +39,8 @@ import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type L
  * - the MES engineer's own managed laptop (their certificate) with a controls engineer's token,
  *   read from the shared Headlamp terminal's kubeconfig export;
  * - the on-call's laptop at 23:10 (its certificate, its VPN address, its evening token): malware;
- * - a late-shift worker using the early shift's Headlamp session left open on the shared terminal;
+ * - a late-shift worker using the early shift's Headlamp session left open on the shared terminal
+ *   (a line's press recipe changed);
  * - a contractor's token copied to a colleague's PC at the vendor's office (the same network and
  *   Windows image: without a certificate nothing tells the two apart);
  * - the platform engineer's token, leaked into a CI job's log, used from a CI runner (the runners'
@@ -242,6 +243,9 @@ export function workday27(seed = 251): DayEvent[] {
   return withAttacks(events, attacks27(people, events));
 }
 
+/** A line's press recipe changed through Headlamp: one part's press force. */
+export const pressRecipe = JSON.stringify({ data: { 'part-4711.force_kn': '182' } });
+
 /** An x-forwarded-client-cert element as Envoy writes it, naming a laptop's certificate. */
 export const forgedXfcc = (principal: string, hash: string) => `By=spiffe://brandauer.example/gateway;Hash=${hash};URI=${principal}`;
 
@@ -308,13 +312,14 @@ function attacks27(people: Person[], routine: DayEvent[]): DayEvent[] {
 
   // 5. The late shift on the first thin client (13:20) uses the early shift's Headlamp session,
   // left open when floor-1 went home at 13:00: floor-1's token, the terminal's certificate, the
-  // plant's network, the same browser. Line A's press controller scaled to zero.
+  // plant's network, the same browser. Line A's press recipe changed (the press force of one
+  // part), which the early shift's restarts of the OPC UA bridge make a routine kind of write there.
   const f1 = by('floor-1');
   const v5 = lastScoredOf(routine, f1.name, T(13), (x) => x.host === HEADLAMP);
   const a5 = "the late shift using the early shift's Headlamp session left open on a shared thin client";
   add(a5, T(13.33), v5.ip, v5.ua, v5.login, [
     ['GET', '/clusters/main/apis/apps/v1/namespaces/line-a-prod/deployments', false, BROWSER_HINTS(WIN), undefined, HEADLAMP],
-    ['PATCH', '/clusters/main/apis/apps/v1/namespaces/line-a-prod/deployments/press-control/scale', true, { ...BROWSER_HINTS(WIN), 'content-type': 'application/merge-patch+json' }, JSON.stringify({ spec: { replicas: 0 } }), HEADLAMP],
+    ['PATCH', '/clusters/main/api/v1/namespaces/line-a-prod/configmaps/press-recipe', true, { ...BROWSER_HINTS(WIN), 'content-type': 'application/merge-patch+json' }, pressRecipe, HEADLAMP],
   ], 20 * S, f1);
   withCert(a5, TERMINAL(1));
 

@@ -121,9 +121,8 @@ export const riskSchema = z.strictObject({
        */
       client_grace_seconds: seconds.min(0).max(86_400).default(0),
       /**
-       * A network never seen, reached by a client certificate the subject has proven, in a login
-       * used with a certificate before, weighs like a new address and is learned: the managed
-       * laptop moved (a VPN's new egress range, a hotel). Only where the devices' keys cannot leave
+       * A network never seen, reached by a client certificate the subject has proven, weighs like a
+       * new address and is learned: the managed laptop moved (a VPN's new egress range, a hotel). Only where the devices' keys cannot leave
        * them (a TPM, a Secure Enclave): a key copied with the token would carry any network.
        */
       certificate_roams: z.boolean().default(false),
