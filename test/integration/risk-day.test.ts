@@ -5,4 +5,4 @@ import { replayDays } from '../support/risk-day-targets.js';
 // (day 24 here: this file was the lightest of the three in test/durations.json, 61 s against 67 and 75;
 // day 25 too, 69.4 s against 83.1 and 75; day 26 too, 60 s against 89.8 and 70.2 in the
 // durations.json of 9f85efc).
-replayDays(['1', '2', '3', '24', '25', '26']);
+replayDays(['1', '2', '3', '24', '25', '26', '27']);

@@ -93,10 +93,12 @@ describe('managed laptops with device client certificates, shared thin clients a
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open (day 27, every seed, both ways): the late shift on a shared thin client uses the early
-  // shift's Headlamp session, left open: the same terminal certificate, network and browser, the
-  // other person's token. Line A's press recipe (a ConfigMap in production) changed; a scale to
-  // zero would have been refused (prod-durable-deletes: a sign-in within 15 minutes). What
+  // Open (stopped on day 27 only by prod-writes' 8-hour freshness: the early shift signed in at
+  // 05:00, the late shift used the session at 13:20): the late shift on a shared thin client uses
+  // the early shift's Headlamp session, left open: the same terminal certificate, network and
+  // browser, the other person's token. An hour after that sign-in (a mid-shift handover), Line
+  // A's press recipe (a ConfigMap in production) is changed; a scale to zero would be refused
+  // (prod-durable-deletes: a sign-in within 15 minutes). What
   // would close it: the terminal ending the browser's session at each Windows logoff (kiosk
   // mode), or the identity provider's tokens for shared terminals living minutes; to stepgate the
   // request is the early shift's, from where they worked.
