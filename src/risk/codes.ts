@@ -25,6 +25,7 @@ export const RISK_CODES = [
   'impossible_travel',
   'session_new_device',
   'platform_change',
+  'certificate_missing',
   'state_degraded',
   'guardrail',
 ] as const;

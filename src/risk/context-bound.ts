@@ -47,6 +47,7 @@ const SUMMARY: Partial<Record<RiskCode, string>> = {
   cluster_secret_list: 'Secrets listed across all namespaces',
   session_new_device: 'sign-in used from another device',
   platform_change: 'sign-in used from another computer',
+  certificate_missing: 'sign-in used without its client certificate',
 };
 
 /** What binds, from the signals that fired; undefined when nothing does. */
@@ -87,6 +88,8 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   // The login was already in use on another platform: only a sign-in after this device appeared,
   // and after the login's first use, can have been made on it.
   if (has('platform_change')) consider(Math.max(h.deviceSince, h.sessionStart + 1000), 'platform_change', `${ctx.device.uaFamily} on ${ctx.device.platform} in a sign-in used on another platform`);
+  // The login came with a client certificate before: the same proof as platform_change.
+  if (has('certificate_missing')) consider(Math.max(h.deviceSince, h.sessionStart + 1000), 'certificate_missing', `${ctx.device.strength} device without a client certificate in a sign-in used with one`);
   if (h.behaviourSince > 0) {
     if (has('sensitive_objects')) consider(h.behaviourSince, 'sensitive_objects', `${h.objects} sensitive objects touched`);
     else if (has('destructive_burst')) consider(h.behaviourSince, 'destructive_burst', `${h.destructive} deletes`);

@@ -6,6 +6,7 @@ import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { KubeRequestInfo } from '../request/kube.js';
 import { clientAddress, compileCidrs, NO_ADDRESS, type AddressMemo, type ClientAddress } from '../request/client-ip.js';
+import { observedPlatform } from '../state/session-clients.js';
 import { ALL_NAMESPACES_EVERY, ALL_NAMESPACES_HELM, NAMESPACE_OBJECTS, type ObservedAll, type Observation, type StateStore, type SubjectHistory, type WorkHistory, type WorkObservation } from '../state/store.js';
 import { labelSelectorOf, selectorRequires } from '../request/label-selector.js';
 import { nameBuckets, RequestHeaders } from '../request/header-list.js';
@@ -418,7 +419,8 @@ export class RiskEngine {
       ipPrefix: address.prefix,
       device: device.id,
       uaFamily: device.uaFamily,
-      platform: device.platform,
+      // A certificate marks the session's list (session-clients.ts, CERT_MARK): certificate_missing.
+      platform: observedPlatform(device.platform, device.strength === 'certificate'),
       namespace: route.place,
       sensitive: base.sensitivity > 0,
       client,
@@ -479,6 +481,7 @@ export class RiskEngine {
     p.travel = work !== undefined && site !== undefined ? this.travel(site, work, nowMs) : undefined;
     p.nearbyVouched = work !== undefined && !history.prefixKnown && vouched(work, who.authTime, nowMs, this.o.risk.nearby_networks.vouch_seconds * 1000);
     p.roamedIn = work !== undefined && site !== undefined && !history.prefixKnown && roamed(work, site, nowMs) ? site.name : '';
+    p.certificateRoams = this.o.risk.learn.certificate_roams && !history.prefixKnown && certificateRoams(device, history);
     const ctx: SignalContext = p;
     const cfg = this.o.risk.signals;
     const s = scoreRisk(ctx, cfg, extra);
@@ -507,7 +510,7 @@ export class RiskEngine {
       bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds, p.asDelete);
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
-    const learn = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.nearby, p.roamedIn !== '', s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family, p.kind);
+    const learn = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.nearby, p.roamedIn !== '' || p.certificateRoams, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family, p.kind);
     return {
       ok: true,
       requirement,
@@ -933,6 +936,16 @@ interface IdentityKeys extends AddressMemo {
  * the window; the price is an attacker in the same wider network within minutes of the victim's
  * own sign-in, holding that very sign-in's token (docs/risk.md#networks-that-move).
  */
+/**
+ * A client certificate the subject has proven: the laptop itself, wherever it is, whichever of its
+ * sign-ins it uses (`risk.learn.certificate_roams`; the evening's first sign-in at home through the
+ * VPN's new range as much as the morning's token after the move). The certificate is the gateway's
+ * verified evidence, not a claim; that its key stays on the laptop is the operator's word.
+ */
+export function certificateRoams(device: Device, h: SubjectHistory): boolean {
+  return device.strength === 'certificate' && h.deviceKnown;
+}
+
 export function vouched(work: WorkHistory, authTime: number | undefined, nowMs: number, windowMs: number): boolean {
   const at = work.nearbyProvenAt;
   return windowMs > 0 && !work.nearbyKnown && at > 0 && authTime !== undefined && nowMs - at <= windowMs && authTime * 1000 >= at - windowMs;
@@ -988,6 +1001,7 @@ class Assessing implements SignalContext {
   travel: Travel | undefined = undefined;
   nearbyVouched = false;
   roamedIn = '';
+  certificateRoams = false;
   readonly sensitivity: number;
 
   constructor(
@@ -1048,7 +1062,7 @@ function unlikeItself(fired: readonly Contribution[], w: WorkHistory | undefined
 // the call is a new closure on every Check that reaches it (every routine one, for unlikeItself).
 const isUnlike = (c: Contribution): boolean => c.weight > 0 && UNLIKE.has(c.code);
 /** What a changed context contributes: a refusing band reached with one of these stays a refusal. */
-const CONTEXT_CHANGE = new Set<string>(['new_network', 'new_device', 'new_ip', 'ua_family_change', 'platform_change', 'session_new_device', 'impossible_travel', 'first_seen', 'state_degraded']);
+const CONTEXT_CHANGE = new Set<string>(['new_network', 'new_device', 'new_ip', 'ua_family_change', 'platform_change', 'certificate_missing', 'session_new_device', 'impossible_travel', 'first_seen', 'state_degraded']);
 const isContextChange = (c: Contribution): boolean => c.weight > 0 && CONTEXT_CHANGE.has(c.code);
 const isBehaviourBurst = (c: Contribution): boolean => c.code === 'sensitive_objects' || c.code === 'destructive_burst';
 const isMachinePace = (c: Contribution): boolean => c.code === 'machine_pace';

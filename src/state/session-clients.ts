@@ -5,6 +5,30 @@ import type { Observation } from './store.js';
  * memory store with these functions, the Redis scripts with their Lua twin (redis-scripts.ts).
  */
 
+/**
+ * What a client's platform carries into the session's list when the request came with a client
+ * certificate the gateway verified (`kubectl@linux+cert`): the login was used from a device with
+ * a certificate, so a later request of it without one is that login on another machine
+ * (`certificate_missing`). Part of the platform, so both stores keep it with no change of theirs
+ * (the Redis scripts build the entry from the platform as sent).
+ */
+export const CERT_MARK = '+cert';
+
+/** The platform an observation carries: the client's, with CERT_MARK when it presented a certificate. */
+export function observedPlatform(platform: string, certificate: boolean): string {
+  return certificate ? platform + CERT_MARK : platform;
+}
+
+/** Whether a session's client list holds a client that presented a certificate. */
+export function certifiedIn(list: string): boolean {
+  return list.includes(CERT_MARK);
+}
+
+/** An entry's platform without CERT_MARK. */
+export function platformOfEntry(p: string): string {
+  return p.endsWith(CERT_MARK) ? p.slice(0, -CERT_MARK.length) : p;
+}
+
 /** The session's entry for this request's client: `family@platform`, or the family alone. */
 export function clientToken(o: Observation): string {
   return o.uaFamily === '' ? '' : o.platform ? `${o.uaFamily}@${o.platform}` : o.uaFamily;

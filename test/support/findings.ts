@@ -19,6 +19,8 @@ export interface FindingOpts {
   host?: string;
   /** Further request headers (a browser's fetch metadata). */
   headers?: Record<string, string>;
+  /** The client certificate the gateway verified (`source.principal`). */
+  principal?: string;
 }
 
 export type Step = [method: string, path: string, body?: string, contentType?: string];
@@ -31,7 +33,7 @@ export function findingRequests(s: ReturnType<typeof exampleServiceForFile>, def
     const { body, rawBody, contentType = 'application/json', ua = defaults.ua, source = defaults.source, host = defaults.host } = o;
     const hasBody = body !== undefined || rawBody !== undefined;
     const headers: Record<string, string> = { 'user-agent': ua, ...o.headers, ...(hasBody ? { 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' } : {}) };
-    return s.sendAt(login, at, { method, path, source, host, headers, ...(body !== undefined ? { body } : {}), ...(rawBody !== undefined ? { rawBody } : {}) });
+    return s.sendAt(login, at, { method, path, source, host, headers, ...(o.principal !== undefined ? { principal: o.principal } : {}), ...(body !== undefined ? { body } : {}), ...(rawBody !== undefined ? { rawBody } : {}) });
   }
   /** Each step 20 s after the last, every one allowed. */
   async function routine(login: Login, t: number, reqs: Step[], o: FindingOpts): Promise<number> {

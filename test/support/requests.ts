@@ -9,6 +9,11 @@ export interface RequestSpec {
   omitHeaders?: readonly string[];
   token?: string;
   source?: string;
+  /**
+   * The peer's principal Envoy reports for a client certificate it verified (`source.principal`:
+   * the certificate's URI SAN, else its subject); absent when the client presented none.
+   */
+  principal?: string;
   context?: Record<string, string>;
   /** Use Envoy's encode_raw_headers form (header_map with raw_value bytes) instead of the map. */
   raw?: boolean;
@@ -54,7 +59,7 @@ export function checkRequest(spec: RequestSpec) {
   }
   return {
     attributes: {
-      source: { address: { socket_address: { address: spec.source ?? '10.1.2.3', port_value: 51000 } } },
+      source: { address: { socket_address: { address: spec.source ?? '10.1.2.3', port_value: 51000 } }, ...(spec.principal !== undefined ? { principal: spec.principal } : {}) },
       destination: { address: { socket_address: { address: '10.0.0.1', port_value: 443 } } },
       request: { time: { seconds: String(Math.floor(Date.now() / 1000)) }, http },
       context_extensions: spec.context ?? {},

@@ -26,6 +26,7 @@ import { workday23 } from './workday23.js';
 import { workday24 } from './workday24.js';
 import { workday25 } from './workday25.js';
 import { workday26 } from './workday26.js';
+import { workday27 } from './workday27.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -39,7 +40,7 @@ import { workday26 } from './workday26.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -366,6 +367,13 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
  * replay without warm-up): the victim has no history there, so the newcomer allowance applies.
  */
 const NOT_STOPPED_WITHOUT_HISTORY = new Set([
+  // Day 27 (docs/risk.md, "Day 27: what it found"): malware on the on-call's own managed laptop at
+  // night (its certificate, its VPN address, its token) and a contractor's token on a colleague's
+  // PC at the vendor's office (no certificate on either): the first Secret read is unfamiliar_kind
+  // with a day of history (request 2); on a fresh server nothing is asked. Each an `it.fails` in
+  // risk-day27-findings.test.ts.
+  "malware on the on-call's managed laptop at night (its certificate, its VPN address, its token)",
+  "a contractor's token copied to another machine on the contractor's network (no certificate on either)",
   // Day 24 (docs/risk.md, "Session 32: rows closed"): an exec of tar into a pod of a namespace the
   // ops engineer opens shells in every day: unfamiliar_kind's pod_copy with a day of history
   // (request 1); on a fresh server the history is too young for the signal.
@@ -407,6 +415,16 @@ const NOT_STOPPED_WITHOUT_HISTORY = new Set([
  * instead of the 8-hour spacing; every other cause keeps the target.
  */
 const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]; reason?: string }[]> = {
+  // Day 27 (docs/risk.md, "Day 27: what it found"): the VPN's egress moves to a range never seen
+  // at 11:00, and each managed laptop at home is asked once (new_network: its certificate is known,
+  // but the example leaves risk.learn.certificate_roams off); ctl-3, whose laptop breaks at lunch,
+  // is asked again on the replacement's first request (its sign-in came 100 s before the new
+  // certificate's first sighting; without warm-up the office is also a network never proven for
+  // them), and the on-call at home in the evening (seeds 254, 255) after the 8-hour freshness.
+  'day 27 (workday27.ts)': [
+    { cause: 'context: new_network', max: 2, who: ['d27-ctl-3@brandauer.example', 'd27-oncall@brandauer.example'] },
+    { cause: 'context: new_device', max: 1, who: ['d27-ctl-3@brandauer.example'] },
+  ],
   'day 4 (workday4.ts)': [{ cause: 'context: unfamiliar_namespace', max: 3 }],
   // Day 5 (docs/risk.md, "Day 5"): the same unfamiliar_namespace friction after a one-day
   // warm-up; and a login used from a network never seen needs a sign-in made after that network
@@ -648,7 +666,9 @@ const DAY24_SEEDS = ((narrow && process.env.STEPGATE_DAY24_SEEDS) || '221').spli
 const DAY25_SEEDS = ((narrow && process.env.STEPGATE_DAY25_SEEDS) || '231').split(',').map(Number);
 // One of day 26's five seeds (about 4 s) and seed 241 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY26_SEEDS = ((narrow && process.env.STEPGATE_DAY26_SEEDS) || '241').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26').split(',');
+// One of day 27's five seeds (about 4 s) and seed 251 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY27_SEEDS = ((narrow && process.env.STEPGATE_DAY27_SEEDS) || '251').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -701,6 +721,8 @@ const DAYS = ([
   ['day 25 (workday25.ts)', workday25, 11, DAY25_SEEDS, {}],
   // Day 26 too: written as an outside red team would, an insurer after a merger: the merged company's engineers and their identity cut-over, IRSA, a just-in-time access broker and a vendor (docs/risk.md, "Day 26").
   ['day 26 (workday26.ts)', workday26, 11, DAY26_SEEDS, {}],
+  // Day 27 too: written as an outside red team would, a car-parts maker whose managed laptops present device client certificates, shared shop-floor thin clients, unmanaged contractors and a VPN that moves (docs/risk.md, "Day 27").
+  ['day 27 (workday27.ts)', workday27, 12, DAY27_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -977,6 +999,14 @@ const COLD_BOUND_DAY25 = { perEngineer: 2, within8h: 1, total: 10 };
  */
 const COLD_BOUND_DAY26 = { perEngineer: 2, within8h: 1, total: 5 };
 
+/**
+ * Day 27 without warm-up, seed 251: 6 challenges, one engineer asked twice within 8 hours: ctl-3,
+ * at the VPN's move at 11:00 and on the office network with the replacement laptop's first sign-in
+ * (both new_network, open in OPEN_FRICTION). The rest: the VPN's move for the others at home, and
+ * the 8-hour freshness. Over five seeds: 4–7 challenges, 0–1 engineers.
+ */
+const COLD_BOUND_DAY27 = { perEngineer: 2, within8h: 1, total: 6 };
+
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
   ['day 4 (workday4.ts)', workday4, 21, { idpDown: [D4_IDP_DOWN] }, COLD_BOUND_DAY4],
@@ -1002,6 +1032,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 24 (workday24.ts)', workday24, 221, {}, COLD_BOUND_DAY24],
   ['day 25 (workday25.ts)', workday25, 231, {}, COLD_BOUND_DAY25],
   ['day 26 (workday26.ts)', workday26, 241, {}, COLD_BOUND_DAY26],
+  ['day 27 (workday27.ts)', workday27, 251, {}, COLD_BOUND_DAY27],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**

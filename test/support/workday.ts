@@ -64,6 +64,8 @@ export interface DayEvent {
   headers?: Record<string, string>;
   /** A write's body, sent as a gateway with includeRequestBodyInCheck sends it. */
   body?: string;
+  /** The client certificate the gateway verified (`source.principal`); none when absent. */
+  principal?: string;
 }
 
 /**
@@ -451,7 +453,7 @@ export async function replay(
     const agent: Record<string, string> = ev.ua === '' ? {} : { 'user-agent': ev.ua };
     const sent = ev.body !== undefined ? { body: ev.body, headers: { ...agent, ...ev.headers, 'x-envoy-auth-partial-body': 'false' } } : { headers: { ...agent, ...ev.headers } };
     const omit = ev.ua === '' ? { omitHeaders: ['user-agent'] } : {};
-    const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, ...sent, ...omit, ...(ev.host ? { host: ev.host } : {}) });
+    const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, ...sent, ...omit, ...(ev.host ? { host: ev.host } : {}), ...(ev.principal !== undefined ? { principal: ev.principal } : {}) });
     checks++;
     const o = outcomeOf(res);
     if (ev.attack) {

@@ -16,6 +16,7 @@ import { MemoryStateStore } from '../../src/state/memory.js';
 import type { StateStore } from '../../src/state/store.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 import { baseRequirement, ENGINE_CONFIG, engineIdentity } from '../support/risk-engine.js';
+import { observedPlatform } from '../../src/state/session-clients.js';
 
 /**
  * The structures the risk engine keeps from one Check to the next so that a routine Check builds
@@ -235,7 +236,7 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
         for (const s of steps) void e.assess(request(s), identities[s.who]!, baseRequirement(['default']), 1_800_000_000_000);
         const want = steps.map((s) => {
           const d = new DeviceResolver(false).resolveFrom(s.principal, undefined, s.ua, s.secChUa, s.platform, undefined);
-          return { device: d.id, uaFamily: d.uaFamily, platform: d.platform, client: clientKind(d.uaFamily, s.ua ?? '') };
+          return { device: d.id, uaFamily: d.uaFamily, platform: observedPlatform(d.platform, d.strength === 'certificate'), client: clientKind(d.uaFamily, s.ua ?? '') };
         });
         expect(seen).toEqual(want);
       }),
@@ -271,7 +272,7 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
         for (const [s, extra] of steps) void e.assess(decoded(s, extra), identities[s.who]!, baseRequirement(['default']), 1_800_000_000_000);
         const want = steps.map(([s]) => {
           const d = new DeviceResolver(false).resolveFrom(s.principal, undefined, s.ua, s.secChUa, s.platform, undefined);
-          return { device: d.id, uaFamily: d.uaFamily, platform: d.platform, client: clientKind(d.uaFamily, s.ua ?? '') };
+          return { device: d.id, uaFamily: d.uaFamily, platform: observedPlatform(d.platform, d.strength === 'certificate'), client: clientKind(d.uaFamily, s.ua ?? '') };
         });
         expect(seen).toEqual(want);
       }),

@@ -120,6 +120,12 @@ export const riskSchema = z.strictObject({
        * kind never proven needs a sign-in after its first sighting).
        */
       client_grace_seconds: seconds.min(0).max(86_400).default(0),
+      /**
+       * A network never seen, reached by a client certificate the subject has proven, weighs like a
+       * new address and is learned: the managed laptop moved (a VPN's new egress range, a hotel). Only where the devices' keys cannot leave
+       * them (a TPM, a Secure Enclave): a key copied with the token would carry any network.
+       */
+      certificate_roams: z.boolean().default(false),
     })
     .superRefine((l, ctx) => {
       if (l.newcomer_grace_seconds !== undefined && l.max_age_seconds !== undefined) {
@@ -218,6 +224,11 @@ export const riskSchema = z.strictObject({
       // (kubectl on Windows in a login used by kubectl on Linux), from a device never proven: the
       // token was copied to another computer. Binds to a sign-in after that device appeared.
       platform_change: weight.default(20),
+      // A login used with a client certificate the gateway verified, now used without one, from a
+      // device never proven: its token was taken to a machine without the certificate (an
+      // unmanaged laptop, a forged x-forwarded-client-cert). Binds to a sign-in after that device
+      // appeared. Silent where no client presents a certificate.
+      certificate_missing: weight.default(20),
       session_new_device: z
         .strictObject({ weight: weight.default(0), grace_seconds: seconds.min(0).max(86_400).default(3600) })
         .prefault({}),
@@ -260,6 +271,7 @@ export const RISK_APPLY = {
   'risk.learn.newcomer_grace_seconds': 'live',
   'risk.learn.max_age_seconds': 'live',
   'risk.learn.client_grace_seconds': 'live',
+  'risk.learn.certificate_roams': 'live',
   'risk.signals.new_ip': 'live',
   'risk.signals.new_network': 'live',
   'risk.signals.trusted_network': 'live',
@@ -306,6 +318,7 @@ export const RISK_APPLY = {
   'risk.signals.impossible_travel.max_kmh': 'live',
   'risk.signals.impossible_travel.weight': 'live',
   'risk.signals.platform_change': 'live',
+  'risk.signals.certificate_missing': 'live',
   'risk.signals.session_new_device.weight': 'live',
   'risk.signals.session_new_device.grace_seconds': 'live',
   'risk.locations[].name': 'live',

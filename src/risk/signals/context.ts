@@ -30,6 +30,8 @@ export interface SignalContext {
   readonly nearbyVouched?: boolean;
   /** A new network of a roaming site the subject moved to after a pause (engine.ts roamed): the site's name, '' none. */
   readonly roamedIn?: string;
+  /** A new network reached by a proven client certificate, with `risk.learn.certificate_roams` (engine.ts). */
+  readonly certificateRoams?: boolean;
 }
 
 export interface Action {

@@ -1,3 +1,4 @@
+import { certifiedIn, platformOfEntry } from '../../state/session-clients.js';
 import type { Signal, SignalContext } from './context.js';
 
 /**
@@ -37,6 +38,9 @@ export const deviceSignal: Signal = (ctx, cfg, out) => {
     const was = platformChange(ctx);
     if (was !== '') out.push({ code: 'platform_change', weight: cfg.platform_change, detail: `${d.uaFamily} on ${d.platform}, from a device not seen for this subject, in a sign-in used by ${d.uaFamily} on ${was}` });
   }
+  if (cfg.certificate_missing > 0 && certificateMissing(ctx)) {
+    out.push({ code: 'certificate_missing', weight: cfg.certificate_missing, detail: `${d.strength} device without a client certificate, not seen for this subject, in a sign-in used with one` });
+  }
   const sd = cfg.session_new_device;
   if (sd.weight > 0 && sessionNewDevice(ctx, sd.grace_seconds)) {
     const min = Math.round((h.deviceSince - h.sessionStart) / 60_000);
@@ -58,9 +62,25 @@ export function platformChange(ctx: SignalContext): string {
   if (d.platform === '' || d.id === '' || ctx.history.deviceKnown || list === '' || ctx.identity.automation === true) return '';
   const prefix = `${d.uaFamily}@`;
   for (const t of list.split(' ')) {
-    if (t.startsWith(prefix) && t.length > prefix.length && t !== prefix + d.platform) return t.slice(prefix.length);
+    if (!t.startsWith(prefix)) continue;
+    const p = platformOfEntry(t.slice(prefix.length));
+    if (p !== '' && p !== d.platform) return p;
   }
   return '';
+}
+
+/**
+ * A device never proven, without a client certificate, in a login whose earlier requests came
+ * with one (the session's list, CERT_MARK). A managed laptop presents its certificate on every
+ * request the gateway asks it for, and a new laptop comes with its own sign-in (a new login, an
+ * empty list); the login's token replayed from a machine without that certificate (an unmanaged
+ * laptop on the same office network, a client-written x-forwarded-client-cert that stepgate does
+ * not trust) is what remains. Any kind of client: an attacker picks the user agent. A device the
+ * subject proved (a browser's device cookie, or a fingerprint learned on a sign-in) is not it.
+ */
+export function certificateMissing(ctx: SignalContext): boolean {
+  const d = ctx.device;
+  return d.strength !== 'certificate' && d.id !== '' && !ctx.history.deviceKnown && ctx.identity.automation !== true && certifiedIn(ctx.history.sessionClients);
 }
 
 /** A device never proven, on another network than this login's first use, first seen after that use and more than `graceSeconds` after its authentication. */

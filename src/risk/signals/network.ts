@@ -28,6 +28,9 @@ export const networkSignal: Signal = (ctx, cfg, out) => {
   } else if (ctx.roamedIn !== undefined && ctx.roamedIn !== '') {
     // Another network of a site whose networks the subject moves between (engine.ts roamed).
     if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new network ${a.prefix} of site ${ctx.roamedIn}, after a pause at another of its networks` });
+  } else if (ctx.certificateRoams === true) {
+    // The subject's own certificate, in a login used with it: the laptop moved (engine.ts certificateRoams).
+    if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new network ${a.prefix}, from a client certificate this subject proved` });
   } else if (cfg.new_network > 0) {
     out.push({ code: 'new_network', weight: cfg.new_network, detail: `address ${a.ip} in network ${a.prefix}, never seen for this subject` });
   }
