@@ -436,7 +436,7 @@ export class RiskEngine {
         ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider, auth: who.authTime === undefined ? 0 : who.authTime * 1000, read, family, kind }
         : undefined;
     // What finish() needs besides the history: one object rather than closures over all of it.
-    const p = new Assessing(who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, read ? object : '', route.asDelete, family, workObs === undefined ? '' : kind);
+    const p = new Assessing(who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, read ? object : '', route.asDelete, family, workObs === undefined ? '' : kind, req.kube);
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -570,6 +570,13 @@ export class RiskEngine {
     const auth = p.identity.authTime;
     const a = this.asked.get(p.obs.subject);
     if (auth === undefined || a === undefined || a.context !== askedContext(p)) return;
+    // Only the loop over the object the step-up was asked for (the same resource and name, in any
+    // namespace and by any verb: day 9's GET and apply of `regcred` in each namespace). Any request
+    // after the engineer's sign-in was covered before: malware on the laptop that began its own
+    // enumeration within 30 s of the engineer answering a step-up for their own command read
+    // every Secret of the working set, and every namespace's (grace_namespaces lifted for the
+    // answered run), at machine pace (test/integration/risk-redteam-sequences.test.ts).
+    if (a.object !== askedObject(p)) return;
     // Made after the step-up was asked (whole seconds, as auth_time is), and soon after it.
     if (auth < Math.max(a.authAfter, Math.floor(a.at / 1000)) || auth * 1000 > a.at + ANSWER_MS) return;
     const signedIn = auth * 1000;
@@ -586,7 +593,7 @@ export class RiskEngine {
 
   private rememberAsked(p: Assessing, authAfter: number): void {
     if (this.asked.size >= 10_000 && !this.asked.has(p.obs.subject)) this.asked.clear();
-    this.asked.set(p.obs.subject, { at: p.nowMs, authAfter, context: askedContext(p) });
+    this.asked.set(p.obs.subject, { at: p.nowMs, authAfter, context: askedContext(p), object: askedObject(p) });
   }
 
   private failed(p: Assessing, err: unknown): RiskOutcome {
@@ -1014,6 +1021,8 @@ class Assessing implements SignalContext {
     readonly family: string,
     /** The kind looked up for unfamiliar_kind (WorkObservation.kind), '' none. */
     readonly kind: string,
+    /** The Kubernetes request, for the object an asked step-up was for (answeredBurst). */
+    readonly kube: KubeRequestInfo | undefined,
   ) {
     this.sensitivity = base.sensitivity;
   }
@@ -1199,11 +1208,23 @@ interface AskedStepUp {
   at: number;
   authAfter: number;
   context: string;
+  /** The object it was asked for, whatever its namespace (askedObject). */
+  object: string;
 }
 
 /** The network, device and client kind a request came from, as one key (answeredBurst). */
 function askedContext(p: Assessing): string {
   return `${p.address.prefix}\n${p.device.id}\n${p.client}`;
+}
+
+/**
+ * The object a request is for, whatever its namespace and verb: `regcred` read and then applied
+ * in each of 25 namespaces is one loop over one object; '' for no Kubernetes request, which then
+ * only matches another such (answeredBurst).
+ */
+function askedObject(p: Assessing): string {
+  const k = p.kube;
+  return k === undefined ? '' : `${p.cluster}\n${k.apiGroup}\n${k.resource}\n${k.subresource}\n${k.name}`;
 }
 
 function subjectKey(who: Identity): string {

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { exampleServiceForFile } from '../support/workday-service.js';
+import type { Login } from '../support/workday.js';
+
+/**
+ * Red team of sequences over virtual time (issue 12), by an attacker who has read docs/risk.md:
+ * every count, window and grace it publishes. Black-box through the real gRPC server running
+ * examples/stepgate.yaml on the injected clock. Each row names the first sensitive action that
+ * must not succeed and asserts it is refused (a step-up or a deny) at or before it.
+ */
+
+const s = exampleServiceForFile();
+const T0 = Date.UTC(2027, 4, 4, 8, 0, 0);
+const S = 1000;
+const M = 60 * S;
+const H = 60 * M;
+const HOME = '84.120.7.30';
+const KUBECTL = 'kubectl/v1.32.3 (linux/amd64) kubernetes/32cc146';
+const REFUSED = ['acr_insufficient', 'auth_too_old', 'risk_deny', 'policy_deny'];
+
+function get(login: Login, at: number, path: string, source = HOME, ua = KUBECTL): Promise<CheckResponse> {
+  return s.sendAt(login, at, { method: 'GET', path, source, headers: { 'user-agent': ua } });
+}
+
+const secret = (ns: string, name: string) => `/api/v1/namespaces/${ns}/secrets/${name}`;
+
+/**
+ * An engineer with a day of routine work at home behind them (Secrets and pods of prod-cart and
+ * cart-dev, the day before), signed in with two factors at 08:00 today.
+ */
+async function engineer(sub: string): Promise<Login> {
+  const y: Login = { sub, sid: `${sub}:y`, authTime: Math.floor((T0 - 24 * H) / 1000), acr: 'urn:stepgate:aal2' };
+  for (let k = 0; k < 6; k++) {
+    const at = T0 - 24 * H + M + k * 20 * M;
+    expect(reasonOf(await get(y, at, '/api/v1/namespaces/prod-cart/pods'))).toBe('allowed');
+    expect(reasonOf(await get(y, at + 10 * S, secret('prod-cart', 'cart-db')))).toBe('allowed');
+    expect(reasonOf(await get(y, at + 20 * S, secret('cart-dev', 'cart-db')))).toBe('allowed');
+  }
+  const login: Login = { sub, sid: `${sub}:1`, authTime: Math.floor(T0 / 1000), acr: 'urn:stepgate:aal2' };
+  expect(reasonOf(await get(login, T0 + 30 * S, '/api/v1/namespaces/prod-cart/pods'))).toBe('allowed');
+  return login;
+}
+
+/** Sends `paths` at the given offsets from `at`; the index of the first refused, or -1. */
+async function firstRefused(login: Login, at: number, rows: readonly (readonly [number, string])[], ua = KUBECTL): Promise<{ index: number; reasons: string[] }> {
+  const reasons: string[] = [];
+  for (const [k, [dt, path]] of rows.entries()) {
+    const r = reasonOf(await get(login, at + dt, path, HOME, ua)) ?? 'none';
+    reasons.push(r);
+    if (REFUSED.includes(r)) return { index: k, reasons };
+  }
+  return { index: -1, reasons };
+}
+
+// The engineer's own request is asked (a Secret in a namespace they never worked in), they sign in
+// and retry it. Malware on the laptop, watching the credential plugin's cache for a new token,
+// starts its own loop within the 30 s that session 35's answered burst (src/risk/engine.ts
+// answeredBurst) gives a run the sign-in answered. Its run was never asked; a fresh sign-in that
+// answered nothing is asked at the 4th Secret at machine pace (docs/risk.md `machine_pace`).
+describe('riding the sign-in that answered the engineer\'s own step-up', () => {
+  it('malware\'s loop over the working set\'s Secrets, begun after the engineer\'s retry, is asked by the 4th', async () => {
+    const login = await engineer('ride-1@example.io');
+    const at = T0 + 3 * H;
+    expect(reasonOf(await get(login, at, secret('search-prod', 'search-db')))).toBe('auth_too_old');
+    const fresh: Login = { ...login, sid: `${login.sub}:2`, authTime: Math.floor((at + 20 * S) / 1000) };
+    expect(reasonOf(await get(fresh, at + 22 * S, secret('search-prod', 'search-db')))).toBe('allowed');
+    const rows = Array.from({ length: 12 }, (_, k) => [25 * S + k * S, secret('prod-cart', `stolen-${k}`)] as const);
+    const { index, reasons } = await firstRefused(fresh, at, rows);
+    expect(index, reasons.join(',')).toBeGreaterThanOrEqual(0);
+    expect(index, reasons.join(',')).toBeLessThanOrEqual(3);
+  });
+
+  it('malware\'s loop across namespaces never worked in, begun after the retry, is asked by the 4th', async () => {
+    const login = await engineer('ride-2@example.io');
+    const at = T0 + 3 * H;
+    expect(reasonOf(await get(login, at, secret('search-prod', 'search-db')))).toBe('auth_too_old');
+    const fresh: Login = { ...login, sid: `${login.sub}:2`, authTime: Math.floor((at + 20 * S) / 1000) };
+    expect(reasonOf(await get(fresh, at + 22 * S, secret('search-prod', 'search-db')))).toBe('allowed');
+    const rows = Array.from({ length: 12 }, (_, k) => [25 * S + k * S, secret(`team${k}-prod`, 'db')] as const);
+    const { index, reasons } = await firstRefused(fresh, at, rows);
+    expect(index, reasons.join(',')).toBeGreaterThanOrEqual(0);
+    expect(index, reasons.join(',')).toBeLessThanOrEqual(3);
+  });
+
+  it('without the engineer\'s step-up, the same loop on a fresh sign-in is asked by the 4th (control)', async () => {
+    const login = await engineer('ride-0@example.io');
+    const at = T0 + 3 * H;
+    const fresh: Login = { ...login, sid: `${login.sub}:2`, authTime: Math.floor((at + 20 * S) / 1000) };
+    expect(reasonOf(await get(fresh, at + 22 * S, '/api/v1/namespaces/prod-cart/pods'))).toBe('allowed');
+    const rows = Array.from({ length: 12 }, (_, k) => [25 * S + k * S, secret('prod-cart', `stolen-${k}`)] as const);
+    const { index, reasons } = await firstRefused(fresh, at, rows);
+    expect(index, reasons.join(',')).toBeGreaterThanOrEqual(0);
+    expect(index, reasons.join(',')).toBeLessThanOrEqual(3);
+  });
+});
+
+// Distinct Secrets of the working set read just under machine pace (3 in 20 s), spread so that
+// no 20 s holds four, to find what the two-bucket count of sensitive_objects (more than 6 in
+// 120 s) lets through.
+describe('threshold evasion of the distinct-objects count', () => {
+  const paced = (name: string, gaps: readonly number[]) =>
+    it(name, async () => {
+      const login = await engineer(`pace-${name.length}-${gaps.length}@example.io`);
+      const at = T0 + 3 * H;
+      let t = 0;
+      const rows = gaps.map((g, k) => {
+        t += g;
+        return [t, secret('prod-cart', `enum-${k}`)] as const;
+      });
+      const { index, reasons } = await firstRefused(login, at, rows);
+      // 7 distinct objects within 120 s is over the threshold: refused at or before the 7th of any 120 s.
+      expect(index, reasons.join(',')).toBeGreaterThanOrEqual(0);
+      expect(index, reasons.join(',')).toBeLessThanOrEqual(7);
+    });
+  paced('one every 17 s', Array.from({ length: 30 }, () => 17 * S));
+  paced('three in two seconds, then 21 s', Array.from({ length: 30 }, (_, k) => (k % 3 === 0 ? 21 * S : S)));
+  paced('one every 19 s across bucket edges', Array.from({ length: 30 }, () => 19 * S));
+});
