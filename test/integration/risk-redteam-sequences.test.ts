@@ -117,3 +117,58 @@ describe('threshold evasion of the distinct-objects count', () => {
   paced('three in two seconds, then 21 s', Array.from({ length: 30 }, (_, k) => (k % 3 === 0 ? 21 * S : S)));
   paced('one every 19 s across bucket edges', Array.from({ length: 30 }, () => 19 * S));
 });
+
+const VPS = '203.0.113.50';
+const PYTHON = 'python-requests/2.32.3';
+const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const K9S = 'k9s/v0.32.5 (linux/amd64) kubernetes/$Format';
+
+// A stolen token, used from the attacker's VPS: the docs say a new network binds to an
+// authentication after its first sighting, and that only an allowed request teaches. The attacker
+// tries to make the VPS familiar with many harmless requests first, then retries a refusal as
+// another client.
+describe('teaching stepgate the attacker\'s context', () => {
+  const cases: [string, (sub: string, at: number) => Login][] = [
+    ['a fresh two-factor sign-in captured a minute after it was made', (sub, at) => ({ sub, sid: `${sub}:cap`, authTime: Math.floor((at - M) / 1000), acr: 'urn:stepgate:aal2' })],
+    ['a one-factor sign-in of this morning', (sub) => ({ sub, sid: `${sub}:aal1`, authTime: Math.floor(T0 / 1000), acr: 'urn:stepgate:aal1' })],
+    ['the victim\'s own login of this morning, refreshed hourly by the credential plugin', (sub) => ({ sub, sid: `${sub}:1`, authTime: Math.floor(T0 / 1000), acr: 'urn:stepgate:aal2' })],
+  ];
+  for (const [k, [what, stolen]] of cases.entries()) {
+    it(`${what}: forty harmless requests from the VPS teach nothing; the Secret read after them is refused, as every client`, async () => {
+      const login = await engineer(`teach-${k}@example.io`);
+      const at = T0 + 2 * H;
+      const token = stolen(login.sub, at);
+      // The victim goes on working from home meanwhile.
+      expect(reasonOf(await get(login, at - 30 * S, '/api/v1/namespaces/prod-cart/pods'))).toBe('allowed');
+      const harmless = ['/api', '/apis', '/version', '/api/v1/namespaces', '/api/v1/namespaces/prod-cart/pods', '/api/v1/namespaces/prod-cart/pods/cart-api-7d9f', '/api/v1/namespaces/prod-cart/events'];
+      for (let n = 0; n < 40; n++) await get(token, at + n * 15 * S, harmless[n % harmless.length]!, VPS);
+      const target = secret('prod-cart', 'cart-db');
+      for (const ua of [KUBECTL, PYTHON, BROWSER, K9S, '']) {
+        const res = await get(token, at + 11 * M, target, VPS, ua);
+        expect(REFUSED, `${ua || 'no user agent'}`).toContain(reasonOf(res));
+      }
+    });
+  }
+
+  it('a token relayed by a phishing proxy in the second of its sign-in is refused from the proxy\'s network', async () => {
+    const login = await engineer('relay-1@example.io');
+    const at = T0 + 2 * H;
+    const relayed: Login = { sub: login.sub, sid: `${login.sub}:relay`, authTime: Math.floor(at / 1000), acr: 'urn:stepgate:aal2' };
+    // 300 ms after the sign-in: its auth_time is the same whole second.
+    const first = await get(relayed, at + 300, '/api/v1/namespaces/prod-cart/pods', VPS);
+    const secretRead = await get(relayed, at + 2 * S, secret('prod-cart', 'cart-db'), VPS);
+    expect(REFUSED, `first ${String(reasonOf(first))}`).toContain(reasonOf(secretRead));
+  });
+});
+
+// The edges of unfamiliar_namespace's hour: a sign-in at most grace_seconds before a namespace's
+// first sighting proves it. The attacker's token from the morning is exactly as old as the docs say.
+describe('at the grace\'s edge', () => {
+  it('a sign-in 3601 s before a namespace\'s first sighting is refused there; 3600 s is proof', async () => {
+    const login = await engineer('edge-1@example.io');
+    const at = Math.floor(T0 / 1000) * 1000 + 3601 * S;
+    expect(REFUSED).toContain(reasonOf(await get(login, at, secret('ledger-prod', 'db'))));
+    const login2 = await engineer('edge-2@example.io');
+    expect(reasonOf(await get(login2, T0 + 3600 * S, secret('ledger-prod', 'db')))).toBe('allowed');
+  });
+});
