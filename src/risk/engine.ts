@@ -499,7 +499,7 @@ export class RiskEngine {
     }
     if (bound && !requirement.deny) {
       requirement = bindToContext(requirement, bound, nowMs, this.learnLevel);
-      if ((who.authTime ?? 0) < bound.authAfter) this.rememberAsked(p, bound.authAfter);
+      if ((who.authTime ?? 0) < bound.authAfter) this.rememberAsked(p, bound);
     }
     // Further deletes in a burst are refused, not stepped up: the insider doing it is freshly
     // signed in. Anything else meanwhile needs a sign-in after the burst began (bound above).
@@ -570,13 +570,15 @@ export class RiskEngine {
     const auth = p.identity.authTime;
     const a = this.asked.get(p.obs.subject);
     if (auth === undefined || a === undefined || a.context !== askedContext(p)) return;
-    // Only the loop over the object the step-up was asked for (the same resource and name, in any
+    // A step-up asked for a count was asked of a run under way: the sign-in answers that run,
+    // whatever it reads next. One asked for a single request (a namespace, a kind, a network)
+    // answers only the loop over that request's object (the same resource and name, in any
     // namespace and by any verb: day 9's GET and apply of `regcred` in each namespace). Any request
-    // after the engineer's sign-in was covered before: malware on the laptop that began its own
-    // enumeration within 30 s of the engineer answering a step-up for their own command read
-    // every Secret of the working set, and every namespace's (grace_namespaces lifted for the
-    // answered run), at machine pace (test/integration/risk-redteam-sequences.test.ts).
-    if (a.object !== askedObject(p)) return;
+    // after such a sign-in was covered before: malware on the laptop that began its own enumeration
+    // within 30 s of the engineer answering a step-up for their own command read every Secret of the
+    // working set, and every namespace's (grace_namespaces lifted for the answered run), at machine
+    // pace (test/integration/risk-redteam-sequences.test.ts).
+    if (!a.run && a.object !== askedObject(p)) return;
     // Made after the step-up was asked (whole seconds, as auth_time is), and soon after it.
     if (auth < Math.max(a.authAfter, Math.floor(a.at / 1000)) || auth * 1000 > a.at + ANSWER_MS) return;
     const signedIn = auth * 1000;
@@ -591,9 +593,10 @@ export class RiskEngine {
     }
   }
 
-  private rememberAsked(p: Assessing, authAfter: number): void {
+  private rememberAsked(p: Assessing, bound: ContextBound): void {
     if (this.asked.size >= 10_000 && !this.asked.has(p.obs.subject)) this.asked.clear();
-    this.asked.set(p.obs.subject, { at: p.nowMs, authAfter, context: askedContext(p), object: askedObject(p) });
+    const run = bound.code === 'machine_pace' || bound.code === 'sensitive_objects';
+    this.asked.set(p.obs.subject, { at: p.nowMs, authAfter: bound.authAfter, context: askedContext(p), object: askedObject(p), run });
   }
 
   private failed(p: Assessing, err: unknown): RiskOutcome {
@@ -1210,6 +1213,8 @@ interface AskedStepUp {
   context: string;
   /** The object it was asked for, whatever its namespace (askedObject). */
   object: string;
+  /** Asked for a count (machine_pace, sensitive_objects): of a run already under way. */
+  run: boolean;
 }
 
 /** The network, device and client kind a request came from, as one key (answeredBurst). */

@@ -172,3 +172,60 @@ describe('at the grace\'s edge', () => {
     expect(reasonOf(await get(login2, T0 + 3600 * S, secret('ledger-prod', 'db')))).toBe('allowed');
   });
 });
+
+// Benign reads between the Secrets do not dilute the distinct-objects counts: they count objects,
+// not a share of the requests.
+describe('diluted with harmless reads', () => {
+  it('four new Secrets within 20 s, thirty pod and event reads between them, are machine pace at the 4th', async () => {
+    const login = await engineer('dilute-1@example.io');
+    const at = T0 + 3 * H;
+    const rows: [number, string][] = [];
+    for (let k = 0; k < 6; k++) {
+      for (let j = 0; j < 5; j++) rows.push([k * 4 * S + j * 500, j % 2 === 0 ? '/api/v1/namespaces/prod-cart/pods' : '/api/v1/namespaces/prod-cart/events']);
+      rows.push([k * 4 * S + 3 * S, secret('prod-cart', `dilute-${k}`)]);
+    }
+    const { index, reasons } = await firstRefused(login, at, rows);
+    const secretsBefore = rows.slice(0, index + 1).filter(([, p]) => p.includes('/secrets/')).length;
+    expect(index, reasons.join(',')).toBeGreaterThanOrEqual(0);
+    expect(secretsBefore, reasons.join(',')).toBeLessThanOrEqual(4);
+  });
+});
+
+// machine_pace.resume_seconds: once the engineer's own loop was answered by a sign-in, a run that
+// goes over again within 5 minutes of its last request keeps the first run's start, and the
+// namespaces an answered run enters are not counted against grace_namespaces. Malware on the laptop
+// that starts within those minutes rides it.
+describe('riding the 5 minutes after the engineer\'s answered loop', () => {
+  it('malware\'s Secret reads in namespaces never worked in, two minutes after the engineer\'s answered rotation, are asked by the 4th', async () => {
+    const login = await engineer('resume-1@example.io');
+    const at = T0 + 3 * H;
+    const rotation = (k: number) => secret(`svc${k}-prod`, 'regcred');
+    expect(reasonOf(await get(login, at, rotation(0)))).toBe('auth_too_old');
+    const fresh: Login = { ...login, sid: `${login.sub}:2`, authTime: Math.floor((at + 20 * S) / 1000) };
+    for (let k = 0; k < 8; k++) expect(reasonOf(await get(fresh, at + 25 * S + k * 2 * S, rotation(k))), `rotation ${k}`).toBe('allowed');
+    const rows = Array.from({ length: 12 }, (_, k) => [25 * S + 16 * S + 2 * M + k * S, secret(`victim${k}-prod`, 'db')] as const);
+    const { index, reasons } = await firstRefused(fresh, at, rows);
+    expect(index, reasons.join(',')).toBeGreaterThanOrEqual(0);
+    expect(index, reasons.join(',')).toBeLessThanOrEqual(3);
+  });
+
+  // Not closed: machine_pace.resume_seconds continues the engineer's answered run for 5 minutes
+  // after its last request, and the namespaces an answered run enters are not counted against
+  // grace_namespaces; malware that starts within them is that run (docs/risk.md, machine_pace). It
+  // reads six Secrets in namespaces never worked in, refused at the 7th (sensitive_objects). Telling
+  // the engineer's next loop from malware's needs what the laptop knows (which process), and a
+  // loop resumed with other objects is the engineer's too (day 9's rotation after its sign-in).
+  it.fails('the same after a loop the engineer answered at machine pace', async () => {
+    const login = await engineer('resume-2@example.io');
+    const at = T0 + 3 * H;
+    const own = (k: number) => secret('prod-cart', `rotated-${k}`);
+    const first = await firstRefused(login, at, Array.from({ length: 4 }, (_, k) => [k * S, own(k)] as const));
+    expect(first.index, first.reasons.join(',')).toBe(3);
+    const fresh: Login = { ...login, sid: `${login.sub}:2`, authTime: Math.floor((at + 25 * S) / 1000) };
+    for (let k = 3; k < 8; k++) expect(reasonOf(await get(fresh, at + 30 * S + k * S, own(k))), `own ${k}`).toBe('allowed');
+    const rows = Array.from({ length: 12 }, (_, k) => [40 * S + 2 * M + k * S, secret(`victim${k}-prod`, 'db')] as const);
+    const { index, reasons } = await firstRefused(fresh, at, rows);
+    expect(index, reasons.join(',')).toBeGreaterThanOrEqual(0);
+    expect(index, reasons.join(',')).toBeLessThanOrEqual(3);
+  });
+});

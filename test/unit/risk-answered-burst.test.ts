@@ -73,6 +73,13 @@ describe('a run the sign-in answered', () => {
     expect(w.run(signedIn, T + 40_000, spread).refusedAt).toBeLessThanOrEqual(3);
   });
 
+  it('a loop asked at machine pace (a run under way) goes on past the distinct-objects count, whatever it reads', () => {
+    const w = world();
+    const own = Array.from({ length: 10 }, (_, k) => secret('team-a', `rotated-${k}`));
+    expect(w.run(morning, T, own.slice(0, 4))).toEqual({ refusedAt: 3, context: 'machine_pace' });
+    expect(w.run(aal2Token('alice', S(T + 20_000)), T + 25_000, own.slice(3))).toEqual({ refusedAt: -1, context: undefined });
+  });
+
   it('a fresh sign-in that answered no step-up is still asked at machine pace (malware waiting for the sign-in)', () => {
     const w = world();
     const fresh = aal2Token('alice', S(T) + 20);
