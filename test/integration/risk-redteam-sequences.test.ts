@@ -229,3 +229,74 @@ describe('riding the 5 minutes after the engineer\'s answered loop', () => {
     expect(index, reasons.join(',')).toBeLessThanOrEqual(3);
   });
 });
+
+// The same Secrets by every route the example reads as the Kubernetes API (kubectl's host, Headlamp,
+// Backstage, the Kubernetes Dashboard's and Rancher's own APIs): the counts are the identity's, so
+// splitting an enumeration across routes splits nothing, and a refusal on one route is not
+// answered by another.
+describe('one enumeration split across routes', () => {
+  const routes: [string, (ns: string, name: string) => string][] = [
+    ['kube.localhost', (ns, name) => secret(ns, name)],
+    ['headlamp.localhost', (ns, name) => `/clusters/main${secret(ns, name)}`],
+    ['dashboard.localhost', (ns, name) => `/api/v1/secret/${ns}/${name}`],
+    ['rancher.localhost', (ns, name) => `/v1/secrets/${ns}/${name}`],
+    ['backstage.localhost', (ns, name) => `/api/kubernetes/proxy${secret(ns, name)}`],
+  ];
+  const via = (login: Login, at: number, host: string, path: string) => s.sendAt(login, at, { method: 'GET', path, source: HOME, host, headers: { 'user-agent': KUBECTL } });
+
+  it('distinct Secrets of the working set, one route after another at a second apart, are machine pace at the 4th', async () => {
+    const login = await engineer('routes-1@example.io');
+    const at = T0 + 3 * H;
+    const reasons: string[] = [];
+    for (let k = 0; k < 10; k++) {
+      const [host, path] = routes[k % routes.length]!;
+      const r = reasonOf(await via(login, at + k * S, host, path('prod-cart', `routed-${k}`))) ?? 'none';
+      reasons.push(`${host}:${r}`);
+      if (REFUSED.includes(r)) break;
+    }
+    expect(reasons.length, reasons.join(',')).toBeLessThanOrEqual(4);
+    expect(REFUSED, reasons.join(',')).toContain(reasons.at(-1)!.split(':')[1]);
+  });
+
+  it('a Secret refused through kubectl (a namespace never worked in) is refused by every other route', async () => {
+    const login = await engineer('routes-2@example.io');
+    const at = T0 + 3 * H;
+    expect(reasonOf(await get(login, at, secret('search-prod', 'search-db')))).toBe('auth_too_old');
+    for (const [k, [host, path]] of routes.entries()) {
+      expect(REFUSED, host).toContain(reasonOf(await via(login, at + (k + 1) * 15 * S, host, path('search-prod', 'search-db'))));
+    }
+  });
+});
+
+// destructive_burst refuses deletes past 12 in 300 s, even to an insider who signs in whenever
+// asked. The counters are two fixed buckets (docs/risk.md, "Counters and windows"): 12 deletes at
+// the end of one bucket, then the next bucket's weighted by what is left of the window.
+describe('deletes at the buckets\' edge', () => {
+  it('an insider signing in whenever asked is refused by the 13th production delete within 300 s', async () => {
+    const login = await engineer('edge-del@example.io');
+    const bucket = Math.floor((T0 + 3 * H) / (300 * S)) * 300 * S;
+    const times = [...Array.from({ length: 12 }, (_, k) => bucket + 276 * S + 2 * k * S), ...Array.from({ length: 12 }, (_, j) => bucket + 300 * S + 25 * j * S)];
+    const reasons: string[] = [];
+    for (const [k, t] of times.entries()) {
+      // Signed in a second before each delete: every freshness and context bound is met.
+      const insider: Login = { ...login, sid: `${login.sub}:d${k}`, authTime: Math.floor(t / 1000) - 1 };
+      const path = `/apis/apps/v1/namespaces/prod-cart/deployments/svc-${k}`;
+      const r = reasonOf(await s.sendAt(insider, t, { method: 'DELETE', path, source: HOME, headers: { 'user-agent': KUBECTL } })) ?? 'none';
+      reasons.push(r);
+      if (r === 'risk_deny') break;
+    }
+    expect(reasons.at(-1), reasons.join(',')).toBe('risk_deny');
+    expect(reasons.length, reasons.join(',')).toBeLessThanOrEqual(13);
+  });
+});
+
+describe('distinct objects at the buckets\' edge', () => {
+  it('six new Secrets late in one 120 s bucket and three early in the next (9 within 106 s, never 4 in 20 s) are refused by the 7th', async () => {
+    const login = await engineer('edge-obj@example.io');
+    const B = Math.floor((T0 + 3 * H) / (120 * S)) * 120 * S + 120 * S;
+    const times = [-45, -44.5, -44, -22.5, -22, -21.5, 21, 41, 61, 81, 101].map((x) => B + x * S);
+    const { index, reasons } = await firstRefused(login, 0, times.map((t, k) => [t, secret('prod-cart', `edge-${k}`)] as const));
+    expect(index, reasons.join(',')).toBeGreaterThanOrEqual(0);
+    expect(index, reasons.join(',')).toBeLessThanOrEqual(6);
+  });
+});
