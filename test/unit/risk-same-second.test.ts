@@ -39,5 +39,8 @@ describe('a sign-in in the same second as a first sighting', () => {
     expect(w.check(kubeGet(PROXY, KUBECTL), aal2Token('alice', S(T) + 1), T + 20_000).v.allow).toBe(true);
     const v = world();
     expect(v.check(kubeGet(PROXY, KUBECTL), aal2Token('alice', S(T)), T).v.allow).toBe(true);
+    // One second before a sighting on the boundary is before it.
+    const u = world();
+    expect(u.check(kubeGet(PROXY, KUBECTL), aal2Token('alice', S(T) - 1), T).v.allow).toBe(false);
   });
 });
