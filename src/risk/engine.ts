@@ -554,7 +554,8 @@ export class RiskEngine {
    *
    * Only then: the sign-in made after the step-up was asked (and so after its bound) and within
    * ANSWER_MS of it; the crossing within UNDER_WAY_MS after the sign-in (the run that was under
-   * way, not one begun later); same network, device and client kind as the request that was asked.
+   * way, not one begun later); same network, device and client kind as the request that was asked;
+   * and, unless the step-up was asked for a count, the same object as that request (askedObject).
    * A crossing later than that, a delete (never covered), and anything on another network, device
    * or client still bind to the crossing. What malware on that laptop does right after the
    * engineer's sign-in is still asked by the signals that are not counts (a namespace or kind of
