@@ -135,9 +135,13 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   if (best === undefined) return undefined;
   const b = best as { at: number; code: RiskCode; what: string; summary?: string | undefined; why?: string | undefined; seen: number | false };
   const why = b.why === undefined ? '' : `: ${b.why}`;
-  // auth_time is whole seconds: an authentication in the same second as the first sighting counts.
+  // auth_time is whole seconds: only one in a later second than the first sighting (or in the same
+  // second, for a sighting on the second's boundary) was surely made after it. Rounded down, a token
+  // relayed by a phishing proxy within the second of its sign-in proved the proxy's network at its
+  // first request, and taught it (test/integration/risk-redteam-sequences.test.ts); nobody answers a
+  // challenge with a sign-in in the same second as the refusal.
   return {
-    authAfter: Math.floor(b.at / 1000),
+    authAfter: Math.ceil(b.at / 1000),
     code: b.code,
     reason: `${b.what} since ${utcClock(b.at)}${why}`,
     summary: `${b.summary ?? SUMMARY[b.code] ?? b.code}${b.seen === false ? '' : ` since ${utcClock(b.seen)}`}${why}`,

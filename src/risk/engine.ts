@@ -438,7 +438,7 @@ export class RiskEngine {
         ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider, auth: who.authTime === undefined ? 0 : who.authTime * 1000, read, family, kind }
         : undefined;
     // What finish() needs besides the history: one object rather than closures over all of it.
-    const p = new Assessing(who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, read ? object : '', route.asDelete, family, workObs === undefined ? '' : kind);
+    const p = new Assessing(who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, read ? object : '', route.asDelete, family, workObs === undefined ? '' : kind, req.kube);
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -502,7 +502,7 @@ export class RiskEngine {
     }
     if (bound && !requirement.deny) {
       requirement = bindToContext(requirement, bound, nowMs, this.learnLevel);
-      if ((who.authTime ?? 0) < bound.authAfter) this.rememberAsked(p, bound.authAfter);
+      if ((who.authTime ?? 0) < bound.authAfter) this.rememberAsked(p, bound);
     }
     // Further deletes in a burst are refused, not stepped up: the insider doing it is freshly
     // signed in. Anything else meanwhile needs a sign-in after the burst began (bound above).
@@ -557,7 +557,8 @@ export class RiskEngine {
    *
    * Only then: the sign-in made after the step-up was asked (and so after its bound) and within
    * ANSWER_MS of it; the crossing within UNDER_WAY_MS after the sign-in (the run that was under
-   * way, not one begun later); same network, device and client kind as the request that was asked.
+   * way, not one begun later); same network, device and client kind as the request that was asked;
+   * and, unless the step-up was asked for a count, the same object as that request (askedObject).
    * A crossing later than that, a delete (never covered), and anything on another network, device
    * or client still bind to the crossing. What malware on that laptop does right after the
    * engineer's sign-in is still asked by the signals that are not counts (a namespace or kind of
@@ -573,6 +574,15 @@ export class RiskEngine {
     const auth = p.identity.authTime;
     const a = this.asked.get(p.obs.subject);
     if (auth === undefined || a === undefined || a.context !== askedContext(p)) return;
+    // A step-up asked for a count was asked of a run under way: the sign-in answers that run,
+    // whatever it reads next. One asked for a single request (a namespace, a kind, a network)
+    // answers only the loop over that request's object (the same resource and name, in any
+    // namespace and by any verb: day 9's GET and apply of `regcred` in each namespace). Any request
+    // after such a sign-in was covered before: malware on the laptop that began its own enumeration
+    // within 30 s of the engineer answering a step-up for their own command read every Secret of the
+    // working set, and every namespace's (grace_namespaces lifted for the answered run), at machine
+    // pace (test/integration/risk-redteam-sequences.test.ts).
+    if (!a.run && a.object !== askedObject(p)) return;
     // Made after the step-up was asked (whole seconds, as auth_time is), and soon after it.
     if (auth < Math.max(a.authAfter, Math.floor(a.at / 1000)) || auth * 1000 > a.at + ANSWER_MS) return;
     const signedIn = auth * 1000;
@@ -587,9 +597,10 @@ export class RiskEngine {
     }
   }
 
-  private rememberAsked(p: Assessing, authAfter: number): void {
+  private rememberAsked(p: Assessing, bound: ContextBound): void {
     if (this.asked.size >= 10_000 && !this.asked.has(p.obs.subject)) this.asked.clear();
-    this.asked.set(p.obs.subject, { at: p.nowMs, authAfter, context: askedContext(p) });
+    const run = bound.code === 'machine_pace' || bound.code === 'sensitive_objects';
+    this.asked.set(p.obs.subject, { at: p.nowMs, authAfter: bound.authAfter, context: askedContext(p), object: askedObject(p), run });
   }
 
   private failed(p: Assessing, err: unknown): RiskOutcome {
@@ -1028,6 +1039,8 @@ class Assessing implements SignalContext {
     readonly family: string,
     /** The kind looked up for unfamiliar_kind (WorkObservation.kind), '' none. */
     readonly kind: string,
+    /** The Kubernetes request, for the object an asked step-up was for (answeredBurst). */
+    readonly kube: KubeRequestInfo | undefined,
   ) {
     this.sensitivity = base.sensitivity;
   }
@@ -1213,11 +1226,25 @@ interface AskedStepUp {
   at: number;
   authAfter: number;
   context: string;
+  /** The object it was asked for, whatever its namespace (askedObject). */
+  object: string;
+  /** Asked for a count (machine_pace, sensitive_objects): of a run already under way. */
+  run: boolean;
 }
 
 /** The network, device and client kind a request came from, as one key (answeredBurst). */
 function askedContext(p: Assessing): string {
   return `${p.address.prefix}\n${p.device.id}\n${p.client}`;
+}
+
+/**
+ * The object a request is for, whatever its namespace and verb: `regcred` read and then applied
+ * in each of 25 namespaces is one loop over one object; '' for no Kubernetes request, which then
+ * only matches another such (answeredBurst).
+ */
+function askedObject(p: Assessing): string {
+  const k = p.kube;
+  return k === undefined ? '' : `${p.cluster}\n${k.apiGroup}\n${k.resource}\n${k.subresource}\n${k.name}`;
 }
 
 function subjectKey(who: Identity): string {

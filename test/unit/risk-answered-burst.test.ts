@@ -24,7 +24,7 @@ const KUBECTL = 'kubectl/v1.32.1 (darwin/arm64) kubernetes/e9c9be4';
 const S = (ms: number) => Math.floor(ms / 1000);
 const secret = (ns: string, name: string) => `/api/v1/namespaces/${ns}/secrets/${name}`;
 /** The rotation's loop: one Secret in each of ten namespaces. */
-const LOOP = Array.from({ length: 10 }, (_, k) => secret('team-b', `regcred-${k}`));
+const LOOP = Array.from({ length: 10 }, (_, k) => secret(`team-${'bcdefghijk'[k]!}`, 'regcred'));
 
 /** The day before: alice, signed in with kubectl, reads a Secret in team-a (her working set) from HOME and from OFFICE. */
 function world() {
@@ -59,6 +59,25 @@ describe('a run the sign-in answered', () => {
   it('goes on past machine pace and the distinct-objects count without a second sign-in', () => {
     const { w, signedIn } = asked();
     expect(w.run(signedIn, T + 25_000, LOOP)).toEqual({ refusedAt: -1, context: undefined });
+  });
+
+  it('another loop begun within the 30 s (malware riding the sign-in the engineer made for their own command) is asked at machine pace', () => {
+    const { w, signedIn } = asked();
+    // The engineer's retry of the asked read, then malware's enumeration of the working set's Secrets.
+    expect(w.run(signedIn, T + 22_000, LOOP.slice(0, 1))).toEqual({ refusedAt: -1, context: undefined });
+    const others = Array.from({ length: 10 }, (_, k) => secret('team-a', `stolen-${k}`));
+    // The retry is the pace window's first object, so the third of malware's is the fourth.
+    expect(w.run(signedIn, T + 25_000, others)).toEqual({ refusedAt: 2, context: 'machine_pace' });
+    // Across namespaces never worked in, the same.
+    const spread = Array.from({ length: 10 }, (_, k) => secret(`other-${k}`, 'db'));
+    expect(w.run(signedIn, T + 40_000, spread).refusedAt).toBeLessThanOrEqual(3);
+  });
+
+  it('a loop asked at machine pace (a run under way) goes on past the distinct-objects count, whatever it reads', () => {
+    const w = world();
+    const own = Array.from({ length: 10 }, (_, k) => secret('team-a', `rotated-${k}`));
+    expect(w.run(morning, T, own.slice(0, 4))).toEqual({ refusedAt: 3, context: 'machine_pace' });
+    expect(w.run(aal2Token('alice', S(T + 20_000)), T + 25_000, own.slice(3))).toEqual({ refusedAt: -1, context: undefined });
   });
 
   it('a fresh sign-in that answered no step-up is still asked at machine pace (malware waiting for the sign-in)', () => {
