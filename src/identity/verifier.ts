@@ -289,6 +289,7 @@ export class TokenVerifier {
     }
     const future = futureTimestamp(payload, this.opts.now(), issuer.config.clock_tolerance_seconds);
     if (future) return future;
+    payload = authTimeAtMostNow(payload, this.opts.now());
     const notBearer = notABearerToken(header.typ, payload);
     if (notBearer !== undefined) return { reason: 'token_invalid', detail: notBearer };
     const parties = issuer.config.authorized_parties;
@@ -360,6 +361,19 @@ export function futureTimestamp(payload: JWTPayload, nowMs: number, toleranceSec
     if (typeof t === 'number' && t > limit) return { reason: 'token_not_yet_valid', detail: `claim ${claim} is in the future` };
   }
   return undefined;
+}
+
+/**
+ * An `auth_time` ahead of stepgate's clock, within the tolerance, is read as now. Taken as given,
+ * an identity provider's clock running ahead made a sign-in look later than it was: a token
+ * relayed by a phishing proxy within that lead of its sign-in proved the proxy's network at the
+ * proxy's first request (a context-bound step-up asks for a sign-in after the first sighting) and
+ * taught it. Read as the moment stepgate first saw it, such a sign-in is no proof of a context
+ * first seen in that same second (risk/context-bound.ts), and its age is a just-made sign-in's.
+ */
+export function authTimeAtMostNow<T extends JWTPayload>(payload: T, nowMs: number): T {
+  const now = Math.floor(nowMs / 1000);
+  return typeof payload.auth_time === 'number' && payload.auth_time > now ? { ...payload, auth_time: now } : payload;
 }
 
 /**

@@ -32,7 +32,7 @@ beforeAll(async () => {
   other = { privateKey: b.privateKey, jwk: { ...(await exportJWK(b.publicKey)), kid: 'k2', alg: 'ES256' } };
 });
 
-function setup(world: World, extra = '', issuerExtra = '') {
+function setup(world: World, extra = '', issuerExtra = '', toleranceSeconds = 0) {
   const config = parseConfig(
     `
 issuers:
@@ -42,7 +42,7 @@ issuers:
     algorithms: [ES256]
     jwks_refresh_seconds: 60
     jwks_cooldown_seconds: 5
-    clock_tolerance_seconds: 0
+    clock_tolerance_seconds: ${toleranceSeconds}
 ${issuerExtra}assurance:
   levels:
     - name: aal1
@@ -328,5 +328,24 @@ describe('TokenVerifier: issuers[].authorized_parties', () => {
 
   it('the key must list a client when it is given', () => {
     expect(() => setup(new World(), '', '    authorized_parties: []\n')).toThrow(/authorized_parties/);
+  });
+});
+
+describe('TokenVerifier: an auth_time ahead of the clock, within the tolerance', () => {
+  // The identity provider's clock 20 s ahead: its sign-in at 11:59:50 (stepgate's time) says
+  // 12:00:10. Taken as given, a context first seen at 12:00:00.4 (a relay's first request) would
+  // count as proven by it (risk/context-bound.ts asks auth_time >= 12:00:01).
+  it('is read as the second stepgate first saw the token', async () => {
+    const w = new World();
+    w.keys = [key.jwk];
+    w.t += 400;
+    const v = setup(w, '', '', 30);
+    const now = Math.floor(w.t / 1000);
+    const ahead = await v.verify(await sign(w, { auth_time: now + 20 }));
+    expect(ahead).toMatchObject({ ok: true, identity: { authTime: now } });
+    const past = await v.verify(await sign(w, { sub: 'bob', auth_time: now - 20 }));
+    expect(past).toMatchObject({ ok: true, identity: { authTime: now - 20 } });
+    // Beyond the tolerance it is still refused, not clamped.
+    expect(await v.verify(await sign(w, { sub: 'carol', auth_time: now + 31 }))).toMatchObject({ ok: false, reason: 'token_not_yet_valid' });
   });
 });
