@@ -26,8 +26,19 @@ export class EncodedAllowCache {
   static readonly ALLOW_BUDGET_BYTES = 2048;
   /** The same for an encoded denial, which carries its body and WWW-Authenticate twice (key and bytes); the bench's challenges are ~2.5 KiB. */
   static readonly DENIAL_BUDGET_BYTES = 4096;
-  /** A number (and its last key) per upstream header list object; an object that is gone frees its number's entries by eviction. */
-  private readonly scopes = new WeakMap<object, KeyMemo>();
+  /**
+   * A number (and its last key) per upstream header list object, for the lists seen lately: two
+   * generations of at most `memoGeneration` lists each; a list found only in the older one moves to
+   * the newer, and when the newer is full the older is dropped. Kept per list for as long as a
+   * cached token held it (a WeakMap), a memo with its parts and key weighed ~400 bytes per user,
+   * past the 1 KiB per cached token of issue 17 when every token is a different user
+   * (bench/token-cache.ts). A list seen again after its memo was dropped gets a new number: its
+   * earlier entries are no longer found and age out of the LRU, and the cost is one encoding.
+   * Numbers are never reused, so a number always stands for one list.
+   */
+  private young = new Map<object, KeyMemo>();
+  private old = new Map<object, KeyMemo>();
+  private readonly memoGeneration: number;
   private nextScope = 0;
   private readonly entries: LRUCache<string, Buffer>;
   private hitCount = 0;
@@ -46,6 +57,9 @@ export class EncodedAllowCache {
     private readonly serialize: (msg: unknown) => Buffer,
     maxEntries = EncodedAllowCache.DEFAULT_MAX_ENTRIES,
   ) {
+    // Together the generations hold at most as many lists as there are entries: a list beyond
+    // those has no entry of its own left to find in the usual case.
+    this.memoGeneration = Math.max(1, Math.ceil(maxEntries / 2));
     this.entries = new LRUCache({ max: maxEntries, maxSize: maxEntries * EncodedAllowCache.ALLOW_BUDGET_BYTES, sizeCalculation: entryBytes });
     const denials = Math.max(16, Math.ceil(maxEntries / 4));
     this.denials = new LRUCache({ max: denials, maxSize: denials * EncodedAllowCache.DENIAL_BUDGET_BYTES, sizeCalculation: entryBytes });
@@ -83,12 +97,7 @@ export class EncodedAllowCache {
     }
     if (!reusable(v, a)) return build(a);
     const who = v.identity!;
-    let memo = this.scopes.get(who.upstreamHeaders);
-    if (memo === undefined) {
-      memo = { scope: this.nextScope++, parts: NO_PARTS, key: '' };
-      this.scopes.set(who.upstreamHeaders, memo);
-    }
-    const key = memoAnswerKey(memo, who, a);
+    const key = memoAnswerKey(this.memoOf(who.upstreamHeaders), who, a);
     const hit = this.entries.get(key);
     if (hit !== undefined) {
       this.hitCount++;
@@ -98,6 +107,28 @@ export class EncodedAllowCache {
     const bytes = this.encode(build(a));
     this.entries.set(key, bytes);
     return bytes;
+  }
+
+  private memoOf(list: object): KeyMemo {
+    const memo = this.young.get(list);
+    return memo !== undefined ? memo : this.promote(list);
+  }
+
+  private promote(list: object): KeyMemo {
+    const memo = this.old.get(list) ?? { scope: this.nextScope++, parts: NO_PARTS, key: '' };
+    if (this.young.size >= this.memoGeneration) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(list, memo);
+    return memo;
+  }
+
+  /** Header lists with a key memo (tests; at most the entry bound). */
+  get memos(): number {
+    let n = this.young.size;
+    for (const list of this.old.keys()) if (!this.young.has(list)) n++;
+    return n;
   }
 
   /**
