@@ -2,6 +2,7 @@ import type { Answer } from '../../decision/respond.js';
 import type { Verdict } from '../../decision/verdict.js';
 import type { Identity } from '../../core/identity.js';
 import { LRUCache } from 'lru-cache';
+import { arrayBytes, mapTableBytes } from '../../core/intern.js';
 
 /**
  * Encoding a CheckResponse with protobufjs costs more than the whole decision for a cached token
@@ -68,6 +69,18 @@ export class EncodedAllowCache {
   /** Bytes held (the estimate the bounds use), allows and denials. */
   get bytes(): { allows: number; denials: number } {
     return { allows: this.entries.calculatedSize, denials: this.denials.calculatedSize };
+  }
+
+  /**
+   * An estimate of all this cache holds, for stepgate_token_cache_bytes: the allows and denials
+   * (their bounds' estimate, encoded bytes included) and the key memos. Walks the memos (at most
+   * the entry bound): read by a metrics scrape, never on a Check.
+   */
+  get heldBytes(): number {
+    let memos = mapTableBytes(this.young.size) + mapTableBytes(this.old.size);
+    for (const m of this.young.values()) memos += MEMO_BYTES + arrayBytes(m.parts.length);
+    for (const [list, m] of this.old) if (!this.young.has(list)) memos += MEMO_BYTES + arrayBytes(m.parts.length);
+    return this.entries.calculatedSize + this.denials.calculatedSize + memos;
   }
 
   /** Lookups of reusable allows so far, for tests and the bench. */
@@ -209,6 +222,9 @@ function reusable(v: Verdict, a: Answer): boolean {
 function entryBytes(value: Buffer, key: string): number {
   return 160 + value.length + 24 + key.length;
 }
+
+/** A KeyMemo object: header and three fields (its parts are counted apart, its key with the entry). */
+const MEMO_BYTES = 24 + 3 * 8;
 
 /**
  * Reused by answerKey: the key is built synchronously, so one array serves every Check. Written by
