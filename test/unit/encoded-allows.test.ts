@@ -330,7 +330,8 @@ describe('EncodedAllowCache key memos', () => {
     const perUser = (process.memoryUsage().heapUsed - heap0) / (N - 1000);
     expect(cache.lookups.hits).toBe(N);
     expect(cache.memos).toBeLessThanOrEqual(50);
-    expect(perUser, `${perUser.toFixed(0)} heap bytes per user`).toBeLessThan(60);
+    // ~0 alone; up to ~80 when files before it in the worker leave code to compile. Far from ~500.
+    expect(perUser, `${perUser.toFixed(0)} heap bytes per user`).toBeLessThan(200);
     expect(held).toHaveLength(N);
   });
 });
