@@ -31,7 +31,7 @@ export class EncodedAllowCache {
    * A number (and its last key) per upstream header list object, for the lists seen lately: two
    * generations of at most `memoGeneration` lists each; a list found only in the older one moves to
    * the newer, and when the newer is full the older is dropped. Kept per list for as long as a
-   * cached token held it (a WeakMap), a memo with its parts and key weighed ~400 bytes per user,
+   * cached token held it (a WeakMap), a memo with its parts and key weighed ~500 bytes per user,
    * past the 1 KiB per cached token of issue 17 when every token is a different user
    * (bench/token-cache.ts). A list seen again after its memo was dropped gets a new number: its
    * earlier entries are no longer found and age out of the LRU, and the cost is one encoding.
