@@ -13,7 +13,9 @@
  * (default 256 MiB, what the launcher derives for a 384 MiB container), so RSS reflects a bounded
  * heap the way it would in the Deployment. Printed: RSS and heap every 50,000 tokens, heap bytes
  * per cached token (heap after a full GC at the cap, minus the heap before any token, divided by
- * the entries), and the `stepgate_token_cache_bytes` estimate next to it.
+ * the entries), the same with the array buffers outside the heap, and the growth of the
+ * `stepgate_token_cache_bytes` estimate (token caches and encoded answers) over the same tokens
+ * next to it.
  *
  *   node --import tsx bench/token-cache.ts [tokens] [cap] [heap MiB]
  *   BENCH_JSON=path   also write the figures as JSON (bench/run.ts does)
@@ -45,6 +47,9 @@ export interface TokenCacheFigures {
   heap_bytes_per_token: number;
   /** Heap growth from half the cap to the cap, over those entries: what one more entry costs once the bounded tables are full. */
   marginal_bytes_per_token: number;
+  /** As heap_bytes_per_token, with the array buffers outside the heap (the encoded answers' bytes) added: what the gauge estimates. */
+  memory_bytes_per_token: number;
+  /** stepgate_token_cache_bytes (the verifier's caches and the encoded answers) at the cap minus before the first token, over the entries. */
   estimate_bytes_per_token: number;
   rss_at_cap_mib: number;
   rss_end_mib: number;
@@ -81,12 +86,17 @@ async function child(tokens: number, cap: number): Promise<void> {
   };
   gc();
   const heap0 = process.memoryUsage().heapUsed;
+  const memory = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  const gauge = () => rt.verifier.cacheBytes + encodedAllows.heldBytes;
+  const memory0 = memory();
+  const estimate0 = gauge();
   const samples: [number, number, number][] = [sample(0)];
   const started = performance.now();
   const la0 = loadavg();
   let heapAtCap = 0;
   let heapAtHalf = 0;
   let estimateAtCap = 0;
+  let memoryAtCap = 0;
   let rssAtCap = 0;
   for (let i = 0; i < tokens; i++) {
     const c = claims('aal1', 'kubernetes', i);
@@ -106,7 +116,8 @@ async function child(tokens: number, cap: number): Promise<void> {
     if (i + 1 === cap) {
       gc();
       heapAtCap = process.memoryUsage().heapUsed;
-      estimateAtCap = rt.verifier.cacheBytes;
+      estimateAtCap = gauge();
+      memoryAtCap = memory();
       rssAtCap = mib(process.memoryUsage().rss);
     }
     if ((i + 1) % SAMPLE_EVERY === 0) {
@@ -122,7 +133,8 @@ async function child(tokens: number, cap: number): Promise<void> {
     samples,
     heap_bytes_per_token: Math.round((heapAtCap - heap0) / Math.min(cap, tokens)),
     marginal_bytes_per_token: Math.round((heapAtCap - heapAtHalf) / (cap - Math.floor(cap / 2))),
-    estimate_bytes_per_token: Math.round(estimateAtCap / Math.min(cap, tokens)),
+    memory_bytes_per_token: Math.round((memoryAtCap - memory0) / Math.min(cap, tokens)),
+    estimate_bytes_per_token: Math.round((estimateAtCap - estimate0) / Math.min(cap, tokens)),
     rss_at_cap_mib: rssAtCap,
     rss_end_mib: samples.at(-1)![1],
     rss_max_after_cap_mib: after.length ? Math.max(...after) : 0,
@@ -156,7 +168,8 @@ export function tokenCacheTable(f: TokenCacheFigures): string {
     '|---|--:|',
     `| heap bytes per cached token, all caches and tables included (heap after GC at the cap − before the first token) / cap | **${f.heap_bytes_per_token}** |`,
     `| heap bytes per additional token (growth from cap/2 to cap, after GC) | **${f.marginal_bytes_per_token}** |`,
-    `| stepgate_token_cache_bytes per entry (the gauge's estimate) | ${f.estimate_bytes_per_token} |`,
+    `| the same with the array buffers outside the heap (encoded answers' bytes) | ${f.memory_bytes_per_token} |`,
+    `| stepgate_token_cache_bytes per entry (the gauge's growth from the first token to the cap / cap: compare with the row above) | ${f.estimate_bytes_per_token} |`,
     `| RSS at the cap | ${f.rss_at_cap_mib} MiB |`,
     `| highest RSS sample after the cap | ${f.rss_max_after_cap_mib} MiB |`,
     `| RSS at the end | ${f.rss_end_mib} MiB |`,

@@ -136,6 +136,7 @@ export async function startService(
   }).catch(abort);
   let ready = false;
   started.push({ close: () => grpc.shutdown(0) });
+  telemetry.metrics.encodedAnswerBytes = () => grpc.encodedAnswerBytes;
   logger.info({ event: 'listening', transport: 'grpc', port: grpc.port }, `ext_authz gRPC listening on port ${grpc.port}`);
   const proxies = new TrustedProxies(config.server.trusted_proxies);
   let http: RunningHttpServer | undefined;

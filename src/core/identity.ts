@@ -2,7 +2,7 @@ import type { JWTPayload } from 'jose';
 import type { Config, IssuerConfig } from '../config/schema.js';
 import type { AutomationMatcher } from './automation.js';
 import { NO_LEVEL, type AssuranceModel } from './assurance.js';
-import { arrayBytes, flatString, internHeaders, internList, internPair, internString, stringBytes } from './intern.js';
+import { arrayBytes, flatString, internHeaders, internList, internPair, internString, madeBytes, stringBytes } from './intern.js';
 
 /** A verified caller, built once per token and cached with it: nothing here is recomputed on a hit. */
 export interface Identity {
@@ -34,6 +34,11 @@ export interface Identity {
   automation?: boolean;
   /** Identity headers for the upstream, computed once per token. */
   upstreamHeaders: readonly (readonly [string, string])[];
+  /**
+   * An estimate of the heap this identity keeps alive on its own (identityBytes), fixed when it is
+   * built. Not enumerable: it is bookkeeping, never part of what an identity says.
+   */
+  readonly heldBytes?: number;
 }
 
 /** Claims of a verified token (or, for `stepgate explain`, claims given by hand) → Identity. */
@@ -49,6 +54,7 @@ export function buildIdentity(
 ): Identity {
   // Lists and strings that many tokens have in common are shared (intern.ts): a cached entry then
   // holds little more than its subject, session and times (bench/token-cache.ts).
+  const made = madeBytes();
   const groups = internList(stringList(payload[iss.groups_claim]));
   const acr = typeof payload.acr === 'string' ? internString(payload.acr) : undefined;
   // OIDC Core and RFC 8176 make amr a JSON array. A bare string is read as no methods, as the
@@ -58,8 +64,11 @@ export function buildIdentity(
   const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : undefined;
   const level = assurance.classify(acr, amr);
   const levelName = level === NO_LEVEL ? 'none' : assurance.names[level]!;
+  const shared = internString(subject);
+  // The header value is the subject string itself unless headerSafe had to cut something out.
+  const subjectValue = headerSafe(shared);
   const upstream: (readonly [string, string])[] = [
-    internPair(headers.subject, headerSafe(subject)),
+    internPair(headers.subject, subjectValue, subjectValue === shared),
     internPair(headers.level, levelName),
     internPair(headers.issuer, headerSafe(iss.issuer)),
   ];
@@ -69,9 +78,12 @@ export function buildIdentity(
     else if (Array.isArray(v)) upstream.push(internPair(header, headerSafe(listHeader(v))));
     else if (typeof v === 'number' || typeof v === 'boolean') upstream.push(internPair(header, String(v)));
   }
-  return Object.freeze({
+  const session =
+    typeof payload.sid === 'string' && payload.sid !== '' ? flatString(`sid:${payload.sid.slice(0, 128)}`) : credentialHash === '' ? '' : flatString(`cred:${credentialHash.slice(0, 22)}`);
+  const upstreamHeaders = internHeaders(upstream);
+  const identity: Identity = {
     source,
-    subject: internString(subject),
+    subject: shared,
     issuer: iss.issuer,
     groups,
     acr,
@@ -82,30 +94,38 @@ export function buildIdentity(
     level,
     levelName,
     // Flat: the concatenation would otherwise keep its parts (and the sliced hash its whole) alive.
-    session: typeof payload.sid === 'string' && payload.sid !== '' ? flatString(`sid:${payload.sid.slice(0, 128)}`) : credentialHash === '' ? '' : flatString(`cred:${credentialHash.slice(0, 22)}`),
+    session,
     // A step-up session is by construction a human who just signed in: never automation.
     automation: source === 'token' && isAutomation !== undefined && isAutomation(iss.issuer, subject, payload),
     // Shared by every token with the same headers, which also lets the encoded-allow cache share
     // one encoded response between them (server/grpc/encoded-allows.ts).
-    upstreamHeaders: internHeaders(upstream),
-  });
+    upstreamHeaders,
+    // In the literal so that V8 keeps it in the object (added later, it took a 40-byte property
+    // array of its own), then made non-enumerable below.
+    heldBytes: 0,
+  };
+  // What the intern tables made for this identity (its subject, its own header pairs and list,
+  // a list or string no earlier identity had) is what it alone keeps alive; what it shares with
+  // earlier identities was charged to them.
+  Object.defineProperty(identity, 'heldBytes', { enumerable: false, value: IDENTITY_OBJECT_BYTES + stringBytes(session) + (madeBytes() - made) });
+  return Object.freeze(identity);
 }
 
 /**
- * An estimate of the heap one cached identity holds on its own, for stepgate_token_cache_bytes:
- * the object (13 fields), its two non-integer times, the session string, and the subject, the
- * upstream header list and its user-specific pairs, counted here although tokens of one user share them. Groups, acr, amr and
- * header pairs are shared and counted once by the intern tables. bench/token-cache.ts compares it
- * with the measured heap per entry.
+ * An estimate of the heap one cached identity holds on its own, for stepgate_token_cache_bytes
+ * (test/unit/token-cache-bytes.test.ts ties it to the measured heap): the object and its session
+ * string, and the values it was the first to need (buildIdentity). An identity made elsewhere (a
+ * test's literal) is charged as if its subject, header list and every pair past level and issuer
+ * were its own.
  */
 export function identityBytes(id: Identity): number {
-  // The header pairs past level and issuer (subject, claims) are usually the user's own.
+  if (id.heldBytes !== undefined) return id.heldBytes;
   const own = Math.max(0, id.upstreamHeaders.length - 2);
   return IDENTITY_OBJECT_BYTES + stringBytes(id.session) + stringBytes(id.subject) + arrayBytes(id.upstreamHeaders.length) + own * arrayBytes(2);
 }
 
-/** Map, properties, elements and 13 in-object fields, plus two HeapNumbers (exp in ms, auth_time). */
-const IDENTITY_OBJECT_BYTES = 24 + 13 * 8 + 2 * 16;
+/** Map, properties, elements and 15 in-object fields (heldBytes among them), plus the HeapNumber of exp in ms. */
+const IDENTITY_OBJECT_BYTES = 24 + 15 * 8 + 16;
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 

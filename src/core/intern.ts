@@ -11,12 +11,16 @@
  */
 export class Interner<T> {
   private table = new Map<string, T>();
-  /** Bytes of the keys held, for the memory estimate (the values are counted by their users). */
+  /** Bytes of the keys the table holds (its entries: mapTableBytes; values: see `madeBytes`). */
   private held = 0;
 
   constructor(private readonly max: number) {}
 
-  /** `valueBytes`: an estimate of what the new value weighs, counted while the table holds it. */
+  /**
+   * `valueBytes`: an estimate of what a new value weighs. It is added to `madeBytes`, not to this
+   * table: the value lives as long as the identities that hold it, not as long as the table, which
+   * is emptied when full while they keep it (see buildIdentity's `heldBytes`).
+   */
   get(key: string, make: () => T, valueBytes: number): T {
     const found = this.table.get(key);
     if (found !== undefined) return found;
@@ -27,7 +31,8 @@ export class Interner<T> {
     const value = make();
     // A concatenated key is a tree of its parts in V8; kept flat, it weighs its characters.
     this.table.set(key.length > 12 && key !== value ? flatString(key) : key, value);
-    this.held += MAP_ENTRY_BYTES + (key === value ? 0 : stringBytes(key)) + valueBytes;
+    if (key !== value) this.held += stringBytes(key);
+    made += valueBytes;
     return value;
   }
 
@@ -35,16 +40,39 @@ export class Interner<T> {
     return this.table.size;
   }
 
-  /** An estimate of what the table holds: a Map entry, a key string and the value, per value. */
+  /** An estimate of what the table itself holds: its Map and the key strings. */
   get bytes(): number {
-    return this.held;
+    return this.held + mapTableBytes(this.table.size);
   }
 }
 
-/** V8 (64-bit, no pointer compression, as Node ships): a Map entry is three words plus its bucket share. */
-export const MAP_ENTRY_BYTES = 32;
-/** A sequential one-byte string: map, hash and length, rounded to 8. */
-export const STRING_HEADER_BYTES = 24;
+/**
+ * Bytes of the values the tables have made so far (a running total): buildIdentity reads it before
+ * and after, so an identity is charged for the shared values it was the first to need and for
+ * nothing another identity made first. Counting every value an identity refers to charged each
+ * token of a team with the team's groups header again (bench/token-cache.ts).
+ */
+let made = 0;
+
+export function madeBytes(): number {
+  return made;
+}
+
+/**
+ * The table behind a V8 Map of `n` entries (64-bit, no pointer compression, as Node ships): its
+ * capacity is a power of two at least `n` (it doubles when full), each slot three words and half a
+ * bucket word. Computed from the size rather than charged per entry, because the doubling puts up
+ * to half of it in empty slots (the heap snapshots behind test/unit/token-cache-bytes.test.ts).
+ */
+export function mapTableBytes(n: number): number {
+  if (n === 0) return 0;
+  let capacity = 4;
+  while (capacity < n) capacity *= 2;
+  return 40 + capacity * 28;
+}
+
+/** A sequential one-byte string: map, then hash and length in one word (16, a heap snapshot's self size for an empty string). */
+export const STRING_HEADER_BYTES = 16;
 
 /** Bytes of a string that is not shared, assuming one byte per character (claims are mostly ASCII). */
 export function stringBytes(s: string): number {
@@ -78,8 +106,9 @@ export function internList(list: readonly string[]): readonly string[] {
   return lists.get(listKey(list), () => Object.freeze(list.map(internString)), arrayBytes(list.length));
 }
 
-export function internPair(name: string, value: string): readonly [string, string] {
-  return pairs.get(`${name.length}:${name}${value}`, () => Object.freeze([name, value] as [string, string]), arrayBytes(2) + stringBytes(value));
+/** `valueCounted`: the value is a string already counted elsewhere (the subject, interned on its own). */
+export function internPair(name: string, value: string, valueCounted = false): readonly [string, string] {
+  return pairs.get(`${name.length}:${name}${value}`, () => Object.freeze([name, value] as [string, string]), arrayBytes(2) + (valueCounted ? 0 : stringBytes(value)));
 }
 
 export function internHeaders(list: readonly (readonly [string, string])[]): readonly (readonly [string, string])[] {
@@ -88,7 +117,7 @@ export function internHeaders(list: readonly (readonly [string, string])[]): rea
   return headerLists.get(key, () => Object.freeze(list.map(([n, v]) => internPair(n, v))), arrayBytes(list.length));
 }
 
-/** Bytes held by the intern tables themselves, for stepgate_token_cache_bytes. */
+/** Bytes held by the intern tables themselves (entries and keys), for stepgate_token_cache_bytes. */
 export function internBytes(): number {
   return strings.bytes + lists.bytes + pairs.bytes + headerLists.bytes;
 }

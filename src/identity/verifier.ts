@@ -8,7 +8,7 @@ import type { ReasonCode } from '../core/reasons.js';
 import type { AssuranceModel } from '../core/assurance.js';
 import { compileAutomation, type AutomationMatcher } from '../core/automation.js';
 import { buildIdentity, identityBytes, type Identity } from '../core/identity.js';
-import { internBytes, MAP_ENTRY_BYTES, stringBytes } from '../core/intern.js';
+import { internBytes, mapTableBytes, stringBytes } from '../core/intern.js';
 import { clip } from '../core/redact.js';
 import { JwksSource, JwksUnavailableError, KeyUnknownError, type FetchFn } from './jwks.js';
 
@@ -71,6 +71,8 @@ export class TokenVerifier {
   private readonly isAutomation: AutomationMatcher;
   /** Estimated heap held by the entries of both caches (see `cacheBytes`), kept as they come and go. */
   private entryBytes = 0;
+  /** The caches' slot arrays, allocated for every slot when they are built (LRU_SLOT_BYTES). */
+  private readonly slotBytes: number;
 
   constructor(
     private readonly config: Config,
@@ -117,7 +119,7 @@ export class TokenVerifier {
       ttlAutopurge: false,
       perf,
       ttlResolution: 0,
-      dispose: (id, key) => (this.entryBytes -= LRU_SLOT_BYTES + stringBytes(key) + identityBytes(id)),
+      dispose: (id, key) => (this.entryBytes -= stringBytes(key) + identityBytes(id)),
     });
     this.negative =
       tc.negative_ttl_seconds > 0
@@ -126,9 +128,10 @@ export class TokenVerifier {
             ttl: tc.negative_ttl_seconds * 1000,
             perf,
             ttlResolution: 0,
-            dispose: (f, key) => (this.entryBytes -= LRU_SLOT_BYTES + stringBytes(key) + failureBytes(f)),
+            dispose: (f, key) => (this.entryBytes -= stringBytes(key) + failureBytes(f)),
           })
         : undefined;
+    this.slotBytes = LRU_SLOT_BYTES * (tc.max_entries + (this.negative ? tc.negative_max_entries : 0));
   }
 
   /** Fetch every issuer's keys now; failures are reported, not thrown (the IdP may come up later). */
@@ -164,12 +167,13 @@ export class TokenVerifier {
   }
 
   /**
-   * An estimate of the heap the token caches hold (stepgate_token_cache_bytes): per entry its LRU
-   * slot, key and identity (identityBytes), plus the shared intern tables. bench/token-cache.ts
-   * measures the real figure next to it.
+   * An estimate of the heap the token caches hold (stepgate_token_cache_bytes): their slot arrays
+   * and Maps, per entry its key and what its identity keeps alive (identityBytes), plus the intern
+   * tables. test/unit/token-cache-bytes.test.ts holds it to the measured heap; bench/token-cache.ts
+   * prints both.
    */
   get cacheBytes(): number {
-    return this.entryBytes + internBytes();
+    return this.slotBytes + mapTableBytes(this.positive.size) + mapTableBytes(this.negative?.size ?? 0) + this.entryBytes + internBytes();
   }
 
   get negativeCacheSize(): number {
@@ -242,13 +246,13 @@ export class TokenVerifier {
       if (ttl > 0) {
         // set() disposes (and so subtracts) an entry it replaces: add only once it is in.
         this.positive.set(key, outcome, { ttl });
-        if (this.positive.has(key)) this.entryBytes += LRU_SLOT_BYTES + stringBytes(key) + identityBytes(outcome);
+        if (this.positive.has(key)) this.entryBytes += stringBytes(key) + identityBytes(outcome);
       }
       return { ok: true, identity: outcome, cached: false };
     }
     if (this.negative && CACHEABLE_FAILURES.has(outcome.reason)) {
       this.negative.set(key, outcome);
-      this.entryBytes += LRU_SLOT_BYTES + stringBytes(key) + failureBytes(outcome);
+      this.entryBytes += stringBytes(key) + failureBytes(outcome);
     }
     return { ok: false, reason: outcome.reason, detail: outcome.detail, cached: false };
   }
@@ -377,10 +381,11 @@ export function authTimeAtMostNow<T extends JWTPayload>(payload: T, nowMs: numbe
 }
 
 /**
- * What lru-cache keeps per slot besides key and value: its Map entry, key and value slots, two
- * 32-bit links and two 64-bit TTL numbers (it preallocates these arrays for `max` entries).
+ * What lru-cache allocates in the heap for each of its `max` slots when it is built, entry or
+ * not: key and value lists and two TTL lists, a word each (its links are typed arrays, outside the
+ * heap). Its Map grows with the entries (mapTableBytes).
  */
-const LRU_SLOT_BYTES = MAP_ENTRY_BYTES + 8 + 8 + 4 + 4 + 8 + 8;
+const LRU_SLOT_BYTES = 4 * 8;
 
 function failureBytes(f: Failure): number {
   return 24 + 2 * 8 + stringBytes(f.detail);

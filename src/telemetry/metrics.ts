@@ -126,7 +126,7 @@ export const METRICS = {
     name: 'stepgate_token_cache_bytes',
     type: 'gauge',
     labels: [],
-    help: 'Estimated heap held by the token caches (both), including the shared identity values; bench/token-cache.ts compares it with the measured heap.',
+    help: 'Estimated memory held for cached tokens: both token caches, the identity values they share and the encoded answers kept for them; bench/token-cache.ts compares it with the measured heap.',
   },
   jwksRefreshes: {
     name: 'stepgate_jwks_refreshes',
@@ -338,6 +338,8 @@ export class StepgateMetrics implements MetricProducer {
   incidents: () => number | undefined = () => undefined;
   /** Spans dropped by the span recorder's full queue since startup, read at collection time (0 with tracing off). */
   spansDropped: () => number = () => 0;
+  /** The gRPC server's encoded answers for cached tokens (main.ts), part of stepgate_token_cache_bytes. */
+  encodedAnswerBytes: () => number = () => 0;
   /** Set by each reload: how many restart-only keys the file has changed (main.ts). */
   restartPending = 0;
   private readonly shed = new CounterSeries(Object.freeze({}));
@@ -581,7 +583,7 @@ export class StepgateMetrics implements MetricProducer {
         descriptor: descriptor(METRICS.tokenCacheBytes),
         aggregationTemporality: AggregationTemporality.CUMULATIVE,
         dataPointType: DataPointType.GAUGE,
-        dataPoints: [point({}, v?.cacheBytes ?? 0)],
+        dataPoints: [point({}, (v?.cacheBytes ?? 0) + this.encodedAnswerBytes())],
       },
     ];
   }

@@ -279,3 +279,59 @@ describe('EncodedAllowCache', () => {
     expect(Buffer.isBuffer(cache.response(own.verdict, own.answer, toCheckResponse))).toBe(false);
   });
 });
+
+describe('EncodedAllowCache key memos', () => {
+  /** A flat copy: a concatenation is flattened when first hashed, which would count as memory the cache keeps. */
+  const flat = (s: string) => Buffer.from(s).toString();
+
+  /** `n` users' allows: the verdict and answer of one real cached allow, each with its own frozen header list. */
+  async function users(n: number): Promise<{ v: Verdict; a: Answer }[]> {
+    const rt = runtime();
+    const token = await hmacToken('urn:stepgate:aal3');
+    const spec: RequestSpec = { path: '/api/v1/namespaces/dev/pods', token };
+    await run(rt, spec);
+    const { verdict, answer } = await run(rt, spec);
+    expect(verdict.allow && verdict.tokenCached && answer.headers === verdict.identity!.upstreamHeaders).toBe(true);
+    return Array.from({ length: n }, (_, i) => {
+      const headers = Object.freeze([...verdict.identity!.upstreamHeaders.map(([k, val]) => Object.freeze([k, flat(`${val}-${i}`)] as const))]);
+      return { v: { ...verdict, identity: { ...verdict.identity!, upstreamHeaders: headers } }, a: { ...answer, headers } };
+    });
+  }
+
+  it('a user whose memo aged into the older generation keeps its number: its next allow is a hit', async () => {
+    const cache = new EncodedAllowCache(serialize, 4);
+    const [a, b, c] = await users(3);
+    for (const u of [a!, b!, c!]) cache.response(u.v, u.a, toCheckResponse);
+    // Two per generation: c's memo started a new one, a's is in the older.
+    const before = cache.lookups;
+    const again = cache.response(a!.v, a!.a, toCheckResponse);
+    expect(cache.lookups).toEqual({ hits: before.hits + 1, misses: before.misses });
+    expect(Buffer.compare(again as Buffer, serialize(toCheckResponse(a!.a)))).toBe(0);
+  });
+
+  it('holds memos for the users seen lately only, not one per user whose token is cached', async () => {
+    // The users' verdicts stay reachable throughout, as cached tokens keep their identities: with
+    // a memo per header list for as long as the list lived, each user kept ~500 bytes here
+    // (issue 17: 1,226 heap bytes per cached token in bench/token-cache.ts, 758 without).
+    const setFlags = (await import('node:v8')).setFlagsFromString;
+    setFlags('--expose-gc');
+    const gc = (await import('node:vm')).runInNewContext('gc') as () => void;
+    const N = 4000;
+    const held = await users(N);
+    const cache = new EncodedAllowCache(serialize, 50);
+    // Warm: the cache full, its code compiled.
+    for (const u of held.slice(0, 1000)) for (let k = 0; k < 2; k++) cache.response(u.v, u.a, toCheckResponse);
+    gc();
+    gc();
+    const heap0 = process.memoryUsage().heapUsed;
+    for (const u of held.slice(1000)) for (let k = 0; k < 2; k++) cache.response(u.v, u.a, toCheckResponse);
+    gc();
+    gc();
+    const perUser = (process.memoryUsage().heapUsed - heap0) / (N - 1000);
+    expect(cache.lookups.hits).toBe(N);
+    expect(cache.memos).toBeLessThanOrEqual(50);
+    // ~0 alone; up to ~80 when files before it in the worker leave code to compile. Far from ~500.
+    expect(perUser, `${perUser.toFixed(0)} heap bytes per user`).toBeLessThan(200);
+    expect(held).toHaveLength(N);
+  });
+});

@@ -2,6 +2,7 @@ import type { Answer } from '../../decision/respond.js';
 import type { Verdict } from '../../decision/verdict.js';
 import type { Identity } from '../../core/identity.js';
 import { LRUCache } from 'lru-cache';
+import { arrayBytes, mapTableBytes } from '../../core/intern.js';
 
 /**
  * Encoding a CheckResponse with protobufjs costs more than the whole decision for a cached token
@@ -26,8 +27,19 @@ export class EncodedAllowCache {
   static readonly ALLOW_BUDGET_BYTES = 2048;
   /** The same for an encoded denial, which carries its body and WWW-Authenticate twice (key and bytes); the bench's challenges are ~2.5 KiB. */
   static readonly DENIAL_BUDGET_BYTES = 4096;
-  /** A number (and its last key) per upstream header list object; an object that is gone frees its number's entries by eviction. */
-  private readonly scopes = new WeakMap<object, KeyMemo>();
+  /**
+   * A number (and its last key) per upstream header list object, for the lists seen lately: two
+   * generations of at most `memoGeneration` lists each; a list found only in the older one moves to
+   * the newer, and when the newer is full the older is dropped. Kept per list for as long as a
+   * cached token held it (a WeakMap), a memo with its parts and key weighed ~500 bytes per user,
+   * past the 1 KiB per cached token of issue 17 when every token is a different user
+   * (bench/token-cache.ts). A list seen again after its memo was dropped gets a new number: its
+   * earlier entries are no longer found and age out of the LRU, and the cost is one encoding.
+   * Numbers are never reused, so a number always stands for one list.
+   */
+  private young = new Map<object, KeyMemo>();
+  private old = new Map<object, KeyMemo>();
+  private readonly memoGeneration: number;
   private nextScope = 0;
   private readonly entries: LRUCache<string, Buffer>;
   private hitCount = 0;
@@ -46,6 +58,9 @@ export class EncodedAllowCache {
     private readonly serialize: (msg: unknown) => Buffer,
     maxEntries = EncodedAllowCache.DEFAULT_MAX_ENTRIES,
   ) {
+    // Together the generations hold at most as many lists as there are entries: a list beyond
+    // those has no entry of its own left to find in the usual case.
+    this.memoGeneration = Math.max(1, Math.ceil(maxEntries / 2));
     this.entries = new LRUCache({ max: maxEntries, maxSize: maxEntries * EncodedAllowCache.ALLOW_BUDGET_BYTES, sizeCalculation: entryBytes });
     const denials = Math.max(16, Math.ceil(maxEntries / 4));
     this.denials = new LRUCache({ max: denials, maxSize: denials * EncodedAllowCache.DENIAL_BUDGET_BYTES, sizeCalculation: entryBytes });
@@ -54,6 +69,18 @@ export class EncodedAllowCache {
   /** Bytes held (the estimate the bounds use), allows and denials. */
   get bytes(): { allows: number; denials: number } {
     return { allows: this.entries.calculatedSize, denials: this.denials.calculatedSize };
+  }
+
+  /**
+   * An estimate of all this cache holds, for stepgate_token_cache_bytes: the allows and denials
+   * (their bounds' estimate, encoded bytes included) and the key memos. Walks the memos (at most
+   * the entry bound): read by a metrics scrape, never on a Check.
+   */
+  get heldBytes(): number {
+    let memos = mapTableBytes(this.young.size) + mapTableBytes(this.old.size);
+    for (const m of this.young.values()) memos += MEMO_BYTES + arrayBytes(m.parts.length);
+    for (const [list, m] of this.old) if (!this.young.has(list)) memos += MEMO_BYTES + arrayBytes(m.parts.length);
+    return this.entries.calculatedSize + this.denials.calculatedSize + memos;
   }
 
   /** Lookups of reusable allows so far, for tests and the bench. */
@@ -83,12 +110,7 @@ export class EncodedAllowCache {
     }
     if (!reusable(v, a)) return build(a);
     const who = v.identity!;
-    let memo = this.scopes.get(who.upstreamHeaders);
-    if (memo === undefined) {
-      memo = { scope: this.nextScope++, parts: NO_PARTS, key: '' };
-      this.scopes.set(who.upstreamHeaders, memo);
-    }
-    const key = memoAnswerKey(memo, who, a);
+    const key = memoAnswerKey(this.memoOf(who.upstreamHeaders), who, a);
     const hit = this.entries.get(key);
     if (hit !== undefined) {
       this.hitCount++;
@@ -98,6 +120,28 @@ export class EncodedAllowCache {
     const bytes = this.encode(build(a));
     this.entries.set(key, bytes);
     return bytes;
+  }
+
+  private memoOf(list: object): KeyMemo {
+    const memo = this.young.get(list);
+    return memo !== undefined ? memo : this.promote(list);
+  }
+
+  private promote(list: object): KeyMemo {
+    const memo = this.old.get(list) ?? { scope: this.nextScope++, parts: NO_PARTS, key: '' };
+    if (this.young.size >= this.memoGeneration) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(list, memo);
+    return memo;
+  }
+
+  /** Header lists with a key memo (tests; at most the entry bound). */
+  get memos(): number {
+    let n = this.young.size;
+    for (const list of this.old.keys()) if (!this.young.has(list)) n++;
+    return n;
   }
 
   /**
@@ -178,6 +222,9 @@ function reusable(v: Verdict, a: Answer): boolean {
 function entryBytes(value: Buffer, key: string): number {
   return 160 + value.length + 24 + key.length;
 }
+
+/** A KeyMemo object: header and three fields (its parts are counted apart, its key with the entry). */
+const MEMO_BYTES = 24 + 3 * 8;
 
 /**
  * Reused by answerKey: the key is built synchronously, so one array serves every Check. Written by

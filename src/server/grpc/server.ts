@@ -48,6 +48,8 @@ export interface RunningGrpcServer {
   setServing(on: boolean): void;
   /** This server's Checks in flight now (tests; server.max_inflight_checks bounds them with the HTTP adapter's). */
   readonly inflight: number;
+  /** What its encoded answers hold (EncodedAllowCache.heldBytes), counted in stepgate_token_cache_bytes. */
+  readonly encodedAnswerBytes: number;
   /** Report NOT_SERVING, stop accepting, let in-flight calls finish within `graceMs`, then force. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -117,6 +119,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     setServing,
     get inflight() {
       return inflight;
+    },
+    get encodedAnswerBytes() {
+      return encodedAllows.heldBytes;
     },
     async shutdown(graceMs) {
       stopping = true;
