@@ -27,11 +27,14 @@
  *
  *   npm run build && node --import tsx bench/gc.ts closed     (BENCH_GC_REQUESTS, BENCH_NEW_TOKENS)
  *   node --import tsx bench/gc.ts open                         (BENCH_GC_RATES=1000,3000, BENCH_SECONDS)
+ *   BENCH_GC_STDOUT=FILE                                       every process's stdout appended to FILE: with a variant's
+ *                                                              `--trace-gc-verbose` (space sizes after each GC) or
+ *                                                              `--trace-incremental-marking` (why marking started)
  *   node --import tsx bench/gc.ts promoted                     the cached mix under the sampling heap profiler
  *                                                              (bench/promoted-sampler.mjs): sampled bytes by allocation site
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -116,6 +119,8 @@ async function start(variant: string, configFile: string, promotedOut?: string):
   const gcs: Gc[] = [];
   let rest = '';
   let output = '';
+  // BENCH_GC_STDOUT=FILE: each process's stdout appended there (the lines of any other --trace-… flag).
+  if (process.env.BENCH_GC_STDOUT !== undefined) proc.stdout!.on('data', (b: Buffer) => appendFileSync(process.env.BENCH_GC_STDOUT!, b));
   proc.stdout!.on('data', (b: Buffer) => {
     const lines = (rest + b.toString()).split('\n');
     rest = lines.pop()!;
