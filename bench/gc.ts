@@ -172,7 +172,13 @@ function vmHwmMiB(pid: number): number {
 }
 
 
-const H2_HEADERS = ['--header=content-type: application/grpc', '--header=te: trailers'];
+// BENCH_GC_EXTRA_HEADERS=N: N more request headers (names and values outside HPACK's static table),
+// to see what each header value costs the old generation (Node makes each an external string).
+const H2_HEADERS = [
+  '--header=content-type: application/grpc',
+  '--header=te: trailers',
+  ...Array.from({ length: Number(process.env.BENCH_GC_EXTRA_HEADERS ?? 0) }, (_, i) => `--header=x-bench-extra-${i}: value-${i}`),
+];
 
 /** Sends `n` requests of one frame, closed loop as in (a); returns the requests done. */
 async function h2loadCount(p: Proc, frameFile: string, n: number): Promise<number> {
