@@ -30,6 +30,8 @@
  *   BENCH_GC_STDOUT=FILE                                       every process's stdout appended to FILE: with a variant's
  *                                                              `--trace-gc-verbose` (space sizes after each GC) or
  *                                                              `--trace-incremental-marking` (why marking started)
+ *   BENCH_GC_EXTRA_HEADERS=N                                   N more request headers in h2load's requests (what each
+ *                                                              header value costs the old generation)
  *   node --import tsx bench/gc.ts promoted                     the cached mix under the sampling heap profiler
  *                                                              (bench/promoted-sampler.mjs): sampled bytes by allocation site
  */
