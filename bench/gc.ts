@@ -27,11 +27,16 @@
  *
  *   npm run build && node --import tsx bench/gc.ts closed     (BENCH_GC_REQUESTS, BENCH_NEW_TOKENS)
  *   node --import tsx bench/gc.ts open                         (BENCH_GC_RATES=1000,3000, BENCH_SECONDS)
+ *   BENCH_GC_STDOUT=FILE                                       every process's stdout appended to FILE: with a variant's
+ *                                                              `--trace-gc-verbose` (space sizes after each GC) or
+ *                                                              `--trace-incremental-marking` (why marking started)
+ *   BENCH_GC_EXTRA_HEADERS=N                                   N more request headers in h2load's requests (what each
+ *                                                              header value costs the old generation)
  *   node --import tsx bench/gc.ts promoted                     the cached mix under the sampling heap profiler
  *                                                              (bench/promoted-sampler.mjs): sampled bytes by allocation site
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -116,6 +121,8 @@ async function start(variant: string, configFile: string, promotedOut?: string):
   const gcs: Gc[] = [];
   let rest = '';
   let output = '';
+  // BENCH_GC_STDOUT=FILE: each process's stdout appended there (the lines of any other --trace-… flag).
+  if (process.env.BENCH_GC_STDOUT !== undefined) proc.stdout!.on('data', (b: Buffer) => appendFileSync(process.env.BENCH_GC_STDOUT!, b));
   proc.stdout!.on('data', (b: Buffer) => {
     const lines = (rest + b.toString()).split('\n');
     rest = lines.pop()!;
@@ -167,7 +174,13 @@ function vmHwmMiB(pid: number): number {
 }
 
 
-const H2_HEADERS = ['--header=content-type: application/grpc', '--header=te: trailers'];
+// BENCH_GC_EXTRA_HEADERS=N: N more request headers (names and values outside HPACK's static table),
+// to see what each header value costs the old generation (Node makes each an external string).
+const H2_HEADERS = [
+  '--header=content-type: application/grpc',
+  '--header=te: trailers',
+  ...Array.from({ length: Number(process.env.BENCH_GC_EXTRA_HEADERS ?? 0) }, (_, i) => `--header=x-bench-extra-${i}: value-${i}`),
+];
 
 /** Sends `n` requests of one frame, closed loop as in (a); returns the requests done. */
 async function h2loadCount(p: Proc, frameFile: string, n: number): Promise<number> {
