@@ -22,7 +22,14 @@ const LB = '10.0.0.5';
 const LAPTOP = '203.0.113.7';
 const ABROAD = '198.51.100.50';
 const LAPTOP_UA = 'kubectl/v1.31.0 (linux/amd64) kubernetes/abcdef';
-const sec = () => Math.floor(Date.now() / 1000);
+/**
+ * The service's clock runs this far ahead of the wall clock: a sign-in "after" a first sighting is
+ * the clock moved past it (auth_time is whole seconds, and one in the sighting's own second proves
+ * nothing, risk/context-bound.ts), not a sleep, nor an auth_time ahead of the clock (read as now).
+ */
+let aheadMs = 0;
+const nowMs = () => Date.now() + aheadMs;
+const sec = () => Math.floor(nowMs() / 1000);
 const aal2 = (authAgo = 0, sub = 'alice@example.com') =>
   issuer.token({ sub, acr: 'urn:stepgate:aal2', amr: ['pwd', 'otp', 'mfa'], auth_time: sec() - authAgo, exp: sec() + 3600 });
 
@@ -32,7 +39,7 @@ function yaml(url: string) {
 
 beforeAll(async () => {
   issuer = await TestIssuer.start();
-  service = await startService(parseConfig(yaml(issuer.url), 'risk.yaml'), { TEST_HMAC_SECRET: HMAC_SECRET }, createLogger('silent'));
+  service = await startService(parseConfig(yaml(issuer.url), 'risk.yaml'), { TEST_HMAC_SECRET: HMAC_SECRET }, createLogger('silent'), { now: nowMs });
   client = new CheckClient(service.grpc.port);
 });
 
@@ -87,7 +94,8 @@ describe('risk scenarios', () => {
     expect([risk.score, risk.band]).toEqual([85, 'high']);
     // After a fresh MFA from there, the same write passes (and teaches stepgate the place), and
     // with the same token the next one carries only the path's weight.
-    const stepped = await aal2(-1);
+    aheadMs += 2_000;
+    const stepped = await aal2();
     expect((await from(ABROAD, { ...write, token: stepped }, 'curl/8.5.0')).status.code).toBe(0);
     expect((await from(ABROAD, { ...write, token: stepped }, 'curl/8.5.0')).status.code).toBe(0);
   });
@@ -111,6 +119,7 @@ describe('risk scenarios', () => {
     expect(riskOf(seventh)!.band).toBe('high');
     expect(JSON.stringify(deniedBody(seventh))).toMatch(/unusual number of sensitive objects since/i);
     // Signed in again after it began, she goes on: the engineer who is really doing it.
+    aheadMs += 2_000;
     const again = await aal2(0, 'carol@example.com');
     expect(reasonOf(await from(LAPTOP, { path: '/api/v1/namespaces/dev/secrets/s50', token: again }))).toBe('allowed');
 
