@@ -17,11 +17,11 @@ beforeAll(async () => {
 });
 afterAll(async () => service?.stop());
 
-function ask(req: Record<string, unknown>): Promise<Record<string, unknown>> {
+function ask(req: Record<string, unknown>, port = service.grpc.port): Promise<Record<string, unknown>> {
   const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(reflectionProto, { keepCase: true })) as never as {
     grpc: { reflection: { v1: { ServerReflection: grpc.ServiceClientConstructor } } };
   };
-  const client = new pkg.grpc.reflection.v1.ServerReflection(`127.0.0.1:${service.grpc.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+  const client = new pkg.grpc.reflection.v1.ServerReflection(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
     ServerReflectionInfo(): grpc.ClientDuplexStream<unknown, Record<string, unknown>>;
   };
   return new Promise((resolve, reject) => {
@@ -48,4 +48,17 @@ it('describes envoy.service.auth.v3.Authorization for grpcurl', async () => {
   expect(files.length).toBeGreaterThan(0);
   const text = Buffer.concat(files).toString('latin1');
   for (const name of ['Authorization', 'CheckRequest', 'CheckResponse', 'AttributeContext']) expect(text).toContain(name);
+});
+
+// The reflection service is built once per process and shared by every server started in it
+// (server.ts): a second service in the same process answers it as the first does.
+it('a second service started in the same process describes the Authorization service too', async () => {
+  const second = await startService(testConfig('http://127.0.0.1:7'), { TEST_HMAC_SECRET: HMAC_SECRET }, createLogger('silent'));
+  try {
+    const res = await ask({ file_containing_symbol: 'envoy.service.auth.v3.Authorization' }, second.grpc.port);
+    const text = Buffer.concat((res.file_descriptor_response as { file_descriptor_proto: Buffer[] }).file_descriptor_proto).toString('latin1');
+    for (const name of ['Authorization', 'CheckRequest', 'CheckResponse', 'AttributeContext']) expect(text).toContain(name);
+  } finally {
+    await second.stop();
+  }
 });
