@@ -156,6 +156,19 @@ function agreesWithReference(messages: fc.Arbitrary<Buffer>): number {
   );
   return bothOk;
 }
+/** A varint as protobuf writes it. */
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  for (; n > 0x7f; n >>>= 7) out.push((n & 0x7f) | 0x80);
+  out.push(n);
+  return Buffer.from(out);
+}
+
+/** A length-delimited field: its tag byte, its length, its content. */
+function field(tag: number, content: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([tag]), varint(content.length), content]);
+}
+
 describe('decodeCheckRequest', () => {
   it('gives what proto-loader gave for every field parseCheckRequest reads', () => {
     fc.assert(
@@ -225,13 +238,6 @@ describe('decodeCheckRequest', () => {
     // A fresh module, so that its table of names is empty and these names are kept in it.
     vi.resetModules();
     const fresh = (await import('../../src/server/grpc/decode.js')).decodeCheckRequest;
-    const varint = (n: number) => {
-      const out: number[] = [];
-      for (; n > 0x7f; n >>>= 7) out.push((n & 0x7f) | 0x80);
-      out.push(n);
-      return Buffer.from(out);
-    };
-    const field = (tag: number, content: Buffer) => Buffer.concat([Buffer.from([tag]), varint(content.length), content]);
     // CheckRequest.attributes.request.http with method GET and a headers entry {key: name, value: "v"} per name.
     const wireNames = (names: Buffer[]) => field(0x0a, field(0x22, field(0x12, Buffer.concat([field(0x12, Buffer.from('GET')), ...names.map((n) => field(0x1a, Buffer.concat([field(0x0a, n), field(0x12, Buffer.from('v'))])))]))));
     // The slot comes from the length and the first, middle and last bytes: these share all four.
@@ -261,13 +267,6 @@ describe('decodeCheckRequest', () => {
     // A fresh module, so that its tables are empty and 'user-agent' is kept with its values.
     vi.resetModules();
     const fresh = await import('../../src/server/grpc/decode.js');
-    const varint = (n: number) => {
-      const out: number[] = [];
-      for (; n > 0x7f; n >>>= 7) out.push((n & 0x7f) | 0x80);
-      out.push(n);
-      return Buffer.from(out);
-    };
-    const field = (tag: number, content: Buffer) => Buffer.concat([Buffer.from([tag]), varint(content.length), content]);
     const header = (name: string, value: Buffer) => field(0x1a, Buffer.concat([field(0x0a, Buffer.from(name)), field(0x12, value)]));
     // The agent between two other headers, so that its bytes sit at a different offset from one message to the next.
     const wireAgent = (agent: Buffer, pad: string) => field(0x0a, field(0x22, field(0x12, Buffer.concat([field(0x12, Buffer.from('GET')), header('x-pad', Buffer.from(pad)), header('user-agent', agent), header('x-after', Buffer.from('v'))]))));
