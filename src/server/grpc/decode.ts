@@ -182,10 +182,9 @@ function nameAt(r: Reader, start: number, end: number): string {
     if (known === undefined) {
       const s = buf.utf8Slice(start, end);
       if (namesKept < NAMES_MAX && isAscii(buf, start, end)) {
-        keepWords(nameWords, slot * WORDS_PER_NAME, buf, start, len);
+        keepWords(r, slot, start, len);
         names[slot] = internalized(s);
         lowerNames[slot] = internalized(toLowerAscii(s));
-        valuesKept[slot] = KEPT_VALUE_NAMES.has(lowerNames[slot]!) ? 1 : 0;
         namesKept++;
         nameSlot = slot;
         return names[slot]!;
@@ -193,7 +192,7 @@ function nameAt(r: Reader, start: number, end: number): string {
       return s;
     }
     // Equal to an ASCII string byte for byte: these bytes are ASCII, and that string is their reading.
-    if (known.length === len && sameWords(nameWords, slot * WORDS_PER_NAME, buf, start, len)) {
+    if (known.length === len && sameWords(r, slot, start, len)) {
       nameSlot = slot;
       return known;
     }
@@ -213,65 +212,21 @@ function tailWord(buf: Buffer, at: number, end: number): number {
   return w;
 }
 
-/** Keeps the `len` bytes at `start` in `words` from `base` (nameWords' layout). */
-function keepWords(words: Int32Array, base: number, buf: Buffer, start: number, len: number): void {
+function keepWords(r: Reader, slot: number, start: number, len: number): void {
+  const base = slot * WORDS_PER_NAME;
   const whole = len >> 2;
-  for (let w = 0, i = start; w < whole; w++, i += 4) words[base + w] = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
-  words[base + whole] = tailWord(buf, start + (whole << 2), start + len);
+  const buf = r.buf;
+  for (let w = 0, i = start; w < whole; w++, i += 4) nameWords[base + w] = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+  nameWords[base + whole] = tailWord(buf, start + (whole << 2), start + len);
 }
 
-/** Whether the `len` bytes at `start` are the ones kept in `words` from `base`, whose length the caller checked is `len`. */
-function sameWords(words: Int32Array, base: number, buf: Buffer, start: number, len: number): boolean {
+/** Whether the `len` bytes at `start` are the kept name's in `slot`, whose length is `len`. */
+function sameWords(r: Reader, slot: number, start: number, len: number): boolean {
+  const base = slot * WORDS_PER_NAME;
   const whole = len >> 2;
-  for (let w = 0, i = start; w < whole; w++, i += 4) if ((buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)) !== words[base + w]) return false;
-  return (len & 3) === 0 || tailWord(buf, start + (whole << 2), start + len) === words[base + whole];
-}
-
-/**
- * The user agent's value comes back as the string its bytes gave the last time they came: a client
- * sends the same agent on every request, and the risk engine compares it with the token's last one
- * (RiskEngine.assess, `keys.agent === ua`) and the device resolver looks it up by it. Two strings
- * of equal content were compared character by character (~0.45k instructions a Check for kubectl's
- * ~50; bench/README.md, perf36b) and a new one was hashed at each lookup; the same string is equal
- * at its pointer and keeps its hash. The bytes are compared with the kept ones word by word, length
- * first, and the same bytes always decode to the same text (UTF-8, invalid sequences included), so
- * the string is the one utf8Slice would have given. One value per slot, replaced on a miss: a table
- * of VALUE_SLOTS × VALUE_MAX_BYTES whatever the clients send, and a value longer is decoded as before.
- */
-const KEPT_VALUE_NAMES: ReadonlySet<string> = new Set(['user-agent']);
-const VALUE_SLOTS = 256;
-const VALUE_MAX_BYTES = 256;
-const WORDS_PER_VALUE = (VALUE_MAX_BYTES >> 2) + 1;
-const values: (string | undefined)[] = new Array<string | undefined>(VALUE_SLOTS).fill(undefined);
-/** Each kept value's length in bytes (its string's length differs when it is not ASCII). */
-const valueBytes = new Int32Array(VALUE_SLOTS);
-const valueWords = new Int32Array(VALUE_SLOTS * WORDS_PER_VALUE);
-/** Per name slot: 1 when that name's values are kept (KEPT_VALUE_NAMES). */
-const valuesKept = new Uint8Array(NAME_SLOTS);
-let valuesReused = 0;
-
-/** How many values keptValue answered from its table (for the test that it does). */
-export function keptValuesReused(): number {
-  return valuesReused;
-}
-
-/** The value whose bytes are buf[start, end), from the table when they are the kept ones. */
-function keptValue(buf: SliceableBuffer, start: number, end: number): string {
-  const len = end - start;
-  if (len === 0 || len > VALUE_MAX_BYTES) return buf.utf8Slice(start, end);
-  // A few bytes and the length pick the slot; the comparison checks every byte.
-  const slot = (Math.imul(len * 31 + buf[start]!, 0x01000193) ^ Math.imul(buf[end - 1]! * 131 + buf[start + (len >> 1)]!, 0x9e3779b1) ^ Math.imul(buf[start + (len >> 2)]! * 7 + buf[end - 1 - (len >> 2)]!, 0x85ebca6b)) & (VALUE_SLOTS - 1);
-  const base = slot * WORDS_PER_VALUE;
-  const known = values[slot];
-  if (known !== undefined && valueBytes[slot] === len && sameWords(valueWords, base, buf, start, len)) {
-    valuesReused++;
-    return known;
-  }
-  const s = buf.utf8Slice(start, end);
-  keepWords(valueWords, base, buf, start, len);
-  valueBytes[slot] = len;
-  values[slot] = s;
-  return s;
+  const buf = r.buf;
+  for (let w = 0, i = start; w < whole; w++, i += 4) if ((buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)) !== nameWords[base + w]) return false;
+  return (len & 3) === 0 || tailWord(buf, start + (whole << 2), start + len) === nameWords[base + whole];
 }
 
 /** V8 internalizes a string used as a property key; the kept copy is that one. */
@@ -472,7 +427,7 @@ function headerEntry(r: Reader): boolean {
   if (valueStart + valueLength !== end) return false;
   entryKey = nameAt(r, at + 2, keyEnd);
   entrySlot = nameSlot;
-  entryValue = entrySlot >= 0 && valuesKept[entrySlot] === 1 ? keptValue(buf, valueStart, end) : buf.utf8Slice(valueStart, end);
+  entryValue = buf.utf8Slice(valueStart, end);
   r.pos = end;
   return true;
 }
