@@ -2,11 +2,11 @@
  * Issue 12's friction and attack figures over every replayed day and seed, with and without the
  * warm-up day, in one compact table per run (the before/after comparison docs/risk.md shows):
  *
- *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
+ *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
  *
  * Per day, seed and mode: challenges on routine work, the engineers asked twice within 8 hours
  * (with their causes), 403s on routine work, CI refusals, and per attack the request it was first
- * refused at (or "-" when never; `--why` adds the cause), then `dN` when a deny stopped an attacker who signs in. The seeds are those test/support/risk-day-targets.ts replays (days 8 to 27: all five here, one in the suite). Replays go through the server's Check handler in process (test/support/in-process-check.ts; less than half the CPU of loopback gRPC, the same report).
+ * refused at (or "-" when never; `--why` adds the cause), then `dN` when a deny stopped an attacker who signs in. The seeds are those test/support/risk-day-targets.ts replays (days 8 to 28: all five here, one in the suite). Replays go through the server's Check handler in process (test/support/in-process-check.ts; less than half the CPU of loopback gRPC, the same report).
  */
 import { writeFileSync } from 'node:fs';
 import type { Row } from './day-matrix-row.js';
@@ -38,9 +38,10 @@ import { workday24 } from '../test/support/workday24.js';
 import { workday25 } from '../test/support/workday25.js';
 import { workday26 } from '../test/support/workday26.js';
 import { workday27 } from '../test/support/workday27.js';
+import { SITE as D28_SITE, workday28 } from '../test/support/workday28.js';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27').split(',');
+const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28').split(',');
 const modes = process.argv.includes('--no-warmup') ? [false] : process.argv.includes('--warmup-only') ? [true] : [true, false];
 
 const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
@@ -71,6 +72,8 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['25', workday25, [231, 232, 233, 234, 235], {}],
   ['26', workday26, [241, 242, 243, 244, 245], {}],
   ['27', workday27, [251, 252, 253, 254, 255], {}],
+  // Day 28 runs on a site copy of the example: its access proxy's pods listed in network.xff_trusted_cidrs.
+  ['28', workday28, [261, 262, 263, 264, 265], { site: D28_SITE }],
 ];
 const EIGHT_HOURS = 8 * 3_600_000;
 
@@ -103,7 +106,7 @@ for (const [day, build, seeds, opts] of DAYS.filter((d) => dayList.includes(d[0]
     for (const warmup of modes) {
       const all = build(seed);
       const events = warmup ? all : all.filter((e) => e.scored);
-      const s = await exampleService({ transport: 'in-process' });
+      const s = await exampleService({ transport: 'in-process', ...(opts.site ? { edit: opts.site } : {}) });
       let report: DayReport;
       try {
         report = await replay(events, s.minter, s.setClock, s.send, opts);

@@ -10,6 +10,12 @@ import { parseCidr } from '../config/schema.js';
  * use_remote_address, is recognised), and the client is the one N places from the right: each
  * trusted proxy appends the address it saw, so whatever a client wrote into the header itself
  * stays to the left and is never reached. With 0 hops the header is ignored entirely.
+ *
+ * Counting hops is right only when every request passes those proxies. Where some reach the
+ * gateway directly (a VPN, CI, an attacker at a public listener kept for them), their own
+ * x-forwarded-for would be counted as a proxy's. `network.xff_trusted_cidrs` names the proxies
+ * instead (Envoy's `xff_trusted_cidrs`): the header is read only when the peer is one of them, and
+ * the client is the rightmost entry that is not.
  */
 export interface ClientAddress {
   /** Canonical text ('' when no usable address): IPv4-mapped IPv6 becomes IPv4. */
@@ -24,6 +30,8 @@ export const NO_ADDRESS: ClientAddress = Object.freeze({ ip: '', prefix: '', par
 
 export interface ClientAddressOptions {
   trustedHops: number;
+  /** The proxies that append to x-forwarded-for (`network.xff_trusted_cidrs`, compiled); absent when none are listed. */
+  trustedProxies?: (a: ClientAddress) => boolean;
   ipv4Prefix: number;
   ipv6Prefix: number;
 }
@@ -47,7 +55,9 @@ export function clientAddress(
   memo?: AddressMemo,
 ): ClientAddress {
   let chosen = sourceAddress;
-  if (opts.trustedHops > 0 && xff !== undefined && xff !== '') {
+  if (opts.trustedProxies !== undefined) {
+    if (xff !== undefined && xff !== '') chosen = rightmostUntrusted(sourceAddress, xff, opts.trustedProxies, opts, cache);
+  } else if (opts.trustedHops > 0 && xff !== undefined && xff !== '') {
     const entries = xff.split(',');
     // A gateway with use_remote_address (Istio's ingress gateway) has already appended its own
     // peer, the source, before ext_authz runs: that entry is the source itself, not another hop.
@@ -59,18 +69,40 @@ export function clientAddress(
   }
   if (chosen === '') return NO_ADDRESS;
   if (memo !== undefined && memo.addressText === chosen) return memo.address;
-  let parsed = cache?.get(chosen);
-  if (parsed === undefined) {
-    parsed = parseAddress(chosen, opts);
-    if (cache) {
-      // Addresses repeat; the bound keeps a scan of random sources from growing it.
-      if (cache.size >= 4096) cache.clear();
-      cache.set(chosen, parsed);
-    }
-  }
+  const parsed = parsedOf(chosen, opts, cache);
   if (memo !== undefined) {
     memo.addressText = chosen;
     memo.address = parsed;
+  }
+  return parsed;
+}
+
+/**
+ * Walks "x-forwarded-for entries, then the peer" from the right while each address is a listed
+ * proxy: the first that is not is the client. A peer that is not a proxy is the client itself,
+ * whatever it wrote. When every entry is a proxy, the leftmost is the furthest any proxy vouched for.
+ */
+function rightmostUntrusted(source: string, xff: string, isProxy: (a: ClientAddress) => boolean, opts: ClientAddressOptions, cache?: Map<string, ClientAddress>): string {
+  const proxy = (text: string) => isProxy(parsedOf(text, opts, cache));
+  if (!proxy(source)) return source;
+  const entries = xff.split(',');
+  let chosen = source;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    chosen = entries[i]!.trim();
+    if (!proxy(chosen)) break;
+  }
+  return chosen;
+}
+
+function parsedOf(text: string, opts: ClientAddressOptions, cache?: Map<string, ClientAddress>): ClientAddress {
+  let parsed = cache?.get(text);
+  if (parsed === undefined) {
+    parsed = parseAddress(text, opts);
+    if (cache) {
+      // Addresses repeat; the bound keeps a scan of random sources from growing it.
+      if (cache.size >= 4096) cache.clear();
+      cache.set(text, parsed);
+    }
   }
   return parsed;
 }

@@ -5,7 +5,7 @@ import type { Identity } from '../core/identity.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { KubeRequestInfo } from '../request/kube.js';
-import { clientAddress, compileCidrs, NO_ADDRESS, type AddressMemo, type ClientAddress } from '../request/client-ip.js';
+import { clientAddress, compileCidrs, NO_ADDRESS, type AddressMemo, type ClientAddress, type ClientAddressOptions } from '../request/client-ip.js';
 import { observedPlatform } from '../state/session-clients.js';
 import { ALL_NAMESPACES_EVERY, ALL_NAMESPACES_HELM, NAMESPACE_OBJECTS, type ObservedAll, type Observation, type StateStore, type SubjectHistory, type WorkHistory, type WorkObservation } from '../state/store.js';
 import { labelSelectorOf, selectorRequires } from '../request/label-selector.js';
@@ -32,7 +32,7 @@ export interface RiskAssessment {
   degraded: boolean;
   /** Whether an allow of this request makes its address and device known (fresh strong authentication, something new). */
   learned: boolean;
-  /** The client address as derived with `network.xff_num_trusted_hops` ('' when unknown). */
+  /** The client address as derived with `network.xff_num_trusted_hops` or `xff_trusted_cidrs` ('' when unknown). */
   clientIp: string;
   /**
    * The context change or behaviour the requirement is bound to (new network since 14:02…);
@@ -129,7 +129,7 @@ export class RiskEngine {
   private deniedCount = 0;
   /** subject → the last context-bound step-up this engine asked of it (answeredBurst). */
   private readonly asked = new Map<string, AskedStepUp>();
-  private readonly ipOptions: { trustedHops: number; ipv4Prefix: number; ipv6Prefix: number };
+  private readonly ipOptions: ClientAddressOptions;
   private readonly sites: readonly Site[];
   /** What the configuration says about each address (placeOf). */
   private readonly places = new WeakMap<ClientAddress, Place>();
@@ -171,7 +171,12 @@ export class RiskEngine {
     // Secret read every few seconds costs one learn call in ten minutes, not one per read, and is
     // forgotten at most that much before its TTL.
     this.familiarRefreshMs = Math.max(1000, Math.floor(this.familiarMs / 1000));
-    this.ipOptions = { trustedHops: o.network.xff_num_trusted_hops, ipv4Prefix: o.risk.ipv4_prefix, ipv6Prefix: o.risk.ipv6_prefix };
+    this.ipOptions = {
+      trustedHops: o.network.xff_num_trusted_hops,
+      ...(o.network.xff_trusted_cidrs.length > 0 ? { trustedProxies: compileCidrs(o.network.xff_trusted_cidrs) } : {}),
+      ipv4Prefix: o.risk.ipv4_prefix,
+      ipv6Prefix: o.risk.ipv6_prefix,
+    };
     this.tiers = compileTiers(o.risk.signals.unfamiliar_namespace.environments);
     this.components = o.risk.signals.unfamiliar_namespace.components;
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs), roamMs: (l.roam_after_seconds ?? 0) * 1000 }));

@@ -408,6 +408,11 @@ export interface DayReport {
 export interface ReplayOptions {
   /** The identity provider is down in these spans [from, to) (ms): a sign-in asked for then waits until it is back. */
   idpDown?: readonly (readonly [number, number])[];
+  /**
+   * The site's edit of examples/stepgate.yaml (day 28: a trusted proxy hop); the replay itself
+   * ignores it, the harness that starts the service applies it.
+   */
+  site?: (yaml: string) => string;
 }
 
 /** When a sign-in wanted at `ms` can be made: after any outage it falls into. */

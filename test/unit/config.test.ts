@@ -38,6 +38,15 @@ describe('config validation', () => {
     expect(Object.isFrozen(cfg.policy.rules[0])).toBe(true);
   });
 
+  it('takes the proxies that append to x-forwarded-for as CIDRs, and refuses them beside a hop count', () => {
+    const listed = `${VALID}network:\n  xff_trusted_cidrs: [10.60.0.0/16]\n`;
+    expect(parseConfig(listed, 'policy.yaml').network.xff_trusted_cidrs).toEqual(['10.60.0.0/16']);
+    expect(problems(`${VALID}network:\n  xff_trusted_cidrs: [10.60.0.0/33]\n`)[0]).toMatchObject({ field: 'network.xff_trusted_cidrs[0]' });
+    const [both] = problems(`${VALID}network:\n  xff_num_trusted_hops: 1\n  xff_trusted_cidrs: [10.60.0.0/16]\n`);
+    expect(both).toMatchObject({ field: 'network.xff_trusted_cidrs' });
+    expect(both!.message).toContain('xff_num_trusted_hops');
+  });
+
   it('names file, line and field for a misspelt key', () => {
     const [p] = problems(VALID.replace('resources: [secrets]', 'resource: [secrets]'));
     expect(p).toMatchObject({ file: 'policy.yaml', line: 17, field: 'policy.rules[0].match.kubernetes.resource' });

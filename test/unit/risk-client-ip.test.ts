@@ -31,6 +31,32 @@ describe('client address', () => {
     }
   });
 
+  // Day 28 (docs/risk.md): an access proxy in front of the gateway, and a public listener that
+  // the VPN and CI reach directly. One trusted hop believes whatever a direct client appends.
+  it('with one trusted hop, a direct client chooses its own address (why xff_trusted_cidrs exists)', () => {
+    expect(clientAddress('45.138.16.203', '87.123.54.19', opts(1)).ip).toBe('87.123.54.19');
+  });
+
+  const proxies = { ...opts(0), trustedProxies: compileCidrs(['10.60.0.0/16', '2001:db8:60::/48']) };
+  it.each([
+    // [source, x-forwarded-for, expected client]
+    ['10.60.4.11', '87.123.54.19', '87.123.54.19'], // through the proxy: what it appended
+    ['10.60.4.11', '6.6.6.6, 87.123.54.19', '87.123.54.19'], // a client's own entry stays to the left
+    ['45.138.16.203', '87.123.54.19', '45.138.16.203'], // straight to the gateway: the header is not the proxy's
+    ['45.138.16.203', '10.60.4.12', '45.138.16.203'], // naming a proxy does not make the peer one
+    ['185.117.88.20', undefined, '185.117.88.20'], // the VPN, directly, without the header
+    ['10.60.4.11', '10.60.9.21, 87.123.54.19', '87.123.54.19'],
+    ['10.60.4.11', '87.123.54.19, 10.60.9.21', '87.123.54.19'], // two proxies in a row
+    ['10.60.4.11', '87.123.54.19, 10.60.4.11', '87.123.54.19'], // the gateway appended its peer (use_remote_address)
+    ['10.60.4.11', '10.60.9.21', '10.60.9.21'], // only proxies: the furthest any vouched for
+    ['10.60.4.11', '', '10.60.4.11'],
+    ['::ffff:10.60.4.11', '2001:db8:1::5', '2001:db8:1::5'],
+    ['2001:db8:60::1', '[2001:db8:1::5]:443', '2001:db8:1::5'],
+  ])('listed proxies: source %s, xff %s → %s', (source, xff, want) => {
+    expect(clientAddress(source, xff, proxies).ip).toBe(want);
+    expect(clientAddress(source, xff, proxies, new Map(), { addressText: undefined, address: NO_ADDRESS }).ip).toBe(want);
+  });
+
   it('gives no address for garbage rather than guessing', () => {
     expect(clientAddress('', undefined, opts(0)).ip).toBe('');
     expect(clientAddress('10.0.0.2', 'not-an-ip', opts(1)).ip).toBe('');
