@@ -27,6 +27,7 @@ import { workday24 } from './workday24.js';
 import { workday25 } from './workday25.js';
 import { workday26 } from './workday26.js';
 import { workday27 } from './workday27.js';
+import { SITE as D28_SITE, workday28 } from './workday28.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -40,7 +41,7 @@ import { workday27 } from './workday27.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -668,7 +669,9 @@ const DAY25_SEEDS = ((narrow && process.env.STEPGATE_DAY25_SEEDS) || '231').spli
 const DAY26_SEEDS = ((narrow && process.env.STEPGATE_DAY26_SEEDS) || '241').split(',').map(Number);
 // One of day 27's five seeds (about 4 s) and seed 251 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY27_SEEDS = ((narrow && process.env.STEPGATE_DAY27_SEEDS) || '251').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27').split(',');
+// One of day 28's five seeds (about 3 s) and seed 261 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY28_SEEDS = ((narrow && process.env.STEPGATE_DAY28_SEEDS) || '261').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -723,6 +726,8 @@ const DAYS = ([
   ['day 26 (workday26.ts)', workday26, 11, DAY26_SEEDS, {}],
   // Day 27 too: written as an outside red team would, a car-parts maker whose managed laptops present device client certificates, shared shop-floor thin clients, unmanaged contractors and a VPN that moves (docs/risk.md, "Day 27").
   ['day 27 (workday27.ts)', workday27, 12, DAY27_SEEDS, {}],
+  // Day 28 too: written as an outside red team would, a travel agency whose engineers reach the gateway through an identity-aware access proxy while the VPN and CI reach it directly; a site copy of the example that lists the proxy's pods in network.xff_trusted_cidrs (docs/risk.md, "Day 28").
+  ['day 28 (workday28.ts)', workday28, 11, DAY28_SEEDS, { site: D28_SITE }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1006,6 +1011,15 @@ const COLD_BOUND_DAY26 = { perEngineer: 2, within8h: 1, total: 5 };
  * the 8-hour freshness. Over five seeds: 4–7 challenges, 0–1 engineers.
  */
 const COLD_BOUND_DAY27 = { perEngineer: 2, within8h: 1, total: 6 };
+/**
+ * Day 28 without warm-up, seed 261: 9 challenges, two engineers asked twice within 8 hours, both
+ * of the platform team, whose first day on a fresh server crosses everything at once: platform-1
+ * at 07:54 (a VPN address and the ingress namespace never seen: new_ip+unfamiliar_namespace) and
+ * at 11:18 (monitoring's port-forward, unfamiliar_namespace); platform-2 at 12:27 (from the proxy
+ * in the office to the VPN within one login: new_network) and 13:27 (the ingress shell from the
+ * VPN). With the warm-up day none of them is asked (0 over in all five seeds).
+ */
+const COLD_BOUND_DAY28 = { perEngineer: 2, within8h: 2, total: 9 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1033,6 +1047,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 25 (workday25.ts)', workday25, 231, {}, COLD_BOUND_DAY25],
   ['day 26 (workday26.ts)', workday26, 241, {}, COLD_BOUND_DAY26],
   ['day 27 (workday27.ts)', workday27, 251, {}, COLD_BOUND_DAY27],
+  ['day 28 (workday28.ts)', workday28, 261, { site: D28_SITE }, COLD_BOUND_DAY28],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**
@@ -1046,10 +1061,10 @@ export function replayDays(shard: readonly string[]): void {
   };
   for (const [dayName, build, staff, daySeeds, opts] of DAYS.filter(([name]) => inShard(name))) {
     for (const seed of daySeeds) {
-      describe(`${dayName}, seed ${seed}, examples/stepgate.yaml`, () => {
+      describe(`${dayName}, seed ${seed}, ${opts.site ? 'a site copy of ' : ''}examples/stepgate.yaml`, () => {
         let report: DayReport;
         beforeAll(async () => {
-          const s = await exampleService({ transport: 'in-process' });
+          const s = await exampleService({ transport: 'in-process', ...(opts.site ? { edit: opts.site } : {}) });
           try {
             report = await replay(build(seed), s.minter, s.setClock, s.send, opts);
           } finally {
@@ -1094,10 +1109,10 @@ export function replayDays(shard: readonly string[]): void {
   }
 
   for (const [dayName, build, seed, opts, bound] of COLD.filter(([name]) => inShard(name))) {
-    describe(`${dayName}, seed ${seed}, without warm-up (a freshly started server), examples/stepgate.yaml`, () => {
+    describe(`${dayName}, seed ${seed}, without warm-up (a freshly started server), ${opts.site ? 'a site copy of ' : ''}examples/stepgate.yaml`, () => {
       let report: DayReport;
       beforeAll(async () => {
-        const s = await exampleService({ transport: 'in-process' });
+        const s = await exampleService({ transport: 'in-process', ...(opts.site ? { edit: opts.site } : {}) });
         try {
           report = await replay(build(seed).filter((e) => e.scored), s.minter, s.setClock, s.send, opts);
         } finally {
