@@ -633,6 +633,23 @@ export function jitteredSittings<W extends string>(rand: () => number, sittings:
   return sittings.map(([a, b, w]) => [Math.max(0, a + j()), Math.min(23.95, b + j()), w]);
 }
 
+/** A pod's name as a ReplicaSet makes it: the app, then a suffix drawn from `n`. */
+export const podName = (app: string, n: number): string => `${app}-${(n * 7919).toString(36).slice(-5)}`;
+
+/**
+ * An on-call's routine in production (days 27 and 28): one of `prod`'s namespaces, its pods and
+ * events or an API pod's log, now and then a `rollout restart` of `restart` ([namespace,
+ * deployment]), or the nodes.
+ */
+export function oncallRoutine(rand: () => number, t: number, n: number, prod: readonly string[], restart: readonly [string, string]): { method: string; path: string; headers?: Record<string, string>; body?: string }[] {
+  const k = rand();
+  const ns = prod[Math.floor(rand() * prod.length)]!;
+  if (k < 0.5) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods?limit=500` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/events?limit=500` }];
+  if (k < 0.7) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${podName('api', n)}/log?tailLines=500` }];
+  if (k < 0.8) return [{ method: 'PATCH', path: `/apis/apps/v1/namespaces/${restart[0]}/deployments/${restart[1]}?fieldManager=kubectl-rollout`, headers: { 'content-type': 'application/strategic-merge-patch+json' }, body: restartPatch(t) }];
+  return [{ method: 'GET', path: '/api/v1/nodes' }];
+}
+
 /** `kubectl rollout restart`'s strategic-merge patch, made at `at`. */
 export const restartPatch = (at: number): string => JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date(at).toISOString() } } } } });
 

@@ -1,4 +1,4 @@
-import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, restartPatch, type StaffMember, withAttacks, WIN } from './workday.js';
+import { attackKit, oncallRoutine, podName, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, restartPatch, type StaffMember, withAttacks, WIN } from './workday.js';
 
 /**
  * A twenty-seventh replayed day, written as an outside red team and an outside observer of real
@@ -114,7 +114,7 @@ function staff(rand: () => number): Person[] {
 
 type Req = { method: string; path: string; headers?: Record<string, string>; body?: string; headlamp?: boolean };
 
-const pod = (app: string, n: number) => `${app}-${(n * 7919).toString(36).slice(-5)}`;
+const pod = podName;
 
 function ctlTask(rand: () => number, t: number, n: number): Req[] {
   const k = rand();
@@ -165,14 +165,6 @@ function platformTask(rand: () => number): Req[] {
 
 const PROD = ['mes-prod', 'plc-gateway-prod', 'historian-prod', 'line-a-prod'];
 
-function oncallTask(rand: () => number, t: number, n: number): Req[] {
-  const k = rand();
-  const ns = PROD[Math.floor(rand() * PROD.length)]!;
-  if (k < 0.5) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods?limit=500` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/events?limit=500` }];
-  if (k < 0.7) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod('api', n)}/log?tailLines=500` }];
-  if (k < 0.8) return [{ method: 'PATCH', path: '/apis/apps/v1/namespaces/mes-prod/deployments/mes-api?fieldManager=kubectl-rollout', headers: SMP, body: restartPatch(t) }];
-  return [{ method: 'GET', path: '/api/v1/nodes' }];
-}
 
 /** The address of a sitting: the VPN's egress moves to another range at 11:00 on the scored day. */
 function addressOf(p: Person, where: Where, t: number, scored: boolean): string {
@@ -205,7 +197,7 @@ export function workday27(seed = 251): DayEvent[] {
         const cert = replaced ? REPLACEMENT : p.cert;
         let t = at(from) + M;
         while (t < at(to)) {
-          const reqs = p.kind === 'ctl' ? ctlTask(rand, t, n) : p.kind === 'mes' ? mesTask(rand, t, n) : p.kind === 'floor' ? floorTask(rand, t, n) : p.kind === 'ctr' ? ctrTask(rand, t, n) : p.kind === 'platform' ? platformTask(rand) : oncallTask(rand, t, n);
+          const reqs: Req[] = p.kind === 'ctl' ? ctlTask(rand, t, n) : p.kind === 'mes' ? mesTask(rand, t, n) : p.kind === 'floor' ? floorTask(rand, t, n) : p.kind === 'ctr' ? ctrTask(rand, t, n) : p.kind === 'platform' ? platformTask(rand) : oncallRoutine(rand, t, n, PROD, ['mes-prod', 'mes-api']);
           n++;
           const gap = 1500 + rand() * 2500;
           reqs.forEach((q, i) => {

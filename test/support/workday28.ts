@@ -1,4 +1,4 @@
-import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, prng, restartPatch, type StaffMember, withAttacks, WIN } from './workday.js';
+import { attackKit, oncallRoutine, podName, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, prng, restartPatch, type StaffMember, withAttacks, WIN } from './workday.js';
 
 /**
  * A twenty-eighth replayed day, written as an outside red team and an outside observer of real
@@ -113,7 +113,7 @@ function staff(rand: () => number): Person[] {
 
 type Req = { method: string; path: string; headers?: Record<string, string>; body?: string };
 
-const pod = (app: string, n: number) => `${app}-${(n * 7919).toString(36).slice(-5)}`;
+const pod = podName;
 
 function webTask(rand: () => number, t: number, n: number, vpn: boolean): Req[] {
   // On the VPN in the afternoon for what the proxy does not pass: a shell in staging.
@@ -155,14 +155,6 @@ function platformTask(rand: () => number, n: number, vpn: boolean): Req[] {
 
 const PROD = ['booking-prod', 'search-prod', 'payments-prod', 'etl-prod'];
 
-function oncallTask(rand: () => number, t: number, n: number): Req[] {
-  const k = rand();
-  const ns = PROD[Math.floor(rand() * PROD.length)]!;
-  if (k < 0.5) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods?limit=500` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/events?limit=500` }];
-  if (k < 0.7) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod('api', n)}/log?tailLines=500` }];
-  if (k < 0.8) return [{ method: 'PATCH', path: '/apis/apps/v1/namespaces/booking-prod/deployments/booking-api?fieldManager=kubectl-rollout', headers: SMP, body: restartPatch(t) }];
-  return [{ method: 'GET', path: '/api/v1/nodes' }];
-}
 
 function ctrTask(rand: () => number, t: number, n: number): Req[] {
   const k = rand();
@@ -203,7 +195,7 @@ export function workday28(seed = 261): DayEvent[] {
         const vpn = where === 'v-vpn';
         let t = at(from) + M;
         while (t < at(to)) {
-          const reqs = p.kind === 'web' ? webTask(rand, t, n, vpn) : p.kind === 'pay' ? payTask(rand, t, n) : p.kind === 'data' ? dataTask(rand, n) : p.kind === 'platform' ? platformTask(rand, n, vpn) : p.kind === 'oncall' ? oncallTask(rand, t, n) : ctrTask(rand, t, n);
+          const reqs = p.kind === 'web' ? webTask(rand, t, n, vpn) : p.kind === 'pay' ? payTask(rand, t, n) : p.kind === 'data' ? dataTask(rand, n) : p.kind === 'platform' ? platformTask(rand, n, vpn) : p.kind === 'oncall' ? oncallRoutine(rand, t, n, PROD, ['booking-prod', 'booking-api']) : ctrTask(rand, t, n);
           const gap = 1500 + rand() * 2500;
           // One kubectl invocation is one connection: through one of the proxy's pods, from one
           // address of the office's or the VPN's pool.
