@@ -39,7 +39,11 @@ local renewEvery, slack = ${TTL_RENEW_MS}, ${SLACK_MS}
 local function int(n) return string.format('%d', n) end
 -- Formatted once: a Check writes it a dozen times, and string.format shows in Redis's profile.
 local nowS = int(now)
-local function num(v) if v then return tonumber(v) end return nil end
+-- A number the scripts wrote (or the caller sent) as decimal text. Arithmetic converts a string
+-- once (luaO_str2d, one strtod); tonumber() converts it twice (lua_isnumber, then lua_tonumber),
+-- and strtod was 7 % of redis-server's instructions per Check (bench/README.md, redis37). Text
+-- that is not a number raises an error instead of reading as absent: the Check fails closed.
+local function num(v) if v then return v + 0 end return nil end
 local function slide(b, cur, prev, W, inc)
   local B = math.floor(now / W)
   if b == nil then b, cur, prev = B, 0, 0
@@ -92,7 +96,7 @@ local function sighting(key, max, isKnown, kind, m)
   if isKnown or m == '' then return 0 end
   tidy(key)
   local sc = redis.call('ZSCORE', key, kind .. m)
-  if sc then return tonumber(sc) end
+  if sc then return sc + 0 end
   redis.call('ZADD', key, nowS, kind .. m)
   local n = redis.call('ZCARD', key)
   if n > max then redis.call('ZREMRANGEBYRANK', key, 0, n - max - 1) end
@@ -102,7 +106,7 @@ end
 local function known(key, m)
   if m == '' then return false end
   local sc = redis.call('ZSCORE', key, m)
-  return sc and tonumber(sc) > now - knownTtl
+  return sc and sc + 0 > now - knownTtl
 end
 -- known(), and a use of a known member writes its time again only when sliding.ts refreshDue says
 -- so: unless it is the set's newest (ZREVRANK 0: highest score, equal scores by descending bytes,
@@ -116,7 +120,7 @@ local function use(key, m)
   if not r then return false end
   if r == 0 and redis.call('ZCOUNT', key, recentLive, '+inf') > 0 then return true end
   local sc = redis.call('ZSCORE', key, m)
-  if tonumber(sc) <= now - knownTtl then return false end
+  if sc + 0 <= now - knownTtl then return false end
   redis.call('ZADD', key, 'XX', nowS, m)
   return true, true
 end
@@ -235,12 +239,12 @@ end
 const OBSERVE_BLOCK = `
 local ip, prefix, device, ua, ns = a[1], a[2], a[3], a[4], a[5]
 local platform = a[12] or ''
-local sensInc = tonumber(a[6])
+-- The flags are '0' or '1' (observeLua): compared, not converted.
+local inc = a[11] == '1' and 1 or 0
+local sensInc = a[6] == '1' and inc or 0
+local destInc = a[10] == '1' and inc or 0
 local hasSession = a[7] == '1'
 local client, object = a[8], a[9]
-local inc = tonumber(a[11])
-local destInc = tonumber(a[10]) * inc
-sensInc = sensInc * inc
 
 local h = redis.call('HMGET', K[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs', 'x', 'wx')
 -- Each field parsed once (tonumber is strtod, a tenth of redis-server's instructions per Check).
@@ -326,7 +330,7 @@ if hasSession then
   local s = redis.call('HMGET', K[6], 'u', 't', 'o', 'f', 'x', 'c')
   local at = num(s[2])
   if at and at > now - sessTtl then
-    prevUa, origin, start = s[1] or '', s[3] or '', tonumber(s[4]) or now
+    prevUa, origin, start = s[1] or '', s[3] or '', num(s[4]) or now
     clients = s[6] or ''
     if prevUa ~= '' and not leads(clients, prevUa) then clients = clientsWith(clients, prevUa) end
     -- The last use only when due (sliding.ts refreshIntervals); on most Checks nothing changes
@@ -374,8 +378,9 @@ local auth = tonumber(a[5] or '0') or 0
 -- Since when this history has been kept ('h' in the last site's hash): what unfamiliar_kind's
 -- maturity is measured from (memory.ts observeWork).
 -- A subject away for longer than the known TTL ('a', its last use, written when due) starts again.
-local ha = redis.call('HMGET', K[5], 'h', 'a')
-local hist, act = tonumber(ha[1] or '0') or 0, tonumber(ha[2] or '0') or 0
+-- The last site ('s', 't') is read here too: nothing below writes either field before it is used.
+local ha = redis.call('HMGET', K[5], 'h', 'a', 's', 't')
+local hist, act = num(ha[1]) or 0, num(ha[2]) or 0
 if hist <= 0 or act <= now - knownTtl then
   hist = now
   redis.call('HSET', K[5], 'h', nowS, 'a', nowS)
@@ -453,7 +458,7 @@ local workingSet = redis.call('ZCOUNT', K[1], knownLive, '+inf')
 local famAt = 0
 if a[6] == '1' and object ~= '' and famMs > 0 then
   local sc = redis.call('ZSCORE', K[7], object)
-  if sc and tonumber(sc) > now - famMs then famAt = tonumber(sc) end
+  if sc then sc = sc + 0; if sc > now - famMs then famAt = sc end end
 end
 local pace = distinct(K[3], object, paceMs, maxObj)
 if pace > 0 and famMs > 0 and distinct(K[8], famAt > 0 and '' or object, paceMs, maxObj) == 0 then pace = 0 end
@@ -481,8 +486,7 @@ else
     redis.call('ZREM', K[2], 'q:')
   end
 end
-local last = redis.call('HMGET', K[5], 's', 't')
-local lastSite, lastAt = last[1] or '', tonumber(last[2]) or 0
+local lastSite, lastAt = ha[3] or '', num(ha[4]) or 0
 if lastAt <= now - knownTtl then lastSite, lastAt = '', 0 end
 local nearbyKnown = use(K[6], nearby)
 -- The latest proof of a network inside a wider one not yet known ('v:<nearby>', learnWork): a
@@ -490,7 +494,7 @@ local nearbyKnown = use(K[6], nearby)
 local provenAt = 0
 if not nearbyKnown and nearby ~= '' then
   local v = redis.call('ZSCORE', K[2], 'v:' .. nearby)
-  if v and tonumber(v) > now - knownTtl then provenAt = tonumber(v) end
+  if v then v = v + 0; if v > now - knownTtl then provenAt = v end end
 end
 w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince, provenAt, entered, famAt, b(famKnown), kindSince, hist}
 `;
@@ -622,7 +626,7 @@ for i = 1, #KEYS do
   -- The turn's Checks mostly share a millisecond: what is derived from now (three
   -- string.format, ~7,000 instructions) is formatted again only when it changes. The first
   -- Check's was formatted above, from ARGV[1].
-  local t = tonumber(ARGV[j])
+  local t = ARGV[j] + 0
   if t ~= now then
     now = t
     nowS = int(now)
