@@ -34,12 +34,18 @@ export const TTL_RENEW_MS = 60_000;
 const SLACK_MS = 2 * TTL_RENEW_MS;
 
 const COMMON = `
+-- A local: 'redis.call' is two table lookups on each of a Check's ~23 commands.
+local call = redis.call
 local now = tonumber(ARGV[1])
 local renewEvery, slack = ${TTL_RENEW_MS}, ${SLACK_MS}
 local function int(n) return string.format('%d', n) end
 -- Formatted once: a Check writes it a dozen times, and string.format shows in Redis's profile.
 local nowS = int(now)
-local function num(v) if v then return tonumber(v) end return nil end
+-- A number the scripts wrote (or the caller sent) as decimal text. Arithmetic converts a string
+-- once (luaO_str2d, one strtod); tonumber() converts it twice (lua_isnumber, then lua_tonumber),
+-- and strtod was 7 % of redis-server's instructions per Check (bench/README.md, redis37). Text
+-- that is not a number raises an error instead of reading as absent: the Check fails closed.
+local function num(v) if v then return v + 0 end return nil end
 local function slide(b, cur, prev, W, inc)
   local B = math.floor(now / W)
   if b == nil then b, cur, prev = B, 0, 0
@@ -50,7 +56,7 @@ local function slide(b, cur, prev, W, inc)
   if e < 0 then e = 0 elseif e > W then e = W end
   return b, cur, prev, cur + math.floor((2 * prev * (W - e) + W) / (2 * W))
 end
-local function expire(key, ttl) redis.call('PEXPIRE', key, int(ttl + slack)) end
+local function expire(key, ttl) call('PEXPIRE', key, int(ttl + slack)) end
 local function stale(x)
   x = num(x)
   return x == nil or now < x or now >= x + renewEvery
@@ -86,23 +92,23 @@ local tidied = {}
 local function tidy(key)
   if tidied[key] then return end
   tidied[key] = true
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', knownCut)
+  call('ZREMRANGEBYSCORE', key, '-inf', knownCut)
 end
 local function sighting(key, max, isKnown, kind, m)
   if isKnown or m == '' then return 0 end
   tidy(key)
-  local sc = redis.call('ZSCORE', key, kind .. m)
-  if sc then return tonumber(sc) end
-  redis.call('ZADD', key, nowS, kind .. m)
-  local n = redis.call('ZCARD', key)
-  if n > max then redis.call('ZREMRANGEBYRANK', key, 0, n - max - 1) end
+  local sc = call('ZSCORE', key, kind .. m)
+  if sc then return sc + 0 end
+  call('ZADD', key, nowS, kind .. m)
+  local n = call('ZCARD', key)
+  if n > max then call('ZREMRANGEBYRANK', key, 0, n - max - 1) end
   expire(key, knownTtl)
   return now
 end
 local function known(key, m)
   if m == '' then return false end
-  local sc = redis.call('ZSCORE', key, m)
-  return sc and tonumber(sc) > now - knownTtl
+  local sc = call('ZSCORE', key, m)
+  return sc and sc + 0 > now - knownTtl
 end
 -- known(), and a use of a known member writes its time again only when sliding.ts refreshDue says
 -- so: unless it is the set's newest (ZREVRANK 0: highest score, equal scores by descending bytes,
@@ -112,40 +118,57 @@ end
 -- A second value, true, says the time was written (memory.ts used: WRITTEN).
 local function use(key, m)
   if m == '' then return false end
-  local r = redis.call('ZREVRANK', key, m)
+  local r = call('ZREVRANK', key, m)
   if not r then return false end
-  if r == 0 and redis.call('ZCOUNT', key, recentLive, '+inf') > 0 then return true end
-  local sc = redis.call('ZSCORE', key, m)
-  if tonumber(sc) <= now - knownTtl then return false end
-  redis.call('ZADD', key, 'XX', nowS, m)
+  if r == 0 and call('ZCOUNT', key, recentLive, '+inf') > 0 then return true end
+  local sc = call('ZSCORE', key, m)
+  if sc + 0 <= now - knownTtl then return false end
+  call('ZADD', key, 'XX', nowS, m)
   return true, true
 end
 -- use(), and how many members of the set are live.
 local function useCounted(key, m)
-  return use(key, m), redis.call('ZCOUNT', key, knownLive, '+inf')
+  return use(key, m), call('ZCOUNT', key, knownLive, '+inf')
 end
 local function distinct(key, m, W, cap)
   local cut = int(now - W)
-  if m == '' then return redis.call('ZCOUNT', key, '(' .. cut, '+inf') end
+  if m == '' then return call('ZCOUNT', key, '(' .. cut, '+inf') end
   -- A member seen within W only moves to now: counting the live ones is the answer, and members
   -- out of the window are dropped only when one is added (the set never exceeds the cap). The
   -- live members (at most the cap) answer both whether m is one and how many there are.
-  local live = redis.call('ZRANGEBYSCORE', key, '(' .. cut, '+inf')
+  local live = call('ZRANGEBYSCORE', key, '(' .. cut, '+inf')
   local n = #live
   for i = 1, n do
     if live[i] == m then
-      redis.call('ZADD', key, nowS, m)
+      call('ZADD', key, nowS, m)
       return n
     end
   end
   -- What ZREMRANGEBYSCORE leaves is exactly the live members: n of them.
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', cut)
+  call('ZREMRANGEBYSCORE', key, '-inf', cut)
   if n >= cap then return n end
-  redis.call('ZADD', key, nowS, m)
+  call('ZADD', key, nowS, m)
   if n == 0 then expire(key, W) end
   return n + 1
 end
 local function b(x) if x then return 1 end return 0 end
+-- The session's clients (field 'c'), most recent first, at most ${SESSION_CLIENTS}: session-clients.ts
+-- keeps the memory store's the same way. 'u' stays the last family alone, as a replica of the
+-- previous version reads and writes it; when such a replica wrote last, its family leads the list.
+local function clientsWith(list, x)
+  if x == '' or list == x or string.sub(list, 1, #x + 1) == x .. ' ' then return list end
+  local out = {x}
+  for t in string.gmatch(list, '[^ ]+') do
+    if t ~= x and #out < ${SESSION_CLIENTS} then out[#out + 1] = t end
+  end
+  return table.concat(out, ' ')
+end
+-- Whether the list's first entry is of family f (its family is what precedes '@' or ' ').
+local function leads(list, f)
+  if string.sub(list, 1, #f) ~= f then return false end
+  local nx = string.sub(list, #f + 1, #f + 1)
+  return nx == '' or nx == '@' or nx == ' '
+end
 `;
 
 /**
@@ -185,13 +208,13 @@ function lit(n: number): string {
  */
 const CAP_WORK_FN = `
 local function capWork(key, lost, max, ttl)
-  local n = redis.call('ZCARD', key)
+  local n = call('ZCARD', key)
   if n <= max then return end
-  local gone = redis.call('ZRANGE', key, 0, n - max - 1, 'WITHSCORES')
-  redis.call('ZREMRANGEBYRANK', key, 0, n - max - 1)
+  local gone = call('ZRANGE', key, 0, n - max - 1, 'WITHSCORES')
+  call('ZREMRANGEBYRANK', key, 0, n - max - 1)
   local z = tonumber(gone[#gone])
-  if z > (tonumber(redis.call('HGET', lost, 'z') or '0') or 0) then
-    redis.call('HSET', lost, 'z', string.format('%d', z))
+  if z > (tonumber(call('HGET', lost, 'z') or '0') or 0) then
+    call('HSET', lost, 'z', string.format('%d', z))
     expire(lost, ttl)
   end
 end
@@ -235,14 +258,14 @@ end
 const OBSERVE_BLOCK = `
 local ip, prefix, device, ua, ns = a[1], a[2], a[3], a[4], a[5]
 local platform = a[12] or ''
-local sensInc = tonumber(a[6])
+-- The flags are '0' or '1' (observeLua): compared, not converted.
+local inc = a[11] == '1' and 1 or 0
+local sensInc = a[6] == '1' and inc or 0
+local destInc = a[10] == '1' and inc or 0
 local hasSession = a[7] == '1'
 local client, object = a[8], a[9]
-local inc = tonumber(a[11])
-local destInc = tonumber(a[10]) * inc
-sensInc = sensInc * inc
 
-local h = redis.call('HMGET', K[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs', 'x', 'wx')
+local h = call('HMGET', K[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs', 'x', 'wx')
 -- Each field parsed once (tonumber is strtod, a tenth of redis-server's instructions per Check).
 for i = 1, 14 do h[i] = num(h[i]) end
 -- Renewals first, so that a stamp is never written for keys that were not renewed.
@@ -297,36 +320,19 @@ put(11, 'xb', xb); put(12, 'xc', xc); put(13, 'xp', xp)
 if bs then put(14, 'bs', bs) end
 if renew then f[#f + 1] = 'x'; f[#f + 1] = nowS end
 if renewW then f[#f + 1] = 'wx'; f[#f + 1] = nowS end
-redis.call('HSET', K[1], unpack(f))
-if not bs and h[14] then redis.call('HDEL', K[1], 'bs') end
+call('HSET', K[1], unpack(f))
+if not bs and h[14] then call('HDEL', K[1], 'bs') end
 -- Without a stamp the hash may have just been created: its TTL is set after the write.
 if renew then expire(K[1], subjectTtl) end
 
 local prevUa, clients, origin, start = '', '', '', now
--- The session's clients (field 'c'), most recent first, at most ${SESSION_CLIENTS}: session-clients.ts
--- keeps the memory store's the same way. 'u' stays the last family alone, as a replica of the
--- previous version reads and writes it; when such a replica wrote last, its family leads the list.
-local function clientsWith(list, x)
-  if x == '' or list == x or string.sub(list, 1, #x + 1) == x .. ' ' then return list end
-  local out = {x}
-  for t in string.gmatch(list, '[^ ]+') do
-    if t ~= x and #out < ${SESSION_CLIENTS} then out[#out + 1] = t end
-  end
-  return table.concat(out, ' ')
-end
--- Whether the list's first entry is of family f (its family is what precedes '@' or ' ').
-local function leads(list, f)
-  if string.sub(list, 1, #f) ~= f then return false end
-  local nx = string.sub(list, #f + 1, #f + 1)
-  return nx == '' or nx == '@' or nx == ' '
-end
 local token = ua
 if ua ~= '' and platform ~= '' then token = ua .. '@' .. platform end
 if hasSession then
-  local s = redis.call('HMGET', K[6], 'u', 't', 'o', 'f', 'x', 'c')
+  local s = call('HMGET', K[6], 'u', 't', 'o', 'f', 'x', 'c')
   local at = num(s[2])
   if at and at > now - sessTtl then
-    prevUa, origin, start = s[1] or '', s[3] or '', tonumber(s[4]) or now
+    prevUa, origin, start = s[1] or '', s[3] or '', num(s[4]) or now
     clients = s[6] or ''
     if prevUa ~= '' and not leads(clients, prevUa) then clients = clientsWith(clients, prevUa) end
     -- The last use only when due (sliding.ts refreshIntervals); on most Checks nothing changes
@@ -342,10 +348,10 @@ if hasSession then
       expire(K[6], sessTtl)
       sf[#sf + 1] = 'x'; sf[#sf + 1] = nowS
     end
-    if #sf > 0 then redis.call('HSET', K[6], unpack(sf)) end
+    if #sf > 0 then call('HSET', K[6], unpack(sf)) end
   else
     -- Every field is written, so nothing of an expired record survives.
-    redis.call('HSET', K[6], 'u', ua, 't', nowS, 'o', prefix, 'f', nowS, 'x', nowS, 'c', token)
+    call('HSET', K[6], 'u', ua, 't', nowS, 'o', prefix, 'f', nowS, 'x', nowS, 'c', token)
     expire(K[6], sessTtl)
   end
 end
@@ -374,14 +380,15 @@ local auth = tonumber(a[5] or '0') or 0
 -- Since when this history has been kept ('h' in the last site's hash): what unfamiliar_kind's
 -- maturity is measured from (memory.ts observeWork).
 -- A subject away for longer than the known TTL ('a', its last use, written when due) starts again.
-local ha = redis.call('HMGET', K[5], 'h', 'a')
-local hist, act = tonumber(ha[1] or '0') or 0, tonumber(ha[2] or '0') or 0
+-- The last site ('s', 't') is read here too: nothing below writes either field before it is used.
+local ha = call('HMGET', K[5], 'h', 'a', 's', 't')
+local hist, act = num(ha[1]) or 0, num(ha[2]) or 0
 if hist <= 0 or act <= now - knownTtl then
   hist = now
-  redis.call('HSET', K[5], 'h', nowS, 'a', nowS)
+  call('HSET', K[5], 'h', nowS, 'a', nowS)
   expire(K[5], knownTtl)
 elseif act <= now - knownRefresh then
-  redis.call('HSET', K[5], 'a', nowS)
+  call('HSET', K[5], 'a', nowS)
 end
 local nsKnown, nsWrote = use(K[1], ns)
 local nsSince = sighting(K[2], math.huge, nsKnown, 'n:', ns)
@@ -389,11 +396,11 @@ if nsSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
 -- The namespaces entered since this login, before this one (store.ts WorkHistory.entered).
 local entered = 0
 if nsSince > 0 and string.byte(ns, 1) ~= 42 and auth > 0 and auth <= nsSince then
-  local z = tonumber(redis.call('HGET', K[5], 'z') or '0') or 0
+  local z = tonumber(call('HGET', K[5], 'z') or '0') or 0
   if auth <= z or auth <= now - math.min(${ENTERED_KEEP_MS}, knownTtl) then entered = ${ENTERED_UNKNOWN}
   else
     local seen = {}
-    for _, m in ipairs(redis.call('ZRANGEBYSCORE', K[2], int(auth), int(nsSince))) do
+    for _, m in ipairs(call('ZRANGEBYSCORE', K[2], int(auth), int(nsSince))) do
       local kind, name = string.sub(m, 1, 2), string.sub(m, 3)
       -- '*' and '**' (every namespace at once, store.ts ALL_NAMESPACES_*) are not namespaces entered.
       if (kind == 'n:' or kind == 'e:') and name ~= ns and string.byte(name, 1) ~= 42 and not seen[name] then
@@ -414,10 +421,10 @@ if fam ~= '' then
   if rank and nsWrote then
     if rank > 0 then
       -- Kept without the '+' (family-keys.ts canonicalKey).
-      redis.call('ZADD', K[9], nowS, string.match(fam, '^%d+') .. rest)
-      redis.call('ZREMRANGEBYSCORE', K[9], '-inf', knownCut)
-      local n = redis.call('ZCARD', K[9])
-      if n > maxWork then redis.call('ZREMRANGEBYRANK', K[9], 0, n - maxWork - 1) end
+      call('ZADD', K[9], nowS, string.match(fam, '^%d+') .. rest)
+      call('ZREMRANGEBYSCORE', K[9], '-inf', knownCut)
+      local n = call('ZCARD', K[9])
+      if n > maxWork then call('ZREMRANGEBYRANK', K[9], 0, n - maxWork - 1) end
       expire(K[9], knownTtl)
     end
   elseif rank and not nsKnown then
@@ -447,13 +454,13 @@ end
 local siteKnown = known(K[4], site)
 local siteSince = sighting(K[2], math.huge, siteKnown, 's:', site)
 if siteSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
-local workingSet = redis.call('ZCOUNT', K[1], knownLive, '+inf')
+local workingSet = call('ZCOUNT', K[1], knownLive, '+inf')
 -- A run of nothing but familiar reads counts none of its objects; one new object counts them all
 -- (memory.ts observeWork).
 local famAt = 0
 if a[6] == '1' and object ~= '' and famMs > 0 then
-  local sc = redis.call('ZSCORE', K[7], object)
-  if sc and tonumber(sc) > now - famMs then famAt = tonumber(sc) end
+  local sc = call('ZSCORE', K[7], object)
+  if sc then sc = sc + 0; if sc > now - famMs then famAt = sc end end
 end
 local pace = distinct(K[3], object, paceMs, maxObj)
 if pace > 0 and famMs > 0 and distinct(K[8], famAt > 0 and '' or object, paceMs, maxObj) == 0 then pace = 0 end
@@ -462,35 +469,34 @@ if pace > 0 and famMs > 0 and distinct(K[8], famAt > 0 and '' or object, paceMs,
 local paceSince = 0
 if pace > paceThr then
   tidy(K[2])
-  local sc = redis.call('ZSCORE', K[2], 'q:')
+  local sc = call('ZSCORE', K[2], 'q:')
   if sc then paceSince = tonumber(sc) else
     paceSince = now
     if paceResume > 0 then
-      local qa = redis.call('ZSCORE', K[2], 'qa')
-      if qa and tonumber(qa) > now - paceResume then paceSince = tonumber(redis.call('ZSCORE', K[2], 'qr') or nowS) end
+      local qa = call('ZSCORE', K[2], 'qa')
+      if qa and tonumber(qa) > now - paceResume then paceSince = tonumber(call('ZSCORE', K[2], 'qr') or nowS) end
     end
-    redis.call('ZADD', K[2], int(paceSince), 'q:')
+    call('ZADD', K[2], int(paceSince), 'q:')
     expire(K[2], knownTtl)
   end
-  if paceResume > 0 and auth > 0 and auth >= paceSince - paceSince % 1000 then redis.call('ZADD', K[2], int(paceSince), 'qr', nowS, 'qa') end
+  if paceResume > 0 and auth > 0 and auth >= paceSince - paceSince % 1000 then call('ZADD', K[2], int(paceSince), 'qr', nowS, 'qa') end
 else
-  local sc = redis.call('ZSCORE', K[2], 'q:')
+  local sc = call('ZSCORE', K[2], 'q:')
   if sc then
     local q = tonumber(sc)
-    if auth > 0 and auth >= q - q % 1000 and q > now - paceResume then redis.call('ZADD', K[2], sc, 'qr', nowS, 'qa') end
-    redis.call('ZREM', K[2], 'q:')
+    if auth > 0 and auth >= q - q % 1000 and q > now - paceResume then call('ZADD', K[2], sc, 'qr', nowS, 'qa') end
+    call('ZREM', K[2], 'q:')
   end
 end
-local last = redis.call('HMGET', K[5], 's', 't')
-local lastSite, lastAt = last[1] or '', tonumber(last[2]) or 0
+local lastSite, lastAt = ha[3] or '', num(ha[4]) or 0
 if lastAt <= now - knownTtl then lastSite, lastAt = '', 0 end
 local nearbyKnown = use(K[6], nearby)
 -- The latest proof of a network inside a wider one not yet known ('v:<nearby>', learnWork): a
 -- sign-in's neighbours may be vouched for by it for a while (risk/engine.ts).
 local provenAt = 0
 if not nearbyKnown and nearby ~= '' then
-  local v = redis.call('ZSCORE', K[2], 'v:' .. nearby)
-  if v and tonumber(v) > now - knownTtl then provenAt = tonumber(v) end
+  local v = call('ZSCORE', K[2], 'v:' .. nearby)
+  if v then v = v + 0; if v > now - knownTtl then provenAt = v end end
 end
 w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince, provenAt, entered, famAt, b(famKnown), kindSince, hist}
 `;
@@ -622,7 +628,7 @@ for i = 1, #KEYS do
   -- The turn's Checks mostly share a millisecond: what is derived from now (three
   -- string.format, ~7,000 instructions) is formatted again only when it changes. The first
   -- Check's was formatted above, from ARGV[1].
-  local t = tonumber(ARGV[j])
+  local t = ARGV[j] + 0
   if t ~= now then
     now = t
     nowS = int(now)

@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../../src/state/memory.js';
+import { counterKey, opaqueHash } from '../../src/state/keys.js';
 import { RedisStateStore } from '../../src/state/redis.js';
-import type { Observation, ObservedAll, WorkObservation } from '../../src/state/store.js';
+import { StateUnavailableError, type Observation, type ObservedAll, type WorkObservation } from '../../src/state/store.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 import { prng } from '../support/workday.js';
@@ -167,5 +168,29 @@ describe('the Check script: one call, recovered after the server forgets it', ()
     const at = (k: number) => ({ o: { ...o, nowMs: T + k }, w: { ...w, nowMs: T + k } });
     const answers = await Promise.all([1, 2, 3].map((k) => r.observeAll(at(k).o, at(k).w)));
     expect(answers).toEqual([1, 2, 3].map((k) => reference(m, at(k).o, at(k).w)));
+  });
+});
+
+describe('the Check script: a stored number that is not one', () => {
+  // The script converts the numbers it wrote with arithmetic (one strtod, redis-scripts.ts `num`),
+  // which raises on text that is not a number, where tonumber() read it as absent: a counter or
+  // timestamp tampered with, or written by something else, fails the Check closed instead of
+  // answering as if the subject, its counts or its session were new.
+  it.each([
+    ['the counters hash', (prefix: string) => counterKey(prefix, 'mallory'), 't'],
+    ['a counter', (prefix: string) => counterKey(prefix, 'mallory'), 'rc'],
+    ['the session', (prefix: string) => `${counterKey(prefix, 'mallory').slice(0, -1)}s:${opaqueHash('sid-1')}`, 't'],
+  ])('in %s fails that Check alone, as StateUnavailableError', async (_what, key, field) => {
+    const prefix = `chk${++n}:`;
+    const { m, r } = await pair(prefix);
+    const o = observation('mallory', T, (xs) => xs[1]!, () => 0.5);
+    await r.observeAll(o, undefined);
+    await admin.hset(key(prefix), field, 'not-a-number');
+    const other = { ...observation('alice', T + 1, (xs) => xs[1]!, () => 0.5) };
+    // Both in one batch: the tampered Check fails, the other is answered as the memory store does.
+    const [bad, good] = await Promise.allSettled([r.observeAll({ ...o, nowMs: T + 1 }, undefined), r.observeAll(other, undefined)]);
+    expect(bad.status).toBe('rejected');
+    expect((bad as PromiseRejectedResult).reason).toBeInstanceOf(StateUnavailableError);
+    expect(good).toEqual({ status: 'fulfilled', value: reference(m, other, undefined) });
   });
 });
