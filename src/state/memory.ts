@@ -154,6 +154,46 @@ interface WorkRecord {
   lastSiteAt: number;
   /** The latest first sighting the cap on `sightings` dropped (0 none): `entered` is unknown up to it. */
   lost: number;
+  /** The last observeWork's lookup answers, while they cannot change (WorkMemo); never in a snapshot. */
+  memo?: WorkMemo | undefined;
+}
+
+/**
+ * What the last `observeWork` of a subject answered by looking up its namespace, family, kind,
+ * site and wider network, kept so that the next observeWork with the same strings answers them
+ * again without the lookups, the refresh tests, the sightings' keys and the family's covering keys.
+ * What moves on every Check is never kept here: the pace windows and run, the familiar read, the
+ * working set's count, `entered`, the last site, the history's start.
+ *
+ * It is valid while nothing but the clock has moved since it was written (each observeWork that
+ * looks up writes its own or none, learnWork drops it, `forget` and eviction drop the record), the
+ * clock only up to `until` (the first time a kept answer could change by itself: a known entry's
+ * last use falls due for rewriting or expires, a first sighting or a covering family key expires),
+ * and only while the sightings are within their cap (a pace run's marks can grow them past it, and
+ * the look-up's capWork would then drop one).
+ */
+interface WorkMemo {
+  until: number;
+  namespace: string;
+  family: string;
+  kind: string;
+  site: string;
+  nearby: string;
+  namespaceKnown: boolean;
+  namespaceSince: number;
+  familyKnown: boolean;
+  kindSince: number;
+  siteKnown: boolean;
+  siteSince: number;
+  nearbyKnown: boolean;
+  /**
+   * The `v:` sighting read (0 none): only learnWork writes it, and whether it is still within the
+   * TTL is asked of the clock on every use, as the look-up asks it (the expired one it would drop
+   * answers 0 either way).
+   */
+  proven: number;
+  /** WorkHistory.entered as the look-up that wrote this found it; a kept memo's use counts it again. */
+  entered: number;
 }
 
 interface SessionRecord {
@@ -245,7 +285,7 @@ export class MemoryStateStore implements StateStore {
       const sessions: SnapshotData['sessions'] = [...this.sessions.entries()].reverse().map(([k, v]) => [k, { ...v }]);
       const work: NonNullable<SnapshotData['work']> = [...this.work.entries()]
         .reverse()
-        .map(([k, w]) => [k, withMapsAsEntries(w)]);
+        .map(([k, { memo: _memo, ...w }]) => [k, withMapsAsEntries(w)]);
       writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt: (this.options.now ?? Date.now)(), subjects, sessions, work });
       return true;
     } catch (err) {
@@ -480,29 +520,21 @@ export class MemoryStateStore implements StateStore {
     if (rec.since === undefined || rec.active === undefined || rec.active <= now - ttl) rec.since = rec.active = now;
     else if (rec.active <= now - l.knownRefreshMs) rec.active = now;
     const ns = w.namespace;
-    const nsUse = used(rec.namespaces, ns, now, ttl, l.knownRefreshMs);
-    const namespaceKnown = nsUse !== NOT_KNOWN;
-    const namespaceSince = namespaceKnown ? 0 : sighting(rec.sightings, 'n:', ns, now, Infinity);
-    capWork(rec, l.maxWork);
-    const entered = enteredBefore(rec, ns, namespaceSince, wholeMs(w.auth ?? 0), now, ttl);
     const fam = w.family ?? '';
-    let familyKnown = false;
-    if (fam !== '') {
-      // A known namespace keeps its family alive as it is used: written whenever the namespace's
-      // own last use is (no write of its own on the Checks between), so that a working set learned
-      // before families were kept, or longer ago than the known TTL and still in use, covers its
-      // lower environments too.
-      if (nsUse === WRITTEN) {
-        if (vouches(fam)) learn(rec.families, canonicalKey(fam), now, this.workCap);
-      } else if (!namespaceKnown) for (const k of coveringKeys(fam)) if (isKnown(rec.families, k, now, ttl)) familyKnown = true;
-    }
-    // A kind is kept alive as it is used, like a namespace of the working set (the same set as the
-    // family keys, `k:`, which no family key begins with).
     const kind = w.kind ?? '';
-    const kindSince = kind === '' || used(rec.families, `k:${kind}`, now, ttl, l.knownRefreshMs) !== NOT_KNOWN ? 0 : sighting(rec.sightings, 'k:', kind, now, Infinity);
-    const siteKnown = isKnown(rec.sites, w.site, now, ttl);
-    const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, Infinity);
-    capWork(rec, l.maxWork);
+    const m = rec.memo;
+    let c: WorkMemo;
+    let entered: number;
+    // Within the cap, the look-up's capWork would drop nothing: `entered` reads what it would. A
+    // clock gone back needs no test of its own: every kept answer changes only once the clock
+    // reaches a time after the look-up's (the `until`), never by going back.
+    if (m !== undefined && now < m.until && rec.sightings.size <= l.maxWork && m.namespace === ns && m.family === fam && m.kind === kind && m.site === w.site && m.nearby === w.nearby) {
+      c = m;
+      entered = enteredBefore(rec, ns, c.namespaceSince, wholeMs(w.auth ?? 0), now, ttl);
+    } else {
+      c = this.workContext(rec, w, ns, fam, kind, now);
+      entered = c.entered;
+    }
     // Every object touched is in the window, as before familiarity; a run of nothing but reads of
     // familiar objects counts none of them, and one new object in the window counts them all.
     const familiar = w.read === true && w.object !== '' && l.familiarMs > 0 ? liveAt(rec.familiar, w.object, now, l.familiarMs) : 0;
@@ -540,31 +572,105 @@ export class MemoryStateStore implements StateStore {
       }
     }
     const live = rec.lastSiteAt > now - ttl;
-    const nearbyKnown = usedIfKnown(rec.nearby, w.nearby, now, ttl, l.knownRefreshMs);
-    const provenAt = nearbyKnown || w.nearby === '' ? 0 : (rec.sightings.get(this.provenKey(w.nearby)) ?? 0);
+    const provenAt = c.proven;
     return {
-      namespaceKnown,
-      namespaceSince,
+      namespaceKnown: c.namespaceKnown,
+      namespaceSince: c.namespaceSince,
       workingSet: countLive(rec.namespaces, now - ttl),
       pace,
       paceSince,
-      siteKnown,
+      siteKnown: c.siteKnown,
       lastSite: live ? rec.lastSite : '',
       lastSiteAt: live ? rec.lastSiteAt : 0,
-      siteSince,
-      nearbyKnown,
+      siteSince: c.siteSince,
+      nearbyKnown: c.nearbyKnown,
       nearbyProvenAt: provenAt > now - ttl ? provenAt : 0,
       entered,
       familiar,
-      familyKnown,
-      kindSince,
+      familyKnown: c.familyKnown,
+      kindSince: c.kindSince,
       historySince: rec.since,
     };
+  }
+
+  /**
+   * The look-up half of observeWork: the namespace, family, kind, site and wider network (a use of
+   * a known one written when due, first sightings recorded, the sightings capped). Keeps what it
+   * answered as the record's WorkMemo when no clock-driven change is due before a later Check.
+   */
+  private workContext(rec: WorkRecord, w: WorkObservation, ns: string, fam: string, kind: string, now: number): WorkMemo {
+    const l = this.l;
+    const ttl = l.knownTtlMs;
+    const nsUse = used(rec.namespaces, ns, now, ttl, l.knownRefreshMs);
+    const namespaceKnown = nsUse !== NOT_KNOWN;
+    const namespaceSince = namespaceKnown ? 0 : sighting(rec.sightings, 'n:', ns, now, Infinity);
+    capWork(rec, l.maxWork);
+    // Between the two caps, as it always was: the second can drop a sighting it counts.
+    const entered = enteredBefore(rec, ns, namespaceSince, wholeMs(w.auth ?? 0), now, ttl);
+    let familyKnown = false;
+    // Until when familyKnown holds: the earliest expiry of a covering key found known.
+    let familyUntil = Infinity;
+    if (fam !== '') {
+      // A known namespace keeps its family alive as it is used: written whenever the namespace's
+      // own last use is (no write of its own on the Checks between), so that a working set learned
+      // before families were kept, or longer ago than the known TTL and still in use, covers its
+      // lower environments too.
+      if (nsUse === WRITTEN) {
+        if (vouches(fam)) learn(rec.families, canonicalKey(fam), now, this.workCap);
+      } else if (!namespaceKnown)
+        for (const k of coveringKeys(fam))
+          if (isKnown(rec.families, k, now, ttl)) {
+            familyKnown = true;
+            familyUntil = Math.min(familyUntil, rec.families.get(k)! + ttl);
+          }
+    }
+    // A kind is kept alive as it is used, like a namespace of the working set (the same set as the
+    // family keys, `k:`, which no family key begins with).
+    const kindKey = kind === '' ? '' : `k:${kind}`;
+    const kindKnown = kind !== '' && used(rec.families, kindKey, now, ttl, l.knownRefreshMs) !== NOT_KNOWN;
+    const kindSince = kind === '' || kindKnown ? 0 : sighting(rec.sightings, 'k:', kind, now, Infinity);
+    const siteKnown = isKnown(rec.sites, w.site, now, ttl);
+    const siteSince = siteKnown ? 0 : sighting(rec.sightings, 's:', w.site, now, Infinity);
+    capWork(rec, l.maxWork);
+    const nearbyKnown = usedIfKnown(rec.nearby, w.nearby, now, ttl, l.knownRefreshMs);
+    const proven = nearbyKnown || w.nearby === '' ? 0 : (rec.sightings.get(this.provenKey(w.nearby)) ?? 0);
+    const answer: WorkMemo = {
+      until: now,
+      namespace: ns,
+      family: fam,
+      kind,
+      site: w.site,
+      nearby: w.nearby,
+      namespaceKnown,
+      namespaceSince,
+      familyKnown,
+      kindSince,
+      siteKnown,
+      siteSince,
+      nearbyKnown,
+      proven,
+      entered,
+    };
+    if (this.options.memo === false) return answer;
+    const until = Math.min(
+      // A use that wrote the namespace (and its family key) leaves it the newest: the next is not due.
+      keptUntil(rec.namespaces, ns, namespaceKnown, now, l),
+      keptUntil(rec.families, kindKey, kindKnown, now, l),
+      familyUntil,
+      siteKnown ? rec.sites.get(w.site)! + ttl : Infinity,
+      keptUntil(rec.nearby, w.nearby, nearbyKnown, now, l),
+      sightingUntil(rec.sightings, 'n:', ns, namespaceSince, l),
+      sightingUntil(rec.sightings, 'k:', kind, kindSince, l),
+      sightingUntil(rec.sightings, 's:', w.site, siteSince, l),
+    );
+    rec.memo = until > now ? { ...answer, until } : undefined;
+    return answer;
   }
 
   learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = '', proof = true, family = '', kind = ''): void {
     const now = wholeMs(nowMs);
     const rec = this.workRecord(subject);
+    rec.memo = undefined;
     const cap = this.workCap;
     if (kind !== '') {
       learn(rec.families, `k:${kind}`, now, cap);

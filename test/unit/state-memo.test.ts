@@ -9,7 +9,7 @@ import { TEST_LIMITS } from '../support/state-config.js';
 import { prng } from '../support/workday.js';
 
 /**
- * The memory store's kept context (ContextMemo, perf36): an observe that repeats the subject's last
+ * The memory store's kept contexts (ContextMemo, perf36; WorkMemo, perf37): an observe or observeWork that repeats the subject's last
  * context answers from it instead of looking the context up. Random sequences of every call that
  * reads or writes a subject's history, biased toward repeats (what the memo serves) and with the
  * clock stepping across refresh intervals, TTLs and backwards, go through a store with the memo and
@@ -31,6 +31,12 @@ const PLATFORMS = [undefined, 'linux', 'mac'];
 const CLIENTS = ['', 'interactive', 'curl'];
 const NAMESPACES = ['', 'dev', 'prod', 'ops', 'team-a'];
 const OBJECTS = ['', 'secrets|dev|db', 'secrets|prod|db', 'secrets|prod|api'];
+// Family keys (state/family-keys.ts): tiers of one application, a stem with shorter prefixes, none.
+const FAMILY_KEYS = ['', '1:ledger', '2:ledger', '3:ledger', '2+:payments-batch', '1:payments', '0:search'];
+const KINDS = ['', 'secret_read', 'pod_shell', 'unfamiliar_kind:cronjobs'];
+const SITES = ['', 'office', 'lab'];
+const NEARBY = ['', '203.0.0.0/16', '198.51.0.0/16'];
+const NETWORKS = ['', '203.0.113.0/24', '203.0.114.0/24', '198.51.100.0/24'];
 
 function run(seed: number, memo: boolean, steps: number): { answers: unknown[]; states: unknown[] } {
   // Seeded, so a failure names the seed that reproduces it.
@@ -40,6 +46,7 @@ function run(seed: number, memo: boolean, steps: number): { answers: unknown[]; 
   // Two subjects for three: the LRU drops records and sessions, which the memo must notice.
   const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 2, memo, snapshotPath: path, snapshotIntervalMs: 3_600_000, now: () => 0 });
   const last = new Map<string, Observation>();
+  const lastWork = new Map<string, WorkObservation>();
   const answers: unknown[] = [];
   const states: unknown[] = [];
   let now = T;
@@ -83,20 +90,42 @@ function run(seed: number, memo: boolean, steps: number): { answers: unknown[]; 
       } else o = fresh(subject);
       last.set(subject, o);
       answers.push([i, 'observe', store.observe(o)]);
-    } else if (op < 0.8) {
+    } else if (op < 0.75) {
       const o = last.get(subject) ?? fresh(subject);
       const learnt = r();
       // Usually the context of the last Check, as the engine learns it after a step-up.
       store.learn(subject, learnt < 0.7 ? o.ip : pick(IPS), learnt < 0.7 ? o.ipPrefix : pick(PREFIXES), learnt < 0.7 ? o.device : pick(DEVICES), now, learnt < 0.7 ? (o.client ?? '') : pick(CLIENTS));
-    } else if (op < 0.88) {
+    } else if (op < 0.8) {
       store.recordDenial(subject, now);
-    } else if (op < 0.97) {
-      const w: WorkObservation = { subject, nowMs: now, namespace: pick(NAMESPACES), object: pick(OBJECTS), site: '', nearby: '', read: r() < 0.5 };
+    } else if (op < 0.975) {
+      // The working set's side (WorkMemo), biased toward repeats as observe is; now and then a
+      // namespace out of a hundred, so the sightings reach their cap (64) and the cap drops some.
+      const prev = lastWork.get(subject);
+      let w: WorkObservation;
+      if (prev !== undefined && r() < 0.8) {
+        w = { ...prev, nowMs: now, object: r() < 0.8 ? prev.object : pick(OBJECTS), read: r() < 0.8 ? prev.read! : !prev.read };
+        const part = r();
+        if (part < 0.04) w.namespace = pick(NAMESPACES);
+        else if (part < 0.08) w.family = pick(FAMILY_KEYS);
+        else if (part < 0.12) w.kind = pick(KINDS);
+        else if (part < 0.16) w.site = pick(SITES);
+        else if (part < 0.2) w.nearby = pick(NEARBY);
+        else if (part < 0.24) w.auth = r() < 0.5 ? 0 : now - Math.floor(r() * 600) * 1000;
+      } else {
+        const namespace = r() < 0.15 ? `ns${Math.floor(r() * 100)}` : pick(NAMESPACES);
+        w = { subject, nowMs: now, namespace, object: pick(OBJECTS), site: pick(SITES), nearby: pick(NEARBY), read: r() < 0.5, family: pick(FAMILY_KEYS), kind: pick(KINDS), auth: r() < 0.3 ? 0 : now - Math.floor(r() * 600) * 1000 };
+      }
+      lastWork.set(subject, w);
       answers.push([i, 'observeWork', store.observeWork(w)]);
-      if (r() < 0.3) store.learnWork(subject, w.namespace, '', now, '', '', 1, w.object);
+      if (r() < 0.15) {
+        // What the engine learns after a proof: the Check's parts, some of them left out.
+        const part = (x: string | undefined): string => (r() < 0.7 ? (x ?? '') : '');
+        store.learnWork(subject, part(w.namespace), part(w.site), now, part(w.nearby), pick(NETWORKS), r() < 0.5 ? 1 : 2, part(w.object), r() < 0.7, part(w.family), part(w.kind));
+      }
     } else {
       void store.control.forget(subject, pick(SESSIONS));
       last.delete(subject);
+      lastWork.delete(subject);
     }
     if (i % 100 === 99 || i === steps - 1) {
       store.save();
@@ -107,25 +136,35 @@ function run(seed: number, memo: boolean, steps: number): { answers: unknown[]; 
   return { answers, states };
 }
 
-describe('memory store: the kept context (ContextMemo)', () => {
+describe('memory store: the kept context (ContextMemo, WorkMemo)', () => {
   it('answers and holds exactly what the store without it does, call for call (random sequences)', () => {
     // context() is the look-up the memo saves: count the observes it did not have to make.
     const lookedUp = vi.spyOn(MemoryStateStore.prototype as unknown as { context: () => unknown }, 'context');
+    // workContext() is the working set's look-up (WorkMemo).
+    const workLookedUp = vi.spyOn(MemoryStateStore.prototype as unknown as { workContext: () => unknown }, 'workContext');
     let observes = 0;
     let served = 0;
+    let works = 0;
+    let workServed = 0;
     for (let seed = 1; seed <= 40; seed++) {
       const plain = run(seed, false, 500);
       lookedUp.mockClear();
+      workLookedUp.mockClear();
       const kept = run(seed, true, 500);
       const n = kept.answers.filter((a) => (a as unknown[])[1] === 'observe').length;
       observes += n;
       served += n - lookedUp.mock.calls.length;
+      const nw = kept.answers.filter((a) => (a as unknown[])[1] === 'observeWork').length;
+      works += nw;
+      workServed += nw - workLookedUp.mock.calls.length;
       for (let i = 0; i < plain.answers.length; i++) expect(kept.answers[i], `seed ${seed}`).toEqual(plain.answers[i]);
       for (let i = 0; i < plain.states.length; i++) expect(kept.states[i], `seed ${seed}`).toEqual(plain.states[i]);
     }
     lookedUp.mockRestore();
-    // The sequences exercise the memo, not only the look-up: a good share of observes is served.
+    workLookedUp.mockRestore();
+    // The sequences exercise the memos, not only the look-ups: a good share of each call is served.
     expect(served / observes).toBeGreaterThan(0.15);
+    expect(workServed / works).toBeGreaterThan(0.15);
   });
 
   it('serves repeats: a Check repeating the last context is answered from the memo, until a learn', () => {
@@ -191,6 +230,64 @@ describe('memory store: the kept context in the corners', () => {
       s.learn('alice', '', '', 'fp:a', T);
       const ttl = TEST_LIMITS.knownTtlSeconds * 1000;
       return [s.observe({ ...base, nowMs: T + 1 }), s.observe({ ...base, nowMs: T + ttl - 1 }), s.observe({ ...base, nowMs: T + ttl + 1 })];
+    });
+  });
+
+  const ttl = TEST_LIMITS.knownTtlSeconds * 1000;
+  const work = (w: Partial<WorkObservation> & { nowMs: number }): WorkObservation => ({ subject: 'alice', namespace: '', object: '', site: '', nearby: '', ...w });
+
+  it('the working set: a known kind falls due for rewriting (WorkMemo: the kind\'s keptUntil)', () => {
+    twins('work-kind', (s) => {
+      s.learnWork('alice', '', '', T, '', '', 1, '', true, '', 'secret_read');
+      // No namespace: nothing else bounds the kept answers, and the kind's last use is due after the refresh.
+      return [1, 2_000, 4_000, 8_000].map((dt) => s.observeWork(work({ nowMs: T + dt, kind: 'secret_read' })));
+    });
+  });
+
+  it("the working set: a covering family key expires while the namespace's sighting is kept (WorkMemo: the family's bound)", () => {
+    twins('work-family', (s) => {
+      s.learnWork('alice', 'ledger-prod', '', T, '', '', 1, '', true, '2:ledger');
+      // The family key (T) expires at T + ttl, before the namespace's first sighting (T + 100) does.
+      return [100, 200, ttl + 50].map((dt) => s.observeWork(work({ nowMs: T + dt, namespace: 'ledger-qa', family: '3:ledger' })));
+    });
+  });
+
+  it('the working set: a known site expires (WorkMemo: the site\'s bound)', () => {
+    twins('work-site', (s) => {
+      s.learnWork('alice', '', 'office', T, '');
+      return [1, 10, ttl + 5].map((dt) => s.observeWork(work({ nowMs: T + dt, site: 'office' })));
+    });
+  });
+
+  it('the working set: another wider network is looked up (WorkMemo: the nearby key)', () => {
+    twins('work-nearby', (s) => {
+      s.learnWork('alice', '', '', T, '203.0.0.0/16');
+      return [s.observeWork(work({ nowMs: T + 1, nearby: '203.0.0.0/16' })), s.observeWork(work({ nowMs: T + 2, nearby: '198.51.0.0/16' }))];
+    });
+  });
+
+  it("the working set: a pace run's mark grows the sightings past their cap (WorkMemo: the cap guard)", () => {
+    twins('work-cap', (s) => {
+      const out: unknown[] = [];
+      // 63 unknown namespaces' sightings and the one worked in: the cap (64 with TEST_LIMITS).
+      for (let i = 1; i <= 63; i++) out.push(s.observeWork(work({ nowMs: T + i, namespace: `ns${i}` })));
+      // Four new Secrets in the pace window: a run (3 allowed), whose mark `q:` is a 65th sighting.
+      for (let i = 1; i <= 5; i++) out.push(s.observeWork(work({ nowMs: T + 100 + i, namespace: 'dev', object: `secrets|dev|s${i}` })));
+      return out;
+    });
+  });
+
+  it("the working set: `entered` is counted before the site's sighting can push one out (the look-up's order)", () => {
+    // Not a guard of the memo but the order workContext keeps: both stores would agree on a wrong
+    // order, so the answer is checked as well.
+    twins('work-entered', (s) => {
+      const out: unknown[] = [];
+      for (let i = 1; i <= 63; i++) out.push(s.observeWork(work({ nowMs: T + i * 1000, namespace: `ns${i}`, auth: T })));
+      // A 64th namespace (the cap) and an unknown site, whose sighting is the 65th: the cap drops ns1's.
+      const h = s.observeWork(work({ nowMs: T + 100_000, namespace: 'x', site: 'office', auth: T }));
+      expect(h.entered).toBe(63);
+      out.push(h);
+      return out;
     });
   });
 
