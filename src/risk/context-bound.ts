@@ -35,6 +35,17 @@ export interface ContextBound {
    * refused outright (a burst of deletes: a freshly signed-in insider meets any freshness).
    */
   action?: 'sign in again' | 'refused';
+  /**
+   * The id of this step-up (risk/ask.ts): a sign-in made to answer it names it in its nonce. Set
+   * by the engine on every bound it asks for.
+   */
+  ask?: string;
+  /**
+   * When a count's run (machine pace, distinct sensitive objects) is over besides what bound this
+   * request: that run's ask and what was counted, so the credential plugin can say what a sign-in
+   * for it would answer ("12 distinct sensitive objects in 20s since 11:00:07Z").
+   */
+  run?: { ask: string; counted: string };
 }
 
 const SUMMARY: Partial<Record<RiskCode, string>> = {
@@ -146,6 +157,25 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     reason: `${b.what} since ${utcClock(b.at)}${why}`,
     summary: `${b.summary ?? SUMMARY[b.code] ?? b.code}${b.seen === false ? '' : ` since ${utcClock(b.seen)}`}${why}`,
   };
+}
+
+/**
+ * A count's run this request is part of, over its threshold: the latest crossing among
+ * `machine_pace` and `sensitive_objects` (ms), which one, and what was counted, in contextBound's
+ * words. Undefined when neither fired. The ask a run gets is bound to this crossing (engine.ts
+ * boundAnswers).
+ */
+export function runOver(ctx: SignalContext, fired: readonly Contribution[], cfg: Signals): { since: number; code: RiskCode; counted: string } | undefined {
+  let run: { since: number; code: RiskCode; counted: string } | undefined;
+  const h = ctx.history;
+  if (h.behaviourSince > 0 && fired.some((c) => c.code === 'sensitive_objects' && c.weight > 0)) {
+    run = { since: h.behaviourSince, code: 'sensitive_objects', counted: `${h.objects} sensitive objects touched since ${utcClock(h.behaviourSince)}` };
+  }
+  const w = ctx.work;
+  if (w !== undefined && w.paceSince > 0 && fired.some((c) => c.code === 'machine_pace' && c.weight > 0) && (run === undefined || w.paceSince > run.since)) {
+    run = { since: w.paceSince, code: 'machine_pace', counted: `${w.pace} distinct sensitive objects in ${cfg.machine_pace.window_seconds}s since ${utcClock(w.paceSince)}` };
+  }
+  return run;
 }
 
 /**
