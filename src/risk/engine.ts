@@ -671,7 +671,7 @@ export class RiskEngine {
     if (run === undefined) return b;
     const crossed = Math.ceil(run.since / 1000);
     const ask = askId(subject, crossed, 'r', '');
-    if (ask !== b.ask) b.run = { ask, counted: run.counted };
+    b.run = { ask, counted: run.counted };
     // Not met anyway, or covered by the answered step-up's own rules (answeredBurst moved it).
     if (auth === undefined || auth < crossed || auth < b.authAfter || p.answered) return b;
     const named = namedAsk(p.identity.ask, subject, auth);
