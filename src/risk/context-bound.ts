@@ -160,22 +160,24 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
 }
 
 /**
- * A count's run this request is part of, over its threshold: the latest crossing among
- * `machine_pace` and `sensitive_objects` (ms), which one, and what was counted, in contextBound's
- * words. Undefined when neither fired. The ask a run gets is bound to this crossing (engine.ts
- * boundAnswers).
+ * A count's run this request is part of, over its threshold: since the earliest crossing among
+ * `machine_pace` and `sensitive_objects` that are over now (ms), and what was counted, in
+ * contextBound's words. One run however many counts it crosses: the engineer's loop goes over
+ * machine pace at its 4th Secret and the distinct-objects count at its 7th while they are at the
+ * identity provider, and the ask they sign in for is the run's (engine.ts boundAnswers).
+ * Undefined when neither fired.
  */
 export function runOver(ctx: SignalContext, fired: readonly Contribution[], cfg: Signals): { since: number; code: RiskCode; counted: string } | undefined {
-  let run: { since: number; code: RiskCode; counted: string } | undefined;
   const h = ctx.history;
-  if (h.behaviourSince > 0 && fired.some((c) => c.code === 'sensitive_objects' && c.weight > 0)) {
-    run = { since: h.behaviourSince, code: 'sensitive_objects', counted: `${h.objects} sensitive objects touched since ${utcClock(h.behaviourSince)}` };
-  }
   const w = ctx.work;
-  if (w !== undefined && w.paceSince > 0 && fired.some((c) => c.code === 'machine_pace' && c.weight > 0) && (run === undefined || w.paceSince > run.since)) {
-    run = { since: w.paceSince, code: 'machine_pace', counted: `${w.pace} distinct sensitive objects in ${cfg.machine_pace.window_seconds}s since ${utcClock(w.paceSince)}` };
-  }
-  return run;
+  const objects = h.behaviourSince > 0 && fired.some((c) => c.code === 'sensitive_objects' && c.weight > 0) ? h.behaviourSince : 0;
+  const pace = w !== undefined && w.paceSince > 0 && fired.some((c) => c.code === 'machine_pace' && c.weight > 0) ? w.paceSince : 0;
+  if (objects === 0 && pace === 0) return undefined;
+  const counted: string[] = [];
+  if (pace > 0) counted.push(`${w!.pace} distinct sensitive objects in ${cfg.machine_pace.window_seconds}s since ${utcClock(pace)}`);
+  if (objects > 0) counted.push(`${h.objects} sensitive objects touched since ${utcClock(objects)}`);
+  const first = pace > 0 && (objects === 0 || pace <= objects);
+  return { since: first ? pace : objects, code: first ? 'machine_pace' : 'sensitive_objects', counted: counted.join('; ') };
 }
 
 /**

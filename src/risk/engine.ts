@@ -635,7 +635,9 @@ export class RiskEngine {
 
   private rememberAsked(p: Assessing, bound: ContextBound): void {
     if (this.asked.size >= 10_000 && !this.asked.has(p.obs.subject)) this.asked.clear();
-    const run = isRunCode(bound.code);
+    // Asked for the run only when its ask is the run's: one refused on its own account inside a
+    // run (boundAnswers) was asked for that request.
+    const run = isRunCode(bound.code) && (bound.ask === undefined || bound.ask === bound.run?.ask);
     this.asked.set(p.obs.subject, { at: p.nowMs, authAfter: bound.authAfter, context: askedContext(p), object: askedObject(p), run, id: bound.ask ?? '' });
   }
 

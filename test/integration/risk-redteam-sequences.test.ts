@@ -327,6 +327,28 @@ describe('a run kept over until the engineer\'s next sign-in', () => {
     await refusedBy(fresh, at, rows, 3);
   });
 
+  // Malware's own kubectl runs the credential plugin after its refused read: that read's ask is the
+  // run's, and what stepgate lists for the plugin says what was counted (test/unit/
+  // credential-ask.test.ts: the real plugin prints it before the browser opens). A sign-in for it
+  // answers the run: the engineer was told what they were signing in for.
+  it('malware\'s own refused read asks for the run, with what was counted; only a sign-in naming that ask answers it', async () => {
+    const login = await engineer('during-3@example.io');
+    const at = T0 + 3 * H;
+    const run = await firstRefused(login, at, Array.from({ length: 6 }, (_, k) => [k * S, secret('prod-cart', `own-run-${k}`)] as const));
+    expect(run.index).toBe(3);
+    const refused = await get(login, at + 4 * S, secret('prod-cart', 'own-run-4'));
+    const context = (deniedBody(refused).stepgate as { risk: { context: { ask: string; run: { ask: string; counted: string } } } }).risk.context;
+    expect(context.ask).toBe(context.run.ask);
+    expect(context.ask).toMatch(/^[0-9a-z]+r/);
+    expect(context.run.counted).toMatch(/^\d+ distinct sensitive objects in 20s since 11:00:03Z$/);
+    // A sign-in made for another command's ask (a Secret in a namespace never worked in, asked on
+    // its own account inside the run) answers that command, not the run.
+    const other = askOf(await get(login, at + 6 * S, secret('search-prod', 'search-db')));
+    expect(other).not.toBe(context.ask);
+    expect(reasonOf(await get(answering(login, at + 16 * S, other), at + 17 * S, secret('prod-cart', 'own-run-5')))).toBe('auth_too_old');
+    expect(reasonOf(await get(answering(login, at + 18 * S, context.ask), at + 19 * S, secret('prod-cart', 'own-run-6')))).toBe('allowed');
+  });
+
   it('malware\'s run kept over with refused reads for ten minutes is asked after the engineer\'s next sign-in', async () => {
     const login = await engineer('during-2@example.io');
     const at = T0 + 3 * H;
