@@ -345,7 +345,7 @@ describe('a run kept over until the engineer\'s next sign-in', () => {
     // its own account inside the run) answers that command, not the run.
     const other = askOf(await get(login, at + 6 * S, secret('search-prod', 'search-db')));
     expect(other).not.toBe(context.ask);
-    expect(reasonOf(await get(answering(login, at + 16 * S, other), at + 17 * S, secret('prod-cart', 'own-run-5')))).toBe('auth_too_old');
+    expect(reasonOf(await get(answering(login, at + 16 * S, other), at + 17 * S, secret('prod-cart', 'own-run-4')))).toBe('auth_too_old');
     expect(reasonOf(await get(answering(login, at + 18 * S, context.ask), at + 19 * S, secret('prod-cart', 'own-run-6')))).toBe('allowed');
   });
 
