@@ -430,14 +430,16 @@ export class Responder {
       payload.risk = { score: v.risk.score, band: v.risk.band, reasons: v.risk.contributions.map((c) => ({ code: c.code, weight: c.weight })) };
       const cx = v.risk.context;
       if (cx && !v.allow) {
-        // The ask ids (risk/ask.ts): the credential plugin signs in naming the one its command got,
-        // and says what a run's ask was counted for, so the engineer knows whether it was them.
+        // The ask ids (risk/ask.ts), on a step-up only (a refusal asks for no sign-in): the
+        // credential plugin signs in naming the one its command got, and says what a run's ask
+        // was counted for, so the engineer knows whether it was them.
+        const asks = reasonKind(v.reason) === 'step_up' && cx.action !== 'refused';
         (payload.risk as Record<string, unknown>).context = {
           code: cx.code,
           since: new Date(cx.authAfter * 1000).toISOString(),
           message: `${cx.summary}; ${contextAction(v, cx)}`,
-          ...(cx.ask !== undefined && cx.action !== 'refused' ? { ask: cx.ask } : {}),
-          ...(cx.run !== undefined && cx.action !== 'refused' ? { run: { ask: cx.run.ask, counted: cx.run.counted } } : {}),
+          ...(asks && cx.ask !== undefined ? { ask: cx.ask } : {}),
+          ...(asks && cx.run !== undefined ? { run: { ask: cx.run.ask, counted: cx.run.counted } } : {}),
         };
       }
     }
