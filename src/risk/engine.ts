@@ -613,10 +613,14 @@ export class RiskEngine {
     // working set, and every namespace's (grace_namespaces lifted for the answered run), at machine
     // pace (test/integration/risk-redteam-sequences.test.ts).
     if (!a.run && a.object !== askedObject(p)) return;
-    // A sign-in that names another ask than this one was not made for it (boundAnswers): a run's
-    // ask for a run, a request's for a request over the same object.
+    // A sign-in that names an ask answers that ask (boundAnswers): this one, or a request's over
+    // the same object; and a request's ask (one refused on its own account inside a run too) only
+    // the loop over its object. A sign-in that names none covers as before.
     const named = namedAsk(p.identity.ask, p.obs.subject, auth);
-    if (named !== undefined && p.identity.ask !== a.id && (a.run || named.kind !== 'o' || named.object !== objectDigest(a.object))) return;
+    if (named !== undefined) {
+      const same = p.identity.ask === a.id || (named.kind === 'o' && named.object === objectDigest(a.object));
+      if (!same || (named.kind === 'o' && a.object !== askedObject(p))) return;
+    }
     // Made after the step-up was asked (whole seconds, as auth_time is), and soon after it.
     if (auth < Math.max(a.authAfter, Math.floor(a.at / 1000)) || auth * 1000 > a.at + ANSWER_MS) return;
     const signedIn = auth * 1000;
@@ -635,9 +639,7 @@ export class RiskEngine {
 
   private rememberAsked(p: Assessing, bound: ContextBound): void {
     if (this.asked.size >= 10_000 && !this.asked.has(p.obs.subject)) this.asked.clear();
-    // Asked for the run only when its ask is the run's: one refused on its own account inside a
-    // run (boundAnswers) was asked for that request.
-    const run = isRunCode(bound.code) && (bound.ask === undefined || bound.ask === bound.run?.ask);
+    const run = isRunCode(bound.code);
     this.asked.set(p.obs.subject, { at: p.nowMs, authAfter: bound.authAfter, context: askedContext(p), object: askedObject(p), run, id: bound.ask ?? '' });
   }
 
