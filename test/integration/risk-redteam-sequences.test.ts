@@ -301,15 +301,13 @@ describe('distinct objects at the buckets\' edge', () => {
   });
 });
 
-// A sign-in is the identity's, not one command's: it answers every run that went over before it.
-// Not closed: a count's bound is its crossing, and a sign-in after the crossing is what the
-// engineer whose own loop went over presents. Malware that crosses while the engineer is at the
-// identity provider for another command, or keeps its run over with refused reads (each one new
-// object, so the window never empties) until the engineer next signs in for any reason, is that
-// loop from every request's point of view. Tying a sign-in to the run it answered needs to know
-// which prompt the engineer answered; the credential plugin prompts per login, and a step-up asked
-// again whenever the sign-in came long after the crossing tiles time with new asks that the next
-// sign-in answers (worked through in docs/risk.md, session 36).
+// A count is bound to its crossing, and a sign-in after the crossing met it: malware that crossed
+// while the engineer was at the identity provider for another command, or kept its run over with
+// refused reads (each one new object, so the window never empties) until the engineer next signed
+// in, was that loop from every request's point of view (session 36). Closed for sign-ins that name
+// the step-up they answer (session 37, src/risk/ask.ts and engine.ts boundAnswers): the plugin in the
+// engineer's kubectl signs in with the nonce `<ask id>.<random>` of the ask its command got, and a
+// run that sign-in did not name stays asked. A sign-in that names no ask answers as before.
 describe('a run kept over until the engineer\'s next sign-in', () => {
   it('malware\'s run, crossed while the engineer is at the identity provider for their own command, is asked after the sign-in', async () => {
     const login = await engineer('during-1@example.io');
