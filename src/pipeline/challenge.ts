@@ -152,7 +152,7 @@ function remember(rt: Runtime, token: string, v: Verdict): void {
  * this process remembered for the same token before, newest first. Kept per process: another
  * replica's asks of the token are not listed, and the plugin then signs in for this one.
  */
-function asksOf(v: Verdict, at: number, before: readonly AskRecord[] | undefined): readonly AskRecord[] | undefined {
+export function asksOf(v: Verdict, at: number, before: readonly AskRecord[] | undefined): readonly AskRecord[] | undefined {
   const cx = v.risk?.context;
   if (cx?.ask === undefined) return before;
   const k = v.attributes?.kube;

@@ -8,6 +8,7 @@ import { askOfNonce } from '../../src/core/ask-nonce.js';
 import { chooseAsk, commandOf, parentCommand, type OpenAsk } from '../../src/credential/ask-choice.js';
 import { TokenCache } from '../../src/credential/cache.cjs';
 import { runPlugin, type PluginIo } from '../../src/credential/plugin.js';
+import { asksOf } from '../../src/pipeline/challenge.js';
 import { askId, ASK_TTL_SECONDS, namedAsk } from '../../src/risk/ask.js';
 
 const NOW = 1_800_000_000;
@@ -158,5 +159,29 @@ await fetch(back);
     expect(askOfNonce(nonce)).toBe(run);
     expect(err.at(-1)).toMatch(/step-up not completed/);
     expect(out.join('')).toContain('"token":"everyday-token"');
+  });
+});
+
+describe('the asks a challenge record lists (src/pipeline/challenge.ts asksOf)', () => {
+  const verdict = (ask: string, run?: { ask: string; counted: string }, name = 'db') =>
+    ({
+      attributes: { kube: { verb: 'get', resource: 'secrets', subresource: '', namespace: 'grab3-prod', name } },
+      risk: { context: { code: 'machine_pace', authAfter: NOW, reason: '', summary: '', ask, ...(run ? { run } : {}) } },
+    }) as unknown as Parameters<typeof asksOf>[0];
+
+  it('this request\'s ask with its request, then the run it is part of with what was counted, then earlier ones, newest first, at most 8', () => {
+    const run = { ask: 'Rrun', counted: '12 distinct sensitive objects in 20s since 11:00:07Z' };
+    const first = asksOf(verdict('Oown', run), NOW, undefined)!;
+    expect(first).toEqual([
+      { ask: 'Oown', request: { verb: 'get', resource: 'secrets', namespace: 'grab3-prod', name: 'db' }, at: NOW },
+      { ask: 'Rrun', request: undefined, counted: run.counted, at: NOW },
+    ]);
+    // The run's own ask (a read refused only for the run) carries what was counted itself.
+    expect(asksOf(verdict('Rrun', run), NOW, undefined)).toEqual([{ ask: 'Rrun', request: { verb: 'get', resource: 'secrets', namespace: 'grab3-prod', name: 'db' }, counted: run.counted, at: NOW }]);
+    let list = first;
+    for (let k = 0; k < 10; k++) list = asksOf(verdict(`O${k}`, undefined, `n${k}`), NOW + k, list)!;
+    expect(list).toHaveLength(8);
+    expect(list[0]!.ask).toBe('O9');
+    expect(new Set(list.map((a) => a.ask)).size).toBe(8);
   });
 });
