@@ -2,6 +2,7 @@ import type { JWTPayload } from 'jose';
 import type { Config, IssuerConfig } from '../config/schema.js';
 import type { AutomationMatcher } from './automation.js';
 import { NO_LEVEL, type AssuranceModel } from './assurance.js';
+import { askOfNonce } from './ask-nonce.js';
 import { arrayBytes, flatString, internHeaders, internList, internPair, internString, madeBytes, stringBytes } from './intern.js';
 
 /** A verified caller, built once per token and cached with it: nothing here is recomputed on a hit. */
@@ -32,6 +33,11 @@ export interface Identity {
    * so a step-up verdict becomes a pending approval. Decided once per token, cached with it.
    */
   automation?: boolean;
+  /**
+   * The step-up this sign-in was made to answer: the ask id in its ID token's `nonce`
+   * (`<ask id>.<random>`, risk/ask.ts), checked by the risk engine; undefined without one.
+   */
+  ask?: string | undefined;
   /** Identity headers for the upstream, computed once per token. */
   upstreamHeaders: readonly (readonly [string, string])[];
   /**
@@ -99,6 +105,7 @@ export function buildIdentity(
     automation: source === 'token' && isAutomation !== undefined && isAutomation(iss.issuer, subject, payload),
     // Shared by every token with the same headers, which also lets the encoded-allow cache share
     // one encoded response between them (server/grpc/encoded-allows.ts).
+    ask: askOfNonce(payload.nonce),
     upstreamHeaders,
     // In the literal so that V8 keeps it in the object (added later, it took a 40-byte property
     // array of its own), then made non-enumerable below.
@@ -124,8 +131,8 @@ export function identityBytes(id: Identity): number {
   return IDENTITY_OBJECT_BYTES + stringBytes(id.session) + stringBytes(id.subject) + arrayBytes(id.upstreamHeaders.length) + own * arrayBytes(2);
 }
 
-/** Map, properties, elements and 15 in-object fields (heldBytes among them), plus the HeapNumber of exp in ms. */
-const IDENTITY_OBJECT_BYTES = 24 + 15 * 8 + 16;
+/** Map, properties, elements and 16 in-object fields (heldBytes among them), plus the HeapNumber of exp in ms. */
+const IDENTITY_OBJECT_BYTES = 24 + 16 * 8 + 16;
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { OpenAsk } from './ask-choice.js';
 
 /** What stepgate remembers about the last challenge it answered a credential with. */
 export interface Challenge {
@@ -11,6 +12,8 @@ export interface Challenge {
   required_level?: string;
   max_age?: number;
   rules?: string[];
+  /** The token's open asks, newest first (pipeline/challenge.ts AskRecord): the plugin signs in naming one. */
+  asks?: OpenAsk[];
 }
 
 export type ChallengeAnswer =
@@ -58,7 +61,9 @@ export function askChallenge(url: string, token: string, ca: Buffer | undefined,
             if (typeof c.reason !== 'string' || (c.acr_values !== undefined && typeof c.acr_values !== 'string') || (c.required_level !== undefined && typeof c.required_level !== 'string') || (c.max_age !== undefined && !Number.isInteger(c.max_age))) {
               return resolve({ kind: 'error', message: 'stepgate sent a malformed challenge' });
             }
-            resolve({ kind: 'challenge', challenge: c });
+            // Asks that are not as stepgate writes them are dropped: the sign-in is then unbound, as before.
+            const asks = Array.isArray(c.asks) ? c.asks.filter(wellFormed) : undefined;
+            resolve({ kind: 'challenge', challenge: { ...c, asks } });
           } catch {
             resolve({ kind: 'error', message: 'stepgate sent a body that is not JSON' });
           }
@@ -70,4 +75,14 @@ export function askChallenge(url: string, token: string, ca: Buffer | undefined,
     req.on('error', (err) => resolve({ kind: 'error', message: err.message }));
     req.end();
   });
+}
+
+function wellFormed(a: unknown): a is OpenAsk {
+  if (typeof a !== 'object' || a === null) return false;
+  const x = a as Record<string, unknown>;
+  if (typeof x.ask !== 'string' || !/^[0-9a-z]+[ro][A-Za-z0-9_-]+$/.test(x.ask)) return false;
+  if (x.counted !== undefined && typeof x.counted !== 'string') return false;
+  const r = x.request as Record<string, unknown> | undefined | null;
+  if (r === undefined || r === null) return true;
+  return typeof r === 'object' && ['verb', 'resource', 'namespace', 'name'].every((k) => typeof r[k] === 'string');
 }

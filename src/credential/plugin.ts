@@ -16,6 +16,7 @@ import {
   type ExecInfo,
   type PluginValues,
 } from './cached.cjs';
+import { chooseAsk, parentCommand, type Command } from './ask-choice.js';
 import type { Challenge, ChallengeAnswer } from './challenge.js';
 import type { SignInOptions, SignInRequest, SignInResult } from './signin.js';
 
@@ -56,6 +57,8 @@ export interface PluginIo {
   ppid: number;
   /** Seconds since the epoch. */
   now: () => number;
+  /** The kubectl command that ran the plugin (tests); by default read from /proc/<ppid>/cmdline. */
+  parentCommand?: () => Command | undefined;
 }
 
 type Values = PluginValues;
@@ -258,8 +261,9 @@ async function stepUp(
   // for a hardware key on a two-factor command is not a surprise.
   const kept = c.required_level !== undefined && c.level !== undefined ? ` at ${c.level}, the level of your sign-in, to keep it` : '';
   io.stderr(`stepgate: this command needs ${what || 'a stronger sign-in'} (${c.reason}); signing in again${kept}…`);
+  const ask = answering(c, io);
   try {
-    const r = await signIn({ ...s.signIn, stderr: io.stderr }, { acrValues: c.acr_values, maxAge: c.max_age, promptLogin: fresh });
+    const r = await signIn({ ...s.signIn, stderr: io.stderr }, { acrValues: c.acr_values, maxAge: c.max_age, promptLogin: fresh, ...(ask !== undefined ? { ask } : {}) });
     const t = store(s, c.acr_values ?? '', r, io.now());
     if (t.level === '') t.refresh_token = previous.level === '' ? (r.refreshToken ?? previous.refresh_token) : undefined;
     cache.put(t);
@@ -270,6 +274,25 @@ async function stepUp(
     io.stderr(`stepgate: step-up not completed (${why}); your current sign-in is unchanged.`);
     return served(previous);
   }
+}
+
+/**
+ * The ask this sign-in answers (risk/ask.ts), chosen for the kubectl command that ran the plugin
+ * (its parent), and said: which command it signs in for, and, when the ask is a count's run, what
+ * stepgate counted, so an engineer whose command did not make those requests does not sign in for
+ * malware on their laptop. Undefined when stepgate listed no ask (an older stepgate, or another
+ * replica answered): the sign-in then names none, as before.
+ */
+function answering(c: Challenge, io: PluginIo): string | undefined {
+  const command = io.parentCommand !== undefined ? io.parentCommand() : parentCommand(io.ppid);
+  const chosen = chooseAsk(c.asks ?? [], command);
+  if (chosen === undefined) return undefined;
+  const { ask, matched } = chosen;
+  if (command !== undefined) io.stderr(matched ? `stepgate: signing in for: ${command.text}` : `stepgate: stepgate listed no refused request like ${command.text}; signing in for the newest one`);
+  if (ask.counted !== undefined) {
+    io.stderr(`stepgate: warning: this sign-in answers what stepgate counted for your sign-in: ${ask.counted}. If you did not run these, do not sign in: close the browser and tell your security team.`);
+  }
+  return ask.ask;
 }
 
 async function login(s: Settings, level: string | undefined, io: PluginIo): Promise<number> {

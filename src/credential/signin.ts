@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
+import { askNonce } from '../core/ask-nonce.js';
 
 /**
  * Signing in at the identity provider with `openid-client`: the authorization code flow with PKCE
@@ -16,6 +17,11 @@ export interface SignInRequest {
   maxAge?: number;
   /** Ask the IdP to authenticate again even with a live session (freshness step-ups). */
   promptLogin?: boolean;
+  /**
+   * The stepgate ask this sign-in answers (risk/ask.ts): sent as the nonce `<ask>.<random>`, which
+   * the ID token carries back signed. The device grant has no nonce: its sign-in names no ask.
+   */
+  ask?: string;
 }
 
 export interface SignInResult {
@@ -93,7 +99,7 @@ async function browserSignIn(config: oidc.Configuration, o: SignInOptions, r: Si
   const verifier = oidc.randomPKCECodeVerifier();
   const challenge = await oidc.calculatePKCECodeChallenge(verifier);
   const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
+  const nonce = r.ask !== undefined ? askNonce(r.ask, oidc.randomNonce()) : oidc.randomNonce();
   let deliver: (u: URL) => void = () => undefined;
   const arrived = new Promise<URL>((resolve) => (deliver = resolve));
   let redirectUri = '';

@@ -235,6 +235,13 @@ export class Responder {
         p[n++] = cx.action ?? '';
         p[n++] = cx.summary.length;
         p[n++] = cx.summary;
+        // Its ask ids and what the run counted (body, step-up URL).
+        p[n++] = cx.ask === undefined ? -1 : cx.ask.length;
+        p[n++] = cx.ask ?? '';
+        p[n++] = cx.run === undefined ? -1 : cx.run.ask.length;
+        p[n++] = cx.run?.ask ?? '';
+        p[n++] = cx.run === undefined ? -1 : cx.run.counted.length;
+        p[n++] = cx.run?.counted ?? '';
       }
     }
     const fired = v.guardrails?.contribution.codes;
@@ -382,6 +389,8 @@ export class Responder {
     if (cx && reasonKind(v.reason) === 'step_up') {
       url.searchParams.set('context', cx.code);
       url.searchParams.set('since', String(cx.authAfter));
+      // The browser step-up signs in naming this ask (web/stepup/flow.ts): its session answers it.
+      if (cx.ask !== undefined) url.searchParams.set('ask', cx.ask);
     }
     const req = v.attributes;
     // The return URL is rebuilt from what the gateway routed; it is only offered for hosts the
@@ -420,7 +429,19 @@ export class Responder {
       // caller holding a stolen token learns what was noticed, not how to look ordinary.
       payload.risk = { score: v.risk.score, band: v.risk.band, reasons: v.risk.contributions.map((c) => ({ code: c.code, weight: c.weight })) };
       const cx = v.risk.context;
-      if (cx && !v.allow) (payload.risk as Record<string, unknown>).context = { code: cx.code, since: new Date(cx.authAfter * 1000).toISOString(), message: `${cx.summary}; ${contextAction(v, cx)}` };
+      if (cx && !v.allow) {
+        // The ask ids (risk/ask.ts), on a step-up only (a refusal asks for no sign-in): the
+        // credential plugin signs in naming the one its command got, and says what a run's ask
+        // was counted for, so the engineer knows whether it was them.
+        const asks = reasonKind(v.reason) === 'step_up' && cx.action !== 'refused';
+        (payload.risk as Record<string, unknown>).context = {
+          code: cx.code,
+          since: new Date(cx.authAfter * 1000).toISOString(),
+          message: `${cx.summary}; ${contextAction(v, cx)}`,
+          ...(asks && cx.ask !== undefined ? { ask: cx.ask } : {}),
+          ...(asks && cx.run !== undefined ? { run: { ask: cx.run.ask, counted: cx.run.counted } } : {}),
+        };
+      }
     }
     // An incident says why access is tighter than usual, in the operator's words (issue 15).
     if (r?.incident !== undefined) payload.incident = r.incident;

@@ -27,7 +27,28 @@ export interface RememberedChallenge {
   rules: readonly string[];
   /** Seconds since the epoch. */
   issued_at: number;
+  /**
+   * The open asks of this token (risk/ask.ts), newest first, at most MAX_ASKS, as this process
+   * answered them: the request each was for and, for a count's run, what was counted. The
+   * credential plugin signs in naming the one its own command got (its nonce), and warns when
+   * that ask was counted for requests its command did not make.
+   */
+  asks?: readonly AskRecord[];
 }
+
+/** One step-up asked of a token, as the credential plugin is told about it. */
+export interface AskRecord {
+  ask: string;
+  /** The request it was asked for: kube verb, resource (with subresource), namespace and name ('' none). */
+  request: { verb: string; resource: string; namespace: string; name: string } | undefined;
+  /** For a count's run: what was counted ("24 sensitive objects touched since 11:00:30Z"). */
+  counted?: string;
+  /** Seconds since the epoch. */
+  at: number;
+}
+
+/** How many asks of one token a record keeps: a command's, and the runs it was caught in. */
+const MAX_ASKS = 8;
 
 /** The store key for a credential: never the credential itself. */
 export function credentialKey(token: string): string {
@@ -93,11 +114,13 @@ function remember(rt: Runtime, token: string, v: Verdict): void {
       d.acr_values === acrValues &&
       d.required_level === requiredLevel &&
       d.max_age === r.maxAge &&
-      sameList(d.rules, r.rules)
+      sameList(d.rules, r.rules) &&
+      d.asks?.[0]?.ask === v.risk?.context?.ask
     ) {
       return;
     }
   }
+  const asks = asksOf(v, issuedAt, last !== undefined && last.token === token && now - last.at < ttlMs ? last.data.asks : undefined);
   const record: RememberedChallenge = {
     reason: v.reason,
     level,
@@ -106,6 +129,7 @@ function remember(rt: Runtime, token: string, v: Verdict): void {
     max_age: r.maxAge,
     rules: r.rules,
     issued_at: issuedAt,
+    ...(asks !== undefined ? { asks } : {}),
   };
   const key = last !== undefined && last.token === token ? last.key : credentialKey(token);
   const note: Written = { store, token, key, data: record, ttlMs, at: now };
@@ -121,6 +145,26 @@ function remember(rt: Runtime, token: string, v: Verdict): void {
     // Same: never on the answer's path.
     forget();
   }
+}
+
+/**
+ * The asks to remember: this verdict's (its request's, then the run it is part of), then the ones
+ * this process remembered for the same token before, newest first. Kept per process: another
+ * replica's asks of the token are not listed, and the plugin then signs in for this one.
+ */
+export function asksOf(v: Verdict, at: number, before: readonly AskRecord[] | undefined): readonly AskRecord[] | undefined {
+  const cx = v.risk?.context;
+  if (cx?.ask === undefined) return before;
+  const k = v.attributes?.kube;
+  const request = k === undefined ? undefined : { verb: k.verb, resource: k.subresource === '' ? k.resource : `${k.resource}/${k.subresource}`, namespace: k.namespace, name: k.name };
+  const mine: AskRecord[] = [{ ask: cx.ask, request, ...(cx.run !== undefined && cx.run.ask === cx.ask ? { counted: cx.run.counted } : {}), at }];
+  if (cx.run !== undefined && cx.run.ask !== cx.ask) mine.push({ ask: cx.run.ask, request: undefined, counted: cx.run.counted, at });
+  const out = [...mine];
+  for (const a of before ?? []) {
+    if (out.length >= MAX_ASKS) break;
+    if (!out.some((x) => x.ask === a.ask)) out.push(a);
+  }
+  return out;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

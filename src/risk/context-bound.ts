@@ -35,6 +35,17 @@ export interface ContextBound {
    * refused outright (a burst of deletes: a freshly signed-in insider meets any freshness).
    */
   action?: 'sign in again' | 'refused';
+  /**
+   * The id of this step-up (risk/ask.ts): a sign-in made to answer it names it in its nonce. Set
+   * by the engine on every bound it asks for.
+   */
+  ask?: string;
+  /**
+   * When a count's run (machine pace, distinct sensitive objects) is over besides what bound this
+   * request: that run's ask and what was counted, so the credential plugin can say what a sign-in
+   * for it would answer ("12 distinct sensitive objects in 20s since 11:00:07Z").
+   */
+  run?: { ask: string; counted: string };
 }
 
 const SUMMARY: Partial<Record<RiskCode, string>> = {
@@ -146,6 +157,27 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     reason: `${b.what} since ${utcClock(b.at)}${why}`,
     summary: `${b.summary ?? SUMMARY[b.code] ?? b.code}${b.seen === false ? '' : ` since ${utcClock(b.seen)}`}${why}`,
   };
+}
+
+/**
+ * A count's run this request is part of, over its threshold: since the earliest crossing among
+ * `machine_pace` and `sensitive_objects` that are over now (ms), and what was counted, in
+ * contextBound's words. One run however many counts it crosses: the engineer's loop goes over
+ * machine pace at its 4th Secret and the distinct-objects count at its 7th while they are at the
+ * identity provider, and the ask they sign in for is the run's (engine.ts boundAnswers).
+ * Undefined when neither fired.
+ */
+export function runOver(ctx: SignalContext, fired: readonly Contribution[], cfg: Signals): { since: number; code: RiskCode; counted: string } | undefined {
+  const h = ctx.history;
+  const w = ctx.work;
+  const objects = h.behaviourSince > 0 && fired.some((c) => c.code === 'sensitive_objects' && c.weight > 0) ? h.behaviourSince : 0;
+  const pace = w !== undefined && w.paceSince > 0 && fired.some((c) => c.code === 'machine_pace' && c.weight > 0) ? w.paceSince : 0;
+  if (objects === 0 && pace === 0) return undefined;
+  const counted: string[] = [];
+  if (pace > 0) counted.push(`${w!.pace} distinct sensitive objects in ${cfg.machine_pace.window_seconds}s since ${utcClock(pace)}`);
+  if (objects > 0) counted.push(`${h.objects} sensitive objects touched since ${utcClock(objects)}`);
+  const first = pace > 0 && (objects === 0 || pace <= objects);
+  return { since: first ? pace : objects, code: first ? 'machine_pace' : 'sensitive_objects', counted: counted.join('; ') };
 }
 
 /**

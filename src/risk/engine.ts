@@ -14,7 +14,8 @@ import { RiskBands } from './bands.js';
 import type { Contribution } from './codes.js';
 import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
 import { clientKind, DeviceResolver, MAX_REMEMBERED_AGENT, NO_DEVICE, sessionWithoutCookie, type Device } from './device.js';
-import { contextBound, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
+import { askId, namedAsk, objectDigest } from './ask.js';
+import { contextBound, runOver, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
 import { compileTiers, familyKey, familyOf, type Tiers } from './namespace-family.js';
 import { copiesFiles } from './pod-copy.js';
 import { scoreRisk, type Score } from './score.js';
@@ -526,6 +527,7 @@ export class RiskEngine {
     const bindable = !(quiet || degraded || who.automation === true);
     if (bindable) this.answeredBurst(p, s.contributions);
     let bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, this.learnMaxAge, cfg, this.o.risk.learn.client_grace_seconds) : undefined;
+    if (bound !== undefined) bound = this.boundAnswers(p, s.contributions, bound);
     if (bound && requirement.deny && !base.deny) {
       const a = this.answerable(base, k, s.contributions, false);
       if (a !== undefined) {
@@ -616,24 +618,83 @@ export class RiskEngine {
     // working set, and every namespace's (grace_namespaces lifted for the answered run), at machine
     // pace (test/integration/risk-redteam-sequences.test.ts).
     if (!a.run && a.object !== askedObject(p)) return;
+    // A sign-in that names an ask answers that ask (boundAnswers): this one, or a request's over
+    // the same object; and a request's ask (one refused on its own account inside a run too) only
+    // the loop over its object. A sign-in that names none covers as before.
+    const named = namedAsk(p.identity.ask, p.obs.subject, auth);
+    if (named !== undefined) {
+      const same = p.identity.ask === a.id || (named.kind === 'o' && named.object === objectDigest(a.object));
+      if (!same || (named.kind === 'o' && a.object !== askedObject(p))) return;
+    }
     // Made after the step-up was asked (whole seconds, as auth_time is), and soon after it.
     if (auth < Math.max(a.authAfter, Math.floor(a.at / 1000)) || auth * 1000 > a.at + ANSWER_MS) return;
     const signedIn = auth * 1000;
     const w = p.work;
     if (w !== undefined && w.paceSince > signedIn && w.paceSince <= signedIn + UNDER_WAY_MS && fired.some(isMachinePace)) {
       p.work = { ...w, paceSince: a.authAfter * 1000 };
+      p.answered = true;
     }
     const h = p.history;
     const objects = fired.some((c) => c.code === 'sensitive_objects' && c.weight > 0) && !fired.some((c) => c.code === 'destructive_burst' && c.weight > 0);
     if (objects && h.behaviourSince > signedIn && h.behaviourSince <= signedIn + UNDER_WAY_MS) {
       p.history = { ...h, behaviourSince: a.authAfter * 1000 };
+      p.answered = true;
     }
   }
 
   private rememberAsked(p: Assessing, bound: ContextBound): void {
     if (this.asked.size >= 10_000 && !this.asked.has(p.obs.subject)) this.asked.clear();
-    const run = bound.code === 'machine_pace' || bound.code === 'sensitive_objects';
-    this.asked.set(p.obs.subject, { at: p.nowMs, authAfter: bound.authAfter, context: askedContext(p), object: askedObject(p), run });
+    const run = isRunCode(bound.code);
+    this.asked.set(p.obs.subject, { at: p.nowMs, authAfter: bound.authAfter, context: askedContext(p), object: askedObject(p), run, id: bound.ask ?? '' });
+  }
+
+  /**
+   * The bound with its ask ids (risk/ask.ts), and raised when the sign-in was made for another
+   * ask than the count's run this request is part of. A count is bound to its crossing, and any
+   * sign-in after the crossing met it: malware on the engineer's laptop, holding the cached
+   * token, crossed machine pace while the engineer was at the identity provider for their own
+   * command, or kept its run over with refused reads until the engineer next signed in, then read
+   * a Secret in each of twelve namespaces unasked (docs/risk.md, sessions 36 and 37). A sign-in
+   * that names its ask (the credential plugin's nonce, the browser step-up's session) answers that
+   * ask: a run's ask answers the run (crossed at or before the ask's bound), a request's ask that
+   * request's object (what answeredBurst then covers, as before). Any other run crossed before the
+   * sign-in stays asked: the requirement becomes a sign-in after this one, whose ask is the run's.
+   * A sign-in that names no ask, or one this subject was never asked (forged, another subject's,
+   * expired: namedAsk), answers every run crossed before it, as before (a plain `stepgate login`,
+   * kubelogin, the identity provider's own session).
+   */
+  private boundAnswers(p: Assessing, fired: readonly Contribution[], bound: ContextBound): ContextBound {
+    const subject = p.obs.subject;
+    const object = askedObject(p);
+    const auth = p.identity.authTime;
+    let own = isRunCode(bound.code) ? undefined : bound;
+    if (own === undefined) {
+      // Bound to a run, but refused on its own account too (a namespace, a kind of action, a
+      // network): the engineer's own command inside malware's run is asked for itself, so the
+      // sign-in made for it answers it and not the run.
+      const alone = contextBound(p, fired.filter((c) => !isRunCode(c.code)), this.learnMaxAge, this.o.risk.signals, this.o.risk.learn.client_grace_seconds);
+      if (alone !== undefined && (auth === undefined || auth < alone.authAfter)) own = alone;
+    }
+    const b: ContextBound = { ...bound, ask: own === undefined ? askId(subject, bound.authAfter, 'r', '') : askId(subject, own.authAfter, 'o', object) };
+    const run = runOver(p, fired, this.o.risk.signals);
+    if (run === undefined) return b;
+    const crossed = Math.ceil(run.since / 1000);
+    const ask = askId(subject, crossed, 'r', '');
+    b.run = { ask, counted: run.counted };
+    // Not met anyway, or covered by the answered step-up's own rules (answeredBurst moved it).
+    if (auth === undefined || auth < crossed || auth < b.authAfter || p.answered) return b;
+    const named = namedAsk(p.identity.ask, subject, auth);
+    if (named === undefined) return b;
+    if (named.kind === 'r' ? named.bound >= crossed : named.object === objectDigest(object)) return b;
+    const at = utcClock(auth * 1000);
+    return {
+      authAfter: auth + 1,
+      code: run.code,
+      reason: `${run.counted}: the sign-in at ${at} was made for another request`,
+      summary: `${run.counted}, which the sign-in at ${at} was not made for`,
+      ask,
+      run: { ask, counted: run.counted },
+    };
   }
 
   private failed(p: Assessing, err: unknown): RiskOutcome {
@@ -1046,6 +1107,8 @@ class Assessing implements SignalContext {
   nearbyVouched = false;
   roamedIn = '';
   certificateRoams = false;
+  /** answeredBurst moved a count's crossing back to the step-up a sign-in answered. */
+  answered = false;
   readonly sensitivity: number;
 
   constructor(
@@ -1263,7 +1326,11 @@ interface AskedStepUp {
   object: string;
   /** Asked for a count (machine_pace, sensitive_objects): of a run already under way. */
   run: boolean;
+  /** Its ask id (ContextBound.ask). */
+  id: string;
 }
+
+const isRunCode = (code: string): boolean => code === 'machine_pace' || code === 'sensitive_objects';
 
 /** The network, device and client kind a request came from, as one key (answeredBurst). */
 function askedContext(p: Assessing): string {

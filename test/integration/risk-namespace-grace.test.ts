@@ -45,7 +45,8 @@ describe('one sign-in enters at most grace_namespaces namespaces outside the wor
     const body = deniedBody(res) as { kind: string; message: string; stepgate: { risk: { context: { code: string; since: string; message: string } } } };
     expect(body.kind).toBe('Status');
     const why = 'list secrets in namespace prod-checkout, where you have not worked: the 6th namespace entered since the sign-in at 13:00:00Z (5 allowed per sign-in)';
-    expect(body.stepgate.risk.context).toEqual({ code: 'unfamiliar_namespace', since: new Date(at(5)).toISOString(), message: `${why}; sign in again` });
+    // With the step-up's ask id (src/risk/ask.ts), which a sign-in made for it names.
+    expect(body.stepgate.risk.context).toEqual({ code: 'unfamiliar_namespace', since: new Date(at(5)).toISOString(), message: `${why}; sign in again`, ask: expect.stringMatching(/^[0-9a-z]+o[A-Za-z0-9_-]{20}$/) });
     // kubectl prints the Status message: the reason is in it, and the sign-in that answers it.
     expect(body.message).toContain(`List secrets in namespace prod-checkout, where you have not worked: the 6th namespace entered since the sign-in at 13:00:00Z (5 allowed per sign-in); sign in again.`);
     expect(body.message).toMatch(/^stepgate: step-up needed for list secrets in namespace prod-checkout: sign in again at level aal2 \(two factors\), made after 13:03:50Z; your sign-in is from \d{4}-\d\d-\d\dT13:00:00Z \(auth_too_old\)\. /);

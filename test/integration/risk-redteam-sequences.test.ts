@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import type { Login } from '../support/workday.js';
 
@@ -62,6 +62,16 @@ async function refusedBy(login: Login, at: number, rows: readonly (readonly [num
 
 /** The same person signing in again at `ms` (a new IdP session). */
 const signedIn = (login: Login, ms: number): Login => ({ ...login, sid: `${login.sub}:${ms}`, authTime: Math.floor(ms / 1000) });
+
+/** The ask id a refused request's step-up carries (the Status' `stepgate.risk.context.ask`). */
+function askOf(res: CheckResponse): string {
+  const ask = (deniedBody(res).stepgate as { risk?: { context?: { ask?: string } } } | undefined)?.risk?.context?.ask;
+  expect(ask, 'the step-up names its ask').toMatch(/^[0-9a-z]+[ro][A-Za-z0-9_-]+$/);
+  return ask!;
+}
+
+/** Signed in again at `ms` by the credential plugin, answering `ask`: the ID token's nonce names it. */
+const answering = (login: Login, ms: number, ask: string): Login => ({ ...signedIn(login, ms), claims: { nonce: `${ask}.n${ms}` } });
 
 // The engineer's own request is asked (a Secret in a namespace they never worked in), they sign in
 // and retry it. Malware on the laptop, watching the credential plugin's cache for a new token,
@@ -291,38 +301,69 @@ describe('distinct objects at the buckets\' edge', () => {
   });
 });
 
-// A sign-in is the identity's, not one command's: it answers every run that went over before it.
-// Not closed: a count's bound is its crossing, and a sign-in after the crossing is what the
-// engineer whose own loop went over presents. Malware that crosses while the engineer is at the
-// identity provider for another command, or keeps its run over with refused reads (each one new
-// object, so the window never empties) until the engineer next signs in for any reason, is that
-// loop from every request's point of view. Tying a sign-in to the run it answered needs to know
-// which prompt the engineer answered; the credential plugin prompts per login, and a step-up asked
-// again whenever the sign-in came long after the crossing tiles time with new asks that the next
-// sign-in answers (worked through in docs/risk.md, session 36).
+// A count is bound to its crossing, and a sign-in after the crossing met it: malware that crossed
+// while the engineer was at the identity provider for another command, or kept its run over with
+// refused reads (each one new object, so the window never empties) until the engineer next signed
+// in, was that loop from every request's point of view (session 36). Closed for sign-ins that name
+// the step-up they answer (session 37, src/risk/ask.ts and engine.ts boundAnswers): the plugin in the
+// engineer's kubectl signs in with the nonce `<ask id>.<random>` of the ask its command got, and a
+// run that sign-in did not name stays asked. A sign-in that names no ask answers as before.
 describe('a run kept over until the engineer\'s next sign-in', () => {
-  it.fails('malware\'s run, crossed while the engineer is at the identity provider for their own command, is asked after the sign-in', async () => {
+  it('malware\'s run, crossed while the engineer is at the identity provider for their own command, is asked after the sign-in', async () => {
     const login = await engineer('during-1@example.io');
     const at = T0 + 3 * H;
-    expect(reasonOf(await get(login, at, secret('search-prod', 'search-db')))).toBe('auth_too_old');
+    const own = await get(login, at, secret('search-prod', 'search-db'));
+    expect(reasonOf(own)).toBe('auth_too_old');
     // Malware's run crosses machine pace 5-8 s later, while the engineer signs in.
     const early = await firstRefused(login, at, Array.from({ length: 4 }, (_, k) => [5 * S + k * S, secret('prod-cart', `during-${k}`)] as const));
     // The engineer's refused read is the pace window's first object: malware's third is its fourth.
     expect(early.index).toBe(2);
-    const fresh = signedIn(login, at + 20 * S);
+    // The plugin in the engineer's kubectl signs in for the ask that command got.
+    const fresh = answering(login, at + 20 * S, askOf(own));
     expect(reasonOf(await get(fresh, at + 22 * S, secret('search-prod', 'search-db')))).toBe('allowed');
     const rows = Array.from({ length: 12 }, (_, k) => [25 * S + k * S, secret(`grab${k}-prod`, 'db')] as const);
     await refusedBy(fresh, at, rows, 3);
   });
 
-  it.fails('malware\'s run kept over with refused reads for ten minutes is asked after the engineer\'s next sign-in', async () => {
+  // Malware's own kubectl runs the credential plugin after its refused read: that read's ask is the
+  // run's, and what stepgate lists for the plugin says what was counted (test/unit/
+  // credential-ask.test.ts: the real plugin prints it before the browser opens). A sign-in for it
+  // answers the run: the engineer was told what they were signing in for.
+  it('malware\'s own refused read asks for the run, with what was counted; only a sign-in naming that ask answers it', async () => {
+    const login = await engineer('during-3@example.io');
+    const at = T0 + 3 * H;
+    const run = await firstRefused(login, at, Array.from({ length: 6 }, (_, k) => [k * S, secret('prod-cart', `own-run-${k}`)] as const));
+    expect(run.index).toBe(3);
+    const refused = await get(login, at + 4 * S, secret('prod-cart', 'own-run-4'));
+    const context = (deniedBody(refused).stepgate as { risk: { context: { ask: string; run: { ask: string; counted: string } } } }).risk.context;
+    expect(context.ask).toBe(context.run.ask);
+    expect(context.ask).toMatch(/^[0-9a-z]+r/);
+    expect(context.run.counted).toMatch(/^\d+ distinct sensitive objects in 20s since 11:00:03Z$/);
+    // A sign-in made for another command's ask (a Secret in a namespace never worked in, asked on
+    // its own account inside the run) answers that command, not the run.
+    const other = askOf(await get(login, at + 6 * S, secret('search-prod', 'search-db')));
+    expect(other).not.toBe(context.ask);
+    expect(reasonOf(await get(answering(login, at + 16 * S, other), at + 17 * S, secret('prod-cart', 'own-run-4')))).toBe('auth_too_old');
+    expect(reasonOf(await get(answering(login, at + 18 * S, context.ask), at + 19 * S, secret('prod-cart', 'own-run-6')))).toBe('allowed');
+  });
+
+  it('malware\'s run kept over with refused reads for ten minutes is asked after the engineer\'s next sign-in', async () => {
     const login = await engineer('during-2@example.io');
     const at = T0 + 3 * H;
     const keep = Array.from({ length: 120 }, (_, k) => [k * 5 * S, secret('prod-cart', `keep-${k}`)] as const);
     for (const [dt, path] of keep) await get(login, at + dt, path);
-    // The engineer's own sign-in, for their own reasons, ten minutes in.
-    const fresh = signedIn(login, at + 600 * S);
-    expect(reasonOf(await get(fresh, at + 602 * S, '/api/v1/namespaces/prod-cart/pods'))).toBe('allowed');
+    // The engineer's own command ten minutes in (a restart in a namespace they never worked in) is
+    // asked; the plugin in that kubectl signs in for the ask it got.
+    const restart = { method: 'PATCH', path: '/apis/apps/v1/namespaces/search-prod/deployments/search', source: HOME, headers: { 'user-agent': KUBECTL } };
+    const own = await s.sendAt(login, at + 598 * S, restart);
+    expect(reasonOf(own)).toBe('auth_too_old');
+    const fresh = answering(login, at + 600 * S, askOf(own));
+    expect(reasonOf(await s.sendAt(fresh, at + 601 * S, restart))).toBe('allowed');
+    // The run that no sign-in named is still asked, of anything the token does: the engineer's next
+    // command is asked for the run, and the plugin says what was counted.
+    const next = await get(fresh, at + 602 * S, '/api/v1/namespaces/prod-cart/pods');
+    expect(reasonOf(next)).toBe('auth_too_old');
+    expect(askOf(next)).toMatch(/^[0-9a-z]+r/);
     const rows = Array.from({ length: 12 }, (_, k) => [605 * S + k * S, secret('prod-cart', `after-${k}`)] as const);
     await refusedBy(fresh, at, rows, 3);
   });

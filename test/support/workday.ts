@@ -32,9 +32,10 @@ export interface Login {
   /**
    * The claims as a particular identity provider sends them, in place of the test issuer's
    * acr/amr for `acr` (day 19: Entra ID's passkey sign-in, `acr: "1"`, `amr: ["fido","mfa"]`), and
-   * the client the token was issued to (`azp`) when it is not kubelogin's.
+   * the client the token was issued to (`azp`) when it is not kubelogin's; the `nonce` of a sign-in
+   * made to answer a step-up (`<ask id>.<random>`, src/risk/ask.ts), as the credential plugin sends it.
    */
-  claims?: { acr?: string; amr?: string[]; azp?: string };
+  claims?: { acr?: string; amr?: string[]; azp?: string; nonce?: string };
 }
 
 export interface DayEvent {

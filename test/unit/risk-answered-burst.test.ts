@@ -107,3 +107,43 @@ describe('a run the sign-in answered', () => {
     expect(w.run(signedIn, T + 205_000, LOOP)).toEqual({ refusedAt: 3, context: 'machine_pace' });
   });
 });
+
+/**
+ * A sign-in that names the step-up it answers (its nonce, src/risk/ask.ts) answers that ask: a run
+ * crossed before it that it did not name stays asked (engine.ts boundAnswers; docs/risk.md
+ * "Session 37"). The same sequence with a sign-in naming no ask is answered as before.
+ */
+describe('a sign-in bound to the ask it answers', () => {
+  const bound = (authTime: number, ask: string): Identity => ({ ...aal2Token('alice', authTime, `sid-${authTime}`), ask });
+  /** Her own read asked at 10:00 (a namespace outside the working set); malware's run crosses machine pace at 10:00:05. */
+  function during() {
+    const w = world();
+    const own = w.check(kubeGet(HOME, KUBECTL, LOOP[0]!), morning, T);
+    expect(own.out.ok && own.out.risk.context?.code).toBe('unfamiliar_namespace');
+    const ask = own.out.ok ? own.out.risk.context?.ask : undefined;
+    expect(ask).toMatch(/^[0-9a-z]+o/);
+    const stolen = Array.from({ length: 4 }, (_, k) => secret('team-a', `stolen-${k}`));
+    expect(w.run(morning, T + 5_000, stolen).refusedAt).toBe(2);
+    return { w, ask: ask! };
+  }
+
+  it('malware\'s run, crossed before the sign-in made for her own command, is still asked; her command passes', () => {
+    const { w, ask } = during();
+    const signedIn = bound(S(T + 20_000), ask);
+    expect(w.run(signedIn, T + 22_000, LOOP.slice(0, 1))).toEqual({ refusedAt: -1, context: undefined });
+    const r = w.check(kubeGet(HOME, KUBECTL, secret('team-a', 'stolen-9')), signedIn, T + 23_000);
+    expect(r.v.allow).toBe(false);
+    expect(r.out.ok && r.out.risk.context?.code).toBe('machine_pace');
+    // What she is asked now is the run's ask, with what it counted.
+    expect(r.out.ok && r.out.risk.context?.ask).toMatch(/^[0-9a-z]+r/);
+    expect(r.out.ok && r.out.risk.context?.run?.counted).toMatch(/distinct sensitive objects in 20s since/);
+  });
+
+  it('the same sign-in naming no ask (or an id that is no ask of hers) answers the run, as before', () => {
+    for (const ask of [undefined, 'not-an-ask', 'zzzzr0123456789ab']) {
+      const { w } = during();
+      const signedIn = ask === undefined ? aal2Token('alice', S(T + 20_000), 'sid-x') : bound(S(T + 20_000), ask);
+      expect(w.check(kubeGet(HOME, KUBECTL, secret('team-a', 'stolen-9')), signedIn, T + 23_000).v.allow, String(ask)).toBe(true);
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose';
+import { askNonce, askOfNonce } from '../../core/ask-nonce.js';
 import type { Config } from '../../config/schema.js';
 import { REASONS, type ReasonCode } from '../../core/reasons.js';
 import { NO_LEVEL } from '../../core/assurance.js';
@@ -100,6 +101,10 @@ export class StepUpFlow {
     if (q.get('max_age') !== null) fields.max_age = String(maxAge);
     if (rd) fields.rd = rd;
     if (reason) fields.reason = reason;
+    // The ask this step-up answers (risk/ask.ts): the sign-in's nonce names it, and the session
+    // made from its ID token answers that ask, not every count's run crossed before it.
+    const ask = askParam(q);
+    if (ask !== undefined) fields.ask = ask;
     const asked = q.get('max_age') === null ? undefined : Number(q.get('max_age'));
     const context = contextInWords(q, Math.floor(this.deps.now() / 1000));
     return {
@@ -253,7 +258,8 @@ export class StepUpFlow {
     const prompt = input.maxAge === 0 || (input.reason !== undefined && NEEDS_FRESH_LOGIN.has(input.reason));
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
-    const nonce = client.randomNonce();
+    const ask = askParam(form);
+    const nonce = ask !== undefined ? askNonce(ask, client.randomNonce()) : client.randomNonce();
     const params: Record<string, string> = {
       redirect_uri: oidc.redirect_uri,
       scope: oidc.scopes.join(' '),
@@ -452,6 +458,12 @@ export class StepUpFlow {
   }
 }
 
+/** An ask id as the engine writes them (risk/ask.ts); anything else is no ask, and the sign-in names none. */
+function askParam(q: URLSearchParams): string | undefined {
+  const a = q.get('ask');
+  return a !== null && /^[0-9a-z]{1,9}[ro][A-Za-z0-9_-]{12,20}$/.test(a) ? a : undefined;
+}
+
 /**
  * What a context-bound step-up (risk engine) is bound to, in the words kubectl's Status line uses:
  * "New network since 14:02 UTC: sign in again on this device". Only the codes below and a time
@@ -502,6 +514,9 @@ function sessionClaims(config: Config, claims: JWTPayload, acr: string | undefin
   for (const name of [iss?.subject_claim ?? 'sub', iss?.groups_claim ?? 'groups', ...Object.keys(config.identity_headers.claims)]) {
     if (claims[name] !== undefined) extra[name] = claims[name];
   }
+  // The ask the sign-in was made for (its nonce, checked against the flow's): the session answers
+  // that ask as a plugin's token naming it does (risk/ask.ts).
+  if (askOfNonce(claims.nonce) !== undefined) extra.nonce = claims.nonce;
   return { iss: issuer, sub: claims.sub!, acr, amr, auth_time: authTime, extra };
 }
 

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+
+export { askNonce, askOfNonce } from '../core/ask-nonce.js';
+
+/**
+ * Step-ups bound to the request they answer (issue 12, session 37). Each context-bound step-up
+ * stepgate asks has an ask id; the kubectl credential plugin signs in with the OIDC `nonce`
+ * `<ask id>.<random>`, which the identity provider signs into the ID token, so the sign-in says
+ * which ask it was made for. A count's run (machine pace, distinct sensitive objects) is then
+ * answered only by a sign-in naming it, not by one the engineer made for another command while
+ * malware on the laptop kept its own run over (docs/risk.md, "Session 37").
+ *
+ * The id is a pure function of the subject and what was asked, so every replica computes the same
+ * one and verifies one without shared state: `<bound, base 36><kind><subject digest><object
+ * digest>`. The bound is the ask's `authAfter` (epoch s: a run's crossing, a namespace's first
+ * sighting less its grace…); kind `r` is a count's run, `o` anything asked of one request. The
+ * subject digest ties the id to its subject (another subject's id is no binding); the object
+ * digest says which object an `o` ask was for (askedObject in engine.ts). Unguessability is no part
+ * of the defence: whoever holds the token reads its asks from the challenge endpoint anyway, and
+ * a nonce is only ever in a sign-in the identity provider made; what an id cannot do is answer
+ * anything but what it names.
+ */
+
+export type AskKind = 'r' | 'o';
+
+/** An ask id read back from a sign-in's nonce, checked against the token's subject. */
+export interface NamedAsk {
+  /** The ask's bound (epoch s). */
+  bound: number;
+  kind: AskKind;
+  /** objectDigest of the object an `o` ask was for ('' for `r`). */
+  object: string;
+}
+
+const SUBJECT_CHARS = 12;
+const OBJECT_CHARS = 8;
+/**
+ * A bound older than this when the sign-in was made is no binding (the sign-in is then unbound):
+ * an hour to answer, and up to an hour's grace before it (a namespace's bound is its first
+ * sighting less `unfamiliar_namespace.grace_seconds`).
+ */
+export const ASK_TTL_SECONDS = 7200;
+
+function digest(parts: string, n: number): string {
+  return createHash('sha256').update(parts, 'utf8').digest('base64url').slice(0, n);
+}
+
+export function objectDigest(object: string): string {
+  return digest(`stepgate ask object v1\0${object}`, OBJECT_CHARS);
+}
+
+function subjectDigest(subject: string, bound: number, kind: AskKind): string {
+  return digest(`stepgate ask v1\0${subject}\0${bound}\0${kind}`, SUBJECT_CHARS);
+}
+
+/** The ask id of a step-up asked of `subject` (its store key) with this bound, kind and object. */
+export function askId(subject: string, bound: number, kind: AskKind, object: string): string {
+  return `${bound.toString(36)}${kind}${subjectDigest(subject, bound, kind)}${kind === 'o' ? objectDigest(object) : ''}`;
+}
+
+const BOUND = /^([0-9a-z]{1,9})([ro])([A-Za-z0-9_-]+)$/;
+
+/**
+ * The ask a sign-in names: undefined (no binding) for no id, a malformed one, another subject's,
+ * one whose bound is after the sign-in (no sign-in answers an ask not yet made) or more than
+ * ASK_TTL_SECONDS before it. Never an allow by itself: a named ask only ever narrows what the
+ * sign-in answers (engine.ts boundAnswers).
+ */
+export function namedAsk(ask: string | undefined, subject: string, authTime: number | undefined): NamedAsk | undefined {
+  if (ask === undefined || authTime === undefined) return undefined;
+  const m = BOUND.exec(ask);
+  if (m === null) return undefined;
+  const bound = parseInt(m[1]!, 36);
+  const kind = m[2] as AskKind;
+  const rest = m[3]!;
+  if (rest.length !== SUBJECT_CHARS + (kind === 'o' ? OBJECT_CHARS : 0)) return undefined;
+  if (rest.slice(0, SUBJECT_CHARS) !== subjectDigest(subject, bound, kind)) return undefined;
+  // An `o` ask's bound may be a grace before the first sighting it was asked at (a namespace's),
+  // so only a bound in the future of the sign-in is impossible, and one too old is expired.
+  if (bound > authTime || authTime - bound > ASK_TTL_SECONDS) return undefined;
+  return { bound, kind, object: kind === 'o' ? rest.slice(SUBJECT_CHARS) : '' };
+}
