@@ -290,7 +290,7 @@ function answering(c: Challenge, io: PluginIo): string | undefined {
   const { ask, matched } = chosen;
   if (command !== undefined) io.stderr(matched ? `stepgate: signing in for: ${command.text}` : `stepgate: stepgate listed no refused request like ${command.text}; signing in for the newest one`);
   if (ask.counted !== undefined) {
-    io.stderr(`stepgate: warning: this sign-in answers what stepgate counted for your sign-in: ${ask.counted}. If you did not run these, do not sign in: close the browser and tell your security team.`);
+    io.stderr(`stepgate: warning: this sign-in vouches for requests stepgate counted on your login: ${ask.counted}. If you did not run these, do not sign in: close the browser and tell your security team.`);
   }
   return ask.ask;
 }

@@ -153,7 +153,7 @@ await fetch(back);
     expect(await runPlugin('credential', args, io(out))).toBe(0);
     expect(err).toContain('stepgate: signing in for: kubectl get secret db -n grab3-prod');
     expect(err).toContain(
-      'stepgate: warning: this sign-in answers what stepgate counted for your sign-in: 12 distinct sensitive objects in 20s since 11:00:07Z. If you did not run these, do not sign in: close the browser and tell your security team.',
+      'stepgate: warning: this sign-in vouches for requests stepgate counted on your login: 12 distinct sensitive objects in 20s since 11:00:07Z. If you did not run these, do not sign in: close the browser and tell your security team.',
     );
     const nonce = new URL(readFileSync(seen, 'utf8')).searchParams.get('nonce');
     expect(askOfNonce(nonce)).toBe(run);
