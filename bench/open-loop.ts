@@ -76,35 +76,53 @@ export function h2loadOpenLoopArgs(p: H2loadProcess, log: string, target: string
   return [`--rps=${p.rps.toFixed(3)}`, `--requests=${p.requests}`, `--clients=${p.connections}`, ...p.options, '--max-concurrent-streams=1000', '--threads=1', `--log-file=${log}`, ...target];
 }
 
-/** One request of h2load's --log-file: start µs since the epoch, HTTP status, latency µs. */
-export type LogRow = [start: number, status: number, latencyUs: number];
+/** One request of h2load's --log-file (start µs since the epoch, HTTP status, latency µs) and which process of the plan sent it. */
+export type LogRow = [start: number, status: number, latencyUs: number, process: number];
 
-/** The logs of all processes of one run as one list, in send order. */
+/** The logs of all processes of one run (in plan order) as one list, in send order. */
 export function mergeLogs(texts: readonly string[]): LogRow[] {
   const rows: LogRow[] = [];
-  for (const text of texts) {
+  texts.forEach((text, p) => {
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
       const f = line.split('\t').map(Number);
       if (f.length < 3 || f.slice(0, 3).some((x) => !Number.isFinite(x))) throw new Error(`h2load log: unreadable line "${line}"`);
-      rows.push([f[0]!, f[1]!, f[2]!]);
+      rows.push([f[0]!, f[1]!, f[2]!, p]);
     }
-  }
+  });
   return rows.sort((a, b) => a[0] - b[0]);
 }
 
-/** What h2load actually offered: requests over the span of their send times (starts sorted, µs). */
-export function achievedRps(starts: readonly number[]): number {
-  return starts.length > 1 ? ((starts.length - 1) * 1e6) / (starts.at(-1)! - starts[0]!) : NaN;
+/** Each process's send times, sorted, µs. */
+function startsByProcess(rows: readonly LogRow[], processes: number): number[][] {
+  const by: number[][] = Array.from({ length: processes }, () => []);
+  for (const r of rows) by[r[3]]!.push(r[0]);
+  return by.map((xs) => xs.sort((a, b) => a - b));
 }
 
 /**
- * How late each request left against the fixed rate, ms, sorted: the k-th request sent (all
- * connections and processes together) was due at first + k / rate. The latency h2load logs runs
- * from the actual send, so a client that falls behind would hide the server's queueing.
+ * What h2load actually offered: each process's requests over the span of its own send times,
+ * summed. The processes start a few milliseconds apart (each spawn takes that long), so the span
+ * of all sends together would count that skew as a shortfall of the rate.
  */
-export function sendLagsMs(starts: readonly number[], rate: number): number[] {
-  return starts.map((t, k) => Math.max(0, (t - starts[0]!) / 1000 - (k * 1000) / rate)).sort((a, b) => a - b);
+export function achievedRps(rows: readonly LogRow[], processes: number): number {
+  const rates = startsByProcess(rows, processes).map((s) => (s.length > 1 ? ((s.length - 1) * 1e6) / (s.at(-1)! - s[0]!) : NaN));
+  return rates.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * How late each request left against its process's fixed rate, ms, sorted: the k-th request a
+ * process sent (all its connections together) was due at its first + k / its rate. The latency
+ * h2load logs runs from the actual send, so a client that falls behind would hide the server's
+ * queueing. Per process, since each schedules from its own start.
+ */
+export function sendLagsMs(rows: readonly LogRow[], plan: readonly H2loadProcess[]): number[] {
+  const lags: number[] = [];
+  startsByProcess(rows, plan.length).forEach((starts, p) => {
+    const rate = plan[p]!.rps * plan[p]!.connections;
+    starts.forEach((t, k) => lags.push(Math.max(0, (t - starts[0]!) / 1000 - (k * 1000) / rate)));
+  });
+  return lags.sort((a, b) => a - b);
 }
 
 /**

@@ -1415,8 +1415,8 @@ async function openLoop(c: Child, frameFile: string, rate: number, seconds: numb
     sent: rows.length,
     failed,
     client_cpu_us: round(clientCpuUs, 1),
-    lag_p99_ms: round(percentileOfSorted(sendLagsMs(starts, rate), 0.99), 2),
-    achieved_rps: round(achievedRps(starts)),
+    lag_p99_ms: round(percentileOfSorted(sendLagsMs(rows, plan), 0.99), 2),
+    achieved_rps: round(achievedRps(rows, plan.length)),
     sent_together_p99: sentTogether(starts).p99,
     ...(mcs ? { mark_compacts: mcs.length, mark_compact_max_ms: round(Math.max(0, ...mcs), 1) } : {}),
   };

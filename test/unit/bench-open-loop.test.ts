@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { achievedRps, h2loadOpenLoopArgs, mergeLogs, openLoopModes, openLoopPlan, sendLagsMs, sentTogether, SPREAD_CONNECTIONS, SPREAD_PROCESSES } from '../../bench/open-loop.js';
+import { achievedRps, h2loadOpenLoopArgs, mergeLogs, type LogRow, openLoopModes, openLoopPlan, sendLagsMs, sentTogether, SPREAD_CONNECTIONS, SPREAD_PROCESSES } from '../../bench/open-loop.js';
 
 /**
  * (h)'s arrivals (bench/open-loop.ts): a plan whose processes overlap in phase, lose requests or
@@ -59,7 +59,7 @@ describe('open-loop logs', () => {
   it('merges the logs of several processes in send order', () => {
     const a = '1000300\t200\t900\n1000100\t200\t800\n';
     const b = '1000200\t503\t50\n\n';
-    expect(mergeLogs([a, b])).toEqual([[1000100, 200, 800], [1000200, 503, 50], [1000300, 200, 900]]);
+    expect(mergeLogs([a, b])).toEqual([[1000100, 200, 800, 0], [1000200, 503, 50, 1], [1000300, 200, 900, 0]]);
   });
 
   it('refuses a line it cannot read rather than drop a request', () => {
@@ -67,15 +67,25 @@ describe('open-loop logs', () => {
     expect(() => mergeLogs(['1000100\tOK\t5\n'])).toThrow(/unreadable/);
   });
 
-  it('takes the achieved rate over the span of the sends', () => {
-    // 11 requests over 10 ms: 1,000 req/s.
-    expect(achievedRps(Array.from({ length: 11 }, (_, i) => 5_000_000 + i * 1000))).toBe(1000);
-    expect(achievedRps([1])).toBeNaN();
+  const row = (start: number, process: number): LogRow => [start, 200, 100, process];
+
+  it('sums the processes\' achieved rates, each over the span of its own sends', () => {
+    // Two processes at 1,000 req/s each (11 requests over 10 ms), the second started 7 ms later:
+    // 2,000 req/s offered, not the 22 requests over 17 ms of the merged span.
+    const rows = [...Array.from({ length: 11 }, (_, i) => row(5_000_000 + i * 1000, 0)), ...Array.from({ length: 11 }, (_, i) => row(5_007_000 + i * 1000, 1))];
+    expect(achievedRps(rows, 2)).toBe(2000);
+    expect(achievedRps([row(1, 0)], 1)).toBeNaN();
   });
 
-  it('measures the send lag against the fixed rate of all processes together', () => {
+  it('measures the send lag against each process\'s own schedule', () => {
+    const [p] = openLoopPlan('spread', 1000, 5);
     // 1,000 req/s: due every ms. The third left 2.5 ms late, the two after it 1.5 and 0.6; none is early.
-    expect(sendLagsMs([0, 1000, 4500, 4500, 4600], 1000).map((x) => Math.round(x * 1000) / 1000)).toEqual([0, 0, 0.6, 1.5, 2.5]);
+    const lags = sendLagsMs([0, 1000, 4500, 4500, 4600].map((t) => row(t, 0)), [p!]);
+    expect(lags.map((x) => Math.round(x * 1000) / 1000)).toEqual([0, 0, 0.6, 1.5, 2.5]);
+    // A second process that started 7 ms after the first, on time since: no lag at all.
+    const two = openLoopPlan('spread', 2000, 10);
+    const onTime = [0, 1, 2, 3, 4].flatMap((k) => [row(k * 1000, 0), row(7000 + k * 1000, 1)]);
+    expect(sendLagsMs(onTime, two)).toEqual(Array(10).fill(0));
   });
 
   it('counts the requests sent together: a burst of 10 every 10 ms against one every 0.5 ms', () => {
