@@ -2,7 +2,7 @@
  * What blocks the event loop under a fixed offered rate, stepgate next to the no-op (scenario (h)'s
  * tail): both servers run with bench/loop-probe.mjs preloaded (every event-loop turn more than
  * LOOP_PROBE_MS late, and every GC with its pause, wall-clock timed), and h2load sends one shape at
- * BENCH_TAIL_RATE req/s open loop as (h) does (4 connections, `--rps`, `--log-file`), the servers
+ * BENCH_TAIL_RATE req/s open loop as (h) does (bench/open-loop.ts, BENCH_OPEN_LOOP=spread|burst|both), the servers
  * alternating A B, B A … Per run: the latency percentiles, the loop's stalls (count over 1 and 2
  * ms, the largest, their sum) and the GCs (scavenges and mark-compacts with their pauses), and how
  * many of the requests slower than the no-op's p99 in the same round started within 3 ms before a
@@ -10,7 +10,7 @@
  * run with their time (ms from the run's start) and the GC they overlap, to see any period.
  * Needs `npm run build`; stepgate runs with the launcher's V8 flags and its metrics listener, as in (h).
  *
- *   node --import tsx bench/tail.ts   (BENCH_TAIL_RATE=1000, BENCH_SECONDS=10, BENCH_ROUNDS=3, BENCH_TAIL_SHAPE, BENCH_BASE_DIR: another build as a third server)
+ *   node --import tsx bench/tail.ts   (BENCH_TAIL_RATE=1000, BENCH_SECONDS=10, BENCH_ROUNDS=3, BENCH_TAIL_SHAPE, BENCH_OPEN_LOOP, BENCH_BASE_DIR: another build as a third server)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
