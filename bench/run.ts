@@ -16,6 +16,7 @@ import { machineIdentity, maxOtherCpus, watchMachineLoad, type MachineLoad } fro
 import { formatSummary, median, percentileOfSorted, ratioSummary, roundTo, spread, summarize, type Summary } from './stats.mjs';
 import { launchFlags } from '../src/heap-limit.js';
 import { freePort } from './free-port.js';
+import { achievedRps, openLoopModes, openLoopPlan, runOpenLoop, sendLagsMs, sentTogether, type OpenLoopMode } from './open-loop.js';
 
 /**
  * Orchestrates the benchmark: fixtures → stepgate and the no-op reference as child processes →
@@ -34,7 +35,8 @@ import { freePort } from './free-port.js';
  * never published without BENCH_FORCE), BENCH_SETTING_ROUNDS (7: the rounds of (d) and (e)), BENCH_NEW_TOKENS (20000, split over the rounds),
  * BENCH_CPU_PROF=1 (profile stepgate during scenario (a) only and print its top frames),
  * BENCH_ONLY=e (or any of a–f, e.g. "a,e": (a)–(c) share their processes and run together;
- * results.json keeps the sections that were not run).
+ * results.json keeps the sections that were not run), BENCH_OPEN_LOOP=spread|burst|both (how (h)'s
+ * requests arrive; bench/open-loop.ts).
  */
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -75,6 +77,8 @@ const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'w', 's'];
 /** Without BENCH_ONLY: (a)–(f), as before; `run.sh --all` adds (g) token-cache memory, (h) open-loop latency, (w) workers. */
 const DEFAULT_SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const ONLY = parseOnly(process.env.BENCH_ONLY);
+/** (h)'s arrival modes, checked before anything starts. */
+const OPEN_LOOP = openLoopModes(process.env.BENCH_OPEN_LOOP);
 /** Results are written only when other work took at most this many CPUs, before and during the run (machine-load.ts; BENCH_FORCE=1 overrides). */
 const MAX_LOAD = maxOtherCpus();
 const FORCE = process.env.BENCH_FORCE === '1';
@@ -1319,6 +1323,8 @@ function guardrailTable(r: Results, g: GuardrailResult): string[] {
 interface LatencyPoint {
   server: 'stepgate' | 'noop';
   rate: number;
+  /** How h2load's requests arrived (bench/open-loop.ts); absent before tail37, when all were "burst". */
+  mode?: OpenLoopMode;
   /** µs, median over the rounds, and every round's value */
   p50: number;
   p99: number;
@@ -1332,6 +1338,8 @@ interface LatencyPoint {
     client_cpu_us: number;
     lag_p99_ms: number;
     achieved_rps: number;
+    /** p99 over requests of how many were sent within 100 µs of each other, it included (open-loop.ts sentTogether). */
+    sent_together_p99?: number;
     /** The server's mark-compacts that ended during the run (its --trace-gc lines), and the longest one's pause, ms. */
     mark_compacts?: number;
     mark_compact_max_ms?: number;
@@ -1365,8 +1373,12 @@ interface LatencyResult {
   points: LatencyPoint[];
   /** Alternations per rate. */
   rounds: number;
-  /** Rates at which stepgate's p99 stayed within 0.5 ms of the no-op's. */
+  /** The arrival modes measured (BENCH_OPEN_LOOP); the first is the one the target is judged on. Absent before tail37 (all "burst"). */
+  modes?: OpenLoopMode[];
+  /** Rates at which stepgate's p99 stayed within 0.5 ms of the no-op's, in the first mode. */
   flat_up_to_rps: number;
+  /** The same per mode. */
+  flat_up_to_rps_by_mode?: Partial<Record<OpenLoopMode, number>>;
   load_average: number[][];
   client: string;
 }
@@ -1374,40 +1386,28 @@ interface LatencyResult {
 /**
  * One open-loop run: h2load sends at a fixed rate whatever the server's answers do, and logs each
  * request's latency (--log-file). A closed-loop client would slow down with the server and hide
- * its queueing; this one does not. `--rps` (per client), not a timing script: h2load schedules a
- * timing script's request relative to when it actually sent the previous one, so every late timer
- * delays all the rest (measured 2026-12-02 on a quiet machine: 886 of 1,000 req/s sent, send lag
- * 0.26 s at p99, two thirds of the schedule from 3,000 req/s on). `--rps` counts the requests due
- * from the time elapsed since the start on every 10 ms tick, so the rate holds (the soak, (s),
- * uses it too); requests leave in small bursts per tick, so up to 10 ms of send lag is the method's.
+ * its queueing; this one does not. `--rps` (per connection), not a timing script: h2load schedules
+ * a timing script's request relative to when it actually sent the previous one, so every late
+ * timer delays all the rest (measured 2026-12-02 on a quiet machine: 886 of 1,000 req/s sent, send
+ * lag 0.26 s at p99, two thirds of the schedule from 3,000 req/s on). `--rps` counts the requests
+ * due from the time elapsed since the start on every 10 ms tick, so the rate holds (the soak, (s),
+ * uses it too). How the requests of a tick reach the server (in one burst, or spread over the
+ * 10 ms) is `mode`: see bench/open-loop.ts.
  */
-async function openLoop(c: Child, frameFile: string, rate: number, seconds: number, work: string, markCompacts?: number[]): Promise<LatencyPoint['rounds'][number]> {
+async function openLoop(c: Child, frameFile: string, rate: number, seconds: number, work: string, mode: OpenLoopMode, markCompacts?: number[]): Promise<LatencyPoint['rounds'][number]> {
   const mcBefore = markCompacts?.length ?? 0;
-  const clients = 4;
-  const total = Math.max(clients, Math.round(rate * seconds));
-  const url = `http://127.0.0.1:${c.port}${CHECK_PATH}`;
-  const log = join(work, `latency-${c.name}-${rate}.log`);
-  // h2load appends to its log file: each run starts from an empty one.
-  rmSync(log, { force: true });
-  // The client's own cost: h2load is the only child that exits (and is reaped) during the run,
-  // so the growth of this process' children's CPU time is h2load's.
+  const total = Math.round(rate * seconds);
+  const target = [`--data=${frameFile}`, '--header=content-type: application/grpc', '--header=te: trailers', `http://127.0.0.1:${c.port}${CHECK_PATH}`];
+  // The client's own cost: the h2load processes are the only children that exit (and are reaped)
+  // during the run, so the growth of this process' children's CPU time is theirs.
   const clientCpu0 = childrenCpuSeconds();
-  await runCommand(
-    'h2load',
-    [`--rps=${(rate / clients).toFixed(3)}`, `--requests=${total}`, `--clients=${clients}`, '--max-concurrent-streams=1000', '--threads=1', `--data=${frameFile}`,
-      '--header=content-type: application/grpc', '--header=te: trailers', `--log-file=${log}`, url],
-    (seconds + 30) * 1000,
-  );
-  const clientCpuUs = ((childrenCpuSeconds() - clientCpu0) * 1e6) / Math.max(1, total);
+  const plan = openLoopPlan(mode, rate, total);
+  const rows = await runOpenLoop(plan, join(work, `latency-${c.name}-${rate}-${mode}.log`), target, (seconds + 30) * 1000);
+  const clientCpuUs = ((childrenCpuSeconds() - clientCpu0) * 1e6) / Math.max(1, rows.length);
   const mcs = markCompacts?.slice(mcBefore);
-  const rows = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t').map(Number));
   const failed = rows.filter((r) => r[1] !== 200).length;
-  const lat = rows.filter((r) => r[1] === 200).map((r) => r[2]!).sort((a, b) => a - b);
-  // How late h2load sent each request against the fixed rate: the latency it logs runs from the
-  // actual send, so a client that falls behind would hide the server's queueing (coordinated
-  // omission). The k-th request sent (all connections together) was due at first + k / rate.
-  const starts = rows.map((r) => r[0]!).sort((a, b) => a - b);
-  const lag = starts.map((t, k) => Math.max(0, (t - starts[0]!) / 1000 - (k * 1000) / rate)).sort((a, b) => a - b);
+  const lat = rows.filter((r) => r[1] === 200).map((r) => r[2]).sort((a, b) => a - b);
+  const starts = rows.map((r) => r[0]);
   return {
     p50: percentileOfSorted(lat, 0.5),
     p99: percentileOfSorted(lat, 0.99),
@@ -1415,9 +1415,9 @@ async function openLoop(c: Child, frameFile: string, rate: number, seconds: numb
     sent: rows.length,
     failed,
     client_cpu_us: round(clientCpuUs, 1),
-    lag_p99_ms: round(percentileOfSorted(lag, 0.99), 2),
-    // What h2load actually offered: requests over the span of their send times.
-    achieved_rps: round(starts.length > 1 ? ((starts.length - 1) * 1e6) / (starts.at(-1)! - starts[0]!) : NaN),
+    lag_p99_ms: round(percentileOfSorted(sendLagsMs(rows, plan), 0.99), 2),
+    achieved_rps: round(achievedRps(rows, plan.length)),
+    sent_together_p99: sentTogether(starts).p99,
     ...(mcs ? { mark_compacts: mcs.length, mark_compact_max_ms: round(Math.max(0, ...mcs), 1) } : {}),
   };
 }
@@ -1473,25 +1473,44 @@ async function latencyScenario(issuer: Issuer, work: string): Promise<LatencyRes
     const points: LatencyPoint[] = [];
     const seconds = Math.max(2, SETTINGS.seconds);
     for (const rate of rates) {
-      // A B, B A, A B …: SETTINGS.rounds alternations per rate.
-      const rounds = await alternate([['stepgate', sg], ['noop', noop]] as const, (c) => openLoop(c, frameFile, rate, seconds, work, mcs.get(c)));
-      for (const name of ['stepgate', 'noop'] as const) {
-        const rs = rounds[name];
-        points.push({ server: name, rate, p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), p999: median(rs.map((r) => r.p999)), rounds: rs });
+      // Both modes at one rate back to back, so that a comparison of the two sees the same machine.
+      for (const mode of OPEN_LOOP) {
+        // A B, B A, A B …: SETTINGS.rounds alternations per rate.
+        const rounds = await alternate([['stepgate', sg], ['noop', noop]] as const, (c) => openLoop(c, frameFile, rate, seconds, work, mode, mcs.get(c)));
+        for (const name of ['stepgate', 'noop'] as const) {
+          const rs = rounds[name];
+          points.push({ server: name, rate, mode, p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), p999: median(rs.map((r) => r.p999)), rounds: rs });
+        }
       }
       loads.push(loadavg().map((x) => round(x, 2)));
       console.error(`(h) ${rate} req/s done`);
     }
     if (!alive(sg)) throw new Error('stepgate exited during (h)');
     await verifyDecisions(sg, [frame], 'hit');
-    let flat = 0;
-    for (const rate of rates) {
-      const s = points.find((p) => p.server === 'stepgate' && p.rate === rate)!;
-      const n = points.find((p) => p.server === 'noop' && p.rate === rate)!;
-      if (s.p99 - n.p99 <= 500 && s.rounds.every((r) => r.failed === 0)) flat = rate;
-      else break;
+    const flatByMode: Partial<Record<OpenLoopMode, number>> = {};
+    for (const mode of OPEN_LOOP) {
+      let flat = 0;
+      for (const rate of rates) {
+        const s = points.find((p) => p.server === 'stepgate' && p.rate === rate && p.mode === mode)!;
+        const n = points.find((p) => p.server === 'noop' && p.rate === rate && p.mode === mode)!;
+        if (s.p99 - n.p99 <= 500 && s.rounds.every((r) => r.failed === 0)) flat = rate;
+        else break;
+      }
+      flatByMode[mode] = flat;
     }
-    return { shape: shape.name, noop_max_rps: round(noopMax), stepgate_max_rps: round(median(max.stepgate)), points, rounds: SETTINGS.rounds, flat_up_to_rps: flat, load_average: loads, client: 'h2load --rps (fixed rate per connection), 4 connections, 1 thread (C); latency from --log-file' };
+    return {
+      shape: shape.name,
+      noop_max_rps: round(noopMax),
+      stepgate_max_rps: round(median(max.stepgate)),
+      points,
+      rounds: SETTINGS.rounds,
+      modes: [...OPEN_LOOP],
+      flat_up_to_rps: flatByMode[OPEN_LOOP[0]!]!,
+      flat_up_to_rps_by_mode: flatByMode,
+      load_average: loads,
+      client:
+        'h2load --rps, 1 thread per process (C); latency from --log-file. spread: 10 connections per process connected 1 ms apart (--rate=1 --rate-period=1ms), floor(rate / 1000) processes (1–4) started 1/K ms apart; burst: one process, 4 connections in phase',
+    };
   } finally {
     await stop(sg).catch(() => undefined);
     await stop(noop).catch(() => undefined);
@@ -1507,31 +1526,43 @@ function markCompactText(p: LatencyPoint): string {
 
 function latencyTable(h: LatencyResult): string[] {
   const ms = (us: number) => (us / 1000).toFixed(2);
+  // Results from before tail37 have neither: one table of the burst mode.
+  const modes = h.modes ?? ['burst'];
   const lines = [
     '',
     `(h) open-loop latency, ${h.shape}: fixed offered rates, stepgate and the no-op alternating (${alternationText(2, h.rounds)}); ms, median of ${roundCount(h.rounds)} [spread]. ` +
-      `Closed-loop saturation: no-op ${h.noop_max_rps} req/s, stepgate ${h.stepgate_max_rps} req/s. p99 within 0.5 ms of the no-op up to ${h.flat_up_to_rps} req/s.`,
-    '',
-    '| offered req/s | % of no-op max | stepgate p50 | p99 | p99.9 | no-op p50 | p99 | p99.9 | failed | h2load CPU µs/req | achieved req/s (stepgate / no-op) | h2load send lag p99 ms (stepgate / no-op) | mark-compacts per round, longest ms (stepgate / no-op) |',
-    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+      `Closed-loop saturation: no-op ${h.noop_max_rps} req/s, stepgate ${h.stepgate_max_rps} req/s. p99 within 0.5 ms of the no-op up to ${h.flat_up_to_rps} req/s (${modes[0]} arrivals)` +
+      `${modes.slice(1).map((m) => `; ${h.flat_up_to_rps_by_mode?.[m] ?? '?'} req/s with ${m} arrivals`).join('')}.`,
   ];
   const spreadOf = (p: LatencyPoint, k: 'p50' | 'p99' | 'p999') => {
     const { min, max } = spread(p.rounds.map((r) => r[k]));
     return `${ms(p[k])} [${ms(min)}–${ms(max)}]`;
   };
-  for (const rate of [...new Set(h.points.map((p) => p.rate))]) {
-    const s = h.points.find((p) => p.server === 'stepgate' && p.rate === rate)!;
-    const n = h.points.find((p) => p.server === 'noop' && p.rate === rate)!;
-    const failed = [...s.rounds, ...n.rounds].reduce((a, r) => a + r.failed, 0);
-    // Rounded: a median of an even number of rounds is the mean of two, which prints as 20.799999999999997.
-    const client = (p: LatencyPoint, k: 'client_cpu_us' | 'lag_p99_ms' | 'achieved_rps') => round(median(p.rounds.map((r) => r[k] ?? NaN)), 2);
+  for (const mode of modes) {
     lines.push(
-      `| ${rate} | ${Math.round((100 * rate) / h.noop_max_rps)} | ${spreadOf(s, 'p50')} | ${spreadOf(s, 'p99')} | ${spreadOf(s, 'p999')} | ${spreadOf(n, 'p50')} | ${spreadOf(n, 'p99')} | ${spreadOf(n, 'p999')} | ${failed} | ${round(median([...s.rounds, ...n.rounds].map((r) => r.client_cpu_us ?? NaN)), 1)} | ${client(s, 'achieved_rps')} / ${client(n, 'achieved_rps')} | ${client(s, 'lag_p99_ms')} / ${client(n, 'lag_p99_ms')} | ${markCompactText(s)} / ${markCompactText(n)} |`,
+      '',
+      `${mode} arrivals:`,
+      '',
+      '| offered req/s | % of no-op max | stepgate p50 | p99 | p99.9 | no-op p50 | p99 | p99.9 | failed | h2load CPU µs/req | achieved req/s (stepgate / no-op) | h2load send lag p99 ms (stepgate / no-op) | sent together, p99 (stepgate / no-op) | mark-compacts per round, longest ms (stepgate / no-op) |',
+      '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     );
+    const ofMode = h.points.filter((p) => (p.mode ?? 'burst') === mode);
+    for (const rate of [...new Set(ofMode.map((p) => p.rate))]) {
+      const s = ofMode.find((p) => p.server === 'stepgate' && p.rate === rate)!;
+      const n = ofMode.find((p) => p.server === 'noop' && p.rate === rate)!;
+      const failed = [...s.rounds, ...n.rounds].reduce((a, r) => a + r.failed, 0);
+      // Rounded: a median of an even number of rounds is the mean of two, which prints as 20.799999999999997.
+      const client = (p: LatencyPoint, k: 'client_cpu_us' | 'lag_p99_ms' | 'achieved_rps' | 'sent_together_p99') => round(median(p.rounds.map((r) => r[k] ?? NaN)), 2);
+      lines.push(
+        `| ${rate} | ${Math.round((100 * rate) / h.noop_max_rps)} | ${spreadOf(s, 'p50')} | ${spreadOf(s, 'p99')} | ${spreadOf(s, 'p999')} | ${spreadOf(n, 'p50')} | ${spreadOf(n, 'p99')} | ${spreadOf(n, 'p999')} | ${failed} | ${round(median([...s.rounds, ...n.rounds].map((r) => r.client_cpu_us ?? NaN)), 1)} | ${client(s, 'achieved_rps')} / ${client(n, 'achieved_rps')} | ${client(s, 'lag_p99_ms')} / ${client(n, 'lag_p99_ms')} | ${client(s, 'sent_together_p99')} / ${client(n, 'sent_together_p99')} | ${markCompactText(s)} / ${markCompactText(n)} |`,
+      );
+    }
   }
   lines.push(
+    '',
     `load average during (h): ${h.load_average.map((l) => l[0]).join(', ')}. Client overhead: h2load's CPU per request is in the table (it shares the cores with the server); ` +
-      "latency is measured from each request's actual send, so the send lag (how late h2load sent against the fixed rate; up to 10 ms is its tick) says how far the client fell behind: a lag near the p99 would hide queueing.",
+      "latency is measured from each request's actual send, so the send lag (how late h2load sent against the fixed rate; up to 10 ms is its tick) says how far the client fell behind: a lag near the p99 would hide queueing. " +
+      '"Sent together": the requests sent within 100 µs of each other, per request (a burst of b makes its last request wait for b − 1 others; bench/open-loop.ts).',
   );
   return lines;
 }

@@ -2,7 +2,7 @@
  * What blocks the event loop under a fixed offered rate, stepgate next to the no-op (scenario (h)'s
  * tail): both servers run with bench/loop-probe.mjs preloaded (every event-loop turn more than
  * LOOP_PROBE_MS late, and every GC with its pause, wall-clock timed), and h2load sends one shape at
- * BENCH_TAIL_RATE req/s open loop as (h) does (4 connections, `--rps`, `--log-file`), the servers
+ * BENCH_TAIL_RATE req/s open loop as (h) does (bench/open-loop.ts, BENCH_OPEN_LOOP=spread|burst|both), the servers
  * alternating A B, B A … Per run: the latency percentiles, the loop's stalls (count over 1 and 2
  * ms, the largest, their sum) and the GCs (scavenges and mark-compacts with their pauses), and how
  * many of the requests slower than the no-op's p99 in the same round started within 3 ms before a
@@ -10,7 +10,7 @@
  * run with their time (ms from the run's start) and the GC they overlap, to see any period.
  * Needs `npm run build`; stepgate runs with the launcher's V8 flags and its metrics listener, as in (h).
  *
- *   node --import tsx bench/tail.ts   (BENCH_TAIL_RATE=1000, BENCH_SECONDS=10, BENCH_ROUNDS=3, BENCH_TAIL_SHAPE, BENCH_BASE_DIR: another build as a third server)
+ *   node --import tsx bench/tail.ts   (BENCH_TAIL_RATE=1000, BENCH_SECONDS=10, BENCH_ROUNDS=3, BENCH_TAIL_SHAPE, BENCH_OPEN_LOOP, BENCH_BASE_DIR: another build as a third server)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { launchFlags } from '../src/heap-limit.js';
 import { awaitServer, CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
 import { buildFrame, configYaml, SHAPES, startIssuer } from './fixtures.js';
-import { runCommand } from './run-command.js';
+import { openLoopModes, openLoopPlan, runOpenLoop, sentTogether, type OpenLoopMode } from './open-loop.js';
 import { freePort } from './free-port.js';
 import { percentileOfSorted } from './stats.mjs';
 
@@ -32,6 +32,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SHAPE = process.env.BENCH_TAIL_SHAPE ?? 'kubectl get pods (dev)';
 const SHOW = Number(process.env.BENCH_TAIL_SHOW ?? 0);
 const PROBE = join(BENCH, 'loop-probe.mjs');
+const MODES = openLoopModes(process.env.BENCH_OPEN_LOOP);
 
 interface Server {
   name: string;
@@ -69,22 +70,14 @@ async function probe(s: Server): Promise<Probe> {
 }
 
 /** One open-loop run as run.ts' openLoop: rows of [start µs since the epoch, status, latency µs]. */
-async function openLoop(s: Server, frameFile: string): Promise<number[][]> {
-  const clients = 4;
-  const log = join(work, `latency-${s.port}.log`);
-  rmSync(log, { force: true });
-  await runCommand(
-    'h2load',
-    [`--rps=${(RATE / clients).toFixed(3)}`, `--requests=${Math.round(RATE * SECONDS)}`, `--clients=${clients}`, '--max-concurrent-streams=1000', '--threads=1', `--data=${frameFile}`,
-      '--header=content-type: application/grpc', '--header=te: trailers', `--log-file=${log}`, `http://127.0.0.1:${s.port}${CHECK_PATH}`],
-    (SECONDS + 30) * 1000,
-  );
-  return readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t').map(Number));
+async function openLoop(s: Server, frameFile: string, mode: OpenLoopMode): Promise<number[][]> {
+  const target = [`--data=${frameFile}`, '--header=content-type: application/grpc', '--header=te: trailers', `http://127.0.0.1:${s.port}${CHECK_PATH}`];
+  return runOpenLoop(openLoopPlan(mode, RATE, Math.round(RATE * SECONDS)), join(work, `latency-${s.port}.log`), target, (SECONDS + 30) * 1000);
 }
 
 /**
  * Groups the requests of an open-loop run into the bursts h2load sends per tick (starts less than
- * 0.5 ms apart) and fits latency against the place in the burst: the slope is what each request
+ * 100 µs apart, as open-loop.ts' sentTogether) and fits latency against the place in the burst: the slope is what each request
  * ahead in the same burst added, i.e. the server's time per request when they queue.
  */
 function bursts(rows: number[][]): { size: number; first: number; slope: number; firstP99: number } {
@@ -94,7 +87,7 @@ function bursts(rows: number[][]): { size: number; first: number; slope: number;
   let n = 0;
   let count = 0;
   for (let i = 0; i < ok.length; i++) {
-    if (i === 0 || ok[i]![0]! - ok[i - 1]![0]! > 500) {
+    if (i === 0 || ok[i]![0]! - ok[i - 1]![0]! >= 100) {
       n = 0;
       count++;
       firsts.push(ok[i]![2]!);
@@ -109,7 +102,7 @@ function bursts(rows: number[][]): { size: number; first: number; slope: number;
   return { size: ok.length / Math.max(1, count), first: percentileOfSorted(firsts, 0.5), slope: sxx > 0 ? sxy / sxx : 0, firstP99: percentileOfSorted(firsts, 0.99) };
 }
 
-const slopes: { round: number; server: string; size: number; first: number; slope: number; firstP99: number }[] = [];
+const slopes: { mode: OpenLoopMode; round: number; server: string; size: number; first: number; slope: number; firstP99: number; togetherP99: number }[] = [];
 const issuer = await startIssuer();
 const servers: Server[] = [];
 try {
@@ -136,17 +129,18 @@ try {
   }
   // Warm-up at the same rate, unmeasured, then the probes start from empty.
   for (const s of servers) {
-    await openLoop(s, frameFile);
+    await openLoop(s, frameFile, MODES[0]!);
     await probe(s);
   }
-  console.log(`${SHAPE}, ${RATE} req/s open loop for ${SECONDS} s per run, ${ROUNDS} rounds alternating; load average ${loadavg()[0]!.toFixed(1)}`);
+  for (const mode of MODES) {
+  console.log(`\n${SHAPE}, ${RATE} req/s open loop (${mode}) for ${SECONDS} s per run, ${ROUNDS} rounds alternating; load average ${loadavg()[0]!.toFixed(1)}`);
   console.log('| round | server | p50 / p99 / p99.9 ms | stalls > 1 / > 2 ms | largest stall ms | stall ms in all | scavenges (pause ms) | mark-compacts (pause ms) | of the slow requests*: after a stall / a GC |');
   console.log('|--:|---|---|--:|--:|--:|--:|--:|--:|');
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? servers : [...servers].reverse();
     const results = new Map<Server, { rows: number[][]; p: Probe }>();
     for (const s of order) {
-      const rows = await openLoop(s, frameFile);
+      const rows = await openLoop(s, frameFile, mode);
       results.set(s, { rows, p: await probe(s) });
     }
     const noop = results.get(servers.at(-1)!)!;
@@ -169,7 +163,7 @@ try {
       const stallTimes = big.map((x) => x.at);
       const gcTimes = p.gcs.map((g) => g.at + g.ms);
       const b = bursts(rows);
-      slopes.push({ round: round + 1, server: s.name, ...b });
+      slopes.push({ mode, round: round + 1, server: s.name, ...b, togetherP99: sentTogether(rows.map((r) => r[0]!).sort((x, y) => x - y)).p99 });
       console.log(
         `| ${round + 1} | ${s.name} | ${ms(percentileOfSorted(lat, 0.5))} / ${ms(percentileOfSorted(lat, 0.99))} / ${ms(percentileOfSorted(lat, 0.999))} | ${big.length} / ${big.filter((x) => x.late_ms > 2).length} | ${Math.max(0, ...big.map((x) => x.late_ms)).toFixed(1)} | ${sum(big.map((x) => x.late_ms)).toFixed(0)} | ${scav.length} (${sum(scav.map((g) => g.ms)).toFixed(1)}) | ${majors.length} (${sum(majors.map((g) => g.ms)).toFixed(1)}) | ${slow.length}: ${slow.filter((t) => near(stallTimes, t)).length} / ${slow.filter((t) => near(gcTimes, t)).length} |`,
       );
@@ -181,10 +175,11 @@ try {
       }
     }
   }
+  }
   console.log("* slow: over the no-op's p99 in the same round; \"after\": the stall (or the GC's end) came 0–5 ms after the request started");
-  console.log('\nh2load sends each 10 ms tick\'s requests together: latency by a request\'s place in its burst (requests started less than 0.5 ms apart)');
-  console.log('| round | server | requests per burst (mean) | latency, first of a burst ms | µs more per request ahead (least squares) | p99 of the first of each burst ms |\n|--:|---|--:|--:|--:|--:|');
-  for (const x of slopes) console.log(`| ${x.round} | ${x.server} | ${x.size.toFixed(1)} | ${(x.first / 1000).toFixed(2)} | ${x.slope.toFixed(0)} | ${(x.firstP99 / 1000).toFixed(2)} |`);
+  console.log('\nRequests h2load sends together: latency by a request\'s place in its burst (requests started less than 100 µs apart)');
+  console.log('| mode | round | server | requests per burst (mean) | burst size, p99 by request | latency, first of a burst ms | µs more per request ahead (least squares) | p99 of the first of each burst ms |\n|---|--:|---|--:|--:|--:|--:|--:|');
+  for (const x of slopes) console.log(`| ${x.mode} | ${x.round} | ${x.server} | ${x.size.toFixed(1)} | ${x.togetherP99} | ${(x.first / 1000).toFixed(2)} | ${x.slope.toFixed(0)} | ${(x.firstP99 / 1000).toFixed(2)} |`);
 } finally {
   for (const s of servers) s.proc.kill('SIGTERM');
   await issuer.close();
