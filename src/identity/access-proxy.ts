@@ -58,6 +58,8 @@ export class AccessProxy {
   private readonly isProxy: (a: ClientAddress) => boolean;
   private readonly cache: LRUCache<string, Verified | ProxyFailure>;
   private readonly inflight = new Map<string, Promise<Verified | ProxyFailure>>();
+  /** `token_claim`'s value by verified identity (null: the token has none). */
+  private readonly tokenClaims = new WeakMap<Identity, string | null>();
   /** Peer addresses already judged (a handful of proxy pods and direct clients): no parse per request. */
   private readonly peers = new Map<string, boolean>();
 
@@ -146,8 +148,14 @@ export class AccessProxy {
     // A step-up session keeps only the subject: with another claim named, nothing to compare.
     if (token === undefined || who.source === 'session') return undefined;
     // The token was verified before this runs: its claims are the issuer's, decoding is enough.
-    const v = decodeJwt(token)[claim];
-    return typeof v === 'string' ? v : undefined;
+    // The verifier hands back one Identity per cached token, so the claim is decoded once a token.
+    let v = this.tokenClaims.get(who);
+    if (v === undefined) {
+      const c = decodeJwt(token)[claim];
+      v = typeof c === 'string' ? c : null;
+      this.tokenClaims.set(who, v);
+    }
+    return v ?? undefined;
   }
 
   private verify(assertion: string): Verified | ProxyFailure | Promise<Verified | ProxyFailure> {
@@ -194,7 +202,9 @@ export class AccessProxy {
     }
     const user = payload[c.user_claim];
     if (typeof user !== 'string' || user === '') return { reason: 'proxy_assertion_invalid', detail: `the assertion has no ${c.user_claim} claim` };
-    return { user, expiresAt: (payload.exp as number) * 1000 };
+    // Kept through the clock tolerance jose grants it: cached only until exp, it would be verified
+    // again on every request of that window.
+    return { user, expiresAt: ((payload.exp as number) + c.clock_tolerance_seconds) * 1000 };
   }
 }
 
