@@ -9,11 +9,10 @@ import { clip } from '../core/redact.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { clientAddress, compileCidrs, type ClientAddress } from '../request/client-ip.js';
 import { JwksSource, JwksUnavailableError, KeyUnknownError, type FetchFn } from './jwks.js';
+import type { Failure } from './verifier.js';
 
-export interface ProxyFailure {
-  reason: ReasonCode;
-  detail: string;
-}
+/** A refusal: the verifier's shape (a reason code and the detail for the logs). */
+export type ProxyFailure = Failure;
 
 export interface AccessProxyOptions {
   fetch: FetchFn;
