@@ -117,6 +117,7 @@ export async function startService(
   // Keys are fetched up front so the first request does not pay for it; an unreachable issuer is
   // logged and retried on demand (its tokens are denied with jwks_unavailable meanwhile).
   void runtime.verifier.warm();
+  void runtime.accessProxy?.warm();
   const started: { close(): Promise<void> }[] = [];
   const abort = async (err: unknown): Promise<never> => {
     await Promise.allSettled(started.map((s) => s.close()));
@@ -202,6 +203,7 @@ export async function startService(
       warnIfAdminNeedsNoStepUp(next, logger);
       warnIfContextRulesCannotMatchOverHttp(next, authzHttpOn, logger);
       if (built.verifier !== runtime.verifier) void built.verifier.warm();
+      if (built.accessProxy !== runtime.accessProxy) void built.accessProxy?.warm();
       restartPending = restartOnlyChanges(startConfig, effective, fromEnvironment);
       for (const c of restartPending) {
         const [was, now] = [shown(c.running), shown(c.file)];

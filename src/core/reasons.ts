@@ -36,6 +36,14 @@ export const REASONS = {
   automation_step_up: { kind: 'forbidden', message: 'This request needs a human step-up, which an automation identity cannot do, and no approval is configured for automation.' },
   // perf (issue 17): load shedding past server.max_inflight_checks.
   overloaded: { kind: 'unavailable', message: 'stepgate is answering as many requests as it may at once; retry shortly.' },
+  // issue 12, day 28: the access proxy's signed assertion (access_proxy). A refusal, never a
+  // step-up: signing in again does not change who is signed in to the proxy.
+  proxy_assertion_missing: { kind: 'forbidden', message: 'The request came through the access proxy without its signed identity assertion.' },
+  proxy_assertion_invalid: { kind: 'forbidden', message: "The access proxy's identity assertion failed verification." },
+  proxy_assertion_expired: { kind: 'forbidden', message: "The access proxy's identity assertion has expired." },
+  proxy_key_unknown: { kind: 'forbidden', message: "The access proxy's identity assertion is signed with a key the proxy does not publish." },
+  proxy_jwks_unavailable: { kind: 'forbidden', message: "The access proxy's keys needed to verify its identity assertion could not be fetched." },
+  proxy_user_mismatch: { kind: 'forbidden', message: 'The user signed in to the access proxy is not the user the bearer token names; present your own token.' },
   internal_error: { kind: 'error', message: 'The request could not be evaluated.' },
 } as const satisfies Record<string, { kind: ReasonKind; message: string }>;
 

@@ -69,6 +69,8 @@ export class Responder {
   /** Each assurance level's `description`, by rank ("two factors"). */
   private readonly levelWords: readonly (string | undefined)[];
   private readonly hint: string;
+  /** `access_proxy.header` when it is stripped from the upstream's copy. */
+  private readonly proxyAssertion: string | undefined;
   /**
    * Denials already answered, by everything they are made of (reuseParts). kubectl and browsers
    * repeat a challenged request until the user steps up, and building the Status body, the
@@ -102,6 +104,7 @@ export class Responder {
     this.descriptions = new Map(config.policy.rules.flatMap((r) => (r.description ? [[r.name, r.description] as const] : [])));
     this.levelWords = config.assurance.levels.map((l) => l.description);
     this.hint = config.kubernetes.step_up_hint;
+    this.proxyAssertion = config.access_proxy?.strip_upstream ? config.access_proxy.header : undefined;
     // A quarter of the encoded allows, like the gRPC server's encoded denials: a challenge is
     // per user and request target, and far rarer than allows.
     this.denials = new LRUCache({ max: Math.max(16, Math.ceil(config.token_cache.encoded_allow_max_entries / 4)) });
@@ -295,6 +298,9 @@ export class Responder {
     let removeHeaders = spoofed.length === 0 ? EMPTY : spoofed.filter((n) => !headers.some(([k]) => k === n));
     // stepgate's cookies (session, device, flow state) are its own, never the application's: they
     // are cut out of every allowed request, whichever credential it was allowed on.
+    // The access proxy's assertion is a credential of its own (a replayable JWT naming the user):
+    // the upstream has no use for it unless the site forwards it (access_proxy.strip_upstream).
+    if (this.proxyAssertion !== undefined && v.attributes?.headers.has(this.proxyAssertion)) removeHeaders = [...removeHeaders, this.proxyAssertion];
     const cookie = v.attributes?.headers.get('cookie');
     if (cookie !== undefined) {
       const up = upstreamCookie(cookie, this.sessionCookie);

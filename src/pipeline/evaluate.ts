@@ -3,6 +3,7 @@ import { utcClock } from '../core/clock-text.js';
 import type { Verdict } from '../decision/verdict.js';
 import type { Identity } from '../core/identity.js';
 import type { VerifyResult } from '../identity/verifier.js';
+import type { ProxyFailure } from '../identity/access-proxy.js';
 import { bothOf, keptLevel, type Policy, type Requirement } from '../policy/policy.js';
 import type { RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
@@ -47,7 +48,7 @@ function evaluateRequest(rt: Runtime, req: RequestAttributes, note: boolean): Ve
   const cred = presentedCredential(req.headers, rt.sessions?.cookieName);
   if (cred.kind === 'session') {
     const result = rt.sessions!.verify(cred.value);
-    return result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
+    return result instanceof Promise ? result.then((r) => decideProxied(rt, req, r, undefined)) : decideProxied(rt, req, result, undefined);
   }
   if (cred.kind === 'problem') {
     // Guardrails apply here too, so the challenge asks for the level the change will need.
@@ -57,8 +58,22 @@ function evaluateRequest(rt: Runtime, req: RequestAttributes, note: boolean): Ve
   }
   const token = cred.token;
   const result = rt.verifier.verify(token);
-  const v = result instanceof Promise ? result.then((r) => decide(rt, req, r)) : decide(rt, req, result);
+  const v = result instanceof Promise ? result.then((r) => decideProxied(rt, req, r, token)) : decideProxied(rt, req, result, token);
   return rt.challenges === undefined || !note ? v : noteChallenge(rt, token, v);
+}
+
+/**
+ * A verified credential that came with the access proxy's signed assertion (`access_proxy`) is
+ * first held to it: the proxy's user must be the credential's. A refusal is final (403), never a
+ * step-up: a sign-in at the identity provider does not change who is signed in to the proxy.
+ */
+function decideProxied(rt: Runtime, req: RequestAttributes, r: VerifyResult, token: string | undefined): Verdict | Promise<Verdict> {
+  const proxy = rt.accessProxy;
+  if (proxy === undefined || !r.ok) return decide(rt, req, r);
+  const refused = proxy.check(req, r.identity, token);
+  if (refused === undefined) return decide(rt, req, r);
+  const then = (f: ProxyFailure | undefined) => (f === undefined ? decide(rt, req, r) : verdict(false, f.reason, f.detail, undefined, r.identity, req, r.cached, undefined, undefined));
+  return refused instanceof Promise ? refused.then(then) : then(refused);
 }
 
 /**

@@ -3,6 +3,7 @@ import { Responder } from '../decision/respond.js';
 import { compileAssurance, type AssuranceModel } from '../core/assurance.js';
 import type { FetchFn } from '../identity/jwks.js';
 import { TokenVerifier, type VerifierOptions } from '../identity/verifier.js';
+import { AccessProxy } from '../identity/access-proxy.js';
 import { compileGlobList, compileHostMatcher, type HostMatcher } from '../core/glob.js';
 import { compilePolicy, type Policy } from '../policy/policy.js';
 import type { HeaderLimits } from '../request/headers.js';
@@ -85,6 +86,10 @@ export interface Runtime {
    * that only holds sign-outs. Undefined with neither.
    */
   readonly revocations: IncidentBoard | undefined;
+  /** The access proxy's signed assertion, compared with the credential's user; undefined without `access_proxy`. */
+  readonly accessProxy: AccessProxy | undefined;
+  /** What `accessProxy` was built from (buildRuntime compares it on reload). */
+  readonly accessProxyKey?: string;
 }
 
 /**
@@ -105,6 +110,15 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
   const deviceCookies = session && cookieKeys ? new DeviceCookies(cookieKeys, session.domain) : undefined;
   const sessions = sessionCodec ? new SessionIdentities(sessionCodec, verifier, assurance, config, deps.now) : undefined;
   const riskState = buildRiskState(config, deps, previous);
+  // Kept across a reload that changes neither it nor the proxies' list: its verified assertions
+  // and fetched keys stay valid.
+  const proxyKey = JSON.stringify([config.access_proxy ?? null, config.network.xff_trusted_cidrs]);
+  const accessProxy =
+    config.access_proxy === undefined
+      ? undefined
+      : previous?.accessProxy !== undefined && previous.accessProxyKey === proxyKey
+        ? previous.accessProxy
+        : new AccessProxy(config.access_proxy, { fetch: deps.fetch, now: deps.now, trustedCidrs: config.network.xff_trusted_cidrs, onJwksRefresh: deps.onJwksRefresh });
   const gated = gatedHostsOf(config);
   // Revocations drop cached verifications from the verifier in force.
   if (riskState?.board) riskState.board.caches = verifier;
@@ -136,6 +150,8 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     challenges: config.kubernetes.challenge_ttl_seconds > 0 ? riskState?.store.challenges : undefined,
     incidents: config.incident ? riskState?.board : undefined,
     revocations: riskState?.board,
+    accessProxy,
+    accessProxyKey: proxyKey,
     policy: compilePolicy(config, assurance),
     verifier,
     responder: new Responder(config, assurance),

@@ -343,9 +343,13 @@ function outcomeOf(res: CheckResponse): Outcome {
     required?: { level?: string };
   };
   const r = payload.risk;
-  // A guardrail named in the answer is what the request's own content asked for; a rule alone is "policy".
+  // A guardrail named in the answer is what the request's own content asked for; a rule alone is
+  // "policy". The access proxy's refusals (day 28) come before policy and risk: their code is the cause.
   const guard = payload.guardrails?.map((g) => g.code).join('+');
-  const cause = r?.context
+  const code = reasonOf(res);
+  const cause = code?.startsWith('proxy_') === true
+    ? code
+    : r?.context
     ? `context: ${r.context.code}`
     : r?.band
       ? `band ${r.band}: ${r.reasons.filter((c) => c.weight > 0 && c.code !== 'path_sensitive').map((c) => c.code).join('+') || 'path_sensitive'}`

@@ -1,3 +1,4 @@
+import { createPrivateKey, sign } from 'node:crypto';
 import { attackKit, oncallRoutine, podName, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, prng, restartPatch, type StaffMember, withAttacks, WIN } from './workday.js';
 
 /**
@@ -58,8 +59,44 @@ const edit = (from: string, to: string) => (yaml: string): string => {
   if (out === yaml) throw new Error(`examples/stepgate.yaml no longer has "${from}"`);
   return out;
 };
-/** The site's one edit of the example: the access proxy's pods are the proxies that append to x-forwarded-for. */
-export const SITE = edit('xff_num_trusted_hops: 0', `xff_num_trusted_hops: 0\n  xff_trusted_cidrs: ["${PROXY_CIDR}"]`);
+/**
+ * The access proxy's signing key (Pomerium's `signing_key`, ES256): a key made for this file. The
+ * site copy holds its public half inline (`access_proxy.keys`), as a site that pins the proxy's key
+ * would; test/integration/access-proxy.test.ts serves one over a JWKS URL instead.
+ */
+const PROXY_SIGNING_JWK = { kty: 'EC', crv: 'P-256', kid: 'lumora-proxy-1', x: 'wO563gLiEBvWhyfTgKxf2YQincWKAKgZdJXxQiS_bYU', y: 'LpJnQ3iFwKBY35fiyxYQeN8wI82rbZmlKe4UlyYGZFQ', d: 'Xwl4tGaceTitdMf1TSM25FWDm8C5tsgFkClI61A55uw' };
+const PROXY_PUBLIC_JWK = { kty: 'EC', crv: 'P-256', kid: PROXY_SIGNING_JWK.kid, x: PROXY_SIGNING_JWK.x, y: PROXY_SIGNING_JWK.y, alg: 'ES256', use: 'sig' };
+const proxyKey = createPrivateKey({ key: PROXY_SIGNING_JWK, format: 'jwk' });
+/** The header the proxy signs its session's user into (Pomerium's). */
+export const ASSERTION = 'x-pomerium-jwt-assertion';
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const assertions = new Map<string, string>();
+/**
+ * The proxy's assertion for the person signed in to it on the day that starts at `day`: Pomerium's
+ * claims (iss and aud the route's host, the IdP's sub and email), signed ES256 with a kid. One per
+ * person and day (or `hours` from `day`), as a proxy's session would carry it, so each is verified once.
+ */
+export function assertionOf(email: string, day: number, hours = 26): string {
+  const key = `${email}|${day}|${hours}`;
+  let jwt = assertions.get(key);
+  if (jwt === undefined) {
+    const iat = Math.floor(day / 1000);
+    const input = `${b64({ alg: 'ES256', kid: PROXY_SIGNING_JWK.kid, typ: 'JWT' })}.${b64({ iss: API, aud: API, sub: email, email, iat, exp: iat + hours * 3600, groups: [] })}`;
+    jwt = `${input}.${sign('sha256', Buffer.from(input), { key: proxyKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+    assertions.set(key, jwt);
+  }
+  return jwt;
+}
+/** The access proxy's assertion as the site configures it: verified with the pinned key, its email compared with the token's. */
+const ACCESS_PROXY = `\naccess_proxy:\n  header: ${ASSERTION}\n  issuer: ${API}\n  audiences: ["${API}"]\n  keys: [${JSON.stringify(PROXY_PUBLIC_JWK)}]\n  user_claim: email\n  token_claim: email\n`;
+/**
+ * The site's edits of the example: the access proxy's pods are the proxies that append to
+ * x-forwarded-for, and (since day 28's fix) the proxy's signed assertion is verified and its user
+ * compared with the bearer token's.
+ */
+export const SITE = (yaml: string): string => edit('xff_num_trusted_hops: 0', `xff_num_trusted_hops: 0\n  xff_trusted_cidrs: ["${PROXY_CIDR}"]`)(yaml).concat(ACCESS_PROXY);
+/** Day 28's site before the fix: the proxies listed, no assertion read. */
+export const SITE_NO_ASSERTION = edit('xff_num_trusted_hops: 0', `xff_num_trusted_hops: 0\n  xff_trusted_cidrs: ["${PROXY_CIDR}"]`);
 /** What docs/configuration.md said before day 28: one L7 proxy, one trusted hop. */
 export const SITE_HOPS = edit('xff_num_trusted_hops: 0', 'xff_num_trusted_hops: 1');
 /** The access proxy's pods: before the 12:30 redeployment on the scored day, and after. */
@@ -212,7 +249,7 @@ export function workday28(seed = 261): DayEvent[] {
               method: q.method,
               path: q.path,
               host: API,
-              ...(vpn ? (q.headers ? { headers: q.headers } : {}) : { headers: { ...q.headers, 'x-forwarded-for': client } }),
+              ...(vpn ? (q.headers ? { headers: q.headers } : {}) : { headers: { ...q.headers, 'x-forwarded-for': client, [ASSERTION]: assertionOf(p.name, day) } }),
               ...(q.body !== undefined ? { body: q.body } : {}),
             });
           });
@@ -246,6 +283,10 @@ function attacks28(people: Person[], routine: DayEvent[]): DayEvent[] {
   /** Every request of attack `name` carries this x-forwarded-for. */
   const withXff = (name: string, xff: string) => {
     for (const e of out) if (e.attack === name) e.headers = { ...e.headers, 'x-forwarded-for': xff };
+  };
+  /** Attack `name` goes through the proxy, whose session is `who`'s own. */
+  const viaProxyAs = (name: string, who: Person) => {
+    for (const e of out) if (e.attack === name) e.headers = { ...e.headers, [ASSERTION]: assertionOf(who.name, D28_TUE) };
   };
   const secrets = (ns: string): [string, string, boolean] => ['GET', `/api/v1/namespaces/${ns}/secrets`, true];
   const exec = (ns: string, p: string): [string, string, boolean, Record<string, string>] => ['GET', `/api/v1/namespaces/${ns}/pods/${p}/exec?command=sh&container=api&stdin=true&stdout=true&tty=true`, true, WS];
@@ -288,6 +329,7 @@ function attacks28(people: Person[], routine: DayEvent[]): DayEvent[] {
     secrets('booking-prod'),
   ]), 10 * S, w3);
   withXff(a3, `${OFFICE(w3.idx * 5)}, ${AGENCY(r1.idx)}`);
+  viaProxyAs(a3, r1);
 
   // 4. The data engineer (an insider: their own proxy session, the office) with pay-2's token,
   // read off pay-2's unlocked laptop at 11:00: the payments Secrets, which data-1 never reads.
@@ -300,6 +342,7 @@ function attacks28(people: Person[], routine: DayEvent[]): DayEvent[] {
     secrets('payments-prod'),
   ]), 15 * S, p2);
   withXff(a4, OFFICE(d1.idx * 5 + 3));
+  viaProxyAs(a4, d1);
 
   // 5. web-4's token, taken by an infostealer from ~/.kube/cache at noon, used at 16:20 directly
   // (skipping the proxy, whose SSO session the attacker does not have) from Munich on web-4's own

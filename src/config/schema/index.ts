@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
+import { ACCESS_PROXY_APPLY, accessProxySchema } from './access-proxy.js';
 import { ASSURANCE_APPLY, assuranceSchema } from './assurance.js';
 import { AUTOMATION_APPLY, automationSchema } from './automation.js';
 import { HMAC_ALGS, modeSchema } from './common.js';
@@ -45,6 +46,7 @@ export const configSchema = z
     assurance: assuranceSchema,
     kubernetes: kubernetesSchema,
     network: networkSchema,
+    access_proxy: accessProxySchema.optional(),
     risk: riskSchema.optional(),
     policy: policySchema,
     stepup: stepupSchema,
@@ -161,6 +163,11 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['incident'], message: 'needs stepup.oidc: the admin API and the Shared Signals receiver are served on the step-up listener (server.http_listen)' });
       }
     }
+    if (cfg.access_proxy?.required && cfg.network.xff_trusted_cidrs.length === 0) {
+      // "Came through the proxy" is the peer test of network.xff_trusted_cidrs; without the list
+      // no request would ever be asked for the assertion, and the setting would promise nothing.
+      ctx.addIssue({ code: 'custom', path: ['access_proxy', 'required'], message: 'needs network.xff_trusted_cidrs: list the proxy\'s addresses there, or set required: false' });
+    }
     const issuers = new Set<string>();
     cfg.issuers.forEach((iss, i) => {
       if (issuers.has(iss.issuer)) {
@@ -199,6 +206,7 @@ export const HMAC_ALGORITHMS: readonly string[] = HMAC_ALGS;
 export type TelemetryConfig = Config['telemetry'];
 export type RiskConfig = NonNullable<Config['risk']>;
 export type NetworkConfig = Config['network'];
+export type AccessProxyConfig = NonNullable<Config['access_proxy']>;
 export type StateConfig = Config['state'];
 export type GuardrailsConfig = NonNullable<Config['guardrails']>;
 export type GuardrailEffectConfig = z.infer<typeof guardrailEffectSchema>;
@@ -220,6 +228,7 @@ export const APPLY: ApplyTable = Object.freeze({
   ...ASSURANCE_APPLY,
   ...KUBERNETES_APPLY,
   ...NETWORK_APPLY,
+  ...ACCESS_PROXY_APPLY,
   ...RISK_APPLY,
   ...POLICY_APPLY,
   ...STEPUP_APPLY,

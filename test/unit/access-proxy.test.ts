@@ -1,0 +1,210 @@
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import type { Identity } from '../../src/core/identity.js';
+import { AccessProxy } from '../../src/identity/access-proxy.js';
+import type { FetchFn } from '../../src/identity/jwks.js';
+import type { RequestAttributes } from '../../src/request/attributes.js';
+
+const PROXY_ISS = 'authenticate.corp.test';
+const AUD = 'kube.corp.test';
+const JWKS = 'https://authenticate.corp.test/.well-known/pomerium/jwks.json';
+const POD = '10.60.4.11';
+const DIRECT = '203.0.113.9';
+
+/** An injected clock and JWKS endpoint: expiry and outages without sleeping. */
+class World {
+  t = Date.parse('2027-02-02T09:00:00Z');
+  keys: JWK[] = [];
+  fetches = 0;
+  down = false;
+  now = () => this.t;
+  fetch: FetchFn = async () => {
+    this.fetches++;
+    if (this.down) throw new Error('connect ECONNREFUSED');
+    return new Response(JSON.stringify({ keys: this.keys }), { headers: { 'content-type': 'application/json' } });
+  };
+}
+
+let proxyKey: { privateKey: CryptoKey; jwk: JWK };
+let forger: { privateKey: CryptoKey; jwk: JWK };
+
+beforeAll(async () => {
+  const a = await generateKeyPair('ES256');
+  proxyKey = { privateKey: a.privateKey, jwk: { ...(await exportJWK(a.publicKey)), kid: 'p1', alg: 'ES256' } };
+  const b = await generateKeyPair('ES256');
+  forger = { privateKey: b.privateKey, jwk: { ...(await exportJWK(b.publicKey)), kid: 'p1', alg: 'ES256' } };
+});
+
+function setup(world: World, extra = '') {
+  const config = parseConfig(
+    `
+issuers:
+  - issuer: https://idp.test
+    jwks_uri: https://idp.test/jwks
+    audiences: [kubernetes]
+network:
+  xff_trusted_cidrs: [10.60.0.0/16]
+access_proxy:
+  header: x-pomerium-jwt-assertion
+  issuer: ${PROXY_ISS}
+  audiences: [${AUD}]
+  jwks_uri: ${JWKS}
+  user_claim: email
+${extra}assurance:
+  levels:
+    - name: aal1
+      acr: [a1]
+policy:
+  default: { require: aal1 }
+`,
+    'unit.yaml',
+  );
+  world.keys = [proxyKey.jwk];
+  return new AccessProxy(config.access_proxy!, { fetch: world.fetch, now: world.now, trustedCidrs: config.network.xff_trusted_cidrs });
+}
+
+async function assertion(world: World, claims: JWTPayload = {}, key = proxyKey): Promise<string> {
+  const now = Math.floor(world.t / 1000);
+  const payload: JWTPayload = { iss: PROXY_ISS, aud: AUD, sub: 'idp|alice', email: 'alice@corp.test', iat: now, exp: now + 300, ...claims };
+  for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
+  return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: key.jwk.kid! }).sign(key.privateKey);
+}
+
+function request(source: string, headers: Record<string, string> = {}, host = AUD): RequestAttributes {
+  return { headers: new Map(Object.entries(headers)), sourceAddress: source, clientResolved: false, host } as unknown as RequestAttributes;
+}
+
+const who = (subject: string, source: 'token' | 'session' = 'token') => ({ subject, source }) as Identity;
+
+const reasonOf = async (r: ReturnType<AccessProxy['check']>) => (await r)?.reason;
+
+describe('access_proxy: the proxy signed assertion compared with the bearer token', () => {
+  it("lets the proxy's own user through, and answers a repeat from the cache without a promise", async () => {
+    const w = new World();
+    const p = setup(w);
+    const a = await assertion(w);
+    expect(await p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), who('alice@corp.test'), undefined)).toBeUndefined();
+    const again = p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), who('alice@corp.test'), undefined);
+    expect(again).toBeUndefined();
+    expect(w.fetches).toBe(1);
+  });
+
+  it("refuses a token whose user is not the proxy's (a teammate riding another engineer's token)", async () => {
+    const w = new World();
+    const p = setup(w);
+    const a = await assertion(w, { email: 'bob@corp.test' });
+    const r = await p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), who('alice@corp.test'), undefined);
+    expect(r?.reason).toBe('proxy_user_mismatch');
+    // Neither user name is echoed to whoever holds the token.
+    expect(r?.detail).not.toContain('bob');
+    expect(r?.detail).not.toContain('alice');
+    // Cached: the refusal of the same bytes costs no promise the second time.
+    const again = p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), who('alice@corp.test'), undefined);
+    expect(again instanceof Promise).toBe(false);
+    expect((again as { reason: string }).reason).toBe('proxy_user_mismatch');
+  });
+
+  it('refuses a forged signature, a wrong audience or issuer, an expired assertion and one with no user claim', async () => {
+    const w = new World();
+    const p = setup(w);
+    const send = async (a: string) => reasonOf(p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), who('alice@corp.test'), undefined));
+    expect(await send(await assertion(w, {}, forger))).toBe('proxy_assertion_invalid');
+    expect(await send(await assertion(w, { aud: 'grafana.corp.test' }))).toBe('proxy_assertion_invalid');
+    expect(await send(await assertion(w, { iss: 'evil.test' }))).toBe('proxy_assertion_invalid');
+    expect(await send(await assertion(w, { exp: Math.floor(w.t / 1000) - 120 }))).toBe('proxy_assertion_expired');
+    expect(await send(await assertion(w, { email: undefined }))).toBe('proxy_assertion_invalid');
+    expect(await send('not.a.jwt')).toBe('proxy_assertion_invalid');
+    // A client-written assertion in front of the proxy's (the header list joined with ','): not one JWT.
+    expect(await send(`${await assertion(w, { email: 'alice@corp.test' })},${await assertion(w)}`)).toBe('proxy_assertion_invalid');
+  });
+
+  it('expires a cached assertion at its exp, on the injected clock', async () => {
+    const w = new World();
+    const p = setup(w);
+    const a = await assertion(w);
+    expect(await p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), who('alice@corp.test'), undefined)).toBeUndefined();
+    // Within the clock tolerance (30 s) it still holds, from the cache; past it, it does not.
+    w.t += 320_000;
+    expect(p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), who('alice@corp.test'), undefined)).toBeUndefined();
+    w.t += 11_000;
+    expect(await reasonOf(p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), who('alice@corp.test'), undefined))).toBe('proxy_assertion_expired');
+  });
+
+  it('refuses a key the proxy does not publish, and keys it cannot fetch', async () => {
+    const w = new World();
+    const p = setup(w);
+    const stranger = { ...forger, jwk: { ...forger.jwk, kid: 'p9' } };
+    expect(await reasonOf(p.check(request(POD, { 'x-pomerium-jwt-assertion': await assertion(w, {}, stranger) }), who('alice@corp.test'), undefined))).toBe('proxy_key_unknown');
+    const down = new World();
+    down.down = true;
+    const q = setup(down);
+    expect(await reasonOf(q.check(request(POD, { 'x-pomerium-jwt-assertion': await assertion(down) }), who('alice@corp.test'), undefined))).toBe('proxy_jwks_unavailable');
+  });
+
+  it('asks a request from a listed proxy for the assertion, and not one from any other peer', async () => {
+    const w = new World();
+    const p = setup(w);
+    expect((await p.check(request(POD), who('alice@corp.test'), undefined))?.reason).toBe('proxy_assertion_missing');
+    expect(await p.check(request(DIRECT), who('alice@corp.test'), undefined)).toBeUndefined();
+    const optional = setup(new World(), '  required: false\n');
+    expect(await optional.check(request(POD), who('alice@corp.test'), undefined)).toBeUndefined();
+  });
+
+  it("verifies and compares an assertion a direct peer carries (it can only refuse): ignored it would be a way around a proxy moved off the list's addresses", async () => {
+    const w = new World();
+    const p = setup(w);
+    const bob = await assertion(w, { email: 'bob@corp.test' });
+    expect(await reasonOf(p.check(request(DIRECT, { 'x-pomerium-jwt-assertion': bob }), who('alice@corp.test'), undefined))).toBe('proxy_user_mismatch');
+    expect(await reasonOf(p.check(request(DIRECT, { 'x-pomerium-jwt-assertion': 'forged' }), who('alice@corp.test'), undefined))).toBe('proxy_assertion_invalid');
+  });
+
+  it('compares token_claim when set (decoded from the verified token), and refuses a step-up session that has no such claim', async () => {
+    const w = new World();
+    const p = setup(w, '  token_claim: email\n');
+    const a = await assertion(w);
+    const token = `${Buffer.from('{"alg":"ES256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'idp|alice', email: 'alice@corp.test' })).toString('base64url')}.sig`;
+    const other = `${Buffer.from('{"alg":"ES256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'idp|alice', email: 'mallory@corp.test' })).toString('base64url')}.sig`;
+    expect(await p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), who('idp|alice'), token)).toBeUndefined();
+    expect(await reasonOf(p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), who('idp|alice'), other))).toBe('proxy_user_mismatch');
+    expect(await reasonOf(p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), who('idp|alice', 'session'), undefined))).toBe('proxy_user_mismatch');
+  });
+
+  it('checks only the hosts listed in access_proxy.hosts', async () => {
+    const w = new World();
+    const p = setup(w, '  hosts: ["*.corp.test"]\n');
+    expect((await p.check(request(POD, {}, 'kube.corp.test'), who('alice@corp.test'), undefined))?.reason).toBe('proxy_assertion_missing');
+    expect(await p.check(request(POD, {}, 'kube.other.test'), who('alice@corp.test'), undefined)).toBeUndefined();
+  });
+});
+
+describe('access_proxy config', () => {
+  const base = (section: string, network = 'network:\n  xff_trusted_cidrs: [10.60.0.0/16]\n') => `
+issuers:
+  - issuer: https://idp.test
+    jwks_uri: https://idp.test/jwks
+    audiences: [kubernetes]
+${network}access_proxy:
+${section}assurance:
+  levels:
+    - name: aal1
+      acr: [a1]
+policy:
+  default: { require: aal1 }
+`;
+  const common = '  header: x-pomerium-jwt-assertion\n  issuer: a.test\n  audiences: [a.test]\n';
+
+  it('refuses both or neither of jwks_uri and keys', () => {
+    expect(() => parseConfig(base(common), 'c.yaml')).toThrow(/jwks_uri or keys/);
+    expect(() => parseConfig(base(`${common}  jwks_uri: https://a.test/jwks\n  keys: [{"kty":"EC"}]\n`), 'c.yaml')).toThrow(/jwks_uri or keys/);
+  });
+
+  it('refuses required without network.xff_trusted_cidrs, which is how "came through the proxy" is told', () => {
+    expect(() => parseConfig(base(`${common}  jwks_uri: https://a.test/jwks\n`, ''), 'c.yaml')).toThrow(/xff_trusted_cidrs/);
+    expect(parseConfig(base(`${common}  jwks_uri: https://a.test/jwks\n  required: false\n`, ''), 'c.yaml').access_proxy?.required).toBe(false);
+  });
+
+  it('refuses a header stepgate reads for something else', () => {
+    expect(() => parseConfig(base(`  header: authorization\n  issuer: a.test\n  audiences: [a.test]\n  jwks_uri: https://a.test/jwks\n`), 'c.yaml')).toThrow(/assertion header/);
+  });
+});
