@@ -19,6 +19,7 @@ import {
 } from './redis-scripts.js';
 import { byteCompare, clampLimit, clampTtl, limitsMs, MAX_APPROVALS, MAX_CONTROL, wholeMs, type LimitsMs } from './sliding.js';
 import { scriptCounts } from './script-counts.js';
+import { keepPrimitivePrototypesFast } from './fast-prototypes.js';
 import {
   StateUnavailableError,
   type ApprovalRecord,
@@ -40,6 +41,9 @@ import {
 } from './store.js';
 
 /** ioredis decodes the Check's reply to strings (its numbers are one comma-joined string). */
+// ioredis is loaded by now (imports run first); its String subclass left String.prototype slow.
+keepPrimitivePrototypesFast();
+
 const UTF8_REPLY = { replyEncoding: 'utf8' as const };
 
 /** Where and how to connect; the factory builds it from config and environment. */
