@@ -40,10 +40,10 @@ import {
   type WorkObservation,
 } from './store.js';
 
-/** ioredis decodes the Check's reply to strings (its numbers are one comma-joined string). */
 // ioredis is loaded by now (imports run first); its String subclass left String.prototype slow.
 keepPrimitivePrototypesFast();
 
+/** ioredis decodes the Check's reply to strings (its numbers are one comma-joined string). */
 const UTF8_REPLY = { replyEncoding: 'utf8' as const };
 
 /** Where and how to connect; the factory builds it from config and environment. */
