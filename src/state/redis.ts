@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
@@ -19,6 +20,7 @@ import {
 } from './redis-scripts.js';
 import { byteCompare, clampLimit, clampTtl, limitsMs, MAX_APPROVALS, MAX_CONTROL, wholeMs, type LimitsMs } from './sliding.js';
 import { scriptCounts } from './script-counts.js';
+import { keepPrimitivePrototypesFast } from './fast-prototypes.js';
 import {
   StateUnavailableError,
   type ApprovalRecord,
@@ -38,6 +40,9 @@ import {
   type WorkHistory,
   type WorkObservation,
 } from './store.js';
+
+// ioredis is loaded by now (imports run first); its String subclass left String.prototype slow.
+keepPrimitivePrototypesFast();
 
 /** ioredis decodes the Check's reply to strings (its numbers are one comma-joined string). */
 const UTF8_REPLY = { replyEncoding: 'utf8' as const };
@@ -709,6 +714,14 @@ class ScriptCommand extends Command {
   }
 }
 
+/** observed's numbers, parsed in place of an array per reply: `observed` runs to its end synchronously. */
+const numbers = new Float64Array(33);
+
+/** A string of the reply with the script's escapes ('%2C', '%25') turned back into ',' and '%'. */
+function unescaped(t: string): string {
+  return t.indexOf('%') === -1 ? t : t.replace(/%2C|%25/g, (m) => (m === '%2C' ? ',' : '%'));
+}
+
 /**
  * The observe script's reply (redis-scripts.ts observeLua): one string, its numbers then its
  * strings (previous UA family, session origin, session clients and, with work, the last site),
@@ -718,8 +731,7 @@ class ScriptCommand extends Command {
 export function observed(reply: unknown, withWork: boolean): ObservedAll {
   if (typeof reply !== 'string') throw new StateUnavailableError('redis observe: unexpected reply');
   const count = withWork ? 33 : 18;
-  const n = new Array<number>(count);
-  const len = reply.length;
+  const n = numbers;
   let i = 0;
   for (let k = 0; k < count; k++) {
     const negative = reply.charCodeAt(i) === 45;
@@ -731,20 +743,30 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
       v = v * 10 + (c - 48);
       c = reply.charCodeAt(++i);
     }
-    // Every number is followed by ',' (the strings come after them).
-    if (i === start || c !== 44) throw new StateUnavailableError('redis observe: unexpected reply');
+    // Every number is followed by ',' (the strings come after them). More than 15 digits is
+    // nothing the script writes (its integers are counts and millisecond times) and might not be
+    // read exactly (2^53 has 16), so it fails like any other malformed reply.
+    if (i === start || i - start > 15 || c !== 44) throw new StateUnavailableError('redis observe: unexpected reply');
     n[k] = negative ? -v : v;
     i++;
   }
-  const strings = withWork ? 4 : 3;
-  const text = new Array<string>(strings);
-  for (let k = 0; k < strings; k++) {
-    const comma = reply.indexOf(',', i);
-    const last = k === strings - 1;
-    if (last ? comma !== -1 : comma === -1) throw new StateUnavailableError('redis observe: unexpected reply');
-    const t = reply.slice(i, last ? len : comma);
-    text[k] = t.indexOf('%') === -1 ? t : t.replace(/%2C|%25/g, (m) => (m === '%2C' ? ',' : '%'));
+  const len = reply.length;
+  let comma = reply.indexOf(',', i);
+  if (comma === -1) throw new StateUnavailableError('redis observe: unexpected reply');
+  const previousUaFamily = unescaped(reply.slice(i, comma));
+  i = comma + 1;
+  comma = reply.indexOf(',', i);
+  if (comma === -1) throw new StateUnavailableError('redis observe: unexpected reply');
+  const sessionOrigin = unescaped(reply.slice(i, comma));
+  i = comma + 1;
+  comma = reply.indexOf(',', i);
+  if (withWork ? comma === -1 : comma !== -1) throw new StateUnavailableError('redis observe: unexpected reply');
+  const sessionClients = unescaped(reply.slice(i, withWork ? comma : len));
+  let lastSite = '';
+  if (withWork) {
     i = comma + 1;
+    if (reply.indexOf(',', i) !== -1) throw new StateUnavailableError('redis observe: unexpected reply');
+    lastSite = unescaped(reply.slice(i, len));
   }
   const history: SubjectHistory = {
     firstSeen: n[0] === 1,
@@ -752,8 +774,8 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
     prefixKnown: n[2] === 1,
     deviceKnown: n[3] === 1,
     knownDevices: n[4]!,
-    previousUaFamily: text[0]!,
-    sessionClients: text[2]!,
+    previousUaFamily,
+    sessionClients,
     requests: n[5]!,
     sensitive: n[6]!,
     denials: n[7]!,
@@ -763,7 +785,7 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
     prefixSince: n[11]!,
     deviceSince: n[12]!,
     clientSince: n[13]!,
-    sessionOrigin: text[1]!,
+    sessionOrigin,
     sessionStart: n[14]!,
     objects: n[15]!,
     destructive: n[16]!,
@@ -778,7 +800,7 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
       workingSet: n[20]!,
       pace: n[21]!,
       siteKnown: n[22] === 1,
-      lastSite: text[3]!,
+      lastSite,
       lastSiteAt: n[23]!,
       siteSince: n[24]!,
       nearbyKnown: n[25] === 1,
