@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer';
+
 /**
  * Shared copies of the values that many cached identities have in common: the groups list, acr,
  * amr, the subject (one user holds several tokens over a day) and the upstream identity headers.

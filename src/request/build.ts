@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { RawRequest, RequestAttributes } from './attributes.js';
 import { kubeRequestInfo } from './kube.js';
 import { absoluteFormAuthority, normalisePath } from './path.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { BAD_ESCAPE, BAD_UTF8, CONTROL, tooManyQueryParams, unescape } from './unescape.js';
 
 /**

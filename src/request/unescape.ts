@@ -3,6 +3,8 @@
  * Kubernetes query reader: kube-apiserver sees what Go decodes, so we must decode the same.
  */
 
+import { Buffer } from 'node:buffer';
+
 export const BAD_ESCAPE = 1;
 export const BAD_UTF8 = 2;
 export const CONTROL = 3;

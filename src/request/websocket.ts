@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer';
+
 /**
  * The Kubernetes WebSocket bearer subprotocol. Browsers cannot set Authorization on a WebSocket,
  * so kube-apiserver also accepts the token as a subprotocol

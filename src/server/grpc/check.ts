@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Answer } from '../../decision/respond.js';
 import type { RawRequest } from '../../request/attributes.js';
 import { BODY_METHODS, isBodyMissing } from '../../request/body-missing.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { toLowerAscii } from '../../request/headers.js';
 import type { CheckRequestMessage } from './check.js';
 import { HEADER_ENTRIES } from './header-entries.js';

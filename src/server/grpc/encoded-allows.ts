@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Answer } from '../../decision/respond.js';
 import type { Verdict } from '../../decision/verdict.js';
 import type { Identity } from '../../core/identity.js';
