@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { Identity } from '../core/identity.js';
 import type { RequestAttributes } from '../request/attributes.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { deriveKeyRing, type CookieKey, type CookieKeyRing } from './keys.js';
 import { cookieHeader, cookieValue } from './session.js';

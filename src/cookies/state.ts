@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { deriveKeyRing, type CookieKey, type CookieKeyRing } from './keys.js';

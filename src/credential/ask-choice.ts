@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 
 /** One open ask of the token, as `GET /.stepgate/v1/challenge` lists it (pipeline/challenge.ts AskRecord). */

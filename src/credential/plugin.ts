@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 // The one declaration of STEPGATE_BROWSER; the module imports nothing, so the cached path stays as cheap.
 import { envValue } from '../config/environment.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { isClusterScoped, isCustomGroup } from '../policy/policy.js';
 import { kubeRequestInfo, type KubeRequestInfo } from '../request/kube.js';
 import { resourceOfAnyKind, resourceOfKind } from '../request/kinds.js';

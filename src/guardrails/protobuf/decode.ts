@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { UnreadableOutcome } from '../../config/guardrail-codes.js';
 import type { Json } from '../types.js';
 import { ANY_OBJECT, KINDS, kindKey, Unknown, type Field, type Message } from './schema.js';

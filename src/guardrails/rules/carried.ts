@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { isObject, type Json } from '../types.js';
 import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, readYaml } from '../yaml.js';

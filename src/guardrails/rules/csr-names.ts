@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { UNKNOWN_VALUE } from '../parse.js';
