@@ -900,6 +900,57 @@ describe('issuers[].authorized_parties (a token issued to another client)', () =
   });
 });
 
+describe('access_proxy: an identity-aware proxy\'s signed assertion (403, never a step-up)', () => {
+  const HEADER = 'x-pomerium-jwt-assertion';
+  const POD = '10.60.4.11';
+  let proxy: TestIssuer;
+  const started: { service: Service; client: CheckClient }[] = [];
+
+  /** A service whose proxy publishes its keys at `jwks` (DOWN_ISSUER's: nothing answers there). */
+  async function withProxy(jwks: string) {
+    const extra = `network:\n  xff_trusted_cidrs: ["10.60.0.0/16"]\naccess_proxy:\n  header: ${HEADER}\n  issuer: ${proxy.url}\n  audiences: [kube.example.com]\n  jwks_uri: ${jwks}\n  fetch_timeout_ms: 2000\n  user_claim: email\n  token_claim: email\n`;
+    const s = await startService(testConfig(issuer.url, extra), { TEST_HMAC_SECRET: HMAC_SECRET, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' }, createLogger('silent'));
+    const c = new CheckClient(s.grpc.port);
+    started.push({ service: s, client: c });
+    return c;
+  }
+
+  beforeAll(async () => {
+    proxy = await TestIssuer.start();
+    await proxy.addKey('es256-unpublished', 'ES256', false);
+  });
+
+  afterAll(async () => {
+    for (const { service: s, client: c } of started) {
+      c.close();
+      await s.stop();
+    }
+    await proxy?.close();
+  });
+
+  const through = (c: CheckClient, token: string, assertion?: string) =>
+    c.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token, source: POD, headers: { 'x-forwarded-for': '10.20.4.17', ...(assertion !== undefined ? { [HEADER]: assertion } : {}) } }));
+  const assertionFor = (email: string, claims: Record<string, unknown> = {}, kid = 'es256-1') => proxy.token({ aud: 'kube.example.com', email, ...claims }, { kid });
+
+  it("refuses a request through the proxy without its assertion, a forged, expired or unknown-key one, and another user's token", async () => {
+    const c = await withProxy(`${proxy.url}/jwks`);
+    const token = await issuer.token({ email: 'alice@example.com' });
+    expect(reasonOf(await through(c, token, await assertionFor('alice@example.com')))).toBe('allowed');
+    expectDenied(await through(c, token), 'proxy_assertion_missing', 'Forbidden');
+    // Signed by the bearer tokens' issuer under the proxy's name: a key the proxy does not publish under that kid.
+    expectDenied(await through(c, token, await issuer.token({ iss: proxy.url, aud: 'kube.example.com', email: 'alice@example.com' }, { kid: 'es256-1' })), 'proxy_assertion_invalid', 'Forbidden');
+    expectDenied(await through(c, token, await assertionFor('alice@example.com', { exp: now() - 600, iat: now() - 900 })), 'proxy_assertion_expired', 'Forbidden');
+    expectDenied(await through(c, token, await assertionFor('alice@example.com', {}, 'es256-unpublished')), 'proxy_key_unknown', 'Forbidden');
+    expectDenied(await through(c, token, await assertionFor('mallory@example.com')), 'proxy_user_mismatch', 'Forbidden');
+  });
+
+  it("refuses while the proxy's keys cannot be fetched", async () => {
+    const c = await withProxy(`${DOWN_ISSUER}/jwks`);
+    const token = await issuer.token({ email: 'alice@example.com' });
+    expectDenied(await through(c, token, await assertionFor('alice@example.com')), 'proxy_jwks_unavailable', 'Forbidden');
+  });
+});
+
 describe('coverage', () => {
   it('every reason code was produced by the real server in this file', () => {
     expect(REASON_CODES.filter((c) => !seenReasons.has(c))).toEqual([]);
