@@ -10,7 +10,7 @@ const LAYERS = [
   ['server', '^src/server/'], // gRPC and HTTP adapters: parse, call pipeline/check, map the answer
   ['web', '^src/web/'], // step-up pages and flow, approval desk
   ['admin', '^src/admin/'], // incident and revocation admin API, Shared Signals receiver, their CLI client
-  ['credential', '^src/credential/'], // the kubectl plugin's client side (imports only config/environment.ts below)
+  ['credential', '^src/credential/'], // the kubectl plugin's client side (imports only config/environment.ts and core/ask-nonce.ts below)
   ['telemetry', '^src/telemetry/'], // metrics, traces, audit: records what the pipeline decided
   ['pipeline', '^src/pipeline/'], // runtime and the one check path
   ['decision', '^src/decision/'], // Verdict, verdict → answer, the approval document
@@ -54,10 +54,17 @@ module.exports = {
     },
     {
       name: 'credential-stays-small',
-      comment: 'kubectl runs the credential plugin before every command: it may import only itself and config/environment.ts (which imports nothing).',
+      comment: 'kubectl runs the credential plugin before every command: it may import only itself, config/environment.ts and core/ask-nonce.ts (the nonce format it shares with the engine); both import nothing.',
       severity: 'error',
       from: { path: '^src/credential/' },
-      to: { path: '^src/', pathNot: ['^src/credential/', '^src/config/environment\\.ts$'] },
+      to: { path: '^src/', pathNot: ['^src/credential/', '^src/config/environment\\.ts$', '^src/core/ask-nonce\\.ts$'] },
+    },
+    {
+      name: 'plugin-leaves-import-nothing',
+      comment: 'What credential-stays-small lets the plugin import must not bring the rest of src/ in behind it.',
+      severity: 'error',
+      from: { path: ['^src/config/environment\\.ts$', '^src/core/ask-nonce\\.ts$'] },
+      to: { path: '^src/' },
     },
     ...upward,
   ],
