@@ -9,9 +9,9 @@ import { attackKit, type DayEvent, jitteredSittings, LINUX, type Login, MAC, pod
  * kubeconfig's exec entry). Day 18's agents ran in Codespaces, with sign-ins that named no ask;
  * here they run locally, with the engineer's kubeconfig, so the agent's 401 runs the same plugin
  * as the engineer's own, and every sign-in names an ask (docs/risk.md, "Session 37"): the plugin
- * reads its kubectl command from Linux's /proc and names that command's ask; on macOS and
- * Windows, and for a client that is no kubectl (an MCP server), it cannot, and names the token's
- * newest ask (`ReplayOptions.plugin`). Warm-up Monday 15 March 2027, scored Tuesday 16 March
+ * reads its kubectl command (Linux's /proc; macOS's ps since day 29) and names that command's ask;
+ * on Windows, and for a client that is no kubectl (an MCP server), it cannot, and names the
+ * token's newest ask (`ReplayOptions.plugin`). Warm-up Monday 15 March 2027, scored Tuesday 16 March
  * (hours UTC; Rotterdam is UTC+1).
  *
  * Routine, as the tools send it:
@@ -209,11 +209,11 @@ function addressOf(p: Person, where: Where, n: number): string {
 
 /**
  * How each request's sign-in goes: everyone signs in through the plugin. It reads its kubectl's
- * argv only on Linux and only when kubectl ran it (not the MCP server).
+ * argv on Linux (/proc) and macOS (ps, since day 29), only when kubectl ran it (not the MCP server).
  */
 export function pluginOf(ev: DayEvent): 'argv' | 'newest' | undefined {
   if (ev.actor === 'ci') return undefined;
-  return ev.ua.startsWith('kubectl/') && ev.ua.includes('(linux/') ? 'argv' : 'newest';
+  return ev.ua.startsWith('kubectl/') && /\((linux|darwin)\//.test(ev.ua) ? 'argv' : 'newest';
 }
 
 export function workday29(seed = 271): DayEvent[] {
