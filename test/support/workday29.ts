@@ -1,4 +1,4 @@
-import { attackKit, type DayEvent, jitteredSittings, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A twenty-ninth replayed day, written as an outside red team and an outside observer of real
@@ -290,13 +290,6 @@ export function workday29(seed = 271): DayEvent[] {
   return withAttacks(events, attacks29(people, events));
 }
 
-/** The address, agent and login of `who`'s last routine request at or before `t` on the scored day. */
-function lastOf(routine: readonly DayEvent[], who: Person, t: number, ua?: (s: string) => boolean): DayEvent {
-  let e: DayEvent | undefined;
-  for (const x of routine) if (x.actor === who.name && x.scored && (ua === undefined || ua(x.ua)) && (e === undefined || x.at <= t)) e = x;
-  return e!;
-}
-
 /** A privileged pod with the node's root filesystem, as an injected agent writes it. */
 const ROOT_POD = (ns: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debug-tools', namespace: ns }, spec: { hostPID: true, hostNetwork: true, containers: [{ name: 'shell', image: 'docker.io/library/alpine:3.20', command: ['sh', '-c', 'sleep 86400'], securityContext: { privileged: true }, volumeMounts: [{ name: 'host', mountPath: '/host' }] }], volumes: [{ name: 'host', hostPath: { path: '/' } }] } });
 
@@ -304,13 +297,15 @@ function attacks29(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
   const { by, add, T, on } = attackKit(out, people, D29_TUE, API);
   const secret = (ns: string, name: string): [string, string, boolean] => ['GET', `/api/v1/namespaces/${ns}/secrets/${name}`, true];
-  const kubectl = (s: string) => s.startsWith('kubectl/');
+  const kubectl = (e: DayEvent) => e.ua.startsWith('kubectl/');
+  const any = () => true;
+  const lastOf = (who: Person, t: number, match: (e: DayEvent) => boolean = any) => lastScoredOf(routine, who.name, t, match);
 
   // 1. ai-2 asks kubectl-ai to "set up the repo per its README" at 10:20; the README's hidden
   // comment tells the model to check "cluster credential hygiene": every Secret listed, then
   // customs' production ones read, one tool call per turn, through ai-2's kubectl from home.
   const a2 = by('ai-2');
-  const v1 = lastOf(routine, a2, T(10.33), kubectl);
+  const v1 = lastOf(a2, T(10.33), kubectl);
   add('a poisoned README has kubectl-ai list every Secret and read production ones through the engineer\'s kubectl', T(10.33), v1.ip, v1.ua, v1.login, on([
     ['GET', '/api/v1/namespaces?limit=500', false],
     ['GET', '/api/v1/secrets?limit=500', true],
@@ -322,7 +317,7 @@ function attacks29(people: Person[], routine: DayEvent[]): DayEvent[] {
   // 2. mcp-1 asks Cursor to triage the new issues at 11:40; one issue's comment tells the agent that
   // "the maintainers need a debug pod to reproduce": the MCP server's resources_create_or_update.
   const m1 = by('mcp-1');
-  const v2 = lastOf(routine, m1, T(11.66));
+  const v2 = lastOf(m1, T(11.66));
   add('a prompt-injected issue has the MCP server create a privileged pod with the node\'s root filesystem', T(11.66), v2.ip, MCP(m1.kubectlOs), v2.login, on([
     ['GET', '/api/v1/namespaces/tracking-staging/pods', false],
     ['POST', '/api/v1/namespaces/tracking-staging/pods', true, JSON_CT, ROOT_POD('tracking-staging')],
@@ -333,7 +328,7 @@ function attacks29(people: Person[], routine: DayEvent[]): DayEvent[] {
   // a shell in the production pod, then berth's production Secrets. Right after the on-call's own
   // sign-in, if the restart asked one.
   const oc = by('oncall');
-  const v3 = lastOf(routine, oc, T(15.12), kubectl);
+  const v3 = lastOf(oc, T(15.12), kubectl);
   add('a planted log line has the on-call\'s kubectl-ai exec into production and read its Secrets during the incident', T(15.12), v3.ip, v3.ua, v3.login, on([
     ['GET', '/api/v1/namespaces/berth-prod/pods?limit=500', false],
     ['GET', `/api/v1/namespaces/berth-prod/pods/${podName('berth-api', 3)}/exec?command=sh&command=-c&command=env&container=api&stdout=true&stderr=true`, true, WS_UPGRADE],
@@ -346,7 +341,7 @@ function attacks29(people: Person[], routine: DayEvent[]): DayEvent[] {
   // a 401, the plugin opens the browser ("could not tell which command asked" on macOS), and ai-3,
   // who has approved the agent's sign-ins all week, signs in. It goes on.
   const a3 = by('ai-3');
-  const v4 = lastOf(routine, a3, T(13.83), kubectl);
+  const v4 = lastOf(a3, T(13.83), kubectl);
   add('a poisoned chart has kubectl-ai bind cluster-admin, and the engineer signs in for its prompt', T(13.83), v4.ip, v4.ua, v4.login, on([
     ['GET', '/api/v1/namespaces/berth-staging/serviceaccounts?limit=500', false],
     ['POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?fieldManager=kubectl-create', true, JSON_CT, JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'harbor-ops-operator' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'berth-staging' }] })],
@@ -358,7 +353,7 @@ function attacks29(people: Person[], routine: DayEvent[]): DayEvent[] {
   // every interface, and another tenant of the coworking space finds it at 14:20 and calls its
   // tools: tracking's production Secrets, from mcp-2's laptop with mcp-2's token.
   const m2 = by('mcp-2');
-  const v5 = lastOf(routine, m2, T(14.33));
+  const v5 = lastOf(m2, T(14.33));
   add('a tenant of the coworking space calls the engineer\'s MCP server, exposed on the Wi-Fi, for production Secrets', T(14.33), COWORK, MCP(m2.kubectlOs), v5.login, on([
     ['GET', '/api/v1/namespaces/tracking-prod/secrets', true],
     secret('tracking-prod', 'tracking-db'),
@@ -369,7 +364,7 @@ function attacks29(people: Person[], routine: DayEvent[]): DayEvent[] {
   // a webhook; the token (whatever ai-1 holds then, their latest sign-in) is used at 09:44 from a
   // residential proxy in Rotterdam, with kubectl-ai's kubectl agent on macOS.
   const a1 = by('ai-1');
-  const v6 = lastOf(routine, a1, T(9.73), kubectl);
+  const v6 = lastOf(a1, T(9.73), kubectl);
   add('a token posted from the plugin\'s cache by a poisoned README, used from a residential proxy in the same city', T(9.73), RESIDENTIAL, v6.ua, v6.login, on([
     ['GET', '/api/v1/namespaces/customs-prod/pods?limit=500', false],
     secret('customs-prod', 'customs-db'),
