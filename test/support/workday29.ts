@@ -69,6 +69,15 @@ export const OFFICE = (n: number) => `83.98.177.${34 + (n % 6)}`;
 export const COWORK = '212.61.142.18';
 /** CI's self-hosted runners, in the company's VPC. */
 const CI_RUNNER = (j: number) => `10.29.4.${20 + (j % 4)}`;
+/**
+ * A site copy of the example that lists `unfamiliar_kind`'s `production_secret_read` (day 29's fix;
+ * not in the example: its price on days 1–10 is in docs/risk.md, "Day 29: what it found").
+ */
+export const SITE_PROD_SECRETS = (yaml: string): string => {
+  const out = yaml.replace('kinds: [secret_read, proxy, pod_copy]', 'kinds: [secret_read, proxy, pod_copy, production_secret_read]');
+  if (out === yaml) throw new Error('examples/stepgate.yaml no longer lists unfamiliar_kind: [secret_read, proxy, pod_copy]');
+  return out;
+};
 /** A residential proxy exit in Rotterdam (KPN), another ISP from the victim's (Ziggo). */
 export const RESIDENTIAL = '77.170.212.45';
 
