@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** One open ask of the token, as `GET /.stepgate/v1/challenge` lists it (pipeline/challenge.ts AskRecord). */
@@ -21,17 +22,34 @@ export interface Command {
 
 /**
  * The kubectl command whose 401 ran the plugin: client-go runs the credential plugin in the
- * kubectl process itself, so its parent's argv is that command. Linux's /proc only; elsewhere (or
- * for a parent that is no kubectl) undefined, and the plugin signs in for the newest ask.
+ * kubectl process itself, so its parent's argv is that command. Linux's /proc; without it (macOS),
+ * the argv `ps` prints, split at spaces (a quoted argument with a space in it becomes two words,
+ * which can only make a fit fail, never make one). Windows, or a parent that is no kubectl:
+ * undefined, and the plugin signs in for the newest ask.
  */
-export function parentCommand(ppid: number, read: (path: string) => Buffer = readFileSync): Command | undefined {
+export function parentCommand(ppid: number, read: (path: string) => Buffer = readFileSync, ps: (pid: number) => string | undefined = psCommand): Command | undefined {
   let raw: Buffer;
   try {
     raw = read(`/proc/${ppid}/cmdline`);
   } catch {
-    return undefined;
+    // Day 29: most engineers' laptops are Macs. Without their command the plugin named the token's
+    // newest ask, which malware looping on the same login keeps its run's (its refused reads are
+    // newer than the engineer's 401 by the time the plugin has started): the engineer's sign-in
+    // then answered the run.
+    const line = ps(ppid)?.trim();
+    return line ? commandOf(line.split(/\s+/)) : undefined;
   }
   return commandOf(raw.toString('utf8').split('\0').filter((a) => a !== ''));
+}
+
+/** `ps -o command= -p PID`: the process's argv joined by spaces (macOS and the BSDs); undefined where there is no ps. */
+function psCommand(pid: number): string | undefined {
+  if (process.platform === 'win32' || !Number.isInteger(pid) || pid <= 1) return undefined;
+  try {
+    return execFileSync('/bin/ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Flags of kubectl that take a value as the next word (the common ones; `--flag=value` needs none). */

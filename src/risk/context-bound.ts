@@ -370,4 +370,5 @@ const DONE_BEFORE: Record<ActionKind, string> = {
   proxy: "reached a pod's or Service's endpoints through the API server's proxy",
   pod_copy: 'copied files or a database out of or into a pod',
   production_tunnel: 'opened a port-forward into a production namespace',
+  production_secret_read: 'read Secrets in a production namespace',
 };

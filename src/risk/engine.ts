@@ -156,11 +156,14 @@ export class RiskEngine {
   private readonly copyKind: ActionKind;
   /** Whether a port-forward into a namespace named as production is `production_tunnel` (listed) rather than a pod shell. */
   private readonly productionTunnel: boolean;
+  /** Whether a Secret read in a namespace named as production is `production_secret_read` (listed) rather than a `secret_read`. */
+  private readonly productionSecrets: boolean;
 
   constructor(private readonly o: RiskEngineOptions) {
     this.proxyKind = o.risk.signals.unfamiliar_kind.kinds.includes('proxy') ? 'proxy' : 'pod_shell';
     this.copyKind = o.risk.signals.unfamiliar_kind.kinds.includes('pod_copy') ? 'pod_copy' : 'pod_shell';
     this.productionTunnel = o.risk.signals.unfamiliar_kind.kinds.includes('production_tunnel');
+    this.productionSecrets = o.risk.signals.unfamiliar_kind.kinds.includes('production_secret_read');
     this.bands = new RiskBands(o.risk.bands, o.assurance, o.shadow === true);
     this.devices = new DeviceResolver(o.network.trust_forwarded_client_cert);
     this.trustXfcc = o.network.trust_forwarded_client_cert;
@@ -349,7 +352,7 @@ export class RiskEngine {
     const counted = !isDiscovery(req);
     // Automation deploys into namespaces it never touched (a preview environment per pull request)
     // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
-    const action = actionOf(kube, cluster, req.query, base, destructive, automation ? '' : readsSecret, deletesLike, automation, this.proxyKind, this.copyKind, this.productionTunnel ? this.tiers : undefined);
+    const action = actionOf(kube, cluster, req.query, base, destructive, automation ? '' : readsSecret, deletesLike, automation, this.proxyKind, this.copyKind, this.productionTunnel ? this.tiers : undefined, this.productionSecrets ? this.tiers : undefined);
     // Discovery is no activity (no namespace, no pace) but still comes from somewhere.
     const ns = counted ? inCluster(cluster, action.namespace) : '';
     const object = counted ? paceObject : '';
@@ -1178,7 +1181,7 @@ const isMachinePace = (c: Contribution): boolean => c.code === 'machine_pace';
 const isUnfamiliarKind = (c: Contribution): boolean => c.code === 'unfamiliar_kind' && c.weight > 0;
 
 /** What the request does, for the behaviour signals. */
-function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean, automation: boolean, proxyKind: ActionKind, copyKind: ActionKind, productionTiers: Tiers | undefined): Action {
+function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean, automation: boolean, proxyKind: ActionKind, copyKind: ActionKind, productionTiers: Tiers | undefined, secretTiers: Tiers | undefined): Action {
   if (k === undefined || !k.isResourceRequest) return NO_ACTION;
   const clusterSecretList = k.apiGroup === '' && k.resource === 'secrets' && k.subresource === '' && k.namespace === '' && k.name === '' && (k.verb === 'list' || k.verb === 'watch');
   if (namespaceObjectChange(k, deletesLike)) {
@@ -1198,7 +1201,7 @@ function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, 
     // The name is the client's: shown only when it is one kube would accept, and never long.
     what: reads ? `${what} handed Secret ${SECRET_NAME.test(readsSecret) ? readsSecret.slice(0, 63) : '(unnamed)'}` : what,
     cluster,
-    kind: automation ? '' : reads || secretRead(k) ? 'secret_read' : proxied(k) ? proxyKind : podShell(k) ? shellKind(k, query, copyKind, productionTiers) : '',
+    kind: automation ? '' : reads || secretRead(k) ? secretKind(k.namespace, secretTiers) : proxied(k) ? proxyKind : podShell(k) ? shellKind(k, query, copyKind, productionTiers) : '',
   };
 }
 
@@ -1210,8 +1213,23 @@ function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, 
  */
 function shellKind(k: KubeRequestInfo, query: string, copyKind: ActionKind, productionTiers: Tiers | undefined): ActionKind {
   if (k.subresource === 'exec' && copiesFiles(query)) return copyKind;
-  if (productionTiers !== undefined && k.subresource === 'portforward' && (familyOf(k.namespace, productionTiers)?.rank ?? productionTiers.get(k.namespace)) === 1) return 'production_tunnel';
+  if (productionTiers !== undefined && k.subresource === 'portforward' && isProduction(k.namespace, productionTiers)) return 'production_tunnel';
   return 'pod_shell';
+}
+
+/**
+ * A Secret read's kind, told apart where `kinds` asks: in a namespace named as production, the top
+ * tier of `unfamiliar_namespace.environments` (`production_secret_read`). An engineer, or their
+ * agent, who reads staging's database Secret every day and only looks at production's pods and logs
+ * has never read a production Secret (day 29's prompt-injected agents); a read across all
+ * namespaces names no namespace and stays a `secret_read` (`cluster_secret_list` asks for it).
+ */
+function secretKind(namespace: string, secretTiers: Tiers | undefined): ActionKind {
+  return secretTiers !== undefined && namespace !== '' && isProduction(namespace, secretTiers) ? 'production_secret_read' : 'secret_read';
+}
+
+function isProduction(namespace: string, tiers: Tiers): boolean {
+  return (familyOf(namespace, tiers)?.rank ?? tiers.get(namespace)) === 1;
 }
 
 /** A read of Secrets' contents: get, list or watch (one, a namespace's, or every namespace's). */

@@ -28,6 +28,7 @@ import { workday25 } from './workday25.js';
 import { workday26 } from './workday26.js';
 import { workday27 } from './workday27.js';
 import { SITE as D28_SITE, workday28 } from './workday28.js';
+import { pluginOf as d29Plugin, workday29 } from './workday29.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -41,7 +42,7 @@ import { SITE as D28_SITE, workday28 } from './workday28.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -360,6 +361,15 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // The network policy guardrails (Cilium's policies too, since session 34) judge only
   // protected_namespaces, and the example names none.
   "a CiliumNetworkPolicy opening the hot signers' egress to the whole Internet (wallet laptop)",
+  // Day 29 (docs/risk.md, "Day 29: what it found"), open findings, each an `it.fails` in
+  // risk-day29-findings.test.ts, every seed with history. A tenant of the coworking space calling
+  // the engineer's exposed MCP server for production Secrets: the engineer's laptop, agent, token and
+  // namespace, and Secrets are a kind they read (staging's). The on-call's kubectl-ai, told by a
+  // line planted in the log it reads, opening a shell in the incident's production pod minutes
+  // after the on-call's sign-in, then reading its Secrets. `production_secret_read` stops both
+  // (request 1 and 3) on a site copy that lists it, at a price the example does not pay.
+  "a tenant of the coworking space calls the engineer's MCP server, exposed on the Wi-Fi, for production Secrets",
+  "a planted log line has the on-call's kubectl-ai exec into production and read its Secrets during the incident",
 ]);
 
 
@@ -671,7 +681,9 @@ const DAY26_SEEDS = ((narrow && process.env.STEPGATE_DAY26_SEEDS) || '241').spli
 const DAY27_SEEDS = ((narrow && process.env.STEPGATE_DAY27_SEEDS) || '251').split(',').map(Number);
 // One of day 28's five seeds (about 3 s) and seed 261 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY28_SEEDS = ((narrow && process.env.STEPGATE_DAY28_SEEDS) || '261').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28').split(',');
+// One of day 29's five seeds (about 3 s) and seed 271 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY29_SEEDS = ((narrow && process.env.STEPGATE_DAY29_SEEDS) || '271').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -728,6 +740,8 @@ const DAYS = ([
   ['day 27 (workday27.ts)', workday27, 12, DAY27_SEEDS, {}],
   // Day 28 too: written as an outside red team would, a travel agency whose engineers reach the gateway through an identity-aware access proxy while the VPN and CI reach it directly; a site copy of the example that lists the proxy's pods in network.xff_trusted_cidrs (docs/risk.md, "Day 28").
   ['day 28 (workday28.ts)', workday28, 11, DAY28_SEEDS, { site: D28_SITE }],
+  // Day 29 too: written as an outside red team would, AI agents on engineers' laptops (kubectl-ai, the Kubernetes MCP server) and sign-ins through the credential plugin that name the ask it chose (docs/risk.md, "Day 29").
+  ['day 29 (workday29.ts)', workday29, 10, DAY29_SEEDS, { plugin: d29Plugin }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1020,6 +1034,16 @@ const COLD_BOUND_DAY27 = { perEngineer: 2, within8h: 1, total: 6 };
  * VPN). With the warm-up day none of them is asked (0 over in all five seeds).
  */
 const COLD_BOUND_DAY28 = { perEngineer: 2, within8h: 2, total: 9 };
+/**
+ * Day 29 without warm-up, seed 271: 10 challenges, two engineers asked twice within 8 hours: the
+ * on-call at the incident (berth-prod not yet in a working set begun that morning:
+ * unfamiliar_namespace, 15:30) and at home in the evening (new_network, 19:22), and platform-2 at
+ * the morning's first kube-system read (the example's two factors for it: acr_insufficient, 07:59)
+ * and in the office after lunch, a network the home morning's login never proved (new_network,
+ * 13:06). With the warm-up day none is over (0 in all five seeds). Over five seeds: 7–10
+ * challenges, 1–2 engineers.
+ */
+const COLD_BOUND_DAY29 = { perEngineer: 2, within8h: 2, total: 10 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1048,6 +1072,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 26 (workday26.ts)', workday26, 241, {}, COLD_BOUND_DAY26],
   ['day 27 (workday27.ts)', workday27, 251, {}, COLD_BOUND_DAY27],
   ['day 28 (workday28.ts)', workday28, 261, { site: D28_SITE }, COLD_BOUND_DAY28],
+  ['day 29 (workday29.ts)', workday29, 271, { plugin: d29Plugin }, COLD_BOUND_DAY29],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**

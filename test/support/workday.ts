@@ -1,6 +1,7 @@
 import type { CheckResponse } from './grpc-client.js';
 import { deniedBody, deniedHeader, reasonOf } from './grpc-client.js';
 import type { RequestSpec } from './requests.js';
+import { askNonce } from '../../src/core/ask-nonce.js';
 
 /**
  * A replayed working day (issue 12): twenty engineers with their own schedules, networks, laptops
@@ -332,13 +333,15 @@ export interface Outcome {
    * token's own.
    */
   level?: string;
+  /** The step-up's ask id (`risk.context.ask`), when it was asked for a context. */
+  ask?: string;
 }
 
 function outcomeOf(res: CheckResponse): Outcome {
   if (res.status.code === 0) return { allow: true, reason: 'allowed', cause: '' };
   const body = deniedBody(res);
   const payload = (body.kind === 'Status' ? body.stepgate : body) as {
-    risk?: { band?: string; reasons: { code: string; weight: number }[]; context?: { code: string } };
+    risk?: { band?: string; reasons: { code: string; weight: number }[]; context?: { code: string; ask?: string } };
     guardrails?: { code: string }[];
     required?: { level?: string };
   };
@@ -356,7 +359,7 @@ function outcomeOf(res: CheckResponse): Outcome {
       : guard
         ? `guardrail: ${guard}`
         : 'policy';
-  return { allow: false, reason: reasonOf(res) ?? 'unknown', cause, level: levelOfChallenge(res) ?? levelOfRedirect(res) ?? payload.required?.level };
+  return { allow: false, reason: reasonOf(res) ?? 'unknown', cause, level: levelOfChallenge(res) ?? levelOfRedirect(res) ?? payload.required?.level, ...(r?.context?.ask !== undefined ? { ask: r.context.ask } : {}) };
 }
 
 /** The level whose acr the RFC 9470 challenge prefers: the example's `urn:stepgate:<level>` values. */
@@ -418,7 +421,30 @@ export interface ReplayOptions {
    * ignores it, the harness that starts the service applies it.
    */
   site?: (yaml: string) => string;
+  /**
+   * Who signs in through stepgate's credential plugin (day 29; the other days model none, so their
+   * sign-ins name no ask), and how it picks the ask its sign-in names (src/credential/ask-choice.ts)
+   * for the refused request `ev`: `argv` when it reads the kubectl command that ran it (Linux's
+   * /proc; that command's own ask), `newest` when it cannot (macOS, Windows, or a client that is no
+   * kubectl, such as an MCP server: the token's newest ask, whichever request of the token got it).
+   * Undefined: a sign-in without the plugin (kubelogin), which names no ask.
+   */
+  plugin?: (ev: DayEvent) => 'argv' | 'newest' | undefined;
 }
+
+/**
+ * The ID token's nonce of a sign-in through the plugin for refused request `ev` (outcome `o`), or
+ * none. `newest` is the ask any request with the same token got last (an agent's, or malware's,
+ * as much as the engineer's own).
+ */
+function pluginNonce(opts: ReplayOptions, ev: DayEvent, o: Outcome, newest: string | undefined, signAt: number): { nonce: string } | undefined {
+  const how = opts.plugin?.(ev);
+  const ask = how === 'argv' ? o.ask : how === 'newest' ? newest ?? o.ask : undefined;
+  return ask === undefined ? undefined : { nonce: askNonce(ask, `r${signAt.toString(36)}`) };
+}
+
+/** A login's token, as the challenge endpoint keys the asks it lists. */
+const tokenKey = (l: Login): string => `${l.sub}|${l.sid}|${l.authTime}|${l.acr}|${l.claims?.nonce ?? ''}`;
 
 /** When a sign-in wanted at `ms` can be made: after any outage it falls into. */
 function signInAt(ms: number, opts: ReplayOptions): number {
@@ -446,6 +472,8 @@ export async function replay(
   const eng = new Map<string, DayReport['engineers'][number]>();
   const ci = { requests: 0, denied: 0 };
   const controllers: DayReport['controllers'] = { requests: 0, denied: 0, causes: {} };
+  /** The newest ask of each token (the plugin's `newest`). */
+  const newestAsk = new Map<string, string>();
   let checks = 0;
   while (queue.length > 0) {
     const ev = queue.shift()!;
@@ -466,6 +494,7 @@ export async function replay(
     const res = await send({ method: ev.method, path: ev.path, token, source: ev.ip, ...sent, ...omit, ...(ev.host ? { host: ev.host } : {}), ...(ev.principal !== undefined ? { principal: ev.principal } : {}) });
     checks++;
     const o = outcomeOf(res);
+    if (o.ask !== undefined) newestAsk.set(tokenKey(login), o.ask);
     if (ev.attack) {
       const n = ev.retry ? (counts.get(ev.attack) ?? 0) : (counts.get(ev.attack) ?? 0) + 1;
       counts.set(ev.attack, n);
@@ -473,7 +502,8 @@ export async function replay(
       if (!challenged.has(ev.attack)) challenged.set(ev.attack, { at: n, reason: o.reason, cause: o.cause });
       if (ev.signsIn && STEP_UP.has(o.reason) && !ev.retry) {
         // The insider signs in again and retries, as an engineer would.
-        const signedIn: Login = { ...login, authTime: Math.floor((ev.at + 20_000) / 1000) };
+        const nonce = pluginNonce(opts, ev, o, newestAsk.get(tokenKey(login)), ev.at + 20_000);
+        const signedIn: Login = { ...login, authTime: Math.floor((ev.at + 20_000) / 1000), ...(nonce ? { claims: { ...login.claims, ...nonce } } : {}) };
         logins.set(ev.actor, signedIn);
         const retry = { ...ev, at: ev.at + 25_000, retry: true, login: signedIn };
         let k = 0;
@@ -530,11 +560,13 @@ export async function replay(
       // Signs in again at the level the answer asks (a hardware key for aal3, two factors
       // otherwise), 20 s later (or once the identity provider is back), and retries.
       const signAt = signInAt(ev.at + 20_000, opts);
+      const nonce = pluginNonce(opts, ev, o, newestAsk.get(tokenKey(login)), signAt);
       const signedIn: Login = {
         sub: login.sub,
         sid: login.sid,
         authTime: Math.floor(signAt / 1000),
         acr: o.level === 'aal3' ? 'urn:stepgate:aal3' : 'urn:stepgate:aal2',
+        ...(nonce ? { claims: nonce } : {}),
       };
       logins.set(ev.actor, signedIn);
       const retry = { ...ev, at: signAt + 5_000, retry: true, login: signedIn };

@@ -66,17 +66,34 @@ describe('the plugin chooses the ask of its own kubectl command (src/credential/
     expect(chooseAsk([], commandOf(['kubectl', 'get', 'pods']))).toBeUndefined();
   });
 
-  it('reads the parent\'s argv from /proc; anywhere without it, none', () => {
+  it('reads the parent\'s argv from /proc; without it, from ps; without either, none', () => {
     const read = (p: string) => {
       expect(p).toBe('/proc/4242/cmdline');
       return Buffer.from('kubectl\0get\0secret\0search-db\0-n\0search-prod\0');
     };
-    expect(parentCommand(4242, read)?.text).toBe('kubectl get secret search-db -n search-prod');
-    expect(
-      parentCommand(4242, () => {
-        throw new Error('ENOENT');
-      }),
-    ).toBeUndefined();
+    expect(parentCommand(4242, read, () => 'kubectl get pods')?.text).toBe('kubectl get secret search-db -n search-prod');
+    const noProc = () => {
+      throw new Error('ENOENT');
+    };
+    expect(parentCommand(4242, noProc, () => undefined)).toBeUndefined();
+  });
+
+  // Day 29: on a Mac (no /proc) the plugin read no command and signed in for the token's newest ask,
+  // which malware looping at machine pace on the same login keeps its run's: the engineer's own
+  // command's sign-in answered the run. With `ps`'s argv it chooses the command's own ask.
+  it("on macOS, ps's argv chooses the command's own ask over a newer run's", () => {
+    const noProc = () => {
+      throw new Error('ENOENT');
+    };
+    const ps = (pid: number) => {
+      expect(pid).toBe(4242);
+      return '/opt/homebrew/bin/kubectl get secret search-db -n search-prod\n';
+    };
+    const command = parentCommand(4242, noProc, ps);
+    expect(command?.text).toBe('kubectl get secret search-db -n search-prod');
+    expect(chooseAsk(asks, command)).toEqual({ ask: asks[1], matched: true });
+    // ps on a Mac prints the MCP server's argv too: no kubectl, so the newest, as before.
+    expect(parentCommand(4242, noProc, () => '/usr/local/bin/kubernetes-mcp-server --port 8080')).toBeUndefined();
   });
 });
 

@@ -350,7 +350,7 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
 describe("RiskEngine: a request's route, kept with the token", () => {
   // unfamiliar_kind with every kind a request can be told apart as, so each input the route reads
   // (subresource, query, namespace's tier, automation) changes what the store is told.
-  const risk = { ...ENGINE_CONFIG.risk!, signals: { ...ENGINE_CONFIG.risk!.signals, unfamiliar_kind: { ...ENGINE_CONFIG.risk!.signals.unfamiliar_kind, kinds: ['secret_read', 'pod_shell', 'proxy', 'pod_copy', 'production_tunnel'] as ActionKind[] } } };
+  const risk = { ...ENGINE_CONFIG.risk!, signals: { ...ENGINE_CONFIG.risk!.signals, unfamiliar_kind: { ...ENGINE_CONFIG.risk!.signals.unfamiliar_kind, kinds: ['secret_read', 'pod_shell', 'proxy', 'pod_copy', 'production_tunnel', 'production_secret_read'] as ActionKind[] } } };
   /** An engine over a new memory store, with what the store is told written to `told`. */
   const engineOver = (told: unknown[] = []) => {
     const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });

@@ -226,6 +226,45 @@ describe('unfamiliar_kind', () => {
     expect(w.check('/api/v1/namespaces/orders-prod/pods/orders-db-1/portforward?ports=5432', fresh, next + 5 * HOUR, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
   });
 
+  // Day 29: an engineer (and the agent running their kubectl) reads staging's database Secret every
+  // day and looks at production's pods; a prompt-injected agent, or whoever reaches their MCP
+  // server, reads production's Secrets with their token. A Secret read in production is a kind
+  // apart from staging's.
+  it('with `production_secret_read` listed, a Secret read in a namespace named as production is a kind of its own', () => {
+    const cfg = parseConfig(yaml('  signals: { unfamiliar_kind: { kinds: [secret_read, production_secret_read] } }'), 'kind.yaml');
+    const w = world(cfg);
+    const morning = token(S(T) - 40);
+    for (let k = 0; k < 8; k++) {
+      expect(w.check('/api/v1/namespaces/tracking-staging/secrets/tracking-db', morning, T + k * HOUR, SENSITIVE).v.allow).toBe(true);
+      expect(w.check('/api/v1/namespaces/tracking-prod/pods', morning, T + k * HOUR + 1000).v.allow).toBe(true);
+    }
+    const next = T + 24 * HOUR;
+    const t = token(S(next) - 5 * 3600, 'sid-2');
+    expect(w.check('/api/v1/namespaces/tracking-staging/secrets/tracking-db', t, next, SENSITIVE).codes).not.toContain('unfamiliar_kind');
+    const read = w.check('/api/v1/namespaces/tracking-prod/secrets/tracking-db', t, next + 1000, SENSITIVE);
+    expect(read.codes).toContain('unfamiliar_kind');
+    expect(read.v.reason).toBe('auth_too_old');
+    expect(read.out.ok && read.out.risk.context?.summary).toBe('get secrets in namespace tracking-prod: you have not read Secrets in a production namespace before');
+    // A namespace's list, and the cluster-wide list narrowed to production by its field selector, too.
+    expect(w.check('/api/v1/namespaces/tracking-prod/secrets', t, next + 1500, SENSITIVE).codes).toContain('unfamiliar_kind');
+    expect(w.check('/api/v1/secrets?fieldSelector=metadata.namespace%3Dorders-production', t, next + 1600, SENSITIVE).codes).toContain('unfamiliar_kind');
+    // A name that says no environment is no production by name.
+    expect(w.check('/api/v1/namespaces/tracking/secrets/tracking-db', t, next + 2000, SENSITIVE).codes).not.toContain('unfamiliar_kind');
+    // Signed in after it: allowed and learned.
+    const fresh = token(S(next) + 60, 'sid-3');
+    expect(w.check('/api/v1/namespaces/tracking-prod/secrets/tracking-db', fresh, next + 90_000, SENSITIVE).v.allow).toBe(true);
+    expect(w.check('/api/v1/namespaces/tracking-prod/secrets/tracking-ais-feed', fresh, next + 5 * HOUR, SENSITIVE).codes).not.toContain('unfamiliar_kind');
+  });
+
+  it('without `production_secret_read` listed, a production Secret is the `secret_read` it always was', () => {
+    const cfg = parseConfig(yaml('  signals: { unfamiliar_kind: { kinds: [secret_read] } }'), 'kind.yaml');
+    const w = world(cfg);
+    const morning = token(S(T) - 40);
+    for (let k = 0; k < 8; k++) expect(w.check('/api/v1/namespaces/tracking-staging/secrets/tracking-db', morning, T + k * HOUR, SENSITIVE).v.allow).toBe(true);
+    const next = T + 24 * HOUR;
+    expect(w.check('/api/v1/namespaces/tracking-prod/secrets/tracking-db', token(S(next) - 5 * 3600, 'sid-2'), next, SENSITIVE).codes).not.toContain('unfamiliar_kind');
+  });
+
   it('without `pod_copy` listed, a copy counts as the shell it always was', () => {
     const w = analyst();
     const next = T + 24 * HOUR;

@@ -37,9 +37,10 @@ export const weight = z.number().int().min(0).max(100);
  * Service's HTTP endpoints (`pods/…/proxy`, `services/…/proxy`); `pod_copy`, an exec of a copy or
  * dump program (`kubectl cp`'s tar, `pg_dump`, …: risk/pod-copy.ts), else one of `pod_shell`;
  * `production_tunnel`, a port-forward into a namespace named as production (the top tier of
- * `unfamiliar_namespace.environments`), else one of `pod_shell`.
+ * `unfamiliar_namespace.environments`), else one of `pod_shell`; `production_secret_read`, a
+ * `secret_read` in a namespace named as production, else one of `secret_read`.
  */
-export const ACTION_KINDS = ['secret_read', 'pod_shell', 'proxy', 'pod_copy', 'production_tunnel'] as const;
+export const ACTION_KINDS = ['secret_read', 'pod_shell', 'proxy', 'pod_copy', 'production_tunnel', 'production_secret_read'] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
 export const counterSignal = (window: number, threshold: number, w: number) =>
