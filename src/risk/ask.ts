@@ -58,7 +58,8 @@ export function askId(subject: string, bound: number, kind: AskKind, object: str
   return `${bound.toString(36)}${kind}${subjectDigest(subject, bound, kind)}${kind === 'o' ? objectDigest(object) : ''}`;
 }
 
-const BOUND = /^([0-9a-z]{1,9})([ro])([A-Za-z0-9_-]+)$/;
+const BOUND = /^[0-9a-z]{1,9}$/;
+const TAIL = /^[A-Za-z0-9_-]+$/;
 
 /**
  * The ask a sign-in names: undefined (no binding) for no id, a malformed one, another subject's,
@@ -67,16 +68,26 @@ const BOUND = /^([0-9a-z]{1,9})([ro])([A-Za-z0-9_-]+)$/;
  * sign-in answers (engine.ts boundAnswers).
  */
 export function namedAsk(ask: string | undefined, subject: string, authTime: number | undefined): NamedAsk | undefined {
-  if (ask === undefined || authTime === undefined) return undefined;
-  const m = BOUND.exec(ask);
-  if (m === null) return undefined;
-  const bound = parseInt(m[1]!, 36);
-  const kind = m[2] as AskKind;
-  const rest = m[3]!;
-  if (rest.length !== SUBJECT_CHARS + (kind === 'o' ? OBJECT_CHARS : 0)) return undefined;
-  if (rest.slice(0, SUBJECT_CHARS) !== subjectDigest(subject, bound, kind)) return undefined;
+  if (ask === undefined || authTime === undefined || ask.length > 40) return undefined;
+  // The digests are base64url, so a subject digest may itself begin with `r` or `o`: the kind is
+  // found by the fixed length of what follows it, never by the first letter that could be one
+  // (a regex's first match misread such ids as no ask, which unbinds the sign-in). Both readings
+  // can fit one id; only the right one's subject digest verifies.
+  const parsed = readAsk(ask, subject, 'r') ?? readAsk(ask, subject, 'o');
   // An `o` ask's bound may be a grace before the first sighting it was asked at (a namespace's),
   // so only a bound in the future of the sign-in is impossible, and one too old is expired.
-  if (bound > authTime || authTime - bound > ASK_TTL_SECONDS) return undefined;
-  return { bound, kind, object: kind === 'o' ? rest.slice(SUBJECT_CHARS) : '' };
+  if (parsed === undefined || parsed.bound > authTime || authTime - parsed.bound > ASK_TTL_SECONDS) return undefined;
+  return parsed;
+}
+
+/** `ask` read as an id of `kind`: its bound, kind and object when the subject digest verifies. */
+function readAsk(ask: string, subject: string, kind: AskKind): NamedAsk | undefined {
+  const at = ask.length - 1 - SUBJECT_CHARS - (kind === 'o' ? OBJECT_CHARS : 0);
+  if (at < 1 || ask[at] !== kind) return undefined;
+  const head = ask.slice(0, at);
+  const tail = ask.slice(at + 1);
+  if (!BOUND.test(head) || !TAIL.test(tail)) return undefined;
+  const bound = parseInt(head, 36);
+  if (tail.slice(0, SUBJECT_CHARS) !== subjectDigest(subject, bound, kind)) return undefined;
+  return { bound, kind, object: kind === 'o' ? tail.slice(SUBJECT_CHARS) : '' };
 }

@@ -337,7 +337,7 @@ describe('a run kept over until the engineer\'s next sign-in', () => {
     const refused = await get(login, at + 4 * S, secret('prod-cart', 'own-run-4'));
     const context = (deniedBody(refused).stepgate as { risk: { context: { ask: string; run: { ask: string; counted: string } } } }).risk.context;
     expect(context.ask).toBe(context.run.ask);
-    expect(context.ask).toMatch(/^[0-9a-z]+r/);
+    expect(context.ask).toMatch(/^[0-9a-z]{1,9}r[A-Za-z0-9_-]{12}$/);
     expect(context.run.counted).toMatch(/^\d+ distinct sensitive objects in 20s since 11:00:03Z$/);
     // A sign-in made for another command's ask (a Secret in a namespace never worked in, asked on
     // its own account inside the run) answers that command, not the run.
@@ -363,7 +363,7 @@ describe('a run kept over until the engineer\'s next sign-in', () => {
     // command is asked for the run, and the plugin says what was counted.
     const next = await get(fresh, at + 602 * S, '/api/v1/namespaces/prod-cart/pods');
     expect(reasonOf(next)).toBe('auth_too_old');
-    expect(askOf(next)).toMatch(/^[0-9a-z]+r/);
+    expect(askOf(next)).toMatch(/^[0-9a-z]{1,9}r[A-Za-z0-9_-]{12}$/);
     const rows = Array.from({ length: 12 }, (_, k) => [605 * S + k * S, secret('prod-cart', `after-${k}`)] as const);
     await refusedBy(fresh, at, rows, 3);
   });

@@ -135,7 +135,7 @@ describe('a sign-in bound to the ask it answers', () => {
     expect(r.v.allow).toBe(false);
     expect(r.out.ok && r.out.risk.context?.code).toBe('machine_pace');
     // What she is asked now is the run's ask, with what it counted.
-    expect(r.out.ok && r.out.risk.context?.ask).toMatch(/^[0-9a-z]+r/);
+    expect(r.out.ok && r.out.risk.context?.ask).toMatch(/^[0-9a-z]{1,9}r[A-Za-z0-9_-]{12}$/);
     expect(r.out.ok && r.out.risk.context?.run?.counted).toMatch(/distinct sensitive objects in 20s since/);
   });
 
