@@ -36,7 +36,7 @@ beforeAll(async () => {
   forger = { privateKey: b.privateKey, jwk: { ...(await exportJWK(b.publicKey)), kid: 'p1', alg: 'ES256' } };
 });
 
-function setup(world: World, extra = '') {
+function setup(world: World, extra = '', frontProxies?: readonly string[]) {
   const config = parseConfig(
     `
 issuers:
@@ -61,7 +61,7 @@ policy:
     'unit.yaml',
   );
   world.keys = [proxyKey.jwk];
-  return new AccessProxy(config.access_proxy!, { fetch: world.fetch, now: world.now, trustedCidrs: config.network.xff_trusted_cidrs });
+  return new AccessProxy(config.access_proxy!, { fetch: world.fetch, now: world.now, trustedCidrs: config.network.xff_trusted_cidrs, ...(frontProxies && { frontProxies }) });
 }
 
 async function assertion(world: World, claims: JWTPayload = {}, key = proxyKey): Promise<string> {
@@ -149,6 +149,33 @@ describe('access_proxy: the proxy signed assertion compared with the bearer toke
     expect(await p.check(request(DIRECT), who('alice@corp.test'), undefined)).toBeUndefined();
     const optional = setup(new World(), '  required: false\n');
     expect(await optional.check(request(POD), who('alice@corp.test'), undefined)).toBeUndefined();
+  });
+
+  it('walks the HTTP listener\'s path (front, x-forwarded-for) to the first hop that is not a front', async () => {
+    const p = setup(new World(), '', ['10.9.0.0/24', '2001:db8:f::/48']);
+    /** A forward-auth request from `peer` carrying `xff`: the client already resolved by the adapter. */
+    const fa = (peer: string, xff?: string) =>
+      ({ headers: new Map(xff === undefined ? [] : [['x-forwarded-for', xff]]), sourceAddress: '', clientResolved: true, peerAddress: peer, host: AUD }) as unknown as RequestAttributes;
+    const missing = async (peer: string, xff?: string) => (await p.check(fa(peer, xff), who('alice@corp.test'), undefined))?.reason === 'proxy_assertion_missing';
+    // Through the proxy: the front appended the pod; a load balancer (another front) between them.
+    expect(await missing('10.9.0.5', `${DIRECT}, ${POD}`)).toBe(true);
+    expect(await missing('10.9.0.5', `${DIRECT}, ${POD}, 10.9.0.7`)).toBe(true);
+    expect(await missing('2001:db8:f::5', `${DIRECT}, ${POD}`)).toBe(true);
+    // The proxy itself on the listener, or a front that recorded nothing before it: fail closed.
+    expect(await missing(POD)).toBe(true);
+    expect(await missing('10.9.0.5')).toBe(true);
+    expect(await missing('10.9.0.5', '10.9.0.7')).toBe(true);
+    expect(await missing('10.9.0.5', `${POD}, not-an-address`)).toBe(true);
+    expect(await missing('10.9.0.5', `${POD},`)).toBe(true);
+    // Skipped the proxy: the entry the front appended is the client; what it wrote further left is not read.
+    expect(await missing('10.9.0.5', DIRECT)).toBe(false);
+    expect(await missing('10.9.0.5', `${POD}, ${DIRECT}`)).toBe(false);
+    expect(await missing('10.9.0.5', `${POD}, [2001:db8::9]:443`)).toBe(false);
+    // A peer that is no front: its x-forwarded-for is not believed, whatever it names.
+    expect(await missing(DIRECT, POD)).toBe(false);
+    // The same requests without a front list: only the proxy as the listener's own peer is known.
+    const noFronts = setup(new World());
+    expect((await noFronts.check(fa('10.9.0.5', `${DIRECT}, ${POD}`), who('alice@corp.test'), undefined))?.reason).toBeUndefined();
   });
 
   it("verifies and compares an assertion a direct peer carries (it can only refuse): ignored it would be a way around a proxy moved off the list's addresses", async () => {
