@@ -27,6 +27,8 @@ export interface AccessProxyOptions {
    * x-forwarded-for the HTTP listener believes; absent, none.
    */
   frontProxies?: readonly string[];
+  /** `issuers[].subject_claim` by issuer: which claim a token's subject is (`user_case` never folds a `sub`). */
+  subjectClaims?: ReadonlyMap<string, string>;
   onJwksRefresh?: (issuer: string, outcome: 'ok' | 'error', detail: string, elapsedMs: number) => void;
 }
 
@@ -174,12 +176,19 @@ export class AccessProxy {
   private compare(r: Verified | ProxyFailure, who: Identity, token: string | undefined): ProxyFailure | undefined {
     if ('reason' in r) return r;
     const mine = this.tokenUser(who, token);
-    if (mine === r.user) return undefined;
+    if (mine === r.user || (mine !== undefined && this.foldable(who) && sameAddress(mine, r.user))) return undefined;
     // Neither value is echoed: both are user names, and the response goes to whoever holds the token.
     return {
       reason: 'proxy_user_mismatch',
       detail: mine === undefined ? `the credential has no ${this.config.token_claim ?? 'subject'} to compare with the proxy's ${this.config.user_claim}` : `the proxy's ${this.config.user_claim} is not the credential's ${this.config.token_claim ?? 'subject'}`,
     };
+  }
+
+  /** `user_case: email` applies: neither side's claim is a `sub`, which is an IdP's opaque, case-sensitive id. */
+  private foldable(who: Identity): boolean {
+    const c = this.config;
+    if (c.user_case === 'exact' || c.user_claim === 'sub') return false;
+    return (c.token_claim ?? this.opts.subjectClaims?.get(who.issuer) ?? 'sub') !== 'sub';
   }
 
   /** The bearer token's user, as `token_claim` names it (the verified identity's subject by default). */
@@ -247,6 +256,26 @@ export class AccessProxy {
     // again on every request of that window.
     return { user, expiresAt: ((payload.exp as number) + c.clock_tolerance_seconds) * 1000 };
   }
+}
+
+/**
+ * Two email addresses that differ only in ASCII letter case. Only A–Z fold: Unicode case mapping
+ * would make the Kelvin sign (U+212A) equal `k` and the long s (U+017F) equal `s`, so an IdP that
+ * lets a user register `\u212Aate@corp.example` would name `kate@corp.example`. (A regex `[A-Z]` with
+ * the `i` and `u` flags matches those two as well; the explicit code-unit test does not.) Values
+ * without an `@` are not addresses and are compared exactly.
+ */
+export function sameAddress(a: string, b: string): boolean {
+  if (a.length !== b.length || !a.includes('@') || !b.includes('@')) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Setting bit 5 maps A–Z onto a–z; the range check keeps `@`/`` ` `` and `[`/`{` apart.
+    const lower = x | 0x20;
+    if (lower !== (y | 0x20) || lower < 0x61 || lower > 0x7a) return false;
+  }
+  return true;
 }
 
 function refusal(err: unknown): ProxyFailure {

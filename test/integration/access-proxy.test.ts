@@ -60,6 +60,13 @@ describe('access_proxy: the proxy signed assertion, through the built server', (
     expect(JSON.stringify(deniedBody(res))).toContain('proxy_user_mismatch');
   });
 
+  it("takes the token's email in another letter case as the proxy's user (user_case: email, the default)", async () => {
+    const sub = subjects.subject();
+    const token = await server.issuer.token({ sub, email: sub.toUpperCase() });
+    expect(reasonOf(await read(token, await assertionFor(sub)))).toBe('allowed');
+    expect(reasonOf(await read(token, await assertionFor(`x${sub}`)))).toBe('proxy_user_mismatch');
+  });
+
   it('refuses a request from the proxy without the assertion, a forged one, and one for another audience', async () => {
     const sub = subjects.subject();
     const token = await server.issuer.token({ sub, email: sub });
