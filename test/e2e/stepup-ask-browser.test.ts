@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevIdp, type DevIdp } from '../../demo/idp.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, signInWithCode } from '../support/browser.js';
 import { CLIENT_ID, CLIENT_SECRET, freePort, stepupConfigYaml, stepupEnv } from '../support/stepup.js';
 
 /**
@@ -67,14 +67,7 @@ afterAll(async () => {
 
 const onIdp = (p: Page) => p.url().startsWith(idp.issuer);
 
-/** The IdP's pages: the password, then the second factor when it asks for one. */
-async function signIn(p: Page): Promise<void> {
-  await p.getByLabel('User name').fill('alice');
-  await p.getByLabel('Password').fill('alice-password');
-  await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.getByLabel('6-digit code').fill(idp.totp('alice'));
-  await p.getByRole('button', { name: 'Verify' }).click();
-}
+const signIn = (p: Page) => signInWithCode(p, () => idp.totp('alice'));
 
 const secret = (name: string) => `${authz}/api/v1/namespaces/team/secrets/${name}`;
 const ASK = /"ask":"([0-9a-z]+[ro][A-Za-z0-9_-]+)"/;
