@@ -11,6 +11,9 @@ import { clientAddress, compileCidrs, type ClientAddress } from '../request/clie
 import { JwksSource, JwksUnavailableError, KeyUnknownError, type FetchFn } from './jwks.js';
 import type { Failure } from './verifier.js';
 
+const EXACT = { trustedHops: 0, ipv4Prefix: 32, ipv6Prefix: 128 };
+const isAddress = (a: ClientAddress) => a.parsed !== undefined;
+
 /** A refusal: the verifier's shape (a reason code and the detail for the logs). */
 export type ProxyFailure = Failure;
 
@@ -19,6 +22,13 @@ export interface AccessProxyOptions {
   now: () => number;
   /** `network.xff_trusted_cidrs`: a request whose peer is one of them came through the proxy. */
   trustedCidrs: readonly string[];
+  /**
+   * `server.trusted_proxies`: the forward-auth fronts (or Envoy in its HTTP mode) whose
+   * x-forwarded-for the HTTP listener believes; absent, none.
+   */
+  frontProxies?: readonly string[];
+  /** `issuers[].subject_claim` by issuer: which claim a token's subject is (`user_case` never folds a `sub`). */
+  subjectClaims?: ReadonlyMap<string, string>;
   onJwksRefresh?: (issuer: string, outcome: 'ok' | 'error', detail: string, elapsedMs: number) => void;
 }
 
@@ -41,7 +51,8 @@ const CACHEABLE = new Set<ReasonCode>(['proxy_assertion_invalid', 'proxy_asserti
  * signature check per session, and a hit is synchronous.
  *
  * Which requests are checked: one whose peer is a listed proxy (`network.xff_trusted_cidrs`) must
- * carry the assertion when `required`. One whose peer is not has come some other way (a VPN's
+ * carry the assertion when `required`. On the HTTP listener the peer is the forward-auth front,
+ * and the access proxy's address is the entry the front appended to x-forwarded-for (viaProxy). One whose peer is not has come some other way (a VPN's
  * direct path, CI); it is not asked for an assertion, but one it carries is verified and compared
  * all the same. The assertion can only refuse, never admit, so checking it wherever it appears
  * costs a forger nothing they could gain, and it keeps the comparison when the proxy has been
@@ -55,12 +66,13 @@ export class AccessProxy {
   private readonly jwks: JwksSource | undefined;
   private readonly hosts: StringMatcher | undefined;
   private readonly isProxy: (a: ClientAddress) => boolean;
+  private readonly isFront: (a: ClientAddress) => boolean;
   private readonly cache: LRUCache<string, Verified | ProxyFailure>;
   private readonly inflight = new Map<string, Promise<Verified | ProxyFailure>>();
   /** `token_claim`'s value by verified identity (null: the token has none). */
   private readonly tokenClaims = new WeakMap<Identity, string | null>();
-  /** Peer addresses already judged (a handful of proxy pods and direct clients): no parse per request. */
-  private readonly peers = new Map<string, boolean>();
+  /** Addresses already judged, by test (a handful of proxy pods, fronts and direct clients): no parse per request. */
+  private readonly peers = new Map<(a: ClientAddress) => boolean, Map<string, boolean>>();
 
   constructor(
     private readonly config: AccessProxyConfig,
@@ -70,6 +82,7 @@ export class AccessProxy {
     this.stripped = config.strip_upstream ? config.header : undefined;
     this.hosts = config.hosts === undefined ? undefined : compileGlobList(config.hosts.map((h) => h.toLowerCase()), '.');
     this.isProxy = compileCidrs(opts.trustedCidrs);
+    this.isFront = compileCidrs(opts.frontProxies ?? []);
     if (config.keys !== undefined) {
       this.key = createLocalJWKSet({ keys: config.keys } as unknown as JSONWebKeySet);
     } else {
@@ -106,25 +119,56 @@ export class AccessProxy {
     if (this.hosts !== undefined && !this.hosts(req.host)) return undefined;
     const assertion = req.headers.get(this.header);
     if (assertion === undefined || assertion === '') {
-      if (!this.config.required || !this.viaProxy(req)) return undefined;
-      return { reason: 'proxy_assertion_missing', detail: `the request came from the access proxy at ${clip(req.sourceAddress, 64)} without ${this.header}` };
+      if (!this.config.required) return undefined;
+      const via = this.viaProxy(req);
+      return via === undefined ? undefined : { reason: 'proxy_assertion_missing', detail: `${via} without ${this.header}` };
     }
     const v = this.verify(assertion);
     return v instanceof Promise ? v.then((r) => this.compare(r, who, token)) : this.compare(v, who, token);
   }
 
-  /** The peer (not x-forwarded-for's client) is one of the listed proxies. */
-  private viaProxy(req: RequestAttributes): boolean {
-    // The HTTP forward-auth adapter hands over the client already resolved through the proxies,
-    // not the peer: whether the access proxy carried it is unknown, so it is not asked for an
-    // assertion (one it carries is still compared; docs/configuration.md, access_proxy).
-    if (req.clientResolved) return false;
-    const peer = req.sourceAddress;
-    let known = this.peers.get(peer);
+  /**
+   * Whether the access proxy carried the request: undefined when it did not, else how that is known
+   * (the refusal's detail). Envoy's gRPC peer is the proxy itself. The HTTP listener's peer is the
+   * forward-auth front (`server.trusted_proxies`), and the hop before it is the entry the front
+   * appended to x-forwarded-for (nginx `$proxy_add_x_forwarded_for`, Caddy and Traefik always): the
+   * path is walked from the right over fronts to the first hop that is not one. Entries further
+   * left are the client's to write, and none is read: a forged proxy address there is never
+   * reached, so it cannot lift the requirement. A path whose hops end before one that is not a
+   * front (no x-forwarded-for: a front that records nothing) cannot be told apart from the proxy's
+   * and counts as the proxy's, so `required` fails closed there.
+   */
+  private viaProxy(req: RequestAttributes): string | undefined {
+    if (!req.clientResolved) {
+      return this.known(req.sourceAddress, this.isProxy) ? `the request came from the access proxy at ${clip(req.sourceAddress, 64)}` : undefined;
+    }
+    // An adapter that resolved the client without naming its peer: nothing to walk, so fail closed.
+    const peer = req.peerAddress ?? '';
+    if (this.known(peer, this.isProxy)) return `the request came from the access proxy at ${clip(peer, 64)}`;
+    if (!this.known(peer, this.isFront)) return undefined;
+    const xff = req.headers.get('x-forwarded-for') ?? '';
+    const hops = xff === '' ? [] : xff.split(',');
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hops[i]!.trim();
+      if (this.known(hop, this.isProxy)) return `the request came through the access proxy at ${clip(hop, 64)} (x-forwarded-for from ${clip(peer, 64)})`;
+      // An entry that is no address is the front's garbage or a client's: the path is unknown.
+      if (!this.known(hop, this.isFront)) return this.known(hop, isAddress) ? undefined : `x-forwarded-for from ${clip(peer, 64)} names no address before it`;
+    }
+    return `the forward-auth front at ${clip(peer, 64)} recorded no hop before it in x-forwarded-for`;
+  }
+
+  /** Whether `address` passes `test`, remembered by text (a handful of proxy pods, fronts and direct clients). */
+  private known(address: string, test: (a: ClientAddress) => boolean): boolean {
+    let byTest = this.peers.get(test);
+    if (byTest === undefined) {
+      byTest = new Map();
+      this.peers.set(test, byTest);
+    }
+    let known = byTest.get(address);
     if (known === undefined) {
-      known = this.isProxy(clientAddress(peer, undefined, { trustedHops: 0, ipv4Prefix: 32, ipv6Prefix: 128 }));
-      if (this.peers.size >= 1024) this.peers.clear();
-      this.peers.set(peer, known);
+      known = test(clientAddress(address, undefined, EXACT));
+      if (byTest.size >= 1024) byTest.clear();
+      byTest.set(address, known);
     }
     return known;
   }
@@ -132,12 +176,19 @@ export class AccessProxy {
   private compare(r: Verified | ProxyFailure, who: Identity, token: string | undefined): ProxyFailure | undefined {
     if ('reason' in r) return r;
     const mine = this.tokenUser(who, token);
-    if (mine === r.user) return undefined;
+    if (mine === r.user || (mine !== undefined && this.foldable(who) && sameAddress(mine, r.user))) return undefined;
     // Neither value is echoed: both are user names, and the response goes to whoever holds the token.
     return {
       reason: 'proxy_user_mismatch',
       detail: mine === undefined ? `the credential has no ${this.config.token_claim ?? 'subject'} to compare with the proxy's ${this.config.user_claim}` : `the proxy's ${this.config.user_claim} is not the credential's ${this.config.token_claim ?? 'subject'}`,
     };
+  }
+
+  /** `user_case: email` applies: neither side's claim is a `sub`, which is an IdP's opaque, case-sensitive id. */
+  private foldable(who: Identity): boolean {
+    const c = this.config;
+    if (c.user_case === 'exact' || c.user_claim === 'sub') return false;
+    return (c.token_claim ?? this.opts.subjectClaims?.get(who.issuer) ?? 'sub') !== 'sub';
   }
 
   /** The bearer token's user, as `token_claim` names it (the verified identity's subject by default). */
@@ -205,6 +256,26 @@ export class AccessProxy {
     // again on every request of that window.
     return { user, expiresAt: ((payload.exp as number) + c.clock_tolerance_seconds) * 1000 };
   }
+}
+
+/**
+ * Two email addresses that differ only in ASCII letter case. Only A–Z fold: Unicode case mapping
+ * would make the Kelvin sign (U+212A) equal `k` and the long s (U+017F) equal `s`, so an IdP that
+ * lets a user register `\u212Aate@corp.example` would name `kate@corp.example`. (A regex `[A-Z]` with
+ * the `i` and `u` flags matches those two as well; the explicit code-unit test does not.) Values
+ * without an `@` are not addresses and are compared exactly.
+ */
+export function sameAddress(a: string, b: string): boolean {
+  if (a.length !== b.length || !a.includes('@') || !b.includes('@')) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Setting bit 5 maps A–Z onto a–z; the range check keeps `@`/`` ` `` and `[`/`{` apart.
+    const lower = x | 0x20;
+    if (lower !== (y | 0x20) || lower < 0x61 || lower > 0x7a) return false;
+  }
+  return true;
 }
 
 function refusal(err: unknown): ProxyFailure {

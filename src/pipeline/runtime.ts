@@ -112,13 +112,14 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
   const riskState = buildRiskState(config, deps, previous);
   // Kept across a reload that changes neither it nor the proxies' list: its verified assertions
   // and fetched keys stay valid.
-  const proxyKey = JSON.stringify([config.access_proxy ?? null, config.network.xff_trusted_cidrs]);
+  const subjectClaims = new Map(config.issuers.map((i) => [i.issuer, i.subject_claim]));
+  const proxyKey = JSON.stringify([config.access_proxy ?? null, config.network.xff_trusted_cidrs, config.server.trusted_proxies, [...subjectClaims]]);
   const accessProxy =
     config.access_proxy === undefined
       ? undefined
       : previous?.accessProxy !== undefined && previous.accessProxyKey === proxyKey
         ? previous.accessProxy
-        : new AccessProxy(config.access_proxy, { fetch: deps.fetch, now: deps.now, trustedCidrs: config.network.xff_trusted_cidrs, onJwksRefresh: deps.onJwksRefresh });
+        : new AccessProxy(config.access_proxy, { fetch: deps.fetch, now: deps.now, trustedCidrs: config.network.xff_trusted_cidrs, frontProxies: config.server.trusted_proxies, subjectClaims, onJwksRefresh: deps.onJwksRefresh });
   const gated = gatedHostsOf(config);
   // Revocations drop cached verifications from the verifier in force.
   if (riskState?.board) riskState.board.caches = verifier;

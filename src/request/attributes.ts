@@ -32,6 +32,12 @@ export interface RequestAttributes {
    * forward-auth): x-forwarded-for must not be applied a second time.
    */
   clientResolved: boolean;
+  /**
+   * With `clientResolved`, the adapter's own peer (the forward-auth front, or Envoy in its HTTP
+   * mode), canonical: x-forwarded-for's entries and this peer are the path the request took, which
+   * `access_proxy` walks to learn whether the access proxy carried it.
+   */
+  peerAddress?: string;
   sourcePrincipal: string;
   contextExtensions: Readonly<Record<string, string>>;
   /** Present when the host is a configured Kubernetes API host. */
@@ -73,6 +79,8 @@ export interface RawRequest {
   sourceAddress: string;
   /** See RequestAttributes.clientResolved; absent means false (gRPC: Envoy's peer address). */
   clientResolved?: boolean;
+  /** See RequestAttributes.peerAddress. */
+  peerAddress?: string;
   sourcePrincipal: string;
   contextExtensions: Readonly<Record<string, string>>;
   /** Undefined when there is none or it was over the bound (bodyTruncated is then true). */

@@ -132,6 +132,7 @@ export function buildAttributes(
       spoofedIdentityHeaders: spoofed,
       sourceAddress: raw.sourceAddress,
       clientResolved: raw.clientResolved === true,
+      ...(raw.peerAddress !== undefined && { peerAddress: raw.peerAddress }),
       sourcePrincipal: raw.sourcePrincipal,
       contextExtensions: raw.contextExtensions,
       kube,

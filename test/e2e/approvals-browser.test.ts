@@ -5,7 +5,7 @@ import { startDevIdp, type DevIdp } from '../../demo/idp.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
 import { approvalOf, approvalsConfigYaml } from '../support/approvals.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, signInWithCode } from '../support/browser.js';
 import { CheckClient, reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { TestIssuer } from '../support/issuer.js';
 import { checkRequest } from '../support/requests.js';
@@ -100,14 +100,6 @@ function decision(url: string) {
   return page.waitForResponse((r) => r.url() === url && r.request().method() === 'POST');
 }
 
-async function signInWithCode(p: Page): Promise<void> {
-  await p.getByLabel('User name').fill('alice');
-  await p.getByLabel('Password').fill('alice-password');
-  await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.getByLabel('6-digit code').fill(idp.totp('alice'));
-  await p.getByRole('button', { name: 'Verify' }).click();
-}
-
 describe('approving and rejecting automation requests in Chromium', () => {
   it('Approve: sign in through the page, step up with a code, read what is written, click Approve; the retry passes once', async () => {
     const denied = await automation(CREATE);
@@ -121,7 +113,7 @@ describe('approving and rejecting automation requests in Chromium', () => {
     await expect(page.getByRole('heading', { name: 'Confirm it is you' }).isVisible()).resolves.toBe(true);
     await page.getByRole('button', { name: 'Continue to sign in' }).click();
     expect(page.url().startsWith(idp.issuer)).toBe(true);
-    await signInWithCode(page);
+    await signInWithCode(page, () => idp.totp('alice'));
     await page.waitForURL(url);
 
     // What the approver reads: the object, the flagged field, the manifest, the content type.

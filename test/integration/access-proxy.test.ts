@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRequest } from '../support/requests.js';
+import { http } from '../support/stepup.js';
 import { deniedBody, deniedStatus, reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { freshSubjects, KUBE, startBuiltServer, type BuiltServer } from '../support/built-server.js';
 import { TestIssuer } from '../support/issuer.js';
@@ -7,19 +8,21 @@ import { TestIssuer } from '../support/issuer.js';
 /**
  * `access_proxy` through the build that ships (dist/cli.js serve, examples/stepgate.yaml with a
  * site's edits): an identity-aware proxy (Pomerium's header) whose keys a second test issuer
- * serves over loopback on a free port, its pods listed in network.xff_trusted_cidrs.
+ * serves over loopback on a free port, its pods listed in network.xff_trusted_cidrs. 127.0.0.2 is
+ * the forward-auth front (server.trusted_proxies) on the HTTP listener.
  */
 
 const HEADER = 'x-pomerium-jwt-assertion';
 const POD = '10.60.4.11';
 const DESK = '10.20.4.17';
+const FRONT = '127.0.0.2';
 let proxy: TestIssuer;
 let server: BuiltServer;
 
 beforeAll(async () => {
   proxy = await TestIssuer.start();
   const site = (yaml: string) =>
-    yaml.replace('xff_num_trusted_hops: 0', 'xff_num_trusted_hops: 0\n  xff_trusted_cidrs: ["10.60.0.0/16"]').concat(
+    yaml.replace('server:\n', `server:\n  trusted_proxies: ["${FRONT}/32"]\n`).replace('xff_num_trusted_hops: 0', 'xff_num_trusted_hops: 0\n  xff_trusted_cidrs: ["10.60.0.0/16"]').concat(
       `\naccess_proxy:\n  header: ${HEADER}\n  issuer: ${proxy.url}\n  audiences: ["${KUBE}"]\n  jwks_uri: ${proxy.url}/jwks\n  fetch_timeout_ms: 20000\n  user_claim: email\n  token_claim: email\n`,
     );
   server = await startBuiltServer('access-proxy', site);
@@ -57,6 +60,13 @@ describe('access_proxy: the proxy signed assertion, through the built server', (
     expect(JSON.stringify(deniedBody(res))).toContain('proxy_user_mismatch');
   });
 
+  it("takes the token's email in another letter case as the proxy's user (user_case: email, the default)", async () => {
+    const sub = subjects.subject();
+    const token = await server.issuer.token({ sub, email: sub.toUpperCase() });
+    expect(reasonOf(await read(token, await assertionFor(sub)))).toBe('allowed');
+    expect(reasonOf(await read(token, await assertionFor(`x${sub}`)))).toBe('proxy_user_mismatch');
+  });
+
   it('refuses a request from the proxy without the assertion, a forged one, and one for another audience', async () => {
     const sub = subjects.subject();
     const token = await server.issuer.token({ sub, email: sub });
@@ -72,5 +82,62 @@ describe('access_proxy: the proxy signed assertion, through the built server', (
     const token = await server.issuer.token({ sub, email: sub });
     const res = await server.client.check(checkRequest({ host: KUBE, path: '/api/v1/namespaces/default/pods', token, source: DESK, headers: { 'user-agent': 'kubectl/v1.32.1 (linux/amd64) kubernetes/e9c9be4' } }));
     expect(reasonOf(res)).toBe('allowed');
+  });
+});
+
+describe('access_proxy behind a forward-auth front (the HTTP listener, server.trusted_proxies)', () => {
+  /**
+   * A Traefik/Caddy ForwardAuth subrequest for a pod list, as the front at 127.0.0.2 sends it;
+   * `xff` is the X-Forwarded-For it sends (its own peer appended to what it was given), or none.
+   */
+  async function forwardAuth(token: string, xff: string | undefined, assertion?: string): Promise<string> {
+    const headers: Record<string, string> = {
+      host: 'stepgate.auth.svc',
+      'x-forwarded-method': 'GET',
+      'x-forwarded-uri': '/api/v1/namespaces/default/pods',
+      'x-forwarded-host': KUBE,
+      'x-forwarded-proto': 'https',
+      authorization: `Bearer ${token}`,
+      'user-agent': 'kubectl/v1.32.1 (linux/amd64) kubernetes/e9c9be4',
+    };
+    if (xff !== undefined) headers['x-forwarded-for'] = xff;
+    if (assertion !== undefined) headers[HEADER] = assertion;
+    const res = await http(server.authz, { headers, localAddress: FRONT });
+    return res.status === 200 ? 'allowed' : (/"reason":"([a-z_]+)"/.exec(res.body)?.[1] ?? `status ${res.status}`);
+  }
+
+  it("allows the proxy's own user through the proxy (the front appended the proxy's pod)", async () => {
+    const sub = subjects.subject();
+    const token = await server.issuer.token({ sub, email: sub });
+    expect(await forwardAuth(token, `${DESK}, ${POD}`, await assertionFor(sub))).toBe('allowed');
+  });
+
+  it('refuses a request through the proxy without the assertion', async () => {
+    const sub = subjects.subject();
+    const token = await server.issuer.token({ sub, email: sub });
+    expect(await forwardAuth(token, `${DESK}, ${POD}`)).toBe('proxy_assertion_missing');
+  });
+
+  it('refuses, as carried by the proxy, a request whose front recorded no hop or names a proxy pod last', async () => {
+    const sub = subjects.subject();
+    const token = await server.issuer.token({ sub, email: sub });
+    // The front sent no X-Forwarded-For (nginx without $proxy_add_x_forwarded_for): which way the
+    // request came is unknown, so required holds.
+    expect(await forwardAuth(token, undefined)).toBe('proxy_assertion_missing');
+    // A client's forged X-Forwarded-For naming a proxy pod, passed on by a front that appends nothing.
+    expect(await forwardAuth(token, POD)).toBe('proxy_assertion_missing');
+    // ... or a proxy pod behind an entry that is no address.
+    expect(await forwardAuth(token, `${POD}, unknown`)).toBe('proxy_assertion_missing');
+  });
+
+  it('treats a request that skipped the proxy as the gRPC path treats a direct peer, whatever it forged', async () => {
+    const sub = subjects.subject();
+    const token = await server.issuer.token({ sub, email: sub });
+    // The front appended its real peer, the desk (the VPN's direct path): the forged pod entry to
+    // its left is never read.
+    expect(await forwardAuth(token, `${POD}, ${DESK}`)).toBe('allowed');
+    expect(await forwardAuth(token, DESK)).toBe('allowed');
+    // A forged pod entry cannot lift the comparison either: an assertion carried is compared.
+    expect(await forwardAuth(token, `${POD}, ${DESK}`, await assertionFor('teammate@example.com'))).toBe('proxy_user_mismatch');
   });
 });

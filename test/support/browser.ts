@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -19,4 +19,13 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** The dev IdP's pages (demo/idp.ts) for alice: the password, then the second factor's `code`. */
+export async function signInWithCode(p: Page, code: () => string): Promise<void> {
+  await p.getByLabel('User name').fill('alice');
+  await p.getByLabel('Password').fill('alice-password');
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.getByLabel('6-digit code').fill(code());
+  await p.getByRole('button', { name: 'Verify' }).click();
 }

@@ -2,7 +2,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWT
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { Identity } from '../../src/core/identity.js';
-import { AccessProxy } from '../../src/identity/access-proxy.js';
+import { AccessProxy, sameAddress } from '../../src/identity/access-proxy.js';
 import type { FetchFn } from '../../src/identity/jwks.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
   forger = { privateKey: b.privateKey, jwk: { ...(await exportJWK(b.publicKey)), kid: 'p1', alg: 'ES256' } };
 });
 
-function setup(world: World, extra = '') {
+function setup(world: World, extra = '', frontProxies?: readonly string[], subjectClaims?: ReadonlyMap<string, string>) {
   const config = parseConfig(
     `
 issuers:
@@ -50,8 +50,7 @@ access_proxy:
   issuer: ${PROXY_ISS}
   audiences: [${AUD}]
   jwks_uri: ${JWKS}
-  user_claim: email
-${extra}assurance:
+${extra.includes('user_claim:') ? '' : '  user_claim: email\n'}${extra}assurance:
   levels:
     - name: aal1
       acr: [a1]
@@ -61,7 +60,7 @@ policy:
     'unit.yaml',
   );
   world.keys = [proxyKey.jwk];
-  return new AccessProxy(config.access_proxy!, { fetch: world.fetch, now: world.now, trustedCidrs: config.network.xff_trusted_cidrs });
+  return new AccessProxy(config.access_proxy!, { fetch: world.fetch, now: world.now, trustedCidrs: config.network.xff_trusted_cidrs, ...(frontProxies && { frontProxies }), ...(subjectClaims && { subjectClaims }) });
 }
 
 async function assertion(world: World, claims: JWTPayload = {}, key = proxyKey): Promise<string> {
@@ -151,6 +150,33 @@ describe('access_proxy: the proxy signed assertion compared with the bearer toke
     expect(await optional.check(request(POD), who('alice@corp.test'), undefined)).toBeUndefined();
   });
 
+  it('walks the HTTP listener\'s path (front, x-forwarded-for) to the first hop that is not a front', async () => {
+    const p = setup(new World(), '', ['10.9.0.0/24', '2001:db8:f::/48']);
+    /** A forward-auth request from `peer` carrying `xff`: the client already resolved by the adapter. */
+    const fa = (peer: string, xff?: string) =>
+      ({ headers: new Map(xff === undefined ? [] : [['x-forwarded-for', xff]]), sourceAddress: '', clientResolved: true, peerAddress: peer, host: AUD }) as unknown as RequestAttributes;
+    const missing = async (peer: string, xff?: string) => (await p.check(fa(peer, xff), who('alice@corp.test'), undefined))?.reason === 'proxy_assertion_missing';
+    // Through the proxy: the front appended the pod; a load balancer (another front) between them.
+    expect(await missing('10.9.0.5', `${DIRECT}, ${POD}`)).toBe(true);
+    expect(await missing('10.9.0.5', `${DIRECT}, ${POD}, 10.9.0.7`)).toBe(true);
+    expect(await missing('2001:db8:f::5', `${DIRECT}, ${POD}`)).toBe(true);
+    // The proxy itself on the listener, or a front that recorded nothing before it: fail closed.
+    expect(await missing(POD)).toBe(true);
+    expect(await missing('10.9.0.5')).toBe(true);
+    expect(await missing('10.9.0.5', '10.9.0.7')).toBe(true);
+    expect(await missing('10.9.0.5', `${POD}, not-an-address`)).toBe(true);
+    expect(await missing('10.9.0.5', `${POD},`)).toBe(true);
+    // Skipped the proxy: the entry the front appended is the client; what it wrote further left is not read.
+    expect(await missing('10.9.0.5', DIRECT)).toBe(false);
+    expect(await missing('10.9.0.5', `${POD}, ${DIRECT}`)).toBe(false);
+    expect(await missing('10.9.0.5', `${POD}, [2001:db8::9]:443`)).toBe(false);
+    // A peer that is no front: its x-forwarded-for is not believed, whatever it names.
+    expect(await missing(DIRECT, POD)).toBe(false);
+    // The same requests without a front list: only the proxy as the listener's own peer is known.
+    const noFronts = setup(new World());
+    expect((await noFronts.check(fa('10.9.0.5', `${DIRECT}, ${POD}`), who('alice@corp.test'), undefined))?.reason).toBeUndefined();
+  });
+
   it("verifies and compares an assertion a direct peer carries (it can only refuse): ignored it would be a way around a proxy moved off the list's addresses", async () => {
     const w = new World();
     const p = setup(w);
@@ -168,6 +194,70 @@ describe('access_proxy: the proxy signed assertion compared with the bearer toke
     expect(await p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), who('idp|alice'), token)).toBeUndefined();
     expect(await reasonOf(p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), who('idp|alice'), other))).toBe('proxy_user_mismatch');
     expect(await reasonOf(p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), who('idp|alice', 'session'), undefined))).toBe('proxy_user_mismatch');
+  });
+
+  describe('user_case: how the two users compare', () => {
+    /** An already-verified bearer token (decoded, never verified here) naming `claims`. */
+    const tokenOf = (claims: Record<string, string>) => `${Buffer.from('{"alg":"ES256"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+    const idOf = (subject: string, issuer = 'https://idp.test') => ({ subject, issuer, source: 'token' }) as Identity;
+    /** The proxy signs `proxyEmail`; the token's email is `tokenEmail` (token_claim: email). */
+    async function compare(proxyEmail: string, tokenEmail: string, extra = ''): Promise<string | undefined> {
+      const w = new World();
+      const p = setup(w, `  token_claim: email\n${extra}`);
+      const a = await assertion(w, { email: proxyEmail });
+      return reasonOf(p.check(request(POD, { 'x-pomerium-jwt-assertion': a }), idOf('idp|jane'), tokenOf({ sub: 'idp|jane', email: tokenEmail })));
+    }
+
+    it('takes email addresses that differ only in ASCII case as one user by default, either way round', async () => {
+      expect(await compare('jane.doe@corp.test', 'Jane.Doe@corp.test')).toBeUndefined();
+      expect(await compare('Jane.Doe@CORP.TEST', 'jane.doe@corp.test')).toBeUndefined();
+    });
+
+    it('compares byte for byte with user_case: exact', async () => {
+      expect(await compare('jane.doe@corp.test', 'Jane.Doe@corp.test', '  user_case: exact\n')).toBe('proxy_user_mismatch');
+      expect(await compare('jane.doe@corp.test', 'jane.doe@corp.test', '  user_case: exact\n')).toBeUndefined();
+    });
+
+    it('never takes a different user for the same, nor a Unicode case-folding look-alike', async () => {
+      for (const [proxy, token] of [
+        ['jane.doe@corp.test', 'jane.doe2@corp.test'],
+        ['jane.doe@corp.test', 'jane.doe@corp.test.evil.example'],
+        ['jane.doe@corp.test', 'jane_doe@corp.test'],
+        // Kelvin sign (U+212A): its toLowerCase() is k.
+        ['kate@corp.test', '\u212Aate@corp.test'],
+        ['Kate@corp.test', '\u212Aate@corp.test'],
+        // Long s (U+017F): its toUpperCase() is S.
+        ['sam@corp.test', '\u017Fam@corp.test'],
+        ['Sam@corp.test', '\u017Fam@corp.test'],
+        // Dotted capital I (U+0130) and dotless i (U+0131).
+        ['iris@corp.test', '\u0130ris@corp.test'],
+        ['Iris@corp.test', '\u0131ris@corp.test'],
+        // Characters bit 5 apart that are not letters.
+        ['a@corp.test', 'a`corp.test'],
+        ['[x]@corp.test', '{x}@corp.test'],
+      ]) {
+        expect(await compare(proxy!, token!), `${proxy} vs ${token}`).toBe('proxy_user_mismatch');
+        expect(await compare(token!, proxy!), `${token} vs ${proxy}`).toBe('proxy_user_mismatch');
+      }
+      expect(sameAddress('\u212A@x', 'k@x')).toBe(false);
+    });
+
+    it('compares a sub exactly, whichever side it is on', async () => {
+      const w = new World();
+      // The proxy's sub against the token's subject (subject_claim sub): opaque ids, never folded,
+      // even when they look like addresses.
+      const bySub = setup(w, '  user_claim: sub\n');
+      const a = await assertion(w, { sub: 'Alice@corp.test' });
+      expect(await reasonOf(bySub.check(request(POD, { 'x-pomerium-jwt-assertion': a }), idOf('alice@corp.test'), undefined))).toBe('proxy_user_mismatch');
+      expect(await reasonOf(bySub.check(request(POD, { 'x-pomerium-jwt-assertion': a }), idOf('Alice@corp.test'), undefined))).toBeUndefined();
+      // The proxy's email against the token's subject: folded only where the issuer names callers by email.
+      const claims = new Map([['https://idp.test', 'email'], ['https://sub.test', 'sub']]);
+      const bySubject = setup(w, '', undefined, claims);
+      const b = await assertion(w, { email: 'alice@corp.test' });
+      expect(await reasonOf(bySubject.check(request(POD, { 'x-pomerium-jwt-assertion': b }), idOf('Alice@Corp.test'), undefined))).toBeUndefined();
+      expect(await reasonOf(bySubject.check(request(POD, { 'x-pomerium-jwt-assertion': b }), idOf('Alice@Corp.test', 'https://sub.test'), undefined))).toBe('proxy_user_mismatch');
+      expect(await reasonOf(bySubject.check(request(POD, { 'x-pomerium-jwt-assertion': b }), idOf('Alice@Corp.test', 'https://unknown.test'), undefined))).toBe('proxy_user_mismatch');
+    });
   });
 
   it('checks only the hosts listed in access_proxy.hosts', async () => {

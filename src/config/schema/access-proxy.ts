@@ -29,6 +29,12 @@ export const accessProxySchema = z
     /** The bearer token's claim it must equal; absent: the subject stepgate names the caller by (issuers[].subject_claim). */
     token_claim: nonEmpty.optional(),
     /**
+     * How the two users are compared. `email`: two email addresses differing only in ASCII letter
+     * case are the same user (IdPs fold them; a proxy and a token may spell one differently);
+     * `exact`: byte for byte. A `sub` claim on either side is always compared exactly.
+     */
+    user_case: z.enum(['email', 'exact']).default('email'),
+    /**
      * A request whose peer is one of `network.xff_trusted_cidrs` came through the proxy and must
      * carry the assertion. Requests from other peers are not asked for one.
      */
@@ -60,6 +66,7 @@ export const ACCESS_PROXY_APPLY = {
   'access_proxy.algorithms': 'live',
   'access_proxy.user_claim': 'live',
   'access_proxy.token_claim': 'live',
+  'access_proxy.user_case': 'live',
   'access_proxy.required': 'live',
   'access_proxy.hosts': 'live',
   'access_proxy.strip_upstream': 'live',

@@ -14,7 +14,7 @@ import type { Logger } from '../../telemetry/log.js';
 import { logOnlyTelemetry, type CheckTelemetry } from '../../telemetry/telemetry.js';
 import { InflightLimit, OVERLOADED_ANSWER } from '../inflight.js';
 import { listenHttp, type RunningHttpServer } from './listen.js';
-import type { TrustedProxies } from './proxies.js';
+import { canonical, type TrustedProxies } from './proxies.js';
 import { readBytes, requestHeaders, send, utf8HeaderValue } from './respond.js';
 
 export interface AuthzServerOptions {
@@ -142,7 +142,7 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
   }
   const sourceAddress = proxies.clientAddress(peer, h.get('x-forwarded-for'));
   // No body reaches a forward-auth subrequest (see bodyMissing below).
-  const base = { headers: h, sourceAddress, clientResolved: true, sourcePrincipal: '', contextExtensions: NO_EXTENSIONS, body: undefined, bodyTruncated: false };
+  const base = { headers: h, sourceAddress, clientResolved: true, peerAddress: canonical(peer), sourcePrincipal: '', contextExtensions: NO_EXTENSIONS, body: undefined, bodyTruncated: false };
   const proto = trusted ? h.get('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
   if (target !== undefined) {
     if (forwardedMethod === undefined) {

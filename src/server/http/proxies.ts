@@ -46,6 +46,7 @@ function parseAddress(address: string | undefined): ipaddr.IPv4 | ipaddr.IPv6 | 
   return a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress() ? (a as ipaddr.IPv6).toIPv4Address() : a;
 }
 
-function canonical(address: string | undefined): string {
+/** The address as text, IPv4-mapped IPv6 as IPv4; '' when it is none. */
+export function canonical(address: string | undefined): string {
   return parseAddress(address)?.toString() ?? '';
 }
