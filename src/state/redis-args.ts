@@ -58,6 +58,9 @@ export const ARGS_MEMO_MAX = 4096;
  */
 export class CheckArgsEncoder {
   private readonly kept = new Map<string, Encoded>();
+  /** The last clock and its RESP: a turn's Checks mostly share a millisecond, and a time past 2^31 is formatted by V8's dtoa. */
+  private lastMs = NaN;
+  private lastNow = '';
 
   constructor(
     private readonly prefix: string,
@@ -71,7 +74,12 @@ export class CheckArgsEncoder {
     const flags =
       (o.sensitive ? 128 : 0) | (o.session === '' ? 0 : 64) | (o.destructive ? 32 : 0) | (o.counted === false ? 0 : 16) |
       (w === undefined ? 0 : 8) | (w?.read === true ? 4 : 0) | ((w?.family ?? '') === '' ? 0 : 2) | ((w?.kind ?? '') === '' ? 0 : 1);
-    const now = bulk(String(wholeMs(o.nowMs)));
+    const ms = wholeMs(o.nowMs);
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastNow = bulk(String(ms));
+    }
+    const now = this.lastNow;
     const m = this.memo ? this.kept.get(o.subject) : undefined;
     if (
       m !== undefined &&
