@@ -1,4 +1,3 @@
-import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
@@ -20,6 +19,7 @@ import {
 } from './redis-scripts.js';
 import { byteCompare, clampLimit, clampTtl, limitsMs, MAX_APPROVALS, MAX_CONTROL, wholeMs, type LimitsMs } from './sliding.js';
 import { scriptCounts } from './script-counts.js';
+import { bulk, CheckArgsEncoder } from './redis-args.js';
 import { keepPrimitivePrototypesFast } from './fast-prototypes.js';
 import {
   StateUnavailableError,
@@ -95,8 +95,9 @@ export const BATCH_MAX_CHARS = 64 * 1024;
 
 /** One Check waiting in a batch. */
 interface Queued {
-  /** Its counters key (observeLua's KEYS[1]). */
+  /** Its counters key (observeLua's KEYS[1]), and the same in RESP. */
   key: string;
+  keyBulk: string;
   /** Its ARGV, already in RESP (`bulk`), and how many there are. */
   argv: string;
   argc: number;
@@ -235,6 +236,8 @@ export class RedisStateStore implements StateStore {
   /** Several Checks in one call (redis-scripts.ts observeBatchLua). */
   private readonly batchScript: { lua: string; sha: string };
   private readonly batchMax: number;
+  /** Each subject's last Check arguments, encoded (redis-args.ts). */
+  private readonly args: CheckArgsEncoder;
   private readonly batchFlush: 'microtask' | 'immediate';
   /** Checks waiting for this turn's flush, by batchGroup. */
   private queued = new Map<string, Batch>();
@@ -251,6 +254,7 @@ export class RedisStateStore implements StateStore {
   constructor(limits: StoreLimits, options: RedisStoreOptions) {
     this.l = limitsMs(limits);
     this.prefix = options.keyPrefix;
+    this.args = new CheckArgsEncoder(options.keyPrefix);
     this.timeoutMs = options.timeoutMs;
     this.log = options.log;
     this.waitReplicas = options.waitReplicas ?? 0;
@@ -312,30 +316,8 @@ export class RedisStateStore implements StateStore {
     if (w !== undefined && w.subject !== o.subject) {
       return Promise.all([this.observeAll(o, undefined), this.observeWork(w)]).then(([h, work]) => ({ history: h.history, work }));
     }
-    const flags = `${o.sensitive ? 1 : 0}${o.session === '' ? 0 : 1}${o.destructive ? 1 : 0}${o.counted === false ? 0 : 1}${w === undefined ? 0 : 1}${w?.read === true ? 1 : 0}${(w?.family ?? '') === '' ? 0 : 1}${(w?.kind ?? '') === '' ? 0 : 1}`;
-    // Encoded here, once: the batch joins the Checks' strings as they are.
-    let argv = bulk(String(wholeMs(o.nowMs))) + bulk(flags) + bulk(o.session === '' ? '' : opaqueHash(o.session)) +
-      bulk(o.ip) + bulk(o.ipPrefix) + bulk(o.device) + bulk(o.uaFamily) + bulk(o.namespace) + bulk(o.client ?? '') + bulk(o.object ?? '');
-    let argc = 10;
-    if (w !== undefined) {
-      argv += bulk(w.namespace) + bulk(w.object) + bulk(w.site) + bulk(w.nearby);
-      argc += 4;
-    }
-    argv += bulk(o.platform ?? '');
-    argc++;
-    if (w !== undefined) {
-      argv += bulk(String(wholeMs(w.auth ?? 0)));
-      argc++;
-      if ((w.family ?? '') !== '') {
-        argv += bulk(w.family!);
-        argc++;
-      }
-      if ((w.kind ?? '') !== '') {
-        argv += bulk(w.kind!);
-        argc++;
-      }
-    }
-    return this.check(counterKey(this.prefix, o.subject), argv, argc, w !== undefined);
+    const a = this.args.encode(o, w);
+    return this.check(a.key, a.keyBulk, a.argv, a.argc, w !== undefined);
   }
 
   /**
@@ -355,12 +337,12 @@ export class RedisStateStore implements StateStore {
    * waits on another Check in flight: learn and recordDenial follow their own Check's answer, so
    * they are never held behind a batch they depend on.
    */
-  private check(key: string, argv: string, argc: number, withWork: boolean): Promise<ObservedAll> {
+  private check(key: string, keyBulk: string, argv: string, argc: number, withWork: boolean): Promise<ObservedAll> {
     if (this.closed) return Promise.reject(new StateUnavailableError('redis observe: store is closed'));
     if (this.redis.status !== 'ready') return Promise.reject(new StateUnavailableError(`redis observe: not connected (${this.redis.status})`));
     const deadline = performance.now() + this.timeoutMs;
     if (this.batchMax === 1) {
-      return new Promise<ObservedAll>((resolve, reject) => this.one({ key, argv, argc, withWork, deadline, resolve, reject }));
+      return new Promise<ObservedAll>((resolve, reject) => this.one({ key, keyBulk, argv, argc, withWork, deadline, resolve, reject }));
     }
     return new Promise<ObservedAll>((resolve, reject) => {
       const group = batchGroup(key, this.redis instanceof Cluster);
@@ -375,7 +357,7 @@ export class RedisStateStore implements StateStore {
         batch = { items: [], chars: 0 };
         this.queued.set(group, batch);
       }
-      batch.items.push({ key, argv, argc, withWork, deadline, resolve, reject });
+      batch.items.push({ key, keyBulk, argv, argc, withWork, deadline, resolve, reject });
       batch.chars += chars;
       if (batch.items.length >= this.batchMax) {
         this.queued.delete(group);
@@ -420,9 +402,9 @@ export class RedisStateStore implements StateStore {
     let tail = '';
     let argc = n;
     for (let i = 0; i < n; i++) {
-      const key = items[i]!.key;
-      keys[i] = key;
-      tail += bulk(key);
+      const q = items[i]!;
+      keys[i] = q.key;
+      tail += q.keyBulk;
     }
     for (const q of items) {
       tail += q.argv;
@@ -460,7 +442,7 @@ export class RedisStateStore implements StateStore {
   /** A Check in a script call of its own (observeLua). */
   private one(q: Queued): void {
     this.script(
-      this.observeScript, [q.key], q.argc + 1, bulk(q.key) + q.argv, q.deadline,
+      this.observeScript, [q.key], q.argc + 1, q.keyBulk + q.argv, q.deadline,
       (reply) => {
         try {
           q.resolve(observed(reply, q.withWork));
@@ -688,11 +670,6 @@ function unavailable(what: string, err: unknown): StateUnavailableError {
   if (err instanceof StateUnavailableError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new StateUnavailableError(`redis ${what}: ${message}`, { cause: err });
-}
-
-/** One RESP bulk string (binary-safe: its length in bytes, then the bytes). */
-function bulk(s: string): string {
-  return `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
 }
 
 /**
