@@ -518,7 +518,8 @@ risk:
       fc.property(fc.constantFrom(0, 1), fc.array(step, { minLength: 1, maxLength: 30 }), (c, steps) => {
         // As above: one engine sees the same identity object throughout (address and place kept),
         // the other a new one with each request (nothing kept); the same store calls, the same answers.
-        const [toKept, toFresh]: unknown[][] = [[], []];
+        const toKept: unknown[] = [];
+        const toFresh: unknown[] = [];
         const kept = engineOver(configs[c]!, toKept);
         const fresh = engineOver(configs[c]!, toFresh);
         let now = 1_800_000_000_000;
