@@ -131,6 +131,11 @@ export class RiskEngine {
   /** subject → the last context-bound step-up this engine asked of it (answeredBurst). */
   private readonly asked = new Map<string, AskedStepUp>();
   private readonly ipOptions: ClientAddressOptions;
+  /**
+   * Whether x-forwarded-for can name the client (xff_num_trusted_hops or xff_trusted_cidrs):
+   * clientAddress reads it only then, so without either the header is not looked up at all.
+   */
+  private readonly forwardedFor: boolean;
   private readonly sites: readonly Site[];
   /** What the configuration says about each address (placeOf). */
   private readonly places = new WeakMap<ClientAddress, Place>();
@@ -181,6 +186,7 @@ export class RiskEngine {
       ipv4Prefix: o.risk.ipv4_prefix,
       ipv6Prefix: o.risk.ipv6_prefix,
     };
+    this.forwardedFor = this.ipOptions.trustedHops > 0 || this.ipOptions.trustedProxies !== undefined;
     this.tiers = compileTiers(o.risk.signals.unfamiliar_namespace.environments);
     this.components = o.risk.signals.unfamiliar_namespace.components;
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs), roamMs: (l.roam_after_seconds ?? 0) * 1000 }));
@@ -223,7 +229,7 @@ export class RiskEngine {
     if (k === undefined) {
       // One login is one session: a fresh authentication in the same IdP session starts a new
       // one, whose first use says where that proof was made.
-      k = { subject: subjectKey(who), session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}`, addressText: undefined, address: NO_ADDRESS, agent: undefined, agentDevice: NO_DEVICE, agentClient: '', route: undefined };
+      k = { subject: subjectKey(who), session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}`, addressText: undefined, address: NO_ADDRESS, placeFor: undefined, place: NO_PLACE, agent: undefined, agentDevice: NO_DEVICE, agentClient: '', route: undefined };
       this.identityKeys.set(who, k);
     }
     return k;
@@ -401,7 +407,7 @@ export class RiskEngine {
   ): RiskOutcome | Promise<RiskOutcome> {
     const h = req.headers;
     const keys = this.keysOf(who);
-    const address = clientAddress(req.sourceAddress, req.clientResolved ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses, keys);
+    const address = clientAddress(req.sourceAddress, req.clientResolved || !this.forwardedFor ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses, keys);
     const userAgent = h.get('user-agent');
     // Only read when trusted: the resolver ignores it otherwise (DeviceResolver.resolveFrom), and
     // its name shares a header bucket with `:method`, so each lookup was a scan of every name.
@@ -465,7 +471,13 @@ export class RiskEngine {
       destructive: route.destructive,
       counted,
     };
-    const place = this.placeOf(address);
+    // The token's last address's place, kept beside it (keys.address): one WeakMap look-up less a Check.
+    let place = keys.place;
+    if (keys.placeFor !== address) {
+      place = this.placeOf(address);
+      keys.placeFor = address;
+      keys.place = place;
+    }
     const site = place.site;
     // The working set, pace and site: only for requests that touch a namespace, a sensitive object
     // or a named site, in the same round trip as `observe`.
@@ -1033,6 +1045,9 @@ interface IdentityKeys extends AddressMemo {
   agentClient: string;
   /** The Route of its last resource request (routeOf), undefined before one. */
   route: KeptRoute | undefined;
+  /** The address `place` is placeOf's answer for (undefined: none yet); a reload builds a new engine, and new keys. */
+  placeFor: ClientAddress | undefined;
+  place: Place;
 }
 
 /**
@@ -1093,6 +1108,9 @@ interface Place {
   readonly site: Site | undefined;
   readonly nearby: Nearby;
 }
+
+/** IdentityKeys.place before the token's first Check: never read (its `placeFor` is undefined). */
+const NO_PLACE: Place = Object.freeze({ trusted: false, site: undefined, nearby: Object.freeze({ wider: '', tag: '' }) });
 
 /**
  * One request being assessed: what RiskEngine.finish needs besides the store's answer, and from

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { compileAssurance } from '../../src/core/assurance.js';
+import { parseConfig } from '../../src/config/load.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { nameBuckets, RequestHeaders } from '../../src/request/header-list.js';
@@ -457,6 +458,97 @@ describe("RiskEngine: a request's route, kept with the token", () => {
       expect(route).toHaveBeenCalledTimes(2 + 2 * changes.length);
     } finally {
       route.mockRestore();
+    }
+  });
+});
+
+describe("RiskEngine: a token's address and its place, kept with the token", () => {
+  // Trusted networks, two named sites far apart and nearby networks, so an address's place (placeOf:
+  // trusted, site, wider network) tells the answer apart; with and without x-forwarded-for hops.
+  const yaml = (hops: number) => `
+issuers: [{ issuer: https://idp.test, audiences: [k] }]
+assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
+policy: { default: { require: aal1 } }
+network: { xff_num_trusted_hops: ${hops} }
+risk:
+  trusted_networks: [10.9.0.0/16]
+  learn: { min_level: aal2 }
+  bands: [{ name: elevated, min_score: 40, require: aal2 }]
+  locations:
+    - { name: dublin, cidrs: [198.51.100.0/24], lat: 53.35, lon: -6.26 }
+    - { name: sydney, cidrs: [203.0.113.0/24], lat: -33.87, lon: 151.21 }
+`;
+  const configs = [0, 1].map((hops) => parseConfig(yaml(hops), 'place.yaml'));
+  const engineOver = (config: (typeof configs)[number], told: unknown[]) => {
+    const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
+    const spy: StateStore = Object.assign(Object.create(store) as StateStore, {
+      observe: (o: Parameters<StateStore['observe']>[0]) => (told.push({ ...o }), store.observe(o)),
+      observeWork: (w: Parameters<NonNullable<StateStore['observeWork']>>[0]) => (told.push({ ...w }), store.observeWork(w)),
+    });
+    return new RiskEngine({ risk: config.risk!, network: config.network, onStateError: 'degrade', assurance: compileAssurance(config.assurance.levels), store: spy, fallback: store });
+  };
+  // Trusted, each site, the same /16 as a site (a nearby network), and elsewhere.
+  const addresses = ['10.9.1.5', '10.9.1.6', '198.51.100.7', '203.0.113.8', '198.51.7.1', '192.0.2.44', ''];
+  const step = fc.record({
+    source: fc.constantFrom(...addresses),
+    forwarded: fc.constantFrom(undefined, ...addresses),
+    resolved: fc.boolean(),
+    sensitivity: fc.constantFrom(0, 0, 30),
+    secondsLater: fc.integer({ min: 0, max: 4000 }),
+    learn: fc.boolean(),
+  });
+  type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
+  const request = (s: Step): RequestAttributes => {
+    // New strings with each request, as the decoder gives them.
+    const fresh = (x: string) => (x === '' ? '' : [...x].join(''));
+    const headers = new Map([['user-agent', fresh('kubectl/v1.31.2 (linux/amd64) kubernetes/5864a46')]]);
+    if (s.forwarded !== undefined) headers.set('x-forwarded-for', fresh(s.forwarded));
+    const path = '/api/v1/namespaces/dev/secrets/db';
+    return {
+      method: 'GET', target: path, path, query: '', host: 'kube', authority: 'kube', scheme: 'https', headers,
+      spoofedIdentityHeaders: [], sourceAddress: fresh(s.source), clientResolved: s.resolved, sourcePrincipal: '', contextExtensions: {},
+      kube: kubeRequestInfo('GET', path, '', () => undefined), body: undefined, bodyTruncated: false,
+    } as unknown as RequestAttributes;
+  };
+  const base = [0, 30].map((sensitivity) => baseRequirement(['r'], sensitivity));
+  const who = engineIdentity(1_800_000_000_000);
+
+  it('answers and tells the store what an engine with nothing kept does, for any sequence of addresses', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(0, 1), fc.array(step, { minLength: 1, maxLength: 30 }), (c, steps) => {
+        // As above: one engine sees the same identity object throughout (address and place kept),
+        // the other a new one with each request (nothing kept); the same store calls, the same answers.
+        const toKept: unknown[] = [];
+        const toFresh: unknown[] = [];
+        const kept = engineOver(configs[c]!, toKept);
+        const fresh = engineOver(configs[c]!, toFresh);
+        let now = 1_800_000_000_000;
+        for (const s of steps) {
+          now += s.secondsLater * 1000;
+          const need = base[s.sensitivity === 0 ? 0 : 1]!;
+          const a = kept.assess(request(s), who, need, now) as RiskOutcome;
+          const b = fresh.assess(request(s), Object.freeze({ ...who }), need, now) as RiskOutcome;
+          expect(a).toEqual(b);
+          expect(toKept).toEqual(toFresh);
+          if (s.learn && a.ok && a.learn !== undefined) {
+            kept.learned(a.learn, now);
+            fresh.learned((b as typeof a).learn!, now);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads x-forwarded-for only when the network settings let it name the client', () => {
+    for (const [c, reads] of [[0, 0], [1, 1]] as const) {
+      const e = engineOver(configs[c]!, []);
+      const r = request({ source: '10.9.1.5', forwarded: '203.0.113.8', resolved: false, sensitivity: 0, secondsLater: 0, learn: false });
+      const get = vi.spyOn(r.headers, 'get');
+      const out = e.assess(r, who, base[0]!, 1_800_000_000_000) as RiskOutcome;
+      expect(get.mock.calls.filter(([name]) => name === 'x-forwarded-for')).toHaveLength(reads);
+      // Without hops the peer is the client (trusted); with one, the forwarded address (sydney).
+      expect(out.ok && out.risk.clientIp).toBe(c === 0 ? '10.9.1.5' : '203.0.113.8');
     }
   });
 });
