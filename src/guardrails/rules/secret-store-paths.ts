@@ -1,0 +1,45 @@
+import { familyOf } from '../../risk/namespace-family.js';
+import type { Json } from '../types.js';
+import type { RuleContext } from './context.js';
+
+/**
+ * `secret_store_production_path`: a pod template in a lower environment's namespace (staging, dev,
+ * test: risk.signals.unfamiliar_namespace.environments below the top tier) whose Vault agent
+ * injector annotations render a path with a production token in it. The injector fetches the path
+ * with the pod's Vault role, and a role's policy often reads more than its name says (day 23: the
+ * benefits-test Deployment, applied by malware with one annotation changed, rendering
+ * `secret/data/tax-prod/db`); on the request line that is a test namespace's everyday write, and
+ * the secret never passes the API server, so no Secret rule or working set sees it.
+ *
+ * Environments are read from names alone, as the working set reads namespaces: a namespace with no
+ * environment token (`search`) or at the top tier is not judged, and a path with no production
+ * token is not one. A production namespace rendering a lower environment's path is no leak of
+ * production's secrets and is not judged either.
+ */
+const AGENT_SECRET = 'vault.hashicorp.com/agent-inject-secret-';
+const AGENT_TEMPLATE = 'vault.hashicorp.com/agent-inject-template-';
+/** A template's `{{ with secret "path" }}` / `{{ secret "path" }}`: Consul Template's secret function. */
+const TEMPLATE_SECRET = /\bsecret\s+"([^"]{1,512})"/g;
+/** A path's segments and the words of each (`tax-prod`, `tax_prod`, `db.prod`). */
+const WORDS = /[/\-_.:]+/;
+
+export function checkSecretStorePaths(annotations: Json, path: string, ctx: RuleContext): void {
+  const tiers = ctx.settings.environmentTiers;
+  const own = familyOf(ctx.namespace, tiers);
+  if (own === undefined || own.rank <= 1) return;
+  for (const [key, value] of Object.entries(annotations)) {
+    if (typeof value !== 'string') continue;
+    const paths = key.startsWith(AGENT_SECRET) ? [value] : key.startsWith(AGENT_TEMPLATE) ? [...value.matchAll(TEMPLATE_SECRET)].map((m) => m[1]!) : [];
+    for (const p of paths) {
+      // The path itself stays out of the detail (a body value); its production word says enough.
+      const word = p.toLowerCase().split(WORDS).find((w) => tiers.get(w) === 1);
+      if (word === undefined) continue;
+      ctx.out.push({
+        code: 'secret_store_production_path',
+        detail: `annotation ${key.slice(0, 120)} renders a path naming ${word} into pods of ${ctx.namespace}, a lower environment`,
+        path: `${path}[${JSON.stringify(key.slice(0, 120))}]`,
+      });
+      break;
+    }
+  }
+}
