@@ -37,12 +37,14 @@ describe('secret_store_production_path', () => {
     expect(v.detail).toContain('prod');
   });
 
-  it('every pod-bearing kind is read: a Pod, a CronJob and a created Deployment', () => {
+  it('every pod-bearing kind and body shape is read: a Pod, a CronJob, a created Deployment, a JSON patch', () => {
     const annos = { 'vault.hashicorp.com/agent-inject': 'true', ...secret('secret/data/tax-prod/db') };
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', annotations: annos }, spec: { containers: [{ name: 'a', image: PINNED }] } };
     expect(has(inspect(kube('POST', '/api/v1/namespaces/benefits-test/pods'), JSON.stringify(pod), JSON_CT, false, settings))).toBe(true);
     const cron = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' }, spec: { schedule: '0 * * * *', jobTemplate: { spec: { template: { metadata: { annotations: annos }, spec: { restartPolicy: 'Never', containers: [{ name: 'a', image: PINNED }] } } } } } };
     expect(has(inspect(kube('POST', '/apis/batch/v1/namespaces/benefits-test/cronjobs'), JSON.stringify(cron), JSON_CT, false, settings))).toBe(true);
+    const jsonPatch = [{ op: 'add', path: '/spec/template/metadata/annotations/vault.hashicorp.com~1agent-inject-secret-db', value: 'secret/data/tax-prod/db' }];
+    expect(has(inspect(kube('PATCH', '/apis/apps/v1/namespaces/benefits-test/deployments/api'), JSON.stringify(jsonPatch), 'application/json-patch+json', false, settings))).toBe(true);
     const dep = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, ...annotations(secret('secret/data/tax-prod/db')) };
     expect(has(inspect(kube('POST', '/apis/apps/v1/namespaces/benefits-test/deployments'), JSON.stringify(dep), JSON_CT, false, settings))).toBe(true);
   });
