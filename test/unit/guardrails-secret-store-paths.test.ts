@@ -31,6 +31,9 @@ describe('secret_store_production_path', () => {
     expect(has(patchIn('benefits-test', template('secret/data/tax-prod/db')))).toBe(true);
     expect(has(patchIn('payments-staging', secret('kv/production/payments/db')))).toBe(true);
     expect(has(patchIn('dev-search', secret('database/creds/search_prd_ro')))).toBe(true);
+    // The agent's identity: a production role, or Vault Enterprise's production namespace.
+    expect(has(patchIn('benefits-test', { 'vault.hashicorp.com/role': 'tax-prod-api', ...secret('secret/data/benefits-test/db') }))).toBe(true);
+    expect(has(patchIn('benefits-test', { 'vault.hashicorp.com/namespace': 'agency/production', ...secret('secret/data/benefits-test/db') }))).toBe(true);
     const v = patchIn('benefits-test', secret('secret/data/tax-prod/db')).violations.find((x) => x.code === CODE)!;
     // The path is a body value: the detail names the production word, never the path.
     expect(v.detail).not.toContain('tax-prod');

@@ -5,11 +5,12 @@ import type { RuleContext } from './context.js';
 /**
  * `secret_store_production_path`: a pod template in a lower environment's namespace (staging, dev,
  * test: risk.signals.unfamiliar_namespace.environments below the top tier) whose Vault agent
- * injector annotations render a path with a production token in it. The injector fetches the path
- * with the pod's Vault role, and a role's policy often reads more than its name says (day 23: the
- * benefits-test Deployment, applied by malware with one annotation changed, rendering
- * `secret/data/tax-prod/db`); on the request line that is a test namespace's everyday write, and
- * the secret never passes the API server, so no Secret rule or working set sees it.
+ * injector annotations render a path, or authenticate with a role or namespace, with a production
+ * token in it. The injector fetches the path with the pod's Vault role, and a role's policy often
+ * reads more than its name says (day 23: the benefits-test Deployment, applied by malware with one
+ * annotation changed, rendering `secret/data/tax-prod/db`); on the request line that is a test
+ * namespace's everyday write, and the secret never passes the API server, so no Secret rule or
+ * working set sees it.
  *
  * Environments are read from names alone, as the working set reads namespaces: a namespace with no
  * environment token (`search`) or at the top tier is not judged, and a path with no production
@@ -18,6 +19,11 @@ import type { RuleContext } from './context.js';
  */
 const AGENT_SECRET = 'vault.hashicorp.com/agent-inject-secret-';
 const AGENT_TEMPLATE = 'vault.hashicorp.com/agent-inject-template-';
+/**
+ * What the agent authenticates as and where: a production role (`tax-prod-api`) or Vault
+ * Enterprise namespace reads production's paths whatever the paths are called.
+ */
+const AGENT_IDENTITY = new Set(['vault.hashicorp.com/role', 'vault.hashicorp.com/namespace']);
 /** A template's `{{ with secret "path" }}` / `{{ secret "path" }}`: Consul Template's secret function. */
 const TEMPLATE_SECRET = /\bsecret\s+"([^"]{1,512})"/g;
 /** A path's segments and the words of each (`tax-prod`, `tax_prod`, `db.prod`). */
@@ -29,14 +35,15 @@ export function checkSecretStorePaths(annotations: Json, path: string, ctx: Rule
   if (own === undefined || own.rank <= 1) return;
   for (const [key, value] of Object.entries(annotations)) {
     if (typeof value !== 'string') continue;
-    const paths = key.startsWith(AGENT_SECRET) ? [value] : key.startsWith(AGENT_TEMPLATE) ? [...value.matchAll(TEMPLATE_SECRET)].map((m) => m[1]!) : [];
+    const paths =
+      key.startsWith(AGENT_SECRET) || AGENT_IDENTITY.has(key) ? [value] : key.startsWith(AGENT_TEMPLATE) ? [...value.matchAll(TEMPLATE_SECRET)].map((m) => m[1]!) : [];
     for (const p of paths) {
       // The path itself stays out of the detail (a body value); its production word says enough.
       const word = p.toLowerCase().split(WORDS).find((w) => tiers.get(w) === 1);
       if (word === undefined) continue;
       ctx.out.push({
         code: 'secret_store_production_path',
-        detail: `annotation ${key.slice(0, 120)} renders a path naming ${word} into pods of ${ctx.namespace}, a lower environment`,
+        detail: `annotation ${key.slice(0, 120)} names ${word}: a production secret-store path or role for pods of ${ctx.namespace}, a lower environment`,
         path: `${path}[${JSON.stringify(key.slice(0, 120))}]`,
       });
       break;
