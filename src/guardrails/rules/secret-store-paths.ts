@@ -17,6 +17,7 @@ import type { RuleContext } from './context.js';
  * token is not one. A production namespace rendering a lower environment's path is no leak of
  * production's secrets and is not judged either.
  */
+const VAULT = 'vault.hashicorp.com/';
 const AGENT_SECRET = 'vault.hashicorp.com/agent-inject-secret-';
 const AGENT_TEMPLATE = 'vault.hashicorp.com/agent-inject-template-';
 /**
@@ -31,12 +32,15 @@ const WORDS = /[/\-_.:]+/;
 
 export function checkSecretStorePaths(annotations: Json, path: string, ctx: RuleContext): void {
   const tiers = ctx.settings.environmentTiers;
-  const own = familyOf(ctx.namespace, tiers);
-  if (own === undefined || own.rank <= 1) return;
+  // Read lazily: nearly every pod template has annotations, few have the injector's.
+  let lower: boolean | undefined;
   for (const [key, value] of Object.entries(annotations)) {
-    if (typeof value !== 'string') continue;
+    if (typeof value !== 'string' || !key.startsWith(VAULT)) continue;
     const paths =
       key.startsWith(AGENT_SECRET) || AGENT_IDENTITY.has(key) ? [value] : key.startsWith(AGENT_TEMPLATE) ? [...value.matchAll(TEMPLATE_SECRET)].map((m) => m[1]!) : [];
+    if (paths.length === 0) continue;
+    lower ??= (familyOf(ctx.namespace, tiers)?.rank ?? 0) > 1;
+    if (!lower) return;
     for (const p of paths) {
       // The path itself stays out of the detail (a body value); its production word says enough.
       const word = p.toLowerCase().split(WORDS).find((w) => tiers.get(w) === 1);
