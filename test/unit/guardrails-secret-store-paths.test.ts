@@ -79,4 +79,34 @@ risk:
     expect(has(patchIn('orders-lab', secret('secret/data/orders-main/db'), custom))).toBe(true);
     expect(has(patchIn('orders-lab', secret('secret/data/orders-prod/db'), custom))).toBe(false);
   });
+
+  describe('an ExternalSecret (external-secrets.io)', () => {
+    const URL = '/apis/external-secrets.io/v1beta1/namespaces/NS/externalsecrets';
+    const es = (data: unknown[], dataFrom: unknown[] = [], store = 'vault-backend') => ({
+      apiVersion: 'external-secrets.io/v1beta1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'db' },
+      spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: store }, target: { name: 'db' }, data, dataFrom },
+    });
+    const create = (ns: string, body: unknown) => has(inspect(kube('POST', URL.replace('NS', ns)), JSON.stringify(body), JSON_CT, false, settings));
+    const key = (k: string) => [{ secretKey: 'password', remoteRef: { key: k, property: 'password' } }];
+
+    it("fetching production's path, from production's store, or all of production's paths into a lower environment's Secret", () => {
+      expect(create('benefits-test', es(key('secret/tax-prod/db')))).toBe(true);
+      expect(create('benefits-test', es([], [{ extract: { key: 'tax/production/db' } }]))).toBe(true);
+      expect(create('benefits-test', es([], [{ find: { path: 'tax-prod', name: { regexp: '.*' } } }]))).toBe(true);
+      expect(create('benefits-test', es(key('secret/benefits-test/db'), [], 'vault-prod'))).toBe(true);
+      expect(create('benefits-test', es([], [{ extract: { key: 'benefits/db' }, sourceRef: { storeRef: { kind: 'ClusterSecretStore', name: 'aws-prod' } } }]))).toBe(true);
+      const patch = [{ op: 'replace', path: '/spec/data/0/remoteRef/key', value: 'secret/tax-prod/db' }];
+      expect(has(inspect(kube('PATCH', `${URL.replace('NS', 'benefits-test')}/db`), JSON.stringify(patch), 'application/json-patch+json', false, settings))).toBe(true);
+      const merge = { spec: { data: key('secret/tax-prod/db') } };
+      expect(has(inspect(kube('PATCH', `${URL.replace('NS', 'benefits-test')}/db`), JSON.stringify(merge), 'application/merge-patch+json', false, settings))).toBe(true);
+    });
+
+    it("the namespace's own paths, and production's ExternalSecrets, ask nothing", () => {
+      expect(create('benefits-test', es(key('secret/benefits-test/db')))).toBe(false);
+      expect(create('tax-prod', es(key('secret/tax-prod/db'), [], 'vault-prod'))).toBe(false);
+      expect(create('search', es(key('secret/prod/search')))).toBe(false);
+    });
+  });
 });

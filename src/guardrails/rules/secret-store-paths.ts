@@ -1,6 +1,7 @@
 import { familyOf } from '../../risk/namespace-family.js';
 import type { Json } from '../types.js';
 import type { RuleContext } from './context.js';
+import { joinPath, walkObjects } from './walk.js';
 
 /**
  * `secret_store_production_path`: a pod template in a lower environment's namespace (staging, dev,
@@ -31,7 +32,6 @@ const TEMPLATE_SECRET = /\bsecret\s+"([^"]{1,512})"/g;
 const WORDS = /[/\-_.:]+/;
 
 export function checkSecretStorePaths(annotations: Json, path: string, ctx: RuleContext): void {
-  const tiers = ctx.settings.environmentTiers;
   // Read lazily: nearly every pod template has annotations, few have the injector's.
   let lower: boolean | undefined;
   for (const [key, value] of Object.entries(annotations)) {
@@ -39,11 +39,11 @@ export function checkSecretStorePaths(annotations: Json, path: string, ctx: Rule
     const paths =
       key.startsWith(AGENT_SECRET) || AGENT_IDENTITY.has(key) ? [value] : key.startsWith(AGENT_TEMPLATE) ? [...value.matchAll(TEMPLATE_SECRET)].map((m) => m[1]!) : [];
     if (paths.length === 0) continue;
-    lower ??= (familyOf(ctx.namespace, tiers)?.rank ?? 0) > 1;
+    lower ??= lowerEnvironment(ctx);
     if (!lower) return;
     for (const p of paths) {
       // The path itself stays out of the detail (a body value); its production word says enough.
-      const word = p.toLowerCase().split(WORDS).find((w) => tiers.get(w) === 1);
+      const word = productionWord(p, ctx);
       if (word === undefined) continue;
       ctx.out.push({
         code: 'secret_store_production_path',
@@ -53,4 +53,46 @@ export function checkSecretStorePaths(annotations: Json, path: string, ctx: Rule
       break;
     }
   }
+}
+
+export const EXTERNAL_SECRETS_GROUP = 'external-secrets.io';
+/** The keys under which an ExternalSecret names what it fetches, and from which store. */
+export const EXTERNAL_SECRET_KEYS = ['remoteRef', 'extract', 'find', 'secretStoreRef', 'storeRef'];
+/** Each reference object and the field of it that names a path or a store. */
+const EXTERNAL_REFS: ReadonlyMap<string, string> = new Map([
+  ['remoteRef', 'key'],
+  ['extract', 'key'],
+  ['find', 'path'],
+  ['secretStoreRef', 'name'],
+  ['storeRef', 'name'],
+]);
+
+/**
+ * The same question for the External Secrets Operator (external-secrets.io): an ExternalSecret in a
+ * lower environment whose `remoteRef.key`, `dataFrom` `extract.key` or `find.path`, or store
+ * (`secretStoreRef`, a `dataFrom` `sourceRef.storeRef`) names production. The operator writes
+ * what it fetches into a Secret of that namespace, where everyone who works there reads it.
+ */
+export function checkExternalSecret(doc: Json, prefix: string, ctx: RuleContext): void {
+  if (!lowerEnvironment(ctx)) return;
+  walkObjects(doc, prefix, (node, path, key) => {
+    const field = EXTERNAL_REFS.get(key);
+    const value = field === undefined ? undefined : node[field];
+    if (typeof value !== 'string') return;
+    const word = productionWord(value, ctx);
+    if (word === undefined) return;
+    ctx.out.push({
+      code: 'secret_store_production_path',
+      detail: `${key}.${field} names ${word}: a production secret-store path or store for a Secret of ${ctx.namespace}, a lower environment`,
+      path: joinPath(path, field!),
+    });
+  });
+}
+
+function lowerEnvironment(ctx: RuleContext): boolean {
+  return (familyOf(ctx.namespace, ctx.settings.environmentTiers)?.rank ?? 0) > 1;
+}
+
+function productionWord(p: string, ctx: RuleContext): string | undefined {
+  return p.toLowerCase().split(WORDS).find((w) => ctx.settings.environmentTiers.get(w) === 1);
 }
