@@ -37,6 +37,7 @@ import { carriedObjects, carriesText, FLEET_GROUP, openCarried, RESOURCE_SET_SEC
 import { checkNetworkAttachment, NETWORK_ATTACHMENT_GROUP } from './rules/network-attachments.js';
 import { checkScheduledJobChange, CRONJOB_KEY, CRONWORKFLOW_KEY } from './rules/scheduled-jobs.js';
 import { secretReadBy } from './rules/secret-refs.js';
+import { checkExternalSecret, EXTERNAL_SECRET_KEYS, EXTERNAL_SECRETS_GROUP } from './rules/secret-store-paths.js';
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
 import { MAX_YAML_DOCUMENTS } from './yaml.js';
@@ -337,14 +338,16 @@ function inspectAt(
     const scheduled = urlKey === CRONWORKFLOW_KEY && kube.verb === 'patch' && kube.subresource === '' && mediaType(contentType) !== APPLY_PATCH && !truncated && body !== undefined;
     // A claim that may restore another namespace's volume: only a body naming dataSourceRef is parsed.
     const claim = claimWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, CLAIM_SOURCE_KEYS);
+    // An ExternalSecret's paths and stores: what the operator fetches into the namespace's Secret.
+    const fetches = customObjectWrite(kube) && kube.apiGroup === EXTERNAL_SECRETS_GROUP && !truncated && body !== undefined && mayName(body, contentType, EXTERNAL_SECRET_KEYS);
     // A Multus attachment's CNI configuration, which names the node interfaces its pods sit on.
     const attaches = customObjectWrite(kube) && kube.apiGroup === NETWORK_ATTACHMENT_GROUP && !truncated && body !== undefined && mayName(body, contentType, ['config']);
     // And an object that embeds the objects its controller writes (a Workflow's resource manifest).
     const embeds = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, EMBEDDED_OBJECT_KEYS);
     // A ConfigMap that may hold a manifest in a value (`binaryData` is base64: no key shows there).
     const resourceSet = configMapWrite(kube) && !truncated && body !== undefined && (mayCarry(body, contentType, kube.verb === 'patch') || mayName(body, contentType, BINARY_DATA));
-    if (!owners && !pods && !chaos && !keda && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet);
+    if (!owners && !pods && !chaos && !keda && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !fetches) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !fetches);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
@@ -373,6 +376,7 @@ function inspectAt(
         if (scheduled) checkScheduledJobChange(doc, urlKey, multi ? `documents[${i}].` : '', ctx);
         if (embeds) judgeEmbedded(doc, multi ? `documents[${i}].` : '', ctx, depth);
         if (attaches) checkNetworkAttachment(doc, multi ? `documents[${i}].` : '', ctx);
+        if (fetches) checkExternalSecret(doc, multi ? `documents[${i}].` : '', ctx);
       }
     }
     if (deletes !== '') for (const v of ownerDelete(kube, settings, [])) found.push(v);

@@ -6,6 +6,8 @@ import { loadClusterPolicies } from './cel/load.js';
 import type { ClusterRule } from './cel/policy.js';
 import { compileGatedHosts, type GatedHost } from './gated-hosts.js';
 import { compileHostOwners, type HostClaimed } from './host-owners.js';
+import { DEFAULT_ENVIRONMENTS } from '../config/schema/risk.js';
+import { compileTiers, type Tiers } from '../risk/namespace-family.js';
 import { GUARDRAIL_CODES, GUARDRAIL_TIERS, MISSING_KEY, UNREADABLE_KEY, type GuardrailCode, type GuardrailTier } from '../config/guardrail-codes.js';
 
 export type { CompiledEffect } from './types.js';
@@ -69,6 +71,11 @@ export interface GuardrailSettings {
   readonly hostClaimed: HostClaimed | undefined;
   /** Whether an IP literal (a backend's, an endpoint's) is one of guardrails.api_server_addresses (gated_host_route). */
   apiServerAddress(ip: string): boolean;
+  /**
+   * The environment tiers of risk.signals.unfamiliar_namespace.environments (1 the highest), one
+   * notion of environments for the risk engine and the guardrails (secret_store_production_path).
+   */
+  readonly environmentTiers: Tiers;
 }
 
 export interface ClusterPolicies {
@@ -100,7 +107,7 @@ export function normaliseCapability(c: string): string {
 /**
  * `gatedHosts`: the hosts stepgate checks (kubernetes.hosts, proxies and web_apis, the step-up page's host),
  * which no route object may name (gated_host_route); `matchesGated` is how a request's host is
- * matched against them (the same globs).
+ * matched against them (the same globs); `environments` are risk.signals.unfamiliar_namespace's tiers.
  */
 export function compileGuardrails(
   cfg: GuardrailsConfig | undefined,
@@ -108,6 +115,7 @@ export function compileGuardrails(
   globalShadow = false,
   gatedHosts: readonly string[] = [],
   matchesGated: (host: string) => boolean = () => false,
+  environments: readonly (readonly string[])[] = DEFAULT_ENVIRONMENTS,
 ): GuardrailSettings | undefined {
   if (cfg === undefined) return undefined;
   const allShadow = globalShadow || cfg.mode === 'shadow';
@@ -205,6 +213,7 @@ export function compileGuardrails(
     maxLeaseDurationSeconds: cfg.max_lease_duration_seconds,
     hostClaimed: compileHostOwners(cfg.host_owners),
     apiServerAddress: compileAddresses(cfg.api_server_addresses),
+    environmentTiers: compileTiers(environments),
   });
 }
 

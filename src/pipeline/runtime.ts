@@ -162,7 +162,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
       maxTotalHeaderBytes: config.limits.max_total_header_bytes,
     }),
     maxBodyBytes: config.limits.max_body_bytes,
-    guardrails: compileGuardrails(config.guardrails, assurance, config.mode === 'shadow', gated.hosts, gated.matches),
+    guardrails: compileGuardrails(config.guardrails, assurance, config.mode === 'shadow', gated.hosts, gated.matches, config.risk?.signals.unfamiliar_namespace.environments),
     now: deps.now,
   });
 }

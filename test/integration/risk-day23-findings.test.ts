@@ -85,23 +85,24 @@ describe('a statistics agency behind a shared bastion host, with examples/stepga
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: benefits' test Deployment, which the engineer applies every day with the Vault agent
-  // injector's annotations, applied by malware with one annotation changed: the agent now renders
-  // `secret/data/tax-prod/db` (the benefits-api Vault role's policy reads more than its name
-  // says). A Deployment write in a test namespace asks the everyday sign-in; which Vault paths
-  // belong to which namespace is the site's knowledge. What would close it: the site's own policy
-  // loaded through guardrails.cluster_policies (a Kyverno rule on Pods, autogen to Deployments,
-  // that every `vault.hashicorp.com/agent-inject-secret-*` path starts with the namespace's own
-  // prefix), and Vault roles whose policies are as narrow as their names.
-  it.fails("a Deployment whose Vault agent renders another namespace's secret path is not allowed", async () => {
+  // Fixed (session 38, guardrail secret_store_production_path): benefits' test Deployment, which
+  // the engineer applies every day with the Vault agent injector's annotations, applied by malware
+  // with one annotation changed: the agent now renders `secret/data/tax-prod/db` (the benefits-api
+  // Vault role's policy reads more than its name says). A Deployment write in a test namespace asks
+  // the everyday sign-in; a test namespace's pods handed a path with a production word in it ask
+  // two factors within 15 minutes, while the day's own apply (its own path) stays routine.
+  it("a Deployment whose Vault agent renders another namespace's secret path is not allowed", async () => {
     const path = '/apis/apps/v1/namespaces/benefits-test/deployments/benefits-api?fieldManager=kubectl-client-side-apply';
     const own = JSON.stringify(vaultDeployment('benefits', 'benefits-test', 'registry.stats.agency.example/benefits/api:2.14.2'));
     const login = await twoDays('d23f-benefits@stats.agency.example', [
       ['GET', '/api/v1/namespaces/benefits-test/pods?limit=500'],
       ['PATCH', path, own, SMP],
     ]);
+    const ok = await send(login, TUE + 1.6 * H, 'PATCH', path, { body: JSON.stringify(vaultDeployment('benefits', 'benefits-test', 'registry.stats.agency.example/benefits/api:2.14.3')), contentType: SMP });
+    expect(reasonOf(ok), rules(ok)).toBe('allowed');
     const res = await send(login, TUE + 1.7 * H, 'PATCH', path, { body: JSON.stringify(vaultDeployment('benefits', 'benefits-test', 'registry.stats.agency.example/benefits/api:2.14.3', 'secret/data/tax-prod/db')), contentType: SMP });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(rules(res)).toContain('guardrail:secret_store_production_path');
   });
 
   // Measured: an ephemeral container with SYS_PTRACE in a production pod, as a JSON patch of the

@@ -34,7 +34,7 @@ export function guardConfig(section = DEFAULT_GUARDRAILS): Config {
 
 export function guardSettings(section = DEFAULT_GUARDRAILS): GuardrailSettings {
   const cfg = guardConfig(section);
-  return compileGuardrails(cfg.guardrails, compileAssurance(cfg.assurance.levels))!;
+  return compileGuardrails(cfg.guardrails, compileAssurance(cfg.assurance.levels), false, [], undefined, cfg.risk?.signals.unfamiliar_namespace.environments)!;
 }
 
 export function kube(method: string, path: string): KubeRequestInfo {

@@ -4,6 +4,7 @@ import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
 import { checkProjectedCloudToken } from './cloud-identities.js';
 import type { RuleContext } from './context.js';
 import { checkDeviceEnv } from './devices.js';
+import { checkSecretStorePaths } from './secret-store-paths.js';
 
 /**
  * Runtime controls: every control of the Pod Security Standards, read from a pod spec wherever the
@@ -267,6 +268,7 @@ export function checkPodAnnotations(meta: Json, metaPath: string, ctx: RuleConte
       push(ctx, 'seccomp_unconfined', `annotation ${key.slice(0, 120)} sets seccomp unconfined`, at);
     }
   }
+  checkSecretStorePaths(annotations, path, ctx);
 }
 
 function checkPorts(at: ContainerAt, ctx: RuleContext): void {
