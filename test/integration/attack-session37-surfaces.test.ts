@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import type { Login } from '../support/workday.js';
+import { parseConfig } from '../../src/config/load.js';
+import { clientAddress, compileCidrs } from '../../src/request/client-ip.js';
+import { exampleYaml } from '../support/workday-service.js';
 
 /**
  * Attacks on what sessions 37 and 38 added (issue 12, redteam38): the ask ids a sign-in names
@@ -108,3 +111,27 @@ describe('ask ids: a sign-in made for one ask answers no other run', () => {
 
 const long = exampleServiceForFile({ edit: LONG_GRACE });
 const shipped = exampleServiceForFile();
+
+// The address lists the network settings compare peers and clients with (network.xff_trusted_cidrs,
+// server.trusted_proxies, risk.trusted_networks, risk.locations[].cidrs,
+// guardrails.api_server_addresses). ipaddr.js also reads inet_aton's forms: `010.0.0.0/8` is octal,
+// 8.0.0.0/8 (public address space), `10.020.0.0/16` is 10.16.0.0/16 and `10.1/16` is 10.0.0.1/16.
+// A zero-padded IPAM export pasted into trusted_networks trusted another network, and
+// xff_trusted_cidrs written so named no proxy (access_proxy.required then asked nothing of it).
+describe('CIDR lists in the network settings: only the forms people mean', () => {
+  const site = (list: string) => exampleYaml('https://idp.example').replace('  trusted_networks: [10.0.0.0/8]\n', `  trusted_networks: [${list}]\n`);
+  it.each(['"010.0.0.0/8"', '"10.020.0.0/16"', '"10.1/16"', '"0x0a.0.0.0/8"', '"167772160/8"', '"::ffff:010.0.0.0/104"'])('refuses %s at load', (list) => {
+    expect(site(list)).toContain(`trusted_networks: [${list}]`);
+    expect(() => parseConfig(site(list), 'site.yaml')).toThrow(/trusted_networks/);
+  });
+  it('accepts the usual forms, and takes an IPv4-mapped range as the IPv4 range it names', () => {
+    for (const list of ['10.0.0.0/8', '"10.0.0.0/8", "2001:db8::/32"', '192.0.2.7', '"::1/128"', '"::ffff:10.0.0.0/104"']) expect(() => parseConfig(site(list), 'site.yaml')).not.toThrow();
+    // Addresses are compared as IPv4 when they are IPv4-mapped (how Node reports a dual-stack
+    // peer): a range written the mapped way must match them, or the proxy it lists is none.
+    const listed = compileCidrs(['::ffff:10.60.0.0/112']);
+    const opts = { trustedHops: 0, ipv4Prefix: 32, ipv6Prefix: 128 };
+    expect(listed(clientAddress('10.60.4.11', undefined, opts))).toBe(true);
+    expect(listed(clientAddress('::ffff:10.60.4.11', undefined, opts))).toBe(true);
+    expect(listed(clientAddress('10.61.4.11', undefined, opts))).toBe(false);
+  });
+});
