@@ -1,4 +1,8 @@
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
+import type { Identity } from '../../src/core/identity.js';
+import { AccessProxy } from '../../src/identity/access-proxy.js';
+import type { RequestAttributes } from '../../src/request/attributes.js';
 import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import type { Login } from '../support/workday.js';
@@ -133,5 +137,92 @@ describe('CIDR lists in the network settings: only the forms people mean', () =>
     expect(listed(clientAddress('10.60.4.11', undefined, opts))).toBe(true);
     expect(listed(clientAddress('::ffff:10.60.4.11', undefined, opts))).toBe(true);
     expect(listed(clientAddress('10.61.4.11', undefined, opts))).toBe(false);
+  });
+});
+
+// access_proxy (src/identity/access-proxy.ts): assertions an attacker behind the proxy, or beside
+// it, can shape. Held: each is refused or compared exactly.
+describe('access_proxy: assertion and user shapes', () => {
+  const ISS = 'authenticate.corp.test';
+  const AUD = 'kube.corp.test';
+  const POD = '10.60.4.11';
+  const NOW = Date.parse('2027-02-02T09:00:00Z');
+  async function setup() {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'p1', alg: 'ES256' };
+    const config = parseConfig(
+      `issuers:\n  - issuer: https://idp.test\n    jwks_uri: https://idp.test/jwks\n    audiences: [kubernetes]\nnetwork:\n  xff_trusted_cidrs: [10.60.0.0/16]\n` +
+        `access_proxy:\n  header: x-pomerium-jwt-assertion\n  issuer: ${ISS}\n  audiences: [${AUD}]\n  keys: [${JSON.stringify(jwk)}]\n  user_claim: email\n  token_claim: email\n` +
+        `assurance:\n  levels:\n    - name: aal1\n      acr: [a1]\npolicy:\n  default: { require: aal1 }\n`,
+      'site.yaml',
+    );
+    const proxy = new AccessProxy(config.access_proxy!, { fetch: () => Promise.reject(new Error('no fetch')), now: () => NOW, trustedCidrs: config.network.xff_trusted_cidrs, frontProxies: ['10.9.0.0/24'] });
+    const sign = (claims: JWTPayload, header: Record<string, unknown> = { alg: 'ES256', kid: 'p1' }) => {
+      const s = Math.floor(NOW / 1000);
+      const payload: JWTPayload = { iss: ISS, aud: AUD, email: 'alice@corp.test', iat: s, exp: s + 300, ...claims };
+      for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
+      return new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(privateKey);
+    };
+    /** The refusal for a bearer token whose email is `mine`, carrying `assertion`, from the proxy's pod. */
+    const check = async (assertion: string | undefined, mine = 'alice@corp.test', headers: Record<string, string> = {}) => {
+      const h = new Map(Object.entries(headers));
+      if (assertion !== undefined) h.set('x-pomerium-jwt-assertion', assertion);
+      const req = { headers: h, sourceAddress: POD, clientResolved: false, host: AUD } as unknown as RequestAttributes;
+      const token = `e30.${Buffer.from(JSON.stringify({ email: mine })).toString('base64url')}.x`;
+      return (await proxy.check(req, { subject: mine, source: 'token', issuer: 'https://idp.test' } as Identity, token))?.reason ?? 'allowed';
+    };
+    return { proxy, sign, check };
+  }
+
+  it('refuses alg none, an HMAC assertion keyed by the public key, no exp, a future nbf, another audience; takes an aud list naming it', async () => {
+    const { sign, check } = await setup();
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const s = Math.floor(NOW / 1000);
+    expect(await check(`${b64({ alg: 'none' })}.${b64({ iss: ISS, aud: AUD, email: 'alice@corp.test', exp: s + 300 })}.`)).toBe('proxy_assertion_invalid');
+    expect(await check(`${b64({ alg: 'HS256', kid: 'p1' })}.${b64({ iss: ISS, aud: AUD, email: 'alice@corp.test', exp: s + 300 })}.AAAA`)).toMatch(/^proxy_(assertion_invalid|key_unknown)$/);
+    expect(await check(await sign({ exp: undefined }))).toBe('proxy_assertion_invalid');
+    expect(await check(await sign({ nbf: s + 3600 }))).toBe('proxy_assertion_invalid');
+    expect(await check(await sign({ aud: 'grafana.corp.test' }))).toBe('proxy_assertion_invalid');
+    expect(await check(await sign({ aud: ['grafana.corp.test', AUD] }))).toBe('allowed');
+    expect(await check(await sign({ exp: s - 120 }))).toBe('proxy_assertion_expired');
+  });
+
+  it('refuses two assertions in one header (a client\'s copy beside the proxy\'s), and a huge one, as invalid', async () => {
+    const { sign, check } = await setup();
+    const mine = await sign({});
+    expect(await check(`${await sign({ email: 'mallory@corp.test' })}, ${mine}`)).toBe('proxy_assertion_invalid');
+    expect(await check(`${mine},${mine}`)).toBe('proxy_assertion_invalid');
+    expect(await check(`${mine}${'A'.repeat(64 * 1024)}`)).toBe('proxy_assertion_invalid');
+    expect(await check(mine)).toBe('allowed');
+  });
+
+  // user_case: email folds ASCII letter case only; every other spelling of "the same address" is
+  // another user.
+  it.each([
+    ['ALICE@CORP.TEST', 'alice@corp.test', 'allowed'],
+    ['"alice@corp.test"@corp.test', 'alice@corp.test', 'proxy_user_mismatch'],
+    ['alice@corp.test@corp.test', 'alice@corp.test', 'proxy_user_mismatch'],
+    ['alice@corp.test.', 'alice@corp.test', 'proxy_user_mismatch'],
+    ['alice@xn--crp-qma.test', 'alice@c\u00f6rp.test', 'proxy_user_mismatch'],
+    ['alice@corp.test', 'alice@c\u043erp.test', 'proxy_user_mismatch'],
+    ['alice+x@corp.test', 'alice@corp.test', 'proxy_user_mismatch'],
+    ['alice@corp.test ', 'alice@corp.test', 'proxy_user_mismatch'],
+    ['alice@corp.test', 'alice@corp.test\u0000', 'proxy_user_mismatch'],
+  ])('proxy %j, token %j: %s', async (proxied, mine, want) => {
+    const { sign, check } = await setup();
+    expect(await check(await sign({ email: proxied }), mine)).toBe(want);
+  });
+
+  // The forward-auth walk (viaProxy): obfuscated and odd address forms in x-forwarded-for.
+  it('reads no client-written hop, however the address is spelled, and fails closed on hops that are no address', async () => {
+    const { proxy } = await setup();
+    const fa = (xff: string) => ({ headers: new Map([['x-forwarded-for', xff]]), sourceAddress: '', clientResolved: true, peerAddress: '10.9.0.5', host: AUD }) as unknown as RequestAttributes;
+    const missing = async (xff: string) => (await proxy.check(fa(xff), { subject: 'alice@corp.test', source: 'token' } as Identity, undefined))?.reason === 'proxy_assertion_missing';
+    // Through the proxy: its pod as the front wrote it, or as Node's dual-stack socket reports it.
+    for (const hop of [POD, `::ffff:${POD}`, `${POD}:34512`, `[::ffff:${POD}]:443`]) expect(await missing(`203.0.113.9, ${hop}`), hop).toBe(true);
+    // Skipped the proxy: whatever the client wrote left of the front's entry is not read.
+    for (const forged of ['10.60.4.11', '012.074.4.11', '0x0a.0x3c.4.11', '10.60.1035', '171721739', 'unknown', ' ']) expect(await missing(`${forged}, 203.0.113.9`), forged).toBe(false);
+    // The front's own entry that is no address: the path is unknown, so the proxy's requirement holds.
+    for (const odd of ['unknown', '', 'obfuscated', '_hidden']) expect(await missing(`203.0.113.9, ${odd}`), odd).toBe(true);
   });
 });
