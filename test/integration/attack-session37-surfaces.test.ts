@@ -8,6 +8,8 @@ import { exampleServiceForFile } from '../support/workday-service.js';
 import type { Login } from '../support/workday.js';
 import { parseConfig } from '../../src/config/load.js';
 import { clientAddress, compileCidrs } from '../../src/request/client-ip.js';
+import { CheckArgsEncoder } from '../../src/state/redis-args.js';
+import type { Observation, WorkObservation } from '../../src/state/store.js';
 import { exampleYaml } from '../support/workday-service.js';
 
 /**
@@ -224,5 +226,43 @@ describe('access_proxy: assertion and user shapes', () => {
     for (const forged of ['10.60.4.11', '012.074.4.11', '0x0a.0x3c.4.11', '10.60.1035', '171721739', 'unknown', ' ']) expect(await missing(`${forged}, 203.0.113.9`), forged).toBe(false);
     // The front's own entry that is no address: the path is unknown, so the proxy's requirement holds.
     for (const odd of ['unknown', '', 'obfuscated', '_hidden']) expect(await missing(`203.0.113.9, ${odd}`), odd).toBe(true);
+  });
+});
+
+// redis38's argument memo (src/state/redis-args.ts): a kept encoding reused for input that encodes
+// differently would be a wrong count. Held: values that change the bytes but not the JS length, a
+// value holding RESP's own framing, subjects that differ by a NUL or a lone surrogate.
+describe('the Redis Check arguments memo: inputs an attacker shapes', () => {
+  it('encodes each Check as the encoder without the memo does, call for call', () => {
+    const memo = new CheckArgsEncoder('sg:');
+    const fresh = new CheckArgsEncoder('sg:', false);
+    const base: Observation = { subject: 'alice', session: 's', nowMs: T0, ip: '203.0.113.7', ipPrefix: '203.0.113.0/24', device: 'fp:a', uaFamily: 'kubectl', namespace: 'prod', sensitive: true, object: 'secrets/db' };
+    const work: WorkObservation = { subject: 'alice', nowMs: T0, namespace: 'prod', object: 'secrets/db', site: '', nearby: '', auth: T0 - 1000, read: true, family: 'secret', kind: 'secret_read' };
+    const variants: [Partial<Observation>, Partial<WorkObservation> | undefined][] = [
+      [{}, {}],
+      [{ namespace: 'prod\u00e9' }, {}], // one more JS unit, two more bytes
+      [{ namespace: 'prodé' }, {}],
+      [{ namespace: 'prode' }, {}], // same JS length as the last, one byte fewer
+      [{ object: 'secrets/db\r\n$3\r\nabc' }, {}],
+      [{ object: 'secrets/db' }, { object: 'secrets/db\r\n' }],
+      [{ object: '\ud800' }, { object: '\ud800' }],
+      [{ object: '\udc00' }, { object: '\udc00' }],
+      [{ subject: 'alice\u0000' }, {}],
+      [{ subject: 'alice\ud800' }, {}],
+      [{ subject: 'alice' }, undefined],
+      [{ subject: 'alice' }, { family: '', kind: '' }],
+      [{ subject: 'alice', counted: false }, {}],
+      [{ session: '' }, {}],
+      [{}, { auth: T0 - 999.6 }],
+      [{}, { auth: T0 - 999.2 }],
+      [{}, {}],
+    ];
+    for (const [k, [o, w]] of variants.entries()) {
+      for (let again = 0; again < 2; again++) {
+        const obs = { ...base, ...o, nowMs: T0 + k * 10 + again };
+        const wo = w === undefined ? undefined : { ...work, ...w, subject: obs.subject, nowMs: obs.nowMs };
+        expect(memo.encode(obs, wo), `${k}/${again}`).toEqual(fresh.encode(obs, wo));
+      }
+    }
   });
 });
