@@ -266,3 +266,18 @@ describe('the Redis Check arguments memo: inputs an attacker shapes', () => {
     }
   });
 });
+
+// network.xff_trusted_cidrs on the gRPC path (src/request/client-ip.ts): the client is the
+// rightmost x-forwarded-for entry that is not a listed proxy. Held: whatever the client writes
+// left of the entry its proxy appended, however spelled, is never the address.
+describe('x-forwarded-for forms against xff_trusted_cidrs (the gRPC path)', () => {
+  const opts = { trustedHops: 0, trustedProxies: compileCidrs(['10.60.0.0/16']), ipv4Prefix: 24, ipv6Prefix: 64 };
+  it.each(['10.60.4.12', '127.1', '0x7f.0.0.1', '0177.0.0.1', '2130706433', '010.060.004.012', '::ffff:10.60.4.12', '[::ffff:10.60.4.12]:443', 'unknown', '10.60.4.12 10.60.4.13', ''])('a forged %j left of the proxy\'s entry is not the client', (forged) => {
+    for (const source of ['10.60.4.11', '::ffff:10.60.4.11']) {
+      expect(clientAddress(source, `${forged}, 198.51.100.23`, opts).ip).toBe('198.51.100.23');
+      expect(clientAddress(source, `${forged},198.51.100.23, 10.60.4.12`, opts).ip).toBe('198.51.100.23');
+    }
+    // A peer that is no listed proxy is the client, whatever it wrote.
+    expect(clientAddress('198.51.100.23', `${forged}, 10.60.4.12`, opts).ip).toBe('198.51.100.23');
+  });
+});
