@@ -1,32 +1,25 @@
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
 import type { Identity } from '../../src/core/identity.js';
 import { AccessProxy } from '../../src/identity/access-proxy.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
-import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
-import { exampleServiceForFile } from '../support/workday-service.js';
-import type { Login } from '../support/workday.js';
-import { parseConfig } from '../../src/config/load.js';
 import { clientAddress, compileCidrs } from '../../src/request/client-ip.js';
 import { CheckArgsEncoder } from '../../src/state/redis-args.js';
 import type { Observation, WorkObservation } from '../../src/state/store.js';
-import { exampleYaml } from '../support/workday-service.js';
+import { answering, askOf, H, M, REFUSED, S, secret, sequences, T0 } from '../support/ask-sequences.js';
+import { reasonOf } from '../support/grpc-client.js';
+import { exampleServiceForFile, exampleYaml } from '../support/workday-service.js';
 
 /**
  * Attacks on what sessions 37 and 38 added (issue 12, redteam38): the ask ids a sign-in names
  * (src/risk/ask.ts, engine.ts boundAnswers), black-box through the real gRPC server on the injected
- * clock. Each row is an attack; the rows that held are kept so the corpus grows.
+ * clock; the CIDR lists the network settings load; access_proxy's assertions and forward-auth walk;
+ * x-forwarded-for forms against xff_trusted_cidrs; the Redis arguments memo. Each row is an attack;
+ * the rows that held are kept so the corpus grows.
  */
 
-const T0 = Date.UTC(2027, 4, 4, 8, 0, 0);
-const S = 1000;
-const M = 60 * S;
-const H = 60 * M;
-const HOME = '84.120.7.30';
 const HOTEL = '198.51.100.23';
-const KUBECTL = 'kubectl/v1.32.3 (linux/amd64) kubernetes/32cc146';
-const REFUSED = ['acr_insufficient', 'auth_too_old', 'risk_deny', 'policy_deny'];
-const secret = (ns: string, name: string) => `/api/v1/namespaces/${ns}/secrets/${name}`;
 
 // A site that gives a namespace three hours' grace (risk.signals.unfamiliar_namespace.grace_seconds,
 // at most a day): the bound of a namespace's ask is its first sighting less three hours.
@@ -36,44 +29,6 @@ const LONG_GRACE = (y: string): string => {
   return y.replace(at, `${at}    unfamiliar_namespace: { grace_seconds: 10800 }\n`);
 };
 
-function sequences(s: ReturnType<typeof exampleServiceForFile>) {
-  const get = (login: Login, at: number, path: string, source = HOME): Promise<CheckResponse> =>
-    s.sendAt(login, at, { method: 'GET', path, source, headers: { 'user-agent': KUBECTL } });
-  /** An engineer with a day of routine work at home (prod-cart, cart-dev), signed in with two factors at 08:00. */
-  async function engineer(sub: string): Promise<Login> {
-    const y: Login = { sub, sid: `${sub}:y`, authTime: Math.floor((T0 - 24 * H) / 1000), acr: 'urn:stepgate:aal2' };
-    for (let k = 0; k < 6; k++) {
-      const at = T0 - 24 * H + M + k * 20 * M;
-      expect(reasonOf(await get(y, at, '/api/v1/namespaces/prod-cart/pods'))).toBe('allowed');
-      expect(reasonOf(await get(y, at + 10 * S, secret('prod-cart', 'cart-db')))).toBe('allowed');
-      expect(reasonOf(await get(y, at + 20 * S, secret('cart-dev', 'cart-db')))).toBe('allowed');
-    }
-    const login: Login = { sub, sid: `${sub}:1`, authTime: Math.floor(T0 / 1000), acr: 'urn:stepgate:aal2' };
-    expect(reasonOf(await get(login, T0 + 30 * S, '/api/v1/namespaces/prod-cart/pods'))).toBe('allowed');
-    return login;
-  }
-  /** The index of the first refused of `rows` (offsets from `at`), or -1. */
-  async function firstRefused(login: Login, at: number, rows: readonly (readonly [number, string])[], source = HOME): Promise<{ index: number; reasons: string[] }> {
-    const reasons: string[] = [];
-    for (const [k, [dt, path]] of rows.entries()) {
-      const r = reasonOf(await get(login, at + dt, path, source)) ?? 'none';
-      reasons.push(r);
-      if (REFUSED.includes(r)) return { index: k, reasons };
-    }
-    return { index: -1, reasons };
-  }
-  return { get, engineer, firstRefused };
-}
-
-/** The ask id a refused request's step-up carries (the Status' `stepgate.risk.context.ask`). */
-function askOf(res: CheckResponse): string {
-  const ask = (deniedBody(res).stepgate as { risk?: { context?: { ask?: string } } } | undefined)?.risk?.context?.ask;
-  expect(ask, 'the step-up names its ask').toMatch(/^[0-9a-z]+[ro][A-Za-z0-9_-]+$/);
-  return ask!;
-}
-
-/** Signed in again at `ms` by the credential plugin, answering `ask`: the ID token's nonce names it. */
-const answering = (login: Login, ms: number, ask: string): Login => ({ ...login, sid: `${login.sub}:${ms}`, authTime: Math.floor(ms / 1000), claims: { nonce: `${ask}.n${ms}` } });
 
 describe('ask ids: a sign-in made for one ask answers no other run', () => {
   // The ask's bound is no time it was asked at: a namespace's is its first sighting less the grace,
