@@ -30,16 +30,15 @@ export interface NamedAsk {
   kind: AskKind;
   /** objectDigest of the object an `o` ask was for ('' for `r`). */
   object: string;
+  /**
+   * False when no sign-in can have been made for it (its bound is after the sign-in): the sign-in
+   * still names an ask of this subject, so it answers none of the subject's runs.
+   */
+  answers: boolean;
 }
 
 const SUBJECT_CHARS = 12;
 const OBJECT_CHARS = 8;
-/**
- * A bound older than this when the sign-in was made is no binding (the sign-in is then unbound):
- * an hour to answer, and up to an hour's grace before it (a namespace's bound is its first
- * sighting less `unfamiliar_namespace.grace_seconds`).
- */
-export const ASK_TTL_SECONDS = 7200;
 
 function digest(parts: string, n: number): string {
   return createHash('sha256').update(parts, 'utf8').digest('base64url').slice(0, n);
@@ -62,10 +61,14 @@ const BOUND = /^[0-9a-z]{1,9}$/;
 const TAIL = /^[A-Za-z0-9_-]+$/;
 
 /**
- * The ask a sign-in names: undefined (no binding) for no id, a malformed one, another subject's,
- * one whose bound is after the sign-in (no sign-in answers an ask not yet made) or more than
- * ASK_TTL_SECONDS before it. Never an allow by itself: a named ask only ever narrows what the
- * sign-in answers (engine.ts boundAnswers).
+ * The ask a sign-in names: undefined (no binding) for no id, a malformed one or another subject's;
+ * one that answers nothing (`answers: false`) when its bound is after the sign-in (no sign-in
+ * answers an ask not yet made). An id of this subject is never read as no ask because of its
+ * bound's age: the bound is no time the ask was made at (a namespace's is its first sighting less
+ * `unfamiliar_namespace.grace_seconds`, a network's its first sighting, hours before the request
+ * it refused), and a sign-in naming no ask answers every run crossed before it, so an age limit
+ * turned the engineer's own ask into an answer for malware's run (redteam38). Never an allow by
+ * itself: a named ask only ever narrows what the sign-in answers (engine.ts boundAnswers).
  */
 export function namedAsk(ask: string | undefined, subject: string, authTime: number | undefined): NamedAsk | undefined {
   if (ask === undefined || authTime === undefined || ask.length > 40) return undefined;
@@ -74,9 +77,10 @@ export function namedAsk(ask: string | undefined, subject: string, authTime: num
   // (a regex's first match misread such ids as no ask, which unbinds the sign-in). Both readings
   // can fit one id; only the right one's subject digest verifies.
   const parsed = readAsk(ask, subject, 'r') ?? readAsk(ask, subject, 'o');
-  // An `o` ask's bound may be a grace before the first sighting it was asked at (a namespace's),
-  // so only a bound in the future of the sign-in is impossible, and one too old is expired.
-  if (parsed === undefined || parsed.bound > authTime || authTime - parsed.bound > ASK_TTL_SECONDS) return undefined;
+  if (parsed === undefined) return undefined;
+  // An `o` ask's bound may be a grace before the first sighting it was asked at, so only a bound
+  // in the future of the sign-in is impossible.
+  if (parsed.bound > authTime) parsed.answers = false;
   return parsed;
 }
 
@@ -89,5 +93,5 @@ function readAsk(ask: string, subject: string, kind: AskKind): NamedAsk | undefi
   if (!BOUND.test(head) || !TAIL.test(tail)) return undefined;
   const bound = parseInt(head, 36);
   if (tail.slice(0, SUBJECT_CHARS) !== subjectDigest(subject, bound, kind)) return undefined;
-  return { bound, kind, object: kind === 'o' ? tail.slice(SUBJECT_CHARS) : '' };
+  return { bound, kind, object: kind === 'o' ? tail.slice(SUBJECT_CHARS) : '', answers: true };
 }

@@ -638,7 +638,7 @@ export class RiskEngine {
     // the loop over its object. A sign-in that names none covers as before.
     const named = namedAsk(p.identity.ask, p.obs.subject, auth);
     if (named !== undefined) {
-      const same = p.identity.ask === a.id || (named.kind === 'o' && named.object === objectDigest(a.object));
+      const same = named.answers && (p.identity.ask === a.id || (named.kind === 'o' && named.object === objectDigest(a.object)));
       if (!same || (named.kind === 'o' && a.object !== askedObject(p))) return;
     }
     // Made after the step-up was asked (whole seconds, as auth_time is), and soon after it.
@@ -674,8 +674,8 @@ export class RiskEngine {
    * ask: a run's ask answers the run (crossed at or before the ask's bound), a request's ask that
    * request's object (what answeredBurst then covers, as before). Any other run crossed before the
    * sign-in stays asked: the requirement becomes a sign-in after this one, whose ask is the run's.
-   * A sign-in that names no ask, or one this subject was never asked (forged, another subject's,
-   * expired: namedAsk), answers every run crossed before it, as before (a plain `stepgate login`,
+   * A sign-in that names no ask, or an id that is no ask of this subject (malformed, another
+   * subject's: namedAsk), answers every run crossed before it, as before (a plain `stepgate login`,
    * kubelogin, the identity provider's own session).
    */
   private boundAnswers(p: Assessing, fired: readonly Contribution[], bound: ContextBound): ContextBound {
@@ -700,7 +700,7 @@ export class RiskEngine {
     if (auth === undefined || auth < crossed || auth < b.authAfter || p.answered) return b;
     const named = namedAsk(p.identity.ask, subject, auth);
     if (named === undefined) return b;
-    if (named.kind === 'r' ? named.bound >= crossed : named.object === objectDigest(object)) return b;
+    if (named.answers && (named.kind === 'r' ? named.bound >= crossed : named.object === objectDigest(object))) return b;
     const at = utcClock(auth * 1000);
     return {
       authAfter: auth + 1,

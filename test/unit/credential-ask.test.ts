@@ -9,7 +9,7 @@ import { chooseAsk, commandOf, parentCommand, type OpenAsk } from '../../src/cre
 import { TokenCache } from '../../src/credential/cache.cjs';
 import { runPlugin, type PluginIo } from '../../src/credential/plugin.js';
 import { asksOf } from '../../src/pipeline/challenge.js';
-import { askId, ASK_TTL_SECONDS, namedAsk, objectDigest } from '../../src/risk/ask.js';
+import { askId, namedAsk, objectDigest } from '../../src/risk/ask.js';
 
 const NOW = 1_800_000_000;
 
@@ -24,18 +24,21 @@ describe('ask ids and the nonce that names one (src/risk/ask.ts)', () => {
     for (const n of ['plainrandomnonce', `.${run}`, `${run}.`, 42, undefined, `${'a'.repeat(300)}.b`]) expect(askOfNonce(n)).toBeUndefined();
   });
 
-  it('an ask is named only by its own subject, before it expires, never before it was asked', () => {
-    expect(namedAsk(run, me, NOW)).toEqual({ bound: NOW - 30, kind: 'r', object: '' });
+  it('an ask is named only by its own subject; one named before its bound answers nothing', () => {
+    expect(namedAsk(run, me, NOW)).toEqual({ bound: NOW - 30, kind: 'r', object: '', answers: true });
     expect(namedAsk(object, me, NOW)?.kind).toBe('o');
     // Another subject's id, a made-up one, a tampered kind or bound: no binding.
     expect(namedAsk(run, 'https://idp.example|mallory', NOW)).toBeUndefined();
     expect(namedAsk('zzzzr0123456789ab', me, NOW)).toBeUndefined();
     expect(namedAsk(run.replace(/r/, 'o'), me, NOW)).toBeUndefined();
     expect(namedAsk(`${(NOW - 31).toString(36)}${run.slice((NOW - 30).toString(36).length)}`, me, NOW)).toBeUndefined();
-    // Replayed: a sign-in made long after the ask (an old nonce reused) names nothing.
-    expect(namedAsk(run, me, NOW - 30 + ASK_TTL_SECONDS + 1)).toBeUndefined();
-    // A sign-in before the ask's bound cannot have been made for it.
-    expect(namedAsk(run, me, NOW - 31)).toBeUndefined();
+    // A bound long before the sign-in (a namespace's grace, a network first seen hours before the
+    // request it refused; or an old nonce reused) still names this subject's ask: read as no ask,
+    // the sign-in would answer every run crossed before it (redteam38).
+    expect(namedAsk(run, me, NOW + 86_400)).toEqual({ bound: NOW - 30, kind: 'r', object: '', answers: true });
+    expect(namedAsk(object, me, NOW + 86_400)?.answers).toBe(true);
+    // A sign-in before the ask's bound cannot have been made for it: it names an ask, and answers nothing.
+    expect(namedAsk(run, me, NOW - 31)).toEqual({ bound: NOW - 30, kind: 'r', object: '', answers: false });
     expect(namedAsk(undefined, me, NOW)).toBeUndefined();
   });
 
@@ -59,7 +62,7 @@ describe('ask ids and the nonce that names one (src/risk/ask.ts)', () => {
       for (const like of [/^[ro]/, /^[0-9a-z]{1,2}[ro]/]) {
         for (const subject of tricky(kind, like)) {
           const id = askId(subject, NOW - 30, kind, 'prod\n\nsecrets\n\ndb');
-          expect(namedAsk(id, subject, NOW), id).toEqual({ bound: NOW - 30, kind, object: kind === 'o' ? objectDigest('prod\n\nsecrets\n\ndb') : '' });
+          expect(namedAsk(id, subject, NOW), id).toEqual({ bound: NOW - 30, kind, object: kind === 'o' ? objectDigest('prod\n\nsecrets\n\ndb') : '', answers: true });
           expect(namedAsk(id, `${subject}x`, NOW), id).toBeUndefined();
         }
       }

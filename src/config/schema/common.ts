@@ -22,7 +22,7 @@ export const listen = z
 export const listenOrOff = z.union([z.literal('off'), listen]);
 
 /** CIDR (`10.0.0.0/8`, `::1/128`) or a single address; checked with ipaddr.js at startup. */
-export const cidr = z.string().refine((v) => parseCidr(v) !== undefined, 'must be an IP address or CIDR, e.g. 10.0.0.0/8 or ::1/128');
+export const cidr = z.string().refine((v) => parseCidr(v) !== undefined, 'must be an IP address or CIDR, e.g. 10.0.0.0/8 or ::1/128 (IPv4 as four decimal parts without leading zeros)');
 
 export const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
@@ -61,12 +61,32 @@ export function checkEffect(who: 'a rule' | 'the default' | 'a band' | 'a by_ban
  */
 export const modeSchema = z.enum(['enforce', 'shadow']);
 
-/** `10.0.0.0/8`, `::1/128` or a bare address (a /32 or /128). Undefined when it is neither. */
+/**
+ * `10.0.0.0/8`, `::1/128` or a bare address (a /32 or /128). Undefined when it is neither, and for
+ * IPv4 in any form but four decimal parts without leading zeros: ipaddr.js also reads inet_aton's,
+ * where `010.0.0.0/8` is octal (8.0.0.0/8, public address space), `10.020.0.0/16` is 10.16.0.0/16
+ * and `10.1/16` is 10.0.0.1/16, so a zero-padded IPAM export pasted into `risk.trusted_networks`
+ * trusted another network (redteam38). An IPv4-mapped range (`::ffff:10.0.0.0/104`) is the IPv4
+ * range it names: addresses are compared as IPv4 when they are IPv4-mapped (client-ip.ts,
+ * server/http/proxies.ts), so kept as IPv6 it would match nothing, and a proxy listed so is none.
+ */
 export function parseCidr(v: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
+  const slash = v.indexOf('/');
+  const address = slash < 0 ? v : v.slice(0, slash);
+  // The dotted part: the whole of an IPv4 address, or what follows an IPv6 address's last colon.
+  const dotted = address.slice(address.lastIndexOf(':') + 1);
+  if (dotted.includes('.') ? !ipaddr.IPv4.isValidFourPartDecimal(dotted) : !address.includes(':')) return undefined;
   try {
-    if (v.includes('/')) return ipaddr.parseCIDR(v);
-    const a = ipaddr.parse(v);
-    return [a, a.kind() === 'ipv4' ? 32 : 128];
+    let a: ipaddr.IPv4 | ipaddr.IPv6;
+    let bits: number;
+    if (slash < 0) {
+      a = ipaddr.parse(v);
+      bits = a.kind() === 'ipv4' ? 32 : 128;
+    } else {
+      [a, bits] = ipaddr.parseCIDR(v);
+    }
+    if (a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) return [(a as ipaddr.IPv6).toIPv4Address(), bits - 96];
+    return [a, bits];
   } catch {
     return undefined;
   }
