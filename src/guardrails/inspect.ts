@@ -15,7 +15,7 @@ import { checkEmbeddedObjects } from './rules/embedded.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
 import { checkCiliumPolicy, checkNetworkPolicy, checkNetworkPolicyDelete, checkService, CILIUM_CLUSTERWIDE_POLICY_KEY, CILIUM_POLICY_KEY, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
-import { claimsDeleted, cordons, evictsByTaint, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, serviceRetargeted } from './rules/owners.js';
+import { claimsDeleted, cordons, evictsByTaint, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, scaleSetsZero, serviceRetargeted } from './rules/owners.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkBindingTarget } from './rules/scheduling.js';
@@ -290,7 +290,7 @@ function inspectAt(
     const parsed = decode(body, contentType, truncated, kube.verb, missing, true);
     let deletes = '';
     if (!parsed.ok) deletes = parsed.outcome === 'body_missing' ? '' : `its body could not be read (${parsed.outcome}), so it may scale the workload to zero replicas, which deletes every pod`;
-    else for (const doc of parsed.documents) if (deletes === '') deletes = scaledToZero(doc);
+    else for (const doc of parsed.documents) if (deletes === '') deletes = scaleSetsZero(doc, !parsed.partial, mediaType(contentType) === APPLY_PATCH);
     if (deletes === '') return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
     return { violations: collected(ownerDelete(kube, settings, byUrl, SCALED)).violations, deletes };
   }

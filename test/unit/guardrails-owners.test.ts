@@ -104,6 +104,38 @@ describe('a workload scaled to zero', () => {
     expect(deletes(method, path, body, type)).toMatch(/zero/);
   });
 
+  // autoscaling/v1 ScaleSpec.replicas is a plain int32 (`+default=0`): kube reads a Scale without
+  // it as zero replicas and copies that into the workload, where the workload's own (a pointer)
+  // would default to 1.
+  const scale = (spec?: unknown) => JSON.stringify({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'api' }, ...(spec !== undefined && { spec }) });
+  it.each([
+    ['a merge patch removing the count', 'PATCH', JSON.stringify({ spec: { replicas: null } }), MERGE],
+    ['a merge patch removing the spec', 'PATCH', JSON.stringify({ spec: null }), MERGE],
+    ['a strategic merge patch removing the count', 'PATCH', JSON.stringify({ spec: { replicas: null } }), SMP],
+    ['a JSON patch removing the count', 'PATCH', JSON.stringify([{ op: 'remove', path: '/spec/replicas' }]), JP],
+    ['a JSON patch removing the spec', 'PATCH', JSON.stringify([{ op: 'remove', path: '/spec' }]), JP],
+    ['a JSON patch replacing the spec with an empty one', 'PATCH', JSON.stringify([{ op: 'replace', path: '/spec', value: {} }]), JP],
+    ['a Scale put without the count', 'PUT', scale({}), 'application/json'],
+    ['a Scale put without a spec', 'PUT', scale(), 'application/json'],
+    ['a Scale put with a null count', 'PUT', scale({ replicas: null }), 'application/json'],
+    ['a Scale put as YAML without the count', 'PUT', 'apiVersion: autoscaling/v1\nkind: Scale\nmetadata: {name: api}\nspec: {}\n', 'application/yaml'],
+    ['a protobuf Scale put without the count', 'PUT', encodeKube({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'api' }, spec: {} }), PB],
+    ['a protobuf Scale put with 0', 'PUT', encodeKube({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'api' }, spec: { replicas: 0 } }), PB],
+    ['a server-side apply of a Scale without the count', 'PATCH', 'apiVersion: autoscaling/v1\nkind: Scale\nmetadata: {name: api}\n', 'application/apply-patch+yaml'],
+  ])('%s of the scale subresource is to zero', (_n, method, body, type) => {
+    expect(deletes(method, SCALE, body, type)).toMatch(/zero replicas/);
+  });
+
+  it("the workload's own count is a pointer: removing it defaults to 1, and a protobuf Scale of 3 is 3", () => {
+    expect(deletes('PATCH', DEPLOY, JSON.stringify({ spec: { replicas: null } }), MERGE)).toBeUndefined();
+    expect(deletes('PUT', DEPLOY, JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api' }, spec: {} }), 'application/json')).toBeUndefined();
+    expect(deletes('PUT', SCALE, encodeKube({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'api' }, spec: { replicas: 3 } }), PB)).toBeUndefined();
+    expect(deletes('PUT', SCALE, scale({ replicas: 3 }), 'application/json')).toBeUndefined();
+    // A patch that leaves the count alone leaves it as it was.
+    expect(deletes('PATCH', SCALE, JSON.stringify({ metadata: { labels: { a: 'b' } } }), MERGE)).toBeUndefined();
+    expect(deletes('PATCH', SCALE, JSON.stringify({ spec: {} }), MERGE)).toBeUndefined();
+  });
+
   it('a scale that is not to zero, a create with no replicas, and scaling something else are not', () => {
     expect(deletes('PATCH', SCALE, JSON.stringify({ spec: { replicas: 2 } }), MERGE)).toBeUndefined();
     expect(deletes('PATCH', DEPLOY, JSON.stringify({ spec: { replicas: 3, template: { metadata: { labels: { a: 'b' } } } } }), SMP)).toBeUndefined();

@@ -116,6 +116,12 @@ const POD_SPECS: [string, Obj][] = [
       containers: [container({ securityContext: { procMount: 'Unmasked', privileged: true, runAsNonRoot: false, seccompProfile: { type: 'Localhost', localhostProfile: 'x' } } })],
     },
   ],
+  // gpu_devices_unrequested reads the container's env and resources (Container fields 7 and 8).
+  ['NVIDIA_VISIBLE_DEVICES=all without a GPU request', { containers: [container({ env: [{ name: 'TZ', value: 'UTC' }, { name: 'NVIDIA_VISIBLE_DEVICES', value: 'all' }] })] }],
+  [
+    'NVIDIA_VISIBLE_DEVICES in an init container, a CPU limit only',
+    { containers: [container()], initContainers: [container({ env: [{ name: 'NVIDIA_VISIBLE_DEVICES', value: '0,1' }], resources: { limits: { cpu: '2', memory: '1Gi' }, requests: { cpu: '500m' } } })] },
+  ],
   ['compliant', { securityContext: { runAsUser: 1000, runAsNonRoot: true }, containers: [container({ securityContext: { privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } })] }],
 ];
 
@@ -143,6 +149,25 @@ describe('JSON and protobuf forms of the same object get the same guardrail resu
     else expect(asProto.violations.length).toBeGreaterThan(0);
     // Also as an update (PUT) to the object.
     expect(inspect(kube('PUT', `${path}/web`), encodeKube(obj), PB, false, settings)).toEqual(asJson);
+  });
+
+  // Not violations: a workload that hands its containers a Secret is a Secret read for the risk
+  // engine (rules/secret-refs.ts), and a GPU request makes NVIDIA_VISIBLE_DEVICES the plugin's own.
+  const QUIET_SPECS: [string, Obj, string][] = [
+    ['env secretKeyRef', { containers: [container({ env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: 'db-root', key: 'password' } } }] })] }, 'db-root'],
+    ['envFrom secretRef', { containers: [container({ envFrom: [{ prefix: 'DB_', secretRef: { name: 'db-env' } }] })] }, 'db-env'],
+    ['secret volume', { volumes: [{ name: 's', secret: { secretName: 'tls-key' } }], containers: [container()] }, 'tls-key'],
+    ['projected secret', { volumes: [{ name: 's', projected: { sources: [{ secret: { name: 'bundle' } }] } }], containers: [container()] }, 'bundle'],
+    ['NVIDIA_VISIBLE_DEVICES with an nvidia.com/gpu limit', { containers: [container({ env: [{ name: 'NVIDIA_VISIBLE_DEVICES', value: 'all' }], resources: { limits: { 'nvidia.com/gpu': '1' } } })] }, ''],
+  ];
+  it.each(QUIET_SPECS)('Pod: %s', (_name, spec, secret) => {
+    const path = '/api/v1/namespaces/prod/pods';
+    const obj = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web' }, spec };
+    const asJson = inspect(kube('POST', path), JSON.stringify(obj), 'application/json', false, settings);
+    const asProto = inspect(kube('POST', path), encodeKube(obj), PB, false, settings);
+    expect(asProto).toEqual(asJson);
+    expect(asProto.violations).toEqual([]);
+    expect(asProto.readsSecret).toBe(secret === '' ? undefined : secret);
   });
 
   const RBAC = '/apis/rbac.authorization.k8s.io/v1';

@@ -128,7 +128,7 @@ function readField(r: Reader, field: Field, target: Json, depth: number): void {
       store(target, field, asInt64(r.varint()));
       return;
     case 'map':
-      readMapEntry(sub(r), child(target, field.name), depth);
+      readMapEntry(sub(r), child(target, field.name), depth, field.quantity === true);
       return;
     case 'intOrString':
       readIntOrString(sub(r), target, field.name, depth);
@@ -183,8 +183,11 @@ function setOwn(target: Json, key: string, value: unknown): void {
   else target[key] = value;
 }
 
-/** map<string, string> entry {1: key, 2: value}; a missing key or value is "", as in Go. */
-function readMapEntry(r: Reader, target: Json, depth: number): void {
+/**
+ * map<string, string> entry {1: key, 2: value}; a missing key or value is "", as in Go. With
+ * `quantity` the value is a resource.Quantity {1: string}, read as that string.
+ */
+function readMapEntry(r: Reader, target: Json, depth: number, quantity: boolean): void {
   if (depth + 1 > MAX_DEPTH) throw new WireError('nested too deeply');
   let key = '';
   let value = '';
@@ -195,12 +198,29 @@ function readMapEntry(r: Reader, target: Json, depth: number): void {
     if (field === 1 || field === 2) {
       if (wire !== WIRE_LEN) throw new WireError(`map entry field ${field} has wire type ${wire}`);
       if (field === 1) key = r.string();
-      else value = r.string();
+      else value = quantity ? readQuantity(sub(r)) : r.string();
     } else {
       r.skip(wire);
     }
   }
   setOwn(target, key, value);
+}
+
+/** resource.Quantity {1: string}: its later string wins, as in Go; unknown fields are skipped. */
+function readQuantity(r: Reader): string {
+  let value = '';
+  while (!r.done) {
+    const field = r.tag();
+    const wire = r.wire;
+    if (field <= 0) throw new WireError('illegal field number');
+    if (field !== 1) {
+      r.skip(wire);
+      continue;
+    }
+    if (wire !== WIRE_LEN) throw new WireError(`Quantity field 1 has wire type ${wire}`);
+    value = r.string();
+  }
+  return value;
 }
 
 /**

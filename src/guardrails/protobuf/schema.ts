@@ -14,8 +14,12 @@ export type Scalar = 'string' | 'bool' | 'int32' | 'int64' | 'bytes' | 'raw';
 export type Field =
   | { readonly name: string; readonly kind: Scalar; readonly repeated: boolean }
   | { readonly name: string; readonly kind: 'message'; readonly message: Message; readonly repeated: boolean; readonly inline?: true }
-  /** map<string, string>: entries {1: key, 2: value}, decoded to an object. */
-  | { readonly name: string; readonly kind: 'map'; readonly repeated: true }
+  /**
+   * map<string, string>: entries {1: key, 2: value}, decoded to an object; with `quantity`,
+   * map<string, Quantity> (a container's resources), whose values are resource.Quantity {1: string}
+   * messages and read as the string JSON shows.
+   */
+  | { readonly name: string; readonly kind: 'map'; readonly repeated: true; readonly quantity?: true }
   /** k8s.io/apimachinery IntOrString {1: type, 2: intVal, 3: strVal}: JSON is a number or a string. */
   | { readonly name: string; readonly kind: 'intOrString'; readonly repeated: false };
 
@@ -39,6 +43,7 @@ const one = (name: string, m: Message): Field => ({ name, kind: 'message', messa
 const many = (name: string, m: Message): Field => ({ name, kind: 'message', message: m, repeated: true });
 const inline = (m: Message): Field => ({ name: m.name, kind: 'message', message: m, repeated: false, inline: true });
 const map = (name: string): Field => ({ name, kind: 'map', repeated: true });
+const quantities = (name: string): Field => ({ name, kind: 'map', repeated: true, quantity: true });
 const intOrString = (name: string): Field => ({ name, kind: 'intOrString', repeated: false });
 
 /** A message whose presence is the fact (a volume's source type); its contents are skipped. */
@@ -95,6 +100,19 @@ const Probe = message('Probe', { 1: inline(ProbeHandler) });
 const LifecycleHandler = message('LifecycleHandler', { 2: one('httpGet', HTTPGetAction), 3: one('tcpSocket', TCPSocketAction) });
 const Lifecycle = message('Lifecycle', { 1: one('postStart', LifecycleHandler), 2: one('preStop', LifecycleHandler) });
 
+/**
+ * Where a container's environment comes from: gpu_devices_unrequested reads the values, and the
+ * Secrets it names make the write a Secret read (rules/secret-refs.ts). Go embeds the
+ * LocalObjectReference that JSON inlines as `name`.
+ */
+const LocalObjectReference = message('LocalObjectReference', { 1: str('name') });
+const SecretKeySelector = message('SecretKeySelector', { 1: inline(LocalObjectReference), 2: str('key') });
+const EnvVarSource = message('EnvVarSource', { 4: one('secretKeyRef', SecretKeySelector) });
+const EnvVar = message('EnvVar', { 1: str('name'), 2: str('value'), 3: one('valueFrom', EnvVarSource) });
+const EnvFromSource = message('EnvFromSource', { 1: str('prefix'), 3: one('secretRef', message('SecretEnvSource', { 1: inline(LocalObjectReference) })) });
+/** What the container asks the scheduler for: an NVIDIA device request (gpu_devices_unrequested). */
+const ResourceRequirements = message('ResourceRequirements', { 1: quantities('limits'), 2: quantities('requests') });
+
 /** Container and EphemeralContainerCommon share these numbers. */
 const CONTAINER_FIELDS: Record<number, Field> = {
   1: str('name'),
@@ -102,6 +120,9 @@ const CONTAINER_FIELDS: Record<number, Field> = {
   3: strs('command'),
   4: strs('args'),
   6: many('ports', ContainerPort),
+  7: many('env', EnvVar),
+  8: one('resources', ResourceRequirements),
+  19: many('envFrom', EnvFromSource),
   10: one('livenessProbe', Probe),
   11: one('readinessProbe', Probe),
   12: one('lifecycle', Lifecycle),
@@ -126,8 +147,10 @@ const VOLUME_SOURCES: Record<number, string> = {
 const CSIVolumeSource = message('CSIVolumeSource', { 1: str('driver'), 2: bool('readOnly'), 3: str('fsType'), 4: map('volumeAttributes') });
 /** A projected volume's service-account tokens: their audience says whose token exchange takes them (cloud_workload_identity). */
 const ServiceAccountTokenProjection = message('ServiceAccountTokenProjection', { 1: str('audience'), 2: int64('expirationSeconds'), 3: str('path') });
+/** A Secret volume, whole or projected: the Secret it names makes the write a Secret read (rules/secret-refs.ts). */
+const SecretVolumeSource = message('SecretVolumeSource', { 1: str('secretName') });
 const VolumeProjection = message('VolumeProjection', {
-  1: one('secret', opaque('secret')),
+  1: one('secret', message('SecretProjection', { 1: inline(LocalObjectReference) })),
   2: one('downwardAPI', opaque('downwardAPI')),
   3: one('configMap', opaque('configMap')),
   4: one('serviceAccountToken', ServiceAccountTokenProjection),
@@ -137,6 +160,7 @@ const ProjectedVolumeSource = message('ProjectedVolumeSource', { 1: many('source
 const VolumeSource = message('VolumeSource', {
   1: one('hostPath', HostPathVolumeSource),
   ...Object.fromEntries(Object.entries(VOLUME_SOURCES).map(([n, name]) => [n, one(name, opaque(name))])),
+  6: one('secret', SecretVolumeSource),
   26: one('projected', ProjectedVolumeSource),
   28: one('csi', CSIVolumeSource),
 });
@@ -229,6 +253,13 @@ const ReplicaSet = withMeta('ReplicaSet', {
   2: one('spec', message('ReplicaSetSpec', { 1: int32('replicas'), 2: one('selector', LabelSelector), 3: one('template', PodTemplateSpec) })),
 });
 
+// k8s.io/api/autoscaling/v1
+/**
+ * A workload's `scale` subresource: its replica count, a plain int32 that Go's encoder always
+ * writes and whose absence is 0 (rules/owners.ts scaleSetsZero).
+ */
+const Scale = withMeta('Scale', { 2: one('spec', message('ScaleSpec', { 1: int32('replicas') })) });
+
 // k8s.io/api/batch/v1
 const JobSpec = message('JobSpec', { 4: one('selector', LabelSelector), 6: one('template', PodTemplateSpec) });
 const Job = withMeta('Job', { 2: one('spec', JobSpec) });
@@ -315,6 +346,7 @@ export const KINDS: ReadonlyMap<string, Message> = new Map(
     [
       ['v1', [Pod, PodTemplate, ReplicationController, Namespace, Binding, PersistentVolume, Service, Secret, ServiceAccount]],
       ['apps/v1', [Deployment, StatefulSet, DaemonSet, ReplicaSet]],
+      ['autoscaling/v1', [Scale]],
       ['batch/v1', [Job, CronJob]],
       ['rbac.authorization.k8s.io/v1', [Role, ClusterRole, RoleBinding, ClusterRoleBinding]],
       ['networking.k8s.io/v1', [NetworkPolicy, Ingress]],
