@@ -255,6 +255,18 @@ export function setsWhole(o: unknown): boolean {
 }
 
 /**
+ * Whether the patch drops `key` from the object `o` stands for, when `o` does not list it: a JSON
+ * patch that sets `o` whole, or a strategic merge patch's `$patch: replace` / `delete`, or its
+ * `$retainKeys` without the key (kube's strategic merge honours `$retainKeys` on any map).
+ */
+export function drops(o: unknown, key: string): boolean {
+  if (setsWhole(o)) return true;
+  if (!isObject(o)) return false;
+  if (o.$patch === 'replace' || o.$patch === 'delete') return true;
+  return Array.isArray(o.$retainKeys) && !o.$retainKeys.includes(key);
+}
+
+/**
  * What a JSON patch copy or move into metadata sets: a value the patch does not show. Guardrails
  * that read metadata (Pod Security labels) treat any value they do not recognise as the worst case.
  */

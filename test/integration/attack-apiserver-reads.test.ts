@@ -23,8 +23,9 @@ import { checkRequest } from '../support/requests.js';
  * repeated. Kept are the two that were allowed where kube does what a stricter rule guards:
  *
  * - A Scale without a replica count is a Scale of zero: autoscaling/v1 ScaleSpec.replicas is a plain
- *   int32 (`+default=0`), so `{"spec":{"replicas":null}}`, a JSON patch removing it, or a PUT of a
- *   Scale without it takes the workload to zero replicas, as `kubectl scale --replicas=0` does.
+ *   int32 (`+default=0`), so `{"spec":{"replicas":null}}`, a JSON patch removing it, a strategic
+ *   merge patch's `$patch: delete` or `$retainKeys: []` on the spec, or a PUT of a Scale without it
+ *   takes the workload to zero replicas, as `kubectl scale --replicas=0` does.
  *   stepgate saw no zero there, and the aal3 rule for taking a system component down was skipped.
  * - A pod sent as protobuf (`application/vnd.kubernetes.protobuf`, any typed client-go client)
  *   carries its containers' env and resources, which the decoder skipped: the GPU guardrail never
@@ -50,6 +51,8 @@ describe('a Scale without a replica count is a scale to zero', () => {
     { what: 'strategic merge patch of coredns/scale setting replicas to null', req: { method: 'PATCH', path: COREDNS_SCALE, body: { spec: { replicas: null } }, headers: SMP }, by: 'system-component-deletes', refused: ALL },
     { what: 'JSON patch of coredns/scale removing replicas', req: { method: 'PATCH', path: COREDNS_SCALE, body: [{ op: 'remove', path: '/spec/replicas' }], headers: JSON_PATCH }, by: 'system-component-deletes', refused: ALL },
     { what: 'JSON patch of coredns/scale replacing spec with {}', req: { method: 'PATCH', path: COREDNS_SCALE, body: [{ op: 'replace', path: '/spec', value: {} }], headers: JSON_PATCH }, by: 'system-component-deletes', refused: ALL },
+    { what: "strategic merge patch of coredns/scale with the spec's $patch: delete", req: { method: 'PATCH', path: COREDNS_SCALE, body: { spec: { $patch: 'delete' } }, headers: SMP }, by: 'system-component-deletes', refused: ALL },
+    { what: "strategic merge patch of coredns/scale with the spec's $retainKeys: []", req: { method: 'PATCH', path: COREDNS_SCALE, body: { spec: { $retainKeys: [] } }, headers: SMP }, by: 'system-component-deletes', refused: ALL },
     { what: 'PUT of a coredns Scale with an empty spec', req: { method: 'PUT', path: COREDNS_SCALE, body: scaleObject({}), headers: JSON_CT }, by: 'system-component-deletes', refused: ALL },
     { what: 'PUT of a coredns Scale without a spec', req: { method: 'PUT', path: COREDNS_SCALE, body: scaleObject(), headers: JSON_CT }, by: 'system-component-deletes', refused: ALL },
   ];

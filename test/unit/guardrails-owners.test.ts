@@ -112,7 +112,13 @@ describe('a workload scaled to zero', () => {
     ['a merge patch removing the count', 'PATCH', JSON.stringify({ spec: { replicas: null } }), MERGE],
     ['a merge patch removing the spec', 'PATCH', JSON.stringify({ spec: null }), MERGE],
     ['a strategic merge patch removing the count', 'PATCH', JSON.stringify({ spec: { replicas: null } }), SMP],
+    ["a strategic merge patch's $patch: delete of the spec", 'PATCH', JSON.stringify({ spec: { $patch: 'delete' } }), SMP],
+    ["a strategic merge patch's $patch: delete of a spec that lists a count", 'PATCH', JSON.stringify({ spec: { $patch: 'delete', replicas: 3 } }), SMP],
+    ["a strategic merge patch's $patch: replace of the spec", 'PATCH', JSON.stringify({ spec: { $patch: 'replace' } }), SMP],
+    ["a strategic merge patch's $retainKeys without the count", 'PATCH', JSON.stringify({ spec: { $retainKeys: [] } }), SMP],
+    ["a strategic merge patch's $patch: replace of the whole Scale", 'PATCH', JSON.stringify({ $patch: 'replace', metadata: { name: 'api' } }), SMP],
     ['a JSON patch removing the count', 'PATCH', JSON.stringify([{ op: 'remove', path: '/spec/replicas' }]), JP],
+    ['a JSON patch replacing the whole Scale', 'PATCH', JSON.stringify([{ op: 'replace', path: '', value: { metadata: { name: 'api' } } }]), JP],
     ['a JSON patch removing the spec', 'PATCH', JSON.stringify([{ op: 'remove', path: '/spec' }]), JP],
     ['a JSON patch replacing the spec with an empty one', 'PATCH', JSON.stringify([{ op: 'replace', path: '/spec', value: {} }]), JP],
     ['a Scale put without the count', 'PUT', scale({}), 'application/json'],
@@ -134,6 +140,8 @@ describe('a workload scaled to zero', () => {
     // A patch that leaves the count alone leaves it as it was.
     expect(deletes('PATCH', SCALE, JSON.stringify({ metadata: { labels: { a: 'b' } } }), MERGE)).toBeUndefined();
     expect(deletes('PATCH', SCALE, JSON.stringify({ spec: {} }), MERGE)).toBeUndefined();
+    expect(deletes('PATCH', SCALE, JSON.stringify({ spec: { $patch: 'replace', replicas: 2 } }), SMP)).toBeUndefined();
+    expect(deletes('PATCH', SCALE, JSON.stringify({ spec: { $retainKeys: ['replicas'] } }), SMP)).toBeUndefined();
   });
 
   it('a scale that is not to zero, a create with no replicas, and scaling something else are not', () => {

@@ -1,5 +1,5 @@
 import type { KubeRequestInfo } from '../../request/kube.js';
-import { setsWhole, UNKNOWN_VALUE } from '../parse.js';
+import { drops, UNKNOWN_VALUE } from '../parse.js';
 import type { GuardrailSettings } from '../settings.js';
 import { isObject, type Json, type Violation } from '../types.js';
 import type { RuleContext } from './context.js';
@@ -40,18 +40,6 @@ const PSA = 'pod-security.kubernetes.io/';
 const ENFORCING = new Set(['baseline', 'restricted']);
 /** Pins to versions before Pod Security admission's GA (1.25) lose the controls added since. */
 const MIN_VERSION_MINOR = 25;
-
-/**
- * Whether the patch drops `key` from the object `o` stands for, when `o` does not list it: a JSON
- * patch that sets `o` whole, or a strategic merge patch's `$patch: replace` / `delete`, or its
- * `$retainKeys` without the key (kube's strategic merge honours `$retainKeys` on any map).
- */
-function drops(o: unknown, key: string): boolean {
-  if (setsWhole(o)) return true;
-  if (!isObject(o)) return false;
-  if (o.$patch === 'replace' || o.$patch === 'delete') return true;
-  return Array.isArray(o.$retainKeys) && !o.$retainKeys.includes(key);
-}
 
 /**
  * Capsule binds a tenant's owners in every namespace that carries its tenant label, so the label is

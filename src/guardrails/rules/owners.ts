@@ -1,4 +1,4 @@
-import { setsWhole, UNKNOWN_VALUE } from '../parse.js';
+import { drops, UNKNOWN_VALUE } from '../parse.js';
 import { arrayOf, isObject, type Json } from '../types.js';
 
 /**
@@ -68,22 +68,21 @@ const ZERO_SCALE = 'kube reads as zero replicas (autoscaling/v1 ScaleSpec.replic
  * Whether a write of a workload's `scale` subresource leaves it at zero replicas. Unlike the
  * workloads' own `spec.replicas` (a pointer that defaults to 1), a Scale's is a plain int32 whose
  * absence is 0: kube copies the Scale's count into the workload whatever it is. So besides an
- * explicit 0 (scaledToZero), a whole Scale (`whole`: a PUT) without `spec.replicas`, a patch that
- * removes it or the spec (merge patch null, JSON patch remove, a JSON patch replacing the spec with
- * one that lacks it) all scale to zero; and a server-side apply that leaves it out removes it when
- * the same field manager set it before, which the request does not show.
+ * explicit 0 (scaledToZero), a whole Scale (`whole`: a PUT) without `spec.replicas`, and a patch
+ * that removes it or the spec (merge patch null, JSON patch remove or an empty spec, a strategic
+ * merge patch's `$patch: delete`/`replace` or `$retainKeys`) all scale to zero; and a server-side
+ * apply that leaves it out removes it when the same field manager set it before, which the
+ * request does not show.
  */
 export function scaleSetsZero(doc: Json, whole: boolean, applied: boolean): string {
-  const spec = doc.spec;
-  if (spec === null) return `removes the Scale's spec, which ${ZERO_SCALE}`;
-  if (!isObject(spec)) return whole ? `sets a Scale without spec.replicas, which ${ZERO_SCALE}` : applied ? `applies a Scale without spec.replicas, which removes a count its field manager set before; ${ZERO_SCALE}` : '';
   const zero = scaledToZero(doc);
   if (zero !== '') return zero;
-  if (!Object.hasOwn(spec, 'replicas')) {
-    if (whole || setsWhole(spec)) return `sets a Scale without spec.replicas, which ${ZERO_SCALE}`;
-    return applied ? `applies a Scale without spec.replicas, which removes a count its field manager set before; ${ZERO_SCALE}` : '';
-  }
-  return spec.replicas === null ? `removes the Scale's spec.replicas, which ${ZERO_SCALE}` : '';
+  const spec = doc.spec;
+  const listed = isObject(spec) && Object.hasOwn(spec, 'replicas') && spec.$patch !== 'delete';
+  if (listed) return spec.replicas === null ? `removes the Scale's spec.replicas, which ${ZERO_SCALE}` : '';
+  // Not listed: the count is gone when the patch drops it (or the spec holding it), else it stays.
+  if (spec === null || drops(doc, 'spec') || drops(spec, 'replicas') || whole) return `leaves a Scale without spec.replicas, which ${ZERO_SCALE}`;
+  return applied ? `applies a Scale without spec.replicas, which removes a count its field manager set before; ${ZERO_SCALE}` : '';
 }
 
 /**
