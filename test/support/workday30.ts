@@ -1,4 +1,4 @@
-import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, type Login, podName, prng, restartPatch, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, ciDeploys, type DayEvent, jitteredSittings, lastScoredOf, type Login, podName, prng, restartPatch, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A thirtieth replayed day, written as an outside red team and an outside observer of real
@@ -286,13 +286,7 @@ export function workday30(seed = 281): DayEvent[] {
       }
     }
     // CI: Azure DevOps agents in the VNet, claims' staging image every 20 minutes, 06:00–18:00.
-    const ci: Login = { sub: 'system:serviceaccount:ci:claims-deployer', sid: '', authTime: undefined, acr: 'urn:stepgate:aal1', serviceAccount: true };
-    for (let j = 0; j < 36; j++) {
-      const t = day + 6 * H + j * 20 * M;
-      const base = { actor: 'ci', scored, ip: CI_AGENT(j), ua: KUBECTL('linux/amd64'), login: ci, host: API };
-      events.push({ ...base, at: t, method: 'PATCH', path: '/apis/apps/v1/namespaces/claims-staging/deployments/claims-api?fieldManager=kubectl-set', headers: SMP, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'api', image: `aireclaims.azurecr.io/claims-api:${(seed * 7919 + j * 104729 + (scored ? 1 : 0)).toString(16).slice(0, 7)}` }] } } } }) });
-      events.push({ ...base, at: t + 30 * S, method: 'GET', path: '/apis/apps/v1/namespaces/claims-staging/deployments/claims-api' });
-    }
+    ciDeploys(events, { day, scored, seed, sub: 'system:serviceaccount:ci:claims-deployer', ip: CI_AGENT, host: API, namespace: 'claims-staging', deployment: 'claims-api', image: 'aireclaims.azurecr.io/claims-api', ua: KUBECTL('linux/amd64') });
   }
   events.sort((a, b) => a.at - b.at);
   return withAttacks(events, attacks30(people, events));
