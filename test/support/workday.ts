@@ -422,7 +422,7 @@ export interface ReplayOptions {
    */
   site?: (yaml: string) => string;
   /**
-   * Who signs in through stepgate's credential plugin (day 29; the other days model none, so their
+   * Who signs in through stepgate's credential plugin (days 29 and 30; the other days model none, so their
    * sign-ins name no ask), and how it picks the ask its sign-in names (src/credential/ask-choice.ts)
    * for the refused request `ev`: `argv` when it reads the kubectl command that ran it (Linux's
    * /proc; that command's own ask), `newest` when it cannot (macOS, Windows, or a client that is no

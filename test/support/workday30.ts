@@ -4,7 +4,7 @@ import { attackKit, ciDeploys, type DayEvent, jitteredSittings, lastScoredOf, ty
  * A thirtieth replayed day, written as an outside red team and an outside observer of real
  * engineers would after reading docs/risk.md, docs/guardrails.md, docs/configuration.md and
  * docs/kubectl-stepup.md, from situations days 1–29 do not have: a .NET shop (Aire Claims, Leeds,
- * insurance-claims software, 10 people on the gateway) whose engineers work on Windows laptops with
+ * insurance-claims software, 9 people on the gateway) whose engineers work on Windows laptops with
  * desktop clients (Lens, Headlamp's desktop app, Aptakube) and kubectl from both PowerShell and WSL
  * on the same laptop, some signing in through stepgate's credential plugin and some through an
  * Entra-style `kubelogin` exec plugin (which names no ask); the on-call carries an iPhone client
@@ -24,9 +24,10 @@ import { attackKit, ciDeploys, type DayEvent, jitteredSittings, lastScoredOf, ty
  *   `kubenav/v0.0.0 (ios/arm64) kubernetes/$Format`), on EE's carrier NAT, its own OIDC sign-in.
  *
  * Routine:
- * - four claims developers: kubectl in PowerShell and in WSL (helm and `dotnet` tooling live in
- *   WSL), pods, logs, a `rollout restart` in staging, staging's database Secret now and then; two
- *   of them with a desktop client beside kubectl (Lens, Headlamp); Windows Update's lunchtime run
+ * - four claims and payments developers: kubectl in PowerShell, three of them in WSL too (helm and
+ *   `dotnet` tooling live there), pods, logs, a `rollout restart` in staging, staging's database
+ *   Secret now and then; three with a desktop client beside kubectl (Lens for two, one of them on
+ *   kubelogin, and Headlamp); Windows Update's lunchtime run
  *   upgrades the winget-installed kubectl (v1.31.4 → v1.32.1) on two laptops, and Lens updates
  *   itself when it is reopened after lunch;
  * - a developer with Aptakube and kubelogin;
