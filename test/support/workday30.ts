@@ -19,7 +19,8 @@ import { attackKit, ciDeploys, type DayEvent, jitteredSittings, lastScoredOf, ty
  *   cache: one login, two platforms, one person;
  * - Lens Desktop (`Lens/2024.11.261604-latest`, Electron 32), which updates itself at its next start;
  * - Headlamp's desktop app (`Headlamp/0.28.1`, Electron 33);
- * - Aptakube (Tauri: its requests leave from the Rust side, which sends no User-Agent unless told to);
+ * - Aptakube (Tauri: its requests leave from the Rust side; what agent that sends, if any, is not
+ *   documented, and the day models none, the case of a client that omits the header);
  * - kubenav on the on-call's iPhone (a Go core built with client-go and no version stamps:
  *   `kubenav/v0.0.0 (ios/arm64) kubernetes/$Format`), on EE's carrier NAT, its own OIDC sign-in.
  *
