@@ -29,6 +29,7 @@ import { workday26 } from './workday26.js';
 import { workday27 } from './workday27.js';
 import { SITE as D28_SITE, workday28 } from './workday28.js';
 import { pluginOf as d29Plugin, workday29 } from './workday29.js';
+import { pluginOf as d30Plugin, workday30 } from './workday30.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -42,7 +43,7 @@ import { pluginOf as d29Plugin, workday29 } from './workday29.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -148,6 +149,12 @@ const LATE: Record<string, number> = {
   // approvals are) is allowed; the granted namespace's Secrets next are refused
   // (unfamiliar_namespace). risk-day26-findings.test.ts keeps the approval as an `it.fails`.
   'a just-in-time access request for policy-admin-prod created and approved by the same token, then its Secrets (claims laptop)': 3,
+  // Day 30 (docs/risk.md, "Day 30: what it found"), an open finding, an `it.fails` in
+  // risk-day30-findings.test.ts: another admin of the shared jump host takes over the DBA's
+  // disconnected RDP session (`tscon`): the DBA's kubectl, token and the jump host's address, and a
+  // shell in the SQL Server pod the DBA opens shells in every day (request 2, allowed); the first
+  // Secret of a DBA who reads none is asked next (unfamiliar_kind). Without history, NOT_STOPPED_WITHOUT_HISTORY.
+  "another admin of the shared jump host takes over the DBA's disconnected RDP session (tscon) at lunch": 3,
 };
 
 /**
@@ -370,6 +377,12 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // (request 1 and 3) on a site copy that lists it, at a price the example does not pay.
   "a tenant of the coworking space calls the engineer's MCP server, exposed on the Wi-Fi, for production Secrets",
   "a planted log line has the on-call's kubectl-ai exec into production and read its Secrets during the incident",
+  // Day 30 (docs/risk.md, "Day 30: what it found"), an open finding, an `it.fails` in
+  // risk-day30-findings.test.ts, every seed both ways. A Lens extension written after reading
+  // docs/risk.md, reading Secrets through Lens only in the namespaces its engineer works in: their
+  // laptop, network, Lens and token, and a kind they do (staging's database Secret).
+  // `production_secret_read` stops it at request 1 (with history) on a site copy that lists it.
+  "a malicious Lens extension reads Secrets through Lens on the engineer's own desktop, only in the namespaces they work in",
 ]);
 
 
@@ -417,6 +430,9 @@ const NOT_STOPPED_WITHOUT_HISTORY = new Set([
   // seed); on a fresh server the IC's history is that morning's reads (stopped at request 2 by
   // unfamiliar_namespace on seeds 201 and 205, where the IC had not entered prod-payments yet).
   "the war room's observer: the incident commander's kubeconfig on the wall-screen PC, used for the payments admin port through the service proxy",
+  // Day 30: the jump host's RDP session taken over (LATE, 3 with history): on a fresh server the
+  // DBA's history is younger than unfamiliar_kind's 20 hours, and their Secret reads are not asked.
+  "another admin of the shared jump host takes over the DBA's disconnected RDP session (tscon) at lunch",
 ]);
 
 /**
@@ -683,7 +699,9 @@ const DAY27_SEEDS = ((narrow && process.env.STEPGATE_DAY27_SEEDS) || '251').spli
 const DAY28_SEEDS = ((narrow && process.env.STEPGATE_DAY28_SEEDS) || '261').split(',').map(Number);
 // One of day 29's five seeds (about 3 s) and seed 271 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY29_SEEDS = ((narrow && process.env.STEPGATE_DAY29_SEEDS) || '271').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29').split(',');
+// One of day 30's five seeds (about 2 s) and seed 281 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY30_SEEDS = ((narrow && process.env.STEPGATE_DAY30_SEEDS) || '281').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -742,6 +760,8 @@ const DAYS = ([
   ['day 28 (workday28.ts)', workday28, 11, DAY28_SEEDS, { site: D28_SITE }],
   // Day 29 too: written as an outside red team would, AI agents on engineers' laptops (kubectl-ai, the Kubernetes MCP server) and sign-ins through the credential plugin that name the ask it chose (docs/risk.md, "Day 29").
   ['day 29 (workday29.ts)', workday29, 10, DAY29_SEEDS, { plugin: d29Plugin }],
+  // Day 30 too: written as an outside red team would, a .NET shop's Windows desktop clients (Lens, Headlamp, Aptakube, kubectl in PowerShell and WSL sharing one token), an iPhone client over cellular and kubelogin beside stepgate's plugin (docs/risk.md, "Day 30").
+  ['day 30 (workday30.ts)', workday30, 9, DAY30_SEEDS, { plugin: d30Plugin }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1044,6 +1064,15 @@ const COLD_BOUND_DAY28 = { perEngineer: 2, within8h: 2, total: 9 };
  * challenges, 1–2 engineers.
  */
 const COLD_BOUND_DAY29 = { perEngineer: 2, within8h: 2, total: 10 };
+/**
+ * Day 30 without warm-up, seed 281: 12 challenges, two engineers asked twice within 8 hours, both
+ * with kubectl in PowerShell and in WSL sharing one token cache: each platform's kubectl is asked
+ * once in a login the other used (platform_change: a sign-in proves the device it was made for,
+ * and the other device, seen before it, needs one of its own), dev-4 then at home after lunch
+ * within the office's login (new_network, 13:05). With the warm-up day none is over (0 in all
+ * five seeds). Over five seeds: 10–12 challenges, 1–2 engineers.
+ */
+const COLD_BOUND_DAY30 = { perEngineer: 3, within8h: 2, total: 12 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1073,6 +1102,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 27 (workday27.ts)', workday27, 251, {}, COLD_BOUND_DAY27],
   ['day 28 (workday28.ts)', workday28, 261, { site: D28_SITE }, COLD_BOUND_DAY28],
   ['day 29 (workday29.ts)', workday29, 271, { plugin: d29Plugin }, COLD_BOUND_DAY29],
+  ['day 30 (workday30.ts)', workday30, 281, { plugin: d30Plugin }, COLD_BOUND_DAY30],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**

@@ -422,7 +422,7 @@ export interface ReplayOptions {
    */
   site?: (yaml: string) => string;
   /**
-   * Who signs in through stepgate's credential plugin (day 29; the other days model none, so their
+   * Who signs in through stepgate's credential plugin (days 29 and 30; the other days model none, so their
    * sign-ins name no ask), and how it picks the ask its sign-in names (src/credential/ask-choice.ts)
    * for the refused request `ev`: `argv` when it reads the kubectl command that ran it (Linux's
    * /proc; that command's own ask), `newest` when it cannot (macOS, Windows, or a client that is no
@@ -685,6 +685,24 @@ export function oncallRoutine(rand: () => number, t: number, n: number, prod: re
   if (k < 0.7) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${podName('api', n)}/log?tailLines=500` }];
   if (k < 0.8) return [{ method: 'PATCH', path: `/apis/apps/v1/namespaces/${restart[0]}/deployments/${restart[1]}?fieldManager=kubectl-rollout`, headers: { 'content-type': 'application/strategic-merge-patch+json' }, body: restartPatch(t) }];
   return [{ method: 'GET', path: '/api/v1/nodes' }];
+}
+
+/**
+ * CI's staging deploys of days 28 to 30: a service account's `kubectl set image` of `deployment`
+ * in `namespace` every 20 minutes from 06:00 to 18:00 of `day` (36 of them), each read back 30 s
+ * later, from `ip(j)` with kubectl's agent `ua`; the image's tag a function of the seed, the run and
+ * the day, so that no two runs push the same one.
+ */
+export function ciDeploys(events: DayEvent[], o: { day: number; scored: boolean; seed: number; sub: string; ip: (j: number) => string; host: string; namespace: string; deployment: string; image: string; ua: string }): void {
+  const ci: Login = { sub: o.sub, sid: '', authTime: undefined, acr: 'urn:stepgate:aal1', serviceAccount: true };
+  const path = `/apis/apps/v1/namespaces/${o.namespace}/deployments/${o.deployment}`;
+  for (let j = 0; j < 36; j++) {
+    const t = o.day + 6 * H + j * 20 * M;
+    const base = { actor: 'ci', scored: o.scored, ip: o.ip(j), ua: o.ua, login: ci, host: o.host };
+    const tag = (o.seed * 7919 + j * 104729 + (o.scored ? 1 : 0)).toString(16).slice(0, 7);
+    events.push({ ...base, at: t, method: 'PATCH', path: `${path}?fieldManager=kubectl-set`, headers: { 'content-type': 'application/strategic-merge-patch+json' }, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'api', image: `${o.image}:${tag}` }] } } } }) });
+    events.push({ ...base, at: t + 30_000, method: 'GET', path });
+  }
 }
 
 /** `kubectl rollout restart`'s strategic-merge patch, made at `at`. */

@@ -1,5 +1,5 @@
 import { createPrivateKey, sign } from 'node:crypto';
-import { attackKit, oncallRoutine, podName, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, prng, restartPatch, type StaffMember, withAttacks, WIN } from './workday.js';
+import { attackKit, ciDeploys, oncallRoutine, podName, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, prng, restartPatch, type StaffMember, withAttacks, WIN } from './workday.js';
 
 /**
  * A twenty-eighth replayed day, written as an outside red team and an outside observer of real
@@ -259,13 +259,7 @@ export function workday28(seed = 261): DayEvent[] {
       }
     }
     // CI: self-hosted runners in the platform VPC, straight to the internal listener (not through the proxy), search's staging image every 20 minutes, 06:00–18:00.
-    const ci: Login = { sub: 'system:serviceaccount:ci:search-deployer', sid: '', authTime: undefined, acr: 'urn:stepgate:aal1', serviceAccount: true };
-    for (let j = 0; j < 36; j++) {
-      const t = day + 6 * H + j * 20 * M;
-      const base = { actor: 'ci', scored, ip: `10.61.${j % 4}.${(j * 37) % 250 + 2}`, ua: KUBECTL('linux/amd64'), login: ci, host: API };
-      events.push({ ...base, at: t, method: 'PATCH', path: '/apis/apps/v1/namespaces/search-staging/deployments/search-api?fieldManager=kubectl-set', headers: SMP, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'api', image: `ghcr.io/lumora/search-api:${(seed * 7919 + j * 104729 + (scored ? 1 : 0)).toString(16).slice(0, 7)}` }] } } } }) });
-      events.push({ ...base, at: t + 30 * S, method: 'GET', path: '/apis/apps/v1/namespaces/search-staging/deployments/search-api' });
-    }
+    ciDeploys(events, { day, scored, seed, sub: 'system:serviceaccount:ci:search-deployer', ip: (j) => `10.61.${j % 4}.${(j * 37) % 250 + 2}`, host: API, namespace: 'search-staging', deployment: 'search-api', image: 'ghcr.io/lumora/search-api', ua: KUBECTL('linux/amd64') });
   }
   events.sort((a, b) => a.at - b.at);
   return withAttacks(events, attacks28(people, events));

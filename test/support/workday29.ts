@@ -1,4 +1,4 @@
-import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, ciDeploys, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A twenty-ninth replayed day, written as an outside red team and an outside observer of real
@@ -287,13 +287,7 @@ export function workday29(seed = 271): DayEvent[] {
       }
     }
     // CI: self-hosted runners in the company's VPC (the internal listener), tracking's staging image every 20 minutes, 06:00–18:00.
-    const ci: Login = { sub: 'system:serviceaccount:ci:tracking-deployer', sid: '', authTime: undefined, acr: 'urn:stepgate:aal1', serviceAccount: true };
-    for (let j = 0; j < 36; j++) {
-      const t = day + 6 * H + j * 20 * M;
-      const base = { actor: 'ci', scored, ip: CI_RUNNER(j), ua: KUBECTL('linux/amd64'), login: ci, host: API };
-      events.push({ ...base, at: t, method: 'PATCH', path: '/apis/apps/v1/namespaces/tracking-staging/deployments/tracking-api?fieldManager=kubectl-set', headers: SMP, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'api', image: `ghcr.io/havenlijn/tracking-api:${(seed * 7919 + j * 104729 + (scored ? 1 : 0)).toString(16).slice(0, 7)}` }] } } } }) });
-      events.push({ ...base, at: t + 30 * S, method: 'GET', path: '/apis/apps/v1/namespaces/tracking-staging/deployments/tracking-api' });
-    }
+    ciDeploys(events, { day, scored, seed, sub: 'system:serviceaccount:ci:tracking-deployer', ip: CI_RUNNER, host: API, namespace: 'tracking-staging', deployment: 'tracking-api', image: 'ghcr.io/havenlijn/tracking-api', ua: KUBECTL('linux/amd64') });
   }
   events.sort((a, b) => a.at - b.at);
   return withAttacks(events, attacks29(people, events));
