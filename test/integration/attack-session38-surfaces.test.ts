@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, rules } from '../support/built-server.js';
+import { checkRequest, CONTENT_TYPES } from '../support/requests.js';
+
+/**
+ * Attacks on what session 38 added (issue 12, redteam39a), black-box against the built server with
+ * the example policy as it ships. Each row is an attack; the rows that held are kept so the corpus
+ * grows (attack-session37-surfaces.test.ts has session 38's own).
+ *
+ * secret_store_production_path, read the way an attacker who read the rule would read it: every
+ * other annotation the Vault injector takes the agent's identity from, every other spelling the
+ * template engine takes for a Vault read, the agent container's JSON patch, and the External
+ * Secrets and Secrets Store CSI objects that name a store's provider rather than a path. A test
+ * namespace's write with a two-factor sign-in an hour old: the shipped policy allows it, and a
+ * production path asks a sign-in within 15 minutes (elevated).
+ */
+
+const server = builtServerForFile('session38');
+const { tokenOf } = freshSubjects(() => server().issuer, 'session38');
+const KUBECTL = 'kubectl/v1.33.1 (linux/amd64) kubernetes/8adc0f0';
+const { merge: MERGE, jsonPatch: JSON_PATCH, strategic: SMP, json: JSON_CT } = CONTENT_TYPES;
+const CODE = 'guardrail:secret_store_production_path';
+const NS = 'benefits-test';
+const OWN = 'secret/data/benefits-test/db';
+
+type Write = [what: string, method: string, path: string, contentType: string, body: unknown];
+
+async function send([, method, path, contentType, body]: Write) {
+  const token = await tokenOf('aal2', 3600);
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return server().client.check(checkRequest({ host: KUBE, source: OFFICE, method, path, token, headers: { 'user-agent': KUBECTL, 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' }, body: text }));
+}
+
+const DEPLOY = `/apis/apps/v1/namespaces/${NS}/deployments/benefits-api`;
+const annotated = (a: Record<string, string>) => ({ spec: { template: { metadata: { annotations: { 'vault.hashicorp.com/agent-inject': 'true', ...a } } } } });
+const role = (r = 'benefits-api') => ({ 'vault.hashicorp.com/role': r });
+const template = (t: string) => ({ 'vault.hashicorp.com/agent-inject-template-db': t });
+const renders = (action: string) => template(`{{- with ${action} -}}postgres://{{ .Data.data.username }}:{{ .Data.data.password }}@db:5432/app{{- end }}`);
+const ES = `/apis/external-secrets.io/v1/namespaces/${NS}`;
+const store = (r: string) => ({ apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'vault' }, spec: { provider: { vault: { server: 'https://vault.vault.svc:8200', path: 'secret', version: 'v2', auth: { kubernetes: { mountPath: 'kubernetes', role: r } } } } } });
+const spc = (p: string) => ({
+  apiVersion: 'secrets-store.csi.x-k8s.io/v1',
+  kind: 'SecretProviderClass',
+  metadata: { name: 'db' },
+  spec: { provider: 'vault', parameters: { roleName: 'benefits-api', vaultAddress: 'https://vault.vault.svc:8200', objects: `- objectName: "db-password"\n  secretPath: "${p}"\n  secretKey: "password"\n` } },
+});
+const push = (key: string) => ({ apiVersion: 'external-secrets.io/v1alpha1', kind: 'PushSecret', metadata: { name: 'db' }, spec: { secretStoreRefs: [{ name: 'vault', kind: 'ClusterSecretStore' }], selector: { secret: { name: 'db' } }, data: [{ match: { secretKey: 'password', remoteRef: { remoteKey: key, property: 'password' } } }] } });
+const generated = (name: string) => ({ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'db' }, spec: { target: { name: 'db' }, dataFrom: [{ sourceRef: { generatorRef: { apiVersion: 'generators.external-secrets.io/v1alpha1', kind: 'VaultDynamicSecret', name } } }] } });
+
+/** Each attack beside the same write naming the namespace's own: asked, and the everyday sign-in's. */
+const WRITES: [Write, Write][] = [
+  [
+    ["the agent's role under auth-config-role, which the injector reads when role is unset", 'PATCH', DEPLOY, SMP, annotated({ 'vault.hashicorp.com/auth-config-role': 'tax-prod-api', 'vault.hashicorp.com/agent-inject-secret-db': OWN })],
+    ['the same with its own role', 'PATCH', DEPLOY, SMP, annotated({ 'vault.hashicorp.com/auth-config-role': 'benefits-api', 'vault.hashicorp.com/agent-inject-secret-db': OWN })],
+  ],
+  [
+    ["production's auth mount (auth-path)", 'PATCH', DEPLOY, SMP, annotated({ ...role(), 'vault.hashicorp.com/auth-path': 'auth/kubernetes-prod', 'vault.hashicorp.com/agent-inject-secret-db': OWN })],
+    ["the cluster's own auth mount", 'PATCH', DEPLOY, SMP, annotated({ ...role(), 'vault.hashicorp.com/auth-path': 'auth/kubernetes', 'vault.hashicorp.com/agent-inject-secret-db': OWN })],
+  ],
+  [
+    ["production's Vault server (service)", 'PATCH', DEPLOY, SMP, annotated({ ...role(), 'vault.hashicorp.com/service': 'https://vault.prod.corp.example:8200', 'vault.hashicorp.com/agent-inject-secret-db': OWN })],
+    ["the cluster's Vault service", 'PATCH', DEPLOY, SMP, annotated({ ...role(), 'vault.hashicorp.com/service': 'https://vault.vault.svc:8200', 'vault.hashicorp.com/agent-inject-secret-db': OWN })],
+  ],
+  [
+    ['a template reading a raw string path', 'PATCH', DEPLOY, SMP, annotated({ ...role(), ...renders('secret `secret/data/tax-prod/db`') })],
+    ['the same with its own path', 'PATCH', DEPLOY, SMP, annotated({ ...role(), ...renders(`secret \`${OWN}\``) })],
+  ],
+  [
+    ['a template whose path hides its dash as a Go escape', 'PATCH', DEPLOY, SMP, annotated({ ...role(), ...renders('secret "secret/data/tax\\x2dprod/db"') })],
+    ['the same with its own path escaped', 'PATCH', DEPLOY, SMP, annotated({ ...role(), ...renders('secret "secret/data/benefits\\x2dtest/db"') })],
+  ],
+  [
+    ['a template whose path sits in a variable', 'PATCH', DEPLOY, SMP, annotated({ ...role(), ...template('{{ $p := "secret/data/tax-prod/db" }}{{ with secret $p }}{{ .Data.data.password }}{{ end }}') })],
+    ['a template whose own path is the argument', 'PATCH', DEPLOY, SMP, annotated({ ...role(), ...template(`{{ with secret "${OWN}" }}{{ .Data.data.password }}{{ end }}`) })],
+  ],
+  [
+    ["a template that builds its path from fragments (printf), naming no word", 'PATCH', DEPLOY, SMP, annotated({ ...role(), ...renders('secret (printf "secret/data/tax-%s%s/db" "pr" "od")') })],
+    ['the same path written out', 'PATCH', DEPLOY, SMP, annotated({ ...role(), ...renders(`secret "${OWN}"`) })],
+  ],
+  [
+    ["a template piping a production path into secret, in the delimiters the pod sets", 'PATCH', DEPLOY, SMP, annotated({ ...role(), 'vault.hashicorp.com/agent-template-left-delim-db': '[[', 'vault.hashicorp.com/agent-template-right-delim-db': ']]', ...template('[[ with "secret/data/tax-prod/db" | secret ]][[ .Data.data.password ]][[ end ]]') })],
+    ['the same with a field named secret', 'PATCH', DEPLOY, SMP, annotated({ ...role(), 'vault.hashicorp.com/agent-template-left-delim-db': '[[', 'vault.hashicorp.com/agent-template-right-delim-db': ']]', ...template(`[[ with secret "${OWN}" ]][[ .Data.data.secret ]][[ end ]]`) })],
+  ],
+  [
+    ["a template listing production's paths (secrets)", 'PATCH', DEPLOY, SMP, annotated({ ...role(), ...template('{{ range secrets "secret/metadata/tax-prod/" }}{{ . }}{{ end }}') })],
+    ['the same listing its own', 'PATCH', DEPLOY, SMP, annotated({ ...role(), ...template('{{ range secrets "secret/metadata/benefits-test/" }}{{ . }}{{ end }}') })],
+  ],
+  [
+    ["an agent JSON patch replacing the agent's configuration", 'PATCH', DEPLOY, JSON_PATCH, [{ op: 'add', path: '/spec/template/metadata/annotations/vault.hashicorp.com~1agent-json-patch', value: JSON.stringify([{ op: 'replace', path: '/env/0/value', value: Buffer.from('{"template":[{"contents":"x"}]}').toString('base64') }]) }]],
+    ["an agent JSON patch setting the agent's memory", 'PATCH', DEPLOY, JSON_PATCH, [{ op: 'add', path: '/spec/template/metadata/annotations/vault.hashicorp.com~1agent-json-patch', value: JSON.stringify([{ op: 'replace', path: '/resources/limits/memory', value: '256Mi' }]) }]],
+  ],
+];
+
+/**
+ * The same for the objects the example policy's `secret-sync-objects` rule already asks a fresh
+ * sign-in for, whatever they name: the guardrail is what a site that loosens that rule keeps.
+ */
+const STORE_WRITES: [Write, Write][] = [
+  [
+    ["a SecretStore authenticating as production's role", 'POST', `${ES}/secretstores`, JSON_CT, store('tax-prod-api')],
+    ['the same with its own role', 'POST', `${ES}/secretstores`, JSON_CT, store('benefits-api')],
+  ],
+  [
+    ['a merge patch moving a SecretStore to production', 'PATCH', `${ES}/secretstores/vault`, MERGE, { spec: { provider: { vault: { path: 'secret-prod' } } } }],
+    ['a merge patch moving it to its own mount', 'PATCH', `${ES}/secretstores/vault`, MERGE, { spec: { provider: { vault: { path: 'secret-benefits' } } } }],
+  ],
+  [
+    ["an ExternalSecret from production's generator", 'POST', `${ES}/externalsecrets`, JSON_CT, generated('tax-prod-db')],
+    ['the same from its own', 'POST', `${ES}/externalsecrets`, JSON_CT, generated('benefits-test-db')],
+  ],
+  [
+    ["a PushSecret writing over production's path", 'POST', '/apis/external-secrets.io/v1alpha1/namespaces/benefits-test/pushsecrets', JSON_CT, push('secret/tax-prod/db')],
+    ['the same to its own', 'POST', '/apis/external-secrets.io/v1alpha1/namespaces/benefits-test/pushsecrets', JSON_CT, push('secret/benefits-test/db')],
+  ],
+  [
+    ["a SecretProviderClass mounting production's path (Secrets Store CSI)", 'POST', `/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${NS}/secretproviderclasses`, JSON_CT, spc('secret/data/tax-prod/db')],
+    ['the same with its own', 'POST', `/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${NS}/secretproviderclasses`, JSON_CT, spc(OWN)],
+  ],
+];
+
+describe('secret_store_production_path, bypassed the ways the rule did not read', () => {
+  it.each(WRITES.map(([bad]) => bad))('%s: a sign-in an hour old is asked for a new one', async (...write) => {
+    const res = await send(write);
+    expect(reason(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain(CODE);
+  });
+
+  it.each(WRITES.map(([, good]) => good))('%s: the everyday sign-in', async (...write) => {
+    const res = await send(write);
+    expect(rules(res)).not.toContain(CODE);
+    expect(reason(res), rules(res)).toBe('allowed');
+  });
+
+  it.each(STORE_WRITES.map(([bad]) => bad))('%s: the guardrail names it', async (...write) => {
+    const res = await send(write);
+    expect(reason(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain(CODE);
+  });
+
+  it.each(STORE_WRITES.map(([, good]) => good))('%s: no guardrail', async (...write) => {
+    const res = await send(write);
+    expect(rules(res)).toContain('secret-sync-objects');
+    expect(rules(res)).not.toContain(CODE);
+  });
+});
+
+// Held before this session: the shapes that carry the same annotations (kept so the corpus grows).
+describe('secret_store_production_path: carriers that held', () => {
+  const tpl = { metadata: { annotations: { 'vault.hashicorp.com/agent-inject': 'true', ...role(), 'vault.hashicorp.com/agent-inject-secret-db': 'secret/data/tax-prod/db' } }, spec: { containers: [{ name: 'api', image: 'registry.example.com/app:1.0' }] } };
+  it.each<Write>([
+    ['a StatefulSet', 'POST', `/apis/apps/v1/namespaces/${NS}/statefulsets`, JSON_CT, { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: { serviceName: 'db', selector: {}, template: tpl } }],
+    ['a DaemonSet', 'POST', `/apis/apps/v1/namespaces/${NS}/daemonsets`, JSON_CT, { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'db' }, spec: { selector: {}, template: tpl } }],
+    ['a ReplicaSet', 'POST', `/apis/apps/v1/namespaces/${NS}/replicasets`, JSON_CT, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'db' }, spec: { selector: {}, template: tpl } }],
+    ['a Job', 'POST', `/apis/batch/v1/namespaces/${NS}/jobs`, JSON_CT, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'db' }, spec: { template: tpl } }],
+    ['a PodTemplate', 'POST', `/api/v1/namespaces/${NS}/podtemplates`, JSON_CT, { apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'db' }, template: tpl }],
+    ['a JSON patch adding the pod metadata whole', 'PATCH', DEPLOY, JSON_PATCH, [{ op: 'add', path: '/spec/template/metadata', value: tpl.metadata }]],
+    ['a server-side apply in YAML', 'PATCH', `${DEPLOY}?fieldManager=kubectl&force=true`, CONTENT_TYPES.apply, `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: benefits-api}\nspec:\n  template:\n    metadata:\n      annotations:\n        vault.hashicorp.com/role: benefits-api\n        vault.hashicorp.com/agent-inject-secret-db: secret/data/tax-prod/db\n`],
+  ])('%s in a test namespace is asked', async (...write) => {
+    const res = await send(write);
+    expect(reason(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain(CODE);
+  });
+});
