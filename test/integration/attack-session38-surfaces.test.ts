@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, rules } from '../support/built-server.js';
+import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, REFUSED, rules } from '../support/built-server.js';
 import { checkRequest, CONTENT_TYPES } from '../support/requests.js';
 
 /**
@@ -159,5 +159,35 @@ describe('secret_store_production_path: carriers that held', () => {
     const res = await send(write);
     expect(reason(res), rules(res)).toBe('auth_too_old');
     expect(rules(res)).toContain(CODE);
+  });
+});
+
+// guardrails.api_server_addresses against an Endpoints' or EndpointSlice's address as Kubernetes
+// reads it: its validation and kube-proxy take IPv4 parts as decimal, leading zeros and all
+// (netutils.ParseIPSloppy), where ipaddr.js read them as octal. `010.096.000.001` (no octal number)
+// and `010.96.0.1` (octal 8.96.0.1) route to the API server's Service at 10.96.0.1 (the example's
+// address) and were allowed on the everyday sign-in; session 38 made the configured ranges refuse
+// those forms, not the bodies compared with them.
+describe('gated_host_route: an endpoint naming the API server with leading zeros', () => {
+  const slice = (ip: string) => ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'kube-mirror', labels: { 'kubernetes.io/service-name': 'kube-mirror' } }, addressType: 'IPv4', endpoints: [{ addresses: [ip] }], ports: [{ port: 443, protocol: 'TCP' }] });
+  const endpoints = (ip: string) => ({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kube-mirror' }, subsets: [{ addresses: [{ ip }], ports: [{ port: 443 }] }] });
+  it.each<Write>([
+    ['an EndpointSlice naming 010.096.000.001', 'POST', '/apis/discovery.k8s.io/v1/namespaces/dev/endpointslices', JSON_CT, slice('010.096.000.001')],
+    ['an EndpointSlice naming 010.96.0.1', 'POST', '/apis/discovery.k8s.io/v1/namespaces/dev/endpointslices', JSON_CT, slice('010.96.0.1')],
+    ['an Endpoints naming 10.096.0.1', 'POST', '/api/v1/namespaces/dev/endpoints', JSON_CT, endpoints('10.096.0.1')],
+    ['an Endpoints naming ::ffff:010.096.0.1 (held)', 'POST', '/api/v1/namespaces/dev/endpoints', JSON_CT, endpoints('::ffff:010.096.0.1')],
+    ['an EndpointSlice naming 10.96.0.1 (held)', 'POST', '/apis/discovery.k8s.io/v1/namespaces/dev/endpointslices', JSON_CT, slice('10.96.0.1')],
+  ])('%s is gated_host_route', async (...write) => {
+    const res = await send(write);
+    expect(REFUSED, rules(res)).toContain(reason(res));
+    expect(rules(res)).toContain('guardrail:gated_host_route');
+  });
+
+  it.each<Write>([
+    ['an EndpointSlice naming 010.096.000.010 (kube-dns)', 'POST', '/apis/discovery.k8s.io/v1/namespaces/dev/endpointslices', JSON_CT, slice('010.096.000.010')],
+    ['an EndpointSlice naming 10.20.4.17', 'POST', '/apis/discovery.k8s.io/v1/namespaces/dev/endpointslices', JSON_CT, slice('10.20.4.17')],
+  ])('%s is no API server address', async (...write) => {
+    const res = await send(write);
+    expect(rules(res)).not.toContain('gated_host_route');
   });
 });
