@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, REFUSED, rules } from '../support/built-server.js';
+import { TrustedProxies } from '../../src/server/http/proxies.js';
 import { checkRequest, CONTENT_TYPES } from '../support/requests.js';
 
 /**
@@ -189,5 +190,39 @@ describe('gated_host_route: an endpoint naming the API server with leading zeros
   ])('%s is no API server address', async (...write) => {
     const res = await send(write);
     expect(rules(res)).not.toContain('gated_host_route');
+  });
+});
+
+// server.trusted_proxies on the HTTP listener (src/server/http/proxies.ts): the client is the
+// rightmost x-forwarded-for entry that is no trusted proxy. An entry with the port a front
+// appends (Azure Application Gateway writes `203.0.113.9:51234`), or one that is no address, was
+// read as "no address, so the peer": every client of that front was the front itself, an address
+// every engineer shares (no new network from anywhere) and often one of risk.trusted_networks.
+describe('forward-auth x-forwarded-for on the HTTP listener', () => {
+  const proxies = new TrustedProxies(['10.60.0.0/16']);
+  const FRONT = '10.60.4.11';
+  it.each([
+    ['203.0.113.9:51234', '203.0.113.9'],
+    ['[2001:db8::9]:443', '2001:db8::9'],
+    ['10.0.0.5, 203.0.113.9:51234', '203.0.113.9'],
+    ['203.0.113.9:51234, 10.60.4.12', '203.0.113.9'],
+    ['[::ffff:203.0.113.9]:443', '203.0.113.9'],
+  ])('%j from a trusted front is the client %s, not the front', (xff, client) => {
+    expect(proxies.clientAddress(FRONT, xff)).toBe(client);
+    expect(proxies.clientAddress(`::ffff:${FRONT}`, xff)).toBe(client);
+  });
+
+  it.each(['unknown', '203.0.113.9, unknown', '203.0.113.9, ', '_hidden', 'for=203.0.113.9'])('%j: the client is unknown, never the front', (xff) => {
+    expect(proxies.clientAddress(FRONT, xff)).toBe('');
+  });
+
+  // Held: a peer that is no trusted proxy is the client whatever it wrote; a trusted front with no
+  // header is the client itself (nothing forwarded); duplicate headers are joined in order.
+  it('held: untrusted peers, no header, hops that are all fronts', () => {
+    expect(proxies.clientAddress('198.51.100.7', '10.60.4.12, 203.0.113.9')).toBe('198.51.100.7');
+    expect(proxies.clientAddress(FRONT, undefined)).toBe(FRONT);
+    expect(proxies.clientAddress(FRONT, '')).toBe(FRONT);
+    expect(proxies.clientAddress(FRONT, '10.60.4.12, 10.60.4.13')).toBe(FRONT);
+    expect(proxies.clientAddress(FRONT, '10.60.4.12,203.0.113.9')).toBe('203.0.113.9');
   });
 });
