@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, REFUSED, rules } from '../support/built-server.js';
 import { TrustedProxies } from '../../src/server/http/proxies.js';
+import { askId, namedAsk, objectDigest } from '../../src/risk/ask.js';
+import { CheckArgsEncoder } from '../../src/state/redis-args.js';
+import type { Observation, WorkObservation } from '../../src/state/store.js';
 import { checkRequest, CONTENT_TYPES } from '../support/requests.js';
 
 /**
@@ -224,5 +227,123 @@ describe('forward-auth x-forwarded-for on the HTTP listener', () => {
     expect(proxies.clientAddress(FRONT, '')).toBe(FRONT);
     expect(proxies.clientAddress(FRONT, '10.60.4.12, 10.60.4.13')).toBe(FRONT);
     expect(proxies.clientAddress(FRONT, '10.60.4.12,203.0.113.9')).toBe('203.0.113.9');
+  });
+});
+
+// redis38's Check arguments memo (src/state/redis-args.ts), differentially against the encoder
+// without it on seeded random Checks: few subjects, each Check mostly its subject's last with one
+// input changed (so the memo is hit, and each guard is what stands between it and a stale
+// encoding), each input drawn from a small pool holding values of equal JS length and different
+// UTF-8 length, RESP's separators, a lone surrogate, '' and absent; a tiny memo bound so eviction
+// runs too. Held: no encoding differed (and removing any one guard fails it: checked for
+// device, w.nearby and w.auth).
+describe('the Redis Check arguments memo: seeded random Checks', () => {
+  it('encodes 40,000 random Checks as the fresh encoder does, call for call', () => {
+    let seed = 0x5eed39;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const pick = <T,>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
+    const text = ['', 'a', 'é', 'e\u0301', 'ab', '\u00e9\u00e9', 'ee', '\r\n', '$1\r\na', '\ud800', '\udc00', '\u0000', 'ns-prod', 'ns\u2011prod', '*'];
+    const subjects = ['alice', 'alice\u0000', 'ALICE', 'b\u00e9', 'be\u0301', 'sg:alice'];
+    type Check = { o: Observation; w: WorkObservation | undefined };
+    const OBS: Record<string, () => unknown> = {
+      session: () => pick(['', 's1', 's\u00e9', 'se\u0301']),
+      ip: () => pick(['203.0.113.7', '2001:db8::7', '']),
+      ipPrefix: () => pick(['203.0.113.0/24', '2001:db8::/56', '']),
+      device: () => pick(text),
+      uaFamily: () => pick(['kubectl', 'k9s', '']),
+      namespace: () => pick(text),
+      sensitive: () => rnd(2) === 0,
+      destructive: () => pick([undefined, true, false]),
+      counted: () => pick([undefined, true, false]),
+      client: () => pick([undefined, ...text]),
+      object: () => pick([undefined, ...text]),
+      platform: () => pick([undefined, ...text]),
+    };
+    const WORK: Record<string, (now: number) => unknown> = {
+      namespace: () => pick(text),
+      object: () => pick(text),
+      site: () => pick(text),
+      nearby: () => pick(text),
+      auth: (now) => pick([undefined, now, now - 1000, now - 1000.4, now - 1000.6, now - 999.5]),
+      read: () => pick([undefined, true, false]),
+      family: () => pick([undefined, '', '2:ledger', '2:l\u00e9dger', '2:le\u0301dger']),
+      kind: () => pick([undefined, '', 'secret_read', 'proxy', 'pod_shell']),
+    };
+    const set = (to: Record<string, unknown>, k: string, v: unknown) => {
+      if (v === undefined) delete to[k];
+      else to[k] = v;
+    };
+    const randomCheck = (subject: string, now: number): Check => {
+      const o = { subject, nowMs: now } as Record<string, unknown>;
+      for (const [k, f] of Object.entries(OBS)) set(o, k, f());
+      let w: Record<string, unknown> | undefined;
+      if (rnd(3) !== 0) {
+        w = { subject, nowMs: now };
+        for (const [k, f] of Object.entries(WORK)) set(w, k, f(now));
+      }
+      return { o: o as unknown as Observation, w: w as unknown as WorkObservation | undefined };
+    };
+    const last = new Map<string, Check>();
+    const memo = new CheckArgsEncoder('sg:', true, 4);
+    const fresh = new CheckArgsEncoder('sg:', false);
+    let now = Date.parse('2026-12-06T09:00:00Z');
+    let hits = 0;
+    for (let i = 0; i < 40_000; i++) {
+      now += rnd(3) === 0 ? 0 : rnd(2000) + 0.25 * rnd(4);
+      const subject = subjects[rnd(4) === 0 ? rnd(subjects.length) : rnd(2)]!;
+      const prev = last.get(subject);
+      let c: Check;
+      if (prev === undefined || rnd(5) === 0) c = randomCheck(subject, now);
+      else {
+        const o = { ...prev.o, nowMs: now } as unknown as Record<string, unknown>;
+        let w = prev.w === undefined ? undefined : ({ ...prev.w, nowMs: now } as unknown as Record<string, unknown>);
+        const r = rnd(4);
+        if (r === 0) {
+          const k = pick(Object.keys(OBS));
+          set(o, k, OBS[k]!());
+        } else if (r === 1 && w !== undefined) {
+          const k = pick(Object.keys(WORK));
+          set(w, k, WORK[k]!(now));
+        } else if (r === 2) w = w === undefined ? randomCheck(subject, now).w as unknown as Record<string, unknown> | undefined : undefined;
+        else hits++;
+        c = { o: o as unknown as Observation, w: w as unknown as WorkObservation | undefined };
+      }
+      last.set(subject, c);
+      expect(memo.encode(c.o, c.w), String(i)).toEqual(fresh.encode(c.o, c.w));
+    }
+    expect(hits).toBeGreaterThan(5000);
+  });
+});
+
+// The ask ids without a TTL (src/risk/ask.ts namedAsk): what a forged or re-opened id reads as.
+// Held: an id answers only what it names, for its own subject, never from the future; anything
+// else is no binding or answers nothing.
+describe('ask ids: forged, foreign, far-future and re-opened ids', () => {
+  const AUTH = Math.floor(Date.parse('2026-12-06T11:00:00Z') / 1000);
+  it('held', () => {
+    const own = askId('alice', AUTH - 60, 'r', '');
+    expect(namedAsk(own, 'alice', AUTH)).toEqual({ bound: AUTH - 60, kind: 'r', object: '', answers: true });
+    // Another subject's id, and the same id with one digest character changed: no binding.
+    expect(namedAsk(askId('mallory', AUTH - 60, 'r', ''), 'alice', AUTH)).toBeUndefined();
+    expect(namedAsk(`${own.slice(0, -1)}${own.endsWith('A') ? 'B' : 'A'}`, 'alice', AUTH)).toBeUndefined();
+    // A valid-looking id whose bound was changed keeps the old digest: no binding.
+    expect(namedAsk(`${(AUTH - 61).toString(36)}${own.slice((AUTH - 60).toString(36).length)}`, 'alice', AUTH)).toBeUndefined();
+    // A bound in the far future, correctly digested: answers nothing (no sign-in precedes its ask).
+    const future = askId('alice', 36 ** 9 - 1, 'r', '');
+    expect(namedAsk(future, 'alice', AUTH)?.answers).toBe(false);
+    // A run's ask from last year re-opened: its own ask still (no age limit), answering only runs
+    // crossed at or before its bound (engine.ts boundAnswers), so nothing crossed since.
+    const old = namedAsk(askId('alice', AUTH - 365 * 86400, 'r', ''), 'alice', AUTH);
+    expect(old).toMatchObject({ kind: 'r', answers: true, bound: AUTH - 365 * 86400 });
+    // Zero-padded bound: the same ask, digested over the number.
+    expect(namedAsk(`0${own}`, 'alice', AUTH)).toEqual(namedAsk(own, 'alice', AUTH));
+    // An object ask names its object's digest; the subject digest binds kind and bound, not the object.
+    const o = askId('alice', AUTH - 5, 'o', 'secrets/prod-cart/cart-db');
+    expect(namedAsk(o, 'alice', AUTH)).toMatchObject({ kind: 'o', object: objectDigest('secrets/prod-cart/cart-db') });
+    // Over 40 characters, or no id: no binding (as a plain sign-in).
+    expect(namedAsk(`${'0'.repeat(20)}${own}`, 'alice', AUTH)).toBeUndefined();
   });
 });
