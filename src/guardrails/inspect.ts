@@ -37,7 +37,7 @@ import { carriedObjects, carriesText, FLEET_GROUP, openCarried, RESOURCE_SET_SEC
 import { checkNetworkAttachment, NETWORK_ATTACHMENT_GROUP } from './rules/network-attachments.js';
 import { checkScheduledJobChange, CRONJOB_KEY, CRONWORKFLOW_KEY } from './rules/scheduled-jobs.js';
 import { secretReadBy } from './rules/secret-refs.js';
-import { checkExternalSecret, EXTERNAL_SECRET_KEYS, EXTERNAL_SECRETS_GROUP } from './rules/secret-store-paths.js';
+import { checkExternalSecret, EXTERNAL_SECRET_KEYS, SECRET_STORE_GROUPS } from './rules/secret-store-paths.js';
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
 import { MAX_YAML_DOCUMENTS } from './yaml.js';
@@ -338,8 +338,9 @@ function inspectAt(
     const scheduled = urlKey === CRONWORKFLOW_KEY && kube.verb === 'patch' && kube.subresource === '' && mediaType(contentType) !== APPLY_PATCH && !truncated && body !== undefined;
     // A claim that may restore another namespace's volume: only a body naming dataSourceRef is parsed.
     const claim = claimWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, CLAIM_SOURCE_KEYS);
-    // An ExternalSecret's paths and stores: what the operator fetches into the namespace's Secret.
-    const fetches = customObjectWrite(kube) && kube.apiGroup === EXTERNAL_SECRETS_GROUP && !truncated && body !== undefined && mayName(body, contentType, EXTERNAL_SECRET_KEYS);
+    // An ExternalSecret's paths and stores, a SecretStore's provider, a SecretProviderClass's
+    // parameters: what the operator or the CSI driver fetches into the namespace.
+    const fetches = customObjectWrite(kube) && SECRET_STORE_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined && mayName(body, contentType, EXTERNAL_SECRET_KEYS);
     // A Multus attachment's CNI configuration, which names the node interfaces its pods sit on.
     const attaches = customObjectWrite(kube) && kube.apiGroup === NETWORK_ATTACHMENT_GROUP && !truncated && body !== undefined && mayName(body, contentType, ['config']);
     // And an object that embeds the objects its controller writes (a Workflow's resource manifest).

@@ -263,12 +263,31 @@ function compileAddresses(cidrs: readonly string[]): GuardrailSettings['apiServe
   const ranges = cidrs.map((c) => parseCidr(c)!);
   if (ranges.length === 0) return () => false;
   return (ip) => {
-    const bare = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
+    const bare = decimalParts(ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip);
     if (!ipaddr.isValid(bare)) return false;
     let a = ipaddr.parse(bare);
     if (a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress()) a = (a as ipaddr.IPv6).toIPv4Address();
     return ranges.some(([net, bits]) => net.kind() === a.kind() && a.match(net, bits));
   };
+}
+
+/** Four dotted decimal parts, each as many digits as written. */
+const DOTTED = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/;
+
+/**
+ * An address's dotted IPv4 part (the whole of an IPv4 address, the tail of an IPv4-mapped one)
+ * read as Kubernetes reads it: each part decimal, leading zeros and all (netutils.ParseIPSloppy,
+ * which validates and serves an Endpoints' or EndpointSlice's addresses: `010.096.000.001` is
+ * 10.96.0.1). ipaddr.js reads inet_aton's octal there, so an EndpointSlice naming the API server's
+ * Service as `010.096.000.001` (no octal number) or `010.96.0.1` (8.96.0.1) was no API server
+ * address, and the route to it was allowed. A part above 255 is no address to either.
+ */
+function decimalParts(address: string): string {
+  const colon = address.lastIndexOf(':');
+  const m = DOTTED.exec(address.slice(colon + 1));
+  if (!m) return address;
+  const parts = m.slice(1).map(Number);
+  return parts.every((n) => n <= 255) ? `${address.slice(0, colon + 1)}${parts.join('.')}` : '';
 }
 
 const SA_USER = 'system:serviceaccount:';

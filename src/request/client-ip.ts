@@ -107,11 +107,18 @@ function parsedOf(text: string, opts: ClientAddressOptions, cache?: Map<string, 
   return parsed;
 }
 
+/**
+ * An x-forwarded-for entry without the port some proxies write beside the address
+ * (`203.0.113.7:51234`, `[2001:db8::1]:443`: Azure Application Gateway among them).
+ */
+export function withoutPort(text: string): string {
+  if (text.startsWith('[')) return text.slice(1, text.indexOf(']') > 0 ? text.indexOf(']') : undefined);
+  if (text.includes('.') && text.indexOf(':') === text.lastIndexOf(':') && text.includes(':')) return text.slice(0, text.indexOf(':'));
+  return text;
+}
+
 function parseAddress(text: string, opts: ClientAddressOptions): ClientAddress {
-  let t = text;
-  // `[2001:db8::1]:443` and `203.0.113.7:51234` appear in some proxies' headers.
-  if (t.startsWith('[')) t = t.slice(1, t.indexOf(']') > 0 ? t.indexOf(']') : undefined);
-  else if (t.includes('.') && t.indexOf(':') === t.lastIndexOf(':') && t.includes(':')) t = t.slice(0, t.indexOf(':'));
+  const t = withoutPort(text);
   if (!ipaddr.isValid(t)) return NO_ADDRESS;
   let addr: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(t);
   if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();

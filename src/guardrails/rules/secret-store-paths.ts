@@ -1,6 +1,7 @@
 import { familyOf } from '../../risk/namespace-family.js';
-import type { Json } from '../types.js';
+import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
+import { templateReads } from './vault-template.js';
 import { joinPath, walkObjects } from './walk.js';
 
 /**
@@ -21,71 +22,176 @@ import { joinPath, walkObjects } from './walk.js';
 const VAULT = 'vault.hashicorp.com/';
 const AGENT_SECRET = 'vault.hashicorp.com/agent-inject-secret-';
 const AGENT_TEMPLATE = 'vault.hashicorp.com/agent-inject-template-';
+const LEFT_DELIM = 'vault.hashicorp.com/agent-template-left-delim-';
+const RIGHT_DELIM = 'vault.hashicorp.com/agent-template-right-delim-';
 /**
- * What the agent authenticates as and where: a production role (`tax-prod-api`) or Vault
- * Enterprise namespace reads production's paths whatever the paths are called.
+ * What the agent authenticates as, with what and where, each of which the injector (vault-k8s
+ * agent-inject/agent) takes from the pod's annotations: a production role (`tax-prod-api`, under
+ * `role` or, when that is unset, `auth-config-role`), a production auth mount
+ * (`auth/kubernetes-prod`), the production Vault server (`service`), or a Vault Enterprise
+ * production namespace reads production's paths whatever the paths are called.
  */
-const AGENT_IDENTITY = new Set(['vault.hashicorp.com/role', 'vault.hashicorp.com/namespace']);
-/** A template's `{{ with secret "path" }}` / `{{ secret "path" }}`: Consul Template's secret function. */
-const TEMPLATE_SECRET = /\bsecret\s+"([^"]{1,512})"/g;
-/** A path's segments and the words of each (`tax-prod`, `tax_prod`, `db.prod`). */
-const WORDS = /[/\-_.:]+/;
+const AGENT_IDENTITY = new Set([
+  'vault.hashicorp.com/role',
+  'vault.hashicorp.com/auth-config-role',
+  'vault.hashicorp.com/auth-path',
+  'vault.hashicorp.com/service',
+  'vault.hashicorp.com/namespace',
+]);
+/** JSON patches the injector applies to its agent containers (the sidecar's, the init container's). */
+const AGENT_PATCH = new Set(['vault.hashicorp.com/agent-json-patch', 'vault.hashicorp.com/agent-init-json-patch']);
+/**
+ * The agent container's fields its configuration comes from: the injector writes the whole agent
+ * configuration (auth, templates, paths) base64-encoded into the env var `VAULT_CONFIG`, and the
+ * container's command and args decode and run it; a patch that sets them runs any configuration.
+ */
+const AGENT_CONFIG_FIELD = /^\/(?:env|envFrom|args|command|volumeMounts)(?:\/|$)/;
+/**
+ * A path's words: whatever is no letter or digit separates them (`tax-prod`, `tax_prod`, `db.prod`,
+ * `"tax-prod"` inside a SecretProviderClass's objects text, `tax+prod`), so that no separator a
+ * store takes in a name hides a word.
+ */
+const WORDS = /[^\p{L}\p{N}]+/u;
 
 export function checkSecretStorePaths(annotations: Json, path: string, ctx: RuleContext): void {
   // Read lazily: nearly every pod template has annotations, few have the injector's.
   let lower: boolean | undefined;
   for (const [key, value] of Object.entries(annotations)) {
     if (typeof value !== 'string' || !key.startsWith(VAULT)) continue;
-    const paths =
-      key.startsWith(AGENT_SECRET) || AGENT_IDENTITY.has(key) ? [value] : key.startsWith(AGENT_TEMPLATE) ? [...value.matchAll(TEMPLATE_SECRET)].map((m) => m[1]!) : [];
-    if (paths.length === 0) continue;
+    const named = key.startsWith(AGENT_SECRET) || AGENT_IDENTITY.has(key);
+    const template = key.startsWith(AGENT_TEMPLATE);
+    const patch = AGENT_PATCH.has(key);
+    if (!named && !template && !patch) continue;
     lower ??= lowerEnvironment(ctx);
     if (!lower) return;
-    for (const p of paths) {
+    const at = `${path}[${JSON.stringify(key.slice(0, 120))}]`;
+    if (named) {
       // The path itself stays out of the detail (a body value); its production word says enough.
-      const word = productionWord(p, ctx);
-      if (word === undefined) continue;
-      ctx.out.push({
-        code: 'secret_store_production_path',
-        detail: `annotation ${key.slice(0, 120)} names ${word}: a production secret-store path or role for pods of ${ctx.namespace}, a lower environment`,
-        path: `${path}[${JSON.stringify(key.slice(0, 120))}]`,
-      });
-      break;
+      const word = productionWord(value, ctx);
+      if (word !== undefined) pushPath(ctx, key, `names ${word}`, at);
+      continue;
     }
+    if (patch) {
+      const what = agentPatch(value, ctx);
+      if (what !== undefined) pushPath(ctx, key, what, at);
+      continue;
+    }
+    const name = key.slice(AGENT_TEMPLATE.length);
+    const left = annotations[LEFT_DELIM + name];
+    const right = annotations[RIGHT_DELIM + name];
+    const reads = templateReads(value, typeof left === 'string' ? left : undefined, typeof right === 'string' ? right : undefined);
+    const word = reads.literals.map((l) => productionWord(l, ctx)).find((w) => w !== undefined);
+    if (word !== undefined) pushPath(ctx, key, `names ${word}`, at);
+    // A path the template computes is unknown until the agent runs: it may be production's.
+    else if (reads.computed) pushPath(ctx, key, 'computes its Vault path (not one literal)', at);
   }
 }
 
+/** What an agent container's JSON patch does that may fetch production's secrets, if anything. */
+function agentPatch(value: string, ctx: RuleContext): string | undefined {
+  let ops: unknown;
+  try {
+    ops = JSON.parse(value);
+  } catch {
+    // The injector refuses the pod when its patch does not decode: nothing runs.
+    return undefined;
+  }
+  if (!Array.isArray(ops)) return undefined;
+  for (const op of ops) {
+    if (!isObject(op) || op.op === 'test') continue;
+    for (const p of [op.path, op.from]) {
+      if (typeof p === 'string' && AGENT_CONFIG_FIELD.test(p)) return `rewrites the agent's ${p.split('/')[1]!.slice(0, 20)}, where its Vault configuration comes from`;
+    }
+    const word = strings(op.value).map((v) => productionWord(v, ctx)).find((w) => w !== undefined);
+    if (word !== undefined) return `names ${word}`;
+  }
+  return undefined;
+}
+
+/** The strings of a value, to a depth no Kubernetes object's parser reaches past. */
+function strings(v: unknown, out: string[] = [], depth = 0): string[] {
+  if (typeof v === 'string') out.push(v);
+  else if (depth < 16 && Array.isArray(v)) for (const x of v) strings(x, out, depth + 1);
+  else if (depth < 16 && isObject(v)) for (const x of Object.values(v)) strings(x, out, depth + 1);
+  return out;
+}
+
+function pushPath(ctx: RuleContext, key: string, what: string, path: string): void {
+  ctx.out.push({
+    code: 'secret_store_production_path',
+    detail: `annotation ${key.slice(0, 120)} ${what}: a production secret-store path or role for pods of ${ctx.namespace}, a lower environment`,
+    path,
+  });
+}
+
 export const EXTERNAL_SECRETS_GROUP = 'external-secrets.io';
-/** The keys under which an ExternalSecret names what it fetches, and from which store. */
-export const EXTERNAL_SECRET_KEYS = ['remoteRef', 'extract', 'find', 'secretStoreRef', 'storeRef'];
-/** Each reference object and the field of it that names a path or a store. */
-const EXTERNAL_REFS: ReadonlyMap<string, string> = new Map([
-  ['remoteRef', 'key'],
-  ['extract', 'key'],
-  ['find', 'path'],
-  ['secretStoreRef', 'name'],
-  ['storeRef', 'name'],
+/** The Secrets Store CSI driver's group: a SecretProviderClass names what its provider mounts. */
+export const SECRETS_STORE_CSI_GROUP = 'secrets-store.csi.x-k8s.io';
+export const SECRET_STORE_GROUPS: ReadonlySet<string> = new Set([EXTERNAL_SECRETS_GROUP, SECRETS_STORE_CSI_GROUP]);
+/** The keys under which an ExternalSecret, a SecretStore or a SecretProviderClass names what it fetches, and from where. */
+export const EXTERNAL_SECRET_KEYS = ['remoteRef', 'extract', 'find', 'secretStoreRef', 'secretStoreRefs', 'storeRef', 'generatorRef', 'provider', 'parameters'];
+/**
+ * Each reference object and the fields of it that name a path, a store or a generator (a
+ * PushSecret's `remoteRef.remoteKey` and `secretStoreRefs`: where it writes a Secret of the
+ * namespace, over production's own when they name production).
+ */
+const EXTERNAL_REFS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['remoteRef', ['key', 'remoteKey']],
+  ['extract', ['key']],
+  ['find', ['path']],
+  ['secretStoreRef', ['name']],
+  ['secretStoreRefs', ['name']],
+  ['storeRef', ['name']],
+  ['generatorRef', ['name']],
+]);
+/**
+ * Objects every string of which says where secrets come from: a SecretStore's `provider` (the
+ * server, the mount, the role it authenticates as: a store called `vault` with the role
+ * `tax-prod-api` fetches production's paths under any key) and a SecretProviderClass's
+ * `parameters` (Vault's `roleName`, `vaultAddress` and the `objects` text with each `secretPath`;
+ * AWS's and Azure's objects and vault names; GCP's resource names).
+ */
+const SOURCE_OBJECTS: ReadonlyMap<string, string> = new Map([
+  ['provider', 'a SecretStore'],
+  ['parameters', 'a SecretProviderClass'],
 ]);
 
 /**
  * The same question for the External Secrets Operator (external-secrets.io): an ExternalSecret in a
- * lower environment whose `remoteRef.key`, `dataFrom` `extract.key` or `find.path`, or store
- * (`secretStoreRef`, a `dataFrom` `sourceRef.storeRef`) names production. The operator writes
- * what it fetches into a Secret of that namespace, where everyone who works there reads it.
+ * lower environment whose `remoteRef.key`, `dataFrom` `extract.key` or `find.path`, store
+ * (`secretStoreRef`, a `dataFrom` `sourceRef.storeRef`) or generator (`sourceRef.generatorRef`)
+ * names production, a SecretStore there whose provider does, and a PushSecret writing the
+ * namespace's Secret to a production path or store. The operator writes what it
+ * fetches into a Secret of that namespace, where everyone who works there reads it. And for the
+ * Secrets Store CSI driver: a SecretProviderClass whose provider parameters name production, which
+ * every pod of the namespace that mounts it reads.
  */
 export function checkExternalSecret(doc: Json, prefix: string, ctx: RuleContext): void {
   if (!lowerEnvironment(ctx)) return;
   walkObjects(doc, prefix, (node, path, key) => {
-    const field = EXTERNAL_REFS.get(key);
-    const value = field === undefined ? undefined : node[field];
-    if (typeof value !== 'string') return;
-    const word = productionWord(value, ctx);
-    if (word === undefined) return;
-    ctx.out.push({
-      code: 'secret_store_production_path',
-      detail: `${key}.${field} names ${word}: a production secret-store path or store for a Secret of ${ctx.namespace}, a lower environment`,
-      path: joinPath(path, field!),
-    });
+    const source = SOURCE_OBJECTS.get(key);
+    if (source !== undefined && path.startsWith(`${prefix}spec.`)) {
+      const word = strings(node).map((v) => productionWord(v, ctx)).find((w) => w !== undefined);
+      if (word !== undefined) {
+        ctx.out.push({
+          code: 'secret_store_production_path',
+          detail: `${key} of ${source} names ${word}: a production secret store, path or role for ${ctx.namespace}, a lower environment`,
+          path,
+        });
+      }
+      return 'skip';
+    }
+    for (const field of EXTERNAL_REFS.get(key) ?? []) {
+      const value = node[field];
+      const word = typeof value === 'string' ? productionWord(value, ctx) : undefined;
+      if (word === undefined) continue;
+      ctx.out.push({
+        code: 'secret_store_production_path',
+        detail: `${key}.${field} names ${word}: a production secret-store path or store for a Secret of ${ctx.namespace}, a lower environment`,
+        path: joinPath(path, field),
+      });
+      return;
+    }
   });
 }
 

@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { parseCidr } from '../../config/schema.js';
+import { withoutPort } from '../../request/client-ip.js';
 
 /**
  * `server.trusted_proxies`: the peers whose X-Forwarded-* and X-Original-* headers are believed.
@@ -25,16 +26,19 @@ export class TrustedProxies {
   /**
    * The client address: the peer, or, when the peer is a trusted proxy, the first address from the
    * right of X-Forwarded-For that is not itself a trusted proxy (entries further left are
-   * whatever the client claimed).
+   * whatever the client claimed), read as the gRPC path reads it (client-ip.ts): with the port
+   * some proxies append stripped, and '' (no address) for an entry that is none. Taking the peer
+   * there made every client of a front that writes `203.0.113.9:51234` the front itself, an
+   * address every engineer shares and often one of risk.trusted_networks: no new network, from
+   * anywhere (redteam39a).
    */
   clientAddress(peer: string | undefined, xff: string | undefined): string {
     const p = canonical(peer);
     if (!this.trusts(p) || !xff) return p;
-    const hops = xff.split(',').map((h) => h.trim());
+    const hops = xff.split(',');
     for (let i = hops.length - 1; i >= 0; i--) {
-      const hop = canonical(hops[i]);
-      if (hop === '') return p;
-      if (!this.trusts(hop)) return hop;
+      const hop = canonical(withoutPort(hops[i]!.trim()));
+      if (hop === '' || !this.trusts(hop)) return hop;
     }
     return p;
   }
