@@ -140,8 +140,10 @@ describe('diluted with harmless reads', () => {
 
 // machine_pace.resume_seconds: once the engineer's own loop was answered by a sign-in, a run that
 // goes over again within 5 minutes of its last request keeps the first run's start, and the
-// namespaces an answered run enters are not counted against grace_namespaces. Malware on the laptop
-// that starts within those minutes rides it.
+// namespaces an answered run enters are not counted against grace_namespaces; only within what the
+// answered run covered (a namespace two of its objects were in, or a name it read in two
+// namespaces: src/state/run-cover.ts). Malware on the laptop that starts within those minutes
+// reads Secrets of its own choosing, which begin a run of their own.
 describe('riding the 5 minutes after the engineer\'s answered loop', () => {
   it('malware\'s Secret reads in namespaces never worked in, two minutes after the engineer\'s answered rotation, are asked by the 4th', async () => {
     const login = await engineer('resume-1@example.io');
@@ -154,13 +156,11 @@ describe('riding the 5 minutes after the engineer\'s answered loop', () => {
     await refusedBy(fresh, at, rows, 3);
   });
 
-  // Not closed: machine_pace.resume_seconds continues the engineer's answered run for 5 minutes
-  // after its last request, and the namespaces an answered run enters are not counted against
-  // grace_namespaces; malware that starts within them is that run (docs/risk.md, machine_pace). It
-  // reads six Secrets in namespaces never worked in, refused at the 7th (sensitive_objects). Telling
-  // the engineer's next loop from malware's needs what the laptop knows (which process), and a
-  // loop resumed with other objects is the engineer's too (day 9's rotation after its sign-in).
-  it.fails('the same after a loop the engineer answered at machine pace', async () => {
+  // The answered run was Secrets of prod-cart: malware's reads in namespaces never worked in are
+  // outside it, so its 4th is a run of its own after the sign-in (before the cover it was refused
+  // only at the 7th, by sensitive_objects). The engineer's loop resumed after the sign-in (the next
+  // Secrets of prod-cart) stays quiet.
+  it('the same after a loop the engineer answered at machine pace', async () => {
     const login = await engineer('resume-2@example.io');
     const at = T0 + 3 * H;
     const own = (k: number) => secret('prod-cart', `rotated-${k}`);
