@@ -171,6 +171,21 @@ describe('riding the 5 minutes after the engineer\'s answered loop', () => {
     const rows = Array.from({ length: 12 }, (_, k) => [40 * S + 2 * M + k * S, secret(`victim${k}-prod`, 'db')] as const);
     await refusedBy(fresh, at, rows, 3);
   });
+
+  // Within 30 s of that sign-in, a crossing is also moved back to the step-up it answered (the
+  // loop's count, session 35): malware's run then read all twelve Secrets unasked. The step-up was
+  // asked in prod-cart of rotated-3: a crossing elsewhere and of another object is not the loop's.
+  it('the same right after the loop, within 30 s of the engineer\'s sign-in for its count', async () => {
+    const login = await engineer('resume-3@example.io');
+    const at = T0 + 3 * H;
+    const own = (k: number) => secret('prod-cart', `rotated-${k}`);
+    const first = await firstRefused(login, at, Array.from({ length: 4 }, (_, k) => [k * S, own(k)] as const));
+    expect(first.index, first.reasons.join(',')).toBe(3);
+    const fresh = signedIn(login, at + 25 * S);
+    for (let k = 3; k < 8; k++) expect(reasonOf(await get(fresh, at + 30 * S + k * S, own(k))), `own ${k}`).toBe('allowed');
+    const rows = Array.from({ length: 12 }, (_, k) => [38 * S + k * S, secret(`victim${k}-prod`, 'db')] as const);
+    await refusedBy(fresh, at, rows, 3);
+  });
 });
 
 // The same Secrets by every route the example reads as the Kubernetes API (kubectl's host, Headlamp,
