@@ -156,7 +156,7 @@ interface WorkRecord {
   /** The latest first sighting the cap on `sightings` dropped (0 none): `entered` is unknown up to it. */
   lost: number;
   /**
-   * The last pace run begun afresh: its start (0 none), whether the run now under way is that run
+   * The last pace run begun afresh: its start (absent: none), whether the run now under way is that run
    * resumed, and what it covered (run-cover.ts); only kept with `paceResume` on. Absent in
    * snapshots written before it: a run answered before then is not resumed (asked again).
    */
