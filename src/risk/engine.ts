@@ -624,15 +624,19 @@ export class RiskEngine {
     const auth = p.identity.authTime;
     const a = this.asked.get(p.obs.subject);
     if (auth === undefined || a === undefined || a.context !== askedContext(p)) return;
-    // A step-up asked for a count was asked of a run under way: the sign-in answers that run,
-    // whatever it reads next. One asked for a single request (a namespace, a kind, a network)
-    // answers only the loop over that request's object (the same resource and name, in any
-    // namespace and by any verb: day 9's GET and apply of `regcred` in each namespace). Any request
-    // after such a sign-in was covered before: malware on the laptop that began its own enumeration
-    // within 30 s of the engineer answering a step-up for their own command read every Secret of the
-    // working set, and every namespace's (grace_namespaces lifted for the answered run), at machine
-    // pace (test/integration/risk-redteam-sequences.test.ts).
-    if (!a.run && a.object !== askedObject(p)) return;
+    // A step-up asked for a count was asked of a run under way: the sign-in answers that run where
+    // it was going, the asked request's object in any namespace or another object in its namespace
+    // (a loop over namespaces or over one namespace's objects; the store resumes the run itself only
+    // within what it covered, state/run-cover.ts). Whatever it read next was covered until session
+    // 39: malware that began its own run within 30 s of the engineer answering their loop's count
+    // read twelve Secrets in namespaces never worked in unasked. One asked for a single request (a
+    // namespace, a kind, a network) answers only the loop over that request's object (the same
+    // resource and name, in any namespace and by any verb: day 9's GET and apply of `regcred` in
+    // each namespace). Any request after such a sign-in was covered before: malware on the laptop
+    // that began its own enumeration within 30 s of the engineer answering a step-up for their own
+    // command read every Secret of the working set, and every namespace's (grace_namespaces lifted
+    // for the answered run), at machine pace (test/integration/risk-redteam-sequences.test.ts).
+    if (a.object !== askedObject(p) && (!a.run || a.place !== askedPlace(p))) return;
     // A sign-in that names an ask answers that ask (boundAnswers): this one, or a request's over
     // the same object; and a request's ask (one refused on its own account inside a run too) only
     // the loop over its object. A sign-in that names none covers as before.
@@ -660,7 +664,7 @@ export class RiskEngine {
   private rememberAsked(p: Assessing, bound: ContextBound): void {
     if (this.asked.size >= 10_000 && !this.asked.has(p.obs.subject)) this.asked.clear();
     const run = isRunCode(bound.code);
-    this.asked.set(p.obs.subject, { at: p.nowMs, authAfter: bound.authAfter, context: askedContext(p), object: askedObject(p), run, id: bound.ask ?? '' });
+    this.asked.set(p.obs.subject, { at: p.nowMs, authAfter: bound.authAfter, context: askedContext(p), object: askedObject(p), place: askedPlace(p), run, id: bound.ask ?? '' });
   }
 
   /**
@@ -1360,6 +1364,8 @@ interface AskedStepUp {
   context: string;
   /** The object it was asked for, whatever its namespace (askedObject). */
   object: string;
+  /** The namespace it was asked in (askedPlace): a count's run goes on in it. */
+  place: string;
   /** Asked for a count (machine_pace, sensitive_objects): of a run already under way. */
   run: boolean;
   /** Its ask id (ContextBound.ask). */
@@ -1381,6 +1387,12 @@ function askedContext(p: Assessing): string {
 function askedObject(p: Assessing): string {
   const k = p.kube;
   return k === undefined ? '' : `${p.cluster}\n${k.apiGroup}\n${k.resource}\n${k.subresource}\n${k.name}`;
+}
+
+/** The namespace a request is in, with its cluster ('' for no Kubernetes request; answeredBurst). */
+function askedPlace(p: Assessing): string {
+  const k = p.kube;
+  return k === undefined ? '' : `${p.cluster}\n${k.namespace}`;
 }
 
 function subjectKey(who: Identity): string {

@@ -15,6 +15,7 @@ import {
   type LimitsMs,
 } from './sliding.js';
 import { RecentLru } from './recent-lru.js';
+import { covered, coverWith, EMPTY_COVER } from './run-cover.js';
 import { countLive, dropUpTo, TimedMap } from './timed-map.js';
 import { clientToken, ledBy, sessionClientsRead, sessionClientsWith } from './session-clients.js';
 import { StartupError } from '../config/load.js';
@@ -154,6 +155,14 @@ interface WorkRecord {
   lastSiteAt: number;
   /** The latest first sighting the cap on `sightings` dropped (0 none): `entered` is unknown up to it. */
   lost: number;
+  /**
+   * The last pace run begun afresh: its start (absent: none), whether the run now under way is that run
+   * resumed, and what it covered (run-cover.ts); only kept with `paceResume` on. Absent in
+   * snapshots written before it: a run answered before then is not resumed (asked again).
+   */
+  runStart?: number;
+  runResumed?: boolean;
+  runCover?: string;
   /** The last observeWork's lookup answers, while they cannot change (WorkMemo); never in a snapshot. */
   memo?: WorkMemo | undefined;
 }
@@ -340,6 +349,7 @@ export class MemoryStateStore implements StateStore {
           // Written before learned namespaces kept their first sightings (`e:`): what was learned
           // before the snapshot cannot be counted, so a login from before it gets no grace.
           lost: w.lost === undefined ? writtenAt : num(w.lost),
+          ...(w.runStart === undefined ? {} : { runStart: num(w.runStart), runResumed: w.runResumed === true, runCover: str(w.runCover) }),
         },
       ]);
       for (const [k, r] of subjects) this.subjects.set(k, r);
@@ -545,14 +555,26 @@ export class MemoryStateStore implements StateStore {
     // leaves its start ('qr') and when it was last answered ('qa'): one that resumes within
     // paceResumeMs of that is the same run, so the loop the engineer signed in for goes on after
     // the sign-in instead of starting a run the sign-in is older than (docs/risk.md, machine_pace).
+    // A run resumes only within what it covered (run-cover.ts): an object outside it begins a run of
+    // its own there, which the earlier sign-in does not answer.
     let paceSince = 0;
     const auth = w.auth ?? 0;
     if (pace > l.paceThreshold) {
       let start = rec.sightings.get('q:');
       if (start === undefined) {
         const answered = rec.sightings.get('qa');
-        start = answered !== undefined && answered > now - l.paceResumeMs ? (rec.sightings.get('qr') ?? now) : now;
+        const from = rec.sightings.get('qr');
+        if (answered !== undefined && answered > now - l.paceResumeMs && from !== undefined && rec.runStart === from && covered(rec.runCover ?? EMPTY_COVER, w.object)) {
+          start = from;
+          rec.runResumed = true;
+        } else start = this.runBegins(rec, now);
         rec.sightings.set('q:', start);
+      } else if (l.paceResumeMs > 0 && rec.runStart === start) {
+        if (rec.runResumed !== true) rec.runCover = coverWith(rec.runCover ?? EMPTY_COVER, w.object);
+        else if (!covered(rec.runCover ?? EMPTY_COVER, w.object)) {
+          start = this.runBegins(rec, now);
+          rec.sightings.set('q:', start);
+        }
       }
       paceSince = start;
       if (l.paceResumeMs > 0 && answeredRun(auth, start)) {
@@ -591,6 +613,24 @@ export class MemoryStateStore implements StateStore {
       kindSince: c.kindSince,
       historySince: rec.since,
     };
+  }
+
+  /**
+   * A pace run begun at `now`, not resumed: with `paceResume` on, its cover starts as the objects
+   * in the pace window, oldest first (the Redis store reads them in the same order).
+   */
+  private runBegins(rec: WorkRecord, now: number): number {
+    const l = this.l;
+    if (l.paceResumeMs === 0) return now;
+    const live: [string, number][] = [];
+    for (const [m, t] of rec.pace) if (t > now - l.paceMs) live.push([m, t]);
+    live.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    let cover = EMPTY_COVER;
+    for (const [m] of live) cover = coverWith(cover, m);
+    rec.runStart = now;
+    rec.runResumed = false;
+    rec.runCover = cover;
+    return now;
   }
 
   /**

@@ -11,6 +11,7 @@
 
 import { SESSION_CLIENTS } from './session-clients.js';
 import type { LimitsMs } from './sliding.js';
+import { RUN_COVER_TOKENS } from './run-cover.js';
 import { ENTERED_KEEP_MS, ENTERED_UNKNOWN } from './store.js';
 
 /**
@@ -465,16 +466,70 @@ end
 local pace = distinct(K[3], object, paceMs, maxObj)
 if pace > 0 and famMs > 0 and distinct(K[8], famAt > 0 and '' or object, paceMs, maxObj) == 0 then pace = 0 end
 -- A run answered by a sign-in made after it began leaves its start ('qr') and when it was last
--- answered ('qa'); a run within paceResume of that continues it (memory.ts observeWork).
+-- answered ('qa'); a run within paceResume of that continues it (memory.ts observeWork), only
+-- within what it covered: the last run begun afresh is kept in the last site's hash, its start
+-- ('rs'), whether the run under way is it resumed ('ru') and its cover ('rc', run-cover.ts, the
+-- same string by the same steps). The helpers are made only inside a run, with paceResume on.
 local paceSince = 0
 if pace > paceThr then
   tidy(K[2])
   local sc = call('ZSCORE', K[2], 'q:')
-  if sc then paceSince = tonumber(sc) else
+  local run, parts, dg, covered, coverWith, begins
+  if paceResume > 0 then
+    run = call('HMGET', K[5], 'rs', 'ru', 'rc')
+    parts = function(o)
+      local pre, n, name = string.match(o, '^(.*)|([^|]*)|([^|]*)$')
+      if not pre then return '', o end
+      return n, pre .. '|' .. name
+    end
+    dg = function(x) return string.sub(redis.sha1hex(x), 1, 12) end
+    covered = function(c, o)
+      if o == '' then return true end
+      local n, name = parts(o)
+      return string.find(c, ' N' .. dg(n) .. ' ', 1, true) ~= nil or string.find(c, ' O' .. dg(name) .. ' ', 1, true) ~= nil
+    end
+    coverWith = function(c, o)
+      if o == '' or (#c - 1) / 14 + 3 > ${RUN_COVER_TOKENS} then return c end
+      local x = ' x' .. dg(o) .. ' '
+      if string.find(c, x, 1, true) then return c end
+      c = c .. string.sub(x, 2)
+      local n, name = parts(o)
+      for _, pt in ipairs({{'n', 'N', dg(n)}, {'o', 'O', dg(name)}}) do
+        local confirmed = ' ' .. pt[2] .. pt[3] .. ' '
+        if not string.find(c, confirmed, 1, true) then
+          local pending = ' ' .. pt[1] .. pt[3] .. ' '
+          if string.find(c, pending, 1, true) then c = string.gsub(c, pending, confirmed, 1)
+          else c = c .. pt[1] .. pt[3] .. ' ' end
+        end
+      end
+      return c
+    end
+    -- A run begun now: its cover starts as the pace window's objects, oldest first.
+    begins = function()
+      local c = ' '
+      for _, m in ipairs(call('ZRANGEBYSCORE', K[3], '(' .. int(now - paceMs), '+inf')) do c = coverWith(c, m) end
+      call('HSET', K[5], 'rs', nowS, 'ru', '0', 'rc', c)
+      expire(K[5], knownTtl)
+      return now
+    end
+  end
+  if sc then
+    paceSince = tonumber(sc)
+    if paceResume > 0 and num(run[1]) == paceSince then
+      if run[2] ~= '1' then call('HSET', K[5], 'rc', coverWith(run[3] or ' ', object))
+      elseif not covered(run[3] or ' ', object) then
+        paceSince = begins()
+        call('ZADD', K[2], nowS, 'q:')
+      end
+    end
+  else
     paceSince = now
     if paceResume > 0 then
-      local qa = call('ZSCORE', K[2], 'qa')
-      if qa and tonumber(qa) > now - paceResume then paceSince = tonumber(call('ZSCORE', K[2], 'qr') or nowS) end
+      local qa, qr = call('ZSCORE', K[2], 'qa'), num(call('ZSCORE', K[2], 'qr'))
+      if qa and tonumber(qa) > now - paceResume and qr and num(run[1]) == qr and covered(run[3] or ' ', object) then
+        paceSince = qr
+        call('HSET', K[5], 'ru', '1')
+      else paceSince = begins() end
     end
     call('ZADD', K[2], int(paceSince), 'q:')
     expire(K[2], knownTtl)

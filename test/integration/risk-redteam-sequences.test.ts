@@ -140,8 +140,10 @@ describe('diluted with harmless reads', () => {
 
 // machine_pace.resume_seconds: once the engineer's own loop was answered by a sign-in, a run that
 // goes over again within 5 minutes of its last request keeps the first run's start, and the
-// namespaces an answered run enters are not counted against grace_namespaces. Malware on the laptop
-// that starts within those minutes rides it.
+// namespaces an answered run enters are not counted against grace_namespaces; only within what the
+// answered run covered (a namespace two of its objects were in, or a name it read in two
+// namespaces: src/state/run-cover.ts). Malware on the laptop that starts within those minutes
+// reads Secrets of its own choosing, which begin a run of their own.
 describe('riding the 5 minutes after the engineer\'s answered loop', () => {
   it('malware\'s Secret reads in namespaces never worked in, two minutes after the engineer\'s answered rotation, are asked by the 4th', async () => {
     const login = await engineer('resume-1@example.io');
@@ -154,29 +156,34 @@ describe('riding the 5 minutes after the engineer\'s answered loop', () => {
     await refusedBy(fresh, at, rows, 3);
   });
 
-  // Not closed: machine_pace.resume_seconds continues the engineer's answered run for 5 minutes
-  // after its last request, and the namespaces an answered run enters are not counted against
-  // grace_namespaces; malware that starts within them is that run (docs/risk.md, machine_pace). It
-  // reads six Secrets in namespaces never worked in, refused at the 7th (sensitive_objects). Telling
-  // the engineer's next loop from malware's needs what the laptop knows (which process), and a
-  // loop resumed with other objects is the engineer's too (day 9's rotation after its sign-in).
-  it.fails('the same after a loop the engineer answered at machine pace', async () => {
-    const login = await engineer('resume-2@example.io');
+  /**
+   * The engineer's loop over prod-cart's Secrets from `at`, asked at its 4th (machine pace), answered
+   * by a sign-in at 25 s and resumed (the next Secrets of prod-cart stay quiet); then malware reads a
+   * Secret in each of twelve namespaces never worked in, one a second from `from`.
+   */
+  async function afterAnsweredLoop(who: string, from: number): Promise<void> {
+    const login = await engineer(who);
     const at = T0 + 3 * H;
     const own = (k: number) => secret('prod-cart', `rotated-${k}`);
     const first = await firstRefused(login, at, Array.from({ length: 4 }, (_, k) => [k * S, own(k)] as const));
     expect(first.index, first.reasons.join(',')).toBe(3);
     const fresh = signedIn(login, at + 25 * S);
     for (let k = 3; k < 8; k++) expect(reasonOf(await get(fresh, at + 30 * S + k * S, own(k))), `own ${k}`).toBe('allowed');
-    const rows = Array.from({ length: 12 }, (_, k) => [40 * S + 2 * M + k * S, secret(`victim${k}-prod`, 'db')] as const);
+    const rows = Array.from({ length: 12 }, (_, k) => [from + k * S, secret(`victim${k}-prod`, 'db')] as const);
     await refusedBy(fresh, at, rows, 3);
-  });
+  }
+
+  // The answered run was Secrets of prod-cart: malware's reads in namespaces never worked in are
+  // outside it, so its 4th is a run of its own after the sign-in (before the cover it was refused
+  // only at the 7th, by sensitive_objects).
+  it('the same after a loop the engineer answered at machine pace', () => afterAnsweredLoop('resume-2@example.io', 40 * S + 2 * M));
+
+  // Within 30 s of that sign-in, a crossing is also moved back to the step-up it answered (the
+  // loop's count, session 35): malware's run then read all twelve Secrets unasked. The step-up was
+  // asked in prod-cart of rotated-3: a crossing elsewhere and of another object is not the loop's.
+  it('the same right after the loop, within 30 s of the engineer\'s sign-in for its count', () => afterAnsweredLoop('resume-3@example.io', 38 * S));
 });
 
-// The same Secrets by every route the example reads as the Kubernetes API (kubectl's host, Headlamp,
-// Backstage, the Kubernetes Dashboard's and Rancher's own APIs): the counts are the identity's, so
-// splitting an enumeration across routes splits nothing, and a refusal on one route is not
-// answered by another.
 describe('one enumeration split across routes', () => {
   const routes: [string, (ns: string, name: string) => string][] = [
     ['kube.localhost', (ns, name) => secret(ns, name)],

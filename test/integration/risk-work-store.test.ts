@@ -23,7 +23,13 @@ import { TEST_LIMITS } from '../support/state-config.js';
 /** With `+` (an application's components, unfamiliar_namespace.components), `a` covers `a-x` and `a-x-y`. */
 const FAMILIES = ['', '', '0:a', '1:a', '2:a', '3:a', '1:b', '2:b', 'junk', '2+:a-x', '1:a-x', '3+:a-x-y', '0+:a-x', '1+:b-x@c'];
 const KINDS = ['', '', 'secret_read', 'pod_shell'];
+/** Objects for the random sequences: bare ones, and Secrets sharing a namespace or a name (the run's cover, run-cover.ts). */
+const OBJECTS = ['', 'x1', 'x2', 'x3', '|secrets|a|p', '|secrets|a|q', '|secrets|b|p', '|secrets|b|r', '|secrets|c|q', 'apps|deployments/exec|a|p'];
 const LIMITS: StoreLimits = { ...TEST_LIMITS, paceWindow: 20, paceThreshold: 3, paceResume: 300 };
+/** Objects as context-bound.ts sensitiveObject writes them: group|resource|namespace|name. */
+const secretIn = (ns: string, name: string) => `|secrets|${ns}|${name}`;
+/** Day 9's rotation: the same Secret in one namespace after another. */
+const regcred = (k: number) => secretIn(`ns${k}`, 'regcred');
 const T = 1_764_000_000_000;
 let redis: RedisServer;
 const stores: RedisStateStore[] = [];
@@ -82,13 +88,13 @@ describe('working set, pace and sites: memory and redis agree', () => {
       // A loop over namespaces, one a second, with a login from 10 s before: over at the 4th.
       const run = async (subject: string, from: number, k0: number, auth: number) => {
         let last: WorkHistory | undefined;
-        for (let k = 0; k < 4; k++) last = await w(subject, from + k * 1000, `ns${k0 + k}/regcred`, auth);
+        for (let k = 0; k < 4; k++) last = await w(subject, from + k * 1000, regcred(k0 + k), auth);
         return last!;
       };
       expect(await run('ivy', 10_000, 0, 1)).toMatchObject({ pace: 4, paceSince: T + 13_000 });
       // Refused; the engineer signs in at 33 s, after the run began, and retries at 38 s (the
       // window has emptied): the retry is the run answered.
-      expect(await w('ivy', 38_000, 'ns3/regcred', 33_000)).toMatchObject({ pace: 1, paceSince: 0 });
+      expect(await w('ivy', 38_000, regcred(3), 33_000)).toMatchObject({ pace: 1, paceSince: 0 });
       // The loop goes on: its 4th object is over again, and keeps the first run's start, which
       // the sign-in answers; with paceResume 0 it is a run of its own, after the sign-in.
       expect(await run('ivy', 39_000, 4, 33_000)).toMatchObject({ pace: 5, paceSince: resume ? T + 13_000 : T + 41_000 });
@@ -99,19 +105,78 @@ describe('working set, pace and sites: memory and redis agree', () => {
       // Never answered (no sign-in after it began, as malware's burst): the next burst is a run of
       // its own, however soon, and a sign-in made between the two does not answer it.
       expect(await run('joe', 10_000, 0, 1)).toMatchObject({ paceSince: T + 13_000 });
-      expect(await w('joe', 38_000, 'ns3/regcred', 1)).toMatchObject({ pace: 1, paceSince: 0 });
+      expect(await w('joe', 38_000, regcred(3), 1)).toMatchObject({ pace: 1, paceSince: 0 });
       expect(await run('joe', 60_000, 4, 50_000)).toMatchObject({ paceSince: T + 63_000 });
       // A request of a run, over the threshold, with a login after it began answers it too.
       expect(await run('kai', 10_000, 0, 1)).toMatchObject({ paceSince: T + 13_000 });
-      expect(await w('kai', 14_000, 'ns4/regcred', 13_000)).toMatchObject({ pace: 5, paceSince: T + 13_000 });
+      expect(await w('kai', 14_000, regcred(4), 13_000)).toMatchObject({ pace: 5, paceSince: T + 13_000 });
       expect(await run('kai', 60_000, 5, 13_000)).toMatchObject({ paceSince: resume ? T + 13_000 : T + 63_000 });
       // Answered, then quiet for hours: the first request after it is no retry, and the next loop
       // is a run of its own (the answer was last seen at 14 s).
       expect(await run('lee', 10_000, 0, 1)).toMatchObject({ paceSince: T + 13_000 });
-      expect(await w('lee', 14_000, 'ns4/regcred', 13_000)).toMatchObject({ pace: 5, paceSince: T + 13_000 });
-      expect(await w('lee', 7_200_000, 'ns9/regcred', 13_000)).toMatchObject({ pace: 1, paceSince: 0 });
+      expect(await w('lee', 14_000, regcred(4), 13_000)).toMatchObject({ pace: 5, paceSince: T + 13_000 });
+      expect(await w('lee', 7_200_000, regcred(9), 13_000)).toMatchObject({ pace: 1, paceSince: 0 });
       expect(await run('lee', 7_201_000, 5, 13_000)).toMatchObject({ paceSince: T + 7_203_000 });
     }
+  });
+
+  it('pace: a run resumes only within what the answered run covered (a namespace or a name two of its objects shared); outside it, a run of its own', async () => {
+    const { m, r } = await pair();
+    for (const s of [m, r]) {
+      const w = (subject: string, at: number, object: string, auth: number) =>
+        Promise.resolve(s.observeWork({ subject, nowMs: T + at, namespace: '', object, site: '', nearby: '', auth: T + auth }));
+      // The engineer's loop over prod-cart's Secrets, over at the 4th (13 s); signed in at 33 s,
+      // the retry at 38 s answers it.
+      const answered = async (subject: string, ns: (k: number) => string, name: (k: number) => string) => {
+        for (let k = 0; k < 4; k++) await w(subject, 10_000 + k * 1000, secretIn(ns(k), name(k)), 1);
+        expect(await w(subject, 38_000, secretIn(ns(3), name(3)), 33_000)).toMatchObject({ pace: 1, paceSince: 0 });
+      };
+      const cart = () => 'prod-cart';
+      const own = (k: number) => `rotated-${k}`;
+      // Resumed with prod-cart's next Secrets: the answered run.
+      await answered('mia', cart, own);
+      for (const k of [4, 5, 6]) await w('mia', 96_000 + k * 1000, secretIn('prod-cart', own(k)), 33_000);
+      expect(await w('mia', 103_000, secretIn('prod-cart', own(7)), 33_000)).toMatchObject({ pace: 4, paceSince: T + 13_000 });
+      // Two minutes later, Secrets in namespaces the run never read: a run of its own at its 4th,
+      // which the sign-in at 33 s does not answer, and it stays one.
+      await answered('ned', cart, own);
+      for (let k = 0; k < 3; k++) expect(await w('ned', 160_000 + k * 1000, secretIn(`victim${k}-prod`, 'db'), 33_000)).toMatchObject({ paceSince: 0 });
+      expect(await w('ned', 163_000, secretIn('victim3-prod', 'db'), 33_000)).toMatchObject({ pace: 4, paceSince: T + 163_000 });
+      expect(await w('ned', 164_000, secretIn('victim4-prod', 'db'), 33_000)).toMatchObject({ pace: 5, paceSince: T + 163_000 });
+      // Resumed within the cover, then out of it: the run begins again there, and goes on from there
+      // even back inside prod-cart.
+      await answered('oli', cart, own);
+      for (const k of [4, 5, 6, 7]) await w('oli', 96_000 + k * 1000, secretIn('prod-cart', own(k)), 33_000);
+      expect(await w('oli', 104_000, secretIn('ledger-prod', 'db'), 33_000)).toMatchObject({ pace: 5, paceSince: T + 104_000 });
+      expect(await w('oli', 105_000, secretIn('prod-cart', own(8)), 33_000)).toMatchObject({ pace: 6, paceSince: T + 104_000 });
+      // One Secret in each of four namespaces, each read twice: no namespace and no name shared by
+      // two objects, so nothing is covered, not even the namespaces it read.
+      const one = (k: number) => `ns${k}`;
+      const named = (k: number) => `s${k}`;
+      for (let k = 0; k < 4; k++) await w('pam', 10_000 + k * 1000, secretIn(one(k), named(k)), 1);
+      await w('pam', 13_500, secretIn(one(3), named(3)), 1);
+      expect(await w('pam', 38_000, secretIn(one(3), named(3)), 33_000)).toMatchObject({ pace: 1, paceSince: 0 });
+      for (let k = 0; k < 3; k++) await w('pam', 100_000 + k * 1000, secretIn(one(k), `t${k}`), 33_000);
+      expect(await w('pam', 103_000, secretIn(one(3), 't3'), 33_000)).toMatchObject({ pace: 4, paceSince: T + 103_000 });
+      // Day 9's rotation goes on to namespaces of its own after the sign-in: the same name.
+      await answered('quin', (k) => `ns${k}`, () => 'regcred');
+      for (let k = 4; k < 7; k++) await w('quin', 96_000 + k * 1000, regcred(k), 33_000);
+      expect(await w('quin', 103_000, regcred(7), 33_000)).toMatchObject({ pace: 4, paceSince: T + 13_000 });
+    }
+  });
+
+  it('pace: the snapshot of the memory store keeps the answered run\'s cover', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'stepgate-run-')), 'snap.json');
+    const a = new MemoryStateStore(LIMITS, { maxSubjects: 100, snapshotPath: path });
+    const w = (s: MemoryStateStore, at: number, object: string, auth: number) => s.observeWork({ subject: 'rae', nowMs: T + at, namespace: '', object, site: '', nearby: '', auth: T + auth });
+    for (let k = 0; k < 4; k++) w(a, 10_000 + k * 1000, regcred(k), 1);
+    w(a, 38_000, regcred(3), 33_000);
+    await a.close();
+    const b = new MemoryStateStore(LIMITS, { maxSubjects: 100, snapshotPath: path });
+    for (let k = 4; k < 7; k++) w(b, 96_000 + k * 1000, regcred(k), 33_000);
+    expect(w(b, 103_000, regcred(7), 33_000)).toMatchObject({ pace: 4, paceSince: T + 13_000 });
+    expect(w(b, 104_000, secretIn('ns8', 'db'), 33_000)).toMatchObject({ pace: 5, paceSince: T + 104_000 });
+    await b.close();
   });
 
   it('familiar objects: a window of nothing but familiar reads counts none, one new object counts all; the cap drops the least recently read', async () => {
@@ -437,7 +502,7 @@ describe('working set, pace and sites: memory and redis agree', () => {
           continue;
         }
         const auth = pick([0, T, at - 1000, at - 600_000, at - 4_000_000, at]);
-        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*', '**']), object: pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth, read: rand() < 0.6, family: pick(FAMILIES), kind: pick(KINDS) };
+        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*', '**']), object: pick(OBJECTS), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth, read: rand() < 0.6, family: pick(FAMILIES), kind: pick(KINDS) };
         expect(await r.observeWork(o), `step ${i}`).toEqual(m.observeWork(o));
       }
     });

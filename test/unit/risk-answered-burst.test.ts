@@ -80,6 +80,18 @@ describe('a run the sign-in answered', () => {
     expect(w.run(aal2Token('alice', S(T + 20_000)), T + 25_000, own.slice(3))).toEqual({ refusedAt: -1, context: undefined });
   });
 
+  it('a loop asked at machine pace: a run begun within the 30 s elsewhere, of another object (malware riding the sign-in for the loop), is asked at its crossing', () => {
+    const w = world();
+    const own = Array.from({ length: 4 }, (_, k) => secret('team-a', `rotated-${k}`));
+    expect(w.run(morning, T, own)).toEqual({ refusedAt: 3, context: 'machine_pace' });
+    const signedIn = aal2Token('alice', S(T + 20_000));
+    // Not the loop's namespace, not its object: asked where its count crosses (the loop's four and
+    // its three are seven distinct objects in 120 s), as a run begun after the sign-in; moved back
+    // to the loop's step-up, it read all ten.
+    const spread = Array.from({ length: 10 }, (_, k) => secret(`other-${k}`, 'db'));
+    expect(w.run(signedIn, T + 25_000, spread)).toEqual({ refusedAt: 2, context: 'sensitive_objects' });
+  });
+
   it('a fresh sign-in that answered no step-up is still asked at machine pace (malware waiting for the sign-in)', () => {
     const w = world();
     const fresh = aal2Token('alice', S(T) + 20);
