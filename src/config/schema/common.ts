@@ -22,7 +22,7 @@ export const listen = z
 export const listenOrOff = z.union([z.literal('off'), listen]);
 
 /** CIDR (`10.0.0.0/8`, `::1/128`) or a single address; checked with ipaddr.js at startup. */
-export const cidr = z.string().refine((v) => parseCidr(v) !== undefined, 'must be an IP address or CIDR, e.g. 10.0.0.0/8 or ::1/128 (IPv4 as four decimal parts without leading zeros)');
+export const cidr = z.string().refine((v) => parseCidr(v) !== undefined, 'must be an IP address or CIDR, e.g. 10.0.0.0/8 or ::1/128 (IPv4 as four decimal parts without leading zeros; an IPv4-mapped range as ::ffff:a.b.c.d/96 or longer)');
 
 export const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
@@ -85,7 +85,17 @@ export function parseCidr(v: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | unde
     } else {
       [a, bits] = ipaddr.parseCIDR(v);
     }
-    if (a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) return [(a as ipaddr.IPv6).toIPv4Address(), bits - 96];
+    if (a.kind() === 'ipv6') {
+      const v6 = a as ipaddr.IPv6;
+      // Addresses are compared as IPv4 when they are IPv4-mapped, so a mapped range means
+      // something only as the IPv4 range it maps: `::ffff:10.0.0.0/95` reaches past the mapped
+      // space, loaded, and matched nothing (a proxy or network listed that way was silently not
+      // listed). `::10.0.0.0/104` (IPv4-compatible, deprecated by RFC 4291, no form a client
+      // address takes) ipaddr.js reads as the mapped `::ffff:10.0.0.0/104`: a range other than
+      // the one written. The hex part is therefore read on its own.
+      if (dotted.includes('.') && ipaddr.parse(`${address.slice(0, address.lastIndexOf(':') + 1)}0:0`).toNormalizedString() === '0:0:0:0:0:0:0:0') return undefined;
+      if (v6.isIPv4MappedAddress()) return bits >= 96 ? [v6.toIPv4Address(), bits - 96] : undefined;
+    }
     return [a, bits];
   } catch {
     return undefined;
