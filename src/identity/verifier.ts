@@ -44,8 +44,17 @@ export interface VerifierOptions {
   env: NodeJS.ProcessEnv;
   onJwksRefresh?: (issuer: string, outcome: 'ok' | 'error', detail: string, elapsedMs: number) => void;
   aroundJwksRefresh?: (issuer: string, refresh: () => Promise<void>) => Promise<void>;
-  /** false: every credential hashed to find its cache entry (token-front.ts), as tests compare. */
-  front?: boolean;
+  /**
+   * The fronts' bounds (token-front.ts); false: every credential hashed to find its cache entry.
+   * Tests compare the two and shrink the bounds to reach them.
+   */
+  front?: false | FrontBounds;
+}
+
+export interface FrontBounds {
+  entries: number;
+  chars: number;
+  length: number;
 }
 
 /**
@@ -53,9 +62,7 @@ export interface VerifierOptions {
  * whatever `max_entries` is. 2,048 credentials cover the tokens that repeat within a few seconds
  * on a busy replica; a token longer than 8,192 characters is hashed on every request, as before.
  */
-const FRONT_MAX_ENTRIES = 2048;
-const FRONT_MAX_CHARS = 2 * 1024 * 1024;
-const FRONT_MAX_LENGTH = 8192;
+const FRONT_BOUNDS: FrontBounds = { entries: 2048, chars: 2 * 1024 * 1024, length: 8192 };
 
 interface TrustedIssuer {
   config: IssuerConfig;
@@ -157,7 +164,8 @@ export class TokenVerifier {
   }
 
   private newFront(): TokenFront {
-    return new TokenFront(Math.min(FRONT_MAX_ENTRIES, this.config.token_cache.max_entries), FRONT_MAX_CHARS, FRONT_MAX_LENGTH);
+    const b = this.opts.front || FRONT_BOUNDS;
+    return new TokenFront(Math.min(b.entries, this.config.token_cache.max_entries), b.chars, b.length);
   }
 
   /** Whatever removes a cache entry removes its credential from the fronts (token-front.ts). */
