@@ -18,7 +18,8 @@ import { TokenVerifier, type FrontBounds, type VerifyResult } from '../../src/id
  * own hash, within its bounds. An injected clock and JWKS endpoint; no sleeps.
  */
 const ISS = 'https://idp.front.test';
-const BOUNDS: FrontBounds = { entries: 5, chars: 1200, length: 1000 };
+// Four tokens' worth of characters, or five short credentials: both bounds bind in turn.
+const BOUNDS: FrontBounds = { entries: 5, chars: 1200, length: 800 };
 
 class World {
   t = Date.parse('2026-12-06T12:00:00Z');
@@ -60,7 +61,7 @@ token_cache:
   max_entries: 8
   max_ttl_seconds: 300
   negative_ttl_seconds: 10
-  negative_max_entries: 4
+  negative_max_entries: 6
 `,
     'unit.yaml',
   );
@@ -91,8 +92,8 @@ async function pool(w: World, r: () => number): Promise<string[]> {
     const life = [60, 200, 3600][Math.floor(r() * 3)]!;
     tokens.push(await sign(i % 3 === 2 ? k2 : k1, i % 3 === 2 ? 'k2' : 'k1', { sub, exp: iat + life, n: i }));
   }
-  // Over the front's length bound: cached, never kept in the front.
-  tokens.push(await sign(k1, 'k1', { sub: 'alice', pad: 'x'.repeat(900) }));
+  // Over the front's length bound and within its characters: cached, never kept in the front.
+  tokens.push(await sign(k1, 'k1', { sub: 'alice', pad: 'x'.repeat(450) }));
   const valid = tokens[0]!;
   const dot = valid.lastIndexOf('.');
   // Forged: another signature's last character.
@@ -101,7 +102,7 @@ async function pool(w: World, r: () => number): Promise<string[]> {
   // Latin-1 alone the two would be one string.
   const at = dot + 5;
   tokens.push(`${valid.slice(0, at)}${String.fromCharCode(0x100 + valid.charCodeAt(at))}${valid.slice(at + 1)}`);
-  tokens.push('not-a-jwt');
+  for (let i = 0; i < 4; i++) tokens.push(`not-a-jwt-${i}`);
   return tokens;
 }
 
@@ -182,7 +183,7 @@ describe('token cache front: the same answers as hashing every credential', () =
         checkFront(withFront);
         expect(withFront.cacheLookups).toEqual(without.cacheLookups);
       }
-      // Not vacuous: calls found their credential in the front (7–19 % at these bounds, which keep 4–5 of 11).
+      // Not vacuous: calls found their credential in the front (at these bounds it keeps 4–5 of 14).
       expect(fromFront / calls).toBeGreaterThan(0.05);
     });
   }
@@ -207,7 +208,11 @@ describe('token cache front: what it keeps', () => {
     const w = new World();
     w.keys = [k1.jwk];
     const v = verifier(w, BOUNDS);
-    const [token] = await pool(w, rng(7));
+    const creds = await pool(w, rng(7));
+    const long = creds[7]!;
+    expect(long.length).toBeGreaterThan(BOUNDS.length);
+    expect(long.length).toBeLessThan(BOUNDS.chars);
+    const token = creds[0];
     await v.verify(token!);
     const cachedOnly = v.cacheBytes;
     v.verify(token!);
