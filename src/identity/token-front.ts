@@ -9,7 +9,7 @@ import { mapTableBytes, stringBytes } from '../core/intern.js';
  * instructions (34k of ~114k, bench/README "tokenkey39"). Here a credential finds its key by an
  * exact comparison of the contents: no digest, and no collision to forge (a credential finds an
  * entry only when every character is equal). The Map is keyed by a number made from a few
- * characters at the end (a JWT's signature), not by the text: V8 hashes a string key over all its
+ * characters at the end (of a JWT's signature), not by the text: V8 hashes a string key over all its
  * characters (~12 instructions each, 12k for a 1 KB token, measured), a number in a few; the
  * number only picks the one candidate that is then compared whole. Two credentials with one tail
  * number share no entry: the second is hashed on every use, as without the front.
@@ -54,11 +54,11 @@ export class TokenFront {
     return kept !== undefined && kept.text === text ? kept.key : undefined;
   }
 
-  /** Keeps `text` → `key` unless it is already here; called only for a credential the cache holds. */
+  /** Keeps `text` → `key`; called only for a credential the cache holds. */
   add(text: string, key: string): void {
-    // A hit found through the front comes back here: one look-up by the short key, its hash kept.
-    if (this.byKey.has(key) || text.length > this.maxLength || text.length > this.maxChars) return;
+    if (text.length > this.maxLength || text.length > this.maxChars) return;
     const tail = tailOf(text);
+    // Another credential with this tail (or this one) is here: this one is hashed on every use.
     if (this.byTail.has(tail)) return;
     const copy = Buffer.from(text, 'latin1').toString('latin1');
     if (copy !== text) return;
@@ -106,12 +106,9 @@ interface Kept {
 /** A Kept: map, properties, elements and its two fields. */
 const KEPT_BYTES = 24 + 2 * 8;
 
-/**
- * Six characters before the last (a JWT's last character carries only a few bits of its
- * signature) and the length, folded into a small integer, so the Map's key is a Smi.
- */
+/** The last seven characters (a JWT's signature) and the length, folded into a Smi for the Map's key. */
 function tailOf(s: string): number {
   let h = s.length;
-  for (let i = Math.max(0, s.length - 7); i < s.length - 1; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  for (let i = Math.max(0, s.length - 7); i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
   return h & 0x3fffffff;
 }

@@ -232,18 +232,14 @@ export class TokenVerifier {
    * not been seen. Kept synchronous so a cached request never waits on the event loop.
    */
   lookup(token: string): VerifyResult | undefined {
-    return this.lookupKey(this.front, token, this.keyOf(this.front, '', token), 'token_expired');
-  }
-
-  /** The credential's cache key: from its front when it is there, else its hash. */
-  private keyOf(front: TokenFront | undefined, prefix: string, credential: string): string {
-    return front?.keyOf(credential) ?? (prefix === '' ? cacheKey(credential) : `${prefix}${cacheKey(credential)}`);
+    const kept = this.front?.keyOf(token);
+    return this.lookupKey(kept === undefined ? this.front : undefined, token, kept ?? cacheKey(token), 'token_expired');
   }
 
   /**
-   * A hit on an entry that stays cached puts its credential in the front (a no-op when it is there
-   * already): seen twice, it is found by its text from now on. An entry found expired is dropped,
-   * and its credential with it, never added.
+   * A hit on an entry that stays cached puts its credential in `front` (given only when the key
+   * was hashed): seen twice, it is found by its text from now on. An entry found expired is
+   * dropped, and its credential with it, never added.
    */
   private lookupKey(front: TokenFront | undefined, credential: string, key: string, expired: ReasonCode): VerifyResult | undefined {
     const hit = this.positive.get(key);
@@ -293,8 +289,9 @@ export class TokenVerifier {
     expired: ReasonCode,
     check: () => Promise<Identity | Failure>,
   ): VerifyResult | Promise<VerifyResult> {
-    const key = this.keyOf(front, prefix, credential);
-    const cached = this.lookupKey(front, credential, key, expired);
+    const kept = front?.keyOf(credential);
+    const key = kept ?? (prefix === '' ? cacheKey(credential) : `${prefix}${cacheKey(credential)}`);
+    const cached = this.lookupKey(kept === undefined ? front : undefined, credential, key, expired);
     if (cached) return cached;
     let pending = this.inflight.get(key);
     if (!pending) {
