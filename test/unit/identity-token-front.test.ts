@@ -7,6 +7,8 @@ import type { Identity } from '../../src/core/identity.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { FetchFn } from '../../src/identity/jwks.js';
 import { TokenVerifier, type FrontBounds, type VerifyResult } from '../../src/identity/verifier.js';
+import { World as JwksWorld, signingKey, type SigningKey } from '../support/jwks-world.js';
+import { prng as rng } from '../support/workday.js';
 
 /**
  * The token cache's front (src/identity/token-front.ts): a credential seen again is found by its
@@ -21,24 +23,17 @@ const ISS = 'https://idp.front.test';
 // Four tokens' worth of characters, or five short credentials: both bounds bind in turn.
 const BOUNDS: FrontBounds = { entries: 5, chars: 1200, length: 800 };
 
-class World {
-  t = Date.parse('2026-12-06T12:00:00Z');
-  keys: JWK[] = [];
-  now = () => this.t;
-  fetch: FetchFn = async (url) => {
-    if (!url.endsWith('/jwks')) return new Response('not found', { status: 404 });
-    return new Response(JSON.stringify({ keys: this.keys }), { headers: { 'content-type': 'application/json' } });
-  };
+class World extends JwksWorld {
+  constructor() {
+    super(Date.parse('2026-12-06T12:00:00Z'));
+  }
 }
 
-let k1: { privateKey: CryptoKey; jwk: JWK };
-let k2: { privateKey: CryptoKey; jwk: JWK };
+let k1: SigningKey;
+let k2: SigningKey;
 
 beforeAll(async () => {
-  const a = await generateKeyPair('ES256');
-  k1 = { privateKey: a.privateKey, jwk: { ...(await exportJWK(a.publicKey)), kid: 'k1', alg: 'ES256' } };
-  const b = await generateKeyPair('ES256');
-  k2 = { privateKey: b.privateKey, jwk: { ...(await exportJWK(b.publicKey)), kid: 'k2', alg: 'ES256' } };
+  [k1, k2] = await Promise.all([signingKey('k1'), signingKey('k2')]);
 });
 
 function verifier(w: World, front: false | FrontBounds): TokenVerifier {
@@ -66,17 +61,6 @@ token_cache:
     'unit.yaml',
   );
   return new TokenVerifier(config, compileAssurance(config.assurance.levels), { fetch: w.fetch, now: w.now, env: {}, front });
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SUBJECTS = ['alice', 'bob', 'carol'];
