@@ -1,11 +1,10 @@
 import { hash } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { SignJWT } from 'jose';
 import type { LRUCache } from 'lru-cache';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
 import { parseConfig } from '../../src/config/load.js';
-import type { FetchFn } from '../../src/identity/jwks.js';
 import { TokenVerifier, type FrontBounds, type VerifyResult } from '../../src/identity/verifier.js';
 import { World as JwksWorld, signingKey, type SigningKey } from '../support/jwks-world.js';
 import { prng as rng } from '../support/workday.js';

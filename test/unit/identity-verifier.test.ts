@@ -1,7 +1,6 @@
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileAssurance } from '../../src/core/assurance.js';
-import type { FetchFn } from '../../src/identity/jwks.js';
 import { TokenVerifier } from '../../src/identity/verifier.js';
 import { parseConfig } from '../../src/config/load.js';
 import { World as JwksWorld, signingKey, type SigningKey } from '../support/jwks-world.js';
