@@ -9,7 +9,8 @@ import { authTimeAtMostNow, futureTimestamp, type TokenVerifier, type VerifyResu
 /**
  * The step-up session cookie as an identity on the Check path. Decrypted once per cookie value
  * and cached in the token verifier's caches (keyed by SHA-256 of the value, TTL bounded by the
- * session's exp); a hit costs one hash, like a cached bearer token. The level is recomputed from
+ * session's exp); a cookie seen again is found by its value in the verifier's front
+ * (token-front.ts), like a cached bearer token, so a hit costs no hash. The level is recomputed from
  * the stored acr/amr by the current assurance model, never stored.
  */
 export class SessionIdentities {

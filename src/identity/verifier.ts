@@ -11,6 +11,7 @@ import { buildIdentity, identityBytes, type Identity } from '../core/identity.js
 import { internBytes, mapTableBytes, stringBytes } from '../core/intern.js';
 import { clip } from '../core/redact.js';
 import { JwksSource, JwksUnavailableError, KeyUnknownError, type FetchFn } from './jwks.js';
+import { TokenFront } from './token-front.js';
 
 export type VerifyResult =
   | { ok: true; identity: Identity; cached: boolean }
@@ -43,7 +44,25 @@ export interface VerifierOptions {
   env: NodeJS.ProcessEnv;
   onJwksRefresh?: (issuer: string, outcome: 'ok' | 'error', detail: string, elapsedMs: number) => void;
   aroundJwksRefresh?: (issuer: string, refresh: () => Promise<void>) => Promise<void>;
+  /**
+   * The fronts' bounds (token-front.ts); false: every credential hashed to find its cache entry.
+   * Tests compare the two and shrink the bounds to reach them.
+   */
+  front?: false | FrontBounds;
 }
+
+export interface FrontBounds {
+  entries: number;
+  chars: number;
+  length: number;
+}
+
+/**
+ * The fronts' bounds (token-front.ts), per kind of credential: a fixed ~2.2 MiB at most each,
+ * whatever `max_entries` is. 2,048 credentials cover the tokens that repeat within a few seconds
+ * on a busy replica; a token longer than 8,192 characters is hashed on every request, as before.
+ */
+const FRONT_BOUNDS: FrontBounds = { entries: 2048, chars: 2 * 1024 * 1024, length: 8192 };
 
 interface TrustedIssuer {
   config: IssuerConfig;
@@ -73,6 +92,9 @@ export class TokenVerifier {
   private entryBytes = 0;
   /** The caches' slot arrays, allocated for every slot when they are built (LRU_SLOT_BYTES). */
   private readonly slotBytes: number;
+  /** Bearer tokens' front, then one per other kind of credential (verifyOther), made when first used. */
+  private readonly front: TokenFront | undefined;
+  private readonly otherFronts = new Map<string, TokenFront>();
 
   constructor(
     private readonly config: Config,
@@ -119,7 +141,10 @@ export class TokenVerifier {
       ttlAutopurge: false,
       perf,
       ttlResolution: 0,
-      dispose: (id, key) => (this.entryBytes -= stringBytes(key) + identityBytes(id)),
+      dispose: (id, key) => {
+        this.entryBytes -= stringBytes(key) + identityBytes(id);
+        this.dropFront(key);
+      },
     });
     this.negative =
       tc.negative_ttl_seconds > 0
@@ -128,10 +153,25 @@ export class TokenVerifier {
             ttl: tc.negative_ttl_seconds * 1000,
             perf,
             ttlResolution: 0,
-            dispose: (f, key) => (this.entryBytes -= stringBytes(key) + failureBytes(f)),
+            dispose: (f, key) => {
+              this.entryBytes -= stringBytes(key) + failureBytes(f);
+              this.dropFront(key);
+            },
           })
         : undefined;
     this.slotBytes = LRU_SLOT_BYTES * (tc.max_entries + (this.negative ? tc.negative_max_entries : 0));
+    this.front = opts.front === false ? undefined : this.newFront();
+  }
+
+  private newFront(): TokenFront {
+    const b = this.opts.front || FRONT_BOUNDS;
+    return new TokenFront(Math.min(b.entries, this.config.token_cache.max_entries), b.chars, b.length);
+  }
+
+  /** Whatever removes a cache entry removes its credential from the fronts (token-front.ts). */
+  private dropFront(key: string): void {
+    this.front?.drop(key);
+    for (const f of this.otherFronts.values()) f.drop(key);
   }
 
   /** Fetch every issuer's keys now; failures are reported, not thrown (the IdP may come up later). */
@@ -173,7 +213,9 @@ export class TokenVerifier {
    * prints both.
    */
   get cacheBytes(): number {
-    return this.slotBytes + mapTableBytes(this.positive.size) + mapTableBytes(this.negative?.size ?? 0) + this.entryBytes + internBytes();
+    let fronts = this.front?.bytes ?? 0;
+    for (const f of this.otherFronts.values()) fronts += f.bytes;
+    return this.slotBytes + mapTableBytes(this.positive.size) + mapTableBytes(this.negative?.size ?? 0) + this.entryBytes + fronts + internBytes();
   }
 
   get negativeCacheSize(): number {
@@ -190,20 +232,30 @@ export class TokenVerifier {
    * not been seen. Kept synchronous so a cached request never waits on the event loop.
    */
   lookup(token: string): VerifyResult | undefined {
-    return this.lookupKey(cacheKey(token), 'token_expired');
+    const kept = this.front?.keyOf(token);
+    return this.lookupKey(kept === undefined ? this.front : undefined, token, kept ?? cacheKey(token), 'token_expired');
   }
 
-  private lookupKey(key: string, expired: ReasonCode): VerifyResult | undefined {
+  /**
+   * A hit on an entry that stays cached puts its credential in `front` (given only when the key
+   * was hashed): seen twice, it is found by its text from now on. An entry found expired is
+   * dropped, and its credential with it, never added.
+   */
+  private lookupKey(front: TokenFront | undefined, credential: string, key: string, expired: ReasonCode): VerifyResult | undefined {
     const hit = this.positive.get(key);
     if (hit) {
       this.hits++;
-      if (hit.expiresAt > this.opts.now()) return { ok: true, identity: hit, cached: true };
+      if (hit.expiresAt > this.opts.now()) {
+        front?.add(credential, key);
+        return { ok: true, identity: hit, cached: true };
+      }
       this.positive.delete(key);
       return { ok: false, reason: expired, detail: expired === 'token_expired' ? 'the token has expired' : 'expired', cached: true };
     }
     const bad = this.negative?.get(key);
     if (bad) {
       this.negativeHits++;
+      front?.add(credential, key);
       return { ok: false, reason: bad.reason, detail: bad.detail, cached: true };
     }
     this.misses++;
@@ -211,7 +263,7 @@ export class TokenVerifier {
   }
 
   verify(token: string): VerifyResult | Promise<VerifyResult> {
-    return this.verifyKeyed(cacheKey(token), 'token_expired', () => this.check(token));
+    return this.verifyKeyed(this.front, '', token, 'token_expired', () => this.check(token));
   }
 
   /**
@@ -225,11 +277,21 @@ export class TokenVerifier {
     expired: ReasonCode,
     check: () => Promise<Identity | Failure>,
   ): VerifyResult | Promise<VerifyResult> {
-    return this.verifyKeyed(`${kind}:${cacheKey(value)}`, expired, check);
+    let front = this.otherFronts.get(kind);
+    if (front === undefined && this.front !== undefined) this.otherFronts.set(kind, (front = this.newFront()));
+    return this.verifyKeyed(front, `${kind}:`, value, expired, check);
   }
 
-  private verifyKeyed(key: string, expired: ReasonCode, check: () => Promise<Identity | Failure>): VerifyResult | Promise<VerifyResult> {
-    const cached = this.lookupKey(key, expired);
+  private verifyKeyed(
+    front: TokenFront | undefined,
+    prefix: string,
+    credential: string,
+    expired: ReasonCode,
+    check: () => Promise<Identity | Failure>,
+  ): VerifyResult | Promise<VerifyResult> {
+    const kept = front?.keyOf(credential);
+    const key = kept ?? (prefix === '' ? cacheKey(credential) : `${prefix}${cacheKey(credential)}`);
+    const cached = this.lookupKey(kept === undefined ? front : undefined, credential, key, expired);
     if (cached) return cached;
     let pending = this.inflight.get(key);
     if (!pending) {
@@ -391,7 +453,10 @@ function failureBytes(f: Failure): number {
   return 24 + 2 * 8 + stringBytes(f.detail);
 }
 
-/** SHA-256 keeps raw tokens out of the cache; one hash (~1 µs for 1 KB) is the only crypto on a hit. */
+/**
+ * SHA-256 keeps raw tokens out of the cache. A credential found in its front (token-front.ts) is
+ * not hashed again: a cached Check's only hash is its credential's second sighting.
+ */
 function cacheKey(token: string): string {
   return hash('sha256', token, 'base64url');
 }

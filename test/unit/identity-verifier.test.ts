@@ -1,35 +1,23 @@
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileAssurance } from '../../src/core/assurance.js';
-import type { FetchFn } from '../../src/identity/jwks.js';
 import { TokenVerifier } from '../../src/identity/verifier.js';
 import { parseConfig } from '../../src/config/load.js';
+import { World as JwksWorld, signingKey, type SigningKey } from '../support/jwks-world.js';
 
 const ISS = 'https://idp.test';
 
-/** An injected clock and JWKS endpoint: the cache's behaviour over time, without sleeping. */
-class World {
-  t = Date.parse('2026-11-23T12:00:00Z');
-  keys: JWK[] = [];
-  fetches = 0;
-  down = false;
-  now = () => this.t;
-  fetch: FetchFn = async (url) => {
-    this.fetches++;
-    if (this.down) throw new Error('connect ECONNREFUSED');
-    if (!url.endsWith('/jwks')) return new Response('not found', { status: 404 });
-    return new Response(JSON.stringify({ keys: this.keys }), { headers: { 'content-type': 'application/json' } });
-  };
+class World extends JwksWorld {
+  constructor() {
+    super(Date.parse('2026-11-23T12:00:00Z'));
+  }
 }
 
-let key: { privateKey: CryptoKey; jwk: JWK };
-let other: { privateKey: CryptoKey; jwk: JWK };
+let key: SigningKey;
+let other: SigningKey;
 
 beforeAll(async () => {
-  const a = await generateKeyPair('ES256');
-  key = { privateKey: a.privateKey, jwk: { ...(await exportJWK(a.publicKey)), kid: 'k1', alg: 'ES256' } };
-  const b = await generateKeyPair('ES256');
-  other = { privateKey: b.privateKey, jwk: { ...(await exportJWK(b.publicKey)), kid: 'k2', alg: 'ES256' } };
+  [key, other] = await Promise.all([signingKey('k1'), signingKey('k2')]);
 });
 
 function setup(world: World, extra = '', issuerExtra = '', toleranceSeconds = 0) {

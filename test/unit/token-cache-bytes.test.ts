@@ -94,4 +94,37 @@ describe('stepgate_token_cache_bytes', () => {
     expect(estimated / measured, `gauge ${estimated.toFixed(0)} B per entry, heap ${measured.toFixed(0)} B`).toBeGreaterThan(0.9);
     expect(estimated / measured, `gauge ${estimated.toFixed(0)} B per entry, heap ${measured.toFixed(0)} B`).toBeLessThan(1.1);
   });
+
+  it('counts what the front keeps of tokens seen again: within 10 % of the measured heap', async () => {
+    // The front (src/identity/token-front.ts) keeps a token's text from its second sighting, 2,048
+    // at most, the oldest out first. Every token is cached before the first figure, so the second
+    // sightings between the two add to the heap only what the fronts keep (no entry, no interned
+    // value): 3,000 tokens each, so a front fills and then evicts. The whole run done once before
+    // on a verifier of its own, so the code is compiled outside the figures; three verifiers
+    // measured at once, so the fronts' ~4 MB stand well above the heap's noise.
+    const t = Date.parse('2026-12-06T08:00:00Z');
+    const nowS = Math.floor(t / 1000);
+    const N = 3000;
+    const tokens = async (v: TokenVerifier, from: number) => {
+      for (let i = from; i < from + N; i++) expect((await v.verify(token(i, nowS))).ok).toBe(true);
+    };
+    const again = (v: TokenVerifier, from: number) => {
+      for (let i = from; i < from + N; i++) expect(v.verify(token(i, nowS))).toMatchObject({ ok: true, cached: true });
+    };
+    const warm = verifier(() => t);
+    await tokens(warm, 2_000_000);
+    again(warm, 2_000_000);
+    const vs = [verifier(() => t), verifier(() => t), verifier(() => t)];
+    for (const [k, v] of vs.entries()) await tokens(v, 3_000_000 + k * N);
+    collect();
+    const heap0 = process.memoryUsage().heapUsed;
+    const gauge0 = vs.reduce((n, v) => n + v.cacheBytes, 0);
+    for (const [k, v] of vs.entries()) again(v, 3_000_000 + k * N);
+    collect();
+    const measured = process.memoryUsage().heapUsed - heap0;
+    const estimated = vs.reduce((n, v) => n + v.cacheBytes, 0) - gauge0;
+    for (const v of vs) expect((v as unknown as { front: { size: number } }).front.size).toBe(2048);
+    expect(estimated / measured, `gauge ${estimated} B, heap ${measured} B`).toBeGreaterThan(0.9);
+    expect(estimated / measured, `gauge ${estimated} B, heap ${measured} B`).toBeLessThan(1.1);
+  });
 });
