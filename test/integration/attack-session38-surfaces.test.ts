@@ -277,6 +277,28 @@ describe('secret_store_production_path: body forms that held', () => {
     expect(rules(await send(['', 'POST', `${ES}/externalsecrets`, 'application/yaml', yamlSecret(OWN)]))).not.toContain(CODE);
   });
 
+  // Two values for one annotation key (kube's decoders keep the last), or the map spelled once
+  // through a YAML anchor or merge key.
+  const annotationsYaml = (lines: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: benefits-api}\nspec:\n  template:\n    metadata:\n      annotations:\n${lines}`;
+  const SECRET_KEY = 'vault.hashicorp.com/agent-inject-secret-db';
+  const duplicated = (a: string, b: string) => `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"benefits-api"},"spec":{"template":{"metadata":{"annotations":{"${SECRET_KEY}":"${a}","${SECRET_KEY}":"${b}"}}}}}`;
+  it.each<Write>([
+    ['a JSON body naming the annotation twice, production last', 'POST', `/apis/apps/v1/namespaces/${NS}/deployments`, JSON_CT, duplicated(OWN, PROD)],
+    ['a JSON body naming the annotation twice, production first', 'POST', `/apis/apps/v1/namespaces/${NS}/deployments`, JSON_CT, duplicated(PROD, OWN)],
+    ['a YAML body naming the annotation twice', 'POST', `/apis/apps/v1/namespaces/${NS}/deployments`, 'application/yaml', annotationsYaml(`        ${SECRET_KEY}: ${OWN}\n        ${SECRET_KEY}: ${PROD}\n`)],
+    ['a YAML merge key bringing the annotation from the labels', 'POST', `/apis/apps/v1/namespaces/${NS}/deployments`, 'application/yaml', `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: benefits-api, labels: &a {${SECRET_KEY}: ${PROD}}}\nspec:\n  template:\n    metadata:\n      annotations:\n        <<: *a\n        team: benefits\n`],
+  ])('%s: unreadable, asked as one', async (...write) => {
+    const res = await send(write);
+    expect(rules(res)).toContain('guardrail:body_unreadable');
+    expect(reason(res), rules(res)).toBe('acr_insufficient');
+  });
+
+  it('a YAML anchor bringing the annotations from the object\'s own: read through', async () => {
+    const res = await send(['', 'POST', `/apis/apps/v1/namespaces/${NS}/deployments`, 'application/yaml', `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: benefits-api, annotations: &a {${SECRET_KEY}: ${PROD}}}\nspec:\n  template:\n    metadata:\n      annotations: *a\n`]);
+    expect(reason(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain(CODE);
+  });
+
   it.each<Write>([
     ['a JSON patch copying into a Deployment\'s pod template annotation', 'PATCH', DEPLOY, JSON_PATCH, copied('copy', '/spec/template/metadata/annotations/vault.hashicorp.com~1agent-inject-secret-db')],
     ['a JSON patch moving into its Vault role', 'PATCH', DEPLOY, JSON_PATCH, copied('move', '/spec/template/metadata/annotations/vault.hashicorp.com~1role')],
