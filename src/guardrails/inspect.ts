@@ -357,6 +357,10 @@ function inspectAt(
     // A body that may carry whole objects and cannot be read (nested past the parser's depth) may
     // carry anything: its controller reads what stepgate does not.
     if (!parsed.ok && embedded && parsed.outcome !== 'body_missing') unreadable(`the body may carry objects for a controller to write, and could not be read (${parsed.detail})`);
+    // Nor may a secret store's object whose paths cannot be read: a JSON patch copying or moving a
+    // value into `remoteRef.key` or a store's `provider` (from an annotation set a write before)
+    // names production without showing it, and kube applies it.
+    if (!parsed.ok && fetches && parsed.outcome !== 'body_missing') unreadable(`the body may name a secret store's path, store or role, and could not be read (${parsed.detail})`);
     if (parsed.ok) {
       const multi = parsed.documents.length > 1;
       for (const [i, doc] of parsed.documents.entries()) {

@@ -5,6 +5,7 @@ import { askId, namedAsk, objectDigest } from '../../src/risk/ask.js';
 import { CheckArgsEncoder } from '../../src/state/redis-args.js';
 import type { Observation, WorkObservation } from '../../src/state/store.js';
 import { checkRequest, CONTENT_TYPES } from '../support/requests.js';
+import { encodeKube, envelope, lenField } from '../support/kube-protobuf.js';
 
 /**
  * Attacks on what session 38 added (issue 12, redteam39a), black-box against the built server with
@@ -31,8 +32,9 @@ type Write = [what: string, method: string, path: string, contentType: string, b
 
 async function send([, method, path, contentType, body]: Write) {
   const token = await tokenOf('aal2', 3600);
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return server().client.check(checkRequest({ host: KUBE, source: OFFICE, method, path, token, headers: { 'user-agent': KUBECTL, 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' }, body: text }));
+  // Protobuf goes as Envoy's raw_body bytes; everything else as text.
+  const carried = body instanceof Uint8Array ? { rawBody: body } : { body: typeof body === 'string' ? body : JSON.stringify(body) };
+  return server().client.check(checkRequest({ host: KUBE, source: OFFICE, method, path, token, headers: { 'user-agent': KUBECTL, 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' }, ...carried }));
 }
 
 const DEPLOY = `/apis/apps/v1/namespaces/${NS}/deployments/benefits-api`;
@@ -163,6 +165,149 @@ describe('secret_store_production_path: carriers that held', () => {
     const res = await send(write);
     expect(reason(res), rules(res)).toBe('auth_too_old');
     expect(rules(res)).toContain(CODE);
+  });
+});
+
+/**
+ * Session 39 (redteam39c): the same guardrail over the body forms redteam39a did not send. A JSON
+ * patch's `copy` or `move` sets a value the request does not show (the attacker first sets an
+ * annotation to `secret/data/tax-prod/db`, an unjudged write, then copies it where the path is
+ * read): into a secret store's object it made the body unreadable, which the custom-object path
+ * passed over, so with the example's `secret-sync-objects` rule loosened (the guardrail is what such
+ * a site keeps) it was allowed on the everyday sign-in; into a pod's own annotations it read as a
+ * value naming nothing. Both are now judged as the worst the value can be.
+ */
+const PB = 'application/vnd.kubernetes.protobuf';
+const SPC = `/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${NS}/secretproviderclasses`;
+const POD = `/api/v1/namespaces/${NS}/pods`;
+const copied = (op: 'copy' | 'move', path: string) => [{ op, from: '/metadata/annotations/staged', path }];
+
+describe('secret_store_production_path: a JSON patch copying a value the request does not show', () => {
+  it.each<Write>([
+    ["copy into an ExternalSecret's remoteRef.key", 'PATCH', `${ES}/externalsecrets/db`, JSON_PATCH, copied('copy', '/spec/data/0/remoteRef/key')],
+    ["move into an ExternalSecret's store name", 'PATCH', `${ES}/externalsecrets/db`, JSON_PATCH, copied('move', '/spec/secretStoreRef/name')],
+    ["move into a SecretStore provider's role", 'PATCH', `${ES}/secretstores/vault`, JSON_PATCH, copied('move', '/spec/provider/vault/auth/kubernetes/role')],
+    ["copy into a SecretProviderClass's objects", 'PATCH', `${SPC}/db`, JSON_PATCH, copied('copy', '/spec/parameters/objects')],
+  ])('%s: unreadable, asked as one (fails closed)', async (...write) => {
+    const res = await send(write);
+    expect(rules(res)).toContain('guardrail:body_unreadable');
+    expect(reason(res), rules(res)).toBe('acr_insufficient');
+  });
+
+  it.each<Write>([
+    ["copy into a pod's injector annotation", 'PATCH', `${POD}/benefits-api-0`, JSON_PATCH, copied('copy', '/metadata/annotations/vault.hashicorp.com~1agent-inject-secret-db')],
+    ["move into a pod's Vault role", 'PATCH', `${POD}/benefits-api-0`, JSON_PATCH, copied('move', '/metadata/annotations/vault.hashicorp.com~1role')],
+    ["copy of a pod's whole annotations from its labels", 'PATCH', `${POD}/benefits-api-0`, JSON_PATCH, [{ op: 'copy', from: '/metadata/labels', path: '/metadata/annotations' }]],
+  ])('%s: judged as production', async (...write) => {
+    const res = await send(write);
+    expect(reason(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain(CODE);
+  });
+
+  it('a copy between annotations the injector does not read: the everyday sign-in', async () => {
+    const res = await send(['', 'PATCH', `${POD}/benefits-api-0`, JSON_PATCH, [{ op: 'copy', from: '/metadata/annotations/staged', path: '/metadata/annotations/team' }]]);
+    expect(rules(res)).not.toContain(CODE);
+    expect(reason(res), rules(res)).toBe('allowed');
+  });
+});
+
+/**
+ * What a site that drops the example's `secret-sync-objects` rule keeps: the guardrail alone. There
+ * the JSON form naming production is asked and the copy of the same value was allowed on the
+ * everyday sign-in.
+ */
+describe('secret_store_production_path on a site without the secret-sync-objects rule', () => {
+  const RULE = /^ {4}- name: secret-sync-objects\n[\s\S]*?^ {6}sensitivity: 30\n/m;
+  const loosened = builtServerForFile('session39-sync', (yaml) => {
+    if (!RULE.test(yaml)) throw new Error('the example policy no longer has the secret-sync-objects rule this site drops');
+    return yaml.replace(RULE, '');
+  });
+  const { tokenOf: siteToken } = freshSubjects(() => loosened().issuer, 'session39-sync');
+  const sendTo = async ([, method, path, contentType, body]: Write) =>
+    loosened().client.check(checkRequest({ host: KUBE, source: OFFICE, method, path, token: await siteToken('aal2', 3600), headers: { 'user-agent': KUBECTL, 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' }, body: JSON.stringify(body) }));
+  const secret = (key: string) => ({ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'db' }, spec: { secretStoreRef: { name: 'vault' }, target: { name: 'db' }, data: [{ secretKey: 'password', remoteRef: { key } }] } });
+
+  it('the JSON form naming production is asked, its own path is not', async () => {
+    const res = await sendTo(['', 'POST', `${ES}/externalsecrets`, JSON_CT, secret('secret/data/tax-prod/db')]);
+    expect(reason(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain(CODE);
+    const own = await sendTo(['', 'POST', `${ES}/externalsecrets`, JSON_CT, secret(OWN)]);
+    expect(reason(own), rules(own)).toBe('allowed');
+  });
+
+  it('a JSON patch copying the value in is asked too', async () => {
+    const res = await sendTo(['', 'PATCH', `${ES}/externalsecrets/db`, JSON_PATCH, copied('copy', '/spec/data/0/remoteRef/key')]);
+    expect(rules(res)).toContain('guardrail:body_unreadable');
+    expect(reason(res), rules(res)).toBe('acr_insufficient');
+  });
+});
+
+// Held before this session (redteam39c): protobuf pod templates (the decoder reads their
+// annotations), a copy or move into a pod template (outside metadata: body_unreadable), a YAML
+// multi-document ExternalSecret, and a secret store's object in protobuf (kube refuses it for a
+// custom resource) or CBOR (alpha in kube 1.32 for custom resources): stepgate finds both unreadable.
+describe('secret_store_production_path: body forms that held', () => {
+  const podSpec = { containers: [{ name: 'api', image: 'registry.example.com/app:1.0' }] };
+  const injected = (p: string) => ({ metadata: { annotations: { 'vault.hashicorp.com/agent-inject': 'true', ...role(), 'vault.hashicorp.com/agent-inject-secret-db': p } }, spec: podSpec });
+  const deployment = (p: string) => encodeKube({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'benefits-api', namespace: NS }, spec: { selector: { matchLabels: { app: 'benefits' } }, template: injected(p) } });
+  const pod = (p: string) => encodeKube({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db', namespace: NS, ...injected(p).metadata }, spec: podSpec });
+  const job = (p: string) => encodeKube({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'db', namespace: NS }, spec: { template: injected(p) } });
+  const cronJob = (p: string) => encodeKube({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'db', namespace: NS }, spec: { schedule: '0 * * * *', jobTemplate: { spec: { template: injected(p) } } } });
+  const yamlSecret = (p: string) => `apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: db}\nspec:\n  secretStoreRef: {name: vault}\n  data:\n  - secretKey: password\n    remoteRef: {key: ${p}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes}\n`;
+  const PROD = 'secret/data/tax-prod/db';
+  const pairs: [Write, Write][] = [
+    [['a protobuf Deployment', 'POST', `/apis/apps/v1/namespaces/${NS}/deployments`, PB, deployment(PROD)], ['', 'POST', `/apis/apps/v1/namespaces/${NS}/deployments`, PB, deployment(OWN)]],
+    [['a protobuf Deployment replaced', 'PUT', DEPLOY, PB, deployment(PROD)], ['', 'PUT', DEPLOY, PB, deployment(OWN)]],
+    [['a protobuf Pod', 'POST', POD, PB, pod(PROD)], ['', 'POST', POD, PB, pod(OWN)]],
+    [['a protobuf Job', 'POST', `/apis/batch/v1/namespaces/${NS}/jobs`, PB, job(PROD)], ['', 'POST', `/apis/batch/v1/namespaces/${NS}/jobs`, PB, job(OWN)]],
+    [['a protobuf CronJob', 'POST', `/apis/batch/v1/namespaces/${NS}/cronjobs`, PB, cronJob(PROD)], ['', 'POST', `/apis/batch/v1/namespaces/${NS}/cronjobs`, PB, cronJob(OWN)]],
+  ];
+  it.each(pairs.map(([bad]) => bad))('%s naming production is asked; its own path is not', async (...write) => {
+    const res = await send(write);
+    expect(reason(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain(CODE);
+    const own = pairs.find(([bad]) => bad[0] === write[0])![1];
+    const everyday = await send(own);
+    expect(reason(everyday), rules(everyday)).toBe('allowed');
+  });
+
+  it('a YAML multi-document ExternalSecret naming production', async () => {
+    const res = await send(['', 'POST', `${ES}/externalsecrets`, 'application/yaml', yamlSecret(PROD)]);
+    expect(rules(res)).toContain(CODE);
+    expect(rules(await send(['', 'POST', `${ES}/externalsecrets`, 'application/yaml', yamlSecret(OWN)]))).not.toContain(CODE);
+  });
+
+  // Two values for one annotation key (kube's decoders keep the last), or the map spelled once
+  // through a YAML anchor or merge key.
+  const annotationsYaml = (lines: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: benefits-api}\nspec:\n  template:\n    metadata:\n      annotations:\n${lines}`;
+  const SECRET_KEY = 'vault.hashicorp.com/agent-inject-secret-db';
+  const duplicated = (a: string, b: string) => `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"benefits-api"},"spec":{"template":{"metadata":{"annotations":{"${SECRET_KEY}":"${a}","${SECRET_KEY}":"${b}"}}}}}`;
+  it.each<Write>([
+    ['a JSON body naming the annotation twice, production last', 'POST', `/apis/apps/v1/namespaces/${NS}/deployments`, JSON_CT, duplicated(OWN, PROD)],
+    ['a JSON body naming the annotation twice, production first', 'POST', `/apis/apps/v1/namespaces/${NS}/deployments`, JSON_CT, duplicated(PROD, OWN)],
+    ['a YAML body naming the annotation twice', 'POST', `/apis/apps/v1/namespaces/${NS}/deployments`, 'application/yaml', annotationsYaml(`        ${SECRET_KEY}: ${OWN}\n        ${SECRET_KEY}: ${PROD}\n`)],
+    ['a YAML merge key bringing the annotation from the labels', 'POST', `/apis/apps/v1/namespaces/${NS}/deployments`, 'application/yaml', `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: benefits-api, labels: &a {${SECRET_KEY}: ${PROD}}}\nspec:\n  template:\n    metadata:\n      annotations:\n        <<: *a\n        team: benefits\n`],
+  ])('%s: unreadable, asked as one', async (...write) => {
+    const res = await send(write);
+    expect(rules(res)).toContain('guardrail:body_unreadable');
+    expect(reason(res), rules(res)).toBe('acr_insufficient');
+  });
+
+  it('a YAML anchor bringing the annotations from the object\'s own: read through', async () => {
+    const res = await send(['', 'POST', `/apis/apps/v1/namespaces/${NS}/deployments`, 'application/yaml', `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: benefits-api, annotations: &a {${SECRET_KEY}: ${PROD}}}\nspec:\n  template:\n    metadata:\n      annotations: *a\n`]);
+    expect(reason(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain(CODE);
+  });
+
+  it.each<Write>([
+    ['a JSON patch copying into a Deployment\'s pod template annotation', 'PATCH', DEPLOY, JSON_PATCH, copied('copy', '/spec/template/metadata/annotations/vault.hashicorp.com~1agent-inject-secret-db')],
+    ['a JSON patch moving into its Vault role', 'PATCH', DEPLOY, JSON_PATCH, copied('move', '/spec/template/metadata/annotations/vault.hashicorp.com~1role')],
+    ['an ExternalSecret in protobuf', 'POST', `${ES}/externalsecrets`, PB, envelope('external-secrets.io/v1', 'ExternalSecret', lenField(1, lenField(1, 'db')))],
+    ['an ExternalSecret in CBOR', 'POST', `${ES}/externalsecrets`, 'application/cbor', Buffer.from([0xd9, 0xd9, 0xf7, 0xa1, 0x63, 0x6b, 0x65, 0x79, 0x60])],
+  ])('%s: unreadable, asked as one', async (...write) => {
+    const res = await send(write);
+    expect(rules(res)).toContain('guardrail:body_unreadable');
+    expect(reason(res), rules(res)).toBe('acr_insufficient');
   });
 });
 

@@ -80,6 +80,16 @@ risk:
     expect(has(patchIn('orders-lab', secret('secret/data/orders-prod/db'), custom))).toBe(false);
   });
 
+  it("a pod's injector annotation (or all its annotations) copied by a JSON patch from a value it does not show: the worst case", () => {
+    const pod = (ns: string, ops: unknown[]) => has(inspect(kube('PATCH', `/api/v1/namespaces/${ns}/pods/api-0`), JSON.stringify(ops), 'application/json-patch+json', false, settings));
+    expect(pod('benefits-test', [{ op: 'copy', from: '/metadata/annotations/staged', path: '/metadata/annotations/vault.hashicorp.com~1agent-inject-secret-db' }])).toBe(true);
+    expect(pod('benefits-test', [{ op: 'move', from: '/metadata/annotations/staged', path: '/metadata/annotations/vault.hashicorp.com~1role' }])).toBe(true);
+    expect(pod('benefits-test', [{ op: 'copy', from: '/metadata/labels', path: '/metadata/annotations' }])).toBe(true);
+    // An annotation the injector does not read, and production's own pods, ask nothing.
+    expect(pod('benefits-test', [{ op: 'copy', from: '/metadata/annotations/staged', path: '/metadata/annotations/team' }])).toBe(false);
+    expect(pod('tax-prod', [{ op: 'copy', from: '/metadata/labels', path: '/metadata/annotations' }])).toBe(false);
+  });
+
   describe('an ExternalSecret (external-secrets.io)', () => {
     const URL = '/apis/external-secrets.io/v1beta1/namespaces/NS/externalsecrets';
     const es = (data: unknown[], dataFrom: unknown[] = [], store = 'vault-backend') => ({
@@ -101,6 +111,18 @@ risk:
       expect(has(inspect(kube('PATCH', `${URL.replace('NS', 'benefits-test')}/db`), JSON.stringify(patch), 'application/json-patch+json', false, settings))).toBe(true);
       const merge = { spec: { data: key('secret/tax-prod/db') } };
       expect(has(inspect(kube('PATCH', `${URL.replace('NS', 'benefits-test')}/db`), JSON.stringify(merge), 'application/merge-patch+json', false, settings))).toBe(true);
+    });
+
+    it('a JSON patch copying or moving a value it does not show into the object is unreadable, in any namespace', () => {
+      // The value comes from the object itself (an annotation set a write before); kube applies it.
+      for (const [op, path] of [['copy', '/spec/data/0/remoteRef/key'], ['move', '/spec/secretStoreRef/name']]) {
+        const r = inspect(kube('PATCH', `${URL.replace('NS', 'benefits-test')}/db`), JSON.stringify([{ op, from: '/metadata/annotations/staged', path }]), 'application/json-patch+json', false, settings);
+        expect(r.unreadable).toBe('body_unreadable');
+        expect(r.unreadableDetail).toContain("secret store's path");
+      }
+      // One that copies within metadata sets nothing a store reads.
+      const meta = [{ op: 'copy', from: '/metadata/annotations/staged', path: '/metadata/annotations/team' }];
+      expect(inspect(kube('PATCH', `${URL.replace('NS', 'benefits-test')}/db`), JSON.stringify(meta), 'application/json-patch+json', false, settings).unreadable).toBeUndefined();
     });
 
     it("the namespace's own paths, and production's ExternalSecrets, ask nothing", () => {

@@ -1,10 +1,11 @@
 import { BASELINE_CAPABILITIES, type GuardrailCode } from '../../config/guardrail-codes.js';
+import { UNKNOWN_VALUE } from '../parse.js';
 import { normaliseCapability } from '../settings.js';
 import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
 import { checkProjectedCloudToken } from './cloud-identities.js';
 import type { RuleContext } from './context.js';
 import { checkDeviceEnv } from './devices.js';
-import { checkSecretStorePaths } from './secret-store-paths.js';
+import { checkSecretStorePaths, checkUnseenAnnotations } from './secret-store-paths.js';
 
 /**
  * Runtime controls: every control of the Pod Security Standards, read from a pod spec wherever the
@@ -256,8 +257,9 @@ function checkCommonContext(sc: Json, who: string, scPath: string, ctx: RuleCont
 /** AppArmor and legacy seccomp settings in the pod's (or the template's) annotations. */
 export function checkPodAnnotations(meta: Json, metaPath: string, ctx: RuleContext): void {
   const annotations = meta.annotations;
-  if (!isObject(annotations)) return;
   const path = `${metaPath}.annotations`;
+  if (annotations === UNKNOWN_VALUE) checkUnseenAnnotations(path, ctx);
+  if (!isObject(annotations)) return;
   for (const [key, value] of Object.entries(annotations)) {
     if (typeof value !== 'string') continue;
     const at = `${path}[${JSON.stringify(key.slice(0, 120))}]`;

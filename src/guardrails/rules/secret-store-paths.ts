@@ -1,4 +1,5 @@
 import { familyOf } from '../../risk/namespace-family.js';
+import { UNKNOWN_VALUE } from '../parse.js';
 import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 import { templateReads } from './vault-template.js';
@@ -65,6 +66,12 @@ export function checkSecretStorePaths(annotations: Json, path: string, ctx: Rule
     lower ??= lowerEnvironment(ctx);
     if (!lower) return;
     const at = `${path}[${JSON.stringify(key.slice(0, 120))}]`;
+    // A JSON patch's copy or move into the annotation: its value is whatever the source held,
+    // which the request does not show; judged as the worst it can be, a production path.
+    if (value === UNKNOWN_VALUE) {
+      pushPath(ctx, key, 'is copied from a value the patch does not show', at);
+      continue;
+    }
     if (named) {
       // The path itself stays out of the detail (a body value); its production word says enough.
       const word = productionWord(value, ctx);
@@ -85,6 +92,19 @@ export function checkSecretStorePaths(annotations: Json, path: string, ctx: Rule
     // A path the template computes is unknown until the agent runs: it may be production's.
     else if (reads.computed) pushPath(ctx, key, 'computes its Vault path (not one literal)', at);
   }
+}
+
+/**
+ * The annotations set whole by a JSON patch's copy or move (`/metadata/annotations` from another
+ * map of the object): any key, the injector's among them, with any value.
+ */
+export function checkUnseenAnnotations(path: string, ctx: RuleContext): void {
+  if (!lowerEnvironment(ctx)) return;
+  ctx.out.push({
+    code: 'secret_store_production_path',
+    detail: `annotations copied from a value the patch does not show may name a production secret-store path or role for pods of ${ctx.namespace}, a lower environment`,
+    path,
+  });
 }
 
 /** What an agent container's JSON patch does that may fetch production's secrets, if anything. */
