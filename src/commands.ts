@@ -37,7 +37,8 @@ const REQUEST_OPTIONS = `  --url URL                  scheme://host/path?query, 
                              the bearer token (the Authorization header)
   --body-file FILE           the request body (guardrails read manifests and patches)
   --content-type TYPE        its content type (default: from the file name, json or yaml)
-  --source IP                the client address Envoy would report (default: none)
+  --source IP                the client address Envoy would report (default: none, which the
+                             risk engine reads as a network of its own, new to every subject)
   --context key=value        repeatable; route context extensions (e.g. stepgate.kubernetes=true)`;
 
 /** `stepgate <command> --help` and `stepgate help <command>`. */

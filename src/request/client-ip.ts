@@ -20,13 +20,26 @@ import { parseCidr } from '../config/schema.js';
 export interface ClientAddress {
   /** Canonical text ('' when no usable address): IPv4-mapped IPv6 becomes IPv4. */
   ip: string;
-  /** `a.b.c.0/24`-style network of `ip` at the configured prefix length ('' when no address). */
+  /** `a.b.c.0/24`-style network of `ip` at the configured prefix length (NO_ADDRESS_NETWORK when no address). */
   prefix: string;
   /** Parsed form for CIDR matching; undefined when no address. */
   parsed: ipaddr.IPv4 | ipaddr.IPv6 | undefined;
 }
 
-export const NO_ADDRESS: ClientAddress = Object.freeze({ ip: '', prefix: '', parsed: undefined });
+/**
+ * The network of a request whose client address cannot be read: a pipe source (Envoy on a Unix
+ * socket listener), none, one that is not an IP, or a trusted x-forwarded-for entry that is not one
+ * (`unknown`, RFC 7239's `_hidden`). It is a network context of its own, not the absence of one:
+ * were it '', the network signal would have nothing to say and a stolen token would meet none of
+ * the requirements a new network binds, so hiding the address would be the way around them. As a
+ * network it is unfamiliar until a sign-in made after its first sighting proves it, and then
+ * learned like any other, so a site that really serves stepgate over a Unix socket is asked once.
+ * No CIDR contains it (`parsed` is undefined), so it is never trusted, never a named location and
+ * never next to another network. The space keeps it apart from every prefix text an address has.
+ */
+export const NO_ADDRESS_NETWORK = 'no address';
+
+export const NO_ADDRESS: ClientAddress = Object.freeze({ ip: '', prefix: NO_ADDRESS_NETWORK, parsed: undefined });
 
 export interface ClientAddressOptions {
   trustedHops: number;

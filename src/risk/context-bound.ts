@@ -1,6 +1,7 @@
 import { utcClock } from '../core/clock-text.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
+import { NO_ADDRESS_NETWORK } from '../request/client-ip.js';
 import type { KubeRequestInfo } from '../request/kube.js';
 import type { WorkHistory } from '../state/store.js';
 import { ENTERED_UNKNOWN, NAMESPACE_OBJECTS } from '../state/store.js';
@@ -77,14 +78,15 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   const has = (code: RiskCode) => fired.some((c) => c.code === code && c.weight > 0);
   if (has('new_network') && h.prefixSince > 0) {
     let at = h.prefixSince - grace;
-    let what = `new network ${ctx.address.prefix}`;
+    const none = ctx.address.prefix === NO_ADDRESS_NETWORK;
+    let what = none ? 'requests without a client address' : `new network ${ctx.address.prefix}`;
     // The login was first used elsewhere: this token travelled, whatever its age, so only a
     // login after its first use can prove this context.
     if (h.sessionOrigin !== '' && h.sessionOrigin !== ctx.address.prefix) {
       at = Math.max(at, h.sessionStart + 1000);
-      what += ' (this sign-in was first used from another network)';
+      what += h.sessionOrigin === NO_ADDRESS_NETWORK ? ' (this sign-in was first used without a client address)' : ' (this sign-in was first used from another network)';
     }
-    consider(at, 'new_network', what, undefined, undefined, h.prefixSince);
+    consider(at, 'new_network', what, none ? 'requests without a client address' : undefined, undefined, h.prefixSince);
   }
   if (has('new_device') && ctx.device.strength !== 'fingerprint') {
     const what = ctx.device.strength === 'certificate' ? 'client certificate' : ctx.device.strength === 'session' ? 'browser (a step-up session without its device cookie)' : 'browser';

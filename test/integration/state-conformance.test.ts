@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_ADDRESS_NETWORK } from '../../src/request/client-ip.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
 import type { ApprovalRecord, Observation, StateStore, SubjectHistory } from '../../src/state/store.js';
@@ -59,6 +60,20 @@ const SCENARIOS: Scenario[] = [
       obs(T + 2 * S, { ip: '203.0.113.99', ipPrefix: '203.0.113.0/24', device: 'fp:other' }, { ipKnown: false, prefixKnown: true, deviceKnown: false, knownDevices: 1 }),
       obs(T + 3 * S, { ...laptop, subject: 'mallory@example.com' }, { ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 0 }),
       ...seen(T + 4 * S, { ip: '', ipPrefix: '', device: '' }, { ipKnown: false, prefixKnown: false, deviceKnown: false, knownDevices: 1 }),
+    ],
+  },
+  {
+    // The risk engine's network for a request without a client address (client-ip.ts
+    // NO_ADDRESS_NETWORK): no ip, a prefix with a space in it. Sighted, a session's origin (told
+    // from the session's next use on), then learned like any network; both stores keep its text.
+    name: 'a request without a client address: its network is sighted, an origin and learned, with no ip',
+    steps: [
+      obs(T, { ip: '', ipPrefix: NO_ADDRESS_NETWORK, device: '', session: 's1' }, { ipKnown: false, prefixKnown: false, prefixSince: T, sessionOrigin: '' }),
+      obs(T + S, { ...laptop, session: 's1' }, { prefixKnown: false, prefixSince: T + S, sessionOrigin: NO_ADDRESS_NETWORK }),
+      obs(T + 2 * S, { ip: '', ipPrefix: NO_ADDRESS_NETWORK, device: '' }, { prefixKnown: false, prefixSince: T }),
+      { at: T + 3 * S, learn: ['', NO_ADDRESS_NETWORK, ''] },
+      obs(T + 4 * S, { ip: '', ipPrefix: NO_ADDRESS_NETWORK, device: '' }, { ipKnown: false, prefixKnown: true, prefixSince: 0 }),
+      obs(T + 5 * S, { ...laptop }, { prefixKnown: false }),
     ],
   },
   {

@@ -19,6 +19,7 @@ import type { Requirement } from '../../src/policy/policy.js';
 const EXAMPLE = new URL('../../examples/stepgate.yaml', import.meta.url).pathname;
 const K8S = 'https://kubernetes.default.svc.cluster.local';
 const NOW = Date.UTC(2026, 11, 2, 3, 0, 0);
+const POD = '10.42.3.17';
 
 /** A projected service-account token's claims, as kube-apiserver issues them: no acr, amr or auth_time. */
 function saClaims(sub = 'system:serviceaccount:ci:deployer'): Record<string, unknown> {
@@ -41,7 +42,9 @@ function humanClaims(extra: Record<string, unknown> = {}): Record<string, unknow
 }
 
 async function decide(config: Config, method: string, path: string, claims: Record<string, unknown>) {
-  const out = (await explain(config, { method, url: `https://kube.localhost${path}`, headers: [], claims }, { now: () => NOW, env: {} })) as {
+  // From a pod's address (the example's trusted_networks): without one, the request would be one
+  // without a client address, a new network that automation can never prove (risk/signals/network.ts).
+  const out = (await explain(config, { method, url: `https://kube.localhost${path}`, headers: [], claims, source: POD }, { now: () => NOW, env: {} })) as {
     decision: { allow: boolean; reason: string; detail: string };
   };
   return out.decision;

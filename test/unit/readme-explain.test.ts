@@ -16,12 +16,12 @@ const section = readme.slice(readme.indexOf('## `stepgate explain`'), readme.ind
 const EXAMPLE = new URL('../../examples/stepgate.yaml', import.meta.url).pathname;
 const NOW = Date.parse('2026-12-04T06:30:00Z');
 
-/** The README's run: DELETE of a pod in prod-eu with claims.json (aal1, signed in 123 s before). */
+/** The README's run: DELETE of a pod in prod-eu with claims.json (aal1, signed in 123 s before), from the office. */
 async function run() {
   const claims = { iss: 'http://127.0.0.1:9000', sub: 'alice@example.com', acr: 'urn:stepgate:aal1', amr: ['pwd'], auth_time: NOW / 1000 - 123, groups: ['engineers'] };
   return await explain(
     loadConfigFile(EXAMPLE),
-    { method: 'DELETE', url: 'https://kube.localhost/api/v1/namespaces/prod-eu/pods/web-0', headers: [], claims },
+    { method: 'DELETE', url: 'https://kube.localhost/api/v1/namespaces/prod-eu/pods/web-0', headers: [], claims, source: '10.20.4.17' },
     { now: () => NOW },
   );
 }

@@ -6,6 +6,7 @@ import type { Identity } from '../../src/core/identity.js';
 import { judge } from '../../src/pipeline/evaluate.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
+import { NO_ADDRESS_NETWORK } from '../../src/request/client-ip.js';
 import { kubeRequestInfo } from '../../src/request/kube.js';
 import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
 import { storeLimits } from '../../src/pipeline/runtime.js';
@@ -79,6 +80,9 @@ function aliceAtHome() {
   expect(first.out.learn).toMatchObject({ prefix: '203.0.113.0/24', client: 'interactive' });
   return w;
 }
+
+/** A request whose client address cannot be read: no source, and no x-forwarded-for (a pipe or an absent source reads so). */
+const unaddressed = (path?: string): RequestAttributes => ({ ...req(HOME, path), headers: new Map([['user-agent', KUBECTL]]), sourceAddress: '' }) as RequestAttributes;
 
 describe('context-bound step-up', () => {
   it("a new engineer's first fresh sign-in is the proof for the context it happened in", () => {
@@ -243,5 +247,43 @@ describe('context-bound step-up', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('a request without a client address (issue 12): a network of its own, never no network', () => {
+  const noAddress: [string, () => RequestAttributes][] = [
+    ['no source', () => unaddressed()],
+    ['a trusted hop that wrote "unknown"', () => req('unknown')],
+  ];
+
+  it.each(noAddress)('%s: a stolen fresh token is asked a sign-in made there, said plainly, and teaches nothing', (_what, r) => {
+    const w = aliceAtHome();
+    const fresh = token(T / 1000 + 100, 1, 'sid-2');
+    const { v, out } = w.check(r(), fresh, T + 130_000);
+    expect(v.allow).toBe(false);
+    expect(v.reason).toBe('auth_too_old');
+    expect(out.risk.context?.code).toBe('new_network');
+    expect(out.risk.context?.reason).toMatch(/^requests without a client address since /);
+    expect(out.risk.contributions.find((c) => c.code === 'new_network')?.detail).toBe('no client address, never seen for this subject');
+    expect(out.learn?.prefix ?? '').toBe('');
+    // Used first there, the login is a travelled token on the next network too.
+    const home = w.check(req(CAFE), fresh, T + 140_000);
+    expect(home.v.allow).toBe(false);
+    expect(home.out.risk.context?.reason).toContain('(this sign-in was first used without a client address)');
+  });
+
+  it('an engineer behind a Unix socket is asked once: a sign-in after the first sighting proves it, and it is learned', () => {
+    const w = aliceAtHome();
+    const at = T + 1_800_000;
+    const challenged = w.check(unaddressed(), token(T / 1000 - 40), at);
+    expect(challenged.v.reason).toBe('auth_too_old');
+    expect(challenged.out.requirement.authAfter).toBe(at / 1000);
+    const fresh = token(at / 1000 + 20, 1, 'sid-3');
+    const after = w.check(unaddressed(), fresh, at + 25_000);
+    expect(after.v.allow).toBe(true);
+    expect(after.out.learn).toMatchObject({ prefix: NO_ADDRESS_NETWORK, ip: '' });
+    const quiet = w.check(unaddressed(), fresh, at + 60_000);
+    expect(quiet.out.risk.context).toBeUndefined();
+    expect(quiet.out.risk.contributions.map((c) => c.code)).not.toContain('new_network');
   });
 });

@@ -1,3 +1,4 @@
+import { NO_ADDRESS_NETWORK } from '../../request/client-ip.js';
 import type { Signal } from './context.js';
 
 /**
@@ -7,10 +8,20 @@ import type { Signal } from './context.js';
  * A new network inside the wider network of a proven one (`risk.nearby_networks`) weighs like a
  * new address and does not bind the requirement: phones behind carrier NAT and rotated IPv6
  * delegations move there all day.
+ *
+ * A request without a readable client address is in a network of its own (NO_ADDRESS_NETWORK):
+ * new until a sign-in after its first sighting proves it, like any network, and said as such
+ * rather than as an empty address. It has no address to be new within it, and no neighbours.
  */
 export const networkSignal: Signal = (ctx, cfg, out) => {
   const a = ctx.address;
-  if (a.ip === '') return;
+  if (a.prefix === NO_ADDRESS_NETWORK) {
+    if (ctx.history.prefixKnown) return;
+    if (ctx.certificateRoams === true) {
+      if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: 'no client address, from a client certificate this subject proved' });
+    } else if (cfg.new_network > 0) out.push({ code: 'new_network', weight: cfg.new_network, detail: 'no client address, never seen for this subject' });
+    return;
+  }
   if (ctx.trustedNetwork) {
     if (cfg.trusted_network !== 0) out.push({ code: 'trusted_network', weight: cfg.trusted_network, detail: `${a.ip} is in a trusted network` });
     return;
