@@ -474,7 +474,7 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   ],
   'day 4 (workday4.ts)': [{ cause: 'context: unfamiliar_namespace', max: 3 }],
   // Day 31 (docs/risk.md, "Day 31: what it found"), seeds 291 and 295: dev-4's replaced phone's
-  // tether is a carrier never seen; its NAT moves to the /16's second /24 18 minutes after the
+  // tether is a carrier never seen; its NAT moves to the /16's second /24 17–18 minutes after the
   // sign-in that proved the first, past nearby_networks' 15 minutes, and is asked again (day 5's
   // hotspot class).
   'day 31 (workday31.ts)': [{ cause: 'context: new_network', max: 2, who: ['d31-dev-4@vekta.example'] }],
