@@ -13,8 +13,9 @@ import { attackKit, ciDeploys, type DayEvent, jitteredSittings, lastScoredOf, ty
  * 2027, scored Tuesday 20 April (hours UTC; Oslo is UTC+2).
  *
  * The sign-ins as the ID token says them (RFC 8176 values, as an Okta org sends `amr` by default;
- * the `acr` is Okta's `urn:okta:loa:2fa:any`, the class kubelogin asks for with `acr_values`, which
- * the example's levels do not list, so the level comes from `amr`; Entra ID says `fido`, `otp`, `sms` and `mfa` for the same
+ * the `acr` is Okta's `urn:okta:loa:2fa:any`, which the company's kubelogin asks for through
+ * `--oidc-auth-request-extra-params=acr_values=…` and the example's levels do not list, so the
+ * level comes from `amr`; Entra ID says `fido`, `otp`, `sms` and `mfa` for the same
  * and sets no acr; Keycloak's amr mapper names what its flow's authenticators are configured to):
  * - a FIDO2 key or passkey (WebAuthn): `amr: ["hwk","mfa"]`, the example's aal3;
  * - Okta Verify's code: `["pwd","otp","mfa"]`; its push: `["pwd","swk","mfa"]`; an SMS code:
