@@ -2,11 +2,11 @@
  * Issue 12's friction and attack figures over every replayed day and seed, with and without the
  * warm-up day, in one compact table per run (the before/after comparison docs/risk.md shows):
  *
- *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
+ *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
  *
  * Per day, seed and mode: challenges on routine work, the engineers asked twice within 8 hours
  * (with their causes), 403s on routine work, CI refusals, and per attack the request it was first
- * refused at (or "-" when never; `--why` adds the cause), then `dN` when a deny stopped an attacker who signs in. The seeds are those test/support/risk-day-targets.ts replays (days 8 to 30: all five here, one in the suite). Replays go through the server's Check handler in process (test/support/in-process-check.ts; less than half the CPU of loopback gRPC, the same report).
+ * refused at (or "-" when never; `--why` adds the cause), then `dN` when a deny stopped an attacker who signs in. The seeds are those test/support/risk-day-targets.ts replays (days 8 to 31: all five here, one in the suite). Replays go through the server's Check handler in process (test/support/in-process-check.ts; less than half the CPU of loopback gRPC, the same report).
  */
 import { writeFileSync } from 'node:fs';
 import type { Row } from './day-matrix-row.js';
@@ -41,9 +41,10 @@ import { workday27 } from '../test/support/workday27.js';
 import { SITE as D28_SITE, workday28 } from '../test/support/workday28.js';
 import { pluginOf as d29Plugin, workday29 } from '../test/support/workday29.js';
 import { pluginOf as d30Plugin, workday30 } from '../test/support/workday30.js';
+import { workday31 } from '../test/support/workday31.js';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30').split(',');
+const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31').split(',');
 const modes = process.argv.includes('--no-warmup') ? [false] : process.argv.includes('--warmup-only') ? [true] : [true, false];
 
 const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
@@ -80,6 +81,8 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['29', workday29, [271, 272, 273, 274, 275], { plugin: d29Plugin }],
   // Day 30's sign-ins: stepgate's plugin for some (argv in WSL, the newest ask on Windows and for desktop clients), kubelogin's (no ask) for others.
   ['30', workday30, [281, 282, 283, 284, 285], { plugin: d30Plugin }],
+  // Day 31's attackers make their own fresh sign-in as the engineer (kubelogin against Okta: no ask named).
+  ['31', workday31, [291, 292, 293, 294, 295], {}],
 ];
 const EIGHT_HOURS = 8 * 3_600_000;
 

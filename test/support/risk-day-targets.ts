@@ -30,6 +30,7 @@ import { workday27 } from './workday27.js';
 import { SITE as D28_SITE, workday28 } from './workday28.js';
 import { pluginOf as d29Plugin, workday29 } from './workday29.js';
 import { pluginOf as d30Plugin, workday30 } from './workday30.js';
+import { workday31 } from './workday31.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -43,7 +44,7 @@ import { pluginOf as d30Plugin, workday30 } from './workday30.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -387,6 +388,25 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
 
 
 /**
+ * Day 31 (docs/risk.md, "Day 31: what it found"): attacks on the sign-in itself, whose attacker
+ * makes a fresh sign-in as the engineer with a factor they hold and answers every step-up it can
+ * meet. A challenge does not stop them; the request by which a refusal they cannot answer must come
+ * (both ways, every seed), or undefined where none comes (an open finding, an `it.fails` in
+ * risk-day31-findings.test.ts).
+ */
+const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
+  // An approved Okta Verify push is two factors: kube-system's Secrets (request 2) need a hardware key.
+  'push bombing: the platform engineer, woken at 02:00, approves the fifteenth Okta Verify push': 2,
+  // Open: the caller's own Okta Verify code answers new_network, and billing's production Secrets
+  // (requests 2–4) are allowed; the cluster-admin binding (5) needs a hardware key.
+  'a helpdesk MFA reset: the caller enrols their own authenticator and signs in as the engineer from a VPS': 5,
+  // Open: the contractor's every day's factor (SMS), fresh, proves the attacker's network and laptop.
+  "a SIM swap: the contractor's SMS codes on the attacker's phone, their own laptop and hotspot": undefined,
+  // Open: the engineer's own key signs the attacker's device code; nothing in the token says where.
+  "device-code phishing: the engineer enters the attacker's code and taps their key; the token goes to the attacker's VPS": undefined,
+};
+
+/**
  * Rows the example stops with the warm-up day's history but not on a freshly started server (the
  * replay without warm-up): the victim has no history there, so the newcomer allowance applies.
  */
@@ -453,6 +473,11 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     { cause: 'context: new_device', max: 1, who: ['d27-ctl-3@brandauer.example'] },
   ],
   'day 4 (workday4.ts)': [{ cause: 'context: unfamiliar_namespace', max: 3 }],
+  // Day 31 (docs/risk.md, "Day 31: what it found"), seeds 291 and 295: dev-4's replaced phone's
+  // tether is a carrier never seen; its NAT moves to the /16's second /24 17–18 minutes after the
+  // sign-in that proved the first, past nearby_networks' 15 minutes, and is asked again (day 5's
+  // hotspot class).
+  'day 31 (workday31.ts)': [{ cause: 'context: new_network', max: 2, who: ['d31-dev-4@vekta.example'] }],
   // Day 5 (docs/risk.md, "Day 5"): the same unfamiliar_namespace friction after a one-day
   // warm-up; and a login used from a network never seen needs a sign-in made after that network
   // first appeared, whoever holds it (that is what stops day 5's fresh tokens used elsewhere), so
@@ -701,7 +726,9 @@ const DAY28_SEEDS = ((narrow && process.env.STEPGATE_DAY28_SEEDS) || '261').spli
 const DAY29_SEEDS = ((narrow && process.env.STEPGATE_DAY29_SEEDS) || '271').split(',').map(Number);
 // One of day 30's five seeds (about 2 s) and seed 281 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY30_SEEDS = ((narrow && process.env.STEPGATE_DAY30_SEEDS) || '281').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30').split(',');
+// One of day 31's five seeds (about 2 s) and seed 291 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY31_SEEDS = ((narrow && process.env.STEPGATE_DAY31_SEEDS) || '291').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -762,6 +789,8 @@ const DAYS = ([
   ['day 29 (workday29.ts)', workday29, 10, DAY29_SEEDS, { plugin: d29Plugin }],
   // Day 30 too: written as an outside red team would, a .NET shop's Windows desktop clients (Lens, Headlamp, Aptakube, kubectl in PowerShell and WSL sharing one token), an iPhone client over cellular and kubelogin beside stepgate's plugin (docs/risk.md, "Day 30").
   ['day 30 (workday30.ts)', workday30, 9, DAY30_SEEDS, { plugin: d30Plugin }],
+  // Day 31 too: written as an outside red team would, attacks on the sign-in itself (a helpdesk MFA reset, push bombing, a SIM swap, device-code phishing, an AiTM proxy, a stolen IdP cookie) at a company on Okta with hardware keys (docs/risk.md, "Day 31").
+  ['day 31 (workday31.ts)', workday31, 12, DAY31_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -783,6 +812,15 @@ function expectAttacksStopped(report: DayReport, withoutHistory = false): void {
     expect(a.stoppedAt, `${a.attack}: not stopped`).toBeDefined();
     const bound = LATE[a.attack] ?? a.firstSensitive;
     expect(a.stoppedAt, `${a.attack}: ${a.reason} ${a.cause}`).toBeLessThanOrEqual(bound);
+  }
+  // Day 31's attackers who hold the engineer's factor answer every challenge their factor can:
+  // what stops them is a refusal they cannot answer (a deny, or a level their factor cannot reach).
+  for (const a of report.attacks) {
+    if (!(a.attack in HOLDS_THE_FACTOR)) continue;
+    const bound = HOLDS_THE_FACTOR[a.attack];
+    if (bound === undefined) continue;
+    expect(a.deniedAt, `${a.attack}: never refused past a challenge`).toBeDefined();
+    expect(a.deniedAt!, `${a.attack}: ${a.deniedBy}`).toBeLessThanOrEqual(bound);
   }
   // The insiders can sign in: a burst of deletes is then refused outright.
   for (const a of report.attacks.filter((x) => x.attack.startsWith('insider') && !NOT_STOPPED_BY_THE_EXAMPLE.has(x.attack))) {
@@ -1073,6 +1111,13 @@ const COLD_BOUND_DAY29 = { perEngineer: 2, within8h: 2, total: 10 };
  * five seeds). Over five seeds: 10–12 challenges, 1–2 engineers.
  */
 const COLD_BOUND_DAY30 = { perEngineer: 3, within8h: 2, total: 12 };
+/**
+ * Day 31 without warm-up, seed 291: 7 challenges, two engineers asked twice within 8 hours: plat-2
+ * at home in the morning and in the office after lunch within one login (new_network, as on days 5
+ * and 30), dev-4 on the new phone's tether at its carrier's second /24 and in the office after
+ * lunch. Over five seeds: 5–7 challenges, 1–2 engineers.
+ */
+const COLD_BOUND_DAY31 = { perEngineer: 2, within8h: 2, total: 7 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1103,6 +1148,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 28 (workday28.ts)', workday28, 261, { site: D28_SITE }, COLD_BOUND_DAY28],
   ['day 29 (workday29.ts)', workday29, 271, { plugin: d29Plugin }, COLD_BOUND_DAY29],
   ['day 30 (workday30.ts)', workday30, 281, { plugin: d30Plugin }, COLD_BOUND_DAY30],
+  ['day 31 (workday31.ts)', workday31, 291, {}, COLD_BOUND_DAY31],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { reasonOf } from '../support/grpc-client.js';
+import { exampleServiceForFile } from '../support/workday-service.js';
+import { findingRequests, rules, type Step } from '../support/findings.js';
+import type { Login } from '../support/workday.js';
+import { API, KUBECTL, OFFICE, oktaLogin, TETHER, VPS_DEVICE, VPS_RESET, SWAP_HOTSPOT, type Factor } from '../support/workday31.js';
+
+/**
+ * What the thirty-first replayed day (test/support/workday31.ts, docs/risk.md "Day 31") found,
+ * through the real gRPC server running examples/stepgate.yaml on a virtual clock: attacks on the
+ * sign-in itself (a helpdesk MFA reset, a SIM swap, device-code phishing, push bombing), where the
+ * attacker makes their own fresh multi-factor sign-in as the engineer from their own device and
+ * network, and answers the step-ups their factor can. Each test is one person's routine on two days
+ * with their usual factor (Okta's `amr`), then the finding. The open ones are `it.fails`.
+ */
+
+const s = exampleServiceForFile();
+/** The warm-up Monday and the scored Tuesday, 08:00 UTC. */
+const [MON, TUE] = [19, 20].map((d) => Date.UTC(2027, 3, d, 8, 0, 0)) as [number, number];
+const [H, M] = [3_600_000, 60_000];
+const HOME = '84.214.99.12';
+const MAC_KUBECTL = KUBECTL();
+const LINUX_KUBECTL = 'kubectl/v1.32.0 (linux/amd64) kubernetes/70d3cc9';
+
+const { send, routine } = findingRequests(s, { host: API, source: HOME, ua: MAC_KUBECTL, firstDay: MON, secondDay: TUE });
+
+/** Two days of `reqs`, each after a morning sign-in with `factor`, from `source`. */
+async function twoDays(me: string, reqs: Step[], factor: Factor, source = HOME): Promise<Login> {
+  let login = oktaLogin(me, `${me}:mon`, MON - 40_000, factor);
+  await routine(login, MON, reqs, { source });
+  login = oktaLogin(me, `${me}:tue`, TUE - 40_000, factor);
+  await routine(login, TUE, reqs, { source });
+  return login;
+}
+
+/**
+ * The attacker's first request from their own network and laptop is asked (a sign-in made after
+ * the network first appeared); they sign in with `factor`, which they hold, and retry: the retry's
+ * answer.
+ */
+async function attackerSignsIn(me: string, at: number, source: string, factor: Factor, method: string, path: string, body?: string) {
+  const first = await send(oktaLogin(me, `${me}:attacker`, at - 60_000, factor), at, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source, ua: LINUX_KUBECTL });
+  expect(reasonOf(first), rules(first)).toBe('auth_too_old');
+  const fresh = oktaLogin(me, `${me}:attacker`, at + 20_000, factor);
+  const retry = await send(fresh, at + 25_000, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source, ua: LINUX_KUBECTL });
+  expect(reasonOf(retry), rules(retry)).toBe('allowed');
+  return send(fresh, at + 45_000, method, path, { source, ua: LINUX_KUBECTL, ...(body !== undefined ? { body } : {}) });
+}
+
+/** A billing developer's day: production's pods, staging's logs and database Secret. */
+const billing: Step[] = [
+  ['GET', '/api/v1/namespaces/billing-prod/pods?limit=500'],
+  ['GET', '/api/v1/namespaces/billing-staging/pods/billing-api-x1/log?container=api&tailLines=500'],
+  ['GET', '/api/v1/namespaces/billing-staging/secrets/billing-db'],
+];
+const CLUSTER_ADMIN = JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'ops-support' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'x' }] });
+
+describe('attacks on the sign-in (helpdesk reset, SIM swap, device code, push bombing), with examples/stepgate.yaml', () => {
+  // Open (day 31, every seed both ways: requests 2–4 of 6 allowed, the ClusterRoleBinding at 5
+  // refused, acr_insufficient: Okta Verify's code is not a hardware key). The helpdesk resets the
+  // engineer's factors for a caller who has their name and password; the caller enrols their own
+  // Okta Verify and signs in from a VPS with their own kubectl. stepgate asks a sign-in made after
+  // the VPS first appeared, and the caller makes it: two factors, fresh. What differs is the
+  // method: a code (`otp`) where the engineer has only ever signed in with a key (`hwk`), on a
+  // network and a laptop never seen. A code alone is not it (the engineer who forgot the key
+  // signs in with one from the usual laptop, next test; the one whose phone was replaced, from a
+  // new tether): it would take a signal that remembers each identity's strongest method and
+  // refuses (not asks) a weaker one on a new network and device together (docs/risk.md, "Day 31:
+  // what it found"). The IdP side is the better answer: no helpdesk reset without a verified
+  // video call or the manager's approval, and a reset that leaves the account at a phishing-
+  // resistant factor only (Okta's authentication policy, Entra's authentication strengths).
+  it.fails('a helpdesk-reset caller, signed in with their own authenticator from a VPS, reading production Secrets is refused', async () => {
+    const me = 'd31f-reset@vekta.example';
+    await twoDays(me, billing, 'key');
+    const res = await attackerSignsIn(me, TUE + 5 * H, VPS_RESET, 'otp', 'GET', '/api/v1/namespaces/billing-prod/secrets/billing-db');
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // What the signal above must not refuse: the engineer who left the key at home signs in with
+  // Okta Verify's code on the usual laptop and network, and works as every day.
+  it('the engineer who forgot their key, signed in with a code from the usual laptop and network, reads the Secret they read every day', async () => {
+    const me = 'd31f-nokey@vekta.example';
+    await twoDays(me, billing, 'key', OFFICE(0));
+    const code = oktaLogin(me, `${me}:wed`, TUE + 24 * H - 40_000, 'otp');
+    const t = await routine(code, TUE + 24 * H, billing, { source: OFFICE(1) });
+    expect(t).toBeGreaterThan(TUE);
+  });
+
+  // The lost phone: a new Okta Verify's code from the new phone's tether (a carrier never seen)
+  // on the usual laptop: asked once for the network, then as every day.
+  it('the engineer whose phone was replaced, signed in with a code from its tether, is asked once for the network', async () => {
+    const me = 'd31f-newphone@vekta.example';
+    await twoDays(me, billing, 'key', OFFICE(0));
+    const day = TUE + 24 * H;
+    const old = oktaLogin(me, `${me}:wed`, day - 40_000, 'otp');
+    const first = await send(old, day, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: TETHER(0) });
+    expect(reasonOf(first), rules(first)).toBe('auth_too_old');
+    const code = oktaLogin(me, `${me}:wed2`, day + 20_000, 'otp');
+    await routine(code, day + 25_000, billing, { source: TETHER(0) });
+  });
+
+  // Open (day 31, every seed both ways: nothing refused). The contractor's firm's IdP offers SMS
+  // only; their number is ported to the attacker's SIM. The attacker's sign-in is the
+  // contractor's every day's (`sms`), fresh, made after their hotspot first appeared. Only the
+  // network and the laptop differ, which that sign-in proves. The answer is the IdP's: no SMS
+  // factor for anyone with production access (a contractor is federated in with a phishing-
+  // resistant factor or given one of the company's keys).
+  it.fails("a SIM swapper, signed in with the contractor's SMS code from their own laptop, reading production Secrets is refused", async () => {
+    const me = 'd31f-sms@ext.vekta.example';
+    await twoDays(me, billing, 'sms');
+    const res = await attackerSignsIn(me, TUE + 8 * H, SWAP_HOTSPOT, 'sms', 'GET', '/api/v1/namespaces/billing-prod/secrets/billing-db');
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Open (day 31, every seed both ways: nothing refused, the cluster-admin binding included). A
+  // device-code phish: the engineer enters the attacker's code on the real IdP page and taps their
+  // key, so the attacker's VPS holds a hardware-key token signed in seconds before it first
+  // appeared. Nothing in the token says where the sign-in's browser was. The answer is the IdP's:
+  // no device-code grant for the cluster's client (kubelogin's default is the browser's
+  // authorization code; Entra's Conditional Access can block the device code flow), and
+  // cluster-admin bindings kept out of people's reach.
+  it.fails("device-code phishing: the engineer's own key for the attacker's code, binding cluster-admin from the attacker's VPS, is refused", async () => {
+    const me = 'd31f-devicecode@vekta.example';
+    await twoDays(me, billing, 'key');
+    const res = await attackerSignsIn(me, TUE + 2.5 * H, VPS_DEVICE, 'key', 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', CLUSTER_ADMIN);
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Stopped, by the example's levels: a push approved at 02:00 is two factors, not a hardware key,
+  // which kube-system's Secrets and any RBAC write need; the attacker cannot make that sign-in.
+  it("push bombing: the approved push's sign-in is not enough for kube-system's Secrets", async () => {
+    const me = 'd31f-push@vekta.example';
+    await twoDays(me, [['GET', '/api/v1/nodes'], ['GET', '/api/v1/namespaces/kube-system/pods?limit=500']], 'key', OFFICE(2));
+    const res = await attackerSignsIn(me, TUE + 18 * H, '84.210.141.66', 'push', 'GET', '/api/v1/namespaces/kube-system/secrets');
+    expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
+    const again = await send(oktaLogin(me, `${me}:attacker`, TUE + 18 * H + 2 * M, 'push'), TUE + 18 * H + 2.5 * M, 'GET', '/api/v1/namespaces/kube-system/secrets', { source: '84.210.141.66', ua: LINUX_KUBECTL });
+    expect(reasonOf(again), rules(again)).toBe('acr_insufficient');
+  });
+});
