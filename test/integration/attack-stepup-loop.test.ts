@@ -3,7 +3,7 @@ import { startDevIdp, type DevIdp } from '../../demo/idp.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
 import { askId } from '../../src/risk/ask.js';
-import { CLIENT_ID, CLIENT_SECRET, formFields, freePort, http, setCookies, stepupConfigYaml, stepupEnv } from '../support/stepup.js';
+import { CLIENT_ID, CLIENT_SECRET, formFields, freePort, http, pageCode, setCookies, stepupConfigYaml, stepupEnv } from '../support/stepup.js';
 
 /**
  * The step-up loop itself, attacked end to end (issue 12, redteam40b): the browser's way to the
@@ -19,6 +19,7 @@ let SAME_ORIGIN: Record<string, string> = {};
 let idp: DevIdp;
 let service: Service;
 let base: string;
+let authz: string;
 
 beforeAll(async () => {
   const httpPort = await freePort();
@@ -26,6 +27,7 @@ beforeAll(async () => {
   SAME_ORIGIN = { origin: base, 'sec-fetch-site': 'same-origin' };
   idp = await startDevIdp({ clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`${base}/.stepgate/callback`] }] });
   service = await startService(parseConfig(stepupConfigYaml({ idp: idp.issuer, httpPort }), 'attack-stepup-loop.yaml'), stepupEnv(), undefined, {});
+  authz = `http://127.0.0.1:${service.authzHttp!.port}`;
 });
 
 afterAll(async () => {
@@ -34,6 +36,38 @@ afterAll(async () => {
 });
 
 const nowS = () => Math.floor(Date.now() / 1000);
+const ADMIN = `https://${DASH}/admin/users`;
+const NAV = { accept: 'text/html', 'sec-fetch-mode': 'navigate' };
+
+/** start → continue → the IdP as `user` (password and code): the callback URL, not yet followed, and its state cookie. */
+async function loginUpToCallback(user: string): Promise<{ callback: string; stateCookie: string }> {
+  const page = await http(`${base}/.stepgate/start?${new URLSearchParams({ level: 'aal2', max_age: '900', rd: ADMIN })}`);
+  const cont = await http(`${base}/.stepgate/continue`, { method: 'POST', headers: { ...FORM, ...SAME_ORIGIN }, body: formFields(page.body).toString() });
+  const [name, value] = Object.entries(setCookies(cont)).find(([n]) => n.startsWith('stepgate_state_'))!;
+  const back = new URL(await idp.authorizeHeadless(cont.headers.location as string, { user, password: `${user}-password`, otp: true }));
+  return { callback: `${base}${back.pathname}${back.search}`, stateCookie: `${name}=${value}` };
+}
+
+/** A browser that completed its own step-up: its session and device cookies. */
+async function signedIn(user: string): Promise<{ session: string; device: string }> {
+  const f = await loginUpToCallback(user);
+  const done = await http(f.callback, { headers: { cookie: f.stateCookie } });
+  expect(done.status).toBe(302);
+  const c = setCookies(done);
+  return { session: c.stepgate_session!, device: c.stepgate_device! };
+}
+
+async function whoAmI(cookie: string): Promise<{ signed_in: boolean; subject?: string }> {
+  const r = await http(`${base}/.stepgate/session`, { headers: { cookie, accept: 'application/json' } });
+  return JSON.parse(r.body) as { signed_in: boolean; subject?: string };
+}
+
+/** The HTTP ext_authz answer for a browser navigation to the Grafana admin page with these cookies. */
+async function navigate(cookie: string): Promise<{ status: number; reason: string | undefined }> {
+  const r = await http(`${authz}/admin/users`, { headers: { ...NAV, host: DASH, 'x-forwarded-proto': 'https', cookie } });
+  const location = r.headers.location as string | undefined;
+  return { status: r.status, reason: location === undefined ? (JSON.parse(r.body || '{}') as { reason?: string }).reason : new URL(location).searchParams.get('reason') ?? undefined };
+}
 const WARNING = 'This sign-in vouches for the requests stepgate counted on your login';
 
 /** The start page for these parameters, and where its Continue form sends the browser. */
@@ -78,5 +112,84 @@ describe('a browser step-up asked of a count\'s run says what the sign-in vouche
     const { page } = await startAndContinue({ ...link('unfamiliar_namespace'), ask: askId('alice', crossed(), 'o', 'secrets/prod/db') });
     expect(page).not.toContain(WARNING);
     expect(page).toContain('A namespace outside your usual work since');
+  });
+});
+
+describe('cookies tossed from a sibling host (any host under stepup.session.domain can set them)', () => {
+  let alice: { session: string; device: string };
+  let bob: { session: string; device: string };
+  beforeAll(async () => {
+    alice = await signedIn('alice');
+    bob = await signedIn('bob');
+  });
+
+  it('control: each browser\'s own session is its user, and passes the admin page', async () => {
+    expect((await whoAmI(`stepgate_session=${alice.session}`)).subject).toBe('alice');
+    expect((await navigate(`stepgate_session=${alice.session}`)).status).toBe(200);
+  });
+
+  it('the attacker\'s own valid session tossed next to the victim\'s, in either order, is nobody\'s: refused as ambiguous, and the session page names no one', async () => {
+    for (const cookie of [`stepgate_session=${bob.session}; stepgate_session=${alice.session}`, `stepgate_session=${alice.session}; stepgate_session=${bob.session}`]) {
+      const r = await navigate(cookie);
+      expect(r.status).not.toBe(200);
+      expect(r.reason).toBe('credential_ambiguous');
+      expect(await whoAmI(cookie)).toMatchObject({ signed_in: false });
+    }
+  });
+
+  it('the attacker\'s device cookie tossed next to the victim\'s session does not stand for the victim\'s device, and a sign-out clears both', async () => {
+    const cookie = `stepgate_device=${bob.device}; stepgate_session=${alice.session}`;
+    expect((await whoAmI(cookie)).subject).toBe('alice');
+    const out = await http(`${base}/.stepgate/signout`, { method: 'POST', headers: { ...SAME_ORIGIN, cookie } });
+    expect(out.status).toBe(200);
+    const cleared = setCookies(out);
+    expect(cleared.stepgate_session).toBe('');
+    expect(cleared.stepgate_device).toBe('');
+    // The copy of alice's session is ended server-side too.
+    expect((await navigate(`stepgate_session=${alice.session}`)).reason).toBe('credential_revoked');
+  });
+
+  // Login CSRF through a tossed flow cookie (redteam40b): the attacker starts a step-up in their
+  // own browser, signs in as themselves at the IdP and stops before the callback; from a sibling
+  // host they set their flow's state cookie (Domain=the parent, Path=/.stepgate/) in the victim's
+  // browser and send it to the callback URL. stepgate cannot tell a tossed flow cookie from its
+  // own, so the callback finished the attacker's login there: the victim's session cookie (same
+  // name, path and domain) was replaced by the attacker's, and with it their device cookie, and
+  // the victim went on working as the attacker. A callback now never switches the user a browser
+  // is signed in as.
+  it('a login the attacker finished up to the callback, completed in the victim\'s browser with a tossed flow cookie, never replaces the victim\'s session', async () => {
+    const victim = await signedIn('alice');
+    const attack = await loginUpToCallback('bob');
+    const r = await http(attack.callback, { headers: { cookie: `${attack.stateCookie}; stepgate_session=${victim.session}; stepgate_device=${victim.device}` } });
+    expect(pageCode(r.body)).toBe('stepup_subject_changed');
+    expect(r.status).toBe(409);
+    expect(r.headers.location).toBeUndefined();
+    const set = setCookies(r);
+    expect(set.stepgate_session).toBeUndefined();
+    expect(set.stepgate_device).toBeUndefined();
+    expect(r.body).toContain('This browser is signed in as alice; the sign-in just made is bob.');
+    expect((await whoAmI(`stepgate_session=${victim.session}`)).subject).toBe('alice');
+  });
+
+  it('the same, with the attacker\'s own session tossed beside the victim\'s to make it unreadable: still refused', async () => {
+    const victim = await signedIn('alice');
+    const attack = await loginUpToCallback('bob');
+    const r = await http(attack.callback, { headers: { cookie: `${attack.stateCookie}; stepgate_session=${bob.session}; stepgate_session=${victim.session}` } });
+    expect(pageCode(r.body)).toBe('stepup_subject_changed');
+    expect(setCookies(r).stepgate_session).toBeUndefined();
+  });
+
+  it('control: a browser stepping up again as the user it is signed in as gets its new session; one whose session was signed out may sign in as anyone', async () => {
+    const again = await signedIn('alice');
+    const f = await loginUpToCallback('alice');
+    const r = await http(f.callback, { headers: { cookie: `${f.stateCookie}; stepgate_session=${again.session}; stepgate_device=${again.device}` } });
+    expect(r.status).toBe(302);
+    expect(setCookies(r).stepgate_session).toBeTruthy();
+    const out = await http(`${base}/.stepgate/signout`, { method: 'POST', headers: { ...SAME_ORIGIN, cookie: `stepgate_session=${again.session}` } });
+    expect(out.status).toBe(200);
+    const g = await loginUpToCallback('bob');
+    const switched = await http(g.callback, { headers: { cookie: `${g.stateCookie}; stepgate_session=${again.session}` } });
+    expect(switched.status).toBe(302);
+    expect((await whoAmI(`stepgate_session=${setCookies(switched).stepgate_session!}`)).subject).toBe('bob');
   });
 });

@@ -16,6 +16,7 @@ import { RequestHeaders } from '../../request/headers.js';
 import { DEVICE_COOKIE, deviceOwner } from '../../cookies/device-cookie.js';
 import { cookieHeader as setCookieHeader } from '../../cookies/session.js';
 import { STATE_PREFIX } from '../../cookies/state.js';
+import { cookieValues } from '../../request/cookies.js';
 import { ReturnTo } from './return-to.js';
 import type { SessionClaims } from '../../cookies/session.js';
 import type { StateCookies } from '../../cookies/state.js';
@@ -207,6 +208,30 @@ export class StepUpFlow {
     }
   }
 
+  /**
+   * The subject of a valid session this browser sent that is not `subject`, if any. A callback
+   * never switches the user a browser is signed in as: a flow cookie set from a sibling host
+   * (cookie tossing), with the callback URL of a login the attacker made as themselves, would
+   * otherwise replace the victim's session (and device cookie) with the attacker's, and the
+   * victim would go on working as the attacker (login CSRF). Every session cookie sent is
+   * looked at (at most four), so a second one tossed beside the victim's hides nothing.
+   */
+  private async otherSubject(rt: Runtime, cookieHeader: string | undefined, issuer: string, subject: string): Promise<string | undefined> {
+    const sessions = rt.sessions;
+    if (sessions === undefined) return undefined;
+    for (const value of new Set(cookieValues(cookieHeader, sessions.cookieName).filter((v) => v !== '').slice(0, 4))) {
+      let v: Awaited<ReturnType<typeof sessions.verify>>;
+      try {
+        v = await sessions.verify(value);
+      } catch {
+        continue;
+      }
+      if (!v.ok || rt.revocations?.refuse(v.identity, rt.now())?.reason === 'credential_revoked') continue;
+      if (v.identity.issuer !== issuer || v.identity.subject !== subject) return v.identity.subject;
+    }
+    return undefined;
+  }
+
   private async signedIn(
     rt: Runtime,
     cookieHeader: string | undefined,
@@ -384,6 +409,10 @@ export class StepUpFlow {
       return this.fail('stepup_auth_too_old', detail, [clear], { ...base, ...who });
     }
     const sc = sessionClaims(rt.config, claims, acr, amr, authTime);
+    const other = await this.otherSubject(rt, cookieHeader, sc.iss, sessionSubject(rt.config, sc));
+    if (other !== undefined) {
+      return this.fail('stepup_subject_changed', 'the browser holds a valid session of another subject', [clear], { ...base, ...who }, `This browser is signed in as ${other}; the sign-in just made is ${sessionSubject(rt.config, sc)}. Nothing was changed.`);
+    }
     const session = await rt.sessionCodec!.create(sc, this.deps.now());
     if (!session) return this.fail('stepup_auth_too_old', 'authentication older than the session lifetime', [clear], { ...base, ...who });
     const cookies: [string, string][] = [
