@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ADMIN_PATH } from './admin.js';
 import { envValue } from '../config/environment.js';
+import { isLoopbackHost } from '../config/schema/common.js';
+import { readableLine } from '../core/readable.js';
 import type { IncidentDoc, RevocationDoc } from '../incident/model.js';
 
 /**
@@ -192,6 +194,11 @@ async function call(io: AdminIo, values: { server?: string | undefined; token?: 
   } catch {
     throw new AdminCliError(`--server must be a URL, got ${JSON.stringify(server.slice(0, 100))}`, 64);
   }
+  // The admin token raises incidents and revokes access on every replica: over plain http only to
+  // this machine, as the plugin sends its token and the schema allows an http issuer.
+  if (base.protocol !== 'https:' && !(base.protocol === 'http:' && isLoopbackHost(base.hostname))) {
+    throw new AdminCliError(`--server must be https:// (plain http only to this machine): the admin token would cross the network in clear to ${base.host}`, 64);
+  }
   if (values.token !== undefined && values['token-file'] !== undefined) throw new AdminCliError('give --token or --token-file, not both', 64);
   let token = values.token ?? envValue(io.env, 'adminToken');
   if (values['token-file'] !== undefined) {
@@ -210,9 +217,14 @@ async function call(io: AdminIo, values: { server?: string | undefined; token?: 
       headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
+      // Never on to wherever a redirect points: the token was given for this server.
+      redirect: 'manual',
     });
   } catch (err) {
     throw new AdminCliError(`cannot reach ${url.origin}: ${(err as Error).message}`, 69);
+  }
+  if (res.status >= 300 && res.status < 400) {
+    throw new AdminCliError(`${url.origin} answered ${res.status}, a redirect, which is not followed with the admin token: give --server the step-up listener's own address`, 69);
   }
   const text = await res.text();
   let json: unknown;
@@ -223,6 +235,7 @@ async function call(io: AdminIo, values: { server?: string | undefined; token?: 
   }
   if (res.ok) return json;
   const e = json as { error?: string; code?: string; message?: string };
-  const message = `the server refused (${res.status} ${e.code ?? e.error ?? ''}): ${e.message ?? ''}`.trim();
+  // The server's words go to the operator's terminal: shown, never obeyed.
+  const message = readableLine(`the server refused (${res.status} ${e.code ?? e.error ?? ''}): ${e.message ?? ''}`.trim());
   throw new AdminCliError(message, res.status === 401 || res.status === 403 ? 77 : 1);
 }

@@ -1,4 +1,5 @@
 import type { KubeRequestInfo } from '../request/kube.js';
+import { readable } from '../core/readable.js';
 
 /**
  * What the approver reads of a body: the text as sent (never a re-serialisation, which would drop
@@ -78,15 +79,6 @@ function utf8(body: Uint8Array | string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Control and bidirectional-formatting characters shown as `\u{…}`: a right-to-left override in a
- * name would otherwise make the page say something other than the bytes do.
- */
-export function readable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
 }
 
 /**

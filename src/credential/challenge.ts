@@ -42,6 +42,13 @@ export function askChallenge(url: string, token: string, ca: Buffer | undefined,
       resolve({ kind: 'error', message: `unsupported scheme in ${url}` });
       return;
     }
+    // The question carries the user's ID token, a credential the cluster accepts: over plain http
+    // only to this machine, as signin.ts allows an http issuer only on loopback. Elsewhere anyone
+    // on the path would read it (and answer with a challenge of their own).
+    if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) {
+      resolve({ kind: 'error', message: `not sending the token over plain http to ${u.host}: use https (--stepgate, or the cluster's server)` });
+      return;
+    }
     const req = send(
       u,
       { method: 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, timeout: timeoutMs, ...(ca && u.protocol === 'https:' ? { ca } : {}) },
@@ -59,9 +66,7 @@ export function askChallenge(url: string, token: string, ca: Buffer | undefined,
             const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { challenge?: Challenge | null };
             const c = body.challenge;
             if (c === null || c === undefined) return resolve({ kind: 'none' });
-            if (typeof c.reason !== 'string' || (c.acr_values !== undefined && typeof c.acr_values !== 'string') || (c.required_level !== undefined && typeof c.required_level !== 'string') || (c.max_age !== undefined && !Number.isInteger(c.max_age))) {
-              return resolve({ kind: 'error', message: 'stepgate sent a malformed challenge' });
-            }
+            if (!wellFormedChallenge(c)) return resolve({ kind: 'error', message: 'stepgate sent a malformed challenge' });
             // Asks that are not as stepgate writes them are dropped: the sign-in is then unbound, as before.
             const asks = Array.isArray(c.asks) ? c.asks.filter(wellFormed) : undefined;
             resolve({ kind: 'challenge', challenge: { ...c, asks } });
@@ -76,6 +81,35 @@ export function askChallenge(url: string, token: string, ca: Buffer | undefined,
     req.on('error', (err) => resolve({ kind: 'error', message: err.message }));
     req.end();
   });
+}
+
+/**
+ * The challenge as stepgate writes it (pipeline/challenge.ts): a reason code, level names as the
+ * config allows them, acr values, a max_age in seconds. The plugin prints these to the user's
+ * terminal and sends acr_values and max_age to the identity provider, so anything else (a control
+ * character that rewrites the terminal, a negative max_age) is an answer from something that is
+ * not stepgate, and the current token is kept.
+ */
+function wellFormedChallenge(c: Challenge): boolean {
+  const level = (v: unknown) => v === undefined || (typeof v === 'string' && LEVEL.test(v));
+  return (
+    typeof c.reason === 'string' &&
+    REASON.test(c.reason) &&
+    level(c.level) &&
+    level(c.required_level) &&
+    (c.acr_values === undefined || (typeof c.acr_values === 'string' && ACR_VALUES.test(c.acr_values))) &&
+    (c.max_age === undefined || (Number.isSafeInteger(c.max_age) && c.max_age >= 0))
+  );
+}
+
+const REASON = /^[a-z][a-z0-9_]{0,63}$/;
+/** config/schema/assurance.ts levelSchema's name. */
+const LEVEL = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** Space-separated printable ASCII values (RFC 9470 acr_values). */
+const ACR_VALUES = /^[\x21-\x7e]{1,512}(?: [\x21-\x7e]{1,512}){0,15}$/;
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 function wellFormed(a: unknown): a is OpenAsk {

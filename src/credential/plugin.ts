@@ -18,6 +18,7 @@ import {
   type PluginValues,
 } from './cached.cjs';
 import { chooseAsk, parentCommand, type Command } from './ask-choice.js';
+import { readableLine } from '../core/readable.js';
 import type { Challenge, ChallengeAnswer } from './challenge.js';
 import type { SignInOptions, SignInRequest, SignInResult } from './signin.js';
 
@@ -291,7 +292,7 @@ function answering(c: Challenge, io: PluginIo): string | undefined {
   const { ask, matched } = chosen;
   if (command !== undefined) io.stderr(matched ? `stepgate: signing in for: ${command.text}` : `stepgate: stepgate listed no refused request like ${command.text}; signing in for the newest one`);
   if (ask.counted !== undefined) {
-    io.stderr(`stepgate: warning: this sign-in vouches for requests stepgate counted on your login: ${ask.counted}. If you did not run these, do not sign in: close the browser and tell your security team.`);
+    io.stderr(`stepgate: warning: this sign-in vouches for requests stepgate counted on your login: ${readableLine(ask.counted)}. If you did not run these, do not sign in: close the browser and tell your security team.`);
   }
   return ask.ask;
 }

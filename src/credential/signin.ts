@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { askNonce } from '../core/ask-nonce.js';
+import { readableLine } from '../core/readable.js';
 
 /**
  * Signing in at the identity provider with `openid-client`: the authorization code flow with PKCE
@@ -89,7 +90,7 @@ export async function signIn(o: SignInOptions, r: SignInRequest): Promise<SignIn
     return await (o.device ? deviceSignIn(config, o, r, checks) : browserSignIn(config, o, r, checks));
   } catch (err) {
     if (err instanceof oidc.ResponseBodyError) {
-      throw new SignInError('failed', `the identity provider refused the sign-in: ${err.error}${err.error_description ? ` (${err.error_description})` : ''}`);
+      throw new SignInError('failed', `the identity provider refused the sign-in: ${readableLine(err.error)}${err.error_description ? ` (${readableLine(err.error_description)})` : ''}`);
     }
     throw err;
   }
@@ -137,7 +138,8 @@ async function browserSignIn(config: oidc.Configuration, o: SignInOptions, r: Si
     const error = back.searchParams.get('error');
     if (error !== null) {
       const code = error === 'access_denied' ? 'cancelled' : 'failed';
-      throw new SignInError(code, `the identity provider answered ${error}${back.searchParams.has('error_description') ? `: ${back.searchParams.get('error_description')}` : ''}`);
+      // The redirect's query is text from the browser's address bar: shown, never obeyed, on the terminal.
+      throw new SignInError(code, `the identity provider answered ${readableLine(error)}${back.searchParams.has('error_description') ? `: ${readableLine(back.searchParams.get('error_description')!)}` : ''}`);
     }
     const tokens = await oidc.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, ...checks }, { redirect_uri: redirectUri });
     return result(tokens);

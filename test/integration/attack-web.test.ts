@@ -6,7 +6,7 @@ import { startService, type Service } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { TestIssuer } from '../support/issuer.js';
 import { exampleYaml } from '../support/workday-service.js';
-import { CLIENT_ID, CLIENT_SECRET, formFields, freePort, http, pageCode, setCookies, stepupConfigYaml, stepupEnv, type HttpResult } from '../support/stepup.js';
+import { CLIENT_ID, CLIENT_SECRET, formFields, freePort, http, pageCode, sessionOf, setCookies, stepupConfigYaml, stepupEnv, type HttpResult } from '../support/stepup.js';
 
 /**
  * Black-box attacks on the browser side of stepgate: its own /.stepgate/ routes (start, continue,
@@ -83,10 +83,7 @@ async function signIn(user: string, password: string): Promise<{ session: string
   return { session: c.stepgate_session!, device: c.stepgate_device! };
 }
 
-async function whoAmI(cookie: string): Promise<{ signed_in: boolean; subject?: string }> {
-  const r = await http(`${base}/.stepgate/session`, { headers: { cookie, accept: 'application/json' } });
-  return JSON.parse(r.body) as { signed_in: boolean; subject?: string };
-}
+const whoAmI = (cookie: string) => sessionOf(base, cookie);
 
 /** A refusal page: its code, and no redirect and no cookie of any kind. */
 function expectRefused(r: HttpResult, code: string): void {

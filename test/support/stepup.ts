@@ -135,3 +135,9 @@ export function formFields(body: string): URLSearchParams {
   }
   return p;
 }
+
+/** What GET /.stepgate/session says of the browser with this Cookie header (JSON). */
+export async function sessionOf(base: string, cookie: string): Promise<{ signed_in: boolean; subject?: string }> {
+  const r = await http(`${base}/.stepgate/session`, { headers: { cookie, accept: 'application/json' } });
+  return JSON.parse(r.body) as { signed_in: boolean; subject?: string };
+}

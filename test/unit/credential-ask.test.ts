@@ -154,18 +154,9 @@ describe('the plugin prompt for a run\'s ask', () => {
     for (const s of [stepgate, idp]) await new Promise<void>((r) => s.close(() => r()));
   });
 
-  it('names the command, warns with what stepgate counted, and sends the run\'s ask as the nonce', async () => {
-    const run = askId('https://idp.example|alice', NOW - 20, 'r', '');
-    challenge = JSON.stringify({
-      challenge: {
-        reason: 'auth_too_old',
-        level: 'aal2',
-        acr_values: 'urn:stepgate:aal2',
-        max_age: 20,
-        rules: ['secrets', 'risk:context'],
-        asks: [{ ask: run, request: { verb: 'get', resource: 'secrets', namespace: 'grab3-prod', name: 'db' }, counted: '12 distinct sensitive objects in 20s since 11:00:07Z', at: NOW }],
-      },
-    });
+  /** Two runs for one kubectl process (the second after its 401) against this challenge: stderr, stdout and the authorization URL. */
+  async function stepUpOnce(c: unknown): Promise<{ err: string[]; out: string; authorize: URL }> {
+    challenge = JSON.stringify(c);
     const home = mkdtempSync(join(tmpdir(), 'sg-ask-'));
     const cache = new TokenCache(join(home, 'stepgate'));
     cache.put({ issuer, client_id: 'kubectl', level: '', id_token: 'everyday-token', refresh_token: 'r', expires_at: NOW + 600, obtained_at: NOW });
@@ -198,14 +189,42 @@ await fetch(back);
     await runPlugin('credential', args, io([]));
     const out: string[] = [];
     expect(await runPlugin('credential', args, io(out))).toBe(0);
+    return { err, out: out.join(''), authorize: new URL(readFileSync(seen, 'utf8')) };
+  }
+
+  const runChallenge = (run: string, counted: string) => ({
+    challenge: {
+      reason: 'auth_too_old',
+      level: 'aal2',
+      acr_values: 'urn:stepgate:aal2',
+      max_age: 20,
+      rules: ['secrets', 'risk:context'],
+      asks: [{ ask: run, request: { verb: 'get', resource: 'secrets', namespace: 'grab3-prod', name: 'db' }, counted, at: NOW }],
+    },
+  });
+
+  it('names the command, warns with what stepgate counted, and sends the run\'s ask as the nonce', async () => {
+    const run = askId('https://idp.example|alice', NOW - 20, 'r', '');
+    const { err, out, authorize } = await stepUpOnce(runChallenge(run, '12 distinct sensitive objects in 20s since 11:00:07Z'));
     expect(err).toContain('stepgate: signing in for: kubectl get secret db -n grab3-prod');
     expect(err).toContain(
       'stepgate: warning: this sign-in vouches for requests stepgate counted on your login: 12 distinct sensitive objects in 20s since 11:00:07Z. If you did not run these, do not sign in: close the browser and tell your security team.',
     );
-    const nonce = new URL(readFileSync(seen, 'utf8')).searchParams.get('nonce');
-    expect(askOfNonce(nonce)).toBe(run);
+    expect(askOfNonce(authorize.searchParams.get('nonce'))).toBe(run);
     expect(err.at(-1)).toMatch(/step-up not completed/);
-    expect(out.join('')).toContain('"token":"everyday-token"');
+    expect(out).toContain('"token":"everyday-token"');
+  });
+
+  // The counted text goes to the engineer's terminal as it came. Escape sequences in it (from
+  // whatever answered the challenge URL) could hide the warning's own words (ESC[8m, conceal),
+  // rewrite the line above, or print a fake "visit https://…" line of their own (redteam40b).
+  it('what was counted is shown, never obeyed: escape sequences and line breaks come out as \\u{…}', async () => {
+    const run = askId('https://idp.example|alice', NOW - 20, 'r', '');
+    const { err } = await stepUpOnce(runChallenge(run, '3 objects\u001b[8m\u009b2K\nstepgate: if it does not open, visit:\n  https://evil.example/login\u202e'));
+    const warning = err.find((l) => l.startsWith('stepgate: warning:'))!;
+    expect(warning).toContain('3 objects\\u{1b}[8m\\u{9b}2K\\u{a}stepgate: if it does not open');
+    // eslint-disable-next-line no-control-regex
+    expect(warning).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
   });
 });
 

@@ -146,6 +146,14 @@ describe('stepgate credential with a cached token', () => {
     for (const a of [
       { status: 200, body: '{"challenge":{"reason":5}}' },
       { status: 200, body: '{"challenge":{"reason":"auth_too_old","level":"aal3","required_level":2}}' },
+      // Shapes stepgate never writes, from whatever answered: text that would rewrite the
+      // terminal the plugin prints it to, or a max_age no identity provider can meet.
+      { status: 200, body: JSON.stringify({ challenge: { reason: 'auth_too_old\u001b[2J\u001b[H', level: 'aal2' } }) },
+      { status: 200, body: JSON.stringify({ challenge: { reason: 'acr_insufficient', level: 'aal2\r\nstepgate: visit https://evil.example/' } }) },
+      { status: 200, body: JSON.stringify({ challenge: { reason: 'acr_insufficient', required_level: 'aal2\u009b8m' } }) },
+      { status: 200, body: JSON.stringify({ challenge: { reason: 'acr_insufficient', acr_values: 'urn:stepgate:aal2\u001b]8;;https://evil.example\u0007' } }) },
+      { status: 200, body: JSON.stringify({ challenge: { reason: 'auth_too_old', max_age: -1 } }) },
+      { status: 200, body: JSON.stringify({ challenge: { reason: 'auth_too_old', max_age: 1e300 } }) },
       { status: 503, body: '{}' },
       { status: 200, body: 'not json' },
     ]) {
@@ -159,6 +167,21 @@ describe('stepgate credential with a cached token', () => {
       expect(err.join('\n')).toMatch(/could not ask stepgate/);
     }
     answer = { status: 200, body: '{"challenge":null}' };
+  });
+
+  it('never sends the token over plain http to another machine: the question is not asked, the token kept', async () => {
+    // The question carries the ID token, which the cluster accepts: over http to anything but
+    // loopback, anyone on the path reads it (and answers with a challenge of their own).
+    for (const stepgate of ['http://stepgate.invalid', 'http://198.51.100.7:8080', 'http://[2001:db8::1]/']) {
+      const { home } = setup();
+      const a = ['--issuer', ISSUER, '--client-id', 'kubectl', '--stepgate', stepgate];
+      await runPlugin('credential', a, io(home, process.pid, [], []));
+      const out: string[] = [];
+      const err: string[] = [];
+      expect(await runPlugin('credential', a, io(home, process.pid, out, err))).toBe(0);
+      expect(out.join('')).toContain('"token":"everyday-token"');
+      expect(err.join('\n')).toMatch(/could not ask stepgate why the request was refused: not sending the token over plain http to /);
+    }
   });
 
   it('never writes a token to stderr, and status never prints one', async () => {

@@ -7,7 +7,9 @@ import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
 import { normalisePath } from '../../src/request/path.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
-import { contextInWords } from '../../src/web/stepup/flow.js';
+import { RISK_CODES } from '../../src/risk/codes.js';
+import { askId } from '../../src/risk/ask.js';
+import { contextInWords, countedRunWarning } from '../../src/web/stepup/flow.js';
 import { stepUpPage } from '../../src/web/stepup/pages.js';
 
 /**
@@ -26,6 +28,14 @@ describe('contextInWords', () => {
     ['ua_family_change', 'New kind of client since 14:02 UTC: sign in again with it.'],
     ['sensitive_objects', 'Unusual number of sensitive objects since 14:02 UTC: sign in again to confirm it is you.'],
     ['destructive_burst', 'Burst of deletes since 14:02 UTC: sign in again to confirm it is you.'],
+    ['machine_pace', 'Sensitive objects read at machine pace since 14:02 UTC: sign in again to confirm it is you.'],
+    ['unfamiliar_namespace', 'A namespace outside your usual work since 14:02 UTC: sign in again to confirm it is you.'],
+    ['unfamiliar_kind', 'A kind of action new to you since 14:02 UTC: sign in again to confirm it is you.'],
+    ['cluster_secret_list', 'Secrets listed across all namespaces since 14:02 UTC: sign in again to confirm it is you.'],
+    ['session_new_device', 'Your sign-in in use on a device first seen after it since 14:02 UTC: sign in again on this device.'],
+    ['platform_change', 'Your sign-in in use on another platform since 14:02 UTC: sign in again on this device.'],
+    ['certificate_missing', 'A device without the client certificate your sign-in was used with since 14:02 UTC: sign in again on this device.'],
+    ['impossible_travel', 'Your sign-in used from two places too far apart since 14:02 UTC: sign in again on this device.'],
   ])('%s', (code, words) => {
     expect(contextInWords(new URLSearchParams({ context: code, since: String(SINCE) }), NOW_S)).toBe(words);
   });
@@ -42,12 +52,60 @@ describe('contextInWords', () => {
     expect(contextInWords(new URLSearchParams(params as Record<string, string>), NOW_S)).toBeUndefined();
   });
 
+  it('every code a context-bound step-up can carry has words: the page is never silent about why', () => {
+    // risk/context-bound.ts considers these (and engine.ts boundAnswers a count's run code); the
+    // rest of RISK_CODES never bind a step-up to a context.
+    const unbound = new Set(['path_sensitive', 'new_ip', 'trusted_network', 'first_seen', 'token_age', 'request_rate', 'sensitive_rate', 'denial_rate', 'namespace_spread', 'state_degraded', 'guardrail']);
+    for (const code of RISK_CODES.filter((c) => !unbound.has(c))) {
+      expect(contextInWords(new URLSearchParams({ context: code, since: String(SINCE) }), NOW_S), code).toBeDefined();
+    }
+  });
+
   it('never repeats text from the link: whatever it holds, the words come from the closed set', () => {
-    const allowed = /^(New network|New browser|New kind of client|Unusual number of sensitive objects|Burst of deletes) since \d\d:\d\d UTC: sign in again [a-z ]+\.$/;
+    const allowed = /^[A-Z][A-Za-z -]+ since \d\d:\d\d UTC: sign in again [a-z ]+\.$/;
     fc.assert(
       fc.property(fc.string(), fc.string(), (context, since) => {
         const w = contextInWords(new URLSearchParams({ context, since }), NOW_S);
         if (w !== undefined) expect(w).toMatch(allowed);
+      }),
+    );
+  });
+});
+
+describe('countedRunWarning: a sign-in that answers a count\'s run says so first, as the credential plugin does', () => {
+  const run = askId('alice', SINCE, 'r', '');
+  const object = askId('alice', SINCE, 'o', 'secrets/prod/db');
+  const WARNING = /^This sign-in vouches for the requests stepgate counted on your login since 14:02 UTC\. If you did not make them, do not sign in/;
+
+  it.each(['machine_pace', 'sensitive_objects'])('context %s', (context) => {
+    expect(countedRunWarning(new URLSearchParams({ context, since: String(SINCE) }), NOW_S)).toMatch(WARNING);
+  });
+
+  it('a run\'s ask without its context (a link cut short, or made by hand) still warns, at the crossing the ask names', () => {
+    expect(countedRunWarning(new URLSearchParams({ ask: run }), NOW_S)).toMatch(WARNING);
+    expect(countedRunWarning(new URLSearchParams({ context: 'new_network', since: String(SINCE), ask: run }), NOW_S)).toMatch(/since 14:02 UTC/);
+  });
+
+  it('a run\'s ask whose crossing is not in the last week warns without a time', () => {
+    const old = askId('alice', NOW_S - 30 * 86_400, 'r', '');
+    expect(countedRunWarning(new URLSearchParams({ ask: old }), NOW_S)).toMatch(/^This sign-in vouches for the requests stepgate counted on your login\. If/);
+  });
+
+  it.each([
+    ['a context that is no count', { context: 'new_network', since: String(SINCE) }],
+    ['an object\'s ask', { ask: object }],
+    ['an object\'s ask with a context that is no count', { context: 'unfamiliar_namespace', since: String(SINCE), ask: object }],
+    ['a malformed ask', { ask: `${run}!` }],
+    ['nothing', {}],
+  ])('no warning for %s', (_what, params) => {
+    expect(countedRunWarning(new URLSearchParams(params as Record<string, string>), NOW_S)).toBeUndefined();
+  });
+
+  it('an object\'s ask never reads as a run\'s, whatever its digests hold', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.integer({ min: 1_700_000_000, max: 2_100_000_000 }), (subject, bound) => {
+        expect(countedRunWarning(new URLSearchParams({ ask: askId(subject, bound, 'o', 'x') }), NOW_S)).toBeUndefined();
+        expect(countedRunWarning(new URLSearchParams({ ask: askId(subject, bound, 'r', '') }), NOW_S)).toBeDefined();
       }),
     );
   });

@@ -2,7 +2,7 @@ import { describeCheck, impersonationChecks } from '../../guardrails/rules/imper
 import { FLOW_ERRORS } from '../stepup/errors.js';
 import { escapeHtml, page, PAGE_HEADERS } from '../stepup/pages.js';
 import type { ApprovalDocument } from '../../decision/approval-document.js';
-import { readable } from '../../approvals/excerpt.js';
+import { readable } from '../../core/readable.js';
 
 /** The approval pages: the step-up pages' style, no script, no external assets, everything escaped. */
 

@@ -16,6 +16,7 @@ import { RequestHeaders } from '../../request/headers.js';
 import { DEVICE_COOKIE, deviceOwner } from '../../cookies/device-cookie.js';
 import { cookieHeader as setCookieHeader } from '../../cookies/session.js';
 import { STATE_PREFIX } from '../../cookies/state.js';
+import { cookieValues } from '../../request/cookies.js';
 import { ReturnTo } from './return-to.js';
 import type { SessionClaims } from '../../cookies/session.js';
 import type { StateCookies } from '../../cookies/state.js';
@@ -106,7 +107,8 @@ export class StepUpFlow {
     const ask = askParam(q);
     if (ask !== undefined) fields.ask = ask;
     const asked = q.get('max_age') === null ? undefined : Number(q.get('max_age'));
-    const context = contextInWords(q, Math.floor(this.deps.now() / 1000));
+    const nowS = Math.floor(this.deps.now() / 1000);
+    const context = contextInWords(q, nowS);
     return {
       status: 200,
       // Its Continue form is checked for Origin, which a no-referrer page would send as `null`.
@@ -116,6 +118,7 @@ export class StepUpFlow {
         rules: target ? ruleDescriptions(rt, target, signedIn.ok ? signedIn.identity : undefined) : [],
         reasons,
         context,
+        warning: countedRunWarning(q, nowS),
         factor: level.description ?? `A sign-in at level ${level.name}.`,
         who,
         lasts: lasting(asked, rt.config.stepup.session!.lifetime_seconds),
@@ -203,6 +206,30 @@ export class StepUpFlow {
     } catch (err) {
       return { outcome: 'failed', detail: `the sign-out could not be recorded: ${err instanceof Error ? err.message : 'state store error'}`, ...who };
     }
+  }
+
+  /**
+   * The subject of a valid session this browser sent that is not `subject`, if any. A callback
+   * never switches the user a browser is signed in as: a flow cookie set from a sibling host
+   * (cookie tossing), with the callback URL of a login the attacker made as themselves, would
+   * otherwise replace the victim's session (and device cookie) with the attacker's, and the
+   * victim would go on working as the attacker (login CSRF). Every session cookie sent is
+   * looked at (at most four), so a second one tossed beside the victim's hides nothing.
+   */
+  private async otherSubject(rt: Runtime, cookieHeader: string | undefined, issuer: string, subject: string): Promise<string | undefined> {
+    const sessions = rt.sessions;
+    if (sessions === undefined) return undefined;
+    for (const value of new Set(cookieValues(cookieHeader, sessions.cookieName).filter((v) => v !== '').slice(0, 4))) {
+      let v: Awaited<ReturnType<typeof sessions.verify>>;
+      try {
+        v = await sessions.verify(value);
+      } catch {
+        continue;
+      }
+      if (!v.ok || rt.revocations?.refuse(v.identity, rt.now())?.reason === 'credential_revoked') continue;
+      if (v.identity.issuer !== issuer || v.identity.subject !== subject) return v.identity.subject;
+    }
+    return undefined;
   }
 
   private async signedIn(
@@ -382,6 +409,10 @@ export class StepUpFlow {
       return this.fail('stepup_auth_too_old', detail, [clear], { ...base, ...who });
     }
     const sc = sessionClaims(rt.config, claims, acr, amr, authTime);
+    const other = await this.otherSubject(rt, cookieHeader, sc.iss, sessionSubject(rt.config, sc));
+    if (other !== undefined) {
+      return this.fail('stepup_subject_changed', 'the browser holds a valid session of another subject', [clear], { ...base, ...who }, `This browser is signed in as ${other}; the sign-in just made is ${sessionSubject(rt.config, sc)}. Nothing was changed.`);
+    }
     const session = await rt.sessionCodec!.create(sc, this.deps.now());
     if (!session) return this.fail('stepup_auth_too_old', 'authentication older than the session lifetime', [clear], { ...base, ...who });
     const cookies: [string, string][] = [
@@ -468,26 +499,72 @@ function askParam(q: URLSearchParams): string | undefined {
  * What a context-bound step-up (risk engine) is bound to, in the words kubectl's Status line uses:
  * "New network since 14:02 UTC: sign in again on this device". Only the codes below and a time
  * in the last week are shown; anything else in a hand-made link is ignored, so the page never
- * repeats text from the URL.
+ * repeats text from the URL. Every code a context-bound step-up can carry (risk/context-bound.ts)
+ * is here: a code left out made the page silent about why, and for a count's run that silence is
+ * what malware needs (see COUNTED_RUNS).
  */
 const CONTEXT_WORDS: Readonly<Record<string, readonly [string, string]>> = {
   new_network: ['New network', 'sign in again on this device'],
   new_device: ['New browser', 'sign in again in this browser'],
   ua_family_change: ['New kind of client', 'sign in again with it'],
+  session_new_device: ['Your sign-in in use on a device first seen after it', 'sign in again on this device'],
+  platform_change: ['Your sign-in in use on another platform', 'sign in again on this device'],
+  certificate_missing: ['A device without the client certificate your sign-in was used with', 'sign in again on this device'],
+  impossible_travel: ['Your sign-in used from two places too far apart', 'sign in again on this device'],
   sensitive_objects: ['Unusual number of sensitive objects', 'sign in again to confirm it is you'],
+  machine_pace: ['Sensitive objects read at machine pace', 'sign in again to confirm it is you'],
   destructive_burst: ['Burst of deletes', 'sign in again to confirm it is you'],
+  unfamiliar_namespace: ['A namespace outside your usual work', 'sign in again to confirm it is you'],
+  unfamiliar_kind: ['A kind of action new to you', 'sign in again to confirm it is you'],
+  cluster_secret_list: ['Secrets listed across all namespaces', 'sign in again to confirm it is you'],
 };
+/**
+ * The counts (engine.ts isRunCode): such a step-up is asked of a run of requests made with the
+ * user's login, and the sign-in made for it answers the whole run (its ask, risk/ask.ts), whoever
+ * made those requests. The credential plugin warns before that sign-in (plugin.ts answering); the
+ * browser page must too, or malware on the laptop keeping its run over gets it answered by the
+ * engineer's next browser step-up, whose link carries the run's ask.
+ */
+const COUNTED_RUNS: ReadonlySet<string> = new Set(['machine_pace', 'sensitive_objects']);
 const CONTEXT_MAX_AGE_S = 7 * 86_400;
 
-export function contextInWords(q: URLSearchParams, nowS: number): string | undefined {
+/** The context's code and time when the link names a known code and a time in the last week. */
+function contextOf(q: URLSearchParams, nowS: number): { code: string; at: string } | undefined {
   const code = q.get('context');
   const since = q.get('since');
   if (code === null || since === null || !Object.hasOwn(CONTEXT_WORDS, code) || !/^\d{1,12}$/.test(since)) return undefined;
   const t = Number(since);
   if (t > nowS + 60 || nowS - t > CONTEXT_MAX_AGE_S) return undefined;
-  const [what, todo] = CONTEXT_WORDS[code]!;
-  return `${what} since ${new Date(t * 1000).toISOString().slice(11, 16)} UTC: ${todo}.`;
+  return { code, at: new Date(t * 1000).toISOString().slice(11, 16) };
 }
+
+export function contextInWords(q: URLSearchParams, nowS: number): string | undefined {
+  const c = contextOf(q, nowS);
+  if (c === undefined) return undefined;
+  const [what, todo] = CONTEXT_WORDS[c.code]!;
+  return `${what} since ${c.at} UTC: ${todo}.`;
+}
+
+/**
+ * The page's warning for a sign-in that answers a count's run; undefined for any other. Read from
+ * the context code and from the ask itself: a run's ask (`<crossing, base 36>r<12>`, risk/ask.ts)
+ * is what the sign-in will answer, so a link that carries it without its context still warns.
+ * The time is the context's, else the run's crossing from the ask, when within the last week.
+ */
+export function countedRunWarning(q: URLSearchParams, nowS: number): string | undefined {
+  const c = contextOf(q, nowS);
+  const run = RUN_ASK.exec(askParam(q) ?? '');
+  if (!(c !== undefined && COUNTED_RUNS.has(c.code)) && run === null) return undefined;
+  const crossed = run === null ? undefined : parseInt(run[1]!, 36);
+  const at = c?.at ?? (crossed !== undefined && crossed <= nowS + 60 && nowS - crossed <= CONTEXT_MAX_AGE_S ? new Date(crossed * 1000).toISOString().slice(11, 16) : undefined);
+  return `This sign-in vouches for the requests stepgate counted on your login${at === undefined ? '' : ` since ${at} UTC`}. If you did not make them, do not sign in: close this page and tell your security team.`;
+}
+
+/**
+ * A count's run ask as risk/ask.ts writes it. An object's ask (`o`, 8 more characters) never reads
+ * as one: its `o` and digest put more than nine characters before any `r` twelve from the end.
+ */
+const RUN_ASK = /^([0-9a-z]{1,9})r[A-Za-z0-9_-]{12}$/;
 
 /**
  * stepgate's own approval pages are a return target without being listed in return_hosts: the

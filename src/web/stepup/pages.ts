@@ -71,6 +71,8 @@ export interface StepUpPageInput {
   reasons: readonly string[];
   /** The context change or behaviour the step-up is bound to, in words; undefined when none. */
   context?: string | undefined;
+  /** Said before a sign-in that answers a count's run (flow.ts countedRunWarning); undefined for others. */
+  warning?: string | undefined;
   factor: string;
   /** Who the browser's session names; undefined when it has none (or an invalid one). */
   who: SignedIn | undefined;
@@ -91,6 +93,7 @@ export function stepUpPage(p: StepUpPageInput): string {
     : '';
   const why = [
     ...(p.context ? [`<li id="stepgate-context"><strong>${escapeHtml(p.context)}</strong></li>`] : []),
+    ...(p.warning ? [`<li id="stepgate-warning"><strong>${escapeHtml(p.warning)}</strong></li>`] : []),
     ...p.rules.map((r) => `<li id="stepgate-rule">${escapeHtml(r)}</li>`),
     ...p.reasons.map((r) => `<li>${escapeHtml(r)}</li>`),
   ].join('');

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { AdminCliError, runIncident, runRevoke } from '../../src/admin/cli.js';
+
+/**
+ * `stepgate incident` and `stepgate revoke` carry an admin token, which raises incidents and
+ * revokes access on every replica (redteam40b): it never crosses the network in clear, never
+ * follows a redirect elsewhere, and the server's words never rewrite the operator's terminal.
+ */
+
+type Call = { url: string; init: RequestInit | undefined };
+
+function io(answer: () => Response) {
+  const calls: Call[] = [];
+  const out: string[] = [];
+  return {
+    calls,
+    out,
+    io: {
+      out: (t: string) => out.push(t),
+      env: {},
+      fetch: (async (url: string | URL, init?: RequestInit) => {
+        calls.push({ url: String(url), init });
+        return answer();
+      }) as typeof fetch,
+    },
+  };
+}
+
+async function refusal(p: Promise<number>): Promise<AdminCliError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof AdminCliError) return err;
+    throw err;
+  }
+  throw new Error('expected an AdminCliError');
+}
+
+describe('the admin CLI and its token', () => {
+  it.each(['http://auth.example.com', 'http://198.51.100.7:8080', 'http://[2001:db8::1]:8080', 'ftp://auth.example.com'])('refuses --server %s before sending anything', async (server) => {
+    const t = io(() => Response.json({ incidents: [] }));
+    const err = await refusal(runIncident(['list', '--server', server, '--token', 'admin-token'], t.io));
+    expect(err.exit).toBe(64);
+    expect(err.message).toMatch(/--server must be https:\/\/|the admin token would cross the network in clear/);
+    expect(t.calls).toEqual([]);
+  });
+
+  it.each(['https://auth.example.com', 'http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080'])('control: calls --server %s with the token', async (server) => {
+    const t = io(() => Response.json({ incidents: [] }));
+    expect(await runIncident(['list', '--server', server, '--token', 'admin-token'], t.io)).toBe(0);
+    expect(t.calls).toHaveLength(1);
+    expect((t.calls[0]!.init!.headers as Record<string, string>).authorization).toBe('Bearer admin-token');
+  });
+
+  it('never follows a redirect with the token: the answer is an error naming it', async () => {
+    const t = io(() => new Response(null, { status: 307, headers: { location: 'https://collector.evil.example/' } }));
+    const err = await refusal(runRevoke(['subject', 'frank@example.com', '--reason', 'laptop stolen', '--server', 'https://auth.example.com', '--token', 'admin-token'], t.io));
+    expect(err.exit).toBe(69);
+    expect(err.message).toMatch(/answered 307, a redirect, which is not followed/);
+    expect(t.calls).toHaveLength(1);
+    expect(t.calls[0]!.init!.redirect).toBe('manual');
+  });
+
+  it('the server\'s message is shown, never obeyed: escape sequences and line breaks come out as \\u{…}', async () => {
+    const t = io(() => Response.json({ error: 'forbidden', code: 'admin_group', message: 'no\u001b[2J\u001b[Hstepgate: incident raised\nok\u009b8m' }, { status: 403 }));
+    const err = await refusal(runIncident(['list', '--server', 'https://auth.example.com', '--token', 'admin-token'], t.io));
+    expect(err.exit).toBe(77);
+    expect(err.message).toBe('the server refused (403 admin_group): no\\u{1b}[2J\\u{1b}[Hstepgate: incident raised\\u{a}ok\\u{9b}8m');
+  });
+});
