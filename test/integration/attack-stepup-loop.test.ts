@@ -176,6 +176,16 @@ describe('cookies tossed from a sibling host (any host under stepup.session.doma
     expect(setCookies(r).stepgate_session).toBeUndefined();
   });
 
+  it('the same, with four junk session cookies tossed before the victim\'s (set to expire seconds later, so only the attacker\'s session would remain): still refused', async () => {
+    const victim = await signedIn('alice');
+    const attack = await loginUpToCallback('bob');
+    const junk = [1, 2, 3, 4].map((k) => `stepgate_session=junk${k}`).join('; ');
+    const r = await http(attack.callback, { headers: { cookie: `${attack.stateCookie}; ${junk}; stepgate_session=${victim.session}` } });
+    expect(pageCode(r.body)).toBe('stepup_subject_changed');
+    expect(r.status).toBe(409);
+    expect(setCookies(r).stepgate_session).toBeUndefined();
+  });
+
   it('control: a browser stepping up again as the user it is signed in as gets its new session; one whose session was signed out may sign in as anyone', async () => {
     const again = await signedIn('alice');
     const f = await loginUpToCallback('alice');

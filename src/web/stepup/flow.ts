@@ -76,6 +76,9 @@ const NO_HEADERS = RequestHeaders.of([]);
 /** Step-up flows a browser keeps open at once; starting another ends the oldest (StateCookies.clearsBeyond). */
 const MAX_LIVE_FLOWS = 2;
 
+/** Session cookies a callback verifies before it refuses to guess (otherSubject). */
+const MAX_SESSION_COOKIES_READ = 4;
+
 export class StepUpFlow {
   constructor(private readonly deps: FlowDeps) {}
 
@@ -214,12 +217,16 @@ export class StepUpFlow {
    * (cookie tossing), with the callback URL of a login the attacker made as themselves, would
    * otherwise replace the victim's session (and device cookie) with the attacker's, and the
    * victim would go on working as the attacker (login CSRF). Every session cookie sent is
-   * looked at (at most four), so a second one tossed beside the victim's hides nothing.
+   * looked at, so a second one tossed beside the victim's hides nothing; verifying is not free,
+   * so past four distinct values the browser is taken as signed in as someone unknown (tossed
+   * junk placed before the victim's cookie, set to expire seconds later, must not hide it).
    */
   private async otherSubject(rt: Runtime, cookieHeader: string | undefined, issuer: string, subject: string): Promise<string | undefined> {
     const sessions = rt.sessions;
     if (sessions === undefined) return undefined;
-    for (const value of new Set(cookieValues(cookieHeader, sessions.cookieName).filter((v) => v !== '').slice(0, 4))) {
+    const values = new Set(cookieValues(cookieHeader, sessions.cookieName).filter((v) => v !== ''));
+    if (values.size > MAX_SESSION_COOKIES_READ) return `(one of ${values.size} ${sessions.cookieName} cookies)`;
+    for (const value of values) {
       let v: Awaited<ReturnType<typeof sessions.verify>>;
       try {
         v = await sessions.verify(value);
