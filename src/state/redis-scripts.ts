@@ -44,7 +44,7 @@ local renewEvery, slack = ${TTL_RENEW_MS}, ${SLACK_MS}
 -- redis-server instructions) or a conversion (strtod, ~1,100) costs ten times a table look-up
 -- (bench/README.md, redis40). Both are pure functions of their argument; the tables live as long
 -- as the script call, so they hold at most the values one call met.
-local fmtd, nums = {}, {}
+local fmtd, nums, keyNames = {}, {}, {}
 local format = string.format
 local function int(n)
   local r = fmtd[n]
@@ -286,7 +286,18 @@ local client, object = a[8], a[9]
 
 local h = call('HMGET', K[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs', 'x', 'wx')
 -- Each field parsed once (tonumber is strtod, a tenth of redis-server's instructions per Check).
-for i = 1, 14 do h[i] = num(h[i]) end
+-- num() written out: fourteen calls are ~3,500 instructions.
+for i = 1, 14 do
+  local v = h[i]
+  if v then
+    local r = nums[v]
+    if r == nil then r = v + 0; nums[v] = r end
+    h[i] = r
+  else
+    -- HMGET's absent field is false: nil, as num() gives.
+    h[i] = nil
+  end
+end
 -- Renewals first, so that a stamp is never written for keys that were not renewed.
 local renew, renewW = stale(h[15]), W ~= nil and stale(h[16])
 if renew then
@@ -642,24 +653,42 @@ end
 function checkBody(key: string, arg: (i: string) => string): string {
   return `
 local c = ${key}
-local base = string.sub(c, 1, -2)
+-- A subject's key names, made once per script call: a turn's Checks under load come from few
+-- subjects again and again, and the eighteen names are eighteen new strings of ~45 bytes each
+-- (a concatenation is ~700 redis-server instructions; a look-up here ~100, a miss ~300 more).
+-- K[6], the session's, is set for each Check.
+local kn = keyNames[c]
+if not kn then
+  local base = string.sub(c, 1, -2)
+  kn = {base, {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', false, base .. 'k', base .. 'f', base .. 'o'}}
+  keyNames[c] = kn
+end
+local base = kn[1]
 -- The flags' bytes in one call (49 is '1'); a caller of an earlier version sends fewer, and a
 -- missing one is nil: not set.
 local f1, f2, f3, f4, f5, f6, f7, f8 = string.byte(${arg('2')}, 1, 8)
 local W
-if f5 == 49 then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn', base .. 'wo', base .. 'wu', base .. 'wy'} end
+if f5 == 49 then
+  W = kn[3]
+  if not W then
+    W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn', base .. 'wo', base .. 'wu', base .. 'wy'}
+    kn[3] = W
+  end
+end
 local o
 do
-local K = {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ${arg('3')}, base .. 'k', base .. 'f', base .. 'o'}
+local K = kn[2]
+K[6] = base .. 's:' .. ${arg('3')}
 local a = {${arg('4')}, ${arg('5')}, ${arg('6')}, ${arg('7')}, ${arg('8')}, f1 == 49, f2 == 49, ${arg('9')}, ${arg('10')}, f3 == 49, f4 == 49, ${arg('(W and 15 or 11)')} or ''}
 ${OBSERVE_BLOCK}
 end
-local n = {}
+local n, k = {}, 0
 for i = 1, 20 do
   if i ~= 6 and i ~= 16 then
     local v = o[i]
     ${REPLY_NUMBER}
-    n[#n + 1] = v
+    k = k + 1
+    n[k] = v
   end
 end
 if W then
@@ -672,13 +701,14 @@ if W then
     if i ~= 6 then
       local v = w[i]
       ${REPLY_NUMBER}
-      n[#n + 1] = v
+      k = k + 1
+      n[k] = v
     end
   end
-  n[#n + 1] = e(o[6]); n[#n + 1] = e(o[16]); n[#n + 1] = e(o[21]); n[#n + 1] = e(w[6])
+  n[k + 1], n[k + 2], n[k + 3], n[k + 4] = e(o[6]), e(o[16]), e(o[21]), e(w[6])
   return table.concat(n, ',')
 end
-n[#n + 1] = e(o[6]); n[#n + 1] = e(o[16]); n[#n + 1] = e(o[21])
+n[k + 1], n[k + 2], n[k + 3] = e(o[6]), e(o[16]), e(o[21])
 return table.concat(n, ',')
 `;
 }
