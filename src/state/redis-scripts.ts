@@ -623,12 +623,26 @@ ${checkBody('KEYS[1]', (i) => `ARGV[${i}]`)}
 }
 
 /**
- * The reply number in the local `v` as text, in place. Lua would print each with '%.14g' (glibc's
- * floating-point printf, the costliest part of the reply in callgrind's profile); most are 0, 1
- * or now, written as the strings they are. Written into the reply's loops rather than called: a
- * Check's reply has ~33 numbers, and a Lua call is ~250 redis-server instructions.
+ * A reply number (the Lua expression `x`, a table read) as text. Lua would print each with '%.14g'
+ * (glibc's floating-point printf, the costliest part of the reply in callgrind's profile); most
+ * are 0, 1 or now, written as the strings they are.
  */
-const REPLY_NUMBER = `if v == 0 then v = '0' elseif v == 1 then v = '1' elseif v == now then v = nowS else v = int(v) end`;
+function replyNumber(x: string): string {
+  return `(${x} == 0 and '0' or ${x} == 1 and '1' or ${x} == now and nowS or int(${x}))`;
+}
+
+/**
+ * A Check's reply as one Lua concatenation: observe's numbers but previousUa and sessionOrigin
+ * (o[1..20] but 6 and 16), with work its numbers but lastSite (w[1..16] but 6), then the strings.
+ * One concatenation of ~73 operands is one copy into one new string; a table filled in a loop and
+ * `table.concat` was ~15,000 redis-server instructions per Check (bench/README.md, redis40).
+ */
+function replyLua(work: boolean): string {
+  const nums = (t: string, n: number, skip: number[]) =>
+    Array.from({ length: n }, (_, i) => i + 1).filter((i) => !skip.includes(i)).map((i) => replyNumber(`${t}[${i}]`));
+  const parts = [...nums('o', 20, [6, 16]), ...(work ? nums('w', 16, [6]) : []), 'e(o[6])', 'e(o[16])', 'e(o[21])', ...(work ? ['e(w[6])'] : [])];
+  return parts.join(" .. ',' .. ");
+}
 
 /**
  * `e(v)`: a reply string as text that cannot be mistaken for the ',' between values: '%' and ','
@@ -689,34 +703,15 @@ K[6] = base .. 's:' .. ${arg('3')}
 local a = {${arg('4')}, ${arg('5')}, ${arg('6')}, ${arg('7')}, ${arg('8')}, f1 == 49, f2 == 49, ${arg('9')}, ${arg('10')}, f3 == 49, f4 == 49, ${arg('(W and 15 or 11)')} or ''}
 ${OBSERVE_BLOCK}
 end
-local n, k = {}, 0
-for i = 1, 20 do
-  if i ~= 6 and i ~= 16 then
-    local v = o[i]
-    ${REPLY_NUMBER}
-    k = k + 1
-    n[k] = v
-  end
-end
 if W then
   local w
   do
   local K, a = W, {${arg('11')}, ${arg('12')}, ${arg('13')}, ${arg('14')}, ${arg('16')}, f6 == 49 and '1' or '0', f7 == 49 and ${arg('17')} or '', f8 == 49 and ${arg('(f7 == 49 and 18 or 17)')} or ''}
   ${WORK_BLOCK}
   end
-  for i = 1, 16 do
-    if i ~= 6 then
-      local v = w[i]
-      ${REPLY_NUMBER}
-      k = k + 1
-      n[k] = v
-    end
-  end
-  n[k + 1], n[k + 2], n[k + 3], n[k + 4] = e(o[6]), e(o[16]), e(o[21]), e(w[6])
-  return table.concat(n, ',')
+  return ${replyLua(true)}
 end
-n[k + 1], n[k + 2], n[k + 3] = e(o[6]), e(o[16]), e(o[21])
-return table.concat(n, ',')
+return ${replyLua(false)}
 `;
 }
 
