@@ -10,6 +10,8 @@
  *
  *   node --import tsx bench/redis-store.ts [checks per run] [rounds] [src/state dir …]
  *
+ * BENCH_SUBJECTS=N runs each shape as N subjects (see SUBJECTS below).
+ *
  * BENCH_PER_SHAPE=1 measures each of (e)'s five shapes on its own (a table per shape, the
  * variants alternating within each) instead of the weighted mix: which Check shapes a change
  * moved. Bytes written and read per Check are the store's socket counters (ioredis' stream).
@@ -100,6 +102,23 @@ function shapes(): Shape[] {
     { ...kube(3, 'prod', true, 'apps|deployments|prod|web'), name: 'patch deployment (prod, aal2)', weight: 0.05 },
     { ...kube(4, 'prod', true, '|secrets|prod|db-credentials'), name: 'secret (aal1, refused)', weight: 0.03 },
   ];
+}
+
+/**
+ * BENCH_SUBJECTS=N: each shape as N subjects (default 1, (e)'s own), each with its own session.
+ * A turn's batch then holds up to 64 different subjects instead of five: what a script that keeps
+ * something per subject for its call (src/state/redis-scripts.ts, the key names) costs when it
+ * never meets a subject twice.
+ */
+const SUBJECTS = Math.max(1, Number(process.env.BENCH_SUBJECTS ?? 1));
+
+function copies(s: Shape, n: number): Shape[] {
+  if (n === 1) return [s];
+  return Array.from({ length: n }, (_, c) => ({
+    ...s,
+    obs: { ...s.obs, subject: `${s.obs.subject}.${c}`, session: `${s.obs.session}.${c}` },
+    work: { ...s.work, subject: `${s.work.subject}.${c}` },
+  }));
 }
 
 type ObserveAll = (o: Observation, w: WorkObservation | undefined) => { history: SubjectHistory; work: WorkHistory | undefined } | Promise<{ history: SubjectHistory; work: WorkHistory | undefined }>;
@@ -236,7 +255,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 20));
       }
     }
-    const all = shapes();
+    const all = shapes().flatMap((s) => copies(s, SUBJECTS));
     // Each subject's address, device and client, and its namespace and wider network, learned up
     // front as (e) does with a fresh aal2 token; from then on every part is known.
     for (const v of variants) {
@@ -248,7 +267,10 @@ async function main(): Promise<void> {
       }
     }
     // The weighted mix as a schedule of 100 slots.
-    const schedule: Shape[] = all.flatMap((s) => Array.from({ length: Math.round(s.weight * 100 / 0.73) }, () => s));
+    // With BENCH_SUBJECTS=N each slot is taken by the N copies of its shape in turn, so that a
+    // subject comes back only after N Checks.
+    const slots: Shape[] = shapes().flatMap((s) => Array.from({ length: Math.round(s.weight * 100 / 0.73) }, () => s));
+    const schedule: Shape[] = slots.flatMap((s) => all.filter((c) => c.name === s.name));
 
     const run = async (v: Variant, n: number, plan: Shape[], inFlight = 128): Promise<Sample> => {
       const before = await redis.commandStats();
@@ -294,7 +316,7 @@ async function main(): Promise<void> {
     };
 
     for (const v of variants) await run(v, Math.min(5000, perRun), schedule); // warm-up: JIT, script cache
-    const plans: [string, Shape[]][] = process.env.BENCH_PER_SHAPE === '1' ? all.map((s) => [s.name, [s]]) : [['weighted (e) mix', schedule]];
+    const plans: [string, Shape[]][] = process.env.BENCH_PER_SHAPE === '1' ? shapes().map((s) => [s.name, all.filter((c) => c.name === s.name)]) : [['weighted (e) mix', schedule]];
     const spread = (xs: number[]) => `${Math.round(minMax(xs).min)}–${Math.round(minMax(xs).max)}`;
     const load0 = loadavg();
     const steal0 = stealSeconds();

@@ -39,14 +39,30 @@ const COMMON = `
 local call = redis.call
 local now = tonumber(ARGV[1])
 local renewEvery, slack = ${TTL_RENEW_MS}, ${SLACK_MS}
-local function int(n) return string.format('%d', n) end
+-- Numbers formatted and text converted, kept for the rest of the call: a batch's Checks write and
+-- read the same window buckets, counts and times again and again, and a format ('%d', ~2,500
+-- redis-server instructions) or a conversion (strtod, ~1,100) costs ten times a table look-up
+-- (bench/README.md, redis40). Both are pure functions of their argument; the tables live as long
+-- as the script call, so they hold at most the values one call met.
+local fmtd, nums, keyNames = {}, {}, {}
+local format = string.format
+local function int(n)
+  local r = fmtd[n]
+  if r == nil then r = format('%d', n); fmtd[n] = r end
+  return r
+end
 -- Formatted once: a Check writes it a dozen times, and string.format shows in Redis's profile.
 local nowS = int(now)
 -- A number the scripts wrote (or the caller sent) as decimal text. Arithmetic converts a string
 -- once (luaO_str2d, one strtod); tonumber() converts it twice (lua_isnumber, then lua_tonumber),
 -- and strtod was 7 % of redis-server's instructions per Check (bench/README.md, redis37). Text
 -- that is not a number raises an error instead of reading as absent: the Check fails closed.
-local function num(v) if v then return v + 0 end return nil end
+local function num(v)
+  if not v then return nil end
+  local r = nums[v]
+  if r == nil then r = v + 0; nums[v] = r end
+  return r
+end
 local function slide(b, cur, prev, W, inc)
   local B = math.floor(now / W)
   if b == nil then b, cur, prev = B, 0, 0
@@ -136,11 +152,14 @@ local function distinct(key, m, W, cap)
   if m == '' then return call('ZCOUNT', key, '(' .. cut, '+inf') end
   -- A member seen within W only moves to now: counting the live ones is the answer, and members
   -- out of the window are dropped only when one is added (the set never exceeds the cap). The
-  -- live members (at most the cap) answer both whether m is one and how many there are.
-  local live = call('ZRANGEBYSCORE', key, '(' .. cut, '+inf')
-  local n = #live
-  for i = 1, n do
-    if live[i] == m then
+  -- live members are the n highest scores, so m is one of them exactly when its rank from the
+  -- top is below n (equal scores are all live or all not). Two integer replies: the live members
+  -- themselves as an array cost ~10,000 redis-server instructions for one and ~1,000 more for
+  -- each further one (bench/README.md, redis40).
+  local n = call('ZCOUNT', key, '(' .. cut, '+inf')
+  if n > 0 then
+    local r = call('ZREVRANK', key, m)
+    if r and r < n then
       call('ZADD', key, nowS, m)
       return n
     end
@@ -152,7 +171,6 @@ local function distinct(key, m, W, cap)
   if n == 0 then expire(key, W) end
   return n + 1
 end
-local function b(x) if x then return 1 end return 0 end
 -- The session's clients (field 'c'), most recent first, at most ${SESSION_CLIENTS}: session-clients.ts
 -- keeps the memory store's the same way. 'u' stays the last family alone, as a replica of the
 -- previous version reads and writes it; when such a replica wrote last, its family leads the list.
@@ -250,25 +268,39 @@ end
  * need it at all. Runs with K: counters hash, known IPs, known prefixes,
  * known devices, namespaces, session, known clients, first sightings, sensitive objects
  * (K[1]..K[9]). a: ip, prefix, device, ua, namespace, sensitive(0|1), has session(0|1), client,
- * object, destructive(0|1), counted(0|1), platform (a[1]..a[12]). W: the working-set keys when the same
+ * object, destructive, counted, platform (a[1]..a[12]; the four flags as booleans). W: the working-set keys when the same
  * call runs `work`, else nil (their renewal stamp `wx` is kept here, in the counters hash).
  * Sets `o`: firstSeen, ipKnown, prefixKnown, deviceKnown, knownDevices, previousUa, requests,
  * sensitive, denials, namespaces, clientKnown, knownClients, prefixSince, deviceSince,
  * clientSince, sessionOrigin, sessionStart, objects, destructive, behaviourSince, sessionClients.
  */
+/** The counters hash's window fields in the order of its HMGET's 2nd to 13th values (`h[2]..h[13]`). */
+const COUNTER_FIELDS = ['rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp'];
+
 const OBSERVE_BLOCK = `
 local ip, prefix, device, ua, ns = a[1], a[2], a[3], a[4], a[5]
 local platform = a[12] or ''
--- The flags are '0' or '1' (observeLua): compared, not converted.
-local inc = a[11] == '1' and 1 or 0
-local sensInc = a[6] == '1' and inc or 0
-local destInc = a[10] == '1' and inc or 0
-local hasSession = a[7] == '1'
+-- The flags, each whether its character was '1' (checkBody reads them as bytes).
+local inc = a[11] and 1 or 0
+local sensInc = a[6] and inc or 0
+local destInc = a[10] and inc or 0
+local hasSession = a[7]
 local client, object = a[8], a[9]
 
 local h = call('HMGET', K[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs', 'x', 'wx')
 -- Each field parsed once (tonumber is strtod, a tenth of redis-server's instructions per Check).
-for i = 1, 14 do h[i] = num(h[i]) end
+-- num() written out: fourteen calls are ~3,500 instructions.
+for i = 1, 14 do
+  local v = h[i]
+  if v then
+    local r = nums[v]
+    if r == nil then r = v + 0; nums[v] = r end
+    h[i] = r
+  else
+    -- HMGET's absent field is false: nil, as num() gives.
+    h[i] = nil
+  end
+end
 -- Renewals first, so that a stamp is never written for keys that were not renewed.
 local renew, renewW = stale(h[15]), W ~= nil and stale(h[16])
 if renew then
@@ -310,15 +342,11 @@ else
 end
 -- Only the fields that change: most Checks move 't' and one or two counts, and each field
 -- written is a lookup in the hash and a number formatted.
+-- Written out rather than a helper called twelve times: a Lua call is ~250 instructions, the
+-- comparison ~40.
 local f = {'t', nowS}
-local function put(i, name, v)
-  if h[i] ~= v then f[#f + 1] = name; f[#f + 1] = int(v) end
-end
-put(2, 'rb', rb); put(3, 'rc', rc); put(4, 'rp', rp)
-put(5, 'sb', sb); put(6, 'sc', sc); put(7, 'sp', sp)
-put(8, 'db', db); put(9, 'dc', dc); put(10, 'dp', dp)
-put(11, 'xb', xb); put(12, 'xc', xc); put(13, 'xp', xp)
-if bs then put(14, 'bs', bs) end
+${COUNTER_FIELDS.map((name, i) => `if h[${i + 2}] ~= ${name} then f[#f + 1] = '${name}'; f[#f + 1] = int(${name}) end`).join('\n')}
+if bs and h[14] ~= bs then f[#f + 1] = 'bs'; f[#f + 1] = int(bs) end
 if renew then f[#f + 1] = 'x'; f[#f + 1] = nowS end
 if renewW then f[#f + 1] = 'wx'; f[#f + 1] = nowS end
 call('HSET', K[1], unpack(f))
@@ -357,8 +385,8 @@ if hasSession then
   end
 end
 
-o = {firstSeen, b(ipKnown), b(prefixKnown), b(deviceKnown), knownDevices, prevUa, requests, sensitive, denials, namespaces,
-  b(clientKnown), knownClients, prefixSince, deviceSince, clientSince, origin, start, objects, destructive, bs or 0, clients}
+o = {firstSeen, ipKnown and 1 or 0, prefixKnown and 1 or 0, deviceKnown and 1 or 0, knownDevices, prevUa, requests, sensitive, denials, namespaces,
+  clientKnown and 1 or 0, knownClients, prefixSince, deviceSince, clientSince, origin, start, objects, destructive, bs or 0, clients}
 `;
 
 /**
@@ -553,7 +581,7 @@ if not nearbyKnown and nearby ~= '' then
   local v = call('ZSCORE', K[2], 'v:' .. nearby)
   if v then v = v + 0; if v > now - knownTtl then provenAt = v end end
 end
-w = {b(nsKnown), nsSince, workingSet, pace, b(siteKnown), lastSite, lastAt, siteSince, b(nearbyKnown), paceSince, provenAt, entered, famAt, b(famKnown), kindSince, hist}
+w = {nsKnown and 1 or 0, nsSince, workingSet, pace, siteKnown and 1 or 0, lastSite, lastAt, siteSince, nearbyKnown and 1 or 0, paceSince, provenAt, entered, famAt, famKnown and 1 or 0, kindSince, hist}
 `;
 
 function lua(l: LimitsMs): string {
@@ -598,24 +626,46 @@ ${checkBody('KEYS[1]', (i) => `ARGV[${i}]`)}
 }
 
 /**
- * `s(v)`: a reply number as text. Lua would print each with '%.14g' (glibc's floating-point
- * printf, the costliest part of the reply in callgrind's profile); most are 0, 1 or now, written
- * as the strings they are.
+ * A reply number (the Lua expression `x`, a table read) as text. Lua would print each with '%.14g'
+ * (glibc's floating-point printf, the costliest part of the reply in callgrind's profile); most
+ * are 0, 1 or now, written as the strings they are.
+ */
+function replyNumber(x: string): string {
+  return `(${x} == 0 and '0' or ${x} == 1 and '1' or ${x} == now and nowS or int(${x}))`;
+}
+
+/**
+ * A Check's reply as one Lua concatenation: observe's numbers but previousUa and sessionOrigin
+ * (o[1..20] but 6 and 16), with work its numbers but lastSite (w[1..16] but 6), then the strings.
+ * One concatenation of ~73 operands is one copy into one new string; a table filled in a loop and
+ * `table.concat` was ~15,000 redis-server instructions per Check (bench/README.md, redis40).
+ */
+function replyLua(work: boolean): string {
+  const nums = (t: string, n: number, skip: number[]) =>
+    Array.from({ length: n }, (_, i) => i + 1).filter((i) => !skip.includes(i)).map((i) => replyNumber(`${t}[${i}]`));
+  const parts = [...nums('o', 20, [6, 16]), ...(work ? nums('w', 16, [6]) : []), 'e(o[6])', 'e(o[16])', 'e(o[21])', ...(work ? ['e(w[6])'] : [])];
+  return parts.join(" .. ',' .. ");
+}
+
+/**
  * `e(v)`: a reply string as text that cannot be mistaken for the ',' between values: '%' and ','
  * written as '%25' and '%2C' (RedisStateStore's observed() undoes it). Most strings hold neither,
  * and are sent as they are.
  */
 const REPLY_FN = `
-local function s(v)
-  if v == 0 then return '0' elseif v == 1 then return '1' elseif v == now then return nowS end
-  return int(v)
-end
 local ESC = {['%'] = '%25', [','] = '%2C'}
+-- Kept for the script call, as int() keeps its numbers: a subject's user agent, origin and clients
+-- come back Check after Check, and the two finds are ~1,800 instructions.
+local escaped = {}
 local function e(v)
   if not v or v == '' then return '' end
+  local r = escaped[v]
+  if r then return r end
+  r = v
   -- Plain finds (a byte search each): a pattern with a class is matched byte by byte in Lua.
-  if string.find(v, ',', 1, true) or string.find(v, '%', 1, true) then return (string.gsub(v, '[%%,]', ESC)) end
-  return v
+  if string.find(v, ',', 1, true) or string.find(v, '%', 1, true) then r = (string.gsub(v, '[%%,]', ESC)) end
+  escaped[v] = r
+  return r
 end
 `;
 
@@ -627,31 +677,44 @@ end
 function checkBody(key: string, arg: (i: string) => string): string {
   return `
 local c = ${key}
-local base = string.sub(c, 1, -2)
-local fl = ${arg('2')}
-local function flag(i) return string.sub(fl, i, i) end
+-- A subject's key names, made once per script call: a turn's Checks under load come from few
+-- subjects again and again, and the eighteen names are eighteen new strings of ~45 bytes each
+-- (a concatenation is ~700 redis-server instructions; a look-up here ~100, a miss ~300 more).
+-- K[6], the session's, is set for each Check.
+local kn = keyNames[c]
+if not kn then
+  local base = string.sub(c, 1, -2)
+  kn = {base, {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', false, base .. 'k', base .. 'f', base .. 'o'}}
+  keyNames[c] = kn
+end
+local base = kn[1]
+-- The flags' bytes in one call (49 is '1'); a caller of an earlier version sends fewer, and a
+-- missing one is nil: not set.
+local f1, f2, f3, f4, f5, f6, f7, f8 = string.byte(${arg('2')}, 1, 8)
 local W
-if flag(5) == '1' then W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn', base .. 'wo', base .. 'wu', base .. 'wy'} end
+if f5 == 49 then
+  W = kn[3]
+  if not W then
+    W = {base .. 'w', base .. 'wf', base .. 'wq', base .. 'ws', base .. 'wl', base .. 'wn', base .. 'wo', base .. 'wu', base .. 'wy'}
+    kn[3] = W
+  end
+end
 local o
 do
-local K = {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', base .. 's:' .. ${arg('3')}, base .. 'k', base .. 'f', base .. 'o'}
-local a = {${arg('4')}, ${arg('5')}, ${arg('6')}, ${arg('7')}, ${arg('8')}, flag(1), flag(2), ${arg('9')}, ${arg('10')}, flag(3), flag(4), ${arg('(W and 15 or 11)')} or ''}
+local K = kn[2]
+K[6] = base .. 's:' .. ${arg('3')}
+local a = {${arg('4')}, ${arg('5')}, ${arg('6')}, ${arg('7')}, ${arg('8')}, f1 == 49, f2 == 49, ${arg('9')}, ${arg('10')}, f3 == 49, f4 == 49, ${arg('(W and 15 or 11)')} or ''}
 ${OBSERVE_BLOCK}
 end
-local n = {}
-for i = 1, 20 do if i ~= 6 and i ~= 16 then n[#n + 1] = s(o[i]) end end
 if W then
   local w
   do
-  local K, a = W, {${arg('11')}, ${arg('12')}, ${arg('13')}, ${arg('14')}, ${arg('16')}, flag(6), flag(7) == '1' and ${arg('17')} or '', flag(8) == '1' and ${arg("(flag(7) == '1' and 18 or 17)")} or ''}
+  local K, a = W, {${arg('11')}, ${arg('12')}, ${arg('13')}, ${arg('14')}, ${arg('16')}, f6 == 49 and '1' or '0', f7 == 49 and ${arg('17')} or '', f8 == 49 and ${arg('(f7 == 49 and 18 or 17)')} or ''}
   ${WORK_BLOCK}
   end
-  for i = 1, 16 do if i ~= 6 then n[#n + 1] = s(w[i]) end end
-  n[#n + 1] = e(o[6]); n[#n + 1] = e(o[16]); n[#n + 1] = e(o[21]); n[#n + 1] = e(w[6])
-  return table.concat(n, ',')
+  return ${replyLua(true)}
 end
-n[#n + 1] = e(o[6]); n[#n + 1] = e(o[16]); n[#n + 1] = e(o[21])
-return table.concat(n, ',')
+return ${replyLua(false)}
 `;
 }
 
@@ -683,7 +746,7 @@ for i = 1, #KEYS do
   -- The turn's Checks mostly share a millisecond: what is derived from now (three
   -- string.format, ~7,000 instructions) is formatted again only when it changes. The first
   -- Check's was formatted above, from ARGV[1].
-  local t = ARGV[j] + 0
+  local t = num(ARGV[j])
   if t ~= now then
     now = t
     nowS = int(now)
@@ -697,12 +760,12 @@ for i = 1, #KEYS do
   if ok then out[i] = r
   elseif type(r) == 'table' then out[i] = '!' .. tostring(r.err or 'ERR Check failed')
   else out[i] = '!' .. tostring(r) end
-  local fl = ARGV[j + 1]
-  if string.sub(fl, 5, 5) ~= '1' then j = j + 11
+  local g5, _, g7, g8 = string.byte(ARGV[j + 1], 5, 8)
+  if g5 ~= 49 then j = j + 11
   else
     j = j + 16
-    if string.sub(fl, 7, 7) == '1' then j = j + 1 end
-    if string.sub(fl, 8, 8) == '1' then j = j + 1 end
+    if g7 == 49 then j = j + 1 end
+    if g8 == 49 then j = j + 1 end
   end
 end
 return out

@@ -211,6 +211,18 @@ const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    // A member still in the set but out of the window is not one of the live ones: the Redis
+    // script tells them apart by its rank among the live members (redis-scripts.ts distinct).
+    name: 'a namespace back after leaving the window, while another is in it, counts as new',
+    steps: [
+      obs(T, { namespace: 'a' }, { namespaces: 1 }),
+      obs(T + 300 * S, { namespace: 'b' }, { namespaces: 2 }),
+      obs(T + 600 * S + 1, { namespace: 'a' }, { namespaces: 2 }),
+      obs(T + 600 * S + 2, {}, { namespaces: 2 }),
+      obs(T + 900 * S + 1, {}, { namespaces: 1 }),
+    ],
+  },
+  {
     name: 'user-agent family per session, with its TTL',
     steps: [
       obs(T, { session: 's1', uaFamily: 'kubectl' }, { previousUaFamily: '' }),
