@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, REFUSED, rules } from '../support/built-server.js';
+import { checkRequest, CONTENT_TYPES } from '../support/requests.js';
+
+/**
+ * Attacks on what session 39 added (issue 12, redteam40a), black-box against the built server with
+ * the example policy as it ships. Each row is an attack; the rows that held are kept so the corpus
+ * grows (attack-session38-surfaces.test.ts has session 39's own rows).
+ */
+
+const server = builtServerForFile('session39');
+const { tokenOf } = freshSubjects(() => server().issuer, 'session39');
+const KUBECTL = 'kubectl/v1.34.1 (linux/amd64) kubernetes/93248f9';
+const { jsonPatch: JSON_PATCH, strategic: SMP } = CONTENT_TYPES;
+
+type Write = [what: string, method: string, path: string, contentType: string, body: unknown];
+
+/** Sent with a two-factor sign-in an hour old from the office: what the everyday write carries. */
+async function send([, method, path, contentType, body]: Write) {
+  const token = await tokenOf('aal2', 3600);
+  return server().client.check(checkRequest({ host: KUBE, source: OFFICE, method, path, token, headers: { 'user-agent': KUBECTL, 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' }, body: typeof body === 'string' ? body : JSON.stringify(body) }));
+}
+
+/**
+ * A JSON patch's `copy` or `move` into metadata sets a value the request does not show: the attacker
+ * sets a label or annotation to what it wants in one write (an unjudged one), then copies it where a
+ * guardrail reads it, or copies a whole map over the labels or annotations. redteam39c made the
+ * secret-store and injector annotations read such a value as the worst it can be; the other
+ * guardrails that read metadata compared it with the one dangerous value and let it pass. Each row
+ * beside the same change written out: the copied form must be judged as the written one is.
+ */
+const CR = '/apis/rbac.authorization.k8s.io/v1/clusterroles/reporting-reader';
+const NSP = '/api/v1/namespaces/payments-dev';
+const POD = '/api/v1/namespaces/payments-dev/pods/api-0';
+const JOB = '/apis/batch/v1/namespaces/payments-dev/jobs/nightly';
+const AGGREGATE = 'rbac.authorization.k8s.io~1aggregate-to-admin';
+const staged = (op: 'copy' | 'move', path: string, from = '/metadata/annotations/staged') => [{ op, from, path }];
+
+describe('a JSON patch copying or moving a value into metadata', () => {
+  const PAIRS: [code: string, written: Write, copied: Write[]][] = [
+    [
+      'guardrail:rbac_aggregation',
+      ['an aggregation label written out', 'PATCH', CR, JSON_PATCH, [{ op: 'add', path: `/metadata/labels/${AGGREGATE}`, value: 'true' }]],
+      [
+        ['the aggregation label copied from an annotation', 'PATCH', CR, JSON_PATCH, staged('copy', `/metadata/labels/${AGGREGATE}`)],
+        ['the aggregation label moved from another label', 'PATCH', CR, JSON_PATCH, staged('move', `/metadata/labels/${AGGREGATE}`, '/metadata/labels/staged')],
+        ['the whole labels copied from the annotations', 'PATCH', CR, JSON_PATCH, staged('copy', '/metadata/labels', '/metadata/annotations')],
+      ],
+    ],
+    [
+      'guardrail:pod_security_weakened',
+      ['the enforce label set to privileged', 'PATCH', NSP, JSON_PATCH, [{ op: 'replace', path: '/metadata/labels/pod-security.kubernetes.io~1enforce', value: 'privileged' }]],
+      [
+        ["a Namespace's whole labels copied from its annotations", 'PATCH', NSP, JSON_PATCH, staged('copy', '/metadata/labels', '/metadata/annotations')],
+        ["a Namespace's whole labels moved from its annotations", 'PATCH', NSP, JSON_PATCH, staged('move', '/metadata/labels', '/metadata/annotations')],
+      ],
+    ],
+    [
+      'guardrail:seccomp_unconfined',
+      ["a pod's legacy seccomp annotation set to unconfined", 'PATCH', POD, JSON_PATCH, [{ op: 'add', path: '/metadata/annotations/seccomp.security.alpha.kubernetes.io~1pod', value: 'unconfined' }]],
+      [
+        ["a pod's legacy seccomp annotation copied in", 'PATCH', POD, JSON_PATCH, staged('copy', '/metadata/annotations/seccomp.security.alpha.kubernetes.io~1pod')],
+        ["a pod's whole annotations copied from its labels", 'PATCH', POD, JSON_PATCH, staged('copy', '/metadata/annotations', '/metadata/labels')],
+      ],
+    ],
+    [
+      'guardrail:apparmor_unconfined',
+      ["a pod's AppArmor annotation set to unconfined", 'PATCH', POD, JSON_PATCH, [{ op: 'add', path: '/metadata/annotations/container.apparmor.security.beta.kubernetes.io~1api', value: 'unconfined' }]],
+      [["a pod's whole annotations moved from its labels", 'PATCH', POD, JSON_PATCH, staged('move', '/metadata/annotations', '/metadata/labels')]],
+    ],
+    [
+      'guardrail:priority_class_reserved',
+      ["a Job's Kueue priority class set to the node-critical one", 'PATCH', JOB, JSON_PATCH, [{ op: 'add', path: '/metadata/labels/kueue.x-k8s.io~1priority-class', value: 'system-node-critical' }]],
+      [
+        ["a Job's Kueue priority class copied in", 'PATCH', JOB, JSON_PATCH, staged('copy', '/metadata/labels/kueue.x-k8s.io~1priority-class')],
+        ["a Job's whole labels copied from its annotations", 'PATCH', JOB, JSON_PATCH, staged('copy', '/metadata/labels', '/metadata/annotations')],
+      ],
+    ],
+  ];
+
+  for (const [code, written, copies] of PAIRS) {
+    describe(code, () => {
+      let asked = '';
+      it(`${written[0]}: asked (the baseline)`, async () => {
+        const res = await send(written);
+        expect(rules(res)).toContain(code);
+        asked = reason(res);
+        expect(REFUSED).toContain(asked);
+      });
+      it.each(copies)('%s: asked the same', async (...write) => {
+        const res = await send(write);
+        expect(rules(res)).toContain(code);
+        expect(reason(res), rules(res)).toBe(asked);
+      });
+    });
+  }
+
+  it('a copy over the whole metadata (a pod template\'s, owner references and all) is unreadable', async () => {
+    const res = await send(['', 'PATCH', '/apis/apps/v1/namespaces/payments-dev/deployments/api', JSON_PATCH, staged('copy', '/metadata', '/spec/template/metadata')]);
+    expect(rules(res)).toContain('guardrail:body_unreadable');
+    expect(REFUSED).toContain(reason(res));
+  });
+
+  it('a copy between labels no guardrail reads: the everyday sign-in', async () => {
+    const res = await send(['', 'PATCH', POD, JSON_PATCH, staged('copy', '/metadata/labels/team', '/metadata/labels/staged')]);
+    expect(reason(res), rules(res)).toBe('allowed');
+  });
+});
