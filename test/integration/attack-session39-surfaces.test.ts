@@ -106,3 +106,54 @@ describe('a JSON patch copying or moving a value into metadata', () => {
     expect(reason(res), rules(res)).toBe('allowed');
   });
 });
+
+/**
+ * secret_store_production_path's template reader (session 39), read the way an attacker who read it
+ * would: the template in delimiters the request does not show (a patch setting the template alone,
+ * over a stored object whose `agent-template-left-delim-<name>` an earlier write set; a delimiter a
+ * JSON patch copies in) read nothing in `{{ }}` and fetched production's path; a template from a
+ * file in the agent container (`agent-inject-template-file-<name>`, mounted from a ConfigMap the
+ * gateway never judges), the agent's whole configuration from a ConfigMap (`agent-configmap`), and
+ * a post-render command naming a production path were not read at all. A test namespace's write with
+ * a two-factor sign-in an hour old: allowed by the shipped policy, a production path asks a sign-in
+ * within 15 minutes (elevated).
+ */
+const NS = 'benefits-test';
+const DEPLOY = `/apis/apps/v1/namespaces/${NS}/deployments/benefits-api`;
+const VAULT = 'vault.hashicorp.com/';
+const annotated = (a: Record<string, string>) => ({ spec: { template: { metadata: { annotations: { [`${VAULT}agent-inject`]: 'true', [`${VAULT}role`]: 'benefits-api', ...a } } } } });
+const template = (t: string) => ({ [`${VAULT}agent-inject-template-db`]: t });
+const CODE = 'guardrail:secret_store_production_path';
+
+describe('secret_store_production_path: what the template reader could not see', () => {
+  it.each<Write>([
+    ['a template in delimiters the patch does not show', 'PATCH', DEPLOY, SMP, annotated(template('[[ with secret "secret/data/tax-prod/db" ]][[ .Data.data.password ]][[ end ]]'))],
+    ['the same with the dash a Go escape', 'PATCH', DEPLOY, SMP, annotated(template('[[ with secret "secret/data/tax\\x2dprod/db" ]][[ .Data.data.password ]][[ end ]]'))],
+    ['a computed path in unseen delimiters, behind a decoy {{ }} action', 'PATCH', DEPLOY, SMP, annotated(template('{{ "db" }}<% with secret (printf "%s%s" "secret/data/tax-pr" "od/db") %><% .Data.data.password %><% end %>'))],
+    [
+      "a pod's left delimiter copied in by a JSON patch",
+      'PATCH',
+      `/api/v1/namespaces/${NS}/pods/benefits-api-0`,
+      JSON_PATCH,
+      [{ op: 'copy', from: '/metadata/annotations/staged', path: `/metadata/annotations/vault.hashicorp.com~1agent-template-left-delim-db` }, { op: 'add', path: '/metadata/annotations/vault.hashicorp.com~1agent-inject-template-db', value: '[[ with secret "secret/data/tax-prod/db" ]]x[[ end ]]' }],
+    ],
+    ['a template from a file in the agent container', 'PATCH', DEPLOY, SMP, annotated({ [`${VAULT}agent-inject-template-file-db`]: '/vault/custom/db.tmpl', [`${VAULT}agent-extra-secret`]: 'db-template' })],
+    ["the agent's configuration from a ConfigMap", 'PATCH', DEPLOY, SMP, annotated({ [`${VAULT}agent-configmap`]: 'benefits-agent' })],
+    ['a post-render command reading a production path', 'PATCH', DEPLOY, SMP, annotated({ [`${VAULT}agent-inject-command-db`]: 'sh -c "vault kv get -field=password secret/tax-prod/db > /vault/secrets/extra"' })],
+  ])('%s: asked a recent sign-in', async (...write) => {
+    const res = await send(write);
+    expect(rules(res)).toContain(CODE);
+    expect(reason(res), rules(res)).toBe('auth_too_old');
+  });
+
+  it.each<Write>([
+    ["a patch of the namespace's own template, delimiters unseen", 'PATCH', DEPLOY, SMP, annotated(template('{{- with secret "secret/data/benefits-test/db" -}}postgres://{{ .Data.data.username }}:{{ .Data.data.password }}@db:5432/app{{- end }}'))],
+    ['the same rendering a client-secret line and a secret.yaml name', 'PATCH', DEPLOY, SMP, annotated(template('{{ with secret "secret/data/benefits-test/oauth" }}client-secret: {{ .Data.data.secret }} # from secret.yaml{{ end }}'))],
+    ['its own template in delimiters the patch shows', 'PATCH', DEPLOY, SMP, annotated({ ...template('[[ with secret "secret/data/benefits-test/db" ]]x[[ end ]]'), [`${VAULT}agent-template-left-delim-db`]: '[[', [`${VAULT}agent-template-right-delim-db`]: ']]' })],
+    ['a post-render command that reloads the app', 'PATCH', DEPLOY, SMP, annotated({ [`${VAULT}agent-inject-command-db`]: 'kill -HUP $(pidof app)' })],
+  ])('%s: the everyday sign-in', async (...write) => {
+    const res = await send(write);
+    expect(rules(res)).not.toContain(CODE);
+    expect(reason(res), rules(res)).toBe('allowed');
+  });
+});
