@@ -157,3 +157,49 @@ describe('secret_store_production_path: what the template reader could not see',
     expect(reason(res), rules(res)).toBe('allowed');
   });
 });
+
+/**
+ * gated_host_route by address (session 39 read an Endpoints' decimal spellings): a route to a name
+ * that resolves to the API server's address by its spelling alone. CoreDNS answers any
+ * `a-b-c-d.<namespace>.pod.<domain>` with a.b.c.d (`pods insecure`, kubeadm's default Corefile), and
+ * public wildcard DNS (nip.io, sslip.io) answers `10.96.0.1.nip.io`, `api-10-96-0-1.sslip.io` and
+ * the hex `0a600001.nip.io` alike: an ExternalName, a VirtualService destination or a ServiceEntry
+ * endpoint naming one reached 10.96.0.1 with the caller's token, and was allowed to the everyday
+ * sign-in.
+ */
+const ISTIO = '/apis/networking.istio.io/v1/namespaces/dev';
+const externalName = (name: string): Write => [`an ExternalName Service aliasing ${name}`, 'POST', '/api/v1/namespaces/dev/services', 'application/json', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api' }, spec: { type: 'ExternalName', externalName: name } }];
+const virtualService = (host: string): Write => [
+  `a VirtualService routing a public host to ${host}`,
+  'POST',
+  `${ISTIO}/virtualservices`,
+  'application/json',
+  { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'api' }, spec: { hosts: ['api.dev.example.com'], gateways: ['istio-system/public'], http: [{ route: [{ destination: { host, port: { number: 443 } } }] }] } },
+];
+const serviceEntry = (address: string): Write => [
+  `a ServiceEntry whose endpoint is ${address}`,
+  'POST',
+  `${ISTIO}/serviceentries`,
+  'application/json',
+  { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'api' }, spec: { hosts: ['api.dev.internal'], location: 'MESH_INTERNAL', resolution: 'DNS', ports: [{ number: 443, name: 'https', protocol: 'HTTPS' }], endpoints: [{ address }] } },
+];
+
+describe('gated_host_route: a name spelling the API server\'s address', () => {
+  it.each<Write>([
+    externalName('10-96-0-1.default.pod.cluster.local'),
+    externalName('0a600001.nip.io'),
+    virtualService('10.96.0.1.nip.io'),
+    virtualService('api-10-96-0-1.sslip.io'),
+    serviceEntry('10-96-0-1.kube-system.pod.cluster.local'),
+  ])('%s: refused as the address is', async (...write) => {
+    const res = await send(write);
+    expect(rules(res)).toContain('guardrail:gated_host_route');
+    expect(REFUSED).toContain(reason(res));
+  });
+
+  it.each<Write>([externalName('db.eu-1.rds.example.com'), externalName('10-31-7-9.dev.pod.cluster.local'), virtualService('api-10-96-0-2.sslip.io')])('%s: another address, the everyday sign-in', async (...write) => {
+    const res = await send(write);
+    expect(rules(res)).not.toContain('guardrail:gated_host_route');
+    expect(reason(res), rules(res)).toBe('allowed');
+  });
+});
