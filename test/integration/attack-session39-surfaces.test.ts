@@ -203,3 +203,36 @@ describe('gated_host_route: a name spelling the API server\'s address', () => {
     expect(reason(res), rules(res)).toBe('allowed');
   });
 });
+
+/** Rows that held: kept so the corpus grows. */
+describe('held: JSON patch copy and move outside metadata, test ops', () => {
+  const DEPLOY_DEV = '/apis/apps/v1/namespaces/payments-dev/deployments/api';
+  it.each<Write>([
+    ['automountServiceAccountToken copied over hostNetwork', 'PATCH', DEPLOY_DEV, JSON_PATCH, [{ op: 'copy', from: '/spec/template/spec/automountServiceAccountToken', path: '/spec/template/spec/hostNetwork' }]],
+    ["a privileged container's securityContext copied into another", 'PATCH', DEPLOY_DEV, JSON_PATCH, [{ op: 'copy', from: '/spec/template/spec/containers/0/securityContext', path: '/spec/template/spec/containers/1/securityContext' }]],
+    ["an existing volume moved into a container's volumeMounts", 'PATCH', DEPLOY_DEV, JSON_PATCH, [{ op: 'move', from: '/spec/template/spec/volumes/0', path: '/spec/template/spec/containers/0/volumeMounts/-' }]],
+    ['a test op guarding a copy', 'PATCH', DEPLOY_DEV, JSON_PATCH, [{ op: 'test', path: '/spec/template/spec/hostPID', value: false }, { op: 'copy', from: '/spec/paused', path: '/spec/template/spec/hostPID' }]],
+  ])('%s: unreadable, asked', async (...write) => {
+    const res = await send(write);
+    expect(rules(res)).toContain('guardrail:body_unreadable');
+    expect(REFUSED).toContain(reason(res));
+  });
+});
+
+describe('held: Go template syntax around a production path, delimiters known', () => {
+  const deployment = (t: string) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'benefits-api' }, ...annotated(template(t)) });
+  it.each<[string, string]>([
+    ['a comment before the read', '{{/* db */}}{{ with secret "secret/data/tax-prod/db" }}{{ .Data.data.password }}{{ end }}'],
+    ['trim markers', '{{- with secret "secret/data/tax-prod/db" -}}{{- .Data.data.password -}}{{- end -}}'],
+    ['the read inside a define, rendered by template', '{{ define "db" }}{{ with secret "secret/data/tax-prod/db" }}{{ .Data.data.password }}{{ end }}{{ end }}{{ template "db" }}'],
+    ['inside a block', '{{ block "db" . }}{{ with secret "secret/data/tax-prod/db" }}{{ .Data.data.password }}{{ end }}{{ end }}'],
+    ['a range over secrets with an else', '{{ range secrets "secret/metadata/tax-prod/" }}{{ . }}{{ else }}none{{ end }}'],
+    ['the path from index of a literal list', '{{ with secret (index (slice "secret/data/tax-pr" 0) 0) }}x{{ end }}'],
+    ['a printf with verbs', '{{ with secret (printf "%s/%s-%s/db" "secret/data" "tax" "pro\\x64") }}x{{ end }}'],
+    ['pkiCert from a production mount', '{{ with pkiCert "pki-prod/issue/benefits" "common_name=benefits.svc" }}{{ .Cert }}{{ end }}'],
+  ])('%s: asked a recent sign-in', async (_what, t) => {
+    const res = await send(['', 'POST', `/apis/apps/v1/namespaces/${NS}/deployments`, 'application/json', deployment(t)]);
+    expect(rules(res)).toContain(CODE);
+    expect(reason(res), rules(res)).toBe('auth_too_old');
+  });
+});
