@@ -236,3 +236,38 @@ describe('held: Go template syntax around a production path, delimiters known', 
     expect(reason(res), rules(res)).toBe('auth_too_old');
   });
 });
+
+/**
+ * The token front (identity/token-front.ts, tokenkey39) finds a cached credential's key by a few
+ * characters at its end and its length, then compares it whole. Held: a forgery with the cached
+ * token's signature and length (so the same tail) is verified, and refused; the cached token itself
+ * stays allowed beside it.
+ */
+describe('held: the token front', () => {
+  const PODS = '/api/v1/namespaces/dev/pods?limit=500';
+  const read = (token: string) => server().client.check(checkRequest({ host: KUBE, source: OFFICE, method: 'GET', path: PODS, token, headers: { 'user-agent': KUBECTL } }));
+  /** The same length of payload with another subject: the signature, and so the tail, kept. */
+  const forged = (token: string, sub: string) => {
+    const [h, p, sig] = token.split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString()) as { sub: string; email: string };
+    const swapped = { ...claims, sub: sub.padEnd(claims.sub.length, 'x').slice(0, claims.sub.length), email: claims.email };
+    return `${h}.${Buffer.from(JSON.stringify(swapped)).toString('base64url')}.${sig}`;
+  };
+
+  it('a token with a cached token\'s tail and length but another payload is refused; the cached one stays allowed', async () => {
+    const token = await tokenOf('aal2', 3600);
+    for (let i = 0; i < 3; i++) expect(reason(await read(token)), `use ${i}`).toBe('allowed');
+    const forgery = forged(token, 'admin@example.com');
+    expect(forgery.length).toBe(token.length);
+    expect(forgery.slice(-7)).toBe(token.slice(-7));
+    for (let i = 0; i < 2; i++) expect(reason(await read(forgery)), `forgery ${i}`).toBe('token_invalid');
+    expect(reason(await read(token))).toBe('allowed');
+  });
+
+  it('a token over 8,192 characters (never kept in the front) is answered as a short one, every time', async () => {
+    const token = await tokenOf('aal2', 3600, { pad: 'p'.repeat(9000) });
+    expect(token.length).toBeGreaterThan(8192);
+    for (let i = 0; i < 3; i++) expect(reason(await read(token)), `use ${i}`).toBe('allowed');
+    for (let i = 0; i < 2; i++) expect(reason(await read(forged(token, 'admin@example.com'))), `forgery ${i}`).toBe('token_invalid');
+  });
+});
