@@ -202,7 +202,9 @@ export function replayJsonPatch(ops: unknown): ParsedBody {
         break;
       case 'copy':
       case 'move': {
-        if (tokens[0] !== 'metadata') {
+        // Outside metadata, and over metadata as a whole (from a pod template's, its owner
+        // references, labels and annotations at once), the value is what no rule can judge.
+        if (tokens[0] !== 'metadata' || tokens.length < 2) {
           return unreadable('body_unreadable', `JSON patch ${op.op} to ${quote(op.path)} sets a value the patch does not show`);
         }
         const from = typeof op.from === 'string' ? pointerTokens(op.from) : undefined;

@@ -6,6 +6,7 @@ import { loadClusterPolicies } from './cel/load.js';
 import type { ClusterRule } from './cel/policy.js';
 import { compileGatedHosts, type GatedHost } from './gated-hosts.js';
 import { compileHostOwners, type HostClaimed } from './host-owners.js';
+import { UNKNOWN_VALUE } from './parse.js';
 import { DEFAULT_ENVIRONMENTS } from '../config/schema/risk.js';
 import { compileTiers, type Tiers } from '../risk/namespace-family.js';
 import { GUARDRAIL_CODES, GUARDRAIL_TIERS, MISSING_KEY, UNREADABLE_KEY, type GuardrailCode, type GuardrailTier } from '../config/guardrail-codes.js';
@@ -235,6 +236,8 @@ function compilePriorityClasses(reserved: Readonly<Record<string, readonly strin
   // A class named exactly is decided by its own entry alone, so `"*-critical": [prod namespaces]`
   // does not open the system classes to production; the globs that match it otherwise add up.
   return (name, namespace) => {
+    // A value a JSON patch copies in may name any class: allowed only where every reserved one is.
+    if (name === UNKNOWN_VALUE) return [...exact.values()].every((allowed) => allowed(namespace)) && globbed.every((e) => e.namespaces(namespace));
     const own = exact.get(name);
     if (own !== undefined) return own(namespace);
     let named = false;

@@ -1389,10 +1389,14 @@ function askedObject(p: Assessing): string {
   return k === undefined ? '' : `${p.cluster}\n${k.apiGroup}\n${k.resource}\n${k.subresource}\n${k.name}`;
 }
 
-/** The namespace a request is in, with its cluster ('' for no Kubernetes request; answeredBurst). */
+/**
+ * The namespace a request is in, with its cluster and what it does there ('' for no Kubernetes
+ * request; answeredBurst): a loop through a namespace's Secrets goes on to its next Secret, not to
+ * a shell in each of its pods (the run cover's namespace is the same, state/run-cover.ts).
+ */
 function askedPlace(p: Assessing): string {
   const k = p.kube;
-  return k === undefined ? '' : `${p.cluster}\n${k.namespace}`;
+  return k === undefined ? '' : `${p.cluster}\n${k.apiGroup}\n${k.resource}\n${k.subresource}\n${k.namespace}`;
 }
 
 function subjectKey(who: Identity): string {

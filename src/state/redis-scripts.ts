@@ -507,14 +507,14 @@ if pace > paceThr then
     run = call('HMGET', K[5], 'rs', 'ru', 'rc')
     parts = function(o)
       local pre, n, name = string.match(o, '^(.*)|([^|]*)|([^|]*)$')
-      if not pre then return '', o end
-      return n, pre .. '|' .. name
+      if not pre then return '', o, false end
+      return pre .. '|' .. n, pre .. '|' .. name, n == '' and name == '*'
     end
     dg = function(x) return string.sub(redis.sha1hex(x), 1, 12) end
     covered = function(c, o)
       if o == '' then return true end
-      local n, name = parts(o)
-      return string.find(c, ' N' .. dg(n) .. ' ', 1, true) ~= nil or string.find(c, ' O' .. dg(name) .. ' ', 1, true) ~= nil
+      local n, name, everywhere = parts(o)
+      return string.find(c, ' N' .. dg(n) .. ' ', 1, true) ~= nil or (not everywhere and string.find(c, ' O' .. dg(name) .. ' ', 1, true) ~= nil)
     end
     coverWith = function(c, o)
       if o == '' or (#c - 1) / 14 + 3 > ${RUN_COVER_TOKENS} then return c end

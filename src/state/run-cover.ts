@@ -39,21 +39,33 @@ function digest(s: string): string {
 }
 
 /**
- * An object's namespace and its group, resource and name (context-bound.ts sensitiveObject:
- * `group|resource|namespace|name`); a string of another shape is all name, in namespace ''.
+ * An object's group and resource with its namespace, and with its name (context-bound.ts
+ * sensitiveObject: `group|resource|namespace|name`), and whether it is a list of every namespace
+ * (`|secrets||*`); a string of another shape is all name, in namespace ''.
+ *
+ * The namespace goes with the resource: a loop through prod-cart's Secrets goes on to its next
+ * Secret, not to a shell in its pods, and two cluster-scoped objects (namespace '') confirm their
+ * own resource's, not every list of every namespace.
  */
-function parts(object: string): [ns: string, name: string] {
+function parts(object: string): [ns: string, name: string, everywhere: boolean] {
   const i = object.lastIndexOf('|');
   const j = i > 0 ? object.lastIndexOf('|', i - 1) : -1;
-  if (j < 0) return ['', object];
-  return [object.slice(j + 1, i), `${object.slice(0, j)}|${object.slice(i + 1)}`];
+  if (j < 0) return ['', object, false];
+  const kind = object.slice(0, j);
+  const ns = object.slice(j + 1, i);
+  const name = object.slice(i + 1);
+  return [`${kind}|${ns}`, `${kind}|${name}`, ns === '' && name === '*'];
 }
 
-/** Whether a resumed run's `object` stays within what `cover` confirmed ('' touches nothing: covered). */
+/**
+ * Whether a resumed run's `object` stays within what `cover` confirmed ('' touches nothing: covered).
+ * A list of every namespace is no next namespace of a loop that listed them one by one: only a
+ * confirmed namespace of its own (two such lists) covers it.
+ */
 export function covered(cover: string, object: string): boolean {
   if (object === '') return true;
-  const [ns, name] = parts(object);
-  return cover.includes(` N${digest(ns)} `) || cover.includes(` O${digest(name)} `);
+  const [ns, name, everywhere] = parts(object);
+  return cover.includes(` N${digest(ns)} `) || (!everywhere && cover.includes(` O${digest(name)} `));
 }
 
 /** `cover` with `object` of the run added (unchanged for '', an object already in it, or a full cover). */

@@ -162,6 +162,25 @@ describe('working set, pace and sites: memory and redis agree', () => {
       await answered('quin', (k) => `ns${k}`, () => 'regcred');
       for (let k = 4; k < 7; k++) await w('quin', 96_000 + k * 1000, regcred(k), 33_000);
       expect(await w('quin', 103_000, regcred(7), 33_000)).toMatchObject({ pace: 4, paceSince: T + 13_000 });
+      // redteam40a: a namespace the loop went through covers its next object of the same resource,
+      // not a shell in its pods; a loop listing Secrets namespace by namespace covers the next
+      // namespace's list, not a list of every namespace at once; and two cluster-scoped objects
+      // (namespace '') confirm their own resource's, not every namespace's Secrets. Each was
+      // resumed, with the sign-in made for the loop, before.
+      await answered('rae', cart, own);
+      for (let k = 4; k < 7; k++) expect(await w('rae', 96_000 + k * 1000, `|pods/exec|prod-cart|api-${k}`, 33_000)).toMatchObject({ paceSince: 0 });
+      expect(await w('rae', 103_000, '|pods/exec|prod-cart|api-7', 33_000)).toMatchObject({ pace: 4, paceSince: T + 103_000 });
+      await answered('sol', (k) => `ns${k}`, () => '*');
+      for (let k = 4; k < 7; k++) await w('sol', 96_000 + k * 1000, secretIn(`ns${k}`, '*'), 33_000);
+      expect(await w('sol', 103_000, secretIn('ns7', '*'), 33_000)).toMatchObject({ pace: 4, paceSince: T + 13_000 });
+      await answered('tam', (k) => `ns${k}`, () => '*');
+      for (let k = 4; k < 7; k++) await w('tam', 96_000 + k * 1000, secretIn(`ns${k}`, '*'), 33_000);
+      expect(await w('tam', 103_000, secretIn('', '*'), 33_000)).toMatchObject({ pace: 4, paceSince: T + 103_000 });
+      const store = (k: number) => `external-secrets.io|clustersecretstores||vault-${k}`;
+      for (let k = 0; k < 4; k++) await w('uma', 10_000 + k * 1000, store(k), 1);
+      expect(await w('uma', 38_000, store(3), 33_000)).toMatchObject({ pace: 1, paceSince: 0 });
+      for (let k = 4; k < 7; k++) await w('uma', 96_000 + k * 1000, store(k), 33_000);
+      expect(await w('uma', 103_000, secretIn('', '*'), 33_000)).toMatchObject({ pace: 4, paceSince: T + 103_000 });
     }
   });
 

@@ -159,6 +159,12 @@ describe('gated_host_route: a backend or endpoint at one of guardrails.api_serve
     ['the ClusterIP IPv4-mapped', VS_DEV, vs('::ffff:10.96.0.1')],
     ['a control-plane node inside the CIDR', SLICES, slice('10.0.0.11')],
     ["an Endpoints' not-ready address", '/api/v1/namespaces/dev/endpoints', { subsets: [{ notReadyAddresses: [{ ip: '10.96.0.1' }] }] }],
+    // Wildcard DNS answers these with the address they spell, and CoreDNS (pods insecure) the last.
+    ['a name spelling the address in dotted labels (nip.io)', VS_DEV, vs('10.96.0.1.nip.io')],
+    ['in dashed parts of a label, with a port (sslip.io)', VS_DEV, vs('api-10-96-0-1.sslip.io:443')],
+    ['in eight hex digits (nip.io)', VS_DEV, vs('app-0a600001.nip.io')],
+    ["a pod name of CoreDNS's for a control-plane node", VS_DEV, vs('10-0-0-11.kube-system.pod.cluster.local')],
+    ['an FQDN EndpointSlice naming the API server', SLICES, { ...slice('kubernetes.default.svc.cluster.local'), addressType: 'FQDN' }],
   ])('%s', (_what, path, body) => {
     expect(inspectAt(path, body)).toEqual(['gated_host_route']);
   });
@@ -166,7 +172,8 @@ describe('gated_host_route: a backend or endpoint at one of guardrails.api_serve
   it.each<[string, string, unknown]>([
     ['the next address', VS_DEV, vs('10.96.0.2')],
     ['a node outside the CIDR', SLICES, slice('10.0.0.12')],
-    ['a name made of digits and dots that is no address', VS_DEV, vs('10.96.0.1.nip.io')],
+    ['a name made of digits and dots that spells no listed address', VS_DEV, vs('v1.10.96.0.2.nip.io')],
+    ['three numeric labels and a word', VS_DEV, vs('10.96.1.example.com')],
   ])('control: %s', (_what, path, body) => {
     expect(inspectAt(path, body)).toEqual([]);
   });

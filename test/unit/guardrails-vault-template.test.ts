@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { templateReads } from '../../src/guardrails/rules/vault-template.js';
+import { templateReads, templateReadsAnyDelimiters } from '../../src/guardrails/rules/vault-template.js';
 
 /**
  * The Vault agent template reader (rules/vault-template.ts) that secret_store_production_path
@@ -45,5 +45,23 @@ describe('templateReads', () => {
 
   it('takes more actions than anyone writes as computed', () => {
     expect(templateReads('{{ "a" }}'.repeat(5000)).computed).toBe(true);
+  });
+});
+
+/**
+ * A template whose delimiters are not known (a patch sets it without them, over a stored object that
+ * may hold any): all of its text is a literal, decoded and not, and a Vault read anywhere whose
+ * argument is no literal is computed; Go asks for a space between a function and its operand.
+ */
+describe('templateReadsAnyDelimiters', () => {
+  it('takes the whole text as a literal, its Go escapes decoded beside it', () => {
+    expect(templateReadsAnyDelimiters('[[ with secret "a/tax-prod/b" ]]').literals).toEqual(['[[ with secret "a/tax-prod/b" ]]']);
+    expect(templateReadsAnyDelimiters('<% secret "a/tax\\x2dprod" %>').literals).toEqual(['<% secret "a/tax\\x2dprod" %>', '<% secret "a/tax-prod" %>']);
+  });
+
+  it('finds a computed read in any delimiters, letters among them', () => {
+    const computed = (t: string) => templateReadsAnyDelimiters(t).computed;
+    for (const t of ['[[ with secret (printf "%s" "x") ]]', '<%secret $p%>', 'xxsecret .Path]]', '[[ "a" | secret ]]', '[[ pkiCert\t(env "P") ]]', '[[ range secrets $p ]]']) expect(computed(t), t).toBe(true);
+    for (const t of ['{{ with secret "a/b" }}{{ .Data.data.secret }}{{ end }}', 'client-secret: x', 'secret.yaml', 'my secret is safe', '{{ secret `a` }}']) expect(computed(t), t).toBe(false);
   });
 });

@@ -92,6 +92,16 @@ describe('a run the sign-in answered', () => {
     expect(w.run(signedIn, T + 25_000, spread)).toEqual({ refusedAt: 2, context: 'sensitive_objects' });
   });
 
+  it('a loop asked at machine pace: a run begun within the 30 s in its namespace, of another resource (shells in its pods), is asked at its crossing', () => {
+    const w = world();
+    const own = Array.from({ length: 4 }, (_, k) => secret('team-a', `rotated-${k}`));
+    expect(w.run(morning, T, own)).toEqual({ refusedAt: 3, context: 'machine_pace' });
+    const signedIn = aal2Token('alice', S(T + 20_000));
+    // The loop went through team-a's Secrets; a shell in each of its pods is no next Secret.
+    const shells = Array.from({ length: 10 }, (_, k) => `/api/v1/namespaces/team-a/pods/api-${k}/exec?command=sh&stdin=true&tty=true`);
+    expect(w.run(signedIn, T + 25_000, shells, HOME, 'POST').refusedAt).toBeGreaterThanOrEqual(0);
+  });
+
   it('a fresh sign-in that answered no step-up is still asked at machine pace (malware waiting for the sign-in)', () => {
     const w = world();
     const fresh = aal2Token('alice', S(T) + 20);

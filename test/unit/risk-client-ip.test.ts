@@ -21,6 +21,14 @@ describe('client address', () => {
     ['10.0.0.2', '6.6.6.6, 203.0.113.7, 10.0.0.2', 1, '203.0.113.7'],
     ['10.0.0.2', '203.0.113.7, 10.0.0.1, 10.0.0.2', 2, '203.0.113.7'],
     ['10.0.0.2', '10.0.0.2', 1, '10.0.0.2'], // only the appended peer: no proxy vouched for more
+    // redteam40a, held: RFC 7239's quoted form and a bare port are no address; case, brackets,
+    // a port and an IPv4-mapped form read as the address itself.
+    ['10.0.0.2', '"[2001:db8::1]:4711"', 1, ''],
+    ['10.0.0.2', 'for="[2001:db8::1]:4711"', 1, ''],
+    ['10.0.0.2', ':443', 1, ''],
+    ['10.0.0.2', '[]', 1, ''],
+    ['10.0.0.2', '[2001:DB8::1]', 1, '2001:db8::1'],
+    ['10.0.0.2', '[::ffff:203.0.113.7]:80', 1, '203.0.113.7'],
   ])('source %s, xff %s, %i hops → %s', (source, xff, hops, want) => {
     expect(clientAddress(source, xff, opts(hops)).ip).toBe(want);
   });

@@ -77,6 +77,13 @@ export function checkNamespaceLabels(doc: Json, docPath: string, verb: string, c
     ctx.out.push({ code: 'pod_security_weakened', detail: 'the request removes every label, Pod Security enforcement included', path: labelsPath });
     return;
   }
+  if (isObject(meta) && meta.labels === UNKNOWN_VALUE) {
+    // A JSON patch's copy or move over the whole labels (from the annotations, set the write
+    // before): the enforce label goes, or becomes any value, and so may a tenancy label.
+    ctx.out.push({ code: 'pod_security_weakened', detail: 'the patch sets the labels to a value copied from elsewhere, which may drop or change pod-security.kubernetes.io/enforce', path: labelsPath });
+    checkTenantLabels(Object.fromEntries(TENANT_LABELS.map((k) => [k, UNKNOWN_VALUE])), labelsPath, verb, ctx);
+    return;
+  }
   const labels = isObject(meta) && isObject(meta.labels) ? meta.labels : undefined;
   checkTenantLabels(labels, labelsPath, verb, ctx);
   const enforce = labels?.[`${PSA}enforce`];

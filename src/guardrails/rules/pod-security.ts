@@ -258,16 +258,22 @@ function checkCommonContext(sc: Json, who: string, scPath: string, ctx: RuleCont
 export function checkPodAnnotations(meta: Json, metaPath: string, ctx: RuleContext): void {
   const annotations = meta.annotations;
   const path = `${metaPath}.annotations`;
-  if (annotations === UNKNOWN_VALUE) checkUnseenAnnotations(path, ctx);
+  if (annotations === UNKNOWN_VALUE) {
+    // A JSON patch's copy or move over the whole annotations: any key with any value, an AppArmor
+    // or seccomp profile of unconfined among them.
+    push(ctx, 'apparmor_unconfined', 'the patch sets the annotations to a value copied from elsewhere, which may set an AppArmor profile of unconfined', path);
+    push(ctx, 'seccomp_unconfined', 'the patch sets the annotations to a value copied from elsewhere, which may set seccomp unconfined', path);
+    checkUnseenAnnotations(path, ctx);
+  }
   if (!isObject(annotations)) return;
   for (const [key, value] of Object.entries(annotations)) {
     if (typeof value !== 'string') continue;
     const at = `${path}[${JSON.stringify(key.slice(0, 120))}]`;
     if (key.startsWith(APPARMOR_ANNOTATION) && value !== 'runtime/default' && !value.startsWith('localhost/')) {
-      push(ctx, 'apparmor_unconfined', `annotation ${key.slice(0, 120)} sets AppArmor profile ${value.slice(0, 60)}`, at);
+      push(ctx, 'apparmor_unconfined', `annotation ${key.slice(0, 120)} sets AppArmor profile ${value === UNKNOWN_VALUE ? 'to a value copied from elsewhere, unconfined among them' : value.slice(0, 60)}`, at);
     }
-    if ((key === SECCOMP_POD_ANNOTATION || key.startsWith(SECCOMP_CONTAINER_ANNOTATION)) && value === 'unconfined') {
-      push(ctx, 'seccomp_unconfined', `annotation ${key.slice(0, 120)} sets seccomp unconfined`, at);
+    if ((key === SECCOMP_POD_ANNOTATION || key.startsWith(SECCOMP_CONTAINER_ANNOTATION)) && (value === 'unconfined' || value === UNKNOWN_VALUE)) {
+      push(ctx, 'seccomp_unconfined', `annotation ${key.slice(0, 120)} sets seccomp ${value === UNKNOWN_VALUE ? 'to a value copied from elsewhere, unconfined among them' : 'unconfined'}`, at);
     }
   }
   checkSecretStorePaths(annotations, path, ctx);

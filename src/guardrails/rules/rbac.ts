@@ -1,4 +1,5 @@
 import type { GuardrailCode } from '../../config/guardrail-codes.js';
+import { UNKNOWN_VALUE } from '../parse.js';
 import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 
@@ -208,9 +209,16 @@ function checkRole(doc: Json, kind: 'Role' | 'ClusterRole', docPath: string, ctx
   if (isObject(doc.aggregationRule)) {
     out(ctx, 'rbac_aggregation', 'ClusterRole aggregates the rules of every ClusterRole its selectors match, now and later', `${docPath}aggregationRule`);
   }
-  const labels = isObject(doc.metadata) && isObject(doc.metadata.labels) ? doc.metadata.labels : undefined;
+  const meta = isObject(doc.metadata) ? doc.metadata : undefined;
+  if (meta?.labels === UNKNOWN_VALUE) {
+    // A JSON patch's copy or move over the whole labels: any aggregation label, set to "true".
+    out(ctx, 'rbac_aggregation', "the patch sets the labels to a value copied from elsewhere, which may add this role's rules to any aggregated ClusterRole (admin, edit)", `${docPath}metadata.labels`);
+    return;
+  }
+  const labels = isObject(meta?.labels) ? meta.labels : undefined;
   for (const [k, v] of Object.entries(labels ?? {})) {
-    if (k.startsWith(AGGREGATE_LABEL) && v === 'true') {
+    // A value copied or moved in is whatever its source held, "true" among them.
+    if (k.startsWith(AGGREGATE_LABEL) && (v === 'true' || v === UNKNOWN_VALUE)) {
       out(ctx, 'rbac_aggregation', `label ${k.slice(0, 120)} adds this role's rules to ClusterRole ${k.slice(AGGREGATE_LABEL.length, AGGREGATE_LABEL.length + 60)} and everyone bound to it`, `${docPath}metadata.labels`);
     }
   }

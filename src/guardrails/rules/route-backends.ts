@@ -16,7 +16,7 @@ export function checkRouteBackends(doc: Json, key: string, docPath: string, ctx:
   const read = BACKENDS[key];
   if (read === undefined || !isObject(doc.spec)) return;
   for (const { host, path, kind } of read(doc.spec, ctx.namespace, doc)) {
-    if (!isApiServer(host) && !ctx.settings.apiServerAddress(stripPort(host))) continue;
+    if (!reachesApiServer(host, ctx)) continue;
     const shown = clientText(host.toLowerCase(), 100) ?? '';
     const detail =
       kind === 'alias'
@@ -38,6 +38,40 @@ interface Backend {
 function isApiServer(host: string): boolean {
   const h = stripPort(host.toLowerCase()).replace(/\.$/, '');
   return h === 'kubernetes.default' || h === 'kubernetes.default.svc' || h.startsWith('kubernetes.default.svc.');
+}
+
+function reachesApiServer(host: string, ctx: RuleContext): boolean {
+  if (isApiServer(host)) return true;
+  const bare = stripPort(host);
+  return ctx.settings.apiServerAddress(bare) || addressesInName(bare).some((a) => ctx.settings.apiServerAddress(a));
+}
+
+/**
+ * The IPv4 addresses a host name resolves to by its spelling alone. CoreDNS answers
+ * `10-96-0-1.default.pod.cluster.local` with 10.96.0.1 for any address (`pods insecure`, kubeadm's
+ * default Corefile), and public wildcard DNS (nip.io, sslip.io and their like) answers
+ * `10.96.0.1.nip.io`, `api-10-96-0-1.sslip.io` or `0a600001.nip.io` the same: a route to such a
+ * name is a route to the API server's address. Every four numeric labels in a row, every four
+ * numeric dash-separated parts of a label, and every part of eight hex digits is read as one, so
+ * that no provider's own rule for which of them it takes has to be known.
+ */
+function addressesInName(host: string): string[] {
+  if (!/[0-9]/.test(host) || host.length > 253) return [];
+  const out: string[] = [];
+  const labels = host.replace(/\.$/, '').split('.');
+  const quads = (parts: string[]) => {
+    for (let i = 0; i + 4 <= parts.length; i++) {
+      const q = parts.slice(i, i + 4);
+      if (q.every((p) => /^[0-9]{1,3}$/.test(p))) out.push(q.join('.'));
+    }
+  };
+  quads(labels);
+  for (const label of labels) {
+    const parts = label.split('-');
+    quads(parts);
+    for (const p of parts) if (/^[0-9a-f]{8}$/i.test(p)) out.push(p.match(/../g)!.map((b) => Number.parseInt(b, 16)).join('.'));
+  }
+  return out;
 }
 
 /** A host without its port; an IPv6 address stays whole (`[fd00::1]:443` → `[fd00::1]`, `fd00::1` as it is). */
@@ -212,8 +246,9 @@ const BACKENDS: Readonly<Record<string, (spec: Json, ns: string, doc: Json) => B
  * selector is a route to wherever they say) naming an address of guardrails.api_server_addresses.
  */
 export function checkEndpointAddresses(doc: Json, docPath: string, ctx: RuleContext): void {
+  // An FQDN EndpointSlice names hosts: read as a route's backend is.
   const hit = (ip: unknown, path: string) => {
-    if (typeof ip !== 'string' || !ctx.settings.apiServerAddress(ip)) return;
+    if (typeof ip !== 'string' || !(ctx.settings.apiServerAddress(ip) || reachesApiServer(ip, ctx))) return;
     const shown = clientText(ip, 60) ?? '';
     ctx.out.push({ code: 'gated_host_route', detail: `endpoint ${shown} is one of the API server's addresses: the Service's traffic reaches it without a check`, path: `${docPath}${path}` });
   };

@@ -1,4 +1,4 @@
-import { setsWhole } from '../parse.js';
+import { setsWhole, UNKNOWN_VALUE } from '../parse.js';
 import { arrayOf, isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 
@@ -61,7 +61,9 @@ export const KUEUE_PRIORITY_LABEL = 'kueue.x-k8s.io/priority-class';
 
 /** The Kueue priority label of an object's labels map (`labelsPath` is where the map sits). */
 export function checkKueuePriority(labels: unknown, labelsPath: string, ctx: RuleContext): void {
-  if (isObject(labels)) checkPriorityClass(labels, labelsPath, KUEUE_PRIORITY_LABEL, ctx);
+  // Labels copied or moved in whole by a JSON patch may carry any priority class label.
+  if (labels === UNKNOWN_VALUE) checkPriorityClass({ [KUEUE_PRIORITY_LABEL]: UNKNOWN_VALUE }, labelsPath, KUEUE_PRIORITY_LABEL, ctx);
+  else if (isObject(labels)) checkPriorityClass(labels, labelsPath, KUEUE_PRIORITY_LABEL, ctx);
 }
 
 export function checkPriorityClass(node: Json, path: string, key: string, ctx: RuleContext): void {
@@ -70,7 +72,7 @@ export function checkPriorityClass(node: Json, path: string, key: string, ctx: R
   if (ctx.settings.priorityClassAllowed(name, ctx.namespace)) return;
   ctx.out.push({
     code: 'priority_class_reserved',
-    detail: `priority class ${JSON.stringify(name.slice(0, 253))} is reserved to other namespaces: the scheduler evicts lower-priority pods to place these`,
+    detail: `priority class ${name === UNKNOWN_VALUE ? 'copied from a value the patch does not show (any class)' : JSON.stringify(name.slice(0, 253))} is reserved to other namespaces: the scheduler evicts lower-priority pods to place these`,
     path: `${path}.${key}`,
   });
 }

@@ -2,7 +2,7 @@ import { familyOf } from '../../risk/namespace-family.js';
 import { UNKNOWN_VALUE } from '../parse.js';
 import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
-import { templateReads } from './vault-template.js';
+import { templateReads, templateReadsAnyDelimiters } from './vault-template.js';
 import { joinPath, walkObjects } from './walk.js';
 
 /**
@@ -42,6 +42,17 @@ const AGENT_IDENTITY = new Set([
 /** JSON patches the injector applies to its agent containers (the sidecar's, the init container's). */
 const AGENT_PATCH = new Set(['vault.hashicorp.com/agent-json-patch', 'vault.hashicorp.com/agent-init-json-patch']);
 /**
+ * Where the agent reads what it fetches from outside the request: a template file in the agent
+ * container (`agent-inject-template-file-<name>`, mounted from a ConfigMap or Secret through
+ * `agent-copy-volume-mounts` or `agent-extra-secret`), or the agent's whole configuration, its
+ * auto-auth role and templates, from a ConfigMap (`agent-configmap`). Either is a write of its own
+ * that no guardrail reads as a Vault path, so the annotation is judged as naming production.
+ */
+const AGENT_TEMPLATE_FILE = 'vault.hashicorp.com/agent-inject-template-file-';
+const AGENT_CONFIGMAP = 'vault.hashicorp.com/agent-configmap';
+/** A shell command the agent container runs after rendering, with the agent's Vault token at hand. */
+const AGENT_COMMAND = 'vault.hashicorp.com/agent-inject-command-';
+/**
  * The agent container's fields its configuration comes from: the injector writes the whole agent
  * configuration (auth, templates, paths) base64-encoded into the env var `VAULT_CONFIG`, and the
  * container's command and args decode and run it; a patch that sets them runs any configuration.
@@ -59,10 +70,11 @@ export function checkSecretStorePaths(annotations: Json, path: string, ctx: Rule
   let lower: boolean | undefined;
   for (const [key, value] of Object.entries(annotations)) {
     if (typeof value !== 'string' || !key.startsWith(VAULT)) continue;
-    const named = key.startsWith(AGENT_SECRET) || AGENT_IDENTITY.has(key);
-    const template = key.startsWith(AGENT_TEMPLATE);
+    const unseen = key.startsWith(AGENT_TEMPLATE_FILE) || key === AGENT_CONFIGMAP;
+    const named = key.startsWith(AGENT_SECRET) || AGENT_IDENTITY.has(key) || key.startsWith(AGENT_COMMAND);
+    const template = !unseen && key.startsWith(AGENT_TEMPLATE);
     const patch = AGENT_PATCH.has(key);
-    if (!named && !template && !patch) continue;
+    if (!unseen && !named && !template && !patch) continue;
     lower ??= lowerEnvironment(ctx);
     if (!lower) return;
     const at = `${path}[${JSON.stringify(key.slice(0, 120))}]`;
@@ -70,6 +82,10 @@ export function checkSecretStorePaths(annotations: Json, path: string, ctx: Rule
     // which the request does not show; judged as the worst it can be, a production path.
     if (value === UNKNOWN_VALUE) {
       pushPath(ctx, key, 'is copied from a value the patch does not show', at);
+      continue;
+    }
+    if (unseen) {
+      pushPath(ctx, key, key === AGENT_CONFIGMAP ? "takes the agent's configuration (its role, auth and templates) from a ConfigMap the request does not show" : 'renders a template from a file the request does not show', at);
       continue;
     }
     if (named) {
@@ -86,7 +102,14 @@ export function checkSecretStorePaths(annotations: Json, path: string, ctx: Rule
     const name = key.slice(AGENT_TEMPLATE.length);
     const left = annotations[LEFT_DELIM + name];
     const right = annotations[RIGHT_DELIM + name];
-    const reads = templateReads(value, typeof left === 'string' ? left : undefined, typeof right === 'string' ? right : undefined);
+    // The delimiters are not known when a JSON patch copies one in, or when a patch sets the
+    // template without them (the stored object may hold any, set by an earlier write): the
+    // template is then read in every delimiter at once.
+    const known = (k: string) => annotations[k] !== UNKNOWN_VALUE && (!ctx.partial || Object.hasOwn(annotations, k));
+    const reads =
+      known(LEFT_DELIM + name) && known(RIGHT_DELIM + name)
+        ? templateReads(value, typeof left === 'string' ? left : undefined, typeof right === 'string' ? right : undefined)
+        : templateReadsAnyDelimiters(value);
     const word = reads.literals.map((l) => productionWord(l, ctx)).find((w) => w !== undefined);
     if (word !== undefined) pushPath(ctx, key, `names ${word}`, at);
     // A path the template computes is unknown until the agent runs: it may be production's.

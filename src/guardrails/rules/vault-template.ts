@@ -43,6 +43,30 @@ export function templateReads(text: string, left = '{{', right = '}}'): Template
   return out;
 }
 
+/**
+ * A Vault read in any delimiters: the function's name, a space (Go's parser asks for one between
+ * operands), then what starts an argument that is no literal (a parenthesis, a variable, a field),
+ * or the function at the end of a pipe. Any delimiter may precede it, letters too, so no word
+ * boundary is asked for.
+ */
+const CALL_ANYWHERE = /(?:secrets?|pkiCert)\s+[($.]|\|\s*(?:secrets?|pkiCert)(?![A-Za-z0-9_])/;
+/** Go's numeric escapes, decoded wherever they stand (a literal in unknown delimiters is anywhere). */
+const GO_ESCAPE = /\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-7]{3}))/g;
+
+/**
+ * The template read when its delimiters are not known (a patch that sets it without them, over a
+ * stored object that may hold any; a delimiter a JSON patch copies in): where its actions are
+ * cannot be told, so all of its text counts as a literal, decoded and not, and a Vault read
+ * anywhere whose argument is no literal is computed.
+ */
+export function templateReadsAnyDelimiters(text: string): TemplateReads {
+  const decoded = text.replace(GO_ESCAPE, (m, x?: string, u?: string, U?: string, o?: string) => {
+    const code = Number.parseInt(x ?? u ?? U ?? o ?? '', o === undefined ? 16 : 8);
+    return code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff) ? m : String.fromCodePoint(code);
+  });
+  return { literals: decoded === text ? [text] : [text, decoded], computed: CALL_ANYWHERE.test(text) };
+}
+
 /** Reads one action from `i` to its right delimiter (outside literals); the index after it, or -1. */
 function readAction(text: string, i: number, right: string, out: TemplateReads): number {
   // Whether the last token was a Vault read, so the next one is its argument.
