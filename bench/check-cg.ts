@@ -30,7 +30,9 @@
  * without it: the decoder, policy and answer are the same). BENCH_GUARDRAILS=on|off: scenario (f)'s
  * writes (GUARDRAIL_SHAPES, their tokens numbered as run.ts numbers them) instead of (a)'s shapes,
  * with (f)'s guardrails section or without one, so a body's inspection can be counted (BENCH_SHAPES
- * then names (f)'s shapes; default: all three).
+ * then names (f)'s shapes; default: all three). BENCH_PROXY=1: `access_proxy` on (Pomerium's header,
+ * the bench issuer's keys), each shape's request carrying its own signed assertion for the token's
+ * subject, so the assertion's per-Check cost is in the window (crypto40).
  */
 import { execFile, execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -51,13 +53,14 @@ import type * as LogModule from '../src/telemetry/log.js';
 import type * as TelemetryModule from '../src/telemetry/telemetry.js';
 import { measureAllocation } from './alloc.js';
 import { decodeDecision, encodeCheckRequest } from './codec.js';
-import { claims, configYaml, GUARDRAIL_SHAPES, GUARDRAILS_YAML, SHAPES, startIssuer } from './fixtures.js';
+import { claims, configYaml, GUARDRAIL_SHAPES, GUARDRAILS_YAML, ISSUER, SHAPES, startIssuer } from './fixtures.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { median } from './stats.mjs';
 import { TRACING_ENV } from './tracing-env.js';
 
 const here = resolve(import.meta.dirname, '..');
 const role = process.argv[2];
+const PROXY_HEADER = 'x-pomerium-jwt-assertion';
 const CALLGRIND = Number(process.env.BENCH_CALLGRIND ?? 0);
 
 if (role === 'sink') {
@@ -90,7 +93,9 @@ async function measure(counted: boolean): Promise<void> {
   // warm-up outlasts 900 s, and the flagged writes' aal2 tokens would turn into step-up challenges
   // mid-run (the same comparisons either way).
   const guardrailsYaml = GUARDRAILS_YAML.replace('max_age: 900', 'max_age: 86400');
-  const config = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0', risk ? { store: 'memory' } : undefined, guardrails === 'on' ? guardrailsYaml : ''), 'bench.yaml');
+  const proxied = process.env.BENCH_PROXY === '1';
+  const proxyYaml = `\naccess_proxy:\n  header: ${PROXY_HEADER}\n  issuer: ${ISSUER}\n  audiences: [kubernetes, grafana]\n  jwks_uri: ${issuer.jwksUri}\n  algorithms: [RS256]\n  user_claim: sub\n  required: false\n`;
+  const config = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0', risk ? { store: 'memory' } : undefined, (guardrails === 'on' ? guardrailsYaml : '') + (proxied ? proxyYaml : '')), 'bench.yaml');
   // run.ts' (f) numbers its writers' tokens from 900, (a)'s from 0.
   const all = guardrails === undefined ? SHAPES : GUARDRAIL_SHAPES;
   const numberOf = (shape: (typeof all)[number]) => all.indexOf(shape) + (guardrails === undefined ? 0 : 900);
@@ -106,6 +111,7 @@ async function measure(counted: boolean): Promise<void> {
   const telemetry = await Telemetry.start({ config, env: tracing ? process.env : {}, log, runtime, now: Date.now });
   rt = buildRuntime(config, { fetch: (u, i) => fetch(u, i), now: Date.now, env: {} });
   await rt.verifier.warm();
+  await rt.accessProxy?.warm();
   const def = authorizationService();
   const served = servedCheck(def, decodeCheckRequest).Check!;
   const deserialize = served.requestDeserialize as (b: Buffer) => Parameters<typeof handleCheck>[3];
@@ -117,6 +123,8 @@ async function measure(counted: boolean): Promise<void> {
     shapes.map(async (shape) => {
       const n = numberOf(shape);
       const request = shape.request(await issuer.sign(claims(shape.level, shape.audience, n)), n) as { attributes: { request: { http: { headers: Record<string, string> } } } };
+      // The proxy's own assertion for the token's subject: another signed JWT, as Pomerium sends.
+      if (proxied) request.attributes.request.http.headers[PROXY_HEADER] = await issuer.sign({ ...claims(shape.level, shape.audience, n), azp: 'pomerium' });
       if (tracing) request.attributes.request.http.headers.traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
       return encodeCheckRequest(request);
     }),
