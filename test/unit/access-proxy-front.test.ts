@@ -8,6 +8,7 @@ import { AccessProxy } from '../../src/identity/access-proxy.js';
 import type { FrontBounds } from '../../src/identity/verifier.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { World as JwksWorld, signingKey, type SigningKey } from '../support/jwks-world.js';
+import { checkFrontHolds, frontTexts, nearMisses, type FrontInternals } from '../support/token-front.js';
 import { prng as rng } from '../support/workday.js';
 
 /**
@@ -81,48 +82,23 @@ async function pool(w: JwksWorld, r: () => number): Promise<string[]> {
   out.push(await sign(k1, { sub: 'idp|none' }));
   // Over the front's length bound and within its characters: cached, never kept in the front.
   out.push(await sign(k1, { email: USERS[0], pad: 'x'.repeat(500) }));
-  const valid = out[0]!;
-  // Forged: another signature's last character; and another payload under the same signature, so
-  // the same last characters the front files it under.
-  out.push(`${valid.slice(0, -1)}${valid.endsWith('A') ? 'B' : 'A'}`);
-  const p = valid.indexOf('.') + 3;
-  out.push(`${valid.slice(0, p)}${valid[p] === 'A' ? 'B' : 'A'}${valid.slice(p + 1)}`);
-  // A character Latin-1 cannot hold whose low byte is the valid assertion's character there.
-  const at = valid.lastIndexOf('.') + 5;
-  out.push(`${valid.slice(0, at)}${String.fromCharCode(0x100 + valid.charCodeAt(at))}${valid.slice(at + 1)}`);
+  // Forged twice (the same last characters once) and a character above Latin-1.
+  out.push(...nearMisses(out[0]!));
   for (let i = 0; i < 3; i++) out.push(`not-a-jwt-${i}`);
   return out;
 }
 
 interface Internals {
   cache: LRUCache<string, object>;
-  front: Front | undefined;
+  front: FrontInternals | undefined;
 }
 
-interface Front {
-  byTail: Map<number, { text: string; key: string }>;
-  byKey: Map<string, number>;
-  chars: number;
-}
-
-const texts = (p: AccessProxy) => [...((p as unknown as Internals).front?.byTail.values() ?? [])].map((k) => k.text);
+const texts = (p: AccessProxy) => frontTexts((p as unknown as Internals).front);
 
 /** What the front holds, checked against the cache it stands before. */
 function checkFront(p: AccessProxy): void {
   const i = p as unknown as Internals;
-  const f = i.front!;
-  expect(f.byTail.size).toBeLessThanOrEqual(BOUNDS.entries);
-  expect(f.byKey.size).toBe(f.byTail.size);
-  let chars = 0;
-  for (const [tail, { text, key }] of f.byTail) {
-    expect(f.byKey.get(key)).toBe(tail);
-    chars += text.length;
-    expect(text.length).toBeLessThanOrEqual(BOUNDS.length);
-    expect(key).toBe(hash('sha256', text, 'base64url'));
-    expect(i.cache.peek(key, { allowStale: true }), 'an assertion in the front whose cache entry is gone').toBeDefined();
-  }
-  expect(chars).toBe(f.chars);
-  expect(chars).toBeLessThanOrEqual(BOUNDS.chars);
+  checkFrontHolds(i.front!, BOUNDS, (text) => hash('sha256', text, 'base64url'), (key) => i.cache.peek(key, { allowStale: true }) !== undefined);
 }
 
 function request(source: string, assertion: string | undefined): RequestAttributes {
