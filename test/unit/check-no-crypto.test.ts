@@ -176,6 +176,18 @@ describe('a repeated Check with a credential already seen does no crypto', () =>
     expect(crypto).toEqual({});
   });
 
+  it('gRPC, bearer token, the risk engine on: a step-up the engine asks for (its ask ids)', async () => {
+    const rt = runtime({ risk: true });
+    const t = await token('ivan');
+    // A first-seen subject from an unknown network: the engine's elevated band asks for aal2.
+    const crypto = await repeated(async () => {
+      const { verdict, answer } = await run(rt, { path: '/api/v1/namespaces/dev/pods', token: t, headers: KUBECTL, source: '203.0.113.50' });
+      expect(answer.status).toBe(401);
+      expect(verdict.requirement?.rules.some((r) => r.startsWith('risk:'))).toBe(true);
+    }, 1100);
+    expect(crypto).toEqual({});
+  });
+
   it('gRPC, bearer token with the access proxy signed assertion', async () => {
     const rt = runtime({ proxy: true });
     const t = await token('dave');
