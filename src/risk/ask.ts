@@ -45,7 +45,7 @@ const OBJECT_CHARS = 8;
  * every retry of the refused command (and of malware's run) until the sign-in, and each computed
  * two or three SHA-256s of the same strings (crypto40: issue 17's "no per-request crypto"). Keyed
  * by the whole input (a Map compares it in full); bounded by entries and by input length, emptied
- * when full, as run-cover.ts' digests are: at most ~0.4 MB.
+ * when full, as run-cover.ts' digests are: under 1 MB (not per credential, so not in the token gauge).
  */
 const digests = new Map<string, string>();
 const MAX_DIGESTS = 1024;

@@ -202,8 +202,8 @@ function reusableDenial(v: Verdict): boolean {
  * stripped client headers (`x-stepgate-*` the client sent: names of the client's choosing). Other
  * removals are names from the configuration, the same on every request that carries them (the
  * access proxy's assertion, `cookie` when every cookie was stepgate's): with `access_proxy` on
- * every proxied allow removes the assertion, and encoding each again cost ~40 % of its Check
- * (crypto40, bench/README.md).
+ * every proxied allow removes the assertion, and encoding each again was more than half of its
+ * Check's instructions (crypto40, bench/README.md).
  */
 function reusable(v: Verdict, a: Answer): boolean {
   return (
