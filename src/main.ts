@@ -138,6 +138,7 @@ export async function startService(
   let ready = false;
   started.push({ close: () => grpc.shutdown(0) });
   telemetry.metrics.encodedAnswerBytes = () => grpc.encodedAnswerBytes;
+  telemetry.metrics.assertionFrontBytes = () => runtime.accessProxy?.frontBytes ?? 0;
   logger.info({ event: 'listening', transport: 'grpc', port: grpc.port }, `ext_authz gRPC listening on port ${grpc.port}`);
   const proxies = new TrustedProxies(config.server.trusted_proxies);
   let http: RunningHttpServer | undefined;

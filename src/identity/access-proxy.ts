@@ -9,7 +9,8 @@ import { clip } from '../core/redact.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { clientAddress, compileCidrs, type ClientAddress } from '../request/client-ip.js';
 import { JwksSource, JwksUnavailableError, KeyUnknownError, type FetchFn } from './jwks.js';
-import type { Failure } from './verifier.js';
+import { TokenFront } from './token-front.js';
+import { FRONT_BOUNDS, type Failure, type FrontBounds } from './verifier.js';
 
 const EXACT = { trustedHops: 0, ipv4Prefix: 32, ipv6Prefix: 128 };
 const isAddress = (a: ClientAddress) => a.parsed !== undefined;
@@ -30,6 +31,8 @@ export interface AccessProxyOptions {
   /** `issuers[].subject_claim` by issuer: which claim a token's subject is (`user_case` never folds a `sub`). */
   subjectClaims?: ReadonlyMap<string, string>;
   onJwksRefresh?: (issuer: string, outcome: 'ok' | 'error', detail: string, elapsedMs: number) => void;
+  /** The assertions' front (token-front.ts; the token fronts' bounds by default); false: every assertion hashed. */
+  front?: false | FrontBounds;
 }
 
 /** A verified assertion: the user the proxy names, until its exp. */
@@ -48,7 +51,9 @@ const CACHEABLE = new Set<ReasonCode>(['proxy_assertion_invalid', 'proxy_asserti
  * The access proxy's signed word on who it authenticated (config `access_proxy`), compared with
  * the bearer token's user. Verification is cached by a hash of the assertion's bytes until its
  * exp, so a proxy that re-sends one assertion for its session's lifetime (Pomerium, IAP) costs one
- * signature check per session, and a hit is synchronous.
+ * signature check per session, and a hit is synchronous. An assertion seen again finds its cache
+ * key through a front (token-front.ts) by its exact text, as the bearer token does: hashing a
+ * ~1 KB assertion was the one SHA-256 left on a cached Check with `access_proxy` on (crypto40).
  *
  * Which requests are checked: one whose peer is a listed proxy (`network.xff_trusted_cidrs`) must
  * carry the assertion when `required`. On the HTTP listener the peer is the forward-auth front,
@@ -69,6 +74,7 @@ export class AccessProxy {
   private readonly isFront: (a: ClientAddress) => boolean;
   private readonly cache: LRUCache<string, Verified | ProxyFailure>;
   private readonly inflight = new Map<string, Promise<Verified | ProxyFailure>>();
+  private readonly front: TokenFront | undefined;
   /** `token_claim`'s value by verified identity (null: the token has none). */
   private readonly tokenClaims = new WeakMap<Identity, string | null>();
   /** Addresses already judged, by test (a handful of proxy pods, fronts and direct clients): no parse per request. */
@@ -103,7 +109,16 @@ export class AccessProxy {
       this.key = this.jwks.getKey;
     }
     const perf = { now: opts.now };
-    this.cache = new LRUCache({ max: config.cache_max_entries, perf, ttlResolution: 0, ttlAutopurge: false });
+    // Whatever removes an entry (found stale, evicted, found expired, replaced) removes its
+    // assertion from the front: the front never holds an assertion the cache has let go.
+    this.cache = new LRUCache({ max: config.cache_max_entries, perf, ttlResolution: 0, ttlAutopurge: false, dispose: (_v, key) => this.front?.drop(key) });
+    const b = opts.front ?? FRONT_BOUNDS;
+    this.front = b === false ? undefined : new TokenFront(Math.min(b.entries, config.cache_max_entries), b.chars, b.length);
+  }
+
+  /** The heap the front holds (its assertions' copies and tables), part of stepgate_token_cache_bytes. */
+  get frontBytes(): number {
+    return this.front?.bytes ?? 0;
   }
 
   /** Fetch the proxy's keys now; a failure is reported through onJwksRefresh, not thrown. */
@@ -209,10 +224,15 @@ export class AccessProxy {
   }
 
   private verify(assertion: string): Verified | ProxyFailure | Promise<Verified | ProxyFailure> {
-    const key = hash('sha256', assertion, 'base64url');
+    const kept = this.front?.keyOf(assertion);
+    const key = kept ?? hash('sha256', assertion, 'base64url');
     const hit = this.cache.get(key);
     if (hit !== undefined) {
-      if ('reason' in hit || hit.expiresAt > this.opts.now()) return hit;
+      if ('reason' in hit || hit.expiresAt > this.opts.now()) {
+        // Seen twice and still cached: found by its text from now on.
+        if (kept === undefined) this.front?.add(assertion, key);
+        return hit;
+      }
       this.cache.delete(key);
       return { reason: 'proxy_assertion_expired', detail: 'the assertion has expired' };
     }

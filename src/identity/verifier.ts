@@ -62,7 +62,7 @@ export interface FrontBounds {
  * whatever `max_entries` is. 2,048 credentials cover the tokens that repeat within a few seconds
  * on a busy replica; a token longer than 8,192 characters is hashed on every request, as before.
  */
-const FRONT_BOUNDS: FrontBounds = { entries: 2048, chars: 2 * 1024 * 1024, length: 8192 };
+export const FRONT_BOUNDS: FrontBounds = { entries: 2048, chars: 2 * 1024 * 1024, length: 8192 };
 
 interface TrustedIssuer {
   config: IssuerConfig;

@@ -40,8 +40,27 @@ export interface NamedAsk {
 const SUBJECT_CHARS = 12;
 const OBJECT_CHARS = 8;
 
+/**
+ * Digests computed lately, by their exact input: a step-up the engine asks for is asked again on
+ * every retry of the refused command (and of malware's run) until the sign-in, and each computed
+ * two or three SHA-256s of the same strings (crypto40: issue 17's "no per-request crypto"). Keyed
+ * by the whole input (a Map compares it in full); bounded by entries and by input length, emptied
+ * when full, as run-cover.ts' digests are: under 1 MB (not per credential, so not in the token gauge).
+ */
+const digests = new Map<string, string>();
+const MAX_DIGESTS = 1024;
+const MAX_INPUT = 384;
+
 function digest(parts: string, n: number): string {
-  return createHash('sha256').update(parts, 'utf8').digest('base64url').slice(0, n);
+  let d = digests.get(parts);
+  if (d === undefined) {
+    d = createHash('sha256').update(parts, 'utf8').digest('base64url');
+    if (parts.length <= MAX_INPUT) {
+      if (digests.size >= MAX_DIGESTS) digests.clear();
+      digests.set(parts, d);
+    }
+  }
+  return d.slice(0, n);
 }
 
 export function objectDigest(object: string): string {

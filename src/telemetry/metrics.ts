@@ -126,7 +126,7 @@ export const METRICS = {
     name: 'stepgate_token_cache_bytes',
     type: 'gauge',
     labels: [],
-    help: 'Estimated memory held for cached tokens: both token caches, the identity values they share and the encoded answers kept for them; bench/token-cache.ts compares it with the measured heap.',
+    help: 'Estimated memory held for cached tokens: both token caches, the identity values they share, the encoded answers kept for them and the access proxy assertions kept by their text; bench/token-cache.ts compares it with the measured heap.',
   },
   jwksRefreshes: {
     name: 'stepgate_jwks_refreshes',
@@ -340,6 +340,8 @@ export class StepgateMetrics implements MetricProducer {
   spansDropped: () => number = () => 0;
   /** The gRPC server's encoded answers for cached tokens (main.ts), part of stepgate_token_cache_bytes. */
   encodedAnswerBytes: () => number = () => 0;
+  /** The access proxy's front of assertions seen again (identity/access-proxy.ts), part of stepgate_token_cache_bytes. */
+  assertionFrontBytes: () => number = () => 0;
   /** Set by each reload: how many restart-only keys the file has changed (main.ts). */
   restartPending = 0;
   private readonly shed = new CounterSeries(Object.freeze({}));
@@ -583,7 +585,7 @@ export class StepgateMetrics implements MetricProducer {
         descriptor: descriptor(METRICS.tokenCacheBytes),
         aggregationTemporality: AggregationTemporality.CUMULATIVE,
         dataPointType: DataPointType.GAUGE,
-        dataPoints: [point({}, (v?.cacheBytes ?? 0) + this.encodedAnswerBytes())],
+        dataPoints: [point({}, (v?.cacheBytes ?? 0) + this.encodedAnswerBytes() + this.assertionFrontBytes())],
       },
     ];
   }

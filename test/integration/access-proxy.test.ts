@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkRequest } from '../support/requests.js';
 import { http } from '../support/stepup.js';
 import { deniedBody, deniedStatus, reasonOf, type CheckResponse } from '../support/grpc-client.js';
@@ -139,5 +140,62 @@ describe('access_proxy behind a forward-auth front (the HTTP listener, server.tr
     expect(await forwardAuth(token, DESK)).toBe('allowed');
     // A forged pod entry cannot lift the comparison either: an assertion carried is compared.
     expect(await forwardAuth(token, `${POD}, ${DESK}`, await assertionFor('teammate@example.com'))).toBe('proxy_user_mismatch');
+  });
+});
+
+/**
+ * crypto40: an assertion seen again finds its verification by its exact text (the front before the
+ * cache, src/identity/token-front.ts), not by its SHA-256. What the front may never do: answer for
+ * another user's token, or let a forgery that shares the cached assertion's last characters (the
+ * front files an assertion under them) pass as it; and a reload that changes `access_proxy` starts
+ * from nothing. Each credential is sent four times, so the later sightings are the front's.
+ */
+describe('access_proxy: an assertion seen again (found by its text)', () => {
+  const four = async (token: string, assertion: string) => Promise.all([0, 1, 2, 3].map(async () => reasonOf(await read(token, assertion))));
+
+  it("answers for the proxy's user only, every time", async () => {
+    const sub = subjects.subject();
+    const assertion = await assertionFor(sub);
+    const mine = await server.issuer.token({ sub, email: sub });
+    const theirs = await server.issuer.token({ sub: `x${sub}`, email: `x${sub}` });
+    for (let i = 0; i < 4; i++) expect(reasonOf(await read(mine, assertion))).toBe('allowed');
+    expect(await four(theirs, assertion)).toEqual(Array(4).fill('proxy_user_mismatch'));
+    expect(reasonOf(await read(mine, assertion))).toBe('allowed');
+  });
+
+  it('refuses forgeries that end as the cached assertion does, however often they come', async () => {
+    const sub = subjects.subject();
+    const assertion = await assertionFor(sub);
+    const token = await server.issuer.token({ sub, email: sub });
+    for (let i = 0; i < 4; i++) expect(reasonOf(await read(token, assertion))).toBe('allowed');
+    // Another user of the same length in the payload under the same signature: the same length
+    // and last characters, so the front's one candidate is the cached assertion.
+    const [h, p, sig] = assertion.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
+    const someoneElse = `${sub[0] === 'z' ? 'y' : 'z'}${sub.slice(1)}`;
+    const other = Buffer.from(JSON.stringify({ ...claims, email: someoneElse })).toString('base64url');
+    expect(other.length).toBe(p.length);
+    const otherToken = await server.issuer.token({ sub: someoneElse, email: someoneElse });
+    expect(await four(otherToken, `${h}.${other}.${sig}`)).toEqual(Array(4).fill('proxy_assertion_invalid'));
+    // The same payload, the signature's first character changed: the same last characters too.
+    const flipped = `${h}.${p}.${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`;
+    expect(await four(token, flipped)).toEqual(Array(4).fill('proxy_assertion_invalid'));
+    expect(reasonOf(await read(token, assertion))).toBe('allowed');
+  });
+
+  // Last in the file: it changes the served configuration.
+  it('starts from nothing after a reload that changes access_proxy (another audience)', async () => {
+    const sub = subjects.subject();
+    const assertion = await assertionFor(sub);
+    const token = await server.issuer.token({ sub, email: sub });
+    for (let i = 0; i < 4; i++) expect(reasonOf(await read(token, assertion))).toBe('allowed');
+    const yaml = readFileSync(server.configFile, 'utf8');
+    writeFileSync(server.configFile, yaml.replace(`  audiences: ["${KUBE}"]\n  jwks_uri: ${proxy.url}/jwks`, `  audiences: ["elsewhere.example.com"]\n  jwks_uri: ${proxy.url}/jwks`));
+    expect(readFileSync(server.configFile, 'utf8')).not.toBe(yaml);
+    const reloads = server.stdout.filter((l) => l.includes('"config_reload"')).length;
+    server.child.kill('SIGHUP');
+    await vi.waitFor(() => expect(server.stdout.filter((l) => l.includes('"config_reload"')).length).toBeGreaterThan(reloads), { timeout: 30_000, interval: 50 });
+    expect(server.stdout.filter((l) => l.includes('"config_reload"')).at(-1)).toContain('"outcome":"ok"');
+    expect(await four(token, assertion)).toEqual(Array(4).fill('proxy_assertion_invalid'));
   });
 });

@@ -25,6 +25,10 @@ export interface BuiltServer {
   child: ChildProcess;
   /** Every line the server wrote on stderr. */
   stderr: string[];
+  /** Every line it wrote on stdout (its JSON log records). */
+  stdout: string[];
+  /** The configuration file it serves: rewrite it and send SIGHUP to reload. */
+  configFile: string;
   close(): Promise<void>;
 }
 
@@ -40,6 +44,7 @@ export async function startBuiltServer(prefix: string, site?: (yaml: string) => 
   const config = join(dir, 'stepgate.yaml');
   writeFileSync(config, site ? site(exampleYaml(issuer.url)) : exampleYaml(issuer.url));
   const stderr: string[] = [];
+  const stdout: string[] = [];
   const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'serve', '--config', config], {
     cwd: ROOT,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME!, STEPGATE_AUTHZ_HTTP_LISTEN: '127.0.0.1:0', STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' },
@@ -50,6 +55,7 @@ export async function startBuiltServer(prefix: string, site?: (yaml: string) => 
     const found: Record<string, number> = {};
     const timer = setTimeout(() => reject(new Error(`no listening lines; stderr: ${stderr.join('\n')}`)), 50_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      stdout.push(line);
       try {
         const rec = JSON.parse(line) as { event?: string; transport?: string; port?: number };
         if (rec.event === 'listening' && rec.transport && rec.port) found[rec.transport] = rec.port;
@@ -70,6 +76,8 @@ export async function startBuiltServer(prefix: string, site?: (yaml: string) => 
     authz: `http://127.0.0.1:${ports['http-authz']}`,
     child,
     stderr,
+    stdout,
+    configFile: config,
     async close() {
       client.close();
       if (child.exitCode === null) {

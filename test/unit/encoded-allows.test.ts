@@ -170,6 +170,26 @@ describe('EncodedAllowCache', () => {
     expect(cache.lookups).toEqual({ hits: 0, misses: 0 });
   });
 
+  it("keeps an allow that removes a configured header (the access proxy's assertion), apart from one that does not", async () => {
+    const rt = runtime();
+    const cache = new EncodedAllowCache(serialize);
+    const token = await hmacToken('urn:stepgate:aal3');
+    await run(rt, { path: '/api/v1/pods', token });
+    const cached = await run(rt, { path: '/api/v1/pods', token });
+    expect(cached.verdict.attributes?.spoofedIdentityHeaders).toEqual([]);
+    // What respond.ts answers for a request that carried the assertion (access_proxy.strip_upstream).
+    const stripped: Answer = { ...cached.answer, removeHeaders: ['x-pomerium-jwt-assertion'] };
+    const first = cache.response(cached.verdict, stripped, toCheckResponse);
+    expect(Buffer.isBuffer(first)).toBe(true);
+    expect(cache.response(cached.verdict, stripped, toCheckResponse)).toBe(first);
+    expect(first).toEqual(serialize(toCheckResponse(stripped)));
+    // The same allow without the removal is another answer, never served from the first one's bytes.
+    const plain = cache.response(cached.verdict, cached.answer, toCheckResponse);
+    expect(plain).toEqual(serialize(toCheckResponse(cached.answer)));
+    expect(plain).not.toEqual(first);
+    expect(cache.lookups).toEqual({ hits: 1, misses: 2 });
+  });
+
   it("one user's tokens share their encoded allows; another user's answer is never served from them", async () => {
     const rt = runtime();
     const cache = new EncodedAllowCache(serialize);

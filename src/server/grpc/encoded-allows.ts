@@ -199,7 +199,11 @@ function reusableDenial(v: Verdict): boolean {
  * (the key is the answer); it keeps one-off answers from filling the cache: a token's first
  * sighting (`token_cache: miss`), a session allow, an allow whose Cookie header was rewritten
  * (stepgate's own cookies cut out: per request), an approval's allow (its id is in the metadata),
- * stripped client headers.
+ * stripped client headers (`x-stepgate-*` the client sent: names of the client's choosing). Other
+ * removals are names from the configuration, the same on every request that carries them (the
+ * access proxy's assertion, `cookie` when every cookie was stepgate's): with `access_proxy` on
+ * every proxied allow removes the assertion, and encoding each again was more than half of its
+ * Check's instructions (crypto40, bench/README.md).
  */
 function reusable(v: Verdict, a: Answer): boolean {
   return (
@@ -212,7 +216,7 @@ function reusable(v: Verdict, a: Answer): boolean {
     a.headers === v.identity.upstreamHeaders &&
     // An approval's allow is for one request and says so in its metadata.
     v.approval === undefined &&
-    a.removeHeaders.length === 0
+    (a.removeHeaders.length === 0 || v.attributes?.spoofedIdentityHeaders.length === 0)
   );
 }
 
