@@ -32,10 +32,11 @@ export interface ContextBound {
    */
   summary: string;
   /**
-   * What the caller must do: 'sign in again' (the default), or 'refused' when the behaviour is
-   * refused outright (a burst of deletes: a freshly signed-in insider meets any freshness).
+   * What the caller must do: 'sign in again' (the default), 'refused' when the behaviour is
+   * refused outright (a burst of deletes: a freshly signed-in insider meets any freshness), or
+   * 'sign in at <level>' when a stronger sign-in is what answers (assurance_downgrade).
    */
-  action?: 'sign in again' | 'refused';
+  action?: ContextAction;
   /**
    * The id of this step-up (risk/ask.ts): a sign-in made to answer it names it in its nonce. Set
    * by the engine on every bound it asks for.
@@ -53,6 +54,8 @@ export interface ContextBound {
    */
   level?: number;
 }
+
+export type ContextAction = 'sign in again' | 'refused' | `sign in at ${string}`;
 
 const SUMMARY: Partial<Record<RiskCode, string>> = {
   new_network: 'new network',
@@ -183,7 +186,7 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   };
   if (b.code === 'assurance_downgrade' && s !== undefined) {
     bound.level = s.rank;
-    bound.summary += `; sign in at ${s.name}`;
+    bound.action = `sign in at ${s.name}`;
   }
   return bound;
 }

@@ -538,7 +538,7 @@ export class MemoryStateStore implements StateStore {
 
   proveLevel(subject: string, rank: number, nowMs: number): void {
     let m = this.levels.get(subject);
-    if (m === undefined) this.levels.set(subject, (m = new Map()));
+    if (m === undefined) this.levels.set(subject, (m = new Map<number, number>()));
     const now = wholeMs(nowMs);
     if ((m.get(rank) ?? -Infinity) < now) m.set(rank, now);
   }

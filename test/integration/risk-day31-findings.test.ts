@@ -90,7 +90,7 @@ describe('attacks on the sign-in (helpdesk reset, SIM swap, device code, push bo
     const { first, retry } = await attackerAsked(me, TUE + 5 * H, VPS_RESET, 'otp', '/api/v1/namespaces/billing-prod/secrets/billing-db');
     expect(reasonOf(first), rules(first)).toBe('acr_insufficient');
     expect(asked(first)).toEqual({ context: 'assurance_downgrade', acr: 'urn:stepgate:aal3' });
-    expect(JSON.stringify(deniedBody(first))).toContain('a sign-in weaker than your usual (aal3');
+    expect(JSON.stringify(deniedBody(first))).toMatch(/a sign-in weaker than your usual \(aal3: hardware-bound, phishing-resistant\) from a new network and device since \d\d:\d\d:\d\dZ; sign in at aal3/);
     expect(reasonOf(retry), rules(retry)).toBe('acr_insufficient');
     expect(asked(retry)).toEqual({ context: 'assurance_downgrade', acr: 'urn:stepgate:aal3' });
     // The engineer's own key from the same VPS answers it: a stronger sign-in, not a refusal.

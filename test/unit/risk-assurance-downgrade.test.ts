@@ -78,7 +78,8 @@ describe('assurance_downgrade', () => {
     expect(v.reason).toBe('acr_insufficient');
     expect(out.ok && out.requirement.level).toBe(2);
     expect(out.ok && out.risk.context?.code).toBe('assurance_downgrade');
-    expect(out.ok && out.risk.context?.summary).toMatch(/^a sign-in weaker than your usual \(aal3: hardware key\) from a new network and device since \d\d:\d\d:\d\dZ; sign in at aal3$/);
+    expect(out.ok && out.risk.context?.summary).toMatch(/^a sign-in weaker than your usual \(aal3: hardware key\) from a new network and device since \d\d:\d\d:\d\dZ$/);
+    expect(out.ok && out.risk.context?.action).toBe('sign in at aal3');
     // Bound after the first sightings too: a key sign-in made before the VPS appeared does not do.
     expect(out.ok && out.requirement.authAfter).toBe(Math.ceil(at / 1000));
     // The engineer's key, signed in there, answers it.
