@@ -10,7 +10,7 @@ import { counterKey, levelKey } from '../../src/state/keys.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
 import type { StateStore } from '../../src/state/store.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { startRedis, whenReady, type RedisServer } from '../support/redis.js';
 import { kubeGet, SECRETS } from '../support/risk-world.js';
 
 /**
@@ -64,11 +64,7 @@ afterAll(async () => {
 async function redisStore(prefix = `dg${++n}:`): Promise<RedisStateStore> {
   const r = new RedisStateStore(storeLimits(config)!, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: prefix, timeoutMs: 2000 });
   stores.push(r);
-  const deadline = Date.now() + 10_000;
-  while (r.status !== 'ready') {
-    if (Date.now() > deadline) throw new Error(`redis store not ready: ${r.status}`);
-    await new Promise((done) => setTimeout(done, 10));
-  }
+  await whenReady(r);
   return r;
 }
 
