@@ -148,10 +148,11 @@ describe('attacks on the sign-in (helpdesk reset, SIM swap, device code, push bo
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Stopped at request 1 by assurance_downgrade (with the warm-up day, before this signal, at
-  // request 2 by the example's levels: kube-system's Secrets need a hardware key). The approved
-  // push is two factors (`swk`) from a network and a laptop both new, for an identity that signs
-  // in with a key: asked for the key, which no number of approved pushes makes.
+  // Stopped at request 1 by assurance_downgrade where the attacker's kubectl is not the
+  // engineer's: the approved push is two factors (`swk`) from a network and a laptop both new, for
+  // an identity that signs in with a key, which no number of approved pushes makes. One who sends
+  // the engineer's own kubectl agent (the replayed day) passes as the proven device and meets the
+  // example's levels at kube-system's Secrets instead (acr_insufficient, below).
   it("push bombing: the approved push's sign-in is asked for the hardware key", async () => {
     const me = 'd31f-push@vekta.example';
     await twoDays(me, [['GET', '/api/v1/nodes'], ['GET', '/api/v1/namespaces/kube-system/pods?limit=500']], 'key', OFFICE(2));
