@@ -6,6 +6,8 @@ export const NO_LEVEL = -1;
 export interface AssuranceModel {
   /** Level names, weakest first; a level's rank is its index. */
   readonly names: readonly string[];
+  /** Each level's `description` by rank, '' none: for people (assurance_downgrade's "your usual"). */
+  readonly descriptions: readonly string[];
   rank(name: string): number;
   /** The strongest level the token qualifies for, or NO_LEVEL. */
   classify(acr: string | undefined, amr: readonly string[]): number;
@@ -26,6 +28,7 @@ export function compileAssurance(levels: readonly LevelConfig[]): AssuranceModel
   const acrValues = levels.map((l) => l.acr.join(' '));
   return {
     names,
+    descriptions: levels.map((l) => l.description ?? ''),
     rank(name) {
       const r = byName.get(name);
       if (r === undefined) throw new Error(`unknown assurance level ${name}`);

@@ -631,7 +631,7 @@ function duration(seconds: number): string {
  * What the caller can do about the context: sign in again, unless this answer refuses the request
  * whatever the sign-in (a critical band, a burst of deletes, a deny rule): then 'refused'.
  */
-function contextAction(v: Verdict, cx: { action?: 'sign in again' | 'refused' }): string {
+function contextAction(v: Verdict, cx: { action?: string }): string {
   if (cx.action !== undefined) return cx.action;
   const kind = reasonKind(v.reason);
   return kind === 'step_up' || kind === 'unauthenticated' ? 'sign in again' : 'refused';

@@ -26,6 +26,7 @@ export const RISK_CODES = [
   'session_new_device',
   'platform_change',
   'certificate_missing',
+  'assurance_downgrade',
   'state_degraded',
   'guardrail',
 ] as const;

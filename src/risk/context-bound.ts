@@ -32,10 +32,11 @@ export interface ContextBound {
    */
   summary: string;
   /**
-   * What the caller must do: 'sign in again' (the default), or 'refused' when the behaviour is
-   * refused outright (a burst of deletes: a freshly signed-in insider meets any freshness).
+   * What the caller must do: 'sign in again' (the default), 'refused' when the behaviour is
+   * refused outright (a burst of deletes: a freshly signed-in insider meets any freshness), or
+   * 'sign in at <level>' when a stronger sign-in is what answers (assurance_downgrade).
    */
-  action?: 'sign in again' | 'refused';
+  action?: ContextAction;
   /**
    * The id of this step-up (risk/ask.ts): a sign-in made to answer it names it in its nonce. Set
    * by the engine on every bound it asks for.
@@ -47,7 +48,14 @@ export interface ContextBound {
    * for it would answer ("12 distinct sensitive objects in 20s since 11:00:07Z").
    */
   run?: { ask: string; counted: string };
+  /**
+   * The assurance level (rank) the sign-in must reach besides: `assurance_downgrade`'s strongest
+   * level proven by the identity; undefined when only a sign-in after the change is asked.
+   */
+  level?: number;
 }
+
+export type ContextAction = 'sign in again' | 'refused' | `sign in at ${string}`;
 
 const SUMMARY: Partial<Record<RiskCode, string>> = {
   new_network: 'new network',
@@ -145,6 +153,23 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
       consider(w.siteSince, 'impossible_travel', `used at ${t.to} ${t.minutes} min after ${t.from} (${t.km} km)`, `sign-in used at ${t.to} ${t.minutes} min after ${t.from}`);
     }
   }
+  // A sign-in weaker than the identity's strongest, on a network and a device both new: whatever
+  // else bound, the caller is told this (what they must bring is a stronger sign-in, not only a
+  // later one), and the bound is the later of the two first sightings, or anything later.
+  const s = ctx.strongest;
+  if (s !== undefined && fired.some((c) => c.code === 'assurance_downgrade')) {
+    const seen = Math.max(h.prefixSince, h.deviceSince) || ctx.nowMs;
+    const usual = s.description === '' ? s.name : `${s.name}: ${s.description}`;
+    const prior = best as { at: number } | undefined;
+    best = {
+      at: Math.max(seen, prior?.at ?? 0),
+      code: 'assurance_downgrade',
+      what: `sign-in at ${ctx.identity.levelName}, below the ${s.name} this identity has proven, from new network ${ctx.address.prefix} and a new device`,
+      summary: `a sign-in weaker than your usual (${usual}) from a new network and device`,
+      why: undefined,
+      seen,
+    };
+  }
   if (best === undefined) return undefined;
   const b = best as { at: number; code: RiskCode; what: string; summary?: string | undefined; why?: string | undefined; seen: number | false };
   const why = b.why === undefined ? '' : `: ${b.why}`;
@@ -153,12 +178,17 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   // relayed by a phishing proxy within the second of its sign-in proved the proxy's network at its
   // first request, and taught it (test/integration/risk-redteam-sequences.test.ts); nobody answers a
   // challenge with a sign-in in the same second as the refusal.
-  return {
+  const bound: ContextBound = {
     authAfter: Math.ceil(b.at / 1000),
     code: b.code,
     reason: `${b.what} since ${utcClock(b.at)}${why}`,
     summary: `${b.summary ?? SUMMARY[b.code] ?? b.code}${b.seen === false ? '' : ` since ${utcClock(b.seen)}`}${why}`,
   };
+  if (b.code === 'assurance_downgrade' && s !== undefined) {
+    bound.level = s.rank;
+    bound.action = `sign in at ${s.name}`;
+  }
+  return bound;
 }
 
 /**
@@ -231,7 +261,7 @@ function ordinal(n: number): string {
 
 /**
  * The requirement tightened to the context: at least the learning level (the proof that makes a
- * context known), and max_age no longer than the time since the first sighting. Only ever tighter
+ * context known) and the bound's own level (assurance_downgrade), and max_age no longer than the time since the first sighting. Only ever tighter
  * than `r`.
  */
 export function bindToContext(r: Requirement, b: ContextBound, nowMs: number, learnLevel: number): Requirement {
@@ -239,7 +269,7 @@ export function bindToContext(r: Requirement, b: ContextBound, nowMs: number, le
   return {
     deny: r.deny,
     denyMessage: r.denyMessage,
-    level: Math.max(r.level, learnLevel),
+    level: Math.max(r.level, learnLevel, b.level ?? r.level),
     maxAge: r.maxAge === undefined || since < r.maxAge ? since : r.maxAge,
     rules: [...r.rules, `risk:context`],
     sensitivity: r.sensitivity,

@@ -19,7 +19,7 @@ import { contextBound, runOver, bindToContext, isDiscovery, isHelmRevisionDelete
 import { compileTiers, familyKey, familyOf, type Tiers } from './namespace-family.js';
 import { copiesFiles } from './pod-copy.js';
 import { scoreRisk, type Score } from './score.js';
-import type { Action, SignalContext, Travel } from './signals/context.js';
+import type { Action, SignalContext, Strongest, Travel } from './signals/context.js';
 
 /** What the risk engine concluded for one request; carried on the Verdict. */
 export interface RiskAssessment {
@@ -85,6 +85,8 @@ export interface Learnable {
   family?: string;
   /** A kind for unfamiliar_kind learned by this request (WorkObservation.kind), '' none. */
   kind?: string;
+  /** The assurance rank this allowed request proved, to be recorded for assurance_downgrade (levelToProve). */
+  level?: number;
 }
 
 export interface RiskEngineOptions {
@@ -128,6 +130,12 @@ export class RiskEngine {
    */
   private readonly recentDenials = new Map<string, Map<string, Map<string, number>>>();
   private deniedCount = 0;
+  /** The highest assurance rank there is: a token at it cannot be weaker than any proven. */
+  private readonly topLevel: number;
+  /** subject → the highest level this process recorded for it and when (levelToProve); bounded. */
+  private readonly levelsProven = new Map<string, { rank: number; at: number }>();
+  /** How old a recorded level may be before this process writes it again: a thousandth of the known TTL. */
+  private readonly levelRefreshMs: number;
   /** subject → the last context-bound step-up this engine asked of it (answeredBurst). */
   private readonly asked = new Map<string, AskedStepUp>();
   private readonly ipOptions: ClientAddressOptions;
@@ -174,6 +182,8 @@ export class RiskEngine {
     this.trustXfcc = o.network.trust_forwarded_client_cert;
     this.trusted = compileCidrs(o.risk.trusted_networks);
     this.learnLevel = o.assurance.rank(o.risk.learn.min_level);
+    this.topLevel = o.assurance.names.length - 1;
+    this.levelRefreshMs = Math.max(1000, o.risk.known_ttl_seconds);
     this.learnMaxAge = o.risk.learn.newcomer_grace_seconds;
     this.familiarMs = o.risk.signals.machine_pace.familiar_seconds * 1000;
     // As a known network's last use (sliding.ts refreshIntervals): a thousandth of the TTL, so a
@@ -498,10 +508,10 @@ export class RiskEngine {
       }
       return both instanceof Promise
         ? both.then(
-            (b) => this.finish(p, b.history, false, b.work),
+            (b) => this.observed(p, b.history, b.work),
             (err: unknown) => this.failed(p, err),
           )
-        : this.finish(p, both.history, false, both.work);
+        : this.observed(p, both.history, both.work);
     }
     let history: SubjectHistory | Promise<SubjectHistory>;
     let work: WorkHistory | Promise<WorkHistory> | undefined;
@@ -514,11 +524,68 @@ export class RiskEngine {
     if (history instanceof Promise || work instanceof Promise) {
       // Both scripts go out together: one round trip of latency.
       return Promise.all([history, work]).then(
-        ([hist, w]) => this.finish(p, hist, false, w),
+        ([hist, w]) => this.observed(p, hist, w),
         (err: unknown) => this.failed(p, err),
       );
     }
+    return this.observed(p, history, work);
+  }
+
+  /**
+   * The history is in: where `assurance_downgrade` can fire (downgradePossible), the identity's
+   * strongest proven level is read first (a second round trip with Redis, on that path only); a
+   * store that cannot answer fails as `observe` would (failed: fail_closed refuses).
+   */
+  private observed(p: Assessing, history: SubjectHistory, work: WorkHistory | undefined): RiskOutcome | Promise<RiskOutcome> {
+    const store = this.o.store;
+    if (store.strongestLevel === undefined || !this.downgradePossible(p, history)) return this.finish(p, history, false, work);
+    let rank: number | Promise<number>;
+    try {
+      rank = store.strongestLevel(p.obs.subject, p.nowMs);
+    } catch (err) {
+      return this.failed(p, err);
+    }
+    if (rank instanceof Promise) {
+      return rank.then(
+        (r) => {
+          p.strongest = this.strongestOf(r);
+          return this.finish(p, history, false, work);
+        },
+        (err: unknown) => this.failed(p, err),
+      );
+    }
+    p.strongest = this.strongestOf(rank);
     return this.finish(p, history, false, work);
+  }
+
+  /**
+   * Whether the request is on the one path where a weaker sign-in than the identity's strongest
+   * matters: the signal on, a person's token below the highest level there is, and the network and
+   * the device both unknown. Nearly every Check fails the network test, so the level is not read.
+   */
+  private downgradePossible(p: Assessing, h: SubjectHistory): boolean {
+    return this.o.risk.signals.assurance_downgrade && p.identity.automation !== true && p.identity.level < this.topLevel && !h.prefixKnown && !p.trustedNetwork && (!h.deviceKnown || p.device.id === '');
+  }
+
+  private strongestOf(rank: number): Strongest | undefined {
+    const name = this.o.assurance.names[rank];
+    if (name === undefined) return undefined;
+    return { rank, name, description: this.o.assurance.descriptions[rank] ?? '' };
+  }
+
+  /**
+   * The level an allowed request of `who` proves, to be recorded (StateStore.proveLevel), or
+   * undefined: only above the lowest level (nothing is weaker than it but no level at all), and
+   * only when this process has not recorded that level or a higher one lately, so a busy identity
+   * costs one write per refresh interval rather than one per Check. A weaker token never writes,
+   * so it can never lower what is recorded (the store keeps each level's own last proof).
+   */
+  private levelToProve(who: Identity, subject: string, nowMs: number): number | undefined {
+    if (!this.o.risk.signals.assurance_downgrade || this.o.store.proveLevel === undefined) return undefined;
+    if (who.automation === true || who.authTime === undefined || who.level <= 0) return undefined;
+    const m = this.levelsProven.get(subject);
+    if (m !== undefined && (who.level < m.rank || (who.level === m.rank && nowMs - m.at < this.levelRefreshMs && nowMs >= m.at))) return undefined;
+    return who.level;
   }
 
   private finish(p: Assessing, history: SubjectHistory, degraded: boolean, work: WorkHistory | undefined): RiskOutcome {
@@ -560,7 +627,8 @@ export class RiskEngine {
       bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds, p.asDelete);
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
-    const learn = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.nearby, p.roamedIn !== '' || p.certificateRoams, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family, p.kind);
+    const proves = degraded ? undefined : this.levelToProve(who, obs.subject, nowMs);
+    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.nearby, p.roamedIn !== '' || p.certificateRoams, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family, p.kind);
     return {
       ok: true,
       requirement,
@@ -570,11 +638,11 @@ export class RiskEngine {
         band: this.bands.name(this.bands.enforcedUpTo(k)),
         denies: !base.deny && requirement.deny,
         degraded,
-        learned: learn !== undefined,
+        learned: learned !== undefined,
         clientIp: address.ip,
         context: bound,
       },
-      learn,
+      learn: proves === undefined ? learned : { ...(learned ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves },
       shadow: p.shadow !== undefined || this.bands.anyShadow || this.o.shadow === true ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs) : undefined,
     };
   }
@@ -713,6 +781,7 @@ export class RiskEngine {
       summary: `${run.counted}, which the sign-in at ${at} was not made for`,
       ask,
       run: { ask, counted: run.counted },
+      ...(bound.level !== undefined ? { level: bound.level } : {}),
     };
   }
 
@@ -918,6 +987,15 @@ export class RiskEngine {
   /** After an allow: the proven parts of the context become known, off the response path. */
   learned(l: Learnable, nowMs: number): void {
     try {
+      if (l.level !== undefined && this.o.store.proveLevel !== undefined) {
+        const m = this.levelsProven.get(l.subject);
+        if (m === undefined || l.level >= m.rank) {
+          if (this.levelsProven.size >= 10_000 && m === undefined) this.levelsProven.clear();
+          this.levelsProven.set(l.subject, { rank: l.level, at: nowMs });
+        }
+        const p = this.o.store.proveLevel(l.subject, l.level, nowMs);
+        if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
+      }
       if (l.ip !== '' || l.prefix !== '' || l.device !== '' || l.client !== '') {
         const p = this.o.store.learn(l.subject, l.ip, l.prefix, l.device, nowMs, l.client);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
@@ -1134,6 +1212,8 @@ class Assessing implements SignalContext {
   certificateRoams = false;
   /** answeredBurst moved a count's crossing back to the step-up a sign-in answered. */
   answered = false;
+  /** The identity's strongest proven level, read only where assurance_downgrade can fire (RiskEngine.observed). */
+  strongest: Strongest | undefined = undefined;
   readonly sensitivity: number;
 
   constructor(

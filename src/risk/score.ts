@@ -1,5 +1,6 @@
 import type { Contribution } from './codes.js';
 import { anomalySignal } from './signals/anomaly.js';
+import { assuranceSignal } from './signals/assurance.js';
 import { behaviourSignal } from './signals/behaviour.js';
 import type { ContributionSink, Signal, SignalContext, Signals } from './signals/context.js';
 import { deviceSignal } from './signals/device.js';
@@ -8,7 +9,7 @@ import { sensitivitySignal } from './signals/sensitivity.js';
 import { tokenAgeSignal } from './signals/token-age.js';
 import { travelSignal } from './signals/travel.js';
 
-const SIGNALS: readonly Signal[] = [sensitivitySignal, networkSignal, travelSignal, deviceSignal, anomalySignal, behaviourSignal, tokenAgeSignal];
+const SIGNALS: readonly Signal[] = [sensitivitySignal, networkSignal, travelSignal, deviceSignal, anomalySignal, behaviourSignal, tokenAgeSignal, assuranceSignal];
 
 export interface Score {
   /** 0–100: the sum of the weights, clamped. */

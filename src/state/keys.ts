@@ -25,6 +25,9 @@ import { LRUCache } from 'lru-cache';
  *                                      set, score = last seen)
  *   <prefix>{<h(subject)>}:wy          family keys of working-set namespaces (`1:ledger`: what
  *                                      covers lower environments; sorted set, score = last use)
+ *   <prefix>{<h(subject)>}:a           assurance levels proven by allowed requests (sorted set,
+ *                                      member = rank, score = last proof): assurance_downgrade's,
+ *                                      read and written by plain commands, apart from the scripts
  *   <prefix>{approval}                  approvals index (sorted set, score = expiresAt)
  *   <prefix>{approval}:<id>             one approval (hash)
  *   <prefix>ch:<h(credential key)>     last step-up challenge for a credential (string, PX TTL)
@@ -84,6 +87,11 @@ export function workKeys(
 ): { namespaces: string; sightings: string; pace: string; sites: string; last: string; nearby: string; familiar: string; paceNew: string; families: string } {
   const base = `${prefix}{${opaqueHash(subject)}}:`;
   return { namespaces: `${base}w`, sightings: `${base}wf`, pace: `${base}wq`, sites: `${base}ws`, last: `${base}wl`, nearby: `${base}wn`, familiar: `${base}wo`, paceNew: `${base}wu`, families: `${base}wy` };
+}
+
+/** The subject's proven assurance levels (StateStore.proveLevel): the same slot as its other keys. */
+export function levelKey(prefix: string, subject: string): string {
+  return `${prefix}{${opaqueHash(subject)}}:a`;
 }
 
 export function counterKey(prefix: string, subject: string): string {

@@ -14,6 +14,7 @@ import {
   type Bucket,
   type LimitsMs,
 } from './sliding.js';
+import { NO_LEVEL } from '../core/assurance.js';
 import { RecentLru } from './recent-lru.js';
 import { covered, coverWith, EMPTY_COVER } from './run-cover.js';
 import { countLive, dropUpTo, TimedMap } from './timed-map.js';
@@ -253,6 +254,12 @@ export class MemoryStateStore implements StateStore {
   private readonly sessionKeys = new Map<string, { subject: string; key: string }>();
   /** Wider network → its `v:` sighting key (provenKey). */
   private readonly provenKeys = new Map<string, string>();
+  /**
+   * subject → assurance rank → its last proof (ms), for assurance_downgrade (StateStore.proveLevel).
+   * Apart from the subject's record: a revocation (forgetSubject) keeps it, since it only ever
+   * asks more of the next sign-in, and the Check's observe never touches it.
+   */
+  private readonly levels: RecentLru<Map<number, number>>;
 
   /** The limits learnWork applies to the working set's sets, built once rather than per call. */
   private readonly workCap: LimitsMs;
@@ -270,6 +277,7 @@ export class MemoryStateStore implements StateStore {
     this.subjects = new RecentLru(options.maxSubjects);
     this.sessions = new RecentLru(options.maxSubjects);
     this.work = new RecentLru(options.maxSubjects);
+    this.levels = new RecentLru(options.maxSubjects);
     const path = options.snapshotPath;
     if (path !== undefined) {
       this.control.persistTo(`${path}.control`, (options.now ?? Date.now)(), (detail) => this.options.onSnapshot?.('write_failed', detail));
@@ -517,6 +525,22 @@ export class MemoryStateStore implements StateStore {
     learn(rec.prefixes, ipPrefix, now, this.l);
     learn(rec.devices, device, now, this.l);
     learn(rec.clients, client, now, this.l);
+  }
+
+  strongestLevel(subject: string, nowMs: number): number {
+    const m = this.levels.get(subject);
+    if (m === undefined) return NO_LEVEL;
+    const floor = wholeMs(nowMs) - this.l.knownTtlMs;
+    let best = NO_LEVEL;
+    for (const [rank, at] of m) if (at > floor && rank > best) best = rank;
+    return best;
+  }
+
+  proveLevel(subject: string, rank: number, nowMs: number): void {
+    let m = this.levels.get(subject);
+    if (m === undefined) this.levels.set(subject, (m = new Map<number, number>()));
+    const now = wholeMs(nowMs);
+    if ((m.get(rank) ?? -Infinity) < now) m.set(rank, now);
   }
 
   observeWork(w: WorkObservation): WorkHistory {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { approvalIndexKey, approvalKey, challengeKey, controlChannel, controlKeys, counterKey, opaqueHash, subjectKeys, workKeys } from './keys.js';
+import { approvalIndexKey, approvalKey, challengeKey, controlChannel, controlKeys, counterKey, levelKey, opaqueHash, subjectKeys, workKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
@@ -538,6 +538,34 @@ export class RedisStateStore implements StateStore {
     await this.run('learn', () =>
       this.scripted.sgLearn(k.ips, k.prefixes, k.devices, k.clients, wholeMs(nowMs), ip, ipPrefix, device, this.l.knownTtlMs, this.l.maxKnown, client),
     );
+  }
+
+  /**
+   * The strongest level proven within the known TTL (-1 none). Plain commands on a key of its own
+   * (keys.ts levelKey), not a part of the Check's script: it is read only where assurance_downgrade
+   * can fire, a request from a network and a device both new, and the Check's script and its
+   * argument layout stay as they are for every other Check. A failure rejects, and the engine
+   * fails as it does when `observe` fails.
+   */
+  async strongestLevel(subject: string, nowMs: number): Promise<number> {
+    const key = levelKey(this.prefix, subject);
+    const live = await this.run('observe', () => this.redis.zrangebyscore(key, `(${wholeMs(nowMs) - this.l.knownTtlMs}`, '+inf'));
+    let best = -1;
+    for (const m of live) {
+      const r = Number(m);
+      if (Number.isInteger(r) && r > best) best = r;
+    }
+    return best;
+  }
+
+  /**
+   * Off the response path, like `learn`: the level's last proof is now. Each level is its own
+   * member, so a weaker one never lowers the strongest; the key lives as long as its newest proof.
+   */
+  async proveLevel(subject: string, rank: number, nowMs: number): Promise<void> {
+    const key = levelKey(this.prefix, subject);
+    const ttl = this.l.knownTtlMs;
+    await this.run('learn', () => this.writer.multi().zadd(key, wholeMs(nowMs), String(rank)).pexpire(key, ttl).exec());
   }
 
   /**

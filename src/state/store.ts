@@ -427,6 +427,19 @@ export interface StateStore {
    * (WorkObservation.kind, '' none) becomes known, kept like the working set.
    */
   learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string, network?: string, minNetworks?: number, object?: string, proof?: boolean, family?: string, kind?: string): void | Promise<void>;
+  /**
+   * The strongest assurance level (rank) the subject's allowed requests proved within the known
+   * TTL, -1 (NO_LEVEL) none: read by the risk engine only where `assurance_downgrade` can fire (a
+   * network and a device both new, a token below the highest level). Kept apart from `observe`'s
+   * keys and scripts: it is read on that rare path alone and written on a rise, so a Check pays
+   * nothing for it. Optional like observeWork (the signal then stays quiet).
+   */
+  strongestLevel?(subject: string, nowMs: number): number | Promise<number>;
+  /**
+   * After an allow: `rank` was proven by the subject now. Each level keeps its own last proof, so
+   * a weaker one never lowers the strongest; a level unproven for the known TTL is forgotten.
+   */
+  proveLevel?(subject: string, rank: number, nowMs: number): void | Promise<void>;
   /** Counted toward `denials`; called after a deny, off the response path. */
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;

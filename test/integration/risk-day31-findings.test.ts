@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reasonOf } from '../support/grpc-client.js';
+import { deniedBody, deniedHeader, reasonOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, type Step } from '../support/findings.js';
 import type { Login } from '../support/workday.js';
@@ -47,6 +47,23 @@ async function attackerSignsIn(me: string, at: number, source: string, factor: F
   return send(fresh, at + 45_000, method, path, { source, ua: LINUX_KUBECTL, ...(body !== undefined ? { body } : {}) });
 }
 
+/**
+ * The attacker's first request from their own network and laptop, with a sign-in of `factor` made
+ * before it, and again after a fresh sign-in with `factor` (what they can make): both answers.
+ */
+async function attackerAsked(me: string, at: number, source: string, factor: Factor, path: string) {
+  const first = await send(oktaLogin(me, `${me}:attacker`, at - 60_000, factor), at, 'GET', path, { source, ua: LINUX_KUBECTL });
+  const retry = await send(oktaLogin(me, `${me}:attacker`, at + 20_000, factor), at + 25_000, 'GET', path, { source, ua: LINUX_KUBECTL });
+  return { first, retry };
+}
+
+/** The risk context a refusal names (`risk.context.code`), and the level its RFC 9470 challenge asks. */
+function asked(res: Parameters<typeof reasonOf>[0]): { context: string | undefined; acr: string | undefined } {
+  const body = deniedBody(res) as { stepgate?: { risk?: { context?: { code?: string } } }; risk?: { context?: { code?: string } } };
+  const risk = body.stepgate?.risk ?? body.risk;
+  return { context: risk?.context?.code, acr: /acr_values="([^" ]*)/.exec(deniedHeader(res, 'www-authenticate') ?? '')?.[1] };
+}
+
 /** A billing developer's day: production's pods, staging's logs and database Secret. */
 const billing: Step[] = [
   ['GET', '/api/v1/namespaces/billing-prod/pods?limit=500'],
@@ -56,24 +73,29 @@ const billing: Step[] = [
 const CLUSTER_ADMIN = JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'ops-support' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'x' }] });
 
 describe('attacks on the sign-in (helpdesk reset, SIM swap, device code, push bombing), with examples/stepgate.yaml', () => {
-  // Open (day 31, every seed both ways: requests 2–4 of 6 allowed, the ClusterRoleBinding at 5
-  // refused, acr_insufficient: Okta Verify's code is not a hardware key). The helpdesk resets the
-  // engineer's factors for a caller who has their name and password; the caller enrols their own
-  // Okta Verify and signs in from a VPS with their own kubectl. stepgate asks a sign-in made after
-  // the VPS first appeared, and the caller makes it: two factors, fresh. What differs is the
-  // method: a code (`otp`) where the engineer has only ever signed in with a key (`hwk`), on a
-  // network and a laptop never seen. A code alone is not it (the engineer who forgot the key
-  // signs in with one from the usual laptop, next test; the one whose phone was replaced, from a
-  // new tether): it would take a signal that remembers each identity's strongest method and
-  // refuses (not asks) a weaker one on a new network and device together (docs/risk.md, "Day 31:
-  // what it found"). The IdP side is the better answer: no helpdesk reset without a verified
-  // video call or the manager's approval, and a reset that leaves the account at a phishing-
-  // resistant factor only (Okta's authentication policy, Entra's authentication strengths).
-  it.fails('a helpdesk-reset caller, signed in with their own authenticator from a VPS, reading production Secrets is refused', async () => {
+  // Stopped at request 1 (was open on day 31, every seed both ways: requests 2–4 of 6 allowed, the
+  // ClusterRoleBinding at 5 refused). The helpdesk resets the engineer's factors for a caller who
+  // has their name and password; the caller enrols their own Okta Verify and signs in from a VPS
+  // with their own kubectl, fresh, two factors. From the request alone it is the engineer who
+  // forgot the key (next test) or whose phone was replaced (the one after): what tells it apart is
+  // the three together, a sign-in weaker than any the identity used (`otp` where it only ever
+  // signed in with `hwk`) on a network and a laptop both never proven. `assurance_downgrade`
+  // asks for the identity's strongest level, the hardware key, which the caller does not hold:
+  // every sign-in they make is refused the same way. The IdP side is still the better answer: no
+  // helpdesk reset without a verified call-back or the manager's approval, and a reset that
+  // leaves the account at a phishing-resistant factor only.
+  it('a helpdesk-reset caller, signed in with their own authenticator from a VPS, is asked for the hardware key they do not hold', async () => {
     const me = 'd31f-reset@vekta.example';
     await twoDays(me, billing, 'key');
-    const res = await attackerSignsIn(me, TUE + 5 * H, VPS_RESET, 'otp', 'GET', '/api/v1/namespaces/billing-prod/secrets/billing-db');
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    const { first, retry } = await attackerAsked(me, TUE + 5 * H, VPS_RESET, 'otp', '/api/v1/namespaces/billing-prod/secrets/billing-db');
+    expect(reasonOf(first), rules(first)).toBe('acr_insufficient');
+    expect(asked(first)).toEqual({ context: 'assurance_downgrade', acr: 'urn:stepgate:aal3' });
+    expect(JSON.stringify(deniedBody(first))).toMatch(/a sign-in weaker than your usual \(aal3: hardware-bound, phishing-resistant\) from a new network and device since \d\d:\d\d:\d\dZ; sign in at aal3/);
+    expect(reasonOf(retry), rules(retry)).toBe('acr_insufficient');
+    expect(asked(retry)).toEqual({ context: 'assurance_downgrade', acr: 'urn:stepgate:aal3' });
+    // The engineer's own key from the same VPS answers it: a stronger sign-in, not a refusal.
+    const key = await send(oktaLogin(me, `${me}:key`, TUE + 5 * H + 60_000, 'key'), TUE + 5 * H + 65_000, 'GET', '/api/v1/namespaces/billing-prod/secrets/billing-db', { source: VPS_RESET, ua: LINUX_KUBECTL });
+    expect(reasonOf(key), rules(key)).toBe('allowed');
   });
 
   // What the signal above must not refuse: the engineer who left the key at home signs in with
@@ -126,14 +148,18 @@ describe('attacks on the sign-in (helpdesk reset, SIM swap, device code, push bo
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Stopped, by the example's levels: a push approved at 02:00 is two factors, not a hardware key,
-  // which kube-system's Secrets and any RBAC write need; the attacker cannot make that sign-in.
-  it("push bombing: the approved push's sign-in is not enough for kube-system's Secrets", async () => {
+  // Stopped at request 1 by assurance_downgrade where the attacker's kubectl is not the
+  // engineer's: the approved push is two factors (`swk`) from a network and a laptop both new, for
+  // an identity that signs in with a key, which no number of approved pushes makes. One who sends
+  // the engineer's own kubectl agent (the replayed day) passes as the proven device and meets the
+  // example's levels at kube-system's Secrets instead (acr_insufficient, below).
+  it("push bombing: the approved push's sign-in is asked for the hardware key", async () => {
     const me = 'd31f-push@vekta.example';
     await twoDays(me, [['GET', '/api/v1/nodes'], ['GET', '/api/v1/namespaces/kube-system/pods?limit=500']], 'key', OFFICE(2));
-    const res = await attackerSignsIn(me, TUE + 18 * H, '84.210.141.66', 'push', 'GET', '/api/v1/namespaces/kube-system/secrets');
+    const { first, retry } = await attackerAsked(me, TUE + 18 * H, '84.210.141.66', 'push', '/api/v1/namespaces/billing-prod/pods?limit=500');
+    expect(asked(first)).toEqual({ context: 'assurance_downgrade', acr: 'urn:stepgate:aal3' });
+    expect(reasonOf(retry), rules(retry)).toBe('acr_insufficient');
+    const res = await send(oktaLogin(me, `${me}:attacker`, TUE + 18 * H + 2 * M, 'push'), TUE + 18 * H + 2.5 * M, 'GET', '/api/v1/namespaces/kube-system/secrets', { source: '84.210.141.66', ua: LINUX_KUBECTL });
     expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
-    const again = await send(oktaLogin(me, `${me}:attacker`, TUE + 18 * H + 2 * M, 'push'), TUE + 18 * H + 2.5 * M, 'GET', '/api/v1/namespaces/kube-system/secrets', { source: '84.210.141.66', ua: LINUX_KUBECTL });
-    expect(reasonOf(again), rules(again)).toBe('acr_insufficient');
   });
 });

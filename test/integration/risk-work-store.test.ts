@@ -9,7 +9,7 @@ import { RedisStateStore, observed } from '../../src/state/redis.js';
 import { observeBatchLua, observeLua } from '../../src/state/redis-scripts.js';
 import { limitsMs } from '../../src/state/sliding.js';
 import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, type StoreLimits, type WorkHistory } from '../../src/state/store.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { startRedis, whenReady, type RedisServer } from '../support/redis.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 
 /**
@@ -47,11 +47,7 @@ afterAll(async () => {
 async function pair(limits = LIMITS) {
   const r = new RedisStateStore(limits, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `work${++n}:`, timeoutMs: 2000 });
   stores.push(r);
-  const deadline = Date.now() + 10_000;
-  while (r.status !== 'ready') {
-    if (Date.now() > deadline) throw new Error(`redis store not ready: ${r.status}`);
-    await new Promise((done) => setTimeout(done, 10));
-  }
+  await whenReady(r);
   return { m: new MemoryStateStore(limits, { maxSubjects: 100 }), r };
 }
 

@@ -148,3 +148,12 @@ export function makeTestCa(): TestCa {
   ]);
   return { dir, caFile: f('ca.pem'), certFile: f('server.pem'), keyFile: f('server.key') };
 }
+
+/** Resolves once a Redis store reports `ready` (its connection made), or throws after `ms`. */
+export async function whenReady(store: { readonly status: string }, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (store.status !== 'ready') {
+    if (Date.now() > deadline) throw new Error(`redis store not ready: ${store.status}`);
+    await new Promise((done) => setTimeout(done, 10));
+  }
+}

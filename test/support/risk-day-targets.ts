@@ -397,9 +397,10 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
 const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
   // An approved Okta Verify push is two factors: kube-system's Secrets (request 2) need a hardware key.
   'push bombing: the platform engineer, woken at 02:00, approves the fifteenth Okta Verify push': 2,
-  // Open: the caller's own Okta Verify code answers new_network, and billing's production Secrets
-  // (requests 2–4) are allowed; the cluster-admin binding (5) needs a hardware key.
-  'a helpdesk MFA reset: the caller enrols their own authenticator and signs in as the engineer from a VPS': 5,
+  // A code where the engineer only ever used a key, from a network and a laptop both new
+  // (assurance_downgrade): the hardware key is asked at request 1, which the caller's own Okta
+  // Verify never answers. Before session 40: billing's production Secrets (2–4) were allowed.
+  'a helpdesk MFA reset: the caller enrols their own authenticator and signs in as the engineer from a VPS': 1,
   // Open: the contractor's every day's factor (SMS), fresh, proves the attacker's network and laptop.
   "a SIM swap: the contractor's SMS codes on the attacker's phone, their own laptop and hotspot": undefined,
   // Open: the engineer's own key signs the attacker's device code; nothing in the token says where.

@@ -230,6 +230,11 @@ export const riskSchema = z.strictObject({
       // unmanaged laptop, a forged x-forwarded-client-cert). Binds to a sign-in after that device
       // appeared. Silent where no client presents a certificate.
       certificate_missing: weight.default(20),
+      // A sign-in weaker than the strongest this identity's allowed requests proved (a code where it
+      // only ever used a hardware key) from a network and a device both never proven: a helpdesk-
+      // reset caller's own authenticator. Requires that strongest level, which the caller cannot
+      // produce. Adds nothing to the score (it asks for a level, not a band). Off: false.
+      assurance_downgrade: z.boolean().default(false),
       session_new_device: z
         .strictObject({ weight: weight.default(0), grace_seconds: seconds.min(0).max(86_400).default(3600) })
         .prefault({}),
@@ -320,6 +325,7 @@ export const RISK_APPLY = {
   'risk.signals.impossible_travel.weight': 'live',
   'risk.signals.platform_change': 'live',
   'risk.signals.certificate_missing': 'live',
+  'risk.signals.assurance_downgrade': 'live',
   'risk.signals.session_new_device.weight': 'live',
   'risk.signals.session_new_device.grace_seconds': 'live',
   'risk.locations[].name': 'live',

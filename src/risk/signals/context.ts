@@ -32,6 +32,20 @@ export interface SignalContext {
   readonly roamedIn?: string;
   /** A new network reached by a proven client certificate, with `risk.learn.certificate_roams` (engine.ts). */
   readonly certificateRoams?: boolean;
+  /**
+   * The strongest assurance level this identity's allowed requests proved within the known TTL,
+   * read only where `assurance_downgrade` can fire (engine.ts downgradePossible); undefined
+   * elsewhere, and when none is recorded.
+   */
+  readonly strongest?: Strongest | undefined;
+}
+
+export interface Strongest {
+  /** Its rank in the assurance model. */
+  readonly rank: number;
+  readonly name: string;
+  /** `assurance.levels[].description`, '' none. */
+  readonly description: string;
 }
 
 export interface Action {

@@ -1,0 +1,179 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { deviceOwner } from '../../src/cookies/device-cookie.js';
+import type { Identity } from '../../src/core/identity.js';
+import type { RiskOutcome } from '../../src/risk/engine.js';
+import { asksAtLeast, kubeGet, riskWorld, SECRETS } from '../support/risk-world.js';
+
+/**
+ * `assurance_downgrade` (day 31's helpdesk MFA reset): the caller enrols their own authenticator
+ * and signs in as the engineer, fresh and with two factors, from their own VPS and laptop. What
+ * tells them from the engineer who forgot the key (a code on the usual laptop and network) and the
+ * engineer whose phone was replaced (a code from a new tether, the usual laptop) is the three
+ * together: a sign-in weaker than any the identity proved, on a network and a device both new.
+ */
+
+const yaml = (on = true, extra = '') => `
+issuers: [{ issuer: https://idp.test, audiences: [k] }]
+assurance:
+  levels:
+    - { name: aal1, acr: [a1] }
+    - { name: aal2, acr: [a2] }
+    - { name: aal3, acr: [a3], description: hardware key }
+policy: { default: { require: aal1 } }
+network: { xff_num_trusted_hops: 1 }
+risk:
+  learn: { min_level: aal2, newcomer_grace_seconds: 600 }
+  bands: [{ name: elevated, min_score: 45, require: aal2 }]
+  signals: { assurance_downgrade: ${on} }
+${extra}`;
+const config = parseConfig(yaml(), 'assurance-downgrade.yaml');
+
+const T = 1_800_000_000_000;
+const H = 3_600_000;
+const S = (ms: number) => Math.floor(ms / 1000);
+const HOME = '84.214.99.12';
+const OFFICE = '84.208.17.131';
+const VPS = '45.77.120.9';
+const MAC = 'kubectl/v1.32.2 (darwin/arm64) kubernetes/67a30c0';
+const LINUX = 'kubectl/v1.32.0 (linux/amd64) kubernetes/70d3cc9';
+const NAMES = ['aal1', 'aal2', 'aal3'];
+
+/** A token at `level` (0 aal1, 1 aal2 with a code, 2 aal3 with a key) signed in at `authMs`. */
+const token = (subject: string, level: number, authMs: number, sid = `sid-${authMs}`): Identity =>
+  Object.freeze({
+    subject, issuer: 'https://idp.test', groups: [], acr: `a${level + 1}`, amr: [], authTime: S(authMs),
+    expiresAt: Infinity, level, levelName: NAMES[level]!, session: sid, upstreamHeaders: [],
+  });
+
+/** The store's key for a subject of the tests' issuer (engine.ts subjectKey). */
+const key = (subject: string) => deviceOwner('https://idp.test', subject);
+const codes = (o: RiskOutcome) => (o.ok ? o.risk.contributions.map((c) => c.code) : []);
+
+/** An engineer who signs in with their key at home on their Mac, on two days. */
+function keyEngineer(cfg: Config = config, me = 'eng', level = 2) {
+  const w = riskWorld(cfg);
+  for (const day of [0, 24 * H]) {
+    const login = token(me, level, T + day - 40_000);
+    expect(w.check(kubeGet(HOME, MAC), login, T + day).v.allow).toBe(true);
+    expect(w.check(kubeGet(HOME, MAC), login, T + day + H).v.allow).toBe(true);
+  }
+  return w;
+}
+
+const DAY3 = T + 48 * H;
+
+describe('assurance_downgrade', () => {
+  it('fires on a code from a new network and a new laptop where the identity only ever used its key: the key is asked, a code never answers', () => {
+    const w = keyEngineer();
+    const at = DAY3 + 5 * H;
+    // Signed in with the code after the VPS first appeared: what context-bound step-up alone asks.
+    const first = w.check(kubeGet(VPS, LINUX), token('eng', 1, at - 60_000), at);
+    expect(codes(first.out)).toContain('assurance_downgrade');
+    const fresh = token('eng', 1, at + 20_000);
+    const { v, out } = w.check(kubeGet(VPS, LINUX), fresh, at + 25_000);
+    expect(v.allow).toBe(false);
+    expect(v.reason).toBe('acr_insufficient');
+    expect(out.ok && out.requirement.level).toBe(2);
+    expect(out.ok && out.risk.context?.code).toBe('assurance_downgrade');
+    expect(out.ok && out.risk.context?.summary).toMatch(/^a sign-in weaker than your usual \(aal3: hardware key\) from a new network and device since \d\d:\d\d:\d\dZ$/);
+    expect(out.ok && out.risk.context?.action).toBe('sign in at aal3');
+    // Bound after the first sightings too: a key sign-in made before the VPS appeared does not do.
+    expect(out.ok && out.requirement.authAfter).toBe(Math.ceil(at / 1000));
+    // The engineer's key, signed in there, answers it.
+    const signedIn = token('eng', 2, at + 60_000);
+    expect(w.check(kubeGet(VPS, LINUX), signedIn, at + 65_000).v.allow).toBe(true);
+  });
+
+  it('does not fire on the forgotten key on the usual laptop and network, nor on a new laptop on a known network, nor on a new tether under the usual laptop', () => {
+    const w = keyEngineer();
+    const code = token('eng', 1, DAY3 - 40_000);
+    const usual = w.check(kubeGet(HOME, MAC), code, DAY3);
+    expect(codes(usual.out)).not.toContain('assurance_downgrade');
+    expect(usual.v.allow).toBe(true);
+    // A new laptop at home: the network is known.
+    const laptop = w.check(kubeGet(HOME, LINUX), token('eng', 1, DAY3 + H - 40_000), DAY3 + H);
+    expect(codes(laptop.out)).not.toContain('assurance_downgrade');
+    // The replaced phone's tether under the usual laptop: the device is known.
+    const tether = w.check(kubeGet('2.148.33.61', MAC), token('eng', 1, DAY3 + 2 * H - 40_000), DAY3 + 2 * H);
+    expect(codes(tether.out)).not.toContain('assurance_downgrade');
+    expect(tether.out.ok && tether.out.requirement.level).toBe(1);
+  });
+
+  it('does not fire for an identity that never proved a higher level (the SMS-only contractor)', () => {
+    const w = keyEngineer(config, 'contractor', 1);
+    const { out } = w.check(kubeGet(VPS, LINUX), token('contractor', 1, DAY3 - 60_000), DAY3);
+    expect(codes(out)).not.toContain('assurance_downgrade');
+    expect(out.ok && out.requirement.level).toBe(1);
+  });
+
+  it("an attacker's weaker sign-ins never lower the level, and a refused request teaches nothing", () => {
+    const w = keyEngineer();
+    // The attacker's code sign-ins are allowed on the engineer's own network (a non-sensitive read): they prove aal2, never below aal3.
+    for (let i = 0; i < 5; i++) expect(w.check(kubeGet(HOME, MAC, '/api/v1/namespaces/team-a/pods'), token('eng', 1, DAY3 + i * H - 40_000), DAY3 + i * H).v.allow).toBe(true);
+    expect(w.store.strongestLevel(key('eng'), DAY3 + 6 * H)).toBe(2);
+    // An identity that only ever proved aal2: a refused aal3 request (a key sign-in the policy refuses outright) records nothing.
+    const c = keyEngineer(config, 'c', 1);
+    const deny = { ...SECRETS, deny: true, level: 2 };
+    expect(c.check(kubeGet(HOME, MAC), token('c', 2, DAY3 - 40_000), DAY3, deny).v.allow).toBe(false);
+    expect(c.store.strongestLevel(key('c'), DAY3 + 1000)).toBe(1);
+  });
+
+  it('the level is forgotten after the known TTL without a proof of it', () => {
+    const cfg = parseConfig(yaml(true, '  known_ttl_seconds: 86400'), 'ttl.yaml');
+    const w = keyEngineer(cfg);
+    expect(w.store.strongestLevel(key('eng'), T + 24 * H + 2 * H)).toBe(2);
+    expect(w.store.strongestLevel(key('eng'), T + 24 * H + H + 24 * H + 1000)).toBe(-1);
+  });
+
+  it('off, nothing is recorded or asked', () => {
+    const w = keyEngineer(parseConfig(yaml(false), 'off.yaml'));
+    expect(w.store.strongestLevel(key('eng'), DAY3)).toBe(-1);
+    const { out } = w.check(kubeGet(VPS, LINUX), token('eng', 1, DAY3 - 60_000), DAY3);
+    expect(codes(out)).not.toContain('assurance_downgrade');
+  });
+
+  it('writes the level once per refresh interval, not per Check', () => {
+    const w = keyEngineer();
+    let writes = 0;
+    const prove = w.store.proveLevel.bind(w.store);
+    w.store.proveLevel = (s, r, at) => {
+      writes++;
+      prove(s, r, at);
+    };
+    const k = token('eng', 2, DAY3 - 40_000);
+    for (let i = 0; i < 50; i++) expect(w.check(kubeGet(HOME, MAC), k, DAY3 + i * 1000).v.allow).toBe(true);
+    expect(writes).toBe(1);
+  });
+
+  it('more risk never lowers the requirement: with the signal on, every request asks at least what it asks with it off', () => {
+    const off = parseConfig(yaml(false), 'off.yaml');
+    const ips = [HOME, OFFICE, VPS, '2.148.33.61'];
+    const uas = [MAC, LINUX];
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ ip: fc.integer({ min: 0, max: 3 }), ua: fc.integer({ min: 0, max: 1 }), level: fc.integer({ min: 0, max: 2 }), minutes: fc.integer({ min: 1, max: 600 }), fresh: fc.boolean() }), { minLength: 1, maxLength: 12 }),
+        (steps) => {
+          const a = keyEngineer(config);
+          const b = keyEngineer(off);
+          let at = DAY3;
+          for (const s of steps) {
+            at += s.minutes * 60_000;
+            const who = token('eng', s.level, s.fresh ? at - 30_000 : DAY3 - 40_000);
+            const withIt = a.check(kubeGet(ips[s.ip]!, uas[s.ua]!), who, at);
+            const without = b.check(kubeGet(ips[s.ip]!, uas[s.ua]!), who, at);
+            if (!withIt.out.ok || !without.out.ok) return false;
+            if (!asksAtLeast(withIt.out.requirement, without.out.requirement)) return false;
+            if (codes(withIt.out).includes('assurance_downgrade') && withIt.out.requirement.level < 2) return false;
+            // A refusal teaches nothing, so once the answers differ the two histories do too.
+            if (withIt.v.allow !== without.v.allow) break;
+          }
+          return true;
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
