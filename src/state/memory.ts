@@ -303,7 +303,8 @@ export class MemoryStateStore implements StateStore {
       const work: NonNullable<SnapshotData['work']> = [...this.work.entries()]
         .reverse()
         .map(([k, { memo: _memo, ...w }]) => [k, withMapsAsEntries(w)]);
-      writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt: (this.options.now ?? Date.now)(), subjects, sessions, work });
+      const levels: NonNullable<SnapshotData['levels']> = [...this.levels.entries()].reverse().map(([k, m]) => [k, [...m.entries()]]);
+      writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt: (this.options.now ?? Date.now)(), subjects, sessions, work, levels });
       return true;
     } catch (err) {
       this.options.onSnapshot?.('write_failed', `${path}: ${(err as Error).message}`);
@@ -360,15 +361,26 @@ export class MemoryStateStore implements StateStore {
           ...(w.runStart === undefined ? {} : { runStart: num(w.runStart), runResumed: w.runResumed === true, runCover: str(w.runCover) }),
         },
       ]);
+      // Written before levels were kept: none is known, and a weaker sign-in from a new place is
+      // not told apart until the identity's next allow proves its level again.
+      const levels: [string, Map<number, number>][] = (data.levels ?? []).map(([k, m]) => {
+        if (!Array.isArray(m)) throw new Error('a subject\'s levels are not a list');
+        return [str(k), new Map(m.map((e) => {
+          if (!Array.isArray(e) || !Number.isInteger(e[0]) || e[0] < 0) throw new Error('a level entry is malformed');
+          return [e[0], num(e[1])] as [number, number];
+        }))];
+      });
       for (const [k, r] of subjects) this.subjects.set(k, r);
       for (const [k, v] of sessions) this.sessions.set(k, v);
       for (const [k, w] of work) this.work.set(k, w);
+      for (const [k, m] of levels) this.levels.set(k, m);
       this.options.onSnapshot?.('loaded', `${path}: ${subjects.length} subjects, written ${new Date(data.writtenAt).toISOString()}`);
     } catch (err) {
       // Fail safe: start with no history (every place new), and say so.
       this.subjects.clear();
       this.sessions.clear();
       this.work.clear();
+      this.levels.clear();
       this.options.onSnapshot?.('unreadable', `${path}: ${(err as Error).message}; starting with no history`);
     }
   }

@@ -20,6 +20,11 @@ export interface SnapshotData {
   sessions: [string, Record<string, unknown>][];
   /** The working set, pace and sites per subject; absent in snapshots written before it existed. */
   work?: [string, Record<string, unknown>][];
+  /**
+   * Each subject's proven assurance levels as [rank, last proof] (assurance_downgrade); absent in
+   * snapshots written before it: every level is then proven afresh by the next allow.
+   */
+  levels?: [string, [number, number][]][];
 }
 
 export function writeSnapshot(path: string, data: SnapshotData | ControlFile): void {

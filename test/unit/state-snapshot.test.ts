@@ -47,6 +47,27 @@ describe('memory store snapshot', () => {
     await b.close();
   });
 
+  it('the proven assurance levels survive a restart (assurance_downgrade), and a malformed level entry is refused like any record', async () => {
+    const path = file();
+    const a = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path });
+    a.proveLevel('alice', 2, T);
+    a.proveLevel('alice', 1, T + 5);
+    a.proveLevel('bob', 1, T);
+    await a.close();
+    const b = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path });
+    expect(b.strongestLevel('alice', T + 60_000)).toBe(2);
+    expect(b.strongestLevel('bob', T + 60_000)).toBe(1);
+    expect(b.strongestLevel('carol', T + 60_000)).toBe(a.strongestLevel('carol', T + 60_000));
+    await b.close();
+    const text = readFileSync(path, 'utf8').replace('"levels":[', '"levels":[["mallory",[["2",1]]],');
+    writeFileSync(path, text);
+    const events: string[] = [];
+    const c = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, onSnapshot: (e) => events.push(e) });
+    expect(events).toEqual(['unreadable']);
+    expect(c.strongestLevel('alice', T + 60_000)).toBe(a.strongestLevel('carol', T + 60_000));
+    await c.close();
+  });
+
   it.each([
     ['truncated', '{"version":1,"writtenAt":1,"subjects":[["alice",{"seenAt":'],
     ['another version', '{"version":99,"writtenAt":1,"subjects":[],"sessions":[]}'],
