@@ -37,7 +37,7 @@ async function refusal(p: Promise<number>): Promise<AdminCliError> {
 }
 
 describe('the admin CLI and its token', () => {
-  it.each(['http://auth.example.com', 'http://198.51.100.7:8080', 'http://[2001:db8::1]:8080', 'ftp://auth.example.com'])('refuses --server %s before sending anything', async (server) => {
+  it.each(['http://auth.example.com', 'http://198.51.100.7', 'http://[2001:db8::1]', 'ftp://auth.example.com'])('refuses --server %s before sending anything', async (server) => {
     const t = io(() => Response.json({ incidents: [] }));
     const err = await refusal(runIncident(['list', '--server', server, '--token', 'admin-token'], t.io));
     expect(err.exit).toBe(64);
@@ -45,7 +45,7 @@ describe('the admin CLI and its token', () => {
     expect(t.calls).toEqual([]);
   });
 
-  it.each(['https://auth.example.com', 'http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080'])('control: calls --server %s with the token', async (server) => {
+  it.each(['https://auth.example.com', 'http://127.0.0.1', 'http://localhost', 'http://[::1]'])('control: calls --server %s with the token', async (server) => {
     const t = io(() => Response.json({ incidents: [] }));
     expect(await runIncident(['list', '--server', server, '--token', 'admin-token'], t.io)).toBe(0);
     expect(t.calls).toHaveLength(1);
