@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevIdp, type DevIdp } from '../../demo/idp.js';
+import { parseConfig } from '../../src/config/load.js';
+import { startService, type Service } from '../../src/main.js';
+import { Approver, approvalOf, approvalsConfigYaml } from '../support/approvals.js';
+import { CheckClient, reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { TestIssuer } from '../support/issuer.js';
+import { checkRequest } from '../support/requests.js';
+import { CLIENT_ID, CLIENT_SECRET, freePort, pageCode, stepupEnv } from '../support/stepup.js';
+import { captureLog } from '../support/telemetry.js';
+
+/**
+ * Session 41's attacks on trust boundaries an operator cannot see (issue 12). Each row is an
+ * attack that held, or one a fix in this session made hold.
+ */
+
+const DEPLOYMENTS = '/apis/apps/v1/namespaces/prod/deployments';
+const BODY = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'prod' } });
+const ALICE = { user: 'alice', password: 'alice-password', otp: true };
+
+/**
+ * A person approving their own pipeline's request. A CI OIDC token's subject names the repository
+ * and branch (`repo:acme/app:ref:refs/heads/main`), never a person, so comparing the approver with
+ * it refused nobody: alice pushed, her pipeline was stopped for a step-up, and alice approved it.
+ * `automation.acts_for` maps the claims that name the person the run is for (GitHub Actions'
+ * `actor` and `triggering_actor`, GitLab's `user_email`) to the approver's subject or a claim of
+ * their session; none of those people may approve, and they are bound into the approval id.
+ */
+describe('approvals: a person never approves the pipeline that runs for them (automation.acts_for)', () => {
+  let idp: DevIdp;
+  let gha: TestIssuer;
+  let gitlab: TestIssuer;
+  let other: TestIssuer;
+  let service: Service;
+  let client: CheckClient;
+  let base: string;
+  let human: Approver;
+
+  beforeAll(async () => {
+    const httpPort = await freePort();
+    idp = await startDevIdp({ clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`http://127.0.0.1:${httpPort}/.stepgate/callback`] }] });
+    [gha, gitlab, other] = await Promise.all([TestIssuer.start(), TestIssuer.start(), TestIssuer.start()]);
+    const issuer = (url: string) => `  - issuer: ${url}\n    audiences: [kubernetes]\n    algorithms: [RS256]\n    fetch_timeout_ms: 20000\n`;
+    const yaml = approvalsConfigYaml(
+      idp.issuer,
+      httpPort,
+      gha.url,
+      // GitLab's user_email against the approver's e-mail; a third CI whose approver claim the
+      // identity provider does not send.
+      `  acts_for:
+    - issuer: ${gha.url}
+      claims: [actor, triggering_actor]
+    - issuer: ${gitlab.url}
+      claims: [user_email]
+      approver_claim: email
+    - issuer: ${other.url}
+      claims: [actor]
+      approver_claim: github_login
+`,
+    )
+      .replace('issuers:\n', `issuers:\n${issuer(gitlab.url)}${issuer(other.url)}`)
+      .replace(`automation:\n  issuers: [${gha.url}]`, `automation:\n  issuers: [${gha.url}, ${gitlab.url}, ${other.url}]`);
+    const cap = captureLog('info');
+    service = await startService(parseConfig(yaml, 'acts-for.yaml'), stepupEnv(), cap.logger, {});
+    client = new CheckClient(service.grpc.port);
+    base = `http://127.0.0.1:${httpPort}`;
+    human = new Approver(base, idp);
+    await human.stepUp(`${base}/.stepgate/start?level=aal2&max_age=300`, ALICE);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await service?.stop();
+    await Promise.all([gha?.close(), gitlab?.close(), other?.close()]);
+    await idp?.close();
+  });
+
+  const pipeline = async (iss: TestIssuer, claims: Record<string, unknown>, fieldManager: string): Promise<CheckResponse> =>
+    client.check(
+      checkRequest({
+        method: 'POST',
+        path: `${DEPLOYMENTS}?fieldManager=${fieldManager}`,
+        token: await iss.token({ sub: 'repo:acme/app:ref:refs/heads/main', aud: 'kubernetes', ...claims }),
+        body: BODY,
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+
+  /** Alice's view of the approval: whether the page offers her the form, and what it says. */
+  const aliceSees = async (id: string) => {
+    const page = await human.get(`/.stepgate/approvals/${id}`);
+    expect(page.status).toBe(200);
+    return { form: page.body.includes('name="csrf"'), body: page.body };
+  };
+
+  it('alice pushed: her pipeline\'s request is pending and she cannot approve it, on the page or by a forged post', async () => {
+    const first = await pipeline(gha, { actor: 'alice', triggering_actor: 'alice' }, 'own');
+    expect(reasonOf(first)).toBe('approval_required');
+    const { id } = approvalOf(first);
+    const seen = await aliceSees(id);
+    expect(seen.form).toBe(false);
+    expect(seen.body).toContain('runs for you');
+    expect(seen.body).toMatch(/id="stepgate-acts-for"><code>alice<\/code>/);
+    // The page token of an approval she may decide, posted to hers: the token is per approval.
+    const { id: bobs } = approvalOf(await pipeline(gha, { actor: 'bob', triggering_actor: 'bob' }, 'bobs'));
+    const res = await human.post(id, { csrf: (await human.token(bobs))!, decision: 'approve' });
+    expect(res.status).toBe(403);
+    expect(reasonOf(await pipeline(gha, { actor: 'alice', triggering_actor: 'alice' }, 'own'))).toBe('approval_required');
+  });
+
+  it('a re-run: bob\'s workflow re-run by alice (triggering_actor) is hers too', async () => {
+    const { id } = approvalOf(await pipeline(gha, { actor: 'bob', triggering_actor: 'alice' }, 'rerun'));
+    expect((await aliceSees(id)).form).toBe(false);
+  });
+
+  it('names compare without case: a login typed ALICE is alice', async () => {
+    const { id } = approvalOf(await pipeline(gha, { actor: 'ALICE', triggering_actor: 'ALICE' }, 'upper'));
+    expect((await aliceSees(id)).form).toBe(false);
+  });
+
+  it('bob\'s pipeline: alice approves it, and the retry passes once', async () => {
+    const first = await pipeline(gha, { actor: 'bob', triggering_actor: 'bob' }, 'bob-approved');
+    const { id } = approvalOf(first);
+    expect((await aliceSees(id)).form).toBe(true);
+    const ok = await human.decide(id, 'approve');
+    expect(ok.status, ok.body).toBe(200);
+    expect(reasonOf(await pipeline(gha, { actor: 'bob', triggering_actor: 'bob' }, 'bob-approved'))).toBe('allowed');
+  });
+
+  it('the same request from alice\'s run is another approval: she cannot approve bob\'s and use it herself', async () => {
+    const bobs = approvalOf(await pipeline(gha, { actor: 'bob', triggering_actor: 'bob' }, 'same-request')).id;
+    const hers = approvalOf(await pipeline(gha, { actor: 'alice', triggering_actor: 'alice' }, 'same-request')).id;
+    expect(hers).not.toBe(bobs);
+    expect((await human.decide(bobs, 'approve')).status).toBe(200);
+    expect(reasonOf(await pipeline(gha, { actor: 'alice', triggering_actor: 'alice' }, 'same-request'))).toBe('approval_required');
+  });
+
+  it('a token that names nobody is offered no approval: nobody could be shown not to be its person', async () => {
+    const res = await pipeline(gha, {}, 'nobody');
+    expect(reasonOf(res)).not.toBe('allowed');
+    expect(reasonOf(res)).not.toBe('approval_required');
+    // A name too long to keep whole, or more people than fit, reads the same.
+    expect(reasonOf(await pipeline(gha, { actor: 'a'.repeat(300) }, 'long'))).not.toBe('approval_required');
+  });
+
+  it('GitLab: user_email against the approver\'s e-mail claim, not her subject', async () => {
+    const { id } = approvalOf(await pipeline(gitlab, { user_email: 'Alice@Example.test' }, 'gitlab-own'));
+    expect((await aliceSees(id)).form).toBe(false);
+    const { id: bobs } = approvalOf(await pipeline(gitlab, { user_email: 'bob@example.test' }, 'gitlab-bob'));
+    expect((await aliceSees(bobs)).form).toBe(true);
+  });
+
+  it('an approver whose sign-in lacks the approver claim cannot be told apart, so is refused', async () => {
+    const { id } = approvalOf(await pipeline(other, { actor: 'bob' }, 'no-claim'));
+    const seen = await aliceSees(id);
+    expect(seen.form).toBe(false);
+    expect(seen.body).toContain('carries no github_login claim');
+    const res = await human.post(id, { csrf: 'x', decision: 'approve' });
+    expect(res.status).toBe(403);
+    expect(pageCode(res.body)).toBe('approval_csrf');
+  });
+});
