@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDevIdp, type DevIdp } from '../../demo/idp.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
@@ -8,6 +9,7 @@ import { TestIssuer } from '../support/issuer.js';
 import { checkRequest } from '../support/requests.js';
 import { CLIENT_ID, CLIENT_SECRET, freePort, pageCode, stepupEnv } from '../support/stepup.js';
 import { captureLog } from '../support/telemetry.js';
+import { AMR, builtServerForFile, ELSEWHERE, KUBE, OFFICE, reason } from '../support/built-server.js';
 
 /**
  * Session 41's attacks on trust boundaries an operator cannot see (issue 12). Each row is an
@@ -158,5 +160,82 @@ describe('approvals: a person never approves the pipeline that runs for them (au
     const res = await human.post(id, { csrf: 'x', decision: 'approve' });
     expect(res.status).toBe(403);
     expect(pageCode(res.body)).toBe('approval_csrf');
+  });
+});
+
+/**
+ * Several issuers: a staging identity provider, or a multi-tenant one, whose users can be given any
+ * `sub`. The built server with the example policy and a second issuer; its tokens carry the same
+ * subject as a human's at the first.
+ */
+describe('several issuers: a second issuer\'s token with a human\'s subject inherits nothing', () => {
+  let staging: TestIssuer;
+  beforeAll(async () => {
+    staging = await TestIssuer.start();
+  });
+  afterAll(async () => {
+    await staging?.close();
+  });
+  const server = builtServerForFile('trust-issuers', (yaml) =>
+    yaml.replace('issuers:\n', `issuers:\n  - issuer: ${staging.url}\n    audiences: [kubernetes]\n    algorithms: [RS256]\n    fetch_timeout_ms: 20000\n`),
+  );
+  const KUBECTL = 'kubectl/v1.34.1 (linux/amd64) kubernetes/93248f9';
+  const now = () => Math.floor(Date.now() / 1000);
+  let n = 0;
+  const subject = () => `trust-${++n}@example.com`;
+  const read = (token: string, source = OFFICE, path = '/api/v1/namespaces/dev/pods?limit=500') =>
+    server().client.check(checkRequest({ host: KUBE, source, path, token, headers: { 'user-agent': KUBECTL } }));
+  const tokenAt = (iss: TestIssuer, sub: string, age: number, claims: Record<string, unknown> = {}) =>
+    iss.token({ sub, email: sub, acr: 'urn:stepgate:aal2', amr: AMR.aal2, auth_time: now() - age, ...claims });
+
+  it('the network a human proved at the corporate issuer is not known for the staging issuer\'s token of the same subject', async () => {
+    const sub = subject();
+    const secrets = '/api/v1/namespaces/dev/secrets';
+    // The human signs in at the corporate issuer and works from home: the network is proven.
+    expect(reason(await read(await tokenAt(server().issuer, sub, 60), ELSEWHERE))).toBe('allowed');
+    // An hour later the corporate token still reads Secrets from there (once learning has landed).
+    await vi.waitFor(async () => expect(reason(await read(await tokenAt(server().issuer, sub, 3600), ELSEWHERE, secrets))).toBe('allowed'), { timeout: 5_000, interval: 50 });
+    // The staging issuer's token for the same subject, as old, from the same network: a stranger,
+    // asked for a sign-in after its first sighting, as a subject never seen is.
+    expect(reason(await read(await tokenAt(staging, sub, 3600), ELSEWHERE, secrets))).toBe('auth_too_old');
+    expect(reason(await read(await tokenAt(staging, subject(), 3600), ELSEWHERE, secrets))).toBe('auth_too_old');
+  });
+
+  it('an iss that differs from a configured one only by a trailing slash, the scheme\'s case, or another name for the host is not that issuer', async () => {
+    const url = new URL(server().issuer.url);
+    for (const iss of [`${url.origin}/`, `HTTP://${url.host}`, `${url.protocol}//localhost:${url.port}`, `${url.origin}/.`]) {
+      expect(reason(await read(await tokenAt(server().issuer, subject(), 0, { iss }))), iss).toBe('issuer_unknown');
+    }
+  });
+
+  it('a kid both issuers use: the staging key never verifies a token naming the corporate issuer, nor the reverse', async () => {
+    // Both test issuers name their RSA key rs256-1: the key is looked up in the token's iss's JWKS only.
+    expect(reason(await read(await tokenAt(staging, subject(), 0, { iss: server().issuer.url })))).toBe('token_invalid');
+    expect(reason(await read(await tokenAt(server().issuer, subject(), 0, { iss: staging.url })))).toBe('token_invalid');
+  });
+
+  it('a token for another service of the same issuer (aud) is refused, in a list too', async () => {
+    expect(reason(await read(await tokenAt(staging, subject(), 0, { aud: 'grafana' })))).toBe('audience_mismatch');
+    expect(reason(await read(await tokenAt(staging, subject(), 0, { aud: ['grafana', 'vault'] })))).toBe('audience_mismatch');
+  });
+
+  it('a staging logout token (typ logout+jwt, events) is no sign-in', async () => {
+    const t = await staging.token({ sub: subject(), events: { 'http://schemas.openid.net/event/backchannel-logout': {} } }, { header: { typ: 'logout+jwt' } });
+    expect(reason(await read(t))).toBe('token_invalid');
+  });
+
+  // Last: it changes the served configuration.
+  it('a reload that removes the staging issuer stops its tokens already cached as allowed', async () => {
+    const token = await tokenAt(staging, subject(), 0);
+    expect(reason(await read(token))).toBe('allowed');
+    expect(reason(await read(token))).toBe('allowed');
+    const yaml = readFileSync(server().configFile, 'utf8');
+    writeFileSync(server().configFile, yaml.replace(`  - issuer: ${staging.url}\n    audiences: [kubernetes]\n    algorithms: [RS256]\n    fetch_timeout_ms: 20000\n`, ''));
+    expect(readFileSync(server().configFile, 'utf8')).not.toBe(yaml);
+    const reloads = server().stdout.filter((l) => l.includes('"config_reload"')).length;
+    server().child.kill('SIGHUP');
+    await vi.waitFor(() => expect(server().stdout.filter((l) => l.includes('"config_reload"')).length).toBeGreaterThan(reloads), { timeout: 30_000, interval: 50 });
+    expect(server().stdout.filter((l) => l.includes('"config_reload"')).at(-1)).toContain('"outcome":"ok"');
+    expect(reason(await read(token))).toBe('issuer_unknown');
   });
 });
