@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDevIdp, type DevIdp } from '../../demo/idp.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -9,6 +10,8 @@ import { TestIssuer } from '../support/issuer.js';
 import { checkRequest } from '../support/requests.js';
 import { CLIENT_ID, CLIENT_SECRET, freePort, pageCode, stepupEnv } from '../support/stepup.js';
 import { captureLog } from '../support/telemetry.js';
+import { admin, adminToken, incidentConfigYaml, incidentEnv, kubeCheck, token as hsToken } from '../support/incident.js';
+import { startRedis, type RedisServer } from '../support/redis.js';
 import { AMR, builtServerForFile, ELSEWHERE, KUBE, OFFICE, reason } from '../support/built-server.js';
 
 /**
@@ -238,4 +241,76 @@ describe('several issuers: a second issuer\'s token with a human\'s subject inhe
     expect(server().stdout.filter((l) => l.includes('"config_reload"')).at(-1)).toContain('"outcome":"ok"');
     expect(reason(await read(token))).toBe('issuer_unknown');
   });
+});
+
+/**
+ * State loss. Redis restarted without persistence, FLUSHALL (a shell in its pod: the attack
+ * corpus's own row), restored from an older RDB, or failed over to a replica that missed the
+ * writes: the control records (revocations, sign-outs, incidents) were then read as they now are,
+ * and a revoked credential passed again on every replica, with nothing logged. A replica that held
+ * them now writes back what the store lost.
+ */
+describe('state loss: the revocations a replica held survive the state store losing them', () => {
+  let redis: RedisServer;
+  let a: Service;
+  let raw: Redis;
+  let now = Date.UTC(2026, 11, 6, 22, 0, 0);
+  const nowS = () => Math.floor(now / 1000);
+  const state = () => `state:\n  store: redis\n  timeout_ms: 2000\n  redis:\n    url: ${redis.url}\n    key_prefix: "loss:"`;
+  const replica = async () => startService(parseConfig(incidentConfigYaml({ httpPort: await freePort(), state: state() }), 'loss.yaml'), incidentEnv(), undefined, { now: () => now });
+  const path = '/api/v1/namespaces/web/pods';
+  /** Polls until `probe` holds (bounded), the replicas syncing every 100 ms. */
+  const until = async (probe: () => Promise<boolean>) => {
+    await vi.waitFor(async () => expect(await probe()).toBe(true), { timeout: 10_000, interval: 20 });
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    raw = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    a = await replica();
+  }, 60_000);
+
+  afterAll(async () => {
+    raw?.disconnect();
+    await a?.stop();
+    await redis?.stop();
+  });
+
+  it('FLUSHALL: the revoked token stays refused, the store holds the revocation again, a replica started afterwards refuses it too', async () => {
+    const stolen = await hsToken({ sub: 'mallory@example.com', authTime: nowS() - 60 });
+    const honest = await hsToken({ sub: 'judy@example.com', authTime: nowS() - 60 });
+    expect((await kubeCheck(a.authzHttp!.port, path, stolen)).status).toBe(200);
+    const r = await admin(a.http!.port, 'POST', '/revocations', await adminToken(nowS()), { kind: 'subject', subject: 'mallory@example.com', reason: 'laptop stolen' });
+    expect(r.status).toBe(201);
+    await until(async () => (await kubeCheck(a.authzHttp!.port, path, stolen)).status === 401);
+    await raw.flushall();
+    // Another revocation after the flush: once it is in force here, the replica has read the
+    // store as it now is.
+    const other = await hsToken({ sub: 'oscar@example.com', authTime: nowS() - 60 });
+    expect((await admin(a.http!.port, 'POST', '/revocations', await adminToken(nowS()), { kind: 'subject', subject: 'oscar@example.com', reason: 'phished' })).status).toBe(201);
+    await until(async () => (await kubeCheck(a.authzHttp!.port, path, other)).status === 401);
+    expect((await kubeCheck(a.authzHttp!.port, path, stolen)).status).toBe(401);
+    expect((await kubeCheck(a.authzHttp!.port, path, honest)).status).toBe(200);
+    const b = await replica();
+    try {
+      await until(async () => (await kubeCheck(b.authzHttp!.port, path, honest)).status === 200);
+      expect((await kubeCheck(b.authzHttp!.port, path, stolen)).status).toBe(401);
+    } finally {
+      await b.stop();
+    }
+  }, 30_000);
+
+  it('a restart without persistence (empty on the same port): the same', async () => {
+    const stolen = await hsToken({ sub: 'trent@example.com', authTime: nowS() - 60 });
+    const r = await admin(a.http!.port, 'POST', '/revocations', await adminToken(nowS()), { kind: 'subject', subject: 'trent@example.com', reason: 'left the company' });
+    expect(r.status).toBe(201);
+    await until(async () => (await kubeCheck(a.authzHttp!.port, path, stolen)).status === 401);
+    await redis.kill();
+    await redis.start();
+    // Once a revocation made after the restart is in force here, the replica has read the store.
+    const other = await hsToken({ sub: 'peggy@example.com', authTime: nowS() - 60 });
+    await until(async () => (await admin(a.http!.port, 'POST', '/revocations', await adminToken(nowS()), { kind: 'subject', subject: 'peggy@example.com', reason: 'phished' })).status === 201);
+    await until(async () => (await kubeCheck(a.authzHttp!.port, path, other)).status === 401);
+    expect((await kubeCheck(a.authzHttp!.port, path, stolen)).status).toBe(401);
+  }, 30_000);
 });
