@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDevIdp, type DevIdp } from '../../demo/idp.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
+import { parseKeyList } from '../../src/cookies/keys.js';
+import { ApprovalTokens } from '../../src/web/approvals/csrf.js';
 import { Approver, approvalOf, approvalsConfigYaml } from '../support/approvals.js';
 import { CheckClient, reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { TestIssuer } from '../support/issuer.js';
@@ -40,6 +42,8 @@ describe('approvals: a person never approves the pipeline that runs for them (au
   let client: CheckClient;
   let base: string;
   let human: Approver;
+  let records: Record<string, unknown>[];
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     const httpPort = await freePort();
@@ -66,7 +70,9 @@ describe('approvals: a person never approves the pipeline that runs for them (au
       .replace('issuers:\n', `issuers:\n${issuer(gitlab.url)}${issuer(other.url)}`)
       .replace(`automation:\n  issuers: [${gha.url}]`, `automation:\n  issuers: [${gha.url}, ${gitlab.url}, ${other.url}]`);
     const cap = captureLog('info');
-    service = await startService(parseConfig(yaml, 'acts-for.yaml'), stepupEnv(), cap.logger, {});
+    records = cap.records;
+    env = stepupEnv();
+    service = await startService(parseConfig(yaml, 'acts-for.yaml'), env, cap.logger, {});
     client = new CheckClient(service.grpc.port);
     base = `http://127.0.0.1:${httpPort}`;
     human = new Approver(base, idp);
@@ -110,6 +116,13 @@ describe('approvals: a person never approves the pipeline that runs for them (au
     const { id: bobs } = approvalOf(await pipeline(gha, { actor: 'bob', triggering_actor: 'bob' }, 'bobs'));
     const res = await human.post(id, { csrf: (await human.token(bobs))!, decision: 'approve' });
     expect(res.status).toBe(403);
+    // A valid page token for her own approval (minted with the key list, as if the form had been
+    // offered): the decision itself refuses her.
+    const csrf = new ApprovalTokens(parseKeyList(env.SG_COOKIE_KEYS, 'SG_COOKIE_KEYS')).issue(human.session, id);
+    const forged = await human.post(id, { csrf, decision: 'approve' });
+    expect(forged.status).toBe(403);
+    expect(pageCode(forged.body)).toBe('approval_forbidden');
+    expect(records.find((r) => r.event === 'approval.refused' && r.approval_id === id && r.code === 'approval_forbidden')).toMatchObject({ automation: { acts_for: ['alice'] } });
     expect(reasonOf(await pipeline(gha, { actor: 'alice', triggering_actor: 'alice' }, 'own'))).toBe('approval_required');
   });
 
@@ -129,6 +142,7 @@ describe('approvals: a person never approves the pipeline that runs for them (au
     expect((await aliceSees(id)).form).toBe(true);
     const ok = await human.decide(id, 'approve');
     expect(ok.status, ok.body).toBe(200);
+    expect(records.find((r) => r.event === 'approval.approved' && r.approval_id === id)).toMatchObject({ automation: { issuer: gha.url, subject: 'repo:acme/app:ref:refs/heads/main', acts_for: ['bob'] }, approver: { subject: 'alice' } });
     expect(reasonOf(await pipeline(gha, { actor: 'bob', triggering_actor: 'bob' }, 'bob-approved'))).toBe('allowed');
   });
 

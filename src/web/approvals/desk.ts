@@ -26,7 +26,7 @@ export interface ApprovalAudit {
   detail?: string;
   approval_id: string;
   summary?: string;
-  automation?: { issuer: string; subject: string };
+  automation?: { issuer: string; subject: string; acts_for?: string[] };
   approver?: { issuer: string; subject: string; level: string; auth_age: number | undefined };
 }
 
