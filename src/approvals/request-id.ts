@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
+import { personKey } from '../core/automation.js';
 import type { Identity } from '../core/identity.js';
 import type { RequestAttributes } from '../request/attributes.js';
 
@@ -18,6 +19,9 @@ import type { RequestAttributes } from '../request/attributes.js';
 export const APPROVAL_ID = /^[A-Za-z0-9_-]{43}$/;
 // v2 added the authority and the bound headers; a v1 approval never matches a v2 request.
 const VERSION = 'stepgate-approval/v2';
+// A pipeline run for someone (Identity.actsFor): the people, case-folded and sorted, are part of
+// the caller. Under a tag of its own, so the encoding of every other caller is unchanged.
+const VERSION_ACTS_FOR = 'stepgate-approval/v2+acts-for';
 /** The body marker when the request carried none (distinct from an empty body's digest). */
 export const NO_BODY = 'absent';
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
@@ -27,13 +31,17 @@ export type RequestBinding =
   | { ok: false; detail: string };
 
 export function bindRequest(who: Identity, req: RequestAttributes): RequestBinding {
+  // Nobody named: no approver can be shown not to be the person who started the pipeline.
+  if (who.actsFor !== undefined && who.actsFor.length === 0) {
+    return { ok: false, detail: 'the token names no person it runs for (automation.acts_for)' };
+  }
   const body = bodyDigest(req);
   if (!body.ok) return body;
   const k = req.kube;
   const query = sortedQuery(req.query);
   const headers = boundHeaders(req.headers);
   const canonical = JSON.stringify([
-    VERSION,
+    ...(who.actsFor === undefined ? [VERSION] : [VERSION_ACTS_FOR, JSON.stringify(who.actsFor.map(personKey).sort())]),
     who.issuer,
     who.subject,
     req.method,

@@ -3,7 +3,18 @@ import type { AutomationConfig } from '../config/schema.js';
 import { globToRegExp } from './glob.js';
 
 /** Whether a verified credential belongs to automation; evaluated once per token, then cached with it. */
-export type AutomationMatcher = (issuer: string, subject: string, payload: JWTPayload) => boolean;
+export interface AutomationMatcher {
+  (issuer: string, subject: string, payload: JWTPayload): boolean;
+  /**
+   * The people an automation token of this issuer runs for (`automation.acts_for`), as its claims
+   * name them; empty when it names none; undefined when the issuer has no entry.
+   */
+  readonly actsFor?: (issuer: string, payload: JWTPayload) => readonly string[] | undefined;
+}
+
+/** At most this many people per token, each clipped: the values are bound into an approval id and shown on its page. */
+const ACTS_FOR_MAX = 8;
+const ACTS_FOR_CHARS = 256;
 
 const NEVER: AutomationMatcher = () => false;
 
@@ -18,7 +29,7 @@ export function compileAutomation(cfg: AutomationConfig | undefined): Automation
   const subjects = cfg.subjects.map((p) => globToRegExp(p, null));
   const claim = cfg.claim;
   const values = claim ? new Set(claim.values) : undefined;
-  return (issuer, subject, payload) => {
+  const matcher = (issuer: string, subject: string, payload: JWTPayload): boolean => {
     if (issuers.has(issuer)) return true;
     for (const r of subjects) if (r.test(subject)) return true;
     if (claim && values) {
@@ -29,4 +40,37 @@ export function compileAutomation(cfg: AutomationConfig | undefined): Automation
     }
     return false;
   };
+  const claimsOf = new Map(cfg.acts_for.map((f) => [f.issuer, f.claims]));
+  if (claimsOf.size === 0) return matcher;
+  return Object.assign(matcher, { actsFor: (issuer: string, payload: JWTPayload) => peopleNamed(claimsOf.get(issuer), payload) });
+}
+
+/**
+ * The strings the claims hold (a string, or a list's strings), in claim order, without repeats.
+ * More people than fit, or a name too long to keep whole, is read as naming nobody: a name cut
+ * off would no longer match the person it names, who could then approve.
+ */
+function peopleNamed(claims: readonly string[] | undefined, payload: JWTPayload): readonly string[] | undefined {
+  if (claims === undefined) return undefined;
+  const out: string[] = [];
+  for (const name of claims) {
+    const v = payload[name];
+    for (const x of Array.isArray(v) ? v : [v]) {
+      if (typeof x !== 'string' || x === '' || out.includes(x)) continue;
+      if (x.length > ACTS_FOR_CHARS || out.length === ACTS_FOR_MAX) return NOBODY;
+      out.push(x);
+    }
+  }
+  return Object.freeze(out);
+}
+
+const NOBODY: readonly string[] = Object.freeze([]);
+
+/**
+ * A person's name as compared (acts_for against an approver, and in an approval id). Case-folded:
+ * GitHub and GitLab logins and e-mail addresses are matched without case by the systems that issue
+ * them, and reading more names as the same person only refuses more self-approvals.
+ */
+export function personKey(name: string): string {
+  return name.normalize('NFKC').toLowerCase();
 }

@@ -38,6 +38,12 @@ export interface Identity {
    * (`<ask id>.<random>`, risk/ask.ts), checked by the risk engine; undefined without one.
    */
   ask?: string | undefined;
+  /**
+   * The people an automation token runs for (`automation.acts_for`: GitHub Actions' `actor`,
+   * GitLab's `user_login`…), bound into its approvals; none of them may approve one. Present only
+   * on automation tokens of an issuer listed there (empty when the token names nobody).
+   */
+  actsFor?: readonly string[];
   /** Identity headers for the upstream, computed once per token. */
   upstreamHeaders: readonly (readonly [string, string])[];
   /**
@@ -111,10 +117,17 @@ export function buildIdentity(
     // array of its own), then made non-enumerable below.
     heldBytes: 0,
   };
+  const people = identity.automation === true ? isAutomation?.actsFor?.(iss.issuer, payload) : undefined;
+  let actsForBytes = 0;
+  if (people !== undefined) {
+    // Added only here (a few pipeline tokens), so every other identity keeps its 16 in-object fields.
+    identity.actsFor = people;
+    actsForBytes = ACTS_FOR_PROPERTY_BYTES + arrayBytes(people.length) + people.reduce((n, p) => n + stringBytes(p), 0);
+  }
   // What the intern tables made for this identity (its subject, its own header pairs and list,
   // a list or string no earlier identity had) is what it alone keeps alive; what it shares with
   // earlier identities was charged to them.
-  Object.defineProperty(identity, 'heldBytes', { enumerable: false, value: IDENTITY_OBJECT_BYTES + stringBytes(session) + (madeBytes() - made) });
+  Object.defineProperty(identity, 'heldBytes', { enumerable: false, value: IDENTITY_OBJECT_BYTES + actsForBytes + stringBytes(session) + (madeBytes() - made) });
   return Object.freeze(identity);
 }
 
@@ -133,6 +146,9 @@ export function identityBytes(id: Identity): number {
 
 /** Map, properties, elements and 16 in-object fields (heldBytes among them), plus the HeapNumber of exp in ms. */
 const IDENTITY_OBJECT_BYTES = 24 + 16 * 8 + 16;
+
+/** The property array a 17th property adds to an identity (V8 allocates it in steps of a few slots). */
+const ACTS_FOR_PROPERTY_BYTES = 16 + 3 * 8;
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 

@@ -14,7 +14,8 @@ import type { BoundHeader } from '../approvals/request-id.js';
  */
 export interface ApprovalDocument {
   v: 1;
-  who: { issuer: string; subject: string };
+  /** `acts_for`: the people the pipeline runs for (automation.acts_for); absent when its issuer has no entry. */
+  who: { issuer: string; subject: string; acts_for?: string[] };
   what: {
     method: string;
     host: string;
@@ -61,7 +62,7 @@ export function buildDocument(
   const k = req.kube;
   return {
     v: 1,
-    who: { issuer: who.issuer, subject: who.subject },
+    who: who.actsFor === undefined ? { issuer: who.issuer, subject: who.subject } : { issuer: who.issuer, subject: who.subject, acts_for: [...who.actsFor] },
     what: {
       method: req.method,
       host: req.host,
@@ -100,6 +101,7 @@ export function parseDocument(data: string): ApprovalDocument | undefined {
   const who = d.who;
   const what = d.what;
   const why = d.why;
+  if (who.acts_for !== undefined && !(Array.isArray(who.acts_for) && who.acts_for.every(str))) return undefined;
   if (!str(who.issuer) || !str(who.subject) || !str(what.method) || !str(what.host) || !str(what.path) || !str(what.query)) return undefined;
   if (!isObj(what.body) || !str(what.body.digest) || typeof what.body.bytes !== 'number') return undefined;
   if (!str(why.reason) || !Array.isArray(why.rules) || !Array.isArray(why.guardrails) || !Array.isArray(why.risk)) return undefined;

@@ -41,6 +41,16 @@ export class SessionIdentities {
     return values.length > 0 && values.every((v) => v === values[0]) ? values[0] : undefined;
   }
 
+  /**
+   * A claim the session carries beyond its identity (the approval pages' `automation.acts_for[]
+   * .approver_claim`), or undefined. Opens the cookie again: approval decisions are rare, and the
+   * identity cached for every Check stays as small as it was.
+   */
+  async claim(value: string, name: string): Promise<unknown> {
+    const opened = await this.codec.open(value, this.now());
+    return opened.ok ? opened.payload[name] : undefined;
+  }
+
   verify(value: string): VerifyResult | Promise<VerifyResult> {
     return this.verifier.verifyOther('session', value, 'session_expired', async () => {
       const opened = await this.codec.open(value, this.now());

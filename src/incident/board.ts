@@ -5,7 +5,7 @@ import type { Identity } from '../core/identity.js';
 import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { strictest, type Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
-import type { ControlRecord, ControlStore } from '../state/store.js';
+import type { ControlKind, ControlRecord, ControlSnapshot, ControlStore } from '../state/store.js';
 import type { IncidentDoc, RevocationDoc } from './model.js';
 
 /** What a cached credential's revocation check can say. */
@@ -38,6 +38,8 @@ export interface BoardOptions {
   /** Without incident mode: what a stale mirror does to a session cookie (default fail_closed). */
   staleSessions?: 'fail_closed' | 'degrade';
 }
+
+const KIND_LISTS = { incident: 'incidents', revocation: 'revocations', signout: 'signouts' } as const;
 
 /** What a sign-out keeps in the store (kind `signout`): the Identity.session it ended, and when. */
 export interface SignoutDoc {
@@ -82,6 +84,8 @@ export class IncidentBoard {
   private signedOut = new Map<string, number>();
   private revocations: RevocationDoc[] = [];
   private version = -1;
+  /** The store's records as last loaded, to write back what a store that lost data no longer has (restore). */
+  private held: ControlSnapshot | undefined;
   private syncedAt: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
@@ -121,8 +125,12 @@ export class IncidentBoard {
       do {
         this.again = false;
         try {
-          const snap = await this.o.store.snapshot(this.o.now());
+          const now = this.o.now();
+          let snap = await this.o.store.snapshot(now);
+          const gone = this.lostSince(snap, now);
+          if (gone.length > 0) snap = await this.restore(snap, gone, now);
           this.load(snap.version, snap.incidents.map((r) => r.data), snap.revocations.map((r) => r.data), snap.signouts);
+          this.held = snap;
           this.syncedAt = this.monotonic();
         } catch (err) {
           this.o.onError?.(err);
@@ -142,6 +150,46 @@ export class IncidentBoard {
     } catch (err) {
       this.o.onError?.(err);
     }
+  }
+
+  /**
+   * Whether the store lost records since the last load: Redis restarted without persistence,
+   * FLUSHALL, restored from an older RDB, or failed over to a replica that missed the writes.
+   * Every put and every remove bumps the version by one, so a store that kept everything shows
+   * at least as many new versions as records that came and went (records that expired aside);
+   * fewer, or a version that went back, is a store that lost data. Taken as it now is, every
+   * revocation, sign-out and incident this replica knew would silently end, and a revoked
+   * credential pass again.
+   */
+  private lostSince(snap: ControlSnapshot, now: number): [ControlKind, ControlRecord][] {
+    const held = this.held;
+    if (held === undefined) return [];
+    const gone: [ControlKind, ControlRecord][] = [];
+    let changes = 0;
+    for (const kind of ['incident', 'revocation', 'signout'] as const) {
+      const before = new Set(held[KIND_LISTS[kind]].map((r) => r.id));
+      const after = new Set(snap[KIND_LISTS[kind]].map((r) => r.id));
+      for (const r of held[KIND_LISTS[kind]]) {
+        if (r.expiresAt > now && !after.has(r.id)) {
+          gone.push([kind, r]);
+          changes++;
+        }
+      }
+      for (const id of after) if (!before.has(id)) changes++;
+    }
+    return snap.version < held.version || changes > snap.version - held.version ? gone : [];
+  }
+
+  /**
+   * Writes back the records the store lost (any replica that held them does the same; a put of
+   * the same id is idempotent), and reports the loss. A record removed on purpose in the same
+   * interval comes back too: the safe side. A failed write throws: the mirror keeps what it held
+   * and goes stale, which fails closed (`maxStalenessMs`), and the next poll tries again.
+   */
+  private async restore(snap: ControlSnapshot, gone: [ControlKind, ControlRecord][], now: number): Promise<ControlSnapshot> {
+    for (const [kind, r] of gone) await this.o.store.put(kind, r, now);
+    this.o.onError?.(new Error(`the state store lost control records (version ${this.held!.version}, now ${snap.version}): ${gone.length} incident, revocation and sign-out records this replica held were written back`));
+    return this.o.store.snapshot(now);
   }
 
   private load(version: number, incidents: string[], revocations: string[], signouts: readonly ControlRecord[]): void {

@@ -111,7 +111,7 @@ describe('approval request id', () => {
 });
 
 describe('automation identities', () => {
-  const base = { approval_ttl_seconds: 3600, approver: { level: 'aal2', max_age_seconds: 300 } };
+  const base = { approval_ttl_seconds: 3600, acts_for: [], approver: { level: 'aal2', max_age_seconds: 300 } };
 
   it('matches by issuer, by subject glob (across colons) or by claim; empty lists match nothing', () => {
     const m = compileAutomation({ ...base, issuers: ['https://kubernetes.default.svc'], subjects: ['system:serviceaccount:*', 'ci-bot'], claim: { name: 'client_type', values: ['pipeline'] } });
@@ -125,6 +125,17 @@ describe('automation identities', () => {
     const onlyClaim = compileAutomation({ ...base, issuers: [], subjects: [], claim: { name: 'client_type', values: ['pipeline'] } });
     expect(onlyClaim('https://login.example.com', 'alice', {})).toBe(false);
     expect(compileAutomation(undefined)('x', 'y', {})).toBe(false);
+  });
+
+  it('acts_for: the people a token of a listed issuer names, in claim order, once each; nobody when it cannot keep them whole', () => {
+    const m = compileAutomation({ ...base, issuers: ['https://ci'], subjects: [], acts_for: [{ issuer: 'https://ci', claims: ['actor', 'triggering_actor', 'reviewers'] }] });
+    expect(m.actsFor!('https://other', { actor: 'alice' })).toBeUndefined();
+    expect(m.actsFor!('https://ci', { actor: 'alice', triggering_actor: 'bob', reviewers: ['alice', 'carol', 7, ''] })).toEqual(['alice', 'bob', 'carol']);
+    expect(m.actsFor!('https://ci', { actor: '', triggering_actor: 42 })).toEqual([]);
+    expect(m.actsFor!('https://ci', { actor: 'a'.repeat(257) })).toEqual([]);
+    expect(m.actsFor!('https://ci', { actor: 'a'.repeat(256) })).toEqual(['a'.repeat(256)]);
+    expect(m.actsFor!('https://ci', { reviewers: Array.from({ length: 9 }, (_, i) => `p${i}`) })).toEqual([]);
+    expect(compileAutomation({ ...base, issuers: ['https://ci'], subjects: [] }).actsFor).toBeUndefined();
   });
 });
 
@@ -204,6 +215,14 @@ describe('automation config', () => {
     ['a ttl out of bounds', '  approver:', '  approval_ttl_seconds: 10\n  approver:', 'automation.approval_ttl_seconds'],
     ['a max_age out of bounds', '    level: aal2\n', '    level: aal2\n    max_age_seconds: 86400\n', 'automation.approver.max_age_seconds'],
     ['an empty claim value list', '  approver:', '  claim: { name: client_type, values: [] }\n  approver:', 'automation.claim.values'],
+    ['an acts_for issuer that is not configured', '  approver:', '  acts_for: [{ issuer: https://ci.example.com, claims: [actor] }]\n  approver:', 'automation.acts_for[0].issuer'],
+    ['an acts_for without claims', '  approver:', '  acts_for: [{ issuer: https://kubernetes.default.svc, claims: [] }]\n  approver:', 'automation.acts_for[0].claims'],
+    [
+      'an issuer twice in acts_for',
+      '  approver:',
+      '  acts_for:\n    - { issuer: https://kubernetes.default.svc, claims: [actor] }\n    - { issuer: https://kubernetes.default.svc, claims: [user_login] }\n  approver:',
+      'automation.acts_for[1].issuer',
+    ],
   ])('rejects %s, naming the field', (_what, from, to, field) => {
     const ps = problems(CONFIG.replace(from, to));
     expect(ps.map((p) => p.field)).toContain(field);
@@ -213,6 +232,11 @@ describe('automation config', () => {
   it('needs the step-up: approving is a human step-up on the approval pages', () => {
     const without = CONFIG.replace(/stepup:[\s\S]*?automation:/, 'automation:');
     expect(problems(without).map((p) => p.field)).toContain('automation.approver');
+  });
+
+  it('acts_for needs an approver: it only decides who may approve', () => {
+    const bare = CONFIG.replace(/stepup:[\s\S]*?automation:/, 'automation:').replace(/  approver:\n(    .*\n)+/, '  acts_for: [{ issuer: https://kubernetes.default.svc, claims: [actor] }]\n');
+    expect(problems(bare).map((p) => p.field)).toContain('automation.acts_for[0]');
   });
 
   it('without an approver needs no step-up: automation is recognised, and what it cannot do is refused', () => {

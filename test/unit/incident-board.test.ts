@@ -117,6 +117,41 @@ describe('revocation rule', () => {
   });
 });
 
+describe('a state store that lost the control records', () => {
+  const rev = (id: string, subject: string): RevocationDoc => ({ id, kind: 'subject', subject, at: T, reason: 'x', by, expires_at: T + 86_400_000 });
+  const put = (s: MemoryStateStore, r: RevocationDoc) => s.control.put('revocation', { id: r.id, data: JSON.stringify(r), expiresAt: r.expires_at }, T);
+
+  it('what another replica removed or replaced stays so; what the store lost is written back, and reported', async () => {
+    let store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
+    // The board reads whichever store is current: swapping it is a Redis that came back empty.
+    const control = new Proxy({} as MemoryStateStore['control'], { get: (_t, k: keyof MemoryStateStore['control']) => (...a: never[]) => (store.control[k] as (...x: never[]) => unknown)(...a) });
+    const errors: string[] = [];
+    const b = new IncidentBoard({ store: control, now: () => T, shared: true, syncIntervalMs: 1_000_000, maxStalenessMs: 1_000_000, onError: (e) => errors.push(String(e)) });
+    await put(store, rev('r1', 'mallory'));
+    await put(store, rev('r2', 'trent'));
+    await b.refresh();
+    expect(b.refuse(who({ subject: 'mallory' }), T + 1000)?.reason).toBe('credential_revoked');
+    // On purpose: r2 lifted, r1 replaced, r3 added. Nothing is written back.
+    await store.control.remove('revocation', 'r2', T);
+    await put(store, rev('r1', 'mallory'));
+    await put(store, rev('r3', 'oscar'));
+    await b.refresh();
+    expect(b.refuse(who({ subject: 'trent' }), T + 1000)).toBeUndefined();
+    expect(errors).toEqual([]);
+    // The store comes back empty, and is written to five times before this replica looks: the
+    // version (5) is where it was, but two records went and one came with no change between.
+    store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
+    for (let i = 0; i < 5; i++) await put(store, rev('r4', 'peggy'));
+    expect(await store.control.version()).toBe(5);
+    await b.refresh();
+    for (const s of ['mallory', 'oscar', 'peggy']) expect(b.refuse(who({ subject: s }), T + 1000)?.reason, s).toBe('credential_revoked');
+    expect(b.refuse(who({ subject: 'trent' }), T + 1000)).toBeUndefined();
+    expect((await store.control.snapshot(T)).revocations.map((r) => r.id).sort()).toEqual(['r1', 'r3', 'r4']);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/lost control records.*2 incident, revocation and sign-out records .* written back/);
+  });
+});
+
 describe('step-up sign-outs on the board', () => {
   async function signoutBoard(o: { incidentMode: boolean; staleSessions?: 'fail_closed' | 'degrade' }, clock = { now: T, mono: 0 }) {
     const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });

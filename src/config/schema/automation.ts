@@ -17,6 +17,19 @@ export const automationSchema = z
         values: stringList,
       })
       .optional(),
+    // A pipeline runs with its own identity but for a person: GitHub Actions' `actor` and
+    // `triggering_actor`, GitLab's `user_login` and `user_email`. Without this, the approval page
+    // compares the approver with the pipeline's subject (`repo:org/app:ref:…`), which no person
+    // ever is, so whoever pushed could approve their own pipeline's request.
+    acts_for: z
+      .array(
+        z.strictObject({
+          issuer: z.url({ message: 'must be an issuer URL exactly as in the iss claim' }),
+          claims: z.array(nonEmpty).min(1, 'name at least one claim that holds the person the pipeline runs for'),
+          approver_claim: nonEmpty.optional(),
+        }),
+      )
+      .default([]),
     approval_ttl_seconds: z.number().int().min(60).max(7 * 86_400).default(3600),
     // Without an approver there are no approvals: a step-up asked of automation is refused
     // (automation_step_up). With one, `level` is required on purpose: who may approve a cluster
@@ -30,6 +43,11 @@ export const automationSchema = z
       .optional(),
   })
   .superRefine((a, ctx) => {
+    const seen = new Set<string>();
+    a.acts_for.forEach((f, i) => {
+      if (seen.has(f.issuer)) ctx.addIssue({ code: 'custom', path: ['acts_for', i, 'issuer'], message: 'listed twice: one entry per issuer' });
+      seen.add(f.issuer);
+    });
     if (a.issuers.length === 0 && a.subjects.length === 0 && a.claim === undefined) {
       ctx.addIssue({ code: 'custom', path: ['issuers'], message: 'name at least one of issuers, subjects or claim: otherwise no identity is automation' });
     }
@@ -41,6 +59,9 @@ export const AUTOMATION_APPLY = {
   'automation.subjects': 'live',
   'automation.claim.name': 'live',
   'automation.claim.values': 'live',
+  'automation.acts_for[].issuer': 'live',
+  'automation.acts_for[].claims': 'live',
+  'automation.acts_for[].approver_claim': 'live',
   'automation.approval_ttl_seconds': 'live',
   'automation.approver.level': 'live',
   'automation.approver.max_age_seconds': 'live',

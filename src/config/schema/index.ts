@@ -153,6 +153,14 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['automation', 'issuers', i], message: `"${iss}" is not a configured issuer: its tokens are never accepted` });
         }
       });
+      auto.acts_for.forEach((f, i) => {
+        if (!known.has(f.issuer)) {
+          ctx.addIssue({ code: 'custom', path: ['automation', 'acts_for', i, 'issuer'], message: `"${f.issuer}" is not a configured issuer: its tokens are never accepted` });
+        }
+        if (!auto.approver) {
+          ctx.addIssue({ code: 'custom', path: ['automation', 'acts_for', i], message: 'set only together with automation.approver: it decides who may approve a pipeline\'s request' });
+        }
+      });
     }
     if (cfg.incident) {
       const known = new Set(cfg.issuers.map((i) => i.issuer));

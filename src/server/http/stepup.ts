@@ -212,7 +212,12 @@ function auditApproval(opts: StepUpServerOptions, req: IncomingMessage, a: Appro
       detail: a.detail !== undefined ? clientText(a.detail, 300) : undefined,
       approval_id: a.approval_id,
       summary: clientText(a.summary, 300),
-      automation: a.automation && { issuer: a.automation.issuer, subject: subject(a.automation.subject) },
+      automation: a.automation && {
+        issuer: a.automation.issuer,
+        subject: subject(a.automation.subject),
+        // The people the pipeline ran for (automation.acts_for): subjects too, and logged as such.
+        ...(a.automation.acts_for === undefined ? {} : { acts_for: a.automation.acts_for.map((p) => subject(clientText(p, 256))) }),
+      },
       approver: a.approver && { ...a.approver, subject: subject(a.approver.subject) },
       status,
       client_ip: opts.proxies.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'] as string | undefined) || undefined,

@@ -4,7 +4,7 @@ import { compileGlobList } from '../../core/glob.js';
 import { FLOW_ERRORS, type FlowErrorCode } from '../stepup/errors.js';
 import { errorPage } from '../stepup/pages.js';
 import type { ApprovalRecord } from '../../state/store.js';
-import { compileAutomation } from '../../core/automation.js';
+import { compileAutomation, personKey } from '../../core/automation.js';
 import { checkOrigin, type ApprovalTokens } from './csrf.js';
 import { parseDocument, type ApprovalDocument } from '../../decision/approval-document.js';
 import { APPROVAL_PAGE_HEADERS, decidedPage, detailPage, listPage, stepUpNeededPage, summaryOf } from './pages.js';
@@ -26,7 +26,7 @@ export interface ApprovalAudit {
   detail?: string;
   approval_id: string;
   summary?: string;
-  automation?: { issuer: string; subject: string };
+  automation?: { issuer: string; subject: string; acts_for?: string[] };
   approver?: { issuer: string; subject: string; level: string; auth_age: number | undefined };
 }
 
@@ -88,7 +88,7 @@ export class ApprovalDesk {
     let form: { token: string } | undefined;
     let blocked: { why: string; stepUp: string | undefined } | undefined;
     if (rec.state === 'pending') {
-      const may = this.mayDecide(rt, viewer.who, doc);
+      const may = this.mayDecide(rt, viewer.who, doc, await this.runsFor(rt, viewer, doc));
       if (may.ok) form = { token: this.deps.tokens.issue(viewer.cookie, id) };
       else blocked = { why: may.why, stepUp: may.code === 'approval_stepup_required' ? this.stepUpLink(rt, id, doc) : undefined };
     }
@@ -118,7 +118,7 @@ export class ApprovalDesk {
     if (rec.state !== 'pending') return this.fail('approval_conflict', `already ${rec.state}`, { event: 'approval.refused', ...base });
     const groupRefusal = this.groupRefusal(rt, who);
     if (groupRefusal) return this.fail('approval_forbidden', groupRefusal, { event: 'approval.refused', ...base });
-    const may = this.mayDecide(rt, who, doc);
+    const may = this.mayDecide(rt, who, doc, await this.runsFor(rt, viewer, doc));
     if (!may.ok) {
       const audit: ApprovalAudit = { event: 'approval.refused', code: may.code, detail: may.why, ...base };
       if (may.code === 'approval_stepup_required') return { ...this.stepUpNeeded(rt, id, doc, may.why), audit };
@@ -156,17 +156,39 @@ export class ApprovalDesk {
     return who.groups.some((g) => match(g)) ? undefined : 'you are not in automation.approver.groups';
   }
 
+  /**
+   * Why the approver is one of the people the pipeline runs for (`automation.acts_for`), or
+   * undefined: their subject, or their session's `approver_claim` when the issuer's entry names
+   * one, equals a person the token named. A session without that claim cannot be told apart from
+   * them, so it is refused too.
+   */
+  private async runsFor(rt: Runtime, viewer: { who: Identity; cookie: string }, doc: ApprovalDocument): Promise<string | undefined> {
+    const people = doc.who.acts_for;
+    if (people === undefined) return undefined;
+    const keys = new Set(people.map(personKey));
+    const refusal = 'This pipeline runs for you (automation.acts_for): nobody approves their own pipeline\'s request.';
+    if (keys.has(personKey(viewer.who.subject))) return refusal;
+    const claim = rt.config.automation?.acts_for.find((f) => f.issuer === doc.who.issuer)?.approver_claim;
+    if (claim === undefined) return undefined;
+    const v = await rt.sessions!.claim(viewer.cookie, claim);
+    const names = (Array.isArray(v) ? v : [v]).filter((n): n is string => typeof n === 'string' && n !== '');
+    if (names.length === 0) return `Your sign-in carries no ${claim} claim, so stepgate cannot tell you apart from the person this pipeline runs for (automation.acts_for).`;
+    return names.some((n) => keys.has(personKey(n))) ? refusal : undefined;
+  }
+
   private mayDecide(
     rt: Runtime,
     who: Identity,
     doc: ApprovalDocument,
+    runsFor: string | undefined,
   ): { ok: true } | { ok: false; code: 'approval_stepup_required' | 'approval_forbidden'; why: string } {
     const auto = rt.config.automation!;
     // Nobody approves their own request: not the automation, not anyone signed in as its subject,
-    // and no identity that is itself automation.
+    // no identity that is itself automation, and not the person the pipeline runs for.
     if (who.subject === doc.who.subject || compileAutomation(auto)(who.issuer, who.subject, {})) {
       return { ok: false, code: 'approval_forbidden', why: 'An identity cannot approve its own request, and automation cannot approve.' };
     }
+    if (runsFor !== undefined) return { ok: false, code: 'approval_forbidden', why: runsFor };
     const need = this.neededLevel(rt, doc);
     const age = authAge(who, this.deps.now());
     if (who.level < need) {

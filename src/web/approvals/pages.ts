@@ -129,7 +129,7 @@ export function detailPage(p: DetailInput): string {
 <p>State: <strong id="stepgate-state">${escapeHtml(p.state)}</strong> <span class="muted">(expires ${escapeHtml(new Date(p.expiresAt).toISOString())})</span></p>
 <dl>
 <dt>Who</dt><dd><code>${escapeHtml(d.who.subject)}</code> <span class="muted">from ${escapeHtml(d.who.issuer)}</span></dd>
-<dt>Request</dt><dd><code>${escapeHtml(readable(`${d.what.method} ${d.what.host}${d.what.path}${d.what.query ? `?${d.what.query}` : ''}`))}</code></dd>
+${d.who.acts_for === undefined ? '' : `<dt>Runs for</dt><dd id="stepgate-acts-for">${d.who.acts_for.map((p) => `<code>${escapeHtml(readable(p))}</code>`).join(', ')} <span class="muted">(automation.acts_for: none of them may approve)</span></dd>\n`}<dt>Request</dt><dd><code>${escapeHtml(readable(`${d.what.method} ${d.what.host}${d.what.path}${d.what.query ? `?${d.what.query}` : ''}`))}</code></dd>
 ${kube}
 ${object}
 ${impersonation}

@@ -596,7 +596,10 @@ function sessionClaims(config: Config, claims: JWTPayload, acr: string | undefin
   const issuer = config.stepup.oidc!.issuer;
   const iss = config.issuers.find((i) => i.issuer === issuer);
   const extra: Record<string, unknown> = {};
-  for (const name of [iss?.subject_claim ?? 'sub', iss?.groups_claim ?? 'groups', ...Object.keys(config.identity_headers.claims)]) {
+  // An approver's name for automation.acts_for is kept too: the approval pages compare it with the
+  // people a pipeline runs for.
+  const approverClaims = (config.automation?.acts_for ?? []).flatMap((f) => (f.approver_claim === undefined ? [] : [f.approver_claim]));
+  for (const name of [iss?.subject_claim ?? 'sub', iss?.groups_claim ?? 'groups', ...Object.keys(config.identity_headers.claims), ...approverClaims]) {
     if (claims[name] !== undefined) extra[name] = claims[name];
   }
   // The ask the sign-in was made for (its nonce, checked against the flow's): the session answers
