@@ -38,6 +38,11 @@ export interface Identity {
    * (`<ask id>.<random>`, risk/ask.ts), checked by the risk engine; undefined without one.
    */
   ask?: string | undefined;
+  /**
+   * Whose risk history this identity's is (issuers[].history_of): the old identity provider's
+   * issuer and the subject the token's claim names there; undefined for its own.
+   */
+  historyOf?: { readonly issuer: string; readonly subject: string } | undefined;
   /** Identity headers for the upstream, computed once per token. */
   upstreamHeaders: readonly (readonly [string, string])[];
   /**
@@ -106,6 +111,7 @@ export function buildIdentity(
     // Shared by every token with the same headers, which also lets the encoded-allow cache share
     // one encoded response between them (server/grpc/encoded-allows.ts).
     ask: askOfNonce(payload.nonce),
+    historyOf: historyOf(iss, payload),
     upstreamHeaders,
     // In the literal so that V8 keeps it in the object (added later, it took a 40-byte property
     // array of its own), then made non-enumerable below.
@@ -116,6 +122,17 @@ export function buildIdentity(
   // earlier identities was charged to them.
   Object.defineProperty(identity, 'heldBytes', { enumerable: false, value: IDENTITY_OBJECT_BYTES + stringBytes(session) + (madeBytes() - made) });
   return Object.freeze(identity);
+}
+
+/**
+ * The old identity a token of a migrated issuer carries its history over from, or none where its
+ * claim is missing (someone the migration did not copy keeps a history of their own).
+ */
+function historyOf(iss: IssuerConfig, payload: JWTPayload): Identity['historyOf'] {
+  const h = iss.history_of;
+  if (h === undefined) return undefined;
+  const old = payload[h.claim];
+  return typeof old === 'string' && old !== '' ? { issuer: h.issuer, subject: internString(old) } : undefined;
 }
 
 /**
@@ -131,8 +148,8 @@ export function identityBytes(id: Identity): number {
   return IDENTITY_OBJECT_BYTES + stringBytes(id.session) + stringBytes(id.subject) + arrayBytes(id.upstreamHeaders.length) + own * arrayBytes(2);
 }
 
-/** Map, properties, elements and 16 in-object fields (heldBytes among them), plus the HeapNumber of exp in ms. */
-const IDENTITY_OBJECT_BYTES = 24 + 16 * 8 + 16;
+/** Map, properties, elements and 17 in-object fields (heldBytes among them), plus the HeapNumber of exp in ms. */
+const IDENTITY_OBJECT_BYTES = 24 + 17 * 8 + 16;
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 

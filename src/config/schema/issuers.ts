@@ -20,6 +20,18 @@ export const issuerSchema = z
     jwks_refresh_seconds: seconds.min(10).default(300),
     jwks_cooldown_seconds: seconds.min(1).default(30),
     fetch_timeout_ms: z.number().int().min(100).max(30_000).default(3000),
+    /**
+     * The migration from another identity provider: this issuer's tokens name, in `claim`, the
+     * person's subject at `issuer` (an attribute the migration copied, which people cannot edit),
+     * and their risk history is that identity's, so that moving people to the new IdP makes
+     * nobody a newcomer (whose first sign-in counts as made wherever it is used).
+     */
+    history_of: z
+      .strictObject({
+        issuer: z.url({ message: 'must be the old identity provider\'s issuer URL exactly as it is listed in issuers[]' }),
+        claim: nonEmpty,
+      })
+      .optional(),
   })
   .superRefine((iss, ctx) => {
     const hmac = iss.algorithms.filter((a) => (HMAC_ALGS as readonly string[]).includes(a));
@@ -74,4 +86,6 @@ export const ISSUERS_APPLY = {
   'issuers[].jwks_refresh_seconds': 'live',
   'issuers[].jwks_cooldown_seconds': 'live',
   'issuers[].fetch_timeout_ms': 'live',
+  'issuers[].history_of.issuer': 'live',
+  'issuers[].history_of.claim': 'live',
 } as const satisfies ApplyTable;
