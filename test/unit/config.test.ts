@@ -73,6 +73,20 @@ describe('config validation', () => {
     expect(empty).toMatchObject({ field: expect.stringMatching(/^assurance\.levels\[1\]\.amr/) });
   });
 
+  // issuers[].history_of (day 32): the old identity provider must be listed, and be another one
+  // that carries no history over itself.
+  it('names the line of an issuers[].history_of that names no listed issuer, the issuer itself, or a chain', () => {
+    const two = (first: string, second: string) => VALID.replace('    audiences: [kubernetes]\n', `    audiences: [kubernetes]\n${first}  - issuer: https://login.example.net/t/v2.0\n    audiences: [k8s]\n${second}`);
+    expect(parseConfig(two('', '    history_of: { issuer: https://idp.example.com, claim: old_sub }\n'), 'policy.yaml').issuers[1]!.history_of).toEqual({ issuer: 'https://idp.example.com', claim: 'old_sub' });
+    const [unknown] = problems(two('', '    history_of: { issuer: https://old.example.com, claim: old_sub }\n'));
+    expect(unknown).toMatchObject({ line: 6, field: 'issuers[1].history_of.issuer', message: expect.stringMatching(/is not a configured issuer/) });
+    const [self] = problems(two('', '    history_of: { issuer: https://login.example.net/t/v2.0, claim: old_sub }\n'));
+    expect(self).toMatchObject({ line: 6, field: 'issuers[1].history_of.issuer', message: expect.stringMatching(/this issuer itself/) });
+    const chain = problems(two('    history_of: { issuer: https://login.example.net/t/v2.0, claim: a }\n', '    history_of: { issuer: https://idp.example.com, claim: b }\n'));
+    expect(chain.map((p) => p.field)).toEqual(['issuers[0].history_of.issuer', 'issuers[1].history_of.issuer']);
+    expect(problems(two('', '    history_of: { issuer: https://idp.example.com }\n'))[0]).toMatchObject({ field: 'issuers[1].history_of.claim' });
+  });
+
   it('points a missing required field at its parent', () => {
     const [p] = problems(VALID.replace('    audiences: [kubernetes]\n', ''));
     expect(p).toMatchObject({ line: 2, field: 'issuers[0].audiences', message: 'required field is missing' });
