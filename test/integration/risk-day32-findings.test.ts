@@ -3,7 +3,7 @@ import { reasonOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, type Step } from '../support/findings.js';
 import type { Login } from '../support/workday.js';
-import { API, entraLogin, EVIL_TENANT, keycloakLogin, KUBECTL, SITE, VENDOR_NET, VPS_STEALER } from '../support/workday32.js';
+import { API, entraLogin, EVIL_TENANT, keycloakLogin, KUBECTL, OFFICE, SITE, VENDOR_NET, VPS_STEALER } from '../support/workday32.js';
 
 /**
  * What the thirty-second replayed day (test/support/workday32.ts, docs/risk.md "Day 32") found,
@@ -51,6 +51,26 @@ describe('the day a company moves from Keycloak to Entra ID, with the example an
     const moved = entraLogin(me, `${me}:entra`, TUE + 2 * H);
     const res = await send(moved, TUE + 2 * H + 150_000, 'GET', '/api/v1/nodes', { source: VENDOR_NET, ua: LINUX_KUBECTL });
     expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+  });
+
+  // What the history carried over must keep: the moved engineer's Entra token from the networks
+  // the Keycloak identity used goes as every day's. Before history_of, the office, met by the new
+  // subject for the first time after lunch within a login made at home, was asked again (day 32,
+  // seeds 301–303 with the warm-up day: plat-2 and the SRE between 12:00 and 12:40).
+  it("the moved engineer's Entra token, from home in the morning and the office after lunch, goes as every day", async () => {
+    const me = 'd32f-dev@ruisdael.example';
+    for (const [day, name] of [[MON, 'mon'], [TUE, 'tue']] as const) {
+      await routine(keycloakLogin(me, `${me}:${name}`, day - 40_000), day, oncall, { source: HOME });
+      const lunch = day + 4 * H;
+      // The office first reached stepgate on Monday after lunch: a sign-in made after it proves it.
+      const first = await send(keycloakLogin(me, `${me}:${name}`, day - 40_000), lunch, 'GET', '/api/v1/namespaces/trading-prod/pods?limit=500', { source: OFFICE(0) });
+      expect(reasonOf(first), rules(first)).toBe(name === 'mon' ? 'auth_too_old' : 'allowed');
+      await routine(keycloakLogin(me, `${me}:${name}2`, lunch + 20_000), lunch + 25_000, oncall, { source: OFFICE(0) });
+    }
+    const day = TUE + 24 * H;
+    const moved = entraLogin(me, `${me}:entra`, day - 40_000);
+    await routine(moved, day, oncall, { source: HOME });
+    await routine(moved, day + 4 * H, oncall, { source: OFFICE(3) });
   });
 
   // Stopped at request 1. An attacker's own Entra tenant: Microsoft signs every tenant's tokens
