@@ -1,3 +1,4 @@
+import { dataTask, devTask, platformTask, qaTask, type Req, sreTask } from './workday31.js';
 import { attackKit, ciDeploys, type DayEvent, jitteredSittings, lastScoredOf, type Login, MAC, podName, prng, restartPatch, type StaffMember, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
@@ -208,51 +209,7 @@ function staff(rand: () => number): Person[] {
   return out;
 }
 
-type Req = { method: string; path: string; headers?: Record<string, string>; body?: string };
-const pod = podName;
-
-function devTask(rand: () => number, p: Person, t: number, n: number): Req[] {
-  const k = rand();
-  const team = p.team;
-  if (k < 0.3) return [{ method: 'GET', path: `/api/v1/namespaces/${team}-prod/pods?limit=500` }];
-  if (k < 0.45) return [{ method: 'PATCH', path: `/apis/apps/v1/namespaces/${team}-staging/deployments/${team}-api?fieldManager=kubectl-rollout`, headers: SMP, body: restartPatch(t) }];
-  if (k < 0.75) return [{ method: 'GET', path: `/api/v1/namespaces/${team}-staging/pods/${pod(`${team}-api`, n)}/log?container=api&tailLines=500` }];
-  if (k < 0.85) return [{ method: 'GET', path: `/api/v1/namespaces/${team}-staging/secrets/${team}-db` }];
-  return [{ method: 'GET', path: `/api/v1/namespaces/${team}-prod/pods/${pod(`${team}-api`, n)}/log?container=api&tailLines=200` }];
-}
-
-function platformTask(rand: () => number, n: number): Req[] {
-  const k = rand();
-  if (k < 0.25) return [{ method: 'GET', path: '/api/v1/namespaces/ingress-nginx/pods?limit=500' }, { method: 'GET', path: `/api/v1/namespaces/ingress-nginx/pods/${pod('ingress-nginx-controller', n)}/log?tailLines=200` }];
-  if (k < 0.6) return [{ method: 'GET', path: '/api/v1/nodes' }, { method: 'GET', path: '/apis/metrics.k8s.io/v1beta1/nodes' }];
-  if (k < 0.85) return [{ method: 'GET', path: '/api/v1/namespaces/kube-system/pods?limit=500' }];
-  return [{ method: 'GET', path: '/apis/cert-manager.io/v1/certificates' }];
-}
-
-function qaTask(rand: () => number, n: number): Req[] {
-  const k = rand();
-  if (k < 0.5) return [{ method: 'GET', path: '/api/v1/namespaces/trading-staging/pods?limit=500' }];
-  if (k < 0.8) return [{ method: 'GET', path: `/api/v1/namespaces/trading-staging/pods/${pod('trading-api', n)}/log?container=api&tailLines=500` }];
-  return [{ method: 'GET', path: '/api/v1/namespaces/metering-staging/pods?limit=500' }];
-}
-
-function dataTask(rand: () => number): Req[] {
-  const k = rand();
-  if (k < 0.45) return [{ method: 'GET', path: '/api/v1/namespaces/data-prod/pods?labelSelector=app%3Dpostgres' }, { method: 'GET', path: '/apis/apps/v1/namespaces/data-prod/statefulsets/postgres' }];
-  if (k < 0.8) return [{ method: 'GET', path: '/api/v1/namespaces/data-prod/pods/postgres-0/log?container=postgres&tailLines=500' }];
-  if (k < 0.92) return [{ method: 'GET', path: '/api/v1/namespaces/data-prod/pods/postgres-0/exec?command=psql&container=postgres&stdin=true&stdout=true&tty=true', headers: WS_UPGRADE }];
-  return [{ method: 'GET', path: '/api/v1/namespaces/data-prod/persistentvolumeclaims' }];
-}
-
 const PROD = ['trading-prod', 'metering-prod'];
-
-function sreTask(rand: () => number, n: number): Req[] {
-  const ns = PROD[Math.floor(rand() * PROD.length)]!;
-  const k = rand();
-  if (k < 0.55) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods?limit=500` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/events?limit=500` }];
-  if (k < 0.85) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod(`${ns.split('-')[0]}-api`, n)}/log?container=api&tailLines=300` }];
-  return [{ method: 'GET', path: '/api/v1/nodes' }];
-}
 
 function addressOf(p: Person, where: Where, n: number): string {
   if (where === 'office') return OFFICE(p.idx + n);
@@ -303,10 +260,10 @@ export function workday32(seed = 301): DayEvent[] {
           if (p.kind === 'sre') {
             reqs = scored && n === 20
               ? [{ method: 'PATCH', path: '/apis/apps/v1/namespaces/trading-prod/deployments/trading-api?fieldManager=kubectl-rollout', headers: SMP, body: restartPatch(t) }]
-              : sreTask(rand, n);
-          } else if (p.kind === 'platform') reqs = platformTask(rand, n);
+              : sreTask(rand, n, PROD);
+          } else if (p.kind === 'platform') reqs = platformTask(rand, n, '/apis/cert-manager.io/v1/certificates');
           else if (p.kind === 'data') reqs = dataTask(rand);
-          else if (p.kind === 'qa') reqs = qaTask(rand, n);
+          else if (p.kind === 'qa') reqs = qaTask(rand, n, ['trading', 'metering']);
           else reqs = devTask(rand, p, t, n);
           // dev-5's old context is the staging one: production's requests go with the new.
           const useOld = oldContext && (p.short === 'dev-2' || reqs.every((q) => q.path.includes('-staging')));
