@@ -26,8 +26,10 @@ import { attackKit, ciDeploys, type DayEvent, jitteredSittings, lastScoredOf, ty
  *   optional and mutable; `acr` always "1", `amr` `["fido","mfa"]` for a FIDO2 key. The site names
  *   people by `oid` (`subject_claim: oid`) and admits `[fido, mfa]` at aal3 (the tenant admits
  *   only device-bound keys: the YubiKeys, re-registered in Entra the week before).
- * stepgate keys each identity's history by issuer and subject: on the new IdP everyone starts as a
- * newcomer.
+ * stepgate keys each identity's history by issuer and subject: on the new IdP everyone started as a
+ * newcomer, until day 32's fix, `issuers[].history_of`: the site reads the Keycloak id the
+ * migration copied into a directory extension (`extn.keycloakId`), and an Entra token is judged on
+ * its Keycloak identity's history (`SITE`; `SITE_NO_HISTORY` is the site before it).
  *
  * Routine, with the days that look like the attacks:
  * - two platform engineers (nodes, kube-system, ingress; their laptops, office or home);
@@ -50,10 +52,12 @@ import { attackKit, ciDeploys, type DayEvent, jitteredSittings, lastScoredOf, ty
  *   cache (`~/.kube/cache/oidc-login`: the Keycloak ID and refresh tokens) on Monday; at 10:40, an
  *   hour after dev-2 moved, the operator refreshes it (the session lives until Friday) and uses it
  *   from their VPS: production Secrets, a shell;
- * - a token pasted into the migration's chat channel: at 09:50 the SRE, debugging an empty
- *   `groups` claim, pastes `kubectl oidc-login get-token`'s output (the Entra ID token); a guest in
- *   the channel (a compromised vendor account) uses it from their own network: Secrets, a
- *   ClusterRoleBinding, a shell;
+ * - a token pasted into the migration's chat channel: at 09:30 the SRE signs in with the new
+ *   kubeconfig, finds the token's `groups` claim empty and pastes `kubectl oidc-login get-token`'s
+ *   output (the Entra ID token) into the channel, running kubectl again only 20 minutes later; a
+ *   guest in the channel (a compromised vendor account) uses it from their own network two and a
+ *   half minutes after the sign-in, before the SRE did: nodes, Secrets, a ClusterRoleBinding, a
+ *   shell;
  * - an attacker's own Entra tenant: they register a multi-tenant app's users in their own tenant
  *   with the victim's name as UPN and e-mail (`preferred_username`, `email` the victim's); the
  *   token is signed by Microsoft's keys (the same JWKS for every tenant) for the company's client
