@@ -120,7 +120,7 @@ export function buildIdentity(
   // What the intern tables made for this identity (its subject, its own header pairs and list,
   // a list or string no earlier identity had) is what it alone keeps alive; what it shares with
   // earlier identities was charged to them.
-  Object.defineProperty(identity, 'heldBytes', { enumerable: false, value: IDENTITY_OBJECT_BYTES + stringBytes(session) + (madeBytes() - made) });
+  Object.defineProperty(identity, 'heldBytes', { enumerable: false, value: IDENTITY_OBJECT_BYTES + stringBytes(session) + (identity.historyOf === undefined ? 0 : HISTORY_OF_BYTES) + (madeBytes() - made) });
   return Object.freeze(identity);
 }
 
@@ -150,6 +150,8 @@ export function identityBytes(id: Identity): number {
 
 /** Map, properties, elements and 17 in-object fields (heldBytes among them), plus the HeapNumber of exp in ms. */
 const IDENTITY_OBJECT_BYTES = 24 + 17 * 8 + 16;
+/** historyOf's own object (issuers[].history_of): map, properties, elements and its two fields. */
+const HISTORY_OF_BYTES = 24 + 2 * 8;
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 
