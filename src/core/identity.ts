@@ -44,6 +44,11 @@ export interface Identity {
    * on automation tokens of an issuer listed there (empty when the token names nobody).
    */
   actsFor?: readonly string[];
+  /**
+   * Whose risk history this identity's is (issuers[].history_of): the old identity provider's
+   * issuer and the subject the token's claim names there; undefined for its own.
+   */
+  historyOf?: { readonly issuer: string; readonly subject: string } | undefined;
   /** Identity headers for the upstream, computed once per token. */
   upstreamHeaders: readonly (readonly [string, string])[];
   /**
@@ -112,6 +117,7 @@ export function buildIdentity(
     // Shared by every token with the same headers, which also lets the encoded-allow cache share
     // one encoded response between them (server/grpc/encoded-allows.ts).
     ask: askOfNonce(payload.nonce),
+    historyOf: historyOf(iss, payload),
     upstreamHeaders,
     // In the literal so that V8 keeps it in the object (added later, it took a 40-byte property
     // array of its own), then made non-enumerable below.
@@ -120,15 +126,26 @@ export function buildIdentity(
   const people = identity.automation === true ? isAutomation?.actsFor?.(iss.issuer, payload) : undefined;
   let actsForBytes = 0;
   if (people !== undefined) {
-    // Added only here (a few pipeline tokens), so every other identity keeps its 16 in-object fields.
+    // Added only here (a few pipeline tokens), so every other identity keeps its 17 in-object fields.
     identity.actsFor = people;
     actsForBytes = ACTS_FOR_PROPERTY_BYTES + arrayBytes(people.length) + people.reduce((n, p) => n + stringBytes(p), 0);
   }
   // What the intern tables made for this identity (its subject, its own header pairs and list,
   // a list or string no earlier identity had) is what it alone keeps alive; what it shares with
   // earlier identities was charged to them.
-  Object.defineProperty(identity, 'heldBytes', { enumerable: false, value: IDENTITY_OBJECT_BYTES + actsForBytes + stringBytes(session) + (madeBytes() - made) });
+  Object.defineProperty(identity, 'heldBytes', { enumerable: false, value: IDENTITY_OBJECT_BYTES + actsForBytes + stringBytes(session) + (identity.historyOf === undefined ? 0 : HISTORY_OF_BYTES) + (madeBytes() - made) });
   return Object.freeze(identity);
+}
+
+/**
+ * The old identity a token of a migrated issuer carries its history over from, or none where its
+ * claim is missing (someone the migration did not copy keeps a history of their own).
+ */
+function historyOf(iss: IssuerConfig, payload: JWTPayload): Identity['historyOf'] {
+  const h = iss.history_of;
+  if (h === undefined) return undefined;
+  const old = payload[h.claim];
+  return typeof old === 'string' && old !== '' ? { issuer: h.issuer, subject: internString(old) } : undefined;
 }
 
 /**
@@ -144,10 +161,12 @@ export function identityBytes(id: Identity): number {
   return IDENTITY_OBJECT_BYTES + stringBytes(id.session) + stringBytes(id.subject) + arrayBytes(id.upstreamHeaders.length) + own * arrayBytes(2);
 }
 
-/** Map, properties, elements and 16 in-object fields (heldBytes among them), plus the HeapNumber of exp in ms. */
-const IDENTITY_OBJECT_BYTES = 24 + 16 * 8 + 16;
+/** Map, properties, elements and 17 in-object fields (heldBytes among them), plus the HeapNumber of exp in ms. */
+const IDENTITY_OBJECT_BYTES = 24 + 17 * 8 + 16;
+/** historyOf's own object (issuers[].history_of): map, properties, elements and its two fields. */
+const HISTORY_OF_BYTES = 24 + 2 * 8;
 
-/** The property array a 17th property adds to an identity (V8 allocates it in steps of a few slots). */
+/** The property array an 18th property adds to an identity (V8 allocates it in steps of a few slots). */
 const ACTS_FOR_PROPERTY_BYTES = 16 + 3 * 8;
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);

@@ -1480,7 +1480,8 @@ function askedPlace(p: Assessing): string {
 }
 
 function subjectKey(who: Identity): string {
-  return deviceOwner(who.issuer, who.subject);
+  // A migrated issuer's token (issuers[].history_of) is judged on the old identity's history.
+  return who.historyOf === undefined ? deviceOwner(who.issuer, who.subject) : deviceOwner(who.historyOf.issuer, who.historyOf.subject);
 }
 
 /** A request some rule singles out (or weighs) is one that must not go ahead on a guess. */

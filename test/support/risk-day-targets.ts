@@ -31,6 +31,7 @@ import { SITE as D28_SITE, workday28 } from './workday28.js';
 import { pluginOf as d29Plugin, workday29 } from './workday29.js';
 import { pluginOf as d30Plugin, workday30 } from './workday30.js';
 import { workday31 } from './workday31.js';
+import { SITE as D32_SITE, workday32 } from './workday32.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -44,7 +45,7 @@ import { workday31 } from './workday31.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -729,7 +730,9 @@ const DAY29_SEEDS = ((narrow && process.env.STEPGATE_DAY29_SEEDS) || '271').spli
 const DAY30_SEEDS = ((narrow && process.env.STEPGATE_DAY30_SEEDS) || '281').split(',').map(Number);
 // One of day 31's five seeds (about 2 s) and seed 291 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY31_SEEDS = ((narrow && process.env.STEPGATE_DAY31_SEEDS) || '291').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31').split(',');
+// One of day 32's five seeds (about 2 s) and seed 301 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY32_SEEDS = ((narrow && process.env.STEPGATE_DAY32_SEEDS) || '301').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -792,6 +795,8 @@ const DAYS = ([
   ['day 30 (workday30.ts)', workday30, 9, DAY30_SEEDS, { plugin: d30Plugin }],
   // Day 31 too: written as an outside red team would, attacks on the sign-in itself (a helpdesk MFA reset, push bombing, a SIM swap, device-code phishing, an AiTM proxy, a stolen IdP cookie) at a company on Okta with hardware keys (docs/risk.md, "Day 31").
   ['day 31 (workday31.ts)', workday31, 12, DAY31_SEEDS, {}],
+  // Day 32 too: written as an outside red team would, the day a company moves from Keycloak to Entra ID (both issuers configured, waves, the old context kept for an hour, tokens of either IdP stolen in the migration's noise); a site copy of the example with the second issuer and its issuers[].history_of (docs/risk.md, "Day 32").
+  ['day 32 (workday32.ts)', workday32, 12, DAY32_SEEDS, { site: D32_SITE }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1119,6 +1124,13 @@ const COLD_BOUND_DAY30 = { perEngineer: 3, within8h: 2, total: 12 };
  * lunch. Over five seeds: 5–7 challenges, 1–2 engineers.
  */
 const COLD_BOUND_DAY31 = { perEngineer: 2, within8h: 2, total: 7 };
+/**
+ * Day 32 without warm-up, seed 301: 3 challenges, nobody asked twice within 8 hours: the
+ * contractor's Secret read after lunch within the morning's login (policy), plat-2 and the SRE in
+ * the office after lunch within a login made at home (new_network: a server started that morning
+ * has seen neither identity in the office). Over seeds 301–303: 2–3 challenges.
+ */
+const COLD_BOUND_DAY32 = { perEngineer: 1, within8h: 0, total: 3 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1150,6 +1162,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 29 (workday29.ts)', workday29, 271, { plugin: d29Plugin }, COLD_BOUND_DAY29],
   ['day 30 (workday30.ts)', workday30, 281, { plugin: d30Plugin }, COLD_BOUND_DAY30],
   ['day 31 (workday31.ts)', workday31, 291, {}, COLD_BOUND_DAY31],
+  ['day 32 (workday32.ts)', workday32, 301, { site: D32_SITE }, COLD_BOUND_DAY32],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**

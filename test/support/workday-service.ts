@@ -51,7 +51,7 @@ export async function exampleService(opts: { withoutRisk?: boolean; edit?: (yaml
     // kubectl's credential plugin refreshes the ID token hourly; auth_time and sid stay those of the sign-in.
     async token(l: Login, nowMs: number) {
       const hour = Math.floor(nowMs / 3_600_000);
-      const key = `${l.sub}|${l.sid}|${l.authTime}|${l.acr}|${l.claims ? JSON.stringify(l.claims) : ''}|${hour}`;
+      const key = `${l.sub}|${l.sid}|${l.authTime}|${l.acr}|${l.claims ? JSON.stringify(l.claims) : ''}|${l.identity ? JSON.stringify(l.identity) : ''}|${hour}`;
       let t = tokens.get(key);
       if (!t) {
         const iat = hour * 3600;
@@ -63,7 +63,7 @@ export async function exampleService(opts: { withoutRisk?: boolean; edit?: (yaml
           return t;
         }
         const amr = l.acr === 'urn:stepgate:aal3' ? ['hwk', 'mfa'] : l.acr === 'urn:stepgate:aal2' ? ['pwd', 'otp', 'mfa'] : ['pwd'];
-        t = await issuer.token({ sub: l.sub, email: l.sub, sid: l.sid, acr: l.acr, amr, auth_time: l.authTime, iat, exp: iat + 7200, ...l.claims });
+        t = await issuer.token({ sub: l.sub, email: l.sub, sid: l.sid, acr: l.acr, amr, auth_time: l.authTime, iat, exp: iat + 7200, ...l.claims, ...l.identity });
         tokens.set(key, t);
       }
       return t;

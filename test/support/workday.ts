@@ -37,6 +37,12 @@ export interface Login {
    * made to answer a step-up (`<ask id>.<random>`, src/risk/ask.ts), as the credential plugin sends it.
    */
   claims?: { acr?: string; amr?: string[]; azp?: string; nonce?: string };
+  /**
+   * Who the token says issued it and names the person, where that is not the test issuer (day 32:
+   * a second identity provider, its `iss`, `aud`, its own `sub` beside `oid`, `tid`,
+   * `preferred_username`, `email`): kept when the engineer signs in again, as the same IdP's.
+   */
+  identity?: Readonly<Record<string, string>>;
 }
 
 export interface DayEvent {
@@ -444,7 +450,7 @@ function pluginNonce(opts: ReplayOptions, ev: DayEvent, o: Outcome, newest: stri
 }
 
 /** A login's token, as the challenge endpoint keys the asks it lists. */
-const tokenKey = (l: Login): string => `${l.sub}|${l.sid}|${l.authTime}|${l.acr}|${l.claims?.nonce ?? ''}`;
+const tokenKey = (l: Login): string => `${l.sub}|${l.sid}|${l.authTime}|${l.acr}|${l.claims?.nonce ?? ''}|${l.identity?.iss ?? ''}`;
 
 /** When a sign-in wanted at `ms` can be made: after any outage it falls into. */
 function signInAt(ms: number, opts: ReplayOptions): number {
@@ -567,6 +573,7 @@ export async function replay(
         authTime: Math.floor(signAt / 1000),
         acr: o.level === 'aal3' ? 'urn:stepgate:aal3' : 'urn:stepgate:aal2',
         ...(nonce ? { claims: nonce } : {}),
+        ...(login.identity ? { identity: login.identity } : {}),
       };
       logins.set(ev.actor, signedIn);
       const retry = { ...ev, at: signAt + 5_000, retry: true, login: signedIn };

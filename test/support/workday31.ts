@@ -147,10 +147,11 @@ function staff(rand: () => number): Person[] {
   return out;
 }
 
-type Req = { method: string; path: string; headers?: Record<string, string>; body?: string };
+export type Req = { method: string; path: string; headers?: Record<string, string>; body?: string };
 const pod = podName;
 
-function devTask(rand: () => number, p: Person, t: number, n: number): Req[] {
+/** A developer's task (day 32's too): `p.team`'s production pods and logs, its staging restarts, logs and database Secret. */
+export function devTask(rand: () => number, p: { team: string }, t: number, n: number): Req[] {
   const k = rand();
   const team = p.team;
   if (k < 0.3) return [{ method: 'GET', path: `/api/v1/namespaces/${team}-prod/pods?limit=500` }];
@@ -160,22 +161,26 @@ function devTask(rand: () => number, p: Person, t: number, n: number): Req[] {
   return [{ method: 'GET', path: `/api/v1/namespaces/${team}-prod/pods/${pod(`${team}-api`, n)}/log?container=api&tailLines=200` }];
 }
 
-function platformTask(rand: () => number, n: number): Req[] {
+/** A platform engineer's task; `last` the cluster's own add-on they look at now and then (Karpenter's node pools here). */
+export function platformTask(rand: () => number, n: number, last = '/apis/karpenter.sh/v1/nodepools'): Req[] {
   const k = rand();
   if (k < 0.25) return [{ method: 'GET', path: '/api/v1/namespaces/ingress-nginx/pods?limit=500' }, { method: 'GET', path: `/api/v1/namespaces/ingress-nginx/pods/${pod('ingress-nginx-controller', n)}/log?tailLines=200` }];
   if (k < 0.6) return [{ method: 'GET', path: '/api/v1/nodes' }, { method: 'GET', path: '/apis/metrics.k8s.io/v1beta1/nodes' }];
   if (k < 0.85) return [{ method: 'GET', path: '/api/v1/namespaces/kube-system/pods?limit=500' }];
-  return [{ method: 'GET', path: '/apis/karpenter.sh/v1/nodepools' }];
+  return [{ method: 'GET', path: last }];
 }
 
-function qaTask(rand: () => number, n: number): Req[] {
+/** QA's task in the staging namespaces of `teams` (the first most of the time). */
+export function qaTask(rand: () => number, n: number, teams: readonly [string, string] = ['tracking', 'billing']): Req[] {
   const k = rand();
-  if (k < 0.5) return [{ method: 'GET', path: '/api/v1/namespaces/tracking-staging/pods?limit=500' }];
-  if (k < 0.8) return [{ method: 'GET', path: `/api/v1/namespaces/tracking-staging/pods/${pod('tracking-api', n)}/log?container=api&tailLines=500` }];
-  return [{ method: 'GET', path: '/api/v1/namespaces/billing-staging/pods?limit=500' }];
+  const [a, b] = teams;
+  if (k < 0.5) return [{ method: 'GET', path: `/api/v1/namespaces/${a}-staging/pods?limit=500` }];
+  if (k < 0.8) return [{ method: 'GET', path: `/api/v1/namespaces/${a}-staging/pods/${pod(`${a}-api`, n)}/log?container=api&tailLines=500` }];
+  return [{ method: 'GET', path: `/api/v1/namespaces/${b}-staging/pods?limit=500` }];
 }
 
-function dataTask(rand: () => number): Req[] {
+/** The data engineer's task: Postgres in data-prod, its logs, a psql shell now and then. */
+export function dataTask(rand: () => number): Req[] {
   const k = rand();
   if (k < 0.45) return [{ method: 'GET', path: '/api/v1/namespaces/data-prod/pods?labelSelector=app%3Dpostgres' }, { method: 'GET', path: '/apis/apps/v1/namespaces/data-prod/statefulsets/postgres' }];
   if (k < 0.8) return [{ method: 'GET', path: '/api/v1/namespaces/data-prod/pods/postgres-0/log?container=postgres&tailLines=500' }];
@@ -185,8 +190,9 @@ function dataTask(rand: () => number): Req[] {
 
 const PROD = ['tracking-prod', 'billing-prod'];
 
-function sreTask(rand: () => number, n: number): Req[] {
-  const ns = PROD[Math.floor(rand() * PROD.length)]!;
+/** The on-call's task in one of `prod`'s namespaces: pods and events, an API pod's log, or the nodes. */
+export function sreTask(rand: () => number, n: number, prod: readonly string[] = PROD): Req[] {
+  const ns = prod[Math.floor(rand() * prod.length)]!;
   const k = rand();
   if (k < 0.55) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods?limit=500` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/events?limit=500` }];
   if (k < 0.85) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${pod(`${ns.split('-')[0]}-api`, n)}/log?container=api&tailLines=300` }];

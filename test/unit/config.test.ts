@@ -73,6 +73,29 @@ describe('config validation', () => {
     expect(empty).toMatchObject({ field: expect.stringMatching(/^assurance\.levels\[1\]\.amr/) });
   });
 
+  // issuers[].history_of (day 32): the old identity provider must be listed, and be another one
+  // that carries no history over itself.
+  it('names the line of an issuers[].history_of that names no listed issuer, the issuer itself, or a chain', () => {
+    const two = (first: string, second: string) => VALID.replace('    audiences: [kubernetes]\n', `    audiences: [kubernetes]\n${first}  - issuer: https://login.example.net/t/v2.0\n    audiences: [k8s]\n${second}`);
+    expect(parseConfig(two('', '    history_of: { issuer: https://idp.example.com, claim: old_sub }\n'), 'policy.yaml').issuers[1]!.history_of).toEqual({ issuer: 'https://idp.example.com', claim: 'old_sub' });
+    const [unknown] = problems(two('', '    history_of: { issuer: https://old.example.com, claim: old_sub }\n'));
+    expect(unknown).toMatchObject({ line: 6, field: 'issuers[1].history_of.issuer', message: expect.stringMatching(/is not a configured issuer/) });
+    const [self] = problems(two('', '    history_of: { issuer: https://login.example.net/t/v2.0, claim: old_sub }\n'));
+    expect(self).toMatchObject({ line: 6, field: 'issuers[1].history_of.issuer', message: expect.stringMatching(/this issuer itself/) });
+    const chain = problems(two('    history_of: { issuer: https://login.example.net/t/v2.0, claim: a }\n', '    history_of: { issuer: https://idp.example.com, claim: b }\n'));
+    expect(chain.map((p) => p.field)).toEqual(['issuers[0].history_of.issuer', 'issuers[1].history_of.issuer']);
+    expect(problems(two('', '    history_of: { issuer: https://idp.example.com }\n'))[0]).toMatchObject({ field: 'issuers[1].history_of.claim' });
+  });
+
+  // Day 32: an Entra ID multi-tenant endpoint's discovery document names `{tenantid}` as its issuer.
+  it("names the line of an issuer that is a tenant template or Entra's multi-tenant endpoint", () => {
+    for (const bad of ['https://login.microsoftonline.com/{tenantid}/v2.0', 'https://login.microsoftonline.com/%7Btenantid%7D/v2.0', 'https://login.microsoftonline.com/common/v2.0', 'https://login.microsoftonline.com/organizations/v2.0', 'https://sts.windows.net/common/']) {
+      const [p] = problems(VALID.replace('issuer: https://idp.example.com', `issuer: ${bad}`));
+      expect(p, bad).toMatchObject({ line: 2, field: 'issuers[0].issuer', message: expect.stringMatching(/list your own tenant's issuer exactly/) });
+    }
+    expect(() => parseConfig(VALID.replace('issuer: https://idp.example.com', 'issuer: https://login.microsoftonline.com/5f3c1a9e-7b42-4d1e-9a6c-2e8b0d4f7c31/v2.0'), 'policy.yaml')).not.toThrow();
+  });
+
   it('points a missing required field at its parent', () => {
     const [p] = problems(VALID.replace('    audiences: [kubernetes]\n', ''));
     expect(p).toMatchObject({ line: 2, field: 'issuers[0].audiences', message: 'required field is missing' });

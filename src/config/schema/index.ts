@@ -137,6 +137,17 @@ export const configSchema = z
     if (cfg.stepup.session && !cfg.stepup.oidc) {
       ctx.addIssue({ code: 'custom', path: ['stepup', 'session'], message: 'set only together with stepup.oidc: a session is what the OIDC step-up produces' });
     }
+    // issuers[].history_of names another listed issuer, itself not carrying a history over: a chain
+    // (or a loop) would make whose history a token gets depend on the order of the moves.
+    const byIssuer = new Map(cfg.issuers.map((i) => [i.issuer, i]));
+    cfg.issuers.forEach((iss, i) => {
+      const h = iss.history_of;
+      if (h === undefined) return;
+      const old = byIssuer.get(h.issuer);
+      if (h.issuer === iss.issuer) ctx.addIssue({ code: 'custom', path: ['issuers', i, 'history_of', 'issuer'], message: 'names this issuer itself: give the issuer people move from' });
+      else if (old === undefined) ctx.addIssue({ code: 'custom', path: ['issuers', i, 'history_of', 'issuer'], message: `"${h.issuer}" is not a configured issuer: list the identity provider people move from in issuers[] for the migration` });
+      else if (old.history_of !== undefined) ctx.addIssue({ code: 'custom', path: ['issuers', i, 'history_of', 'issuer'], message: `"${h.issuer}" carries a history over itself (its history_of): name the issuer it names, ${JSON.stringify(old.history_of.issuer)}` });
+    });
     const auto = cfg.automation;
     if (auto) {
       if (auto.approver) checkLevel(auto.approver.level, ['automation', 'approver', 'level']);

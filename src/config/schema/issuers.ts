@@ -20,8 +20,22 @@ export const issuerSchema = z
     jwks_refresh_seconds: seconds.min(10).default(300),
     jwks_cooldown_seconds: seconds.min(1).default(30),
     fetch_timeout_ms: z.number().int().min(100).max(30_000).default(3000),
+    /**
+     * The migration from another identity provider: this issuer's tokens name, in `claim`, the
+     * person's subject at `issuer` (an attribute the migration copied, which people cannot edit),
+     * and their risk history is that identity's, so that moving people to the new IdP makes
+     * nobody a newcomer (whose first sign-in counts as made wherever it is used).
+     */
+    history_of: z
+      .strictObject({
+        issuer: z.url({ message: 'must be the old identity provider\'s issuer URL exactly as it is listed in issuers[]' }),
+        claim: nonEmpty,
+      })
+      .optional(),
   })
   .superRefine((iss, ctx) => {
+    const noTenant = issuerWithoutTenant(iss.issuer);
+    if (noTenant !== undefined) ctx.addIssue({ code: 'custom', path: ['issuer'], message: noTenant });
     const hmac = iss.algorithms.filter((a) => (HMAC_ALGS as readonly string[]).includes(a));
     const asym = iss.algorithms.filter((a) => !(HMAC_ALGS as readonly string[]).includes(a));
     if (hmac.length > 0 && !iss.hmac_secret_env) {
@@ -45,6 +59,31 @@ export const issuerSchema = z
       ctx.addIssue({ code: 'custom', path: ['discovery_url'], message: 'give jwks_uri or discovery_url, not both' });
     }
   });
+
+/** Microsoft's sign-in hosts, whose multi-tenant endpoints' discovery documents name no tenant. */
+const ENTRA_HOSTS = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.partner.microsoftonline.cn', 'login.windows.net', 'sts.windows.net']);
+const ENTRA_ANY_TENANT = new Set(['common', 'organizations', 'consumers']);
+
+/**
+ * Why `issuer` is a pattern of many tenants' issuers rather than one (Entra ID's multi-tenant
+ * endpoints publish `https://login.microsoftonline.com/{tenantid}/v2.0` as their issuer), or
+ * undefined. No token carries such an `iss`: listed, it accepts nothing, and a validator that
+ * filled the template in from the token's own `tid` would accept every tenant's users, an
+ * attacker's own tenant among them (Microsoft signs every tenant's tokens with the same keys).
+ */
+function issuerWithoutTenant(issuer: string): string | undefined {
+  const exact = 'list your own tenant\'s issuer exactly, https://login.microsoftonline.com/<tenant id>/v2.0, one entry per tenant you trust';
+  if (/[{}]|%7b|%7d/i.test(issuer)) return `is a template (${issuer}), not an issuer: no token carries it; ${exact}`;
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    return undefined;
+  }
+  const first = url.pathname.split('/')[1]?.toLowerCase() ?? '';
+  if (ENTRA_HOSTS.has(url.hostname.toLowerCase()) && ENTRA_ANY_TENANT.has(first)) return `names no tenant (/${first}/ is the endpoint for users of any tenant; every token's iss names the tenant it comes from): ${exact}`;
+  return undefined;
+}
 
 /** `issuers[]`: the token issuers stepgate trusts. */
 export const issuersSchema = z.array(issuerSchema).min(1, 'at least one trusted issuer is required');
@@ -74,4 +113,6 @@ export const ISSUERS_APPLY = {
   'issuers[].jwks_refresh_seconds': 'live',
   'issuers[].jwks_cooldown_seconds': 'live',
   'issuers[].fetch_timeout_ms': 'live',
+  'issuers[].history_of.issuer': 'live',
+  'issuers[].history_of.claim': 'live',
 } as const satisfies ApplyTable;
