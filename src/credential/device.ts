@@ -1,10 +1,9 @@
 import { Buffer } from 'node:buffer';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { createRequire } from 'node:module';
 import type { DeviceCertificate, TokenCache } from './cache.cjs';
 import { readableLine } from '../core/readable.js';
+import { requestStepgate } from './stepgate-request.js';
 
 /**
  * `--device-certificate` (issue 12, item 5): the machine's EC P-256 key and the certificate
@@ -51,12 +50,19 @@ export async function enrolDevice(o: EnrolOptions): Promise<void> {
     return;
   }
   const key = createPrivateKey(pem);
-  const answer = await post(`${o.base.replace(/\/+$/, '')}${DEVICE_CERTIFICATE_PATH}`, o.idToken, JSON.stringify({ csr: csrPem(key) }), o.ca, o.timeoutMs ?? 10_000);
+  const answer = await requestStepgate(`${o.base.replace(/\/+$/, '')}${DEVICE_CERTIFICATE_PATH}`, { method: 'POST', token: o.idToken, body: JSON.stringify({ csr: csrPem(key) }), ca: o.ca, timeoutMs: o.timeoutMs ?? 10_000 });
   if (answer.kind === 'error') {
     o.stderr(`stepgate: no device certificate: ${answer.message}`);
     return;
   }
-  const body = answer.body as { certificate?: unknown; device_id?: unknown; not_after?: unknown; reason?: unknown };
+  let body: { certificate?: unknown; device_id?: unknown; not_after?: unknown; reason?: unknown };
+  try {
+    const parsed = JSON.parse(answer.text) as unknown;
+    body = typeof parsed === 'object' && parsed !== null ? (parsed as typeof body) : {};
+  } catch {
+    o.stderr(`stepgate: no device certificate: stepgate answered HTTP ${answer.status} without JSON`);
+    return;
+  }
   if (answer.status !== 200) {
     const why = typeof body.reason === 'string' ? readableLine(body.reason) : `HTTP ${answer.status}`;
     o.stderr(`stepgate: no device certificate: stepgate refused (${why})`);
@@ -110,53 +116,4 @@ export function csrPem(key: KeyObject): string {
   });
   const b64 = Buffer.from(a.AsnConvert.serialize(csr)).toString('base64');
   return `-----BEGIN CERTIFICATE REQUEST-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE REQUEST-----\n`;
-}
-
-type Answer = { kind: 'answer'; status: number; body: Record<string, unknown> } | { kind: 'error'; message: string };
-
-/** POSTs JSON with the ID token; over plain http only to this machine, as the challenge question. */
-function post(url: string, token: string, body: string, ca: Buffer | undefined, timeoutMs: number): Promise<Answer> {
-  return new Promise((resolve) => {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      resolve({ kind: 'error', message: `not a URL: ${url}` });
-      return;
-    }
-    const send = u.protocol === 'https:' ? httpsRequest : u.protocol === 'http:' ? httpRequest : undefined;
-    if (!send) return resolve({ kind: 'error', message: `unsupported scheme in ${url}` });
-    if (u.protocol === 'http:' && !/^(localhost|\[::1\]|127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.test(u.hostname)) {
-      return resolve({ kind: 'error', message: `not sending the token over plain http to ${u.host}: use https (--stepgate, or the cluster's server)` });
-    }
-    const req = send(
-      u,
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) },
-        timeout: timeoutMs,
-        ...(ca && u.protocol === 'https:' ? { ca } : {}),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size <= 64 * 1024) chunks.push(c);
-        });
-        res.on('end', () => {
-          try {
-            const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-            resolve({ kind: 'answer', status: res.statusCode ?? 0, body: typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {} });
-          } catch {
-            resolve({ kind: 'error', message: `stepgate answered HTTP ${res.statusCode} without JSON` });
-          }
-        });
-        res.on('error', (err) => resolve({ kind: 'error', message: err.message }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${u.origin} within ${timeoutMs} ms`)));
-    req.on('error', (err) => resolve({ kind: 'error', message: err.message }));
-    req.end(body);
-  });
 }

@@ -24,7 +24,8 @@ const logs: Record<string, unknown>[] = [];
 const SUB = 'alice@example.com';
 
 function yaml(httpPort: number, c: TestDeviceCa, extra = ''): string {
-  return `${stepupConfigYaml({ idp: issuer.url, httpPort })}
+  // A loaded machine can be slow to serve the issuer's keys at start (as challenge.test.ts).
+  return `${stepupConfigYaml({ idp: issuer.url, httpPort }).replace('algorithms: [RS256]', 'algorithms: [RS256]\n    fetch_timeout_ms: 15000\n    jwks_cooldown_seconds: 1')}
 device_certificates:
   ca_certificate_file: ${c.certFile}
   ca_key_file: ${c.keyFile}
