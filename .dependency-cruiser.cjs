@@ -10,6 +10,7 @@ const LAYERS = [
   ['server', '^src/server/'], // gRPC and HTTP adapters: parse, call pipeline/check, map the answer
   ['web', '^src/web/'], // step-up pages and flow, approval desk
   ['admin', '^src/admin/'], // incident and revocation admin API, Shared Signals receiver, their CLI client
+  ['devices', '^src/devices/'], // the device CA: enrolment decision, CSR checks, certificate issue
   ['credential', '^src/credential/'], // the kubectl plugin's client side (imports only config/environment.ts and core/ask-nonce.ts below)
   ['telemetry', '^src/telemetry/'], // metrics, traces, audit: records what the pipeline decided
   ['pipeline', '^src/pipeline/'], // runtime and the one check path

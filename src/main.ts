@@ -11,6 +11,8 @@ import { InflightLimit } from './server/inflight.js';
 import type { RunningHttpServer } from './server/http/listen.js';
 import { TrustedProxies } from './server/http/proxies.js';
 import { startStepUpServer } from './server/http/stepup.js';
+import { loadDeviceCa } from './devices/ca.js';
+import { DeviceEnroller } from './devices/enrol.js';
 import { stepUpClientSecret, withEnvOverrides } from './preflight.js';
 import { StepUpFlow } from './web/stepup/flow.js';
 import { ApprovalDesk } from './web/approvals/desk.js';
@@ -101,6 +103,14 @@ export async function startService(
     await telemetry.shutdown();
     throw err;
   }
+  // The device CA is read once, before any listener: a missing or unreadable file stops the start.
+  let devices: DeviceEnroller | undefined;
+  try {
+    devices = startConfig.device_certificates ? new DeviceEnroller(loadDeviceCa(startConfig.device_certificates)) : undefined;
+  } catch (err) {
+    await telemetry.shutdown();
+    throw err;
+  }
   warnIfKubernetesRulesCannotMatch(config, logger);
   warnIfAdminNeedsNoStepUp(config, logger);
   // The HTTP listener is fixed at start (a restart-only key), so reloads are judged against it.
@@ -169,7 +179,7 @@ export async function startService(
       // Served whenever the step-up routes are: a reload that adds `automation` finds them ready,
       // and without it the runtime has no approval store and the pages answer not found.
       const desk = new ApprovalDesk({ runtime: () => runtime, tokens: new ApprovalTokens(keys), now });
-      http = await startStepUpServer({ flow, desk, runtime: () => runtime, log: logger, listen: httpListen, proxies, env, ready: () => ready });
+      http = await startStepUpServer({ flow, desk, devices, runtime: () => runtime, log: logger, listen: httpListen, proxies, env, ready: () => ready });
       started.push(http);
       logger.info({ event: 'listening', transport: 'http-stepup', port: http.port }, `step-up routes (/.stepgate/) listening on port ${http.port}`);
     }

@@ -61,12 +61,48 @@ export function preferenceOrder(tokens: CachedToken[]): CachedToken[] {
   return [...elevated, ...tokens.filter((t) => t.level === '')];
 }
 
-/** The ExecCredential JSON (without the newline) that client-go reads. */
-export function execCredentialJson(apiVersion: string, t: CachedToken): string {
+/**
+ * A device certificate stepgate issued for this machine's key (`--device-certificate`), for one
+ * issuer and client: the certificate names the subject of the sign-in that enrolled it.
+ */
+export interface DeviceCertificate {
+  issuer: string;
+  client_id: string;
+  /** PEM. */
+  certificate: string;
+  device_id: string;
+  /** Seconds since the epoch. */
+  not_after: number;
+  /** Seconds since the epoch. */
+  obtained_at: number;
+}
+
+/** What the ExecCredential carries beside the token: client-go presents it in the TLS handshake. */
+export interface DeviceCredential {
+  certificate: string;
+  key: string;
+  /** Seconds since the epoch. */
+  notAfter: number;
+}
+
+/** The machine's key: one per cache directory, made once, never rewritten (wx). */
+export const DEVICE_KEY_FILE = 'device-key.pem';
+
+/**
+ * The ExecCredential JSON (without the newline) that client-go reads. With a device credential,
+ * client-go's `clientCertificateData` and `clientKeyData` (PEM) too, and the credential expires
+ * when the first of the two does, so kubectl asks again rather than present an expired certificate.
+ */
+export function execCredentialJson(apiVersion: string, t: CachedToken, device?: DeviceCredential): string {
+  const until = Math.min(t.expires_at, device?.notAfter ?? Infinity) - SKEW_SECONDS;
   return JSON.stringify({
     apiVersion,
     kind: 'ExecCredential',
-    status: { token: t.id_token, expirationTimestamp: new Date((t.expires_at - SKEW_SECONDS) * 1000).toISOString() },
+    status: {
+      token: t.id_token,
+      expirationTimestamp: new Date(until * 1000).toISOString(),
+      ...(device ? { clientCertificateData: device.certificate, clientKeyData: device.key } : {}),
+    },
   });
 }
 
@@ -127,6 +163,10 @@ function fileKey(...parts: string[]): string {
   let key = fileKeys.get(joined);
   if (key === undefined) fileKeys.set(joined, (key = createHash('sha256').update(joined, 'utf8').digest('hex').slice(0, 32)));
   return key;
+}
+
+function deviceFile(issuer: string, clientId: string): string {
+  return `device-${fileKey(issuer, clientId)}.json`;
 }
 
 function servedFile(issuer: string, clientId: string): string {
@@ -235,6 +275,46 @@ export class TokenCache {
       names.push(n);
     }
     return { tokens, names, count };
+  }
+
+  /** The machine's device key (PKCS#8 PEM), when it exists and only its owner may read it. */
+  deviceKey(): string | undefined {
+    return readPrivate(join(this.dir, DEVICE_KEY_FILE));
+  }
+
+  /**
+   * Stores `pem` as the machine's key unless one exists (another plugin run made it first):
+   * returns the key in effect. Written 0600 with wx, so an existing key is never replaced.
+   */
+  createDeviceKey(pem: string): string | undefined {
+    this.ensureDir();
+    try {
+      writeFileSync(join(this.dir, DEVICE_KEY_FILE), pem, { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    return this.deviceKey();
+  }
+
+  deviceCertificate(issuer: string, clientId: string): DeviceCertificate | undefined {
+    const c = this.read<DeviceCertificate>(deviceFile(issuer, clientId));
+    return c && c.issuer === issuer && c.client_id === clientId && typeof c.certificate === 'string' && Number.isSafeInteger(c.not_after) ? c : undefined;
+  }
+
+  putDeviceCertificate(c: DeviceCertificate): void {
+    this.write(deviceFile(c.issuer, c.client_id), c);
+  }
+
+  removeDeviceCertificate(issuer: string, clientId: string): void {
+    rmSync(join(this.dir, deviceFile(issuer, clientId)), { force: true });
+  }
+
+  /** The certificate and key to present, while the certificate has SKEW_SECONDS left; else undefined. */
+  deviceCredential(issuer: string, clientId: string, now: number): DeviceCredential | undefined {
+    const c = this.deviceCertificate(issuer, clientId);
+    if (c === undefined || c.not_after - SKEW_SECONDS <= now) return undefined;
+    const key = this.deviceKey();
+    return key === undefined ? undefined : { certificate: c.certificate, key, notAfter: c.not_after };
   }
 
   served(issuer: string, clientId: string): ServedMarker | undefined {

@@ -1,6 +1,6 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { cacheDir, execCredentialJson, preferenceOrder, SKEW_SECONDS, TokenCache, tokenHash, type CachedToken } from './cache.cjs';
+import { cacheDir, execCredentialJson, preferenceOrder, SKEW_SECONDS, TokenCache, tokenHash, type CachedToken, type DeviceCredential } from './cache.cjs';
 
 export { SKEW_SECONDS };
 
@@ -28,6 +28,7 @@ export const PLUGIN_OPTIONS = {
   acr: { type: 'string', multiple: true },
   browser: { type: 'string' },
   device: { type: 'boolean' },
+  'device-certificate': { type: 'boolean' },
   timeout: { type: 'string' },
   level: { type: 'string' },
   context: { type: 'string' },
@@ -101,8 +102,8 @@ export function execInfo(env: NodeJS.ProcessEnv): ExecInfo {
 }
 
 /** The ExecCredential line for client-go. */
-export function execCredential(info: ExecInfo, t: CachedToken): string {
-  return `${execCredentialJson(info.apiVersion, t)}\n`;
+export function execCredential(info: ExecInfo, t: CachedToken, device?: DeviceCredential): string {
+  return `${execCredentialJson(info.apiVersion, t, device)}\n`;
 }
 
 export function parentStart(ppid: number): string {
@@ -129,6 +130,8 @@ export interface Answering {
   /** The parent's start time (see parentStart). */
   start: string;
   now: () => number;
+  /** `--device-certificate`: the machine's certificate and key go beside the token while the certificate lives. */
+  device?: boolean;
 }
 
 /**
@@ -149,7 +152,7 @@ export function serve(a: Answering, t: CachedToken): string {
   // Node answers when fast-path.sh declined; that may be because its file is missing or out of
   // date (an earlier version, a file removed by hand), so the next command can take it again.
   a.cache.syncFast(a.issuer, a.clientId);
-  return execCredential(a.info, t);
+  return execCredential(a.info, t, a.device ? a.cache.deviceCredential(a.issuer, a.clientId, a.now()) : undefined);
 }
 
 export interface CachedIo {
@@ -165,8 +168,11 @@ export interface CachedIo {
  */
 export function answerFromCache(args: string[], io: CachedIo): string | undefined {
   let target: CredentialTarget;
+  let device: boolean;
   try {
-    target = credentialTarget(parsePluginArgs(args).values);
+    const { values } = parsePluginArgs(args);
+    target = credentialTarget(values);
+    device = values['device-certificate'] === true;
   } catch {
     return undefined;
   }
@@ -178,6 +184,7 @@ export function answerFromCache(args: string[], io: CachedIo): string | undefine
     ppid: io.ppid,
     start: parentStart(io.ppid),
     now: io.now,
+    device,
   };
   const now = io.now();
   const tokens = a.cache.list(a.issuer, a.clientId);

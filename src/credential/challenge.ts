@@ -1,7 +1,6 @@
 import { Buffer } from 'node:buffer';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { OpenAsk } from './ask-choice.js';
+import { requestStepgate } from './stepgate-request.js';
 
 /** What stepgate remembers about the last challenge it answered a credential with. */
 export interface Challenge {
@@ -28,59 +27,22 @@ export type ChallengeAnswer =
  * `GET <stepgate>/.stepgate/v1/challenge` with the token the 401 was for. `ca` is the cluster's CA
  * bundle from KUBERNETES_EXEC_INFO when stepgate is reached through the API server's address.
  */
-export function askChallenge(url: string, token: string, ca: Buffer | undefined, timeoutMs = 10_000): Promise<ChallengeAnswer> {
-  return new Promise((resolve) => {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      resolve({ kind: 'error', message: `not a URL: ${url}` });
-      return;
-    }
-    const send = u.protocol === 'https:' ? httpsRequest : u.protocol === 'http:' ? httpRequest : undefined;
-    if (!send) {
-      resolve({ kind: 'error', message: `unsupported scheme in ${url}` });
-      return;
-    }
-    // The question carries the user's ID token, a credential the cluster accepts: over plain http
-    // only to this machine, as signin.ts allows an http issuer only on loopback. Elsewhere anyone
-    // on the path would read it (and answer with a challenge of their own).
-    if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) {
-      resolve({ kind: 'error', message: `not sending the token over plain http to ${u.host}: use https (--stepgate, or the cluster's server)` });
-      return;
-    }
-    const req = send(
-      u,
-      { method: 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, timeout: timeoutMs, ...(ca && u.protocol === 'https:' ? { ca } : {}) },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size <= 64 * 1024) chunks.push(c);
-        });
-        res.on('end', () => {
-          if (res.statusCode === 401) return resolve({ kind: 'invalid' });
-          if (res.statusCode !== 200) return resolve({ kind: 'error', message: `stepgate answered HTTP ${res.statusCode}` });
-          try {
-            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { challenge?: Challenge | null };
-            const c = body.challenge;
-            if (c === null || c === undefined) return resolve({ kind: 'none' });
-            if (!wellFormedChallenge(c)) return resolve({ kind: 'error', message: 'stepgate sent a malformed challenge' });
-            // Asks that are not as stepgate writes them are dropped: the sign-in is then unbound, as before.
-            const asks = Array.isArray(c.asks) ? c.asks.filter(wellFormed) : undefined;
-            resolve({ kind: 'challenge', challenge: { ...c, asks } });
-          } catch {
-            resolve({ kind: 'error', message: 'stepgate sent a body that is not JSON' });
-          }
-        });
-        res.on('error', (err) => resolve({ kind: 'error', message: err.message }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${u.origin} within ${timeoutMs} ms`)));
-    req.on('error', (err) => resolve({ kind: 'error', message: err.message }));
-    req.end();
-  });
+export async function askChallenge(url: string, token: string, ca: Buffer | undefined, timeoutMs = 10_000): Promise<ChallengeAnswer> {
+  const r = await requestStepgate(url, { method: 'GET', token, ca, timeoutMs });
+  if (r.kind === 'error') return r;
+  if (r.status === 401) return { kind: 'invalid' };
+  if (r.status !== 200) return { kind: 'error', message: `stepgate answered HTTP ${r.status}` };
+  try {
+    const body = JSON.parse(r.text) as { challenge?: Challenge | null };
+    const c = body.challenge;
+    if (c === null || c === undefined) return { kind: 'none' };
+    if (!wellFormedChallenge(c)) return { kind: 'error', message: 'stepgate sent a malformed challenge' };
+    // Asks that are not as stepgate writes them are dropped: the sign-in is then unbound, as before.
+    const asks = Array.isArray(c.asks) ? c.asks.filter(wellFormed) : undefined;
+    return { kind: 'challenge', challenge: { ...c, asks } };
+  } catch {
+    return { kind: 'error', message: 'stepgate sent a body that is not JSON' };
+  }
 }
 
 /**
@@ -107,10 +69,6 @@ const REASON = /^[a-z][a-z0-9_]{0,63}$/;
 const LEVEL = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** Space-separated printable ASCII values (RFC 9470 acr_values). */
 const ACR_VALUES = /^[\x21-\x7e]{1,512}(?: [\x21-\x7e]{1,512}){0,15}$/;
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
 
 function wellFormed(a: unknown): a is OpenAsk {
   if (typeof a !== 'object' || a === null) return false;

@@ -21,6 +21,7 @@ import { chooseAsk, parentCommand, type Command } from './ask-choice.js';
 import { readableLine } from '../core/readable.js';
 import type { Challenge, ChallengeAnswer } from './challenge.js';
 import type { SignInOptions, SignInRequest, SignInResult } from './signin.js';
+import type { EnrolOptions } from './device.js';
 
 // openid-client is loaded only when the IdP must be talked to: a cached token costs no import.
 async function signIn(o: SignInOptions, r: SignInRequest): Promise<SignInResult> {
@@ -32,6 +33,10 @@ async function askChallenge(url: string, token: string, ca: Buffer | undefined):
 }
 async function refresh(issuer: string, clientId: string, token: string): Promise<SignInResult | undefined> {
   return (await import('./signin.js')).refresh(issuer, clientId, token);
+}
+// node:crypto's key generation and the ASN.1 schemas only after a sign-in, with --device-certificate.
+async function enrolDevice(o: EnrolOptions): Promise<void> {
+  return (await import('./device.js')).enrolDevice(o);
 }
 
 /**
@@ -76,17 +81,20 @@ interface Settings {
   /** Level name → acr_values, from `--acr name=value`. */
   levels: Map<string, string>;
   signIn: Omit<SignInOptions, 'stderr'>;
+  /** `--device-certificate`: enrol this machine's key after a sign-in, and present its certificate. */
+  deviceCertificate: boolean;
 }
 
 export const PLUGIN_COMMANDS = new Set(['credential', 'login', 'logout', 'status', 'kubeconfig']);
 
 export const PLUGIN_USAGE = `kubectl credential plugin (also as: kubectl stepgate <command>):
-  stepgate credential --issuer URL --client-id ID [--acr NAME=ACR]... [--stepgate URL] [--device] [--browser CMD]
+  stepgate credential --issuer URL --client-id ID [--acr NAME=ACR]... [--stepgate URL] [--device] [--device-certificate] [--browser CMD]
                                               ExecCredential for kubectl (the users: exec entry runs this)
   stepgate login [--level NAME|ACR] [--device]    sign in now, at a level (e.g. before an on-call session)
+                                              (with --device-certificate in the kubeconfig entry: enrols this machine)
   stepgate logout [--all]                      forget cached sign-ins
   stepgate status                              cached sign-ins: levels and ages (never the tokens)
-  stepgate kubeconfig --issuer URL --client-id ID [--acr NAME=ACR]... [--name USER]
+  stepgate kubeconfig --issuer URL --client-id ID [--acr NAME=ACR]... [--name USER] [--device-certificate]
                                               print the kubeconfig users: entry
   Without --issuer, login/logout/status read the options from the current kubeconfig context's user.
   The browser command is --browser or STEPGATE_BROWSER (the URL is appended); the device grant is used
@@ -122,6 +130,7 @@ function settings(values: Values, env: NodeJS.ProcessEnv, exec: boolean): Settin
     stepgate: v.stepgate,
     scopes,
     levels,
+    deviceCertificate: v['device-certificate'] === true,
     signIn: {
       issuer,
       clientId,
@@ -202,7 +211,7 @@ async function credential(s: Settings, io: PluginIo): Promise<number> {
   const cache = new TokenCache(cacheDir(io.env));
   const info = execInfo(io.env);
   const now = io.now();
-  const a: Answering = { cache, issuer: s.issuer, clientId: s.clientId, info, ppid: io.ppid, start: parentStart(io.ppid), now: io.now };
+  const a: Answering = { cache, issuer: s.issuer, clientId: s.clientId, info, ppid: io.ppid, start: parentStart(io.ppid), now: io.now, device: s.deviceCertificate };
   const served = (t: CachedToken) => {
     io.stdout(serve(a, t));
     return 0;
@@ -213,7 +222,7 @@ async function credential(s: Settings, io: PluginIo): Promise<number> {
   if (previous) {
     const url = challengeUrl(s, info);
     const answer = url ? await askChallenge(url, previous.id_token, info.ca) : { kind: 'error' as const, message: 'no stepgate URL (--stepgate, or provideClusterInfo: true)' };
-    if (answer.kind === 'challenge') return stepUp(s, io, cache, answer.challenge, previous, served);
+    if (answer.kind === 'challenge') return stepUp(s, io, cache, answer.challenge, previous, served, info);
     if (answer.kind === 'invalid') {
       refused = tokenHash(previous.id_token);
       // stepgate accepts it no more (revoked key, and the like): an elevated sign-in is not kept to
@@ -239,7 +248,21 @@ async function credential(s: Settings, io: PluginIo): Promise<number> {
   const r = await signIn({ ...s.signIn, stderr: io.stderr }, {});
   const t = store(s, '', r, io.now());
   cache.put(t);
+  await afterSignIn(s, io, cache, r, s.stepgate ?? info.server, info.ca);
   return served(t);
+}
+
+/**
+ * Enrols (or renews) the machine's device certificate with a token just signed in for: only such
+ * a token has the recent auth_time stepgate asks for. Never fails the command.
+ */
+async function afterSignIn(s: Settings, io: PluginIo, cache: TokenCache, r: SignInResult, base: string | undefined, ca: Buffer | undefined): Promise<void> {
+  if (!s.deviceCertificate) return;
+  try {
+    await enrolDevice({ cache, issuer: s.issuer, clientId: s.clientId, base, ca, idToken: r.idToken, now: io.now(), stderr: io.stderr });
+  } catch (err) {
+    io.stderr(`stepgate: no device certificate: ${(err as Error).message}`);
+  }
 }
 
 function challengeUrl(s: Settings, info: ExecInfo): string | undefined {
@@ -255,6 +278,7 @@ async function stepUp(
   c: Challenge,
   previous: CachedToken,
   served: (t: CachedToken) => number,
+  info: ExecInfo,
 ): Promise<number> {
   const fresh = c.reason === 'auth_too_old' || c.reason === 'auth_time_missing';
   const needed = c.required_level ?? c.level;
@@ -269,6 +293,7 @@ async function stepUp(
     const t = store(s, c.acr_values ?? '', r, io.now());
     if (t.level === '') t.refresh_token = previous.level === '' ? (r.refreshToken ?? previous.refresh_token) : undefined;
     cache.put(t);
+    await afterSignIn(s, io, cache, r, s.stepgate ?? info.server, info.ca);
     io.stderr(`stepgate: signed in${r.claims.acr ? ` (${r.claims.acr})` : ''}. kubectl already reported this attempt as refused: run the command again.`);
     return served(t);
   } catch (err) {
@@ -314,6 +339,7 @@ async function login(s: Settings, level: string | undefined, io: PluginIo): Prom
     return 1;
   }
   cache.put(store(s, acr, r, io.now()));
+  await afterSignIn(s, io, cache, r, s.stepgate, undefined);
   io.stderr(`stepgate: signed in${r.claims.acr ? ` at ${r.claims.acr}` : ''}; kubectl uses this sign-in until it expires (in ${Math.max(0, r.claims.exp - io.now())}s).`);
   return 0;
 }
@@ -325,6 +351,8 @@ function logout(values: Values, io: PluginIo): number {
   for (const t of tokens) {
     cache.remove(t.issuer, t.client_id, t.level);
     cache.clearServed(t.issuer, t.client_id);
+    // The certificate names the subject signed out; the machine's key stays (it is the machine's).
+    cache.removeDeviceCertificate(t.issuer, t.client_id);
   }
   io.stderr(`stepgate: forgot ${tokens.length} cached sign-in(s).`);
   return 0;
@@ -369,6 +397,7 @@ function kubeconfig(values: Values, io: PluginIo): number {
   if (values.stepgate) args.push(`--stepgate=${values.stepgate}`);
   if (values.scope) args.push(`--scope=${values.scope}`);
   if (values.device) args.push('--device');
+  if (values['device-certificate']) args.push('--device-certificate');
   const q = (s: string) => JSON.stringify(s);
   io.stdout(
     [

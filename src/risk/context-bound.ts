@@ -97,7 +97,14 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     consider(at, 'new_network', what, none ? 'requests without a client address' : undefined, undefined, h.prefixSince);
   }
   if (has('new_device') && ctx.device.strength !== 'fingerprint') {
-    const what = ctx.device.strength === 'certificate' ? 'client certificate' : ctx.device.strength === 'session' ? 'browser (a step-up session without its device cookie)' : 'browser';
+    const what =
+      ctx.device.strength === 'certificate'
+        ? 'client certificate'
+        : ctx.device.strength === 'foreign_certificate'
+          ? "client certificate (another person's)"
+          : ctx.device.strength === 'session'
+            ? 'browser (a step-up session without its device cookie)'
+            : 'browser';
     consider(h.deviceSince - grace, 'new_device', `new ${what}`, undefined, undefined, h.deviceSince);
   }
   if (has('ua_family_change')) consider(h.clientSince - Math.max(grace, clientGraceSeconds * 1000), 'ua_family_change', `new client ${ctx.device.uaFamily}`, undefined, undefined, h.clientSince);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DEVICE_URI_PREFIX, parseDeviceUri } from '../core/device-uri.js';
 
 /**
  * Which device a request comes from, strongest evidence first:
@@ -8,7 +9,7 @@ import { createHash } from 'node:crypto';
  * 3. a weak fingerprint of the user agent and its client hints.
  * Ids are hashes: a certificate subject or a user agent is not something to keep in clear.
  */
-export type DeviceStrength = 'certificate' | 'cookie' | 'session' | 'fingerprint' | 'none';
+export type DeviceStrength = 'certificate' | 'cookie' | 'session' | 'foreign_certificate' | 'fingerprint' | 'none';
 
 export interface Device {
   id: string;
@@ -42,6 +43,13 @@ export interface DeviceInputs {
   secChUaPlatform: string | undefined;
   /** The id in a device cookie whose signature was checked; undefined when there is none. */
   deviceCookie?: string | undefined;
+  /** Whose credential the request carries: a stepgate device certificate counts for that subject only. */
+  owner?: CertificateOwner | undefined;
+}
+
+export interface CertificateOwner {
+  issuer: string;
+  subject: string;
 }
 
 /**
@@ -73,7 +81,7 @@ export class DeviceResolver {
   constructor(private readonly trustXfcc: boolean) {}
 
   resolve(i: DeviceInputs): Device {
-    return this.resolveFrom(i.principal, i.xfcc, i.userAgent, i.secChUa, i.secChUaPlatform, i.deviceCookie);
+    return this.resolveFrom(i.principal, i.xfcc, i.userAgent, i.secChUa, i.secChUaPlatform, i.deviceCookie, i.owner);
   }
 
   /** resolve() without its argument object: the risk engine calls it on every Check. */
@@ -84,9 +92,19 @@ export class DeviceResolver {
     secChUa: string | undefined,
     secChUaPlatform: string | undefined,
     deviceCookie: string | undefined,
+    owner?: CertificateOwner,
   ): Device {
     const cert = principal !== '' ? principal : this.trustXfcc && xfcc ? xfccIdentity(xfcc) : '';
     const ua = userAgent ?? '';
+    if (cert !== '' && foreignDeviceCertificate(cert, owner)) {
+      // Another subject's stepgate device certificate (or one in stepgate's form that does not
+      // parse): no evidence for this subject, and not the fingerprint either, which the holder
+      // chose. A device of its own, never a certificate (certificate_missing judges it as a machine
+      // without this subject's key), and as binding as an unknown certificate when new (a machine
+      // this subject never proved, as another employee's MDM certificate is). Not remembered:
+      // only a misuse sends one.
+      return Object.freeze({ id: `foreign:${digest(cert)}`, strength: 'foreign_certificate', uaFamily: uaFamily(ua), platform: platformOf(ua, secChUaPlatform) });
+    }
     const cookie = deviceCookie ?? '';
     const hint = secChUaPlatform ?? '';
     const agentOnly = cert === '' && cookie === '' && !secChUa && hint === '';
@@ -228,6 +246,18 @@ const INTERACTIVE = new Set(['kubectl', 'helm', 'k9s', 'argocd', 'client-go', 'c
 
 const CLIENT_GO_AGENT = /^[\w.-]+\/\S+ \([\w.-]+\/[\w.-]+\) kubernetes\/[^\s/]+(?:\/.*)?$/;
 
+/**
+ * Whether `cert` (a principal, or `uri=…` from x-forwarded-client-cert) is a stepgate device
+ * certificate's URI naming another issuer or subject than `owner` (core/device-uri.ts); any other
+ * certificate (an MDM's) is not judged here. Without an owner (no identity) none counts.
+ */
+function foreignDeviceCertificate(cert: string, owner: CertificateOwner | undefined): boolean {
+  const uri = cert.startsWith('uri=') ? cert.slice(4) : cert;
+  if (!uri.startsWith(DEVICE_URI_PREFIX)) return false;
+  const d = parseDeviceUri(uri);
+  return d === undefined || owner === undefined || d.issuer !== owner.issuer || d.subject !== owner.subject;
+}
+
 function digest(s: string): string {
   return createHash('sha256').update(s).digest('base64url').slice(0, 22);
 }
@@ -244,15 +274,21 @@ function xfccIdentity(xfcc: string): string {
   const elements = splitUnquoted(xfcc, ',');
   let uri = '';
   let subject = '';
+  let hash = '';
   for (const part of splitUnquoted(elements[elements.length - 1] ?? '', ';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     const k = part.slice(0, eq).trim().toLowerCase();
     const v = unquote(part.slice(eq + 1).trim());
-    if (k === 'hash' && v !== '') return `hash=${v}`;
+    if (k === 'hash' && v !== '') hash = v;
     if (k === 'uri') uri = v;
     if (k === 'subject') subject = v;
   }
+  // A stepgate device certificate is judged by the subject its URI names, and is one device
+  // whether the gateway passes it as source.principal or here (the URI stays across renewals,
+  // its Hash does not).
+  if (uri.startsWith(DEVICE_URI_PREFIX)) return uri;
+  if (hash !== '') return `hash=${hash}`;
   return uri !== '' ? `uri=${uri}` : subject !== '' ? `subject=${subject}` : '';
 }
 

@@ -447,6 +447,8 @@ export class RiskEngine {
         platformHint,
         // Bound to its owner (device-cookie.ts): the subject key is deviceOwner(issuer, subject).
         this.o.deviceCookies?.fromCookieHeader(cookie, keys.subject),
+        // A stepgate device certificate counts for the subject it names only (device_certificates).
+        who,
       );
       client = clientKind(device.uaFamily, ua);
       // Kept with the token (as many as the token cache holds): never an agent the resolver would not keep either.

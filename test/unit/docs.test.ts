@@ -4,6 +4,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 import { REASON_CODES } from '../../src/core/reasons.js';
+import { ENROL_REFUSAL_CODES } from '../../src/devices/codes.js';
 import { RISK_CODES } from '../../src/risk/codes.js';
 
 /**
@@ -169,5 +170,18 @@ describe('docs/risk.md', () => {
 
   it('documents no signal code that does not exist', () => {
     expect(headings.filter((h) => !(RISK_CODES as readonly string[]).includes(h))).toEqual([]);
+  });
+});
+
+describe('docs/device-certificates.md', () => {
+  const doc = readDoc('device-certificates.md');
+  const headings = [...doc.matchAll(/^## `([^`]+)`\s*$/gm)].map((m) => m[1]!);
+
+  it.each(ENROL_REFUSAL_CODES)('documents the enrolment refusal %s', (code) => {
+    expect(headings).toContain(code);
+  });
+
+  it('documents no refusal that does not exist', () => {
+    expect(headings.filter((h) => !(ENROL_REFUSAL_CODES as string[]).includes(h))).toEqual([]);
   });
 });

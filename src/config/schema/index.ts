@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
 import { ACCESS_PROXY_APPLY, accessProxySchema } from './access-proxy.js';
 import { ASSURANCE_APPLY, assuranceSchema } from './assurance.js';
+import { DEVICE_CERTIFICATES_APPLY, deviceCertificatesSchema } from './device-certificates.js';
 import { AUTOMATION_APPLY, automationSchema } from './automation.js';
 import { HMAC_ALGS, modeSchema } from './common.js';
 import { guardrailEffectSchema, GUARDRAILS_APPLY, guardrailsSchema } from './guardrails.js';
@@ -56,6 +57,7 @@ export const configSchema = z
     guardrails: guardrailsSchema.optional(),
     automation: automationSchema.optional(),
     incident: incidentSchema.optional(),
+    device_certificates: deviceCertificatesSchema.optional(),
     telemetry: telemetrySchema,
     state: stateSchema.prefault({}),
   })
@@ -182,6 +184,12 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['incident'], message: 'needs stepup.oidc: the admin API and the Shared Signals receiver are served on the step-up listener (server.http_listen)' });
       }
     }
+    if (cfg.device_certificates) {
+      checkLevel(cfg.device_certificates.min_level, ['device_certificates', 'min_level']);
+      if (!cfg.stepup.oidc) {
+        ctx.addIssue({ code: 'custom', path: ['device_certificates'], message: 'needs stepup.oidc: enrolment is served on the step-up listener (server.http_listen)' });
+      }
+    }
     if (cfg.access_proxy?.required && cfg.network.xff_trusted_cidrs.length === 0) {
       // "Came through the proxy" is the peer test of network.xff_trusted_cidrs; without the list
       // no request would ever be asked for the assertion, and the setting would promise nothing.
@@ -233,6 +241,7 @@ export type OidcConfig = NonNullable<Config['stepup']['oidc']>;
 export type SessionConfig = NonNullable<Config['stepup']['session']>;
 export type AutomationConfig = NonNullable<Config['automation']>;
 export type IncidentConfig = NonNullable<Config['incident']>;
+export type DeviceCertificatesConfig = NonNullable<Config['device_certificates']>;
 export type Mode = z.infer<typeof modeSchema>;
 
 /**
@@ -257,6 +266,7 @@ export const APPLY: ApplyTable = Object.freeze({
   ...GUARDRAILS_APPLY,
   ...AUTOMATION_APPLY,
   ...INCIDENT_APPLY,
+  ...DEVICE_CERTIFICATES_APPLY,
   ...TELEMETRY_APPLY,
   ...STATE_APPLY,
 });

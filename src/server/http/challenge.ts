@@ -31,7 +31,8 @@ export async function challengeEndpoint(rt: Runtime, method: string, authorizati
   }
 }
 
-function unauthenticated(rt: Runtime, reason: Parameters<typeof reasonMessage>[0]): FlowResponse {
+/** The 401 of every endpoint that takes a bearer token: the Check's reason, and invalid_token unless there was none. */
+export function unauthenticated(rt: Runtime, reason: Parameters<typeof reasonMessage>[0]): FlowResponse {
   const realm = `Bearer realm="${rt.config.stepup.realm}"`;
   const www = reason === 'token_missing' ? realm : `${realm}, error="invalid_token"`;
   return {

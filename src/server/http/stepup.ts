@@ -12,6 +12,8 @@ import { readBody, send } from './respond.js';
 import type { ApprovalAudit, ApprovalDesk, DeskResponse } from '../../web/approvals/desk.js';
 import { APPROVALS_PATH } from '../../approvals/urls.js';
 import { CHALLENGE_PATH, challengeEndpoint } from './challenge.js';
+import { DEVICE_CERTIFICATE_PATH, deviceCertificateEndpoint } from './device-certificate.js';
+import type { DeviceEnroller } from '../../devices/enrol.js';
 import { ADMIN_MAX_BODY, ADMIN_PATH, adminApi } from '../../admin/admin.js';
 import { MAX_SET_BYTES, receiveSignal, SIGNALS_PATH } from '../../admin/signals.js';
 
@@ -25,6 +27,8 @@ export interface StepUpServerOptions {
   proxies: TrustedProxies;
   /** For `incident.shared_signals.authorization_env`. */
   env?: NodeJS.ProcessEnv;
+  /** The device CA (`device_certificates`), read at start; undefined without it. */
+  devices?: DeviceEnroller;
   /** Whether the whole service is ready (every listener bound, not shutting down); healthz says so. */
   ready?: () => boolean;
 }
@@ -41,7 +45,7 @@ export async function startStepUpServer(opts: StepUpServerOptions): Promise<Runn
     opts.listen,
     (req, res) => {
       const ids = requestIds(req);
-      handle(opts, req).then(
+      handle(opts, req, ids).then(
         (r) => finish(opts, req, res, withIds(r, ids), ids, undefined),
         (err: unknown) => {
           const r = opts.flow.fail('stepup_internal_error', 'unexpected failure');
@@ -53,7 +57,7 @@ export async function startStepUpServer(opts: StepUpServerOptions): Promise<Runn
   );
 }
 
-async function handle(opts: StepUpServerOptions, req: IncomingMessage): Promise<FlowResponse | DeskResponse> {
+async function handle(opts: StepUpServerOptions, req: IncomingMessage, ids: RequestIds): Promise<FlowResponse | DeskResponse> {
   const url = new URL(req.url ?? '/', 'http://stepgate.invalid');
   const method = req.method ?? 'GET';
   if (opts.desk && opts.runtime().approvals !== undefined && (url.pathname === APPROVALS_PATH || url.pathname.startsWith(`${APPROVALS_PATH}/`))) {
@@ -85,6 +89,16 @@ async function handle(opts: StepUpServerOptions, req: IncomingMessage): Promise<
     }
     case '/.stepgate/callback':
       return method === 'GET' ? opts.flow.callback(url.searchParams, req.headers.cookie) : opts.flow.notFound();
+    case DEVICE_CERTIFICATE_PATH:
+      if (!opts.devices) return opts.flow.notFound();
+      return deviceCertificateEndpoint(opts.runtime(), opts.devices, req, {
+        method,
+        authorization: req.headers.authorization,
+        contentType: req.headers['content-type'],
+        userAgent: req.headers['user-agent'],
+        clientIp: opts.proxies.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'] as string | undefined),
+        requestId: ids.requestId,
+      }, opts.log);
     case CHALLENGE_PATH:
       return challengeEndpoint(opts.runtime(), method, req.headers.authorization);
     case '/.stepgate/healthz':

@@ -1,0 +1,47 @@
+import type { DeviceCertificatesConfig } from '../config/schema.js';
+import type { AssuranceModel } from '../core/assurance.js';
+import { deviceUri } from '../core/device-uri.js';
+import type { Identity } from '../core/identity.js';
+import type { DeviceCa } from './ca.js';
+import type { EnrolRefusal } from './codes.js';
+import { readCsr } from './csr.js';
+import { issueCertificate } from './issue.js';
+import { IssueLimiter } from './rate.js';
+
+export type EnrolResult =
+  | { ok: true; certificatePem: string; caPem: string; deviceId: string; notAfterMs: number; uri: string }
+  | { ok: false; code: EnrolRefusal; detail: string };
+
+/** A clock a few minutes behind on a laptop, or at the gateway, must not refuse a certificate just issued. */
+const BACKDATE_MS = 5 * 60_000;
+
+/**
+ * The enrolment decision, for a caller whose token already verified (the HTTP adapter does that,
+ * as for every endpoint): an identity a human signed in as, at `min_level` or above, within
+ * `max_auth_age_seconds`, within the rate limit, presenting a request for its own subject signed
+ * by the key it carries. Pure apart from the limiter and the CA's signature.
+ */
+export class DeviceEnroller {
+  private readonly limiter = new IssueLimiter();
+
+  constructor(private readonly ca: DeviceCa) {}
+
+  enrol(cfg: DeviceCertificatesConfig, assurance: AssuranceModel, id: Identity, csrPem: string, nowMs: number): EnrolResult {
+    if (id.automation) return { ok: false, code: 'device_automation', detail: 'an automation identity' };
+    const need = assurance.rank(cfg.min_level);
+    if (id.level < need) return { ok: false, code: 'device_level_insufficient', detail: `presented ${id.levelName || 'no level'}, needs ${cfg.min_level}` };
+    if (id.authTime === undefined) return { ok: false, code: 'device_auth_time_missing', detail: 'no auth_time' };
+    const age = Math.floor(nowMs / 1000) - id.authTime;
+    if (age > cfg.max_auth_age_seconds) return { ok: false, code: 'device_auth_too_old', detail: `signed in ${age}s ago, at most ${cfg.max_auth_age_seconds}s` };
+    const csr = readCsr(csrPem, id.subject);
+    if (!csr.ok) return csr;
+    if (!this.limiter.take(`${id.issuer}\n${id.subject}`, nowMs, cfg.rate_limit.max, cfg.rate_limit.window_seconds * 1000)) {
+      return { ok: false, code: 'device_rate_limited', detail: `${cfg.rate_limit.max} in ${cfg.rate_limit.window_seconds}s` };
+    }
+    const notAfterMs = Math.min(nowMs + cfg.lifetime_seconds * 1000, this.ca.notAfterMs);
+    if (notAfterMs <= nowMs) return { ok: false, code: 'device_internal_error', detail: 'the device CA certificate has expired' };
+    const uri = deviceUri({ deviceId: csr.deviceId, issuer: id.issuer, subject: id.subject });
+    const certificatePem = issueCertificate(this.ca, { spki: csr.spki, uri, deviceId: csr.deviceId, notBeforeMs: nowMs - BACKDATE_MS, notAfterMs });
+    return { ok: true, certificatePem, caPem: this.ca.certificatePem, deviceId: csr.deviceId, notAfterMs, uri };
+  }
+}

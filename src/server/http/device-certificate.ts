@@ -1,0 +1,113 @@
+import type { IncomingMessage } from 'node:http';
+import { reasonMessage } from '../../core/reasons.js';
+import { clientText, hashSubject } from '../../core/redact.js';
+import { ENROL_REFUSALS, type EnrolRefusal } from '../../devices/codes.js';
+import { MAX_CSR_BYTES } from '../../devices/csr.js';
+import type { DeviceEnroller } from '../../devices/enrol.js';
+import { bearerToken } from '../../pipeline/evaluate.js';
+import type { Runtime } from '../../pipeline/runtime.js';
+import type { Logger } from '../../telemetry/log.js';
+import type { FlowResponse } from '../../web/stepup/flow.js';
+import { unauthenticated } from './challenge.js';
+import { readBody } from './respond.js';
+
+export const DEVICE_CERTIFICATE_PATH = '/.stepgate/v1/device-certificate';
+
+/** The JSON around a request of MAX_CSR_BYTES; a larger body is refused unread. */
+const MAX_BODY = MAX_CSR_BYTES + 512;
+
+const JSON_TYPE = ['content-type', 'application/json'] as const;
+const NO_STORE = ['cache-control', 'no-store'] as const;
+
+export interface DeviceRequest {
+  method: string;
+  authorization: string | undefined;
+  contentType: string | undefined;
+  userAgent: string | undefined;
+  clientIp: string | undefined;
+  requestId: string;
+}
+
+/**
+ * `POST /.stepgate/v1/device-certificate` (device_certificates): the kubectl plugin's enrolment.
+ * `Authorization: Bearer <ID token>`, body `{"csr": "<PEM>"}`; answers `{certificate, ca,
+ * device_id, not_after}` or `{reason, message}`. A thin adapter: the token verifies as for every
+ * endpoint, the revocation list is asked, DeviceEnroller decides. Every issue and every refusal of
+ * a verified caller is an audit record (a refusal before that is one of a flood of noise).
+ */
+export async function deviceCertificateEndpoint(rt: Runtime, enroller: DeviceEnroller, req: IncomingMessage, r: DeviceRequest, log: Logger): Promise<FlowResponse> {
+  const cfg = rt.config.device_certificates;
+  if (cfg === undefined) return { status: 404, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ reason: 'not_found' }), audit: undefined };
+  if (r.method !== 'POST') {
+    return { status: 405, headers: [JSON_TYPE, NO_STORE, ['allow', 'POST']], body: JSON.stringify({ reason: 'method_not_allowed' }), audit: undefined };
+  }
+  const body = await readBody(req, MAX_BODY);
+  if (body === undefined) return refused('device_csr_too_large');
+  const token = bearerToken(r.authorization);
+  if (typeof token !== 'string') return unauthenticated(rt, token.reason);
+  const verified = await rt.verifier.verify(token);
+  if (!verified.ok) return unauthenticated(rt, verified.reason);
+  const id = verified.identity;
+  const nowMs = rt.now();
+  const revoked = rt.revocations?.refuse(id, nowMs);
+  if (revoked !== undefined) {
+    if (revoked.reason === 'credential_revoked') return unauthenticated(rt, 'credential_revoked');
+    return { status: 503, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ reason: 'state_unavailable', message: reasonMessage('state_unavailable') }), audit: undefined };
+  }
+  const audit = (outcome: 'issued' | 'refused', fields: Record<string, unknown>) => {
+    try {
+      const t = rt.config.telemetry;
+      const record = {
+        audit: true,
+        event: 'device.certificate',
+        outcome,
+        issuer: id.issuer,
+        subject: t.subject === 'hashed' ? hashSubject(id.subject) : id.subject,
+        level: id.levelName || undefined,
+        client_ip: r.clientIp || undefined,
+        user_agent: clientText(r.userAgent),
+        request_id: r.requestId,
+        ...fields,
+      };
+      if (outcome === 'issued') log[t.audit.level](record, 'device certificate issued');
+      else log.warn(record, 'device certificate refused');
+    } catch {
+      // Logging never changes an answer.
+    }
+  };
+  let csr: unknown;
+  try {
+    const parsed = /^application\/json\s*(;|$)/i.test(r.contentType ?? '') ? (JSON.parse(body) as unknown) : undefined;
+    csr = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>).csr : undefined;
+  } catch {
+    csr = undefined;
+  }
+  if (typeof csr !== 'string') {
+    audit('refused', { code: 'device_request_invalid' });
+    return refused('device_request_invalid');
+  }
+  let result: ReturnType<DeviceEnroller['enrol']>;
+  try {
+    result = enroller.enrol(cfg, rt.assurance, id, csr, nowMs);
+  } catch (err) {
+    audit('refused', { code: 'device_internal_error', detail: clientText((err as Error).message, 300) });
+    return refused('device_internal_error');
+  }
+  if (!result.ok) {
+    audit('refused', { code: result.code, detail: clientText(result.detail, 300) });
+    return refused(result.code);
+  }
+  const notAfter = new Date(result.notAfterMs).toISOString();
+  audit('issued', { device_id: result.deviceId, not_after: notAfter });
+  return {
+    status: 200,
+    headers: [JSON_TYPE, NO_STORE],
+    body: JSON.stringify({ certificate: result.certificatePem, ca: result.caPem, device_id: result.deviceId, not_after: notAfter }),
+    audit: undefined,
+  };
+}
+
+function refused(code: EnrolRefusal): FlowResponse {
+  const r = ENROL_REFUSALS[code];
+  return { status: r.status, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ reason: code, message: r.message }), audit: undefined };
+}

@@ -1,0 +1,32 @@
+import { execFileSync } from 'node:child_process';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A device CA made by the openssl CLI in a fresh directory: its certificate and key files. */
+export interface TestDeviceCa {
+  dir: string;
+  certFile: string;
+  keyFile: string;
+  certPem: string;
+}
+
+export function makeDeviceCa(name = 'stepgate test device CA'): TestDeviceCa {
+  const dir = mkdtempSync(join(tmpdir(), 'stepgate-device-ca-'));
+  const certFile = join(dir, 'ca.crt');
+  const keyFile = join(dir, 'ca.key');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', `/O=stepgate tests/CN=${name}`, '-days', '30', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign'], { stdio: 'ignore' });
+  return { dir, certFile, keyFile, certPem: readFileSync(certFile, 'utf8') };
+}
+
+/**
+ * A certificate signing request from the openssl CLI for a fresh key: `newkey` as openssl takes it
+ * (`ec -pkeyopt ec_paramgen_curve:prime256v1`, `rsa:2048`), the subject as `-subj` takes it.
+ */
+export function opensslCsr(subj: string, newkey: string[] = ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'], extra: string[] = []): { csr: string; key: KeyObject } {
+  const dir = mkdtempSync(join(tmpdir(), 'stepgate-csr-'));
+  const keyFile = join(dir, 'k.pem');
+  const csr = execFileSync('openssl', ['req', '-new', '-newkey', ...newkey, '-nodes', '-keyout', keyFile, '-subj', subj, ...extra], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return { csr, key: createPrivateKey(readFileSync(keyFile, 'utf8')) };
+}
