@@ -172,6 +172,11 @@ describe('EncodedAllowCache: a session allow with cookies of the application', (
     const bytes = serialize(toCheckResponse(a));
     expect(SplicedAllow.of(bytes, 'v=1', 3)?.with('v=22', 4)).toEqual(serialize(toCheckResponse(withCookie(a, 'v=22'))));
     expect(SplicedAllow.of(bytes, 'v=2', 3)).toBeUndefined();
+    // The first request's cookies (the application's own session) are not kept with the answer.
+    const secret = withCookie(a, 'app_session=s3cr3t-of-the-application');
+    const kept = SplicedAllow.of(serialize(toCheckResponse(secret)), 'app_session=s3cr3t-of-the-application', 37)!;
+    expect((kept as unknown as { frame: Buffer }).frame.includes('s3cr3t')).toBe(false);
+    expect(kept.with('v=1', 3)).toEqual(bytes);
     expect(SplicedAllow.of(serialize(toCheckResponse({ ...a, headers: [['cookie', 'v=1'], ['x-stepgate-subject', 'u']] })), 'v=1', 3)).toBeUndefined();
     expect(SplicedAllow.of(serialize(toCheckResponse({ ...a, headers: [['x-stepgate-subject', 'u'], ['x-other', 'v=1']] })), 'v=1', 3)).toBeUndefined();
     // Not fields to the end: cut short, or a fixed64 field's tag with its eight bytes missing.
