@@ -35,7 +35,14 @@
  * subject, so the assertion's per-Check cost is in the window (crypto40). BENCH_RISK_UNLEARNED=1 (with
  * BENCH_RISK=1): the subjects are not learned first, so a shape answers as the engine judges a
  * first-seen subject (a step-up the engine asks for, retried: its ask ids), the answer its first
- * cached Check gave held through the windows.
+ * cached Check gave held through the windows. BENCH_SESSION=1: step-up sessions on, each shape's
+ * request carrying a session cookie for the token's claims after its own cookies instead of the
+ * bearer token (a browser shape's Cookie header is then rewritten on every allow: perf41).
+ * BENCH_DIST=DIR: the modules from a `tsc` build (`npm run build`'s dist/, or one made with
+ * `npx tsc -p tsconfig.json --outDir DIR` in another tree) instead of through tsx: tsx (esbuild's
+ * keepNames) wraps every named closure in `__name`, an `Object.defineProperty` each time it is
+ * made (~4k instructions per `const f = () => …` made per Check, with the MigrateToMap rows), which
+ * the server that is shipped and benchmarked (node dist/cli.js) never does (perf41).
  */
 import { execFile, execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -77,7 +84,9 @@ if (role === 'sink') {
 
 async function measure(counted: boolean): Promise<void> {
   const tree = resolve(process.env.BENCH_TREE ?? here);
-  const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(join(tree, rel)).href)) as T;
+  const dist = process.env.BENCH_DIST === undefined ? undefined : resolve(process.env.BENCH_DIST);
+  const at = (rel: string) => (dist === undefined ? join(tree, rel) : join(dist, rel.replace(/^src\//, '').replace(/\.ts$/, '.js')));
+  const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(at(rel)).href)) as T;
   const { parseConfig } = await load<typeof LoadModule>('src/config/load.ts');
   const { buildRuntime } = await load<typeof RuntimeModule>('src/pipeline/runtime.ts');
   const { handleCheck } = await load<typeof ServerModule>('src/server/grpc/server.ts');
@@ -99,7 +108,12 @@ async function measure(counted: boolean): Promise<void> {
   const guardrailsYaml = GUARDRAILS_YAML.replace('max_age: 900', 'max_age: 86400');
   const proxied = process.env.BENCH_PROXY === '1';
   const proxyYaml = `\naccess_proxy:\n  header: ${PROXY_HEADER}\n  issuer: ${ISSUER}\n  audiences: [kubernetes, grafana]\n  jwks_uri: ${issuer.jwksUri}\n  algorithms: [RS256]\n  user_claim: sub\n  required: false\n`;
-  const config = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0', risk ? { store: 'memory' } : undefined, (guardrails === 'on' ? guardrailsYaml : '') + (proxied ? proxyYaml : '')), 'bench.yaml');
+  const session = process.env.BENCH_SESSION === '1';
+  const sessionYaml = `stepup:\n  oidc:\n    issuer: ${ISSUER}\n    client_id: stepgate\n    client_secret_env: SG_SECRET\n    redirect_uri: https://auth.example.internal/.stepgate/callback\n  session:\n    keys_env: SG_KEYS\n`;
+  let yaml = configYaml(issuer.jwksUri, '127.0.0.1:0', risk ? { store: 'memory' } : undefined, (guardrails === 'on' ? guardrailsYaml : '') + (proxied ? proxyYaml : ''));
+  if (session) yaml = yaml.replace('stepup:\n', sessionYaml);
+  const config = parseConfig(yaml, 'bench.yaml');
+  const env = session ? { SG_SECRET: 's', SG_KEYS: `k1:${randomBytes(32).toString('base64url')}` } : {};
   // run.ts' (f) numbers its writers' tokens from 900, (a)'s from 0.
   const all = guardrails === undefined ? SHAPES : GUARDRAIL_SHAPES;
   const numberOf = (shape: (typeof all)[number]) => all.indexOf(shape) + (guardrails === undefined ? 0 : 900);
@@ -113,7 +127,7 @@ async function measure(counted: boolean): Promise<void> {
   let rt: ReturnType<typeof buildRuntime> | undefined;
   const runtime = () => rt!;
   const telemetry = await Telemetry.start({ config, env: tracing ? process.env : {}, log, runtime, now: Date.now });
-  rt = buildRuntime(config, { fetch: (u, i) => fetch(u, i), now: Date.now, env: {} });
+  rt = buildRuntime(config, { fetch: (u, i) => fetch(u, i), now: Date.now, env });
   await rt.verifier.warm();
   await rt.accessProxy?.warm();
   const def = authorizationService();
@@ -129,6 +143,13 @@ async function measure(counted: boolean): Promise<void> {
       const request = shape.request(await issuer.sign(claims(shape.level, shape.audience, n)), n) as { attributes: { request: { http: { headers: Record<string, string> } } } };
       // The proxy's own assertion for the token's subject: another signed JWT, as Pomerium sends.
       if (proxied) request.attributes.request.http.headers[PROXY_HEADER] = await issuer.sign({ ...claims(shape.level, shape.audience, n), azp: 'pomerium' });
+      if (session) {
+        const h = request.attributes.request.http.headers;
+        const c = claims(shape.level, shape.audience, n) as { sub: string; acr: string; amr: string[]; auth_time: number };
+        const made = await rt!.sessionCodec!.create({ iss: ISSUER, sub: c.sub, acr: c.acr, amr: c.amr, auth_time: c.auth_time, extra: {} }, Date.now());
+        delete h.authorization;
+        h.cookie = `${h.cookie === undefined ? '' : `${h.cookie}; `}${config.stepup.session!.cookie_name}=${made!.value}`;
+      }
       if (tracing) request.attributes.request.http.headers.traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
       return encodeCheckRequest(request);
     }),
@@ -223,7 +244,9 @@ async function measure(counted: boolean): Promise<void> {
       // Whether the answer's bytes were found again (an allow or a kept denial) or encoded each time.
       const after = encoded.lookups;
       const denied = encoded.denialLookups;
-      const reuse = after.hits + after.misses > before.hits + before.misses ? `allow bytes reused ${((after.hits - before.hits) / 10).toFixed(0)} %` : `denials ${denied.hits} hits, ${denied.misses} misses`;
+      // A tree from before perf41 has no spliced allows.
+      const spliced = (encoded as { cookieLookups?: { hits: number; misses: number } }).cookieLookups ?? { hits: 0, misses: 0 };
+      const reuse = spliced.hits + spliced.misses > 0 ? `allows spliced ${spliced.hits} hits, ${spliced.misses} misses` : after.hits + after.misses > before.hits + before.misses ? `allow bytes reused ${((after.hits - before.hits) / 10).toFixed(0)} %` : `denials ${denied.hits} hits, ${denied.misses} misses`;
       console.log(`| ${shapes[i]!.name} | ${reuse} | ${median(bytes).toFixed(0)} B (${bytes.map((b) => b.toFixed(0)).join(', ')}) | ${median(us).toFixed(2)} µs (${Math.min(...us).toFixed(2)}–${Math.max(...us).toFixed(2)}) |`);
     }
   }
@@ -312,7 +335,7 @@ function summarise(shape: string, dump: string, syms: Sym[], n: number): void {
     if (!m || m[2]!.includes('PROGRAM TOTALS')) continue;
     let fn = m[2]!;
     const addr = /^(?:\?\?\?:)?0x([0-9a-f]+)/.exec(fn);
-    if (addr) fn = `JIT ${(jitName(syms, parseInt(addr[1]!, 16)) ?? '?').replace(/file:\/\/\/\S*?\/(src|bench|node_modules)\//, '$1/')}`;
+    if (addr) fn = `JIT ${(jitName(syms, parseInt(addr[1]!, 16)) ?? '?').replace(/file:\/\/\/\S*?\/(src|bench|node_modules)\//, '$1/').replace(process.env.BENCH_DIST === undefined ? /^$/ : `file://${resolve(process.env.BENCH_DIST)}/`, 'src/')}`;
     else fn = fn.replace(/^(\?\?\?|\/[^:]*):/, '');
     byFn.set(fn, (byFn.get(fn) ?? 0) + Number(m[1]!.replace(/,/g, '')));
   }

@@ -45,6 +45,10 @@ export class EncodedAllowCache {
   private readonly entries: LRUCache<string, Buffer>;
   private hitCount = 0;
   private missCount = 0;
+  /** Allows whose rewritten Cookie header is spliced in per request (spliced()), their own LRU. */
+  private readonly cookieAllows: LRUCache<string, SplicedAllow>;
+  private cookieHitCount = 0;
+  private cookieMissCount = 0;
   private readonly denials: LRUCache<string, Buffer>;
   private denialHitCount = 0;
   private denialMissCount = 0;
@@ -63,13 +67,17 @@ export class EncodedAllowCache {
     // those has no entry of its own left to find in the usual case.
     this.memoGeneration = Math.max(1, Math.ceil(maxEntries / 2));
     this.entries = new LRUCache({ max: maxEntries, maxSize: maxEntries * EncodedAllowCache.ALLOW_BUDGET_BYTES, sizeCalculation: entryBytes });
+    // A browser user's allows, one per distinct answer as the plain ones: a quarter of the bound, as
+    // the denials, so browsers cannot push out the allows kubectl and services repeat.
+    const browsers = Math.max(16, Math.ceil(maxEntries / 4));
+    this.cookieAllows = new LRUCache({ max: browsers, maxSize: browsers * EncodedAllowCache.ALLOW_BUDGET_BYTES, sizeCalculation: splicedBytes });
     const denials = Math.max(16, Math.ceil(maxEntries / 4));
     this.denials = new LRUCache({ max: denials, maxSize: denials * EncodedAllowCache.DENIAL_BUDGET_BYTES, sizeCalculation: entryBytes });
   }
 
   /** Bytes held (the estimate the bounds use), allows and denials. */
-  get bytes(): { allows: number; denials: number } {
-    return { allows: this.entries.calculatedSize, denials: this.denials.calculatedSize };
+  get bytes(): { allows: number; cookieAllows: number; denials: number } {
+    return { allows: this.entries.calculatedSize, cookieAllows: this.cookieAllows.calculatedSize, denials: this.denials.calculatedSize };
   }
 
   /**
@@ -81,12 +89,22 @@ export class EncodedAllowCache {
     let memos = mapTableBytes(this.young.size) + mapTableBytes(this.old.size);
     for (const m of this.young.values()) memos += MEMO_BYTES + arrayBytes(m.parts.length);
     for (const [list, m] of this.old) if (!this.young.has(list)) memos += MEMO_BYTES + arrayBytes(m.parts.length);
-    return this.entries.calculatedSize + this.denials.calculatedSize + memos;
+    return this.entries.calculatedSize + this.cookieAllows.calculatedSize + this.denials.calculatedSize + memos;
   }
 
   /** Lookups of reusable allows so far, for tests and the bench. */
   get lookups(): { hits: number; misses: number } {
     return { hits: this.hitCount, misses: this.missCount };
+  }
+
+  /** Lookups of allows with a spliced Cookie header so far (tests and the bench). */
+  get cookieLookups(): { hits: number; misses: number } {
+    return { hits: this.cookieHitCount, misses: this.cookieMissCount };
+  }
+
+  /** Allows with a spliced Cookie header held. */
+  get cookieSize(): number {
+    return this.cookieAllows.size;
   }
 
   /** Lookups of reusable denials so far (tests and the bench). */
@@ -109,7 +127,7 @@ export class EncodedAllowCache {
       // A frozen Answer cannot change, so the bytes found by its reference are its own.
       return Object.isFrozen(a) ? this.keptDenial(a, build) : this.denial(a, build);
     }
-    if (!reusable(v, a)) return build(a);
+    if (!reusable(v, a)) return splicable(v, a) ? this.spliced(v, a, build) : build(a);
     const who = v.identity!;
     const key = memoAnswerKey(this.memoOf(who.upstreamHeaders), who, a);
     const hit = this.entries.get(key);
@@ -121,6 +139,35 @@ export class EncodedAllowCache {
     const bytes = this.encode(build(a));
     this.entries.set(key, bytes);
     return bytes;
+  }
+
+  /**
+   * An allow that would be kept but for the Cookie header respond.ts rewrote (stepgate's own
+   * cookies cut out of the application's: a browser with a session and cookies of its own, on
+   * every request): everything but that header's value is the same from request to request, so
+   * the bytes are kept with the value's place marked (SplicedAllow), keyed by the answer without
+   * the value, and each request's value is written into a copy. The lengths that enclose it are
+   * written anew; the result is the encoding of this answer (test/unit/encoded-allows-splice.test.ts).
+   */
+  private spliced(v: Verdict, a: Answer, build: (a: Answer) => unknown): unknown {
+    const cookie = a.headers[a.headers.length - 1]![1];
+    const bytes = Buffer.byteLength(cookie, 'utf8');
+    // protobufjs writes a lone surrogate of a short string as its own three bytes and of a long
+    // one as U+FFFD's (Buffer): two encodings, so such a value is encoded as protobufjs does.
+    if (bytes !== cookie.length && LONE_SURROGATE.test(cookie)) return build(a);
+    const who = v.identity!;
+    const key = memoAnswerKey(this.memoOf(who.upstreamHeaders), who, a, true);
+    const kept = this.cookieAllows.get(key);
+    if (kept !== undefined) {
+      this.cookieHitCount++;
+      return kept.with(cookie, bytes);
+    }
+    this.cookieMissCount++;
+    const encoded = this.encode(build(a));
+    const template = SplicedAllow.of(encoded, cookie, bytes);
+    // Bytes whose layout is not the one expected are sent as they are and not kept.
+    if (template !== undefined) this.cookieAllows.set(key, template);
+    return encoded;
   }
 
   private memoOf(list: object): KeyMemo {
@@ -197,8 +244,8 @@ function reusableDenial(v: Verdict): boolean {
 /**
  * Whether an allow is likely to be sent again byte for byte. Correctness does not depend on this
  * (the key is the answer); it keeps one-off answers from filling the cache: a token's first
- * sighting (`token_cache: miss`), a session allow, an allow whose Cookie header was rewritten
- * (stepgate's own cookies cut out: per request), an approval's allow (its id is in the metadata),
+ * sighting (`token_cache: miss`), an allow whose Cookie header was rewritten (stepgate's own
+ * cookies cut out: per request; see splicable), an approval's allow (its id is in the metadata),
  * stripped client headers (`x-stepgate-*` the client sent: names of the client's choosing). Other
  * removals are names from the configuration, the same on every request that carries them (the
  * access proxy's assertion, `cookie` when every cookie was stepgate's): with `access_proxy` on
@@ -210,7 +257,9 @@ function reusable(v: Verdict, a: Answer): boolean {
     a.allow &&
     v.tokenCached &&
     v.identity !== undefined &&
-    v.identity.source !== 'session' &&
+    // A session's allow is one as well: its answer is the user's, and its Cookie header (always
+    // rewritten: the session cookie is cut out) is either removed whole, a removal named by the
+    // configuration, or left to splicable.
     // Only the identity's own header list: anything else (a rewritten Cookie header) is per
     // request. A request whose cookies are all the application's passes that list through.
     a.headers === v.identity.upstreamHeaders &&
@@ -218,6 +267,179 @@ function reusable(v: Verdict, a: Answer): boolean {
     v.approval === undefined &&
     (a.removeHeaders.length === 0 || v.attributes?.spoofedIdentityHeaders.length === 0)
   );
+}
+
+/**
+ * An allow reusable but for its Cookie header: the identity's own header list followed by the one
+ * respond.ts appends for the application's cookies (the same entries, not copies), nothing else
+ * per request. A session's browser sends one on every request when the application has cookies of
+ * its own.
+ */
+function splicable(v: Verdict, a: Answer): boolean {
+  if (!a.allow || !v.tokenCached || v.identity === undefined || v.approval !== undefined) return false;
+  if (a.removeHeaders.length !== 0 && v.attributes?.spoofedIdentityHeaders.length !== 0) return false;
+  const own = v.identity.upstreamHeaders;
+  const headers = a.headers;
+  if (headers.length !== own.length + 1 || headers[own.length]![0] !== 'cookie') return false;
+  for (let i = 0; i < own.length; i++) if (headers[i] !== own[i]) return false;
+  return true;
+}
+
+/** A character of a UTF-16 surrogate pair without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * An encoded allow whose last upstream header's value (the Cookie header) is written per request.
+ * CheckResponse → ok_response (field 3) → its last `headers` entry (field 2, a HeaderValueOption)
+ * → `header` (field 1, a HeaderValue) → `value` (field 2): the value's bytes and the three lengths
+ * enclosing it change with it, everything else is the kept encoding's bytes. The places are found
+ * by reading the encoding protobufjs wrote (never assumed), and kept only when the value read
+ * there is the value encoded. The value itself is not kept: it is the application's cookies (its
+ * own session, say) of the request that was encoded first, which no later answer needs.
+ */
+export class SplicedAllow {
+  private constructor(
+    /** The encoding without the value's bytes (its length's place is where they were). */
+    private readonly frame: Buffer,
+    /** Where ok_response's, the entry's, the HeaderValue's and the value's lengths start. */
+    private readonly okLen: number,
+    private readonly entryLen: number,
+    private readonly headerLen: number,
+    private readonly valueLen: number,
+    /** Where the four bodies start (each after its length). */
+    private readonly okBody: number,
+    private readonly entryBody: number,
+    private readonly headerBody: number,
+    /** The bytes of ok_response, the entry and the HeaderValue that are not the enclosed field. */
+    private readonly okRest: number,
+    private readonly entryRest: number,
+    private readonly headerRest: number,
+  ) {}
+
+  /** The places in an allow's encoding whose Cookie header's value is `value` (`bytes` in UTF-8), or undefined. */
+  static of(frame: Buffer, value: string, bytes: number): SplicedAllow | undefined {
+    const ok = field(frame, 0, frame.length, 3, false);
+    if (ok === undefined) return undefined;
+    const entry = field(frame, ok.body, ok.end, 2, true);
+    if (entry === undefined) return undefined;
+    const header = field(frame, entry.body, entry.end, 1, false);
+    if (header === undefined) return undefined;
+    const name = field(frame, header.body, header.end, 1, false);
+    const val = field(frame, header.body, header.end, 2, false);
+    if (name === undefined || val === undefined || val.body < name.end) return undefined;
+    if (frame.toString('latin1', name.body, name.end) !== 'cookie') return undefined;
+    if (val.end - val.body !== bytes || frame.toString('utf8', val.body, val.end) !== value) return undefined;
+    // A buffer of its own (a pooled one would keep its whole 8 KiB slab), without the value.
+    const kept = Buffer.allocUnsafeSlow(frame.length - (val.end - val.len));
+    frame.copy(kept, 0, 0, val.len);
+    frame.copy(kept, val.len, val.end);
+    return new SplicedAllow(
+      kept,
+      ok.len,
+      entry.len,
+      header.len,
+      val.len,
+      ok.body,
+      entry.body,
+      header.body,
+      ok.end - ok.body - (entry.end - entry.len),
+      entry.end - entry.body - (header.end - header.len),
+      header.end - header.body - (val.end - val.len),
+    );
+  }
+
+  /** The encoding with `value` (`bytes` long in UTF-8) as the Cookie header's value. */
+  with(value: string, bytes: number): Buffer {
+    const header = this.headerRest + varintSize(bytes) + bytes;
+    const entry = this.entryRest + varintSize(header) + header;
+    const ok = this.okRest + varintSize(entry) + entry;
+    const f = this.frame;
+    const out = Buffer.allocUnsafe(
+      this.okLen + varintSize(ok) + (this.entryLen - this.okBody) + varintSize(entry) + (this.headerLen - this.entryBody) + varintSize(header) + (this.valueLen - this.headerBody) + varintSize(bytes) + bytes + (f.length - this.valueLen),
+    );
+    let at = f.copy(out, 0, 0, this.okLen);
+    at = writeVarint(out, at, ok);
+    at += f.copy(out, at, this.okBody, this.entryLen);
+    at = writeVarint(out, at, entry);
+    at += f.copy(out, at, this.entryBody, this.headerLen);
+    at = writeVarint(out, at, header);
+    at += f.copy(out, at, this.headerBody, this.valueLen);
+    at = writeVarint(out, at, bytes);
+    at += (out as WritableBuffer).utf8Write(value, at, bytes);
+    f.copy(out, at, this.valueLen);
+    return out;
+  }
+
+  /** The kept bytes' length (the bounds' estimate adds the object and the key). */
+  get length(): number {
+    return this.frame.length;
+  }
+}
+
+/** Buffer's own UTF-8 writer (what `write` calls after its argument checks; Node's typings leave it out). */
+type WritableBuffer = Buffer & { utf8Write(value: string, offset: number, length: number): number };
+
+/**
+ * The first (or last) length-delimited field `number` between `start` and `end`: where its length
+ * starts, where its body starts and ends. Undefined when absent or when the bytes are not fields.
+ */
+function field(buf: Buffer, start: number, end: number, number: number, last: boolean): { len: number; body: number; end: number } | undefined {
+  let found: { len: number; body: number; end: number } | undefined;
+  let at = start;
+  while (at < end) {
+    const tag = readVarint(buf, at, end);
+    if (tag === undefined) return undefined;
+    at = tag.next;
+    const wire = tag.value & 7;
+    if (wire === 0) {
+      const v = readVarint(buf, at, end);
+      if (v === undefined) return undefined;
+      at = v.next;
+    } else if (wire === 1) at += 8;
+    else if (wire === 5) at += 4;
+    else if (wire === 2) {
+      const len = readVarint(buf, at, end);
+      if (len === undefined || len.next + len.value > end) return undefined;
+      // The whole range is walked either way: bytes that are not fields to its end are not an encoding to keep.
+      if (tag.value >>> 3 === number && (last || found === undefined)) found = { len: at, body: len.next, end: len.next + len.value };
+      at = len.next + len.value;
+    } else return undefined;
+  }
+  return at === end ? found : undefined;
+}
+
+/** A varint of at most 32 bits (every tag and length here: a message is at most 4 MiB). */
+function readVarint(buf: Buffer, at: number, end: number): { value: number; next: number } | undefined {
+  let value = 0;
+  for (let shift = 0; shift < 35 && at < end; shift += 7) {
+    const b = buf[at++]!;
+    value += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return value <= 0xffffffff ? { value, next: at } : undefined;
+  }
+  return undefined;
+}
+
+function varintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+function writeVarint(buf: Buffer, at: number, n: number): number {
+  while (n >= 0x80) {
+    buf[at++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  buf[at++] = n;
+  return at;
+}
+
+/**
+ * What a spliced entry weighs: its kept bytes, the Buffer, the object with its twelve places (140:
+ * bench/spliced-heap.ts reads ~150 B more per entry than for the same answer kept whole), the key,
+ * an LRU slot. That bench reads 0.88-0.89 of the heap counted this way (a whole answer's count
+ * reads 0.86).
+ */
+function splicedBytes(value: SplicedAllow, key: string): number {
+  return 160 + 140 + value.length + 24 + key.length;
 }
 
 /**
@@ -247,8 +469,8 @@ const NO_PARTS: readonly (string | number)[] = [];
  * where appending piece by piece built a tree of partial strings and flattened it again to hash it
  * (about 1.3 KB of garbage per cached allow: bench/alloc.ts).
  */
-export function answerKey(who: Identity, a: Answer, scope = 0): string {
-  const n = fillParts(who, a, scope);
+export function answerKey(who: Identity, a: Answer, scope = 0, spliced = false): string {
+  const n = fillParts(who, a, scope, spliced);
   parts.length = n;
   const key = parts.join('|');
   // Dropped so that the array keeps no request's strings alive until the next Check.
@@ -269,8 +491,8 @@ export interface KeyMemo {
  * back, and the LRU finds it by a hash V8 keeps with the string. Equal parts join to an equal key,
  * so this never gives a key answerKey would not (the property test in encoded-allows.test.ts).
  */
-export function memoAnswerKey(memo: KeyMemo, who: Identity, a: Answer): string {
-  const n = fillParts(who, a, memo.scope);
+export function memoAnswerKey(memo: KeyMemo, who: Identity, a: Answer, spliced = false): string {
+  const n = fillParts(who, a, memo.scope, spliced);
   const last = memo.parts;
   let same = last.length === n;
   for (let i = 0; same && i < n; i++) same = last[i] === parts[i];
@@ -283,13 +505,18 @@ export function memoAnswerKey(memo: KeyMemo, who: Identity, a: Answer): string {
   return memo.key;
 }
 
-function fillParts(who: Identity, a: Answer, scope: number): number {
+/**
+ * `spliced`: the headers are the identity's followed by the Cookie header, whose value is not part
+ * of the key (SplicedAllow writes it in): `c` stands for them, a part no other key has there.
+ */
+function fillParts(who: Identity, a: Answer, scope: number, spliced = false): number {
   let n = 0;
   parts[n++] = scope;
   // Indexed loops, no destructuring of the pairs: `for (const [name, value] of …)` went through
   // the iterator protocol here on every allowed Check, ~40 bytes allocated each time
   // (bench/engine-ab.ts' allocation profile: `next ← fillParts`).
-  if (a.headers !== who.upstreamHeaders) {
+  if (spliced) parts[n++] = 'c';
+  else if (a.headers !== who.upstreamHeaders) {
     const headers = a.headers;
     parts[n++] = 'h';
     parts[n++] = headers.length;
