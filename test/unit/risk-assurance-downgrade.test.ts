@@ -128,6 +128,23 @@ describe('assurance_downgrade', () => {
     expect(w.store.strongestLevel(key('eng'), T + 24 * H + H + 24 * H + 1000)).toBe(-1);
   });
 
+  it("a weaker level proven daily outlives the stronger one's TTL: after the key's proof expires, the code's is what a password alone falls from", () => {
+    // The engine's write memo once held only the highest level it had written: an identity that
+    // used its key once and its code every day after never had the code recorded, and a known TTL
+    // after the key's last use it had proven nothing at all, so a password-only sign-in from a
+    // new network and laptop (the helpdesk caller with the old password) was not asked for two factors.
+    const cfg = parseConfig(yaml(true, '  known_ttl_seconds: 86400'), 'ttl.yaml');
+    const w = keyEngineer(cfg);
+    for (const at of [T + 26 * H, T + 40 * H, T + 47 * H]) expect(w.check(kubeGet(HOME, MAC, '/api/v1/namespaces/team-a/pods'), token('eng', 1, at - 40_000), at).v.allow).toBe(true);
+    const at = T + 50 * H;
+    expect(w.store.strongestLevel(key('eng'), at)).toBe(1);
+    const first = w.check(kubeGet(VPS, LINUX, '/api/v1/namespaces/team-a/pods'), token('eng', 0, at - 60_000), at);
+    expect(codes(first.out)).toContain('assurance_downgrade');
+    const { v, out } = w.check(kubeGet(VPS, LINUX, '/api/v1/namespaces/team-a/pods'), token('eng', 0, at + 20_000), at + 25_000);
+    expect(v.reason).toBe('acr_insufficient');
+    expect(out.ok && out.requirement.level).toBe(1);
+  });
+
   it('off, nothing is recorded or asked', () => {
     const w = keyEngineer(parseConfig(yaml(false), 'off.yaml'));
     expect(w.store.strongestLevel(key('eng'), DAY3)).toBe(-1);
