@@ -103,6 +103,29 @@ describe('held: pod_security_weakened by writes that carry no value', () => {
 });
 
 /**
+ * The other writes without a value stepgate sees, in a pod template: a runtime class moved out,
+ * nulled by a merge or strategic merge patch; a copy from an array's `-` (no element: the API
+ * server refuses it, stepgate cannot read it); a strategic merge patch's `$setElementOrder` beside
+ * the container it changes.
+ */
+const DEPLOY = '/apis/apps/v1/namespaces/payments-dev/deployments/api';
+describe('held: pod template writes that carry no value', () => {
+  const ROWS: [Write, string][] = [
+    [['the runtime class moved out to an annotation', 'PATCH', DEPLOY, JSON_PATCH, [{ op: 'move', from: '/spec/template/spec/runtimeClassName', path: '/metadata/annotations/parked' }]], 'guardrail:runtime_class_removed'],
+    [['the runtime class nulled by a merge patch', 'PATCH', DEPLOY, MERGE, { spec: { template: { spec: { runtimeClassName: null } } } }], 'guardrail:runtime_class_removed'],
+    [['the runtime class nulled by a strategic merge patch', 'PATCH', DEPLOY, SMP, { spec: { template: { spec: { runtimeClassName: null } } } }], 'guardrail:runtime_class_removed'],
+    [["a container copied from the list's end (`-`)", 'PATCH', DEPLOY, JSON_PATCH, [{ op: 'copy', from: '/spec/template/spec/containers/-', path: '/spec/template/spec/initContainers/0' }]], 'guardrail:body_unreadable'],
+    [['an init container moved into the containers', 'PATCH', DEPLOY, JSON_PATCH, [{ op: 'move', from: '/spec/template/spec/initContainers/0', path: '/spec/template/spec/containers/-' }]], 'guardrail:body_unreadable'],
+    [['$setElementOrder beside a privileged container', 'PATCH', DEPLOY, SMP, { spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'api' }], containers: [{ name: 'api', securityContext: { privileged: true } }] } } } }], 'guardrail:privileged_container'],
+  ];
+  it.each(ROWS.map(([write, code]) => [write[0], write, code] as const))('%s: asked', async (_what, write, code) => {
+    const res = await send(write);
+    expect(rules(res)).toContain(code);
+    expect(REFUSED).toContain(reason(res));
+  });
+});
+
+/**
  * assurance_downgrade through the built server: the engineer signs in with their key at home on
  * their Mac (a newcomer's first request proves the place, and the level is recorded); then a sign-in
  * below the key, fresh, from a VPS never seen and another laptop, reads a Secret. It is asked for the
