@@ -560,11 +560,12 @@ export class RiskEngine {
 
   /**
    * Whether the request is on the one path where a weaker sign-in than the identity's strongest
-   * matters: the signal on, a person's token below the highest level there is, and the network and
-   * the device both unknown. Nearly every Check fails the network test, so the level is not read.
+   * matters: the signal on, a person's token below the highest level there is, the network unknown
+   * and the device not proven by a certificate or cookie (signals/assurance.ts). Nearly every Check
+   * fails the network test, so the level is not read.
    */
   private downgradePossible(p: Assessing, h: SubjectHistory): boolean {
-    return this.o.risk.signals.assurance_downgrade && p.identity.automation !== true && p.identity.level < this.topLevel && !h.prefixKnown && !p.trustedNetwork && (!h.deviceKnown || p.device.id === '');
+    return this.o.risk.signals.assurance_downgrade && p.identity.automation !== true && p.identity.level < this.topLevel && !h.prefixKnown && !p.trustedNetwork && (!h.deviceKnown || p.device.id === '' || p.device.strength === 'fingerprint');
   }
 
   private strongestOf(rank: number): Strongest | undefined {

@@ -164,6 +164,16 @@ describe('assurance_downgrade over gRPC: a weaker sign-in from a new network and
     expect(contextOf(res)).toBe('assurance_downgrade');
   });
 
+  // Session 41: the engineer's own kubectl agent, copied (kubectl's fingerprint is its OS and
+  // architecture): the laptop is known by its user agent only, which proves nothing here.
+  it("the engineer's own kubectl agent copied from a VPS: asked for the key all the same", async () => {
+    const sub = await keyEngineer();
+    const token = await server().issuer.token({ sub, email: sub, acr: 'urn:stepgate:aal2', amr: ['pwd', 'otp', 'mfa'], auth_time: now() - 5 });
+    const res = await server().client.check(checkRequest({ host: KUBE, source: VPS, path: '/api/v1/namespaces/dev/pods', token, headers: { 'user-agent': MAC } }));
+    expect(reason(res)).toBe('acr_insufficient');
+    expect(contextOf(res)).toBe('assurance_downgrade');
+  });
+
   it('control: the key itself from there is asked only for a sign-in made there, not for a stronger level', async () => {
     const sub = await keyEngineer();
     const token = await server().issuer.token({ sub, email: sub, acr: 'urn:stepgate:aal3', amr: ['hwk', 'mfa'], auth_time: now() - 5 });
