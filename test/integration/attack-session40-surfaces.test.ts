@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, REFUSED, rules } from '../support/built-server.js';
+import { everydayWriter, externalName, virtualService, type Write } from '../support/attack-writes.js';
+import { builtServerForFile, freshSubjects, KUBE, reason, REFUSED, rules } from '../support/built-server.js';
 import { deniedBody, deniedHeader } from '../support/grpc-client.js';
 import { checkRequest, CONTENT_TYPES } from '../support/requests.js';
 
@@ -13,16 +14,10 @@ import { checkRequest, CONTENT_TYPES } from '../support/requests.js';
 
 const server = builtServerForFile('session40');
 const subjects = freshSubjects(() => server().issuer, 'session40');
-const KUBECTL = 'kubectl/v1.34.1 (linux/amd64) kubernetes/93248f9';
 const { jsonPatch: JSON_PATCH, strategic: SMP, merge: MERGE } = CONTENT_TYPES;
 
-type Write = [what: string, method: string, path: string, contentType: string, body: unknown];
-
 /** Sent with a two-factor sign-in an hour old from the office: what the everyday write carries. */
-async function send([, method, path, contentType, body]: Write) {
-  const token = await subjects.tokenOf('aal2', 3600);
-  return server().client.check(checkRequest({ host: KUBE, source: OFFICE, method, path, token, headers: { 'user-agent': KUBECTL, 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' }, body: typeof body === 'string' ? body : JSON.stringify(body) }));
-}
+const send = everydayWriter(server, subjects);
 
 /**
  * gated_host_route by a name's spelling (session 39 read four dotted labels, four dashed parts of
@@ -32,16 +27,6 @@ async function send([, method, path, contentType, body]: Write) {
  * IPv4 one). Each of these reached 10.96.0.1 with the caller's token and was allowed to the
  * everyday sign-in.
  */
-const ISTIO = '/apis/networking.istio.io/v1/namespaces/dev';
-const externalName = (name: string): Write => [`an ExternalName Service aliasing ${name}`, 'POST', '/api/v1/namespaces/dev/services', 'application/json', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api' }, spec: { type: 'ExternalName', externalName: name } }];
-const virtualService = (host: string): Write => [
-  `a VirtualService routing a public host to ${host}`,
-  'POST',
-  `${ISTIO}/virtualservices`,
-  'application/json',
-  { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'api' }, spec: { hosts: ['api.dev.example.com'], gateways: ['istio-system/public'], http: [{ route: [{ destination: { host, port: { number: 443 } } }] }] } },
-];
-
 describe("gated_host_route: a name spelling the API server's address across labels", () => {
   it.each<Write>([
     externalName('10-96.0-1.nip.io'),
@@ -49,19 +34,12 @@ describe("gated_host_route: a name spelling the API server's address across labe
     virtualService('api-10.96.0.1.sslip.io'),
     virtualService('10.96.0.1-api.sslip.io'),
     virtualService('--ffff-10.96.0.1.sslip.io'),
-  ])('%s: refused as the address is', async (...write) => {
-    const res = await send(write);
-    expect(rules(res)).toContain('guardrail:gated_host_route');
-    expect(REFUSED).toContain(reason(res));
-  });
-
-  it.each<Write>([
-    // Held before: capitals, a trailing dot, traefik.me's spellings, hex in capitals.
+    // These held before: capitals, a trailing dot, traefik.me's spellings, hex in capitals.
     externalName('API-10-96-0-1.SSLIP.IO.'),
     externalName('10.96.0.1.traefik.me'),
     virtualService('10-96-0-1.traefik.me'),
     virtualService('app-0A600001.nip.io.'),
-  ])('held: %s: refused', async (...write) => {
+  ])('%s: refused as the address is', async (...write) => {
     const res = await send(write);
     expect(rules(res)).toContain('guardrail:gated_host_route');
     expect(REFUSED).toContain(reason(res));
