@@ -195,8 +195,11 @@ async function call(io: AdminIo, values: { server?: string | undefined; token?: 
     throw new AdminCliError(`--server must be a URL, got ${JSON.stringify(server.slice(0, 100))}`, 64);
   }
   // The admin token raises incidents and revokes access on every replica: over plain http only to
-  // this machine, as the plugin sends its token and the schema allows an http issuer.
-  if (base.protocol !== 'https:' && !(base.protocol === 'http:' && isLoopbackHost(base.hostname))) {
+  // this machine, as the plugin sends its token. A loopback address or `localhost` itself (the
+  // hosts file's), never a name under `.localhost`: browsers keep those on this machine, Node asks
+  // the network's resolver (getaddrinfo without systemd's nss-myhostname), which may answer with
+  // any address. The schema's http issuer is the server's, resolved where stepgate runs.
+  if (base.protocol !== 'https:' && !(base.protocol === 'http:' && !base.hostname.endsWith('.localhost') && isLoopbackHost(base.hostname))) {
     throw new AdminCliError(`--server must be https:// (plain http only to this machine): the admin token would cross the network in clear to ${base.host}`, 64);
   }
   if (values.token !== undefined && values['token-file'] !== undefined) throw new AdminCliError('give --token or --token-file, not both', 64);

@@ -160,19 +160,21 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
       consider(w.siteSince, 'impossible_travel', `used at ${t.to} ${t.minutes} min after ${t.from} (${t.km} km)`, `sign-in used at ${t.to} ${t.minutes} min after ${t.from}`);
     }
   }
-  // A sign-in weaker than the identity's strongest, on a network and a device both new: whatever
-  // else bound, the caller is told this (what they must bring is a stronger sign-in, not only a
-  // later one), and the bound is the later of the two first sightings, or anything later.
+  // A sign-in weaker than the identity's strongest, on a new network from a device no certificate
+  // or device cookie proves: whatever else bound, the caller is told this (what they must bring is
+  // a stronger sign-in, not only a later one), and the bound is the later of the first sightings
+  // (the network's alone when the device is known by its user agent), or anything later.
   const s = ctx.strongest;
   if (s !== undefined && fired.some((c) => c.code === 'assurance_downgrade')) {
-    const seen = Math.max(h.prefixSince, h.deviceSince) || ctx.nowMs;
+    const seen = Math.max(h.prefixSince, h.deviceKnown ? 0 : h.deviceSince) || ctx.nowMs;
     const usual = s.description === '' ? s.name : `${s.name}: ${s.description}`;
     const prior = best as { at: number } | undefined;
+    const newDevice = !(h.deviceKnown && ctx.device.id !== '');
     best = {
       at: Math.max(seen, prior?.at ?? 0),
       code: 'assurance_downgrade',
-      what: `sign-in at ${ctx.identity.levelName}, below the ${s.name} this identity has proven, from new network ${ctx.address.prefix} and a new device`,
-      summary: `a sign-in weaker than your usual (${usual}) from a new network and device`,
+      what: `sign-in at ${ctx.identity.levelName}, below the ${s.name} this identity has proven, from new network ${ctx.address.prefix} and ${newDevice ? 'a new device' : 'a device known only by its user agent'}`,
+      summary: `a sign-in weaker than your usual (${usual}) from a new network${newDevice ? ' and device' : ''}`,
       why: undefined,
       seen,
     };

@@ -132,8 +132,8 @@ export class RiskEngine {
   private deniedCount = 0;
   /** The highest assurance rank there is: a token at it cannot be weaker than any proven. */
   private readonly topLevel: number;
-  /** subject → the highest level this process recorded for it and when (levelToProve); bounded. */
-  private readonly levelsProven = new Map<string, { rank: number; at: number }>();
+  /** subject → when this process last recorded each level of it, by rank (levelToProve); bounded. */
+  private readonly levelsProven = new Map<string, number[]>();
   /** How old a recorded level may be before this process writes it again: a thousandth of the known TTL. */
   private readonly levelRefreshMs: number;
   /** subject → the last context-bound step-up this engine asked of it (answeredBurst). */
@@ -562,11 +562,12 @@ export class RiskEngine {
 
   /**
    * Whether the request is on the one path where a weaker sign-in than the identity's strongest
-   * matters: the signal on, a person's token below the highest level there is, and the network and
-   * the device both unknown. Nearly every Check fails the network test, so the level is not read.
+   * matters: the signal on, a person's token below the highest level there is, the network unknown
+   * and the device not proven by a certificate or cookie (signals/assurance.ts). Nearly every Check
+   * fails the network test, so the level is not read.
    */
   private downgradePossible(p: Assessing, h: SubjectHistory): boolean {
-    return this.o.risk.signals.assurance_downgrade && p.identity.automation !== true && p.identity.level < this.topLevel && !h.prefixKnown && !p.trustedNetwork && (!h.deviceKnown || p.device.id === '');
+    return this.o.risk.signals.assurance_downgrade && p.identity.automation !== true && p.identity.level < this.topLevel && !h.prefixKnown && !p.trustedNetwork && (!h.deviceKnown || p.device.id === '' || p.device.strength === 'fingerprint');
   }
 
   private strongestOf(rank: number): Strongest | undefined {
@@ -578,15 +579,19 @@ export class RiskEngine {
   /**
    * The level an allowed request of `who` proves, to be recorded (StateStore.proveLevel), or
    * undefined: only above the lowest level (nothing is weaker than it but no level at all), and
-   * only when this process has not recorded that level or a higher one lately, so a busy identity
-   * costs one write per refresh interval rather than one per Check. A weaker token never writes,
-   * so it can never lower what is recorded (the store keeps each level's own last proof).
+   * only when this process has not recorded that level lately, so a busy identity costs one write
+   * per level it uses and refresh interval rather than one per Check. A weaker token's write
+   * never lowers what is recorded (the store keeps each level's own last proof), and it is not
+   * redundant beside a stronger one's: the weaker proof, being later, outlives it. Skipped while a
+   * stronger level was recorded (as it once was), an identity that used its key once and its code
+   * every day after had proven nothing a known TTL after the key, and a password from a new
+   * network and laptop was not asked for the code (test/unit/risk-assurance-downgrade.test.ts).
    */
   private levelToProve(who: Identity, subject: string, nowMs: number): number | undefined {
     if (!this.o.risk.signals.assurance_downgrade || this.o.store.proveLevel === undefined) return undefined;
     if (who.automation === true || who.authTime === undefined || who.level <= 0) return undefined;
-    const m = this.levelsProven.get(subject);
-    if (m !== undefined && (who.level < m.rank || (who.level === m.rank && nowMs - m.at < this.levelRefreshMs && nowMs >= m.at))) return undefined;
+    const at = this.levelsProven.get(subject)?.[who.level];
+    if (at !== undefined && nowMs - at < this.levelRefreshMs && nowMs >= at) return undefined;
     return who.level;
   }
 
@@ -990,11 +995,12 @@ export class RiskEngine {
   learned(l: Learnable, nowMs: number): void {
     try {
       if (l.level !== undefined && this.o.store.proveLevel !== undefined) {
-        const m = this.levelsProven.get(l.subject);
-        if (m === undefined || l.level >= m.rank) {
-          if (this.levelsProven.size >= 10_000 && m === undefined) this.levelsProven.clear();
-          this.levelsProven.set(l.subject, { rank: l.level, at: nowMs });
+        let m = this.levelsProven.get(l.subject);
+        if (m === undefined) {
+          if (this.levelsProven.size >= 10_000) this.levelsProven.clear();
+          this.levelsProven.set(l.subject, (m = []));
         }
+        m[l.level] = nowMs;
         const p = this.o.store.proveLevel(l.subject, l.level, nowMs);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }

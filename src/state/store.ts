@@ -430,9 +430,9 @@ export interface StateStore {
   /**
    * The strongest assurance level (rank) the subject's allowed requests proved within the known
    * TTL, -1 (NO_LEVEL) none: read by the risk engine only where `assurance_downgrade` can fire (a
-   * network and a device both new, a token below the highest level). Kept apart from `observe`'s
-   * keys and scripts: it is read on that rare path alone and written on a rise, so a Check pays
-   * nothing for it. Optional like observeWork (the signal then stays quiet).
+   * new network, no device a certificate or cookie proves, a token below the highest level). Kept
+   * apart from `observe`'s keys and scripts: it is read on that rare path alone and written once
+   * per level and refresh interval, so a Check pays nothing for it. Optional like observeWork (the signal then stays quiet).
    */
   strongestLevel?(subject: string, nowMs: number): number | Promise<number>;
   /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { everydayWriter, externalName, serviceEntry, virtualService, type Write } from '../support/attack-writes.js';
 import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, REFUSED, rules } from '../support/built-server.js';
 import { checkRequest, CONTENT_TYPES } from '../support/requests.js';
 
@@ -9,17 +10,13 @@ import { checkRequest, CONTENT_TYPES } from '../support/requests.js';
  */
 
 const server = builtServerForFile('session39');
-const { tokenOf } = freshSubjects(() => server().issuer, 'session39');
+const subjects = freshSubjects(() => server().issuer, 'session39');
+const { tokenOf } = subjects;
 const KUBECTL = 'kubectl/v1.34.1 (linux/amd64) kubernetes/93248f9';
 const { jsonPatch: JSON_PATCH, strategic: SMP } = CONTENT_TYPES;
 
-type Write = [what: string, method: string, path: string, contentType: string, body: unknown];
-
 /** Sent with a two-factor sign-in an hour old from the office: what the everyday write carries. */
-async function send([, method, path, contentType, body]: Write) {
-  const token = await tokenOf('aal2', 3600);
-  return server().client.check(checkRequest({ host: KUBE, source: OFFICE, method, path, token, headers: { 'user-agent': KUBECTL, 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' }, body: typeof body === 'string' ? body : JSON.stringify(body) }));
-}
+const send = everydayWriter(server, subjects);
 
 /**
  * A JSON patch's `copy` or `move` into metadata sets a value the request does not show: the attacker
@@ -167,23 +164,6 @@ describe('secret_store_production_path: what the template reader could not see',
  * endpoint naming one reached 10.96.0.1 with the caller's token, and was allowed to the everyday
  * sign-in.
  */
-const ISTIO = '/apis/networking.istio.io/v1/namespaces/dev';
-const externalName = (name: string): Write => [`an ExternalName Service aliasing ${name}`, 'POST', '/api/v1/namespaces/dev/services', 'application/json', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api' }, spec: { type: 'ExternalName', externalName: name } }];
-const virtualService = (host: string): Write => [
-  `a VirtualService routing a public host to ${host}`,
-  'POST',
-  `${ISTIO}/virtualservices`,
-  'application/json',
-  { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'api' }, spec: { hosts: ['api.dev.example.com'], gateways: ['istio-system/public'], http: [{ route: [{ destination: { host, port: { number: 443 } } }] }] } },
-];
-const serviceEntry = (address: string): Write => [
-  `a ServiceEntry whose endpoint is ${address}`,
-  'POST',
-  `${ISTIO}/serviceentries`,
-  'application/json',
-  { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'api' }, spec: { hosts: ['api.dev.internal'], location: 'MESH_INTERNAL', resolution: 'DNS', ports: [{ number: 443, name: 'https', protocol: 'HTTPS' }], endpoints: [{ address }] } },
-];
-
 describe('gated_host_route: a name spelling the API server\'s address', () => {
   it.each<Write>([
     externalName('10-96-0-1.default.pod.cluster.local'),

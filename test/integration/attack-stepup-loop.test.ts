@@ -186,6 +186,37 @@ describe('cookies tossed from a sibling host (any host under stepup.session.doma
     expect(setCookies(r).stepgate_session).toBeUndefined();
   });
 
+  // redteam41a: the cap counts distinct values, and the names and headers a tossed cookie can vary.
+  it('the victim\'s session in a second Cookie header (a proxy that does not fold them), after the tossed flow cookie: still refused', async () => {
+    const victim = await signedIn('alice');
+    const attack = await loginUpToCallback('bob');
+    const r = await http(attack.callback, { headers: { cookie: [attack.stateCookie, `stepgate_session=${victim.session}`] as unknown as string } });
+    expect(pageCode(r.body)).toBe('stepup_subject_changed');
+    expect(r.body).toContain('This browser is signed in as alice');
+  });
+
+  it('the victim\'s own session sent five times is one value under the cap: refused naming the victim, not as "one of five"', async () => {
+    const victim = await signedIn('alice');
+    const attack = await loginUpToCallback('bob');
+    const same = Array.from({ length: 5 }, () => `stepgate_session=${victim.session}`).join('; ');
+    const r = await http(attack.callback, { headers: { cookie: `${attack.stateCookie}; ${same}` } });
+    expect(pageCode(r.body)).toBe('stepup_subject_changed');
+    expect(r.body).toContain('This browser is signed in as alice');
+  });
+
+  it('junk under names a browser keeps apart (other case, percent-encoded, padded) and four oversized values: the victim\'s session is still read, or the browser taken as someone\'s', async () => {
+    const victim = await signedIn('alice');
+    const attack = await loginUpToCallback('bob');
+    const names = `Stepgate_session=${bob.session}; stepgate%5Fsession=${bob.session}; stepgate_session =${'A'.repeat(10)}`;
+    const r = await http(attack.callback, { headers: { cookie: `${attack.stateCookie}; ${names}; stepgate_session=${victim.session}` } });
+    expect(pageCode(r.body)).toBe('stepup_subject_changed');
+    const big = [1, 2, 3, 4].map((k) => `stepgate_session=${String(k).repeat(3500)}`).join('; ');
+    const again = await loginUpToCallback('bob');
+    const r2 = await http(again.callback, { headers: { cookie: `${again.stateCookie}; ${big}; stepgate_session=${victim.session}` } });
+    expect(pageCode(r2.body)).toBe('stepup_subject_changed');
+    expect(setCookies(r2).stepgate_session).toBeUndefined();
+  });
+
   it('control: a browser stepping up again as the user it is signed in as gets its new session; one whose session was signed out may sign in as anyone', async () => {
     const again = await signedIn('alice');
     const f = await loginUpToCallback('alice');

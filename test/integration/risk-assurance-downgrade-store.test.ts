@@ -135,6 +135,23 @@ describe('assurance_downgrade: memory and redis agree', () => {
     expect(answers[1]).toEqual(answers[0]);
   });
 
+  // redteam41a: a revocation (stepgate revoke subject) forgets the history, so every network and
+  // device of the identity is new again; the proven level stays, in both stores, and the helpdesk
+  // caller whose sign-in the revocation answered is still asked for the key (a revocation only ever
+  // asks more of the next sign-in).
+  it('a revocation forgets the history but not the level: the caller is still asked for the key, in both stores', async () => {
+    const answers: unknown[] = [];
+    for (const store of [new MemoryStateStore(storeLimits(config)!, { maxSubjects: 10 }), await redisStore()]) {
+      const check = world(store);
+      expect(await check('84.214.99.12', MAC, token('eng', 2, T - 40_000), T)).toMatchObject({ allow: true });
+      await store.control.forget(deviceOwner('https://idp.test', 'eng'), '');
+      expect(await store.strongestLevel!(deviceOwner('https://idp.test', 'eng'), T + H)).toBe(2);
+      answers.push(await check('45.77.120.9', LINUX, token('eng', 1, T + 5 * H + 20_000), T + 5 * H + 25_000));
+    }
+    expect(answers[0]).toEqual({ allow: false, reason: 'acr_insufficient', context: 'assurance_downgrade', level: 2 });
+    expect(answers[1]).toEqual(answers[0]);
+  });
+
   it('fails closed when Redis cannot answer the read on that path (a key of the wrong type), and only there', async () => {
     const r = await redisStore('broken:');
     const check = world(r);

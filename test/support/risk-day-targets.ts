@@ -397,6 +397,8 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
  */
 const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
   // An approved Okta Verify push is two factors: kube-system's Secrets (request 2) need a hardware key.
+  // With the warm-up day refused at request 1 since session 41 (assurance_downgrade: the engineer's
+  // own kubectl agent no longer proves the laptop); without it nothing is proven to fall from.
   'push bombing: the platform engineer, woken at 02:00, approves the fifteenth Okta Verify push': 2,
   // A code where the engineer only ever used a key, from a network and a laptop both new
   // (assurance_downgrade): the hardware key is asked at request 1, which the caller's own Okta
@@ -478,7 +480,8 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // Day 31 (docs/risk.md, "Day 31: what it found"), seeds 291 and 295: dev-4's replaced phone's
   // tether is a carrier never seen; its NAT moves to the /16's second /24 17–18 minutes after the
   // sign-in that proved the first, past nearby_networks' 15 minutes, and is asked again (day 5's
-  // hotspot class).
+  // hotspot class). With the warm-up day the first of the two is assurance_downgrade's since
+  // session 41 (the laptop is known by its kubectl agent only: the key is asked, which dev-4 holds).
   'day 31 (workday31.ts)': [{ cause: 'context: new_network', max: 2, who: ['d31-dev-4@vekta.example'] }],
   // Day 5 (docs/risk.md, "Day 5"): the same unfamiliar_namespace friction after a one-day
   // warm-up; and a login used from a network never seen needs a sign-in made after that network

@@ -37,7 +37,11 @@ async function refusal(p: Promise<number>): Promise<AdminCliError> {
 }
 
 describe('the admin CLI and its token', () => {
-  it.each(['http://auth.example.com', 'http://198.51.100.7', 'http://[2001:db8::1]', 'ftp://auth.example.com'])('refuses --server %s before sending anything', async (server) => {
+  // A name under .localhost is this machine to a browser, not to Node: getaddrinfo asks the
+  // network's resolver for it (glibc without systemd's nss-myhostname, musl), which may answer
+  // with any address, and the admin token went there in clear. Nor is 0.0.0.0 or an IPv4-mapped
+  // loopback address what the runbook names.
+  it.each(['http://auth.example.com', 'http://198.51.100.7', 'http://[2001:db8::1]', 'ftp://auth.example.com', 'http://auth.localhost:8080', 'http://localhost.', 'http://0.0.0.0', 'http://[::ffff:127.0.0.1]'])('refuses --server %s before sending anything', async (server) => {
     const t = io(() => Response.json({ incidents: [] }));
     const err = await refusal(runIncident(['list', '--server', server, '--token', 'admin-token'], t.io));
     expect(err.exit).toBe(64);
@@ -45,7 +49,7 @@ describe('the admin CLI and its token', () => {
     expect(t.calls).toEqual([]);
   });
 
-  it.each(['https://auth.example.com', 'http://127.0.0.1', 'http://localhost', 'http://[::1]'])('control: calls --server %s with the token', async (server) => {
+  it.each(['https://auth.example.com', 'http://127.0.0.1', 'http://localhost', 'http://[::1]', 'http://127.0.0.2', 'http://127.1', 'https://auth.localhost'])('control: calls --server %s with the token', async (server) => {
     const t = io(() => Response.json({ incidents: [] }));
     expect(await runIncident(['list', '--server', server, '--token', 'admin-token'], t.io)).toBe(0);
     expect(t.calls).toHaveLength(1);

@@ -164,6 +164,14 @@ describe('gated_host_route: a backend or endpoint at one of guardrails.api_serve
     ['in dashed parts of a label, with a port (sslip.io)', VS_DEV, vs('api-10-96-0-1.sslip.io:443')],
     ['in eight hex digits (nip.io)', VS_DEV, vs('app-0a600001.nip.io')],
     ["a pod name of CoreDNS's for a control-plane node", VS_DEV, vs('10-0-0-11.kube-system.pod.cluster.local')],
+    // nip.io splits the name on dots and dashes alike and takes the last four parts; sslip.io's
+    // patterns take a dotted address after a dash and before one: separators mixed across labels.
+    ['in parts split by dots and dashes mixed (nip.io)', VS_DEV, vs('10-96.0-1.nip.io')],
+    ['a dotted address after a dash (sslip.io, nip.io)', VS_DEV, vs('api-10.96.0.1.sslip.io')],
+    ['a dotted address before a dash (sslip.io)', VS_DEV, vs('10.96.0.1-api.sslip.io')],
+    ['an IPv4-mapped address in dashes (sslip.io AAAA)', VS_DEV, vs('--ffff-10.96.0.1.sslip.io')],
+    ['an IPv6 address in dashes (sslip.io AAAA)', VS_DEV, vs('fd00-10-96--1.sslip.io')],
+    ['an IPv6 address in dashes after a word, in capitals, with a trailing dot', VS_DEV, vs('API-FD00-10-96-0-0-0-0-1.SSLIP.IO.')],
     ['an FQDN EndpointSlice naming the API server', SLICES, { ...slice('kubernetes.default.svc.cluster.local'), addressType: 'FQDN' }],
   ])('%s', (_what, path, body) => {
     expect(inspectAt(path, body)).toEqual(['gated_host_route']);

@@ -87,7 +87,7 @@ describe('assurance_downgrade', () => {
     expect(w.check(kubeGet(VPS, LINUX), signedIn, at + 65_000).v.allow).toBe(true);
   });
 
-  it('does not fire on the forgotten key on the usual laptop and network, nor on a new laptop on a known network, nor on a new tether under the usual laptop', () => {
+  it('does not fire on the forgotten key on the usual laptop and network, nor on a new laptop on a known network', () => {
     const w = keyEngineer();
     const code = token('eng', 1, DAY3 - 40_000);
     const usual = w.check(kubeGet(HOME, MAC), code, DAY3);
@@ -96,8 +96,30 @@ describe('assurance_downgrade', () => {
     // A new laptop at home: the network is known.
     const laptop = w.check(kubeGet(HOME, LINUX), token('eng', 1, DAY3 + H - 40_000), DAY3 + H);
     expect(codes(laptop.out)).not.toContain('assurance_downgrade');
-    // The replaced phone's tether under the usual laptop: the device is known.
-    const tether = w.check(kubeGet('2.148.33.61', MAC), token('eng', 1, DAY3 + 2 * H - 40_000), DAY3 + 2 * H);
+  });
+
+  // Session 41: a device known by its user-agent fingerprint alone proves nothing here. kubectl's
+  // fingerprint is its OS and architecture: the caller who sends the engineer's Mac's agent from a
+  // VPS passed as the engineer's laptop. The replaced phone's tether under the usual laptop is
+  // asked for the key too (which the engineer holds); under a laptop its client certificate proves,
+  // it is not.
+  it("fires on a new network under the usual laptop known by its user agent only (a copied agent), and says the device is known only so; not under a certificate's", () => {
+    const w = keyEngineer();
+    const at = DAY3 + 2 * H;
+    const first = w.check(kubeGet(VPS, MAC), token('eng', 1, at - 40_000), at);
+    expect(codes(first.out)).toContain('assurance_downgrade');
+    const { v, out } = w.check(kubeGet(VPS, MAC), token('eng', 1, at + 20_000), at + 25_000);
+    expect(v.reason).toBe('acr_insufficient');
+    expect(out.ok && out.requirement.level).toBe(2);
+    expect(out.ok && out.risk.context?.summary).toMatch(/^a sign-in weaker than your usual \(aal3: hardware key\) from a new network since \d\d:\d\d:\d\dZ$/);
+    expect(out.ok && out.risk.contributions.find((c) => c.code === 'assurance_downgrade')?.detail).toContain('a device known only by its user agent');
+    // Bound after the network's first sighting (the device has none).
+    expect(out.ok && out.requirement.authAfter).toBe(Math.ceil(at / 1000));
+
+    const cert = { sourcePrincipal: 'spiffe://corp.example/laptop/eng-mac' };
+    const c = riskWorld(config);
+    for (const day of [0, 24 * H]) expect(c.check({ ...kubeGet(HOME, MAC), ...cert }, token('eng', 2, T + day - 40_000), T + day).v.allow).toBe(true);
+    const tether = c.check({ ...kubeGet('2.148.33.61', MAC), ...cert }, token('eng', 1, at - 40_000), at);
     expect(codes(tether.out)).not.toContain('assurance_downgrade');
     expect(tether.out.ok && tether.out.requirement.level).toBe(1);
   });
@@ -126,6 +148,23 @@ describe('assurance_downgrade', () => {
     const w = keyEngineer(cfg);
     expect(w.store.strongestLevel(key('eng'), T + 24 * H + 2 * H)).toBe(2);
     expect(w.store.strongestLevel(key('eng'), T + 24 * H + H + 24 * H + 1000)).toBe(-1);
+  });
+
+  it("a weaker level proven daily outlives the stronger one's TTL: after the key's proof expires, the code's is what a password alone falls from", () => {
+    // The engine's write memo once held only the highest level it had written: an identity that
+    // used its key once and its code every day after never had the code recorded, and a known TTL
+    // after the key's last use it had proven nothing at all, so a password-only sign-in from a
+    // new network and laptop (the helpdesk caller with the old password) was not asked for two factors.
+    const cfg = parseConfig(yaml(true, '  known_ttl_seconds: 86400'), 'ttl.yaml');
+    const w = keyEngineer(cfg);
+    for (const at of [T + 26 * H, T + 40 * H, T + 47 * H]) expect(w.check(kubeGet(HOME, MAC, '/api/v1/namespaces/team-a/pods'), token('eng', 1, at - 40_000), at).v.allow).toBe(true);
+    const at = T + 50 * H;
+    expect(w.store.strongestLevel(key('eng'), at)).toBe(1);
+    const first = w.check(kubeGet(VPS, LINUX, '/api/v1/namespaces/team-a/pods'), token('eng', 0, at - 60_000), at);
+    expect(codes(first.out)).toContain('assurance_downgrade');
+    const { v, out } = w.check(kubeGet(VPS, LINUX, '/api/v1/namespaces/team-a/pods'), token('eng', 0, at + 20_000), at + 25_000);
+    expect(v.reason).toBe('acr_insufficient');
+    expect(out.ok && out.requirement.level).toBe(1);
   });
 
   it('off, nothing is recorded or asked', () => {

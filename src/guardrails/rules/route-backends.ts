@@ -47,29 +47,41 @@ function reachesApiServer(host: string, ctx: RuleContext): boolean {
 }
 
 /**
- * The IPv4 addresses a host name resolves to by its spelling alone. CoreDNS answers
+ * The addresses a host name resolves to by its spelling alone. CoreDNS answers
  * `10-96-0-1.default.pod.cluster.local` with 10.96.0.1 for any address (`pods insecure`, kubeadm's
- * default Corefile), and public wildcard DNS (nip.io, sslip.io and their like) answers
+ * default Corefile), and public wildcard DNS (nip.io, sslip.io, traefik.me and their like) answers
  * `10.96.0.1.nip.io`, `api-10-96-0-1.sslip.io` or `0a600001.nip.io` the same: a route to such a
- * name is a route to the API server's address. Every four numeric labels in a row, every four
- * numeric dash-separated parts of a label, and every part of eight hex digits is read as one, so
- * that no provider's own rule for which of them it takes has to be known.
+ * name is a route to the API server's address. The services do not keep to labels: nip.io splits
+ * the name on dots and dashes alike and takes the last four parts (`10-96.0-1.nip.io`), sslip.io
+ * takes a dotted address after or before a dash (`api-10.96.0.1.sslip.io`,
+ * `--ffff-10.96.0.1.sslip.io`), and answers AAAA for an IPv6 address written in dashes
+ * (`fd00-10-96--1.sslip.io`). So every four numeric parts in a row of the name split on both, every
+ * part of eight hex digits, and every run of a label's dash-separated parts that spells an IPv6
+ * address is read as one, so that no provider's own rule for which of them it takes has to be
+ * known (session 39 read four labels, or four dashed parts of one label, and `10-96.0-1.nip.io`
+ * was no address).
  */
 function addressesInName(host: string): string[] {
-  if (!/[0-9]/.test(host) || host.length > 253) return [];
+  if (!/[0-9a-f]/i.test(host) || host.length > 253) return [];
   const out: string[] = [];
-  const labels = host.replace(/\.$/, '').split('.');
-  const quads = (parts: string[]) => {
-    for (let i = 0; i + 4 <= parts.length; i++) {
-      const q = parts.slice(i, i + 4);
-      if (q.every((p) => /^[0-9]{1,3}$/.test(p))) out.push(q.join('.'));
+  const name = host.replace(/\.$/, '');
+  const parts = name.split(/[.-]/);
+  for (let i = 0; i + 4 <= parts.length; i++) {
+    const q = parts.slice(i, i + 4);
+    if (q.every((p) => /^[0-9]{1,3}$/.test(p))) out.push(q.join('.'));
+  }
+  for (const p of parts) if (/^[0-9a-f]{8}$/i.test(p)) out.push(p.match(/../g)!.map((b) => Number.parseInt(b, 16)).join('.'));
+  for (const label of name.split('.')) {
+    const groups = label.split('-');
+    if (groups.length < 3) continue;
+    // From 3 parts (`--1`, ::1) to 9 (eight groups, or seven and a `::`): apiServerAddress reads
+    // what is an address and refuses the rest.
+    for (let i = 0; i < groups.length; i++) {
+      for (let j = i + 3; j <= Math.min(groups.length, i + 9); j++) {
+        const g = groups.slice(i, j);
+        if (g.every((x) => /^[0-9a-f]{0,4}$/i.test(x)) && (j - i === 8 || g.includes(''))) out.push(g.join(':'));
+      }
     }
-  };
-  quads(labels);
-  for (const label of labels) {
-    const parts = label.split('-');
-    quads(parts);
-    for (const p of parts) if (/^[0-9a-f]{8}$/i.test(p)) out.push(p.match(/../g)!.map((b) => Number.parseInt(b, 16)).join('.'));
   }
   return out;
 }

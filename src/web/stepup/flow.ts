@@ -524,7 +524,7 @@ const CONTEXT_WORDS: Readonly<Record<string, readonly [string, string]>> = {
   unfamiliar_namespace: ['A namespace outside your usual work', 'sign in again to confirm it is you'],
   unfamiliar_kind: ['A kind of action new to you', 'sign in again to confirm it is you'],
   cluster_secret_list: ['Secrets listed across all namespaces', 'sign in again to confirm it is you'],
-  assurance_downgrade: ['A sign-in weaker than your usual from a new network and device', 'sign in again with your strongest factor'],
+  assurance_downgrade: ['A sign-in weaker than your usual from a new network, on a device stepgate cannot prove', 'sign in again with your strongest factor'],
 };
 /**
  * The counts (engine.ts isRunCode): such a step-up is asked of a run of requests made with the
