@@ -70,6 +70,10 @@ export async function deviceCertificateEndpoint(
     count('refused', reason);
     return unauthenticated(rt, reason);
   };
+  const unavailable = (): FlowResponse => {
+    count('refused', 'state_unavailable');
+    return { status: 503, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ reason: 'state_unavailable', message: reasonMessage('state_unavailable') }), audit: undefined };
+  };
   const body = await readBody(req, MAX_BODY);
   if (body === undefined) return refuse('device_csr_too_large');
   const token = bearerToken(r.authorization);
@@ -81,8 +85,7 @@ export async function deviceCertificateEndpoint(
   const revoked = rt.revocations?.refuse(id, nowMs);
   if (revoked !== undefined) {
     if (revoked.reason === 'credential_revoked') return unverified('credential_revoked');
-    count('refused', 'state_unavailable');
-    return { status: 503, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ reason: 'state_unavailable', message: reasonMessage('state_unavailable') }), audit: undefined };
+    return unavailable();
   }
   const audit = (outcome: 'issued' | 'refused', fields: Record<string, unknown>) => {
     try {
@@ -116,15 +119,16 @@ export async function deviceCertificateEndpoint(
     audit('refused', { code: 'device_request_invalid' });
     return refuse('device_request_invalid');
   }
-  let result: ReturnType<DeviceEnroller['enrol']>;
+  let result: Awaited<ReturnType<DeviceEnroller['enrol']>>;
   try {
-    result = enroller.enrol(cfg, rt.assurance, id, csr, nowMs);
+    result = await enroller.enrol(cfg, rt.assurance, id, csr, nowMs, rt.riskState?.store.deviceIssues);
   } catch (err) {
     audit('refused', { code: 'device_internal_error', detail: clientText((err as Error).message, 300) });
     return refuse('device_internal_error');
   }
   if (!result.ok) {
     audit('refused', { code: result.code, detail: clientText(result.detail, 300) });
+    if (result.code === 'state_unavailable') return unavailable();
     return refuse(result.code);
   }
   const notAfter = new Date(result.notAfterMs).toISOString();
