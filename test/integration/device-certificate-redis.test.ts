@@ -1,6 +1,8 @@
 import { rmSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
+import { deviceIssueKey } from '../../src/state/keys.js';
 import { startService, type Service } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { makeDeviceCa, opensslCsr, type TestDeviceCa } from '../support/device-ca.js';
@@ -89,6 +91,17 @@ describe('the issue limit with a Redis state store', () => {
     expect(got.slice(MAX)).toEqual(new Array(MAX).fill('device_rate_limited'));
     // Another subject has its own count, on either replica.
     expect((await enrol(b, 'other@example.com')).reason).toBe('issued');
+    // The count expires with its window: a key without a TTL would hold the subject at its limit for good.
+    const client = new Redis(redis.url);
+    try {
+      const key = deviceIssueKey('dev:', issuer.url, sub);
+      expect(await client.get(key)).toBe(String(2 * MAX));
+      const ttl = await client.pttl(key);
+      expect(ttl).toBeGreaterThan(3_500_000);
+      expect(ttl).toBeLessThanOrEqual(3_600_000);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('fails closed when Redis cannot answer: state_unavailable, never an uncounted certificate', async () => {
