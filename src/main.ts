@@ -179,7 +179,7 @@ export async function startService(
       // Served whenever the step-up routes are: a reload that adds `automation` finds them ready,
       // and without it the runtime has no approval store and the pages answer not found.
       const desk = new ApprovalDesk({ runtime: () => runtime, tokens: new ApprovalTokens(keys), now });
-      http = await startStepUpServer({ flow, desk, devices, runtime: () => runtime, log: logger, listen: httpListen, proxies, env, ready: () => ready });
+      http = await startStepUpServer({ flow, desk, devices, metrics: telemetry.metrics, runtime: () => runtime, log: logger, listen: httpListen, proxies, env, ready: () => ready });
       started.push(http);
       logger.info({ event: 'listening', transport: 'http-stepup', port: http.port }, `step-up routes (/.stepgate/) listening on port ${http.port}`);
     }

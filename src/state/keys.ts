@@ -28,6 +28,8 @@ import { LRUCache } from 'lru-cache';
  *   <prefix>{<h(subject)>}:a           assurance levels proven by allowed requests (sorted set,
  *                                      member = rank, score = last proof): assurance_downgrade's,
  *                                      read and written by plain commands, apart from the scripts
+ *   <prefix>{<h(subject)>}:x           device certificates issued in the current window (string,
+ *                                      INCR; PEXPIRE set by the first: StateStore.deviceIssues)
  *   <prefix>{approval}                  approvals index (sorted set, score = expiresAt)
  *   <prefix>{approval}:<id>             one approval (hash)
  *   <prefix>ch:<h(credential key)>     last step-up challenge for a credential (string, PX TTL)
@@ -96,6 +98,15 @@ export function levelKey(prefix: string, subject: string): string {
 
 export function counterKey(prefix: string, subject: string): string {
   return `${prefix}{${opaqueHash(subject)}}:c`;
+}
+
+/**
+ * Device-certificate issues (StateStore.deviceIssues). The subject is the issuer and subject as
+ * the risk engine names them (risk/engine.ts subjectKey), so the count sits in the same slot as
+ * the rest of that subject's keys.
+ */
+export function deviceIssueKey(prefix: string, issuer: string, subject: string): string {
+  return `${prefix}{${opaqueHash(`${issuer}\n${subject}`)}}:x`;
 }
 
 export function approvalIndexKey(prefix: string): string {

@@ -1036,3 +1036,15 @@ if nearby ~= '' then
 end
 return 1
 `;
+
+/**
+ * One device-certificate issue counted (KEYS[1] deviceIssueKey, ARGV[1] the window in ms): INCR,
+ * and the window's expiry set by the issue that opened it. In one script so that no crash between
+ * the two leaves a count without an expiry, which would hold the subject at its limit for good; a
+ * count found without one (written by hand, say) gets one too.
+ */
+export const ISSUE_TAKE_LUA = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+`;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { approvalIndexKey, approvalKey, challengeKey, controlChannel, controlKeys, counterKey, levelKey, opaqueHash, subjectKeys, workKeys } from './keys.js';
+import { approvalIndexKey, approvalKey, challengeKey, controlChannel, controlKeys, counterKey, deviceIssueKey, levelKey, opaqueHash, subjectKeys, workKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
@@ -11,6 +11,7 @@ import {
   CONTROL_REMOVE_LUA,
   CONTROL_SNAPSHOT_LUA,
   DENIAL_LUA,
+  ISSUE_TAKE_LUA,
   LEARN_LUA,
   LEARN_WORK_LUA,
   observeBatchLua,
@@ -32,6 +33,7 @@ import {
   type ControlRecord,
   type ControlSnapshot,
   type ControlStore,
+  type IssueCounts,
   type Observation,
   type ObservedAll,
   type StateStore,
@@ -143,6 +145,7 @@ interface Scripted {
   sgControlPut(...args: Arg[]): Promise<unknown>;
   sgControlRemove(...args: Arg[]): Promise<unknown>;
   sgControlSnapshot(...args: Arg[]): Promise<unknown>;
+  sgIssueTake(...args: Arg[]): Promise<unknown>;
 }
 
 /** Reconnect backoff: quick at first (a restart or failover), capped so recovery is seen within ~2 s. */
@@ -224,6 +227,7 @@ export class RedisStateStore implements StateStore {
   readonly approvals: ApprovalStore;
   readonly challenges: ChallengeStore;
   readonly control: RedisControl;
+  readonly deviceIssues: IssueCounts;
   private readonly l: LimitsMs;
   private readonly redis: Redis | Cluster;
   /** The connection for writes that wait for replicas; `redis` itself when there is no WAIT. */
@@ -293,12 +297,14 @@ export class RedisStateStore implements StateStore {
       conn.defineCommand('sgControlPut', { numberOfKeys: 3, lua: CONTROL_PUT_LUA });
       conn.defineCommand('sgControlRemove', { numberOfKeys: 3, lua: CONTROL_REMOVE_LUA });
       conn.defineCommand('sgControlSnapshot', { numberOfKeys: 7, lua: CONTROL_SNAPSHOT_LUA });
+      conn.defineCommand('sgIssueTake', { numberOfKeys: 1, lua: ISSUE_TAKE_LUA });
     }
     if (this.writer !== this.redis) this.writer.on('error', () => {}); // reported through `redis`'s listener
     this.scripted = this.redis as unknown as Scripted;
     this.approvals = new RedisApprovals(this);
     this.challenges = new RedisChallenges(this);
     this.control = new RedisControl(this);
+    this.deviceIssues = new RedisIssueCounts(this);
   }
 
   async observe(o: Observation): Promise<SubjectHistory> {
@@ -939,6 +945,22 @@ class RedisChallenges implements ChallengeStore {
       throw new StateUnavailableError('redis challenges: malformed record');
     }
     return parsed.e > wholeMs(nowMs) ? { data: parsed.d, expiresAt: parsed.e } : undefined;
+  }
+}
+
+/**
+ * Device-certificate issues per subject, shared by every replica: a fixed window opened by the
+ * subject's first counted issue, expired by Redis (ISSUE_TAKE_LUA). A refused attempt counts too,
+ * which only keeps a subject at its limit until the window ends.
+ */
+class RedisIssueCounts implements IssueCounts {
+  constructor(private readonly store: RedisStateStore) {}
+
+  async take(issuer: string, subject: string, max: number, windowMs: number): Promise<boolean> {
+    const { scripted, prefix } = this.store.internals;
+    const n = await this.store.run('device_issues.take', () => scripted.sgIssueTake(deviceIssueKey(prefix, issuer, subject), clampTtl(windowMs)));
+    if (typeof n !== 'number') throw new StateUnavailableError('redis device_issues: malformed reply');
+    return n <= max;
   }
 }
 

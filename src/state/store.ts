@@ -445,7 +445,22 @@ export interface StateStore {
   readonly approvals: ApprovalStore;
   readonly challenges: ChallengeStore;
   readonly control: ControlStore;
+  /**
+   * Device-certificate issues per subject counted across every replica
+   * (device_certificates.rate_limit); only a shared store has it: with the memory store each
+   * replica counts for itself (devices/rate.ts).
+   */
+  readonly deviceIssues?: IssueCounts;
   close(): Promise<void>;
+}
+
+export interface IssueCounts {
+  /**
+   * Counts one issue for the subject and answers whether it is within `max` in the window the
+   * subject's first counted issue opened (`windowMs` long). Rejects with StateUnavailableError
+   * when the store cannot answer: the caller refuses (an issue nobody counted is not issued).
+   */
+  take(issuer: string, subject: string, max: number, windowMs: number): Promise<boolean>;
 }
 
 /** The one failure a store reports. Its code is the decision reason it leads to. */

@@ -183,6 +183,12 @@ export const METRICS = {
     labels: ['kind', 'via'],
     help: 'Revocations (subject or session; by the admin API or a Shared Signals event) this replica applied.',
   },
+  deviceCertificates: {
+    name: 'stepgate_device_certificates',
+    type: 'counter',
+    labels: ['outcome', 'code'],
+    help: 'Answers of the device-certificate endpoint (device_certificates): issued (code none), or refused by reason code (an enrolment refusal, or the token reason code for a token that did not verify).',
+  },
   checksShed: {
     name: 'stepgate_checks_shed',
     type: 'counter',
@@ -334,6 +340,7 @@ export class StepgateMetrics implements MetricProducer {
   private readonly telemetryErrors = new Map<string, CounterSeries>();
   private readonly stateErrors = new Map<string, CounterSeries>();
   private readonly revocationCounts = new Map<string, CounterSeries>();
+  private readonly deviceCertificateCounts = new Map<string, CounterSeries>();
   /** Incidents in force, read at collection time; undefined without `incident`. */
   incidents: () => number | undefined = () => undefined;
   /** Spans dropped by the span recorder's full queue since startup, read at collection time (0 with tracing off). */
@@ -465,6 +472,14 @@ export class StepgateMetrics implements MetricProducer {
     seriesFor(this.revocationCounts, { kind, via }).value++;
   }
 
+  /**
+   * An answer of the device-certificate endpoint. `code` comes from closed sets (devices/codes.ts
+   * and the token reason codes), never from the request, so the series stay bounded.
+   */
+  deviceCertificate(outcome: 'issued' | 'refused', code: string): void {
+    seriesFor(this.deviceCertificateCounts, { outcome, code }).value++;
+  }
+
   /** MetricProducer: a cumulative snapshot, built only when a reader asks (a scrape, an OTLP export). */
   async collect(): Promise<CollectionResult> {
     const now = hrTime();
@@ -500,6 +515,7 @@ export class StepgateMetrics implements MetricProducer {
         dataPoints: [{ startTime: this.startTime, endTime: now, attributes: {}, value: this.restartPending }],
       },
       this.counter(METRICS.revocations, this.revocationCounts.values(), now),
+      this.counter(METRICS.deviceCertificates, this.deviceCertificateCounts.values(), now),
       this.counter(METRICS.checksShed, [this.shed], now),
       {
         descriptor: descriptor(METRICS.spansDropped),

@@ -22,6 +22,8 @@ let port = 0;
 let now = Date.now();
 const logs: Record<string, unknown>[] = [];
 const SUB = 'alice@example.com';
+/** An automation identity of the same issuer: a pipeline's token, signed in as strongly as a person. */
+const ROBOT = 'deploy-bot@example.com';
 
 function yaml(httpPort: number, c: TestDeviceCa, extra = ''): string {
   // A loaded machine can be slow to serve the issuer's keys at start (as challenge.test.ts).
@@ -33,6 +35,8 @@ device_certificates:
   max_auth_age_seconds: 300
   lifetime_seconds: 86400
   rate_limit: { max: 3, window_seconds: 3600 }
+automation:
+  subjects: [${ROBOT}]
 ${extra}`;
 }
 
@@ -56,7 +60,7 @@ beforeAll(async () => {
   ca = makeDeviceCa();
   port = await freePort();
   const log = createLogger('info', { write: (s: string) => void logs.push(JSON.parse(s) as Record<string, unknown>) });
-  service = await startService(parseConfig(yaml(port, ca), 'device.yaml'), stepupEnv(), log, { now: () => now });
+  service = await startService(parseConfig(yaml(port, ca), 'device.yaml'), { ...stepupEnv(), STEPGATE_METRICS_LISTEN: '127.0.0.1:0' }, log, { now: () => now });
 }, 60_000);
 
 afterAll(async () => {
@@ -113,6 +117,9 @@ describe('refusals', () => {
     ['an oversized body', async () => enrol(await tokenAt('aal2', 60), { csr: 'A'.repeat(100_000) }), 413, 'device_csr_too_large'],
     ['no PEM', async () => enrol(await tokenAt('aal2', 60), { csr: 'hello' }), 400, 'device_csr_malformed'],
     ['not JSON', async () => enrol(await tokenAt('aal2', 60), opensslCsr(`/CN=${SUB}`).csr, 'application/pkcs10'), 400, 'device_request_invalid'],
+    // A pipeline's token meets every other condition (level, fresh auth_time, its own subject in
+    // the CSR): only being automation refuses it.
+    ['an automation identity', async () => enrol(await tokenAt('aal2', 60, { sub: ROBOT }), { csr: opensslCsr(`/CN=${ROBOT}`).csr }), 403, 'device_automation'],
   ];
   it.each(cases)('refuses %s', async (_what, send, status, code) => {
     now = Date.now();
@@ -124,7 +131,7 @@ describe('refusals', () => {
 
   it('audits every refusal of a verified caller with its code', () => {
     const codes = new Set(logs.filter((l) => l.event === 'device.certificate' && l.outcome === 'refused').map((l) => l.code));
-    for (const c of ['device_level_insufficient', 'device_auth_too_old', 'device_csr_signature_invalid', 'device_csr_subject_mismatch', 'device_key_unsupported', 'device_csr_too_large']) expect(codes).toContain(c);
+    for (const c of ['device_automation', 'device_level_insufficient', 'device_auth_too_old', 'device_csr_signature_invalid', 'device_csr_subject_mismatch', 'device_key_unsupported', 'device_csr_too_large']) expect(codes).toContain(c);
   });
 
   it('limits issues per subject', async () => {
@@ -139,6 +146,35 @@ describe('refusals', () => {
     expect(statuses).toEqual([200, 200, 200, 429]);
     // Another subject is not held back by this one's limit.
     expect((await enrol(await tokenAt('aal2', 60), { csr: opensslCsr(`/CN=${SUB}`).csr })).status).toBe(200);
+  });
+});
+
+describe('stepgate_device_certificates_total', () => {
+  const scrape = async () => (await fetch(`http://127.0.0.1:${service.telemetry.metricsPort}/metrics`)).text();
+  const value = (text: string, outcome: string, code: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`stepgate_device_certificates_total{outcome="${outcome}",code="${code}"}`));
+    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+
+  it('counts issues and refusals by code, with no subject or device in any label', async () => {
+    now = Date.now();
+    const before = await scrape();
+    const sub = 'counted@example.com';
+    expect((await enrol(await tokenAt('aal2', 60, { sub }), { csr: opensslCsr(`/CN=${sub}`).csr })).status).toBe(200);
+    expect((await enrol(await tokenAt('aal1', 60, { sub }), { csr: opensslCsr(`/CN=${sub}`).csr })).status).toBe(403);
+    expect((await enrol(await tokenAt('aal2', 60, { sub: ROBOT }), { csr: opensslCsr(`/CN=${ROBOT}`).csr })).status).toBe(403);
+    expect((await enrol(undefined, { csr: opensslCsr(`/CN=${sub}`).csr })).status).toBe(401);
+    const after = await scrape();
+    expect(value(after, 'issued', 'none') - value(before, 'issued', 'none')).toBe(1);
+    expect(value(after, 'refused', 'device_level_insufficient') - value(before, 'refused', 'device_level_insufficient')).toBe(1);
+    expect(value(after, 'refused', 'device_automation') - value(before, 'refused', 'device_automation')).toBe(1);
+    expect(value(after, 'refused', 'token_missing') - value(before, 'refused', 'token_missing')).toBe(1);
+    const series = after.split('\n').filter((l) => l.startsWith('stepgate_device_certificates_total{'));
+    expect(series.length).toBeGreaterThanOrEqual(4);
+    for (const l of series) {
+      expect(l).toMatch(/^stepgate_device_certificates_total\{outcome="(issued|refused)",code="[a-z_]+"\} \d+$/);
+      expect(l).not.toContain('@');
+    }
   });
 });
 

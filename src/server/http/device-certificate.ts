@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { reasonMessage } from '../../core/reasons.js';
+import { reasonMessage, type ReasonCode } from '../../core/reasons.js';
 import { clientText, hashSubject } from '../../core/redact.js';
 import { ENROL_REFUSALS, type EnrolRefusal } from '../../devices/codes.js';
 import { MAX_CSR_BYTES } from '../../devices/csr.js';
@@ -19,6 +19,11 @@ const MAX_BODY = MAX_CSR_BYTES + 512;
 const JSON_TYPE = ['content-type', 'application/json'] as const;
 const NO_STORE = ['cache-control', 'no-store'] as const;
 
+/** Where the endpoint counts its answers (stepgate_device_certificates_total). */
+export interface DeviceCertificateCounter {
+  deviceCertificate(outcome: 'issued' | 'refused', code: EnrolRefusal | ReasonCode | 'none'): void;
+}
+
 export interface DeviceRequest {
   method: string;
   authorization: string | undefined;
@@ -35,24 +40,52 @@ export interface DeviceRequest {
  * endpoint, the revocation list is asked, DeviceEnroller decides. Every issue and every refusal of
  * a verified caller is an audit record (a refusal before that is one of a flood of noise).
  */
-export async function deviceCertificateEndpoint(rt: Runtime, enroller: DeviceEnroller, req: IncomingMessage, r: DeviceRequest, log: Logger): Promise<FlowResponse> {
+export async function deviceCertificateEndpoint(
+  rt: Runtime,
+  enroller: DeviceEnroller,
+  req: IncomingMessage,
+  r: DeviceRequest,
+  log: Logger,
+  counter?: DeviceCertificateCounter,
+): Promise<FlowResponse> {
   const cfg = rt.config.device_certificates;
   if (cfg === undefined) return { status: 404, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ reason: 'not_found' }), audit: undefined };
   if (r.method !== 'POST') {
     return { status: 405, headers: [JSON_TYPE, NO_STORE, ['allow', 'POST']], body: JSON.stringify({ reason: 'method_not_allowed' }), audit: undefined };
   }
+  // Every answer past routing is counted, unverified callers too: a flood of bad tokens at this
+  // endpoint is what an operator wants to see, and the codes are a closed set either way.
+  const count = (outcome: 'issued' | 'refused', code: EnrolRefusal | ReasonCode | 'none') => {
+    try {
+      counter?.deviceCertificate(outcome, code);
+    } catch {
+      // Counting never changes an answer.
+    }
+  };
+  const refuse = (code: EnrolRefusal) => {
+    count('refused', code);
+    return refused(code);
+  };
+  const unverified = (reason: ReasonCode) => {
+    count('refused', reason);
+    return unauthenticated(rt, reason);
+  };
+  const unavailable = (): FlowResponse => {
+    count('refused', 'state_unavailable');
+    return { status: 503, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ reason: 'state_unavailable', message: reasonMessage('state_unavailable') }), audit: undefined };
+  };
   const body = await readBody(req, MAX_BODY);
-  if (body === undefined) return refused('device_csr_too_large');
+  if (body === undefined) return refuse('device_csr_too_large');
   const token = bearerToken(r.authorization);
-  if (typeof token !== 'string') return unauthenticated(rt, token.reason);
+  if (typeof token !== 'string') return unverified(token.reason);
   const verified = await rt.verifier.verify(token);
-  if (!verified.ok) return unauthenticated(rt, verified.reason);
+  if (!verified.ok) return unverified(verified.reason);
   const id = verified.identity;
   const nowMs = rt.now();
   const revoked = rt.revocations?.refuse(id, nowMs);
   if (revoked !== undefined) {
-    if (revoked.reason === 'credential_revoked') return unauthenticated(rt, 'credential_revoked');
-    return { status: 503, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ reason: 'state_unavailable', message: reasonMessage('state_unavailable') }), audit: undefined };
+    if (revoked.reason === 'credential_revoked') return unverified('credential_revoked');
+    return unavailable();
   }
   const audit = (outcome: 'issued' | 'refused', fields: Record<string, unknown>) => {
     try {
@@ -84,21 +117,23 @@ export async function deviceCertificateEndpoint(rt: Runtime, enroller: DeviceEnr
   }
   if (typeof csr !== 'string') {
     audit('refused', { code: 'device_request_invalid' });
-    return refused('device_request_invalid');
+    return refuse('device_request_invalid');
   }
-  let result: ReturnType<DeviceEnroller['enrol']>;
+  let result: Awaited<ReturnType<DeviceEnroller['enrol']>>;
   try {
-    result = enroller.enrol(cfg, rt.assurance, id, csr, nowMs);
+    result = await enroller.enrol(cfg, rt.assurance, id, csr, nowMs, rt.riskState?.store.deviceIssues);
   } catch (err) {
     audit('refused', { code: 'device_internal_error', detail: clientText((err as Error).message, 300) });
-    return refused('device_internal_error');
+    return refuse('device_internal_error');
   }
   if (!result.ok) {
     audit('refused', { code: result.code, detail: clientText(result.detail, 300) });
-    return refused(result.code);
+    if (result.code === 'state_unavailable') return unavailable();
+    return refuse(result.code);
   }
   const notAfter = new Date(result.notAfterMs).toISOString();
   audit('issued', { device_id: result.deviceId, not_after: notAfter });
+  count('issued', 'none');
   return {
     status: 200,
     headers: [JSON_TYPE, NO_STORE],

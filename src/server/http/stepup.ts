@@ -12,7 +12,7 @@ import { readBody, send } from './respond.js';
 import type { ApprovalAudit, ApprovalDesk, DeskResponse } from '../../web/approvals/desk.js';
 import { APPROVALS_PATH } from '../../approvals/urls.js';
 import { CHALLENGE_PATH, challengeEndpoint } from './challenge.js';
-import { DEVICE_CERTIFICATE_PATH, deviceCertificateEndpoint } from './device-certificate.js';
+import { DEVICE_CERTIFICATE_PATH, deviceCertificateEndpoint, type DeviceCertificateCounter } from './device-certificate.js';
 import type { DeviceEnroller } from '../../devices/enrol.js';
 import { ADMIN_MAX_BODY, ADMIN_PATH, adminApi } from '../../admin/admin.js';
 import { MAX_SET_BYTES, receiveSignal, SIGNALS_PATH } from '../../admin/signals.js';
@@ -29,6 +29,8 @@ export interface StepUpServerOptions {
   env?: NodeJS.ProcessEnv;
   /** The device CA (`device_certificates`), read at start; undefined without it. */
   devices?: DeviceEnroller;
+  /** Counts the device-certificate endpoint's answers (stepgate_device_certificates_total). */
+  metrics?: DeviceCertificateCounter;
   /** Whether the whole service is ready (every listener bound, not shutting down); healthz says so. */
   ready?: () => boolean;
 }
@@ -98,7 +100,7 @@ async function handle(opts: StepUpServerOptions, req: IncomingMessage, ids: Requ
         userAgent: req.headers['user-agent'],
         clientIp: opts.proxies.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'] as string | undefined),
         requestId: ids.requestId,
-      }, opts.log);
+      }, opts.log, opts.metrics);
     case CHALLENGE_PATH:
       return challengeEndpoint(opts.runtime(), method, req.headers.authorization);
     case '/.stepgate/healthz':
