@@ -7,7 +7,7 @@ import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBase
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { batchSettingsFromEnv, CheckSpan, CheckSpans, samplerFromEnv, SpanRecorder, spanLimitsFromEnv, type SpanBatch } from '../../src/telemetry/check-spans.js';
-import { serializeEncoded } from '../../src/telemetry/otlp-spans.js';
+import { OWN_SPAN_ID, serializeEncoded } from '../../src/telemetry/otlp-spans.js';
 import { checkSpanRecorder, extractParent } from '../../src/telemetry/tracing.js';
 
 const REFERENCE = new CompositePropagator({ propagators: [new B3Propagator(), new W3CTraceContextPropagator()] });
@@ -188,6 +188,30 @@ describe('EnvSampler.decide (the Check span, without a context)', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it("draws ids as lower-case hex of the pool's bytes, the span id's bytes kept for its serialisation, across the pool's refills", () => {
+    const recorder = new SpanRecorder(resourceFromAttributes({}), { name: 'stepgate', version: '1', schemaUrl: undefined }, { maxQueueSize: 10, maxExportBatchSize: 10, scheduledDelayMillis: 60_000, exportTimeoutMillis: 60_000 }, {
+      export: (_b, done) => done({ code: ExportResultCode.SUCCESS }),
+      shutdown: () => Promise.resolve(),
+    });
+    const spans = new CheckSpans(new AlwaysOnSampler(), recorder);
+    const parent = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED, isRemote: true };
+    const seen = new Set<string>();
+    // 24 bytes per root span and 8 per child of a remote parent: the 8 KB pool is refilled many times.
+    for (let i = 0; i < 3000; i++) {
+      const span = i % 3 === 0 ? spans.startRemote('stepgate.check', SpanKind.SERVER, 1000, parent) : spans.start('stepgate.check', SpanKind.SERVER, 1000, ROOT_CONTEXT);
+      const sc = span.spanContext();
+      expect(sc.spanId).toMatch(/^[0-9a-f]{16}$/);
+      expect(sc.traceId).toMatch(i % 3 === 0 ? /^4bf92f3577b34da6a3ce929d0e0e4736$/ : /^[0-9a-f]{32}$/);
+      expect(sc.spanId).not.toBe('0'.repeat(16));
+      expect(OWN_SPAN_ID.text).toBe(sc.spanId);
+      expect(Buffer.from(OWN_SPAN_ID.bytes).toString('hex')).toBe(sc.spanId);
+      seen.add(sc.spanId);
+      seen.add(sc.traceId);
+    }
+    expect(seen.size).toBe(3000 + 2000 + 1);
+    void recorder.shutdown();
   });
 
   it('gives the span start gives with the same parent in a context: ids, flags, trace state, parent, what is recorded', () => {
