@@ -167,21 +167,26 @@ for (let i = 0; i < 6; i++) LOWER_HEX[97 + i] = 10 + i;
 
 /**
  * True when s[from, to) is lower-case hex and not all zeros; its bytes are written to `out` on the
- * way (the span writes them from there: otlp-spans.ts KnownId).
+ * way (the span writes them from there: otlp-spans.ts KnownId). The table is read at the code's low
+ * seven bits, without a branch per character, and a code of 128 or more (whose low bits may be a
+ * digit's: U+00B0 reads as '0') is refused once at the end from `high`: ~0.5k instructions less per
+ * traced Check than a `c < 128` test per character (trace41, callgrind).
  */
 function hexNotZero(s: string, from: number, to: number, out: Uint8Array): boolean {
   let any = 0;
+  let high = 0;
   for (let i = from, j = 0; i < to; i += 2, j++) {
     const c = s.charCodeAt(i);
     const d = s.charCodeAt(i + 1);
-    const hi = c < 128 ? LOWER_HEX[c]! : -1;
-    const lo = d < 128 ? LOWER_HEX[d]! : -1;
+    const hi = LOWER_HEX[c & 127]!;
+    const lo = LOWER_HEX[d & 127]!;
     if ((hi | lo) < 0) return false;
+    high |= c | d;
     const v = (hi << 4) | lo;
     out[j] = v;
     any |= v;
   }
-  return any !== 0;
+  return any !== 0 && high < 128;
 }
 
 /**

@@ -7,7 +7,7 @@ import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBase
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { batchSettingsFromEnv, CheckSpan, CheckSpans, samplerFromEnv, SpanRecorder, spanLimitsFromEnv, type SpanBatch } from '../../src/telemetry/check-spans.js';
-import { serializeEncoded } from '../../src/telemetry/otlp-spans.js';
+import { OWN_SPAN_ID, serializeEncoded } from '../../src/telemetry/otlp-spans.js';
 import { checkSpanRecorder, extractParent } from '../../src/telemetry/tracing.js';
 
 const REFERENCE = new CompositePropagator({ propagators: [new B3Propagator(), new W3CTraceContextPropagator()] });
@@ -28,6 +28,11 @@ describe('extractParent', () => {
     fc.constant(`00-${'0'.repeat(32)}-00f067aa0ba902b7-01`),
     fc.constant(`00-4bf92f3577b34da6a3ce929d0e0e4736-${'0'.repeat(16)}-01`),
     fc.string({ maxLength: 60 }),
+    // A code of 128 or more whose low seven bits are a lower-case hex digit's (U+00B0, U+0130, U+FF61: '0', '0', 'a').
+    fc.tuple(hex(32), hex(16), fc.integer({ min: 3, max: 51 }), fc.constantFrom(0x80, 0x100, 0xff00), fc.constantFrom(...'0123456789abcdef'.split(''))).map(([t, s, at, plane, d]) => {
+      const tp = `00-${t}-${s}-01`;
+      return tp[at] === '-' ? tp : tp.slice(0, at) + String.fromCharCode(plane + d.charCodeAt(0)) + tp.slice(at + 1);
+    }),
   );
   const headers = fc.record(
     {
@@ -51,6 +56,53 @@ describe('extractParent', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  /**
+   * The W3C Trace Context rules (Level 1, §3.2 and §4.3 on versions), written out here on their
+   * own rather than taken from a propagator: version two lower-case hex digits and never `ff`;
+   * version 00 exactly the 55 characters; a later version at least those 55, followed by `-` when
+   * longer (its extra fields are ignored); trace and parent ids lower-case hex and not all zeros.
+   */
+  function w3c(tp: string): { traceId: string; spanId: string; traceFlags: number; isRemote: true } | undefined {
+    const lowerHex = (x: string) => /^[0-9a-f]*$/.test(x);
+    const version = tp.slice(0, 2);
+    if (version.length < 2 || !lowerHex(version) || version === 'ff') return undefined;
+    if (version === '00' ? tp.length !== 55 : tp.length < 55 || (tp.length > 55 && tp[55] !== '-')) return undefined;
+    if (tp[2] !== '-' || tp[35] !== '-' || tp[52] !== '-') return undefined;
+    const [traceId, spanId, flags] = [tp.slice(3, 35), tp.slice(36, 52), tp.slice(53, 55)];
+    if (![traceId, spanId, flags].every(lowerHex) || /^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
+    return { traceId, spanId, traceFlags: parseInt(flags, 16), isRemote: true };
+  }
+
+  it('takes a traceparent as the W3C rules say, whichever path reads it (the fast one for version 00)', () => {
+    const field = (n: number) => fc.string({ minLength: n, maxLength: n, unit: fc.constantFrom(...'0123456789abcdef'.split(''), '0', '0', '0') });
+    // At most one character of the first 55 replaced: upper case, not hex, or beyond ASCII with a digit's low seven bits.
+    const stray = fc.option(fc.tuple(fc.integer({ min: 0, max: 54 }), fc.constantFrom('A', 'F', 'g', '-', ' ', '\u00b0', '\u0161', '\uff30')), { freq: 2 });
+    const tp = fc
+      .tuple(
+        fc.oneof({ weight: 4, arbitrary: fc.constant('00') }, fc.constantFrom('01', 'cc', 'fe', 'ff', 'FF', '0A'), field(2)),
+        fc.oneof({ weight: 3, arbitrary: field(32) }, fc.constant('0'.repeat(32))),
+        fc.oneof({ weight: 3, arbitrary: field(16) }, fc.constant('0'.repeat(16))),
+        field(2),
+        fc.constantFrom('', '', '-', '-what-the-future-says', 'x', '-01'),
+        stray,
+      )
+      .map(([v, t, s, f, rest, swap]) => {
+        const value = `${v}-${t}-${s}-${f}${rest}`;
+        return swap === null ? value : value.slice(0, swap[0]) + swap[1] + value.slice(swap[0] + 1);
+      });
+    fc.assert(
+      fc.property(tp, (value) => {
+        expect(trace.getSpanContext(extractParent(new Map([['traceparent', value]])))).toEqual(w3c(value));
+        expect(trace.getSpanContext(extractParent(undefined, { get: (k: string) => (k === 'traceparent' ? [value] : []) }))).toEqual(w3c(value));
+      }),
+      { numRuns: 3000 },
+    );
+    // The rules' own examples: a later version with more fields is read; version ff, upper case, zeros and 00 with more are not.
+    expect(w3c('cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-the-future-will-be-like')?.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    for (const bad of ['ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01', `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x'])
+      expect(trace.getSpanContext(extractParent(new Map([['traceparent', bad]])))).toBeUndefined();
   });
 
   it('prefers the gRPC call metadata, and takes its traceparent on the fast path', () => {
@@ -136,6 +188,30 @@ describe('EnvSampler.decide (the Check span, without a context)', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it("draws ids as lower-case hex of the pool's bytes, the span id's bytes kept for its serialisation, across the pool's refills", () => {
+    const recorder = new SpanRecorder(resourceFromAttributes({}), { name: 'stepgate', version: '1', schemaUrl: undefined }, { maxQueueSize: 10, maxExportBatchSize: 10, scheduledDelayMillis: 60_000, exportTimeoutMillis: 60_000 }, {
+      export: (_b, done) => done({ code: ExportResultCode.SUCCESS }),
+      shutdown: () => Promise.resolve(),
+    });
+    const spans = new CheckSpans(new AlwaysOnSampler(), recorder);
+    const parent = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED, isRemote: true };
+    const seen = new Set<string>();
+    // 24 bytes per root span and 8 per child of a remote parent: the 8 KB pool is refilled many times.
+    for (let i = 0; i < 3000; i++) {
+      const span = i % 3 === 0 ? spans.startRemote('stepgate.check', SpanKind.SERVER, 1000, parent) : spans.start('stepgate.check', SpanKind.SERVER, 1000, ROOT_CONTEXT);
+      const sc = span.spanContext();
+      expect(sc.spanId).toMatch(/^[0-9a-f]{16}$/);
+      expect(sc.traceId).toMatch(i % 3 === 0 ? /^4bf92f3577b34da6a3ce929d0e0e4736$/ : /^[0-9a-f]{32}$/);
+      expect(sc.spanId).not.toBe('0'.repeat(16));
+      expect(OWN_SPAN_ID.text).toBe(sc.spanId);
+      expect(Buffer.from(OWN_SPAN_ID.bytes).toString('hex')).toBe(sc.spanId);
+      seen.add(sc.spanId);
+      seen.add(sc.traceId);
+    }
+    expect(seen.size).toBe(3000 + 2000 + 1);
+    void recorder.shutdown();
   });
 
   it('gives the span start gives with the same parent in a context: ids, flags, trace state, parent, what is recorded', () => {
