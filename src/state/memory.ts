@@ -37,7 +37,7 @@ import type {
   StoreLimits,
   SubjectHistory,
 } from './store.js';
-import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces } from './store.js';
+import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces, lossStands } from './store.js';
 import { canonicalKey, coveringKeys, vouches } from './family-keys.js';
 
 /**
@@ -266,6 +266,8 @@ export class MemoryStateStore implements StateStore {
   /** The same for the familiar objects: their own TTL and cap. */
   private readonly familiarCap: LimitsMs;
   private readonly timer: NodeJS.Timeout | undefined;
+  /** StateStore.historyLostAt: set when the snapshot could not be read, or carried by the one loaded. */
+  private lostAt = 0;
 
   constructor(
     limits: StoreLimits,
@@ -304,7 +306,9 @@ export class MemoryStateStore implements StateStore {
         .reverse()
         .map(([k, { memo: _memo, ...w }]) => [k, withMapsAsEntries(w)]);
       const levels: NonNullable<SnapshotData['levels']> = [...this.levels.entries()].reverse().map(([k, m]) => [k, [...m.entries()]]);
-      writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt: (this.options.now ?? Date.now)(), subjects, sessions, work, levels });
+      const writtenAt = (this.options.now ?? Date.now)();
+      const lost = this.historyLostAt(writtenAt);
+      writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt, subjects, sessions, work, levels, ...(lost > 0 ? { historyLost: lost } : {}) });
       return true;
     } catch (err) {
       this.options.onSnapshot?.('write_failed', `${path}: ${(err as Error).message}`);
@@ -374,6 +378,8 @@ export class MemoryStateStore implements StateStore {
       for (const [k, v] of sessions) this.sessions.set(k, v);
       for (const [k, w] of work) this.work.set(k, w);
       for (const [k, m] of levels) this.levels.set(k, m);
+      // A loss found by an earlier run still stands for the sign-ins made before it.
+      if (data.historyLost !== undefined) this.lostAt = num(data.historyLost);
       this.options.onSnapshot?.('loaded', `${path}: ${subjects.length} subjects, written ${new Date(data.writtenAt).toISOString()}`);
     } catch (err) {
       // Fail safe: start with no history (every place new), and say so.
@@ -381,8 +387,15 @@ export class MemoryStateStore implements StateStore {
       this.sessions.clear();
       this.work.clear();
       this.levels.clear();
-      this.options.onSnapshot?.('unreadable', `${path}: ${(err as Error).message}; starting with no history`);
+      // A file that is there but cannot be read held a history: this is a loss, not a first start
+      // (a missing file is one), and the newcomer allowance must not take every subject as new.
+      this.lostAt = (this.options.now ?? Date.now)();
+      this.options.onSnapshot?.('unreadable', `${path}: ${(err as Error).message}; starting with no history (state_history_lost: no sign-in made before now gets the newcomer allowance)`);
     }
+  }
+
+  historyLostAt(nowMs: number): number {
+    return lossStands(this.lostAt, nowMs, this.l.knownTtlMs) ? this.lostAt : 0;
   }
 
   observe(o: Observation): SubjectHistory {
