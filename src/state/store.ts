@@ -392,6 +392,12 @@ export interface ControlStore {
    * `jti`): later calls with the same key answer false.
    */
   once(key: string, ttlMs: number, nowMs: number): Promise<boolean>;
+  /**
+   * The store lost data (the incident board found the version gone back, or fewer changes than
+   * records that came and went): the history is lost too, now (StateStore.historyLostAt). Optional:
+   * a store that cannot lose its control records without its history does without.
+   */
+  historyLost?(nowMs: number): Promise<void>;
 }
 
 export interface StateStore {
