@@ -241,7 +241,12 @@ export class MemoryStateStore implements StateStore {
   readonly kind = 'memory' as const;
   readonly approvals: ApprovalStore = new MemoryApprovals();
   readonly challenges: ChallengeStore = new MemoryChallenges();
-  readonly control: MemoryControl = new MemoryControl((subject, session) => this.forgetSubject(subject, session));
+  readonly control: MemoryControl = new MemoryControl(
+    (subject, session) => this.forgetSubject(subject, session),
+    (nowMs) => {
+      this.lostAt = nowMs;
+    },
+  );
   private readonly l: LimitsMs;
   private readonly subjects: RecentLru<SubjectRecord>;
   private readonly sessions: RecentLru<SessionRecord>;
@@ -1127,7 +1132,16 @@ class MemoryControl implements ControlStore {
   private readonly watchers = new Set<() => void>();
   private file: { path: string; failed: (detail: string) => void } | undefined;
 
-  constructor(private readonly forgetSubject: (subject: string, session: string) => void) {}
+  constructor(
+    private readonly forgetSubject: (subject: string, session: string) => void,
+    private readonly lost: (nowMs: number) => void,
+  ) {}
+
+  /** The incident board found records gone (a control file put back from an older copy): the history is as stale. */
+  historyLost(nowMs: number): Promise<void> {
+    this.lost(nowMs);
+    return Promise.resolve();
+  }
 
   /**
    * With `state.memory.snapshot_path`: loads `<path>.control` and rewrites it at every change.
