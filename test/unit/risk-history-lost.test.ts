@@ -83,7 +83,9 @@ describe('history lost: no newcomer allowance for a sign-in made before the loss
     const b = store(path);
     expect(b.historyLostAt(T + 1000)).toBe(T);
     expect(first(b, T + 60_000, 5 * 60_000)).toEqual({ learn: undefined, asked: true });
-    expect(b.historyLostAt(T + TEST_LIMITS.known_ttl_seconds * 1000 + 86_400_000)).toBe(0);
+    const ends = T + TEST_LIMITS.knownTtlSeconds * 1000 + 86_400_000;
+    expect(b.historyLostAt(ends - 1)).toBe(T);
+    expect(b.historyLostAt(ends)).toBe(0);
     await b.close();
   });
 });
