@@ -1,12 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compileAssurance } from '../../src/core/assurance.js';
-import type { RequestAttributes } from '../../src/request/attributes.js';
 import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
-import { baseRequirement, ENGINE_CONFIG, engineIdentity } from '../support/risk-engine.js';
+import { baseRequirement, ENGINE_CONFIG, engineIdentity, engineRequest } from '../support/risk-engine.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 
 /**
@@ -39,12 +38,6 @@ const store = async (prefix: string) => {
   await vi.waitFor(() => expect(s.status).toBe('ready'), { timeout: 10_000, interval: 10 });
   return s;
 };
-const req = (): RequestAttributes => ({
-  method: 'GET', target: '/x', path: '/x', query: '', host: 'h', authority: 'h', scheme: 'https',
-  headers: new Map([['x-forwarded-for', '6.6.6.6, 203.0.113.7'], ['user-agent', 'curl/8.5.0']]),
-  spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
-  contextExtensions: {}, kube: undefined, body: undefined, bodyTruncated: false,
-});
 /** A sensitive request by `subject`'s token signed in `signedInBefore` ms before `at`: asked, and what it teaches. */
 const first = async (s: RedisStateStore, subject: string, at: number, signedInBefore: number) => {
   const e = new RiskEngine({
@@ -52,7 +45,7 @@ const first = async (s: RedisStateStore, subject: string, at: number, signedInBe
     store: s, fallback: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }),
   });
   const who = { ...engineIdentity(at), subject, authTime: (at - signedInBefore) / 1000 };
-  const out = (await e.assess(req(), who, baseRequirement(['secrets'], 30), at)) as Extract<RiskOutcome, { ok: true }>;
+  const out = (await e.assess(engineRequest(), who, baseRequirement(['secrets'], 30), at)) as Extract<RiskOutcome, { ok: true }>;
   return { learn: out.learn === undefined ? undefined : out.learn.prefix, asked: out.risk.context !== undefined && who.authTime < out.risk.context.authAfter };
 };
 

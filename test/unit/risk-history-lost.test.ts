@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileAssurance } from '../../src/core/assurance.js';
-import type { RequestAttributes } from '../../src/request/attributes.js';
 import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { TEST_LIMITS } from '../support/state-config.js';
-import { baseRequirement, ENGINE_CONFIG, engineIdentity } from '../support/risk-engine.js';
+import { baseRequirement, ENGINE_CONFIG, engineIdentity, engineRequest } from '../support/risk-engine.js';
 
 /**
  * After the store lost its history every identity is a newcomer, whose sign-in within
@@ -28,12 +27,6 @@ function snapshotFile(text?: string): string {
   if (text !== undefined) writeFileSync(path, text);
   return path;
 }
-const req = (): RequestAttributes => ({
-  method: 'GET', target: '/x', path: '/x', query: '', host: 'h', authority: 'h', scheme: 'https',
-  headers: new Map([['x-forwarded-for', '6.6.6.6, 203.0.113.7'], ['user-agent', 'curl/8.5.0']]),
-  spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
-  contextExtensions: {}, kube: undefined, body: undefined, bodyTruncated: false,
-});
 const engine = (store: MemoryStateStore) =>
   new RiskEngine({
     risk: ENGINE_CONFIG.risk!, network: ENGINE_CONFIG.network, onStateError: 'fail_closed', assurance: compileAssurance(ENGINE_CONFIG.assurance.levels),
@@ -42,7 +35,7 @@ const engine = (store: MemoryStateStore) =>
 /** A sensitive request by a token signed in `signedInBefore` ms before `at`, on a store started at T. */
 const first = (store: MemoryStateStore, at: number, signedInBefore: number) => {
   const who = { ...engineIdentity(at), authTime: (at - signedInBefore) / 1000 };
-  const out = engine(store).assess(req(), who, baseRequirement(['secrets'], 30), at) as Extract<RiskOutcome, { ok: true }>;
+  const out = engine(store).assess(engineRequest(), who, baseRequirement(['secrets'], 30), at) as Extract<RiskOutcome, { ok: true }>;
   // Asked: the context binds the request to a sign-in later than this token's.
   return { learn: out.learn, asked: out.risk.context !== undefined && who.authTime < out.risk.context.authAfter };
 };
