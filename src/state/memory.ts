@@ -287,8 +287,8 @@ export class MemoryStateStore implements StateStore {
     this.levels = new RecentLru(options.maxSubjects);
     const path = options.snapshotPath;
     if (path !== undefined) {
-      this.control.persistTo(`${path}.control`, (options.now ?? Date.now)(), (detail) => this.options.onSnapshot?.('write_failed', detail));
-      this.load(path);
+      const control = this.control.persistTo(`${path}.control`, (options.now ?? Date.now)(), (detail) => this.options.onSnapshot?.('write_failed', detail));
+      this.load(path, control);
       this.timer = setInterval(() => this.save(), options.snapshotIntervalMs ?? 60_000);
       this.timer.unref();
     }
@@ -321,10 +321,15 @@ export class MemoryStateStore implements StateStore {
     }
   }
 
-  private load(path: string): void {
+  /** `control`: `<path>.control` was there, so this is no first start (MemoryControl.persistTo). */
+  private load(path: string, control: boolean): void {
     let data: SnapshotData | undefined;
     try {
       data = readSnapshot(path);
+      // The control file is written only at a change, the snapshot every interval and at
+      // shutdown: one without the other is a snapshot that went away (deleted, a volume not
+      // mounted), a history lost, not a first start.
+      if (data === undefined && control) throw new Error(`missing, while ${path}.control is there`);
       if (data === undefined) return;
       const subjects: [string, SubjectRecord][] = data.subjects.map(([k, r]) => [
         str(k),
@@ -1146,9 +1151,10 @@ class MemoryControl implements ControlStore {
   /**
    * With `state.memory.snapshot_path`: loads `<path>.control` and rewrites it at every change.
    * A file that cannot be read stops the start (thrown) rather than starting without the
-   * revocations it held; a failed write is reported and retried at the next change.
+   * revocations it held; a failed write is reported and retried at the next change. Whether the
+   * file was there.
    */
-  persistTo(path: string, nowMs: number, failed: (detail: string) => void): void {
+  persistTo(path: string, nowMs: number, failed: (detail: string) => void): boolean {
     let records: ReturnType<typeof readControlFile>;
     try {
       records = readControlFile(path);
@@ -1162,6 +1168,7 @@ class MemoryControl implements ControlStore {
     }
     this.file = { path, failed };
     if (records !== undefined && records.length > 0) this.current++;
+    return records !== undefined;
   }
 
   private persist(): void {

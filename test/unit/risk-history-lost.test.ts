@@ -60,6 +60,16 @@ describe('history lost: no newcomer allowance for a sign-in made before the loss
     await s.close();
   });
 
+  it('a snapshot gone while its control file is there (deleted, a volume not mounted): a loss too', async () => {
+    const path = snapshotFile();
+    writeFileSync(`${path}.control`, JSON.stringify({ version: 1, records: [] }));
+    const events: string[] = [];
+    const s = store(path, events);
+    expect(events).toEqual(['unreadable']);
+    expect(first(s, T + 60_000, 5 * 60_000)).toEqual({ learn: undefined, asked: true });
+    await s.close();
+  });
+
   it('a first start (no snapshot ever written) is unchanged: the newcomer allowance holds', async () => {
     const s = store(snapshotFile());
     expect(s.historyLostAt(T)).toBe(0);
