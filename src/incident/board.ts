@@ -188,6 +188,8 @@ export class IncidentBoard {
    */
   private async restore(snap: ControlSnapshot, gone: [ControlKind, ControlRecord][], now: number): Promise<ControlSnapshot> {
     for (const [kind, r] of gone) await this.o.store.put(kind, r, now);
+    // What lost these records lost the risk history too: every identity now looks new.
+    await this.o.store.historyLost?.(now);
     this.o.onError?.(new Error(`the state store lost control records (version ${this.held!.version}, now ${snap.version}): ${gone.length} incident, revocation and sign-out records this replica held were written back`));
     return this.o.store.snapshot(now);
   }

@@ -70,12 +70,24 @@ const SUMMARY: Partial<Record<RiskCode, string>> = {
   certificate_missing: 'sign-in used without its client certificate',
 };
 
+/**
+ * The earliest sign-in that proves a part first seen at `since` (ms) under a grace `grace`: `since -
+ * grace`, except that a grace never reaches back before a loss of history at `lostAt` (0: none).
+ * A sign-in after the loss keeps the whole grace (the engineer who signs in again after the
+ * outage is not asked twice); one before it must be at or after the sighting itself.
+ */
+export function newcomerFloor(since: number, grace: number, lostAt: number): number {
+  return lostAt > 0 && grace > 0 ? Math.max(since - grace, Math.min(since, lostAt)) : since - grace;
+}
+
 /** What binds, from the signals that fired; undefined when nothing does. */
-export function contextBound(ctx: SignalContext, fired: readonly Contribution[], graceSeconds: number, cfg?: Signals, clientGraceSeconds = 0): ContextBound | undefined {
+export function contextBound(ctx: SignalContext, fired: readonly Contribution[], graceSeconds: number, cfg?: Signals, clientGraceSeconds = 0, lostAt = 0): ContextBound | undefined {
   const h = ctx.history;
   // A subject stepgate knows nothing of: their first sign-in is the proof for the context it was
-  // made in, even though it came a little before their first request.
+  // made in, even though it came a little before their first request; never one made before the
+  // store lost its history (lostAt, StateStore.historyLostAt), when everyone looks new.
   const grace = h.firstSeen || (h.knownClients === 0 && h.knownDevices === 0) ? graceSeconds * 1000 : 0;
+  const floor = (since: number, g: number) => newcomerFloor(since, g, grace > 0 ? lostAt : 0);
   let best: { at: number; code: RiskCode; what: string; summary?: string | undefined; why?: string | undefined; seen: number | false } | undefined;
   // `seen`: when the change happened, which the caller is told ("since <seen>"); the bound `at`
   // may be earlier by a grace (a newcomer's, a namespace's), a time at which nothing happened.
@@ -85,7 +97,7 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   };
   const has = (code: RiskCode) => fired.some((c) => c.code === code && c.weight > 0);
   if (has('new_network') && h.prefixSince > 0) {
-    let at = h.prefixSince - grace;
+    let at = floor(h.prefixSince, grace);
     const none = ctx.address.prefix === NO_ADDRESS_NETWORK;
     let what = none ? 'requests without a client address' : `new network ${ctx.address.prefix}`;
     // The login was first used elsewhere: this token travelled, whatever its age, so only a
@@ -105,9 +117,9 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
           : ctx.device.strength === 'session'
             ? 'browser (a step-up session without its device cookie)'
             : 'browser';
-    consider(h.deviceSince - grace, 'new_device', `new ${what}`, undefined, undefined, h.deviceSince);
+    consider(floor(h.deviceSince, grace), 'new_device', `new ${what}`, undefined, undefined, h.deviceSince);
   }
-  if (has('ua_family_change')) consider(h.clientSince - Math.max(grace, clientGraceSeconds * 1000), 'ua_family_change', `new client ${ctx.device.uaFamily}`, undefined, undefined, h.clientSince);
+  if (has('ua_family_change')) consider(floor(h.clientSince, Math.max(grace, clientGraceSeconds * 1000)), 'ua_family_change', `new client ${ctx.device.uaFamily}`, undefined, undefined, h.clientSince);
   // A login older than the device it is used from: a sign-in on that device (or at most
   // `grace_seconds` before it appeared) is what the owner of the session can produce.
   if (has('session_new_device') && cfg !== undefined) {

@@ -15,7 +15,7 @@ import type { Contribution } from './codes.js';
 import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
 import { clientKind, DeviceResolver, MAX_REMEMBERED_AGENT, NO_DEVICE, sessionWithoutCookie, type Device } from './device.js';
 import { askId, namedAsk, objectDigest } from './ask.js';
-import { contextBound, runOver, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
+import { contextBound, newcomerFloor, runOver, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
 import { compileTiers, familyKey, familyOf, type Tiers } from './namespace-family.js';
 import { copiesFiles } from './pod-copy.js';
 import { scoreRisk, type Score } from './score.js';
@@ -615,7 +615,7 @@ export class RiskEngine {
     const quiet = history.prefixKnown && history.deviceKnown && history.clientKnown && history.behaviourSince === 0 && !unlikeItself(s.contributions, work);
     const bindable = !(quiet || degraded || who.automation === true);
     if (bindable) this.answeredBurst(p, s.contributions);
-    let bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, this.learnMaxAge, cfg, this.o.risk.learn.client_grace_seconds) : undefined;
+    let bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, this.learnMaxAge, cfg, this.o.risk.learn.client_grace_seconds, this.lostAt(ctx.nowMs)) : undefined;
     if (bound !== undefined) bound = this.boundAnswers(p, s.contributions, bound);
     if (bound && requirement.deny && !base.deny) {
       const a = this.answerable(base, k, s.contributions, false);
@@ -766,7 +766,7 @@ export class RiskEngine {
       // Bound to a run, but refused on its own account too (a namespace, a kind of action, a
       // network): the engineer's own command inside malware's run is asked for itself, so the
       // sign-in made for it answers it and not the run.
-      const alone = contextBound(p, fired.filter((c) => !isRunCode(c.code)), this.learnMaxAge, this.o.risk.signals, this.o.risk.learn.client_grace_seconds);
+      const alone = contextBound(p, fired.filter((c) => !isRunCode(c.code)), this.learnMaxAge, this.o.risk.signals, this.o.risk.learn.client_grace_seconds, this.lostAt(p.nowMs));
       if (alone !== undefined && (auth === undefined || auth < alone.authAfter)) own = alone;
     }
     const b: ContextBound = { ...bound, ask: own === undefined ? askId(subject, bound.authAfter, 'r', '') : askId(subject, own.authAfter, 'o', object) };
@@ -837,7 +837,7 @@ export class RiskEngine {
     const fs = fctx === ctx && fExtra === extra ? s : scoreRisk(fctx, this.o.risk.signals, fExtra);
     let k = this.bands.reached(fs.score);
     let r = this.bands.apply(fb, k, true);
-    const bound = bindable ? contextBound(fctx, fs.contributions, this.learnMaxAge, this.o.risk.signals, this.o.risk.learn.client_grace_seconds) : undefined;
+    const bound = bindable ? contextBound(fctx, fs.contributions, this.learnMaxAge, this.o.risk.signals, this.o.risk.learn.client_grace_seconds, this.lostAt(fctx.nowMs)) : undefined;
     if (bound && r.deny && !fb.deny) {
       const a = this.answerable(fb, k, fs.contributions, true);
       if (a !== undefined) {
@@ -869,7 +869,8 @@ export class RiskEngine {
    * What an allow of this request may make known: only the parts of the context the
    * authentication was made in. A part is proven when the token is at `learn.min_level` and its
    * `auth_time` is at or after the part's first sighting (for a subject stepgate has no history
-   * of, up to `learn.newcomer_grace_seconds` before it: a new engineer's first sign-in), and the login
+   * of, up to `learn.newcomer_grace_seconds` before it: a new engineer's first sign-in; not for a
+   * sign-in made before the store lost its history, StateStore.historyLostAt), and the login
    * was not first used from another network. So neither a token minted before an attacker
    * appeared nor a refused request can make the attacker's network, device or client familiar.
    */
@@ -978,15 +979,20 @@ export class RiskEngine {
     if ((h.ipKnown || o.ip === '') && (h.prefixKnown || o.ipPrefix === '') && (h.deviceKnown || device.id === '') && (h.clientKnown || o.client === '')) return undefined;
     const auth = who.authTime * 1000;
     const grace = newcomer(h) ? this.learnMaxAge * 1000 : 0;
+    // After the store lost its history every subject is a newcomer; a sign-in made before the
+    // loss proves nothing about where its token is used now (it may be a stolen one, first used
+    // by the thief), while one made after it is a fresh proof like any newcomer's.
+    const lost = grace > 0 ? this.lostAt(o.nowMs) : 0;
+    const proven = (since: number, g: number) => since > 0 && auth >= newcomerFloor(since, g, lost);
     if (!vouch && h.sessionOrigin !== '' && h.sessionOrigin !== o.ipPrefix && !h.prefixKnown && !trusted) return undefined;
-    const prefix = !h.prefixKnown && o.ipPrefix !== '' && (vouch || proven(h.prefixSince, auth, grace)) ? o.ipPrefix : '';
+    const prefix = !h.prefixKnown && o.ipPrefix !== '' && (vouch || proven(h.prefixSince, grace)) ? o.ipPrefix : '';
     // An address is known once its network is (or becomes) known.
     const ip = !h.ipKnown && o.ip !== '' && (h.prefixKnown || prefix !== '') ? o.ip : '';
-    const dev = !h.deviceKnown && device.id !== '' && proven(h.deviceSince, auth, grace) ? device.id : '';
+    const dev = !h.deviceKnown && device.id !== '' && proven(h.deviceSince, grace) ? device.id : '';
     // A kind beside one already proven (what ua_family_change fires on) may have been opened under
     // the sign-in's client grace; a subject with no kind proven yet keeps the newcomer's rules.
     const clientGrace = h.knownClients > 0 ? Math.max(grace, this.o.risk.learn.client_grace_seconds * 1000) : grace;
-    const client = !h.clientKnown && o.client !== '' && proven(h.clientSince, auth, clientGrace) ? o.client! : '';
+    const client = !h.clientKnown && o.client !== '' && proven(h.clientSince, clientGrace) ? o.client! : '';
     if (ip === '' && prefix === '' && dev === '' && client === '') return undefined;
     return { subject: o.subject, ip, prefix, device: dev, client, namespace: '', site: '', nearby: '' };
   }
@@ -1061,6 +1067,11 @@ export class RiskEngine {
     }
   }
 
+  /** StateStore.historyLostAt: 0 while no loss stands (a field read in the stores). */
+  private lostAt(nowMs: number): number {
+    return this.o.store.historyLostAt?.(nowMs) ?? 0;
+  }
+
   private report(err: unknown): void {
     try {
       this.o.onStoreError?.(err);
@@ -1078,10 +1089,6 @@ export function newcomer(h: SubjectHistory): boolean {
   return h.firstSeen || (h.knownClients === 0 && h.knownDevices === 0);
 }
 
-/** A part first seen at `since` (0: no sighting) is proven by an authentication at `auth` (ms). */
-function proven(since: number, auth: number, grace: number): boolean {
-  return since > 0 && auth >= since - grace;
-}
 
 /** What a request does for the engine (RiskEngine.route): its action and the names the store counts it under. */
 interface Route {

@@ -134,6 +134,16 @@ export function controlKeys(prefix: string, kind: string): { records: string; ex
   return { records: `${prefix}{control}:${kind}`, expiry: `${prefix}{control}:${kind}:e`, version: `${prefix}{control}:v` };
 }
 
+/**
+ * Whether this Redis still holds the history replicas saw in it (StateStore.historyLostAt): a
+ * hash with `b`, written once when a replica first finds it absent, and `l`, when a replica found
+ * history lost. An empty or rolled-back Redis lacks it, or holds another `b`, while a running
+ * replica remembers the one it saw.
+ */
+export function historyKey(prefix: string): string {
+  return `${prefix}{control}:history`;
+}
+
 export function controlChannel(prefix: string): string {
   return `${prefix}control`;
 }

@@ -37,7 +37,7 @@ import type {
   StoreLimits,
   SubjectHistory,
 } from './store.js';
-import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces } from './store.js';
+import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces, lossStands } from './store.js';
 import { canonicalKey, coveringKeys, vouches } from './family-keys.js';
 
 /**
@@ -241,7 +241,12 @@ export class MemoryStateStore implements StateStore {
   readonly kind = 'memory' as const;
   readonly approvals: ApprovalStore = new MemoryApprovals();
   readonly challenges: ChallengeStore = new MemoryChallenges();
-  readonly control: MemoryControl = new MemoryControl((subject, session) => this.forgetSubject(subject, session));
+  readonly control: MemoryControl = new MemoryControl(
+    (subject, session) => this.forgetSubject(subject, session),
+    (nowMs) => {
+      this.lostAt = nowMs;
+    },
+  );
   private readonly l: LimitsMs;
   private readonly subjects: RecentLru<SubjectRecord>;
   private readonly sessions: RecentLru<SessionRecord>;
@@ -266,6 +271,8 @@ export class MemoryStateStore implements StateStore {
   /** The same for the familiar objects: their own TTL and cap. */
   private readonly familiarCap: LimitsMs;
   private readonly timer: NodeJS.Timeout | undefined;
+  /** StateStore.historyLostAt: set when the snapshot could not be read, or carried by the one loaded. */
+  private lostAt = 0;
 
   constructor(
     limits: StoreLimits,
@@ -280,8 +287,8 @@ export class MemoryStateStore implements StateStore {
     this.levels = new RecentLru(options.maxSubjects);
     const path = options.snapshotPath;
     if (path !== undefined) {
-      this.control.persistTo(`${path}.control`, (options.now ?? Date.now)(), (detail) => this.options.onSnapshot?.('write_failed', detail));
-      this.load(path);
+      const control = this.control.persistTo(`${path}.control`, (options.now ?? Date.now)(), (detail) => this.options.onSnapshot?.('write_failed', detail));
+      this.load(path, control);
       this.timer = setInterval(() => this.save(), options.snapshotIntervalMs ?? 60_000);
       this.timer.unref();
     }
@@ -304,7 +311,9 @@ export class MemoryStateStore implements StateStore {
         .reverse()
         .map(([k, { memo: _memo, ...w }]) => [k, withMapsAsEntries(w)]);
       const levels: NonNullable<SnapshotData['levels']> = [...this.levels.entries()].reverse().map(([k, m]) => [k, [...m.entries()]]);
-      writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt: (this.options.now ?? Date.now)(), subjects, sessions, work, levels });
+      const writtenAt = (this.options.now ?? Date.now)();
+      const lost = this.historyLostAt(writtenAt);
+      writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt, subjects, sessions, work, levels, ...(lost > 0 ? { historyLost: lost } : {}) });
       return true;
     } catch (err) {
       this.options.onSnapshot?.('write_failed', `${path}: ${(err as Error).message}`);
@@ -312,10 +321,15 @@ export class MemoryStateStore implements StateStore {
     }
   }
 
-  private load(path: string): void {
+  /** `control`: `<path>.control` was there, so this is no first start (MemoryControl.persistTo). */
+  private load(path: string, control: boolean): void {
     let data: SnapshotData | undefined;
     try {
       data = readSnapshot(path);
+      // The control file is written only at a change, the snapshot every interval and at
+      // shutdown: one without the other is a snapshot that went away (deleted, a volume not
+      // mounted), a history lost, not a first start.
+      if (data === undefined && control) throw new Error(`missing, while ${path}.control is there`);
       if (data === undefined) return;
       const subjects: [string, SubjectRecord][] = data.subjects.map(([k, r]) => [
         str(k),
@@ -374,6 +388,8 @@ export class MemoryStateStore implements StateStore {
       for (const [k, v] of sessions) this.sessions.set(k, v);
       for (const [k, w] of work) this.work.set(k, w);
       for (const [k, m] of levels) this.levels.set(k, m);
+      // A loss found by an earlier run still stands for the sign-ins made before it.
+      if (data.historyLost !== undefined) this.lostAt = num(data.historyLost);
       this.options.onSnapshot?.('loaded', `${path}: ${subjects.length} subjects, written ${new Date(data.writtenAt).toISOString()}`);
     } catch (err) {
       // Fail safe: start with no history (every place new), and say so.
@@ -381,8 +397,15 @@ export class MemoryStateStore implements StateStore {
       this.sessions.clear();
       this.work.clear();
       this.levels.clear();
-      this.options.onSnapshot?.('unreadable', `${path}: ${(err as Error).message}; starting with no history`);
+      // A file that is there but cannot be read held a history: this is a loss, not a first start
+      // (a missing file is one), and the newcomer allowance must not take every subject as new.
+      this.lostAt = (this.options.now ?? Date.now)();
+      this.options.onSnapshot?.('unreadable', `${path}: ${(err as Error).message}; starting with no history (state_history_lost: no sign-in made before now gets the newcomer allowance)`);
     }
+  }
+
+  historyLostAt(nowMs: number): number {
+    return lossStands(this.lostAt, nowMs, this.l.knownTtlMs) ? this.lostAt : 0;
   }
 
   observe(o: Observation): SubjectHistory {
@@ -1114,14 +1137,24 @@ class MemoryControl implements ControlStore {
   private readonly watchers = new Set<() => void>();
   private file: { path: string; failed: (detail: string) => void } | undefined;
 
-  constructor(private readonly forgetSubject: (subject: string, session: string) => void) {}
+  constructor(
+    private readonly forgetSubject: (subject: string, session: string) => void,
+    private readonly lost: (nowMs: number) => void,
+  ) {}
+
+  /** The incident board found records gone (a control file put back from an older copy): the history is as stale. */
+  historyLost(nowMs: number): Promise<void> {
+    this.lost(nowMs);
+    return Promise.resolve();
+  }
 
   /**
    * With `state.memory.snapshot_path`: loads `<path>.control` and rewrites it at every change.
    * A file that cannot be read stops the start (thrown) rather than starting without the
-   * revocations it held; a failed write is reported and retried at the next change.
+   * revocations it held; a failed write is reported and retried at the next change. Whether the
+   * file was there.
    */
-  persistTo(path: string, nowMs: number, failed: (detail: string) => void): void {
+  persistTo(path: string, nowMs: number, failed: (detail: string) => void): boolean {
     let records: ReturnType<typeof readControlFile>;
     try {
       records = readControlFile(path);
@@ -1135,6 +1168,7 @@ class MemoryControl implements ControlStore {
     }
     this.file = { path, failed };
     if (records !== undefined && records.length > 0) this.current++;
+    return records !== undefined;
   }
 
   private persist(): void {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { approvalIndexKey, approvalKey, challengeKey, controlChannel, controlKeys, counterKey, deviceIssueKey, levelKey, opaqueHash, subjectKeys, workKeys } from './keys.js';
+import { approvalIndexKey, approvalKey, challengeKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, levelKey, opaqueHash, subjectKeys, workKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
@@ -23,6 +23,7 @@ import { scriptCounts } from './script-counts.js';
 import { bulk, CheckArgsEncoder } from './redis-args.js';
 import { keepPrimitivePrototypesFast } from './fast-prototypes.js';
 import {
+  lossStands,
   StateUnavailableError,
   type ApprovalRecord,
   type ApprovalState,
@@ -254,6 +255,10 @@ export class RedisStateStore implements StateStore {
   private closed = false;
   /** Only the first error of an outage is logged; `ready` re-arms it. */
   private failing = false;
+  /** StateStore.historyLostAt, as last read from historyKey (syncHistory). */
+  private lostAt = 0;
+  /** The historyKey `b` this replica last saw: another one, or none, is a Redis that lost data. */
+  private born: string | undefined;
 
   constructor(limits: StoreLimits, options: RedisStoreOptions) {
     this.l = limitsMs(limits);
@@ -305,6 +310,46 @@ export class RedisStateStore implements StateStore {
     this.challenges = new RedisChallenges(this);
     this.control = new RedisControl(this);
     this.deviceIssues = new RedisIssueCounts(this);
+  }
+
+  historyLostAt(nowMs: number): number {
+    return lossStands(this.lostAt, nowMs, this.l.knownTtlMs) ? this.lostAt : 0;
+  }
+
+  /**
+   * Reads whether this Redis still holds the history this replica saw in it (historyKey): called
+   * with every control snapshot, which every replica polls. Absent at this replica's first read
+   * is a first start (or a loss while no replica ran, which nothing can tell apart: persistence
+   * is the remedy); absent or replaced after it is a loss.
+   */
+  async syncHistory(nowMs: number): Promise<void> {
+    const key = historyKey(this.prefix);
+    const [b, l] = await this.run('history', () => this.redis.hmget(key, 'b', 'l'));
+    if (b !== null && (this.born === undefined || b === this.born)) {
+      this.born = b;
+      this.lostAt = l === null ? 0 : Number(l) || 0;
+      return;
+    }
+    if (b === null && this.born === undefined) {
+      await this.run('history', () => this.redis.hsetnx(key, 'b', String(wholeMs(nowMs))));
+      this.born = (await this.run('history', () => this.redis.hget(key, 'b'))) ?? undefined;
+      return;
+    }
+    await this.historyLost(nowMs, b === null ? 'the store no longer holds its history marker' : 'its history marker was written again');
+  }
+
+  /** Records a loss found now in the store, for every replica (historyKey `l`), and logs it once. */
+  async historyLost(nowMs: number, why: string): Promise<void> {
+    const key = historyKey(this.prefix);
+    const at = wholeMs(nowMs);
+    await this.run('history', () => this.redis.hsetnx(key, 'b', String(at)));
+    await this.run('history', () => this.redis.hset(key, 'l', String(at)));
+    this.born = (await this.run('history', () => this.redis.hget(key, 'b'))) ?? undefined;
+    this.lostAt = at;
+    this.log?.error(
+      { event: 'state_store', store: 'redis', reason: 'state_history_lost', lostAt: new Date(at).toISOString() },
+      `redis lost data (${why}): every identity looks new, so no sign-in made before now gets the newcomer allowance`,
+    );
   }
 
   async observe(o: Observation): Promise<SubjectHistory> {
@@ -1008,7 +1053,13 @@ class RedisControl implements ControlStore {
     }
     const version = Number(reply[0]);
     if (!Number.isFinite(version)) throw new StateUnavailableError('redis control.snapshot: unexpected version');
+    // Polled by every replica: where a loss of the history is noticed (RedisStateStore.syncHistory).
+    await this.store.syncHistory(nowMs);
     return { version, incidents: controlRecords(reply[1] as unknown[]), revocations: controlRecords(reply[2] as unknown[]), signouts: controlRecords(reply[3] as unknown[]) };
+  }
+
+  historyLost(nowMs: number): Promise<void> {
+    return this.store.historyLost(nowMs, 'the incident board found control records gone');
   }
 
   watch(onChange: () => void): () => void {

@@ -6,8 +6,10 @@ import { TimedMap } from './timed-map.js';
  * The memory store's history on disk, so a single replica keeps what it has learned across a
  * restart. Written whole to a temporary file, fsynced, then renamed over the old one: a crash
  * mid-write leaves the previous snapshot, never half a file. A file that cannot be read or does
- * not have the expected shape is ignored (the caller logs it): an empty history only makes every
- * place new, which raises the requirement, never lowers it.
+ * not have the expected shape is ignored (the caller logs it), and the store records the loss
+ * (StateStore.historyLostAt): an empty history makes every place new, which raises the
+ * requirement, except for the newcomer allowance, which the loss withholds from every sign-in
+ * made before it.
  */
 
 export const SNAPSHOT_VERSION = 1;
@@ -25,6 +27,11 @@ export interface SnapshotData {
    * snapshots written before it: every level is then proven afresh by the next allow.
    */
   levels?: [string, [number, number][]][];
+  /**
+   * When the store found its history lost (StateStore.historyLostAt), while that stands: written
+   * so a restart does not forget it. Absent: none.
+   */
+  historyLost?: number;
 }
 
 export function writeSnapshot(path: string, data: SnapshotData | ControlFile): void {

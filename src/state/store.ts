@@ -392,6 +392,12 @@ export interface ControlStore {
    * `jti`): later calls with the same key answer false.
    */
   once(key: string, ttlMs: number, nowMs: number): Promise<boolean>;
+  /**
+   * The store lost data (the incident board found the version gone back, or fewer changes than
+   * records that came and went): the history is lost too, now (StateStore.historyLostAt). Optional:
+   * a store that cannot lose its control records without its history does without.
+   */
+  historyLost?(nowMs: number): Promise<void>;
 }
 
 export interface StateStore {
@@ -440,6 +446,16 @@ export interface StateStore {
    * a weaker one never lowers the strongest; a level unproven for the known TTL is forgotten.
    */
   proveLevel?(subject: string, rank: number, nowMs: number): void | Promise<void>;
+  /**
+   * When this store detected that it lost history (ms; 0: no loss standing): Redis emptied or
+   * rolled back under a running replica, a memory snapshot that existed but could not be read.
+   * Every subject then looks new, and the newcomer allowance (`learn.newcomer_grace_seconds`)
+   * would let any token signed in shortly before its first request prove that request's network,
+   * device and client: a stolen one included. The risk engine gives that allowance to no sign-in
+   * made before this time. Kept in the store itself (replicas started later see it) until
+   * the known TTL plus a day after it (lossStands). Synchronous: a field read, no round trip. Optional (no loss).
+   */
+  historyLostAt?(nowMs: number): number;
   /** Counted toward `denials`; called after a deny, off the response path. */
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;
@@ -461,6 +477,18 @@ export interface IssueCounts {
    * when the store cannot answer: the caller refuses (an issue nobody counted is not issued).
    */
   take(issuer: string, subject: string, max: number, windowMs: number): Promise<boolean>;
+}
+
+/**
+ * How long a detected loss stands past the known TTL: the longest newcomer grace (a day). A
+ * sighting first made in the grace after the loss could otherwise still be proven, after the fact
+ * ended, by a sign-in from before it; sightings are forgotten after the known TTL.
+ */
+export const HISTORY_LOSS_GRACE_MS = 86_400_000;
+
+/** Whether a loss detected at `lostAt` still stands at `nowMs` (StateStore.historyLostAt). */
+export function lossStands(lostAt: number, nowMs: number, knownTtlMs: number): boolean {
+  return lostAt > 0 && nowMs < lostAt + knownTtlMs + HISTORY_LOSS_GRACE_MS;
 }
 
 /** The one failure a store reports. Its code is the decision reason it leads to. */

@@ -1,6 +1,7 @@
 import { parseConfig } from '../../src/config/load.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { Requirement } from '../../src/policy/policy.js';
+import type { RequestAttributes } from '../../src/request/attributes.js';
 
 /** The risk engine's unit-test config: learning at aal2, one band that asks for aal2 at 40. */
 export const ENGINE_CONFIG = parseConfig(
@@ -27,3 +28,11 @@ export function engineIdentity(nowMs: number): Identity {
 /** What the policy asked before risk: the everyday level, from these rules. */
 export const baseRequirement = (rules: string[], sensitivity = 0): Requirement =>
   Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: undefined, rules, sensitivity });
+
+/** A plain request from 203.0.113.7 (one trusted hop) by curl: a newcomer's network, device and client. */
+export const engineRequest = (): RequestAttributes => ({
+  method: 'GET', target: '/x', path: '/x', query: '', host: 'h', authority: 'h', scheme: 'https',
+  headers: new Map([['x-forwarded-for', '6.6.6.6, 203.0.113.7'], ['user-agent', 'curl/8.5.0']]),
+  spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
+  contextExtensions: {}, kube: undefined, body: undefined, bodyTruncated: false,
+});

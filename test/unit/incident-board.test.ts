@@ -148,6 +148,8 @@ describe('a state store that lost the control records', () => {
     expect(b.refuse(who({ subject: 'trent' }), T + 1000)).toBeUndefined();
     expect((await store.control.snapshot(T)).revocations.map((r) => r.id).sort()).toEqual(['r1', 'r3', 'r4']);
     expect(errors).toHaveLength(1);
+    // What lost the records lost the history too: no newcomer allowance for a sign-in before now.
+    expect(store.historyLostAt(T + 1000)).toBe(T);
     expect(errors[0]).toMatch(/lost control records.*2 incident, revocation and sign-out records .* written back/);
   });
 });
