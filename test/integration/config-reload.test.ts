@@ -7,10 +7,15 @@ import { APPLY } from '../../src/config/schema.js';
 import { startService, type Service } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { HMAC_SECRET, testConfigYaml, withStepupSession } from '../support/config.js';
+import { makeDeviceCa } from '../support/device-ca.js';
 
 // A real service (gRPC bound on a free port, the runtime rebuilt on each reload): each key that
 // schema/apply.ts marks restart is changed in turn and must be named in one warning.
 const restartKeys = Object.entries(APPLY).filter(([, a]) => a === 'restart').map(([k]) => k);
+
+// The device CA is read once, at start: the base starts with one CA's files, the change names another's.
+const baseCa = makeDeviceCa('reload base CA');
+const otherCa = makeDeviceCa('reload other CA');
 
 /**
  * A value each restart-only key can take that differs from the base below and still loads. The
@@ -33,6 +38,8 @@ const CHANGED: Record<string, unknown> = {
   'stepup.state_cookie.lifetime_seconds': 900,
   'token_cache.encoded_allow_max_entries': 77,
   'telemetry.metrics_listen': '127.0.0.5:0',
+  'device_certificates.ca_certificate_file': otherCa.certFile,
+  'device_certificates.ca_key_file': otherCa.keyFile,
 };
 
 function setPath(raw: Record<string, unknown>, path: string, value: unknown): void {
@@ -48,7 +55,8 @@ describe('a reload warns about every restart-only key it cannot apply (real serv
   const yaml = withStepupSession(testConfigYaml('http://127.0.0.1:5'))
     .replace('level: silent', 'level: info')
     .replace('  grpc_listen: 127.0.0.1:0\n', '  grpc_listen: 127.0.0.1:0\n  http_listen: "off"\n')
-    .concat('telemetry:\n  metrics_listen: "off"\n');
+    .concat('telemetry:\n  metrics_listen: "off"\n')
+    .concat(`device_certificates:\n  ca_certificate_file: ${baseCa.certFile}\n  ca_key_file: ${baseCa.keyFile}\n  min_level: aal2\n`);
   const base = parseConfig(yaml, 'base.yaml');
   const key = () => `k1:${randomBytes(32).toString('base64url')}`;
   const env = { TEST_HMAC_SECRET: HMAC_SECRET, SG_SECRET: 's', OTHER_SECRET: 's', SG_KEYS: key(), OTHER_KEYS: key() };

@@ -56,12 +56,10 @@ describe('with examples/stepgate.yaml', () => {
   const s = exampleServiceForFile();
   const { send, certOf, twoDays } = rows(s);
 
-  // Session 40's open row, closed where the engineer's kubectl presents its stepgate certificate.
-  // The helpdesk-reset caller signs in as the engineer with their own authenticator (a code,
-  // where the engineer only ever used a key) from a VPS, sending the engineer's exact kubectl
-  // agent: without the certificate, that agent is the engineer's proven fingerprint, and
-  // assurance_downgrade (network and device both new) stays silent. With it, the engineer's
-  // device is the certificate; whatever agent the caller sends is a device never proven.
+  // Session 40's open row. The helpdesk-reset caller signs in as the engineer with their own
+  // authenticator (a code, where the engineer only ever used a key) from a VPS, sending the
+  // engineer's exact kubectl agent. With the certificate, the engineer's device is the
+  // certificate; whatever agent the caller sends is a device never proven.
   it("a helpdesk-reset caller sending the enrolled engineer's exact kubectl agent is asked for the hardware key", async () => {
     const me = 'dc-reset@vekta.example';
     await twoDays(me, billing, 'key', await certOf(me, 'laptop-reset'));
@@ -73,14 +71,17 @@ describe('with examples/stepgate.yaml', () => {
     expect(reasonOf(retry), rules(retry)).toBe('acr_insufficient');
   });
 
-  // The same caller against an engineer without a certificate: the row that stays open (session
-  // 40), here so that the one above is seen to turn on the certificate.
-  it('without the certificate, the same caller is not asked for the key (the open row)', async () => {
+  // The same caller against an engineer without a certificate: since session 41 a device known by
+  // its fingerprint alone proves nothing to assurance_downgrade, so the copied agent does not
+  // pass as the engineer's laptop here either (redteam41a closed the row for every engineer; the
+  // certificate is what keeps the engineer's own laptop proven on a new network).
+  it('without the certificate, the same caller is asked for the key too (a fingerprint proves nothing to the signal)', async () => {
     const me = 'dc-reset-nocert@vekta.example';
     await twoDays(me, billing, 'key', undefined);
     const at = TUE + 5 * H;
     const first = await send(oktaLogin(me, `${me}:attacker`, at - 60_000, 'otp'), at, 'GET', '/api/v1/namespaces/billing-prod/secrets/billing-db', { source: VPS_RESET, ua: MAC_KUBECTL });
-    expect(asked(first).context).not.toBe('assurance_downgrade');
+    expect(reasonOf(first), rules(first)).toBe('acr_insufficient');
+    expect(asked(first)).toEqual({ context: 'assurance_downgrade', acr: 'urn:stepgate:aal3' });
   });
 
   // A thief with the token but not the key: the engineer's morning token from a machine without
