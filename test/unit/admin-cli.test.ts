@@ -41,7 +41,7 @@ describe('the admin CLI and its token', () => {
   // network's resolver for it (glibc without systemd's nss-myhostname, musl), which may answer
   // with any address, and the admin token went there in clear. Nor is 0.0.0.0 or an IPv4-mapped
   // loopback address what the runbook names.
-  it.each(['http://auth.example.com', 'http://198.51.100.7', 'http://[2001:db8::1]', 'ftp://auth.example.com', 'http://auth.localhost:8080', 'http://localhost.', 'http://0.0.0.0', 'http://[::ffff:127.0.0.1]'])('refuses --server %s before sending anything', async (server) => {
+  it.each(['http://auth.example.com', 'http://198.51.100.7', 'http://[2001:db8::1]', 'ftp://auth.example.com', 'http://auth.localhost', 'http://localhost.', 'http://0.0.0.0', 'http://[::ffff:127.0.0.1]'])('refuses --server %s before sending anything', async (server) => {
     const t = io(() => Response.json({ incidents: [] }));
     const err = await refusal(runIncident(['list', '--server', server, '--token', 'admin-token'], t.io));
     expect(err.exit).toBe(64);
