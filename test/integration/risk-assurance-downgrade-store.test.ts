@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { deviceOwner } from '../../src/cookies/device-cookie.js';
 import { compileAssurance } from '../../src/core/assurance.js';
@@ -10,7 +10,7 @@ import { counterKey, levelKey } from '../../src/state/keys.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
 import type { StateStore } from '../../src/state/store.js';
-import { startRedis, whenReady, type RedisServer } from '../support/redis.js';
+import { redisStoresForFile } from '../support/redis-stores.js';
 import { kubeGet, SECRETS } from '../support/risk-world.js';
 
 /**
@@ -48,25 +48,8 @@ const token = (subject: string, level: number, authMs: number): Identity =>
     expiresAt: Infinity, level, levelName: NAMES[level]!, session: `sid-${authMs}`, upstreamHeaders: [],
   });
 
-let redis: RedisServer;
-const stores: RedisStateStore[] = [];
-let n = 0;
-
-beforeAll(async () => {
-  redis = await startRedis();
-}, 60_000);
-
-afterAll(async () => {
-  for (const s of stores) await s.close();
-  await redis?.stop();
-});
-
-async function redisStore(prefix = `dg${++n}:`): Promise<RedisStateStore> {
-  const r = new RedisStateStore(storeLimits(config)!, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: prefix, timeoutMs: 2000 });
-  stores.push(r);
-  await whenReady(r);
-  return r;
-}
+const makeStore = redisStoresForFile('dg');
+const redisStore = (prefix?: string) => makeStore(storeLimits(config)!, prefix);
 
 /** The engine over `store`, as a Check runs it: assess, judge, learn from an allow. */
 function world(store: StateStore) {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
@@ -8,7 +8,7 @@ import { RiskEngine } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
 import type { StateStore } from '../../src/state/store.js';
-import { startRedis, whenReady, type RedisServer } from '../support/redis.js';
+import { redisStoresForFile } from '../support/redis-stores.js';
 import { kubeGet, SECRETS } from '../support/risk-world.js';
 
 /**
@@ -51,25 +51,8 @@ const token = (issuer: string, subject: string, authMs: number, historyOf?: stri
     ...(historyOf !== undefined ? { historyOf: { issuer: OLD, subject: historyOf } } : {}),
   });
 
-let redis: RedisServer;
-const stores: RedisStateStore[] = [];
-let n = 0;
-
-beforeAll(async () => {
-  redis = await startRedis();
-}, 60_000);
-
-afterAll(async () => {
-  for (const s of stores) await s.close();
-  await redis?.stop();
-});
-
-async function redisStore(): Promise<RedisStateStore> {
-  const r = new RedisStateStore(storeLimits(config)!, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `ho${++n}:`, timeoutMs: 2000 });
-  stores.push(r);
-  await whenReady(r);
-  return r;
-}
+const makeStore = redisStoresForFile('ho');
+const redisStore = () => makeStore(storeLimits(config)!);
 
 /** The engine over `store`, as a Check runs it: assess, judge, learn from an allow. */
 function world(store: StateStore) {

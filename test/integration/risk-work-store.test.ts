@@ -1,15 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prng } from '../support/workday.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { counterKey } from '../../src/state/keys.js';
-import { RedisStateStore, observed } from '../../src/state/redis.js';
+import { observed } from '../../src/state/redis.js';
 import { observeBatchLua, observeLua } from '../../src/state/redis-scripts.js';
 import { limitsMs } from '../../src/state/sliding.js';
 import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, type StoreLimits, type WorkHistory } from '../../src/state/store.js';
-import { startRedis, whenReady, type RedisServer } from '../support/redis.js';
+import { redisStoresForFile } from '../support/redis-stores.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 
 /**
@@ -31,24 +31,10 @@ const secretIn = (ns: string, name: string) => `|secrets|${ns}|${name}`;
 /** Day 9's rotation: the same Secret in one namespace after another. */
 const regcred = (k: number) => secretIn(`ns${k}`, 'regcred');
 const T = 1_764_000_000_000;
-let redis: RedisServer;
-const stores: RedisStateStore[] = [];
-let n = 0;
-
-beforeAll(async () => {
-  redis = await startRedis();
-}, 60_000);
-
-afterAll(async () => {
-  for (const s of stores) await s.close();
-  await redis?.stop();
-});
+const redisStore = redisStoresForFile('work');
 
 async function pair(limits = LIMITS) {
-  const r = new RedisStateStore(limits, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: `work${++n}:`, timeoutMs: 2000 });
-  stores.push(r);
-  await whenReady(r);
-  return { m: new MemoryStateStore(limits, { maxSubjects: 100 }), r };
+  return { m: new MemoryStateStore(limits, { maxSubjects: 100 }), r: await redisStore(limits) };
 }
 
 describe('working set, pace and sites: memory and redis agree', () => {
