@@ -162,6 +162,10 @@ describe('kubectl with stepgate device certificates on unmanaged laptops, with t
     const old = orgLogin(sub, `${sub}:old-laptop`, THU - 8 * 86_400_000);
     const res = await send(old, THU + 11 * H, 'GET', '/api/v1/namespaces/data-prod/pods?limit=500', { source: '95.94.17.120' });
     expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    // From the engineer's own network too: the policy's 12-hour max_age, no context needed.
+    const home = await send(old, THU + 11 * H + 60_000, 'GET', '/api/v1/namespaces/data-prod/pods?limit=500');
+    expect(reasonOf(home), rules(home)).toBe('auth_too_old');
+    expect(contextOf(home)).toBe('');
   });
 
   // Stopped at request 1: Headlamp's ID token from the engineer's Chrome profile (the same IdP
@@ -177,7 +181,8 @@ describe('kubectl with stepgate device certificates on unmanaged laptops, with t
     expect(reasonOf(res), rules(res)).toBe('auth_too_old');
   });
 
-  // Open (day 33, seeds 312 and 314 with the warm-up day): the key AND the token, with the
+  // Open (day 33, seeds 312, 314 and 315 with the warm-up day; stopped at request 3, past the first
+  // sensitive action, without it): the key AND the token, with the
   // certificate, through the engineer's own home network (malware on the home NAS), 40 minutes
   // after the engineer's sign-in for the 8-hour freshness. Everything device- and network-wise is
   // the engineer's; another team's production Secret and a shell there are outside the working set

@@ -171,8 +171,8 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // used with the certificate through the engineer's own home network (malware on the home NAS),
   // 40 minutes after the engineer's sign-in for the 8-hour freshness: device, network and agent
   // are the engineer's, and another team's production Secret and shell fall within that sign-in's
-  // grace (unfamiliar_namespace.grace_seconds). Never stopped on seeds 312 and 314 with the warm-up
-  // day; 2 (policy) on the others; 3 (unfamiliar_namespace) without it. Day 27's malware class.
+  // grace (unfamiliar_namespace.grace_seconds). Never stopped on seeds 312, 314 and 315 with the
+  // warm-up day; 2 (policy) on 311 and 313; 3 (unfamiliar_namespace) without it. Day 27's malware class.
   "the device key AND the token, with the certificate, through the engineer's own home network (malware on the home NAS) after the engineer signed off",
   // Day 4 (docs/risk.md, "What is not stopped"): the request carries the victim's token, a user
   // agent like the victim's, from the victim's own network or one next to it.
