@@ -254,7 +254,7 @@ describe("enrolment's own levers against a phished sign-in", () => {
     expect((await enrol(`${sub}'s MacBook`, orgLogin(sub, `${sub}:key`, THU), THU + 90_000, aal3)).ok).toBe(true);
   });
 
-  it('the enrolled laptops of the day are seven, each its own device, dev-2 with two', () => {
+  it("the day's enrolled laptops are eight (seven engineers', dev-2 with two), each its own device naming its engineer", () => {
     const principals = Object.values(CERT);
     expect(principals).toHaveLength(8);
     expect(new Set(principals).size).toBe(8);

@@ -313,7 +313,7 @@ export function workday33(seed = 311): DayEvent[] {
     ciDeploys(events, { day, scored, seed, sub: 'system:serviceaccount:ci:routing-deployer', ip: RUNNER, host: API, namespace: 'routing-staging', deployment: 'routing-api', image: 'ghcr.io/kestrel/routing-api', ua: 'kubectl/v1.31.4 (linux/amd64) kubernetes/a78aa47' });
   }
   events.sort((a, b) => a.at - b.at);
-  return withAttacks(events, attacks33(people, events, seed));
+  return withAttacks(events, attacks33(people, events));
 }
 
 /** The login of `actor`'s last routine request before `t` matching `match`. */
@@ -335,7 +335,7 @@ export const PHISHED = orgLogin(nameOf('sre-1'), 'sre-1:evilginx', D33_THU + 9.4
 /** The certificate the attacker's plugin obtained with the phished token, 90 s after the sign-in. */
 export const PHISHED_CERT: { ok: true; principal: string; notAfterMs: number } | { ok: false; code: string } = await enrol(ATTACKER_LAPTOP, PHISHED, D33_THU + 9.47 * H + 90 * S);
 
-function attacks33(people: Person[], routine: DayEvent[], seed: number): DayEvent[] {
+function attacks33(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
   const { by, add, T, on } = attackKit(out, people, D33_THU, API);
   const secret = (ns: string, name: string): [string, string, boolean] => ['GET', `/api/v1/namespaces/${ns}/secrets/${name}`, true];
@@ -435,6 +435,5 @@ function attacks33(people: Person[], routine: DayEvent[], seed: number): DayEven
     ['GET', '/clusters/main/api/v1/namespaces/routing-prod/pods?limit=500', false, CHROME_HINTS, undefined, HEADLAMP],
     ['GET', '/clusters/main/api/v1/namespaces/routing-prod/secrets/routing-maps-api', true, CHROME_HINTS, undefined, HEADLAMP],
   ], 20 * S, dev1);
-  void seed;
   return out;
 }
