@@ -12,11 +12,12 @@ export interface TestDeviceCa {
   certPem: string;
 }
 
-export function makeDeviceCa(name = 'stepgate test device CA'): TestDeviceCa {
+/** `days`: its validity from now (a replayed day on a virtual clock months ahead needs a CA that lasts until then). */
+export function makeDeviceCa(name = 'stepgate test device CA', days = 30): TestDeviceCa {
   const dir = mkdtempSync(join(tmpdir(), 'stepgate-device-ca-'));
   const certFile = join(dir, 'ca.crt');
   const keyFile = join(dir, 'ca.key');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', `/O=stepgate tests/CN=${name}`, '-days', '30', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign'], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', `/O=stepgate tests/CN=${name}`, '-days', String(days), '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign'], { stdio: 'ignore' });
   return { dir, certFile, keyFile, certPem: readFileSync(certFile, 'utf8') };
 }
 

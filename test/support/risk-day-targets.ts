@@ -32,6 +32,7 @@ import { pluginOf as d29Plugin, workday29 } from './workday29.js';
 import { pluginOf as d30Plugin, workday30 } from './workday30.js';
 import { workday31 } from './workday31.js';
 import { SITE as D32_SITE, workday32 } from './workday32.js';
+import { SITE as D33_SITE, workday33 } from './workday33.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -45,7 +46,7 @@ import { SITE as D32_SITE, workday32 } from './workday32.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -165,6 +166,14 @@ const LATE: Record<string, number> = {
  */
 const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   'session replayed from another office device',
+  // Day 33 (docs/risk.md, "Day 33: what it found"), an open finding, an `it.fails` in
+  // risk-day33-findings.test.ts: the plugin's cache directory (the device key and the token)
+  // used with the certificate through the engineer's own home network (malware on the home NAS),
+  // 40 minutes after the engineer's sign-in for the 8-hour freshness: device, network and agent
+  // are the engineer's, and another team's production Secret and shell fall within that sign-in's
+  // grace (unfamiliar_namespace.grace_seconds). Never stopped on seeds 312, 314 and 315 with the
+  // warm-up day; 2 (policy) on 311 and 313; 3 (unfamiliar_namespace) without it. Day 27's malware class.
+  "the device key AND the token, with the certificate, through the engineer's own home network (malware on the home NAS) after the engineer signed off",
   // Day 4 (docs/risk.md, "What is not stopped"): the request carries the victim's token, a user
   // agent like the victim's, from the victim's own network or one next to it.
   'session hijacked behind the office NAT (copied user agent)',
@@ -483,6 +492,18 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // hotspot class). With the warm-up day the first of the two is assurance_downgrade's since
   // session 41 (the laptop is known by its kubectl agent only: the key is asked, which dev-4 holds).
   'day 31 (workday31.ts)': [{ cause: 'context: new_network', max: 2, who: ['d31-dev-4@vekta.example'] }],
+  // Day 33 (docs/risk.md, "Day 33: what it found"), every seed both ways: a proven device
+  // certificate does not carry a login to a network never seen (risk.learn.certificate_roams off,
+  // as docs/device-certificates.md says for a key in a file), so plat-2's train Wi-Fi is asked at
+  // the first /24 and again when its carrier NAT moves past nearby_networks' 15 minutes, dev-4 at
+  // the Porto hotel and again at the conference venue, and the on-call's evening tether when its
+  // NAT moves (seeds 311 and 315); dev-2's replacement laptop is a new device, asked once.
+  // certificate_roams takes all of it away (35 → 12 challenges with the warm-up day over the five
+  // seeds), at the price of the copied key (the infostealer row, request 1 → 2, and 3 without it).
+  'day 33 (workday33.ts)': [
+    { cause: 'context: new_network', max: 2, who: ['plat-2', 'dev-4', 'sre-1'].map((n) => `d33-${n}@kestrel.example`) },
+    { cause: 'context: new_device', max: 1, who: ['d33-dev-2@kestrel.example'] },
+  ],
   // Day 5 (docs/risk.md, "Day 5"): the same unfamiliar_namespace friction after a one-day
   // warm-up; and a login used from a network never seen needs a sign-in made after that network
   // first appeared, whoever holds it (that is what stops day 5's fresh tokens used elsewhere), so
@@ -735,7 +756,9 @@ const DAY30_SEEDS = ((narrow && process.env.STEPGATE_DAY30_SEEDS) || '281').spli
 const DAY31_SEEDS = ((narrow && process.env.STEPGATE_DAY31_SEEDS) || '291').split(',').map(Number);
 // One of day 32's five seeds (about 2 s) and seed 301 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY32_SEEDS = ((narrow && process.env.STEPGATE_DAY32_SEEDS) || '301').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32').split(',');
+// One of day 33's five seeds (about 3 s) and seed 311 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY33_SEEDS = ((narrow && process.env.STEPGATE_DAY33_SEEDS) || '311').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -800,6 +823,8 @@ const DAYS = ([
   ['day 31 (workday31.ts)', workday31, 12, DAY31_SEEDS, {}],
   // Day 32 too: written as an outside red team would, the day a company moves from Keycloak to Entra ID (both issuers configured, waves, the old context kept for an hour, tokens of either IdP stolen in the migration's noise); a site copy of the example with the second issuer and its issuers[].history_of (docs/risk.md, "Day 32").
   ['day 32 (workday32.ts)', workday32, 12, DAY32_SEEDS, { site: D32_SITE }],
+  // Day 33 too: written as an outside red team would, unmanaged laptops whose kubectl presents a stepgate device certificate (device_certificates), engineers who move (a train, a café, a hotel and a conference, a tether), a renewal and a replaced laptop; a site copy of the example with the company's IdP (docs/risk.md, "Day 33").
+  ['day 33 (workday33.ts)', workday33, 9, DAY33_SEEDS, { site: D33_SITE }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1134,6 +1159,15 @@ const COLD_BOUND_DAY31 = { perEngineer: 2, within8h: 2, total: 7 };
  * has seen neither identity in the office). Over seeds 301–303: 2–3 challenges.
  */
 const COLD_BOUND_DAY32 = { perEngineer: 1, within8h: 0, total: 3 };
+/**
+ * Day 33 without warm-up, seed 311: 10 challenges, 3 engineers asked twice within 8 hours: the
+ * networks a proven certificate moves to (risk.learn.certificate_roams off: plat-2's train as its
+ * carrier NAT changes /24, dev-4's hotel and conference venue, the on-call's tether), dev-1's
+ * Headlamp in Chrome beside kubectl in a login used with the certificate (certificate_missing: a
+ * fresh server has not seen the browser proven) and the home after lunch, dev-2's new laptop
+ * (new_device). Over five seeds: 9–10 challenges, 2–3 engineers.
+ */
+const COLD_BOUND_DAY33 = { perEngineer: 2, within8h: 3, total: 10 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1166,6 +1200,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 30 (workday30.ts)', workday30, 281, { plugin: d30Plugin }, COLD_BOUND_DAY30],
   ['day 31 (workday31.ts)', workday31, 291, {}, COLD_BOUND_DAY31],
   ['day 32 (workday32.ts)', workday32, 301, { site: D32_SITE }, COLD_BOUND_DAY32],
+  ['day 33 (workday33.ts)', workday33, 311, { site: D33_SITE }, COLD_BOUND_DAY33],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**
