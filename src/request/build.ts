@@ -69,6 +69,7 @@ export function buildAttributes(
   // follows its prefix reaches kube-apiserver, so it is read as kube reads it, strictly, and the
   // Kubernetes rules apply to it. Otherwise a Secret read through Headlamp would be a web page.
   const prefix = isKube || claimed ? undefined : kubeHosts.proxyPrefix?.(host);
+  let throughKubeProxy = false;
   if (prefix !== undefined && prefix.test(parsed.path)) {
     const strict = normalisePath(raw.target, 'kubernetes');
     const at = strict.ok ? prefix.exec(strict.path) : null;
@@ -76,6 +77,7 @@ export function buildAttributes(
     if (raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes API path' };
     kube = kubeRequestInfo(method, strict.path.slice(at[0].length), strict.query, (name) => headers.get(name));
     kubeQuery = strict.query;
+    throughKubeProxy = true;
     cluster = kubeHosts.clusterOf?.(host, at.slice(1)) ?? '';
   }
   // A UI whose own API stands for Kubernetes requests (kubernetes.web_apis): the Dashboard's
@@ -137,6 +139,7 @@ export function buildAttributes(
       contextExtensions: raw.contextExtensions,
       kube,
       cluster,
+      ...(throughKubeProxy && { throughKubeProxy }),
       // Carried by reference: only the guardrails read it, and only for Kubernetes writes.
       body,
       bodyTruncated: raw.bodyTruncated,
