@@ -21,7 +21,7 @@ export type CredentialProblem = 'token_missing' | 'token_malformed' | 'credentia
 
 export function presentedCredential(headers: ReadonlyMap<string, string>, sessionCookie: string | undefined, throughKubeProxy = false): Credential {
   const cred = upstreamCredential(headers, sessionCookie);
-  return throughKubeProxy && cred.kind !== 'problem' ? (backstageDisagrees(headers, cred) ?? cred) : cred;
+  return throughKubeProxy && cred.kind !== 'problem' ? (dashboardCredential(headers, cred) ?? cred) : cred;
 }
 
 function upstreamCredential(headers: ReadonlyMap<string, string>, sessionCookie: string | undefined): Credential {
@@ -62,7 +62,19 @@ function upstreamCredential(headers: ReadonlyMap<string, string>, sessionCookie:
  */
 const BACKSTAGE_AUTH = 'backstage-kubernetes-authorization';
 
-function backstageDisagrees(headers: ReadonlyMap<string, string>, cred: Credential): Credential | undefined {
+/**
+ * Headlamp's stateless clusters: with dynamic clusters on, a `KUBECONFIG` header (a base64
+ * kubeconfig the browser keeps) becomes the context Headlamp proxies with, its user's token or
+ * client certificate included, and kube-apiserver tries a client certificate before any bearer
+ * token. stepgate verifies nothing in it, so a request carrying one is refused whatever else it has.
+ */
+const HEADLAMP_KUBECONFIG = 'kubeconfig';
+
+/** A credential problem when a dashboard on a proxied path would send the API server another credential than `cred`. */
+function dashboardCredential(headers: ReadonlyMap<string, string>, cred: Credential): Credential | undefined {
+  if (headers.has(HEADLAMP_KUBECONFIG)) {
+    return { kind: 'problem', reason: 'credential_ambiguous', detail: "a KUBECONFIG header (Headlamp's stateless clusters), whose credentials the dashboard may send the API server instead of the one verified" };
+  }
   for (const [name, value] of headers) {
     if (!name.startsWith(BACKSTAGE_AUTH)) continue;
     let token: string | TokenProblem;

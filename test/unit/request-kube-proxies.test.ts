@@ -64,12 +64,13 @@ describe("presentedCredential through a Kubernetes API proxy: Backstage's own au
     ['an empty provider header', { authorization: 'Bearer t1', 'backstage-kubernetes-authorization-oidc-okta': '' }, { kind: 'problem', reason: 'credential_ambiguous' }],
     ['beside a session cookie', { cookie: `${s}=c1`, 'backstage-kubernetes-authorization': 'Bearer t2' }, { kind: 'problem', reason: 'credential_ambiguous' }],
     ['a similar name that is no carrier', { authorization: 'Bearer t1', 'backstage-kubernetes-authorizationx': 't2' }, { kind: 'bearer', token: 't1' }],
+    ["Headlamp's KUBECONFIG header (a stateless cluster's own credentials)", { authorization: 'Bearer t1', kubeconfig: 'YXBpVmVyc2lvbjogdjEK' }, { kind: 'problem', reason: 'credential_ambiguous' }],
     ['none at all: the missing token stays the answer', { 'backstage-kubernetes-authorization': 'Bearer t2' }, { kind: 'problem', reason: 'token_missing' }],
   ])('%s', (_n, headers, want) => {
     expect(presentedCredential(h(headers), s, true)).toMatchObject(want);
   });
 
   it('elsewhere the headers are nobody\'s credential and change nothing', () => {
-    expect(presentedCredential(h({ authorization: 'Bearer t1', 'backstage-kubernetes-authorization': 'Bearer t2' }), s)).toEqual({ kind: 'bearer', token: 't1' });
+    expect(presentedCredential(h({ authorization: 'Bearer t1', 'backstage-kubernetes-authorization': 'Bearer t2', kubeconfig: 'x' }), s)).toEqual({ kind: 'bearer', token: 't1' });
   });
 });
