@@ -5,6 +5,7 @@ import { absoluteFormAuthority, normalisePath } from './path.js';
 import { readWebApi } from './web-apis.js';
 import { rancherClaims, readRancher } from './web-apis-rancher.js';
 import { memberClusterRequest } from './member-clusters.js';
+import { statusMayEditMetadata } from './status-metadata.js';
 import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
 export type BuiltRequest =
@@ -120,6 +121,7 @@ export function buildAttributes(
   // but kube-apiserver has served no such route since 1.10 (the proxy subresources replaced it), so
   // no client sends it and nothing is lost by refusing it.
   if (kube?.verb === 'proxy') return { ok: false, detail: 'root /proxy prefix in a Kubernetes API path (removed in Kubernetes 1.10: use the proxy subresource)' };
+  const statusEditsObject = kube !== undefined && kube.subresource === 'status' && statusMayEditMetadata(kube, headers.get('content-type'), body, raw.bodyTruncated);
   return {
     ok: true,
     attributes: {
@@ -140,6 +142,7 @@ export function buildAttributes(
       kube,
       cluster,
       ...(throughKubeProxy && { throughKubeProxy }),
+      ...(statusEditsObject && { statusEditsObject }),
       // Carried by reference: only the guardrails read it, and only for Kubernetes writes.
       body,
       bodyTruncated: raw.bodyTruncated,

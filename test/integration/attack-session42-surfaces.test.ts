@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { everydayWriter, type Write } from '../support/attack-writes.js';
 import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, REFUSED, rules, type Level } from '../support/built-server.js';
 import type { CheckResponse } from '../support/grpc-client.js';
-import { checkRequest, type RequestSpec } from '../support/requests.js';
+import { checkRequest, CONTENT_TYPES, type RequestSpec } from '../support/requests.js';
 
 /**
  * Session 42's black-box round (redteam42b) against the built server with the example policy as it
@@ -134,6 +135,39 @@ describe('held: the kubelet behind nodes/proxy', () => {
     const res = await send(await signedIn(), { host: KUBE, path: '/api/v1/namespaces/kube-system/services/https:kubelet:10250/proxy/pods' });
     expect(REFUSED).toContain(reason(res));
     expect(rules(res).split(',')).toContain('pod-shell');
+  });
+});
+
+/**
+ * Found: kube-apiserver's status strategy for a Pod resets only its spec, deletion timestamp and
+ * owner references, so a status write carrying metadata relabels the pod as `kubectl label pod`
+ * does: `app: pos-api` lets a kiosk through the loyalty database's network policy (day 24). The
+ * example's pod-edits rule names the pod itself (`subresources: [""]`), and the status form went
+ * by it on a sign-in an hour old. A status write that may change metadata is now judged as the
+ * object's write too.
+ */
+const { merge: MERGE, jsonPatch: JSON_PATCH, strategic: SMP } = CONTENT_TYPES;
+const KIOSK = '/api/v1/namespaces/orders/pods/kiosk-0/status';
+const hourOld = everydayWriter(server, subjects);
+describe('found: a running pod relabelled through its status', () => {
+  it.each(([
+    [['a merge patch of its labels', 'PATCH', KIOSK, MERGE, { metadata: { labels: { app: 'pos-api' } } }], 'pod-edits'],
+    [['a JSON patch adding a label', 'PATCH', KIOSK, JSON_PATCH, [{ op: 'add', path: '/metadata/labels/app', value: 'pos-api' }]], 'pod-edits'],
+    [['a strategic merge patch with the key escaped', 'PATCH', KIOSK, SMP, '{"status":{},"met\\u0061data":{"labels":{"app":"pos-api"}}}'], 'pod-edits'],
+    [['a PUT of the whole pod, relabelled', 'PUT', KIOSK, 'application/json', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kiosk-0', namespace: 'orders', labels: { app: 'pos-api' } }, status: { phase: 'Running' } }], 'pod-edits'],
+    [["coredns's pod relabelled out of kube-dns's endpoints", 'PATCH', '/api/v1/namespaces/kube-system/pods/coredns-7db6d8ff4d-x2x9k/status', MERGE, { metadata: { labels: { 'k8s-app': 'none' } } }], 'system-writes'],
+  ] as [Write, string][]).map(([write, rule]) => [write[0], write, rule] as const))('%s: asked as the pod\'s own edit', async (_what, write, rule) => {
+    const res = await hourOld(write);
+    expect(REFUSED).toContain(reason(res));
+    expect(rules(res).split(',')).toContain(rule);
+  });
+
+  it.each<Write>([
+    ['a status-only merge patch', 'PATCH', KIOSK, MERGE, { status: { phase: 'Running' } }],
+    ['a JSON patch of a condition', 'PATCH', KIOSK, JSON_PATCH, [{ op: 'replace', path: '/status/conditions/0/status', value: 'True' }]],
+  ])('control: %s is no edit of the pod', async (...write) => {
+    const res = await hourOld(write);
+    expect(rules(res).split(',')).not.toContain('pod-edits');
   });
 });
 
