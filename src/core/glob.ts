@@ -118,8 +118,10 @@ export function compileHostMatcher(
   const compiled = proxies.map((p) => ({
     host: compileGlobList(p.hosts.map((h) => h.toLowerCase()), '.'),
     // `*` is one whole segment (a group: it may name a cluster); the API path must follow the
-    // prefix after a `/`.
-    prefix: new RegExp(`^${p.prefix.split('/').slice(1).map((seg) => `/${seg === '*' ? '([^/]+)' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).join('')}(?=/)`),
+    // prefix after a `/`. In any letter case: Express, under Backstage's proxy, routes without
+    // case by default (`/API/Kubernetes/Proxy/api/v1/…` reaches the API server as the plugin's own
+    // path does), and reading more paths as the API server's only asks more of them.
+    prefix: new RegExp(`^${p.prefix.split('/').slice(1).map((seg) => `/${seg === '*' ? '([^/]+)' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).join('')}(?=/)`, 'i'),
   }));
   const named = clusters.map((c) => ({ name: c.name, host: compileGlobList(c.hosts.map((h) => h.toLowerCase()), '.') }));
   return {

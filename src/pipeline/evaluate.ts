@@ -45,7 +45,7 @@ function evaluateFile(rt: Runtime, req: RequestAttributes): Verdict | Promise<Ve
 }
 
 function evaluateRequest(rt: Runtime, req: RequestAttributes, note: boolean): Verdict | Promise<Verdict> {
-  const cred = presentedCredential(req.headers, rt.sessions?.cookieName);
+  const cred = presentedCredential(req.headers, rt.sessions?.cookieName, req.throughKubeProxy === true);
   if (cred.kind === 'session') {
     const result = rt.sessions!.verify(cred.value);
     return result instanceof Promise ? result.then((r) => decideProxied(rt, req, r, undefined)) : decideProxied(rt, req, result, undefined);

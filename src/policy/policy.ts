@@ -449,7 +449,9 @@ function compileKube(k: KubeMatchConfig): Predicate {
   }
   if (k.subresources) {
     const subs = new Set(k.subresources);
-    preds.push((i) => i.isResourceRequest && subs.has(i.subresource));
+    // A status write that may relabel its Pod, Node or Namespace is that object's write too.
+    const objectToo = subs.has('');
+    preds.push((i, req) => i.isResourceRequest && (subs.has(i.subresource) || (objectToo && req.statusEditsObject === true)));
   }
   if (k.namespaces) {
     const ns = compileGlobList(k.namespaces, null);

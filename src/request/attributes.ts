@@ -47,6 +47,16 @@ export interface RequestAttributes {
    * (one cluster, or a host the list does not name).
    */
   cluster?: string;
+  /**
+   * The Kubernetes reading came from behind a `kubernetes.proxies` prefix: the dashboard there may
+   * send the API server another credential than Authorization (request/credentials.ts).
+   */
+  throughKubeProxy?: boolean;
+  /**
+   * A write of a Pod's, Node's or Namespace's status that may also change its labels or annotations
+   * (request/status-metadata.ts): rules about the object itself (`subresources: [""]`) judge it too.
+   */
+  statusEditsObject?: boolean;
   /** The request body as Envoy sent it (with_request_body), within limits.max_body_bytes. */
   body: Uint8Array | string | undefined;
   /** Envoy sent only part of the body, or it was over limits.max_body_bytes and dropped. */

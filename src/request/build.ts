@@ -5,6 +5,7 @@ import { absoluteFormAuthority, normalisePath } from './path.js';
 import { readWebApi } from './web-apis.js';
 import { rancherClaims, readRancher } from './web-apis-rancher.js';
 import { memberClusterRequest } from './member-clusters.js';
+import { statusMayEditMetadata } from './status-metadata.js';
 import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
 export type BuiltRequest =
@@ -69,6 +70,7 @@ export function buildAttributes(
   // follows its prefix reaches kube-apiserver, so it is read as kube reads it, strictly, and the
   // Kubernetes rules apply to it. Otherwise a Secret read through Headlamp would be a web page.
   const prefix = isKube || claimed ? undefined : kubeHosts.proxyPrefix?.(host);
+  let throughKubeProxy = false;
   if (prefix !== undefined && prefix.test(parsed.path)) {
     const strict = normalisePath(raw.target, 'kubernetes');
     const at = strict.ok ? prefix.exec(strict.path) : null;
@@ -76,6 +78,7 @@ export function buildAttributes(
     if (raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes API path' };
     kube = kubeRequestInfo(method, strict.path.slice(at[0].length), strict.query, (name) => headers.get(name));
     kubeQuery = strict.query;
+    throughKubeProxy = true;
     cluster = kubeHosts.clusterOf?.(host, at.slice(1)) ?? '';
   }
   // A UI whose own API stands for Kubernetes requests (kubernetes.web_apis): the Dashboard's
@@ -118,6 +121,7 @@ export function buildAttributes(
   // but kube-apiserver has served no such route since 1.10 (the proxy subresources replaced it), so
   // no client sends it and nothing is lost by refusing it.
   if (kube?.verb === 'proxy') return { ok: false, detail: 'root /proxy prefix in a Kubernetes API path (removed in Kubernetes 1.10: use the proxy subresource)' };
+  const statusEditsObject = kube !== undefined && kube.subresource === 'status' && statusMayEditMetadata(kube, headers.get('content-type'), body, raw.bodyTruncated);
   return {
     ok: true,
     attributes: {
@@ -137,6 +141,8 @@ export function buildAttributes(
       contextExtensions: raw.contextExtensions,
       kube,
       cluster,
+      ...(throughKubeProxy && { throughKubeProxy }),
+      ...(statusEditsObject && { statusEditsObject }),
       // Carried by reference: only the guardrails read it, and only for Kubernetes writes.
       body,
       bodyTruncated: raw.bodyTruncated,

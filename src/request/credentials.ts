@@ -19,7 +19,12 @@ export type Credential =
 /** Reason codes (src/core/reasons.ts) a credential can fail with before any verification. */
 export type CredentialProblem = 'token_missing' | 'token_malformed' | 'credential_ambiguous';
 
-export function presentedCredential(headers: ReadonlyMap<string, string>, sessionCookie: string | undefined): Credential {
+export function presentedCredential(headers: ReadonlyMap<string, string>, sessionCookie: string | undefined, throughKubeProxy = false): Credential {
+  const cred = upstreamCredential(headers, sessionCookie);
+  return throughKubeProxy && cred.kind !== 'problem' ? (dashboardCredential(headers, cred) ?? cred) : cred;
+}
+
+function upstreamCredential(headers: ReadonlyMap<string, string>, sessionCookie: string | undefined): Credential {
   const ws = websocketBearer(headers.get('sec-websocket-protocol'));
   if (ws.kind === 'malformed') return { kind: 'problem', reason: 'token_malformed', detail: ws.detail };
   const authorization = headers.get('authorization');
@@ -42,6 +47,45 @@ export function presentedCredential(headers: ReadonlyMap<string, string>, sessio
     }
   }
   return { kind: 'problem', reason: 'token_missing', detail: 'no authorization header' };
+}
+
+/**
+ * Backstage's Kubernetes proxy (plugin kubernetes-backend, KubernetesProxy) does not forward the
+ * Authorization it was sent: it sets the API server's Authorization to its
+ * `Backstage-Kubernetes-Authorization` header as sent, or, without that, to a token taken from a
+ * `Backstage-Kubernetes-Authorization-<framework>[-<provider>]` header (the `oidc` strategy uses the
+ * value as the bearer token). On a path read through a `kubernetes.proxies` prefix, such a header
+ * carrying another token than the credential stepgate verified would let a stolen one-factor token
+ * ride on the caller's own fresh sign-in: the API server would run as the stolen token's user.
+ * Every such header must carry the verified token itself; a session-cookie credential has none to
+ * agree with, so any such header beside it is ambiguous too.
+ */
+const BACKSTAGE_AUTH = 'backstage-kubernetes-authorization';
+
+/**
+ * Headlamp's stateless clusters: with dynamic clusters on, a `KUBECONFIG` header (a base64
+ * kubeconfig the browser keeps) becomes the context Headlamp proxies with, its user's token or
+ * client certificate included, and kube-apiserver tries a client certificate before any bearer
+ * token. stepgate verifies nothing in it, so a request carrying one is refused whatever else it has.
+ */
+const HEADLAMP_KUBECONFIG = 'kubeconfig';
+
+/** A credential problem when a dashboard on a proxied path would send the API server another credential than `cred`. */
+function dashboardCredential(headers: ReadonlyMap<string, string>, cred: Credential): Credential | undefined {
+  if (headers.has(HEADLAMP_KUBECONFIG)) {
+    return { kind: 'problem', reason: 'credential_ambiguous', detail: "a KUBECONFIG header (Headlamp's stateless clusters), whose credentials the dashboard may send the API server instead of the one verified" };
+  }
+  for (const [name, value] of headers) {
+    if (!name.startsWith(BACKSTAGE_AUTH)) continue;
+    let token: string | TokenProblem;
+    if (name.length === BACKSTAGE_AUTH.length) token = bearerToken(value);
+    else if (name.charCodeAt(BACKSTAGE_AUTH.length) === 0x2d) token = value.trim();
+    else continue;
+    if (cred.kind !== 'bearer' || token !== cred.token) {
+      return { kind: 'problem', reason: 'credential_ambiguous', detail: `${name} (which Backstage's Kubernetes proxy sends to the API server in place of Authorization) carries another credential than the one verified` };
+    }
+  }
+  return undefined;
 }
 
 type TokenProblem = { reason: 'token_missing' | 'token_malformed'; detail: string };

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { kubeRequestInfo } from '../../src/request/kube.js';
+import { statusMayEditMetadata } from '../../src/request/status-metadata.js';
+
+/** request/status-metadata.ts: a status write that kube lets change the object's labels. */
+
+const info = (method: string, path: string) => kubeRequestInfo(method, path, '', () => undefined);
+const POD_STATUS = '/api/v1/namespaces/orders/pods/kiosk-0/status';
+const json = (v: unknown) => JSON.stringify(v);
+
+describe('statusMayEditMetadata', () => {
+  it.each<[string, string, string, string | undefined, string | undefined]>([
+    ['a merge patch of the labels', 'PATCH', POD_STATUS, 'application/merge-patch+json', json({ metadata: { labels: { app: 'pos-api' } } })],
+    ['a strategic merge patch of the annotations', 'PATCH', POD_STATUS, 'application/strategic-merge-patch+json', json({ status: {}, metadata: { annotations: { a: 'b' } } })],
+    ['the key spelt with a JSON escape', 'PATCH', POD_STATUS, 'application/merge-patch+json', '{"met\\u0061data":{"labels":{"app":"x"}}}'],
+    ['the key in capitals', 'PATCH', POD_STATUS, 'application/merge-patch+json', json({ Metadata: { labels: { app: 'x' } } })],
+    ['a JSON patch adding a label', 'PATCH', POD_STATUS, 'application/json-patch+json', json([{ op: 'add', path: '/metadata/labels/app', value: 'x' }])],
+    ['a JSON patch moving labels out', 'PATCH', POD_STATUS, 'application/json-patch+json', json([{ op: 'move', from: '/metadata/labels/app', path: '/status/message' }])],
+    ['a JSON patch replacing the whole object', 'PATCH', POD_STATUS, 'application/json-patch+json', json([{ op: 'replace', path: '', value: {} }])],
+    ['a JSON patch op that is no object', 'PATCH', POD_STATUS, 'application/json-patch+json', json([1])],
+    ['a PUT of the whole pod', 'PUT', POD_STATUS, 'application/json', json({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kiosk-0', labels: { app: 'x' } }, status: {} })],
+    ['a body not seen', 'PATCH', POD_STATUS, 'application/merge-patch+json', undefined],
+    ['a protobuf body', 'PUT', POD_STATUS, 'application/vnd.kubernetes.protobuf', 'k8s\u0000…'],
+    ['YAML that is no JSON', 'PATCH', POD_STATUS, 'application/apply-patch+yaml', 'metadata:\n  labels: {app: x}\n'],
+    ['a body that is not JSON at all', 'PATCH', POD_STATUS, 'application/merge-patch+json', '{'],
+    ['a Node\'s labels', 'PATCH', '/api/v1/nodes/worker-1/status', 'application/merge-patch+json', json({ metadata: { labels: { 'node-role.kubernetes.io/control-plane': '' } } })],
+    ['a Namespace\'s labels', 'PATCH', '/api/v1/namespaces/payments/status', 'application/merge-patch+json', json({ metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } })],
+  ])('%s: may', (_what, method, path, type, body) => {
+    expect(statusMayEditMetadata(info(method, path), type, body, false)).toBe(true);
+  });
+
+  it('a body cut at the bound: may', () => {
+    expect(statusMayEditMetadata(info('PATCH', POD_STATUS), 'application/merge-patch+json', json({ status: {} }), true)).toBe(true);
+  });
+
+  it.each<[string, string, string, string | undefined, string | undefined]>([
+    ['a status-only merge patch', 'PATCH', POD_STATUS, 'application/merge-patch+json', json({ status: { phase: 'Running' } })],
+    ['a JSON patch of a condition', 'PATCH', POD_STATUS, 'application/json-patch+json', json([{ op: 'replace', path: '/status/conditions/0/status', value: 'True' }])],
+    ['bytes of a status-only patch', 'PATCH', POD_STATUS, 'application/merge-patch+json', json({ status: { message: 'metadata is fine inside a value' } })],
+    ['a label written on the pod itself (not a status write)', 'PATCH', '/api/v1/namespaces/orders/pods/kiosk-0', 'application/merge-patch+json', json({ metadata: { labels: { app: 'x' } } })],
+    ['a Deployment\'s status (its strategy resets the labels)', 'PATCH', '/apis/apps/v1/namespaces/orders/deployments/api/status', 'application/merge-patch+json', json({ metadata: { labels: { app: 'x' } } })],
+    ['a custom resource\'s status (the old object is kept whole)', 'PATCH', '/apis/example.com/v1/namespaces/orders/widgets/w/status', 'application/merge-patch+json', json({ metadata: { labels: { app: 'x' } } })],
+    ['a read of the status', 'GET', POD_STATUS, undefined, undefined],
+  ])('%s: may not', (_what, method, path, type, body) => {
+    expect(statusMayEditMetadata(info(method, path), type, body, false)).toBe(false);
+  });
+
+  it('reads a Uint8Array body as its UTF-8 text', () => {
+    const bytes = new TextEncoder().encode(json({ metadata: { labels: { app: 'x' } } }));
+    expect(statusMayEditMetadata(info('PATCH', POD_STATUS), 'application/merge-patch+json', bytes, false)).toBe(true);
+    expect(statusMayEditMetadata(info('PATCH', POD_STATUS), 'application/merge-patch+json', new TextEncoder().encode(json({ status: {} })), false)).toBe(false);
+  });
+});
