@@ -159,6 +159,8 @@ export async function startDemoStack(opts: { ports?: Partial<DemoPorts>; showTot
   }
 }
 
+const START_TIMEOUT_MS = 90_000;
+
 /** `stepgate serve` from source (tsx), resolved once all three listeners are up. */
 export async function startStepgate(configFile: string, env: Record<string, string>, echo?: (rec: Record<string, unknown>) => void): Promise<StepgateProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', configFile], {
@@ -172,7 +174,9 @@ export async function startStepgate(configFile: string, env: Record<string, stri
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`stepgate did not start within 20 s; stderr:\n${stderr.join('\n')}`)), 20_000);
+    // tsx compiles src/ as it loads: ~3 s on a quiet 2-core machine, past 20 s at a load of 25
+    // (a CI run of 2026-12-07 beside six other sessions). Only a broken start waits this long.
+    const timer = setTimeout(() => reject(new Error(`stepgate did not start within ${START_TIMEOUT_MS / 1000} s; stderr:\n${stderr.join('\n')}`)), START_TIMEOUT_MS);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let rec: Record<string, unknown>;
       try {

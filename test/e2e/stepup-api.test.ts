@@ -14,7 +14,7 @@ let grpc: CheckClient;
 beforeAll(async () => {
   stack = await startDemoStack({ ports: FREE });
   grpc = new CheckClient(stack.stepgate.ports.grpc);
-}, 60_000);
+}, 150_000);
 
 afterAll(async () => {
   grpc?.close();

@@ -18,7 +18,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await browser.newContext();
   page = await context.newPage();
-}, 60_000);
+}, 150_000);
 
 afterAll(async () => {
   await browser?.close();

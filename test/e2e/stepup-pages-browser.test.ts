@@ -22,7 +22,7 @@ beforeAll(async () => {
   context = await browser.newContext();
   page = await context.newPage();
   await mkdir('.artifacts', { recursive: true });
-}, 60_000);
+}, 150_000);
 
 afterAll(async () => {
   await browser?.close();
