@@ -34,12 +34,28 @@ export function statusMayEditMetadata(info: KubeRequestInfo, contentType: string
   }
   if (Array.isArray(doc)) return doc.some(touchesMetadata);
   if (doc === null || typeof doc !== 'object') return true;
-  return Object.keys(doc).some((k) => k.toLowerCase() === 'metadata');
+  const patch = info.verb === 'patch';
+  return Object.entries(doc).some(([k, v]) => k.toLowerCase() === 'metadata' && !(patch && onlyPreconditions(v)));
 }
+
+/**
+ * The kubelet's pod status patch names the pod's uid in `metadata` as a precondition
+ * (`{"metadata":{"uid":…},"status":…}`); a merge or strategic patch of only `uid` and
+ * `resourceVersion` leaves every label and annotation as it was. An update (PUT) is different:
+ * the labels it leaves out are removed, so any metadata there, or none, is an edit.
+ */
+function onlyPreconditions(metadata: unknown): boolean {
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return false;
+  return Object.keys(metadata).every((k) => PRECONDITIONS.has(k.toLowerCase()));
+}
+
+const PRECONDITIONS = new Set(['uid', 'resourceversion']);
 
 function touchesMetadata(op: unknown): boolean {
   if (op === null || typeof op !== 'object') return true;
   const { path, from } = op as { path?: unknown; from?: unknown };
+  // A `test` operation changes nothing (kube's JSON patch checks a uid or resourceVersion with it).
+  if ((op as { op?: unknown }).op === 'test') return false;
   return pointsAtMetadata(path) || (from !== undefined && pointsAtMetadata(from));
 }
 

@@ -23,6 +23,9 @@ describe('statusMayEditMetadata', () => {
     ['a protobuf body', 'PUT', POD_STATUS, 'application/vnd.kubernetes.protobuf', 'k8s\u0000…'],
     ['YAML that is no JSON', 'PATCH', POD_STATUS, 'application/apply-patch+yaml', 'metadata:\n  labels: {app: x}\n'],
     ['a body that is not JSON at all', 'PATCH', POD_STATUS, 'application/merge-patch+json', '{'],
+    ['a patch of the uid and a label', 'PATCH', POD_STATUS, 'application/merge-patch+json', json({ metadata: { uid: 'u', labels: { app: 'x' } } })],
+    ['a PUT naming only the uid (the labels it leaves out are removed)', 'PUT', POD_STATUS, 'application/json', json({ metadata: { uid: 'u' }, status: {} })],
+    ['metadata that is no object', 'PATCH', POD_STATUS, 'application/merge-patch+json', json({ metadata: null })],
     ['a Node\'s labels', 'PATCH', '/api/v1/nodes/worker-1/status', 'application/merge-patch+json', json({ metadata: { labels: { 'node-role.kubernetes.io/control-plane': '' } } })],
     ['a Namespace\'s labels', 'PATCH', '/api/v1/namespaces/payments/status', 'application/merge-patch+json', json({ metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } })],
   ])('%s: may', (_what, method, path, type, body) => {
@@ -41,6 +44,8 @@ describe('statusMayEditMetadata', () => {
     ['a Deployment\'s status (its strategy resets the labels)', 'PATCH', '/apis/apps/v1/namespaces/orders/deployments/api/status', 'application/merge-patch+json', json({ metadata: { labels: { app: 'x' } } })],
     ['a custom resource\'s status (the old object is kept whole)', 'PATCH', '/apis/example.com/v1/namespaces/orders/widgets/w/status', 'application/merge-patch+json', json({ metadata: { labels: { app: 'x' } } })],
     ['a read of the status', 'GET', POD_STATUS, undefined, undefined],
+    ["the kubelet's patch: its uid as a precondition", 'PATCH', POD_STATUS, 'application/strategic-merge-patch+json', json({ metadata: { uid: '8d1c…' }, status: { conditions: [] } })],
+    ['a JSON patch testing the resourceVersion', 'PATCH', POD_STATUS, 'application/json-patch+json', json([{ op: 'test', path: '/metadata/resourceVersion', value: '7' }, { op: 'replace', path: '/status/phase', value: 'Running' }])],
   ])('%s: may not', (_what, method, path, type, body) => {
     expect(statusMayEditMetadata(info(method, path), type, body, false)).toBe(false);
   });
