@@ -46,7 +46,7 @@ import {
   type SpanProcessor,
   type TimedEvent,
 } from '@opentelemetry/sdk-trace-base';
-import { frameInPlace, framingRoom, OWN_SPAN_ID, writeSpan, Writer, type AttributeSource, type EncodedSpans, type KnownId, type SpanFields } from './otlp-spans.js';
+import { frameInPlace, framingRoom, OWN_SPAN_ID, OWN_TRACE_ID, writeSpan, Writer, type AttributeSource, type EncodedSpans, type KnownId, type SpanFields } from './otlp-spans.js';
 
 /**
  * The Check span without the SDK's generic span machinery: with every Check sampled, the SDK's
@@ -551,7 +551,7 @@ export class CheckSpans {
 
   /** `parentSc`: the parent's span context when it is valid; `parent`: its context, if there is one already. */
   private open(name: string, kind: SpanKind, startTime: number, parentSc: SpanContext | undefined, parent: Context | undefined): Span {
-    const traceId = parentSc !== undefined ? parentSc.traceId : randomHex(16);
+    const traceId = parentSc !== undefined ? parentSc.traceId : randomId(OWN_TRACE_ID);
     const spanId = randomId(OWN_SPAN_ID);
     let traceState = parentSc?.traceState;
     let decision: SamplingDecision;

@@ -6,7 +6,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { extractParent, fastOtlpExporter } from '../../src/telemetry/tracing.js';
-import { FAST_TRACE_SERIALIZER, frameInPlace, framingRoom, serializeEncoded, Writer, writeSpan } from '../../src/telemetry/otlp-spans.js';
+import { FAST_TRACE_SERIALIZER, frameInPlace, framingRoom, OWN_SPAN_ID, OWN_TRACE_ID, REMOTE_SPAN_ID, REMOTE_TRACE_ID, serializeEncoded, Writer, writeSpan, type KnownId } from '../../src/telemetry/otlp-spans.js';
 
 /**
  * The fast OTLP span serializer must give exactly the bytes of the SDK's own serializer: a
@@ -134,6 +134,57 @@ describe('FAST_TRACE_SERIALIZER', () => {
     } finally {
       hex.mockRestore();
     }
+  });
+
+  it("writes a span whose ids are all kept as bytes in one go (its head), the same bytes as the SDK for any name, kind, parent and stale id", () => {
+    // As check-spans.ts and tracing.ts leave them: the ids of the span being written held by the
+    // KnownIds, or (stale) another span's. The head is written at once only when every id it
+    // writes is the one held and the span has no trace state; otherwise field by field.
+    const keep = (known: KnownId, hex: string) => {
+      known.text = '';
+      known.bytes.set(Buffer.from(hex, 'hex'));
+      known.text = hex;
+    };
+    const name = fc.oneof(fc.constantFrom('stepgate.check', 'stepgate.jwks', ''), text, fc.string({ minLength: 120, maxLength: 300 }));
+    const kind = fc.constantFrom(undefined, SpanKind.INTERNAL, SpanKind.SERVER, SpanKind.CLIENT, SpanKind.PRODUCER, SpanKind.CONSUMER);
+    const parentKind = fc.constantFrom('remote', 'remote-stale', 'local', 'root', 'trace-state');
+    const stale = fc.record({ own: fc.boolean(), trace: fc.boolean() });
+    const hexId = (n: number) => fc.string({ minLength: n, maxLength: n, unit: fc.constantFrom(...'0123456789abcdef'.split('')) }).filter((h) => /[^0]/.test(h));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(name, kind, parentKind, stale, hexId(32), hexId(16), fc.option(attrs, { nil: undefined })), { minLength: 1, maxLength: 6 }), (list) => {
+        const hex = vi.spyOn(Writer.prototype, 'hex');
+        try {
+          for (const [n, k, p, old, t, s, a] of list) {
+            const tp = `00-${t}-${s}-01`;
+            const [span] = spansFrom((tracer) => {
+              const parent =
+                p === 'root'
+                  ? ROOT_CONTEXT
+                  : p === 'local'
+                    ? trace.setSpan(ROOT_CONTEXT, tracer.startSpan('outer'))
+                    : p === 'trace-state'
+                      ? extractParent(new Map([['traceparent', tp], ['tracestate', 'k=v']]))
+                      : extractParent(new Map([['traceparent', tp]]));
+              const span = tracer.startSpan(n, k === undefined ? { startTime: 1 } : { kind: k, startTime: 1 }, parent);
+              if (a) span.setAttributes(a);
+              span.end(2);
+            }).filter((x) => x.name === n && x.parentSpanContext?.spanId !== undefined === (p !== 'root'));
+            const sc = span!.spanContext();
+            keep(OWN_SPAN_ID, old.own ? 'ab'.repeat(8) : sc.spanId);
+            if (p === 'root') keep(OWN_TRACE_ID, old.trace ? 'cd'.repeat(16) : sc.traceId);
+            else if (p === 'remote-stale') keep(REMOTE_SPAN_ID, 'ef'.repeat(8));
+            hex.mockClear();
+            expectSameBytes([span!]);
+            // The head's way reads no id from its hex; the other way reads at least the span's own.
+            if (!old.own && (p === 'remote' || (p === 'root' && !old.trace))) expect(hex).not.toHaveBeenCalled();
+            else if (p !== 'local' && p !== 'trace-state') expect(hex).toHaveBeenCalled();
+          }
+        } finally {
+          hex.mockRestore();
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('encodes a batch past the largest length a one-byte prefix holds, and many distinct values past its cache bound', () => {
