@@ -10,7 +10,7 @@ import { counterKey, levelKey } from '../../src/state/keys.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
 import type { StateStore } from '../../src/state/store.js';
-import { redisStoresForFile } from '../support/redis-stores.js';
+import { redisForFile } from '../support/redis-stores.js';
 import { kubeGet, SECRETS } from '../support/risk-world.js';
 
 /**
@@ -48,7 +48,7 @@ const token = (subject: string, level: number, authMs: number): Identity =>
     expiresAt: Infinity, level, levelName: NAMES[level]!, session: `sid-${authMs}`, upstreamHeaders: [],
   });
 
-const makeStore = redisStoresForFile('dg');
+const makeStore = redisForFile('dg').store;
 const redisStore = (prefix?: string) => makeStore(storeLimits(config)!, prefix);
 
 /** The engine over `store`, as a Check runs it: assess, judge, learn from an allow. */
