@@ -3,7 +3,8 @@ import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'n
 import { readFileSync } from 'node:fs';
 import { StartupError } from '../config/load.js';
 import type { DeviceCertificatesConfig } from '../config/schema.js';
-import { asn1Schemas, pemBlock } from './asn1.js';
+import { asn1Schemas } from '../core/asn1.js';
+import { pemBlock } from './asn1.js';
 
 /** The device CA, read once at start: what issuing a certificate needs of it. */
 export interface DeviceCa {

@@ -1,7 +1,8 @@
 import { Buffer } from 'node:buffer';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import type { EnrolRefusal } from './codes.js';
-import { asn1Schemas, pemBlock } from './asn1.js';
+import { asn1Schemas } from '../core/asn1.js';
+import { pemBlock } from './asn1.js';
 
 /** A P-256 PKCS#10 request is ~500 bytes of PEM; this leaves room for a long subject and nothing more. */
 export const MAX_CSR_BYTES = 2048;

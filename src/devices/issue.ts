@@ -1,7 +1,8 @@
 import { Buffer } from 'node:buffer';
 import { createHash, randomBytes, sign } from 'node:crypto';
 import type { DeviceCa } from './ca.js';
-import { asn1Schemas, toPem } from './asn1.js';
+import { asn1Schemas } from '../core/asn1.js';
+import { toPem } from './asn1.js';
 
 export interface CertificateOrder {
   /** The device key's SubjectPublicKeyInfo, DER, from a checked request. */

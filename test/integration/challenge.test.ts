@@ -23,10 +23,7 @@ let aal2 = '';
 let redirect = '';
 
 async function replica(httpPort: number): Promise<Service> {
-  const yaml = stepupConfigYaml({ idp: idp.issuer, httpPort, trustedProxies: ['127.0.0.1'] })
-    // A loaded CI machine can be slow to serve the IdP's keys at start.
-    .replace('algorithms: [RS256]', 'algorithms: [RS256]\n    fetch_timeout_ms: 15000\n    jwks_cooldown_seconds: 1')
-    .replace(
+  const yaml = stepupConfigYaml({ idp: idp.issuer, httpPort, trustedProxies: ['127.0.0.1'], patientKeys: true }).replace(
     'kubernetes:\n  hosts: [kube.example.com]',
     `kubernetes:\n  hosts: [kube.example.com]\n  challenge_ttl_seconds: 120\nstate:\n  store: redis\n  timeout_ms: 2000\n  redis:\n    url: ${redis.url}\n    key_prefix: "chal:"`,
   );

@@ -48,10 +48,7 @@ beforeAll(async () => {
     ],
   });
   ca = makeDeviceCa();
-  // A loaded machine can be slow to serve the IdP's keys at start (as challenge.test.ts).
-  const yaml = `${stepupConfigYaml({ idp: idp.issuer, httpPort })
-    .replace(`audiences: [${CLIENT_ID}]`, `audiences: [${CLIENT_ID}, ${PLUGIN_CLIENT}]`)
-    .replace('algorithms: [RS256]', 'algorithms: [RS256]\n    fetch_timeout_ms: 15000\n    jwks_cooldown_seconds: 1')}
+  const yaml = `${stepupConfigYaml({ idp: idp.issuer, httpPort, patientKeys: true }).replace(`audiences: [${CLIENT_ID}]`, `audiences: [${CLIENT_ID}, ${PLUGIN_CLIENT}]`)}
 device_certificates:
   ca_certificate_file: ${ca.certFile}
   ca_key_file: ${ca.keyFile}

@@ -5,7 +5,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { deviceIssueKey } from '../../src/state/keys.js';
 import { startService, type Service } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
-import { makeDeviceCa, opensslCsr, type TestDeviceCa } from '../support/device-ca.js';
+import { deviceCertificatesYaml, makeDeviceCa, opensslCsr, type TestDeviceCa } from '../support/device-ca.js';
 import { TestIssuer } from '../support/issuer.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { CLIENT_ID, freePort, http, stepupConfigYaml, stepupEnv } from '../support/stepup.js';
@@ -28,17 +28,8 @@ const MAX = 3;
 
 async function replica(): Promise<Service> {
   const httpPort = await freePort();
-  const yaml = `${stepupConfigYaml({ idp: issuer.url, httpPort })
-    // A loaded machine can be slow to serve the issuer's keys at start (as challenge.test.ts).
-    .replace('algorithms: [RS256]', 'algorithms: [RS256]\n    fetch_timeout_ms: 15000\n    jwks_cooldown_seconds: 1')}
-device_certificates:
-  ca_certificate_file: ${ca.certFile}
-  ca_key_file: ${ca.keyFile}
-  min_level: aal2
-  max_auth_age_seconds: 300
-  lifetime_seconds: 86400
-  rate_limit: { max: ${MAX}, window_seconds: 3600 }
-state:
+  const yaml = `${stepupConfigYaml({ idp: issuer.url, httpPort, patientKeys: true })}
+${deviceCertificatesYaml(ca, MAX)}state:
   store: redis
   timeout_ms: 500
   redis:

@@ -5,7 +5,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { parseDeviceUri } from '../../src/core/device-uri.js';
 import { startService, type Service } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
-import { makeDeviceCa, opensslCsr, type TestDeviceCa } from '../support/device-ca.js';
+import { deviceCertificatesYaml, makeDeviceCa, opensslCsr, type TestDeviceCa } from '../support/device-ca.js';
 import { TestIssuer } from '../support/issuer.js';
 import { CLIENT_ID, freePort, http, stepupConfigYaml, stepupEnv } from '../support/stepup.js';
 
@@ -26,16 +26,8 @@ const SUB = 'alice@example.com';
 const ROBOT = 'deploy-bot@example.com';
 
 function yaml(httpPort: number, c: TestDeviceCa, extra = ''): string {
-  // A loaded machine can be slow to serve the issuer's keys at start (as challenge.test.ts).
-  return `${stepupConfigYaml({ idp: issuer.url, httpPort }).replace('algorithms: [RS256]', 'algorithms: [RS256]\n    fetch_timeout_ms: 15000\n    jwks_cooldown_seconds: 1')}
-device_certificates:
-  ca_certificate_file: ${c.certFile}
-  ca_key_file: ${c.keyFile}
-  min_level: aal2
-  max_auth_age_seconds: 300
-  lifetime_seconds: 86400
-  rate_limit: { max: 3, window_seconds: 3600 }
-automation:
+  return `${stepupConfigYaml({ idp: issuer.url, httpPort, patientKeys: true })}
+${deviceCertificatesYaml(c)}automation:
   subjects: [${ROBOT}]
 ${extra}`;
 }

@@ -10,8 +10,8 @@ import { counterKey, levelKey } from '../../src/state/keys.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
 import type { StateStore } from '../../src/state/store.js';
-import { redisStoresForFile } from '../support/redis-stores.js';
-import { kubeGet, SECRETS } from '../support/risk-world.js';
+import { redisForFile } from '../support/redis-stores.js';
+import { kubeGet, levelToken, SECRETS } from '../support/risk-world.js';
 
 /**
  * `assurance_downgrade`'s record of each identity's proven levels, in memory and on a real
@@ -39,16 +39,10 @@ risk:
 const assurance = compileAssurance(config.assurance.levels);
 const T = 1_800_000_000_000;
 const H = 3_600_000;
-const NAMES = ['aal1', 'aal2', 'aal3'];
 const MAC = 'kubectl/v1.32.2 (darwin/arm64) kubernetes/67a30c0';
 const LINUX = 'kubectl/v1.32.0 (linux/amd64) kubernetes/70d3cc9';
-const token = (subject: string, level: number, authMs: number): Identity =>
-  Object.freeze({
-    subject, issuer: 'https://idp.test', groups: [], acr: `a${level + 1}`, amr: [], authTime: Math.floor(authMs / 1000),
-    expiresAt: Infinity, level, levelName: NAMES[level]!, session: `sid-${authMs}`, upstreamHeaders: [],
-  });
 
-const makeStore = redisStoresForFile('dg');
+const makeStore = redisForFile('dg').store;
 const redisStore = (prefix?: string) => makeStore(storeLimits(config)!, prefix);
 
 /** The engine over `store`, as a Check runs it: assess, judge, learn from an allow. */
@@ -98,11 +92,11 @@ describe('assurance_downgrade: memory and redis agree', () => {
     for (const store of [new MemoryStateStore(storeLimits(config)!, { maxSubjects: 10 }), await redisStore()]) {
       const check = world(store);
       const seen: unknown[] = [];
-      seen.push(await check('84.214.99.12', MAC, token('eng', 2, T - 40_000), T));
-      seen.push(await check('84.214.99.12', MAC, token('eng', 1, T + 2 * H - 40_000), T + 2 * H));
-      seen.push(await check('45.77.120.9', LINUX, token('eng', 1, T + 5 * H - 60_000), T + 5 * H));
-      seen.push(await check('45.77.120.9', LINUX, token('eng', 1, T + 5 * H + 20_000), T + 5 * H + 25_000));
-      seen.push(await check('45.77.120.9', LINUX, token('eng', 2, T + 5 * H + 60_000), T + 5 * H + 65_000));
+      seen.push(await check('84.214.99.12', MAC, levelToken('eng', 2, T - 40_000), T));
+      seen.push(await check('84.214.99.12', MAC, levelToken('eng', 1, T + 2 * H - 40_000), T + 2 * H));
+      seen.push(await check('45.77.120.9', LINUX, levelToken('eng', 1, T + 5 * H - 60_000), T + 5 * H));
+      seen.push(await check('45.77.120.9', LINUX, levelToken('eng', 1, T + 5 * H + 20_000), T + 5 * H + 25_000));
+      seen.push(await check('45.77.120.9', LINUX, levelToken('eng', 2, T + 5 * H + 60_000), T + 5 * H + 65_000));
       expect(await store.strongestLevel!(deviceOwner('https://idp.test', 'eng'), T + 6 * H)).toBe(2);
       answers.push(seen);
     }
@@ -126,10 +120,10 @@ describe('assurance_downgrade: memory and redis agree', () => {
     const answers: unknown[] = [];
     for (const store of [new MemoryStateStore(storeLimits(config)!, { maxSubjects: 10 }), await redisStore()]) {
       const check = world(store);
-      expect(await check('84.214.99.12', MAC, token('eng', 2, T - 40_000), T)).toMatchObject({ allow: true });
+      expect(await check('84.214.99.12', MAC, levelToken('eng', 2, T - 40_000), T)).toMatchObject({ allow: true });
       await store.control.forget(deviceOwner('https://idp.test', 'eng'), '');
       expect(await store.strongestLevel!(deviceOwner('https://idp.test', 'eng'), T + H)).toBe(2);
-      answers.push(await check('45.77.120.9', LINUX, token('eng', 1, T + 5 * H + 20_000), T + 5 * H + 25_000));
+      answers.push(await check('45.77.120.9', LINUX, levelToken('eng', 1, T + 5 * H + 20_000), T + 5 * H + 25_000));
     }
     expect(answers[0]).toEqual({ allow: false, reason: 'acr_insufficient', context: 'assurance_downgrade', level: 2 });
     expect(answers[1]).toEqual(answers[0]);
@@ -138,12 +132,12 @@ describe('assurance_downgrade: memory and redis agree', () => {
   it('fails closed when Redis cannot answer the read on that path (a key of the wrong type), and only there', async () => {
     const r = await redisStore('broken:');
     const check = world(r);
-    expect(await check('84.214.99.12', MAC, token('eng', 2, T - 40_000), T)).toMatchObject({ allow: true });
+    expect(await check('84.214.99.12', MAC, levelToken('eng', 2, T - 40_000), T)).toMatchObject({ allow: true });
     const raw = (r as unknown as { redis: { set(k: string, v: string): Promise<unknown> } }).redis;
     await raw.set(levelKey('broken:', deviceOwner('https://idp.test', 'eng')), 'not a sorted set');
     // The usual laptop and network: the level is not read, nothing fails.
-    expect(await check('84.214.99.12', MAC, token('eng', 1, T + 2 * H - 40_000), T + 2 * H)).toMatchObject({ allow: true });
+    expect(await check('84.214.99.12', MAC, levelToken('eng', 1, T + 2 * H - 40_000), T + 2 * H)).toMatchObject({ allow: true });
     // A new network and laptop: read, and the failure refuses the Secret.
-    expect(await check('45.77.120.9', LINUX, token('eng', 1, T + 5 * H + 20_000), T + 5 * H + 25_000)).toEqual({ allow: false, reason: 'state_unavailable', context: undefined, level: -1 });
+    expect(await check('45.77.120.9', LINUX, levelToken('eng', 1, T + 5 * H + 20_000), T + 5 * H + 25_000)).toEqual({ allow: false, reason: 'state_unavailable', context: undefined, level: -1 });
   });
 });

@@ -1,10 +1,9 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileAssurance } from '../../src/core/assurance.js';
 import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { redisForFile } from '../support/redis-stores.js';
 import { baseRequirement, ENGINE_CONFIG, engineIdentity, engineRequest } from '../support/risk-engine.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 
@@ -15,29 +14,8 @@ import { TEST_LIMITS } from '../support/state-config.js';
  */
 
 const T = 1_800_000_000_000;
-let redis: RedisServer;
-let admin: Redis;
-const stores: RedisStateStore[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-  admin = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true, maxRetriesPerRequest: null });
-  admin.on('error', () => {});
-  await admin.connect();
-}, 60_000);
-
-afterAll(async () => {
-  for (const s of stores) await s.close();
-  admin?.disconnect();
-  await redis?.stop();
-});
-
-const store = async (prefix: string) => {
-  const s = new RedisStateStore(TEST_LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: prefix, timeoutMs: 5000 });
-  stores.push(s);
-  await vi.waitFor(() => expect(s.status).toBe('ready'), { timeout: 10_000, interval: 10 });
-  return s;
-};
+const redis = redisForFile('lost', { timeoutMs: 5000 });
+const store = (prefix: string) => redis.store(TEST_LIMITS, prefix);
 /** A sensitive request by `subject`'s token signed in `signedInBefore` ms before `at`: asked, and what it teaches. */
 const first = async (s: RedisStateStore, subject: string, at: number, signedInBefore: number) => {
   const e = new RiskEngine({
@@ -56,7 +34,7 @@ describe('history lost in redis: no newcomer allowance for a sign-in made before
     expect(a.historyLostAt(T)).toBe(0);
     // Before the loss: a newcomer's sign-in 5 min before the first request proves it.
     expect(await first(a, 'alice', T + 1000, 5 * 60_000)).toEqual({ learn: '203.0.113.0/24', asked: false });
-    await admin.flushall();
+    await redis.admin().flushall();
     await a.control.snapshot(T + 60_000);
     expect(a.historyLostAt(T + 60_000)).toBe(T + 60_000);
     expect(await first(a, 'mallory', T + 120_000, 5 * 60_000)).toEqual({ learn: undefined, asked: true });
@@ -75,7 +53,7 @@ describe('history lost in redis: no newcomer allowance for a sign-in made before
   it('a replica started on an empty Redis after the flush does not hide the loss from one that was running', async () => {
     const a = await store('race:');
     await a.control.snapshot(T);
-    await admin.flushall();
+    await redis.admin().flushall();
     const late = await store('race:');
     await late.control.snapshot(T + 10_000); // writes a marker of its own
     await a.control.snapshot(T + 20_000);

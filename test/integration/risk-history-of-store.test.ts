@@ -8,7 +8,7 @@ import { RiskEngine } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
 import type { StateStore } from '../../src/state/store.js';
-import { redisStoresForFile } from '../support/redis-stores.js';
+import { redisForFile } from '../support/redis-stores.js';
 import { kubeGet, SECRETS } from '../support/risk-world.js';
 
 /**
@@ -51,7 +51,7 @@ const token = (issuer: string, subject: string, authMs: number, historyOf?: stri
     ...(historyOf !== undefined ? { historyOf: { issuer: OLD, subject: historyOf } } : {}),
   });
 
-const makeStore = redisStoresForFile('ho');
+const makeStore = redisForFile('ho').store;
 const redisStore = () => makeStore(storeLimits(config)!);
 
 /** The engine over `store`, as a Check runs it: assess, judge, learn from an allow. */

@@ -9,7 +9,7 @@ import { observed } from '../../src/state/redis.js';
 import { observeBatchLua, observeLua } from '../../src/state/redis-scripts.js';
 import { limitsMs } from '../../src/state/sliding.js';
 import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, type StoreLimits, type WorkHistory } from '../../src/state/store.js';
-import { redisStoresForFile } from '../support/redis-stores.js';
+import { redisForFile } from '../support/redis-stores.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 
 /**
@@ -31,7 +31,7 @@ const secretIn = (ns: string, name: string) => `|secrets|${ns}|${name}`;
 /** Day 9's rotation: the same Secret in one namespace after another. */
 const regcred = (k: number) => secretIn(`ns${k}`, 'regcred');
 const T = 1_764_000_000_000;
-const redisStore = redisStoresForFile('work');
+const redisStore = redisForFile('work').store;
 
 async function pair(limits = LIMITS) {
   return { m: new MemoryStateStore(limits, { maxSubjects: 100 }), r: await redisStore(limits) };

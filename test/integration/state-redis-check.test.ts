@@ -1,10 +1,8 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { counterKey, opaqueHash } from '../../src/state/keys.js';
-import { RedisStateStore } from '../../src/state/redis.js';
 import { StateUnavailableError, type Observation, type ObservedAll, type WorkObservation } from '../../src/state/store.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { redisForFile } from '../support/redis-stores.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 import { prng } from '../support/workday.js';
 
@@ -16,33 +14,10 @@ import { prng } from '../support/workday.js';
  */
 
 const T = 1_764_000_000_000;
-let redis: RedisServer;
-let admin: Redis;
-const stores: RedisStateStore[] = [];
-let n = 0;
+const redis = redisForFile('chk');
 
-beforeAll(async () => {
-  redis = await startRedis();
-  admin = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true, maxRetriesPerRequest: null });
-  admin.on('error', () => {});
-  await admin.connect();
-}, 60_000);
-
-afterAll(async () => {
-  for (const s of stores) await s.close();
-  admin?.disconnect();
-  await redis?.stop();
-});
-
-async function pair(prefix = `chk${++n}:`) {
-  const r = new RedisStateStore(TEST_LIMITS, { connection: { host: '127.0.0.1', port: redis.port, db: 0 }, keyPrefix: prefix, timeoutMs: 2000 });
-  stores.push(r);
-  const deadline = Date.now() + 10_000;
-  while (r.status !== 'ready') {
-    if (Date.now() > deadline) throw new Error(`redis store not ready: ${r.status}`);
-    await new Promise((done) => setTimeout(done, 10));
-  }
-  return { m: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 100 }), r };
+async function pair(prefix?: string) {
+  return { m: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 100 }), r: await redis.store(TEST_LIMITS, prefix) };
 }
 
 /** What the memory store answers for the same Check (it has no observeAll: the engine calls both). */
@@ -141,7 +116,7 @@ describe('the Check script: memory and redis agree whatever the values', () => {
 describe('the Check script: one call, recovered after the server forgets it', () => {
   /** evalsha + eval calls so far, from INFO commandstats. */
   async function scriptCalls(): Promise<number> {
-    const info = await admin.info('commandstats');
+    const info = await redis.admin().info('commandstats');
     let calls = 0;
     for (const m of info.matchAll(/^cmdstat_(evalsha|eval):calls=(\d+)/gm)) calls += Number(m[2]);
     return calls;
@@ -163,7 +138,7 @@ describe('the Check script: one call, recovered after the server forgets it', ()
     const o = observation('alice', T, (xs) => xs[1]!, () => 0.5);
     const w: WorkObservation = { subject: 'alice', nowMs: T, namespace: 'dev', object: 'x', site: 'berlin', nearby: 'n1' };
     expect(await r.observeAll(o, w)).toEqual(reference(m, o, w));
-    await admin.script('FLUSH');
+    await redis.admin().script('FLUSH');
     // Several at once, as under load: each NOSCRIPT is answered with the script's text.
     const at = (k: number) => ({ o: { ...o, nowMs: T + k }, w: { ...w, nowMs: T + k } });
     const answers = await Promise.all([1, 2, 3].map((k) => r.observeAll(at(k).o, at(k).w)));
@@ -172,6 +147,7 @@ describe('the Check script: one call, recovered after the server forgets it', ()
 });
 
 describe('the Check script: a stored number that is not one', () => {
+  let n = 0;
   // The script converts the numbers it wrote with arithmetic (one strtod, redis-scripts.ts `num`),
   // which raises on text that is not a number, where tonumber() read it as absent: a counter or
   // timestamp tampered with, or written by something else, fails the Check closed instead of
@@ -181,11 +157,11 @@ describe('the Check script: a stored number that is not one', () => {
     ['a counter', (prefix: string) => counterKey(prefix, 'mallory'), 'rc'],
     ['the session', (prefix: string) => `${counterKey(prefix, 'mallory').slice(0, -1)}s:${opaqueHash('sid-1')}`, 't'],
   ])('in %s fails that Check alone, as StateUnavailableError', async (_what, key, field) => {
-    const prefix = `chk${++n}:`;
+    const prefix = `tampered${++n}:`;
     const { m, r } = await pair(prefix);
     const o = observation('mallory', T, (xs) => xs[1]!, () => 0.5);
     await r.observeAll(o, undefined);
-    await admin.hset(key(prefix), field, 'not-a-number');
+    await redis.admin().hset(key(prefix), field, 'not-a-number');
     const other = { ...observation('alice', T + 1, (xs) => xs[1]!, () => 0.5) };
     // Both in one batch: the tampered Check fails, the other is answered as the memory store does.
     const [bad, good] = await Promise.allSettled([r.observeAll({ ...o, nowMs: T + 1 }, undefined), r.observeAll(other, undefined)]);

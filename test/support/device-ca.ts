@@ -22,6 +22,21 @@ export function makeDeviceCa(name = 'stepgate test device CA', days = 30): TestD
 }
 
 /**
+ * The `device_certificates` section for `ca` as the enrolment tests configure it: aal2 signed in
+ * within five minutes, a day's certificate, at most `rateLimitMax` an hour to one subject.
+ */
+export function deviceCertificatesYaml(ca: TestDeviceCa, rateLimitMax = 3): string {
+  return `device_certificates:
+  ca_certificate_file: ${ca.certFile}
+  ca_key_file: ${ca.keyFile}
+  min_level: aal2
+  max_auth_age_seconds: 300
+  lifetime_seconds: 86400
+  rate_limit: { max: ${rateLimitMax}, window_seconds: 3600 }
+`;
+}
+
+/**
  * A certificate signing request from the openssl CLI for a fresh key: `newkey` as openssl takes it
  * (`ec -pkeyopt ec_paramgen_curve:prime256v1`, `rsa:2048`), the subject as `-subj` takes it.
  */

@@ -36,6 +36,19 @@ export const aal2Token = (subject: string, authTime: number, sid = 'sid-1'): Ide
     expiresAt: Infinity, level: 1, levelName: 'aal2', session: sid, upstreamHeaders: [],
   });
 
+const LEVEL_NAMES = ['aal1', 'aal2', 'aal3'];
+
+/**
+ * An identity at `level` of a three-level assurance (0 aal1, 1 aal2, 2 aal3; `acr` a1 to a3, as
+ * the assurance_downgrade tests configure it) signed in at `authMs`, in a session of that sign-in
+ * unless `sid` says.
+ */
+export const levelToken = (subject: string, level: number, authMs: number, sid = `sid-${authMs}`): Identity =>
+  Object.freeze({
+    subject, issuer: 'https://idp.test', groups: [], acr: `a${level + 1}`, amr: [], authTime: Math.floor(authMs / 1000),
+    expiresAt: Infinity, level, levelName: LEVEL_NAMES[level]!, session: sid, upstreamHeaders: [],
+  });
+
 export const BASE: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 0, maxAge: 43_200, rules: ['default'], sensitivity: 0 });
 export const SECRETS: Requirement = Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['secrets'], sensitivity: 30 });
 

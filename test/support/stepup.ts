@@ -23,6 +23,11 @@ export interface StepupConfigOptions {
   trustedProxies?: string[];
   stateLifetime?: number;
   extraRules?: string;
+  /**
+   * Wait up to 15 s for the issuer's keys and retry a failed fetch after 1 s (the defaults are 3 s
+   * and 30 s), for a test that starts stepgate while a loaded machine is still slow to serve them.
+   */
+  patientKeys?: boolean;
 }
 
 /**
@@ -42,7 +47,7 @@ log:
 issuers:
   - issuer: ${o.idp}
     audiences: [${CLIENT_ID}]
-    algorithms: [RS256]
+    algorithms: [RS256]${o.patientKeys === true ? '\n    fetch_timeout_ms: 15000\n    jwks_cooldown_seconds: 1' : ''}
 assurance:
   levels:
     - { name: aal1, acr: ["urn:stepgate:aal1"], amr: [pwd], description: "Your password." }

@@ -3,9 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { deviceOwner } from '../../src/cookies/device-cookie.js';
-import type { Identity } from '../../src/core/identity.js';
 import type { RiskOutcome } from '../../src/risk/engine.js';
-import { asksAtLeast, kubeGet, riskWorld, SECRETS } from '../support/risk-world.js';
+import { asksAtLeast, kubeGet, levelToken, riskWorld, SECRETS } from '../support/risk-world.js';
 
 /**
  * `assurance_downgrade` (day 31's helpdesk MFA reset): the caller enrols their own authenticator
@@ -33,21 +32,11 @@ const config = parseConfig(yaml(), 'assurance-downgrade.yaml');
 
 const T = 1_800_000_000_000;
 const H = 3_600_000;
-const S = (ms: number) => Math.floor(ms / 1000);
 const HOME = '84.214.99.12';
 const OFFICE = '84.208.17.131';
 const VPS = '45.77.120.9';
 const MAC = 'kubectl/v1.32.2 (darwin/arm64) kubernetes/67a30c0';
 const LINUX = 'kubectl/v1.32.0 (linux/amd64) kubernetes/70d3cc9';
-const NAMES = ['aal1', 'aal2', 'aal3'];
-
-/** A token at `level` (0 aal1, 1 aal2 with a code, 2 aal3 with a key) signed in at `authMs`. */
-const token = (subject: string, level: number, authMs: number, sid = `sid-${authMs}`): Identity =>
-  Object.freeze({
-    subject, issuer: 'https://idp.test', groups: [], acr: `a${level + 1}`, amr: [], authTime: S(authMs),
-    expiresAt: Infinity, level, levelName: NAMES[level]!, session: sid, upstreamHeaders: [],
-  });
-
 /** The store's key for a subject of the tests' issuer (engine.ts subjectKey). */
 const key = (subject: string) => deviceOwner('https://idp.test', subject);
 const codes = (o: RiskOutcome) => (o.ok ? o.risk.contributions.map((c) => c.code) : []);
@@ -56,7 +45,7 @@ const codes = (o: RiskOutcome) => (o.ok ? o.risk.contributions.map((c) => c.code
 function keyEngineer(cfg: Config = config, me = 'eng', level = 2) {
   const w = riskWorld(cfg);
   for (const day of [0, 24 * H]) {
-    const login = token(me, level, T + day - 40_000);
+    const login = levelToken(me, level, T + day - 40_000);
     expect(w.check(kubeGet(HOME, MAC), login, T + day).v.allow).toBe(true);
     expect(w.check(kubeGet(HOME, MAC), login, T + day + H).v.allow).toBe(true);
   }
@@ -70,9 +59,9 @@ describe('assurance_downgrade', () => {
     const w = keyEngineer();
     const at = DAY3 + 5 * H;
     // Signed in with the code after the VPS first appeared: what context-bound step-up alone asks.
-    const first = w.check(kubeGet(VPS, LINUX), token('eng', 1, at - 60_000), at);
+    const first = w.check(kubeGet(VPS, LINUX), levelToken('eng', 1, at - 60_000), at);
     expect(codes(first.out)).toContain('assurance_downgrade');
-    const fresh = token('eng', 1, at + 20_000);
+    const fresh = levelToken('eng', 1, at + 20_000);
     const { v, out } = w.check(kubeGet(VPS, LINUX), fresh, at + 25_000);
     expect(v.allow).toBe(false);
     expect(v.reason).toBe('acr_insufficient');
@@ -83,18 +72,18 @@ describe('assurance_downgrade', () => {
     // Bound after the first sightings too: a key sign-in made before the VPS appeared does not do.
     expect(out.ok && out.requirement.authAfter).toBe(Math.ceil(at / 1000));
     // The engineer's key, signed in there, answers it.
-    const signedIn = token('eng', 2, at + 60_000);
+    const signedIn = levelToken('eng', 2, at + 60_000);
     expect(w.check(kubeGet(VPS, LINUX), signedIn, at + 65_000).v.allow).toBe(true);
   });
 
   it('does not fire on the forgotten key on the usual laptop and network, nor on a new laptop on a known network', () => {
     const w = keyEngineer();
-    const code = token('eng', 1, DAY3 - 40_000);
+    const code = levelToken('eng', 1, DAY3 - 40_000);
     const usual = w.check(kubeGet(HOME, MAC), code, DAY3);
     expect(codes(usual.out)).not.toContain('assurance_downgrade');
     expect(usual.v.allow).toBe(true);
     // A new laptop at home: the network is known.
-    const laptop = w.check(kubeGet(HOME, LINUX), token('eng', 1, DAY3 + H - 40_000), DAY3 + H);
+    const laptop = w.check(kubeGet(HOME, LINUX), levelToken('eng', 1, DAY3 + H - 40_000), DAY3 + H);
     expect(codes(laptop.out)).not.toContain('assurance_downgrade');
   });
 
@@ -106,9 +95,9 @@ describe('assurance_downgrade', () => {
   it("fires on a new network under the usual laptop known by its user agent only (a copied agent), and says the device is known only so; not under a certificate's", () => {
     const w = keyEngineer();
     const at = DAY3 + 2 * H;
-    const first = w.check(kubeGet(VPS, MAC), token('eng', 1, at - 40_000), at);
+    const first = w.check(kubeGet(VPS, MAC), levelToken('eng', 1, at - 40_000), at);
     expect(codes(first.out)).toContain('assurance_downgrade');
-    const { v, out } = w.check(kubeGet(VPS, MAC), token('eng', 1, at + 20_000), at + 25_000);
+    const { v, out } = w.check(kubeGet(VPS, MAC), levelToken('eng', 1, at + 20_000), at + 25_000);
     expect(v.reason).toBe('acr_insufficient');
     expect(out.ok && out.requirement.level).toBe(2);
     expect(out.ok && out.risk.context?.summary).toMatch(/^a sign-in weaker than your usual \(aal3: hardware key\) from a new network since \d\d:\d\d:\d\dZ$/);
@@ -118,15 +107,15 @@ describe('assurance_downgrade', () => {
 
     const cert = { sourcePrincipal: 'spiffe://corp.example/laptop/eng-mac' };
     const c = riskWorld(config);
-    for (const day of [0, 24 * H]) expect(c.check({ ...kubeGet(HOME, MAC), ...cert }, token('eng', 2, T + day - 40_000), T + day).v.allow).toBe(true);
-    const tether = c.check({ ...kubeGet('2.148.33.61', MAC), ...cert }, token('eng', 1, at - 40_000), at);
+    for (const day of [0, 24 * H]) expect(c.check({ ...kubeGet(HOME, MAC), ...cert }, levelToken('eng', 2, T + day - 40_000), T + day).v.allow).toBe(true);
+    const tether = c.check({ ...kubeGet('2.148.33.61', MAC), ...cert }, levelToken('eng', 1, at - 40_000), at);
     expect(codes(tether.out)).not.toContain('assurance_downgrade');
     expect(tether.out.ok && tether.out.requirement.level).toBe(1);
   });
 
   it('does not fire for an identity that never proved a higher level (the SMS-only contractor)', () => {
     const w = keyEngineer(config, 'contractor', 1);
-    const { out } = w.check(kubeGet(VPS, LINUX), token('contractor', 1, DAY3 - 60_000), DAY3);
+    const { out } = w.check(kubeGet(VPS, LINUX), levelToken('contractor', 1, DAY3 - 60_000), DAY3);
     expect(codes(out)).not.toContain('assurance_downgrade');
     expect(out.ok && out.requirement.level).toBe(1);
   });
@@ -134,12 +123,12 @@ describe('assurance_downgrade', () => {
   it("an attacker's weaker sign-ins never lower the level, and a refused request teaches nothing", () => {
     const w = keyEngineer();
     // The attacker's code sign-ins are allowed on the engineer's own network (a non-sensitive read): they prove aal2, never below aal3.
-    for (let i = 0; i < 5; i++) expect(w.check(kubeGet(HOME, MAC, '/api/v1/namespaces/team-a/pods'), token('eng', 1, DAY3 + i * H - 40_000), DAY3 + i * H).v.allow).toBe(true);
+    for (let i = 0; i < 5; i++) expect(w.check(kubeGet(HOME, MAC, '/api/v1/namespaces/team-a/pods'), levelToken('eng', 1, DAY3 + i * H - 40_000), DAY3 + i * H).v.allow).toBe(true);
     expect(w.store.strongestLevel(key('eng'), DAY3 + 6 * H)).toBe(2);
     // An identity that only ever proved aal2: a refused aal3 request (a key sign-in the policy refuses outright) records nothing.
     const c = keyEngineer(config, 'c', 1);
     const deny = { ...SECRETS, deny: true, level: 2 };
-    expect(c.check(kubeGet(HOME, MAC), token('c', 2, DAY3 - 40_000), DAY3, deny).v.allow).toBe(false);
+    expect(c.check(kubeGet(HOME, MAC), levelToken('c', 2, DAY3 - 40_000), DAY3, deny).v.allow).toBe(false);
     expect(c.store.strongestLevel(key('c'), DAY3 + 1000)).toBe(1);
   });
 
@@ -157,12 +146,12 @@ describe('assurance_downgrade', () => {
     // new network and laptop (the helpdesk caller with the old password) was not asked for two factors.
     const cfg = parseConfig(yaml(true, '  known_ttl_seconds: 86400'), 'ttl.yaml');
     const w = keyEngineer(cfg);
-    for (const at of [T + 26 * H, T + 40 * H, T + 47 * H]) expect(w.check(kubeGet(HOME, MAC, '/api/v1/namespaces/team-a/pods'), token('eng', 1, at - 40_000), at).v.allow).toBe(true);
+    for (const at of [T + 26 * H, T + 40 * H, T + 47 * H]) expect(w.check(kubeGet(HOME, MAC, '/api/v1/namespaces/team-a/pods'), levelToken('eng', 1, at - 40_000), at).v.allow).toBe(true);
     const at = T + 50 * H;
     expect(w.store.strongestLevel(key('eng'), at)).toBe(1);
-    const first = w.check(kubeGet(VPS, LINUX, '/api/v1/namespaces/team-a/pods'), token('eng', 0, at - 60_000), at);
+    const first = w.check(kubeGet(VPS, LINUX, '/api/v1/namespaces/team-a/pods'), levelToken('eng', 0, at - 60_000), at);
     expect(codes(first.out)).toContain('assurance_downgrade');
-    const { v, out } = w.check(kubeGet(VPS, LINUX, '/api/v1/namespaces/team-a/pods'), token('eng', 0, at + 20_000), at + 25_000);
+    const { v, out } = w.check(kubeGet(VPS, LINUX, '/api/v1/namespaces/team-a/pods'), levelToken('eng', 0, at + 20_000), at + 25_000);
     expect(v.reason).toBe('acr_insufficient');
     expect(out.ok && out.requirement.level).toBe(1);
   });
@@ -170,7 +159,7 @@ describe('assurance_downgrade', () => {
   it('off, nothing is recorded or asked', () => {
     const w = keyEngineer(parseConfig(yaml(false), 'off.yaml'));
     expect(w.store.strongestLevel(key('eng'), DAY3)).toBe(-1);
-    const { out } = w.check(kubeGet(VPS, LINUX), token('eng', 1, DAY3 - 60_000), DAY3);
+    const { out } = w.check(kubeGet(VPS, LINUX), levelToken('eng', 1, DAY3 - 60_000), DAY3);
     expect(codes(out)).not.toContain('assurance_downgrade');
   });
 
@@ -182,7 +171,7 @@ describe('assurance_downgrade', () => {
       writes++;
       prove(s, r, at);
     };
-    const k = token('eng', 2, DAY3 - 40_000);
+    const k = levelToken('eng', 2, DAY3 - 40_000);
     for (let i = 0; i < 50; i++) expect(w.check(kubeGet(HOME, MAC), k, DAY3 + i * 1000).v.allow).toBe(true);
     expect(writes).toBe(1);
   });
@@ -200,7 +189,7 @@ describe('assurance_downgrade', () => {
           let at = DAY3;
           for (const s of steps) {
             at += s.minutes * 60_000;
-            const who = token('eng', s.level, s.fresh ? at - 30_000 : DAY3 - 40_000);
+            const who = levelToken('eng', s.level, s.fresh ? at - 30_000 : DAY3 - 40_000);
             const withIt = a.check(kubeGet(ips[s.ip]!, uas[s.ua]!), who, at);
             const without = b.check(kubeGet(ips[s.ip]!, uas[s.ua]!), who, at);
             if (!withIt.out.ok || !without.out.ok) return false;

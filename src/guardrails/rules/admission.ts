@@ -2,6 +2,21 @@ import type { KubeRequestInfo } from '../../request/kube.js';
 import type { Violation } from '../types.js';
 
 /**
+ * Kubernetes' own admission configuration (admissionregistration.k8s.io): webhook configurations,
+ * and admission policies with their bindings. Writing one is admission_config_change here; a Role
+ * granting writes on them is rbac_admission_write (rbac.ts), so a kind added to the API is added
+ * to both at once.
+ */
+export const ADMISSION_REGISTRATION_RESOURCES: readonly string[] = Object.freeze([
+  'validatingwebhookconfigurations',
+  'mutatingwebhookconfigurations',
+  'validatingadmissionpolicies',
+  'validatingadmissionpolicybindings',
+  'mutatingadmissionpolicies',
+  'mutatingadmissionpolicybindings',
+]);
+
+/**
  * admission_config_change: creating, changing or deleting the objects that make admission
  * control (and so other guardrails) work: webhook configurations and admission policies, and the
  * policy objects of Kyverno and Gatekeeper. Judged from the request line: any change to them can
@@ -15,17 +30,7 @@ import type { Violation } from '../types.js';
  * or rewrites what it admits, beyond the namespace it is written in.
  */
 const ADMISSION: ReadonlyMap<string, ReadonlySet<string> | 'any'> = new Map<string, ReadonlySet<string> | 'any'>([
-  [
-    'admissionregistration.k8s.io',
-    new Set([
-      'validatingwebhookconfigurations',
-      'mutatingwebhookconfigurations',
-      'validatingadmissionpolicies',
-      'validatingadmissionpolicybindings',
-      'mutatingadmissionpolicies',
-      'mutatingadmissionpolicybindings',
-    ]),
-  ],
+  ['admissionregistration.k8s.io', new Set(ADMISSION_REGISTRATION_RESOURCES)],
   ['kyverno.io', new Set(['clusterpolicies', 'policies', 'policyexceptions'])],
   ['policies.kyverno.io', 'any'],
   ['templates.gatekeeper.sh', new Set(['constrainttemplates'])],

@@ -1,23 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
-import { createRequire } from 'node:module';
+import { asn1Schemas } from '../../core/asn1.js';
 import { UNKNOWN_VALUE } from '../parse.js';
-
-type Asn1 = typeof import('@peculiar/asn1-csr') & typeof import('@peculiar/asn1-schema') & typeof import('@peculiar/asn1-x509');
-
-/**
- * The ASN.1 schemas, loaded at the first certificate request read: they are ~4 MB of heap and
- * ~50 ms of start-up that a server which never sees a CertificateRequest would carry in its old
- * generation for nothing. Their CommonJS builds load synchronously, as inspection runs.
- */
-let asn1: Asn1 | undefined;
-function schemas(): Asn1 {
-  if (asn1 === undefined) {
-    const load = createRequire(import.meta.url);
-    asn1 = { ...(load('@peculiar/asn1-csr') as object), ...(load('@peculiar/asn1-schema') as object), ...(load('@peculiar/asn1-x509') as object) } as Asn1;
-  }
-  return asn1;
-}
 
 /**
  * The names a PKCS#10 certificate signing request asks for, as an issuer signs them: every subject
@@ -67,7 +51,7 @@ function parseCsr(request: string): CsrRead {
   const der = pemBlock(Buffer.from(request, 'base64').toString('latin1'));
   if (der === undefined) return UNREAD;
   try {
-    const { AsnConvert, CertificationRequest, Extensions, id_ce_subjectAltName, SubjectAlternativeName } = schemas();
+    const { AsnConvert, CertificationRequest, Extensions, id_ce_subjectAltName, SubjectAlternativeName } = asn1Schemas();
     const csr = AsnConvert.parse(der, CertificationRequest);
     const info = csr.certificationRequestInfo;
     const names: unknown[] = [];

@@ -1,6 +1,7 @@
 import type { GuardrailCode } from '../../config/guardrail-codes.js';
 import { UNKNOWN_VALUE } from '../parse.js';
 import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
+import { ADMISSION_REGISTRATION_RESOURCES } from './admission.js';
 import type { RuleContext } from './context.js';
 
 /**
@@ -68,14 +69,7 @@ const GRANTS: readonly Grant[] = [
     code: 'rbac_admission_write',
     what: 'writing admission webhooks or policies',
     groups: ['admissionregistration.k8s.io'],
-    resources: [
-      'validatingwebhookconfigurations',
-      'mutatingwebhookconfigurations',
-      'validatingadmissionpolicies',
-      'validatingadmissionpolicybindings',
-      'mutatingadmissionpolicies',
-      'mutatingadmissionpolicybindings',
-    ],
+    resources: ADMISSION_REGISTRATION_RESOURCES,
     verbs: WRITE_VERBS,
   },
 ];
