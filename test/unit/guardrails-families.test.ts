@@ -365,6 +365,16 @@ const RBAC_CASES: RbacCase[] = [
     compliant: rule(['admissionregistration.k8s.io'], ['validatingwebhookconfigurations'], ['get']),
     alsoWide: true,
   },
+  {
+    code: 'rbac_admission_write',
+    name: "Kyverno's ClusterPolicies delete",
+    kind: 'ClusterRole',
+    violating: rule(['kyverno.io'], ['clusterpolicies'], ['delete']),
+    compliant: rule(['kyverno.io'], ['clusterpolicies', 'policyreports'], ['get', 'list']),
+    alsoWide: true,
+  },
+  { code: 'rbac_admission_write', name: "Gatekeeper's constraints (every kind of the group) patch", kind: 'Role', violating: rule(['constraints.gatekeeper.sh'], ['k8srequiredlabels'], ['patch']), compliant: rule(['constraints.gatekeeper.sh'], ['k8srequiredlabels'], ['watch']) },
+  { code: 'rbac_admission_write', name: "Kubewarden's cluster policies update", kind: 'Role', violating: rule(['policies.kubewarden.io'], ['clusteradmissionpolicies'], ['update']), compliant: rule(['policies.kubewarden.io'], ['clusteradmissionpolicies'], ['get']) },
   { code: 'rbac_secrets_read', name: 'Role lists secrets', kind: 'Role', violating: rule([''], ['secrets'], ['list']), compliant: rule([''], ['configmaps'], ['list']) },
   { code: 'rbac_wildcard', name: '* apiGroups', kind: 'Role', violating: rule(['*'], ['configmaps'], ['get']), compliant: rule([''], ['configmaps'], ['get']) },
   { code: 'rbac_cluster_wide_grant', name: 'ClusterRole with escalate', kind: 'ClusterRole', violating: rule(['rbac.authorization.k8s.io'], ['clusterroles'], ['escalate']), compliant: rule(['rbac.authorization.k8s.io'], ['clusterroles'], ['get']) },
@@ -411,6 +421,13 @@ describe('RBAC grants: every format', () => {
     expect(found).toContain(code);
     if (c.alsoWide) expect(found).toContain('rbac_cluster_wide_grant');
     expect(runRbac(c, c.compliant, send).violations).toEqual([]);
+  });
+
+  it('a rule reaching a policy group only through * API groups is rbac_wildcard, not an admission write of every group', () => {
+    const wide = { code: 'rbac_wildcard' as const, name: 'w', kind: 'Role' as const, violating: {}, compliant: {} };
+    expect(codes(runRbac(wide, rule(['*'], ['pods'], ['create']), SENDS[0]!))).not.toContain('rbac_admission_write');
+    expect(codes(runRbac(wide, rule(['*'], ['clusterpolicies'], ['delete']), SENDS[0]!))).toContain('rbac_admission_write');
+    expect(codes(runRbac(wide, rule(['kyverno.io'], ['policyreports'], ['delete']), SENDS[0]!))).not.toContain('rbac_admission_write');
   });
 
   it('a namespaced Role with the same grant is not cluster-wide; the ClusterRole is', () => {

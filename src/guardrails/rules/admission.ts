@@ -4,10 +4,10 @@ import type { Violation } from '../types.js';
 /**
  * Kubernetes' own admission configuration (admissionregistration.k8s.io): webhook configurations,
  * and admission policies with their bindings. Writing one is admission_config_change here; a Role
- * granting writes on them is rbac_admission_write (rbac.ts), so a kind added to the API is added
- * to both at once.
+ * granting writes on them, or on any other kind of ADMISSION below, is rbac_admission_write
+ * (rbac.ts), so a kind added here is added to both at once.
  */
-export const ADMISSION_REGISTRATION_RESOURCES: readonly string[] = Object.freeze([
+const ADMISSION_REGISTRATION_RESOURCES: readonly string[] = Object.freeze([
   'validatingwebhookconfigurations',
   'mutatingwebhookconfigurations',
   'validatingadmissionpolicies',
@@ -29,7 +29,7 @@ export const ADMISSION_REGISTRATION_RESOURCES: readonly string[] = Object.freeze
  * Kubewarden's policies. Namespaced as some are, none is a team's own: each switches admission off,
  * or rewrites what it admits, beyond the namespace it is written in.
  */
-const ADMISSION: ReadonlyMap<string, ReadonlySet<string> | 'any'> = new Map<string, ReadonlySet<string> | 'any'>([
+export const ADMISSION: ReadonlyMap<string, ReadonlySet<string> | 'any'> = new Map<string, ReadonlySet<string> | 'any'>([
   ['admissionregistration.k8s.io', new Set(ADMISSION_REGISTRATION_RESOURCES)],
   ['kyverno.io', new Set(['clusterpolicies', 'policies', 'policyexceptions'])],
   ['policies.kyverno.io', 'any'],

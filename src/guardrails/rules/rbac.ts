@@ -1,7 +1,7 @@
 import type { GuardrailCode } from '../../config/guardrail-codes.js';
 import { UNKNOWN_VALUE } from '../parse.js';
 import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
-import { ADMISSION_REGISTRATION_RESOURCES } from './admission.js';
+import { ADMISSION } from './admission.js';
 import type { RuleContext } from './context.js';
 
 /**
@@ -43,6 +43,12 @@ interface Grant {
   resources: readonly string[];
   /** Undefined: any verb. */
   verbs: ReadonlySet<string> | undefined;
+  /**
+   * Instead of groups × resources: the resources granted per group ('any': every resource of a
+   * group the rule names itself; a rule reaching it only through `*` is rbac_wildcard already, and
+   * a patch that does not show its groups is judged by the resources of the groups that list theirs).
+   */
+  byGroup?: ReadonlyMap<string, ReadonlySet<string> | 'any'>;
 }
 
 /**
@@ -65,13 +71,10 @@ const GRANTS: readonly Grant[] = [
     verbs: WRITE_VERBS,
   },
   { code: 'rbac_rbac_write', what: 'writing RBAC objects', groups: [RBAC], resources: ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'], verbs: WRITE_VERBS },
-  {
-    code: 'rbac_admission_write',
-    what: 'writing admission webhooks or policies',
-    groups: ['admissionregistration.k8s.io'],
-    resources: ADMISSION_REGISTRATION_RESOURCES,
-    verbs: WRITE_VERBS,
-  },
+  // Every kind admission_config_change guards (Kubernetes' own, Kyverno's, Gatekeeper's,
+  // Kubewarden's): a Role that may delete a Kyverno ClusterPolicy or a Gatekeeper constraint
+  // switches the guardrail off as a webhook configuration's would.
+  { code: 'rbac_admission_write', what: 'writing admission webhooks or policies', groups: [], resources: [], verbs: WRITE_VERBS, byGroup: ADMISSION },
 ];
 
 /** Names of roles in the body, by kind: with `*` rules (as bad as cluster-admin) and with any grant. */
@@ -143,11 +146,27 @@ function grantsOf(r: Json, partial: boolean): Grant[] {
   const resources = stringsOf(r.resources);
   const verbs = stringsOf(r.verbs).map((v) => v.toLowerCase());
   return GRANTS.filter((g) => {
+    const verb = unseen('verbs') || (g.verbs === undefined ? verbs.length > 0 : verbs.some((v) => g.verbs!.has(v)));
+    if (g.byGroup) return verb && grantsInGroups(g.byGroup, groups, resources, unseen('apiGroups'), unseen('resources'));
     const group = unseen('apiGroups') || groups.includes('*') || g.groups.some((x) => groups.includes(x));
     const resource = unseen('resources') || g.resources.some((x) => resourceMatches(resources, x));
-    const verb = unseen('verbs') || (g.verbs === undefined ? verbs.length > 0 : verbs.some((v) => g.verbs!.has(v)));
     return group && resource && verb;
   });
+}
+
+function grantsInGroups(byGroup: ReadonlyMap<string, ReadonlySet<string> | 'any'>, groups: readonly string[], resources: readonly string[], anyGroup: boolean, anyResource: boolean): boolean {
+  for (const [group, kinds] of byGroup) {
+    const named = anyGroup || groups.includes(group);
+    if (!named && !groups.includes('*')) continue;
+    if (anyResource) return true;
+    if (kinds === 'any') {
+      // Only a group the rule names: any resource of an unseen or `*` group would be every rule.
+      if (groups.includes(group) && resources.length > 0) return true;
+    } else {
+      for (const kind of kinds) if (resourceMatches(resources, kind)) return true;
+    }
+  }
+  return false;
 }
 
 // `*` is every resource and subresource, `*/exec` every resource's exec, `pods/*` every pods subresource.
