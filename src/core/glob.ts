@@ -92,6 +92,11 @@ export interface HostMatcher {
    */
   proxyPrefix?(host: string): RegExp | undefined;
   /**
+   * For a `kubernetes.proxies` prefix ending in `/proxy` (Backstage's `/api/kubernetes/proxy`):
+   * the plugin's mount before it, anchored like proxyPrefix; undefined elsewhere.
+   */
+  backstageMount?(host: string): RegExp | undefined;
+  /**
    * The configured cluster (`kubernetes.clusters`) a Kubernetes request is for, '' when none is
    * named: the first whose hosts match `host`, or, through a proxy, the one named by a `*` segment
    * of the proxy prefix the path began with (`dublin` in `/clusters/dublin/api/…` for
@@ -107,6 +112,16 @@ export type WebApi = 'kubernetes-dashboard' | 'argo-server' | 'rancher';
 
 export const KUBE_CONTEXT_KEY = 'stepgate.kubernetes';
 
+/**
+ * `/seg/*` as a path prefix: `*` is one whole segment (a group: it may name a cluster); the API
+ * path must follow the prefix after a `/`. In any letter case: Express, under Backstage's proxy,
+ * routes without case by default (`/API/Kubernetes/Proxy/api/v1/…` reaches the API server as the
+ * plugin's own path does), and reading more paths as the API server's only asks more of them.
+ */
+function pathPrefix(segs: readonly string[]): RegExp {
+  return new RegExp(`^${segs.map((seg) => `/${seg === '*' ? '([^/]+)' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).join('')}(?=/)`, 'i');
+}
+
 export function compileHostMatcher(
   hosts: readonly string[],
   proxies: readonly { hosts: readonly string[]; prefix: string }[] = [],
@@ -117,11 +132,10 @@ export function compileHostMatcher(
   const m = hosts.length === 0 ? () => false : compileGlobList(hosts.map((h) => h.toLowerCase()), '.');
   const compiled = proxies.map((p) => ({
     host: compileGlobList(p.hosts.map((h) => h.toLowerCase()), '.'),
-    // `*` is one whole segment (a group: it may name a cluster); the API path must follow the
-    // prefix after a `/`. In any letter case: Express, under Backstage's proxy, routes without
-    // case by default (`/API/Kubernetes/Proxy/api/v1/…` reaches the API server as the plugin's own
-    // path does), and reading more paths as the API server's only asks more of them.
-    prefix: new RegExp(`^${p.prefix.split('/').slice(1).map((seg) => `/${seg === '*' ? '([^/]+)' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).join('')}(?=/)`, 'i'),
+    prefix: pathPrefix(p.prefix.split('/').slice(1)),
+    // Backstage's Kubernetes backend mounts its proxy at `<mount>/proxy`; its other routes under
+    // `<mount>` call the API server themselves (request/backstage.ts).
+    backstage: /\/proxy$/i.test(p.prefix) && p.prefix.split('/').length > 2 ? pathPrefix(p.prefix.split('/').slice(1, -1)) : undefined,
   }));
   const named = clusters.map((c) => ({ name: c.name, host: compileGlobList(c.hosts.map((h) => h.toLowerCase()), '.') }));
   return {
@@ -133,6 +147,10 @@ export function compileHostMatcher(
     },
     proxyPrefix(host) {
       for (const p of compiled) if (p.host(host)) return p.prefix;
+      return undefined;
+    },
+    backstageMount(host) {
+      for (const p of compiled) if (p.host(host)) return p.backstage;
       return undefined;
     },
     webApi(host) {

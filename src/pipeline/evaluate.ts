@@ -8,6 +8,7 @@ import { bothOf, keptLevel, type Policy, type Requirement } from '../policy/poli
 import type { RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
 import { presentedCredential } from '../request/credentials.js';
+import { kubeRequestInfo } from '../request/kube.js';
 import { applyGuardrails, describeGuardrails } from '../guardrails/effect.js';
 import { checkGuardrails, type GuardrailOutcome } from '../guardrails/guard.js';
 import type { Contribution } from '../risk/codes.js';
@@ -27,7 +28,19 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
   if (!built.ok) return fail('request_invalid', built.detail, undefined, undefined);
   const req = built.attributes;
   if (req.fromFile !== undefined) return evaluateFile(rt, req);
+  if (req.alsoLists !== undefined) return evaluateLists(rt, req, req.alsoLists);
   return evaluateRequest(rt, req, true);
+}
+
+/**
+ * A dashboard route that lists what its body names (Backstage's custom query, request/backstage.ts):
+ * the web request and each list (`GET` of it, as kubectl would send it) are judged, the strictest
+ * verdict answering for the request, so a Secrets list named there meets the rules about Secrets.
+ */
+function evaluateLists(rt: Runtime, req: RequestAttributes, lists: readonly string[]): Verdict | Promise<Verdict> {
+  const parts = [req, ...lists.map((path): RequestAttributes => ({ ...req, method: 'GET', path, query: '', kube: kubeRequestInfo('GET', path, '', (name) => req.headers.get(name)), body: undefined, bodyTruncated: false, bodyMissing: false, alsoLists: undefined }))];
+  const verdicts = parts.map((part, i) => evaluateRequest(rt, part, i === 0));
+  return verdicts.some((x) => x instanceof Promise) ? Promise.all(verdicts).then(strictest) : strictest(verdicts as Verdict[]);
 }
 
 /**
@@ -45,7 +58,7 @@ function evaluateFile(rt: Runtime, req: RequestAttributes): Verdict | Promise<Ve
 }
 
 function evaluateRequest(rt: Runtime, req: RequestAttributes, note: boolean): Verdict | Promise<Verdict> {
-  const cred = presentedCredential(req.headers, rt.sessions?.cookieName, req.throughKubeProxy === true);
+  const cred = presentedCredential(req.headers, rt.sessions?.cookieName, req.throughKubeProxy === true, req.bodyTokens);
   if (cred.kind === 'session') {
     const result = rt.sessions!.verify(cred.value);
     return result instanceof Promise ? result.then((r) => decideProxied(rt, req, r, undefined)) : decideProxied(rt, req, result, undefined);

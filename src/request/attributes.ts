@@ -53,6 +53,17 @@ export interface RequestAttributes {
    */
   throughKubeProxy?: boolean;
   /**
+   * Tokens the request's body hands the API server through a dashboard's own route (Backstage's
+   * Kubernetes queries' `auth`, request/backstage.ts): each must be the verified credential
+   * (request/credentials.ts).
+   */
+  bodyTokens?: readonly string[];
+  /**
+   * The API server lists such a route makes (Backstage's custom query: `/apis/<g>/<v>/<plural>`),
+   * each judged as a request of its own beside the web request (pipeline/evaluate.ts).
+   */
+  alsoLists?: readonly string[];
+  /**
    * A write of a Pod's, Node's or Namespace's status that may also change its labels or annotations
    * (request/status-metadata.ts): rules about the object itself (`subresources: [""]`) judge it too.
    */

@@ -6,6 +6,7 @@ import { readWebApi } from './web-apis.js';
 import { rancherClaims, readRancher } from './web-apis-rancher.js';
 import { memberClusterRequest } from './member-clusters.js';
 import { statusMayEditMetadata } from './status-metadata.js';
+import { readBackstage } from './backstage.js';
 import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
 export type BuiltRequest =
@@ -81,6 +82,20 @@ export function buildAttributes(
     throughKubeProxy = true;
     cluster = kubeHosts.clusterOf?.(host, at.slice(1)) ?? '';
   }
+  // Backstage's Kubernetes backend beside its proxy: routes that list with a token from the body,
+  // or lists the body names (request/backstage.ts).
+  let bodyTokens: readonly string[] | undefined;
+  let alsoLists: readonly string[] | undefined;
+  const mount = prefix !== undefined && !throughKubeProxy ? kubeHosts.backstageMount?.(host) : undefined;
+  const mounted = mount?.exec(parsed.path);
+  if (mounted) {
+    const reading = readBackstage(method, parsed.path.slice(mounted[0].length), () => jsonBody(raw.body, raw.bodyTruncated));
+    if (reading.kind === 'invalid') return { ok: false, detail: reading.detail };
+    if (reading.kind === 'query') {
+      if (reading.tokens.length > 0) bodyTokens = reading.tokens;
+      if (reading.lists.length > 0) alsoLists = reading.lists;
+    }
+  }
   // A UI whose own API stands for Kubernetes requests (kubernetes.web_apis): the Dashboard's
   // `/api/v1/secret/<ns>/<name>` is a Secret read with the caller's token, so it is judged as one.
   // Only these hosts pay for the reading (and the body's JSON, only for a write that wraps an object).
@@ -143,6 +158,8 @@ export function buildAttributes(
       cluster,
       ...(throughKubeProxy && { throughKubeProxy }),
       ...(statusEditsObject && { statusEditsObject }),
+      ...(bodyTokens !== undefined && { bodyTokens }),
+      ...(alsoLists !== undefined && { alsoLists }),
       // Carried by reference: only the guardrails read it, and only for Kubernetes writes.
       body,
       bodyTruncated: raw.bodyTruncated,

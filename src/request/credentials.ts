@@ -19,9 +19,13 @@ export type Credential =
 /** Reason codes (src/core/reasons.ts) a credential can fail with before any verification. */
 export type CredentialProblem = 'token_missing' | 'token_malformed' | 'credential_ambiguous';
 
-export function presentedCredential(headers: ReadonlyMap<string, string>, sessionCookie: string | undefined, throughKubeProxy = false): Credential {
+export function presentedCredential(headers: ReadonlyMap<string, string>, sessionCookie: string | undefined, throughKubeProxy = false, bodyTokens?: readonly string[]): Credential {
   const cred = upstreamCredential(headers, sessionCookie);
-  return throughKubeProxy && cred.kind !== 'problem' ? (dashboardCredential(headers, cred) ?? cred) : cred;
+  if (cred.kind === 'problem') return cred;
+  if (bodyTokens !== undefined && bodyTokens.some((t) => cred.kind !== 'bearer' || t !== cred.token)) {
+    return { kind: 'problem', reason: 'credential_ambiguous', detail: "the body's auth (which Backstage's Kubernetes queries send the API server) carries another credential than the one verified" };
+  }
+  return throughKubeProxy ? (dashboardCredential(headers, cred) ?? cred) : cred;
 }
 
 function upstreamCredential(headers: ReadonlyMap<string, string>, sessionCookie: string | undefined): Credential {

@@ -171,6 +171,67 @@ describe('found: a running pod relabelled through its status', () => {
   });
 });
 
+
+/**
+ * Found (backstage42): Backstage's Kubernetes backend has routes beside its proxy that call the API
+ * server themselves (plugins/kubernetes-backend: `POST /api/kubernetes/services/:serviceId`,
+ * `/resources/workloads/query`, `/resources/custom/query`). Their token comes from the request
+ * body's `auth` (`auth.oidc.<provider>`, `auth.google`, `auth.aks`…), and the custom query lists
+ * whatever `customResources` names (`{group: "", apiVersion: "v1", plural: "secrets"}` is
+ * `/api/v1/namespaces/<ns>/secrets`), with that token or Backstage's own service account. stepgate
+ * judged them as web pages: the everyday sign-in listed Secrets, and a stolen token in the body
+ * rode on the caller's own sign-in.
+ */
+const QUERY = (path: string, body: unknown, headers: Record<string, string> = {}): RequestSpec => ({
+  host: BACKSTAGE, method: 'POST', path, body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers },
+});
+const ENTITY = 'component:default/billing-api';
+const ROLLOUTS = { group: 'argoproj.io', apiVersion: 'v1alpha1', plural: 'rollouts' };
+const SECRETS = { group: '', apiVersion: 'v1', plural: 'secrets' };
+describe("found: Backstage's Kubernetes backend routes that read with a token from the body", () => {
+  it.each<[string, string, (stolen: string) => Record<string, unknown>]>([
+    ['auth.oidc.okta on the workloads query', '/api/kubernetes/resources/workloads/query', (stolen) => ({ entityRef: ENTITY, auth: { oidc: { okta: stolen } } })],
+    ['auth.google on the custom query', '/api/kubernetes/resources/custom/query', (stolen) => ({ entityRef: ENTITY, customResources: [ROLLOUTS], auth: { google: stolen } })],
+    ['auth.aks on the (deprecated) services route', '/api/kubernetes/services/billing-api', (stolen) => ({ entity: { metadata: { name: 'billing-api' } }, auth: { aks: stolen } })],
+    ['auth.oidc in capitals on the path', '/API/Kubernetes/Resources/Workloads/Query/', (stolen) => ({ entityRef: ENTITY, auth: { oidc: { okta: stolen } } })],
+  ])('a stolen token in %s beside the caller\'s own fresh sign-in: credential_ambiguous', async (_what, path, body) => {
+    const own = await signedIn('aal2', 60);
+    const stolen = await subjects.tokenOf('aal1', 36_000);
+    const res = await send(own, QUERY(path, body(stolen)));
+    expect(reason(res)).toBe('credential_ambiguous');
+  });
+
+  it.each<[string, string, unknown]>([
+    ['core secrets named as a custom resource', '/api/kubernetes/resources/custom/query', { entityRef: ENTITY, customResources: [ROLLOUTS, SECRETS] }],
+    ['the same with no group key at all', '/api/kubernetes/resources/custom/query', { entityRef: ENTITY, customResources: [{ apiVersion: 'v1', plural: 'secrets' }] }],
+    ['the same on a capitalised path', '/API/KUBERNETES/RESOURCES/CUSTOM/QUERY', { entityRef: ENTITY, customResources: [SECRETS] }],
+  ])('%s, on the everyday sign-in: refused by the secrets rule', async (_what, path, body) => {
+    const res = await send(await signedIn(), QUERY(path, body));
+    expect(REFUSED).toContain(reason(res));
+    expect(rules(res).split(',')).toContain('secrets');
+  });
+
+  it.each<[string, RequestSpec]>([
+    ['a plural with a slash (encoded into the path, which Go decodes: one Secret by name)', QUERY('/api/kubernetes/resources/custom/query', { entityRef: ENTITY, customResources: [{ group: '', apiVersion: 'v1', plural: 'secrets/db' }] })],
+    ['a body that is not JSON', QUERY('/api/kubernetes/resources/custom/query', 'entityRef=component:default/billing-api')],
+    ['an auth value that is no token string', QUERY('/api/kubernetes/resources/workloads/query', { entityRef: ENTITY, auth: { oidc: { okta: ['a', 'b'] } } })],
+  ])('%s: request_invalid', async (_what, spec) => {
+    const res = await send(await signedIn(), spec);
+    expect(reason(res)).toBe('request_invalid');
+  });
+
+  it.each<[string, (own: string) => RequestSpec]>([
+    ["the catalogue page's workloads query with no token in the body", () => QUERY('/api/kubernetes/resources/workloads/query', { entityRef: ENTITY })],
+    ["the same with the caller's own token as auth.oidc.okta", (own) => QUERY('/api/kubernetes/resources/workloads/query', { entityRef: ENTITY, auth: { oidc: { okta: own } } })],
+    ["the custom query for the entity's Argo Rollouts", () => QUERY('/api/kubernetes/resources/custom/query', { entityRef: ENTITY, customResources: [ROLLOUTS] })],
+    ['the clusters list', () => ({ host: BACKSTAGE, path: '/api/kubernetes/clusters' })],
+  ])('control: %s is allowed to the everyday sign-in', async (_what, spec) => {
+    const own = await signedIn();
+    const res = await send(own, spec(own));
+    expect(reason(res), rules(res)).toBe('allowed');
+  });
+});
+
 describe('the server after the round', () => {
   it('is still up and logged nothing on stderr', () => {
     expect(server().child.exitCode).toBeNull();
