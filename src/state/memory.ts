@@ -1132,7 +1132,7 @@ class MemoryChallenges implements ChallengeStore {
  * the mirror is never stale. Same eviction and expiry rules as the Redis store.
  */
 class MemoryControl implements ControlStore {
-  private readonly kinds: Record<ControlKind, Map<string, ControlRecord>> = { incident: new Map(), revocation: new Map(), signout: new Map() };
+  private readonly kinds: Record<ControlKind, Map<string, ControlRecord>> = { incident: new Map(), revocation: new Map(), signout: new Map(), approval: new Map() };
   private current = 0;
   private readonly watchers = new Set<() => void>();
   private file: { path: string; failed: (detail: string) => void } | undefined;
@@ -1214,7 +1214,7 @@ class MemoryControl implements ControlStore {
     const now = wholeMs(nowMs);
     const live = (m: Map<string, ControlRecord>) =>
       [...m.values()].filter((r) => r.expiresAt > now).sort((a, b) => byteCompare(a.id, b.id)).map((r) => ({ ...r }));
-    return { version: this.current, incidents: live(this.kinds.incident), revocations: live(this.kinds.revocation), signouts: live(this.kinds.signout) };
+    return { version: this.current, incidents: live(this.kinds.incident), revocations: live(this.kinds.revocation), signouts: live(this.kinds.signout), usedApprovals: live(this.kinds.approval) };
   }
 
   watch(onChange: () => void): () => void {

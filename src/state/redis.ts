@@ -301,7 +301,7 @@ export class RedisStateStore implements StateStore {
       conn.defineCommand('sgApprovalList', { numberOfKeys: 1, lua: APPROVAL_LIST_LUA });
       conn.defineCommand('sgControlPut', { numberOfKeys: 3, lua: CONTROL_PUT_LUA });
       conn.defineCommand('sgControlRemove', { numberOfKeys: 3, lua: CONTROL_REMOVE_LUA });
-      conn.defineCommand('sgControlSnapshot', { numberOfKeys: 7, lua: CONTROL_SNAPSHOT_LUA });
+      conn.defineCommand('sgControlSnapshot', { numberOfKeys: 9, lua: CONTROL_SNAPSHOT_LUA });
       conn.defineCommand('sgIssueTake', { numberOfKeys: 1, lua: ISSUE_TAKE_LUA });
     }
     if (this.writer !== this.redis) this.writer.on('error', () => {}); // reported through `redis`'s listener
@@ -1047,15 +1047,16 @@ class RedisControl implements ControlStore {
     const i = controlKeys(prefix, 'incident');
     const r = controlKeys(prefix, 'revocation');
     const o = controlKeys(prefix, 'signout');
-    const reply = await this.store.run('control.snapshot', () => scripted.sgControlSnapshot(i.records, i.expiry, r.records, r.expiry, i.version, o.records, o.expiry, wholeMs(nowMs)));
-    if (!Array.isArray(reply) || reply.length !== 4 || !Array.isArray(reply[1]) || !Array.isArray(reply[2]) || !Array.isArray(reply[3])) {
+    const u = controlKeys(prefix, 'approval');
+    const reply = await this.store.run('control.snapshot', () => scripted.sgControlSnapshot(i.records, i.expiry, r.records, r.expiry, i.version, o.records, o.expiry, u.records, u.expiry, wholeMs(nowMs)));
+    if (!Array.isArray(reply) || reply.length !== 5 || !Array.isArray(reply[1]) || !Array.isArray(reply[2]) || !Array.isArray(reply[3]) || !Array.isArray(reply[4])) {
       throw new StateUnavailableError('redis control.snapshot: unexpected reply');
     }
     const version = Number(reply[0]);
     if (!Number.isFinite(version)) throw new StateUnavailableError('redis control.snapshot: unexpected version');
     // Polled by every replica: where a loss of the history is noticed (RedisStateStore.syncHistory).
     await this.store.syncHistory(nowMs);
-    return { version, incidents: controlRecords(reply[1] as unknown[]), revocations: controlRecords(reply[2] as unknown[]), signouts: controlRecords(reply[3] as unknown[]) };
+    return { version, incidents: controlRecords(reply[1] as unknown[]), revocations: controlRecords(reply[2] as unknown[]), signouts: controlRecords(reply[3] as unknown[]), usedApprovals: controlRecords(reply[4] as unknown[]) };
   }
 
   historyLost(nowMs: number): Promise<void> {

@@ -353,14 +353,21 @@ export interface ControlRecord {
  * user, and under the per-kind cap they must never push an administrator's revocation out (nor
  * fill the admin API's revocation list).
  */
-export type ControlKind = 'incident' | 'revocation' | 'signout';
+export type ControlKind = 'incident' | 'revocation' | 'signout' | 'approval';
 
-/** Every live incident, revocation and sign-out, and the version they are at. */
+/**
+ * Every live incident, revocation and sign-out, and the version they are at; and the approvals
+ * already used (kind `approval`, id = the approval id), kept as long as the approval could still be
+ * in force: an approval lives in the approval store, outside the version count, so a Redis put
+ * back from before its use would bring it back as unused. Here, the incident board notices the
+ * loss and writes the record back, and an approval it names is not used twice.
+ */
 export interface ControlSnapshot {
   version: number;
   incidents: ControlRecord[];
   revocations: ControlRecord[];
   signouts: ControlRecord[];
+  usedApprovals: ControlRecord[];
 }
 
 /**

@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
-import { configProblems, HMAC_ISSUER, HMAC_SECRET, testConfigYaml } from '../support/config.js';
-import { CheckClient, reasonOf } from '../support/grpc-client.js';
+import { configProblems, HMAC_ISSUER, HMAC_SECRET, testConfigYaml, withStepupSession } from '../support/config.js';
+import { CheckClient, deniedBody, reasonOf } from '../support/grpc-client.js';
+import { startRedis, type RedisServer } from '../support/redis.js';
 import { TestIssuer } from '../support/issuer.js';
 import { checkRequest } from '../support/requests.js';
 
@@ -83,4 +86,72 @@ describe('automation.subjects: a glob names the subjects of one issuer', () => {
     expect(cfg.issuers).toHaveLength(1);
     expect(cfg.automation?.subjects).toEqual(['ci-*']);
   });
+});
+
+/**
+ * An approval used once came back. Approvals live in the state store beside, not inside, the
+ * incident board's version count: a Redis put back from an RDB saved after the approval and before
+ * its use (a restore, or a replica promoted from before the use; `wait_replicas` only covers a
+ * replica that acknowledged) held it as approved again, and the pipeline's identical retry passed a
+ * second time. The use is now a board record too: the replica that ran across the loss finds the
+ * version gone back and writes it back before any approval is used.
+ */
+describe('approvals: an old RDB does not make a used approval usable again (real redis-server)', () => {
+  let redis: RedisServer;
+  let people: TestIssuer;
+  let service: Service;
+  let client: CheckClient;
+  let raw: Redis;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    raw = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    people = await TestIssuer.start();
+    const yaml =
+      withStepupSession(testConfigYaml(people.url)) +
+      `automation:\n  subjects: [{ issuer: ${HMAC_ISSUER}, subject: "ci-*" }]\n  approver: { level: aal2 }\nstate:\n  store: redis\n  timeout_ms: 2000\n  redis:\n    url: ${redis.url}\n    key_prefix: "rdb:"\n`;
+    service = await startService(parseConfig(yaml, 'approval-rdb.yaml'), { TEST_HMAC_SECRET: HMAC_SECRET, SG_KEYS: `k1:${randomBytes(32).toString('base64url')}`, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' }, createLogger('silent'));
+    client = new CheckClient(service.grpc.port);
+  }, 60_000);
+
+  afterAll(async () => {
+    client?.close();
+    raw?.disconnect();
+    await service?.stop();
+    await people?.close();
+    await redis?.stop();
+  });
+
+  it('approve, SAVE, use, restart from that RDB: the retry is asked to be approved again, and a new approval works once', async () => {
+    const token = await ciToken('ci-deploy');
+    const read = () => client.check(checkRequest({ path: '/api/v1/namespaces/dev/secrets/db', token }));
+    const first = await read();
+    expect(reasonOf(first)).toBe('approval_required');
+    const id = (deniedBody(first).stepgate as { approval: { id: string } }).approval.id;
+    const store = service.runtime.approvals!;
+    await store.decide(id, 'approved', JSON.stringify({ decision: { at: Date.now(), n: 1 } }), 600_000, Date.now());
+    // The RDB a restore would bring back: approved, not yet used.
+    await raw.save();
+    expect(reasonOf(await read())).toBe('allowed');
+    expect(reasonOf(await read())).toBe('approval_required');
+    await redis.kill();
+    await redis.start();
+    // Redis is back from the RDB with the approval approved again; the replica ran across the loss.
+    await vi.waitFor(async () => expect(await raw.hget(`rdb:{approval}:${id}`, 's')).toBe('approved'), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect(reasonOf(await client.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token })))).toBe('allowed'), { timeout: 10_000, interval: 50 });
+    // While the replica reconnects the retry may be refused as state_unavailable (never allowed).
+    let retry = await read();
+    await vi.waitFor(async () => {
+      if (reasonOf(retry) === 'state_unavailable') retry = await read();
+      expect(reasonOf(retry)).toBe('approval_required');
+    }, { timeout: 10_000, interval: 50 });
+    expect(deniedBody(retry).stepgate).toMatchObject({ approval: { id } });
+    // The copy the RDB brought back was spent, unused, and a pending one stands in its place.
+    expect(await raw.hget(`rdb:{approval}:${id}`, 's')).toBe('pending');
+    expect(reasonOf(await read())).toBe('approval_required');
+    // A human approves it again: that decision is used once.
+    await store.decide(id, 'approved', JSON.stringify({ decision: { at: Date.now(), n: 2 } }), 600_000, Date.now());
+    expect(reasonOf(await read())).toBe('allowed');
+    expect(reasonOf(await read())).toBe('approval_required');
+  }, 60_000);
 });
