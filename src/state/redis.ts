@@ -598,25 +598,19 @@ export class RedisStateStore implements StateStore {
    * argument layout stay as they are for every other Check. A failure rejects, and the engine
    * fails as it does when `observe` fails.
    */
-  async strongestLevel(subject: string, nowMs: number): Promise<number> {
+  async provenLevels(subject: string, nowMs: number): Promise<readonly string[]> {
     const key = levelKey(this.prefix, subject);
-    const live = await this.run('observe', () => this.redis.zrangebyscore(key, `(${wholeMs(nowMs) - this.l.knownTtlMs}`, '+inf'));
-    let best = -1;
-    for (const m of live) {
-      const r = Number(m);
-      if (Number.isInteger(r) && r > best) best = r;
-    }
-    return best;
+    return this.run('observe', () => this.redis.zrangebyscore(key, `(${wholeMs(nowMs) - this.l.knownTtlMs}`, '+inf'));
   }
 
   /**
    * Off the response path, like `learn`: the level's last proof is now. Each level is its own
    * member, so a weaker one never lowers the strongest; the key lives as long as its newest proof.
    */
-  async proveLevel(subject: string, rank: number, nowMs: number): Promise<void> {
+  async proveLevel(subject: string, level: string, nowMs: number): Promise<void> {
     const key = levelKey(this.prefix, subject);
     const ttl = this.l.knownTtlMs;
-    await this.run('learn', () => this.writer.multi().zadd(key, wholeMs(nowMs), String(rank)).pexpire(key, ttl).exec());
+    await this.run('learn', () => this.writer.multi().zadd(key, wholeMs(nowMs), level).pexpire(key, ttl).exec());
   }
 
   /**

@@ -441,18 +441,22 @@ export interface StateStore {
    */
   learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string, network?: string, minNetworks?: number, object?: string, proof?: boolean, family?: string, kind?: string): void | Promise<void>;
   /**
-   * The strongest assurance level (rank) the subject's allowed requests proved within the known
-   * TTL, -1 (NO_LEVEL) none: read by the risk engine only where `assurance_downgrade` can fire (a
+   * The assurance levels the subject's allowed requests proved within the known TTL, as
+   * proveLevel wrote them (none: empty): read by the risk engine only where `assurance_downgrade` can fire (a
    * new network, no device a certificate or cookie proves, a token below the highest level). Kept
    * apart from `observe`'s keys and scripts: it is read on that rare path alone and written once
    * per level and refresh interval, so a Check pays nothing for it. Optional like observeWork (the signal then stays quiet).
    */
-  strongestLevel?(subject: string, nowMs: number): number | Promise<number>;
+  provenLevels?(subject: string, nowMs: number): readonly string[] | Promise<readonly string[]>;
   /**
-   * After an allow: `rank` was proven by the subject now. Each level keeps its own last proof, so
+   * After an allow: `level` was proven by the subject now. Each level keeps its own last proof, so
    * a weaker one never lowers the strongest; a level unproven for the known TTL is forgotten.
+   * `level` is opaque to the store: the risk engine writes the level's name (`name:<name>`), never
+   * its rank, because a rank means another level once `assurance.levels` is reordered or a level
+   * inserted (RiskEngine.rankOfProven). Entries written as bare ranks by an earlier release are
+   * returned as they are.
    */
-  proveLevel?(subject: string, rank: number, nowMs: number): void | Promise<void>;
+  proveLevel?(subject: string, level: string, nowMs: number): void | Promise<void>;
   /**
    * When this store detected that it lost history (ms; 0: no loss standing): Redis emptied or
    * rolled back under a running replica, a memory snapshot that existed but could not be read.

@@ -3,11 +3,21 @@ import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
+import { compileAssurance } from '../../src/core/assurance.js';
+import type { Identity } from '../../src/core/identity.js';
 import { startService, type Service } from '../../src/main.js';
+import { judge } from '../../src/pipeline/evaluate.js';
+import { storeLimits } from '../../src/pipeline/runtime.js';
+import { RiskEngine } from '../../src/risk/engine.js';
+import { MemoryStateStore } from '../../src/state/memory.js';
+import { RedisStateStore } from '../../src/state/redis.js';
+import type { StateStore } from '../../src/state/store.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { configProblems, HMAC_ISSUER, HMAC_SECRET, testConfigYaml, withStepupSession } from '../support/config.js';
 import { CheckClient, deniedBody, reasonOf } from '../support/grpc-client.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
+import { redisStoresForFile } from '../support/redis-stores.js';
+import { kubeGet, SECRETS } from '../support/risk-world.js';
 import { TestIssuer } from '../support/issuer.js';
 import { checkRequest } from '../support/requests.js';
 
@@ -154,4 +164,75 @@ describe('approvals: an old RDB does not make a used approval usable again (real
     expect(reasonOf(await read())).toBe('allowed');
     expect(reasonOf(await read())).toBe('approval_required');
   }, 60_000);
+});
+
+/**
+ * Stored assurance ranks. `assurance_downgrade` kept each identity's proven levels in the state
+ * store as ranks (0, 1, 2), which mean other levels once `assurance.levels` is reordered or a level
+ * inserted below: with a new lowest level (`aal0`), the key engineer's proven rank 2 (aal3, hardware
+ * key) read as aal2, and a phished two-factor sign-in from an attacker's VPS was no downgrade and
+ * passed. Levels are now kept by name; a name the table no longer has (renamed) counts as the top
+ * level, so the signal asks rather than stays quiet. Memory and a real redis-server alike.
+ */
+describe('assurance_downgrade: proven levels keep their meaning across a change of assurance.levels', () => {
+  const levels = (rows: string) => `
+issuers: [{ issuer: https://idp.test, audiences: [k] }]
+assurance:
+  levels:
+${rows}
+policy: { default: { require: aal1 } }
+network: { xff_num_trusted_hops: 1 }
+risk:
+  learn: { min_level: aal2, newcomer_grace_seconds: 600 }
+  known_ttl_seconds: 86400
+  signals: { assurance_downgrade: true }
+`;
+  const BEFORE = levels('    - { name: aal1, acr: [a1] }\n    - { name: aal2, acr: [a2] }\n    - { name: aal3, acr: [a3], description: hardware key }');
+  const INSERTED = levels('    - { name: aal0, acr: [a0] }\n    - { name: aal1, acr: [a1] }\n    - { name: aal2, acr: [a2] }\n    - { name: aal3, acr: [a3], description: hardware key }');
+  const RENAMED = levels('    - { name: aal1, acr: [a1] }\n    - { name: aal2, acr: [a2] }\n    - { name: hwk, acr: [a3], description: hardware key }');
+  const T = 1_800_000_000_000;
+  const H = 3_600_000;
+  const HOME = '84.214.99.12';
+  const VPS = '45.77.120.9';
+  const MAC = 'kubectl/v1.32.2 (darwin/arm64) kubernetes/67a30c0';
+  const LINUX = 'kubectl/v1.32.0 (linux/amd64) kubernetes/70d3cc9';
+  const makeRedis = redisStoresForFile('s42-levels');
+
+  /** One configuration's engine over `store`: what a Check of `acr`, signed in at `authMs`, answers at `at`. */
+  const engineOf = (yaml: string, store: StateStore) => {
+    const config = parseConfig(yaml, 'levels.yaml');
+    const assurance = compileAssurance(config.assurance.levels);
+    const engine = new RiskEngine({ risk: config.risk!, network: config.network, onStateError: 'fail_closed', assurance, store, fallback: new MemoryStateStore(storeLimits(config)!, { maxSubjects: 10 }) });
+    return async (ip: string, ua: string, acr: string, authMs: number, at: number) => {
+      const level = assurance.classify(acr, []);
+      const who: Identity = Object.freeze({ subject: 'eng', issuer: 'https://idp.test', groups: [], acr, amr: [], authTime: Math.floor(authMs / 1000), expiresAt: Infinity, level, levelName: assurance.names[level]!, session: `sid-${authMs}`, upstreamHeaders: [] });
+      const out = await engine.assess(kubeGet(ip, ua), who, SECRETS, at);
+      if (!out.ok) return { allow: false, reason: 'state_unavailable', context: undefined };
+      const v = judge(out.requirement, who, at, kubeGet(ip, ua), false, { assurance }, out.risk);
+      if (v.allow && out.learn) engine.learned(out.learn, at);
+      if (store instanceof RedisStateStore) await store.provenLevels('flush', at);
+      return { allow: v.allow, reason: v.reason, context: out.risk.context?.code };
+    };
+  };
+
+  it.each([['memory'], ['redis']] as const)('%s: a level inserted below, or the top level renamed: the phished two-factor sign-in from a VPS is still asked for the key', async (kind) => {
+    for (const after of [INSERTED, RENAMED]) {
+      const store: StateStore = kind === 'memory' ? new MemoryStateStore(storeLimits(parseConfig(BEFORE, 'b.yaml'))!, { maxSubjects: 10 }) : await makeRedis(storeLimits(parseConfig(BEFORE, 'b.yaml'))!);
+      // The key engineer at home, with the hardware key, under the old table.
+      expect(await engineOf(BEFORE, store)(HOME, MAC, 'a3', T - 40_000, T)).toMatchObject({ allow: true });
+      // The new table; the attacker's VPS, first sighted, then a fresh two-factor sign-in there.
+      const check = engineOf(after, store);
+      await check(VPS, LINUX, 'a2', T + 5 * H - 60_000, T + 5 * H);
+      expect(await check(VPS, LINUX, 'a2', T + 5 * H + 20_000, T + 5 * H + 25_000)).toEqual({ allow: false, reason: 'acr_insufficient', context: 'assurance_downgrade' });
+    }
+  });
+
+  it('held: an unchanged table reads the levels as before, and the key signed in there passes', async () => {
+    const store = new MemoryStateStore(storeLimits(parseConfig(BEFORE, 'b.yaml'))!, { maxSubjects: 10 });
+    const check = engineOf(BEFORE, store);
+    expect(await check(HOME, MAC, 'a3', T - 40_000, T)).toMatchObject({ allow: true });
+    await check(VPS, LINUX, 'a2', T + 5 * H - 60_000, T + 5 * H);
+    expect(await check(VPS, LINUX, 'a2', T + 5 * H + 20_000, T + 5 * H + 25_000)).toEqual({ allow: false, reason: 'acr_insufficient', context: 'assurance_downgrade' });
+    expect(await check(VPS, LINUX, 'a3', T + 5 * H + 60_000, T + 5 * H + 65_000)).toMatchObject({ allow: true });
+  });
 });
