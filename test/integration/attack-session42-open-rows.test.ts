@@ -236,3 +236,58 @@ risk:
     expect(await check(VPS, LINUX, 'a3', T + 5 * H + 60_000, T + 5 * H + 65_000)).toMatchObject({ allow: true });
   });
 });
+
+/**
+ * `auth_time` later than the server's clock, or than `iat`. What identity providers send: OpenID
+ * Connect Core makes `auth_time` the time of the original authentication, kept as is on refreshed
+ * tokens, so Keycloak and Okta send `auth_time <= iat`; Entra ID backdates `iat` and `nbf` by five
+ * minutes for clock skew, so its fresh tokens carry `auth_time` up to ~300 s after `iat`. A cap at
+ * `iat` would make every fresh Entra sign-in five minutes old (a loop under a 300 s max_age), so
+ * `auth_time > iat` stays accepted. What would make a stale token fresh forever is an `auth_time`
+ * ahead of stepgate's clock: refused beyond `issuers[].clock_tolerance_seconds`
+ * (token_not_yet_valid), read as now within it, so its age grows from the moment it is first seen.
+ * These rows held before this session; they are kept so a change to either rule is seen.
+ */
+describe('held: auth_time ahead of the clock never makes a token fresh for longer than its max_age', () => {
+  let people: TestIssuer;
+  let service: Service;
+  let client: CheckClient;
+  let aheadMs = 0;
+
+  beforeAll(async () => {
+    people = await TestIssuer.start();
+    service = await startService(parseConfig(testConfigYaml(people.url), 'auth-time.yaml'), { TEST_HMAC_SECRET: HMAC_SECRET, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' }, createLogger('silent'), { now: () => Date.now() + aheadMs });
+    client = new CheckClient(service.grpc.port);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await service?.stop();
+    await people?.close();
+  });
+
+  const secret = (token: string) => client.check(checkRequest({ path: '/api/v1/namespaces/dev/secrets/db', token }));
+  const aal2 = { acr: 'urn:stepgate:aal2', amr: ['pwd', 'mfa'] };
+
+  it('beyond the issuer\'s tolerance (a day, or 200 s against 30 s): token_not_yet_valid, on the first Check and every later one', async () => {
+    for (const ahead of [86_400, 200]) {
+      const token = await people.token({ sub: `future-${ahead}`, ...aal2, auth_time: nowS() + ahead, exp: nowS() + 7200 });
+      expect(reasonOf(await secret(token))).toBe('token_not_yet_valid');
+      expect(reasonOf(await secret(token))).toBe('token_not_yet_valid');
+    }
+  });
+
+  it('within the tolerance: fresh at most for the rule\'s max_age (900 s) and the tolerance (30 s)', async () => {
+    aheadMs = 0;
+    const token = await people.token({ sub: 'future-skew', ...aal2, auth_time: nowS() + 25, exp: nowS() + 7200 });
+    expect(reasonOf(await secret(token))).toBe('allowed');
+    aheadMs = 960_000;
+    expect(reasonOf(await secret(token))).toBe('auth_too_old');
+    aheadMs = 0;
+  });
+
+  it("Entra's shape (iat five minutes before auth_time): a fresh sign-in, not capped at iat", async () => {
+    const token = await people.token({ sub: 'entra-shaped', ...aal2, iat: nowS() - 300, nbf: nowS() - 300, auth_time: nowS() - 5, exp: nowS() + 3300 });
+    expect(reasonOf(await secret(token))).toBe('allowed');
+  });
+});
