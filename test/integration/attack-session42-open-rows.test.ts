@@ -4,7 +4,9 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { compileAssurance } from '../../src/core/assurance.js';
-import type { Identity } from '../../src/core/identity.js';
+import { buildIdentity, type Identity } from '../../src/core/identity.js';
+import { parseKeyList } from '../../src/cookies/keys.js';
+import { SessionCodec } from '../../src/cookies/session.js';
 import { startService, type Service } from '../../src/main.js';
 import { judge } from '../../src/pipeline/evaluate.js';
 import { storeLimits } from '../../src/pipeline/runtime.js';
@@ -12,6 +14,7 @@ import { RiskEngine } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
 import type { StateStore } from '../../src/state/store.js';
+import { sessionClaims } from '../../src/web/stepup/flow.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { configProblems, HMAC_ISSUER, HMAC_SECRET, testConfigYaml, withStepupSession } from '../support/config.js';
 import { CheckClient, deniedBody, reasonOf } from '../support/grpc-client.js';
@@ -289,5 +292,80 @@ describe('held: auth_time ahead of the clock never makes a token fresh for longe
   it("Entra's shape (iat five minutes before auth_time): a fresh sign-in, not capped at iat", async () => {
     const token = await people.token({ sub: 'entra-shaped', ...aal2, iat: nowS() - 300, nbf: nowS() - 300, auth_time: nowS() - 5, exp: nowS() + 3300 });
     expect(reasonOf(await secret(token))).toBe('allowed');
+  });
+});
+
+/**
+ * A migrated issuer's browser session (issuers[].history_of, day 32). Bearer tokens of the new
+ * identity provider are judged on the history the old one's identity built; the step-up session
+ * cookie kept only the subject, groups and header claims of the ID token, so the same engineer
+ * signed in through the browser had no history but the new subject's: a newcomer, whose first
+ * fresh sign-in proves the network it is made from. Signed in through an attacker's proxy from a
+ * VPS, that session was allowed a Secret where the engineer's token from the same place was asked
+ * to sign in again. The session now keeps the history_of claim, and both paths answer alike.
+ */
+describe('history_of: a browser session of the new issuer carries the old history as its tokens do', () => {
+  const KC = 'https://kc.test';
+  const ENTRA = 'https://entra.test';
+  const config = parseConfig(
+    `
+issuers:
+  - { issuer: ${KC}, audiences: [k] }
+  - { issuer: ${ENTRA}, audiences: [k], history_of: { issuer: ${KC}, claim: kc_id } }
+assurance:
+  levels:
+    - { name: aal1, acr: [a1] }
+    - { name: aal2, acr: [a2] }
+policy: { default: { require: aal1 } }
+network: { xff_num_trusted_hops: 1 }
+stepup:
+  url: https://auth.example.com/.stepgate/start
+  oidc: { issuer: ${ENTRA}, client_id: stepgate, client_secret_env: SG_SECRET, redirect_uri: https://auth.example.com/.stepgate/callback }
+  session: { keys_env: SG_KEYS }
+risk:
+  learn: { min_level: aal2, newcomer_grace_seconds: 600 }
+  known_ttl_seconds: 86400
+`,
+    'history-of-session.yaml',
+  );
+  const assurance = compileAssurance(config.assurance.levels);
+  const codec = new SessionCodec(config.stepup.session!, parseKeyList(`k1:${randomBytes(32).toString('base64url')}`, 'SG_KEYS'));
+  const T = 1_800_000_000_000;
+  const H = 3_600_000;
+  const MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+  const issuerOf = (url: string) => config.issuers.find((i) => i.issuer === url)!;
+
+  /** The engineer's identity of the new issuer, signed in at `authMs`: as its bearer token, or as the session cookie the step-up sets. */
+  const entra = async (source: 'token' | 'session', authMs: number, at: number): Promise<Identity> => {
+    const claims = { iss: ENTRA, sub: 'entra-oid-7', kc_id: 'alice', acr: 'a2', auth_time: Math.floor(authMs / 1000), exp: Math.floor(at / 1000) + 3600 };
+    if (source === 'token') return buildIdentity(issuerOf(ENTRA), claims.sub, claims, assurance, config.identity_headers, 'token-hash', 'token');
+    const sealed = await codec.create(sessionClaims(config, claims, 'a2', [], claims.auth_time), at);
+    const opened = await codec.open(sealed!.value, at);
+    if (!opened.ok) throw new Error('the session did not open');
+    return buildIdentity(issuerOf(ENTRA), String(opened.payload.sub), opened.payload, assurance, config.identity_headers, 'cookie-hash', 'session');
+  };
+
+  it('from a VPS, through the browser as with a token: asked to sign in again, not a newcomer', async () => {
+    const answers: unknown[] = [];
+    for (const source of ['token', 'session'] as const) {
+      const store = new MemoryStateStore(storeLimits(config)!, { maxSubjects: 10 });
+      const engine = new RiskEngine({ risk: config.risk!, network: config.network, onStateError: 'fail_closed', assurance, store, fallback: new MemoryStateStore(storeLimits(config)!, { maxSubjects: 10 }) });
+      const check = async (ip: string, who: Identity, at: number) => {
+        const out = await engine.assess(kubeGet(ip, MAC), who, SECRETS, at);
+        if (!out.ok) return { allow: false, reason: 'state_unavailable', context: undefined };
+        const v = judge(out.requirement, who, at, kubeGet(ip, MAC), false, { assurance }, out.risk);
+        if (v.allow && out.learn) engine.learned(out.learn, at);
+        return { allow: v.allow, reason: v.reason, context: out.risk.context?.code };
+      };
+      // Before the move: alice's Keycloak sign-ins at home build her history.
+      const kc: Identity = buildIdentity(issuerOf(KC), 'alice', { iss: KC, sub: 'alice', acr: 'a2', auth_time: Math.floor((T - 40_000) / 1000), exp: Math.floor(T / 1000) + 3600 }, assurance, config.identity_headers, 'kc', 'token');
+      expect(await check('84.214.99.12', kc, T)).toMatchObject({ allow: true });
+      // After it: the new issuer's identity signed in 20 s before its first request, from a VPS.
+      const who = await entra(source, T + 5 * H - 20_000, T + 5 * H);
+      expect(who.historyOf).toEqual({ issuer: KC, subject: 'alice' });
+      answers.push(await check('45.77.120.9', who, T + 5 * H));
+    }
+    expect(answers[0]).toMatchObject({ allow: false, context: 'new_network' });
+    expect(answers[1]).toEqual(answers[0]);
   });
 });
