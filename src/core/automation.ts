@@ -21,17 +21,27 @@ const NEVER: AutomationMatcher = () => false;
 /**
  * Compiled once per configuration. Any of the three tests suffices; an empty list tests nothing
  * (unlike a policy match list, where empty means "any": here it would make every human automation).
- * Subject globs use `*` across `:` — `system:serviceaccount:*` names every service account.
+ * Subject globs use `*` across `:` — `system:serviceaccount:*` names every service account —
+ * and match only the subjects of the issuer they are written with.
  */
 export function compileAutomation(cfg: AutomationConfig | undefined): AutomationMatcher {
   if (!cfg) return NEVER;
   const issuers = new Set(cfg.issuers);
-  const subjects = cfg.subjects.map((p) => globToRegExp(p, null));
+  // A bare glob is only accepted with a single issuer (config/schema/index.ts), so "any issuer"
+  // is that one; an entry with its issuer matches that issuer's subjects only.
+  const anyIssuer: RegExp[] = [];
+  const byIssuer = new Map<string, RegExp[]>();
+  for (const e of cfg.subjects) {
+    if (typeof e === 'string') anyIssuer.push(globToRegExp(e, null));
+    else byIssuer.set(e.issuer, [...(byIssuer.get(e.issuer) ?? []), globToRegExp(e.subject, null)]);
+  }
   const claim = cfg.claim;
   const values = claim ? new Set(claim.values) : undefined;
   const matcher = (issuer: string, subject: string, payload: JWTPayload): boolean => {
     if (issuers.has(issuer)) return true;
-    for (const r of subjects) if (r.test(subject)) return true;
+    for (const r of anyIssuer) if (r.test(subject)) return true;
+    const own = byIssuer.get(issuer);
+    if (own !== undefined) for (const r of own) if (r.test(subject)) return true;
     if (claim && values) {
       const v = payload[claim.name];
       if (typeof v === 'string') return values.has(v);

@@ -5,7 +5,7 @@ import type { Identity } from '../core/identity.js';
 import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { strictest, type Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
-import type { ControlKind, ControlRecord, ControlSnapshot, ControlStore } from '../state/store.js';
+import { StateUnavailableError, type ControlKind, type ControlRecord, type ControlSnapshot, type ControlStore } from '../state/store.js';
 import type { IncidentDoc, RevocationDoc } from './model.js';
 
 /** What a cached credential's revocation check can say. */
@@ -39,7 +39,16 @@ export interface BoardOptions {
   staleSessions?: 'fail_closed' | 'degrade';
 }
 
-const KIND_LISTS = { incident: 'incidents', revocation: 'revocations', signout: 'signouts' } as const;
+const KIND_LISTS = { incident: 'incidents', revocation: 'revocations', signout: 'signouts', approval: 'usedApprovals' } as const;
+
+/**
+ * The record of one use of one approval (kind `approval`): its id and the decided document it was
+ * used under, so a later approval of the same request (same id, a new decision) is not taken for
+ * the used one.
+ */
+export function approvalUseId(approvalId: string, decided: string): string {
+  return `used-${createHash('sha256').update(approvalId).update('\n').update(decided).digest('hex').slice(0, 32)}`;
+}
 
 /** What a sign-out keeps in the store (kind `signout`): the Identity.session it ended, and when. */
 export interface SignoutDoc {
@@ -82,6 +91,10 @@ export class IncidentBoard {
   private sessions = new Map<string, number>();
   /** Step-up sessions signed out: Identity.session → when the session would have expired (ms). */
   private signedOut = new Map<string, number>();
+  /** approvalUseId of every approval used and still within its time (kind `approval`). */
+  private usedApprovals: ReadonlySet<string> = new Set();
+  /** Loads that succeeded: whether a refresh() read the store (approvalUsed). */
+  private loads = 0;
   private revocations: RevocationDoc[] = [];
   private version = -1;
   /** The store's records as last loaded, to write back what a store that lost data no longer has (restore). */
@@ -130,7 +143,9 @@ export class IncidentBoard {
           const gone = this.lostSince(snap, now);
           if (gone.length > 0) snap = await this.restore(snap, gone, now);
           this.load(snap.version, snap.incidents.map((r) => r.data), snap.revocations.map((r) => r.data), snap.signouts);
+          this.usedApprovals = new Set(snap.usedApprovals.map((r) => r.id));
           this.held = snap;
+          this.loads++;
           this.syncedAt = this.monotonic();
         } catch (err) {
           this.o.onError?.(err);
@@ -166,7 +181,7 @@ export class IncidentBoard {
     if (held === undefined) return [];
     const gone: [ControlKind, ControlRecord][] = [];
     let changes = 0;
-    for (const kind of ['incident', 'revocation', 'signout'] as const) {
+    for (const kind of ['incident', 'revocation', 'signout', 'approval'] as const) {
       const before = new Set(held[KIND_LISTS[kind]].map((r) => r.id));
       const after = new Set(snap[KIND_LISTS[kind]].map((r) => r.id));
       for (const r of held[KIND_LISTS[kind]]) {
@@ -323,6 +338,30 @@ export class IncidentBoard {
     // it covers a load that failed (every later snapshot holds the record).
     await this.refresh();
     this.signedOut.set(session, Math.max(this.signedOut.get(session) ?? 0, expiresAtMs));
+  }
+
+  /**
+   * Whether this decision of approval `approvalId` was used already, by any replica, read from the
+   * store now (not from the mirror, which may be up to a sync interval behind a store that just
+   * lost data): a Redis put back from before the use holds the approval as approved again, and the
+   * version check in refresh() finds the loss and writes the use back first. Throws when the store
+   * could not be read: an approval is never used on a guess.
+   */
+  async approvalUsed(approvalId: string, decided: string): Promise<boolean> {
+    const before = this.loads;
+    await this.refresh();
+    if (this.loads === before) throw new StateUnavailableError('the used approvals could not be read from the state store');
+    return this.usedApprovals.has(approvalUseId(approvalId, decided));
+  }
+
+  /**
+   * Records that this decision of approval `approvalId` was used, for every replica until
+   * `expiresAtMs` (when it would have lapsed anyway). Rejects when the store could not record it.
+   */
+  async approvalUse(approvalId: string, decided: string, expiresAtMs: number, nowMs: number): Promise<void> {
+    const id = approvalUseId(approvalId, decided);
+    await this.o.store.put('approval', { id, data: JSON.stringify({ approval: approvalId, at: nowMs }), expiresAt: expiresAtMs }, nowMs);
+    this.usedApprovals = new Set([...this.usedApprovals, id]);
   }
 
   /** The requirement tightened by every active incident whose scope holds the request. */

@@ -41,8 +41,27 @@ async function approvalVerdict(rt: Runtime, store: ApprovalStore, v: Verdict, wh
   const now = rt.now();
   const ttlMs = rt.config.automation!.approval_ttl_seconds * 1000;
   try {
-    if (await store.consume(id, now)) {
-      return { ...v, allow: true, reason: 'allowed', detail: `approval ${short} used (was: ${v.reason}: ${v.detail})`, approval: id };
+    // An approval is used once. Its record lives outside the incident board's version count, so a
+    // Redis put back from before its use (an older RDB, a replica promoted from before it) holds
+    // it as approved again; the use is kept on the board too, which finds such a loss and writes
+    // the use back (docs/incident-runbook.md, "Redis that lost data"). Only an approval seen
+    // approved is consumed, so that the use recorded is of the decision that was read.
+    const board = rt.revocations;
+    const held = await store.get(id, now);
+    if (held?.state === 'approved') {
+      if (board !== undefined && (await board.approvalUsed(id, held.data))) {
+        // The copy the lost data brought back is spent here, unused: a human approves again.
+        await store.consume(id, now);
+        const again = await store.create(id, JSON.stringify(buildDocument(v, who, req, bound, rt.assurance.names, now)), ttlMs, now);
+        return { ...v, reason: 'approval_required', detail: `approval ${short} was already used (the state store lost data and brought it back): ${again.state} (stopped by ${v.reason}: ${v.detail})`, approval: id };
+      }
+      if (await store.consume(id, now)) {
+        // Recorded after the use: recorded first, a consume that then failed would block this
+        // decision's one use. A store that cannot record it refuses (caught below): the approval
+        // is spent, and a human approves again rather than it being usable twice.
+        await board?.approvalUse(id, held.data, now + ttlMs, now);
+        return { ...v, allow: true, reason: 'allowed', detail: `approval ${short} used (was: ${v.reason}: ${v.detail})`, approval: id };
+      }
     }
     const doc = buildDocument(v, who, req, bound, rt.assurance.names, now);
     const rec = await store.create(id, JSON.stringify(doc), ttlMs, now);

@@ -1,5 +1,5 @@
 import type { ActionKind, Config, RiskConfig } from '../config/schema.js';
-import type { AssuranceModel } from '../core/assurance.js';
+import { NO_LEVEL, type AssuranceModel } from '../core/assurance.js';
 import { utcClock } from '../core/clock-text.js';
 import type { Identity } from '../core/identity.js';
 import type { Requirement } from '../policy/policy.js';
@@ -20,6 +20,9 @@ import { compileTiers, familyKey, familyOf, type Tiers } from './namespace-famil
 import { copiesFiles } from './pod-copy.js';
 import { scoreRisk, type Score } from './score.js';
 import type { Action, SignalContext, Strongest, Travel } from './signals/context.js';
+
+/** How a proven level is kept in the store (StateStore.proveLevel): by name, never by rank. */
+const LEVEL_NAME = 'name:';
 
 /** What the risk engine concluded for one request; carried on the Verdict. */
 export interface RiskAssessment {
@@ -132,6 +135,8 @@ export class RiskEngine {
   private deniedCount = 0;
   /** The highest assurance rank there is: a token at it cannot be weaker than any proven. */
   private readonly topLevel: number;
+  /** `name:<level>` (as proveLevel writes a level) → its rank in the table in force. */
+  private readonly rankByName: ReadonlyMap<string, number>;
   /** subject → when this process last recorded each level of it, by rank (levelToProve); bounded. */
   private readonly levelsProven = new Map<string, number[]>();
   /** How old a recorded level may be before this process writes it again: a thousandth of the known TTL. */
@@ -183,6 +188,7 @@ export class RiskEngine {
     this.trusted = compileCidrs(o.risk.trusted_networks);
     this.learnLevel = o.assurance.rank(o.risk.learn.min_level);
     this.topLevel = o.assurance.names.length - 1;
+    this.rankByName = new Map(o.assurance.names.map((n, i) => [LEVEL_NAME + n, i]));
     this.levelRefreshMs = Math.max(1000, o.risk.known_ttl_seconds);
     this.learnMaxAge = o.risk.learn.newcomer_grace_seconds;
     this.familiarMs = o.risk.signals.machine_pace.familiar_seconds * 1000;
@@ -540,24 +546,41 @@ export class RiskEngine {
    */
   private observed(p: Assessing, history: SubjectHistory, work: WorkHistory | undefined): RiskOutcome | Promise<RiskOutcome> {
     const store = this.o.store;
-    if (store.strongestLevel === undefined || !this.downgradePossible(p, history)) return this.finish(p, history, false, work);
-    let rank: number | Promise<number>;
+    if (store.provenLevels === undefined || !this.downgradePossible(p, history)) return this.finish(p, history, false, work);
+    let proven: readonly string[] | Promise<readonly string[]>;
     try {
-      rank = store.strongestLevel(p.obs.subject, p.nowMs);
+      proven = store.provenLevels(p.obs.subject, p.nowMs);
     } catch (err) {
       return this.failed(p, err);
     }
-    if (rank instanceof Promise) {
-      return rank.then(
+    if (proven instanceof Promise) {
+      return proven.then(
         (r) => {
-          p.strongest = this.strongestOf(r);
+          p.strongest = this.strongestOf(this.rankOfProven(r));
           return this.finish(p, history, false, work);
         },
         (err: unknown) => this.failed(p, err),
       );
     }
-    p.strongest = this.strongestOf(rank);
+    p.strongest = this.strongestOf(this.rankOfProven(proven));
     return this.finish(p, history, false, work);
+  }
+
+  /**
+   * The strongest rank among levels the store holds as proven. They are kept by name, since a
+   * rank names another level once `assurance.levels` is reordered or a level inserted below (a
+   * hardware key's rank 2 read as two factors would quiet assurance_downgrade for a stolen
+   * two-factor token). A name the table no longer has (renamed, removed) cannot be placed: it
+   * counts as the highest level, so the signal asks rather than stays quiet. A bare rank was
+   * written by an earlier release, under the table then in force: read as it was.
+   */
+  private rankOfProven(proven: readonly string[]): number {
+    let best = NO_LEVEL;
+    for (const v of proven) {
+      const r = v.startsWith(LEVEL_NAME) ? (this.rankByName.get(v) ?? this.topLevel) : /^\d{1,4}$/.test(v) ? Number(v) : this.topLevel;
+      if (r > best) best = r;
+    }
+    return best;
   }
 
   /**
@@ -1007,7 +1030,7 @@ export class RiskEngine {
           this.levelsProven.set(l.subject, (m = []));
         }
         m[l.level] = nowMs;
-        const p = this.o.store.proveLevel(l.subject, l.level, nowMs);
+        const p = this.o.store.proveLevel(l.subject, LEVEL_NAME + (this.o.assurance.names[l.level] ?? ''), nowMs);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
       if (l.ip !== '' || l.prefix !== '' || l.device !== '' || l.client !== '') {

@@ -14,7 +14,6 @@ import {
   type Bucket,
   type LimitsMs,
 } from './sliding.js';
-import { NO_LEVEL } from '../core/assurance.js';
 import { RecentLru } from './recent-lru.js';
 import { covered, coverWith, EMPTY_COVER } from './run-cover.js';
 import { countLive, dropUpTo, TimedMap } from './timed-map.js';
@@ -39,6 +38,9 @@ import type {
 } from './store.js';
 import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces, lossStands } from './store.js';
 import { canonicalKey, coveringKeys, vouches } from './family-keys.js';
+
+/** No level proven: shared, never written to. */
+const NO_LEVELS: readonly string[] = Object.freeze([]);
 
 /**
  * The embedded store for a single replica. It keeps the same data model as the Redis store
@@ -260,11 +262,11 @@ export class MemoryStateStore implements StateStore {
   /** Wider network → its `v:` sighting key (provenKey). */
   private readonly provenKeys = new Map<string, string>();
   /**
-   * subject → assurance rank → its last proof (ms), for assurance_downgrade (StateStore.proveLevel).
+   * subject → assurance level (as proveLevel wrote it) → its last proof (ms), for assurance_downgrade (StateStore.proveLevel).
    * Apart from the subject's record: a revocation (forgetSubject) keeps it, since it only ever
    * asks more of the next sign-in, and the Check's observe never touches it.
    */
-  private readonly levels: RecentLru<Map<number, number>>;
+  private readonly levels: RecentLru<Map<string, number>>;
 
   /** The limits learnWork applies to the working set's sets, built once rather than per call. */
   private readonly workCap: LimitsMs;
@@ -377,11 +379,14 @@ export class MemoryStateStore implements StateStore {
       ]);
       // Written before levels were kept: none is known, and a weaker sign-in from a new place is
       // not told apart until the identity's next allow proves its level again.
-      const levels: [string, Map<number, number>][] = (data.levels ?? []).map(([k, m]) => {
+      // A rank (a number) was written before levels were kept by name: kept as its text, which the
+      // risk engine reads as the rank it was (RiskEngine.rankOfProven).
+      const levels: [string, Map<string, number>][] = (data.levels ?? []).map(([k, m]) => {
         if (!Array.isArray(m)) throw new Error('a subject\'s levels are not a list');
         return [str(k), new Map(m.map((e) => {
-          if (!Array.isArray(e) || !Number.isInteger(e[0]) || e[0] < 0) throw new Error('a level entry is malformed');
-          return [e[0], num(e[1])] as [number, number];
+          const ok = Array.isArray(e) && ((Number.isInteger(e[0]) && (e[0] as number) >= 0) || (typeof e[0] === 'string' && e[0] !== ''));
+          if (!ok) throw new Error('a level entry is malformed');
+          return [String(e[0]), num(e[1])] as [string, number];
         }))];
       });
       for (const [k, r] of subjects) this.subjects.set(k, r);
@@ -562,20 +567,20 @@ export class MemoryStateStore implements StateStore {
     learn(rec.clients, client, now, this.l);
   }
 
-  strongestLevel(subject: string, nowMs: number): number {
+  provenLevels(subject: string, nowMs: number): readonly string[] {
     const m = this.levels.get(subject);
-    if (m === undefined) return NO_LEVEL;
+    if (m === undefined) return NO_LEVELS;
     const floor = wholeMs(nowMs) - this.l.knownTtlMs;
-    let best = NO_LEVEL;
-    for (const [rank, at] of m) if (at > floor && rank > best) best = rank;
-    return best;
+    const out: string[] = [];
+    for (const [level, at] of m) if (at > floor) out.push(level);
+    return out;
   }
 
-  proveLevel(subject: string, rank: number, nowMs: number): void {
+  proveLevel(subject: string, level: string, nowMs: number): void {
     let m = this.levels.get(subject);
-    if (m === undefined) this.levels.set(subject, (m = new Map<number, number>()));
+    if (m === undefined) this.levels.set(subject, (m = new Map<string, number>()));
     const now = wholeMs(nowMs);
-    if ((m.get(rank) ?? -Infinity) < now) m.set(rank, now);
+    if ((m.get(level) ?? -Infinity) < now) m.set(level, now);
   }
 
   observeWork(w: WorkObservation): WorkHistory {
@@ -1132,7 +1137,7 @@ class MemoryChallenges implements ChallengeStore {
  * the mirror is never stale. Same eviction and expiry rules as the Redis store.
  */
 class MemoryControl implements ControlStore {
-  private readonly kinds: Record<ControlKind, Map<string, ControlRecord>> = { incident: new Map(), revocation: new Map(), signout: new Map() };
+  private readonly kinds: Record<ControlKind, Map<string, ControlRecord>> = { incident: new Map(), revocation: new Map(), signout: new Map(), approval: new Map() };
   private current = 0;
   private readonly watchers = new Set<() => void>();
   private file: { path: string; failed: (detail: string) => void } | undefined;
@@ -1214,7 +1219,7 @@ class MemoryControl implements ControlStore {
     const now = wholeMs(nowMs);
     const live = (m: Map<string, ControlRecord>) =>
       [...m.values()].filter((r) => r.expiresAt > now).sort((a, b) => byteCompare(a.id, b.id)).map((r) => ({ ...r }));
-    return { version: this.current, incidents: live(this.kinds.incident), revocations: live(this.kinds.revocation), signouts: live(this.kinds.signout) };
+    return { version: this.current, incidents: live(this.kinds.incident), revocations: live(this.kinds.revocation), signouts: live(this.kinds.signout), usedApprovals: live(this.kinds.approval) };
   }
 
   watch(onChange: () => void): () => void {

@@ -938,9 +938,10 @@ return v
 
 /**
  * KEYS = incident records, incident expiry, revocation records, revocation expiry, version,
- * sign-out records, sign-out expiry (after the version, so the first five keep their places);
- * ARGV: now. Returns { version, { id, data, exp, … } for incidents, the same for revocations and
- * for sign-outs }, ordered by id: one consistent view.
+ * sign-out records, sign-out expiry (after the version, so the first five keep their places),
+ * used-approval records, used-approval expiry; ARGV: now. Returns { version, { id, data, exp, … }
+ * for incidents, the same for revocations, sign-outs and used approvals }, ordered by id: one
+ * consistent view.
  */
 export const CONTROL_SNAPSHOT_LUA = `
 local now = string.format('%d', tonumber(ARGV[1]))
@@ -961,7 +962,7 @@ local function live(records, expiry)
   return out
 end
 local v = redis.call('GET', KEYS[5])
-return { v or '0', live(KEYS[1], KEYS[2]), live(KEYS[3], KEYS[4]), live(KEYS[6], KEYS[7]) }
+return { v or '0', live(KEYS[1], KEYS[2]), live(KEYS[3], KEYS[4]), live(KEYS[6], KEYS[7]), live(KEYS[8], KEYS[9]) }
 `;
 
 /**

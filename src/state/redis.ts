@@ -301,7 +301,7 @@ export class RedisStateStore implements StateStore {
       conn.defineCommand('sgApprovalList', { numberOfKeys: 1, lua: APPROVAL_LIST_LUA });
       conn.defineCommand('sgControlPut', { numberOfKeys: 3, lua: CONTROL_PUT_LUA });
       conn.defineCommand('sgControlRemove', { numberOfKeys: 3, lua: CONTROL_REMOVE_LUA });
-      conn.defineCommand('sgControlSnapshot', { numberOfKeys: 7, lua: CONTROL_SNAPSHOT_LUA });
+      conn.defineCommand('sgControlSnapshot', { numberOfKeys: 9, lua: CONTROL_SNAPSHOT_LUA });
       conn.defineCommand('sgIssueTake', { numberOfKeys: 1, lua: ISSUE_TAKE_LUA });
     }
     if (this.writer !== this.redis) this.writer.on('error', () => {}); // reported through `redis`'s listener
@@ -598,25 +598,19 @@ export class RedisStateStore implements StateStore {
    * argument layout stay as they are for every other Check. A failure rejects, and the engine
    * fails as it does when `observe` fails.
    */
-  async strongestLevel(subject: string, nowMs: number): Promise<number> {
+  async provenLevels(subject: string, nowMs: number): Promise<readonly string[]> {
     const key = levelKey(this.prefix, subject);
-    const live = await this.run('observe', () => this.redis.zrangebyscore(key, `(${wholeMs(nowMs) - this.l.knownTtlMs}`, '+inf'));
-    let best = -1;
-    for (const m of live) {
-      const r = Number(m);
-      if (Number.isInteger(r) && r > best) best = r;
-    }
-    return best;
+    return this.run('observe', () => this.redis.zrangebyscore(key, `(${wholeMs(nowMs) - this.l.knownTtlMs}`, '+inf'));
   }
 
   /**
    * Off the response path, like `learn`: the level's last proof is now. Each level is its own
    * member, so a weaker one never lowers the strongest; the key lives as long as its newest proof.
    */
-  async proveLevel(subject: string, rank: number, nowMs: number): Promise<void> {
+  async proveLevel(subject: string, level: string, nowMs: number): Promise<void> {
     const key = levelKey(this.prefix, subject);
     const ttl = this.l.knownTtlMs;
-    await this.run('learn', () => this.writer.multi().zadd(key, wholeMs(nowMs), String(rank)).pexpire(key, ttl).exec());
+    await this.run('learn', () => this.writer.multi().zadd(key, wholeMs(nowMs), level).pexpire(key, ttl).exec());
   }
 
   /**
@@ -1047,15 +1041,16 @@ class RedisControl implements ControlStore {
     const i = controlKeys(prefix, 'incident');
     const r = controlKeys(prefix, 'revocation');
     const o = controlKeys(prefix, 'signout');
-    const reply = await this.store.run('control.snapshot', () => scripted.sgControlSnapshot(i.records, i.expiry, r.records, r.expiry, i.version, o.records, o.expiry, wholeMs(nowMs)));
-    if (!Array.isArray(reply) || reply.length !== 4 || !Array.isArray(reply[1]) || !Array.isArray(reply[2]) || !Array.isArray(reply[3])) {
+    const u = controlKeys(prefix, 'approval');
+    const reply = await this.store.run('control.snapshot', () => scripted.sgControlSnapshot(i.records, i.expiry, r.records, r.expiry, i.version, o.records, o.expiry, u.records, u.expiry, wholeMs(nowMs)));
+    if (!Array.isArray(reply) || reply.length !== 5 || !Array.isArray(reply[1]) || !Array.isArray(reply[2]) || !Array.isArray(reply[3]) || !Array.isArray(reply[4])) {
       throw new StateUnavailableError('redis control.snapshot: unexpected reply');
     }
     const version = Number(reply[0]);
     if (!Number.isFinite(version)) throw new StateUnavailableError('redis control.snapshot: unexpected version');
     // Polled by every replica: where a loss of the history is noticed (RedisStateStore.syncHistory).
     await this.store.syncHistory(nowMs);
-    return { version, incidents: controlRecords(reply[1] as unknown[]), revocations: controlRecords(reply[2] as unknown[]), signouts: controlRecords(reply[3] as unknown[]) };
+    return { version, incidents: controlRecords(reply[1] as unknown[]), revocations: controlRecords(reply[2] as unknown[]), signouts: controlRecords(reply[3] as unknown[]), usedApprovals: controlRecords(reply[4] as unknown[]) };
   }
 
   historyLost(nowMs: number): Promise<void> {

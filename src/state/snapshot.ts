@@ -23,10 +23,11 @@ export interface SnapshotData {
   /** The working set, pace and sites per subject; absent in snapshots written before it existed. */
   work?: [string, Record<string, unknown>][];
   /**
-   * Each subject's proven assurance levels as [rank, last proof] (assurance_downgrade); absent in
-   * snapshots written before it: every level is then proven afresh by the next allow.
+   * Each subject's proven assurance levels as [level, last proof] (assurance_downgrade), the level
+   * as StateStore.proveLevel wrote it (a number: a rank, written before levels were kept by name);
+   * absent in snapshots written before it: every level is then proven afresh by the next allow.
    */
-  levels?: [string, [number, number][]][];
+  levels?: [string, [string | number, number][]][];
   /**
    * When the store found its history lost (StateStore.historyLostAt), while that stands: written
    * so a restart does not forget it. Absent: none.

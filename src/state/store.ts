@@ -353,14 +353,21 @@ export interface ControlRecord {
  * user, and under the per-kind cap they must never push an administrator's revocation out (nor
  * fill the admin API's revocation list).
  */
-export type ControlKind = 'incident' | 'revocation' | 'signout';
+export type ControlKind = 'incident' | 'revocation' | 'signout' | 'approval';
 
-/** Every live incident, revocation and sign-out, and the version they are at. */
+/**
+ * Every live incident, revocation and sign-out, and the version they are at; and the approvals
+ * already used (kind `approval`, id = the approval id), kept as long as the approval could still be
+ * in force: an approval lives in the approval store, outside the version count, so a Redis put
+ * back from before its use would bring it back as unused. Here, the incident board notices the
+ * loss and writes the record back, and an approval it names is not used twice.
+ */
 export interface ControlSnapshot {
   version: number;
   incidents: ControlRecord[];
   revocations: ControlRecord[];
   signouts: ControlRecord[];
+  usedApprovals: ControlRecord[];
 }
 
 /**
@@ -434,18 +441,22 @@ export interface StateStore {
    */
   learnWork?(subject: string, namespace: string, site: string, nowMs: number, nearby?: string, network?: string, minNetworks?: number, object?: string, proof?: boolean, family?: string, kind?: string): void | Promise<void>;
   /**
-   * The strongest assurance level (rank) the subject's allowed requests proved within the known
-   * TTL, -1 (NO_LEVEL) none: read by the risk engine only where `assurance_downgrade` can fire (a
+   * The assurance levels the subject's allowed requests proved within the known TTL, as
+   * proveLevel wrote them (none: empty): read by the risk engine only where `assurance_downgrade` can fire (a
    * new network, no device a certificate or cookie proves, a token below the highest level). Kept
    * apart from `observe`'s keys and scripts: it is read on that rare path alone and written once
    * per level and refresh interval, so a Check pays nothing for it. Optional like observeWork (the signal then stays quiet).
    */
-  strongestLevel?(subject: string, nowMs: number): number | Promise<number>;
+  provenLevels?(subject: string, nowMs: number): readonly string[] | Promise<readonly string[]>;
   /**
-   * After an allow: `rank` was proven by the subject now. Each level keeps its own last proof, so
+   * After an allow: `level` was proven by the subject now. Each level keeps its own last proof, so
    * a weaker one never lowers the strongest; a level unproven for the known TTL is forgotten.
+   * `level` is opaque to the store: the risk engine writes the level's name (`name:<name>`), never
+   * its rank, because a rank means another level once `assurance.levels` is reordered or a level
+   * inserted (RiskEngine.rankOfProven). Entries written as bare ranks by an earlier release are
+   * returned as they are.
    */
-  proveLevel?(subject: string, rank: number, nowMs: number): void | Promise<void>;
+  proveLevel?(subject: string, level: string, nowMs: number): void | Promise<void>;
   /**
    * When this store detected that it lost history (ms; 0: no loss standing): Redis emptied or
    * rolled back under a running replica, a memory snapshot that existed but could not be read.

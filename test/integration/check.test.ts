@@ -801,7 +801,7 @@ describe('automation approvals on the Check side', () => {
 
   beforeAll(async () => {
     // The approval pages are off here (test/integration/approvals.test.ts drives them): the store is decided directly.
-    const yaml = withStepupSession(testConfigYaml(issuer.url)) + `automation:\n  subjects: ["ci-*"]\n  approver: { level: aal2 }\n`;
+    const yaml = withStepupSession(testConfigYaml(issuer.url)) + `automation:\n  subjects: [{ issuer: ${issuer.url}, subject: "ci-*" }]\n  approver: { level: aal2 }\n`;
     autoService = await startService(
       parseConfig(yaml, 'automation.yaml'),
       { TEST_HMAC_SECRET: HMAC_SECRET, SG_KEYS: `k1:${randomBytes(32).toString('base64url')}`, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' },
@@ -834,7 +834,7 @@ describe('automation approvals on the Check side', () => {
   });
 
   it('without an approver, a step-up asked of automation is automation_step_up (403), and the everyday passes without auth_time', async () => {
-    autoService.reload(parseConfig(withStepupSession(testConfigYaml(issuer.url)) + `automation:\n  subjects: ["ci-*"]\n`, 'automation-no-approver.yaml'));
+    autoService.reload(parseConfig(withStepupSession(testConfigYaml(issuer.url)) + `automation:\n  subjects: [{ issuer: ${issuer.url}, subject: "ci-*" }]\n`, 'automation-no-approver.yaml'));
     // A pipeline token as CI issuers mint them: no auth_time, no acr.
     const token = await issuer.token({ sub: 'ci-bot', auth_time: undefined, acr: undefined, amr: undefined });
     const res = await autoClient.check(checkRequest({ path: '/api/v1/namespaces/dev/secrets/db', token }));

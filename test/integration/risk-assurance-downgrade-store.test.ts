@@ -1,3 +1,4 @@
+import { strongestProven } from '../support/risk-engine.js';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { deviceOwner } from '../../src/cookies/device-cookie.js';
@@ -54,7 +55,7 @@ function world(store: StateStore) {
     const v = judge(out.requirement, who, at, kubeGet(ip, ua), false, { assurance }, out.risk);
     if (v.allow && out.learn) engine.learned(out.learn, at);
     // Let the learn's write reach the store before the next Check (the same connection, in order).
-    if (store instanceof RedisStateStore) await store.strongestLevel('flush', at);
+    if (store instanceof RedisStateStore) await store.provenLevels('flush', at);
     return { allow: v.allow, reason: v.reason, context: out.risk.context?.code, level: out.requirement.level };
   };
 }
@@ -63,21 +64,21 @@ describe('assurance_downgrade: memory and redis agree', () => {
   it('each level keeps its own last proof: a weaker one never lowers the strongest, which is forgotten after the known TTL', async () => {
     const r = await redisStore();
     for (const s of [new MemoryStateStore(storeLimits(config)!, { maxSubjects: 10 }), r]) {
-      expect(await s.strongestLevel('alice', T)).toBe(-1);
-      await s.proveLevel('alice', 2, T);
-      await s.proveLevel('alice', 1, T + H);
-      await s.proveLevel('alice', 1, T + 20 * H);
-      expect(await s.strongestLevel('alice', T + 2 * H)).toBe(2);
-      expect(await s.strongestLevel('alice', T + 24 * H - 1000)).toBe(2);
-      expect(await s.strongestLevel('alice', T + 24 * H + 1000)).toBe(1);
-      expect(await s.strongestLevel('alice', T + 44 * H + 1000)).toBe(-1);
-      expect(await s.strongestLevel('bob', T)).toBe(-1);
+      expect(await strongestProven(s, 'alice', T)).toBe(-1);
+      await s.proveLevel('alice', 'name:aal3', T);
+      await s.proveLevel('alice', 'name:aal2', T + H);
+      await s.proveLevel('alice', 'name:aal2', T + 20 * H);
+      expect(await strongestProven(s, 'alice', T + 2 * H)).toBe(2);
+      expect(await strongestProven(s, 'alice', T + 24 * H - 1000)).toBe(2);
+      expect(await strongestProven(s, 'alice', T + 24 * H + 1000)).toBe(1);
+      expect(await strongestProven(s, 'alice', T + 44 * H + 1000)).toBe(-1);
+      expect(await strongestProven(s, 'bob', T)).toBe(-1);
     }
   });
 
   it("the Redis key is in the subject's hash slot and expires with its newest proof", async () => {
     const r = await redisStore('slot:');
-    await r.proveLevel('alice', 2, Date.now());
+    await r.proveLevel('alice', 'name:aal3', Date.now());
     const key = levelKey('slot:', 'alice');
     const tag = (k: string) => /\{[^}]+\}/.exec(k)?.[0];
     expect(tag(key)).toBe(tag(counterKey('slot:', 'alice')));
@@ -97,7 +98,7 @@ describe('assurance_downgrade: memory and redis agree', () => {
       seen.push(await check('45.77.120.9', LINUX, levelToken('eng', 1, T + 5 * H - 60_000), T + 5 * H));
       seen.push(await check('45.77.120.9', LINUX, levelToken('eng', 1, T + 5 * H + 20_000), T + 5 * H + 25_000));
       seen.push(await check('45.77.120.9', LINUX, levelToken('eng', 2, T + 5 * H + 60_000), T + 5 * H + 65_000));
-      expect(await store.strongestLevel!(deviceOwner('https://idp.test', 'eng'), T + 6 * H)).toBe(2);
+      expect(await strongestProven(store, deviceOwner('https://idp.test', 'eng'), T + 6 * H)).toBe(2);
       answers.push(seen);
     }
     expect(answers[0]).toEqual([
@@ -122,7 +123,7 @@ describe('assurance_downgrade: memory and redis agree', () => {
       const check = world(store);
       expect(await check('84.214.99.12', MAC, levelToken('eng', 2, T - 40_000), T)).toMatchObject({ allow: true });
       await store.control.forget(deviceOwner('https://idp.test', 'eng'), '');
-      expect(await store.strongestLevel!(deviceOwner('https://idp.test', 'eng'), T + H)).toBe(2);
+      expect(await strongestProven(store, deviceOwner('https://idp.test', 'eng'), T + H)).toBe(2);
       answers.push(await check('45.77.120.9', LINUX, levelToken('eng', 1, T + 5 * H + 20_000), T + 5 * H + 25_000));
     }
     expect(answers[0]).toEqual({ allow: false, reason: 'acr_insufficient', context: 'assurance_downgrade', level: 2 });

@@ -63,7 +63,7 @@ function world(store: StateStore) {
     const v = judge(out.requirement, who, at, kubeGet(ip, MAC), false, { assurance }, out.risk);
     if (v.allow && out.learn) engine.learned(out.learn, at);
     // Let the learn's write reach the store before the next Check (the same connection, in order).
-    if (store instanceof RedisStateStore) await store.strongestLevel('flush', at);
+    if (store instanceof RedisStateStore) await store.provenLevels('flush', at);
     return { allow: v.allow, reason: v.reason, context: out.risk.context?.code };
   };
 }

@@ -542,6 +542,10 @@ describe('ControlStore conformance: memory and redis give identical answers', ()
     out.push(await c.put('signout', rec('out-1', T + 20 * S), T + 12 * S));
     out.push(await c.snapshot(T + 13 * S));
     out.push(await c.snapshot(T + 20 * S));
+    // A used approval too (board.ts approvalUse): its own list, its own expiry.
+    out.push(await c.put('approval', rec('used-1', T + 30 * S), T + 20 * S));
+    out.push(await c.snapshot(T + 21 * S));
+    out.push(await c.snapshot(T + 30 * S));
     return out;
   }
 
@@ -551,7 +555,7 @@ describe('ControlStore conformance: memory and redis give identical answers', ()
     await ready(store);
     const remote = await script(store);
     expect(remote).toEqual(memory);
-    expect(memory[0]).toEqual({ version: 0, incidents: [], revocations: [], signouts: [] });
+    expect(memory[0]).toEqual({ version: 0, incidents: [], revocations: [], signouts: [], usedApprovals: [] });
     expect((memory[5] as { incidents: { id: string }[] }).incidents.map((r) => r.id)).toEqual(['inc-a', 'inc-b']);
     expect((memory[6] as { incidents: { id: string }[] }).incidents.map((r) => r.id)).toEqual(['inc-a']);
     expect(memory.slice(9, 12)).toEqual([5, undefined, undefined]);
@@ -559,6 +563,9 @@ describe('ControlStore conformance: memory and redis give identical answers', ()
     expect(memory[16]).toBe(6);
     expect(memory[17]).toMatchObject({ version: 6, revocations: [{ id: 'rev-1' }], signouts: [{ id: 'out-1', expiresAt: T + 20 * S }] });
     expect(memory[18]).toMatchObject({ version: 6, signouts: [] });
+    expect(memory[19]).toBe(7);
+    expect(memory[20]).toMatchObject({ version: 7, signouts: [], usedApprovals: [{ id: 'used-1', expiresAt: T + 30 * S }] });
+    expect(memory[21]).toMatchObject({ version: 7, usedApprovals: [] });
   });
 
   it.each(['memory', 'redis'] as const)('%s: a change is announced to watchers (another store on the same data, for redis)', async (kind) => {

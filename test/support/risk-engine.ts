@@ -36,3 +36,13 @@ export const engineRequest = (): RequestAttributes => ({
   spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
   contextExtensions: {}, kube: undefined, body: undefined, bodyTruncated: false,
 });
+
+/**
+ * The strongest rank among the levels a store holds as proven (assurance_downgrade), read as the
+ * risk engine reads them (by name, `name:<level>`) against `names`; -1 none.
+ */
+export async function strongestProven(store: { provenLevels?(subject: string, nowMs: number): readonly string[] | Promise<readonly string[]> }, subject: string, nowMs: number, names: readonly string[] = ['aal1', 'aal2', 'aal3']): Promise<number> {
+  let best = -1;
+  for (const v of await store.provenLevels!(subject, nowMs)) best = Math.max(best, names.indexOf(v.replace(/^name:/, '')));
+  return best;
+}

@@ -127,6 +127,17 @@ describe('automation identities', () => {
     expect(compileAutomation(undefined)('x', 'y', {})).toBe(false);
   });
 
+  it('a subject glob written with its issuer matches only that issuer\'s subjects', () => {
+    const m = compileAutomation({ ...base, issuers: [], subjects: [{ issuer: 'https://ci', subject: 'ci-*' }, { issuer: 'https://ci', subject: 'deploy' }, { issuer: 'https://sa', subject: 'system:serviceaccount:*' }] });
+    expect(m('https://ci', 'ci-deploy', {})).toBe(true);
+    expect(m('https://ci', 'deploy', {})).toBe(true);
+    expect(m('https://sa', 'system:serviceaccount:ci:deployer', {})).toBe(true);
+    // The same names at the people's issuer (or another CI's) are people.
+    expect(m('https://login.example.com', 'ci-ops', {})).toBe(false);
+    expect(m('https://login.example.com', 'system:serviceaccount:ci:deployer', {})).toBe(false);
+    expect(m('https://sa', 'ci-deploy', {})).toBe(false);
+  });
+
   it('acts_for: the people a token of a listed issuer names, in claim order, once each; nobody when it cannot keep them whole', () => {
     const m = compileAutomation({ ...base, issuers: ['https://ci'], subjects: [], acts_for: [{ issuer: 'https://ci', claims: ['actor', 'triggering_actor', 'reviewers'] }] });
     expect(m.actsFor!('https://other', { actor: 'alice' })).toBeUndefined();

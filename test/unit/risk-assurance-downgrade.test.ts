@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { strongestProven } from '../support/risk-engine.js';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -55,7 +56,7 @@ function keyEngineer(cfg: Config = config, me = 'eng', level = 2) {
 const DAY3 = T + 48 * H;
 
 describe('assurance_downgrade', () => {
-  it('fires on a code from a new network and a new laptop where the identity only ever used its key: the key is asked, a code never answers', () => {
+  it('fires on a code from a new network and a new laptop where the identity only ever used its key: the key is asked, a code never answers', async () => {
     const w = keyEngineer();
     const at = DAY3 + 5 * H;
     // Signed in with the code after the VPS first appeared: what context-bound step-up alone asks.
@@ -76,7 +77,7 @@ describe('assurance_downgrade', () => {
     expect(w.check(kubeGet(VPS, LINUX), signedIn, at + 65_000).v.allow).toBe(true);
   });
 
-  it('does not fire on the forgotten key on the usual laptop and network, nor on a new laptop on a known network', () => {
+  it('does not fire on the forgotten key on the usual laptop and network, nor on a new laptop on a known network', async () => {
     const w = keyEngineer();
     const code = levelToken('eng', 1, DAY3 - 40_000);
     const usual = w.check(kubeGet(HOME, MAC), code, DAY3);
@@ -92,7 +93,7 @@ describe('assurance_downgrade', () => {
   // VPS passed as the engineer's laptop. The replaced phone's tether under the usual laptop is
   // asked for the key too (which the engineer holds); under a laptop its client certificate proves,
   // it is not.
-  it("fires on a new network under the usual laptop known by its user agent only (a copied agent), and says the device is known only so; not under a certificate's", () => {
+  it("fires on a new network under the usual laptop known by its user agent only (a copied agent), and says the device is known only so; not under a certificate's", async () => {
     const w = keyEngineer();
     const at = DAY3 + 2 * H;
     const first = w.check(kubeGet(VPS, MAC), levelToken('eng', 1, at - 40_000), at);
@@ -113,33 +114,33 @@ describe('assurance_downgrade', () => {
     expect(tether.out.ok && tether.out.requirement.level).toBe(1);
   });
 
-  it('does not fire for an identity that never proved a higher level (the SMS-only contractor)', () => {
+  it('does not fire for an identity that never proved a higher level (the SMS-only contractor)', async () => {
     const w = keyEngineer(config, 'contractor', 1);
     const { out } = w.check(kubeGet(VPS, LINUX), levelToken('contractor', 1, DAY3 - 60_000), DAY3);
     expect(codes(out)).not.toContain('assurance_downgrade');
     expect(out.ok && out.requirement.level).toBe(1);
   });
 
-  it("an attacker's weaker sign-ins never lower the level, and a refused request teaches nothing", () => {
+  it("an attacker's weaker sign-ins never lower the level, and a refused request teaches nothing", async () => {
     const w = keyEngineer();
     // The attacker's code sign-ins are allowed on the engineer's own network (a non-sensitive read): they prove aal2, never below aal3.
     for (let i = 0; i < 5; i++) expect(w.check(kubeGet(HOME, MAC, '/api/v1/namespaces/team-a/pods'), levelToken('eng', 1, DAY3 + i * H - 40_000), DAY3 + i * H).v.allow).toBe(true);
-    expect(w.store.strongestLevel(key('eng'), DAY3 + 6 * H)).toBe(2);
+    expect(await strongestProven(w.store, key('eng'), DAY3 + 6 * H)).toBe(2);
     // An identity that only ever proved aal2: a refused aal3 request (a key sign-in the policy refuses outright) records nothing.
     const c = keyEngineer(config, 'c', 1);
     const deny = { ...SECRETS, deny: true, level: 2 };
     expect(c.check(kubeGet(HOME, MAC), levelToken('c', 2, DAY3 - 40_000), DAY3, deny).v.allow).toBe(false);
-    expect(c.store.strongestLevel(key('c'), DAY3 + 1000)).toBe(1);
+    expect(await strongestProven(c.store, key('c'), DAY3 + 1000)).toBe(1);
   });
 
-  it('the level is forgotten after the known TTL without a proof of it', () => {
+  it('the level is forgotten after the known TTL without a proof of it', async () => {
     const cfg = parseConfig(yaml(true, '  known_ttl_seconds: 86400'), 'ttl.yaml');
     const w = keyEngineer(cfg);
-    expect(w.store.strongestLevel(key('eng'), T + 24 * H + 2 * H)).toBe(2);
-    expect(w.store.strongestLevel(key('eng'), T + 24 * H + H + 24 * H + 1000)).toBe(-1);
+    expect(await strongestProven(w.store, key('eng'), T + 24 * H + 2 * H)).toBe(2);
+    expect(await strongestProven(w.store, key('eng'), T + 24 * H + H + 24 * H + 1000)).toBe(-1);
   });
 
-  it("a weaker level proven daily outlives the stronger one's TTL: after the key's proof expires, the code's is what a password alone falls from", () => {
+  it("a weaker level proven daily outlives the stronger one's TTL: after the key's proof expires, the code's is what a password alone falls from", async () => {
     // The engine's write memo once held only the highest level it had written: an identity that
     // used its key once and its code every day after never had the code recorded, and a known TTL
     // after the key's last use it had proven nothing at all, so a password-only sign-in from a
@@ -148,7 +149,7 @@ describe('assurance_downgrade', () => {
     const w = keyEngineer(cfg);
     for (const at of [T + 26 * H, T + 40 * H, T + 47 * H]) expect(w.check(kubeGet(HOME, MAC, '/api/v1/namespaces/team-a/pods'), levelToken('eng', 1, at - 40_000), at).v.allow).toBe(true);
     const at = T + 50 * H;
-    expect(w.store.strongestLevel(key('eng'), at)).toBe(1);
+    expect(await strongestProven(w.store, key('eng'), at)).toBe(1);
     const first = w.check(kubeGet(VPS, LINUX, '/api/v1/namespaces/team-a/pods'), levelToken('eng', 0, at - 60_000), at);
     expect(codes(first.out)).toContain('assurance_downgrade');
     const { v, out } = w.check(kubeGet(VPS, LINUX, '/api/v1/namespaces/team-a/pods'), levelToken('eng', 0, at + 20_000), at + 25_000);
@@ -156,14 +157,14 @@ describe('assurance_downgrade', () => {
     expect(out.ok && out.requirement.level).toBe(1);
   });
 
-  it('off, nothing is recorded or asked', () => {
+  it('off, nothing is recorded or asked', async () => {
     const w = keyEngineer(parseConfig(yaml(false), 'off.yaml'));
-    expect(w.store.strongestLevel(key('eng'), DAY3)).toBe(-1);
+    expect(await strongestProven(w.store, key('eng'), DAY3)).toBe(-1);
     const { out } = w.check(kubeGet(VPS, LINUX), levelToken('eng', 1, DAY3 - 60_000), DAY3);
     expect(codes(out)).not.toContain('assurance_downgrade');
   });
 
-  it('writes the level once per refresh interval, not per Check', () => {
+  it('writes the level once per refresh interval, not per Check', async () => {
     const w = keyEngineer();
     let writes = 0;
     const prove = w.store.proveLevel.bind(w.store);
@@ -176,7 +177,7 @@ describe('assurance_downgrade', () => {
     expect(writes).toBe(1);
   });
 
-  it('more risk never lowers the requirement: with the signal on, every request asks at least what it asks with it off', () => {
+  it('more risk never lowers the requirement: with the signal on, every request asks at least what it asks with it off', async () => {
     const off = parseConfig(yaml(false), 'off.yaml');
     const ips = [HOME, OFFICE, VPS, '2.148.33.61'];
     const uas = [MAC, LINUX];

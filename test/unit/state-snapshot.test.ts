@@ -1,3 +1,4 @@
+import { strongestProven } from '../support/risk-engine.js';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,21 +51,26 @@ describe('memory store snapshot', () => {
   it('the proven assurance levels survive a restart (assurance_downgrade), and a malformed level entry is refused like any record', async () => {
     const path = file();
     const a = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path });
-    a.proveLevel('alice', 2, T);
-    a.proveLevel('alice', 1, T + 5);
-    a.proveLevel('bob', 1, T);
+    a.proveLevel('alice', 'name:aal3', T);
+    a.proveLevel('alice', 'name:aal2', T + 5);
+    a.proveLevel('bob', 'name:aal2', T);
     await a.close();
     const b = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path });
-    expect(b.strongestLevel('alice', T + 60_000)).toBe(2);
-    expect(b.strongestLevel('bob', T + 60_000)).toBe(1);
-    expect(b.strongestLevel('carol', T + 60_000)).toBe(a.strongestLevel('carol', T + 60_000));
+    expect(await strongestProven(b, 'alice', T + 60_000)).toBe(2);
+    expect(await strongestProven(b, 'bob', T + 60_000)).toBe(1);
+    expect(await strongestProven(b, 'carol', T + 60_000)).toBe(-1);
     await b.close();
-    const text = readFileSync(path, 'utf8').replace('"levels":[', '"levels":[["mallory",[["2",1]]],');
+    // Written by an earlier release: a bare rank, kept as its text (the engine reads it as that rank).
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"levels":[', `"levels":[["legacy",[[2,${T}]]],`));
+    const old = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path });
+    expect(old.provenLevels('legacy', T + 60_000)).toEqual(['2']);
+    await old.close();
+    const text = readFileSync(path, 'utf8').replace('"levels":[', '"levels":[["mallory",[[-1,1]]],');
     writeFileSync(path, text);
     const events: string[] = [];
     const c = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, onSnapshot: (e) => events.push(e) });
     expect(events).toEqual(['unreadable']);
-    expect(c.strongestLevel('alice', T + 60_000)).toBe(a.strongestLevel('carol', T + 60_000));
+    expect(await strongestProven(c, 'alice', T + 60_000)).toBe(-1);
     await c.close();
   });
 

@@ -10,7 +10,21 @@ import { nonEmpty, stringList } from './common.js';
 export const automationSchema = z
   .strictObject({
     issuers: z.array(z.url({ message: 'must be an issuer URL exactly as in the iss claim' })).default([]),
-    subjects: z.array(nonEmpty).default([]),
+    // A subject glob names subjects of one identity provider: `ci-*` at the CI's issuer is not
+    // `ci-*` at the people's (a person whose login starts with ci- would be automation there, and
+    // admitted without a sign-in). A bare glob is kept for a single-issuer configuration, where
+    // it cannot be read two ways; with several issuers it must name its issuer (index.ts).
+    subjects: z
+      .array(
+        z.union([
+          nonEmpty,
+          z.strictObject({
+            issuer: z.url({ message: 'must be an issuer URL exactly as in the iss claim' }),
+            subject: nonEmpty,
+          }),
+        ]),
+      )
+      .default([]),
     claim: z
       .strictObject({
         name: nonEmpty,

@@ -166,6 +166,17 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['automation', 'issuers', i], message: `"${iss}" is not a configured issuer: its tokens are never accepted` });
         }
       });
+      auto.subjects.forEach((entry, i) => {
+        if (typeof entry !== 'string') {
+          if (!known.has(entry.issuer)) ctx.addIssue({ code: 'custom', path: ['automation', 'subjects', i, 'issuer'], message: `"${entry.issuer}" is not a configured issuer: its tokens are never accepted` });
+        } else if (cfg.issuers.length > 1) {
+          // Every issuer's subjects would be matched: a person of one whose sub fits a CI glob
+          // meant for another would be automation, admitted at the everyday level without a
+          // sign-in and past the risk engine's context checks. Name the issuer it was meant for.
+          const forms = cfg.issuers.map((x) => `{ issuer: ${x.issuer}, subject: ${JSON.stringify(entry)} }`).join(' or ');
+          ctx.addIssue({ code: 'custom', path: ['automation', 'subjects', i], message: `${JSON.stringify(entry)} would match subjects of all ${cfg.issuers.length} issuers: write it with the issuer whose subjects it names, ${forms}` });
+        }
+      });
       auto.acts_for.forEach((f, i) => {
         if (!known.has(f.issuer)) {
           ctx.addIssue({ code: 'custom', path: ['automation', 'acts_for', i, 'issuer'], message: `"${f.issuer}" is not a configured issuer: its tokens are never accepted` });

@@ -592,14 +592,23 @@ function sessionSubject(config: Config, sc: SessionClaims): string {
   return typeof s === 'string' && s !== '' ? s : sc.sub;
 }
 
-function sessionClaims(config: Config, claims: JWTPayload, acr: string | undefined, amr: string[], authTime: number): SessionClaims {
+/**
+ * What the step-up session cookie keeps of the ID token (exported for its tests). Whatever an
+ * identity of the issuer is built from must be here: the session is read back through the same
+ * issuer's settings (identity/session.ts) as its bearer tokens are.
+ */
+export function sessionClaims(config: Config, claims: JWTPayload, acr: string | undefined, amr: string[], authTime: number): SessionClaims {
   const issuer = config.stepup.oidc!.issuer;
   const iss = config.issuers.find((i) => i.issuer === issuer);
   const extra: Record<string, unknown> = {};
   // An approver's name for automation.acts_for is kept too: the approval pages compare it with the
-  // people a pipeline runs for.
+  // people a pipeline runs for. So is the old identity of a migrated issuer (issuers[].history_of):
+  // without it, a moved engineer's browser session had no history but its own, and was a newcomer
+  // whose first sign-in proves the network it is made from, where their token was judged on the
+  // history they brought.
   const approverClaims = (config.automation?.acts_for ?? []).flatMap((f) => (f.approver_claim === undefined ? [] : [f.approver_claim]));
-  for (const name of [iss?.subject_claim ?? 'sub', iss?.groups_claim ?? 'groups', ...Object.keys(config.identity_headers.claims), ...approverClaims]) {
+  const historyClaim = iss?.history_of === undefined ? [] : [iss.history_of.claim];
+  for (const name of [iss?.subject_claim ?? 'sub', iss?.groups_claim ?? 'groups', ...Object.keys(config.identity_headers.claims), ...approverClaims, ...historyClaim]) {
     if (claims[name] !== undefined) extra[name] = claims[name];
   }
   // The ask the sign-in was made for (its nonce, checked against the flow's): the session answers
