@@ -375,8 +375,8 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
     const get = vi.spyOn(RequestHeaders.prototype, 'get');
     try {
       const e = new RiskEngine({ risk: ENGINE_CONFIG.risk!, network: ENGINE_CONFIG.network, onStateError: 'degrade', assurance: compileAssurance(ENGINE_CONFIG.assurance.levels), store: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }), fallback: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }), deviceCookies });
-      const browser = { ua: agents[4], secChUa: '"Chromium";v="131"', platform: '"Windows"', cookie: 'grafana_session=1', principal: '' };
-      const assess = (h: typeof browser, who = 0) => void e.assess(decoded(h), identities[who]!, baseRequirement(['default']), 1_800_000_000_000);
+      const browser: Parameters<typeof decoded>[0] = { ua: agents[4], secChUa: '"Chromium";v="131"', platform: '"Windows"', cookie: 'grafana_session=1', principal: '' };
+      const assess = (h: Parameters<typeof decoded>[0], who = 0) => void e.assess(decoded(h), identities[who]!, baseRequirement(['default']), 1_800_000_000_000);
       for (let i = 0; i < 3; i++) assess({ ...browser, cookie: `grafana_session=${i}`, secChUa: i === 2 ? '"Chromium";v="132"' : browser.secChUa });
       expect(calls).toHaveBeenCalledTimes(1);
       // `sec-ch-ua` is read for the resolver only.
