@@ -245,7 +245,7 @@ export class RiskEngine {
     if (k === undefined) {
       // One login is one session: a fresh authentication in the same IdP session starts a new
       // one, whose first use says where that proof was made.
-      k = { subject: subjectKey(who), session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}`, addressText: undefined, address: NO_ADDRESS, placeFor: undefined, place: NO_PLACE, agent: undefined, agentDevice: NO_DEVICE, agentClient: '', route: undefined };
+      k = { subject: subjectKey(who), session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}`, addressText: undefined, address: NO_ADDRESS, placeFor: undefined, place: NO_PLACE, agent: undefined, agentHint: '', agentDevice: NO_DEVICE, agentClient: '', route: undefined };
       this.identityKeys.set(who, k);
     }
     return k;
@@ -431,35 +431,34 @@ export class RiskEngine {
     // kubectl and client-go tools send no browser evidence: one test of the headers' name buckets
     // says so instead of three lookups.
     const bare = h instanceof RequestHeaders && h.lacksAll(BROWSER_EVIDENCE);
-    const secChUa = bare ? undefined : h.get('sec-ch-ua');
     const platformHint = bare ? undefined : h.get('sec-ch-ua-platform');
     const cookie = bare ? undefined : h.get('cookie');
     const ua = userAgent ?? '';
-    // A user agent alone (kubectl, client-go tools): the device and client kind are functions of
-    // it, so the token's last answer is reused when the agent is the same. The resolver's own
-    // memo is keyed by the agent, a new string with every request, hashed on each lookup.
-    const agentOnly = req.sourcePrincipal === '' && xfcc === undefined && secChUa === undefined && platformHint === undefined && cookie === undefined;
+    const hint = platformHint ?? '';
+    // Bound to its owner (device-cookie.ts): the subject key is deviceOwner(issuer, subject).
+    const cookieId = cookie === undefined ? undefined : this.o.deviceCookies?.fromCookieHeader(cookie, keys.subject);
+    // Nothing stronger than a fingerprint names the device (no certificate, trusted certificate
+    // header or device cookie that verifies): the device and client kind are then functions of the
+    // user agent and the platform hint alone (DeviceResolver.resolveFrom: `sec-ch-ua` names the
+    // browser's brands, which nothing reads), so the token's last answer is reused while both are
+    // the same. The resolver's own memo is keyed by the agent, a new string with every request,
+    // hashed on each lookup: a browser's agent is ~190 characters (the `grafana dashboard` shape).
+    const agentOnly = req.sourcePrincipal === '' && xfcc === undefined && cookieId === undefined;
     let device: Device;
     let client: string;
-    if (agentOnly && keys.agent === ua) {
+    if (agentOnly && keys.agent === ua && keys.agentHint === hint) {
       device = keys.agentDevice;
       client = keys.agentClient;
     } else {
-      device = this.devices.resolveFrom(
-        req.sourcePrincipal,
-        xfcc,
-        userAgent,
-        secChUa,
-        platformHint,
-        // Bound to its owner (device-cookie.ts): the subject key is deviceOwner(issuer, subject).
-        this.o.deviceCookies?.fromCookieHeader(cookie, keys.subject),
-        // A stepgate device certificate counts for the subject it names only (device_certificates).
-        who,
-      );
+      // Read only here: only the resolver's choice between its memos reads it.
+      const secChUa = bare ? undefined : h.get('sec-ch-ua');
+      // A stepgate device certificate counts for the subject it names only (device_certificates).
+      device = this.devices.resolveFrom(req.sourcePrincipal, xfcc, userAgent, secChUa, platformHint, cookieId, who);
       client = clientKind(device.uaFamily, ua);
-      // Kept with the token (as many as the token cache holds): never an agent the resolver would not keep either.
-      if (agentOnly && ua.length <= MAX_REMEMBERED_AGENT) {
+      // Kept with the token (as many as the token cache holds): never an agent or hint the resolver would not keep either.
+      if (agentOnly && ua.length <= MAX_REMEMBERED_AGENT && hint.length <= MAX_REMEMBERED_AGENT) {
         keys.agent = ua;
+        keys.agentHint = hint;
         keys.agentDevice = device;
         keys.agentClient = client;
       }
@@ -1158,9 +1157,11 @@ interface IdentityKeys extends AddressMemo {
   readonly subject: string;
   /** The login: IdP session and authentication time ('' when the credential names no session). */
   readonly session: string;
-  /** The user agent of its last request that had nothing else to tell its device by (undefined: none yet). */
+  /** The user agent of its last request that had nothing but a fingerprint to tell its device by (undefined: none yet). */
   agent: string | undefined;
-  /** That agent's device (before sessionWithoutCookie) and client kind. */
+  /** That request's `sec-ch-ua-platform` ('' none). */
+  agentHint: string;
+  /** Their device (before sessionWithoutCookie) and client kind. */
   agentDevice: Device;
   agentClient: string;
   /** The Route of its last resource request (routeOf), undefined before one. */

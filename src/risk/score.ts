@@ -2,14 +2,12 @@ import type { Contribution } from './codes.js';
 import { anomalySignal } from './signals/anomaly.js';
 import { assuranceSignal } from './signals/assurance.js';
 import { behaviourSignal } from './signals/behaviour.js';
-import type { ContributionSink, Signal, SignalContext, Signals } from './signals/context.js';
+import type { ContributionSink, SignalContext, Signals } from './signals/context.js';
 import { deviceSignal } from './signals/device.js';
 import { networkSignal } from './signals/network.js';
 import { sensitivitySignal } from './signals/sensitivity.js';
 import { tokenAgeSignal } from './signals/token-age.js';
 import { travelSignal } from './signals/travel.js';
-
-const SIGNALS: readonly Signal[] = [sensitivitySignal, networkSignal, travelSignal, deviceSignal, anomalySignal, behaviourSignal, tokenAgeSignal, assuranceSignal];
 
 export interface Score {
   /** 0–100: the sum of the weights, clamped. */
@@ -24,9 +22,18 @@ export interface Score {
 export function scoreRisk(ctx: SignalContext, cfg: Signals, extra?: readonly Contribution[]): Score {
   const out = SCRATCH;
   try {
-    // Indexed loops: in the served process `for…of` here left its array iterators and their
-    // results unoptimized, 40–80 bytes allocated per Check (bench/engine-ab.ts, allocation profile).
-    for (let i = 0; i < SIGNALS.length; i++) SIGNALS[i]!(ctx, cfg, out);
+    // The signals, each called by name in this order (the order of the contributions, which reasons,
+    // details and audit records list): a loop over a list of them was one call site with eight
+    // targets, which V8 sends through its generic Call builtins on every Check and never inlines
+    // (bench/README.md, engine42). test/unit/risk-score.test.ts fires all eight and checks the order.
+    sensitivitySignal(ctx, cfg, out);
+    networkSignal(ctx, cfg, out);
+    travelSignal(ctx, cfg, out);
+    deviceSignal(ctx, cfg, out);
+    anomalySignal(ctx, cfg, out);
+    behaviourSignal(ctx, cfg, out);
+    tokenAgeSignal(ctx, cfg, out);
+    assuranceSignal(ctx, cfg, out);
     if (ctx.degraded) out.push({ code: 'state_degraded', weight: 0, detail: 'session state unavailable: every address and device counted as new' });
     if (extra) for (let i = 0; i < extra.length; i++) out.push(extra[i]!);
     const contributions = out.settled();

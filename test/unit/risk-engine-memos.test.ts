@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { compileAssurance } from '../../src/core/assurance.js';
@@ -18,6 +19,8 @@ import type { StateStore } from '../../src/state/store.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 import { baseRequirement, ENGINE_CONFIG, engineIdentity } from '../support/risk-engine.js';
 import { observedPlatform } from '../../src/state/session-clients.js';
+import { DeviceCookies, deviceOwner } from '../../src/cookies/device-cookie.js';
+import { parseKeyList } from '../../src/cookies/keys.js';
 
 /**
  * The structures the risk engine keeps from one Check to the next so that a routine Check builds
@@ -324,6 +327,79 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
         expect(h.lacksAll(nameBuckets([]))).toBe(true);
       }),
     );
+  });
+
+  // engine42: a browser's fingerprint (client hints, cookies of its own) is kept with the token as
+  // kubectl's agent is; a device cookie that verifies, a certificate or a trusted certificate header
+  // name the device themselves, and are resolved on every request.
+  const key = randomBytes(32).toString('base64url');
+  const deviceCookies = new DeviceCookies(parseKeyList(`a:${key}`, 'K'), undefined);
+  const owners = identities.map((who) => deviceOwner(who.issuer, who.subject));
+  const aliceDevice = deviceCookies.issue(owners[0]!).value;
+  const bobDevice = deviceCookies.issue(owners[1]!).value;
+  const withCookies = fc.record({
+    ua: fc.constantFrom(...agents, undefined),
+    secChUa: fc.constantFrom(undefined, '', '"Chromium";v="131"', '"Chromium";v="132"'),
+    platform: fc.constantFrom(undefined, undefined, '', '"Windows"', '"macOS"'),
+    // Alice's device cookie, Bob's (it names no device of Alice's), a tampered one, none.
+    cookie: fc.constantFrom(undefined, 'grafana_session=1', `stepgate_device=${aliceDevice}`, `grafana_session=2; stepgate_device=${bobDevice}`, `stepgate_device=${aliceDevice}x`),
+    principal: fc.constantFrom('', '', '', 'spiffe://corp/laptop/a'),
+    who: fc.integer({ min: 0, max: 1 }),
+  });
+
+  it('with device cookies on, observes the device and client kind a fresh resolver gives each request, whatever the token sent before', () => {
+    fc.assert(
+      fc.property(fc.array(withCookies, { minLength: 1, maxLength: 16 }), fc.boolean(), (steps, asDecoded) => {
+        const seen: { device: string; uaFamily: string; platform: string | undefined; client: string | undefined }[] = [];
+        const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
+        const spy: StateStore = Object.assign(Object.create(store) as StateStore, {
+          observe: (o: Parameters<StateStore['observe']>[0]) => {
+            seen.push({ device: o.device, uaFamily: o.uaFamily, platform: o.platform, client: o.client });
+            return store.observe(o);
+          },
+        });
+        const e = new RiskEngine({ risk: ENGINE_CONFIG.risk!, network: ENGINE_CONFIG.network, onStateError: 'degrade', assurance: compileAssurance(ENGINE_CONFIG.assurance.levels), store: spy, fallback: store, deviceCookies });
+        for (const s of steps) void e.assess(asDecoded ? decoded(s) : request(s), identities[s.who]!, baseRequirement(['default']), 1_800_000_000_000);
+        const want = steps.map((s) => {
+          const d = new DeviceResolver(false).resolveFrom(s.principal, undefined, s.ua, s.secChUa, s.platform, deviceCookies.fromCookieHeader(s.cookie, owners[s.who]!));
+          return { device: d.id, uaFamily: d.uaFamily, platform: observedPlatform(d.platform, d.strength === 'certificate'), client: clientKind(d.uaFamily, s.ua ?? '') };
+        });
+        expect(seen).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("resolves a browser's fingerprint once per token while its agent and platform hint stay the same, never a device cookie's", () => {
+    const calls = vi.spyOn(DeviceResolver.prototype, 'resolveFrom');
+    const get = vi.spyOn(RequestHeaders.prototype, 'get');
+    try {
+      const e = new RiskEngine({ risk: ENGINE_CONFIG.risk!, network: ENGINE_CONFIG.network, onStateError: 'degrade', assurance: compileAssurance(ENGINE_CONFIG.assurance.levels), store: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }), fallback: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }), deviceCookies });
+      const browser: Parameters<typeof decoded>[0] = { ua: agents[4], secChUa: '"Chromium";v="131"', platform: '"Windows"', cookie: 'grafana_session=1', principal: '' };
+      const assess = (h: Parameters<typeof decoded>[0], who = 0) => void e.assess(decoded(h), identities[who]!, baseRequirement(['default']), 1_800_000_000_000);
+      for (let i = 0; i < 3; i++) assess({ ...browser, cookie: `grafana_session=${i}`, secChUa: i === 2 ? '"Chromium";v="132"' : browser.secChUa });
+      expect(calls).toHaveBeenCalledTimes(1);
+      // `sec-ch-ua` is read for the resolver only.
+      expect(get.mock.calls.filter(([name]) => name === 'sec-ch-ua')).toHaveLength(1);
+      assess({ ...browser, platform: '"macOS"' });
+      assess({ ...browser, platform: undefined });
+      // An empty hint is none, to the resolver as here.
+      assess({ ...browser, platform: '' });
+      expect(calls).toHaveBeenCalledTimes(3);
+      assess({ ...browser, ua: agents[4]!.replace('131', '132') });
+      assess(browser, 1);
+      expect(calls).toHaveBeenCalledTimes(5);
+      // A device cookie that verifies names the device on every request; one that does not is no evidence.
+      assess({ ...browser, cookie: `stepgate_device=${aliceDevice}` });
+      assess({ ...browser, cookie: `stepgate_device=${aliceDevice}` });
+      expect(calls).toHaveBeenCalledTimes(7);
+      assess({ ...browser, cookie: `stepgate_device=${bobDevice}` });
+      assess({ ...browser, cookie: `stepgate_device=${bobDevice}` });
+      expect(calls).toHaveBeenCalledTimes(8);
+    } finally {
+      calls.mockRestore();
+      get.mockRestore();
+    }
   });
 
   it('resolves an agent once per token while it stays the same, and again when it changes', () => {

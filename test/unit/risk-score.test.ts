@@ -9,7 +9,7 @@ import { RiskBands } from '../../src/risk/bands.js';
 import { bindToContext } from '../../src/risk/context-bound.js';
 import { scoreRisk } from '../../src/risk/score.js';
 import type { SignalContext } from '../../src/risk/signals/context.js';
-import type { SubjectHistory } from '../../src/state/store.js';
+import type { SubjectHistory, WorkHistory } from '../../src/state/store.js';
 
 const config = parseConfig(
   `
@@ -243,6 +243,27 @@ describe('scoreRisk reuses one scratch list (enginecost)', () => {
     expect(scoreRisk(ctx({ sensitivity: 20 }), risk.signals).contributions).toBe(sensitive.contributions);
     expect(Object.isFrozen(sensitive.contributions)).toBe(true);
     expect(Object.isFrozen(scoreRisk(ctx(), risk.signals).contributions)).toBe(true);
+  });
+
+  it('calls every signal, in the order their contributions are listed (engine42: called by name, not from a list)', () => {
+    // One context on which each of the eight signals fires: a signal left out of scoreRisk, or two
+    // called in another order, changes this list (the order reasons, details and audit records show).
+    const work: WorkHistory = {
+      namespaceKnown: false, namespaceSince: nowMs - 1000, workingSet: 3, pace: 0, paceSince: 0, siteKnown: false, lastSite: 'dublin',
+      lastSiteAt: nowMs - 600_000, siteSince: nowMs, nearbyKnown: false, nearbyProvenAt: 0, entered: 0, familiar: 0, familyKnown: false,
+      kindSince: 0, historySince: nowMs - 86_400_000,
+    };
+    const all = ctx({
+      sensitivity: 20,
+      history: { ...known, firstSeen: true, ipKnown: false, prefixKnown: false, deviceKnown: false },
+      identity: { ...who, authTime: nowMs / 1000 - 90_000 },
+      travel: { from: 'dublin', to: 'sydney', km: 17_000, minutes: 10, kmh: 102_000 },
+      work,
+      action: { sensitive: true, destructive: false, namespace: 'payments', clusterSecretList: false, what: 'get secrets', cluster: '', kind: '' },
+      strongest: { rank: 2, name: 'aal3', description: '' },
+    });
+    const fired = scoreRisk(all, { ...risk.signals, assurance_downgrade: true }).contributions.map((c) => c.code);
+    expect(fired).toEqual(['path_sensitive', 'new_network', 'impossible_travel', 'new_device', 'first_seen', 'unfamiliar_namespace', 'token_age', 'assurance_downgrade']);
   });
 
   it('a signal that throws leaves the scratch list empty for the next Check', () => {
