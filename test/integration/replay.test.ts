@@ -391,8 +391,9 @@ describe('the audit log reader', () => {
   it('counts automation that would need an approval, enforced or shadowed, and creates none for a shadowed rule', async () => {
     const withAutomation = (text: string) =>
       parseConfig(
-        // The example's own automation section (service-account issuer) is replaced by one with an approver.
-        `${text.replace(/^automation:\n(?: {2}.*\n)*/m, '').replace('stepup:\n', 'stepup:\n  oidc: {issuer: "https://idp.example.com", client_id: stepgate, client_secret_env: SG_SECRET, redirect_uri: "https://auth.example.com/.stepgate/callback"}\n  session: {keys_env: SG_KEYS}\n')}\nautomation:\n  subjects: ["ci-*"]\n  approver: {level: aal2}\n`,
+        // The example's own automation section (service-account issuer) is replaced by one with an
+        // approver, for subjects of the example's first issuer (the people's).
+        `${text.replace(/^automation:\n(?: {2}.*\n)*/m, '').replace('stepup:\n', 'stepup:\n  oidc: {issuer: "https://idp.example.com", client_id: stepgate, client_secret_env: SG_SECRET, redirect_uri: "https://auth.example.com/.stepgate/callback"}\n  session: {keys_env: SG_KEYS}\n')}\nautomation:\n  subjects: [{ issuer: "${exampleConfig.issuers[0]!.issuer}", subject: "ci-*" }]\n  approver: {level: aal2}\n`,
         'a.yaml',
       );
     // A Deployment patch, which only prod-writes matches (a bare Pod is pod-creates' too, which is not shadowed here).
