@@ -220,7 +220,8 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
       kube: undefined, body: undefined, bodyTruncated: false,
     } as unknown as RequestAttributes;
   };
-  const observing = (seen: { device: string; uaFamily: string; platform: string | undefined; client: string | undefined }[]) => {
+  /** An engine over a new memory store, each observe's device and client written to `seen`; `options` replace the test configuration's. */
+  const observing = (seen: { device: string; uaFamily: string; platform: string | undefined; client: string | undefined }[], options: Partial<ConstructorParameters<typeof RiskEngine>[0]> = {}) => {
     const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
     const spy: StateStore = Object.assign(Object.create(store) as StateStore, {
       observe: (o: Parameters<StateStore['observe']>[0]) => {
@@ -228,7 +229,7 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
         return store.observe(o);
       },
     });
-    return new RiskEngine({ risk: ENGINE_CONFIG.risk!, network: ENGINE_CONFIG.network, onStateError: 'degrade', assurance: compileAssurance(ENGINE_CONFIG.assurance.levels), store: spy, fallback: store });
+    return new RiskEngine({ risk: ENGINE_CONFIG.risk!, network: ENGINE_CONFIG.network, onStateError: 'degrade', assurance: compileAssurance(ENGINE_CONFIG.assurance.levels), store: spy, fallback: store, ...options });
   };
   const identities: Identity[] = ['alice', 'bob'].map((subject) => ({ ...engineIdentity(1_800_000_000_000), subject }));
 
@@ -300,14 +301,7 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
 
   it('with network.trust_forwarded_client_cert, the certificate header names the device', () => {
     const seen: { device: string; uaFamily: string; platform: string | undefined; client: string | undefined }[] = [];
-    const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
-    const spy: StateStore = Object.assign(Object.create(store) as StateStore, {
-      observe: (o: Parameters<StateStore['observe']>[0]) => {
-        seen.push({ device: o.device, uaFamily: o.uaFamily, platform: o.platform, client: o.client });
-        return store.observe(o);
-      },
-    });
-    const e = new RiskEngine({ risk: ENGINE_CONFIG.risk!, network: { ...ENGINE_CONFIG.network, trust_forwarded_client_cert: true }, onStateError: 'degrade', assurance: compileAssurance(ENGINE_CONFIG.assurance.levels), store: spy, fallback: store });
+    const e = observing(seen, { network: { ...ENGINE_CONFIG.network, trust_forwarded_client_cert: true } });
     const xfcc = 'By=spiffe://corp/gw;URI=spiffe://corp/laptop/a';
     const plain = { ua: agents[0], secChUa: undefined, platform: undefined, cookie: undefined, principal: '' };
     for (let i = 0; i < 2; i++) void e.assess(decoded(plain, [[':method', 'GET'], ['x-forwarded-client-cert', xfcc]]), identities[0]!, baseRequirement(['default']), 1_800_000_000_000);
@@ -351,14 +345,7 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
     fc.assert(
       fc.property(fc.array(withCookies, { minLength: 1, maxLength: 16 }), fc.boolean(), (steps, asDecoded) => {
         const seen: { device: string; uaFamily: string; platform: string | undefined; client: string | undefined }[] = [];
-        const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
-        const spy: StateStore = Object.assign(Object.create(store) as StateStore, {
-          observe: (o: Parameters<StateStore['observe']>[0]) => {
-            seen.push({ device: o.device, uaFamily: o.uaFamily, platform: o.platform, client: o.client });
-            return store.observe(o);
-          },
-        });
-        const e = new RiskEngine({ risk: ENGINE_CONFIG.risk!, network: ENGINE_CONFIG.network, onStateError: 'degrade', assurance: compileAssurance(ENGINE_CONFIG.assurance.levels), store: spy, fallback: store, deviceCookies });
+        const e = observing(seen, { deviceCookies });
         for (const s of steps) void e.assess(asDecoded ? decoded(s) : request(s), identities[s.who]!, baseRequirement(['default']), 1_800_000_000_000);
         const want = steps.map((s) => {
           const d = new DeviceResolver(false).resolveFrom(s.principal, undefined, s.ua, s.secChUa, s.platform, deviceCookies.fromCookieHeader(s.cookie, owners[s.who]!));
