@@ -51,6 +51,7 @@ export const GUARDRAIL_CODES = [
   'network_policy_deleted',
   'network_policy_allow_all',
   'service_external_ip',
+  'metadata_route',
   // Ingress controllers
   'ingress_config_injection',
   'gated_host_route',
@@ -155,6 +156,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   network_policy_deleted: 'elevated',
   network_policy_allow_all: 'elevated',
   service_external_ip: 'elevated',
+  metadata_route: 'elevated',
   ingress_config_injection: 'critical',
   gated_host_route: 'critical',
   route_host_not_owned: 'elevated',
@@ -233,6 +235,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   network_policy_deleted: 'NetworkPolicy deleted in a protected namespace',
   network_policy_allow_all: 'NetworkPolicy admits all traffic',
   service_external_ip: 'Service claims traffic for an outside address',
+  metadata_route: "route or endpoint to the cloud's metadata service",
   ingress_config_injection: 'Ingress injects configuration into the ingress controller',
   gated_host_route: 'route for a host stepgate checks',
   route_host_not_owned: "route for a hostname another namespace owns",

@@ -1,9 +1,9 @@
-import ipaddr from 'ipaddr.js';
-import { parseCidr, type GuardrailEffectConfig, type GuardrailsConfig } from '../config/schema.js';
+import { type GuardrailEffectConfig, type GuardrailsConfig } from '../config/schema.js';
 import type { AssuranceModel } from '../core/assurance.js';
 import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { loadClusterPolicies } from './cel/load.js';
 import type { ClusterRule } from './cel/policy.js';
+import { addressMatcher } from './addresses.js';
 import { compileGatedHosts, type GatedHost } from './gated-hosts.js';
 import { compileHostOwners, type HostClaimed } from './host-owners.js';
 import { UNKNOWN_VALUE } from './parse.js';
@@ -213,7 +213,7 @@ export function compileGuardrails(
     reservedInterfaceConfigured: cfg.reserved_interfaces.length > 0,
     maxLeaseDurationSeconds: cfg.max_lease_duration_seconds,
     hostClaimed: compileHostOwners(cfg.host_owners),
-    apiServerAddress: compileAddresses(cfg.api_server_addresses),
+    apiServerAddress: addressMatcher(cfg.api_server_addresses),
     environmentTiers: compileTiers(environments),
   });
 }
@@ -255,42 +255,6 @@ function compileSandboxes(sandboxed: Readonly<Record<string, readonly string[]>>
   if (entries.length === 0) return () => undefined;
   // The first entry whose namespace glob matches decides, as guardrails.namespaces does.
   return (namespace) => entries.find((e) => e.ns(namespace))?.classes;
-}
-
-/**
- * An address as a backend writes it (`10.96.0.1`, `[fd00::1]`, `::ffff:10.96.0.1`), against the
- * configured ranges of its family; a name that is no address never matches.
- */
-function compileAddresses(cidrs: readonly string[]): GuardrailSettings['apiServerAddress'] {
-  // The schema accepted each entry with parseCidr.
-  const ranges = cidrs.map((c) => parseCidr(c)!);
-  if (ranges.length === 0) return () => false;
-  return (ip) => {
-    const bare = decimalParts(ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip);
-    if (!ipaddr.isValid(bare)) return false;
-    let a = ipaddr.parse(bare);
-    if (a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress()) a = (a as ipaddr.IPv6).toIPv4Address();
-    return ranges.some(([net, bits]) => net.kind() === a.kind() && a.match(net, bits));
-  };
-}
-
-/** Four dotted decimal parts, each as many digits as written. */
-const DOTTED = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/;
-
-/**
- * An address's dotted IPv4 part (the whole of an IPv4 address, the tail of an IPv4-mapped one)
- * read as Kubernetes reads it: each part decimal, leading zeros and all (netutils.ParseIPSloppy,
- * which validates and serves an Endpoints' or EndpointSlice's addresses: `010.096.000.001` is
- * 10.96.0.1). ipaddr.js reads inet_aton's octal there, so an EndpointSlice naming the API server's
- * Service as `010.096.000.001` (no octal number) or `010.96.0.1` (8.96.0.1) was no API server
- * address, and the route to it was allowed. A part above 255 is no address to either.
- */
-function decimalParts(address: string): string {
-  const colon = address.lastIndexOf(':');
-  const m = DOTTED.exec(address.slice(colon + 1));
-  if (!m) return address;
-  const parts = m.slice(1).map(Number);
-  return parts.every((n) => n <= 255) ? `${address.slice(0, colon + 1)}${parts.join('.')}` : '';
 }
 
 const SA_USER = 'system:serviceaccount:';

@@ -114,7 +114,20 @@ const ALREADY: Row[] = [
   },
 ];
 
+/**
+ * Left open in session 34 as "no host stepgate checks" (allowed to the everyday sign-in until
+ * session 43): a route or endpoint at the cloud's metadata address hands whoever calls the route
+ * the gateway node's cloud credentials. The literal address is certain from the request, and no
+ * routine route names it; a name resolving there later still is not seen (docs/guardrails.md).
+ */
+const METADATA_FOUND: Row[] = [
+  { what: `a VirtualService in dev routing a public host to the metadata address ${METADATA}`, req: virtualService(METADATA), by: 'guardrail:metadata_route', refused: ALL },
+  { what: `a ServiceEntry in dev whose endpoint is ${METADATA}`, req: serviceEntry(METADATA, 80), by: 'guardrail:metadata_route', refused: ALL },
+  { what: `an EndpointSlice in dev at ${METADATA}:80 (a selectorless Service's)`, req: endpointSlice(METADATA, 80), by: 'guardrail:metadata_route', refused: ALL },
+];
+
 describe('found: refused now in the states listed, allowed to the everyday sign-in before', () => checkEscalationRows(send, FOUND));
+describe("found in session 43: a route to the cloud's metadata service", () => checkEscalationRows(send, METADATA_FOUND));
 describe('already right, in shapes the earlier files do not send', () => checkEscalationRows(send, ALREADY));
 
 describe('controls: the everyday work beside them stays allowed to the everyday sign-in', () => {
@@ -139,15 +152,12 @@ describe('controls: the everyday work beside them stays allowed to the everyday 
 });
 
 /**
- * Left open (docs/guardrails.md says why), each allowed to the everyday sign-in: the cloud's
- * metadata address is no host stepgate checks, and what a PUT or server-side apply of a CronJob
- * changes, which CronWorkflow runs a WorkflowTemplate, or whether an Ingress's auth-url was
+ * Left open (docs/guardrails.md says why), each allowed to the everyday sign-in: what a PUT or
+ * server-side apply of a CronJob changes, which CronWorkflow runs a WorkflowTemplate, or whether an Ingress's auth-url was
  * stepgate's before a patch set another, is in the stored objects, not the request.
  * `it.fails`: a fix makes a row pass, which fails here until its marker goes.
  */
 const LEFT_OPEN: [string, Req][] = [
-  [`a VirtualService in dev routing a public host to the metadata address ${METADATA}`, virtualService(METADATA)],
-  [`a ServiceEntry in dev whose endpoint is ${METADATA}`, serviceEntry(METADATA, 80)],
   ['a CronJob in billing replaced (PUT) with an exfiltrating command', { method: 'PUT', path: '/apis/batch/v1/namespaces/billing/cronjobs/nightly-export', body: cronJob('billing'), headers: JSON_CT }],
   ['the same by server-side apply', { method: 'PATCH', path: '/apis/batch/v1/namespaces/billing/cronjobs/nightly-export?fieldManager=kubectl&force=true', body: cronJob('billing'), headers: APPLY }],
   ["a merge patch repointing a dashboard Ingress's auth-url at a service that answers 200", merge(GRAFANA, { metadata: { annotations: { [`${NGINX}/auth-url`]: 'http://always-ok.dev.svc.cluster.local/' } } })],

@@ -144,6 +144,51 @@ describe('gated_host_route: a route whose backend is the API server', () => {
   });
 });
 
+describe("metadata_route: a backend or endpoint at the cloud's instance metadata service", () => {
+  const inspectDev = (path: string, body: unknown) => inspect(kube('POST', path), JSON.stringify(body), 'application/json', false, settings).violations.map((v) => v.code);
+  const vs = (host: string) => ({ spec: { hosts: ['api.dev.example.com'], gateways: ['istio-system/public'], http: [{ route: [{ destination: { host, port: { number: 80 } } }] }] } });
+  const se = (address: string) => ({ spec: { hosts: ['api.dev.internal'], resolution: 'STATIC', endpoints: [{ address }] } });
+  const VS_DEV = '/apis/networking.istio.io/v1/namespaces/dev/virtualservices';
+  const SE_DEV = '/apis/networking.istio.io/v1/namespaces/dev/serviceentries';
+  const SLICES = '/apis/discovery.k8s.io/v1/namespaces/dev/endpointslices';
+  const slice = (address: string) => ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4', endpoints: [{ addresses: [address] }] });
+
+  it.each<[string, string, unknown]>([
+    ['a VirtualService to 169.254.169.254', VS_DEV, vs('169.254.169.254')],
+    ['with a port', VS_DEV, vs('169.254.169.254:80')],
+    ['in leading zeros (the API server reads each part decimal)', VS_DEV, vs('169.254.169.0254')],
+    ["ECS's task metadata address", VS_DEV, vs('169.254.170.2')],
+    ["GCP's name, capitals and a trailing dot", VS_DEV, vs('Metadata.Google.Internal.')],
+    ["Alibaba's address", VS_DEV, vs('100.100.100.200')],
+    ["AWS's IPv6 address, bracketed with a port", VS_DEV, vs('[fd00:ec2::254]:80')],
+    ['IPv4-mapped', VS_DEV, vs('::ffff:169.254.169.254')],
+    ['spelled in a wildcard DNS name (nip.io)', VS_DEV, vs('169.254.169.254.nip.io')],
+    ['in eight hex digits (nip.io)', VS_DEV, vs('imds-a9fea9fe.nip.io')],
+    ["a ServiceEntry's endpoint", SE_DEV, se('169.254.169.254')],
+    ["an ExternalName Service's name", '/api/v1/namespaces/dev/services', { apiVersion: 'v1', kind: 'Service', spec: { type: 'ExternalName', externalName: 'metadata.google.internal' } }],
+    ['an EndpointSlice', SLICES, slice('169.254.169.254')],
+    ["an Endpoints' address", '/api/v1/namespaces/dev/endpoints', { subsets: [{ addresses: [{ ip: '169.254.169.254' }] }] }],
+  ])('%s', (_what, path, body) => {
+    expect(inspectDev(path, body)).toEqual(['metadata_route']);
+  });
+
+  it.each<[string, string, unknown]>([
+    ["the team's own Service", VS_DEV, vs('web.dev.svc.cluster.local')],
+    ['an address next to the link-local range', VS_DEV, vs('169.253.169.254')],
+    ['a cluster IPv6 address under fd00::/8', VS_DEV, vs('fd00:10:96::1')],
+    ['a name that only contains the word metadata', VS_DEV, vs('metadata.dev.svc.cluster.local')],
+    ['a pod endpoint', SLICES, slice('10.244.1.7')],
+  ])('control: %s', (_what, path, body) => {
+    expect(inspectDev(path, body)).toEqual([]);
+  });
+
+  it('says what the route reaches, at the field that names it', () => {
+    const [v] = inspect(kube('POST', VS_DEV), JSON.stringify(vs('169.254.169.254')), 'application/json', false, settings).violations;
+    expect(v?.detail).toBe("VirtualService sends requests to 169.254.169.254, the cloud's instance metadata service: whoever calls it is handed the node's cloud credentials");
+    expect(v?.path).toBe('spec.http[0].route[0].destination.host');
+  });
+});
+
 describe('gated_host_route: a backend or endpoint at one of guardrails.api_server_addresses', () => {
   const at = guardSettings('guardrails:\n  api_server_addresses: [10.96.0.1, "fd00:10:96::1", 10.0.0.10/31]\n');
   const inspectAt = (path: string, body: unknown) => inspect(kube('POST', path), JSON.stringify(body), 'application/json', false, at).violations.map((v) => v.code);

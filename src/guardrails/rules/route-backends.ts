@@ -1,4 +1,5 @@
 import { clientText } from '../../core/redact.js';
+import { addressMatcher, METADATA_NAMES, METADATA_RANGES } from '../addresses.js';
 import { arrayOf, isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 
@@ -16,7 +17,14 @@ export function checkRouteBackends(doc: Json, key: string, docPath: string, ctx:
   const read = BACKENDS[key];
   if (read === undefined || !isObject(doc.spec)) return;
   for (const { host, path, kind } of read(doc.spec, ctx.namespace, doc)) {
-    if (!reachesApiServer(host, ctx)) continue;
+    if (!reachesApiServer(host, ctx)) {
+      if (reachesMetadata(host)) {
+        const shown = clientText(host.toLowerCase(), 100) ?? '';
+        const what = kind === 'alias' ? `Service is an alias (ExternalName) of ${shown}` : `${kind} sends requests to ${shown}`;
+        ctx.out.push({ code: 'metadata_route', detail: `${what}, the cloud's instance metadata service: whoever calls it is handed the node's cloud credentials`, path: `${docPath}${path}` });
+      }
+      continue;
+    }
     const shown = clientText(host.toLowerCase(), 100) ?? '';
     const detail =
       kind === 'alias'
@@ -38,6 +46,21 @@ interface Backend {
 function isApiServer(host: string): boolean {
   const h = stripPort(host.toLowerCase()).replace(/\.$/, '');
   return h === 'kubernetes.default' || h === 'kubernetes.default.svc' || h.startsWith('kubernetes.default.svc.');
+}
+
+const isMetadataAddress = addressMatcher(METADATA_RANGES);
+
+/**
+ * metadata_route: a backend or endpoint at a cloud's instance metadata service, by address (in any
+ * spelling the API server's check reads: bracketed, IPv4-mapped, wildcard DNS) or by the cloud's
+ * own name for it. The route runs on the gateway's or the proxy's node, so calling it hands out
+ * that node's cloud credentials where the node allows it (IMDSv1, or a hop limit above 1). A name
+ * that resolves there later (a registered name pointed at 169.254.169.254) is not seen; the
+ * node's metadata settings are the fix for those.
+ */
+function reachesMetadata(host: string): boolean {
+  const bare = stripPort(host.toLowerCase()).replace(/\.$/, '');
+  return METADATA_NAMES.has(bare) || isMetadataAddress(bare) || addressesInName(bare).some(isMetadataAddress);
 }
 
 function reachesApiServer(host: string, ctx: RuleContext): boolean {
@@ -255,14 +278,19 @@ const BACKENDS: Readonly<Record<string, (spec: Json, ns: string, doc: Json) => B
 
 /**
  * gated_host_route by an object's endpoints: an Endpoints or EndpointSlice (a Service without a
- * selector is a route to wherever they say) naming an address of guardrails.api_server_addresses.
+ * selector is a route to wherever they say) naming an address of guardrails.api_server_addresses;
+ * metadata_route when it names a cloud's metadata service.
  */
 export function checkEndpointAddresses(doc: Json, docPath: string, ctx: RuleContext): void {
   // An FQDN EndpointSlice names hosts: read as a route's backend is.
   const hit = (ip: unknown, path: string) => {
-    if (typeof ip !== 'string' || !(ctx.settings.apiServerAddress(ip) || reachesApiServer(ip, ctx))) return;
+    if (typeof ip !== 'string') return;
     const shown = clientText(ip, 60) ?? '';
-    ctx.out.push({ code: 'gated_host_route', detail: `endpoint ${shown} is one of the API server's addresses: the Service's traffic reaches it without a check`, path: `${docPath}${path}` });
+    if (ctx.settings.apiServerAddress(ip) || reachesApiServer(ip, ctx)) {
+      ctx.out.push({ code: 'gated_host_route', detail: `endpoint ${shown} is one of the API server's addresses: the Service's traffic reaches it without a check`, path: `${docPath}${path}` });
+    } else if (reachesMetadata(ip)) {
+      ctx.out.push({ code: 'metadata_route', detail: `endpoint ${shown} is the cloud's instance metadata service: whoever calls the Service is handed the node's cloud credentials`, path: `${docPath}${path}` });
+    }
   };
   for (const [i, e] of arrayOf(doc.endpoints).entries()) {
     if (isObject(e)) for (const [j, a] of arrayOf(e.addresses).entries()) hit(a, `endpoints[${i}].addresses[${j}]`);
