@@ -23,7 +23,7 @@ import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
 import { checkImageSource, IMAGE_SOURCE_KEYS } from './rules/image-streams.js';
 import { checkHelmRecord } from './rules/helm-records.js';
 import { HOST_KEYS, hostKeyOfKind } from './rules/host-kinds.js';
-import { checkEndpointAddresses, checkRouteBackends, ENDPOINT_KEYS } from './rules/route-backends.js';
+import { BACKEND_ONLY_KEYS, backendKeyOfKind, checkEndpointAddresses, checkRouteBackends, ENDPOINT_KEYS } from './rules/route-backends.js';
 import { checkRoute } from './rules/routes.js';
 import { checkRouteOwners } from './rules/route-owners.js';
 import { checkWorkloadIdentity } from './rules/workload-identities.js';
@@ -129,7 +129,7 @@ function isBinding(kube: KubeRequestInfo): boolean {
 }
 
 /** Kinds whose body the guardrails read. */
-const BODY_KEYS = new Set(['/namespaces', SERVICE_ACCOUNT_KEY, LEASE_KEY, LEASE_CANDIDATE_KEY, NETWORK_POLICY_KEY, CILIUM_POLICY_KEY, CILIUM_CLUSTERWIDE_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS, ...IMAGE_SOURCE_KEYS, ...ENDPOINT_KEYS]);
+const BODY_KEYS = new Set(['/namespaces', SERVICE_ACCOUNT_KEY, LEASE_KEY, LEASE_CANDIDATE_KEY, NETWORK_POLICY_KEY, CILIUM_POLICY_KEY, CILIUM_CLUSTERWIDE_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS, ...IMAGE_SOURCE_KEYS, ...ENDPOINT_KEYS, ...BACKEND_ONLY_KEYS]);
 
 function isInspectedKey(key: string): boolean {
   return isWorkloadKey(key) || RBAC_KEYS.has(key) || BODY_KEYS.has(key) || isFluxKey(key);
@@ -455,6 +455,7 @@ function inspectAt(
     if (urlKey === SERVICE_KEY || doc.kind === 'Service') checkService(doc, prefix, urlKey === SERVICE_KEY ? kube.subresource : '', ctx);
     if (ENDPOINT_KEYS.has(urlKey) || doc.kind === 'Endpoints' || doc.kind === 'EndpointSlice') checkEndpointAddresses(doc, prefix, ctx);
     if (INGRESS_KEYS.has(urlKey) || doc.kind === 'Ingress') checkIngress(doc, prefix, INGRESS_KEYS.has(urlKey) ? kube.subresource : '', ctx);
+    for (const key of unique([BACKEND_ONLY_KEYS.has(urlKey) ? urlKey : undefined, backendKeyOfKind(doc)])) checkRouteBackends(doc, key, prefix, ctx);
     for (const key of unique([HOST_KEYS.has(urlKey) ? urlKey : undefined, hostKeyOfKind(doc)])) {
       checkRoute(doc, key, prefix, ctx);
       checkRouteBackends(doc, key, prefix, ctx);

@@ -39,6 +39,8 @@ const gatewayRoute = (kind: 'TLSRoute' | 'TCPRoute', backendRef: object) =>
 const endpoints = (ip: string, port: number) => post('/api/v1/namespaces/dev/endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'api' }, subsets: [{ addresses: [{ ip }], ports: [{ name: 'https', port }] }] });
 const endpointSlice = (ip: string, port: number) =>
   post('/apis/discovery.k8s.io/v1/namespaces/dev/endpointslices', { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'api-1', labels: { 'kubernetes.io/service-name': 'api' } }, addressType: 'IPv4', ports: [{ name: 'https', port }], endpoints: [{ addresses: [ip] }] });
+const workloadEntry = (address: string) => post(`${ISTIO}/namespaces/dev/workloadentries`, { apiVersion: 'networking.istio.io/v1', kind: 'WorkloadEntry', metadata: { name: 'web-vm' }, spec: { address, labels: { app: 'web' }, ports: { http: 8080 } } });
+const envoyBackend = (spec: object) => post('/apis/gateway.envoyproxy.io/v1alpha1/namespaces/dev/backends', { apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'Backend', metadata: { name: 'api' }, spec });
 const externalName = (name: string) => post('/api/v1/namespaces/dev/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api' }, spec: { type: 'ExternalName', externalName: name } });
 const ingressRoute = (ns: string, services: object[], tcp = false) =>
   post(`/apis/traefik.io/v1alpha1/namespaces/${ns}/${tcp ? 'ingressroutetcps' : 'ingressroutes'}`, {
@@ -120,14 +122,19 @@ const ALREADY: Row[] = [
  * the gateway node's cloud credentials. The literal address is certain from the request, and no
  * routine route names it; a name resolving there later still is not seen (docs/guardrails.md).
  */
-const METADATA_FOUND: Row[] = [
+const SESSION43_FOUND: Row[] = [
   { what: `a VirtualService in dev routing a public host to the metadata address ${METADATA}`, req: virtualService(METADATA), by: 'guardrail:metadata_route', refused: ALL },
   { what: `a ServiceEntry in dev whose endpoint is ${METADATA}`, req: serviceEntry(METADATA, 80), by: 'guardrail:metadata_route', refused: ALL },
   { what: `an EndpointSlice in dev at ${METADATA}:80 (a selectorless Service's)`, req: endpointSlice(METADATA, 80), by: 'guardrail:metadata_route', refused: ALL },
+  // Kinds that claim no host but say where a route's traffic goes; neither was read before.
+  { what: `an Istio WorkloadEntry in dev at ${API_IP} labelled as the team's Service (the mesh adds it to that Service's endpoints)`, req: workloadEntry(API_IP), by: GATED, refused: ALL },
+  { what: `a WorkloadEntry in dev at ${METADATA}`, req: workloadEntry(METADATA), by: 'guardrail:metadata_route', refused: ALL },
+  { what: `an Envoy Gateway Backend in dev at ${API_IP}:443`, req: envoyBackend({ endpoints: [{ ip: { address: API_IP, port: 443 } }] }), by: GATED, refused: ALL },
+  { what: 'an Envoy Gateway Backend of type DynamicResolver (each Host header its destination)', req: envoyBackend({ type: 'DynamicResolver' }), by: GATED, refused: ALL },
 ];
 
 describe('found: refused now in the states listed, allowed to the everyday sign-in before', () => checkEscalationRows(send, FOUND));
-describe("found in session 43: a route to the cloud's metadata service", () => checkEscalationRows(send, METADATA_FOUND));
+describe("found in session 43: a route to the cloud's metadata service, and kinds that name a route's endpoints", () => checkEscalationRows(send, SESSION43_FOUND));
 describe('already right, in shapes the earlier files do not send', () => checkEscalationRows(send, ALREADY));
 
 describe('controls: the everyday work beside them stays allowed to the everyday sign-in', () => {
@@ -143,6 +150,8 @@ describe('controls: the everyday work beside them stays allowed to the everyday 
     ['a claim restoring a snapshot of its own namespace', claim({})],
     ['a CronWorkflow suspended', merge(CRON_WORKFLOW, { spec: { suspend: true } })],
     ["a CronWorkflow's image bumped by a JSON patch (a deploy)", { method: 'PATCH', path: CRON_WORKFLOW, body: [{ op: 'replace', path: '/spec/workflowSpec/templates/0/container/image', value: IMAGE }], headers: JSON_PATCH }],
+    ["an Istio WorkloadEntry for the team's VM", workloadEntry('10.20.3.4')],
+    ["an Envoy Gateway Backend for a partner's API", envoyBackend({ endpoints: [{ fqdn: { hostname: 'api.partner.example', port: 443 } }] })],
     ['a TokenReview (whether a token is valid, what kubectl auth whoami-style tools ask)', post('/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'eyJhbGciOiJSUzI1NiJ9.e30.x' } })],
     ['a pod of kube-system evicted (a node drain; system-writes leaves evictions out)', post('/api/v1/namespaces/kube-system/pods/coredns-5d78c9869d-abcde/eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'coredns-5d78c9869d-abcde', namespace: 'kube-system' } })],
   ])('%s', async (_what, req) => {

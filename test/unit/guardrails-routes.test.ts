@@ -168,6 +168,8 @@ describe("metadata_route: a backend or endpoint at the cloud's instance metadata
     ["an ExternalName Service's name", '/api/v1/namespaces/dev/services', { apiVersion: 'v1', kind: 'Service', spec: { type: 'ExternalName', externalName: 'metadata.google.internal' } }],
     ['an EndpointSlice', SLICES, slice('169.254.169.254')],
     ["an Endpoints' address", '/api/v1/namespaces/dev/endpoints', { subsets: [{ addresses: [{ ip: '169.254.169.254' }] }] }],
+    ['an Istio WorkloadEntry', '/apis/networking.istio.io/v1/namespaces/dev/workloadentries', { spec: { address: '169.254.169.254' } }],
+    ["an Envoy Gateway Backend's ip endpoint", '/apis/gateway.envoyproxy.io/v1alpha1/namespaces/dev/backends', { spec: { endpoints: [{ ip: { address: '169.254.169.254', port: 80 } }] } }],
   ])('%s', (_what, path, body) => {
     expect(inspectDev(path, body)).toEqual(['metadata_route']);
   });
@@ -196,6 +198,8 @@ describe('gated_host_route: a backend or endpoint at one of guardrails.api_serve
   const slice = (address: string) => ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4', endpoints: [{ addresses: [address] }] });
   const VS_DEV = '/apis/networking.istio.io/v1/namespaces/dev/virtualservices';
   const SLICES = '/apis/discovery.k8s.io/v1/namespaces/dev/endpointslices';
+  const WE_DEV = '/apis/networking.istio.io/v1/namespaces/dev/workloadentries';
+  const BE_DEV = '/apis/gateway.envoyproxy.io/v1alpha1/namespaces/dev/backends';
 
   it.each<[string, string, unknown]>([
     ['the ClusterIP as a destination', VS_DEV, vs('10.96.0.1')],
@@ -218,6 +222,12 @@ describe('gated_host_route: a backend or endpoint at one of guardrails.api_serve
     ['an IPv6 address in dashes (sslip.io AAAA)', VS_DEV, vs('fd00-10-96--1.sslip.io')],
     ['an IPv6 address in dashes after a word, in capitals, with a trailing dot', VS_DEV, vs('API-FD00-10-96-0-0-0-0-1.SSLIP.IO.')],
     ['an FQDN EndpointSlice naming the API server', SLICES, { ...slice('kubernetes.default.svc.cluster.local'), addressType: 'FQDN' }],
+    // Kinds that claim no host but say where a route's traffic goes.
+    ["an Istio WorkloadEntry (an endpoint of every Service its labels match)", WE_DEV, { spec: { address: '10.96.0.1', labels: { app: 'web' } } }],
+    ['a WorkloadEntry by name', WE_DEV, { spec: { address: 'kubernetes.default.svc' } }],
+    ["an Envoy Gateway Backend's ip endpoint", BE_DEV, { spec: { endpoints: [{ ip: { address: '10.96.0.1', port: 443 } }] } }],
+    ["a Backend's fqdn endpoint", BE_DEV, { spec: { endpoints: [{ fqdn: { hostname: 'kubernetes.default.svc.cluster.local', port: 443 } }] } }],
+    ['a Backend of type DynamicResolver (every Host header a destination)', BE_DEV, { spec: { type: 'DynamicResolver' } }],
   ])('%s', (_what, path, body) => {
     expect(inspectAt(path, body)).toEqual(['gated_host_route']);
   });
@@ -227,6 +237,9 @@ describe('gated_host_route: a backend or endpoint at one of guardrails.api_serve
     ['a node outside the CIDR', SLICES, slice('10.0.0.12')],
     ['a name made of digits and dots that spells no listed address', VS_DEV, vs('v1.10.96.0.2.nip.io')],
     ['three numeric labels and a word', VS_DEV, vs('10.96.1.example.com')],
+    ["a WorkloadEntry for a VM of the team's", WE_DEV, { spec: { address: '10.20.3.4', labels: { app: 'legacy-billing' } } }],
+    ["a WorkloadEntry on the proxy's own unix socket", WE_DEV, { spec: { address: 'unix:///var/run/app.sock' } }],
+    ["a Backend for a partner's API", BE_DEV, { spec: { endpoints: [{ fqdn: { hostname: 'api.partner.example', port: 443 } }] } }],
   ])('control: %s', (_what, path, body) => {
     expect(inspectAt(path, body)).toEqual([]);
   });

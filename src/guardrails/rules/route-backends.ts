@@ -16,6 +16,11 @@ import type { RuleContext } from './context.js';
 export function checkRouteBackends(doc: Json, key: string, docPath: string, ctx: RuleContext): void {
   const read = BACKENDS[key];
   if (read === undefined || !isObject(doc.spec)) return;
+  // Envoy resolves such a Backend's upstream from each request's Host header: every address, the
+  // API server's and the metadata service's included, for whoever can send a request to the route.
+  if (key === ENVOY_BACKEND_KEY && doc.spec.type === 'DynamicResolver') {
+    ctx.out.push({ code: 'gated_host_route', detail: "Backend of type DynamicResolver sends each request to the host its Host header names: the API server's addresses among them, without a check", path: `${docPath}spec.type` });
+  }
   for (const { host, path, kind } of read(doc.spec, ctx.namespace, doc)) {
     if (!reachesApiServer(host, ctx)) {
       if (reachesMetadata(host)) {
@@ -256,7 +261,32 @@ const emissary =
     return host === undefined ? [] : [{ host: qualified(host, ns), path: 'spec.service', kind }];
   };
 
+/**
+ * An Istio WorkloadEntry: a workload at `address` that the mesh adds to the endpoints of every
+ * ServiceEntry, and every Kubernetes Service, whose selector its labels match; so a route to the
+ * team's own Service can end there (a unix socket is the proxy's own and reaches nothing else).
+ */
+function workloadEntry(spec: Json, ns: string): Backend[] {
+  const a = str(spec.address);
+  return a === undefined || a.startsWith('unix://') ? [] : [{ host: qualified(a, ns), path: 'spec.address', kind: 'WorkloadEntry' }];
+}
+
+/** Envoy Gateway's Backend: its endpoints, by address (`ip.address`) or by name (`fqdn.hostname`, `hostname`). */
+function envoyBackend(spec: Json, ns: string): Backend[] {
+  return arrayOf(spec.endpoints).flatMap((e, i) => {
+    if (!isObject(e)) return [];
+    const at = `spec.endpoints[${i}]`;
+    const out: Backend[] = [];
+    if (isObject(e.ip) && typeof e.ip.address === 'string') out.push({ host: e.ip.address, path: `${at}.ip.address`, kind: 'Backend' });
+    if (isObject(e.fqdn) && typeof e.fqdn.hostname === 'string') out.push({ host: qualified(e.fqdn.hostname, ns), path: `${at}.fqdn.hostname`, kind: 'Backend' });
+    if (typeof e.hostname === 'string') out.push({ host: qualified(e.hostname, ns), path: `${at}.hostname`, kind: 'Backend' });
+    return out;
+  });
+}
+
 const BACKENDS: Readonly<Record<string, (spec: Json, ns: string, doc: Json) => Backend[]>> = {
+  'networking.istio.io/workloadentries': workloadEntry,
+  'gateway.envoyproxy.io/backends': envoyBackend,
   'networking.istio.io/virtualservices': virtualService,
   'networking.istio.io/serviceentries': serviceEntry,
   'gateway.networking.k8s.io/httproutes': gatewayRoute('HTTPRoute'),
@@ -301,6 +331,26 @@ export function checkEndpointAddresses(doc: Json, docPath: string, ctx: RuleCont
       for (const [j, a] of arrayOf(sub[list]).entries()) if (isObject(a)) hit(a.ip, `subsets[${i}].${list}[${j}].ip`);
     }
   }
+}
+
+const ENVOY_BACKEND_KEY = 'gateway.envoyproxy.io/backends';
+
+/**
+ * Kinds read only for their backends (they claim no hostname, so the host kinds' table does not
+ * list them), by collection and by kind for a body the request line does not name.
+ */
+const BACKEND_ONLY: ReadonlyMap<string, string> = new Map([
+  ['networking.istio.io/workloadentries', 'WorkloadEntry'],
+  [ENVOY_BACKEND_KEY, 'Backend'],
+]);
+export const BACKEND_ONLY_KEYS: ReadonlySet<string> = new Set(BACKEND_ONLY.keys());
+
+/** The backend-only key a body's kind stands for (`apiVersion` decides the group). */
+export function backendKeyOfKind(doc: Json): string | undefined {
+  if (typeof doc.kind !== 'string' || typeof doc.apiVersion !== 'string') return undefined;
+  const group = doc.apiVersion.slice(0, Math.max(0, doc.apiVersion.indexOf('/')));
+  for (const [key, kind] of BACKEND_ONLY) if (kind === doc.kind && key.startsWith(`${group}/`)) return key;
+  return undefined;
 }
 
 /** The Endpoints and EndpointSlice collections (checkEndpointAddresses). */
