@@ -52,6 +52,7 @@ export const GUARDRAIL_CODES = [
   'network_policy_allow_all',
   'service_external_ip',
   'metadata_route',
+  'loopback_route',
   // Ingress controllers
   'ingress_config_injection',
   'gated_host_route',
@@ -157,6 +158,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   network_policy_allow_all: 'elevated',
   service_external_ip: 'elevated',
   metadata_route: 'elevated',
+  loopback_route: 'elevated',
   ingress_config_injection: 'critical',
   gated_host_route: 'critical',
   route_host_not_owned: 'elevated',
@@ -236,6 +238,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   network_policy_allow_all: 'NetworkPolicy admits all traffic',
   service_external_ip: 'Service claims traffic for an outside address',
   metadata_route: "route or endpoint to the cloud's metadata service",
+  loopback_route: "route or endpoint to the proxy's own loopback",
   ingress_config_injection: 'Ingress injects configuration into the ingress controller',
   gated_host_route: 'route for a host stepgate checks',
   route_host_not_owned: "route for a hostname another namespace owns",

@@ -50,3 +50,6 @@ export const METADATA_RANGES: readonly string[] = ['169.254.0.0/16', '100.100.10
 
 /** Names the clouds give their metadata services (GCP's two, EC2's). */
 export const METADATA_NAMES: ReadonlySet<string> = new Set(['metadata.google.internal', 'metadata.goog', 'instance-data.ec2.internal']);
+
+/** Loopback, and the unspecified address, which a connect on Linux takes as loopback. */
+export const LOOPBACK_RANGES: readonly string[] = ['127.0.0.0/8', '::1/128', '0.0.0.0/32', '::/128'];

@@ -118,14 +118,18 @@ const ALREADY: Row[] = [
 
 /**
  * Left open in session 34 as "no host stepgate checks" (allowed to the everyday sign-in until
- * session 43): a route or endpoint at the cloud's metadata address hands whoever calls the route
- * the gateway node's cloud credentials. The literal address is certain from the request, and no
- * routine route names it; a name resolving there later still is not seen (docs/guardrails.md).
+ * session 43): a route at the cloud's metadata address hands whoever calls the route the gateway
+ * node's cloud credentials, and one at loopback the gateway's own admin port. The literal address
+ * is certain from the request, and no routine route names it; a name resolving there later still
+ * is not seen (docs/guardrails.md). Endpoints and EndpointSlices at either are refused by kube's
+ * own validation, so they are not rows here.
  */
 const SESSION43_FOUND: Row[] = [
   { what: `a VirtualService in dev routing a public host to the metadata address ${METADATA}`, req: virtualService(METADATA), by: 'guardrail:metadata_route', refused: ALL },
   { what: `a ServiceEntry in dev whose endpoint is ${METADATA}`, req: serviceEntry(METADATA, 80), by: 'guardrail:metadata_route', refused: ALL },
-  { what: `an EndpointSlice in dev at ${METADATA}:80 (a selectorless Service's)`, req: endpointSlice(METADATA, 80), by: 'guardrail:metadata_route', refused: ALL },
+  // The proxy's own loopback: the gateway's Envoy admin port (Contour's CVE-2021-32783 class).
+  { what: 'a VirtualService in dev routing a public host to 127.0.0.1:15000', req: virtualService('127.0.0.1'), by: 'guardrail:loopback_route', refused: ALL },
+  { what: 'an ExternalName Service in dev aliasing localhost', req: externalName('localhost'), by: 'guardrail:loopback_route', refused: ALL },
   // Kinds that claim no host but say where a route's traffic goes; neither was read before.
   { what: `an Istio WorkloadEntry in dev at ${API_IP} labelled as the team's Service (the mesh adds it to that Service's endpoints)`, req: workloadEntry(API_IP), by: GATED, refused: ALL },
   { what: `a WorkloadEntry in dev at ${METADATA}`, req: workloadEntry(METADATA), by: 'guardrail:metadata_route', refused: ALL },
@@ -134,7 +138,7 @@ const SESSION43_FOUND: Row[] = [
 ];
 
 describe('found: refused now in the states listed, allowed to the everyday sign-in before', () => checkEscalationRows(send, FOUND));
-describe("found in session 43: a route to the cloud's metadata service, and kinds that name a route's endpoints", () => checkEscalationRows(send, SESSION43_FOUND));
+describe("found in session 43: a route to the cloud's metadata service or the proxy's loopback, and kinds that name a route's endpoints", () => checkEscalationRows(send, SESSION43_FOUND));
 describe('already right, in shapes the earlier files do not send', () => checkEscalationRows(send, ALREADY));
 
 describe('controls: the everyday work beside them stays allowed to the everyday sign-in', () => {

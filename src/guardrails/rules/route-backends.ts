@@ -1,5 +1,5 @@
 import { clientText } from '../../core/redact.js';
-import { addressMatcher, METADATA_NAMES, METADATA_RANGES } from '../addresses.js';
+import { addressMatcher, LOOPBACK_RANGES, METADATA_NAMES, METADATA_RANGES } from '../addresses.js';
 import { arrayOf, isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 
@@ -21,12 +21,13 @@ export function checkRouteBackends(doc: Json, key: string, docPath: string, ctx:
   if (key === ENVOY_BACKEND_KEY && doc.spec.type === 'DynamicResolver') {
     ctx.out.push({ code: 'gated_host_route', detail: "Backend of type DynamicResolver sends each request to the host its Host header names: the API server's addresses among them, without a check", path: `${docPath}spec.type` });
   }
-  for (const { host, path, kind } of read(doc.spec, ctx.namespace, doc)) {
+  for (const { host, written, path, kind } of read(doc.spec, ctx.namespace, doc)) {
     if (!reachesApiServer(host, ctx)) {
-      if (reachesMetadata(host)) {
-        const shown = clientText(host.toLowerCase(), 100) ?? '';
+      const special = specialDestination(written ?? host);
+      if (special !== undefined) {
+        const shown = clientText((written ?? host).toLowerCase(), 100) ?? '';
         const what = kind === 'alias' ? `Service is an alias (ExternalName) of ${shown}` : `${kind} sends requests to ${shown}`;
-        ctx.out.push({ code: 'metadata_route', detail: `${what}, the cloud's instance metadata service: whoever calls it is handed the node's cloud credentials`, path: `${docPath}${path}` });
+        ctx.out.push({ code: special.code, detail: `${what}, ${special.is}`, path: `${docPath}${path}` });
       }
       continue;
     }
@@ -42,6 +43,8 @@ export function checkRouteBackends(doc: Json, key: string, docPath: string, ctx:
 interface Backend {
   /** As written, with the namespace it is resolved in added to a bare name. */
   host: string;
+  /** As written, where a bare name is resolved by DNS rather than as a Service (an ExternalName: `localhost`). */
+  written?: string;
   path: string;
   /** The route's kind for the detail; `alias` for an ExternalName Service. */
   kind: string;
@@ -53,19 +56,47 @@ function isApiServer(host: string): boolean {
   return h === 'kubernetes.default' || h === 'kubernetes.default.svc' || h.startsWith('kubernetes.default.svc.');
 }
 
-const isMetadataAddress = addressMatcher(METADATA_RANGES);
+interface SpecialDestination {
+  readonly code: 'metadata_route' | 'loopback_route';
+  /** What the destination is, for the detail. */
+  readonly is: string;
+  readonly names: (bare: string) => boolean;
+  readonly address: (ip: string) => boolean;
+}
 
 /**
- * metadata_route: a backend or endpoint at a cloud's instance metadata service, by address (in any
- * spelling the API server's check reads: bracketed, IPv4-mapped, wildcard DNS) or by the cloud's
- * own name for it. The route runs on the gateway's or the proxy's node, so calling it hands out
- * that node's cloud credentials where the node allows it (IMDSv1, or a hop limit above 1). A name
- * that resolves there later (a registered name pointed at 169.254.169.254) is not seen; the
- * node's metadata settings are the fix for those.
+ * Destinations besides the API server that no team's route needs, by address (in any spelling the
+ * API server's own check reads: bracketed, IPv4-mapped, wildcard DNS) or by name. A name that
+ * resolves there later (a registered name pointed at 169.254.169.254 or 127.0.0.1) is not seen.
+ *
+ * metadata_route: a cloud's instance metadata service. The route runs on the gateway's or the
+ * proxy's node, so calling it hands out that node's cloud credentials where the node allows it
+ * (IMDSv1, or a hop limit above 1); the node's metadata settings are the fix for names.
+ *
+ * loopback_route: the proxy's own loopback, where the gateway's Envoy keeps its admin port (Istio's
+ * 15000, Envoy Gateway's 19000: configuration dumps, `/quitquitquit`, runtime changes) and a
+ * sidecar's pod its other containers' local ports: Contour's CVE-2021-32783 reached Envoy's admin
+ * this way through an ExternalName of `localhost`.
  */
-function reachesMetadata(host: string): boolean {
+const SPECIAL_DESTINATIONS: readonly SpecialDestination[] = [
+  {
+    code: 'metadata_route',
+    is: "the cloud's instance metadata service: whoever calls it is handed the node's cloud credentials",
+    names: (bare) => METADATA_NAMES.has(bare),
+    address: addressMatcher(METADATA_RANGES),
+  },
+  {
+    code: 'loopback_route',
+    is: "the proxy's own loopback: whoever calls it reaches what listens there, the gateway's admin port among it",
+    names: (bare) => bare === 'localhost' || bare.endsWith('.localhost'),
+    address: addressMatcher(LOOPBACK_RANGES),
+  },
+];
+
+function specialDestination(host: string): SpecialDestination | undefined {
   const bare = stripPort(host.toLowerCase()).replace(/\.$/, '');
-  return METADATA_NAMES.has(bare) || isMetadataAddress(bare) || addressesInName(bare).some(isMetadataAddress);
+  const spelled = addressesInName(bare);
+  return SPECIAL_DESTINATIONS.find((d) => d.names(bare) || d.address(bare) || spelled.some(d.address));
 }
 
 function reachesApiServer(host: string, ctx: RuleContext): boolean {
@@ -211,7 +242,7 @@ function serviceEntry(spec: Json, ns: string): Backend[] {
 /** An ExternalName Service: every client of its name, an ingress controller among them, is sent to the name. */
 function service(spec: Json, ns: string): Backend[] {
   const name = str(spec.externalName);
-  return name === undefined ? [] : [{ host: qualified(name, ns), path: 'spec.externalName', kind: 'alias' }];
+  return name === undefined ? [] : [{ host: qualified(name, ns), written: name, path: 'spec.externalName', kind: 'alias' }];
 }
 
 /** The host of a URL as a proxy's configuration writes it (a scheme or none, nginx variables in the path). */
@@ -309,7 +340,7 @@ const BACKENDS: Readonly<Record<string, (spec: Json, ns: string, doc: Json) => B
 /**
  * gated_host_route by an object's endpoints: an Endpoints or EndpointSlice (a Service without a
  * selector is a route to wherever they say) naming an address of guardrails.api_server_addresses;
- * metadata_route when it names a cloud's metadata service.
+ * metadata_route or loopback_route when it names a cloud's metadata service or a loopback address.
  */
 export function checkEndpointAddresses(doc: Json, docPath: string, ctx: RuleContext): void {
   // An FQDN EndpointSlice names hosts: read as a route's backend is.
@@ -318,8 +349,9 @@ export function checkEndpointAddresses(doc: Json, docPath: string, ctx: RuleCont
     const shown = clientText(ip, 60) ?? '';
     if (ctx.settings.apiServerAddress(ip) || reachesApiServer(ip, ctx)) {
       ctx.out.push({ code: 'gated_host_route', detail: `endpoint ${shown} is one of the API server's addresses: the Service's traffic reaches it without a check`, path: `${docPath}${path}` });
-    } else if (reachesMetadata(ip)) {
-      ctx.out.push({ code: 'metadata_route', detail: `endpoint ${shown} is the cloud's instance metadata service: whoever calls the Service is handed the node's cloud credentials`, path: `${docPath}${path}` });
+    } else {
+      const special = specialDestination(ip);
+      if (special !== undefined) ctx.out.push({ code: special.code, detail: `endpoint ${shown} is ${special.is}`, path: `${docPath}${path}` });
     }
   };
   for (const [i, e] of arrayOf(doc.endpoints).entries()) {
