@@ -15,8 +15,9 @@ import { percentileOfSorted } from './stats.mjs';
  *
  * "spread": h2load's `--rate=1 --rate-period=1ms` connects its 10 connections 1 ms apart, so their
  * 10 ms ticks fall on the 10 different milliseconds and each sends rate / 1,000 requests per tick;
- * from 2,000 req/s K = floor(rate / 1,000) processes (at most SPREAD_PROCESSES) share the rate,
- * started 1 / K ms apart so that their millisecond grids interleave. Every connection keeps at
+ * with maxProcesses above 1 (BENCH_OPEN_LOOP_PROCESSES; 1 by default since tail43), from 2,000
+ * req/s K = floor(rate / 1,000) processes (at most maxProcesses) share the rate, started 1 / K ms
+ * apart so that their millisecond grids interleave. Every connection keeps at
  * least 100 req/s, so its tick stays at 10 ms (below that it would be 1 / rate and the 10 phases
  * would no longer cover it evenly). The period is whole milliseconds only (h2load's duration
  * parser), which is why finer spreading needs more processes rather than a shorter period.
@@ -31,6 +32,14 @@ export const TICK_MS = 10;
 export const SPREAD_CONNECTIONS = TICK_MS;
 /** Upper bound on spread processes (each is one more event loop on the shared cores). */
 export const SPREAD_PROCESSES = 4;
+/**
+ * The default: one process, 10 connections. Each further process wakes 1,000 times a second and
+ * splits the server's reads (every connection's tick carries fewer requests), so on 2 cores 3–4
+ * processes cost about twice h2load's CPU per request and about 1.5 times the server's, and put the
+ * p99 of both servers at 3,000 and 5,000 req/s higher (tail43; bench/README.md, "(h) open-loop
+ * latency: the client's part").
+ */
+export const DEFAULT_SPREAD_PROCESSES = 1;
 const BURST_CONNECTIONS = 4;
 
 /** BENCH_OPEN_LOOP: "spread" (the default), "burst", or "both" (every rate in both, spread first). */
@@ -52,16 +61,16 @@ export interface H2loadProcess {
   options: string[];
 }
 
-/** BENCH_OPEN_LOOP_PROCESSES: the most spread processes (1–SPREAD_PROCESSES; default SPREAD_PROCESSES). */
+/** BENCH_OPEN_LOOP_PROCESSES: the most spread processes (1–SPREAD_PROCESSES; default DEFAULT_SPREAD_PROCESSES). */
 export function spreadProcesses(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return SPREAD_PROCESSES;
+  if (value === undefined || value.trim() === '') return DEFAULT_SPREAD_PROCESSES;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > SPREAD_PROCESSES) throw new Error(`BENCH_OPEN_LOOP_PROCESSES: expected a whole number from 1 to ${SPREAD_PROCESSES}, got "${value}"`);
   return n;
 }
 
 /** The h2load processes that offer `rate` req/s for `total` requests in `mode`, spread over at most `maxProcesses`. */
-export function openLoopPlan(mode: OpenLoopMode, rate: number, total: number, maxProcesses = SPREAD_PROCESSES): H2loadProcess[] {
+export function openLoopPlan(mode: OpenLoopMode, rate: number, total: number, maxProcesses = DEFAULT_SPREAD_PROCESSES): H2loadProcess[] {
   if (!(rate > 0) || !(total > 0)) throw new Error(`open loop: rate and total must be positive, got ${rate} and ${total}`);
   if (mode === 'burst') {
     return [{ startMs: 0, requests: Math.max(BURST_CONNECTIONS, total), connections: BURST_CONNECTIONS, rps: rate / BURST_CONNECTIONS, options: [] }];

@@ -1554,7 +1554,7 @@ async function latencyScenario(issuer: Issuer, work: string): Promise<LatencyRes
       flat_up_to_rps_by_mode: flatByMode,
       load_average: loads,
       client:
-        `h2load --rps, 1 thread per process (C); latency from --log-file. spread: 10 connections per process connected 1 ms apart (--rate=1 --rate-period=1ms), floor(rate / 1000) processes (1–${OPEN_LOOP_PROCESSES}) started 1/K ms apart; burst: one process, 4 connections in phase`,
+        `h2load --rps, 1 thread per process (C); latency from --log-file. spread: 10 connections per process connected 1 ms apart (--rate=1 --rate-period=1ms), ${OPEN_LOOP_PROCESSES === 1 ? 'one process' : `floor(rate / 1000) processes (1–${OPEN_LOOP_PROCESSES}) started 1/K ms apart`}; burst: one process, 4 connections in phase`,
     };
   } finally {
     await stop(sg).catch(() => undefined);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { achievedRps, CAPACITY_CRITERION, capacityRound, type CapacityRound, h2loadOpenLoopArgs, latencyDrift, mergeLogs, type LogRow, openLoopModes, openLoopPlan, searchCapacity, sendLagsMs, sentTogether, SPREAD_CONNECTIONS, SPREAD_PROCESSES, spreadProcesses } from '../../bench/open-loop.js';
+import { achievedRps, CAPACITY_CRITERION, DEFAULT_SPREAD_PROCESSES, capacityRound, type CapacityRound, h2loadOpenLoopArgs, latencyDrift, mergeLogs, type LogRow, openLoopModes, openLoopPlan, searchCapacity, sendLagsMs, sentTogether, SPREAD_CONNECTIONS, SPREAD_PROCESSES, spreadProcesses } from '../../bench/open-loop.js';
 
 /**
  * (h)'s arrivals (bench/open-loop.ts): a plan whose processes overlap in phase, lose requests or
@@ -18,16 +18,26 @@ describe('open-loop plan', () => {
     expect(plan).toEqual([{ startMs: 0, requests: 6000, connections: 4, rps: 750, options: [] }]);
   });
 
-  it('spreads one process per 1,000 req/s, at most SPREAD_PROCESSES, their starts 1/K ms apart', () => {
-    expect(openLoopPlan('spread', 1000, 2000).map((p) => p.startMs)).toEqual([0]);
-    expect(openLoopPlan('spread', 3000, 6000).map((p) => p.startMs)).toEqual([0, 1 / 3, 2 / 3]);
-    const big = openLoopPlan('spread', 12193, 24386);
+  it('spreads over one process by default, whatever the rate', () => {
+    for (const rate of [1000, 3000, 5000, 12193]) {
+      const plan = openLoopPlan('spread', rate, 2 * rate);
+      expect(plan).toHaveLength(DEFAULT_SPREAD_PROCESSES);
+      expect(plan[0]!.rps * plan[0]!.connections).toBeCloseTo(rate, 6);
+    }
+    expect(DEFAULT_SPREAD_PROCESSES).toBe(1);
+  });
+
+  it('given up to SPREAD_PROCESSES, spreads one process per 1,000 req/s, their starts 1/K ms apart', () => {
+    expect(openLoopPlan('spread', 1000, 2000, SPREAD_PROCESSES).map((p) => p.startMs)).toEqual([0]);
+    expect(openLoopPlan('spread', 3000, 6000, SPREAD_PROCESSES).map((p) => p.startMs)).toEqual([0, 1 / 3, 2 / 3]);
+    const big = openLoopPlan('spread', 12193, 24386, SPREAD_PROCESSES);
     expect(big).toHaveLength(SPREAD_PROCESSES);
     expect(big.map((p) => p.startMs)).toEqual([0, 0.25, 0.5, 0.75]);
   });
 
   it('spreads over fewer processes when BENCH_OPEN_LOOP_PROCESSES says so, the rate and the requests unchanged', () => {
-    expect(spreadProcesses(undefined)).toBe(SPREAD_PROCESSES);
+    expect(spreadProcesses(undefined)).toBe(DEFAULT_SPREAD_PROCESSES);
+    expect(spreadProcesses('4')).toBe(SPREAD_PROCESSES);
     expect(spreadProcesses('1')).toBe(1);
     for (const bad of ['0', '5', '1.5', 'two']) expect(() => spreadProcesses(bad)).toThrow(/BENCH_OPEN_LOOP_PROCESSES/);
     const one = openLoopPlan('spread', 5000, 10000, 1);
@@ -38,7 +48,7 @@ describe('open-loop plan', () => {
   });
 
   it('connects each process\'s connections 1 ms apart, one per millisecond of the 10 ms tick', () => {
-    for (const p of openLoopPlan('spread', 5000, 10000)) {
+    for (const p of openLoopPlan('spread', 5000, 10000, SPREAD_PROCESSES)) {
       expect(p.connections).toBe(SPREAD_CONNECTIONS);
       expect(p.options).toEqual(['--rate=1', '--rate-period=1ms']);
     }
@@ -46,15 +56,17 @@ describe('open-loop plan', () => {
 
   it('keeps every connection at 100 req/s or more, so that its tick stays 10 ms', () => {
     for (const rate of [1000, 1999, 2000, 3000, 5000, 8709, 12193, 15677]) {
-      for (const p of openLoopPlan('spread', rate, rate * 2)) expect(p.rps).toBeGreaterThanOrEqual(100);
+      for (const k of [1, SPREAD_PROCESSES]) for (const p of openLoopPlan('spread', rate, rate * 2, k)) expect(p.rps).toBeGreaterThanOrEqual(100);
     }
   });
 
   it('offers exactly the rate and the requests asked for, over all processes', () => {
     for (const [rate, total] of [[1000, 2000], [3000, 6001], [5000, 10003], [12193, 24386]] as const) {
-      const plan = openLoopPlan('spread', rate, total);
-      expect(plan.reduce((a, p) => a + p.rps * p.connections, 0)).toBeCloseTo(rate, 6);
-      expect(plan.reduce((a, p) => a + p.requests, 0)).toBe(total);
+      for (const k of [1, SPREAD_PROCESSES]) {
+        const plan = openLoopPlan('spread', rate, total, k);
+        expect(plan.reduce((a, p) => a + p.rps * p.connections, 0)).toBeCloseTo(rate, 6);
+        expect(plan.reduce((a, p) => a + p.requests, 0)).toBe(total);
+      }
     }
   });
 
@@ -94,7 +106,7 @@ describe('open-loop logs', () => {
     const lags = sendLagsMs([0, 1000, 4500, 4500, 4600].map((t) => row(t, 0)), [p!]);
     expect(lags.map((x) => Math.round(x * 1000) / 1000)).toEqual([0, 0, 0.6, 1.5, 2.5]);
     // A second process that started 7 ms after the first, on time since: no lag at all.
-    const two = openLoopPlan('spread', 2000, 10);
+    const two = openLoopPlan('spread', 2000, 10, 2);
     const onTime = [0, 1, 2, 3, 4].flatMap((k) => [row(k * 1000, 0), row(7000 + k * 1000, 1)]);
     expect(sendLagsMs(onTime, two)).toEqual(Array(10).fill(0));
   });
