@@ -15,8 +15,9 @@ import { percentileOfSorted } from './stats.mjs';
  *
  * "spread": h2load's `--rate=1 --rate-period=1ms` connects its 10 connections 1 ms apart, so their
  * 10 ms ticks fall on the 10 different milliseconds and each sends rate / 1,000 requests per tick;
- * from 2,000 req/s K = floor(rate / 1,000) processes (at most SPREAD_PROCESSES) share the rate,
- * started 1 / K ms apart so that their millisecond grids interleave. Every connection keeps at
+ * with maxProcesses above 1 (BENCH_OPEN_LOOP_PROCESSES; 1 by default since tail43), from 2,000
+ * req/s K = floor(rate / 1,000) processes (at most maxProcesses) share the rate, started 1 / K ms
+ * apart so that their millisecond grids interleave. Every connection keeps at
  * least 100 req/s, so its tick stays at 10 ms (below that it would be 1 / rate and the 10 phases
  * would no longer cover it evenly). The period is whole milliseconds only (h2load's duration
  * parser), which is why finer spreading needs more processes rather than a shorter period.
@@ -31,6 +32,14 @@ export const TICK_MS = 10;
 export const SPREAD_CONNECTIONS = TICK_MS;
 /** Upper bound on spread processes (each is one more event loop on the shared cores). */
 export const SPREAD_PROCESSES = 4;
+/**
+ * The default: one process, 10 connections. Each further process wakes 1,000 times a second and
+ * splits the server's reads (every connection's tick carries fewer requests), so on 2 cores 3–4
+ * processes cost about twice h2load's CPU per request and about 1.5 times the server's, and put the
+ * p99 of both servers at 3,000 and 5,000 req/s higher (tail43; bench/README.md, "(h) open-loop
+ * latency: the client's part").
+ */
+export const DEFAULT_SPREAD_PROCESSES = 1;
 const BURST_CONNECTIONS = 4;
 
 /** BENCH_OPEN_LOOP: "spread" (the default), "burst", or "both" (every rate in both, spread first). */
@@ -52,13 +61,21 @@ export interface H2loadProcess {
   options: string[];
 }
 
-/** The h2load processes that offer `rate` req/s for `total` requests in `mode`. */
-export function openLoopPlan(mode: OpenLoopMode, rate: number, total: number): H2loadProcess[] {
+/** BENCH_OPEN_LOOP_PROCESSES: the most spread processes (1–SPREAD_PROCESSES; default DEFAULT_SPREAD_PROCESSES). */
+export function spreadProcesses(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_SPREAD_PROCESSES;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > SPREAD_PROCESSES) throw new Error(`BENCH_OPEN_LOOP_PROCESSES: expected a whole number from 1 to ${SPREAD_PROCESSES}, got "${value}"`);
+  return n;
+}
+
+/** The h2load processes that offer `rate` req/s for `total` requests in `mode`, spread over at most `maxProcesses`. */
+export function openLoopPlan(mode: OpenLoopMode, rate: number, total: number, maxProcesses = DEFAULT_SPREAD_PROCESSES): H2loadProcess[] {
   if (!(rate > 0) || !(total > 0)) throw new Error(`open loop: rate and total must be positive, got ${rate} and ${total}`);
   if (mode === 'burst') {
     return [{ startMs: 0, requests: Math.max(BURST_CONNECTIONS, total), connections: BURST_CONNECTIONS, rps: rate / BURST_CONNECTIONS, options: [] }];
   }
-  const k = Math.max(1, Math.min(SPREAD_PROCESSES, Math.floor(rate / 1000)));
+  const k = Math.max(1, Math.min(maxProcesses, Math.floor(rate / 1000)));
   const c = SPREAD_CONNECTIONS;
   // The requests split so that every process ends with the others: its share of the rate is 1 / k.
   const base = Math.floor(total / k);
@@ -161,4 +178,109 @@ export async function runOpenLoop(plan: readonly H2loadProcess[], logBase: strin
   }
   await Promise.all(runs);
   return mergeLogs(logs.map((l) => readFileSync(l, 'utf8')));
+}
+
+/**
+ * The open-loop capacity search ((h), bench/README.md "(h)'s open-loop maximum"). The closed-loop
+ * maximum ((a)'s h2load, 8 connections × 16 streams) is no rate an open-loop client can offer:
+ * there every read and write carries many requests, while (h)'s spread arrivals bring one or two
+ * per tick and connection, so the server (and h2load) pay their per-read and per-write costs per
+ * request. (h)'s shares (50/70/90 %) are therefore taken of the highest rate a server holds with
+ * (h)'s own client setup, found by bisection over short rounds.
+ *
+ * A rate holds when, in one round at it: every request was answered; h2load achieved at least
+ * `minAchieved` of the offered rate (the client kept up); its send lag stayed within `maxLagMs` at
+ * p99 (it kept up on time, not in catch-up bursts); and no queue built up: the median latency of
+ * the last fifth of the requests (by send time) is within `maxGrowthMs` of that of the second fifth
+ * (past capacity the queue grows for the whole round, so the last fifth waits for it; a pause
+ * that is over by then does not count), and the p99 is at most `maxP99Ms`.
+ */
+export interface CapacityCriterion {
+  minAchieved: number;
+  maxLagMs: number;
+  maxGrowthMs: number;
+  maxP99Ms: number;
+}
+
+export const CAPACITY_CRITERION: CapacityCriterion = { minAchieved: 0.98, maxLagMs: 2 * TICK_MS, maxGrowthMs: 5, maxP99Ms: 50 };
+
+/** One round of the search at one offered rate. */
+export interface CapacityRound {
+  rate: number;
+  achieved_rps: number;
+  lag_p99_ms: number;
+  failed: number;
+  p99_ms: number;
+  /** Median latency of the second and of the last fifth of the requests, by send time, ms. */
+  early_p50_ms: number;
+  late_p50_ms: number;
+  held: boolean;
+  /** Why it did not hold (empty when it did). */
+  why: string;
+}
+
+/** Median latency of the second and the last fifth of a run's requests by send time, ms (rows in send order). */
+export function latencyDrift(rows: readonly LogRow[]): { early: number; late: number } {
+  const fifth = (i: number) => rows.slice(Math.floor((i * rows.length) / 5), Math.floor(((i + 1) * rows.length) / 5)).map((r) => r[2]).sort((a, b) => a - b);
+  return { early: percentileOfSorted(fifth(1), 0.5) / 1000, late: percentileOfSorted(fifth(4), 0.5) / 1000 };
+}
+
+/** Whether one round at `rate` held, and why not. */
+export function capacityRound(rate: number, rows: readonly LogRow[], plan: readonly H2loadProcess[], c: CapacityCriterion = CAPACITY_CRITERION): CapacityRound {
+  const achieved = achievedRps(rows, plan.length);
+  const lag = percentileOfSorted(sendLagsMs(rows, plan), 0.99);
+  const failed = rows.filter((r) => r[1] !== 200).length;
+  const lat = rows.map((r) => r[2]).sort((a, b) => a - b);
+  const p99 = percentileOfSorted(lat, 0.99) / 1000;
+  const { early, late } = latencyDrift(rows);
+  const why: string[] = [];
+  if (rows.length === 0) why.push('no requests');
+  if (failed > 0) why.push(`${failed} failed`);
+  // NaN (fewer than two sends in a process) fails too.
+  if (!(achieved >= c.minAchieved * rate)) why.push(`achieved ${Math.round(achieved)} < ${Math.round(c.minAchieved * 100)} % of ${rate}`);
+  if (!(lag <= c.maxLagMs)) why.push(`send lag p99 ${lag.toFixed(1)} ms > ${c.maxLagMs}`);
+  if (!(late - early <= c.maxGrowthMs)) why.push(`queue growing: last fifth's p50 ${late.toFixed(1)} ms vs ${early.toFixed(1)}`);
+  if (!(p99 <= c.maxP99Ms)) why.push(`p99 ${p99.toFixed(1)} ms > ${c.maxP99Ms}`);
+  const r2 = (x: number) => Math.round(x * 100) / 100;
+  return { rate, achieved_rps: Math.round(achieved), lag_p99_ms: r2(lag), failed, p99_ms: r2(p99), early_p50_ms: r2(early), late_p50_ms: r2(late), held: why.length === 0, why: why.join('; ') };
+}
+
+export interface CapacitySearch {
+  /** The highest rate that held; `low` itself when nothing above it did, 0 when `low` did not hold either; within `resolution` of `high` when everything held (the capacity is at least that). */
+  max_rps: number;
+  /** The search's bounds. */
+  low: number;
+  high: number;
+  rounds: CapacityRound[];
+}
+
+/**
+ * Bisection for the highest rate that holds, between `low` and `high`, until the bracket is within
+ * `resolution` of its lower end (rates in steps of 100 req/s). The bisection is geometric (the
+ * midpoint of lo and hi is √(lo · hi)): the capacity may lie anywhere from a twentieth of the
+ * closed-loop maximum to all of it, and in a ratio the steps are equal, about 7 from 1,000 to
+ * 26,600 req/s at 5 %. A rate that fails is tried once more before it counts as failed: a round
+ * can lose to one pause of the server or the machine, but past capacity every round fails (the
+ * queue grows in each). `high` itself is not tried first: past-capacity rounds are the slow ones.
+ */
+export async function searchCapacity(round: (rate: number) => Promise<CapacityRound>, low: number, high: number, resolution = 0.05): Promise<CapacitySearch> {
+  if (!(low > 0) || !(high > low)) throw new Error(`capacity search: need 0 < low < high, got ${low} and ${high}`);
+  const rounds: CapacityRound[] = [];
+  const holds = async (rate: number): Promise<boolean> => {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const r = await round(rate);
+      rounds.push(r);
+      if (r.held) return true;
+    }
+    return false;
+  };
+  if (!(await holds(low))) return { max_rps: 0, low, high, rounds };
+  let [lo, hi] = [low, high];
+  while (hi > lo * (1 + resolution) && hi - lo > 100) {
+    const mid = Math.round(Math.sqrt(lo * hi) / 100) * 100;
+    if (mid <= lo || mid >= hi) break;
+    if (await holds(mid)) lo = mid;
+    else hi = mid;
+  }
+  return { max_rps: lo, low, high, rounds };
 }

@@ -16,7 +16,7 @@ import { machineIdentity, maxOtherCpus, watchMachineLoad, type MachineLoad } fro
 import { formatSummary, median, percentileOfSorted, ratioSummary, roundTo, spread, summarize, type Summary } from './stats.mjs';
 import { launchFlags } from '../src/heap-limit.js';
 import { freePort } from './free-port.js';
-import { achievedRps, openLoopModes, openLoopPlan, runOpenLoop, sendLagsMs, sentTogether, type OpenLoopMode } from './open-loop.js';
+import { achievedRps, CAPACITY_CRITERION, capacityRound, openLoopModes, openLoopPlan, runOpenLoop, searchCapacity, sendLagsMs, sentTogether, spreadProcesses, type CapacityCriterion, type CapacitySearch, type OpenLoopMode } from './open-loop.js';
 
 /**
  * Orchestrates the benchmark: fixtures → stepgate and the no-op reference as child processes →
@@ -36,7 +36,8 @@ import { achievedRps, openLoopModes, openLoopPlan, runOpenLoop, sendLagsMs, sent
  * BENCH_CPU_PROF=1 (profile stepgate during scenario (a) only and print its top frames),
  * BENCH_ONLY=e (or any of a–f, e.g. "a,e": (a)–(c) share their processes and run together;
  * results.json keeps the sections that were not run), BENCH_OPEN_LOOP=spread|burst|both (how (h)'s
- * requests arrive; bench/open-loop.ts).
+ * requests arrive; bench/open-loop.ts), BENCH_OPEN_LOOP_PROCESSES (the most h2load processes that
+ * spread them), BENCH_CAPACITY_SECONDS (one round of (h)'s open-loop capacity search, 1).
  */
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -79,6 +80,10 @@ const DEFAULT_SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const ONLY = parseOnly(process.env.BENCH_ONLY);
 /** (h)'s arrival modes, checked before anything starts. */
 const OPEN_LOOP = openLoopModes(process.env.BENCH_OPEN_LOOP);
+/** (h)'s spread arrivals: at most this many h2load processes (bench/open-loop.ts). */
+const OPEN_LOOP_PROCESSES = spreadProcesses(process.env.BENCH_OPEN_LOOP_PROCESSES);
+/** Length of one round of (h)'s open-loop capacity search, s. */
+const CAPACITY_SECONDS = positive('BENCH_CAPACITY_SECONDS', 1);
 /** Results are written only when other work took at most this many CPUs, before and during the run (machine-load.ts; BENCH_FORCE=1 overrides). */
 const MAX_LOAD = maxOtherCpus();
 const FORCE = process.env.BENCH_FORCE === '1';
@@ -1368,8 +1373,18 @@ function markCompactPauses(c: Child): number[] {
 
 interface LatencyResult {
   shape: string;
+  /** Closed-loop maxima ((a)'s h2load), for comparison: no open-loop client reaches them (open-loop.ts, searchCapacity). */
   noop_max_rps: number;
   stepgate_max_rps: number;
+  /** Open-loop maxima with (h)'s own client setup; the no-op's is what the 50/70/90 % rates and the target are taken of. Absent before tail43. */
+  noop_open_loop_max_rps?: number;
+  stepgate_open_loop_max_rps?: number;
+  capacity?: { criterion: CapacityCriterion; seconds: number; noop: CapacitySearch; stepgate: CapacitySearch };
+  /** The most h2load processes spreading the arrivals (BENCH_OPEN_LOOP_PROCESSES). Absent before tail43 (4). */
+  open_loop_processes?: number;
+  /** Issue 17's target: stepgate's p99 within 0.5 ms of the no-op's at every rate up to 70 % of the no-op's open-loop maximum (this rate), first mode. */
+  target_rps?: number;
+  target_met?: boolean;
   points: LatencyPoint[];
   /** Alternations per rate. */
   rounds: number;
@@ -1401,7 +1416,7 @@ async function openLoop(c: Child, frameFile: string, rate: number, seconds: numb
   // The client's own cost: the h2load processes are the only children that exit (and are reaped)
   // during the run, so the growth of this process' children's CPU time is theirs.
   const clientCpu0 = childrenCpuSeconds();
-  const plan = openLoopPlan(mode, rate, total);
+  const plan = openLoopPlan(mode, rate, total, OPEN_LOOP_PROCESSES);
   const rows = await runOpenLoop(plan, join(work, `latency-${c.name}-${rate}-${mode}.log`), target, (seconds + 30) * 1000);
   const clientCpuUs = ((childrenCpuSeconds() - clientCpu0) * 1e6) / Math.max(1, rows.length);
   const mcs = markCompacts?.slice(mcBefore);
@@ -1420,6 +1435,19 @@ async function openLoop(c: Child, frameFile: string, rate: number, seconds: numb
     sent_together_p99: sentTogether(starts).p99,
     ...(mcs ? { mark_compacts: mcs.length, mark_compact_max_ms: round(Math.max(0, ...mcs), 1) } : {}),
   };
+}
+
+/**
+ * One round of the open-loop capacity search: CAPACITY_SECONDS at `rate` with (h)'s client setup
+ * (the first arrival mode), judged by open-loop.ts' criterion.
+ */
+async function capacityProbe(c: Child, frameFile: string, rate: number, work: string): Promise<ReturnType<typeof capacityRound>> {
+  const target = [`--data=${frameFile}`, '--header=content-type: application/grpc', '--header=te: trailers', `http://127.0.0.1:${c.port}${CHECK_PATH}`];
+  const plan = openLoopPlan(OPEN_LOOP[0]!, rate, Math.round(rate * CAPACITY_SECONDS), OPEN_LOOP_PROCESSES);
+  const rows = await runOpenLoop(plan, join(work, `capacity-${c.name}.log`), target, (CAPACITY_SECONDS + 30) * 1000);
+  const r = capacityRound(rate, rows, plan);
+  console.error(`(h) capacity ${c.name} ${rate} req/s: ${r.held ? 'holds' : `no (${r.why})`}`);
+  return r;
 }
 
 /** CPU time (user + system) of this process' children that have exited and been reaped, in seconds. */
@@ -1469,7 +1497,18 @@ async function latencyScenario(issuer: Issuer, work: string): Promise<LatencyRes
     const saturation = await alternate([['noop', noop], ['stepgate', sg]] as const, (c) => h2load(c, frameFile));
     const max = { noop: saturation.noop.map((r) => r.rps), stepgate: saturation.stepgate.map((r) => r.rps) };
     const noopMax = median(max.noop);
-    const rates = [...new Set([1000, 3000, 5000, Math.round(0.5 * noopMax), Math.round(0.7 * noopMax), Math.round(0.9 * noopMax)])].sort((a, b) => a - b);
+    // The open-loop maxima, with the client setup of the rates below, from 1,000 req/s up to the
+    // closed-loop maximum (open-loop.ts, searchCapacity): the no-op's for the rates, stepgate's for the record.
+    const searchUpTo = (closed: number) => Math.max(1100, Math.round(closed / 100) * 100);
+    const capacity = {
+      noop: await searchCapacity((rate) => capacityProbe(noop, frameFile, rate, work), 1000, searchUpTo(noopMax)),
+      stepgate: await searchCapacity((rate) => capacityProbe(sg, frameFile, rate, work), 1000, searchUpTo(median(max.stepgate))),
+    };
+    const openMax = capacity.noop.max_rps;
+    console.error(`(h) open-loop maxima: no-op ${openMax} req/s, stepgate ${capacity.stepgate.max_rps} (closed loop ${Math.round(noopMax)}, ${Math.round(median(max.stepgate))})`);
+    const shares = openMax > 0 ? [0.5, 0.7, 0.9].map((f) => Math.round(f * openMax)) : [];
+    const targetRps = openMax > 0 ? Math.round(0.7 * openMax) : undefined;
+    const rates = [...new Set([1000, 3000, 5000, ...shares])].sort((a, b) => a - b);
     const points: LatencyPoint[] = [];
     const seconds = Math.max(2, SETTINGS.seconds);
     for (const rate of rates) {
@@ -1498,23 +1537,34 @@ async function latencyScenario(issuer: Issuer, work: string): Promise<LatencyRes
       }
       flatByMode[mode] = flat;
     }
+    const flat = flatByMode[OPEN_LOOP[0]!]!;
     return {
       shape: shape.name,
       noop_max_rps: round(noopMax),
       stepgate_max_rps: round(median(max.stepgate)),
+      noop_open_loop_max_rps: openMax,
+      stepgate_open_loop_max_rps: capacity.stepgate.max_rps,
+      capacity: { criterion: CAPACITY_CRITERION, seconds: CAPACITY_SECONDS, ...capacity },
+      open_loop_processes: OPEN_LOOP_PROCESSES,
+      ...(targetRps === undefined ? {} : { target_rps: targetRps, target_met: flat >= targetRps }),
       points,
       rounds: SETTINGS.rounds,
       modes: [...OPEN_LOOP],
-      flat_up_to_rps: flatByMode[OPEN_LOOP[0]!]!,
+      flat_up_to_rps: flat,
       flat_up_to_rps_by_mode: flatByMode,
       load_average: loads,
       client:
-        'h2load --rps, 1 thread per process (C); latency from --log-file. spread: 10 connections per process connected 1 ms apart (--rate=1 --rate-period=1ms), floor(rate / 1000) processes (1–4) started 1/K ms apart; burst: one process, 4 connections in phase',
+        `h2load --rps, 1 thread per process (C); latency from --log-file. spread: 10 connections per process connected 1 ms apart (--rate=1 --rate-period=1ms), ${OPEN_LOOP_PROCESSES === 1 ? 'one process' : `floor(rate / 1000) processes (1–${OPEN_LOOP_PROCESSES}) started 1/K ms apart`}; burst: one process, 4 connections in phase`,
     };
   } finally {
     await stop(sg).catch(() => undefined);
     await stop(noop).catch(() => undefined);
   }
+}
+
+/** ", 62 % of the no-op's open-loop maximum" (nothing for results from before tail43 or without one). */
+function openShare(h: LatencyResult, rate: number): string {
+  return h.noop_open_loop_max_rps ? `, ${Math.round((100 * rate) / h.noop_open_loop_max_rps)} % of the no-op's open-loop maximum` : '';
 }
 
 /** "0, 1, 2 (41.2)": each round's mark-compacts, in round order, and the longest pause among them. */
@@ -1531,9 +1581,24 @@ function latencyTable(h: LatencyResult): string[] {
   const lines = [
     '',
     `(h) open-loop latency, ${h.shape}: fixed offered rates, stepgate and the no-op alternating (${alternationText(2, h.rounds)}); ms, median of ${roundCount(h.rounds)} [spread]. ` +
-      `Closed-loop saturation: no-op ${h.noop_max_rps} req/s, stepgate ${h.stepgate_max_rps} req/s. p99 within 0.5 ms of the no-op up to ${h.flat_up_to_rps} req/s (${modes[0]} arrivals)` +
-      `${modes.slice(1).map((m) => `; ${h.flat_up_to_rps_by_mode?.[m] ?? '?'} req/s with ${m} arrivals`).join('')}.`,
+      `Closed-loop saturation: no-op ${h.noop_max_rps} req/s, stepgate ${h.stepgate_max_rps} req/s` +
+      (h.noop_open_loop_max_rps === undefined ? '' : `; open-loop maximum with this client (below): no-op ${h.noop_open_loop_max_rps} req/s, stepgate ${h.stepgate_open_loop_max_rps} req/s`) +
+      `. p99 within 0.5 ms of the no-op up to ${h.flat_up_to_rps} req/s (${modes[0]} arrivals${openShare(h, h.flat_up_to_rps)})` +
+      `${modes.slice(1).map((m) => `; ${h.flat_up_to_rps_by_mode?.[m] ?? '?'} req/s with ${m} arrivals`).join('')}.` +
+      (h.target_rps === undefined ? '' : ` Issue 17's target, within 0.5 ms up to 70 % of the no-op's open-loop maximum (${h.target_rps} req/s): **${h.target_met ? 'met' : 'not met'}**.`),
   ];
+  if (h.capacity) {
+    const c = h.capacity.criterion;
+    lines.push(
+      '',
+      `Open-loop capacity search (${h.capacity.seconds} s rounds, the spread client of the rates, at most ${h.open_loop_processes ?? 4} h2load processes; a rate holds when every request is answered, h2load achieves ≥ ${c.minAchieved * 100} % of it with send lag p99 ≤ ${c.maxLagMs} ms, ` +
+        `the last fifth's median latency is within ${c.maxGrowthMs} ms of the second fifth's and p99 ≤ ${c.maxP99Ms} ms; a failed rate is tried twice; bisection from 1,000 req/s to the closed-loop maximum):`,
+      '',
+      ...(['noop', 'stepgate'] as const).map(
+        (name) => `- ${name}: **${h.capacity![name].max_rps}** req/s; ${h.capacity![name].rounds.map((r) => `${r.rate} ${r.held ? 'holds' : `no (${r.why})`}`).join(', ')}`,
+      ),
+    );
+  }
   const spreadOf = (p: LatencyPoint, k: 'p50' | 'p99' | 'p999') => {
     const { min, max } = spread(p.rounds.map((r) => r[k]));
     return `${ms(p[k])} [${ms(min)}–${ms(max)}]`;
@@ -1543,7 +1608,7 @@ function latencyTable(h: LatencyResult): string[] {
       '',
       `${mode} arrivals:`,
       '',
-      '| offered req/s | % of no-op max | stepgate p50 | p99 | p99.9 | no-op p50 | p99 | p99.9 | failed | h2load CPU µs/req | achieved req/s (stepgate / no-op) | h2load send lag p99 ms (stepgate / no-op) | sent together, p99 (stepgate / no-op) | mark-compacts per round, longest ms (stepgate / no-op) |',
+      `| offered req/s | % of no-op ${h.noop_open_loop_max_rps ? 'open-loop ' : ''}max | stepgate p50 | p99 | p99.9 | no-op p50 | p99 | p99.9 | failed | h2load CPU µs/req | achieved req/s (stepgate / no-op) | h2load send lag p99 ms (stepgate / no-op) | sent together, p99 (stepgate / no-op) | mark-compacts per round, longest ms (stepgate / no-op) |`,
       '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     );
     const ofMode = h.points.filter((p) => (p.mode ?? 'burst') === mode);
@@ -1554,7 +1619,7 @@ function latencyTable(h: LatencyResult): string[] {
       // Rounded: a median of an even number of rounds is the mean of two, which prints as 20.799999999999997.
       const client = (p: LatencyPoint, k: 'client_cpu_us' | 'lag_p99_ms' | 'achieved_rps' | 'sent_together_p99') => round(median(p.rounds.map((r) => r[k] ?? NaN)), 2);
       lines.push(
-        `| ${rate} | ${Math.round((100 * rate) / h.noop_max_rps)} | ${spreadOf(s, 'p50')} | ${spreadOf(s, 'p99')} | ${spreadOf(s, 'p999')} | ${spreadOf(n, 'p50')} | ${spreadOf(n, 'p99')} | ${spreadOf(n, 'p999')} | ${failed} | ${round(median([...s.rounds, ...n.rounds].map((r) => r.client_cpu_us ?? NaN)), 1)} | ${client(s, 'achieved_rps')} / ${client(n, 'achieved_rps')} | ${client(s, 'lag_p99_ms')} / ${client(n, 'lag_p99_ms')} | ${client(s, 'sent_together_p99')} / ${client(n, 'sent_together_p99')} | ${markCompactText(s)} / ${markCompactText(n)} |`,
+        `| ${rate} | ${Math.round((100 * rate) / (h.noop_open_loop_max_rps || h.noop_max_rps))} | ${spreadOf(s, 'p50')} | ${spreadOf(s, 'p99')} | ${spreadOf(s, 'p999')} | ${spreadOf(n, 'p50')} | ${spreadOf(n, 'p99')} | ${spreadOf(n, 'p999')} | ${failed} | ${round(median([...s.rounds, ...n.rounds].map((r) => r.client_cpu_us ?? NaN)), 1)} | ${client(s, 'achieved_rps')} / ${client(n, 'achieved_rps')} | ${client(s, 'lag_p99_ms')} / ${client(n, 'lag_p99_ms')} | ${client(s, 'sent_together_p99')} / ${client(n, 'sent_together_p99')} | ${markCompactText(s)} / ${markCompactText(n)} |`,
       );
     }
   }

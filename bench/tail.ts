@@ -10,7 +10,7 @@
  * run with their time (ms from the run's start) and the GC they overlap, to see any period.
  * Needs `npm run build`; stepgate runs with the launcher's V8 flags and its metrics listener, as in (h).
  *
- *   node --import tsx bench/tail.ts   (BENCH_TAIL_RATE=1000, BENCH_SECONDS=10, BENCH_ROUNDS=3, BENCH_TAIL_SHAPE, BENCH_OPEN_LOOP, BENCH_BASE_DIR: another build as a third server)
+ *   node --import tsx bench/tail.ts   (BENCH_TAIL_RATE=1000, BENCH_SECONDS=10, BENCH_ROUNDS=3, BENCH_TAIL_SHAPE, BENCH_OPEN_LOOP, BENCH_OPEN_LOOP_PROCESSES, BENCH_BASE_DIR: another build as a third server)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { launchFlags } from '../src/heap-limit.js';
 import { awaitServer, CHECK_PATH, decodeDecision, RawCheckClient } from './codec.js';
 import { buildFrame, configYaml, SHAPES, startIssuer } from './fixtures.js';
-import { openLoopModes, openLoopPlan, runOpenLoop, sentTogether, type OpenLoopMode } from './open-loop.js';
+import { openLoopModes, openLoopPlan, runOpenLoop, sentTogether, spreadProcesses, type OpenLoopMode } from './open-loop.js';
 import { freePort } from './free-port.js';
 import { percentileOfSorted } from './stats.mjs';
 
@@ -33,6 +33,7 @@ const SHAPE = process.env.BENCH_TAIL_SHAPE ?? 'kubectl get pods (dev)';
 const SHOW = Number(process.env.BENCH_TAIL_SHOW ?? 0);
 const PROBE = join(BENCH, 'loop-probe.mjs');
 const MODES = openLoopModes(process.env.BENCH_OPEN_LOOP);
+const PROCESSES = spreadProcesses(process.env.BENCH_OPEN_LOOP_PROCESSES);
 
 interface Server {
   name: string;
@@ -72,7 +73,7 @@ async function probe(s: Server): Promise<Probe> {
 /** One open-loop run as run.ts' openLoop: rows of [start µs since the epoch, status, latency µs]. */
 async function openLoop(s: Server, frameFile: string, mode: OpenLoopMode): Promise<number[][]> {
   const target = [`--data=${frameFile}`, '--header=content-type: application/grpc', '--header=te: trailers', `http://127.0.0.1:${s.port}${CHECK_PATH}`];
-  return runOpenLoop(openLoopPlan(mode, RATE, Math.round(RATE * SECONDS)), join(work, `latency-${s.port}.log`), target, (SECONDS + 30) * 1000);
+  return runOpenLoop(openLoopPlan(mode, RATE, Math.round(RATE * SECONDS), PROCESSES), join(work, `latency-${s.port}.log`), target, (SECONDS + 30) * 1000);
 }
 
 /**
