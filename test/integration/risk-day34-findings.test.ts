@@ -60,9 +60,11 @@ describe("an MSP's six customer clusters behind one gateway, with the example an
   // to. unfamiliar_namespace's grace (grace_seconds 3600, grace_namespaces 5) lets a sign-in cover
   // the next hour's new namespaces, and it does not tell a new namespace of a cluster the identity
   // works in from one of a cluster it has never touched: the customer boundary an MSP's gateway
-  // exists for is crossed without a question. The price of closing it (no grace in a cluster with
-  // no working set of the identity): the rotating on-call's first sensitive action on each customer
-  // new to them is asked once (oncall-b's incident on quay, 1 a seed).
+  // exists for is crossed without a question (an insider, who would answer a step-up; but nothing
+  // is asked, and a token taken within that hour is allowed the same). A lever, not built: no grace
+  // in a named cluster where the identity has no working set. Its price is not measured: on day 34
+  // the rotating on-call's first sensitive action on a customer new to them (quay's incident, 3
+  // hours after the handover sign-in) is asked already; no other replayed day names its clusters.
   it.fails("a customer's engineer's fresh sign-in does not cover a Secret on another customer's cluster it never touched", async () => {
     const sub = 'd34f-brix-ops@brix.example';
     await twoDays(sub, payments);
