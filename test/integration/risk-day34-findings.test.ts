@@ -126,6 +126,25 @@ describe("an MSP's six customer clusters behind one gateway, with the example an
     expect(rules(res)).toContain('contractor-hours');
   });
 
+  // Stopped at request 2 (every seed both ways): the contractor's token (malware on their laptop,
+  // their home) within the contract's hours, against quay's app-prod, where the contractor works in
+  // oriel's app-prod.
+  it("the contractor's token within the contract's hours is asked in another customer's namespace of the same name", async () => {
+    const sub = 'c-d34f-day@halyard.example';
+    const oriel = { host: apiOf('oriel'), source: PORTO };
+    const migration: Step[] = [
+      ['GET', '/api/v1/namespaces/app-prod/pods?limit=500'],
+      ['GET', '/api/v1/namespaces/app-prod/secrets/app-db'],
+      ['GET', '/api/v1/namespaces/claims-staging/secrets/claims-db'],
+    ];
+    const login = await twoDays(sub, migration, oriel);
+    const own = await send(login, WED + 6 * H, 'GET', '/api/v1/namespaces/app-prod/secrets/app-db', oriel);
+    expect(reasonOf(own), rules(own)).toBe('allowed');
+    const res = await send(login, WED + 6 * H + 20_000, 'GET', '/api/v1/namespaces/app-prod/secrets/app-db', { host: apiOf('quay'), source: PORTO });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(contextOf(res)).toBe('unfamiliar_namespace');
+  });
+
   // Stopped at request 2 (every seed both ways): the next user of the audit firm's shared VDI in an
   // auditor's still signed-in session lists a customer's production Secrets: the auditor never read
   // a Secret (unfamiliar_kind, once the identity's history is 20 hours old).
