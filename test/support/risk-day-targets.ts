@@ -33,6 +33,7 @@ import { pluginOf as d30Plugin, workday30 } from './workday30.js';
 import { workday31 } from './workday31.js';
 import { SITE as D32_SITE, workday32 } from './workday32.js';
 import { SITE as D33_SITE, workday33 } from './workday33.js';
+import { SITE as D34_SITE, workday34 } from './workday34.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -46,7 +47,7 @@ import { SITE as D33_SITE, workday33 } from './workday33.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -174,6 +175,13 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // grace (unfamiliar_namespace.grace_seconds). Never stopped on seeds 312, 314 and 315 with the
   // warm-up day; 2 (policy) on 311 and 313; 3 (unfamiliar_namespace) without it. Day 27's malware class.
   "the device key AND the token, with the certificate, through the engineer's own home network (malware on the home NAS) after the engineer signed off",
+  // Day 34 (docs/risk.md, "Day 34: what it found"), an open finding, an `it.fails` in
+  // risk-day34-findings.test.ts, every seed both ways: a customer's engineer (a guest account at
+  // the MSP's IdP) 30 minutes after a sign-in reads a Secret and opens a shell on another
+  // customer's cluster, one the identity never sent a request to. unfamiliar_namespace's grace
+  // (grace_seconds 3600, grace_namespaces 5) covers a new namespace of a cluster never touched as
+  // it covers one of the cluster the identity works in.
+  "a customer's engineer (a guest account at the MSP's IdP) pivots with their own token to another customer's cluster, into the namespace of the same name as their own, 30 minutes after signing in",
   // Day 4 (docs/risk.md, "What is not stopped"): the request carries the victim's token, a user
   // agent like the victim's, from the victim's own network or one next to it.
   'session hijacked behind the office NAT (copied user agent)',
@@ -424,6 +432,12 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
  * replay without warm-up): the victim has no history there, so the newcomer allowance applies.
  */
 const NOT_STOPPED_WITHOUT_HISTORY = new Set([
+  // Day 34 (docs/risk.md, "Day 34: what it found"): the next user of the audit firm's shared VDI
+  // in a customer auditor's signed-in session lists production Secrets: unfamiliar_kind with a day
+  // of history (request 2, every seed); on a fresh server the history is too young for it, and
+  // unfamiliar_namespace stops it at 2 only where the namespace's first sighting came more than
+  // the grace after the auditor's sign-in (seeds 321, 323, 325; not 322, 324).
+  "the next user of the audit firm's shared VDI, in a customer auditor's still signed-in session, reads that customer's production Secrets",
   // Day 27 (docs/risk.md, "Day 27: what it found"): malware on the on-call's own managed laptop at
   // night (its certificate, its VPN address, its token) and a contractor's token on a colleague's
   // PC at the vendor's office (no certificate on either): the first Secret read is unfamiliar_kind
@@ -503,6 +517,16 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   'day 33 (workday33.ts)': [
     { cause: 'context: new_network', max: 2, who: ['plat-2', 'dev-4', 'sre-1'].map((n) => `d33-${n}@kestrel.example`) },
     { cause: 'context: new_device', max: 1, who: ['d33-dev-2@kestrel.example'] },
+  ],
+  // Day 34 (docs/risk.md, "Day 34: what it found"): oncall-a held the pager at home all of the
+  // warm-up day and read no Secret: on the scored day the first Secret read is unfamiliar_kind
+  // (07:32, every seed), and the office after lunch, within the morning's login, a network never
+  // proven for oncall-a (new_network, every seed; unfamiliar_namespace between on seed 322).
+  // eng-11's site visit on a phone's tether: its carrier NAT at its first /24 and its second
+  // (seed 323: day 5's hotspot class).
+  'day 34 (workday34.ts)': [
+    { cause: 'context: new_network', max: 2, who: ['d34-oncall-a@halyard.example', 'd34-eng-11@halyard.example'] },
+    { cause: 'context: unfamiliar_namespace', max: 1, who: ['d34-oncall-a@halyard.example'] },
   ],
   // Day 5 (docs/risk.md, "Day 5"): the same unfamiliar_namespace friction after a one-day
   // warm-up; and a login used from a network never seen needs a sign-in made after that network
@@ -758,7 +782,9 @@ const DAY31_SEEDS = ((narrow && process.env.STEPGATE_DAY31_SEEDS) || '291').spli
 const DAY32_SEEDS = ((narrow && process.env.STEPGATE_DAY32_SEEDS) || '301').split(',').map(Number);
 // One of day 33's five seeds (about 3 s) and seed 311 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY33_SEEDS = ((narrow && process.env.STEPGATE_DAY33_SEEDS) || '311').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33').split(',');
+// One of day 34's five seeds (about 3 s) and seed 321 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY34_SEEDS = ((narrow && process.env.STEPGATE_DAY34_SEEDS) || '321').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -825,6 +851,8 @@ const DAYS = ([
   ['day 32 (workday32.ts)', workday32, 12, DAY32_SEEDS, { site: D32_SITE }],
   // Day 33 too: written as an outside red team would, unmanaged laptops whose kubectl presents a stepgate device certificate (device_certificates), engineers who move (a train, a café, a hotel and a conference, a tether), a renewal and a replaced laptop; a site copy of the example with the company's IdP (docs/risk.md, "Day 33").
   ['day 33 (workday33.ts)', workday33, 9, DAY33_SEEDS, { site: D33_SITE }],
+  // Day 34 too: written as an outside red team would, a managed-service provider's six customer clusters behind one gateway (one host each, colliding namespace names), a rotating on-call, a break-glass checkout, a contractor's hours, customers' auditors and engineers; a site copy of the example with kubernetes.clusters (docs/risk.md, "Day 34").
+  ['day 34 (workday34.ts)', workday34, 17, DAY34_SEEDS, { site: D34_SITE }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1168,6 +1196,14 @@ const COLD_BOUND_DAY32 = { perEngineer: 1, within8h: 0, total: 3 };
  * (new_device). Over five seeds: 9–10 challenges, 2–3 engineers.
  */
 const COLD_BOUND_DAY33 = { perEngineer: 2, within8h: 3, total: 10 };
+/**
+ * Day 34 without warm-up, seed 321: 18 challenges, 4 engineers asked twice within 8 hours: the
+ * MSP office after lunch within a login made at home (new_network: a server started that morning
+ * has seen nobody there), and each engineer's first sensitive action in a namespace of a customer
+ * cluster more than the grace after the sign-in (unfamiliar_namespace, working sets begun that
+ * morning, kept per cluster). Over five seeds: 16–21 challenges, 4–7 engineers.
+ */
+const COLD_BOUND_DAY34 = { perEngineer: 3, within8h: 4, total: 18 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1201,6 +1237,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 31 (workday31.ts)', workday31, 291, {}, COLD_BOUND_DAY31],
   ['day 32 (workday32.ts)', workday32, 301, { site: D32_SITE }, COLD_BOUND_DAY32],
   ['day 33 (workday33.ts)', workday33, 311, { site: D33_SITE }, COLD_BOUND_DAY33],
+  ['day 34 (workday34.ts)', workday34, 321, { site: D34_SITE }, COLD_BOUND_DAY34],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**
