@@ -127,6 +127,15 @@ describe('automation identities', () => {
     expect(compileAutomation(undefined)('x', 'y', {})).toBe(false);
   });
 
+  it('a claim bound to an issuer matches only that issuer\'s tokens', () => {
+    const m = compileAutomation({ ...base, issuers: [], subjects: [], claim: { issuer: 'https://ci', name: 'client_type', values: ['pipeline'] } });
+    expect(m('https://ci', 'repo:acme/app', { client_type: 'pipeline' })).toBe(true);
+    expect(m('https://ci', 'repo:acme/app', { client_type: 'human' })).toBe(false);
+    // The same claim in a person's token at the people's issuer is a person's.
+    expect(m('https://login.example.com', 'alice', { client_type: 'pipeline' })).toBe(false);
+    expect(m('https://login.example.com', 'alice', { client_type: ['pipeline'] })).toBe(false);
+  });
+
   it('a subject glob written with its issuer matches only that issuer\'s subjects', () => {
     const m = compileAutomation({ ...base, issuers: [], subjects: [{ issuer: 'https://ci', subject: 'ci-*' }, { issuer: 'https://ci', subject: 'deploy' }, { issuer: 'https://sa', subject: 'system:serviceaccount:*' }] });
     expect(m('https://ci', 'ci-deploy', {})).toBe(true);
