@@ -64,7 +64,7 @@ export interface RequestAttributes {
    */
   alsoLists?: readonly string[];
   /**
-   * A status write (or a CSR's approval) whose status strategy keeps the labels, annotations,
+   * A status write (or a CSR's approval, a Namespace's finalize) whose strategy keeps the labels, annotations,
    * finalizers or owner references it carries, and whose body may carry some (Pods', Nodes',
    * Deployments', Services' and the other early types': request/status-metadata.ts): rules about
    * the object itself (`subresources: [""]`) judge it too.

@@ -12,7 +12,9 @@ import type { KubeRequestInfo } from './kube.js';
  * - core: Pod (pkg/registry/core/pod/strategy.go, podStatusStrategy: spec, deletion timestamp and
  *   owner references reset, labels and annotations kept), Node, Namespace, PersistentVolume,
  *   PersistentVolumeClaim, ReplicationController, ResourceQuota, Service (each `…StatusStrategy`
- *   in pkg/registry/core/<resource>/strategy.go copies the spec only);
+ *   in pkg/registry/core/<resource>/strategy.go copies the spec only); a Namespace's `finalize`
+ *   too, whose strategy copies only the old status: the labels and annotations of a `kubectl
+ *   replace --raw /api/v1/namespaces/<ns>/finalize` are written with its finalizers;
  * - apps: Deployment (deploymentStatusStrategy resets the spec and the labels only: its
  *   annotations, finalizers and owner references are kept, and an owner reference naming an owner
  *   that does not exist has the garbage collector delete it), StatefulSet, DaemonSet, ReplicaSet;
@@ -33,7 +35,7 @@ import type { KubeRequestInfo } from './kube.js';
  * closed); any other group is a custom resource's (or an aggregated API's) and is status-only.
  */
 const KEEPS_METADATA: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  ['', new Set(['pods/status', 'nodes/status', 'namespaces/status', 'persistentvolumes/status', 'persistentvolumeclaims/status', 'replicationcontrollers/status', 'resourcequotas/status', 'services/status'])],
+  ['', new Set(['pods/status', 'nodes/status', 'namespaces/status', 'namespaces/finalize', 'persistentvolumes/status', 'persistentvolumeclaims/status', 'replicationcontrollers/status', 'resourcequotas/status', 'services/status'])],
   ['apps', new Set(['deployments/status', 'statefulsets/status', 'daemonsets/status', 'replicasets/status'])],
   ['extensions', new Set(['deployments/status', 'daemonsets/status', 'replicasets/status', 'ingresses/status'])],
   ['batch', new Set(['jobs/status', 'cronjobs/status'])],
@@ -60,7 +62,7 @@ export function keepsMetadata(apiGroup: string, resource: string, subresource: s
 }
 
 /**
- * Whether a status write (or a CSR's approval) may change the object's labels, annotations,
+ * Whether a status write (or a CSR's approval, a Namespace's finalize) may change the object's labels, annotations,
  * finalizers or owner references, so that it is judged as a write of the object too (policy
  * `subresources: [""]`). It may unless its body is present,
  * complete, JSON (a YAML body that parses as JSON reads the same) and provably without metadata:

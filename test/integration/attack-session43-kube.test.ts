@@ -52,7 +52,7 @@ const GONE_OWNER = { metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'Co
  * Namespaces. kube's status strategies for the other early types (kubernetes/kubernetes
  * pkg/registry/*: the apps workloads, ReplicationControllers, Services, PVs, PVCs, quotas, Jobs,
  * CronJobs, HPAs, PDBs, Ingresses, ServiceCIDRs, CSRs, CRDs) copy only the old spec into a status
- * write; a Deployment's resets its labels too, but keeps its annotations, finalizers and owner
+ * write (a Namespace's `finalize` only the old status); a Deployment's resets its labels too, but keeps its annotations, finalizers and owner
  * references. So `PATCH …/deployments/coredns/status` naming an owner that does not exist had the
  * garbage collector delete the cluster's DNS, with the everyday one-factor sign-in that the same
  * patch on the Deployment itself is refused (system-writes asks two factors). Before the fix each
@@ -65,6 +65,7 @@ describe('found: a status write that carries the object\'s metadata, in kube-sys
     ["a StatefulSet's annotations, by a JSON patch", 'PATCH', `${APPS}/statefulsets/etcd-backup/status`, CONTENT_TYPES.jsonPatch, [{ op: 'add', path: '/metadata/annotations', value: { 'example.com/owner': 'mallory' } }]],
     ["coredns's ReplicaSet relabelled out of its Deployment's selector", 'PATCH', `${APPS}/replicasets/coredns-5d78c9869d/status`, CONTENT_TYPES.merge, { metadata: { labels: { 'k8s-app': 'not-dns' } } }],
     ["the kube-dns Service's owner references", 'PATCH', '/api/v1/namespaces/kube-system/services/kube-dns/status', CONTENT_TYPES.strategic, GONE_OWNER],
+    ["kube-system's Namespace relabelled through finalize (kubectl replace --raw …/finalize writes its metadata too)", 'PUT', '/api/v1/namespaces/kube-system/finalize', CONTENT_TYPES.json, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system', labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'example.com/tier': 'x' } }, spec: { finalizers: ['kubernetes'] } }],
     ['a PUT of the whole Deployment to its status (the labels it leaves out stay, the rest is written)', 'PUT', `${APPS}/deployments/coredns/status`, CONTENT_TYPES.json, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'coredns', namespace: 'kube-system', annotations: {} }, status: {} }],
   ];
   it.each(found.map((w) => [w[0], w] as const))('%s: refused, as the write of the object is', async (_what, w) => {

@@ -32,6 +32,7 @@ describe('statusMayEditMetadata', () => {
     ["a DaemonSet's finalizers", 'PATCH', '/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy/status', 'application/merge-patch+json', json({ metadata: { finalizers: ['example.com/hold'] } })],
     ["a Service's annotations", 'PATCH', '/api/v1/namespaces/orders/services/api/status', 'application/merge-patch+json', json({ metadata: { annotations: { a: 'b' } } })],
     ["a CRD's finalizers (its reset is given the new object twice)", 'PATCH', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com/status', 'application/json-patch+json', json([{ op: 'remove', path: '/metadata/finalizers/0' }])],
+    ["a Namespace's finalize (kubectl replace --raw): its labels are written with its finalizers", 'PUT', '/api/v1/namespaces/kube-system/finalize', 'application/json', json({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' }, spec: { finalizers: [] } })],
     ["a CSR's approval carrying labels", 'PUT', '/apis/certificates.k8s.io/v1/certificatesigningrequests/node-csr-1/approval', 'application/json', json({ metadata: { name: 'node-csr-1', labels: { a: 'b' } }, status: { conditions: [] } })],
   ])('%s: may', (_what, method, path, type, body) => {
     expect(statusMayEditMetadata(info(method, path), type, body, false)).toBe(true);
@@ -68,6 +69,7 @@ describe('statusMayEditMetadata', () => {
 describe('keepsMetadata', () => {
   it.each<[string, string, string]>([
     ['', 'pods', 'status'],
+    ['', 'namespaces', 'finalize'],
     ['', 'persistentvolumes', 'status'],
     ['', 'replicationcontrollers', 'status'],
     ['apps', 'deployments', 'status'],
