@@ -55,6 +55,8 @@ const RESETS_METADATA: ReadonlyMap<string, ReadonlySet<string>> = new Map([
 
 /** Whether kube keeps the metadata a write of this subresource carries (the tables above). */
 export function keepsMetadata(apiGroup: string, resource: string, subresource: string): boolean {
+  // Every other subresource (exec, log, scale, eviction…) is judged as itself: no string is built for it.
+  if (subresource !== 'status' && subresource !== 'approval' && subresource !== 'finalize') return false;
   const key = `${resource}/${subresource}`;
   if (KEEPS_METADATA.get(apiGroup)?.has(key) === true) return true;
   if (subresource !== 'status' || isCustomGroup(apiGroup)) return false;
