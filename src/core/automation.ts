@@ -22,7 +22,8 @@ const NEVER: AutomationMatcher = () => false;
  * Compiled once per configuration. Any of the three tests suffices; an empty list tests nothing
  * (unlike a policy match list, where empty means "any": here it would make every human automation).
  * Subject globs use `*` across `:` — `system:serviceaccount:*` names every service account —
- * and match only the subjects of the issuer they are written with.
+ * and match only the subjects of the issuer they are written with; the claim, when it names an
+ * issuer, only that issuer's tokens (unbound, it is accepted only with a single issuer).
  */
 export function compileAutomation(cfg: AutomationConfig | undefined): AutomationMatcher {
   if (!cfg) return NEVER;
@@ -42,7 +43,7 @@ export function compileAutomation(cfg: AutomationConfig | undefined): Automation
     for (const r of anyIssuer) if (r.test(subject)) return true;
     const own = byIssuer.get(issuer);
     if (own !== undefined) for (const r of own) if (r.test(subject)) return true;
-    if (claim && values) {
+    if (claim && values && (claim.issuer === undefined || claim.issuer === issuer)) {
       const v = payload[claim.name];
       if (typeof v === 'string') return values.has(v);
       if (typeof v === 'boolean' || typeof v === 'number') return values.has(String(v));

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
-import { isClusterScoped, isCustomGroup } from '../policy/policy.js';
+import { isCustomGroup } from '../core/kube-groups.js';
+import { isClusterScoped } from '../policy/policy.js';
 import { kubeRequestInfo, type KubeRequestInfo } from '../request/kube.js';
 import { resourceOfAnyKind, resourceOfKind } from '../request/kinds.js';
 import { clientText } from '../core/redact.js';

@@ -3,6 +3,7 @@ import type { AssuranceModel } from '../core/assurance.js';
 import type { Identity } from '../core/identity.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { compileGlobList } from '../core/glob.js';
+import { isCustomGroup } from '../core/kube-groups.js';
 import { mayCreateByApply } from '../request/kube.js';
 import { labelSelectorOf, selectorRequires } from '../request/label-selector.js';
 import { NOTHING, tighten } from '../core/tighten.js';
@@ -494,7 +495,7 @@ function compileKube(k: KubeMatchConfig): Predicate {
   }
   if (k.custom !== undefined) {
     const custom = k.custom;
-    preds.push((i) => i.isResourceRequest && (!BUILTIN_GROUPS.has(i.apiGroup) && !NOT_ADD_ON_OBJECTS.has(`${i.apiGroup}/${i.resource}`)) === custom);
+    preds.push((i) => i.isResourceRequest && (isCustomGroup(i.apiGroup) && !NOT_ADD_ON_OBJECTS.has(`${i.apiGroup}/${i.resource}`)) === custom);
   }
   if (k.unless_label_selector) {
     const wanted = Object.entries(k.unless_label_selector);
@@ -535,47 +536,9 @@ function clusterWideReaches(i: NonNullable<RequestAttributes['kube']>): boolean 
 function objectIsClusterScoped(i: NonNullable<RequestAttributes['kube']>): boolean {
   if (i.namespace !== '') return false;
   if (isClusterScoped(i.apiGroup, i.resource)) return true;
-  return !BUILTIN_GROUPS.has(i.apiGroup) && i.verb !== 'list' && i.verb !== 'watch';
+  return isCustomGroup(i.apiGroup) && i.verb !== 'list' && i.verb !== 'watch';
 }
 
-/** Whether an API group is an add-on's (a CustomResourceDefinition's or an aggregated API's), not Kubernetes' own. */
-export function isCustomGroup(apiGroup: string): boolean {
-  return !BUILTIN_GROUPS.has(apiGroup);
-}
-
-/**
- * Kubernetes' own API groups (kube-apiserver's, and metrics-server's read-only one): what is not
- * among them is served by a CustomResourceDefinition or an aggregated API, an add-on's kind
- * (`match.kubernetes.custom`). `gateway.networking.k8s.io` and `snapshot.storage.k8s.io` are
- * CustomResourceDefinitions although named under k8s.io, so they count as custom.
- */
-const BUILTIN_GROUPS = new Set([
-  '',
-  'admissionregistration.k8s.io',
-  'apiextensions.k8s.io',
-  'apiregistration.k8s.io',
-  'apps',
-  'authentication.k8s.io',
-  'authorization.k8s.io',
-  'autoscaling',
-  'batch',
-  'certificates.k8s.io',
-  'coordination.k8s.io',
-  'discovery.k8s.io',
-  'events.k8s.io',
-  'extensions',
-  'flowcontrol.apiserver.k8s.io',
-  'internal.apiserver.k8s.io',
-  'metrics.k8s.io',
-  'networking.k8s.io',
-  'node.k8s.io',
-  'policy',
-  'rbac.authorization.k8s.io',
-  'resource.k8s.io',
-  'scheduling.k8s.io',
-  'storage.k8s.io',
-  'storagemigration.k8s.io',
-]);
 
 /**
  * OpenShift's requests that are served by an add-on's API group but are no add-on's object, so that

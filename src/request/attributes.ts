@@ -64,8 +64,10 @@ export interface RequestAttributes {
    */
   alsoLists?: readonly string[];
   /**
-   * A write of a Pod's, Node's or Namespace's status that may also change its labels or annotations
-   * (request/status-metadata.ts): rules about the object itself (`subresources: [""]`) judge it too.
+   * A status write (or a CSR's approval, a Namespace's finalize) whose strategy keeps the labels, annotations,
+   * finalizers or owner references it carries, and whose body may carry some (Pods', Nodes',
+   * Deployments', Services' and the other early types': request/status-metadata.ts): rules about
+   * the object itself (`subresources: [""]`) judge it too.
    */
   statusEditsObject?: boolean;
   /** The request body as Envoy sent it (with_request_body), within limits.max_body_bytes. */

@@ -136,7 +136,7 @@ export function buildAttributes(
   // but kube-apiserver has served no such route since 1.10 (the proxy subresources replaced it), so
   // no client sends it and nothing is lost by refusing it.
   if (kube?.verb === 'proxy') return { ok: false, detail: 'root /proxy prefix in a Kubernetes API path (removed in Kubernetes 1.10: use the proxy subresource)' };
-  const statusEditsObject = kube !== undefined && kube.subresource === 'status' && statusMayEditMetadata(kube, headers.get('content-type'), body, raw.bodyTruncated);
+  const statusEditsObject = kube !== undefined && kube.subresource !== '' && statusMayEditMetadata(kube, headers.get('content-type'), body, raw.bodyTruncated);
   return {
     ok: true,
     attributes: {

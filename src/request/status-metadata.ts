@@ -1,27 +1,79 @@
 import { Buffer } from 'node:buffer';
+import { isCustomGroup } from '../core/kube-groups.js';
 import type { KubeRequestInfo } from './kube.js';
 
 /**
- * Core objects whose `status` subresource keeps the metadata the write carries: kube-apiserver's
- * status strategy for a Pod resets only its spec, deletion timestamp and owner references
- * (pkg/registry/core/pod/strategy.go, podStatusStrategy.PrepareForUpdate), and those for a Node
- * and a Namespace reset only the spec, so `PATCH …/pods/web-0/status` with
- * `{"metadata":{"labels":{"app":"payments-api"}}}` relabels the pod into the payments Service as
- * `kubectl label pod` would. (A custom resource's status strategy copies the old object whole; the
- * workloads' reset their labels; those are left to what their status writes are.)
+ * Which status writes kube-apiserver lets change the object's metadata, from each resource's
+ * status strategy (its `PrepareForUpdate`) as read in kubernetes/kubernetes at the 1.34/1.35
+ * release line. The early types copy only the old spec into a status write and keep the rest of
+ * what the body says (issue kubernetes#45539 left them so, since flannel and others write node
+ * annotations through node/status), so a status write of theirs may relabel, annotate, add or drop
+ * finalizers of, or (except a Pod's) set owner references on the object:
+ * - core: Pod (pkg/registry/core/pod/strategy.go, podStatusStrategy: spec, deletion timestamp and
+ *   owner references reset, labels and annotations kept), Node, Namespace, PersistentVolume,
+ *   PersistentVolumeClaim, ReplicationController, ResourceQuota, Service (each `…StatusStrategy`
+ *   in pkg/registry/core/<resource>/strategy.go copies the spec only); a Namespace's `finalize`
+ *   too, whose strategy copies only the old status: the labels and annotations of a `kubectl
+ *   replace --raw /api/v1/namespaces/<ns>/finalize` are written with its finalizers;
+ * - apps: Deployment (deploymentStatusStrategy resets the spec and the labels only: its
+ *   annotations, finalizers and owner references are kept, and an owner reference naming an owner
+ *   that does not exist has the garbage collector delete it), StatefulSet, DaemonSet, ReplicaSet;
+ *   batch Job and CronJob; autoscaling HorizontalPodAutoscaler; policy PodDisruptionBudget;
+ *   networking Ingress and ServiceCIDR (each copies the spec only);
+ * - certificates.k8s.io CertificateSigningRequest: `status` and `approval` reset the spec and the
+ *   part of status the other owns, not metadata;
+ * - apiextensions.k8s.io CustomResourceDefinition: its status strategy calls
+ *   ResetObjectMetaForStatus with the new object as both arguments, which resets nothing (the
+ *   CRD finalizer controller removes its cleanup finalizer through status).
+ * Those that do reset it (ResetObjectMetaForStatus with the old object, or the old metadata copied
+ * whole) keep a status write status-only:
+ * - custom resources (apiextensions-apiserver's customresource status strategy copies the old
+ *   object whole and sets only its status), APIService (kube-aggregator's apiServerStatusStrategy),
+ *   FlowSchema and PriorityLevelConfiguration (flowcontrol: old ObjectMeta copied), VolumeAttachment
+ *   (storage), ValidatingAdmissionPolicy (admissionregistration).
+ * A built-in group's resource named in neither list is judged as one that keeps metadata (fails
+ * closed); any other group is a custom resource's (or an aggregated API's) and is status-only.
  */
-const METADATA_THROUGH_STATUS = new Set(['pods', 'nodes', 'namespaces']);
+const KEEPS_METADATA: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['', new Set(['pods/status', 'nodes/status', 'namespaces/status', 'namespaces/finalize', 'persistentvolumes/status', 'persistentvolumeclaims/status', 'replicationcontrollers/status', 'resourcequotas/status', 'services/status'])],
+  ['apps', new Set(['deployments/status', 'statefulsets/status', 'daemonsets/status', 'replicasets/status'])],
+  ['extensions', new Set(['deployments/status', 'daemonsets/status', 'replicasets/status', 'ingresses/status'])],
+  ['batch', new Set(['jobs/status', 'cronjobs/status'])],
+  ['autoscaling', new Set(['horizontalpodautoscalers/status'])],
+  ['policy', new Set(['poddisruptionbudgets/status'])],
+  ['networking.k8s.io', new Set(['ingresses/status', 'servicecidrs/status'])],
+  ['certificates.k8s.io', new Set(['certificatesigningrequests/status', 'certificatesigningrequests/approval'])],
+  ['apiextensions.k8s.io', new Set(['customresourcedefinitions/status'])],
+]);
+
+const RESETS_METADATA: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['apiregistration.k8s.io', new Set(['apiservices/status'])],
+  ['flowcontrol.apiserver.k8s.io', new Set(['flowschemas/status', 'prioritylevelconfigurations/status'])],
+  ['storage.k8s.io', new Set(['volumeattachments/status'])],
+  ['admissionregistration.k8s.io', new Set(['validatingadmissionpolicies/status'])],
+]);
+
+/** Whether kube keeps the metadata a write of this subresource carries (the tables above). */
+export function keepsMetadata(apiGroup: string, resource: string, subresource: string): boolean {
+  // Every other subresource (exec, log, scale, eviction…) is judged as itself: no string is built for it.
+  if (subresource !== 'status' && subresource !== 'approval' && subresource !== 'finalize') return false;
+  const key = `${resource}/${subresource}`;
+  if (KEEPS_METADATA.get(apiGroup)?.has(key) === true) return true;
+  if (subresource !== 'status' || isCustomGroup(apiGroup)) return false;
+  return RESETS_METADATA.get(apiGroup)?.has(key) !== true;
+}
 
 /**
- * Whether a status write may change the object's labels or annotations, so that it is judged as a
- * write of the object too (policy `subresources: [""]`). It may unless its body is present,
+ * Whether a status write (or a CSR's approval, a Namespace's finalize) may change the object's labels, annotations,
+ * finalizers or owner references, so that it is judged as a write of the object too (policy
+ * `subresources: [""]`). It may unless its body is present,
  * complete, JSON (a YAML body that parses as JSON reads the same) and provably without metadata:
  * no top-level `metadata` key in any letter case, and for a JSON patch no operation whose `path` or
  * `from` is the whole document or under `/metadata`. A JSON `\u` escape in a key is read as
  * kube's decoder reads it, since JSON.parse decodes it the same way.
  */
 export function statusMayEditMetadata(info: KubeRequestInfo, contentType: string | undefined, body: Uint8Array | string | undefined, truncated: boolean): boolean {
-  if (!info.isResourceRequest || info.subresource !== 'status' || info.apiGroup !== '' || !METADATA_THROUGH_STATUS.has(info.resource)) return false;
+  if (!info.isResourceRequest || !keepsMetadata(info.apiGroup, info.resource, info.subresource)) return false;
   if (info.verb !== 'update' && info.verb !== 'patch') return false;
   if (body === undefined || truncated) return true;
   const type = (contentType ?? '').toLowerCase();

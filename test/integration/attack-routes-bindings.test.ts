@@ -93,8 +93,10 @@ const FOUND: Row[] = [
   { what: 'a JSON patch removing it', req: { method: 'PATCH', path: GRAFANA, body: [{ op: 'remove', path: '/metadata/annotations/nginx.ingress.kubernetes.io~1auth-url' }], headers: JSON_PATCH }, by: GATED, refused: ALL },
   { what: 'an Ingress opting out of the controller-wide auth (enable-global-auth: "false")', req: ingress('dev', { [`${NGINX}/enable-global-auth`]: 'false' }), by: GATED, refused: ALL },
   // A Binding written by hand is a pod's nodeName: past the scheduler and the control plane's taint.
-  { what: 'a Binding (pods/binding) placing a pending pod of dev on a control-plane node', req: binding('/api/v1/namespaces/dev/pods/web-0/binding'), by: 'guardrail:control_plane_placement', refused: UNTIL_LAPTOP },
-  { what: 'the same through the older bindings resource', req: binding('/api/v1/namespaces/dev/bindings'), by: 'guardrail:control_plane_placement', refused: UNTIL_LAPTOP },
+  // Since session 43 the example asks what cluster-control asks for any Binding (pod-bindings: the
+  // scheduler's power, never routine by hand), so the fresh two-factor laptop is refused too.
+  { what: 'a Binding (pods/binding) placing a pending pod of dev on a control-plane node', req: binding('/api/v1/namespaces/dev/pods/web-0/binding'), by: 'pod-bindings', refused: ALL },
+  { what: 'the same through the older bindings resource', req: binding('/api/v1/namespaces/dev/bindings'), by: 'pod-bindings', refused: ALL },
   // A CronWorkflow is a CronJob for scheduled_job_changed.
   { what: "a CronWorkflow in billing rescheduled every five minutes", req: merge(CRON_WORKFLOW, { spec: { schedules: ['*/5 * * * *'] } }), by: 'guardrail:scheduled_job_changed', refused: UNTIL_LAPTOP },
   { what: "a CronWorkflow's template given another command", req: merge(CRON_WORKFLOW, { spec: { workflowSpec: { templates: [{ name: 'main', container: { image: IMAGE, command: EXFIL } }] } } }), by: 'guardrail:scheduled_job_changed', refused: UNTIL_LAPTOP },

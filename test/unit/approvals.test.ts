@@ -127,6 +127,15 @@ describe('automation identities', () => {
     expect(compileAutomation(undefined)('x', 'y', {})).toBe(false);
   });
 
+  it('a claim bound to an issuer matches only that issuer\'s tokens', () => {
+    const m = compileAutomation({ ...base, issuers: [], subjects: [], claim: { issuer: 'https://ci', name: 'client_type', values: ['pipeline'] } });
+    expect(m('https://ci', 'repo:acme/app', { client_type: 'pipeline' })).toBe(true);
+    expect(m('https://ci', 'repo:acme/app', { client_type: 'human' })).toBe(false);
+    // The same claim in a person's token at the people's issuer is a person's.
+    expect(m('https://login.example.com', 'alice', { client_type: 'pipeline' })).toBe(false);
+    expect(m('https://login.example.com', 'alice', { client_type: ['pipeline'] })).toBe(false);
+  });
+
   it('a subject glob written with its issuer matches only that issuer\'s subjects', () => {
     const m = compileAutomation({ ...base, issuers: [], subjects: [{ issuer: 'https://ci', subject: 'ci-*' }, { issuer: 'https://ci', subject: 'deploy' }, { issuer: 'https://sa', subject: 'system:serviceaccount:*' }] });
     expect(m('https://ci', 'ci-deploy', {})).toBe(true);
@@ -226,6 +235,8 @@ describe('automation config', () => {
     ['a ttl out of bounds', '  approver:', '  approval_ttl_seconds: 10\n  approver:', 'automation.approval_ttl_seconds'],
     ['a max_age out of bounds', '    level: aal2\n', '    level: aal2\n    max_age_seconds: 86400\n', 'automation.approver.max_age_seconds'],
     ['an empty claim value list', '  approver:', '  claim: { name: client_type, values: [] }\n  approver:', 'automation.claim.values'],
+    ['a claim bound to no issuer, with two issuers', '  approver:', '  claim: { name: client_type, values: [pipeline] }\n  approver:', 'automation.claim'],
+    ['a claim bound to an issuer that is not configured', '  approver:', '  claim: { issuer: https://ci.example.com, name: client_type, values: [pipeline] }\n  approver:', 'automation.claim.issuer'],
     ['an acts_for issuer that is not configured', '  approver:', '  acts_for: [{ issuer: https://ci.example.com, claims: [actor] }]\n  approver:', 'automation.acts_for[0].issuer'],
     ['an acts_for without claims', '  approver:', '  acts_for: [{ issuer: https://kubernetes.default.svc, claims: [] }]\n  approver:', 'automation.acts_for[0].claims'],
     [
@@ -238,6 +249,15 @@ describe('automation config', () => {
     const ps = problems(CONFIG.replace(from, to));
     expect(ps.map((p) => p.field)).toContain(field);
     expect(ps.find((p) => p.field === field)!.line).toBeGreaterThan(0);
+  });
+
+  it('a claim bound to a configured issuer loads, and so does a bare one with a single issuer', () => {
+    const boundClaim = parseConfig(CONFIG.replace('  approver:', '  claim: { issuer: https://kubernetes.default.svc, name: client_type, values: [pipeline] }\n  approver:'), 'policy.yaml');
+    expect(boundClaim.automation?.claim).toEqual({ issuer: 'https://kubernetes.default.svc', name: 'client_type', values: ['pipeline'] });
+    const single = CONFIG.replace(/  - issuer: https:\/\/kubernetes\.default\.svc\n(?: {4}.*\n)*/, '').replace('issuers: [https://kubernetes.default.svc]', 'claim: { name: client_type, values: [pipeline] }');
+    const bare = parseConfig(single, 'policy.yaml');
+    expect(bare.issuers).toHaveLength(1);
+    expect(bare.automation?.claim).toEqual({ name: 'client_type', values: ['pipeline'] });
   });
 
   it('needs the step-up: approving is a human step-up on the approval pages', () => {

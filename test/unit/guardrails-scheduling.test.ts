@@ -226,4 +226,12 @@ describe('control_plane_placement', () => {
   ])('control: %s is not flagged', (_what, spec) => {
     for (const s of shapes(KINDS[3]!, 'dev', { ...spec, containers })) expect(codes(s.run()), s.name).not.toContain('control_plane_placement');
   });
+
+  it('a Binding by hand places the pod on the node it names, in the system namespaces too (their pod specs are exempt, their Bindings not)', () => {
+    const binding = (ns: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'coredns-x', namespace: ns }, target: { kind: 'Node', name: 'cp-1' } });
+    for (const ns of ['dev', 'kube-system']) {
+      expect(codes(inspect(kube('POST', `/api/v1/namespaces/${ns}/pods/coredns-x/binding`), binding(ns), JSON_CT, false, settings)), ns).toContain('control_plane_placement');
+      expect(codes(inspect(kube('POST', `/api/v1/namespaces/${ns}/bindings`), binding(ns), JSON_CT, false, settings)), `${ns} (legacy bindings)`).toContain('control_plane_placement');
+    }
+  });
 });

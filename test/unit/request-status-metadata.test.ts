@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kubeRequestInfo } from '../../src/request/kube.js';
-import { statusMayEditMetadata } from '../../src/request/status-metadata.js';
+import { keepsMetadata, statusMayEditMetadata } from '../../src/request/status-metadata.js';
 
 /** request/status-metadata.ts: a status write that kube lets change the object's labels. */
 
@@ -28,6 +28,12 @@ describe('statusMayEditMetadata', () => {
     ['metadata that is no object', 'PATCH', POD_STATUS, 'application/merge-patch+json', json({ metadata: null })],
     ['a Node\'s labels', 'PATCH', '/api/v1/nodes/worker-1/status', 'application/merge-patch+json', json({ metadata: { labels: { 'node-role.kubernetes.io/control-plane': '' } } })],
     ['a Namespace\'s labels', 'PATCH', '/api/v1/namespaces/payments/status', 'application/merge-patch+json', json({ metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } })],
+    ["a Deployment's owner references (its strategy resets the labels only)", 'PATCH', '/apis/apps/v1/namespaces/kube-system/deployments/coredns/status', 'application/merge-patch+json', json({ metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'gone', uid: '0' }] } })],
+    ["a DaemonSet's finalizers", 'PATCH', '/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy/status', 'application/merge-patch+json', json({ metadata: { finalizers: ['example.com/hold'] } })],
+    ["a Service's annotations", 'PATCH', '/api/v1/namespaces/orders/services/api/status', 'application/merge-patch+json', json({ metadata: { annotations: { a: 'b' } } })],
+    ["a CRD's finalizers (its reset is given the new object twice)", 'PATCH', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com/status', 'application/json-patch+json', json([{ op: 'remove', path: '/metadata/finalizers/0' }])],
+    ["a Namespace's finalize (kubectl replace --raw): its labels are written with its finalizers", 'PUT', '/api/v1/namespaces/kube-system/finalize', 'application/json', json({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' }, spec: { finalizers: [] } })],
+    ["a CSR's approval carrying labels", 'PUT', '/apis/certificates.k8s.io/v1/certificatesigningrequests/node-csr-1/approval', 'application/json', json({ metadata: { name: 'node-csr-1', labels: { a: 'b' } }, status: { conditions: [] } })],
   ])('%s: may', (_what, method, path, type, body) => {
     expect(statusMayEditMetadata(info(method, path), type, body, false)).toBe(true);
   });
@@ -41,8 +47,11 @@ describe('statusMayEditMetadata', () => {
     ['a JSON patch of a condition', 'PATCH', POD_STATUS, 'application/json-patch+json', json([{ op: 'replace', path: '/status/conditions/0/status', value: 'True' }])],
     ['bytes of a status-only patch', 'PATCH', POD_STATUS, 'application/merge-patch+json', json({ status: { message: 'metadata is fine inside a value' } })],
     ['a label written on the pod itself (not a status write)', 'PATCH', '/api/v1/namespaces/orders/pods/kiosk-0', 'application/merge-patch+json', json({ metadata: { labels: { app: 'x' } } })],
-    ['a Deployment\'s status (its strategy resets the labels)', 'PATCH', '/apis/apps/v1/namespaces/orders/deployments/api/status', 'application/merge-patch+json', json({ metadata: { labels: { app: 'x' } } })],
     ['a custom resource\'s status (the old object is kept whole)', 'PATCH', '/apis/example.com/v1/namespaces/orders/widgets/w/status', 'application/merge-patch+json', json({ metadata: { labels: { app: 'x' } } })],
+    ["an APIService's status (kube-aggregator resets labels, annotations, finalizers, owners)", 'PATCH', '/apis/apiregistration.k8s.io/v1/apiservices/v1.example.com/status', 'application/merge-patch+json', json({ metadata: { labels: { app: 'x' } } })],
+    ["a FlowSchema's status (the old metadata is copied whole)", 'PATCH', '/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas/exempt/status', 'application/merge-patch+json', json({ metadata: { annotations: { a: 'b' } } })],
+    ["a Gateway API Gateway's status (a custom resource, though under k8s.io)", 'PATCH', '/apis/gateway.networking.k8s.io/v1/namespaces/orders/gateways/gw/status', 'application/merge-patch+json', json({ metadata: { labels: { app: 'x' } } })],
+    ["a Deployment's scale (not a status-like subresource)", 'PATCH', '/apis/apps/v1/namespaces/orders/deployments/api/scale', 'application/merge-patch+json', json({ metadata: { labels: { app: 'x' } } })],
     ['a read of the status', 'GET', POD_STATUS, undefined, undefined],
     ["the kubelet's patch: its uid as a precondition", 'PATCH', POD_STATUS, 'application/strategic-merge-patch+json', json({ metadata: { uid: '8d1c…' }, status: { conditions: [] } })],
     ['a JSON patch testing the resourceVersion', 'PATCH', POD_STATUS, 'application/json-patch+json', json([{ op: 'test', path: '/metadata/resourceVersion', value: '7' }, { op: 'replace', path: '/status/phase', value: 'Running' }])],
@@ -54,5 +63,40 @@ describe('statusMayEditMetadata', () => {
     const bytes = new TextEncoder().encode(json({ metadata: { labels: { app: 'x' } } }));
     expect(statusMayEditMetadata(info('PATCH', POD_STATUS), 'application/merge-patch+json', bytes, false)).toBe(true);
     expect(statusMayEditMetadata(info('PATCH', POD_STATUS), 'application/merge-patch+json', new TextEncoder().encode(json({ status: {} })), false)).toBe(false);
+  });
+});
+
+describe('keepsMetadata', () => {
+  it.each<[string, string, string]>([
+    ['', 'pods', 'status'],
+    ['', 'namespaces', 'finalize'],
+    ['', 'persistentvolumes', 'status'],
+    ['', 'replicationcontrollers', 'status'],
+    ['apps', 'deployments', 'status'],
+    ['apps', 'statefulsets', 'status'],
+    ['batch', 'cronjobs', 'status'],
+    ['autoscaling', 'horizontalpodautoscalers', 'status'],
+    ['policy', 'poddisruptionbudgets', 'status'],
+    ['networking.k8s.io', 'servicecidrs', 'status'],
+    ['certificates.k8s.io', 'certificatesigningrequests', 'approval'],
+    ['apiextensions.k8s.io', 'customresourcedefinitions', 'status'],
+    // Built-in, in neither table: fails closed.
+    ['resource.k8s.io', 'resourceclaims', 'status'],
+    ['storagemigration.k8s.io', 'storageversionmigrations', 'status'],
+  ])('%s %s/%s: kept', (group, resource, sub) => {
+    expect(keepsMetadata(group, resource, sub)).toBe(true);
+  });
+
+  it.each<[string, string, string]>([
+    ['apiregistration.k8s.io', 'apiservices', 'status'],
+    ['flowcontrol.apiserver.k8s.io', 'prioritylevelconfigurations', 'status'],
+    ['storage.k8s.io', 'volumeattachments', 'status'],
+    ['admissionregistration.k8s.io', 'validatingadmissionpolicies', 'status'],
+    ['cert-manager.io', 'certificates', 'status'],
+    ['snapshot.storage.k8s.io', 'volumesnapshots', 'status'],
+    ['apps', 'deployments', 'scale'],
+    ['', 'pods', 'eviction'],
+  ])('%s %s/%s: reset or not a status write', (group, resource, sub) => {
+    expect(keepsMetadata(group, resource, sub)).toBe(false);
   });
 });

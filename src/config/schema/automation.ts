@@ -25,8 +25,13 @@ export const automationSchema = z
         ]),
       )
       .default([]),
+    // A claim, like a subject glob, is one identity provider's: a `client_type: pipeline` the CI
+    // sets may be one the people's identity provider lets a person carry (a user attribute mapped
+    // into tokens, a custom claim a tenant admin adds). Bound to `issuer`, it matches that
+    // issuer's tokens only; unbound it is kept for a single-issuer configuration (index.ts).
     claim: z
       .strictObject({
+        issuer: z.url({ message: 'must be an issuer URL exactly as in the iss claim' }).optional(),
         name: nonEmpty,
         values: stringList,
       })
@@ -71,6 +76,7 @@ export const automationSchema = z
 export const AUTOMATION_APPLY = {
   'automation.issuers': 'live',
   'automation.subjects': 'live',
+  'automation.claim.issuer': 'live',
   'automation.claim.name': 'live',
   'automation.claim.values': 'live',
   'automation.acts_for[].issuer': 'live',

@@ -177,6 +177,15 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['automation', 'subjects', i], message: `${JSON.stringify(entry)} would match subjects of all ${cfg.issuers.length} issuers: write it with the issuer whose subjects it names, ${forms}` });
         }
       });
+      const claim = auto.claim;
+      if (claim?.issuer !== undefined) {
+        if (!known.has(claim.issuer)) ctx.addIssue({ code: 'custom', path: ['automation', 'claim', 'issuer'], message: `"${claim.issuer}" is not a configured issuer: its tokens are never accepted` });
+      } else if (claim !== undefined && cfg.issuers.length > 1) {
+        // A person of another issuer whose token carries the claim would be automation: admitted
+        // at the everyday level without acr or auth_time, and past the risk engine's context checks.
+        const forms = cfg.issuers.map((x) => `{ issuer: ${x.issuer}, name: ${claim.name}, values: ${JSON.stringify(claim.values)} }`).join(' or ');
+        ctx.addIssue({ code: 'custom', path: ['automation', 'claim'], message: `the claim ${JSON.stringify(claim.name)} would make automation of tokens of all ${cfg.issuers.length} issuers that carry it: name the issuer that sets it, ${forms}` });
+      }
       auto.acts_for.forEach((f, i) => {
         if (!known.has(f.issuer)) {
           ctx.addIssue({ code: 'custom', path: ['automation', 'acts_for', i, 'issuer'], message: `"${f.issuer}" is not a configured issuer: its tokens are never accepted` });

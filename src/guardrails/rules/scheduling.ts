@@ -29,10 +29,13 @@ export function checkScheduling(spec: Json, specPath: string, ctx: RuleContext, 
 /**
  * control_plane_placement by hand: a Binding (`pods/<name>/binding`) is what the scheduler writes
  * to place a pod, and one a person writes places it on the node it names past every taint, as a
- * pod's nodeName does. kube takes the node from `target` whatever its kind says.
+ * pod's nodeName does. kube takes the node from `target` whatever its kind says. In the system
+ * namespaces too: their pod specs are left alone because their DaemonSets tolerate every taint,
+ * but nobody there routinely places a pod by hand, and a kube-system pod placed on a control-plane
+ * node is the one with the most to reach there.
  */
 export function checkBindingTarget(doc: Json, prefix: string, ctx: RuleContext): void {
-  if (ctx.settings.systemNamespace(ctx.namespace) || !isObject(doc.target)) return;
+  if (!isObject(doc.target)) return;
   const node = doc.target.name;
   if (typeof node !== 'string' || node === '') return;
   ctx.out.push({ code: 'control_plane_placement', detail: `a Binding places the pod on node ${JSON.stringify(node.slice(0, 253))} past the scheduler and its taints, a control-plane node's too`, path: `${prefix}target.name` });
