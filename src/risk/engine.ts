@@ -643,8 +643,10 @@ export class RiskEngine {
     p.nearbyVouched = work !== undefined && !history.prefixKnown && vouched(work, who.authTime, nowMs, this.o.risk.nearby_networks.vouch_seconds * 1000);
     p.roamedIn = work !== undefined && site !== undefined && !history.prefixKnown && roamed(work, site, nowMs) ? site.name : '';
     p.certificateRoams = this.o.risk.learn.certificate_roams && !history.prefixKnown && certificateRoams(device, history);
-    const carry = carryKey(p.nearby.carry, device, obs.session);
-    p.certificateNearby = carry !== '' && !history.prefixKnown && !p.certificateRoams && history.deviceKnown && this.carriedBy(obs.subject, carry, nowMs);
+    // Only a network not known can be carried or proven (learnContext learns a prefix only then):
+    // the key is built off the common path, where the network is known.
+    const carry = history.prefixKnown ? '' : carryKey(p.nearby.carry, device, obs.session);
+    p.certificateNearby = carry !== '' && !p.certificateRoams && history.deviceKnown && this.carriedBy(obs.subject, carry, nowMs);
     const ctx: SignalContext = p;
     const cfg = this.o.risk.signals;
     const s = scoreRisk(ctx, cfg, extra);
