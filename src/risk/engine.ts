@@ -1210,6 +1210,16 @@ interface IdentityKeys extends AddressMemo {
 }
 
 /**
+ * A client certificate the subject has proven: the laptop itself, wherever it is, whichever of its
+ * sign-ins it uses (`risk.learn.certificate_roams`; the evening's first sign-in at home through the
+ * VPN's new range as much as the morning's token after the move). The certificate is the gateway's
+ * verified evidence, not a claim; that its key stays on the laptop is the operator's word.
+ */
+export function certificateRoams(device: Device, h: SubjectHistory): boolean {
+  return device.strength === 'certificate' && h.deviceKnown;
+}
+
+/**
  * A network inside a wider one that is not yet known, proven within the last `windowMs` by an
  * authentication at most `windowMs` older than that proof (or newer): the sign-in a phone or a VPN
  * client has just made for its first carrier or egress network vouches for the next one it moves
@@ -1218,14 +1228,9 @@ interface IdentityKeys extends AddressMemo {
  * the window; the price is an attacker in the same wider network within minutes of the victim's
  * own sign-in, holding that very sign-in's token (docs/risk.md#networks-that-move).
  */
-/**
- * A client certificate the subject has proven: the laptop itself, wherever it is, whichever of its
- * sign-ins it uses (`risk.learn.certificate_roams`; the evening's first sign-in at home through the
- * VPN's new range as much as the morning's token after the move). The certificate is the gateway's
- * verified evidence, not a claim; that its key stays on the laptop is the operator's word.
- */
-export function certificateRoams(device: Device, h: SubjectHistory): boolean {
-  return device.strength === 'certificate' && h.deviceKnown;
+export function vouched(work: WorkHistory, authTime: number | undefined, nowMs: number, windowMs: number): boolean {
+  const at = work.nearbyProvenAt;
+  return windowMs > 0 && !work.nearbyKnown && at > 0 && authTime !== undefined && nowMs - at <= windowMs && authTime * 1000 >= at - windowMs;
 }
 
 /** Proofs kept per subject for certificate_nearby: certificates × logins × /16s of one day. */
@@ -1265,11 +1270,6 @@ function widerOf(a: ClientAddress, v4bits: number, v6bits: number, v4network: nu
     return keep === 8 ? b : b & ((0xff << (8 - keep)) & 0xff);
   });
   return `${bytes.join(v4 ? '.' : ':')}/${bits}`;
-}
-
-export function vouched(work: WorkHistory, authTime: number | undefined, nowMs: number, windowMs: number): boolean {
-  const at = work.nearbyProvenAt;
-  return windowMs > 0 && !work.nearbyKnown && at > 0 && authTime !== undefined && nowMs - at <= windowMs && authTime * 1000 >= at - windowMs;
 }
 
 /**
