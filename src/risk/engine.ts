@@ -90,6 +90,11 @@ export interface Learnable {
   kind?: string;
   /** The assurance rank this allowed request proved, to be recorded for assurance_downgrade (levelToProve). */
   level?: number;
+  /**
+   * The client certificate, login and /16 (or /48) of a network this request proved with them
+   * (`risk.learn.certificate_nearby`, carriedBy's key); '' or absent none.
+   */
+  carry?: string;
 }
 
 export interface RiskEngineOptions {
@@ -156,6 +161,14 @@ export class RiskEngine {
   private readonly nearbyReported = new Map<string, Map<string, number>>();
   private nearbyCount = 0;
   /**
+   * subject → (certificate, login, /16 or /48) → when a request with them proved a network there
+   * (`risk.learn.certificate_nearby`, carriedBy); `carryCount` entries in all. Per process: a
+   * request on a replica that did not see the proof is judged as without the lever (a sign-in,
+   * never a refusal).
+   */
+  private readonly carried = new Map<string, Map<string, number>>();
+  private carryCount = 0;
+  /**
    * The store keys of each identity (subjectKey, the login's session), built once per Identity
    * object: the token cache hands out the same object for every Check with that token, so its
    * keys are the same strings every time, whose hashes V8 keeps, instead of a concatenation to
@@ -217,7 +230,9 @@ export class RiskEngine {
     let place = this.places.get(a);
     if (place === undefined) {
       const wider = this.computeNearby(a);
-      place = { trusted: this.trusted(a), site: this.sites.length > 0 ? this.siteOf(a) : undefined, nearby: { wider, tag: nearbyTag(wider, a.prefix) } };
+      const c = this.o.risk.learn.certificate_nearby;
+      const carry = c.enabled ? widerOf(a, c.ipv4_prefix, c.ipv6_prefix, this.o.risk.ipv4_prefix, this.o.risk.ipv6_prefix) : '';
+      place = { trusted: this.trusted(a), site: this.sites.length > 0 ? this.siteOf(a) : undefined, nearby: { wider, tag: nearbyTag(wider, a.prefix), carry } };
       this.places.set(a, place);
     }
     return place;
@@ -252,17 +267,18 @@ export class RiskEngine {
   }
 
   private computeNearby(a: ClientAddress): string {
-    const p = a.parsed;
-    if (p === undefined) return '';
     const n = this.o.risk.nearby_networks;
-    const v4 = p.kind() === 'ipv4';
-    const bits = v4 ? n.ipv4_prefix : n.ipv6_prefix;
-    if (bits >= (v4 ? this.o.risk.ipv4_prefix : this.o.risk.ipv6_prefix)) return '';
-    const bytes = p.toByteArray().map((b, i) => {
-      const keep = Math.max(0, Math.min(8, bits - i * 8));
-      return keep === 8 ? b : b & ((0xff << (8 - keep)) & 0xff);
-    });
-    return `${bytes.join(v4 ? '.' : ':')}/${bits}`;
+    return widerOf(a, n.ipv4_prefix, n.ipv6_prefix, this.o.risk.ipv4_prefix, this.o.risk.ipv6_prefix);
+  }
+
+  /**
+   * Whether this request's client certificate, in this login, proved a network inside the
+   * request's /16 (or /48) before (`risk.learn.certificate_nearby`): a request of theirs that made
+   * its network known, recorded by learned() after the allow. Within the known TTL.
+   */
+  private carriedBy(subject: string, key: string, nowMs: number): boolean {
+    const at = this.carried.get(subject)?.get(key);
+    return at !== undefined && nowMs >= at && nowMs - at < this.o.risk.known_ttl_seconds * 1000;
   }
 
   /**
@@ -627,6 +643,10 @@ export class RiskEngine {
     p.nearbyVouched = work !== undefined && !history.prefixKnown && vouched(work, who.authTime, nowMs, this.o.risk.nearby_networks.vouch_seconds * 1000);
     p.roamedIn = work !== undefined && site !== undefined && !history.prefixKnown && roamed(work, site, nowMs) ? site.name : '';
     p.certificateRoams = this.o.risk.learn.certificate_roams && !history.prefixKnown && certificateRoams(device, history);
+    // Only a network not known can be carried or proven (learnContext learns a prefix only then):
+    // the key is built off the common path, where the network is known.
+    const carry = history.prefixKnown ? '' : carryKey(p.nearby.carry, device, obs.session);
+    p.certificateNearby = carry !== '' && !p.certificateRoams && history.deviceKnown && this.carriedBy(obs.subject, carry, nowMs);
     const ctx: SignalContext = p;
     const cfg = this.o.risk.signals;
     const s = scoreRisk(ctx, cfg, extra);
@@ -657,7 +677,7 @@ export class RiskEngine {
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
     const proves = degraded ? undefined : this.levelToProve(who, obs.subject, nowMs);
-    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.nearby, p.roamedIn !== '' || p.certificateRoams, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family, p.kind);
+    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.nearby, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family, p.kind);
     return {
       ok: true,
       requirement,
@@ -671,7 +691,7 @@ export class RiskEngine {
         clientIp: address.ip,
         context: bound,
       },
-      learn: proves === undefined ? learned : { ...(learned ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves },
+      learn: proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves },
       shadow: p.shadow !== undefined || this.bands.anyShadow || this.o.shadow === true ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs) : undefined,
     };
   }
@@ -1022,6 +1042,7 @@ export class RiskEngine {
   /** After an allow: the proven parts of the context become known, off the response path. */
   learned(l: Learnable, nowMs: number): void {
     try {
+      if (l.carry !== undefined && l.carry !== '') this.carries(l.subject, l.carry, nowMs);
       if (l.level !== undefined && this.o.store.proveLevel !== undefined) {
         let m = this.levelsProven.get(l.subject);
         if (m === undefined) {
@@ -1056,6 +1077,23 @@ export class RiskEngine {
       }
     } catch (err) {
       this.report(err);
+    }
+  }
+
+  /** Records a proof for carriedBy: bounded per subject (the oldest dropped) and in all (cleared). */
+  private carries(subject: string, key: string, nowMs: number): void {
+    if (this.carryCount >= 10_000) {
+      this.carried.clear();
+      this.carryCount = 0;
+    }
+    let m = this.carried.get(subject);
+    if (m === undefined) this.carried.set(subject, (m = new Map<string, number>()));
+    if (m.has(key)) m.delete(key);
+    else this.carryCount++;
+    m.set(key, nowMs);
+    if (m.size > MAX_CARRIES) {
+      m.delete(m.keys().next().value!);
+      this.carryCount--;
     }
   }
 
@@ -1172,15 +1210,6 @@ interface IdentityKeys extends AddressMemo {
 }
 
 /**
- * A network inside a wider one that is not yet known, proven within the last `windowMs` by an
- * authentication at most `windowMs` older than that proof (or newer): the sign-in a phone or a VPN
- * client has just made for its first carrier or egress network vouches for the next one it moves
- * to in the same wider network, instead of asking again minutes later. A token signed in before
- * the proof was made (a stolen one from this morning) is not vouched for, nor is any network after
- * the window; the price is an attacker in the same wider network within minutes of the victim's
- * own sign-in, holding that very sign-in's token (docs/risk.md#networks-that-move).
- */
-/**
  * A client certificate the subject has proven: the laptop itself, wherever it is, whichever of its
  * sign-ins it uses (`risk.learn.certificate_roams`; the evening's first sign-in at home through the
  * VPN's new range as much as the morning's token after the move). The certificate is the gateway's
@@ -1190,9 +1219,57 @@ export function certificateRoams(device: Device, h: SubjectHistory): boolean {
   return device.strength === 'certificate' && h.deviceKnown;
 }
 
+/**
+ * A network inside a wider one that is not yet known, proven within the last `windowMs` by an
+ * authentication at most `windowMs` older than that proof (or newer): the sign-in a phone or a VPN
+ * client has just made for its first carrier or egress network vouches for the next one it moves
+ * to in the same wider network, instead of asking again minutes later. A token signed in before
+ * the proof was made (a stolen one from this morning) is not vouched for, nor is any network after
+ * the window; the price is an attacker in the same wider network within minutes of the victim's
+ * own sign-in, holding that very sign-in's token (docs/risk.md#networks-that-move).
+ */
 export function vouched(work: WorkHistory, authTime: number | undefined, nowMs: number, windowMs: number): boolean {
   const at = work.nearbyProvenAt;
   return windowMs > 0 && !work.nearbyKnown && at > 0 && authTime !== undefined && nowMs - at <= windowMs && authTime * 1000 >= at - windowMs;
+}
+
+/** Proofs kept per subject for certificate_nearby: certificates × logins × /16s of one day. */
+const MAX_CARRIES = 16;
+
+/**
+ * The key a proof of `risk.learn.certificate_nearby` is kept under: the client certificate (the
+ * device id the gateway's verified certificate gives), the login (IdP session and sign-in time)
+ * and the /16 or /48. '' when the lever is off, the address has no such network, the device is not
+ * a certificate or the credential names no login: nothing to carry.
+ */
+export function carryKey(carry: string, device: Device, session: string): string {
+  if (carry === '' || device.strength !== 'certificate' || device.id === '' || session === '') return '';
+  return `${device.id}\n${session}\n${carry}`;
+}
+
+/**
+ * What an allow teaches, with the certificate_nearby proof it makes: only a request whose network
+ * it made known (the login's own proof there, not a known network used again: a phished sign-in
+ * used once at home would otherwise carry a copied key anywhere in the home's /16), from a
+ * certificate already proven for the subject.
+ */
+function carried(l: Learnable | undefined, carry: string, h: SubjectHistory): Learnable | undefined {
+  if (carry === '' || l === undefined || l.prefix === '' || !(h.deviceKnown || l.device !== '')) return l;
+  return { ...l, carry };
+}
+
+/** The wider network of an address at `v4bits`/`v6bits`, '' when none or no wider than the network itself. */
+function widerOf(a: ClientAddress, v4bits: number, v6bits: number, v4network: number, v6network: number): string {
+  const p = a.parsed;
+  if (p === undefined) return '';
+  const v4 = p.kind() === 'ipv4';
+  const bits = v4 ? v4bits : v6bits;
+  if (bits >= (v4 ? v4network : v6network)) return '';
+  const bytes = p.toByteArray().map((b, i) => {
+    const keep = Math.max(0, Math.min(8, bits - i * 8));
+    return keep === 8 ? b : b & ((0xff << (8 - keep)) & 0xff);
+  });
+  return `${bytes.join(v4 ? '.' : ':')}/${bits}`;
 }
 
 /**
@@ -1215,6 +1292,8 @@ interface Nearby {
   readonly wider: string;
   /** The wider network and the address' own network. */
   readonly tag: string;
+  /** The /16 or /48 a proven certificate carries its login within (`risk.learn.certificate_nearby`), '' off or none. */
+  readonly carry: string;
 }
 
 function nearbyTag(wider: string, network: string): string {
@@ -1231,7 +1310,7 @@ interface Place {
 }
 
 /** IdentityKeys.place before the token's first Check: never read (its `placeFor` is undefined). */
-const NO_PLACE: Place = Object.freeze({ trusted: false, site: undefined, nearby: Object.freeze({ wider: '', tag: '' }) });
+const NO_PLACE: Place = Object.freeze({ trusted: false, site: undefined, nearby: Object.freeze({ wider: '', tag: '', carry: '' }) });
 
 /**
  * One request being assessed: what RiskEngine.finish needs besides the store's answer, and from
@@ -1249,6 +1328,7 @@ class Assessing implements SignalContext {
   nearbyVouched = false;
   roamedIn = '';
   certificateRoams = false;
+  certificateNearby = false;
   /** answeredBurst moved a count's crossing back to the step-up a sign-in answered. */
   answered = false;
   /** The identity's strongest proven level, read only where assurance_downgrade can fire (RiskEngine.observed). */

@@ -199,12 +199,12 @@ describe('kubectl with stepgate device certificates on unmanaged laptops, with t
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open friction (day 33, every seed both ways): the 07:00 train's Wi-Fi is a carrier NAT whose
-  // /24 changes along the line. The laptop's proven certificate does not carry the login to the
-  // next /24 more than nearby_networks.vouch_seconds (15 minutes) after the sign-in that proved the
-  // first: plat-2 is asked twice within 40 minutes. risk.learn.certificate_roams would let it,
-  // at the price of the copied key (above; docs/risk.md "Day 33").
-  it.fails("a proven laptop's certificate on a train's carrier NAT is not asked again when its /24 moves", async () => {
+  // Closed in session 43 (example: risk.learn.certificate_nearby): the 07:00 train's Wi-Fi is a
+  // carrier NAT whose /24 changes along the line, past nearby_networks.vouch_seconds (15 minutes)
+  // after the sign-in that proved the first. The laptop's proven certificate carries the login
+  // that proved the first /24 to the next one of the /16: plat-2 is asked once (was twice within
+  // 40 minutes, every seed both ways; docs/risk.md "Session 43").
+  it("a proven laptop's certificate on a train's carrier NAT is not asked again when its /24 moves", async () => {
     const sub = 'd33f-plat-2@kestrel.example';
     const { cert } = await twoDays(sub);
     // The train's first /24 is asked for (a network never seen) and proven by the sign-in after it.
@@ -214,6 +214,26 @@ describe('kubectl with stepgate device certificates on unmanaged laptops, with t
     await routine(board, THU - 2 * H + 60_000, work, { source: TRAIN(0, 1), principal: cert });
     const res = await send(board, THU - 2 * H + 45 * 60_000, 'GET', '/api/v1/namespaces/data-prod/pods?limit=500', { source: TRAIN(0.7, 1), principal: cert });
     expect(reasonOf(res), rules(res)).toBe('allowed');
+  });
+
+  // certificate_nearby's edges: the same move with the morning's login (which proved nothing on
+  // the train: the copy an infostealer took before the engineer boarded), or with the train's login
+  // but without the key, is asked as before. Its price: the key and the train login's token copied
+  // together, used from the carrier's /16 (another passenger on the same Wi-Fi), are allowed.
+  it("the certificate carries only the login that proved the train's first /24, and only with the key", async () => {
+    const sub = 'd33f-plat-2b@kestrel.example';
+    const { cert, login: morning } = await twoDays(sub);
+    const at = THU + 2 * H;
+    const early = orgLogin(sub, `${sub}:early`, at - 60_000);
+    expect(contextOf(await send(early, at, 'GET', '/api/v1/namespaces/data-prod/pods?limit=500', { source: TRAIN(0, 1), principal: cert }))).toBe('new_network');
+    const board = orgLogin(sub, `${sub}:train`, at + 30_000);
+    await routine(board, at + 60_000, work, { source: TRAIN(0, 1), principal: cert });
+    const before = await send(morning, at + 45 * 60_000, 'GET', '/api/v1/namespaces/data-prod/pods?limit=500', { source: TRAIN(0.7, 1), principal: cert });
+    expect(contextOf(before)).toBe('new_network');
+    const keyless = await send(board, at + 46 * 60_000, 'GET', '/api/v1/namespaces/data-prod/pods?limit=500', { source: TRAIN(0.7, 1) });
+    expect(reasonOf(keyless), rules(keyless)).toBe('auth_too_old');
+    const copy = await send(board, at + 47 * 60_000, 'GET', '/api/v1/namespaces/data-prod/pods?limit=500', { source: TRAIN(1.4, 1), principal: cert });
+    expect(reasonOf(copy), rules(copy)).toBe('allowed');
   });
 });
 

@@ -508,14 +508,15 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   'day 31 (workday31.ts)': [{ cause: 'context: new_network', max: 2, who: ['d31-dev-4@vekta.example'] }],
   // Day 33 (docs/risk.md, "Day 33: what it found"), every seed both ways: a proven device
   // certificate does not carry a login to a network never seen (risk.learn.certificate_roams off,
-  // as docs/device-certificates.md says for a key in a file), so plat-2's train Wi-Fi is asked at
-  // the first /24 and again when its carrier NAT moves past nearby_networks' 15 minutes, dev-4 at
-  // the Porto hotel and again at the conference venue, and the on-call's evening tether when its
-  // NAT moves (seeds 311 and 315); dev-2's replacement laptop is a new device, asked once.
-  // certificate_roams takes all of it away (35 → 12 challenges with the warm-up day over the five
-  // seeds), at the price of the copied key (the infostealer row, request 1 → 2, and 3 without it).
+  // as docs/device-certificates.md says for a key in a file), so dev-4 is asked at the Porto hotel
+  // and again at the conference venue; dev-2's replacement laptop is a new device, asked once.
+  // plat-2's train and the on-call's tether, whose carrier NAT moved them to the /16's next /24
+  // past nearby_networks' 15 minutes, are asked once since session 43 (risk.learn.certificate_nearby
+  // in the example: the certificate carries the login that proved the first /24). certificate_roams
+  // takes all of it away (35 → 12 challenges with the warm-up day over the five seeds), at the
+  // price of the copied key (the infostealer row, request 1 → 2, and 3 without it).
   'day 33 (workday33.ts)': [
-    { cause: 'context: new_network', max: 2, who: ['plat-2', 'dev-4', 'sre-1'].map((n) => `d33-${n}@kestrel.example`) },
+    { cause: 'context: new_network', max: 2, who: ['d33-dev-4@kestrel.example'] },
     { cause: 'context: new_device', max: 1, who: ['d33-dev-2@kestrel.example'] },
   ],
   // Day 34 (docs/risk.md, "Day 34: what it found"): oncall-a held the pager at home all of the
@@ -1139,12 +1140,16 @@ const COLD_BOUND_DAY25 = { perEngineer: 2, within8h: 1, total: 10 };
 const COLD_BOUND_DAY26 = { perEngineer: 2, within8h: 1, total: 5 };
 
 /**
- * Day 27 without warm-up, seed 251: 6 challenges, one engineer asked twice within 8 hours: ctl-3,
- * at the VPN's move at 11:00 and on the office network with the replacement laptop's first sign-in
- * (both new_network, open in OPEN_FRICTION). The rest: the VPN's move for the others at home, and
- * the 8-hour freshness. Over five seeds: 4–7 challenges, 0–1 engineers.
+ * Day 27 without warm-up, seed 251: 5 challenges, nobody asked twice within 8 hours (6 and ctl-3
+ * before session 43: the VPN's move at 11:00, then the office network, never proven on a fresh
+ * server, at the replacement laptop's first sign-in). risk.learn.certificate_nearby carries the
+ * login whose sign-in proved the VPN's morning /24 on this fresh server, with that laptop's
+ * certificate, to the 11:00 range in the same /16 (with the warm-up day the morning /24 was known
+ * already, proven by no sign-in of that login, and the move is asked as before). The rest: the
+ * VPN's move for the others at home, and the 8-hour freshness. Over five seeds: 3–7 challenges,
+ * 0–1 engineers.
  */
-const COLD_BOUND_DAY27 = { perEngineer: 2, within8h: 1, total: 6 };
+const COLD_BOUND_DAY27 = { perEngineer: 2, within8h: 0, total: 5 };
 /**
  * Day 28 without warm-up, seed 261: 9 challenges, two engineers asked twice within 8 hours, both
  * of the platform team, whose first day on a fresh server crosses everything at once: platform-1
@@ -1188,14 +1193,15 @@ const COLD_BOUND_DAY31 = { perEngineer: 2, within8h: 2, total: 7 };
  */
 const COLD_BOUND_DAY32 = { perEngineer: 1, within8h: 0, total: 3 };
 /**
- * Day 33 without warm-up, seed 311: 10 challenges, 3 engineers asked twice within 8 hours: the
- * networks a proven certificate moves to (risk.learn.certificate_roams off: plat-2's train as its
- * carrier NAT changes /24, dev-4's hotel and conference venue, the on-call's tether), dev-1's
+ * Day 33 without warm-up, seed 311: 8 challenges, one engineer asked twice within 8 hours: dev-1,
  * Headlamp in Chrome beside kubectl in a login used with the certificate (certificate_missing: a
- * fresh server has not seen the browser proven) and the home after lunch, dev-2's new laptop
- * (new_device). Over five seeds: 9–10 challenges, 2–3 engineers.
+ * fresh server has not seen the browser proven) and the home after lunch. The rest: the networks a
+ * proven certificate moves to (risk.learn.certificate_roams off: dev-4's hotel and conference
+ * venue; plat-2's train and the on-call's tether asked once each since session 43,
+ * risk.learn.certificate_nearby), dev-2's new laptop (new_device). Over five seeds: 8 challenges,
+ * 1 engineer (10 and 3 before session 43).
  */
-const COLD_BOUND_DAY33 = { perEngineer: 2, within8h: 3, total: 10 };
+const COLD_BOUND_DAY33 = { perEngineer: 2, within8h: 1, total: 8 };
 /**
  * Day 34 without warm-up, seed 321: 18 challenges, 4 engineers asked twice within 8 hours: the
  * MSP office after lunch within a login made at home (new_network: a server started that morning

@@ -127,6 +127,21 @@ export const riskSchema = z.strictObject({
        * them (a TPM, a Secure Enclave): a key copied with the token would carry any network.
        */
       certificate_roams: z.boolean().default(false),
+      /**
+       * A network never seen, inside the /16 (IPv4) or /48 (IPv6) of a network that this very
+       * client certificate and this very login proved (a request of theirs that made it known),
+       * weighs like a new address and is learned: a train's Wi-Fi or a phone's tether moving /24
+       * on its carrier's NAT after the sign-in that proved the first. Narrower than
+       * certificate_roams: the key and the token copied together are carried only inside the /16
+       * where the engineer's own login proved a network. Kept per process (engine.ts carriedBy).
+       */
+      certificate_nearby: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          ipv4_prefix: z.number().int().min(8).max(31).default(16),
+          ipv6_prefix: z.number().int().min(16).max(127).default(48),
+        })
+        .prefault({}),
     })
     .superRefine((l, ctx) => {
       if (l.newcomer_grace_seconds !== undefined && l.max_age_seconds !== undefined) {
@@ -278,6 +293,9 @@ export const RISK_APPLY = {
   'risk.learn.max_age_seconds': 'live',
   'risk.learn.client_grace_seconds': 'live',
   'risk.learn.certificate_roams': 'live',
+  'risk.learn.certificate_nearby.enabled': 'live',
+  'risk.learn.certificate_nearby.ipv4_prefix': 'live',
+  'risk.learn.certificate_nearby.ipv6_prefix': 'live',
   'risk.signals.new_ip': 'live',
   'risk.signals.new_network': 'live',
   'risk.signals.trusted_network': 'live',

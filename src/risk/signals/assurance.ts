@@ -27,12 +27,13 @@ export const assuranceSignal: Signal = (ctx, cfg, out) => {
 /**
  * The network is not proven for the subject, nor is the device by a certificate or a device
  * cookie. A network is as good as proven when trusted, vouched for by a fresh proof of its
- * neighbour, a roaming site's or reached by a proven client certificate (engine.ts), as new_network
- * treats it; a request with no device evidence at all, or a fingerprint only, has no proven device.
+ * neighbour, a roaming site's, reached by a proven client certificate or carried by one inside
+ * the wider network it proved in this login (engine.ts), as new_network treats it; a request with
+ * no device evidence at all, or a fingerprint only, has no proven device.
  */
 export function newNetworkUnprovenDevice(ctx: SignalContext): boolean {
   const h = ctx.history;
-  if (h.prefixKnown || ctx.trustedNetwork || ctx.nearbyVouched === true || (ctx.roamedIn ?? '') !== '' || ctx.certificateRoams === true) return false;
+  if (h.prefixKnown || ctx.trustedNetwork || ctx.nearbyVouched === true || (ctx.roamedIn ?? '') !== '' || ctx.certificateRoams === true || ctx.certificateNearby === true) return false;
   return !h.deviceKnown || ctx.device.id === '' || ctx.device.strength === 'fingerprint';
 }
 

@@ -33,6 +33,11 @@ export interface SignalContext {
   /** A new network reached by a proven client certificate, with `risk.learn.certificate_roams` (engine.ts). */
   readonly certificateRoams?: boolean;
   /**
+   * A new network inside the /16 (or /48) of one this request's client certificate proved in this
+   * very login, with `risk.learn.certificate_nearby` (engine.ts carriedBy).
+   */
+  readonly certificateNearby?: boolean;
+  /**
    * The strongest assurance level this identity's allowed requests proved within the known TTL,
    * read only where `assurance_downgrade` can fire (engine.ts downgradePossible); undefined
    * elsewhere, and when none is recorded.

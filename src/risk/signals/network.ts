@@ -42,6 +42,9 @@ export const networkSignal: Signal = (ctx, cfg, out) => {
   } else if (ctx.certificateRoams === true) {
     // The subject's own certificate, in a login used with it: the laptop moved (engine.ts certificateRoams).
     if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new network ${a.prefix}, from a client certificate this subject proved` });
+  } else if (ctx.certificateNearby === true) {
+    // The train's or the tether's carrier NAT moved the laptop to the next /24 (engine.ts carriedBy).
+    if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new network ${a.prefix}, next to one this client certificate proved in this sign-in` });
   } else if (cfg.new_network > 0) {
     out.push({ code: 'new_network', weight: cfg.new_network, detail: `address ${a.ip} in network ${a.prefix}, never seen for this subject` });
   }
