@@ -7,6 +7,7 @@ import { rancherClaims, readRancher } from './web-apis-rancher.js';
 import { memberClusterRequest } from './member-clusters.js';
 import { statusMayEditMetadata } from './status-metadata.js';
 import { readBackstage } from './backstage.js';
+import { readHeadlamp } from './headlamp.js';
 import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
 export type BuiltRequest =
@@ -77,8 +78,18 @@ export function buildAttributes(
     const at = strict.ok ? prefix.exec(strict.path) : null;
     if (!strict.ok || at === null) return { ok: false, detail: `${strict.ok ? 'a path that reads differently' : strict.problem} behind a Kubernetes API proxy prefix` };
     if (raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes API path' };
-    kube = kubeRequestInfo(method, strict.path.slice(at[0].length), strict.query, (name) => headers.get(name));
-    kubeQuery = strict.query;
+    const rest = strict.path.slice(at[0].length);
+    // Headlamp's own routes beside its proxy (request/headlamp.ts) are judged as what they do.
+    const headlamp = readHeadlamp(method, rest, () => jsonBody(raw.body, raw.bodyTruncated));
+    if (headlamp.kind === 'invalid') return { ok: false, detail: headlamp.detail };
+    if (headlamp.kind === 'kube') {
+      kube = kubeRequestInfo(headlamp.method, headlamp.path, '', (name) => headers.get(name));
+      kubeMethod = headlamp.method;
+      kubeQuery = '';
+    } else {
+      kube = kubeRequestInfo(method, rest, strict.query, (name) => headers.get(name));
+      kubeQuery = strict.query;
+    }
     throughKubeProxy = true;
     cluster = kubeHosts.clusterOf?.(host, at.slice(1)) ?? '';
   }

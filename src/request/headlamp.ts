@@ -1,0 +1,147 @@
+import type { BodyReader } from './web-apis.js';
+
+/**
+ * Headlamp (kubernetes-sigs/headlamp) on a `kubernetes.proxies` path: where its backend takes the
+ * token it sends the API server from, and the routes beside its cluster proxy that are not the
+ * API passed through.
+ *
+ * The token (backend/cmd/headlamp.go, the cluster proxy; backend/pkg/auth/cookies.go): with
+ * `-proxy-auth`, the `X-Forwarded-Id-Token` header (trimmed) comes first; then the HttpOnly
+ * cookies `headlamp-auth-<cluster>.0`, `.1`, … (a token split in chunks of 3,800 characters,
+ * `<cluster>` the cluster's name without characters outside `[A-Za-z0-9_-]`), concatenated from
+ * `.0` until the first missing index, each read as Go's `Request.Cookie` reads it (the first of a
+ * name, one pair of surrounding double quotes removed); and only then the Authorization the
+ * browser sent, which these replace. A verified token in Authorization beside another token in
+ * either is a stolen token riding on a fresh sign-in.
+ */
+export type HeadlampToken =
+  | { kind: 'none' }
+  | { kind: 'token'; token: string }
+  | { kind: 'unreadable'; detail: string };
+
+const NONE: HeadlampToken = Object.freeze({ kind: 'none' });
+
+export const HEADLAMP_TOKEN_HEADER = 'x-forwarded-id-token';
+const COOKIE_PREFIX = 'headlamp-auth-';
+/** `<cluster>.<index>`, as SanitizeClusterName and `%d` write them. */
+const CHUNK_NAME = /^([A-Za-z0-9_-]{1,50})\.(0|[1-9][0-9]{0,2})$/;
+/** RFC 6265's cookie-octet: a value with anything else (a blank, a comma, a quote inside) may be read otherwise by Go. */
+const COOKIE_OCTETS = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/;
+/** More chunks than a token (or header limits) ever needs are refused rather than joined. */
+const MAX_CHUNKS = 32;
+
+/**
+ * The one token Headlamp may send the API server in place of Authorization, from its token header
+ * and its cookies. Every `headlamp-auth-` cookie must take part in a cluster's token exactly as
+ * Headlamp joins it, and every cluster's token and the header must be the same: a cookie stepgate
+ * cannot place (a name in other letter case, a stray index, two different values under one name)
+ * or two tokens is unreadable, refused rather than guessed at.
+ */
+export function headlampToken(headers: ReadonlyMap<string, string>): HeadlampToken {
+  const header = headers.get(HEADLAMP_TOKEN_HEADER)?.trim();
+  const cookie = headers.get('cookie');
+  const fromCookies = cookie !== undefined && cookie.toLowerCase().includes(COOKIE_PREFIX) ? cookieToken(cookie) : NONE;
+  if (fromCookies.kind === 'unreadable') return fromCookies;
+  if (header === undefined || header === '') return fromCookies;
+  if (fromCookies.kind === 'token' && fromCookies.token !== header) {
+    return { kind: 'unreadable', detail: `${HEADLAMP_TOKEN_HEADER} and Headlamp's token cookies carry different tokens` };
+  }
+  return { kind: 'token', token: header };
+}
+
+function cookieToken(header: string): HeadlampToken {
+  // cluster → chunk index → value (the first of each name, as Go's Request.Cookie returns it).
+  const clusters = new Map<string, Map<number, string>>();
+  let count = 0;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    const name = (eq < 0 ? part : part.slice(0, eq)).trim();
+    if (name.length < COOKIE_PREFIX.length || name.slice(0, COOKIE_PREFIX.length).toLowerCase() !== COOKIE_PREFIX) continue;
+    const m = name.startsWith(COOKIE_PREFIX) ? CHUNK_NAME.exec(name.slice(COOKIE_PREFIX.length)) : null;
+    if (m === null || eq < 0) return unreadable(`a ${printable(name)} cookie that is not one of Headlamp's token chunks as it names them`);
+    if (++count > MAX_CHUNKS) return unreadable(`more than ${MAX_CHUNKS} Headlamp token cookies`);
+    const value = cookieValue(part.slice(eq + 1).trim());
+    if (value === undefined) return unreadable(`a ${printable(name)} cookie whose value Go may read otherwise`);
+    const [, cluster, index] = m as unknown as [string, string, string];
+    let chunks = clusters.get(cluster);
+    if (chunks === undefined) clusters.set(cluster, (chunks = new Map()));
+    const i = Number(index);
+    const seen = chunks.get(i);
+    if (seen !== undefined && seen !== value) return unreadable(`two ${printable(name)} cookies with different values`);
+    chunks.set(i, value);
+  }
+  let token: string | undefined;
+  for (const chunks of clusters.values()) {
+    let joined = '';
+    for (let i = 0; i < chunks.size; i++) {
+      const chunk = chunks.get(i);
+      // Headlamp stops at the first missing index: a chunk past it is one stepgate cannot place.
+      if (chunk === undefined) return unreadable("a Headlamp token chunk after a missing one");
+      joined += chunk;
+    }
+    // An empty join is no token to Headlamp (it falls back to Authorization).
+    if (joined === '') continue;
+    if (token !== undefined && token !== joined) return unreadable("Headlamp token cookies of two clusters with different tokens");
+    token = joined;
+  }
+  return token === undefined ? NONE : { kind: 'token', token };
+}
+
+/** Go's parseCookieValue with quotes allowed: one surrounding pair removed; undefined for a value outside cookie-octets. */
+function cookieValue(raw: string): string | undefined {
+  const v = raw.length > 1 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+  return COOKIE_OCTETS.test(v) ? v : undefined;
+}
+
+function unreadable(detail: string): HeadlampToken {
+  return { kind: 'unreadable', detail };
+}
+
+function printable(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, '?').slice(0, 60);
+}
+
+/**
+ * Routes of Headlamp's backend under `/clusters/<cluster>/` beside its cluster proxy, which
+ * gorilla/mux matches before the proxy's catch-all:
+ *
+ * - `serviceproxy/<namespace>/<service>?request=<path>` reads the Service with the caller's token,
+ *   then GETs `<path>` on it from Headlamp's own pod (backend/pkg/serviceproxy): a Service's proxy
+ *   without the API server's `services/proxy`, so it is judged as that;
+ * - `portforward` (POST, a JSON body `{namespace, pod, targetPort, …}`) opens a port-forward to
+ *   the pod with the caller's token (backend/pkg/portforward): judged as the pod's `portforward`.
+ *
+ * Neither path is one kube-apiserver serves, so they are read so behind any dashboard's prefix:
+ * elsewhere they would only be a 404. The namespace and names must be plain Kubernetes names;
+ * anything else, or a port-forward body that cannot be read, is refused (`invalid`).
+ */
+export type HeadlampReading =
+  | { kind: 'api' }
+  | { kind: 'kube'; method: string; path: string }
+  | { kind: 'invalid'; detail: string };
+
+const API: HeadlampReading = { kind: 'api' };
+const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const SERVICE_PROXY = /^\/serviceproxy\/([^/]+)\/([^/]+)$/i;
+
+/** Reads `rest`, the decoded path after the proxy prefix, for `method`. */
+export function readHeadlamp(method: string, rest: string, body: BodyReader): HeadlampReading {
+  const proxy = SERVICE_PROXY.exec(rest);
+  if (proxy !== null) {
+    const [, namespace, service] = proxy as unknown as [string, string, string];
+    if (!NAME.test(namespace) || !NAME.test(service)) return invalid("a Headlamp service proxy whose namespace or Service is not a plain name");
+    return { kind: 'kube', method: 'GET', path: `/api/v1/namespaces/${namespace}/services/${service}/proxy` };
+  }
+  if (method !== 'POST' || rest.toLowerCase() !== '/portforward') return API;
+  const doc = body();
+  if (doc === undefined) return invalid('a Headlamp port-forward whose body is not a complete JSON object');
+  const { namespace, pod } = doc;
+  if (typeof namespace !== 'string' || typeof pod !== 'string' || !NAME.test(namespace) || !NAME.test(pod)) {
+    return invalid("a Headlamp port-forward whose namespace or pod is not a plain name");
+  }
+  return { kind: 'kube', method: 'POST', path: `/api/v1/namespaces/${namespace}/pods/${pod}/portforward` };
+}
+
+function invalid(what: string): HeadlampReading {
+  return { kind: 'invalid', detail: `${what} (kubernetes.proxies)` };
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, REFUSED, rules, type Level } from '../support/built-server.js';
+import type { CheckResponse } from '../support/grpc-client.js';
+import { checkRequest, CONTENT_TYPES, type RequestSpec } from '../support/requests.js';
+
+/**
+ * Session 43's black-box round (redteam43b) against the built server with the example policy as it
+ * ships. Headlamp's own backend routes and its per-cluster token cookie (kubernetes-sigs/headlamp,
+ * backend/pkg/auth/cookies.go, backend/cmd/headlamp.go), then the request shapes left on the list
+ * from session 42. The rows that held are kept so the corpus grows.
+ */
+
+const server = builtServerForFile('session43');
+const subjects = freshSubjects(() => server().issuer, 'session43');
+
+const HEADLAMP = 'headlamp.localhost';
+const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const KUBECTL = 'kubectl/v1.34.1 (linux/amd64) kubernetes/93248f9';
+const SECRET = '/api/v1/namespaces/prod-eu/secrets/db';
+const PODS = '/api/v1/namespaces/dev/pods';
+const WS = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-protocol': 'v5.channel.k8s.io' };
+
+/**
+ * A fresh subject's token at `level`, signed in `age` seconds ago, whose own kubectl first read the
+ * dev pods from the office: the everyday sign-in is one factor ten minutes old, which the default
+ * allows and the `secrets` and `pod-shell` rules do not.
+ */
+async function signedIn(level: Level = 'aal1', age = 600): Promise<string> {
+  const token = await subjects.tokenOf(level, age);
+  const own = await server().client.check(checkRequest({ host: KUBE, source: OFFICE, path: PODS, token, headers: { 'user-agent': KUBECTL } }));
+  expect(reason(own), 'the subject\'s own read').toBe('allowed');
+  return token;
+}
+
+const send = (token: string | undefined, spec: RequestSpec): Promise<CheckResponse> =>
+  server().client.check(checkRequest({ source: OFFICE, token, ...spec, headers: { 'user-agent': spec.host === KUBE ? KUBECTL : CHROME, ...spec.headers } }));
+
+/** Headlamp's cookie for `cluster` carrying `token` in chunks of `size` (its chunkSize is 3800). */
+function headlampCookie(cluster: string, token: string, size = 3800): string {
+  const chunks: string[] = [];
+  for (let i = 0; i < token.length; i += size) chunks.push(`headlamp-auth-${cluster}.${chunks.length}=${token.slice(i, i + size)}`);
+  return chunks.join('; ');
+}
+
+/**
+ * Headlamp (in-cluster, OIDC) keeps the user's token in HttpOnly cookies
+ * `headlamp-auth-<cluster>.<n>` (chunks of 3,800 characters, Path=/clusters/<cluster>), and its
+ * cluster proxy sets the API server's Authorization from them, over any Authorization the browser
+ * sent; with `-proxy-auth`, the `X-Forwarded-Id-Token` header comes before both.
+ */
+describe("Headlamp's token cookie and token header on its cluster proxy", () => {
+  it.each<[string, (stolen: string) => Record<string, string>]>([
+    ['headlamp-auth-main.0=<stolen>', (stolen) => ({ cookie: headlampCookie('main', stolen) })],
+    ['the stolen token in two chunks', (stolen) => ({ cookie: headlampCookie('main', stolen, Math.ceil(stolen.length / 2)) })],
+    ['the cookie after other cookies', (stolen) => ({ cookie: `_ga=GA1.1.1; ${headlampCookie('main', stolen)}` })],
+    ['X-Forwarded-Id-Token: <stolen>', (stolen) => ({ 'x-forwarded-id-token': stolen })],
+  ])('%s beside the caller\'s own fresh sign-in, on a Secret read through Headlamp: credential_ambiguous', async (_what, carrier) => {
+    const own = await signedIn('aal2', 60);
+    const stolen = await subjects.tokenOf('aal1', 36_000);
+    const res = await send(own, { host: HEADLAMP, path: `/clusters/main${SECRET}`, headers: carrier(stolen) });
+    expect(reason(res)).toBe('credential_ambiguous');
+  });
+
+  it("a shell through Headlamp's WebSocket with the caller's token as the subprotocol and a stolen cookie: credential_ambiguous", async () => {
+    const own = await signedIn('aal2', 60);
+    const stolen = await subjects.tokenOf('aal1', 36_000);
+    const protocol = `base64url.bearer.authorization.k8s.io.${Buffer.from(own).toString('base64url')}, v5.channel.k8s.io`;
+    const res = await send(undefined, { host: HEADLAMP, path: '/clusters/main/api/v1/namespaces/prod-eu/pods/web-0/exec?command=sh&stdin=true&tty=true', headers: { ...WS, 'sec-websocket-protocol': protocol, cookie: headlampCookie('main', stolen) } });
+    expect(reason(res)).toBe('credential_ambiguous');
+  });
+
+  it('the cookie alone is the credential Headlamp sends: a stolen one-factor token in it does not read the Secret', async () => {
+    const stolen = await subjects.tokenOf('aal1', 36_000);
+    const res = await send(undefined, { host: HEADLAMP, path: `/clusters/main${SECRET}`, headers: { cookie: headlampCookie('main', stolen) } });
+    expect(REFUSED).toContain(reason(res));
+  });
+
+  it('controls: the same token in the cookie as in Authorization is one credential; the cookie alone of a fresh sign-in reads the Secret', async () => {
+    const token = await signedIn();
+    const same = await send(token, { host: HEADLAMP, path: `/clusters/main${PODS}`, headers: { cookie: headlampCookie('main', token, 100) } });
+    expect(reason(same), rules(same)).toBe('allowed');
+    const own = await signedIn('aal2', 60);
+    const alone = await send(undefined, { host: HEADLAMP, path: `/clusters/main${SECRET}`, headers: { cookie: headlampCookie('main', own) } });
+    expect(reason(alone), rules(alone)).toBe('allowed');
+  });
+
+  it("control: off the proxied paths the cookie is nobody's credential (Headlamp's own pages)", async () => {
+    const token = await signedIn();
+    const res = await send(token, { host: HEADLAMP, path: '/c/main/secrets', headers: { cookie: 'headlamp-auth-main.0=x' } });
+    expect(reason(res), rules(res)).toBe('allowed');
+  });
+});
+
+/**
+ * Headlamp's backend routes under `/clusters/<name>/` that are not the API passed through:
+ * `serviceproxy/<ns>/<service>?request=<path>` reads the Service with the caller's token and GETs
+ * `<path>` on it from Headlamp's own pod (a `services/proxy` without the API server), and
+ * `portforward` (POST, `{namespace, pod, targetPort}`) opens a port-forward to the pod with the
+ * caller's token.
+ */
+describe("Headlamp's own routes beside its cluster proxy", () => {
+  it.each<[string, RequestSpec, string]>([
+    ["a production Service's admin page through serviceproxy", { host: HEADLAMP, path: '/clusters/main/serviceproxy/prod-eu/billing-api?request=/admin/users' }, 'pod-shell'],
+    ['a port-forward to a production pod', { host: HEADLAMP, method: 'POST', path: '/clusters/main/portforward', body: JSON.stringify({ namespace: 'prod-eu', pod: 'db-0', targetPort: '5432' }), headers: { 'content-type': 'application/json' } }, 'pod-shell'],
+  ])('%s, on the everyday sign-in: refused by the rule the API request meets', async (_what, spec, rule) => {
+    const res = await send(await signedIn(), spec);
+    expect(REFUSED).toContain(reason(res));
+    expect(rules(res).split(',')).toContain(rule);
+  });
+});
+
+describe('the server after the round', () => {
+  it('is still up and logged nothing on stderr', () => {
+    expect(server().child.exitCode).toBeNull();
+    expect(server().stderr).toEqual([]);
+  });
+});
+
+void CONTENT_TYPES;
