@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { presentedCredential } from '../../src/request/credentials.js';
+import { headlampToken, readHeadlamp } from '../../src/request/headlamp.js';
+
+const headers = (h: Record<string, string>) => new Map(Object.entries(h));
+const noBody = () => undefined;
+const json = (v: unknown) => () => v as Record<string, unknown>;
+
+describe("headlampToken: the token Headlamp's cluster proxy sends the API server", () => {
+  it.each<[string, Record<string, string>, string | undefined]>([
+    ['no cookie', {}, undefined],
+    ['other cookies only', { cookie: '_ga=GA1; session=x' }, undefined],
+    ['one chunk', { cookie: 'headlamp-auth-main.0=abc' }, 'abc'],
+    ['chunks out of order, joined by index', { cookie: 'headlamp-auth-main.1=def; x=y; headlamp-auth-main.0=abc' }, 'abcdef'],
+    ['a quoted value (Go removes one pair of quotes)', { cookie: 'headlamp-auth-main.0="abc"' }, 'abc'],
+    ['the same name twice with the same value', { cookie: 'headlamp-auth-main.0=abc; headlamp-auth-main.0=abc' }, 'abc'],
+    ['two clusters with the same token', { cookie: 'headlamp-auth-a.0=abc; headlamp-auth-b.0=abc' }, 'abc'],
+    ['an empty chunk is no token', { cookie: 'headlamp-auth-main.0=' }, undefined],
+    ['X-Forwarded-Id-Token, trimmed', { 'x-forwarded-id-token': ' tok ' }, 'tok'],
+    ['the header and the cookie agreeing', { 'x-forwarded-id-token': 'abc', cookie: 'headlamp-auth-main.0=abc' }, 'abc'],
+  ])('%s', (_what, h, token) => {
+    expect(headlampToken(headers(h))).toEqual(token === undefined ? { kind: 'none' } : { kind: 'token', token });
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['the same name twice with different values (Go reads the first)', { cookie: 'headlamp-auth-main.0=abc; headlamp-auth-main.0=evil' }],
+    ['two clusters with different tokens', { cookie: 'headlamp-auth-a.0=abc; headlamp-auth-b.0=evil' }],
+    ['a chunk after a missing index', { cookie: 'headlamp-auth-main.0=abc; headlamp-auth-main.2=evil' }],
+    ['a stray chunk with no .0', { cookie: 'headlamp-auth-main.1=evil' }],
+    ['a name in other letter case (Go would not read it)', { cookie: 'Headlamp-Auth-main.0=evil' }],
+    ['an index Headlamp never writes (01)', { cookie: 'headlamp-auth-main.01=evil' }],
+    ['a name without an index', { cookie: 'headlamp-auth-main=evil' }],
+    ['a name without a value', { cookie: 'headlamp-auth-main.0' }],
+    ['a value with a blank inside', { cookie: 'headlamp-auth-main.0=ab c' }],
+    ['the header and the cookie differing', { 'x-forwarded-id-token': 'evil', cookie: 'headlamp-auth-main.0=abc' }],
+    ['more chunks than a token needs', { cookie: Array.from({ length: 33 }, (_, i) => `headlamp-auth-main.${i}=a`).join('; ') }],
+  ])('%s: unreadable', (_what, h) => {
+    expect(headlampToken(headers(h)).kind).toBe('unreadable');
+  });
+});
+
+describe('presentedCredential on a proxied path with Headlamp carriers', () => {
+  it.each<[string, Record<string, string>, string | undefined, unknown]>([
+    ['Authorization and the same token in the cookie', { authorization: 'Bearer tok', cookie: 'headlamp-auth-main.0=tok' }, undefined, { kind: 'bearer', token: 'tok' }],
+    ['the cookie alone is the credential', { cookie: 'headlamp-auth-main.0=to; headlamp-auth-main.1=k' }, undefined, { kind: 'bearer', token: 'tok' }],
+    ["the cookie ahead of stepgate's session cookie", { cookie: 'stepgate_session=s; headlamp-auth-main.0=tok' }, 'stepgate_session', { kind: 'bearer', token: 'tok' }],
+    ['a Basic Authorization (Headlamp replaces it with the cookie)', { authorization: 'Basic eDp5', cookie: 'headlamp-auth-main.0=tok' }, undefined, { kind: 'bearer', token: 'tok' }],
+  ])('%s', (_what, h, session, want) => {
+    expect(presentedCredential(headers(h), session, true)).toEqual(want);
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['Authorization and another token in the cookie', { authorization: 'Bearer own', cookie: 'headlamp-auth-main.0=stolen' }],
+    ['Authorization and another token in X-Forwarded-Id-Token', { authorization: 'Bearer own', 'x-forwarded-id-token': 'stolen' }],
+    ['the WebSocket subprotocol and another token in the cookie', { 'sec-websocket-protocol': `base64url.bearer.authorization.k8s.io.${Buffer.from('own').toString('base64url')}, v5.channel.k8s.io`, cookie: 'headlamp-auth-main.0=stolen' }],
+    ['an unreadable cookie beside Authorization', { authorization: 'Bearer own', cookie: 'headlamp-auth-main.0=own; headlamp-auth-main.0=stolen' }],
+  ])('%s: credential_ambiguous', (_what, h) => {
+    expect(presentedCredential(headers(h), undefined, true)).toMatchObject({ kind: 'problem', reason: 'credential_ambiguous' });
+  });
+
+  it('off a proxied path the cookie is nobody\'s credential', () => {
+    expect(presentedCredential(headers({ authorization: 'Bearer own', cookie: 'headlamp-auth-main.0=stolen' }), undefined, false)).toEqual({ kind: 'bearer', token: 'own' });
+  });
+});
+
+describe("readHeadlamp: Headlamp's routes beside its cluster proxy", () => {
+  it.each<[string, string, string, () => Record<string, unknown> | undefined, unknown]>([
+    ['an API path', 'GET', '/api/v1/namespaces/dev/pods', noBody, { kind: 'api' }],
+    ['the service proxy', 'GET', '/serviceproxy/prod-eu/billing-api', noBody, { kind: 'kube', method: 'GET', path: '/api/v1/namespaces/prod-eu/services/billing-api/proxy' }],
+    ['the service proxy by another method, read as strictly', 'POST', '/ServiceProxy/prod-eu/billing-api', noBody, { kind: 'kube', method: 'GET', path: '/api/v1/namespaces/prod-eu/services/billing-api/proxy' }],
+    ['a port-forward', 'POST', '/portforward', json({ namespace: 'prod-eu', pod: 'db-0', targetPort: '5432' }), { kind: 'kube', method: 'POST', path: '/api/v1/namespaces/prod-eu/pods/db-0/portforward' }],
+    ['the port-forward list (Headlamp\'s own cache)', 'GET', '/portforward/list', noBody, { kind: 'api' }],
+    ['a port-forward stopped', 'DELETE', '/portforward', noBody, { kind: 'api' }],
+  ])('%s', (_what, method, rest, body, want) => {
+    expect(readHeadlamp(method, rest, body)).toEqual(want);
+  });
+
+  it.each<[string, string, string, () => Record<string, unknown> | undefined]>([
+    ['a service proxy with a namespace that is no name', 'GET', '/serviceproxy/Prod_EU/billing', noBody],
+    ['a port-forward without a body', 'POST', '/portforward', noBody],
+    ['a port-forward whose pod is not a string', 'POST', '/portforward', json({ namespace: 'prod-eu', pod: ['db-0'] })],
+    ['a port-forward whose pod names a path', 'POST', '/portforward', json({ namespace: 'prod-eu', pod: 'db-0/exec' })],
+  ])('%s: invalid', (_what, method, rest, body) => {
+    expect(readHeadlamp(method, rest, body).kind).toBe('invalid');
+  });
+});
