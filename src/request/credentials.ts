@@ -7,7 +7,9 @@ import { websocketBearer } from './websocket.js';
  * and for kube-apiserver the WebSocket bearer subprotocol) are verified exactly alike; when both
  * are present they must carry the same token, because stepgate would otherwise vouch for one
  * identity while the upstream authenticates another (kube tries Authorization first and falls
- * back to the subprotocol when that fails). stepgate's session cookie counts only when no
+ * back to the subprotocol when that fails). On a proxied path, so are the tokens a dashboard
+ * sends the API server in place of Authorization (Headlamp's token cookies and header, Backstage's
+ * header). stepgate's session cookie counts only when no
  * upstream credential is present: it is never forwarded, so it cannot disagree with the
  * upstream, and an explicit credential is never rescued by it. Two different session cookies
  * (cookie tossing from a sibling domain, or stale ones) are ambiguous too.
