@@ -7,7 +7,7 @@ import { rancherClaims, readRancher } from './web-apis-rancher.js';
 import { memberClusterRequest } from './member-clusters.js';
 import { statusMayEditMetadata } from './status-metadata.js';
 import { readBackstage } from './backstage.js';
-import { readHeadlamp } from './headlamp.js';
+import { readHeadlamp, readHeadlampBeside } from './headlamp.js';
 import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
 export type BuiltRequest =
@@ -92,6 +92,21 @@ export function buildAttributes(
     }
     throughKubeProxy = true;
     cluster = kubeHosts.clusterOf?.(host, at.slice(1)) ?? '';
+  }
+  // Headlamp's backend beside its cluster proxy: a multiplexer that cannot be judged, and a node drain.
+  const base = prefix !== undefined && !throughKubeProxy ? kubeHosts.headlampBase?.(host) : undefined;
+  const based = base?.exec(parsed.path);
+  if (based) {
+    const beside = readHeadlampBeside(method, parsed.path.slice(based[0].length), () => jsonBody(raw.body, raw.bodyTruncated));
+    if (beside.kind === 'invalid') return { ok: false, detail: beside.detail };
+    if (beside.kind === 'kube') {
+      kube = kubeRequestInfo(beside.method, beside.path, '', (name) => headers.get(name));
+      kubeMethod = beside.method;
+      kubeQuery = '';
+      cluster = kubeHosts.clusterOf?.(host, [beside.cluster]) ?? '';
+      // Its token is Authorization or the cluster's cookie, as on the proxy.
+      throughKubeProxy = true;
+    }
   }
   // Backstage's Kubernetes backend beside its proxy: routes that list with a token from the body,
   // or lists the body names (request/backstage.ts).

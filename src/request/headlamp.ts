@@ -145,3 +145,39 @@ export function readHeadlamp(method: string, rest: string, body: BodyReader): He
 function invalid(what: string): HeadlampReading {
   return { kind: 'invalid', detail: `${what} (kubernetes.proxies)` };
 }
+
+/**
+ * Routes of Headlamp's backend beside `<base>/clusters/` (`rest` is the decoded path after the
+ * base URL) that reach the API server with the caller's token:
+ *
+ * - `wsMultiplexer`: one WebSocket whose JSON messages (`{clusterId, path, query, type: "REQUEST",
+ *   data}`) each open an API server WebSocket at any path and query with the cluster's token
+ *   cookie, `data` written to it (an exec's stdin). What it opens never passes a gateway, so it
+ *   cannot be judged and is refused; Headlamp's frontend uses it only when built with
+ *   REACT_APP_ENABLE_WEBSOCKET_MULTIPLEXER=true, and without it watches go through the proxy.
+ * - `drain-node` (POST, `{cluster, nodeName}`): cordons the node (an update of it), then evicts
+ *   every pod on it, with Authorization or the cluster's token cookie: judged as the node's update.
+ *
+ * Anything else there (Headlamp's pages, `/config`, `/drain-node-status`) is a web request.
+ */
+export type HeadlampBeside =
+  | { kind: 'web' }
+  | { kind: 'kube'; method: string; path: string; cluster: string }
+  | { kind: 'invalid'; detail: string };
+
+const WEB: HeadlampBeside = { kind: 'web' };
+
+export function readHeadlampBeside(method: string, rest: string, body: BodyReader): HeadlampBeside {
+  const r = rest.toLowerCase();
+  if (r === '/wsmultiplexer' || r === '/wsmultiplexer/') {
+    return { kind: 'invalid', detail: "Headlamp's WebSocket multiplexer, whose API requests travel inside the socket where no gateway sees them (kubernetes.proxies)" };
+  }
+  if (method !== 'POST' || (r !== '/drain-node' && r !== '/drain-node/')) return WEB;
+  const doc = body();
+  if (doc === undefined) return { kind: 'invalid', detail: 'a Headlamp node drain whose body is not a complete JSON object (kubernetes.proxies)' };
+  const { cluster, nodeName } = doc;
+  if (typeof nodeName !== 'string' || !NAME.test(nodeName) || typeof cluster !== 'string') {
+    return { kind: 'invalid', detail: 'a Headlamp node drain whose nodeName is not a plain name or whose cluster is not a string (kubernetes.proxies)' };
+  }
+  return { kind: 'kube', method: 'PUT', path: `/api/v1/nodes/${nodeName}`, cluster };
+}

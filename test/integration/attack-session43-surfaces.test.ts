@@ -109,6 +109,43 @@ describe("Headlamp's own routes beside its cluster proxy", () => {
   });
 });
 
+/**
+ * Headlamp's backend routes outside `/clusters/<name>/` that reach the API server with the caller's
+ * token: `/wsMultiplexer`, one WebSocket whose JSON messages (`{clusterId, path, query, type:
+ * "REQUEST", data}`) each open an API server WebSocket at any path (a watch on Secrets, an exec
+ * whose stdin is `data`) with the cluster's token cookie, none of it in the request a gateway
+ * sees; and `POST /drain-node` (`{cluster, nodeName}`), which cordons the node (an update of it)
+ * and evicts every pod on it.
+ */
+describe("Headlamp's routes beside the cluster prefix", () => {
+  it("a WebSocket to Headlamp's multiplexer (any API request inside it): request_invalid", async () => {
+    const token = await signedIn();
+    const res = await send(token, { host: HEADLAMP, path: '/wsMultiplexer', headers: { connection: 'Upgrade', upgrade: 'websocket', cookie: headlampCookie('main', token) } });
+    expect(reason(res)).toBe('request_invalid');
+  });
+
+  it('a production node drained through Headlamp, on the everyday sign-in: refused by node-changes', async () => {
+    const res = await send(await signedIn(), { host: HEADLAMP, method: 'POST', path: '/drain-node', body: JSON.stringify({ cluster: 'main', nodeName: 'worker-1' }), headers: { 'content-type': 'application/json' } });
+    expect(REFUSED).toContain(reason(res));
+    expect(rules(res).split(',')).toContain('node-changes');
+  });
+
+  it('a stolen token in the cookie beside a fresh sign-in on the drain: credential_ambiguous', async () => {
+    const own = await signedIn('aal3', 60);
+    const stolen = await subjects.tokenOf('aal1', 36_000);
+    const res = await send(own, { host: HEADLAMP, method: 'POST', path: '/drain-node', body: JSON.stringify({ cluster: 'main', nodeName: 'worker-1' }), headers: { 'content-type': 'application/json', cookie: headlampCookie('main', stolen) } });
+    expect(reason(res)).toBe('credential_ambiguous');
+  });
+
+  it('control: the drain status poll and Headlamp\'s own pages stay web requests', async () => {
+    const token = await signedIn();
+    for (const path of ['/drain-node-status?cluster=main&nodeName=worker-1', '/c/main/nodes', '/config']) {
+      const res = await send(token, { host: HEADLAMP, path });
+      expect(reason(res), `${path} ${rules(res)}`).toBe('allowed');
+    }
+  });
+});
+
 describe('the server after the round', () => {
   it('is still up and logged nothing on stderr', () => {
     expect(server().child.exitCode).toBeNull();

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { compileHostMatcher } from '../../src/core/glob.js';
+import { buildAttributes } from '../../src/request/build.js';
 import { presentedCredential } from '../../src/request/credentials.js';
-import { headlampToken, readHeadlamp } from '../../src/request/headlamp.js';
+import { headlampToken, readHeadlamp, readHeadlampBeside } from '../../src/request/headlamp.js';
+import { RequestHeaders } from '../../src/request/headers.js';
 
 const headers = (h: Record<string, string>) => new Map(Object.entries(h));
 const noBody = () => undefined;
@@ -82,5 +85,58 @@ describe("readHeadlamp: Headlamp's routes beside its cluster proxy", () => {
     ['a port-forward whose pod names a path', 'POST', '/portforward', json({ namespace: 'prod-eu', pod: 'db-0/exec' })],
   ])('%s: invalid', (_what, method, rest, body) => {
     expect(readHeadlamp(method, rest, body).kind).toBe('invalid');
+  });
+});
+
+describe("readHeadlampBeside: Headlamp's routes beside /clusters/", () => {
+  it.each<[string, string, string, () => Record<string, unknown> | undefined, unknown]>([
+    ['a page', 'GET', '/c/main/secrets', noBody, { kind: 'web' }],
+    ['the drain status poll', 'GET', '/drain-node-status', noBody, { kind: 'web' }],
+    ['a node drain', 'POST', '/drain-node', json({ cluster: 'main', nodeName: 'worker-1' }), { kind: 'kube', method: 'PUT', path: '/api/v1/nodes/worker-1', cluster: 'main' }],
+    ['a node drain in other letter case, read as strictly', 'POST', '/Drain-Node/', json({ cluster: 'main', nodeName: 'worker-1' }), { kind: 'kube', method: 'PUT', path: '/api/v1/nodes/worker-1', cluster: 'main' }],
+  ])('%s', (_what, method, rest, body, want) => {
+    expect(readHeadlampBeside(method, rest, body)).toEqual(want);
+  });
+
+  it.each<[string, string, string, () => Record<string, unknown> | undefined]>([
+    ['the multiplexer', 'GET', '/wsMultiplexer', noBody],
+    ['the multiplexer in other letter case', 'GET', '/WSMULTIPLEXER', noBody],
+    ['a drain without a body', 'POST', '/drain-node', noBody],
+    ['a drain of a node that is no name', 'POST', '/drain-node', json({ cluster: 'main', nodeName: 'worker-1/status' })],
+    ['a drain without a cluster', 'POST', '/drain-node', json({ nodeName: 'worker-1' })],
+  ])('%s: invalid', (_what, method, rest, body) => {
+    expect(readHeadlampBeside(method, rest, body).kind).toBe('invalid');
+  });
+});
+
+describe('buildAttributes on a Headlamp host', () => {
+  const hosts = compileHostMatcher(['kubernetes'], [
+    { hosts: ['headlamp.example.com'], prefix: '/clusters/*' },
+    { hosts: ['sub.example.com'], prefix: '/headlamp/clusters/*' },
+    { hosts: ['backstage.example.com'], prefix: '/api/kubernetes/proxy' },
+  ], [{ name: 'dublin', hosts: ['kube.dublin'] }]);
+  const build = (host: string, method: string, target: string, body?: string) => buildAttributes(
+    { method, target, authority: host, scheme: 'https', headers: RequestHeaders.of([['content-type', 'application/json']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body, bodyTruncated: false },
+    [],
+    hosts,
+  );
+
+  it('the base URL is what comes before /clusters/*', () => {
+    expect(hosts.headlampBase?.('headlamp.example.com')?.source).toBe('^(?=\\/)');
+    expect(build('sub.example.com', 'GET', '/headlamp/wsMultiplexer')).toMatchObject({ ok: false });
+    expect(build('sub.example.com', 'GET', '/wsMultiplexer')).toMatchObject({ ok: true });
+    expect(hosts.headlampBase?.('backstage.example.com')).toBeUndefined();
+  });
+
+  it('a drain is the node update, for the cluster the body names, with the proxied credential rules', () => {
+    const built = build('headlamp.example.com', 'POST', '/drain-node', JSON.stringify({ cluster: 'dublin', nodeName: 'worker-1' }));
+    expect(built.ok && built.attributes).toMatchObject({ kube: { verb: 'update', resource: 'nodes', name: 'worker-1' }, cluster: 'dublin', throughKubeProxy: true });
+  });
+
+  it('the service proxy and a port-forward are read behind the prefix', () => {
+    const proxy = build('headlamp.example.com', 'GET', '/clusters/dublin/serviceproxy/prod/api?request=/admin');
+    expect(proxy.ok && proxy.attributes.kube).toMatchObject({ verb: 'get', resource: 'services', subresource: 'proxy', namespace: 'prod', name: 'api' });
+    const forward = build('headlamp.example.com', 'POST', '/clusters/dublin/portforward', JSON.stringify({ namespace: 'prod', pod: 'db-0', targetPort: '5432' }));
+    expect(forward.ok && forward.attributes).toMatchObject({ kube: { resource: 'pods', subresource: 'portforward', namespace: 'prod', name: 'db-0' }, cluster: 'dublin' });
   });
 });
