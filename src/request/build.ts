@@ -55,6 +55,7 @@ export function buildAttributes(
   const parsed = normalisePath(raw.target, isKube ? 'kubernetes' : 'generic');
   if (!parsed.ok) return { ok: false, detail: parsed.problem };
   const headers = raw.headers;
+  if (asksH2c(headers.get('upgrade'))) return { ok: false, detail: 'an HTTP/2 cleartext upgrade (Upgrade: h2c), whose requests on the upgraded connection no gateway judges' };
   if (!isKube) {
     const override = routingOverride(headers, method) ?? queryMethodOverride(parsed.query, method);
     if (override !== undefined) return { ok: false, detail: override };
@@ -246,6 +247,20 @@ function decodeParam(s: string): string | undefined {
 }
 
 /** A JSON object body, or undefined when there is none, it was cut, or it is not one. */
+/**
+ * `Upgrade: h2c` (RFC 7540 §3.2): where a proxy passes it on (nginx with the usual WebSocket
+ * lines, forward-auth setups) and the upstream speaks h2c, the connection becomes HTTP/2 and every
+ * request after this one travels inside it, never checked ("h2c smuggling"). No browser, kubectl
+ * or client behind TLS asks for it, so it is refused in any position of the list.
+ */
+function asksH2c(upgrade: string | undefined): boolean {
+  if (upgrade === undefined || upgrade.length < 3) return false;
+  const lower = upgrade.toLowerCase();
+  if (!lower.includes('h2c')) return false;
+  // `h2c`, `h2c/…` or a draft's `h2c-14`: any protocol token that begins so.
+  return lower.split(',').some((p) => p.trim().startsWith('h2c'));
+}
+
 function jsonBody(body: Uint8Array | string | undefined, truncated: boolean): Record<string, unknown> | undefined {
   if (body === undefined || truncated) return undefined;
   try {
