@@ -74,6 +74,8 @@ export function buildAttributes(
   // Kubernetes rules apply to it. Otherwise a Secret read through Headlamp would be a web page.
   const prefix = isKube || claimed ? undefined : kubeHosts.proxyPrefix?.(host);
   let throughKubeProxy = false;
+  // What a write's request leaves out (a web API's or a dashboard's: guardrails.unreadable_body).
+  let unseen: string | undefined;
   if (prefix !== undefined && prefix.test(parsed.path)) {
     const strict = normalisePath(raw.target, 'kubernetes');
     const at = strict.ok ? prefix.exec(strict.path) : null;
@@ -81,12 +83,13 @@ export function buildAttributes(
     if (raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes API path' };
     const rest = strict.path.slice(at[0].length);
     // Headlamp's own routes beside its proxy (request/headlamp.ts) are judged as what they do.
-    const headlamp = readHeadlamp(method, rest, () => jsonBody(raw.body, raw.bodyTruncated));
+    const headlamp = readHeadlamp(method, rest, () => jsonBody(raw.body, raw.bodyTruncated), strict.query);
     if (headlamp.kind === 'invalid') return { ok: false, detail: headlamp.detail };
     if (headlamp.kind === 'kube') {
       kube = kubeRequestInfo(headlamp.method, headlamp.path, '', (name) => headers.get(name));
       kubeMethod = headlamp.method;
       kubeQuery = '';
+      unseen = headlamp.unseen;
     } else {
       kube = kubeRequestInfo(method, rest, strict.query, (name) => headers.get(name));
       kubeQuery = strict.query;
@@ -128,7 +131,6 @@ export function buildAttributes(
   // Only these hosts pay for the reading (and the body's JSON, only for a write that wraps an object).
   let body = raw.body;
   let fromFile: RequestAttributes['fromFile'];
-  let unseen: string | undefined;
   if (claimed) {
     const strict = normalisePath(raw.target, 'kubernetes');
     if (!strict.ok || strict.path !== parsed.path) return { ok: false, detail: `${strict.ok ? 'a path that reads differently' : strict.problem} on a ${webApi} API host (kubernetes.web_apis)` };

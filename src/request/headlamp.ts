@@ -117,15 +117,17 @@ function printable(s: string): string {
  */
 export type HeadlampReading =
   | { kind: 'api' }
-  | { kind: 'kube'; method: string; path: string }
+  /** `unseen`: the write's objects are not in the request (a Helm chart's manifests). */
+  | { kind: 'kube'; method: string; path: string; unseen?: string }
   | { kind: 'invalid'; detail: string };
 
 const API: HeadlampReading = { kind: 'api' };
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const SERVICE_PROXY = /^\/serviceproxy\/([^/]+)\/([^/]+)$/i;
 
-/** Reads `rest`, the decoded path after the proxy prefix, for `method`. */
-export function readHeadlamp(method: string, rest: string, body: BodyReader): HeadlampReading {
+/** Reads `rest`, the decoded path after the proxy prefix, and its `query`, for `method`. */
+export function readHeadlamp(method: string, rest: string, body: BodyReader, query = ''): HeadlampReading {
+  if (rest.length > 6 && rest.slice(0, 6).toLowerCase() === '/helm/') return readHelm(method, rest.toLowerCase(), body, query);
   const proxy = SERVICE_PROXY.exec(rest);
   if (proxy !== null) {
     const [, namespace, service] = proxy as unknown as [string, string, string];
@@ -140,6 +142,69 @@ export function readHeadlamp(method: string, rest: string, body: BodyReader): He
     return invalid("a Headlamp port-forward whose namespace or pod is not a plain name");
   }
   return { kind: 'kube', method: 'POST', path: `/api/v1/namespaces/${namespace}/pods/${pod}/portforward` };
+}
+
+/**
+ * Headlamp's Helm routes (`<prefix>/helm/…`, backend/pkg/helm) run Helm with the caller's token,
+ * and Helm keeps each release in a Secret of its namespace (`sh.helm.release.v1.<name>.v<n>`):
+ * the release's values and rendered manifests, the Secrets among them included.
+ *
+ * - reading releases (`GET releases/list`, `releases`, `release/history`) reads those Secrets,
+ *   so it is judged as the list of Secrets in the `namespace` of the query, cluster-wide without
+ *   one or with `allNamespaces`;
+ * - `POST release/install`, `PUT releases/upgrade`, `PUT releases/rollback` (namespace in the
+ *   JSON body) and `DELETE releases/uninstall` (in the query) apply or remove manifests that are
+ *   not in the request: judged as a create (a delete) of Secrets in that namespace, unseen, so the
+ *   guardrails ask what a write they cannot read asks (`guardrails.unreadable_body`).
+ *
+ * Its repository and chart routes change only Headlamp's own settings and stay API paths that
+ * lead nowhere. A namespace that is not a plain name, named twice, or a body that cannot be read
+ * is refused.
+ */
+function readHelm(method: string, rest: string, body: BodyReader, query: string): HeadlampReading {
+  const route = rest.endsWith('/') ? rest.slice(0, -1) : rest;
+  const end = (suffix: string) => route.endsWith(suffix);
+  if (method === 'GET' && (end('/releases/list') || end('/releases') || end('/release/history'))) {
+    const ns = queryNamespace(query);
+    if (ns === INVALID) return invalid('a Headlamp Helm release read whose namespace is not one plain name');
+    const all = end('/releases/list') && /(^|&)allnamespaces=(true|1|on)(&|$)/i.test(query);
+    return { kind: 'kube', method: 'GET', path: ns === undefined || all ? '/api/v1/secrets' : `/api/v1/namespaces/${ns}/secrets` };
+  }
+  const write = (method === 'POST' && end('/release/install')) || (method === 'PUT' && (end('/releases/upgrade') || end('/releases/rollback')));
+  if (write) {
+    const doc = body();
+    const ns = doc?.namespace;
+    if (typeof ns !== 'string' || !NAME.test(ns)) return invalid('a Headlamp Helm install, upgrade or rollback whose body is not a JSON object with a plain namespace');
+    return { kind: 'kube', method: 'POST', path: `/api/v1/namespaces/${ns}/secrets`, unseen: 'a Helm chart applied through Headlamp, whose manifests are not in the request' };
+  }
+  if (method === 'DELETE' && end('/releases/uninstall')) {
+    const ns = queryNamespace(query);
+    if (ns === INVALID || ns === undefined) return invalid('a Headlamp Helm uninstall whose namespace is not one plain name');
+    return { kind: 'kube', method: 'DELETE', path: `/api/v1/namespaces/${ns}/secrets`, unseen: 'a Helm release uninstalled through Headlamp, whose objects are not in the request' };
+  }
+  return API;
+}
+
+const INVALID = Symbol('invalid');
+
+/** The query's `namespace` (gorilla/schema's field, in any letter case), undefined when absent; INVALID when named twice or not a plain name. */
+function queryNamespace(query: string): string | undefined | typeof INVALID {
+  let ns: string | undefined;
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    let key: string;
+    let value: string;
+    try {
+      key = decodeURIComponent((eq < 0 ? pair : pair.slice(0, eq)).replaceAll('+', ' '));
+      value = eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1).replaceAll('+', ' '));
+    } catch {
+      return INVALID;
+    }
+    if (key.toLowerCase() !== 'namespace') continue;
+    if (ns !== undefined || !NAME.test(value)) return INVALID;
+    ns = value;
+  }
+  return ns;
 }
 
 function invalid(what: string): HeadlampReading {

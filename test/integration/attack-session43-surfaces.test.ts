@@ -35,6 +35,8 @@ async function signedIn(level: Level = 'aal1', age = 600): Promise<string> {
 const send = (token: string | undefined, spec: RequestSpec): Promise<CheckResponse> =>
   server().client.check(checkRequest({ source: OFFICE, token, ...spec, headers: { 'user-agent': spec.host === KUBE ? KUBECTL : CHROME, ...spec.headers } }));
 
+const json = (v: unknown) => JSON.stringify(v);
+
 /** Headlamp's cookie for `cluster` carrying `token` in chunks of `size` (its chunkSize is 3800). */
 function headlampCookie(cluster: string, token: string, size = 3800): string {
   const chunks: string[] = [];
@@ -110,6 +112,48 @@ describe("Headlamp's own routes beside its cluster proxy", () => {
 });
 
 /**
+ * Headlamp's Helm routes (`/clusters/<name>/helm/…`) run Helm with the caller's token. Helm keeps
+ * each release in a Secret of its namespace, holding the release's values and rendered manifests
+ * (the chart's Secrets among them): reading releases reads Secrets. An install, upgrade, rollback
+ * or uninstall applies or removes manifests that are not in the request.
+ */
+const HELM_INSTALL = json({ name: 'tools', namespace: 'dev', description: 'x', chart: 'bitnami/nginx', version: '18.1.0', values: 'c2VydmljZUFjY291bnQ6IHt9' });
+describe("Headlamp's Helm routes", () => {
+  it.each<[string, RequestSpec]>([
+    ["every namespace's releases (values and manifests)", { host: HEADLAMP, path: '/clusters/main/helm/releases/list?allNamespaces=true' }],
+    ["a production release's values", { host: HEADLAMP, path: '/clusters/main/helm/releases?name=db&namespace=prod-eu' }],
+    ["a production release's history", { host: HEADLAMP, path: '/clusters/main/helm/release/history?name=db&namespace=prod-eu' }],
+  ])('%s, on the everyday sign-in: refused by the secrets rule', async (_what, spec) => {
+    const res = await send(await signedIn(), spec);
+    expect(REFUSED).toContain(reason(res));
+    expect(rules(res).split(',')).toContain('secrets');
+  });
+
+  it.each<[string, RequestSpec]>([
+    ['a chart installed in dev', { host: HEADLAMP, method: 'POST', path: '/clusters/main/helm/release/install', headers: { 'content-type': 'application/json' }, body: HELM_INSTALL }],
+    ['a release upgraded in dev', { host: HEADLAMP, method: 'PUT', path: '/clusters/main/helm/releases/upgrade', headers: { 'content-type': 'application/json' }, body: HELM_INSTALL }],
+    ['a release uninstalled from prod', { host: HEADLAMP, method: 'DELETE', path: '/clusters/main/helm/releases/uninstall?name=db&namespace=prod-eu' }],
+  ])('%s (manifests not in the request), on two factors fresh: refused as a write that cannot be read', async (_what, spec) => {
+    const res = await send(await signedIn('aal2', 60), spec);
+    expect(REFUSED).toContain(reason(res));
+    expect(rules(res).split(',')).toContain('guardrail:body_unreadable');
+  });
+
+  it.each<[string, RequestSpec]>([
+    ['an install whose namespace is not a plain name', { host: HEADLAMP, method: 'POST', path: '/clusters/main/helm/release/install', headers: { 'content-type': 'application/json' }, body: json({ name: 'x', namespace: 'Dev/../prod' }) }],
+    ['a release read naming two namespaces', { host: HEADLAMP, path: '/clusters/main/helm/releases?name=db&namespace=dev&Namespace=prod-eu' }],
+  ])('%s: request_invalid', async (_what, spec) => {
+    const res = await send(await signedIn(), spec);
+    expect(reason(res)).toBe('request_invalid');
+  });
+
+  it("control: Headlamp's chart repositories (its own settings) stay allowed", async () => {
+    const res = await send(await signedIn(), { host: HEADLAMP, path: '/clusters/main/helm/repositories' });
+    expect(reason(res), rules(res)).toBe('allowed');
+  });
+});
+
+/**
  * Headlamp's backend routes outside `/clusters/<name>/` that reach the API server with the caller's
  * token: `/wsMultiplexer`, one WebSocket whose JSON messages (`{clusterId, path, query, type:
  * "REQUEST", data}`) each open an API server WebSocket at any path (a watch on Secrets, an exec
@@ -176,7 +220,6 @@ describe('found: an HTTP/2 cleartext upgrade', () => {
  * it. Kept so the corpus grows.
  */
 const { strategic: SMP, merge: MERGE, apply: APPLY } = CONTENT_TYPES;
-const json = (v: unknown) => JSON.stringify(v);
 const PRIVILEGED_DEBUGGER = { name: 'debugger-x', image: 'busybox', targetContainerName: 'web', securityContext: { privileged: true } };
 describe('held: debug containers, copies, applies, dry runs and odd paths', () => {
   it.each<[string, Level, number, RequestSpec, string]>([

@@ -140,3 +140,33 @@ describe('buildAttributes on a Headlamp host', () => {
     expect(forward.ok && forward.attributes).toMatchObject({ kube: { resource: 'pods', subresource: 'portforward', namespace: 'prod', name: 'db-0' }, cluster: 'dublin' });
   });
 });
+
+describe("readHeadlamp: Headlamp's Helm routes", () => {
+  const UNSEEN = expect.stringContaining('Helm') as unknown as string;
+  it.each<[string, string, string, string, () => Record<string, unknown> | undefined, unknown]>([
+    ['every release', 'GET', '/helm/releases/list', 'allNamespaces=true', noBody, { kind: 'kube', method: 'GET', path: '/api/v1/secrets' }],
+    ['the releases without a namespace', 'GET', '/helm/releases/list', '', noBody, { kind: 'kube', method: 'GET', path: '/api/v1/secrets' }],
+    ["one namespace's releases", 'GET', '/helm/releases/list', 'namespace=dev', noBody, { kind: 'kube', method: 'GET', path: '/api/v1/namespaces/dev/secrets' }],
+    ['allNamespaces beside a namespace', 'GET', '/helm/releases/list', 'namespace=dev&allNamespaces=true', noBody, { kind: 'kube', method: 'GET', path: '/api/v1/secrets' }],
+    ['a release', 'GET', '/helm/releases', 'name=db&Namespace=prod', noBody, { kind: 'kube', method: 'GET', path: '/api/v1/namespaces/prod/secrets' }],
+    ["a release's history", 'GET', '/helm/release/history', 'name=db&namespace=prod', noBody, { kind: 'kube', method: 'GET', path: '/api/v1/namespaces/prod/secrets' }],
+    ['an install', 'POST', '/helm/release/install', '', json({ name: 'a', namespace: 'dev' }), { kind: 'kube', method: 'POST', path: '/api/v1/namespaces/dev/secrets', unseen: UNSEEN }],
+    ['a rollback', 'PUT', '/helm/releases/rollback', '', json({ name: 'a', namespace: 'dev', revision: 1 }), { kind: 'kube', method: 'POST', path: '/api/v1/namespaces/dev/secrets', unseen: UNSEEN }],
+    ['an uninstall', 'DELETE', '/helm/releases/uninstall', 'name=a&namespace=prod', noBody, { kind: 'kube', method: 'DELETE', path: '/api/v1/namespaces/prod/secrets', unseen: UNSEEN }],
+    ['the repositories', 'GET', '/helm/repositories', '', noBody, { kind: 'api' }],
+    ['a repository added', 'POST', '/helm/repositories', '', json({ name: 'x', url: 'https://charts.example' }), { kind: 'api' }],
+  ])('%s', (_what, method, rest, query, body, want) => {
+    expect(readHeadlamp(method, rest, body, query)).toEqual(want);
+  });
+
+  it.each<[string, string, string, string, () => Record<string, unknown> | undefined]>([
+    ['two namespaces', 'GET', '/helm/releases', 'namespace=dev&namespace=prod', noBody],
+    ['a namespace that is no name', 'GET', '/helm/releases', 'namespace=Prod%2Fx', noBody],
+    ['a broken escape', 'GET', '/helm/releases', 'namespace=%zz', noBody],
+    ['an install without a body', 'POST', '/helm/release/install', '', noBody],
+    ['an upgrade without a namespace', 'PUT', '/helm/releases/upgrade', '', json({ name: 'a' })],
+    ['an uninstall without a namespace', 'DELETE', '/helm/releases/uninstall', 'name=a', noBody],
+  ])('%s: invalid', (_what, method, rest, query, body) => {
+    expect(readHeadlamp(method, rest, body, query).kind).toBe('invalid');
+  });
+});
