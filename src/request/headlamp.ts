@@ -64,7 +64,7 @@ function cookieToken(header: string): HeadlampToken {
     if (value === undefined) return unreadable(`a ${printable(name)} cookie whose value Go may read otherwise`);
     const [, cluster, index] = m as unknown as [string, string, string];
     let chunks = clusters.get(cluster);
-    if (chunks === undefined) clusters.set(cluster, (chunks = new Map()));
+    if (chunks === undefined) clusters.set(cluster, (chunks = new Map<number, string>()));
     const i = Number(index);
     const seen = chunks.get(i);
     if (seen !== undefined && seen !== value) return unreadable(`two ${printable(name)} cookies with different values`);
