@@ -63,6 +63,15 @@ describe("Headlamp's token cookie and token header on its cluster proxy", () => 
     expect(reason(res)).toBe('credential_ambiguous');
   });
 
+  it('the same Secret read allowed a moment before without the cookie is not allowed again with a stolen one (no answer is reused)', async () => {
+    const own = await signedIn('aal2', 60);
+    const first = await send(own, { host: HEADLAMP, path: `/clusters/main${SECRET}` });
+    expect(reason(first), rules(first)).toBe('allowed');
+    const stolen = await subjects.tokenOf('aal1', 36_000);
+    const again = await send(own, { host: HEADLAMP, path: `/clusters/main${SECRET}`, headers: { cookie: headlampCookie('main', stolen) } });
+    expect(reason(again)).toBe('credential_ambiguous');
+  });
+
   it("a shell through Headlamp's WebSocket with the caller's token as the subprotocol and a stolen cookie: credential_ambiguous", async () => {
     const own = await signedIn('aal2', 60);
     const stolen = await subjects.tokenOf('aal1', 36_000);
