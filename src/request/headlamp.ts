@@ -223,6 +223,12 @@ function invalid(what: string): HeadlampReading {
  * - `drain-node` (POST, `{cluster, nodeName}`): cordons the node (an update of it), then evicts
  *   every pod on it, with Authorization or the cluster's token cookie: judged as the node's update.
  *
+ * - `cluster` (POST, with dynamic clusters on): adds a cluster whose `kubeconfig` (base64) brings its
+ *   own token or client certificate, which Headlamp's proxy then sends the API server for that
+ *   cluster (kube-apiserver tries a client certificate before any bearer token): credentials
+ *   stepgate verifies nothing of, refused as the `KUBECONFIG` header is. A cluster added without
+ *   one (a server and its CA) is proxied with the caller's own token, and stays a web request.
+ *
  * Anything else there (Headlamp's pages, `/config`, `/drain-node-status`) is a web request.
  */
 export type HeadlampBeside =
@@ -236,6 +242,15 @@ export function readHeadlampBeside(method: string, rest: string, body: BodyReade
   const r = rest.toLowerCase();
   if (r === '/wsmultiplexer' || r === '/wsmultiplexer/') {
     return { kind: 'invalid', detail: "Headlamp's WebSocket multiplexer, whose API requests travel inside the socket where no gateway sees them (kubernetes.proxies)" };
+  }
+  if (method === 'POST' && (r === '/cluster' || r === '/cluster/')) {
+    const doc = body();
+    if (doc === undefined) return { kind: 'invalid', detail: 'a cluster added to Headlamp whose body is not a complete JSON object (kubernetes.proxies)' };
+    const kubeconfig = doc.kubeconfig;
+    if (kubeconfig !== undefined && kubeconfig !== null && kubeconfig !== '') {
+      return { kind: 'invalid', detail: "a cluster added to Headlamp with a kubeconfig, whose token or client certificate Headlamp would send the API server instead of the caller's (kubernetes.proxies)" };
+    }
+    return WEB;
   }
   if (method !== 'POST' || (r !== '/drain-node' && r !== '/drain-node/')) return WEB;
   const doc = body();

@@ -190,6 +190,12 @@ describe("Headlamp's routes beside the cluster prefix", () => {
     expect(reason(res)).toBe('credential_ambiguous');
   });
 
+  it("a cluster added to Headlamp with a kubeconfig (its admin client certificate proxied for that cluster): request_invalid", async () => {
+    const kubeconfig = Buffer.from('apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    client-certificate-data: LS0t\n').toString('base64');
+    const res = await send(await signedIn(), { host: HEADLAMP, method: 'POST', path: '/cluster', headers: { 'content-type': 'application/json' }, body: json({ name: 'prod-admin', kubeconfig }) });
+    expect(reason(res)).toBe('request_invalid');
+  });
+
   it('control: the drain status poll and Headlamp\'s own pages stay web requests', async () => {
     const token = await signedIn();
     for (const path of ['/drain-node-status?cluster=main&nodeName=worker-1', '/c/main/nodes', '/config']) {

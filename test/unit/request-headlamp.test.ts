@@ -93,6 +93,7 @@ describe("readHeadlampBeside: Headlamp's routes beside /clusters/", () => {
     ['a page', 'GET', '/c/main/secrets', noBody, { kind: 'web' }],
     ['the drain status poll', 'GET', '/drain-node-status', noBody, { kind: 'web' }],
     ['a node drain', 'POST', '/drain-node', json({ cluster: 'main', nodeName: 'worker-1' }), { kind: 'kube', method: 'PUT', path: '/api/v1/nodes/worker-1', cluster: 'main' }],
+    ['a cluster added with a server and its CA only', 'POST', '/cluster', json({ name: 'x', server: 'https://x.example:6443', 'certificate-authority-data': 'LS0t' }), { kind: 'web' }],
     ['a node drain in other letter case, read as strictly', 'POST', '/Drain-Node/', json({ cluster: 'main', nodeName: 'worker-1' }), { kind: 'kube', method: 'PUT', path: '/api/v1/nodes/worker-1', cluster: 'main' }],
   ])('%s', (_what, method, rest, body, want) => {
     expect(readHeadlampBeside(method, rest, body)).toEqual(want);
@@ -104,6 +105,9 @@ describe("readHeadlampBeside: Headlamp's routes beside /clusters/", () => {
     ['a drain without a body', 'POST', '/drain-node', noBody],
     ['a drain of a node that is no name', 'POST', '/drain-node', json({ cluster: 'main', nodeName: 'worker-1/status' })],
     ['a drain without a cluster', 'POST', '/drain-node', json({ nodeName: 'worker-1' })],
+    ['a cluster added with a kubeconfig', 'POST', '/cluster', json({ name: 'x', kubeconfig: 'YXBpVmVyc2lvbjogdjE=' })],
+    ['a cluster added with a kubeconfig of another type', 'POST', '/Cluster/', json({ name: 'x', kubeconfig: ['a'] })],
+    ['a cluster added without a readable body', 'POST', '/cluster', noBody],
   ])('%s: invalid', (_what, method, rest, body) => {
     expect(readHeadlampBeside(method, rest, body).kind).toBe('invalid');
   });
