@@ -97,6 +97,12 @@ export interface HostMatcher {
    */
   backstageMount?(host: string): RegExp | undefined;
   /**
+   * Headlamp's base URL on a host whose proxy prefix ends in `/clusters/*` (`/clusters/*` itself:
+   * `^(?=/)`): its backend's routes beside the cluster proxy (`<base>/wsMultiplexer`,
+   * `<base>/drain-node`) reach the API server with the caller's token (request/headlamp.ts).
+   */
+  headlampBase?(host: string): RegExp | undefined;
+  /**
    * The configured cluster (`kubernetes.clusters`) a Kubernetes request is for, '' when none is
    * named: the first whose hosts match `host`, or, through a proxy, the one named by a `*` segment
    * of the proxy prefix the path began with (`dublin` in `/clusters/dublin/api/…` for
@@ -136,6 +142,8 @@ export function compileHostMatcher(
     // Backstage's Kubernetes backend mounts its proxy at `<mount>/proxy`; its other routes under
     // `<mount>` call the API server themselves (request/backstage.ts).
     backstage: /\/proxy$/i.test(p.prefix) && p.prefix.split('/').length > 2 ? pathPrefix(p.prefix.split('/').slice(1, -1)) : undefined,
+    // Headlamp serves its clusters at `<base>/clusters/<name>/`, its other routes at `<base>/…`.
+    headlamp: /\/clusters\/\*$/i.test(p.prefix) ? pathPrefix(p.prefix.split('/').slice(1, -2)) : undefined,
   }));
   const named = clusters.map((c) => ({ name: c.name, host: compileGlobList(c.hosts.map((h) => h.toLowerCase()), '.') }));
   return {
@@ -151,6 +159,10 @@ export function compileHostMatcher(
     },
     backstageMount(host) {
       for (const p of compiled) if (p.host(host)) return p.backstage;
+      return undefined;
+    },
+    headlampBase(host) {
+      for (const p of compiled) if (p.host(host)) return p.headlamp;
       return undefined;
     },
     webApi(host) {

@@ -7,6 +7,7 @@ import { rancherClaims, readRancher } from './web-apis-rancher.js';
 import { memberClusterRequest } from './member-clusters.js';
 import { statusMayEditMetadata } from './status-metadata.js';
 import { readBackstage } from './backstage.js';
+import { readHeadlamp, readHeadlampBeside } from './headlamp.js';
 import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
 export type BuiltRequest =
@@ -54,6 +55,7 @@ export function buildAttributes(
   const parsed = normalisePath(raw.target, isKube ? 'kubernetes' : 'generic');
   if (!parsed.ok) return { ok: false, detail: parsed.problem };
   const headers = raw.headers;
+  if (asksH2c(headers.get('upgrade'))) return { ok: false, detail: 'an HTTP/2 cleartext upgrade (Upgrade: h2c), whose requests on the upgraded connection no gateway judges' };
   if (!isKube) {
     const override = routingOverride(headers, method) ?? queryMethodOverride(parsed.query, method);
     if (override !== undefined) return { ok: false, detail: override };
@@ -72,15 +74,43 @@ export function buildAttributes(
   // Kubernetes rules apply to it. Otherwise a Secret read through Headlamp would be a web page.
   const prefix = isKube || claimed ? undefined : kubeHosts.proxyPrefix?.(host);
   let throughKubeProxy = false;
+  // What a write's request leaves out (a web API's or a dashboard's: guardrails.unreadable_body).
+  let unseen: string | undefined;
   if (prefix !== undefined && prefix.test(parsed.path)) {
     const strict = normalisePath(raw.target, 'kubernetes');
     const at = strict.ok ? prefix.exec(strict.path) : null;
     if (!strict.ok || at === null) return { ok: false, detail: `${strict.ok ? 'a path that reads differently' : strict.problem} behind a Kubernetes API proxy prefix` };
     if (raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes API path' };
-    kube = kubeRequestInfo(method, strict.path.slice(at[0].length), strict.query, (name) => headers.get(name));
-    kubeQuery = strict.query;
+    const rest = strict.path.slice(at[0].length);
+    // Headlamp's own routes beside its proxy (request/headlamp.ts) are judged as what they do.
+    const headlamp = readHeadlamp(method, rest, () => jsonBody(raw.body, raw.bodyTruncated), strict.query);
+    if (headlamp.kind === 'invalid') return { ok: false, detail: headlamp.detail };
+    if (headlamp.kind === 'kube') {
+      kube = kubeRequestInfo(headlamp.method, headlamp.path, '', (name) => headers.get(name));
+      kubeMethod = headlamp.method;
+      kubeQuery = '';
+      unseen = headlamp.unseen;
+    } else {
+      kube = kubeRequestInfo(method, rest, strict.query, (name) => headers.get(name));
+      kubeQuery = strict.query;
+    }
     throughKubeProxy = true;
     cluster = kubeHosts.clusterOf?.(host, at.slice(1)) ?? '';
+  }
+  // Headlamp's backend beside its cluster proxy: a multiplexer that cannot be judged, and a node drain.
+  const base = prefix !== undefined && !throughKubeProxy ? kubeHosts.headlampBase?.(host) : undefined;
+  const based = base?.exec(parsed.path);
+  if (based) {
+    const beside = readHeadlampBeside(method, parsed.path.slice(based[0].length), () => jsonBody(raw.body, raw.bodyTruncated));
+    if (beside.kind === 'invalid') return { ok: false, detail: beside.detail };
+    if (beside.kind === 'kube') {
+      kube = kubeRequestInfo(beside.method, beside.path, '', (name) => headers.get(name));
+      kubeMethod = beside.method;
+      kubeQuery = '';
+      cluster = kubeHosts.clusterOf?.(host, [beside.cluster]) ?? '';
+      // Its token is Authorization or the cluster's cookie, as on the proxy.
+      throughKubeProxy = true;
+    }
   }
   // Backstage's Kubernetes backend beside its proxy: routes that list with a token from the body,
   // or lists the body names (request/backstage.ts).
@@ -101,7 +131,6 @@ export function buildAttributes(
   // Only these hosts pay for the reading (and the body's JSON, only for a write that wraps an object).
   let body = raw.body;
   let fromFile: RequestAttributes['fromFile'];
-  let unseen: string | undefined;
   if (claimed) {
     const strict = normalisePath(raw.target, 'kubernetes');
     if (!strict.ok || strict.path !== parsed.path) return { ok: false, detail: `${strict.ok ? 'a path that reads differently' : strict.problem} on a ${webApi} API host (kubernetes.web_apis)` };
@@ -220,6 +249,20 @@ function decodeParam(s: string): string | undefined {
 }
 
 /** A JSON object body, or undefined when there is none, it was cut, or it is not one. */
+/**
+ * `Upgrade: h2c` (RFC 7540 §3.2): where a proxy passes it on (nginx with the usual WebSocket
+ * lines, forward-auth setups) and the upstream speaks h2c, the connection becomes HTTP/2 and every
+ * request after this one travels inside it, never checked ("h2c smuggling"). No browser, kubectl
+ * or client behind TLS asks for it, so it is refused in any position of the list.
+ */
+function asksH2c(upgrade: string | undefined): boolean {
+  if (upgrade === undefined || upgrade.length < 3) return false;
+  const lower = upgrade.toLowerCase();
+  if (!lower.includes('h2c')) return false;
+  // `h2c`, `h2c/…` or a draft's `h2c-14`: any protocol token that begins so.
+  return lower.split(',').some((p) => p.trim().startsWith('h2c'));
+}
+
 function jsonBody(body: Uint8Array | string | undefined, truncated: boolean): Record<string, unknown> | undefined {
   if (body === undefined || truncated) return undefined;
   try {

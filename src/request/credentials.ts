@@ -1,4 +1,5 @@
 import { cookieValues } from './cookies.js';
+import { headlampToken } from './headlamp.js';
 import { websocketBearer } from './websocket.js';
 
 /**
@@ -6,7 +7,9 @@ import { websocketBearer } from './websocket.js';
  * and for kube-apiserver the WebSocket bearer subprotocol) are verified exactly alike; when both
  * are present they must carry the same token, because stepgate would otherwise vouch for one
  * identity while the upstream authenticates another (kube tries Authorization first and falls
- * back to the subprotocol when that fails). stepgate's session cookie counts only when no
+ * back to the subprotocol when that fails). On a proxied path, so are the tokens a dashboard
+ * sends the API server in place of Authorization (Headlamp's token cookies and header, Backstage's
+ * header). stepgate's session cookie counts only when no
  * upstream credential is present: it is never forwarded, so it cannot disagree with the
  * upstream, and an explicit credential is never rescued by it. Two different session cookies
  * (cookie tossing from a sibling domain, or stale ones) are ambiguous too.
@@ -20,7 +23,7 @@ export type Credential =
 export type CredentialProblem = 'token_missing' | 'token_malformed' | 'credential_ambiguous';
 
 export function presentedCredential(headers: ReadonlyMap<string, string>, sessionCookie: string | undefined, throughKubeProxy = false, bodyTokens?: readonly string[]): Credential {
-  const cred = upstreamCredential(headers, sessionCookie);
+  const cred = throughKubeProxy ? withHeadlampToken(headers, upstreamCredential(headers, sessionCookie)) : upstreamCredential(headers, sessionCookie);
   if (cred.kind === 'problem') return cred;
   if (bodyTokens !== undefined && bodyTokens.some((t) => cred.kind !== 'bearer' || t !== cred.token)) {
     return { kind: 'problem', reason: 'credential_ambiguous', detail: "the body's auth (which Backstage's Kubernetes queries send the API server) carries another credential than the one verified" };
@@ -90,6 +93,23 @@ function dashboardCredential(headers: ReadonlyMap<string, string>, cred: Credent
     }
   }
   return undefined;
+}
+
+/**
+ * Headlamp's token header and cookies on a proxied path (request/headlamp.ts): what its backend
+ * sends the API server in place of Authorization. Beside a bearer token they must carry that very
+ * token; without one they are the credential, verified like Authorization and ahead of stepgate's
+ * own session cookie, which never reaches the API server.
+ */
+function withHeadlampToken(headers: ReadonlyMap<string, string>, cred: Credential): Credential {
+  const headlamp = headlampToken(headers);
+  if (headlamp.kind === 'none') return cred;
+  if (headlamp.kind === 'unreadable') return { kind: 'problem', reason: 'credential_ambiguous', detail: headlamp.detail };
+  if (cred.kind === 'bearer') {
+    return cred.token === headlamp.token ? cred : { kind: 'problem', reason: 'credential_ambiguous', detail: "Headlamp's token cookie or X-Forwarded-Id-Token (which it sends the API server in place of Authorization) carries another credential than Authorization" };
+  }
+  if (cred.kind === 'session' || cred.reason === 'token_missing') return { kind: 'bearer', token: headlamp.token };
+  return cred;
 }
 
 type TokenProblem = { reason: 'token_missing' | 'token_malformed'; detail: string };

@@ -85,7 +85,9 @@ describe('which Checks without a body are missing bodies (Envoy ext_authz)', () 
 
   it('an upgrade, which Envoy does not buffer although kube reads the write body after it: unreadable', () => {
     expect(outcome({ ...create, headers: { ...create.headers, connection: 'Upgrade', upgrade: 'websocket' } })).toBe('body_unreadable');
-    expect(outcome({ ...create, headers: { ...create.headers, upgrade: 'h2c' } })).toBe('body_unreadable');
+    // An h2c upgrade never gets this far: request/build.ts refuses it (request_invalid, h2c smuggling).
+    expect(() => outcome({ ...create, headers: { ...create.headers, upgrade: 'h2c' } })).toThrow('not built');
+    expect(outcome({ ...create, headers: { ...create.headers, upgrade: 'SPDY/3.1' } })).toBe('body_unreadable');
     expect(outcome({ ...create, method: 'CONNECT', headers: { ...create.headers, ':protocol': 'websocket' } })).toBe(undefined);
   });
 
