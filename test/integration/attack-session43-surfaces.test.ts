@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, REFUSED, rules, type Level } from '../support/built-server.js';
-import type { CheckResponse } from '../support/grpc-client.js';
-import { checkRequest, CONTENT_TYPES, type RequestSpec } from '../support/requests.js';
+import { builtServerForFile, freshSubjects, KUBE, officeRound, reason, REFUSED, rules, type Level } from '../support/built-server.js';
+import { CONTENT_TYPES, type RequestSpec } from '../support/requests.js';
 
 /**
  * Session 43's black-box round (redteam43b) against the built server with the example policy as it
@@ -14,26 +13,11 @@ const server = builtServerForFile('session43');
 const subjects = freshSubjects(() => server().issuer, 'session43');
 
 const HEADLAMP = 'headlamp.localhost';
-const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const KUBECTL = 'kubectl/v1.34.1 (linux/amd64) kubernetes/93248f9';
 const SECRET = '/api/v1/namespaces/prod-eu/secrets/db';
 const PODS = '/api/v1/namespaces/dev/pods';
 const WS = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-protocol': 'v5.channel.k8s.io' };
 
-/**
- * A fresh subject's token at `level`, signed in `age` seconds ago, whose own kubectl first read the
- * dev pods from the office: the everyday sign-in is one factor ten minutes old, which the default
- * allows and the `secrets` and `pod-shell` rules do not.
- */
-async function signedIn(level: Level = 'aal1', age = 600): Promise<string> {
-  const token = await subjects.tokenOf(level, age);
-  const own = await server().client.check(checkRequest({ host: KUBE, source: OFFICE, path: PODS, token, headers: { 'user-agent': KUBECTL } }));
-  expect(reason(own), 'the subject\'s own read').toBe('allowed');
-  return token;
-}
-
-const send = (token: string | undefined, spec: RequestSpec): Promise<CheckResponse> =>
-  server().client.check(checkRequest({ source: OFFICE, token, ...spec, headers: { 'user-agent': spec.host === KUBE ? KUBECTL : CHROME, ...spec.headers } }));
+const { signedIn, send } = officeRound(server, subjects);
 
 const json = (v: unknown) => JSON.stringify(v);
 

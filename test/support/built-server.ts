@@ -146,6 +146,30 @@ export const ELSEWHERE = '198.51.100.23';
 /** In the example's trusted_networks (10.0.0.0/8), outside the Berlin office's 10.20.0.0/16. */
 export const INSIDE = '10.31.7.9';
 
+/** The clients the surface rounds send as: kubectl on the API host, Chrome on a dashboard's. */
+const ROUND_KUBECTL = 'kubectl/v1.34.1 (linux/amd64) kubernetes/93248f9';
+const ROUND_CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+/**
+ * A black-box round's two senders, from the office. `signedIn`: a fresh subject's token at
+ * `level`, signed in `age` seconds ago, whose own kubectl first read the dev pods from the office
+ * (so the office is known to it): the everyday sign-in is one factor ten minutes old, which the
+ * default allows and the `secrets` and `pod-shell` rules do not. `send`: a request from the office,
+ * with kubectl's user agent on the API host and Chrome's elsewhere unless the spec sets one.
+ */
+export function officeRound(server: () => BuiltServer, subjects: ReturnType<typeof freshSubjects>) {
+  return {
+    signedIn: async (level: Level = 'aal1', age = 600): Promise<string> => {
+      const token = await subjects.tokenOf(level, age);
+      const own = await server().client.check(checkRequest({ host: KUBE, source: OFFICE, path: '/api/v1/namespaces/dev/pods', token, headers: { 'user-agent': ROUND_KUBECTL } }));
+      expect(reason(own), "the subject's own read").toBe('allowed');
+      return token;
+    },
+    send: (token: string | undefined, spec: RequestSpec): Promise<CheckResponse> =>
+      server().client.check(checkRequest({ source: OFFICE, token, ...spec, headers: { 'user-agent': spec.host === KUBE ? ROUND_KUBECTL : ROUND_CHROME, ...spec.headers } })),
+  };
+}
+
 /**
  * The victim's token in the states an attacker holds it: a stolen one-factor token from elsewhere
  * or from inside the company network, fresh two factors from elsewhere, malware on the laptop.
