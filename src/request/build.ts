@@ -151,21 +151,25 @@ export function buildAttributes(
       spoofedIdentityHeaders: spoofed,
       sourceAddress: raw.sourceAddress,
       clientResolved: raw.clientResolved === true,
-      ...(raw.peerAddress !== undefined && { peerAddress: raw.peerAddress }),
+      // Every field is written on every request, the rare ones as false or undefined, rather than
+      // spread in when present (`...(x && { x })`): a literal with spreads is built property by
+      // property, each spread a call, and its hidden class depends on which were present (every
+      // reader tests `=== true` or `!== undefined`, so absent and undefined read alike).
+      peerAddress: raw.peerAddress,
       sourcePrincipal: raw.sourcePrincipal,
       contextExtensions: raw.contextExtensions,
       kube,
       cluster,
-      ...(throughKubeProxy && { throughKubeProxy }),
-      ...(statusEditsObject && { statusEditsObject }),
-      ...(bodyTokens !== undefined && { bodyTokens }),
-      ...(alsoLists !== undefined && { alsoLists }),
+      throughKubeProxy,
+      statusEditsObject,
+      bodyTokens,
+      alsoLists,
       // Carried by reference: only the guardrails read it, and only for Kubernetes writes.
       body,
       bodyTruncated: raw.bodyTruncated,
       bodyMissing: raw.bodyMissing === true,
       fromFile,
-      ...(unseen !== undefined && { unseen }),
+      unseen,
     },
   };
 }
