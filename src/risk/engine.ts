@@ -295,9 +295,10 @@ export class RiskEngine {
    */
   private routeOf(req: RequestAttributes, keys: IdentityKeys, cluster: string, base: Requirement, automation: boolean, readsSecret: string, deletesLike: boolean, cordons: boolean): Route {
     const k = req.kube;
+    if (k === undefined) return NOT_KUBERNETES;
     // Only a resource request is kept: the others (discovery, a non-Kubernetes route) build no
     // name worth keeping, and discovery is told by the path, which the memo does not compare.
-    if (k === undefined || !k.isResourceRequest) return this.route(req, cluster, base, automation, readsSecret, deletesLike, cordons);
+    if (!k.isResourceRequest) return this.route(req, cluster, base, automation, readsSecret, deletesLike, cordons);
     const m = keys.route;
     const sensitivity = base.sensitivity;
     if (
@@ -1368,7 +1369,8 @@ const UNLIKE = new Set<string>(['unfamiliar_namespace', 'unfamiliar_kind', 'mach
 
 /** Whether a behaviour or travel signal fired (they bind even in an otherwise known context). */
 function unlikeItself(fired: readonly Contribution[], w: WorkHistory | undefined): boolean {
-  return w !== undefined && fired.some(isUnlike);
+  // Most Checks fire nothing: no call into Array.prototype.some for an empty list.
+  return w !== undefined && fired.length !== 0 && fired.some(isUnlike);
 }
 
 // The predicates the engine asks of a Check's contributions, made once: an arrow written inside
