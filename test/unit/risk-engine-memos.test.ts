@@ -331,6 +331,23 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
   const owners = identities.map((who) => deviceOwner(who.issuer, who.subject));
   const aliceDevice = deviceCookies.issue(owners[0]!).value;
   const bobDevice = deviceCookies.issue(owners[1]!).value;
+  it("looks up a browser's Cookie header only where device cookies are on (engine43)", () => {
+    const browser = { ua: agents[4], secChUa: '"Chromium";v="131"', platform: '"Linux"', cookie: `grafana_session=1; stepgate_device=${aliceDevice}`, principal: '' };
+    const asked = (options: Partial<ConstructorParameters<typeof RiskEngine>[0]>) => {
+      const get = vi.spyOn(RequestHeaders.prototype, 'get');
+      try {
+        void observing([], options).assess(decoded(browser), identities[0]!, baseRequirement(['default']), 1_800_000_000_000);
+        return get.mock.calls.map(([name]) => name);
+      } finally {
+        get.mockRestore();
+      }
+    };
+    // Off (no step-up session configured): nothing could verify it, so it is not scanned for.
+    expect(asked({})).not.toContain('cookie');
+    expect(asked({})).toContain('sec-ch-ua-platform');
+    expect(asked({ deviceCookies })).toContain('cookie');
+  });
+
   const withCookies = fc.record({
     ua: fc.constantFrom(...agents, undefined),
     secChUa: fc.constantFrom(undefined, '', '"Chromium";v="131"', '"Chromium";v="132"'),
