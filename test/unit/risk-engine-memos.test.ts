@@ -544,13 +544,13 @@ describe("RiskEngine: a request's route, kept with the token", () => {
   it('tells the store a request with no Kubernetes reading as activity under no namespace, object or kind, whatever its rule, cluster and findings', () => {
     // route() answers such a request with one constant (NOT_KUBERNETES) instead of building it
     // field by field: what the store is told must be what it was told when it was built.
-    for (const cluster of [undefined, 'dublin']) {
+    for (const cluster of [undefined, 'dublin'] as const) {
       for (const need of base) {
         for (const [readsSecret, deletesLike, cordons] of [['', false, false], ['db-creds', true, true]] as const) {
           for (const id of [who, robot]) {
             const told: Record<string, unknown>[] = [];
             const e = engineOver(told);
-            const web = { ...request({ method: 'GET', group: '', resource: 'pods', namespace: 'dev', name: '', subresource: '', query: '', cluster, sensitivity: need.sensitivity, readsSecret, deletesLike, cordons, automation: id === robot, secondsLater: 0 }), target: '/d/k8s?orgId=1', path: '/d/k8s', query: 'orgId=1', host: 'grafana', authority: 'grafana', kube: undefined };
+            const web = { ...request({ method: 'GET', group: '', resource: 'pods', namespace: 'dev', name: '', subresource: '', query: '', cluster, sensitivity: need.sensitivity === 0 ? 0 : 30, readsSecret, deletesLike, cordons, automation: id === robot, secondsLater: 0 }), target: '/d/k8s?orgId=1', path: '/d/k8s', query: 'orgId=1', host: 'grafana', authority: 'grafana', kube: undefined };
             const out = e.assess(web, id, need, 1_800_000_000_000, undefined, undefined, readsSecret, deletesLike, cordons) as RiskOutcome;
             expect(out.ok).toBe(true);
             expect(told[0]).toMatchObject({ namespace: '', object: '', counted: true, destructive: false, sensitive: need.sensitivity > 0 });
