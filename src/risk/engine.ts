@@ -311,9 +311,10 @@ export class RiskEngine {
    */
   private routeOf(req: RequestAttributes, keys: IdentityKeys, cluster: string, base: Requirement, automation: boolean, readsSecret: string, deletesLike: boolean, cordons: boolean): Route {
     const k = req.kube;
+    if (k === undefined) return NOT_KUBERNETES;
     // Only a resource request is kept: the others (discovery, a non-Kubernetes route) build no
     // name worth keeping, and discovery is told by the path, which the memo does not compare.
-    if (k === undefined || !k.isResourceRequest) return this.route(req, cluster, base, automation, readsSecret, deletesLike, cordons);
+    if (!k.isResourceRequest) return this.route(req, cluster, base, automation, readsSecret, deletesLike, cordons);
     const m = keys.route;
     const sensitivity = base.sensitivity;
     if (
@@ -372,6 +373,9 @@ export class RiskEngine {
 
   private route(req: RequestAttributes, cluster: string, base: Requirement, automation: boolean, readsSecret: string, deletesLike: boolean, cordons: boolean): Route {
     const kube = req.kube;
+    // A request that is no Kubernetes request (a web application's) does nothing the engine counts
+    // under a name, whatever its rule and cluster: the same answer every time, not one built per Check.
+    if (kube === undefined) return NOT_KUBERNETES;
     // A burst counts deletes of what the policy protects (a rule with a sensitivity: production,
     // the cluster's own namespaces, volumes, nodes), as sensitive_objects counts only sensitive
     // objects: `skaffold delete`, `tilt down` or `helm uninstall` of a chart's twenty objects in a
@@ -448,7 +452,10 @@ export class RiskEngine {
     // says so instead of three lookups.
     const bare = h instanceof RequestHeaders && h.lacksAll(BROWSER_EVIDENCE);
     const platformHint = bare ? undefined : h.get('sec-ch-ua-platform');
-    const cookie = bare ? undefined : h.get('cookie');
+    // Read only where a device cookie can be verified (device cookies on: a step-up session is
+    // configured): without them nothing reads it, and a browser's Cookie header is the last of its
+    // headers a lookup scans past.
+    const cookie = bare || this.o.deviceCookies === undefined ? undefined : h.get('cookie');
     const ua = userAgent ?? '';
     const hint = platformHint ?? '';
     // Bound to its owner (device-cookie.ts): the subject key is deviceOwner(issuer, subject).
@@ -520,7 +527,7 @@ export class RiskEngine {
         ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider, auth: who.authTime === undefined ? 0 : who.authTime * 1000, read, family, kind }
         : undefined;
     // What finish() needs besides the history: one object rather than closures over all of it.
-    const p = new Assessing(who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, read ? object : '', route.asDelete, family, workObs === undefined ? '' : kind, req.kube);
+    const p = assessing(who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, read ? object : '', route.asDelete, family, workObs === undefined ? '' : kind, req.kube);
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -1317,53 +1324,108 @@ const NO_PLACE: Place = Object.freeze({ trusted: false, site: undefined, nearby:
  * then on the signals' context itself. finish() fills in the history and what follows from it, so
  * a Check builds one object where it built a pending record and a SignalContext copied from it
  * (~100 bytes less per Check, bench/README.md "the engine's cost and kubectl's step-up (perf26)").
- * Every field is set in the constructor, so every instance has one shape.
+ * Made by `assessing`, one object literal with every field, so every instance has one shape.
  */
-class Assessing implements SignalContext {
+interface Assessing extends SignalContext {
   /** Set by finish(), before any signal reads it. */
-  history: SubjectHistory = UNREAD;
-  degraded = false;
-  work: WorkHistory | undefined = undefined;
-  travel: Travel | undefined = undefined;
-  nearbyVouched = false;
-  roamedIn = '';
-  certificateRoams = false;
-  certificateNearby = false;
+  history: SubjectHistory;
+  degraded: boolean;
+  work: WorkHistory | undefined;
+  travel: Travel | undefined;
+  nearbyVouched: boolean;
+  roamedIn: string;
+  certificateRoams: boolean;
+  certificateNearby: boolean;
   /** answeredBurst moved a count's crossing back to the step-up a sign-in answered. */
-  answered = false;
+  answered: boolean;
   /** The identity's strongest proven level, read only where assurance_downgrade can fire (RiskEngine.observed). */
-  strongest: Strongest | undefined = undefined;
+  strongest: Strongest | undefined;
   readonly sensitivity: number;
+  readonly identity: Identity;
+  readonly base: Requirement;
+  readonly nowMs: number;
+  readonly extra: readonly Contribution[] | undefined;
+  readonly shadow: ShadowInput | undefined;
+  readonly address: ClientAddress;
+  readonly trustedNetwork: boolean;
+  readonly device: Device;
+  readonly client: string;
+  readonly obs: Observation;
+  readonly action: Action;
+  /** kubernetes.clusters' name for the request's cluster, '' none. */
+  readonly cluster: string;
+  readonly site: Site | undefined;
+  readonly nearby: Nearby;
+  /** The sensitive object read that may be familiar (WorkObservation.read), '' none. */
+  readonly read: string;
+  /** A write counted as a delete without the verb (a scale to zero…): said so in a refusal. */
+  readonly asDelete: boolean;
+  /** The family key of the request's namespace (WorkObservation.family), '' none. */
+  readonly family: string;
+  /** The kind looked up for unfamiliar_kind (WorkObservation.kind), '' none. */
+  readonly kind: string;
+  /** The Kubernetes request, for the object an asked step-up was for (answeredBurst). */
+  readonly kube: KubeRequestInfo | undefined;
+}
 
-  constructor(
-    readonly identity: Identity,
-    readonly base: Requirement,
-    readonly nowMs: number,
-    readonly extra: readonly Contribution[] | undefined,
-    readonly shadow: ShadowInput | undefined,
-    readonly address: ClientAddress,
-    readonly trustedNetwork: boolean,
-    readonly device: Device,
-    readonly client: string,
-    readonly obs: Observation,
-    readonly action: Action,
-    /** kubernetes.clusters' name for the request's cluster, '' none. */
-    readonly cluster: string,
-    readonly site: Site | undefined,
-    readonly nearby: Nearby,
-    /** The sensitive object read that may be familiar (WorkObservation.read), '' none. */
-    readonly read: string,
-    /** A write counted as a delete without the verb (a scale to zero…): said so in a refusal. */
-    readonly asDelete: boolean,
-    /** The family key of the request's namespace (WorkObservation.family), '' none. */
-    readonly family: string,
-    /** The kind looked up for unfamiliar_kind (WorkObservation.kind), '' none. */
-    readonly kind: string,
-    /** The Kubernetes request, for the object an asked step-up was for (answeredBurst). */
-    readonly kube: KubeRequestInfo | undefined,
-  ) {
-    this.sensitivity = base.sensitivity;
-  }
+/**
+ * A new Assessing. A literal rather than a class: a class's field initialisers ran as a function of
+ * their own (`<instance_members_initializer>`, not inlined), and with ES2022's define semantics each
+ * constructor parameter's field was defined as undefined there before the constructor wrote it.
+ */
+function assessing(
+  identity: Identity,
+  base: Requirement,
+  nowMs: number,
+  extra: readonly Contribution[] | undefined,
+  shadow: ShadowInput | undefined,
+  address: ClientAddress,
+  trustedNetwork: boolean,
+  device: Device,
+  client: string,
+  obs: Observation,
+  action: Action,
+  cluster: string,
+  site: Site | undefined,
+  nearby: Nearby,
+  read: string,
+  asDelete: boolean,
+  family: string,
+  kind: string,
+  kube: KubeRequestInfo | undefined,
+): Assessing {
+  return {
+    history: UNREAD,
+    degraded: false,
+    work: undefined,
+    travel: undefined,
+    nearbyVouched: false,
+    roamedIn: '',
+    certificateRoams: false,
+    certificateNearby: false,
+    answered: false,
+    strongest: undefined,
+    sensitivity: base.sensitivity,
+    identity,
+    base,
+    nowMs,
+    extra,
+    shadow,
+    address,
+    trustedNetwork,
+    device,
+    client,
+    obs,
+    action,
+    cluster,
+    site,
+    nearby,
+    read,
+    asDelete,
+    family,
+    kind,
+    kube,
+  };
 }
 
 interface Site {
@@ -1388,7 +1450,8 @@ const UNLIKE = new Set<string>(['unfamiliar_namespace', 'unfamiliar_kind', 'mach
 
 /** Whether a behaviour or travel signal fired (they bind even in an otherwise known context). */
 function unlikeItself(fired: readonly Contribution[], w: WorkHistory | undefined): boolean {
-  return w !== undefined && fired.some(isUnlike);
+  // Most Checks fire nothing: no call into Array.prototype.some for an empty list.
+  return w !== undefined && fired.length !== 0 && fired.some(isUnlike);
 }
 
 // The predicates the engine asks of a Check's contributions, made once: an arrow written inside
@@ -1526,6 +1589,13 @@ function inCluster(cluster: string, name: string): string {
 const BROWSER_EVIDENCE = nameBuckets(['sec-ch-ua', 'sec-ch-ua-platform', 'cookie']);
 
 const NO_ACTION: Action = Object.freeze({ sensitive: false, destructive: false, namespace: '', clusterSecretList: false, what: '', cluster: '', kind: '' });
+
+/**
+ * RiskEngine.route's answer for a request without a Kubernetes reading: no delete, nothing counted
+ * as an object, namespace or kind, no action (actionOf's NO_ACTION), and counted as activity (only
+ * a Kubernetes request can be discovery). What route would build field by field from those.
+ */
+const NOT_KUBERNETES: Route = Object.freeze({ asDelete: false, destructive: false, counted: true, action: NO_ACTION, place: '', paced: '', ns: '', object: '', read: false, family: '', kind: '' });
 
 /**
  * The context of a refused burst of deletes: what the body, Status line, audit and spans say. An

@@ -331,6 +331,23 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
   const owners = identities.map((who) => deviceOwner(who.issuer, who.subject));
   const aliceDevice = deviceCookies.issue(owners[0]!).value;
   const bobDevice = deviceCookies.issue(owners[1]!).value;
+  it("looks up a browser's Cookie header only where device cookies are on (engine43)", () => {
+    const browser = { ua: agents[4], secChUa: '"Chromium";v="131"', platform: '"Linux"', cookie: `grafana_session=1; stepgate_device=${aliceDevice}`, principal: '' };
+    const asked = (options: Partial<ConstructorParameters<typeof RiskEngine>[0]>) => {
+      const get = vi.spyOn(RequestHeaders.prototype, 'get');
+      try {
+        void observing([], options).assess(decoded(browser), identities[0]!, baseRequirement(['default']), 1_800_000_000_000);
+        return get.mock.calls.map(([name]) => name);
+      } finally {
+        get.mockRestore();
+      }
+    };
+    // Off (no step-up session configured): nothing could verify it, so it is not scanned for.
+    expect(asked({})).not.toContain('cookie');
+    expect(asked({})).toContain('sec-ch-ua-platform');
+    expect(asked({ deviceCookies })).toContain('cookie');
+  });
+
   const withCookies = fc.record({
     ua: fc.constantFrom(...agents, undefined),
     secChUa: fc.constantFrom(undefined, '', '"Chromium";v="131"', '"Chromium";v="132"'),
@@ -521,6 +538,26 @@ describe("RiskEngine: a request's route, kept with the token", () => {
       expect(route).toHaveBeenCalledTimes(2 + 2 * changes.length);
     } finally {
       route.mockRestore();
+    }
+  });
+
+  it('tells the store a request with no Kubernetes reading as activity under no namespace, object or kind, whatever its rule, cluster and findings', () => {
+    // route() answers such a request with one constant (NOT_KUBERNETES) instead of building it
+    // field by field: what the store is told must be what it was told when it was built.
+    for (const cluster of [undefined, 'dublin'] as const) {
+      for (const need of base) {
+        for (const [readsSecret, deletesLike, cordons] of [['', false, false], ['db-creds', true, true]] as const) {
+          for (const id of [who, robot]) {
+            const told: Record<string, unknown>[] = [];
+            const e = engineOver(told);
+            const web = { ...request({ method: 'GET', group: '', resource: 'pods', namespace: 'dev', name: '', subresource: '', query: '', cluster, sensitivity: need.sensitivity === 0 ? 0 : 30, readsSecret, deletesLike, cordons, automation: id === robot, secondsLater: 0 }), target: '/d/k8s?orgId=1', path: '/d/k8s', query: 'orgId=1', host: 'grafana', authority: 'grafana', kube: undefined };
+            const out = e.assess(web, id, need, 1_800_000_000_000, undefined, undefined, readsSecret, deletesLike, cordons) as RiskOutcome;
+            expect(out.ok).toBe(true);
+            expect(told[0]).toMatchObject({ namespace: '', object: '', counted: true, destructive: false, sensitive: need.sensitivity > 0 });
+            for (const w of told.slice(1)) expect(w).toMatchObject({ namespace: '', object: '', read: false, family: '', kind: '' });
+          }
+        }
+      }
     }
   });
 });
