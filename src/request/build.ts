@@ -101,8 +101,30 @@ export function buildAttributes(
   const base = prefix !== undefined && !throughKubeProxy ? kubeHosts.headlampBase?.(host) : undefined;
   const based = base?.exec(parsed.path);
   if (based) {
-    const beside = readHeadlampBeside(method, parsed.path.slice(based[0].length), () => jsonBody(raw.body, raw.bodyTruncated));
+    const beside = readHeadlampBeside(method, parsed.path.slice(based[0].length), () => jsonBody(raw.body, raw.bodyTruncated), (name) => headers.get(name));
     if (beside.kind === 'invalid') return { ok: false, detail: beside.detail };
+    if (beside.kind === 'external') {
+      // Read as the API server would read the URL, and as Headlamp's own proxy where it is that
+      // (its listener reached from inside): which allowed URL is the API server stepgate cannot know.
+      const target = normalisePath(beside.target, 'kubernetes');
+      if (!target.ok) return { ok: false, detail: `Headlamp's external proxy to a URL whose path ${target.problem} (kubernetes.proxies)` };
+      const own = prefix?.exec(target.path) ?? null;
+      const apiPath = own === null ? target.path : target.path.slice(own[0].length);
+      const inner = own === null ? undefined : readHeadlamp(method, apiPath, () => jsonBody(raw.body, raw.bodyTruncated), target.query);
+      if (inner?.kind === 'invalid') return { ok: false, detail: inner.detail };
+      if (inner?.kind === 'kube') {
+        kube = kubeRequestInfo(inner.method, inner.path, '', (name) => headers.get(name));
+        kubeMethod = inner.method;
+        kubeQuery = '';
+        unseen = inner.unseen;
+      } else {
+        kube = kubeRequestInfo(method, apiPath, target.query, (name) => headers.get(name));
+        kubeQuery = target.query;
+      }
+      cluster = kubeHosts.clusterOf?.(host, own === null ? [] : own.slice(1)) ?? '';
+      // Headlamp sends every header on: its token cookies and header too.
+      throughKubeProxy = true;
+    }
     if (beside.kind === 'kube') {
       kube = kubeRequestInfo(beside.method, beside.path, '', (name) => headers.get(name));
       kubeMethod = beside.method;

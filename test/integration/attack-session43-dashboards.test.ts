@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { builtServerForFile, freshSubjects, officeRound, reason, REFUSED, rules } from '../support/built-server.js';
+import type { RequestSpec } from '../support/requests.js';
+
+/**
+ * Session 43's second dashboards round (redteam43c) against the built server with the example
+ * policy as it ships: the Headlamp routes redteam43b left (kubernetes-sigs/headlamp,
+ * backend/cmd/headlamp.go). The rows that held are kept so the corpus grows.
+ */
+
+const server = builtServerForFile('session43d');
+const subjects = freshSubjects(() => server().issuer, 'session43d');
+
+const HEADLAMP = 'headlamp.localhost';
+const SECRET = '/api/v1/namespaces/prod-eu/secrets/db';
+
+const { signedIn, send } = officeRound(server, subjects);
+
+/** Headlamp's cookie for `cluster` carrying `token` in one chunk. */
+const headlampCookie = (cluster: string, token: string) => `headlamp-auth-${cluster}.0=${token}`;
+
+/**
+ * Headlamp's `/externalproxy` sends the request, every header with it (Authorization, cookies), to
+ * the URL in `proxy-to` (`Forward-to` when that is empty) when it matches Headlamp's `-proxy-urls`
+ * globs, which the gateway does not see. Where they let in the API server or Headlamp's own
+ * listener, the URL is an API request made with the caller's token: it was a web page (allowed to
+ * the everyday sign-in) before.
+ */
+const external = (url: string, headers: Record<string, string> = {}, header = 'proxy-to'): RequestSpec => ({ host: HEADLAMP, path: '/externalproxy', headers: { [header]: url, ...headers } });
+describe("found: Headlamp's external proxy", () => {
+  it.each<[string, RequestSpec, string]>([
+    ['a production Secret on the in-cluster API server (proxy-to)', external(`https://kubernetes.default.svc${SECRET}`), 'secrets'],
+    ['the same with Forward-to', external(`https://kubernetes.default.svc${SECRET}`, {}, 'Forward-to'), 'secrets'],
+    ["the same through Headlamp's own listener reached from inside", external(`http://headlamp.kube-system.svc/clusters/main${SECRET}`), 'secrets'],
+    ["a production release's values through Headlamp's own Helm route", external('http://headlamp.kube-system.svc/clusters/main/helm/releases?name=db&namespace=prod-eu'), 'secrets'],
+    ['a shell in a production pod (exec) on the API server', external('https://10.96.0.1/api/v1/namespaces/prod-eu/pods/web-0/exec?command=sh&stdin=true'), 'pod-shell'],
+  ])('%s, on the everyday sign-in: refused by the rule the API request meets', async (_what, spec, rule) => {
+    const res = await send(await signedIn(), spec);
+    expect(REFUSED).toContain(reason(res));
+    expect(rules(res).split(',')).toContain(rule);
+  });
+
+  it("a stolen token in Headlamp's cookie beside a fresh sign-in, sent on to Headlamp's own proxy: credential_ambiguous", async () => {
+    const own = await signedIn('aal2', 60);
+    const stolen = await subjects.tokenOf('aal1', 36_000);
+    const res = await send(own, external(`http://headlamp.kube-system.svc/clusters/main${SECRET}`, { cookie: headlampCookie('main', stolen) }));
+    expect(reason(res)).toBe('credential_ambiguous');
+  });
+
+  it.each<[string, string]>([
+    ['two targets joined by a comma (two proxy-to headers, of which Go reads the first)', `https://artifacthub.io/api/v1/packages/search,https://kubernetes.default.svc${SECRET}`],
+    ['userinfo in the URL', `https://artifacthub.io@kubernetes.default.svc${SECRET}`],
+    ['dot segments in the path', 'https://kubernetes.default.svc/api/v1/namespaces/dev/../prod-eu/secrets/db'],
+    ['an encoded slash in the path', 'https://kubernetes.default.svc/api/v1/namespaces/prod-eu/secrets%2Fdb'],
+    ['a URL that is not http(s)', 'file:///var/run/secrets/kubernetes.io/serviceaccount/token'],
+    ['a fragment', `https://kubernetes.default.svc${SECRET}#x`],
+  ])('a target with %s: request_invalid', async (_what, url) => {
+    const res = await send(await signedIn(), external(url));
+    expect(reason(res)).toBe('request_invalid');
+  });
+
+  it("controls: the App Catalog's artifacthub.io search and package page stay allowed on the everyday sign-in", async () => {
+    const token = await signedIn();
+    for (const url of ['https://artifacthub.io/api/v1/packages/search?kind=0&offset=0&limit=5&facets=true', 'https://artifacthub.io/api/v1/packages/helm/bitnami/nginx']) {
+      const res = await send(token, external(url));
+      expect(reason(res), `${url} ${rules(res)}`).toBe('allowed');
+    }
+  });
+});
+
+describe('the server after the round', () => {
+  it('is still up and logged nothing on stderr', () => {
+    expect(server().child.exitCode).toBeNull();
+    expect(server().stderr).toEqual([]);
+  });
+});
