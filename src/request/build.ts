@@ -10,6 +10,9 @@ import { readBackstage } from './backstage.js';
 import { readHeadlamp, readHeadlampBeside } from './headlamp.js';
 import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
+/** Backstage's Kubernetes proxy: the name of the cluster it proxies to (plugin kubernetes-backend, KubernetesProxy). */
+const BACKSTAGE_CLUSTER = 'backstage-kubernetes-cluster';
+
 export type BuiltRequest =
   | { ok: true; attributes: RequestAttributes }
   | { ok: false; detail: string };
@@ -95,7 +98,11 @@ export function buildAttributes(
       kubeQuery = strict.query;
     }
     throughKubeProxy = true;
-    cluster = kubeHosts.clusterOf?.(host, at.slice(1)) ?? '';
+    // Backstage's proxy has no cluster in its path: it proxies to the cluster whose name is exactly
+    // its Backstage-Kubernetes-Cluster header (its only cluster without one), so that header says
+    // which cluster's working set the request meets, as a Headlamp path's `*` segment does.
+    const named = kubeHosts.backstageMount?.(host) === undefined ? undefined : headers.get(BACKSTAGE_CLUSTER);
+    cluster = kubeHosts.clusterOf?.(host, named === undefined ? at.slice(1) : [...at.slice(1), named]) ?? '';
   }
   // Headlamp's backend beside its cluster proxy: a multiplexer that cannot be judged, and a node drain.
   const base = prefix !== undefined && !throughKubeProxy ? kubeHosts.headlampBase?.(host) : undefined;
