@@ -68,6 +68,33 @@ describe("found: Headlamp's external proxy", () => {
   });
 });
 
+/**
+ * OpenShift's web console calls the API server with its own session's token (the
+ * `openshift-session-token` cookie; `openshift-refresh-token` mints a new one) and ignores
+ * Authorization; its frontend sends none. A stolen console session beside the attacker's own
+ * fresh sign-in in Authorization read as the victim on the API server, judged as the attacker.
+ */
+const CONSOLE = 'console.localhost';
+describe("found: the OpenShift console's session beside a bearer token", () => {
+  it.each<[string, string]>([
+    ['openshift-session-token=<stolen session>', 'openshift-session-token=MTcwMDAwMDAwMHxEdi1CQkFFQ180SUFBUkFCRUFBQV84Yl9nZ0FCQm5OMGNtbHVad3dP'],
+    ['the raw OAuth token of an older console', 'csrf-token=abc; openshift-session-token=sha256~Xk2mQ0f3v9c5bXlQbq4b2Jd8h1l1aVwQYg0m6k2Wq0Y'],
+    ['openshift-refresh-token alone', 'openshift-refresh-token=MTcwMDAwMDAwMHxSZWZyZXNo'],
+  ])('%s beside a fresh two-factor sign-in, on a production Secret through the console: credential_ambiguous', async (_what, cookie) => {
+    const own = await signedIn('aal2', 60);
+    const res = await send(own, { host: CONSOLE, path: `/api/kubernetes${SECRET}`, headers: { cookie } });
+    expect(reason(res)).toBe('credential_ambiguous');
+  });
+
+  it("controls: the console's own pages with its cookie, and its proxy with an emptied cookie (signed out), stay allowed", async () => {
+    const token = await signedIn('aal2', 60);
+    const page = await send(token, { host: CONSOLE, path: '/k8s/ns/prod-eu/secrets/db', headers: { cookie: 'openshift-session-token=MTcwMDAwMDAwMHxEdi1C' } });
+    expect(reason(page), rules(page)).toBe('allowed');
+    const out = await send(token, { host: CONSOLE, path: `/api/kubernetes${SECRET}`, headers: { cookie: 'openshift-session-token=' } });
+    expect(reason(out), rules(out)).toBe('allowed');
+  });
+});
+
 describe('the server after the round', () => {
   it('is still up and logged nothing on stderr', () => {
     expect(server().child.exitCode).toBeNull();
