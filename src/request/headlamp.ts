@@ -227,8 +227,11 @@ function invalid(what: string): HeadlampReading {
  * - `cluster` (POST, with dynamic clusters on): adds a cluster whose `kubeconfig` (base64) brings its
  *   own token or client certificate, which Headlamp's proxy then sends the API server for that
  *   cluster (kube-apiserver tries a client certificate before any bearer token): credentials
- *   stepgate verifies nothing of, refused as the `KUBECONFIG` header is. A cluster added without
- *   one (a server and its CA) is proxied with the caller's own token, and stays a web request.
+ *   stepgate verifies nothing of, refused as the `KUBECONFIG` header is. Without one (a name, a
+ *   server and its CA), and `cluster/<name>` (PUT renames, DELETE removes), it changes the cluster
+ *   list Headlamp's process keeps for every user: a `server` of the caller's choosing under a name
+ *   others use receives their tokens, so these are refused too (the operator configures clusters
+ *   in Headlamp's own kubeconfig).
  *
  * - `externalproxy`: sends the request (method, body and every header: Authorization and cookies
  *   included) to the URL in its `proxy-to` header (`Forward-to` when that is empty) if the URL
@@ -252,6 +255,13 @@ export type HeadlampBeside =
 
 const WEB: HeadlampBeside = { kind: 'web' };
 
+/**
+ * Headlamp's dynamic clusters live in one store of its process, not the caller's browser: a cluster
+ * added there (any `server`), renamed or removed is what every other user's `/clusters/<name>/`
+ * proxies their own token to from then on.
+ */
+const SHARED_CLUSTERS = "a cluster added to, renamed in or removed from Headlamp's dynamic clusters, which every user of this Headlamp then sends their token to (kubernetes.proxies)";
+
 export function readHeadlampBeside(method: string, rest: string, body: BodyReader, header: (name: string) => string | undefined): HeadlampBeside {
   const r = rest.toLowerCase();
   if (r === '/externalproxy') return externalTarget(header('proxy-to') || header('forward-to'));
@@ -265,8 +275,9 @@ export function readHeadlampBeside(method: string, rest: string, body: BodyReade
     if (kubeconfig !== undefined && kubeconfig !== null && kubeconfig !== '') {
       return { kind: 'invalid', detail: "a cluster added to Headlamp with a kubeconfig, whose token or client certificate Headlamp would send the API server instead of the caller's (kubernetes.proxies)" };
     }
-    return WEB;
+    return { kind: 'invalid', detail: SHARED_CLUSTERS };
   }
+  if ((method === 'PUT' || method === 'DELETE') && r.startsWith('/cluster/')) return { kind: 'invalid', detail: SHARED_CLUSTERS };
   if (method !== 'POST' || (r !== '/drain-node' && r !== '/drain-node/')) return WEB;
   const doc = body();
   if (doc === undefined) return { kind: 'invalid', detail: 'a Headlamp node drain whose body is not a complete JSON object (kubernetes.proxies)' };

@@ -69,6 +69,28 @@ describe("found: Headlamp's external proxy", () => {
 });
 
 /**
+ * With dynamic clusters on, Headlamp keeps the clusters added through `POST /cluster` in one store
+ * of its process: every user's `/clusters/<name>/` proxies to them. A cluster named as others'
+ * with a server of the caller's choosing collects their tokens (their cookies become its
+ * Authorization); a rename or removal changes what their names lead to.
+ */
+describe("found: Headlamp's shared cluster list", () => {
+  it.each<[string, RequestSpec]>([
+    ["a cluster named prod-eu whose server is the caller's", { host: HEADLAMP, method: 'POST', path: '/cluster', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'prod-eu', server: 'https://collector.example.net', insecure: true }) }],
+    ['a cluster renamed', { host: HEADLAMP, method: 'PUT', path: '/cluster/main', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ newClusterName: 'dev', source: 'dynamic_cluster' }) }],
+    ['a cluster removed', { host: HEADLAMP, method: 'DELETE', path: '/cluster/main' }],
+  ])('%s, on two factors fresh: request_invalid', async (_what, spec) => {
+    const res = await send(await signedIn('aal2', 60), spec);
+    expect(reason(res)).toBe('request_invalid');
+  });
+
+  it("control: reading a kubeconfig for the browser's own stateless clusters (parseKubeConfig) stays a web request", async () => {
+    const res = await send(await signedIn(), { host: HEADLAMP, method: 'POST', path: '/parseKubeConfig', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kubeconfigs: [] }) });
+    expect(reason(res), rules(res)).toBe('allowed');
+  });
+});
+
+/**
  * OpenShift's web console calls the API server with its own session's token (the
  * `openshift-session-token` cookie; `openshift-refresh-token` mints a new one) and ignores
  * Authorization; its frontend sends none. A stolen console session beside the attacker's own

@@ -94,7 +94,6 @@ describe("readHeadlampBeside: Headlamp's routes beside /clusters/", () => {
     ['a page', 'GET', '/c/main/secrets', noBody, { kind: 'web' }],
     ['the drain status poll', 'GET', '/drain-node-status', noBody, { kind: 'web' }],
     ['a node drain', 'POST', '/drain-node', json({ cluster: 'main', nodeName: 'worker-1' }), { kind: 'kube', method: 'PUT', path: '/api/v1/nodes/worker-1', cluster: 'main' }],
-    ['a cluster added with a server and its CA only', 'POST', '/cluster', json({ name: 'x', server: 'https://x.example:6443', 'certificate-authority-data': 'LS0t' }), { kind: 'web' }],
     ['a node drain in other letter case, read as strictly', 'POST', '/Drain-Node/', json({ cluster: 'main', nodeName: 'worker-1' }), { kind: 'kube', method: 'PUT', path: '/api/v1/nodes/worker-1', cluster: 'main' }],
   ])('%s', (_what, method, rest, body, want) => {
     expect(readHeadlampBeside(method, rest, body, noHeader)).toEqual(want);
@@ -109,6 +108,9 @@ describe("readHeadlampBeside: Headlamp's routes beside /clusters/", () => {
     ['a cluster added with a kubeconfig', 'POST', '/cluster', json({ name: 'x', kubeconfig: 'YXBpVmVyc2lvbjogdjE=' })],
     ['a cluster added with a kubeconfig of another type', 'POST', '/Cluster/', json({ name: 'x', kubeconfig: ['a'] })],
     ['a cluster added without a readable body', 'POST', '/cluster', noBody],
+    ['a cluster added with a server and its CA only (the list every user shares)', 'POST', '/cluster', json({ name: 'x', server: 'https://x.example:6443', 'certificate-authority-data': 'LS0t' })],
+    ['a cluster renamed', 'PUT', '/cluster/main', json({ newClusterName: 'dev', source: 'dynamic_cluster' })],
+    ['a cluster removed', 'DELETE', '/Cluster/main', noBody],
   ])('%s: invalid', (_what, method, rest, body) => {
     expect(readHeadlampBeside(method, rest, body, noHeader).kind).toBe('invalid');
   });
