@@ -10,6 +10,9 @@ import { readBackstage } from './backstage.js';
 import { readHeadlamp, readHeadlampBeside } from './headlamp.js';
 import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
+/** Backstage's Kubernetes proxy: the name of the cluster it proxies to (plugin kubernetes-backend, KubernetesProxy). */
+const BACKSTAGE_CLUSTER = 'backstage-kubernetes-cluster';
+
 export type BuiltRequest =
   | { ok: true; attributes: RequestAttributes }
   | { ok: false; detail: string };
@@ -95,14 +98,40 @@ export function buildAttributes(
       kubeQuery = strict.query;
     }
     throughKubeProxy = true;
-    cluster = kubeHosts.clusterOf?.(host, at.slice(1)) ?? '';
+    // Backstage's proxy has no cluster in its path: it proxies to the cluster whose name is exactly
+    // its Backstage-Kubernetes-Cluster header (its only cluster without one), so that header says
+    // which cluster's working set the request meets, as a Headlamp path's `*` segment does.
+    const named = kubeHosts.backstageMount?.(host) === undefined ? undefined : headers.get(BACKSTAGE_CLUSTER);
+    cluster = kubeHosts.clusterOf?.(host, named === undefined ? at.slice(1) : [...at.slice(1), named]) ?? '';
   }
   // Headlamp's backend beside its cluster proxy: a multiplexer that cannot be judged, and a node drain.
   const base = prefix !== undefined && !throughKubeProxy ? kubeHosts.headlampBase?.(host) : undefined;
   const based = base?.exec(parsed.path);
   if (based) {
-    const beside = readHeadlampBeside(method, parsed.path.slice(based[0].length), () => jsonBody(raw.body, raw.bodyTruncated));
+    const beside = readHeadlampBeside(method, parsed.path.slice(based[0].length), () => jsonBody(raw.body, raw.bodyTruncated), (name) => headers.get(name));
     if (beside.kind === 'invalid') return { ok: false, detail: beside.detail };
+    if (beside.kind === 'external') {
+      // Read as the API server would read the URL, and as Headlamp's own proxy where it is that
+      // (its listener reached from inside): which allowed URL is the API server stepgate cannot know.
+      const target = normalisePath(beside.target, 'kubernetes');
+      if (!target.ok) return { ok: false, detail: `Headlamp's external proxy to a URL whose path ${target.problem} (kubernetes.proxies)` };
+      const own = prefix?.exec(target.path) ?? null;
+      const apiPath = own === null ? target.path : target.path.slice(own[0].length);
+      const inner = own === null ? undefined : readHeadlamp(method, apiPath, () => jsonBody(raw.body, raw.bodyTruncated), target.query);
+      if (inner?.kind === 'invalid') return { ok: false, detail: inner.detail };
+      if (inner?.kind === 'kube') {
+        kube = kubeRequestInfo(inner.method, inner.path, '', (name) => headers.get(name));
+        kubeMethod = inner.method;
+        kubeQuery = '';
+        unseen = inner.unseen;
+      } else {
+        kube = kubeRequestInfo(method, apiPath, target.query, (name) => headers.get(name));
+        kubeQuery = target.query;
+      }
+      cluster = kubeHosts.clusterOf?.(host, own === null ? [] : own.slice(1)) ?? '';
+      // Headlamp sends every header on: its token cookies and header too.
+      throughKubeProxy = true;
+    }
     if (beside.kind === 'kube') {
       kube = kubeRequestInfo(beside.method, beside.path, '', (name) => headers.get(name));
       kubeMethod = beside.method;

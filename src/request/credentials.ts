@@ -77,10 +77,35 @@ const BACKSTAGE_AUTH = 'backstage-kubernetes-authorization';
  */
 const HEADLAMP_KUBECONFIG = 'kubeconfig';
 
+/**
+ * OpenShift's web console (openshift/console, pkg/auth/oauth2 Authenticate) calls the API server
+ * with the token of its own session, from its `openshift-session-token` cookie (an encrypted
+ * server-side session, or the raw OAuth token in older consoles; `openshift-refresh-token` mints a
+ * new one), and never reads Authorization. Its frontend sends no Authorization, so a bearer token
+ * beside that cookie is someone's fresh sign-in in front of a session that may be another user's
+ * (stolen): refused. Beside stepgate's own session cookie the two cannot be tied together here
+ * (docs/configuration.md, `kubernetes.proxies`: a deployment rule).
+ */
+const CONSOLE_COOKIES = ['openshift-session-token', 'openshift-refresh-token'];
+
+function hasConsoleSession(cookie: string | undefined): boolean {
+  if (cookie === undefined || !/openshift-(session|refresh)-token/i.test(cookie)) return false;
+  for (const part of cookie.split(';')) {
+    const eq = part.indexOf('=');
+    const name = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
+    const value = eq < 0 ? '' : part.slice(eq + 1).trim();
+    if (value !== '' && value !== '""' && CONSOLE_COOKIES.some((c) => name.startsWith(c))) return true;
+  }
+  return false;
+}
+
 /** A credential problem when a dashboard on a proxied path would send the API server another credential than `cred`. */
 function dashboardCredential(headers: ReadonlyMap<string, string>, cred: Credential): Credential | undefined {
   if (headers.has(HEADLAMP_KUBECONFIG)) {
     return { kind: 'problem', reason: 'credential_ambiguous', detail: "a KUBECONFIG header (Headlamp's stateless clusters), whose credentials the dashboard may send the API server instead of the one verified" };
+  }
+  if (cred.kind === 'bearer' && hasConsoleSession(headers.get('cookie'))) {
+    return { kind: 'problem', reason: 'credential_ambiguous', detail: "the OpenShift console's session cookie beside a bearer token: the console sends the API server its session's own token and ignores Authorization" };
   }
   for (const [name, value] of headers) {
     if (!name.startsWith(BACKSTAGE_AUTH)) continue;

@@ -1,3 +1,4 @@
+import { absoluteFormAuthority } from './path.js';
 import type { BodyReader } from './web-apis.js';
 
 /**
@@ -226,20 +227,44 @@ function invalid(what: string): HeadlampReading {
  * - `cluster` (POST, with dynamic clusters on): adds a cluster whose `kubeconfig` (base64) brings its
  *   own token or client certificate, which Headlamp's proxy then sends the API server for that
  *   cluster (kube-apiserver tries a client certificate before any bearer token): credentials
- *   stepgate verifies nothing of, refused as the `KUBECONFIG` header is. A cluster added without
- *   one (a server and its CA) is proxied with the caller's own token, and stays a web request.
+ *   stepgate verifies nothing of, refused as the `KUBECONFIG` header is. Without one (a name, a
+ *   server and its CA), and `cluster/<name>` (PUT renames, DELETE removes), it changes the cluster
+ *   list Headlamp's process keeps for every user: a `server` of the caller's choosing under a name
+ *   others use receives their tokens, so these are refused too (the operator configures clusters
+ *   in Headlamp's own kubeconfig).
+ *
+ * - `externalproxy`: sends the request (method, body and every header: Authorization and cookies
+ *   included) to the URL in its `proxy-to` header (`Forward-to` when that is empty) if the URL
+ *   matches Headlamp's `-proxy-urls` globs, which stepgate does not see. Where they let in the API
+ *   server (`https://*`, the in-cluster `https://kubernetes.default.svc/*`) or Headlamp's own
+ *   listener, a Secret is read there with the caller's token past every Kubernetes rule. So the
+ *   target is read as the API server would read it (`external`: its path and query, origin-form,
+ *   judged by the Kubernetes rules beside the web request, and the credentials as on the proxy):
+ *   an artifacthub.io search stays the ordinary read it is. A target stepgate cannot read as Go
+ *   does (not one absolute http(s) URL, userinfo, a comma where two headers may have been joined,
+ *   a fragment) is refused.
  *
  * Anything else there (Headlamp's pages, `/config`, `/drain-node-status`) is a web request.
  */
 export type HeadlampBeside =
   | { kind: 'web' }
   | { kind: 'kube'; method: string; path: string; cluster: string }
+  /** `target`: the external proxy's URL without scheme and authority (`/api/v1/…?…`). */
+  | { kind: 'external'; target: string }
   | { kind: 'invalid'; detail: string };
 
 const WEB: HeadlampBeside = { kind: 'web' };
 
-export function readHeadlampBeside(method: string, rest: string, body: BodyReader): HeadlampBeside {
+/**
+ * Headlamp's dynamic clusters live in one store of its process, not the caller's browser: a cluster
+ * added there (any `server`), renamed or removed is what every other user's `/clusters/<name>/`
+ * proxies their own token to from then on.
+ */
+const SHARED_CLUSTERS = "a cluster added to, renamed in or removed from Headlamp's dynamic clusters, which every user of this Headlamp then sends their token to (kubernetes.proxies)";
+
+export function readHeadlampBeside(method: string, rest: string, body: BodyReader, header: (name: string) => string | undefined): HeadlampBeside {
   const r = rest.toLowerCase();
+  if (r === '/externalproxy') return externalTarget(header('proxy-to') || header('forward-to'));
   if (r === '/wsmultiplexer' || r === '/wsmultiplexer/') {
     return { kind: 'invalid', detail: "Headlamp's WebSocket multiplexer, whose API requests travel inside the socket where no gateway sees them (kubernetes.proxies)" };
   }
@@ -250,8 +275,9 @@ export function readHeadlampBeside(method: string, rest: string, body: BodyReade
     if (kubeconfig !== undefined && kubeconfig !== null && kubeconfig !== '') {
       return { kind: 'invalid', detail: "a cluster added to Headlamp with a kubeconfig, whose token or client certificate Headlamp would send the API server instead of the caller's (kubernetes.proxies)" };
     }
-    return WEB;
+    return { kind: 'invalid', detail: SHARED_CLUSTERS };
   }
+  if ((method === 'PUT' || method === 'DELETE') && r.startsWith('/cluster/')) return { kind: 'invalid', detail: SHARED_CLUSTERS };
   if (method !== 'POST' || (r !== '/drain-node' && r !== '/drain-node/')) return WEB;
   const doc = body();
   if (doc === undefined) return { kind: 'invalid', detail: 'a Headlamp node drain whose body is not a complete JSON object (kubernetes.proxies)' };
@@ -260,4 +286,22 @@ export function readHeadlampBeside(method: string, rest: string, body: BodyReade
     return { kind: 'invalid', detail: 'a Headlamp node drain whose nodeName is not a plain name or whose cluster is not a string (kubernetes.proxies)' };
   }
   return { kind: 'kube', method: 'PUT', path: `/api/v1/nodes/${nodeName}`, cluster };
+}
+
+/** Go's `Header.Get` trims; a value with a comma may be two headers Envoy joined, of which Go reads the first. */
+const URL_CHARS = /^[\x21-\x7e]+$/;
+
+function externalTarget(raw: string | undefined): HeadlampBeside {
+  // No target: Headlamp answers 400 itself and sends nothing on.
+  if (raw === undefined || raw.trim() === '') return WEB;
+  const url = raw.trim();
+  const refuse = (why: string): HeadlampBeside => ({ kind: 'invalid', detail: `Headlamp's external proxy to ${why} (kubernetes.proxies)` });
+  if (!URL_CHARS.test(url) || url.includes(',') || url.includes('\\')) return refuse('a URL with a blank, a comma, a backslash or a character outside ASCII, which Go and stepgate may read apart');
+  const authority = absoluteFormAuthority(url);
+  if (authority === undefined || authority === '') return refuse('something other than one absolute http or https URL');
+  if (authority.includes('@')) return refuse('a URL with userinfo');
+  const at = url.indexOf(authority) + authority.length;
+  const rest = url.slice(at);
+  if (rest.includes('#')) return refuse('a URL with a fragment');
+  return { kind: 'external', target: rest === '' || rest.startsWith('?') ? `/${rest}` : rest };
 }

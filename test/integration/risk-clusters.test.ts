@@ -70,6 +70,29 @@ describe('kubernetes.clusters: a working set per cluster', () => {
     }
   });
 
+  it("through Backstage's proxy, the cluster its Backstage-Kubernetes-Cluster header names: a Secret list on the other cluster asks a sign-in made after it", async () => {
+    // Found (session 43): Backstage's proxy has no cluster in its path, so every request through it
+    // met one unnamed cluster's working set, whichever cluster the header sent it to.
+    const BACKSTAGE = 'backstage.localhost';
+    const through = (cluster: string) => ({ 'user-agent': KUBECTL, 'backstage-kubernetes-cluster': cluster });
+    const sub = 'bs-a@fin.example';
+    let login = signIn(sub, WED - 40_000);
+    for (const day of [WED, THU]) {
+      login = signIn(sub, day - 40_000);
+      let t = day;
+      for (const path of WORK) {
+        const res = await named.sendAt(login, (t += 20_000), { method: 'GET', path: `/api/kubernetes/proxy${path}`, source: HOME, host: BACKSTAGE, headers: through('dublin') });
+        expect(res.status.code, `${path}: ${reasonOf(res)}`).toBe(0);
+      }
+    }
+    const SECRETS = '/api/kubernetes/proxy/api/v1/namespaces/ledger-prod/secrets?limit=500';
+    const own = await named.sendAt(login, THU + 4 * H, { method: 'GET', path: SECRETS, source: HOME, host: BACKSTAGE, headers: through('dublin') });
+    expect(own.status.code, reasonOf(own)).toBe(0);
+    const other = await named.sendAt(login, THU + 4 * H + 60_000, { method: 'GET', path: SECRETS, source: HOME, host: BACKSTAGE, headers: through('sydney') });
+    expect(reasonOf(other)).toBe('auth_too_old');
+    expect(JSON.stringify(deniedBody(other))).toContain('namespace ledger-prod of cluster sydney');
+  });
+
   it('without kubernetes.clusters (the example as shipped) both hosts are one cluster: the same list is the working set', async () => {
     const login = await twoDays(shipped, 'dub-b@fin.example', [DUB]);
     const other = await get(shipped, login, THU + 4 * H, '/api/v1/namespaces/ledger-prod/secrets?limit=500', SYD);

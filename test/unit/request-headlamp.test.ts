@@ -7,6 +7,7 @@ import { RequestHeaders } from '../../src/request/headers.js';
 
 const headers = (h: Record<string, string>) => new Map(Object.entries(h));
 const noBody = () => undefined;
+const noHeader = (): string | undefined => undefined;
 const json = (v: unknown) => () => v as Record<string, unknown>;
 
 describe("headlampToken: the token Headlamp's cluster proxy sends the API server", () => {
@@ -93,10 +94,9 @@ describe("readHeadlampBeside: Headlamp's routes beside /clusters/", () => {
     ['a page', 'GET', '/c/main/secrets', noBody, { kind: 'web' }],
     ['the drain status poll', 'GET', '/drain-node-status', noBody, { kind: 'web' }],
     ['a node drain', 'POST', '/drain-node', json({ cluster: 'main', nodeName: 'worker-1' }), { kind: 'kube', method: 'PUT', path: '/api/v1/nodes/worker-1', cluster: 'main' }],
-    ['a cluster added with a server and its CA only', 'POST', '/cluster', json({ name: 'x', server: 'https://x.example:6443', 'certificate-authority-data': 'LS0t' }), { kind: 'web' }],
     ['a node drain in other letter case, read as strictly', 'POST', '/Drain-Node/', json({ cluster: 'main', nodeName: 'worker-1' }), { kind: 'kube', method: 'PUT', path: '/api/v1/nodes/worker-1', cluster: 'main' }],
   ])('%s', (_what, method, rest, body, want) => {
-    expect(readHeadlampBeside(method, rest, body)).toEqual(want);
+    expect(readHeadlampBeside(method, rest, body, noHeader)).toEqual(want);
   });
 
   it.each<[string, string, string, () => Record<string, unknown> | undefined]>([
@@ -108,8 +108,36 @@ describe("readHeadlampBeside: Headlamp's routes beside /clusters/", () => {
     ['a cluster added with a kubeconfig', 'POST', '/cluster', json({ name: 'x', kubeconfig: 'YXBpVmVyc2lvbjogdjE=' })],
     ['a cluster added with a kubeconfig of another type', 'POST', '/Cluster/', json({ name: 'x', kubeconfig: ['a'] })],
     ['a cluster added without a readable body', 'POST', '/cluster', noBody],
+    ['a cluster added with a server and its CA only (the list every user shares)', 'POST', '/cluster', json({ name: 'x', server: 'https://x.example:6443', 'certificate-authority-data': 'LS0t' })],
+    ['a cluster renamed', 'PUT', '/cluster/main', json({ newClusterName: 'dev', source: 'dynamic_cluster' })],
+    ['a cluster removed', 'DELETE', '/Cluster/main', noBody],
   ])('%s: invalid', (_what, method, rest, body) => {
-    expect(readHeadlampBeside(method, rest, body).kind).toBe('invalid');
+    expect(readHeadlampBeside(method, rest, body, noHeader).kind).toBe('invalid');
+  });
+});
+
+describe("readHeadlampBeside: Headlamp's external proxy (proxy-to, then Forward-to)", () => {
+  const headers = (h: Record<string, string>) => (name: string) => h[name];
+  it.each<[string, Record<string, string>, unknown]>([
+    ['no target (Headlamp answers 400)', {}, { kind: 'web' }],
+    ['the API server', { 'proxy-to': 'https://kubernetes.default.svc/api/v1/secrets?limit=1' }, { kind: 'external', target: '/api/v1/secrets?limit=1' }],
+    ['Forward-to when proxy-to is empty', { 'proxy-to': '', 'forward-to': 'HTTPS://10.96.0.1' }, { kind: 'external', target: '/' }],
+    ['proxy-to before Forward-to', { 'proxy-to': ' https://artifacthub.io?x=1 ', 'forward-to': 'https://kubernetes.default.svc/api/v1/secrets' }, { kind: 'external', target: '/?x=1' }],
+  ])('%s', (_what, h, want) => {
+    expect(readHeadlampBeside('GET', '/externalproxy', noBody, headers(h))).toEqual(want);
+  });
+
+  it.each<[string, string]>([
+    ['two joined targets', 'https://artifacthub.io/,https://kubernetes.default.svc/api/v1/secrets'],
+    ['userinfo', 'https://artifacthub.io@kubernetes.default.svc/api/v1/secrets'],
+    ['a relative URL', '/api/v1/secrets'],
+    ['another scheme', 'file:///etc/passwd'],
+    ['no host', 'https:///api/v1/secrets'],
+    ['a blank inside', 'https://kubernetes.default.svc/api/v1/ secrets'],
+    ['a backslash', 'https://artifacthub.io\\@kubernetes.default.svc/api/v1/secrets'],
+    ['a fragment', 'https://kubernetes.default.svc/api/v1/secrets#x'],
+  ])('%s: invalid', (_what, url) => {
+    expect(readHeadlampBeside('GET', '/externalproxy', noBody, headers({ 'proxy-to': url })).kind).toBe('invalid');
   });
 });
 
