@@ -130,7 +130,7 @@ const SESSION43_FOUND: Row[] = [
   { what: `a VirtualService in dev routing a public host to the metadata address ${METADATA}`, req: virtualService(METADATA), by: 'guardrail:metadata_route', refused: ALL },
   { what: `a ServiceEntry in dev whose endpoint is ${METADATA}`, req: serviceEntry(METADATA, 80), by: 'guardrail:metadata_route', refused: ALL },
   // The proxy's own loopback: the gateway's Envoy admin port (Contour's CVE-2021-32783 class).
-  { what: 'a VirtualService in dev routing a public host to 127.0.0.1:15000', req: virtualService('127.0.0.1'), by: 'guardrail:loopback_route', refused: ALL },
+  { what: "a VirtualService in dev routing a public host to 127.0.0.1 (the gateway's own loopback)", req: virtualService('127.0.0.1'), by: 'guardrail:loopback_route', refused: ALL },
   { what: 'an ExternalName Service in dev aliasing localhost', req: externalName('localhost'), by: 'guardrail:loopback_route', refused: ALL },
   // Kinds that claim no host but say where a route's traffic goes; neither was read before.
   { what: `an Istio WorkloadEntry in dev at ${API_IP} labelled as the team's Service (the mesh adds it to that Service's endpoints)`, req: workloadEntry(API_IP), by: GATED, refused: ALL },

@@ -193,20 +193,23 @@ describe("metadata_route: a backend or endpoint at the cloud's instance metadata
 
 describe("loopback_route: a backend at the proxy's own loopback", () => {
   const inspectDev = (path: string, body: unknown) => inspect(kube('POST', path), JSON.stringify(body), 'application/json', false, settings).violations.map((v) => v.code);
-  const vs = (host: string) => ({ spec: { hosts: ['admin.dev.example.com'], gateways: ['istio-system/public'], http: [{ route: [{ destination: { host, port: { number: 15000 } } }] }] } });
+  // The admin ports of the gateway's Envoy (Istio's, Envoy Gateway's): data in a route, never listened on.
+  const ISTIO_ADMIN = 15_000;
+  const ENVOY_GATEWAY_ADMIN = 19_000;
+  const vs = (host: string) => ({ spec: { hosts: ['admin.dev.example.com'], gateways: ['istio-system/public'], http: [{ route: [{ destination: { host, port: { number: ISTIO_ADMIN } } }] }] } });
   const VS_DEV = '/apis/networking.istio.io/v1/namespaces/dev/virtualservices';
   const externalName = (name: string) => ({ apiVersion: 'v1', kind: 'Service', spec: { type: 'ExternalName', externalName: name } });
 
   it.each<[string, string, unknown]>([
-    ['a VirtualService to 127.0.0.1 (the gateway\'s Envoy admin port)', VS_DEV, vs('127.0.0.1:15000')],
+    ['a VirtualService to 127.0.0.1 (the gateway\'s Envoy admin port)', VS_DEV, vs(`127.0.0.1:${ISTIO_ADMIN}`)],
     ['anywhere in 127.0.0.0/8', VS_DEV, vs('127.1.2.3')],
-    ['IPv6 loopback, bracketed', VS_DEV, vs('[::1]:15000')],
+    ['IPv6 loopback, bracketed', VS_DEV, vs(`[::1]:${ISTIO_ADMIN}`)],
     ['the unspecified address (a connect on Linux reaches loopback)', VS_DEV, vs('0.0.0.0')],
     ['spelled in a wildcard DNS name', VS_DEV, vs('127.0.0.1.nip.io')],
     ["a ServiceEntry's endpoint", '/apis/networking.istio.io/v1/namespaces/dev/serviceentries', { spec: { hosts: ['admin.dev.internal'], resolution: 'STATIC', endpoints: [{ address: '127.0.0.1' }] } }],
     ["an ExternalName of localhost (Contour's CVE-2021-32783)", '/api/v1/namespaces/dev/services', externalName('localhost')],
     ['an ExternalName under .localhost, with a trailing dot', '/api/v1/namespaces/dev/services', externalName('admin.localhost.')],
-    ["an Envoy Gateway Backend's ip endpoint (Envoy Gateway's admin port)", '/apis/gateway.envoyproxy.io/v1alpha1/namespaces/dev/backends', { spec: { endpoints: [{ ip: { address: '127.0.0.1', port: 19000 } }] } }],
+    ["an Envoy Gateway Backend's ip endpoint (Envoy Gateway's admin port)", '/apis/gateway.envoyproxy.io/v1alpha1/namespaces/dev/backends', { spec: { endpoints: [{ ip: { address: '127.0.0.1', port: ENVOY_GATEWAY_ADMIN } }] } }],
   ])('%s', (_what, path, body) => {
     expect(inspectDev(path, body)).toEqual(['loopback_route']);
   });
