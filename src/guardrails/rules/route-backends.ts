@@ -11,7 +11,8 @@ import type { RuleContext } from './context.js';
  * Ingress then names, each reach the API server from inside the cluster with the caller's token and
  * no check on the way: the gate switched off for whoever knows the host (a one-factor sign-in ten
  * minutes old was allowed to write each). Only what the body shows is read; the host a patch copies
- * from elsewhere in the object is not guessed at.
+ * from elsewhere in the object is not guessed at. The same backends are read for the other places
+ * no team's route goes (metadata_route, loopback_route: SPECIAL_DESTINATIONS).
  */
 export function checkRouteBackends(doc: Json, key: string, docPath: string, ctx: RuleContext): void {
   const read = BACKENDS[key];
