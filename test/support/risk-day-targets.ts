@@ -175,13 +175,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // grace (unfamiliar_namespace.grace_seconds). Never stopped on seeds 312, 314 and 315 with the
   // warm-up day; 2 (policy) on 311 and 313; 3 (unfamiliar_namespace) without it. Day 27's malware class.
   "the device key AND the token, with the certificate, through the engineer's own home network (malware on the home NAS) after the engineer signed off",
-  // Day 34 (docs/risk.md, "Day 34: what it found"), an open finding, an `it.fails` in
-  // risk-day34-findings.test.ts, every seed both ways: a customer's engineer (a guest account at
-  // the MSP's IdP) 30 minutes after a sign-in reads a Secret and opens a shell on another
-  // customer's cluster, one the identity never sent a request to. unfamiliar_namespace's grace
-  // (grace_seconds 3600, grace_namespaces 5) covers a new namespace of a cluster never touched as
-  // it covers one of the cluster the identity works in.
-  "a customer's engineer (a guest account at the MSP's IdP) pivots with their own token to another customer's cluster, into the namespace of the same name as their own, 30 minutes after signing in",
   // Day 4 (docs/risk.md, "What is not stopped"): the request carries the victim's token, a user
   // agent like the victim's, from the victim's own network or one next to it.
   'session hijacked behind the office NAT (copied user agent)',
