@@ -455,9 +455,9 @@ describe('working set, pace and sites: memory and redis agree', () => {
       await Promise.resolve(s.observeWork({ ...w(ttl / 2, 'payments-prod'), subject: 'noah', family: '1:payments' }));
     }
     const { redis, prefix } = r2.internals;
-    expect((await redis.zrange(workKeys(prefix, 'noah').families, 0, -1)).sort()).toEqual(['1:payments', 'k:secret_read']);
+    expect((await redis.zrange(workKeys(prefix, 'noah').families, '0', '-1')).sort()).toEqual(['1:payments', 'k:secret_read']);
     await r.learnWork('noah', 'payments-prod@brix', '', T + 1000, '', '', 1, '', true, '1:payments@brix');
-    expect((await redis.zrange(workKeys(r.internals.prefix, 'noah').families, 0, -1)).sort()).toEqual(['1:payments@brix', '@brix']);
+    expect((await r.internals.redis.zrange(workKeys(r.internals.prefix, 'noah').families, '0', '-1')).sort()).toEqual(['1:payments@brix', '@brix']);
   });
 
   it('families through observeAll (one Check, and a batch of them) answer as observeWork does', async () => {
