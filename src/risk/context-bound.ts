@@ -164,7 +164,11 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
       const where = a.namespace === '' || a.namespace.startsWith('*') ? '' : ` in ${namespaceText(a)}`;
       consider(w.kindSince, 'unfamiliar_kind', `${a.what}${where}, a kind of action new to this identity`, `${a.what}${where}: you have not ${noun} before`, undefined, false);
     }
-    if (has('cluster_secret_list') && w.namespaceSince > 0) consider(w.namespaceSince - cfg.unfamiliar_namespace.grace_seconds * 1000, 'cluster_secret_list', 'Secrets listed across all namespaces', undefined, undefined, false);
+    // Every Secret of a cluster never worked in (WorkHistory.clusterKnown): no grace, as for a
+    // namespace of it (namespaceGrace).
+    if (has('cluster_secret_list') && w.namespaceSince > 0) {
+      consider(w.namespaceSince - (w.clusterKnown ? cfg.unfamiliar_namespace.grace_seconds * 1000 : 0), 'cluster_secret_list', 'Secrets listed across all namespaces', undefined, undefined, false);
+    }
     // Bound to when the run went over the threshold: one sign-in covers the rest of it.
     if (has('machine_pace') && w.paceSince > 0) consider(w.paceSince, 'machine_pace', `${w.pace} distinct sensitive objects in ${cfg.machine_pace.window_seconds}s`);
     const t = ctx.travel;
@@ -249,12 +253,23 @@ export function runOver(ctx: SignalContext, fired: readonly Contribution[], cfg:
  * NetworkPolicy selects by), where `grace_namespaces` held it to 5 namespaces while each was its
  * own place. Its cost is one sign-in per identity, the first time it changes a Namespace object
  * within the hour after a sign-in.
+ *
+ * Nor in a cluster the identity has never worked in (kubernetes.clusters; WorkHistory.clusterKnown
+ * false: no name of that cluster in its working set): several clusters behind one gateway are a
+ * managed-service provider's customers, and a grace that covers the next hour's new namespaces
+ * wherever they are let a customer's engineer's fresh sign-in (or a token taken within that hour)
+ * cover another customer's cluster they never sent a request to (day 34: brix's engineer into
+ * sable's `payments-prod`). The first sensitive action in a cluster needs a sign-in after it, like
+ * a delete; the namespaces after it in that cluster have the grace again. Without
+ * `kubernetes.clusters` every name is of the one cluster and clusterKnown is always true.
  */
 export function namespaceGrace(authTime: number | undefined, w: WorkHistory, cfg: Signals, noGrace: boolean): { ms: number; spent?: string } {
   const u = cfg.unfamiliar_namespace;
   const ms = noGrace ? 0 : u.grace_seconds * 1000;
   // Only a sign-in in an earlier second than the first sighting needs the grace at all.
   if (ms === 0 || authTime === undefined || w.namespaceSince === 0 || authTime >= Math.floor(w.namespaceSince / 1000)) return { ms };
+  // A cluster never worked in: no grace, and where the grace would have covered the sign-in, say why.
+  if (!w.clusterKnown && authTime * 1000 >= w.namespaceSince - ms) return { ms: 0, spent: 'a cluster this identity has not worked in needs a sign-in after its first sighting' };
   if (w.entered < u.grace_namespaces) return { ms };
   // Inside a machine-pace run this sign-in answered (made after the run began, the run then
   // continued or resumed: machine_pace.resume_seconds), the namespaces are the engineer's own

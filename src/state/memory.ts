@@ -36,7 +36,7 @@ import type {
   StoreLimits,
   SubjectHistory,
 } from './store.js';
-import { ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces, lossStands } from './store.js';
+import { clusterMarker, ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces, lossStands } from './store.js';
 import { canonicalKey, coveringKeys, vouches } from './family-keys.js';
 
 /** No level proven: shared, never written to. */
@@ -194,6 +194,7 @@ interface WorkMemo {
   namespaceKnown: boolean;
   namespaceSince: number;
   familyKnown: boolean;
+  clusterKnown: boolean;
   kindSince: number;
   siteKnown: boolean;
   siteSince: number;
@@ -674,6 +675,7 @@ export class MemoryStateStore implements StateStore {
       entered,
       familiar,
       familyKnown: c.familyKnown,
+      clusterKnown: c.clusterKnown,
       kindSince: c.kindSince,
       historySince: rec.since,
     };
@@ -728,6 +730,19 @@ export class MemoryStateStore implements StateStore {
             familyUntil = Math.min(familyUntil, rec.families.get(k)! + ttl);
           }
     }
+    // The namespace's cluster (store.ts clusterMarker; '' without kubernetes.clusters: nothing read
+    // or written): its marker is kept alive with a known name of it, as the family key is, and
+    // looked up for an unknown one (WorkHistory.clusterKnown).
+    const mark = clusterMarker(ns);
+    let clusterKnown = true;
+    let clusterUntil = Infinity;
+    if (mark !== '') {
+      if (nsUse === WRITTEN) learn(rec.families, mark, now, this.workCap);
+      else if (!namespaceKnown) {
+        clusterKnown = isKnown(rec.families, mark, now, ttl);
+        if (clusterKnown) clusterUntil = rec.families.get(mark)! + ttl;
+      }
+    }
     // A kind is kept alive as it is used, like a namespace of the working set (the same set as the
     // family keys, `k:`, which no family key begins with).
     const kindKey = kind === '' ? '' : `k:${kind}`;
@@ -748,6 +763,7 @@ export class MemoryStateStore implements StateStore {
       namespaceKnown,
       namespaceSince,
       familyKnown,
+      clusterKnown,
       kindSince,
       siteKnown,
       siteSince,
@@ -761,6 +777,7 @@ export class MemoryStateStore implements StateStore {
       keptUntil(rec.namespaces, ns, namespaceKnown, now, l),
       keptUntil(rec.families, kindKey, kindKnown, now, l),
       familyUntil,
+      clusterUntil,
       siteKnown ? rec.sites.get(w.site)! + ttl : Infinity,
       keptUntil(rec.nearby, w.nearby, nearbyKnown, now, l),
       sightingUntil(rec.sightings, 'n:', ns, namespaceSince, l),
@@ -789,6 +806,8 @@ export class MemoryStateStore implements StateStore {
       for (const [m, t] of rec.sightings) if (m.startsWith('e:') && t <= now - ENTERED_KEEP_MS) rec.sightings.delete(m);
       if (at !== undefined && at > now - ENTERED_KEEP_MS) rec.sightings.set(`e:${namespace}`, at);
       if (vouches(family)) learn(rec.families, canonicalKey(family), now, cap);
+      // The name's cluster has been worked in (WorkHistory.clusterKnown); '' without clusters.
+      learn(rec.families, clusterMarker(namespace), now, cap);
     }
     if (site !== '') {
       learn(rec.sites, site, now, cap);

@@ -401,7 +401,7 @@ o = {firstSeen, ipKnown and 1 or 0, prefixKnown and 1 or 0, deviceKnown and 1 or
  * keys' TTLs if due.
  * Sets `w`: namespaceKnown, namespaceSince, workingSet, pace, siteKnown, lastSite, lastSiteAt,
  * siteSince, nearbyKnown, paceSince, nearbyProvenAt, entered, familiar, familyKnown, kindSince,
- * historySince (memory.ts observeWork: the same steps in the same order).
+ * historySince, clusterKnown (memory.ts observeWork: the same steps in the same order).
  */
 const WORK_BLOCK = `
 local ns, object, site, nearby = a[1], a[2], a[3], a[4]
@@ -444,32 +444,40 @@ end
 -- tier and every higher one.
 local fam = a[7] or ''
 local famKnown = false
+-- The namespace's cluster (store.ts clusterMarker: from the first '@'; none without
+-- kubernetes.clusters, and then nothing is read or written for it): its marker is written with a
+-- known name's last use, as the family key is, and looked up for an unknown one (clusterKnown).
+local clAt = string.find(ns, '@', 1, true)
+local mark = clAt and string.sub(ns, clAt) or ''
+local clusterKnown = true
+if mark ~= '' and not nsKnown then clusterKnown = known(K[9], mark) end
+local rank, plus, rest
 if fam ~= '' then
-  local rank, plus, rest = string.match(fam, '^(%d+)(%+?)(:.*)$')
+  rank, plus, rest = string.match(fam, '^(%d+)(%+?)(:.*)$')
   rank = tonumber(rank)
-  if rank and nsWrote then
-    if rank > 0 then
-      -- Kept without the '+' (family-keys.ts canonicalKey).
-      call('ZADD', K[9], nowS, string.match(fam, '^%d+') .. rest)
-      call('ZREMRANGEBYSCORE', K[9], '-inf', knownCut)
-      local n = call('ZCARD', K[9])
-      if n > maxWork then call('ZREMRANGEBYRANK', K[9], 0, n - maxWork - 1) end
-      expire(K[9], knownTtl)
-    end
-  elseif rank and not nsKnown then
-    if rank < 1 then rank = 1 end
-    -- With '+', the stem's shorter whole-token prefixes cover it too (family-keys.ts coveringKeys).
-    local cluster = string.match(rest, '@.*$') or ''
-    local stem = string.sub(rest, 2, #rest - #cluster)
-    while stem and not famKnown do
-      for r = 1, rank do
-        if known(K[9], int(r) .. ':' .. stem .. cluster) then
-          famKnown = true
-          break
-        end
+end
+if nsWrote and ((rank and rank > 0) or mark ~= '') then
+  -- Kept without the '+' (family-keys.ts canonicalKey); one write for both, in learn()'s order.
+  if rank and rank > 0 then call('ZADD', K[9], nowS, string.match(fam, '^%d+') .. rest) end
+  if mark ~= '' then call('ZADD', K[9], nowS, mark) end
+  call('ZREMRANGEBYSCORE', K[9], '-inf', knownCut)
+  local n = call('ZCARD', K[9])
+  if n > maxWork then call('ZREMRANGEBYRANK', K[9], 0, n - maxWork - 1) end
+  expire(K[9], knownTtl)
+end
+if rank and not nsKnown then
+  if rank < 1 then rank = 1 end
+  -- With '+', the stem's shorter whole-token prefixes cover it too (family-keys.ts coveringKeys).
+  local cluster = string.match(rest, '@.*$') or ''
+  local stem = string.sub(rest, 2, #rest - #cluster)
+  while stem and not famKnown do
+    for r = 1, rank do
+      if known(K[9], int(r) .. ':' .. stem .. cluster) then
+        famKnown = true
+        break
       end
-      stem = plus == '+' and string.match(stem, '^(.+)%-[^%-]*$') or nil
     end
+    stem = plus == '+' and string.match(stem, '^(.+)%-[^%-]*$') or nil
   end
 end
 -- A kind is kept with the family keys ('k:<kind>', which no family key begins with), alive as it
@@ -581,7 +589,7 @@ if not nearbyKnown and nearby ~= '' then
   local v = call('ZSCORE', K[2], 'v:' .. nearby)
   if v then v = v + 0; if v > now - knownTtl then provenAt = v end end
 end
-w = {nsKnown and 1 or 0, nsSince, workingSet, pace, siteKnown and 1 or 0, lastSite, lastAt, siteSince, nearbyKnown and 1 or 0, paceSince, provenAt, entered, famAt, famKnown and 1 or 0, kindSince, hist}
+w = {nsKnown and 1 or 0, nsSince, workingSet, pace, siteKnown and 1 or 0, lastSite, lastAt, siteSince, nearbyKnown and 1 or 0, paceSince, provenAt, entered, famAt, famKnown and 1 or 0, kindSince, hist, clusterKnown and 1 or 0}
 `;
 
 function lua(l: LimitsMs): string {
@@ -611,7 +619,7 @@ function lua(l: LimitsMs): string {
  * login's authentication time in ms (ARGV[16], WorkObservation.auth), then, when the flags say
  * so, the family key (ARGV[17]) and the kind (next).
  * Returns one string, the values joined by ',': observe's eighteen numeric values (its twenty but
- * the strings) then, with work, work's fifteen (its sixteen but lastSite), in order, each a whole
+ * the strings) then, with work, work's sixteen (its seventeen but lastSite), in order, each a whole
  * number in decimal (0/1 for a boolean); then previousUa, sessionOrigin, sessionClients and, with
  * work, lastSite, each escaped by REPLY_FN's `e`. One bulk string rather than an array of four or
  * five: ioredis decodes a reply element by element in JavaScript, and for a batch of 64 Checks the
@@ -643,7 +651,7 @@ function replyNumber(x: string): string {
 function replyLua(work: boolean): string {
   const nums = (t: string, n: number, skip: number[]) =>
     Array.from({ length: n }, (_, i) => i + 1).filter((i) => !skip.includes(i)).map((i) => replyNumber(`${t}[${i}]`));
-  const parts = [...nums('o', 20, [6, 16]), ...(work ? nums('w', 16, [6]) : []), 'e(o[6])', 'e(o[16])', 'e(o[21])', ...(work ? ['e(w[6])'] : [])];
+  const parts = [...nums('o', 20, [6, 16]), ...(work ? nums('w', 17, [6]) : []), 'e(o[6])', 'e(o[16])', 'e(o[21])', ...(work ? ['e(w[6])'] : [])];
   return parts.join(" .. ',' .. ");
 }
 
@@ -998,6 +1006,9 @@ if ns ~= '' then
   -- Kept without the '+' an asked key may carry (family-keys.ts canonicalKey).
   local fam = string.gsub(ARGV[13] or '', '^(%d+)%+:', '%1:', 1)
   if KEYS[7] and string.match(fam, '^0*[1-9]%d*:') then add(KEYS[7], fam, knownTtl, maxWork) end
+  -- The name's cluster has been worked in (store.ts clusterMarker, WorkHistory.clusterKnown).
+  local at = string.find(ns, '@', 1, true)
+  if KEYS[7] and at then add(KEYS[7], string.sub(ns, at), knownTtl, maxWork) end
 end
 if site ~= '' then
   add(KEYS[3], site, knownTtl, maxWork)

@@ -568,7 +568,7 @@ export class RedisStateStore implements StateStore {
     const reply = await this.run('observe', () =>
       this.scripted.sgObserveWork(k.namespaces, k.sightings, k.pace, k.sites, k.last, k.nearby, k.familiar, k.paceNew, k.families, wholeMs(w.nowMs), w.namespace, w.object, w.site, w.nearby, wholeMs(w.auth ?? 0), w.read === true ? '1' : '0', w.family ?? '', w.kind ?? ''),
     );
-    if (!Array.isArray(reply) || reply.length !== 16) throw new StateUnavailableError('redis observe: unexpected reply');
+    if (!Array.isArray(reply) || reply.length !== 17) throw new StateUnavailableError('redis observe: unexpected reply');
     return workHistory(reply as unknown[], 0);
   }
 
@@ -765,7 +765,7 @@ class ScriptCommand extends Command {
 }
 
 /** observed's numbers, parsed in place of an array per reply: `observed` runs to its end synchronously. */
-const numbers = new Float64Array(33);
+const numbers = new Float64Array(34);
 
 /** A string of the reply with the script's escapes ('%2C', '%25') turned back into ',' and '%'. */
 function unescaped(t: string): string {
@@ -780,7 +780,7 @@ function unescaped(t: string): string {
  */
 export function observed(reply: unknown, withWork: boolean): ObservedAll {
   if (typeof reply !== 'string') throw new StateUnavailableError('redis observe: unexpected reply');
-  const count = withWork ? 33 : 18;
+  const count = withWork ? 34 : 18;
   const n = numbers;
   let i = 0;
   for (let k = 0; k < count; k++) {
@@ -859,13 +859,14 @@ export function observed(reply: unknown, withWork: boolean): ObservedAll {
       entered: n[28]!,
       familiar: n[29]!,
       familyKnown: n[30] === 1,
+      clusterKnown: n[33] === 1,
       kindSince: n[31]!,
       historySince: n[32]!,
     },
   };
 }
 
-/** work's sixteen reply values, from index `i`, as a WorkHistory. */
+/** work's seventeen reply values, from index `i`, as a WorkHistory. */
 function workHistory(r: unknown[], i: number): WorkHistory {
   return {
     namespaceKnown: r[i] === 1,
@@ -882,6 +883,7 @@ function workHistory(r: unknown[], i: number): WorkHistory {
     entered: Number(r[i + 11]),
     familiar: Number(r[i + 12]),
     familyKnown: r[i + 13] === 1,
+    clusterKnown: r[i + 16] === 1,
     kindSince: Number(r[i + 14]),
     historySince: Number(r[i + 15]),
   };

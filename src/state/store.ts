@@ -244,6 +244,16 @@ export interface WorkHistory {
    */
   familyKnown: boolean;
   /**
+   * The namespace's cluster is one the subject has worked in: true unless the namespace is unknown,
+   * names a cluster (kubernetes.clusters: a working-set name `<name>@<cluster>`, risk/engine.ts
+   * inCluster) and no name of that cluster is in the working set (its marker `@<cluster>`,
+   * clusterMarker, kept with the family keys: written by `learnWork` with every name learned in the
+   * cluster and kept alive by the use of a known one, within the known TTL). True for '' and for a
+   * name without a cluster, so a deployment without `kubernetes.clusters` reads and writes nothing
+   * for it. The unfamiliar-namespace grace stops at a cluster never worked in (context-bound.ts).
+   */
+  clusterKnown: boolean;
+  /**
    * First sighting of the kind (WorkObservation.kind) while the subject has not learned it (ms); 0
    * when learned, none, or from a store (or a Redis script) of a version without kinds.
    */
@@ -278,6 +288,17 @@ export function isAllNamespaces(ns: string): boolean {
  * learned, and counted among the namespaces a sign-in has entered (WorkHistory.entered).
  */
 export const NAMESPACE_OBJECTS = '/namespaces';
+
+/**
+ * The marker of a working-set name's cluster (`@dublin` for `payments-prod@dublin`, WorkHistory.
+ * clusterKnown), '' for a name without one. From the first `@`: namespace names, `*`, `**` and
+ * NAMESPACE_OBJECTS hold none, so everything from it on is the cluster, whatever that name holds.
+ * Family keys begin with a digit and kinds with `k:`, so the marker is no other member of their set.
+ */
+export function clusterMarker(name: string): string {
+  const at = name.indexOf('@');
+  return at < 0 ? '' : name.slice(at);
+}
 
 /**
  * How long a learned namespace's first sighting is kept (as `e:<namespace>` among the working

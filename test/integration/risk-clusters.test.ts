@@ -62,8 +62,21 @@ describe('kubernetes.clusters: a working set per cluster', () => {
     expect(again.status.code, reasonOf(again)).toBe(0);
   });
 
-  it('an engineer who works on both clusters is asked nothing on either', async () => {
-    const login = await twoDays(named, 'both-a@fin.example', [DUB, SYD]);
+  it('an engineer who works on both clusters is asked once, at the first Secret on the second cluster; then nothing on either', async () => {
+    // Tuesday, a fresh server: the first sign-in covers dublin's namespaces (the grace), not a
+    // cluster the engineer never worked in (session 43, day 34's customer boundary): sydney's first
+    // Secret asks a sign-in made after it, once.
+    const sub = 'both-a@fin.example';
+    const TUE = WED - 24 * H;
+    const first = signIn(sub, TUE - 40_000);
+    expect(reasonOf(await get(named, first, TUE, WORK[0]!, DUB))).toBe('allowed');
+    expect(reasonOf(await get(named, first, TUE + 20_000, WORK[1]!, DUB))).toBe('allowed');
+    expect(reasonOf(await get(named, first, TUE + 40_000, WORK[0]!, SYD))).toBe('allowed');
+    const asked = await get(named, first, TUE + 60_000, WORK[1]!, SYD);
+    expect(reasonOf(asked)).toBe('auth_too_old');
+    expect(JSON.stringify(deniedBody(asked))).toContain('a cluster this identity has not worked in needs a sign-in after its first sighting');
+    expect(reasonOf(await get(named, signIn(sub, TUE + 90_000), TUE + 120_000, WORK[1]!, SYD))).toBe('allowed');
+    const login = await twoDays(named, sub, [DUB, SYD]);
     for (const host of [DUB, SYD]) {
       const res = await get(named, login, THU + 4 * H, '/api/v1/namespaces/ledger-prod/secrets?limit=500', host);
       expect(res.status.code, `${host}: ${reasonOf(res)}`).toBe(0);

@@ -11,7 +11,7 @@ import { apiOf, AUDIT_VDI, BREAKGLASS, CHROME, CHROME_HINTS, HEADLAMP, KUBECTL, 
  * in `kubernetes.clusters`, whose namespaces collide (`payments-prod` is brix's and sable's,
  * `app-prod` four customers'), a shared Headlamp (`/clusters/<customer>/`) and a contractor's
  * hours. Each test is one person's routine on two days, then the finding, with their sign-in of
- * that moment. The open ones are `it.fails`.
+ * that moment. The open ones are `it.fails` (none since session 43).
  */
 
 const [TUE, WED] = [23, 24].map((d) => Date.UTC(2027, 10, d, 8, 0, 0)) as [number, number];
@@ -55,23 +55,25 @@ describe("an MSP's six customer clusters behind one gateway, with the example an
     expect(contextOf(res)).toBe('unfamiliar_namespace');
   });
 
-  // Open (day 34, every seed both ways): brix's engineer 30 minutes after a sign-in reads sable's
-  // payments-prod Secret and opens a shell there, in a cluster the identity never sent a request
-  // to. unfamiliar_namespace's grace (grace_seconds 3600, grace_namespaces 5) lets a sign-in cover
-  // the next hour's new namespaces, and it does not tell a new namespace of a cluster the identity
-  // works in from one of a cluster it has never touched: the customer boundary an MSP's gateway
-  // exists for is crossed without a question (an insider, who would answer a step-up; but nothing
-  // is asked, and a token taken within that hour is allowed the same). A lever, not built: no grace
-  // in a named cluster where the identity has no working set. Its price is not measured: on day 34
-  // the rotating on-call's first sensitive action on a customer new to them (quay's incident, 3
-  // hours after the handover sign-in) is asked already; no other replayed day names its clusters.
-  it.fails("a customer's engineer's fresh sign-in does not cover a Secret on another customer's cluster it never touched", async () => {
+  // Open on day 34 (every seed both ways), closed in session 43: brix's engineer 30 minutes after a
+  // sign-in reads sable's payments-prod Secret and opens a shell there, in a cluster the identity
+  // never sent a request to. unfamiliar_namespace's grace (grace_seconds 3600, grace_namespaces 5)
+  // covered the next hour's new namespaces wherever they were: the customer boundary an MSP's
+  // gateway exists for was crossed without a question. No grace now in a named cluster where the
+  // identity has no working set (WorkHistory.clusterKnown, context-bound.ts namespaceGrace): the
+  // first sensitive action there needs a sign-in after its first sighting, and says why.
+  it("a customer's engineer's fresh sign-in does not cover a Secret on another customer's cluster it never touched", async () => {
     const sub = 'd34f-brix-ops@brix.example';
     await twoDays(sub, payments);
     const fresh = signIn(sub, WED + 2 * H);
     await routine(fresh, WED + 2 * H + 30_000, payments, {});
     const res = await send(fresh, WED + 2.5 * H, 'GET', '/api/v1/namespaces/payments-prod/secrets/payments-db', { host: SABLE });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(contextOf(res)).toBe('unfamiliar_namespace');
+    expect(JSON.stringify(deniedBody(res))).toContain('a cluster this identity has not worked in');
+    // A new namespace of brix's, the cluster the engineer works in, is still covered by that sign-in.
+    const own = await send(fresh, WED + 2.5 * H + 20_000, 'GET', '/api/v1/namespaces/ledger-prod/secrets/ledger-db');
+    expect(reasonOf(own), rules(own)).toBe('allowed');
   });
 
   // Stopped at request 1: an MSP lead's token from a residential proxy in the MSP's own city,

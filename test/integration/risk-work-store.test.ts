@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prng } from '../support/workday.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
-import { counterKey } from '../../src/state/keys.js';
+import { counterKey, workKeys } from '../../src/state/keys.js';
 import { observed } from '../../src/state/redis.js';
 import { observeBatchLua, observeLua } from '../../src/state/redis-scripts.js';
 import { limitsMs } from '../../src/state/sliding.js';
@@ -44,7 +44,7 @@ describe('working set, pace and sites: memory and redis agree', () => {
       const w = (at: number, o: Partial<{ namespace: string; object: string; site: string; nearby: string }>) =>
         Promise.resolve(s.observeWork({ subject: 'alice', nowMs: T + at, namespace: '', object: '', site: '', nearby: '', ...o }));
       expect(await w(0, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toEqual<WorkHistory>({
-        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0, entered: 0, familiar: 0, familyKnown: false, kindSince: 0, historySince: T,
+        namespaceKnown: false, namespaceSince: T, workingSet: 0, pace: 0, paceSince: 0, siteKnown: false, lastSite: '', lastSiteAt: 0, siteSince: T, nearbyKnown: false, nearbyProvenAt: 0, entered: 0, familiar: 0, familyKnown: false, clusterKnown: true, kindSince: 0, historySince: T,
       });
       await s.learnWork('alice', 'team-a', 'berlin', T + 1000, '203.0.0.0/16');
       expect(await w(2000, { namespace: 'team-a', site: 'berlin', nearby: '203.0.0.0/16' })).toMatchObject({ namespaceKnown: true, namespaceSince: 0, workingSet: 1, siteKnown: true, lastSite: 'berlin', lastSiteAt: T + 1000, nearbyKnown: true });
@@ -407,6 +407,59 @@ describe('working set, pace and sites: memory and redis agree', () => {
     }
   });
 
+  it('clusters: a name of a cluster never worked in is clusterKnown false until a name of it is learned; a name without a cluster writes and reads no marker', async () => {
+    const { m, r } = await pair();
+    const ttl = LIMITS.knownTtlSeconds * 1000;
+    const o = (at: number, namespace: string) => ({ subject: 'cleo', session: '', nowMs: T + at, ip: '203.0.113.7', ipPrefix: '203.0.113.0/24', device: '', uaFamily: 'kubectl', namespace, sensitive: true });
+    const w = (at: number, namespace: string) => ({ subject: 'cleo', nowMs: T + at, namespace, object: '', site: '', nearby: '' });
+    for (const s of [m, r]) {
+      const known = async (at: number, namespace: string) => (await Promise.resolve(s.observeWork!(w(at, namespace)))).clusterKnown;
+      expect(await known(0, 'payments-prod@brix')).toBe(false);
+      await s.learnWork('cleo', 'payments-prod@brix', '', T + 1000);
+      // Another name of brix is new, but brix is not; the same name on sable is in a cluster never worked in.
+      expect(await Promise.resolve(s.observeWork!(w(2000, 'billing-prod@brix')))).toMatchObject({ namespaceKnown: false, clusterKnown: true });
+      expect(await Promise.resolve(s.observeWork!(w(2000, 'payments-prod@sable')))).toMatchObject({ namespaceKnown: false, clusterKnown: false });
+      // A known name, and a name without a cluster: nothing to be new to.
+      expect(await known(2000, 'payments-prod@brix')).toBe(true);
+      expect(await known(2000, 'payments-prod')).toBe(true);
+      expect(await known(2000, '')).toBe(true);
+      // Every Secret of a cluster and its Namespace objects are work in it too.
+      await s.learnWork('cleo', '**@quay', '', T + 3000);
+      await s.learnWork('cleo', '/namespaces@oriel', '', T + 3000);
+      expect(await known(4000, 'app-prod@quay')).toBe(true);
+      expect(await known(4000, 'app-prod@oriel')).toBe(true);
+      // The use of a known name keeps the cluster's marker alive as it keeps the name (written when due).
+      expect(await known(ttl / 2, 'payments-prod@brix')).toBe(true);
+      expect(await known(ttl + 2000, 'billing-prod@brix')).toBe(true);
+      // quay's marker was not: past the known TTL, quay is a cluster never worked in again.
+      expect(await known(ttl + 4000, 'app-prod@quay')).toBe(false);
+    }
+    // Through the Check's script (observeAll), alone and in a batch, as observeWork answers.
+    await r.learnWork('cleo', 'records-prod@tamar', '', T + ttl + 5000);
+    m.learnWork('cleo', 'records-prod@tamar', '', T + ttl + 5000);
+    const one = await r.observeAll(o(ttl + 6000, 'records-dev@tamar'), w(ttl + 6000, 'records-dev@tamar'));
+    expect(one.work).toEqual(m.observeWork(w(ttl + 6000, 'records-dev@tamar')));
+    expect(one.work?.clusterKnown).toBe(true);
+    const batch = await Promise.all([
+      r.observeAll(o(ttl + 7000, 'records-dev@tamar'), w(ttl + 7000, 'records-dev@tamar')),
+      r.observeAll(o(ttl + 7000, 'records-dev@sable'), w(ttl + 7000, 'records-dev@sable')),
+      r.observeAll(o(ttl + 7000, ''), undefined),
+      r.observeAll(o(ttl + 7000, 'records-dev'), w(ttl + 7000, 'records-dev')),
+    ]);
+    expect(batch.map((b) => b.work?.clusterKnown)).toEqual([true, false, undefined, true]);
+    // Without kubernetes.clusters the stores keep what they kept before: no marker among the family keys.
+    const { m: m2, r: r2 } = await pair();
+    for (const s of [m2, r2]) {
+      await Promise.resolve(s.observeWork({ ...w(0, 'payments-prod'), subject: 'noah', family: '1:payments' }));
+      await s.learnWork('noah', 'payments-prod', '', T + 1000, '', '', 1, '', true, '1:payments', 'secret_read');
+      await Promise.resolve(s.observeWork({ ...w(ttl / 2, 'payments-prod'), subject: 'noah', family: '1:payments' }));
+    }
+    const { redis, prefix } = r2.internals;
+    expect((await redis.zrange(workKeys(prefix, 'noah').families, '0', '-1')).sort()).toEqual(['1:payments', 'k:secret_read']);
+    await r.learnWork('noah', 'payments-prod@brix', '', T + 1000, '', '', 1, '', true, '1:payments@brix');
+    expect((await r.internals.redis.zrange(workKeys(r.internals.prefix, 'noah').families, '0', '-1')).sort()).toEqual(['1:payments@brix', '@brix']);
+  });
+
   it('families through observeAll (one Check, and a batch of them) answer as observeWork does', async () => {
     const { m, r } = await pair();
     const o = (at: number, namespace: string) => ({ subject: 'kate', session: '', nowMs: T + at, ip: '203.0.113.7', ipPrefix: '203.0.113.0/24', device: '', uaFamily: 'kubectl', namespace, sensitive: true });
@@ -487,8 +540,16 @@ describe('working set, pace and sites: memory and redis agree', () => {
     await b.close();
   });
 
-  for (const seed of [1, 2, 3]) {
-    it(`seeded random sequence ${seed}: identical answers`, async () => {
+  // Seeds 4 to 6 with several clusters (kubernetes.clusters: `<name>@<cluster>`, WorkHistory.clusterKnown):
+  // the same names in two clusters, a third never learned, every-namespace names and Namespace objects of one.
+  const PLAIN = { learned: ['', 'a', 'b', 'c', 'd', 'e', '*', '**'], asked: ['', 'a', 'b', 'c', 'd', 'e', 'f', '*', '**'] };
+  const CLUSTERED = {
+    learned: ['', 'a@c1', 'b@c1', 'a@c2', 'c', '*@c1', '**@c2', '/namespaces@c2'],
+    asked: ['', 'a@c1', 'b@c1', 'e@c1', 'a@c2', 'b@c2', 'a@c3', 'c', '*@c1', '**@c2', '/namespaces@c1', '/namespaces@c2'],
+  };
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    const names = seed > 3 ? CLUSTERED : PLAIN;
+    it(`seeded random sequence ${seed}${seed > 3 ? ', several clusters' : ''}: identical answers`, async () => {
       const { m, r } = await pair();
       const rand = prng(seed);
       const pick = <X>(xs: X[]) => xs[Math.floor(rand() * xs.length)]!;
@@ -497,13 +558,13 @@ describe('working set, pace and sites: memory and redis agree', () => {
         at += Math.floor(rand() * (rand() < 0.1 ? 4_000_000 : 8_000));
         const subject = pick(['alice', 'bob']);
         if (rand() < 0.3) {
-          const args = [subject, pick(['', 'a', 'b', 'c', 'd', 'e', '*', '**']), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2']), pick(['', 'p1', 'p2', 'p3']), pick([1, 2, 2, 3]), pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), true, pick(FAMILIES), pick(KINDS)] as const;
+          const args = [subject, pick(names.learned), pick(['', 'berlin', 'lisbon']), at, pick(['', 'n1', 'n2']), pick(['', 'p1', 'p2', 'p3']), pick([1, 2, 2, 3]), pick(['', 'x1', 'x2', 'x3', 'x4', 'x5']), true, pick(FAMILIES), pick(KINDS)] as const;
           m.learnWork(...args);
           await r.learnWork(...args);
           continue;
         }
         const auth = pick([0, T, at - 1000, at - 600_000, at - 4_000_000, at]);
-        const o = { subject, nowMs: at, namespace: pick(['', 'a', 'b', 'c', 'd', 'e', 'f', '*', '**']), object: pick(OBJECTS), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth, read: rand() < 0.6, family: pick(FAMILIES), kind: pick(KINDS) };
+        const o = { subject, nowMs: at, namespace: pick(names.asked), object: pick(OBJECTS), site: pick(['', 'berlin', 'lisbon', 'singapore']), nearby: pick(['', 'n1', 'n2', 'n3']), auth, read: rand() < 0.6, family: pick(FAMILIES), kind: pick(KINDS) };
         expect(await r.observeWork(o), `step ${i}`).toEqual(m.observeWork(o));
       }
     });

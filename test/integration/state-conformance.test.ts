@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_ADDRESS_NETWORK } from '../../src/request/client-ip.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
-import type { ApprovalRecord, Observation, StateStore, SubjectHistory } from '../../src/state/store.js';
+import type { ApprovalRecord, Observation, StateStore, SubjectHistory, WorkHistory, WorkObservation } from '../../src/state/store.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 
@@ -28,7 +28,10 @@ type Step =
   | { at: number; consume: string; expect?: boolean }
   | { at: number; list: number; expect?: string[] }
   | { at: number; remember: [key: string, data: string, ttlMs: number] }
-  | { at: number; challenge: string; expect?: Partial<{ data: string; expiresAt: number }> | null };
+  | { at: number; challenge: string; expect?: Partial<{ data: string; expiresAt: number }> | null }
+  // The working set: alone (observeWork) or as a Check sends it (`check`: observeAll, where a store has it).
+  | { at: number; work: Partial<WorkObservation>; check?: boolean; expect?: Partial<WorkHistory> }
+  | { at: number; learnWork: string; subject?: string };
 
 interface Scenario {
   name: string;
@@ -42,6 +45,11 @@ const seen = (at: number, o: Partial<Observation>, expect?: Partial<SubjectHisto
   { at, learn: [o.ip ?? '', o.ipPrefix ?? '', o.device ?? ''], subject: o.subject },
 ];
 const laptop = { ip: '203.0.113.7', ipPrefix: '203.0.113.0/24', device: 'cert:laptop' };
+/** A working-set observation of `namespace`, alone and as a Check sends it. */
+const work = (at: number, namespace: string, expect: Partial<WorkHistory>): Step[] => [
+  { at, work: { namespace }, expect },
+  { at, work: { namespace }, check: true, expect },
+];
 
 const SCENARIOS: Scenario[] = [
   {
@@ -360,6 +368,28 @@ const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    // Several clusters behind one gateway (kubernetes.clusters): working-set names `<name>@<cluster>`.
+    name: 'clusters: an unknown namespace of a cluster never worked in is clusterKnown false until a name of that cluster is learned, within the known TTL',
+    steps: [
+      ...work(T, 'payments-prod@brix', { namespaceKnown: false, namespaceSince: T, clusterKnown: false }),
+      { at: T + S, learnWork: 'payments-prod@brix' },
+      ...work(T + 2 * S, 'billing-prod@brix', { namespaceKnown: false, namespaceSince: T + 2 * S, clusterKnown: true }),
+      ...work(T + 3 * S, 'payments-prod@sable', { namespaceKnown: false, namespaceSince: T + 3 * S, clusterKnown: false }),
+      ...work(T + 4 * S, 'payments-prod@brix', { namespaceKnown: true, clusterKnown: true }),
+      // Without a cluster in the name (no kubernetes.clusters) there is nothing to be new to.
+      ...work(T + 4 * S, 'payments-prod', { namespaceKnown: false, clusterKnown: true }),
+      // Another subject has worked nowhere.
+      { at: T + 5 * S, work: { subject: 'bob@example.com', namespace: 'billing-prod@brix' }, expect: { clusterKnown: false } },
+      // Every Secret of a cluster at once is work in it too.
+      { at: T + 6 * S, learnWork: '**@sable' },
+      ...work(T + 7 * S, 'payments-prod@sable', { namespaceKnown: false, clusterKnown: true }),
+      // Unused for the known TTL, brix's marker expires with its namespace; sable's, learned later, not yet.
+      ...work(T + (3600 + 1) * S, 'billing-prod@brix', { namespaceKnown: false, clusterKnown: false }),
+      ...work(T + (3600 + 1) * S, 'payments-prod@sable', { namespaceKnown: false, clusterKnown: true }),
+      ...work(T + (3600 + 6) * S, 'payments-prod@sable', { clusterKnown: false }),
+    ],
+  },
+  {
     name: 'challenges: remembered per credential until they expire; a newer one replaces the older',
     steps: [
       { at: T, challenge: 'tok-a', expect: null },
@@ -402,6 +432,12 @@ async function run(store: StateStore, steps: Step[]): Promise<unknown[]> {
       results.push(await store.challenges.remember(...step.remember, step.at));
     } else if ('challenge' in step) {
       results.push((await store.challenges.get(step.challenge, step.at)) ?? null);
+    } else if ('work' in step) {
+      const w: WorkObservation = { subject: ALICE, object: '', site: '', nearby: '', namespace: '', ...step.work, nowMs: step.at };
+      const o: Observation = { subject: w.subject, session: '', ip: '', ipPrefix: '', device: '', uaFamily: '', namespace: '', sensitive: false, nowMs: step.at };
+      results.push(step.check === true && store.observeAll !== undefined ? (await store.observeAll(o, w)).work : await store.observeWork!(w));
+    } else if ('learnWork' in step) {
+      results.push(await store.learnWork!(step.subject ?? ALICE, step.learnWork, '', step.at));
     } else if ('consume' in step) {
       results.push(await store.approvals.consume(step.consume, step.at));
     } else {

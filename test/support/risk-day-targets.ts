@@ -175,13 +175,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // grace (unfamiliar_namespace.grace_seconds). Never stopped on seeds 312, 314 and 315 with the
   // warm-up day; 2 (policy) on 311 and 313; 3 (unfamiliar_namespace) without it. Day 27's malware class.
   "the device key AND the token, with the certificate, through the engineer's own home network (malware on the home NAS) after the engineer signed off",
-  // Day 34 (docs/risk.md, "Day 34: what it found"), an open finding, an `it.fails` in
-  // risk-day34-findings.test.ts, every seed both ways: a customer's engineer (a guest account at
-  // the MSP's IdP) 30 minutes after a sign-in reads a Secret and opens a shell on another
-  // customer's cluster, one the identity never sent a request to. unfamiliar_namespace's grace
-  // (grace_seconds 3600, grace_namespaces 5) covers a new namespace of a cluster never touched as
-  // it covers one of the cluster the identity works in.
-  "a customer's engineer (a guest account at the MSP's IdP) pivots with their own token to another customer's cluster, into the namespace of the same name as their own, 30 minutes after signing in",
   // Day 4 (docs/risk.md, "What is not stopped"): the request carries the victim's token, a user
   // agent like the victim's, from the victim's own network or one next to it.
   'session hijacked behind the office NAT (copied user agent)',
@@ -521,13 +514,15 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   ],
   // Day 34 (docs/risk.md, "Day 34: what it found"): oncall-a held the pager at home all of the
   // warm-up day and read no Secret: on the scored day the first Secret read is unfamiliar_kind
-  // (07:32, every seed), and the office after lunch, within the morning's login, a network never
-  // proven for oncall-a (new_network, every seed; unfamiliar_namespace between on seed 322).
+  // (07:32, every seed; since session 43 unfamiliar_namespace on seeds 321, 322 and 325, the same
+  // one challenge: a customer cluster the on-call never worked in has no namespace grace), and the
+  // office after lunch, within the morning's login, a network never proven for oncall-a
+  // (new_network, every seed; unfamiliar_namespace between on seed 322, the second there).
   // eng-11's site visit on a phone's tether: its carrier NAT at its first /24 and its second
   // (seed 323: day 5's hotspot class).
   'day 34 (workday34.ts)': [
     { cause: 'context: new_network', max: 2, who: ['d34-oncall-a@halyard.example', 'd34-eng-11@halyard.example'] },
-    { cause: 'context: unfamiliar_namespace', max: 1, who: ['d34-oncall-a@halyard.example'] },
+    { cause: 'context: unfamiliar_namespace', max: 2, who: ['d34-oncall-a@halyard.example'] },
   ],
   // Day 5 (docs/risk.md, "Day 5"): the same unfamiliar_namespace friction after a one-day
   // warm-up; and a login used from a network never seen needs a sign-in made after that network
@@ -1203,13 +1198,16 @@ const COLD_BOUND_DAY32 = { perEngineer: 1, within8h: 0, total: 3 };
  */
 const COLD_BOUND_DAY33 = { perEngineer: 2, within8h: 1, total: 8 };
 /**
- * Day 34 without warm-up, seed 321: 18 challenges, 4 engineers asked twice within 8 hours: the
+ * Day 34 without warm-up, seed 321: 23 challenges, 5 engineers asked twice within 8 hours: the
  * MSP office after lunch within a login made at home (new_network: a server started that morning
  * has seen nobody there), and each engineer's first sensitive action in a namespace of a customer
  * cluster more than the grace after the sign-in (unfamiliar_namespace, working sets begun that
- * morning, kept per cluster). Over five seeds: 16–21 challenges, 4–7 engineers.
+ * morning, kept per cluster); since session 43 also the first sensitive action on each customer
+ * cluster after the first (no namespace grace in a cluster never worked in: day 34's pivot into
+ * another customer's cluster), eng-7 asked 4 times. Over five seeds: 20–25 challenges, 5–8
+ * engineers (16–21 and 4–7 before).
  */
-const COLD_BOUND_DAY34 = { perEngineer: 3, within8h: 4, total: 18 };
+const COLD_BOUND_DAY34 = { perEngineer: 4, within8h: 5, total: 23 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],

@@ -245,6 +245,45 @@ describe('behaviour unlike the identity’s own', () => {
     expect(seen[3]!.out.ok && seen[3]!.out.risk.context?.code).toBe('machine_pace');
   });
 
+  // Several clusters behind one gateway (kubernetes.clusters, an MSP's customers): the grace covers
+  // the next hour's new namespaces of a cluster the identity works in, not of one it never did
+  // (day 34: brix's engineer, freshly signed in, into sable's payments-prod).
+  it('a fresh sign-in covers a new namespace of a cluster the identity works in, not one of a cluster it never worked in', () => {
+    const w = world();
+    const on = (cluster: string, r: RequestAttributes): RequestAttributes => ({ ...r, cluster });
+    const morning = token(S(T) - 40);
+    expect(w.check(on('brix', req(HOME, '/api/v1/namespaces/payments-prod/pods')), morning, T).v.allow).toBe(true);
+    expect(w.check(on('brix', req(HOME, '/api/v1/namespaces/payments-prod/secrets/db')), morning, T + 60_000, SENSITIVE).v.allow).toBe(true);
+    const login = S(T) + 2 * 3600;
+    const fresh = token(login, 'sid-2');
+    const at = (login + 60) * 1000;
+    // A new namespace of brix: the sign-in before its first sighting covers it, as without clusters.
+    const own = w.check(on('brix', req(HOME, '/api/v1/namespaces/billing-prod/secrets/db')), fresh, at, SENSITIVE);
+    expect(own.v.allow).toBe(true);
+    expect(own.out.ok && codes(own.out)).toContain('unfamiliar_namespace');
+    // sable's namespace of the same name: a sign-in after its first sighting, and the caller is told why.
+    const { v, out } = w.check(on('sable', req(HOME, '/api/v1/namespaces/payments-prod/secrets/db')), fresh, at + 30_000, SENSITIVE);
+    expect(v.allow).toBe(false);
+    expect(v.reason).toBe('auth_too_old');
+    expect(out.ok && out.risk.context?.code).toBe('unfamiliar_namespace');
+    expect(out.ok && out.requirement.authAfter).toBe(S(at + 30_000));
+    expect(out.ok && out.risk.context?.summary).toBe(
+      'get secrets in namespace payments-prod of cluster sable, where you have not worked: a cluster this identity has not worked in needs a sign-in after its first sighting',
+    );
+    // A read there first (allowed: nothing sensitive) teaches nothing with that sign-in…
+    expect(w.check(on('sable', req(HOME, '/api/v1/namespaces/records-prod/pods')), fresh, at + 40_000).v.allow).toBe(true);
+    expect(w.check(on('sable', req(HOME, '/api/v1/namespaces/records-prod/secrets/db')), fresh, at + 50_000, SENSITIVE).v.allow).toBe(false);
+    // …and every Secret of a cluster never worked in is no more covered (cluster_secret_list).
+    const all = w.check(on('quay', req(HOME, '/api/v1/secrets')), fresh, at + 60_000, SENSITIVE);
+    expect(all.v.allow).toBe(false);
+    expect(all.out.ok && all.out.requirement.authAfter).toBe(S(at + 60_000));
+    // The sign-in it asks for proves sable's payments-prod; sable is then a cluster worked in, and
+    // its next new namespace has the grace again.
+    const again = token(S(at) + 90, 'sid-3');
+    expect(w.check(on('sable', req(HOME, '/api/v1/namespaces/payments-prod/secrets/db')), again, at + 95_000, SENSITIVE).v.allow).toBe(true);
+    expect(w.check(on('sable', req(HOME, '/api/v1/namespaces/ledger-prod/secrets/db')), again, at + 120_000, SENSITIVE).v.allow).toBe(true);
+  });
+
   it('a first delete outside the working set needs a sign-in after it: a freshly signed-in insider is asked again', () => {
     const w = alice();
     const at = T + 3 * 3_600_000;

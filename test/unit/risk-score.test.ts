@@ -250,7 +250,7 @@ describe('scoreRisk reuses one scratch list (enginecost)', () => {
     // called in another order, changes this list (the order reasons, details and audit records show).
     const work: WorkHistory = {
       namespaceKnown: false, namespaceSince: nowMs - 1000, workingSet: 3, pace: 0, paceSince: 0, siteKnown: false, lastSite: 'dublin',
-      lastSiteAt: nowMs - 600_000, siteSince: nowMs, nearbyKnown: false, nearbyProvenAt: 0, entered: 0, familiar: 0, familyKnown: false,
+      lastSiteAt: nowMs - 600_000, siteSince: nowMs, nearbyKnown: false, nearbyProvenAt: 0, entered: 0, familiar: 0, familyKnown: false, clusterKnown: true,
       kindSince: 0, historySince: nowMs - 86_400_000,
     };
     const all = ctx({

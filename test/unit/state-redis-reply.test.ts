@@ -17,8 +17,8 @@ function reply(numbers: (number | string)[], ...strings: string[]): string {
 const T = 1_764_000_000_000;
 /** observe's eighteen numbers, each distinct so a swapped field shows. */
 const HISTORY = [1, 0, 1, 0, 2, 7, 3, 1, 4, 1, 5, T + 12, T + 13, T + 14, T + 16, 17, 18, T + 19];
-/** work's thirteen numbers. */
-const WORK = [1, T + 1, 3, 4, 0, T + 6, T + 7, 1, T + 9, T + 10, 11, T + 12, 1, T + 13, T - 14];
+/** work's sixteen numbers. */
+const WORK = [1, T + 1, 3, 4, 0, T + 6, T + 7, 1, T + 9, T + 10, 11, T + 12, 1, T + 13, T - 14, 0];
 
 describe('the Check reply', () => {
   it('maps every number and string to its field', () => {
@@ -31,7 +31,7 @@ describe('the Check reply', () => {
     });
     expect(r.work).toEqual({
       namespaceKnown: true, namespaceSince: T + 1, workingSet: 3, pace: 4, siteKnown: false, lastSite: 'são,paulo',
-      lastSiteAt: T + 6, siteSince: T + 7, nearbyKnown: true, paceSince: T + 9, nearbyProvenAt: T + 10, entered: 11, familiar: T + 12, familyKnown: true, kindSince: T + 13, historySince: T - 14,
+      lastSiteAt: T + 6, siteSince: T + 7, nearbyKnown: true, paceSince: T + 9, nearbyProvenAt: T + 10, entered: 11, familiar: T + 12, familyKnown: true, kindSince: T + 13, historySince: T - 14, clusterKnown: false,
     });
   });
 
@@ -59,9 +59,9 @@ describe('the Check reply', () => {
     ['work missing its last site', reply([...HISTORY, ...WORK], '', '', ''), true],
     ['work expected, none sent', reply(HISTORY, '', '', ''), true],
     ['one string too many', reply(HISTORY, '', '', '', ''), false],
-    ["the previous version's work, without familyKnown", reply([...HISTORY, ...WORK.slice(0, -1)], 'a', 'b', 'c', 'd'), true],
-    ["an older version's work, without familiar", reply([...HISTORY, ...WORK.slice(0, -2)], 'a', 'b', 'c', 'd'), true],
-    ['an older version\'s work, without entered', reply([...HISTORY, ...WORK.slice(0, -3)], 'a', 'b', 'c', 'd'), true],
+    ["the previous version's work, without clusterKnown", reply([...HISTORY, ...WORK.slice(0, -1)], 'a', 'b', 'c', 'd'), true],
+    ["an older version's work, without historySince", reply([...HISTORY, ...WORK.slice(0, -2)], 'a', 'b', 'c', 'd'), true],
+    ['an older version\'s work, without kindSince', reply([...HISTORY, ...WORK.slice(0, -3)], 'a', 'b', 'c', 'd'), true],
     ['one number short', reply(HISTORY.slice(1), 'a', 'b', 'c'), false],
     ['one number short, a string of digits after it', reply(HISTORY.slice(1), '7', 'b', 'c'), false],
     ['one number too many', reply([...HISTORY, 1], 'a', 'b', 'c'), false],
@@ -92,9 +92,9 @@ const HISTORY_FIELDS = [
 const HISTORY_STRINGS = ['previousUaFamily', 'sessionOrigin', 'sessionClients'] as const;
 const WORK_FIELDS = [
   'namespaceKnown', 'namespaceSince', 'workingSet', 'pace', 'siteKnown', 'lastSiteAt', 'siteSince', 'nearbyKnown', 'paceSince', 'nearbyProvenAt',
-  'entered', 'familiar', 'familyKnown', 'kindSince', 'historySince',
+  'entered', 'familiar', 'familyKnown', 'kindSince', 'historySince', 'clusterKnown',
 ] as const;
-const FLAGS = new Set(['firstSeen', 'ipKnown', 'prefixKnown', 'deviceKnown', 'clientKnown', 'namespaceKnown', 'siteKnown', 'nearbyKnown', 'familyKnown']);
+const FLAGS = new Set(['firstSeen', 'ipKnown', 'prefixKnown', 'deviceKnown', 'clientKnown', 'namespaceKnown', 'siteKnown', 'nearbyKnown', 'familyKnown', 'clusterKnown']);
 
 function unescapeReference(t: string): string {
   let out = '';
