@@ -16,7 +16,7 @@ import { machineIdentity, maxOtherCpus, watchMachineLoad, type MachineLoad } fro
 import { formatSummary, median, percentileOfSorted, ratioSummary, roundTo, spread, summarize, type Summary } from './stats.mjs';
 import { launchFlags } from '../src/heap-limit.js';
 import { freePort } from './free-port.js';
-import { achievedRps, CAPACITY_CRITERION, capacityRound, openLoopModes, openLoopPlan, runOpenLoop, searchCapacity, sendLagsMs, sentTogether, spreadProcesses, type CapacityCriterion, type CapacitySearch, type OpenLoopMode } from './open-loop.js';
+import { achievedRps, CAPACITY_CRITERION, capacityRound, LATE_TENTHS, openLoopModes, openLoopPlan, runOpenLoop, searchCapacities, sendLagsMs, sentTogether, spreadProcesses, type CapacityCriterion, type CapacitySearch, type OpenLoopMode } from './open-loop.js';
 
 /**
  * Orchestrates the benchmark: fixtures → stepgate and the no-op reference as child processes →
@@ -37,7 +37,8 @@ import { achievedRps, CAPACITY_CRITERION, capacityRound, openLoopModes, openLoop
  * BENCH_ONLY=e (or any of a–f, e.g. "a,e": (a)–(c) share their processes and run together;
  * results.json keeps the sections that were not run), BENCH_OPEN_LOOP=spread|burst|both (how (h)'s
  * requests arrive; bench/open-loop.ts), BENCH_OPEN_LOOP_PROCESSES (the most h2load processes that
- * spread them), BENCH_CAPACITY_SECONDS (one round of (h)'s open-loop capacity search, 1).
+ * spread them), BENCH_CAPACITY_SECONDS (one round of (h)'s open-loop capacity search, 1),
+ * BENCH_LATENCY_SECONDS (one round of (h) at a fixed rate, 6).
  */
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -84,6 +85,15 @@ const OPEN_LOOP = openLoopModes(process.env.BENCH_OPEN_LOOP);
 const OPEN_LOOP_PROCESSES = spreadProcesses(process.env.BENCH_OPEN_LOOP_PROCESSES);
 /** Length of one round of (h)'s open-loop capacity search, s. */
 const CAPACITY_SECONDS = positive('BENCH_CAPACITY_SECONDS', 1);
+/**
+ * Length of one round of (h) at a fixed rate, s. A mark-compact stops a server here for 15–90 ms
+ * every one to a few seconds under load, and the requests it holds up wait 0 to P ms, so a round's
+ * p99 stands above the floor by about P minus 1 % of the round: a 2-s round's p99 was its one pause
+ * or not (bench/README.md, "(h)'s open-loop maximum", "The rates' rounds"). In 6 s one pause up to
+ * ~60 ms no longer sets it; the stopped time per second does, which is the server's. 6 rates × 3
+ * alternations × 2 servers × 6 s is about 3.6 minutes.
+ */
+const LATENCY_SECONDS = positive('BENCH_LATENCY_SECONDS', 6);
 /** Results are written only when other work took at most this many CPUs, before and during the run (machine-load.ts; BENCH_FORCE=1 overrides). */
 const MAX_LOAD = maxOtherCpus();
 const FORCE = process.env.BENCH_FORCE === '1';
@@ -1205,7 +1215,8 @@ const RUN_SCALE = Math.max(1, (SETTINGS.rounds * (SETTINGS.seconds + SETTINGS.wa
 // (4 shapes × 2 servers and 5 shapes × 3), counted twice for slack.
 const SETTING_ROUND_MINUTES = (SETTINGS.settingRounds - SETTINGS.rounds) * ((ONLY.has('d') ? 0.4 : 0) + (ONLY.has('e') ? 0.7 : 0)) * ((SETTINGS.seconds + 0.3) / 1.8) * 2;
 const LIMIT_MINUTES =
-  Math.ceil(((ONLY.has('e') ? 11 : 8) + (ONLY.has('h') ? 7 : 0) + (ONLY.has('w') ? 2 : 0)) * RUN_SCALE + SETTING_ROUND_MINUTES) +
+  // (h): the capacity searches and the closed loop (about 2 minutes), then 6 rates × 3 alternations × 2 servers of LATENCY_SECONDS (0.6 min per s), with slack.
+  Math.ceil(((ONLY.has('e') ? 11 : 8) + (ONLY.has('h') ? 4 + 1.2 * LATENCY_SECONDS : 0) + (ONLY.has('w') ? 2 : 0)) * RUN_SCALE + SETTING_ROUND_MINUTES) +
   (ONLY.has('g') ? 20 : 0) +
   (ONLY.has('s') ? Math.ceil((2 * soakSettings().seconds + 120) / 60) + 4 : 0);
 const timer = setTimeout(() => {
@@ -1376,10 +1387,16 @@ interface LatencyResult {
   /** Closed-loop maxima ((a)'s h2load), for comparison: no open-loop client reaches them (open-loop.ts, searchCapacity). */
   noop_max_rps: number;
   stepgate_max_rps: number;
+  /**
+   * Each closed-loop run's req/s (h2load's requests done over the BENCH_SECONDS measured, which come in steps of 16: 10.67 req/s at 1.5 s). Absent before
+   * tail43b; on 12-07 04:32 both medians were 18,069 and the runs were not kept.
+   */
+  closed_loop_rps?: { noop: number[]; stepgate: number[] };
   /** Open-loop maxima with (h)'s own client setup; the no-op's is what the 50/70/90 % rates and the target are taken of. Absent before tail43. */
   noop_open_loop_max_rps?: number;
   stepgate_open_loop_max_rps?: number;
-  capacity?: { criterion: CapacityCriterion; seconds: number; noop: CapacitySearch; stepgate: CapacitySearch };
+  /** The criterion as run: tail43's (before tail43b) had no rounds per rate and judged the p99 (maxP99Ms). */
+  capacity?: { criterion: Omit<CapacityCriterion, 'roundsPerRate'> & { roundsPerRate?: number; maxP99Ms?: number }; seconds: number; noop: CapacitySearch; stepgate: CapacitySearch };
   /** The most h2load processes spreading the arrivals (BENCH_OPEN_LOOP_PROCESSES). Absent before tail43 (4). */
   open_loop_processes?: number;
   /** Issue 17's target: stepgate's p99 within 0.5 ms of the no-op's at every rate up to 70 % of the no-op's open-loop maximum (this rate), first mode. */
@@ -1388,6 +1405,8 @@ interface LatencyResult {
   points: LatencyPoint[];
   /** Alternations per rate. */
   rounds: number;
+  /** Length of each of them, s (BENCH_LATENCY_SECONDS). Absent before tail43b (2 s, or BENCH_SECONDS when longer). */
+  round_seconds?: number;
   /** The arrival modes measured (BENCH_OPEN_LOOP); the first is the one the target is judged on. Absent before tail37 (all "burst"). */
   modes?: OpenLoopMode[];
   /** Rates at which stepgate's p99 stayed within 0.5 ms of the no-op's, in the first mode. */
@@ -1439,14 +1458,18 @@ async function openLoop(c: Child, frameFile: string, rate: number, seconds: numb
 
 /**
  * One round of the open-loop capacity search: CAPACITY_SECONDS at `rate` with (h)'s client setup
- * (the first arrival mode), judged by open-loop.ts' criterion.
+ * (the first arrival mode), judged by open-loop.ts' criterion; with the server's mark-compacts and
+ * CPU per request in it, which say whether a round failed on a pause or on the server's cost.
  */
-async function capacityProbe(c: Child, frameFile: string, rate: number, work: string): Promise<ReturnType<typeof capacityRound>> {
+async function capacityProbe(c: Child, frameFile: string, rate: number, work: string, markCompacts?: number[]): Promise<ReturnType<typeof capacityRound>> {
   const target = [`--data=${frameFile}`, '--header=content-type: application/grpc', '--header=te: trailers', `http://127.0.0.1:${c.port}${CHECK_PATH}`];
   const plan = openLoopPlan(OPEN_LOOP[0]!, rate, Math.round(rate * CAPACITY_SECONDS), OPEN_LOOP_PROCESSES);
+  const mcBefore = markCompacts?.length ?? 0;
+  const cpu0 = cpuSeconds(c.proc.pid!);
   const rows = await runOpenLoop(plan, join(work, `capacity-${c.name}.log`), target, (CAPACITY_SECONDS + 30) * 1000);
-  const r = capacityRound(rate, rows, plan);
-  console.error(`(h) capacity ${c.name} ${rate} req/s: ${r.held ? 'holds' : `no (${r.why})`}`);
+  const serverCpuUs = ((cpuSeconds(c.proc.pid!) - cpu0) * 1e6) / Math.max(1, rows.length);
+  const r = { ...capacityRound(rate, rows, plan), server_cpu_us: round(serverCpuUs, 1), ...(markCompacts ? { mark_compacts: markCompacts.length - mcBefore } : {}) };
+  console.error(`(h) capacity ${c.name} ${rate} req/s: ${r.held ? 'holds' : `no (${r.why})`}; ${r.server_cpu_us} µs/req, ${r.mark_compacts ?? '?'} mark-compacts, p99 ${r.p99_ms} ms`);
   return r;
 }
 
@@ -1498,19 +1521,21 @@ async function latencyScenario(issuer: Issuer, work: string): Promise<LatencyRes
     const max = { noop: saturation.noop.map((r) => r.rps), stepgate: saturation.stepgate.map((r) => r.rps) };
     const noopMax = median(max.noop);
     // The open-loop maxima, with the client setup of the rates below, from 1,000 req/s up to the
-    // closed-loop maximum (open-loop.ts, searchCapacity): the no-op's for the rates, stepgate's for the record.
+    // closed-loop maximum (open-loop.ts, searchCapacities): the no-op's for the rates, stepgate's for
+    // the record; the two searches take turns round by round, so that the machine's moments fall on both.
     const searchUpTo = (closed: number) => Math.max(1100, Math.round(closed / 100) * 100);
-    const capacity = {
-      noop: await searchCapacity((rate) => capacityProbe(noop, frameFile, rate, work), 1000, searchUpTo(noopMax)),
-      stepgate: await searchCapacity((rate) => capacityProbe(sg, frameFile, rate, work), 1000, searchUpTo(median(max.stepgate))),
-    };
+    const [noopSearch, sgSearch] = await searchCapacities([
+      { round: (rate) => capacityProbe(noop, frameFile, rate, work, mcs.get(noop)), low: 1000, high: searchUpTo(noopMax) },
+      { round: (rate) => capacityProbe(sg, frameFile, rate, work, mcs.get(sg)), low: 1000, high: searchUpTo(median(max.stepgate)) },
+    ]);
+    const capacity = { noop: noopSearch!, stepgate: sgSearch! };
     const openMax = capacity.noop.max_rps;
     console.error(`(h) open-loop maxima: no-op ${openMax} req/s, stepgate ${capacity.stepgate.max_rps} (closed loop ${Math.round(noopMax)}, ${Math.round(median(max.stepgate))})`);
     const shares = openMax > 0 ? [0.5, 0.7, 0.9].map((f) => Math.round(f * openMax)) : [];
     const targetRps = openMax > 0 ? Math.round(0.7 * openMax) : undefined;
     const rates = [...new Set([1000, 3000, 5000, ...shares])].sort((a, b) => a - b);
     const points: LatencyPoint[] = [];
-    const seconds = Math.max(2, SETTINGS.seconds);
+    const seconds = LATENCY_SECONDS;
     for (const rate of rates) {
       // Both modes at one rate back to back, so that a comparison of the two sees the same machine.
       for (const mode of OPEN_LOOP) {
@@ -1542,6 +1567,7 @@ async function latencyScenario(issuer: Issuer, work: string): Promise<LatencyRes
       shape: shape.name,
       noop_max_rps: round(noopMax),
       stepgate_max_rps: round(median(max.stepgate)),
+      closed_loop_rps: { noop: max.noop.map((x) => round(x)), stepgate: max.stepgate.map((x) => round(x)) },
       noop_open_loop_max_rps: openMax,
       stepgate_open_loop_max_rps: capacity.stepgate.max_rps,
       capacity: { criterion: CAPACITY_CRITERION, seconds: CAPACITY_SECONDS, ...capacity },
@@ -1549,6 +1575,7 @@ async function latencyScenario(issuer: Issuer, work: string): Promise<LatencyRes
       ...(targetRps === undefined ? {} : { target_rps: targetRps, target_met: flat >= targetRps }),
       points,
       rounds: SETTINGS.rounds,
+      round_seconds: seconds,
       modes: [...OPEN_LOOP],
       flat_up_to_rps: flat,
       flat_up_to_rps_by_mode: flatByMode,
@@ -1580,8 +1607,9 @@ function latencyTable(h: LatencyResult): string[] {
   const modes = h.modes ?? ['burst'];
   const lines = [
     '',
-    `(h) open-loop latency, ${h.shape}: fixed offered rates, stepgate and the no-op alternating (${alternationText(2, h.rounds)}); ms, median of ${roundCount(h.rounds)} [spread]. ` +
+    `(h) open-loop latency, ${h.shape}: fixed offered rates, stepgate and the no-op alternating (${alternationText(2, h.rounds)}); ms, median of ${roundCount(h.rounds)}${h.round_seconds ? ` of ${h.round_seconds} s` : ''} [spread]. ` +
       `Closed-loop saturation: no-op ${h.noop_max_rps} req/s, stepgate ${h.stepgate_max_rps} req/s` +
+      (h.closed_loop_rps ? ` (runs ${h.closed_loop_rps.noop.join(', ')} and ${h.closed_loop_rps.stepgate.join(', ')})` : '') +
       (h.noop_open_loop_max_rps === undefined ? '' : `; open-loop maximum with this client (below): no-op ${h.noop_open_loop_max_rps} req/s, stepgate ${h.stepgate_open_loop_max_rps} req/s`) +
       `. p99 within 0.5 ms of the no-op up to ${h.flat_up_to_rps} req/s (${modes[0]} arrivals${openShare(h, h.flat_up_to_rps)})` +
       `${modes.slice(1).map((m) => `; ${h.flat_up_to_rps_by_mode?.[m] ?? '?'} req/s with ${m} arrivals`).join('')}.` +
@@ -1591,12 +1619,23 @@ function latencyTable(h: LatencyResult): string[] {
     const c = h.capacity.criterion;
     lines.push(
       '',
-      `Open-loop capacity search (${h.capacity.seconds} s rounds, the spread client of the rates, at most ${h.open_loop_processes ?? 4} h2load processes; a rate holds when every request is answered, h2load achieves ≥ ${c.minAchieved * 100} % of it with send lag p99 ≤ ${c.maxLagMs} ms, ` +
-        `the last fifth's median latency is within ${c.maxGrowthMs} ms of the second fifth's and p99 ≤ ${c.maxP99Ms} ms; a failed rate is tried twice; bisection from 1,000 req/s to the closed-loop maximum):`,
+      c.roundsPerRate === undefined
+        ? `Open-loop capacity search (${h.capacity.seconds} s rounds; tail43's criterion: the last fifth's median latency within ${c.maxGrowthMs} ms of the second fifth's, p99 ≤ ${c.maxP99Ms ?? '?'} ms, a failed rate tried twice):`
+        : `Open-loop capacity search (${h.capacity.seconds} s rounds, the spread client of the rates, at most ${h.open_loop_processes ?? 4} h2load processes, the two servers' rounds taking turns; a round holds when every request is answered, h2load achieves ≥ ${c.minAchieved * 100} % of the rate and is back on time (send lag p99 ≤ ${c.maxLagMs} ms) in one of the last ${LATE_TENTHS} tenths of the requests, ` +
+          `and no queue lasts: the lowest median of those tenths within ${c.maxGrowthMs} ms of the lowest of tenths 2–4; a rate holds when ${(c.roundsPerRate + 1) / 2} of ${c.roundsPerRate} rounds do; bisection from 1,000 req/s to the closed-loop maximum):`,
       '',
-      ...(['noop', 'stepgate'] as const).map(
-        (name) => `- ${name}: **${h.capacity![name].max_rps}** req/s; ${h.capacity![name].rounds.map((r) => `${r.rate} ${r.held ? 'holds' : `no (${r.why})`}`).join(', ')}`,
-      ),
+      ...(['noop', 'stepgate'] as const).map((name) => {
+        const s = h.capacity![name];
+        const rounds = s.rounds.map((r) => `${r.held ? '✓' : `✗ (${r.why})`}${r.mark_compacts === undefined ? '' : ` ${r.mark_compacts} mc`}${r.server_cpu_us === undefined ? '' : ` ${r.server_cpu_us} µs/req`}`);
+        if (!s.verdicts) return `- ${name}: **${s.max_rps}** req/s; ${s.rounds.map((r) => `${r.rate} ${r.held ? 'holds' : `no (${r.why})`}`).join(', ')}`;
+        // Each verdict's rounds, in order: the rounds of one rate are consecutive.
+        let i = 0;
+        const rates = s.verdicts.map((v) => {
+          const its = rounds.slice(i, (i += v.held + v.failed));
+          return `${v.rate} ${v.holds ? 'holds' : 'no'} ${v.held}/${v.held + v.failed} [${its.join('; ')}]`;
+        });
+        return `- ${name}: **${s.max_rps}** req/s; ${rates.join(', ')}`;
+      }),
     );
   }
   const spreadOf = (p: LatencyPoint, k: 'p50' | 'p99' | 'p999') => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { achievedRps, CAPACITY_CRITERION, DEFAULT_SPREAD_PROCESSES, capacityRound, type CapacityRound, h2loadOpenLoopArgs, latencyDrift, mergeLogs, type LogRow, openLoopModes, openLoopPlan, searchCapacity, sendLagsMs, sentTogether, SPREAD_CONNECTIONS, SPREAD_PROCESSES, spreadProcesses } from '../../bench/open-loop.js';
+import { achievedRps, CapacitySearchState, DEFAULT_SPREAD_PROCESSES, capacityRound, type CapacityRound, h2loadOpenLoopArgs, mergeLogs, type LogRow, openLoopModes, openLoopPlan, searchCapacities, searchCapacity, sendLagsMs, sentTogether, settledLatency, SPREAD_CONNECTIONS, SPREAD_PROCESSES, spreadProcesses } from '../../bench/open-loop.js';
 
 /**
  * (h)'s arrivals (bench/open-loop.ts): a plan whose processes overlap in phase, lose requests or
@@ -121,8 +121,10 @@ describe('open-loop logs', () => {
 
 /**
  * (h)'s open-loop capacity search: a criterion that let a growing queue pass would put the
- * 50/70/90 % rates past capacity again (the 02:53 run), one that failed on a single pause would put
- * them far too low; a search that lost a held rate or never ended would do either.
+ * 50/70/90 % rates past capacity again (the 02:53 run); one that failed a round on a single pause,
+ * or a search that took one round's word for a rate, makes the maximum a draw among pauses (the
+ * 04:32 run: no-op 12,600 against stepgate 17,300); a search that lost a held rate or never ended
+ * would do either.
  */
 describe('open-loop capacity', () => {
   /** One second at `rate` as the plan sends it, on time; each request's latency from its send time (s since the start). */
@@ -140,41 +142,72 @@ describe('open-loop capacity', () => {
     return { plan, rows: rows.sort((a, b) => a[0] - b[0]) };
   };
 
-  it('holds a steady round, and one whose pause is over before its last fifth', () => {
+  /**
+   * A server at `load` of its capacity (work arrives at `load` s per s) that stops for `pauseS` at
+   * `atS`: a request sent during the pause waits for its end and for the work ahead of it; after it,
+   * the backlog drains at 1 − load (µs, 400 µs of service besides).
+   */
+  const paused = (load: number, atS: number, pauseS: number) => (t: number) => {
+    if (t < atS) return 400;
+    const backlog = t < atS + pauseS ? atS + pauseS - t + load * (t - atS) : Math.max(0, load * pauseS - (1 - load) * (t - atS - pauseS));
+    return 400 + Math.round(backlog * 1e6);
+  };
+
+  it('holds a steady round, and one with a pause wherever it falls, at 90 % of capacity', () => {
     const steady = run(5000, () => 400);
     expect(capacityRound(5000, steady.rows, steady.plan)).toMatchObject({ held: true, why: '', failed: 0, p99_ms: 0.4 });
-    // A 30 ms stall at 0.3 s (a mark-compact): ~150 requests late, then the queue drains.
-    const paused = run(5000, (t) => (t >= 0.3 && t < 0.33 ? 30_000 - (t - 0.3) * 1e6 : 400));
-    expect(capacityRound(5000, paused.rows, paused.plan).held).toBe(true);
+    // A 30 ms stall (a mark-compact): its backlog of 27 ms takes 270 ms to drain at 90 %. At the
+    // start, in the middle, and at 0.8 s, where it covers the whole last fifth (tail43's criterion,
+    // the last fifth's median against the second's, refused that one).
+    for (const at of [0.3, 0.5, 0.8, 0.95]) {
+      const r = run(5000, paused(0.9, at, 0.03));
+      expect(capacityRound(5000, r.rows, r.plan), `pause at ${at} s`).toMatchObject({ held: true, why: '' });
+    }
+    // The pause's p99 is reported, not judged: 90 ms (the longest mark-compacts here) at 80 % holds too.
+    const long = run(5000, paused(0.8, 0.4, 0.09));
+    expect(capacityRound(5000, long.rows, long.plan)).toMatchObject({ held: true });
+    expect(capacityRound(5000, long.rows, long.plan).p99_ms).toBeGreaterThan(50);
   });
 
-  it('refuses a round whose queue grows to its end, naming why', () => {
+  it('refuses a round whose queue lasts to its end, naming why', () => {
     // 2 % over capacity: the queue grows by 100 requests per second, 20 ms by the end at 5,000 req/s.
     const growing = run(5000, (t) => 400 + t * 20_000);
     const r = capacityRound(5000, growing.rows, growing.plan);
     expect(r.held).toBe(false);
-    expect(r.why).toMatch(/queue growing/);
-    expect(latencyDrift(growing.rows).late).toBeGreaterThan(latencyDrift(growing.rows).early + 10);
+    expect(r.why).toMatch(/queue lasting/);
+    // Tenth 2 against tenth 7: half a second of growth, 10 ms.
+    expect(settledLatency(growing.rows).late - settledLatency(growing.rows).early).toBeCloseTo(10, 1);
+    // Past capacity with a pause besides: still refused.
+    const both = run(5000, (t) => paused(0.9, 0.7, 0.03)(t) + t * 20_000);
+    expect(capacityRound(5000, both.rows, both.plan).held).toBe(false);
+    // A pause at 95 % of capacity that has not drained in the last 0.4 s (a 60 ms stop at 0.5 s: 1.1 s to drain) is a lasting queue.
+    const stuck = run(5000, paused(0.95, 0.5, 0.06));
+    expect(capacityRound(5000, stuck.rows, stuck.plan).held).toBe(false);
   });
 
   it('refuses a round the client did not keep up with, late or short, or with a failed request', () => {
     const lagging = run(3000, () => 400, { late: (t) => t * 0.05 });
-    expect(capacityRound(3000, lagging.rows, lagging.plan).why).toMatch(/achieved .* < 98 % of 3000; send lag p99 [\d.]+ ms > 20/);
+    expect(capacityRound(3000, lagging.rows, lagging.plan).why).toMatch(/achieved .* < 98 % of 3000; send lag p99 [\d.]+ ms > 20 in every late tenth/);
+    // Bursty to the end (everything due sent together every 40 ms, the rate kept): late in every tenth.
+    const bursty = run(3000, () => 400, { late: (t) => Math.ceil(t / 0.04) * 0.04 - t });
+    expect(capacityRound(3000, bursty.rows, bursty.plan).why).toMatch(/^send lag p99 [\d.]+ ms > 20 in every late tenth$/);
+    // h2load descheduled for 80 ms at 0.3 s, then back on schedule in one burst (the lag p99 of the round is 80 ms): holds.
+    const stalled = run(3000, () => 400, { late: (t) => (t >= 0.3 && t < 0.38 ? 0.38 - t : 0) });
+    const s = capacityRound(3000, stalled.rows, stalled.plan);
+    expect(s).toMatchObject({ held: true, why: '' });
+    expect(s.lag_p99_ms).toBeGreaterThan(20);
     const failing = run(3000, () => 400, { status: (i) => (i === 17 ? 503 : 200) });
     expect(capacityRound(3000, failing.rows, failing.plan).why).toBe('1 failed');
-    const slow = run(3000, () => 60_000);
-    expect(capacityRound(3000, slow.rows, slow.plan).why).toBe(`p99 60.0 ms > ${CAPACITY_CRITERION.maxP99Ms}`);
     expect(capacityRound(3000, [], openLoopPlan('spread', 3000, 3000)).held).toBe(false);
   });
 
-  const fake = (capacity: number, flukes: number[] = []) => {
+  /** A server of this capacity; `flukes(rate, n)` turns the n-th round (from 1) at a rate into the other outcome. */
+  const fake = (capacity: number, flukes: (rate: number, n: number) => boolean = () => false) => {
     const tried: number[] = [];
     const round = (rate: number): Promise<CapacityRound> => {
       tried.push(rate);
-      // A fluke fails the first round at that rate only.
-      const fluke = flukes.includes(rate) && tried.filter((x) => x === rate).length === 1;
-      const held = rate <= capacity && !fluke;
-      return Promise.resolve({ rate, achieved_rps: rate, lag_p99_ms: 1, failed: 0, p99_ms: 1, early_p50_ms: 0.4, late_p50_ms: held ? 0.4 : 50, held, why: held ? '' : 'queue growing' });
+      const held = (rate <= capacity) !== flukes(rate, tried.filter((x) => x === rate).length);
+      return Promise.resolve({ rate, achieved_rps: rate, lag_p99_ms: 1, failed: 0, p99_ms: 1, early_p50_ms: 0.4, late_p50_ms: held ? 0.4 : 50, held, why: held ? '' : 'queue lasting' });
     };
     return { tried, round };
   };
@@ -185,25 +218,100 @@ describe('open-loop capacity', () => {
       const s = await searchCapacity(f.round, 1000, 26_600);
       expect(s.max_rps).toBeLessThanOrEqual(capacity);
       expect(s.max_rps).toBeGreaterThanOrEqual(Math.min(capacity, 0.95 * capacity - 100));
-      // Failed rates are tried twice; the whole search stays short: 1 + 2 × 7 rounds at worst.
-      expect(s.rounds.length).toBeLessThanOrEqual(15);
+      // Two rounds decide a rate whose rounds agree: about 8 rates, 16 rounds.
+      expect(s.rounds.length).toBeLessThanOrEqual(18);
+      expect(s.verdicts!.every((v) => v.held + v.failed === 2)).toBe(true);
       expect(s.rounds.map((r) => r.rate)).toEqual(f.tried);
     }
   });
 
-  it('tries a failed rate once more, so that one pause does not lower the result', async () => {
-    const f = fake(9000, [5200, 7400, 8600]);
+  it('decides each rate by the majority of three rounds: one pause below capacity does not lower the result', async () => {
+    // The first round at every rate fails (a pause, or the server growing to the new rate).
+    const f = fake(9000, (_, n) => n === 1);
     const s = await searchCapacity(f.round, 1000, 26_600);
-    // The flukes were among the rates tried (so the test exercises the retry).
-    expect(f.tried.filter((r) => [5200, 7400, 8600].includes(r)).length).toBeGreaterThanOrEqual(2);
     expect(s.max_rps).toBeGreaterThanOrEqual(0.95 * 9000 - 100);
+    expect(s.max_rps).toBeLessThanOrEqual(9000);
+    // Below capacity: failed, held, held; past it: held, failed, failed.
+    for (const v of s.verdicts!) expect([v.held, v.failed]).toEqual(v.rate <= 9000 ? [2, 1] : [1, 2]);
+  });
+
+  it('does not take one lucky round past capacity for a rate that holds', async () => {
+    // Past capacity, the second round at each rate holds (a quiet moment: tail43's search accepted
+    // such a rate on its second try, as stepgate's 17,300 at 04:32).
+    const f = fake(9000, (rate, n) => rate > 9000 && n === 2);
+    const s = await searchCapacity(f.round, 1000, 26_600);
+    expect(s.max_rps).toBeLessThanOrEqual(9000);
+    expect(s.max_rps).toBeGreaterThanOrEqual(0.95 * 9000 - 100);
+    const over = s.verdicts!.filter((v) => v.rate > 9000);
+    expect(over.length).toBeGreaterThan(0);
+    for (const v of over) expect(v).toMatchObject({ held: 1, failed: 2, holds: false });
   });
 
   it('says 0 when even the lowest rate fails, and within 5 % of the top when everything holds', async () => {
-    expect((await searchCapacity(fake(500).round, 1000, 26_600)).max_rps).toBe(0);
+    const none = await searchCapacity(fake(500).round, 1000, 26_600);
+    expect(none.max_rps).toBe(0);
+    expect(none.rounds).toHaveLength(2);
     const all = (await searchCapacity(fake(30_000).round, 1000, 26_600)).max_rps;
     expect(all).toBeLessThan(26_600);
     expect(all).toBeGreaterThanOrEqual(26_600 / 1.05 - 100);
     await expect(searchCapacity(fake(1).round, 1000, 1000)).rejects.toThrow(/low < high/);
+    expect(() => new CapacitySearchState(1000, 2000, 0.05, 2)).toThrow(/odd/);
+    const state = new CapacitySearchState(1000, 2000);
+    const round: CapacityRound = { rate: 1500, achieved_rps: 1500, lag_p99_ms: 1, failed: 0, p99_ms: 1, early_p50_ms: 0.4, late_p50_ms: 0.4, held: true, why: '' };
+    expect(() => state.record(round)).toThrow(/expected 1000/);
+  });
+
+  it('lets two searches take turns round by round (A B, B A), each as it would run alone', async () => {
+    const order: string[] = [];
+    const a = fake(6000);
+    const b = fake(12_000);
+    const [sa, sb] = await searchCapacities([
+      {
+        round: (rate) => {
+          order.push('a');
+          return a.round(rate);
+        },
+        low: 1000,
+        high: 20_000,
+      },
+      {
+        round: (rate) => {
+          order.push('b');
+          return b.round(rate);
+        },
+        low: 1000,
+        high: 24_000,
+      },
+    ]);
+    const n = Math.min(sa!.rounds.length, sb!.rounds.length);
+    // While both run, every turn has one round of each, the order reversed every other turn.
+    expect(order.slice(0, 2 * n).join('')).toBe(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 'ab' : 'ba')).join(''));
+    expect(sa).toEqual(await searchCapacity(fake(6000).round, 1000, 20_000));
+    expect(sb).toEqual(await searchCapacity(fake(12_000).round, 1000, 24_000));
+  });
+
+  it('lets a few seconds of a loaded machine fall on both searches alike, and the majority outvote one round of each', async () => {
+    /** Two searches for the same capacity whose rounds `from`–`to` of the interleaved sequence all fail, whichever server they probe. */
+    const both = async (from: number, to: number) => {
+      let k = 0;
+      const hiccup = (capacity: number) => {
+        const f = fake(capacity);
+        return (rate: number) => f.round(rate).then((r) => (++k >= from && k <= to ? { ...r, held: false, why: 'machine' } : r));
+      };
+      return searchCapacities([
+        { round: hiccup(9000), low: 1000, high: 20_000 },
+        { round: hiccup(9000), low: 1000, high: 20_000 },
+      ]);
+    };
+    // One round of each (the third turn): both lose it, both outvote it.
+    const [sa, sb] = await both(5, 6);
+    expect(sa!.rounds.filter((r) => r.why === 'machine')).toHaveLength(1);
+    expect(sb!.rounds.filter((r) => r.why === 'machine')).toHaveLength(1);
+    expect(sa!.max_rps).toBeGreaterThanOrEqual(0.95 * 9000 - 100);
+    expect(sb!.max_rps).toBe(sa!.max_rps);
+    // Two rounds of each: a rate lost, on both alike.
+    const [la, lb] = await both(5, 8);
+    expect(la!.max_rps).toBeLessThan(sa!.max_rps);
+    expect(lb!.max_rps).toBe(la!.max_rps);
   });
 });
