@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { isCustomGroup } from '../core/kube-groups.js';
 import { isClusterScoped } from '../policy/policy.js';
 import { kubeRequestInfo, type KubeRequestInfo } from '../request/kube.js';
+import { keepsMetadata } from '../request/status-metadata.js';
 import { resourceOfAnyKind, resourceOfKind } from '../request/kinds.js';
 import { clientText } from '../core/redact.js';
 import { ViolationCollector } from './collect.js';
@@ -56,7 +57,7 @@ export function isInspected(kube: KubeRequestInfo): boolean {
   if (!kube.isResourceRequest) return false;
   if (DELETE_VERBS.has(kube.verb)) return true;
   if (!WRITE_VERBS.has(kube.verb)) return false;
-  return readsWhole(kube) || changesObject(kube) || scalesWorkload(kube) || customObjectWrite(kube) || configMapWrite(kube) || claimWrite(kube);
+  return readsWhole(kube) || setsOwners(kube) || scalesWorkload(kube) || customObjectWrite(kube) || configMapWrite(kube) || claimWrite(kube);
 }
 
 /** A PersistentVolumeClaim's create, update or patch: its dataSourceRef may name another namespace (rules/volume-sources.ts). */
@@ -117,6 +118,19 @@ function readsWhole(kube: KubeRequestInfo): boolean {
 /** An update or patch of an object itself, of any kind: read for its owner references at least. */
 function changesObject(kube: KubeRequestInfo): boolean {
   return CHANGE_VERBS.has(kube.verb) && kube.subresource === '';
+}
+
+/**
+ * An update or patch that may set the object's owner references: the object's own, or a status
+ * write whose strategy keeps the metadata it carries (request/status-metadata.ts: a Node's, a
+ * Deployment's, a Service's…). A Node patching its own status with an owner that does not exist
+ * had the garbage collector delete it (CVE-2025-5187), and so does anyone's patch of it. A Pod's
+ * status strategy resets owner references, so a Pod's status is not one.
+ */
+function setsOwners(kube: KubeRequestInfo): boolean {
+  if (changesObject(kube)) return true;
+  if (!CHANGE_VERBS.has(kube.verb) || (kube.apiGroup === '' && kube.resource === 'pods')) return false;
+  return keepsMetadata(kube.apiGroup, kube.resource, kube.subresource);
 }
 
 /**
@@ -323,7 +337,7 @@ function inspectAt(
     // judged from its body.
     // Helm's ConfigMap driver keeps the release records as ConfigMaps, named as the Secrets are.
     if (kube.resource === 'configmaps' && changesObject(kube)) byUrl.push(...checkHelmRecord(kube, [], userAgent));
-    const owners = changesObject(kube) && (truncated || mayName(body, contentType, OWNER_REFERENCES));
+    const owners = setsOwners(kube) && (truncated || mayName(body, contentType, OWNER_REFERENCES));
     const pods = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, POD_SPEC_KEYS);
     // Whole objects carried for a controller to create elsewhere (a ManifestWork's manifests): a
     // body that names `apiVersion` twice, or once in a patch (which need not name its own), or a
@@ -427,7 +441,7 @@ function inspectAt(
   let claims = '';
   let carriedUnread: string | undefined;
   for (const { doc, prefix, workloadKeys, kinds } of docs) {
-    if (changesObject(kube) && deletes === '') deletes = ownerReferencesSet(doc);
+    if (setsOwners(kube) && deletes === '') deletes = ownerReferencesSet(doc);
     if (changesObject(kube) && deletes === '' && SCALABLE_KEYS.has(urlKey)) {
       deletes = scaledToZero(doc);
       if (deletes !== '') how = SCALED;

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import type { RawRequest, RequestAttributes } from './attributes.js';
-import { kubeRequestInfo } from './kube.js';
+import { kubeRequestInfo, upgradeNotServed } from './kube.js';
 import { absoluteFormAuthority, normalisePath } from './path.js';
 import { readWebApi } from './web-apis.js';
 import { rancherClaims, readRancher } from './web-apis-rancher.js';
@@ -194,6 +194,9 @@ export function buildAttributes(
   // but kube-apiserver has served no such route since 1.10 (the proxy subresources replaced it), so
   // no client sends it and nothing is lost by refusing it.
   if (kube?.verb === 'proxy') return { ok: false, detail: 'root /proxy prefix in a Kubernetes API path (removed in Kubernetes 1.10: use the proxy subresource)' };
+  // A protocol upgrade where kube-apiserver serves none (request/kube.ts upgradeNotServed): the
+  // connection it leaves open is a tunnel past every check (CVE-2018-1002105).
+  if (kube !== undefined && upgradeNotServed(kube)) return { ok: false, detail: 'a protocol upgrade (Upgrade, or an HTTP/2 extended CONNECT) on a Kubernetes API path that serves none: only subresources (exec, attach, portforward, proxy, log) and watches switch protocols' };
   const statusEditsObject = kube !== undefined && kube.subresource !== '' && statusMayEditMetadata(kube, headers.get('content-type'), body, raw.bodyTruncated);
   const scheme = raw.scheme || raw.headers.get(':scheme') || 'https';
   // Two literals, each with every one of its fields, rather than one with the rare fields spread

@@ -142,6 +142,22 @@ export function kubeRequestInfo(
 }
 
 /**
+ * Whether the request asks kube-apiserver for a protocol upgrade where it serves none. It serves
+ * one on a subresource (exec, attach, portforward, a pod's, service's or node's proxy, a log
+ * follow; an aggregated API's streaming subresource: KubeVirt's console, vnc, portforward) and on a
+ * watch, nowhere else: discovery (`/apis/metrics.k8s.io/v1beta1`), an object's get or a list never
+ * switches protocols. Such a request is what CVE-2018-1002105 sent: the aggregator or the kubelet
+ * proxy refused the upgrade and kept the connection, whose next requests reached the backend as
+ * the API server (with its credentials), past every check of the gateway and of kube's own
+ * authorizer. The discovery variant needs no rights at all; no client sends it otherwise.
+ */
+export function upgradeNotServed(info: KubeRequestInfo): boolean {
+  if (!info.upgrade) return false;
+  if (!info.isResourceRequest) return true;
+  return info.verb !== 'watch' && info.subresource === '';
+}
+
+/**
  * The request is a server-side apply (PATCH with an `application/apply-patch+…` body), which
  * creates the object it names when that does not exist yet: kube authorizes it as `patch` in its
  * filter, then, just before creating, once more as `create` (handlers/patch.go,

@@ -110,7 +110,8 @@ describe('Authorization and the WebSocket bearer subprotocol, as kube-apiserver 
       fc.asyncProperty(authorization, protocols, fc.boolean(), async (a, ws, upgrade) => {
         const auth = a === undefined ? undefined : spell(a.join('')).trim();
         const values = ws.map((h) => spell(h.join(',')));
-        const req = checkRequest({ host: 'kube.localhost', path: '/api/v1/namespaces/dev/secrets', raw: true });
+        // A watch, where kube serves the upgrade (a list's is refused: request/kube.ts upgradeNotServed).
+        const req = checkRequest({ host: 'kube.localhost', path: '/api/v1/namespaces/dev/secrets?watch=1', raw: true });
         const list = (req.attributes.request.http as unknown as { header_map: { headers: { key: string; raw_value: Buffer }[] } }).header_map.headers;
         if (auth !== undefined) list.push({ key: 'authorization', raw_value: Buffer.from(auth) });
         // Each value its own header: kube reads every Sec-WebSocket-Protocol header, stepgate their join.

@@ -153,6 +153,25 @@ const BASELINE: PodCase[] = [
     violating: { ephemeralContainers: [container({ name: 'dbg', securityContext: { privileged: true } })] },
     compliant: { ephemeralContainers: [container({ name: 'dbg', securityContext: { privileged: false } })] },
   },
+  // CVE-2023-3676: a Windows kubelet wrote the subPath into a PowerShell command line.
+  {
+    code: 'subpath_injection',
+    name: 'subPath holding a PowerShell subexpression',
+    violating: { volumes: [{ name: 'v', emptyDir: {} }], containers: [container({ volumeMounts: [{ name: 'v', mountPath: 'C:\\data', subPath: "$(Start-Process cmd -ArgumentList '/c net user m P /add')" }] })] },
+    compliant: { volumes: [{ name: 'v', emptyDir: {} }], containers: [container({ volumeMounts: [{ name: 'v', mountPath: 'C:\\data', subPath: 'conf.d/app-1_2.yaml' }] })] },
+  },
+  {
+    code: 'subpath_injection',
+    name: "subPathExpr whose variable's value closes the quoted path",
+    violating: { containers: [container({ env: [{ name: 'DIR', value: "x'; calc.exe; '" }], volumeMounts: [{ name: 'v', mountPath: 'C:\\d', subPathExpr: 'logs/$(DIR)' }] })] },
+    compliant: { containers: [container({ env: [{ name: 'DIR', value: 'web' }], volumeMounts: [{ name: 'v', mountPath: '/d', subPathExpr: '$(POD_NAME)/$(DIR)' }] })] },
+  },
+  {
+    code: 'subpath_injection',
+    name: 'subPath of an ephemeral container',
+    violating: { ephemeralContainers: [container({ name: 'dbg', volumeMounts: [{ name: 'v', mountPath: 'C:\\d', subPath: 'a`;calc' }] })] },
+    compliant: { ephemeralContainers: [container({ name: 'dbg', volumeMounts: [{ name: 'v', mountPath: 'C:\\d', subPath: 'a' }] })] },
+  },
 ];
 
 // ---- Pod Security Standards: restricted (in restricted_namespaces) -------------------------

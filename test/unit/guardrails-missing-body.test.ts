@@ -84,11 +84,18 @@ describe('which Checks without a body are missing bodies (Envoy ext_authz)', () 
   });
 
   it('an upgrade, which Envoy does not buffer although kube reads the write body after it: unreadable', () => {
-    expect(outcome({ ...create, headers: { ...create.headers, connection: 'Upgrade', upgrade: 'websocket' } })).toBe('body_unreadable');
+    // A Namespace's finalize is a subresource, where kube may serve an upgrade, and its body is read.
+    const finalize: RequestSpec = { method: 'PUT', path: '/api/v1/namespaces/ci/finalize', host: 'kube.test', headers: { 'content-type': 'application/json' } };
+    expect(outcome(finalize)).toBe('body_missing');
+    expect(outcome({ ...finalize, headers: { ...finalize.headers, connection: 'Upgrade', upgrade: 'websocket' } })).toBe('body_unreadable');
     // An h2c upgrade never gets this far: request/build.ts refuses it (request_invalid, h2c smuggling).
-    expect(() => outcome({ ...create, headers: { ...create.headers, upgrade: 'h2c' } })).toThrow('not built');
-    expect(outcome({ ...create, headers: { ...create.headers, upgrade: 'SPDY/3.1' } })).toBe('body_unreadable');
-    expect(outcome({ ...create, method: 'CONNECT', headers: { ...create.headers, ':protocol': 'websocket' } })).toBe(undefined);
+    expect(() => outcome({ ...finalize, headers: { ...finalize.headers, upgrade: 'h2c' } })).toThrow('not built');
+    expect(outcome({ ...finalize, headers: { ...finalize.headers, upgrade: 'SPDY/3.1' } })).toBe('body_unreadable');
+    expect(outcome({ ...finalize, method: 'CONNECT', headers: { ...finalize.headers, ':protocol': 'websocket' } })).toBe(undefined);
+    // Nor does an upgrade of a path that serves none, such as a collection's create (request/kube.ts
+    // upgradeNotServed: CVE-2018-1002105's tunnel).
+    expect(() => outcome({ ...create, headers: { ...create.headers, connection: 'Upgrade', upgrade: 'websocket' } })).toThrow('not built');
+    expect(() => outcome({ ...create, method: 'CONNECT', headers: { ...create.headers, ':protocol': 'websocket' } })).toThrow('not built');
   });
 
   it('a body that is there is read, whether or not Envoy marked it', () => {

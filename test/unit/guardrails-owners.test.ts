@@ -29,6 +29,26 @@ describe('owner references set by a change', () => {
     expect(deletes(method, path, body, type)).toMatch(/^sets metadata\.ownerReferences/);
   });
 
+  // CVE-2025-5187: a Node patching its own status with an owner that does not exist is deleted by
+  // the garbage collector; kube's status strategies that keep metadata keep owner references too.
+  it.each([
+    ["a Node's status (the node's own write, or anyone's)", 'PATCH', '/api/v1/nodes/worker-1/status', MERGE],
+    ["a Deployment's status", 'PATCH', `${DEPLOY}/status`, MERGE],
+    ["a Service's status", 'PATCH', '/api/v1/namespaces/prod-cart/services/api/status', SMP],
+    ["a Namespace's finalize", 'PUT', '/api/v1/namespaces/prod-cart/finalize', 'application/json'],
+  ])('%s: a status write whose strategy keeps metadata', (_n, method, path, type) => {
+    expect(deletes(method, path, JSON.stringify({ metadata: { ownerReferences: [OWNER] } }), type)).toMatch(/^sets metadata\.ownerReferences/);
+  });
+
+  it('status writes that do not set them: a Pod\'s (its strategy resets them), a custom resource\'s, one without them', () => {
+    const owned = JSON.stringify({ metadata: { ownerReferences: [OWNER] } });
+    expect(deletes('PATCH', '/api/v1/namespaces/prod-cart/pods/api-0/status', owned, MERGE)).toBeUndefined();
+    expect(deletes('PATCH', '/apis/db.example.io/v1/namespaces/prod-cart/postgresclusters/main/status', owned, MERGE)).toBeUndefined();
+    expect(deletes('PATCH', '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io/status', owned, MERGE)).toBeUndefined();
+    expect(deletes('PATCH', '/api/v1/nodes/worker-1/status', JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'True' }] } }), SMP)).toBeUndefined();
+    expect(deletes('PATCH', '/api/v1/nodes/worker-1/status', undefined, SMP, false, true)).toBeUndefined();
+  });
+
   it('a key spelt with escapes is read (the scan that spares a parse does not miss it)', () => {
     const json = '{"metadata":{"owner\\u0052eferences":[{"kind":"ConfigMap","name":"gone","uid":"x"}]}}';
     expect(JSON.parse(json).metadata.ownerReferences).toHaveLength(1);

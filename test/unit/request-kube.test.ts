@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kubeRequestInfo, type KubeRequestInfo } from '../../src/request/kube.js';
+import { kubeRequestInfo, upgradeNotServed, type KubeRequestInfo } from '../../src/request/kube.js';
 import { normalisePath } from '../../src/request/path.js';
 
 type Headers = Record<string, string>;
@@ -183,6 +183,30 @@ describe('kubeRequestInfo', () => {
     expect(run({ ...base, headers: { upgrade: '' } }).upgrade).toBe(false);
     expect(run({ ...base, headers: { connection: 'keep-alive' } }).upgrade).toBe(false);
     expect(run(base).upgrade).toBe(false);
+  });
+
+  // CVE-2018-1002105: an upgrade the API server cannot serve left a tunnel to the backend behind it.
+  it('an upgrade is served on subresources and watches only', () => {
+    const served = (method: string, target: string, headers: Headers = WS) => !upgradeNotServed(run({ name: '', method, target, headers, want: NR('') }));
+    expect(served('GET', '/api/v1/namespaces/x/pods/p/exec?command=sh')).toBe(true);
+    expect(served('POST', '/api/v1/namespaces/x/pods/p/exec?command=sh', SPDY)).toBe(true);
+    expect(served('GET', '/api/v1/namespaces/x/pods/p/portforward?ports=5432')).toBe(true);
+    expect(served('GET', '/api/v1/namespaces/x/pods/p/log?follow=true')).toBe(true);
+    expect(served('GET', '/api/v1/namespaces/x/services/web/proxy/')).toBe(true);
+    expect(served('GET', '/apis/subresources.kubevirt.io/v1/namespaces/x/virtualmachineinstances/vm/console')).toBe(true);
+    expect(served('GET', '/api/v1/namespaces/x/pods?watch=1')).toBe(true);
+    expect(served('GET', '/api/v1/watch/namespaces/x/pods')).toBe(true);
+    expect(served('CONNECT', '/api/v1/namespaces/x/pods/p/exec', { ':protocol': 'websocket' })).toBe(true);
+    // Without an upgrade nothing is refused.
+    expect(served('GET', '/apis/metrics.k8s.io/v1beta1', {})).toBe(true);
+    // Discovery, gets and lists never switch protocols: the aggregator's refusal was the tunnel.
+    expect(served('GET', '/apis/metrics.k8s.io/v1beta1')).toBe(false);
+    expect(served('GET', '/apis/metrics.k8s.io/v1beta1', SPDY)).toBe(false);
+    expect(served('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/x/pods')).toBe(false);
+    expect(served('GET', '/apis/servicecatalog.k8s.io/v1beta1/clusterservicebrokers/b')).toBe(false);
+    expect(served('GET', '/api/v1/namespaces/x/pods')).toBe(false);
+    expect(served('GET', '/version')).toBe(false);
+    expect(served('CONNECT', '/api/v1/namespaces/x/pods', { ':protocol': 'websocket' })).toBe(false);
   });
 
   it('picks the byte-wise smallest metadata.name term, as kube sorts terms first', () => {

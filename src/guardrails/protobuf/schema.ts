@@ -113,6 +113,9 @@ const EnvFromSource = message('EnvFromSource', { 1: str('prefix'), 3: one('secre
 /** What the container asks the scheduler for: an NVIDIA device request (gpu_devices_unrequested). */
 const ResourceRequirements = message('ResourceRequirements', { 1: quantities('limits'), 2: quantities('requests') });
 
+/** Where a volume is mounted: its subPath is written into a Windows kubelet's shell command (subpath_injection). */
+const VolumeMount = message('VolumeMount', { 1: str('name'), 3: str('mountPath'), 4: str('subPath'), 6: str('subPathExpr') });
+
 /** Container and EphemeralContainerCommon share these numbers. */
 const CONTAINER_FIELDS: Record<number, Field> = {
   1: str('name'),
@@ -122,6 +125,7 @@ const CONTAINER_FIELDS: Record<number, Field> = {
   6: many('ports', ContainerPort),
   7: many('env', EnvVar),
   8: one('resources', ResourceRequirements),
+  9: many('volumeMounts', VolumeMount),
   19: many('envFrom', EnvFromSource),
   10: one('livenessProbe', Probe),
   11: one('readinessProbe', Probe),

@@ -204,6 +204,7 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
     checkPorts(at, ctx);
     checkHostHandlers(at, ctx);
     checkDeviceEnv(container, at.path, at.name, ctx);
+    checkSubPaths(at, ctx);
     const sc = isObject(container.securityContext) ? container.securityContext : undefined;
     if (!sc) continue;
     const name = at.name;
@@ -230,6 +231,59 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
 
   if (settings.restrictedNamespace(ctx.namespace)) checkRestricted(spec, specPath, podContext, containers, ctx);
   return containers;
+}
+
+/**
+ * subpath_injection: a volume mount's `subPath`, or its `subPathExpr` as the kubelet expands it,
+ * holding what a shell reads as code. The kubelet on Windows nodes wrote the path into a
+ * PowerShell command line it ran as SYSTEM (CVE-2023-3676, and CVE-2023-3955 and the
+ * kubernetes-csi-proxy's CVE-2023-3893 by the same paths): `subPath: "$(Start-Process …)"` ran on
+ * the node. A subPath names a file or directory inside the volume (`nginx.conf`, `pgdata`), and no
+ * pod that works holds a quote, `$`, a backtick, `;`, `&`, `|`, a redirection, a bracket, `%`, `^`
+ * or a line break in one; kube's own validation refuses only absolute paths and `..`.
+ * `$(VAR)` in a subPathExpr is kube's expansion of the container's variable: taken out, and the
+ * value the request gives that variable (`env[].value`) is read instead. A value from a ConfigMap
+ * or Secret is not in the request (docs/guardrails.md).
+ */
+const SHELL_TEXT = /[$`'"&|;<>()%^\n\r]/;
+/** kube's `$(VAR)` reference (expansion.go), `$$` its escape; a name as kube validates env names. */
+const VAR_REF = /\$\$|\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)/g;
+
+function checkSubPaths(at: ContainerAt, ctx: RuleContext): void {
+  const mounts = arrayOf(at.container.volumeMounts);
+  for (let i = 0; i < mounts.length; i++) {
+    const m = mounts[i];
+    if (!isObject(m)) continue;
+    const sub = m.subPath;
+    if (typeof sub === 'string' && sub !== '' && (sub === UNKNOWN_VALUE || SHELL_TEXT.test(sub))) {
+      pushSubPath(ctx, at, i, 'subPath', sub);
+    }
+    const expr = m.subPathExpr;
+    if (typeof expr !== 'string' || expr === '') continue;
+    if (expr === UNKNOWN_VALUE || SHELL_TEXT.test(expr.replace(VAR_REF, ''))) {
+      pushSubPath(ctx, at, i, 'subPathExpr', expr);
+      continue;
+    }
+    for (const ref of expr.matchAll(VAR_REF)) {
+      const value = ref[1] === undefined ? undefined : envValue(at.container, ref[1]);
+      if (value !== undefined && (value === UNKNOWN_VALUE || SHELL_TEXT.test(value.replace(VAR_REF, '')))) {
+        pushSubPath(ctx, at, i, 'subPathExpr', `${expr} (${ref[1]}=${value})`);
+        break;
+      }
+    }
+  }
+}
+
+/** The literal value the container's env gives `name` (the last entry wins, as kube's does). */
+function envValue(container: Json, name: string): string | undefined {
+  let value: string | undefined;
+  for (const e of arrayOf(container.env)) if (isObject(e) && e.name === name && typeof e.value === 'string') value = e.value;
+  return value;
+}
+
+function pushSubPath(ctx: RuleContext, at: ContainerAt, i: number, field: 'subPath' | 'subPathExpr', text: string): void {
+  const shown = text === UNKNOWN_VALUE ? 'a value the patch copies from elsewhere' : JSON.stringify(text.slice(0, 120));
+  push(ctx, 'subpath_injection', `container${at.name} mounts a volume at ${field} ${shown}, which a Windows node's kubelet runs as part of a command (CVE-2023-3676)`, `${at.path}.volumeMounts[${i}].${field}`);
 }
 
 /** Fields a pod and a container security context share: hostProcess, seccomp, AppArmor, SELinux. */
