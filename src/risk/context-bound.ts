@@ -146,7 +146,7 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     if (has('unfamiliar_namespace') && w.namespaceSince > 0) {
       // A change to a Namespace object is one on the cluster's Namespace objects (engine.ts actionOf).
       const objects = a.namespace === NAMESPACE_OBJECTS;
-      const g = namespaceGrace(ctx.identity.authTime, w, cfg, a.destructive || objects);
+      const g = namespaceGrace(ctx.identity.authTime, w, cfg, a.destructive || objects || a.productionSecret === true, a.productionSecret === true ? PRODUCTION_SECRET_SPENT : undefined);
       consider(
         w.namespaceSince - g.ms,
         'unfamiliar_namespace',
@@ -263,8 +263,20 @@ export function runOver(ctx: SignalContext, fired: readonly Contribution[], cfg:
  * a delete; the namespaces after it in that cluster have the grace again. Without
  * `kubernetes.clusters` every name is of the one cluster and clusterKnown is always true.
  */
-export function namespaceGrace(authTime: number | undefined, w: WorkHistory, cfg: Signals, noGrace: boolean): { ms: number; spent?: string } {
+/**
+ * Why a production namespace's Secret got no grace (`unfamiliar_namespace.grace_production_secrets`
+ * false, Action.productionSecret): a sign-in covers the next hour's new namespaces whoever holds
+ * it, and malware that waits for the engineer's fresh sign-in reads other teams' production
+ * Secrets under it (days 7 and 33).
+ */
+export const PRODUCTION_SECRET_SPENT = "a production namespace's Secrets need a sign-in after its first sighting";
+
+export function namespaceGrace(authTime: number | undefined, w: WorkHistory, cfg: Signals, noGrace: boolean, noGraceWhy?: string): { ms: number; spent?: string } {
   const u = cfg.unfamiliar_namespace;
+  // Where the grace would have covered the sign-in, the caller is told why it does not.
+  if (noGrace && noGraceWhy !== undefined && authTime !== undefined && w.namespaceSince > 0 && authTime < Math.floor(w.namespaceSince / 1000) && authTime * 1000 >= w.namespaceSince - u.grace_seconds * 1000) {
+    return { ms: 0, spent: noGraceWhy };
+  }
   const ms = noGrace ? 0 : u.grace_seconds * 1000;
   // Only a sign-in in an earlier second than the first sighting needs the grace at all.
   if (ms === 0 || authTime === undefined || w.namespaceSince === 0 || authTime >= Math.floor(w.namespaceSince / 1000)) return { ms };
