@@ -146,7 +146,8 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     if (has('unfamiliar_namespace') && w.namespaceSince > 0) {
       // A change to a Namespace object is one on the cluster's Namespace objects (engine.ts actionOf).
       const objects = a.namespace === NAMESPACE_OBJECTS;
-      const g = namespaceGrace(ctx.identity.authTime, w, cfg, a.destructive || objects || a.productionSecret === true, a.productionSecret === true ? PRODUCTION_SECRET_SPENT : undefined);
+      const ungraced = a.productionSecret === true && matureHistory(w, ctx.nowMs, cfg);
+      const g = namespaceGrace(ctx.identity.authTime, w, cfg, a.destructive || objects || ungraced, ungraced ? PRODUCTION_SECRET_SPENT : undefined);
       consider(
         w.namespaceSince - g.ms,
         'unfamiliar_namespace',
@@ -269,6 +270,16 @@ export function runOver(ctx: SignalContext, fired: readonly Contribution[], cfg:
  * it, and malware that waits for the engineer's fresh sign-in reads other teams' production
  * Secrets under it (days 7 and 33).
  */
+/**
+ * The history is old enough for a production Secret to lose the grace (`unfamiliar_kind.min_history_seconds`,
+ * the maturity unfamiliar_kind waits for): a fresh server, a new engineer's first day and every
+ * identity for that long after the upgrade keep the grace, since everything is new then and the
+ * engineer's own first production Secret minutes after the morning's sign-in would be asked again.
+ */
+export function matureHistory(w: WorkHistory, nowMs: number, cfg: Signals): boolean {
+  return nowMs - w.historySince >= cfg.unfamiliar_kind.min_history_seconds * 1000;
+}
+
 export const PRODUCTION_SECRET_SPENT = "a production namespace's Secrets need a sign-in after its first sighting";
 
 export function namespaceGrace(authTime: number | undefined, w: WorkHistory, cfg: Signals, noGrace: boolean, noGraceWhy?: string): { ms: number; spent?: string } {

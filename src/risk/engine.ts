@@ -15,7 +15,7 @@ import type { Contribution } from './codes.js';
 import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
 import { clientKind, DeviceResolver, MAX_REMEMBERED_AGENT, NO_DEVICE, sessionWithoutCookie, type Device } from './device.js';
 import { askId, namedAsk, objectDigest } from './ask.js';
-import { contextBound, newcomerFloor, runOver, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
+import { contextBound, matureHistory, newcomerFloor, runOver, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
 import { compileTiers, familyKey, familyOf, type Tiers } from './namespace-family.js';
 import { copiesFiles } from './pod-copy.js';
 import { scoreRisk, type Score } from './score.js';
@@ -691,7 +691,7 @@ export class RiskEngine {
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
     const proves = degraded ? undefined : this.levelToProve(who, obs.subject, nowMs);
-    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.nearby, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || ungracedNamespace(p.action.namespace, this.ungracedTiers), p.read, p.family, p.kind);
+    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.nearby, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || (ungracedNamespace(p.action.namespace, this.ungracedTiers) && p.work !== undefined && matureHistory(p.work, obs.nowMs, this.o.risk.signals)), p.read, p.family, p.kind);
     return {
       ok: true,
       requirement,

@@ -131,7 +131,8 @@ describe('behaviour unlike the identity’s own', () => {
   });
 
   it('grace_production_secrets false: a production namespace\'s Secret outside the working set needs a sign-in after its first sighting, even a minute after a fresh one', () => {
-    const cfg = parseConfig(yaml('  signals: { unfamiliar_namespace: { grace_production_secrets: false } }'), 'ungraced.yaml');
+    // A history an hour old is mature here (unfamiliar_kind.min_history_seconds, 20 h by default).
+    const cfg = parseConfig(yaml('  signals: { unfamiliar_namespace: { grace_production_secrets: false }, unfamiliar_kind: { min_history_seconds: 3600 } }'), 'ungraced.yaml');
     const w = alice(HOME, cfg);
     // Malware waits for the engineer's fresh sign-in, then reads another team's production Secret.
     const login = S(T) + 3 * 3600;
@@ -155,6 +156,19 @@ describe('behaviour unlike the identity’s own', () => {
     expect(w.check(req(HOME, '/api/v1/namespaces/prod-search/secrets'), again, (login + 205) * 1000, SENSITIVE).v.allow).toBe(true);
     const known = w.check(req(HOME, '/api/v1/namespaces/prod-search/secrets/x'), fresh, (login + 300) * 1000, SENSITIVE);
     expect(known.out.ok && codes(known.out)).not.toContain('unfamiliar_namespace');
+  });
+
+  it('grace_production_secrets false keeps the grace while the history is young (unfamiliar_kind.min_history_seconds): a fresh server, a first day', () => {
+    const cfg = parseConfig(yaml('  signals: { unfamiliar_namespace: { grace_production_secrets: false }, unfamiliar_kind: { min_history_seconds: 36000 } }'), 'young.yaml');
+    const w = alice(HOME, cfg);
+    const login = S(T) + 3 * 3600;
+    const { v, out } = w.check(req(HOME, '/api/v1/namespaces/prod-payments/secrets/payments-db'), token(login, 'sid-2'), (login + 60) * 1000, SENSITIVE);
+    expect(v.allow).toBe(true);
+    expect(out.ok && out.risk.context?.code).toBe('unfamiliar_namespace');
+    // Ten hours in, the same read in another production namespace is asked.
+    const later = S(T) + 10 * 3600 + 60;
+    const res = w.check(req(HOME, '/api/v1/namespaces/prod-ledger/secrets/ledger-db'), token(later, 'sid-3'), (later + 60) * 1000, SENSITIVE);
+    expect(res.v.allow).toBe(false);
   });
 
   it('grace_production_secrets (default true): the fresh sign-in covers a production namespace\'s Secret as any other', () => {
