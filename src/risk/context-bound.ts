@@ -280,19 +280,22 @@ export function matureHistory(w: WorkHistory, nowMs: number, cfg: Signals): bool
   return nowMs - w.historySince >= cfg.unfamiliar_kind.min_history_seconds * 1000;
 }
 
+const NO_CLUSTER_SPENT = 'a cluster this identity has not worked in needs a sign-in after its first sighting';
+
 export const PRODUCTION_SECRET_SPENT = "a production namespace's Secrets need a sign-in after its first sighting";
 
 export function namespaceGrace(authTime: number | undefined, w: WorkHistory, cfg: Signals, noGrace: boolean, noGraceWhy?: string): { ms: number; spent?: string } {
   const u = cfg.unfamiliar_namespace;
-  // Where the grace would have covered the sign-in, the caller is told why it does not.
+  // Where the grace would have covered the sign-in, the caller is told why it does not (a cluster
+  // never worked in first: that holds for every kind of action there).
   if (noGrace && noGraceWhy !== undefined && authTime !== undefined && w.namespaceSince > 0 && authTime < Math.floor(w.namespaceSince / 1000) && authTime * 1000 >= w.namespaceSince - u.grace_seconds * 1000) {
-    return { ms: 0, spent: noGraceWhy };
+    return { ms: 0, spent: w.clusterKnown ? noGraceWhy : NO_CLUSTER_SPENT };
   }
   const ms = noGrace ? 0 : u.grace_seconds * 1000;
   // Only a sign-in in an earlier second than the first sighting needs the grace at all.
   if (ms === 0 || authTime === undefined || w.namespaceSince === 0 || authTime >= Math.floor(w.namespaceSince / 1000)) return { ms };
   // A cluster never worked in: no grace, and where the grace would have covered the sign-in, say why.
-  if (!w.clusterKnown && authTime * 1000 >= w.namespaceSince - ms) return { ms: 0, spent: 'a cluster this identity has not worked in needs a sign-in after its first sighting' };
+  if (!w.clusterKnown && authTime * 1000 >= w.namespaceSince - ms) return { ms: 0, spent: NO_CLUSTER_SPENT };
   if (w.entered < u.grace_namespaces) return { ms };
   // Inside a machine-pace run this sign-in answered (made after the run began, the run then
   // continued or resumed: machine_pace.resume_seconds), the namespaces are the engineer's own
