@@ -146,7 +146,8 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     if (has('unfamiliar_namespace') && w.namespaceSince > 0) {
       // A change to a Namespace object is one on the cluster's Namespace objects (engine.ts actionOf).
       const objects = a.namespace === NAMESPACE_OBJECTS;
-      const g = namespaceGrace(ctx.identity.authTime, w, cfg, a.destructive || objects);
+      const ungraced = a.productionSecret === true && matureHistory(w, ctx.nowMs, cfg);
+      const g = namespaceGrace(ctx.identity.authTime, w, cfg, a.destructive || objects || ungraced, ungraced ? PRODUCTION_SECRET_SPENT : undefined);
       consider(
         w.namespaceSince - g.ms,
         'unfamiliar_namespace',
@@ -263,13 +264,38 @@ export function runOver(ctx: SignalContext, fired: readonly Contribution[], cfg:
  * a delete; the namespaces after it in that cluster have the grace again. Without
  * `kubernetes.clusters` every name is of the one cluster and clusterKnown is always true.
  */
-export function namespaceGrace(authTime: number | undefined, w: WorkHistory, cfg: Signals, noGrace: boolean): { ms: number; spent?: string } {
+/**
+ * Why a production namespace's Secret got no grace (`unfamiliar_namespace.grace_production_secrets`
+ * false, Action.productionSecret): a sign-in covers the next hour's new namespaces whoever holds
+ * it, and malware that waits for the engineer's fresh sign-in reads other teams' production
+ * Secrets under it (days 7 and 33).
+ */
+/**
+ * The history is old enough for a production Secret to lose the grace (`unfamiliar_kind.min_history_seconds`,
+ * the maturity unfamiliar_kind waits for): a fresh server, a new engineer's first day and every
+ * identity for that long after the upgrade keep the grace, since everything is new then and the
+ * engineer's own first production Secret minutes after the morning's sign-in would be asked again.
+ */
+export function matureHistory(w: WorkHistory, nowMs: number, cfg: Signals): boolean {
+  return nowMs - w.historySince >= cfg.unfamiliar_kind.min_history_seconds * 1000;
+}
+
+const NO_CLUSTER_SPENT = 'a cluster this identity has not worked in needs a sign-in after its first sighting';
+
+export const PRODUCTION_SECRET_SPENT = "a production namespace's Secrets need a sign-in after its first sighting";
+
+export function namespaceGrace(authTime: number | undefined, w: WorkHistory, cfg: Signals, noGrace: boolean, noGraceWhy?: string): { ms: number; spent?: string } {
   const u = cfg.unfamiliar_namespace;
+  // Where the grace would have covered the sign-in, the caller is told why it does not (a cluster
+  // never worked in first: that holds for every kind of action there).
+  if (noGrace && noGraceWhy !== undefined && authTime !== undefined && w.namespaceSince > 0 && authTime < Math.floor(w.namespaceSince / 1000) && authTime * 1000 >= w.namespaceSince - u.grace_seconds * 1000) {
+    return { ms: 0, spent: w.clusterKnown ? noGraceWhy : NO_CLUSTER_SPENT };
+  }
   const ms = noGrace ? 0 : u.grace_seconds * 1000;
   // Only a sign-in in an earlier second than the first sighting needs the grace at all.
   if (ms === 0 || authTime === undefined || w.namespaceSince === 0 || authTime >= Math.floor(w.namespaceSince / 1000)) return { ms };
   // A cluster never worked in: no grace, and where the grace would have covered the sign-in, say why.
-  if (!w.clusterKnown && authTime * 1000 >= w.namespaceSince - ms) return { ms: 0, spent: 'a cluster this identity has not worked in needs a sign-in after its first sighting' };
+  if (!w.clusterKnown && authTime * 1000 >= w.namespaceSince - ms) return { ms: 0, spent: NO_CLUSTER_SPENT };
   if (w.entered < u.grace_namespaces) return { ms };
   // Inside a machine-pace run this sign-in answered (made after the run began, the run then
   // continued or resumed: machine_pace.resume_seconds), the namespaces are the engineer's own

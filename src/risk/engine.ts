@@ -7,7 +7,7 @@ import type { RequestAttributes } from '../request/attributes.js';
 import type { KubeRequestInfo } from '../request/kube.js';
 import { clientAddress, compileCidrs, NO_ADDRESS, type AddressMemo, type ClientAddress, type ClientAddressOptions } from '../request/client-ip.js';
 import { observedPlatform } from '../state/session-clients.js';
-import { ALL_NAMESPACES_EVERY, ALL_NAMESPACES_HELM, NAMESPACE_OBJECTS, type ObservedAll, type Observation, type StateStore, type SubjectHistory, type WorkHistory, type WorkObservation } from '../state/store.js';
+import { ALL_NAMESPACES_EVERY, ALL_NAMESPACES_HELM, isAllNamespaces, NAMESPACE_OBJECTS, type ObservedAll, type Observation, type StateStore, type SubjectHistory, type WorkHistory, type WorkObservation } from '../state/store.js';
 import { labelSelectorOf, selectorRequires } from '../request/label-selector.js';
 import { nameBuckets, RequestHeaders } from '../request/header-list.js';
 import { RiskBands } from './bands.js';
@@ -15,7 +15,7 @@ import type { Contribution } from './codes.js';
 import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
 import { clientKind, DeviceResolver, MAX_REMEMBERED_AGENT, NO_DEVICE, sessionWithoutCookie, type Device } from './device.js';
 import { askId, namedAsk, objectDigest } from './ask.js';
-import { contextBound, newcomerFloor, runOver, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
+import { contextBound, matureHistory, newcomerFloor, runOver, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
 import { compileTiers, familyKey, familyOf, type Tiers } from './namespace-family.js';
 import { copiesFiles } from './pod-copy.js';
 import { scoreRisk, type Score } from './score.js';
@@ -189,6 +189,12 @@ export class RiskEngine {
   private readonly productionTunnel: boolean;
   /** Whether a Secret read in a namespace named as production is `production_secret_read` (listed) rather than a `secret_read`. */
   private readonly productionSecrets: boolean;
+  /**
+   * The tiers when `unfamiliar_namespace.grace_production_secrets` is false (undefined when true):
+   * a production namespace's Secrets outside the working set get no grace, and a request there
+   * under the grace teaches nothing (actionOf, learnable).
+   */
+  private readonly ungracedTiers: Tiers | undefined;
 
   constructor(private readonly o: RiskEngineOptions) {
     this.proxyKind = o.risk.signals.unfamiliar_kind.kinds.includes('proxy') ? 'proxy' : 'pod_shell';
@@ -218,6 +224,7 @@ export class RiskEngine {
     this.forwardedFor = this.ipOptions.trustedHops > 0 || this.ipOptions.trustedProxies !== undefined;
     this.tiers = compileTiers(o.risk.signals.unfamiliar_namespace.environments);
     this.components = o.risk.signals.unfamiliar_namespace.components;
+    this.ungracedTiers = o.risk.signals.unfamiliar_namespace.grace_production_secrets || this.tiers.size === 0 ? undefined : this.tiers;
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs), roamMs: (l.roam_after_seconds ?? 0) * 1000 }));
   }
 
@@ -394,7 +401,7 @@ export class RiskEngine {
     const counted = !isDiscovery(req);
     // Automation deploys into namespaces it never touched (a preview environment per pull request)
     // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
-    const action = actionOf(kube, cluster, req.query, base, destructive, automation ? '' : readsSecret, deletesLike, automation, this.proxyKind, this.copyKind, this.productionTunnel ? this.tiers : undefined, this.productionSecrets ? this.tiers : undefined);
+    const action = actionOf(kube, cluster, req.query, base, destructive, automation ? '' : readsSecret, deletesLike, automation, this.proxyKind, this.copyKind, this.productionTunnel ? this.tiers : undefined, this.productionSecrets ? this.tiers : undefined, this.ungracedTiers);
     // Discovery is no activity (no namespace, no pace) but still comes from somewhere.
     const ns = counted ? inCluster(cluster, action.namespace) : '';
     const object = counted ? paceObject : '';
@@ -684,7 +691,7 @@ export class RiskEngine {
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
     const proves = degraded ? undefined : this.levelToProve(who, obs.subject, nowMs);
-    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.nearby, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS, p.read, p.family, p.kind);
+    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.nearby, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || (ungracedNamespace(p.action.namespace, this.ungracedTiers) && p.work !== undefined && matureHistory(p.work, obs.nowMs, this.o.risk.signals)), p.read, p.family, p.kind);
     return {
       ok: true,
       requirement,
@@ -937,7 +944,11 @@ export class RiskEngine {
     fired: readonly Contribution[],
     /** The working-set name of what the request reached: its namespace, `*` for every Secret of every namespace (`@cluster` added, inCluster). */
     namespace: string,
-    /** The request changes Namespace objects (NAMESPACE_OBJECTS): no grace for it. */
+    /**
+     * No grace for the namespace: the request changes Namespace objects (NAMESPACE_OBJECTS), or is
+     * in a production namespace while `grace_production_secrets` is false (ungraced: otherwise a
+     * `GET pods` there under the grace would make the Secret read next one in the working set).
+     */
     namespaceObjects: boolean,
     /** The sensitive object the request reads (WorkObservation.read), '' none. */
     read: string,
@@ -1465,7 +1476,7 @@ const isMachinePace = (c: Contribution): boolean => c.code === 'machine_pace';
 const isUnfamiliarKind = (c: Contribution): boolean => c.code === 'unfamiliar_kind' && c.weight > 0;
 
 /** What the request does, for the behaviour signals. */
-function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean, automation: boolean, proxyKind: ActionKind, copyKind: ActionKind, productionTiers: Tiers | undefined, secretTiers: Tiers | undefined): Action {
+function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean, automation: boolean, proxyKind: ActionKind, copyKind: ActionKind, productionTiers: Tiers | undefined, secretTiers: Tiers | undefined, ungracedTiers: Tiers | undefined): Action {
   if (k === undefined || !k.isResourceRequest) return NO_ACTION;
   const clusterSecretList = k.apiGroup === '' && k.resource === 'secrets' && k.subresource === '' && k.namespace === '' && k.name === '' && (k.verb === 'list' || k.verb === 'watch');
   if (namespaceObjectChange(k, deletesLike)) {
@@ -1486,6 +1497,8 @@ function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, 
     what: reads ? `${what} handed Secret ${SECRET_NAME.test(readsSecret) ? readsSecret.slice(0, 63) : '(unnamed)'}` : what,
     cluster,
     kind: automation ? '' : reads || secretRead(k) ? secretKind(k.namespace, secretTiers) : proxied(k) ? proxyKind : podShell(k) ? shellKind(k, query, copyKind, productionTiers) : '',
+    // Automation cannot sign in, so no sign-in is asked of it here either (as for `kind`).
+    productionSecret: ungracedTiers !== undefined && !automation && k.namespace !== '' && (reads || secretRead(k)) && isProduction(k.namespace, ungracedTiers),
   };
 }
 
@@ -1510,6 +1523,11 @@ function shellKind(k: KubeRequestInfo, query: string, copyKind: ActionKind, prod
  */
 function secretKind(namespace: string, secretTiers: Tiers | undefined): ActionKind {
   return secretTiers !== undefined && namespace !== '' && isProduction(namespace, secretTiers) ? 'production_secret_read' : 'secret_read';
+}
+
+/** A namespace named as production while its Secrets get no grace (RiskEngine.ungracedTiers). */
+function ungracedNamespace(namespace: string, tiers: Tiers | undefined): boolean {
+  return tiers !== undefined && namespace !== '' && !isAllNamespaces(namespace) && namespace !== NAMESPACE_OBJECTS && isProduction(namespace, tiers);
 }
 
 function isProduction(namespace: string, tiers: Tiers): boolean {

@@ -189,7 +189,8 @@ describe('kubectl with stepgate device certificates on unmanaged laptops, with t
   // (unfamiliar_namespace), but within that sign-in's grace (unfamiliar_namespace.grace_seconds
   // 3600, grace_namespaces 5): a sign-in covers the next hour's new namespaces, whoever uses it.
   // Day 27's malware on the managed laptop is the same class; the certificate cannot help (the
-  // key is a file the malware reads).
+  // key is a file the malware reads). Closed by unfamiliar_namespace.grace_production_secrets
+  // false (session 44, the describe below), which the example leaves out for its price.
   it.fails("the key and the token through the engineer's own network, within a fresh sign-in's grace, are refused another team's production Secret", async () => {
     const sub = 'd33f-nas@kestrel.example';
     const { cert } = await twoDays(sub);
@@ -254,6 +255,28 @@ describe("risk.learn.certificate_roams on (the lever's price on day 33)", () => 
     // Without the key nothing changes: certificate_missing still binds the token alone.
     const alone = await send(login, THU + 3 * H + 60_000, 'GET', '/api/v1/namespaces/data-prod/pods?limit=500', { source: VPS });
     expect(reasonOf(alone), rules(alone)).toBe('auth_too_old');
+  });
+});
+
+describe("risk.signals.unfamiliar_namespace.grace_production_secrets false (session 44; not in the example for its price)", () => {
+  const s = exampleServiceForFile({ edit: (y) => SITE(y).replace('    unfamiliar_kind: { kinds: [secret_read, proxy, pod_copy] }\n', '    unfamiliar_kind: { kinds: [secret_read, proxy, pod_copy] }\n    unfamiliar_namespace: { grace_production_secrets: false }\n') });
+  const { send, routine } = findingRequests(s, { host: API, source: HOME, ua: KUBECTL, firstDay: WED, secondDay: THU });
+
+  // The row above, with the key: another team's production Secret, 40 minutes after the engineer's
+  // sign-in, needs a sign-in after billing-prod was first seen, and says why; the engineer's own
+  // namespaces go on under the same sign-in, and so does a lower environment new to them.
+  it("the key and the token through the engineer's own network, within a fresh sign-in's grace, are refused another team's production Secret", async () => {
+    const sub = 'd33f-nas-2@kestrel.example';
+    const cert = await certificateFor(`${sub}'s MacBook`, sub, WED - 2 * 86_400_000);
+    await routine(orgLogin(sub, `${sub}:wed`, WED - 40_000), WED, work, { principal: cert });
+    await routine(orgLogin(sub, `${sub}:thu`, THU - 40_000), THU, work, { principal: cert });
+    const fresh = orgLogin(sub, `${sub}:freshness`, THU + 7.9 * H);
+    await routine(fresh, THU + 7.9 * H + 30_000, work, { principal: cert });
+    const res = await send(fresh, THU + 8.6 * H, 'GET', '/api/v1/namespaces/billing-prod/secrets/billing-db', { principal: cert });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(JSON.stringify(deniedBody(res))).toContain("a production namespace's Secrets need a sign-in after its first sighting");
+    const lower = await send(fresh, THU + 8.6 * H + 60_000, 'GET', '/api/v1/namespaces/billing-staging/secrets/billing-db', { principal: cert });
+    expect(reasonOf(lower), rules(lower)).toBe('allowed');
   });
 });
 

@@ -130,6 +130,55 @@ describe('behaviour unlike the identity’s own', () => {
     expect(known.out.ok && codes(known.out)).not.toContain('unfamiliar_namespace');
   });
 
+  it('grace_production_secrets false: a production namespace\'s Secret outside the working set needs a sign-in after its first sighting, even a minute after a fresh one', () => {
+    // A history an hour old is mature here (unfamiliar_kind.min_history_seconds, 20 h by default).
+    const cfg = parseConfig(yaml('  signals: { unfamiliar_namespace: { grace_production_secrets: false }, unfamiliar_kind: { min_history_seconds: 3600 } }'), 'ungraced.yaml');
+    const w = alice(HOME, cfg);
+    // Malware waits for the engineer's fresh sign-in, then reads another team's production Secret.
+    const login = S(T) + 3 * 3600;
+    const fresh = token(login, 'sid-2');
+    const { v, out } = w.check(req(HOME, '/api/v1/namespaces/prod-payments/secrets/payments-db'), fresh, (login + 60) * 1000, SENSITIVE);
+    expect(v.allow).toBe(false);
+    expect(v.reason).toBe('auth_too_old');
+    expect(out.ok && out.risk.context?.code).toBe('unfamiliar_namespace');
+    expect(out.ok && out.requirement.authAfter).toBe(login + 60);
+    expect(out.ok && out.risk.context?.summary).toBe(
+      "get secrets in namespace prod-payments, where you have not worked: a production namespace's Secrets need a sign-in after its first sighting",
+    );
+    // A read there first, under the grace, does not put the namespace in the working set.
+    expect(w.check(req(HOME, '/api/v1/namespaces/prod-search/pods'), fresh, (login + 80) * 1000).v.allow).toBe(true);
+    expect(w.check(req(HOME, '/api/v1/namespaces/prod-search/secrets'), fresh, (login + 90) * 1000, SENSITIVE).v.allow).toBe(false);
+    // A lower environment's Secret, and a production namespace's pods, keep the grace.
+    expect(w.check(req(HOME, '/api/v1/namespaces/payments-staging/secrets/db'), fresh, (login + 100) * 1000, SENSITIVE).v.allow).toBe(true);
+    expect(w.check(req(HOME, '/api/v1/namespaces/prod-payments/pods/api-0/exec?command=sh', 'POST'), fresh, (login + 110) * 1000, SENSITIVE).v.allow).toBe(true);
+    // The sign-in it asks for (after the first sighting) proves the namespace, as always.
+    const again = token(login + 200, 'sid-3');
+    expect(w.check(req(HOME, '/api/v1/namespaces/prod-search/secrets'), again, (login + 205) * 1000, SENSITIVE).v.allow).toBe(true);
+    const known = w.check(req(HOME, '/api/v1/namespaces/prod-search/secrets/x'), fresh, (login + 300) * 1000, SENSITIVE);
+    expect(known.out.ok && codes(known.out)).not.toContain('unfamiliar_namespace');
+  });
+
+  it('grace_production_secrets false keeps the grace while the history is young (unfamiliar_kind.min_history_seconds): a fresh server, a first day', () => {
+    const cfg = parseConfig(yaml('  signals: { unfamiliar_namespace: { grace_production_secrets: false }, unfamiliar_kind: { min_history_seconds: 36000 } }'), 'young.yaml');
+    const w = alice(HOME, cfg);
+    const login = S(T) + 3 * 3600;
+    const { v, out } = w.check(req(HOME, '/api/v1/namespaces/prod-payments/secrets/payments-db'), token(login, 'sid-2'), (login + 60) * 1000, SENSITIVE);
+    expect(v.allow).toBe(true);
+    expect(out.ok && out.risk.context?.code).toBe('unfamiliar_namespace');
+    // Ten hours in, the same read in another production namespace is asked.
+    const later = S(T) + 10 * 3600 + 60;
+    const res = w.check(req(HOME, '/api/v1/namespaces/prod-ledger/secrets/ledger-db'), token(later, 'sid-3'), (later + 60) * 1000, SENSITIVE);
+    expect(res.v.allow).toBe(false);
+  });
+
+  it('grace_production_secrets (default true): the fresh sign-in covers a production namespace\'s Secret as any other', () => {
+    const w = alice();
+    const login = S(T) + 3 * 3600;
+    const { v, out } = w.check(req(HOME, '/api/v1/namespaces/prod-payments/secrets/payments-db'), token(login, 'sid-2'), (login + 60) * 1000, SENSITIVE);
+    expect(v.allow).toBe(true);
+    expect(out.ok && out.risk.context?.code).toBe('unfamiliar_namespace');
+  });
+
   it('grace_namespaces 0: no namespace is covered by a sign-in before its first sighting', () => {
     const cfg = parseConfig(yaml('  signals: { unfamiliar_namespace: { grace_namespaces: 0 } }'), 'zero.yaml');
     const w = alice(HOME, cfg);

@@ -196,6 +196,12 @@ export const riskSchema = z.strictObject({
           // tokens (`prod-payments-batch` while `prod-payments` is in it) is covered at the same or
           // a lower tier, as a lower environment is (risk/namespace-family.ts coversComponent).
           components: z.boolean().default(true),
+          // false: a Secret read (or a workload handed a Secret) in a namespace named as production
+          // (the top tier of `environments`) outside the working set is covered by no sign-in made
+          // before the namespace's first sighting, and a request there under the grace teaches
+          // nothing: malware that waits for the engineer's fresh sign-in reads no other team's
+          // production Secret on it (docs/risk.md "Session 44"). true: the grace covers them too.
+          grace_production_secrets: z.boolean().default(true),
         })
         .prefault({}),
       // A sensitive kind of action (a Secret read; a shell or tunnel into a pod when listed) this identity never
@@ -329,6 +335,7 @@ export const RISK_APPLY = {
   'risk.signals.unfamiliar_namespace.grace_namespaces': 'live',
   'risk.signals.unfamiliar_namespace.environments': 'live',
   'risk.signals.unfamiliar_namespace.components': 'live',
+  'risk.signals.unfamiliar_namespace.grace_production_secrets': 'live',
   'risk.signals.unfamiliar_kind.weight': 'live',
   'risk.signals.unfamiliar_kind.min_history_seconds': 'live',
   'risk.signals.unfamiliar_kind.kinds': 'live',

@@ -73,6 +73,12 @@ export interface Action {
    * none, and for automation, which cannot sign in.
    */
   readonly kind: ActionKind | '';
+  /**
+   * A Secret read (or a workload handed a Secret) in a namespace named as production, set only
+   * where `unfamiliar_namespace.grace_production_secrets` is false: no sign-in before the
+   * namespace's first sighting covers it (context-bound.ts namespaceGrace).
+   */
+  readonly productionSecret?: boolean;
 }
 
 /** "namespace payments-prod", with its cluster when several are named: "namespace payments-prod of cluster dublin". */
