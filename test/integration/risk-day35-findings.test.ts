@@ -3,7 +3,7 @@ import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
 import type { Login } from '../support/workday.js';
-import { API, CONSULTANT, IR_EGRESS, KUBECTL, LOOKALIKE, LOOKALIKE_NET, OFFICE, PHISH_VPS, phrSignIn, RESI_PROXY, STEALER_VPS, VPN } from '../support/workday35.js';
+import { API, CONSULTANT, IR_EGRESS, KUBECTL, LOOKALIKE, LOOKALIKE_NET, OFFICE, PHISH_VPS, phrSignIn, RESI_PROXY, RUNBOOK_ENV, RUNBOOK_SITE, STEALER_VPS, VPN } from '../support/workday35.js';
 
 /**
  * What the thirty-fifth replayed day (test/support/workday35.ts, docs/risk.md "Day 35") found,
@@ -170,5 +170,38 @@ describe("plat-2's step-up that the rotation's sign-in takes away", () => {
     const res = await send(rotated, TUE + 2.5 * H, 'GET', '/api/v1/namespaces/cert-manager/secrets/route53-credentials');
     expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
     expect(rules(res)).toContain('system-secrets');
+  });
+});
+
+describe('the same company following docs/incident-runbook.md (an `incident` section, `stepgate revoke`, the IdP\'s Shared Signals)', () => {
+  const s = exampleServiceForFile({ edit: RUNBOOK_SITE, env: RUNBOOK_ENV });
+  const { send, twoDays } = findingRequests(s, { host: API, source: HOME, ua: KUBECTL, firstDay: MON, secondDay: TUE });
+  const revokeSubject = (subject: string, at: number) => s.runAdmin({ at, revoke: { kind: 'subject', subject }, reason: 'INC-35' });
+
+  // Refused at request 1 (day 35r, every seed both ways): the on-call revokes dev-3 when the EDR
+  // isolates the laptop; the stolen token, through the stolen VPN configuration, is refused.
+  it("the on-call's revocation at the isolation refuses the stolen token from the victim's own VPN egress", async () => {
+    const sub = 'd35r-dev-3@skarv.example';
+    const login = await twoDays(sub, team('portal'), { source: VPN(0) });
+    s.setClock(TUE + 1.35 * H);
+    await revokeSubject(sub, TUE + 1.35 * H);
+    const res = await send(login, TUE + 2.67 * H, 'GET', '/api/v1/namespaces/portal-prod/secrets/portal-api-db', { source: VPN(1) });
+    expect(reasonOf(res), rules(res)).toBe('credential_revoked');
+  });
+
+  // Open (day 35r: not asked on seed 331 both ways, where the phisher's request is dev-5's first
+  // after the IdP's revocation): `revoke subject` forgets what the engine learnt of the subject, so
+  // the next sign-in is a newcomer's, and a newcomer's sign-in made before a network's first
+  // sighting counts as made there: the AiTM-relayed sign-in, used first from the phisher's VPS, is
+  // allowed; dev-5's own request from home minutes later is the one asked (new_network). Without
+  // the revocation the phisher is asked at request 1 (the first describe).
+  it.fails("after the IdP's revocation, an AiTM-relayed fresh sign-in used first from the phisher's network is asked", async () => {
+    const sub = 'd35r-dev-5@skarv.example';
+    await twoDays(sub, team('billing'));
+    s.setClock(TUE + 2 * H);
+    await revokeSubject(sub, TUE + 2 * H);
+    const phished = signIn(sub, TUE + 2.05 * H);
+    const res = await send(phished, TUE + 2.15 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 });

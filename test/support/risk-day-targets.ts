@@ -1232,15 +1232,16 @@ const COLD_BOUND_DAY33 = { perEngineer: 2, within8h: 1, total: 8 };
  */
 const COLD_BOUND_DAY34 = { perEngineer: 4, within8h: 5, total: 23 };
 /**
- * Day 35 without warm-up, seed 331: 14 challenges, 4 engineers asked twice within 8 hours. A server
+ * Day 35 without warm-up, seed 331: 12 challenges, 2 engineers asked twice within 8 hours. A server
  * started that morning has seen nobody in the office: each engineer's first request there after
  * lunch is asked (new_network, 9 a seed), whether the login was carried from home or made under the
  * 12:30 policy a minute before (a sign-in made before a network's first sighting does not prove it:
  * what stops the AiTM row); dev-3's loaner in the office at 11:00 the same. The rest: first
- * sensitive actions in a working set begun that morning (unfamiliar_namespace) and the hardware key
- * that cert-manager's Secrets ask (system-secrets). Over five seeds: 12–14 challenges, 2–4 engineers.
+ * sensitive actions in a working set begun that morning (unfamiliar_namespace; plat-1's and the
+ * SRE's make their two within 8 hours) and the hardware key that cert-manager's Secrets ask
+ * (system-secrets). Over five seeds: 12–13 challenges, 2–3 engineers.
  */
-const COLD_BOUND_DAY35 = { perEngineer: 2, within8h: 4, total: 14 };
+const COLD_BOUND_DAY35 = { perEngineer: 2, within8h: 2, total: 12 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],

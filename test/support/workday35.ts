@@ -1,4 +1,4 @@
-import { attackKit, ciDeploys, type DayEvent, jitteredSittings, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, withAttacks, WS_UPGRADE } from './workday.js';
+import { type AdminStep, attackKit, ciDeploys, type DayEvent, jitteredSittings, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A thirty-fifth replayed day, written as an outside red team and an outside observer of real
@@ -131,6 +131,9 @@ function staff(rand: () => number): Person[] {
   // The IR firm's consultants: the scored day only (no warm-up sittings), from their firm's egress.
   add('ir-1', 'ir', [], IR_EGRESS, true, [], [[10.5, 13, 'ir'], [14, 17, 'ir']]);
   add('ir-2', 'ir', [], IR_EGRESS, true, [], [[10.6, 13, 'ir'], [14, 16.5, 'ir']]);
+  // The EDR cuts the laptop off at ISOLATED_H whatever the jitter drew: dev-3's last request is before it.
+  const d3 = out.find((p) => p.short === 'dev-3')!;
+  d3.scored[0]![1] = Math.min(d3.scored[0]![1], ISOLATED_H);
   return out;
 }
 
@@ -250,11 +253,13 @@ export function workday35(seed = 331): DayEvent[] {
         while (t < at(to)) {
           const h = (t - day) / H;
           const sid = (tag: string) => `${tag}:${p.name}:${day}:${Math.round(h * 10)}`;
-          const want = !scored ? 0 : h >= POLICY_H ? 2 : h >= ROTATION_H ? 1 : 0;
+          // The IdP's revocation takes effect over 10:00's first minute: a request after it needs the rotation's sign-in, made after it.
+          const want = !scored ? 0 : h >= POLICY_H ? 2 : h >= ROTATION_H + 1 / 60 ? 1 : 0;
           // A new sitting after a break of over two hours is a new sign-in; so is every phase change of the incident.
           if (login === undefined || h - last > 2 || want !== phase) {
             phase = want;
-            login = phase === 2 ? phrSignIn(p.name, sid('phr'), t - 40 * S, p.key) : signIn(p.name, sid(phase === 1 ? 'rot' : 'am'), t - 40 * S);
+            const signAt = phase === 1 ? Math.max(t - 40 * S, at(ROTATION_H) + 20 * S) : t - 40 * S;
+            login = phase === 2 ? phrSignIn(p.name, sid('phr'), signAt, p.key) : signIn(p.name, sid(phase === 1 ? 'rot' : 'am'), signAt);
           }
           last = h;
           const ip = addressOf(p, where, n);
@@ -364,4 +369,37 @@ function attacks35(people: Person[], routine: DayEvent[]): DayEvent[] {
   add(a7, T(14.5), v7.ip, KUBECTL, v7.login, on(ROTATED.slice(0, 4).map(([ns, name]) => secret(ns, name))), 45 * S, p1);
   for (const e of out) if (e.attack === a5 || e.attack === a6) e.signsIn = true;
   return out;
+}
+
+/** The company's own people on the gateway (the IdP's users; the IR firm's guests come later). */
+export const STAFF = ['plat-1', 'plat-2', 'sre', 'dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-5', 'dev-6', 'data-1'].map(nameOf);
+
+/**
+ * The same day at a site that follows docs/incident-runbook.md: the example plus an `incident`
+ * section (its admin API lives on the step-up listener, so a step-up OIDC client and its cookie
+ * keys too), with the IdP's Shared Signals stream. The issuer is the example's first (the test
+ * issuer, as the harness rewrote it).
+ */
+export const RUNBOOK_SITE = (yaml: string): string => {
+  const iss = /\n {2}- issuer: (\S+)\n/.exec(yaml)?.[1];
+  const ret = '  return_hosts: ["*.localhost", kube.localhost]\n';
+  const grpc = '  grpc_listen: 127.0.0.1:0\n';
+  if (iss === undefined || !yaml.includes(ret) || !yaml.includes(grpc)) throw new Error('day 35: the example no longer has its first issuer, stepup.return_hosts or the grpc_listen the harness sets');
+  return yaml
+    .replace(grpc, `${grpc}  http_listen: 127.0.0.1:0\n`)
+    .replace(ret, `${ret}  oidc:\n    issuer: ${iss}\n    client_id: stepgate\n    client_secret_env: SG_D35_CLIENT_SECRET\n    redirect_uri: http://auth.localhost/.stepgate/callback\n    allow_insecure_http: true\n  session:\n    keys_env: SG_D35_COOKIE_KEYS\n`)
+    .concat(`\nincident:\n  admin:\n    issuers: [${iss}]\n    groups: [sre-oncall]\n    require: aal2\n    max_age: 900\n`);
+};
+export const RUNBOOK_ENV: Readonly<Record<string, string>> = { SG_D35_CLIENT_SECRET: 'day-35-step-up-client-secret', SG_D35_COOKIE_KEYS: `k1:${Buffer.alloc(32, 35).toString('base64url')}` };
+
+/**
+ * What the runbook does on day 35: the on-call revokes dev-3 when the EDR isolates the laptop
+ * (`stepgate revoke subject`, 09:20), and at 10:00 the IdP's revocation of every session reaches
+ * stepgate as one Shared Signals `session-revoked` per user (a user subject: `revoke subject`),
+ * a second apart.
+ */
+export function runbook35(): AdminStep[] {
+  const steps: AdminStep[] = [{ at: D35_TUE + ISOLATED_H * H + M, revoke: { kind: 'subject', subject: nameOf('dev-3') }, reason: 'INC-35 laptop isolated (infostealer)' }];
+  STAFF.forEach((subject, i) => steps.push({ at: D35_TUE + ROTATION_H * H + i * S, revoke: { kind: 'subject', subject }, reason: 'session-revoked from the IdP: INC-35 credentials rotated' }));
+  return steps;
 }
