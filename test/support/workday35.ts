@@ -4,7 +4,7 @@ import { type AdminStep, attackKit, ciDeploys, type DayEvent, jitteredSittings, 
  * A thirty-fifth replayed day, written as an outside red team and an outside observer of real
  * engineers would after reading docs/risk.md, docs/configuration.md, docs/kubectl-stepup.md and
  * docs/guardrails.md, from a situation days 1–34 do not have: a company during a security incident
- * of its own. Skarv Analytics (Copenhagen, 13 people on the gateway, one production cluster at
+ * of its own. Skarv Analytics (Copenhagen, 12 people and CI on the gateway, one production cluster at
  * `kubernetes.prod.skarv.example`, the example as shipped: no `incident` section, no Shared Signals
  * receiver) on Tuesday 14 December 2027 (warm-up Monday 13 December; hours UTC, Copenhagen is UTC+1).
  *
@@ -52,6 +52,10 @@ import { type AdminStep, attackKit, ciDeploys, type DayEvent, jitteredSittings, 
  *   own network at 11:40 and reads as a consultant does, then Secrets;
  * - malware on plat-1's laptop (home, plat-1's kubectl and 12:30 hardware-key sign-in) at 14:30
  *   re-reads the Secrets plat-1 rotated that morning, one every 45 s.
+ *
+ * `RUNBOOK_SITE` and `runbook35()` replay the same day at a site that follows
+ * docs/incident-runbook.md (`bench/day-matrix.ts --days=35r`): dev-3 revoked at the isolation, every
+ * user revoked by the IdP's Shared Signals at 10:00.
  */
 
 export const D35_MON = Date.UTC(2027, 11, 13, 0, 0, 0); // warm-up
