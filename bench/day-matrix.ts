@@ -2,7 +2,7 @@
  * Issue 12's friction and attack figures over every replayed day and seed, with and without the
  * warm-up day, in one compact table per run (the before/after comparison docs/risk.md shows):
  *
- *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
+ *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,35r] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
  *
  * Per day, seed and mode: challenges on routine work, the engineers asked twice within 8 hours
  * (with their causes), 403s on routine work, CI refusals, and per attack the request it was first
@@ -45,9 +45,10 @@ import { workday31 } from '../test/support/workday31.js';
 import { SITE as D32_SITE, workday32 } from '../test/support/workday32.js';
 import { SITE as D33_SITE, workday33 } from '../test/support/workday33.js';
 import { SITE as D34_SITE, workday34 } from '../test/support/workday34.js';
+import { RUNBOOK_ENV as D35_ENV, RUNBOOK_SITE as D35_RUNBOOK_SITE, runbook35, workday35 } from '../test/support/workday35.js';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34').split(',');
+const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35').split(',');
 const modes = process.argv.includes('--no-warmup') ? [false] : process.argv.includes('--warmup-only') ? [true] : [true, false];
 
 const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
@@ -92,6 +93,10 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['33', workday33, [311, 312, 313, 314, 315], { site: D33_SITE }],
   // Day 34 runs on a site copy of the example: an MSP's six customer clusters by host (kubernetes.clusters), the shared Headlamp's host, the contractor's hours.
   ['34', workday34, [321, 322, 323, 324, 325], { site: D34_SITE }],
+  // Day 35: a company during its own security incident (an infostealer, the IdP's 10:00 rotation, the 12:30 MFA policy); the example as shipped.
+  ['35', workday35, [331, 332, 333, 334, 335], {}],
+  // Day 35 at a site that follows docs/incident-runbook.md (`--days=35r`): `incident` configured, dev-3 revoked at the isolation, every user revoked by the IdP's Shared Signals at 10:00.
+  ['35r', workday35, [331, 332, 333, 334, 335], { site: D35_RUNBOOK_SITE, env: D35_ENV, admin: runbook35() }],
 ];
 const EIGHT_HOURS = 8 * 3_600_000;
 
@@ -124,10 +129,10 @@ for (const [day, build, seeds, opts] of DAYS.filter((d) => dayList.includes(d[0]
     for (const warmup of modes) {
       const all = build(seed);
       const events = warmup ? all : all.filter((e) => e.scored);
-      const s = await exampleService({ transport: 'in-process', ...(opts.site ? { edit: opts.site } : {}) });
+      const s = await exampleService({ transport: 'in-process', ...(opts.site ? { edit: opts.site } : {}), ...(opts.env ? { env: opts.env } : {}) });
       let report: DayReport;
       try {
-        report = await replay(events, s.minter, s.setClock, s.send, opts);
+        report = await replay(events, s.minter, s.setClock, s.send, { ...opts, runAdmin: s.runAdmin });
       } finally {
         await s.close();
       }

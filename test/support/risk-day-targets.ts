@@ -34,6 +34,7 @@ import { workday31 } from './workday31.js';
 import { SITE as D32_SITE, workday32 } from './workday32.js';
 import { SITE as D33_SITE, workday33 } from './workday33.js';
 import { SITE as D34_SITE, workday34 } from './workday34.js';
+import { workday35 } from './workday35.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -47,7 +48,7 @@ import { SITE as D34_SITE, workday34 } from './workday34.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -159,6 +160,12 @@ const LATE: Record<string, number> = {
   // shell in the SQL Server pod the DBA opens shells in every day (request 2, allowed); the first
   // Secret of a DBA who reads none is asked next (unfamiliar_kind). Without history, NOT_STOPPED_WITHOUT_HISTORY.
   "another admin of the shared jump host takes over the DBA's disconnected RDP session (tscon) at lunch": 3,
+  // Day 35 (docs/risk.md, "Day 35: what it found"), an open finding, an `it.fails` in
+  // risk-day35-findings.test.ts, every seed both ways: the token of a session the IdP revoked at
+  // 10:00, through the victim's own VPN egress (its configuration stolen with the token), reads the
+  // victim's own team's production Secrets (requests 2 and 3): the example has no `incident`
+  // section, so stepgate never hears of the revocation. Billing's Secret next is unfamiliar_namespace.
+  "dev-3's token of a session the IdP revoked at 10:00, through the VPN configuration the infostealer took (the VPN egress dev-3 works from): dev-3's own team's production Secret, then billing's": 4,
 };
 
 /**
@@ -395,6 +402,14 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // laptop, network, Lens and token, and a kind they do (staging's database Secret).
   // `production_secret_read` stops it at request 1 (with history) on a site copy that lists it.
   "a malicious Lens extension reads Secrets through Lens on the engineer's own desktop, only in the namespaces they work in",
+  // Day 35 (docs/risk.md, "Day 35: what it found"), open findings, `it.fails` in
+  // risk-day35-findings.test.ts, every seed both ways. A guest invited by mistake into the IR group
+  // (a look-alike of the firm's domain) with its own fresh two factors: a newcomer, whose sweep and
+  // cluster-wide Secret list are the consultants' own (who are never asked either). Malware on the
+  // platform engineer's laptop re-reading, at a person's pace with their hardware-key sign-in from
+  // their home, the Secrets they rotated that morning: the rotation made them familiar.
+  "a guest invitation sent in the rush to a look-alike of the IR firm's domain: the attacker's own genuine guest account, own two factors and network, sweeps as a consultant does, then reads Secrets",
+  "malware on plat-1's laptop (home, plat-1's kubectl and hardware-key sign-in) re-reads the production Secrets plat-1 rotated that morning, one every 45 s",
 ]);
 
 
@@ -418,6 +433,10 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
   "a SIM swap: the contractor's SMS codes on the attacker's phone, their own laptop and hotspot": undefined,
   // Open: the engineer's own key signs the attacker's device code; nothing in the token says where.
   "device-code phishing: the engineer enters the attacker's code and taps their key; the token goes to the attacker's VPS": undefined,
+  // Day 35: a Temporary Access Pass (two factors, `acr: "phr"` under the IdP's new policy) for a
+  // caller posing as an engineer who signs in with a hardware key since 12:30: assurance_downgrade
+  // at request 1, which the pass can never answer (every seed both ways).
+  "a caller posing as dev-4 ('the new policy locks me out, my key is at home') gets a Temporary Access Pass from the overloaded helpdesk and signs in with it (acr phr, amr mfa) from a residential proxy in Copenhagen": 1,
 };
 
 /**
@@ -780,7 +799,9 @@ const DAY32_SEEDS = ((narrow && process.env.STEPGATE_DAY32_SEEDS) || '301').spli
 const DAY33_SEEDS = ((narrow && process.env.STEPGATE_DAY33_SEEDS) || '311').split(',').map(Number);
 // One of day 34's five seeds (about 3 s) and seed 321 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY34_SEEDS = ((narrow && process.env.STEPGATE_DAY34_SEEDS) || '321').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34').split(',');
+// One of day 35's five seeds (about 2 s) and seed 331 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY35_SEEDS = ((narrow && process.env.STEPGATE_DAY35_SEEDS) || '331').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -849,6 +870,8 @@ const DAYS = ([
   ['day 33 (workday33.ts)', workday33, 9, DAY33_SEEDS, { site: D33_SITE }],
   // Day 34 too: written as an outside red team would, a managed-service provider's six customer clusters behind one gateway (one host each, colliding namespace names), a rotating on-call, a break-glass checkout, a contractor's hours, customers' auditors and engineers; a site copy of the example with kubernetes.clusters (docs/risk.md, "Day 34").
   ['day 34 (workday34.ts)', workday34, 17, DAY34_SEEDS, { site: D34_SITE }],
+  // Day 35 too: written as an outside red team would, a company during its own security incident (an infostealer on a laptop, isolated; the IdP revoking every session at 10:00; a secret rotation; incident responders' guest accounts; the IdP's policy tightened at 12:30 to phishing-resistant factors with a new acr), the example as shipped (docs/risk.md, "Day 35").
+  ['day 35 (workday35.ts)', workday35, 12, DAY35_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1208,6 +1231,17 @@ const COLD_BOUND_DAY33 = { perEngineer: 2, within8h: 1, total: 8 };
  * engineers (16–21 and 4–7 before).
  */
 const COLD_BOUND_DAY34 = { perEngineer: 4, within8h: 5, total: 23 };
+/**
+ * Day 35 without warm-up, seed 331: 12 challenges, 2 engineers asked twice within 8 hours. A server
+ * started that morning has seen nobody in the office: each engineer's first request there after
+ * lunch is asked (new_network, 9 a seed), whether the login was carried from home or made under the
+ * 12:30 policy a minute before (a sign-in made before a network's first sighting does not prove it:
+ * what stops the AiTM row); dev-3's loaner in the office at 11:00 the same. The rest: first
+ * sensitive actions in a working set begun that morning (unfamiliar_namespace; plat-1's and the
+ * SRE's make their two within 8 hours) and the hardware key that cert-manager's Secrets ask
+ * (system-secrets). Over five seeds: 12–13 challenges, 2–3 engineers.
+ */
+const COLD_BOUND_DAY35 = { perEngineer: 2, within8h: 2, total: 12 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1242,6 +1276,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 32 (workday32.ts)', workday32, 301, { site: D32_SITE }, COLD_BOUND_DAY32],
   ['day 33 (workday33.ts)', workday33, 311, { site: D33_SITE }, COLD_BOUND_DAY33],
   ['day 34 (workday34.ts)', workday34, 321, { site: D34_SITE }, COLD_BOUND_DAY34],
+  ['day 35 (workday35.ts)', workday35, 331, {}, COLD_BOUND_DAY35],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**

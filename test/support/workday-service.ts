@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
+import { revoke } from '../../src/admin/actions.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
@@ -7,7 +8,7 @@ import { CheckClient } from './grpc-client.js';
 import { inProcessCheck } from './in-process-check.js';
 import { TestIssuer } from './issuer.js';
 import { checkRequest, type RequestSpec } from './requests.js';
-import type { Login, TokenMinter } from './workday.js';
+import type { AdminStep, Login, TokenMinter } from './workday.js';
 
 const K8S = 'https://kubernetes.default.svc.cluster.local';
 
@@ -38,13 +39,13 @@ export function exampleYaml(issuerUrl: string): string {
  * `transport: 'in-process'` sends through the server's Check handler without HTTP/2
  * (in-process-check.ts; the replayed days, where the framing was most of the cost).
  */
-export async function exampleService(opts: { withoutRisk?: boolean; edit?: (yaml: string) => string; transport?: 'grpc' | 'in-process' } = {}) {
+export async function exampleService(opts: { withoutRisk?: boolean; edit?: (yaml: string) => string; transport?: 'grpc' | 'in-process'; env?: Readonly<Record<string, string>> } = {}) {
   const issuer = await TestIssuer.start();
   let yaml = exampleYaml(issuer.url);
   if (opts.withoutRisk) yaml = yaml.replace('\nrisk:\n', '\nrisk:\n  enabled: false\n');
   if (opts.edit !== undefined) yaml = opts.edit(yaml);
   let clock = Date.UTC(2026, 11, 1);
-  const service: Service = await startService(parseConfig(yaml, 'examples/stepgate.yaml'), {}, createLogger('silent'), { now: () => clock });
+  const service: Service = await startService(parseConfig(yaml, 'examples/stepgate.yaml'), { ...opts.env }, createLogger('silent'), { now: () => clock });
   const client = new CheckClient(service.grpc.port);
   const tokens = new Map<string, string>();
   const minter: TokenMinter = {
@@ -82,6 +83,10 @@ export async function exampleService(opts: { withoutRisk?: boolean; edit?: (yaml
       clock = at;
       return send({ ...spec, token: await minter.token(login, at) });
     },
+    /** A revocation as `stepgate revoke` makes it (needs a site with `incident`), at the service's clock. */
+    runAdmin: async (step: AdminStep): Promise<void> => {
+      await revoke(service.runtime, step.revoke, step.reason, { via: 'admin', issuer: issuer.url, subject: 'd-oncall' });
+    },
     async close() {
       client.close();
       await service.stop();
@@ -116,5 +121,6 @@ export function exampleServiceForFile(opts: Parameters<typeof exampleService>[0]
     setClock: (ms) => started().setClock(ms),
     send: (spec) => started().send(spec),
     sendAt: (login, at, spec) => started().sendAt(login, at, spec),
+    runAdmin: (step) => started().runAdmin(step),
   };
 }

@@ -419,6 +419,13 @@ export interface DayReport {
   checks: number;
 }
 
+/** A revocation at `at` (ms): a subject (every credential authenticated before it) or one IdP session. */
+export interface AdminStep {
+  at: number;
+  revoke: { kind: 'subject'; subject: string } | { kind: 'session'; session: string };
+  reason: string;
+}
+
 export interface ReplayOptions {
   /** The identity provider is down in these spans [from, to) (ms): a sign-in asked for then waits until it is back. */
   idpDown?: readonly (readonly [number, number])[];
@@ -427,6 +434,15 @@ export interface ReplayOptions {
    * ignores it, the harness that starts the service applies it.
    */
   site?: (yaml: string) => string;
+  /** Environment the harness starts the service with (a site's step-up client secret and cookie keys); the replay ignores it. */
+  env?: Readonly<Record<string, string>>;
+  /**
+   * The on-call's and the identity provider's revocations (docs/incident-runbook.md: `stepgate
+   * revoke`, a Shared Signals `session-revoked`), each made when the clock reaches its `at`, before
+   * the requests of that moment; `runAdmin` (the harness's, on the running service) makes them.
+   */
+  admin?: readonly AdminStep[];
+  runAdmin?: (step: AdminStep) => Promise<void>;
   /**
    * Who signs in through stepgate's credential plugin (days 29 and 30; the other days model none, so their
    * sign-ins name no ask), and how it picks the ask its sign-in names (src/credential/ask-choice.ts)
@@ -481,8 +497,15 @@ export async function replay(
   /** The newest ask of each token (the plugin's `newest`). */
   const newestAsk = new Map<string, string>();
   let checks = 0;
+  const admin = [...(opts.admin ?? [])].sort((a, b) => a.at - b.at);
+  if (admin.length > 0 && opts.runAdmin === undefined) throw new Error('replay: admin steps without runAdmin (the harness makes them on the running service)');
   while (queue.length > 0) {
     const ev = queue.shift()!;
+    while (admin.length > 0 && admin[0]!.at <= ev.at) {
+      const step = admin.shift()!;
+      setClock(step.at);
+      await opts.runAdmin!(step);
+    }
     if (ev.attack && stopped.has(ev.attack)) continue;
     setClock(ev.at);
     let login = ev.login;
