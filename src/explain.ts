@@ -8,7 +8,7 @@ import { reasonMessage } from './core/reasons.js';
 import { clientKind } from './decision/respond.js';
 import type { AssuranceModel } from './core/assurance.js';
 import { buildIdentity } from './core/identity.js';
-import { TokenVerifier, type VerifierOptions, type VerifyResult } from './identity/verifier.js';
+import { boundAuthTime, TokenVerifier, type VerifierOptions, type VerifyResult } from './identity/verifier.js';
 import { check, type Checked } from './pipeline/check.js';
 import { buildRuntime, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
 import { parseCheckRequest, type CheckRequestMessage } from './server/grpc/check.js';
@@ -154,7 +154,8 @@ class HandWrittenClaims extends TokenVerifier {
 
   constructor(config: Config, assurance: AssuranceModel, opts: VerifierOptions, private readonly token: string, claims: JWTPayload) {
     super({ ...config, issuers: [] }, assurance, opts);
-    this.outcome = claimsOutcome(config, assurance, token, claims);
+    // As the verifier reads a verified payload's auth_time (never after now, nor long after iat).
+    this.outcome = claimsOutcome(config, assurance, token, boundAuthTime(claims, opts.now()));
   }
 
   override verify(token: string): VerifyResult | Promise<VerifyResult> {

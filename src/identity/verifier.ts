@@ -7,6 +7,7 @@ import { HMAC_ALGORITHMS } from '../config/schema.js';
 import type { ReasonCode } from '../core/reasons.js';
 import type { AssuranceModel } from '../core/assurance.js';
 import { compileAutomation, type AutomationMatcher } from '../core/automation.js';
+import { boundedAuthTime } from '../core/auth-time.js';
 import { buildIdentity, identityBytes, type Identity } from '../core/identity.js';
 import { internBytes, mapTableBytes, stringBytes } from '../core/intern.js';
 import { clip } from '../core/redact.js';
@@ -355,7 +356,7 @@ export class TokenVerifier {
     }
     const future = futureTimestamp(payload, this.opts.now(), issuer.config.clock_tolerance_seconds);
     if (future) return future;
-    payload = authTimeAtMostNow(payload, this.opts.now());
+    payload = boundAuthTime(payload, this.opts.now());
     const notBearer = notABearerToken(header.typ, payload);
     if (notBearer !== undefined) return { reason: 'token_invalid', detail: notBearer };
     const parties = issuer.config.authorized_parties;
@@ -436,10 +437,11 @@ export function futureTimestamp(payload: JWTPayload, nowMs: number, toleranceSec
  * proxy's first request (a context-bound step-up asks for a sign-in after the first sighting) and
  * taught it. Read as the moment stepgate first saw it, such a sign-in is no proof of a context
  * first seen in that same second (risk/context-bound.ts), and its age is a just-made sign-in's.
+ * An `auth_time` more than five minutes after the token's own `iat` is capped there (core/auth-time.ts).
  */
-export function authTimeAtMostNow<T extends JWTPayload>(payload: T, nowMs: number): T {
-  const now = Math.floor(nowMs / 1000);
-  return typeof payload.auth_time === 'number' && payload.auth_time > now ? { ...payload, auth_time: now } : payload;
+export function boundAuthTime<T extends JWTPayload>(payload: T, nowMs: number): T {
+  const t = boundedAuthTime(payload.auth_time, payload.iat, Math.floor(nowMs / 1000));
+  return t !== undefined && t !== payload.auth_time ? { ...payload, auth_time: t } : payload;
 }
 
 /**
