@@ -411,6 +411,12 @@ export function notABearerToken(typ: unknown, payload: JWTPayload): string | und
   if (payload.token_introspection !== undefined) return 'a token_introspection claim: an introspection response, not an ID or access token';
   const claimTyp = payload.typ;
   if (typeof claimTyp === 'string' && NOT_BEARER_CLAIM_TYP.has(claimTyp.toLowerCase())) return `claim typ ${quoted(claimTyp)} is not an ID or access token`;
+  // A sender-constrained token (RFC 7800 `cnf`: RFC 9449 DPoP's `jkt`, RFC 8705's certificate
+  // thumbprint `x5t#S256`) is usable only with a proof of the key or certificate it names, which the
+  // identity provider bound it to so that a copy off the machine is worth nothing. stepgate checks
+  // no such proof (nor do kubectl and the API server), so it is no bearer token here: taken as one,
+  // a copied DPoP token signed its subject in from anywhere, malware on the laptop included.
+  if (payload.cnf !== undefined) return 'a cnf claim: a sender-constrained token (DPoP or certificate-bound), whose proof of possession stepgate does not check';
   return undefined;
 }
 
