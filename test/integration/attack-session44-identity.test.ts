@@ -6,9 +6,12 @@ import { checkRequest } from '../support/requests.js';
 /**
  * Session 44's identity round (redteam44b) against the built server with the example policy as it
  * ships: what an attacker holding a copied kubeconfig, a stolen token or a hijacked session gets
- * at the first sensitive request. Token confusion (types, audiences, clients), the time claims at
- * the configured leeway's edges, acr/amr spellings, RFC 9470 challenges, and device evidence the
- * gateway does not vouch for. Rows that held are kept so the corpus grows.
+ * at the first sensitive request. Token confusion (types, sender-constrained tokens), the time
+ * claims at the configured leeway's edges, acr/amr spellings, RFC 9470 challenges, and device
+ * evidence the gateway does not vouch for. Two were allowed before this session: a token bound to a
+ * key or certificate (`cnf`) taken as a bearer token, and an `auth_time` hours after the token's
+ * `iat` taken as a fresh sign-in. Rows that held are kept so the corpus grows. The browser's side
+ * of the round trip (state, nonce, return URLs, login CSRF, cookie scope) is attack-web's.
  */
 
 const server = builtServerForFile('session44');
@@ -141,6 +144,16 @@ describe('time claims at the configured leeway edges', () => {
     expect(REFUSED).toContain(reason(old));
     const fresh = await office(SECRET, { acr: 'urn:stepgate:aal2', amr: AMR.aal2, iat: now() - 60, auth_time: now() - 60 });
     expect(reason(fresh), rules(fresh)).toBe('allowed');
+  });
+
+  // No lifetime cap: kube-apiserver's own --service-account-max-token-expiration and the provider's
+  // settings bound it, and what a long-lived copy reaches is what its sign-in's age allows. The
+  // cache keeps it at most token_cache.max_ttl_seconds whatever its exp.
+  it('allowed on purpose: a token living ten years, signed in 10 minutes ago, reads the dev pods; without iat too', async () => {
+    const long = await office(PODS, { acr: 'urn:stepgate:aal1', amr: AMR.aal1, auth_time: now() - 600, exp: now() + 10 * 365 * 86_400 });
+    expect(reason(long), rules(long)).toBe('allowed');
+    const noIat = await office(PODS, { acr: 'urn:stepgate:aal1', amr: AMR.aal1, auth_time: now() - 600, iat: undefined });
+    expect(reason(noIat), rules(noIat)).toBe('allowed');
   });
 
   it('a token living ten years (exp) signed in 10 h ago with one factor reads no Secret from the office', async () => {
