@@ -8,7 +8,7 @@ import { reasonMessage } from './core/reasons.js';
 import { clientKind } from './decision/respond.js';
 import type { AssuranceModel } from './core/assurance.js';
 import { buildIdentity } from './core/identity.js';
-import { TokenVerifier, type VerifierOptions, type VerifyResult } from './identity/verifier.js';
+import { boundAuthTime, notABearerToken, TokenVerifier, type VerifierOptions, type VerifyResult } from './identity/verifier.js';
 import { check, type Checked } from './pipeline/check.js';
 import { buildRuntime, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
 import { parseCheckRequest, type CheckRequestMessage } from './server/grpc/check.js';
@@ -154,7 +154,8 @@ class HandWrittenClaims extends TokenVerifier {
 
   constructor(config: Config, assurance: AssuranceModel, opts: VerifierOptions, private readonly token: string, claims: JWTPayload) {
     super({ ...config, issuers: [] }, assurance, opts);
-    this.outcome = claimsOutcome(config, assurance, token, claims);
+    // As the verifier reads a verified payload's auth_time (never after now, nor long after iat).
+    this.outcome = claimsOutcome(config, assurance, token, boundAuthTime(claims, opts.now()));
   }
 
   override verify(token: string): VerifyResult | Promise<VerifyResult> {
@@ -166,6 +167,9 @@ function claimsOutcome(config: Config, assurance: AssuranceModel, token: string,
   if (typeof claims.iss !== 'string') return { ok: false, reason: 'token_malformed', detail: 'no iss claim', cached: false };
   const iss = config.issuers.find((i) => i.issuer === claims.iss);
   if (!iss) return { ok: false, reason: 'issuer_unknown', detail: `issuer ${clip(claims.iss)} is not trusted`, cached: false };
+  // Claims the verifier refuses whatever the header says (a Keycloak refresh token, a cnf-bound token).
+  const notBearer = notABearerToken(undefined, claims);
+  if (notBearer !== undefined) return { ok: false, reason: 'token_invalid', detail: notBearer, cached: false };
   const subject = claims[iss.subject_claim];
   if (typeof subject !== 'string' || subject === '') {
     return { ok: false, reason: 'subject_missing', detail: `claim ${iss.subject_claim} is missing or not a string`, cached: false };

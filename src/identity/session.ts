@@ -4,7 +4,7 @@ import type { SessionCodec } from '../cookies/session.js';
 import { cookieValues } from '../request/cookies.js';
 import type { AssuranceModel } from '../core/assurance.js';
 import { buildIdentity } from '../core/identity.js';
-import { authTimeAtMostNow, futureTimestamp, type TokenVerifier, type VerifyResult } from './verifier.js';
+import { boundAuthTime, futureTimestamp, type TokenVerifier, type VerifyResult } from './verifier.js';
 
 /**
  * The step-up session cookie as an identity on the Check path. Decrypted once per cookie value
@@ -62,7 +62,7 @@ export class SessionIdentities {
       // Sessions minted before the callback refused a future auth_time must not stay "fresh".
       const future = futureTimestamp(opened.payload, this.now(), this.issuerConfig.clock_tolerance_seconds);
       if (future) return { reason: 'session_invalid', detail: `the session's ${future.detail}` };
-      const p = authTimeAtMostNow(opened.payload, this.now());
+      const p = boundAuthTime(opened.payload, this.now());
       if (p.iss !== this.issuerConfig.issuer || typeof p.sub !== 'string' || p.sub === '') {
         return { reason: 'session_invalid', detail: 'the session names another issuer or no subject' };
       }

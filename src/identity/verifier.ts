@@ -7,6 +7,7 @@ import { HMAC_ALGORITHMS } from '../config/schema.js';
 import type { ReasonCode } from '../core/reasons.js';
 import type { AssuranceModel } from '../core/assurance.js';
 import { compileAutomation, type AutomationMatcher } from '../core/automation.js';
+import { boundedAuthTime } from '../core/auth-time.js';
 import { buildIdentity, identityBytes, type Identity } from '../core/identity.js';
 import { internBytes, mapTableBytes, stringBytes } from '../core/intern.js';
 import { clip } from '../core/redact.js';
@@ -355,7 +356,7 @@ export class TokenVerifier {
     }
     const future = futureTimestamp(payload, this.opts.now(), issuer.config.clock_tolerance_seconds);
     if (future) return future;
-    payload = authTimeAtMostNow(payload, this.opts.now());
+    payload = boundAuthTime(payload, this.opts.now());
     const notBearer = notABearerToken(header.typ, payload);
     if (notBearer !== undefined) return { reason: 'token_invalid', detail: notBearer };
     const parties = issuer.config.authorized_parties;
@@ -410,6 +411,12 @@ export function notABearerToken(typ: unknown, payload: JWTPayload): string | und
   if (payload.token_introspection !== undefined) return 'a token_introspection claim: an introspection response, not an ID or access token';
   const claimTyp = payload.typ;
   if (typeof claimTyp === 'string' && NOT_BEARER_CLAIM_TYP.has(claimTyp.toLowerCase())) return `claim typ ${quoted(claimTyp)} is not an ID or access token`;
+  // A sender-constrained token (RFC 7800 `cnf`: RFC 9449 DPoP's `jkt`, RFC 8705's certificate
+  // thumbprint `x5t#S256`) is usable only with a proof of the key or certificate it names, which the
+  // identity provider bound it to so that a copy off the machine is worth nothing. stepgate checks
+  // no such proof (nor do kubectl and the API server), so it is no bearer token here: taken as one,
+  // a copied DPoP token signed its subject in from anywhere, malware on the laptop included.
+  if (payload.cnf !== undefined) return 'a cnf claim: a sender-constrained token (DPoP or certificate-bound), whose proof of possession stepgate does not check';
   return undefined;
 }
 
@@ -436,10 +443,11 @@ export function futureTimestamp(payload: JWTPayload, nowMs: number, toleranceSec
  * proxy's first request (a context-bound step-up asks for a sign-in after the first sighting) and
  * taught it. Read as the moment stepgate first saw it, such a sign-in is no proof of a context
  * first seen in that same second (risk/context-bound.ts), and its age is a just-made sign-in's.
+ * An `auth_time` more than five minutes after the token's own `iat` is capped there (core/auth-time.ts).
  */
-export function authTimeAtMostNow<T extends JWTPayload>(payload: T, nowMs: number): T {
-  const now = Math.floor(nowMs / 1000);
-  return typeof payload.auth_time === 'number' && payload.auth_time > now ? { ...payload, auth_time: now } : payload;
+export function boundAuthTime<T extends JWTPayload>(payload: T, nowMs: number): T {
+  const t = boundedAuthTime(payload.auth_time, payload.iat, Math.floor(nowMs / 1000));
+  return t !== undefined && t !== payload.auth_time ? { ...payload, auth_time: t } : payload;
 }
 
 /**

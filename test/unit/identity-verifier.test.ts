@@ -245,6 +245,10 @@ describe('TokenVerifier: JWTs the IdP signs that prove no sign-in', () => {
     ["Keycloak's logout token (claim typ)", 'JWT', { typ: 'Logout' }, 'claim typ "Logout"'],
     ["Keycloak's refresh token (claim typ)", 'JWT', { typ: 'Refresh' }, 'claim typ "Refresh"'],
     ['an OpenID Federation entity statement', 'entity-statement+jwt', {}, 'typ "entity-statement+jwt"'],
+    ['a DPoP-bound access token (RFC 9449 cnf.jkt)', 'at+jwt', { cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } }, 'a cnf claim'],
+    ['a certificate-bound access token (RFC 8705 cnf x5t#S256)', 'at+jwt', { cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' } }, 'a cnf claim'],
+    ['an ID token naming a key it is bound to (cnf jwk)', 'JWT', { cnf: { jwk: { kty: 'OKP', crv: 'Ed25519', x: 'AAAA' } } }, 'a cnf claim'],
+    ['a cnf claim of any other shape', undefined, { cnf: 'x' }, 'a cnf claim'],
   ])('%s is token_invalid, not a sign-in', async (_what, typ, claims, detail) => {
     const w = new World();
     w.keys = [key.jwk];

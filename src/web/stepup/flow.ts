@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose';
 import { askNonce, askOfNonce } from '../../core/ask-nonce.js';
+import { boundedAuthTime } from '../../core/auth-time.js';
 import type { Config } from '../../config/schema.js';
 import { REASONS, type ReasonCode } from '../../core/reasons.js';
 import { NO_LEVEL } from '../../core/assurance.js';
@@ -403,14 +404,15 @@ export class StepUpFlow {
       return this.fail('stepup_level_too_low', `presented ${presentedName}, required ${flow.level}`, [clear], { ...base, ...who });
     }
     const now = Math.floor(this.deps.now() / 1000);
-    const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : undefined;
     // openid-client checks that the authentication is not too old, never that it is not in the
     // future: a future auth_time would mint a session that stays "fresh" for every max_age.
-    for (const [claim, t] of [['auth_time', authTime], ['iat', claims.iat]] as const) {
+    for (const [claim, t] of [['auth_time', claims.auth_time], ['iat', claims.iat]] as const) {
       if (typeof t === 'number' && t > now + CLOCK_SKEW_S) {
         return this.fail('stepup_time_invalid', `ID token ${claim} is ${t - now}s in the future`, [clear], { ...base, ...who });
       }
     }
+    // Read as bearer tokens are (core/auth-time.ts): never after now, nor long after the ID token's iat.
+    const authTime = boundedAuthTime(claims.auth_time, claims.iat, now);
     if (authTime === undefined || now - authTime > flow.maxAge + CLOCK_SKEW_S) {
       const detail = authTime === undefined ? 'no auth_time' : `authenticated ${now - authTime}s ago, max_age ${flow.maxAge}s`;
       return this.fail('stepup_auth_too_old', detail, [clear], { ...base, ...who });
