@@ -86,13 +86,29 @@ describe('risk.signals.cluster_secret_list_grace_seconds', () => {
   it('at 7200, the same list is covered by the sign-in in use; one first seen later than that is bound to its first sighting less two hours', () => {
     const covered = pat(listGrace(7200));
     const list = covered.check('/api/v1/secrets', covered.morning, T + 108 * MIN, SECRETS);
-    expect(list.codes).toContain('cluster_secret_list');
+    expect(list.codes).not.toContain('cluster_secret_list');
     expect(list.v.allow).toBe(true);
     const late = pat(listGrace(7200));
     const at = T + 150 * MIN;
     const asked = late.check('/api/v1/secrets', late.morning, at, SECRETS);
     expect(asked.v.allow).toBe(false);
     expect(asked.out.ok && asked.out.requirement.authAfter).toBe(S(at) - 7200);
+  });
+
+  it('covered, the list weighs nothing (its 30 alone reached a band); beyond the grace, or with a token below the learning level, it weighs as before', () => {
+    // Absent, the list weighs its 30 even within the namespace's hour (the bound is met, the band is not).
+    const before = pat();
+    expect(before.check('/api/v1/secrets', before.morning, T + 30 * MIN, SECRETS).out.risk.contributions).toContainEqual(expect.objectContaining({ code: 'cluster_secret_list', weight: 30 }));
+    const covered = pat(listGrace(7200));
+    const within = covered.check('/api/v1/secrets', covered.morning, T + 30 * MIN, SECRETS);
+    expect(within.codes).not.toContain('cluster_secret_list');
+    expect(within.v.allow).toBe(true);
+    const late = pat(listGrace(7200));
+    expect(late.check('/api/v1/secrets', late.morning, T + 150 * MIN, SECRETS).codes).toContain('cluster_secret_list');
+    // A password-only token (below learn.min_level) signed in a minute ago is not covered.
+    const weak = pat(listGrace(7200));
+    const aal1: Identity = { ...token(S(T + 29 * MIN), 'sid-weak'), acr: 'a1', level: 0, levelName: 'aal1' };
+    expect(weak.check('/api/v1/secrets', aal1, T + 30 * MIN, SECRETS).codes).toContain('cluster_secret_list');
   });
 
   it('0 leaves no grace at all; a negative or over-a-day value is a startup error naming the key', () => {
