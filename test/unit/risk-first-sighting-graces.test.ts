@@ -150,4 +150,20 @@ describe('risk.signals.unfamiliar_kind.grace_seconds', () => {
     expect(stale.v.allow).toBe(false);
     expect(() => kindGrace(3601)).toThrow(/grace_seconds/);
   });
+
+  it("its price (why the example leaves it off): malware's first shell within the minute after the engineer's sign-in is allowed, no refusal on record, and so is every later one of that login", () => {
+    const w = pat(kindGrace(60));
+    const at = T + 3 * HOUR;
+    const engineers = token(S(at) - 30, 'sid-2');
+    const first = w.check(SHELL, engineers, at, SECRETS, 'POST');
+    expect(first.codes).toContain('unfamiliar_kind');
+    expect(first.v.allow).toBe(true);
+    // An hour later, with the same sign-in: the kind's bound stays met by it.
+    expect(w.check('/api/v1/namespaces/team-a/pods/api-1/exec', engineers, at + HOUR, SECRETS, 'POST').v.allow).toBe(true);
+    // Without the grace the same first shell is refused (a step-up on record), and so is the hour-later
+    // one of that login: only a sign-in after the first sighting opens the kind.
+    const off = pat();
+    expect(off.check(SHELL, engineers, at, SECRETS, 'POST').v.allow).toBe(false);
+    expect(off.check('/api/v1/namespaces/team-a/pods/api-1/exec', engineers, at + HOUR, SECRETS, 'POST').v.allow).toBe(false);
+  });
 });
