@@ -157,18 +157,21 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
         false,
       );
     }
-    // A kind this identity never did: a sign-in after its first sighting, no grace. The analyst who
-    // signed in this morning and reads their first Secret this afternoon is asked once; a token
-    // taken from them is refused.
+    // A kind this identity never did: a sign-in after its first sighting, no grace unless
+    // `unfamiliar_kind.grace_seconds` names one (off by default). The analyst who signed in this
+    // morning and reads their first Secret this afternoon is asked once; a token taken from them
+    // is refused.
     if (has('unfamiliar_kind') && w.kindSince > 0 && a.kind !== '') {
       const noun = DONE_BEFORE[a.kind];
       const where = a.namespace === '' || a.namespace.startsWith('*') ? '' : ` in ${namespaceText(a)}`;
-      consider(w.kindSince, 'unfamiliar_kind', `${a.what}${where}, a kind of action new to this identity`, `${a.what}${where}: you have not ${noun} before`, undefined, false);
+      consider(w.kindSince - cfg.unfamiliar_kind.grace_seconds * 1000, 'unfamiliar_kind', `${a.what}${where}, a kind of action new to this identity`, `${a.what}${where}: you have not ${noun} before`, undefined, false);
     }
     // Every Secret of a cluster never worked in (WorkHistory.clusterKnown): no grace, as for a
-    // namespace of it (namespaceGrace).
+    // namespace of it (namespaceGrace). In one it has worked in, the namespace's grace unless
+    // `cluster_secret_list_grace_seconds` names its own (docs/risk.md, session 44).
     if (has('cluster_secret_list') && w.namespaceSince > 0) {
-      consider(w.namespaceSince - (w.clusterKnown ? cfg.unfamiliar_namespace.grace_seconds * 1000 : 0), 'cluster_secret_list', 'Secrets listed across all namespaces', undefined, undefined, false);
+      const listGrace = cfg.cluster_secret_list_grace_seconds ?? cfg.unfamiliar_namespace.grace_seconds;
+      consider(w.namespaceSince - (w.clusterKnown ? listGrace * 1000 : 0), 'cluster_secret_list', 'Secrets listed across all namespaces', undefined, undefined, false);
     }
     // Bound to when the run went over the threshold: one sign-in covers the rest of it.
     if (has('machine_pace') && w.paceSince > 0) consider(w.paceSince, 'machine_pace', `${w.pace} distinct sensitive objects in ${cfg.machine_pace.window_seconds}s`);

@@ -661,6 +661,7 @@ export class RiskEngine {
     // the key is built off the common path, where the network is known.
     const carry = history.prefixKnown ? '' : carryKey(p.nearby.carry, device, obs.session);
     p.certificateNearby = carry !== '' && !p.certificateRoams && history.deviceKnown && this.carriedBy(obs.subject, carry, nowMs);
+    p.listCovered = listCovered(work, who, this.o.risk.signals.cluster_secret_list_grace_seconds, this.learnLevel);
     const ctx: SignalContext = p;
     const cfg = this.o.risk.signals;
     const s = scoreRisk(ctx, cfg, extra);
@@ -1347,6 +1348,8 @@ interface Assessing extends SignalContext {
   roamedIn: string;
   certificateRoams: boolean;
   certificateNearby: boolean;
+  /** A cluster-wide Secret list the sign-in in use covers (listCovered). */
+  listCovered: boolean;
   /** answeredBurst moved a count's crossing back to the step-up a sign-in answered. */
   answered: boolean;
   /** The identity's strongest proven level, read only where assurance_downgrade can fire (RiskEngine.observed). */
@@ -1414,6 +1417,7 @@ function assessing(
     roamedIn: '',
     certificateRoams: false,
     certificateNearby: false,
+    listCovered: false,
     answered: false,
     strongest: undefined,
     sensitivity: base.sensitivity,
@@ -1684,6 +1688,20 @@ function askedObject(p: Assessing): string {
 function askedPlace(p: Assessing): string {
   const k = p.kube;
   return k === undefined ? '' : `${p.cluster}\n${k.apiGroup}\n${k.resource}\n${k.subresource}\n${k.namespace}`;
+}
+
+/**
+ * A first Secret list across all namespaces that the sign-in in use covers, with
+ * `risk.signals.cluster_secret_list_grace_seconds` set: a cluster the identity has worked in
+ * (WorkHistory.clusterKnown), a token at the learning level, signed in at most that long before
+ * the list was first seen. It then weighs nothing (signals/behaviour.ts): its weight alone reached
+ * a band whose rules ask a fresher sign-in anyway (day 8's `istioctl analyze`, docs/risk.md
+ * session 44). Absent, nothing is covered here and the list weighs as before.
+ */
+function listCovered(w: WorkHistory | undefined, who: Identity, graceSeconds: number | undefined, learnLevel: number): boolean {
+  if (graceSeconds === undefined || w === undefined || !w.clusterKnown || w.namespaceSince <= 0) return false;
+  if (who.automation === true || who.authTime === undefined || who.level < learnLevel) return false;
+  return who.authTime * 1000 >= w.namespaceSince - graceSeconds * 1000;
 }
 
 function subjectKey(who: Identity): string {

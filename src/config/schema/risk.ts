@@ -212,6 +212,10 @@ export const riskSchema = z.strictObject({
         .strictObject({
           weight: weight.default(10),
           min_history_seconds: seconds.min(0).max(2_592_000).default(72_000),
+          // A kind first seen at most this long after the sign-in in use is covered by it (the
+          // Deployment that mounts a Secret, applied seconds after the hardware key a rule asked
+          // for). 0: none, a sign-in after the first sighting (docs/risk.md, session 44).
+          grace_seconds: seconds.min(0).max(3600).default(0),
           // Secret reads only by default: shells added 40 routine challenges over the replayed days'
           // 80 warm-up-day replays for one more attack row stopped on one seed; with the service
           // proxy, 53 and 23 more engineers asked twice over 110 (docs/risk.md). `proxy` alone
@@ -236,6 +240,10 @@ export const riskSchema = z.strictObject({
         })
         .prefault({}),
       cluster_secret_list: weight.default(30),
+      // How long after the sign-in in use a first Secret list across all namespaces, in a cluster
+      // the identity has worked in, is covered by it (absent: unfamiliar_namespace.grace_seconds,
+      // as before). Never in a cluster it has not worked in (WorkHistory.clusterKnown).
+      cluster_secret_list_grace_seconds: seconds.min(0).max(86_400).optional(),
       impossible_travel: z
         .strictObject({ max_kmh: z.number().int().min(1).max(100_000).default(900), weight: weight.default(40) })
         .prefault({}),
@@ -338,6 +346,7 @@ export const RISK_APPLY = {
   'risk.signals.unfamiliar_namespace.grace_production_secrets': 'live',
   'risk.signals.unfamiliar_kind.weight': 'live',
   'risk.signals.unfamiliar_kind.min_history_seconds': 'live',
+  'risk.signals.unfamiliar_kind.grace_seconds': 'live',
   'risk.signals.unfamiliar_kind.kinds': 'live',
   'risk.signals.machine_pace.window_seconds': 'live',
   'risk.signals.machine_pace.threshold': 'live',
@@ -346,6 +355,7 @@ export const RISK_APPLY = {
   'risk.signals.machine_pace.familiar_objects': 'live',
   'risk.signals.machine_pace.resume_seconds': 'live',
   'risk.signals.cluster_secret_list': 'live',
+  'risk.signals.cluster_secret_list_grace_seconds': 'live',
   'risk.signals.impossible_travel.max_kmh': 'live',
   'risk.signals.impossible_travel.weight': 'live',
   'risk.signals.platform_change': 'live',

@@ -40,7 +40,8 @@ export const behaviourSignal: Signal = (ctx, cfg, out) => {
   // Like a namespace, all of them at once (`*`) joins the working set once listed from a proven
   // context around its first sighting: `helm ls -A` reads every release Secret, and a platform
   // engineer who runs it every day is asked once, not at every run for as long as the band lasts.
-  if (cfg.cluster_secret_list > 0 && a.clusterSecretList && !w.namespaceKnown) {
+  // Covered by the sign-in in use (`cluster_secret_list_grace_seconds`, engine.ts), it weighs nothing.
+  if (cfg.cluster_secret_list > 0 && a.clusterSecretList && !w.namespaceKnown && ctx.listCovered !== true) {
     out.push({ code: 'cluster_secret_list', weight: cfg.cluster_secret_list, detail: a.namespace === ALL_NAMESPACES_HELM ? HELM_LIST : EVERY_LIST });
   }
   const p = cfg.machine_pace;

@@ -38,6 +38,12 @@ export interface SignalContext {
    */
   readonly certificateNearby?: boolean;
   /**
+   * A first Secret list across all namespaces, in a cluster worked in, that the sign-in in use
+   * covers under `cluster_secret_list_grace_seconds` at the learning level (engine.ts listCovered):
+   * it weighs nothing. Never without the key.
+   */
+  readonly listCovered?: boolean;
+  /**
    * The strongest assurance level this identity's allowed requests proved within the known TTL,
    * read only where `assurance_downgrade` can fire (engine.ts downgradePossible); undefined
    * elsewhere, and when none is recorded.
