@@ -4,6 +4,7 @@ import type { Verdict } from '../decision/verdict.js';
 import type { Identity } from '../core/identity.js';
 import type { VerifyResult } from '../identity/verifier.js';
 import type { ProxyFailure } from '../identity/access-proxy.js';
+import type { ConsoleRefusal } from './console-sessions.js';
 import { bothOf, keptLevel, type Policy, type Requirement } from '../policy/policy.js';
 import type { RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
@@ -76,11 +77,27 @@ function evaluateRequest(rt: Runtime, req: RequestAttributes, note: boolean): Ve
 }
 
 /**
+ * An OpenShift console cookie bound to another stepgate identity (pipeline/console-sessions.ts) is
+ * refused before anything else: a step-up by the caller does not change whose session the
+ * console acts with.
+ */
+function decideProxied(rt: Runtime, req: RequestAttributes, r: VerifyResult, token: string | undefined): Verdict | Promise<Verdict> {
+  if (r.ok && rt.consoleSessions !== undefined) {
+    const refused = rt.consoleSessions.check(req.headers.get('cookie'), r.identity, rt.now());
+    if (refused !== undefined) {
+      const then = (f: ConsoleRefusal | undefined) => (f === undefined ? decideAccessProxy(rt, req, r, token) : verdict(false, f.reason, f.detail, undefined, r.identity, req, r.cached, undefined, undefined));
+      return refused instanceof Promise ? refused.then(then) : then(refused);
+    }
+  }
+  return decideAccessProxy(rt, req, r, token);
+}
+
+/**
  * A verified credential that came with the access proxy's signed assertion (`access_proxy`) is
  * first held to it: the proxy's user must be the credential's. A refusal is final (403), never a
  * step-up: a sign-in at the identity provider does not change who is signed in to the proxy.
  */
-function decideProxied(rt: Runtime, req: RequestAttributes, r: VerifyResult, token: string | undefined): Verdict | Promise<Verdict> {
+function decideAccessProxy(rt: Runtime, req: RequestAttributes, r: VerifyResult, token: string | undefined): Verdict | Promise<Verdict> {
   const proxy = rt.accessProxy;
   if (proxy === undefined || !r.ok) return decide(rt, req, r);
   const refused = proxy.check(req, r.identity, token);

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { SessionCodec } from '../../src/cookies/session.js';
+import { parseKeyList } from '../../src/cookies/keys.js';
+import { AMR, builtServerForFile, freshSubjects, officeRound, reason, rules, type Level } from '../support/built-server.js';
+import type { RequestSpec } from '../support/requests.js';
+
+/**
+ * Session 44's dashboards round (redteam44a) against the built server with the example policy, its
+ * step-up session turned on (the usual browser case): what session 43 left open.
+ *
+ * OpenShift's web console calls the API server with its own session's token (the
+ * `openshift-session-token` cookie, openshift/console pkg/auth/oauth2) and ignores Authorization;
+ * in a browser, stepgate's credential is its own session cookie beside it. A stolen console
+ * cookie carried beside the attacker's own fresh stepgate sign-in acted on the API server as the
+ * victim, judged as the attacker. Now each console cookie is bound to the stepgate identity that
+ * first presented it (pipeline/console-sessions.ts).
+ */
+
+const KEYS = `k1:${randomBytes(32).toString('base64url')}`;
+const ISSUER_LINE = /issuer: (http:\/\/127\.0\.0\.1:\d+)\n/;
+const server = builtServerForFile(
+  'session44a',
+  (yaml) => {
+    const issuer = ISSUER_LINE.exec(yaml)![1]!;
+    return yaml.replace(
+      'stepup:\n',
+      `stepup:\n  oidc: { issuer: ${issuer}, client_id: stepgate, client_secret_env: SG_CLIENT_SECRET, redirect_uri: http://auth.localhost:8080/.stepgate/callback, allow_insecure_http: true }\n  session: { keys_env: SG_SESSION_KEYS }\n`,
+    );
+  },
+  { SG_CLIENT_SECRET: 'session44a-client-secret', SG_SESSION_KEYS: KEYS },
+);
+const subjects = freshSubjects(() => server().issuer, 'session44a');
+const { send } = officeRound(server, subjects);
+
+const CONSOLE = 'console.localhost';
+const SECRET = '/api/kubernetes/api/v1/namespaces/prod-eu/secrets/db';
+const HELM_INSTALL: RequestSpec = {
+  host: CONSOLE,
+  method: 'POST',
+  path: '/api/helm/release',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ name: 'db', namespace: 'prod-eu', chart_url: 'https://charts.example.net/db-1.0.0.tgz', values: {} }),
+};
+
+const codec = new SessionCodec({ cookie_name: 'stepgate_session', lifetime_seconds: 3600, keys_env: 'SG_SESSION_KEYS' }, parseKeyList(KEYS, 'SG_SESSION_KEYS'));
+
+interface Engineer {
+  sub: string;
+  token: string;
+  /** stepgate's session cookie for this engineer's sign-in (`stepgate_session=…`). */
+  session: string;
+}
+
+/**
+ * A fresh engineer signed in at `level` `age` seconds ago, with the session cookie the step-up
+ * sets for that sign-in, whose first request is a console page in the office browser (their first
+ * sighting, within the newcomer grace: the network, device and browser become theirs).
+ */
+async function engineer(level: Level = 'aal2', age = 60): Promise<Engineer> {
+  const sub = subjects.subject();
+  const authTime = subjects.now() - age;
+  const token = await server().issuer.token({ sub, email: sub, acr: `urn:stepgate:${level}`, amr: AMR[level], auth_time: authTime });
+  const sealed = await codec.create({ iss: server().issuer.url, sub, acr: `urn:stepgate:${level}`, amr: AMR[level], auth_time: authTime, extra: {} }, Date.now());
+  const who = { sub, token, session: `stepgate_session=${sealed!.value}` };
+  const own = await send(undefined, { host: CONSOLE, path: '/k8s/ns/dev/pods', headers: { cookie: who.session } });
+  expect(reason(own), `the engineer's own console page ${rules(own)}`).toBe('allowed');
+  return who;
+}
+
+/** A console session cookie of its own for each test (the console's are random). */
+const consoleCookie = () => `openshift-session-token=MTcw${randomBytes(24).toString('base64url')}`;
+
+/** A browser request: stepgate's session cookie and the console's, no Authorization. */
+const browser = (who: Engineer, consoleCookies: string, spec: RequestSpec) => send(undefined, { ...spec, headers: { ...spec.headers, cookie: `${who.session}; ${consoleCookies}` } });
+
+describe("found: a stolen OpenShift console cookie beside the attacker's own stepgate session", () => {
+  it.each<[string, Level, RequestSpec]>([
+    ["a production Secret through the console's API proxy", 'aal2', { host: CONSOLE, path: SECRET }],
+    ["a Helm chart installed by the console (a hardware key's rule, met by the attacker's own key)", 'aal3', HELM_INSTALL],
+    ["a shell in a production pod through the console's terminal", 'aal2', { host: CONSOLE, path: '/api/kubernetes/api/v1/namespaces/prod-eu/pods/web-0/exec?command=sh&stdin=true&stdout=true&tty=true', headers: { connection: 'Upgrade', upgrade: 'websocket' } }],
+  ])('%s: credential_ambiguous', async (_what, level, spec) => {
+    const victim = await engineer();
+    const stolen = consoleCookie();
+    // The victim's console page with their own sign-in: the cookie becomes theirs.
+    const page = await browser(victim, stolen, { host: CONSOLE, path: '/k8s/ns/dev/pods' });
+    expect(reason(page), rules(page)).toBe('allowed');
+    const attacker = await engineer(level, 30);
+    const res = await browser(attacker, stolen, spec);
+    expect(reason(res), rules(res)).toBe('credential_ambiguous');
+  });
+
+  it("the console's refresh-token cookie alone, stolen: credential_ambiguous", async () => {
+    const victim = await engineer();
+    const refresh = `openshift-refresh-token=MTcw${randomBytes(24).toString('base64url')}`;
+    await browser(victim, `${consoleCookie()}; ${refresh}`, { host: CONSOLE, path: '/k8s/ns/dev/pods' });
+    const attacker = await engineer('aal2', 30);
+    const res = await browser(attacker, refresh, { host: CONSOLE, path: SECRET });
+    expect(reason(res), rules(res)).toBe('credential_ambiguous');
+  });
+
+  it("beside the attacker's bearer token on a console route that is no API proxy (its Helm page): credential_ambiguous", async () => {
+    const victim = await engineer();
+    const stolen = consoleCookie();
+    await browser(victim, stolen, { host: CONSOLE, path: '/k8s/ns/dev/pods' });
+    const attacker = await engineer('aal3', 30);
+    const res = await send(attacker.token, { ...HELM_INSTALL, headers: { ...HELM_INSTALL.headers, cookie: stolen } });
+    expect(reason(res), rules(res)).toBe('credential_ambiguous');
+  });
+
+  it('controls: the victim keeps their console after the attempt, the attacker has his own, cookies emptied at sign-out bind nothing', async () => {
+    const victim = await engineer();
+    const theirs = consoleCookie();
+    for (const path of ['/k8s/ns/dev/pods', '/api/kubernetes/api/v1/namespaces/dev/pods']) {
+      const res = await browser(victim, theirs, { host: CONSOLE, path });
+      expect(reason(res), `${path} ${rules(res)}`).toBe('allowed');
+    }
+    const attacker = await engineer('aal2', 30);
+    expect(reason(await browser(attacker, theirs, { host: CONSOLE, path: '/k8s/ns/dev/pods' }))).toBe('credential_ambiguous');
+    // The refused attempt took nothing over.
+    const again = await browser(victim, theirs, { host: CONSOLE, path: '/api/kubernetes/api/v1/namespaces/dev/pods' });
+    expect(reason(again), rules(again)).toBe('allowed');
+    // The attacker's own console session is his.
+    const own = await browser(attacker, consoleCookie(), { host: CONSOLE, path: '/api/kubernetes/api/v1/namespaces/dev/pods' });
+    expect(reason(own), rules(own)).toBe('allowed');
+    // Signed out of the console: the emptied cookie is no session, for anyone.
+    for (const who of [victim, attacker]) {
+      const out = await browser(who, 'openshift-session-token=; openshift-refresh-token=""', { host: CONSOLE, path: '/k8s/ns/dev/pods' });
+      expect(reason(out), rules(out)).toBe('allowed');
+    }
+  });
+});
+
+describe('the server after the round', () => {
+  it('is still up and logged nothing on stderr', () => {
+    expect(server().child.exitCode).toBeNull();
+    expect(server().stderr).toEqual([]);
+  });
+});
