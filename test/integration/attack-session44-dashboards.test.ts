@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SessionCodec } from '../../src/cookies/session.js';
 import { parseKeyList } from '../../src/cookies/keys.js';
-import { AMR, builtServerForFile, freshSubjects, officeRound, reason, rules, type Level } from '../support/built-server.js';
-import type { RequestSpec } from '../support/requests.js';
+import { AMR, builtServerForFile, freshSubjects, KUBE, officeRound, reason, REFUSED, rules, type Level } from '../support/built-server.js';
+import { CONTENT_TYPES, type RequestSpec } from '../support/requests.js';
 
 /**
  * Session 44's dashboards round (redteam44a) against the built server with the example policy, its
@@ -128,6 +128,46 @@ describe("found: a stolen OpenShift console cookie beside the attacker's own ste
       const out = await browser(who, 'openshift-session-token=; openshift-refresh-token=""', { host: CONSOLE, path: '/k8s/ns/dev/pods' });
       expect(reason(out), rules(out)).toBe('allowed');
     }
+  });
+});
+
+/**
+ * OpenShift's own kinds are served by its aggregated API servers, whose status strategies copy only
+ * the old spec (openshift/openshift-apiserver, pkg/<group>/apiserver/registry/<resource>/strategy.go): a
+ * status write of a Route, DeploymentConfig, ImageStream, ClusterResourceQuota or TemplateInstance
+ * keeps the metadata it carries. Session 43's table read every group outside kube's own as a
+ * custom resource's (status-only), so the everyday one-factor sign-in could give the console's
+ * Route an owner that does not exist (the garbage collector deletes it) through its status, where
+ * the same patch of the Route is refused (openshift-writes asks two factors).
+ */
+type StatusWrite = [what: string, method: string, path: string, contentType: string, body: unknown];
+const GONE_OWNER = { metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'gone', uid: '6b7a3c1e-0000-4000-8000-00000000dead' }] } };
+const statusWrite = async ([, method, path, contentType, body]: StatusWrite) =>
+  send(await subjects.tokenOf('aal1', 600), { host: KUBE, method, path, headers: { 'content-type': contentType, 'x-envoy-auth-partial-body': 'false' }, body: JSON.stringify(body) });
+
+describe("found: a status write that carries an OpenShift object's metadata", () => {
+  const found: StatusWrite[] = [
+    ["the console's Route given an owner that does not exist (the garbage collector deletes it)", 'PATCH', '/apis/route.openshift.io/v1/namespaces/openshift-console/routes/console/status', CONTENT_TYPES.merge, GONE_OWNER],
+    ["the oauth server's Route relabelled, by a JSON patch", 'PATCH', '/apis/route.openshift.io/v1/namespaces/openshift-authentication/routes/oauth-openshift/status', CONTENT_TYPES.jsonPatch, [{ op: 'add', path: '/metadata/labels', value: { app: 'not-oauth' } }]],
+    ["a DeploymentConfig in openshift given a finalizer (its status strategy resets the labels only)", 'PATCH', '/apis/apps.openshift.io/v1/namespaces/openshift/deploymentconfigs/registry-console/status', CONTENT_TYPES.merge, { metadata: { finalizers: ['example.com/hold'] } }],
+    ["the builder image stream every project uses given an owner that does not exist", 'PATCH', '/apis/image.openshift.io/v1/namespaces/openshift/imagestreams/nodejs/status', CONTENT_TYPES.merge, GONE_OWNER],
+    ['a TemplateInstance in openshift annotated through its status', 'PUT', '/apis/template.openshift.io/v1/namespaces/openshift/templateinstances/ti-1/status', CONTENT_TYPES.json, { apiVersion: 'template.openshift.io/v1', kind: 'TemplateInstance', metadata: { name: 'ti-1', namespace: 'openshift', annotations: { 'example.com/owner': 'mallory' } }, status: {} }],
+    ['a Build status write (a kind of theirs not in the table: judged as keeping metadata)', 'PATCH', '/apis/build.openshift.io/v1/namespaces/openshift/builds/b-1/status', CONTENT_TYPES.merge, GONE_OWNER],
+  ];
+  it.each(found.map((w) => [w[0], w] as const))('%s: refused, as the write of the object is', async (_what, w) => {
+    const res = await statusWrite(w);
+    expect(REFUSED, rules(res)).toContain(reason(res));
+    expect(rules(res).split(',')).toContain('openshift-writes');
+  });
+
+  const controls: StatusWrite[] = [
+    ["the console Route's status alone (the router's write)", 'PATCH', '/apis/route.openshift.io/v1/namespaces/openshift-console/routes/console/status', CONTENT_TYPES.merge, { status: { ingress: [{ host: 'console.apps.example.com', routerName: 'default' }] } }],
+    ["an OLM ClusterServiceVersion's status with labels (a CustomResourceDefinition's: its status strategy keeps the old metadata whole)", 'PATCH', '/apis/operators.coreos.com/v1alpha1/namespaces/openshift-operators/clusterserviceversions/csv-1/status', CONTENT_TYPES.merge, { metadata: { labels: { a: 'b' } }, status: {} }],
+    ["a Build's details (the build pod's write: its strategy copies the old object whole)", 'PUT', '/apis/build.openshift.io/v1/namespaces/openshift/builds/b-1/details', CONTENT_TYPES.json, { apiVersion: 'build.openshift.io/v1', kind: 'Build', metadata: { name: 'b-1', labels: { a: 'b' } }, status: { phase: 'Running' } }],
+  ];
+  it.each(controls.map((w) => [w[0], w] as const))('control: %s is not judged as the object', async (_what, w) => {
+    const res = await statusWrite(w);
+    expect(rules(res).split(',')).not.toContain('openshift-writes');
   });
 });
 
