@@ -6,7 +6,7 @@ import type { VerifyResult } from '../identity/verifier.js';
 import type { ProxyFailure } from '../identity/access-proxy.js';
 import type { ConsoleRefusal } from './console-sessions.js';
 import { bothOf, keptLevel, type Policy, type Requirement } from '../policy/policy.js';
-import type { RawRequest, RequestAttributes } from '../request/attributes.js';
+import type { AlsoList, RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
 import { presentedCredential } from '../request/credentials.js';
 import { kubeRequestInfo } from '../request/kube.js';
@@ -38,8 +38,8 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
  * the web request and each list (`GET` of it, as kubectl would send it) are judged, the strictest
  * verdict answering for the request, so a Secrets list named there meets the rules about Secrets.
  */
-function evaluateLists(rt: Runtime, req: RequestAttributes, lists: readonly string[]): Verdict | Promise<Verdict> {
-  const parts = [req, ...lists.map((path): RequestAttributes => ({ ...req, method: 'GET', path, query: '', kube: kubeRequestInfo('GET', path, '', (name) => req.headers.get(name)), body: undefined, bodyTruncated: false, bodyMissing: false, alsoLists: undefined }))];
+function evaluateLists(rt: Runtime, req: RequestAttributes, lists: readonly AlsoList[]): Verdict | Promise<Verdict> {
+  const parts = [req, ...lists.map(({ path, cluster }): RequestAttributes => ({ ...req, method: 'GET', path, query: '', kube: kubeRequestInfo('GET', path, '', (name) => req.headers.get(name)), cluster, body: undefined, bodyTruncated: false, bodyMissing: false, alsoLists: undefined }))];
   const verdicts = parts.map((part, i) => evaluateRequest(rt, part, i === 0));
   return verdicts.some((x) => x instanceof Promise) ? Promise.all(verdicts).then(strictest) : strictest(verdicts as Verdict[]);
 }
