@@ -171,6 +171,22 @@ describe("found: a status write that carries an OpenShift object's metadata", ()
   });
 });
 
+/**
+ * Headlamp's `/clusters/<c>/me` answers who the caller is from the token of cluster `<c>` (its
+ * cookie): read through the `/clusters/*` prefix as the API server's non-resource `GET /me` on that
+ * cluster, the one Headlamp uses, with the token cookies held to the verified token as on the proxy.
+ */
+describe("held: Headlamp's /clusters/<c>/me", () => {
+  it('the everyday sign-in: allowed; a stolen token in the cluster\'s cookie beside a fresh sign-in: credential_ambiguous', async () => {
+    const token = await subjects.tokenOf('aal1', 600);
+    const res = await send(token, { host: 'headlamp.localhost', path: '/clusters/main/me' });
+    expect(reason(res), rules(res)).toBe('allowed');
+    const stolen = await subjects.tokenOf('aal1', 36_000);
+    const mixed = await send(await subjects.tokenOf('aal2', 60), { host: 'headlamp.localhost', path: '/clusters/main/me', headers: { cookie: `headlamp-auth-main.0=${stolen}` } });
+    expect(reason(mixed)).toBe('credential_ambiguous');
+  });
+});
+
 describe('the server after the round', () => {
   it('is still up and logged nothing on stderr', () => {
     expect(server().child.exitCode).toBeNull();
