@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionCodec } from '../../src/cookies/session.js';
 import { parseKeyList } from '../../src/cookies/keys.js';
 import { AMR, builtServerForFile, freshSubjects, KUBE, officeRound, reason, REFUSED, rules, type Level } from '../support/built-server.js';
-import { CONTENT_TYPES, type RequestSpec } from '../support/requests.js';
+import { checkRequest, CONTENT_TYPES, type RequestSpec } from '../support/requests.js';
+import { startRedis, type RedisServer } from '../support/redis.js';
 
 /**
  * Session 44's dashboards round (redteam44a) against the built server with the example policy, its
@@ -187,9 +188,42 @@ describe("held: Headlamp's /clusters/<c>/me", () => {
   });
 });
 
+/**
+ * The same binding on a shared store (Redis, `on_state_error: fail_closed` as the example ships):
+ * a console request whose binding cannot be read or written is refused (state_unavailable), never
+ * let through unbound; a request without a console cookie never asks for one, and goes on as the
+ * rest of the risk engine lets it while Redis is down.
+ */
+let redis: RedisServer | undefined;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+const shared = builtServerForFile('session44a-redis', (yaml) => {
+  const out = yaml.replace('state:\n  store: memory\n', `state:\n  store: redis\n  redis: { url: "redis://127.0.0.1:${redis!.port}/0" }\n`);
+  expect(out).not.toBe(yaml);
+  return out;
+});
+const sharedSubjects = freshSubjects(() => shared().issuer, 'session44a-redis');
+
+describe('the console binding on Redis', () => {
+  it('Redis down: a console request is state_unavailable (fail_closed); the same page without a console cookie is not asked', async () => {
+    const token = await sharedSubjects.tokenOf('aal2', 60);
+    const page = (cookie?: string) => shared().client.check(checkRequest({ host: CONSOLE, source: '10.20.4.17', path: '/k8s/ns/dev/pods', token, headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', ...(cookie === undefined ? {} : { cookie }) } }));
+    const theirs = consoleCookie();
+    expect(reason(await page(theirs))).toBe('allowed');
+    await redis!.kill();
+    expect(reason(await page(theirs))).toBe('state_unavailable');
+    expect(reason(await page())).toBe('allowed');
+  });
+});
+
 describe('the server after the round', () => {
   it('is still up and logged nothing on stderr', () => {
     expect(server().child.exitCode).toBeNull();
     expect(server().stderr).toEqual([]);
+    expect(shared().child.exitCode).toBeNull();
   });
 });
