@@ -109,6 +109,8 @@ export interface HostMatcher {
    * `/clusters/*`: the proxyPrefix match's groups).
    */
   clusterOf?(host: string, proxied?: readonly (string | undefined)[]): string;
+  /** Every configured cluster's name (`kubernetes.clusters`), in order; empty without any. */
+  clusterNames?: readonly string[];
   /** For a UI whose own API stands for Kubernetes requests (`kubernetes.web_apis`): which API it serves. */
   webApi?(host: string): WebApi | undefined;
 }
@@ -147,6 +149,7 @@ export function compileHostMatcher(
   }));
   const named = clusters.map((c) => ({ name: c.name, host: compileGlobList(c.hosts.map((h) => h.toLowerCase()), '.') }));
   return {
+    clusterNames: Object.freeze(clusters.map((c) => c.name)),
     matches(host, ctx) {
       const tag = Object.hasOwn(ctx, KUBE_CONTEXT_KEY) ? ctx[KUBE_CONTEXT_KEY] : undefined;
       if (tag === 'true') return true;

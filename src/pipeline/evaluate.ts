@@ -4,8 +4,9 @@ import type { Verdict } from '../decision/verdict.js';
 import type { Identity } from '../core/identity.js';
 import type { VerifyResult } from '../identity/verifier.js';
 import type { ProxyFailure } from '../identity/access-proxy.js';
+import type { ConsoleRefusal } from './console-sessions.js';
 import { bothOf, keptLevel, type Policy, type Requirement } from '../policy/policy.js';
-import type { RawRequest, RequestAttributes } from '../request/attributes.js';
+import type { AlsoList, RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
 import { presentedCredential } from '../request/credentials.js';
 import { kubeRequestInfo } from '../request/kube.js';
@@ -37,8 +38,8 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
  * the web request and each list (`GET` of it, as kubectl would send it) are judged, the strictest
  * verdict answering for the request, so a Secrets list named there meets the rules about Secrets.
  */
-function evaluateLists(rt: Runtime, req: RequestAttributes, lists: readonly string[]): Verdict | Promise<Verdict> {
-  const parts = [req, ...lists.map((path): RequestAttributes => ({ ...req, method: 'GET', path, query: '', kube: kubeRequestInfo('GET', path, '', (name) => req.headers.get(name)), body: undefined, bodyTruncated: false, bodyMissing: false, alsoLists: undefined }))];
+function evaluateLists(rt: Runtime, req: RequestAttributes, lists: readonly AlsoList[]): Verdict | Promise<Verdict> {
+  const parts = [req, ...lists.map(({ path, cluster }): RequestAttributes => ({ ...req, method: 'GET', path, query: '', kube: kubeRequestInfo('GET', path, '', (name) => req.headers.get(name)), cluster, body: undefined, bodyTruncated: false, bodyMissing: false, alsoLists: undefined }))];
   const verdicts = parts.map((part, i) => evaluateRequest(rt, part, i === 0));
   return verdicts.some((x) => x instanceof Promise) ? Promise.all(verdicts).then(strictest) : strictest(verdicts as Verdict[]);
 }
@@ -76,11 +77,27 @@ function evaluateRequest(rt: Runtime, req: RequestAttributes, note: boolean): Ve
 }
 
 /**
+ * An OpenShift console cookie bound to another stepgate identity (pipeline/console-sessions.ts) is
+ * refused before anything else: a step-up by the caller does not change whose session the
+ * console acts with.
+ */
+function decideProxied(rt: Runtime, req: RequestAttributes, r: VerifyResult, token: string | undefined): Verdict | Promise<Verdict> {
+  if (r.ok && rt.consoleSessions !== undefined) {
+    const refused = rt.consoleSessions.check(req.headers.get('cookie'), r.identity, rt.now());
+    if (refused !== undefined) {
+      const then = (f: ConsoleRefusal | undefined) => (f === undefined ? decideAccessProxy(rt, req, r, token) : verdict(false, f.reason, f.detail, undefined, r.identity, req, r.cached, undefined, undefined));
+      return refused instanceof Promise ? refused.then(then) : then(refused);
+    }
+  }
+  return decideAccessProxy(rt, req, r, token);
+}
+
+/**
  * A verified credential that came with the access proxy's signed assertion (`access_proxy`) is
  * first held to it: the proxy's user must be the credential's. A refusal is final (403), never a
  * step-up: a sign-in at the identity provider does not change who is signed in to the proxy.
  */
-function decideProxied(rt: Runtime, req: RequestAttributes, r: VerifyResult, token: string | undefined): Verdict | Promise<Verdict> {
+function decideAccessProxy(rt: Runtime, req: RequestAttributes, r: VerifyResult, token: string | undefined): Verdict | Promise<Verdict> {
   const proxy = rt.accessProxy;
   if (proxy === undefined || !r.ok) return decide(rt, req, r);
   const refused = proxy.check(req, r.identity, token);

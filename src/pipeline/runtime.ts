@@ -16,6 +16,7 @@ import { parseKeyList } from '../cookies/keys.js';
 import { DeviceCookies } from '../cookies/device-cookie.js';
 import { SessionCodec } from '../cookies/session.js';
 import { IncidentBoard } from '../incident/board.js';
+import { ConsoleSessions } from './console-sessions.js';
 
 export interface RuntimeDeps {
   fetch: FetchFn;
@@ -88,6 +89,12 @@ export interface Runtime {
   readonly revocations: IncidentBoard | undefined;
   /** The access proxy's signed assertion, compared with the credential's user; undefined without `access_proxy`. */
   readonly accessProxy: AccessProxy | undefined;
+  /**
+   * OpenShift console session cookies bound to the stepgate identity that first presented them
+   * (pipeline/console-sessions.ts); undefined without a state store (no `kubernetes.proxies` and
+   * nothing else that opens one).
+   */
+  readonly consoleSessions: ConsoleSessions | undefined;
   /** What `accessProxy` was built from (buildRuntime compares it on reload). */
   readonly accessProxyKey?: string;
 }
@@ -153,6 +160,17 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     revocations: riskState?.board,
     accessProxy,
     accessProxyKey: proxyKey,
+    // The shared store: a console session is used through every replica.
+    consoleSessions:
+      riskState === undefined
+        ? undefined
+        : new ConsoleSessions({
+            store: riskState.store.consoleSessions,
+            fallback: riskState.fallback.consoleSessions,
+            onStateError: config.state.on_state_error,
+            ttlMs: config.kubernetes.console_session_seconds * 1000,
+            onStoreError: deps.onStateError && ((err) => deps.onStateError!(riskState.store.kind, err)),
+          }),
     policy: compilePolicy(config, assurance),
     verifier,
     responder: new Responder(config, assurance),
@@ -205,7 +223,7 @@ export function storeLimits(config: Config): StoreLimits | undefined {
 }
 
 /**
- * Limits for a store opened only for approvals or challenges (without the risk engine): observe is
+ * Limits for a store opened only for approvals, challenges or console sessions (without the risk engine): observe is
  * never called on it, so these only need to be valid.
  */
 const APPROVALS_ONLY_LIMITS: StoreLimits = Object.freeze({
@@ -226,7 +244,9 @@ const SIGNOUT_MAX_STALENESS_MS = 3000;
 function buildRiskState(config: Config, deps: RuntimeDeps, previous: Runtime | undefined): RiskState | undefined {
   const limits =
     storeLimits(config) ??
-    (config.automation?.approver || config.incident || config.stepup.session || config.kubernetes.challenge_ttl_seconds > 0 ? APPROVALS_ONLY_LIMITS : undefined);
+    (config.automation?.approver || config.incident || config.stepup.session || config.kubernetes.challenge_ttl_seconds > 0 || config.kubernetes.proxies.length > 0
+      ? APPROVALS_ONLY_LIMITS
+      : undefined);
   if (!limits) return undefined;
   const key = JSON.stringify([config.state, limits, config.incident ?? null, config.stepup.session !== undefined]);
   if (previous?.riskState?.key === key) return previous.riskState;

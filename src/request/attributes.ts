@@ -60,9 +60,10 @@ export interface RequestAttributes {
   bodyTokens?: readonly string[];
   /**
    * The API server lists such a route makes (Backstage's custom query: `/apis/<g>/<v>/<plural>`),
-   * each judged as a request of its own beside the web request (pipeline/evaluate.ts).
+   * each judged as a request of its own beside the web request (pipeline/evaluate.ts), on each
+   * cluster it may be made on (`cluster`, as RequestAttributes.cluster).
    */
-  alsoLists?: readonly string[];
+  alsoLists?: readonly AlsoList[];
   /**
    * A status write (or a CSR's approval, a Namespace's finalize) whose strategy keeps the labels, annotations,
    * finalizers or owner references it carries, and whose body may carry some (Pods', Nodes',
@@ -150,4 +151,10 @@ export function inIdentityNamespace(name: string): boolean {
   if (sep !== 45 && sep !== 95) return false;
   if (name.startsWith(IDENTITY_HEADER_PREFIX)) return true;
   return name.includes('_') && name.replaceAll('_', '-').startsWith(IDENTITY_HEADER_PREFIX);
+}
+
+/** One list a dashboard's route makes (RequestAttributes.alsoLists): its API path, on one cluster ('' none named). */
+export interface AlsoList {
+  path: string;
+  cluster: string;
 }

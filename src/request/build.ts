@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import type { RawRequest, RequestAttributes } from './attributes.js';
+import type { AlsoList, RawRequest, RequestAttributes } from './attributes.js';
 import { kubeRequestInfo, upgradeNotServed } from './kube.js';
 import { absoluteFormAuthority, normalisePath } from './path.js';
 import { readWebApi } from './web-apis.js';
@@ -144,7 +144,7 @@ export function buildAttributes(
   // Backstage's Kubernetes backend beside its proxy: routes that list with a token from the body,
   // or lists the body names (request/backstage.ts).
   let bodyTokens: readonly string[] | undefined;
-  let alsoLists: readonly string[] | undefined;
+  let alsoLists: readonly AlsoList[] | undefined;
   const mount = prefix !== undefined && !throughKubeProxy ? kubeHosts.backstageMount?.(host) : undefined;
   const mounted = mount?.exec(parsed.path);
   if (mounted) {
@@ -152,7 +152,12 @@ export function buildAttributes(
     if (reading.kind === 'invalid') return { ok: false, detail: reading.detail };
     if (reading.kind === 'query') {
       if (reading.tokens.length > 0) bodyTokens = reading.tokens;
-      if (reading.lists.length > 0) alsoLists = reading.lists;
+      if (reading.lists.length > 0) {
+        const clusters = kubeHosts.clusterNames ?? NO_CLUSTERS;
+        const lists = onEveryCluster(reading.lists, clusters);
+        if (lists === undefined) return { ok: false, detail: `a Backstage query of ${reading.lists.length} lists on ${clusters.length} clusters: more than ${MAX_CLUSTER_LISTS} to judge` };
+        alsoLists = lists;
+      }
     }
   }
   // A UI whose own API stands for Kubernetes requests (kubernetes.web_apis): the Dashboard's
@@ -388,4 +393,29 @@ function readHost(authority: string): string | undefined {
   if (hostCache.size >= 1024) hostCache.clear();
   hostCache.set(authority, host);
   return host;
+}
+
+const NO_CLUSTERS: readonly string[] = [];
+
+/** The most lists-on-clusters one Backstage query may ask judged (each a Check of its own). */
+const MAX_CLUSTER_LISTS = 256;
+
+/**
+ * Backstage's Kubernetes backend makes a query's lists on the clusters its service locator picks
+ * for the entity (plugin kubernetes-backend: `multiTenant`, the default, every cluster;
+ * `singleTenant` the one the entity's `backstage.io/kubernetes-cluster` annotation names, and the
+ * entity is the body's own on `services/<id>`; `catalogRelation` the ones the catalog relates it
+ * to), which the gateway cannot see. So each list is judged on every configured cluster
+ * (`kubernetes.clusters`) and on none named, the strictest answering: judged on none alone, a
+ * list of every Secret met a sign-in made for the same list on another cluster. Without
+ * `kubernetes.clusters`, once each on none, as before. Undefined over the bound.
+ */
+function onEveryCluster(paths: readonly string[], clusters: readonly string[]): readonly AlsoList[] | undefined {
+  if (paths.length * (clusters.length + 1) > MAX_CLUSTER_LISTS) return undefined;
+  const out: AlsoList[] = [];
+  for (const path of paths) {
+    out.push({ path, cluster: '' });
+    for (const cluster of clusters) out.push({ path, cluster });
+  }
+  return out;
 }

@@ -83,20 +83,27 @@ const HEADLAMP_KUBECONFIG = 'kubeconfig';
  * server-side session, or the raw OAuth token in older consoles; `openshift-refresh-token` mints a
  * new one), and never reads Authorization. Its frontend sends no Authorization, so a bearer token
  * beside that cookie is someone's fresh sign-in in front of a session that may be another user's
- * (stolen): refused. Beside stepgate's own session cookie the two cannot be tied together here
- * (docs/configuration.md, `kubernetes.proxies`: a deployment rule).
+ * (stolen): refused. Beside stepgate's own session cookie, each console cookie is bound to the
+ * stepgate identity that first presented it (pipeline/console-sessions.ts).
  */
 const CONSOLE_COOKIES = ['openshift-session-token', 'openshift-refresh-token'];
+const CONSOLE_COOKIE = /openshift-(session|refresh)-token/i;
+const NO_CONSOLE: readonly string[] = Object.freeze([]);
 
-function hasConsoleSession(cookie: string | undefined): boolean {
-  if (cookie === undefined || !/openshift-(session|refresh)-token/i.test(cookie)) return false;
+/**
+ * The non-empty values of the OpenShift console's cookies in a Cookie header (names in any letter
+ * case, and any name they begin); none without one. A header without either name costs one test.
+ */
+export function consoleSessionValues(cookie: string | undefined): readonly string[] {
+  if (cookie === undefined || !CONSOLE_COOKIE.test(cookie)) return NO_CONSOLE;
+  const out: string[] = [];
   for (const part of cookie.split(';')) {
     const eq = part.indexOf('=');
     const name = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
     const value = eq < 0 ? '' : part.slice(eq + 1).trim();
-    if (value !== '' && value !== '""' && CONSOLE_COOKIES.some((c) => name.startsWith(c))) return true;
+    if (value !== '' && value !== '""' && CONSOLE_COOKIES.some((c) => name.startsWith(c)) && !out.includes(value)) out.push(value);
   }
-  return false;
+  return out;
 }
 
 /** A credential problem when a dashboard on a proxied path would send the API server another credential than `cred`. */
@@ -104,7 +111,7 @@ function dashboardCredential(headers: ReadonlyMap<string, string>, cred: Credent
   if (headers.has(HEADLAMP_KUBECONFIG)) {
     return { kind: 'problem', reason: 'credential_ambiguous', detail: "a KUBECONFIG header (Headlamp's stateless clusters), whose credentials the dashboard may send the API server instead of the one verified" };
   }
-  if (cred.kind === 'bearer' && hasConsoleSession(headers.get('cookie'))) {
+  if (cred.kind === 'bearer' && consoleSessionValues(headers.get('cookie')).length > 0) {
     return { kind: 'problem', reason: 'credential_ambiguous', detail: "the OpenShift console's session cookie beside a bearer token: the console sends the API server its session's own token and ignores Authorization" };
   }
   for (const [name, value] of headers) {

@@ -31,8 +31,17 @@ import type { KubeRequestInfo } from './kube.js';
  *   object whole and sets only its status), APIService (kube-aggregator's apiServerStatusStrategy),
  *   FlowSchema and PriorityLevelConfiguration (flowcontrol: old ObjectMeta copied), VolumeAttachment
  *   (storage), ValidatingAdmissionPolicy (admissionregistration).
- * A built-in group's resource named in neither list is judged as one that keeps metadata (fails
- * closed); any other group is a custom resource's (or an aggregated API's) and is status-only.
+ * OpenShift's own kinds are served by its aggregated API servers (openshift/openshift-apiserver,
+ * pkg/<group>/apiserver/registry/<resource>/strategy.go), whose status strategies copy only the old
+ * spec, like the early kube types: Route (routeStatusStrategy), DeploymentConfig (statusStrategy
+ * resets the spec and the labels only, as a Deployment's), ImageStream (StatusStrategy resets the
+ * spec's tags and repository only), ClusterResourceQuota and TemplateInstance (the spec only). A
+ * Build's `details` (the build pod's write) copies the old object whole: not a status write here.
+ * Its other groups (config.openshift.io, operator.openshift.io, machineconfiguration, console…) are
+ * CustomResourceDefinitions, status-only as any custom resource. metrics.k8s.io serves no writes.
+ * A built-in or OpenShift-served group's resource named in neither list is judged as one that
+ * keeps metadata (fails closed); any other group is a custom resource's (or another aggregated
+ * API's, which stepgate cannot tell apart from one) and is status-only.
  */
 const KEEPS_METADATA: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['', new Set(['pods/status', 'nodes/status', 'namespaces/status', 'namespaces/finalize', 'persistentvolumes/status', 'persistentvolumeclaims/status', 'replicationcontrollers/status', 'resourcequotas/status', 'services/status'])],
@@ -44,6 +53,30 @@ const KEEPS_METADATA: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['networking.k8s.io', new Set(['ingresses/status', 'servicecidrs/status'])],
   ['certificates.k8s.io', new Set(['certificatesigningrequests/status', 'certificatesigningrequests/approval'])],
   ['apiextensions.k8s.io', new Set(['customresourcedefinitions/status'])],
+  ['route.openshift.io', new Set(['routes/status'])],
+  ['apps.openshift.io', new Set(['deploymentconfigs/status'])],
+  ['image.openshift.io', new Set(['imagestreams/status'])],
+  ['quota.openshift.io', new Set(['clusterresourcequotas/status'])],
+  ['template.openshift.io', new Set(['templateinstances/status'])],
+]);
+
+/**
+ * The groups OpenShift's aggregated API servers serve (openshift-apiserver and oauth-apiserver),
+ * with their own strategies: judged as the built-in groups are, where a status write of a kind in
+ * neither table keeps metadata. Not built-in groups for policy (`match.kubernetes.custom`).
+ */
+const OPENSHIFT_SERVED = new Set([
+  'apps.openshift.io',
+  'authorization.openshift.io',
+  'build.openshift.io',
+  'image.openshift.io',
+  'oauth.openshift.io',
+  'project.openshift.io',
+  'quota.openshift.io',
+  'route.openshift.io',
+  'security.openshift.io',
+  'template.openshift.io',
+  'user.openshift.io',
 ]);
 
 const RESETS_METADATA: ReadonlyMap<string, ReadonlySet<string>> = new Map([
@@ -59,7 +92,7 @@ export function keepsMetadata(apiGroup: string, resource: string, subresource: s
   if (subresource !== 'status' && subresource !== 'approval' && subresource !== 'finalize') return false;
   const key = `${resource}/${subresource}`;
   if (KEEPS_METADATA.get(apiGroup)?.has(key) === true) return true;
-  if (subresource !== 'status' || isCustomGroup(apiGroup)) return false;
+  if (subresource !== 'status' || (isCustomGroup(apiGroup) && !OPENSHIFT_SERVED.has(apiGroup))) return false;
   return RESETS_METADATA.get(apiGroup)?.has(key) !== true;
 }
 

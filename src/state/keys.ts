@@ -121,6 +121,11 @@ export function challengeKey(prefix: string, key: string): string {
   return `${prefix}ch:${opaqueHash(key)}`;
 }
 
+/** An OpenShift console session cookie's binding (ConsoleSessionStore): a hash of the cookie, never the cookie. */
+export function consoleSessionKey(prefix: string, key: string): string {
+  return `${prefix}cs:${opaqueHash(key)}`;
+}
+
 /**
  * Incidents and revocations (issue 15): one slot (`{control}`), so one script updates a kind, its
  * expiry index and the version together.

@@ -29,6 +29,7 @@ import type {
   ControlRecord,
   ControlSnapshot,
   ControlStore,
+  ConsoleSessionStore,
   Observation,
   WorkHistory,
   WorkObservation,
@@ -38,6 +39,7 @@ import type {
 } from './store.js';
 import { clusterMarker, ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces, lossStands } from './store.js';
 import { canonicalKey, coveringKeys, vouches } from './family-keys.js';
+import { opaqueHash } from './keys.js';
 
 /** No level proven: shared, never written to. */
 const NO_LEVELS: readonly string[] = Object.freeze([]);
@@ -244,6 +246,7 @@ export class MemoryStateStore implements StateStore {
   readonly kind = 'memory' as const;
   readonly approvals: ApprovalStore = new MemoryApprovals();
   readonly challenges: ChallengeStore = new MemoryChallenges();
+  readonly consoleSessions: ConsoleSessionStore;
   readonly control: MemoryControl = new MemoryControl(
     (subject, session) => this.forgetSubject(subject, session),
     (nowMs) => {
@@ -288,6 +291,7 @@ export class MemoryStateStore implements StateStore {
     this.sessions = new RecentLru(options.maxSubjects);
     this.work = new RecentLru(options.maxSubjects);
     this.levels = new RecentLru(options.maxSubjects);
+    this.consoleSessions = new MemoryConsoleSessions(options.maxSubjects);
     const path = options.snapshotPath;
     if (path !== undefined) {
       const control = this.control.persistTo(`${path}.control`, (options.now ?? Date.now)(), (detail) => this.options.onSnapshot?.('write_failed', detail));
@@ -1148,6 +1152,29 @@ class MemoryChallenges implements ChallengeStore {
       return undefined;
     }
     return { ...rec };
+  }
+}
+
+/**
+ * Console session bindings in process memory (ConsoleSessionStore): hashes of the cookie and the
+ * subject, never either; at most as many as subjects (the least recently bound dropped first).
+ * Synchronous, so a console request on the memory store costs no event-loop turn.
+ */
+class MemoryConsoleSessions implements ConsoleSessionStore {
+  private readonly bound: LRUCache<string, { subject: string; until: number }>;
+
+  constructor(max: number) {
+    this.bound = new LRUCache({ max });
+  }
+
+  bind(key: string, subject: string, ttlMs: number, nowMs: number): boolean {
+    const k = opaqueHash(key);
+    const who = opaqueHash(subject);
+    const now = wholeMs(nowMs);
+    const rec = this.bound.get(k);
+    if (rec !== undefined && rec.until > now) return rec.subject === who;
+    this.bound.set(k, { subject: who, until: now + clampTtl(ttlMs) });
+    return true;
   }
 }
 

@@ -1060,3 +1060,27 @@ local n = redis.call('INCR', KEYS[1])
 if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 `;
+
+/**
+ * An OpenShift console session cookie bound to a subject (ConsoleSessionStore.bind): KEYS[1]
+ * consoleSessionKey, ARGV[1] the subject's hash, ARGV[2] the TTL (ms), ARGV[3] now (ms, the
+ * caller's clock). The value is `<subject hash> <expires at>`; expiry is decided from it, PX only
+ * collects the key. 1: bound to ARGV[1] (now or before), 0: bound to another subject. In one
+ * script so that two replicas binding the same new cookie at once cannot both win.
+ */
+export const CONSOLE_BIND_LUA = `
+local now = tonumber(ARGV[3])
+local v = redis.call('GET', KEYS[1])
+if v then
+  local sp = string.find(v, ' ', 1, true)
+  local exp = sp and tonumber(string.sub(v, sp + 1))
+  -- A record that cannot be read is no free cookie: the caller fails as for an unreachable store.
+  if not exp then return redis.error_reply('malformed console session binding') end
+  if exp > now then
+    if string.sub(v, 1, sp - 1) == ARGV[1] then return 1 end
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. (now + tonumber(ARGV[2])), 'PX', ARGV[2])
+return 1
+`;

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { approvalIndexKey, approvalKey, challengeKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, levelKey, opaqueHash, subjectKeys, workKeys } from './keys.js';
+import { approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, levelKey, opaqueHash, subjectKeys, workKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
   APPROVAL_DECIDE_LUA,
   APPROVAL_LIST_LUA,
+  CONSOLE_BIND_LUA,
   CONTROL_PUT_LUA,
   CONTROL_REMOVE_LUA,
   CONTROL_SNAPSHOT_LUA,
@@ -30,6 +31,7 @@ import {
   type ApprovalStore,
   type ChallengeRecord,
   type ChallengeStore,
+  type ConsoleSessionStore,
   type ControlKind,
   type ControlRecord,
   type ControlSnapshot,
@@ -147,6 +149,7 @@ interface Scripted {
   sgControlRemove(...args: Arg[]): Promise<unknown>;
   sgControlSnapshot(...args: Arg[]): Promise<unknown>;
   sgIssueTake(...args: Arg[]): Promise<unknown>;
+  sgConsoleBind(...args: Arg[]): Promise<unknown>;
 }
 
 /** Reconnect backoff: quick at first (a restart or failover), capped so recovery is seen within ~2 s. */
@@ -227,6 +230,7 @@ export class RedisStateStore implements StateStore {
   readonly kind = 'redis' as const;
   readonly approvals: ApprovalStore;
   readonly challenges: ChallengeStore;
+  readonly consoleSessions: ConsoleSessionStore;
   readonly control: RedisControl;
   readonly deviceIssues: IssueCounts;
   private readonly l: LimitsMs;
@@ -303,11 +307,13 @@ export class RedisStateStore implements StateStore {
       conn.defineCommand('sgControlRemove', { numberOfKeys: 3, lua: CONTROL_REMOVE_LUA });
       conn.defineCommand('sgControlSnapshot', { numberOfKeys: 9, lua: CONTROL_SNAPSHOT_LUA });
       conn.defineCommand('sgIssueTake', { numberOfKeys: 1, lua: ISSUE_TAKE_LUA });
+      conn.defineCommand('sgConsoleBind', { numberOfKeys: 1, lua: CONSOLE_BIND_LUA });
     }
     if (this.writer !== this.redis) this.writer.on('error', () => {}); // reported through `redis`'s listener
     this.scripted = this.redis as unknown as Scripted;
     this.approvals = new RedisApprovals(this);
     this.challenges = new RedisChallenges(this);
+    this.consoleSessions = new RedisConsoleSessions(this);
     this.control = new RedisControl(this);
     this.deviceIssues = new RedisIssueCounts(this);
   }
@@ -986,6 +992,22 @@ class RedisChallenges implements ChallengeStore {
       throw new StateUnavailableError('redis challenges: malformed record');
     }
     return parsed.e > wholeMs(nowMs) ? { data: parsed.d, expiresAt: parsed.e } : undefined;
+  }
+}
+
+/**
+ * Console session bindings (CONSOLE_BIND_LUA), one key per cookie. A call of its own, made only
+ * for a request that carries an OpenShift console cookie: the Check's script and its arguments
+ * stay as they are for every other request.
+ */
+class RedisConsoleSessions implements ConsoleSessionStore {
+  constructor(private readonly store: RedisStateStore) {}
+
+  async bind(key: string, subject: string, ttlMs: number, nowMs: number): Promise<boolean> {
+    const { scripted, prefix } = this.store.internals;
+    const n = await this.store.run('console_sessions.bind', () => scripted.sgConsoleBind(consoleSessionKey(prefix, key), opaqueHash(subject), clampTtl(ttlMs), wholeMs(nowMs)));
+    if (n !== 1 && n !== 0) throw new StateUnavailableError('redis console_sessions: malformed reply');
+    return n === 1;
   }
 }
 

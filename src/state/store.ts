@@ -428,8 +428,25 @@ export interface ControlStore {
   historyLost?(nowMs: number): Promise<void>;
 }
 
+/**
+ * OpenShift console session cookies, each bound to the stepgate identity that first presented it
+ * (pipeline/console-sessions.ts). Keys and subjects are opaque; the store keeps hashes of both,
+ * never the cookie. Expiry by the caller's clock, as for challenges.
+ */
+export interface ConsoleSessionStore {
+  /**
+   * Binds `key` to `subject` until `nowMs + ttlMs` unless it is bound (and unexpired) already;
+   * answers whether it is now bound to `subject`. A binding never moves to another subject before
+   * it expires, and is not extended by use. Atomic across replicas: of two subjects presenting
+   * the same new key at once, exactly one is answered true.
+   */
+  bind(key: string, subject: string, ttlMs: number, nowMs: number): boolean | Promise<boolean>;
+}
+
 export interface StateStore {
   readonly kind: 'memory' | 'redis';
+  /** Console session bindings; optional so that test doubles without them keep working (console requests then refuse). */
+  readonly consoleSessions?: ConsoleSessionStore;
   observe(o: Observation): SubjectHistory | Promise<SubjectHistory>;
   /**
    * Makes the address, network, device and client kind known for the subject (empty strings are

@@ -106,6 +106,35 @@ describe('kubernetes.clusters: a working set per cluster', () => {
     expect(JSON.stringify(deniedBody(other))).toContain('namespace ledger-prod of cluster sydney');
   });
 
+  it("a Backstage custom query's lists are judged on every cluster (its service locator picks them, unseen): a sign-in made for every Secret of one cluster does not list another's", async () => {
+    // Found (session 44): Backstage's kubernetes-backend makes a custom query's lists on the
+    // clusters its service locator picks (every one with multiTenant, the default; the one the
+    // body's entity annotation names with singleTenant), none in the request, and stepgate judged
+    // each on no cluster. A sign-in made for the list of dublin's every Secret then listed every
+    // Secret through Backstage (sydney's too: allowed), where the same list on sydney asks a
+    // sign-in of its own (cluster_secret_list).
+    const BACKSTAGE = 'backstage.localhost';
+    await twoDays(named, 'bs-q@fin.example', [DUB]);
+    const fresh = signIn('bs-q@fin.example', THU + 4 * H - 30_000);
+    const own = await get(named, fresh, THU + 4 * H, '/api/v1/secrets?limit=500', DUB);
+    const direct = await get(named, fresh, THU + 4 * H + 10_000, '/api/v1/secrets?limit=500', SYD);
+    const query = (login: Login, at: number) =>
+      named.sendAt(login, at, {
+        method: 'POST',
+        path: '/api/kubernetes/resources/custom/query',
+        source: HOME,
+        host: BACKSTAGE,
+        headers: { 'user-agent': KUBECTL, 'content-type': 'application/json', 'x-envoy-auth-partial-body': 'false' },
+        body: JSON.stringify({ entityRef: 'component:default/ledger', customResources: [{ group: '', apiVersion: 'v1', plural: 'secrets' }] }),
+      });
+    const through = await query(fresh, THU + 4 * H + 60_000);
+    expect([reasonOf(own), reasonOf(direct), reasonOf(through)]).toEqual(['allowed', 'auth_too_old', 'auth_too_old']);
+    expect(JSON.stringify(deniedBody(through))).toContain('Secrets listed across all namespaces');
+    // Control: the sign-in it asks for lists them (no loop between the clusters' asks).
+    const again = await query(signIn('bs-q@fin.example', THU + 4 * H + 90_000), THU + 4 * H + 120_000);
+    expect(reasonOf(again)).toBe('allowed');
+  });
+
   it('without kubernetes.clusters (the example as shipped) both hosts are one cluster: the same list is the working set', async () => {
     const login = await twoDays(shipped, 'dub-b@fin.example', [DUB]);
     const other = await get(shipped, login, THU + 4 * H, '/api/v1/namespaces/ledger-prod/secrets?limit=500', SYD);

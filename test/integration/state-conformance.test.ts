@@ -31,7 +31,9 @@ type Step =
   | { at: number; challenge: string; expect?: Partial<{ data: string; expiresAt: number }> | null }
   // The working set: alone (observeWork) or as a Check sends it (`check`: observeAll, where a store has it).
   | { at: number; work: Partial<WorkObservation>; check?: boolean; expect?: Partial<WorkHistory> }
-  | { at: number; learnWork: string; subject?: string };
+  | { at: number; learnWork: string; subject?: string }
+  // An OpenShift console session cookie bound to a subject (ConsoleSessionStore.bind).
+  | { at: number; bind: [key: string, subject: string, ttlMs: number]; expect?: boolean };
 
 interface Scenario {
   name: string;
@@ -406,6 +408,26 @@ const SCENARIOS: Scenario[] = [
       { at: T + 63 * S + 1, challenge: 'tok-c', expect: null },
     ],
   },
+  {
+    name: 'console sessions: a cookie stays bound to its first subject until it expires, unmoved by use',
+    steps: [
+      { at: T, bind: ['sess-1', ALICE, 60 * S], expect: true },
+      { at: T + S, bind: ['sess-1', ALICE, 60 * S], expect: true },
+      // Another subject with the same cookie: refused, and it does not take the binding over.
+      { at: T + 2 * S, bind: ['sess-1', 'mallory@example.com', 60 * S], expect: false },
+      { at: T + 3 * S, bind: ['sess-1', ALICE, 60 * S], expect: true },
+      // Another cookie is another binding.
+      { at: T + 4 * S, bind: ['sess-2', 'mallory@example.com', 60 * S], expect: true },
+      { at: T + 5 * S, bind: ['sess-2', ALICE, 60 * S], expect: false },
+      // Use does not extend it: the binding made at T ends at T + 60 s by the caller's clock.
+      { at: T + 60 * S - 1, bind: ['sess-1', 'mallory@example.com', 60 * S], expect: false },
+      { at: T + 60 * S, bind: ['sess-1', 'mallory@example.com', 60 * S], expect: true },
+      { at: T + 61 * S, bind: ['sess-1', ALICE, 60 * S], expect: false },
+      // A TTL below a millisecond binds for one, never forever.
+      { at: T + 70 * S, bind: ['sess-3', ALICE, 0], expect: true },
+      { at: T + 70 * S + 1, bind: ['sess-3', 'mallory@example.com', 0], expect: true },
+    ],
+  },
 ];
 
 async function run(store: StateStore, steps: Step[]): Promise<unknown[]> {
@@ -436,6 +458,8 @@ async function run(store: StateStore, steps: Step[]): Promise<unknown[]> {
       const w: WorkObservation = { subject: ALICE, object: '', site: '', nearby: '', namespace: '', ...step.work, nowMs: step.at };
       const o: Observation = { subject: w.subject, session: '', ip: '', ipPrefix: '', device: '', uaFamily: '', namespace: '', sensitive: false, nowMs: step.at };
       results.push(step.check === true && store.observeAll !== undefined ? (await store.observeAll(o, w)).work : await store.observeWork!(w));
+    } else if ('bind' in step) {
+      results.push(await store.consoleSessions!.bind(...step.bind, step.at));
     } else if ('learnWork' in step) {
       results.push(await store.learnWork!(step.subject ?? ALICE, step.learnWork, '', step.at));
     } else if ('consume' in step) {
@@ -532,6 +556,32 @@ describe('StateStore conformance: memory and redis give identical answers', () =
       const wins = await Promise.all(Array.from({ length: 25 }, () => store.approvals.consume(id, T + 2)));
       expect(wins.filter(Boolean)).toHaveLength(1);
     }
+  });
+
+  it.each(['memory', 'redis'] as const)('%s: of many subjects binding one new console cookie at once, exactly one wins', async (kind) => {
+    const store = kind === 'memory' ? new MemoryStateStore(LIMITS, { maxSubjects: 10 }) : newRedisStore();
+    if (store instanceof RedisStateStore) await ready(store);
+    for (let round = 0; round < 5; round++) {
+      const wins = await Promise.all(Array.from({ length: 25 }, (_, i) => store.consoleSessions!.bind(`race-${round}`, `user-${i}@example.com`, 60_000, T)));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+    }
+  });
+
+  it('redis: a console cookie is bound under a hash, the subject kept as a hash, never either itself', async () => {
+    const store = newRedisStore();
+    await ready(store);
+    const cookie = 'MTcwMDAwMDAwMHxEdi1CQkFFQ180SUFBUkFC-console-secret';
+    expect(await store.consoleSessions.bind(cookie, ALICE, 60_000, T)).toBe(true);
+    const { redis: client, prefix } = store.internals;
+    const keys = await client.keys(`${prefix}*`);
+    expect(keys).toHaveLength(1);
+    const value = (await client.get(keys[0]!))!;
+    for (const secret of ['console-secret', 'alice']) expect(`${keys[0]} ${value}`).not.toContain(secret);
+    // Redis collects the key when the binding ends.
+    expect(await client.pttl(keys[0]!)).toBeGreaterThan(59_000);
+    // A tampered reply is a store failure (the caller answers "unavailable"), never a binding.
+    await client.set(keys[0]!, 'garbage');
+    await expect(store.consoleSessions.bind(cookie, 'mallory@example.com', 60_000, T + 1)).rejects.toMatchObject({ code: 'state_unavailable' });
   });
 
   it('redis: a challenge is stored under a hash of the credential, never the credential itself', async () => {

@@ -34,8 +34,11 @@ export interface BuiltServer {
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
-/** `site` turns the example into a site's copy (for a key whose value is the site's own, such as its registries). */
-export async function startBuiltServer(prefix: string, site?: (yaml: string) => string): Promise<BuiltServer> {
+/**
+ * `site` turns the example into a site's copy (for a key whose value is the site's own, such as its
+ * registries); `env` adds to the server's environment (the variables a site's copy names).
+ */
+export async function startBuiltServer(prefix: string, site?: (yaml: string) => string, env: Record<string, string> = {}): Promise<BuiltServer> {
   // Its prestart compiles only a stale or missing dist/ (a fresh checkout in CI), and is otherwise a no-op.
   const prestart = spawnSync(process.execPath, [join(ROOT, 'scripts/build-if-stale.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 150_000 });
   if (prestart.status !== 0 || !existsSync(join(ROOT, 'dist/cli.js'))) throw new Error(`the build failed: ${prestart.stderr}${prestart.stdout}`);
@@ -47,7 +50,7 @@ export async function startBuiltServer(prefix: string, site?: (yaml: string) => 
   const stdout: string[] = [];
   const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'serve', '--config', config], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, STEPGATE_AUTHZ_HTTP_LISTEN: '127.0.0.1:0', STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' },
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, STEPGATE_AUTHZ_HTTP_LISTEN: '127.0.0.1:0', STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
@@ -94,10 +97,10 @@ export async function startBuiltServer(prefix: string, site?: (yaml: string) => 
  * The built server for the test file that calls this (at its top level): started before its
  * tests, closed after them; `server()` is it once started.
  */
-export function builtServerForFile(prefix: string, site?: (yaml: string) => string): () => BuiltServer {
+export function builtServerForFile(prefix: string, site?: (yaml: string) => string, env?: Record<string, string>): () => BuiltServer {
   let server: BuiltServer | undefined;
   beforeAll(async () => {
-    server = await startBuiltServer(prefix, site);
+    server = await startBuiltServer(prefix, site, env);
   }, 180_000);
   afterAll(async () => {
     await server?.close();

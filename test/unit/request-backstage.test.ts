@@ -74,7 +74,24 @@ describe('buildAttributes on a Backstage host', () => {
 
   it('a custom query carries its body tokens and lists', () => {
     const built = build('backstage.example.com', '/API/Kubernetes/resources/custom/query', secrets);
-    expect(built.ok && built.attributes).toMatchObject({ bodyTokens: ['t2'], alsoLists: ['/api/v1/secrets'], kube: undefined });
+    expect(built.ok && built.attributes).toMatchObject({ bodyTokens: ['t2'], alsoLists: [{ path: '/api/v1/secrets', cluster: '' }], kube: undefined });
+  });
+
+  it('with kubernetes.clusters, each list on every cluster and on none named (the locator picks them, unseen)', () => {
+    const clustered = compileHostMatcher([], [{ hosts: ['backstage.example.com'], prefix: '/api/kubernetes/proxy' }], [{ name: 'dublin', hosts: ['k.dub.example'] }, { name: 'sydney', hosts: ['k.syd.example'] }]);
+    const two = JSON.stringify({ entityRef: 'component:default/a', customResources: [{ group: '', apiVersion: 'v1', plural: 'secrets' }, { group: 'apps', apiVersion: 'v1', plural: 'deployments' }] });
+    const query = (body: string, matcher: typeof clustered) =>
+      buildAttributes(
+        { method: 'POST', target: '/api/kubernetes/resources/custom/query', authority: 'backstage.example.com', scheme: 'https', headers: RequestHeaders.of([['content-type', 'application/json']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body, bodyTruncated: false },
+        [],
+        matcher,
+      );
+    const built = query(two, clustered);
+    expect(built.ok && built.attributes.alsoLists).toEqual(['/api/v1/secrets', '/apis/apps/v1/deployments'].flatMap((path) => ['', 'dublin', 'sydney'].map((cluster) => ({ path, cluster }))));
+    // Over 256 lists-on-clusters to judge: refused, never judged in part.
+    const many = compileHostMatcher([], [{ hosts: ['backstage.example.com'], prefix: '/api/kubernetes/proxy' }], Array.from({ length: 8 }, (_, i) => ({ name: `c${i}`, hosts: [`k${i}.example`] })));
+    const lists = JSON.stringify({ entityRef: 'component:default/a', customResources: Array.from({ length: 32 }, (_, i) => ({ group: 'example.com', apiVersion: 'v1', plural: `kind${i}s` })) });
+    expect(query(lists, many)).toMatchObject({ ok: false });
   });
 
   it('a cut body is refused', () => {

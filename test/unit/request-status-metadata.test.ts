@@ -83,6 +83,15 @@ describe('keepsMetadata', () => {
     // Built-in, in neither table: fails closed.
     ['resource.k8s.io', 'resourceclaims', 'status'],
     ['storagemigration.k8s.io', 'storageversionmigrations', 'status'],
+    // OpenShift's aggregated API servers (openshift-apiserver's status strategies copy the spec only).
+    ['route.openshift.io', 'routes', 'status'],
+    ['apps.openshift.io', 'deploymentconfigs', 'status'],
+    ['image.openshift.io', 'imagestreams', 'status'],
+    ['quota.openshift.io', 'clusterresourcequotas', 'status'],
+    ['template.openshift.io', 'templateinstances', 'status'],
+    // Served by them, in neither table: fails closed.
+    ['build.openshift.io', 'builds', 'status'],
+    ['security.openshift.io', 'rangeallocations', 'status'],
   ])('%s %s/%s: kept', (group, resource, sub) => {
     expect(keepsMetadata(group, resource, sub)).toBe(true);
   });
@@ -94,6 +103,12 @@ describe('keepsMetadata', () => {
     ['admissionregistration.k8s.io', 'validatingadmissionpolicies', 'status'],
     ['cert-manager.io', 'certificates', 'status'],
     ['snapshot.storage.k8s.io', 'volumesnapshots', 'status'],
+    // OpenShift's CustomResourceDefinitions: a custom resource's status strategy.
+    ['config.openshift.io', 'clusteroperators', 'status'],
+    ['operator.openshift.io', 'ingresscontrollers', 'status'],
+    ['machineconfiguration.openshift.io', 'machineconfigpools', 'status'],
+    // A Build's details (the build pod's write) copies the old object whole.
+    ['build.openshift.io', 'builds', 'details'],
     ['apps', 'deployments', 'scale'],
     ['', 'pods', 'eviction'],
   ])('%s %s/%s: reset or not a status write', (group, resource, sub) => {

@@ -54,6 +54,10 @@ export const kubernetesSchema = z
     // How long the last step-up challenge per credential is kept for the credential plugin
     // (GET /.stepgate/v1/challenge); 0 turns remembering off.
     challenge_ttl_seconds: z.number().int().min(0).max(3600).default(300),
+    // How long an OpenShift console session cookie stays bound to the stepgate identity that first
+    // presented it (pipeline/console-sessions.ts): the console's session lives as long as its OAuth
+    // access token, 24 h by default (oauth.config.openshift.io accessTokenMaxAgeSeconds).
+    console_session_seconds: z.number().int().min(60).max(2_592_000).default(86_400),
     // What the kubectl message tells the user to do; {level} and {max_age} are filled in.
     step_up_hint: z.string().max(300).default(DEFAULT_STEP_UP_HINT),
   })
@@ -69,5 +73,6 @@ export const KUBERNETES_APPLY = {
   'kubernetes.clusters[].name': 'live',
   'kubernetes.clusters[].hosts': 'live',
   'kubernetes.challenge_ttl_seconds': 'live',
+  'kubernetes.console_session_seconds': 'live',
   'kubernetes.step_up_hint': 'live',
 } as const satisfies ApplyTable;
