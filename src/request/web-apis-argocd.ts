@@ -143,6 +143,10 @@ const RESTARTABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
  */
 function action(q: GoQuery, body: BodyText, v2: boolean): WebApiReading {
   const text = body();
+  // v1 names its object in the query: with its body absent or cut, the action is unknown, so its
+  // change is unseen. v2's object is in the body too: without it there is nothing to judge.
+  if (text === undefined && !v2) return onObject(q, (p, kind) => ({ kind: 'kube', method: 'PATCH', path: p, unseen: `an Argo CD resource action on the ${clip(kind)} whose name (the body) was not received` }));
+  if (text === undefined) return invalid('a resource action (v2) whose body was not received, which names its object');
   let parsed: unknown;
   try {
     parsed = text === undefined ? undefined : JSON.parse(text);

@@ -59,6 +59,12 @@ describe('argo-cd: readings', () => {
     expect(restart.ok && restart.attributes.body).toContain('kubectl.kubernetes.io/restartedAt');
     const custom = build('POST', `/api/v1/applications/guestbook/resource/actions?${DEPLOY}`, JSON.stringify('scale-to-zero'));
     expect(custom.ok && custom.attributes.unseen).toMatch(/resource action "scale-to-zero"/);
+    // v1 with its body (the action's name) not received: the object is the query's, the change unseen.
+    const nameless = build('POST', `/api/v1/applications/guestbook/resource/actions?${DEPLOY}`);
+    expect(nameless.ok && nameless.attributes.kube?.namespace).toBe('kube-system');
+    expect(nameless.ok && nameless.attributes.unseen).toMatch(/was not received/);
+    // v2 names its object in the body: without one there is nothing to judge.
+    expect(build('POST', '/api/v1/applications/guestbook/resource/actions/v2').ok).toBe(false);
     // restart of something that is no built-in workload is an action like any other.
     const cron = build('POST', `/api/v1/applications/guestbook/resource/actions?namespace=prod&resourceName=nightly&version=v1&group=batch&kind=CronJob`, JSON.stringify('restart'));
     expect(cron.ok && cron.attributes.unseen).toBeDefined();
