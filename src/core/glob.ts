@@ -116,7 +116,7 @@ export interface HostMatcher {
 }
 
 /** The web UIs whose own API stepgate reads as Kubernetes requests (request/web-apis.ts, web-apis-rancher.ts). */
-export type WebApi = 'kubernetes-dashboard' | 'argo-server' | 'rancher';
+export type WebApi = 'kubernetes-dashboard' | 'argo-server' | 'rancher' | 'argo-cd';
 
 export const KUBE_CONTEXT_KEY = 'stepgate.kubernetes';
 

@@ -35,9 +35,10 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
   const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity' && WRITES.has(kube.verb);
   // Missing only when the adapter could tell that the gateway sends no bodies (server/grpc/check.ts).
   const missing = req.bodyMissing === true && req.body === undefined && !req.bodyTruncated;
+  const type = req.bodyType ?? req.headers.get('content-type');
   let result: GuardrailResult = !inspected
     ? NO_VIOLATIONS
-    : inspect(kube, compressed ? undefined : req.body, req.headers.get('content-type'), req.bodyTruncated, settings, missing, req.headers.get('user-agent'));
+    : inspect(kube, compressed ? undefined : req.body, type, req.bodyTruncated, settings, missing, req.headers.get('user-agent'));
   // A compressed body is not read; what the request line alone shows (admission configuration,
   // a system namespace) still counts. With no body at all there is nothing compressed to read.
   if (compressed && !missing && result.unreadable !== undefined) {
@@ -50,7 +51,7 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
   if (crossSite) result = { ...result, violations: [...checkCrossSite(req.headers), ...result.violations] };
   if (judged) {
     const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity';
-    const cluster = checkClusterPolicies(settings.clusterPolicies!, kube, req.body, req.headers.get('content-type'), req.bodyTruncated, compressed, undefined, missing);
+    const cluster = checkClusterPolicies(settings.clusterPolicies!, kube, req.body, type, req.bodyTruncated, compressed, undefined, missing);
     if (cluster.violations.length > 0) result = { ...result, violations: [...result.violations, ...cluster.violations] };
     if (cluster.unreadable && result.unreadable === undefined) {
       result = { ...result, unreadable: cluster.unreadable.outcome, unreadableDetail: cluster.unreadable.detail };

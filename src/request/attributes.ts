@@ -91,6 +91,13 @@ export interface RequestAttributes {
    * write as an unreadable body, with this as the detail.
    */
   unseen?: string | undefined;
+  /**
+   * The Content-Type of `body` when a web API reading put there what the backend sends kube-apiserver
+   * in its own type (Argo CD's PatchResource: the patch from a JSON string, typed by its
+   * `patchType` parameter). The guardrails read the body as this; the request's own headers,
+   * which the other checks read, are left as the client sent them.
+   */
+  bodyType?: string | undefined;
 }
 
 /** The transport adapter's view of a request, before validation and normalisation. */

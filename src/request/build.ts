@@ -4,6 +4,7 @@ import { kubeRequestInfo, upgradeNotServed } from './kube.js';
 import { absoluteFormAuthority, normalisePath } from './path.js';
 import { readWebApi } from './web-apis.js';
 import { rancherClaims, readRancher } from './web-apis-rancher.js';
+import { argoCdClaims, readArgoCd } from './web-apis-argocd.js';
 import { memberClusterRequest } from './member-clusters.js';
 import { statusMayEditMetadata } from './status-metadata.js';
 import { readBackstage } from './backstage.js';
@@ -71,7 +72,7 @@ export function buildAttributes(
   // A web API host's own reading comes first: Rancher's `/k8s/clusters/<id>/v1/secrets` is Steve's,
   // which a `/k8s/clusters/*` proxy prefix would read as the non-resource path `/v1/secrets`.
   const webApi = isKube ? undefined : kubeHosts.webApi?.(host);
-  const claimed = webApi !== undefined && (webApi === 'rancher' ? rancherClaims(parsed.path) : parsed.path.startsWith('/api/'));
+  const claimed = webApi !== undefined && (webApi === 'rancher' ? rancherClaims(parsed.path) : webApi === 'argo-cd' ? argoCdClaims(parsed.path) : parsed.path.startsWith('/api/'));
   // A dashboard passing the API through with the user's identity (kubernetes.proxies): what
   // follows its prefix reaches kube-apiserver, so it is read as kube reads it, strictly, and the
   // Kubernetes rules apply to it. Otherwise a Secret read through Headlamp would be a web page.
@@ -165,12 +166,18 @@ export function buildAttributes(
   // Only these hosts pay for the reading (and the body's JSON, only for a write that wraps an object).
   let body = raw.body;
   let fromFile: RequestAttributes['fromFile'];
+  let bodyType: string | undefined;
   if (claimed) {
     const strict = normalisePath(raw.target, 'kubernetes');
     if (!strict.ok || strict.path !== parsed.path) return { ok: false, detail: `${strict.ok ? 'a path that reads differently' : strict.problem} on a ${webApi} API host (kubernetes.web_apis)` };
     if (raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes web API path' };
     const json = () => jsonBody(raw.body, raw.bodyTruncated);
-    const reading = webApi === 'rancher' ? readRancher(method, strict.path, strict.query, json) : readWebApi(webApi, method, strict.path, json);
+    const reading =
+      webApi === 'rancher'
+        ? readRancher(method, strict.path, strict.query, json)
+        : webApi === 'argo-cd'
+          ? readArgoCd(method, strict.path, strict.query, () => textBody(raw.body, raw.bodyTruncated))
+          : readWebApi(webApi, method, strict.path, json);
     if (reading.kind === 'invalid') return { ok: false, detail: reading.detail };
     if (reading.kind === 'file') fromFile = { namespace: reading.namespace, content: reading.content };
     if (reading.kind === 'kube') {
@@ -181,6 +188,10 @@ export function buildAttributes(
       kubeQuery = apiQuery;
       cluster = (reading.cluster === undefined ? kubeHosts.clusterOf?.(host) : kubeHosts.clusterOf?.(host, [reading.cluster])) ?? '';
       if (reading.object !== undefined) body = JSON.stringify(reading.object);
+      if (reading.patch !== undefined) {
+        body = reading.patch.text;
+        bodyType = reading.patch.type;
+      }
       unseen = reading.unseen;
     }
   }
@@ -210,7 +221,7 @@ export function buildAttributes(
   // not through a dashboard's proxy) has none of them and is built without them: written as
   // undefined on every request, they cost it 42 heap bytes (bench/README.md, engine43). Every
   // reader of them tests `=== true` or `!== undefined`, so absent and undefined read alike.
-  const rare = raw.peerAddress !== undefined || throughKubeProxy || statusEditsObject || bodyTokens !== undefined || alsoLists !== undefined || unseen !== undefined;
+  const rare = raw.peerAddress !== undefined || throughKubeProxy || statusEditsObject || bodyTokens !== undefined || alsoLists !== undefined || unseen !== undefined || bodyType !== undefined;
   if (!rare) {
     return {
       ok: true,
@@ -266,6 +277,7 @@ export function buildAttributes(
       bodyTokens,
       alsoLists,
       unseen,
+      bodyType,
     },
   };
 }
@@ -332,6 +344,12 @@ function asksH2c(upgrade: string | undefined): boolean {
   if (!lower.includes('h2c')) return false;
   // `h2c`, `h2c/…` or a draft's `h2c-14`: any protocol token that begins so.
   return lower.split(',').some((p) => p.trim().startsWith('h2c'));
+}
+
+/** The body as UTF-8 text, or undefined when there is none or it was cut. */
+function textBody(body: Uint8Array | string | undefined, truncated: boolean): string | undefined {
+  if (body === undefined || truncated) return undefined;
+  return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
 }
 
 function jsonBody(body: Uint8Array | string | undefined, truncated: boolean): Record<string, unknown> | undefined {

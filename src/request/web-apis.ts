@@ -38,6 +38,12 @@ export type WebApiReading =
        * unreadable body, with this as the detail.
        */
       unseen?: string;
+      /**
+       * A patch the UI's backend sends for the caller (Argo CD's PatchResource, whose patch and
+       * type ride in a JSON string body and a query parameter): judged as kube's PATCH body with
+       * that Content-Type.
+       */
+      patch?: { text: string; type: string };
     }
   /**
    * The Dashboard's deploy from file: `content` (YAML or JSON, any number of objects), each created
@@ -490,14 +496,14 @@ const apiPath = (res: Res, ns: string, name: string): string => apiServerPath(re
 
 const API_VERSIONS: Readonly<Record<string, string>> = { 'argoproj.io': 'v1alpha1', autoscaling: 'v2' };
 
-const AMBIGUOUS = Symbol('ambiguous');
+export const AMBIGUOUS = Symbol('ambiguous');
 
 /**
  * A JSON field as Go's encoding/json finds it: the key matched without regard to case (and with
  * Unicode's simple folding, so the Kelvin sign is a `k`). Two spellings of one key are ambiguous
  * (which wins depends on their order in the text, which JSON.parse does not keep), so neither is read.
  */
-function field(o: Record<string, unknown>, key: string): unknown {
+export function field(o: Record<string, unknown>, key: string): unknown {
   if (Object.hasOwn(o, key) && Object.keys(o).length === 1) return o[key];
   const want = fold(key);
   let found: string | undefined;

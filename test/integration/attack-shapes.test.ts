@@ -243,13 +243,12 @@ describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way',
     ['GET', '/terminal?pod=payments-api-7d9f&container=api&appName=payments-prod&appNamespace=argocd&projectName=default&namespace=prod-payments', { connection: 'Upgrade', upgrade: 'websocket' }],
     ['DELETE', '/api/v1/applications/payments-prod?cascade=true'],
     ['DELETE', '/api/v1/applications/payments-prod/resource?name=payments-api&namespace=prod-payments&resourceName=payments-api&version=v1&kind=Deployment&group=apps'],
-    ['POST', '/api/v1/applications/payments-prod/resource/actions?namespace=prod-payments&resourceName=payments-api&kind=Deployment&group=apps'],
-    ['POST', '/api/v1/applications/payments-prod/resource?namespace=prod-payments&resourceName=payments-api&kind=Deployment&group=apps&patchType=application/merge-patch+json'],
+    ['POST', '/api/v1/applications/payments-prod/resource/actions?namespace=prod-payments&resourceName=payments-api&version=v1&kind=Deployment&group=apps'],
+    ['POST', '/api/v1/applications/payments-prod/resource?namespace=prod-payments&resourceName=payments-api&version=v1&kind=Deployment&group=apps&patchType=application/merge-patch%2Bjson'],
     ['POST', '/api/v1/applications/payments-prod/rollback'],
     ['PUT', '/api/v1/applications/payments-prod/spec'],
     ['POST', '/api/v1/applications'],
     ['POST', '/application.ApplicationService/Delete', { 'content-type': 'application/grpc' }],
-    ['POST', '/application.ApplicationService/DeleteResource', { 'content-type': 'application/grpc-web+proto' }],
     ['POST', '/api/v1/account/alice/token'],
     ['PUT', '/api/v1/account/password'],
     ['POST', '/api/v1/projects/default/roles/ci/token'],
@@ -266,16 +265,23 @@ describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way',
   it.each<[string, string, Record<string, string>?]>([
     ['GET', '/api/v1/applications?projects=payments'],
     ['GET', '/api/v1/applications/payments-prod/resource-tree'],
-    ['GET', '/api/v1/applications/payments-prod/resource?name=payments-api&namespace=prod-payments&kind=Deployment&group=apps'],
+    ['GET', '/api/v1/applications/payments-prod/resource?name=payments-api&namespace=prod-payments&resourceName=payments-api&version=v1&kind=Deployment&group=apps'],
     ['POST', '/api/v1/applications/payments-staging/sync'],
     ['DELETE', '/api/v1/applications/payments-staging/operation'],
-    ['GET', '/api/v1/applications/payments-prod/pods/payments-api-7d9f/logs?container=api&follow=true'],
+    ['GET', '/api/v1/applications/payments-prod/pods/payments-api-7d9f/logs?namespace=prod-payments&container=api&follow=true'],
     ['POST', '/application.ApplicationService/Sync', { 'content-type': 'application/grpc' }],
     ['POST', '/application.ApplicationService/List', { 'content-type': 'application/grpc' }],
     ['POST', '/project.ProjectService/List', { 'content-type': 'application/grpc' }],
   ])('Argo CD controls: %s %s stays routine', async (method, path, headers = {}) => {
     const as = await weak(`argo-${argoRow++}@example.com`);
     expect(reasonOf(await send(method, path, { ...BROWSER, 'content-type': 'application/json', ...headers }, 'argocd.localhost', as))).toBe('allowed');
+  });
+
+  // kubernetes.web_apis api argo-cd: the object-level methods over gRPC carry their target in a
+  // protobuf body stepgate does not read (attack-session44-argocd.test.ts has the rest).
+  it('Argo CD: DeleteResource over gRPC-web is refused as request_invalid', async () => {
+    const as = await weak(`argo-${argoRow++}@example.com`);
+    expect(reasonOf(await send('POST', '/application.ApplicationService/DeleteResource', { ...BROWSER, 'content-type': 'application/grpc-web+proto' }, 'argocd.localhost', as))).toBe('request_invalid');
   });
 
   it.each(['/d/AbC123/Service-Overview', '/api/dashboards/uid/AbC123', '/api/search?query=Admin', '/api/search?sort=method&_methods=x', '/api/search?_method=GET', '/public/build/app.js'])('controls: %s is allowed', async (path) => {

@@ -29,7 +29,7 @@ export const kubernetesSchema = z
         z.strictObject({
           hosts: z.array(nonEmpty).min(1),
           // core/glob.ts's WebApi; runtime.ts passes these to compileHostMatcher, so tsc keeps the two alike.
-          api: z.enum(['kubernetes-dashboard', 'argo-server', 'rancher']),
+          api: z.enum(['kubernetes-dashboard', 'argo-server', 'rancher', 'argo-cd']),
         }),
       )
       .default([]),

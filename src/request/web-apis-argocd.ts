@@ -1,0 +1,252 @@
+import { resourceOfAnyKind } from './kinds.js';
+import { tooManyQueryParams, unescape } from './unescape.js';
+import { AMBIGUOUS, field as goField, type WebApiReading } from './web-apis.js';
+
+/**
+ * Argo CD (`kubernetes.web_apis` api `argo-cd`): its API server acts on the application's
+ * destination cluster with its own credentials (cluster-admin in a default install), so the routes
+ * that name one live object are read as the API server request Argo CD makes for them, and the
+ * Kubernetes rules, the working set and the guardrails judge them as they would through kubectl.
+ * The facts are argo-cd's server/application/application.proto (served by grpc-gateway under
+ * `/api/v1/`) and server/application/application.go, and server/application/terminal.go:
+ *
+ * - `/terminal?pod=&namespace=&container=&shell=` (a WebSocket): an exec into that container.
+ * - `GET|POST|DELETE /api/v1/applications/<app>/resource?namespace=&resourceName=&version=&group=&kind=`:
+ *   GetResource, PatchResource (the body is the patch, a JSON string; the query's `patchType` its
+ *   type), DeleteResource. GetResource of a core Secret is not a read of its data: Argo CD
+ *   replaces the values before answering (replaceSecretValues), so it stays the UI's.
+ * - `POST /api/v1/applications/<app>/resource/actions[/v2]`: RunResourceAction, a Lua script that
+ *   patches the object (or creates others); the built-in `restart` is known (the annotation
+ *   `kubectl rollout restart` writes), any other action's change is unseen.
+ * - `GET /api/v1/applications/<app>/pods/<pod>/logs`, `GET /api/v1/applications/<app>/logs`:
+ *   PodLogs, the logs of that pod, or of the pods under the named resource, in `namespace`.
+ *
+ * Everything else (the application itself, its sync, rollback, diff, tree, events, projects,
+ * clusters, repositories, tokens) has no Kubernetes request of its own that the path names, so it
+ * is left to the host's path rules. The same object-level methods over gRPC or gRPC-web
+ * (`/application.ApplicationService/PatchResource`, what the CLI sends) carry their target in a
+ * protobuf body stepgate does not read: they are refused rather than judged by their path.
+ *
+ * The cluster Argo CD acts on is the application's destination, which no path names: the reading
+ * names none, so a request is the host's cluster (`kubernetes.clusters` listing the Argo CD host)
+ * or, by default, the unnamed one.
+ */
+
+/** A body as text (undefined when absent or cut at the gateway's limit). */
+export type BodyText = () => string | undefined;
+
+const WEB: WebApiReading = { kind: 'web' };
+
+/** Whether `path` is one this reading decides on an Argo CD host (everything else is its UI's and its path rules'). */
+export function argoCdClaims(path: string): boolean {
+  return path === '/terminal' || path.startsWith('/api/v1/applications/') || path.startsWith(GRPC_APPLICATIONS);
+}
+
+const GRPC_APPLICATIONS = '/application.ApplicationService/';
+
+/** ApplicationService methods that act on one live object (or a pod's logs): their target is in the protobuf body. */
+const GRPC_OBJECT_METHODS = new Set(['GetResource', 'PatchResource', 'DeleteResource', 'RunResourceAction', 'RunResourceActionV2', 'PodLogs']);
+
+/** Reads `path` (decoded, as Go's URL.Path), its raw query and body on an Argo CD host. */
+export function readArgoCd(method: string, path: string, query: string, body: BodyText): WebApiReading {
+  if (path.startsWith(GRPC_APPLICATIONS)) {
+    const rpc = path.slice(GRPC_APPLICATIONS.length);
+    // grpc-go finds the method by the exact text after the last slash; anything else is unimplemented.
+    return GRPC_OBJECT_METHODS.has(rpc) ? invalid(`ApplicationService/${rpc} over gRPC, whose target object is in a protobuf body stepgate does not read (use the REST API, /api/v1/applications/…)`) : WEB;
+  }
+  if (tooManyQueryParams(query)) return invalid('a query with more parameters than Go reads');
+  const q = goQuery(query);
+  if (path === '/terminal') return terminal(q);
+  const m = method === 'HEAD' ? 'GET' : method;
+  const segs = path.slice('/api/v1/applications/'.length).split('/');
+  // grpc-gateway routes `…/resource/` as `…/resource`; an empty segment inside is no route of its.
+  if (segs.length > 1 && segs[segs.length - 1] === '') segs.pop();
+  if (segs.some((s) => s === '' || s === '.' || s === '..')) return invalid('an empty or dot segment');
+  const tail = segs.slice(1).join('/');
+  if (tail === 'resource') {
+    if (m === 'GET') return getResource(q);
+    if (m === 'DELETE') return onObject(q, (p) => kube('DELETE', p));
+    if (m === 'POST') return patchResource(q, body);
+    return WEB;
+  }
+  if (tail === 'resource/actions' && m === 'POST') return action(q, body, false);
+  if (tail === 'resource/actions/v2' && m === 'POST') return action(q, body, true);
+  if (m === 'GET' && (tail === 'logs' || (segs.length === 4 && segs[1] === 'pods' && segs[3] === 'logs'))) {
+    // The pod route's name is the path's; the other names a pod, or a resource whose pods are read.
+    const name = segs.length === 4 ? one(q, 'podName') ?? segs[2] : one(q, 'podName') ?? one(q, 'resourceName');
+    const ns = one(q, 'namespace');
+    if (name === MANY || ns === MANY) return invalid('a log request naming its pod or namespace twice');
+    if (ns === undefined || ns === '' || !DNS_LABEL.test(ns)) return invalid('a log request whose namespace cannot be read (Argo CD would read the logs of every namespace the application reaches)');
+    if (name === undefined || name === '' || !OBJECT_NAME.test(name)) return invalid('a log request whose pod or resource cannot be read');
+    return kube('GET', `/api/v1/namespaces/${ns}/pods/${name}/log`);
+  }
+  return WEB;
+}
+
+// ------------------------------------------------------------------------------------- routes
+
+function terminal(q: GoQuery): WebApiReading {
+  const pod = one(q, 'pod');
+  const ns = one(q, 'namespace');
+  const container = one(q, 'container');
+  const shell = one(q, 'shell');
+  if (pod === MANY || ns === MANY || container === MANY || shell === MANY) return invalid('a terminal request naming its pod, namespace, container or shell twice');
+  // terminal.go refuses these itself (argo.IsValidPodName…); refused here too, before anything is judged.
+  if (pod === undefined || !OBJECT_NAME.test(pod) || ns === undefined || !DNS_LABEL.test(ns) || container === undefined || !DNS_LABEL.test(container)) {
+    return invalid("a terminal request whose pod, namespace or container is missing or not a valid name");
+  }
+  // Argo CD runs the shell asked for when the allow-list holds it (else each allowed one in turn):
+  // the command is what the exec asks; rules about pods/exec do not depend on it.
+  const command = shell !== undefined && /^[A-Za-z0-9_./-]{1,64}$/.test(shell) ? shell : 'sh';
+  return kube('POST', `/api/v1/namespaces/${ns}/pods/${pod}/exec?container=${container}&command=${encodeURIComponent(command)}&stdin=true&stdout=true&stderr=true&tty=true`);
+}
+
+function getResource(q: GoQuery): WebApiReading {
+  const kind = one(q, 'kind');
+  const group = one(q, 'group') ?? '';
+  // replaceSecretValues: a core Secret's values (and sensitive annotations) come back masked.
+  if (kind === 'Secret' && group === '') return WEB;
+  return onObject(q, (p) => kube('GET', p));
+}
+
+/** The patch types kube-apiserver accepts (Argo CD passes `patchType` through as types.PatchType). */
+const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
+
+function patchResource(q: GoQuery, body: BodyText): WebApiReading {
+  const type = one(q, 'patchType');
+  if (type === MANY || type === undefined || !PATCH_TYPES.has(type)) return invalid('a resource patch whose patchType is missing or no patch type kube-apiserver reads');
+  return onObject(q, (p) => {
+    const text = body();
+    // Absent or cut: left to the guardrails as it came (their unreadable- or missing-body effect).
+    if (text === undefined) return kube('PATCH', p);
+    // grpc-gateway decodes the body into the string field `patch`: the body is a JSON string.
+    let patch: unknown;
+    try {
+      patch = JSON.parse(text);
+    } catch {
+      patch = undefined;
+    }
+    if (typeof patch !== 'string') return invalid('a resource patch whose body is not the JSON string of a patch');
+    return { kind: 'kube', method: 'PATCH', path: p, patch: { text: patch, type } };
+  });
+}
+
+/** The workloads whose built-in `restart` action (resource_customizations/apps/*) writes what `kubectl rollout restart` writes. */
+const RESTARTABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+
+/**
+ * RunResourceAction: v1 takes the object from the query and the action's name as the body (a JSON
+ * string); v2 takes all from a JSON body (ResourceActionRunRequestV2), decoded as Go's
+ * encoding/json does (util/grpc JSONMarshaler). The action is a Lua script Argo CD runs and whose
+ * result it applies to the object (and, for some, objects it creates): the built-in `restart` of a
+ * workload is known, any other action's change is not in the request, so it is unseen.
+ */
+function action(q: GoQuery, body: BodyText, v2: boolean): WebApiReading {
+  const text = body();
+  // v1 names its object in the query: with its body absent or cut, the action is unknown, so its
+  // change is unseen. v2's object is in the body too: without it there is nothing to judge.
+  if (text === undefined && !v2) return onObject(q, (p, kind) => ({ kind: 'kube', method: 'PATCH', path: p, unseen: `an Argo CD resource action on the ${clip(kind)} whose name (the body) was not received` }));
+  if (text === undefined) return invalid('a resource action (v2) whose body was not received, which names its object');
+  let parsed: unknown;
+  try {
+    parsed = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (v2 && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) return invalid('a resource action whose JSON body cannot be read');
+  const from = v2 ? (parsed as Record<string, unknown>) : undefined;
+  const given = from === undefined ? parsed : goField(from, 'action');
+  if (typeof given !== 'string' || given === '') return invalid('a resource action whose name cannot be read');
+  const name = given;
+  const fieldOf: Field = from === undefined ? (k) => one(q, k) : (k) => bodyString(from, k);
+  return onObject(fieldOf, (p, kind, group) => {
+    if (name === 'restart' && group === 'apps' && RESTARTABLE.has(kind)) {
+      const restart = JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '' } } } } });
+      return { kind: 'kube', method: 'PATCH', path: p, patch: { text: restart, type: 'application/merge-patch+json' } };
+    }
+    return { kind: 'kube', method: 'PATCH', path: p, unseen: `Argo CD's resource action "${clip(name)}", a Lua script whose change to the ${clip(kind)} (and any object it creates) this request does not show` };
+  });
+}
+
+// ------------------------------------------------------------------------------------ shared
+
+type Field = (key: string) => string | undefined | typeof MANY;
+
+/**
+ * The object a resource route names (ApplicationResourceRequest's namespace, resourceName,
+ * version, group, kind), as the API server path Argo CD's kubectl reaches. A kind outside
+ * kinds.ts's table takes the plural kubectl would guess, namespaced when a namespace is given.
+ */
+function onObject(q: GoQuery | Field, then: (path: string, kind: string, group: string) => WebApiReading): WebApiReading {
+  const get: Field = typeof q === 'function' ? q : (k) => one(q, k);
+  const ns = get('namespace') ?? '';
+  const name = get('resourceName');
+  const version = get('version') ?? '';
+  const group = get('group') ?? '';
+  const kind = get('kind');
+  if (ns === MANY || name === MANY || version === MANY || group === MANY || kind === MANY) return invalid('a resource request naming a field twice');
+  if (name === undefined || !OBJECT_NAME.test(name) || kind === undefined || !/^[A-Za-z][A-Za-z0-9]{0,62}$/.test(kind)) return invalid('a resource request whose kind or name cannot be read');
+  if ((ns !== '' && !DNS_LABEL.test(ns)) || !/^[a-z0-9.-]{0,253}$/.test(group) || !/^[a-z0-9]{0,20}$/.test(version)) return invalid('a resource request whose namespace, group or version cannot be read');
+  const v = version === '' ? 'v1' : version;
+  const res = resourceOfAnyKind(group === '' ? v : `${group}/${v}`, kind);
+  if (res === undefined) return invalid('a resource request whose kind cannot be named');
+  // A cluster-scoped kind ignores the namespace (Argo CD's kubectl does too); a namespaced one
+  // without a namespace is the path kubectl would send for it.
+  return then(`${res.collection(res.namespaced ? ns : '')}/${name}`, kind, group);
+}
+
+const MANY = Symbol('many');
+
+/** A query as Go's url.ParseQuery reads it: pairs split at `&`, a pair with `;` or a bad escape dropped. */
+type GoQuery = ReadonlyMap<string, readonly string[]>;
+
+function goQuery(query: string): GoQuery {
+  const out = new Map<string, string[]>();
+  if (query === '') return out;
+  for (const pair of query.split('&')) {
+    if (pair === '' || pair.includes(';')) continue;
+    const eq = pair.indexOf('=');
+    const k = unescape(eq < 0 ? pair : pair.slice(0, eq), 'query', false);
+    const v = unescape(eq < 0 ? '' : pair.slice(eq + 1), 'query', false);
+    if (typeof k !== 'string' || typeof v !== 'string') continue;
+    const list = out.get(k);
+    if (list === undefined) out.set(k, [v]);
+    else list.push(v);
+  }
+  return out;
+}
+
+/**
+ * One query parameter: Go's Query().Get reads the first of several, grpc-gateway refuses several
+ * for a single field; either way two values cannot be read one agreed way (MANY).
+ */
+function one(q: GoQuery, key: string): string | undefined | typeof MANY {
+  const vs = q.get(key);
+  if (vs === undefined) return undefined;
+  return vs.length === 1 ? vs[0] : MANY;
+}
+
+function bodyString(o: Record<string, unknown>, key: string): string | undefined | typeof MANY {
+  const v = goField(o, key);
+  if (v === AMBIGUOUS) return MANY;
+  if (v === undefined || v === null) return undefined;
+  return typeof v === 'string' ? v : MANY;
+}
+
+/** An object's name as Argo CD passes it to kubectl: no slash, no dot segment, nothing a path would read otherwise. */
+const OBJECT_NAME = /^(?!\.\.?$)[A-Za-z0-9:._@~+-]{1,253}$/;
+/** A namespace or container name (RFC 1123 label). */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function kube(method: string, path: string): WebApiReading {
+  return { kind: 'kube', method, path };
+}
+
+function clip(s: string, max = 60): string {
+  const t = s.replace(/[^\x20-\x7e]/g, '?');
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+}
+
+function invalid(what: string): WebApiReading {
+  return { kind: 'invalid', detail: `${clip(what, 220)} on an argo-cd API host (kubernetes.web_apis)` };
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { compileHostMatcher } from '../../src/core/glob.js';
+import { buildAttributes, type BuiltRequest } from '../../src/request/build.js';
+import { RequestHeaders } from '../../src/request/headers.js';
+import { readArgoCd } from '../../src/request/web-apis-argocd.js';
+
+/**
+ * kubernetes.web_apis api `argo-cd` (request/web-apis-argocd.ts), through buildAttributes: the
+ * routes that name one live object are the API server request Argo CD makes for them; the rest
+ * (the application, its sync, diff and tree) stay web requests for the host's path rules.
+ */
+
+const hosts = compileHostMatcher(['kube.example'], [], [{ name: 'hub', hosts: ['argocd-hub.example'] }], [{ hosts: ['argocd.example', 'argocd-hub.example'], api: 'argo-cd' }]);
+const build = (method: string, target: string, body?: string, host = 'argocd.example', truncated = false): BuiltRequest =>
+  buildAttributes({ method, target, authority: host, scheme: 'https', headers: RequestHeaders.of([['content-type', 'application/json']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body, bodyTruncated: truncated }, [], hosts);
+
+const res = (q: string) => `/api/v1/applications/guestbook/resource?${q}`;
+const DEPLOY = 'namespace=kube-system&resourceName=coredns&version=v1&group=apps&kind=Deployment';
+
+type Row = [method: string, target: string, verb: string, group: string, resource: string, subresource: string, namespace: string, name: string, body?: string];
+
+describe('argo-cd: readings', () => {
+  it.each<Row>([
+    ['GET', '/terminal?pod=coredns-5d78c9869d-abcde&namespace=kube-system&container=coredns&appName=dns&projectName=default', 'create', '', 'pods', 'exec', 'kube-system', 'coredns-5d78c9869d-abcde'],
+    ['GET', '/terminal?appName=dns&projectName=default&namespace=prod-eu&pod=web-0&container=app&shell=bash', 'create', '', 'pods', 'exec', 'prod-eu', 'web-0'],
+    ['DELETE', res(DEPLOY), 'delete', 'apps', 'deployments', '', 'kube-system', 'coredns'],
+    ['DELETE', res('namespace=&resourceName=cluster-admin&version=v1&group=rbac.authorization.k8s.io&kind=ClusterRoleBinding'), 'delete', 'rbac.authorization.k8s.io', 'clusterrolebindings', '', '', 'cluster-admin'],
+    ['GET', res('namespace=prod-eu&resourceName=app-config&version=v1&group=&kind=ConfigMap'), 'get', '', 'configmaps', '', 'prod-eu', 'app-config'],
+    ['POST', `${res(DEPLOY)}&patchType=application%2Fmerge-patch%2Bjson`, 'patch', 'apps', 'deployments', '', 'kube-system', 'coredns', JSON.stringify('{"spec":{"replicas":0}}')],
+    ['POST', '/api/v1/applications/guestbook/resource/actions/v2', 'patch', 'apps', 'deployments', '', 'prod-eu', 'web', JSON.stringify({ namespace: 'prod-eu', resourceName: 'web', version: 'v1', group: 'apps', kind: 'Deployment', action: 'restart' })],
+    ['POST', `/api/v1/applications/guestbook/resource/actions?${DEPLOY}`, 'patch', 'apps', 'deployments', '', 'kube-system', 'coredns', JSON.stringify('restart')],
+    // A custom kind: the plural kubectl would guess.
+    ['POST', '/api/v1/applications/guestbook/resource/actions/v2', 'patch', 'argoproj.io', 'rollouts', '', 'prod-eu', 'web', JSON.stringify({ Namespace: 'prod-eu', resourceName: 'web', version: 'v1alpha1', group: 'argoproj.io', kind: 'Rollout', action: 'promote-full' })],
+    ['GET', '/api/v1/applications/guestbook/pods/web-0/logs?namespace=prod-eu&container=app&follow=true', 'get', '', 'pods', 'log', 'prod-eu', 'web-0'],
+    ['GET', '/api/v1/applications/guestbook/logs?namespace=dev&podName=web-0&container=app', 'get', '', 'pods', 'log', 'dev', 'web-0'],
+    ['GET', '/api/v1/applications/guestbook/logs?namespace=dev&kind=Deployment&group=apps&resourceName=web', 'get', '', 'pods', 'log', 'dev', 'web'],
+  ])('%s %s', (method, target, verb, group, resource, sub, ns, name, body = undefined) => {
+    const b = build(method, target, body);
+    expect(b.ok, JSON.stringify(b)).toBe(true);
+    if (!b.ok) return;
+    const k = b.attributes.kube;
+    expect({ verb: k?.verb, group: k?.apiGroup, resource: k?.resource, sub: k?.subresource, ns: k?.namespace, name: k?.name }).toEqual({ verb, group, resource, sub, ns, name });
+    // The path names no cluster: the host's (unnamed here).
+    expect(b.attributes.cluster).toBe('');
+  });
+
+  it('a patch is judged as the patch it carries, in the type its patchType names', () => {
+    const patch = '{"spec":{"template":{"spec":{"containers":[{"name":"c","securityContext":{"privileged":true}}]}}}}';
+    const b = build('POST', `${res(DEPLOY)}&patchType=application%2Fstrategic-merge-patch%2Bjson`, JSON.stringify(patch));
+    expect(b.ok && b.attributes.body).toBe(patch);
+    expect(b.ok && b.attributes.bodyType).toBe('application/strategic-merge-patch+json');
+    // The request's own headers stay the client's.
+    expect(b.ok && b.attributes.headers.get('content-type')).toBe('application/json');
+  });
+
+  it("the built-in restart is the annotation kubectl rollout restart writes; any other action's change is unseen", () => {
+    const restart = build('POST', `/api/v1/applications/guestbook/resource/actions?${DEPLOY}`, JSON.stringify('restart'));
+    expect(restart.ok && restart.attributes.unseen).toBeUndefined();
+    expect(restart.ok && restart.attributes.body).toContain('kubectl.kubernetes.io/restartedAt');
+    const custom = build('POST', `/api/v1/applications/guestbook/resource/actions?${DEPLOY}`, JSON.stringify('scale-to-zero'));
+    expect(custom.ok && custom.attributes.unseen).toMatch(/resource action "scale-to-zero"/);
+    // v1 with its body (the action's name) not received: the object is the query's, the change unseen.
+    const nameless = build('POST', `/api/v1/applications/guestbook/resource/actions?${DEPLOY}`);
+    expect(nameless.ok && nameless.attributes.kube?.namespace).toBe('kube-system');
+    expect(nameless.ok && nameless.attributes.unseen).toMatch(/was not received/);
+    // v2 names its object in the body: without one there is nothing to judge.
+    expect(build('POST', '/api/v1/applications/guestbook/resource/actions/v2').ok).toBe(false);
+    // restart of something that is no built-in workload is an action like any other.
+    const cron = build('POST', `/api/v1/applications/guestbook/resource/actions?namespace=prod&resourceName=nightly&version=v1&group=batch&kind=CronJob`, JSON.stringify('restart'));
+    expect(cron.ok && cron.attributes.unseen).toBeDefined();
+  });
+
+  it("a host listed under kubernetes.clusters is that cluster's", () => {
+    const b = build('DELETE', res(DEPLOY), undefined, 'argocd-hub.example');
+    expect(b.ok && b.attributes.cluster).toBe('hub');
+  });
+
+  it('a patch whose body was cut is left to the guardrails as it came', () => {
+    const b = build('POST', `${res(DEPLOY)}&patchType=application%2Fmerge-patch%2Bjson`, '"{', 'argocd.example', true);
+    expect(b.ok && b.attributes.kube?.verb).toBe('patch');
+    expect(b.ok && b.attributes.bodyType).toBeUndefined();
+  });
+});
+
+describe('argo-cd: web requests', () => {
+  it.each([
+    ['GET', '/api/v1/applications'],
+    ['GET', '/api/v1/applications/guestbook'],
+    ['POST', '/api/v1/applications/guestbook/sync'],
+    ['POST', '/api/v1/applications/guestbook/rollback'],
+    ['GET', '/api/v1/applications/guestbook/managed-resources'],
+    ['GET', '/api/v1/applications/guestbook/resource-tree'],
+    ['GET', '/api/v1/applications/guestbook/resource/actions?namespace=dev&resourceName=web&version=v1&group=apps&kind=Deployment'],
+    // Argo CD masks a Secret's values before answering.
+    ['GET', res('namespace=argocd&resourceName=argocd-secret&version=v1&group=&kind=Secret')],
+    ['GET', '/api/v1/projects'],
+    ['POST', '/application.ApplicationService/Sync'],
+    ['POST', '/application.ApplicationService/List'],
+  ])('%s %s stays a web request', (method, target) => {
+    const b = build(method, target, method === 'GET' ? undefined : '{}');
+    expect(b.ok, JSON.stringify(b)).toBe(true);
+    expect(b.ok && b.attributes.kube).toBeUndefined();
+  });
+});
+
+describe('argo-cd: refused', () => {
+  it.each<[string, string, string?]>([
+    // The object-level methods over gRPC: their target is in a protobuf body.
+    ['POST', '/application.ApplicationService/PatchResource', '\0\0\0\0\x10'],
+    ['POST', '/application.ApplicationService/DeleteResource'],
+    ['POST', '/application.ApplicationService/RunResourceActionV2'],
+    ['POST', '/application.ApplicationService/GetResource'],
+    ['POST', '/application.ApplicationService/PodLogs'],
+    // A terminal whose target cannot be read one way.
+    ['GET', '/terminal?pod=web-0&namespace=dev&namespace=kube-system&container=app'],
+    ['GET', '/terminal?pod=web-0&container=app'],
+    ['GET', '/terminal?pod=web-0&namespace=Kube_System&container=app'],
+    // A field twice, a name that is no object name, an unknown patch type, a body that is no JSON string.
+    ['DELETE', res(`${DEPLOY}&namespace=dev`)],
+    ['DELETE', res('namespace=dev&resourceName=a%2Fb&version=v1&group=apps&kind=Deployment')],
+    ['DELETE', res('namespace=dev&resourceName=web&version=v1&group=apps')],
+    ['POST', `${res(DEPLOY)}&patchType=application%2Fjson`, JSON.stringify('{}')],
+    ['POST', `${res(DEPLOY)}&patchType=application%2Fmerge-patch%2Bjson`, '{"spec":{}}'],
+    ['POST', '/api/v1/applications/guestbook/resource/actions/v2', JSON.stringify({ namespace: 'dev', namespacE: 'kube-system', resourceName: 'web', version: 'v1', group: 'apps', kind: 'Deployment', action: 'restart' })],
+    ['POST', '/api/v1/applications/guestbook/resource/actions/v2', 'not json'],
+    // Logs with no namespace would be every namespace the application reaches.
+    ['GET', '/api/v1/applications/guestbook/logs?podName=web-0'],
+    ['GET', '/api/v1/applications/guestbook//resource'],
+  ])('%s %s', (method, target, body) => {
+    const b = build(method, target, body);
+    expect(b.ok, JSON.stringify(b)).toBe(false);
+  });
+
+  it("Go's query reading: a pair with a semicolon is dropped, so the terminal's namespace is the other pair's", () => {
+    // Go (1.17+) drops `namespace=dev;x`; URLSearchParams would read it first.
+    const r = readArgoCd('GET', '/terminal', 'pod=web-0&namespace=dev;x&namespace=kube-system&container=app', () => undefined);
+    expect(r).toMatchObject({ kind: 'kube', path: expect.stringContaining('/namespaces/kube-system/pods/web-0/exec') });
+  });
+});
