@@ -378,13 +378,19 @@ describe('requests the guardrails do not inspect', () => {
     // A ConfigMap's and a custom object's writes are inspected for carried objects, and a cut body
     // of either is body_truncated (guardrails-carried.test.ts).
     ['PATCH', '/api/v1/namespaces/dev/pods/p/status'],
+    // A custom object's status strategy resets its metadata (request/status-metadata.ts); a
+    // Deployment's keeps it, so its status write is read for owner references (guardrails-owners.test.ts).
+    ['PUT', '/apis/example.com/v1/namespaces/dev/widgets/w/status'],
     // A workload's scale is read for a scale to zero only (guardrails-owners.test.ts).
-    ['PUT', '/apis/apps/v1/namespaces/dev/deployments/web/status'],
     ['PUT', '/apis/example.com/v1/namespaces/dev/widgets/w/scale'],
     ['POST', '/healthz'],
   ])('%s %s has no violations and reads no body', (method, path) => {
     // A truncated flag would make an inspected request unreadable; here it must not matter.
     expect(inspect(kube(method, path), priv, 'application/json', true, settings)).toEqual({ violations: [] });
+  });
+
+  it("a Deployment's status write is read: its strategy keeps the owner references it carries", () => {
+    expect(inspect(kube('PUT', '/apis/apps/v1/namespaces/dev/deployments/web/status'), priv, 'application/json', true, settings)).not.toEqual({ violations: [] });
   });
 
   it('with enabled: false nothing is inspected', () => {
