@@ -529,12 +529,12 @@ export class RiskEngine {
     // The working set, pace and site: only for requests that touch a namespace, a sensitive object
     // or a named site, in the same round trip as `observe`.
     const nearby = place.nearby;
-    const workObs: WorkObservation | undefined =
-      this.o.store.observeWork !== undefined && (ns !== '' || object !== '' || site !== undefined || nearby.wider !== '' || kind !== '')
-        ? { subject: obs.subject, nowMs, namespace: ns, object, site: site?.name ?? '', nearby: nearby.wider, auth: who.authTime === undefined ? 0 : who.authTime * 1000, read, family, kind }
-        : undefined;
+    const working = this.o.store.observeWork !== undefined && (ns !== '' || object !== '' || site !== undefined || nearby.wider !== '' || kind !== '');
     // What finish() needs besides the history: one object rather than closures over all of it.
-    const p = assessing(who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, read ? object : '', route.asDelete, family, workObs === undefined ? '' : kind, req.kube);
+    // It is the working-set side's WorkObservation too, when there is one to tell (one object a
+    // Check where there were two; a store reads its WorkObservation fields when called and keeps none).
+    const p = assessing(who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, ns, object, read, route.asDelete, family, working ? kind : '', req.kube);
+    const workObs: WorkObservation | undefined = working ? p : undefined;
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -648,7 +648,7 @@ export class RiskEngine {
   }
 
   private finish(p: Assessing, history: SubjectHistory, degraded: boolean, work: WorkHistory | undefined): RiskOutcome {
-    const { identity: who, base, nowMs, extra, address, device, site, obs } = p;
+    const { identity: who, base, nowMs, extra, address, device, atSite: site, obs } = p;
     // The pending record becomes the signals' context: one object per Check, not two.
     p.history = history;
     p.degraded = degraded;
@@ -659,7 +659,7 @@ export class RiskEngine {
     p.certificateRoams = this.o.risk.learn.certificate_roams && !history.prefixKnown && certificateRoams(device, history);
     // Only a network not known can be carried or proven (learnContext learns a prefix only then):
     // the key is built off the common path, where the network is known.
-    const carry = history.prefixKnown ? '' : carryKey(p.nearby.carry, device, obs.session);
+    const carry = history.prefixKnown ? '' : carryKey(p.near.carry, device, obs.session);
     p.certificateNearby = carry !== '' && !p.certificateRoams && history.deviceKnown && this.carriedBy(obs.subject, carry, nowMs);
     p.listCovered = listCovered(work, who, this.o.risk.signals.cluster_secret_list_grace_seconds, this.learnLevel);
     const ctx: SignalContext = p;
@@ -692,7 +692,7 @@ export class RiskEngine {
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
     const proves = degraded ? undefined : this.levelToProve(who, obs.subject, nowMs);
-    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.nearby, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || (ungracedNamespace(p.action.namespace, this.ungracedTiers) && p.work !== undefined && matureHistory(p.work, obs.nowMs, this.o.risk.signals)), p.read, p.family, p.kind);
+    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || (ungracedNamespace(p.action.namespace, this.ungracedTiers) && p.work !== undefined && matureHistory(p.work, obs.nowMs, this.o.risk.signals)), p.readObject, p.family, p.kind);
     return {
       ok: true,
       requirement,
@@ -1336,9 +1336,13 @@ const NO_PLACE: Place = Object.freeze({ trusted: false, site: undefined, nearby:
  * then on the signals' context itself. finish() fills in the history and what follows from it, so
  * a Check builds one object where it built a pending record and a SignalContext copied from it
  * (~100 bytes less per Check, bench/README.md "the engine's cost and kubectl's step-up (perf26)").
- * Made by `assessing`, one object literal with every field, so every instance has one shape.
+ * Made by `assessing`, one object literal with every field, so every instance has one shape. It is
+ * also the request's WorkObservation (the fields the working-set side of the store reads), so a
+ * Check that tells the store its working set builds no second object for it; its own site, wider
+ * network and read object are named apart from the WorkObservation's (`atSite`, `near`,
+ * `readObject`).
  */
-interface Assessing extends SignalContext {
+interface Assessing extends SignalContext, WorkObservation {
   /** Set by finish(), before any signal reads it. */
   history: SubjectHistory;
   degraded: boolean;
@@ -1368,16 +1372,24 @@ interface Assessing extends SignalContext {
   readonly action: Action;
   /** kubernetes.clusters' name for the request's cluster, '' none. */
   readonly cluster: string;
-  readonly site: Site | undefined;
-  readonly nearby: Nearby;
-  /** The sensitive object read that may be familiar (WorkObservation.read), '' none. */
-  readonly read: string;
+  readonly atSite: Site | undefined;
+  readonly near: Nearby;
+  /** The sensitive object read that may be familiar (`object` when `read`), '' none. */
+  readonly readObject: string;
   /** A write counted as a delete without the verb (a scale to zero…): said so in a refusal. */
   readonly asDelete: boolean;
-  /** The family key of the request's namespace (WorkObservation.family), '' none. */
+  /** The family key of the request's namespace, '' none. */
   readonly family: string;
-  /** The kind looked up for unfamiliar_kind (WorkObservation.kind), '' none. */
+  /** The kind looked up for unfamiliar_kind, '' none (also when the working set is not told). */
   readonly kind: string;
+  // WorkObservation's own, as it documents them (store.ts).
+  readonly subject: string;
+  readonly namespace: string;
+  readonly object: string;
+  readonly site: string;
+  readonly nearby: string;
+  readonly auth: number;
+  readonly read: boolean;
   /** The Kubernetes request, for the object an asked step-up was for (answeredBurst). */
   readonly kube: KubeRequestInfo | undefined;
 }
@@ -1402,7 +1414,12 @@ function assessing(
   cluster: string,
   site: Site | undefined,
   nearby: Nearby,
-  read: string,
+  /** The working-set name the request is counted under (Route.ns), '' none. */
+  namespace: string,
+  /** The sensitive object it is counted as (Route.object), '' none. */
+  object: string,
+  /** Route.read: `object` is a read that may be familiar. */
+  read: boolean,
   asDelete: boolean,
   family: string,
   kind: string,
@@ -1433,13 +1450,20 @@ function assessing(
     obs,
     action,
     cluster,
-    site,
-    nearby,
-    read,
+    atSite: site,
+    near: nearby,
+    readObject: read ? object : '',
     asDelete,
     family,
     kind,
     kube,
+    subject: obs.subject,
+    namespace,
+    object,
+    site: site?.name ?? '',
+    nearby: nearby.wider,
+    auth: identity.authTime === undefined ? 0 : identity.authTime * 1000,
+    read,
   };
 }
 

@@ -15,7 +15,7 @@ import { sensitivityContribution, sensitivitySignal } from '../../src/risk/signa
 import type { Contribution } from '../../src/risk/codes.js';
 import type { SignalContext } from '../../src/risk/signals/context.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
-import type { StateStore } from '../../src/state/store.js';
+import type { StateStore, WorkObservation } from '../../src/state/store.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 import { baseRequirement, ENGINE_CONFIG, engineIdentity } from '../support/risk-engine.js';
 import { observedPlatform } from '../../src/state/session-clients.js';
@@ -27,6 +27,12 @@ import { parseKeyList } from '../../src/cookies/keys.js';
  * no key and no contribution of its own (enginecost): none may carry one Check's data into
  * another. Each is checked against the code it replaced, kept here verbatim as the reference.
  */
+
+/**
+ * What a WorkObservation says (store.ts), from the object the engine hands the store: the engine's
+ * request record (Assessing) carries its own fields beside them, which no store reads.
+ */
+const workFields = (w: WorkObservation): WorkObservation => ({ subject: w.subject, nowMs: w.nowMs, namespace: w.namespace, object: w.object, site: w.site, nearby: w.nearby, auth: w.auth, read: w.read, family: w.family, kind: w.kind });
 
 describe('DeviceResolver: client hints without a composite key', () => {
   it('one resolver shared by every request gives each the device a fresh resolver gives it', () => {
@@ -437,7 +443,7 @@ describe("RiskEngine: a request's route, kept with the token", () => {
     const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
     const spy: StateStore = Object.assign(Object.create(store) as StateStore, {
       observe: (o: Parameters<StateStore['observe']>[0]) => (told.push({ ...o }), store.observe(o)),
-      observeWork: (w: Parameters<NonNullable<StateStore['observeWork']>>[0]) => (told.push({ ...w }), store.observeWork(w)),
+      observeWork: (w: WorkObservation) => (told.push(workFields(w)), store.observeWork(w)),
     });
     return new RiskEngine({ risk, network: ENGINE_CONFIG.network, onStateError: 'degrade', assurance: compileAssurance(ENGINE_CONFIG.assurance.levels), store: spy, fallback: store });
   };
@@ -583,7 +589,7 @@ risk:
     const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
     const spy: StateStore = Object.assign(Object.create(store) as StateStore, {
       observe: (o: Parameters<StateStore['observe']>[0]) => (told.push({ ...o }), store.observe(o)),
-      observeWork: (w: Parameters<NonNullable<StateStore['observeWork']>>[0]) => (told.push({ ...w }), store.observeWork(w)),
+      observeWork: (w: WorkObservation) => (told.push(workFields(w)), store.observeWork(w)),
     });
     return new RiskEngine({ risk: config.risk!, network: config.network, onStateError: 'degrade', assurance: compileAssurance(config.assurance.levels), store: spy, fallback: store });
   };
