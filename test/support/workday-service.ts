@@ -55,7 +55,10 @@ export async function exampleService(opts: { withoutRisk?: boolean; edit?: (yaml
       const key = `${l.sub}|${l.sid}|${l.authTime}|${l.acr}|${l.claims ? JSON.stringify(l.claims) : ''}|${l.identity ? JSON.stringify(l.identity) : ''}|${hour}`;
       let t = tokens.get(key);
       if (!t) {
-        const iat = hour * 3600;
+        // Issued at the hour's refresh, or at the sign-in itself when that came later in the hour: an
+        // IdP never dates a token before the sign-in it reports, and stepgate reads an auth_time more
+        // than 300 s after iat as iat + 300 s (core/auth-time.ts).
+        const iat = Math.max(hour * 3600, typeof l.authTime === 'number' ? l.authTime : 0);
         if (l.serviceAccount) {
           // A projected service-account token as the kubelet refreshes it (an hour's validity).
           const [, , ns, name] = l.sub.split(':');
