@@ -189,13 +189,13 @@ describe('the same company following docs/incident-runbook.md (an `incident` sec
     expect(reasonOf(res), rules(res)).toBe('credential_revoked');
   });
 
-  // Open (day 35r: not asked on seed 331 both ways, where the phisher's request is dev-5's first
-  // after the IdP's revocation): `revoke subject` forgets what the engine learnt of the subject, so
-  // the next sign-in is a newcomer's, and a newcomer's sign-in made before a network's first
-  // sighting counts as made there: the AiTM-relayed sign-in, used first from the phisher's VPS, is
-  // allowed; dev-5's own request from home minutes later is the one asked (new_network). Without
-  // the revocation the phisher is asked at request 1 (the first describe).
-  it.fails("after the IdP's revocation, an AiTM-relayed fresh sign-in used first from the phisher's network is asked", async () => {
+  // Asked (was open in day 35r: not asked on seed 331 both ways, where the phisher's request was
+  // dev-5's first after the revocation): `revoke subject` forgets what the engine learnt of the
+  // subject, so the next sign-in looked like a newcomer's, and a newcomer's sign-in made before a
+  // network's first sighting counts as made there. While a subject revocation is on record the
+  // subject gets no newcomer allowance (IncidentBoard.subjectRevokedAt): the AiTM-relayed sign-in,
+  // made before the phisher's VPS was first seen, does not prove it (session 44).
+  it("after a revocation, an AiTM-relayed fresh sign-in used first from the phisher's network is asked", async () => {
     const sub = 'd35r-dev-5@skarv.example';
     await twoDays(sub, team('billing'));
     s.setClock(TUE + 2 * H);
