@@ -204,4 +204,24 @@ describe('the same company following docs/incident-runbook.md (an `incident` sec
     const res = await send(phished, TUE + 2.15 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
+
+  // The runbook's precautionary reset (`revoke subject --keep-history`, every user at 10:00): what
+  // was learnt is kept, so the engineer's own fresh sign-in from home asks nothing, and the phisher's
+  // relayed one is asked at the VPS as without any revocation (a network never seen, no newcomer).
+  it('a precautionary revocation (--keep-history) keeps what was learnt: home passes unasked, the phisher is asked', async () => {
+    const own = 'd35r-dev-2@skarv.example';
+    await twoDays(own, team('billing'));
+    s.setClock(TUE + 2 * H);
+    await s.runAdmin({ at: TUE + 2 * H, revoke: { kind: 'subject', subject: own, keepHistory: true }, reason: 'INC-35 IdP session reset' });
+    const old = await send(signIn(own, TUE + 1.9 * H), TUE + 2.01 * H, 'GET', '/api/v1/namespaces/billing-prod/pods');
+    expect(reasonOf(old), rules(old)).toBe('credential_revoked');
+    const fresh = await send(signIn(own, TUE + 2.02 * H), TUE + 2.05 * H, 'GET', '/api/v1/namespaces/billing-prod/secrets/billing-api-db');
+    expect(reasonOf(fresh), rules(fresh)).toBe('allowed');
+    const victim = 'd35r-dev-7@skarv.example';
+    await twoDays(victim, team('billing'));
+    s.setClock(TUE + 2 * H);
+    await s.runAdmin({ at: TUE + 2 * H, revoke: { kind: 'subject', subject: victim, keepHistory: true }, reason: 'INC-35 IdP session reset' });
+    const phished = await send(signIn(victim, TUE + 2.05 * H), TUE + 2.15 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
+    expect(reasonOf(phished), rules(phished)).not.toBe('allowed');
+  });
 });
