@@ -95,7 +95,7 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['34', workday34, [321, 322, 323, 324, 325], { site: D34_SITE }],
   // Day 35: a company during its own security incident (an infostealer, the IdP's 10:00 rotation, the 12:30 MFA policy); the example as shipped.
   ['35', workday35, [331, 332, 333, 334, 335], {}],
-  // Day 35 at a site that follows docs/incident-runbook.md (`--days=35r`): `incident` configured, dev-3 revoked at the isolation, every user revoked by the IdP's Shared Signals at 10:00.
+  // Day 35 at a site that follows docs/incident-runbook.md (`--days=35r`): `incident` configured, dev-3 revoked at the isolation, every user revoked as a precaution at 10:00 (--keep-history: what was learnt is kept).
   ['35r', workday35, [331, 332, 333, 334, 335], { site: D35_RUNBOOK_SITE, env: D35_ENV, admin: runbook35() }],
 ];
 const EIGHT_HOURS = 8 * 3_600_000;

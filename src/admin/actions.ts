@@ -46,12 +46,15 @@ export async function endIncident(rt: Runtime, id: string): Promise<IncidentDoc 
   return v === undefined ? undefined : doc;
 }
 
-export type RevokeInput = { kind: 'subject'; subject: string; issuer?: string | undefined } | { kind: 'session'; session: string };
+export type RevokeInput = { kind: 'subject'; subject: string; issuer?: string | undefined; keepHistory?: boolean | undefined } | { kind: 'session'; session: string };
 
 /**
- * Revokes a subject (every credential authenticated before now) or a session, and forgets what
- * the risk engine learnt about the subject, so its next request must authenticate afresh from
- * what is then an unknown place.
+ * Revokes a subject (every credential authenticated before now) or a session. A subject's
+ * revocation forgets what the risk engine learnt about it, so its next request must authenticate
+ * afresh from what is then an unknown place (and, the revocation on record, with no newcomer
+ * allowance: IncidentBoard.subjectRevokedAt), unless `keepHistory`: a precautionary revocation
+ * (every user after an identity provider's session reset) that suspects no one, where forgetting
+ * would only make everyone's own office and laptop new again.
  */
 export async function revoke(rt: Runtime, input: RevokeInput, reason: string, by: Actor): Promise<RevocationDoc> {
   const { store, board } = control(rt);
@@ -65,13 +68,14 @@ export async function revoke(rt: Runtime, input: RevokeInput, reason: string, by
           subject: input.subject,
           ...(input.issuer !== undefined ? { issuer: input.issuer } : {}),
           at: now,
+          ...(input.keepHistory === true ? { keep_history: true as const } : {}),
           reason,
           by,
           expires_at: now + ttl,
         }
       : { id: revocationId('session', input.session), kind: 'session', session: input.session, at: now, reason, by, expires_at: now + ttl };
   await store.control.put('revocation', { id: doc.id, data: JSON.stringify(doc), expiresAt: doc.expires_at }, now);
-  if (input.kind === 'subject') {
+  if (input.kind === 'subject' && input.keepHistory !== true) {
     // The risk engine keys subjects by issuer and subject; without an issuer, every configured one.
     const issuers = input.issuer !== undefined ? [input.issuer] : rt.config.issuers.map((i) => i.issuer);
     if (rt.config.stepup.oidc && input.issuer === undefined && !issuers.includes(rt.config.stepup.oidc.issuer)) issuers.push(rt.config.stepup.oidc.issuer);

@@ -40,7 +40,7 @@ const NO_STORE = ['cache-control', 'no-store'] as const;
  *   POST   /incidents              raise: {scope, require?, max_age?, deny?, reason, duration_seconds}
  *   DELETE /incidents/<id>         end before its time
  *   GET    /revocations            revocations in force
- *   POST   /revocations            {kind: subject, subject, issuer?, reason} | {kind: session, session, reason}
+ *   POST   /revocations            {kind: subject, subject, issuer?, keep_history?, reason} | {kind: session, session, reason}
  */
 export async function adminApi(rt: Runtime, r: AdminRequest, log: Logger): Promise<AdminResponse> {
   const inc = rt.config.incident;
@@ -83,6 +83,7 @@ export async function adminApi(rt: Runtime, r: AdminRequest, log: Logger): Promi
       const doc = await revoke(rt, rev.what, rev.reason, by);
       audit(rt, log, doc.kind === 'subject' ? 'revocation.subject' : 'revocation.session', who, {
         revoked: doc.kind === 'subject' ? { subject: subjectFor(rt, doc.subject!), issuer: doc.issuer } : { session: clientText(doc.session, 64) },
+        ...(doc.keep_history === true ? { keep_history: true } : {}),
         reason: doc.reason,
       });
       return answer(201, { revocation: doc });
@@ -189,10 +190,11 @@ function revokeInput(b: Record<string, unknown>): { what: RevokeInput; reason: s
   try {
     const reason = text(b.reason, 'reason');
     if (b.kind === 'subject') {
-      for (const k of Object.keys(b)) if (!['kind', 'subject', 'issuer', 'reason'].includes(k)) throw new Problem(`${k}: unknown field`);
+      for (const k of Object.keys(b)) if (!['kind', 'subject', 'issuer', 'reason', 'keep_history'].includes(k)) throw new Problem(`${k}: unknown field`);
       const subject = text(b.subject, 'subject');
       const issuer = b.issuer === undefined ? undefined : text(b.issuer, 'issuer');
-      return { what: { kind: 'subject', subject, issuer }, reason };
+      if (b.keep_history !== undefined && typeof b.keep_history !== 'boolean') throw new Problem('keep_history: must be true or false');
+      return { what: { kind: 'subject', subject, issuer, keepHistory: b.keep_history === true }, reason };
     }
     if (b.kind === 'session') {
       for (const k of Object.keys(b)) if (!['kind', 'session', 'reason'].includes(k)) throw new Problem(`${k}: unknown field`);

@@ -63,7 +63,7 @@ common options:
 Exit status: 0 done; 1 refused by the server (invalid input, no such incident, state store down);
 64 bad arguments; 69 the server cannot be reached; 77 the token is not an admin's.`;
 
-export const REVOKE_HELP = `usage: stepgate revoke subject SUBJECT [--issuer ISSUER] --reason TEXT [common options]
+export const REVOKE_HELP = `usage: stepgate revoke subject SUBJECT [--issuer ISSUER] [--keep-history] --reason TEXT [common options]
        stepgate revoke session SID --reason TEXT [common options]
 
 Revokes, on every replica, a subject (every credential it authenticated before now: tokens and
@@ -71,6 +71,9 @@ step-up sessions; what the risk engine learnt of its networks and devices is for
 IdP session (its sid). The next request must authenticate afresh.
 
   --issuer ISSUER            only this issuer's subject (default: the subject of every issuer)
+  --keep-history             keep what the risk engine learnt of the subject: a precautionary
+                             revocation (every user after an identity provider's session reset);
+                             for a suspected compromise leave it out
   --reason TEXT              why, for the audit log (required)
 common options: --server URL, --token JWT | --token-file FILE, --json (see stepgate incident --help)
 
@@ -144,7 +147,7 @@ export async function runRevoke(args: string[], io: AdminIo): Promise<number> {
   if (kind !== 'subject' && kind !== 'session') throw new AdminCliError('revoke: expected subject or session', 64);
   const { values, positionals } = parseArgs({
     args: rest,
-    options: { ...COMMON, reason: { type: 'string' }, ...(kind === 'subject' ? { issuer: { type: 'string' } } : {}) },
+    options: { ...COMMON, reason: { type: 'string' }, ...(kind === 'subject' ? { issuer: { type: 'string' }, 'keep-history': { type: 'boolean', default: false } } : {}) },
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new AdminCliError(`revoke ${kind} takes one ${kind === 'subject' ? 'subject' : 'session id'}`, 64);
@@ -153,11 +156,15 @@ export async function runRevoke(args: string[], io: AdminIo): Promise<number> {
   body[kind] = positionals[0];
   const issuer = (values as { issuer?: string }).issuer;
   if (issuer !== undefined) body.issuer = issuer;
+  if ((values as { 'keep-history'?: boolean })['keep-history'] === true) body.keep_history = true;
   const r = await call(io, values, 'POST', '/revocations', body);
   if (values.json) return print(io, r);
   const rev = (r as { revocation: RevocationDoc }).revocation;
   const what = rev.kind === 'subject' ? `subject ${rev.subject}${rev.issuer ? ` of ${rev.issuer}` : ' (every issuer)'}` : `session ${rev.session}`;
-  const effect = rev.kind === 'subject' ? 'credentials authenticated before then are refused on every replica' : 'every credential of this session is refused on every replica';
+  const effect =
+    rev.kind === 'subject'
+      ? `credentials authenticated before then are refused on every replica${rev.keep_history === true ? '; what was learnt of the subject is kept' : ''}`
+      : 'every credential of this session is refused on every replica';
   io.out(`revoked ${what} at ${new Date(rev.at).toISOString()}: ${effect}\n`);
   return 0;
 }

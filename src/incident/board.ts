@@ -326,6 +326,21 @@ export class IncidentBoard {
   }
 
   /**
+   * When the subject of `who` was last revoked (ms; 0 while no subject revocation of it is on
+   * record): the risk engine then gives it no newcomer allowance (RiskEngine.assess `revokedAt`).
+   * A revocation that forgot the subject's history makes every later sign-in a newcomer's, and a
+   * newcomer's sign-in made before a network's first sighting counts as made there: an
+   * adversary-in-the-middle relaying the victim's fresh sign-in after the revocation would have its
+   * own network learnt unasked (day 35r). Two Map lookups, none while no subject is revoked.
+   */
+  subjectRevokedAt(who: Identity): number {
+    if (this.subjects.size === 0 && this.issuerSubjects.size === 0) return 0;
+    const a = this.subjects.size > 0 ? (this.subjects.get(who.subject) ?? 0) : 0;
+    const b = this.issuerSubjects.size > 0 ? (this.issuerSubjects.get(`${who.issuer}\n${who.subject}`) ?? 0) : 0;
+    return Math.max(a, b);
+  }
+
+  /**
    * Records a sign-out for every replica until `expiresAtMs` (when the session would have ended
    * anyway) and loads it into this replica's mirror before resolving, so that the very next Check
    * here refuses the session. Rejects (StateUnavailableError) when the store could not record it.

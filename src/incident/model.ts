@@ -48,6 +48,11 @@ export interface RevocationDoc {
   session?: string;
   /** When it was revoked (ms): a credential authenticated before it cannot pass. */
   at: number;
+  /**
+   * For `subject`: what the risk engine learnt of the subject was kept (`--keep-history`, a
+   * precautionary reset); absent, it was forgotten (a suspected compromise).
+   */
+  keep_history?: true;
   reason: string;
   by: Actor;
   expires_at: number;

@@ -148,7 +148,10 @@ function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdi
   }
   const now = rt.now();
   const extra = guard && guard.contribution.risk > 0 ? guardrailRisk(guard) : undefined;
-  const out = risk.assess(req, who, need, now, extra, shadowInput(full, guard), guard?.result.readsSecret, guard?.result.deletes !== undefined, guard?.result.cordons !== undefined);
+  // A subject revocation on record withholds the newcomer allowance (IncidentBoard.subjectRevokedAt):
+  // asked only with `incident` configured, where revocations exist.
+  const revokedAt = rt.incidents === undefined ? 0 : rt.incidents.subjectRevokedAt(who);
+  const out = risk.assess(req, who, need, now, extra, shadowInput(full, guard), guard?.result.readsSecret, guard?.result.deletes !== undefined, guard?.result.cordons !== undefined, revokedAt);
   return out instanceof Promise
     ? out.then((o) => judgeRisk(rt, risk, o, need, who, now, req, r.cached, guard))
     : judgeRisk(rt, risk, out, need, who, now, req, r.cached, guard);

@@ -85,8 +85,10 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   const h = ctx.history;
   // A subject stepgate knows nothing of: their first sign-in is the proof for the context it was
   // made in, even though it came a little before their first request; never one made before the
-  // store lost its history (lostAt, StateStore.historyLostAt), when everyone looks new.
-  const grace = h.firstSeen || (h.knownClients === 0 && h.knownDevices === 0) ? graceSeconds * 1000 : 0;
+  // store lost its history (lostAt, StateStore.historyLostAt), when everyone looks new. Never for
+  // a subject revoked (ctx.revokedAt): the revocation made it look new, and a sign-in after it may
+  // be the victim's, relayed by an adversary in the middle whose network would then count as proven.
+  const grace = !((ctx.revokedAt ?? 0) > 0) && (h.firstSeen || (h.knownClients === 0 && h.knownDevices === 0)) ? graceSeconds * 1000 : 0;
   const floor = (since: number, g: number) => newcomerFloor(since, g, grace > 0 ? lostAt : 0);
   let best: { at: number; code: RiskCode; what: string; summary?: string | undefined; why?: string | undefined; seen: number | false } | undefined;
   // `seen`: when the change happened, which the caller is told ("since <seen>"); the bound `at`

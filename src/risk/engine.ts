@@ -447,6 +447,11 @@ export class RiskEngine {
     deletesLike = false,
     /** The write cordons a Node or taints it NoSchedule (guardrails' `cordons`). */
     cordons = false,
+    /**
+     * When a subject revocation of `who` on record was made (ms, 0 none: IncidentBoard.subjectRevokedAt,
+     * asked by the pipeline only with `incident` configured): the subject gets no newcomer allowance.
+     */
+    revokedAt = 0,
   ): RiskOutcome | Promise<RiskOutcome> {
     const h = req.headers;
     const keys = this.keysOf(who);
@@ -533,7 +538,7 @@ export class RiskEngine {
     // What finish() needs besides the history: one object rather than closures over all of it.
     // It is the working-set side's WorkObservation too, when there is one to tell (one object a
     // Check where there were two; a store reads its WorkObservation fields when called and keeps none).
-    const p = assessing(who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, ns, object, read, route.asDelete, family, working ? kind : '', req.kube);
+    const p = assessing(who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, ns, object, read, route.asDelete, family, working ? kind : '', req.kube, revokedAt);
     const workObs: WorkObservation | undefined = working ? p : undefined;
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
@@ -692,7 +697,7 @@ export class RiskEngine {
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
     const proves = degraded ? undefined : this.levelToProve(who, obs.subject, nowMs);
-    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || (ungracedNamespace(p.action.namespace, this.ungracedTiers) && p.work !== undefined && matureHistory(p.work, obs.nowMs, this.o.risk.signals)), p.readObject, p.family, p.kind);
+    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || (ungracedNamespace(p.action.namespace, this.ungracedTiers) && p.work !== undefined && matureHistory(p.work, obs.nowMs, this.o.risk.signals)), p.readObject, p.family, p.kind, p.revokedAt > 0);
     return {
       ok: true,
       requirement,
@@ -957,12 +962,14 @@ export class RiskEngine {
     family: string,
     /** The request's kind for unfamiliar_kind (WorkObservation.kind), '' none. */
     kind: string,
+    /** A subject revocation of `who` is on record: no newcomer allowance (learnContext). */
+    revoked: boolean,
   ): Learnable | undefined {
     if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
     // A network vouched for by the sign-in's fresh proof of its neighbour is learned as that sign-in
     // would have proven it, so the wider network becomes known and the next move asks nothing.
     const vouch = roams || (w !== undefined && !h.prefixKnown && vouched(w, who.authTime, o.nowMs, this.o.risk.nearby_networks.vouch_seconds * 1000));
-    const l = this.learnContext(o, h, who, device, trusted, vouch);
+    const l = this.learnContext(o, h, who, device, trusted, vouch, revoked);
     if (w === undefined) return l;
     // The working set and the site are learned only from a context that is itself proven (known
     // or proven by this very request) and while nothing unusual is going on: a refused request,
@@ -1035,11 +1042,13 @@ export class RiskEngine {
     return w.familiar === 0 || o.nowMs - w.familiar >= this.familiarRefreshMs || o.nowMs < w.familiar ? read : '';
   }
 
-  private learnContext(o: Observation, h: SubjectHistory, who: Identity, device: Device, trusted: boolean, vouch = false): Learnable | undefined {
+  private learnContext(o: Observation, h: SubjectHistory, who: Identity, device: Device, trusted: boolean, vouch: boolean, revoked: boolean): Learnable | undefined {
     if (who.authTime === undefined) return undefined;
     if ((h.ipKnown || o.ip === '') && (h.prefixKnown || o.ipPrefix === '') && (h.deviceKnown || device.id === '') && (h.clientKnown || o.client === '')) return undefined;
     const auth = who.authTime * 1000;
-    const grace = newcomer(h) ? this.learnMaxAge * 1000 : 0;
+    // A revoked subject looks new (its history was forgotten) but is no newcomer: only a sign-in
+    // after a part's first sighting proves it (contextBound withholds the same allowance).
+    const grace = newcomer(h) && !revoked ? this.learnMaxAge * 1000 : 0;
     // After the store lost its history every subject is a newcomer; a sign-in made before the
     // loss proves nothing about where its token is used now (it may be a stolen one, first used
     // by the thief), while one made after it is a fresh proof like any newcomer's.
@@ -1392,6 +1401,8 @@ interface Assessing extends SignalContext, WorkObservation {
   readonly read: boolean;
   /** The Kubernetes request, for the object an asked step-up was for (answeredBurst). */
   readonly kube: KubeRequestInfo | undefined;
+  /** SignalContext.revokedAt, always set here (0: no subject revocation on record). */
+  readonly revokedAt: number;
 }
 
 /**
@@ -1424,6 +1435,7 @@ function assessing(
   family: string,
   kind: string,
   kube: KubeRequestInfo | undefined,
+  revokedAt: number,
 ): Assessing {
   return {
     history: UNREAD,
@@ -1464,6 +1476,7 @@ function assessing(
     nearby: nearby.wider,
     auth: identity.authTime === undefined ? 0 : identity.authTime * 1000,
     read,
+    revokedAt,
   };
 }
 

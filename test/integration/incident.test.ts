@@ -260,6 +260,24 @@ describe('revocation across replicas', () => {
     await until(async () => (await kubeCheck(portOf(b), '/api/v1/namespaces/web/pods', t)).status === 401, 1000);
   });
 
+  it('keep_history: recorded on the revocation and refused when not a boolean (or on a session)', async () => {
+    const t = await adminToken(nowS());
+    for (const body of [
+      { kind: 'subject', subject: 'mallory@example.com', keep_history: 'yes', reason: 'x' },
+      { kind: 'subject', subject: 'mallory@example.com', keep_history: 1, reason: 'x' },
+      { kind: 'session', session: 'sess-K', keep_history: true, reason: 'x' },
+    ]) {
+      const r = await admin(httpOf(a), 'POST', '/revocations', t, body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(JSON.parse(r.body).message).toMatch(/keep_history/);
+    }
+    const kept = await admin(httpOf(a), 'POST', '/revocations', t, { kind: 'subject', subject: 'mallory@example.com', keep_history: true, reason: 'IdP session reset' });
+    expect(kept.status).toBe(201);
+    expect(JSON.parse(kept.body).revocation).toMatchObject({ kind: 'subject', subject: 'mallory@example.com', keep_history: true });
+    const plain = await admin(httpOf(a), 'POST', '/revocations', t, { kind: 'subject', subject: 'mallory@example.com', keep_history: false, reason: 'compromise' });
+    expect(JSON.parse(plain.body).revocation).not.toHaveProperty('keep_history');
+  });
+
   it('a revoked admin can no longer use the admin API', async () => {
     const t = await adminToken(nowS() - 10, { sub: 'rogue-admin@example.com' });
     expect((await admin(httpOf(a), 'GET', '/incidents', t)).status).toBe(200);

@@ -189,13 +189,13 @@ describe('the same company following docs/incident-runbook.md (an `incident` sec
     expect(reasonOf(res), rules(res)).toBe('credential_revoked');
   });
 
-  // Open (day 35r: not asked on seed 331 both ways, where the phisher's request is dev-5's first
-  // after the IdP's revocation): `revoke subject` forgets what the engine learnt of the subject, so
-  // the next sign-in is a newcomer's, and a newcomer's sign-in made before a network's first
-  // sighting counts as made there: the AiTM-relayed sign-in, used first from the phisher's VPS, is
-  // allowed; dev-5's own request from home minutes later is the one asked (new_network). Without
-  // the revocation the phisher is asked at request 1 (the first describe).
-  it.fails("after the IdP's revocation, an AiTM-relayed fresh sign-in used first from the phisher's network is asked", async () => {
+  // Asked (was open in day 35r: not asked on seed 331 both ways, where the phisher's request was
+  // dev-5's first after the revocation): `revoke subject` forgets what the engine learnt of the
+  // subject, so the next sign-in looked like a newcomer's, and a newcomer's sign-in made before a
+  // network's first sighting counts as made there. While a subject revocation is on record the
+  // subject gets no newcomer allowance (IncidentBoard.subjectRevokedAt): the AiTM-relayed sign-in,
+  // made before the phisher's VPS was first seen, does not prove it (session 44).
+  it("after a revocation, an AiTM-relayed fresh sign-in used first from the phisher's network is asked", async () => {
     const sub = 'd35r-dev-5@skarv.example';
     await twoDays(sub, team('billing'));
     s.setClock(TUE + 2 * H);
@@ -203,5 +203,25 @@ describe('the same company following docs/incident-runbook.md (an `incident` sec
     const phished = signIn(sub, TUE + 2.05 * H);
     const res = await send(phished, TUE + 2.15 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // The runbook's precautionary reset (`revoke subject --keep-history`, every user at 10:00): what
+  // was learnt is kept, so the engineer's own fresh sign-in from home asks nothing, and the phisher's
+  // relayed one is asked at the VPS as without any revocation (a network never seen, no newcomer).
+  it('a precautionary revocation (--keep-history) keeps what was learnt: home passes unasked, the phisher is asked', async () => {
+    const own = 'd35r-dev-2@skarv.example';
+    await twoDays(own, team('billing'));
+    s.setClock(TUE + 2 * H);
+    await s.runAdmin({ at: TUE + 2 * H, revoke: { kind: 'subject', subject: own, keepHistory: true }, reason: 'INC-35 IdP session reset' });
+    const old = await send(signIn(own, TUE + 1.9 * H), TUE + 2.01 * H, 'GET', '/api/v1/namespaces/billing-prod/pods');
+    expect(reasonOf(old), rules(old)).toBe('credential_revoked');
+    const fresh = await send(signIn(own, TUE + 2.02 * H), TUE + 2.05 * H, 'GET', '/api/v1/namespaces/billing-prod/secrets/billing-api-db');
+    expect(reasonOf(fresh), rules(fresh)).toBe('allowed');
+    const victim = 'd35r-dev-7@skarv.example';
+    await twoDays(victim, team('billing'));
+    s.setClock(TUE + 2 * H);
+    await s.runAdmin({ at: TUE + 2 * H, revoke: { kind: 'subject', subject: victim, keepHistory: true }, reason: 'INC-35 IdP session reset' });
+    const phished = await send(signIn(victim, TUE + 2.05 * H), TUE + 2.15 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
+    expect(reasonOf(phished), rules(phished)).not.toBe('allowed');
   });
 });

@@ -422,7 +422,8 @@ export interface DayReport {
 /** A revocation at `at` (ms): a subject (every credential authenticated before it) or one IdP session. */
 export interface AdminStep {
   at: number;
-  revoke: { kind: 'subject'; subject: string } | { kind: 'session'; session: string };
+  /** keepHistory: `stepgate revoke subject --keep-history` (a precautionary revocation). */
+  revoke: { kind: 'subject'; subject: string; keepHistory?: boolean } | { kind: 'session'; session: string };
   reason: string;
 }
 

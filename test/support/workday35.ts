@@ -55,7 +55,7 @@ import { type AdminStep, attackKit, ciDeploys, type DayEvent, jitteredSittings, 
  *
  * `RUNBOOK_SITE` and `runbook35()` replay the same day at a site that follows
  * docs/incident-runbook.md (`bench/day-matrix.ts --days=35r`): dev-3 revoked at the isolation, every
- * user revoked by the IdP's Shared Signals at 10:00.
+ * user revoked as a precaution at 10:00 (`--keep-history`, what was learnt kept).
  */
 
 export const D35_MON = Date.UTC(2027, 11, 13, 0, 0, 0); // warm-up
@@ -398,12 +398,14 @@ export const RUNBOOK_ENV: Readonly<Record<string, string>> = { SG_D35_CLIENT_SEC
 
 /**
  * What the runbook does on day 35: the on-call revokes dev-3 when the EDR isolates the laptop
- * (`stepgate revoke subject`, 09:20), and at 10:00 the IdP's revocation of every session reaches
- * stepgate as one Shared Signals `session-revoked` per user (a user subject: `revoke subject`),
- * a second apart.
+ * (`stepgate revoke subject`, 09:21: a suspected compromise, what was learnt of dev-3 forgotten),
+ * and at 10:00, when the IdP revokes every session, revokes every user as a precaution (`stepgate
+ * revoke subject --keep-history`, one a second: what was learnt is kept), as the runbook says for
+ * an IdP-wide reset since session 44. (Before, the 10:00 step was the IdP's Shared Signals
+ * `session-revoked` per user, which forgets like a plain `revoke subject`.)
  */
 export function runbook35(): AdminStep[] {
   const steps: AdminStep[] = [{ at: D35_TUE + ISOLATED_H * H + M, revoke: { kind: 'subject', subject: nameOf('dev-3') }, reason: 'INC-35 laptop isolated (infostealer)' }];
-  STAFF.forEach((subject, i) => steps.push({ at: D35_TUE + ROTATION_H * H + i * S, revoke: { kind: 'subject', subject }, reason: 'session-revoked from the IdP: INC-35 credentials rotated' }));
+  STAFF.forEach((subject, i) => steps.push({ at: D35_TUE + ROTATION_H * H + i * S, revoke: { kind: 'subject', subject, keepHistory: true }, reason: 'INC-35 credentials rotated: IdP session reset' }));
   return steps;
 }

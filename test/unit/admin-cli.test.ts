@@ -72,3 +72,30 @@ describe('the admin CLI and its token', () => {
     expect(err.message).toBe('the server refused (403 admin_group): no\\u{1b}[2J\\u{1b}[Hstepgate: incident raised\\u{a}ok\\u{9b}8m');
   });
 });
+
+describe('stepgate revoke subject --keep-history', () => {
+  const answer = (keep: boolean) => () =>
+    Response.json({ revocation: { id: 'subject-1', kind: 'subject', subject: 'alice@example.com', at: Date.UTC(2026, 11, 7, 10), reason: 'x', by: {}, expires_at: 0, ...(keep ? { keep_history: true } : {}) } }, { status: 201 });
+  const bodyOf = (c: Call) => JSON.parse(String(c.init!.body)) as Record<string, unknown>;
+  const common = ['--server', 'https://auth.example.com', '--token', 'admin-token'];
+
+  it('sends keep_history: true and says what was kept', async () => {
+    const t = io(answer(true));
+    expect(await runRevoke(['subject', 'alice@example.com', '--keep-history', '--reason', 'IdP session reset', ...common], t.io)).toBe(0);
+    expect(bodyOf(t.calls[0]!)).toEqual({ kind: 'subject', subject: 'alice@example.com', reason: 'IdP session reset', keep_history: true });
+    expect(t.out.join('')).toContain('; what was learnt of the subject is kept');
+  });
+
+  it('without it, sends no keep_history (the history is forgotten) and says nothing of keeping it', async () => {
+    const t = io(answer(false));
+    expect(await runRevoke(['subject', 'alice@example.com', '--reason', 'laptop stolen', ...common], t.io)).toBe(0);
+    expect(bodyOf(t.calls[0]!)).not.toHaveProperty('keep_history');
+    expect(t.out.join('')).not.toContain('kept');
+  });
+
+  it('is no option of revoke session', async () => {
+    const t = io(answer(false));
+    await expect(runRevoke(['session', 'sid-1', '--keep-history', '--reason', 'x', ...common], t.io)).rejects.toThrow();
+    expect(t.calls).toEqual([]);
+  });
+});

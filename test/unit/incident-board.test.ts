@@ -117,6 +117,23 @@ describe('revocation rule', () => {
   });
 });
 
+describe('subjectRevokedAt: whether the risk engine withholds the newcomer allowance', () => {
+  const rev = (over: Partial<RevocationDoc>): RevocationDoc => ({ id: 'r', kind: 'subject', subject: 'alice', at: T, reason: 'x', by, expires_at: T + 86_400_000, ...over });
+  const cases: [string, Partial<Identity>, RevocationDoc[], number][] = [
+    ['the subject revoked (every issuer), even by a sign-in after it', { authTime: T / 1000 + 60 }, [rev({})], T],
+    ['issuer-bound, same issuer', {}, [rev({ issuer: 'https://idp' })], T],
+    ['issuer-bound, another issuer', {}, [rev({ issuer: 'https://other' })], 0],
+    ['another subject', { subject: 'bob' }, [rev({})], 0],
+    ['a session revocation is not a subject one', { session: 'sid:s1' }, [rev({ kind: 'session', subject: undefined, session: 's1' })], 0],
+    ['none on record', {}, [], 0],
+    ['the latest of both records', {}, [rev({ id: 'a', at: T - 5000 }), rev({ id: 'b', issuer: 'https://idp', at: T - 1000 })], T - 1000],
+  ];
+  it.each(cases)('%s', async (_name, w, revs, expected) => {
+    const b = await board([], revs);
+    expect(b.subjectRevokedAt(who(w))).toBe(expected);
+  });
+});
+
 describe('a state store that lost the control records', () => {
   const rev = (id: string, subject: string): RevocationDoc => ({ id, kind: 'subject', subject, at: T, reason: 'x', by, expires_at: T + 86_400_000 });
   const put = (s: MemoryStateStore, r: RevocationDoc) => s.control.put('revocation', { id: r.id, data: JSON.stringify(r), expiresAt: r.expires_at }, T);

@@ -49,6 +49,12 @@ export interface SignalContext {
    * elsewhere, and when none is recorded.
    */
   readonly strongest?: Strongest | undefined;
+  /**
+   * When a subject revocation of this identity on record was made (ms; 0 or undefined: none;
+   * IncidentBoard.subjectRevokedAt, asked only with `incident` configured): no newcomer allowance
+   * then (context-bound.ts contextBound, engine.ts learnContext).
+   */
+  readonly revokedAt?: number;
 }
 
 export interface Strongest {
