@@ -20,6 +20,7 @@ export const EVENT_TYPES = {
   assuranceLevelChange: `${CAEP}assurance-level-change`,
   deviceComplianceChange: `${CAEP}device-compliance-change`,
   accountDisabled: `${RISC}account-disabled`,
+  credentialCompromise: `${RISC}credential-compromise`,
 } as const;
 const KNOWN = new Set<string>(Object.values(EVENT_TYPES));
 
@@ -34,7 +35,7 @@ export interface SignalRequest {
   body: string | undefined;
 }
 
-type Transmitter = NonNullable<IncidentConfig['shared_signals']>['transmitters'][number];
+export type Transmitter = NonNullable<IncidentConfig['shared_signals']>['transmitters'][number];
 type KeySet = ReturnType<typeof createRemoteJWKSet>;
 /** One remote key set per transmitter and configuration (jose caches and rate-limits the fetches). */
 const keySets = new WeakMap<Transmitter, KeySet>();
@@ -107,7 +108,7 @@ export async function receiveSignal(rt: Runtime, r: SignalRequest, log: Logger, 
     return refuse(rt, log, 400, 'invalid_request', `the SET failed validation (${(err as errors.JOSEError).code})`, transmitter.issuer);
   }
   if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > 256) return refuse(rt, log, 400, 'invalid_request', 'jti must be a string', transmitter.issuer);
-  const event = readEvent(payload, transmitter);
+  const event = readEvent(payload, transmitter, ssf.keep_history);
   if (typeof event === 'string') return refuse(rt, log, 400, 'invalid_request', event, transmitter.issuer);
   const store = rt.riskState!.store;
   let fresh: boolean;
@@ -125,17 +126,25 @@ export async function receiveSignal(rt: Runtime, r: SignalRequest, log: Logger, 
   }
   try {
     const doc = await revoke(rt, event.action, `${event.type.slice(event.type.lastIndexOf('/') + 1)} from ${transmitter.issuer}${event.why ? `: ${event.why}` : ''}`, by);
-    audit(rt, log, 'signal.received', by, { event_type: event.type, acted: true, revocation: doc.id, kind: doc.kind });
+    audit(rt, log, 'signal.received', by, { event_type: event.type, acted: true, revocation: doc.id, kind: doc.kind, ...(doc.keep_history === true ? { keep_history: true } : {}) });
   } catch {
     return json(503, { err: 'invalid_request', description: 'the receiver\'s state store is unavailable; retry later' });
   }
   return json(202, undefined);
 }
 
-type ReadEvent = { type: string; action: RevokeInput | undefined; why: string | undefined };
+export type ReadEvent = { type: string; action: RevokeInput | undefined; why: string | undefined };
 
-/** Exactly one known event; its subject (RFC 9493 formats) named in the event or in `sub_id`. */
-function readEvent(payload: JWTPayload, t: Transmitter): ReadEvent | string {
+/**
+ * Exactly one known event; its subject (RFC 9493 formats) named in the event or in `sub_id`.
+ * `keepHistory` (incident.shared_signals.keep_history) applies to a subject's `session-revoked`
+ * alone: an IdP's mass session reset suspects no one, so forgetting what was learnt would only make
+ * every engineer's own office and laptop new again. Every other event that revokes says something
+ * may be wrong with the account, its credential, its assurance or its device (account-disabled,
+ * credential-compromise, credential-change, a lowered assurance, a non-compliant device): what was
+ * learnt may be an attacker's, so it is always forgotten.
+ */
+export function readEvent(payload: JWTPayload, t: Transmitter, keepHistory: boolean): ReadEvent | string {
   const events = payload.events;
   if (typeof events !== 'object' || events === null || Array.isArray(events)) return 'events must be an object';
   const types = Object.keys(events);
@@ -150,7 +159,8 @@ function readEvent(payload: JWTPayload, t: Transmitter): ReadEvent | string {
   const why = typeof e.reason_admin === 'object' && e.reason_admin !== null ? clientText(String((e.reason_admin as Record<string, unknown>).en ?? ''), 120) || undefined : undefined;
   switch (type) {
     case EVENT_TYPES.sessionRevoked:
-      return { type, action: subject.session !== undefined ? { kind: 'session', session: subject.session } : subject.user, why };
+      if (subject.session !== undefined) return { type, action: { kind: 'session', session: subject.session }, why };
+      return { type, action: subject.user.kind === 'subject' && keepHistory ? { ...subject.user, keepHistory: true } : subject.user, why };
     case EVENT_TYPES.assuranceLevelChange:
       // Stronger assurance needs nothing from us; weaker (or unsaid) means authenticate afresh.
       if (e.change_direction === 'increase') return { type, action: undefined, why: 'assurance increased' };

@@ -246,7 +246,7 @@ export class MemoryStateStore implements StateStore {
   readonly kind = 'memory' as const;
   readonly approvals: ApprovalStore = new MemoryApprovals();
   readonly challenges: ChallengeStore = new MemoryChallenges();
-  readonly consoleSessions: ConsoleSessionStore;
+  readonly consoleSessions: MemoryConsoleSessions;
   readonly control: MemoryControl = new MemoryControl(
     (subject, session) => this.forgetSubject(subject, session),
     (nowMs) => {
@@ -320,7 +320,8 @@ export class MemoryStateStore implements StateStore {
       const levels: NonNullable<SnapshotData['levels']> = [...this.levels.entries()].reverse().map(([k, m]) => [k, [...m.entries()]]);
       const writtenAt = (this.options.now ?? Date.now)();
       const lost = this.historyLostAt(writtenAt);
-      writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt, subjects, sessions, work, levels, ...(lost > 0 ? { historyLost: lost } : {}) });
+      const consoleSessions = this.consoleSessions.dump();
+      writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt, subjects, sessions, work, levels, consoleSessions, ...(lost > 0 ? { historyLost: lost } : {}) });
       return true;
     } catch (err) {
       this.options.onSnapshot?.('write_failed', `${path}: ${(err as Error).message}`);
@@ -394,10 +395,14 @@ export class MemoryStateStore implements StateStore {
           return [String(e[0]), num(e[1])] as [string, number];
         }))];
       });
+      // Written before the bindings were kept: none is, and a console cookie belongs to whoever
+      // presents it first after the restart, as before.
+      const consoleSessions = (data.consoleSessions ?? []).map(consoleBinding);
       for (const [k, r] of subjects) this.subjects.set(k, r);
       for (const [k, v] of sessions) this.sessions.set(k, v);
       for (const [k, w] of work) this.work.set(k, w);
       for (const [k, m] of levels) this.levels.set(k, m);
+      this.consoleSessions.restore(consoleSessions);
       // A loss found by an earlier run still stands for the sign-ins made before it.
       if (data.historyLost !== undefined) this.lostAt = num(data.historyLost);
       this.options.onSnapshot?.('loaded', `${path}: ${subjects.length} subjects, written ${new Date(data.writtenAt).toISOString()}`);
@@ -407,6 +412,7 @@ export class MemoryStateStore implements StateStore {
       this.sessions.clear();
       this.work.clear();
       this.levels.clear();
+      this.consoleSessions.clear();
       // A file that is there but cannot be read held a history: this is a loss, not a first start
       // (a missing file is one), and the newcomer allowance must not take every subject as new.
       this.lostAt = (this.options.now ?? Date.now)();
@@ -1176,6 +1182,35 @@ class MemoryConsoleSessions implements ConsoleSessionStore {
     this.bound.set(k, { subject: who, until: now + clampTtl(ttlMs) });
     return true;
   }
+
+  /**
+   * For the snapshot: [cookie hash, subject hash, until], least recently bound first, so restoring
+   * them in order rebuilds the same recency. An expired one is written too (it is bounded all the
+   * same, and bind treats it as unbound).
+   */
+  dump(): [string, string, number][] {
+    const out: [string, string, number][] = [];
+    for (const [k, v] of this.bound.rentries() as Generator<[string, { subject: string; until: number }]>) out.push([k, v.subject, v.until]);
+    return out;
+  }
+
+  restore(bindings: readonly [string, string, number][]): void {
+    for (const [k, subject, until] of bindings) this.bound.set(k, { subject, until });
+  }
+
+  clear(): void {
+    this.bound.clear();
+  }
+}
+
+const HASH = /^[0-9a-f]{32}$/;
+
+/** One snapshot binding (MemoryConsoleSessions.dump); throws when malformed, dropping the snapshot like any bad record. */
+function consoleBinding(e: unknown): [string, string, number] {
+  if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'string' || !HASH.test(e[0]) || typeof e[1] !== 'string' || !HASH.test(e[1])) {
+    throw new Error('a console session binding is malformed');
+  }
+  return [e[0], e[1], num(e[2])];
 }
 
 /**

@@ -29,6 +29,13 @@ export interface SnapshotData {
    */
   levels?: [string, [string | number, number][]][];
   /**
+   * The OpenShift console cookie bindings (pipeline/console-sessions.ts) as [cookie hash, subject
+   * hash, bound until (ms)], least recently bound first: hashes only, never the cookie or the
+   * subject, at most as many as the store keeps. Without them a restart would let whoever presents
+   * a victim's console cookie first afterwards claim it. Absent in snapshots written before it.
+   */
+  consoleSessions?: [string, string, number][];
+  /**
    * When the store found its history lost (StateStore.historyLostAt), while that stands: written
    * so a restart does not forget it. Absent: none.
    */
@@ -102,6 +109,7 @@ export function readSnapshot(path: string): SnapshotData | undefined {
   if (typeof d !== 'object' || d === null || d.version !== SNAPSHOT_VERSION) throw new Error(`not a version ${SNAPSHOT_VERSION} snapshot`);
   if (!Array.isArray(d.subjects) || !Array.isArray(d.sessions) || typeof d.writtenAt !== 'number') throw new Error('missing subjects, sessions or writtenAt');
   if (d.work !== undefined && !Array.isArray(d.work)) throw new Error('work is not a list');
+  if (d.consoleSessions !== undefined && !Array.isArray(d.consoleSessions)) throw new Error('consoleSessions is not a list');
   return d as SnapshotData;
 }
 

@@ -6,7 +6,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { EVENT_TYPES } from '../../src/admin/signals.js';
 import { startService, type Service } from '../../src/main.js';
 import { incidentConfigYaml, incidentEnv, kubeCheck, token, USER_ISSUER } from '../support/incident.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { startRedis, whenReady, type RedisServer } from '../support/redis.js';
 import { freePort, http } from '../support/stepup.js';
 
 /**
@@ -28,6 +28,7 @@ const nowS = () => Math.floor(now / 1000);
 let signing: { privateKey: CryptoKey; jwk: JWK };
 let forger: { privateKey: CryptoKey };
 let jti = 0;
+let baseYaml: string;
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -43,7 +44,8 @@ beforeAll(async () => {
   const port = await freePort();
   const state = `state:\n  store: redis\n  timeout_ms: 2000\n  redis:\n    url: ${redis.url}\n    key_prefix: "ssf:"`;
   const signals = `  shared_signals:\n    audience: ${AUDIENCE}\n    max_age_seconds: 300\n    authorization_env: SG_SSF_AUTH\n    transmitters:\n      - issuer: ${TRANSMITTER}\n        jwks_uri: ${jwks}\n        algorithms: [ES256]\n        subject_issuer: ${USER_ISSUER}\n`;
-  svc = await startService(parseConfig(incidentConfigYaml({ httpPort: port, state, signals }), 'ssf.yaml'), incidentEnv(), undefined, { now: () => now });
+  baseYaml = incidentConfigYaml({ httpPort: port, state, signals });
+  svc = await startService(parseConfig(baseYaml, 'ssf.yaml'), incidentEnv(), undefined, { now: () => now });
 }, 60_000);
 
 afterAll(async () => {
@@ -135,6 +137,71 @@ describe('valid events act with the effects of a revocation', () => {
     expect(await allowed(good)).toBe(true);
     expect(await allowed(bad)).toBe(false);
   });
+});
+
+// What the risk engine learnt of a subject, seeded and read through a replica's store (the shared
+// redis): a network it was seen from is known until a revocation forgets it.
+const HOME = { ip: '198.51.100.7', ipPrefix: '198.51.100.0/24', device: 'cookie:home-laptop' };
+const subjectKey = (sub: string) => `${USER_ISSUER}\n${sub}`;
+const teach = (on: Service, sub: string) => on.runtime.riskState!.store.learn(subjectKey(sub), HOME.ip, HOME.ipPrefix, HOME.device, now);
+const knowsHome = async (on: Service, sub: string) =>
+  (await on.runtime.riskState!.store.observe({ subject: subjectKey(sub), session: '', nowMs: now, ...HOME, uaFamily: 'kubectl', namespace: '', sensitive: false, counted: false })).ipKnown;
+
+describe('incident.shared_signals.keep_history: a session reset keeps what was learnt, a compromise forgets', () => {
+  // A second replica on the same redis, configured with keep_history: true; `svc` has the default.
+  let kept: Service;
+  beforeAll(async () => {
+    const yaml = baseYaml.replace(`http_listen: 127.0.0.1:${svc.http!.port}`, `http_listen: 127.0.0.1:${await freePort()}`).replace('    max_age_seconds: 300\n', '    max_age_seconds: 300\n    keep_history: true\n');
+    expect(yaml).toMatch(/keep_history: true/);
+    kept = await startService(parseConfig(yaml, 'ssf-keep.yaml'), incidentEnv(), undefined, { now: () => now });
+    await whenReady(kept.runtime.riskState!.store as unknown as { status: string });
+  }, 30_000);
+  afterAll(async () => {
+    await kept?.stop();
+  });
+  const pushTo = (on: Service, body: string) =>
+    http(`http://127.0.0.1:${on.http!.port}/.stepgate/ssf/events`, { method: 'POST', headers: { 'content-type': 'application/secevent+jwt', authorization: AUTH }, body });
+  const allowedOn = async (on: Service, t: string) => (await kubeCheck(on.authzHttp!.port, path, t)).status === 200;
+
+  it('default (false): a subject\'s session-revoked forgets what was learnt', async () => {
+    await teach(svc, 'reset-default@example.com');
+    expect(await knowsHome(svc, 'reset-default@example.com')).toBe(true);
+    const t = await user('reset-default@example.com');
+    expect((await pushTo(svc, await set(EVENT_TYPES.sessionRevoked, { subject: issSub('reset-default@example.com') }))).status).toBe(202);
+    expect(await allowedOn(svc, t)).toBe(false);
+    expect(await knowsHome(svc, 'reset-default@example.com')).toBe(false);
+  });
+
+  it('true: a subject\'s session-revoked refuses older credentials and keeps what was learnt', async () => {
+    await teach(kept, 'reset-kept@example.com');
+    const t = await user('reset-kept@example.com');
+    expect(await allowedOn(kept, t)).toBe(true);
+    expect((await pushTo(kept, await set(EVENT_TYPES.sessionRevoked, { subject: issSub('reset-kept@example.com') }))).status).toBe(202);
+    expect(await allowedOn(kept, t)).toBe(false);
+    expect(await knowsHome(kept, 'reset-kept@example.com')).toBe(true);
+    const revs = await kept.runtime.riskState!.store.control.snapshot(now);
+    const doc = revs.revocations.map((r) => JSON.parse(r.data) as { subject?: string; keep_history?: boolean }).find((d) => d.subject === 'reset-kept@example.com');
+    expect(doc?.keep_history).toBe(true);
+  });
+
+  const forgetting: [string, string, Record<string, unknown>][] = [
+    ['RISC account-disabled', EVENT_TYPES.accountDisabled, {}],
+    ['RISC credential-compromise', EVENT_TYPES.credentialCompromise, { credential_type: 'password' }],
+    ['CAEP credential-change', EVENT_TYPES.credentialChange, { credential_type: 'password', change_type: 'update' }],
+    ['CAEP assurance-level-change (decrease)', EVENT_TYPES.assuranceLevelChange, { namespace: 'NIST-AAL', current_level: 'nist-aal1', previous_level: 'nist-aal2', change_direction: 'decrease' }],
+    ['CAEP device-compliance-change (not-compliant)', EVENT_TYPES.deviceComplianceChange, { previous_status: 'compliant', current_status: 'not-compliant' }],
+  ];
+  for (const [i, [name, type, body]] of forgetting.entries()) {
+    it(`true: ${name} still forgets what was learnt`, async () => {
+      const sub = `forget-${i}@example.com`;
+      await teach(kept, sub);
+      const t = await user(sub);
+      expect(await allowedOn(kept, t)).toBe(true);
+      expect((await pushTo(kept, await set(type, { subject: issSub(sub), ...body }))).status).toBe(202);
+      expect(await allowedOn(kept, t)).toBe(false);
+      expect(await knowsHome(kept, sub)).toBe(false);
+    });
+  }
 });
 
 describe('forged, stale and malformed SETs get RFC 8935 errors and change nothing', () => {

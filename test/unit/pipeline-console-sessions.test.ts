@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../../src/core/identity.js';
 import { ConsoleSessions, type ConsoleSessionOptions } from '../../src/pipeline/console-sessions.js';
@@ -102,5 +105,29 @@ describe('ConsoleSessions', () => {
       },
     });
     expect(s.check(COOKIE, ALICE, T)).toMatchObject({ reason: 'state_unavailable' });
+  });
+});
+
+// redteam44a: on one replica with the memory store, a restart must not free a victim's console
+// cookie for whoever presents it first afterwards (the binding is in the snapshot).
+describe('ConsoleSessions across a restart of the memory store (state.memory.snapshot_path)', () => {
+  it("the victim's binding survives: the thief presenting the cookie first after the restart is credential_ambiguous", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stepgate-console-'));
+    try {
+      const path = join(dir, 'state.json');
+      const open = () => {
+        const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 100, snapshotPath: path });
+        return { store, s: new ConsoleSessions({ store: store.consoleSessions, fallback: store.consoleSessions, onStateError: 'fail_closed', ttlMs: 86_400_000 }) };
+      };
+      const before = open();
+      expect(before.s.check(COOKIE, ALICE, T)).toBeUndefined();
+      await before.store.close();
+      const after = open();
+      expect(after.s.check(COOKIE, MALLORY, T + 60_000)).toMatchObject({ reason: 'credential_ambiguous' });
+      expect(after.s.check(COOKIE, ALICE, T + 60_000)).toBeUndefined();
+      await after.store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -164,6 +164,60 @@ describe('memory store snapshot', () => {
     await b.close();
   });
 
+  // redteam44a: a thief presenting a victim's OpenShift console cookie first after a restart must
+  // not claim it (pipeline/console-sessions.ts binds the cookie to its first stepgate identity).
+  it('the console cookie bindings survive a restart: hashes only, bounded, each with its expiry', async () => {
+    const path = file();
+    const ttl = 600_000;
+    const a = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 3, snapshotPath: path });
+    expect(a.consoleSessions.bind('victim-console-cookie', 'https://idp\nvictim', ttl, T)).toBe(true);
+    expect(a.consoleSessions.bind('gone-cookie', 'https://idp\nbob', ttl, T + 1)).toBe(true);
+    expect(a.consoleSessions.bind('victim-console-cookie', 'https://idp\nvictim', ttl, T + 2)).toBe(true); // used again: most recent
+    expect(a.consoleSessions.bind('carol-cookie', 'https://idp\ncarol', ttl, T + 3)).toBe(true);
+    expect(a.consoleSessions.bind('short-cookie', 'https://idp\ncarol', 1000, T + 4)).toBe(true); // the cap (3): bob's, least recent, goes
+    await a.close();
+    const text = readFileSync(path, 'utf8');
+    for (const secret of ['cookie', 'victim', 'carol', 'bob']) expect(text).not.toContain(secret);
+    const kept = (JSON.parse(text) as { consoleSessions: [string, string, number][] }).consoleSessions;
+    expect(kept.every(([k, who]) => /^[0-9a-f]{32}$/.test(k) && /^[0-9a-f]{32}$/.test(who))).toBe(true);
+    // Least recently used first, each with the expiry of its first bind.
+    expect(kept.map(([, , until]) => until)).toEqual([T + ttl, T + 3 + ttl, T + 4 + 1000]);
+    const events: string[] = [];
+    const b = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 3, snapshotPath: path, onSnapshot: (e) => events.push(e) });
+    expect(events).toEqual(['loaded']);
+    const later = T + 60_000;
+    expect(b.consoleSessions.bind('victim-console-cookie', 'https://idp\nthief', ttl, later)).toBe(false);
+    expect(b.consoleSessions.bind('victim-console-cookie', 'https://idp\nvictim', ttl, later)).toBe(true);
+    expect(b.consoleSessions.bind('carol-cookie', 'https://idp\nthief', ttl, later)).toBe(false);
+    // The expiry is kept: past it, the cookie is free again.
+    expect(b.consoleSessions.bind('short-cookie', 'https://idp\nthief', ttl, later)).toBe(true);
+    await b.close();
+  });
+
+  it('a snapshot from before the console bindings were kept loads with none; a malformed binding is refused like any record', async () => {
+    const path = file();
+    const a = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path });
+    a.consoleSessions.bind('cookie', 'https://idp\nalice', 600_000, T);
+    a.learn('alice', '203.0.113.7', '203.0.113.0/24', 'fp:a', T + 1, 'interactive');
+    await a.close();
+    const data = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    const { consoleSessions: _c, ...older } = data;
+    writeFileSync(path, JSON.stringify(older));
+    const events: string[] = [];
+    const b = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, onSnapshot: (e) => events.push(e) });
+    expect(events).toEqual(['loaded']);
+    expect(b.consoleSessions.bind('cookie', 'https://idp\nmallory', 600_000, T + 1000)).toBe(true);
+    await b.close();
+    for (const bad of [[['cookie', 'alice', T + 600_000]], [['a'.repeat(32), 'b'.repeat(32), 'soon']], 'none']) {
+      writeFileSync(path, JSON.stringify({ ...data, consoleSessions: bad }));
+      const seen: string[] = [];
+      const c = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, onSnapshot: (e) => seen.push(e) });
+      expect(seen, JSON.stringify(bad)).toEqual(['unreadable']);
+      expect(c.historyLostAt(T + 2000)).toBeGreaterThan(0);
+      await c.close();
+    }
+  });
+
   it('keeps incidents, revocations and sign-outs across a restart (<path>.control, written at every change)', async () => {
     const path = file();
     const at = (ms: number) => new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, now: () => ms });

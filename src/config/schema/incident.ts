@@ -31,6 +31,9 @@ export const incidentSchema = z.strictObject({
       max_age_seconds: z.number().int().min(10).max(86_400).default(300),
       // The Authorization header value transmitters must send (agreed at stream set-up), from the environment.
       authorization_env: envName.optional(),
+      // A subject's session-revoked keeps what the risk engine learnt (a precautionary mass reset);
+      // every other revoking event forgets it (admin/signals.ts readEvent).
+      keep_history: z.boolean().default(false),
       transmitters: z
         .array(
           z.strictObject({
@@ -59,6 +62,7 @@ export const INCIDENT_APPLY = {
   'incident.shared_signals.audience': 'live',
   'incident.shared_signals.max_age_seconds': 'live',
   'incident.shared_signals.authorization_env': 'live',
+  'incident.shared_signals.keep_history': 'live',
   'incident.shared_signals.transmitters[].issuer': 'live',
   'incident.shared_signals.transmitters[].jwks_uri': 'live',
   'incident.shared_signals.transmitters[].algorithms': 'live',

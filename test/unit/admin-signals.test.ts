@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { EVENT_TYPES, readEvent, type ReadEvent, type Transmitter } from '../../src/admin/signals.js';
+import { parseConfig } from '../../src/config/load.js';
+import { incidentConfigYaml } from '../support/incident.js';
+
+/**
+ * What a Shared Signals event does to a subject (admin/signals.ts readEvent), with and without
+ * incident.shared_signals.keep_history: only a subject's session-revoked (a precautionary reset)
+ * keeps what the risk engine learnt; every event that says the account, credential, assurance or
+ * device may be compromised forgets it whatever the key says.
+ */
+
+const TX: Transmitter = { issuer: 'https://tx.example', jwks_uri: 'https://tx.example/jwks', algorithms: ['ES256'], subject_issuer: 'https://idp.example' };
+const subject = { format: 'iss_sub', iss: 'https://idp.example', sub: 'alice' };
+const read = (type: string, body: Record<string, unknown>, keep: boolean) => readEvent({ events: { [type]: { subject, ...body } } }, TX, keep) as ReadEvent;
+
+describe('readEvent: keep_history per event type', () => {
+  it('session-revoked of a subject keeps the history only when configured', () => {
+    expect(read(EVENT_TYPES.sessionRevoked, {}, false).action).toEqual({ kind: 'subject', subject: 'alice', issuer: 'https://idp.example' });
+    expect(read(EVENT_TYPES.sessionRevoked, {}, true).action).toEqual({ kind: 'subject', subject: 'alice', issuer: 'https://idp.example', keepHistory: true });
+  });
+
+  it('session-revoked of one session revokes that session (nothing to forget either way)', () => {
+    const e = readEvent({ events: { [EVENT_TYPES.sessionRevoked]: { subject: { format: 'complex', user: subject, session: { format: 'opaque', id: 'sid-1' } } } } }, TX, true) as ReadEvent;
+    expect(e.action).toEqual({ kind: 'session', session: 'sid-1' });
+  });
+
+  const forgetting: [string, Record<string, unknown>][] = [
+    [EVENT_TYPES.accountDisabled, {}],
+    [EVENT_TYPES.credentialCompromise, { credential_type: 'password' }],
+    [EVENT_TYPES.credentialChange, { credential_type: 'password', change_type: 'update' }],
+    [EVENT_TYPES.assuranceLevelChange, { change_direction: 'decrease' }],
+    [EVENT_TYPES.deviceComplianceChange, { current_status: 'not-compliant' }],
+  ];
+  for (const [type, body] of forgetting) {
+    it(`${type.slice(type.lastIndexOf('/') + 1)} always forgets (keep_history: true or false)`, () => {
+      for (const keep of [false, true]) {
+        const e = read(type, body, keep);
+        expect(e.type).toBe(type);
+        expect(e.action).toEqual({ kind: 'subject', subject: 'alice', issuer: 'https://idp.example' });
+      }
+    });
+  }
+});
+
+describe('incident.shared_signals.keep_history in the config', () => {
+  const signals = (extra: string) =>
+    `  shared_signals:\n    audience: https://sg.example/.stepgate/ssf/events\n${extra}    transmitters:\n      - issuer: ${TX.issuer}\n        jwks_uri: ${TX.jwks_uri}\n`;
+  const yaml = (extra: string) => incidentConfigYaml({ httpPort: 0, state: 'state:\n  store: memory', signals: signals(extra) });
+
+  it('defaults to false and accepts true', () => {
+    expect(parseConfig(yaml(''), 'ssf.yaml').incident?.shared_signals?.keep_history).toBe(false);
+    expect(parseConfig(yaml('    keep_history: true\n'), 'ssf.yaml').incident?.shared_signals?.keep_history).toBe(true);
+  });
+
+  it('anything but a boolean is a startup error naming the field', () => {
+    expect(() => parseConfig(yaml('    keep_history: "yes"\n'), 'ssf.yaml')).toThrow(/ssf\.yaml:\d+.*keep_history/s);
+  });
+});
