@@ -58,7 +58,24 @@ function argoCdRoute(path: string): { route: string; prefixed: boolean } | undef
   return grpc > 0 ? { route: path.slice(grpc), prefixed: true } : undefined;
 }
 
+/** grpc-gateway's routes (every service's REST API), and the application routes among them. */
+const GATEWAY = '/api/v1/';
 const APPLICATIONS = '/api/v1/applications/';
+
+/**
+ * Any path on an Argo CD host, claimed or not: grpc-gateway v1's path-length fallback
+ * (runtime.ServeMux, isPathLengthFallback) runs a POST whose Content-Type is
+ * application/x-www-form-urlencoded as whichever other method's handler matches its path
+ * (`…/pods/<pod>/logs` runs PodLogs, `/api/v1/applications/<app>` Delete or Update, Go's map
+ * order choosing), its fields read from the form body before the query. Neither the readings here
+ * nor the host's `match.methods` rules would see that method. No client of Argo CD's sends one;
+ * argocd-server's default --api-content-types refuses it too, an empty list lets it through.
+ * Returns the refusal's detail, or undefined.
+ */
+export function argoCdFormFallback(method: string, path: string, contentType: string | undefined): string | undefined {
+  if (method !== 'POST' || contentType === undefined || !contentType.toLowerCase().includes('x-www-form-urlencoded')) return undefined;
+  return path.includes(GATEWAY) ? "a form POST under /api/v1/, which grpc-gateway's path-length fallback runs as another method's handler with the form body's fields, on an argo-cd API host (kubernetes.web_apis)" : undefined;
+}
 
 const GRPC_APPLICATIONS = '/application.ApplicationService/';
 

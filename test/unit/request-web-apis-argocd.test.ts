@@ -142,6 +142,22 @@ describe('argo-cd: refused', () => {
     expect(b.ok, JSON.stringify(b)).toBe(false);
   });
 
+  it("a form POST under /api/v1/ (grpc-gateway's path-length fallback runs it as another method's handler); Dex's login form and the webhook are not grpc-gateway's", () => {
+    const form = (target: string, type = 'application/x-www-form-urlencoded') =>
+      buildAttributes({ method: 'POST', target, authority: 'argocd.example', scheme: 'https', headers: RequestHeaders.of([['content-type', type]]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body: 'namespace=kube-system', bodyTruncated: false }, [], hosts);
+    // PodLogs of a kube-system pod; Delete (or Update) of the Application; a project's delete.
+    for (const target of ['/api/v1/applications/guestbook/pods/kube-apiserver-0/logs?namespace=dev', '/api/v1/applications/guestbook', '/api/v1/projects/default', '/argo-cd/api/v1/clusters/https%3A%2F%2Fkubernetes.default.svc']) {
+      const b = form(target);
+      expect(b.ok, target).toBe(false);
+      expect(!b.ok && b.detail).toContain('path-length fallback');
+    }
+    expect(form('/api/v1/applications/guestbook', 'Application/X-WWW-Form-Urlencoded; charset=utf-8').ok).toBe(false);
+    expect(form('/api/dex/auth/local/login?back=&state=x').ok).toBe(true);
+    expect(form('/api/webhook').ok).toBe(true);
+    // A JSON POST to the same paths is what the UI sends.
+    expect(form('/api/v1/applications/guestbook/sync', 'application/json').ok).toBe(true);
+  });
+
   it("Go's query reading: a pair with a semicolon is dropped, so the terminal's namespace is the other pair's", () => {
     // Go (1.17+) drops `namespace=dev;x`; URLSearchParams would read it first.
     const r = readArgoCd('GET', '/terminal', 'pod=web-0&namespace=dev;x&namespace=kube-system&container=app', () => undefined);
