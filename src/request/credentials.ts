@@ -98,7 +98,9 @@ const NO_CONSOLE: readonly string[] = Object.freeze([]);
 export function consoleSessionValues(cookie: string | undefined): readonly string[] {
   if (cookie === undefined || !CONSOLE_COOKIE.test(cookie)) return NO_CONSOLE;
   const out: string[] = [];
-  for (const part of cookie.split(';')) {
+  // Envoy's CheckRequest joins two Cookie headers with ',' (its `headers` map), while the console
+  // (Go's net/http) reads each line it is forwarded: a console cookie after a ',' is one too.
+  for (const part of cookie.split(/[;,]/)) {
     const eq = part.indexOf('=');
     const name = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
     const value = consoleSessionKey(eq < 0 ? '' : part.slice(eq + 1).trim());

@@ -113,6 +113,15 @@ describe("found: a stolen OpenShift console cookie beside the attacker's own ste
     expect(reason(res), rules(res)).toBe('credential_ambiguous');
   });
 
+  it("the stolen console cookie in a second Cookie header (Envoy's headers map joins the two with ','; the console reads both lines): credential_ambiguous", async () => {
+    const victim = await engineer();
+    const stolen = consoleCookie();
+    await browser(victim, stolen, { host: CONSOLE, path: '/k8s/ns/dev/pods' });
+    const attacker = await engineer('aal2', 30);
+    const res = await send(undefined, { host: CONSOLE, path: SECRET, headers: { cookie: `${attacker.session}; lang=en,${stolen}` } });
+    expect(reason(res), rules(res)).toBe('credential_ambiguous');
+  });
+
   it("the console's refresh-token cookie alone, stolen: credential_ambiguous", async () => {
     const victim = await engineer();
     const refresh = `openshift-refresh-token=MTcw${randomBytes(24).toString('base64url')}`;

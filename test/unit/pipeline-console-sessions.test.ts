@@ -41,6 +41,8 @@ describe('consoleSessionValues', () => {
     // As the console reads them: Go drops one pair of quotes; securecookie's base64 ignores the last character's unused bits.
     ['openshift-session-token="sha256~abc"', ['sha256~abc']],
     ['openshift-session-token=MTcwAQ==; openshift-refresh-token="MTcwAR=="', ['base64:MTcwAQ']],
+    // Two Cookie headers as Envoy's headers map joins them (','): the console reads both lines.
+    ['stepgate_session=s; x=1,openshift-session-token=sha256~v', ['sha256~v']],
   ])('%s → %j', (cookie, values) => {
     expect(consoleSessionValues(cookie)).toEqual(values);
   });
