@@ -4,7 +4,7 @@ import { kubeRequestInfo, upgradeNotServed } from './kube.js';
 import { absoluteFormAuthority, normalisePath } from './path.js';
 import { readWebApi } from './web-apis.js';
 import { rancherClaims, readRancher } from './web-apis-rancher.js';
-import { argoCdClaims, readArgoCd } from './web-apis-argocd.js';
+import { argoCdClaims, argoCdFormFallback, readArgoCd } from './web-apis-argocd.js';
 import { memberClusterRequest } from './member-clusters.js';
 import { statusMayEditMetadata } from './status-metadata.js';
 import { readBackstage } from './backstage.js';
@@ -73,6 +73,10 @@ export function buildAttributes(
   // which a `/k8s/clusters/*` proxy prefix would read as the non-resource path `/v1/secrets`.
   const webApi = isKube ? undefined : kubeHosts.webApi?.(host);
   const claimed = webApi !== undefined && (webApi === 'rancher' ? rancherClaims(parsed.path) : webApi === 'argo-cd' ? argoCdClaims(parsed.path) : parsed.path.startsWith('/api/'));
+  if (webApi === 'argo-cd') {
+    const fallback = argoCdFormFallback(method, parsed.path, headers.get('content-type'));
+    if (fallback !== undefined) return { ok: false, detail: fallback };
+  }
   // A dashboard passing the API through with the user's identity (kubernetes.proxies): what
   // follows its prefix reaches kube-apiserver, so it is read as kube reads it, strictly, and the
   // Kubernetes rules apply to it. Otherwise a Secret read through Headlamp would be a web page.

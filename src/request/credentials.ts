@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { cookieValues } from './cookies.js';
 import { headlampToken } from './headlamp.js';
 import { websocketBearer } from './websocket.js';
@@ -97,14 +98,32 @@ const NO_CONSOLE: readonly string[] = Object.freeze([]);
 export function consoleSessionValues(cookie: string | undefined): readonly string[] {
   if (cookie === undefined || !CONSOLE_COOKIE.test(cookie)) return NO_CONSOLE;
   const out: string[] = [];
-  for (const part of cookie.split(';')) {
+  // Envoy's CheckRequest joins two Cookie headers with ',' (its `headers` map), while the console
+  // (Go's net/http) reads each line it is forwarded: a console cookie after a ',' is one too.
+  for (const part of cookie.split(/[;,]/)) {
     const eq = part.indexOf('=');
     const name = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
-    const value = eq < 0 ? '' : part.slice(eq + 1).trim();
-    if (value !== '' && value !== '""' && CONSOLE_COOKIES.some((c) => name.startsWith(c)) && !out.includes(value)) out.push(value);
+    const value = consoleSessionKey(eq < 0 ? '' : part.slice(eq + 1).trim());
+    if (value !== '' && CONSOLE_COOKIES.some((c) => name.startsWith(c)) && !out.includes(value)) out.push(value);
   }
   return out;
 }
+
+/**
+ * A console cookie's value as the console reads it, so that every spelling of one session binds
+ * as one: Go's net/http (parseCookieValue) drops one pair of surrounding double quotes, and
+ * gorilla/securecookie (the console's session cookie store) decodes the value with
+ * base64.URLEncoding, which ignores the unused low bits of the last character before the padding
+ * (`…QQ==` and `…QR==` are the same bytes, the same session, the same valid MAC). A value of that
+ * shape is keyed by its bytes; any other (an older console's raw OAuth token) as it is.
+ */
+function consoleSessionKey(raw: string): string {
+  const value = raw.length > 1 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+  if (value.length % 4 !== 0 || !BASE64URL_PADDED.test(value)) return value;
+  return `base64:${Buffer.from(value, 'base64url').toString('base64url')}`;
+}
+
+const BASE64URL_PADDED = /^[A-Za-z0-9_-]+(?:={0,2})$/;
 
 /** A credential problem when a dashboard on a proxied path would send the API server another credential than `cred`. */
 function dashboardCredential(headers: ReadonlyMap<string, string>, cred: Credential): Credential | undefined {

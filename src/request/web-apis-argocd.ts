@@ -39,7 +39,42 @@ const WEB: WebApiReading = { kind: 'web' };
 
 /** Whether `path` is one this reading decides on an Argo CD host (everything else is its UI's and its path rules'). */
 export function argoCdClaims(path: string): boolean {
-  return path === '/terminal' || path.startsWith('/api/v1/applications/') || path.startsWith(GRPC_APPLICATIONS);
+  return argoCdRoute(path) !== undefined;
+}
+
+/**
+ * The Argo CD route `path` reaches, under whatever root path it is served: `argocd-server
+ * --rootpath /argo-cd` (withRootPath, an http.StripPrefix) serves `/argo-cd/terminal` as
+ * `/terminal`, and behind an ingress that strips a UI base path the gateway sees the prefix too.
+ * The prefix is not configured here, so any prefix counts: where Argo CD has none, a prefixed path
+ * is its UI's index page, and reading it as the route only asks more of a request nobody sends.
+ */
+function argoCdRoute(path: string): { route: string; prefixed: boolean } | undefined {
+  if (path === '/terminal' || path.startsWith(APPLICATIONS) || path.startsWith(GRPC_APPLICATIONS)) return { route: path, prefixed: false };
+  if (path.endsWith('/terminal')) return { route: '/terminal', prefixed: true };
+  const at = path.indexOf(APPLICATIONS);
+  if (at > 0) return { route: path.slice(at), prefixed: true };
+  const grpc = path.indexOf(GRPC_APPLICATIONS);
+  return grpc > 0 ? { route: path.slice(grpc), prefixed: true } : undefined;
+}
+
+/** grpc-gateway's routes (every service's REST API), and the application routes among them. */
+const GATEWAY = '/api/v1/';
+const APPLICATIONS = '/api/v1/applications/';
+
+/**
+ * Any path on an Argo CD host, claimed or not: grpc-gateway v1's path-length fallback
+ * (runtime.ServeMux, isPathLengthFallback) runs a POST whose Content-Type is
+ * application/x-www-form-urlencoded as whichever other method's handler matches its path
+ * (`…/pods/<pod>/logs` runs PodLogs, `/api/v1/applications/<app>` Delete or Update, Go's map
+ * order choosing), its fields read from the form body before the query. Neither the readings here
+ * nor the host's `match.methods` rules would see that method. No client of Argo CD's sends one;
+ * argocd-server's default --api-content-types refuses it too, an empty list lets it through.
+ * Returns the refusal's detail, or undefined.
+ */
+export function argoCdFormFallback(method: string, path: string, contentType: string | undefined): string | undefined {
+  if (method !== 'POST' || contentType === undefined || !contentType.toLowerCase().includes('x-www-form-urlencoded')) return undefined;
+  return path.includes(GATEWAY) ? "a form POST under /api/v1/, which grpc-gateway's path-length fallback runs as another method's handler with the form body's fields, on an argo-cd API host (kubernetes.web_apis)" : undefined;
 }
 
 const GRPC_APPLICATIONS = '/application.ApplicationService/';
@@ -47,8 +82,11 @@ const GRPC_APPLICATIONS = '/application.ApplicationService/';
 /** ApplicationService methods that act on one live object (or a pod's logs): their target is in the protobuf body. */
 const GRPC_OBJECT_METHODS = new Set(['GetResource', 'PatchResource', 'DeleteResource', 'RunResourceAction', 'RunResourceActionV2', 'PodLogs']);
 
-/** Reads `path` (decoded, as Go's URL.Path), its raw query and body on an Argo CD host. */
-export function readArgoCd(method: string, path: string, query: string, body: BodyText): WebApiReading {
+/** Reads `fullPath` (decoded, as Go's URL.Path; any root path before the route, see argoCdRoute), its raw query and body on an Argo CD host. */
+export function readArgoCd(method: string, fullPath: string, query: string, body: BodyText): WebApiReading {
+  const at = argoCdRoute(fullPath);
+  if (at === undefined) return WEB;
+  const path = at.route;
   if (path.startsWith(GRPC_APPLICATIONS)) {
     const rpc = path.slice(GRPC_APPLICATIONS.length);
     // grpc-go finds the method by the exact text after the last slash; anything else is unimplemented.
@@ -56,9 +94,14 @@ export function readArgoCd(method: string, path: string, query: string, body: Bo
   }
   if (tooManyQueryParams(query)) return invalid('a query with more parameters than Go reads');
   const q = goQuery(query);
-  if (path === '/terminal') return terminal(q);
+  if (path === '/terminal') {
+    // Under a prefix, a UI page whose last segment is `terminal` (the application named so) is no
+    // terminal request: terminal.go answers 400 without a `pod`, so only one naming a pod is read.
+    if (at.prefixed && !q.has('pod')) return WEB;
+    return terminal(q);
+  }
   const m = method === 'HEAD' ? 'GET' : method;
-  const segs = path.slice('/api/v1/applications/'.length).split('/');
+  const segs = path.slice(APPLICATIONS.length).split('/');
   // grpc-gateway routes `…/resource/` as `…/resource`; an empty segment inside is no route of its.
   if (segs.length > 1 && segs[segs.length - 1] === '') segs.pop();
   if (segs.some((s) => s === '' || s === '.' || s === '..')) return invalid('an empty or dot segment');

@@ -59,6 +59,38 @@ describe('found: Argo CD acts on the cluster as the requests kubectl would send'
   );
 });
 
+describe('found (review44): the same under a root path (argocd-server --rootpath, or an ingress UI base path)', () => {
+  // Argo CD strips its root path (withRootPath's http.StripPrefix) before its routes; stepgate knew
+  // only the unprefixed routes, so these were web pages to it, allowed on the sign-in the path rules accept.
+  const prefixed = (spec: RequestSpec): RequestSpec => ({ ...spec, path: `/argo-cd${spec.path}` });
+  it.each<[string, RequestSpec, string]>([
+    ["the web terminal into kube-system's coredns at /argo-cd/terminal", prefixed(terminal('kube-system', 'coredns-5d78c9869d-x7k2p', 'coredns')), 'system-pod-access'],
+    ["kube-system's coredns deleted at /argo-cd/api/v1/applications/…/resource", prefixed(resource('DELETE', COREDNS)), 'system-component-deletes'],
+  ])('%s: refused', async (_what, spec, rule) => {
+    const res = await send(await signedIn('aal2', 60), spec);
+    expect(REFUSED, rules(res)).toContain(reason(res));
+    expect(rules(res).split(',')).toContain(rule);
+  });
+
+  it('PatchResource over gRPC-web under the root path: request_invalid', async () => {
+    const res = await send(await signedIn('aal2', 60), prefixed(grpc('PatchResource')));
+    expect(reason(res)).toBe('request_invalid');
+  });
+});
+
+describe("found (review44): a form POST runs another method's handler (grpc-gateway's path-length fallback)", () => {
+  // grpc-gateway v1 runs a POST with Content-Type application/x-www-form-urlencoded as any other
+  // method's handler matching the path: PodLogs here, which the path rules and the logs reading saw as a POST.
+  const form = (path: string): RequestSpec => ({ host: ARGOCD, method: 'POST', path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'appNamespace=argocd' });
+  it.each<[string, RequestSpec]>([
+    ["kube-system's API server logs as a form POST", form('/api/v1/applications/platform/pods/kube-apiserver-cp-1/logs?namespace=kube-system&container=kube-apiserver')],
+    ['the Application deleted (or replaced) as a form POST', form('/api/v1/applications/platform?cascade=true')],
+  ])('%s: request_invalid', async (_what, spec) => {
+    const res = await send(await signedIn('aal2', 60), spec);
+    expect(reason(res), rules(res)).toBe('request_invalid');
+  });
+});
+
 describe('controls: routine Argo CD use stays allowed', () => {
   // The patch is read in the type its patchType names (the request's own Content-Type is JSON):
   // read as the request's, it would be an unreadable body, asked a hardware key.

@@ -91,6 +91,37 @@ describe("found: a stolen OpenShift console cookie beside the attacker's own ste
     expect(reason(res), rules(res)).toBe('credential_ambiguous');
   });
 
+  // review44: the console reads the cookie through Go's net/http (one pair of quotes dropped) and
+  // gorilla/securecookie's base64.URLEncoding (the last character's unused bits ignored): the stolen
+  // cookie respelt is the same session to it. Both were allowed, bound afresh to the attacker.
+  it.each<[string, (v: string) => string]>([
+    ['in double quotes', (v) => `"${v}"`],
+    ["with its last character's unused base64 bits set", (v) => {
+      const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const at = v.length - 3; // 25 bytes: two characters, then '=='; the second carries 4 unused bits
+      return `${v.slice(0, at)}${ALPHABET[ALPHABET.indexOf(v[at]!) ^ 1]!}${v.slice(at + 1)}`;
+    }],
+  ])('the stolen console cookie %s: credential_ambiguous', async (_how, respell) => {
+    const victim = await engineer();
+    const value = randomBytes(25).toString('base64').replaceAll('+', '-').replaceAll('/', '_');
+    await browser(victim, `openshift-session-token=${value}`, { host: CONSOLE, path: '/k8s/ns/dev/pods' });
+    const attacker = await engineer('aal2', 30);
+    const respelt = respell(value);
+    expect(respelt).not.toBe(value);
+    expect(Buffer.from(respelt.replaceAll('"', ''), 'base64url')).toEqual(Buffer.from(value, 'base64url'));
+    const res = await browser(attacker, `openshift-session-token=${respelt}`, { host: CONSOLE, path: SECRET });
+    expect(reason(res), rules(res)).toBe('credential_ambiguous');
+  });
+
+  it("the stolen console cookie in a second Cookie header (Envoy's headers map joins the two with ','; the console reads both lines): credential_ambiguous", async () => {
+    const victim = await engineer();
+    const stolen = consoleCookie();
+    await browser(victim, stolen, { host: CONSOLE, path: '/k8s/ns/dev/pods' });
+    const attacker = await engineer('aal2', 30);
+    const res = await send(undefined, { host: CONSOLE, path: SECRET, headers: { cookie: `${attacker.session}; lang=en,${stolen}` } });
+    expect(reason(res), rules(res)).toBe('credential_ambiguous');
+  });
+
   it("the console's refresh-token cookie alone, stolen: credential_ambiguous", async () => {
     const victim = await engineer();
     const refresh = `openshift-refresh-token=MTcw${randomBytes(24).toString('base64url')}`;

@@ -41,6 +41,11 @@ describe('consoleSessionValues', () => {
     ['openshift-session-token=; openshift-refresh-token=""', []],
     ['openshift-session-token=a; openshift-session-token=a', ['a']],
     ['openshift-session-token-2=c', ['c']],
+    // As the console reads them: Go drops one pair of quotes; securecookie's base64 ignores the last character's unused bits.
+    ['openshift-session-token="sha256~abc"', ['sha256~abc']],
+    ['openshift-session-token=MTcwAQ==; openshift-refresh-token="MTcwAR=="', ['base64:MTcwAQ']],
+    // Two Cookie headers as Envoy's headers map joins them (','): the console reads both lines.
+    ['stepgate_session=s; x=1,openshift-session-token=sha256~v', ['sha256~v']],
   ])('%s → %j', (cookie, values) => {
     expect(consoleSessionValues(cookie)).toEqual(values);
   });
@@ -62,6 +67,14 @@ describe('ConsoleSessions', () => {
     expect(s.check(COOKIE, ALICE, T + 2)).toBeUndefined();
     // Either of two cookies bound to another is enough.
     expect(s.check(`openshift-session-token=fresh; openshift-refresh-token=MTcwAAAA`, MALLORY, T + 3)).toMatchObject({ reason: 'credential_ambiguous' });
+  });
+
+  it("another spelling of the same cookie (quoted; base64's unused bits) is the same session to the console, so it is bound too", () => {
+    const s = sessions({});
+    expect(s.check('openshift-session-token=MTcwAQ==', ALICE, T)).toBeUndefined();
+    expect(s.check('openshift-session-token="MTcwAQ=="', MALLORY, T + 1)).toMatchObject({ reason: 'credential_ambiguous' });
+    expect(s.check('openshift-session-token=MTcwAR==', MALLORY, T + 2)).toMatchObject({ reason: 'credential_ambiguous' });
+    expect(s.check('openshift-session-token=MTcwAQ', MALLORY, T + 3)).toBeUndefined();
   });
 
   it("a migrated issuer's identity owns what the identity it carries the history of owns", () => {

@@ -34,6 +34,10 @@ describe('argo-cd: readings', () => {
     ['GET', '/api/v1/applications/guestbook/pods/web-0/logs?namespace=prod-eu&container=app&follow=true', 'get', '', 'pods', 'log', 'prod-eu', 'web-0'],
     ['GET', '/api/v1/applications/guestbook/logs?namespace=dev&podName=web-0&container=app', 'get', '', 'pods', 'log', 'dev', 'web-0'],
     ['GET', '/api/v1/applications/guestbook/logs?namespace=dev&kind=Deployment&group=apps&resourceName=web', 'get', '', 'pods', 'log', 'dev', 'web'],
+    // Under a root path (argocd-server --rootpath, or an ingress's UI base path): Argo CD strips it.
+    ['GET', '/argo-cd/terminal?pod=coredns-5d78c9869d-abcde&namespace=kube-system&container=coredns&appName=dns&projectName=default', 'create', '', 'pods', 'exec', 'kube-system', 'coredns-5d78c9869d-abcde'],
+    ['DELETE', `/tools/argo-cd${res(DEPLOY)}`, 'delete', 'apps', 'deployments', '', 'kube-system', 'coredns'],
+    ['GET', '/argo-cd/api/v1/applications/guestbook/pods/web-0/logs?namespace=prod-eu', 'get', '', 'pods', 'log', 'prod-eu', 'web-0'],
   ])('%s %s', (method, target, verb, group, resource, sub, ns, name, body = undefined) => {
     const b = build(method, target, body);
     expect(b.ok, JSON.stringify(b)).toBe(true);
@@ -96,6 +100,9 @@ describe('argo-cd: web requests', () => {
     ['GET', '/api/v1/projects'],
     ['POST', '/application.ApplicationService/Sync'],
     ['POST', '/application.ApplicationService/List'],
+    // Under a root path, the UI's page of an application named `terminal` names no pod (terminal.go answers 400 without one).
+    ['GET', '/argo-cd/applications/argocd/terminal?view=tree'],
+    ['POST', '/argo-cd/application.ApplicationService/List'],
   ])('%s %s stays a web request', (method, target) => {
     const b = build(method, target, method === 'GET' ? undefined : '{}');
     expect(b.ok, JSON.stringify(b)).toBe(true);
@@ -126,9 +133,29 @@ describe('argo-cd: refused', () => {
     // Logs with no namespace would be every namespace the application reaches.
     ['GET', '/api/v1/applications/guestbook/logs?podName=web-0'],
     ['GET', '/api/v1/applications/guestbook//resource'],
+    // The same under a root path (grpc-web through withRootPath's StripPrefix reaches the same method).
+    ['POST', '/argo-cd/application.ApplicationService/PatchResource', '\0\0\0\0\x10'],
+    ['GET', '/argo-cd/terminal?pod=web-0&container=app'],
+    ['POST', `/argo-cd${res(DEPLOY)}&patchType=application%2Fjson`, JSON.stringify('{}')],
   ])('%s %s', (method, target, body) => {
     const b = build(method, target, body);
     expect(b.ok, JSON.stringify(b)).toBe(false);
+  });
+
+  it("a form POST under /api/v1/ (grpc-gateway's path-length fallback runs it as another method's handler); Dex's login form and the webhook are not grpc-gateway's", () => {
+    const form = (target: string, type = 'application/x-www-form-urlencoded') =>
+      buildAttributes({ method: 'POST', target, authority: 'argocd.example', scheme: 'https', headers: RequestHeaders.of([['content-type', type]]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body: 'namespace=kube-system', bodyTruncated: false }, [], hosts);
+    // PodLogs of a kube-system pod; Delete (or Update) of the Application; a project's delete.
+    for (const target of ['/api/v1/applications/guestbook/pods/kube-apiserver-0/logs?namespace=dev', '/api/v1/applications/guestbook', '/api/v1/projects/default', '/argo-cd/api/v1/clusters/https%3A%2F%2Fkubernetes.default.svc']) {
+      const b = form(target);
+      expect(b.ok, target).toBe(false);
+      expect(!b.ok && b.detail).toContain('path-length fallback');
+    }
+    expect(form('/api/v1/applications/guestbook', 'Application/X-WWW-Form-Urlencoded; charset=utf-8').ok).toBe(false);
+    expect(form('/api/dex/auth/local/login?back=&state=x').ok).toBe(true);
+    expect(form('/api/webhook').ok).toBe(true);
+    // A JSON POST to the same paths is what the UI sends.
+    expect(form('/api/v1/applications/guestbook/sync', 'application/json').ok).toBe(true);
   });
 
   it("Go's query reading: a pair with a semicolon is dropped, so the terminal's namespace is the other pair's", () => {
