@@ -54,7 +54,9 @@ function cookieToken(header: string): HeadlampToken {
   // cluster → chunk index → value (the first of each name, as Go's Request.Cookie returns it).
   const clusters = new Map<string, Map<number, string>>();
   let count = 0;
-  for (const part of header.split(';')) {
+  // Envoy's CheckRequest joins two Cookie lines with ',' while Headlamp (Go's net/http) reads each
+  // line it is forwarded, so a chunk after a ',' is one too (a token chunk never holds a ',').
+  for (const part of header.split(/[;,]/)) {
     const eq = part.indexOf('=');
     const name = (eq < 0 ? part : part.slice(0, eq)).trim();
     if (name.length < COOKIE_PREFIX.length || name.slice(0, COOKIE_PREFIX.length).toLowerCase() !== COOKIE_PREFIX) continue;

@@ -39,6 +39,9 @@ describe("Headlamp's token cookie and token header on its cluster proxy", () => 
     ['headlamp-auth-main.0=<stolen>', (stolen) => ({ cookie: headlampCookie('main', stolen) })],
     ['the stolen token in two chunks', (stolen) => ({ cookie: headlampCookie('main', stolen, Math.ceil(stolen.length / 2)) })],
     ['the cookie after other cookies', (stolen) => ({ cookie: `_ga=GA1.1.1; ${headlampCookie('main', stolen)}` })],
+    // Two Cookie lines reach stepgate joined with ',' (Envoy's CheckRequest headers map); Headlamp
+    // (Go's net/http) reads each line it is forwarded (found in session 44).
+    ['the cookie on a second Cookie line', (stolen) => ({ cookie: `_ga=GA1.1.1,${headlampCookie('main', stolen)}` })],
     ['X-Forwarded-Id-Token: <stolen>', (stolen) => ({ 'x-forwarded-id-token': stolen })],
   ])('%s beside the caller\'s own fresh sign-in, on a Secret read through Headlamp: credential_ambiguous', async (_what, carrier) => {
     const own = await signedIn('aal2', 60);

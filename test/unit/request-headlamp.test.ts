@@ -15,6 +15,7 @@ describe("headlampToken: the token Headlamp's cluster proxy sends the API server
     ['no cookie', {}, undefined],
     ['other cookies only', { cookie: '_ga=GA1; session=x' }, undefined],
     ['one chunk', { cookie: 'headlamp-auth-main.0=abc' }, 'abc'],
+    ["a chunk on a second Cookie line (Envoy joins the lines with ',')", { cookie: '_ga=GA1,headlamp-auth-main.0=abc' }, 'abc'],
     ['chunks out of order, joined by index', { cookie: 'headlamp-auth-main.1=def; x=y; headlamp-auth-main.0=abc' }, 'abcdef'],
     ['a quoted value (Go removes one pair of quotes)', { cookie: 'headlamp-auth-main.0="abc"' }, 'abc'],
     ['the same name twice with the same value', { cookie: 'headlamp-auth-main.0=abc; headlamp-auth-main.0=abc' }, 'abc'],
