@@ -38,13 +38,31 @@ export function upstreamCookie(header: string, sessionCookie: string | undefined
   }
   const kept: string[] = [];
   let changed = false;
+  const ours = (p: string) => {
+    const eq = p.indexOf('=');
+    const name = (eq < 0 ? p : p.slice(0, eq)).trim().toLowerCase();
+    return name.startsWith(OWN_COOKIE_PREFIX) || name === session;
+  };
   for (const part of header.split(';')) {
     const p = part.trim();
     if (p === '') continue;
-    const eq = p.indexOf('=');
-    const name = (eq < 0 ? p : p.slice(0, eq)).trim().toLowerCase();
-    if (name.startsWith(OWN_COOKIE_PREFIX) || name === session) changed = true;
-    else kept.push(p);
+    if (ours(p)) {
+      changed = true;
+      continue;
+    }
+    // Two Cookie lines reach stepgate joined with ',' (Envoy's CheckRequest headers map), and the
+    // upstream may read each line: one of ours after a ',' is cut too. Another cookie's value may
+    // hold a ',' (Go allows it), so only the pieces that are ours go and the rest keep their commas.
+    if (p.includes(',')) {
+      const pieces = p.split(',');
+      const rest = pieces.filter((x, i) => i === 0 || !ours(x.trim()));
+      if (rest.length !== pieces.length) {
+        changed = true;
+        kept.push(rest.join(','));
+        continue;
+      }
+    }
+    kept.push(p);
   }
   if (!changed) return { changed: false, value: header };
   return { changed: true, value: kept.length > 0 ? kept.join('; ') : undefined };

@@ -108,6 +108,12 @@ describe('cookies', () => {
     expect(cookieValues('x_stepgate_session=1; stepgate_sessionx=2', 'stepgate_session')).toEqual([]);
   });
 
+  it("upstreamCookie cuts one of stepgate's cookies on a second Cookie line (joined with ',') and keeps other values' commas", () => {
+    expect(upstreamCookie('lang=en,stepgate_session=abc; b=2', 'sg')).toEqual({ changed: true, value: 'lang=en; b=2' });
+    expect(upstreamCookie('prefs=a,b; stepgate_device=d', 'sg')).toEqual({ changed: true, value: 'prefs=a,b' });
+    expect(upstreamCookie('prefs=a,b, SG=x', 'sg')).toEqual({ changed: true, value: 'prefs=a,b' });
+  });
+
   const name = fc.oneof(
     fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/),
     fc.constantFrom('stepgate_session', 'stepgate_device', 'STEPGATE_DEVICE', 'stepgate_state_abc', 'sg', 'SG', 'Stepgate_x'),
