@@ -7,7 +7,7 @@
  * CPU per request (from /proc: h2load's as this process' reaped children), and the server's
  * collections (--trace-gc). It asks whether the client's own cost and its number of processes on
  * the shared cores set the no-op's tail (bench/README.md, "(h) open-loop latency: the client's part").
- * Needs `npm run build` for stepgate; both servers run with the launcher's V8 flags, as in (h).
+ * Needs `npm run build` for stepgate, which runs with the launcher's V8 flags, as in (h) (the no-op with V8's defaults).
  *
  *   node --import tsx bench/open-loop-setups.ts   (BENCH_SETUPS=3x10,1x10,2x10, BENCH_SETUPS_RATE=3000,
  *     BENCH_SETUPS_SERVER=noop|stepgate, BENCH_SECONDS=1.5, BENCH_ROUNDS=5; `chrt -r 10` on a shared machine)
@@ -68,7 +68,7 @@ const config = join(work, 'stepgate.yaml');
 writeFileSync(config, configYaml(issuer.jwksUri, `127.0.0.1:${port}`));
 const args =
   SERVER === 'noop'
-    ? [...launchFlags(), '--trace-gc', '--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${port}`]
+    ? ['--trace-gc', '--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${port}`]
     : [...launchFlags(), '--trace-gc', 'dist/cli.js', 'serve', '--config', config];
 const server = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, STEPGATE_METRICS_LISTEN: 'off' } });
 const markCompacts: number[] = [];

@@ -153,12 +153,14 @@ interface Child {
  */
 const SERVE_FLAGS = process.env.BENCH_SERVE_FLAGS !== undefined ? process.env.BENCH_SERVE_FLAGS.split(/\s+/).filter(Boolean) : launchFlags();
 
-// The no-op gets stepgate's V8 flags too: with V8's defaults its young generation is smaller than
-// the launcher's 32 MiB semi-space, so at high rates it collected more often and (h)'s reference was
-// the weaker server (tail43b: open-loop maximum 14,700 req/s against stepgate's 18,700). Same
-// runtime on both sides leaves stepgate's own work as the difference.
+// BENCH_NOOP_SERVE_FLAGS=1 gives the no-op stepgate's V8 flags too. Not the default: in (a) on
+// 2026-12-07 the no-op with them spent 85 CPU µs per request against stepgate's 58 (mix 1.45 by
+// CPU), and with V8's defaults 47 against 45 fifteen minutes later (1.08): they are stepgate's
+// tuning and slow grpc-js down, so the reference stays at V8's defaults (bench/README.md, session 44).
+const NOOP_SERVE_FLAGS = process.env.BENCH_NOOP_SERVE_FLAGS === '1';
+
 function withServeFlags(args: string[]): string[] {
-  if (!args.includes('dist/cli.js') && !args.some((a) => a.endsWith('noop-server.ts'))) return args;
+  if (!args.includes('dist/cli.js') && !(NOOP_SERVE_FLAGS && args.some((a) => a.endsWith('noop-server.ts')))) return args;
   const name = (f: string) => f.split('=')[0]!.replace(/_/g, '-');
   const given = new Set(args.map(name));
   return [...SERVE_FLAGS.filter((f) => !given.has(name(f))), ...args];

@@ -120,7 +120,7 @@ try {
     servers.push(await start(name, dir, [...launchFlags(), 'dist/cli.js', 'serve', '--config', config], port, { STEPGATE_METRICS_LISTEN: `127.0.0.1:${await freePort()}` }));
   }
   const noopPort = await freePort();
-  servers.push(await start('no-op', ROOT, [...launchFlags(), '--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort));
+  servers.push(await start('no-op', ROOT, ['--import', 'tsx', join(BENCH, 'noop-server.ts'), `127.0.0.1:${noopPort}`], noopPort));
   for (const s of servers.slice(0, -1)) {
     const client = new RawCheckClient(s.port);
     for (let i = 0; i < 30 && decodeDecision(await client.check(frame.message)).reason === 'jwks_unavailable'; i++) await new Promise((r) => setTimeout(r, 2000));
