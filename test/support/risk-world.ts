@@ -66,11 +66,12 @@ export function asksAtLeast(a: Requirement & { authAfter?: number }, b: Requirem
   );
 }
 
-/** A request (a GET unless `method` says) through the gateway from `ip` (one trusted hop) with user agent `ua`. */
-export function kubeGet(ip: string, ua: string, path = '/api/v1/namespaces/team-a/secrets/db', method = 'GET'): RequestAttributes {
-  const kube = kubeRequestInfo(method, path, '', () => undefined);
+/** A request (a GET unless `method` says) for `target` (a path, `?query` allowed) through the gateway from `ip` (one trusted hop) with user agent `ua`. */
+export function kubeGet(ip: string, ua: string, target = '/api/v1/namespaces/team-a/secrets/db', method = 'GET'): RequestAttributes {
+  const [path, query = ''] = target.split('?') as [string, string?];
+  const kube = kubeRequestInfo(method, path, query, () => undefined);
   return {
-    method, target: path, path, query: '', host: 'kube', authority: 'kube', scheme: 'https',
+    method, target, path, query, host: 'kube', authority: 'kube', scheme: 'https',
     headers: new Map([['x-forwarded-for', ip], ['user-agent', ua]]),
     spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
     contextExtensions: {}, kube, body: undefined, bodyTruncated: false,

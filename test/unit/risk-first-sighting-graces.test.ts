@@ -6,10 +6,9 @@ import type { Identity } from '../../src/core/identity.js';
 import { judge } from '../../src/pipeline/evaluate.js';
 import { storeLimits } from '../../src/pipeline/runtime.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
-import { kubeRequestInfo } from '../../src/request/kube.js';
 import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
-import { aal2Token, BASE, SECRETS } from '../support/risk-world.js';
+import { aal2Token, BASE, kubeGet, SECRETS } from '../support/risk-world.js';
 
 /**
  * Session 44's two levers on a first sighting's bound (src/risk/context-bound.ts), both off by
@@ -40,16 +39,7 @@ const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/abc1234';
 const S = (ms: number) => Math.floor(ms / 1000);
 const token = (authTime: number, sid = 'sid-1'): Identity => aal2Token('pat', authTime, sid);
 
-function req(target: string, method = 'GET'): RequestAttributes {
-  const [path, query = ''] = target.split('?') as [string, string?];
-  const kube = kubeRequestInfo(method, path, query, () => undefined);
-  return {
-    method, target, path, query, host: 'kube', authority: 'kube', scheme: 'https',
-    headers: new Map([['x-forwarded-for', HOME], ['user-agent', KUBECTL]]),
-    spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
-    contextExtensions: {}, kube, body: undefined, bodyTruncated: false,
-  } as RequestAttributes;
-}
+const req = (target: string, method = 'GET'): RequestAttributes => kubeGet(HOME, KUBECTL, target, method);
 
 /** Pat, a platform engineer: signed in at T−40 s at home, works in `team-a` (reads, a Secret) for two hours. */
 function pat(cfg: Config = base) {
