@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SessionCodec } from '../../src/cookies/session.js';
 import { parseKeyList } from '../../src/cookies/keys.js';
-import { AMR, builtServerForFile, freshSubjects, KUBE, officeRound, reason, rules, type Level } from '../support/built-server.js';
+import { AMR, builtServerForFile, freshSubjects, KUBE, officeRound, reason, REFUSED, rules, type Level } from '../support/built-server.js';
 
 /**
  * Session 44's audit of headers sent twice (joined44), against the built server over real gRPC with
@@ -72,6 +72,18 @@ describe("already safe: a credential header sent twice is refused, never read as
       headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-protocol': `base64url.bearer.authorization.k8s.io.${b64(a)}, v5.channel.k8s.io,base64url.bearer.authorization.k8s.io.${b64(b)}` },
     });
     expect(reason(res), rules(res)).toBe('token_malformed');
+  });
+});
+
+describe("already safe: Impersonate-* sent twice (kube runs as the first Impersonate-User line and every group line)", () => {
+  it.each([
+    ['Impersonate-User on two lines, system:admin first', { 'impersonate-user': 'system:admin,bob' }],
+    ['Impersonate-Group on two lines, system:masters second', { 'impersonate-user': 'bob', 'impersonate-group': 'dev,system:masters' }],
+  ])('%s: refused by the impersonation guardrail', async (_what, h) => {
+    const token = await subjects.tokenOf('aal2', 3 * 3600);
+    const res = await send(token, { host: KUBE, path: '/api/v1/namespaces/prod-eu/secrets/db', headers: h });
+    expect(REFUSED, rules(res)).toContain(reason(res));
+    expect(rules(res).split(',')).toContain('guardrail:impersonation_privileged');
   });
 });
 
