@@ -12,16 +12,30 @@ export const OWN_COOKIE_PREFIX = 'stepgate_';
  * The values of every cookie named exactly `name`, in order. Names are compared after trimming
  * blanks, because some application frameworks trim them (`stepgate_session =x` is the session to
  * them); a pair without `=` has no value and is skipped.
+ *
+ * Only for stepgate's own cookies, whose values never hold a ',' (a sealed session is a compact
+ * JWE, base64url and '.'): a ',' in the header is then Envoy's join of two Cookie lines (its
+ * CheckRequest `headers` map joins every repeated header with ','), so the text after it is the
+ * next line's cookie. `stepgate_session=A,stepgate_session=B` is two sessions, which the
+ * duplicate checks (credentials.ts, the step-up callback) must see, not one session
+ * `A,stepgate_session=B` that merely fails to open.
  */
 export function cookieValues(header: string | undefined, name: string): string[] {
   if (header === undefined || !header.includes(name)) return [];
   const out: string[] = [];
   for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) out.push(part.slice(eq + 1).trim());
+    if (part.includes(',')) {
+      for (const piece of part.split(',')) pushValue(out, piece, name);
+    } else {
+      pushValue(out, part, name);
+    }
   }
   return out;
+}
+
+function pushValue(out: string[], pair: string, name: string): void {
+  const eq = pair.indexOf('=');
+  if (eq >= 0 && pair.slice(0, eq).trim() === name) out.push(pair.slice(eq + 1).trim());
 }
 
 /**

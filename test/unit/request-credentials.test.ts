@@ -108,6 +108,19 @@ describe('cookies', () => {
     expect(cookieValues('x_stepgate_session=1; stepgate_sessionx=2', 'stepgate_session')).toEqual([]);
   });
 
+  it("cookieValues reads a cookie on a second Cookie line (Envoy's headers map joins the lines with ','), as the line's own", () => {
+    expect(cookieValues('stepgate_session=a.b,stepgate_session=c.d', 'stepgate_session')).toEqual(['a.b', 'c.d']);
+    expect(cookieValues('lang=en; stepgate_session=a.b,theme=dark', 'stepgate_session')).toEqual(['a.b']);
+    expect(cookieValues('lang=en,stepgate_session=c.d; x=1', 'stepgate_session')).toEqual(['c.d']);
+  });
+
+  it('presentedCredential: two different session cookies on two Cookie lines are credential_ambiguous; the same one twice is that session', () => {
+    expect(presentedCredential(headers({ cookie: 'stepgate_session=a.b,stepgate_session=c.d' }), 'stepgate_session')).toMatchObject({ kind: 'problem', reason: 'credential_ambiguous' });
+    expect(presentedCredential(headers({ cookie: 'lang=en; stepgate_session=a.b,theme=dark; stepgate_session=c.d' }), 'stepgate_session')).toMatchObject({ kind: 'problem', reason: 'credential_ambiguous' });
+    expect(presentedCredential(headers({ cookie: 'stepgate_session=a.b,stepgate_session=a.b' }), 'stepgate_session')).toEqual({ kind: 'session', value: 'a.b' });
+    expect(presentedCredential(headers({ cookie: 'stepgate_session=a.b; lang=en' }), 'stepgate_session')).toEqual({ kind: 'session', value: 'a.b' });
+  });
+
   it("upstreamCookie cuts one of stepgate's cookies on a second Cookie line (joined with ',') and keeps other values' commas", () => {
     expect(upstreamCookie('lang=en,stepgate_session=abc; b=2', 'sg')).toEqual({ changed: true, value: 'lang=en; b=2' });
     expect(upstreamCookie('prefs=a,b; stepgate_device=d', 'sg')).toEqual({ changed: true, value: 'prefs=a,b' });
