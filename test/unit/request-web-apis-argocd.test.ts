@@ -3,6 +3,7 @@ import { compileHostMatcher } from '../../src/core/glob.js';
 import { buildAttributes, type BuiltRequest } from '../../src/request/build.js';
 import { RequestHeaders } from '../../src/request/headers.js';
 import { readArgoCd } from '../../src/request/web-apis-argocd.js';
+import { decodePodLogsQuery, grpcMessage } from '../../src/request/web-apis-argocd-grpc.js';
 
 /**
  * kubernetes.web_apis api `argo-cd` (request/web-apis-argocd.ts), through buildAttributes: the
@@ -199,6 +200,7 @@ describe('argo-cd: PodLogs over gRPC (argocd app logs), its ApplicationPodLogsQu
     ["the CLI's empty namespace", frame(cliLogs(''))],
     ['the namespace twice (proto2 would keep the last)', frame(cliLogs('dev', pbStr(2, 'kube-system')))],
     ['the pod twice', frame(cliLogs('dev', pbStr(13, 'etcd-0')))],
+    ['matchCase (a bool) as an empty string (wrong wire type)', frame([0x8a, 0x01, 0, ...cliLogs('dev')])],
     ['the namespace as a varint (wrong wire type)', frame([...pbStr(13, 'web-0'), ...pbVarint(2, 1)])],
     ['an unknown field as a group (wire type 3)', frame([...cliLogs('dev'), 0xa3, 0x01, 0xa4, 0x01])],
     ['wire type 7', frame([...cliLogs('dev'), 0xa7, 0x01])],
@@ -218,5 +220,23 @@ describe('argo-cd: PodLogs over gRPC (argocd app logs), its ApplicationPodLogsQu
     }
     const b = grpcBuild(frame(cliLogs('kube-system')), 'application/grpc-web', '/argo-cd/application.ApplicationService/PodLogs');
     expect(b.ok && b.attributes.kube).toMatchObject({ verb: 'get', subresource: 'log', namespace: 'kube-system', name: 'web-0' });
+  });
+});
+
+describe('argo-cd gRPC: the framing and the message, read exactly (web-apis-argocd-grpc.ts)', () => {
+  it('one message and nothing after it; not two, not one cut', () => {
+    const one = frame(cliLogs('dev'));
+    expect(grpcMessage(one, 'grpc')).toEqual(Uint8Array.from(cliLogs('dev')));
+    expect(grpcMessage(Uint8Array.from([...one, ...frame(cliLogs('kube-system'))]), 'grpc')).toBeUndefined();
+    expect(grpcMessage(one.subarray(0, one.length - 1), 'grpc')).toBeUndefined();
+    expect(grpcMessage(Uint8Array.of(0, 0, 0, 0), 'grpc')).toBeUndefined();
+    expect(grpcMessage(Uint8Array.of(0, 0, 0, 0, 0), 'grpc')).toEqual(new Uint8Array(0));
+  });
+
+  it('each field once, in its wire type; podName, resourceName and namespace kept', () => {
+    expect(decodePodLogsQuery(Uint8Array.from(cliLogs('dev')))).toEqual({ namespace: 'dev', resourceName: 'web-0' });
+    expect(decodePodLogsQuery(Uint8Array.from([...pbStr(3, 'p'), ...pbStr(2, 'dev')]))).toEqual({ podName: 'p', namespace: 'dev' });
+    expect(decodePodLogsQuery(Uint8Array.from([(8 << 3) | 1, 1, 0, 0, 0, 0, 0, 0, 0, ...pbStr(2, 'dev')]))).toBeUndefined();
+    expect(decodePodLogsQuery(Uint8Array.from([(6 << 3) | 0, 1, ...pbStr(2, 'dev')]))).toBeUndefined();
   });
 });
