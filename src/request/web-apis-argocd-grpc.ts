@@ -1,4 +1,5 @@
-import { Reader, WIRE_LEN, WIRE_VARINT, WireError } from '../guardrails/protobuf/wire.js';
+import { Buffer } from 'node:buffer';
+import { Reader, WIRE_LEN, WIRE_VARINT, WireError } from '../core/protobuf-wire.js';
 
 /**
  * The one gRPC request body Argo CD's CLI sends that stepgate reads: `argocd app logs`'s
