@@ -180,7 +180,7 @@ export function buildAttributes(
       webApi === 'rancher'
         ? readRancher(method, strict.path, strict.query, json)
         : webApi === 'argo-cd'
-          ? readArgoCd(method, strict.path, strict.query, () => textBody(raw.body, raw.bodyTruncated))
+          ? readArgoCd(method, strict.path, strict.query, () => textBody(raw.body, raw.bodyTruncated), () => bytesBody(raw.body, raw.bodyTruncated), headers.get('content-type'))
           : readWebApi(webApi, method, strict.path, json);
     if (reading.kind === 'invalid') return { ok: false, detail: reading.detail };
     if (reading.kind === 'file') fromFile = { namespace: reading.namespace, content: reading.content };
@@ -354,6 +354,13 @@ function asksH2c(upgrade: string | undefined): boolean {
 function textBody(body: Uint8Array | string | undefined, truncated: boolean): string | undefined {
   if (body === undefined || truncated) return undefined;
   return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+}
+
+/** The body's bytes; a string body that lost bytes (Envoy's `body` field, not pack_as_bytes) is none. */
+function bytesBody(body: Uint8Array | string | undefined, truncated: boolean): Uint8Array | undefined {
+  if (body === undefined || truncated) return undefined;
+  if (typeof body !== 'string') return body;
+  return body.includes('\uFFFD') ? undefined : Buffer.from(body, 'utf8');
 }
 
 function jsonBody(body: Uint8Array | string | undefined, truncated: boolean): Record<string, unknown> | undefined {

@@ -1,4 +1,5 @@
 import { resourceOfAnyKind } from './kinds.js';
+import { decodePodLogsQuery, grpcFraming, grpcMessage } from './web-apis-argocd-grpc.js';
 import { tooManyQueryParams, unescape } from './unescape.js';
 import { AMBIGUOUS, field as goField, type WebApiReading } from './web-apis.js';
 
@@ -25,7 +26,9 @@ import { AMBIGUOUS, field as goField, type WebApiReading } from './web-apis.js';
  * clusters, repositories, tokens) has no Kubernetes request of its own that the path names, so it
  * is left to the host's path rules. The same object-level methods over gRPC or gRPC-web
  * (`/application.ApplicationService/PatchResource`, what the CLI sends) carry their target in a
- * protobuf body stepgate does not read: they are refused rather than judged by their path.
+ * protobuf body stepgate does not read: they are refused rather than judged by their path. PodLogs
+ * (`argocd app logs`, routine) is the exception: its ApplicationPodLogsQuery is read
+ * (web-apis-argocd-grpc.ts) and judged as the REST logs route, exactly or not at all.
  *
  * The cluster Argo CD acts on is the application's destination, which no path names: the reading
  * names none, so a request is the host's cluster (`kubernetes.clusters` listing the Argo CD host)
@@ -34,6 +37,8 @@ import { AMBIGUOUS, field as goField, type WebApiReading } from './web-apis.js';
 
 /** A body as text (undefined when absent or cut at the gateway's limit). */
 export type BodyText = () => string | undefined;
+/** A body as its bytes (undefined when absent, cut, or arrived as a string that lost bytes). */
+export type BodyBytes = () => Uint8Array | undefined;
 
 const WEB: WebApiReading = { kind: 'web' };
 
@@ -83,13 +88,14 @@ const GRPC_APPLICATIONS = '/application.ApplicationService/';
 const GRPC_OBJECT_METHODS = new Set(['GetResource', 'PatchResource', 'DeleteResource', 'RunResourceAction', 'RunResourceActionV2', 'PodLogs']);
 
 /** Reads `fullPath` (decoded, as Go's URL.Path; any root path before the route, see argoCdRoute), its raw query and body on an Argo CD host. */
-export function readArgoCd(method: string, fullPath: string, query: string, body: BodyText): WebApiReading {
+export function readArgoCd(method: string, fullPath: string, query: string, body: BodyText, bytes: BodyBytes = () => undefined, contentType?: string): WebApiReading {
   const at = argoCdRoute(fullPath);
   if (at === undefined) return WEB;
   const path = at.route;
   if (path.startsWith(GRPC_APPLICATIONS)) {
     const rpc = path.slice(GRPC_APPLICATIONS.length);
     // grpc-go finds the method by the exact text after the last slash; anything else is unimplemented.
+    if (rpc === 'PodLogs') return grpcPodLogs(method, bytes, contentType);
     return GRPC_OBJECT_METHODS.has(rpc) ? invalid(`ApplicationService/${rpc} over gRPC, whose target object is in a protobuf body stepgate does not read (use the REST API, /api/v1/applications/…)`) : WEB;
   }
   if (tooManyQueryParams(query)) return invalid('a query with more parameters than Go reads');
@@ -117,16 +123,35 @@ export function readArgoCd(method: string, fullPath: string, query: string, body
   if (m === 'GET' && (tail === 'logs' || (segs.length === 4 && segs[1] === 'pods' && segs[3] === 'logs'))) {
     // The pod route's name is the path's; the other names a pod, or a resource whose pods are read.
     const name = segs.length === 4 ? one(q, 'podName') ?? segs[2] : one(q, 'podName') ?? one(q, 'resourceName');
-    const ns = one(q, 'namespace');
-    if (name === MANY || ns === MANY) return invalid('a log request naming its pod or namespace twice');
-    if (ns === undefined || ns === '' || !DNS_LABEL.test(ns)) return invalid('a log request whose namespace cannot be read (Argo CD would read the logs of every namespace the application reaches)');
-    if (name === undefined || name === '' || !OBJECT_NAME.test(name)) return invalid('a log request whose pod or resource cannot be read');
-    return kube('GET', `/api/v1/namespaces/${ns}/pods/${name}/log`);
+    return podLogs(name, one(q, 'namespace'));
   }
   return WEB;
 }
 
 // ------------------------------------------------------------------------------------- routes
+
+/** PodLogs of `name` (a pod, or the resource whose pods are read) in `ns`: the REST routes' and gRPC's one judgement. */
+function podLogs(name: string | undefined | typeof MANY, ns: string | undefined | typeof MANY): WebApiReading {
+  if (name === MANY || ns === MANY) return invalid('a log request naming its pod or namespace twice');
+  if (ns === undefined || ns === '' || !DNS_LABEL.test(ns)) return invalid('a log request whose namespace cannot be read (Argo CD would read the logs of every namespace the application reaches)');
+  if (name === undefined || name === '' || !OBJECT_NAME.test(name)) return invalid('a log request whose pod or resource cannot be read');
+  return kube('GET', `/api/v1/namespaces/${ns}/pods/${name}/log`);
+}
+
+/**
+ * PodLogs over gRPC or gRPC-web (`argocd app logs`): the query in its protobuf body, read exactly
+ * (one uncompressed message, every field once, in its .proto wire type), then judged as the REST
+ * route with the same fields. PodLogs.go: a `podName` takes the place of kind and resourceName.
+ */
+function grpcPodLogs(method: string, bytes: BodyBytes, contentType: string | undefined): WebApiReading {
+  const framing = grpcFraming(contentType);
+  if (method !== 'POST' || framing === undefined) return invalid('ApplicationService/PodLogs that is no gRPC or gRPC-web POST');
+  const raw = bytes();
+  const msg = raw === undefined ? undefined : grpcMessage(raw, framing);
+  const q = msg === undefined ? undefined : decodePodLogsQuery(msg);
+  if (q === undefined) return invalid('ApplicationService/PodLogs over gRPC whose body is absent, cut, compressed, several messages or not one exact ApplicationPodLogsQuery');
+  return podLogs(q.podName ?? q.resourceName, q.namespace);
+}
 
 function terminal(q: GoQuery): WebApiReading {
   const pod = one(q, 'pod');

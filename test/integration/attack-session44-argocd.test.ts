@@ -91,6 +91,27 @@ describe("found (review44): a form POST runs another method's handler (grpc-gate
   });
 });
 
+/** `argocd app logs platform --kind Pod --name <pod> --namespace <ns> -c <c> -f` over gRPC: its ApplicationPodLogsQuery, framed, as raw bytes (pack_as_bytes). */
+const pb = (n: number, v: string): number[] => [(n << 3) | 2, Buffer.byteLength(v), ...Buffer.from(v)];
+const grpcLogs = (ns: string, pod: string, container: string, type = 'application/grpc'): RequestSpec => {
+  const msg = [...pb(1, 'platform'), ...pb(2, ns), ...pb(4, container), 7 << 3, 100, 8 << 3, 1, ...pb(11, 'Pod'), ...pb(12, ''), ...pb(13, pod), ...pb(15, 'argocd')];
+  return { host: ARGOCD, method: 'POST', path: '/application.ApplicationService/PodLogs', headers: { 'content-type': type, te: 'trailers' }, rawBody: Uint8Array.from([0, 0, 0, 0, msg.length, ...msg]) };
+};
+
+describe('found (session 44): `argocd app logs` over gRPC was refused outright; its body is read and judged as the REST route', () => {
+  // PodLogs over gRPC was request_invalid whatever it asked; now its query is read, so the same
+  // logs are judged alike whichever way the CLI sends them (and an unreadable body stays refused).
+  it.each<[string, string]>([
+    ['gRPC', 'application/grpc'],
+    ['gRPC-web', 'application/grpc-web+proto'],
+  ])("kube-system's API server logs over %s: judged as the REST logs route is", async (_what, type) => {
+    const viaGrpc = await send(await signedIn(), grpcLogs('kube-system', 'kube-apiserver-cp-1', 'kube-apiserver', type));
+    const viaRest = await send(await signedIn(), { host: ARGOCD, path: '/api/v1/applications/platform/pods/kube-apiserver-cp-1/logs?namespace=kube-system&container=kube-apiserver&follow=true&tailLines=100&appNamespace=argocd' });
+    expect(reason(viaGrpc), rules(viaGrpc)).not.toBe('request_invalid');
+    expect([reason(viaGrpc), rules(viaGrpc)]).toEqual([reason(viaRest), rules(viaRest)]);
+  });
+});
+
 describe('controls: routine Argo CD use stays allowed', () => {
   // The patch is read in the type its patchType names (the request's own Content-Type is JSON):
   // read as the request's, it would be an unreadable body, asked a hardware key.
@@ -115,6 +136,7 @@ describe('controls: routine Argo CD use stays allowed on the everyday sign-in', 
     ["a Deployment's logs in dev", { host: ARGOCD, path: '/api/v1/applications/payments-dev/logs?appNamespace=argocd&namespace=dev&kind=Deployment&group=apps&resourceName=web&follow=true&tailLines=1000' }],
     ["a live manifest of a dev Deployment", resource('GET', 'namespace=dev&resourceName=web&version=v1&group=apps&kind=Deployment')],
     ['the CLI listing applications over gRPC', grpc('List')],
+    ["`argocd app logs` of a pod in the engineer's own dev namespace, over gRPC", grpcLogs('dev', 'web-0', 'web')],
   ])('%s', async (_what, spec) => {
     const res = await send(await signedIn(), spec);
     expect(reason(res), rules(res)).toBe('allowed');

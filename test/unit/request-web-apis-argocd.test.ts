@@ -3,6 +3,7 @@ import { compileHostMatcher } from '../../src/core/glob.js';
 import { buildAttributes, type BuiltRequest } from '../../src/request/build.js';
 import { RequestHeaders } from '../../src/request/headers.js';
 import { readArgoCd } from '../../src/request/web-apis-argocd.js';
+import { decodePodLogsQuery, grpcMessage } from '../../src/request/web-apis-argocd-grpc.js';
 
 /**
  * kubernetes.web_apis api `argo-cd` (request/web-apis-argocd.ts), through buildAttributes: the
@@ -117,7 +118,6 @@ describe('argo-cd: refused', () => {
     ['POST', '/application.ApplicationService/DeleteResource'],
     ['POST', '/application.ApplicationService/RunResourceActionV2'],
     ['POST', '/application.ApplicationService/GetResource'],
-    ['POST', '/application.ApplicationService/PodLogs'],
     // A terminal whose target cannot be read one way.
     ['GET', '/terminal?pod=web-0&namespace=dev&namespace=kube-system&container=app'],
     ['GET', '/terminal?pod=web-0&container=app'],
@@ -162,5 +162,81 @@ describe('argo-cd: refused', () => {
     // Go (1.17+) drops `namespace=dev;x`; URLSearchParams would read it first.
     const r = readArgoCd('GET', '/terminal', 'pod=web-0&namespace=dev;x&namespace=kube-system&container=app', () => undefined);
     expect(r).toMatchObject({ kind: 'kube', path: expect.stringContaining('/namespaces/kube-system/pods/web-0/exec') });
+  });
+});
+
+/** A protobuf string field (field numbers < 16, strings < 128 bytes: one-byte tag and length). */
+const pbStr = (n: number, v: string): number[] => [(n << 3) | 2, Buffer.byteLength(v), ...Buffer.from(v)];
+const pbVarint = (n: number, v: number): number[] => [n << 3, v];
+const frame = (msg: number[], flag = 0): Uint8Array => Uint8Array.from([flag, 0, 0, msg.length >> 8, msg.length & 0xff, ...msg]);
+/** What `argocd app logs payments-dev --kind Pod --name web-0 --namespace <ns> -c web` sends (ApplicationPodLogsQuery). */
+const cliLogs = (ns: string, extra: number[] = []): number[] => [...pbStr(1, 'payments-dev'), ...pbStr(2, ns), ...pbStr(4, 'web'), ...pbVarint(7, 100), ...pbVarint(8, 1), ...pbStr(11, 'Pod'), ...pbStr(12, ''), ...pbStr(13, 'web-0'), ...pbStr(15, 'argocd'), ...extra];
+
+describe('argo-cd: PodLogs over gRPC (argocd app logs), its ApplicationPodLogsQuery read', () => {
+  const grpcBuild = (body: Uint8Array | string | undefined, type = 'application/grpc', target = '/application.ApplicationService/PodLogs', truncated = false): BuiltRequest =>
+    buildAttributes({ method: 'POST', target, authority: 'argocd.example', scheme: 'https', headers: RequestHeaders.of([['content-type', type], ['te', 'trailers']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body, bodyTruncated: truncated }, [], hosts);
+
+  it.each<[string, Uint8Array | string, string, string, string]>([
+    ['gRPC, resourceName', frame(cliLogs('kube-system')), 'application/grpc', 'kube-system', 'web-0'],
+    ['gRPC, podName over resourceName (PodLogs: a podName replaces kind and resourceName)', frame([...pbStr(1, 'a'), ...pbStr(2, 'dev'), ...pbStr(3, 'web-1'), ...pbStr(13, 'web')]), 'application/grpc+proto', 'dev', 'web-1'],
+    ['gRPC-web', frame(cliLogs('dev')), 'application/grpc-web+proto', 'dev', 'web-0'],
+    ['gRPC-web-text (base64)', Buffer.from(frame(cliLogs('prod-eu'))).toString('base64'), 'application/grpc-web-text', 'prod-eu', 'web-0'],
+    ['an unknown field (gogo keeps it aside) and sinceTime (a message)', frame(cliLogs('dev', [...pbStr(6, '\x08\x01'), 0xf8, 0x01, 0x01])), 'application/grpc', 'dev', 'web-0'],
+    ['the bytes as a string body (Envoy without pack_as_bytes; all ASCII)', Buffer.from(frame(cliLogs('dev'))).toString('latin1'), 'application/grpc', 'dev', 'web-0'],
+  ])('%s: a get of pods/log in its namespace', (_what, body, type, ns, name) => {
+    const b = grpcBuild(body, type);
+    expect(b.ok, JSON.stringify(b)).toBe(true);
+    expect(b.ok && b.attributes.kube).toMatchObject({ verb: 'get', resource: 'pods', subresource: 'log', namespace: ns, name });
+  });
+
+  it.each<[string, Uint8Array | string | undefined, string?, boolean?]>([
+    ['no body', undefined],
+    ['a cut body', frame(cliLogs('dev')), 'application/grpc', true],
+    ['the compressed flag', frame(cliLogs('dev'), 1)],
+    ['two messages', Uint8Array.from([...frame(cliLogs('dev')), ...frame(cliLogs('kube-system'))])],
+    ['a length past the end', frame(cliLogs('dev')).subarray(0, 20)],
+    ['trailing bytes after the message', Uint8Array.from([...frame(cliLogs('dev')), 0])],
+    ['no namespace (every namespace the application reaches)', frame([...pbStr(1, 'a'), ...pbStr(13, 'web-0')])],
+    ["the CLI's empty namespace", frame(cliLogs(''))],
+    ['the namespace twice (proto2 would keep the last)', frame(cliLogs('dev', pbStr(2, 'kube-system')))],
+    ['the pod twice', frame(cliLogs('dev', pbStr(13, 'etcd-0')))],
+    ['matchCase (a bool) as an empty string (wrong wire type)', frame([0x8a, 0x01, 0, ...cliLogs('dev')])],
+    ['the namespace as a varint (wrong wire type)', frame([...pbStr(13, 'web-0'), ...pbVarint(2, 1)])],
+    ['an unknown field as a group (wire type 3)', frame([...cliLogs('dev'), 0xa3, 0x01, 0xa4, 0x01])],
+    ['wire type 7', frame([...cliLogs('dev'), 0xa7, 0x01])],
+    ['field number 0', frame([...cliLogs('dev'), 0x02, 0x00])],
+    ['a name with a slash', frame([...pbStr(2, 'dev'), ...pbStr(3, '../secrets/x')])],
+    ['a string that lost bytes (U+FFFD)', `\0\0\0\0\x05${String.fromCharCode(0x12, 3)}d\uFFFDv`],
+    ['grpc-web-text that is not plain base64', `${Buffer.from(frame(cliLogs('dev'))).toString('base64')}\n`, 'application/grpc-web-text'],
+    ['another content type', frame(cliLogs('dev')), 'application/json'],
+  ])('%s: request_invalid', (_what, body, type = 'application/grpc', truncated = false) => {
+    const b = grpcBuild(body, type, undefined, truncated);
+    expect(b.ok, JSON.stringify(b)).toBe(false);
+  });
+
+  it('the other object-level methods stay refused with a readable body; PodLogs under a root path is read too', () => {
+    for (const rpc of ['GetResource', 'PatchResource', 'DeleteResource', 'RunResourceAction', 'RunResourceActionV2']) {
+      expect(grpcBuild(frame(cliLogs('dev')), 'application/grpc', `/application.ApplicationService/${rpc}`).ok, rpc).toBe(false);
+    }
+    const b = grpcBuild(frame(cliLogs('kube-system')), 'application/grpc-web', '/argo-cd/application.ApplicationService/PodLogs');
+    expect(b.ok && b.attributes.kube).toMatchObject({ verb: 'get', subresource: 'log', namespace: 'kube-system', name: 'web-0' });
+  });
+});
+
+describe('argo-cd gRPC: the framing and the message, read exactly (web-apis-argocd-grpc.ts)', () => {
+  it('one message and nothing after it; not two, not one cut', () => {
+    const one = frame(cliLogs('dev'));
+    expect(grpcMessage(one, 'grpc')).toEqual(Uint8Array.from(cliLogs('dev')));
+    expect(grpcMessage(Uint8Array.from([...one, ...frame(cliLogs('kube-system'))]), 'grpc')).toBeUndefined();
+    expect(grpcMessage(one.subarray(0, one.length - 1), 'grpc')).toBeUndefined();
+    expect(grpcMessage(Uint8Array.of(0, 0, 0, 0), 'grpc')).toBeUndefined();
+    expect(grpcMessage(Uint8Array.of(0, 0, 0, 0, 0), 'grpc')).toEqual(new Uint8Array(0));
+  });
+
+  it('each field once, in its wire type; podName, resourceName and namespace kept', () => {
+    expect(decodePodLogsQuery(Uint8Array.from(cliLogs('dev')))).toEqual({ namespace: 'dev', resourceName: 'web-0' });
+    expect(decodePodLogsQuery(Uint8Array.from([...pbStr(3, 'p'), ...pbStr(2, 'dev')]))).toEqual({ podName: 'p', namespace: 'dev' });
+    expect(decodePodLogsQuery(Uint8Array.from([(8 << 3) | 1, 1, 0, 0, 0, 0, 0, 0, 0, ...pbStr(2, 'dev')]))).toBeUndefined();
+    expect(decodePodLogsQuery(Uint8Array.from([(6 << 3) | 0, 1, ...pbStr(2, 'dev')]))).toBeUndefined();
   });
 });
