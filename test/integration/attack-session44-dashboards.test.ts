@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionCodec } from '../../src/cookies/session.js';
 import { parseKeyList } from '../../src/cookies/keys.js';
-import { AMR, builtServerForFile, freshSubjects, KUBE, officeRound, reason, REFUSED, rules, type Level } from '../support/built-server.js';
+import { AMR, builtServerForFile, builtServerWithSessions, freshSubjects, KUBE, officeRound, reason, REFUSED, rules, type Level } from '../support/built-server.js';
 import { checkRequest, CONTENT_TYPES, type RequestSpec } from '../support/requests.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 
@@ -18,19 +18,7 @@ import { startRedis, type RedisServer } from '../support/redis.js';
  * first presented it (pipeline/console-sessions.ts).
  */
 
-const KEYS = `k1:${randomBytes(32).toString('base64url')}`;
-const ISSUER_LINE = /issuer: (http:\/\/127\.0\.0\.1:\d+)\n/;
-const server = builtServerForFile(
-  'session44a',
-  (yaml) => {
-    const issuer = ISSUER_LINE.exec(yaml)![1]!;
-    return yaml.replace(
-      'stepup:\n',
-      `stepup:\n  oidc: { issuer: ${issuer}, client_id: stepgate, client_secret_env: SG_CLIENT_SECRET, redirect_uri: http://auth.localhost:8080/.stepgate/callback, allow_insecure_http: true }\n  session: { keys_env: SG_SESSION_KEYS }\n`,
-    );
-  },
-  { SG_CLIENT_SECRET: 'session44a-client-secret', SG_SESSION_KEYS: KEYS },
-);
+const { server, keys: KEYS } = builtServerWithSessions('session44a');
 const subjects = freshSubjects(() => server().issuer, 'session44a');
 const { send } = officeRound(server, subjects);
 

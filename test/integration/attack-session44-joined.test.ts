@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SessionCodec } from '../../src/cookies/session.js';
 import { parseKeyList } from '../../src/cookies/keys.js';
-import { AMR, builtServerForFile, freshSubjects, KUBE, officeRound, reason, REFUSED, rules, type Level } from '../support/built-server.js';
+import { AMR, builtServerWithSessions, freshSubjects, KUBE, officeRound, reason, REFUSED, rules, type Level } from '../support/built-server.js';
 
 /**
  * Session 44's audit of headers sent twice (joined44), against the built server over real gRPC with
@@ -12,19 +11,7 @@ import { AMR, builtServerForFile, freshSubjects, KUBE, officeRound, reason, REFU
  * upstream's; the rows below pin what each does when it arrives joined.
  */
 
-const KEYS = `k1:${randomBytes(32).toString('base64url')}`;
-const ISSUER_LINE = /issuer: (http:\/\/127\.0\.0\.1:\d+)\n/;
-const server = builtServerForFile(
-  'session44j',
-  (yaml) => {
-    const issuer = ISSUER_LINE.exec(yaml)![1]!;
-    return yaml.replace(
-      'stepup:\n',
-      `stepup:\n  oidc: { issuer: ${issuer}, client_id: stepgate, client_secret_env: SG_CLIENT_SECRET, redirect_uri: http://auth.localhost:8080/.stepgate/callback, allow_insecure_http: true }\n  session: { keys_env: SG_SESSION_KEYS }\n`,
-    );
-  },
-  { SG_CLIENT_SECRET: 'session44j-client-secret', SG_SESSION_KEYS: KEYS },
-);
+const { server, keys: KEYS } = builtServerWithSessions('session44j');
 const subjects = freshSubjects(() => server().issuer, 'session44j');
 const { send, signedIn } = officeRound(server, subjects);
 const codec = new SessionCodec({ cookie_name: 'stepgate_session', lifetime_seconds: 3600, keys_env: 'SG_SESSION_KEYS' }, parseKeyList(KEYS, 'SG_SESSION_KEYS'));

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,6 +107,29 @@ export function builtServerForFile(prefix: string, site?: (yaml: string) => stri
     await server?.close();
   });
   return () => server!;
+}
+
+const ISSUER_LINE = /issuer: (http:\/\/127\.0\.0\.1:\d+)\n/;
+
+/**
+ * builtServerForFile with stepgate's own step-up session turned on (an OIDC client at the test
+ * issuer, a fresh session key): for rows about the session cookie beside other credentials.
+ * `keys` is the key list, so a test can seal sessions of its own with the same key.
+ */
+export function builtServerWithSessions(prefix: string): { server: () => BuiltServer; keys: string } {
+  const keys = `k1:${randomBytes(32).toString('base64url')}`;
+  const server = builtServerForFile(
+    prefix,
+    (yaml) => {
+      const issuer = ISSUER_LINE.exec(yaml)![1]!;
+      return yaml.replace(
+        'stepup:\n',
+        `stepup:\n  oidc: { issuer: ${issuer}, client_id: stepgate, client_secret_env: SG_CLIENT_SECRET, redirect_uri: http://auth.localhost:8080/.stepgate/callback, allow_insecure_http: true }\n  session: { keys_env: SG_SESSION_KEYS }\n`,
+      );
+    },
+    { SG_CLIENT_SECRET: `${prefix}-client-secret`, SG_SESSION_KEYS: keys },
+  );
+  return { server, keys };
 }
 
 export type Level = 'aal1' | 'aal2' | 'aal3';
