@@ -60,7 +60,7 @@ export class DeviceCookies {
     if (id !== undefined) return id;
     // Rare: the first does not verify. The others, in order (the first again costs a memo hit).
     let seen = 0;
-    for (const part of header!.split(';')) {
+    for (const part of header!.split(/[;,]/)) {
       const eq = part.indexOf('=');
       if (eq < 0 || part.slice(0, eq).trim() !== DEVICE_COOKIE) continue;
       if (++seen > 4) break;

@@ -73,9 +73,15 @@ export function cookieHeader(name: string, value: string, o: CookieOptions): str
   return h;
 }
 
+const SEMICOLON = 0x3b;
+const COMMA = 0x2c;
+
 /**
  * The first value of cookie `name` in a Cookie header, or undefined. A plain scan: this runs on
- * the Check path for every request without an Authorization header.
+ * the Check path for every request without an Authorization header. Only for stepgate's own
+ * cookies, whose values never hold a ',': a ',' is then Envoy's join of two HTTP/1.1 Cookie lines
+ * (its CheckRequest `headers` map joins a repeated header with ','; HTTP/2's crumbled cookies it
+ * joins with "; " itself), so it ends a value and may start a pair, as in request/cookies.ts.
  */
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (header === undefined) return undefined;
@@ -86,10 +92,11 @@ export function cookieValue(header: string | undefined, name: string): string | 
     const before = at === 0 ? ';' : header[at - 1];
     const after = header[at + name.length];
     // Only a whole name at the start of a pair: `x_stepgate_session=` is another cookie.
-    if ((before === ';' || before === ' ') && after === '=') {
+    if ((before === ';' || before === ' ' || before === ',') && after === '=') {
       const start = at + name.length + 1;
-      const end = header.indexOf(';', start);
-      return header.slice(start, end < 0 ? header.length : end).trim();
+      let end = start;
+      while (end < header.length && header.charCodeAt(end) !== SEMICOLON && header.charCodeAt(end) !== COMMA) end++;
+      return header.slice(start, end).trim();
     }
     from = at + name.length;
   }

@@ -54,6 +54,17 @@ describe('device cookie', () => {
     expect(cookies.fromCookieHeader(`${Array.from({ length: 10 }, () => `stepgate_device=${gone}`).join('; ')}`, ALICE)).toBeUndefined();
   });
 
+  it('reads the device cookie on a second Cookie line (Envoy joins HTTP/1.1 lines with a comma)', () => {
+    const { value } = cookies.issue(ALICE);
+    const id = value.split('.')[1];
+    expect(cookies.fromCookieHeader(`a=1; b=2,stepgate_device=${value}`, ALICE)).toBe(id);
+    expect(cookies.fromCookieHeader(`stepgate_device=${value},a=1; b=2`, ALICE)).toBe(id);
+    expect(cookies.fromCookieHeader(`a=1, stepgate_device=${value}; c=3`, ALICE)).toBe(id);
+    const gone = new DeviceCookies(parseKeyList(`z:${k2}`, 'K'), undefined).issue(ALICE).value;
+    expect(cookies.fromCookieHeader(`stepgate_device=${gone},stepgate_device=${value}`, ALICE)).toBe(id);
+    expect(cookies.fromCookieHeader(`a=1,x_stepgate_device=${value}`, ALICE)).toBeUndefined();
+  });
+
   it('names a device only for the subject whose step-up it was issued in', () => {
     // A cookie from mallory's own step-up, planted in alice's browser from a sibling subdomain,
     // is no device of alice's (her next step-up then gets its own), and alice's is none of mallory's.
