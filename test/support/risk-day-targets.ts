@@ -35,6 +35,7 @@ import { SITE as D32_SITE, workday32 } from './workday32.js';
 import { SITE as D33_SITE, workday33 } from './workday33.js';
 import { SITE as D34_SITE, workday34 } from './workday34.js';
 import { workday35 } from './workday35.js';
+import { A36, workday36 } from './workday36.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -48,7 +49,7 @@ import { workday35 } from './workday35.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -410,6 +411,18 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // their home, the Secrets they rotated that morning: the rotation made them familiar.
   "a guest invitation sent in the rush to a look-alike of the IR firm's domain: the attacker's own genuine guest account, own two factors and network, sweeps as a consultant does, then reads Secrets",
   "malware on plat-1's laptop (home, plat-1's kubectl and hardware-key sign-in) re-reads the production Secrets plat-1 rotated that morning, one every 45 s",
+  // Day 36 (docs/risk.md, "Day 36: what it found"), open findings, `it.fails` in
+  // risk-day36-findings.test.ts. The handover insider (every seed both ways: asked at most, at the
+  // 8-hour freshness or a namespace a fresh server had not seen them in, which they answer): an
+  // on-call lists every production namespace's Secrets and ConfigMaps at a person's pace, in the
+  // namespaces, kinds and hours of their own work. The supply-chain push (with the warm-up day every
+  // seed, without it 341 and 343): a compromised dependency of the release CLI, a minute after the
+  // release manager's sign-in, redefines a production Argo CD application with an image from an
+  // unlisted registry: argocd-app-changes asks two factors within 15 minutes, which the sign-in is,
+  // and nothing reads the application's images (without warm-up the CLI's first request after
+  // Chrome is ua_family_change on 342, 344, 345).
+  A36.insider,
+  A36.supply,
 ]);
 
 
@@ -444,6 +457,12 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
  * replay without warm-up): the victim has no history there, so the newcomer allowance applies.
  */
 const NOT_STOPPED_WITHOUT_HISTORY = new Set([
+  // Day 36 (docs/risk.md, "Day 36: what it found"): dev-b2's unlocked laptop on the new hire's desk
+  // reads payments' production Secret (request 2, unfamiliar_namespace, every seed with the warm-up
+  // day and 341, 343, 344 without it). On 342 and 345 without warm-up, dev-b2 had answered an
+  // unfamiliar_namespace ask of their own in the half hour before: the fresh sign-in's grace
+  // (unfamiliar_namespace.grace_namespaces) covers payments-prod too (day 7's class).
+  A36.desk,
   // Day 34 (docs/risk.md, "Day 34: what it found"): the next user of the audit firm's shared VDI
   // in a customer auditor's signed-in session lists production Secrets: unfamiliar_kind with a day
   // of history (request 2, every seed); on a fresh server the history is too young for it, and
@@ -691,6 +710,13 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   'day 24 (workday24.ts)': [
     { cause: 'context: new_network', max: 3, who: ['tech-1', 'tech-2', 'tech-3', 'tech-4'].map((n) => `d24-${n}@larder.example`) },
   ],
+  // Day 36 (docs/risk.md, "Day 36: what it found"), every seed with the warm-up day: the traveller
+  // is asked at BER's airport Wi-Fi, at the Madrid hotel and at the customer's guest network (day
+  // 5's traveller's class): three networks never seen in about six hours. The hotel's is asked a
+  // minute after the traveller's own fresh sign-in there: a sign-in made before a network's first
+  // sighting does not prove it (what stops day 35's AiTM row), so the first sign-in of a sitting on
+  // a new network costs two. The customer's is asked within the hotel's login, as a new network.
+  'day 36 (workday36.ts)': [{ cause: 'context: new_network', max: 3, who: ['d36-se-1@tessaly.example'] }],
 };
 
 /**
@@ -801,7 +827,9 @@ const DAY33_SEEDS = ((narrow && process.env.STEPGATE_DAY33_SEEDS) || '311').spli
 const DAY34_SEEDS = ((narrow && process.env.STEPGATE_DAY34_SEEDS) || '321').split(',').map(Number);
 // One of day 35's five seeds (about 2 s) and seed 331 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY35_SEEDS = ((narrow && process.env.STEPGATE_DAY35_SEEDS) || '331').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35').split(',');
+// One of day 36's five seeds (about 3 s) and seed 341 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY36_SEEDS = ((narrow && process.env.STEPGATE_DAY36_SEEDS) || '341').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -872,6 +900,8 @@ const DAYS = ([
   ['day 34 (workday34.ts)', workday34, 17, DAY34_SEEDS, { site: D34_SITE }],
   // Day 35 too: written as an outside red team would, a company during its own security incident (an infostealer on a laptop, isolated; the IdP revoking every session at 10:00; a secret rotation; incident responders' guest accounts; the IdP's policy tightened at 12:30 to phishing-resistant factors with a new acr), the example as shipped (docs/risk.md, "Day 35").
   ['day 35 (workday35.ts)', workday35, 12, DAY35_SEEDS, {}],
+  // Day 36 too: written as an outside red team would, one on-call rotation across Pune, Berlin and New York (two handovers), a traveller (airport, hotel, a customer's guest network), a laptop replaced mid-day, a new hire's first afternoon, an Argo CD release train and Headlamp beside kubectl, the example as shipped (docs/risk.md, "Day 36").
+  ['day 36 (workday36.ts)', workday36, 13, DAY36_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1242,6 +1272,17 @@ const COLD_BOUND_DAY34 = { perEngineer: 4, within8h: 5, total: 23 };
  * (system-secrets). Over five seeds: 12–13 challenges, 2–3 engineers.
  */
 const COLD_BOUND_DAY35 = { perEngineer: 2, within8h: 2, total: 12 };
+/**
+ * Day 36 without warm-up, seed 341: 14 challenges, 2 engineers asked twice within 8 hours. A server
+ * started that morning has seen nobody anywhere: each engineer's first move to a second network
+ * within one login is asked (new_network: Pune's developers going home, the Berlin afternoon at
+ * home, New York's evening, the traveller at the hotel and again at the customer's guest network);
+ * the three on-calls' first sensitive actions in a production namespace more than the grace after
+ * the sign-in (unfamiliar_namespace, a working set begun that morning: oc-p twice), the release
+ * manager's release-train CLI after Chrome in one login (ua_family_change), and the 8-hour
+ * freshness of Secrets (policy).
+ */
+const COLD_BOUND_DAY36 = { perEngineer: 2, within8h: 2, total: 14 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1277,6 +1318,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 33 (workday33.ts)', workday33, 311, { site: D33_SITE }, COLD_BOUND_DAY33],
   ['day 34 (workday34.ts)', workday34, 321, { site: D34_SITE }, COLD_BOUND_DAY34],
   ['day 35 (workday35.ts)', workday35, 331, {}, COLD_BOUND_DAY35],
+  ['day 36 (workday36.ts)', workday36, 341, {}, COLD_BOUND_DAY36],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**
