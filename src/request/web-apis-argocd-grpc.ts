@@ -99,3 +99,115 @@ export function decodePodLogsQuery(msg: Uint8Array): PodLogsQuery | undefined {
   }
   return out;
 }
+
+// ------------------------------------------------------------------- object-level requests
+
+/**
+ * The request messages of the ApplicationService methods that act on one live object, as the
+ * `argocd` CLI sends them (`app get-resource`, `app patch-resource`, `app delete-resource`,
+ * `app actions run`). Field numbers and types are argo-cd's server/application/application.proto
+ * at commit 224b75af210188ef7763c47ac4a9f95a7d3da79e (the file's last change, 2026-05-28; proto2):
+ *
+ * - GetResource takes an ApplicationResourceRequest: 1 name, 2 namespace, 3 resourceName,
+ *   4 version, 5 group, 6 kind, 7 appNamespace, 8 project (strings).
+ * - PatchResource, an ApplicationResourcePatchRequest: 1–6 as above, 7 patch, 8 patchType,
+ *   9 appNamespace, 10 project (strings).
+ * - DeleteResource, an ApplicationResourceDeleteRequest: 1–6, 7 force and 8 orphan (bools),
+ *   9 appNamespace, 10 project.
+ * - RunResourceAction, a ResourceActionRunRequest: 1–6, 7 action, 8 appNamespace, 9 project.
+ * - RunResourceActionV2 (what `argocd app actions run` sends first), a ResourceActionRunRequestV2:
+ *   as v1, and 10 resourceActionParameters, a repeated ResourceActionParameters (1 name, 2 value,
+ *   both strings and required).
+ *
+ * `required` in the .proto is enforced by the gogo-generated Unmarshal
+ * (pkg/apiclient/application/application.pb.go returns RequiredNotSetError), so a message missing
+ * one is no request Argo CD acts on, and refused here as well.
+ *
+ * These are read stricter than PodLogs' query: a field this reading does not know is refused, not
+ * skipped. They change the cluster, and a field added in a later Argo CD (a dry run, a
+ * subresource, a server-side apply) could change what the same fields do; until it is read, the
+ * request stays refused (the REST API is read by name and keeps working).
+ */
+
+/** How a field is laid out: a string, a varint (bool), or a repeated message read by its own layout. */
+type FieldSpec = { readonly wire: 'string'; readonly key: string } | { readonly wire: 'varint' } | { readonly wire: 'messages'; readonly of: MessageSpec };
+
+interface MessageSpec {
+  readonly fields: ReadonlyMap<number, FieldSpec>;
+  readonly required: readonly number[];
+}
+
+/** The fields of a message read, by the .proto's field name. */
+export type ObjectRequest = Readonly<Record<string, string>>;
+
+const str = (key: string): FieldSpec => ({ wire: 'string', key });
+const BOOL: FieldSpec = { wire: 'varint' };
+
+/** Fields 1–6, shared by every object-level request: the application and the object it names. */
+const OBJECT: readonly (readonly [number, FieldSpec])[] = [
+  [1, str('name')],
+  [2, str('namespace')],
+  [3, str('resourceName')],
+  [4, str('version')],
+  [5, str('group')],
+  [6, str('kind')],
+];
+const OBJECT_REQUIRED = [1, 3, 4, 6];
+
+const spec = (more: readonly (readonly [number, FieldSpec])[], required: readonly number[] = []): MessageSpec => ({
+  fields: new Map([...OBJECT, ...more]),
+  required: [...OBJECT_REQUIRED, ...required],
+});
+
+const PARAMETER: MessageSpec = { fields: new Map([[1, str('name')], [2, str('value')]]), required: [1, 2] };
+
+/** The object-level methods whose request is read, by gRPC method name. */
+export const OBJECT_REQUESTS: ReadonlyMap<string, MessageSpec> = new Map([
+  ['GetResource', spec([[7, str('appNamespace')], [8, str('project')]])],
+  ['PatchResource', spec([[7, str('patch')], [8, str('patchType')], [9, str('appNamespace')], [10, str('project')]], [7, 8])],
+  ['DeleteResource', spec([[7, BOOL], [8, BOOL], [9, str('appNamespace')], [10, str('project')]])],
+  ['RunResourceAction', spec([[7, str('action')], [8, str('appNamespace')], [9, str('project')]], [7])],
+  ['RunResourceActionV2', spec([[7, str('action')], [8, str('appNamespace')], [9, str('project')], [10, { wire: 'messages', of: PARAMETER }]], [7])],
+]);
+
+/**
+ * Decodes one of OBJECT_REQUESTS' messages, or undefined when any part of it cannot be read one
+ * way: a field twice (a repeated message excepted), in another wire type, unknown, or a required
+ * one missing; a nested message is read by the same rules.
+ */
+export function decodeObjectRequest(msg: Uint8Array, layout: MessageSpec): ObjectRequest | undefined {
+  try {
+    return readMessage(new Reader(msg, 0, msg.length), layout);
+  } catch (e) {
+    if (e instanceof WireError) return undefined;
+    throw e;
+  }
+}
+
+function readMessage(r: Reader, layout: MessageSpec): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  const seen = new Set<number>();
+  while (!r.done) {
+    const n = r.tag();
+    const f = layout.fields.get(n);
+    if (f === undefined) return undefined;
+    if (f.wire === 'messages') {
+      if (r.wire !== WIRE_LEN) return undefined;
+      const [s, e] = r.span();
+      if (readMessage(new Reader(r.buf, s, e), f.of) === undefined) return undefined;
+      seen.add(n);
+      continue;
+    }
+    // proto2 keeps the last of a repeated scalar; two values are two readings, so refused.
+    if (seen.has(n)) return undefined;
+    seen.add(n);
+    if (f.wire === 'varint') {
+      if (r.wire !== WIRE_VARINT) return undefined;
+      r.varint();
+    } else {
+      if (r.wire !== WIRE_LEN) return undefined;
+      out[f.key] = r.string();
+    }
+  }
+  return layout.required.every((n) => seen.has(n)) ? out : undefined;
+}

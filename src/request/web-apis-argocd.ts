@@ -1,5 +1,5 @@
 import { resourceOfAnyKind } from './kinds.js';
-import { decodePodLogsQuery, grpcFraming, grpcMessage } from './web-apis-argocd-grpc.js';
+import { decodeObjectRequest, decodePodLogsQuery, grpcFraming, grpcMessage, OBJECT_REQUESTS } from './web-apis-argocd-grpc.js';
 import { tooManyQueryParams, unescape } from './unescape.js';
 import { AMBIGUOUS, field as goField, type WebApiReading } from './web-apis.js';
 
@@ -26,9 +26,8 @@ import { AMBIGUOUS, field as goField, type WebApiReading } from './web-apis.js';
  * clusters, repositories, tokens) has no Kubernetes request of its own that the path names, so it
  * is left to the host's path rules. The same object-level methods over gRPC or gRPC-web
  * (`/application.ApplicationService/PatchResource`, what the CLI sends) carry their target in a
- * protobuf body stepgate does not read: they are refused rather than judged by their path. PodLogs
- * (`argocd app logs`, routine) is the exception: its ApplicationPodLogsQuery is read
- * (web-apis-argocd-grpc.ts) and judged as the REST logs route, exactly or not at all.
+ * protobuf body: it is read (web-apis-argocd-grpc.ts) and judged as the REST route with the same
+ * fields, exactly or not at all (an unreadable body is refused, never judged by its path).
  *
  * The cluster Argo CD acts on is the application's destination, which no path names: the reading
  * names none, so a request is the host's cluster (`kubernetes.clusters` listing the Argo CD host)
@@ -84,9 +83,6 @@ export function argoCdFormFallback(method: string, path: string, contentType: st
 
 const GRPC_APPLICATIONS = '/application.ApplicationService/';
 
-/** ApplicationService methods that act on one live object (or a pod's logs): their target is in the protobuf body. */
-const GRPC_OBJECT_METHODS = new Set(['GetResource', 'PatchResource', 'DeleteResource', 'RunResourceAction', 'RunResourceActionV2', 'PodLogs']);
-
 /** Reads `fullPath` (decoded, as Go's URL.Path; any root path before the route, see argoCdRoute), its raw query and body on an Argo CD host. */
 export function readArgoCd(method: string, fullPath: string, query: string, body: BodyText, bytes: BodyBytes = () => undefined, contentType?: string): WebApiReading {
   const at = argoCdRoute(fullPath);
@@ -96,7 +92,7 @@ export function readArgoCd(method: string, fullPath: string, query: string, body
     const rpc = path.slice(GRPC_APPLICATIONS.length);
     // grpc-go finds the method by the exact text after the last slash; anything else is unimplemented.
     if (rpc === 'PodLogs') return grpcPodLogs(method, bytes, contentType);
-    return GRPC_OBJECT_METHODS.has(rpc) ? invalid(`ApplicationService/${rpc} over gRPC, whose target object is in a protobuf body stepgate does not read (use the REST API, /api/v1/applications/…)`) : WEB;
+    return OBJECT_REQUESTS.has(rpc) ? grpcObject(rpc, method, bytes, contentType) : WEB;
   }
   if (tooManyQueryParams(query)) return invalid('a query with more parameters than Go reads');
   const q = goQuery(query);
@@ -113,13 +109,13 @@ export function readArgoCd(method: string, fullPath: string, query: string, body
   if (segs.some((s) => s === '' || s === '.' || s === '..')) return invalid('an empty or dot segment');
   const tail = segs.slice(1).join('/');
   if (tail === 'resource') {
-    if (m === 'GET') return getResource(q);
-    if (m === 'DELETE') return onObject(q, (p) => kube('DELETE', p));
-    if (m === 'POST') return patchResource(q, body);
+    if (m === 'GET') return getResource(fromQuery(q));
+    if (m === 'DELETE') return onObject(fromQuery(q), (p) => kube('DELETE', p));
+    if (m === 'POST') return restPatch(q, body);
     return WEB;
   }
-  if (tail === 'resource/actions' && m === 'POST') return action(q, body, false);
-  if (tail === 'resource/actions/v2' && m === 'POST') return action(q, body, true);
+  if (tail === 'resource/actions' && m === 'POST') return restAction(q, body, false);
+  if (tail === 'resource/actions/v2' && m === 'POST') return restAction(q, body, true);
   if (m === 'GET' && (tail === 'logs' || (segs.length === 4 && segs[1] === 'pods' && segs[3] === 'logs'))) {
     // The pod route's name is the path's; the other names a pod, or a resource whose pods are read.
     const name = segs.length === 4 ? one(q, 'podName') ?? segs[2] : one(q, 'podName') ?? one(q, 'resourceName');
@@ -169,32 +165,68 @@ function terminal(q: GoQuery): WebApiReading {
   return kube('POST', `/api/v1/namespaces/${ns}/pods/${pod}/exec?container=${container}&command=${encodeURIComponent(command)}&stdin=true&stdout=true&stderr=true&tty=true`);
 }
 
-function getResource(q: GoQuery): WebApiReading {
-  const kind = one(q, 'kind');
-  const group = one(q, 'group') ?? '';
+/**
+ * GetResource, PatchResource, DeleteResource, RunResourceAction[V2] over gRPC or gRPC-web (the
+ * `argocd` CLI's `app get-resource`, `patch-resource`, `delete-resource`, `actions run`): the
+ * request message read exactly (one uncompressed message, every field once, known, in its .proto
+ * wire type, the required ones present), then judged as the REST route with the same fields.
+ */
+function grpcObject(rpc: string, method: string, bytes: BodyBytes, contentType: string | undefined): WebApiReading {
+  const framing = grpcFraming(contentType);
+  if (method !== 'POST' || framing === undefined) return invalid(`ApplicationService/${rpc} that is no gRPC or gRPC-web POST`);
+  const raw = bytes();
+  const msg = raw === undefined ? undefined : grpcMessage(raw, framing);
+  const m = msg === undefined ? undefined : decodeObjectRequest(msg, OBJECT_REQUESTS.get(rpc)!);
+  if (m === undefined) return invalid(`ApplicationService/${rpc} over gRPC whose body is absent, cut, compressed, several messages or not one exact request message`);
+  const get: Field = (k) => m[k];
+  switch (rpc) {
+    case 'GetResource':
+      return getResource(get);
+    case 'DeleteResource':
+      return onObject(get, (p) => kube('DELETE', p));
+    case 'PatchResource':
+      // The patch is the field itself here (REST: the body, as a JSON string); both are required.
+      return patchResource(get, m.patch!);
+    default:
+      return runAction(get, m.action!);
+  }
+}
+
+function getResource(get: Field): WebApiReading {
+  const kind = get('kind');
+  const group = get('group') ?? '';
   // replaceSecretValues: a core Secret's values (and sensitive annotations) come back masked.
   if (kind === 'Secret' && group === '') return WEB;
-  return onObject(q, (p) => kube('GET', p));
+  return onObject(get, (p) => kube('GET', p));
 }
 
 /** The patch types kube-apiserver accepts (Argo CD passes `patchType` through as types.PatchType). */
 const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 
-function patchResource(q: GoQuery, body: BodyText): WebApiReading {
-  const type = one(q, 'patchType');
+/** PatchResource over REST: the object and patchType from the query, the patch the body (a JSON string). */
+function restPatch(q: GoQuery, body: BodyText): WebApiReading {
+  const text = body();
+  // Absent or cut: left to the guardrails as it came (their unreadable- or missing-body effect).
+  if (text === undefined) return patchResource(fromQuery(q), undefined);
+  // grpc-gateway decodes the body into the string field `patch`: the body is a JSON string.
+  let patch: unknown;
+  try {
+    patch = JSON.parse(text);
+  } catch {
+    patch = undefined;
+  }
+  return patchResource(fromQuery(q), typeof patch === 'string' ? patch : NOT_A_PATCH);
+}
+
+const NOT_A_PATCH = Symbol('not a patch');
+
+/** PatchResource, REST's or gRPC's: the object's PATCH with `patch` in its `patchType` (undefined: the body was not received). */
+function patchResource(get: Field, patch: string | undefined | typeof NOT_A_PATCH): WebApiReading {
+  const type = get('patchType');
   if (type === MANY || type === undefined || !PATCH_TYPES.has(type)) return invalid('a resource patch whose patchType is missing or no patch type kube-apiserver reads');
-  return onObject(q, (p) => {
-    const text = body();
-    // Absent or cut: left to the guardrails as it came (their unreadable- or missing-body effect).
-    if (text === undefined) return kube('PATCH', p);
-    // grpc-gateway decodes the body into the string field `patch`: the body is a JSON string.
-    let patch: unknown;
-    try {
-      patch = JSON.parse(text);
-    } catch {
-      patch = undefined;
-    }
-    if (typeof patch !== 'string') return invalid('a resource patch whose body is not the JSON string of a patch');
+  return onObject(get, (p) => {
+    if (patch === undefined) return kube('PATCH', p);
+    if (patch === NOT_A_PATCH) return invalid('a resource patch whose body is not the JSON string of a patch');
     return { kind: 'kube', method: 'PATCH', path: p, patch: { text: patch, type } };
   });
 }
@@ -209,11 +241,11 @@ const RESTARTABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
  * result it applies to the object (and, for some, objects it creates): the built-in `restart` of a
  * workload is known, any other action's change is not in the request, so it is unseen.
  */
-function action(q: GoQuery, body: BodyText, v2: boolean): WebApiReading {
+function restAction(q: GoQuery, body: BodyText, v2: boolean): WebApiReading {
   const text = body();
   // v1 names its object in the query: with its body absent or cut, the action is unknown, so its
   // change is unseen. v2's object is in the body too: without it there is nothing to judge.
-  if (text === undefined && !v2) return onObject(q, (p, kind) => ({ kind: 'kube', method: 'PATCH', path: p, unseen: `an Argo CD resource action on the ${clip(kind)} whose name (the body) was not received` }));
+  if (text === undefined && !v2) return onObject(fromQuery(q), (p, kind) => ({ kind: 'kube', method: 'PATCH', path: p, unseen: `an Argo CD resource action on the ${clip(kind)} whose name (the body) was not received` }));
   if (text === undefined) return invalid('a resource action (v2) whose body was not received, which names its object');
   let parsed: unknown;
   try {
@@ -224,10 +256,14 @@ function action(q: GoQuery, body: BodyText, v2: boolean): WebApiReading {
   if (v2 && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) return invalid('a resource action whose JSON body cannot be read');
   const from = v2 ? (parsed as Record<string, unknown>) : undefined;
   const given = from === undefined ? parsed : goField(from, 'action');
-  if (typeof given !== 'string' || given === '') return invalid('a resource action whose name cannot be read');
-  const name = given;
-  const fieldOf: Field = from === undefined ? (k) => one(q, k) : (k) => bodyString(from, k);
-  return onObject(fieldOf, (p, kind, group) => {
+  if (typeof given !== 'string') return invalid('a resource action whose name cannot be read');
+  return runAction(from === undefined ? fromQuery(q) : (k) => bodyString(from, k), given);
+}
+
+/** RunResourceAction[V2], REST's or gRPC's: the action `name` on the object `get` names. */
+function runAction(get: Field, name: string): WebApiReading {
+  if (name === '') return invalid('a resource action whose name cannot be read');
+  return onObject(get, (p, kind, group) => {
     if (name === 'restart' && group === 'apps' && RESTARTABLE.has(kind)) {
       const restart = JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '' } } } } });
       return { kind: 'kube', method: 'PATCH', path: p, patch: { text: restart, type: 'application/merge-patch+json' } };
@@ -245,8 +281,7 @@ type Field = (key: string) => string | undefined | typeof MANY;
  * version, group, kind), as the API server path Argo CD's kubectl reaches. A kind outside
  * kinds.ts's table takes the plural kubectl would guess, namespaced when a namespace is given.
  */
-function onObject(q: GoQuery | Field, then: (path: string, kind: string, group: string) => WebApiReading): WebApiReading {
-  const get: Field = typeof q === 'function' ? q : (k) => one(q, k);
+function onObject(get: Field, then: (path: string, kind: string, group: string) => WebApiReading): WebApiReading {
   const ns = get('namespace') ?? '';
   const name = get('resourceName');
   const version = get('version') ?? '';
@@ -264,6 +299,11 @@ function onObject(q: GoQuery | Field, then: (path: string, kind: string, group: 
 }
 
 const MANY = Symbol('many');
+
+/** A route's fields from its query (ApplicationResourceRequest's, as grpc-gateway fills them). */
+function fromQuery(q: GoQuery): Field {
+  return (k) => one(q, k);
+}
 
 /** A query as Go's url.ParseQuery reads it: pairs split at `&`, a pair with `;` or a bad escape dropped. */
 type GoQuery = ReadonlyMap<string, readonly string[]>;

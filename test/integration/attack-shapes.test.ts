@@ -278,8 +278,9 @@ describe('examples/stepgate.yaml: the dashboard admin paths, spelled every way',
   });
 
   // kubernetes.web_apis api argo-cd: the object-level methods over gRPC carry their target in a
-  // protobuf body stepgate does not read (attack-session44-argocd.test.ts has the rest).
-  it('Argo CD: DeleteResource over gRPC-web is refused as request_invalid', async () => {
+  // protobuf body; without it (no with_request_body) there is nothing to judge
+  // (attack-session44-argocd.test.ts has the rest, bodies read and malformed).
+  it('Argo CD: DeleteResource over gRPC-web without its body is refused as request_invalid', async () => {
     const as = await weak(`argo-${argoRow++}@example.com`);
     expect(reasonOf(await send('POST', '/application.ApplicationService/DeleteResource', { ...BROWSER, 'content-type': 'application/grpc-web+proto' }, 'argocd.localhost', as))).toBe('request_invalid');
   });

@@ -3,7 +3,7 @@ import { compileHostMatcher } from '../../src/core/glob.js';
 import { buildAttributes, type BuiltRequest } from '../../src/request/build.js';
 import { RequestHeaders } from '../../src/request/headers.js';
 import { readArgoCd } from '../../src/request/web-apis-argocd.js';
-import { decodePodLogsQuery, grpcMessage } from '../../src/request/web-apis-argocd-grpc.js';
+import { decodeObjectRequest, decodePodLogsQuery, grpcMessage, OBJECT_REQUESTS } from '../../src/request/web-apis-argocd-grpc.js';
 
 /**
  * kubernetes.web_apis api `argo-cd` (request/web-apis-argocd.ts), through buildAttributes: the
@@ -214,7 +214,7 @@ describe('argo-cd: PodLogs over gRPC (argocd app logs), its ApplicationPodLogsQu
     expect(b.ok, JSON.stringify(b)).toBe(false);
   });
 
-  it('the other object-level methods stay refused with a readable body; PodLogs under a root path is read too', () => {
+  it("the object-level methods refuse a PodLogs query (its fields are not theirs); PodLogs under a root path is read too", () => {
     for (const rpc of ['GetResource', 'PatchResource', 'DeleteResource', 'RunResourceAction', 'RunResourceActionV2']) {
       expect(grpcBuild(frame(cliLogs('dev')), 'application/grpc', `/application.ApplicationService/${rpc}`).ok, rpc).toBe(false);
     }
@@ -238,5 +238,113 @@ describe('argo-cd gRPC: the framing and the message, read exactly (web-apis-argo
     expect(decodePodLogsQuery(Uint8Array.from([...pbStr(3, 'p'), ...pbStr(2, 'dev')]))).toEqual({ podName: 'p', namespace: 'dev' });
     expect(decodePodLogsQuery(Uint8Array.from([(8 << 3) | 1, 1, 0, 0, 0, 0, 0, 0, 0, ...pbStr(2, 'dev')]))).toBeUndefined();
     expect(decodePodLogsQuery(Uint8Array.from([(6 << 3) | 0, 1, ...pbStr(2, 'dev')]))).toBeUndefined();
+  });
+});
+
+/**
+ * What the `argocd` CLI sends for an object-level method: the message's fields in field order as
+ * the gogo-generated Marshal writes them (1 name … 6 kind, then the method's own).
+ */
+const cliObject = (ns: string, name: string, kind: string, group: string, rest: number[] = [], version = 'v1'): number[] => [
+  ...pbStr(1, 'payments-dev'),
+  ...pbStr(2, ns),
+  ...pbStr(3, name),
+  ...pbStr(4, version),
+  ...pbStr(5, group),
+  ...pbStr(6, kind),
+  ...rest,
+];
+/** A string field of any length (two-byte lengths for patches). */
+const pbLong = (n: number, v: string): number[] => {
+  const b = Buffer.from(v);
+  return b.length < 128 ? [(n << 3) | 2, b.length, ...b] : [(n << 3) | 2, (b.length & 0x7f) | 0x80, b.length >> 7, ...b];
+};
+const PRIV = '{"spec":{"template":{"spec":{"containers":[{"name":"c","securityContext":{"privileged":true}}]}}}}';
+const SMP = 'application/strategic-merge-patch+json';
+const get = (ns: string, name: string, kind = 'Deployment', group = 'apps'): number[] => cliObject(ns, name, kind, group, [...pbStr(7, 'argocd'), ...pbStr(8, 'payments')]);
+const patch = (ns: string, name: string, text: string, type = SMP): number[] => cliObject(ns, name, 'Deployment', 'apps', [...pbLong(7, text), ...pbLong(8, type), ...pbStr(9, 'argocd')]);
+const del = (ns: string, name: string, kind = 'Deployment', group = 'apps'): number[] => cliObject(ns, name, kind, group, [...pbVarint(7, 0), ...pbVarint(8, 1), ...pbStr(9, 'argocd')]);
+const runV1 = (ns: string, name: string, action: string): number[] => cliObject(ns, name, 'Deployment', 'apps', [...pbStr(7, action), ...pbStr(8, 'argocd')]);
+const param = (k: string, v: string): number[] => pbStr(10, String.fromCharCode(...pbStr(1, k), ...pbStr(2, v)));
+const runV2 = (ns: string, name: string, action: string, params: number[] = []): number[] => cliObject(ns, name, 'Deployment', 'apps', [...pbStr(7, action), ...pbStr(8, 'argocd'), ...params]);
+
+describe('argo-cd: the object-level methods over gRPC (the argocd CLI), their request message read and judged as REST', () => {
+  const grpcBuild = (rpc: string, body: Uint8Array | string | undefined, type = 'application/grpc', truncated = false, method = 'POST'): BuiltRequest =>
+    buildAttributes({ method, target: `/application.ApplicationService/${rpc}`, authority: 'argocd.example', scheme: 'https', headers: RequestHeaders.of([['content-type', type], ['te', 'trailers']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body, bodyTruncated: truncated }, [], hosts);
+  // The request's own body is the client's (bytes here, JSON there); a patch's body and type are what the guardrails read.
+  const judged = (b: BuiltRequest) => (b.ok ? { kube: b.attributes.kube, patch: b.attributes.bodyType === undefined ? undefined : [b.attributes.body, b.attributes.bodyType], unseen: b.attributes.unseen } : b);
+  const FRAMINGS: [string, (msg: number[]) => Uint8Array | string, string][] = [
+    ['gRPC', (m) => frame(m), 'application/grpc'],
+    ['gRPC-web', (m) => frame(m), 'application/grpc-web+proto'],
+    ['gRPC-web-text', (m) => Buffer.from(frame(m)).toString('base64'), 'application/grpc-web-text'],
+  ];
+
+  // Each gRPC request beside the REST request with the same fields: the two readings are equal.
+  it.each<[string, string, number[], [string, string, string?]]>([
+    ['GetResource of a ConfigMap', 'GetResource', get('prod-eu', 'app-config', 'ConfigMap', ''), ['GET', res('namespace=prod-eu&resourceName=app-config&version=v1&group=&kind=ConfigMap')]],
+    ["DeleteResource of kube-system's coredns", 'DeleteResource', del('kube-system', 'coredns'), ['DELETE', res(DEPLOY)]],
+    ['DeleteResource of a ClusterRoleBinding (cluster-scoped: the namespace ignored)', 'DeleteResource', del('', 'cluster-admin', 'ClusterRoleBinding', 'rbac.authorization.k8s.io'), ['DELETE', res('namespace=&resourceName=cluster-admin&version=v1&group=rbac.authorization.k8s.io&kind=ClusterRoleBinding')]],
+    ['PatchResource, a privileged container', 'PatchResource', patch('prod-eu', 'web', PRIV), ['POST', `${res('namespace=prod-eu&resourceName=web&version=v1&group=apps&kind=Deployment')}&patchType=${encodeURIComponent(SMP)}`, JSON.stringify(PRIV)]],
+    ['PatchResource, a JSON patch', 'PatchResource', patch('dev', 'web', '[{"op":"replace","path":"/spec/replicas","value":3}]', 'application/json-patch+json'), ['POST', `${res('namespace=dev&resourceName=web&version=v1&group=apps&kind=Deployment')}&patchType=application%2Fjson-patch%2Bjson`, JSON.stringify('[{"op":"replace","path":"/spec/replicas","value":3}]')]],
+    ['RunResourceAction restart', 'RunResourceAction', runV1('kube-system', 'coredns', 'restart'), ['POST', `/api/v1/applications/guestbook/resource/actions?${DEPLOY}`, JSON.stringify('restart')]],
+    ['RunResourceActionV2 restart, no parameters', 'RunResourceActionV2', runV2('prod-eu', 'web', 'restart'), ['POST', '/api/v1/applications/guestbook/resource/actions/v2', JSON.stringify({ namespace: 'prod-eu', resourceName: 'web', version: 'v1', group: 'apps', kind: 'Deployment', action: 'restart', resourceActionParameters: [] })]],
+    ['RunResourceActionV2 of a custom action with two parameters (unseen)', 'RunResourceActionV2', runV2('kube-system', 'coredns', 'scale', [...param('replicas', '0'), ...param('reason', 'x')]), ['POST', '/api/v1/applications/guestbook/resource/actions/v2', JSON.stringify({ namespace: 'kube-system', resourceName: 'coredns', version: 'v1', group: 'apps', kind: 'Deployment', action: 'scale', resourceActionParameters: [{ name: 'replicas', value: '0' }, { name: 'reason', value: 'x' }] })]],
+  ])('%s', (_what, rpc, msg, [method, target, body]) => {
+    const rest = judged(build(method, target, body));
+    expect(rest).toHaveProperty('kube.verb');
+    for (const [framing, encode, type] of FRAMINGS) {
+      expect(judged(grpcBuild(rpc, encode(msg), type)), framing).toEqual(rest);
+    }
+  });
+
+  it('the patch is the patch field, judged in its patchType; GetResource of a core Secret stays the web request REST is (its values come back masked)', () => {
+    const b = grpcBuild('PatchResource', frame(patch('prod-eu', 'web', PRIV)), 'application/grpc-web');
+    expect(b.ok && [b.attributes.body, b.attributes.bodyType, b.attributes.kube?.verb, b.attributes.kube?.namespace]).toEqual([PRIV, SMP, 'patch', 'prod-eu']);
+    const secret = grpcBuild('GetResource', frame(get('prod-eu', 'db', 'Secret', '')));
+    expect(secret.ok && secret.attributes.kube).toBeUndefined();
+    expect(judged(secret)).toEqual(judged(build('GET', res('namespace=prod-eu&resourceName=db&version=v1&group=&kind=Secret'))));
+  });
+
+  it.each<[string, string, Uint8Array | string | undefined, string?, boolean?, string?]>([
+    ['no body', 'PatchResource', undefined],
+    ['a cut body (over the gateway limit)', 'PatchResource', frame(patch('dev', 'web', PRIV)), 'application/grpc', true],
+    ['the compressed flag', 'DeleteResource', frame(del('dev', 'web'), 1)],
+    ['two messages (a dev delete, then kube-system)', 'DeleteResource', Uint8Array.from([...frame(del('dev', 'web')), ...frame(del('kube-system', 'coredns'))])],
+    ['a length past the end (truncated)', 'DeleteResource', frame(del('kube-system', 'coredns')).subarray(0, 30)],
+    ['the namespace twice (proto2 would keep the last)', 'DeleteResource', frame([...del('dev', 'web'), ...pbStr(2, 'kube-system')])],
+    ['the patch twice', 'PatchResource', frame([...patch('dev', 'web', '{}'), ...pbLong(7, PRIV)])],
+    ['the action twice', 'RunResourceActionV2', frame([...runV2('dev', 'web', 'restart'), ...pbStr(7, 'scale')])],
+    ['force (a bool) as a string (wrong wire type)', 'DeleteResource', frame(cliObject('dev', 'web', 'Deployment', 'apps', pbStr(7, 'true')))],
+    ['the namespace as a varint (wrong wire type)', 'GetResource', frame([...pbStr(1, 'a'), ...pbVarint(2, 1), ...pbStr(3, 'web'), ...pbStr(4, 'v1'), ...pbStr(6, 'Pod')])],
+    ['a field the .proto does not have', 'PatchResource', frame([...patch('dev', 'web', '{}'), ...pbVarint(11, 1)])],
+    ['field 10 on v1 (only V2 has parameters)', 'RunResourceAction', frame([...runV1('dev', 'web', 'restart'), ...param('a', 'b')])],
+    ['a parameter with a field its message does not have', 'RunResourceActionV2', frame(runV2('dev', 'web', 'restart', pbStr(10, String.fromCharCode(...pbStr(1, 'a'), ...pbStr(2, 'b'), ...pbStr(3, 'c')))))],
+    ['a parameter without its value (required)', 'RunResourceActionV2', frame(runV2('dev', 'web', 'restart', pbStr(10, String.fromCharCode(...pbStr(1, 'a')))))],
+    ['a parameter whose name is given twice', 'RunResourceActionV2', frame(runV2('dev', 'web', 'restart', pbStr(10, String.fromCharCode(...pbStr(1, 'a'), ...pbStr(1, 'b'), ...pbStr(2, 'c')))))],
+    ['no version (required: Argo CD refuses the message)', 'DeleteResource', frame([...pbStr(1, 'a'), ...pbStr(2, 'kube-system'), ...pbStr(3, 'coredns'), ...pbStr(5, 'apps'), ...pbStr(6, 'Deployment')])],
+    ['no patchType', 'PatchResource', frame(cliObject('dev', 'web', 'Deployment', 'apps', pbLong(7, PRIV)))],
+    ['no action', 'RunResourceActionV2', frame(cliObject('dev', 'web', 'Deployment', 'apps'))],
+    ['an empty action', 'RunResourceAction', frame(runV1('dev', 'web', ''))],
+    ['a patchType kube-apiserver does not read', 'PatchResource', frame(patch('dev', 'web', '{}', 'application/json'))],
+    ['a name with a slash', 'GetResource', frame(get('dev', '../secrets/x'))],
+    ['an unknown field as a group (wire type 3)', 'GetResource', frame([...get('dev', 'web'), 0x5b, 0x5c])],
+    ['a GET (no gRPC call)', 'DeleteResource', frame(del('dev', 'web')), 'application/grpc', false, 'GET'],
+    ['another content type', 'DeleteResource', frame(del('dev', 'web')), 'application/json'],
+    ['grpc-web-text that is not plain base64', 'DeleteResource', `${Buffer.from(frame(del('dev', 'web'))).toString('base64')}\n`, 'application/grpc-web-text'],
+  ])('%s (%s): request_invalid', (_what, rpc, body, type = 'application/grpc', truncated = false, method = 'POST') => {
+    const b = grpcBuild(rpc, body, type, truncated, method);
+    expect(b.ok, JSON.stringify(b)).toBe(false);
+  });
+
+  it('ListResourceActions (a GET in REST, no object request of its own there) stays a web request, as REST', () => {
+    const b = grpcBuild('ListResourceActions', frame(get('kube-system', 'coredns')));
+    expect(b.ok && b.attributes.kube).toBeUndefined();
+  });
+
+  it('decodeObjectRequest: the fields by name, repeated parameters allowed, each scalar once', () => {
+    expect(decodeObjectRequest(Uint8Array.from(runV2('dev', 'web', 'restart', [...param('a', '1'), ...param('a', '2')])), OBJECT_REQUESTS.get('RunResourceActionV2')!)).toEqual({
+      name: 'payments-dev', namespace: 'dev', resourceName: 'web', version: 'v1', group: 'apps', kind: 'Deployment', action: 'restart', appNamespace: 'argocd',
+    });
+    expect(decodeObjectRequest(Uint8Array.from([...get('dev', 'web'), ...pbStr(8, 'other')]), OBJECT_REQUESTS.get('GetResource')!)).toBeUndefined();
   });
 });
