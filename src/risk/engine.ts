@@ -169,6 +169,14 @@ export class RiskEngine {
   private readonly carried = new Map<string, Map<string, number>>();
   private carryCount = 0;
   /**
+   * subject → client certificate (device id) → login → when a request with them last came
+   * (`certificate_nearby.move_after_seconds`, movedWith): kept only with that key set, nested so
+   * that a Check with a certificate builds no key string. `usedCount` logins in all. Per process,
+   * as `carried`.
+   */
+  private readonly usedWith = new Map<string, Map<string, Map<string, number>>>();
+  private usedCount = 0;
+  /**
    * The store keys of each identity (subjectKey, the login's session), built once per Identity
    * object: the token cache hands out the same object for every Check with that token, so its
    * keys are the same strings every time, whose hashes V8 keeps, instead of a concatenation to
@@ -286,6 +294,46 @@ export class RiskEngine {
   private carriedBy(subject: string, key: string, nowMs: number): boolean {
     const at = this.carried.get(subject)?.get(key);
     return at !== undefined && nowMs >= at && nowMs - at < this.o.risk.known_ttl_seconds * 1000;
+  }
+
+  /**
+   * Whether this request's client certificate, in this login, proved a network anywhere (a carry
+   * proof, any /16) and was last used, with this login, at least `afterMs` ago
+   * (`certificate_nearby.move_after_seconds`): the laptop left one network and arrived at another.
+   * A copy of the key and token used while the laptop works is in use within minutes of the
+   * laptop's own requests, which keep the time fresh. Asked before this request is recorded.
+   */
+  private movedWith(subject: string, deviceId: string, session: string, nowMs: number, afterMs: number): boolean {
+    const last = this.usedWith.get(subject)?.get(deviceId)?.get(session);
+    return last !== undefined && nowMs - last >= afterMs && this.carriedBy(subject, anyCarryKey(deviceId, session), nowMs);
+  }
+
+  /** Records the use of a certificate in a login for movedWith: bounded per subject and in all (cleared). */
+  private usedNow(subject: string, deviceId: string, session: string, nowMs: number): void {
+    let byDevice = this.usedWith.get(subject);
+    if (byDevice === undefined) {
+      if (this.usedCount >= 10_000) {
+        this.usedWith.clear();
+        this.usedCount = 0;
+      }
+      this.usedWith.set(subject, (byDevice = new Map<string, Map<string, number>>()));
+    }
+    let logins = byDevice.get(deviceId);
+    if (logins === undefined) {
+      if (byDevice.size >= MAX_CARRIES) {
+        for (const l of byDevice.values()) this.usedCount -= l.size;
+        byDevice.clear();
+      }
+      byDevice.set(deviceId, (logins = new Map<string, number>()));
+    }
+    if (!logins.has(session)) {
+      if (logins.size >= MAX_CARRIES) {
+        logins.delete(logins.keys().next().value!);
+        this.usedCount--;
+      }
+      this.usedCount++;
+    }
+    logins.set(session, nowMs);
   }
 
   /**
@@ -666,6 +714,12 @@ export class RiskEngine {
     // the key is built off the common path, where the network is known.
     const carry = history.prefixKnown ? '' : carryKey(p.near.carry, device, obs.session);
     p.certificateNearby = carry !== '' && !p.certificateRoams && history.deviceKnown && this.carriedBy(obs.subject, carry, nowMs);
+    const moveMs = this.o.risk.learn.certificate_nearby.move_after_seconds * 1000;
+    if (moveMs > 0 && device.strength === 'certificate' && device.id !== '' && obs.session !== '') {
+      p.certificateMoved = carry !== '' && !p.certificateRoams && !p.certificateNearby && history.deviceKnown && this.movedWith(obs.subject, device.id, obs.session, nowMs, moveMs);
+      // Every use counts, refused ones too: a copy retried beside the laptop keeps the time fresh.
+      this.usedNow(obs.subject, device.id, obs.session, nowMs);
+    }
     p.listCovered = listCovered(work, who, this.o.risk.signals.cluster_secret_list_grace_seconds, this.learnLevel);
     const ctx: SignalContext = p;
     const cfg = this.o.risk.signals;
@@ -697,7 +751,7 @@ export class RiskEngine {
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
     const proves = degraded ? undefined : this.levelToProve(who, obs.subject, nowMs);
-    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || (ungracedNamespace(p.action.namespace, this.ungracedTiers) && p.work !== undefined && matureHistory(p.work, obs.nowMs, this.o.risk.signals)), p.readObject, p.family, p.kind, p.revokedAt > 0);
+    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || (ungracedNamespace(p.action.namespace, this.ungracedTiers) && p.work !== undefined && matureHistory(p.work, obs.nowMs, this.o.risk.signals)), p.readObject, p.family, p.kind, p.revokedAt > 0);
     return {
       ok: true,
       requirement,
@@ -1070,7 +1124,11 @@ export class RiskEngine {
   /** After an allow: the proven parts of the context become known, off the response path. */
   learned(l: Learnable, nowMs: number): void {
     try {
-      if (l.carry !== undefined && l.carry !== '') this.carries(l.subject, l.carry, nowMs);
+      if (l.carry !== undefined && l.carry !== '') {
+        this.carries(l.subject, l.carry, nowMs);
+        // The same proof, whatever its /16, for move_after_seconds (movedWith).
+        if (this.o.risk.learn.certificate_nearby.move_after_seconds > 0) this.carries(l.subject, l.carry.slice(0, l.carry.lastIndexOf('\n')) + ANY_WIDER, nowMs);
+      }
       if (l.level !== undefined && this.o.store.proveLevel !== undefined) {
         let m = this.levelsProven.get(l.subject);
         if (m === undefined) {
@@ -1275,6 +1333,14 @@ export function carryKey(carry: string, device: Device, session: string): string
   return `${device.id}\n${session}\n${carry}`;
 }
 
+/** The last part of a carry key that stands for any /16 or /48 (movedWith). */
+const ANY_WIDER = '\n*';
+
+/** The key of a certificate and login's proof of a network anywhere (movedWith). */
+function anyCarryKey(deviceId: string, session: string): string {
+  return `${deviceId}\n${session}${ANY_WIDER}`;
+}
+
 /**
  * What an allow teaches, with the certificate_nearby proof it makes: only a request whose network
  * it made known (the login's own proof there, not a known network used again: a phished sign-in
@@ -1361,6 +1427,7 @@ interface Assessing extends SignalContext, WorkObservation {
   roamedIn: string;
   certificateRoams: boolean;
   certificateNearby: boolean;
+  certificateMoved: boolean;
   /** A cluster-wide Secret list the sign-in in use covers (listCovered). */
   listCovered: boolean;
   /** answeredBurst moved a count's crossing back to the step-up a sign-in answered. */
@@ -1446,6 +1513,7 @@ function assessing(
     roamedIn: '',
     certificateRoams: false,
     certificateNearby: false,
+    certificateMoved: false,
     listCovered: false,
     answered: false,
     strongest: undefined,

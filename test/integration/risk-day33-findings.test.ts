@@ -258,6 +258,38 @@ describe("risk.learn.certificate_roams on (the lever's price on day 33)", () => 
   });
 });
 
+describe('risk.learn.certificate_nearby.move_after_seconds 1800 (session 45; not in the example for its price)', () => {
+  const s = exampleServiceForFile({ edit: (y) => SITE(y).replace('certificate_nearby: { enabled: true }', 'certificate_nearby: { enabled: true, move_after_seconds: 1800 }') });
+  const { send, routine } = findingRequests(s, { host: API, source: HOME, ua: KUBECTL, firstDay: WED, secondDay: THU });
+
+  // dev-4 (every seed with the warm-up day: over the target by the hotel, then the venue): the
+  // hotel's Wi-Fi before breakfast is asked and proven by the sign-in made there; the conference
+  // venue, another provider's /16 an hour later, is carried by that certificate and that login.
+  it("the venue an hour after the hotel is not asked; a copy beside the laptop is; the copy after the laptop's pause is not (the price)", async () => {
+    const sub = 'd33f-dev-4@kestrel.example';
+    const cert = await certificateFor(`${sub}'s MacBook`, sub, WED - 2 * 86_400_000);
+    await routine(orgLogin(sub, `${sub}:wed`, WED - 40_000), WED, work, { principal: cert });
+    const morning = orgLogin(sub, `${sub}:thu`, THU - 40_000);
+    await routine(morning, THU, work, { principal: cert });
+    const at = THU + 2 * H;
+    expect(contextOf(await send(morning, at, 'GET', '/api/v1/namespaces/data-prod/pods?limit=500', { source: HOTEL, principal: cert }))).toBe('new_network');
+    const hotel = orgLogin(sub, `${sub}:hotel`, at + 30_000);
+    await routine(hotel, at + 60_000, work, { source: HOTEL, principal: cert });
+    // A copy of key and token from a residential proxy 10 minutes after the laptop's last request: asked.
+    const beside = await send(hotel, at + 12 * 60_000, 'GET', '/api/v1/namespaces/data-prod/pods?limit=500', { source: RESI_PROXY, principal: cert });
+    expect(contextOf(beside)).toBe('new_network');
+    // The laptop at the venue 60 minutes after its last request (the copy's refusal at +12 min restarted the pause).
+    const venue = await send(hotel, at + 72 * 60_000, 'GET', '/api/v1/namespaces/data-prod/pods?limit=500', { source: VENUE(0), principal: cert });
+    expect(reasonOf(venue), rules(venue)).toBe('allowed');
+    // The price: the same copy after the laptop has been idle 30 minutes, from anywhere.
+    const copy = await send(hotel, at + 110 * 60_000, 'GET', '/api/v1/namespaces/data-prod/pods?limit=500', { source: VPS, principal: cert });
+    expect(reasonOf(copy), rules(copy)).toBe('allowed');
+    // Without the key nothing changes: certificate_missing binds the token alone.
+    const alone = await send(hotel, at + 111 * 60_000, 'GET', '/api/v1/namespaces/data-prod/pods?limit=500', { source: VPS });
+    expect(reasonOf(alone), rules(alone)).toBe('auth_too_old');
+  });
+});
+
 describe("risk.signals.unfamiliar_namespace.grace_production_secrets false (session 44; not in the example for its price)", () => {
   const s = exampleServiceForFile({ edit: (y) => SITE(y).replace('    unfamiliar_kind: { kinds: [secret_read, proxy, pod_copy] }\n', '    unfamiliar_kind: { kinds: [secret_read, proxy, pod_copy] }\n    unfamiliar_namespace: { grace_production_secrets: false }\n') });
   const { send, routine } = findingRequests(s, { host: API, source: HOME, ua: KUBECTL, firstDay: WED, secondDay: THU });

@@ -140,6 +140,13 @@ export const riskSchema = z.strictObject({
           enabled: z.boolean().default(false),
           ipv4_prefix: z.number().int().min(8).max(31).default(16),
           ipv6_prefix: z.number().int().min(16).max(127).default(48),
+          /**
+           * 0: off. Otherwise the same certificate and login, proven together on one network, carry
+           * to a network of any /16 reached after neither was used for this long (the laptop left
+           * the hotel for the venue): a copy used beside the laptop while it works is in use within
+           * minutes of it, and is asked as before (engine.ts certificateMoved).
+           */
+          move_after_seconds: z.number().int().min(0).max(86_400).default(0),
         })
         .prefault({}),
     })
@@ -310,6 +317,7 @@ export const RISK_APPLY = {
   'risk.learn.certificate_nearby.enabled': 'live',
   'risk.learn.certificate_nearby.ipv4_prefix': 'live',
   'risk.learn.certificate_nearby.ipv6_prefix': 'live',
+  'risk.learn.certificate_nearby.move_after_seconds': 'live',
   'risk.signals.new_ip': 'live',
   'risk.signals.new_network': 'live',
   'risk.signals.trusted_network': 'live',

@@ -38,6 +38,11 @@ export interface SignalContext {
    */
   readonly certificateNearby?: boolean;
   /**
+   * A new network of any /16, reached by a client certificate that proved another network in this
+   * very login, after neither was used for `certificate_nearby.move_after_seconds` (engine.ts movedWith).
+   */
+  readonly certificateMoved?: boolean;
+  /**
    * A first Secret list across all namespaces, in a cluster worked in, that the sign-in in use
    * covers under `cluster_secret_list_grace_seconds` at the learning level (engine.ts listCovered):
    * it weighs nothing. Never without the key.

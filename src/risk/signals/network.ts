@@ -45,6 +45,9 @@ export const networkSignal: Signal = (ctx, cfg, out) => {
   } else if (ctx.certificateNearby === true) {
     // The train's or the tether's carrier NAT moved the laptop to the next /24 (engine.ts carriedBy).
     if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new network ${a.prefix}, next to one this client certificate proved in this sign-in` });
+  } else if (ctx.certificateMoved === true) {
+    // The laptop left the network its certificate and login proved, and arrived here after a pause (engine.ts movedWith).
+    if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new network ${a.prefix}, reached after a pause by a client certificate that proved another network in this sign-in` });
   } else if (cfg.new_network > 0) {
     out.push({ code: 'new_network', weight: cfg.new_network, detail: `address ${a.ip} in network ${a.prefix}, never seen for this subject` });
   }
