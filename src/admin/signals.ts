@@ -200,6 +200,10 @@ function subjectOf(s: unknown, t: Transmitter): NamedSubject | string {
       const iss = str(o.iss);
       const sub = str(o.sub);
       if (!iss || !sub) return 'an iss_sub subject needs iss and sub';
+      // A transmitter bound to one issuer (subject_issuer) speaks for that issuer's subjects only:
+      // the people's IdP naming a cluster's service account, or another tenant's user, would sign
+      // out (and make new to the risk engine) someone it has no say over.
+      if (t.subject_issuer !== undefined && iss !== t.subject_issuer) return `the transmitter speaks for subjects of ${clientText(t.subject_issuer, 120)} only (subject_issuer)`;
       return { user: { kind: 'subject', subject: sub, issuer: iss }, session: undefined };
     }
     case 'email': {
