@@ -43,6 +43,23 @@ describe('readEvent: keep_history per event type', () => {
   }
 });
 
+describe('readEvent: a transmitter speaks for its subject_issuer only', () => {
+  const other = { format: 'iss_sub', iss: 'https://kubernetes.default.svc.cluster.local', sub: 'system:serviceaccount:ci:deployer' };
+  it.each<[string, Record<string, unknown>]>([
+    ['an iss_sub of another issuer', { events: { [EVENT_TYPES.accountDisabled]: { subject: other } } }],
+    ['a complex subject whose user is of another issuer', { events: { [EVENT_TYPES.sessionRevoked]: { subject: { format: 'complex', user: other } } } }],
+    ['sub_id naming another issuer', { events: { [EVENT_TYPES.credentialCompromise]: {} }, sub_id: other }],
+  ])('%s is refused with the reason, never acted on', (_what, payload) => {
+    expect(readEvent(payload, TX, false)).toMatch(/speaks for subjects of https:\/\/idp\.example only/);
+  });
+
+  it('without subject_issuer, an iss_sub is revoked at the issuer it names', () => {
+    const { subject_issuer: _, ...anyIssuer } = TX;
+    const e = readEvent({ events: { [EVENT_TYPES.accountDisabled]: { subject: other } } }, anyIssuer, false) as ReadEvent;
+    expect(e.action).toEqual({ kind: 'subject', subject: other.sub, issuer: other.iss });
+  });
+});
+
 describe('incident.shared_signals.keep_history in the config', () => {
   const signals = (extra: string) =>
     `  shared_signals:\n    audience: https://sg.example/.stepgate/ssf/events\n${extra}    transmitters:\n      - issuer: ${TX.issuer}\n        jwks_uri: ${TX.jwks_uri}\n`;
