@@ -161,7 +161,7 @@ describe('admin API: tokens of the admin group that prove no admin sign-in', () 
       return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'rs256-1', jwk: await exportJWK(publicKey) }).sign(privateKey);
     }, 401, 'token_invalid'],
     ["a token of the cluster's service-account issuer naming the admin group", () => adminToken({ iss: K8S, aud: [K8S] }), 403, 'admin_issuer'],
-  ])('%s: %i %s, and nothing is revoked', async (_what, make, status, code) => {
+  ])('%s: refused with its code, and nothing is revoked', async (_what, make, status, code) => {
     const victim = subjects.subject();
     const r = await call(`${ADMIN}/revocations`, { method: 'POST', headers: { authorization: `Bearer ${await make()}`, 'content-type': 'application/json' }, body: revokeBody(victim) });
     expect(r.status).toBe(status);
@@ -322,6 +322,20 @@ describe('Shared Signals: what a transmitter may name', () => {
     expect(r.status).toBe(400);
     expect(json(r).err).toBe('invalid_request');
     expect((await revocations()).map((x) => x.subject)).not.toContain(victim);
+  });
+
+  // The example's issuers name people by `sub` (subject_claim's default); RFC 9493's email format
+  // names them by a claim stepgate does not key revocations on. Where the IdP's sub is an opaque id
+  // (Okta's 00u…, Entra's oid), the event is answered 202 and signs nobody out. Refusing email
+  // subjects would break IdPs whose sub is the address (the receiver's own tests), and matching the
+  // email claim needs it kept on every cached identity: a design choice for the lead.
+  it.fails("an email subject for a person whose sub is an opaque id: either refused (400) or the person's token is refused after the 202, never a 202 that signs nobody out", async () => {
+    const email = subjects.subject();
+    const token = await server().issuer.token({ sub: `00u${Math.random().toString(36).slice(2, 12)}`, email, acr: 'urn:stepgate:aal1', amr: AMR.aal1, auth_time: now() - 600 });
+    expect(reason(await send(token, { host: KUBE, path: '/api/v1/namespaces/dev/pods' }))).toBe('allowed');
+    const r = await pushSet(await setToken({ [DISABLED]: { subject: { format: 'email', email } } }));
+    if (r.status === 202) expect(reason(await send(token, { host: KUBE, path: '/api/v1/namespaces/dev/pods' }))).toBe('credential_revoked');
+    else expect(json(r).err).toBe('invalid_request');
   });
 
   it.each<[string, () => Promise<string>, string]>([
