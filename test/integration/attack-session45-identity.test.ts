@@ -444,3 +444,60 @@ describe('step-up links: return targets', () => {
     expect(r.body).toContain('https://kube.localhost/api/v1/namespaces');
   });
 });
+
+describe('the bearer token on the Check: where it is and how it is spelled', () => {
+  const SECRET = '/api/v1/namespaces/prod-eu/secrets/db';
+  /** A fresh hardware-key sign-in of a new subject: what would read the Secret if it were taken. */
+  const strong = () => subjects.tokenOf('aal3', 60);
+
+  it.each<[string, string]>([
+    ['access_token', 'access_token'],
+    ['token', 'token'],
+    ['id_token', 'id_token'],
+  ])('a fresh hardware-key token in ?%s= and no Authorization is no credential: token_missing', async (_what, param) => {
+    const res = await send(undefined, { host: KUBE, path: `${SECRET}?${param}=${await strong()}` });
+    expect(reason(res)).toBe('token_missing');
+  });
+
+  it('a one-factor token in Authorization beside a hardware-key one in the query: judged on the header (acr_insufficient)', async () => {
+    const weak = await signedIn('aal1', 600);
+    const res = await send(weak, { host: KUBE, path: `${SECRET}?access_token=${await strong()}` });
+    expect(reason(res)).toBe('acr_insufficient');
+  });
+
+  it.each<[string, (t: string) => string]>([
+    ['a no-break space after Bearer', (t) => `Bearer\u00a0${t}`],
+    ['a tab after Bearer', (t) => `Bearer\t${t}`],
+    ['a Cyrillic е in Bearer', (t) => `B\u0435arer ${t}`],
+    ['no space at all', (t) => `Bearer${t}`],
+    ['the scheme only', () => 'Bearer'],
+  ])('Authorization with %s carries no credential: token_missing', async (_what, header) => {
+    const res = await send(undefined, { host: KUBE, path: SECRET, headers: { authorization: header(await strong()) } });
+    expect(reason(res)).toBe('token_missing');
+  });
+
+  it.each<[string, (t: string) => string]>([
+    ['a zero-width space after the token', (t) => `Bearer ${t}\u200b`],
+    ['a NUL inside the token', (t) => `Bearer ${t.slice(0, 20)}\u0000${t.slice(20)}`],
+  ])('Authorization with %s is refused as a token (malformed, or its signature does not verify)', async (_what, header) => {
+    const res = await send(undefined, { host: KUBE, path: SECRET, headers: { authorization: header(await strong()) } });
+    expect(['token_malformed', 'token_invalid']).toContain(reason(res));
+  });
+
+  /** The issuer's own key signs this protected header text exactly (duplicate members kept). */
+  async function signedHeader(headerJson: string): Promise<string> {
+    const claims = JSON.parse(Buffer.from((await strong()).split('.')[1]!, 'base64url').toString()) as JWTPayload;
+    const input = `${Buffer.from(headerJson).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const sig = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', server().issuer.keys.get('rs256-1')!.privateKey, new TextEncoder().encode(input));
+    return `${input}.${Buffer.from(sig).toString('base64url')}`;
+  }
+
+  it.each<[string, string, string]>([
+    ['alg repeated, none last', '{"alg":"RS256","kid":"rs256-1","alg":"none"}', 'algorithm_forbidden'],
+    ['kid repeated, an unknown one last', '{"alg":"RS256","kid":"rs256-1","kid":"evil"}', 'key_unknown'],
+    ['typ repeated, logout+jwt last', '{"alg":"RS256","kid":"rs256-1","typ":"JWT","typ":"logout+jwt"}', 'token_invalid'],
+  ])('a protected header with %s, signed by the real key, reads no Secret: %s', async (_what, headerJson, code) => {
+    const res = await send(await signedHeader(headerJson), { host: KUBE, path: SECRET });
+    expect(reason(res)).toBe(code);
+  });
+});
