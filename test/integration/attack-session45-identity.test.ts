@@ -12,7 +12,14 @@ import { http, pageCode, type HttpResult } from '../support/stepup.js';
  * Kubernetes decision and that the earlier rounds left: who may call the admin API and with what
  * (token kinds, group and level spellings, paths, methods, bodies), what a transmitter may name in
  * a Security Event Token, the kubectl plugin's challenge endpoint, and the step-up links' return
- * targets. Rows that held are kept as regression rows with the exact answer.
+ * targets, and the bearer token's place and spelling on the Check. Four were wrong before this
+ * session: a transmitter bound to the people's IdP (subject_issuer) revoked a cluster service
+ * account or another tenant's user named by iss_sub (202), a revoked token still read its
+ * challenges and asks from /.stepgate/v1/challenge (200), an incident id with malformed
+ * percent-encoding was answered 503 state_unavailable (a store failure that was none), and two
+ * tokens in one admin Authorization header were `unauthenticated` rather than `token_malformed`.
+ * One is left `it.fails` (an email-format SET subject for a person whose sub is an opaque id).
+ * Rows that held are kept as regression rows with the exact answer.
  */
 
 const SSF_AUDIENCE = 'https://stepgate.example.com/.stepgate/ssf/events';
