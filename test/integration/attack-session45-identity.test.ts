@@ -194,6 +194,7 @@ describe('admin API: tokens of the admin group that prove no admin sign-in', () 
     ['two factors 20 minutes ago (max_age 900)', { auth_time: now() - 1200 }, 'auth_too_old'],
     ['two factors and no auth_time', { auth_time: undefined }, 'auth_time_missing'],
     ['two factors with amr "mfa" as a string', { acr: 'urn:stepgate:aal1', amr: 'mfa' as never }, 'acr_insufficient'],
+    ['two factors whose auth_time is a minute ago but the token was issued an hour ago (auth_time capped at iat + 300 s)', { iat: now() - 3600, auth_time: now() - 60 }, 'auth_too_old'],
   ])('an admin signed in with %s: 401 %s with an RFC 9470 challenge', async (_what, claims, code) => {
     const r = await call(`${ADMIN}/revocations`, { headers: { authorization: `Bearer ${await adminToken(claims)}` } });
     expect(r.status).toBe(401);
@@ -282,13 +283,13 @@ describe('admin API: paths, methods and bodies', () => {
 });
 
 /** A Security Event Token of the configured transmitter (or as `o` forges it). */
-async function setToken(event: Record<string, unknown>, o: { key?: CryptoKey; header?: Record<string, unknown>; claims?: JWTPayload } = {}): Promise<string> {
+async function setToken(event: Record<string, unknown>, o: { key?: CryptoKey; header?: Record<string, unknown>; claims?: JWTPayload; jti?: string } = {}): Promise<string> {
   return new SignJWT({ events: event, ...o.claims })
     .setProtectedHeader({ alg: 'ES256', kid: 'tx-1', typ: 'secevent+jwt', ...o.header })
     .setIssuer(TRANSMITTER)
     .setAudience(SSF_AUDIENCE)
     .setIssuedAt()
-    .setJti(`session45-${Math.random().toString(36).slice(2)}`)
+    .setJti(o.jti ?? `session45-${Math.random().toString(36).slice(2)}`)
     .sign(o.key ?? tx.privateKey);
 }
 /**
@@ -357,6 +358,17 @@ describe('Shared Signals: what a transmitter may name', () => {
     expect(r.status).toBe(400);
     expect(json(r).err).toBe(err);
     expect((await revocations()).length).toBe(before);
+  });
+
+  it('a jti already received, on a SET with another event about another person: 400, nothing revoked', async () => {
+    const jti = `session45-reused-${Math.random().toString(36).slice(2)}`;
+    const first = await pushSet(await setToken({ [DISABLED]: { subject: { format: 'iss_sub', iss: server().issuer.url, sub: subjects.subject() } } }, { jti }));
+    expect(first.status).toBe(202);
+    const victim = subjects.subject();
+    const again = await pushSet(await setToken({ [SESSION_REVOKED]: { subject: { format: 'iss_sub', iss: server().issuer.url, sub: victim } } }, { jti }));
+    expect(again.status).toBe(400);
+    expect(json(again).description).toMatch(/jti/);
+    expect((await revocations()).map((x) => x.subject)).not.toContain(victim);
   });
 
   it("the attacker's jku was never fetched", () => {
