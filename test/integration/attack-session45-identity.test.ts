@@ -332,6 +332,21 @@ describe('Shared Signals: what a transmitter may name', () => {
     expect((await revocations()).map((x) => x.subject)).not.toContain(victim);
   });
 
+  it("a session named alone (complex, no user), from a transmitter bound to the people's IdP, signs out that IdP's session and not the same sid at the cluster's issuer", async () => {
+    const sid = `sid-${Math.random().toString(36).slice(2)}`;
+    const person = await server().issuer.token({ sub: subjects.subject(), sid, acr: 'urn:stepgate:aal1', amr: AMR.aal1, auth_time: now() - 600 });
+    const sa = `system:serviceaccount:dev:${Math.random().toString(36).slice(2, 10)}`;
+    const workload = await server().issuer.token({ iss: K8S, aud: [K8S], sub: sa, sid, 'kubernetes.io': { namespace: 'dev', serviceaccount: { name: sa.split(':')[3] } }, auth_time: undefined, acr: undefined, amr: undefined, email: undefined });
+    const PODS = '/api/v1/namespaces/dev/pods';
+    const before = reason(await send(workload, { host: KUBE, path: PODS }));
+    expect(reason(await send(person, { host: KUBE, path: PODS }))).toBe('allowed');
+    const r = await pushSet(await setToken({ [SESSION_REVOKED]: { subject: { format: 'complex', session: { format: 'opaque', id: sid } } } }));
+    expect(r.status).toBe(202);
+    expect(reason(await send(person, { host: KUBE, path: PODS }))).toBe('credential_revoked');
+    expect(reason(await send(workload, { host: KUBE, path: PODS }))).toBe(before);
+    expect(before, 'the workload before the event').toBe('allowed');
+  });
+
   // The example's issuers name people by `sub` (subject_claim's default); RFC 9493's email format
   // names them by a claim stepgate does not key revocations on. Where the IdP's sub is an opaque id
   // (Okta's 00u…, Entra's oid), the event is answered 202 and signs nobody out. Refusing email

@@ -22,7 +22,14 @@ describe('readEvent: keep_history per event type', () => {
 
   it('session-revoked of one session revokes that session (nothing to forget either way)', () => {
     const e = readEvent({ events: { [EVENT_TYPES.sessionRevoked]: { subject: { format: 'complex', user: subject, session: { format: 'opaque', id: 'sid-1' } } } } }, TX, true) as ReadEvent;
-    expect(e.action).toEqual({ kind: 'session', session: 'sid-1' });
+    expect(e.action).toEqual({ kind: 'session', session: 'sid-1', issuer: 'https://idp.example' });
+  });
+
+  it('a session named alone is the transmitter\'s subject_issuer\'s session; without subject_issuer, any issuer\'s', () => {
+    const event = { events: { [EVENT_TYPES.sessionRevoked]: { subject: { format: 'complex', session: { format: 'opaque', id: 'sid-2' } } } } };
+    expect((readEvent(event, TX, false) as ReadEvent).action).toEqual({ kind: 'session', session: 'sid-2', issuer: 'https://idp.example' });
+    const { subject_issuer: _, ...anyIssuer } = TX;
+    expect((readEvent(event, anyIssuer, false) as ReadEvent).action).toEqual({ kind: 'session', session: 'sid-2' });
   });
 
   const forgetting: [string, Record<string, unknown>][] = [
