@@ -12,9 +12,10 @@ import { http, pageCode, type HttpResult } from '../support/stepup.js';
  * Kubernetes decision and that the earlier rounds left: who may call the admin API and with what
  * (token kinds, group and level spellings, paths, methods, bodies), what a transmitter may name in
  * a Security Event Token, the kubectl plugin's challenge endpoint, and the step-up links' return
- * targets, and the bearer token's place and spelling on the Check. Four were wrong before this
+ * targets, and the bearer token's place and spelling on the Check. Five were wrong before this
  * session: a transmitter bound to the people's IdP (subject_issuer) revoked a cluster service
- * account or another tenant's user named by iss_sub (202), a revoked token still read its
+ * account or another tenant's user named by iss_sub (202), and a session it named by sid at every
+ * issuer (the cluster's workload with that sid too), a revoked token still read its
  * challenges and asks from /.stepgate/v1/challenge (200), an incident id with malformed
  * percent-encoding was answered 503 state_unavailable (a store failure that was none), and two
  * tokens in one admin Authorization header were `unauthenticated` rather than `token_malformed`.
