@@ -46,7 +46,9 @@ export async function endIncident(rt: Runtime, id: string): Promise<IncidentDoc 
   return v === undefined ? undefined : doc;
 }
 
-export type RevokeInput = { kind: 'subject'; subject: string; issuer?: string | undefined; keepHistory?: boolean | undefined } | { kind: 'session'; session: string };
+export type RevokeInput =
+  | { kind: 'subject'; subject: string; issuer?: string | undefined; keepHistory?: boolean | undefined }
+  | { kind: 'session'; session: string; issuer?: string | undefined };
 
 /**
  * Revokes a subject (every credential authenticated before now) or a session. A subject's
@@ -73,7 +75,16 @@ export async function revoke(rt: Runtime, input: RevokeInput, reason: string, by
           by,
           expires_at: now + ttl,
         }
-      : { id: revocationId('session', input.session), kind: 'session', session: input.session, at: now, reason, by, expires_at: now + ttl };
+      : {
+          id: revocationId('session', input.session, input.issuer),
+          kind: 'session',
+          session: input.session,
+          ...(input.issuer !== undefined ? { issuer: input.issuer } : {}),
+          at: now,
+          reason,
+          by,
+          expires_at: now + ttl,
+        };
   await store.control.put('revocation', { id: doc.id, data: JSON.stringify(doc), expiresAt: doc.expires_at }, now);
   if (input.kind === 'subject' && input.keepHistory !== true) {
     // The risk engine keys subjects by issuer and subject; without an issuer, every configured one.

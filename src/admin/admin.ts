@@ -68,7 +68,10 @@ export async function adminApi(rt: Runtime, r: AdminRequest, log: Logger): Promi
     }
     if (collection === 'incidents' && id !== undefined) {
       if (r.method !== 'DELETE') return notAllowed('DELETE');
-      const doc = await endIncident(rt, decodeURIComponent(id));
+      // An id that does not decode names no incident: it is not a store failure (503) either.
+      const incident = decodedSegment(id);
+      if (incident === undefined) return answer(404, { error: 'not_found', message: 'no such incident in force' });
+      const doc = await endIncident(rt, incident);
       if (doc === undefined) return answer(404, { error: 'not_found', message: 'no such incident in force' });
       audit(rt, log, 'incident.ended', who, { incident: doc.id, reason: doc.reason });
       return answer(200, { incident: doc, ended_at: new Date(now).toISOString() });
@@ -100,7 +103,8 @@ type Refused = AdminResponse & { code: string };
 async function authenticate(rt: Runtime, authorization: string | undefined): Promise<Identity | Refused> {
   const admin = rt.config.incident!.admin;
   const token = bearerToken(authorization);
-  if (typeof token !== 'string') return refused(401, 'unauthenticated', 'an admin bearer token is required');
+  // No bearer credential at all is `unauthenticated`; one that is not a single token says so.
+  if (typeof token !== 'string') return refused(401, token.reason === 'token_missing' ? 'unauthenticated' : token.reason, 'an admin bearer token is required');
   const v = await rt.verifier.verify(token);
   if (!v.ok) return refused(401, v.reason, 'the bearer token was not accepted');
   const who = v.identity;
@@ -204,6 +208,15 @@ function revokeInput(b: Record<string, unknown>): { what: RevokeInput; reason: s
   } catch (err) {
     if (err instanceof Problem) return err.message;
     throw err;
+  }
+}
+
+/** A path segment percent-decoded, or undefined when its encoding is malformed (`%`, `%E0%A4%A`). */
+function decodedSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
   }
 }
 

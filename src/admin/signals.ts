@@ -159,7 +159,7 @@ export function readEvent(payload: JWTPayload, t: Transmitter, keepHistory: bool
   const why = typeof e.reason_admin === 'object' && e.reason_admin !== null ? clientText(String((e.reason_admin as Record<string, unknown>).en ?? ''), 120) || undefined : undefined;
   switch (type) {
     case EVENT_TYPES.sessionRevoked:
-      if (subject.session !== undefined) return { type, action: { kind: 'session', session: subject.session }, why };
+      if (subject.session !== undefined) return { type, action: sessionOf(subject.session, t), why };
       return { type, action: subject.user.kind === 'subject' && keepHistory ? { ...subject.user, keepHistory: true } : subject.user, why };
     case EVENT_TYPES.assuranceLevelChange:
       // Stronger assurance needs nothing from us; weaker (or unsaid) means authenticate afresh.
@@ -192,7 +192,7 @@ function subjectOf(s: unknown, t: Transmitter): NamedSubject | string {
       sid = session.id;
     }
     if (user === undefined && sid === undefined) return 'a complex subject must name a user or a session';
-    return { user: user?.user ?? { kind: 'session', session: sid! }, session: sid };
+    return { user: user?.user ?? sessionOf(sid!, t), session: sid };
   }
   const str = (v: unknown) => (typeof v === 'string' && v !== '' && v.length <= 256 ? v : undefined);
   switch (o.format) {
@@ -200,6 +200,10 @@ function subjectOf(s: unknown, t: Transmitter): NamedSubject | string {
       const iss = str(o.iss);
       const sub = str(o.sub);
       if (!iss || !sub) return 'an iss_sub subject needs iss and sub';
+      // A transmitter bound to one issuer (subject_issuer) speaks for that issuer's subjects only:
+      // the people's IdP naming a cluster's service account, or another tenant's user, would sign
+      // out (and make new to the risk engine) someone it has no say over.
+      if (t.subject_issuer !== undefined && iss !== t.subject_issuer) return `the transmitter speaks for subjects of ${clientText(t.subject_issuer, 120)} only (subject_issuer)`;
       return { user: { kind: 'subject', subject: sub, issuer: iss }, session: undefined };
     }
     case 'email': {
@@ -215,6 +219,14 @@ function subjectOf(s: unknown, t: Transmitter): NamedSubject | string {
     default:
       return `subject format ${clientText(String(o.format), 40)} is not supported (iss_sub, email, opaque, complex)`;
   }
+}
+
+/**
+ * A session the transmitter names: an identity provider's `sid` means nothing at another issuer, so
+ * a transmitter bound to `subject_issuer` revokes that issuer's session of that id alone.
+ */
+function sessionOf(session: string, t: Transmitter): RevokeInput {
+  return t.subject_issuer === undefined ? { kind: 'session', session } : { kind: 'session', session, issuer: t.subject_issuer };
 }
 
 function json(status: number, body: unknown): AdminResponse {

@@ -87,8 +87,10 @@ export class IncidentBoard {
   private subjects = new Map<string, number>();
   /** `issuer\nsubject` → latest revocation time (ms). */
   private issuerSubjects = new Map<string, number>();
-  /** `sid:<sid>` and the raw value → revocation record expiry. */
+  /** `sid:<sid>` and the raw value → revocation record expiry, for revocations naming no issuer. */
   private sessions = new Map<string, number>();
+  /** `issuer\nsid:<sid>` and `issuer\n<raw value>` → revocation record expiry. */
+  private issuerSessions = new Map<string, number>();
   /** Step-up sessions signed out: Identity.session → when the session would have expired (ms). */
   private signedOut = new Map<string, number>();
   /** approvalUseId of every approval used and still within its time (kind `approval`). */
@@ -218,6 +220,7 @@ export class IncidentBoard {
     const subjects = new Map<string, number>();
     const issuerSubjects = new Map<string, number>();
     const sessions = new Map<string, number>();
+    const issuerSessions = new Map<string, number>();
     const docs: RevocationDoc[] = [];
     for (const data of revocations) {
       const r = parse<RevocationDoc>(data);
@@ -228,8 +231,10 @@ export class IncidentBoard {
         const key = r.issuer === undefined ? r.subject : `${r.issuer}\n${r.subject}`;
         map.set(key, Math.max(map.get(key) ?? 0, r.at));
       } else if (r.kind === 'session' && typeof r.session === 'string') {
-        sessions.set(`sid:${r.session}`, r.expires_at);
-        sessions.set(r.session, r.expires_at);
+        const map = r.issuer === undefined ? sessions : issuerSessions;
+        const prefix = r.issuer === undefined ? '' : `${r.issuer}\n`;
+        map.set(`${prefix}sid:${r.session}`, Math.max(map.get(`${prefix}sid:${r.session}`) ?? 0, r.expires_at));
+        map.set(`${prefix}${r.session}`, Math.max(map.get(`${prefix}${r.session}`) ?? 0, r.expires_at));
       }
     }
     const signedOut = new Map<string, number>();
@@ -242,6 +247,7 @@ export class IncidentBoard {
     this.subjects = subjects;
     this.issuerSubjects = issuerSubjects;
     this.sessions = sessions;
+    this.issuerSessions = issuerSessions;
     this.revocations = docs;
     this.version = version;
     this.dropCaches(docs);
@@ -265,7 +271,7 @@ export class IncidentBoard {
   }
 
   private revokedBy(r: RevocationDoc, who: Identity): boolean {
-    if (r.kind === 'session') return who.session === `sid:${r.session}` || who.session === r.session;
+    if (r.kind === 'session') return (r.issuer === undefined || r.issuer === who.issuer) && (who.session === `sid:${r.session}` || who.session === r.session);
     return who.subject === r.subject && (r.issuer === undefined || r.issuer === who.issuer) && !authenticatedAfter(who, r.at);
   }
 
@@ -320,6 +326,10 @@ export class IncidentBoard {
     }
     if (this.sessions.size > 0 && who.session !== '') {
       const until = this.sessions.get(who.session);
+      if (until !== undefined && until > nowMs) return { reason: 'credential_revoked', detail: 'this session was revoked; sign in again' };
+    }
+    if (this.issuerSessions.size > 0 && who.session !== '') {
+      const until = this.issuerSessions.get(`${who.issuer}\n${who.session}`);
       if (until !== undefined && until > nowMs) return { reason: 'credential_revoked', detail: 'this session was revoked; sign in again' };
     }
     return undefined;

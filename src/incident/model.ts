@@ -42,7 +42,11 @@ export interface RevocationDoc {
   kind: 'subject' | 'session';
   /** For `subject`. */
   subject?: string;
-  /** For `subject`: only this issuer's subject; absent, the subject of every issuer. */
+  /**
+   * For `subject`: only this issuer's subject; absent, the subject of every issuer. For `session`
+   * (a Shared Signals transmitter bound to `subject_issuer`): only a session of this issuer, whose
+   * `sid` means nothing at another; absent, the session of any issuer.
+   */
   issuer?: string;
   /** For `session`: the IdP's `sid`. */
   session?: string;

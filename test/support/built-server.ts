@@ -23,6 +23,11 @@ export interface BuiltServer {
   client: CheckClient;
   /** The HTTP ext_authz listener's base URL. */
   authz: string;
+  /**
+   * The step-up listener's base URL (/.stepgate/: the browser flow, the admin API, the Shared
+   * Signals receiver, the challenge endpoint), when `env` turns STEPGATE_HTTP_LISTEN on.
+   */
+  stepup: string | undefined;
   child: ChildProcess;
   /** Every line the server wrote on stderr. */
   stderr: string[];
@@ -55,6 +60,7 @@ export async function startBuiltServer(prefix: string, site?: (yaml: string) => 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
+  const wantStepup = env.STEPGATE_HTTP_LISTEN !== undefined && env.STEPGATE_HTTP_LISTEN !== 'off';
   const ports = await new Promise<Record<string, number>>((resolve, reject) => {
     const found: Record<string, number> = {};
     const timer = setTimeout(() => reject(new Error(`no listening lines; stderr: ${stderr.join('\n')}`)), 50_000);
@@ -66,7 +72,7 @@ export async function startBuiltServer(prefix: string, site?: (yaml: string) => 
       } catch {
         return;
       }
-      if (found.grpc && found['http-authz']) {
+      if (found.grpc && found['http-authz'] && (!wantStepup || found['http-stepup'])) {
         clearTimeout(timer);
         resolve(found);
       }
@@ -78,6 +84,7 @@ export async function startBuiltServer(prefix: string, site?: (yaml: string) => 
     issuer,
     client,
     authz: `http://127.0.0.1:${ports['http-authz']}`,
+    stepup: ports['http-stepup'] === undefined ? undefined : `http://127.0.0.1:${ports['http-stepup']}`,
     child,
     stderr,
     stdout,

@@ -22,7 +22,14 @@ describe('readEvent: keep_history per event type', () => {
 
   it('session-revoked of one session revokes that session (nothing to forget either way)', () => {
     const e = readEvent({ events: { [EVENT_TYPES.sessionRevoked]: { subject: { format: 'complex', user: subject, session: { format: 'opaque', id: 'sid-1' } } } } }, TX, true) as ReadEvent;
-    expect(e.action).toEqual({ kind: 'session', session: 'sid-1' });
+    expect(e.action).toEqual({ kind: 'session', session: 'sid-1', issuer: 'https://idp.example' });
+  });
+
+  it('a session named alone is the transmitter\'s subject_issuer\'s session; without subject_issuer, any issuer\'s', () => {
+    const event = { events: { [EVENT_TYPES.sessionRevoked]: { subject: { format: 'complex', session: { format: 'opaque', id: 'sid-2' } } } } };
+    expect((readEvent(event, TX, false) as ReadEvent).action).toEqual({ kind: 'session', session: 'sid-2', issuer: 'https://idp.example' });
+    const { subject_issuer: _, ...anyIssuer } = TX;
+    expect((readEvent(event, anyIssuer, false) as ReadEvent).action).toEqual({ kind: 'session', session: 'sid-2' });
   });
 
   const forgetting: [string, Record<string, unknown>][] = [
@@ -41,6 +48,23 @@ describe('readEvent: keep_history per event type', () => {
       }
     });
   }
+});
+
+describe('readEvent: a transmitter speaks for its subject_issuer only', () => {
+  const other = { format: 'iss_sub', iss: 'https://kubernetes.default.svc.cluster.local', sub: 'system:serviceaccount:ci:deployer' };
+  it.each<[string, Record<string, unknown>]>([
+    ['an iss_sub of another issuer', { events: { [EVENT_TYPES.accountDisabled]: { subject: other } } }],
+    ['a complex subject whose user is of another issuer', { events: { [EVENT_TYPES.sessionRevoked]: { subject: { format: 'complex', user: other } } } }],
+    ['sub_id naming another issuer', { events: { [EVENT_TYPES.credentialCompromise]: {} }, sub_id: other }],
+  ])('%s is refused with the reason, never acted on', (_what, payload) => {
+    expect(readEvent(payload, TX, false)).toMatch(/speaks for subjects of https:\/\/idp\.example only/);
+  });
+
+  it('without subject_issuer, an iss_sub is revoked at the issuer it names', () => {
+    const { subject_issuer: _, ...anyIssuer } = TX;
+    const e = readEvent({ events: { [EVENT_TYPES.accountDisabled]: { subject: other } } }, anyIssuer, false) as ReadEvent;
+    expect(e.action).toEqual({ kind: 'subject', subject: other.sub, issuer: other.iss });
+  });
 });
 
 describe('incident.shared_signals.keep_history in the config', () => {

@@ -97,6 +97,10 @@ describe('revocation rule', () => {
     ['issuer-bound, same issuer', { authTime: T / 1000 - 10 }, { issuer: 'https://idp' }, 'credential_revoked'],
     ['session revoked (sid)', { authTime: T / 1000 + 100, session: 'sid:s1' }, { kind: 'session', subject: undefined, session: 's1' }, 'credential_revoked'],
     ['another session', { authTime: T / 1000 - 100, session: 'sid:s2' }, { kind: 'session', subject: undefined, session: 's1' }, undefined],
+    // A transmitter bound to one issuer names that issuer's sessions: the same sid at another is another session.
+    ['issuer-bound session, same issuer', { session: 'sid:s1' }, { kind: 'session', subject: undefined, session: 's1', issuer: 'https://idp' }, 'credential_revoked'],
+    ['issuer-bound session, same sid at another issuer', { session: 'sid:s1', issuer: 'https://other-idp' }, { kind: 'session', subject: undefined, session: 's1', issuer: 'https://idp' }, undefined],
+    ['issuer-bound session, by its raw value', { session: 'cred:abc' }, { kind: 'session', subject: undefined, session: 'cred:abc', issuer: 'https://idp' }, 'credential_revoked'],
   ];
   it.each(cases)('%s', async (_name, w, r, expected) => {
     const b = await board([], [rev(r)]);

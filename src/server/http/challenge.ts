@@ -23,12 +23,23 @@ export async function challengeEndpoint(rt: Runtime, method: string, authorizati
   if (typeof token !== 'string') return unauthenticated(rt, token.reason);
   const verified = await rt.verifier.verify(token);
   if (!verified.ok) return unauthenticated(rt, verified.reason);
+  // A revoked credential is refused here as on the Check: its asks and challenges are the
+  // victim's requests, and nothing it could learn from them is owed to whoever still holds it.
+  const revoked = rt.revocations?.refuse(verified.identity, rt.now());
+  if (revoked !== undefined) {
+    if (revoked.reason === 'credential_revoked') return unauthenticated(rt, 'credential_revoked');
+    return unavailable();
+  }
   try {
     const challenge = await lastChallenge(rt, token);
     return { status: 200, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ challenge: challenge ?? null }), audit: undefined };
   } catch {
-    return { status: 503, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ reason: 'state_unavailable', message: reasonMessage('state_unavailable') }), audit: undefined };
+    return unavailable();
   }
+}
+
+function unavailable(): FlowResponse {
+  return { status: 503, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ reason: 'state_unavailable', message: reasonMessage('state_unavailable') }), audit: undefined };
 }
 
 /** The 401 of every endpoint that takes a bearer token: the Check's reason, and invalid_token unless there was none. */
