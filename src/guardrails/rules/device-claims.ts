@@ -1,4 +1,3 @@
-import { UNKNOWN_VALUE } from '../parse.js';
 import type { Json } from '../types.js';
 import type { RuleContext } from './context.js';
 import { walkObjects } from './walk.js';
@@ -22,14 +21,15 @@ export function isDeviceClaim(urlKey: string, doc: Json): boolean {
  * `resource.k8s.io/admin-access`), so the label is the same guardrail (rules/namespaces.ts).
  *
  * The field moved between versions (v1beta1's `requests[].adminAccess`, v1's
- * `requests[].exactly.adminAccess`; an allocation's `status.allocation.devices.results[]`, which
- * only the scheduler writes), so any `adminAccess` in the body counts, wherever it sits. A value
- * stepgate cannot see (a JSON patch's copy) counts too.
+ * `requests[].exactly.adminAccess`, a `firstAvailable` subrequest's in later ones), so any
+ * `adminAccess: true` in the body counts, wherever it sits. A JSON patch that copies a value there
+ * is an unreadable body before this runs (parse.ts). The allocation in `status` is the
+ * scheduler's to write; `resourceclaims/status` is not inspected (the example's cluster-control
+ * asks for it).
  */
 export function checkDeviceClaim(doc: Json, docPath: string, ctx: RuleContext): void {
   walkObjects(doc, docPath, (node, path) => {
-    const v = node.adminAccess;
-    if (v === true || v === UNKNOWN_VALUE) {
+    if (node.adminAccess === true) {
       ctx.out.push({
         code: 'device_admin_access',
         detail: `${typeof doc.kind === 'string' ? doc.kind.slice(0, 40) : 'device claim'} asks for admin access to a device: it is allocated even while other pods use it, whichever namespace they are in`,

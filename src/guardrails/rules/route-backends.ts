@@ -1,6 +1,5 @@
 import { clientText } from '../../core/redact.js';
 import { addressMatcher, LOOPBACK_RANGES, METADATA_NAMES, METADATA_RANGES } from '../addresses.js';
-import { UNKNOWN_VALUE } from '../parse.js';
 import { arrayOf, isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 
@@ -379,13 +378,14 @@ export function checkEndpointAddresses(doc: Json, docPath: string, ctx: RuleCont
  * written by hand that names another namespace's pod is the Service of CVE-2021-25740 (a Service,
  * and an Ingress or Gateway route to it, in the writer's namespace, whose traffic goes to that
  * pod past every NetworkPolicy and route check that reads namespaces), and kube validates neither
- * the reference nor the address against it. A reference without a namespace is the object's own.
+ * the reference nor the address against it. A reference without a namespace is the object's own;
+ * a JSON patch that copies one in is an unreadable body before this runs (parse.ts).
  */
 function checkEndpointTarget(ref: unknown, path: string, ctx: RuleContext): void {
   if (!isObject(ref) || ctx.namespace === '') return;
   const ns = ref.namespace;
   if (ns === undefined || ns === null || ns === '' || ns === ctx.namespace) return;
-  const shown = ns === UNKNOWN_VALUE ? 'a value the patch copies from elsewhere' : typeof ns === 'string' ? (clientText(ns, 63) ?? '') : 'a value that is no name';
+  const shown = typeof ns === 'string' ? (clientText(ns, 63) ?? '') : 'a value that is no name';
   const kind = typeof ref.kind === 'string' ? `${clientText(ref.kind, 40) ?? ''} ` : '';
   ctx.out.push({ code: 'endpoint_foreign_target', detail: `endpoint names ${kind}in namespace ${shown}, not ${ctx.namespace}: the Service's traffic goes to another namespace's workload (CVE-2021-25740)`, path: `${path}.namespace` });
 }
