@@ -54,12 +54,12 @@ const PODS = '/api/v1/namespaces/dev/pods';
 
 /**
  * The Pod of imageVolume as client-go's protobuf encoding sends it, by k8s.io/api's generated.proto
- * field numbers (Pod: metadata 1, spec 2; PodSpec: volumes 1, containers 2; Volume: name 1, its
- * VolumeSource inline; VolumeSource.image 30; ImageVolumeSource: reference 1; Container: name 1,
- * image 2), written out here rather than from stepgate's own decoder table.
+ * field numbers (Pod: metadata 1, spec 2; PodSpec: volumes 1, containers 2; Volume: name 1,
+ * volumeSource 2, whose fields JSON inlines; VolumeSource.image 30; ImageVolumeSource: reference 1;
+ * Container: name 1, image 2), written out here rather than from stepgate's own decoder table.
  */
 const imageVolumePod = (reference: string) => {
-  const volume = Buffer.concat([lenField(1, 'tools'), lenField(30, lenField(1, reference))]);
+  const volume = Buffer.concat([lenField(1, 'tools'), lenField(2, lenField(30, lenField(1, reference)))]);
   const container = Buffer.concat([lenField(1, 'c'), lenField(2, IMAGE)]);
   return envelope('v1', 'Pod', Buffer.concat([lenField(1, lenField(1, 'x')), lenField(2, Buffer.concat([lenField(1, volume), lenField(2, container)]))]));
 };
