@@ -54,6 +54,7 @@ export const GUARDRAIL_CODES = [
   'service_external_ip',
   'metadata_route',
   'loopback_route',
+  'endpoint_foreign_target',
   // Ingress controllers
   'ingress_config_injection',
   'gated_host_route',
@@ -79,6 +80,7 @@ export const GUARDRAIL_CODES = [
   'control_plane_placement',
   'runtime_class_removed',
   'gpu_devices_unrequested',
+  'device_admin_access',
   // Chaos experiments: the pods another namespace's experiment kills, cuts off or rewrites
   'chaos_target_protected',
   // KEDA scalers handed the platform's cluster-wide credential, sent where the trigger says
@@ -161,6 +163,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   service_external_ip: 'elevated',
   metadata_route: 'elevated',
   loopback_route: 'elevated',
+  endpoint_foreign_target: 'elevated',
   ingress_config_injection: 'critical',
   gated_host_route: 'critical',
   route_host_not_owned: 'elevated',
@@ -181,6 +184,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   control_plane_placement: 'elevated',
   runtime_class_removed: 'elevated',
   gpu_devices_unrequested: 'elevated',
+  device_admin_access: 'elevated',
   chaos_target_protected: 'elevated',
   keda_cluster_trigger_auth: 'elevated',
   volume_source_other_namespace: 'elevated',
@@ -242,6 +246,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   service_external_ip: 'Service claims traffic for an outside address',
   metadata_route: "route or endpoint to the cloud's metadata service",
   loopback_route: "route or endpoint to the proxy's own loopback",
+  endpoint_foreign_target: "endpoint naming another namespace's pod",
   ingress_config_injection: 'Ingress injects configuration into the ingress controller',
   gated_host_route: 'route for a host stepgate checks',
   route_host_not_owned: "route for a hostname another namespace owns",
@@ -262,6 +267,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   control_plane_placement: 'pod placed on the control-plane nodes',
   runtime_class_removed: "pod taken out of its runtime class's sandbox",
   gpu_devices_unrequested: "the node's GPUs without requesting one",
+  device_admin_access: 'admin access to devices other pods are using',
   chaos_target_protected: 'chaos experiment aimed at a protected namespace',
   keda_cluster_trigger_auth: "KEDA trigger handed a cluster-wide trigger authentication's credential",
   volume_source_other_namespace: "volume copied from another namespace's disk",

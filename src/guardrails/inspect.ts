@@ -31,6 +31,7 @@ import { checkRouteOwners } from './rules/route-owners.js';
 import { checkWorkloadIdentity } from './rules/workload-identities.js';
 import { checkServiceAccount, SERVICE_ACCOUNT_KEY } from './rules/cloud-identities.js';
 import { checkLease, checkLeaseCandidate, LEASE_CANDIDATE_KEY, LEASE_KEY } from './rules/leases.js';
+import { checkDeviceClaim, DEVICE_CLAIM_KEYS, isDeviceClaim } from './rules/device-claims.js';
 import { checkTokenRequest, checkTokenSecret } from './rules/tokens.js';
 import { checkPersistentVolume, PERSISTENT_VOLUME_KEY } from './rules/volumes.js';
 import { checkClaimSource, checkVolumeSources, CLAIM_SOURCE_KEYS, VOLUME_SOURCE_GROUPS, VOLUME_SOURCE_KEYS } from './rules/volume-sources.js';
@@ -144,7 +145,7 @@ function isBinding(kube: KubeRequestInfo): boolean {
 }
 
 /** Kinds whose body the guardrails read. */
-const BODY_KEYS = new Set(['/namespaces', SERVICE_ACCOUNT_KEY, LEASE_KEY, LEASE_CANDIDATE_KEY, NETWORK_POLICY_KEY, CILIUM_POLICY_KEY, CILIUM_CLUSTERWIDE_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS, ...IMAGE_SOURCE_KEYS, ...ENDPOINT_KEYS, ...BACKEND_ONLY_KEYS]);
+const BODY_KEYS = new Set(['/namespaces', SERVICE_ACCOUNT_KEY, LEASE_KEY, LEASE_CANDIDATE_KEY, NETWORK_POLICY_KEY, CILIUM_POLICY_KEY, CILIUM_CLUSTERWIDE_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS, ...IMAGE_SOURCE_KEYS, ...ENDPOINT_KEYS, ...BACKEND_ONLY_KEYS, ...DEVICE_CLAIM_KEYS]);
 
 function isInspectedKey(key: string): boolean {
   return isWorkloadKey(key) || RBAC_KEYS.has(key) || BODY_KEYS.has(key) || isFluxKey(key);
@@ -467,6 +468,7 @@ function inspectAt(
     if (urlKey === SERVICE_ACCOUNT_KEY || doc.kind === 'ServiceAccount') checkServiceAccount(doc, prefix, ctx);
     if (urlKey === LEASE_KEY || doc.kind === 'Lease') checkLease(doc, prefix, ctx);
     if (urlKey === LEASE_CANDIDATE_KEY || doc.kind === 'LeaseCandidate') checkLeaseCandidate(prefix, ctx);
+    if (isDeviceClaim(urlKey, doc)) checkDeviceClaim(doc, prefix, ctx);
     if (urlKey === SERVICE_KEY || doc.kind === 'Service') checkService(doc, prefix, urlKey === SERVICE_KEY ? kube.subresource : '', ctx);
     if (ENDPOINT_KEYS.has(urlKey) || doc.kind === 'Endpoints' || doc.kind === 'EndpointSlice') checkEndpointAddresses(doc, prefix, ctx);
     if (INGRESS_KEYS.has(urlKey) || doc.kind === 'Ingress') checkIngress(doc, prefix, INGRESS_KEYS.has(urlKey) ? kube.subresource : '', ctx);

@@ -309,6 +309,18 @@ const PATHS: Path[] = [
     device: 'acr_insufficient',
     neighbour: get('/apis/storage.k8s.io/v1/volumeattributesclasses/gold'),
   },
+  {
+    // Among the paths stepgate could not judge until session 45: kube-apiserver admits DRA admin
+    // access only in a namespace with this label, so the label is device_admin_access's too.
+    path: 'Namespace modification',
+    what: "DRA's resource.kubernetes.io/admin-access=true (claims there may take devices in use by others)",
+    req: { method: 'PATCH', path: '/api/v1/namespaces/dev', body: { metadata: { labels: { 'resource.kubernetes.io/admin-access': 'true' } } }, headers: MERGE },
+    by: 'guardrail:device_admin_access',
+    known: 'acr_insufficient',
+    remote: 'auth_too_old',
+    device: 'auth_too_old',
+    neighbour: get('/api/v1/namespaces/dev'),
+  },
 ];
 
 describe('published escalation paths are challenged or refused, with a fresh token from a known or a new context', () => {
@@ -336,11 +348,6 @@ const LIMITS: { path: string; what: string; req: Req }[] = [
     path: 'Namespace modification',
     what: "a label a production NetworkPolicy's namespaceSelector admits (team=payments on dev)",
     req: { method: 'PATCH', path: '/api/v1/namespaces/dev', body: { metadata: { labels: { team: 'payments' } } }, headers: MERGE },
-  },
-  {
-    path: 'Namespace modification',
-    what: "DRA's resource.kubernetes.io/admin-access=true (claims there may take devices in use by others)",
-    req: { method: 'PATCH', path: '/api/v1/namespaces/dev', body: { metadata: { labels: { 'resource.kubernetes.io/admin-access': 'true' } } }, headers: MERGE },
   },
   {
     path: 'Workload creation',

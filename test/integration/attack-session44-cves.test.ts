@@ -185,13 +185,18 @@ describe('controls: the routine use of the same APIs stays allowed to the everyd
  * not the request. `it.fails`: a fix makes a row pass, which fails here until its marker goes.
  */
 const LEFT_OPEN: [string, Req][] = [
-  // The kubelet of a node the attacker holds answers the exec with a redirect the API server follows, to another node's kubelet with its own credentials.
+  // The kubelet of a node the attacker holds answers the exec with a redirect the API server follows, to another node's kubelet with its own
+  // credentials: an answer on the API server's connection to the kubelet, which the gateway never sees. The exec is routine in dev, byte for
+  // byte. Fixed in kube-apiserver 1.16.13, 1.17.9, 1.18.6.
   ['CVE-2020-8559: an exec into a dev pod on a node the attacker controls', { method: 'POST', path: '/api/v1/namespaces/dev/pods/web-0/exec?command=sh&stdin=true&stdout=true', headers: SPDY }],
-  // Whether the kubelet refuses the upgrade (a container gone) is the cluster's state; the upgrade on exec is routine.
+  // The refusal is the kubelet's answer on the API server's own connection; the request is what kubectl sends for every shell, and a
+  // container that is gone reads as one that is there (the pod's spec is the cluster's). Fixed in kube-apiserver 1.10.11, 1.11.5, 1.12.3.
   ['CVE-2018-1002105: an exec upgrade the kubelet refuses, whose connection the API server keeps', { method: 'GET', path: '/api/v1/namespaces/dev/pods/web-0/exec?command=sh&container=gone&stdin=true&stdout=true', headers: WS }],
-  // Which addresses are another namespace's pods is the cluster's (the pod CIDR and who holds each address).
+  // An address names no namespace: which pod holds it is the cluster's state and changes as pods come and go, so not even a configured pod
+  // network would tell dev's own pods from production's. With a targetRef naming production it is endpoint_foreign_target (attack-session45-kube).
   ["CVE-2021-25740: an Endpoints object in dev at a production pod's address, behind a dev Ingress", post('/api/v1/namespaces/dev/endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'pay' }, subsets: [{ addresses: [{ ip: '10.244.3.17' }], ports: [{ port: 8080 }] }] })],
-  // The symlink is made at run time by a container; a subPath into a volume another container writes is routine (an init container's config).
+  // The symlink is made by a container at run time, after every check of the request; a subPath into a volume another container writes is
+  // routine (an init container's config). Fixed in the kubelet 1.19.15, 1.20.11, 1.21.5, 1.22.2.
   ['CVE-2021-25741: a subPath into an emptyDir whose init container makes it a symlink to /', post('/apis/apps/v1/namespaces/dev/deployments', deployment({ volumes: [{ name: 'v', emptyDir: {} }], initContainers: [{ name: 'i', image: IMAGE, command: ['ln', '-s', '/', '/v/x'], volumeMounts: [{ name: 'v', mountPath: '/v' }] }], containers: [{ name: 'c', image: IMAGE, volumeMounts: [{ name: 'v', mountPath: '/host', subPath: 'x' }] }] }))],
 ];
 

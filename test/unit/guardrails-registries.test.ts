@@ -3,6 +3,7 @@ import { inspect } from '../../src/guardrails/inspect.js';
 import { parseImage } from '../../src/guardrails/rules/images.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';
 import { guardSettings, kube, toJsonPatch } from '../support/guardrails.js';
+import { encodeKube } from '../support/kube-protobuf.js';
 
 /**
  * image_registry_not_allowed (src/guardrails/rules/images.ts) with a site's list, as
@@ -117,5 +118,24 @@ describe("a custom resource's pods, which its controller runs from the body", ()
 
   it("reads a LitmusChaos ChaosExperiment's runner image", () => {
     expect(create('/apis/litmuschaos.io/v1alpha1/namespaces/staging/chaosexperiments', { apiVersion: 'litmuschaos.io/v1alpha1', kind: 'ChaosExperiment', metadata: { name: 'pod-delete' }, spec: { definition: { image: BAD, command: ['/bin/bash'], args: ['-c', './experiments -name pod-delete'] } } })).toEqual(['spec.definition.containers[0].image']);
+  });
+});
+
+describe('image volumes (volumes[].image, KEP-4639), which the kubelet pulls as it pulls a container image', () => {
+  const volumePod = (reference: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { volumes: [{ name: 'model', image: { reference, pullPolicy: 'IfNotPresent' } }], containers: [{ name: 'c', image: 'registry.example.com/app:1', volumeMounts: [{ name: 'model', mountPath: '/model' }] }] } });
+  const pod = (reference: string, body: (o: object) => string = JSON.stringify, type = 'application/json') => flagged(inspect(kube('POST', '/api/v1/namespaces/ml/pods'), body(volumePod(reference)), type, false, settings));
+
+  it("flags an image volume from another registry, in JSON and protobuf; the site's passes", () => {
+    expect(pod('docker.io/mallory/weights:1')).toEqual(['spec.volumes[0].image.reference']);
+    expect(pod('ghcr.io/forgeline-release/model:1')).toEqual(['spec.volumes[0].image.reference']);
+    expect(pod('ghcr.io/forgeline/model:1')).toEqual([]);
+    const protobuf = (reference: string) => flagged(inspect(kube('POST', '/api/v1/namespaces/ml/pods'), encodeKube(volumePod(reference)), 'application/vnd.kubernetes.protobuf', false, settings));
+    expect(protobuf('docker.io/mallory/weights:1')).toEqual(['spec.volumes[0].image.reference']);
+    expect(protobuf('registry.example.com/model:1')).toEqual([]);
+  });
+
+  it("reads a workload's template by a strategic merge patch", () => {
+    const patch = { spec: { template: { spec: { volumes: [{ name: 'model', image: { reference: 'quay.io/mallory/model:1' } }] } } } };
+    expect(flagged(inspect(kube('PATCH', '/apis/apps/v1/namespaces/ml/deployments/serve'), JSON.stringify(patch), SMP, false, settings))).toEqual(['spec.template.spec.volumes[0].image.reference']);
   });
 });

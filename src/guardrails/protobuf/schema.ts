@@ -139,7 +139,9 @@ const EphemeralContainerCommon = message('EphemeralContainerCommon', CONTAINER_F
 const EphemeralContainer = message('EphemeralContainer', { 1: inline(EphemeralContainerCommon), 2: str('targetContainerName') });
 
 const HostPathVolumeSource = message('HostPathVolumeSource', { 1: str('path'), 2: str('type') });
-/** Every source type by name, so a rule can tell what a volume is; only hostPath is read in full. */
+/** An image volume's reference is an image the kubelet pulls, judged as a container's (images.ts). */
+const ImageVolumeSource = message('ImageVolumeSource', { 1: str('reference'), 2: str('pullPolicy') });
+/** Every source type by name, so a rule can tell what a volume is; the ones a rule reads are overridden below. */
 const VOLUME_SOURCES: Record<number, string> = {
   2: 'emptyDir', 3: 'gcePersistentDisk', 4: 'awsElasticBlockStore', 5: 'gitRepo', 6: 'secret', 7: 'nfs', 8: 'iscsi',
   9: 'glusterfs', 10: 'persistentVolumeClaim', 11: 'rbd', 12: 'flexVolume', 13: 'cinder', 14: 'cephfs', 15: 'flocker',
@@ -167,6 +169,7 @@ const VolumeSource = message('VolumeSource', {
   6: one('secret', SecretVolumeSource),
   26: one('projected', ProjectedVolumeSource),
   28: one('csi', CSIVolumeSource),
+  30: one('image', ImageVolumeSource),
 });
 const Volume = message('Volume', { 1: str('name'), 2: inline(VolumeSource) });
 

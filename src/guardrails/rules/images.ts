@@ -1,5 +1,14 @@
+import type { Json } from '../types.js';
 import type { RuleContext } from './context.js';
-import type { ContainerAt } from './pod-security.js';
+
+/**
+ * A container and where it is (pod-security.ts's ContainerAt), by its shape: pod-security.ts reads
+ * image volumes with checkImage, so importing it back here would make a cycle.
+ */
+interface ContainerAt {
+  readonly container: Json;
+  readonly path: string;
+}
 
 /**
  * Image guardrails: image_registry_not_allowed, image_not_pinned, image_latest_tag. References are

@@ -3,6 +3,7 @@ import { drops, UNKNOWN_VALUE } from '../parse.js';
 import type { GuardrailSettings } from '../settings.js';
 import { isObject, type Json, type Violation } from '../types.js';
 import type { RuleContext } from './context.js';
+import { ADMIN_ACCESS_LABELS } from './device-claims.js';
 import { SA_TOKEN_TYPE } from './tokens.js';
 
 /**
@@ -13,7 +14,8 @@ import { SA_TOKEN_TYPE } from './tokens.js';
  * old version, which switches Pod Security admission off for everything in it.
  * namespace_tenant_changed: a Namespace's tenancy label (Capsule's `capsule.clastix.io/tenant`)
  * set or removed by a change, which moves the namespace to another tenant, whose owners are then
- * bound there.
+ * bound there. device_admin_access: the label with which kube admits DRA admin access in the
+ * namespace's device claims (rules/device-claims.ts).
  */
 
 /** The URL alone decides: a workload, Secret or token written into a system namespace. */
@@ -70,6 +72,20 @@ function checkTenantLabels(labels: Json | undefined, labelsPath: string, verb: s
   }
 }
 
+/**
+ * A Namespace labelled for DRA admin access, by any write (a create too): kube-apiserver then
+ * admits `adminAccess: true` in every ResourceClaim of the namespace, which reaches devices other
+ * namespaces' pods are using. kube compares the value case-sensitively with "true".
+ */
+function checkAdminAccessLabels(labels: Json | undefined, labelsPath: string, ctx: RuleContext): void {
+  for (const key of ADMIN_ACCESS_LABELS) {
+    const v = labels?.[key];
+    if (v !== 'true' && v !== UNKNOWN_VALUE) continue;
+    const shown = v === UNKNOWN_VALUE ? 'a value the patch copies from elsewhere' : '"true"';
+    ctx.out.push({ code: 'device_admin_access', detail: `${key} is ${shown}: the namespace's device claims may take devices other pods are using (DRA admin access)`, path: `${labelsPath}[${JSON.stringify(key)}]` });
+  }
+}
+
 export function checkNamespaceLabels(doc: Json, docPath: string, verb: string, ctx: RuleContext): void {
   const meta = doc.metadata;
   const labelsPath = `${docPath}metadata.labels`;
@@ -82,10 +98,12 @@ export function checkNamespaceLabels(doc: Json, docPath: string, verb: string, c
     // before): the enforce label goes, or becomes any value, and so may a tenancy label.
     ctx.out.push({ code: 'pod_security_weakened', detail: 'the patch sets the labels to a value copied from elsewhere, which may drop or change pod-security.kubernetes.io/enforce', path: labelsPath });
     checkTenantLabels(Object.fromEntries(TENANT_LABELS.map((k) => [k, UNKNOWN_VALUE])), labelsPath, verb, ctx);
+    checkAdminAccessLabels(Object.fromEntries(ADMIN_ACCESS_LABELS.map((k) => [k, UNKNOWN_VALUE])), labelsPath, ctx);
     return;
   }
   const labels = isObject(meta) && isObject(meta.labels) ? meta.labels : undefined;
   checkTenantLabels(labels, labelsPath, verb, ctx);
+  checkAdminAccessLabels(labels, labelsPath, ctx);
   const enforce = labels?.[`${PSA}enforce`];
   const at = `${labelsPath}[${JSON.stringify(`${PSA}enforce`)}]`;
   if (enforce === null) {

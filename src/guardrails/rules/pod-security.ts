@@ -5,6 +5,7 @@ import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
 import { checkProjectedCloudToken } from './cloud-identities.js';
 import type { RuleContext } from './context.js';
 import { checkDeviceEnv } from './devices.js';
+import { checkImage } from './images.js';
 import { checkSecretStorePaths, checkUnseenAnnotations } from './secret-store-paths.js';
 
 /**
@@ -172,6 +173,10 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
         }
       }
       checkProjectedCloudToken(v, `${specPath}.volumes[${i}]`, ctx);
+      // An image volume (KEP-4639, feature gate ImageVolume: alpha in 1.31, beta from 1.33) is an
+      // image the kubelet pulls as it pulls a container's, with the same pull secrets: a registry
+      // the site does not list reaches the node through it as surely as by `containers[].image`.
+      if (isObject(v.image) && typeof v.image.reference === 'string') checkImage(v.image.reference, `${specPath}.volumes[${i}].image.reference`, ctx);
       const driver = isObject(v.csi) ? v.csi.driver : undefined;
       if (typeof driver === 'string' && NETWORK_CSI_DRIVERS.has(driver)) {
         push(ctx, 'network_volume', `csi volume (driver ${driver}): the node mounts the share the pod names itself, not through a claim`, `${specPath}.volumes[${i}].csi`);

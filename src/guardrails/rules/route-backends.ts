@@ -356,14 +356,38 @@ export function checkEndpointAddresses(doc: Json, docPath: string, ctx: RuleCont
     }
   };
   for (const [i, e] of arrayOf(doc.endpoints).entries()) {
-    if (isObject(e)) for (const [j, a] of arrayOf(e.addresses).entries()) hit(a, `endpoints[${i}].addresses[${j}]`);
+    if (!isObject(e)) continue;
+    for (const [j, a] of arrayOf(e.addresses).entries()) hit(a, `endpoints[${i}].addresses[${j}]`);
+    checkEndpointTarget(e.targetRef, `${docPath}endpoints[${i}].targetRef`, ctx);
   }
   for (const [i, sub] of arrayOf(doc.subsets).entries()) {
     if (!isObject(sub)) continue;
     for (const list of ['addresses', 'notReadyAddresses'] as const) {
-      for (const [j, a] of arrayOf(sub[list]).entries()) if (isObject(a)) hit(a.ip, `subsets[${i}].${list}[${j}].ip`);
+      for (const [j, a] of arrayOf(sub[list]).entries()) {
+        if (!isObject(a)) continue;
+        hit(a.ip, `subsets[${i}].${list}[${j}].ip`);
+        checkEndpointTarget(a.targetRef, `${docPath}subsets[${i}].${list}[${j}].targetRef`, ctx);
+      }
     }
   }
+}
+
+/**
+ * endpoint_foreign_target: an endpoint whose `targetRef` names an object of another namespace. The
+ * endpoints controllers only ever name the Service's own pods; an Endpoints or EndpointSlice
+ * written by hand that names another namespace's pod is the Service of CVE-2021-25740 (a Service,
+ * and an Ingress or Gateway route to it, in the writer's namespace, whose traffic goes to that
+ * pod past every NetworkPolicy and route check that reads namespaces), and kube validates neither
+ * the reference nor the address against it. A reference without a namespace is the object's own;
+ * a JSON patch that copies one in is an unreadable body before this runs (parse.ts).
+ */
+function checkEndpointTarget(ref: unknown, path: string, ctx: RuleContext): void {
+  if (!isObject(ref) || ctx.namespace === '') return;
+  const ns = ref.namespace;
+  if (ns === undefined || ns === null || ns === '' || ns === ctx.namespace) return;
+  const shown = typeof ns === 'string' ? (clientText(ns, 63) ?? '') : 'a value that is no name';
+  const kind = typeof ref.kind === 'string' ? `${clientText(ref.kind, 40) ?? ''} ` : '';
+  ctx.out.push({ code: 'endpoint_foreign_target', detail: `endpoint names ${kind}in namespace ${shown}, not ${ctx.namespace}: the Service's traffic goes to another namespace's workload (CVE-2021-25740)`, path: `${path}.namespace` });
 }
 
 const ENVOY_BACKEND_KEY = 'gateway.envoyproxy.io/backends';
