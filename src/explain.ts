@@ -221,6 +221,9 @@ function render(rt: Runtime, { verdict: v, answer }: Checked, handWritten: boole
           auth_time: who.authTime ?? null,
           auth_age_seconds: who.authTime !== undefined ? Math.floor(rt.now() / 1000) - who.authTime : null,
           level: who.levelName,
+          // A sender-constrained token's binding: a verdict with an identity passed its proof (a
+          // refused proof leaves no identity, and decision.reason names what failed).
+          ...(who.binding !== undefined ? { binding: { method: who.binding.method, thumbprint: who.binding.thumbprint, proof: 'verified' } } : {}),
         }
       : null,
     policy: need
