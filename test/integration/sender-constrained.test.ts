@@ -53,7 +53,7 @@ async function startProvider(): Promise<{ url: string; server: Server }> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const signing = { ...(await exportJWK(privateKey)), kid: 'idp-es256', alg: 'ES256', use: 'sig' };
   const provider = new Provider(url, {
-    clients: [{ client_id: 'k8s-agent', client_secret: 'k8s-agent-secret-of-enough-length', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post' }],
+    clients: [{ client_id: 'k8s-agent', client_secret: 'k8s-agent-secret-of-enough-length', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post', id_token_signed_response_alg: 'ES256' }],
     jwks: { keys: [signing] },
     features: {
       devInteractions: { enabled: false },
