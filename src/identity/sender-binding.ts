@@ -42,6 +42,17 @@ export interface SenderBindingOptions {
   readonly certificates: CertificateThumbprints;
 }
 
+/**
+ * The refusal for a bound token at an endpoint stepgate serves itself with a bearer token (the
+ * kubectl plugin's challenge lookup, device-certificate enrolment, the incident admin API): no
+ * Envoy stands in front of them to report a client certificate, and they read no DPoP proof, so a
+ * copied bound token would otherwise enrol a device or revoke sessions as its subject.
+ */
+export function bearerEndpointRefusal(who: Identity): 'dpop_proof_missing' | 'certificate_binding_missing' | undefined {
+  const b = who.binding;
+  return b === undefined ? undefined : b.method === 'dpop' ? 'dpop_proof_missing' : 'certificate_binding_missing';
+}
+
 export class SenderBindings {
   private readonly dpop: DpopSettings;
 

@@ -1,6 +1,7 @@
 import { reasonMessage } from '../../core/reasons.js';
 import { lastChallenge } from '../../pipeline/challenge.js';
 import { bearerToken } from '../../pipeline/evaluate.js';
+import { bearerEndpointRefusal } from '../../identity/sender-binding.js';
 import type { Runtime } from '../../pipeline/runtime.js';
 import type { FlowResponse } from '../../web/stepup/flow.js';
 
@@ -23,6 +24,8 @@ export async function challengeEndpoint(rt: Runtime, method: string, authorizati
   if (typeof token !== 'string') return unauthenticated(rt, token.reason);
   const verified = await rt.verifier.verify(token);
   if (!verified.ok) return unauthenticated(rt, verified.reason);
+  const bound = bearerEndpointRefusal(verified.identity);
+  if (bound !== undefined) return unauthenticated(rt, bound);
   try {
     const challenge = await lastChallenge(rt, token);
     return { status: 200, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ challenge: challenge ?? null }), audit: undefined };
