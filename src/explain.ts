@@ -8,7 +8,7 @@ import { reasonMessage } from './core/reasons.js';
 import { clientKind } from './decision/respond.js';
 import type { AssuranceModel } from './core/assurance.js';
 import { buildIdentity } from './core/identity.js';
-import { boundAuthTime, notABearerToken, TokenVerifier, type VerifierOptions, type VerifyResult } from './identity/verifier.js';
+import { acceptedBinding, boundAuthTime, notABearerToken, TokenVerifier, type VerifierOptions, type VerifyResult } from './identity/verifier.js';
 import { check, type Checked } from './pipeline/check.js';
 import { buildRuntime, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
 import { parseCheckRequest, type CheckRequestMessage } from './server/grpc/check.js';
@@ -170,11 +170,13 @@ function claimsOutcome(config: Config, assurance: AssuranceModel, token: string,
   // Claims the verifier refuses whatever the header says (a Keycloak refresh token, a cnf-bound token).
   const notBearer = notABearerToken(undefined, claims);
   if (notBearer !== undefined) return { ok: false, reason: 'token_invalid', detail: notBearer, cached: false };
+  const binding = claims.cnf === undefined ? undefined : acceptedBinding(claims.cnf, config.sender_constrained);
+  if (typeof binding === 'string') return { ok: false, reason: 'token_invalid', detail: binding, cached: false };
   const subject = claims[iss.subject_claim];
   if (typeof subject !== 'string' || subject === '') {
     return { ok: false, reason: 'subject_missing', detail: `claim ${iss.subject_claim} is missing or not a string`, cached: false };
   }
-  const identity = buildIdentity(iss, subject, claims, assurance, config.identity_headers, hash('sha256', token, 'base64url'), 'token', compileAutomation(config.automation));
+  const identity = buildIdentity(iss, subject, claims, assurance, config.identity_headers, hash('sha256', token, 'base64url'), 'token', compileAutomation(config.automation), binding);
   return { ok: true, identity, cached: false };
 }
 
@@ -219,6 +221,9 @@ function render(rt: Runtime, { verdict: v, answer }: Checked, handWritten: boole
           auth_time: who.authTime ?? null,
           auth_age_seconds: who.authTime !== undefined ? Math.floor(rt.now() / 1000) - who.authTime : null,
           level: who.levelName,
+          // A sender-constrained token's binding: a verdict with an identity passed its proof (a
+          // refused proof leaves no identity, and decision.reason names what failed).
+          ...(who.binding !== undefined ? { binding: { method: who.binding.method, thumbprint: who.binding.thumbprint, proof: 'verified' } } : {}),
         }
       : null,
     policy: need

@@ -1,4 +1,5 @@
 import { bearerToken } from '../request/credentials.js';
+import { bearerEndpointRefusal } from '../identity/sender-binding.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import type { Logger } from '../telemetry/log.js';
 import { clientText, hashSubject } from '../core/redact.js';
@@ -107,6 +108,9 @@ async function authenticate(rt: Runtime, authorization: string | undefined): Pro
   if (typeof token !== 'string') return refused(401, token.reason === 'token_missing' ? 'unauthenticated' : token.reason, 'an admin bearer token is required');
   const v = await rt.verifier.verify(token);
   if (!v.ok) return refused(401, v.reason, 'the bearer token was not accepted');
+  // A sender-constrained token's proof cannot be checked on this API: a copy must not act as admin.
+  const bound = bearerEndpointRefusal(v.identity);
+  if (bound !== undefined) return refused(401, bound, 'a sender-constrained token is not accepted on the admin API; use a bearer token');
   const who = v.identity;
   if (!admin.issuers.includes(who.issuer)) return refused(403, 'admin_issuer', 'this issuer is not an admin issuer (incident.admin.issuers)');
   if (!who.groups.some((g) => admin.groups.includes(g))) return refused(403, 'admin_group', 'the token names none of incident.admin.groups');

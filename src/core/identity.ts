@@ -3,6 +3,7 @@ import type { Config, IssuerConfig } from '../config/schema.js';
 import type { AutomationMatcher } from './automation.js';
 import { NO_LEVEL, type AssuranceModel } from './assurance.js';
 import { askOfNonce } from './ask-nonce.js';
+import type { SenderBinding } from './cnf.js';
 import { arrayBytes, flatString, internHeaders, internList, internPair, internString, madeBytes, stringBytes } from './intern.js';
 
 /** A verified caller, built once per token and cached with it: nothing here is recomputed on a hit. */
@@ -49,6 +50,12 @@ export interface Identity {
    * issuer and the subject the token's claim names there; undefined for its own.
    */
   historyOf?: { readonly issuer: string; readonly subject: string } | undefined;
+  /**
+   * The key or certificate a sender-constrained token is bound to (`cnf`, core/cnf.ts): the token
+   * counts only beside a proof of it, checked per request (identity/sender-binding.ts). Present
+   * only on such tokens, which the verifier accepted because that check is on.
+   */
+  binding?: SenderBinding;
   /** Identity headers for the upstream, computed once per token. */
   upstreamHeaders: readonly (readonly [string, string])[];
   /**
@@ -68,6 +75,7 @@ export function buildIdentity(
   credentialHash = '',
   source: 'token' | 'session' = 'token',
   isAutomation: AutomationMatcher | undefined = undefined,
+  binding: SenderBinding | undefined = undefined,
 ): Identity {
   // Lists and strings that many tokens have in common are shared (intern.ts): a cached entry then
   // holds little more than its subject, session and times (bench/token-cache.ts).
@@ -130,10 +138,16 @@ export function buildIdentity(
     identity.actsFor = people;
     actsForBytes = ACTS_FOR_PROPERTY_BYTES + arrayBytes(people.length) + people.reduce((n, p) => n + stringBytes(p), 0);
   }
+  let bindingBytes = 0;
+  if (binding !== undefined) {
+    // Added only here, like actsFor: an unbound identity keeps its 17 in-object fields.
+    identity.binding = binding;
+    bindingBytes = ACTS_FOR_PROPERTY_BYTES + 24 + 2 * 8 + stringBytes(binding.thumbprint);
+  }
   // What the intern tables made for this identity (its subject, its own header pairs and list,
   // a list or string no earlier identity had) is what it alone keeps alive; what it shares with
   // earlier identities was charged to them.
-  Object.defineProperty(identity, 'heldBytes', { enumerable: false, value: IDENTITY_OBJECT_BYTES + actsForBytes + stringBytes(session) + (identity.historyOf === undefined ? 0 : HISTORY_OF_BYTES) + (madeBytes() - made) });
+  Object.defineProperty(identity, 'heldBytes', { enumerable: false, value: IDENTITY_OBJECT_BYTES + actsForBytes + bindingBytes + stringBytes(session) + (identity.historyOf === undefined ? 0 : HISTORY_OF_BYTES) + (madeBytes() - made) });
   return Object.freeze(identity);
 }
 

@@ -44,6 +44,14 @@ export const REASONS = {
   proxy_key_unknown: { kind: 'forbidden', message: "The access proxy's identity assertion is signed with a key the proxy does not publish." },
   proxy_jwks_unavailable: { kind: 'forbidden', message: "The access proxy's keys needed to verify its identity assertion could not be fetched." },
   proxy_user_mismatch: { kind: 'forbidden', message: 'The user signed in to the access proxy is not the user the bearer token names; present your own token.' },
+  // issue 12 item 5 (session 45): sender-constrained tokens (RFC 9449 DPoP, RFC 8705 certificate-bound).
+  // A token bound to a key or certificate counts only with the proof of it (identity/sender-binding.ts).
+  dpop_proof_missing: { kind: 'unauthenticated', message: 'The token is bound to a DPoP key: send it as Authorization: DPoP with a DPoP proof.' },
+  dpop_proof_invalid: { kind: 'unauthenticated', message: 'The DPoP proof is malformed, badly signed, or not made for this request.' },
+  dpop_proof_replayed: { kind: 'unauthenticated', message: 'The DPoP proof was already used; make a new proof for each request.' },
+  dpop_binding_mismatch: { kind: 'unauthenticated', message: 'The DPoP proof is not signed with the key the token is bound to, or the token is not bound to a DPoP key.' },
+  certificate_binding_missing: { kind: 'unauthenticated', message: 'The token is bound to a client certificate, and the request presented none.' },
+  certificate_binding_mismatch: { kind: 'unauthenticated', message: 'The token is bound to another client certificate than the one presented.' },
   internal_error: { kind: 'error', message: 'The request could not be evaluated.' },
 } as const satisfies Record<string, { kind: ReasonKind; message: string }>;
 

@@ -69,6 +69,8 @@ export class Responder {
   /** Each assurance level's `description`, by rank ("two factors"). */
   private readonly levelWords: readonly (string | undefined)[];
   private readonly hint: string;
+  /** sender_constrained.dpop.algorithms as a DPoP challenge's algs; undefined with DPoP off. */
+  private readonly dpopAlgs: string | undefined;
   /** `access_proxy.header` when it is stripped from the upstream's copy. */
   private readonly proxyAssertion: string | undefined;
   /**
@@ -104,6 +106,7 @@ export class Responder {
     this.descriptions = new Map(config.policy.rules.flatMap((r) => (r.description ? [[r.name, r.description] as const] : [])));
     this.levelWords = config.assurance.levels.map((l) => l.description);
     this.hint = config.kubernetes.step_up_hint;
+    this.dpopAlgs = config.sender_constrained.dpop.enabled ? config.sender_constrained.dpop.algorithms.join(' ') : undefined;
     this.proxyAssertion = config.access_proxy?.strip_upstream ? config.access_proxy.header : undefined;
     // A quarter of the encoded allows, like the gRPC server's encoded denials: a challenge is
     // per user and request target, and far rarer than allows.
@@ -360,15 +363,21 @@ export class Responder {
 
   /** RFC 6750 §3 for token problems; RFC 9470 §3 when the token is fine but not strong or fresh enough. */
   wwwAuthenticate(v: Verdict): string {
-    const realm = `Bearer realm="${this.realm}"`;
-    if (v.reason === 'token_missing') return realm;
+    const dpop = this.dpopAlgs !== undefined && usesDpop(v);
+    const realm = `${dpop ? 'DPoP' : 'Bearer'} realm="${this.realm}"`;
+    // RFC 9449 §7.1: a DPoP challenge names the proof algorithms the resource accepts.
+    const algs = dpop ? `, algs="${this.dpopAlgs}"` : '';
+    if (v.reason === 'token_missing') return realm + algs;
     const kind = reasonKind(v.reason);
     if (kind === 'unauthenticated') {
-      return `${realm}, error="invalid_token", error_description="${reasonMessage(v.reason)}"`;
+      const error = v.reason === 'dpop_proof_invalid' || v.reason === 'dpop_proof_replayed' ? 'invalid_dpop_proof' : 'invalid_token';
+      return `${realm}, error="${error}", error_description="${reasonMessage(v.reason)}"${algs}`;
     }
     const r = v.requirement;
     const asked = askedLevel(v);
-    return insufficientAuthentication(this.realm, v.reason, asked >= 0 ? this.assurance.acrValues(asked) : undefined, r?.maxAge);
+    // RFC 9470 §3 defines its error for any scheme that has an error parameter, DPoP's included:
+    // a DPoP caller is challenged under DPoP, so its client answers with a DPoP-bound token.
+    return insufficientAuthentication(this.realm, v.reason, asked >= 0 ? this.assurance.acrValues(asked) : undefined, r?.maxAge, dpop ? 'DPoP' : 'Bearer') + algs;
   }
 
   private stepUpMessage(v: Verdict, r: NonNullable<Verdict['requirement']>): { text: string; hint: string } {
@@ -713,9 +722,18 @@ function metadata(v: Verdict): Record<string, string> {
   return m;
 }
 
+const DPOP_SCHEME = /^dpop /i;
+
+/** The caller sent its token under the DPoP scheme, or was refused for want of a DPoP proof. */
+function usesDpop(v: Verdict): boolean {
+  if (v.reason.startsWith('dpop_')) return true;
+  const authorization = v.attributes?.headers.get('authorization');
+  return authorization !== undefined && DPOP_SCHEME.test(authorization);
+}
+
 /** RFC 9470 §3's challenge: the token is valid but its sign-in is not strong or recent enough. */
-export function insufficientAuthentication(realm: string, reason: ReasonCode, acrValues: string | undefined, maxAge: number | undefined): string {
-  let h = `Bearer realm="${realm}", error="insufficient_user_authentication", error_description="${reasonMessage(reason)}"`;
+export function insufficientAuthentication(realm: string, reason: ReasonCode, acrValues: string | undefined, maxAge: number | undefined, scheme: 'Bearer' | 'DPoP' = 'Bearer'): string {
+  let h = `${scheme} realm="${realm}", error="insufficient_user_authentication", error_description="${reasonMessage(reason)}"`;
   if (acrValues !== undefined) h += `, acr_values="${acrValues}"`;
   if (maxAge !== undefined) h += `, max_age=${maxAge}`;
   return h;

@@ -2,7 +2,8 @@ import { hash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { StartupError } from '../config/load.js';
-import type { Config, IssuerConfig } from '../config/schema.js';
+import type { Config, IssuerConfig, SenderConstrainedConfig } from '../config/schema.js';
+import { cnfBinding, type SenderBinding } from '../core/cnf.js';
 import { HMAC_ALGORITHMS } from '../config/schema.js';
 import type { ReasonCode } from '../core/reasons.js';
 import type { AssuranceModel } from '../core/assurance.js';
@@ -359,6 +360,12 @@ export class TokenVerifier {
     payload = boundAuthTime(payload, this.opts.now());
     const notBearer = notABearerToken(header.typ, payload);
     if (notBearer !== undefined) return { reason: 'token_invalid', detail: notBearer };
+    let binding: SenderBinding | undefined;
+    if (payload.cnf !== undefined) {
+      const b = acceptedBinding(payload.cnf, this.config.sender_constrained);
+      if (typeof b === 'string') return { reason: 'token_invalid', detail: b };
+      binding = b;
+    }
     const parties = issuer.config.authorized_parties;
     if (parties !== undefined) {
       const party = authorizedParty(payload);
@@ -370,7 +377,7 @@ export class TokenVerifier {
     if (typeof subject !== 'string' || subject === '') {
       return { reason: 'subject_missing', detail: `claim ${issuer.config.subject_claim} is missing or not a string` };
     }
-    return buildIdentity(issuer.config, subject, payload, this.assurance, this.config.identity_headers, cacheKey(token), 'token', this.isAutomation);
+    return buildIdentity(issuer.config, subject, payload, this.assurance, this.config.identity_headers, cacheKey(token), 'token', this.isAutomation, binding);
   }
 }
 
@@ -411,13 +418,23 @@ export function notABearerToken(typ: unknown, payload: JWTPayload): string | und
   if (payload.token_introspection !== undefined) return 'a token_introspection claim: an introspection response, not an ID or access token';
   const claimTyp = payload.typ;
   if (typeof claimTyp === 'string' && NOT_BEARER_CLAIM_TYP.has(claimTyp.toLowerCase())) return `claim typ ${quoted(claimTyp)} is not an ID or access token`;
-  // A sender-constrained token (RFC 7800 `cnf`: RFC 9449 DPoP's `jkt`, RFC 8705's certificate
-  // thumbprint `x5t#S256`) is usable only with a proof of the key or certificate it names, which the
-  // identity provider bound it to so that a copy off the machine is worth nothing. stepgate checks
-  // no such proof (nor do kubectl and the API server), so it is no bearer token here: taken as one,
-  // a copied DPoP token signed its subject in from anywhere, malware on the laptop included.
-  if (payload.cnf !== undefined) return 'a cnf claim: a sender-constrained token (DPoP or certificate-bound), whose proof of possession stepgate does not check';
   return undefined;
+}
+
+/**
+ * The binding of a sender-constrained token (RFC 7800 `cnf`: RFC 9449 DPoP's `jkt`, RFC 8705's
+ * certificate thumbprint `x5t#S256`), or why it is refused. The identity provider bound it so that a
+ * copy off the machine is worth nothing: it counts only beside a proof of the key or certificate,
+ * which the Check verifies per request (identity/sender-binding.ts). With that check off for its
+ * method, or a `cnf` naming no method stepgate checks, it is no bearer token here: taken as one, a
+ * copied DPoP token signed its subject in from anywhere, malware on the laptop included.
+ */
+export function acceptedBinding(cnf: unknown, sc: SenderConstrainedConfig): SenderBinding | string {
+  const b = cnfBinding(cnf);
+  if ('problem' in b) return `${b.problem}: a sender-constrained token whose proof of possession stepgate cannot check`;
+  if (b.method === 'dpop' && !sc.dpop.enabled) return 'a cnf.jkt claim: a DPoP-bound token, and sender_constrained.dpop is off, so its proof is not checked';
+  if (b.method === 'certificate' && !sc.certificate.enabled) return 'a cnf["x5t#S256"] claim: a certificate-bound token, and sender_constrained.certificate is off, so its certificate is not checked';
+  return b;
 }
 
 /**

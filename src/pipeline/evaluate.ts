@@ -5,6 +5,7 @@ import type { Identity } from '../core/identity.js';
 import type { VerifyResult } from '../identity/verifier.js';
 import type { ProxyFailure } from '../identity/access-proxy.js';
 import type { ConsoleRefusal } from './console-sessions.js';
+import type { BindingRefusal } from '../identity/sender-binding.js';
 import { bothOf, keptLevel, type Policy, type Requirement } from '../policy/policy.js';
 import type { AlsoList, RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
@@ -72,8 +73,21 @@ function evaluateRequest(rt: Runtime, req: RequestAttributes, note: boolean): Ve
   }
   const token = cred.token;
   const result = rt.verifier.verify(token);
-  const v = result instanceof Promise ? result.then((r) => decideProxied(rt, req, r, token)) : decideProxied(rt, req, result, token);
+  const v = result instanceof Promise ? result.then((r) => decideBound(rt, req, cred, r)) : decideBound(rt, req, cred, result);
   return rt.challenges === undefined || !note ? v : noteChallenge(rt, token, v);
+}
+
+/**
+ * A sender-constrained token (its identity carries a binding) counts only with the proof of its
+ * key or certificate, and the DPoP scheme only with such a token (identity/sender-binding.ts). A
+ * refusal is an authentication failure like a bad token's: no identity goes further. A bearer
+ * token without a binding passes with two field reads.
+ */
+function decideBound(rt: Runtime, req: RequestAttributes, cred: { token: string; scheme?: 'dpop' | undefined }, r: VerifyResult): Verdict | Promise<Verdict> {
+  if (!r.ok || (r.identity.binding === undefined && cred.scheme === undefined)) return decideProxied(rt, req, r, cred.token);
+  const refused = rt.senderBindings.check(req, cred, r.identity);
+  const then = (f: BindingRefusal | undefined) => decideProxied(rt, req, f === undefined ? r : { ok: false, reason: f.reason, detail: f.detail, cached: r.cached }, cred.token);
+  return refused instanceof Promise ? refused.then(then) : then(refused);
 }
 
 /**

@@ -17,6 +17,9 @@ import { DeviceCookies } from '../cookies/device-cookie.js';
 import { SessionCodec } from '../cookies/session.js';
 import { IncidentBoard } from '../incident/board.js';
 import { ConsoleSessions } from './console-sessions.js';
+import { SenderBindings } from '../identity/sender-binding.js';
+import { CertificateThumbprints } from '../identity/certificate-thumbprint.js';
+import { MemoryProofReplay } from '../state/proof-replay.js';
 
 export interface RuntimeDeps {
   fetch: FetchFn;
@@ -97,6 +100,14 @@ export interface Runtime {
   readonly consoleSessions: ConsoleSessions | undefined;
   /** What `accessProxy` was built from (buildRuntime compares it on reload). */
   readonly accessProxyKey?: string;
+  /** Sender-constrained tokens' proofs (DPoP, client certificate), checked per request. */
+  readonly senderBindings: SenderBindings;
+  /**
+   * This replica's memory of DPoP proofs seen, kept across reloads (a reload must not let a
+   * proof be replayed), and the certificates' thumbprints.
+   */
+  readonly proofReplay: MemoryProofReplay;
+  readonly certificateThumbprints: CertificateThumbprints;
 }
 
 /**
@@ -128,6 +139,20 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
         ? previous.accessProxy
         : new AccessProxy(config.access_proxy, { fetch: deps.fetch, now: deps.now, trustedCidrs: config.network.xff_trusted_cidrs, frontProxies: config.server.trusted_proxies, subjectClaims, onJwksRefresh: deps.onJwksRefresh });
   const gated = gatedHostsOf(config);
+  const proofReplay = previous?.proofReplay ?? new MemoryProofReplay(deps.now);
+  const certificateThumbprints = previous?.certificateThumbprints ?? new CertificateThumbprints();
+  // The shared store remembers proofs for every replica; without one (or with the memory store),
+  // this replica's memory does.
+  const shared = riskState?.store.kind === 'redis' ? riskState.store : undefined;
+  const senderBindings = new SenderBindings({
+    config: config.sender_constrained,
+    replay: shared === undefined ? proofReplay : { claim: (key, ttlMs, nowMs) => shared.control.once(key, ttlMs, nowMs) },
+    fallback: proofReplay,
+    onStateError: config.state.on_state_error,
+    onStoreError: deps.onStateError && shared !== undefined ? (err) => deps.onStateError!(shared.kind, err) : undefined,
+    now: deps.now,
+    certificates: certificateThumbprints,
+  });
   // Revocations drop cached verifications from the verifier in force.
   if (riskState?.board) riskState.board.caches = verifier;
   const risk =
@@ -160,6 +185,9 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     revocations: riskState?.board,
     accessProxy,
     accessProxyKey: proxyKey,
+    senderBindings,
+    proofReplay,
+    certificateThumbprints,
     // The shared store: a console session is used through every replica.
     consoleSessions:
       riskState === undefined
@@ -188,8 +216,9 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
 /** Everything a cached Identity was computed from. */
 function verifierInputs(c: Config): string {
   // Sessions share the caches: a changed key list or IdP must not keep serving cached sessions.
-  // `automation` too: whether an identity is automation is decided when it is cached.
-  return JSON.stringify([c.issuers, c.assurance, c.identity_headers, c.token_cache, c.stepup.oidc?.issuer, c.stepup.session, c.automation]);
+  // `automation` too: whether an identity is automation is decided when it is cached; and whether a
+  // sender-constrained token is accepted at all (its binding is cached with it).
+  return JSON.stringify([c.issuers, c.assurance, c.identity_headers, c.token_cache, c.stepup.oidc?.issuer, c.stepup.session, c.automation, c.sender_constrained.dpop.enabled, c.sender_constrained.certificate.enabled]);
 }
 
 /** Store limits come from the risk signals' windows and the state settings. */

@@ -39,6 +39,12 @@ export interface RequestAttributes {
    */
   peerAddress?: string;
   sourcePrincipal: string;
+  /**
+   * The client certificate Envoy verified, as it reports it (`source.certificate`: URL-encoded PEM,
+   * only with the filter's `include_peer_certificate`); absent or '' without one. Read only for a
+   * certificate-bound token (identity/sender-binding.ts).
+   */
+  sourceCertificate?: string;
   contextExtensions: Readonly<Record<string, string>>;
   /** Present when the host is a configured Kubernetes API host. */
   kube: KubeRequestInfo | undefined;
@@ -113,6 +119,8 @@ export interface RawRequest {
   /** See RequestAttributes.peerAddress. */
   peerAddress?: string;
   sourcePrincipal: string;
+  /** See RequestAttributes.sourceCertificate. */
+  sourceCertificate?: string;
   contextExtensions: Readonly<Record<string, string>>;
   /** Undefined when there is none or it was over the bound (bodyTruncated is then true). */
   body: Uint8Array | string | undefined;

@@ -16,7 +16,7 @@ import { websocketBearer } from './websocket.js';
  * (cookie tossing from a sibling domain, or stale ones) are ambiguous too.
  */
 export type Credential =
-  | { kind: 'bearer'; token: string }
+  | { kind: 'bearer'; token: string; scheme?: 'dpop' }
   | { kind: 'session'; value: string }
   | { kind: 'problem'; reason: CredentialProblem; detail: string };
 
@@ -37,12 +37,15 @@ function upstreamCredential(headers: ReadonlyMap<string, string>, sessionCookie:
   if (ws.kind === 'malformed') return { kind: 'problem', reason: 'token_malformed', detail: ws.detail };
   const authorization = headers.get('authorization');
   if (authorization !== undefined) {
-    const token = bearerToken(authorization);
+    // RFC 9449 §7.1: a DPoP-bound token is sent under its own scheme, with its proof beside it in
+    // the DPoP header (checked once the token is verified: identity/sender-binding.ts).
+    const dpop = DPOP.test(authorization);
+    const token = dpop ? schemeToken(authorization, DPOP) : bearerToken(authorization);
     if (typeof token !== 'string') return { kind: 'problem', reason: token.reason, detail: token.detail };
     if (ws.kind === 'token' && ws.token !== token) {
       return { kind: 'problem', reason: 'credential_ambiguous', detail: 'Authorization and the WebSocket bearer subprotocol carry different tokens' };
     }
-    return { kind: 'bearer', token };
+    return dpop ? { kind: 'bearer', token, scheme: 'dpop' } : { kind: 'bearer', token };
   }
   if (ws.kind === 'token') return { kind: 'bearer', token: ws.token };
   if (sessionCookie !== undefined) {
@@ -166,15 +169,22 @@ function withHeadlampToken(headers: ReadonlyMap<string, string>, cred: Credentia
 type TokenProblem = { reason: 'token_missing' | 'token_malformed'; detail: string };
 
 const BEARER = /^bearer +/i;
+const DPOP = /^dpop +/i;
 
 /** RFC 6750 §2.1. Anything other than exactly one Bearer credential is not a token we verify. */
 export function bearerToken(header: string | undefined): string | TokenProblem {
   if (header === undefined || header === '') return { reason: 'token_missing', detail: 'no authorization header' };
-  const m = BEARER.exec(header);
-  if (!m) return { reason: 'token_missing', detail: 'authorization header is not a Bearer credential' };
+  return schemeToken(header, BEARER);
+}
+
+/** The one token after `scheme` (Bearer, or RFC 9449's DPoP, whose token68 is the same shape). */
+function schemeToken(header: string, scheme: RegExp): string | TokenProblem {
+  const m = scheme.exec(header);
+  const name = scheme === DPOP ? 'DPoP' : 'Bearer';
+  if (!m) return { reason: 'token_missing', detail: `authorization header is not a ${name} credential` };
   const token = header.slice(m[0].length).trim();
   if (token === '' || token.includes(' ') || token.includes(',')) {
-    return { reason: 'token_malformed', detail: 'the Bearer credential is empty or not a single token' };
+    return { reason: 'token_malformed', detail: `the ${name} credential is empty or not a single token` };
   }
   return token;
 }

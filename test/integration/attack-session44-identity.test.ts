@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { builtServerForFile, ELSEWHERE, freshSubjects, KUBE, officeRound, reason, REFUSED, rules, AMR } from '../support/built-server.js';
 import { deniedHeader } from '../support/grpc-client.js';
 import { checkRequest } from '../support/requests.js';
+import { makeDeviceCa } from '../support/device-ca.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 /**
  * Session 44's identity round (redteam44b) against the built server with the example policy as it
@@ -9,7 +12,7 @@ import { checkRequest } from '../support/requests.js';
  * at the first sensitive request. Token confusion (types, sender-constrained tokens), the time
  * claims at the configured leeway's edges, acr/amr spellings, RFC 9470 challenges, and device
  * evidence the gateway does not vouch for. Two were allowed before this session: a token bound to a
- * key or certificate (`cnf`) taken as a bearer token, and an `auth_time` hours after the token's
+ * key or certificate (`cnf`) taken as a bearer token (session 45: accepted with a valid proof only), and an `auth_time` hours after the token's
  * `iat` taken as a fresh sign-in. Rows that held are kept so the corpus grows. The browser's side
  * of the round trip (state, nonce, return URLs, login CSRF, cookie scope) is attack-web's.
  */
@@ -62,23 +65,45 @@ describe('token types: what is a sign-in and what is not', () => {
 /**
  * Sender-constrained tokens: an identity provider that binds an access token to a key the client
  * holds (RFC 9449 DPoP, `cnf.jkt`) or to its client certificate (RFC 8705, `cnf["x5t#S256"]`) does
- * so that the token alone, copied off the machine, is worth nothing. Neither kubectl nor the API
- * server checks such a proof, and stepgate does not either; taken as a bearer token, the copy signed
- * its subject in wherever it was sent, malware on the laptop included.
+ * so that the token alone, copied off the machine, is worth nothing. Session 44 refused every such
+ * token, since nothing checked the proof; session 45 checks it (sender_constrained, on in the
+ * example), so each row is now refused for want of a valid proof, with the code that says which.
+ * Taken as a bearer token, the copy signed its subject in wherever it was sent, malware on the
+ * laptop included. The allowed side (a valid proof) is test/integration/sender-constrained.test.ts.
  */
-describe('a sender-constrained token presented without its proof', () => {
-  it.each<[string, Record<string, unknown>, Record<string, unknown>]>([
-    ['a DPoP-bound access token (cnf.jkt) as Bearer', { cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' }, client_id: 'k8s-agent' }, { typ: 'at+jwt' }],
-    ['the same with a DPoP header of the attacker\'s own', { cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } }, { typ: 'at+jwt' }],
-    ['a certificate-bound access token (cnf x5t#S256)', { cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' } }, { typ: 'at+jwt' }],
-    ['a certificate-bound ID-shaped token (typ JWT)', { cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' } }, {}],
-    ['a token with a cnf of an unknown method (jwk)', { cnf: { jwk: { kty: 'OKP', crv: 'Ed25519', x: 'AAAA' } } }, {}],
-  ])('%s, fresh two factors from the office, reads no Secret: token_invalid', async (what, claims, header) => {
-    const headers: Record<string, string> = what.includes('DPoP header') ? { dpop: 'eyJhbGciOiJFUzI1NiJ9.e30.sig' } : {};
+describe('a sender-constrained token presented without a valid proof', () => {
+  const JKT = '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I';
+  const X5T = 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2';
+  /** An attacker's own proof for the Secret read: a fresh key of theirs, every claim right. */
+  async function attackerProof(token: string): Promise<string> {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const claims = { jti: randomUUID(), htm: 'GET', htu: `https://${KUBE}${SECRET}`, iat: now(), ath: createHash('sha256').update(token).digest('base64url') };
+    return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(publicKey) }).sign(privateKey);
+  }
+
+  it.each<[string, Record<string, unknown>, Record<string, unknown>, (token: string) => Promise<Record<string, string>>, string]>([
+    ['a DPoP-bound access token (cnf.jkt) as Bearer', { cnf: { jkt: JKT }, client_id: 'k8s-agent' }, { typ: 'at+jwt' }, async () => ({}), 'dpop_proof_missing'],
+    ["the same as Bearer with a DPoP header of the attacker's own", { cnf: { jkt: JKT } }, { typ: 'at+jwt' }, async () => ({ dpop: 'eyJhbGciOiJFUzI1NiJ9.e30.sig' }), 'dpop_proof_missing'],
+    ["the same under the DPoP scheme with a well-made proof of the attacker's own key", { cnf: { jkt: JKT } }, { typ: 'at+jwt' }, async (t) => ({ authorization: `DPoP ${t}`, dpop: await attackerProof(t) }), 'dpop_binding_mismatch'],
+    ['the same under the DPoP scheme with a proof that is no JWS', { cnf: { jkt: JKT } }, { typ: 'at+jwt' }, async (t) => ({ authorization: `DPoP ${t}`, dpop: 'eyJhbGciOiJFUzI1NiJ9.e30.sig' }), 'dpop_proof_invalid'],
+    ['a certificate-bound access token (cnf x5t#S256), no client certificate', { cnf: { 'x5t#S256': X5T } }, { typ: 'at+jwt' }, async () => ({}), 'certificate_binding_missing'],
+    ['a certificate-bound ID-shaped token (typ JWT), no client certificate', { cnf: { 'x5t#S256': X5T } }, {}, async () => ({}), 'certificate_binding_missing'],
+    ['a certificate-bound token under the DPoP scheme', { cnf: { 'x5t#S256': X5T } }, { typ: 'at+jwt' }, async (t) => ({ authorization: `DPoP ${t}`, dpop: await attackerProof(t) }), 'dpop_binding_mismatch'],
+    ['a token with a cnf of an unknown method (jwk)', { cnf: { jwk: { kty: 'OKP', crv: 'Ed25519', x: 'AAAA' } } }, {}, async () => ({}), 'token_invalid'],
+  ])('%s, fresh two factors from the office, reads no Secret', async (_what, claims, header, extra, want) => {
     const sub = subjects.subject();
     const token = await server().issuer.token({ sub, email: sub, acr: 'urn:stepgate:aal2', amr: AMR.aal2, auth_time: now() - 60, ...claims }, { header });
+    const headers = await extra(token);
     const res = await send(token, { host: KUBE, path: SECRET, headers });
-    expect(reason(res), rules(res)).toBe('token_invalid');
+    expect(reason(res), rules(res)).toBe(want);
+  });
+
+  it('a certificate-bound token over a client certificate that is not the one it names reads no Secret', async () => {
+    const sub = subjects.subject();
+    const token = await server().issuer.token({ sub, email: sub, acr: 'urn:stepgate:aal2', amr: AMR.aal2, auth_time: now() - 60, cnf: { 'x5t#S256': X5T } }, { header: { typ: 'at+jwt' } });
+    const req = checkRequest({ host: KUBE, path: SECRET, token }) as ReturnType<typeof checkRequest> & { attributes: { source: Record<string, unknown> } };
+    req.attributes.source.certificate = encodeURIComponent(makeDeviceCa('attacker laptop').certPem);
+    expect(reason(await server().client.check(req))).toBe('certificate_binding_mismatch');
   });
 
   it('control: the same access token without cnf reads the Secret', async () => {

@@ -112,6 +112,11 @@ describe('refusals', () => {
     // A pipeline's token meets every other condition (level, fresh auth_time, its own subject in
     // the CSR): only being automation refuses it.
     ['an automation identity', async () => enrol(await tokenAt('aal2', 60, { sub: ROBOT }), { csr: opensslCsr(`/CN=${ROBOT}`).csr }), 403, 'device_automation'],
+    // Session 45: a sender-constrained token verifies now, its proof judged per request on the
+    // Check; this endpoint reads no proof, so a copy of such a token (every other condition met)
+    // must not turn into a device certificate, the strongest device evidence there is.
+    ['a DPoP-bound token (cnf.jkt), whose proof this endpoint cannot check', async () => enrol(await tokenAt('aal2', 60, { cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } }), { csr: opensslCsr(`/CN=${SUB}`).csr }), 401, 'dpop_proof_missing'],
+    ['a certificate-bound token (cnf x5t#S256)', async () => enrol(await tokenAt('aal2', 60, { cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' } }), { csr: opensslCsr(`/CN=${SUB}`).csr }), 401, 'certificate_binding_missing'],
   ];
   it.each(cases)('refuses %s', async (_what, send, status, code) => {
     now = Date.now();

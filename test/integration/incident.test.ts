@@ -70,6 +70,10 @@ describe('admin API authentication', () => {
     expect(JSON.parse(wrongGroup.body).code).toBe('admin_group');
     const forged = await admin(httpOf(a), 'POST', '/incidents', await adminToken(nowS(), { secret: 'a-different-secret-of-at-least-32-bytes-long!!' }), body);
     expect(forged.status).toBe(401);
+    // A sender-constrained admin token: the admin API reads no DPoP proof, so a copy acts as nobody.
+    const bound = await admin(httpOf(a), 'POST', '/incidents', await adminToken(nowS(), { cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } }), body);
+    expect(bound.status).toBe(401);
+    expect(JSON.parse(bound.body)).toMatchObject({ code: 'dpop_proof_missing' });
     // incident.admin.require / max_age: a stolen admin token with a weak or old sign-in ends nothing.
     const weak = await admin(httpOf(a), 'POST', '/incidents', await adminToken(nowS(), { acr: 'urn:stepgate:aal1' }), body);
     expect(weak.status).toBe(401);

@@ -78,7 +78,7 @@ ${o.signals ?? ''}`;
 }
 
 /** An HS256 token; times in seconds. */
-export function token(o: { issuer?: string; secret?: string; sub: string; acr?: string; authTime: number; iat?: number; aud?: string; groups?: string[]; sid?: string }): Promise<string> {
+export function token(o: { issuer?: string; secret?: string; sub: string; acr?: string; authTime: number; iat?: number; aud?: string; groups?: string[]; sid?: string; cnf?: Record<string, unknown> }): Promise<string> {
   const payload: Record<string, unknown> = {
     sub: o.sub,
     acr: o.acr ?? 'urn:stepgate:aal2',
@@ -86,6 +86,7 @@ export function token(o: { issuer?: string; secret?: string; sub: string; acr?: 
     groups: o.groups ?? ['engineers'],
   };
   if (o.sid !== undefined) payload.sid = o.sid;
+  if (o.cnf !== undefined) payload.cnf = o.cnf;
   return new SignJWT(payload)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(o.issuer ?? USER_ISSUER)

@@ -28,8 +28,11 @@ async function secretRead(claims: Record<string, unknown>) {
 }
 
 describe('explain reads hand-written claims as the verifier does', () => {
-  it('a cnf claim (a DPoP-bound token) is token_invalid', async () => {
+  it('a cnf claim that names no thumbprint is token_invalid', async () => {
     expect(await secretRead({ iat: S - 60, auth_time: S - 60, cnf: { jkt: 'abc' } })).toBe('token_invalid');
+  });
+  it('a DPoP-bound token (cnf.jkt) given as claims is the Bearer token explain sends: dpop_proof_missing', async () => {
+    expect(await secretRead({ iat: S - 60, auth_time: S - 60, cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } })).toBe('dpop_proof_missing');
   });
   it('auth_time a minute ago on a token issued 9 h ago is read as 8 h 55 min old: auth_too_old for the 8-hour rule', async () => {
     expect(await secretRead({ iat: S - 9 * 3600, auth_time: S - 60 })).toBe('auth_too_old');

@@ -32,7 +32,7 @@ function readFields(msg: CheckRequestMessage): Obj {
     attributes: (a) =>
       pick(a, ['source', 'request', 'context_extensions'], {
         context_extensions: copyMap,
-        source: (s) => pick(s, ['address', 'principal'], { address: (ad) => pick(ad, ['socket_address'], { socket_address: (sa) => pick(sa, ['address']) }) }),
+        source: (s) => pick(s, ['address', 'principal', 'certificate'], { address: (ad) => pick(ad, ['socket_address'], { socket_address: (sa) => pick(sa, ['address']) }) }),
         request: (r) =>
           pick(r, ['http'], {
             http: (h) =>
@@ -352,7 +352,7 @@ describe('decodeCheckRequest', () => {
     };
     const kept: Record<string, number[]> = {
       'envoy.service.auth.v3.AttributeContext': [1, 4, 10],
-      'envoy.service.auth.v3.AttributeContext.Peer': [1, 4],
+      'envoy.service.auth.v3.AttributeContext.Peer': [1, 4, 5],
       'envoy.config.core.v3.Address': [1],
       'envoy.config.core.v3.SocketAddress': [2],
       'envoy.service.auth.v3.AttributeContext.Request': [2],

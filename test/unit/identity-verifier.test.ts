@@ -245,8 +245,6 @@ describe('TokenVerifier: JWTs the IdP signs that prove no sign-in', () => {
     ["Keycloak's logout token (claim typ)", 'JWT', { typ: 'Logout' }, 'claim typ "Logout"'],
     ["Keycloak's refresh token (claim typ)", 'JWT', { typ: 'Refresh' }, 'claim typ "Refresh"'],
     ['an OpenID Federation entity statement', 'entity-statement+jwt', {}, 'typ "entity-statement+jwt"'],
-    ['a DPoP-bound access token (RFC 9449 cnf.jkt)', 'at+jwt', { cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } }, 'a cnf claim'],
-    ['a certificate-bound access token (RFC 8705 cnf x5t#S256)', 'at+jwt', { cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' } }, 'a cnf claim'],
     ['an ID token naming a key it is bound to (cnf jwk)', 'JWT', { cnf: { jwk: { kty: 'OKP', crv: 'Ed25519', x: 'AAAA' } } }, 'a cnf claim'],
     ['a cnf claim of any other shape', undefined, { cnf: 'x' }, 'a cnf claim'],
   ])('%s is token_invalid, not a sign-in', async (_what, typ, claims, detail) => {
@@ -269,6 +267,19 @@ describe('TokenVerifier: JWTs the IdP signs that prove no sign-in', () => {
     const w = new World();
     w.keys = [key.jwk];
     expect((await setup(w).verify(await typed(w, typ, claims))).ok).toBe(true);
+  });
+
+  // Session 45: a DPoP-bound or certificate-bound token verifies, its binding kept in the cached
+  // identity; the Check then asks for its proof on every request (identity/sender-binding.ts).
+  it.each([
+    ['a DPoP-bound access token (RFC 9449 cnf.jkt)', { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' }, { method: 'dpop', thumbprint: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' }],
+    ['a certificate-bound access token (RFC 8705 cnf x5t#S256)', { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' }, { method: 'certificate', thumbprint: 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' }],
+  ])('%s verifies with its binding, to be proven per request', async (_what, cnf, binding) => {
+    const w = new World();
+    w.keys = [key.jwk];
+    const r = await setup(w).verify(await typed(w, 'at+jwt', { cnf }));
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.identity.binding).toEqual(binding);
   });
 
   it('a forged logout token is refused for its signature, before its type is looked at', async () => {

@@ -21,6 +21,7 @@ import { STATE_APPLY, stateSchema } from './state.js';
 import { STEPUP_APPLY, stepupSchema } from './stepup.js';
 import { TELEMETRY_APPLY, telemetrySchema } from './telemetry.js';
 import { TOKEN_CACHE_APPLY, tokenCacheSchema } from './token-cache.js';
+import { SENDER_CONSTRAINED_APPLY, senderConstrainedSchema } from './sender-constrained.js';
 
 export type { Apply, ApplyTable } from './apply.js';
 export { parseCidr } from './common.js';
@@ -53,6 +54,7 @@ export const configSchema = z
     stepup: stepupSchema,
     identity_headers: identityHeadersSchema,
     token_cache: tokenCacheSchema,
+    sender_constrained: senderConstrainedSchema,
     limits: limitsSchema,
     guardrails: guardrailsSchema.optional(),
     automation: automationSchema.optional(),
@@ -255,6 +257,7 @@ export type RiskConfig = NonNullable<Config['risk']>;
 export type NetworkConfig = Config['network'];
 export type AccessProxyConfig = NonNullable<Config['access_proxy']>;
 export type StateConfig = Config['state'];
+export type SenderConstrainedConfig = Config['sender_constrained'];
 export type GuardrailsConfig = NonNullable<Config['guardrails']>;
 export type GuardrailEffectConfig = z.infer<typeof guardrailEffectSchema>;
 export type OidcConfig = NonNullable<Config['stepup']['oidc']>;
@@ -282,6 +285,7 @@ export const APPLY: ApplyTable = Object.freeze({
   ...STEPUP_APPLY,
   ...IDENTITY_HEADERS_APPLY,
   ...TOKEN_CACHE_APPLY,
+  ...SENDER_CONSTRAINED_APPLY,
   ...LIMITS_APPLY,
   ...GUARDRAILS_APPLY,
   ...AUTOMATION_APPLY,

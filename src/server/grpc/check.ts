@@ -19,7 +19,7 @@ interface HeaderValue {
 
 export interface CheckRequestMessage {
   attributes?: {
-    source?: { address?: AddressMessage; principal?: string };
+    source?: { address?: AddressMessage; principal?: string; certificate?: string };
     request?: {
       http?: {
         method?: string;
@@ -70,6 +70,7 @@ export function parseCheckRequest(msg: CheckRequestMessage | undefined, limits: 
       headers: collected.headers,
       sourceAddress: attrs.source?.address?.socket_address?.address ?? '',
       sourcePrincipal: attrs.source?.principal ?? '',
+      sourceCertificate: attrs.source?.certificate ?? '',
       contextExtensions: attrs.context_extensions ?? NO_EXTENSIONS,
       body: body.body,
       bodyTruncated: body.truncated,

@@ -326,7 +326,7 @@ function skipField(r: Reader, kind: Kind | undefined, tag: number, depth: number
  * them against the protos proto-loader loads).
  */
 const ATTRIBUTE_CONTEXT_SKIPPED: readonly (Kind | undefined)[] = kinds({ 2: Kind.Message, 11: Kind.Message, 12: Kind.Message, 13: Kind.Message });
-const PEER_SKIPPED = kinds({ 2: Kind.String, 3: Kind.Message, 5: Kind.String });
+const PEER_SKIPPED = kinds({ 2: Kind.String, 3: Kind.Message });
 const ADDRESS_SKIPPED = kinds({ 2: Kind.Message, 3: Kind.Message });
 const SOCKET_ADDRESS_SKIPPED = kinds({ 1: Kind.Varint32, 3: Kind.Varint32, 4: Kind.String, 5: Kind.String, 6: Kind.Varint32 });
 const REQUEST_SKIPPED = kinds({ 1: Kind.Message });
@@ -557,6 +557,8 @@ function address(r: Reader, m: Message, n: number, depth: number): boolean {
 function peer(r: Reader, m: Message, n: number, depth: number): boolean {
   if (n === 1) m.address = message(r, depth + 1, ADDRESS_SKIPPED, address);
   else if (n === 4) m.principal = string(r);
+  // AttributeContext.Peer.certificate: URL-encoded PEM, with include_peer_certificate only.
+  else if (n === 5) m.certificate = string(r);
   else return false;
   return true;
 }

@@ -1,6 +1,7 @@
 import { reasonMessage } from '../../core/reasons.js';
 import { lastChallenge } from '../../pipeline/challenge.js';
 import { bearerToken } from '../../pipeline/evaluate.js';
+import { bearerEndpointRefusal } from '../../identity/sender-binding.js';
 import type { Runtime } from '../../pipeline/runtime.js';
 import type { FlowResponse } from '../../web/stepup/flow.js';
 
@@ -23,6 +24,8 @@ export async function challengeEndpoint(rt: Runtime, method: string, authorizati
   if (typeof token !== 'string') return unauthenticated(rt, token.reason);
   const verified = await rt.verifier.verify(token);
   if (!verified.ok) return unauthenticated(rt, verified.reason);
+  const bound = bearerEndpointRefusal(verified.identity);
+  if (bound !== undefined) return unauthenticated(rt, bound);
   // A revoked credential is refused here as on the Check: its asks and challenges are the
   // victim's requests, and nothing it could learn from them is owed to whoever still holds it.
   const revoked = rt.revocations?.refuse(verified.identity, rt.now());

@@ -5,6 +5,7 @@ import { ENROL_REFUSALS, type EnrolRefusal } from '../../devices/codes.js';
 import { MAX_CSR_BYTES } from '../../devices/csr.js';
 import type { DeviceEnroller } from '../../devices/enrol.js';
 import { bearerToken } from '../../pipeline/evaluate.js';
+import { bearerEndpointRefusal } from '../../identity/sender-binding.js';
 import type { Runtime } from '../../pipeline/runtime.js';
 import type { Logger } from '../../telemetry/log.js';
 import type { FlowResponse } from '../../web/stepup/flow.js';
@@ -80,6 +81,9 @@ export async function deviceCertificateEndpoint(
   if (typeof token !== 'string') return unverified(token.reason);
   const verified = await rt.verifier.verify(token);
   if (!verified.ok) return unverified(verified.reason);
+  // A bound token's proof cannot be checked here: a copy of it must not enrol a device.
+  const bound = bearerEndpointRefusal(verified.identity);
+  if (bound !== undefined) return unverified(bound);
   const id = verified.identity;
   const nowMs = rt.now();
   const revoked = rt.revocations?.refuse(id, nowMs);
