@@ -1,4 +1,4 @@
-import { stringsOf } from '../types.js';
+import { stringsOf, type Violation } from '../types.js';
 import type { RuleContext } from './context.js';
 import type { ContainerAt } from './pod-security.js';
 
@@ -17,6 +17,8 @@ import type { ContainerAt } from './pod-security.js';
  * - the environment, a service-account token or a node or cloud credential sent to the network
  *   (`env | curl --data-binary @- …`, `cat …/serviceaccount/token | nc …`, `curl -F f=@/proc/1/environ`,
  *   `printenv > /dev/tcp/…`): the pod's Secrets and identity handed out at each start.
+ * An exec into a pod (`pods/exec`, its command in the query: `kubectl exec -- sh -c '…'`) is read
+ * the same way (checkExecCommand): the debug container's command run through exec instead.
  * A shell script is read as one: commands split at `;`, `&&`, `||`, `&` and line breaks, pipelines
  * at `|`; quotes are ignored, so a pipe inside `sh -c "…"` of an `nsenter` is still a pipe. The
  * detail names the shape, never the address or the script (both are the body's).
@@ -28,6 +30,34 @@ export function checkCommand(at: ContainerAt, ctx: RuleContext): void {
   const found = commandShape(words, typeof c.source === 'string' ? c.source : undefined);
   if (found === undefined) return;
   ctx.out.push({ code: 'container_command_egress', detail: `container${at.name}'s command ${SHAPE_TEXT[found]}`, path: at.path });
+}
+
+/**
+ * An exec's command (`pods/exec?command=sh&command=-c&command=…`, one parameter per argument, as
+ * kubectl sends it over SPDY or WebSocket) judged as a container's. Undefined when there is none,
+ * when it shows none of the shapes, or when a parameter is not valid percent-encoding (the API
+ * server refuses such a query: nothing runs).
+ */
+export function checkExecCommand(query: string): Violation | undefined {
+  if (!query.includes('command=')) return undefined;
+  const words: string[] = [];
+  let container = '';
+  for (const pair of query.split('&')) {
+    const isCommand = pair.startsWith('command=');
+    if (!isCommand && !pair.startsWith('container=')) continue;
+    let value: string;
+    try {
+      value = decodeURIComponent(pair.slice(pair.indexOf('=') + 1).replace(/\+/g, ' '));
+    } catch {
+      return undefined;
+    }
+    if (isCommand) words.push(value);
+    else container = value;
+  }
+  const found = commandShape(words);
+  if (found === undefined) return undefined;
+  const name = container === '' ? '' : ` in container ${JSON.stringify(container.slice(0, 63))}`;
+  return { code: 'container_command_egress', detail: `the exec's command${name} ${SHAPE_TEXT[found]}` };
 }
 
 export type CommandShape = 'fetch_run' | 'decoded_run' | 'download_run' | 'send_credentials';
