@@ -1,6 +1,12 @@
-import { stringsOf, type Violation } from '../types.js';
+import { stringsOf, type Json, type Violation } from '../types.js';
 import type { RuleContext } from './context.js';
-import type { ContainerAt } from './pod-security.js';
+
+/** A container and where it is (pod-security.ts's ContainerAt, which calls this: named here by shape, not imported). */
+interface Container {
+  readonly container: Json;
+  readonly path: string;
+  readonly name: string;
+}
 
 /**
  * container_command_egress: what a container's own command does with the network, read from its
@@ -23,7 +29,7 @@ import type { ContainerAt } from './pod-security.js';
  * at `|`; quotes are ignored, so a pipe inside `sh -c "…"` of an `nsenter` is still a pipe. The
  * detail names the shape, never the address or the script (both are the body's).
  */
-export function checkCommand(at: ContainerAt, ctx: RuleContext): void {
+export function checkCommand(at: Container, ctx: RuleContext): void {
   const c = at.container;
   if (c.command === undefined && c.args === undefined && c.source === undefined) return;
   const words = [...stringsOf(c.command), ...stringsOf(c.args)];
