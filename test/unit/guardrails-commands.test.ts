@@ -111,3 +111,13 @@ describe("container_command_egress: an exec's command, from its query", () => {
     expect(checkExecCommand('command=sh&command=%E0%A4%A')).toBeUndefined();
   });
 });
+
+describe('container_command_egress: a hostile command costs what reading it does', () => {
+  // Read in one pass each: a reading quadratic in the stages (each download looking at every later
+  // stage, as the first version did) takes minutes here, past the test's timeout.
+  it('a pipeline of 200,000 downloads, 200,000 substitutions, 100,000 /proc paths', () => {
+    expect(commandShape([Array.from({ length: 200_000 }, () => 'curl x').join(' | ')])).toBeUndefined();
+    expect(commandShape([`sh -c ${'$(a'.repeat(200_000)}`])).toBeUndefined();
+    expect(commandShape([`${'/proc/a'.repeat(100_000)} | nc h 1`])).toBeUndefined();
+  });
+});

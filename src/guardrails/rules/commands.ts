@@ -132,9 +132,12 @@ function scriptShape(script: string): CommandShape | undefined {
       if (decodeAt >= 0 && runsInput(s)) return 'decoded_run';
       const source = isSource(s);
       if (isSender(s) && (sourceAt >= 0 || source || ENV_INLINE.test(s.text))) return 'send_credentials';
+      // A download kept as a file: written by the downloader, or by a later stage of its pipeline
+      // (an unpacker, a redirection). One pass: a pipeline of half a million stages costs as much.
+      if (fetchAt >= 0 && (UNPACKERS.has(s.program) || s.text.includes('>'))) downloaded = true;
       if (fetches(s)) {
         fetchAt = i;
-        if (writesFile(s) || stages.slice(i + 1).some((t) => UNPACKERS.has(t.program) || t.text.includes('>'))) downloaded = true;
+        if (writesFile(s)) downloaded = true;
       }
       if (source) sourceAt = i;
       if (decodes(s)) decodeAt = i;
