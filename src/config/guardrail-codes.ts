@@ -101,6 +101,8 @@ export const GUARDRAIL_CODES = [
   'cloud_workload_identity',
   // A Lease (leader election) held by one write far longer than any election renews, or an election candidate written by hand
   'lease_held',
+  // What a container's own command does with the network: runs what it downloads, or sends its credentials out
+  'container_command_egress',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
   'cluster_policy',
   'cluster_policy_unreadable',
@@ -195,6 +197,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   cross_site_request: 'refused',
   cloud_workload_identity: 'critical',
   lease_held: 'critical',
+  container_command_egress: 'critical',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
   cluster_policy_unreadable: 'critical',
@@ -278,6 +281,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   cross_site_request: 'request made by a page of another site',
   cloud_workload_identity: 'workload given a cloud identity by hand',
   lease_held: 'leader-election Lease held far longer than any election renews it',
+  container_command_egress: 'container command runs a program it downloads or sends credentials out',
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };

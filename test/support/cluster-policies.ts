@@ -6,6 +6,8 @@ export function requestAttributes(method: string, path: string, body?: unknown, 
   const headers = new Map<string, string>(body === undefined ? [] : [['content-type', contentType]]);
   return {
     kube: kube(method, path),
+    // An exec's command is read from the query (container_command_egress).
+    query: path.includes('?') ? path.slice(path.indexOf('?') + 1) : '',
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
     bodyTruncated: false,

@@ -227,10 +227,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Day 11 (docs/risk.md, "Day 11: what it found"), open findings, each a test in
   // risk-day11-findings.test.ts that fails on main: from the victim's own laptop, network, client
   // and token, in the working set, within the rule's freshness.
-  // An init container handed payments-api's Secrets (envFrom) and posting them out, patched into
-  // the production Deployment minutes after the on-call's own `kubectl set env`: a production write
-  // (8 hours) that reads Secrets the on-call reads (8 hours); nothing reads a container's command.
-  "init container handed a production Deployment's Secrets (on-call laptop, during the incident)",
+  // (An init container handed payments-api's Secrets (envFrom) and posting them out, patched into
+  // the production Deployment minutes after the on-call's own `kubectl set env`: stopped at
+  // request 1 since session 45 by container_command_egress, `env | curl --data-binary @-`.)
   // Stopped since 2026-12-04 by guardrails (docs/guardrails.md): the token Secret minted through
   // the same secure web gateway (service_account_token_secret) and the gitRepo volume whose hooks
   // run on the node (git_repo_volume), each asked a hardware key at its first request. Secrets
@@ -238,10 +237,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // unfamiliar_kind (the lead never read a Secret; the namespaces are in the working set).
   // Day 12 (docs/risk.md, "Day 12: what it found"), open findings, each an `it.fails` in
   // risk-day12-findings.test.ts. From the victim's own laptop, network, client and token, in the
-  // working set, within the rule's freshness: an ephemeral container whose command reads the
-  // target's token (what `kubectl debug -- …` sends; the on-call debugged there an hour before), a
-  // port-forward to the production primary an hour after the on-call's own night page.
-  "ephemeral container reads a production pod's token (on-call laptop, after the incident)",
+  // working set, within the rule's freshness: a port-forward to the production primary an hour
+  // after the on-call's own night page. (The ephemeral container whose command pipes the target's
+  // token to nc: stopped at request 1 since session 45 by container_command_egress.)
   "port-forward to the production database at 04:10 Sydney (on-call's laptop)",
   // Two clusters behind one gateway: the working set is namespaces by name, so ledger-prod on
   // Sydney's cluster is the Dublin engineer's own ledger-prod.
@@ -277,11 +275,10 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // client, in the owner's namespaces, within the rule's freshness (day 9's jump-box class).
   "shared workstation: another user's open Headlamp session reads a lab's Secrets",
   'kubelogin cache read on the shared login node',
-  // From the student's own laptop, namespace, image and queue: only the body's command (a miner
-  // fetched and run) differs, and no guardrail reads a container's command. (Stopped since
-  // 2026-12-04 by a guardrail: NVIDIA_VISIBLE_DEVICES=all in a container that requests no GPU,
-  // gpu_devices_unrequested.)
-  "crypto-miner Jobs through the lab's Kueue queue (student laptop, through the jump host)",
+  // (Miner Jobs through the lab's queue from the student's own laptop, namespace, image and
+  // queue: only the command differs, `curl … | sh`; stopped at request 1 since session 45 by
+  // container_command_egress. Stopped since 2026-12-04 by a guardrail: NVIDIA_VISIBLE_DEVICES=all
+  // in a container that requests no GPU, gpu_devices_unrequested.)
   // Day 15 (docs/risk.md, "Day 15: what it found"), open findings, each an `it.fails` in
   // risk-day15-findings.test.ts. The VDI farm: a token scraped from another user's roaming profile,
   // used from another session on the same farm (its NAT, its one kubectl build), in the victim's
@@ -309,10 +306,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // own context; only the bucket's name in the body differs, and no guardrail knows the company's
   // model stores.
   "a production InferenceService's storageUri pointed at an outside bucket (on-call laptop)",
-  // GPU miners created at night in a namespace the ML engineer never used, from their laptop within
-  // the sign-in's 12 hours: a training job created is no sensitive action (the ML engineers'
-  // routine), so a namespace outside the working set asks nothing (day 14's class).
-  'GPU miners created in a quiet namespace at night (ML engineer laptop)',
+  // (GPU miners created at night in a namespace the ML engineer never used: a training job created
+  // is no sensitive action, but its command downloads, unpacks and runs ./xmrig; stopped at its
+  // first sensitive action since session 45 by container_command_egress.)
   // Day 18 (docs/risk.md, "Day 18: what it found"), open findings, each an `it.fails` in
   // risk-day18-findings.test.ts. A prompt-injected coding agent on the engineer's own laptop reads
   // a production Secret and port-forwards production's database: the engineer's kubectl, address,

@@ -3,6 +3,7 @@ import { UNKNOWN_VALUE } from '../parse.js';
 import { normaliseCapability } from '../settings.js';
 import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
 import { checkProjectedCloudToken } from './cloud-identities.js';
+import { checkCommand } from './commands.js';
 import type { RuleContext } from './context.js';
 import { checkDeviceEnv } from './devices.js';
 import { checkImage } from './images.js';
@@ -210,6 +211,7 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
     checkHostHandlers(at, ctx);
     checkDeviceEnv(container, at.path, at.name, ctx);
     checkSubPaths(at, ctx);
+    checkCommand(at, ctx);
     const sc = isObject(container.securityContext) ? container.securityContext : undefined;
     if (!sc) continue;
     const name = at.name;
