@@ -154,7 +154,7 @@ describe('admin API: tokens of the admin group that prove no admin sign-in', () 
   it.each<[string, () => Promise<string>, number, string]>([
     ['a back-channel logout token (typ logout+jwt)', () => adminToken({}, { typ: 'logout+jwt' }), 401, 'token_invalid'],
     ["a Keycloak refresh token (claim typ Refresh)", () => adminToken({ typ: 'Refresh' }), 401, 'token_invalid'],
-    ['a DPoP-bound access token without its proof (cnf.jkt)', () => adminToken({ cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } }, { typ: 'at+jwt' }), 401, 'token_invalid'],
+    ['a DPoP-bound access token without its proof (cnf.jkt; the admin API reads no DPoP proof)', () => adminToken({ cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } }, { typ: 'at+jwt' }), 401, 'dpop_proof_missing'],
     ['a security event token of the IdP (events claim)', () => adminToken({ events: { 'https://schemas.openid.net/secevent/risc/event-type/account-disabled': {} } }), 401, 'token_invalid'],
     ['a token for another service (aud grafana)', () => adminToken({ aud: 'grafana' }), 401, 'audience_mismatch'],
     ['an expired token', () => adminToken({ exp: now() - 3600 }), 401, 'token_expired'],
