@@ -133,9 +133,39 @@ local function sighting(key, max, isKnown, kind, m)
   expire(key, knownTtl)
   return now
 end
+-- A known set's read replies (ZREVRANK of a member, ZCOUNT from a bound, ZSCORE of a member),
+-- kept for the script call per key: a turn's Checks come from few subjects, mostly in one
+-- millisecond, and ask the same sets the same questions (~3,500-7,000 redis-server instructions a
+-- command; a look-up ~100). A reply is a function of the set's members and scores alone (Redis
+-- expires no key while a script runs), so it holds until the set is written: every write to a set
+-- read through these (use()'s ZADD XX, the family keys' writes in WORK_BLOCK) drops the key's
+-- entry. The sets written on every Check (distinct(), first sightings) are read directly.
+local zsets = {}
+local function zrevrank(key, m)
+  local z = zsets[key]
+  if not z then z = {{}, {}, {}}; zsets[key] = z end
+  local r = z[1][m]
+  -- ZREVRANK of no member is false, kept as it is: nil is "not asked yet".
+  if r == nil then r = call('ZREVRANK', key, m); z[1][m] = r end
+  return r
+end
+local function zcountFrom(key, min)
+  local z = zsets[key]
+  if not z then z = {{}, {}, {}}; zsets[key] = z end
+  local r = z[2][min]
+  if r == nil then r = call('ZCOUNT', key, min, '+inf'); z[2][min] = r end
+  return r
+end
+local function zscore(key, m)
+  local z = zsets[key]
+  if not z then z = {{}, {}, {}}; zsets[key] = z end
+  local r = z[3][m]
+  if r == nil then r = call('ZSCORE', key, m); z[3][m] = r end
+  return r
+end
 local function known(key, m)
   if m == '' then return false end
-  local sc = call('ZSCORE', key, m)
+  local sc = zscore(key, m)
   return sc and sc + 0 > now - knownTtl
 end
 -- known(), and a use of a known member writes its time again only when sliding.ts refreshDue says
@@ -146,17 +176,19 @@ end
 -- A second value, true, says the time was written (memory.ts used: WRITTEN).
 local function use(key, m)
   if m == '' then return false end
-  local r = call('ZREVRANK', key, m)
+  local r = zrevrank(key, m)
   if not r then return false end
-  if r == 0 and call('ZCOUNT', key, recentLive, '+inf') > 0 then return true end
-  local sc = call('ZSCORE', key, m)
+  if r == 0 and zcountFrom(key, recentLive) > 0 then return true end
+  local sc = zscore(key, m)
   if sc + 0 <= now - knownTtl then return false end
+  -- Dropped before the write: a write that raises leaves no reply kept from before it.
+  zsets[key] = nil
   call('ZADD', key, 'XX', nowS, m)
   return true, true
 end
 -- use(), and how many members of the set are live.
 local function useCounted(key, m)
-  return use(key, m), call('ZCOUNT', key, knownLive, '+inf')
+  return use(key, m), zcountFrom(key, knownLive)
 end
 local function distinct(key, m, W, cap)
   local cut = int(now - W)
@@ -491,6 +523,8 @@ if fam ~= '' then
   rank = tonumber(rank)
 end
 if nsWrote and ((rank and rank > 0) or mark ~= '') then
+  -- The known-set replies kept for K[9] (known(), use()) go before it is written.
+  zsets[K[9]] = nil
   -- Kept without the '+' (family-keys.ts canonicalKey); one write for both, in learn()'s order.
   if rank and rank > 0 then call('ZADD', K[9], nowS, string.match(fam, '^%d+') .. rest) end
   if mark ~= '' then call('ZADD', K[9], nowS, mark) end
@@ -525,7 +559,7 @@ end
 local siteKnown = known(K[4], site)
 local siteSince = sighting(K[2], math.huge, siteKnown, 's:', site)
 if siteSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
-local workingSet = call('ZCOUNT', K[1], knownLive, '+inf')
+local workingSet = zcountFrom(K[1], knownLive)
 -- A run of nothing but familiar reads counts none of its objects; one new object counts them all
 -- (memory.ts observeWork).
 local famAt = 0
