@@ -54,6 +54,8 @@ local fmtd, nums, keyNames = {}, {}, {}
 -- back only after that Check's writes to the hash, so a Check that fails part-way leaves none:
 -- the next one reads Redis. The table lives as long as the call (Redis runs nothing in between).
 local hashes = {}
+-- Which Check of a batch is running (1 in a script of one Check).
+local checkNo = 1
 -- A session hash's field's place in its HMGET ('u', 't', 'o', 'f', 'x', 'c').
 local SESSION_FIELD = {u = 1, t = 2, o = 3, f = 4, x = 5, c = 6}
 local format = string.format
@@ -140,25 +142,38 @@ end
 -- expires no key while a script runs), so it holds until the set is written: every write to a set
 -- read through these (use()'s ZADD XX, the family keys' writes in WORK_BLOCK) drops the key's
 -- entry. The sets written on every Check (distinct(), first sightings) are read directly.
-local zsets = {}
-local function zrevrank(key, m)
+-- A key's tables are made when a second Check of the call reads it, not the first: in a batch of
+-- all-different subjects each set is read by one Check, and four tables a key made for nothing
+-- cost more than the commands they would save (bench/README.md, perf45). checkNo is the batch's
+-- Check (observeBatchLua sets it).
+local zsets, zread = {}, {}
+local function zfor(key)
   local z = zsets[key]
-  if not z then z = {{}, {}, {}}; zsets[key] = z end
+  if z then return z end
+  local by = zread[key]
+  if by == nil or by == checkNo then zread[key] = checkNo; return nil end
+  z = {{}, {}, {}}
+  zsets[key] = z
+  return z
+end
+local function zrevrank(key, m)
+  local z = zfor(key)
+  if not z then return call('ZREVRANK', key, m) end
   local r = z[1][m]
   -- ZREVRANK of no member is false, kept as it is: nil is "not asked yet".
   if r == nil then r = call('ZREVRANK', key, m); z[1][m] = r end
   return r
 end
 local function zcountFrom(key, min)
-  local z = zsets[key]
-  if not z then z = {{}, {}, {}}; zsets[key] = z end
+  local z = zfor(key)
+  if not z then return call('ZCOUNT', key, min, '+inf') end
   local r = z[2][min]
   if r == nil then r = call('ZCOUNT', key, min, '+inf'); z[2][min] = r end
   return r
 end
 local function zscore(key, m)
-  local z = zsets[key]
-  if not z then z = {{}, {}, {}}; zsets[key] = z end
+  local z = zfor(key)
+  if not z then return call('ZSCORE', key, m) end
   local r = z[3][m]
   if r == nil then r = call('ZSCORE', key, m); z[3][m] = r end
   return r
@@ -831,6 +846,7 @@ for i = 1, #KEYS do
     recentLive = '(' .. int(now - knownRefresh)
   end
   tidied = {}
+  checkNo = i
   local ok, r = pcall(one, KEYS[i], j)
   -- A reply begins with a digit (firstSeen); a failed Check's begins with '!'.
   if ok then out[i] = r

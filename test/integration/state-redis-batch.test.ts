@@ -212,8 +212,9 @@ describe('a later Check of a batch reads what an earlier one wrote', () => {
       m.learn(subject, ip, '203.0.113.0/24', 'fp:1', at, 'interactive');
       await r.learn(subject, ip, '203.0.113.0/24', 'fp:1', at, 'interactive');
     }
-    // .7 is the newest and recent: not written; .8 is older: written, now the newest; .7 again: due.
-    const batch = [obs(subject, T + 3000, '203.0.113.7'), obs(subject, T + 3001, '203.0.113.8'), obs(subject, T + 3002, '203.0.113.7')];
+    // .7 is the newest and recent: not written (twice, so that the script keeps what it read);
+    // .8 is older: written, now the newest; .7 again: due.
+    const batch = [obs(subject, T + 3000, '203.0.113.7'), obs(subject, T + 3000, '203.0.113.7'), obs(subject, T + 3001, '203.0.113.8'), obs(subject, T + 3002, '203.0.113.7')];
     const stats0 = { ...r.batchStats };
     const answers = await Promise.all(batch.map((o) => r.observeAll(o, undefined)));
     expect(r.batchStats.calls - stats0.calls).toBe(1);
@@ -235,9 +236,10 @@ describe('a later Check of a batch reads what an earlier one wrote', () => {
       await r.learnWork(subject, ns, '', at, '', '', 1, '', true, '1:team', kind);
     }
     const work = (nowMs: number, namespace: string, kind: string): WorkObservation => ({ subject, nowMs, namespace, object: '', site: '', nearby: '', family: '1:team', kind });
-    // The kind is the newest of the family keys and recent: not written. team-b's use is due, and
-    // with it its family key's: now the newest. The kind again: due.
-    const batch = [work(T + 3000, 'team-a', 'secret_read'), work(T + 3001, 'team-b', ''), work(T + 3002, 'team-a', 'secret_read')];
+    // The kind is the newest of the family keys and recent: not written (twice, so that the script
+    // keeps what it read). team-b's use is due, and with it its family key's: now the newest. The
+    // kind again: due.
+    const batch = [work(T + 3000, 'team-a', 'secret_read'), work(T + 3000, 'team-a', 'secret_read'), work(T + 3001, 'team-b', ''), work(T + 3002, 'team-a', 'secret_read')];
     const stats0 = { ...r.batchStats };
     const answers = await Promise.all(batch.map((w) => r.observeAll(obs(subject, w.nowMs, '203.0.113.7'), w)));
     expect(r.batchStats.calls - stats0.calls).toBe(1);
