@@ -45,17 +45,23 @@ local renewEvery, slack = ${TTL_RENEW_MS}, ${SLACK_MS}
 -- (bench/README.md, redis40). Both are pure functions of their argument; the tables live as long
 -- as the script call, so they hold at most the values one call met.
 local fmtd, nums, keyNames = {}, {}, {}
--- A hash's fields as this call last read and then wrote them (the counters hash: the parsed
--- array; a session's, a last site's: HMGET's strings), keyed by the key's name. A turn's Checks
--- under load come from few subjects, and the next Check of the same subject in the call then reads
--- its fields here instead of by HMGET (the counters' sixteen fields ~28,000 redis-server
--- instructions, a session's six or a last site's four ~11,000; a table read ~100). Nothing else in
--- a script call writes these fields, and an entry is taken out before its Check reads it and put
--- back only after that Check's writes to the hash, so a Check that fails part-way leaves none:
--- the next one reads Redis. The table lives as long as the call (Redis runs nothing in between).
-local hashes = {}
--- Which Check of a batch is running (1 in a script of one Check).
-local checkNo = 1
+-- What the running Check's subject keeps for the rest of the call (checkBody sets both from
+-- keyNames; the working-set-only script keeps into a table of its own). A turn's Checks under load
+-- come from few subjects, and the next Check of the same subject in the call reads here what the
+-- last one read and wrote, instead of asking Redis again (a table read ~100 redis-server
+-- instructions):
+-- - kept.h, kept.s (with its key, kept.sk), kept.l: the counters hash's fields (parsed, as the
+--   HMGET below leaves them), the session's and the last site's (HMGET's strings), as after the
+--   last Check's writes (the counters' sixteen fields ~28,000 instructions, a session's six or a
+--   last site's four ~11,000). Nothing else in a script call writes these fields; an entry is
+--   taken out before its Check reads it and put back only after that Check's writes to the hash,
+--   so a Check that fails part-way leaves none and the next one reads Redis.
+-- - sets (kept.z): the subject's known sets' read replies, from the subject's second Check in the
+--   call on (known() below); nil before, so that a batch of all-different subjects keeps nothing
+--   it will not read again (a table a key made for nothing cost more than the commands it saves:
+--   bench/README.md, perf45).
+-- Redis runs nothing else during the call, and keyNames lives as long as it.
+local kept, sets = {}, nil
 -- A session hash's field's place in its HMGET ('u', 't', 'o', 'f', 'x', 'c').
 local SESSION_FIELD = {u = 1, t = 2, o = 3, f = 4, x = 5, c = 6}
 local format = string.format
@@ -142,40 +148,33 @@ end
 -- expires no key while a script runs), so it holds until the set is written: every write to a set
 -- read through these (use()'s ZADD XX, the family keys' writes in WORK_BLOCK) drops the key's
 -- entry. The sets written on every Check (distinct(), first sightings) are read directly.
--- A key's tables are made when a second Check of the call reads it, not the first: in a batch of
--- all-different subjects each set is read by one Check, and four tables a key made for nothing
--- cost more than the commands they would save (bench/README.md, perf45). checkNo is the batch's
--- Check (observeBatchLua sets it).
-local zsets, zread = {}, {}
+-- The subject's sets' replies are kept in \`sets\` (above) by key: three tables, by member, by
+-- bound and by member.
 local function zfor(key)
-  local z = zsets[key]
-  if z then return z end
-  local by = zread[key]
-  if by == nil or by == checkNo then zread[key] = checkNo; return nil end
-  z = {{}, {}, {}}
-  zsets[key] = z
+  local z = sets[key]
+  if not z then z = {{}, {}, {}}; sets[key] = z end
   return z
 end
 local function zrevrank(key, m)
-  local z = zfor(key)
-  if not z then return call('ZREVRANK', key, m) end
-  local r = z[1][m]
+  if not sets then return call('ZREVRANK', key, m) end
+  local z = zfor(key)[1]
+  local r = z[m]
   -- ZREVRANK of no member is false, kept as it is: nil is "not asked yet".
-  if r == nil then r = call('ZREVRANK', key, m); z[1][m] = r end
+  if r == nil then r = call('ZREVRANK', key, m); z[m] = r end
   return r
 end
 local function zcountFrom(key, min)
-  local z = zfor(key)
-  if not z then return call('ZCOUNT', key, min, '+inf') end
-  local r = z[2][min]
-  if r == nil then r = call('ZCOUNT', key, min, '+inf'); z[2][min] = r end
+  if not sets then return call('ZCOUNT', key, min, '+inf') end
+  local z = zfor(key)[2]
+  local r = z[min]
+  if r == nil then r = call('ZCOUNT', key, min, '+inf'); z[min] = r end
   return r
 end
 local function zscore(key, m)
-  local z = zfor(key)
-  if not z then return call('ZSCORE', key, m) end
-  local r = z[3][m]
-  if r == nil then r = call('ZSCORE', key, m); z[3][m] = r end
+  if not sets then return call('ZSCORE', key, m) end
+  local z = zfor(key)[3]
+  local r = z[m]
+  if r == nil then r = call('ZSCORE', key, m); z[m] = r end
   return r
 end
 local function known(key, m)
@@ -197,7 +196,7 @@ local function use(key, m)
   local sc = zscore(key, m)
   if sc + 0 <= now - knownTtl then return false end
   -- Dropped before the write: a write that raises leaves no reply kept from before it.
-  zsets[key] = nil
+  if sets then sets[key] = nil end
   call('ZADD', key, 'XX', nowS, m)
   return true, true
 end
@@ -345,8 +344,8 @@ local destInc = a[10] and inc or 0
 local hasSession = a[7]
 local client, object = a[8], a[9]
 
-local h = hashes[K[1]]
-if h then hashes[K[1]] = nil
+local h = kept.h
+if h then kept.h = false
 else
 h = call('HMGET', K[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs', 'x', 'wx')
 -- Each field parsed once (tonumber is strtod, a tenth of redis-server's instructions per Check).
@@ -421,14 +420,15 @@ h[1], h[2], h[3], h[4], h[5], h[6], h[7] = now, rb, rc, rp, sb, sc, sp
 h[8], h[9], h[10], h[11], h[12], h[13], h[14] = db, dc, dp, xb, xc, xp, bs
 if renew then h[15] = nowS end
 if renewW then h[16] = nowS end
-hashes[K[1]] = h
+kept.h = h
 
 local prevUa, clients, origin, start = '', '', '', now
 local token = ua
 if ua ~= '' and platform ~= '' then token = ua .. '@' .. platform end
 if hasSession then
-  local s = hashes[K[6]]
-  if s then hashes[K[6]] = nil else s = call('HMGET', K[6], 'u', 't', 'o', 'f', 'x', 'c') end
+  local s = kept.sk == K[6] and kept.s
+  kept.s, kept.sk = false, false
+  if not s then s = call('HMGET', K[6], 'u', 't', 'o', 'f', 'x', 'c') end
   local at = num(s[2])
   if at and at > now - sessTtl then
     prevUa, origin, start = s[1] or '', s[3] or '', num(s[4]) or now
@@ -451,12 +451,12 @@ if hasSession then
       call('HSET', K[6], unpack(sf))
       for i = 1, #sf, 2 do s[SESSION_FIELD[sf[i]]] = sf[i + 1] end
     end
-    hashes[K[6]] = s
+    kept.s, kept.sk = s, K[6]
   else
     -- Every field is written, so nothing of an expired record survives.
     call('HSET', K[6], 'u', ua, 't', nowS, 'o', prefix, 'f', nowS, 'x', nowS, 'c', token)
     expire(K[6], sessTtl)
-    hashes[K[6]] = {ua, nowS, prefix, nowS, nowS, token}
+    kept.s, kept.sk = {ua, nowS, prefix, nowS, nowS, token}, K[6]
   end
 end
 
@@ -485,8 +485,8 @@ local auth = tonumber(a[5] or '0') or 0
 -- maturity is measured from (memory.ts observeWork).
 -- A subject away for longer than the known TTL ('a', its last use, written when due) starts again.
 -- The last site ('s', 't') is read here too: nothing below writes either field before it is used.
-local ha = hashes[K[5]]
-if ha then hashes[K[5]] = nil else ha = call('HMGET', K[5], 'h', 'a', 's', 't') end
+local ha = kept.l
+if ha then kept.l = false else ha = call('HMGET', K[5], 'h', 'a', 's', 't') end
 local hist, act = num(ha[1]) or 0, num(ha[2]) or 0
 if hist <= 0 or act <= now - knownTtl then
   hist = now
@@ -499,7 +499,7 @@ elseif act <= now - knownRefresh then
 end
 -- Nothing in a script call writes these four fields but the lines above (the run's and capWork's
 -- fields are others).
-hashes[K[5]] = ha
+kept.l = ha
 local nsKnown, nsWrote = use(K[1], ns)
 local nsSince = sighting(K[2], math.huge, nsKnown, 'n:', ns)
 if nsSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
@@ -539,7 +539,7 @@ if fam ~= '' then
 end
 if nsWrote and ((rank and rank > 0) or mark ~= '') then
   -- The known-set replies kept for K[9] (known(), use()) go before it is written.
-  zsets[K[9]] = nil
+  if sets then sets[K[9]] = nil end
   -- Kept without the '+' (family-keys.ts canonicalKey); one write for both, in learn()'s order.
   if rank and rank > 0 then call('ZADD', K[9], nowS, string.match(fam, '^%d+') .. rest) end
   if mark ~= '' then call('ZADD', K[9], nowS, mark) end
@@ -775,9 +775,13 @@ local c = ${key}
 local kn = keyNames[c]
 if not kn then
   local base = string.sub(c, 1, -2)
-  kn = {base, {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', false, base .. 'k', base .. 'f', base .. 'o'}}
+  kn = {base, {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', false, base .. 'k', base .. 'f', base .. 'o'}, false, h = false, s = false, sk = false, l = false, z = false}
   keyNames[c] = kn
+elseif not kn.z then
+  -- The subject's second Check in the call: its sets' replies are kept from now on.
+  kn.z = {}
 end
+kept, sets = kn, kn.z or nil
 local base = kn[1]
 -- The flags' bytes in one call (49 is '1'); a caller of an earlier version sends fewer, and a
 -- missing one is nil: not set.
@@ -846,7 +850,6 @@ for i = 1, #KEYS do
     recentLive = '(' .. int(now - knownRefresh)
   end
   tidied = {}
-  checkNo = i
   local ok, r = pcall(one, KEYS[i], j)
   -- A reply begins with a digit (firstSeen); a failed Check's begins with '!'.
   if ok then out[i] = r
