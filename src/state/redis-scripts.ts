@@ -45,6 +45,25 @@ local renewEvery, slack = ${TTL_RENEW_MS}, ${SLACK_MS}
 -- (bench/README.md, redis40). Both are pure functions of their argument; the tables live as long
 -- as the script call, so they hold at most the values one call met.
 local fmtd, nums, keyNames = {}, {}, {}
+-- What the running Check's subject keeps for the rest of the call (checkBody sets both from
+-- keyNames; the working-set-only script keeps into a table of its own). A turn's Checks under load
+-- come from few subjects, and the next Check of the same subject in the call reads here what the
+-- last one read and wrote, instead of asking Redis again (a table read ~100 redis-server
+-- instructions):
+-- - kept.h, kept.s (with its key, kept.sk), kept.l: the counters hash's fields (parsed, as the
+--   HMGET below leaves them), the session's and the last site's (HMGET's strings), as after the
+--   last Check's writes (the counters' sixteen fields ~28,000 instructions, a session's six or a
+--   last site's four ~11,000). Nothing else in a script call writes these fields; an entry is
+--   taken out before its Check reads it and put back only after that Check's writes to the hash,
+--   so a Check that fails part-way leaves none and the next one reads Redis.
+-- - sets (kept.z): the subject's known sets' read replies, from the subject's second Check in the
+--   call on (known() below); nil before, so that a batch of all-different subjects keeps nothing
+--   it will not read again (a table a key made for nothing cost more than the commands it saves:
+--   bench/README.md, perf45).
+-- Redis runs nothing else during the call, and keyNames lives as long as it.
+local kept, sets = {}, nil
+-- A session hash's field's place in its HMGET ('u', 't', 'o', 'f', 'x', 'c').
+local SESSION_FIELD = {u = 1, t = 2, o = 3, f = 4, x = 5, c = 6}
 local format = string.format
 local function int(n)
   local r = fmtd[n]
@@ -122,9 +141,45 @@ local function sighting(key, max, isKnown, kind, m)
   expire(key, knownTtl)
   return now
 end
+-- A known set's read replies (ZREVRANK of a member, ZCOUNT from a bound, ZSCORE of a member),
+-- kept for the script call per key: a turn's Checks come from few subjects, mostly in one
+-- millisecond, and ask the same sets the same questions (~3,500-7,000 redis-server instructions a
+-- command; a look-up ~100). A reply is a function of the set's members and scores alone (Redis
+-- expires no key while a script runs), so it holds until the set is written: every write to a set
+-- read through these (use()'s ZADD XX, the family keys' writes in WORK_BLOCK) drops the key's
+-- entry. The sets written on every Check (distinct(), first sightings) are read directly.
+-- The subject's sets' replies are kept in \`sets\` (above) by key: three tables, by member, by
+-- bound and by member.
+local function zfor(key)
+  local z = sets[key]
+  if not z then z = {{}, {}, {}}; sets[key] = z end
+  return z
+end
+local function zrevrank(key, m)
+  if not sets then return call('ZREVRANK', key, m) end
+  local z = zfor(key)[1]
+  local r = z[m]
+  -- ZREVRANK of no member is false, kept as it is: nil is "not asked yet".
+  if r == nil then r = call('ZREVRANK', key, m); z[m] = r end
+  return r
+end
+local function zcountFrom(key, min)
+  if not sets then return call('ZCOUNT', key, min, '+inf') end
+  local z = zfor(key)[2]
+  local r = z[min]
+  if r == nil then r = call('ZCOUNT', key, min, '+inf'); z[min] = r end
+  return r
+end
+local function zscore(key, m)
+  if not sets then return call('ZSCORE', key, m) end
+  local z = zfor(key)[3]
+  local r = z[m]
+  if r == nil then r = call('ZSCORE', key, m); z[m] = r end
+  return r
+end
 local function known(key, m)
   if m == '' then return false end
-  local sc = call('ZSCORE', key, m)
+  local sc = zscore(key, m)
   return sc and sc + 0 > now - knownTtl
 end
 -- known(), and a use of a known member writes its time again only when sliding.ts refreshDue says
@@ -135,17 +190,19 @@ end
 -- A second value, true, says the time was written (memory.ts used: WRITTEN).
 local function use(key, m)
   if m == '' then return false end
-  local r = call('ZREVRANK', key, m)
+  local r = zrevrank(key, m)
   if not r then return false end
-  if r == 0 and call('ZCOUNT', key, recentLive, '+inf') > 0 then return true end
-  local sc = call('ZSCORE', key, m)
+  if r == 0 and zcountFrom(key, recentLive) > 0 then return true end
+  local sc = zscore(key, m)
   if sc + 0 <= now - knownTtl then return false end
+  -- Dropped before the write: a write that raises leaves no reply kept from before it.
+  if sets then sets[key] = nil end
   call('ZADD', key, 'XX', nowS, m)
   return true, true
 end
 -- use(), and how many members of the set are live.
 local function useCounted(key, m)
-  return use(key, m), call('ZCOUNT', key, knownLive, '+inf')
+  return use(key, m), zcountFrom(key, knownLive)
 end
 local function distinct(key, m, W, cap)
   local cut = int(now - W)
@@ -287,7 +344,10 @@ local destInc = a[10] and inc or 0
 local hasSession = a[7]
 local client, object = a[8], a[9]
 
-local h = call('HMGET', K[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs', 'x', 'wx')
+local h = kept.h
+if h then kept.h = false
+else
+h = call('HMGET', K[1], 't', 'rb', 'rc', 'rp', 'sb', 'sc', 'sp', 'db', 'dc', 'dp', 'xb', 'xc', 'xp', 'bs', 'x', 'wx')
 -- Each field parsed once (tonumber is strtod, a tenth of redis-server's instructions per Check).
 -- num() written out: fourteen calls are ~3,500 instructions.
 for i = 1, 14 do
@@ -300,6 +360,7 @@ for i = 1, 14 do
     -- HMGET's absent field is false: nil, as num() gives.
     h[i] = nil
   end
+end
 end
 -- Renewals first, so that a stamp is never written for keys that were not renewed.
 local renew, renewW = stale(h[15]), W ~= nil and stale(h[16])
@@ -353,12 +414,21 @@ call('HSET', K[1], unpack(f))
 if not bs and h[14] then call('HDEL', K[1], 'bs') end
 -- Without a stamp the hash may have just been created: its TTL is set after the write.
 if renew then expire(K[1], subjectTtl) end
+-- What an HMGET and the loop above would now give (every number is whole, written with '%d'),
+-- for the subject's next Check in this call: h itself, rewritten in place.
+h[1], h[2], h[3], h[4], h[5], h[6], h[7] = now, rb, rc, rp, sb, sc, sp
+h[8], h[9], h[10], h[11], h[12], h[13], h[14] = db, dc, dp, xb, xc, xp, bs
+if renew then h[15] = nowS end
+if renewW then h[16] = nowS end
+kept.h = h
 
 local prevUa, clients, origin, start = '', '', '', now
 local token = ua
 if ua ~= '' and platform ~= '' then token = ua .. '@' .. platform end
 if hasSession then
-  local s = call('HMGET', K[6], 'u', 't', 'o', 'f', 'x', 'c')
+  local s = kept.sk == K[6] and kept.s
+  kept.s, kept.sk = false, false
+  if not s then s = call('HMGET', K[6], 'u', 't', 'o', 'f', 'x', 'c') end
   local at = num(s[2])
   if at and at > now - sessTtl then
     prevUa, origin, start = s[1] or '', s[3] or '', num(s[4]) or now
@@ -377,11 +447,16 @@ if hasSession then
       expire(K[6], sessTtl)
       sf[#sf + 1] = 'x'; sf[#sf + 1] = nowS
     end
-    if #sf > 0 then call('HSET', K[6], unpack(sf)) end
+    if #sf > 0 then
+      call('HSET', K[6], unpack(sf))
+      for i = 1, #sf, 2 do s[SESSION_FIELD[sf[i]]] = sf[i + 1] end
+    end
+    kept.s, kept.sk = s, K[6]
   else
     -- Every field is written, so nothing of an expired record survives.
     call('HSET', K[6], 'u', ua, 't', nowS, 'o', prefix, 'f', nowS, 'x', nowS, 'c', token)
     expire(K[6], sessTtl)
+    kept.s, kept.sk = {ua, nowS, prefix, nowS, nowS, token}, K[6]
   end
 end
 
@@ -410,15 +485,21 @@ local auth = tonumber(a[5] or '0') or 0
 -- maturity is measured from (memory.ts observeWork).
 -- A subject away for longer than the known TTL ('a', its last use, written when due) starts again.
 -- The last site ('s', 't') is read here too: nothing below writes either field before it is used.
-local ha = call('HMGET', K[5], 'h', 'a', 's', 't')
+local ha = kept.l
+if ha then kept.l = false else ha = call('HMGET', K[5], 'h', 'a', 's', 't') end
 local hist, act = num(ha[1]) or 0, num(ha[2]) or 0
 if hist <= 0 or act <= now - knownTtl then
   hist = now
   call('HSET', K[5], 'h', nowS, 'a', nowS)
   expire(K[5], knownTtl)
+  ha[1], ha[2] = nowS, nowS
 elseif act <= now - knownRefresh then
   call('HSET', K[5], 'a', nowS)
+  ha[2] = nowS
 end
+-- Nothing in a script call writes these four fields but the lines above (the run's and capWork's
+-- fields are others).
+kept.l = ha
 local nsKnown, nsWrote = use(K[1], ns)
 local nsSince = sighting(K[2], math.huge, nsKnown, 'n:', ns)
 if nsSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
@@ -457,6 +538,8 @@ if fam ~= '' then
   rank = tonumber(rank)
 end
 if nsWrote and ((rank and rank > 0) or mark ~= '') then
+  -- The known-set replies kept for K[9] (known(), use()) go before it is written.
+  if sets then sets[K[9]] = nil end
   -- Kept without the '+' (family-keys.ts canonicalKey); one write for both, in learn()'s order.
   if rank and rank > 0 then call('ZADD', K[9], nowS, string.match(fam, '^%d+') .. rest) end
   if mark ~= '' then call('ZADD', K[9], nowS, mark) end
@@ -491,7 +574,7 @@ end
 local siteKnown = known(K[4], site)
 local siteSince = sighting(K[2], math.huge, siteKnown, 's:', site)
 if siteSince == now then capWork(K[2], K[5], maxWork, knownTtl) end
-local workingSet = call('ZCOUNT', K[1], knownLive, '+inf')
+local workingSet = zcountFrom(K[1], knownLive)
 -- A run of nothing but familiar reads counts none of its objects; one new object counts them all
 -- (memory.ts observeWork).
 local famAt = 0
@@ -692,9 +775,13 @@ local c = ${key}
 local kn = keyNames[c]
 if not kn then
   local base = string.sub(c, 1, -2)
-  kn = {base, {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', false, base .. 'k', base .. 'f', base .. 'o'}}
+  kn = {base, {c, base .. 'i', base .. 'p', base .. 'd', base .. 'n', false, base .. 'k', base .. 'f', base .. 'o'}, false, h = false, s = false, sk = false, l = false, z = false}
   keyNames[c] = kn
+elseif not kn.z then
+  -- The subject's second Check in the call: its sets' replies are kept from now on.
+  kn.z = {}
 end
+kept, sets = kn, kn.z or nil
 local base = kn[1]
 -- The flags' bytes in one call (49 is '1'); a caller of an earlier version sends fewer, and a
 -- missing one is nil: not set.

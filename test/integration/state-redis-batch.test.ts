@@ -189,6 +189,68 @@ describe('a batch answers as the same Checks one after another', () => {
   });
 });
 
+/**
+ * The batch script keeps what it read of a subject (its hashes' fields, its known sets' ranks,
+ * counts and scores) for the rest of the call. A later Check of the same batch must read what an
+ * earlier one wrote: here a write moves which member of a known set is the newest, so the
+ * member's next use in the batch is due (sliding.ts refreshDue) and its time is written; a kept
+ * rank from before would skip that write, and the member would be forgotten a known TTL after its
+ * older time, one Check later than on the memory store.
+ */
+describe('a later Check of a batch reads what an earlier one wrote', () => {
+  const KNOWN_TTL = TEST_LIMITS.knownTtlSeconds * 1000;
+  const obs = (subject: string, nowMs: number, ip: string): Observation => ({
+    subject, session: '', nowMs, ip, ipPrefix: '203.0.113.0/24', device: 'fp:1', uaFamily: 'kubectl', namespace: '',
+    sensitive: false, client: 'interactive', object: '', destructive: false, counted: true, platform: '',
+  });
+
+  it('a known address used again after another became the newest', async () => {
+    const m = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 100 });
+    const r = await ready(store());
+    const subject = 'refresh@example.com';
+    for (const [ip, at] of [['203.0.113.8', T], ['203.0.113.7', T + 2000]] as const) {
+      m.learn(subject, ip, '203.0.113.0/24', 'fp:1', at, 'interactive');
+      await r.learn(subject, ip, '203.0.113.0/24', 'fp:1', at, 'interactive');
+    }
+    // .7 is the newest and recent: not written (twice, so that the script keeps what it read);
+    // .8 is older: written, now the newest; .7 again: due.
+    const batch = [obs(subject, T + 3000, '203.0.113.7'), obs(subject, T + 3000, '203.0.113.7'), obs(subject, T + 3001, '203.0.113.8'), obs(subject, T + 3002, '203.0.113.7')];
+    const stats0 = { ...r.batchStats };
+    const answers = await Promise.all(batch.map((o) => r.observeAll(o, undefined)));
+    expect(r.batchStats.calls - stats0.calls).toBe(1);
+    expect(answers).toEqual(batch.map((o) => reference(m, o, undefined)));
+    // Past a known TTL after .7's learned time, not past one after its last use.
+    const late = obs(subject, T + 2000 + KNOWN_TTL + 500, '203.0.113.7');
+    const answer = await r.observeAll(late, undefined);
+    expect(answer).toEqual(reference(m, late, undefined));
+    expect(answer.history.ipKnown).toBe(true);
+  });
+
+  it('a known kind used again after a family key was written', async () => {
+    const m = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 100 });
+    const r = await ready(store());
+    const subject = 'kind@example.com';
+    const learned = [['team-b', T - 5000, ''], ['team-a', T, 'secret_read']] as const;
+    for (const [ns, at, kind] of learned) {
+      m.learnWork(subject, ns, '', at, '', '', 1, '', true, '1:team', kind);
+      await r.learnWork(subject, ns, '', at, '', '', 1, '', true, '1:team', kind);
+    }
+    const work = (nowMs: number, namespace: string, kind: string): WorkObservation => ({ subject, nowMs, namespace, object: '', site: '', nearby: '', family: '1:team', kind });
+    // The kind is the newest of the family keys and recent: not written (twice, so that the script
+    // keeps what it read). team-b's use is due, and with it its family key's: now the newest. The
+    // kind again: due.
+    const batch = [work(T + 3000, 'team-a', 'secret_read'), work(T + 3000, 'team-a', 'secret_read'), work(T + 3001, 'team-b', ''), work(T + 3002, 'team-a', 'secret_read')];
+    const stats0 = { ...r.batchStats };
+    const answers = await Promise.all(batch.map((w) => r.observeAll(obs(subject, w.nowMs, '203.0.113.7'), w)));
+    expect(r.batchStats.calls - stats0.calls).toBe(1);
+    expect(answers).toEqual(batch.map((w) => reference(m, obs(subject, w.nowMs, '203.0.113.7'), w)));
+    const late = work(T + KNOWN_TTL + 1000, 'team-a', 'secret_read');
+    const answer = await r.observeAll(obs(subject, late.nowMs, '203.0.113.7'), late);
+    expect(answer).toEqual(reference(m, obs(subject, late.nowMs, '203.0.113.7'), late));
+    expect(answer.work!.kindSince).toBe(0);
+  });
+});
+
 describe('a batch is bounded', () => {
   it(`sends at most ${BATCH_MAX} Checks per script call`, async () => {
     const m = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 1000 });
