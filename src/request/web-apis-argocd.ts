@@ -1,7 +1,7 @@
 import { resourceOfAnyKind } from './kinds.js';
 import { decodePodLogsQuery, grpcFraming, grpcMessage } from './web-apis-argocd-grpc.js';
 import { tooManyQueryParams, unescape } from './unescape.js';
-import { AMBIGUOUS, field as goField, type WebApiReading } from './web-apis.js';
+import { AMBIGUOUS, field as goField, fold, type WebApiReading } from './web-apis.js';
 
 /**
  * Argo CD (`kubernetes.web_apis` api `argo-cd`): its API server acts on the application's
@@ -55,7 +55,8 @@ export function argoCdClaims(path: string): boolean {
  * is its UI's index page, and reading it as the route only asks more of a request nobody sends.
  */
 function argoCdRoute(path: string): { route: string; prefixed: boolean } | undefined {
-  if (path === '/terminal' || path.startsWith(APPLICATIONS) || path.startsWith(GRPC_APPLICATIONS)) return { route: path, prefixed: false };
+  if (path === '/terminal' || path.startsWith(APPLICATIONS) || path.startsWith(GRPC_APPLICATIONS) || OBJECT_COLLECTIONS.has(path)) return { route: path, prefixed: false };
+  for (const c of OBJECT_COLLECTIONS) if (path.endsWith(c)) return { route: c, prefixed: true };
   if (path.endsWith('/terminal')) return { route: '/terminal', prefixed: true };
   const at = path.indexOf(APPLICATIONS);
   if (at > 0) return { route: path.slice(at), prefixed: true };
@@ -66,6 +67,10 @@ function argoCdRoute(path: string): { route: string; prefixed: boolean } | undef
 /** grpc-gateway's routes (every service's REST API), and the application routes among them. */
 const GATEWAY = '/api/v1/';
 const APPLICATIONS = '/api/v1/applications/';
+/** Where an Application or an ApplicationSet is created (ApplicationService/Create, ApplicationSetService/Create). */
+const APPLICATION_COLLECTION = '/api/v1/applications';
+const APPLICATION_SET_COLLECTION = '/api/v1/applicationsets';
+const OBJECT_COLLECTIONS: ReadonlySet<string> = new Set([APPLICATION_COLLECTION, APPLICATION_SET_COLLECTION]);
 
 /**
  * Any path on an Argo CD host, claimed or not: grpc-gateway v1's path-length fallback
@@ -107,11 +112,17 @@ export function readArgoCd(method: string, fullPath: string, query: string, body
     return terminal(q);
   }
   const m = method === 'HEAD' ? 'GET' : method;
+  if (path === APPLICATION_COLLECTION) return m === 'POST' ? objectWrite(APPLICATION_KEY, body, false) : WEB;
+  if (path === APPLICATION_SET_COLLECTION) return m === 'POST' ? objectWrite(APPLICATION_SET_KEY, body, false) : WEB;
   const segs = path.slice(APPLICATIONS.length).split('/');
   // grpc-gateway routes `…/resource/` as `…/resource`; an empty segment inside is no route of its.
   if (segs.length > 1 && segs[segs.length - 1] === '') segs.pop();
   if (segs.some((s) => s === '' || s === '.' || s === '..')) return invalid('an empty or dot segment');
   const tail = segs.slice(1).join('/');
+  // The application itself: Update (the Application), UpdateSpec (its spec), Patch (a patch of it).
+  if (segs.length === 1 && m === 'PUT') return objectWrite(APPLICATION_KEY, body, false);
+  if (segs.length === 1 && m === 'PATCH') return applicationPatch(body);
+  if (tail === 'spec' && m === 'PUT') return objectWrite(APPLICATION_KEY, body, true);
   if (tail === 'resource') {
     if (m === 'GET') return getResource(q);
     if (m === 'DELETE') return onObject(q, (p) => kube('DELETE', p));
@@ -234,6 +245,101 @@ function action(q: GoQuery, body: BodyText, v2: boolean): WebApiReading {
     }
     return { kind: 'kube', method: 'PATCH', path: p, unseen: `Argo CD's resource action "${clip(name)}", a Lua script whose change to the ${clip(kind)} (and any object it creates) this request does not show` };
   });
+}
+
+// ------------------------------------------------------------------ the GitOps objects themselves
+
+const APPLICATION_KEY = 'argoproj.io/applications';
+const APPLICATION_SET_KEY = 'argoproj.io/applicationsets';
+
+/**
+ * A write of an Application or ApplicationSet through Argo CD's REST API (application.proto:
+ * Create and Update take the Application as the body, UpdateSpec its spec; ApplicationSetService's
+ * Create the ApplicationSet). It stays a web request, judged by the host's path rules (argocd-*);
+ * the object is handed to the guardrails beside it for the images it names (rules/gitops-images.ts),
+ * since Argo CD deploys them with its own rights. Argo CD decodes the body with Go's encoding/json,
+ * which matches keys without regard to case: a key spelt otherwise than kube spells it is one the
+ * guardrails would not read, so the images are then unreadable.
+ */
+function objectWrite(key: string, body: BodyText, specOnly: boolean): WebApiReading {
+  const text = body();
+  if (text === undefined) return { kind: 'web', gitops: { key, text: undefined, type: 'application/json', specOnly } };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Left to the guardrails' own reading, which names what is wrong with it.
+    return { kind: 'web', gitops: { key, text, type: 'application/json', specOnly } };
+  }
+  const folded = foldedKey(parsed);
+  return { kind: 'web', gitops: { key, text, type: 'application/json', specOnly, ...(folded !== undefined && { unreadable: `the body spells ${folded} in another case, which Argo CD's JSON decoding reads as the field` }) } };
+}
+
+/**
+ * ApplicationService/Patch (`argocd app patch`): `{name, patch, patchType}`, the patch a JSON
+ * string; Argo CD applies a `json` patch (the default, also for an empty type) or a `merge` patch
+ * to the Application's JSON and decodes the result as Go does, so the same case folding holds.
+ */
+function applicationPatch(body: BodyText): WebApiReading {
+  const text = body();
+  const cannot = (why: string): WebApiReading => ({ kind: 'web', gitops: { key: APPLICATION_KEY, text: undefined, type: 'application/json-patch+json', unreadable: why } });
+  if (text === undefined) return { kind: 'web', gitops: { key: APPLICATION_KEY, text: undefined, type: 'application/json-patch+json' } };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return cannot('an Argo CD application patch whose body is not JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return cannot('an Argo CD application patch whose body is not a JSON object');
+  const patch = goField(parsed as Record<string, unknown>, 'patch');
+  const given = goField(parsed as Record<string, unknown>, 'patchType');
+  if (typeof patch !== 'string') return cannot('an Argo CD application patch whose patch is not one JSON string');
+  if (given !== undefined && given !== null && typeof given !== 'string') return cannot('an Argo CD application patch whose patchType cannot be read');
+  const kind = given ?? '';
+  const type = kind === '' || kind === 'json' ? 'application/json-patch+json' : kind === 'merge' ? 'application/merge-patch+json' : undefined;
+  // Argo CD refuses any other type itself (InvalidArgument).
+  if (type === undefined) return WEB;
+  let inner: unknown;
+  try {
+    inner = JSON.parse(patch);
+  } catch {
+    return { kind: 'web', gitops: { key: APPLICATION_KEY, text: patch, type } };
+  }
+  // A JSON patch names its fields in its paths, which go-jsonpatch matches exactly on the app's
+  // JSON; what it adds under a path is decoded as Go does, as is all of a merge patch.
+  const folded = Array.isArray(inner) ? inner.map((op: unknown) => (op !== null && typeof op === 'object' ? foldedKey((op as Record<string, unknown>).value) ?? foldedPointer((op as Record<string, unknown>).path) : undefined)).find((f) => f !== undefined) : foldedKey(inner);
+  return { kind: 'web', gitops: { key: APPLICATION_KEY, text: patch, type, ...(folded !== undefined && { unreadable: `the patch spells ${folded} in another case, which Argo CD's JSON decoding reads as the field` }) } };
+}
+
+/** The field names of Application and ApplicationSet the guardrails read (Go's json tags). */
+const READ_FIELDS = ['spec', 'source', 'sources', 'kustomize', 'images', 'helm', 'parameters', 'values', 'valuesObject', 'name', 'value', 'template', 'templatePatch', 'generators'];
+const FOLDED_FIELDS: ReadonlyMap<string, string> = new Map(READ_FIELDS.map((f) => [fold(f), f]));
+/** Helm's values are a chart's, read by Helm as written (case kept); nothing in them is a Go field. */
+const RAW_FIELDS: ReadonlySet<string> = new Set(['valuesObject']);
+
+/** The first key of `v` that Go would read as one of READ_FIELDS though it is spelt otherwise (quoted), or undefined. */
+function foldedKey(v: unknown): string | undefined {
+  const stack: unknown[] = [v];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) for (const item of node) stack.push(item);
+    else if (node !== null && typeof node === 'object') {
+      for (const [k, child] of Object.entries(node as Record<string, unknown>)) {
+        const f = FOLDED_FIELDS.get(fold(k));
+        if (f !== undefined && f !== k) return `"${clip(k, 40)}" (${f})`;
+        if (!RAW_FIELDS.has(k)) stack.push(child);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A JSON patch path's segments checked as keys (`/spec/Source/…`). */
+function foldedPointer(path: unknown): string | undefined {
+  if (typeof path !== 'string') return undefined;
+  const segs = path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const at = segs.indexOf('valuesObject');
+  return foldedKey(Object.fromEntries((at < 0 ? segs : segs.slice(0, at + 1)).map((s) => [s, null])));
 }
 
 // ------------------------------------------------------------------------------------ shared
