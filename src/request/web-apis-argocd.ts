@@ -24,7 +24,9 @@ import { AMBIGUOUS, field as goField, fold, type WebApiReading } from './web-api
  *
  * Everything else (the application itself, its sync, rollback, diff, tree, events, projects,
  * clusters, repositories, tokens) has no Kubernetes request of its own that the path names, so it
- * is left to the host's path rules. The same object-level methods over gRPC or gRPC-web
+ * is left to the host's path rules. The application's own writes (Create, Update, UpdateSpec,
+ * Patch) and an ApplicationSet's Create stay web requests too, with the object they write handed
+ * beside them to the guardrails for the images it names (objectWrite). The same object-level methods over gRPC or gRPC-web
  * (`/application.ApplicationService/PatchResource`, what the CLI sends) carry their target in a
  * protobuf body stepgate does not read: they are refused rather than judged by their path. PodLogs
  * (`argocd app logs`, routine) is the exception: its ApplicationPodLogsQuery is read
