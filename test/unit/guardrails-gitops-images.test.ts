@@ -129,6 +129,10 @@ describe('an Argo CD ApplicationSet through the Kubernetes API', () => {
   });
 
   it('takes an image filled from a generator, a templatePatch, or generators patched under a stored template as unreadable', () => {
+    // The whole argument from a generator: its `=` too.
+    expect(write('POST', APPSETS, appset(tpl(['{{image}}']))).unreadable).toBe('body_unreadable');
+    const named = appset({ ...tpl([]), spec: { ...tpl([]).spec, source: { ...repo, helm: { parameters: [{ name: '{{param}}', value: ROGUE }], valuesObject: { '{{key}}': ROGUE } } } } });
+    expect(write('POST', APPSETS, named).unreadableDetail).toMatch(/filled from generators/);
     const templated = write('POST', APPSETS, appset(tpl(['checkout-api={{registry}}/checkout-api:{{tag}}'])));
     expect(templated.unreadable).toBe('body_unreadable');
     expect(templated.unreadableDetail).toContain('generators');

@@ -142,6 +142,11 @@ export function kustomizeNewName(arg: string): string | undefined {
 }
 
 function kustomizeImage(arg: string, path: string, named: string, at: At): void {
+  // A generator's value may bring the `=` itself (`{{image}}` filled with `api=evil.example/api`).
+  if (at.templated && arg.includes('{{')) {
+    at.ctx.unreadable?.(`${path}: ${at.owner} ${named} holds ${clientText(arg, 200) ?? ''}, filled from generators the body does not fix`);
+    return;
+  }
   const replaced = kustomizeNewName(arg);
   if (replaced === undefined) return;
   judge(replaced, path, named, at);
@@ -169,6 +174,11 @@ function checkParameters(params: readonly unknown[], path: string, named: string
     if (isObject(p) && typeof p.name === 'string' && typeof p.value === 'string') set.set(p.name.trim(), { value: p.value, i });
   });
   for (const [name, { value, i }] of set) {
+    // A name a generator fills may be `image`.
+    if (at.templated && name.includes('{{')) {
+      at.ctx.unreadable?.(`${path}[${i}].name: ${at.owner} ${named} names a parameter filled from generators the body does not fix`);
+      continue;
+    }
     const dot = name.lastIndexOf('.');
     const last = name.slice(dot + 1);
     const parent = dot < 0 ? '' : name.slice(0, dot);
@@ -188,6 +198,10 @@ function checkValues(values: Json, path: string, named: string, at: At): void {
     const { node, path: p } = stack.pop()!;
     for (const [k, v] of Object.entries(node)) {
       const kp = `${p}.${k}`;
+      if (at.templated && k.includes('{{')) {
+        at.ctx.unreadable?.(`${kp}: ${at.owner} ${named} has a key filled from generators the body does not fix`);
+        continue;
+      }
       if (imageKey(k) && typeof v === 'string') judge(v, kp, named, at);
       else if (k === 'imageRegistry' && typeof v === 'string') judgeRegistry(v, '', kp, named, at);
       else if (imageKey(k) && isObject(v)) {
