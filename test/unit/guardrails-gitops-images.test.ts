@@ -104,6 +104,15 @@ describe('an Argo CD Application through the Kubernetes API', () => {
     expect(flagged(write('POST', APPS, params(['image.registry', 'ghcr.io/tessaly-evil'], ['image.repository', 'checkout-api'])))).toHaveLength(1);
   });
 
+  it("takes a JSON patch of one Helm parameter's value or name by index as unreadable: the other half is stored", () => {
+    for (const field of ['value', 'name']) {
+      const r = write('PATCH', `${APPS}/checkout-prod`, [{ op: 'replace', path: `/spec/source/helm/parameters/0/${field}`, value: field === 'value' ? 'evil.example' : 'image.registry' }], JSON_PATCH);
+      expect(r.unreadable, field).toBe('body_unreadable');
+      expect(r.unreadableDetail).toContain('helm.parameters');
+    }
+    expect(write('PATCH', `${APPS}/checkout-prod`, [{ op: 'add', path: '/spec/source/helm/parameters/-', value: { name: 'image.tag', value: '7.14.3' } }], JSON_PATCH).unreadable).toBeUndefined();
+  });
+
   it('reads helm.values (YAML text) and helm.valuesObject by the same shapes, subcharts and lists included', () => {
     expect(flagged(write('POST', APPS, helm({ values: 'image:\n  registry: evil.example\n  repository: checkout/api\n  tag: 7.14.2\n' })))).toEqual(['spec.source.helm.values.image.registry']);
     expect(flagged(write('POST', APPS, helm({ valuesObject: { worker: { extraContainers: [{ name: 'x', image: 'evil.example/x:1' }] } } })))).toEqual(['spec.source.helm.valuesObject.worker.extraContainers[0].image']);
@@ -138,8 +147,10 @@ describe('an Argo CD ApplicationSet through the Kubernetes API', () => {
     expect(templated.unreadableDetail).toContain('generators');
     expect(write('POST', APPSETS, appset(tpl([]), { templatePatch: 'spec:\n  source:\n    kustomize:\n      images: ["{{.img}}"]\n' })).unreadable).toBe('body_unreadable');
     expect(write('PATCH', `${APPSETS}/shop`, { spec: { generators: [{ list: { elements: [{ env: 'prod', img: ROGUE }] } }] } }, MERGE).unreadable).toBe('body_unreadable');
-    // Generators and a whole template together: the template is read as it is.
-    expect(write('PATCH', `${APPSETS}/shop`, { spec: { generators: [{ list: { elements: [{ env: 'prod' }] } }], template: tpl([`checkout-api=${OWN}`]) } }, MERGE).unreadable).toBeUndefined();
+    // A template in the patch is merged into the stored one: what it leaves out is still filled.
+    expect(write('PATCH', `${APPSETS}/shop`, { spec: { generators: [{ list: { elements: [{ env: 'prod' }] } }], template: tpl([`checkout-api=${OWN}`]) } }, MERGE).unreadable).toBe('body_unreadable');
+    // A create's generators fill the template it shows.
+    expect(write('POST', APPSETS, appset(tpl([`checkout-api=${OWN}`]))).unreadable).toBeUndefined();
   });
 });
 

@@ -60,8 +60,9 @@ export function checkGitopsImages(doc: Json, key: string, prefix: string, ctx: R
       if (isObject(template) && isObject(template.spec)) checkAppSpec(template.spec, `${prefix}spec.template.spec`, at);
       // templatePatch is a Go template over the rendered Application: anything, images included.
       if (typeof spec.templatePatch === 'string' && spec.templatePatch !== '') ctx.unreadable?.(`${prefix}spec.templatePatch: ${at.owner} templatePatch may set any image, filled from generators the body does not fix`);
-      // A patch that sets the generators fills the stored template, which it does not show.
-      if (ctx.partial && spec.generators !== undefined && spec.generators !== null && !(isObject(template) && isObject(template.spec))) {
+      // A patch that sets the generators fills the stored template, which it does not show (a
+      // template in the patch is merged into the stored one, not put in its place).
+      if (ctx.partial && spec.generators !== undefined && spec.generators !== null) {
         ctx.unreadable?.(`${prefix}spec.generators: a patch of ${at.owner} generators fills the stored template's images, which it does not show`);
       }
       return;
@@ -171,7 +172,12 @@ function imageKey(k: string): boolean {
 function checkParameters(params: readonly unknown[], path: string, named: string, at: At): void {
   const set = new Map<string, { value: string; i: number }>();
   params.forEach((p: unknown, i) => {
-    if (isObject(p) && typeof p.name === 'string' && typeof p.value === 'string') set.set(p.name.trim(), { value: p.value, i });
+    if (!isObject(p)) return;
+    if (typeof p.name === 'string' && typeof p.value === 'string') set.set(p.name.trim(), { value: p.value, i });
+    // A JSON patch of one parameter's value (or name) by index: the other half is the stored one.
+    else if (at.ctx.partial && (typeof p.name === 'string' || typeof p.value === 'string')) {
+      at.ctx.unreadable?.(`${path}[${i}]: a patch of ${at.owner} ${named} sets a parameter's ${typeof p.name === 'string' ? 'name' : 'value'} without its ${typeof p.name === 'string' ? 'value' : 'name'}, which the stored parameter holds`);
+    }
   });
   for (const [name, { value, i }] of set) {
     // A name a generator fills may be `image`.
