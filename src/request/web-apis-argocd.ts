@@ -57,7 +57,8 @@ export function argoCdClaims(path: string): boolean {
  * is its UI's index page, and reading it as the route only asks more of a request nobody sends.
  */
 function argoCdRoute(path: string): { route: string; prefixed: boolean } | undefined {
-  if (path === '/terminal' || path.startsWith(APPLICATIONS) || path.startsWith(GRPC_APPLICATIONS) || OBJECT_COLLECTIONS.has(path)) return { route: path, prefixed: false };
+  if (path === '/terminal' || path.startsWith(APPLICATIONS) || path.startsWith(GRPC_APPLICATIONS) || OBJECT_COLLECTIONS.has(path) || path === GRPC_APPLICATION_SET_CREATE) return { route: path, prefixed: false };
+  if (path.endsWith(GRPC_APPLICATION_SET_CREATE)) return { route: GRPC_APPLICATION_SET_CREATE, prefixed: true };
   for (const c of OBJECT_COLLECTIONS) if (path.endsWith(c)) return { route: c, prefixed: true };
   if (path.endsWith('/terminal')) return { route: '/terminal', prefixed: true };
   const at = path.indexOf(APPLICATIONS);
@@ -90,6 +91,10 @@ export function argoCdFormFallback(method: string, path: string, contentType: st
 }
 
 const GRPC_APPLICATIONS = '/application.ApplicationService/';
+const GRPC_APPLICATION_SET_CREATE = '/applicationset.ApplicationSetService/Create';
+
+/** ApplicationService methods that write the Application itself (the CLI's `argocd app create`, `set`, `patch`). */
+const GRPC_APPLICATION_WRITES = new Set(['Create', 'Update', 'UpdateSpec', 'Patch']);
 
 /** ApplicationService methods that act on one live object (or a pod's logs): their target is in the protobuf body. */
 const GRPC_OBJECT_METHODS = new Set(['GetResource', 'PatchResource', 'DeleteResource', 'RunResourceAction', 'RunResourceActionV2', 'PodLogs']);
@@ -99,8 +104,12 @@ export function readArgoCd(method: string, fullPath: string, query: string, body
   const at = argoCdRoute(fullPath);
   if (at === undefined) return WEB;
   const path = at.route;
+  // The object these write is in a protobuf body stepgate does not read: their images are unread,
+  // which counts only where the site lists registries (the request stays its path rules' otherwise).
+  if (path === GRPC_APPLICATION_SET_CREATE) return grpcObjectWrite(APPLICATION_SET_KEY, 'ApplicationSetService/Create');
   if (path.startsWith(GRPC_APPLICATIONS)) {
     const rpc = path.slice(GRPC_APPLICATIONS.length);
+    if (GRPC_APPLICATION_WRITES.has(rpc)) return grpcObjectWrite(APPLICATION_KEY, `ApplicationService/${rpc}`);
     // grpc-go finds the method by the exact text after the last slash; anything else is unimplemented.
     if (rpc === 'PodLogs') return grpcPodLogs(method, bytes, contentType);
     return GRPC_OBJECT_METHODS.has(rpc) ? invalid(`ApplicationService/${rpc} over gRPC, whose target object is in a protobuf body stepgate does not read (use the REST API, /api/v1/applications/…)`) : WEB;
@@ -275,6 +284,11 @@ function objectWrite(key: string, body: BodyText, specOnly: boolean): WebApiRead
   }
   const folded = foldedKey(parsed);
   return { kind: 'web', gitops: { key, text, type: 'application/json', specOnly, ...(folded !== undefined && { unreadable: `the body spells ${folded} in another case, which Argo CD's JSON decoding reads as the field` }) } };
+}
+
+/** An Application or ApplicationSet written over gRPC or gRPC-web: a web request whose object's images cannot be read. */
+function grpcObjectWrite(key: string, rpc: string): WebApiReading {
+  return { kind: 'web', gitops: { key, text: undefined, type: 'application/json', unreadable: `Argo CD's ${rpc} over gRPC, whose object (and the images it names) is in a protobuf body stepgate does not read (the REST API, /api/v1/applications…, is read)` } };
 }
 
 /**

@@ -219,6 +219,8 @@ describe("Argo CD's REST API (kubernetes.web_apis argo-cd): the request stays a 
     expect(guard('POST', '/api/v1/applications/checkout-prod/sync', { prune: false })).toBeUndefined();
     expect(guard('PUT', '/api/v1/applications/checkout-prod/spec', spec, unlisted)).toBeUndefined();
     expect(guard('PATCH', '/api/v1/applications/checkout-prod', { patch: '{', patchType: 'merge' }, unlisted)).toBeUndefined();
+    expect(guard('POST', '/application.ApplicationService/UpdateSpec', '\0\0\0\0\x12\n\x08checkout', unlisted)).toBeUndefined();
+    expect(guard('POST', '/application.ApplicationService/Sync', '\0\0\0\0\x12\n\x08checkout')).toBeUndefined();
   });
 
   it.each<[string, string, string, unknown, boolean?]>([
@@ -228,6 +230,10 @@ describe("Argo CD's REST API (kubernetes.web_apis argo-cd): the request stays a 
     ['a patch that is no string', 'PATCH', '/api/v1/applications/checkout-prod', { patch: { spec: {} } }],
     ['a body cut at the limit', 'PUT', '/api/v1/applications/checkout-prod/spec', spec, true],
     ['a patch that is no JSON', 'PATCH', '/api/v1/applications/checkout-prod', { patch: '[{', patchType: 'json' }],
+    // The CLI's gRPC: the object is in a protobuf body.
+    ['UpdateSpec over gRPC', 'POST', '/application.ApplicationService/UpdateSpec', '\0\0\0\0\x12\n\x08checkout'],
+    ['Create over gRPC-web under a root path', 'POST', '/argo-cd/application.ApplicationService/Create', '\0\0\0\0\x12\n\x08checkout'],
+    ['an ApplicationSet Create over gRPC', 'POST', '/applicationset.ApplicationSetService/Create', '\0\0\0\0\x12\n\x08checkout'],
   ])('%s is unreadable where registries are listed', (_what, method, target, body, truncated) => {
     const o = guard(method, target, body, settings, truncated === true);
     expect(o?.result.unreadable, JSON.stringify(o?.result)).toMatch(/^body_/);
