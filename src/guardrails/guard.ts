@@ -1,7 +1,7 @@
 import type { RequestAttributes } from '../request/attributes.js';
 import { checkClusterPolicies, isJudged } from './cel/judge.js';
 import { guardrailContribution, type GuardrailContribution } from './effect.js';
-import { inspect, isInspected } from './inspect.js';
+import { inspect, inspectGitopsWrite, isInspected } from './inspect.js';
 import { checkExecCommand } from './rules/commands.js';
 import { checkCrossSite, isCrossSite } from './rules/cross-site.js';
 import { checkImpersonation, hasImpersonation } from './rules/impersonation.js';
@@ -23,7 +23,8 @@ export interface GuardrailOutcome {
  */
 export function checkGuardrails(settings: GuardrailSettings | undefined, req: RequestAttributes): GuardrailOutcome | undefined {
   const kube = req.kube;
-  if (settings === undefined || !settings.enabled || kube === undefined) return undefined;
+  if (settings === undefined || !settings.enabled) return undefined;
+  if (kube === undefined) return req.gitopsWrite === undefined ? undefined : gitopsOutcome(settings, req);
   // Impersonation is judged on every Kubernetes request (a `get secrets` as system:masters too);
   // the body only for inspected writes.
   const impersonating = hasImpersonation(req.headers);
@@ -62,4 +63,16 @@ export function checkGuardrails(settings: GuardrailSettings | undefined, req: Re
     }
   }
   return { result, contribution: guardrailContribution(result, kube.namespace, settings) };
+}
+
+/**
+ * A GitOps object a UI's API writes beside a web request (Argo CD's REST application routes): its
+ * images, where the site lists registries (inspect.ts inspectGitopsWrite). Undefined when nothing
+ * is found, as for any request the guardrails leave alone.
+ */
+function gitopsOutcome(settings: GuardrailSettings, req: RequestAttributes): GuardrailOutcome | undefined {
+  const { result, namespace } = inspectGitopsWrite(req.gitopsWrite!, req.bodyTruncated, req.bodyMissing === true && req.body === undefined, settings);
+  if (result === NO_VIOLATIONS) return undefined;
+  // The namespace the Application deploys to: where a guardrails.namespaces override names it.
+  return { result, contribution: guardrailContribution(result, namespace, settings) };
 }

@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { isCustomGroup } from '../core/kube-groups.js';
 import { isClusterScoped } from '../policy/policy.js';
+import type { GitopsWrite } from '../request/attributes.js';
 import { kubeRequestInfo, type KubeRequestInfo } from '../request/kube.js';
 import { keepsMetadata } from '../request/status-metadata.js';
 import { resourceOfAnyKind, resourceOfKind } from '../request/kinds.js';
@@ -22,6 +23,7 @@ import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind }
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkBindingTarget } from './rules/scheduling.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
+import { checkApplicationSpec, checkGitopsImages, GITOPS_IMAGE_KEYS, GITOPS_IMAGE_NAMES } from './rules/gitops-images.js';
 import { checkImageSource, IMAGE_SOURCE_KEYS } from './rules/image-streams.js';
 import { checkHelmRecord } from './rules/helm-records.js';
 import { HOST_KEYS, hostKeyOfKind } from './rules/host-kinds.js';
@@ -363,8 +365,11 @@ function inspectAt(
     const embeds = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, EMBEDDED_OBJECT_KEYS);
     // A ConfigMap that may hold a manifest in a value (`binaryData` is base64: no key shows there).
     const resourceSet = configMapWrite(kube) && !truncated && body !== undefined && (mayCarry(body, contentType, kube.verb === 'patch') || mayName(body, contentType, BINARY_DATA));
-    if (!owners && !pods && !chaos && !keda && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !fetches) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !fetches);
+    // An Argo CD Application's or ApplicationSet's image overrides, where the site lists registries
+    // (rules/gitops-images.ts): a body cut at the limit may name one past the cut, so it is read too.
+    const gitops = customObjectWrite(kube) && GITOPS_IMAGE_KEYS.has(urlKey) && settings.registryAllowed !== undefined && (truncated || mayName(body, contentType, GITOPS_IMAGE_NAMES));
+    if (!owners && !pods && !chaos && !keda && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !fetches && !gitops) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !fetches && !gitops);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
@@ -377,6 +382,7 @@ function inspectAt(
     // value into `remoteRef.key` or a store's `provider` (from an annotation set a write before)
     // names production without showing it, and kube applies it.
     if (!parsed.ok && fetches && parsed.outcome !== 'body_missing') unreadable(`the body may name a secret store's path, store or role, and could not be read (${parsed.detail})`);
+    if (!parsed.ok && gitops && parsed.outcome !== 'body_missing') unreadable(`the body may name an image Argo CD deploys, and could not be read (${parsed.detail})`);
     if (parsed.ok) {
       const multi = parsed.documents.length > 1;
       for (const [i, doc] of parsed.documents.entries()) {
@@ -398,6 +404,7 @@ function inspectAt(
         if (embeds) judgeEmbedded(doc, multi ? `documents[${i}].` : '', ctx, depth);
         if (attaches) checkNetworkAttachment(doc, multi ? `documents[${i}].` : '', ctx);
         if (fetches) checkExternalSecret(doc, multi ? `documents[${i}].` : '', ctx);
+        if (gitops) checkGitopsImages(doc, urlKey, multi ? `documents[${i}].` : '', ctx);
       }
     }
     if (deletes !== '') for (const v of ownerDelete(kube, settings, [])) found.push(v);
@@ -480,6 +487,8 @@ function inspectAt(
       checkWorkloadIdentity(doc, key, prefix, ctx);
     }
     if (kube.verb === 'patch' && isFluxKey(urlKey)) checkFluxPatch(doc, kube.resource, prefix, ctx, urlKey);
+    // A Flux Kustomization's image overrides, a HelmRelease's values (rules/gitops-images.ts).
+    if (GITOPS_IMAGE_KEYS.has(urlKey)) checkGitopsImages(doc, urlKey, prefix, { ...ctx, unreadable: (d) => void (carriedUnread ??= d) });
     if (IMAGE_SOURCE_KEYS.has(urlKey)) checkImageSource(doc, urlKey, kube.verb, prefix, ctx);
     if (urlKey === CRONJOB_KEY && kube.verb === 'patch' && kube.subresource === '' && !applied) checkScheduledJobChange(doc, urlKey, prefix, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
@@ -497,6 +506,41 @@ function inspectAt(
   const unread = carriedUnread === undefined ? undefined : { unreadable: 'body_unreadable' as const, unreadableDetail: carriedUnread };
   if (violations.kept.length === 0) return reads === undefined && owner === undefined && unread === undefined ? NO_VIOLATIONS : { violations: [], ...reads, ...owner, ...unread };
   return { violations: violations.kept, ...(violations.omitted > 0 ? { omitted: violations.omitted } : {}), ...reads, ...owner, ...unread };
+}
+
+/**
+ * The images a GitOps object names that a UI's API server writes (request/web-apis-argocd.ts:
+ * Argo CD's REST Create, Update, UpdateSpec and Patch of an Application, an ApplicationSet's
+ * Create), judged as rules/gitops-images.ts judges the same object through kube-apiserver. The
+ * request stays a web request (its path rules decide the rest), so only image_registry_not_allowed
+ * is read here, and only where the site lists registries: nothing changes where it does not. A
+ * body that cannot be read, or that Argo CD would read otherwise (`unreadable`), may name any image.
+ */
+export function inspectGitopsWrite(w: GitopsWrite, truncated: boolean, missing: boolean, settings: GuardrailSettings): { result: GuardrailResult; namespace: string } {
+  if (!settings.enabled || settings.registryAllowed === undefined) return { result: NO_VIOLATIONS, namespace: '' };
+  if (w.unreadable !== undefined) return { result: { violations: [], unreadable: 'body_unreadable', unreadableDetail: w.unreadable }, namespace: '' };
+  const patch = mediaType(w.type) !== 'application/json';
+  const parsed = decode(w.text, w.type, w.text === undefined && truncated, patch ? 'patch' : 'create', w.text === undefined && missing);
+  if (!parsed.ok) return { result: { violations: [], unreadable: parsed.outcome, unreadableDetail: `the Argo CD object's images could not be read: ${parsed.detail}` }, namespace: '' };
+  const out = new ViolationCollector();
+  let unread: string | undefined;
+  let namespace = '';
+  for (const doc of parsed.documents) {
+    namespace ||= destinationOf(w.specOnly === true ? doc : doc.spec);
+    const ctx: RuleContext = { settings, namespace, partial: parsed.partial, out, unreadable: (d) => void (unread ??= d) };
+    if (w.specOnly === true) checkApplicationSpec(doc, 'spec', ctx);
+    else checkGitopsImages(doc, w.key, '', ctx);
+  }
+  if (out.kept.length === 0 && unread === undefined) return { result: NO_VIOLATIONS, namespace };
+  const result: GuardrailResult = { violations: out.kept, ...(out.omitted > 0 ? { omitted: out.omitted } : {}), ...(unread !== undefined && { unreadable: 'body_unreadable' as const, unreadableDetail: unread }) };
+  return { result, namespace };
+}
+
+/** Where an Application deploys (its destination namespace, for guardrails.namespaces overrides), '' when the body does not say. */
+function destinationOf(spec: unknown): string {
+  if (!isObject(spec)) return '';
+  const d = spec.destination;
+  return isObject(d) && typeof d.namespace === 'string' ? d.namespace : '';
 }
 
 /**

@@ -104,6 +104,12 @@ export interface RequestAttributes {
    * which the other checks read, are left as the client sent them.
    */
   bodyType?: string | undefined;
+  /**
+   * A GitOps object a UI's API writes with its own rights while the request itself stays a web
+   * request (Argo CD's REST Create, Update, UpdateSpec and Patch of an Application, an
+   * ApplicationSet's Create): the guardrails read the images it names (rules/gitops-images.ts).
+   */
+  gitopsWrite?: GitopsWrite | undefined;
 }
 
 /** The transport adapter's view of a request, before validation and normalisation. */
@@ -172,4 +178,18 @@ export function inIdentityNamespace(name: string): boolean {
 export interface AlsoList {
   path: string;
   cluster: string;
+}
+
+/**
+ * The object (or patch) a GitOps UI's API server writes: `key` its group/resource
+ * (`argoproj.io/applications`), `text` the JSON it writes (undefined when the request's body was
+ * absent or cut), `type` that JSON's Content-Type (a patch's type for a patch), `specOnly` when
+ * the text is the object's spec alone (UpdateSpec), `unreadable` why its images cannot be read.
+ */
+export interface GitopsWrite {
+  readonly key: string;
+  readonly text: string | undefined;
+  readonly type: string;
+  readonly specOnly?: boolean;
+  readonly unreadable?: string;
 }

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import type { AlsoList, RawRequest, RequestAttributes } from './attributes.js';
+import type { AlsoList, GitopsWrite, RawRequest, RequestAttributes } from './attributes.js';
 import { kubeRequestInfo, upgradeNotServed } from './kube.js';
 import { absoluteFormAuthority, normalisePath } from './path.js';
 import { readWebApi } from './web-apis.js';
@@ -171,6 +171,7 @@ export function buildAttributes(
   let body = raw.body;
   let fromFile: RequestAttributes['fromFile'];
   let bodyType: string | undefined;
+  let gitopsWrite: GitopsWrite | undefined;
   if (claimed) {
     const strict = normalisePath(raw.target, 'kubernetes');
     if (!strict.ok || strict.path !== parsed.path) return { ok: false, detail: `${strict.ok ? 'a path that reads differently' : strict.problem} on a ${webApi} API host (kubernetes.web_apis)` };
@@ -184,6 +185,7 @@ export function buildAttributes(
           : readWebApi(webApi, method, strict.path, json);
     if (reading.kind === 'invalid') return { ok: false, detail: reading.detail };
     if (reading.kind === 'file') fromFile = { namespace: reading.namespace, content: reading.content };
+    if (reading.kind === 'web') gitopsWrite = reading.gitops;
     if (reading.kind === 'kube') {
       const q = reading.path.indexOf('?');
       const [apiPath, apiQuery] = q < 0 ? [reading.path, ''] : [reading.path.slice(0, q), reading.path.slice(q + 1)];
@@ -225,7 +227,7 @@ export function buildAttributes(
   // not through a dashboard's proxy) has none of them and is built without them: written as
   // undefined on every request, they cost it 42 heap bytes (bench/README.md, engine43). Every
   // reader of them tests `=== true` or `!== undefined`, so absent and undefined read alike.
-  const rare = raw.peerAddress !== undefined || throughKubeProxy || statusEditsObject || bodyTokens !== undefined || alsoLists !== undefined || unseen !== undefined || bodyType !== undefined;
+  const rare = raw.peerAddress !== undefined || throughKubeProxy || statusEditsObject || bodyTokens !== undefined || alsoLists !== undefined || unseen !== undefined || bodyType !== undefined || gitopsWrite !== undefined;
   if (!rare) {
     return {
       ok: true,
@@ -284,6 +286,7 @@ export function buildAttributes(
       alsoLists,
       unseen,
       bodyType,
+      gitopsWrite,
     },
   };
 }

@@ -1,7 +1,7 @@
 import { resourceOfAnyKind } from './kinds.js';
 import { decodeObjectRequest, decodePodLogsQuery, grpcFraming, grpcMessage, OBJECT_REQUESTS } from './web-apis-argocd-grpc.js';
 import { tooManyQueryParams, unescape } from './unescape.js';
-import { AMBIGUOUS, field as goField, type WebApiReading } from './web-apis.js';
+import { AMBIGUOUS, field as goField, fold, type WebApiReading } from './web-apis.js';
 
 /**
  * Argo CD (`kubernetes.web_apis` api `argo-cd`): its API server acts on the application's
@@ -24,7 +24,9 @@ import { AMBIGUOUS, field as goField, type WebApiReading } from './web-apis.js';
  *
  * Everything else (the application itself, its sync, rollback, diff, tree, events, projects,
  * clusters, repositories, tokens) has no Kubernetes request of its own that the path names, so it
- * is left to the host's path rules. The same object-level methods over gRPC or gRPC-web
+ * is left to the host's path rules. The application's own writes (Create, Update, UpdateSpec,
+ * Patch) and an ApplicationSet's Create stay web requests too, with the object they write handed
+ * beside them to the guardrails for the images it names (objectWrite). The same object-level methods over gRPC or gRPC-web
  * (`/application.ApplicationService/PatchResource`, what the CLI sends) carry their target in a
  * protobuf body: it is read (web-apis-argocd-grpc.ts) and judged as the REST route with the same
  * fields, exactly or not at all (an unreadable body is refused, never judged by its path).
@@ -54,7 +56,9 @@ export function argoCdClaims(path: string): boolean {
  * is its UI's index page, and reading it as the route only asks more of a request nobody sends.
  */
 function argoCdRoute(path: string): { route: string; prefixed: boolean } | undefined {
-  if (path === '/terminal' || path.startsWith(APPLICATIONS) || path.startsWith(GRPC_APPLICATIONS)) return { route: path, prefixed: false };
+  if (path === '/terminal' || path.startsWith(APPLICATIONS) || path.startsWith(GRPC_APPLICATIONS) || OBJECT_COLLECTIONS.has(path) || path === GRPC_APPLICATION_SET_CREATE) return { route: path, prefixed: false };
+  if (path.endsWith(GRPC_APPLICATION_SET_CREATE)) return { route: GRPC_APPLICATION_SET_CREATE, prefixed: true };
+  for (const c of OBJECT_COLLECTIONS) if (path.endsWith(c)) return { route: c, prefixed: true };
   if (path.endsWith('/terminal')) return { route: '/terminal', prefixed: true };
   const at = path.indexOf(APPLICATIONS);
   if (at > 0) return { route: path.slice(at), prefixed: true };
@@ -65,6 +69,10 @@ function argoCdRoute(path: string): { route: string; prefixed: boolean } | undef
 /** grpc-gateway's routes (every service's REST API), and the application routes among them. */
 const GATEWAY = '/api/v1/';
 const APPLICATIONS = '/api/v1/applications/';
+/** Where an Application or an ApplicationSet is created (ApplicationService/Create, ApplicationSetService/Create). */
+const APPLICATION_COLLECTION = '/api/v1/applications';
+const APPLICATION_SET_COLLECTION = '/api/v1/applicationsets';
+const OBJECT_COLLECTIONS: ReadonlySet<string> = new Set([APPLICATION_COLLECTION, APPLICATION_SET_COLLECTION]);
 
 /**
  * Any path on an Argo CD host, claimed or not: grpc-gateway v1's path-length fallback
@@ -82,14 +90,22 @@ export function argoCdFormFallback(method: string, path: string, contentType: st
 }
 
 const GRPC_APPLICATIONS = '/application.ApplicationService/';
+const GRPC_APPLICATION_SET_CREATE = '/applicationset.ApplicationSetService/Create';
+
+/** ApplicationService methods that write the Application itself (the CLI's `argocd app create`, `set`, `patch`). */
+const GRPC_APPLICATION_WRITES = new Set(['Create', 'Update', 'UpdateSpec', 'Patch']);
 
 /** Reads `fullPath` (decoded, as Go's URL.Path; any root path before the route, see argoCdRoute), its raw query and body on an Argo CD host. */
 export function readArgoCd(method: string, fullPath: string, query: string, body: BodyText, bytes: BodyBytes = () => undefined, contentType?: string): WebApiReading {
   const at = argoCdRoute(fullPath);
   if (at === undefined) return WEB;
   const path = at.route;
+  // The object these write is in a protobuf body stepgate does not read: their images are unread,
+  // which counts only where the site lists registries (the request stays its path rules' otherwise).
+  if (path === GRPC_APPLICATION_SET_CREATE) return grpcObjectWrite(APPLICATION_SET_KEY, 'ApplicationSetService/Create');
   if (path.startsWith(GRPC_APPLICATIONS)) {
     const rpc = path.slice(GRPC_APPLICATIONS.length);
+    if (GRPC_APPLICATION_WRITES.has(rpc)) return grpcObjectWrite(APPLICATION_KEY, `ApplicationService/${rpc}`);
     // grpc-go finds the method by the exact text after the last slash; anything else is unimplemented.
     if (rpc === 'PodLogs') return grpcPodLogs(method, bytes, contentType);
     return OBJECT_REQUESTS.has(rpc) ? grpcObject(rpc, method, bytes, contentType) : WEB;
@@ -103,11 +119,17 @@ export function readArgoCd(method: string, fullPath: string, query: string, body
     return terminal(q);
   }
   const m = method === 'HEAD' ? 'GET' : method;
+  if (path === APPLICATION_COLLECTION) return m === 'POST' ? objectWrite(APPLICATION_KEY, body, false) : WEB;
+  if (path === APPLICATION_SET_COLLECTION) return m === 'POST' ? objectWrite(APPLICATION_SET_KEY, body, false) : WEB;
   const segs = path.slice(APPLICATIONS.length).split('/');
   // grpc-gateway routes `…/resource/` as `…/resource`; an empty segment inside is no route of its.
   if (segs.length > 1 && segs[segs.length - 1] === '') segs.pop();
   if (segs.some((s) => s === '' || s === '.' || s === '..')) return invalid('an empty or dot segment');
   const tail = segs.slice(1).join('/');
+  // The application itself: Update (the Application), UpdateSpec (its spec), Patch (a patch of it).
+  if (segs.length === 1 && m === 'PUT') return objectWrite(APPLICATION_KEY, body, false);
+  if (segs.length === 1 && m === 'PATCH') return applicationPatch(body);
+  if (tail === 'spec' && m === 'PUT') return objectWrite(APPLICATION_KEY, body, true);
   if (tail === 'resource') {
     if (m === 'GET') return getResource(fromQuery(q));
     if (m === 'DELETE') return onObject(fromQuery(q), (p) => kube('DELETE', p));
@@ -270,6 +292,106 @@ function runAction(get: Field, name: string): WebApiReading {
     }
     return { kind: 'kube', method: 'PATCH', path: p, unseen: `Argo CD's resource action "${clip(name)}", a Lua script whose change to the ${clip(kind)} (and any object it creates) this request does not show` };
   });
+}
+
+// ------------------------------------------------------------------ the GitOps objects themselves
+
+const APPLICATION_KEY = 'argoproj.io/applications';
+const APPLICATION_SET_KEY = 'argoproj.io/applicationsets';
+
+/**
+ * A write of an Application or ApplicationSet through Argo CD's REST API (application.proto:
+ * Create and Update take the Application as the body, UpdateSpec its spec; ApplicationSetService's
+ * Create the ApplicationSet). It stays a web request, judged by the host's path rules (argocd-*);
+ * the object is handed to the guardrails beside it for the images it names (rules/gitops-images.ts),
+ * since Argo CD deploys them with its own rights. Argo CD decodes the body with Go's encoding/json,
+ * which matches keys without regard to case: a key spelt otherwise than kube spells it is one the
+ * guardrails would not read, so the images are then unreadable.
+ */
+function objectWrite(key: string, body: BodyText, specOnly: boolean): WebApiReading {
+  const text = body();
+  if (text === undefined) return { kind: 'web', gitops: { key, text: undefined, type: 'application/json', specOnly } };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Left to the guardrails' own reading, which names what is wrong with it.
+    return { kind: 'web', gitops: { key, text, type: 'application/json', specOnly } };
+  }
+  const folded = foldedKey(parsed);
+  return { kind: 'web', gitops: { key, text, type: 'application/json', specOnly, ...(folded !== undefined && { unreadable: `the body spells ${folded} in another case, which Argo CD's JSON decoding reads as the field` }) } };
+}
+
+/** An Application or ApplicationSet written over gRPC or gRPC-web: a web request whose object's images cannot be read. */
+function grpcObjectWrite(key: string, rpc: string): WebApiReading {
+  return { kind: 'web', gitops: { key, text: undefined, type: 'application/json', unreadable: `Argo CD's ${rpc} over gRPC, whose object (and the images it names) is in a protobuf body stepgate does not read (the REST API, /api/v1/applications…, is read)` } };
+}
+
+/**
+ * ApplicationService/Patch (`argocd app patch`): `{name, patch, patchType}`, the patch a JSON
+ * string; Argo CD applies a `json` patch (the default, also for an empty type) or a `merge` patch
+ * to the Application's JSON and decodes the result as Go does, so the same case folding holds.
+ */
+function applicationPatch(body: BodyText): WebApiReading {
+  const text = body();
+  const cannot = (why: string): WebApiReading => ({ kind: 'web', gitops: { key: APPLICATION_KEY, text: undefined, type: 'application/json-patch+json', unreadable: why } });
+  if (text === undefined) return { kind: 'web', gitops: { key: APPLICATION_KEY, text: undefined, type: 'application/json-patch+json' } };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return cannot('an Argo CD application patch whose body is not JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return cannot('an Argo CD application patch whose body is not a JSON object');
+  const patch = goField(parsed as Record<string, unknown>, 'patch');
+  const given = goField(parsed as Record<string, unknown>, 'patchType');
+  if (typeof patch !== 'string') return cannot('an Argo CD application patch whose patch is not one JSON string');
+  if (given !== undefined && given !== null && typeof given !== 'string') return cannot('an Argo CD application patch whose patchType cannot be read');
+  const kind = given ?? '';
+  const type = kind === '' || kind === 'json' ? 'application/json-patch+json' : kind === 'merge' ? 'application/merge-patch+json' : undefined;
+  // Argo CD refuses any other type itself (InvalidArgument).
+  if (type === undefined) return WEB;
+  let inner: unknown;
+  try {
+    inner = JSON.parse(patch);
+  } catch {
+    return { kind: 'web', gitops: { key: APPLICATION_KEY, text: patch, type } };
+  }
+  // A JSON patch names its fields in its paths, which go-jsonpatch matches exactly on the app's
+  // JSON; what it adds under a path is decoded as Go does, as is all of a merge patch.
+  const folded = Array.isArray(inner) ? inner.map((op: unknown) => (op !== null && typeof op === 'object' ? foldedKey((op as Record<string, unknown>).value) ?? foldedPointer((op as Record<string, unknown>).path) : undefined)).find((f) => f !== undefined) : foldedKey(inner);
+  return { kind: 'web', gitops: { key: APPLICATION_KEY, text: patch, type, ...(folded !== undefined && { unreadable: `the patch spells ${folded} in another case, which Argo CD's JSON decoding reads as the field` }) } };
+}
+
+/** The field names of Application and ApplicationSet the guardrails read (Go's json tags). */
+const READ_FIELDS = ['spec', 'source', 'sources', 'kustomize', 'images', 'helm', 'parameters', 'values', 'valuesObject', 'name', 'value', 'template', 'templatePatch', 'generators'];
+const FOLDED_FIELDS: ReadonlyMap<string, string> = new Map(READ_FIELDS.map((f) => [fold(f), f]));
+/** Helm's values are a chart's, read by Helm as written (case kept); nothing in them is a Go field. */
+const RAW_FIELDS: ReadonlySet<string> = new Set(['valuesObject']);
+
+/** The first key of `v` that Go would read as one of READ_FIELDS though it is spelt otherwise (quoted), or undefined. */
+function foldedKey(v: unknown): string | undefined {
+  const stack: unknown[] = [v];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) for (const item of node) stack.push(item);
+    else if (node !== null && typeof node === 'object') {
+      for (const [k, child] of Object.entries(node as Record<string, unknown>)) {
+        const f = FOLDED_FIELDS.get(fold(k));
+        if (f !== undefined && f !== k) return `"${clip(k, 40)}" (${f})`;
+        if (!RAW_FIELDS.has(k)) stack.push(child);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A JSON patch path's segments checked as keys (`/spec/Source/…`). */
+function foldedPointer(path: unknown): string | undefined {
+  if (typeof path !== 'string') return undefined;
+  const segs = path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const at = segs.indexOf('valuesObject');
+  return foldedKey(Object.fromEntries((at < 0 ? segs : segs.slice(0, at + 1)).map((s) => [s, null])));
 }
 
 // ------------------------------------------------------------------------------------ shared

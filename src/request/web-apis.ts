@@ -1,4 +1,5 @@
 import type { WebApi } from '../core/glob.js';
+import type { GitopsWrite } from './attributes.js';
 
 /**
  * Web UIs whose own API stands for Kubernetes requests (`kubernetes.web_apis`): the Kubernetes
@@ -20,7 +21,7 @@ export type BodyReader = () => Record<string, unknown> | undefined;
 
 export type WebApiReading =
   /** The UI's own pages, assets and settings: judged as the web request it is. */
-  | { kind: 'web' }
+  | { kind: 'web'; gitops?: GitopsWrite }
   /**
    * The API server request the path stands for (method and path as kubectl would send them), and
    * for a write whose object sits inside the body, that object (what the guardrails read); for a
@@ -515,6 +516,6 @@ export function field(o: Record<string, unknown>, key: string): unknown {
   return found === undefined ? undefined : o[found];
 }
 
-function fold(s: string): string {
+export function fold(s: string): string {
   return s.replace(/\u212a/gi, 'k').replace(/\u017f/g, 's').toLowerCase();
 }

@@ -167,3 +167,59 @@ describe('a follow-the-sun company with one on-call rotation, with the example a
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 });
+
+// The same push where the site lists its registries (guardrails.allowed_registries; the example
+// lists none, so the open finding above stays open there): the Application's kustomize images are
+// read beside its path rule (rules/gitops-images.ts). With the list alone, image_registry_not_allowed
+// asks what it asks of any workload (elevated: two factors within 15 minutes), which the
+// dependency's fresh sign-in meets; a site whose releases never name another registry holds it to
+// a hardware key (its effect at aal3, what no waiting dependency can answer), and then the push is
+// asked. The same redefinition with the company's registry stays what it is today either way.
+const LIST = 'guardrails:\n  allowed_registries: [registry.tessaly.example, docker.io/library]\n';
+const train: Step[] = [
+  ['GET', '/api/v1/applications/checkout-prod?appNamespace=argocd'],
+  ['POST', '/api/v1/applications/checkout-prod/sync', JSON.stringify({ appNamespace: 'argocd', prune: false, dryRun: false })],
+];
+const appSpec = (image: string) => ({ project: 'shop', destination: { server: 'https://kubernetes.default.svc', namespace: 'checkout-prod' }, source: { repoURL: 'https://git.tessaly.example/shop/deploy.git', path: 'checkout/overlays/prod', targetRevision: 'main', kustomize: { images: [`checkout-api=${image}`] } }, syncPolicy: {} });
+const OWN_IMAGE = 'registry.tessaly.example/checkout/checkout-api:7.14.2';
+
+describe('the same company with its registries listed (guardrails.allowed_registries)', () => {
+  const s = exampleServiceForFile({ edit: (yaml) => yaml.replace(/^guardrails:\n/m, LIST) });
+  const { send, twoDays } = findingRequests(s, { host: API, source: BERLIN, ua: MAC_KUBECTL, firstDay: MON, secondDay: TUE });
+  const push = async (sub: string, image: string) => {
+    await twoDays(sub, train, { host: ARGOCD, ua: RELEASE_TRAIN });
+    return send(signIn(sub, TUE + 6 * H), TUE + 6 * H + 60_000, 'PUT', '/api/v1/applications/checkout-prod/spec?appNamespace=argocd', { host: ARGOCD, ua: RELEASE_TRAIN, body: JSON.stringify(appSpec(image)) });
+  };
+
+  // The guardrail names the push; its elevated effect is met by the fresh two-factor sign-in.
+  it("day 36's redefinition with an unlisted registry is named by image_registry_not_allowed", async () => {
+    const res = await push('d36f-rel-reg-a@tessaly.example', ROGUE_IMAGE);
+    expect(rules(res)).toContain('guardrail:image_registry_not_allowed');
+  });
+
+  it("the same redefinition with the company's registry is allowed, as it is today", async () => {
+    const res = await push('d36f-rel-reg-b@tessaly.example', OWN_IMAGE);
+    expect(reasonOf(res), rules(res)).toBe('allowed');
+    expect(rules(res)).not.toContain('guardrail:image_registry_not_allowed');
+  });
+});
+
+describe('the same company with its registries listed and held to a hardware key', () => {
+  const s = exampleServiceForFile({ edit: (yaml) => yaml.replace(/^guardrails:\n/m, LIST).replace(/^  effects:\n/m, '  effects:\n    image_registry_not_allowed: {require: aal3, max_age: 300}\n') });
+  const { send, twoDays } = findingRequests(s, { host: API, source: BERLIN, ua: MAC_KUBECTL, firstDay: MON, secondDay: TUE });
+  const push = async (sub: string, image: string) => {
+    await twoDays(sub, train, { host: ARGOCD, ua: RELEASE_TRAIN });
+    return send(signIn(sub, TUE + 6 * H), TUE + 6 * H + 60_000, 'PUT', '/api/v1/applications/checkout-prod/spec?appNamespace=argocd', { host: ARGOCD, ua: RELEASE_TRAIN, body: JSON.stringify(appSpec(image)) });
+  };
+
+  it("day 36's redefinition with an unlisted registry, a minute after the sign-in, is asked", async () => {
+    const res = await push('d36f-rel-key-a@tessaly.example', ROGUE_IMAGE);
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(rules(res)).toContain('guardrail:image_registry_not_allowed');
+  });
+
+  it("the same redefinition with the company's registry is allowed, as it is today", async () => {
+    const res = await push('d36f-rel-key-b@tessaly.example', OWN_IMAGE);
+    expect(reasonOf(res), rules(res)).toBe('allowed');
+  });
+});

@@ -1,0 +1,270 @@
+import { clientText } from '../../core/redact.js';
+import { isObject, type Json } from '../types.js';
+import { readYaml } from '../yaml.js';
+import type { RuleContext } from './context.js';
+import { parseImage } from './images.js';
+
+/**
+ * image_registry_not_allowed for the images a GitOps object tells its controller to substitute.
+ * Argo CD and Flux render the manifests with their own rights (cluster-admin in a default install)
+ * and write the Deployment beside the gateway, so an image named here never reaches a pod template
+ * stepgate reads (day 36: a production Application redefined with `kustomize.images:
+ * ["checkout-api=<unlisted registry>/…"]`). Read only where `allowed_registries` is set:
+ *
+ * - kustomize image overrides: Argo CD's `kustomize.images` strings, in the grammar Argo CD hands
+ *   `kustomize edit set image` (kustomize's parse: `name=newName[:tag|@digest]` replaces the image,
+ *   one `=` exactly; `name:tag`, `name@digest` change only the tag or digest, so the registry stays
+ *   the manifest's), and a Flux Kustomization's `images[].newName`;
+ * - Helm: Argo CD's `helm.parameters`, `helm.values` (a YAML string) and `helm.valuesObject`, a
+ *   Flux HelmRelease's `values`, by the shape charts use (imageKey below): a key `image` or ending
+ *   in `Image` holding a reference, or an object (`image: {registry, repository}`), whose
+ *   `registry` is read with its `repository` as one reference; `imageRegistry` (bitnami's
+ *   `global.imageRegistry`) is a registry. A repository without a registry beside it is read only
+ *   when its first component is a host: otherwise the registry is the chart's default, in the
+ *   chart, which the body does not show and does not change.
+ * - an ApplicationSet's `template.spec` as an Application's. A value it fills from a generator
+ *   (`{{…}}`) is not fixed by the body, nor is its `templatePatch`, nor (in a patch) what the
+ *   generators it sets fill into the stored template: each is reported through `ctx.unreadable`
+ *   (docs/guardrails.md "Argo parameters"), never a silent pass.
+ */
+
+export const APPLICATIONS_KEY = 'argoproj.io/applications';
+export const APPLICATION_SETS_KEY = 'argoproj.io/applicationsets';
+const KUSTOMIZATIONS_KEY = 'kustomize.toolkit.fluxcd.io/kustomizations';
+const HELM_RELEASES_KEY = 'helm.toolkit.fluxcd.io/helmreleases';
+export const GITOPS_IMAGE_KEYS: ReadonlySet<string> = new Set([APPLICATIONS_KEY, APPLICATION_SETS_KEY, KUSTOMIZATIONS_KEY, HELM_RELEASES_KEY]);
+
+/** Who reads the field, as the detail names it. */
+const OWNER: Readonly<Record<string, string>> = {
+  [APPLICATIONS_KEY]: "an Argo CD Application's",
+  [APPLICATION_SETS_KEY]: "an Argo CD ApplicationSet's",
+  [KUSTOMIZATIONS_KEY]: "a Flux Kustomization's",
+  [HELM_RELEASES_KEY]: "a Flux HelmRelease's",
+};
+
+/** Keys one of which a body names where it may set an image here (inspect.ts parses only such a body). */
+export const GITOPS_IMAGE_NAMES = ['images', 'helm', 'values', 'templatePatch', 'generators'];
+
+/** One document of group/resource `key` (GITOPS_IMAGE_KEYS), whole or a patch's (ctx.partial). */
+export function checkGitopsImages(doc: Json, key: string, prefix: string, ctx: RuleContext): void {
+  if (ctx.settings.registryAllowed === undefined) return;
+  const spec = doc.spec;
+  if (!isObject(spec)) return;
+  const at: At = { owner: OWNER[key] ?? 'a GitOps object', templated: key === APPLICATION_SETS_KEY, ctx };
+  switch (key) {
+    case APPLICATIONS_KEY:
+      checkAppSpec(spec, `${prefix}spec`, at);
+      return;
+    case APPLICATION_SETS_KEY: {
+      const template = spec.template;
+      if (isObject(template) && isObject(template.spec)) checkAppSpec(template.spec, `${prefix}spec.template.spec`, at);
+      // templatePatch is a Go template over the rendered Application: anything, images included.
+      if (typeof spec.templatePatch === 'string' && spec.templatePatch !== '') ctx.unreadable?.(`${prefix}spec.templatePatch: ${at.owner} templatePatch may set any image, filled from generators the body does not fix`);
+      // A patch that sets the generators fills the stored template, which it does not show (a
+      // template in the patch is merged into the stored one, not put in its place).
+      if (ctx.partial && spec.generators !== undefined && spec.generators !== null) {
+        ctx.unreadable?.(`${prefix}spec.generators: a patch of ${at.owner} generators fills the stored template's images, which it does not show`);
+      }
+      return;
+    }
+    case KUSTOMIZATIONS_KEY:
+      checkFluxImages(spec.images, `${prefix}spec.images`, at);
+      return;
+    case HELM_RELEASES_KEY:
+      if (isObject(spec.values)) checkValues(spec.values, `${prefix}spec.values`, 'spec.values', at);
+      return;
+  }
+}
+
+/** Argo CD's Application spec as the REST API's UpdateSpec sends it (the spec alone). */
+export function checkApplicationSpec(spec: Json, path: string, ctx: RuleContext): void {
+  if (ctx.settings.registryAllowed === undefined) return;
+  checkAppSpec(spec, path, { owner: OWNER[APPLICATIONS_KEY]!, templated: false, ctx });
+}
+
+interface At {
+  owner: string;
+  /** Values may hold `{{…}}` filled from generators (an ApplicationSet's template). */
+  templated: boolean;
+  ctx: RuleContext;
+}
+
+function checkAppSpec(spec: Json, path: string, at: At): void {
+  if (isObject(spec.source)) checkSource(spec.source, `${path}.source`, field(path, 'source'), at);
+  if (Array.isArray(spec.sources)) {
+    spec.sources.forEach((s: unknown, i) => {
+      if (isObject(s)) checkSource(s, `${path}.sources[${i}]`, field(path, `sources[${i}]`), at);
+    });
+  }
+}
+
+/** `spec.source` as the detail names it: the path without a `documents[i].` prefix. */
+function field(path: string, own: string): string {
+  return `${path.replace(/^documents\[\d+\]\./, '')}.${own}`;
+}
+
+function checkSource(source: Json, path: string, named: string, at: At): void {
+  const k = source.kustomize;
+  if (isObject(k) && Array.isArray(k.images)) {
+    k.images.forEach((img: unknown, i) => {
+      if (typeof img === 'string') kustomizeImage(img, `${path}.kustomize.images[${i}]`, `${named}.kustomize.images`, at);
+    });
+  }
+  const h = source.helm;
+  if (!isObject(h)) return;
+  if (Array.isArray(h.parameters)) checkParameters(h.parameters, `${path}.helm.parameters`, `${named}.helm.parameters`, at);
+  if (isObject(h.valuesObject)) checkValues(h.valuesObject, `${path}.helm.valuesObject`, `${named}.helm.valuesObject`, at);
+  if (typeof h.values === 'string' && h.values !== '') {
+    const p = `${path}.helm.values`;
+    // Generator values land in the text before Helm reads it: a line break in one adds keys.
+    if (at.templated && h.values.includes('{{')) {
+      at.ctx.unreadable?.(`${p}: ${at.owner} helm.values is filled from generators the body does not fix, and may name any image`);
+      return;
+    }
+    const read = readYaml(h.values);
+    if (!read.ok) {
+      at.ctx.unreadable?.(`${p}: ${at.owner} helm.values could not be read (${read.detail}), and Helm reads it`);
+      return;
+    }
+    read.documents.forEach((d, i) => checkValues(d, read.documents.length > 1 ? `${p}[${i}]` : p, `${named}.helm.values`, at));
+  }
+}
+
+/**
+ * kustomize's `edit set image` argument (api/.../image.go parse): exactly one `=` replaces the
+ * image by what follows it (its name, then `@digest` or `:tag`); anything else changes a tag or
+ * digest of the name kept.
+ */
+export function kustomizeNewName(arg: string): string | undefined {
+  const parts = arg.split('=');
+  if (parts.length !== 2) return undefined;
+  const right = parts[1]!;
+  return right === '' ? undefined : right;
+}
+
+function kustomizeImage(arg: string, path: string, named: string, at: At): void {
+  // A generator's value may bring the `=` itself (`{{image}}` filled with `api=evil.example/api`).
+  if (at.templated && arg.includes('{{')) {
+    at.ctx.unreadable?.(`${path}: ${at.owner} ${named} holds ${clientText(arg, 200) ?? ''}, filled from generators the body does not fix`);
+    return;
+  }
+  const replaced = kustomizeNewName(arg);
+  if (replaced === undefined) return;
+  judge(replaced, path, named, at);
+}
+
+function checkFluxImages(images: unknown, path: string, at: At): void {
+  if (!Array.isArray(images)) return;
+  images.forEach((img: unknown, i) => {
+    if (isObject(img) && typeof img.newName === 'string' && img.newName !== '') judge(img.newName, `${path}[${i}].newName`, 'spec.images', at);
+  });
+}
+
+/** A reference a chart takes whole: `image`, `sidecarImage`, `initContainerImage`. */
+function imageKey(k: string): boolean {
+  return k === 'image' || (k.endsWith('Image') && k.length > 5);
+}
+
+/**
+ * Argo CD's Helm parameters: `--set name=value` pairs, dotted names into the values. Read as the
+ * values they make (`image.repository` beside `image.registry` is one reference).
+ */
+function checkParameters(params: readonly unknown[], path: string, named: string, at: At): void {
+  const set = new Map<string, { value: string; i: number }>();
+  params.forEach((p: unknown, i) => {
+    if (!isObject(p)) return;
+    if (typeof p.name === 'string' && typeof p.value === 'string') set.set(p.name.trim(), { value: p.value, i });
+    // A JSON patch of one parameter's value (or name) by index: the other half is the stored one.
+    else if (at.ctx.partial && (typeof p.name === 'string' || typeof p.value === 'string')) {
+      at.ctx.unreadable?.(`${path}[${i}]: a patch of ${at.owner} ${named} sets a parameter's ${typeof p.name === 'string' ? 'name' : 'value'} without its ${typeof p.name === 'string' ? 'value' : 'name'}, which the stored parameter holds`);
+    }
+  });
+  for (const [name, { value, i }] of set) {
+    // A name a generator fills may be `image`.
+    if (at.templated && name.includes('{{')) {
+      at.ctx.unreadable?.(`${path}[${i}].name: ${at.owner} ${named} names a parameter filled from generators the body does not fix`);
+      continue;
+    }
+    const dot = name.lastIndexOf('.');
+    const last = name.slice(dot + 1);
+    const parent = dot < 0 ? '' : name.slice(0, dot);
+    const parentKey = parent.slice(parent.lastIndexOf('.') + 1);
+    const p = `${path}[${i}].value`;
+    if (imageKey(last)) judge(value, p, `${named} ${shown(name)}`, at);
+    else if (last === 'imageRegistry') judgeRegistry(value, '', p, `${named} ${shown(name)}`, at);
+    else if (imageKey(parentKey) && last === 'registry') judgeRegistry(value, set.get(`${parent}.repository`)?.value ?? '', p, `${named} ${shown(name)}`, at);
+    else if (imageKey(parentKey) && last === 'repository' && !set.has(`${parent}.registry`)) judgeRepository(value, p, `${named} ${shown(name)}`, at);
+  }
+}
+
+/** Helm values (an object): every image-shaped key, however deep (subcharts, lists of sidecars). */
+function checkValues(values: Json, path: string, named: string, at: At): void {
+  const stack: { node: Json; path: string }[] = [{ node: values, path }];
+  while (stack.length > 0) {
+    const { node, path: p } = stack.pop()!;
+    for (const [k, v] of Object.entries(node)) {
+      const kp = `${p}.${k}`;
+      if (at.templated && k.includes('{{')) {
+        at.ctx.unreadable?.(`${kp}: ${at.owner} ${named} has a key filled from generators the body does not fix`);
+        continue;
+      }
+      if (imageKey(k) && typeof v === 'string') judge(v, kp, named, at);
+      else if (k === 'imageRegistry' && typeof v === 'string') judgeRegistry(v, '', kp, named, at);
+      else if (imageKey(k) && isObject(v)) {
+        const repository = typeof v.repository === 'string' ? v.repository : undefined;
+        if (typeof v.registry === 'string') judgeRegistry(v.registry, repository ?? '', `${kp}.registry`, named, at);
+        else if (repository !== undefined) judgeRepository(repository, `${kp}.repository`, named, at);
+      }
+      if (isObject(v)) stack.push({ node: v, path: kp });
+      else if (Array.isArray(v)) v.forEach((item: unknown, i) => isObject(item) && stack.push({ node: item, path: `${kp}[${i}]` }));
+    }
+  }
+}
+
+/** A repository without its registry: judged only when it names a host itself (see the header). */
+function judgeRepository(repository: string, path: string, named: string, at: At): void {
+  const first = repository.indexOf('/');
+  const head = first < 0 ? '' : repository.slice(0, first);
+  if (repository.includes('{{') || head.includes('.') || head.includes(':') || head === 'localhost') judge(repository, path, named, at);
+}
+
+/** A chart's `registry` value: a host, whatever its shape (charts prefix it to the repository). */
+function judgeRegistry(registry: string, repository: string, path: string, named: string, at: At): void {
+  if (registry === '') return;
+  judge(registry, path, named, at, repository);
+}
+
+/**
+ * `image` is a whole reference, or with `repository` given (even ''), a chart's registry value,
+ * read as a host with that repository.
+ */
+function judge(image: string, path: string, named: string, at: At, repository?: string): void {
+  if (image === '') return;
+  const shownImage = clientText(image, 200) ?? '';
+  const what = repository === undefined ? shownImage : `registry ${shownImage}`;
+  // Argo CD fills these in the ApplicationSet controller; an Application's own `{{` is literal.
+  if (at.templated && image.includes('{{')) {
+    at.ctx.unreadable?.(`${path}: ${at.owner} ${named} names ${what}, filled from generators the body does not fix`);
+    return;
+  }
+  const ref = repository === undefined ? parseImage(image) : registryRef(image, repository);
+  if (at.ctx.settings.registryAllowed!(ref.registry, ref.repository)) return;
+  at.ctx.out.push({ code: 'image_registry_not_allowed', detail: `${at.owner} ${named} names ${what}, not in allowed_registries`, path });
+}
+
+/**
+ * A registry value and a repository as the runtime reads `<registry>/<repository>`: the value's
+ * first component is the host whatever its shape (lower case, Docker Hub's aliases), any path
+ * after it leads the repository.
+ */
+function registryRef(value: string, repository: string): { registry: string; repository: string } {
+  const v = value.replace(/\/+$/, '');
+  const slash = v.indexOf('/');
+  const host = (slash < 0 ? v : v.slice(0, slash)).toLowerCase();
+  const path = slash < 0 ? repository : `${v.slice(slash + 1)}/${repository}`;
+  return { registry: host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host, repository: path };
+}
+
+function shown(name: string): string {
+  return clientText(name, 80) ?? '';
+}

@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import { compileHostMatcher } from '../../src/core/glob.js';
+import { checkGuardrails } from '../../src/guardrails/guard.js';
+import { inspect } from '../../src/guardrails/inspect.js';
+import { kustomizeNewName } from '../../src/guardrails/rules/gitops-images.js';
+import type { GuardrailSettings } from '../../src/guardrails/settings.js';
+import type { GuardrailResult } from '../../src/guardrails/types.js';
+import { buildAttributes } from '../../src/request/build.js';
+import { RequestHeaders } from '../../src/request/headers.js';
+import { guardSettings, kube, toJsonPatch, toYaml } from '../support/guardrails.js';
+
+/**
+ * image_registry_not_allowed for the images a GitOps object tells its controller to substitute
+ * (src/guardrails/rules/gitops-images.ts): Argo CD Applications and ApplicationSets, Flux
+ * Kustomizations and HelmReleases, through the Kubernetes API and Argo CD's REST API (day 36's
+ * redefinition of checkout's production application with a kustomize image from an unlisted registry).
+ */
+
+const settings = guardSettings(`
+guardrails:
+  allowed_registries: [registry.tessaly.example, ghcr.io/tessaly, docker.io/library]
+`);
+const unlisted = guardSettings('\nguardrails:\n  protected_namespaces: ["prod*"]\n');
+const ROGUE = 'registry.tessaly-cdn.example/checkout/checkout-api:7.14.2';
+const OWN = 'registry.tessaly.example/checkout/checkout-api:7.14.2';
+const JSON_CT = 'application/json';
+const MERGE = 'application/merge-patch+json';
+const JSON_PATCH = 'application/json-patch+json';
+const SMP = 'application/strategic-merge-patch+json';
+const APPLY = 'application/apply-patch+yaml';
+
+const APPS = '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications';
+const APPSETS = '/apis/argoproj.io/v1alpha1/namespaces/argocd/applicationsets';
+const KUSTOMIZATIONS = '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations';
+const HELMRELEASES = '/apis/helm.toolkit.fluxcd.io/v2/namespaces/checkout-prod/helmreleases';
+
+const app = (source: object, extra: object = {}) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'checkout-prod', namespace: 'argocd' }, spec: { project: 'shop', destination: { server: 'https://kubernetes.default.svc', namespace: 'checkout-prod' }, source, ...extra } });
+const repo = { repoURL: 'https://git.tessaly.example/shop/deploy.git', path: 'checkout/overlays/prod', targetRevision: 'main' };
+const kustomized = (...images: string[]) => app({ ...repo, kustomize: { images } });
+const helm = (h: object) => app({ ...repo, helm: h });
+
+const write = (method: string, path: string, body: unknown, type = JSON_CT, s: GuardrailSettings = settings): GuardrailResult =>
+  inspect(kube(method, path), typeof body === 'string' ? body : JSON.stringify(body), type, false, s);
+const flagged = (r: GuardrailResult) => r.violations.filter((v) => v.code === 'image_registry_not_allowed').map((v) => v.path);
+const details = (r: GuardrailResult) => r.violations.filter((v) => v.code === 'image_registry_not_allowed').map((v) => v.detail);
+
+describe("kustomize's image argument, as Argo CD hands it to `kustomize edit set image`", () => {
+  it.each<[string, string | undefined]>([
+    [`checkout-api=${ROGUE}`, ROGUE],
+    ['checkout-api=evil.example/x', 'evil.example/x'],
+    [`checkout-api=evil.example/x@sha256:${'a'.repeat(64)}`, `evil.example/x@sha256:${'a'.repeat(64)}`],
+    // Only a tag or digest: the manifest's own image name is kept, registry and all.
+    ['evil.example/x:1', undefined],
+    [`checkout-api@sha256:${'a'.repeat(64)}`, undefined],
+    ['checkout-api:7.14.2', undefined],
+    // kustomize's parse takes exactly one `=` as a replacement; more is a tag form of a name with `=` in it.
+    ['a=b=evil.example/x', undefined],
+    ['checkout-api=', undefined],
+  ])('%s replaces the image with %s', (arg, replaced) => {
+    expect(kustomizeNewName(arg)).toBe(replaced);
+  });
+});
+
+describe('an Argo CD Application through the Kubernetes API', () => {
+  it("flags day 36's kustomize image from an unlisted registry, and names the field", () => {
+    const r = write('POST', APPS, kustomized(`checkout-api=${ROGUE}`));
+    expect(flagged(r)).toEqual(['spec.source.kustomize.images[0]']);
+    expect(details(r)[0]).toBe(`an Argo CD Application's spec.source.kustomize.images names ${ROGUE}, not in allowed_registries`);
+  });
+
+  it('leaves the same Application with the listed registry, a tag-only override and no override alone', () => {
+    expect(flagged(write('POST', APPS, kustomized(`checkout-api=${OWN}`, 'worker:7.14.2')))).toEqual([]);
+    expect(write('POST', APPS, app(repo)).violations).toEqual([]);
+  });
+
+  it('reads each of spec.sources', () => {
+    const r = write('PUT', `${APPS}/checkout-prod`, { ...app(repo), spec: { ...app(repo).spec, source: undefined, sources: [repo, { ...repo, kustomize: { images: [`checkout-api=${ROGUE}`] } }] } });
+    expect(flagged(r)).toEqual(['spec.sources[1].kustomize.images[0]']);
+    expect(details(r)[0]).toContain('spec.sources[1].kustomize.images');
+  });
+
+  it.each<[string, string, unknown]>([
+    ['a merge patch', MERGE, { spec: { source: { kustomize: { images: [`checkout-api=${ROGUE}`] } } } }],
+    ['a strategic merge patch', SMP, { spec: { source: { kustomize: { images: [`checkout-api=${ROGUE}`] } } } }],
+    ['a JSON patch adding one image', JSON_PATCH, [{ op: 'add', path: '/spec/source/kustomize/images/-', value: `checkout-api=${ROGUE}` }]],
+    ['a JSON patch of every leaf', JSON_PATCH, toJsonPatch({ spec: { source: { kustomize: { images: [`checkout-api=${ROGUE}`] } } } })],
+    ['a server-side apply', APPLY, toYaml(kustomized(`checkout-api=${ROGUE}`))],
+  ])('%s of the Application is read for its images', (_what, type, body) => {
+    expect(flagged(write('PATCH', `${APPS}/checkout-prod`, body, type))).toHaveLength(1);
+  });
+
+  it('reads Helm parameters whose name is an image reference, alone or as registry and repository', () => {
+    const params = (...p: [string, string][]) => helm({ parameters: p.map(([name, value]) => ({ name, value })) });
+    expect(flagged(write('POST', APPS, params(['image', ROGUE])))).toEqual(['spec.source.helm.parameters[0].value']);
+    expect(flagged(write('POST', APPS, params(['api.sidecarImage', 'evil.example/s:1'])))).toEqual(['spec.source.helm.parameters[0].value']);
+    expect(flagged(write('POST', APPS, params(['api.image.registry', 'evil.example'], ['api.image.repository', 'checkout/api'])))).toEqual(['spec.source.helm.parameters[0].value']);
+    expect(flagged(write('POST', APPS, params(['global.imageRegistry', 'evil.example'])))).toEqual(['spec.source.helm.parameters[0].value']);
+    expect(flagged(write('POST', APPS, params(['image.repository', 'evil.example/checkout/api'])))).toEqual(['spec.source.helm.parameters[0].value']);
+    // The chart's own registry (not in the body) with a repository, a tag, the listed registry: nothing to judge.
+    expect(flagged(write('POST', APPS, params(['image.repository', 'checkout/api'], ['image.tag', '7.14.2'])))).toEqual([]);
+    expect(flagged(write('POST', APPS, params(['image.registry', 'registry.tessaly.example'], ['image.repository', 'checkout/api'], ['replicaCount', '3'])))).toEqual([]);
+    // A registry value with a path leads the repository: a repository prefix in the list allows it.
+    expect(flagged(write('POST', APPS, params(['image.registry', 'ghcr.io/tessaly'], ['image.repository', 'checkout-api'])))).toEqual([]);
+    expect(flagged(write('POST', APPS, params(['image.registry', 'ghcr.io/tessaly-evil'], ['image.repository', 'checkout-api'])))).toHaveLength(1);
+  });
+
+  it("takes a JSON patch of one Helm parameter's value or name by index as unreadable: the other half is stored", () => {
+    for (const field of ['value', 'name']) {
+      const r = write('PATCH', `${APPS}/checkout-prod`, [{ op: 'replace', path: `/spec/source/helm/parameters/0/${field}`, value: field === 'value' ? 'evil.example' : 'image.registry' }], JSON_PATCH);
+      expect(r.unreadable, field).toBe('body_unreadable');
+      expect(r.unreadableDetail).toContain('helm.parameters');
+    }
+    expect(write('PATCH', `${APPS}/checkout-prod`, [{ op: 'add', path: '/spec/source/helm/parameters/-', value: { name: 'image.tag', value: '7.14.3' } }], JSON_PATCH).unreadable).toBeUndefined();
+  });
+
+  it('reads helm.values (YAML text) and helm.valuesObject by the same shapes, subcharts and lists included', () => {
+    expect(flagged(write('POST', APPS, helm({ values: 'image:\n  registry: evil.example\n  repository: checkout/api\n  tag: 7.14.2\n' })))).toEqual(['spec.source.helm.values.image.registry']);
+    expect(flagged(write('POST', APPS, helm({ valuesObject: { worker: { extraContainers: [{ name: 'x', image: 'evil.example/x:1' }] } } })))).toEqual(['spec.source.helm.valuesObject.worker.extraContainers[0].image']);
+    expect(flagged(write('POST', APPS, helm({ valuesObject: { image: { repository: 'checkout/api', tag: '1' }, nginx: { image: 'nginx:1.27' } } })))).toEqual([]);
+  });
+
+  it('takes helm.values it cannot read as unreadable, not as a pass', () => {
+    const r = write('POST', APPS, helm({ values: 'image: [unclosed\n' }));
+    expect(r.unreadable).toBe('body_unreadable');
+    expect(r.unreadableDetail).toContain('helm.values');
+  });
+});
+
+describe('an Argo CD ApplicationSet through the Kubernetes API', () => {
+  const appset = (template: object, extra: object = {}) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'shop', namespace: 'argocd' }, spec: { generators: [{ list: { elements: [{ env: 'prod' }] } }], template, ...extra } });
+  const tpl = (images: string[]) => ({ metadata: { name: 'checkout-{{env}}' }, spec: { project: 'shop', destination: { namespace: 'checkout-{{env}}' }, source: { ...repo, kustomize: { images } } } });
+
+  it("reads its template's spec as an Application's", () => {
+    const r = write('POST', APPSETS, appset(tpl([`checkout-api=${ROGUE}`])));
+    expect(flagged(r)).toEqual(['spec.template.spec.source.kustomize.images[0]']);
+    expect(details(r)[0]).toContain("an Argo CD ApplicationSet's spec.template.spec.source.kustomize.images");
+    expect(write('POST', APPSETS, appset(tpl([`checkout-api=${OWN}`]))).violations).toEqual([]);
+  });
+
+  it('takes an image filled from a generator, a templatePatch, or generators patched under a stored template as unreadable', () => {
+    // The whole argument from a generator: its `=` too.
+    expect(write('POST', APPSETS, appset(tpl(['{{image}}']))).unreadable).toBe('body_unreadable');
+    const named = appset({ ...tpl([]), spec: { ...tpl([]).spec, source: { ...repo, helm: { parameters: [{ name: '{{param}}', value: ROGUE }], valuesObject: { '{{key}}': ROGUE } } } } });
+    expect(write('POST', APPSETS, named).unreadableDetail).toMatch(/filled from generators/);
+    const templated = write('POST', APPSETS, appset(tpl(['checkout-api={{registry}}/checkout-api:{{tag}}'])));
+    expect(templated.unreadable).toBe('body_unreadable');
+    expect(templated.unreadableDetail).toContain('generators');
+    expect(write('POST', APPSETS, appset(tpl([]), { templatePatch: 'spec:\n  source:\n    kustomize:\n      images: ["{{.img}}"]\n' })).unreadable).toBe('body_unreadable');
+    expect(write('PATCH', `${APPSETS}/shop`, { spec: { generators: [{ list: { elements: [{ env: 'prod', img: ROGUE }] } }] } }, MERGE).unreadable).toBe('body_unreadable');
+    // A template in the patch is merged into the stored one: what it leaves out is still filled.
+    expect(write('PATCH', `${APPSETS}/shop`, { spec: { generators: [{ list: { elements: [{ env: 'prod' }] } }], template: tpl([`checkout-api=${OWN}`]) } }, MERGE).unreadable).toBe('body_unreadable');
+    // A create's generators fill the template it shows.
+    expect(write('POST', APPSETS, appset(tpl([`checkout-api=${OWN}`]))).unreadable).toBeUndefined();
+  });
+});
+
+describe('Flux through the Kubernetes API', () => {
+  const kustomization = (images: object[]) => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'checkout', namespace: 'flux-system' }, spec: { interval: '10m', path: './checkout/prod', sourceRef: { kind: 'GitRepository', name: 'deploy' }, images } });
+
+  it("reads a Kustomization's images[].newName on create, merge patch and JSON patch", () => {
+    expect(flagged(write('POST', KUSTOMIZATIONS, kustomization([{ name: 'checkout-api', newName: 'registry.tessaly-cdn.example/checkout/checkout-api', newTag: '7.14.2' }])))).toEqual(['spec.images[0].newName']);
+    expect(flagged(write('PATCH', `${KUSTOMIZATIONS}/checkout`, { spec: { images: [{ name: 'checkout-api', newName: 'evil.example/api' }] } }, MERGE))).toEqual(['spec.images[0].newName']);
+    expect(flagged(write('PATCH', `${KUSTOMIZATIONS}/checkout`, [{ op: 'add', path: '/spec/images/0', value: { name: 'checkout-api', newName: 'evil.example/api' } }], JSON_PATCH))).toEqual(['spec.images[0].newName']);
+    expect(flagged(write('POST', KUSTOMIZATIONS, kustomization([{ name: 'checkout-api', newName: 'registry.tessaly.example/checkout/checkout-api' }, { name: 'worker', newTag: '7.14.2' }])))).toEqual([]);
+  });
+
+  it("reads a HelmRelease's values by the chart shapes", () => {
+    const r = write('POST', HELMRELEASES, { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: 'checkout', namespace: 'checkout-prod' }, spec: { chart: { spec: { chart: 'checkout' } }, values: { image: { registry: 'evil.example', repository: 'checkout/api' } } } });
+    expect(flagged(r)).toEqual(['spec.values.image.registry']);
+    expect(details(r)[0]).toBe("a Flux HelmRelease's spec.values names registry evil.example, not in allowed_registries");
+    expect(flagged(write('PATCH', `${HELMRELEASES}/checkout`, { spec: { values: { image: { tag: '7.14.3' } } } }, MERGE))).toEqual([]);
+  });
+});
+
+describe('without allowed_registries nothing changes', () => {
+  it.each<[string, string, string, unknown, string]>([
+    ['an Application', 'POST', APPS, kustomized(`checkout-api=${ROGUE}`), JSON_CT],
+    ['an ApplicationSet with a generator-filled image', 'POST', APPSETS, { spec: { template: { spec: { source: { kustomize: { images: ['a={{img}}'] } } } } } }, JSON_CT],
+    ['a Flux Kustomization', 'PATCH', `${KUSTOMIZATIONS}/checkout`, { spec: { images: [{ name: 'a', newName: 'evil.example/a' }] } }, MERGE],
+  ])('%s', (_what, method, path, body, type) => {
+    const r = write(method, path, body, type, unlisted);
+    expect(flagged(r)).toEqual([]);
+    expect(r.unreadable).toBeUndefined();
+  });
+});
+
+describe("Argo CD's REST API (kubernetes.web_apis argo-cd): the request stays a web request, its object's images are read", () => {
+  const hosts = compileHostMatcher(['kube.example'], [], [], [{ hosts: ['argocd.example'], api: 'argo-cd' }]);
+  const guard = (method: string, target: string, body: unknown, s: GuardrailSettings = settings, truncated = false) => {
+    const b = buildAttributes({ method, target, authority: 'argocd.example', scheme: 'https', headers: RequestHeaders.of([['content-type', 'application/json']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body: typeof body === 'string' ? body : JSON.stringify(body), bodyTruncated: truncated }, [], hosts);
+    if (!b.ok) throw new Error(b.detail);
+    expect(b.attributes.kube).toBeUndefined();
+    return checkGuardrails(s, b.attributes);
+  };
+  const codes = (o: ReturnType<typeof guard>) => o?.result.violations.map((v) => v.code) ?? [];
+  const spec = kustomized(`checkout-api=${ROGUE}`).spec;
+
+  it.each<[string, string, string, unknown]>([
+    ["UpdateSpec (day 36's push)", 'PUT', '/api/v1/applications/checkout-prod/spec?appNamespace=argocd', spec],
+    ['Create', 'POST', '/api/v1/applications?upsert=true', kustomized(`checkout-api=${ROGUE}`)],
+    ['Update', 'PUT', '/api/v1/applications/checkout-prod', kustomized(`checkout-api=${ROGUE}`)],
+    ['Patch, a JSON patch (the default type)', 'PATCH', '/api/v1/applications/checkout-prod', { name: 'checkout-prod', patch: JSON.stringify([{ op: 'replace', path: '/spec/source/kustomize/images', value: [`checkout-api=${ROGUE}`] }]) }],
+    ['Patch, a merge patch', 'PATCH', '/api/v1/applications/checkout-prod', { name: 'checkout-prod', patchType: 'merge', patch: JSON.stringify({ spec: { source: { kustomize: { images: [`checkout-api=${ROGUE}`] } } } }) }],
+    ['an ApplicationSet Create', 'POST', '/api/v1/applicationsets', { metadata: { name: 'shop' }, spec: { generators: [], template: { metadata: { name: 'x' }, spec } } }],
+    ['under a root path', 'PUT', '/argo-cd/api/v1/applications/checkout-prod/spec', spec],
+  ])('%s with an unlisted registry is flagged', (_what, method, target, body) => {
+    const o = guard(method, target, body);
+    expect(codes(o)).toEqual(['image_registry_not_allowed']);
+    expect(o?.contribution.codes).toContain('image_registry_not_allowed');
+  });
+
+  it('names the field in the detail and judges the destination namespace', () => {
+    const o = guard('PUT', '/api/v1/applications/checkout-prod/spec', spec);
+    expect(o?.result.violations[0]?.detail).toBe(`an Argo CD Application's spec.source.kustomize.images names ${ROGUE}, not in allowed_registries`);
+  });
+
+  it('leaves the listed image, a sync and a read alone, and everything without allowed_registries', () => {
+    expect(guard('PUT', '/api/v1/applications/checkout-prod/spec', kustomized(`checkout-api=${OWN}`).spec)).toBeUndefined();
+    expect(guard('POST', '/api/v1/applications/checkout-prod/sync', { prune: false })).toBeUndefined();
+    expect(guard('PUT', '/api/v1/applications/checkout-prod/spec', spec, unlisted)).toBeUndefined();
+    expect(guard('PATCH', '/api/v1/applications/checkout-prod', { patch: '{', patchType: 'merge' }, unlisted)).toBeUndefined();
+    expect(guard('POST', '/application.ApplicationService/UpdateSpec', '\0\0\0\0\x12\n\x08checkout', unlisted)).toBeUndefined();
+    expect(guard('POST', '/application.ApplicationService/Sync', '\0\0\0\0\x12\n\x08checkout')).toBeUndefined();
+  });
+
+  it.each<[string, string, string, unknown, boolean?]>([
+    ['a key spelt in another case (Go decodes it as the field)', 'PUT', '/api/v1/applications/checkout-prod/spec', { source: { ...repo, Kustomize: { images: [`checkout-api=${ROGUE}`] } } }],
+    ['the Kelvin sign in a key', 'PUT', '/api/v1/applications/checkout-prod/spec', { source: { ...repo, \u212austomize: { images: [`checkout-api=${ROGUE}`] } } }],
+    ['a JSON patch path spelt in another case', 'PATCH', '/api/v1/applications/checkout-prod', { patch: JSON.stringify([{ op: 'add', path: '/spec/Source', value: { kustomize: { images: [`checkout-api=${ROGUE}`] } } }]) }],
+    ['a patch that is no string', 'PATCH', '/api/v1/applications/checkout-prod', { patch: { spec: {} } }],
+    ['a body cut at the limit', 'PUT', '/api/v1/applications/checkout-prod/spec', spec, true],
+    ['a patch that is no JSON', 'PATCH', '/api/v1/applications/checkout-prod', { patch: '[{', patchType: 'json' }],
+    // The CLI's gRPC: the object is in a protobuf body.
+    ['UpdateSpec over gRPC', 'POST', '/application.ApplicationService/UpdateSpec', '\0\0\0\0\x12\n\x08checkout'],
+    ['Create over gRPC-web under a root path', 'POST', '/argo-cd/application.ApplicationService/Create', '\0\0\0\0\x12\n\x08checkout'],
+    ['an ApplicationSet Create over gRPC', 'POST', '/applicationset.ApplicationSetService/Create', '\0\0\0\0\x12\n\x08checkout'],
+  ])('%s is unreadable where registries are listed', (_what, method, target, body, truncated) => {
+    const o = guard(method, target, body, settings, truncated === true);
+    expect(o?.result.unreadable, JSON.stringify(o?.result)).toMatch(/^body_/);
+  });
+});
