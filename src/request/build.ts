@@ -180,7 +180,7 @@ export function buildAttributes(
       webApi === 'rancher'
         ? readRancher(method, strict.path, strict.query, json)
         : webApi === 'argo-cd'
-          ? readArgoCd(method, strict.path, strict.query, () => textBody(raw.body, raw.bodyTruncated), () => bytesBody(raw.body, raw.bodyTruncated), headers.get('content-type'))
+          ? readArgoCd(method, strict.path, strict.query, () => textBody(raw.body, raw.bodyTruncated), () => bytesBody(raw.body, raw.bodyTruncated), headers.get('content-type'), raw.body !== undefined || raw.bodyTruncated)
           : readWebApi(webApi, method, strict.path, json);
     if (reading.kind === 'invalid') return { ok: false, detail: reading.detail };
     if (reading.kind === 'file') fromFile = { namespace: reading.namespace, content: reading.content };
