@@ -4,7 +4,7 @@ import { kubeRequestInfo, upgradeNotServed } from './kube.js';
 import { absoluteFormAuthority, normalisePath } from './path.js';
 import { readWebApi } from './web-apis.js';
 import { rancherClaims, readRancher } from './web-apis-rancher.js';
-import { argoCdClaims, argoCdFormFallback, readArgoCd } from './web-apis-argocd.js';
+import { argoCdClaims, argoCdFormFallback, argoCdRootless, readArgoCd } from './web-apis-argocd.js';
 import { memberClusterRequest } from './member-clusters.js';
 import { statusMayEditMetadata } from './status-metadata.js';
 import { readBackstage } from './backstage.js';
@@ -225,7 +225,9 @@ export function buildAttributes(
   // not through a dashboard's proxy) has none of them and is built without them: written as
   // undefined on every request, they cost it 42 heap bytes (bench/README.md, engine43). Every
   // reader of them tests `=== true` or `!== undefined`, so absent and undefined read alike.
-  const rare = raw.peerAddress !== undefined || throughKubeProxy || statusEditsObject || bodyTokens !== undefined || alsoLists !== undefined || unseen !== undefined || bodyType !== undefined;
+  // Argo CD under a root path: its path rules are written for the routes (configuration.md, kubernetes.web_apis).
+  const routePath = webApi === 'argo-cd' ? argoCdRootless(parsed.path) : undefined;
+  const rare = routePath !== undefined || raw.peerAddress !== undefined || throughKubeProxy || statusEditsObject || bodyTokens !== undefined || alsoLists !== undefined || unseen !== undefined || bodyType !== undefined;
   if (!rare) {
     return {
       ok: true,
@@ -282,6 +284,7 @@ export function buildAttributes(
       alsoLists,
       unseen,
       bodyType,
+      routePath,
     },
   };
 }

@@ -62,6 +62,28 @@ function argoCdRoute(path: string): { route: string; prefixed: boolean } | undef
   return grpc > 0 ? { route: path.slice(grpc), prefixed: true } : undefined;
 }
 
+/** A gRPC method path at the end of a path: `/<package>.<Service>/<Method>`. */
+const GRPC_METHOD_AT_END = /\/[a-z][a-z0-9]*\.[A-Z][A-Za-z0-9]*\/[A-Za-z0-9]+$/;
+
+/**
+ * The route an Argo CD path reaches with whatever root path is before it stripped, for the host's
+ * path rules, or undefined when there is none (no prefix, or no route of Argo CD's API): from the
+ * first `/api/` (grpc-gateway's REST API, every service's), a gRPC method path at its end
+ * (`/argo-cd/account.AccountService/CreateToken`), a `/terminal` at its end. As with the readings
+ * (argoCdRoute), the prefix is not configured, so any counts: where Argo CD has none, the prefixed
+ * path is its UI's index page, and matching it as the route only asks more of a request nobody sends.
+ */
+export function argoCdRootless(path: string): string | undefined {
+  const api = path.indexOf('/api/');
+  if (api > 0) return path.slice(api);
+  const grpc = GRPC_METHOD_AT_END.exec(path);
+  if (grpc !== null && grpc.index > 0) return grpc[0];
+  if (path.length > TERMINAL.length && path.endsWith(TERMINAL)) return TERMINAL;
+  return undefined;
+}
+
+const TERMINAL = '/terminal';
+
 /** grpc-gateway's routes (every service's REST API), and the application routes among them. */
 const GATEWAY = '/api/v1/';
 const APPLICATIONS = '/api/v1/applications/';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileHostMatcher } from '../../src/core/glob.js';
 import { buildAttributes, type BuiltRequest } from '../../src/request/build.js';
 import { RequestHeaders } from '../../src/request/headers.js';
-import { readArgoCd } from '../../src/request/web-apis-argocd.js';
+import { argoCdRootless, readArgoCd } from '../../src/request/web-apis-argocd.js';
 import { decodeObjectRequest, decodePodLogsQuery, grpcMessage, OBJECT_REQUESTS } from '../../src/request/web-apis-argocd-grpc.js';
 
 /**
@@ -464,5 +464,29 @@ describe('review45: a sync that names another revision or carries manifests depl
 
   it('the revision in another case of its key is read (encoding/json matches keys without regard to case)', () => {
     expect(judged(rest({ REVISION: 'evil' }))).toHaveProperty('kube.verb', 'patch');
+  });
+});
+
+describe('review45: the route under a root path, for the host\'s path rules', () => {
+  it.each<[string, string | undefined]>([
+    ['/argo-cd/api/v1/applications/x', '/api/v1/applications/x'],
+    ['/tools/argo-cd/api/v1/account/admin/token', '/api/v1/account/admin/token'],
+    ['/argo-cd/application.ApplicationService/UpdateSpec', '/application.ApplicationService/UpdateSpec'],
+    ['/argo-cd/account.AccountService/CreateToken', '/account.AccountService/CreateToken'],
+    ['/argo-cd/terminal', '/terminal'],
+    // No prefix, or no route of Argo CD's API: the path as it is.
+    ['/api/v1/applications/x', undefined],
+    ['/application.ApplicationService/UpdateSpec', undefined],
+    ['/terminal', undefined],
+    ['/argo-cd/applications/argocd/web', undefined],
+  ])('%s → %s', (path, route) => {
+    expect(argoCdRootless(path)).toBe(route);
+  });
+
+  it('is carried on the request built for an Argo CD host, and on no other', () => {
+    const b = build('DELETE', '/argo-cd/api/v1/applications/x?cascade=true');
+    expect(b.ok && b.attributes.routePath).toBe('/api/v1/applications/x');
+    const k = build('DELETE', '/argo-cd/api/v1/applications/x', undefined, 'kube.example');
+    expect(k.ok && k.attributes.routePath).toBeUndefined();
   });
 });
