@@ -79,13 +79,12 @@ describe('checked: `argocd app set` and `argocd app patch` over gRPC are asked a
   });
 });
 
-describe("open (review45): the example's Argo CD path rules name no root path", () => {
+describe("found (review45): under a root path the host's path rules did not match", () => {
   // The readers take any root path (argocd-server --rootpath, an ingress's UI base path) since
   // review44; the host's path rules (argocd-app-changes, argocd-admin) are written for Argo CD at
-  // the root, so where it is served under a prefix, deleting an application or minting an API
-  // token is a web page to them (where it is not, these paths are its UI's index page). Left open:
-  // the fix is in how rules match an Argo CD host's path (policy/, a second reading as for letter
-  // case), not in a reader; configuration.md (kubernetes.web_apis) says the rules must name the prefix.
+  // the root, so under a prefix, deleting an application or minting an API token was a web page
+  // to them, allowed on the everyday sign-in. Since review45 they are matched on the route too
+  // (request routePath, policy.ts), the stricter reading applying.
   it.each<[string, RequestSpec]>([
     ['an application deleted with its resources (REST)', { host: ARGOCD, method: 'DELETE', path: '/argo-cd/api/v1/applications/checkout-prod?cascade=true' }],
     ['an application redefined (gRPC-web, argocd --grpc-web-root-path)', { ...cli('UpdateSpec', [...pb(1, 'checkout-prod'), ...pb(2, '')], 'application/grpc-web+proto'), path: '/argo-cd/application.ApplicationService/UpdateSpec' }],
