@@ -177,6 +177,19 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
       // one that relaxes a path (below the default) does not relax the other reading.
       // kube-apiserver routes on the exact path, so a Kubernetes request has one reading.
       let withDefault = false;
+      // A UI served under a root path (request/attributes.ts routePath): its path rules are matched
+      // on the route too, and a rule either reading matches applies.
+      // As the folded reading below: where only one reading matches a rule, the other is the default's.
+      if (req.routePath !== undefined) {
+        let other: number[] | undefined;
+        for (let i = 0; i < rules.length; i++) {
+          if (rules[i]!.matches(req, who, req.routePath, false, nowMs)) (other ??= []).push(i);
+        }
+        if (other !== undefined || matched !== undefined) {
+          withDefault = other === undefined || matched === undefined;
+          if (other !== undefined) matched = matched === undefined ? other : union(matched, other);
+        }
+      }
       if (req.kube === undefined) {
         const folded = foldedPath(req.path);
         if (folded !== req.path || foldedPatterns) {
@@ -185,7 +198,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
             if (rules[i]!.matches(req, who, folded, true, nowMs)) (other ??= []).push(i);
           }
           if (other !== undefined || matched !== undefined) {
-            withDefault = other === undefined || matched === undefined;
+            withDefault ||= other === undefined || matched === undefined;
             if (other !== undefined) matched = matched === undefined ? other : union(matched, other);
           }
         }

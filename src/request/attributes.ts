@@ -110,6 +110,13 @@ export interface RequestAttributes {
    * ApplicationSet's Create): the guardrails read the images it names (rules/gitops-images.ts).
    */
   gitopsWrite?: GitopsWrite | undefined;
+  /**
+   * The path an upstream served under a root path of its own routes on (Argo CD's `--rootpath`,
+   * or an ingress that strips a UI base path: `/argo-cd/api/v1/applications/x` is
+   * `/api/v1/applications/x`), which the host's path rules are matched on as well as `path`, the
+   * stricter reading applying. Undefined where there is no such prefix.
+   */
+  routePath?: string | undefined;
 }
 
 /** The transport adapter's view of a request, before validation and normalisation. */

@@ -4,7 +4,7 @@ import { kubeRequestInfo, upgradeNotServed } from './kube.js';
 import { absoluteFormAuthority, normalisePath } from './path.js';
 import { readWebApi } from './web-apis.js';
 import { rancherClaims, readRancher } from './web-apis-rancher.js';
-import { argoCdClaims, argoCdFormFallback, readArgoCd } from './web-apis-argocd.js';
+import { argoCdClaims, argoCdFormFallback, argoCdRootless, readArgoCd } from './web-apis-argocd.js';
 import { memberClusterRequest } from './member-clusters.js';
 import { statusMayEditMetadata } from './status-metadata.js';
 import { readBackstage } from './backstage.js';
@@ -181,7 +181,7 @@ export function buildAttributes(
       webApi === 'rancher'
         ? readRancher(method, strict.path, strict.query, json)
         : webApi === 'argo-cd'
-          ? readArgoCd(method, strict.path, strict.query, () => textBody(raw.body, raw.bodyTruncated), () => bytesBody(raw.body, raw.bodyTruncated), headers.get('content-type'))
+          ? readArgoCd(method, strict.path, strict.query, () => textBody(raw.body, raw.bodyTruncated), () => bytesBody(raw.body, raw.bodyTruncated), headers.get('content-type'), raw.body !== undefined || raw.bodyTruncated)
           : readWebApi(webApi, method, strict.path, json);
     if (reading.kind === 'invalid') return { ok: false, detail: reading.detail };
     if (reading.kind === 'file') fromFile = { namespace: reading.namespace, content: reading.content };
@@ -227,7 +227,9 @@ export function buildAttributes(
   // not through a dashboard's proxy) has none of them and is built without them: written as
   // undefined on every request, they cost it 42 heap bytes (bench/README.md, engine43). Every
   // reader of them tests `=== true` or `!== undefined`, so absent and undefined read alike.
-  const rare = raw.peerAddress !== undefined || throughKubeProxy || statusEditsObject || bodyTokens !== undefined || alsoLists !== undefined || unseen !== undefined || bodyType !== undefined || gitopsWrite !== undefined;
+  // Argo CD under a root path: its path rules are written for the routes (configuration.md, kubernetes.web_apis).
+  const routePath = webApi === 'argo-cd' ? argoCdRootless(parsed.path) : undefined;
+  const rare = routePath !== undefined || raw.peerAddress !== undefined || throughKubeProxy || statusEditsObject || bodyTokens !== undefined || alsoLists !== undefined || unseen !== undefined || bodyType !== undefined || gitopsWrite !== undefined;
   if (!rare) {
     return {
       ok: true,
@@ -287,6 +289,7 @@ export function buildAttributes(
       unseen,
       bodyType,
       gitopsWrite,
+      routePath,
     },
   };
 }

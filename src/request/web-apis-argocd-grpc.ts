@@ -211,3 +211,86 @@ function readMessage(r: Reader, layout: MessageSpec): Record<string, string> | u
   }
   return layout.required.every((n) => seen.has(n)) ? out : undefined;
 }
+
+// ------------------------------------------------------------------------------------------ Sync
+
+/**
+ * What an ApplicationSyncRequest (`argocd app sync`'s message, application.proto at
+ * 37ee0097cf851bc2dd7665fc081bbce61a7e836e) says about what the sync deploys: the revision(s) it
+ * names, which replace the application's own (server/application/application.go
+ * resolveSourceRevisions), and whether it carries local manifests (`argocd app sync --local`),
+ * which Argo CD deploys instead of git's (`syncReq.Manifests != nil`: present, even empty).
+ */
+export interface SyncRequest {
+  /** `name` (1): the application. */
+  readonly name: string;
+  /** `appNamespace` (12): the Application's namespace, where it is not Argo CD's own. */
+  readonly appNamespace?: string;
+  /** `revision` (2) and every `revisions` (15) entry, as sent. */
+  readonly revisions: readonly string[];
+  readonly manifests: boolean;
+}
+
+/**
+ * ApplicationSyncRequest's fields by number: 1 name, 2 revision, 12 appNamespace, 13 project
+ * (strings, once); 3 dryRun, 4 prune (bools, once); 5 strategy, 10 retryStrategy, 11 syncOptions
+ * (messages, once); 7 resources, 9 infos (messages, repeated); 8 manifests, 15 revisions (strings,
+ * repeated); 14 sourcePositions (int64, repeated: packed or not, both of which gogo's Unmarshal reads).
+ */
+const SYNC_ONCE_STRINGS = new Set([1, 2, 12, 13]);
+const SYNC_ONCE_VARINTS = new Set([3, 4]);
+const SYNC_ONCE_MESSAGES = new Set([5, 10, 11]);
+const SYNC_MESSAGES = new Set([7, 9]);
+
+/**
+ * Decodes an ApplicationSyncRequest, or undefined when any part of it cannot be read one way: a
+ * singular field twice, a field in another wire type, one the .proto does not have, a string that
+ * is not UTF-8 (gogo keeps proto2 strings' bytes as they are; no branch or name Argo CD resolves is
+ * such bytes), or `name` (required) missing. The nested messages (strategy, resources, sync
+ * options) choose how and which objects are applied, never from where: they are skipped whole.
+ */
+export function decodeSyncRequest(msg: Uint8Array): SyncRequest | undefined {
+  const revisions: string[] = [];
+  let manifests = false;
+  let name = '';
+  let appNamespace: string | undefined;
+  const seen = new Set<number>();
+  const r = new Reader(msg, 0, msg.length);
+  try {
+    while (!r.done) {
+      const n = r.tag();
+      if (SYNC_ONCE_STRINGS.has(n) || SYNC_ONCE_VARINTS.has(n) || SYNC_ONCE_MESSAGES.has(n)) {
+        // proto2 keeps the last of a repeated singular field; two values are two readings, so refused.
+        if (seen.has(n)) return undefined;
+        seen.add(n);
+      }
+      if (SYNC_ONCE_VARINTS.has(n)) {
+        if (r.wire !== WIRE_VARINT) return undefined;
+        r.varint();
+      } else if (n === 14) {
+        if (r.wire === WIRE_VARINT) r.varint();
+        else if (r.wire === WIRE_LEN) {
+          const [s, e] = r.span();
+          const packed = new Reader(r.buf, s, e);
+          while (!packed.done) packed.varint();
+        } else return undefined;
+      } else {
+        // Every other field of the message is length-delimited.
+        if (r.wire !== WIRE_LEN || !(SYNC_ONCE_STRINGS.has(n) || SYNC_ONCE_MESSAGES.has(n) || SYNC_MESSAGES.has(n) || n === 8 || n === 15)) return undefined;
+        if (n === 2 || n === 15) revisions.push(r.string());
+        else if (n === 1) name = r.string();
+        else if (n === 12) appNamespace = r.string();
+        else if (SYNC_ONCE_STRINGS.has(n)) r.string();
+        else {
+          r.span();
+          if (n === 8) manifests = true;
+        }
+      }
+    }
+  } catch (e) {
+    if (e instanceof WireError) return undefined;
+    throw e;
+  }
+  if (!seen.has(1)) return undefined;
+  return appNamespace === undefined ? { name, revisions, manifests } : { name, appNamespace, revisions, manifests };
+}

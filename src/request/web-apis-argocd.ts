@@ -1,5 +1,5 @@
 import { resourceOfAnyKind } from './kinds.js';
-import { decodeObjectRequest, decodePodLogsQuery, grpcFraming, grpcMessage, OBJECT_REQUESTS } from './web-apis-argocd-grpc.js';
+import { decodeObjectRequest, decodePodLogsQuery, decodeSyncRequest, grpcFraming, grpcMessage, OBJECT_REQUESTS, type SyncRequest } from './web-apis-argocd-grpc.js';
 import { tooManyQueryParams, unescape } from './unescape.js';
 import { AMBIGUOUS, field as goField, fold, type WebApiReading } from './web-apis.js';
 
@@ -66,6 +66,28 @@ function argoCdRoute(path: string): { route: string; prefixed: boolean } | undef
   return grpc > 0 ? { route: path.slice(grpc), prefixed: true } : undefined;
 }
 
+/** A gRPC method path at the end of a path: `/<package>.<Service>/<Method>`. */
+const GRPC_METHOD_AT_END = /\/[a-z][a-z0-9]*\.[A-Z][A-Za-z0-9]*\/[A-Za-z0-9]+$/;
+
+/**
+ * The route an Argo CD path reaches with whatever root path is before it stripped, for the host's
+ * path rules, or undefined when there is none (no prefix, or no route of Argo CD's API): from the
+ * first `/api/` (grpc-gateway's REST API, every service's), a gRPC method path at its end
+ * (`/argo-cd/account.AccountService/CreateToken`), a `/terminal` at its end. As with the readings
+ * (argoCdRoute), the prefix is not configured, so any counts: where Argo CD has none, the prefixed
+ * path is its UI's index page, and matching it as the route only asks more of a request nobody sends.
+ */
+export function argoCdRootless(path: string): string | undefined {
+  const api = path.indexOf('/api/');
+  if (api > 0) return path.slice(api);
+  const grpc = GRPC_METHOD_AT_END.exec(path);
+  if (grpc !== null && grpc.index > 0) return grpc[0];
+  if (path.length > TERMINAL.length && path.endsWith(TERMINAL)) return TERMINAL;
+  return undefined;
+}
+
+const TERMINAL = '/terminal';
+
 /** grpc-gateway's routes (every service's REST API), and the application routes among them. */
 const GATEWAY = '/api/v1/';
 const APPLICATIONS = '/api/v1/applications/';
@@ -96,7 +118,7 @@ const GRPC_APPLICATION_SET_CREATE = '/applicationset.ApplicationSetService/Creat
 const GRPC_APPLICATION_WRITES = new Set(['Create', 'Update', 'UpdateSpec', 'Patch']);
 
 /** Reads `fullPath` (decoded, as Go's URL.Path; any root path before the route, see argoCdRoute), its raw query and body on an Argo CD host. */
-export function readArgoCd(method: string, fullPath: string, query: string, body: BodyText, bytes: BodyBytes = () => undefined, contentType?: string): WebApiReading {
+export function readArgoCd(method: string, fullPath: string, query: string, body: BodyText, bytes: BodyBytes = () => undefined, contentType?: string, bodySent = true): WebApiReading {
   const at = argoCdRoute(fullPath);
   if (at === undefined) return WEB;
   const path = at.route;
@@ -108,6 +130,7 @@ export function readArgoCd(method: string, fullPath: string, query: string, body
     if (GRPC_APPLICATION_WRITES.has(rpc)) return grpcObjectWrite(APPLICATION_KEY, `ApplicationService/${rpc}`);
     // grpc-go finds the method by the exact text after the last slash; anything else is unimplemented.
     if (rpc === 'PodLogs') return grpcPodLogs(method, bytes, contentType);
+    if (rpc === 'Sync') return grpcSync(method, bytes, contentType, bodySent);
     return OBJECT_REQUESTS.has(rpc) ? grpcObject(rpc, method, bytes, contentType) : WEB;
   }
   if (tooManyQueryParams(query)) return invalid('a query with more parameters than Go reads');
@@ -136,6 +159,7 @@ export function readArgoCd(method: string, fullPath: string, query: string, body
     if (m === 'POST') return restPatch(q, body);
     return WEB;
   }
+  if (tail === 'sync' && m === 'POST') return restSync(segs[0]!, body, bodySent);
   if (tail === 'resource/actions' && m === 'POST') return restAction(q, body, false);
   if (tail === 'resource/actions/v2' && m === 'POST') return restAction(q, body, true);
   if (m === 'GET' && (tail === 'logs' || (segs.length === 4 && segs[1] === 'pods' && segs[3] === 'logs'))) {
@@ -220,6 +244,82 @@ function getResource(get: Field): WebApiReading {
   // replaceSecretValues: a core Secret's values (and sensitive annotations) come back masked.
   if (kind === 'Secret' && group === '') return WEB;
   return onObject(get, (p) => kube('GET', p));
+}
+
+/**
+ * A sync over REST (`POST /api/v1/applications/<app>/sync`, the UI's and the REST client's): its
+ * JSON body is the ApplicationSyncRequest, decoded by encoding/json (Argo CD's gateway marshaler):
+ * keys matched without regard to case, `manifests` present unless null. An empty body is the plain
+ * sync (grpc-gateway takes io.EOF as no fields).
+ */
+function restSync(app: string, body: BodyText, sent: boolean): WebApiReading {
+  const text = body();
+  if (text === undefined) return sent ? syncOf({ name: app, revisions: [], manifests: false }, 'cut') : WEB;
+  if (text.trim() === '') return WEB;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return invalid('a sync whose JSON body cannot be read');
+  const o = parsed as Record<string, unknown>;
+  const revision = goField(o, 'revision');
+  const revisions = goField(o, 'revisions');
+  const manifests = goField(o, 'manifests');
+  const appNamespace = bodyString(o, 'appNamespace');
+  if (appNamespace === MANY) return invalid('a sync whose appNamespace cannot be read');
+  if (revision === AMBIGUOUS || revisions === AMBIGUOUS || manifests === AMBIGUOUS) return invalid('a sync naming its revision or manifests in two spellings');
+  if (revision !== undefined && revision !== null && typeof revision !== 'string') return invalid('a sync whose revision is no string');
+  if (revisions !== undefined && revisions !== null && (!Array.isArray(revisions) || !revisions.every((v) => typeof v === 'string'))) return invalid('a sync whose revisions are no list of strings');
+  const named = [...(typeof revision === 'string' ? [revision] : []), ...((revisions as string[] | null | undefined) ?? [])];
+  const what = { name: app, revisions: named, manifests: manifests !== undefined && manifests !== null };
+  return syncOf(appNamespace === undefined ? what : { ...what, appNamespace });
+}
+
+/** Sync over gRPC or gRPC-web (`argocd app sync`): its ApplicationSyncRequest read exactly, then judged as the REST sync. */
+function grpcSync(method: string, bytes: BodyBytes, contentType: string | undefined, sent: boolean): WebApiReading {
+  const framing = grpcFraming(contentType);
+  if (method !== 'POST' || framing === undefined) return invalid('ApplicationService/Sync that is no gRPC or gRPC-web POST');
+  // A gateway that sends no bodies: the sync is judged by its path, as REST's is.
+  if (!sent) return WEB;
+  const raw = bytes();
+  const msg = raw === undefined ? undefined : grpcMessage(raw, framing);
+  const m = msg === undefined ? undefined : decodeSyncRequest(msg);
+  if (m === undefined) return invalid('ApplicationService/Sync over gRPC whose body is cut, compressed, several messages or not one exact request message');
+  // The application's name is field 1 here (REST: the path's).
+  return syncOf(m);
+}
+
+/** The revisions a sync may name and still be the application's own: none, or the repository's default branch. */
+const OWN_REVISIONS = new Set(['', 'HEAD']);
+
+/** The namespace of an install's Applications where the request names none (argocd-server's --namespace default). */
+const ARGOCD_NAMESPACE = 'argocd';
+
+/**
+ * A sync, REST's or gRPC's (`what`: its application, revisions and manifests; `cut`: its body was
+ * cut, so they are unknown). One
+ * that names no revision but the default branch and carries no manifests deploys what the
+ * application already says (routine, judged by its path). One that names another revision deploys
+ * that ref (an unreviewed branch, a commit) with Argo CD's rights, as if the application were
+ * redefined for the sync: judged as the Application's patch that sets that operation (what Argo CD
+ * writes), which asks what redefining it asks (argocd-objects). The request cannot say whether the
+ * ref is the application's own targetRevision, so any named ref but HEAD is asked. One that carries
+ * manifests deploys them instead of git (`argocd app sync --local`): the same patch, its objects
+ * not read here, so judged as an unreadable body. The Application's namespace is `appNamespace`,
+ * else an install's default (`argocd`: stepgate is not told Argo CD's own; argocd-objects asks the
+ * same in any namespace).
+ */
+function syncOf(what: SyncRequest, cut?: 'cut'): WebApiReading {
+  if (cut === undefined && !what.manifests && what.revisions.every((r) => OWN_REVISIONS.has(r))) return WEB;
+  const ns = what.appNamespace === undefined || what.appNamespace === '' ? ARGOCD_NAMESPACE : what.appNamespace;
+  if (!OBJECT_NAME.test(what.name) || !DNS_LABEL.test(ns)) return invalid('a sync whose application name or namespace cannot be read');
+  const path = `/apis/argoproj.io/v1alpha1/namespaces/${ns}/applications/${what.name}`;
+  if (cut !== undefined) return { kind: 'kube', method: 'PATCH', path, unseen: 'an Argo CD sync whose body (its revision and manifests) was not received whole' };
+  const patch = { text: JSON.stringify({ operation: { sync: { revisions: what.revisions } } }), type: 'application/merge-patch+json' };
+  if (what.manifests) return { kind: 'kube', method: 'PATCH', path, patch, unseen: 'an Argo CD sync that deploys the local manifests it carries (argocd app sync --local), whose objects stepgate does not read' };
+  return { kind: 'kube', method: 'PATCH', path, patch };
 }
 
 /** The patch types kube-apiserver accepts (Argo CD passes `patchType` through as types.PatchType). */

@@ -324,7 +324,9 @@ function argoCli(rand: () => number, svc: string, os: string): Req[] {
   const app = `${svc}-${rand() < 0.6 ? 'staging' : 'prod'}`;
   const calls = ['/application.ApplicationService/Get', '/application.ApplicationService/ManagedResources', '/application.ApplicationService/ResourceTree'];
   if (rand() < 0.4) calls.push('/application.ApplicationService/Sync', '/application.ApplicationService/Watch');
-  return calls.map((path) => ({ method: 'POST', path, host: 'argocd.localhost', headers: GRPC_WEB, body: `\u0000\u0000\u0000\u0000\u0010\n\u000e${app}`.slice(0, 20), ua: ARGOCD_CLI(os) }));
+  // One message naming the application (field 1), framed: flag 0, its 4-byte length.
+  const body = `\u0000\u0000\u0000\u0000${String.fromCharCode(app.length + 2)}\n${String.fromCharCode(app.length)}${app}`;
+  return calls.map((path) => ({ method: 'POST', path, host: 'argocd.localhost', headers: GRPC_WEB, body, ua: ARGOCD_CLI(os) }));
 }
 
 export function workday8(seed = 61): DayEvent[] {

@@ -823,3 +823,36 @@ describe('deploy/base: cluster-wide changes', () => {
     expect(policy.evaluate(kubeReq('POST', '/api/v1/namespaces'), who()).rules).toEqual(['default']);
   });
 });
+
+describe('review45: a UI served under a root path (routePath) is matched on its route too', () => {
+  const { policy, assurance } = policyOf(`
+    - {name: app-changes, match: {hosts: [argocd.test], methods: [DELETE], paths: ["/api/v1/applications/*"]}, require: aal2, max_age: 900}
+    - {name: relaxed, match: {hosts: [argocd.test], paths: ["/argo-cd/**"]}, require: aal1, max_age: 86400}
+`);
+  const ev = (target: string, routePath?: string) => policy.evaluate({ ...kubeReq('DELETE', target, 'argocd.test'), routePath }, undefined);
+
+  it('the rule written for the route matches the prefixed path; without routePath it did not', () => {
+    expect(ev('/argo-cd/api/v1/applications/x', '/api/v1/applications/x').rules).toContain('app-changes');
+    expect(assurance.names[ev('/argo-cd/api/v1/applications/x', '/api/v1/applications/x').level]).toBe('aal2');
+    expect(ev('/argo-cd/api/v1/applications/x').rules).not.toContain('app-changes');
+  });
+
+  it('a rule matching only the prefixed path does not relax the route: the default joins in, the stricter applies', () => {
+    const r = ev('/argo-cd/index.html', '/api/badge');
+    expect([...r.rules].sort()).toEqual(['default', 'relaxed']);
+    expect(r.maxAge).not.toBe(86400);
+  });
+});
+
+describe('review45: the example under a root path', () => {
+  it.each([
+    ['DELETE', '/argo-cd/api/v1/applications/checkout-prod', '/api/v1/applications/checkout-prod', 'argocd-app-changes'],
+    ['POST', '/argo-cd/application.ApplicationService/UpdateSpec', '/application.ApplicationService/UpdateSpec', 'argocd-app-changes'],
+    ['POST', '/argo-cd/api/v1/account/admin/token', '/api/v1/account/admin/token', 'argocd-admin'],
+    ['POST', '/argo-cd/account.AccountService/CreateToken', '/account.AccountService/CreateToken', 'argocd-admin'],
+  ])('%s %s is asked as %s is', (method, target, route, rule) => {
+    const req = kubeReq(method, target, 'argocd.localhost');
+    expect(examplePolicy().evaluate({ ...req, routePath: route }, undefined).rules).toContain(rule);
+    expect(examplePolicy().evaluate(kubeReq(method, route, 'argocd.localhost'), undefined).rules).toContain(rule);
+  });
+});

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileHostMatcher } from '../../src/core/glob.js';
 import { buildAttributes, type BuiltRequest } from '../../src/request/build.js';
 import { RequestHeaders } from '../../src/request/headers.js';
-import { readArgoCd } from '../../src/request/web-apis-argocd.js';
+import { argoCdRootless, readArgoCd } from '../../src/request/web-apis-argocd.js';
 import { decodeObjectRequest, decodePodLogsQuery, grpcMessage, OBJECT_REQUESTS } from '../../src/request/web-apis-argocd-grpc.js';
 
 /**
@@ -99,7 +99,6 @@ describe('argo-cd: web requests', () => {
     // Argo CD masks a Secret's values before answering.
     ['GET', res('namespace=argocd&resourceName=argocd-secret&version=v1&group=&kind=Secret')],
     ['GET', '/api/v1/projects'],
-    ['POST', '/application.ApplicationService/Sync'],
     ['POST', '/application.ApplicationService/List'],
     // Under a root path, the UI's page of an application named `terminal` names no pod (terminal.go answers 400 without one).
     ['GET', '/argo-cd/applications/argocd/terminal?view=tree'],
@@ -155,7 +154,8 @@ describe('argo-cd: refused', () => {
     expect(form('/api/dex/auth/local/login?back=&state=x').ok).toBe(true);
     expect(form('/api/webhook').ok).toBe(true);
     // A JSON POST to the same paths is what the UI sends.
-    expect(form('/api/v1/applications/guestbook/sync', 'application/json').ok).toBe(true);
+    // (Not the sync: since review45 its JSON body is read, and this one is none.)
+    expect(form('/api/v1/applications/guestbook/rollback', 'application/json').ok).toBe(true);
   });
 
   it("Go's query reading: a pair with a semicolon is dropped, so the terminal's namespace is the other pair's", () => {
@@ -346,5 +346,147 @@ describe('argo-cd: the object-level methods over gRPC (the argocd CLI), their re
       name: 'payments-dev', namespace: 'dev', resourceName: 'web', version: 'v1', group: 'apps', kind: 'Deployment', action: 'restart', appNamespace: 'argocd',
     });
     expect(decodeObjectRequest(Uint8Array.from([...get('dev', 'web'), ...pbStr(8, 'other')]), OBJECT_REQUESTS.get('GetResource')!)).toBeUndefined();
+  });
+});
+
+describe('review45: the object-level messages read two ways by gogo and by this reading are refused', () => {
+  const grpcBuild = (rpc: string, body: Uint8Array | string | undefined, type = 'application/grpc'): BuiltRequest =>
+    buildAttributes({ method: 'POST', target: `/application.ApplicationService/${rpc}`, authority: 'argocd.example', scheme: 'https', headers: RequestHeaders.of([['content-type', type], ['te', 'trailers']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body, bodyTruncated: false }, [], hosts);
+  const DEL = del('kube-system', 'coredns');
+  const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+  it.each<[string, string, Uint8Array | string, string?]>([
+    ['field 0 (gogo: illegal tag)', 'DeleteResource', frame([...DEL, 0x02, 0x00])],
+    ['an 11-byte varint (gogo: integer overflow)', 'DeleteResource', frame(cliObject('dev', 'web', 'Deployment', 'apps', [7 << 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]))],
+    ['a group start on a known string field', 'GetResource', frame([...get('dev', 'web'), (2 << 3) | 3, (2 << 3) | 4])],
+    ['an empty message (every required field missing)', 'DeleteResource', frame([])],
+    ['a string whose length runs past the message (inside the frame)', 'GetResource', frame([...pbStr(1, 'a'), ...pbStr(2, 'dev'), ...pbStr(3, 'web'), ...pbStr(4, 'v1'), (6 << 3) | 2, 10, ...Buffer.from('Pod')])],
+    ['force as a packed bool (gogo: wrong wire type for a singular bool)', 'DeleteResource', frame(cliObject('dev', 'web', 'Deployment', 'apps', [(7 << 3) | 2, 1, 0]))],
+    ['a resource name that is not UTF-8 (gogo keeps the bytes; no object has them)', 'GetResource', frame(cliObject('dev', 'web', 'Deployment', 'apps').map((b, i, all) => (i === all.length - 1 ? 0xff : b)))],
+    ["a gRPC-web trailers frame after the message (flag 0x80)", 'DeleteResource', Uint8Array.from([...frame(DEL), 0x80, 0, 0, 0, 0]), 'application/grpc-web+proto'],
+    ['a trailers frame alone', 'DeleteResource', Uint8Array.from([0x80, 0, 0, 0, DEL.length, ...DEL]), 'application/grpc-web+proto'],
+    ['gRPC-web-text in two padded base64 chunks', 'DeleteResource', b64(frame(DEL).subarray(0, 7)) + b64(frame(DEL).subarray(7)), 'application/grpc-web-text'],
+    ['gRPC-web-text with a line break', 'DeleteResource', `${b64(frame(DEL)).slice(0, 8)}\n${b64(frame(DEL)).slice(8)}`, 'application/grpc-web-text'],
+    ['gRPC-web-text without its padding', 'DeleteResource', b64(frame([...DEL, ...pbStr(9, 'x')])).replace(/=+$/, ''), 'application/grpc-web-text'],
+    ['a codec stepgate does not read (application/grpc+json)', 'DeleteResource', frame(DEL), 'application/grpc+json'],
+    ['no gRPC content type', 'DeleteResource', frame(DEL), 'application/json'],
+  ])('%s: request_invalid', (_what, rpc, body, type) => {
+    const b = grpcBuild(rpc, body, type);
+    expect(b.ok, JSON.stringify(b)).toBe(false);
+  });
+
+  it.each(['application/grpc+proto', 'application/grpc; charset=utf-8', 'APPLICATION/GRPC-WEB+PROTO', 'application/grpc-web+proto ; x=y'])('%s: read as the binary framing it names', (type) => {
+    const b = grpcBuild('DeleteResource', frame(DEL), type);
+    expect(b.ok && [b.attributes.kube?.verb, b.attributes.kube?.namespace, b.attributes.kube?.name]).toEqual(['delete', 'kube-system', 'coredns']);
+  });
+
+  it.each([
+    ['a trailing slash (grpc-go: unknown service)', '/application.ApplicationService/DeleteResource/'],
+    ['another case (grpc-go: unknown method)', '/application.ApplicationService/deleteresource'],
+  ])('%s: no object-level method, so no reading (Argo CD answers Unimplemented)', (_what, target) => {
+    const b = buildAttributes({ method: 'POST', target, authority: 'argocd.example', scheme: 'https', headers: RequestHeaders.of([['content-type', 'application/grpc']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body: frame(DEL), bodyTruncated: false }, [], hosts);
+    expect(b.ok && b.attributes.kube).toBeUndefined();
+  });
+});
+
+describe('review45: a sync that names another revision or carries manifests deploys what it carries', () => {
+  const sync = (body: Uint8Array | string | undefined, type: string, truncated = false, target = '/application.ApplicationService/Sync'): BuiltRequest =>
+    buildAttributes({ method: 'POST', target, authority: 'argocd.example', scheme: 'https', headers: RequestHeaders.of([['content-type', type], ['te', 'trailers']]), sourceAddress: '10.0.0.1', sourcePrincipal: '', contextExtensions: {}, body, bodyTruncated: truncated }, [], hosts);
+  const rest = (body: unknown, truncated = false): BuiltRequest => sync(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), 'application/json', truncated, '/api/v1/applications/guestbook/sync');
+  const judged = (b: BuiltRequest) => (b.ok ? { kube: b.attributes.kube, body: b.attributes.bodyType === undefined ? undefined : [b.attributes.body, b.attributes.bodyType], unseen: b.attributes.unseen } : b.ok);
+  const MANIFEST = 'apiVersion: v1\nkind: Pod\nmetadata: {name: x, namespace: kube-system}\nspec: {hostPID: true, containers: [{name: x, image: busybox}]}';
+  const name = pbStr(1, 'guestbook');
+  const FRAMINGS: [string, (msg: number[]) => Uint8Array | string, string][] = [
+    ['gRPC', (m) => frame(m), 'application/grpc'],
+    ['gRPC-web', (m) => frame(m), 'application/grpc-web+proto'],
+    ['gRPC-web-text', (m) => Buffer.from(frame(m)).toString('base64'), 'application/grpc-web-text'],
+  ];
+
+  it.each<[string, number[], unknown]>([
+    ['a branch', [...name, ...pbStr(2, 'attacker/unreviewed'), ...pbStr(12, 'argocd')], { appNamespace: 'argocd', revision: 'attacker/unreviewed', prune: false, dryRun: false }],
+    ['a commit, per source (multi-source)', [...name, ...pbVarint(14, 1), ...pbStr(15, 'deadbeef')], { sourcePositions: [1], revisions: ['deadbeef'] }],
+    ['local manifests (argocd app sync --local), the app\'s own revision', [...name, ...pbLong(8, MANIFEST)], { manifests: [MANIFEST] }],
+    ['an empty manifests list (Manifests != nil: a local sync of nothing, which prunes everything)', [...name, ...pbStr(8, '')], { Manifests: [''] }],
+  ])('%s: the Application patched (argocd-objects), gRPC as REST', (_what, msg, body) => {
+    const r = judged(rest(body));
+    expect(r).toHaveProperty('kube.resource', 'applications');
+    expect(r).toHaveProperty('kube.verb', 'patch');
+    for (const [framing, encode, type] of FRAMINGS) expect(judged(sync(encode(msg), type)), framing).toEqual(r);
+  });
+
+  it('manifests are unseen (the guardrails: an unreadable body); a revision alone is not', () => {
+    expect(judged(rest({ manifests: [MANIFEST] }))).toHaveProperty('unseen');
+    expect(judged(rest({ revision: 'feature-x' }))).toHaveProperty('unseen', undefined);
+    expect(judged(rest({ manifests: [] }))).toHaveProperty('unseen');
+  });
+
+  it.each<[string, number[], unknown]>([
+    ['the plain CLI sync (no revision)', name, { prune: false, dryRun: false }],
+    ["the UI's sync of an app tracking HEAD", [...name, ...pbStr(2, 'HEAD'), ...pbStr(12, 'argocd')], { appNamespace: 'argocd', revision: 'HEAD', prune: false, dryRun: false, strategy: { hook: {} } }],
+    ['an empty revision, and null manifests', [...name, ...pbStr(2, '')], { revision: '', manifests: null }],
+    ['prune, dry run, a subset of resources, sync options', [...name, ...pbVarint(3, 1), ...pbVarint(4, 1), ...pbStr(7, String.fromCharCode(...pbStr(1, 'apps'))), ...pbStr(11, String.fromCharCode(...pbStr(1, 'Replace=true')))], { prune: true, dryRun: true, resources: [{ group: 'apps' }], syncOptions: { items: ['Replace=true'] } }],
+  ])('%s: routine, gRPC as REST', (_what, msg, body) => {
+    expect(judged(rest(body))).toEqual({ kube: undefined, body: undefined, unseen: undefined });
+    for (const [framing, encode, type] of FRAMINGS) expect(judged(sync(encode(msg), type)), framing).toEqual({ kube: undefined, body: undefined, unseen: undefined });
+  });
+
+  it('an empty REST body is the plain sync; a body the gateway does not send is judged by its path; a cut one is unseen', () => {
+    expect(judged(rest(''))).toEqual({ kube: undefined, body: undefined, unseen: undefined });
+    expect(judged(rest(undefined))).toEqual({ kube: undefined, body: undefined, unseen: undefined });
+    expect(judged(sync(undefined, 'application/grpc'))).toEqual({ kube: undefined, body: undefined, unseen: undefined });
+    expect(judged(rest({ manifests: [MANIFEST] }, true))).toHaveProperty('unseen');
+    expect(judged(sync(frame([...name, ...pbLong(8, MANIFEST)]), 'application/grpc', true))).toBe(false);
+  });
+
+  it.each<[string, Uint8Array | string, string]>([
+    ['the revision twice (proto2 keeps the last)', frame([...name, ...pbStr(2, 'HEAD'), ...pbStr(2, 'evil')]), 'application/grpc'],
+    ['no name (required)', frame(pbStr(2, 'HEAD')), 'application/grpc'],
+    ['a field the .proto does not have', frame([...name, ...pbStr(16, 'x')]), 'application/grpc'],
+    ['field 6 (reserved: no field)', frame([...name, ...pbStr(6, 'x')]), 'application/grpc'],
+    ['a revision that is not UTF-8', frame([...name, (2 << 3) | 2, 1, 0xff]), 'application/grpc'],
+    ['the revision as a varint', frame([...name, 2 << 3, 1]), 'application/grpc'],
+    ['two messages (a plain sync, then a branch)', Uint8Array.from([...frame(name), ...frame([...name, ...pbStr(2, 'evil')])]), 'application/grpc'],
+    ['compressed', frame([...name, ...pbStr(2, 'evil')], 1), 'application/grpc'],
+    ['a codec stepgate does not read', frame(name), 'application/grpc+json'],
+    ['no gRPC content type', '{}', 'application/json'],
+  ])('gRPC: %s: request_invalid', (_what, body, type) => {
+    expect(sync(body, type).ok).toBe(false);
+  });
+
+  it.each<[string, string]>([
+    ['the revision in two spellings (encoding/json: the later wins)', '{"revision":"HEAD","Revision":"evil"}'],
+    ['the revision as a number', '{"revision":1}'],
+    ['revisions not a list of strings', '{"revisions":"evil"}'],
+    ['no JSON object', '["HEAD"]'],
+    ['manifests in two spellings', '{"manifests":null,"MANIFESTS":["x"]}'],
+  ])('REST: %s: request_invalid', (_what, body) => {
+    expect(rest(body).ok).toBe(false);
+  });
+
+  it('the revision in another case of its key is read (encoding/json matches keys without regard to case)', () => {
+    expect(judged(rest({ REVISION: 'evil' }))).toHaveProperty('kube.verb', 'patch');
+  });
+});
+
+describe('review45: the route under a root path, for the host\'s path rules', () => {
+  it.each<[string, string | undefined]>([
+    ['/argo-cd/api/v1/applications/x', '/api/v1/applications/x'],
+    ['/tools/argo-cd/api/v1/account/admin/token', '/api/v1/account/admin/token'],
+    ['/argo-cd/application.ApplicationService/UpdateSpec', '/application.ApplicationService/UpdateSpec'],
+    ['/argo-cd/account.AccountService/CreateToken', '/account.AccountService/CreateToken'],
+    ['/argo-cd/terminal', '/terminal'],
+    // No prefix, or no route of Argo CD's API: the path as it is.
+    ['/api/v1/applications/x', undefined],
+    ['/application.ApplicationService/UpdateSpec', undefined],
+    ['/terminal', undefined],
+    ['/argo-cd/applications/argocd/web', undefined],
+  ])('%s → %s', (path, route) => {
+    expect(argoCdRootless(path)).toBe(route);
+  });
+
+  it('is carried on the request built for an Argo CD host, and on no other', () => {
+    const b = build('DELETE', '/argo-cd/api/v1/applications/x?cascade=true');
+    expect(b.ok && b.attributes.routePath).toBe('/api/v1/applications/x');
+    const k = build('DELETE', '/argo-cd/api/v1/applications/x', undefined, 'kube.example');
+    expect(k.ok && k.attributes.routePath).toBeUndefined();
   });
 });

@@ -65,6 +65,24 @@ describe('device cookie', () => {
     expect(cookies.fromCookieHeader(`a=1,x_stepgate_device=${value}`, ALICE)).toBeUndefined();
   });
 
+  it("review45: a ',' inside another cookie's value (browsers allow it) plants no device: a value must verify for its owner", () => {
+    // An application on the host that reflects input into its own cookie (`pref="a,stepgate_device=…"`)
+    // now puts a candidate before alice's real cookie. Mallory's own signed value is no device of
+    // alice's, a quoted one verifies for nobody, and alice's real cookie after them is still read.
+    const { value } = cookies.issue(ALICE);
+    const id = value.split('.')[1];
+    const mallorys = cookies.issue(MALLORY).value;
+    expect(cookies.fromCookieHeader(`pref=a,stepgate_device=${mallorys}`, ALICE)).toBeUndefined();
+    expect(cookies.fromCookieHeader(`pref=a,stepgate_device=${mallorys}`, MALLORY)).toBe(mallorys.split('.')[1]);
+    expect(cookies.fromCookieHeader(`pref=a,stepgate_device=${mallorys}; stepgate_device=${value}`, ALICE)).toBe(id);
+    expect(cookies.fromCookieHeader(`pref="a,stepgate_device=${value}"`, ALICE)).toBeUndefined();
+    expect(cookies.fromCookieHeader(`stepgate_device="${value}"`, ALICE)).toBeUndefined();
+    // The price, failing closed: four planted candidates before it use up the four looked at, so
+    // alice's device is unknown (her risk rises; nothing is allowed that was not).
+    const four = Array.from({ length: 4 }, () => `,stepgate_device=${mallorys}`).join('');
+    expect(cookies.fromCookieHeader(`pref=a${four}; stepgate_device=${value}`, ALICE)).toBeUndefined();
+  });
+
   it('names a device only for the subject whose step-up it was issued in', () => {
     // A cookie from mallory's own step-up, planted in alice's browser from a sibling subdomain,
     // is no device of alice's (her next step-up then gets its own), and alice's is none of mallory's.
