@@ -220,7 +220,8 @@ describe("Argo CD's REST API (kubernetes.web_apis argo-cd): the request stays a 
     expect(guard('PUT', '/api/v1/applications/checkout-prod/spec', spec, unlisted)).toBeUndefined();
     expect(guard('PATCH', '/api/v1/applications/checkout-prod', { patch: '{', patchType: 'merge' }, unlisted)).toBeUndefined();
     expect(guard('POST', '/application.ApplicationService/UpdateSpec', '\0\0\0\0\x12\n\x08checkout', unlisted)).toBeUndefined();
-    expect(guard('POST', '/application.ApplicationService/Sync', '\0\0\0\0\x12\n\x08checkout')).toBeUndefined();
+    // A Sync method path under a JSON content type is no gRPC call Argo CD serves: refused before the guardrails (review45).
+    expect(() => guard('POST', '/application.ApplicationService/Sync', '\0\0\0\0\x12\n\x08checkout')).toThrow(/no gRPC or gRPC-web POST/);
   });
 
   it.each<[string, string, string, unknown, boolean?]>([
