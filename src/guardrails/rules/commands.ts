@@ -321,6 +321,9 @@ function destinationHost(word: string, env: ReadonlyMap<string, string>): string
 /** A stage whose output is the environment or a credential: `env`, `printenv`, `cat …/token`. */
 function isSource(s: Stage): boolean {
   if (CREDENTIAL_PATH.test(s.text)) return true;
-  if (s.program === 'env' || s.program === 'printenv' || s.program === 'set') return s.words.slice(1).every((w) => w.startsWith('-') || s.program === 'printenv');
-  return s.program === 'export' && s.words.slice(1).every((w) => w === '-p');
+  // Its arguments end at a redirection: `env > /dev/tcp/…` is `env` written to a socket.
+  const end = s.words.findIndex((w, i) => i > 0 && /^[0-9&]?[<>]/.test(w));
+  const args = s.words.slice(1, end < 0 ? undefined : end);
+  if (s.program === 'env' || s.program === 'printenv' || s.program === 'set') return args.every((w) => w.startsWith('-') || s.program === 'printenv');
+  return s.program === 'export' && args.every((w) => w === '-p');
 }
