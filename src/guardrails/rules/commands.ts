@@ -260,14 +260,14 @@ const REDIRECTING_ENV = /_proxy$|^CURL_HOME$|^WGETRC$|^HOSTALIASES$|^RES_OPTIONS
 
 /**
  * A downloader whose every destination is inside the cluster: the API server (`kubernetes.default…`,
- * `$KUBERNETES_SERVICE_HOST`, which the kubelet sets), a Service's name (`vault.vault.svc:8200`,
- * `….svc.cluster.local`) or the pod itself (`localhost`). That is not "the network" a pod hands its
+ * `$KUBERNETES_SERVICE_HOST`, which the kubelet sets) or a Service's name (`vault.vault.svc:8200`,
+ * `….svc.cluster.local`). That is not "the network" a pod hands its
  * token or Secrets out to: it is how a pod logs in to Vault (`/v1/auth/kubernetes/login`), reviews
  * a token, or writes to the API with its own account. Read from the addresses, not from the text:
  * `kubernetes.default` in a query string of an outside address is still the outside address. A
  * `$VAR` address is the container's literal env value; one set elsewhere (a Secret, the image) is
- * unknown, and unknown is foreign; so is an address with no scheme (`203.0.113.9:443/u`) and a
- * stage with no address at all.
+ * unknown, and unknown is foreign; an address with no scheme is read as curl reads it (its host),
+ * and a stage with no address at all is foreign.
  */
 function onlyInCluster(s: Stage, env: ReadonlyMap<string, string>): boolean {
   if (s.words.some((w) => REDIRECTING_FLAG.test(w))) return false;
@@ -282,8 +282,12 @@ function onlyInCluster(s: Stage, env: ReadonlyMap<string, string>): boolean {
   return seen;
 }
 
-/** `kubernetes`, `kubernetes.default(.svc(.cluster.local))`, `<svc>.<ns>.svc(.cluster.local)`, loopback. */
-const IN_CLUSTER_HOST = /^(?:kubernetes(?:\.default)?|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.svc(?:\.cluster\.local\.?)?|localhost|127\.0\.0\.1|\[::1\]|\$\{?KUBERNETES_SERVICE_HOST\}?)$/i;
+/**
+ * `kubernetes`, `kubernetes.default(.svc(.cluster.local))`, `<svc>.<ns>.svc(.cluster.local)`. Not
+ * loopback: a sidecar of the same manifest listening there (`socat tcp-listen:9000 tcp:…`) relays
+ * what it is sent, and no routine command sends a credential to its own pod.
+ */
+const IN_CLUSTER_HOST = /^(?:kubernetes(?:\.default)?|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.svc(?:\.cluster\.local\.?)?|\$\{?KUBERNETES_SERVICE_HOST\}?)$/i;
 
 /**
  * The host a downloader's word sends to, or undefined when the word is not an address: a URL
