@@ -1,4 +1,4 @@
-import { stringsOf, type Json, type Violation } from '../types.js';
+import { isObject, stringsOf, type Json, type Violation } from '../types.js';
 import type { RuleContext } from './context.js';
 
 /** A container and where it is (pod-security.ts's ContainerAt, which calls this: named here by shape, not imported). */
@@ -29,11 +29,11 @@ interface Container {
  * at `|`; quotes are ignored, so a pipe inside `sh -c "…"` of an `nsenter` is still a pipe. The
  * detail names the shape, never the address or the script (both are the body's).
  */
-export function checkCommand(at: Container, ctx: RuleContext): void {
+export function checkCommand(at: Container, ctx: RuleContext, spec?: Json): void {
   const c = at.container;
   if (c.command === undefined && c.args === undefined && c.source === undefined) return;
   const words = [...stringsOf(c.command), ...stringsOf(c.args)];
-  const found = commandShape(words, typeof c.source === 'string' ? c.source : undefined);
+  const found = commandShape(words, typeof c.source === 'string' ? c.source : undefined, { env: literalEnv(c.env), namesRedirected: namesRedirected(spec) });
   if (found === undefined) return;
   ctx.out.push({ code: 'container_command_egress', detail: `container${at.name}'s command ${SHAPE_TEXT[found]}`, path: at.path });
 }
@@ -76,17 +76,53 @@ const SHAPE_TEXT: Record<CommandShape, string> = {
 };
 
 /**
+ * A container's `env` entries that carry a literal `value` (`VAULT_ADDR: http://vault.vault.svc:8200`),
+ * by name: what `$VAULT_ADDR` in its command is, in the same manifest. An entry from a Secret, a
+ * ConfigMap or a field is not known here (its address stays unknown, and so foreign).
+ */
+function literalEnv(env: unknown): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  if (!Array.isArray(env)) return out;
+  for (const e of env) {
+    if (isObject(e) && typeof e.name === 'string' && typeof e.value === 'string') out.set(e.name, e.value);
+  }
+  return out;
+}
+
+/**
+ * A pod that answers names itself (`hostAliases`, its own `dnsConfig.nameservers`, `dnsPolicy:
+ * None`): `vault.vault.svc` in its command may be any address, so no destination counts as in the
+ * cluster.
+ */
+function namesRedirected(spec: Json | undefined): boolean {
+  if (spec === undefined) return false;
+  if (Array.isArray(spec.hostAliases) && spec.hostAliases.length > 0) return true;
+  if (spec.dnsPolicy === 'None') return true;
+  return isObject(spec.dnsConfig) && Array.isArray(spec.dnsConfig.nameservers) && spec.dnsConfig.nameservers.length > 0;
+}
+
+/** What a container's command is read with besides its words: what its addresses resolve to. */
+export interface CommandSetting {
+  /** The container's literal `env` values, by name (an exec's environment is not in its request). */
+  readonly env: ReadonlyMap<string, string>;
+  /** The pod answers names itself: a Service's name may be any address. */
+  readonly namesRedirected: boolean;
+}
+
+const NO_SETTING: CommandSetting = { env: new Map(), namesRedirected: false };
+
+/**
  * The first shape a container's command shows, or undefined. `words` is `command` then `args`;
  * each word with a space or line break in it is a script of its own (`sh -c '…'`), and the words
  * together are one command (`curl -F f=@/var/run/secrets/… https://…`). Pure: exported for tests.
  */
-export function commandShape(words: readonly string[], source?: string): CommandShape | undefined {
+export function commandShape(words: readonly string[], source?: string, setting: CommandSetting = NO_SETTING): CommandShape | undefined {
   const scripts: string[] = [];
   for (const w of words) if (/\s/.test(w)) scripts.push(w);
   if (source !== undefined) scripts.push(source);
   if (words.length > 0) scripts.push(words.map((w) => (/\s/.test(w) ? '' : w)).join(' '));
   for (const s of scripts) {
-    const shape = scriptShape(s);
+    const shape = scriptShape(s, setting);
     if (shape !== undefined) return shape;
   }
   return undefined;
@@ -106,6 +142,7 @@ const CREDENTIAL_PATH = /serviceaccount\/token|serviceaccount\/?(?:\s|$)|\/proc\
 const ENV_INLINE = /(?:\$\(|`)\s*(?:env|printenv|set|export\s+-p)\s*(?:\)|`)/;
 /** An interpreter handed a download's text (`sh -c "$(curl …)"`, `bash <(wget -qO- …)`). */
 const SUBSTITUTED_DOWNLOAD = /(?:\$\(|<\(|`)\s*(?:[\w./-]*\/)?(?:curl|wget)\b/;
+const SUBSTITUTION_OPENING = /^(?:[A-Za-z_][A-Za-z0-9_]*=)?(?:\$\(|<\(|`)+/;
 const WRAPPERS = new Set(['sudo', 'exec', 'nohup', 'command', 'time', 'nice', 'setsid', 'stdbuf', 'doas']);
 const SCRATCH_RUN = /^(?:\.\/|\/tmp\/|\/dev\/shm\/|\/var\/tmp\/)/;
 
@@ -115,8 +152,11 @@ interface Stage {
   readonly text: string;
 }
 
-function scriptShape(script: string): CommandShape | undefined {
+function scriptShape(script: string, setting: CommandSetting): CommandShape | undefined {
   let downloaded = false;
+  // A script that points its downloader or its resolver elsewhere (a proxy, a curlrc or wgetrc,
+  // /etc/hosts) makes every destination of it unknown; so does a container's proxy setting.
+  const inCluster = !setting.namesRedirected && !REDIRECTING_SCRIPT.test(script) && ![...setting.env.keys()].some((k) => REDIRECTING_ENV.test(k)) ? setting.env : undefined;
   for (const segment of script.split(/&&|\|\||;|&|\n/)) {
     const stages = segment.split('|').map(stageOf);
     const first = stages[0];
@@ -131,10 +171,10 @@ function scriptShape(script: string): CommandShape | undefined {
       if (fetchAt >= 0 && runsInput(s)) return 'fetch_run';
       if (decodeAt >= 0 && runsInput(s)) return 'decoded_run';
       const source = isSource(s);
-      if (isSender(s) && (sourceAt >= 0 || source || ENV_INLINE.test(s.text))) return 'send_credentials';
+      if ((sourceAt >= 0 || source || ENV_INLINE.test(s.text)) && isSender(s, inCluster)) return 'send_credentials';
       // A download kept as a file: written by the downloader, or by a later stage of its pipeline
       // (an unpacker, a redirection). One pass: a pipeline of half a million stages costs as much.
-      if (fetchAt >= 0 && (UNPACKERS.has(s.program) || s.text.includes('>'))) downloaded = true;
+      if (fetchAt >= 0 && (UNPACKERS.has(s.program) || redirectsToFile(s.text))) downloaded = true;
       if (fetches(s)) {
         fetchAt = i;
         if (writesFile(s)) downloaded = true;
@@ -147,9 +187,12 @@ function scriptShape(script: string): CommandShape | undefined {
 }
 
 function stageOf(text: string): Stage {
+  // `TOKEN=$(curl …`, `` `curl … `` and `$(env` open the command they run: its program is `curl`
+  // or `env`, not an assignment to skip (`x=$(env | curl -d @- …)` sends the environment).
   const words = text
     .replace(/["']/g, ' ')
     .split(/\s+/)
+    .map((w) => w.replace(SUBSTITUTION_OPENING, ''))
     .filter((w) => w !== '');
   let i = 0;
   while (i < words.length && (WRAPPERS.has(words[i]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!))) i++;
@@ -171,9 +214,28 @@ function decodes(s: Stage): boolean {
 }
 
 function writesFile(s: Stage): boolean {
-  if (s.text.includes('>')) return true;
-  if (s.program === 'wget') return !s.words.some((w, i) => w === '-O-' || w === '-qO-' || /^-[a-zA-Z]*O-$/.test(w) || ((w === '-O' || w === '-qO') && s.words[i + 1] === '-'));
-  return s.words.some((w) => FILE_FLAG.test(w));
+  if (redirectsToFile(s.text)) return true;
+  if (s.program === 'wget') return !s.words.some((w, i) => w === '-O-' || w === '-qO-' || /^-[a-zA-Z]*O-$/.test(w) || (/^-[a-zA-Z]*O$/.test(w) && DISCARDED.test(s.words[i + 1] ?? '')) || /^-[a-zA-Z]*O\/dev\/null$/.test(w) || w === '--spider');
+  // `-o /dev/null` (a status check) keeps nothing; `-o file`, `-O`, `--output file` do.
+  return s.words.some((w, i) => FILE_FLAG.test(w) && !(/^(?:-[a-zA-Z]*o|--output)$/.test(w) && DISCARDED.test(s.words[i + 1] ?? '')) && !/^(?:--output=)\/dev\/null$/.test(w));
+}
+
+/** Where output goes when nothing keeps it: `/dev/null`, or a stream (`-`). */
+const DISCARDED = /^(?:\/dev\/(?:null|stdout|stderr)|-)$/;
+
+/**
+ * A redirection that writes a file: `> f`, `>> f`, `2> f`, `&> f`, `| tee f` is the unpacker case.
+ * Not one into `/dev/null`, a standard stream or a descriptor (`2>/dev/null`, `>&2`, `2>&1`).
+ */
+function redirectsToFile(text: string): boolean {
+  for (const m of text.matchAll(/[0-9&]?>>?\|?\s*([^\s;|&)]*)/g)) {
+    const target = m[1]!.replace(/["']/g, '');
+    if (target.startsWith('&')) continue;
+    if (target === '' && text[m.index + m[0].length] === '&') continue;
+    if (/^\/dev\/(?:null|stdout|stderr|fd\/[0-9])$/.test(target)) continue;
+    return true;
+  }
+  return false;
 }
 
 /**
@@ -184,19 +246,88 @@ function runsInput(s: Stage): boolean {
   return INTERPRETERS.has(s.program) && !s.words.slice(1).some((w) => /^-[a-zA-Z]*[ceEm]$|^--eval$|^--command$/.test(w));
 }
 
-/** The in-cluster API server is not "the network" a pod sends its own token out to. */
-const IN_CLUSTER_API = /kubernetes\.default|KUBERNETES_SERVICE_HOST|KUBERNETES_PORT/;
-
-function isSender(s: Stage): boolean {
-  if (IN_CLUSTER_API.test(s.text)) return false;
+/** `env` undefined: no destination may count as in the cluster (see scriptShape). */
+function isSender(s: Stage, env: ReadonlyMap<string, string> | undefined): boolean {
   if (s.text.includes('/dev/tcp/') || s.text.includes('/dev/udp/')) return true;
   if (s.words.some((w) => SENDERS.has(w.slice(w.lastIndexOf('/') + 1)))) return true;
-  return fetches(s) && s.words.some((w) => SEND_FLAG.test(w));
+  return fetches(s) && s.words.some((w) => SEND_FLAG.test(w)) && !(env !== undefined && onlyInCluster(s, env));
+}
+
+/** A downloader told where to connect besides its URL: a proxy, `--resolve`, `--connect-to`, a config file. */
+const REDIRECTING_FLAG = /^(?:-[a-zA-Z]*[xK]|--(?:pre)?proxy(?:-[a-z]+)?|--socks[0-9a-z-]*|--resolve|--connect-to|--config|--dns-servers|--doh-url|-e|--execute|--unix-socket|--abstract-unix-socket)(?:$|=)/;
+const REDIRECTING_SCRIPT = /curlrc|wgetrc|CURL_HOME|WGETRC|_proxy\s*=|\/etc\/hosts|resolv\.conf/i;
+const REDIRECTING_ENV = /_proxy$|^CURL_HOME$|^WGETRC$|^HOSTALIASES$|^RES_OPTIONS$|^LOCALDOMAIN$/i;
+
+/**
+ * A downloader whose every destination is inside the cluster: the API server (`kubernetes.default…`,
+ * `$KUBERNETES_SERVICE_HOST`, which the kubelet sets) or a Service's name (`vault.vault.svc:8200`,
+ * `….svc.cluster.local`). That is not "the network" a pod hands its
+ * token or Secrets out to: it is how a pod logs in to Vault (`/v1/auth/kubernetes/login`), reviews
+ * a token, or writes to the API with its own account. Read from the addresses, not from the text:
+ * `kubernetes.default` in a query string of an outside address is still the outside address. A
+ * `$VAR` address is the container's literal env value; one set elsewhere (a Secret, the image) is
+ * unknown, and unknown is foreign; an address with no scheme is read as curl reads it (its host),
+ * and a stage with no address at all is foreign.
+ */
+function onlyInCluster(s: Stage, env: ReadonlyMap<string, string>): boolean {
+  if (s.words.some((w) => REDIRECTING_FLAG.test(w))) return false;
+  let seen = false;
+  for (const raw of s.words) {
+    const w = raw.replace(/\)+$/, '');
+    const host = destinationHost(w, env);
+    if (host === undefined) continue;
+    if (!IN_CLUSTER_HOST.test(host)) return false;
+    seen = true;
+  }
+  return seen;
+}
+
+/**
+ * `kubernetes`, `kubernetes.default(.svc(.cluster.local))`, `<svc>.<ns>.svc(.cluster.local)`. Not
+ * loopback: a sidecar of the same manifest listening there (`socat tcp-listen:9000 tcp:…`) relays
+ * what it is sent, and no routine command sends a credential to its own pod.
+ */
+const IN_CLUSTER_HOST = /^(?:kubernetes(?:\.default)?|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.svc(?:\.cluster\.local\.?)?|\$\{?KUBERNETES_SERVICE_HOST\}?)$/i;
+
+/**
+ * The host a downloader's word sends to, or undefined when the word is not an address: a URL
+ * (`https://h:p/…`), a `$VAR`-led address (`$VAULT_ADDR/v1/…`, resolved through `env`), or a bare
+ * `host:port/…` / dotted name or IP a downloader takes as a URL. File paths, flags, `@file` bodies
+ * and JSON fragments are not addresses.
+ */
+function destinationHost(word: string, env: ReadonlyMap<string, string>): string | undefined {
+  let w = word;
+  const v = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|\(([A-Za-z_][A-Za-z0-9_]*)\)|([A-Za-z_][A-Za-z0-9_]*))(.*)$/.exec(w);
+  if (v !== null) {
+    const name = (v[1] ?? v[2] ?? v[3])!;
+    if (name === 'KUBERNETES_SERVICE_HOST' && !env.has(name)) return '$KUBERNETES_SERVICE_HOST';
+    const rest = v[4]!;
+    // `$TOKEN` alone, a body or a header value, is not an address; `$VAULT_ADDR/v1/…` and `$X:8200` are.
+    if (rest === '' ? !/(?:ADDR|URL|URI|HOST|ENDPOINT|SERVER)$/i.test(name) : !/^[/:]/.test(rest)) return undefined;
+    const value = env.get(name);
+    if (value === undefined) return `$${name}`;
+    w = value + rest;
+  }
+  const url = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^/:?#]*)/i.exec(w);
+  if (url !== null) {
+    // `https://$KUBERNETES_SERVICE_HOST:…`: the kubelet's value unless the manifest sets its own.
+    const inner = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(url[1]!);
+    if (inner === null) return url[1];
+    const value = env.get(inner[1]!);
+    if (value !== undefined) return /^(\[[^\]]*\]|[^/:?#]*)/.exec(value)![1];
+    return inner[1] === 'KUBERNETES_SERVICE_HOST' ? '$KUBERNETES_SERVICE_HOST' : `$${inner[1]!}`;
+  }
+  if (w.startsWith('-') || w.startsWith('@') || w.startsWith('/') || w.startsWith('.')) return undefined;
+  const bare = /^((?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+|localhost)(?::[0-9]+)?(?:\/|$)/.exec(w);
+  return bare === null ? undefined : bare[1];
 }
 
 /** A stage whose output is the environment or a credential: `env`, `printenv`, `cat …/token`. */
 function isSource(s: Stage): boolean {
   if (CREDENTIAL_PATH.test(s.text)) return true;
-  if (s.program === 'env' || s.program === 'printenv' || s.program === 'set') return s.words.slice(1).every((w) => w.startsWith('-') || s.program === 'printenv');
-  return s.program === 'export' && s.words.slice(1).every((w) => w === '-p');
+  // Its arguments end at a redirection: `env > /dev/tcp/…` is `env` written to a socket.
+  const end = s.words.findIndex((w, i) => i > 0 && /^[0-9&]?[<>]/.test(w));
+  const args = s.words.slice(1, end < 0 ? undefined : end);
+  if (s.program === 'env' || s.program === 'printenv' || s.program === 'set') return args.every((w) => w.startsWith('-') || s.program === 'printenv');
+  return s.program === 'export' && args.every((w) => w === '-p');
 }

@@ -211,7 +211,7 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
     checkHostHandlers(at, ctx);
     checkDeviceEnv(container, at.path, at.name, ctx);
     checkSubPaths(at, ctx);
-    checkCommand(at, ctx);
+    checkCommand(at, ctx, spec);
     const sc = isObject(container.securityContext) ? container.securityContext : undefined;
     if (!sc) continue;
     const name = at.name;
