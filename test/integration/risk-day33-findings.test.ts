@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { deniedBody, reasonOf, type CheckResponse, riskContextOf as contextOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, type Step } from '../support/findings.js';
 import { API, CERT, CHROME, DEPLOYMENT, enrol, type Factor, forgedXfcc, HEADLAMP, HOTEL, KUBECTL, orgLogin, RESI_PROXY, SITE, TRAIN, VENUE, VPS, VPS_AITM } from '../support/workday33.js';
@@ -19,13 +19,6 @@ const H = 3_600_000;
 const HOME = '85.245.71.150';
 const LINUX = 'kubectl/v1.32.0 (linux/amd64) kubernetes/70d3cc9';
 const CHROME_HINTS = { 'sec-ch-ua': '"Chromium";v="128", "Google Chrome";v="128", "Not;A=Brand";v="24"', 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-platform': '"macOS"' };
-
-/** The risk context a refusal names (`new_network`, `certificate_missing`…), '' for none. */
-function contextOf(res: CheckResponse): string {
-  if (res.status.code === 0) return '';
-  const body = deniedBody(res) as { kind?: string; stepgate?: { risk?: { context?: { code: string } } }; risk?: { context?: { code: string } } };
-  return (body.kind === 'Status' ? body.stepgate?.risk : body.risk)?.context?.code ?? '';
-}
 
 const work: Step[] = [
   ['GET', '/api/v1/namespaces/data-prod/pods?limit=500'],

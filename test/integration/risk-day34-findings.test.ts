@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { deniedBody, reasonOf, type CheckResponse, riskContextOf as contextOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
 import { apiOf, AUDIT_VDI, BREAKGLASS, CHROME, CHROME_HINTS, HEADLAMP, KUBECTL, PORTO, RESI_PROXY, SITE } from '../support/workday34.js';
@@ -20,13 +20,6 @@ const M = 60_000;
 const HOME = '84.105.33.17';
 const BRIX = apiOf('brix');
 const SABLE = apiOf('sable');
-
-/** The risk context a refusal names (`unfamiliar_namespace`, `new_network`…), '' for none. */
-function contextOf(res: CheckResponse): string {
-  if (res.status.code === 0) return '';
-  const body = deniedBody(res) as { kind?: string; stepgate?: { risk?: { context?: { code: string } } }; risk?: { context?: { code: string } } };
-  return (body.kind === 'Status' ? body.stepgate?.risk : body.risk)?.context?.code ?? '';
-}
 
 /** brix's payments work: production's pods, staging's and production's database Secrets. */
 const payments: Step[] = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { deniedBody, reasonOf, type CheckResponse, riskContextOf as contextOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
 import type { Login } from '../support/workday.js';
@@ -19,13 +19,6 @@ const H = 3_600_000;
 const M = 60_000;
 const HOME = '80.166.25.41';
 const PLAT1_HOME = '93.176.88.14';
-
-/** The risk context a refusal names (`new_network`, `assurance_downgrade`…), '' for none. */
-function contextOf(res: CheckResponse): string {
-  if (res.status.code === 0) return '';
-  const body = deniedBody(res) as { kind?: string; stepgate?: { risk?: { context?: { code: string } } }; risk?: { context?: { code: string } } };
-  return (body.kind === 'Status' ? body.stepgate?.risk : body.risk)?.context?.code ?? '';
-}
 
 /** A team's routine: production's pods, staging's and production's database Secrets, a log. */
 const team = (t: string): Step[] => [

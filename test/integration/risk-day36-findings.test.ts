@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { deniedBody, reasonOf, type CheckResponse, riskContextOf as contextOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
 import type { Login } from '../support/workday.js';
@@ -20,13 +20,6 @@ const H = 3_600_000;
 const BERLIN = OFFICE.berlin(0);
 const MAC_KUBECTL = KUBECTL('darwin/arm64');
 const chrome = { ua: CHROME(MAC), host: HEADLAMP, headers: BROWSER_HINTS(MAC) };
-
-/** The risk context a refusal names (`new_network`, `unfamiliar_namespace`…), '' for none. */
-function contextOf(res: CheckResponse): string {
-  if (res.status.code === 0) return '';
-  const body = deniedBody(res) as { kind?: string; stepgate?: { risk?: { context?: { code: string } } }; risk?: { context?: { code: string } } };
-  return (body.kind === 'Status' ? body.stepgate?.risk : body.risk)?.context?.code ?? '';
-}
 
 /** A team's routine through kubectl: production's pods, staging's and production's database Secrets, a log. */
 const team = (t: string): Step[] => [

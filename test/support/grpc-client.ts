@@ -71,3 +71,10 @@ export function deniedStatus(res: CheckResponse): string | undefined {
 export function deniedBody(res: CheckResponse): Record<string, unknown> {
   return JSON.parse(res.denied_response?.body ?? 'null') as Record<string, unknown>;
 }
+
+/** The risk context a refusal names (`new_network`, `unfamiliar_namespace`…), in a JSON or a kubectl Status body; '' for an allow or none. */
+export function riskContextOf(res: CheckResponse): string {
+  if (res.status.code === 0) return '';
+  const body = deniedBody(res) as { kind?: string; stepgate?: { risk?: { context?: { code: string } } }; risk?: { context?: { code: string } } };
+  return (body.kind === 'Status' ? body.stepgate?.risk : body.risk)?.context?.code ?? '';
+}
