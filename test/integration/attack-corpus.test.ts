@@ -239,7 +239,7 @@ describe('corpus: how the credential is carried', () => {
     ['a newline inside the token', (t) => ({ authorization: `Bearer ${t.slice(0, 20)}\n${t.slice(20)}` }), ['token_malformed', 'token_invalid', 'request_invalid']],
     ['two tokens after Bearer', (t) => ({ authorization: `Bearer ${t} ${t}` }), ['token_malformed', 'acr_insufficient']],
     ['Basic credentials', () => ({ authorization: 'Basic YWRtaW46YWRtaW4=' }), ['token_missing']],
-    ['DPoP scheme', (t) => ({ authorization: `DPoP ${t}` }), ['token_missing', 'token_malformed']],
+    ['DPoP scheme (a token bound to no key)', (t) => ({ authorization: `DPoP ${t}` }), ['dpop_binding_mismatch']],
   ])('a one-factor token sent with %s: never allowed', async (_what, headers, reasons) => {
     const t = await tokenOf('aal1', 60);
     expect(reasons).toContain(reason(await ask({ path: SECRET, token: null, headers: headers(t) })));

@@ -1,5 +1,5 @@
-import { createHmac, createPublicKey } from 'node:crypto';
-import { UnsecuredJWT, type JWK } from 'jose';
+import { createHash, createHmac, createPublicKey, randomUUID } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REASON_CODES } from '../../src/core/reasons.js';
 import { startService, type Service } from '../../src/main.js';
@@ -20,7 +20,8 @@ import {
   type CheckResponse,
 } from '../support/grpc-client.js';
 import { TestIssuer } from '../support/issuer.js';
-import { BROWSER_HEADERS, checkRequest, DASH_HOST, type RequestSpec } from '../support/requests.js';
+import { BROWSER_HEADERS, checkRequest, DASH_HOST, KUBE_HOST, type RequestSpec } from '../support/requests.js';
+import { makeDeviceCa } from '../support/device-ca.js';
 
 let issuer: TestIssuer;
 let service: Service;
@@ -948,6 +949,42 @@ describe('access_proxy: an identity-aware proxy\'s signed assertion (403, never 
     const c = await withProxy(`${DOWN_ISSUER}/jwks`);
     const token = await issuer.token({ email: 'alice@example.com' });
     expectDenied(await through(c, token, await assertionFor('alice@example.com')), 'proxy_jwks_unavailable', 'Forbidden');
+  });
+});
+
+describe('sender-constrained tokens (RFC 9449 DPoP, RFC 8705 certificate-bound)', () => {
+  const PODS = '/api/v1/namespaces/dev/pods';
+
+  it('refuses a DPoP-bound token without its proof, the DPoP scheme without a bound token, a proof that does not hold, and a proof used twice', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = await exportJWK(publicKey);
+    const token = await issuer.token({ ...aal2, cnf: { jkt: await calculateJwkThumbprint(jwk) } });
+    const proof = (htm: string) =>
+      new SignJWT({ jti: randomUUID(), htm, htu: `https://${KUBE_HOST}${PODS}`, iat: Math.floor((Date.now() + aheadMs) / 1000), ath: createHash('sha256').update(token).digest('base64url') })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+        .sign(privateKey);
+    const dpop = async (p: string) => check({ path: PODS, headers: { authorization: `DPoP ${token}`, dpop: p } });
+    expectDenied(await check({ path: PODS, token }), 'dpop_proof_missing', 'Unauthorized');
+    expectDenied(await check({ path: PODS, headers: { authorization: `DPoP ${await issuer.token(aal2)}` } }), 'dpop_binding_mismatch', 'Unauthorized');
+    expectDenied(await dpop(await proof('POST')), 'dpop_proof_invalid', 'Unauthorized');
+    const good = await proof('GET');
+    expect((await dpop(good)).status.code).toBe(0);
+    expectDenied(await dpop(good), 'dpop_proof_replayed', 'Unauthorized');
+  });
+
+  it('refuses a certificate-bound token without a client certificate and over another one', async () => {
+    const mine = makeDeviceCa('laptop-17');
+    const theirs = makeDeviceCa('laptop-99');
+    const x5t = createHash('sha256').update(Buffer.from(mine.certPem.replace(/-----[^-]+-----|\s/g, ''), 'base64')).digest('base64url');
+    const token = await issuer.token({ ...aal2, cnf: { 'x5t#S256': x5t } });
+    const over = (pem: string | undefined) => {
+      const req = checkRequest({ path: PODS, token });
+      if (pem !== undefined) (req.attributes.source as { certificate?: string }).certificate = encodeURIComponent(pem);
+      return client.check(req);
+    };
+    expect((await over(mine.certPem)).status.code).toBe(0);
+    expectDenied(await over(undefined), 'certificate_binding_missing', 'Unauthorized');
+    expectDenied(await over(theirs.certPem), 'certificate_binding_mismatch', 'Unauthorized');
   });
 });
 
