@@ -425,7 +425,7 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // pulls the dump out with kubectl cp (exec of tar), with the DBA's token, kubectl and office
   // address, between the DBA's own copies of reconciliation CSVs from the same pods: nothing reads
   // what an exec's command does (with the warm-up day asked only on 355, where the DBA's morning
-  // sign-in reached the 8-hour freshness by chance; without it 355 and 354 the same).
+  // sign-in reached the 8-hour freshness by chance; without it the same).
   A37.dump,
 ]);
 
