@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
-import { WIN, WS_UPGRADE, type Login } from '../support/workday.js';
+import { restartPatch, WIN, WS_UPGRADE, type Login } from '../support/workday.js';
 import { API, ARGOCD, ATTACKER_REVISION, ATTACKER_VPS, BACKSTAGE, BACKSTAGE_CLUSTER, BROWSER_HINTS, CHROME, CLOUD_VM, cpOut, IN_CLUSTER, JOB_POD, KUBECTL, NOTEBOOK_POD, OFFICE, OPSCTL, PF_UPGRADE, PY_CLIENT, RENOVATE, RENOVATE_LOGIN, RENOVATE_POD, sa, VDI_EGRESS, VDI_KUBECTL } from '../support/workday37.js';
 
 /**
@@ -87,7 +87,7 @@ describe("a regulated bank's quarter-end, with the example as shipped", () => {
     expect(reasonOf(first), rules(first)).toBe('allowed');
     const early = await send(bg, FRI - 5 * H + 14 * 60_000, 'GET', '/api/v1/namespaces/ledger-prod/pods?limit=500', { source: '86.4.177.230', ua: KUBECTL('darwin/arm64') });
     expect(reasonOf(early), rules(early)).toBe('allowed');
-    const res = await send(bg, FRI - 5 * H + 16 * 60_000, 'PATCH', '/apis/apps/v1/namespaces/ledger-prod/deployments/ledger-api', { source: '86.4.177.230', ua: KUBECTL('darwin/arm64'), contentType: 'application/strategic-merge-patch+json', body: '{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"2028-03-31T03:19:00Z"}}}}}' });
+    const res = await send(bg, FRI - 5 * H + 16 * 60_000, 'PATCH', '/apis/apps/v1/namespaces/ledger-prod/deployments/ledger-api', { source: '86.4.177.230', ua: KUBECTL('darwin/arm64'), contentType: 'application/strategic-merge-patch+json', body: restartPatch(FRI - 5 * H + 16 * 60_000) });
     expect(reasonOf(res), rules(res)).toBe('auth_too_old');
     expect(rules(res)).toContain('break-glass-accounts');
   });
