@@ -1,0 +1,287 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { exampleServiceForFile } from '../support/workday-service.js';
+import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
+import { restartPatch, WIN, WS_UPGRADE, type Login } from '../support/workday.js';
+import { API, ARGOCD, ATTACKER_REVISION, ATTACKER_VPS, BACKSTAGE, BACKSTAGE_CLUSTER, BROWSER_HINTS, CHROME, CLOUD_VM, cpOut, IN_CLUSTER, JOB_POD, KUBECTL, NOTEBOOK_POD, OFFICE, OPSCTL, PF_UPGRADE, PY_CLIENT, RENOVATE, RENOVATE_LOGIN, RENOVATE_POD, sa, VDI_EGRESS, VDI_KUBECTL } from '../support/workday37.js';
+
+/**
+ * What the thirty-seventh replayed day (test/support/workday37.ts, docs/risk.md "Day 37") found,
+ * through the real gRPC server running the example as shipped on a virtual clock: a regulated
+ * bank's quarter-end, with auditors on a VDI farm (aal1), a break-glass account, DBAs' tunnels and
+ * copies, notebooks acting with their service account, an SRE's DPoP-bound CLI and a Renovate bot.
+ * Each test is one person's (or one workload's) routine, then the finding. The open ones are
+ * `it.fails`, each with a one-line why.
+ */
+
+const [THU, FRI] = [30, 31].map((d) => Date.UTC(2028, 2, d, 8, 0, 0)) as [number, number];
+const H = 3_600_000;
+const LONDON = OFFICE(0);
+const LINUX_KUBECTL = KUBECTL('linux/amd64');
+const vdiChrome = { ua: CHROME(WIN), host: BACKSTAGE, headers: { ...BROWSER_HINTS(WIN), ...BACKSTAGE_CLUSTER }, source: VDI_EGRESS };
+const aal1 = (sub: string, at: number): Login => ({ ...signIn(sub, at), acr: 'urn:stepgate:aal1' });
+
+/** The risk context a refusal names (`new_network`, `unfamiliar_namespace`…), '' for none. */
+function contextOf(res: CheckResponse): string {
+  if (res.status.code === 0) return '';
+  const body = deniedBody(res) as { kind?: string; stepgate?: { risk?: { context?: { code: string } } }; risk?: { context?: { code: string } } };
+  return (body.kind === 'Status' ? body.stepgate?.risk : body.risk)?.context?.code ?? '';
+}
+
+/** An auditor's reading of the regulated namespaces through kubectl on the farm. */
+const audit: Step[] = ['ledger-prod', 'ledger-db', 'ops'].flatMap((ns): Step[] => [
+  ['GET', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`],
+  ['GET', `/apis/apps/v1/namespaces/${ns}/deployments`],
+  ['GET', `/api/v1/namespaces/${ns}/pods?limit=500`],
+]);
+/** A DBA's quarter-end on the ledger's database: a tunnel, a script in and its CSV out, the app user's Secret. */
+const dba = (k: number): Step[] => [
+  ['GET', '/api/v1/namespaces/ledger-db/pods?limit=500'],
+  ['GET', '/api/v1/namespaces/ledger-db/pods/ledger-pg-2/portforward'],
+  ['GET', cpOut('ledger-db', 'ledger-pg-2', `/tmp/q1-recon-ledger-${k}.csv`)],
+  ['GET', '/api/v1/namespaces/ledger-db/secrets/ledger-pg-app'],
+];
+
+describe("a regulated bank's quarter-end, with the example as shipped", () => {
+  const s = exampleServiceForFile();
+  const { send, routine, twoDays } = findingRequests(s, { host: API, source: LONDON, ua: LINUX_KUBECTL, firstDay: THU, secondDay: FRI });
+
+  // Routine friction, the day's largest (every request, both days): an auditor's read-only
+  // account (a password only, aal1) from the VDI farm is refused at every request. risk.learn.min_level
+  // is aal2, so an aal1 sign-in never makes a network known, and a network not known (the farm's
+  // egress is not in trusted_networks) asks a sign-in at that level: two factors the account does
+  // not have. The replay's auditors look fine only because the harness signs everyone in at the
+  // level asked (their warm-up day's challenges answered with two factors they do not have).
+  it("an auditor's aal1 account is refused at every request from the VDI farm", async () => {
+    const sub = 'd37f-aud-1@northmere.example';
+    for (const day of [THU, FRI]) {
+      const login = aal1(sub, day - 40_000);
+      let t = day;
+      for (const [method, path] of audit) {
+        const res = await send(login, (t += 10 * 60_000), method, path, { source: VDI_EGRESS, ua: VDI_KUBECTL });
+        expect(reasonOf(res), `${path}: ${rules(res)}`).toBe('acr_insufficient');
+        expect(contextOf(res)).toBe('new_network');
+      }
+    }
+  });
+
+  // Stopped at request 1 (every seed both ways): the break-glass account's hardware-key sign-in
+  // at the outage, replayed an hour later from the attacker's VPS: break-glass-accounts asks the
+  // key within 15 minutes, and the network was never seen for it.
+  it('the break-glass token replayed an hour after the outage is asked at its first request', async () => {
+    const bg: Login = { sub: 'breakglass-d37f@northmere.example', sid: 'breakglass:d37f', authTime: Math.floor((FRI - 5 * H) / 1000), acr: 'urn:stepgate:aal3' };
+    await routine(bg, FRI - 5 * H + 60_000, [['GET', '/api/v1/nodes'], ['GET', '/api/v1/namespaces/ledger-prod/pods?limit=500']], { source: '86.4.177.230', ua: KUBECTL('darwin/arm64') });
+    const res = await send(bg, FRI - 3.5 * H, 'GET', '/api/v1/namespaces/ledger-prod/pods?limit=500', { source: ATTACKER_VPS });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('break-glass-accounts');
+  });
+
+  // Routine friction (every seed both ways): the break-glass account in the middle of the outage is
+  // asked for its hardware key again 15 minutes after the sign-in (break-glass-accounts' max_age),
+  // at the rollout restart that ends the outage.
+  it('the break-glass account is asked for its key again 15 minutes into the outage', async () => {
+    const bg: Login = { sub: 'breakglass-d37g@northmere.example', sid: 'breakglass:d37g', authTime: Math.floor((FRI - 5 * H) / 1000), acr: 'urn:stepgate:aal3' };
+    const first = await send(bg, FRI - 5 * H + 60_000, 'GET', '/api/v1/nodes', { source: '86.4.177.230', ua: KUBECTL('darwin/arm64') });
+    expect(reasonOf(first), rules(first)).toBe('allowed');
+    const early = await send(bg, FRI - 5 * H + 14 * 60_000, 'GET', '/api/v1/namespaces/ledger-prod/pods?limit=500', { source: '86.4.177.230', ua: KUBECTL('darwin/arm64') });
+    expect(reasonOf(early), rules(early)).toBe('allowed');
+    const res = await send(bg, FRI - 5 * H + 16 * 60_000, 'PATCH', '/apis/apps/v1/namespaces/ledger-prod/deployments/ledger-api', { source: '86.4.177.230', ua: KUBECTL('darwin/arm64'), contentType: 'application/strategic-merge-patch+json', body: restartPatch(FRI - 5 * H + 16 * 60_000) });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('break-glass-accounts');
+  });
+
+  // Routine friction (every seed both ways, 5–8 refusals a day per data scientist): a notebook
+  // kernel's exec into its own Spark driver, with the notebook's service account through the
+  // gateway, is refused (pod-shell asks two factors, which automation cannot give): where the
+  // mesh sends the notebooks' API calls through the gateway, their routine exec stops working.
+  it("a notebook kernel's exec into its own Spark driver is refused (automation_step_up)", async () => {
+    const kernel = sa('data-lab', 'notebook-d37f');
+    const res = await send(kernel, FRI + 2 * H, 'GET', '/api/v1/namespaces/data-lab/pods/spark-close-d37f-driver/exec?command=python3&command=%2Fopt%2Fjobs%2Fq1_close.py&container=spark-kubernetes-driver&stderr=true&stdout=true', { host: IN_CLUSTER, source: NOTEBOOK_POD(1), ua: PY_CLIENT, headers: WS_UPGRADE });
+    expect(reasonOf(res), rules(res)).toBe('automation_step_up');
+    expect(rules(res)).toContain('pod-shell');
+  });
+
+  // Stopped at request 2 (every seed both ways): the compromised kernel's first Secret list.
+  it("a compromised notebook kernel is refused at its first Secret list", async () => {
+    const kernel = sa('data-lab', 'notebook-d37g');
+    const pods = await send(kernel, FRI + 3.6 * H, 'GET', '/api/v1/namespaces/data-lab/pods?limit=500', { host: IN_CLUSTER, source: NOTEBOOK_POD(2), ua: PY_CLIENT });
+    expect(reasonOf(pods), rules(pods)).toBe('allowed');
+    const res = await send(kernel, FRI + 3.6 * H + 10_000, 'GET', '/api/v1/namespaces/data-lab/secrets?limit=500', { host: IN_CLUSTER, source: NOTEBOOK_POD(2), ua: PY_CLIENT });
+    expect(reasonOf(res), rules(res)).toBe('automation_step_up');
+  });
+
+  // Routine friction (every seed both ways): the nightly backup CronJob's read of its own
+  // credentials Secret through the gateway is refused the same way (secrets: two factors).
+  it("the nightly backup job's read of its credentials Secret is refused (automation_step_up)", async () => {
+    const res = await send(sa('ops', 'ledger-backup-d37f'), FRI - 7.5 * H, 'GET', '/api/v1/namespaces/ledger-db/secrets/ledger-pg-backup', { host: IN_CLUSTER, source: JOB_POD(1), ua: PY_CLIENT });
+    expect(reasonOf(res), rules(res)).toBe('automation_step_up');
+  });
+
+  // Open (every seed with the warm-up day but 355, where the DBA's morning sign-in reached the
+  // 8-hour freshness by chance; 4 of 5 without it): malware on a DBA's laptop runs pg_dump in the
+  // ledger's replica and copies the dump out with kubectl cp, with the DBA's token, kubectl and
+  // office address, between the DBA's own copies: exec of tar in that pod is the DBA's hourly work,
+  // and nothing in the example reads what an exec's command does with a production database.
+  it.fails("a database dump made with pg_dump and pulled out with kubectl cp, with the DBA's token and context, is asked", async () => {
+    const sub = 'd37f-dba-1@northmere.example';
+    const login = await twoDays(sub, dba(1));
+    await routine(login, FRI + 4 * H, dba(2), {});
+    const dump = await send(login, FRI + 7.5 * H, 'GET', '/api/v1/namespaces/ledger-db/pods/ledger-pg-2/exec?command=pg_dump&command=-Fc&command=-f&command=%2Ftmp%2Fledger.dump&command=ledger&container=postgres&stderr=true&stdout=true', { headers: WS_UPGRADE });
+    const copy = await send(login, FRI + 7.5 * H + 45_000, 'GET', cpOut('ledger-db', 'ledger-pg-2', '/tmp/ledger.dump'), { headers: WS_UPGRADE });
+    expect([reasonOf(dump), reasonOf(copy)], `${rules(dump)} | ${rules(copy)}`).not.toEqual(['allowed', 'allowed']);
+  });
+
+  // Routine (every seed with the warm-up day): the DBA's tunnel for psql is a port-forward, asked
+  // nothing within the sign-in's 8 hours.
+  it("a DBA's port-forward to the ledger's replica asks nothing within the day's sign-in", async () => {
+    const sub = 'd37f-dba-2@northmere.example';
+    const login = await twoDays(sub, dba(3));
+    const res = await send(login, FRI + 5 * H, 'GET', '/api/v1/namespaces/ledger-db/pods/ledger-pg-3/portforward', { headers: PF_UPGRADE });
+    expect(reasonOf(res), rules(res)).toBe('allowed');
+  });
+
+  // Routine friction (every request, every seed both ways): the Renovate bot's client-credentials
+  // token from the people's issuer carries no auth_time, which the default rule asks for: every
+  // read of an Argo CD application for its pull requests' comments is refused until the site lists
+  // it in automation.subjects (the example lists none).
+  it("the Renovate bot's reads of Argo CD applications are refused (auth_time_missing)", async () => {
+    const res = await send(RENOVATE_LOGIN, FRI + 1 * H, 'GET', '/api/v1/applications/ledger-prod?appNamespace=argocd', { host: ARGOCD, source: RENOVATE_POD, ua: RENOVATE });
+    expect(reasonOf(res), rules(res)).toBe('auth_time_missing');
+  });
+});
+
+// The same farm where the bank lists its egress address as trusted (risk.trusted_networks), the
+// documented way for accounts that cannot prove a network: the auditors' reads are allowed, and
+// another farm user in an auditor's Backstage session is asked at the first Secret (the secrets
+// rule's two factors, which the auditor's session is not), request 2 as in the matrix.
+describe("the VDI farm's egress in risk.trusted_networks", () => {
+  const s = exampleServiceForFile({ edit: (yaml) => yaml.replace('trusted_networks: [10.0.0.0/8]', `trusted_networks: [10.0.0.0/8, ${VDI_EGRESS}/32]`) });
+  const { send, routine } = findingRequests(s, { host: API, source: VDI_EGRESS, ua: VDI_KUBECTL, firstDay: THU, secondDay: FRI });
+
+  it("the auditor's reads are allowed; another VDI user in the auditor's Backstage session is asked at the first Secret", async () => {
+    const sub = 'd37f-aud-3@northmere.example';
+    await routine(aal1(sub, THU - 40_000), THU, audit, {});
+    const login = aal1(sub, FRI - 40_000);
+    await routine(login, FRI, audit, {});
+    const pods = await send(login, FRI + 6 * H, 'GET', '/api/kubernetes/proxy/api/v1/namespaces/ledger-prod/pods', vdiChrome);
+    expect(reasonOf(pods), rules(pods)).toBe('allowed');
+    const res = await send(login, FRI + 6 * H + 40_000, 'GET', '/api/kubernetes/proxy/api/v1/namespaces/ledger-prod/secrets', vdiChrome);
+    expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain('secrets');
+  });
+});
+
+// The same bot where the bank lists it as automation (automation.subjects with the people's
+// issuer): its reads are allowed, and the copied token pointing the ledger's production
+// application at another branch is refused at the spec (argocd-app-changes: two factors, which
+// automation cannot give) from any network.
+describe('the Renovate bot listed in automation.subjects', () => {
+  const s = exampleServiceForFile({
+    edit: (yaml) => {
+      const issuer = /^ {2}- issuer: (\S+)$/m.exec(yaml)?.[1];
+      if (issuer === undefined) throw new Error('no issuer in the example');
+      return yaml.replace(/^automation:\n/m, `automation:\n  subjects: [{ issuer: "${issuer}", subject: "renovate-bot@northmere.example" }]\n`);
+    },
+  });
+  const { send } = findingRequests(s, { host: ARGOCD, source: RENOVATE_POD, ua: RENOVATE, firstDay: THU, secondDay: FRI });
+
+  it("the bot's reads are allowed", async () => {
+    const res = await send(RENOVATE_LOGIN, FRI + 1 * H, 'GET', '/api/v1/applications/ledger-prod?appNamespace=argocd');
+    expect(reasonOf(res), rules(res)).toBe('allowed');
+  });
+
+  it("the copied bot token's redefinition of a production application to another branch is refused", async () => {
+    const app = { project: 'bank', destination: { server: 'https://kubernetes.default.svc', namespace: 'ledger-prod' }, source: { repoURL: 'https://git.northmere.example/platform/deploy.git', path: 'ledger/overlays/prod', targetRevision: ATTACKER_REVISION } };
+    const res = await send(RENOVATE_LOGIN, FRI + 5.25 * H, 'PUT', '/api/v1/applications/ledger-prod/spec?appNamespace=argocd', { source: CLOUD_VM, body: JSON.stringify(app) });
+    expect(reasonOf(res), rules(res)).toBe('automation_step_up');
+    expect(rules(res)).toContain('argocd-app-changes');
+  });
+});
+
+interface ClientKey {
+  privateKey: CryptoKey;
+  jwk: JWK;
+  jkt: string;
+}
+async function clientKey(): Promise<ClientKey> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = await exportJWK(publicKey);
+  return { privateKey, jwk, jkt: await calculateJwkThumbprint(jwk) };
+}
+/** A DPoP proof (RFC 9449) for `method` `url` at virtual time `at`, bound to `token` (ath). */
+function proof(k: ClientKey, method: string, url: string, at: number, token: string, jti: string = randomUUID()): Promise<string> {
+  return new SignJWT({ jti, htm: method, htu: url, iat: Math.floor(at / 1000), ath: createHash('sha256').update(token).digest('base64url') })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: k.jwk })
+    .sign(k.privateKey);
+}
+
+// The SRE's opsctl sends DPoP-bound tokens (cnf.jkt) with a proof per request. The replay harness
+// sends bearer tokens only, so the day's matrix cannot carry these rows: they are here.
+describe("the SRE's DPoP-bound token, stolen without its key", () => {
+  const s = exampleServiceForFile();
+  const PODS = '/api/v1/namespaces/ledger-prod/pods';
+  const SECRET = '/api/v1/namespaces/ledger-prod/secrets/ledger-api-db';
+  const url = (path: string) => `https://${API}${path}`;
+  let key: ClientKey;
+  let login: Login;
+  beforeAll(async () => {
+    key = await clientKey();
+    login = { ...signIn('d37f-sre-1@northmere.example', FRI - 40_000), claims: { cnf: { jkt: key.jkt } } };
+  });
+  const sendDpop = async (at: number, path: string, o: { dpop?: string; scheme?: 'DPoP' | 'Bearer'; source?: string } = {}) => {
+    const token = await s.minter.token(login, at);
+    s.setClock(at);
+    const headers: Record<string, string> = { 'user-agent': OPSCTL, authorization: `${o.scheme ?? 'DPoP'} ${token}`, ...(o.dpop !== undefined ? { dpop: o.dpop } : {}) };
+    return { token, res: await s.send({ method: 'GET', path, host: API, source: o.source ?? LONDON, headers }) };
+  };
+
+  it("the SRE's own request with a fresh proof is allowed", async () => {
+    const token = await s.minter.token(login, FRI);
+    const { res } = await sendDpop(FRI, PODS, { dpop: await proof(key, 'GET', url(PODS), FRI, token) });
+    expect(reasonOf(res), rules(res)).toBe('allowed');
+  });
+
+  it('the stolen token alone, as a bearer token, is refused', async () => {
+    const { res } = await sendDpop(FRI + 60_000, PODS, { scheme: 'Bearer', source: ATTACKER_VPS });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  it('the stolen token with no proof is refused (dpop_proof_missing)', async () => {
+    const { res } = await sendDpop(FRI + 90_000, PODS, { source: ATTACKER_VPS });
+    expect(reasonOf(res), rules(res)).toBe('dpop_proof_missing');
+  });
+
+  it('the stolen token with a captured proof replayed within its minute is refused (dpop_proof_replayed)', async () => {
+    const at = FRI + 2 * 60_000;
+    const token = await s.minter.token(login, at);
+    const captured = await proof(key, 'GET', url(PODS), at, token);
+    const own = await sendDpop(at, PODS, { dpop: captured });
+    expect(reasonOf(own.res), rules(own.res)).toBe('allowed');
+    const { res } = await sendDpop(at + 20_000, PODS, { dpop: captured, source: ATTACKER_VPS });
+    expect(reasonOf(res), rules(res)).toBe('dpop_proof_replayed');
+  });
+
+  it("a captured proof for the pods list sent with the Secret's read is refused", async () => {
+    const at = FRI + 3 * 60_000;
+    const token = await s.minter.token(login, at);
+    const { res } = await sendDpop(at + 5_000, SECRET, { dpop: await proof(key, 'GET', url(PODS), at, token), source: ATTACKER_VPS });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  it("a proof signed with the attacker's own key is refused", async () => {
+    const at = FRI + 4 * 60_000;
+    const token = await s.minter.token(login, at);
+    const { res } = await sendDpop(at, SECRET, { dpop: await proof(await clientKey(), 'GET', url(SECRET), at, token), source: ATTACKER_VPS });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  it('a captured proof used after its minute is refused', async () => {
+    const at = FRI + 5 * 60_000;
+    const token = await s.minter.token(login, at);
+    const captured = await proof(key, 'GET', url(PODS), at, token);
+    const { res } = await sendDpop(at + 2 * 60_000, PODS, { dpop: captured, source: ATTACKER_VPS });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+});
