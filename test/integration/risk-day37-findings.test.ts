@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deniedBody, reasonOf, type CheckResponse } from '../support/grpc-client.js';
+import { deniedBody, reasonOf, type CheckResponse, riskContextOf as contextOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
 import { restartPatch, WIN, WS_UPGRADE, type Login } from '../support/workday.js';
@@ -22,13 +22,6 @@ const LONDON = OFFICE(0);
 const LINUX_KUBECTL = KUBECTL('linux/amd64');
 const vdiChrome = { ua: CHROME(WIN), host: BACKSTAGE, headers: { ...BROWSER_HINTS(WIN), ...BACKSTAGE_CLUSTER }, source: VDI_EGRESS };
 const aal1 = (sub: string, at: number): Login => ({ ...signIn(sub, at), acr: 'urn:stepgate:aal1' });
-
-/** The risk context a refusal names (`new_network`, `unfamiliar_namespace`…), '' for none. */
-function contextOf(res: CheckResponse): string {
-  if (res.status.code === 0) return '';
-  const body = deniedBody(res) as { kind?: string; stepgate?: { risk?: { context?: { code: string } } }; risk?: { context?: { code: string } } };
-  return (body.kind === 'Status' ? body.stepgate?.risk : body.risk)?.context?.code ?? '';
-}
 
 /** An auditor's reading of the regulated namespaces through kubectl on the farm. */
 const audit: Step[] = ['ledger-prod', 'ledger-db', 'ops'].flatMap((ns): Step[] => [
