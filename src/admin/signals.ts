@@ -108,7 +108,7 @@ export async function receiveSignal(rt: Runtime, r: SignalRequest, log: Logger, 
     return refuse(rt, log, 400, 'invalid_request', `the SET failed validation (${(err as errors.JOSEError).code})`, transmitter.issuer);
   }
   if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > 256) return refuse(rt, log, 400, 'invalid_request', 'jti must be a string', transmitter.issuer);
-  const event = readEvent(payload, transmitter, ssf.keep_history);
+  const event = readEvent(payload, transmitter, ssf.keep_history, ssf.email_claim);
   if (typeof event === 'string') return refuse(rt, log, 400, 'invalid_request', event, transmitter.issuer);
   const store = rt.riskState!.store;
   let fresh: boolean;
@@ -144,7 +144,7 @@ export type ReadEvent = { type: string; action: RevokeInput | undefined; why: st
  * credential-compromise, credential-change, a lowered assurance, a non-compliant device): what was
  * learnt may be an attacker's, so it is always forgotten.
  */
-export function readEvent(payload: JWTPayload, t: Transmitter, keepHistory: boolean): ReadEvent | string {
+export function readEvent(payload: JWTPayload, t: Transmitter, keepHistory: boolean, emailClaim?: string): ReadEvent | string {
   const events = payload.events;
   if (typeof events !== 'object' || events === null || Array.isArray(events)) return 'events must be an object';
   const types = Object.keys(events);
@@ -154,7 +154,7 @@ export function readEvent(payload: JWTPayload, t: Transmitter, keepHistory: bool
   const body = (events as Record<string, unknown>)[type];
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'the event must be an object';
   const e = body as Record<string, unknown>;
-  const subject = subjectOf(e.subject ?? payload.sub_id, t);
+  const subject = subjectOf(e.subject ?? payload.sub_id, t, emailClaim);
   if (typeof subject === 'string') return subject;
   const why = typeof e.reason_admin === 'object' && e.reason_admin !== null ? clientText(String((e.reason_admin as Record<string, unknown>).en ?? ''), 120) || undefined : undefined;
   switch (type) {
@@ -179,11 +179,11 @@ interface NamedSubject {
   session: string | undefined;
 }
 
-function subjectOf(s: unknown, t: Transmitter): NamedSubject | string {
+function subjectOf(s: unknown, t: Transmitter, emailClaim: string | undefined): NamedSubject | string {
   if (typeof s !== 'object' || s === null || Array.isArray(s)) return 'the event names no subject (subject or sub_id)';
   const o = s as Record<string, unknown>;
   if (o.format === 'complex' || (o.format === undefined && (o.user !== undefined || o.session !== undefined))) {
-    const user = o.user === undefined ? undefined : subjectOf(o.user, t);
+    const user = o.user === undefined ? undefined : subjectOf(o.user, t, emailClaim);
     if (typeof user === 'string') return user;
     const session = o.session as Record<string, unknown> | undefined;
     let sid: string | undefined;
@@ -209,6 +209,11 @@ function subjectOf(s: unknown, t: Transmitter): NamedSubject | string {
     case 'email': {
       const email = str(o.email);
       if (!email) return 'an email subject needs email';
+      // A revocation matches the subject stepgate names people by (issuers[].subject_claim). Where
+      // that is an opaque id (Okta's 00u…, Entra's oid) an address matches nobody: refused unless
+      // incident.shared_signals.email_claim says the address is that name (checked at startup),
+      // never a 202 that signs nobody out.
+      if (emailClaim === undefined) return 'email subjects are not acted on: stepgate names people by issuers[].subject_claim (set incident.shared_signals.email_claim where that is the address), or send the subject as iss_sub';
       return { user: { kind: 'subject', subject: email, issuer: t.subject_issuer }, session: undefined };
     }
     case 'opaque': {

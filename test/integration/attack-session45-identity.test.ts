@@ -19,7 +19,9 @@ import { http, pageCode, type HttpResult } from '../support/stepup.js';
  * challenges and asks from /.stepgate/v1/challenge (200), an incident id with malformed
  * percent-encoding was answered 503 state_unavailable (a store failure that was none), and two
  * tokens in one admin Authorization header were `unauthenticated` rather than `token_malformed`.
- * One is left `it.fails` (an email-format SET subject for a person whose sub is an opaque id).
+ * A sixth, an email-format SET subject for a person whose sub is an opaque id (202, nobody signed
+ * out), was left `it.fails` and is refused since wave 2 (cmd45: 400 unless
+ * incident.shared_signals.email_claim says the address is the subject stepgate names people by).
  * Rows that held are kept as regression rows with the exact answer.
  */
 
@@ -349,11 +351,11 @@ describe('Shared Signals: what a transmitter may name', () => {
   });
 
   // The example's issuers name people by `sub` (subject_claim's default); RFC 9493's email format
-  // names them by a claim stepgate does not key revocations on. Where the IdP's sub is an opaque id
-  // (Okta's 00u…, Entra's oid), the event is answered 202 and signs nobody out. Refusing email
-  // subjects would break IdPs whose sub is the address (the receiver's own tests), and matching the
-  // email claim needs it kept on every cached identity: a design choice for the lead.
-  it.fails("an email subject for a person whose sub is an opaque id: either refused (400) or the person's token is refused after the 202, never a 202 that signs nobody out", async () => {
+  // names them by an address. Where the IdP's sub is an opaque id (Okta's 00u…, Entra's oid) the
+  // event used to be answered 202 and sign nobody out. Without incident.shared_signals.email_claim
+  // (this example sets none) an email subject is refused; the config check keeps email_claim to the
+  // claim people are named by (test/unit/admin-signals.test.ts).
+  it("an email subject for a person whose sub is an opaque id: either refused (400) or the person's token is refused after the 202, never a 202 that signs nobody out", async () => {
     const email = subjects.subject();
     const token = await server().issuer.token({ sub: `00u${Math.random().toString(36).slice(2, 12)}`, email, acr: 'urn:stepgate:aal1', amr: AMR.aal1, auth_time: now() - 600 });
     expect(reason(await send(token, { host: KUBE, path: '/api/v1/namespaces/dev/pods' }))).toBe('allowed');

@@ -43,7 +43,7 @@ beforeAll(async () => {
   const jwks = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks`;
   const port = await freePort();
   const state = `state:\n  store: redis\n  timeout_ms: 2000\n  redis:\n    url: ${redis.url}\n    key_prefix: "ssf:"`;
-  const signals = `  shared_signals:\n    audience: ${AUDIENCE}\n    max_age_seconds: 300\n    authorization_env: SG_SSF_AUTH\n    transmitters:\n      - issuer: ${TRANSMITTER}\n        jwks_uri: ${jwks}\n        algorithms: [ES256]\n        subject_issuer: ${USER_ISSUER}\n`;
+  const signals = `  shared_signals:\n    audience: ${AUDIENCE}\n    max_age_seconds: 300\n    authorization_env: SG_SSF_AUTH\n    email_claim: sub\n    transmitters:\n      - issuer: ${TRANSMITTER}\n        jwks_uri: ${jwks}\n        algorithms: [ES256]\n        subject_issuer: ${USER_ISSUER}\n`;
   baseYaml = incidentConfigYaml({ httpPort: port, state, signals });
   svc = await startService(parseConfig(baseYaml, 'ssf.yaml'), incidentEnv(), undefined, { now: () => now });
 }, 60_000);
@@ -112,7 +112,8 @@ describe('valid events act with the effects of a revocation', () => {
     expect(await allowed(s2)).toBe(true);
   });
 
-  it('CAEP credential-change (email subject, sub_id at the top): refused', async () => {
+  // email_claim: sub — this IdP's sub is the address (USER_ISSUER's subject_claim is sub).
+  it('CAEP credential-change (email subject, sub_id at the top): the token is refused', async () => {
     const t = await user('cred@example.com');
     expect(await allowed(t)).toBe(true);
     const r = await push(await set(EVENT_TYPES.credentialChange, { credential_type: 'password', change_type: 'update' }, { subId: { format: 'email', email: 'cred@example.com' } }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, readEvent, type ReadEvent, type Transmitter } from '../../src/admin/signals.js';
 import { parseConfig } from '../../src/config/load.js';
-import { incidentConfigYaml } from '../support/incident.js';
+import { incidentConfigYaml, USER_ISSUER } from '../support/incident.js';
 
 /**
  * What a Shared Signals event does to a subject (admin/signals.ts readEvent), with and without
@@ -79,5 +79,35 @@ describe('incident.shared_signals.keep_history in the config', () => {
 
   it('anything but a boolean is a startup error naming the field', () => {
     expect(() => parseConfig(yaml('    keep_history: "yes"\n'), 'ssf.yaml')).toThrow(/ssf\.yaml:\d+.*keep_history/s);
+  });
+});
+
+describe('email subjects (incident.shared_signals.email_claim)', () => {
+  const disabled = (subject: unknown) => ({ events: { [EVENT_TYPES.accountDisabled]: { subject } } });
+  const email = { format: 'email', email: 'jane@corp.example' };
+
+  it('without email_claim, an email subject is refused, alone or as the user of a complex subject', () => {
+    expect(readEvent(disabled(email), TX, false)).toMatch(/email subjects are not acted on/);
+    expect(readEvent({ events: { [EVENT_TYPES.sessionRevoked]: { subject: { format: 'complex', user: email } } } }, TX, false)).toMatch(/email subjects are not acted on/);
+    expect(readEvent({ events: { [EVENT_TYPES.accountDisabled]: {} }, sub_id: email }, TX, false)).toMatch(/email subjects are not acted on/);
+  });
+
+  it("with email_claim, the address is the subject revoked at the transmitter's issuer", () => {
+    expect((readEvent(disabled(email), TX, false, 'email') as ReadEvent).action).toEqual({ kind: 'subject', subject: 'jane@corp.example', issuer: 'https://idp.example' });
+  });
+
+  const signals = (extra: string, subjectIssuer: string | undefined) =>
+    `  shared_signals:\n    audience: https://sg.example/.stepgate/ssf/events\n${extra}    transmitters:\n      - issuer: ${TX.issuer}\n        jwks_uri: ${TX.jwks_uri}\n${subjectIssuer === undefined ? '' : `        subject_issuer: ${subjectIssuer}\n`}`;
+  const yaml = (extra: string, subjectIssuer?: string) => incidentConfigYaml({ httpPort: 0, state: 'state:\n  store: memory', signals: signals(extra, subjectIssuer) });
+
+  it('must be the claim people are named by: a startup error naming the field otherwise', () => {
+    // USER_ISSUER names people by sub (subject_claim's default).
+    expect(parseConfig(yaml('    email_claim: sub\n', USER_ISSUER), 'ssf.yaml').incident?.shared_signals?.email_claim).toBe('sub');
+    expect(parseConfig(yaml('    email_claim: sub\n'), 'ssf.yaml').incident?.shared_signals?.email_claim).toBe('sub');
+    expect(parseConfig(yaml(''), 'ssf.yaml').incident?.shared_signals?.email_claim).toBeUndefined();
+    expect(() => parseConfig(yaml('    email_claim: email\n', USER_ISSUER), 'ssf.yaml')).toThrow(/ssf\.yaml:\d+.*email_claim.*names people by "sub".*not "email"/s);
+    expect(() => parseConfig(yaml('    email_claim: email\n'), 'ssf.yaml')).toThrow(/ssf\.yaml:\d+.*email_claim.*no issuer names people by "email"/s);
+    expect(() => parseConfig(yaml('    email_claim: sub\n', 'https://idp.unknown.example'), 'ssf.yaml')).toThrow(/ssf\.yaml:\d+.*subject_issuer.*not a configured issuer/s);
+    expect(() => parseConfig(yaml('    email_claim: ""\n', USER_ISSUER), 'ssf.yaml')).toThrow(/ssf\.yaml:\d+.*email_claim/s);
   });
 });

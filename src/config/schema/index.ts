@@ -205,6 +205,7 @@ export const configSchema = z
       if (!cfg.stepup.oidc) {
         ctx.addIssue({ code: 'custom', path: ['incident'], message: 'needs stepup.oidc: the admin API and the Shared Signals receiver are served on the step-up listener (server.http_listen)' });
       }
+      checkEmailClaim(cfg, ctx);
     }
     if (cfg.device_certificates) {
       checkLevel(cfg.device_certificates.min_level, ['device_certificates', 'min_level']);
@@ -245,6 +246,31 @@ export const configSchema = z
   });
 
 export type Config = z.infer<typeof configSchema>;
+
+/**
+ * incident.shared_signals.email_claim is what lets an `email` subject be acted on: the claim must
+ * be the one stepgate names those people by (issuers[].subject_claim of each transmitter's
+ * subject_issuer; without one, of some configured issuer), since a revocation matches the subject.
+ * A mismatch is a startup error, never a receiver that answers 202 and signs nobody out.
+ */
+function checkEmailClaim(cfg: Config, ctx: z.RefinementCtx): void {
+  const ssf = cfg.incident?.shared_signals;
+  const claim = ssf?.email_claim;
+  if (ssf === undefined || claim === undefined) return;
+  const path = ['incident', 'shared_signals', 'email_claim'];
+  const fix = 'have the transmitter name people by iss_sub, or name them by their address (issuers[].subject_claim)';
+  ssf.transmitters.forEach((t, i) => {
+    if (t.subject_issuer === undefined) {
+      if (!cfg.issuers.some((iss) => iss.subject_claim === claim)) ctx.addIssue({ code: 'custom', path, message: `no issuer names people by ${JSON.stringify(claim)} (issuers[].subject_claim), so an email subject from transmitters[${i}] would sign nobody out: ${fix}` });
+      return;
+    }
+    const iss = cfg.issuers.find((x) => x.issuer === t.subject_issuer);
+    if (iss === undefined) ctx.addIssue({ code: 'custom', path: ['incident', 'shared_signals', 'transmitters', i, 'subject_issuer'], message: `"${t.subject_issuer}" is not a configured issuer: an email subject of it would sign nobody out` });
+    else if (iss.subject_claim !== claim) {
+      ctx.addIssue({ code: 'custom', path, message: `${t.subject_issuer} names people by ${JSON.stringify(iss.subject_claim)} (issuers[].subject_claim), not ${JSON.stringify(claim)}: an email subject from transmitters[${i}] would sign nobody out; ${fix}` });
+    }
+  });
+}
 export type IssuerConfig = Config['issuers'][number];
 export type LevelConfig = Config['assurance']['levels'][number];
 export type RuleConfig = Config['policy']['rules'][number];

