@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { clientKey, type ClientKey } from '../support/dpop-key.js';
 import { deniedBody, reasonOf, type CheckResponse, riskContextOf as contextOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
@@ -193,16 +194,6 @@ describe('the Renovate bot listed in automation.subjects', () => {
   });
 });
 
-interface ClientKey {
-  privateKey: CryptoKey;
-  jwk: JWK;
-  jkt: string;
-}
-async function clientKey(): Promise<ClientKey> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwk = await exportJWK(publicKey);
-  return { privateKey, jwk, jkt: await calculateJwkThumbprint(jwk) };
-}
 /** A DPoP proof (RFC 9449) for `method` `url` at virtual time `at`, bound to `token` (ath). */
 function proof(k: ClientKey, method: string, url: string, at: number, token: string, jti: string = randomUUID()): Promise<string> {
   return new SignJWT({ jti, htm: method, htu: url, iat: Math.floor(at / 1000), ath: createHash('sha256').update(token).digest('base64url') })

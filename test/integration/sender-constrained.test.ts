@@ -1,9 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientKey, type ClientKey } from '../support/dpop-key.js';
 import { reason, startBuiltServer, type BuiltServer } from '../support/built-server.js';
 import { HMAC_ISSUER, HMAC_SECRET, testConfigYaml } from '../support/config.js';
 import { makeDeviceCa } from '../support/device-ca.js';
@@ -22,18 +23,6 @@ const HOST = 'kube.example.com';
 const PODS = '/api/v1/namespaces/dev/pods';
 const SECRET = '/api/v1/namespaces/dev/secrets/db';
 const URL_OF = (path: string) => `https://${HOST}${path.split('?')[0]}`;
-
-interface ClientKey {
-  privateKey: CryptoKey;
-  jwk: JWK;
-  jkt: string;
-}
-
-async function clientKey(): Promise<ClientKey> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwk = await exportJWK(publicKey);
-  return { privateKey, jwk, jkt: await calculateJwkThumbprint(jwk) };
-}
 
 const now = () => Math.floor(Date.now() / 1000);
 const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
