@@ -51,7 +51,8 @@ afterAll(async () => {
 
 describe('docs/incident-runbook.md', () => {
   it('prints what the runbook quotes, command by command', async () => {
-    const blocks = [...doc.matchAll(/```\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    // Fences paired line by line, so a fenced YAML block's closing fence never opens a block of its own.
+    const blocks = [...doc.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].filter((m) => m[1] === '').map((m) => m[2]!);
     expect(blocks.length).toBeGreaterThanOrEqual(8);
     let raised = '';
     const mismatches: string[] = [];
