@@ -29,6 +29,14 @@ describe('device_admin_access', () => {
     expect(at(send('POST', TEMPLATES, template), 'device_admin_access')).toEqual(['spec.spec.devices.requests[1].exactly.adminAccess']);
   });
 
+  it("names the body's kind in its detail without its control characters (a terminal escape reaches kubectl's printed Status)", () => {
+    const r = send('POST', CLAIMS, { ...claim([request({ adminAccess: true })]), kind: 'ResourceClaim\u001b[2J\u0007' });
+    const detail = r.violations.find((v) => v.code === 'device_admin_access')?.detail ?? '';
+    expect(detail.startsWith('ResourceClaim[2J asks for admin access')).toBe(true);
+    // eslint-disable-next-line no-control-regex
+    expect(detail).not.toMatch(/[\u0000-\u001f]/);
+  });
+
   it('reads every patch type; a value a JSON patch copies from elsewhere is an unreadable body', () => {
     expect(at(send('PATCH', `${TEMPLATES}/gpu`, [{ op: 'add', path: '/spec/spec/devices/requests/0/exactly/adminAccess', value: true }], JSON_PATCH), 'device_admin_access')).toHaveLength(1);
     expect(at(send('PATCH', `${CLAIMS}/gpu`, { spec: { devices: { requests: [request({ adminAccess: true })] } } }, MERGE), 'device_admin_access')).toHaveLength(1);

@@ -1,3 +1,4 @@
+import { clientText } from '../../core/redact.js';
 import { arrayOf, isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 import { checkPodSecurity } from './pod-security.js';
@@ -21,7 +22,7 @@ import { checkImages } from './images.js';
 export const CHAOS_GROUPS: ReadonlySet<string> = new Set(['chaos-mesh.org', 'litmuschaos.io']);
 
 export function checkChaos(doc: Json, prefix: string, apiGroup: string, ctx: RuleContext): void {
-  const kind = typeof doc.kind === 'string' ? doc.kind.slice(0, 63) : 'experiment';
+  const kind = (typeof doc.kind === 'string' ? clientText(doc.kind, 63) : undefined) ?? 'experiment';
   if (apiGroup === 'litmuschaos.io') {
     const spec = isObject(doc.spec) ? doc.spec : undefined;
     if (spec === undefined) return;

@@ -1,3 +1,4 @@
+import { clientText } from '../../core/redact.js';
 import type { Json } from '../types.js';
 import type { RuleContext } from './context.js';
 import { walkObjects } from './walk.js';
@@ -32,7 +33,7 @@ export function checkDeviceClaim(doc: Json, docPath: string, ctx: RuleContext): 
     if (node.adminAccess === true) {
       ctx.out.push({
         code: 'device_admin_access',
-        detail: `${typeof doc.kind === 'string' ? doc.kind.slice(0, 40) : 'device claim'} asks for admin access to a device: it is allocated even while other pods use it, whichever namespace they are in`,
+        detail: `${(typeof doc.kind === 'string' ? clientText(doc.kind, 40) : undefined) ?? 'device claim'} asks for admin access to a device: it is allocated even while other pods use it, whichever namespace they are in`,
         path: path === '' ? 'adminAccess' : `${path}.adminAccess`,
       });
     }

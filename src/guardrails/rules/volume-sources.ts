@@ -1,3 +1,4 @@
+import { clientText } from '../../core/redact.js';
 import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 import { joinPath, walkObjects } from './walk.js';
@@ -19,7 +20,7 @@ export const VOLUME_SOURCE_GROUPS: ReadonlySet<string> = new Set(['cdi.kubevirt.
 export const VOLUME_SOURCE_KEYS: readonly string[] = ['pvc', 'snapshot', 'sourceRef'];
 
 export function checkVolumeSources(doc: Json, prefix: string, ctx: RuleContext): void {
-  const kind = typeof doc.kind === 'string' && doc.kind !== '' ? doc.kind.slice(0, 63) : 'object';
+  const kind = (typeof doc.kind === 'string' ? clientText(doc.kind, 63) : undefined) ?? 'object';
   walkObjects(doc, prefix, (node, path, key) => {
     if (key === 'source') {
       for (const from of ['pvc', 'snapshot'] as const) if (isObject(node[from])) other(node[from].namespace, kind, `${joinPath(path, from)}.namespace`, ctx);
