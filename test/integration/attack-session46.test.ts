@@ -214,6 +214,8 @@ const FOUND: [string, (image: string) => RequestSpec][] = [
   ['`kubectl apply` of a Flux Kustomization with spec.patches', (i) => kubectl('POST', `${KUSTOMIZATIONS}?fieldManager=kubectl-client-side-apply`, JSON_CT, kustomization({ patches: [{ target, patch: smpPatch(i) }] }))],
   ["`kubectl apply` of a Flux HelmRelease whose post-renderer's kustomize images replace the chart's", (i) => kubectl('POST', `${HELMRELEASES}?fieldManager=kubectl-client-side-apply`, JSON_CT, helmRelease({ postRenderers: [{ kustomize: { images: [{ name: 'checkout-api', newName: i.slice(0, i.lastIndexOf(':')), newTag: '7.14.2' }] } }] }))],
   ["`kubectl patch` of a Flux HelmRelease's post-renderer patches", (i) => kubectl('PATCH', `${HELMRELEASES}/checkout`, MERGE, { spec: { postRenderers: [{ kustomize: { patches: [{ target, patch: imagePatch(i) }] } }] } })],
+  ["Argo CD's REST ApplicationSet Create whose list generator carries its own template (merged over spec.template, its fields winning)", (i) =>
+    rest('POST', '/api/v1/applicationsets?upsert=true', { metadata: { name: 'shop', namespace: 'argocd' }, spec: { generators: [{ list: { elements: [{ env: 'prod' }], template: { metadata: {}, spec: { source: { ...repo, kustomize: { images: [`checkout-api=${i}`] } } } } } }], template: { metadata: { name: 'checkout-{{env}}' }, spec: appSpec({}) } } })],
 ];
 
 /** Read since session 45: the image forms the brief names. */
@@ -223,10 +225,11 @@ const HELD: [string, (image: string) => RequestSpec][] = [
   ['helm.values, a YAML string with a sidecarImage', (i) => updateSpec({ helm: { values: `api:\n  sidecarImage: ${i}\n` } })],
 ];
 
-describe('found (redteam46): an image set by a kustomize patch or a HelmRelease post-renderer was not read', () => {
+describe("found (redteam46): an image set by a kustomize patch, a HelmRelease post-renderer or an ApplicationSet generator's template was not read", () => {
   // Before redteam46 these were allowed on the two-factor sign-in: the guardrail read only
-  // kustomize.images / spec.images / Helm values, and the patch replacing the container's image
-  // deployed the unlisted registry with the controller's rights.
+  // kustomize.images / spec.images / Helm values / spec.template, and the patch replacing the
+  // container's image (or the generator's template) deployed the unlisted registry with the
+  // controller's rights.
   it.each(FOUND)('%s: asked (image_registry_not_allowed)', async (_what, write) => {
     const res = await send(await signedIn('aal2', 60), write(ROGUE));
     expect(REFUSED, rules(res)).toContain(reason(res));

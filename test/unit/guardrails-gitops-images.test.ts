@@ -219,6 +219,20 @@ describe('found (redteam46): kustomize patches and a HelmRelease post-renderer s
   });
 });
 
+describe("found (redteam46): an ApplicationSet generator's own template was not read", () => {
+  // A generator's `template` is merged over spec.template, its fields winning: a kustomize image
+  // set there was deployed unread (only spec.template.spec was read).
+  const source = (images: string[]) => ({ ...repo, kustomize: { images } });
+  const appset = (generators: unknown[]) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'shop', namespace: 'argocd' }, spec: { generators, template: { metadata: { name: 'checkout-{{env}}' }, spec: { project: 'shop', destination: { server: 'https://kubernetes.default.svc', namespace: 'checkout-prod' }, source: source([]) } } } });
+  it.each<[string, unknown[], string]>([
+    ['a list generator', [{ list: { elements: [{ env: 'prod' }], template: { metadata: {}, spec: { source: source([`checkout-api=${ROGUE}`]) } } } }], 'spec.generators[0].list.template.spec.source.kustomize.images[0]'],
+    ["a matrix's nested generator", [{ matrix: { generators: [{ clusters: {} }, { list: { elements: [{ env: 'prod' }], template: { metadata: {}, spec: { sources: [source([`checkout-api=${ROGUE}`])] } } } }] } }], 'spec.generators[0].matrix.generators[1].list.template.spec.sources[0].kustomize.images[0]'],
+  ])('%s: flagged', (_what, generators, field) => {
+    expect(flagged(write('POST', APPSETS, appset(generators)))).toEqual([field]);
+    expect(flagged(write('POST', APPSETS, appset(JSON.parse(JSON.stringify(generators).replace(ROGUE, OWN)))))).toEqual([]);
+  });
+});
+
 describe('without allowed_registries nothing changes', () => {
   it.each<[string, string, string, unknown, string]>([
     ['an Application', 'POST', APPS, kustomized(`checkout-api=${ROGUE}`), JSON_CT],

@@ -58,6 +58,8 @@ export function checkGitopsImages(doc: Json, key: string, prefix: string, ctx: R
     case APPLICATION_SETS_KEY: {
       const template = spec.template;
       if (isObject(template) && isObject(template.spec)) checkAppSpec(template.spec, `${prefix}spec.template.spec`, at);
+      // Each generator may carry its own template, merged over spec.template (its fields win).
+      generatorTemplates(spec.generators, `${prefix}spec.generators`, at);
       // templatePatch is a Go template over the rendered Application: anything, images included.
       if (typeof spec.templatePatch === 'string' && spec.templatePatch !== '') ctx.unreadable?.(`${prefix}spec.templatePatch: ${at.owner} templatePatch may set any image, filled from generators the body does not fix`);
       // A patch that sets the generators fills the stored template, which it does not show (a
@@ -84,6 +86,26 @@ export function checkGitopsImages(doc: Json, key: string, prefix: string, ctx: R
         });
       }
       return;
+  }
+}
+
+/**
+ * The templates an ApplicationSet's generators carry (`generators[].list.template`, a matrix's or
+ * merge's nested generators' too): the controller merges each over `spec.template`, the
+ * generator's fields taking precedence, so an image named there is deployed as one in the
+ * template is. Every `template` object with a `spec` under the generators is read as one.
+ */
+function generatorTemplates(generators: unknown, path: string, at: At): void {
+  const stack: { node: unknown; path: string }[] = [{ node: generators, path }];
+  while (stack.length > 0) {
+    const { node, path: p } = stack.pop()!;
+    if (Array.isArray(node)) node.forEach((item: unknown, i) => stack.push({ node: item, path: `${p}[${i}]` }));
+    else if (isObject(node)) {
+      for (const [k, v] of Object.entries(node)) {
+        if (k === 'template' && isObject(v) && isObject(v.spec)) checkAppSpec(v.spec, `${p}.template.spec`, at);
+        else if (typeof v === 'object' && v !== null) stack.push({ node: v, path: `${p}.${k}` });
+      }
+    }
   }
 }
 
@@ -176,8 +198,9 @@ function checkFluxImages(images: unknown, path: string, at: At): void {
  * kustomize's patches over the rendered manifests, which set whatever they name, images included:
  * Argo CD's `kustomize.patches` and a Flux Kustomization's or HelmRelease post-renderer's
  * `patches` (each a `patch` text, YAML or JSON: a strategic-merge patch, a partial object, or a
- * JSON 6902 list of operations), and the older Flux APIs' `patchesStrategicMerge` (objects) and
- * `patchesJson6902` (`patch`: a list of operations). Every image-shaped key a patch sets is judged
+ * JSON 6902 list of operations), and the older Flux APIs' `patchesJson6902` (`patch`: a list of
+ * operations; their `patchesStrategicMerge` objects are whole manifests, which the embedded-object
+ * reading already judges as the objects they are). Every image-shaped key a patch sets is judged
  * as Helm values' are; an operation's value is read under the last segment of its path
  * (`/spec/template/spec/containers/0/image`). A patch text that cannot be read is unreadable: the
  * controller reads it. A `path` names a file in the repository, the source, and is not read.
@@ -186,11 +209,6 @@ function checkKustomizePatches(k: Json, path: string, named: string, at: At): vo
   if (Array.isArray(k.patches)) {
     k.patches.forEach((p: unknown, i) => {
       if (isObject(p) && typeof p.patch === 'string' && p.patch.trim() !== '') patchText(p.patch, `${path}.patches[${i}].patch`, `${named}.patches`, at);
-    });
-  }
-  if (Array.isArray(k.patchesStrategicMerge)) {
-    k.patchesStrategicMerge.forEach((p: unknown, i) => {
-      if (isObject(p)) checkValues(p, `${path}.patchesStrategicMerge[${i}]`, `${named}.patchesStrategicMerge`, at);
     });
   }
   if (Array.isArray(k.patchesJson6902)) {
