@@ -288,6 +288,9 @@ describe("Argo CD's REST API (kubernetes.web_apis argo-cd): the request stays a 
   it.each<[string, string, string, unknown, boolean?]>([
     ['a key spelt in another case (Go decodes it as the field)', 'PUT', '/api/v1/applications/checkout-prod/spec', { source: { ...repo, Kustomize: { images: [`checkout-api=${ROGUE}`] } } }],
     ['the Kelvin sign in a key', 'PUT', '/api/v1/applications/checkout-prod/spec', { source: { ...repo, \u212austomize: { images: [`checkout-api=${ROGUE}`] } } }],
+    // redteam46: the fields the patch reading added, spelt otherwise (were read by Go, passed over here).
+    ['kustomize `Patches` spelt in another case', 'PUT', '/api/v1/applications/checkout-prod/spec', { source: { ...repo, kustomize: { Patches: [{ target: { kind: 'Deployment' }, patch: `- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: ${ROGUE}\n` }] } } }],
+    ['a kustomize patch\'s `PATCH` spelt in another case', 'PUT', '/api/v1/applications/checkout-prod/spec', { source: { ...repo, kustomize: { patches: [{ target: { kind: 'Deployment' }, PATCH: `- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: ${ROGUE}\n` }] } } }],
     ['a JSON patch path spelt in another case', 'PATCH', '/api/v1/applications/checkout-prod', { patch: JSON.stringify([{ op: 'add', path: '/spec/Source', value: { kustomize: { images: [`checkout-api=${ROGUE}`] } } }]) }],
     ['a patch that is no string', 'PATCH', '/api/v1/applications/checkout-prod', { patch: { spec: {} } }],
     ['a body cut at the limit', 'PUT', '/api/v1/applications/checkout-prod/spec', spec, true],
