@@ -242,6 +242,17 @@ describe("found (redteam46): an image set by a kustomize patch, a HelmRelease po
   });
 });
 
+describe('found (redteam46): the new fields spelt in another case over REST (Go decodes them as the fields)', () => {
+  it.each<[string, RequestSpec]>([
+    ['kustomize `Patches`', updateSpec({ kustomize: { Patches: [{ target, patch: imagePatch(OWN) }] } })],
+    ["a kustomize patch's `Patch`", updateSpec({ kustomize: { patches: [{ target, Patch: imagePatch(OWN) }] } })],
+  ])('%s, even naming the site\'s image: unreadable (body_unreadable)', async (_what, spec) => {
+    const res = await send(await signedIn('aal2', 60), spec);
+    expect(REFUSED, rules(res)).toContain(reason(res));
+    expect(rules(res).split(',')).toContain('guardrail:body_unreadable');
+  });
+});
+
 describe('checked: the image forms session 45 reads, where registries are listed', () => {
   it.each(HELD)('%s: asked', async (_what, write) => {
     const res = await send(await signedIn('aal2', 60), write(ROGUE));
