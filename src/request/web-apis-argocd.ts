@@ -464,7 +464,7 @@ function applicationPatch(body: BodyText): WebApiReading {
 }
 
 /** The field names of Application and ApplicationSet the guardrails read (Go's json tags). */
-const READ_FIELDS = ['spec', 'source', 'sources', 'kustomize', 'images', 'helm', 'parameters', 'values', 'valuesObject', 'name', 'value', 'template', 'templatePatch', 'generators'];
+const READ_FIELDS = ['spec', 'source', 'sources', 'kustomize', 'images', 'patches', 'patch', 'helm', 'parameters', 'values', 'valuesObject', 'name', 'value', 'template', 'templatePatch', 'generators'];
 const FOLDED_FIELDS: ReadonlyMap<string, string> = new Map(READ_FIELDS.map((f) => [fold(f), f]));
 /** Helm's values are a chart's, read by Helm as written (case kept); nothing in them is a Go field. */
 const RAW_FIELDS: ReadonlySet<string> = new Set(['valuesObject']);

@@ -172,6 +172,67 @@ describe('Flux through the Kubernetes API', () => {
   });
 });
 
+describe('found (redteam46): kustomize patches and a HelmRelease post-renderer set images too', () => {
+  // Before redteam46 only `kustomize.images` / `spec.images` were read: a patch over the rendered
+  // manifests replacing the container's image, or a HelmRelease post-renderer's kustomize images,
+  // deployed an unlisted registry with the controller's rights, unasked.
+  const SMP_TEXT = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: checkout-api\nspec:\n  template:\n    spec:\n      containers:\n        - name: checkout-api\n          image: ${ROGUE}\n`;
+  const OPS_TEXT = `- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: ${ROGUE}\n`;
+  const OPS_JSON = JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/-', value: { name: 'side', image: ROGUE } }]);
+  const target = { kind: 'Deployment', name: 'checkout-api' };
+  const kustomization = (spec: object) => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'checkout', namespace: 'flux-system' }, spec: { interval: '10m', path: './checkout/prod', sourceRef: { kind: 'GitRepository', name: 'deploy' }, ...spec } });
+  const release = (spec: object) => ({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: 'checkout', namespace: 'checkout-prod' }, spec: { chart: { spec: { chart: 'checkout' } }, ...spec } });
+
+  it.each<[string, string, string, unknown, string, string]>([
+    ["an Argo CD Application's kustomize.patches (strategic merge, YAML text)", 'POST', APPS, app({ ...repo, kustomize: { patches: [{ target, patch: SMP_TEXT }] } }), JSON_CT, 'spec.source.kustomize.patches[0].patch.spec.template.spec.containers[0].image'],
+    ["an Argo CD Application's kustomize.patches (JSON 6902, YAML list)", 'POST', APPS, app({ ...repo, kustomize: { patches: [{ target, patch: OPS_TEXT }] } }), JSON_CT, 'spec.source.kustomize.patches[0].patch[0].image'],
+    ["an Argo CD Application's kustomize.patches in a merge patch", 'PATCH', `${APPS}/checkout-prod`, { spec: { source: { kustomize: { patches: [{ target, patch: OPS_JSON }] } } } }, MERGE, 'spec.source.kustomize.patches[0].patch[0].-.image'],
+    ["a Flux Kustomization's spec.patches", 'POST', KUSTOMIZATIONS, kustomization({ patches: [{ target, patch: SMP_TEXT }] }), JSON_CT, 'spec.patches[0].patch.spec.template.spec.containers[0].image'],
+    // Was caught before: a whole manifest, judged by the embedded-object reading as the Deployment it is.
+    ["a Flux Kustomization's patchesStrategicMerge (v1beta2)", 'PATCH', `${KUSTOMIZATIONS}/checkout`, { spec: { patchesStrategicMerge: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'checkout-api' }, spec: { template: { spec: { containers: [{ name: 'checkout-api', image: ROGUE }] } } } }] } }, MERGE, 'spec.patchesStrategicMerge[0].spec.template.spec.containers[0].image'],
+    ["a Flux Kustomization's patchesJson6902 (v1beta2)", 'PATCH', `${KUSTOMIZATIONS}/checkout`, { spec: { patchesJson6902: [{ target, patch: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: ROGUE }] }] } }, MERGE, 'spec.patchesJson6902[0].patch[0].image'],
+    ["a HelmRelease post-renderer's kustomize images", 'POST', HELMRELEASES, release({ postRenderers: [{ kustomize: { images: [{ name: 'checkout-api', newName: 'registry.tessaly-cdn.example/checkout/checkout-api' }] } }] }), JSON_CT, 'spec.postRenderers[0].kustomize.images[0].newName'],
+    ["a HelmRelease post-renderer's kustomize patches", 'PATCH', `${HELMRELEASES}/checkout`, { spec: { postRenderers: [{ kustomize: { patches: [{ target, patch: OPS_TEXT }] } }] } }, MERGE, 'spec.postRenderers[0].kustomize.patches[0].patch[0].image'],
+  ])('%s: flagged', (_what, method, path, body, type, field) => {
+    const r = write(method, path, body, type);
+    expect(flagged(r), JSON.stringify(r)).toEqual([field]);
+    // Without a list, nothing is read.
+    expect(write(method, path, body, type, unlisted).violations.filter((v) => v.code === 'image_registry_not_allowed')).toEqual([]);
+  });
+
+  it('leaves patches that set a listed image, no image, or only a tag, and patch files in the repository', () => {
+    const own = `- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: ${OWN}\n`;
+    const replicas = '- op: replace\n  path: /spec/replicas\n  value: 3\n';
+    const r = write('POST', APPS, app({ ...repo, kustomize: { patches: [{ target, patch: own }, { target, patch: replicas }, { path: 'patches/prod.yaml' }, { target, patch: 'spec:\n  replicas: 3\n' }] } }));
+    expect(r.violations).toEqual([]);
+    expect(r.unreadable).toBeUndefined();
+  });
+
+  it('takes a patch text it cannot read, or one filled from generators, as unreadable', () => {
+    const bad = write('POST', APPS, app({ ...repo, kustomize: { patches: [{ target, patch: 'spec: [unclosed' }] } }));
+    expect(bad.unreadable).toBe('body_unreadable');
+    expect(bad.unreadableDetail).toContain('kustomize.patches');
+    const marked = write('POST', KUSTOMIZATIONS, kustomization({ patches: [{ target, patch: `${OPS_TEXT}---\n${OPS_TEXT}` }] }));
+    expect(marked.unreadable).toBe('body_unreadable');
+    const appset = { apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'shop', namespace: 'argocd' }, spec: { generators: [{ list: { elements: [] } }], template: { metadata: { name: '{{env}}' }, spec: { project: 'shop', destination: { server: 'https://kubernetes.default.svc', namespace: 'checkout-prod' }, source: { ...repo, kustomize: { patches: [{ target, patch: '- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: {{image}}\n' }] } } } } } };
+    expect(write('POST', APPSETS, appset).unreadable).toBe('body_unreadable');
+  });
+});
+
+describe("found (redteam46): an ApplicationSet generator's own template was not read", () => {
+  // A generator's `template` is merged over spec.template, its fields winning: a kustomize image
+  // set there was deployed unread (only spec.template.spec was read).
+  const source = (images: string[]) => ({ ...repo, kustomize: { images } });
+  const appset = (generators: unknown[]) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'shop', namespace: 'argocd' }, spec: { generators, template: { metadata: { name: 'checkout-{{env}}' }, spec: { project: 'shop', destination: { server: 'https://kubernetes.default.svc', namespace: 'checkout-prod' }, source: source([]) } } } });
+  it.each<[string, unknown[], string]>([
+    ['a list generator', [{ list: { elements: [{ env: 'prod' }], template: { metadata: {}, spec: { source: source([`checkout-api=${ROGUE}`]) } } } }], 'spec.generators[0].list.template.spec.source.kustomize.images[0]'],
+    ["a matrix's nested generator", [{ matrix: { generators: [{ clusters: {} }, { list: { elements: [{ env: 'prod' }], template: { metadata: {}, spec: { sources: [source([`checkout-api=${ROGUE}`])] } } } }] } }], 'spec.generators[0].matrix.generators[1].list.template.spec.sources[0].kustomize.images[0]'],
+  ])('%s: flagged', (_what, generators, field) => {
+    expect(flagged(write('POST', APPSETS, appset(generators)))).toEqual([field]);
+    expect(flagged(write('POST', APPSETS, appset(JSON.parse(JSON.stringify(generators).replace(ROGUE, OWN)))))).toEqual([]);
+  });
+});
+
 describe('without allowed_registries nothing changes', () => {
   it.each<[string, string, string, unknown, string]>([
     ['an Application', 'POST', APPS, kustomized(`checkout-api=${ROGUE}`), JSON_CT],
@@ -227,6 +288,9 @@ describe("Argo CD's REST API (kubernetes.web_apis argo-cd): the request stays a 
   it.each<[string, string, string, unknown, boolean?]>([
     ['a key spelt in another case (Go decodes it as the field)', 'PUT', '/api/v1/applications/checkout-prod/spec', { source: { ...repo, Kustomize: { images: [`checkout-api=${ROGUE}`] } } }],
     ['the Kelvin sign in a key', 'PUT', '/api/v1/applications/checkout-prod/spec', { source: { ...repo, \u212austomize: { images: [`checkout-api=${ROGUE}`] } } }],
+    // redteam46: the fields the patch reading added, spelt otherwise (were read by Go, passed over here).
+    ['kustomize `Patches` spelt in another case', 'PUT', '/api/v1/applications/checkout-prod/spec', { source: { ...repo, kustomize: { Patches: [{ target: { kind: 'Deployment' }, patch: `- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: ${ROGUE}\n` }] } } }],
+    ['a kustomize patch\'s `PATCH` spelt in another case', 'PUT', '/api/v1/applications/checkout-prod/spec', { source: { ...repo, kustomize: { patches: [{ target: { kind: 'Deployment' }, PATCH: `- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: ${ROGUE}\n` }] } } }],
     ['a JSON patch path spelt in another case', 'PATCH', '/api/v1/applications/checkout-prod', { patch: JSON.stringify([{ op: 'add', path: '/spec/Source', value: { kustomize: { images: [`checkout-api=${ROGUE}`] } } }]) }],
     ['a patch that is no string', 'PATCH', '/api/v1/applications/checkout-prod', { patch: { spec: {} } }],
     ['a body cut at the limit', 'PUT', '/api/v1/applications/checkout-prod/spec', spec, true],

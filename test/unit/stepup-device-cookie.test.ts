@@ -95,6 +95,32 @@ describe('device cookie', () => {
     expect(cookies.fromCookieHeader(`stepgate_device=${alices}`, MALLORY)).toBeUndefined();
   });
 
+  it('redteam46: planted names, quotes, escapes and joins never name another owner\'s device, and leave the real cookie readable', () => {
+    // Envoy joins two Cookie lines with ','; a sibling subdomain can plant cookies of any name
+    // and value in alice's browser. Whatever is planted, mallory's own value names no device of
+    // alice's, and alice's real cookie is still read when it follows.
+    const alices = cookies.issue(ALICE).value;
+    const mallorys = cookies.issue(MALLORY).value;
+    const id = alices.split('.')[1];
+    const rows: [string, string, string | undefined][] = [
+      // Browsers keep cookie names as written: another case is another cookie, read by nobody.
+      ['a name in another case holding mallory\'s', `STEPGATE_DEVICE=${mallorys}; stepgate_device=${alices}`, id],
+      ['only a name in another case (alice\'s own value)', `Stepgate_Device=${alices}`, undefined],
+      ['a quoted value (RFC 6265 allows the quotes; stepgate never issues them)', `stepgate_device="${alices}"`, undefined],
+      ['mallory\'s value behind %2C in another cookie', `pref=a%2Cstepgate_device=${mallorys}; stepgate_device=${alices}`, id],
+      ['mallory\'s value behind a space in another cookie\'s value', `pref=a stepgate_device=${mallorys}; stepgate_device=${alices}`, id],
+      ['mallory\'s value in a second Cookie line joined with a comma, before alice\'s', `stepgate_device=${mallorys},stepgate_device=${alices}`, id],
+      ['alice\'s value with a planted suffix after a comma', `stepgate_device=${alices},x=1`, id],
+      ['an empty planted value first', `stepgate_device=; stepgate_device=${alices}`, id],
+      ['a name with a prefix (x_stepgate_device) holding mallory\'s', `x_stepgate_device=${mallorys}`, undefined],
+    ];
+    for (const [what, header, want] of rows) expect(cookies.fromCookieHeader(header, ALICE), what).toBe(want);
+    // And for mallory, alice's value planted in any of these shapes is none of hers.
+    for (const header of [`stepgate_device=${alices}`, `STEPGATE_DEVICE=${mallorys},stepgate_device=${alices}`, `stepgate_device=${alices}; stepgate_device=${alices}`]) {
+      expect(cookies.fromCookieHeader(header, MALLORY), header).toBeUndefined();
+    }
+  });
+
   it('is the middle evidence for the risk engine: stronger than a fingerprint, weaker than a certificate', () => {
     const r = new DeviceResolver(false);
     const ua = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36';

@@ -43,7 +43,7 @@ const OWNER: Readonly<Record<string, string>> = {
 };
 
 /** Keys one of which a body names where it may set an image here (inspect.ts parses only such a body). */
-export const GITOPS_IMAGE_NAMES = ['images', 'helm', 'values', 'templatePatch', 'generators'];
+export const GITOPS_IMAGE_NAMES = ['images', 'helm', 'values', 'templatePatch', 'generators', 'patch', 'postRenderers'];
 
 /** One document of group/resource `key` (GITOPS_IMAGE_KEYS), whole or a patch's (ctx.partial). */
 export function checkGitopsImages(doc: Json, key: string, prefix: string, ctx: RuleContext): void {
@@ -58,6 +58,8 @@ export function checkGitopsImages(doc: Json, key: string, prefix: string, ctx: R
     case APPLICATION_SETS_KEY: {
       const template = spec.template;
       if (isObject(template) && isObject(template.spec)) checkAppSpec(template.spec, `${prefix}spec.template.spec`, at);
+      // Each generator may carry its own template, merged over spec.template (its fields win).
+      generatorTemplates(spec.generators, `${prefix}spec.generators`, at);
       // templatePatch is a Go template over the rendered Application: anything, images included.
       if (typeof spec.templatePatch === 'string' && spec.templatePatch !== '') ctx.unreadable?.(`${prefix}spec.templatePatch: ${at.owner} templatePatch may set any image, filled from generators the body does not fix`);
       // A patch that sets the generators fills the stored template, which it does not show (a
@@ -69,10 +71,41 @@ export function checkGitopsImages(doc: Json, key: string, prefix: string, ctx: R
     }
     case KUSTOMIZATIONS_KEY:
       checkFluxImages(spec.images, `${prefix}spec.images`, at);
+      checkKustomizePatches(spec, `${prefix}spec`, 'spec', at);
       return;
     case HELM_RELEASES_KEY:
       if (isObject(spec.values)) checkValues(spec.values, `${prefix}spec.values`, 'spec.values', at);
+      // helm-controller runs kustomize over the rendered chart (PostRenderer.Kustomize): its images
+      // and patches replace what the chart names, as a Kustomization's do.
+      if (Array.isArray(spec.postRenderers)) {
+        spec.postRenderers.forEach((r: unknown, i) => {
+          if (!isObject(r) || !isObject(r.kustomize)) return;
+          const p = `${prefix}spec.postRenderers[${i}].kustomize`;
+          checkFluxImages(r.kustomize.images, `${p}.images`, at);
+          checkKustomizePatches(r.kustomize, p, `spec.postRenderers[${i}].kustomize`, at);
+        });
+      }
       return;
+  }
+}
+
+/**
+ * The templates an ApplicationSet's generators carry (`generators[].list.template`, a matrix's or
+ * merge's nested generators' too): the controller merges each over `spec.template`, the
+ * generator's fields taking precedence, so an image named there is deployed as one in the
+ * template is. Every `template` object with a `spec` under the generators is read as one.
+ */
+function generatorTemplates(generators: unknown, path: string, at: At): void {
+  const stack: { node: unknown; path: string }[] = [{ node: generators, path }];
+  while (stack.length > 0) {
+    const { node, path: p } = stack.pop()!;
+    if (Array.isArray(node)) node.forEach((item: unknown, i) => stack.push({ node: item, path: `${p}[${i}]` }));
+    else if (isObject(node)) {
+      for (const [k, v] of Object.entries(node)) {
+        if (k === 'template' && isObject(v) && isObject(v.spec)) checkAppSpec(v.spec, `${p}.template.spec`, at);
+        else if (typeof v === 'object' && v !== null) stack.push({ node: v, path: `${p}.${k}` });
+      }
+    }
   }
 }
 
@@ -110,6 +143,7 @@ function checkSource(source: Json, path: string, named: string, at: At): void {
       if (typeof img === 'string') kustomizeImage(img, `${path}.kustomize.images[${i}]`, `${named}.kustomize.images`, at);
     });
   }
+  if (isObject(k)) checkKustomizePatches(k, `${path}.kustomize`, `${named}.kustomize`, at);
   const h = source.helm;
   if (!isObject(h)) return;
   if (Array.isArray(h.parameters)) checkParameters(h.parameters, `${path}.helm.parameters`, `${named}.helm.parameters`, at);
@@ -157,6 +191,69 @@ function checkFluxImages(images: unknown, path: string, at: At): void {
   if (!Array.isArray(images)) return;
   images.forEach((img: unknown, i) => {
     if (isObject(img) && typeof img.newName === 'string' && img.newName !== '') judge(img.newName, `${path}[${i}].newName`, 'spec.images', at);
+  });
+}
+
+/**
+ * kustomize's patches over the rendered manifests, which set whatever they name, images included:
+ * Argo CD's `kustomize.patches` and a Flux Kustomization's or HelmRelease post-renderer's
+ * `patches` (each a `patch` text, YAML or JSON: a strategic-merge patch, a partial object, or a
+ * JSON 6902 list of operations), and the older Flux APIs' `patchesJson6902` (`patch`: a list of
+ * operations; their `patchesStrategicMerge` objects are whole manifests, which the embedded-object
+ * reading already judges as the objects they are). Every image-shaped key a patch sets is judged
+ * as Helm values' are; an operation's value is read under the last segment of its path
+ * (`/spec/template/spec/containers/0/image`). A patch text that cannot be read is unreadable: the
+ * controller reads it. A `path` names a file in the repository, the source, and is not read.
+ */
+function checkKustomizePatches(k: Json, path: string, named: string, at: At): void {
+  if (Array.isArray(k.patches)) {
+    k.patches.forEach((p: unknown, i) => {
+      if (isObject(p) && typeof p.patch === 'string' && p.patch.trim() !== '') patchText(p.patch, `${path}.patches[${i}].patch`, `${named}.patches`, at);
+    });
+  }
+  if (Array.isArray(k.patchesJson6902)) {
+    k.patchesJson6902.forEach((p: unknown, i) => {
+      if (isObject(p) && Array.isArray(p.patch)) patchOperations(p.patch, `${path}.patchesJson6902[${i}].patch`, `${named}.patchesJson6902`, at);
+    });
+  }
+}
+
+/** A list-shaped patch text (a JSON 6902 list, block or flow): its first significant character. */
+const LIST_TEXT = /^(?:\s*#[^\n]*\n)*\s*(?:\[|-(?:\s|$))/;
+/** A YAML document marker on a line of its own, which a list read under a key cannot hold. */
+const DOCUMENT_MARKER = /^(?:---|\.\.\.)(?:\s|$)/m;
+
+function patchText(text: string, path: string, named: string, at: At): void {
+  // A generator's value lands in the text before kustomize reads it: a line break in one adds keys.
+  if (at.templated && text.includes('{{')) {
+    at.ctx.unreadable?.(`${path}: ${at.owner} ${named} holds a patch filled from generators the body does not fix, which may set any image`);
+    return;
+  }
+  const list = LIST_TEXT.test(text);
+  if (list && DOCUMENT_MARKER.test(text)) {
+    at.ctx.unreadable?.(`${path}: ${at.owner} ${named} holds a list patch with YAML document markers, which could not be read, and kustomize reads it`);
+    return;
+  }
+  // The YAML reader takes mappings only: a list is read as the value of one key, indented under it.
+  const read = readYaml(list ? `ops:\n${text.replace(/^/gm, '  ')}` : text);
+  if (!read.ok) {
+    at.ctx.unreadable?.(`${path}: ${at.owner} ${named} holds a patch that could not be read (${read.detail}), and kustomize reads it`);
+    return;
+  }
+  if (list) {
+    const ops = read.documents[0]!.ops;
+    if (Array.isArray(ops)) patchOperations(ops, path, named, at);
+    return;
+  }
+  read.documents.forEach((d, i) => checkValues(d, read.documents.length > 1 ? `${path}[${i}]` : path, named, at));
+}
+
+/** JSON 6902 operations: each value read under its path's last segment (`image`, `containers`, `-`). */
+function patchOperations(ops: readonly unknown[], path: string, named: string, at: At): void {
+  ops.forEach((op: unknown, i) => {
+    if (!isObject(op) || typeof op.path !== 'string' || op.value === undefined) return;
+    const last = op.path.slice(op.path.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+    checkValues({ [last]: op.value }, `${path}[${i}]`, named, at);
   });
 }
 
