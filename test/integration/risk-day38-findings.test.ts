@@ -158,11 +158,11 @@ describe("a game studio's launch day, with the example as shipped", () => {
   });
 });
 
-// Open, a plain gap (every seed both ways where the engineer pauses their own namespace's game
-// servers): a KEDA ScaledObject paused at 0 replicas (`autoscaling.keda.sh/paused-replicas: "0"`)
-// makes KEDA scale its target to zero, which is the delete of every pod as `kubectl scale
-// --replicas=0` is, and that asks what deleting the Deployment asks (prod-durable-deletes' 15
-// minutes); the annotation is judged as an ordinary production change (prod-writes' 8 hours).
+// A plain gap until day 38's fix (rules/owners.ts kedaPausedAtZero): a KEDA ScaledObject paused at
+// 0 replicas (`autoscaling.keda.sh/paused-replicas: "0"`) makes KEDA scale its target to zero,
+// which is the delete of every pod as `kubectl scale --replicas=0` is, and that asks what deleting
+// the Deployment asks (prod-durable-deletes' 15 minutes); the annotation was judged as an ordinary
+// production change (prod-writes' 8 hours), so the morning's sign-in took the game servers down.
 describe('a scale to zero through KEDA, in the engineer\'s own production namespace', () => {
   const s = exampleServiceForFile();
   const { send, twoDays } = findingRequests(s, { host: EUW, source: OFFICE, ua: WSL_KUBECTL, firstDay: WED, secondDay: THU });
@@ -174,10 +174,14 @@ describe('a scale to zero through KEDA, in the engineer\'s own production namesp
     expect(rules(res)).toContain('prod-durable-deletes');
   });
 
-  it.fails('the game servers\' ScaledObject paused at 0 replicas on the morning sign-in is asked as the scale to zero it is', async () => {
+  it('the game servers\' ScaledObject paused at 0 replicas on the morning sign-in is asked as the scale to zero it is', async () => {
     const login = await twoDays('d38f-win-3@kestrelforge.example', gameservers);
     const res = await send(login, THU + 3 * H, 'PATCH', '/apis/keda.sh/v1alpha1/namespaces/gameserver-prod/scaledobjects/gameserver', { body: JSON.stringify({ metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': '0' } } }), contentType: MERGE });
     expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('prod-durable-deletes');
+    // Paused at the launch's count instead: an ordinary production change, on the same sign-in.
+    const held = await send(login, THU + 3 * H + 60_000, 'PATCH', '/apis/keda.sh/v1alpha1/namespaces/gameserver-prod/scaledobjects/gameserver', { body: JSON.stringify({ metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': '60' } } }), contentType: MERGE });
+    expect(reasonOf(held), rules(held)).toBe('allowed');
   });
 
   // Routine (the SRE before each peak): raising the game servers' minimum asks nothing more.
