@@ -5,8 +5,8 @@ import { attackKit, ciDeploys, type DayEvent, jitteredSittings, LINUX, type Logi
  * engineers would after reading docs/risk.md, docs/configuration.md, docs/kubectl-stepup.md and
  * docs/guardrails.md, from a situation days 1–37 do not have: a game studio's live-ops launch of a
  * new season across three regions, with an outsourcing partner's QA team in the loop and
- * in-cluster GitHub Actions runners. Kestrel Forge (Manchester, UTC+1 in April; 14 of the war
- * room's 20 people on the gateway, three of the partner's testers, an on-call) runs one cluster per
+ * in-cluster GitHub Actions runners. Kestrel Forge (Manchester, UTC+1 in April; 11 of the war
+ * room's 20 people on the gateway, an on-call, three of the partner's testers) runs one cluster per
  * region, reached as `kubernetes.euw.kestrel.example`, `kubernetes.use.kestrel.example` and
  * `kubernetes.apse.kestrel.example` (the same namespaces on each), all three managed by one Rancher
  * (`rancher.localhost`). The example as shipped. Warm-up Wednesday 12 April 2028, scored Thursday
